@@ -1,0 +1,42 @@
+/**
+ * Built-in configurations, resolved through the same loader as user files, so a preset can never
+ * mean something else than presets/<name>.smmu.json (test/unit/config.test.ts checks they agree).
+ * DEFAULT_CONFIG is QEMU's `-M virt,iommu=smmuv3` SMMU (facts §8.1), what most users emulate.
+ */
+import { jsonText } from './json';
+import { loadConfig, type ConfigDiagnostic } from './load';
+import { PRESET_DOCUMENTS } from './preset-data';
+import { DEFAULT_CHOICES, type ResolvedConfig } from './types';
+
+export interface Preset {
+  readonly name: string;
+  readonly config: ResolvedConfig;
+  /** What validation says about it (the tests keep errors out of every preset). */
+  readonly diagnostics: readonly ConfigDiagnostic[];
+}
+
+/** The text of presets/<name>.smmu.json (scripts/gen-config-schema.mjs writes it). */
+export function presetText(name: string): string {
+  return jsonText(PRESET_DOCUMENTS[name] ?? {}) + '\n';
+}
+
+function resolve(name: string): Preset {
+  // Load the very text of the preset file, so diagnostics carry the file's positions.
+  const loaded = loadConfig(presetText(name));
+  // loadConfig returns a configuration for any JSON object; the fallback only keeps the type
+  // honest should a preset document ever stop being one.
+  const config = loaded.config ?? { name, ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: DEFAULT_CHOICES, gbpaReset: 0 };
+  return { name, config, diagnostics: loaded.diagnostics };
+}
+
+/** Every preset by the name `"base"` uses: `qemu`, `xen-vsmmu`, `smmuv3.2-full`. */
+export const PRESETS: ReadonlyMap<string, Preset> = new Map(Object.keys(PRESET_DOCUMENTS).map((n) => [n, resolve(n)]));
+
+function preset(name: string): ResolvedConfig {
+  const p = PRESETS.get(name);
+  if (!p) throw new Error(`internal: no preset ${name}`);
+  return p.config;
+}
+
+/** QEMU's default SMMUv3: IDR0 0x0D44101A, IDR1 0x02730010, IDR3 0x1404, IDR5 0x74, AIDR 1. */
+export const DEFAULT_CONFIG: ResolvedConfig = preset('qemu');

@@ -1,0 +1,136 @@
+/**
+ * The JSON Schema (draft-07) of `*.smmu.json`, generated from the feature table so completion,
+ * hover text and the editor's validation cannot drift from what the loader accepts.
+ * scripts/gen-config-schema.mjs writes it to schemas/smmu-config.schema.json; a unit test fails
+ * while the committed file differs from a fresh build.
+ *
+ * The schema catches shapes and spellings as you type; the loader (load.ts) does the semantic
+ * checks (rules.ts), which a schema cannot express.
+ */
+import { FEATURES, GRANULES, VERSIONS, defaultText, type FeatureDef } from './features';
+import { CHOICE_VALUES, DEFAULT_GBPA, DEFAULT_VERSION, IIDR_KEYS } from './load';
+import { jsonText } from './json';
+import { presetText } from './presets';
+import { PRESET_DOCUMENTS, type Json, type JsonObject } from './preset-data';
+import { DRIVERS } from './rules';
+
+/** Numbers may be JSON integers or strings: "0x0D44101A", "0b101", "42" (underscores allowed). */
+const NUMBER_STRING = '^(0[xX][0-9a-fA-F](_?[0-9a-fA-F])*|0[bB][01](_?[01])*|[0-9](_?[0-9])*)$';
+
+function numberLike(description: string, maximum: number): JsonObject {
+  return {
+    description,
+    anyOf: [
+      { type: 'integer', minimum: 0, maximum },
+      { type: 'string', pattern: NUMBER_STRING },
+    ],
+  };
+}
+
+function since(d: FeatureDef): string {
+  const parts: string[] = [];
+  if (d.since) parts.push(`SMMUv${d.since}`);
+  if (d.reservedUpTo) parts.push(`RES0 up to SMMUv${d.reservedUpTo}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
+function featureSchema(d: FeatureDef): JsonObject {
+  const where = `SMMU_${d.register}.${d.kind.type === 'granules' ? 'GRAN4K/16K/64K' : d.field}, §${d.section}`;
+  const description = `${d.description}${since(d)} [${where}]`;
+  const base: { [k: string]: Json } = { description, markdownDescription: `${d.description}${since(d)}\n\n\`${where}\` · default \`${defaultText(d)}\`` };
+  if (typeof d.default !== 'function') base.default = d.default;
+  const k = d.kind;
+  switch (k.type) {
+    case 'bool':
+      return { ...base, type: 'boolean' };
+    case 'enum':
+      return { ...base, type: 'string', enum: k.choices.map((c) => c.name), enumDescriptions: k.choices.map((c) => c.description + (c.since ? ` (SMMUv${c.since})` : '')) };
+    case 'int':
+      return { ...base, anyOf: [{ type: 'integer', minimum: k.min, maximum: k.max }, { type: 'string', pattern: NUMBER_STRING }] };
+    case 'size':
+      return { ...base, type: 'integer', enum: k.choices.map((c) => c.bits), enumDescriptions: k.choices.map((c) => `${c.bits} bits (encoding ${c.encoding})${c.since ? `, SMMUv${c.since}` : ''}${c.reservedUpTo ? `, Reserved up to SMMUv${c.reservedUpTo}` : ''}`) };
+    case 'granules':
+      return { ...base, type: 'array', uniqueItems: true, items: { type: 'string', enum: [...GRANULES] } };
+  }
+}
+
+/** ID registers a `registers` override may name (architecture names, §6.3.1–§6.3.8). */
+const ID_REGISTERS: readonly (readonly [string, string])[] = [
+  ['IDR0', 'SMMU_IDR0 (§6.3.1): stages, formats, ATS/PRI/MSI, stall model, stream table levels'],
+  ['IDR1', 'SMMU_IDR1 (§6.3.2): SID/SSID sizes, queue sizes, presets, ECMDQ'],
+  ['IDR2', 'SMMU_IDR2 (§6.3.3): BA_VATOS'],
+  ['IDR3', 'SMMU_IDR3 (§6.3.4): HAD, RIL, BBML, FWB, XNX, MPAM, DPT, …'],
+  ['IDR4', 'SMMU_IDR4 (§6.3.5): IMPLEMENTATION DEFINED'],
+  ['IDR5', 'SMMU_IDR5 (§6.3.6): OAS, granules, VAX, STALL_MAX'],
+  ['IIDR', 'SMMU_IIDR (§6.3.7): implementer and product'],
+  ['AIDR', 'SMMU_AIDR (§6.3.8): architecture version'],
+];
+
+export function configSchema(): JsonObject {
+  const registerValue: JsonObject = {
+    anyOf: [
+      { type: 'integer', minimum: 0, maximum: 0xffff_ffff },
+      { type: 'string', pattern: NUMBER_STRING },
+      { type: 'object', description: 'Field-level override: field name → number or encoding name, e.g. { "RIL": 0 }.', additionalProperties: { type: ['integer', 'string'] } },
+    ],
+  };
+  const features: { [k: string]: Json } = {};
+  for (const d of FEATURES) features[d.key] = featureSchema(d);
+  const registers: { [k: string]: Json } = {};
+  for (const [name, description] of ID_REGISTERS) registers[name] = { ...registerValue, description: `${description}. Wins over features.` };
+  const choiceDescriptions: Readonly<Record<string, string>> = {
+    page0AliasOfPage1: 'Page-0 offsets of the page-1 registers (0xA8, 0xAC, 0xC8, 0xCC): alias the page-1 register, or RAZ/WI (§6.2.1).',
+    page1Undefined: 'Undefined page-1 locations: RES0, or an alias of page 0 at the same offset (§6.2).',
+    illegalAccess: 'Illegal accesses (unsupported size, unaligned, 64-bit over two 32-bit registers): RAZ/WI or abort (§6.2).',
+  };
+  const choices: { [k: string]: Json } = {};
+  for (const [k, values] of Object.entries(CHOICE_VALUES)) choices[k] = { type: 'string', enum: [...values], description: choiceDescriptions[k] ?? k };
+  const iidrFieldText: Readonly<Record<string, [string, number]>> = {
+    implementer: ['JEP106 code: [11:8] continuation count, [7] 0, [6:0] identity. Arm is 0x43B.', 0xfff],
+    productId: ['IMPLEMENTATION DEFINED part number. Linux knows Arm 0x483 (MMU-600) and 0x487 (MMU-700).', 0xfff],
+    variant: ['Major revision (the r in rNpM).', 0xf],
+    revision: ['Minor revision (the p in rNpM).', 0xf],
+  };
+  const iidrProps: { [k: string]: Json } = {};
+  for (const k of IIDR_KEYS) iidrProps[k] = numberLike(iidrFieldText[k][0], iidrFieldText[k][1]);
+
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'SMMU Workbench configuration (*.smmu.json)',
+    description: 'Which Arm SMMUv3 the model emulates: readable features that become ID register values, raw register overrides, and the CONSTRAINED UNPREDICTABLE choices. See docs/configuration.md.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', description: 'A short name for messages and the status bar.' },
+      description: { type: 'string', description: 'Free text: where the values come from, and why (reviewers read it).' },
+      base: { type: 'string', enum: Object.keys(PRESET_DOCUMENTS), description: 'Start from a built-in preset; this file only says what differs.' },
+      version: { type: 'string', enum: [...VERSIONS], default: DEFAULT_VERSION, description: 'SMMU architecture version, SMMUv3.0–3.4: SMMU_AIDR.ArchMinorRev (§6.3.8). Gates and mandates features (§2.9).' },
+      drivers: {
+        type: 'array',
+        uniqueItems: true,
+        items: { type: 'string', enum: [...DRIVERS] },
+        default: [...DRIVERS],
+        description: "Drivers whose probe checks to run: Linux's arm-smmu-v3 and Xen's SMMUv3 host driver.",
+      },
+      features: { type: 'object', additionalProperties: false, description: 'Readable features; each sets one ID register field. Absent booleans are false.', properties: features },
+      iidr: {
+        description: 'SMMU_IIDR (§6.3.7): who made the SMMU. Drivers key erratum workarounds on it.',
+        anyOf: [{ type: 'object', additionalProperties: false, properties: iidrProps }, { type: 'integer', minimum: 0, maximum: 0xffff_ffff }, { type: 'string', pattern: NUMBER_STRING }],
+      },
+      registers: { type: 'object', description: 'Raw ID register values (whole, or some fields); they win over features.', properties: registers, additionalProperties: registerValue },
+      choices: { type: 'object', additionalProperties: false, description: 'The model’s behaviour in each CONSTRAINED UNPREDICTABLE case of §6.2.', properties: choices },
+      gbpa: { ...numberLike('Reset value of SMMU_GBPA (§6.3.14); Update (bit 31) must be 0.', 0x7fff_ffff), default: `0x${DEFAULT_GBPA.toString(16).toUpperCase().padStart(8, '0')}` },
+    },
+  };
+}
+
+/** The schema file's exact text (schemas/smmu-config.schema.json). */
+export function configSchemaText(): string {
+  return jsonText(configSchema()) + '\n';
+}
+
+/** The exact text of presets/<name>.smmu.json, from the built-in preset document. */
+export function presetFileText(name: string): string | undefined {
+  return name in PRESET_DOCUMENTS ? presetText(name) : undefined;
+}

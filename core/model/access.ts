@@ -1,0 +1,29 @@
+/**
+ * What an MMIO access did: the value, or an abort, and a list of findings explaining every rule
+ * that applied. Findings are structured so editors, the CLI and the debugger can show them.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  readonly severity: Severity;
+  /** Stable code, e.g. `access.size`, `write.ro`, `cr0.unadvertised` (docs/rules.md lists them). */
+  readonly code: string;
+  readonly message: string;
+  /** Architecture section the rule comes from, e.g. `6.2`. */
+  readonly section: string;
+  readonly register?: string;
+  readonly field?: string;
+}
+
+export interface AccessResult {
+  /** false when the access was terminated with an abort (the guest sees an external abort). */
+  readonly ok: boolean;
+  /** Value read (for reads; 0 on abort). */
+  readonly value: bigint;
+  readonly findings: readonly Finding[];
+  /** Registers whose stored value changed, with old and new values. */
+  readonly changes: readonly { readonly register: string; readonly before: bigint; readonly after: bigint }[];
+}
+
+export type AccessSize = 1 | 2 | 4 | 8;

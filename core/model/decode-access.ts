@@ -1,0 +1,120 @@
+/**
+ * Where an MMIO access lands (§6.2): which register and which bytes of it, or which architectural
+ * case applies when it lands on no register. Pure: depends on the table, the configuration's
+ * advertised features and its CONSTRAINED UNPREDICTABLE choices, never on register state.
+ */
+import type { ResolvedConfig } from '../config/types';
+import { featureHolds, describeFeature, type IdView } from '../registers/codec';
+import { registerAt, registerContaining } from '../registers/table';
+import { PAGE1_BASE, type RegisterDef } from '../registers/types';
+import type { AccessSize, Finding } from './access';
+
+/** Size of the two architected 64 KB pages (§6.1). Offsets beyond belong to optional pages. */
+export const SMMU_REGION_SIZE = 2 * PAGE1_BASE;
+
+/** The page-0 offsets that are reserved because their registers live in page 1 (§6.2.1). */
+const PAGE1_REGISTER_OFFSETS = new Set([0xa8, 0xac, 0xc8, 0xcc]);
+
+export type Target =
+  /** The access reaches `reg` at byte `byte` (0, or 4 for the high half of a 64-bit register). */
+  | { readonly kind: 'register'; readonly reg: RegisterDef; readonly byte: number; readonly findings: Finding[] }
+  /** Reads as zero, writes ignored (RES0, RAZ/WI). */
+  | { readonly kind: 'razwi'; readonly findings: Finding[] }
+  /** The access is terminated with an abort. */
+  | { readonly kind: 'abort'; readonly findings: Finding[] };
+
+const h = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');
+
+function illegal(config: ResolvedConfig, code: string, message: string): Target {
+  const findings: Finding[] = [];
+  const choice = config.choices.illegalAccess;
+  findings.push({
+    severity: 'error',
+    code,
+    section: '6.2',
+    message: `${message}: an illegal register access is CONSTRAINED UNPREDICTABLE (RAZ/WI, UNKNOWN/arbitrary effect, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}`,
+  });
+  return choice === 'abort' ? { kind: 'abort', findings } : { kind: 'razwi', findings };
+}
+
+function implemented(reg: RegisterDef, ids: IdView): boolean {
+  return !reg.requires || featureHolds(reg.requires, ids);
+}
+
+/** Decode an access of `size` bytes at `offset` from the SMMU base. */
+export function decodeAccess(offset: number, size: AccessSize, config: ResolvedConfig, ids: IdView): Target {
+  if (!Number.isInteger(offset) || offset < 0) {
+    return illegal(config, 'access.offset', `offset ${offset} is not a non-negative integer`);
+  }
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) {
+    return illegal(config, 'access.size', `access size ${size as number} bytes is not a possible access size`);
+  }
+  if (offset % size !== 0) {
+    return illegal(config, 'access.unaligned', `${size * 8}-bit access at ${h(offset)} is unaligned`);
+  }
+  if (size < 4) {
+    // §6.2: support for sizes other than 32-bit (and 64-bit to 64-bit registers) is IMPLEMENTATION
+    // DEFINED; like QEMU and as the seed's reviewer asked of Xen, this model supports none of them.
+    return illegal(config, 'access.size', `${size * 8}-bit access at ${h(offset)}: only 32-bit accesses (and 64-bit to 64-bit registers) are supported`);
+  }
+  if (offset >= SMMU_REGION_SIZE) {
+    return {
+      kind: 'razwi',
+      findings: [{ severity: 'warning', code: 'offset.beyond-pages', section: '6.1', message: `${h(offset)} is beyond page 0 and page 1 (optional pages such as VATOS and ECMDQ are not modelled): RAZ/WI` }],
+    };
+  }
+  const findings: Finding[] = [];
+  let effective = offset;
+
+  if (offset >= PAGE1_BASE) {
+    const reg = registerAt(offset);
+    if (!reg || !implemented(reg, ids)) {
+      // Page-1 registers are all 32-bit, so an aligned access that does not start one misses them.
+      if (config.choices.page1Undefined === 'alias-page0') {
+        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration aliases page 0 offset ${h(offset - PAGE1_BASE)}` });
+        effective = offset - PAGE1_BASE;
+      } else {
+        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration treats it as RES0` });
+        return { kind: 'razwi', findings };
+      }
+    }
+  } else if (PAGE1_REGISTER_OFFSETS.has(offset & ~3)) {
+    // §6.2.1: 0xA8/0xAC/0xC8/0xCC are reserved in page 0; they alias page 1 or are RAZ/WI. This is
+    // the seed thread's bug: EVTQ_PROD/CONS decoded at their page-0 offsets.
+    const page1 = registerAt((offset & ~3) + PAGE1_BASE);
+    const name = page1 ? `SMMU_${page1.name}` : 'a page-1 register';
+    const where = page1 ? h(page1.offset) : h(offset + PAGE1_BASE);
+    if (config.choices.page0AliasOfPage1 === 'alias' && page1 && implemented(page1, ids)) {
+      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration aliases it` });
+      effective = offset + PAGE1_BASE;
+    } else {
+      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration treats it as RAZ/WI` });
+      return { kind: 'razwi', findings };
+    }
+  }
+
+  const hit = registerContaining(effective);
+  if (!hit || !implemented(hit.reg, ids)) {
+    if (hit && hit.reg.requires) {
+      findings.push({ severity: 'warning', code: 'register.unimplemented', section: hit.reg.section, register: hit.reg.name, message: `SMMU_${hit.reg.name} is not implemented: ${describeFeature(hit.reg.requires)} does not hold in this configuration, so ${h(effective)} is an undefined location (RES0)` });
+    } else {
+      findings.push({ severity: 'info', code: 'offset.undefined', section: '6.2', message: `${h(effective)} is an undefined page-0 location: RES0 (reads as zero, writes ignored)` });
+    }
+    return { kind: 'razwi', findings };
+  }
+  const { reg, byte } = hit;
+  if (size === 8) {
+    if (reg.width === 64) return { kind: 'register', reg, byte, findings };
+    // A 64-bit access at a 32-bit register: either it spans two adjacent 32-bit registers, or it
+    // is an unsupported size for this register (§6.2).
+    const next = registerAt(effective + 4);
+    if (next && next.width === 32 && implemented(next, ids)) {
+      const choice = config.choices.illegalAccess;
+      findings.push({ severity: 'error', code: 'access.span', section: '6.2', register: reg.name, message: `64-bit access at ${h(effective)} spans two 32-bit registers, SMMU_${reg.name} and SMMU_${next.name}: CONSTRAINED UNPREDICTABLE (RAZ/WI, both in UNPREDICTABLE order, one of them, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}` });
+      return choice === 'abort' ? { kind: 'abort', findings } : { kind: 'razwi', findings };
+    }
+    const t = illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${reg.name}`);
+    return { ...t, findings: [...findings, ...t.findings.map((f) => ({ ...f, register: reg.name }))] };
+  }
+  return { kind: 'register', reg, byte, findings };
+}

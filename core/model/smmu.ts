@@ -1,0 +1,346 @@
+/**
+ * The MMIO front end of the reference model: `read`/`write` as a guest performs them, returning
+ * the value or an abort, with findings that explain every architectural rule that applied.
+ *
+ * The model is deterministic and single-threaded; every access is applied whole before the next
+ * one is looked at, so a 64-bit write is never observed half-done (the atomicity the seed's
+ * reviewer asked of Xen's vSMMU, §6.2 "single-copy atomic"). Register updates that the
+ * architecture lets take time (CR0→CR0ACK, IRQ_CTRL→IRQ_CTRLACK, GBPA.Update) complete at once.
+ */
+import type { ResolvedConfig } from '../config/types';
+import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
+import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
+import type { FieldDef, GuardRef, RegisterDef } from '../registers/types';
+import type { AccessResult, AccessSize, Finding } from './access';
+import { decodeAccess } from './decode-access';
+import { idViewOf } from './ids';
+
+/** One access as recorded in the model's history. */
+export interface AccessRecord {
+  readonly seq: number;
+  readonly kind: 'read' | 'write';
+  readonly offset: number;
+  readonly size: AccessSize;
+  /** Value written, or value returned by a read. */
+  readonly value: bigint;
+  readonly register?: string;
+  readonly result: AccessResult;
+}
+
+const MASK32 = 0xffff_ffffn;
+
+export class Smmu {
+  readonly config: ResolvedConfig;
+  readonly ids: IdView;
+  private readonly regs = new Map<RegisterDef, bigint>();
+  private seq = 0;
+  /** Every access, in order, unless recording is off (benchmarks). */
+  readonly history: AccessRecord[] = [];
+  recording = true;
+
+  constructor(config: ResolvedConfig) {
+    this.config = config;
+    this.ids = idViewOf(config);
+    this.reset();
+  }
+
+  /** Architectural reset (§3.11): ID registers from the configuration; UNKNOWN values read as 0. */
+  reset(): void {
+    for (const reg of REGISTERS) {
+      let v = 0n;
+      if (reg.behaviour.kind === 'id') v = BigInt(this.config.ids[reg.name] ?? 0);
+      else if (reg.behaviour.kind === 'updateHandshake') v = BigInt(this.config.gbpaReset) & ~(1n << 31n);
+      else if (typeof reg.reset === 'bigint') v = reg.reset;
+      this.regs.set(reg, v & widthMask(reg));
+    }
+    this.history.length = 0;
+    this.seq = 0;
+  }
+
+  /** Current value of a register by name, without an access (for views and expectations). */
+  peek(name: string): bigint {
+    return this.regs.get(getRegister(name)) ?? 0n;
+  }
+
+  /** A copy of all register values, by name. */
+  snapshot(): Map<string, bigint> {
+    const m = new Map<string, bigint>();
+    for (const [r, v] of this.regs) m.set(r.name, v);
+    return m;
+  }
+
+  read(offset: number, size: AccessSize): AccessResult {
+    const target = decodeAccess(offset, size, this.config, this.ids);
+    let result: AccessResult;
+    let register: string | undefined;
+    if (target.kind === 'register') {
+      register = target.reg.name;
+      const full = this.regs.get(target.reg) ?? 0n;
+      const value = size === 8 ? full : (full >> BigInt(target.byte * 8)) & MASK32;
+      result = { ok: true, value, findings: target.findings, changes: [] };
+    } else {
+      result = { ok: target.kind !== 'abort', value: 0n, findings: target.findings, changes: [] };
+    }
+    this.record('read', offset, size, result.value, register, result);
+    return result;
+  }
+
+  write(offset: number, size: AccessSize, value: bigint): AccessResult {
+    const target = decodeAccess(offset, size, this.config, this.ids);
+    let result: AccessResult;
+    let register: string | undefined;
+    const sizeMask = size === 8 ? (1n << 64n) - 1n : MASK32;
+    const v = value & sizeMask;
+    const findings: Finding[] = [...target.findings];
+    if (value !== v || value < 0n) {
+      findings.push({ severity: 'error', code: 'value.width', section: '6.2', message: `value ${value < 0n ? value.toString() : hex(value, 64)} does not fit a ${size * 8}-bit access; only its low ${size * 8} bits are written` });
+    }
+    if (target.kind === 'register') {
+      register = target.reg.name;
+      result = this.writeRegister(target.reg, target.byte, size, v, findings);
+    } else {
+      if (target.kind === 'razwi' && v !== 0n && findings.every((f) => f.severity === 'info')) {
+        findings.push({ severity: 'warning', code: 'write.res0', section: '6.2', message: `non-zero write to an undefined (RES0) location is ignored; software must not write RES0 locations with non-zero values` });
+      }
+      result = { ok: target.kind !== 'abort', value: 0n, findings, changes: [] };
+    }
+    this.record('write', offset, size, v, register, result);
+    return result;
+  }
+
+  private record(kind: 'read' | 'write', offset: number, size: AccessSize, value: bigint, register: string | undefined, result: AccessResult): void {
+    this.seq++;
+    if (this.recording) this.history.push({ seq: this.seq, kind, offset, size, value, register, result });
+  }
+
+  /** True when `guard` (or its acknowledgement, while an Update is pending) is 1 (§6.2 Guarded). */
+  private guardActive(guard: GuardRef): boolean {
+    const reg = getRegister(guard.register);
+    const f = findField(reg, guard.field);
+    if (!f) return false;
+    if (extractField(this.regs.get(reg) ?? 0n, f) !== 0n) return true;
+    if (reg.behaviour.kind === 'acked') {
+      const ack = getRegister(reg.behaviour.ack);
+      const af = findField(ack, guard.field);
+      if (af && extractField(this.regs.get(ack) ?? 0n, af) !== 0n) return true;
+    }
+    return false;
+  }
+
+  private writeRegister(reg: RegisterDef, byte: number, size: AccessSize, value: bigint, findings: Finding[]): AccessResult {
+    const old = this.regs.get(reg) ?? 0n;
+    const name = `SMMU_${reg.name}`;
+    const fail = (): AccessResult => ({ ok: true, value: 0n, findings, changes: [] });
+    const b = reg.behaviour;
+
+    if (reg.access === 'RO' || b.kind === 'id' || b.kind === 'status' || b.kind === 'ack') {
+      findings.push({ severity: 'warning', code: 'write.ro', section: '6.2', register: reg.name, message: `${name} is read-only: the write is ignored (§6.2 "read-only means writes are ignored")` });
+      return fail();
+    }
+    const activeGuards = (reg.guardedBy ?? []).filter((g) => this.guardActive(g));
+    if (activeGuards.length) {
+      const g = activeGuards.map((x) => `SMMU_${x.register}.${x.field}`).join(', ');
+      findings.push({ severity: 'error', code: 'write.guarded', section: '6.2', register: reg.name, message: `${name} is Guarded by ${g}, which is 1: software may change it only while the guard is 0; the write is IGNORED (SMMUv3.2+ behaviour; earlier versions made it CONSTRAINED UNPREDICTABLE)` });
+      return fail();
+    }
+
+    // The bits this access covers, and the incoming full-width value.
+    const shift = BigInt(byte * 8);
+    const accessMask = size === 8 ? widthMask(reg) : (MASK32 << shift) & widthMask(reg);
+    let next = (old & ~accessMask) | ((value << shift) & accessMask);
+    const written = next & accessMask;
+
+    // RES0 bits (§6.2: reserved bit positions read as zero and must not be written non-zero).
+    const res0 = written & ~definedMask(reg) & accessMask;
+    if (res0 !== 0n) {
+      findings.push({ severity: 'warning', code: 'write.res0', section: reg.section, register: reg.name, message: `${name}: RES0 bit${bitRanges(res0).includes(',') || bitRanges(res0).includes(':') ? 's' : ''} ${bitRanges(res0)} written as 1; they are not stored` });
+    }
+    // Fields whose feature this configuration does not advertise are RES0 here.
+    const impl = implementedMask(reg, this.ids);
+    for (const f of reg.fields) {
+      if (!f.requires || featureHolds(f.requires, this.ids)) continue;
+      if ((written & fieldMask(f)) === 0n) continue;
+      // Enabling a feature the IDRs do not advertise (CR0, IRQ_CTRL) is an error: the guest would
+      // believe it is on. Elsewhere (e.g. Linux writing CR2.PTM without IDR0.BTM) it is a RES0 write.
+      findings.push({ severity: b.kind === 'acked' ? 'error' : 'warning', code: 'write.unadvertised', section: reg.section, register: reg.name, field: f.name, message: `${name}.${f.name} is RES0 in this configuration because ${describeFeature(f.requires)} is not advertised: the bit${f.msb > f.lsb ? 's are' : ' is'} not stored${b.kind === 'acked' ? ` and must not be acknowledged in SMMU_${b.ack}` : ''}` });
+    }
+    next = (next & impl) | (old & ~accessMask & impl);
+
+    // Field-level guards (CR1.TABLE_* by SMMUEN, CR1.QUEUE_* by the queue enables).
+    for (const f of reg.fields) {
+      if (!f.guardedBy || (fieldMask(f) & accessMask) === 0n) continue;
+      if (extractField(next, f) === extractField(old, f)) continue;
+      const active = f.guardedBy.filter((g) => this.guardActive(g));
+      if (!active.length) continue;
+      findings.push({ severity: 'error', code: 'write.guarded', section: reg.section, register: reg.name, field: f.name, message: `${name}.${f.name} is Guarded by ${active.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}, which is 1: the change is IGNORED` });
+      next = (next & ~fieldMask(f)) | (old & fieldMask(f));
+    }
+    // Reserved encodings of enumerated fields.
+    for (const f of reg.fields) {
+      if (f.openValues || !f.values || (fieldMask(f) & accessMask) === 0n || (impl & fieldMask(f)) === 0n) continue;
+      const fv = extractField(next, f);
+      if (!enumOf(f, fv)) {
+        findings.push({ severity: 'warning', code: 'write.reserved-encoding', section: reg.section, register: reg.name, field: f.name, message: `${name}.${f.name} = ${fv}: a reserved encoding` });
+      }
+    }
+
+    const changes: { register: string; before: bigint; after: bigint }[] = [];
+    const set = (r: RegisterDef, v: bigint) => {
+      const before = this.regs.get(r) ?? 0n;
+      if (before !== v) {
+        this.regs.set(r, v);
+        changes.push({ register: r.name, before, after: v });
+      }
+    };
+
+    switch (b.kind) {
+      case 'store':
+        set(reg, next);
+        break;
+      case 'acked': {
+        // §6.3.9: the written value is visible in CR0 at once; the ACK reflects only implemented
+        // fields once the Update completes (immediately here).
+        set(reg, next);
+        const ack = getRegister(b.ack);
+        set(ack, next & implementedMask(ack, this.ids));
+        break;
+      }
+      case 'errorAck':
+        this.writeErrorAck(reg, getRegister(b.of), next, old, findings, set);
+        break;
+      case 'updateHandshake': {
+        const update = findField(reg, 'Update') ?? findField(reg, 'UPDATE');
+        if (update && extractField(next, update) === 0n) {
+          findings.push({ severity: 'error', code: 'gbpa.no-update', section: '6.3.14.1', register: reg.name, message: `${name} written without Update = 1: CONSTRAINED UNPREDICTABLE, and IGNORED in SMMUv3.2 and later; write the whole register with Update set, then poll Update until 0` });
+          return { ok: true, value: 0n, findings, changes };
+        }
+        // The update completes at once: Update reads 0 afterwards.
+        set(reg, update ? next & ~fieldMask(update) : next);
+        break;
+      }
+      case 'queueBase':
+        set(reg, next);
+        this.checkQueueBase(reg, next, b.maxLog2.register, b.maxLog2.field, findings);
+        break;
+      case 'queueIndex':
+        set(reg, this.checkQueueIndex(reg, b.queue, next, findings));
+        break;
+      case 'streamTableConfig':
+        set(reg, next);
+        this.checkStreamTableConfig(reg, next, findings);
+        break;
+      default:
+        set(reg, next);
+    }
+    return { ok: true, value: 0n, findings, changes };
+  }
+
+  /** GERRORN (§6.3.20): software toggles a bit to make it equal GERROR and acknowledge that error. */
+  private writeErrorAck(reg: RegisterDef, of: RegisterDef, next: bigint, old: bigint, findings: Finding[], set: (r: RegisterDef, v: bigint) => void): void {
+    const gerror = this.regs.get(of) ?? 0n;
+    const toggled = next ^ old;
+    const active = gerror ^ old;
+    const bad = toggled & ~active;
+    if (bad !== 0n) {
+      const names = reg.fields.filter((f) => (fieldMask(f) & bad) !== 0n).map((f) => f.name);
+      findings.push({ severity: 'warning', code: 'gerrorn.inactive-toggle', section: '6.3.20', register: reg.name, message: `SMMU_${reg.name} toggles ${names.join(', ') || bitRanges(bad)}, which ${names.length === 1 ? 'is' : 'are'} not active (GERROR == GERRORN there): CONSTRAINED UNPREDICTABLE whether the SMMU activates ${names.length === 1 ? 'that error' : 'those errors'}; acknowledge by writing GERRORN = GERROR` });
+    }
+    const acked = toggled & active;
+    if (acked !== 0n) {
+      const names = reg.fields.filter((f) => (fieldMask(f) & acked) !== 0n).map((f) => f.name);
+      findings.push({ severity: 'info', code: 'gerrorn.ack', section: '6.3.20', register: reg.name, message: `acknowledges ${names.join(', ')}` });
+    }
+    set(reg, next);
+  }
+
+  private queueLog2(queue: string): { qs: number; written: number; max: number } {
+    const base = getRegister(`${queue}_BASE`);
+    const log2 = findField(base, 'LOG2SIZE');
+    const written = log2 ? Number(extractField(this.regs.get(base) ?? 0n, log2)) : 0;
+    const b = base.behaviour;
+    const max = b.kind === 'queueBase' ? this.ids.idField(b.maxLog2.register, b.maxLog2.field) ?? 19 : 19;
+    // §6.3.26: any use of LOG2SIZE other than read-back is capped at IDR1.xQS.
+    return { qs: Math.min(written, max), written, max };
+  }
+
+  private checkQueueBase(reg: RegisterDef, value: bigint, idReg: string, idField: string, findings: Finding[]): void {
+    const log2 = findField(reg, 'LOG2SIZE');
+    const addr = findField(reg, 'ADDR');
+    if (!log2) return;
+    const written = Number(extractField(value, log2));
+    const max = this.ids.idField(idReg, idField) ?? 19;
+    if (written > max) {
+      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${written} exceeds SMMU_${idReg}.${idField} = ${max}: it reads back as written but is capped at ${max} for use` });
+    }
+    if (addr) {
+      // §6.3.26: the base is aligned to the queue size in bytes (at least 32); lower address bits are treated as zero.
+      const entryBytes = reg.name.startsWith('EVENTQ') ? 32 : 16;
+      const bytes = Math.max(entryBytes * 2 ** Math.min(written, max), 32);
+      const base = extractField(value, addr) << BigInt(addr.lsb);
+      if (base % BigInt(bytes) !== 0n) {
+        findings.push({ severity: 'warning', code: 'queue.alignment', section: reg.section, register: reg.name, field: 'ADDR', message: `queue base ${hex(base, 64)} is not aligned to the queue size (${bytes} bytes): the SMMU treats the low address bits as zero` });
+      }
+    }
+  }
+
+  /**
+   * PROD/CONS (§6.3.27): bits [QS-1:0] are the index and bit [QS] the wrap flag; bits above are
+   * RES0 (software-owned) or RAZ (SMMU-owned) and are not stored.
+   */
+  private checkQueueIndex(reg: RegisterDef, queue: string, value: bigint, findings: Finding[]): bigint {
+    const idx = reg.fields.find((f) => f.name === 'WR' || f.name === 'RD');
+    if (!idx) return value;
+    const { qs } = this.queueLog2(queue);
+    const keep = (1n << BigInt(qs + 1)) - 1n;
+    const raw = extractField(value, idx);
+    if ((raw & ~keep) !== 0n) {
+      findings.push({ severity: 'warning', code: 'queue.index-range', section: reg.section, register: reg.name, field: idx.name, message: `SMMU_${reg.name}.${idx.name} = ${hex(raw)} has bits above [${qs}] set: with LOG2SIZE ${qs} the index is bits [${qs - 1 < 0 ? 0 : qs - 1}:0] and the wrap flag bit [${qs}]; higher bits are not stored` });
+    }
+    const stored = (value & ~fieldMask(idx)) | ((raw & keep) << BigInt(idx.lsb));
+    // Producer and consumer may be at most one queue size apart (§3.5).
+    const otherName = `${queue}_${reg.name.endsWith('PROD') ? 'CONS' : 'PROD'}`;
+    const other = getRegister(otherName);
+    const oidx = other.fields.find((f) => f.name === 'WR' || f.name === 'RD');
+    if (oidx) {
+      const size = 1n << BigInt(qs);
+      const a = raw & keep;
+      const o = extractField(this.regs.get(other) ?? 0n, oidx) & keep;
+      const [prod, cons] = reg.name.endsWith('PROD') ? [a, o] : [o, a];
+      const dist = (prod - cons + 2n * size) % (2n * size);
+      if (dist > size) {
+        findings.push({ severity: 'error', code: 'queue.index-state', section: '3.5', register: reg.name, message: `${queue} PROD ${hex(prod)} and CONS ${hex(cons)} are ${dist} entries apart, more than the queue holds (${size}): an impossible state` });
+      }
+    }
+    return stored;
+  }
+
+  private checkStreamTableConfig(reg: RegisterDef, value: bigint, findings: Finding[]): void {
+    const log2 = findField(reg, 'LOG2SIZE');
+    const split = findField(reg, 'SPLIT');
+    const fmt = findField(reg, 'FMT');
+    const sidSize = this.ids.idField('IDR1', 'SIDSIZE') ?? 32;
+    if (log2 && Number(extractField(value, log2)) > sidSize) {
+      findings.push({ severity: 'info', code: 'strtab.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_IDR1.SIDSIZE = ${sidSize}: the SMMU uses ${sidSize}` });
+    }
+    if (split && fmt && extractField(value, fmt) === 1n) {
+      const s = Number(extractField(value, split));
+      if (s !== 6 && s !== 8 && s !== 10) {
+        findings.push({ severity: 'warning', code: 'strtab.split', section: reg.section, register: reg.name, field: 'SPLIT', message: `SPLIT = ${s} is not one of 6, 8, 10: it behaves as 6 (4 KB leaf tables)` });
+      }
+    }
+  }
+
+  /** Decode a register's current value with this configuration's advertised features. */
+  decodeRegister(name: string) {
+    const reg = getRegister(name);
+    return decode(reg, this.regs.get(reg) ?? 0n, this.ids);
+  }
+
+  /** Field helper for tests and views. */
+  field(register: string, field: string): bigint {
+    const reg = getRegister(register);
+    const f: FieldDef | undefined = findField(reg, field);
+    if (!f) throw new Error(`internal: no field ${register}.${field}`);
+    return extractField(this.regs.get(reg) ?? 0n, f);
+  }
+}

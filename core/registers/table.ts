@@ -1,0 +1,69 @@
+/**
+ * The register table: every SMMUv3 programming-interface register this model knows, and lookups
+ * by name, alias and offset. Derived data (masks, indices) is computed once here.
+ */
+import { CR0, CR0ACK } from './control';
+import { IDR0 } from './identification';
+import type { FieldDef, RegisterDef } from './types';
+
+export const REGISTERS: readonly RegisterDef[] = [IDR0, CR0, CR0ACK];
+
+const byName = new Map<string, RegisterDef>();
+const byOffset = new Map<number, RegisterDef>();
+for (const reg of REGISTERS) {
+  for (const n of [reg.name, ...(reg.aliases ?? [])]) byName.set(n.toUpperCase(), reg);
+  byOffset.set(reg.offset, reg);
+}
+
+/** Look a register up by architecture name or alias, with or without the `SMMU_` prefix, any case. */
+export function findRegister(name: string): RegisterDef | undefined {
+  const n = name.toUpperCase();
+  return byName.get(n.startsWith('SMMU_') ? n.slice(5) : n);
+}
+
+export function getRegister(name: string): RegisterDef {
+  const r = findRegister(name);
+  if (!r) throw new Error(`internal: register ${name} is not in the table`);
+  return r;
+}
+
+/** The register at `offset` (exact start). */
+export function registerAt(offset: number): RegisterDef | undefined {
+  return byOffset.get(offset);
+}
+
+/**
+ * The register whose bytes contain `offset`, and the byte position inside it. A 32-bit access to
+ * the high half of a 64-bit register lands at +4 (§6.2: "bits[63:32] at offset +4").
+ */
+export function registerContaining(offset: number): { reg: RegisterDef; byte: number } | undefined {
+  for (let back = 0; back < 8; back++) {
+    const reg = byOffset.get(offset - back);
+    if (reg && back < reg.width / 8) return { reg, byte: back };
+  }
+  return undefined;
+}
+
+export function findField(reg: RegisterDef, name: string): FieldDef | undefined {
+  const n = name.toUpperCase();
+  return reg.fields.find((f) => f.name.toUpperCase() === n);
+}
+
+export function fieldMask(f: FieldDef): bigint {
+  return ((1n << BigInt(f.msb - f.lsb + 1)) - 1n) << BigInt(f.lsb);
+}
+
+const definedMasks = new Map<RegisterDef, bigint>();
+/** Bits covered by some field; every other bit is RES0 (§6.2). */
+export function definedMask(reg: RegisterDef): bigint {
+  let m = definedMasks.get(reg);
+  if (m === undefined) {
+    m = reg.fields.reduce((acc, f) => acc | fieldMask(f), 0n);
+    definedMasks.set(reg, m);
+  }
+  return m;
+}
+
+export function widthMask(reg: RegisterDef): bigint {
+  return (1n << BigInt(reg.width)) - 1n;
+}

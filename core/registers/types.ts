@@ -1,0 +1,125 @@
+/**
+ * Shapes of the declarative register table (one source of truth for the model, decoders, hovers,
+ * completion, the tree view, grammars and docs). Layout follows the architecture's register pages
+ * (IHI0070 §6.3.N): every field is declared, bits not covered by a field are RES0 (§6.2).
+ */
+
+export type Access = 'RO' | 'RW';
+
+/** Functional groups, in the order a register view lists them. */
+export type RegisterGroup =
+  | 'identification'
+  | 'control'
+  | 'errors'
+  | 'interrupts'
+  | 'stream-table'
+  | 'command-queue'
+  | 'event-queue'
+  | 'pri-queue'
+  | 'ats'
+  | 'mpam'
+  | 'dpt'
+  | 'coresight-id';
+
+/**
+ * A condition on an ID register field, as the architecture writes "When SMMU_IDR0.ATS == 1".
+ * Without `atLeast`/`equals` the condition is "field != 0".
+ */
+export interface FeatureRef {
+  readonly register: string;
+  readonly field: string;
+  readonly atLeast?: number;
+  readonly equals?: number;
+}
+
+export interface EnumValue {
+  readonly value: number;
+  readonly name: string;
+  readonly description?: string;
+}
+
+/** A register field, bits [msb:lsb]. */
+export interface FieldDef {
+  readonly name: string;
+  readonly msb: number;
+  readonly lsb: number;
+  readonly description: string;
+  /** Named encodings (§6.3.N tables); values not listed are reserved unless `openValues`. */
+  readonly values?: readonly EnumValue[];
+  /** Numeric fields (sizes, addresses, indices) whose values are not an enumeration. */
+  readonly openValues?: boolean;
+  /** The field exists only when this holds; otherwise it is RES0 (§6.3.N "Otherwise: Reserved, RES0"). */
+  readonly requires?: FeatureRef;
+  /** Field-level access where it differs from the register's. */
+  readonly access?: Access;
+  /** Writes to this field are IGNORED while any of these enables (or their ACK) is 1 (§6.2 Guarded, v3.2+). */
+  readonly guardedBy?: readonly GuardRef[];
+  /** Reset value of the field when it is architecturally defined. */
+  readonly reset?: number;
+}
+
+/** "Guarded by SMMU_CR0.CMDQEN": the register/field may change only while CR0.CMDQEN == 0 (§6.2). */
+export interface GuardRef {
+  readonly register: string;
+  readonly field: string;
+}
+
+export type QueueName = 'CMDQ' | 'EVENTQ' | 'PRIQ';
+
+/**
+ * What the model does on an access, declared next to the register.
+ * The model interprets these (core/model/behaviours.ts); the docs and hovers describe them.
+ */
+export type Behaviour =
+  /** Plain read/write storage of the defined, implemented fields. */
+  | { readonly kind: 'store' }
+  /** ID register: RO, value comes from the configuration, constant after reset (§6.2). */
+  | { readonly kind: 'id' }
+  /** RO register whose value the SMMU owns (STATUSR, GERROR); writes ignored. */
+  | { readonly kind: 'status' }
+  /** Control register whose implemented fields are acknowledged in `ack` (CR0→CR0ACK §6.3.9, IRQ_CTRL→IRQ_CTRLACK §6.3.16). */
+  | { readonly kind: 'acked'; readonly ack: string }
+  /** RO acknowledgement of `of`. */
+  | { readonly kind: 'ack'; readonly of: string }
+  /** GERRORN: acknowledges GERROR by toggling (§6.3.19, §6.3.20). */
+  | { readonly kind: 'errorAck'; readonly of: string }
+  /** GBPA: written whole with Update=1, RO while Update==1 (§6.3.14). */
+  | { readonly kind: 'updateHandshake' }
+  /** Queue base: LOG2SIZE read back as written, capped at the IDR1 maximum for use (§6.3.26). */
+  | { readonly kind: 'queueBase'; readonly queue: QueueName; readonly maxLog2: FeatureRef }
+  /** PROD/CONS index: index in bits [QS-1:0], wrap flag at bit QS, QS = queue LOG2SIZE (§6.3.27). */
+  | { readonly kind: 'queueIndex'; readonly queue: QueueName; readonly role: 'PROD' | 'CONS'; readonly producer: 'software' | 'smmu' }
+  /** STRTAB_BASE_CFG: LOG2SIZE capped at IDR1.SIDSIZE for use (§6.3.25). */
+  | { readonly kind: 'streamTableConfig' };
+
+/** Reset value: a number, or the architecture's UNKNOWN / IMPLEMENTATION DEFINED. */
+export type ResetValue = bigint | 'UNKNOWN' | 'IMPDEF';
+
+export interface RegisterDef {
+  /** Architecture name without the `SMMU_` prefix, e.g. `CR0`. */
+  readonly name: string;
+  /** Other spellings users type: Linux/QEMU short names (`EVTQ_BASE`). */
+  readonly aliases?: readonly string[];
+  /** Offset from the SMMU base; page 1 registers include 0x10000. */
+  readonly offset: number;
+  readonly width: 32 | 64;
+  readonly access: Access;
+  readonly reset: ResetValue;
+  /** One line: what the register is for. */
+  readonly summary: string;
+  /** Architecture section, e.g. `6.3.9`. */
+  readonly section: string;
+  readonly group: RegisterGroup;
+  readonly fields: readonly FieldDef[];
+  /** The register exists only when this holds; otherwise its location is an undefined (RES0) one. */
+  readonly requires?: FeatureRef;
+  /** Register-wide guard: writes IGNORED while any guard (or its ACK) is 1. */
+  readonly guardedBy?: readonly GuardRef[];
+  readonly behaviour: Behaviour;
+}
+
+export const PAGE1_BASE = 0x10000;
+
+export function pageOf(offset: number): 0 | 1 {
+  return offset >= PAGE1_BASE && offset < 2 * PAGE1_BASE ? 1 : 0;
+}

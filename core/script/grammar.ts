@@ -1,0 +1,124 @@
+/**
+ * The TextMate grammar of `.smmu` scripts (syntaxes/smmu.tmLanguage.json), built from the register
+ * table and the parser's keyword lists so names cannot drift: scripts/gen-grammar.mjs writes it and
+ * a unit test checks the committed file equals a fresh build. Semantic tokens from the language
+ * server refine it later (a constant and a field of the same name, enum names by field); this is
+ * the colouring an editor shows before the server answers, and on GitHub.
+ */
+import type { RegisterDef } from '../registers/types';
+import { ACCESS_BITS, RESERVED_KEYWORDS } from './parser';
+
+const WORD = '[A-Za-z_][A-Za-z0-9_]*';
+
+/** `a|b|c` of names, longest first (then alphabetical) so the output is stable. */
+function alternation(names: Iterable<string>): string {
+  const unique = new Map<string, string>();
+  for (const n of names) unique.set(n.toUpperCase(), n.toUpperCase());
+  return [...unique.values()].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0)).map(escape).join('|');
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A TextMate grammar as plain JSON data. */
+export interface TextMateGrammar {
+  readonly [key: string]: unknown;
+}
+
+export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGrammar {
+  const regs = alternation(registers.flatMap((r) => [r.name, ...(r.aliases ?? [])]));
+  const fields = alternation(registers.flatMap((r) => r.fields.map((f) => f.name)));
+  const enums = alternation(registers.flatMap((r) => r.fields.flatMap((f) => (f.values ?? []).map((v) => v.name))));
+  const sizes = ACCESS_BITS.join('|');
+  const register = `(?i:(?:SMMU_)?(?:${regs}))`;
+  return {
+    $schema: 'https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json',
+    name: 'SMMU Script',
+    scopeName: 'source.smmu',
+    fileTypes: ['smmu'],
+    comment: 'Generated from core/registers/table.ts by scripts/gen-grammar.mjs: do not edit by hand.',
+    patterns: [
+      { include: '#comment' },
+      { include: '#string' },
+      { include: '#const-definition' },
+      { include: '#keyword' },
+      { include: '#register' },
+      { include: '#field' },
+      { include: '#enum' },
+      { include: '#number' },
+      { include: '#operator' },
+      { include: '#name' },
+    ],
+    repository: {
+      comment: {
+        match: '(#).*$',
+        name: 'comment.line.number-sign.smmu',
+        captures: { '1': { name: 'punctuation.definition.comment.smmu' } },
+      },
+      string: {
+        // No escapes: a backslash is a backslash (Windows paths), a string ends at the line's end.
+        begin: '"',
+        end: '"|$',
+        name: 'string.quoted.double.smmu',
+        beginCaptures: { '0': { name: 'punctuation.definition.string.begin.smmu' } },
+        endCaptures: { '0': { name: 'punctuation.definition.string.end.smmu' } },
+      },
+      keyword: {
+        patterns: [
+          { match: `\\b(?:config|const|mem|(?:read|write)(?:${sizes}))\\b`, name: 'keyword.control.statement.smmu' },
+          { match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.reserved.smmu' } } },
+        ],
+      },
+      'const-definition': {
+        match: `\\b(const)\\s+(${WORD})`,
+        captures: { '1': { name: 'keyword.control.statement.smmu' }, '2': { name: 'variable.other.constant.smmu' } },
+      },
+      register: {
+        patterns: [
+          {
+            match: `\\b(${register})(\\.)(${WORD})\\b`,
+            captures: { '1': { name: 'support.variable.register.smmu' }, '2': { name: 'punctuation.accessor.smmu' }, '3': { name: 'variable.other.field.smmu' } },
+          },
+          { match: `\\b${register}\\b`, name: 'support.variable.register.smmu' },
+        ],
+      },
+      field: {
+        patterns: [
+          {
+            // `FIELD=value` (not `==`): whatever the name, it is a field here.
+            match: `\\b(${WORD})\\s*(=)(?!=)`,
+            captures: { '1': { name: 'variable.other.field.smmu' }, '2': { name: 'keyword.operator.assignment.smmu' } },
+          },
+          { match: `\\b(?i:${fields})\\b`, name: 'variable.other.field.smmu' },
+        ],
+      },
+      enum: { match: `\\b(?i:${enums})\\b`, name: 'constant.language.enum.smmu' },
+      number: {
+        patterns: [
+          { match: '\\b0[xX][0-9A-Fa-f]+(?:_+[0-9A-Fa-f]+)*\\b', name: 'constant.numeric.hex.smmu' },
+          { match: '\\b0[bB][01]+(?:_+[01]+)*\\b', name: 'constant.numeric.binary.smmu' },
+          { match: '\\b[0-9]+(?:_+[0-9]+)*\\b', name: 'constant.numeric.decimal.smmu' },
+          { match: '\\b[0-9][A-Za-z0-9_]*\\b', name: 'invalid.illegal.number.smmu' },
+        ],
+      },
+      operator: {
+        patterns: [
+          { match: '==|!=', name: 'keyword.operator.comparison.smmu' },
+          { match: '<<|>>', name: 'keyword.operator.bitwise.shift.smmu' },
+          { match: '[|&~]', name: 'keyword.operator.bitwise.smmu' },
+          { match: '[+-]', name: 'keyword.operator.arithmetic.smmu' },
+          { match: '=', name: 'keyword.operator.assignment.smmu' },
+          { match: '\\.', name: 'punctuation.accessor.smmu' },
+          { match: '[()]', name: 'meta.brace.round.smmu' },
+        ],
+      },
+      name: { match: `\\b${WORD}\\b`, name: 'variable.other.smmu' },
+    },
+  };
+}
+
+/** The grammar file's exact text (2-space JSON, final newline), as committed. */
+export function textMateGrammarText(registers: readonly RegisterDef[]): string {
+  return JSON.stringify(textMateGrammar(registers), null, 2) + '\n';
+}

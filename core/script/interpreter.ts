@@ -1,0 +1,97 @@
+/**
+ * Runs resolved script statements on the model, turning the model's findings and failed
+ * expectations into positioned diagnostics, and recording what every read returned (for inlay
+ * hints, the register view and the debugger later).
+ */
+import type { Finding } from '../model/access';
+import { GuestMemory } from '../model/memory';
+import type { Smmu } from '../model/smmu';
+import { decode, extractField, hex, symbolic } from '../registers/codec';
+import type { RegisterDef } from '../registers/types';
+import type { Range, ScriptDiagnostic } from './diagnostics';
+import type { ResolvedExpectation, ResolvedStatement } from './resolve';
+
+/** What one executed statement observed. */
+export interface Observation {
+  readonly line: number;
+  readonly kind: 'read' | 'write';
+  readonly register?: string;
+  readonly value: bigint;
+  readonly ok: boolean;
+}
+
+export interface RunResult {
+  readonly diagnostics: ScriptDiagnostic[];
+  readonly observations: Observation[];
+  readonly failedExpectations: number;
+  readonly memory: GuestMemory;
+}
+
+function findingToDiagnostic(f: Finding, range: Range): ScriptDiagnostic {
+  return { severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range, section: f.section };
+}
+
+function describeValue(reg: RegisterDef | undefined, byte: number, v: bigint): string {
+  if (!reg || byte !== 0) return hex(v);
+  return `${hex(v, reg.width)} (${symbolic(reg, v)})`;
+}
+
+/** Compare a value with an expectation; the message explains a mismatch field by field. */
+function checkExpectation(e: ResolvedExpectation, got: bigint, reg: RegisterDef | undefined, byte: number, what: string, smmu: Smmu): string | undefined {
+  const actual = (got & e.mask) >> BigInt(e.shift);
+  const pass = e.op === '==' ? actual === e.value : actual !== e.value;
+  if (pass) return undefined;
+  if (e.field) return `${what}.${e.field.name} is ${actual}${e.op === '==' ? `, expected ${e.value}` : `, expected anything else`}`;
+  if (e.op === '!=') return `${what} is ${describeValue(reg, byte, got)}, expected a different value`;
+  let msg = `${what} is ${describeValue(reg, byte, got)}, expected ${describeValue(reg, byte, e.value)}`;
+  if (reg && byte === 0) {
+    const diffs = decode(reg, got, smmu.ids)
+      .fields.filter((f) => extractField(e.value, f.field) !== f.value)
+      .map((f) => `${f.field.name} is ${f.value}, expected ${extractField(e.value, f.field)}`);
+    if (diffs.length) msg += `: ${diffs.join('; ')}`;
+  }
+  return msg;
+}
+
+export function run(statements: readonly ResolvedStatement[], smmu: Smmu, memory = new GuestMemory()): RunResult {
+  const diagnostics: ScriptDiagnostic[] = [];
+  const observations: Observation[] = [];
+  let failedExpectations = 0;
+  for (const s of statements) {
+    if (s.kind === 'mem') {
+      if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
+      const value = s.op === 'read' ? memory.read(s.address, s.size) : s.value ?? 0n;
+      observations.push({ line: s.range.start.line, kind: s.op, value, ok: true });
+      if (s.op === 'read' && s.expect) {
+        const msg = checkExpectation(s.expect, value, undefined, 0, `memory at ${hex(s.address, 64)}`, smmu);
+        if (msg) {
+          failedExpectations++;
+          diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
+        }
+      }
+      continue;
+    }
+    const reg = s.register;
+    const byte = s.byte;
+    const r = s.op === 'read' ? smmu.read(s.offset, s.size) : smmu.write(s.offset, s.size, s.value ?? 0n);
+    for (const f of r.findings) {
+      if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
+      const range = f.code.startsWith('write.') && s.valueRange ? s.valueRange : s.targetRange;
+      diagnostics.push(findingToDiagnostic(f, range));
+    }
+    const value = s.op === 'read' ? r.value : s.value ?? 0n;
+    observations.push({ line: s.range.start.line, kind: s.op, register: reg?.name, value, ok: r.ok });
+    if (!r.ok) {
+      diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
+    }
+    if (s.op === 'read' && s.expect && r.ok) {
+      const what = reg ? `SMMU_${reg.name}${byte ? ` [63:32]` : ''}` : hex(BigInt(s.offset));
+      const msg = checkExpectation(s.expect, r.value, reg, byte, what, smmu);
+      if (msg) {
+        failedExpectations++;
+        diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
+      }
+    }
+  }
+  return { diagnostics, observations, failedExpectations, memory };
+}

@@ -1,0 +1,101 @@
+/**
+ * Lexer of the `.smmu` language. The language is line-oriented, so lexing is per line: a token
+ * never spans a line break, and one bad line cannot disturb the next. Linear in the input, never
+ * throws; malformed tokens carry an `error` that the parser reports.
+ */
+import type { Token } from './ast';
+
+/** Split on `\n`, `\r\n` and `\r`: the line breaks LSP positions count. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
+const isWordStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isWordChar = (c: number) => isWordStart(c) || isDigit(c);
+/** Space, tab, vertical tab, form feed, and a byte-order mark (editors keep it at the start of line 0). */
+const isSpace = (c: number) => c === 32 || c === 9 || c === 11 || c === 12 || c === 0xfeff;
+/** Printable ASCII punctuation other than `"`, `#` and `_`, which have their own meaning. */
+const isPunct = (c: number) => c >= 33 && c <= 126 && !isWordChar(c) && c !== 34 && c !== 35;
+
+const TWO_CHAR_PUNCT = new Set(['==', '!=', '<<', '>>']);
+
+/** Value bits a base-`radix` digit string may have before it surely exceeds 64 bits. */
+const MAX_DIGITS: Record<number, number> = { 16: 16, 2: 64, 10: 20 };
+const LIMIT = 1n << 64n;
+
+function numberToken(text: string, range: Token['range']): Token {
+  const lower = text.toLowerCase();
+  const radix = lower.startsWith('0x') ? 16 : lower.startsWith('0b') ? 2 : 10;
+  const body = radix === 10 ? text : text.slice(2);
+  const what = radix === 16 ? 'hexadecimal' : radix === 2 ? 'binary' : 'decimal';
+  const valid = radix === 16 ? /^[0-9a-fA-F]+(?:_+[0-9a-fA-F]+)*$/ : radix === 2 ? /^[01]+(?:_+[01]+)*$/ : /^[0-9]+(?:_+[0-9]+)*$/;
+  if (!valid.test(body)) {
+    const message = body === '' ? `'${text}' has no digits` : `'${shorten(text)}' is not a valid ${what} number`;
+    return { kind: 'number', text, range, error: { code: 'syntax.number', message } };
+  }
+  const digits = body.replace(/_/g, '').replace(/^0+(?=.)/, '');
+  // Check the length before BigInt(): a line of a million digits must stay cheap.
+  const value = digits.length > MAX_DIGITS[radix] ? LIMIT : BigInt(radix === 16 ? '0x' + digits : radix === 2 ? '0b' + digits : digits);
+  if (value >= LIMIT) {
+    return { kind: 'number', text, range, error: { code: 'syntax.number-too-large', message: `'${shorten(text)}' does not fit in 64 bits` } };
+  }
+  return { kind: 'number', text, range, number: value };
+}
+
+/** Token text for messages: long tokens are cut, invisible characters shown as U+XXXX. */
+export function shorten(text: string, max = 32): string {
+  const cut = text.length > max ? text.slice(0, max) + '…' : text;
+  return cut.replace(/[^\x20-\x7e…]/g, (c) => 'U+' + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0'));
+}
+
+/** Tokens of one line (`line` is its 0-based number), comments included. */
+export function lexLine(text: string, line: number): Token[] {
+  const tokens: Token[] = [];
+  const range = (s: number, e: number) => ({ start: { line, character: s }, end: { line, character: e } });
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const start = i;
+    if (isSpace(c)) {
+      i++;
+    } else if (c === 35 /* # */) {
+      tokens.push({ kind: 'comment', text: text.slice(i), range: range(i, n) });
+      i = n;
+    } else if (isWordStart(c)) {
+      while (i < n && isWordChar(text.charCodeAt(i))) i++;
+      tokens.push({ kind: 'word', text: text.slice(start, i), range: range(start, i) });
+    } else if (isDigit(c)) {
+      // Take the whole alphanumeric run so `12abc` or `0xZZ` is one bad number, not two tokens.
+      while (i < n && isWordChar(text.charCodeAt(i))) i++;
+      tokens.push(numberToken(text.slice(start, i), range(start, i)));
+    } else if (c === 34 /* " */) {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0) {
+        tokens.push({ kind: 'string', text: text.slice(i), range: range(i, n), error: { code: 'syntax.unterminated-string', message: 'unterminated string: add the closing \'"\' on this line' } });
+        i = n;
+      } else {
+        i = close + 1;
+        tokens.push({ kind: 'string', text: text.slice(start, i), range: range(start, i), string: text.slice(start + 1, close) });
+      }
+    } else if (isPunct(c)) {
+      const two = text.slice(i, i + 2);
+      i += TWO_CHAR_PUNCT.has(two) ? 2 : 1;
+      tokens.push({ kind: 'punct', text: text.slice(start, i), range: range(start, i) });
+    } else {
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (isSpace(d) || isWordChar(d) || isPunct(d) || d === 34 || d === 35) break;
+        i++;
+      }
+      tokens.push({
+        kind: 'invalid',
+        text: text.slice(start, i),
+        range: range(start, i),
+        error: { code: 'syntax.invalid-character', message: `unexpected character ${shorten(text.slice(start, start + 1))}: scripts use ASCII names, numbers and operators` },
+      });
+    }
+  }
+  return tokens;
+}

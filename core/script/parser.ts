@@ -1,0 +1,387 @@
+/**
+ * Parser of the `.smmu` language: one statement a line (docs/script-language.md).
+ *
+ * Error recovery is by line: the first error of a line is reported on the offending token and the
+ * rest of that line is skipped, so every other line still parses. The parser never throws and is
+ * linear in the input; nesting of parentheses, `~` and `FIELD=` is bounded by MAX_DEPTH so deep
+ * input cannot exhaust the stack.
+ */
+import type {
+  AccessBits,
+  BinaryOp,
+  Expect,
+  Expr,
+  Group,
+  NameRef,
+  NumberLit,
+  ParsedScript,
+  Range,
+  ScriptDiagnostic,
+  Statement,
+  Target,
+  Token,
+} from './ast';
+import { lexLine, shorten, splitLines } from './lexer';
+
+/** Deepest nesting of `(`, `~` and `FIELD=` an expression may have. */
+export const MAX_DEPTH = 32;
+
+/**
+ * Most binary operators a line may have. Far above what anyone writes, and it keeps every tree
+ * shallow enough for recursive walkers (resolver, hovers, semantic tokens) on any input.
+ */
+export const MAX_OPERATORS = 256;
+
+export const ACCESS_BITS: readonly AccessBits[] = [8, 16, 32, 64];
+export const ACCESS_KEYWORDS: readonly string[] = ACCESS_BITS.flatMap((b) => [`read${b}`, `write${b}`]);
+
+/** Keywords that start a statement today. */
+export const STATEMENT_KEYWORDS: readonly string[] = ['config', 'const', 'mem', ...ACCESS_KEYWORDS];
+
+/**
+ * Keywords kept for statements of later versions (docs/script-language.md, "Reserved"). They are
+ * rejected with a clear message now so a script written for a later version fails loudly.
+ */
+export const RESERVED_KEYWORDS: readonly string[] = ['include', 'cmd', 'dma', 'poll', 'ste', 'cd', 'expect', 'wait', 'reset'];
+
+const STATEMENT_LIST = 'read32, write32, read64, write64, mem, const, config';
+
+/** Internal: thrown to abandon the current line after its error has been recorded. */
+class LineError {
+  constructor(readonly diagnostic: ScriptDiagnostic) {}
+}
+
+const span = (a: Range, b: Range): Range => ({ start: a.start, end: b.end });
+
+/** How a token is named in "found …". */
+function describe(t: Token | undefined): string {
+  if (!t) return 'the end of the line';
+  if (t.kind === 'string') return `the string ${shorten(t.text)}`;
+  return `'${shorten(t.text)}'`;
+}
+
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The candidates closest to `name` (case-insensitive), best first: what "did you mean" offers.
+ * A candidate qualifies within about one edit per three characters.
+ */
+export function closestNames(name: string, candidates: Iterable<string>, max = 3): string[] {
+  const n = name.toUpperCase();
+  const limit = Math.max(1, Math.floor(n.length / 3));
+  const scored: { c: string; d: number }[] = [];
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    const u = c.toUpperCase();
+    if (seen.has(u)) continue;
+    seen.add(u);
+    const d = editDistance(n, u, limit);
+    if (d <= limit) scored.push({ c, d });
+  }
+  return scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c)).slice(0, max).map((s) => s.c);
+}
+
+/** ` did you mean X or Y?` (with a leading space), or nothing. */
+export function didYouMean(options: readonly string[]): string {
+  if (options.length === 0) return '';
+  const quoted = options.map((o) => `'${o}'`);
+  return `; did you mean ${quoted.length === 1 ? quoted[0] : quoted.slice(0, -1).join(', ') + ' or ' + quoted[quoted.length - 1]}?`;
+}
+
+const BINARY_LEVELS: readonly (readonly BinaryOp[])[] = [['|'], ['&'], ['<<', '>>'], ['+', '-']];
+
+/** Parses one line's tokens (comments removed). */
+class LineParser {
+  private pos = 0;
+  private depth = 0;
+  private operators = 0;
+
+  constructor(private readonly tokens: readonly Token[], private readonly lineEnd: Range) {}
+
+  private peek(offset = 0): Token | undefined {
+    return this.tokens[this.pos + offset];
+  }
+
+  private next(): Token | undefined {
+    return this.tokens[this.pos++];
+  }
+
+  private isPunct(text: string, t = this.peek()): boolean {
+    return t !== undefined && t.kind === 'punct' && t.text === text;
+  }
+
+  /** Where an error about "the end of the line" points: just after the last token. */
+  private rangeOf(t: Token | undefined): Range {
+    return t ? t.range : this.lineEnd;
+  }
+
+  private fail(code: string, message: string, range: Range): never {
+    throw new LineError({ severity: 'error', code, message, range });
+  }
+
+  private expected(what: string, after: string, t = this.peek()): never {
+    this.fail('syntax.expected', `expected ${what} after '${shorten(after)}', found ${describe(t)}`, this.rangeOf(t));
+  }
+
+  /** Text of the tokens from `from` to the current position, for "after 'write32 CR0'". */
+  private textSince(from: number): string {
+    return this.tokens.slice(from, this.pos).map((t) => t.text).join(' ');
+  }
+
+  parseLine(): Statement | undefined {
+    const first = this.next();
+    if (!first) return undefined;
+    let stmt: Statement;
+    if (first.kind !== 'word') {
+      this.fail('syntax.expected', `expected a statement (${STATEMENT_LIST}), found ${describe(first)}`, first.range);
+    }
+    const kw = first.text;
+    if (kw === 'config') {
+      const s = this.next();
+      if (!s || s.kind !== 'string' || s.string === undefined) this.expected('a quoted file name', 'config', s);
+      stmt = { kind: 'config', range: span(first.range, s.range), keyword: first.range, path: { kind: 'string', range: s.range, value: s.string } };
+    } else if (kw === 'const') {
+      const name = this.next();
+      if (!name || name.kind !== 'word') this.expected('a constant name', 'const', name);
+      if (STATEMENT_KEYWORDS.includes(name.text) || RESERVED_KEYWORDS.includes(name.text)) {
+        this.fail('syntax.keyword-name', `'${name.text}' is a keyword and cannot name a constant`, name.range);
+      }
+      if (!this.isPunct('=')) this.expected("'='", `const ${name.text}`);
+      this.next();
+      const value = this.expr(`const ${name.text} =`);
+      stmt = { kind: 'const', range: span(first.range, value.range), keyword: first.range, name: { kind: 'name', range: name.range, name: name.text }, value };
+    } else if (kw === 'mem') {
+      const opTok = this.next();
+      const access = opTok?.kind === 'word' ? accessKeyword(opTok.text) : undefined;
+      if (!opTok || !access) this.expected('read8…read64 or write8…write64', 'mem', opTok);
+      const start = this.pos;
+      const address = this.address(`mem ${opTok.text}`);
+      const tail = this.valueOrExpect(access.op, `mem ${opTok.text} ${this.textSince(start)}`);
+      stmt = { kind: 'mem', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, opKeyword: opTok.range, address, ...tail.part };
+    } else if (accessKeyword(kw)) {
+      const access = accessKeyword(kw) as { op: 'read' | 'write'; bits: AccessBits };
+      const start = this.pos;
+      const target = this.target(kw, access.op);
+      const tail = this.valueOrExpect(access.op, `${kw} ${this.textSince(start)}`);
+      stmt = { kind: 'register', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, target, ...tail.part };
+    } else {
+      this.unknownStatement(first);
+    }
+    const extra = this.peek();
+    if (extra) {
+      const joinable = extra.kind === 'word' || extra.kind === 'number' || extra.text === ',';
+      const hint = joinable && stmt.kind !== 'config' ? ": join values with '|'" : '';
+      this.fail('syntax.unexpected', `unexpected ${describe(extra)} after the end of the statement${hint}`, extra.range);
+    }
+    return stmt;
+  }
+
+  private unknownStatement(first: Token): never {
+    const kw = first.text;
+    if (RESERVED_KEYWORDS.includes(kw)) {
+      this.fail('syntax.reserved', `'${kw}' is reserved for a later version of the script language`, first.range);
+    }
+    if (this.isPunct(':', this.peek())) {
+      this.fail('syntax.reserved', `labels ('${shorten(kw)}:') are reserved for a later version of the script language`, first.range);
+    }
+    const lower = kw.toLowerCase();
+    if (STATEMENT_KEYWORDS.includes(lower)) {
+      this.fail('syntax.unknown-statement', `unknown statement '${shorten(kw)}': keywords are lower case, write '${lower}'`, first.range);
+    }
+    const near = closestNames(lower, STATEMENT_KEYWORDS, 1);
+    const hint = near.length ? didYouMean(near) : ` (a line starts with ${STATEMENT_LIST})`;
+    this.fail('syntax.unknown-statement', `unknown statement '${shorten(kw)}'${hint}`, first.range);
+  }
+
+  /** After a write: the value. After a read: nothing, or `== v` / `!= v`. */
+  private valueOrExpect(op: 'read' | 'write', context: string): { part: { value?: Expr; expect?: Expect }; last: Range } {
+    if (op === 'write') {
+      const value = this.expr(context, 'a value');
+      return { part: { value }, last: value.range };
+    }
+    const t = this.peek();
+    if (!t) return { part: {}, last: this.tokens[this.pos - 1].range };
+    if (this.isPunct('==', t) || this.isPunct('!=', t)) {
+      this.next();
+      const value = this.expr(`${context} ${t.text}`, 'the expected value');
+      const expect: Expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
+      return { part: { expect }, last: value.range };
+    }
+    if (this.isPunct('=', t)) {
+      this.fail('syntax.expected', `expected '==' or '!=' after '${shorten(context)}', found '=': an expectation compares with '=='`, t.range);
+    }
+    this.expected("'==', '!=' or the end of the line", context, t);
+  }
+
+  private target(keyword: string, op: 'read' | 'write'): Target {
+    const base = this.operand(keyword, 'a register name or offset');
+    let plus: NumberLit | undefined;
+    if (base.kind === 'name' && this.isPunct('+')) {
+      const p = this.next() as Token;
+      const n = this.next();
+      if (!n || n.kind !== 'number' || n.number === undefined) this.expected('a byte offset (4 for the high half)', `${base.name}${p.text}`, n);
+      plus = { kind: 'number', range: n.range, value: n.number, text: n.text };
+    }
+    let field: NameRef | undefined;
+    if (this.isPunct('.')) {
+      const dot = this.next() as Token;
+      const f = this.next();
+      if (!f || f.kind !== 'word') this.expected('a field name', dot.text, f);
+      field = { kind: 'name', range: f.range, name: f.text };
+      if (op === 'write') {
+        this.fail('syntax.field-write', `a write sets the whole register: write the field in the value, e.g. '${keyword} ${tokenText(base)} ${f.text}=…'`, span(dot.range, f.range));
+      }
+    }
+    const last = field?.range ?? plus?.range ?? base.range;
+    return { range: span(base.range, last), base, plus, field };
+  }
+
+  /** A memory address: like a register operand, `NAME + N` included (values never start with '+'). */
+  private address(after: string): Expr {
+    const base = this.operand(after, 'an address');
+    if (base.kind !== 'name' || !this.isPunct('+')) return base;
+    const p = this.next() as Token;
+    const n = this.next();
+    if (!n || n.kind !== 'number' || n.number === undefined) this.expected('a number', `${base.name}${p.text}`, n);
+    const right: NumberLit = { kind: 'number', range: n.range, value: n.number, text: n.text };
+    return { kind: 'binary', range: span(base.range, n.range), op: '+', opRange: p.range, left: base, right };
+  }
+
+  /** A single-token operand (name or number) or a parenthesised expression. */
+  private operand(after: string, what: string): NameRef | NumberLit | Group {
+    const t = this.peek();
+    if (t?.kind === 'word') {
+      this.next();
+      return { kind: 'name', range: t.range, name: t.text };
+    }
+    if ((t?.kind === 'number' && t.number !== undefined) || this.isPunct('(', t)) {
+      const e = this.primary(after, what);
+      if (e.kind === 'number' || e.kind === 'group') return e;
+    }
+    this.expected(what, after, t);
+  }
+
+  private expr(after: string, what = 'a value'): Expr {
+    return this.binary(0, after, what);
+  }
+
+  /** Binary operators by precedence level, iteratively, so long chains do not deepen the stack. */
+  private binary(level: number, after: string, what: string): Expr {
+    if (level === BINARY_LEVELS.length) return this.unary(after, what);
+    const ops = BINARY_LEVELS[level];
+    let left = this.binary(level + 1, after, what);
+    for (;;) {
+      const t = this.peek();
+      const op = t && t.kind === 'punct' ? ops.find((o) => o === t.text) : undefined;
+      if (!t || !op) return left;
+      if (++this.operators > MAX_OPERATORS) this.fail('syntax.too-long', `more than ${MAX_OPERATORS} operators on one line`, t.range);
+      this.next();
+      const right = this.binary(level + 1, op, 'a value');
+      left = { kind: 'binary', range: span(left.range, right.range), op, opRange: t.range, left, right };
+    }
+  }
+
+  private enter(t: Token): void {
+    if (++this.depth > MAX_DEPTH) this.fail('syntax.too-deep', `expression nested deeper than ${MAX_DEPTH} levels`, t.range);
+  }
+
+  private unary(after: string, what: string): Expr {
+    const t = this.peek();
+    if (t && this.isPunct('~', t)) {
+      this.next();
+      this.enter(t);
+      const operand = this.unary('~', 'a value');
+      this.depth--;
+      return { kind: 'unary', range: span(t.range, operand.range), op: '~', operand };
+    }
+    return this.primary(after, what);
+  }
+
+  private primary(after: string, what: string): Expr {
+    const t = this.peek();
+    if (!t) this.expected(what, after, t);
+    if (t.kind === 'number' && t.number !== undefined) {
+      this.next();
+      return { kind: 'number', range: t.range, value: t.number, text: t.text };
+    }
+    if (t.kind === 'word') {
+      this.next();
+      const name: NameRef = { kind: 'name', range: t.range, name: t.text };
+      const eq = this.peek();
+      if (!eq || !this.isPunct('=', eq)) return name;
+      // `FIELD=value`: the value runs to the next `|` or `&` (levels 2+), see ast.ts.
+      this.next();
+      this.enter(eq);
+      const value = this.binary(2, `${t.text}=`, 'a field value');
+      this.depth--;
+      return { kind: 'assign', range: span(t.range, value.range), field: name, value };
+    }
+    if (this.isPunct('(', t)) {
+      this.next();
+      this.enter(t);
+      const inner = this.expr('(');
+      const close = this.peek();
+      if (!close || !this.isPunct(')', close)) {
+        this.fail('syntax.expected', `expected ')' to close the '(' at character ${t.range.start.character + 1}, found ${describe(close)}`, this.rangeOf(close));
+      }
+      this.next();
+      this.depth--;
+      return { kind: 'group', range: span(t.range, close.range), expr: inner };
+    }
+    this.expected(what, after, t);
+  }
+}
+
+function tokenText(e: NameRef | NumberLit | Group): string {
+  return e.kind === 'name' ? e.name : e.kind === 'number' ? e.text : '(…)';
+}
+
+/** `read32` → {read, 32}; anything else → undefined. */
+export function accessKeyword(word: string): { op: 'read' | 'write'; bits: AccessBits } | undefined {
+  const m = /^(read|write)(8|16|32|64)$/.exec(word);
+  return m ? { op: m[1] === 'read' ? 'read' : 'write', bits: Number(m[2]) as AccessBits } : undefined;
+}
+
+/** Parse a whole document. Never throws; every diagnostic range lies inside the document. */
+export function parseScript(text: string): ParsedScript {
+  const lines = splitLines(text);
+  const statements: Statement[] = [];
+  const diagnostics: ScriptDiagnostic[] = [];
+  const tokens: Token[] = [];
+  lines.forEach((lineText, line) => {
+    const lineTokens = lexLine(lineText, line);
+    for (const t of lineTokens) tokens.push(t); // not push(...): a long line has too many for the argument list
+    const code = lineTokens.filter((t) => t.kind !== 'comment');
+    // "Found the end of the line" points just after the last token, before any comment.
+    const last = code[code.length - 1];
+    const end = last ? last.range.end : { line, character: lineText.length };
+    const parser = new LineParser(code, { start: end, end });
+    try {
+      const stmt = parser.parseLine();
+      if (stmt) statements.push(stmt);
+    } catch (e) {
+      if (e instanceof LineError) {
+        // A malformed token (bad number, unterminated string, stray character) at or before the
+        // place the parse failed explains the failure better than "expected …, found it".
+        const bad = code.find((t) => t.error);
+        const at = e.diagnostic.range.start.character;
+        if (bad?.error && bad.range.start.character <= at) diagnostics.push({ severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range });
+        else diagnostics.push(e.diagnostic);
+      }
+      // A bug must not take the editor down: report it on the line instead of throwing.
+      else diagnostics.push({ severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: { start: { line, character: 0 }, end: { line, character: lineText.length } } });
+    }
+  });
+  return { statements, diagnostics, tokens, lineLengths: lines.map((l) => l.length) };
+}

@@ -1,0 +1,518 @@
+/**
+ * Semantic resolution of a parsed `.smmu` script against the register table, without running
+ * anything: names become registers, fields, enum values and constants; value expressions become
+ * numbers; every access gets its offset and size. The result is what the interpreter executes and
+ * what hovers and semantic tokens read (`symbols`). Never throws.
+ *
+ * Rules are in docs/script-language.md; each diagnostic has a stable code listed there.
+ */
+import type { AccessSize, Severity } from '../model/access';
+import { fieldMask, findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
+import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
+import type { ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement } from './ast';
+import type { ScriptDiagnostic } from './diagnostics';
+import { closestNames, didYouMean, parseScript } from './parser';
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** What a name (or a register offset written as a number) in the script stands for. */
+export type Resolution =
+  /** A register operand; `byte` is 4 for the high half of a 64-bit register. */
+  | { readonly kind: 'register'; readonly register: RegisterDef; readonly byte: number }
+  | { readonly kind: 'field'; readonly register: RegisterDef; readonly field: FieldDef }
+  | { readonly kind: 'enum'; readonly register: RegisterDef; readonly field: FieldDef; readonly value: EnumValue }
+  /** A constant, at its definition or a use; `value` is undefined when its definition had an error. */
+  | { readonly kind: 'const'; readonly name: string; readonly value: bigint | undefined; readonly definition: Range };
+
+export interface SymbolRef {
+  readonly range: Range;
+  readonly resolution: Resolution;
+}
+
+/**
+ * An expectation on the data a read returns: `((data & mask) >> shift) op value`. `data` is the
+ * access's own data (for a high-half read32, bits [63:32] of the register as bits [31:0]).
+ */
+export interface ResolvedExpectation {
+  readonly op: '==' | '!=';
+  readonly value: bigint;
+  readonly mask: bigint;
+  readonly shift: number;
+  /** Set for `REG.FIELD == v`: the register field compared (its real bit positions). */
+  readonly field?: FieldDef;
+  /** `== value`, where a failed expectation is reported. */
+  readonly range: Range;
+}
+
+/** A guest MMIO access to the SMMU (`read32`, `write64`, …). */
+export interface RegisterAccess {
+  readonly kind: 'access';
+  readonly op: 'read' | 'write';
+  /** Byte offset from the SMMU base (page 1 registers include 0x10000). */
+  readonly offset: number;
+  readonly size: AccessSize;
+  /** The register the access lands in, when it lands in one; `byte` is the position inside it. */
+  readonly register?: RegisterDef;
+  readonly byte: number;
+  /** Value written (writes), in the access's own bits. */
+  readonly value?: bigint;
+  readonly expect?: ResolvedExpectation;
+  readonly range: Range;
+  readonly targetRange: Range;
+  readonly valueRange?: Range;
+}
+
+/** A guest physical memory access (`mem read64`, `mem write32`, …). */
+export interface MemoryAccess {
+  readonly kind: 'mem';
+  readonly op: 'read' | 'write';
+  readonly address: bigint;
+  readonly size: AccessSize;
+  readonly value?: bigint;
+  readonly expect?: ResolvedExpectation;
+  readonly range: Range;
+  readonly targetRange: Range;
+  readonly valueRange?: Range;
+}
+
+export type ResolvedStatement = RegisterAccess | MemoryAccess;
+
+export interface ResolvedScript {
+  readonly parsed: ParsedScript;
+  /** The `config "…"` path as written (relative to the script's folder), if the script has one. */
+  readonly config?: { readonly path: string; readonly range: Range };
+  /**
+   * Accesses in line order. A statement with an error is left out, so run a script only when
+   * `diagnostics` has no error (the list is still useful to an editor).
+   */
+  readonly statements: readonly ResolvedStatement[];
+  /** Every resolved name (and register offset), sorted by position. */
+  readonly symbols: readonly SymbolRef[];
+  /** Syntax and resolution diagnostics together, sorted by position. */
+  readonly diagnostics: readonly ScriptDiagnostic[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** How names in an expression are read: see "Names in values" in docs/script-language.md. */
+type Context =
+  /** Inside a register access: bare names are 1-bit fields of `reg`, `F=v` places a field. */
+  | { readonly kind: 'register'; readonly bits: number; readonly reg: RegisterDef; readonly byte: number; readonly access: string }
+  /** A field's value (`F=v` right-hand side, `REG.F == v`): bare names are the field's enum values. */
+  | { readonly kind: 'field'; readonly bits: number; readonly reg: RegisterDef; readonly field: FieldDef }
+  /** No register (memory, constants, offsets): only numbers and constants; `why` says so. */
+  | { readonly kind: 'plain'; readonly bits: number; readonly why: string };
+
+interface Constant {
+  readonly name: string;
+  readonly value: bigint | undefined;
+  readonly range: Range;
+}
+
+/** Intermediate values are kept within ±2^128 so hostile shifts cannot allocate huge numbers. */
+const OVERFLOW = 1n << 128n;
+
+const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
+const hexText = (v: bigint) => (v < 0n ? '-0x' + (-v).toString(16).toUpperCase() : '0x' + v.toString(16).toUpperCase());
+const offsetText = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');
+const bits = (f: FieldDef) => (f.msb === f.lsb ? `bit [${f.lsb}]` : `bits [${f.msb}:${f.lsb}]`);
+const fieldWidth = (f: FieldDef) => f.msb - f.lsb + 1;
+
+function before(a: Range, b: Range): number {
+  return a.start.line - b.start.line || a.start.character - b.start.character;
+}
+
+/** Registers (first three) that have a field called `name`. */
+function registersWithField(name: string): RegisterDef[] {
+  return REGISTERS.filter((r) => findField(r, name)).slice(0, 3);
+}
+
+function listNames(names: readonly string[], max = 6): string {
+  return names.length > max ? names.slice(0, max).join(', ') + ', …' : names.join(', ');
+}
+
+class Resolver {
+  readonly diagnostics: ScriptDiagnostic[] = [];
+  readonly symbols: SymbolRef[] = [];
+  readonly statements: ResolvedStatement[] = [];
+  private readonly consts = new Map<string, Constant>();
+  config?: { path: string; range: Range };
+  private configStatement?: ConfigStatement;
+  private sawAccess = false;
+  private errors = 0;
+
+  report(severity: Severity, code: string, message: string, range: Range, related?: ScriptDiagnostic['related']): void {
+    if (severity === 'error') this.errors++;
+    this.diagnostics.push(related ? { severity, code, message, range, related } : { severity, code, message, range });
+  }
+
+  private error(code: string, message: string, range: Range): undefined {
+    this.report('error', code, message, range);
+    return undefined;
+  }
+
+  private symbol(range: Range, resolution: Resolution): void {
+    this.symbols.push({ range, resolution });
+  }
+
+  // --- statements ------------------------------------------------------------------------------
+
+  configure(s: ConfigStatement): void {
+    if (this.configStatement) {
+      this.report('error', 'config.duplicate', 'a script has one configuration: remove this line or the first one', s.range, [
+        { message: 'the configuration is chosen here', range: this.configStatement.range },
+      ]);
+    } else if (this.sawAccess) {
+      this.report('error', 'config.late', 'config must come before the first access: move it to the top of the script', s.range);
+    } else if (s.path.value.trim() === '') {
+      this.report('error', 'config.empty', 'the configuration file name is empty', s.path.range);
+    } else {
+      this.configStatement = s;
+      this.config = { path: s.path.value, range: s.range };
+    }
+  }
+
+  defineConst(s: ConstStatement): void {
+    const key = s.name.name.toUpperCase();
+    const old = this.consts.get(key);
+    if (old) {
+      this.report('error', 'const.redefined', `constant '${s.name.name}' is already defined`, s.name.range, [{ message: `'${old.name}' is defined here`, range: old.range }]);
+      return;
+    }
+    const reg = findRegister(s.name.name);
+    if (reg) {
+      this.error('const.register-name', `'${s.name.name}' is the name of the register SMMU_${reg.name}: choose another name for the constant`, s.name.range);
+      return;
+    }
+    const value = this.value(s.value, { kind: 'plain', bits: 64, why: 'a constant belongs to no register' });
+    const c: Constant = { name: s.name.name, value, range: s.name.range };
+    this.consts.set(key, c);
+    this.symbol(s.name.range, { kind: 'const', name: c.name, value, definition: c.range });
+  }
+
+  memory(s: MemStatement): void {
+    this.sawAccess = true;
+    const start = this.errors;
+    const plain: Context = { kind: 'plain', bits: s.bits, why: 'guest memory has no fields' };
+    const address = this.value(s.address, { kind: 'plain', bits: 64, why: 'an address is a number' });
+    const value = s.value ? this.value(s.value, plain) : undefined;
+    const expect = s.expect ? this.value(s.expect.value, plain) : undefined;
+    if (this.errors !== start || address === undefined) return;
+    this.statements.push({
+      kind: 'mem',
+      op: s.op,
+      address,
+      size: (s.bits / 8) as AccessSize,
+      ...(value !== undefined ? { value, valueRange: s.value?.range } : {}),
+      ...(s.expect && expect !== undefined ? { expect: { op: s.expect.op, value: expect, mask: mask(s.bits), shift: 0, range: s.expect.range } } : {}),
+      range: s.range,
+      targetRange: s.address.range,
+    });
+  }
+
+  access(s: RegisterStatement): void {
+    this.sawAccess = true;
+    const start = this.errors;
+    const t = this.target(s);
+    if (!t) return;
+    const { offset, reg, byte, field } = t;
+    const ctx: Context = reg
+      ? { kind: 'register', bits: s.bits, reg, byte, access: `${s.op}${s.bits} ${offsetTextFor(s)}` }
+      : { kind: 'plain', bits: s.bits, why: `there is no register at ${offsetText(offset)}` };
+    const value = s.value ? this.value(s.value, ctx) : undefined;
+    let expect: ResolvedExpectation | undefined;
+    if (s.expect) {
+      if (field && reg) {
+        const v = this.value(s.expect.value, { kind: 'field', bits: fieldWidth(field), reg, field });
+        const lo = 8 * byte;
+        if (v !== undefined) expect = { op: s.expect.op, value: v, mask: fieldMask(field) >> BigInt(lo), shift: field.lsb - lo, field, range: s.expect.range };
+      } else {
+        const v = this.value(s.expect.value, ctx);
+        if (v !== undefined) expect = { op: s.expect.op, value: v, mask: mask(s.bits), shift: 0, range: s.expect.range };
+      }
+    }
+    if (this.errors !== start) return;
+    this.statements.push({
+      kind: 'access',
+      op: s.op,
+      offset,
+      size: (s.bits / 8) as AccessSize,
+      ...(reg ? { register: reg } : {}),
+      byte,
+      ...(value !== undefined ? { value, valueRange: s.value?.range } : {}),
+      ...(expect ? { expect } : {}),
+      range: s.range,
+      targetRange: s.target.range,
+    });
+  }
+
+  /** Where an access goes: offset, register and byte inside it, and the field a read compares. */
+  private target(s: RegisterStatement): { offset: number; reg?: RegisterDef; byte: number; field?: FieldDef } | undefined {
+    const { base, plus, field: fieldName } = s.target;
+    const plusBytes = plus ? Number(plus.value) : 0;
+    let offset: number;
+    let reg: RegisterDef | undefined;
+    let byte = 0;
+    let named = false;
+    if (base.kind === 'name') {
+      const r = findRegister(base.name);
+      const c = this.consts.get(base.name.toUpperCase());
+      if (r) {
+        named = true;
+        reg = r;
+        byte = plusBytes;
+        offset = r.offset + plusBytes;
+        if (!this.namedAccessOk(s, r, plus)) return undefined;
+      } else if (c) {
+        this.symbol(base.range, { kind: 'const', name: c.name, value: c.value, definition: c.range });
+        if (c.value === undefined) return undefined;
+        const o = this.offset(c.value + (plus?.value ?? 0n), s.target.range);
+        if (o === undefined) return undefined;
+        offset = o;
+      } else {
+        return this.unknownRegister(base);
+      }
+    } else {
+      const v = this.value(base, { kind: 'plain', bits: 64, why: 'an offset is a number' });
+      if (v === undefined) return undefined;
+      const o = this.offset(v, base.range);
+      if (o === undefined) return undefined;
+      offset = o;
+    }
+    if (!named) {
+      const hit = registerContaining(offset);
+      reg = hit?.reg;
+      byte = hit?.byte ?? 0;
+    }
+    let field: FieldDef | undefined;
+    if (fieldName) {
+      if (!reg) return this.error('name.field-without-register', `there is no register at ${offsetText(offset)}, so it has no field '${fieldName.name}'`, fieldName.range);
+      field = this.fieldOf(reg, fieldName);
+      if (!field) return undefined;
+      // `read32 CMDQ_BASE.RA`: a 32-bit read of a field of a 64-bit register reads the half that holds it.
+      if (named && !plus && s.bits === 32 && reg.width === 64 && field.lsb >= 32) {
+        byte = 4;
+        offset += 4;
+      }
+      const lo = 8 * byte;
+      if (field.lsb < lo || field.msb >= lo + s.bits) {
+        const where = field.lsb < 32 && field.msb >= 32 && s.bits === 32 ? `spans both halves of SMMU_${reg.name}: read it with read64` : `is outside the ${s.bits} bits that ${s.op}${s.bits} reads at ${offsetText(offset)}`;
+        return this.error('target.field-outside-access', `${field.name} (${bits(field)}) ${where}`, fieldName.range);
+      }
+    }
+    if (reg && base.kind !== 'group') this.symbol(base.range, { kind: 'register', register: reg, byte });
+    if (field && reg && fieldName) this.symbol(fieldName.range, { kind: 'field', register: reg, field });
+    return { offset, reg, byte, field };
+  }
+
+  /** Access-size rules a named register makes visible before anything runs (§6.2). */
+  private namedAccessOk(s: RegisterStatement, reg: RegisterDef, plus: NumberLit | undefined): boolean {
+    const name = `SMMU_${reg.name}`;
+    const how = `to see what an implementation does with it, write the offset: ${s.op}${s.bits} ${offsetText(reg.offset + (plus ? Number(plus.value) : 0))} …`;
+    if (plus && plus.value !== 0n && !(plus.value === 4n && reg.width === 64)) {
+      const msg = reg.width === 64 ? `only '+4' (bits [63:32]) can follow the name of the 64-bit register ${name}` : `${name} is a 32-bit register: '+${plus.text}' is outside it; name the register there or write its offset`;
+      this.error('target.outside-register', msg, plus.range);
+    } else if (s.bits < 32) {
+      this.error('access.named-size', `${s.bits}-bit accesses to registers are not supported (§6.2: 32-bit accesses, and 64-bit ones to 64-bit registers); ${how}`, s.keyword);
+    } else if (s.bits === 64 && reg.width === 32) {
+      this.error('access.named-size', `${name} is a 32-bit register: use ${s.op}32 (a 64-bit access to it is illegal, §6.2); ${how}`, s.keyword);
+    } else if (s.bits === 64 && plus?.value === 4n) {
+      this.error('access.named-size', `a 64-bit access at ${reg.name}+4 is unaligned: use ${s.op}32 for the high half, or ${s.op}64 ${reg.name} for the whole register`, s.keyword);
+    } else {
+      return true;
+    }
+    return false;
+  }
+
+  private offset(v: bigint, range: Range): number | undefined {
+    if (v < 0n || v >= 1n << 32n) return this.error('target.offset-too-large', `offset ${hexText(v)} is outside the SMMU's register pages (offsets are below 0x1_0000_0000)`, range);
+    return Number(v);
+  }
+
+  private unknownRegister(name: NameRef): undefined {
+    const asField = registersWithField(name.name);
+    if (asField.length) {
+      return this.error('name.unknown-register', `'${name.name}' is a field of ${asField.map((r) => 'SMMU_' + r.name).join(', ')}, not a register: name the register, e.g. '${asField[0].name}'`, name.range);
+    }
+    const bare = name.name.toUpperCase().replace(/^SMMU_/, '');
+    // Offer each register once, in the spelling closest to what was typed (name or alias).
+    const spellings = closestNames(bare, REGISTERS.flatMap((r) => [r.name, ...(r.aliases ?? [])]), Infinity);
+    const seen = new Set<RegisterDef | undefined>();
+    const options = spellings.filter((n) => !seen.has(findRegister(n)) && seen.add(findRegister(n))).slice(0, 3);
+    return this.error('name.unknown-register', `unknown register '${name.name}'${didYouMean(options)}`, name.range);
+  }
+
+  /** The field `name` of `reg`, or an error that says where the name belongs. */
+  private fieldOf(reg: RegisterDef, name: NameRef): FieldDef | undefined {
+    const f = findField(reg, name.name);
+    if (f) return f;
+    return this.notAField(reg, name);
+  }
+
+  private notAField(reg: RegisterDef, name: NameRef): undefined {
+    const n = name.name;
+    if (findRegister(n)) return this.error('name.register-in-value', `'${n}' is a register; a value is made of numbers, fields of SMMU_${reg.name} and constants`, name.range);
+    const owners = reg.fields.filter((f) => f.values?.some((e) => e.name.toUpperCase() === n.toUpperCase())).map((f) => f.name);
+    if (owners.length) {
+      const of = owners.length === 1 ? owners[0] : `${listNames(owners, 4)} of SMMU_${reg.name}`;
+      return this.error('name.enum-without-field', `'${n}' is a value of ${of}: write ${owners.length === 1 ? owners[0] : 'FIELD'}=${n}`, name.range);
+    }
+    const elsewhere = registersWithField(n);
+    if (elsewhere.length) {
+      return this.error('name.field-not-in-register', `'${n}' is not a field of SMMU_${reg.name} (it is a field of ${elsewhere.map((r) => 'SMMU_' + r.name).join(', ')})`, name.range);
+    }
+    const options = closestNames(n, [...reg.fields.map((f) => f.name), ...[...this.consts.values()].map((c) => c.name)]);
+    return this.error('name.unknown-field', `unknown field '${n}' in SMMU_${reg.name}${didYouMean(options)}`, name.range);
+  }
+
+  // --- values ----------------------------------------------------------------------------------
+
+  /** Evaluate `e` and check it fits the context's width. */
+  value(e: Expr, ctx: Context): bigint | undefined {
+    const v = this.eval(e, ctx);
+    if (v === undefined) return undefined;
+    if (v < 0n) return this.error('value.negative', `the value is negative (${hexText(v)}); use '~' for a complement`, e.range);
+    if (v > mask(ctx.bits)) {
+      const what = ctx.kind === 'field' ? `${ctx.reg.name}.${ctx.field.name} (${ctx.bits} bits: 0 to ${mask(ctx.bits)})` : `${ctx.bits} bits`;
+      return this.error(ctx.kind === 'field' ? 'value.field-too-wide' : 'value.too-wide', `${hexText(v)} does not fit in ${what}`, e.range);
+    }
+    return v;
+  }
+
+  private eval(e: Expr, ctx: Context): bigint | undefined {
+    switch (e.kind) {
+      case 'number':
+        return e.value;
+      case 'group':
+        return this.eval(e.expr, ctx);
+      case 'unary': {
+        const v = this.eval(e.operand, ctx);
+        // `~` complements within the width being written, so `~SMMUEN` in write32 is 0xFFFFFFFE.
+        return v === undefined ? undefined : ~v & mask(ctx.bits);
+      }
+      case 'binary': {
+        const l = this.eval(e.left, ctx);
+        const r = this.eval(e.right, ctx);
+        if (l === undefined || r === undefined) return undefined;
+        let v: bigint;
+        switch (e.op) {
+          case '|': v = l | r; break;
+          case '&': v = l & r; break;
+          case '+': v = l + r; break;
+          case '-': v = l - r; break;
+          case '<<':
+          case '>>':
+            if (r < 0n || r > 127n) return this.error('value.shift', `shift count ${hexText(r)} is out of range (0 to 127)`, e.right.range);
+            v = e.op === '<<' ? l << r : l >> r;
+            break;
+        }
+        if (v >= OVERFLOW || v <= -OVERFLOW) return this.error('value.overflow', 'this value does not fit in 128 bits', e.range);
+        return v;
+      }
+      case 'name':
+        return this.name(e, ctx);
+      case 'assign':
+        return this.assign(e, ctx);
+    }
+  }
+
+  private constant(e: NameRef): Constant | undefined {
+    const c = this.consts.get(e.name.toUpperCase());
+    if (c) this.symbol(e.range, { kind: 'const', name: c.name, value: c.value, definition: c.range });
+    return c;
+  }
+
+  private name(e: NameRef, ctx: Context): bigint | undefined {
+    if (ctx.kind === 'register') {
+      const f = findField(ctx.reg, e.name);
+      if (f) {
+        if (this.consts.has(e.name.toUpperCase())) {
+          this.report('warning', 'name.ambiguous', `'${e.name}' is both a field of SMMU_${ctx.reg.name} and a constant: the field is used`, e.range);
+        }
+        this.symbol(e.range, { kind: 'field', register: ctx.reg, field: f });
+        if (f.msb !== f.lsb) return this.error('value.multi-bit-field', `${f.name} is a ${fieldWidth(f)}-bit field (${bits(f)}): give its value, ${f.name}=…`, e.range);
+        return this.place(f, 1n, e, ctx);
+      }
+      const c = this.constant(e);
+      if (c) return c.value;
+      return this.notAField(ctx.reg, e);
+    }
+    if (ctx.kind === 'field') {
+      const n = e.name.toUpperCase();
+      const en = ctx.field.values?.find((v) => v.name.toUpperCase() === n);
+      if (en) {
+        this.symbol(e.range, { kind: 'enum', register: ctx.reg, field: ctx.field, value: en });
+        return BigInt(en.value);
+      }
+      const c = this.constant(e);
+      if (c) return c.value;
+      const names = ctx.field.values?.map((v) => v.name) ?? [];
+      const what = `SMMU_${ctx.reg.name}.${ctx.field.name}`;
+      const msg = names.length
+        ? `'${e.name}' is not a value of ${what} (${listNames(names)})${didYouMean(closestNames(e.name, names))}`
+        : `'${e.name}' is not a constant, and ${what} takes a number`;
+      return this.error('name.unknown-enum', msg, e.range);
+    }
+    const c = this.constant(e);
+    if (c) return c.value;
+    const options = closestNames(e.name, [...this.consts.values()].map((k) => k.name));
+    const kind = registersWithField(e.name).length ? `'${e.name}' is a field name, but ${ctx.why}` : `unknown constant '${e.name}'${didYouMean(options)}`;
+    return this.error('name.unknown', kind, e.range);
+  }
+
+  private assign(e: FieldAssign, ctx: Context): bigint | undefined {
+    if (ctx.kind === 'field') return this.error('value.nested-field', `a value of ${ctx.field.name} cannot set another field`, e.field.range);
+    if (ctx.kind === 'plain') return this.error('name.field-without-register', `'${e.field.name}=' sets a field, but ${ctx.why}`, e.field.range);
+    const f = this.fieldOf(ctx.reg, e.field);
+    if (!f) return undefined;
+    this.symbol(e.field.range, { kind: 'field', register: ctx.reg, field: f });
+    const v = this.value(e.value, { kind: 'field', bits: fieldWidth(f), reg: ctx.reg, field: f });
+    return v === undefined ? undefined : this.place(f, v, e, ctx);
+  }
+
+  /** A field value at its bits, seen from the accessed bytes (the high half shifts down by 32). */
+  private place(f: FieldDef, v: bigint, e: NameRef | FieldAssign, ctx: Context & { kind: 'register' }): bigint | undefined {
+    const lo = BigInt(8 * ctx.byte);
+    const full = v << BigInt(f.lsb);
+    if (full & mask(Number(lo)) || full >> (lo + BigInt(ctx.bits)) !== 0n) {
+      const half = ctx.byte === 4 ? 'high half [63:32]' : ctx.bits === 32 && ctx.reg.width === 64 ? 'low half [31:0]' : `${ctx.bits} bits`;
+      return this.error('value.field-outside-access', `${f.name} (${bits(f)} of SMMU_${ctx.reg.name}) is outside the ${half} that '${ctx.access}' accesses`, e.range);
+    }
+    return full >> lo;
+  }
+
+  finish(parsed: ParsedScript): ResolvedScript {
+    const diagnostics = [...parsed.diagnostics, ...this.diagnostics].sort((a, b) => before(a.range, b.range));
+    const symbols = this.symbols.sort((a, b) => before(a.range, b.range));
+    return { parsed, ...(this.config ? { config: this.config } : {}), statements: this.statements, symbols, diagnostics };
+  }
+}
+
+function offsetTextFor(s: RegisterStatement): string {
+  const b = s.target.base;
+  const base = b.kind === 'name' ? b.name : b.kind === 'number' ? b.text : '(…)';
+  return s.target.plus ? `${base}+${s.target.plus.text}` : base;
+}
+
+/** Resolve a parsed script against the register table. */
+export function resolveScript(parsed: ParsedScript): ResolvedScript {
+  const r = new Resolver();
+  for (const s of parsed.statements) {
+    try {
+      if (s.kind === 'config') r.configure(s);
+      else if (s.kind === 'const') r.defineConst(s);
+      else if (s.kind === 'mem') r.memory(s);
+      else r.access(s);
+    } catch (e) {
+      // A bug must not take the editor down: report it on the statement instead of throwing.
+      r.report('error', 'internal', `internal error while resolving this statement: ${String(e)}`, s.range);
+    }
+  }
+  return r.finish(parsed);
+}
+
+/** Parse and resolve a document: what `smmu check` and the language server start from. */
+export function analyzeScript(text: string): ResolvedScript {
+  return resolveScript(parseScript(text));
+}

@@ -1,0 +1,53 @@
+// Writes schemas/smmu-config.schema.json and presets/*.smmu.json from the configuration feature
+// table and the built-in presets (core/config/schema.ts, core/config/preset-data.ts). Run it after
+// changing either:
+//   node scripts/gen-config-schema.mjs          write the files
+//   node scripts/gen-config-schema.mjs --check  exit 1 if a committed file is out of date
+// test/unit/config.test.ts fails while a committed file differs from a fresh build.
+import * as esbuild from 'esbuild';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Bundle a tiny entry that imports the TypeScript sources, then evaluate the bundle in memory.
+const result = await esbuild.build({
+  stdin: {
+    contents: `export { configSchemaText, presetFileText } from './core/config/schema';\nexport { PRESET_DOCUMENTS } from './core/config/preset-data';\n`,
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true,
+  write: false,
+  platform: 'node',
+  format: 'cjs',
+  // jsonc-parser's UMD build (its "main") loads its parts with a dynamic require that a bundle
+  // cannot follow; its ESM build ("module") bundles cleanly.
+  mainFields: ['module', 'main'],
+  logLevel: 'warning',
+});
+const module = { exports: {} };
+new Function('module', 'exports', 'require', result.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+const { configSchemaText, presetFileText, PRESET_DOCUMENTS } = module.exports;
+
+const files = [['schemas/smmu-config.schema.json', configSchemaText()]];
+for (const name of Object.keys(PRESET_DOCUMENTS)) files.push([`presets/${name}.smmu.json`, presetFileText(name)]);
+
+if (process.argv.includes('--check')) {
+  const stale = files.filter(([rel, text]) => {
+    try {
+      return readFileSync(join(root, rel), 'utf8') !== text;
+    } catch {
+      return true;
+    }
+  });
+  for (const [rel] of stale) console.error(`${rel} is out of date: run node scripts/gen-config-schema.mjs`);
+  process.exit(stale.length ? 1 : 0);
+}
+for (const [rel, text] of files) {
+  mkdirSync(dirname(join(root, rel)), { recursive: true });
+  writeFileSync(join(root, rel), text);
+  console.log(`wrote ${rel}`);
+}

@@ -1,0 +1,151 @@
+/** The `smmu` commands: decode, check, run. Output formats are stable for CI and problem matchers. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadConfig } from '../../core/config/load';
+import { DEFAULT_CONFIG } from '../../core/config/presets';
+import type { ResolvedConfig } from '../../core/config/types';
+import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
+import { bitsText } from '../../core/registers/describe';
+import { checkScript, type ScriptHost } from '../../core/script/check';
+import { decodeValue } from '../../core/script/decode-value';
+import type { Options } from './main';
+
+const host: ScriptHost = {
+  readFile: (p) => {
+    try {
+      return fs.readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+};
+
+interface Reported {
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly code: string;
+  readonly message: string;
+  readonly range: { readonly start: { readonly line: number; readonly character: number } };
+}
+
+/** gcc-style: `file:line:col: severity: message [code]` (1-based line and column). */
+function gcc(file: string, d: Reported): string {
+  const sev = d.severity === 'info' ? 'note' : d.severity;
+  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${d.message} [${d.code}]`;
+}
+
+function readConfigOption(file: string | undefined): ResolvedConfig | string {
+  if (!file) return DEFAULT_CONFIG;
+  const text = host.readFile(file);
+  if (text === undefined) return `cannot read configuration ${file}`;
+  const loaded = loadConfig(text);
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length || !loaded.config) return errors.map((d) => gcc(file, d)).join('\n') || `${file}: not a configuration`;
+  return loaded.config;
+}
+
+function decodedJson(d: Decoded) {
+  return {
+    register: `SMMU_${d.reg.name}`,
+    offset: d.reg.offset,
+    value: hex(d.value, d.reg.width),
+    fields: d.fields.map((f) => ({
+      name: f.field.name,
+      bits: bitsText(f.field),
+      value: Number(f.value) <= Number.MAX_SAFE_INTEGER ? Number(f.value) : f.value.toString(),
+      ...(f.enumValue ? { meaning: f.enumValue.name } : {}),
+      ...(f.reservedEncoding ? { reservedEncoding: true } : {}),
+      ...(f.unadvertised ? { unadvertised: true } : {}),
+    })),
+    reservedBits: hex(d.reservedBits, d.reg.width),
+  };
+}
+
+export function runDecode(o: Options): number {
+  if (o.positional.length < 2) {
+    process.stderr.write('usage: smmu decode REG VALUE [--config FILE] [--json]\n');
+    return 2;
+  }
+  const [register, ...rest] = o.positional;
+  const config = readConfigOption(o.config);
+  if (typeof config === 'string') {
+    process.stderr.write(config + '\n');
+    return 2;
+  }
+  const outcome = decodeValue(register, rest.join(' '), config);
+  if (outcome.error !== undefined) {
+    process.stderr.write(`smmu decode: ${outcome.error}\n`);
+    return 2;
+  }
+  process.stdout.write((o.json ? JSON.stringify(decodedJson(outcome.decoded), null, 2) : formatDecoded(outcome.decoded)) + '\n');
+  return 0;
+}
+
+export function runCheck(o: Options): number {
+  if (!o.positional.length) {
+    process.stderr.write('usage: smmu check FILE... [--json]\n');
+    return 2;
+  }
+  let errors = 0;
+  let warnings = 0;
+  const json: { file: string; diagnostics: Reported[] }[] = [];
+  for (const file of o.positional) {
+    let diagnostics: Reported[];
+    const text = host.readFile(file);
+    if (text === undefined) {
+      diagnostics = [{ severity: 'error', code: 'file.unreadable', message: `cannot read ${file}`, range: { start: { line: 0, character: 0 } } }];
+    } else if (file.endsWith('.json')) {
+      diagnostics = [...loadConfig(text).diagnostics];
+    } else {
+      diagnostics = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config }).diagnostics;
+    }
+    errors += diagnostics.filter((d) => d.severity === 'error').length;
+    warnings += diagnostics.filter((d) => d.severity === 'warning').length;
+    if (o.json) json.push({ file, diagnostics });
+    else for (const d of diagnostics) process.stdout.write(gcc(file, d) + '\n');
+  }
+  if (o.json) process.stdout.write(JSON.stringify({ files: json, errors, warnings }, null, 2) + '\n');
+  else process.stderr.write(`${o.positional.length} file${o.positional.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  return errors ? 1 : 0;
+}
+
+export function runScriptCommand(o: Options): number {
+  if (o.positional.length !== 1) {
+    process.stderr.write('usage: smmu run SCRIPT [--config FILE] [--json]\n');
+    return 2;
+  }
+  const file = o.positional[0];
+  const text = host.readFile(file);
+  if (text === undefined) {
+    process.stderr.write(`smmu run: cannot read ${file}\n`);
+    return 2;
+  }
+  const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config) });
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
+  const reads = result.run?.observations.filter((x) => x.kind === 'read').length ?? 0;
+  const writes = result.run?.observations.filter((x) => x.kind === 'write').length ?? 0;
+  const failed = result.run?.failedExpectations ?? 0;
+  const expectations = result.resolved.statements.filter((s) => s.expect).length;
+  const configName = result.configPath ? `${result.config.name} (${path.relative(process.cwd(), result.configPath) || result.configPath})` : `${result.config.name} (built-in default)`;
+  if (o.json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          file,
+          config: configName,
+          diagnostics: result.diagnostics,
+          observations: (result.run?.observations ?? []).map((x) => ({ line: x.line + 1, kind: x.kind, register: x.register, value: hex(x.value, x.value > 0xffff_ffffn ? 64 : 32), ok: x.ok })),
+          summary: { reads, writes, expectations, failedExpectations: failed, errors, warnings },
+        },
+        (_k, v: unknown) => (typeof v === 'bigint' ? hex(v, 64) : v),
+        2,
+      ) + '\n',
+    );
+  } else {
+    process.stdout.write(`configuration: ${configName}\n`);
+    for (const d of result.diagnostics) process.stdout.write(gcc(file, d) + '\n');
+    process.stdout.write(`${reads} reads, ${writes} writes, ${expectations - failed}/${expectations} expectations met, ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  }
+  return errors ? 1 : 0;
+}

@@ -1,0 +1,87 @@
+/**
+ * `smmu` command line: the same core the editor uses, for CI and other editors.
+ *
+ *   smmu decode REG VALUE [--config F] [--json]
+ *   smmu check FILE... [--json]                 gcc-style diagnostics, exit 1 on errors
+ *   smmu run SCRIPT [--config F] [--json]       exit 1 on a failed expectation or error
+ *   smmu lsp --stdio                            the language server over stdio
+ */
+import { runCheck, runDecode, runScriptCommand } from './commands';
+
+const USAGE = `usage:
+  smmu decode REG VALUE [--config FILE] [--json]   decode a register value field by field
+  smmu check FILE... [--json]                      check .smmu scripts and *.smmu.json configurations
+  smmu run SCRIPT [--config FILE] [--json]         run a script on the model; exit 1 on a failed expectation
+  smmu lsp --stdio                                 start the language server on stdin/stdout
+  smmu --help | --version`;
+
+export interface Options {
+  json: boolean;
+  config?: string;
+  positional: string[];
+}
+
+function parseArgs(args: string[]): Options | string {
+  const o: Options = { json: false, positional: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json') o.json = true;
+    else if (a === '--config') {
+      const v = args[++i];
+      if (v === undefined) return '--config needs a file';
+      o.config = v;
+    } else if (a.startsWith('--config=')) o.config = a.slice('--config='.length);
+    else if (a.startsWith('--') && a !== '--stdio') return `unknown option ${a}`;
+    else o.positional.push(a);
+  }
+  return o;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version') {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  if (cmd === 'lsp') {
+    if (!rest.includes('--stdio')) {
+      process.stderr.write('smmu lsp: only --stdio is supported\n');
+      return 2;
+    }
+    // Loaded lazily: the other commands do not need the protocol library.
+    const { startStdioServer } = await import('./lsp-stdio');
+    startStdioServer();
+    return -1; // keeps running
+  }
+  const opts = parseArgs(rest);
+  if (typeof opts === 'string') {
+    process.stderr.write(`smmu ${cmd}: ${opts}\n${USAGE}\n`);
+    return 2;
+  }
+  switch (cmd) {
+    case 'decode':
+      return runDecode(opts);
+    case 'check':
+      return runCheck(opts);
+    case 'run':
+      return runScriptCommand(opts);
+    default:
+      process.stderr.write(`smmu: unknown command '${cmd}'\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    // A crash is a bug in the tool, never the user's fault: say so without a stack trace.
+    process.stderr.write(`smmu: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 3;
+  },
+);

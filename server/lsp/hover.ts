@@ -1,0 +1,61 @@
+/**
+ * Hover: registers, fields, enum values and constants by what the resolver says a name is;
+ * values decoded field by field against the register of their line; and, on a read whose line
+ * the model executed, the value the model returned there.
+ */
+import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { decode, hex } from '../../core/registers/codec';
+import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
+import type { Range } from '../../core/script/diagnostics';
+import { idViewOf } from '../../core/model/ids';
+import type { Workspace } from './workspace';
+
+function contains(r: Range, p: Position): boolean {
+  const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
+  const beforeEnd = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
+  return afterStart && beforeEnd;
+}
+
+const md = (value: string, range?: Range): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, range });
+
+export function hover(workspace: Workspace, doc: TextDocument, pos: Position): Hover | null {
+  if (doc.uri.endsWith('.smmu.json')) return null;
+  const check = workspace.scriptCheck(doc);
+  const ids = idViewOf(check.config);
+
+  // Values: the written value or the expected value, decoded against the line's register.
+  for (const s of check.resolved.statements) {
+    if (s.range.start.line !== pos.line || s.kind !== 'access' || !s.register) continue;
+    const reg = s.register;
+    const asWhole = (v: bigint) => (s.byte === 4 && s.size === 4 ? v << 32n : v);
+    if (s.valueRange && contains(s.valueRange, pos) && s.value !== undefined) {
+      const note = s.byte === 4 ? `\n\n*Written to bits [63:32] of SMMU_${reg.name}.*` : '';
+      return md(decodedMarkdown(decode(reg, asWhole(s.value), ids)) + note, s.valueRange);
+    }
+    if (s.expect && contains(s.expect.range, pos) && !s.expect.field && s.expect.shift === 0) {
+      return md('Expected value:\n\n' + decodedMarkdown(decode(reg, asWhole(s.expect.value), ids)), s.expect.range);
+    }
+  }
+
+  const sym = check.resolved.symbols.find((x) => contains(x.range, pos));
+  if (!sym) return null;
+  const r = sym.resolution;
+  switch (r.kind) {
+    case 'register': {
+      let text = registerMarkdown(r.register);
+      const observed = check.run?.observations.find((o) => o.line === pos.line && o.kind === 'read' && o.register === r.register.name);
+      if (observed && observed.ok) {
+        const v = r.byte === 4 ? observed.value << 32n : observed.value;
+        text = `**Read at this line:** \`${hex(observed.value)}\`\n\n${decodedMarkdown(decode(r.register, v, ids))}\n\n---\n\n${text}`;
+      }
+      return md(text, sym.range);
+    }
+    case 'field':
+      return md(fieldMarkdown(r.register, r.field), sym.range);
+    case 'enum':
+      return md(`**${r.value.name}** = ${r.value.value}${r.value.description ? ` — ${r.value.description}` : ''}\n\n---\n\n${fieldMarkdown(r.register, r.field)}`, sym.range);
+    case 'const':
+      return md(r.value === undefined ? `constant **${r.name}** (its definition has an error)` : `constant **${r.name}** = \`${hex(r.value, r.value > 0xffff_ffffn ? 64 : 32)}\` (${r.value})`, sym.range);
+  }
+}

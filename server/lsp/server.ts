@@ -1,0 +1,91 @@
+/**
+ * The language server: a connection, a document manager and handlers (as in lsp-sample). Each
+ * feature is a small module calling core/: diagnostics.ts, hover.ts, decode.ts.
+ */
+import {
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DECODE_REQUEST, type DecodeParams } from './lsp-ext';
+import { decodeRequest } from './decode';
+import { Workspace, type CheckMode } from './workspace';
+import { hover } from './hover';
+
+interface Settings {
+  executeOn: 'save' | 'change';
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const workspace = new Workspace(documents);
+  let settings: Settings = { executeOn: 'save' };
+
+  // Validation is scheduled per document; a request for a fuller check wins over a lighter one, so
+  // the open event's full check is not lost to the change event that follows it.
+  const pending = new Map<string, { mode: CheckMode; timer: NodeJS.Timeout }>();
+  const schedule = (uri: string, mode: CheckMode, delay: number) => {
+    const prev = pending.get(uri);
+    if (prev) clearTimeout(prev.timer);
+    const m: CheckMode = prev?.mode === 'full' || mode === 'full' ? 'full' : 'syntax';
+    pending.set(uri, {
+      mode: m,
+      timer: setTimeout(() => {
+        pending.delete(uri);
+        const doc = documents.get(uri);
+        if (!doc) return;
+        const diagnostics = workspace.check(doc, m);
+        void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+      }, delay),
+    });
+  };
+  const revalidateDependents = (uri: string) => {
+    for (const doc of documents.all()) if (doc.uri !== uri && workspace.dependsOn(doc.uri, uri)) schedule(doc.uri, 'full', 0);
+  };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const init = params.initializationOptions as { settings?: Partial<Settings> } | undefined;
+    if (init?.settings?.executeOn === 'change' || init?.settings?.executeOn === 'save') settings = { executeOn: init.settings.executeOn };
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        hoverProvider: true,
+      },
+      serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
+    };
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    const s = (change.settings as { settings?: Partial<Settings> } | undefined)?.settings;
+    if (s?.executeOn === 'change' || s?.executeOn === 'save') settings = { executeOn: s.executeOn };
+  });
+
+  documents.onDidOpen((e) => schedule(e.document.uri, 'full', 0));
+  documents.onDidChangeContent((e) => {
+    schedule(e.document.uri, settings.executeOn === 'change' ? 'full' : 'syntax', 150);
+    if (Workspace.isConfig(e.document.uri)) revalidateDependents(e.document.uri);
+  });
+  documents.onDidSave((e) => {
+    schedule(e.document.uri, 'full', 0);
+    revalidateDependents(e.document.uri);
+  });
+  documents.onDidClose((e) => {
+    workspace.forget(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+  connection.onDidChangeWatchedFiles((e) => {
+    for (const c of e.changes) revalidateDependents(c.uri);
+  });
+
+  connection.onHover((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    return doc ? hover(workspace, doc, params.position) : null;
+  });
+  connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
+
+  documents.listen(connection);
+  connection.listen();
+}

@@ -1,0 +1,81 @@
+/**
+ * The server's view of the workspace: the last check of every open document, which configuration
+ * each script uses (to re-check dependents when a configuration changes), and file access that
+ * prefers the editor's unsaved text over the disk.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Diagnostic, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { loadConfig } from '../../core/config/load';
+import { DEFAULT_CONFIG } from '../../core/config/presets';
+import type { ResolvedConfig } from '../../core/config/types';
+import { checkScript, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
+import { toLspDiagnostic } from './diagnostics';
+import { pathToUri, uriToPath } from './uri';
+
+export type { CheckMode };
+
+export class Workspace {
+  /** Last check of each script, with the document version it was made for. */
+  private readonly scripts = new Map<string, { check: ScriptCheck; version: number }>();
+  private readonly configs = new Map<string, ResolvedConfig | undefined>();
+
+  constructor(private readonly documents: TextDocuments<TextDocument>) {}
+
+  static isConfig(uri: string): boolean {
+    return uri.endsWith('.smmu.json');
+  }
+
+  readonly host: ScriptHost = {
+    readFile: (p: string) => {
+      const open = this.documents.get(pathToUri(p));
+      if (open) return open.getText();
+      try {
+        return fs.readFileSync(p, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    resolvePath: (from: string, relative: string) => path.resolve(path.dirname(from), relative),
+  };
+
+  /** Check a document and return its diagnostics. */
+  check(doc: TextDocument, mode: CheckMode): Diagnostic[] {
+    if (Workspace.isConfig(doc.uri)) {
+      const loaded = loadConfig(doc.getText());
+      this.configs.set(doc.uri, loaded.config);
+      return loaded.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    }
+    const result = checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode);
+    this.scripts.set(doc.uri, { check: result, version: doc.version });
+    return result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+  }
+
+  /** The last check of a script if it is of this version, else a fresh syntax-level one. */
+  scriptCheck(doc: TextDocument): ScriptCheck {
+    const last = this.scripts.get(doc.uri);
+    if (last && last.version === doc.version) return last.check;
+    const check = checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax');
+    this.scripts.set(doc.uri, { check, version: doc.version });
+    return check;
+  }
+
+  /** The configuration a document's checks use. */
+  configFor(uri: string | undefined): ResolvedConfig {
+    if (!uri) return DEFAULT_CONFIG;
+    if (Workspace.isConfig(uri)) return this.configs.get(uri) ?? DEFAULT_CONFIG;
+    return this.scripts.get(uri)?.check.config ?? DEFAULT_CONFIG;
+  }
+
+  /** Whether the script `uri` uses the configuration file `configUri`. */
+  dependsOn(uri: string, configUri: string): boolean {
+    const p = this.scripts.get(uri)?.check.configPath;
+    return p !== undefined && pathToUri(p) === configUri;
+  }
+
+  forget(uri: string): void {
+    this.scripts.delete(uri);
+    this.configs.delete(uri);
+  }
+}

@@ -1,0 +1,109 @@
+/** The `smmu` command line as a user runs it: exit codes and output formats. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '../../..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+function smmu(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function tmp(name: string, text: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-cli-'));
+  const p = path.join(d, name);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+test('decode prints every field, with enum names', () => {
+  const r = smmu('decode', 'CR0', '0xD');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^SMMU_CR0 = 0x0000000D/);
+  assert.match(r.out, /SMMUEN\[0\] = 1 \(ENABLED\)/);
+  assert.match(r.out, /EVENTQEN\[2\] = 1/);
+  assert.match(r.out, /PRIQEN\[1\] = 0/);
+});
+
+test('decode flags RES0 bits and fields the configuration does not advertise', () => {
+  const r = smmu('decode', 'CR0', '0xFFFFFC20');
+  assert.equal(r.code, 0);
+  assert.match(r.out, /RES0 bits set: \[31:11\], 5/);
+  assert.match(r.out, /DPT_WALK_EN\[10\] = 1 .*not advertised/);
+});
+
+test('decode --json gives machine-readable fields; symbolic values are accepted', () => {
+  const r = smmu('decode', 'CMDQ_BASE', 'RA|ADDR=0x2000000|LOG2SIZE=8', '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { register: string; value: string; fields: { name: string; value: number }[] };
+  assert.equal(j.register, 'SMMU_CMDQ_BASE');
+  assert.equal(j.value, '0x4000000040000008');
+  assert.equal(j.fields.find((f) => f.name === 'LOG2SIZE')?.value, 8);
+});
+
+test('decode of an unknown register or a bad value is a clear error, exit 2', () => {
+  const a = smmu('decode', 'CRO', '1');
+  assert.equal(a.code, 2);
+  assert.match(a.err, /unknown register 'CRO'/);
+  const b = smmu('decode', 'CR0', '0xZZ');
+  assert.equal(b.code, 2);
+  assert.doesNotMatch(b.err, /at .*\.js:\d+/, 'no stack trace');
+});
+
+test('check prints gcc-style diagnostics and exits 1 on errors', () => {
+  const f = tmp('bad.smmu', 'write32 CR0 SMMUEN\nwrite32 CR0 PRIQEN\nread32 NOT_A_REG\n');
+  const r = smmu('check', f);
+  assert.equal(r.code, 1);
+  assert.match(r.out, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:8: error: .*NOT_A_REG`, 'm'));
+  assert.match(r.err, /1 file checked: \d+ errors?/);
+});
+
+test('check of a clean script exits 0; of a missing file reports it', () => {
+  const ok = tmp('ok.smmu', 'write32 CR0 SMMUEN|CMDQEN\nread32 CR0ACK == 0x9\n');
+  assert.equal(smmu('check', ok).code, 0);
+  const missing = smmu('check', '/nonexistent/x.smmu');
+  assert.equal(missing.code, 1);
+  assert.match(missing.out, /cannot read/);
+});
+
+test('check validates configuration files too', () => {
+  const f = tmp('x.smmu.json', '{ "features": { "sidSize": 40 } }');
+  const r = smmu('check', f);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /x\.smmu\.json:1:\d+: error: /);
+});
+
+test('run the bundled Linux bring-up example: all expectations met, exit 0', () => {
+  const r = smmu('run', 'examples/linux-bringup.smmu');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /configuration: QEMU/);
+  assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors/);
+});
+
+test('run exits 1 on a failed expectation and says why, field by field', () => {
+  const f = tmp('fail.smmu', 'write32 CR0 SMMUEN|CMDQEN|PRIQEN\nread32 CR0ACK == SMMUEN|CMDQEN|PRIQEN\n');
+  const r = smmu('run', f);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /:2:\d+: error: SMMU_CR0ACK is 0x00000009 \(SMMUEN\|CMDQEN\), expected 0x0000000B.*PRIQEN is 0, expected 1/);
+});
+
+test('run --json and --config', () => {
+  const f = tmp('j.smmu', 'write32 CR0 PRIQEN\nread32 CR0ACK\n');
+  const withPri = path.join(root, 'presets', 'smmuv3.2-full.smmu.json');
+  const r = smmu('run', f, '--config', withPri, '--json');
+  assert.equal(r.code, 0, r.out + r.err);
+  const j = JSON.parse(r.out) as { observations: { line: number; value: string }[]; summary: { errors: number } };
+  assert.equal(j.summary.errors, 0);
+  assert.equal(j.observations[1].value, '0x00000002');
+});
+
+test('usage errors exit 2 with the usage text', () => {
+  const r = smmu('frobnicate');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /usage:/);
+});

@@ -1,0 +1,201 @@
+/**
+ * The language server through the real protocol: `node dist/server.js --stdio` driven by a
+ * JSON-RPC client (open, change, save, hover, the decode request, configuration files).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type Diagnostic,
+  type Hover,
+  type MarkupContent,
+} from 'vscode-languageserver-protocol/node';
+
+const root = path.resolve(__dirname, '../../..');
+const serverJs = path.join(root, 'dist', 'server.js');
+
+let proc: ChildProcess;
+let conn: ProtocolConnection;
+let dir: string;
+const published = new Map<string, PublishDiagnosticsParams[]>();
+const waiters: (() => void)[] = [];
+
+/** Wait for the next diagnostics of `uri` matching `pred` (bounded). */
+function diagnosticsFor(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000): Promise<Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const check = () => {
+      const list = published.get(uri) ?? [];
+      const hit = list.find((p) => pred(p.diagnostics));
+      if (hit) return resolve(hit.diagnostics);
+      if (Date.now() - t0 > ms) return reject(new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(list.map((p) => p.diagnostics.map((d) => d.message)))}`));
+      waiters.push(check);
+    };
+    check();
+  });
+}
+
+function file(name: string, text: string): { uri: string; path: string } {
+  const p = path.join(dir, name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+  return { uri: pathToFileURL(p).toString(), path: p };
+}
+
+let version = 1;
+function open(uri: string, text: string, languageId = 'smmu'): void {
+  published.delete(uri);
+  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: version++, text } });
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-lsp-'));
+  proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+    const list = published.get(p.uri) ?? [];
+    list.push(p);
+    published.set(p.uri, list);
+    for (const w of waiters.splice(0)) w();
+  });
+  conn.listen();
+  const init = await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} });
+  assert.ok((init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
+  await conn.sendNotification('initialized', {});
+});
+
+after(async () => {
+  try {
+    await conn.sendRequest('shutdown');
+    await conn.sendNotification('exit');
+  } catch {
+    /* the process may already be gone */
+  }
+  proc.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('open: syntax, name and executed diagnostics, each on its line', async () => {
+  const text = ['write32 CR0 SMMUEN|CMDQEN', 'read32  CR0ACK == 0x9', 'write32 CR0 PRIQEN', 'read32  NOT_A_REG', 'read32  CR0ACK == 0x1'].join('\n');
+  const f = file('open.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'write.unadvertised'));
+  const byLine = (l: number) => diags.filter((d) => d.range.start.line === l);
+  assert.deepEqual(byLine(0), []);
+  assert.deepEqual(byLine(1), []);
+  assert.ok(byLine(2).some((d) => d.code === 'write.unadvertised' && /PRIQEN/.test(d.message) && d.severity === 1), JSON.stringify(byLine(2)));
+  assert.ok(byLine(3).some((d) => d.severity === 1 && /NOT_A_REG/.test(d.message)));
+});
+
+test('change: syntax diagnostics follow edits; save runs the model again', async () => {
+  const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
+  const f = file('edit.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri, (d) => d.length === 0);
+  const v = version++;
+  void conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: f.uri, version: v },
+    contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 6 } }, text: 'raed32' }],
+  });
+  const syntax = await diagnosticsFor(f.uri, (d) => d.some((x) => x.range.start.line === 1 && x.severity === 1));
+  assert.ok(syntax[0].range.start.character === 0);
+  void conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: f.uri, version: version++ },
+    contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 6 } }, text: 'read32' }],
+  });
+  void conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: f.uri, version: version++ },
+    contentChanges: [{ text: 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x3\n' }],
+  });
+  void conn.sendNotification('textDocument/didSave', { textDocument: { uri: f.uri } });
+  const executed = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'expect.failed'));
+  const failed = executed.find((x) => x.code === 'expect.failed')!;
+  assert.equal(failed.range.start.line, 1);
+  assert.match(failed.message, /0x00000001/);
+});
+
+test('hover on a register name shows offset, width and fields', async () => {
+  const text = 'write32 CR0 SMMUEN|CMDQEN\nread32 CR0ACK\n';
+  const f = file('hover.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 0, character: 9 } })) as Hover;
+  const value = (h.contents as MarkupContent).value;
+  assert.match(value, /SMMU_CR0/);
+  assert.match(value, /0x0020/);
+  assert.match(value, /CMDQEN/);
+});
+
+test('hover on a value decodes it against the register of its line', async () => {
+  const text = 'write32 CR0 0xD\n';
+  const f = file('hover-value.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 0, character: 13 } })) as Hover;
+  const value = (h.contents as MarkupContent).value;
+  assert.match(value, /SMMUEN \| 1/);
+  assert.match(value, /EVENTQEN \| 1/);
+  assert.match(value, /CMDQEN \| 1/);
+  assert.match(value, /PRIQEN \| 0/);
+});
+
+test('hover on a read the model executed shows the value read there', async () => {
+  const text = 'write32 CR0 0xF\nread32 CR0ACK\n';
+  const f = file('hover-read.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'write.unadvertised'));
+  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1, character: 9 } })) as Hover;
+  assert.match((h.contents as MarkupContent).value, /Read at this line:\*\* `0x0000000D`/);
+});
+
+test('smmu/decode decodes symbolic and numeric values, and reports bad input', async () => {
+  const r = (await conn.sendRequest('smmu/decode', { register: 'CR0', value: '0x9' })) as { text: string; error?: string };
+  assert.equal(r.error, undefined);
+  assert.match(r.text, /SMMUEN\[0\] = 1/);
+  assert.match(r.text, /CMDQEN\[3\] = 1/);
+  const bad = (await conn.sendRequest('smmu/decode', { register: 'NOPE', value: '1' })) as { error?: string };
+  assert.match(bad.error ?? '', /unknown register/);
+  const junk = (await conn.sendRequest('smmu/decode', { register: 'CR0', value: ')))' })) as { error?: string };
+  assert.ok(junk.error);
+});
+
+test('configuration files get positioned diagnostics, and scripts using them are re-checked on change', async () => {
+  const cfgText = JSON.stringify({ name: 'with PRI', features: { stage1: true, ttf: 'aarch64', ats: true, pri: true, sidSize: 16, cmdqSize: 8, eventqSize: 8, priqSize: 8 } }, null, 2);
+  const cfg = file('cfg/pri.smmu.json', cfgText);
+  const script = 'config "cfg/pri.smmu.json"\nwrite32 CR0 PRIQEN\n';
+  const s = file('uses-config.smmu', script);
+  open(s.uri, script);
+  const ok = await diagnosticsFor(s.uri);
+  assert.ok(!ok.some((d) => d.code === 'write.unadvertised'), JSON.stringify(ok));
+  const broken = cfgText.replace('"pri": true', '"pri": "yes"');
+  open(cfg.uri, broken, 'json');
+  const cfgDiags = await diagnosticsFor(cfg.uri, (d) => d.length > 0);
+  const line = broken.split('\n').findIndex((l) => l.includes('"pri"'));
+  assert.ok(cfgDiags.some((d) => d.range.start.line === line && d.severity === 1), JSON.stringify(cfgDiags));
+  void conn.sendNotification('textDocument/didSave', { textDocument: { uri: cfg.uri } });
+  const rechecked = await diagnosticsFor(s.uri, (d) => d.some((x) => x.code === 'config.invalid'));
+  assert.equal(rechecked.find((d) => d.code === 'config.invalid')!.range.start.line, 0);
+});
+
+test('hostile input: binary junk and a huge line never crash the server', async () => {
+  const junk = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)).toString('latin1');
+  const f = file('junk.smmu', junk);
+  open(f.uri, junk);
+  await diagnosticsFor(f.uri, (d) => d.length > 0);
+  const long = 'write32 CR0 ' + '('.repeat(5000) + '\n' + 'write32 CR0 ' + '1|'.repeat(20000) + '1\n';
+  const g = file('long.smmu', long);
+  open(g.uri, long);
+  await diagnosticsFor(g.uri, (d) => d.length > 0);
+  const h = await conn.sendRequest('textDocument/hover', { textDocument: { uri: g.uri }, position: { line: 0, character: 3 } });
+  assert.ok(h === null || typeof h === 'object');
+  assert.equal(proc.exitCode, null, 'server still running');
+});

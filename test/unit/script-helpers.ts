@@ -1,0 +1,101 @@
+/** Shared pieces of the script-language tests (parser, resolver, grammar). */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Expr, ParsedScript, Range, Statement } from '../../core/script/ast';
+
+export const r = (line: number, start: number, end: number): Range => ({ start: { line, character: start }, end: { line, character: end } });
+
+/** Every range in the parse lies inside the document and is not reversed. */
+export function assertRangesInside(p: ParsedScript, ranges: readonly Range[]): void {
+  for (const range of ranges) {
+    for (const pos of [range.start, range.end]) {
+      assert.ok(pos.line >= 0 && pos.line < p.lineLengths.length, `line ${pos.line} inside the document`);
+      assert.ok(pos.character >= 0 && pos.character <= p.lineLengths[pos.line], `character ${pos.character} inside line ${pos.line}`);
+    }
+    const { start, end } = range;
+    assert.ok(start.line < end.line || (start.line === end.line && start.character <= end.character), 'range not reversed');
+  }
+}
+
+export function statementRanges(s: Statement): Range[] {
+  const out: Range[] = [s.range];
+  const expr = (e: Expr | undefined): void => {
+    if (!e) return;
+    out.push(e.range);
+    if (e.kind === 'binary') {
+      out.push(e.opRange);
+      expr(e.left);
+      expr(e.right);
+    } else if (e.kind === 'unary') expr(e.operand);
+    else if (e.kind === 'group') expr(e.expr);
+    else if (e.kind === 'assign') {
+      out.push(e.field.range);
+      expr(e.value);
+    }
+  };
+  if (s.kind === 'config') out.push(s.keyword, s.path.range);
+  else if (s.kind === 'const') {
+    out.push(s.keyword, s.name.range);
+    expr(s.value);
+  } else {
+    out.push(s.keyword);
+    if (s.kind === 'mem') {
+      out.push(s.opKeyword);
+      expr(s.address);
+    } else {
+      out.push(s.target.range);
+      expr(s.target.base);
+      if (s.target.field) out.push(s.target.field.range);
+    }
+    expr(s.value);
+    if (s.expect) {
+      out.push(s.expect.range, s.expect.opRange);
+      expr(s.expect.value);
+    }
+  }
+  return out;
+}
+
+/** Pieces of the language and of things that are not, to build plausible and broken lines. */
+export const tokenSoup = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom('read32', 'write32', 'read64', 'write64', 'write16', 'read8', 'mem', 'const', 'config', 'include', 'poll', 'cmd'),
+      fc.constantFrom('CR0', 'CR0ACK', 'IDR0', 'SMMU_CR0', 'cr0', 'CMDQ_BASE', 'CMDQ_CONS', 'EVENTQ_PROD', 'EVTQ_BASE', 'STRTAB_BASE_CFG', 'GBPA', 'NOPE'),
+      fc.constantFrom('SMMUEN', 'CMDQEN', 'LOG2SIZE', 'RD', 'RA', 'ADDR', 'TTF', 'AARCH64', 'VMW', 'FMT', 'TWO_LEVEL', 'X', 'Update'),
+      fc.constantFrom('0x24', '0x100A8', '3', '0b101', '0x8000_0000', '0xFFFF_FFFF_FFFF_FFFF', '0x1_0000_0000_0000_0000', '0xZZ', '99999999999999999999999', '0', '127', '128'),
+      fc.constantFrom('|', '&', '+', '-', '<<', '>>', '~', '(', ')', '=', '==', '!=', '.', '+4', ',', ':', '*'),
+      fc.constantFrom('"presets/qemu.smmu.json"', '"unterminated', '# comment', '\n', '\r\n', '\r', '\t', '\u0000', 'é', '\uFEFF', '😀', '\uD800'),
+    ),
+    { maxLength: 40 },
+  )
+  .chain((parts) => fc.array(fc.constantFrom(' ', '', '  '), { minLength: parts.length, maxLength: parts.length }).map((gaps) => parts.map((p, i) => p + gaps[i]).join('')));
+
+
+/** Well-formed statements with random value expressions, so the resolver's evaluation is exercised. */
+const valueExpr = fc.letrec<{ e: string }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: 'small' },
+    fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => '0x' + v.toString(16)), fc.integer({ min: 0, max: 130 }).map(String)),
+    fc.constantFrom('SMMUEN', 'CMDQEN', 'LOG2SIZE', 'RA', 'ADDR', 'RD', 'ERR', 'TTF', 'VMW', 'AARCH64', 'TWO_LEVEL', 'EXACT', 'Q', 'CR0', 'nope'),
+    fc.tuple(fc.constantFrom('LOG2SIZE', 'ADDR', 'RD', 'TTF', 'VMW', 'SMMUEN', 'Q'), tie('e')).map(([n, e]) => `${n}=${e}`),
+    tie('e').map((e) => `~${e}`),
+    tie('e').map((e) => `(${e})`),
+    fc.tuple(tie('e'), fc.constantFrom('|', '&', '+', '-', '<<', '>>'), tie('e')).map(([a, o, b]) => `${a} ${o} ${b}`),
+  ),
+})).e;
+
+const target = fc.constantFrom('CR0', 'cr0ack', 'IDR0', 'CMDQ_BASE', 'CMDQ_BASE+4', 'SMMU_CMDQ_CONS', 'EVTQ_BASE', '0x24', '0x94', '0x22', '0x100A8', '0xF00', 'Q', 'Q+4', '(Q+0x80)');
+
+export const wellFormedScript = fc
+  .array(
+    fc.oneof(
+      fc.tuple(fc.constantFrom('write32', 'write64', 'write16'), target, valueExpr).map((p) => p.join(' ')),
+      fc
+        .tuple(fc.constantFrom('read32', 'read64'), target, fc.constantFrom('', '.RD', '.RA', '.SMMUEN', '.TTF', '.LOG2SIZE'), fc.constantFrom('==', '!='), valueExpr)
+        .map(([k, t, f, o, e]) => `${k} ${t}${f} ${o} ${e}`),
+      fc.tuple(fc.constantFrom('mem write64 Q+8', 'mem read32 0x1000 ==', 'const Z ='), valueExpr).map((p) => p.join(' ')),
+    ),
+    { maxLength: 10 },
+  )
+  .map((lines) => ['const Q = 0x10', ...lines].join('\n'));

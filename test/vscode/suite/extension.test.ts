@@ -1,0 +1,137 @@
+/**
+ * Smoke tests of the SMMU Workbench extension in a real VS Code: activation, language-server
+ * diagnostics, hover and the decode command. Fixtures are in test/vscode/workspace (the folder the
+ * launcher opens); neither script has a `config` line, so the server uses its default, QEMU-like
+ * configuration.
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'smmu-workbench.smmu-workbench';
+
+function fixture(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the launcher opens test/vscode/workspace as the workspace folder');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+async function open(name: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(fixture(name));
+  return vscode.window.showTextDocument(doc);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns something other than undefined, for at most `timeoutMs`. */
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  explain?: () => string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${explain ? `\n${explain()}` : ''}`);
+    await sleep(150);
+  }
+}
+
+function lineOf(doc: vscode.TextDocument, re: RegExp): number {
+  for (let i = 0; i < doc.lineCount; i++) if (re.test(doc.lineAt(i).text)) return i;
+  assert.fail(`no line matching ${re} in ${doc.uri.path}`);
+}
+
+function smmuDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'smmu');
+}
+
+function describeDiagnostics(uri: vscode.Uri): string {
+  const all = vscode.languages.getDiagnostics(uri);
+  if (!all.length) return '  (no diagnostics)';
+  return all
+    .map((d) => `  line ${d.range.start.line + 1} [${vscode.DiagnosticSeverity[d.severity]}] (${d.source ?? 'no source'}) ${d.message}`)
+    .join('\n');
+}
+
+/** Hover text at `position`, polled (bounded) until it contains `expected`: the first requests may
+ * come before the language server is ready. */
+async function hoverAt(uri: vscode.Uri, position: vscode.Position, expected: string): Promise<string> {
+  let text = '';
+  await waitFor(
+    `a hover containing ${expected}`,
+    async () => {
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+      // MarkdownString's text is in `.value` (JSON.stringify prints `{}`).
+      text = hovers
+        .flatMap((h) => h.contents)
+        .map((c) => (typeof c === 'string' ? c : c.value))
+        .join('\n---\n');
+      return text.includes(expected) ? text : undefined;
+    },
+    15_000,
+    () => `last hover text: ${JSON.stringify(text)}`,
+  );
+  return text;
+}
+
+suite('SMMU Workbench in VS Code', () => {
+  test('the extension is installed and activates on opening a .smmu script', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is loaded (extensionDevelopmentPath)`);
+    const editor = await open('bad.smmu');
+    assert.strictEqual(editor.document.languageId, 'smmu', '*.smmu files get the smmu language');
+    // Activation comes from the language (onLanguage:smmu), not from the test calling activate().
+    await waitFor('the extension to activate', () => (ext.isActive ? true : undefined), 20_000);
+    // isActive is also true after a failed activation; activate() then rethrows activate()'s error.
+    await ext.activate();
+  });
+
+  test('diagnostics on bad.smmu: an error on the unknown register, one on the unadvertised PRIQEN', async () => {
+    const doc = (await open('bad.smmu')).document;
+    const badRegLine = lineOf(doc, /\bNOT_A_REG\b/);
+    const priqLine = lineOf(doc, /\bPRIQEN\b/);
+    const on = (line: number, mention?: string) =>
+      smmuDiagnostics(doc.uri).find((d) => d.range.start.line === line && (!mention || d.message.includes(mention)));
+    await waitFor(
+      'smmu diagnostics on the NOT_A_REG line and on the PRIQEN line',
+      () => (on(badRegLine) && on(priqLine, 'PRIQEN') ? true : undefined),
+      20_000,
+      () => `diagnostics on bad.smmu:\n${describeDiagnostics(doc.uri)}`,
+    );
+    for (const d of [on(badRegLine)!, on(priqLine, 'PRIQEN')!])
+      assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error, `line ${d.range.start.line + 1} is an error: ${d.message}`);
+  });
+
+  test('hover on CR0 in good.smmu describes SMMU_CR0 at offset 0x0020', async () => {
+    const doc = (await open('good.smmu')).document;
+    const line = lineOf(doc, /^write32\s+CR0\b/);
+    const position = new vscode.Position(line, doc.lineAt(line).text.indexOf('CR0') + 1);
+    const hover = await hoverAt(doc.uri, position, 'SMMU_CR0');
+    assert.ok(hover.includes('0x0020'), `hover gives the offset 0x0020; got: ${JSON.stringify(hover)}`);
+  });
+
+  test('no errors on good.smmu', async () => {
+    const doc = (await open('good.smmu')).document;
+    // A hover answer means the server has the document; then give its checks (run on open) time.
+    const line = lineOf(doc, /^write32\s+CR0\b/);
+    await hoverAt(doc.uri, new vscode.Position(line, doc.lineAt(line).text.indexOf('CR0') + 1), 'SMMU_CR0');
+    await sleep(2_000);
+    const errors = smmuDiagnostics(doc.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+    assert.deepStrictEqual(
+      errors.map((d) => `line ${d.range.start.line + 1}: ${d.message}`),
+      [],
+      `diagnostics on good.smmu:\n${describeDiagnostics(doc.uri)}`,
+    );
+  });
+
+  test('smmu.decodeValue with arguments returns the decoded text', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('smmu.decodeValue'), 'smmu.decodeValue is registered');
+    const text = await vscode.commands.executeCommand<unknown>('smmu.decodeValue', 'CR0', '0x9');
+    assert.strictEqual(typeof text, 'string', `decodeValue('CR0', '0x9') returns a string, got ${JSON.stringify(text)}`);
+    assert.ok((text as string).includes('SMMUEN'), `decoded text names SMMUEN:\n${text}`);
+    assert.ok((text as string).includes('CMDQEN'), `decoded text names CMDQEN:\n${text}`);
+  });
+});
