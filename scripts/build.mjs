@@ -11,6 +11,8 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // jsonc-parser's UMD build uses require paths esbuild cannot follow; its ESM build bundles.
+  mainFields: ['module', 'main'],
 };
 
 await Promise.all([
