@@ -69,3 +69,108 @@ export const CR0ACK: RegisterDef = {
   fields: CR0_FIELDS,
   behaviour: { kind: 'ack', of: 'CR0' },
 };
+
+const SH = [
+  { value: 0, name: 'NSH', description: 'Non-shareable.' },
+  { value: 1, name: 'SH_RESERVED', description: 'Reserved; behaves as Non-shareable.' },
+  { value: 2, name: 'OSH', description: 'Outer Shareable.' },
+  { value: 3, name: 'ISH', description: 'Inner Shareable.' },
+];
+const CACHE = [
+  { value: 0, name: 'NC', description: 'Non-cacheable.' },
+  { value: 1, name: 'WB', description: 'Write-back cacheable.' },
+  { value: 2, name: 'WT', description: 'Write-through cacheable.' },
+];
+const SMMUEN_GUARD = [{ register: 'CR0', field: 'SMMUEN' }] as const;
+const QUEUE_GUARD = [
+  { register: 'CR0', field: 'CMDQEN' },
+  { register: 'CR0', field: 'EVENTQEN' },
+  { register: 'CR0', field: 'PRIQEN' },
+] as const;
+
+export const CR1: RegisterDef = {
+  name: 'CR1',
+  offset: 0x0028,
+  width: 32,
+  access: 'RW',
+  reset: 'UNKNOWN',
+  section: '6.3.11',
+  group: 'control',
+  summary: 'Memory attributes of SMMU accesses to tables (STE/CD) and queues.',
+  fields: [
+    { name: 'TABLE_SH', msb: 11, lsb: 10, description: 'Shareability of table accesses (ignored when TABLE_OC and TABLE_IC are NC).', values: SH, guardedBy: SMMUEN_GUARD },
+    { name: 'TABLE_OC', msb: 9, lsb: 8, description: 'Outer cacheability of table accesses.', values: CACHE, guardedBy: SMMUEN_GUARD },
+    { name: 'TABLE_IC', msb: 7, lsb: 6, description: 'Inner cacheability of table accesses.', values: CACHE, guardedBy: SMMUEN_GUARD },
+    { name: 'QUEUE_SH', msb: 5, lsb: 4, description: 'Shareability of queue accesses (ignored when QUEUE_OC and QUEUE_IC are NC).', values: SH, guardedBy: QUEUE_GUARD },
+    { name: 'QUEUE_OC', msb: 3, lsb: 2, description: 'Outer cacheability of queue accesses.', values: CACHE, guardedBy: QUEUE_GUARD },
+    { name: 'QUEUE_IC', msb: 1, lsb: 0, description: 'Inner cacheability of queue accesses.', values: CACHE, guardedBy: QUEUE_GUARD },
+  ],
+  behaviour: { kind: 'store' },
+};
+
+export const CR2: RegisterDef = {
+  name: 'CR2',
+  offset: 0x002c,
+  width: 32,
+  access: 'RW',
+  reset: 'UNKNOWN',
+  section: '6.3.12',
+  group: 'control',
+  summary: 'Translation regime and error recording controls; writable only while SMMUEN is 0.',
+  guardedBy: SMMUEN_GUARD,
+  fields: [
+    { name: 'REC_CFG_ATS', msb: 3, lsb: 3, description: 'Record ATS/PRI configuration-error events.', requires: { register: 'IDR0', field: 'ATSRECERR' }, values: enable('Recording') },
+    { name: 'PTM', msb: 2, lsb: 2, description: 'Private TLB maintenance: do not take part in broadcast TLB invalidation.', requires: { register: 'IDR0', field: 'BTM' }, values: enable('Private TLB maintenance') },
+    { name: 'RECINVSID', msb: 1, lsb: 1, description: 'Record C_BAD_STREAMID events for invalid StreamIDs.', values: enable('Recording') },
+    { name: 'E2H', msb: 0, lsb: 0, description: 'STE.STRW 0b10 selects EL2-E2H instead of EL2.', requires: { register: 'IDR0', field: 'HYP' }, values: enable('EL2-E2H') },
+  ],
+  behaviour: { kind: 'store' },
+};
+
+export const STATUSR: RegisterDef = {
+  name: 'STATUSR',
+  offset: 0x0040,
+  width: 32,
+  access: 'RO',
+  reset: 0n,
+  section: '6.3.13',
+  group: 'control',
+  summary: 'SMMU status: dormant hint.',
+  fields: [{ name: 'DORMANT', msb: 0, lsb: 0, description: 'Nothing cached and no fetch in flight.', requires: { register: 'IDR0', field: 'DORMHINT' }, values: [{ value: 0, name: 'ACTIVE' }, { value: 1, name: 'DORMANT' }] }],
+  behaviour: { kind: 'status' },
+};
+
+export const GBPA: RegisterDef = {
+  name: 'GBPA',
+  offset: 0x0044,
+  width: 32,
+  access: 'RW',
+  reset: 'IMPDEF',
+  section: '6.3.14',
+  group: 'control',
+  summary: 'Global bypass attributes, used while SMMUEN is 0; updated with the Update handshake.',
+  fields: [
+    { name: 'Update', msb: 31, lsb: 31, description: 'Write 1 with the new attributes; reads 1 until they apply.', values: [{ value: 0, name: 'COMPLETE' }, { value: 1, name: 'PENDING' }], reset: 0 },
+    { name: 'ABORT', msb: 20, lsb: 20, description: 'Abort all incoming transactions while SMMUEN is 0.', values: [{ value: 0, name: 'BYPASS' }, { value: 1, name: 'ABORT' }] },
+    { name: 'INSTCFG', msb: 19, lsb: 18, description: 'Instruction/data override.', values: [{ value: 0, name: 'INCOMING' }, { value: 1, name: 'INSTCFG_RESERVED' }, { value: 2, name: 'DATA' }, { value: 3, name: 'INSTRUCTION' }] },
+    { name: 'PRIVCFG', msb: 17, lsb: 16, description: 'Privilege override.', values: [{ value: 0, name: 'INCOMING' }, { value: 1, name: 'PRIVCFG_RESERVED' }, { value: 2, name: 'UNPRIVILEGED' }, { value: 3, name: 'PRIVILEGED' }] },
+    { name: 'SHCFG', msb: 13, lsb: 12, description: 'Shareability override.', values: [{ value: 0, name: 'NSH' }, { value: 1, name: 'INCOMING' }, { value: 2, name: 'OSH' }, { value: 3, name: 'ISH' }] },
+    { name: 'ALLOCCFG', msb: 11, lsb: 8, description: 'Allocation hints override: 0b0xxx incoming, 0b1RWT override read-allocate, write-allocate, transient.', openValues: true },
+    { name: 'MTCFG', msb: 4, lsb: 4, description: 'Memory type override with MemAttr.', values: [{ value: 0, name: 'INCOMING' }, { value: 1, name: 'OVERRIDE' }] },
+    { name: 'MemAttr', msb: 3, lsb: 0, description: 'Memory type when MTCFG is 1 (STE.MemAttr encoding).', openValues: true },
+  ],
+  behaviour: { kind: 'updateHandshake' },
+};
+
+export const AGBPA: RegisterDef = {
+  name: 'AGBPA',
+  offset: 0x0048,
+  width: 32,
+  access: 'RW',
+  reset: 'IMPDEF',
+  section: '6.3.15',
+  group: 'control',
+  summary: 'IMPLEMENTATION DEFINED additional bypass attributes (RES0 if not supported).',
+  fields: [{ name: 'IMPDEF', msb: 31, lsb: 0, description: 'IMPLEMENTATION DEFINED attributes.', openValues: true }],
+  behaviour: { kind: 'store' },
+};

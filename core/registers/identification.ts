@@ -86,3 +86,156 @@ export const IDR0: RegisterDef = {
     { name: 'S2P', msb: 0, lsb: 0, description: 'Stage 2 translation supported.', values: yesNo('No stage 2.', 'Stage 2 supported.') },
   ],
 };
+
+const flag = (name: string, bit: number, description: string) => ({ name, msb: bit, lsb: bit, description, values: yesNo('Not implemented.', 'Implemented.') });
+const open = (name: string, msb: number, lsb: number, description: string) => ({ name, msb, lsb, description, openValues: true });
+
+export const IDR1: RegisterDef = {
+  ...id,
+  name: 'IDR1',
+  offset: 0x0004,
+  width: 32,
+  section: '6.3.2',
+  summary: 'Sizes: StreamID/SubstreamID bits, queue sizes, preset tables/queues, ECMDQ.',
+  fields: [
+    flag('ECMDQ', 31, 'Enhanced command queues implemented.'),
+    flag('TABLES_PRESET', 30, 'STRTAB_BASE and STRTAB_BASE_CFG are fixed by the implementation.'),
+    flag('QUEUES_PRESET', 29, 'Queue base registers are fixed by the implementation.'),
+    flag('REL', 28, 'Preset table/queue addresses are offsets from the SMMU base.'),
+    flag('ATTR_TYPES_OVR', 27, 'Incoming memory type, shareability and allocation hints may be overridden.'),
+    flag('ATTR_PERMS_OVR', 26, 'Incoming InD/PnU/NS attributes may be overridden.'),
+    open('CMDQS', 25, 21, 'log2 of the maximum number of command queue entries (at most 19).'),
+    open('EVENTQS', 20, 16, 'log2 of the maximum number of event queue entries (at most 19).'),
+    open('PRIQS', 15, 11, 'log2 of the maximum number of PRI queue entries (at most 19).'),
+    open('SSIDSIZE', 10, 6, 'SubstreamID bits (0 to 20; 0 means no substreams).'),
+    open('SIDSIZE', 5, 0, 'StreamID bits (0 to 32).'),
+  ],
+};
+
+export const IDR2: RegisterDef = {
+  ...id,
+  name: 'IDR2',
+  offset: 0x0008,
+  width: 32,
+  section: '6.3.3',
+  summary: 'VATOS page location.',
+  fields: [{ ...open('BA_VATOS', 9, 0, 'VATOS page offset from the SMMU base: 0x20000 + BA_VATOS x 64 KB.'), requires: { register: 'IDR0', field: 'VATOS' } }],
+};
+
+export const IDR3: RegisterDef = {
+  ...id,
+  name: 'IDR3',
+  offset: 0x000c,
+  width: 32,
+  section: '6.3.4',
+  summary: 'SMMUv3.1+ features: HAD, RIL, BBML, FWB, STT, MPAM, DPT and more.',
+  fields: [
+    flag('AIE', 23, 'Attribute index enhancement.'),
+    flag('MTEPERM', 22, 'MTE permission.'),
+    flag('THE', 21, 'Translation hardening extension.'),
+    flag('S2PO', 20, 'Stage 2 permission overlays.'),
+    flag('S2PI', 19, 'Stage 2 permission indirection.'),
+    flag('S1PI', 18, 'Stage 1 permission indirection.'),
+    flag('EPAN', 17, 'Enhanced PAN.'),
+    flag('PASIDTT', 16, 'PASID TLP prefix for translated transactions.'),
+    flag('DPT', 15, 'Device Permission Table.'),
+    flag('PTWNNC', 14, 'Stage 2 table walks to non-cacheable memory are treated as cacheable.'),
+    flag('E0PD', 13, 'E0PD0/E0PD1 in context descriptors.'),
+    {
+      name: 'BBML', msb: 12, lsb: 11, description: 'Break-before-make level supported for block size changes.',
+      values: [
+        { value: 0, name: 'LEVEL0', description: 'Level 0.' },
+        { value: 1, name: 'LEVEL1', description: 'Level 1.' },
+        { value: 2, name: 'LEVEL2', description: 'Level 2.' },
+      ],
+    },
+    flag('RIL', 10, 'Range invalidation and TTL hints (mandatory from SMMUv3.2).'),
+    flag('STT', 9, 'Small translation tables.'),
+    flag('FWB', 8, 'Stage 2 forced write-back (STE.S2FWB).'),
+    flag('MPAM', 7, 'Memory partitioning and monitoring.'),
+    flag('PPS', 5, 'PRI responses carry PASID when requested.'),
+    flag('XNX', 4, 'Stage 2 distinguishes EL0 and EL1 execute-never.'),
+    flag('PBHA', 3, 'Page-based hardware attributes (requires HAD).'),
+    flag('HAD', 2, 'Hierarchical attribute disables (CD.HAD0/HAD1).'),
+  ],
+};
+
+export const IDR4: RegisterDef = {
+  ...id,
+  name: 'IDR4',
+  offset: 0x0010,
+  width: 32,
+  section: '6.3.5',
+  summary: 'IMPLEMENTATION DEFINED identification.',
+  // §6.3.5: the whole register is IMPLEMENTATION DEFINED, so it is one open field.
+  fields: [open('IMPDEF', 31, 0, 'IMPLEMENTATION DEFINED.')],
+};
+
+export const IDR5: RegisterDef = {
+  ...id,
+  name: 'IDR5',
+  offset: 0x0014,
+  width: 32,
+  section: '6.3.6',
+  summary: 'Output address size, translation granules, VA size, stall limit.',
+  fields: [
+    open('STALL_MAX', 31, 16, 'Maximum number of outstanding stalled transactions.'),
+    {
+      name: 'VAX', msb: 11, lsb: 10, description: 'Virtual address size supported.',
+      values: [
+        { value: 0, name: 'VA48', description: '48-bit VA.' },
+        { value: 1, name: 'VA52', description: '52-bit VA.' },
+        { value: 2, name: 'VA56', description: '56-bit VA.' },
+      ],
+    },
+    flag('D128', 8, 'VMSAv9-128 translation table descriptors.'),
+    flag('DS', 7, '52-bit addresses with 4 KB and 16 KB granules.'),
+    flag('GRAN64K', 6, '64 KB translation granule.'),
+    flag('GRAN16K', 5, '16 KB translation granule.'),
+    flag('GRAN4K', 4, '4 KB translation granule.'),
+    {
+      name: 'OAS', msb: 2, lsb: 0, description: 'Output address size.',
+      values: [
+        { value: 0, name: 'OAS32', description: '32 bits.' },
+        { value: 1, name: 'OAS36', description: '36 bits.' },
+        { value: 2, name: 'OAS40', description: '40 bits.' },
+        { value: 3, name: 'OAS42', description: '42 bits.' },
+        { value: 4, name: 'OAS44', description: '44 bits.' },
+        { value: 5, name: 'OAS48', description: '48 bits.' },
+        { value: 6, name: 'OAS52', description: '52 bits (SMMUv3.1+).' },
+        { value: 7, name: 'OAS56', description: '56 bits (SMMUv3.4+).' },
+      ],
+    },
+  ],
+};
+
+export const IIDR: RegisterDef = {
+  ...id,
+  name: 'IIDR',
+  offset: 0x0018,
+  width: 32,
+  section: '6.3.7',
+  summary: 'Implementer, product, variant and revision (drivers key errata on it).',
+  fields: [
+    open('ProductID', 31, 20, 'Product identifier (Arm: 0x483 MMU-600, 0x487 MMU-700).'),
+    open('Variant', 19, 16, 'Major revision.'),
+    open('Revision', 15, 12, 'Minor revision.'),
+    open('Implementer', 11, 0, 'JEP106 code: [11:8] continuation count, [7] 0, [6:0] identity (Arm 0x43B).'),
+  ],
+};
+
+export const AIDR: RegisterDef = {
+  ...id,
+  name: 'AIDR',
+  offset: 0x001c,
+  width: 32,
+  section: '6.3.8',
+  summary: 'Architecture revision implemented (SMMUv3.x).',
+  fields: [
+    open('ArchMajorRev', 7, 4, 'Major revision: 0 for SMMUv3.'),
+    {
+      name: 'ArchMinorRev', msb: 3, lsb: 0, description: 'Minor revision.',
+      values: [0, 1, 2, 3, 4].map((v) => ({ value: v, name: `SMMUV3_${v}`, description: `SMMUv3.${v}.` })),
+    },
+  ],
+};

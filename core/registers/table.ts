@@ -2,11 +2,26 @@
  * The register table: every SMMUv3 programming-interface register this model knows, and lookups
  * by name, alias and offset. Derived data (masks, indices) is computed once here.
  */
-import { CR0, CR0ACK } from './control';
-import { IDR0 } from './identification';
+import { AGBPA, CR0, CR0ACK, CR1, CR2, GBPA, STATUSR } from './control';
+import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from './identification';
+import { GERROR, GERRORN, IRQ_CFG_REGISTERS, IRQ_CTRL, IRQ_CTRLACK } from './interrupts';
+import { QUEUE_REGISTERS } from './queues';
+import { STRTAB_BASE, STRTAB_BASE_CFG } from './stream-table';
 import type { FieldDef, RegisterDef } from './types';
 
-export const REGISTERS: readonly RegisterDef[] = [IDR0, CR0, CR0ACK];
+/**
+ * Non-secure page 0 and page 1 registers, in offset order. Not modelled yet (their offsets are
+ * undefined locations, RES0): S2PII, GATOS_*, MPAM*, VATOS_SEL, IDR6, DPT_*, the CoreSight ID
+ * registers; the Secure (SMMU_S_*) and ECMDQ control-page registers (this model is Non-secure only).
+ */
+export const REGISTERS: readonly RegisterDef[] = [
+  IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR, AIDR,
+  CR0, CR0ACK, CR1, CR2, STATUSR, GBPA, AGBPA,
+  IRQ_CTRL, IRQ_CTRLACK, GERROR, GERRORN,
+  STRTAB_BASE, STRTAB_BASE_CFG,
+  ...QUEUE_REGISTERS,
+  ...IRQ_CFG_REGISTERS,
+].sort((a, b) => a.offset - b.offset);
 
 const byName = new Map<string, RegisterDef>();
 const byOffset = new Map<number, RegisterDef>();

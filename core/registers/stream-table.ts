@@ -1,0 +1,27 @@
+/** Stream table base registers (§6.3.24, §6.3.25), Guarded by CR0.SMMUEN. */
+import type { RegisterDef } from './types';
+
+const guardedBy = [{ register: 'CR0', field: 'SMMUEN' }] as const;
+
+export const STRTAB_BASE: RegisterDef = {
+  name: 'STRTAB_BASE', offset: 0x0080, width: 64, access: 'RW', reset: 'UNKNOWN', section: '6.3.24', group: 'stream-table',
+  summary: 'Stream table base address and read-allocate hint.',
+  guardedBy,
+  fields: [
+    { name: 'RA', msb: 62, lsb: 62, description: 'Read-allocate hint for stream table accesses.', values: [{ value: 0, name: 'NO_ALLOCATE' }, { value: 1, name: 'ALLOCATE' }] },
+    { name: 'ADDR', msb: 55, lsb: 6, description: 'Physical address of the stream table [55:6]; aligned to the table size.', openValues: true },
+  ],
+  behaviour: { kind: 'store' },
+};
+
+export const STRTAB_BASE_CFG: RegisterDef = {
+  name: 'STRTAB_BASE_CFG', offset: 0x0088, width: 32, access: 'RW', reset: 'UNKNOWN', section: '6.3.25', group: 'stream-table',
+  summary: 'Stream table format, split point and size.',
+  guardedBy,
+  fields: [
+    { name: 'FMT', msb: 17, lsb: 16, description: 'Format: linear or 2-level (other values behave as linear).', requires: { register: 'IDR0', field: 'ST_LEVEL' }, values: [{ value: 0, name: 'LINEAR' }, { value: 1, name: 'TWO_LEVEL' }] },
+    { name: 'SPLIT', msb: 10, lsb: 6, description: 'StreamID split point for 2-level tables: 6, 8 or 10 (4 KB, 16 KB, 64 KB leaf tables).', openValues: true },
+    { name: 'LOG2SIZE', msb: 5, lsb: 0, description: 'log2 of the number of StreamIDs; capped at IDR1.SIDSIZE for use.', openValues: true },
+  ],
+  behaviour: { kind: 'streamTableConfig' },
+};
