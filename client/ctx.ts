@@ -9,10 +9,10 @@ import { readSettings } from './config';
 
 export class Ctx {
   client: LanguageClient | undefined;
-  readonly output: vscode.OutputChannel;
+  readonly output: vscode.LogOutputChannel;
 
   constructor(readonly extension: vscode.ExtensionContext) {
-    this.output = vscode.window.createOutputChannel('SMMU Language Server');
+    this.output = vscode.window.createOutputChannel('SMMU Language Server', { log: true });
     extension.subscriptions.push(this.output);
   }
 

@@ -7,6 +7,7 @@
  *   smmu lsp --stdio                            the language server over stdio
  */
 import { runCheck, runDecode, runScriptCommand } from './commands';
+import { startStdioServer } from './lsp-stdio';
 
 const USAGE = `usage:
   smmu decode REG VALUE [--config FILE] [--json]   decode a register value field by field
@@ -52,8 +53,6 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('smmu lsp: only --stdio is supported\n');
       return 2;
     }
-    // Loaded lazily: the other commands do not need the protocol library.
-    const { startStdioServer } = await import('./lsp-stdio');
     startStdioServer();
     return -1; // keeps running
   }
