@@ -297,7 +297,10 @@ export class Smmu {
       findings.push({ severity: 'warning', code: 'queue.index-range', section: reg.section, register: reg.name, field: idx.name, message: `SMMU_${reg.name}.${idx.name} = ${hex(raw)} has bits above [${qs}] set: with LOG2SIZE ${qs} the index is bits [${qs - 1 < 0 ? 0 : qs - 1}:0] and the wrap flag bit [${qs}]; higher bits are not stored` });
     }
     const stored = (value & ~fieldMask(idx)) | ((raw & keep) << BigInt(idx.lsb));
-    // Producer and consumer may be at most one queue size apart (§3.5).
+    // Producer and consumer may be at most one queue size apart (§3.5). Only checked while the
+    // queue is enabled: during set-up software writes PROD and CONS one after the other.
+    const enable = findField(getRegister('CR0ACK'), `${queue}EN`);
+    if (!enable || extractField(this.regs.get(getRegister('CR0ACK')) ?? 0n, enable) === 0n) return stored;
     const otherName = `${queue}_${reg.name.endsWith('PROD') ? 'CONS' : 'PROD'}`;
     const other = getRegister(otherName);
     const oidx = other.fields.find((f) => f.name === 'WR' || f.name === 'RD');

@@ -196,6 +196,9 @@ test('§3.5 PROD more than one queue size ahead of CONS is an impossible state',
   const m = new Smmu(config());
   m.write(0x90, 8, 0x8000_0000n | 3n);
   m.write(0x9c, 4, 0x0n);
+  assert.deepEqual(codes(m.write(0x98, 4, 0x9n)), [], 'not checked while the queue is disabled');
+  m.write(0x98, 4, 0x0n);
+  m.write(0x20, 4, 0x8n);
   assert.deepEqual(codes(m.write(0x98, 4, 0x8n)), [], 'full queue: index equal, wrap different');
   assert.deepEqual(codes(m.write(0x98, 4, 0x9n)), ['queue.index-state']);
 });
