@@ -1,42 +1,116 @@
 /**
  * Guest physical memory: sparse, little-endian, 4 KB pages allocated on first write. Reads of
- * untouched memory return zero. Addresses are limited to 64 bits; the configuration's OAS bound
- * is applied by the SMMU's own accesses (engine, later), not by the guest.
+ * untouched memory return zero.
+ *
+ * Two interfaces: BigInt addresses for scripts and views, and number addresses (exact up to
+ * 2^53, more than any OAS, §3.4) with aligned 32-bit word access for the SMMU's own fetches,
+ * which are the engine's hot path (command fetch, STE/CD fetch, table walks).
+ *
+ * Address ranges can be marked to abort, so tests and scripts can produce the external aborts
+ * the architecture reports as CERROR_ABT, F_STE_FETCH, F_CD_FETCH, F_WALK_EABT and
+ * GERROR.EVTQ_ABT_ERR (§7.1, §7.3, §7.5).
  */
 
-const PAGE_SHIFT = 12n;
 const PAGE_SIZE = 4096;
 const ADDR_MASK = (1n << 64n) - 1n;
 
+export interface AbortRange {
+  readonly start: number;
+  /** Exclusive. */
+  readonly end: number;
+}
+
 export class GuestMemory {
-  private readonly pages = new Map<bigint, Uint8Array>();
+  private readonly pages = new Map<number, Uint32Array>();
+  private readonly aborts: AbortRange[] = [];
+  /** Bytes above this address do not exist (the configuration's OAS); accesses there abort. */
+  limit = 2 ** 52;
 
   get pageCount(): number {
     return this.pages.size;
   }
 
-  private page(addr: bigint, create: boolean): Uint8Array | undefined {
-    const n = addr >> PAGE_SHIFT;
+  /** Make accesses to [start, end) abort (an interconnect that returns an external abort). */
+  addAbortRange(start: number, end: number): void {
+    this.aborts.push({ start, end });
+  }
+
+  clearAbortRanges(): void {
+    this.aborts.length = 0;
+  }
+
+  get abortRanges(): readonly AbortRange[] {
+    return this.aborts;
+  }
+
+  /** True when an SMMU access of `size` bytes at `addr` gets an external abort. */
+  isAbort(addr: number, size: number): boolean {
+    if (addr + size > this.limit) return true;
+    for (const r of this.aborts) if (addr < r.end && addr + size > r.start) return true;
+    return false;
+  }
+
+  private page(n: number, create: boolean): Uint32Array | undefined {
     let p = this.pages.get(n);
     if (!p && create) {
-      p = new Uint8Array(PAGE_SIZE);
+      p = new Uint32Array(PAGE_SIZE / 4);
       this.pages.set(n, p);
     }
     return p;
   }
 
+  // --- number interface (SMMU accesses) -------------------------------------------------------
+
+  /** Aligned 32-bit read at a number address. */
+  read32(addr: number): number {
+    const p = this.pages.get(Math.floor(addr / PAGE_SIZE));
+    return p ? (p[(addr % PAGE_SIZE) >>> 2] as number) : 0;
+  }
+
+  /** Aligned 32-bit write at a number address. */
+  write32(addr: number, v: number): void {
+    (this.page(Math.floor(addr / PAGE_SIZE), true) as Uint32Array)[(addr % PAGE_SIZE) >>> 2] = v >>> 0;
+  }
+
+  /** Read `n` aligned words starting at `addr` into `out` (the structure stays inside one page: all SMMU structures are naturally aligned). */
+  readWords(addr: number, out: Uint32Array | number[], n: number): void {
+    const p = this.pages.get(Math.floor(addr / PAGE_SIZE));
+    const i = (addr % PAGE_SIZE) >>> 2;
+    if (!p) {
+      for (let k = 0; k < n; k++) out[k] = 0;
+      return;
+    }
+    for (let k = 0; k < n; k++) out[k] = p[i + k] as number;
+  }
+
+  writeWords(addr: number, words: ArrayLike<number>): void {
+    for (let k = 0; k < words.length; k++) this.write32(addr + 4 * k, words[k] as number);
+  }
+
+  // --- BigInt interface (scripts, views) -----------------------------------------------------
+
   readByte(addr: bigint): number {
-    const a = addr & ADDR_MASK;
-    return this.page(a, false)?.[Number(a & 0xfffn)] ?? 0;
+    const a = Number(addr & ADDR_MASK);
+    const w = this.read32(a - (a % 4));
+    return (w >>> ((a % 4) * 8)) & 0xff;
   }
 
   writeByte(addr: bigint, v: number): void {
-    const a = addr & ADDR_MASK;
-    (this.page(a, true) as Uint8Array)[Number(a & 0xfffn)] = v & 0xff;
+    const a = Number(addr & ADDR_MASK);
+    const base = a - (a % 4);
+    const s = (a % 4) * 8;
+    const w = this.read32(base);
+    this.write32(base, ((w & ~(0xff << s)) | ((v & 0xff) << s)) >>> 0);
   }
 
   /** Little-endian read of `size` bytes (1..8). */
   read(addr: bigint, size: number): bigint {
+    const a = addr & ADDR_MASK;
+    if (size === 8 && (a & 7n) === 0n && a < 2n ** 53n) {
+      const n = Number(a);
+      return (BigInt(this.read32(n + 4)) << 32n) | BigInt(this.read32(n));
+    }
+    if (size === 4 && (a & 3n) === 0n && a < 2n ** 53n) return BigInt(this.read32(Number(a)));
     let v = 0n;
     for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.readByte(addr + BigInt(i)));
     return v;
@@ -44,6 +118,17 @@ export class GuestMemory {
 
   /** Little-endian write of the low `size` bytes of `value`. */
   write(addr: bigint, size: number, value: bigint): void {
+    const a = addr & ADDR_MASK;
+    if (size === 8 && (a & 7n) === 0n && a < 2n ** 53n) {
+      const n = Number(a);
+      this.write32(n, Number(value & 0xffff_ffffn));
+      this.write32(n + 4, Number((value >> 32n) & 0xffff_ffffn));
+      return;
+    }
+    if (size === 4 && (a & 3n) === 0n && a < 2n ** 53n) {
+      this.write32(Number(a), Number(value & 0xffff_ffffn));
+      return;
+    }
     let v = value;
     for (let i = 0; i < size; i++) {
       this.writeByte(addr + BigInt(i), Number(v & 0xffn));

@@ -29,6 +29,22 @@ export interface AccessRecord {
 
 const MASK32 = 0xffff_ffffn;
 
+export interface RegisterChange {
+  readonly register: string;
+  readonly before: bigint;
+  readonly after: bigint;
+}
+
+/**
+ * What the SMMU does beyond storing a register: consuming commands after a CMDQ_PROD doorbell,
+ * starting or stopping queues on CR0 changes, resuming after a GERRORN acknowledgement. The
+ * engine (core/engine) implements it; the MMIO model alone has none.
+ */
+export interface RegisterEffects {
+  /** Called after every successful write to a register, with the value before the write. */
+  afterWrite(reg: RegisterDef, before: bigint, findings: Finding[]): void;
+}
+
 export class Smmu {
   readonly config: ResolvedConfig;
   readonly ids: IdView;
@@ -37,6 +53,9 @@ export class Smmu {
   /** Every access, in order, unless recording is off (benchmarks). */
   readonly history: AccessRecord[] = [];
   recording = true;
+  effects?: RegisterEffects;
+  /** Changes made while an access is in progress (the write itself and the SMMU's reaction). */
+  private changeLog?: RegisterChange[];
 
   constructor(config: ResolvedConfig) {
     this.config = config;
@@ -98,6 +117,7 @@ export class Smmu {
     if (target.kind === 'register') {
       register = target.reg.name;
       result = this.writeRegister(target.reg, target.byte, size, v, findings);
+      this.changeLog = undefined;
     } else {
       if (target.kind === 'razwi' && v !== 0n && findings.every((f) => f.severity === 'info')) {
         findings.push({ severity: 'warning', code: 'write.res0', section: '6.2', message: `non-zero write to an undefined (RES0) location is ignored; software must not write RES0 locations with non-zero values` });
@@ -184,7 +204,8 @@ export class Smmu {
       }
     }
 
-    const changes: { register: string; before: bigint; after: bigint }[] = [];
+    const changes: RegisterChange[] = [];
+    this.changeLog = changes;
     const set = (r: RegisterDef, v: bigint) => {
       const before = this.regs.get(r) ?? 0n;
       if (before !== v) {
@@ -232,7 +253,27 @@ export class Smmu {
       default:
         set(reg, next);
     }
+    this.effects?.afterWrite(reg, old, findings);
+    this.changeLog = undefined;
     return { ok: true, value: 0n, findings, changes };
+  }
+
+  /**
+   * An update by the SMMU itself (CMDQ_CONS advancing, EVENTQ_PROD, GERROR toggles), with no
+   * guest-access checks. Recorded in the current access's changes when one is in progress.
+   */
+  setOwned(name: string, value: bigint): void {
+    const r = getRegister(name);
+    const v = value & widthMask(r);
+    const before = this.regs.get(r) ?? 0n;
+    if (before === v) return;
+    this.regs.set(r, v);
+    this.changeLog?.push({ register: r.name, before, after: v });
+  }
+
+  /** Current value of a register by definition (engine hot path: no name lookup). */
+  value(reg: RegisterDef): bigint {
+    return this.regs.get(reg) ?? 0n;
   }
 
   /** GERRORN (§6.3.20): software toggles a bit to make it equal GERROR and acknowledge that error. */

@@ -161,7 +161,25 @@ export interface MemStatement {
   readonly expect?: Expect;
 }
 
-export type Statement = ConfigStatement | ConstStatement | RegisterStatement | MemStatement;
+/**
+ * The engine's statements (docs/script-language.md, "Driving the SMMU"): `cmd`, `doorbell`,
+ * `dma`, `poll`, `ste`, `cd`, `l1std`, `l1cd`, `map`, `tables`, `expect`, `mem abort`. Their
+ * arguments are expressions, usually `NAME=value`; the resolver interprets them per verb.
+ */
+export type ActionVerb = 'cmd' | 'doorbell' | 'dma' | 'poll' | 'ste' | 'cd' | 'l1std' | 'l1cd' | 'map' | 'tables' | 'expect' | 'abort';
+
+export interface ActionStatement {
+  readonly kind: 'action';
+  readonly range: Range;
+  readonly verb: ActionVerb;
+  readonly keyword: Range;
+  /** `poll` only: the register operand. */
+  readonly target?: Target;
+  readonly args: readonly Expr[];
+  readonly expect?: Expect;
+}
+
+export type Statement = ConfigStatement | ConstStatement | RegisterStatement | MemStatement | ActionStatement;
 
 export interface ParsedScript {
   /** Statements of the lines that parsed, in line order; a line with a syntax error has none. */

@@ -6,7 +6,8 @@
 import { loadConfig } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import type { ResolvedConfig } from '../config/types';
-import { Smmu } from '../model/smmu';
+import { Engine } from '../engine/engine';
+import type { Smmu } from '../model/smmu';
 import type { Range, ScriptDiagnostic } from './diagnostics';
 import { run, type RunResult } from './interpreter';
 import { resolveScript, type ResolvedScript } from './resolve';
@@ -36,6 +37,7 @@ export interface ScriptCheck {
   /** Present in full mode when the script was executed. */
   readonly run?: RunResult;
   readonly smmu?: Smmu;
+  readonly engine?: Engine;
 }
 
 const LINE0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -77,8 +79,9 @@ export function checkScript(text: string, path: string, host: ScriptHost, mode: 
   const firstError = diagnostics.find((d) => d.severity === 'error');
   const stopLine = firstError ? firstError.range.start.line : Infinity;
   const runnable = resolved.statements.filter((s) => s.range.start.line < stopLine);
-  const smmu = new Smmu(config);
-  const result = run(runnable, smmu);
+  const engine = new Engine(config);
+  const smmu = engine.smmu;
+  const result = run(runnable, engine);
   diagnostics.push(...result.diagnostics);
   if (firstError && runnable.length < resolved.statements.length) {
     diagnostics.push({
@@ -89,5 +92,5 @@ export function checkScript(text: string, path: string, host: ScriptHost, mode: 
     });
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { resolved, diagnostics, config, configPath, run: result, smmu };
+  return { resolved, diagnostics, config, configPath, run: result, smmu, engine };
 }

@@ -3,9 +3,12 @@
  * expectations into positioned diagnostics, and recording what every read returned (for inlay
  * hints, the register view and the debugger later).
  */
+import type { Activity } from '../engine/activity';
+import type { Engine } from '../engine/engine';
 import type { Finding } from '../model/access';
-import { GuestMemory } from '../model/memory';
+import type { GuestMemory } from '../model/memory';
 import type { Smmu } from '../model/smmu';
+import { runAction, type ScriptState } from './actions';
 import { decode, extractField, hex, symbolic } from '../registers/codec';
 import type { RegisterDef } from '../registers/types';
 import type { Range, ScriptDiagnostic } from './diagnostics';
@@ -14,10 +17,14 @@ import type { ResolvedExpectation, ResolvedStatement } from './resolve';
 /** What one executed statement observed. */
 export interface Observation {
   readonly line: number;
-  readonly kind: 'read' | 'write';
+  readonly kind: 'read' | 'write' | 'action';
   readonly register?: string;
   readonly value: bigint;
   readonly ok: boolean;
+  /** What an engine statement did, in one line (inlay hints, `--trace`). */
+  readonly summary?: string;
+  /** What the SMMU did during this statement (engine.activity[from..to)). */
+  readonly activity?: readonly Activity[];
 }
 
 export interface RunResult {
@@ -53,11 +60,30 @@ function checkExpectation(e: ResolvedExpectation, got: bigint, reg: RegisterDef 
   return msg;
 }
 
-export function run(statements: readonly ResolvedStatement[], smmu: Smmu, memory = new GuestMemory()): RunResult {
+export function run(statements: readonly ResolvedStatement[], engine: Engine): RunResult {
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
+  const smmu: Smmu = engine.smmu;
+  const memory = engine.memory;
+  const state: ScriptState = { eventCursor: 0 };
   let failedExpectations = 0;
   for (const s of statements) {
+    const before = engine.activity.length;
+    const activity = () => (engine.activity.length > before ? engine.activity.slice(before) : undefined);
+    if (s.kind === 'action') {
+      let o;
+      try {
+        o = runAction(engine, state, s);
+      } catch (e) {
+        // A model bug must not take the editor down: report it on the line.
+        o = { diagnostics: [{ severity: 'error' as const, code: 'internal', message: `internal error while running this statement: ${String(e)}`, range: s.range }] };
+      }
+      diagnostics.push(...o.diagnostics);
+      if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
+      const act = activity();
+      observations.push({ line: s.range.start.line, kind: 'action', value: 0n, ok: true, ...('summary' in o && o.summary ? { summary: o.summary } : {}), ...(act ? { activity: act } : {}) });
+      continue;
+    }
     if (s.kind === 'mem') {
       if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
       const value = s.op === 'read' ? memory.read(s.address, s.size) : s.value ?? 0n;
@@ -80,7 +106,8 @@ export function run(statements: readonly ResolvedStatement[], smmu: Smmu, memory
       diagnostics.push(findingToDiagnostic(f, range));
     }
     const value = s.op === 'read' ? r.value : s.value ?? 0n;
-    observations.push({ line: s.range.start.line, kind: s.op, register: reg?.name, value, ok: r.ok });
+    const act = activity();
+    observations.push({ line: s.range.start.line, kind: s.op, register: reg?.name, value, ok: r.ok, ...(act ? { activity: act } : {}) });
     if (!r.ok) {
       diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
     }

@@ -8,6 +8,7 @@
  */
 import type {
   AccessBits,
+  ActionVerb,
   BinaryOp,
   Expect,
   Expr,
@@ -35,16 +36,19 @@ export const MAX_OPERATORS = 256;
 export const ACCESS_BITS: readonly AccessBits[] = [8, 16, 32, 64];
 export const ACCESS_KEYWORDS: readonly string[] = ACCESS_BITS.flatMap((b) => [`read${b}`, `write${b}`]);
 
+/** The engine's statements (see ActionStatement in ast.ts). */
+export const ACTION_KEYWORDS: readonly ActionVerb[] = ['cmd', 'doorbell', 'dma', 'poll', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables', 'expect'];
+
 /** Keywords that start a statement today. */
-export const STATEMENT_KEYWORDS: readonly string[] = ['config', 'const', 'mem', ...ACCESS_KEYWORDS];
+export const STATEMENT_KEYWORDS: readonly string[] = ['config', 'const', 'mem', ...ACCESS_KEYWORDS, ...ACTION_KEYWORDS];
 
 /**
  * Keywords kept for statements of later versions (docs/script-language.md, "Reserved"). They are
  * rejected with a clear message now so a script written for a later version fails loudly.
  */
-export const RESERVED_KEYWORDS: readonly string[] = ['include', 'cmd', 'dma', 'poll', 'ste', 'cd', 'expect', 'wait', 'reset'];
+export const RESERVED_KEYWORDS: readonly string[] = ['include', 'wait', 'reset'];
 
-const STATEMENT_LIST = 'read32, write32, read64, write64, mem, const, config';
+const STATEMENT_LIST = 'read32, write32, read64, write64, mem, const, config, cmd, doorbell, dma, poll, ste, cd, map, expect';
 
 /** Internal: thrown to abandon the current line after its error has been recorded. */
 class LineError {
@@ -161,6 +165,29 @@ class LineParser {
       this.next();
       const value = this.expr(`const ${name.text} =`);
       stmt = { kind: 'const', range: span(first.range, value.range), keyword: first.range, name: { kind: 'name', range: name.range, name: name.text }, value };
+    } else if (kw === 'mem' && this.peek()?.text === 'abort') {
+      // `mem abort ADDR SIZE`: SMMU accesses to the range take an external abort.
+      this.next();
+      const args = this.args(`mem abort`);
+      stmt = { kind: 'action', range: span(first.range, args.length ? (args[args.length - 1] as Expr).range : first.range), verb: 'abort', keyword: first.range, args };
+    } else if ((ACTION_KEYWORDS as readonly string[]).includes(kw)) {
+      const verb = kw as ActionVerb;
+      let target: Target | undefined;
+      if (verb === 'poll') target = this.target('poll', 'read');
+      const args = verb === 'poll' ? [] : this.args(kw);
+      let expect: Expect | undefined;
+      const t = this.peek();
+      if (t && (this.isPunct('==', t) || this.isPunct('!=', t))) {
+        this.next();
+        const value = this.expr(`${kw} … ${t.text}`, 'the expected value');
+        expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
+      } else if (verb === 'poll') {
+        this.expected("'==' or '!='", `poll ${tokenText(target?.base ?? { kind: 'name', range: first.range, name: '' })}`, t);
+      }
+      const more = verb === 'poll' || expect ? this.args(kw) : [];
+      const all = [...args, ...more];
+      const lastRange = more.length ? (more[more.length - 1] as Expr).range : expect?.range ?? (args.length ? (args[args.length - 1] as Expr).range : target?.range ?? first.range);
+      stmt = { kind: 'action', range: span(first.range, lastRange), verb, keyword: first.range, ...(target ? { target } : {}), args: all, ...(expect ? { expect } : {}) };
     } else if (kw === 'mem') {
       const opTok = this.next();
       const access = opTok?.kind === 'word' ? accessKeyword(opTok.text) : undefined;
@@ -185,6 +212,17 @@ class LineParser {
       this.fail('syntax.unexpected', `unexpected ${describe(extra)} after the end of the statement${hint}`, extra.range);
     }
     return stmt;
+  }
+
+  /** Arguments of an engine statement: expressions up to `==`, `!=` or the end of the line. */
+  private args(after: string): Expr[] {
+    const out: Expr[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (!t || this.isPunct('==', t) || this.isPunct('!=', t)) return out;
+      if (out.length >= 64) this.fail('syntax.too-long', 'more than 64 arguments', t.range);
+      out.push(this.expr(after, 'an argument'));
+    }
   }
 
   private unknownStatement(first: Token): never {

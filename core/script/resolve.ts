@@ -9,7 +9,7 @@
 import type { AccessSize, Severity } from '../model/access';
 import { fieldMask, findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
-import type { ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement } from './ast';
+import type { ActionStatement, ActionVerb, ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement } from './ast';
 import type { ScriptDiagnostic } from './diagnostics';
 import { closestNames, didYouMean, parseScript } from './parser';
 
@@ -76,7 +76,33 @@ export interface MemoryAccess {
   readonly valueRange?: Range;
 }
 
-export type ResolvedStatement = RegisterAccess | MemoryAccess;
+/** One argument of an engine statement: `NAME=value`, a bare `NAME`, or a value. */
+export interface ActionArg {
+  readonly range: Range;
+  /** The name before `=`, or a bare name. */
+  readonly name?: string;
+  readonly nameRange?: Range;
+  /** The evaluated value, when the argument has one that is a number. */
+  readonly value?: bigint;
+  /** `NAME=WORD` where WORD is not a constant: an enum value the engine statement looks up. */
+  readonly valueName?: string;
+  readonly valueRange?: Range;
+}
+
+/** An engine statement (`cmd`, `dma`, `poll`, `ste`, ...), interpreted by core/script/actions.ts. */
+export interface ResolvedAction {
+  readonly kind: 'action';
+  readonly verb: ActionVerb;
+  readonly range: Range;
+  readonly keyword: Range;
+  readonly args: readonly ActionArg[];
+  /** `poll`: the register read, with the expectation that ends the poll. */
+  readonly poll?: { readonly offset: number; readonly size: AccessSize; readonly register?: RegisterDef; readonly byte: number; readonly targetRange: Range };
+  /** `== value` / `== NAME` after a `dma` or `poll`. */
+  readonly expect?: { readonly op: '==' | '!='; readonly value?: bigint; readonly name?: string; readonly range: Range; readonly resolved?: ResolvedExpectation };
+}
+
+export type ResolvedStatement = RegisterAccess | MemoryAccess | ResolvedAction;
 
 export interface ResolvedScript {
   readonly parsed: ParsedScript;
@@ -245,6 +271,61 @@ class Resolver {
       range: s.range,
       targetRange: s.target.range,
     });
+  }
+
+  /** An engine statement: arguments evaluated, names kept for the engine's tables. */
+  action(s: ActionStatement): void {
+    this.sawAccess = true;
+    const start = this.errors;
+    const args: ActionArg[] = [];
+    const plain: Context = { kind: 'plain', bits: 64, why: 'an argument of this statement is a number' };
+    for (const a of s.args) {
+      if (a.kind === 'assign') {
+        const v = a.value;
+        if (v.kind === 'name' && !this.consts.has(v.name.toUpperCase())) {
+          args.push({ range: a.range, name: a.field.name, nameRange: a.field.range, valueName: v.name, valueRange: v.range });
+        } else {
+          const value = this.value(v, plain);
+          args.push({ range: a.range, name: a.field.name, nameRange: a.field.range, ...(value !== undefined ? { value } : {}), valueRange: v.range });
+        }
+      } else if (a.kind === 'name' && !this.consts.has(a.name.toUpperCase())) {
+        args.push({ range: a.range, name: a.name, nameRange: a.range });
+      } else {
+        const value = this.value(a, plain);
+        args.push({ range: a.range, ...(value !== undefined ? { value } : {}), valueRange: a.range });
+      }
+    }
+    let poll: ResolvedAction['poll'];
+    let expect: ResolvedAction['expect'];
+    if (s.verb === 'poll' && s.target) {
+      const reg = s.target.base.kind === 'name' ? findRegister(s.target.base.name) : undefined;
+      const bitsWide = reg && reg.width === 64 && !s.target.plus && !s.target.field ? 64 : 32;
+      const fake: RegisterStatement = { kind: 'register', range: s.range, op: 'read', bits: bitsWide, keyword: s.keyword, target: s.target, ...(s.expect ? { expect: s.expect } : {}) };
+      const t = this.target(fake);
+      if (t && s.expect) {
+        const { offset, reg: r, byte, field } = t;
+        poll = { offset, size: (bitsWide / 8) as AccessSize, ...(r ? { register: r } : {}), byte, targetRange: s.target.range };
+        let resolved: ResolvedExpectation | undefined;
+        if (field && r) {
+          const v = this.value(s.expect.value, { kind: 'field', bits: fieldWidth(field), reg: r, field });
+          if (v !== undefined) resolved = { op: s.expect.op, value: v, mask: fieldMask(field) >> BigInt(8 * byte), shift: field.lsb - 8 * byte, field, range: s.expect.range };
+        } else {
+          const ctx: Context = r ? { kind: 'register', bits: bitsWide, reg: r, byte, access: `poll` } : { kind: 'plain', bits: bitsWide, why: 'there is no register there' };
+          const v = this.value(s.expect.value, ctx);
+          if (v !== undefined) resolved = { op: s.expect.op, value: v, mask: mask(bitsWide), shift: 0, range: s.expect.range };
+        }
+        if (resolved) expect = { op: s.expect.op, value: resolved.value, range: s.expect.range, resolved };
+      }
+    } else if (s.expect) {
+      const e = s.expect.value;
+      if (e.kind === 'name' && !this.consts.has(e.name.toUpperCase())) expect = { op: s.expect.op, name: e.name, range: s.expect.range };
+      else {
+        const v = this.value(e, plain);
+        if (v !== undefined) expect = { op: s.expect.op, value: v, range: s.expect.range };
+      }
+    }
+    if (this.errors !== start) return;
+    this.statements.push({ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args, ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) });
   }
 
   /** Where an access goes: offset, register and byte inside it, and the field a read compares. */
@@ -503,6 +584,7 @@ export function resolveScript(parsed: ParsedScript): ResolvedScript {
       if (s.kind === 'config') r.configure(s);
       else if (s.kind === 'const') r.defineConst(s);
       else if (s.kind === 'mem') r.memory(s);
+      else if (s.kind === 'action') r.action(s);
       else r.access(s);
     } catch (e) {
       // A bug must not take the editor down: report it on the statement instead of throwing.

@@ -8,6 +8,7 @@ import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { checkScript, type ScriptHost } from '../../core/script/check';
 import { decodeValue } from '../../core/script/decode-value';
+import type { Observation } from '../../core/script/interpreter';
 import type { Options } from './main';
 
 const host: ScriptHost = {
@@ -109,9 +110,25 @@ export function runCheck(o: Options): number {
   return errors ? 1 : 0;
 }
 
+/**
+ * `--trace`: each executed line with what it did, then what the SMMU did in response (commands
+ * consumed, structures fetched, events, interrupts), indented under it.
+ */
+function printTrace(file: string, text: string, observations: readonly Observation[]): void {
+  const lines = text.split(/\r?\n/);
+  for (const x of observations) {
+    const src = (lines[x.line] ?? '').trim();
+    let what = '';
+    if (x.kind === 'read') what = ` → ${hex(x.value, x.value > 0xffff_ffffn ? 64 : 32)}${x.ok ? '' : ' (abort)'}`;
+    else if (x.summary) what = ` → ${x.summary}`;
+    process.stdout.write(`${file}:${x.line + 1}: ${src}${what}\n`);
+    for (const a of x.activity ?? []) process.stdout.write(`    ${a.kind.padEnd(13)} ${a.text}${a.section ? ` (§${a.section})` : ''}\n`);
+  }
+}
+
 export function runScriptCommand(o: Options): number {
   if (o.positional.length !== 1) {
-    process.stderr.write('usage: smmu run SCRIPT [--config FILE] [--json]\n');
+    process.stderr.write('usage: smmu run SCRIPT [--config FILE] [--json] [--trace]\n');
     return 2;
   }
   const file = o.positional[0];
@@ -135,7 +152,15 @@ export function runScriptCommand(o: Options): number {
           file,
           config: configName,
           diagnostics: result.diagnostics,
-          observations: (result.run?.observations ?? []).map((x) => ({ line: x.line + 1, kind: x.kind, register: x.register, value: hex(x.value, x.value > 0xffff_ffffn ? 64 : 32), ok: x.ok })),
+          observations: (result.run?.observations ?? []).map((x) => ({
+            line: x.line + 1,
+            kind: x.kind,
+            ...(x.register ? { register: x.register } : {}),
+            ...(x.kind !== 'action' ? { value: hex(x.value, x.value > 0xffff_ffffn ? 64 : 32) } : {}),
+            ok: x.ok,
+            ...(x.summary ? { summary: x.summary } : {}),
+            ...(o.trace && x.activity ? { activity: x.activity.map((a) => ({ kind: a.kind, text: a.text, ...(a.section ? { section: a.section } : {}) })) } : {}),
+          })),
           summary: { reads, writes, expectations, failedExpectations: failed, errors, warnings },
         },
         (_k, v: unknown) => (typeof v === 'bigint' ? hex(v, 64) : v),
@@ -144,6 +169,7 @@ export function runScriptCommand(o: Options): number {
     );
   } else {
     process.stdout.write(`configuration: ${configName}\n`);
+    if (o.trace) printTrace(file, text, result.run?.observations ?? []);
     for (const d of result.diagnostics) process.stdout.write(gcc(file, d) + '\n');
     process.stdout.write(`${reads} reads, ${writes} writes, ${expectations - failed}/${expectations} expectations met, ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
   }

@@ -3,7 +3,7 @@
  *
  *   smmu decode REG VALUE [--config F] [--json]
  *   smmu check FILE... [--json]                 gcc-style diagnostics, exit 1 on errors
- *   smmu run SCRIPT [--config F] [--json]       exit 1 on a failed expectation or error
+ *   smmu run SCRIPT [--config F] [--json] [--trace]  exit 1 on a failed expectation or error
  *   smmu lsp --stdio                            the language server over stdio
  */
 import { runCheck, runDecode, runScriptCommand } from './commands';
@@ -12,21 +12,25 @@ import { startStdioServer } from './lsp-stdio';
 const USAGE = `usage:
   smmu decode REG VALUE [--config FILE] [--json]   decode a register value field by field
   smmu check FILE... [--json]                      check .smmu scripts and *.smmu.json configurations
-  smmu run SCRIPT [--config FILE] [--json]         run a script on the model; exit 1 on a failed expectation
+  smmu run SCRIPT [--config FILE] [--json] [--trace]
+                                                   run a script on the model; exit 1 on a failed expectation;
+                                                   --trace prints every access, command and event decoded
   smmu lsp --stdio                                 start the language server on stdin/stdout
   smmu --help | --version`;
 
 export interface Options {
   json: boolean;
+  trace: boolean;
   config?: string;
   positional: string[];
 }
 
 function parseArgs(args: string[]): Options | string {
-  const o: Options = { json: false, positional: [] };
+  const o: Options = { json: false, trace: false, positional: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') o.json = true;
+    else if (a === '--trace') o.trace = true;
     else if (a === '--config') {
       const v = args[++i];
       if (v === undefined) return '--config needs a file';

@@ -1,0 +1,41 @@
+/**
+ * What the SMMU did on its own, in order: commands consumed, structures fetched, events and
+ * interrupts raised, memory it wrote. Scripts turn these into diagnostics and `--trace` lines,
+ * the debugger into stack frames and the register view into "last fetched" marks.
+ */
+
+export type ActivityKind =
+  /** A command was consumed (executed) from the command queue. */
+  | 'command'
+  /** A command stopped the queue with a CERROR. */
+  | 'command-error'
+  /** The SMMU read a structure from memory (STE, CD, L1 descriptors, table descriptors). */
+  | 'fetch'
+  /** An event record was written to the event queue, or discarded. */
+  | 'event'
+  /** A PRI page request was written to the PRI queue. */
+  | 'pri'
+  /** A wired interrupt was asserted or an MSI written. */
+  | 'interrupt'
+  /** A global error was activated in GERROR. */
+  | 'gerror'
+  /** A cached configuration or translation was used although memory changed since it was cached. */
+  | 'stale'
+  /** Anything else worth showing (invalidations, queue state changes). */
+  | 'note';
+
+export interface Activity {
+  readonly seq: number;
+  readonly kind: ActivityKind;
+  /** One line a user reads: `CMDQ[3] CMD_CFGI_STE StreamID=0x3 Leaf=1`. */
+  readonly text: string;
+  /** Architecture section behind the behaviour. */
+  readonly section?: string;
+  /** Guest physical address involved (fetch, event slot, MSI target). */
+  readonly address?: bigint;
+  /** Raw words (command, event record, structure) for decoders and views. */
+  readonly words?: readonly number[];
+  readonly severity?: 'error' | 'warning' | 'info';
+  /** Stable code for diagnostics (`cmdq.cerror-ill`, `event.overflow`, `stale.ste`, ...). */
+  readonly code?: string;
+}

@@ -1,0 +1,243 @@
+/**
+ * What each command does to the SMMU's caches and the outside world (§4.2–§4.7). Commands arrive
+ * here validated (command-queue.ts); this module only executes. Field values are read through the
+ * command table's positions, never hand-written masks.
+ */
+import { CERROR, formatCommand, decodeCommand } from '../commands/codec';
+import type { CommandDef } from '../commands/table';
+import { bits } from '../layout/access';
+import type { LayoutField } from '../layout/types';
+import { hex } from '../registers/codec';
+import { cdKey, sidOfCdKey } from './config-cache';
+import type { Engine } from './engine';
+import { prefetchConfig } from './transaction';
+import type { TlbEntry } from './tlb';
+
+const fieldCache = new WeakMap<CommandDef, Map<string, LayoutField>>();
+
+/** The table's field `name` of a command (internal error if the table lacks it: caught by tests). */
+export function cmdField(def: CommandDef, name: string): LayoutField {
+  let m = fieldCache.get(def);
+  if (!m) {
+    m = new Map(def.fields.map((f) => [f.name.toLowerCase(), f]));
+    fieldCache.set(def, m);
+  }
+  const f = m.get(name.toLowerCase());
+  if (!f) throw new Error(`internal: command ${def.name} has no field ${name}`);
+  return f;
+}
+
+/** Field value as a number (addresses as addresses). */
+function v(def: CommandDef, w: Uint32Array, name: string): number {
+  const f = cmdField(def, name);
+  const raw = bits(w, f.msb, f.lsb);
+  return f.addrShift !== undefined ? raw * 2 ** f.addrShift : raw;
+}
+
+function has(def: CommandDef, name: string): boolean {
+  return def.fields.some((f) => f.name.toLowerCase() === name.toLowerCase());
+}
+
+/** Short name without the CMD_ prefix, as executors switch on it. */
+function shortName(def: CommandDef): string {
+  return def.name.replace(/^CMD_/, '');
+}
+
+function invalidateSteRange(engine: Engine, first: number, count: number, leaf: boolean): number {
+  const inRange = (sid: number) => sid >= first && sid < first + count;
+  let n = engine.configCache.ste.invalidate(inRange);
+  n += engine.configCache.cd.invalidate((k) => inRange(sidOfCdKey(k)));
+  n += engine.configCache.l1cd.invalidate((k) => inRange(sidOfCdKey(k)));
+  if (!leaf) n += engine.configCache.l1st.invalidate(() => true);
+  return n;
+}
+
+/** VMID as the TLB tags it: ignored (-1) when stage 2 is not implemented. */
+function vmidOf(engine: Engine, vmid: number): number {
+  return (engine.ids.idField('IDR0', 'S2P') ?? 0) !== 0 ? vmid : -1;
+}
+
+/**
+ * Address-based invalidation (§4.4.1): a single page at Address, or, with TG != 0 (range
+ * invalidation, IDR3.RIL), (NUM+1) * 2^(5*SCALE+1) pages of the TG granule starting at Address;
+ * TTL, when non-zero, restricts to leaf entries of that level.
+ */
+function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean {
+  const addr = v(def, w, 'Address');
+  const tg = has(def, 'TG') ? v(def, w, 'TG') : 0;
+  const ttl = has(def, 'TTL') ? v(def, w, 'TTL') : 0;
+  let start = addr;
+  let len = 1;
+  if (tg !== 0) {
+    const granule = [0, 12, 14, 16][tg] ?? 12;
+    const num = v(def, w, 'NUM');
+    const scale = v(def, w, 'SCALE');
+    start = addr - (addr % 2 ** granule);
+    len = (num + 1) * 2 ** (5 * scale + 1) * 2 ** granule;
+  }
+  const level = tg !== 0 && ttl !== 0 ? ttl : 0;
+  return (e) => {
+    const s = e.page * 2 ** e.log2;
+    const end = s + 2 ** e.log2;
+    if (level > 0 && e.level !== level) return false;
+    return s < start + len && start < end;
+  };
+}
+
+/** Execute one validated command; returns a CERROR code (CERROR.NONE on success). */
+export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, index: number, address: number): number {
+  const name = shortName(def);
+  const describe = () => `CMDQ[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
+  const logged = (effect: string) => {
+    if (engine.recording) engine.log({ kind: 'command', text: `${describe()}${effect ? `: ${effect}` : ''}`, section: def.section, address: BigInt(address), words: [...w] });
+  };
+  const tlbi = (match: (e: TlbEntry) => boolean) => {
+    const n = engine.tlb.invalidate(match);
+    logged(engine.recording ? `${n} TLB entr${n === 1 ? 'y' : 'ies'} invalidated` : '');
+  };
+  switch (name) {
+    case 'TLBI_NSNH_ALL': {
+      // All Non-secure, non-Hyp entries: every VMID, both stages (§4.4.3).
+      const n = engine.tlb.size === 0 ? 0 : engine.tlb.invalidate((e) => e.regime === 'NH');
+      if (engine.recording) logged(`${n} TLB entr${n === 1 ? 'y' : 'ies'} invalidated`);
+      return CERROR.NONE;
+    }
+    case 'SYNC':
+      return sync(engine, def, w, logged);
+    case 'PREFETCH_CONFIG':
+    case 'PREFETCH_ADDR': {
+      // Prefetches only warm the configuration cache; errors are not reported (§4.2).
+      prefetchConfig(engine, v(def, w, 'StreamID'), has(def, 'SSV') && v(def, w, 'SSV') ? v(def, w, 'SubstreamID') : 0);
+      logged('configuration cached');
+      return CERROR.NONE;
+    }
+    case 'CFGI_STE': {
+      const sid = v(def, w, 'StreamID');
+      const n = invalidateSteRange(engine, sid, 1, v(def, w, 'Leaf') === 1);
+      logged(`${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      return CERROR.NONE;
+    }
+    case 'CFGI_STE_RANGE':
+    case 'CFGI_ALL': {
+      const range = v(def, w, 'Range');
+      const count = 2 ** (range + 1);
+      const sid = v(def, w, 'StreamID');
+      const first = sid - (sid % count);
+      const n = invalidateSteRange(engine, first, count, false);
+      logged(`StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      return CERROR.NONE;
+    }
+    case 'CFGI_CD': {
+      const sid = v(def, w, 'StreamID');
+      const ssid = v(def, w, 'SubstreamID');
+      let n = engine.configCache.cd.invalidate((k) => k === cdKey(sid, ssid));
+      if (v(def, w, 'Leaf') === 0) n += engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
+      logged(`${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      return CERROR.NONE;
+    }
+    case 'CFGI_CD_ALL': {
+      const sid = v(def, w, 'StreamID');
+      const n = engine.configCache.cd.invalidate((k) => sidOfCdKey(k) === sid) + engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
+      logged(`${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      return CERROR.NONE;
+    }
+    case 'CFGI_VMS_PIDM':
+      logged('no VMS is modelled');
+      return CERROR.NONE;
+    case 'TLBI_NH_ALL': {
+      const vmid = vmidOf(engine, v(def, w, 'VMID'));
+      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2);
+      return CERROR.NONE;
+    }
+    case 'TLBI_NH_ASID': {
+      const vmid = vmidOf(engine, v(def, w, 'VMID'));
+      const asid = v(def, w, 'ASID');
+      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.asid === asid);
+      return CERROR.NONE;
+    }
+    case 'TLBI_NH_VA':
+    case 'TLBI_NH_VAA': {
+      const vmid = vmidOf(engine, v(def, w, 'VMID'));
+      const asid = name === 'TLBI_NH_VA' ? v(def, w, 'ASID') : undefined;
+      const at = addressMatch(def, w);
+      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2 && (asid === undefined || e.asid === asid || e.asid === -1) && at(e));
+      return CERROR.NONE;
+    }
+    case 'TLBI_EL2_ALL':
+      tlbi((e) => e.regime === 'EL2' || e.regime === 'EL2_E2H');
+      return CERROR.NONE;
+    case 'TLBI_EL2_ASID': {
+      const asid = v(def, w, 'ASID');
+      tlbi((e) => e.regime === 'EL2_E2H' && e.asid === asid);
+      return CERROR.NONE;
+    }
+    case 'TLBI_EL2_VA':
+    case 'TLBI_EL2_VAA': {
+      const asid = name === 'TLBI_EL2_VA' ? v(def, w, 'ASID') : undefined;
+      const at = addressMatch(def, w);
+      tlbi((e) => (e.regime === 'EL2' || e.regime === 'EL2_E2H') && (asid === undefined || e.regime === 'EL2' || e.asid === asid || e.asid === -1) && at(e));
+      return CERROR.NONE;
+    }
+    case 'TLBI_S12_VMALL': {
+      const vmid = vmidOf(engine, v(def, w, 'VMID'));
+      tlbi((e) => e.regime === 'NH' && e.vmid === vmid);
+      return CERROR.NONE;
+    }
+    case 'TLBI_S2_IPA': {
+      // Stage-2 entries by IPA (§4.4.8). Entries combining both stages are not required to be
+      // affected: software follows with TLBI_NH_ALL/S12_VMALL; the model keeps them (the strict choice).
+      const vmid = vmidOf(engine, v(def, w, 'VMID'));
+      const at = addressMatch(def, w);
+      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages === 2 && at(e));
+      return CERROR.NONE;
+    }
+    case 'TLBI_EL3_ALL':
+    case 'TLBI_EL3_VA':
+      logged('no EL3 translations are cached by the Non-secure programming interface');
+      return CERROR.NONE;
+    case 'ATC_INV': {
+      const sid = v(def, w, 'StreamID');
+      if (engine.atcTimeouts.has(sid)) engine.atcInvFailed = true;
+      logged(engine.atcTimeouts.has(sid) ? 'the ATS invalidation will time out' : 'ATS invalidation sent to the endpoint');
+      return CERROR.NONE;
+    }
+    case 'PRI_RESP':
+      logged('page request group response sent to the endpoint');
+      return CERROR.NONE;
+    case 'RESUME':
+    case 'STALL_TERM':
+      logged(engine.resumeStalled(def, w));
+      return CERROR.NONE;
+    default:
+      logged('');
+      return CERROR.NONE;
+  }
+}
+
+/**
+ * CMD_SYNC (§4.7.3): completes prior commands; CERROR_ATC_INV_SYNC if an earlier ATC_INV timed
+ * out (§3.9.1.4); then signals per CS: SIG_IRQ writes MSIData to MSIAddress when MSIs are
+ * supported and the address is non-zero, and asserts the wired CMD_SYNC interrupt otherwise;
+ * SIG_SEV sends an event when IDR0.SEV is 1.
+ */
+function sync(engine: Engine, def: CommandDef, w: Uint32Array, logged: (s: string) => void): number {
+  if (engine.atcInvFailed) {
+    engine.atcInvFailed = false;
+    engine.log({ kind: 'command-error', text: `CMD_SYNC could not complete an earlier CMD_ATC_INV (ATS invalidation timeout): CERROR_ATC_INV_SYNC`, section: '7.1', severity: 'error', code: 'cmdq.cerror-atc-inv-sync' });
+    return CERROR.ATC_INV_SYNC;
+  }
+  const cs = v(def, w, 'CS');
+  if (cs === 1) {
+    const msi = (engine.ids.idField('IDR0', 'MSI') ?? 0) !== 0;
+    const addr = v(def, w, 'MSIAddress');
+    if (msi && addr !== 0) {
+      if (engine.recording) logged('complete, signalling by MSI');
+      engine.msiWrite('CMD_SYNC completion MSI', addr, v(def, w, 'MSIData'), 4);
+    } else {
+      logged('complete; CMD_SYNC wired interrupt asserted');
+    }
+  } else if (cs === 2) {
+    logged((engine.ids.idField('IDR0', 'SEV') ?? 0) !== 0 ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE');
+  } else if (engine.recording) logged('complete');
+  return CERROR.NONE;
+}

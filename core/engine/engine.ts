@@ -1,0 +1,236 @@
+/**
+ * The SMMU engine: the register model plus what an SMMU does with guest memory. It consumes the
+ * command queue when software rings CMDQ_PROD (§3.5), executes commands on its configuration
+ * cache and TLB (§4), translates device transactions through the stream table, context
+ * descriptors and page tables (§3), and reports faults as event records (§7.3) with the
+ * interrupts IRQ_CTRL enables (§3.18).
+ *
+ * Deterministic and single-threaded: a doorbell is processed to completion inside the write that
+ * rings it (or one command at a time when `autoConsume` is off, for the step debugger).
+ */
+import type { ResolvedConfig } from '../config/types';
+import type { Finding } from '../model/access';
+import { GuestMemory } from '../model/memory';
+import { Smmu } from '../model/smmu';
+import type { IdView } from '../registers/codec';
+import { hex } from '../registers/codec';
+import type { RegisterDef } from '../registers/types';
+import type { Activity } from './activity';
+import { ConfigCache } from './config-cache';
+import { consumeCommands } from './command-queue';
+import { F, R, get, type FieldRef } from './registers';
+import { Tlb } from './tlb';
+import type { QueueGeometry } from './queue-index';
+import { translate, type Transaction, type TransactionResult } from './transaction';
+import type { CommandDef } from '../commands/table';
+import { bits } from '../layout/access';
+
+export interface EngineOptions {
+  /** Consume commands as soon as PROD is written (default). Off: the debugger calls `step`. */
+  readonly autoConsume?: boolean;
+  /** Compare cached STEs/CDs/translations with memory on every use and report stale ones (default on). */
+  readonly checkStale?: boolean;
+}
+
+export type QueueKind = 'CMDQ' | 'EVENTQ' | 'PRIQ';
+
+export class Engine {
+  readonly smmu: Smmu;
+  readonly memory: GuestMemory;
+  readonly ids: IdView;
+  readonly config: ResolvedConfig;
+  readonly configCache = new ConfigCache();
+  readonly tlb = new Tlb();
+  /** Everything the SMMU did, in order (see activity.ts). */
+  readonly activity: Activity[] = [];
+  recording = true;
+  autoConsume: boolean;
+  checkStale: boolean;
+  /** Output address size in bits (IDR5.OAS, §3.4). */
+  readonly oas: number;
+  /** StreamIDs whose ATC invalidations time out (to exercise CERROR_ATC_INV_SYNC, §3.9.1.4). */
+  readonly atcTimeouts = new Set<number>();
+  /** An ATC_INV since the last CMD_SYNC failed. */
+  atcInvFailed = false;
+  /** While set, faults are not recorded (prefetches and stale-entry probes). */
+  suppressEvents = false;
+  /** Stalled transactions by StreamID and STAG (§3.12.2). */
+  readonly stalled = new Map<string, { readonly t: Transaction; readonly stag: number }>();
+  private nextStag = 0;
+  private seq = 0;
+  /** Findings of the access in progress, so engine errors show at the script line that caused them. */
+  private findings?: Finding[];
+
+  constructor(config: ResolvedConfig, options: EngineOptions = {}, memory = new GuestMemory()) {
+    this.config = config;
+    this.smmu = new Smmu(config);
+    this.smmu.effects = this;
+    this.ids = this.smmu.ids;
+    this.memory = memory;
+    this.autoConsume = options.autoConsume ?? true;
+    this.checkStale = options.checkStale ?? true;
+    this.oas = oasBits(this.ids.idField('IDR5', 'OAS') ?? 5);
+    this.memory.limit = 2 ** this.oas;
+  }
+
+  // --- register side effects (RegisterEffects) ------------------------------------------------
+
+  afterWrite(reg: RegisterDef, before: bigint, findings: Finding[]): void {
+    this.findings = findings;
+    try {
+      switch (reg.name) {
+        case 'CMDQ_PROD':
+          if (this.autoConsume) consumeCommands(this);
+          break;
+        case 'CR0': {
+          // Enabling the command queue with commands already queued starts consumption (§6.3.9).
+          if (this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
+          if (this.field(F.SMMUEN) === 0n) this.tlb.note('SMMUEN is 0: incoming transactions follow SMMU_GBPA');
+          break;
+        }
+        case 'GERRORN': {
+          // Acknowledging CMDQ_ERR restarts consumption at CMDQ_CONS (§7.1): no PROD write needed.
+          const wasActive = ((this.smmu.value(R.GERROR) ^ before) & 1n) === 1n;
+          if (wasActive && this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
+          break;
+        }
+        default:
+          break;
+      }
+    } finally {
+      this.findings = undefined;
+    }
+  }
+
+  // --- transactions and stalls ---------------------------------------------------------------
+
+  /** A device transaction (a DMA) through the SMMU. */
+  translate(t: Transaction): TransactionResult {
+    return translate(this, t);
+  }
+
+  /** Consume up to `limit` commands now (the step debugger; `autoConsume` off). */
+  step(limit = 1): number {
+    return consumeCommands(this, limit);
+  }
+
+  /** Park a faulting transaction; returns its STAG (§3.12.2). */
+  stall(t: Transaction): number {
+    const stag = this.nextStag;
+    this.nextStag = (this.nextStag + 1) % 0x10000;
+    this.stalled.set(`${t.sid}:${stag}`, { t, stag });
+    return stag;
+  }
+
+  /** CMD_RESUME / CMD_STALL_TERM (§4.7.1, §4.7.2): retry or terminate stalled transactions. */
+  resumeStalled(def: CommandDef, w: Uint32Array): string {
+    const field = (n: string) => {
+      const f = def.fields.find((x) => x.name.toLowerCase() === n.toLowerCase());
+      return f ? bits(w, f.msb, f.lsb) : 0;
+    };
+    const sid = field('StreamID');
+    if (def.name.endsWith('STALL_TERM')) {
+      let n = 0;
+      for (const [k, s] of this.stalled) if (s.t.sid === sid) (this.stalled.delete(k), n++);
+      return `${n} stalled transaction${n === 1 ? '' : 's'} of StreamID ${sid} terminated`;
+    }
+    const stag = field('STAG');
+    const key = `${sid}:${stag}`;
+    const s = this.stalled.get(key);
+    if (!s) return `no stalled transaction with StreamID ${sid} STAG ${stag}: the command has no effect (§4.7.1)`;
+    this.stalled.delete(key);
+    // Action (Ac): 1 = retry, 0 = terminate with an abort (§4.7.1).
+    const retry = field('Ac') === 1;
+    if (!retry) return `stalled transaction StreamID ${sid} STAG ${stag} terminated with an abort`;
+    const r = this.translate(s.t);
+    return `stalled transaction StreamID ${sid} STAG ${stag} retried: ${r.outcome}${'pa' in r ? ` → ${hex(r.pa, 64)}` : ''}`;
+  }
+
+  // --- state helpers -------------------------------------------------------------------------
+
+  field(f: FieldRef): bigint {
+    return get(this.smmu.value(f.reg), f);
+  }
+
+  fieldNum(f: FieldRef): number {
+    return Number(get(this.smmu.value(f.reg), f));
+  }
+
+  /** True when GERROR.<name> != GERRORN.<name> (§6.3.19). */
+  gerrorActive(bit: number): boolean {
+    return (((this.smmu.value(R.GERROR) ^ this.smmu.value(R.GERRORN)) >> BigInt(bit)) & 1n) === 1n;
+  }
+
+  cmdqRunnable(): boolean {
+    return this.field(F.CMDQEN) === 1n && !this.gerrorActive(0);
+  }
+
+  /** Base, size in use and entry size of a queue from its BASE register (§6.3.26, IDR1 caps). */
+  geometry(q: QueueKind): QueueGeometry {
+    const base = q === 'CMDQ' ? R.CMDQ_BASE : q === 'EVENTQ' ? R.EVENTQ_BASE : R.PRIQ_BASE;
+    const v = this.smmu.value(base);
+    const written = Number(v & 0x1fn);
+    const cap = this.ids.idField('IDR1', q === 'CMDQ' ? 'CMDQS' : q === 'EVENTQ' ? 'EVENTQS' : 'PRIQS') ?? 19;
+    const log2 = Math.min(written, cap);
+    const entryBytes = q === 'EVENTQ' ? 32 : 16;
+    const bytes = Math.max(entryBytes * 2 ** log2, 32);
+    const addr = Number((v >> 5n) & ((1n << 51n) - 1n)) * 32;
+    // §6.3.26: address bits below the queue size are treated as zero; above OAS, truncated (§3.4.3).
+    const aligned = addr - (addr % bytes);
+    return { base: aligned % 2 ** this.oas, log2, entryBytes };
+  }
+
+  // --- activity and errors -------------------------------------------------------------------
+
+  log(a: Omit<Activity, 'seq'>): void {
+    this.seq++;
+    if (this.recording) this.activity.push({ seq: this.seq, ...a });
+    if (a.severity && a.severity !== 'info' && this.findings) {
+      this.findings.push({ severity: a.severity, code: a.code ?? a.kind, message: a.text, section: a.section ?? '3' });
+    }
+  }
+
+  /** Activate a global error by toggling its GERROR bit, if not already active (§7.5). */
+  raiseGlobalError(bit: number, name: string, why: string, section: string): void {
+    if (this.gerrorActive(bit)) return;
+    this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << BigInt(bit)));
+    this.log({ kind: 'gerror', text: `GERROR.${name} activated: ${why}`, section, severity: bit === 0 ? 'error' : 'warning', code: `gerror.${name.toLowerCase()}` });
+    if (this.field(F.GERROR_IRQEN) === 1n) this.signal('GERROR', R.GERROR_IRQ_CFG0, R.GERROR_IRQ_CFG1, 7);
+  }
+
+  /**
+   * Raise a queue or GERROR interrupt: an MSI of CFG1.DATA to CFG0.ADDR when MSIs are supported
+   * and the address is non-zero, else the wired interrupt (§3.18). An aborted MSI write sets the
+   * matching GERROR.MSI_*_ABT_ERR.
+   */
+  signal(what: string, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void {
+    const msi = (this.ids.idField('IDR0', 'MSI') ?? 0) !== 0;
+    const addr = Number(this.smmu.value(cfg0) & 0x00ff_ffff_ffff_fffcn);
+    if (msi && addr !== 0) {
+      const data = Number(this.smmu.value(cfg1) & 0xffff_ffffn);
+      this.msiWrite(`${what} MSI`, addr, data, abortBit);
+    } else {
+      this.log({ kind: 'interrupt', text: `${what} wired interrupt asserted`, section: '3.18' });
+    }
+  }
+
+  msiWrite(what: string, addr: number, data: number, abortBit: number): void {
+    const a = addr % 2 ** this.oas;
+    if (this.memory.isAbort(a, 4)) {
+      this.log({ kind: 'interrupt', text: `${what} write of ${hex(BigInt(data))} to ${hex(BigInt(a), 64)} aborted`, section: '3.18', address: BigInt(a), severity: 'warning', code: 'msi.abort' });
+      const names: Record<number, string> = { 4: 'MSI_CMDQ_ABT_ERR', 5: 'MSI_EVENTQ_ABT_ERR', 6: 'MSI_PRIQ_ABT_ERR', 7: 'MSI_GERROR_ABT_ERR' };
+      // A GERROR MSI abort does not raise another GERROR interrupt (it would loop, §7.5).
+      if (abortBit === 7) {
+        if (!this.gerrorActive(7)) this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << 7n));
+      } else this.raiseGlobalError(abortBit, names[abortBit] ?? 'MSI_ABT_ERR', `${what} to ${hex(BigInt(a), 64)} was aborted`, '7.5');
+      return;
+    }
+    this.memory.write32(a, data);
+    this.log({ kind: 'interrupt', text: `${what}: wrote ${hex(BigInt(data))} to ${hex(BigInt(a), 64)}`, section: '3.18', address: BigInt(a) });
+  }
+}
+
+/** IDR5.OAS encoding to bits (§6.3.6). */
+export function oasBits(code: number): number {
+  return [32, 36, 40, 42, 44, 48, 52][code] ?? 48;
+}

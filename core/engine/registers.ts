@@ -1,0 +1,82 @@
+/**
+ * The registers the engine reads and updates on its own, resolved once from the table so the
+ * hot paths do not look names up (§6.3).
+ */
+import { extractField } from '../registers/codec';
+import { fieldMask, findField, getRegister } from '../registers/table';
+import type { FieldDef, RegisterDef } from '../registers/types';
+
+function field(reg: RegisterDef, name: string): FieldDef {
+  const f = findField(reg, name);
+  if (!f) throw new Error(`internal: no field ${reg.name}.${name}`);
+  return f;
+}
+
+export interface FieldRef {
+  readonly reg: RegisterDef;
+  readonly field: FieldDef;
+  readonly mask: bigint;
+}
+
+export function ref(register: string, name: string): FieldRef {
+  const reg = getRegister(register);
+  const f = field(reg, name);
+  return { reg, field: f, mask: fieldMask(f) };
+}
+
+export function get(value: bigint, r: FieldRef): bigint {
+  return extractField(value, r.field);
+}
+
+export const R = {
+  CR0ACK: getRegister('CR0ACK'),
+  CR2: getRegister('CR2'),
+  GBPA: getRegister('GBPA'),
+  IRQ_CTRLACK: getRegister('IRQ_CTRLACK'),
+  GERROR: getRegister('GERROR'),
+  GERRORN: getRegister('GERRORN'),
+  STRTAB_BASE: getRegister('STRTAB_BASE'),
+  STRTAB_BASE_CFG: getRegister('STRTAB_BASE_CFG'),
+  CMDQ_BASE: getRegister('CMDQ_BASE'),
+  CMDQ_PROD: getRegister('CMDQ_PROD'),
+  CMDQ_CONS: getRegister('CMDQ_CONS'),
+  EVENTQ_BASE: getRegister('EVENTQ_BASE'),
+  EVENTQ_PROD: getRegister('EVENTQ_PROD'),
+  EVENTQ_CONS: getRegister('EVENTQ_CONS'),
+  PRIQ_BASE: getRegister('PRIQ_BASE'),
+  PRIQ_PROD: getRegister('PRIQ_PROD'),
+  PRIQ_CONS: getRegister('PRIQ_CONS'),
+  GERROR_IRQ_CFG0: getRegister('GERROR_IRQ_CFG0'),
+  GERROR_IRQ_CFG1: getRegister('GERROR_IRQ_CFG1'),
+  EVENTQ_IRQ_CFG0: getRegister('EVENTQ_IRQ_CFG0'),
+  EVENTQ_IRQ_CFG1: getRegister('EVENTQ_IRQ_CFG1'),
+  PRIQ_IRQ_CFG0: getRegister('PRIQ_IRQ_CFG0'),
+  PRIQ_IRQ_CFG1: getRegister('PRIQ_IRQ_CFG1'),
+} as const;
+
+export const F = {
+  SMMUEN: ref('CR0ACK', 'SMMUEN'),
+  CMDQEN: ref('CR0ACK', 'CMDQEN'),
+  EVENTQEN: ref('CR0ACK', 'EVENTQEN'),
+  PRIQEN: ref('CR0ACK', 'PRIQEN'),
+  RECINVSID: ref('CR2', 'RECINVSID'),
+  GBPA_ABORT: ref('GBPA', 'ABORT'),
+  CMDQ_RD: ref('CMDQ_CONS', 'RD'),
+  CMDQ_ERR: ref('CMDQ_CONS', 'ERR'),
+  CMDQ_WR: ref('CMDQ_PROD', 'WR'),
+  EVENTQ_WR: ref('EVENTQ_PROD', 'WR'),
+  EVENTQ_OVFLG: ref('EVENTQ_PROD', 'OVFLG'),
+  EVENTQ_RD: ref('EVENTQ_CONS', 'RD'),
+  EVENTQ_OVACKFLG: ref('EVENTQ_CONS', 'OVACKFLG'),
+  PRIQ_WR: ref('PRIQ_PROD', 'WR'),
+  PRIQ_OVFLG: ref('PRIQ_PROD', 'OVFLG'),
+  PRIQ_RD: ref('PRIQ_CONS', 'RD'),
+  PRIQ_OVACKFLG: ref('PRIQ_CONS', 'OVACKFLG'),
+  STRTAB_ADDR: ref('STRTAB_BASE', 'ADDR'),
+  STRTAB_FMT: ref('STRTAB_BASE_CFG', 'FMT'),
+  STRTAB_SPLIT: ref('STRTAB_BASE_CFG', 'SPLIT'),
+  STRTAB_LOG2SIZE: ref('STRTAB_BASE_CFG', 'LOG2SIZE'),
+  EVENTQ_IRQEN: ref('IRQ_CTRLACK', 'EVENTQ_IRQEN'),
+  PRIQ_IRQEN: ref('IRQ_CTRLACK', 'PRIQ_IRQEN'),
+  GERROR_IRQEN: ref('IRQ_CTRLACK', 'GERROR_IRQEN'),
+} as const;

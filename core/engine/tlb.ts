@@ -1,0 +1,116 @@
+/**
+ * The TLB: translations cached with the tags TLB invalidation commands match on (§4.4): the
+ * translation regime (NS-EL1 "NH", EL2, EL2-E2H), VMID, ASID or global (nG == 0), and the stage
+ * that produced the entry. Entries stay until an invalidation removes them, so a driver that
+ * forgets one keeps using the old translation, as hardware would.
+ */
+
+export type Regime = 'NH' | 'EL2' | 'EL2_E2H';
+
+export interface TlbEntry {
+  readonly regime: Regime;
+  /** VMID, or -1 when stage 2 is not in use. */
+  readonly vmid: number;
+  /** ASID, or -1 for a global entry (stage 1 nG == 0) or a stage-2-only entry. */
+  readonly asid: number;
+  /** Stages whose result the entry combines. */
+  readonly stages: 1 | 2 | 12;
+  /** log2 of the bytes the entry covers (12 for a 4 KB page, 21 for a 2 MB block, ...). */
+  readonly log2: number;
+  /** Input address of the covered range divided by 2^log2 (a VA, or an IPA for stage-2-only). */
+  readonly page: number;
+  /** Output address of the range's first byte. */
+  readonly oa: number;
+  readonly r: boolean;
+  readonly w: boolean;
+  readonly x: boolean;
+  /** Where it came from, for views and the stale-entry report. */
+  readonly sid: number;
+  readonly ssid: number;
+  readonly seq: number;
+  /** Leaf level in the (last) walk: level-limited TLBIs (TTL) match on it. */
+  readonly level: number;
+  /** Stage-2 IPA page (log2 12) the entry was built through, for TLBI_S2_IPA on nested entries. */
+  readonly ipa?: number;
+}
+
+const REGIMES: Record<Regime, number> = { NH: 0, EL2: 1, EL2_E2H: 2 };
+
+function ctxKey(regime: Regime, vmid: number, asid: number): number {
+  return REGIMES[regime] * 2 ** 36 + (vmid + 1) * 2 ** 18 + (asid + 1);
+}
+
+type SizeMap = Map<number, Map<number, TlbEntry>>;
+
+export class Tlb {
+  private readonly contexts = new Map<number, SizeMap>();
+  private count = 0;
+  readonly notes: string[] = [];
+
+  get size(): number {
+    return this.count;
+  }
+
+  note(s: string): void {
+    if (this.notes.length < 100) this.notes.push(s);
+  }
+
+  /** Look up `vaPage12` (input address >> 12) in a context, then among its global entries. */
+  lookup(regime: Regime, vmid: number, asid: number, vaPage12: number): TlbEntry | undefined {
+    if (this.count === 0) return undefined;
+    return this.find(ctxKey(regime, vmid, asid), vaPage12) ?? (asid >= 0 ? this.find(ctxKey(regime, vmid, -1), vaPage12) : undefined);
+  }
+
+  private find(key: number, vaPage12: number): TlbEntry | undefined {
+    const sizes = this.contexts.get(key);
+    if (!sizes) return undefined;
+    for (const [log2, pages] of sizes) {
+      const e = pages.get(log2 === 12 ? vaPage12 : Math.floor(vaPage12 / 2 ** (log2 - 12)));
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  insert(e: TlbEntry): void {
+    const key = ctxKey(e.regime, e.vmid, e.asid);
+    let sizes = this.contexts.get(key);
+    if (!sizes) this.contexts.set(key, (sizes = new Map()));
+    let pages = sizes.get(e.log2);
+    if (!pages) sizes.set(e.log2, (pages = new Map()));
+    if (!pages.has(e.page)) this.count++;
+    pages.set(e.page, e);
+  }
+
+  /** Remove every entry `match` accepts; returns how many. */
+  invalidate(match: (e: TlbEntry) => boolean): number {
+    if (this.count === 0) return 0;
+    let n = 0;
+    for (const [key, sizes] of this.contexts) {
+      for (const [log2, pages] of sizes) {
+        for (const [page, e] of pages) {
+          if (match(e)) {
+            pages.delete(page);
+            n++;
+          }
+        }
+        if (pages.size === 0) sizes.delete(log2);
+      }
+      if (sizes.size === 0) this.contexts.delete(key);
+    }
+    this.count -= n;
+    return n;
+  }
+
+  clear(): number {
+    const n = this.count;
+    this.contexts.clear();
+    this.count = 0;
+    return n;
+  }
+
+  entries(): TlbEntry[] {
+    const out: TlbEntry[] = [];
+    for (const sizes of this.contexts.values()) for (const pages of sizes.values()) for (const e of pages.values()) out.push(e);
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+}

@@ -1,0 +1,511 @@
+/**
+ * A device transaction through the SMMU (§3.2, §3.3, §3.4, §3.9, §3.12): SMMUEN/GBPA, the stream
+ * table (linear or 2-level), the STE, the substream and CD (linear or 2-level CD tables), the
+ * stage-1 and stage-2 walks (nested: stage-1 table and CD fetches translated by stage 2), the
+ * TLB, and the fault configuration of §5.5 (record, stall, abort). Every fault becomes the
+ * event record the architecture names (§7.3), written through event-queue.ts.
+ */
+import { hex } from '../registers/codec';
+import { checkCd, decodeCd, type CdFields } from '../structures/cd';
+import { decodeL1cd, decodeL1std } from '../structures/l1';
+import { checkSte, decodeSte, type SteFields } from '../structures/ste';
+import { granuleFromS2Tg, granuleFromTg0, ipsBits, selectTtb, startLevelS2, walk } from '../translation/walk';
+import type { Access, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
+import { cdKey } from './config-cache';
+import type { Engine } from './engine';
+import { recordEvent, type EventFields } from './event-queue';
+import { F } from './registers';
+import type { Regime, TlbEntry } from './tlb';
+
+export interface Transaction {
+  readonly sid: number;
+  /** SubstreamID, or undefined for a transaction without one (SSV == 0). */
+  readonly ssid?: number;
+  readonly address: bigint;
+  readonly access: Access;
+}
+
+export type TransactionResult =
+  | { readonly outcome: 'translated'; readonly pa: bigint; readonly via: 'tlb' | 'walk'; readonly detail: string }
+  | { readonly outcome: 'bypass'; readonly pa: bigint; readonly detail: string }
+  | { readonly outcome: 'abort'; readonly event?: string; readonly detail: string }
+  /** CD.A == 0 / STE... RAZ/WI: the transaction completes, reads as zero, writes ignored (§5.5). */
+  | { readonly outcome: 'raz-wi'; readonly event?: string; readonly detail: string }
+  | { readonly outcome: 'stalled'; readonly event: string; readonly stag: number; readonly detail: string };
+
+type Fail = { readonly fail: TransactionResult };
+
+function isFail<T>(x: T | Fail): x is Fail {
+  return typeof x === 'object' && x !== null && 'fail' in x;
+}
+
+/** Read a structure of `n` words at `addr`, or 'abort'. Recorded as SMMU activity. */
+function fetch(engine: Engine, what: string, addr: number, n: number): Uint32Array | 'abort' {
+  if (engine.memory.isAbort(addr, n * 4)) {
+    if (engine.recording) engine.log({ kind: 'fetch', text: `${what} fetch from ${hex(BigInt(addr), 64)} took an external abort`, address: BigInt(addr), severity: 'info' });
+    return 'abort';
+  }
+  const w = new Uint32Array(n);
+  engine.memory.readWords(addr, w, n);
+  if (engine.recording) engine.log({ kind: 'fetch', text: `fetched ${what} from ${hex(BigInt(addr), 64)}`, address: BigInt(addr), words: [...w] });
+  return w;
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function accessFields(t: Transaction): EventFields {
+  return {
+    StreamID: t.sid,
+    SSV: t.ssid === undefined ? 0 : 1,
+    SubstreamID: t.ssid ?? 0,
+    RnW: t.access.write ? 0 : 1,
+    InD: t.access.exec ? 1 : 0,
+    PnU: t.access.priv ? 1 : 0,
+  };
+}
+
+/** Terminate with an event (recorded per the caller's decision) and an abort. */
+function abortWith(engine: Engine, t: Transaction, event: string, fields: EventFields, detail: string, record = true): Fail {
+  if (record) recordEvent(engine, event, { ...accessFields(t), ...fields }, detail);
+  return { fail: { outcome: 'abort', event, detail: `${event}: ${detail}` } };
+}
+
+// --- stream table ---------------------------------------------------------------------------
+
+interface SteEntry {
+  readonly ste: SteFields;
+  readonly address: number;
+}
+
+function locateSte(engine: Engine, t: Transaction): SteEntry | Fail {
+  const sid = t.sid;
+  const cached = engine.configCache.ste.get(sid);
+  if (cached) {
+    if (engine.checkStale) checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
+    return { ste: cached.decoded as SteFields, address: cached.address };
+  }
+  const sidSize = engine.ids.idField('IDR1', 'SIDSIZE') ?? 32;
+  const log2 = Math.min(engine.fieldNum(F.STRTAB_LOG2SIZE), sidSize);
+  const base = Number(engine.field(F.STRTAB_ADDR)) * 64;
+  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && (engine.ids.idField('IDR0', 'ST_LEVEL') ?? 0) !== 0;
+  const record = engine.field(F.RECINVSID) === 1n;
+  if (sid >= 2 ** log2) {
+    return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))} is outside the stream table (STRTAB_BASE_CFG.LOG2SIZE ${log2})${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
+  }
+  let steAddr: number;
+  if (twoLevel) {
+    let split = engine.fieldNum(F.STRTAB_SPLIT);
+    if (split !== 6 && split !== 8 && split !== 10) split = 6; // §6.3.25: other values behave as 6
+    if (split >= log2) {
+      // All StreamIDs fall in L1 entry 0's span (§6.3.25 SPLIT >= LOG2SIZE): still a 2-level walk.
+    }
+    const l1Index = Math.floor(sid / 2 ** split);
+    const l1Addr = base + 8 * l1Index;
+    const l1c = engine.configCache.l1st.get(l1Index);
+    let l1: { span: number; l2Ptr: number };
+    if (l1c) l1 = l1c.decoded as { span: number; l2Ptr: number };
+    else {
+      const w = fetch(engine, `L1STD ${l1Index}`, l1Addr, 2);
+      if (w === 'abort') return abortWith(engine, t, 'F_STE_FETCH', { FetchAddr: l1Addr }, `external abort fetching the L1STD at ${hex(BigInt(l1Addr), 64)}`);
+      const d = decodeL1std(w);
+      l1 = { span: d.span, l2Ptr: d.l2Ptr };
+      if (d.span === 0 || d.span > split + 1) {
+        const why = d.span === 0 ? 'L1STD.Span is 0 (invalid)' : `L1STD.Span ${d.span} exceeds SPLIT + 1 = ${split + 1} (ILLEGAL, §5.1)`;
+        return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))}: ${why}${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
+      }
+      engine.configCache.l1st.set(l1Index, { address: l1Addr, words: w, decoded: l1, seq: 0 });
+    }
+    const low = sid % 2 ** split;
+    if (low >= 2 ** (l1.span - 1)) {
+      return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))} is beyond L1STD ${l1Index}'s Span ${l1.span} (${2 ** (l1.span - 1)} STEs)${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
+    }
+    steAddr = l1.l2Ptr + 64 * low;
+  } else {
+    steAddr = base + 64 * sid;
+  }
+  steAddr %= 2 ** engine.oas;
+  const w = fetch(engine, `STE ${sid}`, steAddr, 16);
+  if (w === 'abort') return abortWith(engine, t, 'F_STE_FETCH', { FetchAddr: steAddr }, `external abort fetching STE ${sid} at ${hex(BigInt(steAddr), 64)}`);
+  const verdict = checkSte(w, engine.ids, { oas: engine.oas });
+  if (!verdict.valid) return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} has V == 0`);
+  if (verdict.illegal.length) {
+    return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
+  }
+  const ste = decodeSte(w);
+  engine.configCache.ste.set(sid, { address: steAddr, words: w, decoded: ste, seq: 0 });
+  return { ste, address: steAddr };
+}
+
+/** A cached structure is used although memory now differs: report the missing invalidation. */
+function checkStaleStructure(engine: Engine, what: string, which: string, addr: number, cached: Uint32Array, cmd: string): void {
+  const now = new Uint32Array(cached.length);
+  engine.memory.readWords(addr, now, cached.length);
+  if (!sameWords(now, cached)) {
+    engine.log({ kind: 'stale', text: `the SMMU used its cached ${what} for ${which}: memory at ${hex(BigInt(addr), 64)} changed after it was cached, and no ${cmd} (then CMD_SYNC) has invalidated it, so the old ${what} still applies`, section: '3.21.3', address: BigInt(addr), severity: 'warning', code: `stale.${what.toLowerCase()}` });
+  }
+}
+
+// --- stage 2 helpers ------------------------------------------------------------------------
+
+function s2Params(engine: Engine, ste: SteFields): WalkParams | undefined {
+  const granule = granuleFromS2Tg(ste.s2Tg);
+  if (!granule) return undefined;
+  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz);
+  if (startLevel === undefined) return undefined;
+  const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
+  return {
+    stage: 2,
+    granule,
+    tsz: ste.s2T0sz,
+    startLevel,
+    ttb: BigInt(ste.s2Ttb),
+    outputBits: Math.min(ipsBits(ste.s2Ps) ?? engine.oas, engine.oas),
+    ha: httu >= 1 && ste.s2Ha === 1,
+    hd: httu >= 2 && ste.s2Hd === 1,
+    affd: ste.s2Affd === 1,
+  };
+}
+
+function memoryFor(engine: Engine, what: string): WalkMemory {
+  return {
+    read64: (pa) => {
+      const a = Number(pa);
+      if (engine.memory.isAbort(a, 8)) return 'abort';
+      const v = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+      if (engine.recording) engine.log({ kind: 'fetch', text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}`, address: pa });
+      return v;
+    },
+    write64: (pa, v) => {
+      const a = Number(pa);
+      if (engine.memory.isAbort(a, 8)) return 'abort';
+      engine.memory.write32(a, Number(v & 0xffff_ffffn));
+      engine.memory.write32(a + 4, Number(v >> 32n));
+      if (engine.recording) engine.log({ kind: 'fetch', text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)} (hardware Access flag / dirty state, §3.13)`, address: pa });
+      return 'ok';
+    },
+  };
+}
+
+const FAULT_EVENTS: Record<WalkFault['kind'], string> = {
+  translation: 'F_TRANSLATION',
+  addressSize: 'F_ADDR_SIZE',
+  accessFlag: 'F_ACCESS',
+  permission: 'F_PERMISSION',
+  walkEabt: 'F_WALK_EABT',
+};
+
+// --- the transaction ------------------------------------------------------------------------
+
+/** Translate one transaction. Deterministic; events and activity are recorded on the engine. */
+export function translate(engine: Engine, t: Transaction): TransactionResult {
+  // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes.
+  if (engine.field(F.SMMUEN) === 0n) {
+    if (engine.field(F.GBPA_ABORT) === 1n) return { outcome: 'abort', detail: 'SMMUEN is 0 and GBPA.ABORT is 1: the transaction is aborted (no event, §6.3.14)' };
+    return { outcome: 'bypass', pa: t.address, detail: 'SMMUEN is 0: bypass with SMMU_GBPA attributes (§6.3.14)' };
+  }
+  const located = locateSte(engine, t);
+  if (isFail(located)) return located.fail;
+  const ste = located.ste;
+  const cfg = ste.config;
+  if (cfg === 0b000) return { outcome: 'abort', detail: `STE ${t.sid}.Config is 0b000: aborted without an event (§5.2)` };
+  const s1 = (cfg & 1) === 1;
+  const s2 = (cfg & 2) === 2;
+  if (cfg === 0b100) {
+    if (t.ssid !== undefined) {
+      // §5.2 S1CDMax/Config: a substream on a stream without stage 1 is C_BAD_SUBSTREAMID.
+      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `StreamID ${t.sid} is in bypass (Config 0b100) and has no substreams`).fail;
+    }
+    return { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.Config is 0b100: bypass` };
+  }
+  const s2p = (engine.ids.idField('IDR0', 'S2P') ?? 0) !== 0;
+  const vmid = s2p ? ste.s2Vmid : -1;
+  // §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1.
+  const regime: Regime = ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
+  const s2p_ = s2 ? s2Params(engine, ste) : undefined;
+
+  // Stage 2 translation of an IPA (also used for stage-1 table and CD fetches when nested).
+  const stage2 = (ipa: bigint, access: Access): WalkResult => {
+    if (!s2p_) throw new Error('internal: stage 2 used without parameters');
+    return walk(s2p_, ipa, access, memoryFor(engine, 'stage-2'));
+  };
+
+  if (!s1) {
+    return finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
+  }
+
+  // Substream selection (§5.2 S1CDMax, S1DSS).
+  let ssidUsed = t.ssid ?? 0;
+  if (t.ssid !== undefined) {
+    if (ste.s1CdMax === 0) return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid}.S1CDMax is 0: substreams are disabled`).fail;
+    if (t.ssid >= 2 ** ste.s1CdMax) return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `SubstreamID ${t.ssid} ≥ 2^S1CDMax (${2 ** ste.s1CdMax})`).fail;
+    if (t.ssid === 0 && ste.s1Dss === 0b10) return abortWith(engine, t, 'F_STREAM_DISABLED', {}, `STE ${t.sid}.S1DSS is 0b10: SubstreamID 0 is reserved for non-substream traffic`).fail;
+  } else if (ste.s1CdMax > 0) {
+    if (ste.s1Dss === 0b00) return abortWith(engine, t, 'F_STREAM_DISABLED', {}, `STE ${t.sid}.S1DSS is 0b00: traffic without a SubstreamID is terminated`).fail;
+    if (ste.s1Dss === 0b01) {
+      // Stage 1 bypassed for non-substream traffic.
+      return s2 ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2) : { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.S1DSS is 0b01: stage 1 bypass for traffic without a SubstreamID` };
+    }
+    ssidUsed = 0;
+  }
+
+  const cdr = locateCd(engine, t, ste, ssidUsed, s2 ? stage2 : undefined);
+  if (isFail(cdr)) return cdr.fail;
+  const cd = cdr;
+  const asid = cd.asid;
+
+  // TLB (§4.4): tagged by regime, VMID, ASID (or global).
+  const vaPage12 = Number(t.address >> 12n);
+  const hit = engine.tlb.lookup(regime, vmid, asid, vaPage12);
+  if (hit) {
+    const pa = BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn);
+    if (permits(hit, t.access)) {
+      if (engine.checkStale) checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined, true));
+      return { outcome: 'translated', pa, via: 'tlb', detail: `TLB hit (cached at step ${hit.seq})` };
+    }
+    // A permission fault on a cached entry: fall through to the walk, which reports it precisely.
+  }
+  const r = walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined, false);
+  if ('result' in r) return r.result;
+  engine.tlb.insert({ ...r.entry, regime, vmid, asid: r.global ? -1 : asid, sid: t.sid, ssid: ssidUsed });
+  return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
+}
+
+function permits(e: TlbEntry, a: Access): boolean {
+  return (a.write ? e.w : e.r) && (!a.exec || e.x);
+}
+
+function checkStaleTranslation(engine: Engine, t: Transaction, hit: TlbEntry, pa: bigint, rewalk: () => { pa: bigint } | { result: TransactionResult }): void {
+  const recording = engine.recording;
+  engine.recording = false;
+  let now: { pa: bigint } | { result: TransactionResult };
+  const events = engine.suppressEvents;
+  engine.suppressEvents = true;
+  try {
+    now = rewalk();
+  } finally {
+    engine.recording = recording;
+    engine.suppressEvents = events;
+  }
+  const nowText = 'pa' in now ? `maps it to ${hex(now.pa, 64)}` : `give ${now.result.outcome === 'abort' ? now.result.event ?? 'an abort' : now.result.outcome}`;
+  if (!('pa' in now) || now.pa !== pa) {
+    const cmd = hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA';
+    engine.log({ kind: 'stale', text: `stale TLB entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''} then CMD_SYNC is missing`, section: '4.4', severity: 'warning', code: 'stale.tlb' });
+  }
+}
+
+interface CdInfo {
+  readonly cd: CdFields;
+  readonly asid: number;
+}
+
+function locateCd(engine: Engine, t: Transaction, ste: SteFields, ssid: number, stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined): (CdInfo & CdFields) | Fail {
+  const key = cdKey(t.sid, ssid);
+  const cached = engine.configCache.cd.get(key);
+  if (cached) {
+    if (engine.checkStale) checkStaleStructure(engine, 'CD', `StreamID ${t.sid} SubstreamID ${ssid}`, cached.address, cached.words, 'CMD_CFGI_CD');
+    const cd = cached.decoded as CdFields;
+    return { ...cd, cd, asid: cd.asid };
+  }
+  // CD addresses are IPAs when stage 2 is enabled (nested): translate them (§3.4.1, CLASS=CD).
+  const toPa = (ipa: number, what: string): number | Fail => {
+    if (!stage2) return ipa;
+    const r = stage2(BigInt(ipa), { read: true, write: false, exec: false, priv: true }, true);
+    if (r.ok) return Number(r.oa);
+    return s2FaultOn(engine, t, r, 'CD', what);
+  };
+  let cdIpa: number;
+  const ptr = ste.s1ContextPtr;
+  if (ste.s1Fmt === 0 || ste.s1CdMax === 0) {
+    cdIpa = ptr + 64 * ssid;
+  } else {
+    const split = ste.s1Fmt === 1 ? 6 : 10; // 4 KB or 64 KB leaf tables (§5.2 S1Fmt)
+    const l1Index = Math.floor(ssid / 2 ** split);
+    const l1Key = cdKey(t.sid, l1Index);
+    let l2Ptr: number;
+    const l1c = engine.configCache.l1cd.get(l1Key);
+    if (l1c) l2Ptr = l1c.decoded as number;
+    else {
+      const l1Pa = toPa(ptr + 8 * l1Index, 'L1CD');
+      if (isFail(l1Pa)) return l1Pa;
+      const w = fetch(engine, `L1CD ${l1Index} of StreamID ${t.sid}`, l1Pa, 2);
+      if (w === 'abort') return abortWith(engine, t, 'F_CD_FETCH', { FetchAddr: l1Pa }, `external abort fetching the L1CD at ${hex(BigInt(l1Pa), 64)}`);
+      const d = decodeL1cd(w);
+      if (!d.valid) return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `L1CD ${l1Index} at ${hex(BigInt(l1Pa), 64)} has V == 0 (§5.3)`);
+      l2Ptr = d.l2Ptr;
+      engine.configCache.l1cd.set(l1Key, { address: l1Pa, words: w, decoded: l2Ptr, seq: 0 });
+    }
+    cdIpa = l2Ptr + 64 * (ssid % 2 ** split);
+  }
+  const cdPa = toPa(cdIpa, 'CD');
+  if (isFail(cdPa)) return cdPa;
+  const w = fetch(engine, `CD ${ssid} of StreamID ${t.sid}`, cdPa, 16);
+  if (w === 'abort') return abortWith(engine, t, 'F_CD_FETCH', { FetchAddr: cdPa }, `external abort fetching CD ${ssid} at ${hex(BigInt(cdPa), 64)}`);
+  const verdict = checkCd(w, engine.ids, { oas: engine.oas });
+  if (!verdict.valid) return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} has V == 0`);
+  if (verdict.illegal.length) {
+    return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
+  }
+  const cd = decodeCd(w);
+  engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
+  return { ...cd, cd, asid: cd.asid };
+}
+
+/** A stage-2 fault while fetching a stage-1 structure (CD, L1CD, or a stage-1 table): CLASS=CD/TTD, S2=1. */
+function s2FaultOn(engine: Engine, t: Transaction, f: WalkFault, cls: 'CD' | 'TTD', what: string): Fail {
+  const ev = FAULT_EVENTS[f.kind];
+  return abortWith(engine, t, ev, { S2: 1, CLASS: cls === 'CD' ? 0 : 1, InputAddr: t.address, IPA: f.ipa ?? 0n }, `stage 2 ${f.message} while fetching the ${what} (IPA ${hex(f.ipa ?? 0n, 64)})`);
+}
+
+type Stage2Fn = (ipa: bigint, a: Access, onS1Walk: boolean) => WalkResult;
+
+interface WalkDone {
+  readonly pa: bigint;
+  readonly global: boolean;
+  readonly detail: string;
+  readonly entry: Omit<TlbEntry, 'regime' | 'vmid' | 'asid' | 'sid' | 'ssid'>;
+}
+
+/** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
+function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdInfo & CdFields, stage2: Stage2Fn | undefined, probe: boolean): WalkDone | { result: TransactionResult } {
+  const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
+  const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
+  const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } => faultResult(engine, t, f, stage, stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 }, ipa, cls);
+  if (sel === 'fault' || (sel === 0 ? cd.epd0 : cd.epd1) === 1) {
+    return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: sel === 'fault' ? 'the address is outside both TTB0 and TTB1 ranges' : `CD.EPD${sel} is 1: walks through TTB${sel} are disabled` }, 1);
+  }
+  const granule = sel === 0 ? granuleFromTg0(cd.tg0) : granuleFromTg1(cd.tg1);
+  if (!granule) return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: `reserved TG${sel} encoding` }, 1);
+  const params: WalkParams = {
+    stage: 1,
+    granule,
+    tsz: sel === 0 ? cd.t0sz : cd.t1sz,
+    ttb: BigInt(sel === 0 ? cd.ttb0 : cd.ttb1),
+    outputBits: Math.min(ipsBits(cd.ips) ?? engine.oas, stage2 ? 52 : engine.oas),
+    ha: httu >= 1 && cd.ha === 1,
+    hd: httu >= 2 && cd.hd === 1,
+    affd: cd.affd === 1,
+    wxn: cd.wxn === 1,
+    uwxn: cd.uwxn === 1,
+    pan: cd.pan === 1,
+  };
+  const mem = memoryFor(engine, 'stage-1');
+  let s2OnWalk: WalkFault | undefined;
+  if (stage2) {
+    mem.tableAddress = (ipa) => {
+      const r = stage2(ipa, { read: true, write: false, exec: false, priv: true }, true);
+      if (r.ok) return r.oa;
+      s2OnWalk = r;
+      return r;
+    };
+  }
+  const r1 = walk(params, t.address, t.access, mem);
+  if (!r1.ok) {
+    if (s2OnWalk || r1.s2OnS1Walk) return fault(s2OnWalk ?? r1, 2, (s2OnWalk ?? r1).ipa, 1);
+    return fault(r1, 1);
+  }
+  let pa = r1.oa;
+  let log2 = log2Of(r1.size);
+  let ipaPage: number | undefined;
+  let perms = r1.perms;
+  let level = r1.level;
+  if (stage2) {
+    const r2 = stage2(r1.oa, t.access, false);
+    if (!r2.ok) return fault(r2, 2, r1.oa);
+    pa = r2.oa;
+    ipaPage = Number(r1.oa >> 12n);
+    log2 = Math.min(log2, log2Of(r2.size));
+    perms = { r: perms.r && r2.perms.r, w: perms.w && r2.perms.w, x: perms.x && r2.perms.x };
+    level = Math.max(level, r2.level);
+  }
+  const vaPage12 = Number(t.address >> 12n);
+  const blockPa = Number(pa) - (Number(pa) % 2 ** log2);
+  const entry = {
+    stages: (stage2 ? 12 : 1) as 1 | 12,
+    log2,
+    page: Math.floor(vaPage12 / 2 ** (log2 - 12)),
+    oa: blockPa,
+    r: perms.r,
+    w: perms.w,
+    x: perms.x,
+    seq: engine.activity.length,
+    level,
+    ...(ipaPage !== undefined ? { ipa: ipaPage } : {}),
+  };
+  void probe;
+  return { pa, global: !r1.nG, detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`, entry };
+}
+
+function granuleFromTg1(tg1: number): 4 | 16 | 64 | undefined {
+  // CD.TG1 encoding differs from TG0 (§5.4): 0b01 16KB, 0b10 4KB, 0b11 64KB.
+  return tg1 === 1 ? 16 : tg1 === 2 ? 4 : tg1 === 3 ? 64 : undefined;
+}
+
+function log2Of(size: bigint): number {
+  let n = 0;
+  let s = size;
+  while (s > 1n) {
+    s >>= 1n;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Stage-2-only configurations (Config 0b110, or stage 1 bypassed by S1DSS): the input is an IPA;
+ * entries are tagged with the VMID only.
+ */
+function finishStage2Only(engine: Engine, t: Transaction, ste: SteFields, vmid: number, params: WalkParams | undefined, stage2: Stage2Fn): TransactionResult {
+  if (!params) return { outcome: 'bypass', pa: t.address, detail: 'stage 1 bypassed and stage 2 not enabled' };
+  if (t.ssid !== undefined && (ste.config & 1) === 0) {
+    return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid} has no stage 1: SubstreamIDs are not allowed`).fail;
+  }
+  const vaPage12 = Number(t.address >> 12n);
+  const hit = engine.tlb.lookup('NH', vmid, -1, vaPage12);
+  if (hit && hit.stages === 2 && permits(hit, t.access)) {
+    return { outcome: 'translated', pa: BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn), via: 'tlb', detail: 'TLB hit (stage 2)' };
+  }
+  const r = stage2(t.address, t.access, false);
+  if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
+  const log2 = log2Of(r.size);
+  engine.tlb.insert({ regime: 'NH', vmid, asid: -1, stages: 2, log2, page: Math.floor(vaPage12 / 2 ** (log2 - 12)), oa: Number(r.oa) - (Number(r.oa) % 2 ** log2), r: r.perms.r, w: r.perms.w, x: r.perms.x, sid: t.sid, ssid: 0, seq: engine.activity.length, level: r.level });
+  return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
+}
+
+/**
+ * A translation fault under the §5.5 fault configuration: with S (stall) the transaction stalls
+ * and the event carries Stall=1 and a STAG; otherwise it terminates, the event is recorded when
+ * R is 1, and the client sees an abort (A == 1) or RAZ/WI (A == 0).
+ */
+function faultResult(engine: Engine, t: Transaction, f: WalkFault, stage: 1 | 2, cfg: { r: number; s: number; a: number }, ipa: bigint | undefined, cls: number): { result: TransactionResult } {
+  const event = FAULT_EVENTS[f.kind];
+  const fields: EventFields = { ...accessFields(t), InputAddr: t.address, S2: stage === 2 ? 1 : 0, CLASS: cls, ...(ipa !== undefined && stage === 2 ? { IPA: ipa } : {}) };
+  const stallModel = engine.ids.idField('IDR0', 'STALL_MODEL') ?? 1;
+  const stalls = f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
+  const detail = `${event}: stage ${stage} ${f.message} at level ${f.level}`;
+  if (stalls) {
+    const stag = engine.stall(t);
+    recordEvent(engine, event, { ...fields, Stall: 1, STAG: stag }, detail);
+    return { result: { outcome: 'stalled', event, stag, detail: `${detail}; the transaction is stalled (STAG ${stag}) until CMD_RESUME or CMD_STALL_TERM` } };
+  }
+  // F_WALK_EABT is always recorded; other terminated faults only when R == 1 (§5.5).
+  if (cfg.r === 1 || f.kind === 'walkEabt') recordEvent(engine, event, fields, detail);
+  if (cfg.a === 0 && f.kind !== 'walkEabt') return { result: { outcome: 'raz-wi', event, detail: `${detail}; CD.A is 0: reads return zero, writes are ignored` } };
+  return { result: { outcome: 'abort', event, detail } };
+}
+
+/** CMD_PREFETCH_CONFIG: fetch the STE (and CD) into the configuration cache; errors are not reported (§4.2.1). */
+export function prefetchConfig(engine: Engine, sid: number, ssid: number): void {
+  if (engine.field(F.SMMUEN) === 0n) return;
+  const events = engine.suppressEvents;
+  engine.suppressEvents = true;
+  try {
+    const t: Transaction = { sid, address: 0n, access: { read: true, write: false, exec: false, priv: false } };
+    const s = locateSte(engine, t);
+    if (!isFail(s) && (s.ste.config & 1) === 1 && s.ste.config !== 0b100) locateCd(engine, t, s.ste, ssid, undefined);
+  } finally {
+    engine.suppressEvents = events;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Field access on structures held as little-endian 32-bit words (`Uint32Array` views of guest
+ * memory or of a command). Numbers, not BigInt, so the command and translation hot paths stay
+ * allocation-free; fields up to 53 bits are exact as numbers, wider ones (MAIR, 64-bit data)
+ * use the BigInt variants.
+ */
+import type { LayoutDef, LayoutField } from './types';
+
+export type Words = ArrayLike<number>;
+
+const TWO32 = 4294967296;
+
+/** Value of bits [msb:lsb] (msb - lsb < 53) of a word array, as a number. */
+export function bits(w: Words, msb: number, lsb: number): number {
+  const width = msb - lsb + 1;
+  const i = lsb >>> 5;
+  const s = lsb & 31;
+  if (s + width <= 32) {
+    const v = (w[i] as number) >>> s;
+    return width === 32 ? v : v & ((1 << width) - 1);
+  }
+  // Spans words: the low part, then whole or partial higher words (at most 53 bits in all).
+  let v = (w[i] as number) >>> s;
+  let have = 32 - s;
+  let j = i + 1;
+  while (have < width) {
+    const take = Math.min(32, width - have);
+    const part = take === 32 ? (w[j] as number) >>> 0 : ((w[j] as number) & ((1 << take) - 1)) >>> 0;
+    v += part * 2 ** have;
+    have += take;
+    j++;
+  }
+  return v;
+}
+
+/** Bits [msb:lsb] as a BigInt (any width). */
+export function bitsBig(w: Words, msb: number, lsb: number): bigint {
+  let v = 0n;
+  for (let i = msb >>> 5; i >= lsb >>> 5; i--) v = (v << 32n) | BigInt((w[i] as number) >>> 0);
+  const base = BigInt((lsb >>> 5) * 32);
+  return (v >> (BigInt(lsb) - base)) & ((1n << BigInt(msb - lsb + 1)) - 1n);
+}
+
+/** Deposit `value` into bits [msb:lsb] of a word array (mutates). */
+export function setBitsBig(w: number[] | Uint32Array, msb: number, lsb: number, value: bigint): void {
+  const width = msb - lsb + 1;
+  let v = value & ((1n << BigInt(width)) - 1n);
+  let pos = lsb;
+  while (pos <= msb) {
+    const i = pos >>> 5;
+    const s = pos & 31;
+    const n = Math.min(32 - s, msb - pos + 1);
+    const m = n === 32 ? 0xffffffff : ((1 << n) - 1) >>> 0;
+    const part = Number(v & BigInt(m));
+    w[i] = (((w[i] as number) & ~((m << s) >>> 0)) | ((part << s) >>> 0)) >>> 0;
+    v >>= BigInt(n);
+    pos += n;
+  }
+}
+
+export function fieldValue(w: Words, f: LayoutField): bigint {
+  const raw = bitsBig(w, f.msb, f.lsb);
+  return f.addrShift !== undefined ? raw << BigInt(f.addrShift) : raw;
+}
+
+/** Bits of the structure not covered by any field, set in `w`, as [msb, lsb] runs (RES0 checks). */
+export function reservedRuns(def: LayoutDef, w: Words): [number, number][] {
+  const covered = coverage(def);
+  const runs: [number, number][] = [];
+  let start = -1;
+  for (let b = 0; b <= def.bits; b++) {
+    const set = b < def.bits && !covered[b] && (((w[b >>> 5] as number) >>> (b & 31)) & 1) === 1;
+    if (set && start < 0) start = b;
+    if (!set && start >= 0) {
+      runs.push([b - 1, start]);
+      start = -1;
+    }
+  }
+  return runs;
+}
+
+const coverageCache = new WeakMap<LayoutDef, Uint8Array>();
+function coverage(def: LayoutDef): Uint8Array {
+  let c = coverageCache.get(def);
+  if (!c) {
+    c = new Uint8Array(def.bits);
+    for (const f of def.fields) for (let b = f.lsb; b <= f.msb; b++) c[b] = 1;
+    coverageCache.set(def, c);
+  }
+  return c;
+}
+
+export function wordsOf(bitsTotal: number): number[] {
+  return new Array<number>(bitsTotal >>> 5).fill(0);
+}
+
+/** Encode named field values (addresses given as addresses for addrShift fields). */
+export function encodeFields(def: LayoutDef, values: ReadonlyMap<string, bigint>): number[] {
+  const w = wordsOf(def.bits);
+  for (const [name, v] of values) {
+    const f = def.fields.find((x) => x.name === name);
+    if (!f) continue;
+    setBitsBig(w, f.msb, f.lsb, f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v);
+  }
+  return w;
+}
+
+export function findLayoutField(def: LayoutDef, name: string): LayoutField | undefined {
+  const n = name.toLowerCase();
+  return def.fields.find((f) => f.name.toLowerCase() === n);
+}
+
+export { TWO32 };
