@@ -38,4 +38,6 @@ export interface Activity {
   readonly severity?: 'error' | 'warning' | 'info';
   /** Stable code for diagnostics (`cmdq.cerror-ill`, `event.overflow`, `stale.ste`, ...). */
   readonly code?: string;
+  /** Already reported as a finding of the MMIO access in progress (so not again by the script). */
+  readonly reported?: boolean;
 }

@@ -59,7 +59,8 @@ function vmidOf(engine: Engine, vmid: number): number {
 
 /**
  * Address-based invalidation (§4.4.1): a single page at Address, or, with TG != 0 (range
- * invalidation, IDR3.RIL), (NUM+1) * 2^(5*SCALE+1) pages of the TG granule starting at Address;
+ * invalidation, IDR3.RIL), (NUM+1) * 2^SCALE granules of size TG starting at Address (§4.4.1.1:
+ * wider than a PE's TLBI R encoding);
  * TTL, when non-zero, restricts to leaf entries of that level.
  */
 function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean {
@@ -73,7 +74,7 @@ function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean
     const num = v(def, w, 'NUM');
     const scale = v(def, w, 'SCALE');
     start = addr - (addr % 2 ** granule);
-    len = (num + 1) * 2 ** (5 * scale + 1) * 2 ** granule;
+    len = (num + 1) * 2 ** scale * 2 ** granule;
   }
   const level = tg !== 0 && ttl !== 0 ? ttl : 0;
   return (e) => {

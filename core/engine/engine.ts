@@ -184,9 +184,10 @@ export class Engine {
 
   log(a: Omit<Activity, 'seq'>): void {
     this.seq++;
-    if (this.recording) this.activity.push({ seq: this.seq, ...a });
-    if (a.severity && a.severity !== 'info' && this.findings) {
-      this.findings.push({ severity: a.severity, code: a.code ?? a.kind, message: a.text, section: a.section ?? '3' });
+    const report = !!a.severity && a.severity !== 'info' && !!this.findings;
+    if (this.recording) this.activity.push({ seq: this.seq, ...a, ...(report ? { reported: true } : {}) });
+    if (report && (a.severity === 'error' || a.severity === 'warning')) {
+      this.findings?.push({ severity: a.severity, code: a.code ?? a.kind, message: a.text, section: a.section ?? '3' });
     }
   }
 

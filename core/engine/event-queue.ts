@@ -4,13 +4,14 @@
  * An event is delivered when CR0ACK.EVENTQEN is 1 and the queue is writable (no active
  * GERROR.EVENTQ_ABT_ERR). A full queue discards the record and toggles EVENTQ_PROD.OVFLG if no
  * overflow is pending (OVFLG == OVACKFLG). An external abort on the write activates
- * GERROR.EVENTQ_ABT_ERR. After a write, IRQ_CTRL.EVENTQ_IRQEN raises the MSI or wired interrupt.
+ * GERROR.EVENTQ_ABT_ERR. A write into an empty queue raises the MSI or wired interrupt when
+ * IRQ_CTRL.EVENTQ_IRQEN is 1 (§3.18).
  */
 import { decodeEvent, encodeEvent, formatEvent } from '../events/codec';
 import { findEvent } from '../events/table';
 import { hex } from '../registers/codec';
 import type { Engine } from './engine';
-import { isFull, next, slotAddress } from './queue-index';
+import { indexMask, isFull, next, slotAddress } from './queue-index';
 import { F, R } from './registers';
 
 export type EventFields = Readonly<Record<string, number | bigint>>;
@@ -59,5 +60,8 @@ export function recordEvent(engine: Engine, name: string, fields: EventFields, d
   engine.memory.writeWords(addr, words);
   engine.smmu.setOwned('EVENTQ_PROD', (prodReg & ~0xf_ffffn) | BigInt(next(prod, g.log2)));
   engine.log({ kind: 'event', text: `EVENTQ[${prod % 2 ** g.log2}] ← ${text} (${detail})`, section: '7.3', address: BigInt(addr), words, severity: 'info', code: 'event.written' });
-  if (engine.field(F.EVENTQ_IRQEN) === 1n) engine.signal('EVENTQ', R.EVENTQ_IRQ_CFG0, R.EVENTQ_IRQ_CFG1, 5);
+  // §3.18: the event queue interrupt fires when the queue goes from empty to non-empty.
+  if (engine.field(F.EVENTQ_IRQEN) === 1n && (prod & indexMask(g.log2)) === (cons & indexMask(g.log2))) {
+    engine.signal('EVENTQ', R.EVENTQ_IRQ_CFG0, R.EVENTQ_IRQ_CFG1, 5);
+  }
 }

@@ -289,7 +289,7 @@ function checkStaleTranslation(engine: Engine, t: Transaction, hit: TlbEntry, pa
     engine.recording = recording;
     engine.suppressEvents = events;
   }
-  const nowText = 'pa' in now ? `maps it to ${hex(now.pa, 64)}` : `give ${now.result.outcome === 'abort' ? now.result.event ?? 'an abort' : now.result.outcome}`;
+  const nowText = 'pa' in now ? `map it to ${hex(now.pa, 64)}` : `give ${now.result.outcome === 'abort' ? now.result.event ?? 'an abort' : now.result.outcome}`;
   if (!('pa' in now) || now.pa !== pa) {
     const cmd = hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA';
     engine.log({ kind: 'stale', text: `stale TLB entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''} then CMD_SYNC is missing`, section: '4.4', severity: 'warning', code: 'stale.tlb' });

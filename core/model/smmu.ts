@@ -13,6 +13,7 @@ import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } 
 import type { FieldDef, GuardRef, RegisterDef } from '../registers/types';
 import type { AccessResult, AccessSize, Finding } from './access';
 import { decodeAccess } from './decode-access';
+import { RegisterFile, registerIndex } from './register-file';
 import { idViewOf } from './ids';
 
 /** One access as recorded in the model's history. */
@@ -48,7 +49,12 @@ export interface RegisterEffects {
 export class Smmu {
   readonly config: ResolvedConfig;
   readonly ids: IdView;
-  private readonly regs = new Map<RegisterDef, bigint>();
+  private readonly regs = new RegisterFile();
+  /** Per 4-byte slot of pages 0 and 1: word of `regs` a plain 32-bit read returns, or -1 (see buildFastPaths). */
+  private readonly fastRead = new Int32Array(0x8000).fill(-1);
+  /** Per slot: word a plain 32-bit write stores, or -1; `fastKeep` the bits it keeps. */
+  private readonly fastWrite = new Int32Array(0x8000).fill(-1);
+  private readonly fastKeep = new Uint32Array(0x8000);
   private seq = 0;
   /** Every access, in order, unless recording is off (benchmarks). */
   readonly history: AccessRecord[] = [];
@@ -61,7 +67,70 @@ export class Smmu {
     this.config = config;
     this.ids = idViewOf(config);
     this.reset();
+    this.buildFastPaths();
   }
+
+  /**
+   * The hot path's tables: a slot is fast for reads when a 32-bit read there is a plain register
+   * read with nothing to report, and fast for writes when the register only stores its
+   * implemented fields (no guard, no handshake, no enumerated field whose reserved encodings
+   * need a warning, no side effect). Everything else takes the full path.
+   */
+  private buildFastPaths(): void {
+    for (let slot = 0; slot < 0x8000; slot++) {
+      const offset = slot * 4;
+      const t = decodeAccess(offset, 4, this.config, this.ids);
+      if (t.kind !== 'register' || t.findings.length) continue;
+      const reg = t.reg;
+      const word = registerIndex(reg) * 2 + t.byte / 4;
+      this.fastRead[slot] = word;
+      const simple =
+        reg.behaviour.kind === 'store' &&
+        reg.access === 'RW' &&
+        !reg.guardedBy?.length &&
+        reg.fields.every((f) => !f.guardedBy?.length && (!f.values || f.openValues) && (!f.requires || featureHolds(f.requires, this.ids)));
+      if (!simple) continue;
+      const keep = (definedMask(reg) & implementedMask(reg, this.ids)) >> BigInt(t.byte * 8);
+      this.fastWrite[slot] = word;
+      this.fastKeep[slot] = Number(keep & MASK32);
+    }
+  }
+
+  /**
+   * A 32-bit guest read, returning the value as a number: the same result as `read(offset, 4)`,
+   * without building a result when there is nothing to report (history recording off).
+   */
+  read32(offset: number): number {
+    const slot = offset >>> 2;
+    if (!this.recording && (offset & 3) === 0 && slot < 0x8000) {
+      const w = this.fastRead[slot] as number;
+      if (w >= 0) return this.regs.words[w] as number;
+    }
+    return Number(this.read(offset, 4).value);
+  }
+
+  /**
+   * A 32-bit guest write of a number: the same effect as `write(offset, 4, value)`. Returns true
+   * when the write had nothing to report; otherwise the full path ran (its findings are in
+   * `lastFindings`).
+   */
+  write32(offset: number, value: number): boolean {
+    const slot = offset >>> 2;
+    if (!this.recording && (offset & 3) === 0 && slot < 0x8000) {
+      const w = this.fastWrite[slot] as number;
+      const keep = this.fastKeep[slot] as number;
+      if (w >= 0 && ((value >>> 0) & ~keep) === 0) {
+        this.regs.words[w] = value >>> 0;
+        return true;
+      }
+    }
+    const r = this.write(offset, 4, BigInt(value >>> 0));
+    this.lastFindings = r.findings;
+    return r.findings.length === 0;
+  }
+
+  /** Findings of the last `write32` that took the full path. */
+  lastFindings: readonly Finding[] = [];
 
   /** Architectural reset (§3.11): ID registers from the configuration; UNKNOWN values read as 0. */
   reset(): void {
@@ -78,13 +147,13 @@ export class Smmu {
 
   /** Current value of a register by name, without an access (for views and expectations). */
   peek(name: string): bigint {
-    return this.regs.get(getRegister(name)) ?? 0n;
+    return this.regs.get(getRegister(name));
   }
 
   /** A copy of all register values, by name. */
   snapshot(): Map<string, bigint> {
     const m = new Map<string, bigint>();
-    for (const [r, v] of this.regs) m.set(r.name, v);
+    for (const r of REGISTERS) m.set(r.name, this.regs.get(r));
     return m;
   }
 
@@ -94,7 +163,7 @@ export class Smmu {
     let register: string | undefined;
     if (target.kind === 'register') {
       register = target.reg.name;
-      const full = this.regs.get(target.reg) ?? 0n;
+      const full = this.regs.get(target.reg);
       const value = size === 8 ? full : (full >> BigInt(target.byte * 8)) & MASK32;
       result = { ok: true, value, findings: target.findings, changes: [] };
     } else {
@@ -138,17 +207,17 @@ export class Smmu {
     const reg = getRegister(guard.register);
     const f = findField(reg, guard.field);
     if (!f) return false;
-    if (extractField(this.regs.get(reg) ?? 0n, f) !== 0n) return true;
+    if (extractField(this.regs.get(reg), f) !== 0n) return true;
     if (reg.behaviour.kind === 'acked') {
       const ack = getRegister(reg.behaviour.ack);
       const af = findField(ack, guard.field);
-      if (af && extractField(this.regs.get(ack) ?? 0n, af) !== 0n) return true;
+      if (af && extractField(this.regs.get(ack), af) !== 0n) return true;
     }
     return false;
   }
 
   private writeRegister(reg: RegisterDef, byte: number, size: AccessSize, value: bigint, findings: Finding[]): AccessResult {
-    const old = this.regs.get(reg) ?? 0n;
+    const old = this.regs.get(reg);
     const name = `SMMU_${reg.name}`;
     const fail = (): AccessResult => ({ ok: true, value: 0n, findings, changes: [] });
     const b = reg.behaviour;
@@ -207,7 +276,7 @@ export class Smmu {
     const changes: RegisterChange[] = [];
     this.changeLog = changes;
     const set = (r: RegisterDef, v: bigint) => {
-      const before = this.regs.get(r) ?? 0n;
+      const before = this.regs.get(r);
       if (before !== v) {
         this.regs.set(r, v);
         changes.push({ register: r.name, before, after: v });
@@ -265,7 +334,7 @@ export class Smmu {
   setOwned(name: string, value: bigint): void {
     const r = getRegister(name);
     const v = value & widthMask(r);
-    const before = this.regs.get(r) ?? 0n;
+    const before = this.regs.get(r);
     if (before === v) return;
     this.regs.set(r, v);
     this.changeLog?.push({ register: r.name, before, after: v });
@@ -273,12 +342,12 @@ export class Smmu {
 
   /** Current value of a register by definition (engine hot path: no name lookup). */
   value(reg: RegisterDef): bigint {
-    return this.regs.get(reg) ?? 0n;
+    return this.regs.get(reg);
   }
 
   /** GERRORN (§6.3.20): software toggles a bit to make it equal GERROR and acknowledge that error. */
   private writeErrorAck(reg: RegisterDef, of: RegisterDef, next: bigint, old: bigint, findings: Finding[], set: (r: RegisterDef, v: bigint) => void): void {
-    const gerror = this.regs.get(of) ?? 0n;
+    const gerror = this.regs.get(of);
     const toggled = next ^ old;
     const active = gerror ^ old;
     const bad = toggled & ~active;
@@ -297,7 +366,7 @@ export class Smmu {
   private queueLog2(queue: string): { qs: number; written: number; max: number } {
     const base = getRegister(`${queue}_BASE`);
     const log2 = findField(base, 'LOG2SIZE');
-    const written = log2 ? Number(extractField(this.regs.get(base) ?? 0n, log2)) : 0;
+    const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
     const b = base.behaviour;
     const max = b.kind === 'queueBase' ? this.ids.idField(b.maxLog2.register, b.maxLog2.field) ?? 19 : 19;
     // §6.3.26: any use of LOG2SIZE other than read-back is capped at IDR1.xQS.
@@ -341,14 +410,14 @@ export class Smmu {
     // Producer and consumer may be at most one queue size apart (§3.5). Only checked while the
     // queue is enabled: during set-up software writes PROD and CONS one after the other.
     const enable = findField(getRegister('CR0ACK'), `${queue}EN`);
-    if (!enable || extractField(this.regs.get(getRegister('CR0ACK')) ?? 0n, enable) === 0n) return stored;
+    if (!enable || extractField(this.regs.get(getRegister('CR0ACK')), enable) === 0n) return stored;
     const otherName = `${queue}_${reg.name.endsWith('PROD') ? 'CONS' : 'PROD'}`;
     const other = getRegister(otherName);
     const oidx = other.fields.find((f) => f.name === 'WR' || f.name === 'RD');
     if (oidx) {
       const size = 1n << BigInt(qs);
       const a = raw & keep;
-      const o = extractField(this.regs.get(other) ?? 0n, oidx) & keep;
+      const o = extractField(this.regs.get(other), oidx) & keep;
       const [prod, cons] = reg.name.endsWith('PROD') ? [a, o] : [o, a];
       const dist = (prod - cons + 2n * size) % (2n * size);
       if (dist > size) {
@@ -377,7 +446,7 @@ export class Smmu {
   /** Decode a register's current value with this configuration's advertised features. */
   decodeRegister(name: string) {
     const reg = getRegister(name);
-    return decode(reg, this.regs.get(reg) ?? 0n, this.ids);
+    return decode(reg, this.regs.get(reg), this.ids);
   }
 
   /** Field helper for tests and views. */
@@ -385,6 +454,6 @@ export class Smmu {
     const reg = getRegister(register);
     const f: FieldDef | undefined = findField(reg, field);
     if (!f) throw new Error(`internal: no field ${register}.${field}`);
-    return extractField(this.regs.get(reg) ?? 0n, f);
+    return extractField(this.regs.get(reg), f);
   }
 }

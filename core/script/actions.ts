@@ -355,7 +355,7 @@ function map(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutco
     const a = arg(s, n);
     return a?.value !== undefined ? Number(a.value) : d;
   };
-  const known = ['ttb', 'iova', 'va', 'ipa', 'pa', 'size', 'granule', 'stage', 'tsz', 'sl0', 'ro', 'xn', 'user', 'noaf', 'global', 'attr', 'dbm'];
+  const known = ['ttb', 'iova', 'va', 'ipa', 'pa', 'size', 'granule', 'stage', 'tsz', 'sl0', 'ro', 'xn', 'priv', 'noaf', 'global', 'attr', 'dbm'];
   for (const a of s.args) if (!a.name || !known.includes(a.name.toLowerCase())) out.push(diag('error', 'map.arg', `unknown map argument${a.name ? ` '${a.name}'` : ''} (${known.join(', ')})`, a.range));
   const ttb = num('ttb');
   const va = num('iova') ?? num('va') ?? num('ipa');
@@ -409,9 +409,10 @@ function map(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutco
   d |= 3n << 8n; // SH: Inner Shareable
   if (stage === 1) {
     d |= BigInt(num('attr', 0) as number & 7) << 2n; // AttrIndx
-    // AP[2:1]: bit 7 read-only, bit 6 EL0 access (§3.13, Arm ARM D8.4).
+    // AP[2:1]: bit 7 read-only, bit 6 EL0 access (Arm ARM D8.4). Device transactions are
+    // usually unprivileged, so pages are EL0-accessible unless `priv` (as Linux io-pgtable maps).
     if (flag(s, 'ro')) d |= 1n << 7n;
-    if (flag(s, 'user')) d |= 1n << 6n;
+    if (!flag(s, 'priv')) d |= 1n << 6n;
     if (!flag(s, 'global')) d |= 1n << 11n; // nG: tagged with the ASID
     if (flag(s, 'xn')) d |= 3n << 53n; // PXN, UXN
   } else {

@@ -20,6 +20,6 @@ export function decodeValue(register: string, value: string, config: ResolvedCon
   const err = resolved.diagnostics.find((d) => d.severity === 'error');
   if (err) return { error: err.message };
   const s = resolved.statements[0];
-  if (!s || s.value === undefined) return { error: `'${value}' is not a value` };
+  if (!s || s.kind !== 'access' || s.value === undefined) return { error: `'${value}' is not a value` };
   return { decoded: decode(reg, s.value, idViewOf(config)) };
 }

@@ -5,8 +5,13 @@
  * server refine it later (a constant and a field of the same name, enum names by field); this is
  * the colouring an editor shows before the server answers, and on GitHub.
  */
+import { COMMANDS } from '../commands/table';
+import { EVENTS } from '../events/table';
 import type { RegisterDef } from '../registers/types';
-import { ACCESS_BITS, RESERVED_KEYWORDS } from './parser';
+import { CD } from '../structures/cd';
+import { L1CD, L1STD } from '../structures/l1';
+import { STE } from '../structures/ste';
+import { ACCESS_BITS, ACTION_KEYWORDS, RESERVED_KEYWORDS } from './parser';
 
 const WORD = '[A-Za-z_][A-Za-z0-9_]*';
 
@@ -28,8 +33,11 @@ export interface TextMateGrammar {
 
 export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGrammar {
   const regs = alternation(registers.flatMap((r) => [r.name, ...(r.aliases ?? [])]));
-  const fields = alternation(registers.flatMap((r) => r.fields.map((f) => f.name)));
-  const enums = alternation(registers.flatMap((r) => r.fields.flatMap((f) => (f.values ?? []).map((v) => v.name))));
+  const structures = [STE, CD, L1STD, L1CD, ...COMMANDS, ...EVENTS];
+  const fields = alternation([...registers.flatMap((r) => r.fields.map((f) => f.name)), ...structures.flatMap((d) => d.fields.map((f) => f.name))]);
+  const enums = alternation([...registers.flatMap((r) => r.fields.flatMap((f) => (f.values ?? []).map((v) => v.name))), ...structures.flatMap((d) => d.fields.flatMap((f) => (f.values ?? []).map((v) => v.name)))]);
+  const commands = alternation(COMMANDS.flatMap((c) => [c.name, c.name.replace(/^CMD_/, '')]));
+  const events = alternation(EVENTS.map((e) => e.name));
   const sizes = ACCESS_BITS.join('|');
   const register = `(?i:(?:SMMU_)?(?:${regs}))`;
   return {
@@ -44,6 +52,8 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
       { include: '#const-definition' },
       { include: '#keyword' },
       { include: '#register' },
+      { include: '#command' },
+      { include: '#event' },
       { include: '#field' },
       { include: '#enum' },
       { include: '#number' },
@@ -67,6 +77,7 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
       keyword: {
         patterns: [
           { match: `\\b(?:config|const|mem|(?:read|write)(?:${sizes}))\\b`, name: 'keyword.control.statement.smmu' },
+          { match: `^\\s*(${ACTION_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.statement.smmu' } } },
           { match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.reserved.smmu' } } },
         ],
       },
@@ -94,6 +105,8 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
         ],
       },
       enum: { match: `\\b(?i:${enums})\\b`, name: 'constant.language.enum.smmu' },
+      command: { match: `\\b(?i:${commands})\\b`, name: 'entity.name.function.command.smmu' },
+      event: { match: `\\b(?i:${events})\\b`, name: 'entity.name.type.event.smmu' },
       number: {
         patterns: [
           { match: '\\b0[xX][0-9A-Fa-f]+(?:_+[0-9A-Fa-f]+)*\\b', name: 'constant.numeric.hex.smmu' },

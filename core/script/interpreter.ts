@@ -81,6 +81,11 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine): R
       diagnostics.push(...o.diagnostics);
       if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
       const act = activity();
+      // What the SMMU reported on its own during the statement (stale entries, lost events).
+      for (const a of act ?? []) {
+        if (a.reported || !a.severity || a.severity === 'info') continue;
+        diagnostics.push({ severity: a.severity, code: a.code ?? a.kind, message: a.section ? `${a.text} (§${a.section})` : a.text, range: s.range, ...(a.section ? { section: a.section } : {}) });
+      }
       observations.push({ line: s.range.start.line, kind: 'action', value: 0n, ok: true, ...('summary' in o && o.summary ? { summary: o.summary } : {}), ...(act ? { activity: act } : {}) });
       continue;
     }

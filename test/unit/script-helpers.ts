@@ -42,12 +42,13 @@ export function statementRanges(s: Statement): Range[] {
     if (s.kind === 'mem') {
       out.push(s.opKeyword);
       expr(s.address);
-    } else {
+    } else if (s.target) {
       out.push(s.target.range);
       expr(s.target.base);
       if (s.target.field) out.push(s.target.field.range);
     }
-    expr(s.value);
+    if (s.kind === 'action') for (const a of s.args) expr(a);
+    else expr(s.value);
     if (s.expect) {
       out.push(s.expect.range, s.expect.opRange);
       expr(s.expect.value);

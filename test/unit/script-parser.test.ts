@@ -226,15 +226,28 @@ test('errors name the exact token and what was expected', () => {
 test('statement keywords: unknown, misspelt, upper case, reserved, labels', () => {
   assert.deepEqual(errorOf('wirte32 CR0 1'), { code: 'syntax.unknown-statement', message: "unknown statement 'wirte32'; did you mean 'write32'?", range: r(0, 0, 7) });
   assert.equal(errorOf('WRITE32 CR0 1').message, "unknown statement 'WRITE32': keywords are lower case, write 'write32'");
-  assert.equal(errorOf('CR0 = 1').message, "unknown statement 'CR0' (a line starts with read32, write32, read64, write64, mem, const, config)");
-  assert.equal(errorOf('== 1').message, "expected a statement (read32, write32, read64, write64, mem, const, config), found '=='");
-  for (const kw of ['include', 'cmd', 'dma', 'poll', 'ste', 'cd']) {
+  assert.equal(errorOf('CR0 = 1').message, "unknown statement 'CR0' (a line starts with read32, write32, read64, write64, mem, const, config, cmd, doorbell, dma, poll, ste, cd, map, expect)");
+  assert.equal(errorOf('== 1').message, "expected a statement (read32, write32, read64, write64, mem, const, config, cmd, doorbell, dma, poll, ste, cd, map, expect), found '=='");
+  for (const kw of ['include', 'wait', 'reset']) {
     const e = errorOf(`${kw} "x"`);
     assert.equal(e.code, 'syntax.reserved', kw);
     assert.equal(e.message, `'${kw}' is reserved for a later version of the script language`);
     assert.deepEqual(e.range, r(0, 0, kw.length));
   }
   assert.equal(errorOf('start:').code, 'syntax.reserved');
+});
+
+test('engine statements parse their arguments; poll needs an expectation', () => {
+  const p = parseScript('cmd CFGI_STE StreamID=3 Leaf\ndma read sid=1 iova=0x1000 == F_TRANSLATION\npoll CMDQ_CONS.RD == 2 max=10\nmem abort 0x1000 0x100');
+  assert.deepEqual(p.diagnostics, []);
+  const [cmd, dma, poll, abort] = p.statements;
+  assert.equal(cmd?.kind === 'action' && cmd.verb, 'cmd');
+  assert.equal(cmd?.kind === 'action' && cmd.args.length, 3);
+  assert.equal(dma?.kind === 'action' && dma.expect?.op, '==');
+  assert.equal(poll?.kind === 'action' && poll.target?.field?.name, 'RD');
+  assert.equal(poll?.kind === 'action' && poll.args.length, 1);
+  assert.equal(abort?.kind === 'action' && abort.verb, 'abort');
+  assert.equal(errorOf('poll CR0ACK').code, 'syntax.expected');
 });
 
 test('a field can be named in a read, not in a write', () => {

@@ -1,0 +1,48 @@
+/** Shared helpers for the structure tables. */
+import type { LayoutField } from '../layout/types';
+
+export const f = (name: string, msb: number, lsb: number, description: string, extra: Partial<LayoutField> = {}): LayoutField => ({ name, msb, lsb, description, ...extra });
+
+export const CACHEABILITY = [
+  { value: 0, name: 'NC', description: 'Non-cacheable.' },
+  { value: 1, name: 'WBRA', description: 'Write-back, read-allocate.' },
+  { value: 2, name: 'WT', description: 'Write-through.' },
+  { value: 3, name: 'WB', description: 'Write-back, no read-allocate.' },
+];
+
+export const SHAREABILITY = [
+  { value: 0, name: 'NSH', description: 'Non-shareable.' },
+  { value: 1, name: 'SH_RESERVED', description: 'Reserved (behaves as Non-shareable).' },
+  { value: 2, name: 'OSH', description: 'Outer Shareable.' },
+  { value: 3, name: 'ISH', description: 'Inner Shareable.' },
+];
+
+/** Output/physical address size encodings (CD.IPS, STE.S2PS, IDR5.OAS, §3.4). */
+export const ADDRESS_SIZES = [
+  { value: 0, name: '32BIT' },
+  { value: 1, name: '36BIT' },
+  { value: 2, name: '40BIT' },
+  { value: 3, name: '42BIT' },
+  { value: 4, name: '44BIT' },
+  { value: 5, name: '48BIT' },
+  { value: 6, name: '52BIT' },
+  { value: 7, name: '56BIT' },
+];
+
+export function sizeBits(code: number): number | undefined {
+  return [32, 36, 40, 42, 44, 48, 52, 56][code];
+}
+
+export interface StructureProblem {
+  readonly code: string;
+  readonly field?: string;
+  readonly message: string;
+  readonly section: string;
+}
+
+export interface Verdict {
+  /** The V bit. */
+  readonly valid: boolean;
+  /** Reasons the structure is ILLEGAL (empty when it is not). */
+  readonly illegal: readonly StructureProblem[];
+}

@@ -1,0 +1,323 @@
+/**
+ * The engine driven as a driver and its devices drive an SMMU: scripts that fill the command
+ * queue, ring the doorbell, build tables and issue DMA, checked against what the architecture
+ * says happens (§3.5, §4, §5, §7). Scripts are run through the real parser, resolver and
+ * interpreter; expectations inside the scripts and assertions here both have to hold.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Engine } from '../../core/engine/engine';
+import { run } from '../../core/script/interpreter';
+import { analyzeScript } from '../../core/script/resolve';
+import type { ScriptDiagnostic } from '../../core/script/diagnostics';
+import { config, QEMU_IDS } from './helpers';
+
+/** Queues and a linear stream table, everything enabled (QEMU-like IDs unless given). */
+const PRELUDE = `
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
+write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
+write32 CMDQ_PROD 0
+write32 CMDQ_CONS 0
+write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=3
+write32 EVENTQ_PROD 0
+write32 EVENTQ_CONS 0
+write32 CR2 RECINVSID
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+read32 CR0ACK == SMMUEN|CMDQEN|EVENTQEN
+`;
+
+/** A stage-1 stream (StreamID 5, ASID 1) mapping 0x10000000 → 0x80000000 with 4 KB pages. */
+const STAGE1 = `
+tables 0x48000000
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=1 TTB0=0x45000000
+ste 5 V Config=5 S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0x10000000 pa=0x80000000
+`;
+
+interface Ran {
+  readonly engine: Engine;
+  readonly diagnostics: readonly ScriptDiagnostic[];
+  readonly errors: readonly ScriptDiagnostic[];
+  /** Diagnostics on 1-based line `n` of the script body (after the prelude). */
+  at(n: number): readonly ScriptDiagnostic[];
+}
+
+function runScript(body: string, opts: { ids?: Partial<typeof QEMU_IDS>; prelude?: string } = {}): Ran {
+  const prelude = opts.prelude ?? PRELUDE;
+  const text = prelude + body;
+  const resolved = analyzeScript(text);
+  const resolveErrors = resolved.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(resolveErrors.map((d) => `${d.range.start.line + 1}: ${d.message}`), [], 'the script resolves');
+  const engine = new Engine(config(opts.ids));
+  const result = run(resolved.statements, engine);
+  const offset = prelude.split('\n').length - 1;
+  const diagnostics = result.diagnostics;
+  return {
+    engine,
+    diagnostics,
+    errors: diagnostics.filter((d) => d.severity === 'error'),
+    at: (n) => diagnostics.filter((d) => d.range.start.line === offset + n - 1),
+  };
+}
+
+const messages = (ds: readonly ScriptDiagnostic[]) => ds.map((d) => `${d.code}: ${d.message}`);
+const codes = (ds: readonly ScriptDiagnostic[]) => ds.map((d) => d.code);
+
+test('§3.5 commands written at PROD are consumed when the doorbell rings; CONS follows PROD', () => {
+  const r = runScript(`
+cmd CFGI_ALL
+cmd TLBI_NSNH_ALL
+cmd SYNC
+read32 CMDQ_CONS.RD == 0
+doorbell
+read32 CMDQ_CONS.RD == 3
+read32 CMDQ_PROD.WR == 3
+read32 GERROR == 0
+`);
+  assert.deepEqual(messages(r.errors), []);
+  assert.equal(r.engine.activity.filter((a) => a.kind === 'command').length, 3);
+});
+
+test('§3.5 the producer index wraps: the wrap bit toggles after 2^LOG2SIZE commands', () => {
+  const body = Array.from({ length: 20 }, () => 'cmd SYNC').join('\n') + '\ndoorbell\nread32 CMDQ_CONS.RD == 0x14\n';
+  // LOG2SIZE 4: 16 entries; 20 commands do not fit before the doorbell.
+  const r = runScript(body);
+  assert.ok(codes(r.errors).includes('cmd.queue-full'), messages(r.diagnostics).join('\n'));
+  const ok = runScript(Array.from({ length: 16 }, () => 'cmd SYNC').join('\n') + '\ndoorbell\nread32 CMDQ_CONS == 0x10\n' + Array.from({ length: 4 }, () => 'cmd SYNC').join('\n') + '\ndoorbell\nread32 CMDQ_CONS == 0x14\n');
+  assert.deepEqual(messages(ok.errors), []);
+});
+
+test('§7.1 an unknown opcode stops the queue with CERROR_ILL at the command; GERRORN restarts it after the fix', () => {
+  const r = runScript(`
+cmd SYNC
+cmd raw 0x7f 0
+cmd SYNC
+doorbell
+read32 CMDQ_CONS == 0x01000001
+read32 GERROR.CMDQ_ERR == 1
+mem write64 0x40100010 0x46
+write32 GERRORN CMDQ_ERR
+read32 CMDQ_CONS.RD == 3
+read32 GERROR == 0x1
+read32 GERRORN == 0x1
+`);
+  const bell = r.at(5);
+  assert.ok(codes(bell).includes('cmdq.cerror-ill'), messages(bell).join('\n'));
+  assert.ok(codes(bell).includes('gerror.cmdq_err'));
+  assert.deepEqual(messages(r.errors.filter((d) => d.range.start.line !== bell[0]?.range.start.line)), []);
+});
+
+test('§7.1 an external abort fetching a command is CERROR_ABT and CONS does not move', () => {
+  const r = runScript(`
+mem abort 0x40100000 0x100
+cmd SYNC
+doorbell
+read32 CMDQ_CONS.ERR == CERROR_ABT
+read32 CMDQ_CONS.RD == 0
+read32 GERROR.CMDQ_ERR == 1
+`);
+  assert.ok(codes(r.at(4)).includes('cmdq.cerror-abt'));
+  assert.deepEqual(messages(r.errors.filter((d) => !d.code.startsWith('cmdq.') && !d.code.startsWith('gerror.'))), []);
+});
+
+test('§4.7.3 CMD_SYNC SIG_IRQ writes MSIData to MSIAddress when MSIs are supported', () => {
+  const r = runScript(
+    `
+cmd SYNC CS=SIG_IRQ MSIAddress=0x50000000 MSIData=0x1234
+doorbell
+mem read32 0x50000000 == 0x1234
+`,
+    { ids: { IDR0: QEMU_IDS.IDR0 | (1 << 13) } },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  const noMsi = runScript(`
+cmd SYNC CS=SIG_IRQ MSIAddress=0x50000000 MSIData=0x1234
+doorbell
+mem read32 0x50000000 == 0
+`);
+  assert.deepEqual(messages(noMsi.errors), []);
+  assert.ok(noMsi.engine.activity.some((a) => /wired interrupt/.test(a.text)));
+});
+
+test('§5.2 STE Config: bypass passes the address through, abort terminates without an event', () => {
+  const r = runScript(`
+ste 1 V Config=4
+ste 2 V Config=0
+dma read sid=1 iova=0x1234 == 0x1234
+dma read sid=2 iova=0x1234 == abort
+expect no event
+`);
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§7.3.5 an invalid STE is C_BAD_STE, written to the event queue and PROD advanced', () => {
+  const r = runScript(`
+dma read sid=3 iova=0 == C_BAD_STE
+expect event C_BAD_STE StreamID=3
+read32 EVENTQ_PROD.WR == 1
+mem read8 0x40200000 == 0x04
+mem read32 0x40200004 == 3
+`);
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§7.3.3 a StreamID beyond STRTAB_BASE_CFG.LOG2SIZE is C_BAD_STREAMID (recorded with CR2.RECINVSID)', () => {
+  const r = runScript(`
+dma read sid=0x100 iova=0 == C_BAD_STREAMID
+expect event C_BAD_STREAMID StreamID=0x100
+write32 CR0 CMDQEN|EVENTQEN
+write32 CR2 0
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+dma read sid=0x100 iova=0 == abort
+expect no event
+`);
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§3.3 stage-1 translation through STE, CD and a 4-level table; faults become events', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000010 == 0x80000010
+dma write sid=5 iova=0x20000000 == F_TRANSLATION
+expect event F_TRANSLATION StreamID=5 InputAddr=0x20000000 RnW=0
+dma read sid=5 ssid=1 iova=0x10000000 == C_BAD_SUBSTREAMID
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(r.engine.tlb.size >= 1, 'the translation was cached');
+});
+
+test('§3.13 a read-only page faults a write with F_PERMISSION', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+map ttb=0x45000000 iova=0x10001000 pa=0x80001000 ro
+dma read sid=5 iova=0x10001000 == 0x80001000
+dma write sid=5 iova=0x10001000 == F_PERMISSION
+expect event F_PERMISSION StreamID=5 InputAddr=0x10001000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§3.21.3 a changed STE without CMD_CFGI_STE keeps the cached one; the model names the missing invalidation', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+ste 5 V Config=0
+dma read sid=5 iova=0x10000000 == 0x80000000
+cmd CFGI_STE sid=5 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == abort
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  const stale = r.at(9);
+  assert.ok(codes(stale).includes('stale.ste'), messages(stale).join('\n'));
+});
+
+test('§4.4 a remapped page without TLB invalidation keeps the old translation until TLBI_NH_VA', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+map ttb=0x45000000 iova=0x10000000 pa=0x90000000
+dma read sid=5 iova=0x10000000 == 0x80000000
+cmd TLBI_NH_VA asid=1 Address=0x10000000
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x90000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(codes(r.at(9)).includes('stale.tlb'), messages(r.diagnostics).join('\n'));
+});
+
+test('§7.4 a full event queue loses records and toggles EVENTQ_PROD.OVFLG once', () => {
+  const r = runScript(
+    `
+write32 CR0 SMMUEN|CMDQEN
+write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=1
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+dma read sid=3 iova=0 == C_BAD_STE
+dma read sid=3 iova=0 == C_BAD_STE
+dma read sid=3 iova=0 == C_BAD_STE
+dma read sid=3 iova=0 == C_BAD_STE
+read32 EVENTQ_PROD == 0x80000002
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.equal(r.engine.activity.filter((a) => a.code === 'event.overflow').length, 2);
+});
+
+test('§7.2 with EVENTQEN 0 events are discarded and PROD does not move', () => {
+  const r = runScript(`
+write32 CR0 SMMUEN|CMDQEN
+dma read sid=3 iova=0 == C_BAD_STE
+read32 EVENTQ_PROD == 0
+`);
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(r.engine.activity.some((a) => a.code === 'event.discarded'));
+});
+
+test('§7.5 an aborted event write activates GERROR.EVENTQ_ABT_ERR', () => {
+  const r = runScript(`
+mem abort 0x40200000 0x100
+dma read sid=3 iova=0 == C_BAD_STE
+read32 GERROR.EVENTQ_ABT_ERR == 1
+read32 EVENTQ_PROD == 0
+`);
+  assert.deepEqual(messages(r.errors.filter((d) => d.code !== 'gerror.eventq_abt_err')), []);
+});
+
+test('§3.3.2 2-level stream table: STEs found through the L1STD; Span 0 is C_BAD_STREAMID', () => {
+  const r = runScript(
+    `
+l1std 0 Span=9 L2Ptr=0x41000000
+ste 3 V Config=4
+dma read sid=3 iova=0x5000 == 0x5000
+dma read sid=0x103 iova=0 == C_BAD_STREAMID
+expect event C_BAD_STREAMID StreamID=0x103
+`,
+    {
+      prelude: PRELUDE.replace('write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8', 'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16'),
+    },
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§7.3.12 an external abort on a table walk is F_WALK_EABT', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+mem abort 0x45000000 0x1000
+dma read sid=5 iova=0x10000000 == F_WALK_EABT
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('poll reads until the expectation holds, and times out otherwise', () => {
+  const r = runScript(`
+poll CR0ACK.SMMUEN == 1 max=3
+poll GERROR.CMDQ_ERR == 1 max=5
+`);
+  assert.deepEqual(codes(r.errors), ['poll.timeout']);
+  assert.match(r.errors[0]?.message ?? '', /after 5 reads/);
+});
+
+test('SMMUEN 0: GBPA decides between bypass and abort (§6.3.14)', () => {
+  const r = runScript(
+    `
+dma read sid=7 iova=0x1000 == 0x1000
+write32 GBPA Update|ABORT
+dma read sid=7 iova=0x1000 == abort
+`,
+    { prelude: '' },
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
