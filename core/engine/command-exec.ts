@@ -4,7 +4,7 @@
  * command table's positions, never hand-written masks.
  */
 import { CERROR, formatCommand, decodeCommand } from '../commands/codec';
-import type { CommandDef } from '../commands/table';
+import { findCommand, type CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
 import type { LayoutField } from '../layout/types';
 import { hex } from '../registers/codec';
@@ -38,9 +38,17 @@ function has(def: CommandDef, name: string): boolean {
   return def.fields.some((f) => f.name.toLowerCase() === name.toLowerCase());
 }
 
-/** Short name without the CMD_ prefix, as executors switch on it. */
+const SYNC = findCommand('CMD_SYNC');
+if (!SYNC) throw new Error('internal: no CMD_SYNC in the command table');
+/** CMD_SYNC.CS, from the table. */
+const SYNC_CS = cmdField(SYNC, 'CS');
+
+/** Short names without the CMD_ prefix, as executors switch on them (computed once). */
+const SHORT = new WeakMap<CommandDef, string>();
 function shortName(def: CommandDef): string {
-  return def.name.replace(/^CMD_/, '');
+  let n = SHORT.get(def);
+  if (n === undefined) SHORT.set(def, (n = def.name.replace(/^CMD_/, '')));
+  return n;
 }
 
 function invalidateSteRange(engine: Engine, first: number, count: number, leaf: boolean): number {
@@ -54,7 +62,7 @@ function invalidateSteRange(engine: Engine, first: number, count: number, leaf: 
 
 /** VMID as the TLB tags it: ignored (-1) when stage 2 is not implemented. */
 function vmidOf(engine: Engine, vmid: number): number {
-  return (engine.ids.idField('IDR0', 'S2P') ?? 0) !== 0 ? vmid : -1;
+  return engine.s2p ? vmid : -1;
 }
 
 /**
@@ -87,6 +95,14 @@ function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean
 
 /** Execute one validated command; returns a CERROR code (CERROR.NONE on success). */
 export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, index: number, address: number): number {
+  // The commands a driver issues in bulk, without building closures or text when not recording.
+  if (!engine.recording) {
+    if (def.opcode === 0x30) {
+      if (engine.tlb.size !== 0) engine.tlb.invalidate((e) => e.regime === 'NH');
+      return CERROR.NONE;
+    }
+    if (def.opcode === 0x46 && bits(w, SYNC_CS.msb, SYNC_CS.lsb) === 0 && !engine.atcInvFailed) return CERROR.NONE;
+  }
   const name = shortName(def);
   const describe = () => `CMDQ[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
   const logged = (effect: string) => {

@@ -62,8 +62,9 @@ function compile(def: CommandDef, ids: IdView): FastCheck | undefined {
 }
 
 /** Fast checks indexed by opcode; undefined = always use the codec. */
-export function compileFastChecks(ids: IdView): FastCheck[] {
-  const out: FastCheck[] = [];
+export function compileFastChecks(ids: IdView): (FastCheck | undefined)[] {
+  // A dense array (no holes) keeps the per-command lookup fast.
+  const out: (FastCheck | undefined)[] = new Array<FastCheck | undefined>(256).fill(undefined);
   for (const def of COMMANDS) {
     // Opcodes shared by two table entries (CFGI_STE_RANGE / CFGI_ALL) use the first one's layout.
     if (out[def.opcode]) continue;

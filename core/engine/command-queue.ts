@@ -11,12 +11,12 @@ import { hex } from '../registers/codec';
 import type { Engine } from './engine';
 import { compileFastChecks, type FastCheck } from './command-fast';
 import { executeCommand } from './command-exec';
-import { isEmpty, next, pending, slotAddress } from './queue-index';
+import { pending } from './queue-index';
 import { F, R } from './registers';
 
-const fastChecks = new WeakMap<Engine, FastCheck[]>();
+const fastChecks = new WeakMap<Engine, (FastCheck | undefined)[]>();
 
-function fastFor(engine: Engine): FastCheck[] {
+function fastFor(engine: Engine): (FastCheck | undefined)[] {
   let f = fastChecks.get(engine);
   if (!f) fastChecks.set(engine, (f = compileFastChecks(engine.ids)));
   return f;
@@ -45,16 +45,33 @@ export function consumeCommands(engine: Engine, limit = Infinity): number {
   let error = 0;
   // A queue holds at most 2^log2 commands between CONS and PROD; the bound also stops a
   // hostile PROD value from looping (§3.5: PROD and CONS at most one queue size apart).
-  const bound = Math.min(limit, 2 ** g.log2);
-  while (n < bound && !isEmpty(prod, cons, g.log2)) {
-    const addr = slotAddress(g, cons);
-    if (mem.isAbort(addr, 16)) {
+  const bound = Math.min(limit, 1 << g.log2);
+  const entryMask = (1 << g.log2) - 1;
+  const wrapMask = (1 << (g.log2 + 1)) - 1;
+  const end = prod & wrapMask;
+  const plainMemory = mem.abortRanges.length === 0 && g.base + 16 * (entryMask + 1) <= mem.limit;
+  let pageAddr = -1;
+  let page: Uint32Array = new Uint32Array(0);
+  while (n < bound && (cons & wrapMask) !== end) {
+    const entry = cons & entryMask;
+    const addr = g.base + entry * 16;
+    if (!plainMemory && mem.isAbort(addr, 16)) {
       error = CERROR.ABT;
-      engine.log({ kind: 'command-error', text: `CMDQ[${cons % 2 ** g.log2}] fetch from ${hex(BigInt(addr), 64)} took an external abort: CERROR_ABT`, section: '7.1', address: BigInt(addr), severity: 'error', code: 'cmdq.cerror-abt' });
+      engine.log({ kind: 'command-error', text: `CMDQ[${entry}] fetch from ${hex(BigInt(addr), 64)} took an external abort: CERROR_ABT`, section: '7.1', address: BigInt(addr), severity: 'error', code: 'cmdq.cerror-abt' });
       break;
     }
-    mem.readWords(addr, w, 4);
-    const fast = checks[(w[0] as number) & 0xff];
+    // The queue's current 4 KB page is looked up once per page, not per command.
+    if (pageAddr !== addr - (addr % 4096)) {
+      pageAddr = addr - (addr % 4096);
+      page = mem.pageWords(pageAddr);
+    }
+    const i = (addr % 4096) >>> 2;
+    w[0] = page[i] as number;
+    w[1] = page[i + 1] as number;
+    w[2] = page[i + 2] as number;
+    w[3] = page[i + 3] as number;
+    const opcode = (w[0] as number) & 0xff;
+    const fast = checks[opcode];
     if (!fast || !fast(w)) {
       // Slow path: the table-driven codec decides, and explains.
       const d = decodeCommand(w, engine.ids);
@@ -62,20 +79,20 @@ export function consumeCommands(engine: Engine, limit = Infinity): number {
       if (ill.length) {
         error = CERROR.ILL;
         const first = ill[0];
-        engine.log({ kind: 'command-error', text: `CMDQ[${cons % 2 ** g.log2}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL (§${first?.section ?? '7.1'})`, section: first?.section ?? '7.1', address: BigInt(addr), words: [...w], severity: 'error', code: 'cmdq.cerror-ill' });
+        engine.log({ kind: 'command-error', text: `CMDQ[${entry}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL (§${first?.section ?? '7.1'})`, section: first?.section ?? '7.1', address: BigInt(addr), words: [...w], severity: 'error', code: 'cmdq.cerror-ill' });
         break;
       }
       for (const p of d.problems) {
-        engine.log({ kind: 'note', text: `CMDQ[${cons % 2 ** g.log2}] ${formatCommand(d)}: ${p.message}`, section: p.section, severity: p.severity === 'error' ? 'warning' : p.severity, code: `cmd.${p.code}` });
+        engine.log({ kind: 'note', text: `CMDQ[${entry}] ${formatCommand(d)}: ${p.message}`, section: p.section, severity: p.severity === 'error' ? 'warning' : p.severity, code: `cmd.${p.code}` });
       }
     }
-    const def = commandByOpcode((w[0] as number) & 0xff);
-    const r = def ? executeCommand(engine, def, w, cons % 2 ** g.log2, addr) : CERROR.ILL;
+    const def = commandByOpcode(opcode);
+    const r = def ? executeCommand(engine, def, w, entry, addr) : CERROR.ILL;
     if (r !== CERROR.NONE) {
       error = r;
       break;
     }
-    cons = next(cons, g.log2);
+    cons = (cons + 1) & wrapMask;
     n++;
   }
   let consValue = (consReg & ~0xf_ffffn) | BigInt(cons);

@@ -19,6 +19,7 @@ import type { Activity } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
 import { F, R, get, type FieldRef } from './registers';
+import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
 import type { QueueGeometry } from './queue-index';
 import { translate, type Transaction, type TransactionResult } from './transaction';
@@ -31,6 +32,9 @@ export interface EngineOptions {
   /** Compare cached STEs/CDs/translations with memory on every use and report stale ones (default on). */
   readonly checkStale?: boolean;
 }
+
+const GERROR_WORD = registerIndex(R.GERROR) * 2;
+const GERRORN_WORD = registerIndex(R.GERRORN) * 2;
 
 export type QueueKind = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 
@@ -48,6 +52,9 @@ export class Engine {
   checkStale: boolean;
   /** Output address size in bits (IDR5.OAS, §3.4). */
   readonly oas: number;
+  /** Stage 1 / stage 2 implemented (IDR0.S1P, IDR0.S2P), looked up once. */
+  readonly s1p: boolean;
+  readonly s2p: boolean;
   /** StreamIDs whose ATC invalidations time out (to exercise CERROR_ATC_INV_SYNC, §3.9.1.4). */
   readonly atcTimeouts = new Set<number>();
   /** An ATC_INV since the last CMD_SYNC failed. */
@@ -70,6 +77,8 @@ export class Engine {
     this.autoConsume = options.autoConsume ?? true;
     this.checkStale = options.checkStale ?? true;
     this.oas = oasBits(this.ids.idField('IDR5', 'OAS') ?? 5);
+    this.s1p = (this.ids.idField('IDR0', 'S1P') ?? 0) !== 0;
+    this.s2p = (this.ids.idField('IDR0', 'S2P') ?? 0) !== 0;
     this.memory.limit = 2 ** this.oas;
   }
 
@@ -152,13 +161,24 @@ export class Engine {
     return get(this.smmu.value(f.reg), f);
   }
 
+  /** A field as a number; fields within one 32-bit word are read straight from the register file. */
   fieldNum(f: FieldRef): number {
+    if (f.word >= 0) {
+      const v = (this.smmu.words[f.word] as number) >>> f.shift;
+      return f.bits === 32 ? v : v & ((1 << f.bits) - 1);
+    }
     return Number(get(this.smmu.value(f.reg), f));
+  }
+
+  /** SMMU_CR0ACK.SMMUEN (hot path). */
+  smmuEnabled(): boolean {
+    return this.fieldNum(F.SMMUEN) === 1;
   }
 
   /** True when GERROR.<name> != GERRORN.<name> (§6.3.19). */
   gerrorActive(bit: number): boolean {
-    return (((this.smmu.value(R.GERROR) ^ this.smmu.value(R.GERRORN)) >> BigInt(bit)) & 1n) === 1n;
+    const w = this.smmu.words;
+    return ((((w[GERROR_WORD] as number) ^ (w[GERRORN_WORD] as number)) >>> bit) & 1) === 1;
   }
 
   cmdqRunnable(): boolean {

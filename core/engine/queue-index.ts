@@ -15,11 +15,12 @@ export interface QueueGeometry {
 
 /** Index and wrap bit only. */
 export function indexMask(log2: number): number {
-  return 2 ** (log2 + 1) - 1;
+  // log2 ≤ 19 (IDR1.xQS, §6.3.2): shifts stay within 32 bits and avoid Math.pow on the hot path.
+  return (1 << (log2 + 1)) - 1;
 }
 
 export function entryOf(index: number, log2: number): number {
-  return index % 2 ** log2;
+  return index & ((1 << log2) - 1);
 }
 
 export function isEmpty(prod: number, cons: number, log2: number): boolean {
@@ -28,7 +29,7 @@ export function isEmpty(prod: number, cons: number, log2: number): boolean {
 }
 
 export function isFull(prod: number, cons: number, log2: number): boolean {
-  const size = 2 ** log2;
+  const size = 1 << log2;
   return (prod & indexMask(log2)) === ((cons + size) & indexMask(log2));
 }
 

@@ -5,6 +5,7 @@
 import { extractField } from '../registers/codec';
 import { fieldMask, findField, getRegister } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
+import { registerIndex } from '../model/register-file';
 
 function field(reg: RegisterDef, name: string): FieldDef {
   const f = findField(reg, name);
@@ -16,12 +17,24 @@ export interface FieldRef {
   readonly reg: RegisterDef;
   readonly field: FieldDef;
   readonly mask: bigint;
+  /** For fields inside one 32-bit word: the word of the register file, shift and mask (hot paths). */
+  readonly word: number;
+  readonly shift: number;
+  readonly bits: number;
 }
 
 export function ref(register: string, name: string): FieldRef {
   const reg = getRegister(register);
   const f = field(reg, name);
-  return { reg, field: f, mask: fieldMask(f) };
+  const inOneWord = (f.lsb >>> 5) === (f.msb >>> 5);
+  return {
+    reg,
+    field: f,
+    mask: fieldMask(f),
+    word: inOneWord ? registerIndex(reg) * 2 + (f.lsb >>> 5) : -1,
+    shift: f.lsb & 31,
+    bits: f.msb - f.lsb + 1,
+  };
 }
 
 export function get(value: bigint, r: FieldRef): bigint {

@@ -75,17 +75,12 @@ function abortWith(engine: Engine, t: Transaction, event: string, fields: EventF
 
 // --- stream table ---------------------------------------------------------------------------
 
-interface SteEntry {
-  readonly ste: SteFields;
-  readonly address: number;
-}
-
-function locateSte(engine: Engine, t: Transaction): SteEntry | Fail {
+function locateSte(engine: Engine, t: Transaction): SteFields | Fail {
   const sid = t.sid;
   const cached = engine.configCache.ste.get(sid);
   if (cached) {
     if (engine.checkStale) checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
-    return { ste: cached.decoded as SteFields, address: cached.address };
+    return cached.decoded as SteFields;
   }
   const sidSize = engine.ids.idField('IDR1', 'SIDSIZE') ?? 32;
   const log2 = Math.min(engine.fieldNum(F.STRTAB_LOG2SIZE), sidSize);
@@ -136,7 +131,7 @@ function locateSte(engine: Engine, t: Transaction): SteEntry | Fail {
   }
   const ste = decodeSte(w);
   engine.configCache.ste.set(sid, { address: steAddr, words: w, decoded: ste, seq: 0 });
-  return { ste, address: steAddr };
+  return ste;
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
@@ -202,13 +197,12 @@ const FAULT_EVENTS: Record<WalkFault['kind'], string> = {
 /** Translate one transaction. Deterministic; events and activity are recorded on the engine. */
 export function translate(engine: Engine, t: Transaction): TransactionResult {
   // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes.
-  if (engine.field(F.SMMUEN) === 0n) {
+  if (!engine.smmuEnabled()) {
     if (engine.field(F.GBPA_ABORT) === 1n) return { outcome: 'abort', detail: 'SMMUEN is 0 and GBPA.ABORT is 1: the transaction is aborted (no event, §6.3.14)' };
     return { outcome: 'bypass', pa: t.address, detail: 'SMMUEN is 0: bypass with SMMU_GBPA attributes (§6.3.14)' };
   }
-  const located = locateSte(engine, t);
-  if (isFail(located)) return located.fail;
-  const ste = located.ste;
+  const ste = locateSte(engine, t);
+  if (isFail(ste)) return ste.fail;
   const cfg = ste.config;
   if (cfg === 0b000) return { outcome: 'abort', detail: `STE ${t.sid}.Config is 0b000: aborted without an event (§5.2)` };
   const s1 = (cfg & 1) === 1;
@@ -220,8 +214,7 @@ export function translate(engine: Engine, t: Transaction): TransactionResult {
     }
     return { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.Config is 0b100: bypass` };
   }
-  const s2p = (engine.ids.idField('IDR0', 'S2P') ?? 0) !== 0;
-  const vmid = s2p ? ste.s2Vmid : -1;
+  const vmid = engine.s2p ? ste.s2Vmid : -1;
   // §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1.
   const regime: Regime = ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
   const s2p_ = s2 ? s2Params(engine, ste) : undefined;
@@ -251,9 +244,8 @@ export function translate(engine: Engine, t: Transaction): TransactionResult {
     ssidUsed = 0;
   }
 
-  const cdr = locateCd(engine, t, ste, ssidUsed, s2 ? stage2 : undefined);
-  if (isFail(cdr)) return cdr.fail;
-  const cd = cdr;
+  const cd = locateCd(engine, t, ste, ssidUsed, s2 ? stage2 : undefined);
+  if (isFail(cd)) return cd.fail;
   const asid = cd.asid;
 
   // TLB (§4.4): tagged by regime, VMID, ASID (or global).
@@ -263,7 +255,7 @@ export function translate(engine: Engine, t: Transaction): TransactionResult {
     const pa = BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn);
     if (permits(hit, t.access)) {
       if (engine.checkStale) checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined, true));
-      return { outcome: 'translated', pa, via: 'tlb', detail: `TLB hit (cached at step ${hit.seq})` };
+      return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
     }
     // A permission fault on a cached entry: fall through to the walk, which reports it precisely.
   }
@@ -296,18 +288,12 @@ function checkStaleTranslation(engine: Engine, t: Transaction, hit: TlbEntry, pa
   }
 }
 
-interface CdInfo {
-  readonly cd: CdFields;
-  readonly asid: number;
-}
-
-function locateCd(engine: Engine, t: Transaction, ste: SteFields, ssid: number, stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined): (CdInfo & CdFields) | Fail {
+function locateCd(engine: Engine, t: Transaction, ste: SteFields, ssid: number, stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined): CdFields | Fail {
   const key = cdKey(t.sid, ssid);
   const cached = engine.configCache.cd.get(key);
   if (cached) {
     if (engine.checkStale) checkStaleStructure(engine, 'CD', `StreamID ${t.sid} SubstreamID ${ssid}`, cached.address, cached.words, 'CMD_CFGI_CD');
-    const cd = cached.decoded as CdFields;
-    return { ...cd, cd, asid: cd.asid };
+    return cached.decoded as CdFields;
   }
   // CD addresses are IPAs when stage 2 is enabled (nested): translate them (§3.4.1, CLASS=CD).
   const toPa = (ipa: number, what: string): number | Fail => {
@@ -350,7 +336,7 @@ function locateCd(engine: Engine, t: Transaction, ste: SteFields, ssid: number, 
   }
   const cd = decodeCd(w);
   engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
-  return { ...cd, cd, asid: cd.asid };
+  return cd;
 }
 
 /** A stage-2 fault while fetching a stage-1 structure (CD, L1CD, or a stage-1 table): CLASS=CD/TTD, S2=1. */
@@ -369,7 +355,7 @@ interface WalkDone {
 }
 
 /** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
-function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdInfo & CdFields, stage2: Stage2Fn | undefined, probe: boolean): WalkDone | { result: TransactionResult } {
+function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdFields, stage2: Stage2Fn | undefined, probe: boolean): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
   const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } => faultResult(engine, t, f, stage, stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 }, ipa, cls);
@@ -498,13 +484,13 @@ function faultResult(engine: Engine, t: Transaction, f: WalkFault, stage: 1 | 2,
 
 /** CMD_PREFETCH_CONFIG: fetch the STE (and CD) into the configuration cache; errors are not reported (§4.2.1). */
 export function prefetchConfig(engine: Engine, sid: number, ssid: number): void {
-  if (engine.field(F.SMMUEN) === 0n) return;
+  if (!engine.smmuEnabled()) return;
   const events = engine.suppressEvents;
   engine.suppressEvents = true;
   try {
     const t: Transaction = { sid, address: 0n, access: { read: true, write: false, exec: false, priv: false } };
     const s = locateSte(engine, t);
-    if (!isFail(s) && (s.ste.config & 1) === 1 && s.ste.config !== 0b100) locateCd(engine, t, s.ste, ssid, undefined);
+    if (!isFail(s) && (s.config & 3) === 1) locateCd(engine, t, s, ssid, undefined);
   } finally {
     engine.suppressEvents = events;
   }

@@ -72,6 +72,11 @@ export class GuestMemory {
     (this.page(Math.floor(addr / PAGE_SIZE), true) as Uint32Array)[(addr % PAGE_SIZE) >>> 2] = v >>> 0;
   }
 
+  /** The 1024 words of the 4 KB page holding `addr`, created if needed (hot loops cache it). */
+  pageWords(addr: number): Uint32Array {
+    return this.page(Math.floor(addr / PAGE_SIZE), true) as Uint32Array;
+  }
+
   /** Read `n` aligned words starting at `addr` into `out` (the structure stays inside one page: all SMMU structures are naturally aligned). */
   readWords(addr: number, out: Uint32Array | number[], n: number): void {
     const p = this.pages.get(Math.floor(addr / PAGE_SIZE));

@@ -55,6 +55,8 @@ export class Smmu {
   /** Per slot: word a plain 32-bit write stores, or -1; `fastKeep` the bits it keeps. */
   private readonly fastWrite = new Int32Array(0x8000).fill(-1);
   private readonly fastKeep = new Uint32Array(0x8000);
+  /** Per slot: register-file words and masks of the write's guard and its ACK (0 mask: none). */
+  private readonly fastGuard = new Uint32Array(0x8000 * 4);
   private seq = 0;
   /** Every access, in order, unless recording is off (benchmarks). */
   readonly history: AccessRecord[] = [];
@@ -84,12 +86,29 @@ export class Smmu {
       const reg = t.reg;
       const word = registerIndex(reg) * 2 + t.byte / 4;
       this.fastRead[slot] = word;
+      const guards = reg.guardedBy ?? [];
       const simple =
         reg.behaviour.kind === 'store' &&
         reg.access === 'RW' &&
-        !reg.guardedBy?.length &&
+        guards.length <= 1 &&
         reg.fields.every((f) => !f.guardedBy?.length && (!f.values || f.openValues) && (!f.requires || featureHolds(f.requires, this.ids)));
       if (!simple) continue;
+      const g = guards[0];
+      if (g) {
+        // One guard field and, for an acked register, the same field of its ACK (§6.2 Guarded).
+        const greg = getRegister(g.register);
+        const gf = findField(greg, g.field);
+        if (!gf || gf.msb >= 32) continue;
+        this.fastGuard[slot * 4] = registerIndex(greg) * 2;
+        this.fastGuard[slot * 4 + 1] = Number(fieldMask(gf));
+        const b = greg.behaviour;
+        const ack = b.kind === 'acked' ? getRegister(b.ack) : undefined;
+        const af = ack && findField(ack, g.field);
+        if (ack && af) {
+          this.fastGuard[slot * 4 + 2] = registerIndex(ack) * 2;
+          this.fastGuard[slot * 4 + 3] = Number(fieldMask(af));
+        }
+      }
       const keep = (definedMask(reg) & implementedMask(reg, this.ids)) >> BigInt(t.byte * 8);
       this.fastWrite[slot] = word;
       this.fastKeep[slot] = Number(keep & MASK32);
@@ -119,7 +138,14 @@ export class Smmu {
     if (!this.recording && (offset & 3) === 0 && slot < 0x8000) {
       const w = this.fastWrite[slot] as number;
       const keep = this.fastKeep[slot] as number;
-      if (w >= 0 && ((value >>> 0) & ~keep) === 0) {
+      const g = slot * 4;
+      const words = this.regs.words;
+      if (
+        w >= 0 &&
+        ((value >>> 0) & ~keep) === 0 &&
+        ((words[this.fastGuard[g] as number] as number) & (this.fastGuard[g + 1] as number)) === 0 &&
+        ((words[this.fastGuard[g + 2] as number] as number) & (this.fastGuard[g + 3] as number)) === 0
+      ) {
         this.regs.words[w] = value >>> 0;
         return true;
       }
@@ -338,6 +364,11 @@ export class Smmu {
     if (before === v) return;
     this.regs.set(r, v);
     this.changeLog?.push({ register: r.name, before, after: v });
+  }
+
+  /** The register file's words (two per register, see register-file.ts): read-only view for hot paths. */
+  get words(): Uint32Array {
+    return this.regs.words;
   }
 
   /** Current value of a register by definition (engine hot path: no name lookup). */

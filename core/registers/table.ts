@@ -32,6 +32,9 @@ for (const reg of REGISTERS) {
 
 /** Look a register up by architecture name or alias, with or without the `SMMU_` prefix, any case. */
 export function findRegister(name: string): RegisterDef | undefined {
+  // Exact spellings (what the model itself uses) hit the map without string work.
+  const exact = byName.get(name);
+  if (exact) return exact;
   const n = name.toUpperCase();
   return byName.get(n.startsWith('SMMU_') ? n.slice(5) : n);
 }
@@ -59,14 +62,26 @@ export function registerContaining(offset: number): { reg: RegisterDef; byte: nu
   return undefined;
 }
 
+const fieldsByName = new Map<RegisterDef, Map<string, FieldDef>>();
 export function findField(reg: RegisterDef, name: string): FieldDef | undefined {
-  const n = name.toUpperCase();
-  return reg.fields.find((f) => f.name.toUpperCase() === n);
+  let m = fieldsByName.get(reg);
+  if (!m) {
+    m = new Map(reg.fields.map((f) => [f.name.toUpperCase(), f]));
+    fieldsByName.set(reg, m);
+  }
+  return m.get(name.toUpperCase());
 }
 
+const fieldMasks = new Map<FieldDef, bigint>();
 export function fieldMask(f: FieldDef): bigint {
-  return ((1n << BigInt(f.msb - f.lsb + 1)) - 1n) << BigInt(f.lsb);
+  let m = fieldMasks.get(f);
+  if (m === undefined) {
+    m = ((1n << BigInt(f.msb - f.lsb + 1)) - 1n) << BigInt(f.lsb);
+    fieldMasks.set(f, m);
+  }
+  return m;
 }
+
 
 const definedMasks = new Map<RegisterDef, bigint>();
 /** Bits covered by some field; every other bit is RES0 (§6.2). */
@@ -80,5 +95,7 @@ export function definedMask(reg: RegisterDef): bigint {
 }
 
 export function widthMask(reg: RegisterDef): bigint {
-  return (1n << BigInt(reg.width)) - 1n;
+  return reg.width === 64 ? WIDTH64 : WIDTH32;
 }
+const WIDTH64 = (1n << 64n) - 1n;
+const WIDTH32 = (1n << 32n) - 1n;
