@@ -13,6 +13,9 @@ export interface CachedStructure<T> {
   readonly seq: number;
 }
 
+/** Bumped on every change to any configuration cache, so memos of lookups know when they are stale. */
+export const generation = { value: 0 };
+
 export class StructureCache<T> {
   private readonly map = new Map<number, CachedStructure<T>>();
 
@@ -25,10 +28,12 @@ export class StructureCache<T> {
   }
 
   set(key: number, v: CachedStructure<T>): void {
+    generation.value++;
     this.map.set(key, v);
   }
 
   invalidate(match: (key: number) => boolean): number {
+    generation.value++;
     let n = 0;
     for (const k of this.map.keys()) {
       if (match(k)) {
@@ -40,6 +45,7 @@ export class StructureCache<T> {
   }
 
   clear(): number {
+    generation.value++;
     const n = this.map.size;
     this.map.clear();
     return n;

@@ -22,7 +22,7 @@ import { F, R, get, type FieldRef } from './registers';
 import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
 import type { QueueGeometry } from './queue-index';
-import { translate, type Transaction, type TransactionResult } from './transaction';
+import { translate, type StreamMemo, type Transaction, type TransactionResult } from './transaction';
 import type { CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
 
@@ -64,6 +64,8 @@ export class Engine {
   /** Stalled transactions by StreamID and STAG (§3.12.2). */
   readonly stalled = new Map<string, { readonly t: Transaction; readonly stag: number }>();
   private nextStag = 0;
+  /** The last stream's resolved configuration (see transaction.ts); dropped on any register write. */
+  memo?: StreamMemo;
   private seq = 0;
   /** Findings of the access in progress, so engine errors show at the script line that caused them. */
   private findings?: Finding[];
@@ -85,6 +87,7 @@ export class Engine {
   // --- register side effects (RegisterEffects) ------------------------------------------------
 
   afterWrite(reg: RegisterDef, before: bigint, findings: Finding[]): void {
+    this.memo = undefined;
     this.findings = findings;
     try {
       switch (reg.name) {

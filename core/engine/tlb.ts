@@ -11,7 +11,7 @@ export interface TlbEntry {
   readonly regime: Regime;
   /** VMID, or -1 when stage 2 is not in use. */
   readonly vmid: number;
-  /** ASID, or -1 for a global entry (stage 1 nG == 0) or a stage-2-only entry. */
+  /** ASID; -1 for a global entry (stage 1 nG == 0); -2 for a stage-2-only entry. */
   readonly asid: number;
   /** Stages whose result the entry combines. */
   readonly stages: 1 | 2 | 12;
@@ -37,10 +37,11 @@ export interface TlbEntry {
 const REGIMES: Record<Regime, number> = { NH: 0, EL2: 1, EL2_E2H: 2 };
 
 function ctxKey(regime: Regime, vmid: number, asid: number): number {
-  return REGIMES[regime] * 2 ** 36 + (vmid + 1) * 2 ** 18 + (asid + 1);
+  return (regime === 'NH' ? 0 : REGIMES[regime]) * 68719476736 + (vmid + 1) * 262144 + (asid + 2);
 }
 
-type SizeMap = Map<number, Map<number, TlbEntry>>;
+/** Entries of one context by leaf size; an array, since a context rarely has more than two sizes. */
+type SizeMap = { log2: number; pages: Map<number, TlbEntry> }[];
 
 export class Tlb {
   private readonly contexts = new Map<number, SizeMap>();
@@ -58,14 +59,16 @@ export class Tlb {
   /** Look up `vaPage12` (input address >> 12) in a context, then among its global entries. */
   lookup(regime: Regime, vmid: number, asid: number, vaPage12: number): TlbEntry | undefined {
     if (this.count === 0) return undefined;
+    // Stage 1 lookups fall back to the context's global entries (nG == 0).
     return this.find(ctxKey(regime, vmid, asid), vaPage12) ?? (asid >= 0 ? this.find(ctxKey(regime, vmid, -1), vaPage12) : undefined);
   }
 
   private find(key: number, vaPage12: number): TlbEntry | undefined {
     const sizes = this.contexts.get(key);
     if (!sizes) return undefined;
-    for (const [log2, pages] of sizes) {
-      const e = pages.get(log2 === 12 ? vaPage12 : Math.floor(vaPage12 / 2 ** (log2 - 12)));
+    for (let i = 0; i < sizes.length; i++) {
+      const s = sizes[i] as SizeMap[number];
+      const e = s.pages.get(s.log2 === 12 ? vaPage12 : Math.floor(vaPage12 / 2 ** (s.log2 - 12)));
       if (e) return e;
     }
     return undefined;
@@ -74,11 +77,11 @@ export class Tlb {
   insert(e: TlbEntry): void {
     const key = ctxKey(e.regime, e.vmid, e.asid);
     let sizes = this.contexts.get(key);
-    if (!sizes) this.contexts.set(key, (sizes = new Map()));
-    let pages = sizes.get(e.log2);
-    if (!pages) sizes.set(e.log2, (pages = new Map()));
-    if (!pages.has(e.page)) this.count++;
-    pages.set(e.page, e);
+    if (!sizes) this.contexts.set(key, (sizes = []));
+    let s = sizes.find((x) => x.log2 === e.log2);
+    if (!s) sizes.push((s = { log2: e.log2, pages: new Map() }));
+    if (!s.pages.has(e.page)) this.count++;
+    s.pages.set(e.page, e);
   }
 
   /** Remove every entry `match` accepts; returns how many. */
@@ -86,16 +89,17 @@ export class Tlb {
     if (this.count === 0) return 0;
     let n = 0;
     for (const [key, sizes] of this.contexts) {
-      for (const [log2, pages] of sizes) {
-        for (const [page, e] of pages) {
+      for (const s of sizes) {
+        for (const [page, e] of s.pages) {
           if (match(e)) {
-            pages.delete(page);
+            s.pages.delete(page);
             n++;
           }
         }
-        if (pages.size === 0) sizes.delete(log2);
       }
-      if (sizes.size === 0) this.contexts.delete(key);
+      const left = sizes.filter((s) => s.pages.size > 0);
+      if (left.length === 0) this.contexts.delete(key);
+      else if (left.length !== sizes.length) this.contexts.set(key, left);
     }
     this.count -= n;
     return n;
@@ -110,7 +114,7 @@ export class Tlb {
 
   entries(): TlbEntry[] {
     const out: TlbEntry[] = [];
-    for (const sizes of this.contexts.values()) for (const pages of sizes.values()) for (const e of pages.values()) out.push(e);
+    for (const sizes of this.contexts.values()) for (const s of sizes) for (const e of s.pages.values()) out.push(e);
     return out.sort((a, b) => a.seq - b.seq);
   }
 }

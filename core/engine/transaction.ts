@@ -11,7 +11,7 @@ import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import { granuleFromS2Tg, granuleFromTg0, ipsBits, selectTtb, startLevelS2, walk } from '../translation/walk';
 import type { Access, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
-import { cdKey } from './config-cache';
+import { cdKey, generation } from './config-cache';
 import type { Engine } from './engine';
 import { recordEvent, type EventFields } from './event-queue';
 import { F } from './registers';
@@ -194,8 +194,39 @@ const FAULT_EVENTS: Record<WalkFault['kind'], string> = {
 
 // --- the transaction ------------------------------------------------------------------------
 
+/**
+ * The resolved configuration of the last stage-1 stream translated: StreamID, SubstreamID and the
+ * TLB tags its STE and CD gave. Valid while no configuration cache changed (generation) and no
+ * register was written; stale checks bypass it. It saves the STE and CD cache lookups of a
+ * device streaming DMA.
+ */
+export interface StreamMemo {
+  readonly sid: number;
+  readonly ssid: number | undefined;
+  readonly gen: number;
+  readonly regime: Regime;
+  readonly vmid: number;
+  readonly asid: number;
+}
+
 /** Translate one transaction. Deterministic; events and activity are recorded on the engine. */
 export function translate(engine: Engine, t: Transaction): TransactionResult {
+  const memo = engine.memo;
+  if (memo !== undefined && memo.sid === t.sid && memo.ssid === t.ssid && memo.gen === generation.value && !engine.checkStale) {
+    const small = t.address < TWO53;
+    const aNum = small ? Number(t.address) : 0;
+    const vaPage12 = small ? Math.floor(aNum / 4096) : Number(t.address >> 12n);
+    const hit = engine.tlb.lookup(memo.regime, memo.vmid, memo.asid, vaPage12);
+    if (hit !== undefined && hit.stages !== 2 && permits(hit, t.access)) {
+      const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
+      return { outcome: 'translated', pa: BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low), via: 'tlb', detail: 'TLB hit' };
+    }
+  }
+  return translateFull(engine, t);
+}
+
+function translateFull(engine: Engine, t: Transaction): TransactionResult {
+  engine.memo = undefined;
   // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes.
   if (!engine.smmuEnabled()) {
     if (engine.field(F.GBPA_ABORT) === 1n) return { outcome: 'abort', detail: 'SMMUEN is 0 and GBPA.ABORT is 1: the transaction is aborted (no event, §6.3.14)' };
@@ -248,12 +279,17 @@ export function translate(engine: Engine, t: Transaction): TransactionResult {
   if (isFail(cd)) return cd.fail;
   const asid = cd.asid;
 
-  // TLB (§4.4): tagged by regime, VMID, ASID (or global).
-  const vaPage12 = Number(t.address >> 12n);
+  // TLB (§4.4): tagged by regime, VMID, ASID (or global). Addresses below 2^53 take the
+  // number path (one BigInt conversion each way); others split with BigInt shifts.
+  const small = t.address < TWO53;
+  const aNum = small ? Number(t.address) : 0;
+  const vaPage12 = small ? Math.floor(aNum / 4096) : Number(t.address >> 12n);
   const hit = engine.tlb.lookup(regime, vmid, asid, vaPage12);
   if (hit) {
-    const pa = BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn);
+    const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
+    const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
     if (permits(hit, t.access)) {
+      engine.memo = { sid: t.sid, ssid: t.ssid, gen: generation.value, regime, vmid, asid };
       if (engine.checkStale) checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined, true));
       return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
     }
@@ -264,6 +300,10 @@ export function translate(engine: Engine, t: Transaction): TransactionResult {
   engine.tlb.insert({ ...r.entry, regime, vmid, asid: r.global ? -1 : asid, sid: t.sid, ssid: ssidUsed });
   return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
 }
+
+const TWO53 = 1n << 53n;
+/** The ASID tag of stage-2-only entries: apart from stage 1 global entries (-1) of the same VMID. */
+const STAGE2_ONLY = -2;
 
 function permits(e: TlbEntry, a: Access): boolean {
   return (a.write ? e.w : e.r) && (!a.exec || e.x);
@@ -449,14 +489,14 @@ function finishStage2Only(engine: Engine, t: Transaction, ste: SteFields, vmid: 
     return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid} has no stage 1: SubstreamIDs are not allowed`).fail;
   }
   const vaPage12 = Number(t.address >> 12n);
-  const hit = engine.tlb.lookup('NH', vmid, -1, vaPage12);
+  const hit = engine.tlb.lookup('NH', vmid, STAGE2_ONLY, vaPage12);
   if (hit && hit.stages === 2 && permits(hit, t.access)) {
     return { outcome: 'translated', pa: BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn), via: 'tlb', detail: 'TLB hit (stage 2)' };
   }
   const r = stage2(t.address, t.access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
   const log2 = log2Of(r.size);
-  engine.tlb.insert({ regime: 'NH', vmid, asid: -1, stages: 2, log2, page: Math.floor(vaPage12 / 2 ** (log2 - 12)), oa: Number(r.oa) - (Number(r.oa) % 2 ** log2), r: r.perms.r, w: r.perms.w, x: r.perms.x, sid: t.sid, ssid: 0, seq: engine.activity.length, level: r.level });
+  engine.tlb.insert({ regime: 'NH', vmid, asid: STAGE2_ONLY, stages: 2, log2, page: Math.floor(vaPage12 / 2 ** (log2 - 12)), oa: Number(r.oa) - (Number(r.oa) % 2 ** log2), r: r.perms.r, w: r.perms.w, x: r.perms.x, sid: t.sid, ssid: 0, seq: engine.activity.length, level: r.level });
   return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
 }
 
