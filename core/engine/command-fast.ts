@@ -38,6 +38,9 @@ interface Check {
 
 function compile(def: CommandDef, ids: IdView): FastCheck | undefined {
   if (def.requires && !def.requires.every((r) => featureHolds(r, ids))) return undefined;
+  // Commands the codec rejects for reasons other than fields always take the slow path.
+  if (def.secureOnly) return undefined;
+  if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && ids.idField('IDR0', 'STALL_MODEL') === 1) return undefined;
   const reserved = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
   const checks: Check[] = [];
   for (const f of def.fields) {
@@ -46,7 +49,8 @@ function compile(def: CommandDef, ids: IdView): FastCheck | undefined {
     if (f.name === 'Opcode') continue;
     // Addresses, and fields every value of which is legal (Leaf §4.3.1, Range §4.3.2).
     if (f.addrShift !== undefined || f.name === 'Leaf' || f.name === 'Range') continue;
-    if (f.values) checks.push({ f, allowed: new Set(f.values.map((e) => e.value)) });
+    // TG takes part in the range-invalidation rules (§4.4.1.1), checked across fields by the codec.
+    if (f.values && f.name !== 'TG') checks.push({ f, allowed: new Set(f.values.map((e) => e.value)) });
     else checks.push({ f, max: rangeMax(f.name, ids) ?? 0 });
   }
   const [r0, r1, r2, r3] = reserved as [number, number, number, number];

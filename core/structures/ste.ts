@@ -186,14 +186,14 @@ export function checkSte(w: Words, ids: IdView, opts: { oas?: number } = {}): Ve
   if (id('IDR0', 'ATS') && cfg !== 4) {
     if (s.eats === 2 && cfg !== 7) out.push(p('eats', 'EATS', 'EATS = 0b10 (split-stage ATS) needs Config 0b111 (nested)'));
   }
-  if (s1) {
+  if (s1 && id('IDR0', 'S1P')) {
     const ssidSize = id('IDR1', 'SSIDSIZE');
     if (s.s1CdMax > ssidSize) out.push(p('s1cdmax', 'S1CDMax', `S1CDMax = ${s.s1CdMax} exceeds SMMU_IDR1.SSIDSIZE = ${ssidSize}`));
     if (s.s1CdMax > 0 && (s.s1Fmt === 1 || s.s1Fmt === 2) && !id('IDR0', 'CD2L')) out.push(p('s1fmt', 'S1Fmt', '2-level CD tables (S1Fmt 0b01/0b10) but SMMU_IDR0.CD2L is 0'));
     if (s.s1Stalld === 1 && id('IDR0', 'STALL_MODEL') !== 0) out.push(p('s1stalld', 'S1STALLD', 'S1STALLD is 1 but stalls are not configurable (SMMU_IDR0.STALL_MODEL != 0b00)'));
     if (!s2 && s.s1ContextPtr >= 2 ** oas) out.push(p('s1contextptr', 'S1ContextPtr', `S1ContextPtr 0x${s.s1ContextPtr.toString(16)} is beyond the ${oas}-bit output address size`));
   }
-  if (s2) {
+  if (s2 && id('IDR0', 'S2P')) {
     const ttf = id('IDR0', 'TTF');
     if (s.s2Aa64 === 1 && (ttf & 2) === 0) out.push(p('s2aa64', 'S2AA64', 'S2AA64 is 1 but SMMU_IDR0.TTF does not include AArch64'));
     if (s.s2Aa64 === 0 && (ttf & 1) === 0) out.push(p('s2aa64', 'S2AA64', 'S2AA64 is 0 (AArch32 tables) but SMMU_IDR0.TTF does not include AArch32'));
