@@ -235,7 +235,8 @@ function translateFull(engine: Engine, t: Transaction): TransactionResult {
   const ste = locateSte(engine, t);
   if (isFail(ste)) return ste.fail;
   const cfg = ste.config;
-  if (cfg === 0b000) return { outcome: 'abort', detail: `STE ${t.sid}.Config is 0b000: aborted without an event (§5.2)` };
+  // §5.2 Config 0b0xx: abort without an event (0b001-0b011 are reserved and behave as abort).
+  if ((cfg & 0b100) === 0) return { outcome: 'abort', detail: `STE ${t.sid}.Config is ${cfg.toString(2).padStart(3, '0')}: aborted without an event (§5.2)` };
   const s1 = (cfg & 1) === 1;
   const s2 = (cfg & 2) === 2;
   if (cfg === 0b100) {

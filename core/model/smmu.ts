@@ -79,7 +79,9 @@ export class Smmu {
    * need a warning, no side effect). Everything else takes the full path.
    */
   private buildFastPaths(): void {
-    for (let slot = 0; slot < 0x8000; slot++) {
+    // Only slots inside a register can be fast; the rest keep -1 (the full path decides).
+    const slots = REGISTERS.flatMap((r) => (r.width === 64 ? [r.offset / 4, r.offset / 4 + 1] : [r.offset / 4])).filter((x) => x < 0x8000);
+    for (const slot of slots) {
       const offset = slot * 4;
       const t = decodeAccess(offset, 4, this.config, this.ids);
       if (t.kind !== 'register' || t.findings.length) continue;

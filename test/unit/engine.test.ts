@@ -321,3 +321,143 @@ dma read sid=7 iova=0x1000 == abort
   );
   assert.deepEqual(messages(r.errors), []);
 });
+
+/** QEMU's IDs plus stage 2, Hyp-less, stalls supported (STALL_MODEL 0b00), 8 SubstreamID bits, 2-level CDs. */
+const RICH = { IDR0: (QEMU_IDS.IDR0 | 1 | (1 << 19)) & ~(3 << 24), IDR1: QEMU_IDS.IDR1 | (8 << 6) };
+
+test('§3.3 stage 2 only (Config 0b110): the IPA is translated, faults carry S2 and the IPA', () => {
+  const r = runScript(
+    `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x20000000 pa=0x90000000 stage=2 tsz=24 sl0=1
+dma read sid=6 iova=0x20000abc == 0x90000abc
+dma read sid=6 iova=0x30000000 == F_TRANSLATION
+expect event F_TRANSLATION StreamID=6 S2=1 IPA=0x30000000 InputAddr=0x30000000
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§3.4.1 nested: the CD is fetched through stage 2; a stage 2 fault on the CD fetch has CLASS=CD', () => {
+  const body = `
+tables 0x48000000
+map ttb=0x46000000 iova=0 pa=0x40000000 size=0x40000000 stage=2 tsz=24 sl0=1
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=1 TTB0=0x05000000
+ste 7 V Config=NESTED S1ContextPtr=0x04000000 S2VMID=1 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+# Stage 1, 4 levels, table pointers are IPAs: L0 @IPA 0x0500_0000, L1 @0x0500_1000, L2 @0x0500_2000, L3 @0x0500_3000.
+mem write64 0x45000000 0x05001003
+mem write64 0x45001000 0x05002003
+mem write64 0x45002400 0x05003003   # L2 index 0x80 of VA 0x1000_0000
+mem write64 0x45003000 0x00001443
+dma read sid=7 iova=0x10000010 == 0x40001010
+ste 8 V Config=NESTED S1ContextPtr=0x7FFFF000 S2VMID=1 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+dma read sid=8 iova=0x10000010 == F_TRANSLATION
+expect event F_TRANSLATION StreamID=8 S2=1 CLASS=CD IPA=0x7FFFF000
+`;
+  const n = runScript(body, { ids: RICH });
+  assert.deepEqual(messages(n.errors), []);
+});
+
+test('§3.12.2 stall model: a stalled fault carries Stall and STAG; CMD_RESUME retries it after the fix', () => {
+  const r = runScript(
+    `
+tables 0x48000000
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 S R A ASID=1 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000
+dma read sid=5 iova=0x10000000 == stall
+expect event F_TRANSLATION StreamID=5 Stall=1 STAG=0
+map ttb=0x45000000 iova=0x10000000 pa=0x80000000
+cmd RESUME sid=5 STAG=0 Ac=RETRY
+cmd SYNC
+doorbell
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(r.engine.activity.some((a) => /retried: translated → 0x0*80000000/.test(a.text)), r.engine.activity.map((a) => a.text).join('\n'));
+  assert.equal(r.engine.stalled.size, 0);
+});
+
+test('§5.2 S1Fmt 2-level CD tables: the L1CD locates the CD; an invalid L1CD is C_BAD_SUBSTREAMID', () => {
+  const r = runScript(
+    `
+tables 0x48000000
+l1cd 0x43000000 V L2Ptr=0x43100000
+cd 0x431000C0 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=9 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1Fmt=TWO_LEVEL_4K S1CDMax=8 S1DSS=BYPASS S1ContextPtr=0x43000000
+map ttb=0x45000000 iova=0x10000000 pa=0x80000000
+dma read sid=5 ssid=3 iova=0x10000004 == 0x80000004
+dma read sid=5 iova=0x1234 == 0x1234
+dma read sid=5 ssid=70 iova=0x10000004 == C_BAD_SUBSTREAMID
+expect event C_BAD_SUBSTREAMID StreamID=5 SubstreamID=70
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§4.3.3 CMD_CFGI_CD drops the cached CD: the new ASID applies only after it', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=2 TTB0=0x45000000
+dma read sid=5 iova=0x10000000 == 0x80000000
+cmd CFGI_CD sid=5 SubstreamID=0 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x80000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(codes(r.at(9)).includes('stale.cd'), messages(r.diagnostics).join('\n'));
+  assert.equal(r.engine.tlb.entries().filter((e) => e.asid === 2).length, 1, 'a new entry tagged with ASID 2');
+});
+
+test('§4.4.1.1 range TLBI: (NUM+1) × 2^SCALE pages from Address are invalidated, others kept', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+map ttb=0x45000000 iova=0x10001000 pa=0x80001000
+map ttb=0x45000000 iova=0x10002000 pa=0x80002000
+dma read sid=5 iova=0x10000000 == 0x80000000
+dma read sid=5 iova=0x10001000 == 0x80001000
+dma read sid=5 iova=0x10002000 == 0x80002000
+cmd TLBI_NH_VA asid=1 Address=0x10000000 TG=TG_4KB NUM=1 TTL=3
+cmd SYNC
+doorbell
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.deepEqual(r.engine.tlb.entries().map((e) => e.page * 4096), [0x10002000]);
+});
+
+test('§7.3.4 an external abort fetching the STE is F_STE_FETCH with the STE address', () => {
+  const r = runScript(`
+mem abort 0x40000140 64
+dma read sid=5 iova=0 == F_STE_FETCH
+expect event F_STE_FETCH StreamID=5 FetchAddr=0x40000140
+`);
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§3.18 interrupts: event queue MSI on the first record, GERROR MSI on an error', () => {
+  const r = runScript(
+    `
+write64 EVENTQ_IRQ_CFG0 0x50000000
+write32 EVENTQ_IRQ_CFG1 0xE1
+write64 GERROR_IRQ_CFG0 0x50000010
+write32 GERROR_IRQ_CFG1 0x6E
+write32 IRQ_CTRL EVENTQ_IRQEN|GERROR_IRQEN
+dma read sid=3 iova=0 == C_BAD_STE
+mem read32 0x50000000 == 0xE1
+cmd raw 0x7f 0
+doorbell
+mem read32 0x50000010 == 0x6E
+`,
+    { ids: { IDR0: QEMU_IDS.IDR0 | (1 << 13) } },
+  );
+  assert.deepEqual(messages(r.errors.filter((d) => !d.code.startsWith('cmdq.') && !d.code.startsWith('gerror.'))), []);
+});
