@@ -8,8 +8,8 @@ import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
 
-const TG0 = [{ value: 0, name: '4KB' }, { value: 1, name: '64KB' }, { value: 2, name: '16KB' }];
-const TG1 = [{ value: 1, name: '16KB' }, { value: 2, name: '4KB' }, { value: 3, name: '64KB' }];
+const TG0 = [{ value: 0, name: 'GRAN4K' }, { value: 1, name: 'GRAN64K' }, { value: 2, name: 'GRAN16K' }];
+const TG1 = [{ value: 1, name: 'GRAN16K' }, { value: 2, name: 'GRAN4K' }, { value: 3, name: 'GRAN64K' }];
 
 export const CD: LayoutDef = {
   name: 'CD',

@@ -19,14 +19,14 @@ export const SHAREABILITY = [
 
 /** Output/physical address size encodings (CD.IPS, STE.S2PS, IDR5.OAS, §3.4). */
 export const ADDRESS_SIZES = [
-  { value: 0, name: '32BIT' },
-  { value: 1, name: '36BIT' },
-  { value: 2, name: '40BIT' },
-  { value: 3, name: '42BIT' },
-  { value: 4, name: '44BIT' },
-  { value: 5, name: '48BIT' },
-  { value: 6, name: '52BIT' },
-  { value: 7, name: '56BIT' },
+  { value: 0, name: 'OAS32' },
+  { value: 1, name: 'OAS36' },
+  { value: 2, name: 'OAS40' },
+  { value: 3, name: 'OAS42' },
+  { value: 4, name: 'OAS44' },
+  { value: 5, name: 'OAS48' },
+  { value: 6, name: 'OAS52' },
+  { value: 7, name: 'OAS56' },
 ];
 
 export function sizeBits(code: number): number | undefined {

@@ -92,7 +92,7 @@ export const STE: LayoutDef = {
     f('S2IR0', 169, 168, 'Inner cacheability of stage 2 walks.', { values: CACHEABILITY }),
     f('S2OR0', 171, 170, 'Outer cacheability of stage 2 walks.', { values: CACHEABILITY }),
     f('S2SH0', 173, 172, 'Shareability of stage 2 walks.', { values: SHAREABILITY }),
-    f('S2TG', 175, 174, 'Stage 2 granule.', { values: [{ value: 0, name: '4KB' }, { value: 1, name: '64KB' }, { value: 2, name: '16KB' }] }),
+    f('S2TG', 175, 174, 'Stage 2 granule.', { values: [{ value: 0, name: 'GRAN4K' }, { value: 1, name: 'GRAN64K' }, { value: 2, name: 'GRAN16K' }] }),
     f('S2PS', 178, 176, 'Stage 2 output (physical) address size.', { values: ADDRESS_SIZES }),
     f('S2AA64', 179, 179, 'Stage 2 table format: 1 VMSAv8-64, 0 VMSAv8-32 LPAE.', { openValues: true }),
     f('S2ENDI', 180, 180, 'Stage 2 table endianness: 1 big-endian.', { openValues: true }),

@@ -85,6 +85,33 @@ test('run the bundled Linux bring-up example: all expectations met, exit 0', () 
   assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors/);
 });
 
+test('golden: the Linux probe/reset/attach example runs with zero errors and warnings; --trace shows the SMMU at work', () => {
+  const r = smmu('run', 'examples/linux-bringup.smmu', '--trace');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
+  assert.match(r.out, /doorbell → CMDQ_PROD ← 0x00000002: 2 commands consumed/);
+  assert.match(r.out, /\n {4}command {7}CMDQ\[0\] CMD_CFGI_ALL: StreamIDs 0x00000000\.\.0xFFFFFFFF/);
+  assert.match(r.out, /\n {4}fetch {9}fetched STE 8 from 0x0000000040000200/);
+  assert.match(r.out, /\n {4}event {9}EVENTQ\[0\] ← F_TRANSLATION StreamID=0x8 CLASS=IN InputAddr=0x1000/);
+  assert.match(r.out, /CMD_TLBI_NH_VA ASID=0x1 Leaf=1 Address=0xFFFF0000: 1 TLB entry invalidated/);
+});
+
+test('golden: a Xen-style guest assignment (2-level stream table, stage 2 p2m) runs with zero errors and warnings', () => {
+  const r = smmu('run', 'examples/xen-guest-bringup.smmu');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
+});
+
+test('run --trace --json carries what the SMMU did under each line', () => {
+  const f = tmp('t.smmu', 'write64 CMDQ_BASE 0x40000000 | LOG2SIZE=2\nwrite32 CR0 CMDQEN\ncmd raw 0x7f 0\ndoorbell\n');
+  const r = smmu('run', f, '--json', '--trace');
+  assert.equal(r.code, 1);
+  const j = JSON.parse(r.out) as { observations: { line: number; activity?: { kind: string; text: string }[] }[] };
+  const bell = j.observations.find((o) => o.line === 4);
+  assert.deepEqual(bell?.activity?.map((a) => a.kind), ['command-error', 'gerror']);
+  assert.match(bell?.activity?.[0]?.text ?? '', /CMDQ\[0\] unknown command \(opcode 0x7F\): opcode 0x7F is a reserved opcode → CERROR_ILL/);
+});
+
 test('run exits 1 on a failed expectation and says why, field by field', () => {
   const f = tmp('fail.smmu', 'write32 CR0 SMMUEN|CMDQEN|PRIQEN\nread32 CR0ACK == SMMUEN|CMDQEN|PRIQEN\n');
   const r = smmu('run', f);
