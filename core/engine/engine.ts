@@ -22,6 +22,7 @@ import { F, R, get, type FieldRef } from './registers';
 import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
 import type { QueueGeometry } from './queue-index';
+import { pageRequest, type PageRequest, type PageRequestOutcome } from './pri-queue';
 import { translate, type StreamMemo, type Transaction, type TransactionResult } from './transaction';
 import type { CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
@@ -119,6 +120,11 @@ export class Engine {
   /** A device transaction (a DMA) through the SMMU. */
   translate(t: Transaction): TransactionResult {
     return translate(this, t);
+  }
+
+  /** A PRI Page Request from a device (§8). */
+  pageRequest(req: PageRequest): PageRequestOutcome {
+    return pageRequest(this, req);
   }
 
   /** Consume up to `limit` commands now (the step debugger; `autoConsume` off). */

@@ -65,6 +65,7 @@ export const R = {
   EVENTQ_IRQ_CFG1: getRegister('EVENTQ_IRQ_CFG1'),
   PRIQ_IRQ_CFG0: getRegister('PRIQ_IRQ_CFG0'),
   PRIQ_IRQ_CFG1: getRegister('PRIQ_IRQ_CFG1'),
+  PRIQ_IRQ_CFG2: getRegister('PRIQ_IRQ_CFG2'),
 } as const;
 
 export const F = {

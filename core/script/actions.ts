@@ -125,6 +125,8 @@ export function runAction(engine: Engine, state: ScriptState, s: ResolvedAction)
       return doorbell(engine, state, s);
     case 'dma':
       return dma(engine, s);
+    case 'pri':
+      return pri(engine, s);
     case 'poll':
       return poll(engine, s);
     case 'ste':
@@ -254,6 +256,39 @@ function dma(engine: Engine, s: ResolvedAction): ActionOutcome {
     out.push(diag('warning', 'dma.fault', `the DMA did not complete: ${summary}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`, s.range));
   }
   return { diagnostics: out, summary };
+}
+
+// --- PRI --------------------------------------------------------------------------------------
+
+/** `pri sid=N [ssid=N] addr=A [read] [write] [exec] [priv] [last] [prgi=N]`: a device's Page Request (§8). */
+function pri(engine: Engine, s: ResolvedAction): ActionOutcome {
+  const out: ScriptDiagnostic[] = [];
+  const known = ['sid', 'ssid', 'addr', 'iova', 'read', 'write', 'exec', 'priv', 'last', 'prgi'];
+  for (const a of s.args) if (!a.name || !known.includes(a.name.toLowerCase())) out.push(diag('error', 'pri.arg', `unknown PRI argument${a.name ? ` '${a.name}'` : ''} (${known.join(', ')})`, a.range));
+  const sid = arg(s, 'sid')?.value;
+  const addr = (arg(s, 'addr') ?? arg(s, 'iova'))?.value;
+  if (sid === undefined || addr === undefined) out.push(diag('error', 'pri.args', 'a page request needs sid= and addr=', s.range));
+  if (out.length || sid === undefined || addr === undefined) return { diagnostics: out };
+  const ssid = arg(s, 'ssid')?.value;
+  const before = engine.activity.length;
+  const r = engine.pageRequest({
+    sid: Number(sid),
+    ...(ssid !== undefined ? { ssid: Number(ssid) } : {}),
+    address: addr,
+    read: flag(s, 'read'),
+    write: flag(s, 'write'),
+    exec: flag(s, 'exec'),
+    priv: flag(s, 'priv'),
+    last: flag(s, 'last'),
+    prgIndex: Number(arg(s, 'prgi')?.value ?? 0n),
+  });
+  const what = engine.activity.slice(before).map((a) => a.text).join('; ');
+  if (s.expect?.name !== undefined) {
+    const want = s.expect.name.toLowerCase();
+    if (!['queued', 'discarded', 'unsupported'].includes(want)) return { diagnostics: [diag('error', 'pri.expect', `expected queued, discarded or unsupported`, s.expect.range)] };
+    if ((want === r) !== (s.expect.op === '==')) return { diagnostics: [diag('error', 'expect.failed', `the page request was ${r}, expected ${s.expect.op === '==' ? '' : 'not '}${want}`, s.expect.range)], summary: what, failedExpectation: true };
+  }
+  return { diagnostics: [], summary: `${r}: ${what}` };
 }
 
 // --- poll -----------------------------------------------------------------------------------

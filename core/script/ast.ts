@@ -166,7 +166,7 @@ export interface MemStatement {
  * `dma`, `poll`, `ste`, `cd`, `l1std`, `l1cd`, `map`, `tables`, `expect`, `mem abort`. Their
  * arguments are expressions, usually `NAME=value`; the resolver interprets them per verb.
  */
-export type ActionVerb = 'cmd' | 'doorbell' | 'dma' | 'poll' | 'ste' | 'cd' | 'l1std' | 'l1cd' | 'map' | 'tables' | 'expect' | 'abort';
+export type ActionVerb = 'cmd' | 'doorbell' | 'dma' | 'pri' | 'poll' | 'ste' | 'cd' | 'l1std' | 'l1cd' | 'map' | 'tables' | 'expect' | 'abort';
 
 export interface ActionStatement {
   readonly kind: 'action';

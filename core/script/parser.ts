@@ -37,7 +37,7 @@ export const ACCESS_BITS: readonly AccessBits[] = [8, 16, 32, 64];
 export const ACCESS_KEYWORDS: readonly string[] = ACCESS_BITS.flatMap((b) => [`read${b}`, `write${b}`]);
 
 /** The engine's statements (see ActionStatement in ast.ts). */
-export const ACTION_KEYWORDS: readonly ActionVerb[] = ['cmd', 'doorbell', 'dma', 'poll', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables', 'expect'];
+export const ACTION_KEYWORDS: readonly ActionVerb[] = ['cmd', 'doorbell', 'dma', 'pri', 'poll', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables', 'expect'];
 
 /** Keywords that start a statement today. */
 export const STATEMENT_KEYWORDS: readonly string[] = ['config', 'const', 'mem', ...ACCESS_KEYWORDS, ...ACTION_KEYWORDS];

@@ -461,3 +461,30 @@ mem read32 0x50000010 == 0x6E
   );
   assert.deepEqual(messages(r.errors.filter((d) => !d.code.startsWith('cmdq.') && !d.code.startsWith('gerror.'))), []);
 });
+
+test('§8 PRI: page requests are written to the PRI queue; a full queue overflows and then discards everything until acknowledged', () => {
+  const r = runScript(
+    `
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+write64 PRIQ_BASE 0x40300000 | LOG2SIZE=1
+write32 PRIQ_PROD 0
+write32 PRIQ_CONS 0
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN|PRIQEN
+pri sid=4 ssid=2 addr=0x12345000 read write prgi=7 == queued
+mem read32 0x40300000 == 4
+mem read32 0x40300004 == 0xB0000002   # SSV [63], Write [61], Read [60], SubstreamID 2
+mem read32 0x40300008 == 0x12345007
+pri sid=4 addr=0x2000 read last prgi=7 == queued
+pri sid=4 addr=0x3000 read == discarded
+read32 PRIQ_PROD == 0x80000002
+write32 PRIQ_CONS 2
+pri sid=4 addr=0x4000 read == discarded
+write32 PRIQ_CONS 0x80000002
+pri sid=4 addr=0x4000 read == queued
+read32 PRIQ_PROD.WR == 3
+`,
+    { ids: { IDR0: RICH.IDR0 | (1 << 16), IDR1: RICH.IDR1 | (19 << 11) } },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.deepEqual(codes(r.diagnostics.filter((d) => d.severity === 'warning')), ['pri.overflow', 'pri.overflow']);
+});
