@@ -9,6 +9,8 @@ import { bitsText } from '../../core/registers/describe';
 import { checkScript, type ScriptHost } from '../../core/script/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
+import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
+import { idViewOf } from '../../core/model/ids';
 import type { Options } from './main';
 
 const host: ScriptHost = {
@@ -62,9 +64,28 @@ function decodedJson(d: Decoded) {
   };
 }
 
+/** `smmu decode cmd|event|pri|ste|cd|l1std|l1cd DWORD...`: 64-bit words, first doubleword first. */
+function decodeStructureCommand(kind: StructureKind, values: readonly string[], config: ResolvedConfig, json: boolean): number {
+  const dwords: bigint[] = [];
+  for (const v of values) {
+    if (!/^(0x[0-9a-f_]+|[0-9_]+)$/i.test(v)) {
+      process.stderr.write(`smmu decode: '${v}' is not a number (give 64-bit doublewords, first one first)\n`);
+      return 2;
+    }
+    dwords.push(BigInt(v.replace(/_/g, '')));
+  }
+  const d = decodeStructure(kind, dwords, idViewOf(config));
+  if (typeof d === 'string') {
+    process.stderr.write(`smmu decode: ${d}\n`);
+    return 2;
+  }
+  process.stdout.write((json ? JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v), 2) : formatStructure(d)) + '\n');
+  return 0;
+}
+
 export function runDecode(o: Options): number {
   if (o.positional.length < 2) {
-    process.stderr.write('usage: smmu decode REG VALUE [--config FILE] [--json]\n');
+    process.stderr.write('usage: smmu decode REG VALUE [--config FILE] [--json]\n       smmu decode cmd|event|pri|ste|cd|l1std|l1cd DWORD... [--config FILE] [--json]\n');
     return 2;
   }
   const [register, ...rest] = o.positional;
@@ -73,6 +94,7 @@ export function runDecode(o: Options): number {
     process.stderr.write(config + '\n');
     return 2;
   }
+  if ((STRUCTURE_KINDS as readonly string[]).includes(register.toLowerCase())) return decodeStructureCommand(register.toLowerCase() as StructureKind, rest, config, o.json);
   const outcome = decodeValue(register, rest.join(' '), config);
   if (outcome.error !== undefined) {
     process.stderr.write(`smmu decode: ${outcome.error}\n`);

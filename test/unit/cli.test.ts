@@ -85,6 +85,23 @@ test('run the bundled Linux bring-up example: all expectations met, exit 0', () 
   assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors/);
 });
 
+test('decode commands, events and STEs from the doublewords a log prints', () => {
+  const c = smmu('decode', 'cmd', '0x0000000300000003', '0x1');
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /^CMD_CFGI_STE \(§4\.3\.1\)/);
+  assert.match(c.out, /StreamID\[63:32\] = 0x3/);
+  assert.match(c.out, /Leaf\[64\] = 1/);
+  const bad = smmu('decode', 'cmd', '0x0000000000000028');
+  assert.match(bad.out, /! CMD_TLBI_S12_VMALL needs SMMU_IDR0\.S2P == 1.*\(CERROR_ILL\)/);
+  const ste = smmu('decode', 'ste', '0x0000000044000007', '0', '0', '0');
+  assert.match(ste.out, /Config\[3:1\] = 0x3 \(ABORT_3\)/);
+  const ev = smmu('decode', 'event', '0x0000000800000010', '0', '0x1000', '0', '--json');
+  const j = JSON.parse(ev.out) as { title: string; fields: { name: string; value: string }[] };
+  assert.equal(j.title, 'F_TRANSLATION');
+  assert.equal(j.fields.find((f) => f.name === 'InputAddr')?.value, '0x00001000');
+  assert.equal(smmu('decode', 'cmd', '1', '2', '3').code, 2);
+});
+
 test('golden: the Linux probe/reset/attach example runs with zero errors and warnings; --trace shows the SMMU at work', () => {
   const r = smmu('run', 'examples/linux-bringup.smmu', '--trace');
   assert.equal(r.code, 0, r.out + r.err);
