@@ -4,7 +4,7 @@
  * command table's positions, never hand-written masks.
  */
 import { CERROR, formatCommand, decodeCommand } from '../commands/codec';
-import { findCommand, type CommandDef } from '../commands/table';
+import { COMMANDS, findCommand, type CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
 import type { LayoutField } from '../layout/types';
 import { hex } from '../registers/codec';
@@ -13,16 +13,12 @@ import type { Engine } from './engine';
 import { prefetchConfig } from './transaction';
 import type { TlbEntry } from './tlb';
 
-const fieldCache = new WeakMap<CommandDef, Map<string, LayoutField>>();
+/** Each command's fields by exact name, built once from the table. */
+const FIELDS = new Map<CommandDef, ReadonlyMap<string, LayoutField>>(COMMANDS.map((c) => [c, new Map(c.fields.map((f) => [f.name, f]))]));
 
 /** The table's field `name` of a command (internal error if the table lacks it: caught by tests). */
 export function cmdField(def: CommandDef, name: string): LayoutField {
-  let m = fieldCache.get(def);
-  if (!m) {
-    m = new Map(def.fields.map((f) => [f.name.toLowerCase(), f]));
-    fieldCache.set(def, m);
-  }
-  const f = m.get(name.toLowerCase());
+  const f = FIELDS.get(def)?.get(name);
   if (!f) throw new Error(`internal: command ${def.name} has no field ${name}`);
   return f;
 }
@@ -35,7 +31,7 @@ function v(def: CommandDef, w: Uint32Array, name: string): number {
 }
 
 function has(def: CommandDef, name: string): boolean {
-  return def.fields.some((f) => f.name.toLowerCase() === name.toLowerCase());
+  return FIELDS.get(def)?.has(name) ?? false;
 }
 
 const SYNC = findCommand('CMD_SYNC');
@@ -102,6 +98,9 @@ export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, 
       return CERROR.NONE;
     }
     if (def.opcode === 0x46 && bits(w, SYNC_CS.msb, SYNC_CS.lsb) === 0 && !engine.atcInvFailed) return CERROR.NONE;
+    // Invalidations with nothing cached to invalidate have no effect to compute.
+    if (def.group === 'cfgi' && engine.configCache.size === 0) return CERROR.NONE;
+    if (def.group === 'tlbi' && engine.tlb.size === 0) return CERROR.NONE;
   }
   const name = shortName(def);
   const describe = () => `CMDQ[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;

@@ -8,11 +8,8 @@
  * fast check never accepts what the codec rejects.
  */
 import { COMMANDS, type CommandDef } from '../commands/table';
-import { bits } from '../layout/access';
-import type { LayoutField } from '../layout/types';
 import { featureHolds, type IdView } from '../registers/codec';
 
-export type FastCheck = (w: Uint32Array) => boolean;
 
 function rangeMax(name: string, ids: IdView): number | undefined {
   const id = (r: string, f: string) => ids.idField(r, f) ?? 0;
@@ -30,50 +27,84 @@ function rangeMax(name: string, ids: IdView): number | undefined {
   }
 }
 
-interface Check {
-  readonly f: LayoutField;
-  readonly max?: number;
-  readonly allowed?: ReadonlySet<number>;
+/**
+ * The compiled checks as flat typed arrays indexed by opcode, read by one monomorphic loop
+ * (a closure per opcode made the hot loop polymorphic). Every checked field of a command lies in
+ * one 32-bit word, so a check is (word, shift, mask) and either a maximum or a bitmask of
+ * allowed enumerated values.
+ */
+export class FastTable {
+  /** Per opcode: 1 when the fast check applies. */
+  private readonly usable = new Uint8Array(256);
+  /** Per opcode: reserved-bit masks of the four words. */
+  private readonly reserved = new Uint32Array(256 * 4);
+  private readonly count = new Uint8Array(256);
+  /** Per opcode, up to MAX_CHECKS checks of 5 numbers: word, shift, mask, max, allowed bitmask (0: use max). */
+  private readonly checks = new Float64Array(256 * MAX_CHECKS * 5);
+
+  add(op: number, reserved: readonly number[], checks: readonly { word: number; shift: number; mask: number; max: number; allowed: number }[]): void {
+    if (checks.length > MAX_CHECKS) return;
+    this.usable[op] = 1;
+    for (let i = 0; i < 4; i++) this.reserved[op * 4 + i] = reserved[i] as number;
+    this.count[op] = checks.length;
+    checks.forEach((c, i) => this.checks.set([c.word, c.shift, c.mask, c.max, c.allowed], (op * MAX_CHECKS + i) * 5));
+  }
+
+  /** True when the codec certainly accepts the command in `w` (4 little-endian words). */
+  accepts(w: Uint32Array): boolean {
+    const op = (w[0] as number) & 0xff;
+    if (this.usable[op] === 0) return false;
+    const r = op * 4;
+    const res = this.reserved;
+    if ((((w[0] as number) & (res[r] as number)) | ((w[1] as number) & (res[r + 1] as number)) | ((w[2] as number) & (res[r + 2] as number)) | ((w[3] as number) & (res[r + 3] as number))) !== 0) return false;
+    const n = this.count[op] as number;
+    const c = this.checks;
+    for (let i = 0; i < n; i++) {
+      const k = (op * MAX_CHECKS + i) * 5;
+      const x = (((w[c[k] as number] as number) >>> (c[k + 1] as number)) & (c[k + 2] as number)) >>> 0;
+      const allowed = c[k + 4] as number;
+      if (allowed !== 0 ? x > 31 || ((allowed >>> x) & 1) === 0 : x > (c[k + 3] as number)) return false;
+    }
+    return true;
+  }
 }
 
-function compile(def: CommandDef, ids: IdView): FastCheck | undefined {
-  if (def.requires && !def.requires.every((r) => featureHolds(r, ids))) return undefined;
+const MAX_CHECKS = 8;
+
+function compile(def: CommandDef, ids: IdView, table: FastTable): void {
+  if (def.requires && !def.requires.every((r) => featureHolds(r, ids))) return;
   // Commands the codec rejects for reasons other than fields always take the slow path.
-  if (def.secureOnly) return undefined;
-  if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && ids.idField('IDR0', 'STALL_MODEL') === 1) return undefined;
+  if (def.secureOnly) return;
+  if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && ids.idField('IDR0', 'STALL_MODEL') === 1) return;
   const reserved = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
-  const checks: Check[] = [];
+  const checks: { word: number; shift: number; mask: number; max: number; allowed: number }[] = [];
   for (const f of def.fields) {
     if (f.requires && !featureHolds(f.requires, ids)) continue; // stays in the reserved mask
     for (let b = f.lsb; b <= f.msb; b++) reserved[b >>> 5] = ((reserved[b >>> 5] as number) & ~(1 << (b & 31))) >>> 0;
     if (f.name === 'Opcode') continue;
     // Addresses, and fields every value of which is legal (Leaf §4.3.1, Range §4.3.2).
     if (f.addrShift !== undefined || f.name === 'Leaf' || f.name === 'Range') continue;
+    if ((f.lsb >>> 5) !== (f.msb >>> 5)) return; // not expressible: slow path for this opcode
+    const width = f.msb - f.lsb + 1;
+    const base = { word: f.lsb >>> 5, shift: f.lsb & 31, mask: width === 32 ? 0xffffffff : 2 ** width - 1 };
     // TG takes part in the range-invalidation rules (§4.4.1.1), checked across fields by the codec.
-    if (f.values && f.name !== 'TG') checks.push({ f, allowed: new Set(f.values.map((e) => e.value)) });
-    else checks.push({ f, max: rangeMax(f.name, ids) ?? 0 });
+    if (f.values && f.name !== 'TG') {
+      if (f.values.some((e) => e.value > 31)) return;
+      checks.push({ ...base, max: 0, allowed: f.values.reduce((m, e) => (m | (1 << e.value)) >>> 0, 0) || 1 });
+    } else checks.push({ ...base, max: rangeMax(f.name, ids) ?? 0, allowed: 0 });
   }
-  const [r0, r1, r2, r3] = reserved as [number, number, number, number];
-  return (w) => {
-    if ((((w[0] as number) & r0) | ((w[1] as number) & r1) | ((w[2] as number) & r2) | ((w[3] as number) & r3)) !== 0) return false;
-    for (let i = 0; i < checks.length; i++) {
-      const c = checks[i] as Check;
-      const x = bits(w, c.f.msb, c.f.lsb);
-      if (c.allowed ? !c.allowed.has(x) : x > (c.max as number)) return false;
-    }
-    return true;
-  };
+  table.add(def.opcode, reserved, checks);
 }
 
-/** Fast checks indexed by opcode; undefined = always use the codec. */
-export function compileFastChecks(ids: IdView): (FastCheck | undefined)[] {
-  // A dense array (no holes) keeps the per-command lookup fast.
-  const out: (FastCheck | undefined)[] = new Array<FastCheck | undefined>(256).fill(undefined);
+/** The fast checks for a configuration. */
+export function compileFastChecks(ids: IdView): FastTable {
+  const table = new FastTable();
+  const seen = new Set<number>();
   for (const def of COMMANDS) {
     // Opcodes shared by two table entries (CFGI_STE_RANGE / CFGI_ALL) use the first one's layout.
-    if (out[def.opcode]) continue;
-    const c = compile(def, ids);
-    if (c) out[def.opcode] = c;
+    if (seen.has(def.opcode)) continue;
+    seen.add(def.opcode);
+    compile(def, ids, table);
   }
-  return out;
+  return table;
 }

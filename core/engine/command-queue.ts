@@ -9,14 +9,14 @@ import { CERROR, decodeCommand, formatCommand } from '../commands/codec';
 import { commandByOpcode } from '../commands/table';
 import { hex } from '../registers/codec';
 import type { Engine } from './engine';
-import { compileFastChecks, type FastCheck } from './command-fast';
+import { compileFastChecks, type FastTable } from './command-fast';
 import { executeCommand } from './command-exec';
 import { pending } from './queue-index';
 import { F, R } from './registers';
 
-const fastChecks = new WeakMap<Engine, (FastCheck | undefined)[]>();
+const fastChecks = new WeakMap<Engine, FastTable>();
 
-function fastFor(engine: Engine): (FastCheck | undefined)[] {
+function fastFor(engine: Engine): FastTable {
   let f = fastChecks.get(engine);
   if (!f) fastChecks.set(engine, (f = compileFastChecks(engine.ids)));
   return f;
@@ -71,8 +71,7 @@ export function consumeCommands(engine: Engine, limit = Infinity): number {
     w[2] = page[i + 2] as number;
     w[3] = page[i + 3] as number;
     const opcode = (w[0] as number) & 0xff;
-    const fast = checks[opcode];
-    if (!fast || !fast(w)) {
+    if (!checks.accepts(w)) {
       // Slow path: the table-driven codec decides, and explains.
       const d = decodeCommand(w, engine.ids);
       const ill = d.problems.filter((p) => p.ill);

@@ -33,6 +33,7 @@ export class StructureCache<T> {
   }
 
   invalidate(match: (key: number) => boolean): number {
+    if (this.map.size === 0) return 0;
     generation.value++;
     let n = 0;
     for (const k of this.map.keys()) {
@@ -76,5 +77,10 @@ export class ConfigCache {
 
   clear(): number {
     return this.ste.clear() + this.cd.clear() + this.l1st.clear() + this.l1cd.clear();
+  }
+
+  /** Structures cached in all four caches. */
+  get size(): number {
+    return this.ste.size + this.cd.size + this.l1st.size + this.l1cd.size;
   }
 }
