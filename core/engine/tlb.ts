@@ -30,8 +30,8 @@ export interface TlbEntry {
   readonly seq: number;
   /** Leaf level in the (last) walk: level-limited TLBIs (TTL) match on it. */
   readonly level: number;
-  /** Stage-2 IPA page (log2 12) the entry was built through, for TLBI_S2_IPA on nested entries. */
-  readonly ipa?: number;
+  /** Stage-2 IPA page (log2 12) the entry was built through, for nested entries; undefined otherwise. */
+  readonly ipa: number | undefined;
 }
 
 const REGIMES: Record<Regime, number> = { NH: 0, EL2: 1, EL2_E2H: 2 };

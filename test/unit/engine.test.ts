@@ -43,13 +43,14 @@ interface Ran {
   at(n: number): readonly ScriptDiagnostic[];
 }
 
-function runScript(body: string, opts: { ids?: Partial<typeof QEMU_IDS>; prelude?: string } = {}): Ran {
+function runScript(body: string, opts: { ids?: Partial<typeof QEMU_IDS>; prelude?: string; setup?: (e: Engine) => void } = {}): Ran {
   const prelude = opts.prelude ?? PRELUDE;
   const text = prelude + body;
   const resolved = analyzeScript(text);
   const resolveErrors = resolved.diagnostics.filter((d) => d.severity === 'error');
   assert.deepEqual(resolveErrors.map((d) => `${d.range.start.line + 1}: ${d.message}`), [], 'the script resolves');
   const engine = new Engine(config(opts.ids));
+  opts.setup?.(engine);
   const result = run(resolved.statements, engine);
   const offset = prelude.split('\n').length - 1;
   const diagnostics = result.diagnostics;
@@ -487,4 +488,52 @@ read32 PRIQ_PROD.WR == 3
   );
   assert.deepEqual(messages(r.errors), []);
   assert.deepEqual(codes(r.diagnostics.filter((d) => d.severity === 'warning')), ['pri.overflow', 'pri.overflow']);
+});
+
+test('§7.1 CERROR_ATC_INV_SYNC: a CMD_SYNC after an ATC invalidation that timed out', () => {
+  const r = runScript(
+    `
+cmd ATC_INV sid=9 Size=52
+cmd SYNC
+doorbell
+read32 CMDQ_CONS == 0x03000001
+read32 GERROR.CMDQ_ERR == 1
+`,
+    { ids: { IDR0: QEMU_IDS.IDR0 | (1 << 10) }, setup: (e) => e.atcTimeouts.add(9) },
+  );
+  assert.ok(codes(r.at(4)).includes('cmdq.cerror-atc-inv-sync'), messages(r.diagnostics).join('\n'));
+  assert.deepEqual(messages(r.errors.filter((d) => !d.code.startsWith('cmdq.') && !d.code.startsWith('gerror.'))), []);
+});
+
+test('§7.3.14/§7.3.15 F_ADDR_SIZE for an output beyond CD.IPS, F_ACCESS for AF == 0', () => {
+  const r = runScript(
+    `
+tables 0x48000000
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=OAS32 AA64 R A ASID=1 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0x10000000 pa=0x100000000
+map ttb=0x45000000 iova=0x10001000 pa=0x80001000 noaf
+dma read sid=5 iova=0x10000000 == F_ADDR_SIZE
+expect event F_ADDR_SIZE StreamID=5 InputAddr=0x10000000 CLASS=IN
+dma read sid=5 iova=0x10001000 == F_ACCESS
+expect event F_ACCESS StreamID=5 InputAddr=0x10001000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
+
+test('§3.4 52-bit output with the 64 KB granule: descriptor bits [15:12] are OA[51:48]', () => {
+  const r = runScript(
+    `
+tables 0x48000000
+cd 0x44000000 V T0SZ=16 TG0=GRAN64K EPD1 IPS=OAS52 AA64 R A ASID=1 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0x10000 pa=0x40000000 granule=64
+# Put OA[51:48] = 0x3 into the leaf: PA 0x3_0000_4000_0000.
+mem write64 0x48010008 0x0000000040003743
+dma read sid=5 iova=0x10010 == 0x3000040000010
+`,
+    { ids: { IDR5: (QEMU_IDS.IDR5 & ~7) | 6 } },
+  );
+  assert.deepEqual(messages(r.errors), []);
 });
