@@ -56,6 +56,8 @@ export class Engine {
   /** Stage 1 / stage 2 implemented (IDR0.S1P, IDR0.S2P), looked up once. */
   readonly s1p: boolean;
   readonly s2p: boolean;
+  /** IDR1.CMDQS/EVENTQS/PRIQS: the largest queue sizes in use (§6.3.26). */
+  private readonly caps: { readonly cmdq: number; readonly eventq: number; readonly priq: number };
   /** StreamIDs whose ATC invalidations time out (to exercise CERROR_ATC_INV_SYNC, §3.9.1.4). */
   readonly atcTimeouts = new Set<number>();
   /** An ATC_INV since the last CMD_SYNC failed. */
@@ -82,6 +84,7 @@ export class Engine {
     this.oas = oasBits(this.ids.idField('IDR5', 'OAS') ?? 5);
     this.s1p = (this.ids.idField('IDR0', 'S1P') ?? 0) !== 0;
     this.s2p = (this.ids.idField('IDR0', 'S2P') ?? 0) !== 0;
+    this.caps = { cmdq: this.ids.idField('IDR1', 'CMDQS') ?? 19, eventq: this.ids.idField('IDR1', 'EVENTQS') ?? 19, priq: this.ids.idField('IDR1', 'PRIQS') ?? 19 };
     this.memory.limit = 2 ** this.oas;
   }
 
@@ -199,7 +202,7 @@ export class Engine {
     const base = q === 'CMDQ' ? R.CMDQ_BASE : q === 'EVENTQ' ? R.EVENTQ_BASE : R.PRIQ_BASE;
     const v = this.smmu.value(base);
     const written = Number(v & 0x1fn);
-    const cap = this.ids.idField('IDR1', q === 'CMDQ' ? 'CMDQS' : q === 'EVENTQ' ? 'EVENTQS' : 'PRIQS') ?? 19;
+    const cap = q === 'CMDQ' ? this.caps.cmdq : q === 'EVENTQ' ? this.caps.eventq : this.caps.priq;
     const log2 = Math.min(written, cap);
     const entryBytes = q === 'EVENTQ' ? 32 : 16;
     const bytes = Math.max(entryBytes * 2 ** log2, 32);

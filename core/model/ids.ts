@@ -1,15 +1,24 @@
 /** ID register fields of a configuration, for the table's `requires` conditions. */
 import type { ResolvedConfig } from '../config/types';
 import { extractField, type IdView } from '../registers/codec';
-import { findField, findRegister } from '../registers/table';
+import { REGISTERS } from '../registers/table';
 
+/**
+ * Every field of every ID register the configuration gives, decoded once: feature checks run on
+ * hot paths (queue geometry, command validation), so a lookup is one map access.
+ */
 export function idViewOf(config: ResolvedConfig): IdView {
+  const values = new Map<string, number>();
+  for (const reg of REGISTERS) {
+    const v = config.ids[reg.name];
+    if (v === undefined) continue;
+    for (const f of reg.fields) values.set(`${reg.name}.${f.name.toUpperCase()}`, Number(extractField(BigInt(v), f)));
+  }
   return {
     idField: (register, field) => {
-      const reg = findRegister(register);
-      const f = reg && findField(reg, field);
-      const v = reg && config.ids[reg.name];
-      return f && v !== undefined ? Number(extractField(BigInt(v), f)) : undefined;
+      const exact = values.get(`${register}.${field}`);
+      if (exact !== undefined) return exact;
+      return values.get(`${register.toUpperCase().replace(/^SMMU_/, '')}.${field.toUpperCase()}`);
     },
   };
 }

@@ -30,6 +30,11 @@ export interface AccessRecord {
 
 const MASK32 = 0xffff_ffffn;
 
+/** Queue registers by name, resolved once (the doorbell path). */
+const QUEUE_BASES = new Map(['CMDQ', 'EVENTQ', 'PRIQ'].map((q) => [q, getRegister(`${q}_BASE`)]));
+const QUEUE_INDEXES = new Map(['CMDQ', 'EVENTQ', 'PRIQ'].flatMap((q) => ['PROD', 'CONS'].map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)));
+const CR0ACK = getRegister('CR0ACK');
+
 export interface RegisterChange {
   readonly register: string;
   readonly before: bigint;
@@ -397,7 +402,7 @@ export class Smmu {
   }
 
   private queueLog2(queue: string): { qs: number; written: number; max: number } {
-    const base = getRegister(`${queue}_BASE`);
+    const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
     const log2 = findField(base, 'LOG2SIZE');
     const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
     const b = base.behaviour;
@@ -442,10 +447,10 @@ export class Smmu {
     const stored = (value & ~fieldMask(idx)) | ((raw & keep) << BigInt(idx.lsb));
     // Producer and consumer may be at most one queue size apart (§3.5). Only checked while the
     // queue is enabled: during set-up software writes PROD and CONS one after the other.
-    const enable = findField(getRegister('CR0ACK'), `${queue}EN`);
-    if (!enable || extractField(this.regs.get(getRegister('CR0ACK')), enable) === 0n) return stored;
-    const otherName = `${queue}_${reg.name.endsWith('PROD') ? 'CONS' : 'PROD'}`;
-    const other = getRegister(otherName);
+    const enable = findField(CR0ACK, `${queue}EN`);
+    if (!enable || extractField(this.regs.get(CR0ACK), enable) === 0n) return stored;
+    const other = QUEUE_INDEXES.get(`${queue}_${reg.name.endsWith('PROD') ? 'CONS' : 'PROD'}`);
+    if (!other) return stored;
     const oidx = other.fields.find((f) => f.name === 'WR' || f.name === 'RD');
     if (oidx) {
       const size = 1n << BigInt(qs);
