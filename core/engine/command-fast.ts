@@ -40,7 +40,7 @@ export class FastTable {
   private readonly reserved = new Uint32Array(256 * 4);
   private readonly count = new Uint8Array(256);
   /** Per opcode, up to MAX_CHECKS checks of 5 numbers: word, shift, mask, max, allowed bitmask (0: use max). */
-  private readonly checks = new Float64Array(256 * MAX_CHECKS * 5);
+  private readonly checks = new Uint32Array(256 * MAX_CHECKS * 5);
 
   add(op: number, reserved: readonly number[], checks: readonly { word: number; shift: number; mask: number; max: number; allowed: number }[]): void {
     if (checks.length > MAX_CHECKS) return;
@@ -52,16 +52,21 @@ export class FastTable {
 
   /** True when the codec certainly accepts the command in `w` (4 little-endian words). */
   accepts(w: Uint32Array): boolean {
-    const op = (w[0] as number) & 0xff;
+    return this.acceptsAt(w, 0);
+  }
+
+  /** The same check on the command at word `at` of `p` (a page of guest memory): no copy. */
+  acceptsAt(p: Uint32Array, at: number): boolean {
+    const op = (p[at] as number) & 0xff;
     if (this.usable[op] === 0) return false;
     const r = op * 4;
     const res = this.reserved;
-    if ((((w[0] as number) & (res[r] as number)) | ((w[1] as number) & (res[r + 1] as number)) | ((w[2] as number) & (res[r + 2] as number)) | ((w[3] as number) & (res[r + 3] as number))) !== 0) return false;
+    if ((((p[at] as number) & (res[r] as number)) | ((p[at + 1] as number) & (res[r + 1] as number)) | ((p[at + 2] as number) & (res[r + 2] as number)) | ((p[at + 3] as number) & (res[r + 3] as number))) !== 0) return false;
     const n = this.count[op] as number;
     const c = this.checks;
     for (let i = 0; i < n; i++) {
       const k = (op * MAX_CHECKS + i) * 5;
-      const x = (((w[c[k] as number] as number) >>> (c[k + 1] as number)) & (c[k + 2] as number)) >>> 0;
+      const x = (((p[at + (c[k] as number)] as number) >>> (c[k + 1] as number)) & (c[k + 2] as number)) >>> 0;
       const allowed = c[k + 4] as number;
       if (allowed !== 0 ? x > 31 || ((allowed >>> x) & 1) === 0 : x > (c[k + 3] as number)) return false;
     }

@@ -6,7 +6,7 @@
  * GERRORN restarts consumption at the same index (the command is re-fetched).
  */
 import { CERROR, decodeCommand, formatCommand } from '../commands/codec';
-import { commandByOpcode } from '../commands/table';
+import { commandByOpcode, COMMANDS, findCommand } from '../commands/table';
 import { hex } from '../registers/codec';
 import type { Engine } from './engine';
 import { compileFastChecks, type FastTable } from './command-fast';
@@ -15,6 +15,21 @@ import { pending } from './queue-index';
 import { F, R } from './registers';
 
 const fastChecks = new WeakMap<Engine, FastTable>();
+
+/**
+ * Commands that, when validated, have nothing to do in some states: TLB invalidations with an
+ * empty TLB, configuration invalidations with empty caches, and a CMD_SYNC that signals nothing
+ * (CS = SIG_NONE) with no failed ATC invalidation pending. Per opcode: 1 TLBI, 2 CFGI, 3 SYNC.
+ */
+const TLBI = 1;
+const CFGI = 2;
+const NO_EFFECT_KIND = new Uint8Array(256);
+for (const c of COMMANDS) NO_EFFECT_KIND[c.opcode] = c.group === 'tlbi' ? TLBI : c.group === 'cfgi' ? CFGI : c.group === 'sync' ? 3 : 0;
+/** CMD_SYNC.CS's bits in the first word, from the table. */
+const syncCsMask = ((): number => {
+  const cs = findCommand('CMD_SYNC')?.fields.find((f) => f.name === 'CS');
+  return cs ? ((2 ** (cs.msb - cs.lsb + 1) - 1) * 2 ** cs.lsb) >>> 0 : 0xffffffff;
+})();
 
 function fastFor(engine: Engine): FastTable {
   let f = fastChecks.get(engine);
@@ -50,7 +65,10 @@ export function consumeCommands(engine: Engine, limit = Infinity): number {
   const wrapMask = (1 << (g.log2 + 1)) - 1;
   const end = prod & wrapMask;
   const plainMemory = mem.abortRanges.length === 0 && g.base + 16 * (entryMask + 1) <= mem.limit;
-  let pageAddr = -1;
+  const quiet = !engine.recording;
+  const basePage = g.base - (g.base % 4096);
+  const baseWord = (g.base % 4096) >>> 2;
+  let pageNumber = -1;
   let page: Uint32Array = new Uint32Array(0);
   while (n < bound && (cons & wrapMask) !== end) {
     const entry = cons & entryMask;
@@ -60,18 +78,35 @@ export function consumeCommands(engine: Engine, limit = Infinity): number {
       engine.log({ kind: 'command-error', text: `CMDQ[${entry}] fetch from ${hex(BigInt(addr), 64)} took an external abort: CERROR_ABT`, section: '7.1', address: BigInt(addr), severity: 'error', code: 'cmdq.cerror-abt' });
       break;
     }
-    // The queue's current 4 KB page is looked up once per page, not per command.
-    if (pageAddr !== addr - (addr % 4096)) {
-      pageAddr = addr - (addr % 4096);
-      page = mem.pageWords(pageAddr);
+    // The queue's current 4 KB page is looked up once per page, not per command. The base is
+    // aligned to the queue size (§6.3.26), so a queue smaller than a page lies inside one page,
+    // and integer arithmetic on the entry number finds the word (addresses above 2^30 are not
+    // small integers, and their modulo is slow).
+    const pg = entry >>> 8;
+    if (pg !== pageNumber) {
+      pageNumber = pg;
+      page = mem.pageWords(basePage + pg * 4096);
     }
-    const i = (addr % 4096) >>> 2;
+    const i = baseWord + ((entry & 255) << 2);
+    const opcode = (page[i] as number) & 0xff;
+    const fast = checks.acceptsAt(page, i);
+    // Without recording, commands that have nothing to act on finish here (see executeCommand).
+    const kind = NO_EFFECT_KIND[opcode] as number;
+    if (
+      fast &&
+      quiet &&
+      kind !== 0 &&
+      (kind === TLBI ? engine.tlb.size === 0 : kind === CFGI ? engine.configCache.size === 0 : ((page[i] as number) & syncCsMask) === 0 && !engine.atcInvFailed)
+    ) {
+      cons = (cons + 1) & wrapMask;
+      n++;
+      continue;
+    }
     w[0] = page[i] as number;
     w[1] = page[i + 1] as number;
     w[2] = page[i + 2] as number;
     w[3] = page[i + 3] as number;
-    const opcode = (w[0] as number) & 0xff;
-    if (!checks.accepts(w)) {
+    if (!fast) {
       // Slow path: the table-driven codec decides, and explains.
       const d = decodeCommand(w, engine.ids);
       const ill = d.problems.filter((p) => p.ill);
