@@ -95,8 +95,20 @@ function compile(def: CommandDef, ids: IdView, table: FastTable): void {
     // TG takes part in the range-invalidation rules (§4.4.1.1), checked across fields by the codec.
     if (f.values && f.name !== 'TG') {
       if (f.values.some((e) => e.value > 31)) return;
+      // An enumeration that lists every value of the field needs no check (CMD_SYNC.MSH).
+      if (width <= 5 && new Set(f.values.map((e) => e.value)).size === 2 ** width) continue;
       checks.push({ ...base, max: 0, allowed: f.values.reduce((m, e) => (m | (1 << e.value)) >>> 0, 0) || 1 });
-    } else checks.push({ ...base, max: rangeMax(f.name, ids) ?? 0, allowed: 0 });
+      continue;
+    }
+    const max = rangeMax(f.name, ids) ?? 0;
+    if (max === 0) {
+      // Must be zero on the fast path: fold it into the reserved mask (one test for all of them).
+      for (let b = f.lsb; b <= f.msb; b++) reserved[b >>> 5] = ((reserved[b >>> 5] as number) | (1 << (b & 31))) >>> 0;
+      continue;
+    }
+    // A maximum covering the whole field (StreamID with SIDSIZE 32) needs no check.
+    if (max >= base.mask) continue;
+    checks.push({ ...base, max, allowed: 0 });
   }
   table.add(def.opcode, reserved, checks);
 }
