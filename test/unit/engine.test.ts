@@ -537,3 +537,51 @@ dma read sid=5 iova=0x10010 == 0x3000040000010
   );
   assert.deepEqual(messages(r.errors), []);
 });
+
+test('§4.3/§4.4 the scope of every invalidation command, on hand-made cache contents', () => {
+  const full = { IDR0: (QEMU_IDS.IDR0 | 1 | (1 << 9)) & ~(3 << 24), IDR1: QEMU_IDS.IDR1 | (8 << 6) };
+  const scenarios: [string, (e: Engine) => string[]][] = [
+    ['cmd TLBI_NH_ALL vmid=1', (e) => e.tlb.entries().map((x) => x.sid.toString())],
+    ['cmd TLBI_NH_ASID vmid=1 asid=5', (e) => e.tlb.entries().map((x) => x.sid.toString())],
+    ['cmd TLBI_NH_VAA vmid=1 Address=0x2000', (e) => e.tlb.entries().map((x) => x.sid.toString())],
+    ['cmd TLBI_S12_VMALL vmid=2', (e) => e.tlb.entries().map((x) => x.sid.toString())],
+    ['cmd TLBI_S2_IPA vmid=2 Address=0x5000', (e) => e.tlb.entries().map((x) => x.sid.toString())],
+    ['cmd TLBI_EL2_ALL', (e) => e.tlb.entries().map((x) => x.sid.toString())],
+    ['cmd TLBI_NSNH_ALL', (e) => e.tlb.entries().map((x) => x.sid.toString())],
+    ['cmd CFGI_STE_RANGE sid=0x12 Range=1', (e) => e.configCache.ste.entries().map(([k]) => k.toString(16))],
+    ['cmd CFGI_ALL', (e) => e.configCache.ste.entries().map(([k]) => k.toString(16))],
+    ['cmd CFGI_CD_ALL sid=0x11', (e) => e.configCache.cd.entries().map(([k]) => (k / 2 ** 20).toString(16))],
+  ];
+  const expected = [
+    // sids: 1 (NH vmid1 asid5), 2 (NH vmid1 asid6), 3 (NH vmid1 global), 4 (NH vmid2 asid5), 5 (S2-only vmid2), 6 (EL2)
+    ['4', '5', '6'],
+    ['2', '3', '4', '5', '6'],
+    ['4', '5', '6'],
+    ['1', '2', '3', '6'],
+    ['1', '2', '3', '4', '6'],
+    ['1', '2', '3', '4', '5'],
+    ['6'],
+    ['14'], // Range 1: 2^(Range+1) = 4 StreamIDs, 0x10-0x13 (§4.3.2)
+    [],
+    ['10', '12'],
+  ];
+  scenarios.forEach(([line, read], i) => {
+    const r = runScript(`${line}\ncmd SYNC\ndoorbell\n`, {
+      ids: full,
+      setup: (e) => {
+        const base = { stages: 1 as const, log2: 12, page: 2, oa: 0x8000_0000, r: true, w: true, x: true, ssid: 0, seq: 0, level: 3, ipa: undefined };
+        e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: 5, sid: 1 });
+        e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: 6, sid: 2 });
+        e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: -1, sid: 3 });
+        e.tlb.insert({ ...base, regime: 'NH', vmid: 2, asid: 5, sid: 4 });
+        e.tlb.insert({ ...base, regime: 'NH', vmid: 2, asid: -2, stages: 2, page: 5, sid: 5 });
+        e.tlb.insert({ ...base, regime: 'EL2', vmid: -1, asid: -1, sid: 6 });
+        const s = { address: 0, words: new Uint32Array(16), decoded: {}, seq: 0 };
+        for (const sid of [0x10, 0x11, 0x12, 0x13, 0x14]) e.configCache.ste.set(sid, s);
+        for (const sid of [0x10, 0x11, 0x12]) e.configCache.cd.set(sid * 2 ** 20, s);
+      },
+    });
+    assert.deepEqual(messages(r.errors), [], line);
+    assert.deepEqual(read(r.engine).sort(), expected[i], line);
+  });
+});
