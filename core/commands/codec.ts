@@ -3,7 +3,8 @@
  * unknown opcode, a command irrelevant to this implementation, an invalid parameter, or (the
  * model's choice among the two §4.1.5 allows) a non-zero reserved field is CERROR_ILL.
  */
-import { bits, fieldValue, reservedRuns, setBitsBig, type Words } from '../layout/access';
+import { bits, encodeLayout, fieldValue, reservedRuns, type Words } from '../layout/access';
+import { layoutFieldTable } from '../layout/describe';
 import type { LayoutField } from '../layout/types';
 import { describeFeature, featureHolds, type IdView } from '../registers/codec';
 import type { EnumValue } from '../registers/types';
@@ -134,25 +135,12 @@ export interface EncodedCommand {
 
 /** Encode a command from field values (addresses as addresses). The opcode is set; CMD_CFGI_ALL sets Range 31. */
 export function encodeCommand(def: CommandDef, values: ReadonlyMap<string, bigint>): EncodedCommand {
-  const w = [0, 0, 0, 0];
-  const problems: CommandProblem[] = [];
   const all = new Map(values);
   all.set('Opcode', BigInt(def.opcode));
   if (def.name === 'CMD_CFGI_ALL') all.set('Range', 31n);
-  for (const [name, v] of all) {
-    const f = def.fields.find((x) => x.name.toLowerCase() === name.toLowerCase());
-    if (!f) {
-      problems.push({ code: 'unknown-field', message: `${def.name} has no field ${name}`, section: def.section, ill: false, severity: 'error' });
-      continue;
-    }
-    const raw = f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v;
-    if (raw < 0n || raw >= 1n << BigInt(f.msb - f.lsb + 1)) {
-      problems.push({ code: 'too-wide', field: f.name, message: `${hexOf(v)} does not fit ${def.name}.${f.name}`, section: def.section, ill: false, severity: 'error' });
-      continue;
-    }
-    setBitsBig(w, f.msb, f.lsb, raw);
-  }
-  return { words: w, problems };
+  const e = encodeLayout(def, all);
+  const problems: CommandProblem[] = e.problems.map((p) => ({ code: p.message.includes('no field') ? 'unknown-field' : 'too-wide', field: p.field, message: p.message, section: def.section, ill: false, severity: 'error' }));
+  return { words: e.words, problems };
 }
 
 /** One line: `CMD_CFGI_STE StreamID=0x3 Leaf=1`. */
@@ -167,9 +155,6 @@ export function formatCommand(d: DecodedCommand): string {
 
 /** Field table for hovers and docs. */
 export function commandSummaryMarkdown(def: CommandDef): string {
-  const rows = [...def.fields]
-    .sort((a, b) => b.msb - a.msb)
-    .map((f) => `| \`${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}\` | ${f.name} | ${f.description}${f.values ? ' ' + f.values.map((e) => `${e.value} ${e.name}`).join(', ') : ''} |`);
   const req = def.requires?.length ? `\n\nNeeds ${def.requires.map(describeFeature).join(' and ')}.` : '';
-  return `**${def.name}** (opcode ${hexOf(def.opcode)}) — ${def.summary} (§${def.section})${req}\n\n| Bits | Field | Meaning |\n|---|---|---|\n${rows.join('\n')}`;
+  return `**${def.name}** (opcode ${hexOf(def.opcode)}) — ${def.summary} (§${def.section})${req}\n\n${layoutFieldTable(def)}`;
 }

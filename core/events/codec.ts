@@ -1,5 +1,6 @@
 /** Encode and decode event records and PRI requests from the tables (§7.3, §8). */
-import { fieldValue, reservedRuns, setBitsBig, type Words } from '../layout/access';
+import { encodeLayout, fieldValue, reservedRuns, type Words } from '../layout/access';
+import { layoutFieldTable } from '../layout/describe';
 import type { LayoutDef, LayoutField } from '../layout/types';
 import type { EnumValue } from '../registers/types';
 import { eventById, isImpdefEvent, PRI_REQUEST, type EventDef } from './table';
@@ -19,16 +20,11 @@ export interface DecodedEvent {
   readonly reservedRuns: readonly [number, number][];
 }
 
+/** Encode; the engine only passes valid values, so a problem is an internal error. */
 function encode(def: LayoutDef, values: ReadonlyMap<string, bigint>): number[] {
-  const w = new Array<number>(def.bits / 32).fill(0);
-  for (const [name, v] of values) {
-    const f = def.fields.find((x) => x.name === name);
-    if (!f) throw new Error(`internal: ${def.name} has no field ${name}`);
-    const raw = f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v;
-    if (raw < 0n || raw >= 1n << BigInt(f.msb - f.lsb + 1)) throw new Error(`internal: ${def.name}.${name} = ${v} does not fit its field`);
-    setBitsBig(w, f.msb, f.lsb, raw);
-  }
-  return w;
+  const e = encodeLayout(def, values);
+  if (e.problems.length) throw new Error(`internal: ${e.problems.map((p) => p.message).join('; ')}`);
+  return e.words;
 }
 
 function decodeFields(def: LayoutDef, w: Words): DecodedLayoutField[] {
@@ -76,11 +72,8 @@ export function formatEvent(d: DecodedEvent): string {
 
 /** Field table for hovers. */
 export function layoutMarkdown(def: LayoutDef & { readonly id?: number }): string {
-  const rows = [...def.fields]
-    .sort((a, b) => b.msb - a.msb)
-    .map((f) => `| \`${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}\` | ${f.name} | ${f.description}${f.values ? ' ' + f.values.map((e) => `${e.value} ${e.name}`).join(', ') : ''} |`);
   const head = `**${def.name}**${def.id !== undefined ? ` (event ${hexOf(BigInt(def.id))})` : ''} — ${def.summary} (§${def.section})`;
-  return `${head}\n\n| Bits | Field | Meaning |\n|---|---|---|\n${rows.join('\n')}`;
+  return `${head}\n\n${layoutFieldTable(def)}`;
 }
 
 export function eventSummaryMarkdown(def: EventDef): string {

@@ -94,15 +94,28 @@ export function wordsOf(bitsTotal: number): number[] {
   return new Array<number>(bitsTotal >>> 5).fill(0);
 }
 
-/** Encode named field values (addresses given as addresses for addrShift fields). */
-export function encodeFields(def: LayoutDef, values: ReadonlyMap<string, bigint>): number[] {
-  const w = wordsOf(def.bits);
+/**
+ * Encode named field values (case-insensitive names; addresses given as addresses for addrShift
+ * fields) into the structure's 32-bit words. Unknown names and values that do not fit are
+ * reported, not encoded. The one encoder behind commands, events, STEs and CDs.
+ */
+export function encodeLayout(def: LayoutDef, values: ReadonlyMap<string, bigint>): { words: number[]; problems: { field: string; message: string }[] } {
+  const words = wordsOf(def.bits);
+  const problems: { field: string; message: string }[] = [];
   for (const [name, v] of values) {
-    const f = def.fields.find((x) => x.name === name);
-    if (!f) continue;
-    setBitsBig(w, f.msb, f.lsb, f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v);
+    const f = findLayoutField(def, name);
+    if (!f) {
+      problems.push({ field: name, message: `${def.name} has no field ${name}` });
+      continue;
+    }
+    const raw = f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v;
+    if (raw < 0n || raw >= 1n << BigInt(f.msb - f.lsb + 1)) {
+      problems.push({ field: f.name, message: `0x${v.toString(16)} does not fit ${def.name}.${f.name}` });
+      continue;
+    }
+    setBitsBig(words, f.msb, f.lsb, raw);
   }
-  return w;
+  return { words, problems };
 }
 
 export function findLayoutField(def: LayoutDef, name: string): LayoutField | undefined {

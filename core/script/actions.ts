@@ -10,6 +10,7 @@ import type { Engine } from '../engine/engine';
 import { isFull, next as nextIndex, slotAddress } from '../engine/queue-index';
 import { decodeEvent, formatEvent } from '../events/codec';
 import { findEvent } from '../events/table';
+import { findLayoutField } from '../layout/access';
 import type { LayoutDef, LayoutField } from '../layout/types';
 import { hex } from '../registers/codec';
 import { getRegister } from '../registers/table';
@@ -55,10 +56,9 @@ function diag(severity: ScriptDiagnostic['severity'], code: string, message: str
   return { severity, code, message: section ? `${message} (§${section})` : message, range, ...(section ? { section } : {}) };
 }
 
-function findLayoutField(def: LayoutDef, name: string): LayoutField | undefined {
-  const n = name.toLowerCase();
-  const alias = ALIASES[n]?.toLowerCase();
-  return def.fields.find((f) => f.name.toLowerCase() === n) ?? (alias ? def.fields.find((f) => f.name.toLowerCase() === alias) : undefined);
+function fieldOrAlias(def: LayoutDef, name: string): LayoutField | undefined {
+  const alias = ALIASES[name.toLowerCase()];
+  return findLayoutField(def, name) ?? (alias ? findLayoutField(def, alias) : undefined);
 }
 
 /**
@@ -72,7 +72,7 @@ function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: ScriptDiag
       out.push(diag('error', 'arg.unnamed', `expected FIELD=value for ${what}`, a.range));
       continue;
     }
-    const f = findLayoutField(def, a.name);
+    const f = fieldOrAlias(def, a.name);
     if (!f) {
       out.push(diag('error', 'arg.unknown-field', `${what} has no field '${a.name}'${didYouMean(closestNames(a.name, def.fields.map((x) => x.name)))}`, a.nameRange ?? a.range));
       continue;
