@@ -585,3 +585,26 @@ test('§4.3/§4.4 the scope of every invalidation command, on hand-made cache co
     assert.deepEqual(read(r.engine).sort(), expected[i], line);
   });
 });
+
+test('§7.3.7/§7.3.10/§7.3.11 F_STREAM_DISABLED, F_CD_FETCH and C_BAD_CD', () => {
+  const r = runScript(
+    `
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=1 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1CDMax=2 S1DSS=TERMINATE S1ContextPtr=0x44000000
+dma read sid=5 iova=0x1000 == F_STREAM_DISABLED
+expect event F_STREAM_DISABLED StreamID=5
+ste 6 V Config=S1_TRANS S1ContextPtr=0x44100000
+mem abort 0x44100000 64
+dma read sid=6 iova=0x1000 == F_CD_FETCH
+expect event F_CD_FETCH StreamID=6 FetchAddr=0x44100000
+cd 0x44200000 V T0SZ=16 TG0=3 EPD1 IPS=5 AA64 R A ASID=1 TTB0=0x45000000
+ste 7 V Config=S1_TRANS S1ContextPtr=0x44200000
+dma read sid=7 iova=0x1000 == C_BAD_CD
+expect event C_BAD_CD StreamID=7
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  // The ILLEGAL CD was reported when written, with its reason.
+  assert.ok(r.diagnostics.some((d) => d.code === 'cd.illegal' && /TG0 = 3 is reserved/.test(d.message)), messages(r.diagnostics).join('\n'));
+});
