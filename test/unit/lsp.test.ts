@@ -99,6 +99,23 @@ test('open: syntax, name and executed diagnostics, each on its line', async () =
   assert.ok(byLine(3).some((d) => d.severity === 1 && /NOT_A_REG/.test(msg(d))));
 });
 
+test('engine statements over the protocol: a command error at the doorbell, an unknown command', async () => {
+  const text = [
+    'write64 CMDQ_BASE 0x40000000 | LOG2SIZE=3',
+    'write32 CR0 CMDQEN',
+    'cmd raw 0x7f 0',
+    'doorbell',
+    'dma read sid=1 iova=0x1000',
+    'cmd NOT_A_COMMAND',
+  ].join('\n');
+  const f = file('engine.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'cmdq.cerror-ill'));
+  const byLine = (l: number) => diags.filter((d) => d.range.start.line === l).map((d) => d.code);
+  assert.ok(byLine(3).includes('cmdq.cerror-ill'), JSON.stringify(diags));
+  assert.ok(byLine(5).includes('cmd.unknown'), JSON.stringify(diags));
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
