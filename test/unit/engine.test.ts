@@ -608,3 +608,29 @@ expect event C_BAD_CD StreamID=7
   // The ILLEGAL CD was reported when written, with its reason.
   assert.ok(r.diagnostics.some((d) => d.code === 'cd.illegal' && /TG0 = 3 is reserved/.test(d.message)), messages(r.diagnostics).join('\n'));
 });
+
+test('§4.2.1 CMD_PREFETCH_CONFIG caches the STE (so a later change needs CFGI); §4.7.2 CMD_STALL_TERM ends stalled transactions', () => {
+  const r = runScript(
+    `
+ste 4 V Config=BYPASS
+cmd PREFETCH_CONFIG sid=4
+cmd SYNC
+doorbell
+ste 4 V Config=ABORT
+dma read sid=4 iova=0x1000 == 0x1000
+tables 0x48000000
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 S R A ASID=1 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000
+dma read sid=5 iova=0x10000000 == stall
+dma read sid=5 iova=0x10001000 == stall
+cmd STALL_TERM sid=5
+cmd SYNC
+doorbell
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(codes(r.at(7)).includes('stale.ste'), messages(r.diagnostics).join('\n'));
+  assert.equal(r.engine.stalled.size, 0);
+  assert.ok(r.engine.activity.some((a) => /2 stalled transactions of StreamID 5 terminated/.test(a.text)));
+});
