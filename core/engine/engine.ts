@@ -101,7 +101,6 @@ export class Engine {
         case 'CR0': {
           // Enabling the command queue with commands already queued starts consumption (§6.3.9).
           if (this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
-          if (this.field(F.SMMUEN) === 0n) this.tlb.note('SMMUEN is 0: incoming transactions follow SMMU_GBPA');
           break;
         }
         case 'GERRORN': {

@@ -46,15 +46,11 @@ type SizeMap = { log2: number; pages: Map<number, TlbEntry> }[];
 export class Tlb {
   private readonly contexts = new Map<number, SizeMap>();
   private count = 0;
-  readonly notes: string[] = [];
 
   get size(): number {
     return this.count;
   }
 
-  note(s: string): void {
-    if (this.notes.length < 100) this.notes.push(s);
-  }
 
   /** Look up `vaPage12` (input address >> 12) in a context, then among its global entries. */
   lookup(regime: Regime, vmid: number, asid: number, vaPage12: number): TlbEntry | undefined {

@@ -176,6 +176,8 @@ function memoryFor(engine: Engine, what: string): WalkMemory {
     write64: (pa, v) => {
       const a = Number(pa);
       if (engine.memory.isAbort(a, 8)) return 'abort';
+      // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state.
+      if (engine.suppressEvents) return 'ok';
       engine.memory.write32(a, Number(v & 0xffff_ffffn));
       engine.memory.write32(a + 4, Number(v >> 32n));
       if (engine.recording) engine.log({ kind: 'fetch', text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)} (hardware Access flag / dirty state, §3.13)`, address: pa });
@@ -291,12 +293,12 @@ function translateFull(engine: Engine, t: Transaction): TransactionResult {
     const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
     if (permits(hit, t.access)) {
       engine.memo = { sid: t.sid, ssid: t.ssid, gen: generation.value, regime, vmid, asid };
-      if (engine.checkStale) checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined, true));
+      if (engine.checkStale) checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined));
       return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
     }
     // A permission fault on a cached entry: fall through to the walk, which reports it precisely.
   }
-  const r = walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined, false);
+  const r = walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined);
   if ('result' in r) return r.result;
   const e = r.entry;
   // Built field by field: an object spread here cost microseconds per walk.
@@ -398,7 +400,7 @@ interface WalkDone {
 }
 
 /** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
-function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdFields, stage2: Stage2Fn | undefined, probe: boolean): WalkDone | { result: TransactionResult } {
+function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdFields, stage2: Stage2Fn | undefined): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
   const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } => faultResult(engine, t, f, stage, stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 }, ipa, cls);
@@ -464,7 +466,6 @@ function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdFields
     // Always present (undefined when not nested) so every entry has the same shape.
     ipa: ipaPage,
   };
-  void probe;
   return { pa, global: !r1.nG, detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`, entry };
 }
 

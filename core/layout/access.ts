@@ -8,7 +8,6 @@ import type { LayoutDef, LayoutField } from './types';
 
 export type Words = ArrayLike<number>;
 
-const TWO32 = 4294967296;
 
 /** Value of bits [msb:lsb] (msb - lsb < 53) of a word array, as a number. */
 export function bits(w: Words, msb: number, lsb: number): number {
@@ -123,4 +122,3 @@ export function findLayoutField(def: LayoutDef, name: string): LayoutField | und
   return def.fields.find((f) => f.name.toLowerCase() === n);
 }
 
-export { TWO32 };
