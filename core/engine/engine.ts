@@ -62,7 +62,7 @@ export class Engine {
   readonly atcTimeouts = new Set<number>();
   /** An ATC_INV since the last CMD_SYNC failed. */
   atcInvFailed = false;
-  /** While set, faults are not recorded (prefetches and stale-entry probes). */
+  /** While set (prefetches, stale-entry probes): no event records, no stalls, no descriptor updates. */
   suppressEvents = false;
   /** Stalled transactions by StreamID and STAG (§3.12.2). */
   readonly stalled = new Map<string, { readonly t: Transaction; readonly stag: number }>();

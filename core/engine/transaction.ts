@@ -514,7 +514,7 @@ function faultResult(engine: Engine, t: Transaction, f: WalkFault, stage: 1 | 2,
   const event = FAULT_EVENTS[f.kind];
   const fields: EventFields = { ...accessFields(t), InputAddr: t.address, S2: stage === 2 ? 1 : 0, CLASS: cls, ...(ipa !== undefined && stage === 2 ? { IPA: ipa } : {}) };
   const stallModel = engine.ids.idField('IDR0', 'STALL_MODEL') ?? 1;
-  const stalls = f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
+  const stalls = !engine.suppressEvents && f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
   const detail = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;
   if (stalls) {
     const stag = engine.stall(t);
