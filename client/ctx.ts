@@ -26,6 +26,8 @@ export class Ctx {
       documentSelector: [
         { scheme: 'file', language: 'smmu' },
         { scheme: 'untitled', language: 'smmu' },
+        { scheme: 'file', language: 'smmuq' },
+        { scheme: 'untitled', language: 'smmuq' },
         { scheme: 'file', pattern: '**/*.smmu.json' },
       ],
       outputChannel: this.output,

@@ -15,7 +15,7 @@ const out = join(root, 'syntaxes/smmu.tmLanguage.json');
 // Bundle a tiny entry that imports the TypeScript sources, then evaluate the bundle in memory.
 const result = await esbuild.build({
   stdin: {
-    contents: `export { textMateGrammarText } from './core/script/grammar';\nexport { REGISTERS } from './core/registers/table';\n`,
+    contents: `export { textMateGrammarText, queueGrammarText } from './core/script/grammar';\nexport { REGISTERS } from './core/registers/table';\n`,
     resolveDir: root,
     loader: 'ts',
   },
@@ -27,8 +27,10 @@ const result = await esbuild.build({
 });
 const module = { exports: {} };
 new Function('module', 'exports', 'require', result.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
-const { textMateGrammarText, REGISTERS } = module.exports;
+const { textMateGrammarText, queueGrammarText, REGISTERS } = module.exports;
 const text = textMateGrammarText(REGISTERS);
+const queueOut = join(root, 'syntaxes/smmuq.tmLanguage.json');
+const queueText = queueGrammarText();
 
 if (process.argv.includes('--check')) {
   let committed = '';
@@ -37,11 +39,18 @@ if (process.argv.includes('--check')) {
   } catch {
     // missing file: reported below as out of date
   }
-  if (committed !== text) {
-    console.error('syntaxes/smmu.tmLanguage.json is out of date: run node scripts/gen-grammar.mjs');
+  let committedQueue = '';
+  try {
+    committedQueue = readFileSync(queueOut, 'utf8');
+  } catch {
+    // missing file: reported below as out of date
+  }
+  if (committed !== text || committedQueue !== queueText) {
+    console.error('syntaxes/smmu.tmLanguage.json or smmuq.tmLanguage.json is out of date: run node scripts/gen-grammar.mjs');
     process.exit(1);
   }
 } else {
   writeFileSync(out, text);
+  writeFileSync(queueOut, queueText);
   console.log(`wrote ${out} (${REGISTERS.length} registers)`);
 }

@@ -135,3 +135,34 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
 export function textMateGrammarText(registers: readonly RegisterDef[]): string {
   return JSON.stringify(textMateGrammar(registers), null, 2) + '\n';
 }
+
+/** The TextMate grammar of `.smmuq` queue descriptors (docs/queue-descriptor.md), from the same tables. */
+export function queueGrammar(): TextMateGrammar {
+  const commands = alternation(COMMANDS.flatMap((c) => [c.name, c.name.replace(/^CMD_/, '')]));
+  const events = alternation(EVENTS.map((e) => e.name));
+  const fields = alternation([...COMMANDS, ...EVENTS].flatMap((d) => d.fields.map((f) => f.name)));
+  return {
+    $schema: 'https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json',
+    name: 'SMMU Queue Descriptor',
+    scopeName: 'source.smmuq',
+    fileTypes: ['smmuq'],
+    comment: 'Generated from the command and event tables by scripts/gen-grammar.mjs: do not edit by hand.',
+    patterns: [
+      { match: '(#).*$', name: 'comment.line.number-sign.smmuq', captures: { '1': { name: 'punctuation.definition.comment.smmuq' } } },
+      { begin: '"', end: '"|$', name: 'string.quoted.double.smmuq' },
+      { match: '^\\s*(queue|config|base|log2size|prod|cons)\\b', captures: { '1': { name: 'keyword.control.header.smmuq' } } },
+      { match: '\\b(?:cmdq|evtq|eventq|priq)\\b', name: 'constant.language.queue.smmuq' },
+      { match: '^\\s*([0-9][0-9A-Fa-fxX_]*)\\s*(:)', captures: { '1': { name: 'entity.name.tag.index.smmuq' }, '2': { name: 'punctuation.separator.smmuq' } } },
+      { match: `\\b(?i:${commands})\\b`, name: 'entity.name.function.command.smmuq' },
+      { match: `\\b(?i:${events})\\b`, name: 'entity.name.type.event.smmuq' },
+      { match: `\\b(${WORD})\\s*(=)`, captures: { '1': { name: 'variable.other.field.smmuq' }, '2': { name: 'keyword.operator.assignment.smmuq' } } },
+      { match: `\\b(?i:${fields})\\b`, name: 'variable.other.field.smmuq' },
+      { match: '\\b0[xX][0-9A-Fa-f]+(?:_+[0-9A-Fa-f]+)*\\b', name: 'constant.numeric.hex.smmuq' },
+      { match: '\\b[0-9]+(?:_+[0-9]+)*\\b', name: 'constant.numeric.decimal.smmuq' },
+    ],
+  };
+}
+
+export function queueGrammarText(): string {
+  return JSON.stringify(queueGrammar(), null, 2) + '\n';
+}

@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
 import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
+import { checkQueueFile } from '../../core/queue-file/check';
 import { checkScript, type ScriptHost } from '../../core/script/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
@@ -106,7 +107,7 @@ export function runDecode(o: Options): number {
 
 export function runCheck(o: Options): number {
   if (!o.positional.length) {
-    process.stderr.write('usage: smmu check FILE... [--json]\n');
+    process.stderr.write('usage: smmu check FILE... [--json]   (.smmu scripts, .smmuq queue descriptors, *.smmu.json configurations)\n');
     return 2;
   }
   let errors = 0;
@@ -119,6 +120,8 @@ export function runCheck(o: Options): number {
       diagnostics = [{ severity: 'error', code: 'file.unreadable', message: `cannot read ${file}`, range: { start: { line: 0, character: 0 } } }];
     } else if (file.endsWith('.json')) {
       diagnostics = [...loadConfig(text).diagnostics];
+    } else if (file.endsWith('.smmuq')) {
+      diagnostics = checkQueueFile(text, path.resolve(file), host).diagnostics;
     } else {
       diagnostics = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config }).diagnostics;
     }

@@ -14,7 +14,7 @@ const USAGE = `usage:
   smmu decode cmd|event|pri|ste|cd|l1std|l1cd DWORD... [--config FILE] [--json]
                                                    decode a command, event record, STE, CD... from
                                                    64-bit words as logs print them (first one first)
-  smmu check FILE... [--json]                      check .smmu scripts and *.smmu.json configurations
+  smmu check FILE... [--json]                      check .smmu scripts, .smmuq queue descriptors and *.smmu.json configurations
   smmu run SCRIPT [--config FILE] [--json] [--trace]
                                                    run a script on the model; exit 1 on a failed expectation;
                                                    --trace prints every access, command and event decoded

@@ -9,7 +9,8 @@ import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import type { Range } from '../../core/script/diagnostics';
 import { idViewOf } from '../../core/model/ids';
-import type { Workspace } from './workspace';
+import { decodeStructure } from '../../core/structures/decode-words';
+import { Workspace } from './workspace';
 
 function contains(r: Range, p: Position): boolean {
   const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
@@ -21,6 +22,7 @@ const md = (value: string, range?: Range): Hover => ({ contents: { kind: MarkupK
 
 export function hover(workspace: Workspace, doc: TextDocument, pos: Position): Hover | null {
   if (doc.uri.endsWith('.smmu.json')) return null;
+  if (Workspace.isQueueFile(doc.uri)) return queueEntryHover(workspace, doc, pos);
   const check = workspace.scriptCheck(doc);
   const ids = idViewOf(check.config);
 
@@ -58,4 +60,20 @@ export function hover(workspace: Workspace, doc: TextDocument, pos: Position): H
     case 'const':
       return md(r.value === undefined ? `constant **${r.name}** (its definition has an error)` : `constant **${r.name}** = \`${hex(r.value, r.value > 0xffff_ffffn ? 64 : 32)}\` (${r.value})`, sym.range);
   }
+}
+
+/** A queue descriptor entry: the entry decoded field by field, and whether it is pending. */
+function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position): Hover | null {
+  const check = workspace.queueFileCheck(doc);
+  const e = check.entries.find((x) => x.line === pos.line);
+  if (!e || !check.kind) return null;
+  const dwords: bigint[] = [];
+  for (let i = 0; i < e.words.length; i += 2) dwords.push((BigInt(e.words[i + 1] ?? 0) << 32n) | BigInt(e.words[i] ?? 0));
+  const kind = check.kind === 'cmdq' ? 'cmd' : check.kind === 'evtq' ? 'event' : 'pri';
+  const d = decodeStructure(kind, dwords, idViewOf(check.config));
+  if (typeof d === 'string') return null;
+  const rows = d.fields.map((f) => `| \`${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}\` | ${f.name} | \`${f.msb === f.lsb ? f.value.toString() : '0x' + f.value.toString(16).toUpperCase()}\`${f.meaning ? ` ${f.meaning}` : ''} |`);
+  const state = e.pending ? (check.kind === 'cmdq' ? 'pending: not yet consumed by the SMMU' : 'pending: not yet read by software') : 'not between CONS and PROD';
+  const problems = d.problems.length ? `\n\n${d.problems.map((p) => `- ${p}`).join('\n')}` : '';
+  return md(`**${check.kind.toUpperCase()}[${e.index}]** ${d.title} (§${d.section}) — ${state}\n\n| Bits | Field | Value |\n|---|---|---|\n${rows.join('\n')}${problems}`, e.range);
 }

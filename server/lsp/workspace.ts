@@ -10,6 +10,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
+import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
 import { checkScript, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
 import { toLspDiagnostic } from './diagnostics';
 import { pathToUri, uriToPath } from './uri';
@@ -25,6 +26,21 @@ export class Workspace {
 
   static isConfig(uri: string): boolean {
     return uri.endsWith('.smmu.json');
+  }
+
+  static isQueueFile(uri: string): boolean {
+    return uri.endsWith('.smmuq');
+  }
+
+  /** Last check of each queue descriptor (hovers decode its entries). */
+  private readonly queueFiles = new Map<string, { check: QueueFileCheck; version: number }>();
+
+  queueFileCheck(doc: TextDocument): QueueFileCheck {
+    const last = this.queueFiles.get(doc.uri);
+    if (last && last.version === doc.version) return last.check;
+    const check = checkQueueFile(doc.getText(), uriToPath(doc.uri), this.host);
+    this.queueFiles.set(doc.uri, { check, version: doc.version });
+    return check;
   }
 
   readonly host: ScriptHost = {
@@ -47,6 +63,7 @@ export class Workspace {
       this.configs.set(doc.uri, loaded.config);
       return loaded.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
     }
+    if (Workspace.isQueueFile(doc.uri)) return this.queueFileCheck(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
     const result = checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode);
     this.scripts.set(doc.uri, { check: result, version: doc.version });
     return result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
@@ -70,11 +87,12 @@ export class Workspace {
 
   /** Whether the script `uri` uses the configuration file `configUri`. */
   dependsOn(uri: string, configUri: string): boolean {
-    const p = this.scripts.get(uri)?.check.configPath;
+    const p = this.scripts.get(uri)?.check.configPath ?? this.queueFiles.get(uri)?.check.configPath;
     return p !== undefined && pathToUri(p) === configUri;
   }
 
   forget(uri: string): void {
+    this.queueFiles.delete(uri);
     this.scripts.delete(uri);
     this.configs.delete(uri);
   }

@@ -116,6 +116,18 @@ test('engine statements over the protocol: a command error at the doorbell, an u
   assert.ok(byLine(5).includes('cmd.unknown'), JSON.stringify(diags));
 });
 
+test('queue descriptors (.smmuq): CERROR_ILL at its entry, and hover decodes an entry field by field', async () => {
+  const text = ['queue cmdq', 'log2size 2', 'prod 3', 'cons 0', '0: CFGI_STE StreamID=3 Leaf', '1: 0x7F 0', '2: SYNC'].join('\n');
+  const f = file('q.smmuq', text);
+  open(f.uri, text, 'smmuq');
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'smmuq.cerror-ill'));
+  assert.deepEqual(diags.filter((d) => d.code === 'smmuq.cerror-ill').map((d) => d.range.start.line), [5]);
+  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 4, character: 5 } })) as Hover;
+  const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
+  assert.match(value, /\*\*CMDQ\[0\]\*\* CMD_CFGI_STE \(§4\.3\.1\) — pending: not yet consumed by the SMMU/);
+  assert.match(value, /\| `63:32` \| StreamID \| `0x3` \|/);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGISTERS } from '../../core/registers/table';
-import { textMateGrammar, textMateGrammarText } from '../../core/script/grammar';
+import { queueGrammarText, textMateGrammar, textMateGrammarText } from '../../core/script/grammar';
 
 const ROOT = join(__dirname, '../../..');
 
@@ -50,4 +50,9 @@ test('every grammar pattern compiles, and names from the table match their scope
   for (const reg of REGISTERS) for (const f of reg.fields) assert.match(f.name, field);
   const keyword = js((repo.keyword.patterns ?? [])[0].match);
   for (const k of ['config', 'const', 'mem', 'read32', 'write64', 'write8']) assert.match(k, keyword);
+});
+
+test('syntaxes/smmuq.tmLanguage.json is the generated queue descriptor grammar', () => {
+  const committed = readFileSync(join(ROOT, 'syntaxes/smmuq.tmLanguage.json'), 'utf8');
+  assert.equal(committed, queueGrammarText(), 'out of date: run node scripts/gen-grammar.mjs');
 });
