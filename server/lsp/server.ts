@@ -1,6 +1,6 @@
 /**
  * The language server: a connection, a document manager and handlers (as in lsp-sample). Each
- * feature is a small module calling core/: diagnostics.ts, hover.ts, decode.ts.
+ * feature is a small module calling core/: diagnostics.ts, hover.ts, inlay.ts, decode.ts.
  */
 import {
   TextDocuments,
@@ -14,6 +14,7 @@ import { DECODE_REQUEST, type DecodeParams } from './lsp-ext';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
 import { hover } from './hover';
+import { inlayHints } from './inlay';
 
 interface Settings {
   executeOn: 'save' | 'change';
@@ -23,6 +24,7 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const workspace = new Workspace(documents);
   let settings: Settings = { executeOn: 'save' };
+  let canRefreshInlays = false;
 
   // Validation is scheduled per document; a request for a fuller check wins over a lighter one, so
   // the open event's full check is not lost to the change event that follows it.
@@ -39,6 +41,8 @@ export function startServer(connection: Connection): void {
         if (!doc) return;
         const diagnostics = workspace.check(doc, m);
         void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+        // A full check has new values to show inline: ask the client for fresh hints.
+        if (m === 'full' && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
       }, delay),
     });
   };
@@ -47,12 +51,14 @@ export function startServer(connection: Connection): void {
   };
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
+    canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     const init = params.initializationOptions as { settings?: Partial<Settings> } | undefined;
     if (init?.settings?.executeOn === 'change' || init?.settings?.executeOn === 'save') settings = { executeOn: init.settings.executeOn };
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
+        inlayHintProvider: true,
       },
       serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
     };
@@ -83,6 +89,10 @@ export function startServer(connection: Connection): void {
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
     return doc ? hover(workspace, doc, params.position) : null;
+  });
+  connection.languages.inlayHint.on((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    return doc ? inlayHints(workspace, doc, params.range) : [];
   });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
 

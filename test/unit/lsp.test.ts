@@ -128,6 +128,26 @@ test('queue descriptors (.smmuq): CERROR_ILL at its entry, and hover decodes an 
   assert.match(value, /\| `63:32` \| StreamID \| `0x3` \|/);
 });
 
+test('inlay hints: written values decoded, read values and engine statements after a full check, queue entries', async () => {
+  const text = ['write64 CMDQ_BASE 0x40000000 | LOG2SIZE=2', 'write32 CR0 0xd', 'write32 CR0 SMMUEN|CMDQEN', 'read32 CR0ACK', 'cmd CFGI_STE sid=3 Leaf', 'doorbell'].join('\n');
+  const f = file('inlay.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const hints = (await conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 0, character: 0 }, end: { line: 6, character: 0 } } })) as { position: { line: number }; label: string }[];
+  const at = (l: number) => hints.filter((h) => h.position.line === l).map((h) => h.label);
+  assert.deepEqual(at(0), ['0x0000000040000002']);
+  assert.deepEqual(at(1), ['SMMUEN|EVENTQEN|CMDQEN']);
+  assert.deepEqual(at(2), ['0x00000009']);
+  assert.deepEqual(at(3), ['→ 0x00000009 SMMUEN|CMDQEN']);
+  assert.match(at(4)[0] ?? '', /→ CMDQ\[0\] @ 0x0000000040000000 ← CMD_CFGI_STE StreamID=0x3 Leaf=1/);
+  assert.match(at(5)[0] ?? '', /→ CMDQ_PROD ← 0x00000001: 1 command consumed/);
+  const q = file('inlay.smmuq', ['queue cmdq', 'log2size 1', 'prod 1', 'cons 0', '0: 0x3 0x1'].join('\n'));
+  open(q.uri, fs.readFileSync(q.path, 'utf8'), 'smmuq');
+  await diagnosticsFor(q.uri);
+  const qh = (await conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: q.uri }, range: { start: { line: 0, character: 0 }, end: { line: 5, character: 0 } } })) as { label: string }[];
+  assert.deepEqual(qh.map((h) => h.label), ['CMD_CFGI_STE StreamID=0x0 Leaf=1  · pending']);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);

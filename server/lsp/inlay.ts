@@ -1,0 +1,55 @@
+/**
+ * Inlay hints: values decoded where they stand. In a script, a numeric value written to a
+ * register shows its fields (`write32 CR0 0xd` → `SMMUEN|CMDQEN|EVENTQEN`) and a symbolic one its
+ * number; a read the model executed shows what it returned; an engine statement shows what it did
+ * (the command encoded, the DMA's outcome, the commands a doorbell consumed). In a queue
+ * descriptor, every entry shows its decoding and whether it is pending.
+ */
+import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { hex, symbolic } from '../../core/registers/codec';
+import { Workspace } from './workspace';
+
+const MAX = 100;
+const clip = (s: string) => (s.length > MAX ? s.slice(0, MAX - 1) + '…' : s);
+
+function inside(line: number, r: Range): boolean {
+  return line >= r.start.line && line <= r.end.line;
+}
+
+export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range): InlayHint[] {
+  const hints: InlayHint[] = [];
+  if (Workspace.isConfig(doc.uri)) return hints;
+  if (Workspace.isQueueFile(doc.uri)) {
+    for (const e of workspace.queueFileCheck(doc).entries) {
+      if (!inside(e.line, range)) continue;
+      hints.push({ position: e.range.end, label: clip(`${e.text}${e.pending ? '  · pending' : ''}`), paddingLeft: true, kind: InlayHintKind.Type });
+    }
+    return hints;
+  }
+  const check = workspace.scriptCheck(doc);
+  const ran = new Map((check.run?.observations ?? []).map((o) => [o.line, o]));
+  for (const s of check.resolved.statements) {
+    const line = s.range.start.line;
+    if (!inside(line, range)) continue;
+    if (s.kind === 'access' && s.register && s.op === 'write' && s.value !== undefined && s.valueRange) {
+      const text = doc.getText(s.valueRange).trim();
+      const whole = s.byte === 4 ? s.value << 32n : s.value;
+      const numeric = /^(0[xXbB][0-9A-Fa-f_]+|[0-9_]+)$/.test(text);
+      const label = numeric ? symbolic(s.register, whole) || '0' : hex(s.value, s.size === 8 ? 64 : 32);
+      if (label !== text) hints.push({ position: s.valueRange.end, label: clip(label), paddingLeft: true, kind: InlayHintKind.Type });
+      continue;
+    }
+    const o = ran.get(line);
+    if (!o) continue;
+    if (o.kind === 'read') {
+      const reg = s.kind === 'access' ? s.register : undefined;
+      const full = s.kind === 'access' && s.byte === 4 ? o.value << 32n : o.value;
+      const label = `→ ${hex(o.value, s.kind === 'access' && s.size !== 8 ? 32 : 64)}${reg ? ` ${symbolic(reg, full)}` : ''}`;
+      hints.push({ position: s.range.end, label: clip(label.trimEnd()), paddingLeft: true, kind: InlayHintKind.Type });
+    } else if (o.kind === 'action' && o.summary) {
+      hints.push({ position: s.range.end, label: clip(`→ ${o.summary}`), paddingLeft: true, kind: InlayHintKind.Type });
+    }
+  }
+  return hints;
+}
