@@ -10,6 +10,16 @@ import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/reg
 import type { Range } from '../../core/script/diagnostics';
 import { idViewOf } from '../../core/model/ids';
 import { decodeStructure } from '../../core/structures/decode-words';
+import { commandSummaryMarkdown } from '../../core/commands/codec';
+import { findCommand } from '../../core/commands/table';
+import { eventSummaryMarkdown } from '../../core/events/codec';
+import { findEvent } from '../../core/events/table';
+import { findLayoutField } from '../../core/layout/access';
+import { layoutFieldTable } from '../../core/layout/describe';
+import type { LayoutDef } from '../../core/layout/types';
+import { CD } from '../../core/structures/cd';
+import { L1CD, L1STD } from '../../core/structures/l1';
+import { STE } from '../../core/structures/ste';
 import { Workspace } from './workspace';
 
 function contains(r: Range, p: Position): boolean {
@@ -40,6 +50,8 @@ export function hover(workspace: Workspace, doc: TextDocument, pos: Position): H
     }
   }
 
+  const action = actionHover(check, pos);
+  if (action) return action;
   const sym = check.resolved.symbols.find((x) => contains(x.range, pos));
   if (!sym) return null;
   const r = sym.resolution;
@@ -77,3 +89,43 @@ function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position)
   const problems = d.problems.length ? `\n\n${d.problems.map((p) => `- ${p}`).join('\n')}` : '';
   return md(`**${check.kind.toUpperCase()}[${e.index}]** ${d.title} (§${d.section}) — ${state}\n\n| Bits | Field | Value |\n|---|---|---|\n${rows.join('\n')}${problems}`, e.range);
 }
+
+/**
+ * Engine statements (`cmd`, `ste`, `cd`, `dma`, `expect event`, ...): the command, event or
+ * structure a name stands for, and the fields given as arguments, from their tables.
+ */
+function actionHover(check: ReturnType<Workspace['scriptCheck']>, pos: Position): Hover | null {
+  const s = check.resolved.statements.find((x) => x.kind === 'action' && contains(x.range, pos));
+  if (!s || s.kind !== 'action') return null;
+  const [first, second] = s.args;
+  let def: LayoutDef | undefined;
+  let title: string | undefined;
+  if (s.verb === 'cmd' && first?.name) def = findCommand(first.name);
+  else if (s.verb === 'ste') def = STE;
+  else if (s.verb === 'cd') def = CD;
+  else if (s.verb === 'l1std') def = L1STD;
+  else if (s.verb === 'l1cd') def = L1CD;
+  else if (s.verb === 'expect' && second?.name) def = findEvent(second.name);
+  if (s.expect?.name && contains(s.expect.range, pos)) {
+    const ev = findEvent(s.expect.name);
+    if (ev) return md(eventSummaryMarkdown(ev), s.expect.range);
+  }
+  if (!def) return null;
+  const c = findCommand(def.name);
+  const e = findEvent(def.name);
+  title = c ? commandSummaryMarkdown(c) : e ? eventSummaryMarkdown(e) : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`;
+  const nameArg = s.verb === 'cmd' ? first : s.verb === 'expect' ? second : undefined;
+  if (nameArg?.nameRange && contains(nameArg.nameRange, pos)) return md(title, nameArg.nameRange);
+  for (const a of s.args) {
+    if (!a.name || !a.nameRange || !contains(a.nameRange, pos)) continue;
+    const f = findLayoutField(def, a.name) ?? findLayoutField(def, ARG_ALIASES[a.name.toLowerCase()] ?? '');
+    if (!f) continue;
+    const bits = f.msb === f.lsb ? `bit [${f.msb}]` : `bits [${f.msb}:${f.lsb}]`;
+    const values = f.values ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}${v.description ? ` — ${v.description}` : ''}`).join('\n')}` : '';
+    return md(`**${def.name}.${f.name}** (${bits}${f.addrShift !== undefined ? `, address bits [${f.msb - f.lsb + f.addrShift}:${f.addrShift}]` : ''})\n\n${f.description}${values}`, a.nameRange);
+  }
+  return null;
+}
+
+/** Short argument names scripts accept for command fields (core/script/actions.ts). */
+const ARG_ALIASES: Record<string, string> = { sid: 'StreamID', ssid: 'SubstreamID', addr: 'Address', va: 'Address', iova: 'Address', ipa: 'Address' };

@@ -148,6 +148,21 @@ test('inlay hints: written values decoded, read values and engine statements aft
   assert.deepEqual(qh.map((h) => h.label), ['CMD_CFGI_STE StreamID=0x0 Leaf=1  · pending']);
 });
 
+test('hover on engine statements: a command, its fields, an STE field and an expected event', async () => {
+  const text = ['cmd CFGI_STE sid=3 Leaf', 'ste 1 V Config=S1_TRANS', 'dma read sid=1 iova=0 == F_TRANSLATION'].join('\n');
+  const f = file('hover-engine.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const hoverAt = async (line: number, character: number) => {
+    const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line, character } })) as Hover | null;
+    return h ? (h.contents as MarkupContent).value : '';
+  };
+  assert.match(await hoverAt(0, 6), /\*\*CMD_CFGI_STE\*\* \(opcode 0x3\)/);
+  assert.match(await hoverAt(0, 14), /\*\*CMD_CFGI_STE\.StreamID\*\* \(bits \[63:32\]\)/);
+  assert.match(await hoverAt(1, 9), /\*\*STE\.Config\*\* \(bits \[3:1\]\)[\s\S]*`5` S1_TRANS/);
+  assert.match(await hoverAt(2, 30), /\*\*F_TRANSLATION\*\* \(event 0x10\)/);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
