@@ -1,6 +1,6 @@
 /**
  * The language server: a connection, a document manager and handlers (as in lsp-sample). Each
- * feature is a small module calling core/: diagnostics.ts, hover.ts, inlay.ts, decode.ts.
+ * feature is a small module calling core/: diagnostics.ts, hover.ts, inlay.ts, completion.ts, decode.ts.
  */
 import {
   TextDocuments,
@@ -15,6 +15,7 @@ import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
 import { hover } from './hover';
 import { inlayHints } from './inlay';
+import { completion } from './completion';
 
 interface Settings {
   executeOn: 'save' | 'change';
@@ -59,6 +60,7 @@ export function startServer(connection: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         inlayHintProvider: true,
+        completionProvider: { triggerCharacters: ['.', '=', ' '] },
       },
       serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
     };
@@ -89,6 +91,10 @@ export function startServer(connection: Connection): void {
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
     return doc ? hover(workspace, doc, params.position) : null;
+  });
+  connection.onCompletion((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? completion(doc, params.position) : [];
   });
   connection.languages.inlayHint.on((params) => {
     const doc = documents.get(params.textDocument.uri);

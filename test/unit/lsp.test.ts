@@ -163,6 +163,27 @@ test('hover on engine statements: a command, its fields, an STE field and an exp
   assert.match(await hoverAt(2, 30), /\*\*F_TRANSLATION\*\* \(event 0x10\)/);
 });
 
+test('completion: keywords and snippets, registers, fields, enum values, commands and their fields, events', async () => {
+  const text = ['', 'write32 ', 'read32 CR0ACK.', 'write32 CR1 QUEUE_SH=', 'cmd ', 'cmd CFGI_STE ', 'expect event ', 'ste 1 Config=', 'write32 CR0 '].join('\n');
+  const f = file('complete.smmu', text);
+  open(f.uri, text);
+  const labels = async (line: number) => {
+    const character = text.split('\n')[line]?.length ?? 0;
+    const r = (await conn.sendRequest('textDocument/completion', { textDocument: { uri: f.uri }, position: { line, character } })) as { label: string; documentation?: unknown }[];
+    return r.map((x) => x.label);
+  };
+  const l0 = await labels(0);
+  assert.ok(l0.includes('write32') && l0.includes('cmd') && l0.includes('enable command queue'), l0.join());
+  assert.ok((await labels(1)).includes('CMDQ_BASE'));
+  assert.deepEqual((await labels(2)).sort(), ['ATSCHK', 'CMDQEN', 'DPT_WALK_EN', 'EVENTQEN', 'PRIQEN', 'SMMUEN', 'VMW'].sort());
+  assert.deepEqual(await labels(3), ['NSH', 'SH_RESERVED', 'OSH', 'ISH']);
+  assert.ok((await labels(4)).includes('TLBI_NSNH_ALL'));
+  assert.deepEqual((await labels(5)).sort(), ['Leaf', 'SSec', 'StreamID']);
+  assert.ok((await labels(6)).includes('F_TRANSLATION'));
+  assert.ok((await labels(7)).includes('S1_TRANS'));
+  assert.ok((await labels(8)).includes('SMMUEN'));
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
