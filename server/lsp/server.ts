@@ -3,6 +3,7 @@
  * feature is a small module calling core/: diagnostics.ts, hover.ts, inlay.ts, completion.ts, decode.ts.
  */
 import {
+  CodeActionKind,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
@@ -16,6 +17,7 @@ import { Workspace, type CheckMode } from './workspace';
 import { hover } from './hover';
 import { inlayHints } from './inlay';
 import { completion } from './completion';
+import { codeActions } from './code-actions';
 
 interface Settings {
   executeOn: 'save' | 'change';
@@ -61,6 +63,7 @@ export function startServer(connection: Connection): void {
         hoverProvider: true,
         inlayHintProvider: true,
         completionProvider: { triggerCharacters: ['.', '=', ' '] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
       },
       serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
     };
@@ -91,6 +94,10 @@ export function startServer(connection: Connection): void {
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
     return doc ? hover(workspace, doc, params.position) : null;
+  });
+  connection.onCodeAction((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? codeActions(workspace, doc, params.range, params.context.diagnostics) : [];
   });
   connection.onCompletion((params) => {
     const doc = documents.get(params.textDocument.uri);

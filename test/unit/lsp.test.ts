@@ -184,6 +184,33 @@ test('completion: keywords and snippets, registers, fields, enum values, command
   assert.ok((await labels(8)).includes('SMMUEN'));
 });
 
+test('code actions: mask RES0 bits, drop unadvertised fields, number ↔ fields, fix an access size', async () => {
+  const text = ['write32 CR0 0xFFFFFFFF', 'write32 CR0 SMMUEN|PRIQEN', 'write32 CR0 0xd', 'write64 CR0 1'].join('\n');
+  const f = file('actions.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'write.res0'));
+  type Action = { title: string; isPreferred?: boolean; edit: { changes: Record<string, { newText: string; range: { start: { line: number } } }[]> } };
+  const actions = async (line: number) =>
+    (await conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: f.uri },
+      range: { start: { line, character: 0 }, end: { line, character: 1 } },
+      context: { diagnostics: diags.filter((d) => d.range.start.line === line) },
+    })) as Action[];
+  const newText = (a: Action | undefined) => a?.edit.changes[f.uri]?.[0]?.newText;
+  const l0 = await actions(0);
+  assert.equal(newText(l0.find((a) => a.title === 'Clear the RES0 bits')), '0x000005DF');
+  // QEMU advertises neither PRI nor ATS nor VMW nor DPT: only SMMUEN, CMDQEN and EVENTQEN remain.
+  assert.equal(newText(l0.find((a) => a.title === 'Drop the fields this configuration does not advertise')), '0x0000000D');
+  const l1 = await actions(1);
+  assert.equal(newText(l1.find((a) => a.title.startsWith('Drop the fields'))), 'SMMUEN');
+  assert.equal(newText(l1.find((a) => a.title.startsWith('Write as a number'))), '0x00000003');
+  assert.equal(newText((await actions(2)).find((a) => a.title.startsWith('Write as fields'))), 'SMMUEN|EVENTQEN|CMDQEN');
+  const l3 = await actions(3);
+  const fix = l3.find((a) => a.title.startsWith('Use write32'));
+  assert.equal(newText(fix), 'write32');
+  assert.equal(fix?.isPreferred, true);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
