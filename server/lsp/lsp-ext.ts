@@ -20,3 +20,30 @@ export interface DecodeResult {
   /** Set when the register or value could not be understood. */
   readonly error?: string;
 }
+
+/**
+ * The model's register state after the statements of a script up to and including `line` ran
+ * (for the register tree view, issue #5). Registers in table order, with their fields decoded.
+ */
+export const STATE_AT_LINE_REQUEST = 'smmu/stateAtLine';
+export interface StateAtLineParams {
+  readonly uri: string;
+  /** 0-based; statements on lines up to this one are executed. */
+  readonly line: number;
+}
+export interface RegisterState {
+  readonly name: string;
+  readonly offset: number;
+  readonly width: 32 | 64;
+  readonly group: string;
+  /** Hex, full width. */
+  readonly value: string;
+  readonly fields: readonly { readonly name: string; readonly bits: string; readonly value: string; readonly meaning?: string }[];
+  /** The last line (0-based) at or before `line` that wrote this register, if any. */
+  readonly lastWrittenAt?: number;
+}
+export interface StateAtLineResult {
+  readonly registers: readonly RegisterState[];
+  /** Set when the document is not a script, or the script cannot run (its first error's message). */
+  readonly error?: string;
+}

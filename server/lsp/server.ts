@@ -11,7 +11,8 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DECODE_REQUEST, type DecodeParams } from './lsp-ext';
+import { DECODE_REQUEST, STATE_AT_LINE_REQUEST, type DecodeParams, type StateAtLineParams } from './lsp-ext';
+import { stateAtLine } from './state';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
 import { hover } from './hover';
@@ -108,6 +109,7 @@ export function startServer(connection: Connection): void {
     return doc ? inlayHints(workspace, doc, params.range) : [];
   });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
+  connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams) => stateAtLine(workspace, documents, params));
 
   documents.listen(connection);
   connection.listen();

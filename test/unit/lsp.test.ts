@@ -211,6 +211,23 @@ test('code actions: mask RES0 bits, drop unadvertised fields, number ↔ fields,
   assert.equal(fix?.isPreferred, true);
 });
 
+test('smmu/stateAtLine: the model state after the statements up to a line', async () => {
+  const text = ['write32 CR0 SMMUEN|CMDQEN', 'write32 CR0 SMMUEN', 'write32 GERRORN CMDQ_ERR'].join('\n');
+  const f = file('state.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  type State = { registers: { name: string; value: string; lastWrittenAt?: number; fields: { name: string; value: string; meaning?: string }[] }[]; error?: string };
+  const at = async (line: number) => (await conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line })) as State;
+  const s0 = await at(0);
+  const cr0 = s0.registers.find((r) => r.name === 'CR0');
+  assert.equal(cr0?.value, '0x00000009');
+  assert.equal(cr0?.lastWrittenAt, 0);
+  assert.equal(s0.registers.find((r) => r.name === 'CR0ACK')?.fields.find((x) => x.name === 'CMDQEN')?.meaning, 'ENABLED');
+  assert.equal((await at(1)).registers.find((r) => r.name === 'CR0ACK')?.value, '0x00000001');
+  assert.equal((await at(2)).registers.find((r) => r.name === 'GERRORN')?.value, '0x00000001');
+  assert.match((await conn.sendRequest('smmu/stateAtLine', { uri: 'file:///nope.smmu', line: 0 }) as State).error ?? '', /open \.smmu script/);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);

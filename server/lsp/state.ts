@@ -1,0 +1,42 @@
+/**
+ * The `smmu/stateAtLine` request: run a script's statements up to a line on a fresh model and
+ * return every register decoded (the register tree view's source when no debug session runs).
+ */
+import { Engine } from '../../core/engine/engine';
+import { decode, hex } from '../../core/registers/codec';
+import { bitsText } from '../../core/registers/describe';
+import { REGISTERS } from '../../core/registers/table';
+import { run } from '../../core/script/interpreter';
+import type { RegisterState, StateAtLineParams, StateAtLineResult } from './lsp-ext';
+import { Workspace } from './workspace';
+import type { TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+
+export function stateAtLine(workspace: Workspace, documents: TextDocuments<TextDocument>, params: StateAtLineParams): StateAtLineResult {
+  const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
+  if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return { registers: [], error: 'smmu/stateAtLine needs an open .smmu script' };
+  if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { registers: [], error: 'line must be a non-negative integer' };
+  const check = workspace.scriptCheck(doc);
+  // As checkScript does: the model runs only the statements before the first syntax or name error.
+  const firstError = check.resolved.diagnostics.find((d) => d.severity === 'error');
+  const stop = firstError ? Math.min(params.line, firstError.range.start.line - 1) : params.line;
+  const statements = check.resolved.statements.filter((s) => s.range.start.line <= stop);
+  const engine = new Engine(check.config);
+  const result = run(statements, engine);
+  const lastWrite = new Map<string, number>();
+  for (const o of result.observations) if (o.kind === 'write' && o.register) lastWrite.set(o.register, o.line);
+  const registers: RegisterState[] = REGISTERS.map((reg) => {
+    const d = decode(reg, engine.smmu.peek(reg.name), engine.ids);
+    const at = lastWrite.get(reg.name);
+    return {
+      name: reg.name,
+      offset: reg.offset,
+      width: reg.width,
+      group: reg.group,
+      value: hex(d.value, reg.width),
+      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: f.value > 9n ? '0x' + f.value.toString(16).toUpperCase() : f.value.toString(), ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
+      ...(at !== undefined ? { lastWrittenAt: at } : {}),
+    };
+  });
+  return { registers, ...(firstError && firstError.range.start.line <= params.line ? { error: `the script stops at line ${firstError.range.start.line + 1}: ${firstError.message}` } : {}) };
+}
