@@ -19,6 +19,7 @@ import { hover } from './hover';
 import { inlayHints } from './inlay';
 import { completion } from './completion';
 import { codeActions } from './code-actions';
+import { formatScript } from '../../core/script/format';
 
 interface Settings {
   executeOn: 'save' | 'change';
@@ -64,6 +65,7 @@ export function startServer(connection: Connection): void {
         hoverProvider: true,
         inlayHintProvider: true,
         completionProvider: { triggerCharacters: ['.', '=', ' '] },
+        documentFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
       },
       serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
@@ -95,6 +97,11 @@ export function startServer(connection: Connection): void {
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
     return doc ? hover(workspace, doc, params.position) : null;
+  });
+  connection.onDocumentFormatting((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return [];
+    return formatScript(doc.getText()).map((e) => ({ range: { start: { line: e.line, character: 0 }, end: { line: e.line, character: doc.getText({ start: { line: e.line, character: 0 }, end: { line: e.line + 1, character: 0 } }).replace(/\r?\n$|\r$/, '').length } }, newText: e.newText }));
   });
   connection.onCodeAction((params) => {
     const doc = documents.get(params.textDocument.uri);

@@ -228,6 +228,14 @@ test('smmu/stateAtLine: the model state after the statements up to a line', asyn
   assert.match((await conn.sendRequest('smmu/stateAtLine', { uri: 'file:///nope.smmu', line: 0 }) as State).error ?? '', /open \.smmu script/);
 });
 
+test('formatting over the protocol: whole-line edits for the lines that change', async () => {
+  const text = ['  read32 CR0ACK   ==  0xd', 'write32 CR0 0'].join('\n');
+  const f = file('fmt.smmu', text);
+  open(f.uri, text);
+  const edits = (await conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[];
+  assert.deepEqual(edits, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 25 } }, newText: 'read32  CR0ACK == 0xD' }]);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
