@@ -20,6 +20,7 @@ import { inlayHints } from './inlay';
 import { completion } from './completion';
 import { codeActions } from './code-actions';
 import { formatScript } from '../../core/script/format';
+import { definition, documentSymbols, foldingRanges, references, rename } from './navigation';
 
 interface Settings {
   executeOn: 'save' | 'change';
@@ -66,6 +67,11 @@ export function startServer(connection: Connection): void {
         inlayHintProvider: true,
         completionProvider: { triggerCharacters: ['.', '=', ' '] },
         documentFormattingProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: true,
+        documentSymbolProvider: true,
+        foldingRangeProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
       },
       serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
@@ -97,6 +103,30 @@ export function startServer(connection: Connection): void {
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
     return doc ? hover(workspace, doc, params.position) : null;
+  });
+  const script = (uri: string) => {
+    const doc = documents.get(uri);
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? doc : undefined;
+  };
+  connection.onDefinition((p) => {
+    const doc = script(p.textDocument.uri);
+    return doc ? definition(workspace, doc, p.position) : null;
+  });
+  connection.onReferences((p) => {
+    const doc = script(p.textDocument.uri);
+    return doc ? references(workspace, doc, p.position, p.context.includeDeclaration) : [];
+  });
+  connection.onRenameRequest((p) => {
+    const doc = script(p.textDocument.uri);
+    return doc ? rename(workspace, doc, p.position, p.newName) : null;
+  });
+  connection.onDocumentSymbol((p) => {
+    const doc = script(p.textDocument.uri);
+    return doc ? documentSymbols(workspace, doc) : [];
+  });
+  connection.onFoldingRanges((p) => {
+    const doc = script(p.textDocument.uri);
+    return doc ? foldingRanges(doc) : [];
   });
   connection.onDocumentFormatting((params) => {
     const doc = documents.get(params.textDocument.uri);

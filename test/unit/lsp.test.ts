@@ -236,6 +236,24 @@ test('formatting over the protocol: whole-line edits for the lines that change',
   assert.deepEqual(edits, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 25 } }, newText: 'read32  CR0ACK == 0xD' }]);
 });
 
+test('navigation: definition, references and rename of a constant; outline by sections; folding', async () => {
+  const text = ['# --- queues', 'const QBASE = 0x40100000', 'write64 CMDQ_BASE QBASE | LOG2SIZE=2', 'mem write64 QBASE 0', '# --- commands', 'cmd SYNC', 'doorbell'].join('\n');
+  const f = file('nav.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const pos = { line: 2, character: 19 };
+  const def = (await conn.sendRequest('textDocument/definition', { textDocument: { uri: f.uri }, position: pos })) as { range: { start: { line: number; character: number } } };
+  assert.deepEqual(def.range.start, { line: 1, character: 6 });
+  const refs = (await conn.sendRequest('textDocument/references', { textDocument: { uri: f.uri }, position: pos, context: { includeDeclaration: true } })) as { range: { start: { line: number } } }[];
+  assert.deepEqual(refs.map((r) => r.range.start.line).sort(), [1, 2, 3]);
+  const edit = (await conn.sendRequest('textDocument/rename', { textDocument: { uri: f.uri }, position: pos, newName: 'CMDQ_AREA' })) as { changes: Record<string, { newText: string }[]> };
+  assert.deepEqual(edit.changes[f.uri]?.map((e) => e.newText), ['CMDQ_AREA', 'CMDQ_AREA', 'CMDQ_AREA']);
+  const symbols = (await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: f.uri } })) as { name: string; children?: { name: string }[] }[];
+  assert.deepEqual(symbols.map((x) => [x.name, (x.children ?? []).map((c) => c.name)]), [['queues', ['QBASE']], ['commands', ['cmd SYNC', 'doorbell']]]);
+  const folds = (await conn.sendRequest('textDocument/foldingRange', { textDocument: { uri: f.uri } })) as { startLine: number; endLine: number }[];
+  assert.deepEqual(folds.map((x) => [x.startLine, x.endLine]), [[0, 3], [4, 6]]);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);

@@ -1,0 +1,106 @@
+/**
+ * Navigation in `.smmu` scripts: go to definition and find references for constants, rename of
+ * a constant (the only user-defined names), the outline (document symbols: the configuration,
+ * constants, and `# ---` section comments with what follows them) and folding of sections and
+ * comment blocks.
+ */
+import { DocumentSymbol, FoldingRange, FoldingRangeKind, SymbolKind, type Location, type Position, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { SymbolRef } from '../../core/script/resolve';
+import { splitLines } from '../../core/script/lexer';
+import type { Workspace } from './workspace';
+
+function contains(r: Range, p: Position): boolean {
+  const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
+  const beforeEnd = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
+  return afterStart && beforeEnd;
+}
+
+function constAt(workspace: Workspace, doc: TextDocument, pos: Position): (SymbolRef & { resolution: { kind: 'const' } }) | undefined {
+  const sym = workspace.scriptCheck(doc).resolved.symbols.find((s) => contains(s.range, pos));
+  return sym && sym.resolution.kind === 'const' ? (sym as SymbolRef & { resolution: { kind: 'const' } }) : undefined;
+}
+
+function sameConst(a: SymbolRef, definition: Range): boolean {
+  if (a.resolution.kind !== 'const') return false;
+  const d = a.resolution.definition;
+  return d.start.line === definition.start.line && d.start.character === definition.start.character;
+}
+
+export function definition(workspace: Workspace, doc: TextDocument, pos: Position): Location | null {
+  const c = constAt(workspace, doc, pos);
+  return c && c.resolution.kind === 'const' ? { uri: doc.uri, range: c.resolution.definition } : null;
+}
+
+export function references(workspace: Workspace, doc: TextDocument, pos: Position, includeDeclaration: boolean): Location[] {
+  const c = constAt(workspace, doc, pos);
+  if (!c || c.resolution.kind !== 'const') return [];
+  const def = c.resolution.definition;
+  return workspace
+    .scriptCheck(doc)
+    .resolved.symbols.filter((s) => sameConst(s, def))
+    .filter((s) => includeDeclaration || !(s.range.start.line === def.start.line && s.range.start.character === def.start.character))
+    .map((s) => ({ uri: doc.uri, range: s.range }));
+}
+
+/** Rename a constant everywhere it is used; names must stay valid identifiers. */
+export function rename(workspace: Workspace, doc: TextDocument, pos: Position, newName: string): WorkspaceEdit | null {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) return null;
+  const refs = references(workspace, doc, pos, true);
+  if (!refs.length) return null;
+  return { changes: { [doc.uri]: refs.map((r) => ({ range: r.range, newText: newName })) } };
+}
+
+const SECTION = /^\s*#\s*---+\s*(.*?)\s*-*\s*$/;
+
+export function documentSymbols(workspace: Workspace, doc: TextDocument): DocumentSymbol[] {
+  const check = workspace.scriptCheck(doc);
+  const lines = splitLines(doc.getText());
+  const top: DocumentSymbol[] = [];
+  let section: DocumentSymbol | undefined;
+  const lineRange = (l: number): Range => ({ start: { line: l, character: 0 }, end: { line: l, character: (lines[l] ?? '').length } });
+  const parsedByLine = new Map(check.resolved.parsed.statements.map((s) => [s.range.start.line, s]));
+  lines.forEach((text, l) => {
+    const m = SECTION.exec(text);
+    if (m) {
+      section = DocumentSymbol.create(m[1] || 'section', undefined, SymbolKind.Namespace, lineRange(l), lineRange(l), []);
+      top.push(section);
+      return;
+    }
+    const s = parsedByLine.get(l);
+    if (!s) return;
+    let sym: DocumentSymbol | undefined;
+    if (s.kind === 'config') sym = DocumentSymbol.create(`config ${s.path.value}`, undefined, SymbolKind.File, s.range, s.path.range);
+    else if (s.kind === 'const') sym = DocumentSymbol.create(s.name.name, 'const', SymbolKind.Constant, s.range, s.name.range);
+    else if (s.kind === 'action' && (s.verb === 'cmd' || s.verb === 'doorbell' || s.verb === 'dma' || s.verb === 'ste' || s.verb === 'cd')) sym = DocumentSymbol.create(text.trim().replace(/\s*#.*$/, ''), undefined, s.verb === 'dma' ? SymbolKind.Event : SymbolKind.Function, s.range, s.keyword);
+    if (!sym) return;
+    if (section) {
+      section.children?.push(sym);
+      section.range = { start: section.range.start, end: s.range.end };
+    } else top.push(sym);
+  });
+  return top;
+}
+
+export function foldingRanges(doc: TextDocument): FoldingRange[] {
+  const lines = splitLines(doc.getText());
+  const out: FoldingRange[] = [];
+  let sectionStart = -1;
+  let lastCode = -1;
+  let commentStart = -1;
+  lines.forEach((text, l) => {
+    const isComment = /^\s*#/.test(text);
+    if (SECTION.test(text)) {
+      if (sectionStart >= 0 && lastCode > sectionStart) out.push(FoldingRange.create(sectionStart, lastCode));
+      sectionStart = l;
+    }
+    if (isComment && commentStart < 0) commentStart = l;
+    if (!isComment) {
+      if (commentStart >= 0 && l - 1 > commentStart) out.push(FoldingRange.create(commentStart, l - 1, undefined, undefined, FoldingRangeKind.Comment));
+      commentStart = -1;
+    }
+    if (text.trim() && !isComment) lastCode = l;
+  });
+  if (sectionStart >= 0 && lastCode > sectionStart) out.push(FoldingRange.create(sectionStart, lastCode));
+  return out;
+}
