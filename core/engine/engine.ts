@@ -213,10 +213,16 @@ export class Engine {
 
   // --- activity and errors -------------------------------------------------------------------
 
+  /**
+   * Record what the SMMU did. With `recording` off, only what scripts act on is kept: problems
+   * (warnings, errors), event records and global errors; fetches, consumed commands and notes
+   * are dropped, and so is the cost of keeping them (checks of large scripts, benchmarks).
+   */
   log(a: Omit<Activity, 'seq'>): void {
     this.seq++;
     const report = !!a.severity && a.severity !== 'info' && !!this.findings;
-    if (this.recording) this.activity.push({ seq: this.seq, ...a, ...(report ? { reported: true } : {}) });
+    const keep = this.recording || (a.severity !== undefined && a.severity !== 'info') || a.kind === 'event' || a.kind === 'gerror' || a.kind === 'command-error';
+    if (keep) this.activity.push({ seq: this.seq, ...a, ...(report ? { reported: true } : {}) });
     if (report && (a.severity === 'error' || a.severity === 'warning')) {
       this.findings?.push({ severity: a.severity, code: a.code ?? a.kind, message: a.text, section: a.section ?? '3' });
     }

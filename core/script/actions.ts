@@ -193,11 +193,14 @@ function doorbell(engine: Engine, state: ScriptState, s: ResolvedAction): Action
   const current = engine.smmu.peek('CMDQ_PROD');
   const prod = state.cmdqProd ?? Number(current & 0xf_ffffn);
   if (BigInt(prod) === (current & 0xf_ffffn)) out.push(diag('info', 'doorbell.nothing', 'no command was added since the last doorbell', s.keyword));
-  const before = engine.activity.length;
+  const consBefore = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
   const r = engine.smmu.write(reg.offset, 4, (current & ~0xf_ffffn) | BigInt(prod));
   for (const f of r.findings) if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
-  const consumed = engine.activity.slice(before).filter((a) => a.kind === 'command').length;
   const cons = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
+  // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
+  const log2 = engine.geometry('CMDQ').log2;
+  const span = 2n ** BigInt(log2 + 1);
+  const consumed = Number((cons - consBefore + span) % span);
   return { diagnostics: out, summary: `CMDQ_PROD ← ${hex(BigInt(prod))}: ${consumed} command${consumed === 1 ? '' : 's'} consumed, CMDQ_CONS ${hex(cons)}` };
 }
 

@@ -26,6 +26,8 @@ export type CheckMode = 'syntax' | 'full';
 export interface CheckOptions {
   /** A configuration file that replaces the script's `config` line (CLI `--config`). */
   readonly configPath?: string;
+  /** Keep everything the SMMU did (fetches, consumed commands) for `--trace`; off, only what diagnostics need. */
+  readonly trace?: boolean;
 }
 
 export interface ScriptCheck {
@@ -81,6 +83,10 @@ export function checkScript(text: string, path: string, host: ScriptHost, mode: 
   const runnable = resolved.statements.filter((s) => s.range.start.line < stopLine);
   const engine = new Engine(config);
   const smmu = engine.smmu;
+  // Checks report diagnostics and observations; the per-access history is for the debugger, the
+  // full activity log for --trace.
+  smmu.recording = false;
+  engine.recording = options.trace === true;
   const result = run(runnable, engine);
   diagnostics.push(...result.diagnostics);
   if (firstError && runnable.length < resolved.statements.length) {

@@ -162,7 +162,7 @@ export function runScriptCommand(o: Options): number {
     process.stderr.write(`smmu run: cannot read ${file}\n`);
     return 2;
   }
-  const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config) });
+  const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config), trace: o.trace });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
   const reads = result.run?.observations.filter((x) => x.kind === 'read').length ?? 0;
