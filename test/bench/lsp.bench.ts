@@ -1,0 +1,151 @@
+/**
+ * `npm run bench` (second part): the language server measured through the real protocol (the
+ * bundled server over JSON-RPC stdio) on a generated, valid 10,000-line script. Nothing asserts.
+ *
+ *   - open → diagnostics published (full check: parse, names, and the model run);
+ *   - an edit → syntax diagnostics re-published (after the server's 150 ms debounce, which is
+ *     subtracted and reported separately);
+ *   - hover and inlay hints for a screen (50 lines), completion: p50/p95 over 200 requests;
+ *   - server RSS with ten such files open;
+ *   - the peer: vscode-json-languageservice validating a JSON document of the same line count.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { getLanguageService, TextDocument as JsonDocument } from 'vscode-json-languageservice';
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+
+const json = process.argv.includes('--json');
+const root = path.resolve(__dirname, '../../..');
+const serverJs = path.join(root, 'dist', 'server.js');
+const LINES = 10_000;
+
+/** A valid script: bring-up, then blocks of mapping, DMA, invalidation and register reads. */
+function script(): string {
+  const lines = [
+    `config "${path.join(root, 'presets', 'qemu.smmu.json').replace(/\\/g, '/')}"`,
+    'write64 STRTAB_BASE 0x40000000',
+    'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
+    'write64 CMDQ_BASE 0x40100000 | LOG2SIZE=8',
+    'write32 CMDQ_PROD 0',
+    'write32 CMDQ_CONS 0',
+    'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=7',
+    'write32 EVENTQ_PROD 0',
+    'write32 EVENTQ_CONS 0',
+    'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
+    'poll CR0ACK == SMMUEN|CMDQEN|EVENTQEN',
+    'tables 0x48000000 size=0x4000000',
+    'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000',
+    'ste 1 V Config=S1_TRANS S1ContextPtr=0x44000000',
+  ];
+  for (let i = 0; lines.length < LINES; i++) {
+    const va = 0x1000_0000 + i * 0x1000;
+    const pa = 0x8000_0000 + i * 0x1000;
+    lines.push(`map ttb=0x45000000 iova=0x${va.toString(16)} pa=0x${pa.toString(16)}`, `dma read sid=1 iova=0x${(va + 16).toString(16)} == 0x${(pa + 16).toString(16)}`, `cmd TLBI_NH_VA asid=1 Address=0x${va.toString(16)} Leaf`, 'cmd SYNC', 'doorbell', 'read32 GERROR == 0   # no command error', 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN', 'read32 CR0ACK.SMMUEN == 1');
+  }
+  return lines.slice(0, LINES).join('\n') + '\n';
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-'));
+  const text = script();
+  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  const waiters = new Map<string, (p: PublishDiagnosticsParams) => void>();
+  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => waiters.get(p.uri)?.(p));
+  conn.listen();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} });
+  await conn.sendNotification('initialized', {});
+  const published = (uri: string) => new Promise<PublishDiagnosticsParams>((resolve) => waiters.set(uri, resolve));
+
+  const figures: { name: string; value: number; unit: string; target?: string }[] = [];
+  // Open: the full check of a 10,000-line script (median of 5 files, first one warms the JIT).
+  const openTimes: number[] = [];
+  const uris: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const file = path.join(dir, `big${i}.smmu`);
+    fs.writeFileSync(file, text);
+    const uri = pathToFileURL(file).toString();
+    uris.push(uri);
+    const p = published(uri);
+    const t0 = now();
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
+    const d = await p;
+    openTimes.push(now() - t0);
+    if (i === 0 && d.diagnostics.length) throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
+  }
+  figures.push({ name: '10,000-line script: open → diagnostics (full check), median of 10', value: percentile(openTimes.slice(1), 50), unit: 'ms', target: '≤ 100 ms' });
+
+  // Edit: change one line; the server debounces 150 ms, then re-checks syntax and names.
+  const uri = uris[0] as string;
+  const editTimes: number[] = [];
+  for (let v = 2; v < 12; v++) {
+    const p = published(uri);
+    const t0 = now();
+    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range: { start: { line: 5000, character: 0 }, end: { line: 5000, character: 4 } }, text: v % 2 ? 'cmd ' : 'cmd ' }] });
+    await p;
+    editTimes.push(now() - t0 - 150);
+  }
+  figures.push({ name: 'an edit in it → diagnostics again, minus the 150 ms debounce, median', value: percentile(editTimes, 50), unit: 'ms', target: '≤ 30 ms' });
+
+  // Hover, inlay hints for a screen, completion.
+  const hover: number[] = [];
+  const inlay: number[] = [];
+  const complete: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const line = 100 + ((i * 37) % 9000);
+    let t0 = now();
+    await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 10 } });
+    hover.push(now() - t0);
+    t0 = now();
+    await conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line, character: 0 }, end: { line: line + 50, character: 0 } } });
+    inlay.push(now() - t0);
+    t0 = now();
+    await conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line, character: 4 } });
+    complete.push(now() - t0);
+  }
+  figures.push({ name: 'hover, p95', value: percentile(hover, 95), unit: 'ms', target: '≤ 5 ms' });
+  figures.push({ name: 'inlay hints for 50 lines, p95', value: percentile(inlay, 95), unit: 'ms', target: '≤ 5 ms' });
+  figures.push({ name: 'completion, p95', value: percentile(complete, 95), unit: 'ms', target: '≤ 10 ms' });
+
+  // Server memory with ten such files open.
+  const status = fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  figures.push({ name: 'server RSS with ten 10,000-line files open', value: rss, unit: 'MiB', target: '≤ 150 MiB' });
+
+  // The peer: vscode-json-languageservice validating JSON of the same line count.
+  const jsonText = '[\n' + Array.from({ length: LINES - 2 }, (_, i) => `  {"offset": ${i * 4}, "name": "REG${i}", "value": "0x${(i * 7919).toString(16)}", "ok": ${i % 2 === 0}}${i < LINES - 3 ? ',' : ''}`).join('\n') + '\n]\n';
+  const ls = getLanguageService({});
+  const jsonTimes: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const doc = JsonDocument.create('file:///x.json', 'json', i, jsonText);
+    const t0 = now();
+    await ls.doValidation(doc, ls.parseJSONDocument(doc));
+    jsonTimes.push(now() - t0);
+  }
+  figures.push({ name: 'peer: vscode-json-languageservice parse + validate of 10,000 JSON lines, median', value: percentile(jsonTimes.slice(1), 50), unit: 'ms' });
+
+  await conn.sendRequest('shutdown');
+  await conn.sendNotification('exit');
+  proc.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (json) {
+    process.stdout.write(JSON.stringify({ figures }, null, 2) + '\n');
+    return;
+  }
+  for (const f of figures) process.stdout.write(`${f.name.padEnd(80)} ${f.value.toFixed(1)} ${f.unit}${f.target ? `  (target ${f.target})` : ''}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`lsp bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
