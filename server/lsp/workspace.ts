@@ -17,6 +17,9 @@ import { pathToUri, uriToPath } from './uri';
 
 export type { CheckMode };
 
+/** Scripts longer than this are not executed on every open/save in the editor. */
+export const MAX_EXECUTED_LINES = 50_000;
+
 export class Workspace {
   /** Last check of each script, with the document version it was made for. */
   private readonly scripts = new Map<string, { check: ScriptCheck; version: number }>();
@@ -64,9 +67,16 @@ export class Workspace {
       return loaded.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
     }
     if (Workspace.isQueueFile(doc.uri)) return this.queueFileCheck(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
-    const result = checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode);
+    // Very large scripts get syntax and name checks only: running the model on them would make
+    // every save wait (the CLI still runs them whole).
+    const large = doc.lineCount > MAX_EXECUTED_LINES;
+    const result = checkScript(doc.getText(), uriToPath(doc.uri), this.host, large ? 'syntax' : mode);
     this.scripts.set(doc.uri, { check: result, version: doc.version });
-    return result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    const diagnostics = result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    if (large && mode === 'full') {
+      diagnostics.unshift({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 3, code: 'check.large-file', source: 'smmu', message: `this script has ${doc.lineCount} lines, more than ${MAX_EXECUTED_LINES}: the editor checks syntax and names only; run it with \`smmu run\` to execute it on the model` });
+    }
+    return diagnostics;
   }
 
   /** The last check of a script if it is of this version, else a fresh syntax-level one. */

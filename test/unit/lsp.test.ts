@@ -254,6 +254,15 @@ test('navigation: definition, references and rename of a constant; outline by se
   assert.deepEqual(folds.map((x) => [x.startLine, x.endLine]), [[0, 3], [4, 6]]);
 });
 
+test('a script beyond 50,000 lines is checked for syntax and names only, and says so', async () => {
+  const text = Array.from({ length: 50_001 }, () => 'read32 CR0').join('\n') + '\nread32 NOPE';
+  const f = file('huge.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'check.large-file'), 20000);
+  assert.ok(diags.some((d) => d.code === 'check.large-file' && /50002 lines/.test(msg(d))), JSON.stringify(diags.slice(0, 3)));
+  assert.ok(diags.some((d) => d.code === 'name.unknown-register'), 'names are still checked');
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
