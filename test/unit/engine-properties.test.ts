@@ -11,6 +11,8 @@ import { Engine } from '../../core/engine/engine';
 import { decodeEvent } from '../../core/events/codec';
 import { getRegister } from '../../core/registers/table';
 import { config, QEMU_IDS } from './helpers';
+import { engineScript } from './script-helpers';
+import { checkScript } from '../../core/script/check';
 
 const off = (n: string) => getRegister(n).offset;
 const SEED = 20261124;
@@ -100,5 +102,20 @@ test('random STEs, CDs and page tables: every DMA ends translated, bypassed, abo
       },
     ),
     { seed: SEED, numRuns: 300 },
+  );
+});
+
+test('random scripts of engine statements: checking never throws and every diagnostic has a range in the script', () => {
+  const host = { readFile: () => undefined, resolvePath: (_a: string, b: string) => b };
+  fc.assert(
+    fc.property(engineScript, (text) => {
+      const r = checkScript(text, '/x.smmu', host, 'full');
+      const lines = text.split('\n').length;
+      for (const d of r.diagnostics) {
+        assert.ok(d.range.start.line >= 0 && d.range.end.line < lines, JSON.stringify(d));
+        assert.notEqual(d.code, 'internal', d.message);
+      }
+    }),
+    { seed: SEED, numRuns: 200 },
   );
 });

@@ -100,3 +100,18 @@ export const wellFormedScript = fc
     { maxLength: 10 },
   )
   .map((lines) => ['const Q = 0x10', ...lines].join('\n'));
+
+/** Engine statements with plausible and broken arguments: commands, DMA, structures, tables, polls. */
+const engineLine = fc.oneof(
+  fc.tuple(fc.constantFrom('CFGI_STE', 'CFGI_ALL', 'SYNC', 'TLBI_NSNH_ALL', 'TLBI_NH_VA', 'RESUME', 'ATC_INV', 'NOPE', 'raw'), fc.constantFrom('', 'sid=3', 'StreamID=0xFFFFFFFF Leaf', 'CS=SIG_IRQ MSIAddress=0x50000000', 'asid=1 Address=0x1000 TG=TG_4KB', '0x7f 0', 'Range=40', 'STAG=1 Ac=RETRY', 'CS=NOPE')).map(([c, a]) => `cmd ${c} ${a}`),
+  fc.constant('doorbell'),
+  fc.tuple(fc.constantFrom('read', 'write', 'exec', 'jump'), fc.integer({ min: 0, max: 300 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom('', '== abort', '== F_TRANSLATION', '== 0x1000', '== NOPE', 'priv')).map(([d, s, a, e]) => `dma ${d} sid=${s} iova=0x${a.toString(16)} ${e}`),
+  fc.tuple(fc.integer({ min: 0, max: 300 }), fc.constantFrom('V', 'V Config=S1_TRANS S1ContextPtr=0x44000000', 'V Config=NESTED S2T0SZ=24 S2SL0=1 S2TTB=0x46000000', 'V Config=7 S1CDMax=31 S1Fmt=1', 'Nope=1', 'V Config=9')).map(([s, f]) => `ste ${s} ${f}`),
+  fc.constantFrom('cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000', 'cd 0x44000000 V T0SZ=70 TG0=3', 'l1std 0 Span=9 L2Ptr=0x41000000', 'l1cd 0x43000000 V L2Ptr=0x43100000'),
+  fc.constantFrom('tables 0x48000000', 'tables 0x48000001', 'map ttb=0x45000000 iova=0x10000000 pa=0x80000000', 'map ttb=0x45000000 iova=0x10000000 pa=0x80000000 size=0x40000000 granule=16', 'map ttb=0 iova=0 pa=0 stage=3'),
+  fc.constantFrom('poll CMDQ_CONS.RD == 2 max=5', 'poll GERROR != 0 max=1', 'expect event F_TRANSLATION StreamID=1', 'expect no event', 'expect event NOPE', 'pri sid=1 addr=0x1000 read last', 'mem abort 0x40100000 0x100'),
+  fc.constantFrom('write64 CMDQ_BASE 0x40100000 | LOG2SIZE=3', 'write64 STRTAB_BASE 0x40000000', 'write32 STRTAB_BASE_CFG LOG2SIZE=8', 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN', 'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=1', 'write32 GERRORN CMDQ_ERR', 'write32 CR0 0'),
+);
+
+/** Scripts made mostly of engine statements, to drive the engine through the interpreter. */
+export const engineScript = fc.array(engineLine, { minLength: 1, maxLength: 25 }).map((lines) => lines.join('\n'));
