@@ -20,6 +20,18 @@ export type { CheckMode };
 /** Scripts longer than this are not executed on every open/save in the editor. */
 export const MAX_EXECUTED_LINES = 50_000;
 
+/**
+ * What the server keeps of a check: not the token list (a token and a range object each; the
+ * handlers re-lex the lines they need) nor the model (the observations carry what hovers and
+ * inlay hints show).
+ */
+function slim(c: ScriptCheck): ScriptCheck {
+  const { engine: _engine, smmu: _smmu, ...rest } = c;
+  void _engine;
+  void _smmu;
+  return { ...rest, resolved: { ...c.resolved, parsed: { ...c.resolved.parsed, tokens: [] } } };
+}
+
 export class Workspace {
   /** Last check of each script, with the document version it was made for. */
   private readonly scripts = new Map<string, { check: ScriptCheck; version: number }>();
@@ -70,7 +82,7 @@ export class Workspace {
     // Very large scripts get syntax and name checks only: running the model on them would make
     // every save wait (the CLI still runs them whole).
     const large = doc.lineCount > MAX_EXECUTED_LINES;
-    const result = checkScript(doc.getText(), uriToPath(doc.uri), this.host, large ? 'syntax' : mode);
+    const result = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, large ? 'syntax' : mode));
     this.scripts.set(doc.uri, { check: result, version: doc.version });
     const diagnostics = result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
     if (large && mode === 'full') {
@@ -83,7 +95,7 @@ export class Workspace {
   scriptCheck(doc: TextDocument): ScriptCheck {
     const last = this.scripts.get(doc.uri);
     if (last && last.version === doc.version) return last.check;
-    const check = checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax');
+    const check = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax'));
     this.scripts.set(doc.uri, { check, version: doc.version });
     return check;
   }
