@@ -21,6 +21,7 @@ import { completion } from './completion';
 import { codeActions } from './code-actions';
 import { formatScript } from '../../core/script/format';
 import { definition, documentSymbols, foldingRanges, references, rename } from './navigation';
+import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
 
 interface Settings {
   executeOn: 'save' | 'change';
@@ -72,6 +73,7 @@ export function startServer(connection: Connection): void {
         renameProvider: true,
         documentSymbolProvider: true,
         foldingRangeProvider: true,
+        semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
       },
       serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
@@ -123,6 +125,10 @@ export function startServer(connection: Connection): void {
   connection.onDocumentSymbol((p) => {
     const doc = script(p.textDocument.uri);
     return doc ? documentSymbols(workspace, doc) : [];
+  });
+  connection.languages.semanticTokens.on((p) => {
+    const doc = script(p.textDocument.uri);
+    return doc ? semanticTokens(workspace, doc) : { data: [] };
   });
   connection.onFoldingRanges((p) => {
     const doc = script(p.textDocument.uri);

@@ -263,6 +263,35 @@ test('a script beyond 50,000 lines is checked for syntax and names only, and say
   assert.ok(diags.some((d) => d.code === 'name.unknown-register'), 'names are still checked');
 });
 
+test('semantic tokens: registers, fields, enum values, constants, commands and keywords told apart', async () => {
+  const text = ['const CR = 3   # note', 'write32 CR0 SMMUEN|VMW=VMID_N_1', 'cmd CFGI_STE StreamID=CR'].join('\n');
+  const f = file('sem.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const init = { data: [] as number[] };
+  const r = ((await conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } })) as typeof init | null) ?? init;
+  const types = ['keyword', 'variable', 'property', 'enumMember', 'number', 'string', 'comment', 'function', 'event', 'operator'];
+  // Decode the relative encoding into [line, start, length, type].
+  const out: [number, number, number, string][] = [];
+  let line = 0;
+  let start = 0;
+  for (let i = 0; i < r.data.length; i += 5) {
+    line += r.data[i] as number;
+    start = (r.data[i] as number) === 0 ? start + (r.data[i + 1] as number) : (r.data[i + 1] as number);
+    out.push([line, start, r.data[i + 2] as number, types[r.data[i + 3] as number] as string]);
+  }
+  const at = (l: number, c: number) => out.find((x) => x[0] === l && x[1] === c)?.[3];
+  assert.equal(at(0, 0), 'keyword');
+  assert.equal(at(0, 6), 'variable');
+  assert.equal(at(0, 11), 'number');
+  assert.equal(at(0, 15), 'comment');
+  assert.equal(at(1, 8), 'variable');
+  assert.equal(at(1, 12), 'property');
+  assert.equal(at(1, 23), 'enumMember');
+  assert.equal(at(2, 4), 'function');
+  assert.equal(at(2, 13), 'property');
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
