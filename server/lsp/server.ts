@@ -22,6 +22,7 @@ import { codeActions } from './code-actions';
 import { formatScript } from '../../core/script/format';
 import { definition, documentSymbols, foldingRanges, references, rename } from './navigation';
 import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
+import { signatureHelp } from './signature';
 
 interface Settings {
   executeOn: 'save' | 'change';
@@ -74,6 +75,7 @@ export function startServer(connection: Connection): void {
         documentSymbolProvider: true,
         foldingRangeProvider: true,
         semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
+        signatureHelpProvider: { triggerCharacters: [' '] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
       },
       serverInfo: { name: 'smmu-language-server', version: '0.1.0' },
@@ -129,6 +131,10 @@ export function startServer(connection: Connection): void {
   connection.languages.semanticTokens.on((p) => {
     const doc = script(p.textDocument.uri);
     return doc ? semanticTokens(workspace, doc) : { data: [] };
+  });
+  connection.onSignatureHelp((p) => {
+    const doc = script(p.textDocument.uri);
+    return doc ? signatureHelp(doc, p.position) : null;
   });
   connection.onFoldingRanges((p) => {
     const doc = script(p.textDocument.uri);

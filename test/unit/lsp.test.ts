@@ -292,6 +292,15 @@ test('semantic tokens: registers, fields, enum values, constants, commands and k
   assert.equal(at(2, 13), 'property');
 });
 
+test('signature help for commands: fields as parameters, the one being typed active', async () => {
+  const text = 'cmd CFGI_STE StreamID=3 Le';
+  const f = file('sig.smmu', text);
+  open(f.uri, text);
+  const h = (await conn.sendRequest('textDocument/signatureHelp', { textDocument: { uri: f.uri }, position: { line: 0, character: text.length } })) as { signatures: { label: string }[]; activeParameter: number };
+  assert.equal(h.signatures[0]?.label, 'CFGI_STE(SSec, StreamID, Leaf)');
+  assert.equal(h.activeParameter, 2);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
