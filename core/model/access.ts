@@ -14,6 +14,8 @@ export interface Finding {
   readonly section: string;
   readonly register?: string;
   readonly field?: string;
+  /** For `write.guarded`: the guard register and field that blocked the write. */
+  readonly guards?: readonly { readonly register: string; readonly field: string }[];
 }
 
 export interface AccessResult {

@@ -262,7 +262,7 @@ export class Smmu {
     const activeGuards = (reg.guardedBy ?? []).filter((g) => this.guardActive(g));
     if (activeGuards.length) {
       const g = activeGuards.map((x) => `SMMU_${x.register}.${x.field}`).join(', ');
-      findings.push({ severity: 'error', code: 'write.guarded', section: '6.2', register: reg.name, message: `${name} is Guarded by ${g}, which is 1: software may change it only while the guard is 0; the write is IGNORED (SMMUv3.2+ behaviour; earlier versions made it CONSTRAINED UNPREDICTABLE)` });
+      findings.push({ severity: 'error', code: 'write.guarded', section: '6.2', register: reg.name, guards: activeGuards, message: `${name} is Guarded by ${g}, which is 1: software may change it only while the guard is 0; the write is IGNORED (SMMUv3.2+ behaviour; earlier versions made it CONSTRAINED UNPREDICTABLE)` });
       return fail();
     }
 
@@ -294,7 +294,7 @@ export class Smmu {
       if (extractField(next, f) === extractField(old, f)) continue;
       const active = f.guardedBy.filter((g) => this.guardActive(g));
       if (!active.length) continue;
-      findings.push({ severity: 'error', code: 'write.guarded', section: reg.section, register: reg.name, field: f.name, message: `${name}.${f.name} is Guarded by ${active.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}, which is 1: the change is IGNORED` });
+      findings.push({ severity: 'error', code: 'write.guarded', section: reg.section, register: reg.name, field: f.name, guards: active, message: `${name}.${f.name} is Guarded by ${active.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}, which is 1: the change is IGNORED` });
       next = (next & ~fieldMask(f)) | (old & fieldMask(f));
     }
     // Reserved encodings of enumerated fields.

@@ -34,8 +34,8 @@ export interface RunResult {
   readonly memory: GuestMemory;
 }
 
-function findingToDiagnostic(f: Finding, range: Range): ScriptDiagnostic {
-  return { severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range, section: f.section };
+function findingToDiagnostic(f: Finding, range: Range, related?: ScriptDiagnostic['related']): ScriptDiagnostic {
+  return { severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range, section: f.section, ...(related?.length ? { related } : {}) };
 }
 
 function describeValue(reg: RegisterDef | undefined, byte: number, v: bigint): string {
@@ -66,6 +66,8 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine): R
   const smmu: Smmu = engine.smmu;
   const memory = engine.memory;
   const state: ScriptState = { eventCursor: 0 };
+  /** The statement that last wrote each register, for related information. */
+  const lastWrite = new Map<string, Range>();
   let failedExpectations = 0;
   for (const s of statements) {
     const before = engine.activity.length;
@@ -108,8 +110,14 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine): R
     for (const f of r.findings) {
       if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
       const range = f.code.startsWith('write.') && s.valueRange ? s.valueRange : s.targetRange;
-      diagnostics.push(findingToDiagnostic(f, range));
+      // A guarded write points at the line that set the guard (§6.2 Guarded).
+      const related = (f.guards ?? []).flatMap((g) => {
+        const at = lastWrite.get(g.register);
+        return at ? [{ message: `SMMU_${g.register}.${g.field} was set here`, range: at }] : [];
+      });
+      diagnostics.push(findingToDiagnostic(f, range, related));
     }
+    if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
     const value = s.op === 'read' ? r.value : s.value ?? 0n;
     const act = activity();
     observations.push({ line: s.range.start.line, kind: s.op, register: reg?.name, value, ok: r.ok, ...(act ? { activity: act } : {}) });

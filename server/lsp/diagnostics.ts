@@ -2,6 +2,7 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { Severity } from '../../core/model/access';
 import type { ScriptDiagnostic } from '../../core/script/diagnostics';
+import * as path from 'path';
 import { pathToUri } from './uri';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -13,10 +14,31 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 /** Anything with a severity, code, message and range (script, model and configuration diagnostics). */
 export type CoreDiagnostic = Pick<ScriptDiagnostic, 'severity' | 'code' | 'message' | 'range'> & Partial<Pick<ScriptDiagnostic, 'related'>>;
 
+/**
+ * The page of the bundled docs that explains a diagnostic code (docs/ sits beside dist/ in the
+ * repository and in the packaged extension), so editors can link the code to its rule.
+ */
+function docsFor(code: string): string | undefined {
+  const page = /^(syntax|name|value|target|const|config\.(duplicate|late|empty)|access\.named-size|expect|arg|doorbell|dma|poll|ste|cd|map|tables|pri\.arg|pri\.args|cmd\.(unknown|name|raw|queue-full|illegal))\b/.test(code)
+    ? 'script-language.md'
+    : /^smmuq\./.test(code)
+      ? 'queue-descriptor.md'
+      : /^(cmdq|gerror|event|pri|stale|cmd|msi)\b/.test(code)
+        ? 'engine.md'
+        : /^(config|ids|features|iidr|queue-size|linux|xen)\b/.test(code)
+          ? 'configuration.md'
+          : undefined;
+  return page ? pathToUri(path.join(DOCS, page)) : undefined;
+}
+
+const DOCS = path.resolve(__dirname, '..', 'docs');
+
 export function toLspDiagnostic(d: CoreDiagnostic, uri: string): Diagnostic {
+  const href = docsFor(d.code);
   return {
     severity: SEVERITY[d.severity],
     code: d.code,
+    ...(href ? { codeDescription: { href } } : {}),
     source: 'smmu',
     message: d.message,
     range: d.range,

@@ -301,6 +301,18 @@ test('signature help for commands: fields as parameters, the one being typed act
   assert.equal(h.activeParameter, 2);
 });
 
+test('diagnostics link their rule in the docs, and a guarded write points at the line that set the guard', async () => {
+  const text = ['write32 CR0 CMDQEN', 'write64 CMDQ_BASE 0x40000000', 'read32 NOPE'].join('\n');
+  const f = file('related.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'name.unknown-register'));
+  const unknown = diags.find((d) => d.code === 'name.unknown-register');
+  assert.match(unknown?.codeDescription?.href ?? '', /docs\/script-language\.md$/);
+  // The model ran up to the error line: the guarded write is reported with its guard's line.
+  const guarded = diags.find((d) => d.code === 'write.guarded');
+  assert.deepEqual(guarded?.relatedInformation?.map((r) => [r.message, r.location.range.start.line]), [['SMMU_CR0.CMDQEN was set here', 0]]);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
