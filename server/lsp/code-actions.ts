@@ -4,12 +4,14 @@
  * - mask the RES0 bits of a written value (`write.res0`, §6.2);
  * - drop the fields the configuration does not advertise (`write.unadvertised`);
  * - write a number as symbolic fields, or symbolic fields as a number;
- * - fix an access size the register does not allow (`access.named-size`, §6.2).
+ * - fix an access size the register does not allow (`access.named-size`, §6.2);
+ * - acknowledge a global error the line raised, writing GERRORN = GERROR (§6.3.20).
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { hex, implementedMask, symbolic } from '../../core/registers/codec';
-import { definedMask, findRegister } from '../../core/registers/table';
+import { definedMask, findRegister, getRegister } from '../../core/registers/table';
+import { engineAtLine } from './state';
 import type { RegisterAccess } from '../../core/script/resolve';
 import { idViewOf } from '../../core/model/ids';
 import type { Workspace } from './workspace';
@@ -73,6 +75,24 @@ export function codeActions(workspace: Workspace, doc: TextDocument, range: Rang
     if (!reg) continue;
     const keyword = `${p.op}${reg.width === 64 && !p.target.plus ? 64 : 32}`;
     if (keyword !== `${p.op}${p.bits}`) out.push(edit(doc, p.keyword, keyword, `Use ${keyword} (SMMU_${reg.name} is a ${reg.width}-bit register)`, [d], true));
+  }
+  // A global error raised at a line: acknowledge it the way drivers do, GERRORN = GERROR (§6.3.20).
+  const raised = diagnostics.find((d) => typeof d.code === 'string' && d.code.startsWith('gerror.') && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
+  if (raised) {
+    const line = raised.range.start.line;
+    const { engine } = engineAtLine(check, line);
+    const gerror = engine.smmu.peek('GERROR');
+    const active = gerror ^ engine.smmu.peek('GERRORN');
+    if (active !== 0n) {
+      const names = getRegister('GERROR').fields.filter((f) => (active >> BigInt(f.lsb)) & 1n).map((f) => f.name);
+      const insertAt = { line: line + 1, character: 0 };
+      out.push({
+        title: `Acknowledge ${names.join(', ')} in GERRORN`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [raised],
+        edit: { changes: { [doc.uri]: [{ range: { start: insertAt, end: insertAt }, newText: `write32 GERRORN ${hex(gerror)}  # acknowledge ${names.join(', ')} (GERRORN = GERROR)\n` }] } },
+      });
+    }
   }
   return out;
 }

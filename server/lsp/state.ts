@@ -6,23 +6,33 @@ import { Engine } from '../../core/engine/engine';
 import { decode, hex } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { REGISTERS } from '../../core/registers/table';
-import { run } from '../../core/script/interpreter';
+import { run, type RunResult } from '../../core/script/interpreter';
+import type { ScriptCheck } from '../../core/script/check';
 import type { RegisterState, StateAtLineParams, StateAtLineResult } from './lsp-ext';
 import { Workspace } from './workspace';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+
+/**
+ * A fresh model after the statements up to `line` ran. As checkScript does, the model runs only
+ * the statements before the first syntax or name error.
+ */
+export function engineAtLine(check: ScriptCheck, line: number): { engine: Engine; result: RunResult } {
+  const firstError = check.resolved.diagnostics.find((d) => d.severity === 'error');
+  const stop = firstError ? Math.min(line, firstError.range.start.line - 1) : line;
+  const engine = new Engine(check.config);
+  engine.smmu.recording = false;
+  const result = run(check.resolved.statements.filter((s) => s.range.start.line <= stop), engine);
+  return { engine, result };
+}
 
 export function stateAtLine(workspace: Workspace, documents: TextDocuments<TextDocument>, params: StateAtLineParams): StateAtLineResult {
   const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
   if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return { registers: [], error: 'smmu/stateAtLine needs an open .smmu script' };
   if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { registers: [], error: 'line must be a non-negative integer' };
   const check = workspace.scriptCheck(doc);
-  // As checkScript does: the model runs only the statements before the first syntax or name error.
   const firstError = check.resolved.diagnostics.find((d) => d.severity === 'error');
-  const stop = firstError ? Math.min(params.line, firstError.range.start.line - 1) : params.line;
-  const statements = check.resolved.statements.filter((s) => s.range.start.line <= stop);
-  const engine = new Engine(check.config);
-  const result = run(statements, engine);
+  const { engine, result } = engineAtLine(check, params.line);
   const lastWrite = new Map<string, number>();
   for (const o of result.observations) if (o.kind === 'write' && o.register) lastWrite.set(o.register, o.line);
   const registers: RegisterState[] = REGISTERS.map((reg) => {

@@ -313,6 +313,18 @@ test('diagnostics link their rule in the docs, and a guarded write points at the
   assert.deepEqual(guarded?.relatedInformation?.map((r) => [r.message, r.location.range.start.line]), [['SMMU_CR0.CMDQEN was set here', 0]]);
 });
 
+test('code action: acknowledge the global error a doorbell raised (GERRORN = GERROR)', async () => {
+  const text = ['write64 CMDQ_BASE 0x40000000 | LOG2SIZE=2', 'write32 CR0 CMDQEN', 'cmd raw 0x7f 0', 'doorbell', 'read32 GERROR'].join('\n');
+  const f = file('ack.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'gerror.cmdq_err'));
+  const actions = (await conn.sendRequest('textDocument/codeAction', { textDocument: { uri: f.uri }, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 8 } }, context: { diagnostics: diags.filter((d) => d.range.start.line === 3) } })) as { title: string; edit: { changes: Record<string, { newText: string; range: { start: { line: number } } }[]> } }[];
+  const ack = actions.find((a) => a.title === 'Acknowledge CMDQ_ERR in GERRORN');
+  assert.ok(ack, JSON.stringify(actions.map((a) => a.title)));
+  assert.equal(ack.edit.changes[f.uri]?.[0]?.newText, 'write32 GERRORN 0x00000001  # acknowledge CMDQ_ERR (GERRORN = GERROR)\n');
+  assert.equal(ack.edit.changes[f.uri]?.[0]?.range.start.line, 4);
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
