@@ -179,7 +179,15 @@ export interface ActionStatement {
   readonly expect?: Expect;
 }
 
-export type Statement = ConfigStatement | ConstStatement | RegisterStatement | MemStatement | ActionStatement;
+/** `include "FILE"`: the statements of another script, in place. */
+export interface IncludeStatement {
+  readonly kind: 'include';
+  readonly range: Range;
+  readonly keyword: Range;
+  readonly path: StringLit;
+}
+
+export type Statement = ConfigStatement | ConstStatement | RegisterStatement | MemStatement | ActionStatement | IncludeStatement;
 
 export interface ParsedScript {
   /** Statements of the lines that parsed, in line order; a line with a syntax error has none. */

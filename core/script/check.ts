@@ -10,7 +10,7 @@ import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
 import type { Range, ScriptDiagnostic } from './diagnostics';
 import { run, type RunResult } from './interpreter';
-import { resolveScript, type ResolvedScript } from './resolve';
+import { finalConstants, resolveScript, type IncludeHost, type ResolvedScript } from './resolve';
 import { parseScript } from './parser';
 
 /** File access supplied by the caller (the CLI reads the disk, the server prefers open documents). */
@@ -62,8 +62,24 @@ function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnost
   return loaded.config;
 }
 
+/** Includes resolved through the host, relative to the including file, with cycle detection. */
+function includeHost(host: ScriptHost, from: string, stack: readonly string[]): IncludeHost {
+  return {
+    stack,
+    load: (relative) => {
+      const path = host.resolvePath(from, relative);
+      const text = host.readFile(path);
+      return text === undefined ? { error: `cannot read ${path}` } : { path, text };
+    },
+    resolve: (path, text, consts) => {
+      const script = resolveScript(parseScript(text), includeHost(host, path, [...stack, path]), consts);
+      return { script, consts: finalConstants(script) };
+    },
+  };
+}
+
 export function checkScript(text: string, path: string, host: ScriptHost, mode: CheckMode, options: CheckOptions = {}): ScriptCheck {
-  const resolved = resolveScript(parseScript(text));
+  const resolved = resolveScript(parseScript(text), includeHost(host, path, [path]));
   const diagnostics: ScriptDiagnostic[] = [...resolved.diagnostics];
   let config: ResolvedConfig = DEFAULT_CONFIG;
   let configPath: string | undefined;

@@ -60,18 +60,31 @@ function checkExpectation(e: ResolvedExpectation, got: bigint, reg: RegisterDef 
   return msg;
 }
 
-export function run(statements: readonly ResolvedStatement[], engine: Engine): RunResult {
+export function run(statements: readonly ResolvedStatement[], engine: Engine, shared?: ScriptState): RunResult {
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
   const smmu: Smmu = engine.smmu;
   const memory = engine.memory;
-  const state: ScriptState = { eventCursor: 0 };
+  const state: ScriptState = shared ?? { eventCursor: 0 };
   /** The statement that last wrote each register, for related information. */
   const lastWrite = new Map<string, Range>();
   let failedExpectations = 0;
   for (const s of statements) {
     const before = engine.activity.length;
     const activity = () => (engine.activity.length > before ? engine.activity.slice(before) : undefined);
+    if (s.kind === 'include') {
+      // The included statements run in place, on the same model and script state; what they
+      // report is shown on the include line, pointing into the included file.
+      const inner = run(s.statements, engine, state);
+      failedExpectations += inner.failedExpectations;
+      const file = s.path.split(/[\\/]/).pop() ?? s.path;
+      for (const d of inner.diagnostics) {
+        if (d.severity === 'info') continue;
+        diagnostics.push({ severity: d.severity, code: d.code, message: `in ${file}:${d.range.start.line + 1}: ${d.message}`, range: s.range, related: [{ message: d.message, range: d.range, path: s.path }] });
+      }
+      observations.push({ line: s.range.start.line, kind: 'action', value: 0n, ok: true, summary: `${file}: ${inner.observations.length} statement${inner.observations.length === 1 ? '' : 's'} run` });
+      continue;
+    }
     if (s.kind === 'action') {
       let o;
       try {

@@ -40,15 +40,15 @@ export const ACCESS_KEYWORDS: readonly string[] = ACCESS_BITS.flatMap((b) => [`r
 export const ACTION_KEYWORDS: readonly ActionVerb[] = ['cmd', 'doorbell', 'dma', 'pri', 'poll', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables', 'expect'];
 
 /** Keywords that start a statement today. */
-export const STATEMENT_KEYWORDS: readonly string[] = ['config', 'const', 'mem', ...ACCESS_KEYWORDS, ...ACTION_KEYWORDS];
+export const STATEMENT_KEYWORDS: readonly string[] = ['config', 'const', 'include', 'mem', ...ACCESS_KEYWORDS, ...ACTION_KEYWORDS];
 
 /**
  * Keywords kept for statements of later versions (docs/script-language.md, "Reserved"). They are
  * rejected with a clear message now so a script written for a later version fails loudly.
  */
-export const RESERVED_KEYWORDS: readonly string[] = ['include', 'wait', 'reset'];
+export const RESERVED_KEYWORDS: readonly string[] = ['wait', 'reset'];
 
-const STATEMENT_LIST = 'read32, write32, read64, write64, mem, const, config, cmd, doorbell, dma, poll, ste, cd, map, expect';
+const STATEMENT_LIST = 'read32, write32, read64, write64, mem, const, config, include, cmd, doorbell, dma, poll, ste, cd, map, expect';
 
 /** Internal: thrown to abandon the current line after its error has been recorded. */
 class LineError {
@@ -151,7 +151,11 @@ class LineParser {
       this.fail('syntax.expected', `expected a statement (${STATEMENT_LIST}), found ${describe(first)}`, first.range);
     }
     const kw = first.text;
-    if (kw === 'config') {
+    if (kw === 'include') {
+      const s = this.next();
+      if (!s || s.kind !== 'string' || s.string === undefined) this.expected('a quoted file name', 'include', s);
+      stmt = { kind: 'include', range: span(first.range, s.range), keyword: first.range, path: { kind: 'string', range: s.range, value: s.string } };
+    } else if (kw === 'config') {
       const s = this.next();
       if (!s || s.kind !== 'string' || s.string === undefined) this.expected('a quoted file name', 'config', s);
       stmt = { kind: 'config', range: span(first.range, s.range), keyword: first.range, path: { kind: 'string', range: s.range, value: s.string } };
@@ -208,7 +212,7 @@ class LineParser {
     const extra = this.peek();
     if (extra) {
       const joinable = extra.kind === 'word' || extra.kind === 'number' || extra.text === ',';
-      const hint = joinable && stmt.kind !== 'config' ? ": join values with '|'" : '';
+      const hint = joinable && stmt.kind !== 'config' && stmt.kind !== 'include' ? ": join values with '|'" : '';
       this.fail('syntax.unexpected', `unexpected ${describe(extra)} after the end of the statement${hint}`, extra.range);
     }
     return stmt;

@@ -9,7 +9,7 @@
 import type { AccessSize, Severity } from '../model/access';
 import { fieldMask, findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
-import type { ActionStatement, ActionVerb, ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement } from './ast';
+import type { ActionStatement, ActionVerb, IncludeStatement, ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement } from './ast';
 import type { ScriptDiagnostic } from './diagnostics';
 import { closestNames, didYouMean, parseScript } from './parser';
 
@@ -102,7 +102,31 @@ export interface ResolvedAction {
   readonly expect?: { readonly op: '==' | '!='; readonly value?: bigint; readonly name?: string; readonly range: Range; readonly resolved?: ResolvedExpectation };
 }
 
-export type ResolvedStatement = RegisterAccess | MemoryAccess | ResolvedAction;
+/** An included script's statements, run in place (`include "FILE"`). */
+export interface ResolvedInclude {
+  readonly kind: 'include';
+  readonly range: Range;
+  /** The included file, as resolved by the host. */
+  readonly path: string;
+  readonly statements: readonly ResolvedStatement[];
+}
+
+export type ResolvedStatement = RegisterAccess | MemoryAccess | ResolvedAction | ResolvedInclude;
+
+/**
+ * How `include "FILE"` finds and resolves another script: the host reads files; the resolver
+ * resolves the included text with the includer's constants in scope, and keeps its constants.
+ */
+export interface IncludeHost {
+  /** The included file's path and text, or a message saying why it cannot be read. */
+  load(relative: string): { path: string; text: string } | { error: string };
+  /** Paths being included right now, outermost first (cycle detection). */
+  readonly stack: readonly string[];
+  /** Resolve an included file's text with these constants in scope (a nested IncludeHost). */
+  resolve(path: string, text: string, consts: ReadonlyMap<string, Constant>): { script: ResolvedScript; consts: ReadonlyMap<string, Constant> };
+}
+
+export const MAX_INCLUDE_DEPTH = 16;
 
 export interface ResolvedScript {
   readonly parsed: ParsedScript;
@@ -130,7 +154,7 @@ type Context =
   /** No register (memory, constants, offsets): only numbers and constants; `why` says so. */
   | { readonly kind: 'plain'; readonly bits: number; readonly why: string };
 
-interface Constant {
+export interface Constant {
   readonly name: string;
   readonly value: bigint | undefined;
   readonly range: Range;
@@ -162,7 +186,41 @@ class Resolver {
   readonly diagnostics: ScriptDiagnostic[] = [];
   readonly symbols: SymbolRef[] = [];
   readonly statements: ResolvedStatement[] = [];
-  private readonly consts = new Map<string, Constant>();
+  readonly consts = new Map<string, Constant>();
+
+  constructor(private readonly includes?: IncludeHost, consts?: ReadonlyMap<string, Constant>) {
+    for (const [k, v] of consts ?? []) this.consts.set(k, v);
+  }
+
+  /** `include "FILE"`: resolve the other script in place; its problems are reported here, on this line. */
+  include(s: IncludeStatement): void {
+    this.sawAccess = true;
+    const host = this.includes;
+    if (!host) {
+      this.error('include.unsupported', 'include needs a file system: check the script from a file', s.range);
+      return;
+    }
+    const loaded = host.load(s.path.value);
+    if ('error' in loaded) {
+      this.error('include.missing', loaded.error, s.path.range);
+      return;
+    }
+    if (host.stack.includes(loaded.path)) {
+      this.error('include.cycle', `${loaded.path} is already being included (${[...host.stack, loaded.path].map((p) => p.split(/[\\/]/).pop()).join(' → ')}): an include cycle`, s.path.range);
+      return;
+    }
+    if (host.stack.length >= MAX_INCLUDE_DEPTH) {
+      this.error('include.depth', `includes nest deeper than ${MAX_INCLUDE_DEPTH} files`, s.path.range);
+      return;
+    }
+    const { script, consts } = host.resolve(loaded.path, loaded.text, this.consts);
+    const problems = script.diagnostics.filter((d) => d.severity !== 'info');
+    for (const d of problems) {
+      this.report(d.severity, d.code, `in ${loaded.path.split(/[\\/]/).pop()}:${d.range.start.line + 1}: ${d.message}`, s.range, [{ message: d.message, range: d.range, path: loaded.path }]);
+    }
+    for (const [k, v] of consts) this.consts.set(k, v);
+    this.statements.push({ kind: 'include', range: s.range, path: loaded.path, statements: script.statements });
+  }
   config?: { path: string; range: Range };
   private configStatement?: ConfigStatement;
   private sawAccess = false;
@@ -577,21 +635,30 @@ function offsetTextFor(s: RegisterStatement): string {
 }
 
 /** Resolve a parsed script against the register table. */
-export function resolveScript(parsed: ParsedScript): ResolvedScript {
-  const r = new Resolver();
+export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, consts?: ReadonlyMap<string, Constant>): ResolvedScript {
+  const r = new Resolver(includes, consts);
   for (const s of parsed.statements) {
     try {
       if (s.kind === 'config') r.configure(s);
       else if (s.kind === 'const') r.defineConst(s);
       else if (s.kind === 'mem') r.memory(s);
       else if (s.kind === 'action') r.action(s);
+      else if (s.kind === 'include') r.include(s);
       else r.access(s);
     } catch (e) {
       // A bug must not take the editor down: report it on the statement instead of throwing.
       r.report('error', 'internal', `internal error while resolving this statement: ${String(e)}`, s.range);
     }
   }
-  return r.finish(parsed);
+  const out = r.finish(parsed);
+  constsOf.set(out, r.consts);
+  return out;
+}
+
+/** The constants a resolved script ends with (what an include passes back to its includer). */
+const constsOf = new WeakMap<ResolvedScript, ReadonlyMap<string, Constant>>();
+export function finalConstants(s: ResolvedScript): ReadonlyMap<string, Constant> {
+  return constsOf.get(s) ?? new Map();
 }
 
 /** Parse and resolve a document: what `smmu check` and the language server start from. */

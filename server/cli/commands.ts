@@ -168,7 +168,7 @@ export function runScriptCommand(o: Options): number {
   const reads = result.run?.observations.filter((x) => x.kind === 'read').length ?? 0;
   const writes = result.run?.observations.filter((x) => x.kind === 'write').length ?? 0;
   const failed = result.run?.failedExpectations ?? 0;
-  const expectations = result.resolved.statements.filter((s) => s.expect).length;
+  const expectations = result.resolved.statements.filter((s) => s.kind !== 'include' && s.expect).length;
   const configName = result.configPath ? `${result.config.name} (${path.relative(process.cwd(), result.configPath) || result.configPath})` : `${result.config.name} (built-in default)`;
   if (o.json) {
     process.stdout.write(

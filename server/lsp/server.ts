@@ -90,7 +90,8 @@ export function startServer(connection: Connection): void {
   documents.onDidOpen((e) => schedule(e.document.uri, 'full', 0));
   documents.onDidChangeContent((e) => {
     schedule(e.document.uri, settings.executeOn === 'change' ? 'full' : 'syntax', 150);
-    if (Workspace.isConfig(e.document.uri)) revalidateDependents(e.document.uri);
+    // Scripts that use this configuration or include this script are checked again.
+    revalidateDependents(e.document.uri);
   });
   documents.onDidSave((e) => {
     schedule(e.document.uri, 'full', 0);

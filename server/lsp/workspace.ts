@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
 import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
 import { checkScript, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
+import type { ResolvedStatement } from '../../core/script/resolve';
 import { toLspDiagnostic } from './diagnostics';
 import { pathToUri, uriToPath } from './uri';
 
@@ -110,7 +111,11 @@ export class Workspace {
   /** Whether the script `uri` uses the configuration file `configUri`. */
   dependsOn(uri: string, configUri: string): boolean {
     const p = this.scripts.get(uri)?.check.configPath ?? this.queueFiles.get(uri)?.check.configPath;
-    return p !== undefined && pathToUri(p) === configUri;
+    if (p !== undefined && pathToUri(p) === configUri) return true;
+    // A script also depends on the scripts it includes, at any depth.
+    const included = (statements: readonly ResolvedStatement[]): boolean => statements.some((s) => s.kind === 'include' && (pathToUri(s.path) === configUri || included(s.statements)));
+    const check = this.scripts.get(uri)?.check;
+    return check !== undefined && included(check.resolved.statements);
   }
 
   forget(uri: string): void {

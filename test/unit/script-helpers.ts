@@ -33,7 +33,7 @@ export function statementRanges(s: Statement): Range[] {
       expr(e.value);
     }
   };
-  if (s.kind === 'config') out.push(s.keyword, s.path.range);
+  if (s.kind === 'config' || s.kind === 'include') out.push(s.keyword, s.path.range);
   else if (s.kind === 'const') {
     out.push(s.keyword, s.name.range);
     expr(s.value);
