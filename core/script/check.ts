@@ -72,14 +72,14 @@ function includeHost(host: ScriptHost, from: string, stack: readonly string[]): 
       return text === undefined ? { error: `cannot read ${path}` } : { path, text };
     },
     resolve: (path, text, consts) => {
-      const script = resolveScript(parseScript(text), includeHost(host, path, [...stack, path]), consts);
+      const script = resolveScript(parseScript(text, { keepTokens: false }), includeHost(host, path, [...stack, path]), consts);
       return { script, consts: finalConstants(script) };
     },
   };
 }
 
 export function checkScript(text: string, path: string, host: ScriptHost, mode: CheckMode, options: CheckOptions = {}): ScriptCheck {
-  const resolved = resolveScript(parseScript(text), includeHost(host, path, [path]));
+  const resolved = resolveScript(parseScript(text, { keepTokens: false }), includeHost(host, path, [path]));
   const diagnostics: ScriptDiagnostic[] = [...resolved.diagnostics];
   let config: ResolvedConfig = DEFAULT_CONFIG;
   let configPath: string | undefined;

@@ -396,14 +396,17 @@ export function accessKeyword(word: string): { op: 'read' | 'write'; bits: Acces
 }
 
 /** Parse a whole document. Never throws; every diagnostic range lies inside the document. */
-export function parseScript(text: string): ParsedScript {
+export function parseScript(text: string, options: { readonly keepTokens?: boolean } = {}): ParsedScript {
   const lines = splitLines(text);
   const statements: Statement[] = [];
   const diagnostics: ScriptDiagnostic[] = [];
   const tokens: Token[] = [];
+  // Keeping every token alive costs memory and garbage-collection time on large scripts; callers
+  // that do not need them (checks) leave them out.
+  const keep = options.keepTokens !== false;
   lines.forEach((lineText, line) => {
     const lineTokens = lexLine(lineText, line);
-    for (const t of lineTokens) tokens.push(t); // not push(...): a long line has too many for the argument list
+    if (keep) for (const t of lineTokens) tokens.push(t); // not push(...): a long line has too many for the argument list
     const code = lineTokens.filter((t) => t.kind !== 'comment');
     // "Found the end of the line" points just after the last token, before any comment.
     const last = code[code.length - 1];
