@@ -129,7 +129,8 @@ export function startServer(connection: Connection): void {
     const doc = script(p.textDocument.uri);
     return doc ? documentSymbols(workspace, doc) : [];
   });
-  connection.languages.semanticTokens.on((p) => {
+  connection.languages.semanticTokens.on((p, token) => {
+    if (token.isCancellationRequested) return { data: [] };
     const doc = script(p.textDocument.uri);
     return doc ? semanticTokens(workspace, doc) : { data: [] };
   });
@@ -146,7 +147,8 @@ export function startServer(connection: Connection): void {
     if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return [];
     return formatScript(doc.getText()).map((e) => ({ range: { start: { line: e.line, character: 0 }, end: { line: e.line, character: doc.getText({ start: { line: e.line, character: 0 }, end: { line: e.line + 1, character: 0 } }).replace(/\r?\n$|\r$/, '').length } }, newText: e.newText }));
   });
-  connection.onCodeAction((params) => {
+  connection.onCodeAction((params, token) => {
+    if (token.isCancellationRequested) return null;
     const doc = documents.get(params.textDocument.uri);
     return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? codeActions(workspace, doc, params.range, params.context.diagnostics) : [];
   });
@@ -154,12 +156,15 @@ export function startServer(connection: Connection): void {
     const doc = documents.get(params.textDocument.uri);
     return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? completion(doc, params.position) : [];
   });
-  connection.languages.inlayHint.on((params) => {
+  connection.languages.inlayHint.on((params, token) => {
+    if (token.isCancellationRequested) return null;
     const doc = documents.get(params.textDocument.uri);
     return doc ? inlayHints(workspace, doc, params.range) : [];
   });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
-  connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams) => stateAtLine(workspace, documents, params));
+  // Requests still queued when the client cancels them are dropped before any work (the
+  // handlers are synchronous, so a started one runs to its end; the heavy ones are short).
+  connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams, token) => (token.isCancellationRequested ? null : stateAtLine(workspace, documents, params)));
 
   documents.listen(connection);
   connection.listen();
