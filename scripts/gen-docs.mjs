@@ -3,25 +3,13 @@
 //   node scripts/gen-docs.mjs          write the files
 //   node scripts/gen-docs.mjs --check  exit 1 if a committed file is out of date
 // test/unit/docs.test.ts fails while a committed file differs from a fresh build.
-import * as esbuild from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { loadCore, root } from './load-core.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const result = await esbuild.build({
-  stdin: { contents: `export { referencePages } from './core/docs/reference';\n`, resolveDir: root, loader: 'ts' },
-  bundle: true,
-  write: false,
-  platform: 'node',
-  format: 'cjs',
-  logLevel: 'warning',
-});
-const module = { exports: {} };
-new Function('module', 'exports', 'require', result.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+const { referencePages } = await loadCore(`export { referencePages } from './core/docs/reference';\n`);
 let stale = 0;
-for (const page of module.exports.referencePages()) {
+for (const page of referencePages()) {
   const file = join(root, page.path);
   const text = page.text.endsWith('\n') ? page.text : page.text + '\n';
   if (process.argv.includes('--check')) {

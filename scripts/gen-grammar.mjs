@@ -3,31 +3,14 @@
 //   node scripts/gen-grammar.mjs          write the file
 //   node scripts/gen-grammar.mjs --check  exit 1 if the committed file is out of date
 // test/unit/script-grammar.test.ts fails while the committed file differs from a fresh build.
-import * as esbuild from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { loadCore, root } from './load-core.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'syntaxes/smmu.tmLanguage.json');
-
-// Bundle a tiny entry that imports the TypeScript sources, then evaluate the bundle in memory.
-const result = await esbuild.build({
-  stdin: {
-    contents: `export { textMateGrammarText, queueGrammarText } from './core/script/grammar';\nexport { REGISTERS } from './core/registers/table';\n`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  write: false,
-  platform: 'node',
-  format: 'cjs',
-  logLevel: 'warning',
-});
-const module = { exports: {} };
-new Function('module', 'exports', 'require', result.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
-const { textMateGrammarText, queueGrammarText, REGISTERS } = module.exports;
+const { textMateGrammarText, queueGrammarText, REGISTERS } = await loadCore(
+  `export { textMateGrammarText, queueGrammarText } from './core/script/grammar';\nexport { REGISTERS } from './core/registers/table';\n`,
+);
 const text = textMateGrammarText(REGISTERS);
 const queueOut = join(root, 'syntaxes/smmuq.tmLanguage.json');
 const queueText = queueGrammarText();
