@@ -4,33 +4,13 @@
 //   node scripts/gen-config-schema.mjs          write the files
 //   node scripts/gen-config-schema.mjs --check  exit 1 if a committed file is out of date
 // test/unit/config.test.ts fails while a committed file differs from a fresh build.
-import * as esbuild from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { loadCore, root } from './load-core.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-// Bundle a tiny entry that imports the TypeScript sources, then evaluate the bundle in memory.
-const result = await esbuild.build({
-  stdin: {
-    contents: `export { configSchemaText, presetFileText } from './core/config/schema';\nexport { PRESET_DOCUMENTS } from './core/config/preset-data';\n`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  write: false,
-  platform: 'node',
-  format: 'cjs',
-  // jsonc-parser's UMD build (its "main") loads its parts with a dynamic require that a bundle
-  // cannot follow; its ESM build ("module") bundles cleanly.
-  mainFields: ['module', 'main'],
-  logLevel: 'warning',
-});
-const module = { exports: {} };
-new Function('module', 'exports', 'require', result.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
-const { configSchemaText, presetFileText, PRESET_DOCUMENTS } = module.exports;
+const { configSchemaText, presetFileText, PRESET_DOCUMENTS } = await loadCore(
+  `export { configSchemaText, presetFileText } from './core/config/schema';\nexport { PRESET_DOCUMENTS } from './core/config/preset-data';\n`,
+);
 
 const files = [['schemas/smmu-config.schema.json', configSchemaText()]];
 for (const name of Object.keys(PRESET_DOCUMENTS)) files.push([`presets/${name}.smmu.json`, presetFileText(name)]);

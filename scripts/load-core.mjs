@@ -1,5 +1,5 @@
 // Loads TypeScript modules of core/ into a generator script: bundles an entry with esbuild in
-// memory and evaluates it (no build step needed). Used by gen-grammar.mjs and gen-docs.mjs.
+// memory and evaluates it (no build step needed). Used by gen-grammar.mjs, gen-docs.mjs and gen-config-schema.mjs.
 import * as esbuild from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,9 @@ export async function loadCore(entry) {
     write: false,
     platform: 'node',
     format: 'cjs',
+    // jsonc-parser's UMD build (its "main") loads its parts with a dynamic require that a bundle
+    // cannot follow; its ESM build ("module") bundles cleanly.
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
   const module = { exports: {} };
