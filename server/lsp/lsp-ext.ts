@@ -33,12 +33,15 @@ export interface StateAtLineParams {
 }
 export interface RegisterState {
   readonly name: string;
+  /** One line from the register table, and its architecture section. */
+  readonly summary: string;
+  readonly section: string;
   readonly offset: number;
   readonly width: 32 | 64;
   readonly group: string;
   /** Hex, full width. */
   readonly value: string;
-  readonly fields: readonly { readonly name: string; readonly bits: string; readonly value: string; readonly meaning?: string }[];
+  readonly fields: readonly { readonly name: string; readonly bits: string; readonly value: string; readonly meaning?: string; readonly description: string }[];
   /** The last line (0-based) at or before `line` that wrote this register, if any. */
   readonly lastWrittenAt?: number;
 }

@@ -40,11 +40,13 @@ export function stateAtLine(workspace: Workspace, documents: TextDocuments<TextD
     const at = lastWrite.get(reg.name);
     return {
       name: reg.name,
+      summary: reg.summary,
+      section: reg.section,
       offset: reg.offset,
       width: reg.width,
       group: reg.group,
       value: hex(d.value, reg.width),
-      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: f.value > 9n ? '0x' + f.value.toString(16).toUpperCase() : f.value.toString(), ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
+      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: f.value > 9n ? '0x' + f.value.toString(16).toUpperCase() : f.value.toString(), description: f.field.description, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
       ...(at !== undefined ? { lastWrittenAt: at } : {}),
     };
   });

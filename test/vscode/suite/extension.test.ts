@@ -134,4 +134,42 @@ suite('SMMU Workbench in VS Code', () => {
     assert.ok((text as string).includes('SMMUEN'), `decoded text names SMMUEN:\n${text}`);
     assert.ok((text as string).includes('CMDQEN'), `decoded text names CMDQEN:\n${text}`);
   });
+
+  test('the Registers view shows the model state at the cursor line, and follows the cursor', async () => {
+    const ext = vscode.extensions.getExtension<{ registers: { source?: { line: number }; getChildren(n?: unknown): unknown[]; getTreeItem(n: unknown): vscode.TreeItem; refresh(): Promise<void> } }>(EXTENSION_ID);
+    assert.ok(ext);
+    const api = await ext.activate();
+    const editor = await open('good.smmu');
+    const doc = editor.document;
+    const cr0Line = lineOf(doc, /^write32\s+CR0\s+SMMUEN/);
+    const valueOf = (name: string): string | undefined => {
+      for (const group of api.registers.getChildren()) {
+        for (const reg of api.registers.getChildren(group)) {
+          const item = api.registers.getTreeItem(reg);
+          if (item.label === name) return String(item.description);
+        }
+      }
+      return undefined;
+    };
+    // Before the CR0 write: CR0 is 0; on its line: the written value.
+    editor.selection = new vscode.Selection(Math.max(0, cr0Line - 1), 0, Math.max(0, cr0Line - 1), 0);
+    await waitFor('the view to follow the cursor to the line before the CR0 write', async () => {
+      await api.registers.refresh();
+      return api.registers.source?.line === Math.max(0, cr0Line - 1) && valueOf('CR0')?.startsWith('0x00000000') ? true : undefined;
+    });
+    editor.selection = new vscode.Selection(cr0Line, 0, cr0Line, 0);
+    const after = await waitFor('CR0 to show the written value at the write line', async () => {
+      await api.registers.refresh();
+      const v = valueOf('CR0');
+      return api.registers.source?.line === cr0Line && v && !v.startsWith('0x00000000') ? v : undefined;
+    });
+    assert.match(after, /^0x[0-9A-F]{8}/);
+    assert.match(after, /●/, 'a changed register is marked');
+    // Fields are children of the register node, with enum names.
+    const control = api.registers.getChildren().find((g) => api.registers.getTreeItem(g).label === 'Control');
+    assert.ok(control, 'a Control group');
+    const cr0 = api.registers.getChildren(control).find((r) => api.registers.getTreeItem(r).label === 'CR0');
+    const fields = api.registers.getChildren(cr0).map((f) => String(api.registers.getTreeItem(f).label));
+    assert.ok(fields.includes('SMMUEN[0]'), fields.join(', '));
+  });
 });
