@@ -171,5 +171,7 @@ suite('SMMU Workbench in VS Code', () => {
     const cr0 = api.registers.getChildren(control).find((r) => api.registers.getTreeItem(r).label === 'CR0');
     const fields = api.registers.getChildren(cr0).map((f) => String(api.registers.getTreeItem(f).label));
     assert.ok(fields.includes('SMMUEN[0]'), fields.join(', '));
+    // The view container opens (its contribution is valid).
+    await vscode.commands.executeCommand('workbench.view.extension.smmu');
   });
 });
