@@ -4,14 +4,15 @@ import * as vscode from 'vscode';
 export type ExecuteOn = 'save' | 'change';
 
 export interface Settings {
-  readonly executeOn: ExecuteOn;
+  /** `never` in an untrusted workspace: scripts are not executed (restricted mode). */
+  readonly executeOn: ExecuteOn | 'never';
   readonly traceServer: 'off' | 'messages' | 'verbose';
 }
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('smmu');
   return {
-    executeOn: c.get<ExecuteOn>('check.executeOn', 'save'),
+    executeOn: vscode.workspace.isTrusted ? c.get<ExecuteOn>('check.executeOn', 'save') : 'never',
     traceServer: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
   };
 }

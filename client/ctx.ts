@@ -40,6 +40,8 @@ export class Ctx {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('smmu')) void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() });
       }),
+      // Trusting the workspace lifts restricted mode: scripts are executed again.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() })),
     );
   }
 

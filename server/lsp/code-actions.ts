@@ -34,7 +34,7 @@ function spell(s: RegisterAccess, value: bigint, symbolicOriginal: boolean): str
   return symbolic(s.register, whole) || '0';
 }
 
-export function codeActions(workspace: Workspace, doc: TextDocument, range: Range, diagnostics: Diagnostic[]): CodeAction[] {
+export function codeActions(workspace: Workspace, doc: TextDocument, range: Range, diagnostics: Diagnostic[], options: { execute: boolean } = { execute: true }): CodeAction[] {
   const check = workspace.scriptCheck(doc);
   const ids = idViewOf(check.config);
   const out: CodeAction[] = [];
@@ -78,7 +78,7 @@ export function codeActions(workspace: Workspace, doc: TextDocument, range: Rang
   }
   // A global error raised at a line: acknowledge it the way drivers do, GERRORN = GERROR (§6.3.20).
   const raised = diagnostics.find((d) => typeof d.code === 'string' && d.code.startsWith('gerror.') && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
-  if (raised) {
+  if (raised && options.execute) {
     const line = raised.range.start.line;
     const { engine } = engineAtLine(check, line);
     const gerror = engine.smmu.peek('GERROR');

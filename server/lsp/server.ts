@@ -25,7 +25,8 @@ import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
 import { signatureHelp } from './signature';
 
 interface Settings {
-  executeOn: 'save' | 'change';
+  /** `never`: restricted mode (untrusted workspace), syntax and name checks only. */
+  executeOn: 'save' | 'change' | 'never';
 }
 
 export function startServer(connection: Connection): void {
@@ -40,7 +41,7 @@ export function startServer(connection: Connection): void {
   const schedule = (uri: string, mode: CheckMode, delay: number) => {
     const prev = pending.get(uri);
     if (prev) clearTimeout(prev.timer);
-    const m: CheckMode = prev?.mode === 'full' || mode === 'full' ? 'full' : 'syntax';
+    const m: CheckMode = settings.executeOn === 'never' ? 'syntax' : prev?.mode === 'full' || mode === 'full' ? 'full' : 'syntax';
     pending.set(uri, {
       mode: m,
       timer: setTimeout(() => {
@@ -61,7 +62,8 @@ export function startServer(connection: Connection): void {
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
     const init = params.initializationOptions as { settings?: Partial<Settings> } | undefined;
-    if (init?.settings?.executeOn === 'change' || init?.settings?.executeOn === 'save') settings = { executeOn: init.settings.executeOn };
+    const e = init?.settings?.executeOn;
+    if (e === 'change' || e === 'save' || e === 'never') settings = { executeOn: e };
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -84,7 +86,10 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration((change) => {
     const s = (change.settings as { settings?: Partial<Settings> } | undefined)?.settings;
-    if (s?.executeOn === 'change' || s?.executeOn === 'save') settings = { executeOn: s.executeOn };
+    if (s?.executeOn === 'change' || s?.executeOn === 'save' || s?.executeOn === 'never') {
+      settings = { executeOn: s.executeOn };
+      for (const doc of documents.all()) schedule(doc.uri, 'full', 0);
+    }
   });
 
   documents.onDidOpen((e) => schedule(e.document.uri, 'full', 0));
@@ -150,7 +155,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeAction((params, token) => {
     if (token.isCancellationRequested) return null;
     const doc = documents.get(params.textDocument.uri);
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? codeActions(workspace, doc, params.range, params.context.diagnostics) : [];
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? codeActions(workspace, doc, params.range, params.context.diagnostics, { execute: settings.executeOn !== 'never' }) : [];
   });
   connection.onCompletion((params) => {
     const doc = documents.get(params.textDocument.uri);
@@ -164,7 +169,9 @@ export function startServer(connection: Connection): void {
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
   // Requests still queued when the client cancels them are dropped before any work (the
   // handlers are synchronous, so a started one runs to its end; the heavy ones are short).
-  connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams, token) => (token.isCancellationRequested ? null : stateAtLine(workspace, documents, params)));
+  connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams, token) =>
+    token.isCancellationRequested ? null : settings.executeOn === 'never' ? { registers: [], error: 'restricted mode: scripts are not executed in an untrusted workspace' } : stateAtLine(workspace, documents, params),
+  );
 
   documents.listen(connection);
   connection.listen();

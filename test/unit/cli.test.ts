@@ -102,6 +102,21 @@ test('decode commands, events and STEs from the doublewords a log prints', () =>
   assert.equal(smmu('decode', 'cmd', '1', '2', '3').code, 2);
 });
 
+test('the $smmu problem matcher in package.json matches what smmu check prints', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { problemMatchers: { name: string; pattern: { regexp: string; file: number; line: number; column: number; severity: number; code: number } }[] } };
+  const m = pkg.contributes.problemMatchers.find((x) => x.name === 'smmu');
+  assert.ok(m);
+  const f = tmp('pm.smmu', 'write32 CR0 PRIQEN\n');
+  const r = smmu('check', f);
+  const line = r.out.split('\n').find((l) => l.includes('write.unadvertised')) ?? '';
+  const g = new RegExp(m.pattern.regexp).exec(line);
+  assert.ok(g, line);
+  assert.equal(g[m.pattern.file], f);
+  assert.equal(g[m.pattern.line], '1');
+  assert.equal(g[m.pattern.severity], 'error');
+  assert.equal(g[m.pattern.code], 'write.unadvertised');
+});
+
 test('golden: the Linux probe/reset/attach example runs with zero errors and warnings; --trace shows the SMMU at work', () => {
   const r = smmu('run', 'examples/linux-bringup.smmu', '--trace');
   assert.equal(r.code, 0, r.out + r.err);

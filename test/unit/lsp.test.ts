@@ -325,6 +325,21 @@ test('code action: acknowledge the global error a doorbell raised (GERRORN = GER
   assert.equal(ack.edit.changes[f.uri]?.[0]?.range.start.line, 4);
 });
 
+test('restricted mode (executeOn never, an untrusted workspace): names are checked, the model does not run', async () => {
+  await conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { executeOn: 'never' } } });
+  try {
+    const text = ['write32 CR0 PRIQEN', 'read32 NOPE'].join('\n');
+    const f = file('restricted.smmu', text);
+    open(f.uri, text);
+    const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'name.unknown-register'));
+    assert.ok(!diags.some((d) => d.code === 'write.unadvertised'), 'the model did not run');
+    const state = (await conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line: 0 })) as { error?: string };
+    assert.match(state.error ?? '', /restricted mode/);
+  } finally {
+    await conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { executeOn: 'save' } } });
+  }
+});
+
 test('change: syntax diagnostics follow edits; save runs the model again', async () => {
   const text = 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x1\n';
   const f = file('edit.smmu', text);
