@@ -3,19 +3,21 @@ import * as vscode from 'vscode';
 import { decodeValue } from './commands/decode-value';
 import { Ctx } from './ctx';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
+import { StatusItem } from './status';
 
 let ctx: Ctx | undefined;
 
 /** What the extension offers other extensions and its integration tests. */
 export interface SmmuApi {
   readonly registers: RegisterTreeProvider;
+  readonly status: StatusItem;
 }
 
 export async function activate(extension: vscode.ExtensionContext): Promise<SmmuApi> {
   ctx = new Ctx(extension);
   extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)));
   await ctx.start();
-  return { registers: registerTreeView(ctx) };
+  return { registers: registerTreeView(ctx), status: new StatusItem(ctx) };
 }
 
 export async function deactivate(): Promise<void> {

@@ -50,3 +50,17 @@ export interface StateAtLineResult {
   /** Set when the document is not a script, or the script cannot run (its first error's message). */
   readonly error?: string;
 }
+
+/** Which configuration a document is checked against (the status bar item). */
+export const DOCUMENT_INFO_REQUEST = 'smmu/documentInfo';
+export interface DocumentInfoParams {
+  readonly uri: string;
+}
+export interface DocumentInfoResult {
+  /** The configuration's name. */
+  readonly config: string;
+  /** Its file, or undefined for the built-in default (QEMU's). */
+  readonly configPath?: string;
+  /** False when the configuration file has errors (the default is used instead). */
+  readonly configValid: boolean;
+}

@@ -11,7 +11,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DECODE_REQUEST, STATE_AT_LINE_REQUEST, type DecodeParams, type StateAtLineParams } from './lsp-ext';
+import { DECODE_REQUEST, DOCUMENT_INFO_REQUEST, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams } from './lsp-ext';
 import { stateAtLine } from './state';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
@@ -167,6 +167,16 @@ export function startServer(connection: Connection): void {
     return doc ? inlayHints(workspace, doc, params.range) : [];
   });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
+  connection.onRequest(DOCUMENT_INFO_REQUEST, (params: DocumentInfoParams): DocumentInfoResult | null => {
+    const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
+    if (!doc || Workspace.isConfig(doc.uri)) return null;
+    if (Workspace.isQueueFile(doc.uri)) {
+      const q = workspace.queueFileCheck(doc);
+      return { config: q.config.name, ...(q.configPath ? { configPath: q.configPath } : {}), configValid: !q.diagnostics.some((d) => d.code === 'config.missing') };
+    }
+    const c = workspace.scriptCheck(doc);
+    return { config: c.config.name, ...(c.configPath ? { configPath: c.configPath } : {}), configValid: !c.diagnostics.some((d) => d.code === 'config.missing' || d.code === 'config.invalid') };
+  });
   // Requests still queued when the client cancels them are dropped before any work (the
   // handlers are synchronous, so a started one runs to its end; the heavy ones are short).
   connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams, token) =>

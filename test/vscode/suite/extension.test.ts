@@ -174,4 +174,21 @@ suite('SMMU Workbench in VS Code', () => {
     // The view container opens (its contribution is valid).
     await vscode.commands.executeCommand('workbench.view.extension.smmu');
   });
+
+  test('the status bar shows the configuration of the active script and its state', async () => {
+    const ext = vscode.extensions.getExtension<{ status: { item: vscode.StatusBarItem; update(): Promise<void> } }>(EXTENSION_ID);
+    assert.ok(ext);
+    const api = await ext.activate();
+    await open('good.smmu');
+    const good = await waitFor('the status item for good.smmu', async () => {
+      await api.status.update();
+      return api.status.item.text.includes('SMMU:') && api.status.item.text.startsWith('$(check)') ? api.status.item.text : undefined;
+    });
+    assert.match(good, /QEMU/);
+    await open('bad.smmu');
+    await waitFor('an error state for bad.smmu', async () => {
+      await api.status.update();
+      return api.status.item.text.startsWith('$(error)') ? true : undefined;
+    });
+  });
 });
