@@ -1,5 +1,6 @@
 /** Extension entry point: start the language server, register commands and views. */
 import * as vscode from 'vscode';
+import { decodeSelection } from './commands/decode-selection';
 import { decodeValue } from './commands/decode-value';
 import { Ctx } from './ctx';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
@@ -15,7 +16,7 @@ export interface SmmuApi {
 
 export async function activate(extension: vscode.ExtensionContext): Promise<SmmuApi> {
   ctx = new Ctx(extension);
-  extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)));
+  extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)));
   await ctx.start();
   return { registers: registerTreeView(ctx), status: new StatusItem(ctx) };
 }

@@ -64,3 +64,14 @@ export interface DocumentInfoResult {
   /** False when the configuration file has errors (the default is used instead). */
   readonly configValid: boolean;
 }
+
+/** Decode a command, event record, PRI request, STE, CD or L1 descriptor from doublewords. */
+export const DECODE_STRUCTURE_REQUEST = 'smmu/decodeStructure';
+export interface DecodeStructureParams {
+  /** cmd, event, pri, ste, cd, l1std or l1cd. */
+  readonly kind: string;
+  /** 64-bit doublewords as text (`0x…` or decimal), first one first, as logs print them. */
+  readonly dwords: readonly string[];
+  /** Document whose configuration decides legality (CERROR_ILL, ILLEGAL); optional. */
+  readonly uri?: string;
+}

@@ -11,7 +11,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DECODE_REQUEST, DOCUMENT_INFO_REQUEST, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams } from './lsp-ext';
+import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams } from './lsp-ext';
 import { stateAtLine } from './state';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
@@ -23,6 +23,8 @@ import { formatScript } from '../../core/script/format';
 import { definition, documentSymbols, foldingRanges, references, rename } from './navigation';
 import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
 import { signatureHelp } from './signature';
+import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
+import { idViewOf } from '../../core/model/ids';
 
 interface Settings {
   /** `never`: restricted mode (untrusted workspace), syntax and name checks only. */
@@ -167,6 +169,20 @@ export function startServer(connection: Connection): void {
     return doc ? inlayHints(workspace, doc, params.range) : [];
   });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
+  connection.onRequest(DECODE_STRUCTURE_REQUEST, (params: DecodeStructureParams): DecodeResult => {
+    const kind = String(params?.kind ?? '').toLowerCase();
+    if (!(STRUCTURE_KINDS as readonly string[]).includes(kind)) return { text: '', markdown: '', error: `kind is one of ${STRUCTURE_KINDS.join(', ')}` };
+    const dwords: bigint[] = [];
+    for (const v of Array.isArray(params.dwords) ? params.dwords : []) {
+      const t = String(v).trim().replace(/_/g, '');
+      if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t)) return { text: '', markdown: '', error: `'${String(v)}' is not a number` };
+      dwords.push(BigInt(t));
+    }
+    const d = decodeStructure(kind as StructureKind, dwords, idViewOf(workspace.configFor(params.uri)));
+    if (typeof d === 'string') return { text: '', markdown: '', error: d };
+    const text = formatStructure(d);
+    return { text, markdown: '```\n' + text + '\n```' };
+  });
   connection.onRequest(DOCUMENT_INFO_REQUEST, (params: DocumentInfoParams): DocumentInfoResult | null => {
     const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
     if (!doc || Workspace.isConfig(doc.uri)) return null;

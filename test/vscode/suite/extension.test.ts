@@ -191,4 +191,14 @@ suite('SMMU Workbench in VS Code', () => {
       return api.status.item.text.startsWith('$(error)') ? true : undefined;
     });
   });
+
+  test('smmu.decodeSelection decodes numbers from any text as a command, an STE or a register', async () => {
+    const cmd = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'cmd', 'cmd[0] = 0x0000000300000003, cmd[1] = 0x1');
+    assert.match(cmd, /^CMD_CFGI_STE/);
+    assert.match(cmd, /StreamID\[63:32\] = 0x3/);
+    const ste = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'ste', '0x0000000044000007');
+    assert.match(ste, /Config\[3:1\] = 0x3 \(ABORT_3\)/);
+    const cr0 = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'CR0', '#define CR0_RESERVED 0xFFFFFC20');
+    assert.match(cr0, /RES0/);
+  });
 });
