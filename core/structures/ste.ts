@@ -1,14 +1,23 @@
 /**
  * The Stream Table Entry (§5.2): 64 bytes. Field positions are the specification's
  * ("S2T0SZ, bits [165:160]"); `SteFields` is the numeric form the engine uses, and `checkSte`
- * gives the reason for every ILLEGAL verdict (§5.2 `SteIllegal`, Non-secure view), which a
+ * gives the reason for every ILLEGAL verdict (§5.2.2 `SteIllegal`, Non-secure view), which a
  * transaction turns into C_BAD_STE.
+ *
+ * Only the Non-secure STE is modelled: fields that exist only in Secure or Realm STEs
+ * (S2NSW, S2NSA, S_S2T0SZ, S_S2SL0, S_S2TG, MECID, MPAM_NS, S2SW, S2SA, S_S2SL0_2, S_S2TTB,
+ * S_S2SKL) are RES0 in a Non-secure STE and are left out of the table so that the RES0 check
+ * (`reservedRuns`) reports them.
  */
 import { bits, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
-import { startLevelS2 } from '../translation/walk';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
+
+export type SteProblem = StructureProblem;
+export type SteVerdict = Verdict;
+
+const yes = (register: string, field: string) => ({ register, field });
 
 export const STE: LayoutDef = {
   name: 'STE',
@@ -16,97 +25,148 @@ export const STE: LayoutDef = {
   section: '5.2',
   summary: 'Stream Table Entry: how transactions of one StreamID are checked and translated.',
   fields: [
-    f('V', 0, 0, 'Valid.', { openValues: true }),
+    f('V', 0, 0, 'Valid. 0: other fields IGNORED; transactions abort with C_BAD_STE.', { openValues: true }),
     f('Config', 3, 1, 'Stream configuration.', {
       values: [
-        { value: 0, name: 'ABORT', description: 'Abort all traffic, no event.' },
+        { value: 0, name: 'ABORT', description: 'Report abort to device, no event recorded.' },
+        { value: 1, name: 'ABORT_1', description: 'Reserved: behaves as 0b000.' },
+        { value: 2, name: 'ABORT_2', description: 'Reserved: behaves as 0b000.' },
+        { value: 3, name: 'ABORT_3', description: 'Reserved: behaves as 0b000.' },
         { value: 4, name: 'BYPASS', description: 'Stage 1 and stage 2 bypass.' },
         { value: 5, name: 'S1_TRANS', description: 'Stage 1 translate, stage 2 bypass.' },
         { value: 6, name: 'S2_TRANS', description: 'Stage 1 bypass, stage 2 translate.' },
         { value: 7, name: 'NESTED', description: 'Stage 1 and stage 2 translate.' },
-        { value: 1, name: 'ABORT_1', description: 'Reserved: behaves as abort.' },
-        { value: 2, name: 'ABORT_2', description: 'Reserved: behaves as abort.' },
-        { value: 3, name: 'ABORT_3', description: 'Reserved: behaves as abort.' },
       ],
     }),
-    f('S1Fmt', 5, 4, 'Format of the CD table.', {
+    f('S1Fmt', 5, 4, 'Format of the CD table (IGNORED when S1CDMax == 0 or SSIDSIZE == 0).', {
       values: [
-        { value: 0, name: 'LINEAR', description: 'Linear CD table (or a single CD).' },
-        { value: 1, name: 'TWO_LEVEL_4K', description: '2-level, 4 KB leaf tables (64 CDs).' },
-        { value: 2, name: 'TWO_LEVEL_64K', description: '2-level, 64 KB leaf tables (1024 CDs).' },
-        { value: 3, name: 'S1FMT_RESERVED', description: 'Reserved: behaves as linear.' },
+        { value: 0, name: 'LINEAR', description: 'Linear CD table indexed by SubstreamID (or one CD).' },
+        { value: 1, name: 'TWO_LEVEL_4K', description: '2-level, 4 KB leaf tables of 64 CDs.' },
+        { value: 2, name: 'TWO_LEVEL_64K', description: '2-level, 64 KB leaf tables of 1024 CDs.' },
+        { value: 3, name: 'S1FMT_RESERVED', description: 'Reserved: behaves as 0b00.' },
       ],
     }),
-    f('S1ContextPtr', 55, 6, 'Address of the CD or CD table [55:6] (an IPA when stage 2 is enabled).', { openValues: true, addrShift: 6 }),
-    f('S1CDMax', 63, 59, 'log2 of the number of CDs; 0: substreams disabled.', { openValues: true }),
+    f('S1ContextPtr', 55, 6, 'Address of the CD or CD table, bits [55:6] (an IPA when stage 2 translates).', { openValues: true, addrShift: 6 }),
+    f('S1CDMax', 63, 59, 'log2 of the number of CDs; 0: substreams disabled. Range 0..SMMU_IDR1.SSIDSIZE.', { openValues: true }),
     f('S1DSS', 65, 64, 'Default substream: what traffic without a SubstreamID does when S1CDMax > 0.', {
       values: [
         { value: 0, name: 'TERMINATE', description: 'Terminate with F_STREAM_DISABLED.' },
         { value: 1, name: 'BYPASS', description: 'Stage 1 bypass.' },
         { value: 2, name: 'SUBSTREAM0', description: 'Use CD 0; SubstreamID 0 traffic is terminated.' },
-        { value: 3, name: 'S1DSS_RESERVED', description: 'Reserved: behaves as TERMINATE.' },
+        { value: 3, name: 'S1DSS_RESERVED', description: 'Reserved: behaves as 0b00.' },
       ],
     }),
-    f('S1CIR', 67, 66, 'Inner cacheability of CD fetches.', { values: CACHEABILITY }),
-    f('S1COR', 69, 68, 'Outer cacheability of CD fetches.', { values: CACHEABILITY }),
-    f('S1CSH', 71, 70, 'Shareability of CD fetches.', { values: SHAREABILITY }),
-    f('S2HWU59', 72, 72, 'Stage 2 hardware use of bit 59.', { openValues: true }),
-    f('S2HWU60', 73, 73, 'Stage 2 hardware use of bit 60.', { openValues: true }),
-    f('S2HWU61', 74, 74, 'Stage 2 hardware use of bit 61.', { openValues: true }),
-    f('S2HWU62', 75, 75, 'Stage 2 hardware use of bit 62.', { openValues: true }),
+    f('S1CIR', 67, 66, 'Inner cacheability of CD and L1CD fetches.', { values: CACHEABILITY }),
+    f('S1COR', 69, 68, 'Outer cacheability of CD and L1CD fetches.', { values: CACHEABILITY }),
+    f('S1CSH', 71, 70, 'Shareability of CD and L1CD fetches.', { values: SHAREABILITY }),
+    f('S2HWU59', 72, 72, 'Stage 2 descriptor bit [59] has IMPLEMENTATION DEFINED hardware use (PBHA).', { openValues: true, requires: yes('IDR3', 'PBHA') }),
+    f('S2HWU60', 73, 73, 'Stage 2 descriptor bit [60] has IMPLEMENTATION DEFINED hardware use (PBHA).', { openValues: true, requires: yes('IDR3', 'PBHA') }),
+    f('S2HWU61', 74, 74, 'Stage 2 descriptor bit [61] has IMPLEMENTATION DEFINED hardware use (PBHA).', { openValues: true, requires: yes('IDR3', 'PBHA') }),
+    f('S2HWU62', 75, 75, 'Stage 2 descriptor bit [62] has IMPLEMENTATION DEFINED hardware use (PBHA).', { openValues: true, requires: yes('IDR3', 'PBHA') }),
     f('DRE', 76, 76, 'Destructive read enable.', { openValues: true }),
     f('CONT', 80, 77, 'Contiguous hint: 2^CONT StreamIDs share this configuration.', { openValues: true }),
-    f('DCP', 81, 81, 'Directed cache prefetch.', { openValues: true }),
-    f('PPAR', 82, 82, 'PRI page response PASID required.', { openValues: true }),
-    f('MEV', 83, 83, 'Merge events: the SMMU may merge similar fault records.', { openValues: true }),
-    f('S1PIE', 88, 88, 'Stage 1 indirect permissions enable.', { openValues: true, requires: { register: 'IDR3', field: 'S1PI' } }),
-    f('S2FWB', 89, 89, 'Stage 2 forced write-back.', { openValues: true, requires: { register: 'IDR3', field: 'FWB' } }),
-    f('S1MPAM', 90, 90, 'Stage 1 MPAM.', { openValues: true, requires: { register: 'IDR3', field: 'MPAM' } }),
-    f('S1STALLD', 91, 91, 'Stage 1 stall disable.', { openValues: true }),
-    f('EATS', 93, 92, 'ATS translation requests.', {
-      requires: { register: 'IDR0', field: 'ATS' },
+    f('DCP', 81, 81, 'Directed cache prefetch enable.', { openValues: true }),
+    f('PPAR', 82, 82, 'PRI page request auto-responses include a PASID TLP prefix.', { openValues: true, requires: yes('IDR0', 'PRI') }),
+    f('MEV', 83, 83, 'Merge events: similar fault records may be merged.', { openValues: true }),
+    f('SW_RESERVED', 87, 84, 'Reserved for software use; IGNORED by the SMMU.', { openValues: true }),
+    f('S1PIE', 88, 88, 'CDs fetched via this STE can enable stage 1 permission indirection.', { openValues: true, requires: yes('IDR3', 'S1PI') }),
+    f('S2FWB', 89, 89, 'Stage 2 forced write-back (HCR_EL2.FWB behaviour).', { openValues: true, requires: yes('IDR3', 'FWB') }),
+    f('S1MPAM', 90, 90, 'MPAM PARTID/PMG come from the CD (1) or the STE (0).', { openValues: true, requires: yes('IDR3', 'MPAM') }),
+    f('S1STALLD', 91, 91, 'Stage 1 stall disable: CDs may not select the stall model.', { openValues: true }),
+    f('EATS', 93, 92, 'Enable PCIe ATS translation and traffic.', {
+      requires: yes('IDR0', 'ATS'),
       values: [
-        { value: 0, name: 'ABORT', description: 'ATS not enabled.' },
-        { value: 1, name: 'FULL', description: 'Full ATS.' },
-        { value: 2, name: 'SPLIT', description: 'Split-stage ATS (stage 1 to the ATC).' },
-        { value: 3, name: 'FULL_DPT', description: 'Full ATS with DPT checks.' },
+        { value: 0, name: 'ABORT', description: 'ATS Translation Requests fail (UR, F_BAD_ATS_TREQ).' },
+        { value: 1, name: 'FULL', description: 'Full ATS: translate at all enabled stages.' },
+        { value: 2, name: 'SPLIT', description: 'Split-stage ATS: stage 1 to the ATC, stage 2 in the SMMU.' },
+        { value: 3, name: 'FULL_DPT', description: 'Full ATS with DPT checks (reserved, as 0b00, without SMMU_IDR3.DPT).' },
       ],
     }),
-    f('STRW', 95, 94, 'StreamWorld: the translation regime the stream belongs to.', {
+    f('STRW', 95, 94, 'StreamWorld control (with SMMU_CR2.E2H) for stage 1-only streams.', {
       values: [
-        { value: 0, name: 'NS_EL1', description: 'Non-secure EL1 (stage 1 ASIDs tagged with the VMID).' },
-        { value: 2, name: 'NS_EL2', description: 'EL2, or EL2-E2H when SMMU_CR2.E2H is 1.' },
+        { value: 0, name: 'NS_EL1', description: 'NS-EL1.' },
+        { value: 1, name: 'STRW_RESERVED_1', description: 'Reserved, ILLEGAL when STRW is used.' },
+        { value: 2, name: 'NS_EL2', description: 'NS-EL2, or NS-EL2-E2H when SMMU_CR2.E2H is 1.' },
+        { value: 3, name: 'STRW_RESERVED_3', description: 'Reserved, ILLEGAL when STRW is used.' },
       ],
     }),
-    f('MemAttr', 99, 96, 'Memory type override (with MTCFG).', { openValues: true }),
-    f('MTCFG', 100, 100, 'Memory type override enable.', { openValues: true }),
-    f('ALLOCCFG', 104, 101, 'Allocation hint override.', { openValues: true }),
-    f('SHCFG', 109, 108, 'Shareability override.', { values: [{ value: 0, name: 'NSH' }, { value: 1, name: 'INCOMING' }, { value: 2, name: 'OSH' }, { value: 3, name: 'ISH' }] }),
-    f('NSCFG', 111, 110, 'NS attribute override.', { openValues: true }),
-    f('PRIVCFG', 113, 112, 'Privilege override.', { values: [{ value: 0, name: 'INCOMING' }, { value: 1, name: 'PRIVCFG_RESERVED' }, { value: 2, name: 'UNPRIVILEGED' }, { value: 3, name: 'PRIVILEGED' }] }),
-    f('INSTCFG', 115, 114, 'Instruction/data override.', { values: [{ value: 0, name: 'INCOMING' }, { value: 1, name: 'INSTCFG_RESERVED' }, { value: 2, name: 'DATA' }, { value: 3, name: 'INSTRUCTION' }] }),
-    f('IMPDEF', 127, 116, 'IMPLEMENTATION DEFINED.', { openValues: true }),
-    f('S2VMID', 143, 128, 'VMID of the stream (also tags stage 1 entries when stage 2 is implemented).', { openValues: true }),
-    f('S2T0SZ', 165, 160, 'Stage 2 input size: 64 - S2T0SZ bits.', { openValues: true }),
-    f('S2SL0', 167, 166, 'Stage 2 starting level (with S2TG).', { openValues: true }),
-    f('S2IR0', 169, 168, 'Inner cacheability of stage 2 walks.', { values: CACHEABILITY }),
-    f('S2OR0', 171, 170, 'Outer cacheability of stage 2 walks.', { values: CACHEABILITY }),
-    f('S2SH0', 173, 172, 'Shareability of stage 2 walks.', { values: SHAREABILITY }),
-    f('S2TG', 175, 174, 'Stage 2 granule.', { values: [{ value: 0, name: 'GRAN4K' }, { value: 1, name: 'GRAN64K' }, { value: 2, name: 'GRAN16K' }] }),
-    f('S2PS', 178, 176, 'Stage 2 output (physical) address size.', { values: ADDRESS_SIZES }),
-    f('S2AA64', 179, 179, 'Stage 2 table format: 1 VMSAv8-64, 0 VMSAv8-32 LPAE.', { openValues: true }),
-    f('S2ENDI', 180, 180, 'Stage 2 table endianness: 1 big-endian.', { openValues: true }),
-    f('S2AFFD', 181, 181, 'Stage 2 Access flag fault disable.', { openValues: true }),
-    f('S2PTW', 182, 182, 'Protected table walk: stage 1 walks to Device memory fault.', { openValues: true }),
-    f('S2HD', 183, 183, 'Stage 2 hardware dirty state update.', { openValues: true }),
-    f('S2HA', 184, 184, 'Stage 2 hardware Access flag update.', { openValues: true }),
-    f('S2S', 185, 185, 'Stall stage 2 faults.', { openValues: true }),
-    f('S2R', 186, 186, 'Record stage 2 faults.', { openValues: true }),
-    f('S2TTB', 247, 196, 'Stage 2 translation table base [55:4].', { openValues: true, addrShift: 4 }),
+    f('MemAttr', 99, 96, 'Memory type override value (VMSAv8-64 stage 2 MemAttr encoding) when MTCFG == 1.', { openValues: true, requires: yes('IDR1', 'ATTR_TYPES_OVR') }),
+    f('MTCFG', 100, 100, 'Replace the incoming memory type with MemAttr.', { openValues: true, requires: yes('IDR1', 'ATTR_TYPES_OVR') }),
+    f('ALLOCCFG', 104, 101, 'Allocation hints override: 0b0xxx incoming, 0b1RWT override.', { openValues: true, requires: yes('IDR1', 'ATTR_TYPES_OVR') }),
+    f('SHCFG', 109, 108, 'Shareability override.', {
+      requires: yes('IDR1', 'ATTR_TYPES_OVR'),
+      values: [
+        { value: 0, name: 'NSH', description: 'Non-shareable.' },
+        { value: 1, name: 'INCOMING', description: 'Use the incoming Shareability attribute.' },
+        { value: 2, name: 'OSH', description: 'Outer Shareable.' },
+        { value: 3, name: 'ISH', description: 'Inner Shareable.' },
+      ],
+    }),
+    f('NSCFG', 111, 110, 'NS attribute override (Secure streams only; IGNORED in a Non-secure STE).', { openValues: true }),
+    f('PRIVCFG', 113, 112, 'Privilege override.', {
+      requires: yes('IDR1', 'ATTR_PERMS_OVR'),
+      values: [
+        { value: 0, name: 'INCOMING', description: 'Use the incoming PRIV attribute.' },
+        { value: 1, name: 'PRIVCFG_RESERVED', description: 'Reserved: behaves as 0b00.' },
+        { value: 2, name: 'UNPRIVILEGED', description: 'Unprivileged.' },
+        { value: 3, name: 'PRIVILEGED', description: 'Privileged.' },
+      ],
+    }),
+    f('INSTCFG', 115, 114, 'Instruction/data override (reads only).', {
+      requires: yes('IDR1', 'ATTR_PERMS_OVR'),
+      values: [
+        { value: 0, name: 'INCOMING', description: 'Use the incoming INST attribute.' },
+        { value: 1, name: 'INSTCFG_RESERVED', description: 'Reserved: behaves as 0b00.' },
+        { value: 2, name: 'DATA', description: 'Data.' },
+        { value: 3, name: 'INSTRUCTION', description: 'Instruction.' },
+      ],
+    }),
+    f('IMPDEF', 127, 116, 'IMPLEMENTATION DEFINED per-stream configuration.', { openValues: true }),
+    f('S2VMID', 143, 128, 'VMID tagging translations of this stream (NS-EL1 StreamWorld, S2P == 1).', { openValues: true }),
+    f('IMPDEF1', 159, 144, 'IMPLEMENTATION DEFINED.', { openValues: true }),
+    f('S2T0SZ', 165, 160, 'Stage 2 input size: 64 - S2T0SZ bits (VTCR_EL2.T0SZ; 4-bit signed for VMSAv8-32).', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2SL0', 167, 166, 'Stage 2 starting level (VTCR_EL2.SL0 encoding, with S2TG).', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2IR0', 169, 168, 'Inner cacheability of stage 2 walks.', { values: CACHEABILITY, requires: yes('IDR0', 'S2P') }),
+    f('S2OR0', 171, 170, 'Outer cacheability of stage 2 walks.', { values: CACHEABILITY, requires: yes('IDR0', 'S2P') }),
+    f('S2SH0', 173, 172, 'Shareability of stage 2 walks.', { values: SHAREABILITY, requires: yes('IDR0', 'S2P') }),
+    f('S2TG', 175, 174, 'Stage 2 translation granule.', {
+      requires: yes('IDR0', 'S2P'),
+      values: [
+        { value: 0, name: 'GRAN4K', description: '4 KB.' },
+        { value: 1, name: 'GRAN64K', description: '64 KB.' },
+        { value: 2, name: 'GRAN16K', description: '16 KB.' },
+        { value: 3, name: 'S2TG_RESERVED', description: 'Reserved (ILLEGAL).' },
+      ],
+    }),
+    f('S2PS', 178, 176, 'Stage 2 output (physical) address size, capped to SMMU_IDR5.OAS.', { values: ADDRESS_SIZES, requires: yes('IDR0', 'S2P') }),
+    f('S2AA64', 179, 179, 'Stage 2 table format: 1 VMSAv8-64; 0 VMSAv8-32 LPAE (or VMSAv9-128 when SMMU_IDR5.D128 == 1).', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2ENDI', 180, 180, 'Stage 2 table endianness: 0 little, 1 big.', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2AFFD', 181, 181, 'Stage 2 Access flag fault disable.', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2PTW', 182, 182, 'Protected table walk: stage 1 walks and CD fetches to stage 2 Device memory fault.', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2HD', 183, 183, 'Stage 2 hardware update of dirty state.', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2HA', 184, 184, 'Stage 2 hardware update of the Access flag.', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2S', 185, 185, 'Stage 2 fault behaviour: stall.', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2R', 186, 186, 'Stage 2 fault behaviour: record.', { openValues: true, requires: yes('IDR0', 'S2P') }),
+    f('S2HAFT', 187, 187, 'Stage 2 hardware update of the Access flag in table descriptors.', { openValues: true, requires: { register: 'IDR0', field: 'HTTU', equals: 3 } }),
+    f('S2PIE', 188, 188, 'Stage 2 Indirect Permission Scheme (VTCR_EL2.S2PIE).', { openValues: true, requires: yes('IDR3', 'S2PI') }),
+    f('S2POE', 189, 189, 'Stage 2 permission overlay enable.', { openValues: true, requires: yes('IDR3', 'S2PO') }),
+    f('DPT_VMATCH', 191, 190, 'VMID matching requirement for DPT checks (EATS == 0b11).', { openValues: true, requires: yes('IDR3', 'DPT') }),
+    f('S2SL0_2', 194, 194, 'Bit [2] of S2SL0 (VTCR_EL2.SL2), with S2DS and a 4 KB granule.', { openValues: true, requires: yes('IDR5', 'DS') }),
+    f('S2DS', 195, 195, '52-bit stage 2 input and output with 4 KB and 16 KB granules (VTCR_EL2.DS).', { openValues: true, requires: yes('IDR5', 'DS') }),
+    f('S2TTB', 247, 196, 'Stage 2 translation table base, address bits [55:4] ([51:4] for VMSAv8-64, bits [247:244] RES0).', { openValues: true, addrShift: 4, requires: yes('IDR0', 'S2P') }),
+    f('S2SKL', 254, 253, 'Stage 2 skip level for VMSAv9-128 (VTTBR_EL2.SKL).', { openValues: true, requires: yes('IDR5', 'D128') }),
+    f('IMPDEF2', 271, 256, 'IMPLEMENTATION DEFINED.', { openValues: true }),
+    f('PARTID', 287, 272, 'MPAM PARTID for accesses of this stream.', { openValues: true, requires: yes('IDR3', 'MPAM') }),
+    f('PMG', 327, 320, 'MPAM PMG for accesses of this stream.', { openValues: true, requires: yes('IDR3', 'MPAM') }),
+    f('AssuredOnly', 329, 329, 'Stage 2 AssuredOnly permission checks.', { openValues: true, requires: yes('IDR3', 'THE') }),
+    f('TL0', 330, 330, 'Stage 2 TopLevel0 check enable.', { openValues: true, requires: yes('IDR3', 'THE') }),
+    f('TL1', 331, 331, 'Stage 2 TopLevel1 check enable.', { openValues: true, requires: yes('IDR3', 'THE') }),
+    f('VMSPtr', 375, 332, 'Virtual Machine Structure pointer, address bits [55:12].', { openValues: true, addrShift: 12, requires: yes('IDR3', 'MPAM') }),
+    f('S2POI', 511, 448, 'Stage 2 permission overlay interpretations S2POI<p> at [4p+451:4p+448], p = 0..15.', { openValues: true, requires: yes('IDR3', 'S2PO') }),
   ],
 };
 
-/** The numeric view of an STE the engine works with. */
+/** The numeric view of an STE the engine works with. Addresses are numbers (at most 56 bits, exact). */
 export interface SteFields {
   readonly v: number;
   readonly config: number;
@@ -114,13 +174,35 @@ export interface SteFields {
   readonly s1ContextPtr: number;
   readonly s1CdMax: number;
   readonly s1Dss: number;
+  readonly s1Cir: number;
+  readonly s1Cor: number;
+  readonly s1Csh: number;
+  /** S2HWU62..59 as bits [3:0]. */
+  readonly s2Hwu: number;
+  readonly dre: number;
+  readonly cont: number;
+  readonly dcp: number;
+  readonly ppar: number;
+  readonly mev: number;
+  readonly s1Pie: number;
+  readonly s2Fwb: number;
+  readonly s1Mpam: number;
   readonly s1Stalld: number;
   readonly eats: number;
   readonly strw: number;
+  readonly memAttr: number;
+  readonly mtcfg: number;
+  readonly alloccfg: number;
   readonly shcfg: number;
+  readonly nscfg: number;
+  readonly privcfg: number;
+  readonly instcfg: number;
   readonly s2Vmid: number;
   readonly s2T0sz: number;
   readonly s2Sl0: number;
+  readonly s2Ir0: number;
+  readonly s2Or0: number;
+  readonly s2Sh0: number;
   readonly s2Tg: number;
   readonly s2Ps: number;
   readonly s2Aa64: number;
@@ -131,7 +213,17 @@ export interface SteFields {
   readonly s2Ha: number;
   readonly s2S: number;
   readonly s2R: number;
+  readonly s2Haft: number;
+  readonly s2Pie: number;
+  readonly s2Poe: number;
+  readonly dptVmatch: number;
+  readonly s2Sl02: number;
+  readonly s2Ds: number;
   readonly s2Ttb: number;
+  readonly s2Skl: number;
+  readonly partid: number;
+  readonly pmg: number;
+  readonly vmsPtr: number;
 }
 
 export function decodeSte(w: Words): SteFields {
@@ -142,13 +234,34 @@ export function decodeSte(w: Words): SteFields {
     s1ContextPtr: bits(w, 55, 6) * 64,
     s1CdMax: bits(w, 63, 59),
     s1Dss: bits(w, 65, 64),
+    s1Cir: bits(w, 67, 66),
+    s1Cor: bits(w, 69, 68),
+    s1Csh: bits(w, 71, 70),
+    s2Hwu: bits(w, 75, 72),
+    dre: bits(w, 76, 76),
+    cont: bits(w, 80, 77),
+    dcp: bits(w, 81, 81),
+    ppar: bits(w, 82, 82),
+    mev: bits(w, 83, 83),
+    s1Pie: bits(w, 88, 88),
+    s2Fwb: bits(w, 89, 89),
+    s1Mpam: bits(w, 90, 90),
     s1Stalld: bits(w, 91, 91),
     eats: bits(w, 93, 92),
     strw: bits(w, 95, 94),
+    memAttr: bits(w, 99, 96),
+    mtcfg: bits(w, 100, 100),
+    alloccfg: bits(w, 104, 101),
     shcfg: bits(w, 109, 108),
+    nscfg: bits(w, 111, 110),
+    privcfg: bits(w, 113, 112),
+    instcfg: bits(w, 115, 114),
     s2Vmid: bits(w, 143, 128),
     s2T0sz: bits(w, 165, 160),
     s2Sl0: bits(w, 167, 166),
+    s2Ir0: bits(w, 169, 168),
+    s2Or0: bits(w, 171, 170),
+    s2Sh0: bits(w, 173, 172),
     s2Tg: bits(w, 175, 174),
     s2Ps: bits(w, 178, 176),
     s2Aa64: bits(w, 179, 179),
@@ -159,67 +272,306 @@ export function decodeSte(w: Words): SteFields {
     s2Ha: bits(w, 184, 184),
     s2S: bits(w, 185, 185),
     s2R: bits(w, 186, 186),
+    s2Haft: bits(w, 187, 187),
+    s2Pie: bits(w, 188, 188),
+    s2Poe: bits(w, 189, 189),
+    dptVmatch: bits(w, 191, 190),
+    s2Sl02: bits(w, 194, 194),
+    s2Ds: bits(w, 195, 195),
     s2Ttb: bits(w, 247, 196) * 16,
+    s2Skl: bits(w, 254, 253),
+    partid: bits(w, 287, 272),
+    pmg: bits(w, 327, 320),
+    vmsPtr: bits(w, 375, 332) * 4096,
   };
 }
 
-const p = (code: string, field: string | undefined, message: string, section = '5.2'): StructureProblem => ({ code, ...(field ? { field } : {}), message, section });
+// ---------------------------------------------------------------------------------------------
+// Helpers shared with the CD checks (§3.4, §5.2, §5.4).
 
-/** Validity and the reasons an STE is ILLEGAL for this configuration (§5.2 SteIllegal). */
-export function checkSte(w: Words, ids: IdView, opts: { oas?: number } = {}): Verdict {
+/** ID field value; an unknown field counts as 0 (not implemented) for ILLEGAL checks. */
+export function idField(ids: IdView, register: string, field: string): number {
+  return ids.idField(register, field) ?? 0;
+}
+
+/** OAS in bits from SMMU_IDR5.OAS (§6.3.6); reserved encodings read as 48. */
+export function oasBits(ids: IdView): number {
+  return sizeBits(idField(ids, 'IDR5', 'OAS')) ?? 48;
+}
+
+/** §3.4: IAS = MAX(TTF[0] ? 40 : 0, TTF[1] ? OAS : 0). */
+export function iasBits(ids: IdView, oas: number): number {
+  const ttf = idField(ids, 'IDR0', 'TTF');
+  return Math.max(ttf & 1 ? 40 : 0, ttf & 2 ? oas : 0);
+}
+
+export type GranuleKb = 4 | 16 | 64;
+
+/** CD.TG0 / STE.S2TG encoding (§5.2 S2TG, §5.4 TG0): 0b00 4 KB, 0b01 64 KB, 0b10 16 KB, 0b11 reserved. */
+export function granuleOfTg0(tg: number): GranuleKb | undefined {
+  return tg === 0 ? 4 : tg === 1 ? 64 : tg === 2 ? 16 : undefined;
+}
+
+/** CD.TG1 encoding (§5.4 TG1): 0b00 reserved, 0b01 16 KB, 0b10 4 KB, 0b11 64 KB. */
+export function granuleOfTg1(tg: number): GranuleKb | undefined {
+  return tg === 1 ? 16 : tg === 2 ? 4 : tg === 3 ? 64 : undefined;
+}
+
+/** GranuleSupported(): the granule is advertised in SMMU_IDR5.GRAN4K/16K/64K (§6.3.6). */
+export function granuleSupported(ids: IdView, g: GranuleKb | undefined): boolean {
+  if (g === undefined) return false;
+  return idField(ids, 'IDR5', g === 4 ? 'GRAN4K' : g === 16 ? 'GRAN16K' : 'GRAN64K') === 1;
+}
+
+const granuleBits = (g: GranuleKb): number => (g === 4 ? 12 : g === 16 ? 14 : 16);
+
+/** SMMUv3.0 (SMMU_AIDR major 0, minor 0): some out-of-range cases are CONSTRAINED UNPREDICTABLE. */
+function isV30(ids: IdView): boolean {
+  return (ids.idField('AIDR', 'ArchMajorRev') ?? 0) === 0 && (ids.idField('AIDR', 'ArchMinorRev') ?? 1) === 0;
+}
+
+/**
+ * Stage 2 start level of a VMSAv8-64 STE, as VTCR_EL2.{SL2, SL0} with the Arm ARM's
+ * AArch64.S2InvalidSL (PAMax is the SMMU's OAS): undefined when the encoding is reserved.
+ * SL2 (STE.S2SL0_2) only counts with a 4 KB granule and S2DS == 1 (§5.2 S2SL0, S2SL0_2).
+ */
+export function s2StartLevelAa64(sl0: number, sl2: number, g: GranuleKb, ds: number, stt: boolean, oas: number): number | undefined {
+  if (g === 4) {
+    const sl = ((ds === 1 ? sl2 : 0) << 2) | sl0;
+    switch (sl) {
+      case 0b000:
+        return 2;
+      case 0b001:
+        return 1;
+      case 0b010:
+        return oas < 44 ? undefined : 0;
+      case 0b011:
+        return stt ? 3 : undefined;
+      case 0b100:
+        return oas < 52 ? undefined : -1;
+      default:
+        return undefined;
+    }
+  }
+  if (g === 16) {
+    if (sl0 === 3) return ds === 1 && oas >= 52 ? 0 : undefined;
+    if (sl0 === 2) return oas < 42 ? undefined : 1;
+    return 3 - sl0;
+  }
+  if (sl0 === 3) return undefined;
+  if (sl0 === 2) return oas < 44 ? undefined : 1;
+  return 3 - sl0;
+}
+
+/**
+ * The Arm ARM's S2InconsistentSL: the input size must need the start level (at least one bit
+ * resolved there) and fit it (one more stride, or up to 16 concatenated tables).
+ */
+export function walkInconsistent(iaBits: number, startLevel: number, g: GranuleKb): boolean {
+  const gb = granuleBits(g);
+  const stride = gb - 3;
+  const min = (3 - startLevel) * stride + gb + 1;
+  const max = min + (stride - 1) + 4;
+  return iaBits < min || iaBits > max;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const p = (code: string, field: string | undefined, message: string, section = '5.2'): StructureProblem => ({ code, ...(field ? { field } : {}), message, section });
+const hexa = (n: number) => '0x' + n.toString(16);
+
+export interface SteCheckOptions {
+  /** Output address size in bits (default from SMMU_IDR5.OAS). */
+  readonly oas?: number;
+  /**
+   * Effective SMMU_IDR0.STALL_MODEL (§5.2.2 EffectiveSMMU_IDR0_STALL_MODEL: SMMU_S_CR0.NSSTALLD
+   * can turn 0b00 into 0b01). Default SMMU_IDR0.STALL_MODEL.
+   */
+  readonly stallModel?: number;
+}
+
+/**
+ * Validity and the reasons an STE is ILLEGAL for this configuration: §5.2.2 `SteIllegal` for a
+ * Non-secure STE, plus the field descriptions where they add a condition. All reasons are
+ * listed (the pseudocode stops at the first), except where a reason makes a later check
+ * meaningless (an unsupported granule makes the S2T0SZ/S2SL0 checks moot).
+ */
+export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): SteVerdict {
   const s = decodeSte(w);
   if (s.v === 0) return { valid: false, illegal: [] };
-  const out: StructureProblem[] = [];
-  const id = (r: string, fl: string) => ids.idField(r, fl) ?? 0;
-  const oas = opts.oas ?? sizeBits(id('IDR5', 'OAS')) ?? 48;
   const cfg = s.config;
-  if ((cfg & 4) === 0) return { valid: true, illegal: [] }; // 0b0xx: abort; other fields IGNORED
+  // §5.2 Config: 0b0xx aborts (0b001-0b011 behave as 0b000); other fields are IGNORED.
+  if ((cfg & 0b100) === 0) return { valid: true, illegal: [] };
+  const out: StructureProblem[] = [];
+  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const oas = opts.oas ?? oasBits(ids);
+  const stall = opts.stallModel ?? id('IDR0', 'STALL_MODEL');
   const s1 = (cfg & 1) === 1;
   const s2 = (cfg & 2) === 2;
-  if (s1 && !id('IDR0', 'S1P')) out.push(p('stage1-unsupported', 'Config', 'Config enables stage 1 but SMMU_IDR0.S1P is 0'));
-  if (s2 && !id('IDR0', 'S2P')) out.push(p('stage2-unsupported', 'Config', 'Config enables stage 2 but SMMU_IDR0.S2P is 0'));
-  // StreamWorld (§5.2 STRW): 0bx1 is ILLEGAL on the Non-secure stream table when STRW is used.
-  if (s1 && id('IDR0', 'HYP') && (s.strw & 1) === 1) out.push(p('strw', 'STRW', `STRW = ${s.strw} is reserved for a Non-secure stream`));
-  if (s1 && !id('IDR0', 'HYP') && s.strw !== 0) {
-    // Without Hyp, STRW is not used (treated as NS-EL1) — no verdict.
+  const s1p = id('IDR0', 'S1P') === 1;
+  const s2p = id('IDR0', 'S2P') === 1;
+
+  // §5.2 Config: stages that are not implemented.
+  if (s1 && !s1p) out.push(p('stage1-unsupported', 'Config', `Config = 0b${cfg.toString(2)} enables stage 1 but SMMU_IDR0.S1P is 0`));
+  if (s2 && !s2p) out.push(p('stage2-unsupported', 'Config', `Config = 0b${cfg.toString(2)} enables stage 2 but SMMU_IDR0.S2P is 0`));
+
+  // IgnoreSTESTRW(): STRW is unused without stage 1 or Hyp, with stage 2 enabled, or in bypass.
+  const strwUnused = !s1p || id('IDR0', 'HYP') === 0 || s2 || cfg === 0b100;
+
+  // §5.2 EATS (SteIllegal "Check ATS configuration"): only when ATS is implemented and the STE is not bypass.
+  if (id('IDR0', 'ATS') === 1 && cfg !== 0b100) {
+    if (s.eats === 0b10) {
+      if (cfg !== 0b111) out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) needs Config = 0b111 (both stages translate)'));
+      if (s.s2S === 1) out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) with S2S = 1'));
+      if (id('IDR0', 'NS1ATS') === 1) out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) but SMMU_IDR0.NS1ATS is 1 (split-stage ATS not supported)'));
+    }
+    // SMMUv3.1+: Full ATS with S2S == 1 is ILLEGAL when stage 2 translates; for SMMUv3.0 the check in
+    // stage 2 bypass is CONSTRAINED UNPREDICTABLE and we take the recommended choice (not ILLEGAL).
+    if (s.eats === 0b01 && s.s2S === 1 && s2) out.push(p('eats-s2s', 'EATS', 'EATS = 0b01 (full ATS) with stage 2 translating and S2S = 1 (stall)'));
+    if (s.eats === 0b11 && id('IDR3', 'DPT') === 1) {
+      if (!strwUnused && s.strw !== 0) out.push(p('eats-dpt', 'EATS', `EATS = 0b11 (ATS with DPT checks) needs an EL1 StreamWorld; STRW = 0b${s.strw.toString(2).padStart(2, '0')}`));
+      // §5.2 EATS 0b11: "ILLEGAL if this field is not IGNORED and STE.Config == 0b11x and STE.S2S == 1".
+      if (s2 && s.s2S === 1) out.push(p('eats-s2s', 'EATS', 'EATS = 0b11 (ATS with DPT checks) with stage 2 translating and S2S = 1 (stall)'));
+    }
   }
-  if (id('IDR0', 'ATS') && cfg !== 4) {
-    if (s.eats === 2 && cfg !== 7) out.push(p('eats', 'EATS', 'EATS = 0b10 (split-stage ATS) needs Config 0b111 (nested)'));
-  }
-  if (s1 && id('IDR0', 'S1P')) {
+
+  // §5.2 STRW: 0bx1 is Reserved, ILLEGAL for a Non-secure STE when STRW is used.
+  if (!strwUnused && (s.strw & 1) === 1) out.push(p('strw', 'STRW', `STRW = 0b${s.strw.toString(2).padStart(2, '0')} is reserved (ILLEGAL)`));
+
+  if (s1 && s1p) {
+    // §5.5, §5.2 S1STALLD: only configurable when the stall model is "stall and terminate".
+    if (s.s1Stalld === 1 && stall !== 0) out.push(p('s1stalld', 'S1STALLD', `S1STALLD = 1 but SMMU_IDR0.STALL_MODEL is 0b${stall.toString(2).padStart(2, '0')} (stalls not configurable)`, '5.5'));
+    // §5.2 S1CDMax: range 0..SSIDSIZE; IGNORED when SSIDSIZE == 0.
     const ssidSize = id('IDR1', 'SSIDSIZE');
-    if (s.s1CdMax > ssidSize) out.push(p('s1cdmax', 'S1CDMax', `S1CDMax = ${s.s1CdMax} exceeds SMMU_IDR1.SSIDSIZE = ${ssidSize}`));
-    if (s.s1CdMax > 0 && (s.s1Fmt === 1 || s.s1Fmt === 2) && !id('IDR0', 'CD2L')) out.push(p('s1fmt', 'S1Fmt', '2-level CD tables (S1Fmt 0b01/0b10) but SMMU_IDR0.CD2L is 0'));
-    if (s.s1Stalld === 1 && id('IDR0', 'STALL_MODEL') !== 0) out.push(p('s1stalld', 'S1STALLD', 'S1STALLD is 1 but stalls are not configurable (SMMU_IDR0.STALL_MODEL != 0b00)'));
-    if (!s2 && s.s1ContextPtr >= 2 ** oas) out.push(p('s1contextptr', 'S1ContextPtr', `S1ContextPtr 0x${s.s1ContextPtr.toString(16)} is beyond the ${oas}-bit output address size`));
+    if (ssidSize !== 0 && s.s1CdMax > ssidSize) out.push(p('s1cdmax', 'S1CDMax', `S1CDMax = ${s.s1CdMax} exceeds SMMU_IDR1.SSIDSIZE = ${ssidSize}`));
+    // §5.2 S1Fmt: 2-level CD tables need SMMU_IDR0.CD2L (0b11 behaves as 0b00 and is not ILLEGAL).
+    if (ssidSize !== 0 && s.s1CdMax !== 0 && id('IDR0', 'CD2L') === 0 && (s.s1Fmt === 1 || s.s1Fmt === 2)) {
+      out.push(p('s1fmt', 'S1Fmt', `S1Fmt = 0b${s.s1Fmt.toString(2).padStart(2, '0')} selects a 2-level CD table but SMMU_IDR0.CD2L is 0`));
+    }
+    // §3.4.3 (1): a stage 1-only S1ContextPtr beyond the OAS gives C_BAD_STE (SMMUv3.1+; one of the
+    // permitted SMMUv3.0 behaviours). With stage 2 the pointer is an IPA and the behaviour is
+    // CONSTRAINED UNPREDICTABLE (C_BAD_STE or a stage 2 Translation fault): we let stage 2 fault.
+    if (!s2 && s.s1ContextPtr >= 2 ** oas) out.push(p('s1contextptr', 'S1ContextPtr', `S1ContextPtr ${hexa(s.s1ContextPtr)} is beyond the ${oas}-bit OAS`, '3.4.3'));
   }
-  if (s2 && id('IDR0', 'S2P')) {
-    const ttf = id('IDR0', 'TTF');
-    if (s.s2Aa64 === 1 && (ttf & 2) === 0) out.push(p('s2aa64', 'S2AA64', 'S2AA64 is 1 but SMMU_IDR0.TTF does not include AArch64'));
-    if (s.s2Aa64 === 0 && (ttf & 1) === 0) out.push(p('s2aa64', 'S2AA64', 'S2AA64 is 0 (AArch32 tables) but SMMU_IDR0.TTF does not include AArch32'));
-    const httu = id('IDR0', 'HTTU');
-    if ((s.s2Ha || s.s2Hd) && (httu === 0 || s.s2Aa64 === 0)) out.push(p('s2httu', s.s2Hd ? 'S2HD' : 'S2HA', 'S2HA/S2HD set but hardware table updates are not supported (SMMU_IDR0.HTTU == 0) or tables are AArch32'));
-    if (s.s2Hd && httu === 1) out.push(p('s2hd', 'S2HD', 'S2HD set but SMMU_IDR0.HTTU only supports the Access flag'));
-    const stall = id('IDR0', 'STALL_MODEL');
-    if (s.s2S === 1 && stall === 1) out.push(p('s2s', 'S2S', 'S2S is 1 but the SMMU does not support stalls (SMMU_IDR0.STALL_MODEL == 0b01)'));
-    if (s.s2S === 0 && stall === 2) out.push(p('s2s', 'S2S', 'S2S is 0 but stalls are forced (SMMU_IDR0.STALL_MODEL == 0b10)'));
-    const granule = s.s2Tg === 0 ? 4 : s.s2Tg === 1 ? 64 : s.s2Tg === 2 ? 16 : undefined;
-    const granOk = granule === 4 ? id('IDR5', 'GRAN4K') : granule === 16 ? id('IDR5', 'GRAN16K') : granule === 64 ? id('IDR5', 'GRAN64K') : 0;
-    if (!granule) out.push(p('s2tg', 'S2TG', 'S2TG = 0b11 is reserved'));
-    else if (!granOk) out.push(p('s2tg', 'S2TG', `S2TG selects a ${granule} KB granule that SMMU_IDR5 does not advertise`));
-    const ps = sizeBits(s.s2Ps) ?? 48;
-    const effPs = Math.min(ps, oas);
-    if (s.s2Ttb >= 2 ** effPs) out.push(p('s2ttb', 'S2TTB', `S2TTB 0x${s.s2Ttb.toString(16)} is beyond the effective stage 2 output size (${effPs} bits)`));
-    // §5.2 S2T0SZ: input size between the minimum (64 - IAS, at least 16 / 12) and 39 bits... as a T0SZ.
-    const ias = Math.max(oas, 40);
-    const minT0sz = Math.max(granule === 64 ? 12 : 16, 64 - Math.min(ias, granule === 64 && oas === 52 ? 52 : 48));
-    if (s.s2T0sz > 39 || s.s2T0sz < minT0sz) out.push(p('s2t0sz', 'S2T0SZ', `S2T0SZ = ${s.s2T0sz} is outside ${minT0sz}..39`));
-    else if (granule && startLevelS2(s.s2Sl0, granule, s.s2T0sz) === undefined) out.push(p('s2sl0', 'S2SL0', `S2SL0 = ${s.s2Sl0} is not a valid starting level for a ${granule} KB granule with S2T0SZ = ${s.s2T0sz}`));
-    const endian = id('IDR0', 'TTENDIAN');
-    if ((s.s2Endi === 1 && endian === 2) || (s.s2Endi === 0 && endian === 3)) out.push(p('s2endi', 'S2ENDI', `S2ENDI = ${s.s2Endi} is not allowed by SMMU_IDR0.TTENDIAN`));
-    if (s.s2Vmid > 0xff && !id('IDR0', 'VMID16')) out.push(p('s2vmid', 'S2VMID', `S2VMID 0x${s.s2Vmid.toString(16)} has bits [15:8] set without SMMU_IDR0.VMID16`));
+
+  if (s2 && s2p) checkStage2(w, s, ids, oas, stall, out);
+
+  // §5.2 S2VMID (IgnoreSTES2VMID): 8-bit VMIDs only, unless S2VMID is IGNORED. Config 0b0xx and
+  // 0b100 have returned or are excluded here; a non-EL1 StreamWorld does not tag with a VMID.
+  const s2vmidIgnored = !s2p || cfg === 0b100 || (s.strw !== 0 && !strwUnused);
+  if (!s2vmidIgnored && id('IDR0', 'VMID16') === 0 && s.s2Vmid > 0xff) {
+    out.push(p('s2vmid', 'S2VMID', `S2VMID ${hexa(s.s2Vmid)} has bits [15:8] set but SMMU_IDR0.VMID16 is 0`));
+  }
+
+  // §5.2 VMSPtr: enabled when Config == 0b111 and S1MPAM == 1; beyond the OAS is C_BAD_STE.
+  if (cfg === 0b111 && id('IDR3', 'MPAM') === 1 && s.s1Mpam === 1 && s.vmsPtr >= 2 ** oas) {
+    out.push(p('vmsptr', 'VMSPtr', `VMSPtr ${hexa(s.vmsPtr)} is beyond the ${oas}-bit OAS`));
   }
   return { valid: true, illegal: out };
+}
+
+/** The stage 2 part of SteIllegal (Config == 0b11x, stage 2 implemented). */
+function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: number, out: StructureProblem[]): void {
+  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const d128 = id('IDR5', 'D128') === 1;
+  const vmsa32 = !d128 && s.s2Aa64 === 0;
+  const vmsa64 = s.s2Aa64 === 1;
+  const vmsa128 = d128 && s.s2Aa64 === 0;
+  const ttf = id('IDR0', 'TTF');
+  const httu = id('IDR0', 'HTTU');
+
+  // §5.2 S2FWB: not with VMSAv8-32 LPAE.
+  if (vmsa32 && id('IDR3', 'FWB') === 1 && s.s2Fwb === 1) out.push(p('s2fwb', 'S2FWB', 'S2FWB = 1 with VMSAv8-32 LPAE stage 2 tables'));
+  // §5.5: S2S against the stall model.
+  if (s.s2S === 1 && stall === 1) out.push(p('s2s', 'S2S', 'S2S = 1 but SMMU_IDR0.STALL_MODEL is 0b01 (stall not supported)', '5.5'));
+  if (s.s2S === 0 && stall === 2) out.push(p('s2s', 'S2S', 'S2S = 0 but SMMU_IDR0.STALL_MODEL is 0b10 (stall forced)', '5.5'));
+  // §5.2 S2AA64: the table format must be implemented (SMMU_IDR0.TTF).
+  if (vmsa32 && (ttf & 1) === 0) out.push(p('s2aa64', 'S2AA64', 'S2AA64 = 0 selects VMSAv8-32 LPAE but SMMU_IDR0.TTF[0] is 0'));
+  if (vmsa64 && (ttf & 2) === 0) out.push(p('s2aa64', 'S2AA64', 'S2AA64 = 1 selects VMSAv8-64 but SMMU_IDR0.TTF[1] is 0'));
+  // §5.2 S2HA/S2HD/S2HAFT against SMMU_IDR0.HTTU.
+  if ((s.s2Ha === 1 || s.s2Hd === 1) && (vmsa32 || httu === 0)) {
+    out.push(p('s2httu', s.s2Ha === 1 ? 'S2HA' : 'S2HD', vmsa32 ? 'S2HA/S2HD set with VMSAv8-32 LPAE stage 2 tables' : 'S2HA/S2HD set but SMMU_IDR0.HTTU is 0b00'));
+  }
+  if (s.s2Hd === 1 && httu === 1) out.push(p('s2hd', 'S2HD', 'S2HD = 1 but SMMU_IDR0.HTTU is 0b01 (Access flag only)'));
+  if (s.s2Haft === 1 && s.s2Ha === 0 && httu === 3) out.push(p('s2haft', 'S2HAFT', 'S2HAFT = 1 with S2HA = 0'));
+
+  // §5.2 S2TG: a supported granule (not checked for VMSAv8-32, where the granule is 4 KB).
+  const g: GranuleKb | undefined = vmsa32 ? 4 : granuleOfTg0(s.s2Tg);
+  const granuleOk = vmsa32 || granuleSupported(ids, g);
+  if (!granuleOk) out.push(p('s2tg', 'S2TG', g === undefined ? 'S2TG = 3 is reserved' : `S2TG selects a ${g} KB granule that SMMU_IDR5 does not advertise`));
+
+  // §5.2 S2TTB / S2PS: the base must be inside the effective S2PS (MIN(S2PS, OAS); 40 bits for
+  // VMSAv8-32), and inside 48 bits for VMSAv8-64 with a 4 KB/16 KB granule and S2DS == 0.
+  const ds = id('IDR5', 'DS') === 1 ? s.s2Ds : 0;
+  const paRange = vmsa32 ? 40 : Math.min(sizeBits(s.s2Ps) ?? 48, oas);
+  if (s.s2Ttb >= 2 ** paRange) out.push(p('s2ttb', 'S2TTB', `S2TTB ${hexa(s.s2Ttb)} is outside the effective S2PS (${paRange} bits)`));
+  else if (vmsa64 && g !== 64 && ds === 0 && s.s2Ttb >= 2 ** 48) out.push(p('s2ttb', 'S2TTB', `S2TTB ${hexa(s.s2Ttb)} is outside 48 bits (4 KB/16 KB granule without S2DS)`));
+
+  if (granuleOk && g !== undefined) checkS2Walk(s, ids, oas, g, ds, vmsa32, vmsa64, vmsa128, out);
+
+  // §5.2 S2ENDI: an implemented endianness (SMMU_IDR0.TTENDIAN 0b10 little only, 0b11 big only).
+  const endian = id('IDR0', 'TTENDIAN');
+  if ((endian === 2 && s.s2Endi === 1) || (endian === 3 && s.s2Endi === 0)) {
+    out.push(p('s2endi', 'S2ENDI', `S2ENDI = ${s.s2Endi} but SMMU_IDR0.TTENDIAN only supports ${endian === 2 ? 'little' : 'big'}-endian tables`));
+  }
+  checkS2Permissions(w, s, ids, vmsa32, vmsa128, out);
+}
+
+/** §5.2 S2T0SZ, S2SL0, S2TG: the stage 2 walk configuration (granule already known to be usable). */
+function checkS2Walk(s: SteFields, ids: IdView, oas: number, g: GranuleKb, ds: number, vmsa32: boolean, vmsa64: boolean, vmsa128: boolean, out: StructureProblem[]): void {
+  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const stt = id('IDR3', 'STT') === 1;
+  if (vmsa32) {
+    // VMSAv8-32 LPAE: S2T0SZ[3:0] is a signed 4-bit value (all valid), input size 32 - T0SZ;
+    // SL0 0b00 starts at level 2, 0b01 at level 1, 0b1x reserved (VTCR.SL0).
+    const t0sz = ((s.s2T0sz & 0xf) ^ 8) - 8;
+    const level = s.s2Sl0 & 2 ? undefined : 2 - s.s2Sl0;
+    if (level === undefined || walkInconsistent(32 - t0sz, level, 4)) {
+      out.push(p('s2sl0', 'S2SL0', `S2SL0 = ${s.s2Sl0} is inconsistent with S2T0SZ = ${t0sz} (VMSAv8-32 LPAE, ${32 - t0sz}-bit IPA)`));
+    }
+    return;
+  }
+
+  // §5.2.2 STES2T0SZInvalid (SMMUv3.0: CONSTRAINED UNPREDICTABLE; we take ILLEGAL, a permitted choice).
+  const ias = iasBits(ids, oas);
+  const max = stt ? (g === 64 ? 47 : 48) : 39;
+  const min = isV30(ids) ? 64 - ias : vmsa128 ? Math.max(8, 64 - ias) : g === 64 || ds === 1 ? Math.max(12, 64 - ias) : Math.max(16, 64 - ias);
+  if (s.s2T0sz < min || s.s2T0sz > max) {
+    out.push(p('s2t0sz', 'S2T0SZ', `S2T0SZ = ${s.s2T0sz} is outside ${min}..${max} (IAS ${ias} bits, ${g} KB granule)`));
+    return;
+  }
+  if (vmsa64) {
+    const level = s2StartLevelAa64(s.s2Sl0, s.s2Sl02, g, ds, stt, oas);
+    if (level === undefined || walkInconsistent(64 - s.s2T0sz, level, g)) {
+      out.push(p('s2sl0', 'S2SL0', `S2SL0 = ${s.s2Sl0}${ds ? ` (S2SL0_2 = ${s.s2Sl02})` : ''} is not a valid starting level for a ${g} KB granule with S2T0SZ = ${s.s2T0sz} (${64 - s.s2T0sz}-bit IPA)`));
+    }
+  } else if (vmsa128) {
+    // VMSAv9-128: as CDSLInvalidD128 (§5.4), the start level plus the skipped levels must not pass level 3.
+    const gb = granuleBits(g);
+    const start = 3 - Math.floor((64 - s.s2T0sz - 1 - gb) / (gb - 4));
+    if (start + s.s2Skl > 3) out.push(p('s2skl', 'S2SKL', `S2SKL = ${s.s2Skl} skips past level 3 (start level ${start})`));
+  }
+}
+
+function checkS2Permissions(w: Words, s: SteFields, ids: IdView, vmsa32: boolean, vmsa128: boolean, out: StructureProblem[]): void {
+  const id = (r: string, fl: string) => idField(ids, r, fl);
+  if (id('IDR3', 'S2PI') === 1 && s.s2Pie === 1 && vmsa32) out.push(p('s2pie', 'S2PIE', 'S2PIE = 1 with VMSAv8-32 LPAE stage 2 tables'));
+  if (id('IDR3', 'S2PO') === 1 && s.s2Poe === 1) {
+    if (s.s2Pie === 0 && !vmsa128) out.push(p('s2poe', 'S2POE', 'S2POE = 1 with the Direct Permission Scheme (S2PIE = 0)'));
+    if (id('IDR3', 'PBHA') === 1 && s.s2Hwu !== 0) out.push(p('s2poe', 'S2POE', 'S2POE = 1 with S2HWU59..62 not all 0'));
+    const bad = s2poiReserved(w);
+    if (bad.length) out.push(p('s2poi', 'S2POI', `S2POE = 1 and S2POI<${bad.join(', ')}> hold a reserved encoding (0b0001 or 0b0101)`));
+  }
+}
+
+/** Reserved S2POI<p> encodings (0b0001, 0b0101) when S2POE is 1 (§5.2.2); needs the raw words. */
+export function s2poiReserved(w: Words): number[] {
+  const bad: number[] = [];
+  for (let i = 0; i < 16; i++) {
+    const v = bits(w, 448 + 4 * i + 3, 448 + 4 * i);
+    if (v === 0b0001 || v === 0b0101) bad.push(i);
+  }
+  return bad;
 }
 
 /** One line: "stage 1 translate, linear CD table at 0x…" / "bypass" / "abort". */
@@ -230,13 +582,14 @@ export function describeSteConfig(s: SteFields): string {
       return 'bypass';
     case 5:
     case 7: {
-      const cds = s.s1CdMax === 0 ? 'one CD' : `${2 ** s.s1CdMax} CDs, ${s.s1Fmt === 0 ? 'linear' : '2-level'} table`;
-      return `${s.config === 7 ? 'nested (stage 1 + stage 2)' : 'stage 1 translate'}, ${cds} at 0x${s.s1ContextPtr.toString(16)}${s.config === 7 ? `, VMID ${s.s2Vmid}` : ''}`;
+      const n = s.s1CdMax === 0 ? '1 CD' : `${2 ** s.s1CdMax} CDs`;
+      const table = s.s1CdMax === 0 ? 'CD' : s.s1Fmt === 1 ? '2-level CD table (4 KB leaves)' : s.s1Fmt === 2 ? '2-level CD table (64 KB leaves)' : 'linear CD table';
+      const head = s.config === 7 ? 'nested (stage 1 + stage 2)' : 'stage 1 translate';
+      return `${head}, ${table} at 0x${s.s1ContextPtr.toString(16)}, ${n}${s.config === 7 ? `, VMID ${s.s2Vmid}, S2TTB 0x${s.s2Ttb.toString(16)}` : ''}`;
     }
     case 6:
       return `stage 2 translate, VMID ${s.s2Vmid}, S2TTB 0x${s.s2Ttb.toString(16)}`;
     default:
-      return 'abort (no event)';
+      return s.config === 0 ? 'abort (no event)' : `abort (no event; Config 0b${s.config.toString(2).padStart(3, '0')} reserved)`;
   }
 }
-

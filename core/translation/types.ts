@@ -1,36 +1,65 @@
 /**
- * Inputs and results of a VMSAv8-64 translation table walk as the SMMU performs it (§3.4, §3.13;
- * the table formats are the Arm ARM's VMSAv8-64 ones, chapter D8).
+ * Inputs and results of a VMSAv8-64 translation table walk as the SMMU performs it (§3.4 address
+ * sizes, §3.13 Access flag and dirty state; the table formats are the Arm ARM's VMSAv8-64 ones,
+ * chapter D8). Addresses are bigints; the walker allocates nothing but its result.
  */
 export type Granule = 4 | 16 | 64;
 
 export interface WalkParams {
   readonly stage: 1 | 2;
   readonly granule: Granule;
-  /** T0SZ / T1SZ / S2T0SZ: the input address has 64 - tsz bits. */
+  /** T0SZ / T1SZ / S2T0SZ: the input address has 64 - tsz significant bits. */
   readonly tsz: number;
-  /** Stage 2: from S2SL0 (startLevelS2); stage 1: computed from tsz and the granule when omitted. */
+  /**
+   * Stage 2: from S2SL0 (use startLevelS2). Stage 1: computed from tsz and the granule when
+   * omitted (startLevelS1). A level that cannot resolve the input size is a translation fault.
+   */
   readonly startLevel?: number;
-  /** Table base; bits below the table's alignment are treated as zero by the walker. */
+  /**
+   * Table base (CD.TTBx / STE.S2TTB hold the address itself, bits [51:4], §5.2, §5.4). The walker
+   * treats the bits below the start-level table's alignment as zero, as the SMMU does ("effectively
+   * aligns the value before use"): the table size, and at least 64 bytes with a 52-bit output.
+   */
   readonly ttb: bigint;
-  /** Effective output address size in bits: min(IPS or S2PS, OAS). */
+  /** Effective output address size in bits: min(IPS or S2PS, OAS) (§3.4, §5.2 S2PS, §5.4 IPS). */
   readonly outputBits: number;
+  /** Hardware Access flag update (CD.HA / STE.S2HA, HTTU enabled). */
   readonly ha: boolean;
+  /** Hardware dirty state update (CD.HD / STE.S2HD). {HD, HA} = {1, 0} behaves as both 0 (§5.4 HA, §5.2 S2HA). */
   readonly hd: boolean;
-  /** Access flag fault disable (CD.AFFD / STE.S2AFFD). */
+  /** Access flag fault disable (CD.AFFD / STE.S2AFFD); IGNORED when ha (§5.4 AFFD, §5.2 S2AFFD). */
   readonly affd?: boolean;
+  /** CD.WXN: writable implies execute-never at the accessing privilege (Arm ARM D8.4). */
   readonly wxn?: boolean;
+  /** CD.UWXN: IGNORED for VMSAv8-64 CDs (§5.4); accepted and ignored (EL0-writable is always PXN). */
   readonly uwxn?: boolean;
+  /** CD.PAN: privileged data accesses to EL0-accessible pages fault (Arm ARM D8.4, FEAT_PAN). */
   readonly pan?: boolean;
-  /** Stage 2 XN[1:0] encoding (IDR3.XNX); otherwise only XN[1] (bit 54) is used. */
+  /** CD.EPAN: PAN also covers EL0-executable pages (§5.4 EPAN). */
+  readonly epan?: boolean;
+  /** Stage 1 CD.TBIx for the selected TTB: VA[63:56] are not range checked. */
+  readonly tbi?: boolean;
+  /**
+   * Stage 1 regime with one privilege level (StreamWorld any-EL2 / EL3): AP[1], APTable[0] and
+   * PXN are not used; XN is bit 54 (Arm ARM D8.4).
+   */
+  readonly singlePrivilege?: boolean;
+  /** Stage 2 XN[1:0] encoding (SMMU_IDR3.XNX, FEAT_XNX); otherwise only XN (bit 54) is used. */
   readonly xnx?: boolean;
   /** Hierarchical permission attributes in table descriptors are ignored (CD.HADx). */
   readonly had?: boolean;
+  /**
+   * The implementation has a 52-bit PA (SMMU_IDR5.OAS == 52, the PE's PAMax == 52): with the 64 KB
+   * granule level 1 blocks exist (Arm ARM AArch64.BlockDescSupported). Defaults to
+   * outputBits === 52. Descriptor bits [15:12] are OA[51:48] when outputBits is 52.
+   */
+  readonly lpa?: boolean;
 }
 
 export interface Access {
   readonly read: boolean;
   readonly write: boolean;
+  /** An instruction fetch (InD): needs only execute permission (§13.7: XO pages serve fetches). */
   readonly exec: boolean;
   readonly priv: boolean;
 }
@@ -41,43 +70,61 @@ export interface WalkFault {
   readonly ok: false;
   readonly kind: FaultKind;
   readonly stage: 1 | 2;
+  /** Arm ARM fault level: 0 for input range and TTB faults, else the level of the descriptor. */
   readonly level: number;
-  /** Stage 2 faults: the IPA being translated. */
+  /** Stage 2 faults: the IPA being translated (for CLASS TT, the stage 1 descriptor's IPA). */
   readonly ipa?: bigint;
-  /** The fault happened translating the address of a stage 1 table (CLASS TTD). */
+  /** The fault happened translating the address of a stage 1 table (CLASS TT, §7.3.13). */
   readonly s2OnS1Walk?: boolean;
-  /** For F_WALK_EABT: the descriptor address whose access aborted. */
+  /** For a stage 2 fault on a stage 1 walk: the stage 1 access was a descriptor write (HTTU), TTRnW = 0 (§7.3.16). */
+  readonly s1WalkWrite?: boolean;
+  /** For F_WALK_EABT: the descriptor PA whose access aborted (FetchAddr, §7.3.12). */
   readonly fetchAddr?: bigint;
   readonly message: string;
 }
 
 export interface WalkStep {
   readonly level: number;
+  /** The PA the descriptor was read from. */
   readonly address: bigint;
+  /** The descriptor as read. */
   readonly descriptor: bigint;
+  /** When hardware updated the descriptor (Access flag / dirty state): the value written. */
+  readonly written?: bigint;
 }
 
 export interface WalkOk {
   readonly ok: true;
   readonly oa: bigint;
   readonly level: number;
-  /** Bytes the leaf covers. */
+  /** Bytes the leaf (block or page) covers. */
   readonly size: bigint;
+  /** Permissions for the accessing privilege (after PAN, WXN and any dirty state update). */
   readonly perms: { readonly r: boolean; readonly w: boolean; readonly x: boolean };
+  /** Stage 1: AttrIndx[2:0]; stage 2: MemAttr[3:0]. */
   readonly attrIndx: number;
   readonly sh: number;
   readonly nG: boolean;
+  /** The Contiguous hint (bit 52): a TLB may cache the run as one entry (Arm ARM D8.6). */
+  readonly contiguous: boolean;
+  /** The leaf descriptor, after any hardware update. */
   readonly descriptor: bigint;
   readonly descriptorAddress: bigint;
+  /** Each level visited: address read and descriptor value, for the debugger. */
   readonly steps: readonly WalkStep[];
 }
 
 export type WalkResult = WalkOk | WalkFault;
 
 export interface WalkMemory {
-  /** 8-byte little-endian read of a descriptor at a PA; 'abort' is an external abort. */
+  /** 8-byte little-endian read of a descriptor at a PA; 'abort' is an external abort (F_WALK_EABT). */
   read64(pa: bigint): bigint | 'abort';
+  /** Hardware Access flag / dirty state update (§3.13); 'abort' is an external abort. */
   write64(pa: bigint, v: bigint): 'ok' | 'abort';
-  /** Nested walks: the PA of a stage 1 table address (an IPA), or the stage 2 fault. */
-  tableAddress?(ipa: bigint): bigint | WalkFault;
+  /**
+   * Nested walks: the PA of a stage 1 table address (an IPA), or the stage 2 fault. Called with
+   * write = true before a hardware update of a stage 1 descriptor, which stage 2 must allow
+   * (§3.13.5). Omitted: table addresses are PAs.
+   */
+  tableAddress?(ipa: bigint, write?: boolean): bigint | WalkFault;
 }

@@ -1,230 +1,397 @@
 /**
  * The VMSAv8-64 translation table walk (Arm ARM D8; SMMU §3.4 address sizes, §3.13 Access flag
- * and dirty state): 4 KB, 16 KB and 64 KB granules, stage 1 and stage 2, blocks and pages,
- * 52-bit output with the 64 KB granule (descriptor bits [15:12] are OA[51:48]), hierarchical
- * stage 1 permissions, hardware Access flag and dirty state updates. Faults are reported with
- * the level they occurred at, in the architecture's priority order: translation (range), then per
- * level external abort, translation (invalid), address size; then Access flag, then permission.
+ * and dirty state, §7.3.22 fault priority): 4 KB, 16 KB and 64 KB granules, stage 1 and stage 2,
+ * blocks and pages, concatenated stage 2 start tables, 52-bit output with the 64 KB granule
+ * (FEAT_LPA: descriptor bits [15:12] are OA[51:48]), hierarchical stage 1 permissions, PAN, WXN,
+ * stage 2 XN[1:0] (FEAT_XNX), hardware Access flag and dirty state (DBM) updates.
+ *
+ * Faults come in the order of §7.3.22: translation (input range), then per level external abort,
+ * translation (descriptor), address size (the descriptor's output), then Access flag, then
+ * permission on the leaf.
+ *
+ * Not modelled: 52-bit with the 4 KB / 16 KB granules (FEAT_LPA2, CD.DS / STE.S2DS: start levels -1
+ * and the moved OA[51:50] and SH bits), VMSAv8-32 LPAE and VMSAv9-128 tables, permission
+ * indirection and overlays, hardware Access flag in table descriptors (HAFT), big-endian tables.
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
 
 const M64 = (1n << 64n) - 1n;
+/** Descriptor output address bits [47:12]; higher bits are attributes or RES0 without LPA2. */
+const OA_47_12 = 0x0000_ffff_ffff_f000n;
+const AF = 1n << 10n;
+const AP2 = 1n << 7n; // stage 1 AP[2] (read-only) / stage 2 S2AP[1] (write)
+const DBM = 1n << 51n;
 
-function pageShift(g: Granule): number {
+/** log2 of the granule: the page offset bits. */
+export function pageShift(g: Granule): number {
   return g === 4 ? 12 : g === 16 ? 14 : 16;
 }
 
-/** Bits an index resolves per level: 9, 11 or 13. */
-function perLevel(g: Granule): number {
+/** Bits an index resolves per level (the stride): 9, 11 or 13, a table being one granule of 8-byte descriptors. */
+function stride(g: Granule): number {
   return pageShift(g) - 3;
 }
 
-/** Stage 1 starting level: the level whose index holds the input address's top bits. */
+/** Lowest level a walk can start at without FEAT_LPA2: 0, except 1 with 64 KB (Arm ARM D8.2). */
+function minLevel(g: Granule): number {
+  return g === 64 ? 1 : 0;
+}
+
+/**
+ * Smallest TnSZ without FEAT_LPA2: 16 (48 bits) for 4 KB / 16 KB, 12 (52 bits) for 64 KB
+ * (§3.4 item 1.b.ii, §5.2 S2T0SZ; CD.DS / STE.S2DS are not modelled).
+ */
+function minTsz(g: Granule): number {
+  return g === 64 ? 12 : 16;
+}
+
+/**
+ * Input bits the start level's index resolves: what is left of the input size after the levels
+ * below and the page offset (Arm ARM D8.2, "the initial lookup level").
+ */
+function startBits(g: Granule, tsz: number, level: number): number {
+  return 64 - tsz - (pageShift(g) + stride(g) * (3 - level));
+}
+
+/**
+ * Stage 1 starting level: the level whose index holds the input address's top bits, resolving
+ * between 1 and stride bits (Arm ARM D8.2: stage 1 has no concatenated tables). Undefined when
+ * tsz is outside 16..48 (12..47 for 64 KB).
+ */
 export function startLevelS1(g: Granule, tsz: number): number | undefined {
-  const ia = 64 - tsz;
-  const lvl = 4 - Math.ceil((ia - pageShift(g)) / perLevel(g));
-  if (lvl < (g === 64 ? 1 : 0) || lvl > 3) return undefined;
+  if (!Number.isInteger(tsz) || tsz < minTsz(g) || tsz > (g === 64 ? 47 : 48)) return undefined;
+  const lvl = 4 - Math.ceil((64 - tsz - pageShift(g)) / stride(g));
+  if (lvl < minLevel(g) || lvl > 3) return undefined;
+  return lvl;
+}
+
+export interface S2StartOptions {
+  /**
+   * SMMU_IDR5.OAS in bits (the PE's PAMax): levels that only bigger IPAs need are reserved below
+   * it (Arm ARM AArch64.S2InvalidSL: 4 KB level 0 needs 44 bits, 16 KB level 1 needs 42, 64 KB
+   * level 1 needs 44).
+   */
+  readonly oas?: number;
+  /** SMMU_IDR3.STT (FEAT_TTST): S2T0SZ up to 48 (47 for 64 KB) and 4 KB S2SL0 = 3 (level 3); else S2T0SZ at most 39. */
+  readonly stt?: boolean;
+  /** The IAS: S2T0SZ must be at least 64 - IAS (§5.2 S2T0SZ). */
+  readonly ias?: number;
+}
+
+/**
+ * Stage 2 starting level from S2SL0 (VTCR_EL2.SL0 encoding, §5.2 S2SL0): 4 KB: 0→2, 1→1, 2→0,
+ * 3→3 (FEAT_TTST only); 16 KB and 64 KB: 0→3, 1→2, 2→1; 16 KB 3 (level 0) needs S2DS and 64 KB 3
+ * is reserved. Undefined (the STE is ILLEGAL, §5.2 S2SL0 / S2T0SZ) when the encoding is reserved,
+ * or the level is inconsistent with S2T0SZ: the start level must resolve at least 1 bit and at
+ * most stride + 4 bits, that is up to 16 concatenated tables (Arm ARM AArch64.S2InconsistentSL).
+ * The S2T0SZ range checks that depend on the implementation (STT, IAS, OAS) are made only when
+ * the options say what the implementation has.
+ */
+export function startLevelS2(sl0: number, g: Granule, tsz: number, opts: S2StartOptions = {}): number | undefined {
+  if (!Number.isInteger(tsz) || tsz < minTsz(g) || tsz > 63) return undefined;
+  if (opts.stt !== undefined && tsz > (opts.stt ? (g === 64 ? 47 : 48) : 39)) return undefined;
+  if (opts.ias !== undefined && tsz < 64 - opts.ias) return undefined;
+  let lvl: number | undefined;
+  if (g === 4) lvl = sl0 === 3 ? (opts.stt ? 3 : undefined) : [2, 1, 0][sl0];
+  else lvl = [3, 2, 1][sl0];
+  if (lvl === undefined) return undefined;
+  if (opts.oas !== undefined) {
+    if (g === 4 && lvl === 0 && opts.oas < 44) return undefined;
+    if (g === 16 && lvl === 1 && opts.oas < 42) return undefined;
+    if (g === 64 && lvl === 1 && opts.oas < 44) return undefined;
+  }
+  const bits = startBits(g, tsz, lvl);
+  if (bits < 1 || bits > stride(g) + 4) return undefined;
   return lvl;
 }
 
 /**
- * Stage 2 starting level from S2SL0 (VTCR_EL2.SL0 encoding): 4 KB: 0→2, 1→1, 2→0; 16 KB and
- * 64 KB: 0→3, 1→2, 2→1. Undefined when the level cannot resolve the input size with at most 16
- * concatenated tables, or the encoding is reserved (the STE is then ILLEGAL, §5.2 S2SL0).
+ * The input range check (§3.4 check 1, §3.4.1): stage 2 and TTB0 inputs must have zeros above bit
+ * 63 - tsz; a TTB1 input must have ones. With TBI (stage 1 only), VA[63:56] are not checked.
  */
-export function startLevelS2(sl0: number, g: Granule, tsz: number): number | undefined {
-  const lvl = g === 4 ? [2, 1, 0][sl0] : [3, 2, 1][sl0];
-  if (lvl === undefined) return undefined;
-  if (g === 64 && lvl < 1) return undefined;
-  const ia = 64 - tsz;
-  const bitsAtStart = ia - (pageShift(g) + perLevel(g) * (3 - lvl));
-  if (bitsAtStart < 1 || bitsAtStart > perLevel(g) + 4) return undefined;
-  return lvl;
+export function inputRangeOk(ia: bigint, tsz: number, opts: { ttb1?: boolean; tbi?: boolean } = {}): boolean {
+  const n = 64 - tsz;
+  const top = opts.tbi ? 56 : 64;
+  if (n >= top) return true;
+  const width = BigInt(top - n);
+  const bits = (ia >> BigInt(n)) & ((1n << width) - 1n);
+  return bits === (opts.ttb1 ? (1n << width) - 1n : 0n);
 }
 
-/** CD.IPS / STE.S2PS / IDR5.OAS encodings to bits; undefined for reserved values. */
+/** CD.IPS / STE.S2PS / SMMU_IDR5.OAS encodings to bits; undefined for reserved values (which behave as the OAS cap, §5.2 S2PS). */
 export function ipsBits(code: number): number | undefined {
   return [32, 36, 40, 42, 44, 48, 52][code];
 }
 
-/** CD.TG0 / STE.S2TG: 0b00 4 KB, 0b01 64 KB, 0b10 16 KB. */
+/** STE.S2PS: the same encoding as CD.IPS (§5.2 S2PS). */
+export const psBits = ipsBits;
+
+/** CD.TG0 / STE.S2TG: 0b00 4 KB, 0b01 64 KB, 0b10 16 KB, 0b11 reserved (§5.4 TG0, §5.2 S2TG). */
 export function granuleFromTg0(tg: number): Granule | undefined {
   return tg === 0 ? 4 : tg === 1 ? 64 : tg === 2 ? 16 : undefined;
 }
 
+/** STE.S2TG has VTCR_EL2.TG0's encoding, the same as CD.TG0 (§5.2 S2TG). */
 export const granuleFromS2Tg = granuleFromTg0;
 
+/** CD.TG1: 0b01 16 KB, 0b10 4 KB, 0b11 64 KB, 0b00 reserved (TCR_EL1.TG1 encoding, §5.4 TG1). */
+export function granuleFromTg1(tg: number): Granule | undefined {
+  return tg === 1 ? 16 : tg === 2 ? 4 : tg === 3 ? 64 : undefined;
+}
+
 /**
- * Which TTB a stage 1 VA selects (Arm ARM D8.2): bit 55 chooses; the bits above the region size
- * (up to bit 63, or bit 55 when the region's TBI is set) must all equal it. 'fault' otherwise.
+ * Which TTB a stage 1 VA selects (§3.4.1): VA[55] chooses; bits [AddrTop:64-TnSZ] must all equal it,
+ * AddrTop being 55 when the region's TBI is set, else 63. 'fault' (F_TRANSLATION) otherwise.
+ * tbi is CD.{TBI1, TBI0} as a 2-bit value.
  */
 export function selectTtb(va: bigint, t0sz: number, t1sz: number, tbi: number): 0 | 1 | 'fault' {
-  const upper = ((va >> 55n) & 1n) === 1n;
-  const sel = upper ? 1 : 0;
-  const tsz = upper ? t1sz : t0sz;
-  const top = ((tbi >> sel) & 1) === 1 ? 55 : 63;
-  const width = top - (64 - tsz) + 1;
-  if (width <= 0) return sel;
-  const bits = (va >> BigInt(64 - tsz)) & ((1n << BigInt(width)) - 1n);
-  const want = upper ? (1n << BigInt(width)) - 1n : 0n;
-  return bits === want ? sel : 'fault';
+  const sel = ((va >> 55n) & 1n) === 1n ? 1 : 0;
+  const ok = inputRangeOk(va & M64, sel ? t1sz : t0sz, { ttb1: sel === 1, tbi: ((tbi >> sel) & 1) === 1 });
+  return ok ? sel : 'fault';
 }
 
-function fault(kind: WalkFault['kind'], stage: 1 | 2, level: number, message: string, extra: Partial<WalkFault> = {}): WalkFault {
-  return { ok: false, kind, stage, level, message, ...extra };
+/**
+ * Whether a block descriptor is allowed at a level (Arm ARM AArch64.BlockDescSupported, without
+ * LPA2): 4 KB at levels 1 and 2; 16 KB at level 2; 64 KB at level 2, and level 1 with a 52-bit PA.
+ */
+function blockAllowed(g: Granule, level: number, lpa: boolean): boolean {
+  if (g === 4) return level === 1 || level === 2;
+  if (g === 16) return level === 2;
+  return level === 2 || (level === 1 && lpa);
 }
 
-/** Output address bits of a descriptor: [47:shift], plus OA[51:48] from bits [15:12] with the 64 KB granule and 52-bit output. */
-function descOa(d: bigint, shift: number, g: Granule, outputBits: number): bigint {
-  let oa = d & 0x0000_ffff_ffff_f000n & ~((1n << BigInt(shift)) - 1n);
-  if (g === 64 && outputBits === 52) oa |= ((d >> 12n) & 0xfn) << 48n;
+/**
+ * The address a table or leaf descriptor outputs: bits [47:shift], with the 64 KB granule and a
+ * 52-bit effective output size (IPS / S2PS = 0b110) also OA[51:48] from bits [15:12] (Arm ARM
+ * D8.3, FEAT_LPA). Bits below shift in a block descriptor are RES0 and ignored, as are [15:12]
+ * with a smaller output size and [51:48] throughout (they hold OA bits only with LPA2).
+ */
+function outputAddress(d: bigint, shift: number, g: Granule, oa52: boolean): bigint {
+  let oa = d & OA_47_12 & ~((1n << BigInt(shift)) - 1n);
+  if (g === 64 && oa52) oa |= ((d >> 12n) & 0xfn) << 48n;
   return oa;
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+interface Perms {
+  r: boolean;
+  w: boolean;
+  x: boolean;
+}
+
+/** Hierarchical controls gathered from table descriptors (Arm ARM D8.4.2). */
+interface TableAttrs {
+  noWrite: boolean; // APTable[1] (bit 62)
+  noUser: boolean; // APTable[0] (bit 61)
+  xn: boolean; // UXNTable / XNTable (bit 60)
+  pxn: boolean; // PXNTable (bit 59)
+}
+
+/**
+ * Stage 1 direct permissions (Arm ARM D8.4, pseudocode AArch64.S1DirectBasePermissions) for the
+ * access's privilege. ap2 is passed separately so a dirty state update can be evaluated.
+ */
+function stage1Perms(p: WalkParams, d: bigint, ap2: boolean, t: TableAttrs, access: Access): Perms {
+  if (p.singlePrivilege) {
+    // One privilege level: AP[1] and APTable[0] are not used; XN (bit 54) and XNTable apply.
+    const w = !ap2 && !t.noWrite;
+    const x = ((d >> 54n) & 1n) === 0n && !t.xn && !(p.wxn && w);
+    return { r: true, w, x };
+  }
+  const ap1 = ((d >> 6n) & 1n) === 1n;
+  const pr = true;
+  const pw = !ap2 && !t.noWrite;
+  const ur = ap1 && !t.noUser;
+  const uw = ur && !ap2 && !t.noWrite;
+  // Locations writable at EL0 are never executable when privileged.
+  const px = ((d >> 53n) & 1n) === 0n && !t.pxn && !uw;
+  const ux = ((d >> 54n) & 1n) === 0n && !t.xn;
+  let r = access.priv ? pr : ur;
+  let w = access.priv ? pw : uw;
+  // WXN: writable at the accessing privilege forces execute-never (SCTLR_ELx.WXN, CD.WXN §5.4).
+  const x = (access.priv ? px : ux) && !(p.wxn && w);
+  // PAN removes privileged data access (r, w) to EL0-accessible pages, and with EPAN to
+  // EL0-executable ones (§5.4 PAN, EPAN). Fetches are checked against x only, so PAN never
+  // affects them; r and w are cleared whatever the access so the reported permissions stay data ones.
+  if (access.priv && p.pan && (ur || uw || (!!p.epan && ux))) {
+    r = false;
+    w = false;
+  }
+  return { r, w, x };
+}
+
+/** Stage 2 permissions: S2AP[1:0] (bits 7:6) and XN (bit 54) or XN[1:0] with FEAT_XNX (Arm ARM D8.4.3). */
+function stage2Perms(p: WalkParams, d: bigint, s2w: boolean, access: Access): Perms {
+  const r = ((d >> 6n) & 1n) === 1n;
+  const xn = Number((d >> 53n) & 3n);
+  // XN[1:0]: 00 both execute, 01 EL0 only (PXN), 10 neither, 11 EL1 only (UXN).
+  const x = p.xnx ? (access.priv ? xn === 0 || xn === 3 : xn === 0 || xn === 1) : (xn & 2) === 0;
+  return { r, w: s2w, x };
+}
+
+/**
+ * The access is allowed: an instruction fetch needs execute only (an XO page serves it, §13.7);
+ * data reads need read, writes need write, and an atomic (read and write) both (§13.1.1). A
+ * write is checked first (§13.1.1).
+ */
+function permitted(perm: Perms, access: Access): boolean {
+  if (access.exec && !access.write) return perm.x;
+  if (access.write && !perm.w) return false;
+  if (access.read && !perm.r) return false;
+  return access.read || access.write ? true : perm.r;
 }
 
 export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory): WalkResult {
   const g = p.granule;
-  const ps = pageShift(g);
-  const pl = perLevel(g);
   const stage = p.stage;
+  const ps = pageShift(g);
+  const st = stride(g);
+  const lpa = p.lpa ?? p.outputBits === 52;
+  const oa52 = p.outputBits === 52;
+  const ob = BigInt(p.outputBits);
   const iaBits = 64 - p.tsz;
+  const fail = (kind: WalkFault['kind'], level: number, message: string, extra?: Partial<WalkFault>): WalkFault => {
+    const f: WalkFault = stage === 2 ? { ok: false, kind, stage, level, message, ipa: ia } : { ok: false, kind, stage, level, message };
+    return extra ? { ...f, ...extra } : f;
+  };
+
   const start = p.startLevel ?? startLevelS1(g, p.tsz);
-  const s2ipa = stage === 2 ? { ipa: ia } : {};
-  if (start === undefined) return fault('translation', stage, 0, `no valid starting level for a ${g} KB granule with TnSZ ${p.tsz}`, s2ipa);
-  // Stage 1 inputs arrive with TTB selection done; only the region's bits are translated.
-  const input = stage === 1 ? ia & ((1n << BigInt(iaBits)) - 1n) : ia;
-  if (stage === 2 && (ia >> BigInt(iaBits)) !== 0n) {
-    return fault('translation', 2, start, `IPA beyond the ${iaBits}-bit stage 2 input range (S2T0SZ ${p.tsz})`, s2ipa);
+  if (start === undefined || !Number.isInteger(p.tsz) || p.tsz < minTsz(g) || p.tsz > 63) {
+    return fail('translation', 0, `no valid starting level for a ${g} KB granule with ${stage === 1 ? 'TnSZ' : 'S2T0SZ'} ${p.tsz}`);
   }
-  // The table base: aligned to the start-level table (concatenated tables included).
-  const startBits = iaBits - (ps + pl * (3 - start));
-  const tableBytes = 8n << BigInt(Math.max(startBits, 0));
-  // The CD's TTB0/TTB1 and the STE's S2TTB hold address bits [55:4] directly (§5.2, §5.4).
-  let table = (p.ttb & M64) & ~(tableBytes - 1n);
-  if (table >> BigInt(p.outputBits) !== 0n) return fault('addressSize', stage, start, `the table base is beyond the ${p.outputBits}-bit output size`, s2ipa);
+  const sBits = startBits(g, p.tsz, start);
+  if (start < minLevel(g) || start > 3 || sBits < 1 || sBits > st + (stage === 2 ? 4 : 0)) {
+    return fail('translation', 0, `starting level ${start} cannot resolve a ${iaBits}-bit input with a ${g} KB granule (Arm ARM D8.2)`);
+  }
+
+  // Input range (§3.4 check 1): the Arm ARM reports it as a level 0 Translation fault.
+  // Stage 1: the bits above the region must be a sign extension (the caller selected the TTB
+  // with selectTtb, VA[55]); stage 2: they must be zero.
+  const upper = stage === 1 && ((ia >> 55n) & 1n) === 1n;
+  if (!inputRangeOk(ia & M64, p.tsz, { ttb1: upper, tbi: stage === 1 && !!p.tbi })) {
+    return fail('translation', 0, stage === 1
+      ? `VA ${hex(ia)} is outside the ${iaBits}-bit range of TTB${upper ? 1 : 0} (TnSZ ${p.tsz}${p.tbi ? ', TBI' : ''}, §3.4.1)`
+      : `IPA ${hex(ia)} is beyond the ${iaBits}-bit stage 2 input range (S2T0SZ ${p.tsz}, §3.4)`);
+  }
+  const input = ia & ((1n << BigInt(iaBits)) - 1n);
+
+  // Start-level table: 2^sBits descriptors (stage 2 may concatenate up to 16 tables), aligned to
+  // its size and, with a 52-bit output, to at least 64 bytes (§5.4 TTB0, §5.2 S2TTB).
+  const tableBytes = 8n << BigInt(sBits);
+  const align = p.outputBits === 52 && tableBytes < 64n ? 64n : tableBytes;
+  let table = p.ttb & M64 & ~(align - 1n);
+  // An out-of-range TTB makes the CD / STE ILLEGAL in the SMMU (C_BAD_CD / C_BAD_STE, §3.4.3,
+  // §7.3.14); the walker, if still asked, reports the Arm ARM's level 0 Address size fault.
+  if (table >> ob !== 0n) {
+    return fail('addressSize', 0, `the table base ${hex(table)} is beyond the ${p.outputBits}-bit output size (the SMMU reports C_BAD_${stage === 1 ? 'CD' : 'STE'}, §3.4.3)`);
+  }
+
   const steps: WalkStep[] = [];
-  // Hierarchical stage 1 controls from table descriptors (APTable, UXNTable/XNTable, PXNTable).
-  let apTableRo = false;
-  let apTableNoUser = false;
-  let xnTable = false;
-  let pxnTable = false;
+  const tables: TableAttrs = { noWrite: false, noUser: false, xn: false, pxn: false };
   for (let level = start; level <= 3; level++) {
-    const shift = ps + pl * (3 - level);
-    const idxBits = level === start ? startBits : pl;
+    const shift = ps + st * (3 - level);
+    const idxBits = level === start ? sBits : st;
     const index = (input >> BigInt(shift)) & ((1n << BigInt(idxBits)) - 1n);
-    let addr = table + index * 8n;
+    const descAddr = table + index * 8n; // an IPA when nested
+    let pa = descAddr;
     if (mem.tableAddress) {
-      const t = mem.tableAddress(addr);
+      // Nested (§3.13.5, §7.3.22 item 2): the stage 1 descriptor's IPA goes through stage 2 first.
+      const t = mem.tableAddress(descAddr);
       if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true };
-      addr = t;
+      pa = t;
     }
-    const d = mem.read64(addr);
-    if (d === 'abort') return fault('walkEabt', stage, level, `external abort reading the level ${level} descriptor at 0x${addr.toString(16)}`, { ...s2ipa, fetchAddr: addr });
-    steps.push({ level, address: addr, descriptor: d });
-    const type = d & 3n;
-    if ((type & 1n) === 0n) return fault('translation', stage, level, `the level ${level} descriptor at 0x${addr.toString(16)} is invalid`, s2ipa);
-    const isTable = type === 3n && level < 3;
-    const isPage = type === 3n && level === 3;
-    const isBlock = type === 1n && level < 3;
-    if (type === 1n && level === 3) return fault('translation', stage, level, `a block descriptor at level 3 (0x${addr.toString(16)}) is reserved`, s2ipa);
-    if (isBlock) {
-      const blockOk = g === 4 ? level === 1 || level === 2 : g === 16 ? level === 2 : level === 2 || (level === 1 && p.outputBits === 52);
-      if (!blockOk) return fault('translation', stage, level, `a block descriptor is not allowed at level ${level} with a ${g} KB granule`, s2ipa);
+    const d = mem.read64(pa);
+    if (d === 'abort') return fail('walkEabt', level, `external abort reading the level ${level} descriptor at ${hex(pa)}`, { fetchAddr: pa });
+    steps.push({ level, address: pa, descriptor: d });
+
+    // Descriptor type (Arm ARM D8.3): bit 0 valid; bits[1:0] 11 table (levels 0-2) or page
+    // (level 3); 01 block (levels 0-2) or reserved (level 3).
+    if ((d & 1n) === 0n) return fail('translation', level, `the level ${level} descriptor at ${hex(pa)} is invalid (bit 0 is 0)`);
+    const isTableOrPage = (d & 2n) === 2n;
+    if (!isTableOrPage) {
+      if (level === 3) return fail('translation', level, `bits[1:0] = 0b01 at level 3 (${hex(pa)}) are reserved: a level 3 descriptor is a page (0b11) or invalid`);
+      if (!blockAllowed(g, level, lpa)) return fail('translation', level, `a block descriptor is not allowed at level ${level} with a ${g} KB granule${g === 64 && level === 1 ? ' without a 52-bit PA' : ''} (Arm ARM D8.3)`);
     }
-    if (isTable) {
-      const next = descOa(d, ps, g, p.outputBits);
-      if (next >> BigInt(p.outputBits) !== 0n || (d & 0x0000_ffff_ffff_f000n) >> BigInt(p.outputBits) !== 0n) {
-        return fault('addressSize', stage, level, `the level ${level} table descriptor points beyond the ${p.outputBits}-bit output size`, s2ipa);
+
+    if (isTableOrPage && level < 3) {
+      const next = outputAddress(d, ps, g, oa52);
+      if (next >> ob !== 0n) {
+        return fail('addressSize', level, `the level ${level} table descriptor at ${hex(pa)} points to ${hex(next)}, beyond the ${p.outputBits}-bit output size (§3.4, §7.3.14)`);
       }
       if (stage === 1 && !p.had) {
-        apTableRo ||= ((d >> 62n) & 1n) === 1n;
-        apTableNoUser ||= ((d >> 61n) & 1n) === 1n;
-        xnTable ||= ((d >> 60n) & 1n) === 1n;
-        pxnTable ||= ((d >> 59n) & 1n) === 1n;
+        tables.noWrite ||= ((d >> 62n) & 1n) === 1n;
+        tables.noUser ||= ((d >> 61n) & 1n) === 1n;
+        tables.xn ||= ((d >> 60n) & 1n) === 1n;
+        tables.pxn ||= ((d >> 59n) & 1n) === 1n;
       }
       table = next;
       continue;
     }
-    // A leaf: block or page.
-    void isPage;
-    const oaBase = descOa(d, shift, g, p.outputBits);
-    if ((d & 0x0000_ffff_ffff_f000n) >> BigInt(p.outputBits) !== 0n || oaBase >> BigInt(p.outputBits) !== 0n) {
-      return fault('addressSize', stage, level, `the output address is beyond the ${p.outputBits}-bit output size`, s2ipa);
+
+    // A leaf: a block (levels 1-2) or a page (level 3).
+    const oaBase = outputAddress(d, shift, g, oa52);
+    if (oaBase >> ob !== 0n) {
+      return fail('addressSize', level, `the level ${level} ${level === 3 ? 'page' : 'block'} at ${hex(pa)} outputs ${hex(oaBase)}, beyond the ${p.outputBits}-bit output size (§3.4, §7.3.14)`);
     }
-    let desc = d;
-    // Access flag (§3.13.2): hardware sets it when HA is enabled; AFFD disables the fault.
-    if (((desc >> 10n) & 1n) === 0n) {
-      if (p.ha) {
-        desc |= 1n << 10n;
-        if (mem.write64(addr, desc) === 'abort') return fault('walkEabt', stage, level, `external abort updating the Access flag at 0x${addr.toString(16)}`, { ...s2ipa, fetchAddr: addr });
-        steps[steps.length - 1] = { level, address: addr, descriptor: desc };
-      } else if (!p.affd) {
-        return fault('accessFlag', stage, level, `the Access flag is 0 in the level ${level} descriptor at 0x${addr.toString(16)}`, s2ipa);
+
+    // Access flag (§3.13.1, §3.13.2): HA sets it (AFFD is then IGNORED); AFFD treats it as 1;
+    // otherwise F_ACCESS, which takes priority over a Permission fault.
+    let next = d;
+    if ((d & AF) === 0n) {
+      if (p.ha) next |= AF;
+      else if (!p.affd) return fail('accessFlag', level, `the Access flag is 0 in the level ${level} descriptor at ${hex(pa)}${stage === 1 ? ' (CD.HA and CD.AFFD are 0)' : ' (STE.S2HA and STE.S2AFFD are 0)'}`);
+    }
+
+    // Permissions, and the dirty state (§3.13.3.1): with HD (and HA), a write to a writable-clean
+    // descriptor (DBM = 1, AP[2] = 1 / S2AP[1] = 0) makes it writable-dirty instead of faulting,
+    // but only when the descriptor's AP/S2AP bit is the sole reason it is not writable (APTable,
+    // PAN or missing EL0 access still fault, and then nothing is written).
+    const hd = p.hd && p.ha; // {HD, HA} = {1, 0} behaves as both 0 (§5.4 HA, §5.2 S2HA)
+    const ap2 = stage === 1 ? (d & AP2) !== 0n : (d & AP2) === 0n; // "not writable" by the leaf's own bit
+    const permsFor = (notWritable: boolean): Perms => (stage === 1 ? stage1Perms(p, d, notWritable, tables, access) : stage2Perms(p, d, !notWritable, access));
+    let perms = permsFor(ap2);
+    if (!permitted(perms, access) && access.write && ap2 && hd && (d & DBM) !== 0n) {
+      const dirty = permsFor(false);
+      if (permitted(dirty, access)) {
+        perms = dirty;
+        next = stage === 1 ? next & ~AP2 : next | AP2;
       }
     }
-    let r: boolean;
-    let w: boolean;
-    let x: boolean;
-    const dbm = ((desc >> 51n) & 1n) === 1n;
-    if (stage === 1) {
-      const ap2 = ((desc >> 7n) & 1n) === 1n; // read-only
-      const ap1 = ((desc >> 6n) & 1n) === 1n; // EL0 accessible
-      let readOnly = ap2 || apTableRo;
-      // Dirty state (§3.13.3): a writable-clean (DBM, AP[2]=1) page becomes dirty on a write with HD.
-      if (access.write && ap2 && dbm && p.hd && !apTableRo) {
-        desc &= ~(1n << 7n);
-        if (mem.write64(addr, desc) === 'abort') return fault('walkEabt', stage, level, `external abort updating dirty state at 0x${addr.toString(16)}`, { fetchAddr: addr });
-        steps[steps.length - 1] = { level, address: addr, descriptor: desc };
-        readOnly = false;
-      }
-      const user = ap1 && !apTableNoUser;
-      const pxn = ((desc >> 53n) & 1n) === 1n || pxnTable;
-      const uxn = ((desc >> 54n) & 1n) === 1n || xnTable;
-      if (access.priv) {
-        // PAN: privileged data accesses to EL0-accessible memory fault.
-        const panBlocks = !!p.pan && user && !access.exec;
-        r = !panBlocks;
-        w = !readOnly && !panBlocks;
-        // Privileged execution is never allowed from EL0-writable memory (Arm ARM D8.4.1.2).
-        x = !pxn && !(user && !readOnly) && !(p.wxn && !readOnly);
-      } else {
-        r = user;
-        w = user && !readOnly;
-        x = user && !uxn && !(p.wxn && !readOnly);
-      }
-    } else {
-      const s2r = ((desc >> 6n) & 1n) === 1n;
-      let s2w = ((desc >> 7n) & 1n) === 1n;
-      if (access.write && !s2w && dbm && p.hd) {
-        desc |= 1n << 7n;
-        if (mem.write64(addr, desc) === 'abort') return fault('walkEabt', stage, level, `external abort updating dirty state at 0x${addr.toString(16)}`, { ...s2ipa, fetchAddr: addr });
-        steps[steps.length - 1] = { level, address: addr, descriptor: desc };
-        s2w = true;
-      }
-      r = s2r;
-      w = s2w;
-      const xn = Number((desc >> 53n) & 3n);
-      if (p.xnx) x = access.priv ? xn === 0 || xn === 3 : xn === 0 || xn === 1;
-      else x = (xn & 2) === 0;
+    if (!permitted(perms, access)) {
+      const what = access.exec && !access.write ? 'instruction fetch' : access.write && access.read ? 'atomic access' : access.write ? 'write' : 'read';
+      return fail('permission', level, `${access.priv ? 'privileged' : 'unprivileged'} ${what} is not permitted by the level ${level} descriptor at ${hex(pa)} (r=${+perms.r} w=${+perms.w} x=${+perms.x})`);
     }
-    const allowed = (access.write ? w : r) && (!access.exec || x);
-    if (!allowed) {
-      const what = access.exec ? 'execute' : access.write ? 'write' : 'read';
-      return fault('permission', stage, level, `${access.priv ? 'privileged' : 'unprivileged'} ${what} not permitted by the level ${level} descriptor at 0x${addr.toString(16)}`, s2ipa);
+
+    // One atomic update carries both AF and the dirty state (§3.13.2: a dirty update also leaves AF = 1).
+    if (next !== d) {
+      let wpa = pa;
+      if (mem.tableAddress) {
+        // A stage 1 descriptor update is a write through stage 2, which must allow it (§3.13.5).
+        const t = mem.tableAddress(descAddr, true);
+        if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true, s1WalkWrite: true };
+        wpa = t;
+      }
+      if (mem.write64(wpa, next) === 'abort') return fail('walkEabt', level, `external abort updating the Access flag / dirty state of the level ${level} descriptor at ${hex(wpa)}`, { fetchAddr: wpa });
+      steps[steps.length - 1] = { level, address: pa, descriptor: d, written: next };
     }
+
     const size = 1n << BigInt(shift);
     return {
       ok: true,
       oa: oaBase | (input & (size - 1n)),
       level,
       size,
-      perms: { r, w, x },
-      attrIndx: Number((desc >> 2n) & (stage === 1 ? 7n : 15n)),
-      sh: Number((desc >> 8n) & 3n),
-      nG: stage === 1 ? ((desc >> 11n) & 1n) === 1n : false,
-      descriptor: desc,
-      descriptorAddress: addr,
+      perms,
+      attrIndx: Number((next >> 2n) & (stage === 1 ? 7n : 15n)),
+      sh: Number((next >> 8n) & 3n),
+      nG: stage === 1 && !p.singlePrivilege ? ((next >> 11n) & 1n) === 1n : false,
+      contiguous: ((next >> 52n) & 1n) === 1n,
+      descriptor: next,
+      descriptorAddress: pa,
       steps,
     };
   }
-  return fault('translation', stage, 3, 'the walk did not reach a leaf', s2ipa);
+  // Unreachable: level 3 always returns.
+  return fail('translation', 3, 'the walk did not reach a leaf');
 }
