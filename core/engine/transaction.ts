@@ -374,7 +374,8 @@ function locateCd(engine: Engine, t: Transaction, ste: SteFields, ssid: number, 
   if (isFail(cdPa)) return cdPa;
   const w = fetch(engine, `CD ${ssid} of StreamID ${t.sid}`, cdPa, 16);
   if (w === 'abort') return abortWith(engine, t, 'F_CD_FETCH', { FetchAddr: cdPa }, `external abort fetching CD ${ssid} at ${hex(BigInt(cdPa), 64)}`);
-  const verdict = checkCd(w, engine.ids, { oas: engine.oas });
+  // The CD is judged with the STE that located it (StreamWorld, S1STALLD, stage 2 format, §5.4.1).
+  const verdict = checkCd(w, engine.ids, { oas: engine.oas, ste, e2h: Number(engine.smmu.field('CR2', 'E2H')) });
   if (!verdict.valid) return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} has V == 0`);
   if (verdict.illegal.length) {
     return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
