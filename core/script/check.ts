@@ -9,9 +9,10 @@ import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
 import type { Range, ScriptDiagnostic } from './diagnostics';
-import { run, type RunResult } from './interpreter';
+import { run, runSliced, type RunResult } from './interpreter';
 import { finalConstants, resolveScript, type IncludeHost, type ResolvedScript } from './resolve';
 import { parseScript } from './parser';
+import type { ParsedScript } from './ast';
 
 /** File access supplied by the caller (the CLI reads the disk, the server prefers open documents). */
 export interface ScriptHost {
@@ -28,6 +29,8 @@ export interface CheckOptions {
   readonly configPath?: string;
   /** Keep everything the SMMU did (fetches, consumed commands) for `--trace`; off, only what diagnostics need. */
   readonly trace?: boolean;
+  /** Parses the script's own text; the editor passes an incremental parser (incremental.ts). */
+  readonly parse?: (text: string) => ParsedScript;
 }
 
 export interface ScriptCheck {
@@ -78,8 +81,17 @@ function includeHost(host: ScriptHost, from: string, stack: readonly string[]): 
   };
 }
 
-export function checkScript(text: string, path: string, host: ScriptHost, mode: CheckMode, options: CheckOptions = {}): ScriptCheck {
-  const resolved = resolveScript(parseScript(text, { keepTokens: false }), includeHost(host, path, [path]));
+/** A check up to the point where the model runs: parsed, resolved, configured. */
+interface Prepared {
+  readonly resolved: ResolvedScript;
+  readonly diagnostics: ScriptDiagnostic[];
+  readonly config: ResolvedConfig;
+  readonly configPath?: string;
+}
+
+function prepare(text: string, path: string, host: ScriptHost, options: CheckOptions): Prepared {
+  const parsed = options.parse ? options.parse(text) : parseScript(text, { keepTokens: false });
+  const resolved = resolveScript(parsed, includeHost(host, path, [path]));
   const diagnostics: ScriptDiagnostic[] = [...resolved.diagnostics];
   let config: ResolvedConfig = DEFAULT_CONFIG;
   let configPath: string | undefined;
@@ -90,20 +102,31 @@ export function checkScript(text: string, path: string, host: ScriptHost, mode: 
     configPath = host.resolvePath(path, resolved.config.path);
     config = loadScriptConfig(configPath, host, resolved.config.range, diagnostics) ?? DEFAULT_CONFIG;
   }
-  if (mode === 'syntax') return { resolved, diagnostics, config, configPath };
+  return { resolved, diagnostics, config, configPath };
+}
 
-  // Execute the statements before the first error: later ones could only report consequences of
-  // a line the model never saw.
-  const firstError = diagnostics.find((d) => d.severity === 'error');
+/**
+ * Execute the statements before the first error: later ones could only report consequences of
+ * a line the model never saw.
+ */
+function runnableOf(p: Prepared) {
+  const firstError = p.diagnostics.find((d) => d.severity === 'error');
   const stopLine = firstError ? firstError.range.start.line : Infinity;
-  const runnable = resolved.statements.filter((s) => s.range.start.line < stopLine);
+  return { firstError, stopLine, runnable: p.resolved.statements.filter((s) => s.range.start.line < stopLine) };
+}
+
+function newEngine(config: ResolvedConfig, options: CheckOptions): Engine {
   const engine = new Engine(config);
-  const smmu = engine.smmu;
   // Checks report diagnostics and observations; the per-access history is for the debugger, the
   // full activity log for --trace.
-  smmu.recording = false;
+  engine.smmu.recording = false;
   engine.recording = options.trace === true;
-  const result = run(runnable, engine);
+  return engine;
+}
+
+function finish(p: Prepared, result: RunResult, engine: Engine): ScriptCheck {
+  const { resolved, diagnostics, config, configPath } = p;
+  const { firstError, stopLine, runnable } = runnableOf(p);
   diagnostics.push(...result.diagnostics);
   if (firstError && runnable.length < resolved.statements.length) {
     diagnostics.push({
@@ -114,5 +137,23 @@ export function checkScript(text: string, path: string, host: ScriptHost, mode: 
     });
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { resolved, diagnostics, config, configPath, run: result, smmu, engine };
+  return { resolved, diagnostics, config, configPath, run: result, smmu: engine.smmu, engine };
+}
+
+export function checkScript(text: string, path: string, host: ScriptHost, mode: CheckMode, options: CheckOptions = {}): ScriptCheck {
+  const p = prepare(text, path, host, options);
+  if (mode === 'syntax') return p;
+  const engine = newEngine(p.config, options);
+  return finish(p, run(runnableOf(p).runnable, engine), engine);
+}
+
+/**
+ * checkScript in full mode for the editor: the model runs in slices (runSliced) so a newer edit
+ * or a cancelled request can stop it; undefined when it was stopped.
+ */
+export async function checkScriptSliced(text: string, path: string, host: ScriptHost, options: CheckOptions, pause: () => Promise<void>, cancelled: () => boolean): Promise<ScriptCheck | undefined> {
+  const p = prepare(text, path, host, options);
+  const engine = newEngine(p.config, options);
+  const result = await runSliced(runnableOf(p).runnable, engine, pause, cancelled);
+  return result && finish(p, result, engine);
 }

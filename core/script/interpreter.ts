@@ -60,14 +60,16 @@ function checkExpectation(e: ResolvedExpectation, got: bigint, reg: RegisterDef 
   return msg;
 }
 
-export function run(statements: readonly ResolvedStatement[], engine: Engine, shared?: ScriptState): RunResult {
+/**
+ * Run statements on the engine. `shared` and `lastWrite` carry the script's state across calls
+ * when a script runs in slices (runSliced).
+ */
+export function run(statements: readonly ResolvedStatement[], engine: Engine, shared?: ScriptState, lastWrite: Map<string, Range> = new Map()): RunResult {
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
   const smmu: Smmu = engine.smmu;
   const memory = engine.memory;
   const state: ScriptState = shared ?? { eventCursor: 0 };
-  /** The statement that last wrote each register, for related information. */
-  const lastWrite = new Map<string, Range>();
   let failedExpectations = 0;
   for (const s of statements) {
     const before = engine.activity.length;
@@ -147,4 +149,31 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
     }
   }
   return { diagnostics, observations, failedExpectations, memory };
+}
+
+/** Statements run between two chances to stop: about a millisecond of work. */
+export const RUN_SLICE = 256;
+
+/**
+ * `run` in slices, giving the caller's event loop a turn between slices (`pause`) and stopping
+ * when `cancelled()` says so: an editor must be able to drop a check made stale by a newer edit,
+ * or a request the client cancelled. Undefined when stopped; otherwise the same result as `run`.
+ */
+export async function runSliced(statements: readonly ResolvedStatement[], engine: Engine, pause: () => Promise<void>, cancelled: () => boolean): Promise<RunResult | undefined> {
+  const state: ScriptState = { eventCursor: 0 };
+  const lastWrite = new Map<string, Range>();
+  const diagnostics: ScriptDiagnostic[] = [];
+  const observations: Observation[] = [];
+  let failedExpectations = 0;
+  for (let i = 0; i < statements.length; i += RUN_SLICE) {
+    if (i > 0) {
+      await pause();
+      if (cancelled()) return undefined;
+    }
+    const r = run(statements.slice(i, i + RUN_SLICE), engine, state, lastWrite);
+    for (const d of r.diagnostics) diagnostics.push(d);
+    for (const o of r.observations) observations.push(o);
+    failedExpectations += r.failedExpectations;
+  }
+  return { diagnostics, observations, failedExpectations, memory: engine.memory };
 }

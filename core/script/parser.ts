@@ -395,6 +395,43 @@ export function accessKeyword(word: string): { op: 'read' | 'write'; bits: Acces
   return m ? { op: m[1] === 'read' ? 'read' : 'write', bits: Number(m[2]) as AccessBits } : undefined;
 }
 
+/** What one line parses to: its statement, or the line's syntax error; the tokens when asked for. */
+export interface LineParse {
+  readonly statement?: Statement;
+  readonly diagnostic?: ScriptDiagnostic;
+  readonly tokens?: readonly Token[];
+}
+
+/**
+ * Parse one line (`line` is its 0-based number). Lines are independent (a token never spans a line
+ * break and each statement is one line), which is what lets the editor re-parse only edited lines
+ * (incremental.ts).
+ */
+export function parseLine(lineText: string, line: number, keepTokens = false): LineParse {
+  const lineTokens = lexLine(lineText, line);
+  const code = lineTokens.filter((t) => t.kind !== 'comment');
+  // "Found the end of the line" points just after the last token, before any comment.
+  const last = code[code.length - 1];
+  const end = last ? last.range.end : { line, character: lineText.length };
+  const parser = new LineParser(code, { start: end, end });
+  const tokens = keepTokens ? { tokens: lineTokens } : {};
+  try {
+    const statement = parser.parseLine();
+    return statement ? { statement, ...tokens } : tokens;
+  } catch (e) {
+    if (e instanceof LineError) {
+      // A malformed token (bad number, unterminated string, stray character) at or before the
+      // place the parse failed explains the failure better than "expected …, found it".
+      const bad = code.find((t) => t.error);
+      const at = e.diagnostic.range.start.character;
+      if (bad?.error && bad.range.start.character <= at) return { diagnostic: { severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range }, ...tokens };
+      return { diagnostic: e.diagnostic, ...tokens };
+    }
+    // A bug must not take the editor down: report it on the line instead of throwing.
+    return { diagnostic: { severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: { start: { line, character: 0 }, end: { line, character: lineText.length } } }, ...tokens };
+  }
+}
+
 /** Parse a whole document. Never throws; every diagnostic range lies inside the document. */
 export function parseScript(text: string, options: { readonly keepTokens?: boolean } = {}): ParsedScript {
   const lines = splitLines(text);
@@ -405,28 +442,10 @@ export function parseScript(text: string, options: { readonly keepTokens?: boole
   // that do not need them (checks) leave them out.
   const keep = options.keepTokens !== false;
   lines.forEach((lineText, line) => {
-    const lineTokens = lexLine(lineText, line);
-    if (keep) for (const t of lineTokens) tokens.push(t); // not push(...): a long line has too many for the argument list
-    const code = lineTokens.filter((t) => t.kind !== 'comment');
-    // "Found the end of the line" points just after the last token, before any comment.
-    const last = code[code.length - 1];
-    const end = last ? last.range.end : { line, character: lineText.length };
-    const parser = new LineParser(code, { start: end, end });
-    try {
-      const stmt = parser.parseLine();
-      if (stmt) statements.push(stmt);
-    } catch (e) {
-      if (e instanceof LineError) {
-        // A malformed token (bad number, unterminated string, stray character) at or before the
-        // place the parse failed explains the failure better than "expected …, found it".
-        const bad = code.find((t) => t.error);
-        const at = e.diagnostic.range.start.character;
-        if (bad?.error && bad.range.start.character <= at) diagnostics.push({ severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range });
-        else diagnostics.push(e.diagnostic);
-      }
-      // A bug must not take the editor down: report it on the line instead of throwing.
-      else diagnostics.push({ severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: { start: { line, character: 0 }, end: { line, character: lineText.length } } });
-    }
+    const r = parseLine(lineText, line, keep);
+    if (r.tokens) for (const t of r.tokens) tokens.push(t); // not push(...): a long line has too many for the argument list
+    if (r.statement) statements.push(r.statement);
+    if (r.diagnostic) diagnostics.push(r.diagnostic);
   });
   return { statements, diagnostics, tokens, lineLengths: lines.map((l) => l.length) };
 }

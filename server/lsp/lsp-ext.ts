@@ -75,3 +75,21 @@ export interface DecodeStructureParams {
   /** Document whose configuration decides legality (CERROR_ILL, ILLEGAL); optional. */
   readonly uri?: string;
 }
+
+/**
+ * The server's own figures, for the benchmark and tests: memory, and what the last check reused.
+ * Not needed by the client.
+ */
+export const SERVER_STATS_REQUEST = 'smmu/serverStats';
+export interface ServerStatsResult {
+  readonly heapUsed: number;
+  readonly rss: number;
+  /** Lines the last script check parsed again (an edit re-parses only the lines it changed). */
+  readonly lastReparsedLines: number;
+  /** Model runs stopped by cancellation: a newer edit, or a request the client cancelled. */
+  readonly cancelledRuns: number;
+  /** Full checks running now (their model runs yield between slices, so this request is answered meanwhile). */
+  readonly runsInFlight: number;
+  /** Open scripts that hold their syntax tree (at most KEEP_TREES). */
+  readonly scriptsWithTree: readonly string[];
+}

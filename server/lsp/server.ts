@@ -4,6 +4,8 @@
  */
 import {
   CodeActionKind,
+  LSPErrorCodes,
+  ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
@@ -11,7 +13,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams } from './lsp-ext';
+import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams, SERVER_STATS_REQUEST, type ServerStatsResult } from './lsp-ext';
 import { stateAtLine } from './state';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
@@ -31,6 +33,8 @@ interface Settings {
   executeOn: 'save' | 'change' | 'never';
 }
 
+const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const workspace = new Workspace(documents);
@@ -40,6 +44,7 @@ export function startServer(connection: Connection): void {
   // Validation is scheduled per document; a request for a fuller check wins over a lighter one, so
   // the open event's full check is not lost to the change event that follows it.
   const pending = new Map<string, { mode: CheckMode; timer: NodeJS.Timeout }>();
+  const generations = new Map<string, number>();
   const schedule = (uri: string, mode: CheckMode, delay: number) => {
     const prev = pending.get(uri);
     if (prev) clearTimeout(prev.timer);
@@ -50,10 +55,16 @@ export function startServer(connection: Connection): void {
         pending.delete(uri);
         const doc = documents.get(uri);
         if (!doc) return;
-        const diagnostics = workspace.check(doc, m);
-        void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
-        // A full check has new values to show inline: ask the client for fresh hints.
-        if (m === 'full' && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
+        // A check started later for the same document (a newer edit, a changed configuration)
+        // cancels this one: its model run stops at the next slice and nothing is published.
+        const generation = (generations.get(uri) ?? 0) + 1;
+        generations.set(uri, generation);
+        void workspace.checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri)).then((diagnostics) => {
+          if (!diagnostics) return;
+          void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+          // A full check has new values to show inline: ask the client for fresh hints.
+          if (m === 'full' && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
+        });
       }, delay),
     });
   };
@@ -193,11 +204,20 @@ export function startServer(connection: Connection): void {
     const c = workspace.scriptCheck(doc);
     return { config: c.config.name, ...(c.configPath ? { configPath: c.configPath } : {}), configValid: !c.diagnostics.some((d) => d.code === 'config.missing' || d.code === 'config.invalid') };
   });
-  // Requests still queued when the client cancels them are dropped before any work (the
-  // handlers are synchronous, so a started one runs to its end; the heavy ones are short).
-  connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams, token) =>
-    token.isCancellationRequested ? null : settings.executeOn === 'never' ? { registers: [], error: 'restricted mode: scripts are not executed in an untrusted workspace' } : stateAtLine(workspace, documents, params),
-  );
+  // Requests still queued when the client cancels them are dropped before any work. The state
+  // request runs the model in slices and stops at the next one once cancelled; the other handlers
+  // are short and synchronous.
+  connection.onRequest(STATE_AT_LINE_REQUEST, async (params: StateAtLineParams, token) => {
+    if (token.isCancellationRequested) return cancelledError();
+    if (settings.executeOn === 'never') return { registers: [], error: 'restricted mode: scripts are not executed in an untrusted workspace' };
+    const result = await stateAtLine(workspace, documents, params, () => token.isCancellationRequested);
+    if (!result) workspace.cancelledRuns++;
+    return result ?? cancelledError();
+  });
+  connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
+    const m = process.memoryUsage();
+    return { heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree() };
+  });
 
   documents.listen(connection);
   connection.listen();

@@ -11,8 +11,9 @@ import { loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
 import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
-import { checkScript, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
+import { checkScript, checkScriptSliced, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
 import type { ResolvedStatement } from '../../core/script/resolve';
+import { IncrementalParser } from '../../core/script/incremental';
 import { toLspDiagnostic } from './diagnostics';
 import { pathToUri, uriToPath } from './uri';
 
@@ -33,9 +34,46 @@ function slim(c: ScriptCheck): ScriptCheck {
   return { ...rest, resolved: { ...c.resolved, parsed: { ...c.resolved.parsed, tokens: [] } } };
 }
 
+/**
+ * How many scripts keep their syntax tree between requests. A tree costs about 1.3 KB a line, so
+ * ten open 10,000-line scripts would hold 130 MB; the others keep what cannot be recomputed
+ * cheaply (diagnostics, the model's observations) and are parsed again when a handler needs them,
+ * as rust-analyzer keeps an LRU of syntax trees.
+ */
+export const KEEP_TREES = 2;
+
+/** Between slices of a model run: let the connection read waiting messages (edits, cancellations). */
+const pauseForMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** What the server keeps of a script between requests. */
+interface ScriptEntry {
+  readonly version: number;
+  /** The check with its syntax tree, while the script is among the KEEP_TREES most recently used. */
+  check?: ScriptCheck;
+  /** Re-parses only the lines an edit changed; dropped with the tree. */
+  parser?: IncrementalParser;
+  readonly diagnostics: ScriptCheck['diagnostics'];
+  readonly run?: ScriptCheck['run'];
+  readonly config: ScriptCheck['config'];
+  readonly configPath?: string;
+  /** Files included, at any depth (dependents are re-checked when one changes). */
+  readonly includes: readonly string[];
+}
+
+function includedPaths(statements: readonly ResolvedStatement[], out: string[] = []): string[] {
+  for (const s of statements) {
+    if (s.kind !== 'include') continue;
+    out.push(s.path);
+    includedPaths(s.statements, out);
+  }
+  return out;
+}
+
 export class Workspace {
-  /** Last check of each script, with the document version it was made for. */
-  private readonly scripts = new Map<string, { check: ScriptCheck; version: number }>();
+  /** What is kept of each script, with the document version it was made for. */
+  private readonly scripts = new Map<string, ScriptEntry>();
+  /** Scripts holding a tree, most recently used last. */
+  private readonly withTree: string[] = [];
   private readonly configs = new Map<string, ResolvedConfig | undefined>();
 
   constructor(private readonly documents: TextDocuments<TextDocument>) {}
@@ -83,8 +121,7 @@ export class Workspace {
     // Very large scripts get syntax and name checks only: running the model on them would make
     // every save wait (the CLI still runs them whole).
     const large = doc.lineCount > MAX_EXECUTED_LINES;
-    const result = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, large ? 'syntax' : mode));
-    this.scripts.set(doc.uri, { check: result, version: doc.version });
+    const result = this.store(doc, large ? 'syntax' : mode);
     const diagnostics = result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
     if (large && mode === 'full') {
       diagnostics.unshift({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 3, code: 'check.large-file', source: 'smmu', message: `this script has ${doc.lineCount} lines, more than ${MAX_EXECUTED_LINES}: the editor checks syntax and names only; run it with \`smmu run\` to execute it on the model` });
@@ -92,35 +129,110 @@ export class Workspace {
     return diagnostics;
   }
 
-  /** The last check of a script if it is of this version, else a fresh syntax-level one. */
+  /** Check a script (its edited lines parsed again) and keep the result as its latest. */
+  private store(doc: TextDocument, mode: CheckMode): ScriptCheck {
+    const parser = this.scripts.get(doc.uri)?.parser ?? new IncrementalParser();
+    return this.keep(doc, slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode, { parse: (text) => parser.parse(text) })), parser);
+  }
+
+  /** Runs of the model stopped by cancellation (a newer edit, a cancelled request); for tests. */
+  cancelledRuns = 0;
+  /** Full checks whose model run has started and not ended. */
+  runsInFlight = 0;
+
+  /**
+   * Check a document as `check` does, but with the model run in slices so that `cancelled` (a
+   * newer edit or check of the same document) can stop it; undefined when it was stopped.
+   */
+  async checkCancellable(doc: TextDocument, mode: CheckMode, cancelled: () => boolean): Promise<Diagnostic[] | undefined> {
+    if (mode === 'syntax' || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || doc.lineCount > MAX_EXECUTED_LINES) return this.check(doc, mode);
+    const version = doc.version;
+    const parser = this.scripts.get(doc.uri)?.parser ?? new IncrementalParser();
+    const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
+    this.runsInFlight++;
+    let check: ScriptCheck | undefined;
+    try {
+      check = await checkScriptSliced(doc.getText(), uriToPath(doc.uri), this.host, { parse: (text) => parser.parse(text) }, pauseForMessages, stale);
+    } finally {
+      this.runsInFlight--;
+    }
+    if (!check || stale()) {
+      this.cancelledRuns++;
+      return undefined;
+    }
+    return this.keep(doc, slim(check), parser).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+  }
+
+  private keep(doc: TextDocument, check: ScriptCheck, parser: IncrementalParser): ScriptCheck {
+    this.lastReparsed = parser.lastParsed;
+    this.scripts.set(doc.uri, { version: doc.version, check, parser, diagnostics: check.diagnostics, run: check.run, config: check.config, configPath: check.configPath, includes: includedPaths(check.resolved.statements) });
+    this.touch(doc.uri);
+    return check;
+  }
+
+  /** Lines the last check parsed (not reused from the previous version); for tests. */
+  lastReparsed = 0;
+
+  /** Mark a script's tree as most recently used; drop the least recently used beyond KEEP_TREES. */
+  private touch(uri: string): void {
+    const i = this.withTree.indexOf(uri);
+    if (i >= 0) this.withTree.splice(i, 1);
+    this.withTree.push(uri);
+    while (this.withTree.length > KEEP_TREES) {
+      const old = this.scripts.get(this.withTree.shift() as string);
+      if (old) {
+        old.check = undefined;
+        old.parser = undefined;
+      }
+    }
+  }
+
+  /**
+   * The last check of a script if it is of this version (its tree parsed again if it was dropped,
+   * with the diagnostics and observations of the check kept), else a fresh syntax-level one.
+   */
   scriptCheck(doc: TextDocument): ScriptCheck {
     const last = this.scripts.get(doc.uri);
-    if (last && last.version === doc.version) return last.check;
-    const check = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax'));
-    this.scripts.set(doc.uri, { check, version: doc.version });
-    return check;
+    if (last && last.version === doc.version) {
+      if (last.check) {
+        this.touch(doc.uri);
+        return last.check;
+      }
+      const parser = new IncrementalParser();
+      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax', { parse: (text) => parser.parse(text) }));
+      last.check = { ...fresh, diagnostics: last.diagnostics, ...(last.run ? { run: last.run } : {}) };
+      last.parser = parser;
+      this.touch(doc.uri);
+      return last.check;
+    }
+    return this.store(doc, 'syntax');
+  }
+
+  /** Scripts that currently hold their syntax tree, least recently used first. */
+  scriptsWithTree(): readonly string[] {
+    return [...this.withTree];
   }
 
   /** The configuration a document's checks use. */
   configFor(uri: string | undefined): ResolvedConfig {
     if (!uri) return DEFAULT_CONFIG;
     if (Workspace.isConfig(uri)) return this.configs.get(uri) ?? DEFAULT_CONFIG;
-    return this.scripts.get(uri)?.check.config ?? DEFAULT_CONFIG;
+    return this.scripts.get(uri)?.config ?? DEFAULT_CONFIG;
   }
 
   /** Whether the script `uri` uses the configuration file `configUri`. */
   dependsOn(uri: string, configUri: string): boolean {
-    const p = this.scripts.get(uri)?.check.configPath ?? this.queueFiles.get(uri)?.check.configPath;
+    const p = this.scripts.get(uri)?.configPath ?? this.queueFiles.get(uri)?.check.configPath;
     if (p !== undefined && pathToUri(p) === configUri) return true;
     // A script also depends on the scripts it includes, at any depth.
-    const included = (statements: readonly ResolvedStatement[]): boolean => statements.some((s) => s.kind === 'include' && (pathToUri(s.path) === configUri || included(s.statements)));
-    const check = this.scripts.get(uri)?.check;
-    return check !== undefined && included(check.resolved.statements);
+    return (this.scripts.get(uri)?.includes ?? []).some((path) => pathToUri(path) === configUri);
   }
 
   forget(uri: string): void {
     this.queueFiles.delete(uri);
     this.scripts.delete(uri);
+    const i = this.withTree.indexOf(uri);
+    if (i >= 0) this.withTree.splice(i, 1);
     this.configs.delete(uri);
   }
 }
