@@ -31,6 +31,9 @@ export class Ctx {
         { scheme: 'file', pattern: '**/*.smmu.json' },
       ],
       outputChannel: this.output,
+      // VS Code's JSON support already completes *.smmu.json from the same schema (package.json
+      // jsonValidation); the server's schema completion is for editors without one.
+      middleware: { provideCompletionItem: (document, position, context, token, next) => (document.uri.path.endsWith('.smmu.json') ? [] : next(document, position, context, token)) },
       initializationOptions: { settings: readSettings() },
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.smmu.json') },
     };

@@ -23,7 +23,7 @@ export type Resolution =
   | { readonly kind: 'field'; readonly register: RegisterDef; readonly field: FieldDef }
   | { readonly kind: 'enum'; readonly register: RegisterDef; readonly field: FieldDef; readonly value: EnumValue }
   /** A constant, at its definition or a use; `value` is undefined when its definition had an error. */
-  | { readonly kind: 'const'; readonly name: string; readonly value: bigint | undefined; readonly definition: Range };
+  | { readonly kind: 'const'; readonly name: string; readonly value: bigint | undefined; readonly definition: Range; readonly definitionPath?: string };
 
 export interface SymbolRef {
   readonly range: Range;
@@ -158,6 +158,8 @@ export interface Constant {
   readonly name: string;
   readonly value: bigint | undefined;
   readonly range: Range;
+  /** The included file that defines it; undefined for this script's own constants. */
+  readonly path?: string;
 }
 
 /** Intermediate values are kept within ±2^128 so hostile shifts cannot allocate huge numbers. */
@@ -218,7 +220,8 @@ class Resolver {
     for (const d of problems) {
       this.report(d.severity, d.code, `in ${loaded.path.split(/[\\/]/).pop()}:${d.range.start.line + 1}: ${d.message}`, s.range, [{ message: d.message, range: d.range, path: loaded.path }]);
     }
-    for (const [k, v] of consts) this.consts.set(k, v);
+    // Constants the included file defined (not those it was given) remember where they live.
+    for (const [k, v] of consts) if (this.consts.get(k) !== v) this.consts.set(k, v.path ? v : { ...v, path: loaded.path });
     this.statements.push({ kind: 'include', range: s.range, path: loaded.path, statements: script.statements });
   }
   config?: { path: string; range: Range };
@@ -261,7 +264,7 @@ class Resolver {
     const key = s.name.name.toUpperCase();
     const old = this.consts.get(key);
     if (old) {
-      this.report('error', 'const.redefined', `constant '${s.name.name}' is already defined`, s.name.range, [{ message: `'${old.name}' is defined here`, range: old.range }]);
+      this.report('error', 'const.redefined', `constant '${s.name.name}' is already defined`, s.name.range, [{ message: `'${old.name}' is defined here`, range: old.range, ...(old.path ? { path: old.path } : {}) }]);
       return;
     }
     const reg = findRegister(s.name.name);
@@ -404,7 +407,7 @@ class Resolver {
         offset = r.offset + plusBytes;
         if (!this.namedAccessOk(s, r, plus)) return undefined;
       } else if (c) {
-        this.symbol(base.range, { kind: 'const', name: c.name, value: c.value, definition: c.range });
+        this.symbol(base.range, { kind: 'const', name: c.name, value: c.value, definition: c.range, ...(c.path ? { definitionPath: c.path } : {}) });
         if (c.value === undefined) return undefined;
         const o = this.offset(c.value + (plus?.value ?? 0n), s.target.range);
         if (o === undefined) return undefined;
@@ -558,7 +561,7 @@ class Resolver {
 
   private constant(e: NameRef): Constant | undefined {
     const c = this.consts.get(e.name.toUpperCase());
-    if (c) this.symbol(e.range, { kind: 'const', name: c.name, value: c.value, definition: c.range });
+    if (c) this.symbol(e.range, { kind: 'const', name: c.name, value: c.value, definition: c.range, ...(c.path ? { definitionPath: c.path } : {}) });
     return c;
   }
 

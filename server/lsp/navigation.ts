@@ -9,6 +9,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SymbolRef } from '../../core/script/resolve';
 import { splitLines } from '../../core/script/lexer';
 import type { Workspace } from './workspace';
+import { pathToUri, uriToPath } from './uri';
 
 function contains(r: Range, p: Position): boolean {
   const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
@@ -28,8 +29,18 @@ function sameConst(a: SymbolRef, definition: Range): boolean {
 }
 
 export function definition(workspace: Workspace, doc: TextDocument, pos: Position): Location | null {
+  const check = workspace.scriptCheck(doc);
+  // On the file name of `include` or `config`: that file.
+  for (const p of check.resolved.parsed.statements) {
+    if ((p.kind === 'include' || p.kind === 'config') && contains(p.path.range, pos)) {
+      const file = workspace.host.resolvePath(uriToPath(doc.uri), p.path.value);
+      return { uri: pathToUri(file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+    }
+  }
   const c = constAt(workspace, doc, pos);
-  return c && c.resolution.kind === 'const' ? { uri: doc.uri, range: c.resolution.definition } : null;
+  if (!c || c.resolution.kind !== 'const') return null;
+  // A constant an included file defines is in that file.
+  return { uri: c.resolution.definitionPath ? pathToUri(c.resolution.definitionPath) : doc.uri, range: c.resolution.definition };
 }
 
 export function references(workspace: Workspace, doc: TextDocument, pos: Position, includeDeclaration: boolean): Location[] {

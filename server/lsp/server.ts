@@ -20,6 +20,7 @@ import { Workspace, type CheckMode } from './workspace';
 import { hover } from './hover';
 import { inlayHints } from './inlay';
 import { completion } from './completion';
+import { configCompletion } from './config-completion';
 import { codeActions } from './code-actions';
 import { formatScript } from '../../core/script/format';
 import { definition, documentSymbols, foldingRanges, references, rename } from './navigation';
@@ -82,7 +83,7 @@ export function startServer(connection: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         inlayHintProvider: true,
-        completionProvider: { triggerCharacters: ['.', '=', ' '] },
+        completionProvider: { triggerCharacters: ['.', '=', ' ', '"'] },
         documentFormattingProvider: true,
         definitionProvider: true,
         referencesProvider: true,
@@ -172,7 +173,8 @@ export function startServer(connection: Connection): void {
   });
   connection.onCompletion((params) => {
     const doc = documents.get(params.textDocument.uri);
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? completion(doc, params.position) : [];
+    if (doc && Workspace.isConfig(doc.uri)) return configCompletion(doc, params.position);
+    return doc && !Workspace.isQueueFile(doc.uri) ? completion(doc, params.position) : [];
   });
   connection.languages.inlayHint.on((params, token) => {
     if (token.isCancellationRequested) return null;

@@ -254,6 +254,20 @@ test('navigation: definition, references and rename of a constant; outline by se
   assert.deepEqual(folds.map((x) => [x.startLine, x.endLine]), [[0, 3], [4, 6]]);
 });
 
+test('navigation across files: definition of a constant an included file defines, and of the include itself', async () => {
+  const lib = file('navlib/queues.smmu', '# queue layout\nconst QBASE = 0x40100000\n');
+  const text = 'include "navlib/queues.smmu"\nwrite64 CMDQ_BASE QBASE | LOG2SIZE=2\n';
+  const main = file('nav-main.smmu', text);
+  open(main.uri, text);
+  await diagnosticsFor(main.uri);
+  type Loc = { uri: string; range: { start: { line: number; character: number } } };
+  const def = (await conn.sendRequest('textDocument/definition', { textDocument: { uri: main.uri }, position: { line: 1, character: 20 } })) as Loc;
+  assert.equal(def.uri, lib.uri);
+  assert.deepEqual(def.range.start, { line: 1, character: 6 });
+  const inc = (await conn.sendRequest('textDocument/definition', { textDocument: { uri: main.uri }, position: { line: 0, character: 14 } })) as Loc;
+  assert.equal(inc.uri, lib.uri);
+});
+
 test('a script beyond 50,000 lines is checked for syntax and names only, and says so', async () => {
   const text = Array.from({ length: 50_001 }, () => 'read32 CR0').join('\n') + '\nread32 NOPE';
   const f = file('huge.smmu', text);
@@ -428,6 +442,33 @@ test('configuration files get positioned diagnostics, and scripts using them are
   void conn.sendNotification('textDocument/didSave', { textDocument: { uri: cfg.uri } });
   const rechecked = await diagnosticsFor(s.uri, (d) => d.some((x) => x.code === 'config.invalid'));
   assert.equal(rechecked.find((d) => d.code === 'config.invalid')!.range.start.line, 0);
+});
+
+test('configuration files: keys and values completed from the schema, with documentation, present keys left out', async () => {
+  const text = '{\n  "name": "x",\n  "features": {\n    "stage1": true,\n    \n  },\n  "version": "",\n  "drivers": ["linux", ]\n}\n';
+  const cfg = file('complete/c.smmu.json', text);
+  open(cfg.uri, text, 'json');
+  type Item = { label: string; documentation?: string | { value: string }; textEdit?: { newText: string } };
+  const complete = async (line: number, character: number) => (await conn.sendRequest<Item[]>('textDocument/completion', { textDocument: { uri: cfg.uri }, position: { line, character } })) ?? [];
+  // A key inside "features": every feature but the one present, documented, with a value snippet.
+  const keys = await complete(4, 4);
+  const labels = keys.map((i) => i.label);
+  assert.ok(labels.includes('streamTable') && labels.includes('sidSize'), labels.join(','));
+  assert.ok(!labels.includes('stage1'), 'a key already present is not offered');
+  const st = keys.find((i) => i.label === 'streamTable')!;
+  assert.match(typeof st.documentation === 'string' ? st.documentation : st.documentation?.value ?? '', /ST_LEVEL/);
+  assert.match(st.textEdit?.newText ?? '', /^"streamTable": \$\{1\|"linear","2-level"/);
+  // Retyping the top-level key "name": it is replaced whole; keys present elsewhere are not offered.
+  const top = await complete(1, 4);
+  assert.ok(top.some((i) => i.label === 'base') && top.some((i) => i.label === 'choices'));
+  assert.ok(!top.some((i) => i.label === 'features' || i.label === 'version'));
+  assert.match(top.find((i) => i.label === 'name')?.textEdit?.newText ?? '', /^"name": "\$1"$/);
+  // A value: the enum of "version", replacing the empty string being typed.
+  const versions = await complete(6, 14);
+  assert.deepEqual(versions.map((i) => i.label), ['"3.0"', '"3.1"', '"3.2"', '"3.3"', '"3.4"']);
+  // An array element: the driver names.
+  const drivers = (await complete(7, 22)).map((i) => i.label);
+  assert.ok(drivers.includes('"xen"'), drivers.join(','));
 });
 
 test('hostile input: binary junk and a huge line never crash the server', async () => {
