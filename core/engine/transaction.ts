@@ -148,7 +148,9 @@ function checkStaleStructure(engine: Engine, what: string, which: string, addr: 
 function s2Params(engine: Engine, ste: SteFields): WalkParams | undefined {
   const granule = granuleFromS2Tg(ste.s2Tg);
   if (!granule) return undefined;
-  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz);
+  // With SMMU_IDR3.STT, 4 KB S2SL0 = 3 starts at level 3 and S2T0SZ may reach 48 (§5.2 S2SL0,
+  // S2T0SZ); checkSte has accepted the STE on the same rules, so the walk must too.
+  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz, { stt: engine.ids.idField('IDR3', 'STT') === 1 });
   if (startLevel === undefined) return undefined;
   const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
   return {

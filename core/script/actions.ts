@@ -414,7 +414,8 @@ function map(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutco
   if (stage === 1) level = startLevelS1(g, tsz);
   else {
     const sl0 = num('sl0');
-    level = sl0 === undefined ? startLevelS1(g, tsz) : startLevelS2(sl0, g, tsz);
+    // The same start-level rules as the SMMU's stage-2 walk (transaction.ts s2Params).
+    level = sl0 === undefined ? startLevelS1(g, tsz) : startLevelS2(sl0, g, tsz, { stt: engine.ids.idField('IDR3', 'STT') === 1 });
   }
   if (level === undefined) return { diagnostics: [diag('error', 'map.level', `no valid starting level for a ${g} KB granule with tsz=${tsz}${stage === 2 ? ' and this sl0' : ''}`, s.range)] };
   const leafLevel = 3 - Math.round((Math.log2(size) - pageShift) / perLevel);

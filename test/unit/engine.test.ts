@@ -341,6 +341,20 @@ expect event F_TRANSLATION StreamID=6 S2=1 IPA=0x30000000 InputAddr=0x30000000
   assert.deepEqual(messages(r.errors), []);
 });
 
+test('§5.2 S2SL0 with SMMU_IDR3.STT: a 4 KB walk may start at level 3 (S2SL0 = 3, S2T0SZ up to 48); without STT the STE is ILLEGAL', () => {
+  const body = `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=42 S2SL0=3 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+`;
+  const stt = runScript(`${body}map ttb=0x46000000 iova=0x201000 pa=0x90000000 stage=2 tsz=42 sl0=3
+dma read sid=6 iova=0x201abc == 0x90000abc
+`, { ids: { ...RICH, IDR3: QEMU_IDS.IDR3 | (1 << 9), AIDR: 0x2 } });
+  assert.deepEqual(messages(stt.errors), []);
+  const noStt = runScript(`${body}dma read sid=6 iova=0x201abc == C_BAD_STE
+`, { ids: RICH });
+  assert.deepEqual(messages(noStt.errors), []);
+});
+
 test('§3.4.1 nested: the CD is fetched through stage 2; a stage 2 fault on the CD fetch has CLASS=CD', () => {
   const body = `
 tables 0x48000000
