@@ -24,6 +24,12 @@ export interface TlbEntry {
   readonly r: boolean;
   readonly w: boolean;
   readonly x: boolean;
+  /**
+   * The privilege of the access the permissions above were computed for: stage 1 AP[1], PXN/UXN
+   * and PAN give a privileged and an unprivileged access different rights to the same page, so
+   * the cached rights answer only accesses of this privilege (others walk again).
+   */
+  readonly priv: boolean;
   /** Where it came from, for views and the stale-entry report. */
   readonly sid: number;
   readonly ssid: number;

@@ -304,7 +304,7 @@ function translateFull(engine: Engine, t: Transaction): TransactionResult {
   if ('result' in r) return r.result;
   const e = r.entry;
   // Built field by field: an object spread here cost microseconds per walk.
-  engine.tlb.insert({ regime, vmid, asid: r.global ? -1 : asid, stages: e.stages, log2: e.log2, page: e.page, oa: e.oa, r: e.r, w: e.w, x: e.x, sid: t.sid, ssid: ssidUsed, seq: e.seq, level: e.level, ipa: e.ipa });
+  engine.tlb.insert({ regime, vmid, asid: r.global ? -1 : asid, stages: e.stages, log2: e.log2, page: e.page, oa: e.oa, r: e.r, w: e.w, x: e.x, priv: e.priv, sid: t.sid, ssid: ssidUsed, seq: e.seq, level: e.level, ipa: e.ipa });
   return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
 }
 
@@ -312,8 +312,9 @@ const TWO53 = 1n << 53n;
 /** The ASID tag of stage-2-only entries: apart from stage 1 global entries (-1) of the same VMID. */
 const STAGE2_ONLY = -2;
 
+/** The cached rights allow the access; rights cached for the other privilege do not answer it. */
 function permits(e: TlbEntry, a: Access): boolean {
-  return (a.write ? e.w : e.r) && (!a.exec || e.x);
+  return e.priv === a.priv && (a.write ? e.w : e.r) && (!a.exec || e.x);
 }
 
 function checkStaleTranslation(engine: Engine, t: Transaction, hit: TlbEntry, pa: bigint, rewalk: () => { pa: bigint } | { result: TransactionResult }): void {
@@ -464,6 +465,7 @@ function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdFields
     r: perms.r,
     w: perms.w,
     x: perms.x,
+    priv: t.access.priv,
     seq: engine.activity.length,
     level,
     // Always present (undefined when not nested) so every entry has the same shape.
@@ -504,7 +506,7 @@ function finishStage2Only(engine: Engine, t: Transaction, ste: SteFields, vmid: 
   const r = stage2(t.address, t.access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
   const log2 = log2Of(r.size);
-  engine.tlb.insert({ regime: 'NH', vmid, asid: STAGE2_ONLY, stages: 2, log2, page: Math.floor(vaPage12 / 2 ** (log2 - 12)), oa: Number(r.oa) - (Number(r.oa) % 2 ** log2), r: r.perms.r, w: r.perms.w, x: r.perms.x, sid: t.sid, ssid: 0, seq: engine.activity.length, level: r.level, ipa: undefined });
+  engine.tlb.insert({ regime: 'NH', vmid, asid: STAGE2_ONLY, stages: 2, log2, page: Math.floor(vaPage12 / 2 ** (log2 - 12)), oa: Number(r.oa) - (Number(r.oa) % 2 ** log2), r: r.perms.r, w: r.perms.w, x: r.perms.x, priv: t.access.priv, sid: t.sid, ssid: 0, seq: engine.activity.length, level: r.level, ipa: undefined });
   return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
 }
 

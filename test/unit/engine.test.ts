@@ -203,6 +203,19 @@ expect event F_PERMISSION StreamID=5 InputAddr=0x10001000
   assert.deepEqual(messages(r.errors), []);
 });
 
+test('§3.13 a privileged-only page cached by a privileged read still faults an unprivileged read (AP[1], the TLB keeps the privilege)', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+map ttb=0x45000000 iova=0x10002000 pa=0x80002000 priv
+dma read sid=5 iova=0x10002000 priv == 0x80002000
+dma read sid=5 iova=0x10002000 == F_PERMISSION
+dma read sid=5 iova=0x10002000 priv == 0x80002000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
+
 test('§3.21.3 a changed STE without CMD_CFGI_STE keeps the cached one; the model names the missing invalidation', () => {
   const r = runScript(
     STAGE1 +
@@ -583,7 +596,7 @@ test('§4.3/§4.4 the scope of every invalidation command, on hand-made cache co
     const r = runScript(`${line}\ncmd SYNC\ndoorbell\n`, {
       ids: full,
       setup: (e) => {
-        const base = { stages: 1 as const, log2: 12, page: 2, oa: 0x8000_0000, r: true, w: true, x: true, ssid: 0, seq: 0, level: 3, ipa: undefined };
+        const base = { stages: 1 as const, log2: 12, page: 2, oa: 0x8000_0000, r: true, w: true, x: true, priv: false, ssid: 0, seq: 0, level: 3, ipa: undefined };
         e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: 5, sid: 1 });
         e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: 6, sid: 2 });
         e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: -1, sid: 3 });
