@@ -47,6 +47,20 @@ export interface ScriptCheck {
 
 const LINE0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
+/**
+ * loadConfig is pure, and an editor checks a script on every edit against the same few
+ * configuration texts: the last results are kept, keyed by the text itself.
+ */
+const recentConfigs: { text: string; loaded: ReturnType<typeof loadConfig> }[] = [];
+function loadConfigCached(text: string): ReturnType<typeof loadConfig> {
+  const hit = recentConfigs.find((c) => c.text === text);
+  if (hit) return hit.loaded;
+  const loaded = loadConfig(text);
+  recentConfigs.unshift({ text, loaded });
+  recentConfigs.length = Math.min(recentConfigs.length, 4);
+  return loaded;
+}
+
 /** Load a configuration file for a script; problems become diagnostics at `range`. */
 function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnostics: ScriptDiagnostic[]): ResolvedConfig | undefined {
   const text = host.readFile(path);
@@ -54,7 +68,7 @@ function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnost
     diagnostics.push({ severity: 'error', code: 'config.missing', message: `cannot read configuration ${path}`, range });
     return undefined;
   }
-  const loaded = loadConfig(text);
+  const loaded = loadConfigCached(text);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !loaded.config) {
     const first = errors[0];
