@@ -1,0 +1,177 @@
+/**
+ * What the step debugger executes: a `.smmu` script statement by statement, or the pending entries
+ * of a `.smmuq` command queue, on an engine whose command queue is consumed one command at a time
+ * (`autoConsume` off, core/engine/engine.ts). A doorbell (a CMDQ_PROD write, or a CR0/GERRORN write
+ * that makes the queue runnable, §3.5, §7.1) leaves the commands between CONS and PROD pending;
+ * the debugger then steps into them, one command per step, or consumes them all when stepping over.
+ */
+import { decodeCommand, formatCommand } from '../commands/codec';
+import type { ResolvedConfig } from '../config/types';
+import type { Activity } from '../engine/activity';
+import { cmdqPending } from '../engine/command-queue';
+import { generation } from '../engine/config-cache';
+import { Engine } from '../engine/engine';
+import { slotAddress } from '../engine/queue-index';
+import { F } from '../engine/registers';
+import type { QueueFileCheck } from '../queue-file/check';
+import { getRegister } from '../registers/table';
+import { run } from '../script/interpreter';
+import type { ScriptState } from '../script/actions';
+import type { ScriptDiagnostic } from '../script/diagnostics';
+import type { ResolvedStatement } from '../script/resolve';
+import { cloneState, restoreInto } from './snapshot';
+
+/** One step the debugger takes; replayed verbatim on step back. */
+export type Op =
+  | { readonly k: 'stmt' }
+  | { readonly k: 'cmd' }
+  | { readonly k: 'eval'; readonly statements: readonly ResolvedStatement[] }
+  | { readonly k: 'reg'; readonly offset: number; readonly size: 4 | 8; readonly value: bigint }
+  | { readonly k: 'mem'; readonly address: bigint; readonly bytes: readonly number[] };
+
+export const STMT: Op = { k: 'stmt' };
+export const CMD: Op = { k: 'cmd' };
+
+/** What one operation did. */
+export interface OpResult {
+  readonly diagnostics: readonly ScriptDiagnostic[];
+  readonly failedExpectations: number;
+  /** Activity the SMMU logged during the operation (with recording off: problems, events, global errors). */
+  readonly activity: readonly Activity[];
+  /** For `cmd`: the command consumed, as the frame showed it. */
+  readonly command?: string;
+  /** For `eval`: what the statements read or did, one line each. */
+  readonly lines?: readonly string[];
+}
+
+/** The mutable part: the engine, the script's own bookkeeping, the next statement. */
+export interface MachineState {
+  scriptState: ScriptState;
+  /** Index of the next top-level statement. */
+  pc: number;
+  /** Line of the statement that left commands pending (the command frames' caller). */
+  doorbellLine: number;
+}
+
+export interface Snapshot {
+  readonly engine: Engine;
+  readonly state: MachineState;
+}
+
+export class Machine {
+  readonly engine: Engine;
+  state: MachineState = { scriptState: { eventCursor: 0 }, pc: 0, doorbellLine: 0 };
+
+  constructor(
+    config: ResolvedConfig,
+    readonly statements: readonly ResolvedStatement[],
+    /** For a queue descriptor: the line of each queue index's entry. */
+    readonly entryLines?: ReadonlyMap<number, number>,
+  ) {
+    this.engine = new Engine(config, { autoConsume: false });
+    // The debugger shows state, not the full trace: keep the activity scripts act on (§ activity.ts).
+    this.engine.recording = false;
+    this.engine.smmu.recording = false;
+  }
+
+  /** Set up the engine from a command queue descriptor: the queue in memory, BASE, PROD, CONS, CMDQEN. */
+  static fromQueue(q: QueueFileCheck, base: bigint): Machine {
+    const lines = new Map<number, number>();
+    for (const e of q.entries) lines.set(e.index, e.line);
+    const m = new Machine(q.config, [], lines);
+    const e = m.engine;
+    const log2 = q.log2size ?? 0;
+    for (const x of q.entries) e.memory.writeWords(Number(base) + x.index * 16, x.words);
+    const smmu = e.smmu;
+    // CMDQ_BASE: ADDR [55:5], LOG2SIZE [4:0] (§6.3.26), written while CMDQEN is 0 (it is Guarded).
+    smmu.write(getRegister('CMDQ_BASE').offset, 8, base | BigInt(log2));
+    smmu.write(getRegister('CMDQ_CONS').offset, 4, BigInt(q.cons ?? 0));
+    smmu.write(getRegister('CMDQ_PROD').offset, 4, BigInt(q.prod ?? 0));
+    smmu.write(getRegister('CR0').offset, 4, 1n << BigInt(F.CMDQEN.field.lsb));
+    m.state.doorbellLine = q.entries[0]?.line ?? 0;
+    return m;
+  }
+
+  /** Commands between CONS and PROD that the SMMU would consume now (§3.5). */
+  hasWork(): boolean {
+    return this.engine.cmdqRunnable() && cmdqPending(this.engine) > 0;
+  }
+
+  get ended(): boolean {
+    return !this.hasWork() && this.state.pc >= this.statements.length;
+  }
+
+  /** The command at CMDQ_CONS: index and one-line decoding (the command frame's name). */
+  nextCommand(): { index: number; text: string; line: number } {
+    const e = this.engine;
+    const g = e.geometry('CMDQ');
+    const rd = e.fieldNum(F.CMDQ_RD);
+    const index = rd & ((1 << g.log2) - 1);
+    const w = new Uint32Array(4);
+    e.memory.readWords(slotAddress(g, rd), w, 4);
+    const d = decodeCommand(w, e.ids);
+    const text = `CMDQ[${index}] ${formatCommand(d).replace(/^CMD_/, '')}`;
+    return { index, text, line: this.entryLines?.get(index) ?? this.state.doorbellLine };
+  }
+
+  /** The line the debugger shows: the next statement, the command being consumed, or past the end. */
+  where(): number {
+    if (this.hasWork()) return this.nextCommand().line * 2 + 1;
+    const s = this.statements[this.state.pc];
+    return (s ? s.range.start.line : this.endLine()) * 2;
+  }
+
+  endLine(): number {
+    const last = this.statements[this.statements.length - 1];
+    return last ? last.range.end.line + 1 : 0;
+  }
+
+  exec(op: Op): OpResult {
+    const e = this.engine;
+    const before = e.activity.length;
+    const act = () => e.activity.slice(before);
+    switch (op.k) {
+      case 'stmt': {
+        const s = this.statements[this.state.pc];
+        if (!s) return { diagnostics: [], failedExpectations: 0, activity: [] };
+        this.state.pc++;
+        const r = run([s], e, this.state.scriptState);
+        if (this.hasWork()) this.state.doorbellLine = s.range.start.line;
+        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity: act() };
+      }
+      case 'cmd': {
+        const c = this.nextCommand();
+        e.step(1);
+        return { diagnostics: [], failedExpectations: 0, activity: act(), command: c.text };
+      }
+      case 'eval': {
+        const r = run(op.statements, e, this.state.scriptState);
+        // Commands a console statement made pending are consumed at once: the console is not a frame.
+        while (this.hasWork() && e.step(1) === 1);
+        const lines = r.observations.map((o) => (o.kind === 'read' ? `${o.register ?? 'read'} = 0x${o.value.toString(16).toUpperCase()}` : o.summary ?? `${o.register ?? ''} ← 0x${o.value.toString(16).toUpperCase()}`));
+        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity: act(), lines };
+      }
+      case 'reg': {
+        const r = e.smmu.write(op.offset, op.size, op.value);
+        const diagnostics = r.findings.map((f) => ({ severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }));
+        while (this.hasWork() && e.step(1) === 1);
+        return { diagnostics, failedExpectations: 0, activity: act() };
+      }
+      case 'mem': {
+        op.bytes.forEach((b, i) => e.memory.writeByte(op.address + BigInt(i), b));
+        return { diagnostics: [], failedExpectations: 0, activity: [] };
+      }
+    }
+  }
+
+  snapshot(previous?: Snapshot): Snapshot {
+    return { engine: cloneState(this.engine, { previous: previous?.engine }), state: cloneState(this.state) };
+  }
+
+  restore(s: Snapshot): void {
+    restoreInto(this.engine, s.engine);
+    this.state = cloneState(s.state);
+    // Lookup memos keyed on the cache generation must not survive a jump in time.
+    generation.value++;
+  }
+}
