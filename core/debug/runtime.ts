@@ -362,22 +362,26 @@ export class DebugRuntime {
   /** Step into: one statement, or one command when commands are pending. */
   stepIn(): Stop {
     if (this.machine.ended) return this.endStop();
-    return this.advance(this.machine.hasWork() ? CMD : STMT) ?? { reason: 'step' };
+    return this.advance(this.machine.hasWork() ? CMD : STMT) ?? this.stepped();
+  }
+
+  private stepped(): Stop {
+    return this.machine.ended ? this.endStop() : { reason: 'step' };
   }
 
   /** Step over: one statement and the commands it makes pending; inside a doorbell, one command. */
   next(): Stop {
     const m = this.machine;
     if (m.ended) return this.endStop();
-    if (m.hasWork()) return this.advance(CMD) ?? { reason: 'step' };
+    if (m.hasWork()) return this.advance(CMD) ?? this.stepped();
     const s = this.advance(STMT);
     if (s) return s;
-    return this.drain() ?? { reason: 'step' };
+    return this.drain() ?? this.stepped();
   }
 
   /** Step out: inside a doorbell, consume the rest of the commands; at the script level, continue. */
   stepOut(): Stop | undefined {
-    if (this.machine.hasWork() && this.kind === 'script') return this.drain() ?? { reason: 'step' };
+    if (this.machine.hasWork() && this.kind === 'script') return this.drain() ?? this.stepped();
     return this.continue();
   }
 
@@ -439,7 +443,8 @@ export class DebugRuntime {
   /** Back to where the previous step of the same kind stopped: one statement, or one command inside a doorbell. */
   stepBack(): Stop {
     if (this.pos === 0) return { reason: 'entry', description: 'at the start of the history' };
-    const inCmd = ((this.history.where[this.pos] as number) & 1) === 1;
+    // In a queue descriptor every step is one command.
+    const inCmd = this.kind === 'queue' || ((this.history.where[this.pos] as number) & 1) === 1;
     let t = this.pos - 1;
     if (!inCmd) while (t > 0 && (((this.history.where[t] as number) & 1) === 1 || this.history.ops[t]?.k === 'eval')) t--;
     this.goTo(t);
