@@ -15,7 +15,7 @@ export interface Checkpoint<S> {
 export interface HistoryOptions {
   /** Operations between snapshots at first (default 64). */
   readonly interval?: number;
-  /** Snapshots kept at most (default 256). */
+  /** Snapshots kept at most (default 1024). */
   readonly maxSnapshots?: number;
 }
 
@@ -30,7 +30,7 @@ export class History<Op, S> {
 
   constructor(options: HistoryOptions = {}) {
     this.interval = options.interval ?? 64;
-    this.maxSnapshots = options.maxSnapshots ?? 256;
+    this.maxSnapshots = options.maxSnapshots ?? 1024;
   }
 
   get position(): number {

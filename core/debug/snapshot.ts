@@ -32,12 +32,12 @@ function samePage(a: Uint32Array, b: Uint32Array): boolean {
 
 export interface CloneOptions {
   /**
-   * The previous snapshot of the same roots: a memory page whose contents did not change is
-   * shared with it instead of copied (bounded memory for long histories).
+   * The same roots at another time: a memory page whose contents equal its page there is taken
+   * from it instead of copied. Snapshots pass the previous snapshot (pages shared between
+   * snapshots: bounded memory for long histories); restoring passes the live state (unchanged
+   * pages stay where they are: no copy, no garbage).
    */
   readonly previous?: unknown;
-  /** Copy typed arrays even when shared with `previous` (restoring: the live state mutates them). */
-  readonly fresh?: boolean;
 }
 
 /** A deep copy of `root` keeping prototypes, cycles and the sharing rules above. */
@@ -68,7 +68,7 @@ export function cloneState<T>(root: T, options: CloneOptions = {}): T {
       seen.set(v, m);
       const pages = key === 'pages';
       for (const [k, x] of v) {
-        if (pages && x instanceof Uint32Array && !options.fresh) {
+        if (pages && x instanceof Uint32Array) {
           const p = prevPages.get(k as number);
           m.set(k, p && samePage(p, x) ? p : x.slice());
         } else m.set(k, copy(x, undefined));
@@ -115,7 +115,7 @@ function collectPages(v: unknown, out: Map<number, Uint32Array>, seen: Set<unkno
  * by fresh copies of the snapshot's values.
  */
 export function restoreInto(live: object, snap: object): void {
-  const fresh = cloneState(snap, { fresh: true }) as AnyObject;
+  const fresh = cloneState(snap, { previous: live }) as AnyObject;
   const target = live as AnyObject;
   for (const k of Object.keys(fresh)) {
     const v = fresh[k];
