@@ -23,14 +23,18 @@ import { cloneState, restoreInto } from './snapshot';
 
 /** One step the debugger takes; replayed verbatim on step back. */
 export type Op =
-  | { readonly k: 'stmt' }
+  | { readonly k: 'stmt'; readonly into?: boolean }
+  /** One step through the structure and table fetches of the DMA stepped into. */
+  | { readonly k: 'walk' }
   | { readonly k: 'cmd' }
   | { readonly k: 'eval'; readonly statements: readonly ResolvedStatement[] }
   | { readonly k: 'reg'; readonly offset: number; readonly size: 4 | 8; readonly value: bigint }
   | { readonly k: 'mem'; readonly address: bigint; readonly bytes: readonly number[] };
 
 export const STMT: Op = { k: 'stmt' };
+export const STMT_INTO: Op = { k: 'stmt', into: true };
 export const CMD: Op = { k: 'cmd' };
+export const WALK: Op = { k: 'walk' };
 
 /** What one operation did. */
 export interface OpResult {
@@ -51,6 +55,12 @@ export interface MachineState {
   pc: number;
   /** Line of the statement that left commands pending (the command frames' caller). */
   doorbellLine: number;
+  /**
+   * A DMA stepped into: what the SMMU fetched for it (STE, CD, each table descriptor level), in
+   * order, and how many of them the debugger has shown. The walk itself ran atomically (the model's
+   * state is the state after the transaction); the steps replay its fetches.
+   */
+  walk?: { readonly line: number; readonly fetches: readonly string[]; index: number };
 }
 
 export interface Snapshot {
@@ -98,7 +108,12 @@ export class Machine {
   }
 
   get ended(): boolean {
-    return !this.hasWork() && this.state.pc >= this.statements.length;
+    return !this.state.walk && !this.hasWork() && this.state.pc >= this.statements.length;
+  }
+
+  /** What the next step executes when nothing is asked in particular (continue, step over). */
+  nextOp(): Op {
+    return this.state.walk ? WALK : this.hasWork() ? CMD : STMT;
   }
 
   /** The command at CMDQ_CONS: index and one-line decoding (the command frame's name). */
@@ -116,6 +131,7 @@ export class Machine {
 
   /** The line the debugger shows: the next statement, the command being consumed, or past the end. */
   where(): number {
+    if (this.state.walk) return this.state.walk.line * 2 + 1;
     if (this.hasWork()) return this.nextCommand().line * 2 + 1;
     const s = this.statements[this.state.pc];
     return (s ? s.range.start.line : this.endLine()) * 2;
@@ -135,9 +151,30 @@ export class Machine {
         const s = this.statements[this.state.pc];
         if (!s) return { diagnostics: [], failedExpectations: 0, activity: [] };
         this.state.pc++;
-        const r = run([s], e, this.state.scriptState);
+        // Stepping into a DMA: record what the SMMU fetches for it (core/engine/transaction.ts).
+        const dma = op.into === true && s.kind === 'action' && s.verb === 'dma';
+        if (dma) e.recording = true;
+        let r;
+        try {
+          r = run([s], e, this.state.scriptState);
+        } finally {
+          e.recording = false;
+        }
+        const activity = act();
+        if (dma) {
+          const fetches = activity.filter((a) => a.kind === 'fetch').map((a) => a.text);
+          if (fetches.length) this.state.walk = { line: s.range.start.line, fetches, index: 0 };
+        }
         if (this.hasWork()) this.state.doorbellLine = s.range.start.line;
-        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity: act() };
+        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity };
+      }
+      case 'walk': {
+        const w = this.state.walk;
+        if (w) {
+          w.index++;
+          if (w.index >= w.fetches.length) this.state.walk = undefined;
+        }
+        return { diagnostics: [], failedExpectations: 0, activity: [] };
       }
       case 'cmd': {
         const c = this.nextCommand();

@@ -15,7 +15,7 @@ import { parseScript } from '../script/parser';
 import { resolveScript } from '../script/resolve';
 import { compileExpr, ExprError, type CompiledExpr, type ExprState } from './expr';
 import { History } from './history';
-import { CMD, Machine, STMT, type Op, type OpResult, type Snapshot } from './machine';
+import { CMD, Machine, STMT, STMT_INTO, WALK, type Op, type OpResult, type Snapshot } from './machine';
 
 export type StopReason = 'entry' | 'step' | 'breakpoint' | 'exception' | 'data breakpoint' | 'pause' | 'goto';
 
@@ -30,7 +30,7 @@ export interface Frame {
   readonly name: string;
   /** 0-based line in the launched file. */
   readonly line: number;
-  readonly kind: 'script' | 'command';
+  readonly kind: 'script' | 'command' | 'walk';
 }
 
 export interface BreakpointRequest {
@@ -170,6 +170,12 @@ export class DebugRuntime {
   frames(): Frame[] {
     const m = this.machine;
     const frames: Frame[] = [];
+    const walk = m.state.walk;
+    if (walk) {
+      frames.push({ name: `DMA fetch ${walk.index + 1}/${walk.fetches.length}: ${walk.fetches[walk.index] ?? ''}`, line: walk.line, kind: 'walk' });
+      frames.push({ name: 'dma', line: walk.line, kind: 'script' });
+      return frames;
+    }
     if (m.hasWork()) {
       const c = m.nextCommand();
       frames.push({ name: c.text, line: c.line, kind: 'command' });
@@ -361,8 +367,9 @@ export class DebugRuntime {
 
   /** Step into: one statement, or one command when commands are pending. */
   stepIn(): Stop {
-    if (this.machine.ended) return this.endStop();
-    return this.advance(this.machine.hasWork() ? CMD : STMT) ?? this.stepped();
+    const m = this.machine;
+    if (m.ended) return this.endStop();
+    return this.advance(m.state.walk ? WALK : m.hasWork() ? CMD : STMT_INTO) ?? this.stepped();
   }
 
   private stepped(): Stop {
@@ -373,6 +380,7 @@ export class DebugRuntime {
   next(): Stop {
     const m = this.machine;
     if (m.ended) return this.endStop();
+    if (m.state.walk) return this.advance(WALK) ?? this.stepped();
     if (m.hasWork()) return this.advance(CMD) ?? this.stepped();
     const s = this.advance(STMT);
     if (s) return s;
@@ -381,7 +389,12 @@ export class DebugRuntime {
 
   /** Step out: inside a doorbell, consume the rest of the commands; at the script level, continue. */
   stepOut(): Stop | undefined {
-    if (this.machine.hasWork() && this.kind === 'script') return this.drain() ?? this.stepped();
+    const m = this.machine;
+    if (m.state.walk) {
+      while (m.state.walk) this.advance(WALK);
+      return this.stepped();
+    }
+    if (m.hasWork() && this.kind === 'script') return this.drain() ?? this.stepped();
     return this.continue();
   }
 
@@ -415,7 +428,7 @@ export class DebugRuntime {
         return { reason: 'pause' };
       }
       if (n++ >= budget) return undefined;
-      const s = this.advance(this.machine.hasWork() ? CMD : STMT) ?? this.breakpointStop();
+      const s = this.advance(this.machine.nextOp()) ?? this.breakpointStop();
       if (s) return s;
     }
     return this.endStop();

@@ -288,7 +288,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.step(response, (rt) => (rt.machine.hasWork() && rt.kind === 'script' ? rt.stepOut() : rt.continue(CHUNK)));
+    this.step(response, (rt) => ((rt.machine.hasWork() && rt.kind === 'script') || rt.machine.state.walk ? rt.stepOut() : rt.continue(CHUNK)));
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {

@@ -328,6 +328,46 @@ test('a .smmuq command queue steps through its pending entries', async () => {
   assert.equal(await evaluate('CMDQ_CONS.RD'), '3');
 });
 
+test('step into a DMA: one fetch per step (STE, CD, then one table descriptor per walk level)', async () => {
+  const example = path.join(root, 'examples', 'linux-bringup.smmu');
+  const lines = fs.readFileSync(example, 'utf8').split('\n');
+  const dma = lines.findIndex((l) => l.startsWith('dma read sid=8 iova=0xFFFF0010')) + 1;
+  await launch({ program: example }, () => dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: dma }] }));
+  assert.equal((await frames())[0]?.line, dma);
+  const names: string[] = [];
+  for (;;) {
+    await stepping(() => dc.stepInRequest({ threadId: 1 }));
+    const f = await frames();
+    if (f.length === 1) {
+      assert.equal(f[0]?.line, dma + 1);
+      break;
+    }
+    assert.equal(f[1]?.line, dma);
+    names.push(f[0]?.name ?? '');
+  }
+  assert.deepEqual(names, [
+    'DMA fetch 1/6: fetched STE 8 from 0x0000000040000200',
+    'DMA fetch 2/6: fetched CD 0 of StreamID 8 from 0x0000000040300000',
+    'DMA fetch 3/6: stage-1 descriptor 0x0000000040400003 read from 0x0000000040380000',
+    'DMA fetch 4/6: stage-1 descriptor 0x0000000040401003 read from 0x0000000040400018',
+    'DMA fetch 5/6: stage-1 descriptor 0x0000000040402003 read from 0x0000000040401FF8',
+    'DMA fetch 6/6: stage-1 descriptor 0x0000000080000F43 read from 0x0000000040402F80',
+  ]);
+  // Step back at the script level returns to the DMA statement; in again, then out of the walk.
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  let f = await frames();
+  assert.equal(f.length, 1);
+  assert.equal(f[0]?.line, dma);
+  await stepping(() => dc.stepInRequest({ threadId: 1 }));
+  await stepping(() => dc.stepInRequest({ threadId: 1 }));
+  f = await frames();
+  assert.match(f[0]?.name ?? '', /^DMA fetch 2\/6/);
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  assert.match((await frames())[0]?.name ?? '', /^DMA fetch 1\/6/);
+  await stepping(() => dc.stepOutRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.line, dma + 1);
+});
+
 test('pause stops a long run', async () => {
   const p = path.join(dir, 'long.smmu');
   // Parsing dominates the launch (about 50 µs a line here); running is about 20 µs a statement.
