@@ -251,6 +251,16 @@ function caches(e: Engine): VarNode[] {
   ];
 }
 
+/** Guest memory: the pages written so far, each openable in the memory view (§3.4: addresses below OAS). */
+function memoryPages(e: Engine): VarNode[] {
+  return e.memory.pageAddresses().map((a) => {
+    const w = words(e, a, 1024);
+    let used = 0;
+    for (let i = 0; i < 1024; i++) if (w[i] !== 0) used++;
+    return { name: h(a), value: `4 KB page, ${used} non-zero word${used === 1 ? '' : 's'}`, memoryReference: h(a), evaluateName: `mem64(${h(a)})` };
+  });
+}
+
 /** The scopes of the debugger's one stack frame level, in order. */
 export function scopes(e: Engine): ScopeView[] {
   const page0 = REGISTERS.filter((r) => r.offset < 0x10000);
@@ -263,5 +273,6 @@ export function scopes(e: Engine): ScopeView[] {
     { name: 'Stream table', expensive: true, node: { name: 'STEs', value: '', children: () => streamTable(e) } },
     { name: 'Context descriptors', expensive: true, node: { name: 'CDs', value: '', children: () => contextDescriptors(e) } },
     { name: 'Caches', expensive: false, node: { name: 'caches', value: '', children: () => caches(e) } },
+    { name: 'Memory', expensive: true, node: { name: 'memory', value: '', children: () => memoryPages(e) } },
   ];
 }

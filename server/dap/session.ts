@@ -76,7 +76,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script or a .smmuq command queue descriptor');
     const program = path.resolve(args.program);
-    const loaded = DebugRuntime.launch(program, host, args.config ? { config: path.resolve(args.config) } : {});
+    // A relative `config` is relative to the program's folder, as a script's `config` line is.
+    const loaded = DebugRuntime.launch(program, host, args.config ? { config: path.resolve(path.dirname(program), args.config) } : {});
     if (!loaded.runtime) return this.fail(response, loaded.error ?? `cannot debug ${program}`);
     const rt = loaded.runtime;
     this.runtime = rt;

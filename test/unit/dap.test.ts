@@ -231,7 +231,7 @@ test('data breakpoints on a register and on a field', async () => {
 test('scopes: registers with fields, the command queue decoded, the stream table, caches', async () => {
   await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 11 }] }));
   const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes.map((s) => s.name);
-  assert.deepEqual(scopes, ['Registers (page 0)', 'Registers (page 1)', 'Command queue', 'Event queue', 'Stream table', 'Context descriptors', 'Caches']);
+  assert.deepEqual(scopes, ['Registers (page 0)', 'Registers (page 1)', 'Command queue', 'Event queue', 'Stream table', 'Context descriptors', 'Caches', 'Memory']);
   const regs = await scope('Registers (page 0)');
   const cr0 = regs.find((v) => v.name === 'CR0');
   assert.equal(cr0?.value, '0x00000008  CMDQEN');
@@ -255,6 +255,12 @@ test('scopes: registers with fields, the command queue decoded, the stream table
   assert.equal(ste[0]?.memoryReference, '0x400000C0');
   const caches = await scope('Caches');
   assert.deepEqual(caches.map((c) => c.name), ['STE cache', 'CD cache', 'L1 caches', 'TLB']);
+  const memory = await scope('Memory');
+  assert.deepEqual(memory.map((m) => [m.name, m.memoryReference]), [
+    ['0x40000000', '0x40000000'],
+    ['0x40100000', '0x40100000'],
+  ]);
+  assert.equal(memory[1]?.value, '4 KB page, 5 non-zero words');
 });
 
 test('evaluate: names, fields, decode, memory, and script statements recorded in the history', async () => {
