@@ -464,19 +464,43 @@ export class DebugRuntime {
     return { reason: 'step' };
   }
 
-  /** Back to the last position with a line breakpoint whose condition holds, or the start. */
+  /**
+   * Back to the last position where going forward would have stopped: a line breakpoint whose
+   * condition holds, a data breakpoint's change, or an exception filter; else the start. Each
+   * window between snapshots is re-executed forward once, from the newest window back.
+   */
   reverseContinue(): Stop {
-    const lines = new Set(this.breakpoints.filter((b) => !b.logMessage).map((b) => b.line));
-    for (let t = this.pos - 1; t >= 0; t--) {
-      const w = this.history.where[t] as number;
-      if (this.kind === 'script' && (w & 1) === 1) continue;
-      if (!lines.has(w >> 1)) continue;
-      const conds = this.breakpoints.filter((b) => b.line === w >> 1 && !b.logMessage);
-      this.goTo(t);
-      if (conds.some((b) => !b.condition || b.condition.evaluate(this.exprState) !== 0n)) return { reason: 'breakpoint', breakpointIds: conds.map((b) => b.id) };
+    let end = this.pos;
+    while (end > 0) {
+      const c = this.history.checkpointAt(end - 1);
+      this.machine.restore(c.snap);
+      let found: { t: number; stop: Stop } | undefined;
+      for (let t = c.pos; t < end; t++) {
+        const watched = this.dataBreakpoints.map((d) => d.expr.evaluate(this.exprState));
+        const gerrorBefore = this.activeGlobalErrors();
+        const op = this.history.ops[t] as Op;
+        const r = this.machine.exec(op);
+        if (t + 1 >= this.pos) break;
+        const user = op.k === 'eval' || op.k === 'reg' || op.k === 'mem';
+        const stop = (user ? undefined : (this.exceptionStop(r, gerrorBefore) ?? this.dataStop(watched))) ?? this.lineBreakpointHere();
+        if (stop) found = { t: t + 1, stop };
+      }
+      if (found) {
+        this.goTo(found.t);
+        return found.stop;
+      }
+      end = c.pos;
     }
     this.goTo(0);
     return { reason: 'entry', description: 'at the start of the history' };
+  }
+
+  /** A line breakpoint (not a logpoint) here whose condition holds; hit counts do not apply backwards. */
+  private lineBreakpointHere(): Stop | undefined {
+    const w = this.machine.where();
+    if ((this.kind === 'script' && (w & 1) === 1) || this.machine.ended) return undefined;
+    const ids = this.breakpoints.filter((b) => b.line === w >> 1 && !b.logMessage && (!b.condition || b.condition.evaluate(this.exprState) !== 0n)).map((b) => b.id);
+    return ids.length ? { reason: 'breakpoint', breakpointIds: ids } : undefined;
   }
 
   // --- the console and edits ------------------------------------------------------------------

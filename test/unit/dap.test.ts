@@ -167,6 +167,29 @@ test('step over a doorbell consumes its commands; step back and reverse continue
   assert.equal(await evaluate('CMDQ_CONS.RD'), '3');
 });
 
+test('reverse continue stops at data breakpoints and exception filters too', async () => {
+  await launch({ program: script }, async () => {
+    await dc.setExceptionBreakpointsRequest({ filters: [] });
+    await dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 16 }] });
+  });
+  assert.equal((await frames())[0]?.line, 16);
+  await dc.setExceptionBreakpointsRequest({ filters: ['gerror'] });
+  const g = await stepping(() => dc.reverseContinueRequest({ threadId: 1 }));
+  assert.equal(g.body.reason, 'exception');
+  assert.match(g.body.text ?? '', /GERROR\.CMDQ_ERR activated/);
+  assert.equal((await frames())[0]?.line, 15);
+  assert.equal(await evaluate('GERROR.CMDQ_ERR'), '1');
+  await dc.setExceptionBreakpointsRequest({ filters: [] });
+  await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'CMDQ_CONS.RD' }] });
+  const d = await stepping(() => dc.reverseContinueRequest({ threadId: 1 }));
+  assert.equal(d.body.reason, 'data breakpoint');
+  assert.match(d.body.text ?? '', /CMDQ_CONS.RD changed: 0x0*2 → 0x0*3/);
+  assert.equal(await evaluate('CMDQ_CONS.RD'), '3');
+  const e = await stepping(() => dc.reverseContinueRequest({ threadId: 1 }));
+  assert.equal(e.body.reason, 'data breakpoint');
+  assert.equal(await evaluate('CMDQ_CONS.RD'), '2');
+});
+
 test('exception filters: GERROR set, then a failed expectation', async () => {
   const e = await launch({ program: script }, () => dc.setExceptionBreakpointsRequest({ filters: ['gerror', 'expectation'] }));
   assert.equal(e.body.reason, 'exception');
