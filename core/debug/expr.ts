@@ -85,10 +85,18 @@ export function lookupRegister(name: string): RegisterDef | undefined {
   return findRegister(n);
 }
 
+/** Nesting of parentheses and unary operators allowed (deeper input is rejected, not a stack overflow). */
+const MAX_DEPTH = 64;
+
 /** Parse `text`; throws ExprError with the column of the problem. */
 export function compileExpr(text: string): CompiledExpr {
+  if (text.length > 4096) throw new ExprError('expression longer than 4096 characters', 4096);
   const toks = lex(text);
   let p = 0;
+  let depth = 0;
+  const nest = (t: Tok) => {
+    if (++depth > MAX_DEPTH) throw new ExprError(`nested more than ${MAX_DEPTH} deep`, t.pos);
+  };
   const peek = () => toks[p] as Tok;
   const take = () => toks[p++] as Tok;
   const expectOp = (op: string) => {
@@ -115,8 +123,10 @@ export function compileExpr(text: string): CompiledExpr {
       return { eval: () => v };
     }
     if (t.kind === 'op' && t.text === '(') {
+      nest(t);
       const e = orExpr();
       expectOp(')');
+      depth--;
       return forceValue(e);
     }
     if (t.kind === 'name') {
@@ -146,7 +156,9 @@ export function compileExpr(text: string): CompiledExpr {
     const t = peek();
     if (t.kind === 'op' && (t.text === '~' || t.text === '!' || t.text === '-')) {
       take();
+      nest(t);
       const x = forceValue(unary());
+      depth--;
       if (t.text === '~') return { eval: (s) => ~x.eval(s) & MASK64 };
       if (t.text === '!') return { eval: (s) => (x.eval(s) === 0n ? 1n : 0n) };
       return { eval: (s) => -x.eval(s) & MASK64 };

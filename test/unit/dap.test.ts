@@ -292,7 +292,10 @@ test('evaluate: names, fields, decode, memory, and script statements recorded in
   assert.equal(await evaluate('CR0.CMDQEN == ENABLED'), '1');
   assert.match(await evaluate('decode CR0 0x1f', 'repl'), /SMMUEN\[0\] = 1 \(ENABLED\)/);
   assert.equal(await evaluate('mem32(0x40100000) & 0xFF'), '3');
-  await assert.rejects(() => evaluate('CR0 +'), /expected a value before the end/);
+  await assert.rejects(() => evaluate('CR0 +'), /expected a value before the end \(at column 6\)/);
+  await assert.rejects(() => evaluate('('.repeat(5000) + '1' + ')'.repeat(5000)), /longer than 4096 characters/);
+  await assert.rejects(() => evaluate('('.repeat(100) + '1' + ')'.repeat(100)), /nested more than 64 deep \(at column 65\)/);
+  await assert.rejects(() => evaluate('CR0.'), /expected a field of CR0 after '\.'/);
   await assert.rejects(() => evaluate('write32 CR2 RECINVSID', 'watch'), /unknown name 'write32'|unexpected/);
   assert.equal(await evaluate('write32 CR2 RECINVSID', 'repl'), 'CR2 ← 0x2');
   assert.equal(await evaluate('CR2.RECINVSID'), '1 (ENABLED)');
