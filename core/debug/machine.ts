@@ -137,6 +137,13 @@ export class Machine {
     return (s ? s.range.start.line : this.endLine()) * 2;
   }
 
+  /** Why nothing more runs in a queue descriptor: the queue is empty, or stopped by an error (§7.1). */
+  queueState(): string {
+    const waiting = cmdqPending(this.engine);
+    if (waiting === 0) return 'the queue is empty (CONS == PROD)';
+    return `the queue is stopped with ${waiting} command${waiting === 1 ? '' : 's'} pending: ${this.engine.gerrorActive(0) ? 'GERROR.CMDQ_ERR is active; acknowledge it in GERRORN to restart (§7.1)' : 'CR0ACK.CMDQEN is 0'}`;
+  }
+
   endLine(): number {
     const last = this.statements[this.statements.length - 1];
     return last ? last.range.end.line + 1 : 0;
@@ -183,15 +190,16 @@ export class Machine {
       }
       case 'eval': {
         const r = run(op.statements, e, this.state.scriptState);
-        // Commands a console statement made pending are consumed at once: the console is not a frame.
-        while (this.hasWork() && e.step(1) === 1);
+        // Commands a console statement made pending are consumed at once in a script (the console
+        // is not a frame); in a queue descriptor they are the entries one steps through.
+        if (!this.entryLines) while (this.hasWork() && e.step(1) === 1);
         const lines = r.observations.map((o) => (o.kind === 'read' ? `${o.register ?? 'read'} = 0x${o.value.toString(16).toUpperCase()}` : o.summary ?? `${o.register ?? ''} ← 0x${o.value.toString(16).toUpperCase()}`));
         return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity: act(), lines };
       }
       case 'reg': {
         const r = e.smmu.write(op.offset, op.size, op.value);
         const diagnostics = r.findings.map((f) => ({ severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }));
-        while (this.hasWork() && e.step(1) === 1);
+        if (!this.entryLines) while (this.hasWork() && e.step(1) === 1);
         return { diagnostics, failedExpectations: 0, activity: act() };
       }
       case 'mem': {

@@ -13,6 +13,7 @@ import { decodeValue } from '../script/decode-value';
 import { formatDecoded } from '../registers/codec';
 import { parseScript } from '../script/parser';
 import { resolveScript } from '../script/resolve';
+import { F } from '../engine/registers';
 import { compileExpr, ExprError, type CompiledExpr, type ExprState } from './expr';
 import { History } from './history';
 import { CMD, Machine, STMT, STMT_INTO, WALK, type Op, type OpResult, type Snapshot } from './machine';
@@ -133,7 +134,8 @@ export class DebugRuntime {
     const where = (d: { range: { start: { line: number; character: number } }; message: string }) => `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
     if (path.endsWith('.smmuq')) {
       const q = checkQueueFile(text, path, host);
-      const err = q.diagnostics.find((d) => d.severity === 'error');
+      // A command the SMMU will refuse (CERROR_ILL) is what one steps to, not a reason not to launch.
+      const err = q.diagnostics.find((d) => d.severity === 'error' && d.code !== 'smmuq.cerror-ill');
       if (err) return { error: where(err) };
       if (q.kind !== 'cmdq') return { error: `${path}:1:1: only command queue descriptors (queue cmdq) can be stepped: the SMMU consumes commands, software consumes events and PRI requests` };
       const base = /^\s*base\s+(\S+)/im.exec(text);
@@ -185,7 +187,10 @@ export class DebugRuntime {
       if (frames.length) frames.push({ name: 'doorbell', line: m.state.doorbellLine, kind: 'script' });
       else if (s) frames.push({ name: this.path.split(/[\\/]/).pop() ?? 'script', line: s.range.start.line, kind: 'script' });
       else frames.push({ name: 'end of script', line: m.endLine(), kind: 'script' });
-    } else if (!frames.length) frames.push({ name: 'queue empty: CONS == PROD', line: m.entryLines?.get(0) ?? 0, kind: 'command' });
+    } else if (!frames.length) {
+      const cons = m.engine.fieldNum(F.CMDQ_RD) & ((1 << m.engine.geometry('CMDQ').log2) - 1);
+      frames.push({ name: m.queueState(), line: m.entryLines?.get(cons) ?? m.state.doorbellLine, kind: 'command' });
+    }
     return frames;
   }
 
@@ -362,7 +367,7 @@ export class DebugRuntime {
   }
 
   private endStop(): Stop {
-    return { reason: 'step', description: this.kind === 'script' ? 'end of script' : 'the queue is empty (CONS == PROD)' };
+    return { reason: 'step', description: this.kind === 'script' ? 'end of script' : this.machine.queueState() };
   }
 
   /** Step into: one statement, or one command when commands are pending. */

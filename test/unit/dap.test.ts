@@ -400,6 +400,26 @@ test('step into a DMA: one fetch per step (STE, CD, then one table descriptor pe
   assert.equal((await frames())[0]?.line, dma + 1);
 });
 
+test('a .smmuq with an illegal command: the step that reaches it raises GERROR.CMDQ_ERR', async () => {
+  const q = path.join(dir, 'ill.smmuq');
+  fs.writeFileSync(q, 'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x3\ncons 0x0\n0: CFGI_ALL\n1: TLBI_EL2_ALL\n2: SYNC\n');
+  await launch({ program: q, stopOnEntry: true });
+  await stepping(() => dc.nextRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.name, 'CMDQ[1] TLBI_EL2_ALL');
+  const e = await stepping(() => dc.nextRequest({ threadId: 1 }));
+  assert.equal(e.body.reason, 'exception');
+  assert.match(e.body.text ?? '', /CMDQ_ERR activated: command processing stopped at CMDQ_CONS = 0x00000001 with CERROR_ILL/);
+  assert.equal(await evaluate('CMDQ_CONS.ERR'), '1 (CERROR_ILL)');
+  // The queue stops at the command (§7.1) until GERRORN acknowledges the error.
+  let f = await frames();
+  assert.equal(f[0]?.name, 'the queue is stopped with 2 commands pending: GERROR.CMDQ_ERR is active; acknowledge it in GERRORN to restart (§7.1)');
+  assert.equal(f[0]?.line, 7);
+  assert.equal(await evaluate('write32 GERRORN 0x1', 'repl'), 'GERRORN ← 0x1');
+  // The SMMU re-fetches the command at CONS: stepping resumes there.
+  f = await frames();
+  assert.equal(f[0]?.name, 'CMDQ[1] TLBI_EL2_ALL');
+});
+
 test('pause stops a long run', async () => {
   const p = path.join(dir, 'long.smmu');
   // Parsing dominates the launch (about 50 µs a line here); running is about 20 µs a statement.
