@@ -15,7 +15,9 @@ import { decode, hex, symbolic } from '../registers/codec';
 import { bitsText } from '../registers/describe';
 import { REGISTERS } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
+import type { TlbEntry } from '../engine/tlb';
 import { CD, decodeCd } from '../structures/cd';
+import { cloneState } from './snapshot';
 import { L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
 
@@ -218,6 +220,35 @@ function contextDescriptors(e: Engine): VarNode[] {
   return out;
 }
 
+/** TLB entries probed for staleness at most (each is a table walk). */
+const MAX_TLB_PROBES = 256;
+/** Faults that mean the page tables no longer map the entry's address (a permission fault may only mean a different access). */
+const UNMAPPED = new Set(['F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS']);
+
+/**
+ * Which TLB entries disagree with the tables in memory now (§4.4: an entry stays until a TLBI
+ * removes it): each entry's address is translated again on a copy of the model with empty caches,
+ * no events and no descriptor updates, and compared with the entry's output address.
+ */
+export function staleTlbEntries(e: Engine, entries: readonly TlbEntry[]): Map<TlbEntry, string> {
+  const out = new Map<TlbEntry, string>();
+  if (!entries.length) return out;
+  const probe = cloneState(e);
+  probe.configCache.clear();
+  probe.recording = false;
+  probe.checkStale = false;
+  probe.suppressEvents = true;
+  for (const t of entries.slice(0, MAX_TLB_PROBES)) {
+    probe.tlb.clear();
+    const address = BigInt(t.page) * 2n ** BigInt(t.log2);
+    const access = { read: t.r, write: !t.r && t.w, exec: !t.r && !t.w && t.x, priv: false };
+    const r = probe.translate({ sid: t.sid, ...(t.ssid ? { ssid: t.ssid } : {}), address, access });
+    if ((r.outcome === 'translated' || r.outcome === 'bypass') && r.pa !== BigInt(t.oa)) out.set(t, `the tables now map it to ${h(r.pa)}`);
+    else if (r.outcome === 'abort' && r.event && UNMAPPED.has(r.event)) out.set(t, `the tables now give ${r.event}`);
+  }
+  return out;
+}
+
 function caches(e: Engine): VarNode[] {
   const structures = (name: string, entries: [number, { address: number; words: Uint32Array }][], def: LayoutDef | undefined) =>
     entries.map(([key, c]) => {
@@ -232,6 +263,7 @@ function caches(e: Engine): VarNode[] {
     });
   const cc = e.configCache;
   const tlb = e.tlb.entries();
+  let stale: Map<TlbEntry, string> | undefined;
   return [
     { name: 'STE cache', value: `${cc.ste.size} entries`, children: () => structures('StreamID', cc.ste.entries(), STE) },
     { name: 'CD cache', value: `${cc.cd.size} entries`, children: () => structures('key', cc.cd.entries(), CD) },
@@ -241,11 +273,17 @@ function caches(e: Engine): VarNode[] {
       value: `${tlb.length} entries`,
       indexed: {
         count: tlb.length,
-        page: (start, n) =>
-          tlb.slice(start, start + n).map((t, i) => ({
-            name: `[${start + i}]`,
-            value: `${t.regime} VMID=${t.vmid} ASID=${t.asid < 0 ? (t.asid === -1 ? 'global' : '—') : t.asid} ${h(t.page * 2 ** t.log2)} → ${h(t.oa)} (${2 ** (t.log2 - 10)} KB, ${t.r ? 'R' : '-'}${t.w ? 'W' : '-'}${t.x ? 'X' : '-'}, stage ${t.stages}, StreamID ${t.sid})`,
-          })),
+        page: (start, n) => {
+          stale ??= staleTlbEntries(e, tlb);
+          const marks = stale;
+          return tlb.slice(start, start + n).map((t, i) => {
+            const why = marks.get(t);
+            return {
+              name: `[${start + i}]`,
+              value: `${t.regime} VMID=${t.vmid} ASID=${t.asid < 0 ? (t.asid === -1 ? 'global' : '—') : t.asid} ${h(t.page * 2 ** t.log2)} → ${h(t.oa)} (${2 ** (t.log2 - 10)} KB, ${t.r ? 'R' : '-'}${t.w ? 'W' : '-'}${t.x ? 'X' : '-'}, stage ${t.stages}, StreamID ${t.sid})${why ? `  [stale: ${why}; a TLBI is missing]` : ''}`,
+            };
+          });
+        },
       },
     },
   ];

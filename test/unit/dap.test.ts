@@ -420,6 +420,25 @@ test('a .smmuq with an illegal command: the step that reaches it raises GERROR.C
   assert.equal(f[0]?.name, 'CMDQ[1] TLBI_EL2_ALL');
 });
 
+test('Caches: a TLB entry whose page table entry was cleared without a TLBI is marked stale', async () => {
+  const example = path.join(root, 'examples', 'linux-bringup.smmu');
+  const lines = fs.readFileSync(example, 'utf8').split('\n');
+  const clear = lines.findIndex((l) => l.startsWith('mem write64 0x40402F80 0')) + 1;
+  await launch({ program: example }, () => dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: clear }, { line: clear + 1 }] }));
+  const tlbOf = async () => {
+    const caches = await scope('Caches');
+    return variables(caches.find((c) => c.name === 'TLB')?.variablesReference ?? 0);
+  };
+  let tlb = await tlbOf();
+  assert.equal(tlb.length, 1);
+  assert.equal(tlb[0]?.value, 'NH VMID=-1 ASID=1 0xFFFF0000 → 0x80000000 (4 KB, RWX, stage 1, StreamID 8)');
+  await stepping(() => dc.continueRequest({ threadId: 1 }));
+  tlb = await tlbOf();
+  assert.equal(tlb[0]?.value, 'NH VMID=-1 ASID=1 0xFFFF0000 → 0x80000000 (4 KB, RWX, stage 1, StreamID 8)  [stale: the tables now give F_TRANSLATION; a TLBI is missing]');
+  // Looking did not change the model: no event, no cache entry, the same TLB.
+  assert.equal(await evaluate('EVENTQ_PROD.WR'), '1');
+});
+
 test('pause stops a long run', async () => {
   const p = path.join(dir, 'long.smmu');
   // Parsing dominates the launch (about 50 µs a line here); running is about 20 µs a statement.
