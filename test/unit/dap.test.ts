@@ -317,6 +317,13 @@ test('setVariable writes registers and fields like a guest', async () => {
   dc.on('output', (ev: DebugProtocol.OutputEvent) => output.push(ev.body.output));
   const ro = await dc.setVariableRequest({ variablesReference: ref, name: 'IDR0', value: '0' });
   assert.notEqual(ro.body.value, '0x00000000 (0)');
+  assert.ok(output.some((o) => /SMMU_IDR0: warning: SMMU_IDR0 is read-only: the write is ignored/.test(o)), output.join(''));
+  // A symbolic value, as in a script; then a write the guard refuses (§6.2 Guarded).
+  const cr0 = await dc.setVariableRequest({ variablesReference: ref, name: 'CR0', value: 'CMDQEN' });
+  assert.equal(cr0.body.value, '0x00000008 (CMDQEN)');
+  await dc.setVariableRequest({ variablesReference: ref, name: 'CMDQ_BASE', value: '0x40200000' });
+  assert.ok(output.some((o) => /SMMU_CMDQ_BASE: error: .*Guarded by/.test(o)), output.join(''));
+  assert.equal(await evaluate('CMDQ_BASE'), '0x0000000000000000 (0)');
   await assert.rejects(() => dc.setVariableRequest({ variablesReference: cr2?.variablesReference ?? 0, name: 'RECINVSID', value: '2' }), /does not fit CR2.RECINVSID/);
 });
 
@@ -345,9 +352,17 @@ test('smmu/registers returns the register state in the language server shape', a
 test('a .smmuq command queue steps through its pending entries', async () => {
   const q = path.join(dir, 'queue.smmuq');
   fs.writeFileSync(q, 'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x4\ncons 0x2\n0: CFGI_ALL\n1: SYNC\n2: CFGI_STE StreamID=8 Leaf\n3: TLBI_NH_ASID ASID=1\n');
-  await launch({ program: q, stopOnEntry: true });
+  await launch({ program: q, stopOnEntry: true }, async () => {
+    const bps = (await dc.setBreakpointsRequest({ source: { path: q }, breakpoints: [{ line: 5 }, { line: 9 }] })).body.breakpoints;
+    assert.deepEqual(bps.map((b) => [b.verified, b.line]), [[true, 6], [true, 9]]);
+  });
   let f = await frames();
   assert.equal(f[0]?.name, 'CMDQ[2] CFGI_STE StreamID=0x8 Leaf=1');
+  // Continue stops at the breakpoint on entry 3, before it is consumed.
+  const bp = await stepping(() => dc.continueRequest({ threadId: 1 }));
+  assert.equal(bp.body.reason, 'breakpoint');
+  assert.equal(await evaluate('CMDQ_CONS.RD'), '3');
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
   assert.equal(f[0]?.line, 8);
   await stepping(() => dc.nextRequest({ threadId: 1 }));
   f = await frames();

@@ -48,6 +48,8 @@ suite('SMMU debugger in VS Code', () => {
     assert.ok((await vscode.commands.getCommands(true)).includes('smmu.debugScript'));
     const uri = vscode.Uri.joinPath(ext.extensionUri, 'examples', 'linux-bringup.smmu');
     const doc = await vscode.workspace.openTextDocument(uri);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    assert.ok(lenses.some((l) => l.command?.command === 'smmu.debugScript' && /Debug Script/.test(l.command.title)), 'a Debug Script CodeLens on the script');
     const doorbell = [...Array(doc.lineCount).keys()].find((i) => doc.lineAt(i).text.startsWith('doorbell'));
     assert.ok(doorbell !== undefined);
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(doorbell, 0)))]);
