@@ -13,7 +13,7 @@
 /** Keys whose values are shared between a snapshot and the live state (immutable or rebuilt). */
 const SHARED_KEYS = new Set(['config', 'ids', 'fastRead', 'fastWrite', 'fastKeep', 'fastGuard', 'decoded']);
 /** Arrays of immutable records: the array is copied, its elements shared. */
-const SHALLOW_KEYS = new Set(['activity', 'history', 'entries', 'observations']);
+const SHALLOW_KEYS = new Set(['activity', 'history']);
 /** Keys dropped from a snapshot (memos the engine rebuilds on demand). */
 const DROPPED_KEYS = new Set(['memo', 'changeLog', 'findings']);
 

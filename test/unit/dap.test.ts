@@ -212,6 +212,22 @@ test('event and unadvertised-access filters', async () => {
   assert.equal((await frames())[0]?.line, 3);
 });
 
+test('the event filter stops after the DMA that wrote a record; the Event queue scope decodes it', async () => {
+  const example = path.join(root, 'examples', 'linux-bringup.smmu');
+  const lines = fs.readFileSync(example, 'utf8').split('\n');
+  const dma = lines.findIndex((l) => l.startsWith('dma write sid=8 iova=0x1000')) + 1;
+  const e = await launch({ program: example }, () => dc.setExceptionBreakpointsRequest({ filters: ['event'] }));
+  assert.equal(e.body.reason, 'exception');
+  assert.match(e.body.text ?? '', /F_TRANSLATION/);
+  assert.equal((await frames())[0]?.line, dma + 1);
+  const q = await scope('Event queue');
+  assert.match(q.find((v) => v.name === 'unread')?.value ?? '', /^1 record /);
+  const entries = await variables(q.find((v) => v.name === 'entries')?.variablesReference ?? 0);
+  assert.match(entries[0]?.value ?? '', /^F_TRANSLATION .*StreamID=0x8.*\(unread\)$/);
+  const fields = await variables(entries[0]?.variablesReference ?? 0);
+  assert.equal(fields.find((f) => f.name === 'InputAddr')?.value, '0x1000');
+});
+
 test('conditional breakpoints, hit counts and logpoints', async () => {
   const output: string[] = [];
   dc.on('output', (ev: DebugProtocol.OutputEvent) => output.push(ev.body.output));
