@@ -228,6 +228,24 @@ test('the event filter stops after the DMA that wrote a record; the Event queue 
   assert.equal(fields.find((f) => f.name === 'InputAddr')?.value, '0x1000');
 });
 
+test('Context descriptors, and a cached STE marked stale after the console rewrites it without a CFGI', async () => {
+  const example = path.join(root, 'examples', 'linux-bringup.smmu');
+  const lines = fs.readFileSync(example, 'utf8').split('\n');
+  const dma = lines.findIndex((l) => l.startsWith('dma write sid=8 iova=0x1000')) + 1;
+  await launch({ program: example }, () => dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: dma }] }));
+  // (The example's 4 MB linear stream table also covers its command queue and CD: words there
+  // with bit 0 set read as valid STEs, 16385 and 57344. Only StreamID 8 is asserted here.)
+  const cds = await scope('Context descriptors');
+  assert.deepEqual(cds.filter((c) => c.name.startsWith('StreamID 8 ')).map((c) => [c.name, c.value]), [['StreamID 8 SSID 0', 'ASID=1 TTB0=0x40380000']]);
+  const steCache = async () => {
+    const caches = await scope('Caches');
+    return variables(caches.find((c) => c.name === 'STE cache')?.variablesReference ?? 0);
+  };
+  assert.deepEqual((await steCache()).map((v) => [v.name, v.value]), [['StreamID 8', 'from 0x40000200']]);
+  assert.match(await evaluate('ste 8 V Config=BYPASS', 'repl'), /STE written at 0x0000000040000200/);
+  assert.deepEqual((await steCache()).map((v) => v.value), ['from 0x40000200  [stale: memory changed since it was cached; invalidate it]']);
+});
+
 test('conditional breakpoints, hit counts and logpoints', async () => {
   const output: string[] = [];
   dc.on('output', (ev: DebugProtocol.OutputEvent) => output.push(ev.body.output));
