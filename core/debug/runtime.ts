@@ -382,33 +382,25 @@ export class DebugRuntime {
   }
 
   /** Step over: one statement and the commands it makes pending; inside a doorbell, one command. */
-  next(): Stop {
+  next(budget = Infinity): Stop | undefined {
     const m = this.machine;
     if (m.ended) return this.endStop();
     if (m.state.walk) return this.advance(WALK) ?? this.stepped();
     if (m.hasWork()) return this.advance(CMD) ?? this.stepped();
     const s = this.advance(STMT);
     if (s) return s;
-    return this.drain() ?? this.stepped();
+    return this.runUntil('drain', budget);
   }
 
   /** Step out: inside a doorbell, consume the rest of the commands; at the script level, continue. */
-  stepOut(): Stop | undefined {
+  stepOut(budget = Infinity): Stop | undefined {
     const m = this.machine;
     if (m.state.walk) {
       while (m.state.walk) this.advance(WALK);
       return this.stepped();
     }
-    if (m.hasWork() && this.kind === 'script') return this.drain() ?? this.stepped();
-    return this.continue();
-  }
-
-  private drain(): Stop | undefined {
-    while (this.machine.hasWork()) {
-      const s = this.advance(CMD);
-      if (s) return s;
-    }
-    return undefined;
+    if (m.hasWork() && this.kind === 'script') return this.runUntil('drain', budget);
+    return this.continue(budget);
   }
 
   pause(): void {
@@ -417,26 +409,35 @@ export class DebugRuntime {
 
   /**
    * Run until a breakpoint, an exception, a data breakpoint, a pause or the end. At most `budget`
-   * operations: returns undefined when the budget ran out (the caller yields, then calls again,
-   * so a pause request can arrive).
+   * operations: returns undefined when the budget ran out (the caller yields, then calls
+   * `resume`, so a pause request can arrive).
    */
   continue(budget = Infinity): Stop | undefined {
+    return this.runUntil('run', budget);
+  }
+
+  /** What `resume` is doing: running on, or consuming the commands of the doorbell stepped over. */
+  private target: 'run' | 'drain' = 'run';
+
+  private runUntil(target: 'run' | 'drain', budget: number): Stop | undefined {
+    this.target = target;
     this.pauseRequested = false;
     return this.resume(budget);
   }
 
   resume(budget = Infinity): Stop | undefined {
     let n = 0;
-    while (!this.machine.ended) {
+    const drain = this.target === 'drain';
+    for (;;) {
+      if (drain ? !this.machine.hasWork() : this.machine.ended) return drain ? this.stepped() : this.endStop();
       if (this.pauseRequested) {
         this.pauseRequested = false;
         return { reason: 'pause' };
       }
       if (n++ >= budget) return undefined;
-      const s = this.advance(this.machine.nextOp()) ?? this.breakpointStop();
+      const s = drain ? this.advance(CMD) : (this.advance(this.machine.nextOp()) ?? this.breakpointStop());
       if (s) return s;
     }
-    return this.endStop();
   }
 
   /** Checks breakpoints at the start (stopOnEntry false: the first statement may have one). */

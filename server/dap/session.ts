@@ -281,7 +281,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse): void {
-    this.step(response, (rt) => rt.next());
+    this.step(response, (rt) => rt.next(CHUNK));
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
@@ -289,7 +289,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.step(response, (rt) => ((rt.machine.hasWork() && rt.kind === 'script') || rt.machine.state.walk ? rt.stepOut() : rt.continue(CHUNK)));
+    this.step(response, (rt) => rt.stepOut(CHUNK));
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {

@@ -114,3 +114,19 @@ test('the history stays bounded: snapshots are thinned and the interval doubles'
   // Statements 0..1233 ran; the last to write page 2 (i % 8 == 2) wrote 1226.
   assert.equal(rt.evaluate('mem32(0x50002000)', false), '0x4CA');
 });
+
+test('step over a doorbell runs in chunks: a pause between chunks stops inside the doorbell', () => {
+  const rt = launch(path.join(root, 'examples', 'linux-bringup.smmu'));
+  const lines = fs.readFileSync(path.join(root, 'examples', 'linux-bringup.smmu'), 'utf8').split('\n');
+  const doorbell = lines.findIndex((l) => l.startsWith('doorbell'));
+  while (rt.frames()[0]?.line !== doorbell) rt.next();
+  // One operation per chunk: the doorbell statement, then its first command; then a pause.
+  assert.equal(rt.next(1), undefined);
+  assert.equal(rt.frames()[0]?.name, 'CMDQ[1] SYNC CS=SIG_SEV MSH=ISH MSIAttr=0xF');
+  rt.pause();
+  assert.deepEqual(rt.resume(1), { reason: 'pause' });
+  assert.equal(rt.frames()[0]?.kind, 'command');
+  // Without a pause, stepping over from inside the doorbell consumes one command at a time.
+  assert.deepEqual(rt.next(), { reason: 'step' });
+  assert.equal(rt.frames()[0]?.line, doorbell + 1);
+});
