@@ -66,7 +66,16 @@ export interface MachineState {
 export interface Snapshot {
   readonly engine: Engine;
   readonly state: MachineState;
+  /**
+   * The engine's activity log is append-only: a snapshot keeps the live array by reference and its
+   * length then (appends later do not change that prefix), instead of a copy per snapshot.
+   */
+  readonly activity: readonly Activity[];
+  readonly activityLength: number;
 }
+
+/** The engine's activity log, which `readonly` declares but snapshots swap. */
+type WithActivity = { activity: Activity[] };
 
 export class Machine {
   readonly engine: Engine;
@@ -210,11 +219,19 @@ export class Machine {
   }
 
   snapshot(previous?: Snapshot): Snapshot {
-    return { engine: cloneState(this.engine, { previous: previous?.engine }), state: cloneState(this.state) };
+    const e = this.engine as unknown as WithActivity;
+    const activity = e.activity;
+    e.activity = [];
+    try {
+      return { engine: cloneState(this.engine, { previous: previous?.engine }), state: cloneState(this.state), activity, activityLength: activity.length };
+    } finally {
+      e.activity = activity;
+    }
   }
 
   restore(s: Snapshot): void {
     restoreInto(this.engine, s.engine);
+    (this.engine as unknown as WithActivity).activity = s.activity.slice(0, s.activityLength);
     this.state = cloneState(s.state);
     // Lookup memos keyed on the cache generation must not survive a jump in time.
     generation.value++;

@@ -14,6 +14,7 @@
 const SHARED_KEYS = new Set(['config', 'ids', 'fastRead', 'fastWrite', 'fastKeep', 'fastGuard', 'decoded']);
 /** Arrays of immutable records: the array is copied, its elements shared. */
 const SHALLOW_KEYS = new Set(['activity', 'history']);
+// (The debugger's Machine keeps the engine's append-only activity log out of snapshots: machine.ts.)
 /** Keys dropped from a snapshot (memos the engine rebuilds on demand). */
 const DROPPED_KEYS = new Set(['memo', 'changeLog', 'findings']);
 
