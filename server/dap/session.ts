@@ -132,10 +132,13 @@ export class SmmuDebugSession extends LoggingDebugSession {
     this.stopped(s);
   }
 
+  /** Requests that may arrive while running (between chunks the runtime is idle, so they are safe). */
+  private static readonly WHILE_RUNNING = new Set(['pause', 'setBreakpoints', 'setExceptionBreakpoints', 'setDataBreakpoints', 'dataBreakpointInfo']);
+
   private withRuntime<R extends DebugProtocol.Response>(response: R, f: (rt: DebugRuntime) => void): void {
     const rt = this.runtime;
     if (!rt) return this.fail(response, 'no program is loaded: launch first');
-    if (this.running && response.command !== 'pause') return this.fail(response, 'the model is running: pause first');
+    if (this.running && !SmmuDebugSession.WHILE_RUNNING.has(response.command)) return this.fail(response, 'the model is running: pause first');
     try {
       f(rt);
     } catch (e) {

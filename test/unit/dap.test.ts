@@ -495,6 +495,10 @@ test('pause stops a long run', async () => {
   await launch({ program: p, stopOnEntry: true }, undefined, 30000);
   const stopped = dc.waitForEvent('stopped', 30000) as Promise<DebugProtocol.StoppedEvent>;
   await dc.continueRequest({ threadId: 1 });
+  // Breakpoints can be changed while the model runs; inspecting state needs a pause.
+  const bps = await dc.setBreakpointsRequest({ source: { path: p }, breakpoints: [{ line: 49999, condition: 'CR2 == 1' }] });
+  assert.equal(bps.body.breakpoints[0]?.verified, true);
+  await assert.rejects(() => dc.evaluateRequest({ expression: 'CR2', context: 'watch' }), /the model is running: pause first/);
   await dc.pauseRequest({ threadId: 1 });
   const e = await stopped;
   assert.equal(e.body.reason, 'pause');
