@@ -80,6 +80,8 @@ type WithActivity = { activity: Activity[] };
 export class Machine {
   readonly engine: Engine;
   state: MachineState = { scriptState: { eventCursor: 0 }, pc: 0, doorbellLine: 0 };
+  /** For a queue descriptor: the lines of the entries between CONS and PROD when it was loaded. */
+  pendingLines?: ReadonlySet<number>;
 
   constructor(
     config: ResolvedConfig,
@@ -98,6 +100,7 @@ export class Machine {
     const lines = new Map<number, number>();
     for (const e of q.entries) lines.set(e.index, e.line);
     const m = new Machine(q.config, [], lines);
+    m.pendingLines = new Set(q.entries.filter((x) => x.pending).map((x) => x.line));
     const e = m.engine;
     const log2 = q.log2size ?? 0;
     for (const x of q.entries) e.memory.writeWords(Number(base) + x.index * 16, x.words);

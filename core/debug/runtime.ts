@@ -198,7 +198,7 @@ export class DebugRuntime {
 
   /** Lines a breakpoint can stop at: statements (scripts) or entries (queue descriptors). */
   private executableLines(): number[] {
-    if (this.kind === 'queue') return [...(this.machine.entryLines?.values() ?? [])].sort((a, b) => a - b);
+    if (this.kind === 'queue') return [...(this.machine.pendingLines ?? [])].sort((a, b) => a - b);
     return this.machine.statements.map((s) => s.range.start.line);
   }
 
@@ -207,8 +207,11 @@ export class DebugRuntime {
     this.breakpoints = [];
     return requests.map((r) => {
       const id = this.nextId++;
+      if (this.kind === 'queue' && !this.machine.pendingLines?.has(r.line) && [...(this.machine.entryLines?.values() ?? [])].includes(r.line)) {
+        return { id, verified: false, line: r.line, message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it' };
+      }
       const line = lines.find((l) => l >= r.line);
-      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no queue entry at or after this line' : 'no statement at or after this line: comments, config and const lines do not execute' };
+      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no pending queue entry at or after this line' : 'no statement at or after this line: comments, config and const lines do not execute' };
       let condition: CompiledExpr | undefined;
       if (r.condition?.trim()) {
         try {
@@ -224,7 +227,7 @@ export class DebugRuntime {
         hit = h;
       }
       this.breakpoints.push({ id, line, ...(condition ? { condition } : {}), ...(hit ? { hit } : {}), ...(r.logMessage ? { logMessage: r.logMessage } : {}), hits: 0 });
-      return { id, verified: true, line, ...(line !== r.line ? { message: `moved to line ${line + 1}, the next ${this.kind === 'queue' ? 'queue entry' : 'statement'}` } : {}) };
+      return { id, verified: true, line, ...(line !== r.line ? { message: `moved to line ${line + 1}, the next ${this.kind === 'queue' ? 'pending queue entry' : 'statement'}` } : {}) };
     });
   }
 

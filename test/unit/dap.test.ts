@@ -387,8 +387,16 @@ test('a .smmuq command queue steps through its pending entries', async () => {
   const q = path.join(dir, 'queue.smmuq');
   fs.writeFileSync(q, 'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x4\ncons 0x2\n0: CFGI_ALL\n1: SYNC\n2: CFGI_STE StreamID=8 Leaf\n3: TLBI_NH_ASID ASID=1\n');
   await launch({ program: q, stopOnEntry: true }, async () => {
-    const bps = (await dc.setBreakpointsRequest({ source: { path: q }, breakpoints: [{ line: 5 }, { line: 9 }] })).body.breakpoints;
-    assert.deepEqual(bps.map((b) => [b.verified, b.line]), [[true, 6], [true, 9]]);
+    const bps = (await dc.setBreakpointsRequest({ source: { path: q }, breakpoints: [{ line: 5 }, { line: 6 }, { line: 9 }] })).body.breakpoints;
+    assert.deepEqual(
+      bps.map((b) => [b.verified, b.line]),
+      [
+        [true, 8],
+        [false, 6],
+        [true, 9],
+      ],
+    );
+    assert.match(bps[1]?.message ?? '', /not pending/);
   });
   let f = await frames();
   assert.equal(f[0]?.name, 'CMDQ[2] CFGI_STE StreamID=0x8 Leaf=1');
