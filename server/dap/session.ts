@@ -77,7 +77,12 @@ export class SmmuDebugSession extends LoggingDebugSession {
     if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script or a .smmuq command queue descriptor');
     const program = path.resolve(args.program);
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
-    const loaded = DebugRuntime.launch(program, host, args.config ? { config: path.resolve(path.dirname(program), args.config) } : {});
+    let loaded;
+    try {
+      loaded = DebugRuntime.launch(program, host, args.config ? { config: path.resolve(path.dirname(program), args.config) } : {});
+    } catch (e) {
+      return this.fail(response, `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     if (!loaded.runtime) return this.fail(response, loaded.error ?? `cannot debug ${program}`);
     const rt = loaded.runtime;
     this.runtime = rt;
@@ -123,10 +128,18 @@ export class SmmuDebugSession extends LoggingDebugSession {
     const rt = this.runtime;
     if (!rt) return;
     this.running = true;
-    let s = step();
-    while (!s) {
-      await new Promise((r) => setImmediate(r));
-      s = rt.resume(CHUNK);
+    let s: Stop | undefined;
+    try {
+      s = step();
+      while (!s) {
+        await new Promise((r) => setImmediate(r));
+        s = rt.resume(CHUNK);
+      }
+    } catch (e) {
+      // A model bug must not take the session down: say so and stop where the model is.
+      const message = `internal error in the SMMU model: ${e instanceof Error ? e.message : String(e)}`;
+      this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
+      s = { reason: 'exception', description: message };
     }
     this.running = false;
     this.stopped(s);
@@ -243,6 +256,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     this.withRuntime(response, (rt) => {
       const parent = this.handles.get(args.variablesReference);
+      if (typeof args.value !== 'string') return this.fail(response, 'setVariable: "value" must be a string');
       const node = parent?.children?.().find((c) => c.name === args.name);
       if (!node?.settable) return this.fail(response, `${args.name} cannot be set: only registers and their fields can`);
       const r = rt.setRegister(node.settable.reg, node.settable.field, args.value);
@@ -255,6 +269,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.withRuntime(response, (rt) => {
+      if (typeof args.expression !== 'string') return this.fail(response, 'evaluate: "expression" must be a string');
       const before = rt.position;
       const result = rt.evaluate(args.expression, args.context === 'repl');
       response.body = { result, variablesReference: 0 };
@@ -314,8 +329,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
 
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     this.withRuntime(response, (rt) => {
-      const base = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
-      const count = Math.max(0, Math.min(args.count, 1 << 20));
+      const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
+      const count = Math.max(0, Math.min(Math.trunc(Number(args.count)) || 0, 1 << 20));
       const bytes = rt.readMemory(base, count);
       response.body = { address: '0x' + base.toString(16).toUpperCase(), data: Buffer.from(bytes).toString('base64') };
       this.sendResponse(response);
@@ -324,7 +339,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
 
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     this.withRuntime(response, (rt) => {
-      const base = parseAddress(args.memoryReference) + BigInt(args.offset ?? 0);
+      if (typeof args.data !== 'string') return this.fail(response, 'writeMemory: "data" must be base64 text');
+      const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
       const bytes = [...Buffer.from(args.data, 'base64')];
       rt.writeMemory(base, bytes);
       response.body = { bytesWritten: bytes.length };
@@ -344,7 +360,9 @@ export class SmmuDebugSession extends LoggingDebugSession {
 }
 
 /** A memory reference: a guest physical address in hex (`0x40100000`) or decimal. */
-function parseAddress(ref: string): bigint {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(ref.trim())) throw new Error(`memory reference '${ref}' is not an address (0x… or decimal)`);
-  return BigInt(ref.trim());
+function parseAddress(ref: unknown): bigint {
+  if (typeof ref !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(ref.trim())) throw new Error(`memory reference '${ref}' is not an address (0x… or decimal)`);
+  const a = BigInt(ref.trim());
+  if (a >= 1n << 64n) throw new Error(`memory reference '${ref}' is beyond 64 bits`);
+  return a;
 }

@@ -371,6 +371,14 @@ test('readMemory and writeMemory over guest memory', async () => {
   await dc.customRequest('writeMemory', { memoryReference: '0x50000000', offset: 4, data: Buffer.from([0xef, 0xbe, 0xad, 0xde]).toString('base64') });
   assert.equal(await evaluate('mem32(0x50000004)'), '0xDEADBEEF');
   await assert.rejects(() => dc.customRequest('readMemory', { memoryReference: 'nowhere', count: 4 }), /not an address/);
+  // Malformed requests get a message, and the session goes on.
+  await assert.rejects(() => dc.customRequest('readMemory', { count: 4 }), /is not an address/);
+  await assert.rejects(() => dc.customRequest('writeMemory', { memoryReference: '0x0' }), /"data" must be base64 text/);
+  await assert.rejects(() => dc.customRequest('evaluate', { context: 'repl' }), /"expression" must be a string/);
+  await assert.rejects(() => dc.customRequest('smmu/nothing'), /unknown request smmu\/nothing/);
+  const empty = await dc.customRequest('readMemory', { memoryReference: '0x40100000', count: 'lots' });
+  assert.equal((empty.body as { data: string }).data, '');
+  assert.equal(await evaluate('mem32(0x40100000) & 0xFF'), '3');
 });
 
 test('smmu/registers returns the register state in the language server shape', async () => {
