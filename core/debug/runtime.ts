@@ -143,18 +143,17 @@ export class DebugRuntime {
       const machine = Machine.fromQueue(q, b);
       return { runtime: new DebugRuntime(machine, 'queue', path, q.config.name) };
     }
-    let configPath = options.config;
+    const configPath = options.config;
     if (configPath) {
       const c = host.readFile(configPath);
       if (c === undefined) return { error: `cannot read configuration ${configPath}` };
       const loaded = loadConfig(c);
       const e = loaded.diagnostics.find((d) => d.severity === 'error');
-      if (e || !loaded.config) return { error: e ? where({ ...e, message: e.message }).replace(path, configPath) : `${configPath}: not a configuration` };
+      if (e || !loaded.config) return { error: e ? `${configPath}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}` : `${configPath}: not a configuration` };
     }
     const check = checkScript(text, path, host, 'syntax', configPath ? { configPath } : {});
     const err = check.diagnostics.find((d) => d.severity === 'error');
     if (err) return { error: where(err) };
-    configPath = check.configPath;
     const machine = new Machine(check.config, check.resolved.statements);
     return { runtime: new DebugRuntime(machine, 'script', path, check.config.name) };
   }
@@ -362,7 +361,8 @@ export class DebugRuntime {
   interpolate(message: string): string {
     return message.replace(/\{([^}]*)\}/g, (_m, e: string) => {
       try {
-        return this.formatValue(compileExpr(e), compileExpr(e).evaluate(this.exprState));
+        const x = compileExpr(e);
+        return this.formatValue(x, x.evaluate(this.exprState));
       } catch (err) {
         return `<${err instanceof Error ? err.message : String(err)}>`;
       }

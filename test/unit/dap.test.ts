@@ -528,4 +528,7 @@ test('launch errors are reported with a position', async () => {
   const bad = path.join(dir, 'bad.smmu');
   fs.writeFileSync(bad, 'read32 CR0\nwrite32 NOSUCHREG 1\n');
   await assert.rejects(() => dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments), /bad\.smmu:2:9: .*NOSUCHREG/);
+  const cfg = path.join(dir, 'broken.smmu.json');
+  fs.writeFileSync(cfg, '{\n  "name": 3\n}\n');
+  await assert.rejects(() => dc.launchRequest({ program: script, config: 'broken.smmu.json' } as DebugProtocol.LaunchRequestArguments), /broken\.smmu\.json:2:\d+: /);
 });
