@@ -77,6 +77,22 @@ export interface Snapshot {
 /** The engine's activity log, which `readonly` declares but snapshots swap. */
 type WithActivity = { activity: Activity[] };
 
+const S1_READ = /^stage-1 descriptor (.*) read from /;
+
+/**
+ * Name the level of each stage-1 descriptor a DMA read: the walk reads one descriptor per level,
+ * so counting back from the level the outcome names (the leaf's, "stage 1 walk, level 3 4 KB
+ * leaf", or the faulting one's, "at stage 1, level 1") gives each read's level (Arm ARM D8.2).
+ * Walks with stage 2 interleave IPA walks, so their fetches keep the engine's wording.
+ */
+function withLevels(fetches: readonly string[], summary: string): string[] {
+  const m = /(?:stage 1 walk, level|at stage 1, level) (\d)/.exec(summary);
+  if (!m || fetches.some((f) => f.startsWith('stage-2'))) return [...fetches];
+  const last = Number(m[1]);
+  let left = fetches.filter((f) => S1_READ.test(f)).length;
+  return fetches.map((f) => (S1_READ.test(f) ? f.replace(/^stage-1 descriptor/, `stage-1 level ${last - --left} descriptor`) : f));
+}
+
 export class Machine {
   readonly engine: Engine;
   state: MachineState = { scriptState: { eventCursor: 0 }, pc: 0, doorbellLine: 0 };
@@ -181,7 +197,7 @@ export class Machine {
         }
         const activity = act();
         if (dma) {
-          const fetches = activity.filter((a) => a.kind === 'fetch').map((a) => a.text);
+          const fetches = withLevels(activity.filter((a) => a.kind === 'fetch').map((a) => a.text), r.observations[0]?.summary ?? '');
           if (fetches.length) this.state.walk = { line: s.range.start.line, fetches, index: 0 };
         }
         if (this.hasWork()) this.state.doorbellLine = s.range.start.line;

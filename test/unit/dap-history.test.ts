@@ -130,3 +130,23 @@ test('step over a doorbell runs in chunks: a pause between chunks stops inside t
   assert.deepEqual(rt.next(), { reason: 'step' });
   assert.equal(rt.frames()[0]?.line, doorbell + 1);
 });
+
+test('step into a faulting DMA: the reads are named by level up to the faulting one', () => {
+  const file = path.join(root, 'examples', 'linux-bringup.smmu');
+  const rt = launch(file);
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const dma = lines.findIndex((l) => l.startsWith('dma write sid=8 iova=0x1000'));
+  assert.deepEqual(rt.setBreakpoints([{ line: dma }]).map((b) => b.verified), [true]);
+  assert.equal(rt.continue()?.reason, 'breakpoint');
+  const names: string[] = [];
+  rt.stepIn();
+  while (rt.frames()[0]?.kind === 'walk') {
+    names.push(rt.frames()[0]?.name ?? '');
+    rt.stepIn();
+  }
+  // STE and CD are cached from the DMA before: only the two table reads (§7.3.22: F_TRANSLATION at level 1).
+  assert.deepEqual(names, [
+    'DMA fetch 1/2: stage-1 level 0 descriptor 0x0000000040400003 read from 0x0000000040380000',
+    'DMA fetch 2/2: stage-1 level 1 descriptor 0x0000000000000000 read from 0x0000000040400000',
+  ]);
+});

@@ -425,7 +425,7 @@ test('a .smmuq command queue steps through its pending entries', async () => {
   assert.equal(await evaluate('CMDQ_CONS.RD'), '3');
 });
 
-test('step into a DMA: one fetch per step (STE, CD, then one table descriptor per walk level)', async () => {
+test('step into a DMA: one fetch per step (STE, CD, then one table descriptor per walk level, levels 0-3)', async () => {
   const example = path.join(root, 'examples', 'linux-bringup.smmu');
   const lines = fs.readFileSync(example, 'utf8').split('\n');
   const dma = lines.findIndex((l) => l.startsWith('dma read sid=8 iova=0xFFFF0010')) + 1;
@@ -445,10 +445,10 @@ test('step into a DMA: one fetch per step (STE, CD, then one table descriptor pe
   assert.deepEqual(names, [
     'DMA fetch 1/6: fetched STE 8 from 0x0000000040000200',
     'DMA fetch 2/6: fetched CD 0 of StreamID 8 from 0x0000000040300000',
-    'DMA fetch 3/6: stage-1 descriptor 0x0000000040400003 read from 0x0000000040380000',
-    'DMA fetch 4/6: stage-1 descriptor 0x0000000040401003 read from 0x0000000040400018',
-    'DMA fetch 5/6: stage-1 descriptor 0x0000000040402003 read from 0x0000000040401FF8',
-    'DMA fetch 6/6: stage-1 descriptor 0x0000000080000F43 read from 0x0000000040402F80',
+    'DMA fetch 3/6: stage-1 level 0 descriptor 0x0000000040400003 read from 0x0000000040380000',
+    'DMA fetch 4/6: stage-1 level 1 descriptor 0x0000000040401003 read from 0x0000000040400018',
+    'DMA fetch 5/6: stage-1 level 2 descriptor 0x0000000040402003 read from 0x0000000040401FF8',
+    'DMA fetch 6/6: stage-1 level 3 descriptor 0x0000000080000F43 read from 0x0000000040402F80',
   ]);
   // Step back at the script level returns to the DMA statement; in again, then out of the walk.
   await stepping(() => dc.stepBackRequest({ threadId: 1 }));
