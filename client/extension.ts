@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { decodeSelection } from './commands/decode-selection';
 import { decodeValue } from './commands/decode-value';
 import { Ctx } from './ctx';
+import { registerDebugger } from './debug';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
 import { StatusItem } from './status';
 
@@ -16,6 +17,7 @@ export interface SmmuApi {
 
 export async function activate(extension: vscode.ExtensionContext): Promise<SmmuApi> {
   ctx = new Ctx(extension);
+  registerDebugger(extension);
   extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)));
   await ctx.start();
   return { registers: registerTreeView(ctx), status: new StatusItem(ctx) };

@@ -30,6 +30,11 @@ export class GuestMemory {
     return this.pages.size;
   }
 
+  /** Addresses of the pages written so far, in order (the debugger's Memory scope). */
+  pageAddresses(): number[] {
+    return [...this.pages.keys()].sort((a, b) => a - b).map((n) => n * PAGE_SIZE);
+  }
+
   /** Make accesses to [start, end) abort (an interconnect that returns an external abort). */
   addAbortRange(start: number, end: number): void {
     this.aborts.push({ start, end });

@@ -5,9 +5,11 @@
  *   smmu check FILE... [--json]                 gcc-style diagnostics, exit 1 on errors
  *   smmu run SCRIPT [--config F] [--json] [--trace]  exit 1 on a failed expectation or error
  *   smmu lsp --stdio                            the language server over stdio
+ *   smmu dap                                    the debug adapter over stdio
  */
 import { runCheck, runDecode, runScriptCommand } from './commands';
 import { startStdioServer } from './lsp-stdio';
+import { startStdioAdapter } from '../dap/stdio';
 
 const USAGE = `usage:
   smmu decode REG VALUE [--config FILE] [--json]   decode a register value field by field
@@ -19,6 +21,7 @@ const USAGE = `usage:
                                                    run a script on the model; exit 1 on a failed expectation;
                                                    --trace prints every access, command and event decoded
   smmu lsp --stdio                                 start the language server on stdin/stdout
+  smmu dap                                         start the debug adapter (DAP) on stdin/stdout
   smmu --help | --version`;
 
 export interface Options {
@@ -61,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     startStdioServer();
+    return -1; // keeps running
+  }
+  if (cmd === 'dap') {
+    startStdioAdapter();
     return -1; // keeps running
   }
   const opts = parseArgs(rest);

@@ -1,0 +1,51 @@
+/**
+ * The `smmu` debug type: an inline adapter (the session in server/dap runs in the extension host,
+ * no process to start), a configuration provider so F5 on a script works without a launch.json,
+ * and the "Debug Script" action in the editor title and as a CodeLens on a script's first line.
+ */
+import * as vscode from 'vscode';
+import { SmmuDebugSession } from '../server/dap/session';
+
+export const DEBUG_TYPE = 'smmu';
+export const DEBUG_SCRIPT_COMMAND = 'smmu.debugScript';
+
+const isDebuggable = (doc: vscode.TextDocument) => doc.languageId === 'smmu' || doc.languageId === 'smmuq';
+
+/** A launch configuration for a file: stop on entry, so the first step is the user's. */
+export function launchConfigFor(uri: vscode.Uri): vscode.DebugConfiguration {
+  return { type: DEBUG_TYPE, request: 'launch', name: `Debug ${uri.path.split('/').pop() ?? 'script'}`, program: uri.fsPath, stopOnEntry: true };
+}
+
+class ConfigurationProvider implements vscode.DebugConfigurationProvider {
+  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+    if (!config.type && !config.request && !config.name) {
+      const doc = vscode.window.activeTextEditor?.document;
+      if (doc && isDebuggable(doc)) return launchConfigFor(doc.uri);
+    }
+    if (!config.program) {
+      void vscode.window.showErrorMessage('SMMU debugger: set "program" to a .smmu script or a .smmuq command queue descriptor.');
+      return undefined;
+    }
+    return config;
+  }
+}
+
+class DebugLens implements vscode.CodeLensProvider {
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!isDebuggable(doc)) return [];
+    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(debug-alt) Debug Script', command: DEBUG_SCRIPT_COMMAND, arguments: [doc.uri] })];
+  }
+}
+
+export function registerDebugger(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, { createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new SmmuDebugSession()) }),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
+    vscode.languages.registerCodeLensProvider([{ language: 'smmu' }, { language: 'smmuq' }], new DebugLens()),
+    vscode.commands.registerCommand(DEBUG_SCRIPT_COMMAND, async (uri?: vscode.Uri) => {
+      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+      if (!target) return false;
+      return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target), launchConfigFor(target));
+    }),
+  );
+}

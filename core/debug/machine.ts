@@ -1,0 +1,258 @@
+/**
+ * What the step debugger executes: a `.smmu` script statement by statement, or the pending entries
+ * of a `.smmuq` command queue, on an engine whose command queue is consumed one command at a time
+ * (`autoConsume` off, core/engine/engine.ts). A doorbell (a CMDQ_PROD write, or a CR0/GERRORN write
+ * that makes the queue runnable, §3.5, §7.1) leaves the commands between CONS and PROD pending;
+ * the debugger then steps into them, one command per step, or consumes them all when stepping over.
+ */
+import { decodeCommand, formatCommand } from '../commands/codec';
+import type { ResolvedConfig } from '../config/types';
+import type { Activity } from '../engine/activity';
+import { cmdqPending } from '../engine/command-queue';
+import { generation } from '../engine/config-cache';
+import { Engine } from '../engine/engine';
+import { slotAddress } from '../engine/queue-index';
+import { F } from '../engine/registers';
+import type { QueueFileCheck } from '../queue-file/check';
+import { getRegister } from '../registers/table';
+import { run } from '../script/interpreter';
+import type { ScriptState } from '../script/actions';
+import type { ScriptDiagnostic } from '../script/diagnostics';
+import type { ResolvedStatement } from '../script/resolve';
+import { cloneState, restoreInto } from './snapshot';
+
+/** One step the debugger takes; replayed verbatim on step back. */
+export type Op =
+  | { readonly k: 'stmt'; readonly into?: boolean }
+  /** One step through the structure and table fetches of the DMA stepped into. */
+  | { readonly k: 'walk' }
+  | { readonly k: 'cmd' }
+  | { readonly k: 'eval'; readonly statements: readonly ResolvedStatement[] }
+  | { readonly k: 'reg'; readonly offset: number; readonly size: 4 | 8; readonly value: bigint }
+  | { readonly k: 'mem'; readonly address: bigint; readonly bytes: readonly number[] };
+
+export const STMT: Op = { k: 'stmt' };
+export const STMT_INTO: Op = { k: 'stmt', into: true };
+export const CMD: Op = { k: 'cmd' };
+export const WALK: Op = { k: 'walk' };
+
+/** What one operation did. */
+export interface OpResult {
+  readonly diagnostics: readonly ScriptDiagnostic[];
+  readonly failedExpectations: number;
+  /** Activity the SMMU logged during the operation (with recording off: problems, events, global errors). */
+  readonly activity: readonly Activity[];
+  /** For `cmd`: the command consumed, as the frame showed it. */
+  readonly command?: string;
+  /** For `eval`: what the statements read or did, one line each. */
+  readonly lines?: readonly string[];
+}
+
+/** The mutable part: the engine, the script's own bookkeeping, the next statement. */
+export interface MachineState {
+  scriptState: ScriptState;
+  /** Index of the next top-level statement. */
+  pc: number;
+  /** Line of the statement that left commands pending (the command frames' caller). */
+  doorbellLine: number;
+  /**
+   * A DMA stepped into: what the SMMU fetched for it (STE, CD, each table descriptor level), in
+   * order, and how many of them the debugger has shown. The walk itself ran atomically (the model's
+   * state is the state after the transaction); the steps replay its fetches.
+   */
+  walk?: { readonly line: number; readonly fetches: readonly string[]; index: number };
+}
+
+export interface Snapshot {
+  readonly engine: Engine;
+  readonly state: MachineState;
+  /**
+   * The engine's activity log is append-only: a snapshot keeps the live array by reference and its
+   * length then (appends later do not change that prefix), instead of a copy per snapshot.
+   */
+  readonly activity: readonly Activity[];
+  readonly activityLength: number;
+}
+
+/** The engine's activity log, which `readonly` declares but snapshots swap. */
+type WithActivity = { activity: Activity[] };
+
+const S1_READ = /^stage-1 descriptor (.*) read from /;
+
+/**
+ * Name the level of each stage-1 descriptor a DMA read: the walk reads one descriptor per level,
+ * so counting back from the level the outcome names (the leaf's, "stage 1 walk, level 3 4 KB
+ * leaf", or the faulting one's, "at stage 1, level 1") gives each read's level (Arm ARM D8.2).
+ * Walks with stage 2 interleave IPA walks, so their fetches keep the engine's wording.
+ */
+function withLevels(fetches: readonly string[], summary: string): string[] {
+  const m = /(?:stage 1 walk, level|at stage 1, level) (\d)/.exec(summary);
+  if (!m || fetches.some((f) => f.startsWith('stage-2'))) return [...fetches];
+  const last = Number(m[1]);
+  let left = fetches.filter((f) => S1_READ.test(f)).length;
+  return fetches.map((f) => (S1_READ.test(f) ? f.replace(/^stage-1 descriptor/, `stage-1 level ${last - --left} descriptor`) : f));
+}
+
+export class Machine {
+  readonly engine: Engine;
+  state: MachineState = { scriptState: { eventCursor: 0 }, pc: 0, doorbellLine: 0 };
+  /** For a queue descriptor: the lines of the entries between CONS and PROD when it was loaded. */
+  pendingLines?: ReadonlySet<number>;
+
+  constructor(
+    config: ResolvedConfig,
+    readonly statements: readonly ResolvedStatement[],
+    /** For a queue descriptor: the line of each queue index's entry. */
+    readonly entryLines?: ReadonlyMap<number, number>,
+  ) {
+    this.engine = new Engine(config, { autoConsume: false });
+    // The debugger shows state, not the full trace: keep the activity scripts act on (§ activity.ts).
+    this.engine.recording = false;
+    this.engine.smmu.recording = false;
+  }
+
+  /** Set up the engine from a command queue descriptor: the queue in memory, BASE, PROD, CONS, CMDQEN. */
+  static fromQueue(q: QueueFileCheck, base: bigint): Machine {
+    const lines = new Map<number, number>();
+    for (const e of q.entries) lines.set(e.index, e.line);
+    const m = new Machine(q.config, [], lines);
+    m.pendingLines = new Set(q.entries.filter((x) => x.pending).map((x) => x.line));
+    const e = m.engine;
+    const log2 = q.log2size ?? 0;
+    for (const x of q.entries) e.memory.writeWords(Number(base) + x.index * 16, x.words);
+    const smmu = e.smmu;
+    // CMDQ_BASE: ADDR [55:5], LOG2SIZE [4:0] (§6.3.26), written while CMDQEN is 0 (it is Guarded).
+    smmu.write(getRegister('CMDQ_BASE').offset, 8, base | BigInt(log2));
+    smmu.write(getRegister('CMDQ_CONS').offset, 4, BigInt(q.cons ?? 0));
+    smmu.write(getRegister('CMDQ_PROD').offset, 4, BigInt(q.prod ?? 0));
+    smmu.write(getRegister('CR0').offset, 4, 1n << BigInt(F.CMDQEN.field.lsb));
+    m.state.doorbellLine = q.entries[0]?.line ?? 0;
+    return m;
+  }
+
+  /** Commands between CONS and PROD that the SMMU would consume now (§3.5). */
+  hasWork(): boolean {
+    return this.engine.cmdqRunnable() && cmdqPending(this.engine) > 0;
+  }
+
+  get ended(): boolean {
+    return !this.state.walk && !this.hasWork() && this.state.pc >= this.statements.length;
+  }
+
+  /** What the next step executes when nothing is asked in particular (continue, step over). */
+  nextOp(): Op {
+    return this.state.walk ? WALK : this.hasWork() ? CMD : STMT;
+  }
+
+  /** The command at CMDQ_CONS: index and one-line decoding (the command frame's name). */
+  nextCommand(): { index: number; text: string; line: number } {
+    const e = this.engine;
+    const g = e.geometry('CMDQ');
+    const rd = e.fieldNum(F.CMDQ_RD);
+    const index = rd & ((1 << g.log2) - 1);
+    const w = new Uint32Array(4);
+    e.memory.readWords(slotAddress(g, rd), w, 4);
+    const d = decodeCommand(w, e.ids);
+    const text = `CMDQ[${index}] ${formatCommand(d).replace(/^CMD_/, '')}`;
+    return { index, text, line: this.entryLines?.get(index) ?? this.state.doorbellLine };
+  }
+
+  /** The line the debugger shows: the next statement, the command being consumed, or past the end. */
+  where(): number {
+    if (this.state.walk) return this.state.walk.line * 2 + 1;
+    if (this.hasWork()) return this.nextCommand().line * 2 + 1;
+    const s = this.statements[this.state.pc];
+    return (s ? s.range.start.line : this.endLine()) * 2;
+  }
+
+  /** Why nothing more runs in a queue descriptor: the queue is empty, or stopped by an error (§7.1). */
+  queueState(): string {
+    const waiting = cmdqPending(this.engine);
+    if (waiting === 0) return 'the queue is empty (CONS == PROD)';
+    return `the queue is stopped with ${waiting} command${waiting === 1 ? '' : 's'} pending: ${this.engine.gerrorActive(0) ? 'GERROR.CMDQ_ERR is active; acknowledge it in GERRORN to restart (§7.1)' : 'CR0ACK.CMDQEN is 0'}`;
+  }
+
+  endLine(): number {
+    const last = this.statements[this.statements.length - 1];
+    return last ? last.range.end.line + 1 : 0;
+  }
+
+  exec(op: Op): OpResult {
+    const e = this.engine;
+    const before = e.activity.length;
+    const act = () => e.activity.slice(before);
+    switch (op.k) {
+      case 'stmt': {
+        const s = this.statements[this.state.pc];
+        if (!s) return { diagnostics: [], failedExpectations: 0, activity: [] };
+        this.state.pc++;
+        // Stepping into a DMA: record what the SMMU fetches for it (core/engine/transaction.ts).
+        const dma = op.into === true && s.kind === 'action' && s.verb === 'dma';
+        if (dma) e.recording = true;
+        let r;
+        try {
+          r = run([s], e, this.state.scriptState);
+        } finally {
+          e.recording = false;
+        }
+        const activity = act();
+        if (dma) {
+          const fetches = withLevels(activity.filter((a) => a.kind === 'fetch').map((a) => a.text), r.observations[0]?.summary ?? '');
+          if (fetches.length) this.state.walk = { line: s.range.start.line, fetches, index: 0 };
+        }
+        if (this.hasWork()) this.state.doorbellLine = s.range.start.line;
+        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity };
+      }
+      case 'walk': {
+        const w = this.state.walk;
+        if (w) {
+          w.index++;
+          if (w.index >= w.fetches.length) this.state.walk = undefined;
+        }
+        return { diagnostics: [], failedExpectations: 0, activity: [] };
+      }
+      case 'cmd': {
+        const c = this.nextCommand();
+        e.step(1);
+        return { diagnostics: [], failedExpectations: 0, activity: act(), command: c.text };
+      }
+      case 'eval': {
+        const r = run(op.statements, e, this.state.scriptState);
+        // Commands a console statement made pending are consumed at once in a script (the console
+        // is not a frame); in a queue descriptor they are the entries one steps through.
+        if (!this.entryLines) while (this.hasWork() && e.step(1) === 1);
+        const lines = r.observations.map((o) => (o.kind === 'read' ? `${o.register ?? 'read'} = 0x${o.value.toString(16).toUpperCase()}` : o.summary ?? `${o.register ?? ''} ← 0x${o.value.toString(16).toUpperCase()}`));
+        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity: act(), lines };
+      }
+      case 'reg': {
+        const r = e.smmu.write(op.offset, op.size, op.value);
+        const diagnostics = r.findings.map((f) => ({ severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }));
+        if (!this.entryLines) while (this.hasWork() && e.step(1) === 1);
+        return { diagnostics, failedExpectations: 0, activity: act() };
+      }
+      case 'mem': {
+        op.bytes.forEach((b, i) => e.memory.writeByte(op.address + BigInt(i), b));
+        return { diagnostics: [], failedExpectations: 0, activity: [] };
+      }
+    }
+  }
+
+  snapshot(previous?: Snapshot): Snapshot {
+    const e = this.engine as unknown as WithActivity;
+    const activity = e.activity;
+    e.activity = [];
+    try {
+      return { engine: cloneState(this.engine, { previous: previous?.engine }), state: cloneState(this.state), activity, activityLength: activity.length };
+    } finally {
+      e.activity = activity;
+    }
+  }
+
+  restore(s: Snapshot): void {
+    restoreInto(this.engine, s.engine);
+    (this.engine as unknown as WithActivity).activity = s.activity.slice(0, s.activityLength);
+    this.state = cloneState(s.state);
+    // Lookup memos keyed on the cache generation must not survive a jump in time.
+    generation.value++;
+  }
+}

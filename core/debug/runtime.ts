@@ -1,0 +1,604 @@
+/**
+ * The step debugger's runtime (Mock Debug's split: no DAP types here; server/dap maps requests to
+ * these calls). It loads a `.smmu` script or a `.smmuq` command queue, steps statements and
+ * commands, keeps the history for step back, checks line, data and exception breakpoints, and
+ * evaluates expressions and console statements on the model.
+ */
+import { loadConfig } from '../config/load';
+import { checkQueueFile } from '../queue-file/check';
+import { depositField, hex, symbolic } from '../registers/codec';
+import type { FieldDef, RegisterDef } from '../registers/types';
+import { checkScript, type ScriptHost } from '../script/check';
+import { decodeValue } from '../script/decode-value';
+import { formatDecoded } from '../registers/codec';
+import { parseScript } from '../script/parser';
+import { resolveScript } from '../script/resolve';
+import { F } from '../engine/registers';
+import { compileExpr, ExprError, type CompiledExpr, type ExprState } from './expr';
+import { History } from './history';
+import { CMD, Machine, STMT, STMT_INTO, WALK, type Op, type OpResult, type Snapshot } from './machine';
+
+export type StopReason = 'entry' | 'step' | 'breakpoint' | 'exception' | 'data breakpoint' | 'pause' | 'goto';
+
+export interface Stop {
+  readonly reason: StopReason;
+  /** Short text for the UI (the exception, the data breakpoint's change, "end of script"). */
+  readonly description?: string;
+  readonly breakpointIds?: readonly number[];
+}
+
+export interface Frame {
+  readonly name: string;
+  /** 0-based line in the launched file. */
+  readonly line: number;
+  readonly kind: 'script' | 'command' | 'walk';
+}
+
+export interface BreakpointRequest {
+  readonly line: number;
+  readonly condition?: string;
+  readonly hitCondition?: string;
+  readonly logMessage?: string;
+}
+
+export interface BreakpointResult {
+  readonly id: number;
+  readonly verified: boolean;
+  readonly line: number;
+  readonly message?: string;
+}
+
+/** Exception breakpoint filters (DAP exceptionBreakpointFilters). */
+export const EXCEPTION_FILTERS = [
+  { filter: 'gerror', label: 'GERROR set', description: 'A global error became active in SMMU_GERROR (§7.5).', default: true },
+  { filter: 'event', label: 'Event record written', description: 'The SMMU wrote (or discarded) an event record (§7.3).', default: false },
+  { filter: 'expectation', label: 'Failed expectation', description: 'A read, poll, dma or expect statement did not see what it expected.', default: true },
+  { filter: 'unpredictable', label: 'CONSTRAINED UNPREDICTABLE or unadvertised access', description: 'An access the architecture calls CONSTRAINED UNPREDICTABLE (§6.2) or one to a feature the configuration does not advertise.', default: false },
+] as const;
+export type ExceptionFilter = (typeof EXCEPTION_FILTERS)[number]['filter'];
+
+const UNADVERTISED_CODES = new Set(['write.unadvertised', 'register.unimplemented', 'access.size', 'access.unaligned', 'access.offset', 'access.span', 'page1.undefined', 'page0.page1-offset']);
+
+interface LineBreakpoint {
+  readonly id: number;
+  readonly line: number;
+  readonly condition?: CompiledExpr;
+  readonly hit?: (n: number) => boolean;
+  readonly logMessage?: string;
+  hits: number;
+}
+
+interface DataBreakpoint {
+  readonly id: string;
+  readonly expr: CompiledExpr;
+  readonly condition?: CompiledExpr;
+}
+
+export interface LaunchResult {
+  readonly runtime?: DebugRuntime;
+  /** Why the file cannot be debugged, with its position (`file:line:col: message`). */
+  readonly error?: string;
+}
+
+export interface ExceptionInfo {
+  readonly id: string;
+  readonly description: string;
+}
+
+/** `hitCondition`: `N` or `== N` (the Nth hit), `>= N`, `> N`, `% N` (every Nth). */
+function parseHitCondition(text: string): ((n: number) => boolean) | string {
+  const m = /^\s*(==|>=|>|%)?\s*(\d+)\s*$/.exec(text);
+  if (!m) return `hit count '${text}' is not understood: use N, == N, >= N, > N or % N`;
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '>=':
+      return (k) => k >= n;
+    case '>':
+      return (k) => k > n;
+    case '%':
+      return (k) => n > 0 && k % n === 0;
+    default:
+      return (k) => k === n;
+  }
+}
+
+export class DebugRuntime {
+  readonly machine: Machine;
+  readonly history = new History<Op, Snapshot>();
+  /** Current position in the history (less than history.position after a step back). */
+  private pos = 0;
+  private breakpoints: LineBreakpoint[] = [];
+  private dataBreakpoints: DataBreakpoint[] = [];
+  private filters = new Set<ExceptionFilter>(EXCEPTION_FILTERS.filter((f) => f.default).map((f) => f.filter));
+  private nextId = 1;
+  private pauseRequested = false;
+  /** The last exception stop, for exceptionInfo. */
+  lastException?: ExceptionInfo;
+  /** Logpoint output and console messages go here. */
+  onOutput: (text: string, line?: number) => void = () => undefined;
+
+  private constructor(
+    machine: Machine,
+    readonly kind: 'script' | 'queue',
+    readonly path: string,
+    readonly configName: string,
+  ) {
+    this.machine = machine;
+    this.history.start(machine.snapshot(), machine.where());
+  }
+
+  /** Load `path` (a `.smmu` script or a `.smmuq` command queue descriptor). */
+  static launch(path: string, host: ScriptHost, options: { readonly config?: string } = {}): LaunchResult {
+    const text = host.readFile(path);
+    if (text === undefined) return { error: `cannot read ${path}` };
+    const where = (d: { range: { start: { line: number; character: number } }; message: string }) => `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
+    if (path.endsWith('.smmuq')) {
+      const q = checkQueueFile(text, path, host);
+      // A command the SMMU will refuse (CERROR_ILL) is what one steps to, not a reason not to launch.
+      const err = q.diagnostics.find((d) => d.severity === 'error' && d.code !== 'smmuq.cerror-ill');
+      if (err) return { error: where(err) };
+      if (q.kind !== 'cmdq') return { error: `${path}:1:1: only command queue descriptors (queue cmdq) can be stepped: the SMMU consumes commands, software consumes events and PRI requests` };
+      const base = /^\s*base\s+(\S+)/im.exec(text);
+      const b = base ? BigInt((base[1] as string).replace(/_/g, '')) : 0x4010_0000n;
+      const machine = Machine.fromQueue(q, b);
+      return { runtime: new DebugRuntime(machine, 'queue', path, q.config.name) };
+    }
+    const configPath = options.config;
+    if (configPath) {
+      const c = host.readFile(configPath);
+      if (c === undefined) return { error: `cannot read configuration ${configPath}` };
+      const loaded = loadConfig(c);
+      const e = loaded.diagnostics.find((d) => d.severity === 'error');
+      if (e || !loaded.config) return { error: e ? `${configPath}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}` : `${configPath}: not a configuration` };
+    }
+    const check = checkScript(text, path, host, 'syntax', configPath ? { configPath } : {});
+    const err = check.diagnostics.find((d) => d.severity === 'error');
+    if (err) return { error: where(err) };
+    const machine = new Machine(check.config, check.resolved.statements);
+    return { runtime: new DebugRuntime(machine, 'script', path, check.config.name) };
+  }
+
+  // --- where we are -------------------------------------------------------------------------
+
+  get ended(): boolean {
+    return this.machine.ended;
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  frames(): Frame[] {
+    const m = this.machine;
+    const frames: Frame[] = [];
+    const walk = m.state.walk;
+    if (walk) {
+      frames.push({ name: `DMA fetch ${walk.index + 1}/${walk.fetches.length}: ${walk.fetches[walk.index] ?? ''}`, line: walk.line, kind: 'walk' });
+      frames.push({ name: 'dma', line: walk.line, kind: 'script' });
+      return frames;
+    }
+    if (m.hasWork()) {
+      const c = m.nextCommand();
+      frames.push({ name: c.text, line: c.line, kind: 'command' });
+    }
+    if (this.kind === 'script') {
+      const s = m.statements[m.state.pc];
+      if (frames.length) frames.push({ name: 'doorbell', line: m.state.doorbellLine, kind: 'script' });
+      else if (s) frames.push({ name: this.path.split(/[\\/]/).pop() ?? 'script', line: s.range.start.line, kind: 'script' });
+      else frames.push({ name: 'end of script', line: m.endLine(), kind: 'script' });
+    } else if (!frames.length) {
+      const cons = m.engine.fieldNum(F.CMDQ_RD) & ((1 << m.engine.geometry('CMDQ').log2) - 1);
+      frames.push({ name: m.queueState(), line: m.entryLines?.get(cons) ?? m.state.doorbellLine, kind: 'command' });
+    }
+    return frames;
+  }
+
+  // --- breakpoints ---------------------------------------------------------------------------
+
+  /** Lines a breakpoint can stop at: statements (scripts) or entries (queue descriptors). */
+  private executableLines(): number[] {
+    if (this.kind === 'queue') return [...(this.machine.pendingLines ?? [])].sort((a, b) => a - b);
+    return this.machine.statements.map((s) => s.range.start.line);
+  }
+
+  setBreakpoints(requests: readonly BreakpointRequest[]): BreakpointResult[] {
+    const lines = this.executableLines();
+    this.breakpoints = [];
+    return requests.map((r) => {
+      const id = this.nextId++;
+      if (this.kind === 'queue' && !this.machine.pendingLines?.has(r.line) && [...(this.machine.entryLines?.values() ?? [])].includes(r.line)) {
+        return { id, verified: false, line: r.line, message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it' };
+      }
+      const line = lines.find((l) => l >= r.line);
+      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no pending queue entry at or after this line' : 'no statement at or after this line: comments, config and const lines do not execute' };
+      let condition: CompiledExpr | undefined;
+      if (r.condition?.trim()) {
+        try {
+          condition = compileExpr(r.condition);
+        } catch (e) {
+          return { id, verified: false, line, message: `condition: ${e instanceof Error ? e.message : String(e)}` };
+        }
+      }
+      let hit: ((n: number) => boolean) | undefined;
+      if (r.hitCondition?.trim()) {
+        const h = parseHitCondition(r.hitCondition);
+        if (typeof h === 'string') return { id, verified: false, line, message: h };
+        hit = h;
+      }
+      this.breakpoints.push({ id, line, ...(condition ? { condition } : {}), ...(hit ? { hit } : {}), ...(r.logMessage ? { logMessage: r.logMessage } : {}), hits: 0 });
+      return { id, verified: true, line, ...(line !== r.line ? { message: `moved to line ${line + 1}, the next ${this.kind === 'queue' ? 'pending queue entry' : 'statement'}` } : {}) };
+    });
+  }
+
+  setExceptionFilters(filters: readonly string[]): string[] {
+    const known = new Set<string>(EXCEPTION_FILTERS.map((f) => f.filter));
+    this.filters = new Set(filters.filter((f) => known.has(f)) as ExceptionFilter[]);
+    return filters.filter((f) => !known.has(f));
+  }
+
+  /** Can `name` (a register or REG.FIELD) be watched? Returns its data id or why not. */
+  dataBreakpointInfo(name: string): { dataId?: string; description: string } {
+    try {
+      const e = compileExpr(name);
+      if (!e.lvalue) return { description: `'${name}' is not a register or field: data breakpoints watch SMMU registers and fields` };
+      const id = e.lvalue.field ? `${e.lvalue.reg.name}.${e.lvalue.field.name}` : e.lvalue.reg.name;
+      return { dataId: id, description: `when SMMU_${id} changes` };
+    } catch (e) {
+      return { description: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  setDataBreakpoints(requests: readonly { dataId: string; condition?: string }[]): { verified: boolean; message?: string }[] {
+    this.dataBreakpoints = [];
+    return requests.map((r) => {
+      try {
+        const expr = compileExpr(r.dataId);
+        if (!expr.lvalue) return { verified: false, message: `${r.dataId} is not a register or field` };
+        const condition = r.condition?.trim() ? compileExpr(r.condition) : undefined;
+        this.dataBreakpoints.push({ id: r.dataId, expr, ...(condition ? { condition } : {}) });
+        return { verified: true };
+      } catch (e) {
+        return { verified: false, message: e instanceof Error ? e.message : String(e) };
+      }
+    });
+  }
+
+  // --- state for expressions ----------------------------------------------------------------
+
+  readonly exprState: ExprState = {
+    register: (reg) => this.machine.engine.smmu.peek(reg.name),
+    memory: (address, bytes) => this.machine.engine.memory.read(address, bytes),
+  };
+
+  // --- stepping ------------------------------------------------------------------------------
+
+  /** Execute one operation at the current position, record it, and check exception and data breakpoints. */
+  private advance(op: Op): Stop | undefined {
+    const m = this.machine;
+    if (this.pos < this.history.position) this.history.truncate(this.pos);
+    const watched = this.dataBreakpoints.map((d) => d.expr.evaluate(this.exprState));
+    const gerrorBefore = this.activeGlobalErrors();
+    const r = m.exec(op);
+    this.history.push(op, m.where(), (prev) => m.snapshot(prev));
+    this.pos = this.history.position;
+    if (op.k === 'eval' || op.k === 'reg' || op.k === 'mem') return undefined;
+    return this.exceptionStop(r, gerrorBefore) ?? this.dataStop(watched);
+  }
+
+  private activeGlobalErrors(): bigint {
+    const s = this.machine.engine.smmu;
+    return s.peek('GERROR') ^ s.peek('GERRORN');
+  }
+
+  private exceptionStop(r: OpResult, gerrorBefore: bigint): Stop | undefined {
+    const hit = (id: string, description: string): Stop => {
+      this.lastException = { id, description };
+      return { reason: 'exception', description };
+    };
+    if (this.filters.has('expectation') && r.failedExpectations > 0) {
+      const d = r.diagnostics.find((x) => x.code === 'expect.failed' || x.code.startsWith('expect') || x.severity === 'error');
+      return hit('expectation', `failed expectation: ${d?.message ?? 'an expectation was not met'}`);
+    }
+    if (this.filters.has('gerror')) {
+      const newly = this.activeGlobalErrors() & ~gerrorBefore;
+      if (newly !== 0n) {
+        const a = r.activity.find((x) => x.kind === 'gerror');
+        return hit('gerror', a ? a.text : `GERROR bits ${hex(newly)} activated`);
+      }
+    }
+    if (this.filters.has('event')) {
+      const a = r.activity.find((x) => x.kind === 'event');
+      if (a) return hit('event', a.text);
+    }
+    if (this.filters.has('unpredictable')) {
+      const d = r.diagnostics.find((x) => UNADVERTISED_CODES.has(x.code) || x.message.includes('CONSTRAINED UNPREDICTABLE'));
+      if (d) return hit('unpredictable', d.message);
+    }
+    return undefined;
+  }
+
+  private dataStop(before: readonly bigint[]): Stop | undefined {
+    for (let i = 0; i < this.dataBreakpoints.length; i++) {
+      const d = this.dataBreakpoints[i] as DataBreakpoint;
+      const now = d.expr.evaluate(this.exprState);
+      if (now === before[i]) continue;
+      if (d.condition && d.condition.evaluate(this.exprState) === 0n) continue;
+      return { reason: 'data breakpoint', description: `SMMU_${d.id} changed: ${hex(before[i] as bigint, 64).replace(/^0x0{8}/, '0x')} → ${hex(now, 64).replace(/^0x0{8}/, '0x')}` };
+    }
+    return undefined;
+  }
+
+  /** The line breakpoint to stop at here, after conditions, hit counts and logpoints. */
+  private breakpointStop(): Stop | undefined {
+    const w = this.machine.where();
+    const line = w >> 1;
+    const inCmd = (w & 1) === 1;
+    if (this.kind === 'script' && inCmd) return undefined;
+    if (this.machine.ended) return undefined;
+    const ids: number[] = [];
+    for (const b of this.breakpoints) {
+      if (b.line !== line) continue;
+      if (b.condition) {
+        try {
+          if (b.condition.evaluate(this.exprState) === 0n) continue;
+        } catch (e) {
+          this.onOutput(`breakpoint condition at line ${line + 1}: ${e instanceof Error ? e.message : String(e)}\n`, line);
+          continue;
+        }
+      }
+      b.hits++;
+      if (b.hit && !b.hit(b.hits)) continue;
+      if (b.logMessage !== undefined) {
+        this.onOutput(this.interpolate(b.logMessage) + '\n', line);
+        continue;
+      }
+      ids.push(b.id);
+    }
+    return ids.length ? { reason: 'breakpoint', breakpointIds: ids } : undefined;
+  }
+
+  /** A logpoint's `{expression}` parts replaced by their values. */
+  interpolate(message: string): string {
+    return message.replace(/\{([^}]*)\}/g, (_m, e: string) => {
+      try {
+        const x = compileExpr(e);
+        return this.formatValue(x, x.evaluate(this.exprState));
+      } catch (err) {
+        return `<${err instanceof Error ? err.message : String(err)}>`;
+      }
+    });
+  }
+
+  private endStop(): Stop {
+    return { reason: 'step', description: this.kind === 'script' ? 'end of script' : this.machine.queueState() };
+  }
+
+  /** Step into: one statement, or one command when commands are pending. */
+  stepIn(): Stop {
+    const m = this.machine;
+    if (m.ended) return this.endStop();
+    return this.advance(m.state.walk ? WALK : m.hasWork() ? CMD : STMT_INTO) ?? this.stepped();
+  }
+
+  private stepped(): Stop {
+    return this.machine.ended ? this.endStop() : { reason: 'step' };
+  }
+
+  /** Step over: one statement and the commands it makes pending; inside a doorbell, one command. */
+  next(budget = Infinity): Stop | undefined {
+    const m = this.machine;
+    if (m.ended) return this.endStop();
+    if (m.state.walk) return this.advance(WALK) ?? this.stepped();
+    if (m.hasWork()) return this.advance(CMD) ?? this.stepped();
+    const s = this.advance(STMT);
+    if (s) return s;
+    return this.runUntil('drain', budget);
+  }
+
+  /** Step out: inside a doorbell, consume the rest of the commands; at the script level, continue. */
+  stepOut(budget = Infinity): Stop | undefined {
+    const m = this.machine;
+    if (m.state.walk) {
+      while (m.state.walk) this.advance(WALK);
+      return this.stepped();
+    }
+    if (m.hasWork() && this.kind === 'script') return this.runUntil('drain', budget);
+    return this.continue(budget);
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  /**
+   * Run until a breakpoint, an exception, a data breakpoint, a pause or the end. At most `budget`
+   * operations: returns undefined when the budget ran out (the caller yields, then calls
+   * `resume`, so a pause request can arrive).
+   */
+  continue(budget = Infinity): Stop | undefined {
+    return this.runUntil('run', budget);
+  }
+
+  /** What `resume` is doing: running on, or consuming the commands of the doorbell stepped over. */
+  private target: 'run' | 'drain' = 'run';
+
+  private runUntil(target: 'run' | 'drain', budget: number): Stop | undefined {
+    this.target = target;
+    this.pauseRequested = false;
+    return this.resume(budget);
+  }
+
+  resume(budget = Infinity): Stop | undefined {
+    let n = 0;
+    const drain = this.target === 'drain';
+    for (;;) {
+      if (drain ? !this.machine.hasWork() : this.machine.ended) return drain ? this.stepped() : this.endStop();
+      if (this.pauseRequested) {
+        this.pauseRequested = false;
+        return { reason: 'pause' };
+      }
+      if (n++ >= budget) return undefined;
+      const s = drain ? this.advance(CMD) : (this.advance(this.machine.nextOp()) ?? this.breakpointStop());
+      if (s) return s;
+    }
+  }
+
+  /** Checks breakpoints at the start (stopOnEntry false: the first statement may have one). */
+  entryBreakpoint(): Stop | undefined {
+    return this.breakpointStop();
+  }
+
+  // --- time travel ---------------------------------------------------------------------------
+
+  /** Re-create the state at history position `target` from the nearest snapshot. */
+  goTo(target: number): void {
+    const c = this.history.checkpointAt(target);
+    this.machine.restore(c.snap);
+    for (let i = c.pos; i < target; i++) this.machine.exec(this.history.ops[i] as Op);
+    this.pos = target;
+  }
+
+  get canStepBack(): boolean {
+    return this.pos > 0;
+  }
+
+  /** Back to where the previous step of the same kind stopped: one statement, or one command inside a doorbell. */
+  stepBack(): Stop {
+    if (this.pos === 0) return { reason: 'entry', description: 'at the start of the history' };
+    // In a queue descriptor every step is one command.
+    const inCmd = this.kind === 'queue' || ((this.history.where[this.pos] as number) & 1) === 1;
+    let t = this.pos - 1;
+    if (!inCmd) while (t > 0 && (((this.history.where[t] as number) & 1) === 1 || this.history.ops[t]?.k === 'eval')) t--;
+    this.goTo(t);
+    return { reason: 'step' };
+  }
+
+  /**
+   * Back to the last position where going forward would have stopped: a line breakpoint whose
+   * condition holds, a data breakpoint's change, or an exception filter; else the start. Each
+   * window between snapshots is re-executed forward once, from the newest window back.
+   */
+  reverseContinue(): Stop {
+    let end = this.pos;
+    while (end > 0) {
+      const c = this.history.checkpointAt(end - 1);
+      this.machine.restore(c.snap);
+      let found: { t: number; stop: Stop } | undefined;
+      for (let t = c.pos; t < end; t++) {
+        const watched = this.dataBreakpoints.map((d) => d.expr.evaluate(this.exprState));
+        const gerrorBefore = this.activeGlobalErrors();
+        const op = this.history.ops[t] as Op;
+        const r = this.machine.exec(op);
+        if (t + 1 >= this.pos) break;
+        const user = op.k === 'eval' || op.k === 'reg' || op.k === 'mem';
+        const stop = (user ? undefined : (this.exceptionStop(r, gerrorBefore) ?? this.dataStop(watched))) ?? this.lineBreakpointHere();
+        if (stop) found = { t: t + 1, stop };
+      }
+      if (found) {
+        this.goTo(found.t);
+        return found.stop;
+      }
+      end = c.pos;
+    }
+    this.goTo(0);
+    return { reason: 'entry', description: 'at the start of the history' };
+  }
+
+  /** A line breakpoint (not a logpoint) here whose condition holds; hit counts do not apply backwards. */
+  private lineBreakpointHere(): Stop | undefined {
+    const w = this.machine.where();
+    if ((this.kind === 'script' && (w & 1) === 1) || this.machine.ended) return undefined;
+    const ids = this.breakpoints.filter((b) => b.line === w >> 1 && !b.logMessage && (!b.condition || b.condition.evaluate(this.exprState) !== 0n)).map((b) => b.id);
+    return ids.length ? { reason: 'breakpoint', breakpointIds: ids } : undefined;
+  }
+
+  // --- the console and edits ------------------------------------------------------------------
+
+  formatValue(e: CompiledExpr, v: bigint): string {
+    const reg = e.lvalue && !e.lvalue.field ? e.lvalue.reg : undefined;
+    if (reg) return `${hex(v, reg.width)} (${symbolic(reg, v)})`;
+    const en = e.lvalue?.field?.values?.find((x) => BigInt(x.value) === v);
+    return v > 9n ? `0x${v.toString(16).toUpperCase()}${en ? ` (${en.name})` : ''}` : `${v}${en ? ` (${en.name})` : ''}`;
+  }
+
+  /**
+   * Evaluate console input: an expression (`CMDQ_CONS.ERR`, `mem32(0x40100000)`), `decode REG
+   * VALUE`, or (with `sideEffects`) any script statement, executed on the model and recorded in
+   * the history. Throws Error with a message for the user.
+   */
+  evaluate(text: string, sideEffects: boolean): string {
+    const t = text.trim();
+    const dec = /^decode\s+(\S+)\s+(.+)$/i.exec(t);
+    if (dec) {
+      const d = decodeValue(dec[1] as string, dec[2] as string, this.machine.engine.config);
+      if (d.error !== undefined) throw new Error(d.error);
+      return formatDecoded(d.decoded);
+    }
+    let exprError: ExprError | undefined;
+    try {
+      const e = compileExpr(t);
+      return this.formatValue(e, e.evaluate(this.exprState));
+    } catch (e) {
+      if (!(e instanceof ExprError)) throw e;
+      exprError = e;
+    }
+    if (!sideEffects) throw exprError;
+    const resolved = resolveScript(parseScript(t, { keepTokens: false }));
+    const err = resolved.diagnostics.find((d) => d.severity === 'error');
+    if (err || !resolved.statements.length) {
+      // Neither an expression nor a statement: say what each reading found.
+      throw new Error(err ? `${err.message} (column ${err.range.start.character + 1}); as an expression: ${exprError.message}` : exprError.message);
+    }
+    const r = this.record({ k: 'eval', statements: resolved.statements });
+    const out = [...(r.lines ?? []), ...r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.severity}: ${d.message}`)];
+    return out.join('\n') || 'done';
+  }
+
+  private record(op: Op): OpResult {
+    const m = this.machine;
+    if (this.pos < this.history.position) this.history.truncate(this.pos);
+    const r = m.exec(op);
+    this.history.push(op, m.where(), (prev) => m.snapshot(prev));
+    this.pos = this.history.position;
+    return r;
+  }
+
+  /**
+   * Set a register or a field as a guest write would (the whole register is written: read,
+   * replace the field, write back), recorded in the history. Returns the value read back and
+   * what the model reported about the write.
+   */
+  setRegister(reg: RegisterDef, field: FieldDef | undefined, valueText: string): { value: string; findings: string[] } {
+    let v: bigint;
+    const t = valueText.trim();
+    const en = field?.values?.find((x) => x.name.toLowerCase() === t.toLowerCase());
+    if (en) v = BigInt(en.value);
+    else {
+      const d = field ? undefined : decodeValue(reg.name, t, this.machine.engine.config);
+      if (d && d.error === undefined) v = d.decoded.value;
+      else v = compileExpr(t).evaluate(this.exprState);
+    }
+    const smmu = this.machine.engine.smmu;
+    let value = v;
+    if (field) {
+      const width = field.msb - field.lsb + 1;
+      if (v >= 1n << BigInt(width)) throw new Error(`${hex(v, 64)} does not fit ${reg.name}.${field.name} (${width} bits)`);
+      value = depositField(smmu.peek(reg.name), field, v);
+    }
+    const r = this.record({ k: 'reg', offset: reg.offset, size: reg.width === 64 ? 8 : 4, value });
+    const now = smmu.peek(reg.name);
+    const shown = field ? (now >> BigInt(field.lsb)) & ((1n << BigInt(field.msb - field.lsb + 1)) - 1n) : now;
+    return { value: field ? (shown > 9n ? `0x${shown.toString(16).toUpperCase()}` : `${shown}`) : `${hex(now, reg.width)} (${symbolic(reg, now)})`, findings: r.diagnostics.map((d) => `${d.severity}: ${d.message}`) };
+  }
+
+  writeMemory(address: bigint, bytes: readonly number[]): void {
+    this.record({ k: 'mem', address, bytes: [...bytes] });
+  }
+
+  readMemory(address: bigint, count: number): Uint8Array {
+    const out = new Uint8Array(count);
+    const mem = this.machine.engine.memory;
+    for (let i = 0; i < count; i++) out[i] = mem.readByte(address + BigInt(i));
+    return out;
+  }
+}

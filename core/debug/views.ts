@@ -1,0 +1,316 @@
+/**
+ * The debugger's variables: the model's state as trees of named, formatted values (registers with
+ * their fields, queue entries decoded, valid STEs and their CDs, cache contents with stale entries
+ * marked). Editor-neutral: server/dap turns nodes into DAP variables; the register state in the
+ * language server's shape (lsp-ext.ts RegisterState) is built here too.
+ */
+import { decodeCommand, formatCommand } from '../commands/codec';
+import type { Engine } from '../engine/engine';
+import { entryOf, pending, slotAddress } from '../engine/queue-index';
+import { F } from '../engine/registers';
+import { decodeEvent, formatEvent } from '../events/codec';
+import { fieldValue } from '../layout/access';
+import type { LayoutDef } from '../layout/types';
+import { decode, hex, symbolic } from '../registers/codec';
+import { bitsText } from '../registers/describe';
+import { REGISTERS } from '../registers/table';
+import type { FieldDef, RegisterDef } from '../registers/types';
+import type { TlbEntry } from '../engine/tlb';
+import { CD, decodeCd } from '../structures/cd';
+import { cloneState } from './snapshot';
+import { L1STD } from '../structures/l1';
+import { decodeSte, describeSteConfig, STE } from '../structures/ste';
+
+export interface VarNode {
+  readonly name: string;
+  readonly value: string;
+  readonly type?: string;
+  /** An expression the console understands for this node (watch, copy as expression). */
+  readonly evaluateName?: string;
+  /** A guest physical address the memory view can open. */
+  readonly memoryReference?: string;
+  readonly children?: () => readonly VarNode[];
+  /** For long arrays: the number of children and a page of them. */
+  readonly indexed?: { readonly count: number; readonly page: (start: number, count: number) => readonly VarNode[] };
+  /** Registers and fields can be set (a guest write). */
+  readonly settable?: { readonly reg: RegisterDef; readonly field?: FieldDef };
+}
+
+export interface ScopeView {
+  readonly name: string;
+  readonly node: VarNode;
+  readonly expensive: boolean;
+  readonly presentationHint?: 'registers' | 'locals';
+}
+
+const h = (v: bigint | number) => '0x' + v.toString(16).toUpperCase();
+const fieldText = (v: bigint, name?: string) => `${v > 9n ? h(v) : v.toString()}${name ? ` (${name})` : ''}`;
+
+function registerNode(e: Engine, reg: RegisterDef): VarNode {
+  const v = e.smmu.peek(reg.name);
+  return {
+    name: reg.name,
+    value: `${hex(v, reg.width)}  ${symbolic(reg, v)}`,
+    type: `SMMU_${reg.name} @ ${h(reg.offset)} (§${reg.section})`,
+    evaluateName: reg.name,
+    settable: { reg },
+    ...(reg.fields.length
+      ? {
+          children: () =>
+            decode(reg, e.smmu.peek(reg.name), e.ids).fields.map((f) => ({
+              name: f.field.name,
+              value: fieldText(f.value, f.enumValue?.name) + (f.unadvertised ? ' [not advertised]' : f.reservedEncoding ? ' [reserved encoding]' : ''),
+              type: `[${bitsText(f.field)}] ${f.field.description}`,
+              evaluateName: `${reg.name}.${f.field.name}`,
+              settable: { reg, field: f.field },
+            })),
+        }
+      : {}),
+  };
+}
+
+function layoutChildren(def: LayoutDef, w: ArrayLike<number>): VarNode[] {
+  return def.fields.map((f) => {
+    const v = fieldValue(w, f);
+    const en = f.values?.find((x) => BigInt(x.value) === v);
+    return { name: f.name, value: fieldText(v, en?.name), type: `[${f.msb}:${f.lsb}] ${f.description}` };
+  });
+}
+
+function words(e: Engine, addr: number, n: number): Uint32Array {
+  const w = new Uint32Array(n);
+  e.memory.readWords(addr, w, n);
+  return w;
+}
+
+function nonZero(w: ArrayLike<number>): boolean {
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return true;
+  return false;
+}
+
+function commandQueue(e: Engine): VarNode[] {
+  const g = e.geometry('CMDQ');
+  const prod = e.fieldNum(F.CMDQ_WR);
+  const cons = e.fieldNum(F.CMDQ_RD);
+  const count = 2 ** g.log2;
+  const waiting = pending(prod, cons, g.log2);
+  const consEntry = entryOf(cons, g.log2);
+  const page = (start: number, n: number): VarNode[] => {
+    const out: VarNode[] = [];
+    for (let i = start; i < Math.min(count, start + n); i++) {
+      const addr = slotAddress(g, i);
+      const w = words(e, addr, 4);
+      const d = decodeCommand(w, e.ids);
+      const isPending = (i - consEntry + count) % count < waiting;
+      const state = isPending ? 'pending' : nonZero(w) ? 'consumed' : 'empty';
+      out.push({
+        name: `[${i}]`,
+        value: `${nonZero(w) ? formatCommand(d) : '—'}  (${state}${d.problems.some((p) => p.ill) && nonZero(w) ? ', CERROR_ILL' : ''})`,
+        memoryReference: h(addr),
+        children: () => [...(d.def ? layoutChildren(d.def, w) : []), ...d.problems.map((p, k) => ({ name: `problem ${k + 1}`, value: `${p.message} (§${p.section})` }))],
+      });
+    }
+    return out;
+  };
+  return [
+    registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_BASE') as RegisterDef),
+    registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_PROD') as RegisterDef),
+    registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_CONS') as RegisterDef),
+    { name: 'pending', value: `${waiting} command${waiting === 1 ? '' : 's'} between CONS and PROD${e.cmdqRunnable() ? '' : ' (the queue is not running: CR0ACK.CMDQEN is 0 or GERROR.CMDQ_ERR is active)'}` },
+    { name: 'entries', value: `${count} entries at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
+  ];
+}
+
+function eventQueue(e: Engine): VarNode[] {
+  const g = e.geometry('EVENTQ');
+  const prod = e.fieldNum(F.EVENTQ_WR);
+  const cons = e.fieldNum(F.EVENTQ_RD);
+  const count = 2 ** g.log2;
+  const unread = pending(prod, cons, g.log2);
+  const consEntry = entryOf(cons, g.log2);
+  const page = (start: number, n: number): VarNode[] => {
+    const out: VarNode[] = [];
+    for (let i = start; i < Math.min(count, start + n); i++) {
+      const addr = slotAddress(g, i);
+      const w = words(e, addr, 8);
+      const d = decodeEvent(w);
+      const isUnread = (i - consEntry + count) % count < unread;
+      out.push({
+        name: `[${i}]`,
+        value: `${nonZero(w) ? formatEvent(d) : '—'}  (${isUnread ? 'unread' : nonZero(w) ? 'read' : 'empty'})`,
+        memoryReference: h(addr),
+        children: () => d.fields.map((f) => ({ name: f.field.name, value: fieldText(f.value, f.enumValue?.name) })),
+      });
+    }
+    return out;
+  };
+  return [
+    registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_BASE') as RegisterDef),
+    registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_PROD') as RegisterDef),
+    registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_CONS') as RegisterDef),
+    { name: 'unread', value: `${unread} record${unread === 1 ? '' : 's'} between CONS and PROD` },
+    { name: 'entries', value: `${count} entries at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
+  ];
+}
+
+/** StreamIDs scanned at most (a stream table can have 2^32 entries; memory is sparse). */
+const MAX_SIDS = 1 << 16;
+
+/** Valid STEs: address and words, from a linear or 2-level stream table (§5.1, §5.2). */
+export function validStes(e: Engine): { sid: number; addr: number; w: Uint32Array }[] {
+  const base = Number(e.field(F.STRTAB_ADDR)) * 64;
+  const fmt = e.fieldNum(F.STRTAB_FMT);
+  const log2 = e.fieldNum(F.STRTAB_LOG2SIZE);
+  const split = e.fieldNum(F.STRTAB_SPLIT);
+  const out: { sid: number; addr: number; w: Uint32Array }[] = [];
+  const add = (sid: number, addr: number) => {
+    const w = words(e, addr, 16);
+    if ((w[0] as number) & 1) out.push({ sid, addr, w });
+  };
+  if (fmt === 0) {
+    for (let sid = 0; sid < Math.min(2 ** log2, MAX_SIDS); sid++) add(sid, base + sid * 64);
+  } else {
+    // 2-level: L1STD n covers StreamIDs [n << SPLIT, (n + 1) << SPLIT) (§5.1).
+    const l1Count = Math.min(2 ** Math.max(log2 - split, 0), MAX_SIDS);
+    const spanF = L1STD.fields.find((f) => f.name === 'Span');
+    const ptrF = L1STD.fields.find((f) => f.name === 'L2Ptr');
+    for (let n = 0; n < l1Count && out.length < 4096; n++) {
+      const l1 = words(e, base + n * 8, 2);
+      const span = spanF ? Number(fieldValue(l1, spanF)) : 0;
+      if (span === 0 || span > 12 || !ptrF) continue;
+      const l2 = Number(fieldValue(l1, ptrF));
+      for (let k = 0; k < Math.min(2 ** (span - 1), 2 ** split); k++) add(n * 2 ** split + k, l2 + k * 64);
+    }
+  }
+  return out;
+}
+
+function streamTable(e: Engine): VarNode[] {
+  return validStes(e).map(({ sid, addr, w }) => ({
+    name: `STE ${sid}`,
+    value: describeSteConfig(decodeSte(w)),
+    memoryReference: h(addr),
+    type: `at ${h(addr)}`,
+    children: () => layoutChildren(STE, w),
+  }));
+}
+
+function contextDescriptors(e: Engine): VarNode[] {
+  const out: VarNode[] = [];
+  for (const { sid, w } of validStes(e)) {
+    const ste = decodeSte(w);
+    // Config[0] set: stage 1 translates (§5.2 Config). With stage 2 too, S1ContextPtr is an IPA.
+    if ((ste.config & 1) === 0) continue;
+    if (ste.config & 2) {
+      out.push({ name: `StreamID ${sid}`, value: `nested: S1ContextPtr ${h(ste.s1ContextPtr)} is an IPA, not shown` });
+      continue;
+    }
+    const n = ste.s1Fmt === 0 ? Math.min(2 ** ste.s1CdMax, 16) : 1;
+    for (let ssid = 0; ssid < n; ssid++) {
+      const addr = ste.s1ContextPtr + ssid * 64;
+      const cw = words(e, addr, 16);
+      if (ste.s1Fmt !== 0) {
+        out.push({ name: `StreamID ${sid}`, value: `2-level CD table at ${h(ste.s1ContextPtr)} (S1Fmt ${ste.s1Fmt}): see the Memory view` });
+        break;
+      }
+      const cd = decodeCd(cw);
+      out.push({ name: `StreamID ${sid} SSID ${ssid}`, value: cd.v ? `ASID=${cd.asid} TTB0=${h(cd.ttb0)}` : 'V == 0 (invalid)', memoryReference: h(addr), children: () => layoutChildren(CD, cw) });
+    }
+  }
+  return out;
+}
+
+/** TLB entries probed for staleness at most (each is a table walk). */
+const MAX_TLB_PROBES = 256;
+/** Faults that mean the page tables no longer map the entry's address (a permission fault may only mean a different access). */
+const UNMAPPED = new Set(['F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS']);
+
+/**
+ * Which TLB entries disagree with the tables in memory now (§4.4: an entry stays until a TLBI
+ * removes it): each entry's address is translated again on a copy of the model with empty caches,
+ * no events and no descriptor updates, and compared with the entry's output address.
+ */
+export function staleTlbEntries(e: Engine, entries: readonly TlbEntry[]): Map<TlbEntry, string> {
+  const out = new Map<TlbEntry, string>();
+  if (!entries.length) return out;
+  const probe = cloneState(e);
+  probe.configCache.clear();
+  probe.recording = false;
+  probe.checkStale = false;
+  probe.suppressEvents = true;
+  for (const t of entries.slice(0, MAX_TLB_PROBES)) {
+    probe.tlb.clear();
+    const address = BigInt(t.page) * 2n ** BigInt(t.log2);
+    const access = { read: t.r, write: !t.r && t.w, exec: !t.r && !t.w && t.x, priv: false };
+    const r = probe.translate({ sid: t.sid, ...(t.ssid ? { ssid: t.ssid } : {}), address, access });
+    if ((r.outcome === 'translated' || r.outcome === 'bypass') && r.pa !== BigInt(t.oa)) out.set(t, `the tables now map it to ${h(r.pa)}`);
+    else if (r.outcome === 'abort' && r.event && UNMAPPED.has(r.event)) out.set(t, `the tables now give ${r.event}`);
+  }
+  return out;
+}
+
+function caches(e: Engine): VarNode[] {
+  const structures = (name: string, entries: [number, { address: number; words: Uint32Array }][], def: LayoutDef | undefined) =>
+    entries.map(([key, c]) => {
+      const now = words(e, c.address, c.words.length);
+      const stale = now.some((x, i) => x !== c.words[i]);
+      return {
+        name: `${name} ${key}`,
+        value: `from ${h(c.address)}${stale ? '  [stale: memory changed since it was cached; invalidate it]' : ''}`,
+        memoryReference: h(c.address),
+        ...(def ? { children: () => layoutChildren(def, c.words) } : {}),
+      } satisfies VarNode;
+    });
+  const cc = e.configCache;
+  const tlb = e.tlb.entries();
+  let stale: Map<TlbEntry, string> | undefined;
+  return [
+    { name: 'STE cache', value: `${cc.ste.size} entries`, children: () => structures('StreamID', cc.ste.entries(), STE) },
+    { name: 'CD cache', value: `${cc.cd.size} entries`, children: () => structures('key', cc.cd.entries(), CD) },
+    { name: 'L1 caches', value: `${cc.l1st.size + cc.l1cd.size} entries`, children: () => [...structures('L1STD', cc.l1st.entries(), L1STD), ...structures('L1CD', cc.l1cd.entries(), undefined)] },
+    {
+      name: 'TLB',
+      value: `${tlb.length} entries`,
+      indexed: {
+        count: tlb.length,
+        page: (start, n) => {
+          stale ??= staleTlbEntries(e, tlb);
+          const marks = stale;
+          return tlb.slice(start, start + n).map((t, i) => {
+            const why = marks.get(t);
+            return {
+              name: `[${start + i}]`,
+              value: `${t.regime} VMID=${t.vmid} ASID=${t.asid < 0 ? (t.asid === -1 ? 'global' : '—') : t.asid} ${h(t.page * 2 ** t.log2)} → ${h(t.oa)} (${2 ** (t.log2 - 10)} KB, ${t.r ? 'R' : '-'}${t.w ? 'W' : '-'}${t.x ? 'X' : '-'}, stage ${t.stages}, StreamID ${t.sid})${why ? `  [stale: ${why}; a TLBI is missing]` : ''}`,
+            };
+          });
+        },
+      },
+    },
+  ];
+}
+
+/** Guest memory: the pages written so far, each openable in the memory view (§3.4: addresses below OAS). */
+function memoryPages(e: Engine): VarNode[] {
+  return e.memory.pageAddresses().map((a) => {
+    const w = words(e, a, 1024);
+    let used = 0;
+    for (let i = 0; i < 1024; i++) if (w[i] !== 0) used++;
+    return { name: h(a), value: `4 KB page, ${used} non-zero word${used === 1 ? '' : 's'}`, memoryReference: h(a), evaluateName: `mem64(${h(a)})` };
+  });
+}
+
+/** The scopes of the debugger's one stack frame level, in order. */
+export function scopes(e: Engine): ScopeView[] {
+  const page0 = REGISTERS.filter((r) => r.offset < 0x10000);
+  const page1 = REGISTERS.filter((r) => r.offset >= 0x10000);
+  return [
+    { name: 'Registers (page 0)', expensive: false, presentationHint: 'registers', node: { name: 'page 0', value: '', children: () => page0.map((r) => registerNode(e, r)) } },
+    { name: 'Registers (page 1)', expensive: false, presentationHint: 'registers', node: { name: 'page 1', value: '', children: () => page1.map((r) => registerNode(e, r)) } },
+    { name: 'Command queue', expensive: false, node: { name: 'CMDQ', value: '', children: () => commandQueue(e) } },
+    { name: 'Event queue', expensive: false, node: { name: 'EVENTQ', value: '', children: () => eventQueue(e) } },
+    { name: 'Stream table', expensive: true, node: { name: 'STEs', value: '', children: () => streamTable(e) } },
+    { name: 'Context descriptors', expensive: true, node: { name: 'CDs', value: '', children: () => contextDescriptors(e) } },
+    { name: 'Caches', expensive: false, node: { name: 'caches', value: '', children: () => caches(e) } },
+    { name: 'Memory', expensive: true, node: { name: 'memory', value: '', children: () => memoryPages(e) } },
+  ];
+}

@@ -1,0 +1,368 @@
+/**
+ * The `smmu` debug adapter: DAP requests mapped to the runtime in core/debug (Mock Debug's split:
+ * no SMMU semantics here, only translation between the protocol and the runtime). Runs in-process
+ * in VS Code (client/debug.ts) and over stdio as `smmu dap` (server/dap/stdio.ts).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, Thread } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
+import { scopes, type VarNode } from '../../core/debug/views';
+import type { ScriptHost } from '../../core/script/check';
+import { REGISTERS_REQUEST, registerStates, type SessionRegistersResult } from './registers';
+
+export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  /** The `.smmu` script or `.smmuq` command queue descriptor. */
+  readonly program: string;
+  /** A configuration file that replaces the script's `config` line. */
+  readonly config?: string;
+  readonly stopOnEntry?: boolean;
+}
+
+const THREAD = 1;
+/** Operations between yields while running, so pause and other requests get through. */
+const CHUNK = 2000;
+
+const host: ScriptHost = {
+  readFile: (p) => {
+    try {
+      return fs.readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+};
+
+export class SmmuDebugSession extends LoggingDebugSession {
+  private runtime?: DebugRuntime;
+  private handles = new Handles<VarNode>();
+  private configured!: Promise<void>;
+  private markConfigured!: () => void;
+  private running = false;
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(false);
+    this.setDebuggerColumnsStartAt1(false);
+    this.configured = new Promise((resolve) => (this.markConfigured = resolve));
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsEvaluateForHovers: true,
+      supportsStepBack: true,
+      supportsSetVariable: true,
+      supportsDataBreakpoints: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsExceptionInfoRequest: true,
+      supportsTerminateRequest: false,
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: f.default })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.markConfigured();
+    this.sendResponse(response);
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
+    if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script or a .smmuq command queue descriptor');
+    const program = path.resolve(args.program);
+    // A relative `config` is relative to the program's folder, as a script's `config` line is.
+    let loaded;
+    try {
+      loaded = DebugRuntime.launch(program, host, args.config ? { config: path.resolve(path.dirname(program), args.config) } : {});
+    } catch (e) {
+      return this.fail(response, `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!loaded.runtime) return this.fail(response, loaded.error ?? `cannot debug ${program}`);
+    const rt = loaded.runtime;
+    this.runtime = rt;
+    rt.onOutput = (text, line) => {
+      const e: DebugProtocol.OutputEvent = new OutputEvent(text, 'console');
+      if (line !== undefined) {
+        e.body.source = this.source();
+        e.body.line = this.convertDebuggerLineToClient(line);
+      }
+      this.sendEvent(e);
+    };
+    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : 'command queue'}\n`, 'console'));
+    this.sendEvent(new InitializedEvent());
+    await this.configured;
+    this.sendResponse(response);
+    if (args.stopOnEntry) this.stopped({ reason: 'entry' });
+    else {
+      const s = rt.entryBreakpoint();
+      if (s) this.stopped(s);
+      else void this.run(() => rt.continue(CHUNK));
+    }
+  }
+
+  private fail(response: DebugProtocol.Response, message: string): void {
+    this.sendErrorResponse(response, { id: 1001, format: message.replace(/[{}]/g, ''), showUser: true });
+  }
+
+  private source(): Source {
+    const p = this.runtime?.path ?? '';
+    return new Source(path.basename(p), this.convertDebuggerPathToClient(p));
+  }
+
+  private stopped(s: Stop): void {
+    this.handles.reset();
+    const e: DebugProtocol.StoppedEvent = new StoppedEvent(s.reason, THREAD, s.description);
+    if (s.description) e.body.description = s.description;
+    if (s.breakpointIds) e.body.hitBreakpointIds = [...s.breakpointIds];
+    this.sendEvent(e);
+  }
+
+  /** Run in chunks, yielding between them so a pause request is seen. */
+  private async run(step: () => Stop | undefined): Promise<void> {
+    const rt = this.runtime;
+    if (!rt) return;
+    this.running = true;
+    let s: Stop | undefined;
+    try {
+      s = step();
+      while (!s) {
+        await new Promise((r) => setImmediate(r));
+        s = rt.resume(CHUNK);
+      }
+    } catch (e) {
+      // A model bug must not take the session down: say so and stop where the model is.
+      const message = `internal error in the SMMU model: ${e instanceof Error ? e.message : String(e)}`;
+      this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
+      s = { reason: 'exception', description: message };
+    }
+    this.running = false;
+    this.stopped(s);
+  }
+
+  /** Requests that may arrive while running (between chunks the runtime is idle, so they are safe). */
+  private static readonly WHILE_RUNNING = new Set(['pause', 'setBreakpoints', 'setExceptionBreakpoints', 'setDataBreakpoints', 'dataBreakpointInfo']);
+
+  private withRuntime<R extends DebugProtocol.Response>(response: R, f: (rt: DebugRuntime) => void): void {
+    const rt = this.runtime;
+    if (!rt) return this.fail(response, 'no program is loaded: launch first');
+    if (this.running && !SmmuDebugSession.WHILE_RUNNING.has(response.command)) return this.fail(response, 'the model is running: pause first');
+    try {
+      f(rt);
+    } catch (e) {
+      this.fail(response, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    this.withRuntime(response, (rt) => {
+      const wanted = args.breakpoints ?? [];
+      const same = args.source.path && path.resolve(this.convertClientPathToDebugger(args.source.path)) === rt.path;
+      if (!same) {
+        response.body = { breakpoints: wanted.map((b) => ({ verified: false, line: b.line, message: 'breakpoints work in the launched file only (included files run as one statement)' })) };
+        return this.sendResponse(response);
+      }
+      const results = rt.setBreakpoints(
+        wanted.map((b) => ({ line: this.convertClientLineToDebugger(b.line), ...(b.condition ? { condition: b.condition } : {}), ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}), ...(b.logMessage ? { logMessage: b.logMessage } : {}) })),
+      );
+      response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, line: this.convertDebuggerLineToClient(r.line), source: this.source(), ...(r.message ? { message: r.message } : {}) })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.withRuntime(response, (rt) => {
+      const unknown = rt.setExceptionFilters(args.filters);
+      response.body = { breakpoints: args.filters.map((f) => ({ verified: !unknown.includes(f), ...(unknown.includes(f) ? { message: `unknown filter ${f}` } : {}) })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.withRuntime(response, (rt) => {
+      let name = args.name;
+      if (args.variablesReference) {
+        const parent = this.handles.get(args.variablesReference);
+        const child = parent?.children?.().find((c) => c.name === args.name);
+        if (child?.evaluateName) name = child.evaluateName;
+      }
+      const info = rt.dataBreakpointInfo(name);
+      response.body = { dataId: info.dataId ?? null, description: info.description, ...(info.dataId ? { accessTypes: ['write' as const] } : {}) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.withRuntime(response, (rt) => {
+      const r = rt.setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, ...(b.condition ? { condition: b.condition } : {}) })));
+      response.body = { breakpoints: r.map((x) => ({ verified: x.verified, ...(x.message ? { message: x.message } : {}) })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: [new Thread(THREAD, 'SMMU')] };
+    this.sendResponse(response);
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
+    this.withRuntime(response, (rt) => {
+      const frames = rt.frames().map((f, i) => new StackFrame(i, f.name, this.source(), this.convertDebuggerLineToClient(f.line)));
+      response.body = { stackFrames: frames, totalFrames: frames.length };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
+    this.withRuntime(response, (rt) => {
+      response.body = {
+        scopes: scopes(rt.machine.engine).map((s) => {
+          const scope: DebugProtocol.Scope = new Scope(s.name, this.handles.create(s.node), s.expensive);
+          if (s.presentationHint) scope.presentationHint = s.presentationHint;
+          return scope;
+        }),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  private toVariable(n: VarNode): DebugProtocol.Variable {
+    const expandable = n.children || n.indexed;
+    const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: expandable ? this.handles.create(n) : 0 };
+    if (n.type) v.type = n.type;
+    if (n.evaluateName) v.evaluateName = n.evaluateName;
+    if (n.memoryReference) v.memoryReference = n.memoryReference;
+    if (n.indexed) v.indexedVariables = n.indexed.count;
+    if (!n.settable) v.presentationHint = { attributes: ['readOnly'] };
+    return v;
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.withRuntime(response, () => {
+      const n = this.handles.get(args.variablesReference);
+      let nodes: readonly VarNode[] = [];
+      if (n?.indexed) nodes = n.indexed.page(args.start ?? 0, args.count ?? Math.min(n.indexed.count, 256));
+      else if (n?.children) nodes = n.children();
+      response.body = { variables: nodes.map((x) => this.toVariable(x)) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    this.withRuntime(response, (rt) => {
+      const parent = this.handles.get(args.variablesReference);
+      if (typeof args.value !== 'string') return this.fail(response, 'setVariable: "value" must be a string');
+      const node = parent?.children?.().find((c) => c.name === args.name);
+      if (!node?.settable) return this.fail(response, `${args.name} cannot be set: only registers and their fields can`);
+      const r = rt.setRegister(node.settable.reg, node.settable.field, args.value);
+      for (const f of r.findings) this.sendEvent(new OutputEvent(`SMMU_${node.settable.reg.name}: ${f}\n`, 'console'));
+      response.body = { value: r.value };
+      this.sendResponse(response);
+      this.sendEvent(new InvalidatedEvent(['variables']));
+    });
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.withRuntime(response, (rt) => {
+      if (typeof args.expression !== 'string') return this.fail(response, 'evaluate: "expression" must be a string');
+      const before = rt.position;
+      const result = rt.evaluate(args.expression, args.context === 'repl');
+      response.body = { result, variablesReference: 0 };
+      this.sendResponse(response);
+      if (rt.position !== before) this.sendEvent(new InvalidatedEvent(['variables']));
+    });
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    this.withRuntime(response, (rt) => {
+      const x = rt.lastException;
+      response.body = { exceptionId: x?.id ?? 'none', description: x?.description ?? 'no exception', breakMode: 'always' };
+      this.sendResponse(response);
+    });
+  }
+
+  private step(response: DebugProtocol.Response, f: (rt: DebugRuntime) => Stop | undefined): void {
+    this.withRuntime(response, (rt) => {
+      this.sendResponse(response);
+      void this.run(() => f(rt));
+    });
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    response.body = { allThreadsContinued: true };
+    this.step(response, (rt) => rt.continue(CHUNK));
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse): void {
+    this.step(response, (rt) => rt.next(CHUNK));
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
+    this.step(response, (rt) => rt.stepIn());
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    this.step(response, (rt) => rt.stepOut(CHUNK));
+  }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    this.step(response, (rt) => rt.stepBack());
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.step(response, (rt) => rt.reverseContinue());
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.withRuntime(response, (rt) => {
+      rt.pause();
+      this.sendResponse(response);
+      // Not running: stop right away so the client gets its stopped event.
+      if (!this.running) this.stopped({ reason: 'pause' });
+    });
+  }
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.withRuntime(response, (rt) => {
+      const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
+      const count = Math.max(0, Math.min(Math.trunc(Number(args.count)) || 0, 1 << 20));
+      const bytes = rt.readMemory(base, count);
+      response.body = { address: '0x' + base.toString(16).toUpperCase(), data: Buffer.from(bytes).toString('base64') };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.withRuntime(response, (rt) => {
+      if (typeof args.data !== 'string') return this.fail(response, 'writeMemory: "data" must be base64 text');
+      const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
+      const bytes = [...Buffer.from(args.data, 'base64')];
+      rt.writeMemory(base, bytes);
+      response.body = { bytesWritten: bytes.length };
+      this.sendResponse(response);
+      this.sendEvent(new InvalidatedEvent(['variables']));
+    });
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response): void {
+    if (command !== REGISTERS_REQUEST) return this.fail(response, `unknown request ${command}`);
+    this.withRuntime(response, (rt) => {
+      const body: SessionRegistersResult = { registers: registerStates(rt.machine.engine), line: rt.frames().at(-1)?.line ?? 0 };
+      response.body = body;
+      this.sendResponse(response);
+    });
+  }
+}
+
+/** A memory reference: a guest physical address in hex (`0x40100000`) or decimal. */
+function parseAddress(ref: unknown): bigint {
+  if (typeof ref !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(ref.trim())) throw new Error(`memory reference '${ref}' is not an address (0x… or decimal)`);
+  const a = BigInt(ref.trim());
+  if (a >= 1n << 64n) throw new Error(`memory reference '${ref}' is beyond 64 bits`);
+  return a;
+}

@@ -1,0 +1,85 @@
+/**
+ * The step debugger in a real VS Code: a session on examples/linux-bringup.smmu through the `smmu`
+ * debug type (inline adapter), a breakpoint on the first doorbell, a step into it, and the
+ * variables read back through the debug session (issue #6).
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'smmu-workbench.smmu-workbench';
+
+interface StoppedBody {
+  readonly reason: string;
+}
+
+suite('SMMU debugger in VS Code', () => {
+  const stops: StoppedBody[] = [];
+  let tracker: vscode.Disposable | undefined;
+
+  suiteSetup(() => {
+    tracker = vscode.debug.registerDebugAdapterTrackerFactory('smmu', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type?: string; event?: string; body?: StoppedBody }) => {
+          if (m.type === 'event' && m.event === 'stopped' && m.body) stops.push(m.body);
+        },
+      }),
+    });
+  });
+
+  suiteTeardown(async () => {
+    tracker?.dispose();
+    await vscode.debug.stopDebugging();
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+  });
+
+  async function nextStop(count: number): Promise<StoppedBody> {
+    const deadline = Date.now() + 15_000;
+    while (stops.length < count) {
+      if (Date.now() > deadline) throw new Error(`no stopped event (have ${stops.length}, want ${count})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return stops[count - 1] as StoppedBody;
+  }
+
+  test('a session on linux-bringup.smmu stops at a doorbell breakpoint, steps into it and shows the queue', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    await ext.activate();
+    assert.ok((await vscode.commands.getCommands(true)).includes('smmu.debugScript'));
+    const uri = vscode.Uri.joinPath(ext.extensionUri, 'examples', 'linux-bringup.smmu');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    assert.ok(lenses.some((l) => l.command?.command === 'smmu.debugScript' && /Debug Script/.test(l.command.title)), 'a Debug Script CodeLens on the script');
+    const doorbell = [...Array(doc.lineCount).keys()].find((i) => doc.lineAt(i).text.startsWith('doorbell'));
+    assert.ok(doorbell !== undefined);
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(doorbell, 0)))]);
+
+    const started = await vscode.debug.startDebugging(undefined, { type: 'smmu', request: 'launch', name: 'linux-bringup', program: uri.fsPath, stopOnEntry: false });
+    assert.ok(started, 'the smmu debug session starts');
+    assert.equal((await nextStop(1)).reason, 'breakpoint');
+    const session = vscode.debug.activeDebugSession;
+    assert.ok(session && session.type === 'smmu');
+
+    type Frames = { stackFrames: { name: string; line: number }[] };
+    let trace = (await session.customRequest('stackTrace', { threadId: 1 })) as Frames;
+    assert.equal(trace.stackFrames[0]?.line, doorbell + 1);
+
+    await session.customRequest('stepIn', { threadId: 1 });
+    assert.equal((await nextStop(2)).reason, 'step');
+    trace = (await session.customRequest('stackTrace', { threadId: 1 })) as Frames;
+    assert.equal(trace.stackFrames.length, 2);
+    assert.equal(trace.stackFrames[0]?.name, 'CMDQ[0] CFGI_ALL');
+    assert.equal(trace.stackFrames[1]?.line, doorbell + 1);
+
+    const scopes = (await session.customRequest('scopes', { frameId: 0 })) as { scopes: { name: string; variablesReference: number }[] };
+    const cmdq = scopes.scopes.find((s) => s.name === 'Command queue');
+    assert.ok(cmdq);
+    const vars = (await session.customRequest('variables', { variablesReference: cmdq.variablesReference })) as { variables: { name: string; value: string }[] };
+    assert.match(vars.variables.find((v) => v.name === 'pending')?.value ?? '', /^2 commands between CONS and PROD/);
+
+    const regs = (await session.customRequest('smmu/registers')) as { registers: { name: string; value: string }[] };
+    assert.equal(regs.registers.find((r) => r.name === 'CMDQ_PROD')?.value, '0x00000002');
+    const cons = (await session.customRequest('evaluate', { expression: 'CMDQ_CONS.RD', context: 'watch', frameId: 0 })) as { result: string };
+    assert.equal(cons.result, '0');
+  });
+});
