@@ -123,7 +123,7 @@ test('golden: the Linux probe/reset/attach example runs with zero errors and war
   assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
   assert.match(r.out, /doorbell → CMDQ_PROD ← 0x00000002: 2 commands consumed/);
   assert.match(r.out, /\n {4}command {7}CMDQ\[0\] CMD_CFGI_ALL: StreamIDs 0x00000000\.\.0xFFFFFFFF/);
-  assert.match(r.out, /\n {4}fetch {9}fetched STE 8 from 0x0000000040000200/);
+  assert.match(r.out, /\n {4}fetch {9}fetched STE 8 from 0x0000000040010200/);
   assert.match(r.out, /\n {4}event {9}EVENTQ\[0\] ← F_TRANSLATION StreamID=0x8 CLASS=IN InputAddr=0x1000/);
   assert.match(r.out, /CMD_TLBI_NH_VA ASID=0x1 Leaf=1 Address=0xFFFF0000: 1 TLB entry invalidated/);
 });
