@@ -433,7 +433,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
     const at: Range = first?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     for (const d of inf.diagnostics) {
       if (d.severity === 'info') continue;
-      const reg = /SMMU_(IDR\d|IIDR|AIDR)/.exec(d.message)?.[1];
+      const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
       const where = (reg && inf.reads.get(reg)?.range) || at;
       head.push({ severity: d.severity === 'error' ? 'error' : 'warning', code: 'trace.config', message: `the emulation's ID registers: ${d.message} [${d.code}]`, range: where, line: where.start.line });
     }

@@ -40,6 +40,13 @@ function who(e: TimelineEntry): string {
   return e.line < 0 ? 'the reset value' : `line ${e.line + 1}${e.vcpu !== undefined ? ` (vCPU ${e.vcpu})` : ''}`;
 }
 
+/** The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and next lines. */
+function windowOf(byVcpu: ReadonlyMap<number, readonly number[]>, vcpu: number, line: number): [number, number] {
+  const mine = byVcpu.get(vcpu) ?? [];
+  const i = mine.indexOf(line);
+  return [i > 0 ? (mine[i - 1] as number) : -1, i >= 0 && i + 1 < mine.length ? (mine[i + 1] as number) : Infinity];
+}
+
 export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrace, timeline: Timeline, diagnostics: TraceDiagnostic[]): void {
   const byVcpu = new Map<number, number[]>();
   for (const r of trace.records) {
@@ -51,13 +58,16 @@ export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrac
   for (const p of pending) {
     const { rec, reg, byte, emu } = p;
     if (rec.vcpu === undefined) continue;
-    const mine = byVcpu.get(rec.vcpu) ?? [];
-    const i = mine.indexOf(rec.line);
-    const from = i > 0 ? (mine[i - 1] as number) : -1;
-    const to = i >= 0 && i + 1 < mine.length ? (mine[i + 1] as number) : Infinity;
+    const [from, to] = windowOf(byVcpu, rec.vcpu, rec.line);
     const tl = timeline.get(reg.name) ?? [];
     const atStart = [...tl].reverse().find((e) => e.line <= from);
-    const window = [...(atStart ? [atStart] : []), ...tl.filter((e) => e.line > from && e.line < to)];
+    // A write by another vCPU may take effect anywhere in its own window: it can be seen when the two windows overlap.
+    const overlaps = (e: TimelineEntry) => {
+      if (e.line < 0 || e === atStart) return false;
+      const [a, b] = e.vcpu === undefined ? [e.line - 1, e.line + 1] : windowOf(byVcpu, e.vcpu, e.line);
+      return e.vcpu === rec.vcpu ? e.line > from && e.line < to : a < to && b > from;
+    };
+    const window = [...(atStart ? [atStart] : []), ...tl.filter(overlaps)];
     const part = (v: bigint) => (rec.size === 8 ? v : (v >> BigInt(byte * 8)) & M32);
     const replace = (d: TraceDiagnostic) => {
       const k = diagnostics.indexOf(p.diag);
@@ -68,7 +78,7 @@ export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrac
     const span = `lines ${from + 2}–${to === Infinity ? 'end' : to}`;
     const hit = window.find((e) => part(e.value) === emu);
     if (hit) {
-      replace({ ...base, severity: 'info', code: 'mvcpu.reordered', message: `${name} returned ${hex(emu, rec.size === 8 ? 64 : 32)}, the value written at ${who(hit)}: explained by a serial order in which the other vCPUs' accesses in ${span} take effect ${hit.line > rec.line ? 'before' : 'after'} this read` });
+      replace({ ...base, severity: 'info', code: 'mvcpu.reordered', message: `${name} returned ${hex(emu, rec.size === 8 ? 64 : 32)}, the value written at ${who(hit)}: explained by a serial order in which that write is the last to take effect before this read (between vCPUs, the trace's order is not the order in which accesses took effect)` });
       continue;
     }
     // Writers' values: the window and every vCPU's last value before the window closes.
