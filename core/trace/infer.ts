@@ -19,6 +19,8 @@ export interface InferredConfig {
   readonly reads: ReadonlyMap<string, AccessRecord>;
   /** ID registers the trace never read (taken as 0). */
   readonly unread: readonly string[];
+  /** With AIDR unread: the lowest SMMUv3 version the other ID values are consistent with. */
+  readonly version?: string;
   /** What the configuration rules say about the inferred values. */
   readonly diagnostics: readonly ConfigDiagnostic[];
 }
@@ -39,7 +41,24 @@ export function inferConfig(records: readonly TraceRecord[]): InferredConfig {
     if (!r) unread.push(reg.name);
     registers[reg.name] = hex(r?.value ?? 0n);
   }
-  const text = JSON.stringify({ name: 'inferred from the trace', drivers: ['linux'], registers }, null, 2);
-  const loaded = loadConfig(text);
-  return { config: loaded.config, reads, unread, diagnostics: loaded.diagnostics };
+  const load = () => loadConfig(JSON.stringify({ name: 'inferred from the trace', drivers: ['linux'], registers }, null, 2));
+  let loaded = load();
+  let version: string | undefined;
+  if (!reads.has('AIDR')) {
+    // Linux before 6.x never reads AIDR: take the lowest SMMUv3.x the other ID values are consistent
+    // with (§2.9: an SMMUv3.x may include features of v3.(x+1) only), rather than 3.0.
+    for (let minor = 0; minor <= 4; minor++) {
+      registers.AIDR = hex(BigInt(minor));
+      loaded = load();
+      if (!loaded.diagnostics.some((d) => d.code === 'config.version')) {
+        version = `3.${minor}`;
+        break;
+      }
+    }
+    if (!version) {
+      registers.AIDR = hex(0n);
+      loaded = load();
+    }
+  }
+  return { config: loaded.config, reads, unread, diagnostics: loaded.diagnostics, ...(version ? { version } : {}) };
 }

@@ -440,7 +440,9 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
     if (inf.config) {
       config = inf.config;
       inferred = true;
-      source = inf.unread.length ? `inferred from the trace's ID register reads (${inf.unread.join(', ')} never read: taken as 0)` : `inferred from the trace's ID register reads`;
+      const zero = inf.unread.filter((n) => n !== 'AIDR' || !inf.version);
+      const notes = [...(zero.length ? [`${zero.join(', ')} never read: taken as 0`] : []), ...(inf.version ? [`AIDR never read: SMMUv${inf.version}, the lowest version the other ID registers are consistent with`] : [])];
+      source = `inferred from the trace's ID register reads${notes.length ? ` (${notes.join('; ')})` : ''}`;
     }
   }
   if (!config) {
