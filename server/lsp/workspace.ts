@@ -14,6 +14,7 @@ import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check
 import { checkScript, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
 import type { ResolvedStatement } from '../../core/script/resolve';
 import { toLspDiagnostic } from './diagnostics';
+import { forgetTrace, isTraceDocument, traceDiagnostics } from './trace';
 import { pathToUri, uriToPath } from './uri';
 
 export type { CheckMode };
@@ -74,6 +75,7 @@ export class Workspace {
 
   /** Check a document and return its diagnostics. */
   check(doc: TextDocument, mode: CheckMode): Diagnostic[] {
+    if (isTraceDocument(doc)) return traceDiagnostics(doc, this.host);
     if (Workspace.isConfig(doc.uri)) {
       const loaded = loadConfig(doc.getText());
       this.configs.set(doc.uri, loaded.config);
@@ -119,6 +121,7 @@ export class Workspace {
   }
 
   forget(uri: string): void {
+    forgetTrace(uri);
     this.queueFiles.delete(uri);
     this.scripts.delete(uri);
     this.configs.delete(uri);
