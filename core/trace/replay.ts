@@ -94,8 +94,6 @@ class Replayer {
   readonly diagnostics: TraceDiagnostic[] = [];
   readonly lines = new Map<number, LineReplay>();
   readonly timeline: Timeline = new Map();
-  /** Registers written (any part) since reset. */
-  private readonly written = new Set<string>();
   /** Last line that wrote each register. */
   private readonly lastWrite = new Map<string, number>();
   /** A write the model ignored because of a guard: what the register would hold had it been taken. */
@@ -184,7 +182,6 @@ class Replayer {
       this.noteChanges(r.changes, rec.line, rec.vcpu);
       this.guestNotes(rec, r.findings);
       if (reg) {
-        this.written.add(reg.name);
         this.lastWrite.set(reg.name, rec.line);
         if (ackReg) this.ackBefore.set(ackReg.name, ackBefore);
         const g = r.findings.find((f) => f.code === 'write.guarded');
@@ -347,8 +344,12 @@ class Replayer {
     }
     if (predicted && this.consLagging(reg, e, m)) return;
 
-    if (reg.reset === 'UNKNOWN' && !this.written.has(reg.name)) {
-      this.report(rec, vr, 'info', 'replay.unknown-reset', `${returned} before any write: its reset value is UNKNOWN, so any value is allowed; the model takes it`, reg.section);
+    // Reset values that are UNKNOWN or IMPLEMENTATION DEFINED (GBPA's fields, §6.3.14): before a
+    // write took effect, any value is the emulation's to choose.
+    const untouched = (this.timeline.get(reg.name)?.length ?? 0) <= 1;
+    const resetOpen = reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake';
+    if (resetOpen && untouched) {
+      this.report(rec, vr, 'info', 'replay.unknown-reset', `${returned} before any write took effect: its reset value is ${reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED'}, so the emulation chooses it; the model takes it`, reg.section);
       this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
       return;
     }

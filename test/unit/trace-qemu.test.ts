@@ -46,3 +46,33 @@ test("against the qemu preset (a newer QEMU's IDR0, with VMID16) the ID differen
   assert.deepEqual(errors.map((d) => d.code), ['replay.id']);
   assert.match(errors[0]?.message ?? '', /VMID16 = 0 .*VMID16 = 1/);
 });
+
+test('the bare-metal register probe: exactly the QEMU 7.2 deviations docs/trace-replay.md explains', () => {
+  const file = path.join(dir, 'register-probe.qemu-7.2.log');
+  const r = checkTrace(fs.readFileSync(file, 'utf8'), file, host);
+  const found = r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.line + 1} ${d.code}`);
+  assert.deepEqual(found, [
+    '7 trace.config', // IIDR 0
+    '11 replay.res0-bits', // CR0 reads back RES0 bits: s->cr[0] = data
+    '11 replay.unadvertised-field',
+    '11 replay.unadvertised-field',
+    '11 replay.unadvertised-field',
+    '11 replay.unadvertised-field',
+    '12 replay.res0-bits', // CR0ACK = data & ~SMMU_CR0_RESERVED (0xFFFFFC20): bit 9 and unadvertised fields
+    '12 replay.ack-unadvertised',
+    '12 replay.ack-unadvertised',
+    '12 replay.ack-unadvertised',
+    '16 replay.res0-bits', // IRQ_CTRLACK reads s->irq_ctrl as written
+    '16 replay.ack-unadvertised',
+    '26 replay.guarded', // CMDQ_BASE taken while CMDQEN: CONSTRAINED UNPREDICTABLE in v3.1 (warning)
+    '42 replay.value', // GBPA not implemented in 7.2: a write with Update is ignored
+    '50 replay.res0-bits', // CR1 as written
+    '52 replay.res0-bits', // CR2 as written
+    '52 replay.unadvertised-field',
+    '52 replay.unadvertised-field',
+    '52 replay.unadvertised-field',
+  ]);
+  assert.equal(r.diagnostics.find((d) => d.line === 25)?.severity, 'warning');
+  // GBPA's reset value is IMPLEMENTATION DEFINED: QEMU 7.2's 0 is taken, not reported.
+  assert.equal(r.diagnostics.find((d) => d.line === 39)?.code, 'replay.unknown-reset');
+});
