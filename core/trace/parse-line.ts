@@ -38,7 +38,8 @@ export function tokenize(line: string): Tok[] {
       while (i < line.length && line[i] !== '"') i++;
       if (i < line.length) i++;
     } else {
-      while (i < line.length && !/[\s#]/.test(line[i] as string)) i++;
+      // Up to whitespace or a comment (char codes: a hot loop on long traces).
+      for (let c2 = line.charCodeAt(i); i < line.length && c2 !== 32 && c2 !== 9 && c2 !== 13 && c2 !== 35 && c2 !== 10 && c2 !== 12 && c2 !== 11; c2 = line.charCodeAt(++i));
     }
     toks.push({ text: line.slice(start, i), start, end: i });
   }

@@ -40,38 +40,70 @@ function who(e: TimelineEntry): string {
   return e.line < 0 ? 'the reset value' : `line ${e.line + 1}${e.vcpu !== undefined ? ` (vCPU ${e.vcpu})` : ''}`;
 }
 
-/** The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and next lines. */
-function windowOf(byVcpu: ReadonlyMap<number, readonly number[]>, vcpu: number, line: number): [number, number] {
-  const mine = byVcpu.get(vcpu) ?? [];
-  const i = mine.indexOf(line);
-  return [i > 0 ? (mine[i - 1] as number) : -1, i >= 0 && i + 1 < mine.length ? (mine[i + 1] as number) : Infinity];
+/** How far the window search looks past the read's own window, in timeline entries, each way. */
+const SCAN_LIMIT = 512;
+
+/** Index of the first entry whose line is greater than `line` (entries are in line order). */
+function upperBound(tl: readonly TimelineEntry[], line: number): number {
+  let lo = 0;
+  let hi = tl.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((tl[mid] as TimelineEntry).line <= line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrace, timeline: Timeline, diagnostics: TraceDiagnostic[]): void {
   const byVcpu = new Map<number, number[]>();
+  const pos = new Map<number, number>();
   for (const r of trace.records) {
     if (r.kind !== 'access' || r.vcpu === undefined) continue;
     const l = byVcpu.get(r.vcpu) ?? [];
+    pos.set(r.line, l.length);
     l.push(r.line);
     byVcpu.set(r.vcpu, l);
   }
+  const vcpuCount = byVcpu.size;
+  /** The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and next lines. */
+  const windowOf = (vcpu: number | undefined, line: number): [number, number] => {
+    const mine = vcpu === undefined ? undefined : byVcpu.get(vcpu);
+    const i = pos.get(line);
+    if (!mine || i === undefined) return [line - 1, line + 1];
+    return [i > 0 ? (mine[i - 1] as number) : -1, i + 1 < mine.length ? (mine[i + 1] as number) : Infinity];
+  };
+  const index = new Map(diagnostics.map((d, i) => [d, i]));
   for (const p of pending) {
     const { rec, reg, byte, emu } = p;
     if (rec.vcpu === undefined) continue;
-    const [from, to] = windowOf(byVcpu, rec.vcpu, rec.line);
+    const [from, to] = windowOf(rec.vcpu, rec.line);
     const tl = timeline.get(reg.name) ?? [];
-    const atStart = [...tl].reverse().find((e) => e.line <= from);
-    // A write by another vCPU may take effect anywhere in its own window: it can be seen when the two windows overlap.
-    const overlaps = (e: TimelineEntry) => {
-      if (e.line < 0 || e === atStart) return false;
-      const [a, b] = e.vcpu === undefined ? [e.line - 1, e.line + 1] : windowOf(byVcpu, e.vcpu, e.line);
-      return e.vcpu === rec.vcpu ? e.line > from && e.line < to : a < to && b > from;
-    };
-    const window = [...(atStart ? [atStart] : []), ...tl.filter(overlaps)];
+    // The value at the start of the window, every change inside it, and changes by other vCPUs
+    // outside it whose own windows overlap it (a write may take effect anywhere in its window).
+    const first = upperBound(tl, from);
+    const atStart = first > 0 ? tl[first - 1] : undefined;
+    const window: TimelineEntry[] = atStart ? [atStart] : [];
+    const last = Math.min(upperBound(tl, to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1), first + SCAN_LIMIT);
+    for (let i = first; i < last; i++) window.push(tl[i] as TimelineEntry);
+    let closed = new Set<number | undefined>([rec.vcpu]);
+    for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && closed.size <= vcpuCount; i--, n++) {
+      const e = tl[i] as TimelineEntry;
+      if (e.line < 0 || closed.has(e.vcpu)) continue;
+      if (windowOf(e.vcpu, e.line)[1] > from) window.push(e);
+      else closed.add(e.vcpu);
+    }
+    closed = new Set<number | undefined>([rec.vcpu]);
+    for (let i = last, n = 0; i < tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount; i++, n++) {
+      const e = tl[i] as TimelineEntry;
+      if (closed.has(e.vcpu)) continue;
+      if (windowOf(e.vcpu, e.line)[0] < to) window.push(e);
+      else closed.add(e.vcpu);
+    }
     const part = (v: bigint) => (rec.size === 8 ? v : (v >> BigInt(byte * 8)) & M32);
     const replace = (d: TraceDiagnostic) => {
-      const k = diagnostics.indexOf(p.diag);
-      if (k >= 0) diagnostics[k] = d;
+      const k = index.get(p.diag);
+      if (k !== undefined) diagnostics[k] = d;
     };
     const base = { range: p.diag.range, line: p.diag.line, section: '6.2' };
     const name = `SMMU_${reg.name}`;
@@ -84,7 +116,10 @@ export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrac
     // Writers' values: the window and every vCPU's last value before the window closes.
     const cands = [...window];
     const lastBy = new Map<number | undefined, TimelineEntry>();
-    for (const e of tl) if (e.line < to) lastBy.set(e.vcpu, e);
+    for (let i = last - 1, n = 0; i >= 0 && n < SCAN_LIMIT && lastBy.size <= vcpuCount; i--, n++) {
+      const e = tl[i] as TimelineEntry;
+      if (!lastBy.has(e.vcpu)) lastBy.set(e.vcpu, e);
+    }
     for (const e of lastBy.values()) if (!cands.includes(e)) cands.push(e);
     const words = rec.size === 8 ? [0, 1] : [0];
     const wordOf = (v: bigint, w: number) => (part(v) >> BigInt(w * 32)) & M32;
