@@ -71,3 +71,15 @@ test('bad usage: exit 2 with a message', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /cannot read/);
 });
+
+test('smmu check accepts .smmutrace files next to scripts (same diagnostics as replay)', () => {
+  const r = smmu('check', 'examples/xen-vsmmu-seed.smmutrace');
+  assert.equal(r.code, 1);
+  assert.match(r.out, /xen-vsmmu-seed\.smmutrace:37:12: error: .*PRIQEN must not be acknowledged.*\[replay\.ack-unadvertised\]/);
+});
+
+test('a closed output pipe ends replay quietly', () => {
+  const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${cli}" replay examples/xen-vsmmu-seed.smmutrace | head -1`], { cwd: root, encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.stdout.split('\n').length, 2);
+  assert.doesNotMatch(r.stderr, /EPIPE|at /);
+});
