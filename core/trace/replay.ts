@@ -319,7 +319,8 @@ class Replayer {
         return;
       }
     }
-    if (b.kind === 'updateHandshake' && rest === (1n << 31n) && (e & (1n << 31n)) !== 0n) {
+    const untouched = (this.timeline.get(reg.name)?.length ?? 0) <= 1;
+    if (b.kind === 'updateHandshake' && !untouched && rest === (1n << 31n) && (e & (1n << 31n)) !== 0n) {
       this.report(rec, vr, 'info', 'replay.ack-pending', `${returned}: Update is still 1, the update has not completed yet (allowed: software polls Update until 0)`, '6.3.14');
       return;
     }
@@ -346,8 +347,9 @@ class Replayer {
 
     // Reset values that are UNKNOWN or IMPLEMENTATION DEFINED (GBPA's fields, §6.3.14): before a
     // write took effect, any value is the emulation's to choose.
-    const untouched = (this.timeline.get(reg.name)?.length ?? 0) <= 1;
-    const resetOpen = reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake';
+    // Fields with an architected reset value (GBPA.Update resets to 0) must still have it.
+    const fixedReset = reg.fields.reduce((m, f) => (typeof f.reset === 'number' ? m | fieldMask(f) : m), 0n);
+    const resetOpen = (reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake') && (rest & fixedReset) === 0n;
     if (resetOpen && untouched) {
       this.report(rec, vr, 'info', 'replay.unknown-reset', `${returned} before any write took effect: its reset value is ${reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED'}, so the emulation chooses it; the model takes it`, reg.section);
       this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
