@@ -309,7 +309,7 @@ class Replayer {
 
     // An Update still in progress: the ACK (or GBPA.Update) shows the state before the write.
     if (b.kind === 'ack') {
-      const prior = ((this.ackBefore.get(reg.name) ?? model) << 0n) & mask;
+      const prior = (this.ackBefore.get(reg.name) ?? model) & mask;
       const ok = reg.fields.every((f) => {
         const fm = fieldMask(f) & rest;
         return fm === 0n || (e & fm) === (prior & fm);
@@ -340,7 +340,7 @@ class Replayer {
     const smmuOwned = b.kind === 'status' || (b.kind === 'queueIndex' && b.producer === 'smmu');
     const predicted = this.predictCommands && reg.name === 'CMDQ_CONS';
     if (smmuOwned && !predicted) {
-      if (this.checkOwned(rec, reg, byte, emu, model)) this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
+      if (this.checkOwned(rec, reg, emu, model)) this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
       return;
     }
     if (predicted && this.consLagging(reg, e, m)) return;
@@ -373,7 +373,7 @@ class Replayer {
   }
 
   /** An SMMU-owned register's value: possible for an SMMU? (no prediction without guest memory) */
-  private checkOwned(rec: AccessRecord, reg: RegisterDef, byte: number, emu: bigint, model: bigint): boolean {
+  private checkOwned(rec: AccessRecord, reg: RegisterDef, emu: bigint, model: bigint): boolean {
     const b = reg.behaviour;
     const vr = rec.valueRange;
     if (b.kind !== 'queueIndex') return true;
@@ -410,7 +410,6 @@ class Replayer {
         return false;
       }
     }
-    void byte;
     return true;
   }
 }
@@ -438,7 +437,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
       if (d.severity === 'info') continue;
       const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
       const where = (reg && inf.reads.get(reg)?.range) || at;
-      head.push({ severity: d.severity === 'error' ? 'error' : 'warning', code: 'trace.config', message: `the emulation's ID registers: ${d.message} [${d.code}]`, range: where, line: where.start.line });
+      head.push({ severity: d.severity === 'error' ? 'error' : 'warning', code: 'trace.config', message: `the emulation's ID registers: ${d.message} (configuration rule ${d.code})`, range: where, line: where.start.line });
     }
     if (inf.config) {
       config = inf.config;

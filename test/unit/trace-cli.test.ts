@@ -83,3 +83,12 @@ test('a closed output pipe ends replay quietly', () => {
   assert.equal(r.stdout.split('\n').length, 2);
   assert.doesNotMatch(r.stderr, /EPIPE|at /);
 });
+
+test('the locking example: a reordered read (note), a mixed 32-bit word (error), a torn 64-bit value (warning)', () => {
+  const r = smmu('replay', 'examples/vsmmu-locking.smmutrace', '--json');
+  assert.equal(r.code, 1);
+  const j = JSON.parse(r.out) as { summary: { counts: Record<string, number>; vcpus: number[] }; diagnostics: { line: number; code: string; severity: string }[] };
+  assert.deepEqual(j.summary.counts, { 'mvcpu.reordered': 1, 'mvcpu.mixed': 1, 'mvcpu.torn': 1 });
+  assert.deepEqual(j.summary.vcpus, [0, 1]);
+  assert.deepEqual(j.diagnostics.map((d) => [d.line, d.code, d.severity]), [[15, 'mvcpu.reordered', 'info'], [21, 'mvcpu.mixed', 'error'], [27, 'mvcpu.torn', 'warning']]);
+});
