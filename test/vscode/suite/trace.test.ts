@@ -37,3 +37,17 @@ suite('SMMU trace replay in VS Code', () => {
     assert.match(text, /PRIQEN\[1\] \| 1 ENABLED ⚠ not advertised \| 0 DISABLED/);
   });
 });
+
+suite('SMMU: Replay as SMMU Trace', () => {
+  test('a QEMU log with any name becomes an SMMU Trace and is replayed', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const uri = vscode.Uri.joinPath(folder.uri, 'qemu-run.txt');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.notStrictEqual(doc.languageId, 'smmutrace');
+    const traced = await vscode.commands.executeCommand<vscode.TextDocument>('smmu.replayTrace', uri);
+    assert.strictEqual(traced?.languageId, 'smmutrace');
+    const d = await poll('the abort diagnostic', () => vscode.languages.getDiagnostics(uri).find((x) => x.source === 'smmu' && (typeof x.code === 'object' ? x.code.value : x.code) === 'replay.abort'));
+    assert.strictEqual(d.range.start.line, 1);
+  });
+});
