@@ -17,9 +17,9 @@ import { definedMask, fieldMask, getRegister, widthMask } from '../registers/tab
 import type { FeatureRef, FieldDef, RegisterDef } from '../registers/types';
 import type { Range, ScriptDiagnostic } from '../script/diagnostics';
 import { inferConfig } from './infer';
-import { checkCommandRecord, checkEventRecord } from './records';
+import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
 import { resolveSerial, type Timeline } from './serial';
-import type { AccessRecord, ParsedTrace } from './types';
+import type { AccessRecord, CommandRecord, ParsedTrace } from './types';
 
 export interface TraceDiagnostic extends ScriptDiagnostic {
   /** 0-based trace line. */
@@ -116,11 +116,38 @@ class Replayer {
     // Without guest memory the model cannot know the commands: it does not consume them and
     // takes the SMMU-owned indices from the trace (after checking they are possible).
     this.engine = new Engine(config, { autoConsume: hasMemory, checkStale: false });
-    this.engine.recording = false;
+    // With memory the model's consumed commands are kept, to compare with the trace's C records.
+    this.engine.recording = hasMemory;
     this.engine.smmu.recording = false;
     const vcpus = new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : [])));
     this.multi = vcpus.size > 1;
     for (const [name, v] of this.engine.smmu.snapshot()) this.timeline.set(name, [{ line: -1, value: v }]);
+  }
+
+  /** Next engine activity not yet matched with a C record. */
+  private activityCursor = 0;
+
+  /**
+   * A `C` record with guest memory present: the emulation consumed this command; the model must
+   * have consumed the same one, in the same order (§3.5: commands are consumed in queue order).
+   */
+  matchCommand(rec: CommandRecord): void {
+    if (!this.predictCommands || !rec.dwords) return;
+    const acts = this.engine.activity;
+    while (this.activityCursor < acts.length && acts[this.activityCursor]?.kind !== 'command' && acts[this.activityCursor]?.kind !== 'command-error') this.activityCursor++;
+    const a = acts[this.activityCursor];
+    const words = wordsOf(rec.dwords);
+    if (!a) {
+      this.report(rec, rec.range, 'error', 'replay.command', 'the emulation consumed a command the model did not: every command software produced (up to CMDQ_PROD) is already consumed, or the command queue is disabled or stopped by an error', '3.5');
+      return;
+    }
+    this.activityCursor++;
+    if (a.kind === 'command-error') {
+      this.report(rec, rec.range, 'error', 'replay.command', `the emulation consumed a command where the model stopped the queue: ${a.text}`, a.section ?? '7.1');
+      return;
+    }
+    const same = a.words !== undefined && words.every((w, i) => (a.words?.[i] ?? 0) >>> 0 === w >>> 0);
+    if (!same) this.report(rec, rec.range, 'error', 'replay.command', `the emulation consumed a different command than the model, which consumed ${a.text}: commands are consumed in queue order`, '3.5');
   }
 
   private get smmu() {
@@ -464,6 +491,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
       rp.engine.memory.write(rec.address, rec.size, rec.value);
     } else if (rec.kind === 'command') {
       for (const d of checkCommandRecord(rec, rp.engine.ids)) rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
+      rp.matchCommand(rec);
     } else {
       for (const d of checkEventRecord(rec)) rp.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
     }

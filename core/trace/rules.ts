@@ -34,7 +34,7 @@ export const TRACE_RULES: readonly TraceRule[] = [
   { code: 'replay.alias', severity: 'warning', section: '6.2', summary: 'CONSTRAINED UNPREDICTABLE: the emulation aliases page 0 and page 1 where the model is RAZ/WI (allowed)' },
   { code: 'replay.unpredictable', severity: 'warning', section: '6.2', summary: 'CONSTRAINED UNPREDICTABLE: an illegal access (unsupported size, unaligned, 64-bit over two 32-bit registers) answered by an allowed choice other than the model\'s' },
   { code: 'replay.beyond', severity: 'info', section: '6.1', summary: 'an access beyond page 0 and page 1 (optional pages are not modelled); not compared' },
-  { code: 'replay.command', severity: 'error or warning', section: '4.1', summary: 'a command record the emulation consumed that is CERROR_ILL (error), or a command name the table does not know (warning)' },
+  { code: 'replay.command', severity: 'error or warning', section: '4.1', summary: 'a command record the emulation consumed that is CERROR_ILL, or (with guest memory) not the next command the model consumed (error); a command name the table does not know (warning)' },
   { code: 'replay.event', severity: 'error or warning', section: '7.3', summary: 'an event record with a Reserved event number or RES0 bits set (error), or an event name the table does not know (warning)' },
   { code: 'mvcpu.reordered', severity: 'info', section: '6.2', summary: 'a read that differs from the trace order is explained by another vCPU\'s access taking effect in a different order' },
   { code: 'mvcpu.torn', severity: 'warning', section: '6.2', summary: 'a 64-bit read whose halves come from two different writes: it is IMPLEMENTATION DEFINED whether 64-bit accesses are single-copy atomic' },

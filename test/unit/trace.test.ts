@@ -146,8 +146,12 @@ C 0x00000000000000FF 0x0`;
   const r = replay(text);
   assert.deepEqual(at(r.diagnostics, 14), []);
   assert.deepEqual(at(r.diagnostics, 15), []);
-  assert.deepEqual(codes(at(r.diagnostics, 16)), ['replay.command']);
+  assert.deepEqual(codes(at(r.diagnostics, 16)), ['replay.command', 'replay.command']);
   assert.match(at(r.diagnostics, 16)[0]?.message ?? '', /CERROR_ILL/);
+  assert.match(at(r.diagnostics, 16)[1]?.message ?? '', /consumed a command the model did not/);
+  // The emulation consuming another command than the one in memory is reported.
+  const other = replay(text.replace('C 0x0000000000000046 0x0', 'C 0x0000000000000001 0x0'));
+  assert.match(at(other.diagnostics, 15).map((d) => d.message).join(), /different command than the model, which consumed .*CMD_SYNC/);
   const wrong = replay(text.replace('R 0x9C 4 0x1', 'R 0x9C 4 0x2'));
   assert.deepEqual(codes(at(wrong.diagnostics, 14)), ['replay.value']);
 });
