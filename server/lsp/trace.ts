@@ -10,7 +10,7 @@ import type { ScriptHost } from '../../core/script/check';
 import { checkTrace, type TraceCheck } from '../../core/trace/check';
 import { sideBySideMarkdown } from '../../core/trace/side-by-side';
 import { toLspDiagnostic } from './diagnostics';
-import { uriToPath } from './uri';
+import { pathToUri, uriToPath } from './uri';
 
 /** A trace document: `.smmutrace`, or a QEMU log named as the language contribution's patterns. */
 export function isTraceDocument(doc: { uri: string; languageId?: string }): boolean {
@@ -40,4 +40,15 @@ export function traceHover(doc: TextDocument, pos: Position, host: ScriptHost): 
 
 export function forgetTrace(uri: string): void {
   checks.delete(uri);
+}
+
+/**
+ * Whether the open trace `uri` was replayed against the configuration file `configUri`; if so its
+ * cached replay is dropped, so the re-check the caller schedules sees the new configuration.
+ */
+export function traceDependsOn(uri: string, configUri: string): boolean {
+  const p = checks.get(uri)?.check.configPath;
+  if (p === undefined || pathToUri(p) !== configUri) return false;
+  checks.delete(uri);
+  return true;
 }

@@ -14,7 +14,7 @@ import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check
 import { checkScript, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
 import type { ResolvedStatement } from '../../core/script/resolve';
 import { toLspDiagnostic } from './diagnostics';
-import { forgetTrace, isTraceDocument, traceDiagnostics } from './trace';
+import { forgetTrace, isTraceDocument, traceDependsOn, traceDiagnostics } from './trace';
 import { pathToUri, uriToPath } from './uri';
 
 export type { CheckMode };
@@ -112,6 +112,7 @@ export class Workspace {
 
   /** Whether the script `uri` uses the configuration file `configUri`. */
   dependsOn(uri: string, configUri: string): boolean {
+    if (traceDependsOn(uri, configUri)) return true;
     const p = this.scripts.get(uri)?.check.configPath ?? this.queueFiles.get(uri)?.check.configPath;
     if (p !== undefined && pathToUri(p) === configUri) return true;
     // A script also depends on the scripts it includes, at any depth.

@@ -139,3 +139,17 @@ test('a QEMU log opened by name is replayed too; editing the trace re-checks it'
   const edits = (await conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as unknown[];
   assert.deepEqual(edits, []);
 });
+
+test("a trace's `config` file: editing it replays the trace again against the new values", async () => {
+  const cfgText = '{ "base": "qemu" }';
+  const cfg = file('t/c.smmu.json', cfgText);
+  open(cfg.uri, cfgText, 'json');
+  const text = ['config "c.smmu.json"', 'R 0x00 4 0x0D44101A', 'R 0x24 4 0x0'].join('\n');
+  const f = file('t/with-config.smmutrace', text);
+  open(f.uri, text, 'smmutrace');
+  const first = await diagnosticsFor(f.uri);
+  assert.deepEqual(first.filter((d) => d.severity === 1), []);
+  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: cfg.uri, version: version++ }, contentChanges: [{ text: '{ "base": "qemu", "registers": { "IDR0": "0x0D40101A" } }' }] });
+  const after = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.id'));
+  assert.equal(after.find((d) => d.code === 'replay.id')?.range.start.line, 1);
+});
