@@ -23,7 +23,19 @@ export function sideBySideMarkdown(l: LineReplay, ids: IdView, diagnostics: read
   lines.push(reg ? `**SMMU_${reg.name}**${l.byte ? ' (high half)' : ''} (§${reg.section}) — ${what}` : `**${hex(BigInt(r.offset))}**: no register — ${what}`);
   lines.push('');
   if (r.dir === 'W') {
-    lines.push(`Written: \`${show(l.emulation)}\`${l.emulation === 'abort' ? ' (the emulation aborted the write)' : ''}`);
+    lines.push(`Written: \`${r.value === undefined ? '?' : hex(r.value, width)}\`${r.abort ? ' (the emulation aborted the write)' : ''}`);
+    if (reg && r.value !== undefined) {
+      const shift = BigInt(l.byte * 8);
+      const mask = r.size === 8 ? widthMask(reg) : (MASK32 << shift) & widthMask(reg);
+      const d = decode(reg, (r.value << shift) & mask, ids);
+      lines.push('', '| Field | Written |', '|---|---|');
+      for (const f of d.fields) {
+        const fm = ((1n << BigInt(f.field.msb - f.field.lsb + 1)) - 1n) << BigInt(f.field.lsb);
+        if ((fm & mask) === 0n) continue;
+        lines.push(`| ${f.field.name}[${f.field.msb === f.field.lsb ? f.field.lsb : `${f.field.msb}:${f.field.lsb}`}] | ${cell(f.value, f.field.msb - f.field.lsb + 1)}${f.enumValue ? ` ${f.enumValue.name}` : ''}${f.unadvertised && f.value !== 0n ? ' ⚠ not advertised' : ''} |`);
+      }
+      if (d.reservedBits !== 0n) lines.push(`| RES0 ${bitRanges(d.reservedBits)} | set |`);
+    }
   } else {
     lines.push(`| | Emulation | Model |`, `|---|---|---|`, `| value | \`${show(l.emulation)}\` | \`${show(l.model)}\` |`);
     if (reg && typeof l.emulation === 'bigint') {

@@ -125,6 +125,9 @@ test('hover on a read decodes the emulation and the model side by side, differin
   assert.match(v, /\| CMDQEN\[3\] \| 1 ENABLED \| 1 ENABLED \|/);
   assert.match(v, /✗ SMMU_CR0ACK returned 0x0000001F but SMMU_IDR0 advertises no PRI/);
   assert.equal(await hoverText(f.uri, 20), '');
+  const w = await hoverText(f.uri, 6);
+  assert.match(w, /\*\*SMMU_CR0\*\* \(§6\.3\.9\) — Write of 32 bits/);
+  assert.match(w, /\| PRIQEN\[1\] \| 1 ENABLED ⚠ not advertised \|/);
 });
 
 test('a QEMU log opened by name is replayed too; editing the trace re-checks it', async () => {
