@@ -266,7 +266,9 @@ class Replayer {
       return;
     }
     const page1 = target.reg.offset >= PAGE1 ? ` (a page-1 register at ${h(target.reg.offset)}: was it decoded at its page-0 offset ${h(target.reg.offset - PAGE1)}?)` : '';
-    this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} of SMMU_${target.reg.name}${page1}: a defined register must be accessible with an aligned ${rec.size === 8 ? '64-bit access to a 64-bit register' : '32-bit access'}`, '6.2');
+    const half = target.byte === 4 ? ` (its high half, bits [63:32] at offset +4)` : '';
+    const rule = half ? 'both 32-bit halves of a 64-bit register must be accessible with aligned 32-bit accesses' : `a defined register must be accessible with an aligned ${rec.size === 8 ? '64-bit access to a 64-bit register' : '32-bit access'}`;
+    this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} of SMMU_${target.reg.name}${half}${page1}: ${rule}`, '6.2');
   }
 
   private judgeUndefined(rec: AccessRecord, target: Target, emu: bigint, model: bigint): void {

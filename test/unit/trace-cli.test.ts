@@ -25,9 +25,9 @@ test('the seed example: gcc-style divergences, a summary with counts per rule an
   const r = smmu('replay', 'examples/xen-vsmmu-seed.smmutrace');
   assert.equal(r.code, 1, r.err);
   assert.match(r.out, /^configuration: inferred from the trace's ID register reads/);
-  assert.match(r.out, /^examples\/xen-vsmmu-seed\.smmutrace:37:12: error: SMMU_CR0ACK returned 0x000001DF but SMMU_IDR0 advertises no PRI: PRIQEN must not be acknowledged .*\[replay\.ack-unadvertised\]$/m);
+  assert.match(r.out, /^examples\/xen-vsmmu-seed\.smmutrace:38:12: error: SMMU_CR0ACK returned 0x000001DF but SMMU_IDR0 advertises no PRI: PRIQEN must not be acknowledged .*\[replay\.ack-unadvertised\]$/m);
   assert.match(r.out, /^examples\/xen-vsmmu-seed\.smmutrace:\d+:\d+: warning: .*\[replay\.unpredictable\]$/m);
-  assert.match(r.out, /^per rule: .*replay\.abort 6.*replay\.ack-unadvertised 3/m);
+  assert.match(r.out, /^per rule: .*replay\.abort 7.*replay\.ack-unadvertised 3/m);
   assert.match(r.out, /^first divergence: examples\/xen-vsmmu-seed\.smmutrace:12:12: error: .*SMMU_AIDR/m);
   // Every diagnostic line matches the $smmu problem matcher's pattern (package.json).
   const matcher = /^(.+?):(\d+):(\d+):\s+(error|warning|note):\s+(.*)\s+\[([^\]]+)\]$/;
@@ -41,7 +41,7 @@ test('--json: diagnostics, counts, first divergence and both sides of every read
   assert.equal(j.format, 'smmutrace');
   assert.equal(j.summary.counts['replay.ack-unadvertised'], 3);
   assert.deepEqual([j.summary.firstDivergence.line, j.summary.firstDivergence.code], [12, 'replay.abort']);
-  assert.deepEqual(j.reads.find((x) => x.line === 37), { line: 37, offset: '0x00000024', register: 'SMMU_CR0ACK', emulation: '0x000001DF', model: '0x0000000D' });
+  assert.deepEqual(j.reads.find((x) => x.line === 38), { line: 38, offset: '0x00000024', register: 'SMMU_CR0ACK', emulation: '0x000001DF', model: '0x0000000D' });
 });
 
 test("QEMU's log of a Linux boot: no violation, exit 0", () => {
@@ -75,7 +75,7 @@ test('bad usage: exit 2 with a message', () => {
 test('smmu check accepts .smmutrace files next to scripts (same diagnostics as replay)', () => {
   const r = smmu('check', 'examples/xen-vsmmu-seed.smmutrace');
   assert.equal(r.code, 1);
-  assert.match(r.out, /xen-vsmmu-seed\.smmutrace:37:12: error: .*PRIQEN must not be acknowledged.*\[replay\.ack-unadvertised\]/);
+  assert.match(r.out, /xen-vsmmu-seed\.smmutrace:38:12: error: .*PRIQEN must not be acknowledged.*\[replay\.ack-unadvertised\]/);
 });
 
 test('a closed output pipe ends replay quietly', () => {
