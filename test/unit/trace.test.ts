@@ -243,7 +243,7 @@ test('checkTrace: a `config` line loads the file relative to the trace; a missin
 });
 
 test("Xen's VREG32 case labels: a 32-bit access to a 64-bit register's high half that aborts is an error naming the half", () => {
-  const r = replay(`${QEMU_PROBE}\nR 0x94 4 abort\nR 0x90 4 0x0`);
+  const r = replay(`${QEMU_PROBE}\nR 0x94 4 abort\nR 0x90 4 0x40000000`);
   const d = at(r.diagnostics, 7)[0];
   assert.equal(d?.code, 'replay.abort');
   assert.match(d?.message ?? '', /SMMU_CMDQ_BASE \(its high half, bits \[63:32\] at offset \+4\): both 32-bit halves/);
