@@ -28,6 +28,8 @@ export class Ctx {
         { scheme: 'untitled', language: 'smmu' },
         { scheme: 'file', language: 'smmuq' },
         { scheme: 'untitled', language: 'smmuq' },
+        { scheme: 'file', language: 'smmutrace' },
+        { scheme: 'untitled', language: 'smmutrace' },
         { scheme: 'file', pattern: '**/*.smmu.json' },
       ],
       outputChannel: this.output,

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { decodeSelection } from './commands/decode-selection';
 import { decodeValue } from './commands/decode-value';
+import { replayTrace } from './commands/replay-trace';
 import { Ctx } from './ctx';
 import { registerDebugger } from './debug';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
@@ -18,7 +19,7 @@ export interface SmmuApi {
 export async function activate(extension: vscode.ExtensionContext): Promise<SmmuApi> {
   ctx = new Ctx(extension);
   registerDebugger(extension);
-  extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)));
+  extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)), vscode.commands.registerCommand('smmu.replayTrace', replayTrace()));
   await ctx.start();
   return { registers: registerTreeView(ctx), status: new StatusItem(ctx) };
 }

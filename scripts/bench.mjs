@@ -1,5 +1,5 @@
 // `npm run bench [-- --json]`: the engine benchmark, then the language server benchmark (through
-// the bundled server over stdio). Figures only; nothing asserts. See README "Measured".
+// the bundled server over stdio), then trace replay. Figures only; nothing asserts. See README "Measured".
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,13 +8,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const results = {};
-for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['debugger', 'out/test/bench/debug.bench.js']]) {
+  const TITLES = { engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)', traceReplay: 'Trace replay' };
+  for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['debugger', 'out/test/bench/debug.bench.js'], ['traceReplay', 'out/test/bench/trace.bench.js']]) {
   const r = spawnSync(process.execPath, [join(root, file), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write(`${name} benchmark failed\n`);
     process.exit(1);
   }
   if (json) results[name] = JSON.parse(r.stdout);
-  else process.stdout.write(`${{ engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)' }[name]}\n${r.stdout}\n`);
+  const TITLES = { engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)', traceReplay: 'Trace replay' };
+  for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['debugger', 'out/test/bench/debug.bench.js'], ['traceReplay', 'out/test/bench/trace.bench.js']]) {
 }
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -8,6 +8,7 @@ import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { checkQueueFile } from '../../core/queue-file/check';
 import { checkScript, type ScriptHost } from '../../core/script/check';
+import { checkTrace } from '../../core/trace/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
 import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
@@ -120,6 +121,8 @@ export function runCheck(o: Options): number {
       diagnostics = [{ severity: 'error', code: 'file.unreadable', message: `cannot read ${file}`, range: { start: { line: 0, character: 0 } } }];
     } else if (file.endsWith('.json')) {
       diagnostics = [...loadConfig(text).diagnostics];
+    } else if (file.endsWith('.smmutrace')) {
+      diagnostics = [...checkTrace(text, path.resolve(file), host, { configPath: o.config && path.resolve(o.config) }).diagnostics];
     } else if (file.endsWith('.smmuq')) {
       diagnostics = checkQueueFile(text, path.resolve(file), host).diagnostics;
     } else {

@@ -4,12 +4,14 @@
  *   smmu decode REG VALUE [--config F] [--json]
  *   smmu check FILE... [--json]                 gcc-style diagnostics, exit 1 on errors
  *   smmu run SCRIPT [--config F] [--json] [--trace]  exit 1 on a failed expectation or error
+ *   smmu replay TRACE [--config F] [--json]     divergences of an emulation's trace, exit 1 on violations
  *   smmu lsp --stdio                            the language server over stdio
  *   smmu dap                                    the debug adapter over stdio
  */
 import { runCheck, runDecode, runScriptCommand } from './commands';
 import { startStdioServer } from './lsp-stdio';
 import { startStdioAdapter } from '../dap/stdio';
+import { runReplay } from './replay';
 
 const USAGE = `usage:
   smmu decode REG VALUE [--config FILE] [--json]   decode a register value field by field
@@ -20,6 +22,8 @@ const USAGE = `usage:
   smmu run SCRIPT [--config FILE] [--json] [--trace]
                                                    run a script on the model; exit 1 on a failed expectation;
                                                    --trace prints every access, command and event decoded
+  smmu replay TRACE [--config FILE] [--json]      replay an emulation's trace (.smmutrace or QEMU -trace smmuv3_* log)
+                                                   against the model; exit 1 on a violation
   smmu lsp --stdio                                 start the language server on stdin/stdout
   smmu dap                                         start the debug adapter (DAP) on stdin/stdout
   smmu --help | --version`;
@@ -82,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
       return runCheck(opts);
     case 'run':
       return runScriptCommand(opts);
+    case 'replay':
+      return runReplay(opts);
     default:
       process.stderr.write(`smmu: unknown command '${cmd}'\n${USAGE}\n`);
       return 2;

@@ -27,7 +27,9 @@ function docsFor(code: string): string | undefined {
         ? 'engine.md'
         : /^(config|ids|features|iidr|queue-size|linux|xen)\b/.test(code)
           ? 'configuration.md'
-          : undefined;
+          : /^(replay|mvcpu|trace)\./.test(code)
+            ? 'trace-replay.md'
+            : undefined;
   return page ? pathToUri(path.join(DOCS, page)) : undefined;
 }
 

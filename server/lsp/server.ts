@@ -17,6 +17,7 @@ import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type D
 import { stateAtLine } from './state';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
+import { isTraceDocument, traceHover } from './trace';
 import { hover } from './hover';
 import { inlayHints } from './inlay';
 import { completion } from './completion';
@@ -126,11 +127,12 @@ export function startServer(connection: Connection): void {
 
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
+    if (doc && isTraceDocument(doc)) return traceHover(doc, params.position, workspace.host);
     return doc ? hover(workspace, doc, params.position) : null;
   });
   const script = (uri: string) => {
     const doc = documents.get(uri);
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? doc : undefined;
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) ? doc : undefined;
   };
   connection.onDefinition((p) => {
     const doc = script(p.textDocument.uri);
@@ -163,23 +165,23 @@ export function startServer(connection: Connection): void {
   });
   connection.onDocumentFormatting((params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return [];
+    if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return [];
     return formatScript(doc.getText()).map((e) => ({ range: { start: { line: e.line, character: 0 }, end: { line: e.line, character: doc.getText({ start: { line: e.line, character: 0 }, end: { line: e.line + 1, character: 0 } }).replace(/\r?\n$|\r$/, '').length } }, newText: e.newText }));
   });
   connection.onCodeAction((params, token) => {
     if (token.isCancellationRequested) return null;
     const doc = documents.get(params.textDocument.uri);
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) ? codeActions(workspace, doc, params.range, params.context.diagnostics, { execute: settings.executeOn !== 'never' }) : [];
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) ? codeActions(workspace, doc, params.range, params.context.diagnostics, { execute: settings.executeOn !== 'never' }) : [];
   });
   connection.onCompletion((params) => {
     const doc = documents.get(params.textDocument.uri);
     if (doc && Workspace.isConfig(doc.uri)) return configCompletion(doc, params.position);
-    return doc && !Workspace.isQueueFile(doc.uri) ? completion(doc, params.position) : [];
+    return doc && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) ? completion(doc, params.position) : [];
   });
   connection.languages.inlayHint.on((params, token) => {
     if (token.isCancellationRequested) return null;
     const doc = documents.get(params.textDocument.uri);
-    return doc ? inlayHints(workspace, doc, params.range) : [];
+    return doc && !isTraceDocument(doc) ? inlayHints(workspace, doc, params.range) : [];
   });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
   connection.onRequest(DECODE_STRUCTURE_REQUEST, (params: DecodeStructureParams): DecodeResult => {

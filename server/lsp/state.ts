@@ -10,6 +10,7 @@ import { run, runSliced, type RunResult } from '../../core/script/interpreter';
 import type { ScriptCheck } from '../../core/script/check';
 import type { RegisterState, StateAtLineParams, StateAtLineResult } from './lsp-ext';
 import { Workspace } from './workspace';
+import { isTraceDocument } from './trace';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 
@@ -39,7 +40,7 @@ export async function engineAtLineSliced(check: ScriptCheck, line: number, cance
 /** The state request; undefined when `cancelled` (the client cancelled the request) stopped it. */
 export async function stateAtLine(workspace: Workspace, documents: TextDocuments<TextDocument>, params: StateAtLineParams, cancelled: () => boolean = () => false): Promise<StateAtLineResult | undefined> {
   const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
-  if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return { registers: [], error: 'smmu/stateAtLine needs an open .smmu script' };
+  if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return { registers: [], error: 'smmu/stateAtLine needs an open .smmu script' };
   if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { registers: [], error: 'line must be a non-negative integer' };
   const check = workspace.scriptCheck(doc);
   const firstError = check.resolved.diagnostics.find((d) => d.severity === 'error');

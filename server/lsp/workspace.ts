@@ -15,6 +15,7 @@ import { checkScript, checkScriptSliced, type CheckMode, type ScriptCheck, type 
 import type { ResolvedStatement } from '../../core/script/resolve';
 import { IncrementalParser } from '../../core/script/incremental';
 import { toLspDiagnostic } from './diagnostics';
+import { forgetTrace, isTraceDocument, traceDependsOn, traceDiagnostics } from './trace';
 import { pathToUri, uriToPath } from './uri';
 
 export type { CheckMode };
@@ -112,6 +113,7 @@ export class Workspace {
 
   /** Check a document and return its diagnostics. */
   check(doc: TextDocument, mode: CheckMode): Diagnostic[] {
+    if (isTraceDocument(doc)) return traceDiagnostics(doc, this.host);
     if (Workspace.isConfig(doc.uri)) {
       const loaded = loadConfig(doc.getText());
       this.configs.set(doc.uri, loaded.config);
@@ -145,7 +147,7 @@ export class Workspace {
    * newer edit or check of the same document) can stop it; undefined when it was stopped.
    */
   async checkCancellable(doc: TextDocument, mode: CheckMode, cancelled: () => boolean): Promise<Diagnostic[] | undefined> {
-    if (mode === 'syntax' || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || doc.lineCount > MAX_EXECUTED_LINES) return this.check(doc, mode);
+    if (mode === 'syntax' || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc) || doc.lineCount > MAX_EXECUTED_LINES) return this.check(doc, mode);
     const version = doc.version;
     const parser = this.scripts.get(doc.uri)?.parser ?? new IncrementalParser();
     const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
@@ -222,6 +224,7 @@ export class Workspace {
 
   /** Whether the script `uri` uses the configuration file `configUri`. */
   dependsOn(uri: string, configUri: string): boolean {
+    if (traceDependsOn(uri, configUri)) return true;
     const p = this.scripts.get(uri)?.configPath ?? this.queueFiles.get(uri)?.check.configPath;
     if (p !== undefined && pathToUri(p) === configUri) return true;
     // A script also depends on the scripts it includes, at any depth.
@@ -229,6 +232,7 @@ export class Workspace {
   }
 
   forget(uri: string): void {
+    forgetTrace(uri);
     this.queueFiles.delete(uri);
     this.scripts.delete(uri);
     const i = this.withTree.indexOf(uri);

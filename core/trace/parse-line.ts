@@ -1,0 +1,203 @@
+/**
+ * The `.smmutrace` line format (docs/trace-replay.md): one record a line, `#` comments.
+ *
+ *   config "FILE"                       configuration to replay against (optional, before records)
+ *   base 0xADDR                         offsets below are addresses; subtract this SMMU base
+ *   R 0xOFFSET SIZE 0xVALUE [VCPU]      a read and the value the emulation returned
+ *   R 0xOFFSET SIZE abort [VCPU]        a read the emulation terminated with an abort
+ *   W 0xOFFSET SIZE 0xVALUE [abort] [VCPU]
+ *   M 0xADDRESS SIZE 0xVALUE            a guest memory write (queues, tables), little-endian
+ *   C 0xDW0 0xDW1                       a command the emulation consumed
+ *   E 0xDW0 0xDW1 0xDW2 0xDW3           an event record the emulation wrote
+ *
+ * Bad lines get a diagnostic at the offending token and are skipped; the parser never throws.
+ */
+import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import type { ParsedTrace, TraceRecord } from './types';
+
+interface Tok {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Split a line into whitespace-separated tokens, dropping a `#` comment; quoted strings stay one token. */
+export function tokenize(line: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i] as string;
+    if (c === '#') break;
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (c === '"') {
+      i++;
+      while (i < line.length && line[i] !== '"') i++;
+      if (i < line.length) i++;
+    } else {
+      // Up to whitespace or a comment (char codes: a hot loop on long traces).
+      for (let c2 = line.charCodeAt(i); i < line.length && c2 !== 32 && c2 !== 9 && c2 !== 13 && c2 !== 35 && c2 !== 10 && c2 !== 12 && c2 !== 11; c2 = line.charCodeAt(++i));
+    }
+    toks.push({ text: line.slice(start, i), start, end: i });
+  }
+  return toks;
+}
+
+const MAX64 = (1n << 64n) - 1n;
+
+export function rangeOf(line: number, t: { start: number; end: number }): Range {
+  return { start: { line, character: t.start }, end: { line, character: t.end } };
+}
+
+/** A `0x` hex number of at most 64 bits (`_` separators allowed), or a message saying what is wrong. */
+export function hexValue(text: string, what: string): bigint | string {
+  if (!/^0x[0-9a-f_]+$/i.test(text)) {
+    return /^[0-9]+$/.test(text) ? `${what} '${text}' must be hexadecimal with a 0x prefix (0x${Number(text).toString(16)}?)` : `${what} '${text}' is not a hexadecimal number with a 0x prefix`;
+  }
+  const v = BigInt(text.replace(/_/g, ''));
+  if (v > MAX64) return `${what} ${text} is wider than 64 bits`;
+  return v;
+}
+
+const SIZES = new Set([1, 2, 4, 8]);
+
+/** Parse the line format. `text` is the whole trace. */
+export function parseLineTrace(text: string): ParsedTrace {
+  const records: TraceRecord[] = [];
+  const diagnostics: ScriptDiagnostic[] = [];
+  let config: ParsedTrace['config'];
+  let base = 0n;
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const toks = tokenize(lines[n] as string);
+    if (!toks.length) continue;
+    const err = (t: Tok, message: string, code = 'trace.syntax') => diagnostics.push({ severity: 'error', code, message, range: rangeOf(n, t) });
+    const head = toks[0] as Tok;
+    const whole = rangeOf(n, { start: head.start, end: (toks[toks.length - 1] as Tok).end });
+    const kw = head.text.toUpperCase();
+    const arity = (min: number, max: number, usage: string): boolean => {
+      if (toks.length - 1 < min) {
+        err(toks[toks.length - 1] as Tok, `'${head.text}' needs ${usage}`);
+        return false;
+      }
+      if (toks.length - 1 > max) {
+        err(toks[max + 1] as Tok, `unexpected '${(toks[max + 1] as Tok).text}': '${head.text}' takes ${usage}`);
+        return false;
+      }
+      return true;
+    };
+    const num = (t: Tok, what: string): bigint | undefined => {
+      const v = hexValue(t.text, what);
+      if (typeof v === 'string') {
+        err(t, v);
+        return undefined;
+      }
+      return v;
+    };
+    const size = (t: Tok): 1 | 2 | 4 | 8 | undefined => {
+      const s = /^[0-9]+$/.test(t.text) ? Number(t.text) : NaN;
+      if (!SIZES.has(s)) {
+        err(t, `size '${t.text}' must be the access size in bytes: 4 or 8 (1 and 2 are accepted for sub-word accesses)`);
+        return undefined;
+      }
+      return s as 1 | 2 | 4 | 8;
+    };
+    if (head.text === 'config') {
+      if (!arity(1, 1, 'a configuration file: config "FILE.smmu.json"')) continue;
+      if (records.length) err(head, '`config` must come before the first record', 'trace.config-late');
+      const t = toks[1] as Tok;
+      config = { path: t.text.replace(/^"|"$/g, ''), range: rangeOf(n, t) };
+      continue;
+    }
+    if (head.text === 'base') {
+      if (!arity(1, 1, 'the SMMU base address: base 0x09050000')) continue;
+      const v = num(toks[1] as Tok, 'base address');
+      if (v !== undefined) base = v;
+      continue;
+    }
+    if (kw === 'R' || kw === 'W') {
+      if (!arity(3, 5, `an offset, a size and a value: ${kw} 0x20 4 0x0000000d [abort] [vCPU]`)) continue;
+      const addr = num(toks[1] as Tok, 'offset');
+      const sz = size(toks[2] as Tok);
+      const vt = toks[3] as Tok;
+      let value: bigint | undefined;
+      let abort = false;
+      let i = 4;
+      if (vt.text.toLowerCase() === 'abort') {
+        if (kw === 'W') {
+          err(vt, 'a write needs the value written before `abort`: W 0x100a8 4 0x0 abort');
+          continue;
+        }
+        abort = true;
+      } else {
+        value = num(vt, 'value');
+        if (value === undefined) continue;
+        if (toks[4] && toks[4].text.toLowerCase() === 'abort') {
+          if (kw === 'R') {
+            err(toks[4], 'an aborted read has no value: write `R 0x100a8 4 abort`');
+            continue;
+          }
+          abort = true;
+          i = 5;
+        }
+      }
+      let vcpu: number | undefined;
+      const ct = toks[i];
+      if (ct) {
+        const m = /^(?:v?cpu)?([0-9]+)$/i.exec(ct.text);
+        if (!m) {
+          err(ct, `'${ct.text}' is not a vCPU number (decimal, optionally written cpu3 or vcpu3)`);
+          continue;
+        }
+        vcpu = Number(m[1]);
+        if (toks[i + 1]) {
+          err(toks[i + 1] as Tok, `unexpected '${(toks[i + 1] as Tok).text}' after the vCPU`);
+          continue;
+        }
+      }
+      if (addr === undefined || sz === undefined) continue;
+      if (addr < base) {
+        err(toks[1] as Tok, `address ${toks[1]?.text} is below the SMMU base 0x${base.toString(16)}`);
+        continue;
+      }
+      const off = addr - base;
+      if (off > 0xffff_ffffn) {
+        err(toks[1] as Tok, `offset 0x${off.toString(16)} is far beyond the SMMU's register pages: is a \`base\` line missing?`);
+        continue;
+      }
+      if (value !== undefined && value >> BigInt(sz * 8) !== 0n) {
+        err(vt, `value ${vt.text} does not fit a ${sz}-byte access`);
+        continue;
+      }
+      records.push({ kind: 'access', dir: kw, offset: Number(off), size: sz, value, abort, vcpu, line: n, valueRange: rangeOf(n, vt), range: whole });
+      continue;
+    }
+    if (kw === 'M') {
+      if (!arity(3, 3, 'an address, a size and a value: M 0x40000000 8 0x0000000000000046')) continue;
+      const a = num(toks[1] as Tok, 'address');
+      const sz = size(toks[2] as Tok);
+      const v = num(toks[3] as Tok, 'value');
+      if (a === undefined || sz === undefined || v === undefined) continue;
+      if (v >> BigInt(sz * 8) !== 0n) {
+        err(toks[3] as Tok, `value ${(toks[3] as Tok).text} does not fit ${sz} bytes`);
+        continue;
+      }
+      records.push({ kind: 'memory', address: a, size: sz, value: v, line: n, range: whole });
+      continue;
+    }
+    if (kw === 'C' || kw === 'E') {
+      const words = kw === 'C' ? 2 : 4;
+      if (!arity(words, words, `${words} doublewords, first one first`)) continue;
+      const dw = toks.slice(1).map((t) => num(t, 'doubleword'));
+      if (dw.some((d) => d === undefined)) continue;
+      const dwords = dw as bigint[];
+      records.push(kw === 'C' ? { kind: 'command', dwords, line: n, range: whole } : { kind: 'event', dwords, line: n, range: whole });
+      continue;
+    }
+    err(head, `'${head.text}' does not start a record: expected R, W, M, C, E, config or base`);
+  }
+  return { format: 'smmutrace', records, diagnostics, config, ignored: 0 };
+}

@@ -1,0 +1,522 @@
+/**
+ * Replay: seed the reference model with the trace's configuration, apply every write the guest
+ * made, and compare every value the emulation returned with what the model returns. Each
+ * difference is explained by the rule it breaks (rules.ts), at its trace line.
+ *
+ * The model follows the emulation wherever the architecture lets the emulation choose (a
+ * CONSTRAINED UNPREDICTABLE alias, an UNKNOWN reset value, an SMMU-owned index the trace has no
+ * memory to predict): after the warning or note, the model takes the emulation's value, so one
+ * allowed choice never shows up again as a violation on later lines. Violations are not adopted.
+ */
+import type { ResolvedConfig } from '../config/types';
+import { Engine } from '../engine/engine';
+import { decodeAccess, type Target } from '../model/decode-access';
+import type { Finding } from '../model/access';
+import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
+import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
+import type { FeatureRef, FieldDef, RegisterDef } from '../registers/types';
+import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import { inferConfig } from './infer';
+import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
+import { resolveSerial, type Timeline } from './serial';
+import type { AccessRecord, CommandRecord, ParsedTrace } from './types';
+
+export interface TraceDiagnostic extends ScriptDiagnostic {
+  /** 0-based trace line. */
+  readonly line: number;
+}
+
+/** What hovers show for an access line: both sides of the comparison. */
+export interface LineReplay {
+  readonly record: AccessRecord;
+  readonly register?: RegisterDef;
+  /** Byte of the register the access starts at (4: high half). */
+  readonly byte: number;
+  readonly emulation: bigint | 'abort';
+  /** The model's answer, or what its rules allow when the architecture leaves the choice open. */
+  readonly model: bigint | 'abort' | 'any';
+}
+
+export interface ReplaySummary {
+  readonly records: number;
+  readonly reads: number;
+  readonly writes: number;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly infos: number;
+  /** Diagnostics per rule code (replay and multi-vCPU rules, not the guest-access notes). */
+  readonly counts: Readonly<Record<string, number>>;
+  readonly firstDivergence?: TraceDiagnostic;
+  readonly vcpus: readonly number[];
+}
+
+export interface ReplayResult {
+  readonly config: ResolvedConfig;
+  /** Where the configuration came from: a file, the trace's ID register reads, or the default. */
+  readonly configSource: string;
+  readonly diagnostics: readonly TraceDiagnostic[];
+  readonly lines: ReadonlyMap<number, LineReplay>;
+  readonly summary: ReplaySummary;
+}
+
+export interface ReplayOptions {
+  /** Replay against this configuration instead of inferring one from the trace's ID register reads. */
+  readonly config?: ResolvedConfig;
+  readonly configSource?: string;
+  /** Problems loading the configuration, reported at the trace's `config` line. */
+  readonly configDiagnostics?: readonly ScriptDiagnostic[];
+}
+
+const MASK32 = 0xffff_ffffn;
+const PAGE1 = 0x10000;
+const ILLEGAL_CODES = new Set(['access.size', 'access.unaligned', 'access.span', 'access.offset']);
+
+function fieldsText(reg: RegisterDef, mask: bigint, v: bigint): string {
+  return reg.fields
+    .filter((f) => (fieldMask(f) & mask) !== 0n)
+    .map((f) => `${f.name} = ${fmt(extractField(v, f), f)}`)
+    .join(', ');
+}
+
+function fmt(v: bigint, f: FieldDef): string {
+  return f.msb - f.lsb + 1 > 4 ? '0x' + v.toString(16).toUpperCase() : String(v);
+}
+
+/** "IDR0 advertises no PRI" / "IDR0.TTF is 2 (needs == 1)". */
+function notAdvertised(ref: FeatureRef, ids: Engine['ids']): string {
+  const v = ids.idField(ref.register, ref.field);
+  if (ref.equals === undefined && ref.atLeast === undefined) return `SMMU_${ref.register} advertises no ${ref.field}`;
+  return `SMMU_${ref.register}.${ref.field} is ${v ?? 0} (the field needs ${ref.equals !== undefined ? `== ${ref.equals}` : `>= ${ref.atLeast}`})`;
+}
+
+class Replayer {
+  readonly engine: Engine;
+  readonly diagnostics: TraceDiagnostic[] = [];
+  readonly lines = new Map<number, LineReplay>();
+  readonly timeline: Timeline = new Map();
+  /** Last line that wrote each register. */
+  private readonly lastWrite = new Map<string, number>();
+  /** A write the model ignored because of a guard: what the register would hold had it been taken. */
+  private readonly guarded = new Map<string, { line: number; intended: bigint; guards: string }>();
+  /** ACK value before the last write to the register it acknowledges (an Update may still be in progress). */
+  private readonly ackBefore = new Map<string, bigint>();
+  private readonly predictCommands: boolean;
+  readonly pendingSerial: { rec: AccessRecord; reg: RegisterDef; byte: number; emu: bigint; diag: TraceDiagnostic }[] = [];
+  readonly multi: boolean;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly trace: ParsedTrace,
+    readonly inferredIds: boolean,
+    /** First read of each ID register (the inferred configuration's values). */
+    readonly firstIdReads: ReadonlyMap<string, AccessRecord>,
+  ) {
+    const hasMemory = trace.records.some((r) => r.kind === 'memory');
+    this.predictCommands = hasMemory;
+    // Without guest memory the model cannot know the commands: it does not consume them and
+    // takes the SMMU-owned indices from the trace (after checking they are possible).
+    this.engine = new Engine(config, { autoConsume: hasMemory, checkStale: false });
+    // With memory the model's consumed commands are kept, to compare with the trace's C records.
+    this.engine.recording = hasMemory;
+    this.engine.smmu.recording = false;
+    const vcpus = new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : [])));
+    this.multi = vcpus.size > 1;
+    for (const [name, v] of this.engine.smmu.snapshot()) this.timeline.set(name, [{ line: -1, value: v }]);
+  }
+
+  /** Next engine activity not yet matched with a C record. */
+  private activityCursor = 0;
+
+  /**
+   * A `C` record with guest memory present: the emulation consumed this command; the model must
+   * have consumed the same one, in the same order (§3.5: commands are consumed in queue order).
+   */
+  matchCommand(rec: CommandRecord): void {
+    if (!this.predictCommands || !rec.dwords) return;
+    const acts = this.engine.activity;
+    while (this.activityCursor < acts.length && acts[this.activityCursor]?.kind !== 'command' && acts[this.activityCursor]?.kind !== 'command-error') this.activityCursor++;
+    const a = acts[this.activityCursor];
+    const words = wordsOf(rec.dwords);
+    if (!a) {
+      this.report(rec, rec.range, 'error', 'replay.command', 'the emulation consumed a command the model did not: every command software produced (up to CMDQ_PROD) is already consumed, or the command queue is disabled or stopped by an error', '3.5');
+      return;
+    }
+    this.activityCursor++;
+    if (a.kind === 'command-error') {
+      this.report(rec, rec.range, 'error', 'replay.command', `the emulation consumed a command where the model stopped the queue: ${a.text}`, a.section ?? '7.1');
+      return;
+    }
+    const same = a.words !== undefined && words.every((w, i) => (a.words?.[i] ?? 0) >>> 0 === w >>> 0);
+    if (!same) this.report(rec, rec.range, 'error', 'replay.command', `the emulation consumed a different command than the model, which consumed ${a.text}: commands are consumed in queue order`, '3.5');
+  }
+
+  private get smmu() {
+    return this.engine.smmu;
+  }
+
+  report(rec: { line: number }, range: Range, severity: TraceDiagnostic['severity'], code: string, message: string, section?: string): TraceDiagnostic {
+    const d: TraceDiagnostic = { severity, code, message: section ? `${message} (§${section})` : message, range, line: rec.line, ...(section ? { section } : {}) };
+    this.diagnostics.push(d);
+    return d;
+  }
+
+  private noteChanges(changes: readonly { register: string; after: bigint }[], line: number, vcpu?: number): void {
+    for (const c of changes) this.timeline.get(c.register)?.push({ line, value: c.after, vcpu });
+  }
+
+  /** The model takes the emulation's value for the bits this access covers. */
+  private adopt(reg: RegisterDef, byte: number, size: number, emu: bigint, line: number, vcpu?: number): void {
+    const mask = accessMask(reg, byte, size);
+    const now = this.smmu.value(reg);
+    const next = (now & ~mask) | ((emu << BigInt(byte * 8)) & mask);
+    this.smmu.setOwned(reg.name, next);
+    if (next !== now) this.timeline.get(reg.name)?.push({ line, value: next, vcpu });
+  }
+
+  /** What a register read at `offset` returns now, without an access (for alias checks). */
+  private peek(offset: number, size: 4 | 8): bigint | undefined {
+    const t = decodeAccess(offset, size, this.config, this.engine.ids);
+    if (t.kind !== 'register') return undefined;
+    const v = this.smmu.value(t.reg);
+    return size === 8 ? v : (v >> BigInt(t.byte * 8)) & MASK32;
+  }
+
+  /** The guest's own access broke a rule: a note, since it is the driver's doing, not the emulation's. */
+  private guestNotes(rec: AccessRecord, findings: readonly Finding[]): void {
+    for (const f of findings) {
+      if (f.severity === 'info') continue;
+      this.report(rec, rec.range, 'info', f.code, `guest access: ${f.message}`, f.section);
+    }
+  }
+
+  access(rec: AccessRecord): void {
+    const size = rec.size;
+    const target = decodeAccess(rec.offset, size, this.config, this.engine.ids);
+    const reg = target.kind === 'register' ? target.reg : undefined;
+    const byte = target.kind === 'register' ? target.byte : 0;
+    if (rec.dir === 'W') {
+      if (rec.abort) {
+        // The emulation did not take the write; the model does not either, whatever is due.
+        this.judgeAbort(rec, target);
+        this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: 'abort', model: target.kind === 'abort' ? 'abort' : 0n });
+        return;
+      }
+      const value = rec.value ?? 0n;
+      const before = reg ? this.smmu.value(reg) : 0n;
+      const ackReg = reg && reg.behaviour.kind === 'acked' ? getRegister(reg.behaviour.ack) : undefined;
+      const ackBefore = ackReg ? this.smmu.value(ackReg) : 0n;
+      const r = this.smmu.write(rec.offset, size, value);
+      this.noteChanges(r.changes, rec.line, rec.vcpu);
+      this.guestNotes(rec, r.findings);
+      if (reg) {
+        this.lastWrite.set(reg.name, rec.line);
+        if (ackReg) this.ackBefore.set(ackReg.name, ackBefore);
+        const g = r.findings.find((f) => f.code === 'write.guarded');
+        if (g) {
+          const mask = accessMask(reg, byte, size) & implementedMask(reg, this.engine.ids);
+          const intended = (before & ~mask) | ((value << BigInt(byte * 8)) & mask);
+          this.guarded.set(reg.name, { line: rec.line, intended, guards: (g.guards ?? []).map((x) => `SMMU_${x.register}.${x.field}`).join(', ') });
+        } else this.guarded.delete(reg.name);
+      }
+      this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: value, model: value });
+      return;
+    }
+    const r = this.smmu.read(rec.offset, size);
+    const emu: bigint | 'abort' = rec.abort || rec.value === undefined ? 'abort' : rec.value;
+    const modelSays: LineReplay['model'] = target.kind === 'abort' ? 'abort' : target.findings.some((f) => ILLEGAL_CODES.has(f.code)) ? 'any' : r.value;
+    this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: emu, model: modelSays });
+    this.guestNotes(rec, target.findings);
+    if (emu === 'abort') {
+      this.judgeAbort(rec, target);
+      return;
+    }
+    if (target.kind !== 'register') {
+      this.judgeUndefined(rec, target, emu, r.value);
+      return;
+    }
+    if (emu === r.value) return;
+    this.judgeRegister(rec, target.reg, target.byte, emu, r.value);
+  }
+
+  /** The emulation aborted: allowed only where the architecture lists abort among the choices. */
+  private judgeAbort(rec: AccessRecord, target: Target): void {
+    const codes = new Set(target.findings.map((f) => f.code));
+    const what = `the emulation aborted this ${rec.size * 8}-bit ${rec.dir === 'R' ? 'read' : 'write'}`;
+    if (target.kind === 'abort') return;
+    if ([...codes].some((c) => ILLEGAL_CODES.has(c))) {
+      if (this.config.choices.illegalAccess !== 'abort') {
+        this.report(rec, rec.valueRange, 'warning', 'replay.unpredictable', `${what}: an illegal access is CONSTRAINED UNPREDICTABLE and abort is one of the allowed behaviours (RAZ/WI, observed by the spanned register(s) with an UNKNOWN read or any write, or abort); the model treats it as RAZ/WI`, '6.2');
+      }
+      return;
+    }
+    if (codes.has('offset.beyond-pages')) {
+      this.report(rec, rec.valueRange, 'info', 'replay.beyond', `${what} beyond page 0 and page 1: optional pages are not modelled, not compared`, '6.1');
+      return;
+    }
+    if (codes.has('page0.page1-offset')) {
+      this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, the reserved page-0 offset of a page-1 register: the access must alias the page-1 register or be RAZ/WI; abort is not allowed`, '6.2');
+      return;
+    }
+    if (codes.has('page1.undefined')) {
+      this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, an undefined page-1 location: it must behave as RES0 or as the page-0 offset ${h(rec.offset - PAGE1)}; abort is not allowed`, '6.2');
+      return;
+    }
+    if (target.kind === 'razwi') {
+      this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, an undefined page-0 location: undefined page-0 locations are RES0 (read as zero, writes ignored), never an abort`, '6.2');
+      return;
+    }
+    const page1 = target.reg.offset >= PAGE1 ? ` (a page-1 register at ${h(target.reg.offset)}: was it decoded at its page-0 offset ${h(target.reg.offset - PAGE1)}?)` : '';
+    const half = target.byte === 4 ? ` (its high half, bits [63:32] at offset +4)` : '';
+    const rule = half ? 'both 32-bit halves of a 64-bit register must be accessible with aligned 32-bit accesses' : `a defined register must be accessible with an aligned ${rec.size === 8 ? '64-bit access to a 64-bit register' : '32-bit access'}`;
+    this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} of SMMU_${target.reg.name}${half}${page1}: ${rule}`, '6.2');
+  }
+
+  private judgeUndefined(rec: AccessRecord, target: Target, emu: bigint, model: bigint): void {
+    const codes = new Set(target.findings.map((f) => f.code));
+    if ([...codes].some((c) => ILLEGAL_CODES.has(c))) {
+      if (emu !== model || target.kind === 'abort') {
+        this.report(rec, rec.valueRange, 'warning', 'replay.unpredictable', `the emulation returned ${hex(emu, rec.size === 8 ? 64 : 32)} for an illegal access: CONSTRAINED UNPREDICTABLE, allowed are RAZ/WI, an UNKNOWN value from the spanned register(s), or an abort; the model ${target.kind === 'abort' ? 'aborts' : 'reads zero'}`, '6.2');
+      }
+      return;
+    }
+    if (codes.has('offset.beyond-pages')) return;
+    if (emu === 0n) return;
+    if (codes.has('page0.page1-offset') || codes.has('page1.undefined')) {
+      const other = codes.has('page1.undefined') ? rec.offset - PAGE1 : rec.offset + PAGE1;
+      const aliased = this.peek(other, rec.size === 8 ? 8 : 4);
+      const what = codes.has('page1.undefined') ? `the undefined page-1 location ${h(rec.offset)}` : `the reserved page-0 offset ${h(rec.offset)}`;
+      if (aliased !== undefined && aliased === emu) {
+        this.report(rec, rec.valueRange, 'warning', 'replay.alias', `${what} read ${hex(emu)}, the value at ${h(other)}: the emulation aliases page 0 and page 1 there, one of the two CONSTRAINED UNPREDICTABLE choices (alias or ${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}); the model is ${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}`, '6.2');
+      } else {
+        this.report(rec, rec.valueRange, 'error', 'replay.res0-location', `${what} read ${hex(emu)}: allowed are 0 (${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}) or the value at ${h(other)} (${aliased === undefined ? 'nothing is there' : hex(aliased)})`, '6.2');
+      }
+      return;
+    }
+    const unimpl = target.findings.find((f) => f.code === 'register.unimplemented');
+    this.report(rec, rec.valueRange, 'error', 'replay.res0-location', `${h(rec.offset)} read ${hex(emu, rec.size === 8 ? 64 : 32)}: ${unimpl ? unimpl.message : 'an undefined page-0 location is RES0 and reads as zero'}`, '6.2');
+  }
+
+  private judgeRegister(rec: AccessRecord, reg: RegisterDef, byte: number, emu: bigint, model: bigint): void {
+    const shift = BigInt(byte * 8);
+    const mask = accessMask(reg, byte, rec.size);
+    const e = (emu << shift) & mask;
+    const m = (model << shift) & mask;
+    const width = rec.size === 8 ? 64 : 32;
+    const name = `SMMU_${reg.name}`;
+    const ids = this.engine.ids;
+    const b = reg.behaviour;
+    const vr = rec.valueRange;
+    const returned = `${name}${byte ? ' (high half)' : ''} returned ${hex(emu, width)}`;
+
+    if (b.kind === 'id') {
+      const seen = this.firstIdReads.get(reg.name);
+      if (this.inferredIds && seen) {
+        this.report(rec, vr, 'error', 'replay.id', `${returned} but read ${hex(seen.value ?? 0n)} at line ${seen.line + 1}: ID registers hold constant values after reset`, '6.2');
+      } else {
+        this.report(rec, vr, 'error', 'replay.id', `${returned} but the configuration (${this.config.name}) has ${hex(model, width)}: ${fieldsText(reg, (e ^ m) & definedMask(reg), e) || 'reserved bits differ'} (the configuration's ${fieldsText(reg, (e ^ m) & definedMask(reg), m)}); replay with the configuration the emulation implements, or without --config to infer it`, '6.3');
+      }
+      return;
+    }
+
+    let explained = 0n;
+    const res0 = e & ~definedMask(reg) & mask;
+    if (res0 !== 0n) {
+      this.report(rec, vr, 'error', 'replay.res0-bits', `${returned} with RES0 bit${res0 & (res0 - 1n) ? 's' : ''} ${bitRanges(res0)} set: reserved bits of a defined register read as zero`, '6.2');
+      explained |= res0;
+    }
+    for (const f of reg.fields) {
+      if (!f.requires || featureHolds(f.requires, ids) || (e & fieldMask(f)) === 0n) continue;
+      explained |= fieldMask(f) & mask;
+      if (b.kind === 'ack') {
+        this.report(rec, vr, 'error', 'replay.ack-unadvertised', `${returned} but ${notAdvertised(f.requires, ids)}: ${f.name} must not be acknowledged (${name} reflects only implemented fields of SMMU_${b.of}; the model's ${name} is ${hex(model, width)})`, reg.section);
+      } else {
+        this.report(rec, vr, 'error', 'replay.unadvertised-field', `${returned} with ${f.name} = ${fmt(extractField(e, f), f)} but ${notAdvertised(f.requires, ids)}: the field is RES0 in this configuration`, reg.section);
+      }
+    }
+    const rest = (e ^ m) & ~explained;
+    if (rest === 0n) return;
+
+    // An Update still in progress: the ACK (or GBPA.Update) shows the state before the write.
+    if (b.kind === 'ack') {
+      const prior = (this.ackBefore.get(reg.name) ?? model) & mask;
+      const ok = reg.fields.every((f) => {
+        const fm = fieldMask(f) & rest;
+        return fm === 0n || (e & fm) === (prior & fm);
+      });
+      if (ok) {
+        this.report(rec, vr, 'info', 'replay.ack-pending', `${returned}: ${fieldsText(reg, rest, e)} still as before the write at line ${(this.lastWrite.get(b.of) ?? 0) + 1}; the Update has not completed yet (allowed: software polls ${name})`, reg.section);
+        return;
+      }
+    }
+    const untouched = (this.timeline.get(reg.name)?.length ?? 0) <= 1;
+    if (b.kind === 'updateHandshake' && !untouched && rest === (1n << 31n) && (e & (1n << 31n)) !== 0n) {
+      this.report(rec, vr, 'info', 'replay.ack-pending', `${returned}: Update is still 1, the update has not completed yet (allowed: software polls Update until 0)`, '6.3.14');
+      return;
+    }
+
+    const g = this.guarded.get(reg.name);
+    if (g && ((g.intended & mask) === e || ((g.intended ^ e) & rest) === 0n)) {
+      const minor = Number(BigInt(this.config.ids.AIDR ?? 0) & 0xfn);
+      if (minor < 2) {
+        this.report(rec, vr, 'warning', 'replay.guarded', `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.${minor} (the write may be taken or ignored), IGNORED from SMMUv3.2; the model ignored it`, '6.2');
+        this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
+      } else {
+        this.report(rec, vr, 'error', 'replay.guarded', `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1: in SMMUv3.${minor} a write to a Guarded register while its guard is 1 is IGNORED; the model's ${name} is ${hex(model, width)}`, '6.2');
+      }
+      return;
+    }
+
+    const smmuOwned = b.kind === 'status' || (b.kind === 'queueIndex' && b.producer === 'smmu');
+    const predicted = this.predictCommands && reg.name === 'CMDQ_CONS';
+    if (smmuOwned && !predicted) {
+      if (this.checkOwned(rec, reg, emu, model)) this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
+      return;
+    }
+    if (predicted && this.consLagging(reg, e, m)) return;
+
+    // Reset values that are UNKNOWN or IMPLEMENTATION DEFINED (GBPA's fields, §6.3.14): before a
+    // write took effect, any value is the emulation's to choose.
+    // Fields with an architected reset value (GBPA.Update resets to 0) must still have it.
+    const fixedReset = reg.fields.reduce((m, f) => (typeof f.reset === 'number' ? m | fieldMask(f) : m), 0n);
+    const resetOpen = (reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake') && (rest & fixedReset) === 0n;
+    if (resetOpen && untouched) {
+      this.report(rec, vr, 'info', 'replay.unknown-reset', `${returned} before any write took effect: its reset value is ${reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED'}, so the emulation chooses it; the model takes it`, reg.section);
+      this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
+      return;
+    }
+
+    const last = this.lastWrite.get(reg.name);
+    const d = this.report(rec, vr, 'error', 'replay.value', `${returned} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`, reg.section);
+    if (this.multi) this.pendingSerial.push({ rec, reg, byte, emu, diag: d });
+  }
+
+  /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */
+  private consLagging(reg: RegisterDef, e: bigint, m: bigint): boolean {
+    const qs = Math.min(Number(this.smmu.value(getRegister('CMDQ_BASE')) & 0x1fn), this.engine.ids.idField('IDR1', 'CMDQS') ?? 19);
+    const keep = (1n << BigInt(qs + 1)) - 1n;
+    const first = this.timeline.get(reg.name)?.at(-2)?.value ?? 0n;
+    const span = (2n << BigInt(qs)) ;
+    const behind = ((m & keep) - (e & keep) + span) % span;
+    const moved = ((m & keep) - (first & keep) + span) % span;
+    return (e & ~keep & 0x7fff_ffffn) === (m & ~keep & 0x7fff_ffffn) && behind <= moved;
+  }
+
+  /** An SMMU-owned register's value: possible for an SMMU? (no prediction without guest memory) */
+  private checkOwned(rec: AccessRecord, reg: RegisterDef, emu: bigint, model: bigint): boolean {
+    const b = reg.behaviour;
+    const vr = rec.valueRange;
+    if (b.kind !== 'queueIndex') return true;
+    const base = getRegister(`${b.queue}_BASE`);
+    const max = this.engine.ids.idField('IDR1', `${b.queue === 'EVENTQ' ? 'EVENTQS' : b.queue === 'CMDQ' ? 'CMDQS' : 'PRIQS'}`) ?? 19;
+    const qs = Math.min(Number(this.smmu.value(base) & 0x1fn), max);
+    const keep = (1n << BigInt(qs + 1)) - 1n;
+    const idxField = reg.fields.find((f) => f.name === 'RD' || f.name === 'WR');
+    if (!idxField) return true;
+    const idx = extractField(emu, idxField);
+    if ((idx & ~keep) !== 0n) {
+      this.report(rec, vr, 'error', 'replay.owned', `SMMU_${reg.name} returned ${hex(emu)}: index bits above [${qs}] are set, but with LOG2SIZE ${qs} the index is bits [${Math.max(qs - 1, 0)}:0] and the wrap flag bit [${qs}]`, '6.3.27');
+      return false;
+    }
+    const size = 1n << BigInt(qs);
+    const span = 2n * size;
+    const otherReg = getRegister(`${b.queue}_${b.role === 'PROD' ? 'CONS' : 'PROD'}`);
+    const otherField = otherReg.fields.find((f) => f.name === 'RD' || f.name === 'WR');
+    const other = otherField ? extractField(this.smmu.value(otherReg), otherField) & keep : 0n;
+    const old = extractField(model, idxField) & keep;
+    if (b.role === 'CONS') {
+      // The consumer never passes the producer and never goes backwards (§3.5).
+      const avail = (other - old + span) % span;
+      const moved = (idx - old + span) % span;
+      if (moved > avail) {
+        this.report(rec, vr, 'error', 'replay.owned', `SMMU_${reg.name} returned ${hex(emu)}: RD ${hex(idx)} is past the producer (PROD.WR ${hex(other)}, previous RD ${hex(old)}); the SMMU consumes only entries software produced`, '3.5');
+        return false;
+      }
+    } else {
+      // The SMMU produces at most a queue's worth beyond the consumer (§3.5).
+      const dist = (idx - other + span) % span;
+      if (dist > size) {
+        this.report(rec, vr, 'error', 'replay.owned', `SMMU_${reg.name} returned ${hex(emu)}: WR ${hex(idx)} is ${dist} entries ahead of CONS.RD ${hex(other)}, more than the queue holds (${size})`, '3.5');
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+function accessMask(reg: RegisterDef, byte: number, size: number): bigint {
+  return size === 8 ? widthMask(reg) : (MASK32 << BigInt(byte * 8)) & widthMask(reg);
+}
+
+function h(n: number): string {
+  return '0x' + n.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** Replay a parsed trace. Never throws on any trace. */
+export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): ReplayResult {
+  const head: TraceDiagnostic[] = trace.diagnostics.map((d) => ({ ...d, line: d.range.start.line }));
+  for (const d of options.configDiagnostics ?? []) head.push({ ...d, line: d.range.start.line });
+  let config = options.config;
+  let source = options.configSource ?? config?.name ?? '';
+  let inferred = false;
+  const inf = inferConfig(trace.records);
+  if (!config) {
+    const first = [...inf.reads.values()].sort((a, b) => a.line - b.line)[0];
+    const at: Range = first?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    for (const d of inf.diagnostics) {
+      if (d.severity === 'info') continue;
+      const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
+      const where = (reg && inf.reads.get(reg)?.range) || at;
+      head.push({ severity: d.severity === 'error' ? 'error' : 'warning', code: 'trace.config', message: `the emulation's ID registers: ${d.message} (configuration rule ${d.code})`, range: where, line: where.start.line });
+    }
+    if (inf.config) {
+      config = inf.config;
+      inferred = true;
+      const zero = inf.unread.filter((n) => n !== 'AIDR' || !inf.version);
+      const notes = [...(zero.length ? [`${zero.join(', ')} never read: taken as 0`] : []), ...(inf.version ? [`AIDR never read: SMMUv${inf.version}, the lowest version the other ID registers are consistent with`] : [])];
+      source = `inferred from the trace's ID register reads${notes.length ? ` (${notes.join('; ')})` : ''}`;
+    }
+  }
+  if (!config) {
+    const at: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    head.push({ severity: 'error', code: 'trace.config', message: 'no configuration: the ID register values the trace read do not make one; give --config', range: at, line: 0 });
+    return { config: { name: 'none', ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: { page0AliasOfPage1: 'raz-wi', page1Undefined: 'res0', illegalAccess: 'raz-wi' }, gbpaReset: 0 }, configSource: 'none', diagnostics: head, lines: new Map(), summary: summarize(head, trace, 0, 0) };
+  }
+  const rp = new Replayer(config, trace, inferred, inf.reads);
+  let reads = 0;
+  let writes = 0;
+  for (const rec of trace.records) {
+    if (rec.kind === 'access') {
+      if (rec.dir === 'R') reads++;
+      else writes++;
+      rp.access(rec);
+    } else if (rec.kind === 'memory') {
+      rp.engine.memory.write(rec.address, rec.size, rec.value);
+    } else if (rec.kind === 'command') {
+      for (const d of checkCommandRecord(rec, rp.engine.ids)) rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
+      rp.matchCommand(rec);
+    } else {
+      for (const d of checkEventRecord(rec)) rp.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
+    }
+  }
+  if (rp.multi) resolveSerial(rp.pendingSerial, trace, rp.timeline, rp.diagnostics);
+  const all = [...head, ...rp.diagnostics].sort((a, b) => a.line - b.line || a.range.start.character - b.range.start.character);
+  return { config, configSource: source, diagnostics: all, lines: rp.lines, summary: summarize(all, trace, reads, writes) };
+}
+
+function summarize(all: readonly TraceDiagnostic[], trace: ParsedTrace, reads: number, writes: number): ReplaySummary {
+  const counts: Record<string, number> = {};
+  let errors = 0;
+  let warnings = 0;
+  let infos = 0;
+  let first: TraceDiagnostic | undefined;
+  for (const d of all) {
+    if (d.severity === 'error') errors++;
+    else if (d.severity === 'warning') warnings++;
+    else infos++;
+    const ours = /^(replay|mvcpu|trace)\./.test(d.code);
+    if (ours) counts[d.code] = (counts[d.code] ?? 0) + 1;
+    if (!first && ours && d.severity !== 'info' && !d.code.startsWith('trace.')) first = d;
+  }
+  const vcpus = [...new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : [])))].sort((a, b) => a - b);
+  return { records: trace.records.length, reads, writes, errors, warnings, infos, counts, ...(first ? { firstDivergence: first } : {}), vcpus };
+}

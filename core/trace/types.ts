@@ -1,0 +1,71 @@
+/**
+ * A trace of what an emulated SMMU did, as records with their source positions. Produced by the
+ * line-format parser (parse-line.ts) and the QEMU log parser (parse-qemu.ts); replayed against the
+ * reference model by replay.ts.
+ */
+import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+
+/** An MMIO access the guest made and what the emulation answered. */
+export interface AccessRecord {
+  readonly kind: 'access';
+  readonly dir: 'R' | 'W';
+  /** Offset from the SMMU base (the trace's `base` already subtracted). */
+  readonly offset: number;
+  readonly size: 1 | 2 | 4 | 8;
+  /** Value written, or value the emulation returned (undefined for an aborted read). */
+  readonly value?: bigint;
+  /** The emulation terminated the access with an abort. */
+  readonly abort: boolean;
+  /** The vCPU that made the access, when the trace says. */
+  readonly vcpu?: number;
+  /** 0-based line of the record. */
+  readonly line: number;
+  /** Where the value (or `abort`) is on the line: diagnostics about the value point there. */
+  readonly valueRange: Range;
+  /** The whole record. */
+  readonly range: Range;
+}
+
+/** A guest memory write (queues and tables the SMMU reads), little-endian. */
+export interface MemoryRecord {
+  readonly kind: 'memory';
+  readonly address: bigint;
+  readonly size: 1 | 2 | 4 | 8;
+  readonly value: bigint;
+  readonly line: number;
+  readonly range: Range;
+}
+
+/** A command the emulation says it consumed, as doublewords or (QEMU) by name only. */
+export interface CommandRecord {
+  readonly kind: 'command';
+  readonly dwords?: readonly bigint[];
+  readonly name?: string;
+  readonly line: number;
+  readonly range: Range;
+}
+
+/** An event record the emulation says it wrote, as doublewords or (QEMU) by name and StreamID. */
+export interface EventRecord {
+  readonly kind: 'event';
+  readonly dwords?: readonly bigint[];
+  readonly name?: string;
+  readonly sid?: number;
+  readonly line: number;
+  readonly range: Range;
+}
+
+export type TraceRecord = AccessRecord | MemoryRecord | CommandRecord | EventRecord;
+
+export type TraceFormat = 'smmutrace' | 'qemu';
+
+export interface ParsedTrace {
+  readonly format: TraceFormat;
+  readonly records: readonly TraceRecord[];
+  /** Syntax problems, each at its line. Bad lines are skipped; the rest is still replayed. */
+  readonly diagnostics: ScriptDiagnostic[];
+  /** `config "FILE"` line, relative to the trace, with its range. */
+  readonly config?: { readonly path: string; readonly range: Range };
+  /** Lines that were neither records nor comments and were ignored (QEMU logs: other trace events). */
+  readonly ignored: number;
+}
