@@ -1,4 +1,6 @@
-/** Extension entry point: start the language server, register commands and views. */
+/** Extension entry point: register commands and views, then start the language server. */
+import { activationTiming, markModuleEvaluated, type ActivationTiming } from './timing';
+import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { decodeSelection } from './commands/decode-selection';
 import { decodeValue } from './commands/decode-value';
@@ -12,15 +14,30 @@ let ctx: Ctx | undefined;
 export interface SmmuApi {
   readonly registers: RegisterTreeProvider;
   readonly status: StatusItem;
+  /** How long activation took (recorded by the extension itself). */
+  readonly activation: ActivationTiming;
+  /** Resolves when the language server runs. */
+  readonly ready: Promise<unknown>;
+  /** Loading the language client's bundle after activation, ms (undefined until then). */
+  readonly clientLoadMs: () => number | undefined;
 }
 
-export async function activate(extension: vscode.ExtensionContext): Promise<SmmuApi> {
+export function activate(extension: vscode.ExtensionContext): SmmuApi {
+  const start = performance.now();
   ctx = new Ctx(extension);
   extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)));
-  await ctx.start();
-  return { registers: registerTreeView(ctx), status: new StatusItem(ctx) };
+  const registers = registerTreeView(ctx);
+  const status = new StatusItem(ctx);
+  // The language client loads and the server starts after activate() returned: activation stays
+  // fast, and every request waits for the server (Ctx.request).
+  const ready = ctx.start();
+  ready.catch((err: unknown) => ctx?.output.error(`The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`));
+  const c = ctx;
+  return { registers, status, ready, clientLoadMs: () => c.clientLoadMs, activation: activationTiming(start) };
 }
 
 export async function deactivate(): Promise<void> {
   await ctx?.stop();
 }
+
+markModuleEvaluated();

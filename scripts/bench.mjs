@@ -8,13 +8,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const results = {};
-for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js']]) {
+const titles = { engine: 'Engine', languageServer: 'Language server', client: 'VS Code client' };
+for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['client', 'out/test/bench/client.bench.js']]) {
   const r = spawnSync(process.execPath, [join(root, file), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write(`${name} benchmark failed\n`);
     process.exit(1);
   }
   if (json) results[name] = JSON.parse(r.stdout);
-  else process.stdout.write(`${name === 'engine' ? 'Engine' : 'Language server'}\n${r.stdout}\n`);
+  else process.stdout.write(`${titles[name]}\n${r.stdout}\n`);
 }
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

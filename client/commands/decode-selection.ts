@@ -42,11 +42,10 @@ export function decodeSelection(ctx: Ctx) {
       if (!pick) return undefined;
       kind = pick.label;
     }
-    if (!ctx.client) return undefined;
     const uri = editor?.document.uri.toString();
     const result = STRUCTURES.some((s) => s.label === kind)
-      ? await ctx.client.sendRequest<DecodeResult>(DECODE_STRUCTURE_REQUEST, { kind, dwords: numbers, uri } satisfies DecodeStructureParams)
-      : await ctx.client.sendRequest<DecodeResult>(DECODE_REQUEST, { register: kind, value: numbers[0] ?? '0', uri } satisfies DecodeParams);
+      ? await ctx.request<DecodeResult>(DECODE_STRUCTURE_REQUEST, { kind, dwords: numbers, uri } satisfies DecodeStructureParams)
+      : await ctx.request<DecodeResult>(DECODE_REQUEST, { register: kind, value: numbers[0] ?? '0', uri } satisfies DecodeParams);
     if (result.error) {
       if (interactive) void vscode.window.showErrorMessage(result.error);
       return result.error;

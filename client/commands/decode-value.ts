@@ -25,8 +25,7 @@ export function decodeValue(ctx: Ctx) {
     }
     const uri = vscode.window.activeTextEditor?.document.uri.toString();
     const params: DecodeParams = { register, value, uri };
-    if (!ctx.client) return undefined;
-    const result = await ctx.client.sendRequest<DecodeResult>(DECODE_REQUEST, params);
+    const result = await ctx.request<DecodeResult>(DECODE_REQUEST, params);
     if (result.error) {
       if (interactive) void vscode.window.showErrorMessage(result.error);
       return result.error;
