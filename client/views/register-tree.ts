@@ -91,6 +91,8 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
   private changed = new Set<string>();
   /** What the view shows, and where it is from. */
   snapshot: RegisterSnapshot | undefined;
+  /** The view showing this provider (set by registerTreeView). */
+  view: vscode.TreeView<RegisterTreeNode> | undefined;
   /** Case-insensitive part of a register or field name; empty shows everything. */
   filter = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -158,6 +160,14 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
     return node.item();
   }
 
+  /** For TreeView.reveal (items are matched by their ids). */
+  getParent(node: RegisterTreeNode): RegisterTreeNode | undefined {
+    const format = this.format;
+    if (node instanceof FieldNode) return new RegisterNode(node.register, format, this.changed.has(node.register.name));
+    if (node instanceof RegisterNode) return new GroupNode(node.state.group, (this.snapshot?.registers ?? []).filter((r) => r.group === node.state.group && this.matches(r)));
+    return undefined;
+  }
+
   getChildren(node?: RegisterTreeNode): RegisterTreeNode[] {
     if (!node) {
       const groups = new Map<string, RegisterState[]>();
@@ -185,6 +195,7 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
 export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
   const provider = new RegisterTreeProvider(new EditorCursorSource(ctx));
   const view = vscode.window.createTreeView('smmu.registers', { treeDataProvider: provider, showCollapseAll: true });
+  provider.view = view;
   const update = () => {
     const snap = provider.snapshot;
     view.message = snap?.error ?? snap?.label ?? 'Open a .smmu script to see the model state at the cursor.';

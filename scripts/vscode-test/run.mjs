@@ -292,6 +292,8 @@ async function runCodeServer() {
       ],
     });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // The Registers view's copy actions write the clipboard (navigator.clipboard in the web workbench).
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => {});
     page = await context.newPage();
 
     let settle;

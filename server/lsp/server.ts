@@ -13,6 +13,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams } from './lsp-ext';
 import { stateAtLine } from './state';
+import { queuesAtLine } from './queues';
+import { QUEUES_AT_LINE_REQUEST, type QueuesAtLineParams } from './lsp-ext';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
 import { hover } from './hover';
@@ -195,6 +197,7 @@ export function startServer(connection: Connection): void {
   });
   // Requests still queued when the client cancels them are dropped before any work (the
   // handlers are synchronous, so a started one runs to its end; the heavy ones are short).
+  connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
   connection.onRequest(STATE_AT_LINE_REQUEST, (params: StateAtLineParams, token) =>
     token.isCancellationRequested ? null : settings.executeOn === 'never' ? { registers: [], error: 'restricted mode: scripts are not executed in an untrusted workspace' } : stateAtLine(workspace, documents, params),
   );

@@ -1,0 +1,99 @@
+/**
+ * The Registers view's actions in a real VS Code, through the commands its menus run: copy value,
+ * copy as symbolic fields, go to definition, reveal in docs, filter, collapse all. Under
+ * `npm run screenshots` it also takes the pictures of the view and of a hover for docs/.
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { api, lineOf, open, screenshot, treeLines, waitFor } from './helpers';
+
+suite('Registers view actions', () => {
+  let cr0Line = 0;
+
+  suiteSetup(async () => {
+    const a = await api();
+    const editor = await open('good.smmu');
+    cr0Line = lineOf(editor.document, /^write32\s+CR0\s+SMMUEN/);
+    // The cursor a few lines after the CR0 write: the view shows the state there.
+    const line = Math.min(cr0Line + 2, editor.document.lineCount - 1);
+    editor.selection = new vscode.Selection(line, 0, line, 0);
+    await waitFor('the view at the cursor line', async () => {
+      await a.registers.refresh();
+      return a.registers.snapshot?.place.includes(`#${line}@`) ? true : undefined;
+    });
+  });
+
+  test('copy value and copy as symbolic fields', async () => {
+    const a = await api();
+    const value = await vscode.commands.executeCommand<string>('smmu.registers.copyValue', 'CR0');
+    const cr0 = treeLines(a.registers).find((l) => l.trim().startsWith('CR0 — '));
+    assert.ok(cr0 && cr0.includes(value), `the copied value ${value} is the one the view shows: ${cr0}`);
+    assert.strictEqual(await vscode.env.clipboard.readText(), value, 'on the clipboard');
+    const symbolic = await vscode.commands.executeCommand<string>('smmu.registers.copySymbolic', 'CR0');
+    assert.match(symbolic, /^SMMUEN(\|[A-Z_]+(=\w+)?)*$/, symbolic);
+    assert.strictEqual(await vscode.env.clipboard.readText(), symbolic);
+    const field = await vscode.commands.executeCommand<string>('smmu.registers.copySymbolic', 'CR0.SMMUEN');
+    assert.match(field, /^SMMUEN=(1|ENABLED)$/, field);
+  });
+
+  test('go to definition selects the line that last wrote the register', async () => {
+    const r = await vscode.commands.executeCommand<{ line: number }>('smmu.registers.goToDefinition', 'CR0');
+    assert.strictEqual(r.line, cr0Line);
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor && editor.document.uri.path.endsWith('/good.smmu'));
+    assert.strictEqual(editor.selection.start.line, cr0Line);
+    // A register nobody wrote has no definition.
+    assert.strictEqual(await vscode.commands.executeCommand('smmu.registers.goToDefinition', 'IDR0'), undefined);
+  });
+
+  test('reveal in docs opens docs/registers.md at the register', async () => {
+    const r = await vscode.commands.executeCommand<{ line: number }>('smmu.registers.revealInDocs', 'GERROR');
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor && editor.document.uri.path.endsWith('/docs/registers.md'), editor?.document.uri.path);
+    assert.strictEqual(editor.document.lineAt(r.line).text, '## GERROR');
+    assert.strictEqual(editor.selection.start.line, r.line);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('filter by name keeps matching registers and shows the filter in the description', async () => {
+    const a = await api();
+    await open('good.smmu');
+    await vscode.commands.executeCommand('workbench.view.extension.smmu');
+    await vscode.commands.executeCommand('smmu.registers.filter', 'cmdq');
+    const regs = a.registers.getChildren().flatMap((g) => a.registers.getChildren(g).map((r) => String(a.registers.getTreeItem(r).label)));
+    assert.ok(regs.length > 0 && regs.includes('CMDQ_BASE'), regs.join(', '));
+    // CR0 has a CMDQEN field: a field name matches too.
+    assert.ok(regs.every((n) => n.includes('CMDQ') || n === 'CR0' || n === 'CR0ACK' || n === 'GERROR' || n === 'GERRORN' || n === 'IDR1'), regs.join(', '));
+    assert.ok(!regs.includes('IDR5'), 'IDR5 is filtered out');
+    assert.strictEqual(a.registers.view?.description, 'filter: cmdq');
+    await vscode.commands.executeCommand('smmu.registers.clearFilter');
+    assert.strictEqual(a.registers.view?.description, undefined);
+    assert.ok(a.registers.getChildren().length >= 5, 'every group is back');
+  });
+
+  test('collapse all is offered on the view and runs', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    const collapse = 'workbench.actions.treeView.smmu.registers.collapseAll';
+    assert.ok(commands.includes(collapse), 'showCollapseAll adds the action');
+    await vscode.commands.executeCommand(collapse);
+  });
+
+  test('screenshots of the view and of a hover (npm run screenshots)', async () => {
+    const a = await api();
+    const editor = await open('good.smmu');
+    editor.selection = new vscode.Selection(cr0Line + 2, 0, cr0Line + 2, 0);
+    await vscode.commands.executeCommand('workbench.view.extension.smmu');
+    await a.registers.refresh();
+    // Expand CR0 to show its fields.
+    const control = a.registers.getChildren().find((g) => a.registers.getTreeItem(g).label === 'Control');
+    const cr0 = control && a.registers.getChildren(control).find((r) => a.registers.getTreeItem(r).label === 'CR0');
+    assert.ok(cr0, 'CR0 is in the Control group');
+    await a.registers.view?.reveal(cr0, { expand: true, select: true, focus: false });
+    await screenshot('registers-view');
+    const col = editor.document.lineAt(cr0Line).text.indexOf('CR0') + 1;
+    editor.selection = new vscode.Selection(cr0Line, col, cr0Line, col);
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await screenshot('hover');
+  });
+});
