@@ -7,6 +7,7 @@ import { decodeValue } from './commands/decode-value';
 import { Ctx } from './ctx';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
 import { StatusItem } from './status';
+import { registerQueueViews } from './views/queue-trees';
 
 let ctx: Ctx | undefined;
 
@@ -14,6 +15,8 @@ let ctx: Ctx | undefined;
 export interface SmmuApi {
   readonly registers: RegisterTreeProvider;
   readonly status: StatusItem;
+  /** The Command queue, Event queue and Stream table views. */
+  readonly queues: ReturnType<typeof registerQueueViews>;
   /** How long activation took (recorded by the extension itself). */
   readonly activation: ActivationTiming;
   /** Resolves when the language server runs. */
@@ -27,13 +30,14 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
   ctx = new Ctx(extension);
   extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)));
   const registers = registerTreeView(ctx);
+  const queues = registerQueueViews(ctx);
   const status = new StatusItem(ctx);
   // The language client loads and the server starts after activate() returned: activation stays
   // fast, and every request waits for the server (Ctx.request).
   const ready = ctx.start();
   ready.catch((err: unknown) => ctx?.output.error(`The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`));
   const c = ctx;
-  return { registers, status, ready, clientLoadMs: () => c.clientLoadMs, activation: activationTiming(start) };
+  return { registers, queues, status, ready, clientLoadMs: () => c.clientLoadMs, activation: activationTiming(start) };
 }
 
 export async function deactivate(): Promise<void> {

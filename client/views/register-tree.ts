@@ -97,6 +97,11 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
   filter = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
   private source: RegisterSource;
+  /**
+   * The nodes handed out since the last change, by id: VS Code finds an element passed to
+   * TreeView.reveal by identity, so getChildren and getParent return the same objects.
+   */
+  private nodes = new Map<string, RegisterTreeNode>();
   private sourceListener: vscode.Disposable;
 
   constructor(source: RegisterSource) {
@@ -137,17 +142,24 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
       this.previous = new Map(snap.registers.map((r) => [r.name, r.value]));
     }
     this.snapshot = snap;
-    this.emitter.fire(undefined);
+    this.rerender();
   }
 
   setFilter(text: string): void {
     this.filter = text.trim();
+    this.rerender();
+  }
+
+  /** Re-render with the current values, format and filter (no new request). */
+  rerender(): void {
+    this.nodes = new Map();
     this.emitter.fire(undefined);
   }
 
-  /** Re-render with the current format or filter (no new request). */
-  rerender(): void {
-    this.emitter.fire(undefined);
+  private node<T extends RegisterTreeNode>(id: string, make: () => T): T {
+    let n = this.nodes.get(id);
+    if (!n) this.nodes.set(id, (n = make()));
+    return n as T;
   }
 
   private matches(r: RegisterState): boolean {
@@ -162,9 +174,8 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
 
   /** For TreeView.reveal (items are matched by their ids). */
   getParent(node: RegisterTreeNode): RegisterTreeNode | undefined {
-    const format = this.format;
-    if (node instanceof FieldNode) return new RegisterNode(node.register, format, this.changed.has(node.register.name));
-    if (node instanceof RegisterNode) return new GroupNode(node.state.group, (this.snapshot?.registers ?? []).filter((r) => r.group === node.state.group && this.matches(r)));
+    if (node instanceof FieldNode) return this.getChildren(this.getParent(new RegisterNode(node.register, this.format, false))).find((r) => r instanceof RegisterNode && r.state.name === node.register.name);
+    if (node instanceof RegisterNode) return this.getChildren().find((g) => g instanceof GroupNode && g.id === node.state.group);
     return undefined;
   }
 
@@ -177,10 +188,10 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
         list.push(r);
         groups.set(r.group, list);
       }
-      return [...groups.entries()].map(([g, regs]) => new GroupNode(g, regs));
+      return [...groups.entries()].map(([g, regs]) => this.node(`group:${g}`, () => new GroupNode(g, regs)));
     }
-    if (node instanceof GroupNode) return node.registers.map((r) => new RegisterNode(r, this.format, this.changed.has(r.name)));
-    if (node instanceof RegisterNode) return node.state.fields.map((f) => new FieldNode(node.state, f));
+    if (node instanceof GroupNode) return node.registers.map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
+    if (node instanceof RegisterNode) return node.state.fields.map((f) => this.node(`field:${node.state.name}.${f.name}`, () => new FieldNode(node.state, f)));
     return [];
   }
 

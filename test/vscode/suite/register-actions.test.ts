@@ -5,12 +5,14 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { api, lineOf, open, screenshot, treeLines, waitFor } from './helpers';
+import * as path from 'path';
+import { api, EXTENSION_ID, lineOf, open, screenshot, sleep, treeLines, waitFor } from './helpers';
 
 suite('Registers view actions', () => {
   let cr0Line = 0;
 
-  suiteSetup(async () => {
+  /** good.smmu active, the cursor two lines after its CR0 write, the view showing that place. */
+  const atGoodScript = async () => {
     const a = await api();
     const editor = await open('good.smmu');
     cr0Line = lineOf(editor.document, /^write32\s+CR0\s+SMMUEN/);
@@ -19,11 +21,47 @@ suite('Registers view actions', () => {
     editor.selection = new vscode.Selection(line, 0, line, 0);
     await waitFor('the view at the cursor line', async () => {
       await a.registers.refresh();
-      return a.registers.snapshot?.place.includes(`#${line}@`) ? true : undefined;
+      return a.registers.snapshot?.place.includes(`good.smmu#${line}@`) ? true : undefined;
     });
+  };
+  suiteSetup(atGoodScript);
+
+  test('the view at a line of the bundled example marks what changed (and, under npm run screenshots, its picture and a hover)', async () => {
+    const a = await api();
+    // The bundled example, at the line that enables translation: CR0 changed and is marked.
+    const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, 'examples', 'linux-bringup.smmu')));
+    const editor = await vscode.window.showTextDocument(doc);
+    const enable = lineOf(doc, /^write32 CR0 SMMUEN\|CMDQEN\|EVENTQEN/);
+    await vscode.commands.executeCommand('workbench.view.extension.smmu');
+    for (const line of [enable - 1, enable]) {
+      editor.selection = new vscode.Selection(line, 0, line, 0);
+      await waitFor(`the view at line ${line + 1}`, async () => {
+        await a.registers.refresh();
+        return a.registers.snapshot?.place.includes(`#${line}@`) ? true : undefined;
+      });
+    }
+    editor.revealRange(new vscode.Range(enable, 0, enable, 0), vscode.TextEditorRevealType.InCenter);
+    await sleep(400); // the view's own debounced refresh after the cursor moved
+    await a.registers.refresh();
+    const control = a.registers.getChildren().find((g) => a.registers.getTreeItem(g).label === 'Control');
+    const cr0 = control && a.registers.getChildren(control).find((r) => a.registers.getTreeItem(r).label === 'CR0');
+    assert.ok(cr0, 'CR0 is in the Control group');
+    assert.match(String(a.registers.getTreeItem(cr0).description), /●/, 'CR0 changed at this line');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await screenshot('registers-view');
+    // A hover on the value written to CR1.
+    const cr1 = lineOf(doc, /^write32 CR1 /);
+    const col = doc.lineAt(cr1).text.indexOf('TABLE_SH') + 2;
+    editor.selection = new vscode.Selection(cr1, col, cr1, col);
+    editor.revealRange(new vscode.Range(cr1, 0, cr1, 0), vscode.TextEditorRevealType.InCenter);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await screenshot('hover');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   test('copy value and copy as symbolic fields', async () => {
+    await atGoodScript();
     const a = await api();
     const value = await vscode.commands.executeCommand<string>('smmu.registers.copyValue', 'CR0');
     const cr0 = treeLines(a.registers).find((l) => l.trim().startsWith('CR0 — '));
@@ -78,22 +116,4 @@ suite('Registers view actions', () => {
     await vscode.commands.executeCommand(collapse);
   });
 
-  test('screenshots of the view and of a hover (npm run screenshots)', async () => {
-    const a = await api();
-    const editor = await open('good.smmu');
-    editor.selection = new vscode.Selection(cr0Line + 2, 0, cr0Line + 2, 0);
-    await vscode.commands.executeCommand('workbench.view.extension.smmu');
-    await a.registers.refresh();
-    // Expand CR0 to show its fields.
-    const control = a.registers.getChildren().find((g) => a.registers.getTreeItem(g).label === 'Control');
-    const cr0 = control && a.registers.getChildren(control).find((r) => a.registers.getTreeItem(r).label === 'CR0');
-    assert.ok(cr0, 'CR0 is in the Control group');
-    await a.registers.view?.reveal(cr0, { expand: true, select: true, focus: false });
-    await screenshot('registers-view');
-    const col = editor.document.lineAt(cr0Line).text.indexOf('CR0') + 1;
-    editor.selection = new vscode.Selection(cr0Line, col, cr0Line, col);
-    await vscode.window.showTextDocument(editor.document);
-    await vscode.commands.executeCommand('editor.action.showHover');
-    await screenshot('hover');
-  });
 });
