@@ -8,6 +8,7 @@ import { Ctx } from './ctx';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
 import { StatusItem } from './status';
 import { registerQueueViews } from './views/queue-trees';
+import { registerCHover } from './hover/c-hover';
 
 let ctx: Ctx | undefined;
 
@@ -31,6 +32,7 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
   extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)));
   const registers = registerTreeView(ctx);
   const queues = registerQueueViews(ctx);
+  extension.subscriptions.push(registerCHover(ctx));
   const status = new StatusItem(ctx);
   // The language client loads and the server starts after activate() returned: activation stays
   // fast, and every request waits for the server (Ctx.request).
