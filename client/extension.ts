@@ -4,6 +4,7 @@ import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { decodeSelection } from './commands/decode-selection';
 import { decodeValue } from './commands/decode-value';
+import { openExample } from './commands/open-example';
 import { Ctx } from './ctx';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
 import { StatusItem } from './status';
@@ -29,7 +30,11 @@ export interface SmmuApi {
 export function activate(extension: vscode.ExtensionContext): SmmuApi {
   const start = performance.now();
   ctx = new Ctx(extension);
-  extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)));
+  extension.subscriptions.push(
+    vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)),
+    vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)),
+    vscode.commands.registerCommand('smmu.openExample', openExample(extension)),
+  );
   const registers = registerTreeView(ctx);
   const queues = registerQueueViews(ctx);
   extension.subscriptions.push(registerCHover(ctx));

@@ -71,9 +71,10 @@ export function treeLines(tree: TreeApi, node?: unknown, depth = 0): string[] {
  * Under `npm run screenshots` (SMMU_SCREENSHOTS=1) asks the launcher for a picture of the
  * workbench as it is now and waits until it is taken; otherwise does nothing.
  */
-export async function screenshot(name: string): Promise<void> {
+export async function screenshot(name: string, settleMs = 0): Promise<void> {
   const ack = process.env.SMMU_SCREENSHOT_ACK;
   if (!process.env.SMMU_SCREENSHOTS || !ack) return;
+  await sleep(settleMs);
   console.log(`[smmu-screenshot] ${name}`);
   await waitFor(`the launcher's screenshot ${name}`, () => (fs.existsSync(path.join(ack, `${name}.done`)) ? true : undefined), 20_000);
 }

@@ -40,6 +40,11 @@ suite('SMMU Workbench installed from its .vsix', () => {
       assert.ok(!fs.existsSync(path.join(root, absent)), `${absent} is not in the package (.vscodeignore)`);
     assert.ok(fs.existsSync(path.join(root, 'media', 'icon.png')), 'the icon is in the package');
     assert.strictEqual(ext.packageJSON.icon, 'media/icon.png');
+    // What the extension opens at run time: the walkthrough's pages, the docs, the examples.
+    const steps = (ext.packageJSON as { contributes: { walkthroughs: { steps: { media: { markdown: string } }[] }[] } }).contributes.walkthroughs[0]!.steps;
+    for (const s of steps) assert.ok(fs.existsSync(path.join(root, s.media.markdown)), `${s.media.markdown} is in the package`);
+    for (const f of ['docs/registers.md', 'examples/linux-bringup.smmu', 'presets/qemu.smmu.json', 'schemas/smmu-config.schema.json', 'syntaxes/smmu.tmLanguage.json'])
+      assert.ok(fs.existsSync(path.join(root, f)), `${f} is in the package`);
   });
 
   test('activation is lazy: nothing runs until a .smmu file opens', async () => {
