@@ -12,13 +12,11 @@ type LspClientModule = typeof import('./lsp-client');
 
 export class Ctx {
   client: LanguageClient | undefined;
-  readonly output: vscode.LogOutputChannel;
+  /** The server's log ("SMMU Language Server"), created with the client, after activation. */
+  output: vscode.LogOutputChannel | undefined;
   private starting: Promise<LanguageClient> | undefined;
 
-  constructor(readonly extension: vscode.ExtensionContext) {
-    this.output = vscode.window.createOutputChannel('SMMU Language Server', { log: true });
-    extension.subscriptions.push(this.output);
-  }
+  constructor(readonly extension: vscode.ExtensionContext) {}
 
   /** Starts the language server once; later calls get the same promise. */
   start(): Promise<LanguageClient> {
@@ -37,6 +35,8 @@ export class Ctx {
     const { startLanguageClient } = require(path.join(__dirname, 'lsp-client.js')) as LspClientModule;
     this.clientLoadMs = performance.now() - t0;
     const module = this.extension.asAbsolutePath(path.join('dist', 'server.js'));
+    this.output = vscode.window.createOutputChannel('SMMU Language Server', { log: true });
+    this.extension.subscriptions.push(this.output);
     this.client = await startLanguageClient(module, this.output, readSettings());
     this.extension.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {

@@ -42,7 +42,7 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
   // The language client loads and the server starts after activate() returned: activation stays
   // fast, and every request waits for the server (Ctx.request).
   const ready = ctx.start();
-  ready.catch((err: unknown) => ctx?.output.error(`The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`));
+  ready.catch((err: unknown) => void vscode.window.showErrorMessage(`The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`));
   const c = ctx;
   return { registers, queues, status, ready, clientLoadMs: () => c.clientLoadMs, activation: activationTiming(start) };
 }

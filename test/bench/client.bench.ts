@@ -46,7 +46,7 @@ if (json) {
   const ms = (k: string) => (typeof activation?.[k] === 'number' ? `${(activation[k] as number).toFixed(1)} ms` : '?');
   if (activation)
     lines.push(
-      `  activation in VS Code ${String(activation.vscode)} (${String(activation.date)}): bundle evaluated ${ms('moduleMs')}, activate() ${ms('activateMs')}`,
+      `  activation in VS Code ${String(activation.vscode)} (${String(activation.date)}): bundle evaluated ${ms('moduleMs')} (plus VS Code's API object ${ms('vscodeApiMs')}), activate() ${ms('activateMs')}`,
       `  after activation: language client loaded ${ms('clientLoadMs')}, server ready ${ms('serverReadyAfterActivationMs')}`,
     );
   else lines.push('  activation: not measured yet (npm run test:vsix writes test-results/vscode-activation.json)');
