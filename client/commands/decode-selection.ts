@@ -4,7 +4,7 @@
  * (kind, text) it returns the decoded text without prompting (tests, keybindings with arguments).
  */
 import * as vscode from 'vscode';
-import { REGISTERS } from '../../core/registers/table';
+import { coreTables } from '../lazy';
 import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, type DecodeParams, type DecodeResult, type DecodeStructureParams } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 
@@ -38,7 +38,7 @@ export function decodeSelection(ctx: Ctx) {
       return undefined;
     }
     if (kind === undefined) {
-      const pick = await vscode.window.showQuickPick([...STRUCTURES, ...REGISTERS.map((r) => ({ label: r.name, detail: r.summary }))], { placeHolder: `Decode ${numbers.join(' ')} as…`, matchOnDetail: true });
+      const pick = await vscode.window.showQuickPick([...STRUCTURES, ...coreTables().REGISTERS.map((r) => ({ label: r.name, detail: r.summary }))], { placeHolder: `Decode ${numbers.join(' ')} as…`, matchOnDetail: true });
       if (!pick) return undefined;
       kind = pick.label;
     }

@@ -6,13 +6,13 @@
 import * as vscode from 'vscode';
 import { DECODE_REQUEST, type DecodeParams, type DecodeResult } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
-import { registerValueAt } from './c-names';
+import { coreTables } from '../lazy';
 
 export function registerCHover(ctx: Ctx): vscode.Disposable {
   return vscode.languages.registerHoverProvider([{ language: 'c' }, { language: 'cpp' }], {
     async provideHover(doc, position, token) {
       if (!vscode.workspace.getConfiguration('smmu', doc.uri).get<boolean>('cHover.enabled', false)) return undefined;
-      const hit = registerValueAt(doc.lineAt(position.line).text, position.character);
+      const hit = coreTables().registerValueAt(doc.lineAt(position.line).text, position.character);
       if (!hit) return undefined;
       const result = await ctx.request<DecodeResult>(DECODE_REQUEST, { register: hit.register, value: hit.value } satisfies DecodeParams);
       if (token.isCancellationRequested || result.error) return undefined;

@@ -5,8 +5,7 @@
  * tests, and returns what it did.
  */
 import * as vscode from 'vscode';
-import { symbolic } from '../../core/registers/codec';
-import { findRegister } from '../../core/registers/table';
+import { coreTables } from '../lazy';
 import type { RegisterState } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 import { FieldNode, formatValue, RegisterNode, type RegisterTreeProvider } from './register-tree';
@@ -28,6 +27,7 @@ function resolve(provider: RegisterTreeProvider, arg: unknown): Target | undefin
 /** `SMMUEN|EVENTQEN|CMDQEN` for a register (as a script writes it); `FIELD=NAME` for a field. */
 export function symbolicText(t: Target): string {
   if (t.field) return `${t.field.name}=${t.field.meaning ?? t.field.value}`;
+  const { findRegister, symbolic } = coreTables();
   const def = findRegister(t.register.name);
   return def ? symbolic(def, BigInt(t.register.value)) : t.register.value;
 }
