@@ -126,13 +126,27 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
     return vscode.workspace.getConfiguration('smmu').get<ValueFormat>('registers.format', 'hex');
   }
 
+  /** Whether the view is on screen (set by registerTreeView); a hidden view does not ask its source. */
+  isVisible: () => boolean = () => true;
+  private stale = false;
+
   /** Refresh from the source, debounced so cursor moves do not flood the server. */
   schedule(delay = 120): void {
+    if (!this.isVisible()) {
+      this.stale = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), delay);
   }
 
+  /** The view came on screen: catch up with what changed while it was hidden. */
+  shown(): void {
+    if (this.stale || !this.snapshot) this.schedule(0);
+  }
+
   async refresh(): Promise<void> {
+    this.stale = false;
     const snap = await this.source.snapshot();
     if (!snap) return;
     // "Changed" is relative to the last different place (another line, an edit, a step), so
@@ -207,6 +221,7 @@ export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
   const provider = new RegisterTreeProvider(new EditorCursorSource(ctx));
   const view = vscode.window.createTreeView('smmu.registers', { treeDataProvider: provider, showCollapseAll: true });
   provider.view = view;
+  provider.isVisible = () => view.visible;
   const update = () => {
     const snap = provider.snapshot;
     view.message = snap?.error ?? snap?.label ?? 'Open a .smmu script to see the model state at the cursor.';
@@ -217,6 +232,7 @@ export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
   ctx.extension.subscriptions.push(
     provider,
     view,
+    view.onDidChangeVisibility((e) => e.visible && provider.shown()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('smmu.registers.format')) provider.rerender();
     }),

@@ -119,3 +119,20 @@ test('bad requests get a message, not a crash', async () => {
   assert.match((await queues(uri, -1)).error ?? '', /non-negative integer/);
   assert.match(((await conn.sendRequest('smmu/queuesAtLine', null)) as QueuesAtLineResult).error ?? '', /open \.smmu script/);
 });
+
+test('a 2-level stream table: STEs found through their L1 descriptors, with their StreamIDs', async () => {
+  const uri = openFile(
+    'two-level.smmu',
+    [
+      'write64 STRTAB_BASE 0x40000000',
+      'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=6|LOG2SIZE=8', // 4 L1 descriptors of 64 StreamIDs
+      'l1std 1 Span=7 L2Ptr=0x40010000',
+      'ste 70 V Config=BYPASS', // L1 index 1, STE 6 of its array
+      'l1std 2 Span=0 L2Ptr=0x40020000', // Span 0: invalid, not walked
+    ].join('\n'),
+  );
+  const r = await queues(uri, 4);
+  assert.equal(r.error, undefined);
+  assert.equal(r.streamTable?.format, '2-level');
+  assert.deepEqual(r.streamTable?.entries.map((e) => [e.sid, e.config, e.address]), [[70, 'BYPASS', '0x0000000040010180']]);
+});
