@@ -111,13 +111,16 @@ export class QueuesModel implements vscode.Disposable {
     if (this.stale || !this.result) this.schedule(0);
   }
 
+  private generation = 0;
+
   async refresh(): Promise<void> {
     this.stale = false;
+    const generation = ++this.generation;
     const editor = vscode.window.activeTextEditor;
     if (!editor || (editor.document.languageId !== 'smmu' && editor.document.languageId !== 'smmuq')) return;
     const params: QueuesAtLineParams = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
     const result = await this.ctx.request<QueuesAtLineResult | null>(QUEUES_AT_LINE_REQUEST, params);
-    if (!result) return;
+    if (!result || generation !== this.generation) return; // superseded by a later refresh
     this.result = result;
     this.document = editor.document.uri;
     this.emitter.fire();

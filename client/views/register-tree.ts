@@ -145,10 +145,15 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
     if (this.stale || !this.snapshot) this.schedule(0);
   }
 
+  private generation = 0;
+
   async refresh(): Promise<void> {
     this.stale = false;
+    // A later refresh supersedes this one: its answer could otherwise land last and show an
+    // older place (requests from the debounced cursor and from callers overlap).
+    const generation = ++this.generation;
     const snap = await this.source.snapshot();
-    if (!snap) return;
+    if (!snap || generation !== this.generation) return;
     // "Changed" is relative to the last different place (another line, an edit, a step), so
     // refreshing the same place keeps the marks.
     if (snap.place !== this.snapshot?.place) {
