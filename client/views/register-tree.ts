@@ -209,8 +209,14 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
       }
       return [...groups.entries()].map(([g, regs]) => this.node(`group:${g}`, () => new GroupNode(g, regs)));
     }
-    if (node instanceof GroupNode) return node.registers.map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
-    if (node instanceof RegisterNode) return node.state.fields.map((f) => this.node(`field:${node.state.name}.${f.name}`, () => new FieldNode(node.state, f)));
+    // VS Code may ask for the children of a node it got before the last refresh: children come
+    // from the current snapshot, never from the (possibly older) node asked about.
+    const current = this.snapshot?.registers ?? [];
+    if (node instanceof GroupNode) return current.filter((r) => r.group === node.id && this.matches(r)).map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
+    if (node instanceof RegisterNode) {
+      const state = current.find((r) => r.name === node.state.name);
+      return (state?.fields ?? []).map((f) => this.node(`field:${state!.name}.${f.name}`, () => new FieldNode(state!, f)));
+    }
     return [];
   }
 

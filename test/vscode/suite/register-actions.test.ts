@@ -121,6 +121,46 @@ suite('Registers view actions', () => {
     assert.ok(a.registers.getChildren().length >= 5, 'every group is back');
   });
 
+  test('another source of values plugs in (the seam for a debug session) and can be swapped back', async () => {
+    await atGoodScript();
+    const a = await api();
+    const registers = a.registers as unknown as {
+      snapshot?: { registers: { name: string; value: string }[]; place: string };
+      setSource(s: unknown): unknown;
+      refresh(): Promise<void>;
+    };
+    const base = registers.snapshot!.registers;
+    const changed = new vscode.EventEmitter<number>();
+    let step = 0;
+    // What a debug session's source would give: the live model's registers after each step.
+    const session = {
+      onDidChange: changed.event,
+      snapshot: async () => ({
+        registers: base.map((r) => (r.name === 'GERROR' ? { ...r, value: step ? '0x00000001' : '0x00000000' } : r)),
+        place: `session#step${step}`,
+        label: `Debug session, step ${step}`,
+      }),
+      dispose: () => changed.dispose(),
+    };
+    await vscode.commands.executeCommand('workbench.view.extension.smmu'); // a hidden view ignores its source
+    const previous = registers.setSource(session);
+    await registers.refresh();
+    assert.strictEqual(a.registers.view?.message, 'Debug session, step 0');
+    step = 1;
+    changed.fire(0);
+    const gerror = await waitFor('GERROR to follow the step', () => {
+      const line = treeLines(a.registers).find((l) => l.trim().startsWith('GERROR — '));
+      return line?.includes('0x00000001') ? line : undefined;
+    });
+    assert.match(gerror, /●/, 'changed since the previous step');
+    registers.setSource(previous);
+    session.dispose();
+    await waitFor('the script cursor source again', async () => {
+      await registers.refresh();
+      return registers.snapshot?.place.includes('good.smmu#') ? true : undefined;
+    });
+  });
+
   test('collapse all is offered on the view and runs', async () => {
     const commands = await vscode.commands.getCommands(true);
     const collapse = 'workbench.actions.treeView.smmu.registers.collapseAll';
