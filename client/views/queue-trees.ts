@@ -181,7 +181,16 @@ export class QueueTreeProvider implements vscode.TreeDataProvider<QueueTreeNode>
       if (this.which === 'streams') return (this.model.result?.streamTable?.entries ?? []).map((s) => new SteNode(s));
       return (this.queue()?.entries ?? []).map((e) => new EntryNode(this.which, e, this.model.document));
     }
-    return node instanceof LeafNode ? [] : node.children();
+    // VS Code may ask about a node from before the last refresh: answer from the current data.
+    if (node instanceof EntryNode) {
+      const entry = this.queue()?.entries.find((e) => e.index === node.entry.index);
+      return entry ? new EntryNode(this.which, entry, this.model.document).children() : [];
+    }
+    if (node instanceof SteNode) {
+      const ste = this.model.result?.streamTable?.entries.find((e) => e.sid === node.ste.sid);
+      return ste ? new SteNode(ste).children() : [];
+    }
+    return [];
   }
 }
 
