@@ -1,46 +1,43 @@
 /**
  * The extension's context: owns the language client and its lifetime (as rust-analyzer's ctx.ts).
- * Only presentation and registration live in client/; SMMU semantics are in core/ and server/.
+ * The client is started after activation (see lsp-client.ts); requests wait for it.
  */
 import * as path from 'path';
+import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import { readSettings } from './config';
+
+type LspClientModule = typeof import('./lsp-client');
 
 export class Ctx {
   client: LanguageClient | undefined;
-  readonly output: vscode.LogOutputChannel;
+  /** The server's log ("SMMU Language Server"), created with the client, after activation. */
+  output: vscode.LogOutputChannel | undefined;
+  private starting: Promise<LanguageClient> | undefined;
 
-  constructor(readonly extension: vscode.ExtensionContext) {
-    this.output = vscode.window.createOutputChannel('SMMU Language Server', { log: true });
-    extension.subscriptions.push(this.output);
+  constructor(readonly extension: vscode.ExtensionContext) {}
+
+  /** Starts the language server once; later calls get the same promise. */
+  start(): Promise<LanguageClient> {
+    this.starting ??= this.startClient();
+    return this.starting;
   }
 
-  async start(): Promise<void> {
+  /** How long loading the language client's bundle took, ms (after activation). */
+  clientLoadMs: number | undefined;
+
+  private async startClient(): Promise<LanguageClient> {
+    // After activate() has returned: the language client's bundle (next to this one, see
+    // scripts/build.mjs) is most of the client's code and stays out of the activation path.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const t0 = performance.now();
+    const { startLanguageClient } = require(path.join(__dirname, 'lsp-client.js')) as LspClientModule;
+    this.clientLoadMs = performance.now() - t0;
     const module = this.extension.asAbsolutePath(path.join('dist', 'server.js'));
-    const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
-    };
-    const clientOptions: LanguageClientOptions = {
-      documentSelector: [
-        { scheme: 'file', language: 'smmu' },
-        { scheme: 'untitled', language: 'smmu' },
-        { scheme: 'file', language: 'smmuq' },
-        { scheme: 'untitled', language: 'smmuq' },
-        { scheme: 'file', language: 'smmutrace' },
-        { scheme: 'untitled', language: 'smmutrace' },
-        { scheme: 'file', pattern: '**/*.smmu.json' },
-      ],
-      outputChannel: this.output,
-      // VS Code's JSON support already completes *.smmu.json from the same schema (package.json
-      // jsonValidation); the server's schema completion is for editors without one.
-      middleware: { provideCompletionItem: (document, position, context, token, next) => (document.uri.path.endsWith('.smmu.json') ? [] : next(document, position, context, token)) },
-      initializationOptions: { settings: readSettings() },
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.smmu.json') },
-    };
-    this.client = new LanguageClient('smmu', 'SMMU Language Server', serverOptions, clientOptions);
-    await this.client.start();
+    this.output = vscode.window.createOutputChannel('SMMU Language Server', { log: true });
+    this.extension.subscriptions.push(this.output);
+    this.client = await startLanguageClient(module, this.output, readSettings());
     this.extension.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('smmu')) void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() });
@@ -48,6 +45,13 @@ export class Ctx {
       // Trusting the workspace lifts restricted mode: scripts are executed again.
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() })),
     );
+    return this.client;
+  }
+
+  /** A custom request (server/lsp/lsp-ext.ts), once the server runs. */
+  async request<R>(method: string, params: object): Promise<R> {
+    const client = await this.start();
+    return client.sendRequest<R>(method, params);
   }
 
   async stop(): Promise<void> {

@@ -1,12 +1,17 @@
-/** Extension entry point: start the language server, register commands and views. */
+/** Extension entry point: register commands and views, then start the language server. */
+import { activationTiming, markModuleEvaluated, type ActivationTiming } from './timing';
+import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { decodeSelection } from './commands/decode-selection';
 import { decodeValue } from './commands/decode-value';
 import { replayTrace } from './commands/replay-trace';
+import { openExample } from './commands/open-example';
 import { Ctx } from './ctx';
 import { registerDebugger } from './debug';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
 import { StatusItem } from './status';
+import { registerQueueViews } from './views/queue-trees';
+import { registerCHover } from './hover/c-hover';
 
 let ctx: Ctx | undefined;
 
@@ -14,16 +19,40 @@ let ctx: Ctx | undefined;
 export interface SmmuApi {
   readonly registers: RegisterTreeProvider;
   readonly status: StatusItem;
+  /** The Command queue, Event queue and Stream table views. */
+  readonly queues: ReturnType<typeof registerQueueViews>;
+  /** How long activation took (recorded by the extension itself). */
+  readonly activation: ActivationTiming;
+  /** Resolves when the language server runs. */
+  readonly ready: Promise<unknown>;
+  /** Loading the language client's bundle after activation, ms (undefined until then). */
+  readonly clientLoadMs: () => number | undefined;
 }
 
-export async function activate(extension: vscode.ExtensionContext): Promise<SmmuApi> {
+export function activate(extension: vscode.ExtensionContext): SmmuApi {
+  const start = performance.now();
   ctx = new Ctx(extension);
   registerDebugger(extension);
-  extension.subscriptions.push(vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)), vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)), vscode.commands.registerCommand('smmu.replayTrace', replayTrace()));
-  await ctx.start();
-  return { registers: registerTreeView(ctx), status: new StatusItem(ctx) };
+  extension.subscriptions.push(
+    vscode.commands.registerCommand('smmu.decodeValue', decodeValue(ctx)),
+    vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)),
+    vscode.commands.registerCommand('smmu.openExample', openExample(extension)),
+    vscode.commands.registerCommand('smmu.replayTrace', replayTrace()),
+  );
+  const registers = registerTreeView(ctx);
+  const queues = registerQueueViews(ctx);
+  extension.subscriptions.push(registerCHover(ctx));
+  const status = new StatusItem(ctx);
+  // The language client loads and the server starts after activate() returned: activation stays
+  // fast, and every request waits for the server (Ctx.request).
+  const ready = ctx.start();
+  ready.catch((err: unknown) => void vscode.window.showErrorMessage(`The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`));
+  const c = ctx;
+  return { registers, queues, status, ready, clientLoadMs: () => c.clientLoadMs, activation: activationTiming(start) };
 }
 
 export async function deactivate(): Promise<void> {
   await ctx?.stop();
 }
+
+markModuleEvaluated();

@@ -29,11 +29,11 @@ export class StatusItem {
 
   async update(): Promise<void> {
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc || (doc.languageId !== 'smmu' && doc.languageId !== 'smmuq') || !this.ctx.client) {
+    if (!doc || (doc.languageId !== 'smmu' && doc.languageId !== 'smmuq')) {
       this.item.hide();
       return;
     }
-    const info = await this.ctx.client.sendRequest<DocumentInfoResult | null>(DOCUMENT_INFO_REQUEST, { uri: doc.uri.toString() } satisfies DocumentInfoParams);
+    const info = await this.ctx.request<DocumentInfoResult | null>(DOCUMENT_INFO_REQUEST, { uri: doc.uri.toString() } satisfies DocumentInfoParams);
     if (!info) {
       this.item.hide();
       return;

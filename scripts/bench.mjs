@@ -8,15 +8,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const results = {};
-  const TITLES = { engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)', traceReplay: 'Trace replay' };
-  for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['debugger', 'out/test/bench/debug.bench.js'], ['traceReplay', 'out/test/bench/trace.bench.js']]) {
+const TITLES = { engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)', traceReplay: 'Trace replay', client: 'VS Code client' };
+for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['debugger', 'out/test/bench/debug.bench.js'], ['traceReplay', 'out/test/bench/trace.bench.js'], ['client', 'out/test/bench/client.bench.js']]) {
   const r = spawnSync(process.execPath, [join(root, file), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write(`${name} benchmark failed\n`);
     process.exit(1);
   }
   if (json) results[name] = JSON.parse(r.stdout);
-  const TITLES = { engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)', traceReplay: 'Trace replay' };
-  for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['debugger', 'out/test/bench/debug.bench.js'], ['traceReplay', 'out/test/bench/trace.bench.js']]) {
+  else process.stdout.write(`${TITLES[name]}\n${r.stdout}\n`);
 }
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

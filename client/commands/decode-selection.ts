@@ -4,7 +4,7 @@
  * (kind, text) it returns the decoded text without prompting (tests, keybindings with arguments).
  */
 import * as vscode from 'vscode';
-import { REGISTERS } from '../../core/registers/table';
+import { coreTables } from '../lazy';
 import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, type DecodeParams, type DecodeResult, type DecodeStructureParams } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 
@@ -38,15 +38,14 @@ export function decodeSelection(ctx: Ctx) {
       return undefined;
     }
     if (kind === undefined) {
-      const pick = await vscode.window.showQuickPick([...STRUCTURES, ...REGISTERS.map((r) => ({ label: r.name, detail: r.summary }))], { placeHolder: `Decode ${numbers.join(' ')} as…`, matchOnDetail: true });
+      const pick = await vscode.window.showQuickPick([...STRUCTURES, ...coreTables().REGISTERS.map((r) => ({ label: r.name, detail: r.summary }))], { placeHolder: `Decode ${numbers.join(' ')} as…`, matchOnDetail: true });
       if (!pick) return undefined;
       kind = pick.label;
     }
-    if (!ctx.client) return undefined;
     const uri = editor?.document.uri.toString();
     const result = STRUCTURES.some((s) => s.label === kind)
-      ? await ctx.client.sendRequest<DecodeResult>(DECODE_STRUCTURE_REQUEST, { kind, dwords: numbers, uri } satisfies DecodeStructureParams)
-      : await ctx.client.sendRequest<DecodeResult>(DECODE_REQUEST, { register: kind, value: numbers[0] ?? '0', uri } satisfies DecodeParams);
+      ? await ctx.request<DecodeResult>(DECODE_STRUCTURE_REQUEST, { kind, dwords: numbers, uri } satisfies DecodeStructureParams)
+      : await ctx.request<DecodeResult>(DECODE_REQUEST, { register: kind, value: numbers[0] ?? '0', uri } satisfies DecodeParams);
     if (result.error) {
       if (interactive) void vscode.window.showErrorMessage(result.error);
       return result.error;

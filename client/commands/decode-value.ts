@@ -4,7 +4,7 @@
  * extensions, keybindings with arguments).
  */
 import * as vscode from 'vscode';
-import { REGISTERS } from '../../core/registers/table';
+import { coreTables } from '../lazy';
 import { DECODE_REQUEST, type DecodeParams, type DecodeResult } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 
@@ -13,7 +13,7 @@ export function decodeValue(ctx: Ctx) {
     const interactive = register === undefined || value === undefined;
     if (register === undefined) {
       const pick = await vscode.window.showQuickPick(
-        REGISTERS.map((r) => ({ label: r.name, description: `0x${r.offset.toString(16).toUpperCase()}`, detail: r.summary })),
+        coreTables().REGISTERS.map((r) => ({ label: r.name, description: `0x${r.offset.toString(16).toUpperCase()}`, detail: r.summary })),
         { placeHolder: 'Register to decode the value as', matchOnDescription: true, matchOnDetail: true },
       );
       if (!pick) return undefined;
@@ -25,8 +25,7 @@ export function decodeValue(ctx: Ctx) {
     }
     const uri = vscode.window.activeTextEditor?.document.uri.toString();
     const params: DecodeParams = { register, value, uri };
-    if (!ctx.client) return undefined;
-    const result = await ctx.client.sendRequest<DecodeResult>(DECODE_REQUEST, params);
+    const result = await ctx.request<DecodeResult>(DECODE_REQUEST, params);
     if (result.error) {
       if (interactive) void vscode.window.showErrorMessage(result.error);
       return result.error;

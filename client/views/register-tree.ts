@@ -1,13 +1,15 @@
 /**
- * The Registers view: groups → registers → fields, with the model's state after the statements
- * up to the cursor line of the active `.smmu` script (the language server's smmu/stateAtLine).
- * One node class per level renders its own item (as Peripheral Viewer's nodes do); values follow
- * `smmu.registers.format`; a register whose value changed since the last refresh is marked.
- * The view only presents: what the values are is the server's business.
+ * The Registers view: groups → registers → fields, with the values of a `RegisterSource`
+ * (register-source.ts; by default the model state at the cursor line of the active `.smmu`
+ * script). One node class per level renders its own item (as Peripheral Viewer's nodes do); values
+ * follow `smmu.registers.format`; a register whose value changed since the last place is marked.
+ * The view only presents: what the values are is the source's business.
  */
 import * as vscode from 'vscode';
-import { STATE_AT_LINE_REQUEST, type RegisterState, type StateAtLineParams, type StateAtLineResult } from '../../server/lsp/lsp-ext';
+import type { RegisterState } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
+import { registerActions } from './register-actions';
+import { EditorCursorSource, type RegisterSnapshot, type RegisterSource } from './register-source';
 
 export type ValueFormat = 'hex' | 'decimal' | 'binary';
 
@@ -48,27 +50,31 @@ export class RegisterNode {
     readonly format: ValueFormat,
     readonly changed: boolean,
   ) {}
+  get formatted(): string {
+    return formatValue(this.state.value, this.state.width, this.format);
+  }
   item(): vscode.TreeItem {
     const r = this.state;
     const t = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.Collapsed);
     t.id = `register:${r.name}`;
-    t.description = `${formatValue(r.value, r.width, this.format)}${this.changed ? '  ●' : ''}`;
+    t.description = `${this.formatted}${this.changed ? '  ●' : ''}`;
     const md = new vscode.MarkdownString(`**SMMU_${r.name}** @ 0x${r.offset.toString(16).toUpperCase()} (§${r.section})\n\n${r.summary}\n\nValue: \`${r.value}\`${r.lastWrittenAt !== undefined ? `, last written at line ${r.lastWrittenAt + 1}` : ''}`);
     t.tooltip = md;
-    t.contextValue = 'smmu.register';
+    // `.written` enables "Go to Definition" (package.json menus).
+    t.contextValue = r.lastWrittenAt !== undefined ? 'smmu.register.written' : 'smmu.register';
     return t;
   }
 }
 
 export class FieldNode {
   constructor(
-    readonly register: string,
+    readonly register: RegisterState,
     readonly field: RegisterState['fields'][number],
   ) {}
   item(): vscode.TreeItem {
     const f = this.field;
     const t = new vscode.TreeItem(`${f.name}${f.bits}`, vscode.TreeItemCollapsibleState.None);
-    t.id = `field:${this.register}.${f.name}`;
+    t.id = `field:${this.register.name}.${f.name}`;
     t.description = f.meaning ? `${f.value} (${f.meaning})` : f.value;
     t.tooltip = f.description;
     t.contextValue = 'smmu.field';
@@ -78,93 +84,166 @@ export class FieldNode {
 
 export type RegisterTreeNode = GroupNode | RegisterNode | FieldNode;
 
-export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTreeNode> {
+export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RegisterTreeNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
-  private state: readonly RegisterState[] = [];
   private previous = new Map<string, string>();
   private changed = new Set<string>();
-  /** Where the shown state comes from, for the view's message and for tests. */
-  source: { uri: string; line: number; version: number } | undefined;
-  error: string | undefined;
+  /** What the view shows, and where it is from. */
+  snapshot: RegisterSnapshot | undefined;
+  /** The view showing this provider (set by registerTreeView). */
+  view: vscode.TreeView<RegisterTreeNode> | undefined;
+  /** Case-insensitive part of a register or field name; empty shows everything. */
+  filter = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private source: RegisterSource;
+  /**
+   * The nodes handed out since the last change, by id: VS Code finds an element passed to
+   * TreeView.reveal by identity, so getChildren and getParent return the same objects.
+   */
+  private nodes = new Map<string, RegisterTreeNode>();
+  private sourceListener: vscode.Disposable;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(source: RegisterSource) {
+    this.source = source;
+    this.sourceListener = source.onDidChange((delay) => this.schedule(delay));
+  }
+
+  /**
+   * Show another source's values (a debug session's live model, issue #6). The previous source is
+   * returned, not disposed, so the caller can go back to it.
+   */
+  setSource(source: RegisterSource): RegisterSource {
+    const old = this.source;
+    this.sourceListener.dispose();
+    this.source = source;
+    this.sourceListener = source.onDidChange((delay) => this.schedule(delay));
+    this.schedule(0);
+    return old;
+  }
 
   get format(): ValueFormat {
     return vscode.workspace.getConfiguration('smmu').get<ValueFormat>('registers.format', 'hex');
   }
 
-  /** Refresh from the active editor's cursor line, debounced so cursor moves do not flood the server. */
+  /** Whether the view is on screen (set by registerTreeView); a hidden view does not ask its source. */
+  isVisible: () => boolean = () => true;
+  private stale = false;
+
+  /** Refresh from the source, debounced so cursor moves do not flood the server. */
   schedule(delay = 120): void {
+    if (!this.isVisible()) {
+      this.stale = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), delay);
   }
 
+  /** The view came on screen: catch up with what changed while it was hidden. */
+  shown(): void {
+    if (this.stale || !this.snapshot) this.schedule(0);
+  }
+
+  private generation = 0;
+
   async refresh(): Promise<void> {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor || editor.document.languageId !== 'smmu' || !this.ctx.client) return;
-    const params: StateAtLineParams = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
-    const version = editor.document.version;
-    const result = await this.ctx.client.sendRequest<StateAtLineResult | null>(STATE_AT_LINE_REQUEST, params);
-    if (!result) return;
-    // "Changed" is relative to the last different place (another line, or an edit), so refreshing
-    // the same place keeps the marks.
-    const moved = !this.source || this.source.uri !== params.uri || this.source.line !== params.line || this.source.version !== version;
-    if (moved) {
-      const next = new Map(result.registers.map((r) => [r.name, r.value]));
-      this.changed = new Set(result.registers.filter((r) => this.previous.has(r.name) && this.previous.get(r.name) !== r.value).map((r) => r.name));
-      this.previous = next;
+    this.stale = false;
+    // A later refresh supersedes this one: its answer could otherwise land last and show an
+    // older place (requests from the debounced cursor and from callers overlap).
+    const generation = ++this.generation;
+    const snap = await this.source.snapshot();
+    if (!snap || generation !== this.generation) return;
+    // "Changed" is relative to the last different place (another line, an edit, a step), so
+    // refreshing the same place keeps the marks.
+    if (snap.place !== this.snapshot?.place) {
+      this.changed = new Set(snap.registers.filter((r) => this.previous.has(r.name) && this.previous.get(r.name) !== r.value).map((r) => r.name));
+      this.previous = new Map(snap.registers.map((r) => [r.name, r.value]));
     }
-    this.state = result.registers;
-    this.source = { ...params, version };
-    this.error = result.error;
+    this.snapshot = snap;
+    this.rerender();
+  }
+
+  setFilter(text: string): void {
+    this.filter = text.trim();
+    this.rerender();
+  }
+
+  /** Re-render with the current values, format and filter (no new request). */
+  rerender(): void {
+    this.nodes = new Map();
     this.emitter.fire(undefined);
   }
 
-  /** Re-render with the current format (no new request). */
-  rerender(): void {
-    this.emitter.fire(undefined);
+  private node<T extends RegisterTreeNode>(id: string, make: () => T): T {
+    let n = this.nodes.get(id);
+    if (!n) this.nodes.set(id, (n = make()));
+    return n as T;
+  }
+
+  private matches(r: RegisterState): boolean {
+    if (!this.filter) return true;
+    const f = this.filter.toUpperCase();
+    return r.name.toUpperCase().includes(f) || r.fields.some((x) => x.name.toUpperCase().includes(f));
   }
 
   getTreeItem(node: RegisterTreeNode): vscode.TreeItem {
     return node.item();
   }
 
+  /** For TreeView.reveal (items are matched by their ids). */
+  getParent(node: RegisterTreeNode): RegisterTreeNode | undefined {
+    if (node instanceof FieldNode) return this.getChildren(this.getParent(new RegisterNode(node.register, this.format, false))).find((r) => r instanceof RegisterNode && r.state.name === node.register.name);
+    if (node instanceof RegisterNode) return this.getChildren().find((g) => g instanceof GroupNode && g.id === node.state.group);
+    return undefined;
+  }
+
   getChildren(node?: RegisterTreeNode): RegisterTreeNode[] {
     if (!node) {
       const groups = new Map<string, RegisterState[]>();
-      for (const r of this.state) {
+      for (const r of this.snapshot?.registers ?? []) {
+        if (!this.matches(r)) continue;
         const list = groups.get(r.group) ?? [];
         list.push(r);
         groups.set(r.group, list);
       }
-      return [...groups.entries()].map(([g, regs]) => new GroupNode(g, regs));
+      return [...groups.entries()].map(([g, regs]) => this.node(`group:${g}`, () => new GroupNode(g, regs)));
     }
-    if (node instanceof GroupNode) return node.registers.map((r) => new RegisterNode(r, this.format, this.changed.has(r.name)));
-    if (node instanceof RegisterNode) return node.state.fields.map((f) => new FieldNode(node.state.name, f));
+    // VS Code may ask for the children of a node it got before the last refresh: children come
+    // from the current snapshot, never from the (possibly older) node asked about.
+    const current = this.snapshot?.registers ?? [];
+    if (node instanceof GroupNode) return current.filter((r) => r.group === node.id && this.matches(r)).map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
+    if (node instanceof RegisterNode) {
+      const state = current.find((r) => r.name === node.state.name);
+      return (state?.fields ?? []).map((f) => this.node(`field:${state!.name}.${f.name}`, () => new FieldNode(state!, f)));
+    }
     return [];
+  }
+
+  dispose(): void {
+    this.sourceListener.dispose();
+    this.source.dispose();
+    this.emitter.dispose();
   }
 }
 
-/** Create the view and keep it following the active script's cursor. */
+/** Create the view with its default source (the active script's cursor) and its actions. */
 export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
-  const provider = new RegisterTreeProvider(ctx);
+  const provider = new RegisterTreeProvider(new EditorCursorSource(ctx));
   const view = vscode.window.createTreeView('smmu.registers', { treeDataProvider: provider, showCollapseAll: true });
-  const message = () => {
-    view.message = provider.error ?? (provider.source ? `State after line ${provider.source.line + 1}` : 'Open a .smmu script to see the model state at the cursor.');
+  provider.view = view;
+  provider.isVisible = () => view.visible;
+  const update = () => {
+    const snap = provider.snapshot;
+    view.message = snap?.error ?? snap?.label ?? 'Open a .smmu script to see the model state at the cursor.';
+    view.description = provider.filter ? `filter: ${provider.filter}` : undefined;
   };
-  provider.onDidChangeTreeData(message);
-  message();
+  provider.onDidChangeTreeData(update);
+  update();
   ctx.extension.subscriptions.push(
+    provider,
     view,
-    vscode.window.onDidChangeTextEditorSelection((e) => {
-      if (e.textEditor.document.languageId === 'smmu') provider.schedule();
-    }),
-    vscode.window.onDidChangeActiveTextEditor(() => provider.schedule(0)),
-    vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.document === vscode.window.activeTextEditor?.document) provider.schedule(300);
-    }),
+    view.onDidChangeVisibility((e) => e.visible && provider.shown()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('smmu.registers.format')) provider.rerender();
     }),
@@ -173,6 +252,7 @@ export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
       const next = order[(order.indexOf(provider.format) + 1) % order.length] ?? 'hex';
       await vscode.workspace.getConfiguration('smmu').update('registers.format', next, vscode.ConfigurationTarget.Global);
     }),
+    ...registerActions(provider, ctx),
   );
   provider.schedule(0);
   return provider;

@@ -11,6 +11,7 @@ import { describeFeature } from '../registers/codec';
 import { CD } from '../structures/cd';
 import { L1CD, L1STD } from '../structures/l1';
 import { STE } from '../structures/ste';
+import { registersMarkdown } from './registers-page';
 
 const NOTE = '<!-- Generated from the tables in core/ by scripts/gen-docs.mjs: do not edit by hand. -->';
 const hex2 = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(2, '0');
@@ -72,5 +73,6 @@ export function referencePages(): { readonly path: string; readonly text: string
     { path: 'docs/commands.md', text: commandsMarkdown() },
     { path: 'docs/events.md', text: eventsMarkdown() },
     { path: 'docs/structures.md', text: structuresMarkdown() },
+    { path: 'docs/registers.md', text: registersMarkdown() },
   ];
 }

@@ -17,6 +17,14 @@
 //   --tests <file.js>                 suite module, default out/test/vscode/suite/index.js
 //   --workspace <dir>                 folder to open, default test/vscode/workspace
 //   --verbose                         also print the workbench's own log lines
+//   --vsix <file.vsix>                install this package into the profile (code-server
+//                                     --install-extension) and test it instead of the source tree;
+//                                     --extension is then a stub that only hosts the suite
+//   --screenshots <dir>               take the screenshots the suite asks for (a log line
+//                                     `[smmu-screenshot] NAME`) into <dir>/NAME.png while it waits
+// The suite gets SMMU_RESULTS_DIR (test-results/, for figures such as the activation time) and,
+// with --screenshots, SMMU_SCREENSHOTS=1 and SMMU_SCREENSHOT_ACK (a folder where the launcher
+// writes NAME.done once the picture is taken).
 // Environment: SMMU_VSCODE_CACHE (cache root, see setup.sh), SMMU_VSCODE_KEEP_TMP=1 (keep the
 // temporary user-data folder), SMMU_CHROMIUM (browser, default /usr/bin/chromium).
 // On failure or timeout: test-results/vscode-failure.png, test-results/vscode-logs/ (workbench,
@@ -45,6 +53,8 @@ const { values: opts } = parseArgs({
     tests: { type: 'string', default: path.join(repoRoot, 'out/test/vscode/suite/index.js') },
     workspace: { type: 'string', default: path.join(repoRoot, 'test/vscode/workspace') },
     verbose: { type: 'boolean', default: false },
+    vsix: { type: 'string' },
+    screenshots: { type: 'string' },
   },
   strict: true,
 });
@@ -72,6 +82,7 @@ function checkInputs() {
     fail(`the extension is not built: ${path.resolve(extensionPath, main)} is missing (npm run build)`);
   if (!fs.existsSync(testsPath)) fail(`the suite is not compiled: ${testsPath} is missing (npx tsc -b)`);
   if (!fs.statSync(workspacePath, { throwIfNoEntry: false })?.isDirectory()) fail(`no workspace folder ${workspacePath}`);
+  if (opts.vsix && !fs.existsSync(opts.vsix)) fail(`no package ${opts.vsix} (npm run package)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,6 +158,12 @@ async function startCodeServer(entry, tmp, serverLog) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(VSCODE_|ELECTRON_|npm_)/i.test(k)),
   );
+  env.SMMU_RESULTS_DIR = resultsDir;
+  if (opts.screenshots) {
+    env.SMMU_SCREENSHOTS = '1';
+    env.SMMU_SCREENSHOT_ACK = path.join(tmp, 'screenshot-ack');
+    fs.mkdirSync(env.SMMU_SCREENSHOT_ACK, { recursive: true });
+  }
   const args = [
     entry,
     '--auth', 'none',
@@ -162,6 +179,13 @@ async function startCodeServer(entry, tmp, serverLog) {
     '--extensions-dir', path.join(tmp, 'extensions'),
     workspacePath,
   ];
+  if (opts.vsix) {
+    // As a user installs it: `code-server --install-extension file.vsix` into this profile.
+    const r = spawnSync(process.execPath, [entry, '--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'extensions'), '--install-extension', path.resolve(opts.vsix)], { cwd: tmp, env, encoding: 'utf8', timeout: 60_000 });
+    fs.writeFileSync(serverLog + '.install', `${r.stdout ?? ''}${r.stderr ?? ''}`);
+    if (r.status !== 0) throw new Error(`code-server --install-extension ${opts.vsix} failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+    log(`installed ${path.relative(repoRoot, path.resolve(opts.vsix))}: ${(r.stdout.trim().split('\n').pop() ?? '').trim()}`);
+  }
   const out = fs.openSync(serverLog, 'w');
   const child = spawn(process.execPath, args, { cwd: tmp, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let buffered = '';
@@ -268,12 +292,16 @@ async function runCodeServer() {
       ],
     });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // The Registers view's copy actions write the clipboard (navigator.clipboard in the web workbench).
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => {});
     page = await context.newPage();
 
     let settle;
     const outcome = new Promise((resolve) => (settle = resolve));
     await page.exposeFunction('codeAutomationLog', (level, args) => {
       const text = Array.isArray(args) ? format(...args) : String(args);
+      const shot = /^\[smmu-screenshot\] ([\w-]+)$/.exec(text.trim());
+      if (shot && opts.screenshots) void takeRequestedScreenshot(page, shot[1], tmp);
       if (opts.verbose || !isWorkbenchChatter(text)) process.stdout.write(`${text}\n`); // one stream keeps the order
     });
     await page.exposeFunction('codeAutomationExit', async (code, logs) => {
@@ -348,6 +376,13 @@ const WORKBENCH_CHATTER = [
 ];
 function isWorkbenchChatter(text) {
   return WORKBENCH_CHATTER.some((re) => re.test(text));
+}
+
+// The suite asked for a picture of what is on screen now; it waits for NAME.done.
+async function takeRequestedScreenshot(page, name, tmp) {
+  await new Promise((r) => setTimeout(r, 400)); // let the workbench paint what the suite just did
+  await screenshot(page, path.join(path.resolve(opts.screenshots), `${name}.png`));
+  fs.writeFileSync(path.join(tmp, 'screenshot-ack', `${name}.done`), '');
 }
 
 async function screenshot(page, file) {

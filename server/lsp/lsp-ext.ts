@@ -93,3 +93,83 @@ export interface ServerStatsResult {
   /** Open scripts that hold their syntax tree (at most KEEP_TREES). */
   readonly scriptsWithTree: readonly string[];
 }
+
+/**
+ * The queues and the stream table at a line of a script (the model's guest memory after the
+ * statements up to `line` ran), or the entries of a `.smmuq` queue descriptor (`line` unused).
+ * For the Command queue, Event queue and Stream table views (issue #5).
+ */
+export const QUEUES_AT_LINE_REQUEST = 'smmu/queuesAtLine';
+export interface QueuesAtLineParams {
+  readonly uri: string;
+  /** 0-based; statements on lines up to this one are executed. */
+  readonly line: number;
+}
+export interface DecodedFieldState {
+  readonly name: string;
+  /** `[7:0]` or `[3]`. */
+  readonly bits: string;
+  readonly value: string;
+  readonly meaning?: string;
+}
+export interface QueueEntryState {
+  /** Entry number in the queue (PROD/CONS index without the wrap flag). */
+  readonly index: number;
+  /**
+   * `pending`: between CONS and PROD (commands the SMMU has yet to consume; records software has
+   * yet to read); `consumed`: outside that range (§3.5: owned by the producer again); `error`:
+   * the command at CONS that stopped the queue (CMDQ_CONS.ERR, GERROR.CMDQ_ERR active);
+   * `unpublished`: written by a script's `cmd` after PROD, before the `doorbell` that publishes it.
+   */
+  readonly status: 'pending' | 'consumed' | 'error' | 'unpublished';
+  /** The command or event name, or what the opcode/number was. */
+  readonly title: string;
+  readonly section: string;
+  readonly fields: readonly DecodedFieldState[];
+  /** CERROR_ILL reasons, RES0 bits set, unknown opcodes. */
+  readonly problems: readonly string[];
+  /** The entry's 64-bit doublewords, first one first, hex. */
+  readonly dwords: readonly string[];
+  /** In a `.smmuq` descriptor: the entry's line (0-based). */
+  readonly line?: number;
+}
+export interface QueueState {
+  readonly kind: 'cmdq' | 'evtq' | 'priq';
+  /** Base address in use, hex; entries 2^log2size. */
+  readonly base: string;
+  readonly log2size: number;
+  /** PROD and CONS index registers' index and wrap bits, hex. */
+  readonly prod: string;
+  readonly cons: string;
+  readonly entries: readonly QueueEntryState[];
+  /** Set when only the first slots were read (very large queues). */
+  readonly truncated?: boolean;
+}
+export interface StreamTableEntryState {
+  readonly sid: number;
+  /** Address of the STE, hex. */
+  readonly address: string;
+  /** The STE's Config, e.g. `S1_TRANS`. */
+  readonly config: string;
+  readonly fields: readonly DecodedFieldState[];
+  /** ILLEGAL reasons and RES0 bits set. */
+  readonly problems: readonly string[];
+  readonly dwords: readonly string[];
+}
+export interface StreamTableState {
+  readonly format: 'linear' | '2-level';
+  readonly base: string;
+  readonly log2size: number;
+  /** STEs with V == 1, in StreamID order. */
+  readonly entries: readonly StreamTableEntryState[];
+  readonly truncated?: boolean;
+}
+export interface QueuesAtLineResult {
+  readonly commandQueue?: QueueState;
+  readonly eventQueue?: QueueState;
+  readonly priQueue?: QueueState;
+  readonly streamTable?: StreamTableState;
+  /** Where the state is from, one line (`after line 12`, `queue descriptor`). */
+  readonly label: string;
+  readonly error?: string;
+}

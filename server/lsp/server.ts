@@ -15,6 +15,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams, SERVER_STATS_REQUEST, type ServerStatsResult } from './lsp-ext';
 import { stateAtLine } from './state';
+import { queuesAtLine } from './queues';
+import { QUEUES_AT_LINE_REQUEST, type QueuesAtLineParams } from './lsp-ext';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
 import { isTraceDocument, traceHover } from './trace';
@@ -222,6 +224,7 @@ export function startServer(connection: Connection): void {
     const m = process.memoryUsage();
     return { heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree() };
   });
+  connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
 
   documents.listen(connection);
   connection.listen();

@@ -9,7 +9,12 @@ import * as path from 'path';
 import { format } from 'util';
 import Mocha from 'mocha';
 
-export async function run(): Promise<void> {
+export function run(): Promise<void> {
+  return runMochaIn(__dirname);
+}
+
+/** Runs every compiled `*.test.js` in `dir` (the .vsix suite in ../vsix shares this runner). */
+export async function runMochaIn(dir: string): Promise<void> {
   // Mocha's reporters call console.log with printf-style arguments; format them here so that every
   // launcher prints finished lines whatever it does with the extension host's console.
   Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(format(...args));
@@ -21,8 +26,8 @@ export async function run(): Promise<void> {
     timeout: Number(process.env.SMMU_TEST_TIMEOUT_MS) || 30_000,
     grep: process.env.SMMU_TEST_GREP || undefined,
   });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
-  for (const f of files) mocha.addFile(path.join(__dirname, f));
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
+  for (const f of files) mocha.addFile(path.join(dir, f));
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} integration test(s) failed`);
