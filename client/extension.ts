@@ -9,6 +9,7 @@ import { openExample } from './commands/open-example';
 import { Ctx } from './ctx';
 import { registerDebugger } from './debug';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
+import { followDebugSessions } from './views/debug-source';
 import { StatusItem } from './status';
 import { registerQueueViews } from './views/queue-trees';
 import { registerCHover } from './hover/c-hover';
@@ -40,6 +41,7 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
     vscode.commands.registerCommand('smmu.replayTrace', replayTrace()),
   );
   const registers = registerTreeView(ctx);
+  extension.subscriptions.push(...followDebugSessions(registers, ctx));
   const queues = registerQueueViews(ctx);
   extension.subscriptions.push(registerCHover(ctx));
   const status = new StatusItem(ctx);

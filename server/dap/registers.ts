@@ -2,11 +2,8 @@
  * `smmu/registers`: the debug session's register state in the language server's
  * `smmu/stateAtLine` shape (lsp-ext.ts RegisterState), so the Registers view can follow a session.
  */
-import type { Engine } from '../../core/engine/engine';
-import { decode, hex } from '../../core/registers/codec';
-import { bitsText } from '../../core/registers/describe';
-import { REGISTERS } from '../../core/registers/table';
-import type { RegisterState, StateAtLineResult } from '../lsp/lsp-ext';
+import type { StateAtLineResult } from '../lsp/lsp-ext';
+export { registerStates } from '../lsp/register-states';
 
 export const REGISTERS_REQUEST = 'smmu/registers';
 
@@ -15,18 +12,17 @@ export interface SessionRegistersResult extends StateAtLineResult {
   readonly line: number;
 }
 
-export function registerStates(engine: Engine): RegisterState[] {
-  return REGISTERS.map((reg) => {
-    const d = decode(reg, engine.smmu.peek(reg.name), engine.ids);
-    return {
-      name: reg.name,
-      summary: reg.summary,
-      section: reg.section,
-      offset: reg.offset,
-      width: reg.width,
-      group: reg.group,
-      value: hex(d.value, reg.width),
-      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: f.value > 9n ? '0x' + f.value.toString(16).toUpperCase() : f.value.toString(), description: f.field.description, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
-    };
-  });
+/** `smmu/setRegister`: write a register or one field through the model, as a guest write (validated). */
+export const SET_REGISTER_REQUEST = 'smmu/setRegister';
+export interface SetRegisterArguments {
+  readonly register: string;
+  readonly field?: string;
+  /** A number, symbolic fields (`SMMUEN|CMDQEN`) or an enum name for a field. */
+  readonly value: string;
+}
+export interface SetRegisterResult {
+  /** The register's (or field's) value after the write, as the model holds it. */
+  readonly value: string;
+  /** What the model reported about the write (RES0 bits, guards, unadvertised fields...). */
+  readonly findings: readonly string[];
 }

@@ -10,7 +10,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
 import { scopes, type VarNode } from '../../core/debug/views';
 import type { ScriptHost } from '../../core/script/check';
-import { REGISTERS_REQUEST, registerStates, type SessionRegistersResult } from './registers';
+import { REGISTERS_REQUEST, registerStates, SET_REGISTER_REQUEST, type SessionRegistersResult, type SetRegisterArguments, type SetRegisterResult } from './registers';
+import { findField, findRegister } from '../../core/registers/table';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The `.smmu` script or `.smmuq` command queue descriptor. */
@@ -349,12 +350,31 @@ export class SmmuDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override customRequest(command: string, response: DebugProtocol.Response): void {
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === SET_REGISTER_REQUEST) return this.setRegister(response, args);
     if (command !== REGISTERS_REQUEST) return this.fail(response, `unknown request ${command}`);
     this.withRuntime(response, (rt) => {
       const body: SessionRegistersResult = { registers: registerStates(rt.machine.engine), line: rt.frames().at(-1)?.line ?? 0 };
       response.body = body;
       this.sendResponse(response);
+    });
+  }
+
+  /** The Registers view's "Set Value": a guest-like write of a register or field, recorded in history. */
+  private setRegister(response: DebugProtocol.Response, args: unknown): void {
+    this.withRuntime(response, (rt) => {
+      const a = (args ?? {}) as Partial<SetRegisterArguments>;
+      const reg = typeof a.register === 'string' ? findRegister(a.register) : undefined;
+      if (!reg) return this.fail(response, `${String(a.register)} is not a register`);
+      const field = typeof a.field === 'string' ? findField(reg, a.field) : undefined;
+      if (a.field !== undefined && !field) return this.fail(response, `${String(a.field)} is not a field of SMMU_${reg.name}`);
+      if (typeof a.value !== 'string') return this.fail(response, '"value" must be a string');
+      const r = rt.setRegister(reg, field, a.value);
+      for (const f of r.findings) this.sendEvent(new OutputEvent(`SMMU_${reg.name}: ${f}\n`, 'console'));
+      const body: SetRegisterResult = { value: r.value, findings: r.findings };
+      response.body = body;
+      this.sendResponse(response);
+      this.sendEvent(new InvalidatedEvent(['variables']));
     });
   }
 }

@@ -3,13 +3,11 @@
  * return every register decoded (the register tree view's source when no debug session runs).
  */
 import { Engine } from '../../core/engine/engine';
-import { decode, hex } from '../../core/registers/codec';
-import { bitsText } from '../../core/registers/describe';
-import { REGISTERS } from '../../core/registers/table';
 import { run, runSliced, type RunResult } from '../../core/script/interpreter';
 import type { ScriptCheck } from '../../core/script/check';
-import type { RegisterState, StateAtLineParams, StateAtLineResult } from './lsp-ext';
+import type { StateAtLineParams, StateAtLineResult } from './lsp-ext';
 import { Workspace } from './workspace';
+import { registerStates } from './register-states';
 import { isTraceDocument } from './trace';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -49,20 +47,6 @@ export async function stateAtLine(workspace: Workspace, documents: TextDocuments
   const { engine, result } = ran;
   const lastWrite = new Map<string, number>();
   for (const o of result.observations) if (o.kind === 'write' && o.register) lastWrite.set(o.register, o.line);
-  const registers: RegisterState[] = REGISTERS.map((reg) => {
-    const d = decode(reg, engine.smmu.peek(reg.name), engine.ids);
-    const at = lastWrite.get(reg.name);
-    return {
-      name: reg.name,
-      summary: reg.summary,
-      section: reg.section,
-      offset: reg.offset,
-      width: reg.width,
-      group: reg.group,
-      value: hex(d.value, reg.width),
-      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: f.value > 9n ? '0x' + f.value.toString(16).toUpperCase() : f.value.toString(), description: f.field.description, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
-      ...(at !== undefined ? { lastWrittenAt: at } : {}),
-    };
-  });
+  const registers = registerStates(engine, lastWrite);
   return { registers, ...(firstError && firstError.range.start.line <= params.line ? { error: `the script stops at line ${firstError.range.start.line + 1}: ${firstError.message}` } : {}) };
 }

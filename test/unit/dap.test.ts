@@ -389,6 +389,32 @@ test('smmu/registers returns the register state in the language server shape', a
   assert.equal(cons?.fields.find((f) => f.name === 'RD')?.value, '3');
 });
 
+test('smmu/setRegister writes a register or a field as a guest would: validated, reported, undoable', async () => {
+  await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }));
+  const set = async (args: object) => (await dc.customRequest('smmu/setRegister', args)).body as { value: string; findings: string[] };
+  const regs = async () => ((await dc.customRequest('smmu/registers')).body as { registers: { name: string; value: string }[] }).registers;
+  const r = await set({ register: 'IRQ_CTRL', value: 'GERROR_IRQEN' });
+  assert.match(r.value, /^0x00000001/);
+  assert.equal((await regs()).find((x) => x.name === 'IRQ_CTRL')?.value, '0x00000001');
+  // A RES0 bit: the model keeps it clear and says why.
+  const bad = await set({ register: 'CR2', value: '0x80000000' });
+  assert.ok(bad.findings.some((f) => /RES0/.test(f)), bad.findings.join('\n'));
+  // A guarded field: the write is ignored and the model says which guard.
+  const guarded = await set({ register: 'CR1', field: 'QUEUE_SH', value: 'ISH' });
+  assert.equal(guarded.value, '0');
+  assert.ok(guarded.findings.some((x) => /guard|CMDQEN|SMMUEN/.test(x)), guarded.findings.join('\n'));
+  // One field, the others kept.
+  assert.equal((await set({ register: 'IRQ_CTRL', field: 'EVENTQ_IRQEN', value: '1' })).value, '1');
+  assert.equal((await regs()).find((x) => x.name === 'IRQ_CTRL')?.value, '0x00000005');
+  // The writes are steps in history: stepping back undoes the last one.
+  await dc.stepBackRequest({ threadId: 1 });
+  await dc.waitForEvent('stopped');
+  assert.equal((await regs()).find((x) => x.name === 'IRQ_CTRL')?.value, '0x00000001');
+  await assert.rejects(() => set({ register: 'NOPE', value: '1' }), /NOPE is not a register/);
+  await assert.rejects(() => set({ register: 'CR0', field: 'NOPE', value: '1' }), /not a field of SMMU_CR0/);
+  await assert.rejects(() => set({ register: 'CR0' }), /"value" must be a string/);
+});
+
 test('a .smmuq command queue steps through its pending entries', async () => {
   const q = path.join(dir, 'queue.smmuq');
   fs.writeFileSync(q, 'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x4\ncons 0x2\n0: CFGI_ALL\n1: SYNC\n2: CFGI_STE StreamID=8 Leaf\n3: TLBI_NH_ASID ASID=1\n');

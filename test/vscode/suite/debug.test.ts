@@ -82,4 +82,41 @@ suite('SMMU debugger in VS Code', () => {
     const cons = (await session.customRequest('evaluate', { expression: 'CMDQ_CONS.RD', context: 'watch', frameId: 0 })) as { result: string };
     assert.equal(cons.result, '0');
   });
+
+  test('the Registers view follows the session, and Set Value writes through its model', async () => {
+    type Snap = { place: string; label: string; registers: { name: string; value: string }[] };
+    const ext = vscode.extensions.getExtension<{ registers: { snapshot?: Snap; refresh(): Promise<void> } }>(EXTENSION_ID);
+    assert.ok(ext);
+    const api = await ext.activate();
+    const session = vscode.debug.activeDebugSession;
+    assert.ok(session && session.type === 'smmu', 'the session of the previous test is still stopped in the doorbell');
+    const until = async <T>(what: string, f: () => Promise<T | undefined>): Promise<T> => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const v = await f();
+        if (v !== undefined) return v;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const valueOf = (name: string) => api.registers.snapshot?.registers.find((r) => r.name === name)?.value;
+    await until('the view to show the session', async () => {
+      await api.registers.refresh();
+      return api.registers.snapshot?.label.startsWith('Debug session') && valueOf('CMDQ_PROD') === '0x00000002' ? true : undefined;
+    });
+    const r = await vscode.commands.executeCommand<{ value: string; findings: string[] }>('smmu.registers.setValue', 'IRQ_CTRL', 'GERROR_IRQEN');
+    assert.ok(r && r.value.startsWith('0x00000001'), JSON.stringify(r));
+    await until('the view to show the written value', async () => {
+      await api.registers.refresh();
+      return valueOf('IRQ_CTRL') === '0x00000001' ? true : undefined;
+    });
+    // The write went through the session's model, as the console would see it.
+    const ev = (await session.customRequest('evaluate', { expression: 'IRQ_CTRL', context: 'watch', frameId: 0 })) as { result: string };
+    assert.match(ev.result, /^(0x0*1|1)\b/);
+    await vscode.debug.stopDebugging(session);
+    await until('the view to leave the ended session', async () => {
+      await api.registers.refresh();
+      return api.registers.snapshot?.label.startsWith('Debug session') ? undefined : true;
+    });
+  });
 });
