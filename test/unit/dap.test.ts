@@ -407,8 +407,7 @@ test('smmu/setRegister writes a register or a field as a guest would: validated,
   assert.equal((await set({ register: 'IRQ_CTRL', field: 'EVENTQ_IRQEN', value: '1' })).value, '1');
   assert.equal((await regs()).find((x) => x.name === 'IRQ_CTRL')?.value, '0x00000005');
   // The writes are steps in history: stepping back undoes the last one.
-  await dc.stepBackRequest({ threadId: 1 });
-  await dc.waitForEvent('stopped');
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
   assert.equal((await regs()).find((x) => x.name === 'IRQ_CTRL')?.value, '0x00000001');
   await assert.rejects(() => set({ register: 'NOPE', value: '1' }), /NOPE is not a register/);
   await assert.rejects(() => set({ register: 'CR0', field: 'NOPE', value: '1' }), /not a field of SMMU_CR0/);
