@@ -94,6 +94,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `smmu run S --trace | head`: a closed pipe ends the output quietly, not with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;

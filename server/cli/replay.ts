@@ -17,10 +17,6 @@ function gcc(file: string, d: TraceDiagnostic): string {
 }
 
 export function runReplay(o: Options): number {
-  // `smmu replay T | head`: a closed pipe ends the output quietly, not with a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
   if (o.positional.length !== 1) {
     process.stderr.write('usage: smmu replay TRACE [--config FILE] [--json]   (a .smmutrace file or a QEMU -trace smmuv3_* log)\n');
     return 2;
