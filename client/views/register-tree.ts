@@ -24,6 +24,15 @@ const GROUP_TITLES: Record<string, string> = {
   'pri-queue': 'PRI queue',
 };
 
+/**
+ * Registers are grouped by function and by page: the page-1 registers (EVENTQ_PROD/CONS,
+ * PRIQ_PROD/CONS at 0x100A8...) get a group of their own, since decoding them at their page-0
+ * offsets is a classic emulation bug (§6.2).
+ */
+export function groupKey(r: RegisterState): string {
+  return r.offset >= 0x10000 ? `${r.group}@page1` : r.group;
+}
+
 export function formatValue(hex: string, width: number, format: ValueFormat): string {
   const v = BigInt(hex);
   if (format === 'decimal') return v.toString(10);
@@ -37,8 +46,10 @@ export class GroupNode {
     readonly registers: readonly RegisterState[],
   ) {}
   item(): vscode.TreeItem {
-    const t = new vscode.TreeItem(GROUP_TITLES[this.id] ?? this.id, vscode.TreeItemCollapsibleState.Expanded);
+    const [group, page] = this.id.split('@');
+    const t = new vscode.TreeItem(GROUP_TITLES[group ?? ''] ?? this.id, vscode.TreeItemCollapsibleState.Expanded);
     t.id = `group:${this.id}`;
+    t.description = page === 'page1' ? 'page 1 (0x10000 + offset)' : 'page 0';
     t.contextValue = 'smmu.group';
     return t;
   }
@@ -194,7 +205,7 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
   /** For TreeView.reveal (items are matched by their ids). */
   getParent(node: RegisterTreeNode): RegisterTreeNode | undefined {
     if (node instanceof FieldNode) return this.getChildren(this.getParent(new RegisterNode(node.register, this.format, false))).find((r) => r instanceof RegisterNode && r.state.name === node.register.name);
-    if (node instanceof RegisterNode) return this.getChildren().find((g) => g instanceof GroupNode && g.id === node.state.group);
+    if (node instanceof RegisterNode) return this.getChildren().find((g) => g instanceof GroupNode && g.id === groupKey(node.state));
     return undefined;
   }
 
@@ -203,16 +214,17 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
       const groups = new Map<string, RegisterState[]>();
       for (const r of this.snapshot?.registers ?? []) {
         if (!this.matches(r)) continue;
-        const list = groups.get(r.group) ?? [];
+        const key = groupKey(r);
+        const list = groups.get(key) ?? [];
         list.push(r);
-        groups.set(r.group, list);
+        groups.set(key, list);
       }
       return [...groups.entries()].map(([g, regs]) => this.node(`group:${g}`, () => new GroupNode(g, regs)));
     }
     // VS Code may ask for the children of a node it got before the last refresh: children come
     // from the current snapshot, never from the (possibly older) node asked about.
     const current = this.snapshot?.registers ?? [];
-    if (node instanceof GroupNode) return current.filter((r) => r.group === node.id && this.matches(r)).map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
+    if (node instanceof GroupNode) return current.filter((r) => groupKey(r) === node.id && this.matches(r)).map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
     if (node instanceof RegisterNode) {
       const state = current.find((r) => r.name === node.state.name);
       return (state?.fields ?? []).map((f) => this.node(`field:${state!.name}.${f.name}`, () => new FieldNode(state!, f)));

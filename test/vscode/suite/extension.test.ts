@@ -171,6 +171,14 @@ suite('SMMU Workbench in VS Code', () => {
     const cr0 = api.registers.getChildren(control).find((r) => api.registers.getTreeItem(r).label === 'CR0');
     const fields = api.registers.getChildren(cr0).map((f) => String(api.registers.getTreeItem(f).label));
     assert.ok(fields.includes('SMMUEN[0]'), fields.join(', '));
+    // Page-1 registers have groups of their own, marked with their page (§6.2).
+    const groupOf = (name: string) => api.registers.getChildren().find((g) => api.registers.getChildren(g).some((r) => api.registers.getTreeItem(r).label === name));
+    const evtq1 = groupOf('EVENTQ_PROD');
+    const evtq0 = groupOf('EVENTQ_BASE');
+    assert.ok(evtq1 && evtq0 && evtq1 !== evtq0, 'EVENTQ_PROD and EVENTQ_BASE are in different groups');
+    assert.match(String(api.registers.getTreeItem(evtq1).description), /^page 1/);
+    assert.match(String(api.registers.getTreeItem(evtq0).description), /^page 0/);
+    assert.equal(api.registers.getTreeItem(evtq1).label, 'Event queue');
     // The view container opens (its contribution is valid).
     await vscode.commands.executeCommand('workbench.view.extension.smmu');
   });
