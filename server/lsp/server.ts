@@ -31,7 +31,7 @@ import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
 import { signatureHelp } from './signature';
 import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
-import { DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type ServerSettings } from './settings';
+import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type ServerSettings } from './settings';
 import { uriToPath } from './uri';
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -103,7 +103,7 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration((change) => {
     const previous = settings;
-    settings = mergeSettings((change.settings as { settings?: unknown } | undefined)?.settings, previous);
+    settings = mergeSettings(changedSettings(change.settings), previous);
     if (settings.configuration !== previous.configuration) workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
     if (settings.executeOn !== previous.executeOn || settings.configuration !== previous.configuration) for (const doc of documents.all()) schedule(doc.uri, 'full', 0);
     else if (settings.inlayHints !== previous.inlayHints && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);

@@ -21,6 +21,20 @@ export const DEFAULT_SETTINGS: ServerSettings = { executeOn: 'save', configurati
 /** The name diagnostics and the status bar give the setting. */
 export const CONFIGURATION_ORIGIN = 'setting smmu.configuration';
 
+/**
+ * The settings object of a `workspace/didChangeConfiguration` notification's `settings`: the VS Code
+ * client sends them there directly (`{ settings: { executeOn, … } }`); the form of
+ * initializationOptions one level down (`{ settings: { settings: { … } } }`) and a section named
+ * `smmu` (`{ settings: { smmu: { … } } }`, as editors that send all their settings do) are accepted too.
+ */
+export function changedSettings(settings: unknown): unknown {
+  if (typeof settings !== 'object' || settings === null) return undefined;
+  const s = settings as Record<string, unknown>;
+  if (typeof s.settings === 'object' && s.settings !== null) return s.settings;
+  if (typeof s.smmu === 'object' && s.smmu !== null) return s.smmu;
+  return s;
+}
+
 /** `raw` (what the client sent) over `previous`; values of the wrong type are ignored. */
 export function mergeSettings(raw: unknown, previous: ServerSettings): ServerSettings {
   const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;

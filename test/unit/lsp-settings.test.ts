@@ -53,7 +53,8 @@ function open(f: { uri: string; path: string }, languageId = 'smmu'): void {
   void conn.sendNotification('textDocument/didOpen', { textDocument: { uri: f.uri, languageId, version: version++, text: fs.readFileSync(f.path, 'utf8') } });
 }
 const info = (uri: string) => conn.sendRequest<DocumentInfoResult | null>('smmu/documentInfo', { uri });
-const configure = (settings: Record<string, unknown>) => conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings } });
+/** As the VS Code client sends them (client/ctx.ts): the settings object is the notification's `settings`. */
+const configure = (settings: Record<string, unknown>) => conn.sendNotification('workspace/didChangeConfiguration', { settings });
 const hints = (uri: string) => conn.sendRequest<{ label: string }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } });
 
 const WITH_PRI = JSON.stringify({ name: 'with PRI', features: { stage1: true, ttf: 'aarch64', ats: true, pri: true, sidSize: 16, cmdqSize: 8, eventqSize: 8, priqSize: 8 } }, null, 2);
@@ -199,4 +200,16 @@ test('settings of the wrong type are ignored: the previous values stay', async (
   assert.match((await info(s.uri))?.config ?? '', /^Xen/);
   assert.deepEqual(await hints(s.uri), []);
   await configure({ configuration: '' });
+});
+
+test('didChangeConfiguration also takes the initializationOptions form and an `smmu` section (other editors)', async () => {
+  const s = file('forms.smmu', 'write32 CR0 0xd\n');
+  open(s);
+  await diagnosticsFor(s.uri, () => true);
+  await conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { configuration: 'xen-vsmmu' } } });
+  assert.match((await info(s.uri))?.config ?? '', /^Xen/);
+  await conn.sendNotification('workspace/didChangeConfiguration', { settings: { smmu: { configuration: 'smmuv3.2-full', inlayHints: true } } });
+  assert.equal((await info(s.uri))?.config, 'SMMUv3.2 full-featured');
+  assert.deepEqual((await hints(s.uri)).map((h) => h.label), ['SMMUEN|EVENTQEN|CMDQEN']);
+  await configure({ configuration: '', inlayHints: false });
 });
