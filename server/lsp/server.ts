@@ -105,7 +105,13 @@ export function startServer(connection: Connection): void {
     const previous = settings;
     settings = mergeSettings(changedSettings(change.settings), previous);
     if (settings.configuration !== previous.configuration) workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
-    if (settings.executeOn !== previous.executeOn || settings.configuration !== previous.configuration) for (const doc of documents.all()) schedule(doc.uri, 'full', 0);
+    if (settings.executeOn !== previous.executeOn || settings.configuration !== previous.configuration) {
+      for (const doc of documents.all()) {
+        // A check still running was made with the previous settings: stop it now, not when the new one starts.
+        generations.set(doc.uri, (generations.get(doc.uri) ?? 0) + 1);
+        schedule(doc.uri, 'full', 0);
+      }
+    }
     else if (settings.inlayHints !== previous.inlayHints && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
   });
 
