@@ -7,6 +7,10 @@ export interface Settings {
   /** `never` in an untrusted workspace: scripts are not executed (restricted mode). */
   readonly executeOn: ExecuteOn | 'never';
   readonly traceServer: 'off' | 'messages' | 'verbose';
+  /** `smmu.configuration`: preset name or *.smmu.json path (the server resolves it); '' for the built-in default. */
+  readonly configuration: string;
+  /** `smmu.inlayHints.enabled`. */
+  readonly inlayHints: boolean;
 }
 
 export function readSettings(): Settings {
@@ -14,5 +18,7 @@ export function readSettings(): Settings {
   return {
     executeOn: vscode.workspace.isTrusted ? c.get<ExecuteOn>('check.executeOn', 'save') : 'never',
     traceServer: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
+    configuration: c.get<string>('configuration', ''),
+    inlayHints: c.get<boolean>('inlayHints.enabled', true),
   };
 }

@@ -42,7 +42,8 @@ export class StatusItem {
     const ok = errors === 0 && info.configValid;
     this.item.text = `${ok ? '$(check)' : '$(error)'} SMMU: ${info.config}`;
     this.item.tooltip = new vscode.MarkdownString(
-      `Checked against **${info.config}**${info.configPath ? ` (\`${vscode.workspace.asRelativePath(info.configPath)}\`)` : ' (the built-in default)'}` +
+      `Checked against **${info.config}**${info.configPath ? ` (\`${vscode.workspace.asRelativePath(info.configPath)}\`)` : info.configOrigin ? '' : ' (the built-in default)'}` +
+        `${info.configOrigin ? `, from the ${info.configOrigin} (the file has no \`config\` line)` : ''}` +
         `${info.configValid ? '' : '\n\nThe configuration file could not be used: see its diagnostics.'}\n\n${errors} error${errors === 1 ? '' : 's'} in this file.`,
     );
     this.item.show();

@@ -12,6 +12,7 @@ import { decodeCommand, encodeCommand, formatCommand } from '../commands/codec';
 import { findCommand } from '../commands/table';
 import { loadConfig } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
+import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
 import { decodeEvent, decodePriRequest, encodeEvent, formatEvent, formatPriRequest } from '../events/codec';
 import { findEvent } from '../events/table';
@@ -46,6 +47,13 @@ export interface QueueFileCheck {
   readonly diagnostics: ScriptDiagnostic[];
   readonly config: ResolvedConfig;
   readonly configPath?: string;
+  /** Set when the configuration is the caller's default (no `config` line): where it came from. */
+  readonly configOrigin?: string;
+}
+
+export interface QueueFileOptions {
+  /** The configuration without a `config` line (editor setting `smmu.configuration`); the line wins. */
+  readonly defaultConfig?: DefaultConfig;
 }
 
 /** Bytes per entry / doublewords per entry. */
@@ -127,7 +135,7 @@ function decodeEntry(kind: QueueKind, words: number[], ids: IdView): { text: str
 }
 
 /** Parse and check a queue descriptor. `host` resolves the optional `config "FILE"`. */
-export function checkQueueFile(text: string, path: string, host: ScriptHost): QueueFileCheck {
+export function checkQueueFile(text: string, path: string, host: ScriptHost, options: QueueFileOptions = {}): QueueFileCheck {
   const diagnostics: ScriptDiagnostic[] = [];
   const h: Header = { ranges: {} };
   let config: ResolvedConfig = DEFAULT_CONFIG;
@@ -214,11 +222,18 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost): Qu
       }
     }
   });
+  let configOrigin: string | undefined;
+  if (!h.ranges.config && options.defaultConfig) {
+    const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p), diagnostics);
+    config = d.config;
+    configPath = d.configPath;
+    configOrigin = options.defaultConfig.origin;
+  }
   const ids = idViewOf(config);
   const docStart: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   if (!h.kind) {
     if (!h.ranges.queue) diagnostics.push(diag('error', 'smmuq.no-queue', "a queue descriptor starts with 'queue cmdq', 'queue evtq' or 'queue priq'", docStart));
-    return { entries: [], diagnostics, config, ...(configPath ? { configPath } : {}) };
+    return { entries: [], diagnostics, config, ...(configPath ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}) };
   }
   const kind = h.kind;
   const capName = kind === 'cmdq' ? 'CMDQS' : kind === 'evtq' ? 'EVENTQS' : 'PRIQS';
@@ -339,5 +354,5 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost): Qu
     }
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { kind, ...(log2 !== undefined ? { log2size: log2 } : {}), ...(prod !== undefined ? { prod } : {}), ...(cons !== undefined ? { cons } : {}), entries, diagnostics, config, ...(configPath ? { configPath } : {}) };
+  return { kind, ...(log2 !== undefined ? { log2size: log2 } : {}), ...(prod !== undefined ? { prod } : {}), ...(cons !== undefined ? { cons } : {}), entries, diagnostics, config, ...(configPath ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}) };
 }

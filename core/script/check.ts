@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
+import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
@@ -27,6 +28,8 @@ export type CheckMode = 'syntax' | 'full';
 export interface CheckOptions {
   /** A configuration file that replaces the script's `config` line (CLI `--config`). */
   readonly configPath?: string;
+  /** The configuration for a script without a `config` line (editor setting `smmu.configuration`); the line wins. */
+  readonly defaultConfig?: DefaultConfig;
   /** Keep everything the SMMU did (fetches, consumed commands) for `--trace`; off, only what diagnostics need. */
   readonly trace?: boolean;
   /** Parses the script's own text; the editor passes an incremental parser (incremental.ts). */
@@ -39,6 +42,8 @@ export interface ScriptCheck {
   readonly config: ResolvedConfig;
   /** The configuration file used, when one was; undefined means the built-in default. */
   readonly configPath?: string;
+  /** Set when the configuration is the caller's default (CheckOptions.defaultConfig): where it came from. */
+  readonly configOrigin?: string;
   /** Present in full mode when the script was executed. */
   readonly run?: RunResult;
   readonly smmu?: Smmu;
@@ -101,6 +106,7 @@ interface Prepared {
   readonly diagnostics: ScriptDiagnostic[];
   readonly config: ResolvedConfig;
   readonly configPath?: string;
+  readonly configOrigin?: string;
 }
 
 function prepare(text: string, path: string, host: ScriptHost, options: CheckOptions): Prepared {
@@ -115,6 +121,9 @@ function prepare(text: string, path: string, host: ScriptHost, options: CheckOpt
   } else if (resolved.config) {
     configPath = host.resolvePath(path, resolved.config.path);
     config = loadScriptConfig(configPath, host, resolved.config.range, diagnostics) ?? DEFAULT_CONFIG;
+  } else if (options.defaultConfig) {
+    const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p), diagnostics);
+    return { resolved, diagnostics, config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin };
   }
   return { resolved, diagnostics, config, configPath };
 }
@@ -139,7 +148,7 @@ function newEngine(config: ResolvedConfig, options: CheckOptions): Engine {
 }
 
 function finish(p: Prepared, result: RunResult, engine: Engine): ScriptCheck {
-  const { resolved, diagnostics, config, configPath } = p;
+  const { resolved, diagnostics, config, configPath, configOrigin } = p;
   const { firstError, stopLine, runnable } = runnableOf(p);
   diagnostics.push(...result.diagnostics);
   if (firstError && runnable.length < resolved.statements.length) {
@@ -151,7 +160,7 @@ function finish(p: Prepared, result: RunResult, engine: Engine): ScriptCheck {
     });
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { resolved, diagnostics, config, configPath, run: result, smmu: engine.smmu, engine };
+  return { resolved, diagnostics, config, configPath, ...(configOrigin ? { configOrigin } : {}), run: result, smmu: engine.smmu, engine };
 }
 
 export function checkScript(text: string, path: string, host: ScriptHost, mode: CheckMode, options: CheckOptions = {}): ScriptCheck {

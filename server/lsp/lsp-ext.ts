@@ -63,6 +63,8 @@ export interface DocumentInfoResult {
   readonly configPath?: string;
   /** False when the configuration file has errors (the default is used instead). */
   readonly configValid: boolean;
+  /** Set when no `config` line chose it: where it came from (`setting smmu.configuration`). */
+  readonly configOrigin?: string;
 }
 
 /** Decode a command, event record, PRI request, STE, CD or L1 descriptor from doublewords. */

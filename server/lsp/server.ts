@@ -31,19 +31,18 @@ import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
 import { signatureHelp } from './signature';
 import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
-
-interface Settings {
-  /** `never`: restricted mode (untrusted workspace), syntax and name checks only. */
-  executeOn: 'save' | 'change' | 'never';
-}
+import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type ServerSettings } from './settings';
+import { uriToPath } from './uri';
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const workspace = new Workspace(documents);
-  let settings: Settings = { executeOn: 'save' };
+  let settings: ServerSettings = DEFAULT_SETTINGS;
   let canRefreshInlays = false;
+  /** Workspace folders (paths): a relative `smmu.configuration` is relative to the first. */
+  let roots: string[] = [];
 
   // Validation is scheduled per document; a request for a fuller check wins over a lighter one, so
   // the open event's full check is not lost to the change event that follows it.
@@ -78,9 +77,10 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
-    const init = params.initializationOptions as { settings?: Partial<Settings> } | undefined;
-    const e = init?.settings?.executeOn;
-    if (e === 'change' || e === 'save' || e === 'never') settings = { executeOn: e };
+    roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
+    if (!roots.length && params.rootUri) roots = [uriToPath(params.rootUri)];
+    settings = mergeSettings((params.initializationOptions as { settings?: unknown } | undefined)?.settings, settings);
+    workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -102,11 +102,17 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onDidChangeConfiguration((change) => {
-    const s = (change.settings as { settings?: Partial<Settings> } | undefined)?.settings;
-    if (s?.executeOn === 'change' || s?.executeOn === 'save' || s?.executeOn === 'never') {
-      settings = { executeOn: s.executeOn };
-      for (const doc of documents.all()) schedule(doc.uri, 'full', 0);
+    const previous = settings;
+    settings = mergeSettings(changedSettings(change.settings), previous);
+    if (settings.configuration !== previous.configuration) workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
+    if (settings.executeOn !== previous.executeOn || settings.configuration !== previous.configuration) {
+      for (const doc of documents.all()) {
+        // A check still running was made with the previous settings: stop it now, not when the new one starts.
+        generations.set(doc.uri, (generations.get(doc.uri) ?? 0) + 1);
+        schedule(doc.uri, 'full', 0);
+      }
     }
+    else if (settings.inlayHints !== previous.inlayHints && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
   });
 
   documents.onDidOpen((e) => schedule(e.document.uri, 'full', 0));
@@ -182,6 +188,9 @@ export function startServer(connection: Connection): void {
   });
   connection.languages.inlayHint.on((params, token) => {
     if (token.isCancellationRequested) return null;
+    // smmu.inlayHints.enabled off: decided here rather than in the VS Code client's middleware, so
+    // other editors get the same switch through initializationOptions.
+    if (!settings.inlayHints) return [];
     const doc = documents.get(params.textDocument.uri);
     return doc && !isTraceDocument(doc) ? inlayHints(workspace, doc, params.range) : [];
   });
@@ -205,10 +214,10 @@ export function startServer(connection: Connection): void {
     if (!doc || Workspace.isConfig(doc.uri)) return null;
     if (Workspace.isQueueFile(doc.uri)) {
       const q = workspace.queueFileCheck(doc);
-      return { config: q.config.name, ...(q.configPath ? { configPath: q.configPath } : {}), configValid: !q.diagnostics.some((d) => d.code === 'config.missing') };
+      return { config: q.config.name, ...(q.configPath ? { configPath: q.configPath } : {}), ...(q.configOrigin ? { configOrigin: q.configOrigin } : {}), configValid: !q.diagnostics.some((d) => d.code === 'config.missing' || d.code === 'config.invalid') };
     }
     const c = workspace.scriptCheck(doc);
-    return { config: c.config.name, ...(c.configPath ? { configPath: c.configPath } : {}), configValid: !c.diagnostics.some((d) => d.code === 'config.missing' || d.code === 'config.invalid') };
+    return { config: c.config.name, ...(c.configPath ? { configPath: c.configPath } : {}), ...(c.configOrigin ? { configOrigin: c.configOrigin } : {}), configValid: !c.diagnostics.some((d) => d.code === 'config.missing' || d.code === 'config.invalid') };
   });
   // Requests still queued when the client cancels them are dropped before any work. The state
   // request runs the model in slices and stops at the next one once cancelled; the other handlers

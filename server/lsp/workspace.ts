@@ -9,6 +9,7 @@ import type { Diagnostic, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
+import { applyDefaultConfig, type DefaultConfig } from '../../core/config/default';
 import type { ResolvedConfig } from '../../core/config/types';
 import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
 import { checkScript, checkScriptSliced, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
@@ -79,6 +80,24 @@ export class Workspace {
 
   constructor(private readonly documents: TextDocuments<TextDocument>) {}
 
+  /** The configuration of scripts and queue descriptors without a `config` line (`smmu.configuration`). */
+  private defaultConfig: DefaultConfig | undefined;
+
+  /**
+   * Use `d` for files without a `config` line from now on. What was kept of earlier checks is
+   * dropped (it was made against the previous default); the caller re-checks open documents.
+   */
+  setDefaultConfig(d: DefaultConfig | undefined): void {
+    this.defaultConfig = d;
+    this.scripts.clear();
+    this.withTree.length = 0;
+    this.queueFiles.clear();
+  }
+
+  private get checkOptions(): { defaultConfig?: DefaultConfig } {
+    return this.defaultConfig ? { defaultConfig: this.defaultConfig } : {};
+  }
+
   static isConfig(uri: string): boolean {
     return uri.endsWith('.smmu.json');
   }
@@ -93,7 +112,7 @@ export class Workspace {
   queueFileCheck(doc: TextDocument): QueueFileCheck {
     const last = this.queueFiles.get(doc.uri);
     if (last && last.version === doc.version) return last.check;
-    const check = checkQueueFile(doc.getText(), uriToPath(doc.uri), this.host);
+    const check = checkQueueFile(doc.getText(), uriToPath(doc.uri), this.host, this.checkOptions);
     this.queueFiles.set(doc.uri, { check, version: doc.version });
     return check;
   }
@@ -134,7 +153,7 @@ export class Workspace {
   /** Check a script (its edited lines parsed again) and keep the result as its latest. */
   private store(doc: TextDocument, mode: CheckMode): ScriptCheck {
     const parser = this.scripts.get(doc.uri)?.parser ?? new IncrementalParser();
-    return this.keep(doc, slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode, { parse: (text) => parser.parse(text) })), parser);
+    return this.keep(doc, slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode, { ...this.checkOptions, parse: (text) => parser.parse(text) })), parser);
   }
 
   /** Runs of the model stopped by cancellation (a newer edit, a cancelled request); for tests. */
@@ -154,7 +173,7 @@ export class Workspace {
     this.runsInFlight++;
     let check: ScriptCheck | undefined;
     try {
-      check = await checkScriptSliced(doc.getText(), uriToPath(doc.uri), this.host, { parse: (text) => parser.parse(text) }, pauseForMessages, stale);
+      check = await checkScriptSliced(doc.getText(), uriToPath(doc.uri), this.host, { ...this.checkOptions, parse: (text) => parser.parse(text) }, pauseForMessages, stale);
     } finally {
       this.runsInFlight--;
     }
@@ -201,7 +220,7 @@ export class Workspace {
         return last.check;
       }
       const parser = new IncrementalParser();
-      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax', { parse: (text) => parser.parse(text) }));
+      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax', { ...this.checkOptions, parse: (text) => parser.parse(text) }));
       last.check = { ...fresh, diagnostics: last.diagnostics, ...(last.run ? { run: last.run } : {}) };
       last.parser = parser;
       this.touch(doc.uri);
@@ -217,9 +236,11 @@ export class Workspace {
 
   /** The configuration a document's checks use. */
   configFor(uri: string | undefined): ResolvedConfig {
-    if (!uri) return DEFAULT_CONFIG;
-    if (Workspace.isConfig(uri)) return this.configs.get(uri) ?? DEFAULT_CONFIG;
-    return this.scripts.get(uri)?.config ?? DEFAULT_CONFIG;
+    if (uri && Workspace.isConfig(uri)) return this.configs.get(uri) ?? DEFAULT_CONFIG;
+    const known = uri ? (this.scripts.get(uri)?.config ?? this.queueFiles.get(uri)?.check.config) : undefined;
+    if (known) return known;
+    // No document, or one not checked yet: the default configuration (the setting's, when usable).
+    return this.defaultConfig ? applyDefaultConfig(this.defaultConfig, (p) => this.host.readFile(p), []).config : DEFAULT_CONFIG;
   }
 
   /** Whether the script `uri` uses the configuration file `configUri`. */

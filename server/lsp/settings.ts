@@ -1,0 +1,60 @@
+/**
+ * The settings the server reads, from `initializationOptions.settings` and from
+ * `workspace/didChangeConfiguration` (`settings.settings`). The VS Code client sends them all
+ * (client/config.ts); another editor may send only some: a setting left out keeps its value.
+ */
+import * as path from 'path';
+import type { DefaultConfig } from '../../core/config/default';
+import { isPresetName } from '../../core/config/default';
+
+export interface ServerSettings {
+  /** `never`: restricted mode (untrusted workspace), syntax and name checks only. */
+  readonly executeOn: 'save' | 'change' | 'never';
+  /** `smmu.configuration`: a preset name or a *.smmu.json path; '' for the built-in default. */
+  readonly configuration: string;
+  /** `smmu.inlayHints.enabled`: false → the server answers inlay hint requests with nothing. */
+  readonly inlayHints: boolean;
+}
+
+export const DEFAULT_SETTINGS: ServerSettings = { executeOn: 'save', configuration: '', inlayHints: true };
+
+/** The name diagnostics and the status bar give the setting. */
+export const CONFIGURATION_ORIGIN = 'setting smmu.configuration';
+
+/**
+ * The settings object of a `workspace/didChangeConfiguration` notification's `settings`: the VS Code
+ * client sends them there directly (`{ settings: { executeOn, … } }`); the form of
+ * initializationOptions one level down (`{ settings: { settings: { … } } }`) and a section named
+ * `smmu` (`{ settings: { smmu: { … } } }`, as editors that send all their settings do) are accepted too.
+ */
+export function changedSettings(settings: unknown): unknown {
+  if (typeof settings !== 'object' || settings === null) return undefined;
+  const s = settings as Record<string, unknown>;
+  if (typeof s.settings === 'object' && s.settings !== null) return s.settings;
+  if (typeof s.smmu === 'object' && s.smmu !== null) return s.smmu;
+  return s;
+}
+
+/** `raw` (what the client sent) over `previous`; values of the wrong type are ignored. */
+export function mergeSettings(raw: unknown, previous: ServerSettings): ServerSettings {
+  const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const e = s.executeOn;
+  return {
+    executeOn: e === 'save' || e === 'change' || e === 'never' ? e : previous.executeOn,
+    configuration: typeof s.configuration === 'string' ? s.configuration.trim() : previous.configuration,
+    inlayHints: typeof s.inlayHints === 'boolean' ? s.inlayHints : previous.inlayHints,
+  };
+}
+
+/**
+ * The default configuration `configuration` selects: a preset by name, else a file — absolute, or
+ * relative to the first workspace folder (`${workspaceFolder}/` may start it, as in VS Code's
+ * settings); undefined for the built-in default.
+ */
+export function defaultConfigOf(configuration: string, roots: readonly string[]): DefaultConfig | undefined {
+  if (!configuration) return undefined;
+  if (isPresetName(configuration)) return { origin: CONFIGURATION_ORIGIN, value: configuration };
+  const root = roots[0] ?? process.cwd();
+  const p = configuration.replace(/^\$\{workspaceFolder\}(?=[\\/]|$)/, root);
+  return { origin: CONFIGURATION_ORIGIN, value: configuration, path: path.resolve(root, p) };
+}
