@@ -13,11 +13,13 @@ import type { ScriptHost } from '../../core/script/check';
 import { REGISTERS_REQUEST, registerStates, type SessionRegistersResult } from './registers';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** The `.smmu` script or `.smmuq` command queue descriptor. */
+  /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
   readonly program: string;
   /** A configuration file that replaces the script's `config` line. */
   readonly config?: string;
   readonly stopOnEntry?: boolean;
+  /** Step `program` as a trace whatever its name (the client sets it for SMMU Trace documents). */
+  readonly trace?: boolean;
 }
 
 const THREAD = 1;
@@ -74,12 +76,12 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
-    if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script or a .smmuq command queue descriptor');
+    if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace');
     const program = path.resolve(args.program);
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
     let loaded;
     try {
-      loaded = DebugRuntime.launch(program, host, args.config ? { config: path.resolve(path.dirname(program), args.config) } : {});
+      loaded = DebugRuntime.launch(program, host, { ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}), ...(args.trace === true ? { trace: true } : {}) });
     } catch (e) {
       return this.fail(response, `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -94,7 +96,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
       }
       this.sendEvent(e);
     };
-    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : 'command queue'}\n`, 'console'));
+    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : rt.kind === 'trace' ? `trace, ${rt.machine.statementCount} records` : 'command queue'}\n`, 'console'));
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);

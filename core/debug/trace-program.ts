@@ -1,0 +1,124 @@
+/**
+ * Stepping through a trace (`.smmutrace`, or a QEMU log) like a script: one record per step, on
+ * the trace file's own lines, so line breakpoints, step back, data breakpoints and the console
+ * work as they do for a script (runtime.ts).
+ *
+ * The trace is first replayed whole (core/trace/check.ts): that is the judge, so the debugger
+ * stops exactly where `smmu replay` and the editor report a divergence, with the same rule, and
+ * never on an allowed choice. The debugger's own model then re-executes the records one by one
+ * as the replay did: writes the emulation took are written (an aborted write is not), reads are
+ * read, `M` records go to guest memory, and wherever the replay took the emulation's value (an
+ * allowed CONSTRAINED UNPREDICTABLE choice, an UNKNOWN reset value, an SMMU-owned index it cannot
+ * predict without guest memory, docs/trace-replay.md) the model takes it too, so its state at
+ * every step is the replay's state.
+ *
+ * Without `M` records the model does not consume commands (it has no queue contents: §3.5, the
+ * replay takes CMDQ_CONS from the trace); with them, a doorbell's commands are stepped into one by
+ * one as in a script.
+ */
+import type { ResolvedConfig } from '../config/types';
+import { hex } from '../registers/codec';
+import { getRegister } from '../registers/table';
+import type { ScriptDiagnostic } from '../script/diagnostics';
+import type { ScriptHost } from '../script/check';
+import { checkTrace, type TraceCheck } from '../trace/check';
+import { looksLikeQemu } from '../trace/parse-qemu';
+import type { Adoption, LineReplay, TraceDiagnostic } from '../trace/replay';
+import type { TraceRecord } from '../trace/types';
+import { Machine, type Op, type OpResult } from './machine';
+
+/** Rules whose errors are divergences of the emulation (not the guest's own mistakes). */
+const DIVERGENCE = /^(replay|mvcpu)\./;
+/** Trace problems that make a trace undebuggable (bad input, as a script's syntax errors are). */
+const FATAL = new Set(['trace.syntax', 'trace.config-late']);
+
+function both(l: LineReplay | undefined): string {
+  if (!l || l.record.dir !== 'R') return '';
+  const bits = l.record.size === 8 ? 64 : 32;
+  const v = (x: bigint | 'abort' | 'any') => (typeof x === 'bigint' ? hex(x, bits) : x === 'abort' ? 'an abort' : 'any value (the architecture allows it)');
+  return `the emulation returned ${v(l.emulation)}, the model ${v(l.model)}: `;
+}
+
+export class TraceMachine extends Machine {
+  private readonly records: readonly TraceRecord[];
+  private readonly byLine: ReadonlyMap<number, readonly TraceDiagnostic[]>;
+  private readonly adopted: ReadonlyMap<number, readonly Adoption[]>;
+  private readonly consumes: boolean;
+
+  constructor(
+    config: ResolvedConfig,
+    readonly check: TraceCheck,
+  ) {
+    super(config, []);
+    this.records = check.parsed.records;
+    const by = new Map<number, TraceDiagnostic[]>();
+    for (const d of check.diagnostics) by.set(d.line, [...(by.get(d.line) ?? []), d]);
+    this.byLine = by;
+    this.adopted = check.adopted ?? new Map();
+    this.consumes = this.records.some((r) => r.kind === 'memory');
+  }
+
+  override get statementCount(): number {
+    return this.records.length;
+  }
+
+  override statementLine(i: number): number | undefined {
+    return this.records[i]?.line;
+  }
+
+  override endLine(): number {
+    const last = this.records[this.records.length - 1];
+    return last ? last.line + 1 : 0;
+  }
+
+  /** Without guest memory in the trace the model cannot know the commands, so it consumes none. */
+  override hasWork(): boolean {
+    return this.consumes && super.hasWork();
+  }
+
+  override exec(op: Op): OpResult {
+    if (op.k !== 'stmt') return super.exec(op);
+    const rec = this.records[this.state.pc];
+    if (!rec) return { diagnostics: [], failedExpectations: 0, activity: [] };
+    this.state.pc++;
+    const e = this.engine;
+    const before = e.activity.length;
+    if (rec.kind === 'access' && !(rec.dir === 'W' && rec.abort)) {
+      if (rec.dir === 'W') e.smmu.write(rec.offset, rec.size, rec.value ?? 0n);
+      else e.smmu.read(rec.offset, rec.size);
+    } else if (rec.kind === 'memory') e.memory.write(rec.address, rec.size, rec.value);
+    for (const a of this.adopted.get(rec.line) ?? []) e.smmu.setOwned(getRegister(a.register).name, a.value);
+    if (this.hasWork()) this.state.doorbellLine = rec.line;
+    // The replay's verdict on this line: a divergence first (the failed-expectation filter reports
+    // the first error), then warnings (CONSTRAINED UNPREDICTABLE choices) and notes.
+    const found = this.byLine.get(rec.line) ?? [];
+    const errors = found.filter((d) => d.severity === 'error' && DIVERGENCE.test(d.code));
+    const shown = both(this.check.lines.get(rec.line));
+    const diagnostics: ScriptDiagnostic[] = [
+      ...errors.map((d) => ({ ...d, code: `expect.${d.code}`, message: `line ${rec.line + 1}: ${shown}${d.message} [${d.code}]` })),
+      ...found.filter((d) => !errors.includes(d)),
+    ];
+    return { diagnostics, failedExpectations: errors.length, activity: e.activity.slice(before) };
+  }
+}
+
+export interface TraceLaunch {
+  readonly machine?: TraceMachine;
+  readonly error?: string;
+}
+
+/** Replay the trace at `path` and build its machine; a syntax error refuses the launch, with its position. */
+export function loadTrace(text: string, path: string, host: ScriptHost, configPath?: string): TraceLaunch {
+  const check = checkTrace(text, path, host, configPath ? { configPath } : {});
+  const fatal = check.diagnostics.find((d) => d.severity === 'error' && (FATAL.has(d.code) || (d.code === 'trace.config' && check.configSource === 'none')));
+  if (fatal) return { error: `${path}:${fatal.range.start.line + 1}:${fatal.range.start.character + 1}: ${fatal.message}` };
+  if (!check.parsed.records.length) return { error: `${path}:1:1: the trace has no records (R, W, M, C or E lines${check.parsed.format === 'qemu' ? '; smmuv3_read_mmio/smmuv3_write_mmio events in a QEMU log' : ''})` };
+  return { machine: new TraceMachine(check.config, check) };
+}
+
+/** Is this file a trace (rather than a `.smmu` script)? By its name, or by being a QEMU log. */
+export function isTracePath(path: string, text: string): boolean {
+  if (/\.smmutrace$/i.test(path) || /\.log$/i.test(path)) return true;
+  if (/\.smmuq?$/i.test(path)) return false;
+  return looksLikeQemu(text);
+}
