@@ -58,6 +58,13 @@ export class TraceMachine extends Machine {
     this.consumes = this.records.some((r) => r.kind === 'memory');
   }
 
+  /** One line for the Debug Console at launch: what the replay found and where it diverges first. */
+  summaryText(): string {
+    const s = this.check.summary;
+    const first = s.firstDivergence ? `; first divergence at line ${s.firstDivergence.line + 1}` : '';
+    return `trace, ${s.records} records (${s.reads} reads, ${s.writes} writes): ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} note${s.infos === 1 ? '' : 's'}${first}`;
+  }
+
   override get statementCount(): number {
     return this.records.length;
   }

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
+import { TraceMachine } from '../../core/debug/trace-program';
 import { scopes, type VarNode } from '../../core/debug/views';
 import type { ScriptHost } from '../../core/script/check';
 import { REGISTERS_REQUEST, registerStates, type SessionRegistersResult } from './registers';
@@ -96,7 +97,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
       }
       this.sendEvent(e);
     };
-    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : rt.kind === 'trace' ? `trace, ${rt.machine.statementCount} records` : 'command queue'}\n`, 'console'));
+    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : rt.machine instanceof TraceMachine ? rt.machine.summaryText() : 'command queue'}\n`, 'console'));
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);
