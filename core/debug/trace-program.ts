@@ -17,8 +17,8 @@
  * one as in a script.
  */
 import type { ResolvedConfig } from '../config/types';
-import { hex } from '../registers/codec';
-import { getRegister } from '../registers/table';
+import { bitRanges, decode, hex } from '../registers/codec';
+import { getRegister, widthMask } from '../registers/table';
 import type { ScriptDiagnostic } from '../script/diagnostics';
 import type { ScriptHost } from '../script/check';
 import { checkTrace, type TraceCheck } from '../trace/check';
@@ -26,6 +26,7 @@ import { looksLikeQemu } from '../trace/parse-qemu';
 import type { Adoption, LineReplay, TraceDiagnostic } from '../trace/replay';
 import type { TraceRecord } from '../trace/types';
 import { Machine, type Op, type OpResult } from './machine';
+import type { ScopeView, VarNode } from './views';
 
 /** Rules whose errors are divergences of the emulation (not the guest's own mistakes). */
 const DIVERGENCE = /^(replay|mvcpu)\./;
@@ -63,6 +64,48 @@ export class TraceMachine extends Machine {
     const s = this.check.summary;
     const first = s.firstDivergence ? `; first divergence at line ${s.firstDivergence.line + 1}` : '';
     return `trace, ${s.records} records (${s.reads} reads, ${s.writes} writes): ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} note${s.infos === 1 ? '' : 's'}${first}`;
+  }
+
+  /**
+   * The "Trace record" scope: the record just executed (the one a stop is about), what the
+   * emulation answered and what the model answers, field by field with differing fields marked ≠
+   * (the editor hover's side-by-side, core/trace/side-by-side.ts), and the replay's findings there.
+   */
+  recordScope(): ScopeView | undefined {
+    const rec = this.records[this.state.pc - 1];
+    if (!rec) return undefined;
+    const leaf = (name: string, value: string): VarNode => ({ name, value });
+    const findings = (this.byLine.get(rec.line) ?? []).map((d, i) => leaf(`${d.severity} ${i + 1}`, `${d.message} [${d.code}]`));
+    const children = (): VarNode[] => {
+      const out: VarNode[] = [leaf('line', String(rec.line + 1))];
+      const l = this.check.lines.get(rec.line);
+      if (rec.kind === 'access' && l) {
+        const width = rec.size === 8 ? 64 : 32;
+        const show = (v: bigint | 'abort' | 'any') => (typeof v === 'bigint' ? hex(v, width) : v === 'any' ? 'any (CONSTRAINED UNPREDICTABLE)' : 'abort');
+        out.push(leaf('access', `${rec.dir === 'R' ? 'read' : 'write'} of ${rec.size * 8} bits at ${hex(BigInt(rec.offset))}${l.register ? ` (SMMU_${l.register.name}${l.byte ? ', high half' : ''})` : ''}${rec.vcpu !== undefined ? ` by vCPU ${rec.vcpu}` : ''}`));
+        if (rec.dir === 'W') out.push(leaf('written', rec.abort ? 'aborted by the emulation' : show(rec.value ?? 0n)));
+        else out.push(leaf('emulation', show(l.emulation)), leaf('model', show(l.model)));
+        const reg = l.register;
+        if (rec.dir === 'R' && reg && typeof l.emulation === 'bigint') {
+          const shift = BigInt(l.byte * 8);
+          const mask = rec.size === 8 ? widthMask(reg) : (0xffff_ffffn << shift) & widthMask(reg);
+          const e = decode(reg, (l.emulation << shift) & mask, this.engine.ids);
+          const m = typeof l.model === 'bigint' ? decode(reg, (l.model << shift) & mask, this.engine.ids) : undefined;
+          for (const f of e.fields) {
+            const fm = ((1n << BigInt(f.field.msb - f.field.lsb + 1)) - 1n) << BigInt(f.field.lsb);
+            if ((fm & mask) === 0n) continue;
+            const mf = m?.fields.find((x) => x.field === f.field);
+            const v = (x: { value: bigint; enumValue?: { name: string } }) => `${x.value > 9n ? '0x' + x.value.toString(16).toUpperCase() : x.value}${x.enumValue ? ` (${x.enumValue.name})` : ''}`;
+            out.push(leaf(`${mf && mf.value !== f.value ? '≠ ' : ''}${f.field.name}`, `emulation ${v(f)}${f.unadvertised && f.value !== 0n ? ' ⚠ not advertised' : ''}, model ${mf ? v(mf) : '—'}`));
+          }
+          if (e.reservedBits !== 0n) out.push(leaf('≠ RES0', `emulation sets ${bitRanges(e.reservedBits)}, model 0`));
+        }
+      } else if (rec.kind === 'memory') out.push(leaf('guest memory write', `${hex(rec.value, rec.size === 8 ? 64 : 32)} (${rec.size} bytes) at ${hex(rec.address, 64)}`));
+      else if (rec.kind === 'command') out.push(leaf('command consumed', rec.name ?? (rec.dwords ?? []).map((d) => hex(d, 64)).join(' ')));
+      else if (rec.kind === 'event') out.push(leaf('event written', rec.name ? `${rec.name}${rec.sid !== undefined ? ` sid=${rec.sid}` : ''}` : (rec.dwords ?? []).map((d) => hex(d, 64)).join(' ')));
+      return [...out, ...findings];
+    };
+    return { name: `Trace record (line ${rec.line + 1})`, expensive: false, node: { name: 'record', value: '', children } };
   }
 
   override get statementCount(): number {

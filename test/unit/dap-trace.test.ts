@@ -112,6 +112,17 @@ test('continue stops after the diverging read with the failed-expectation filter
   assert.match(e.body.text ?? '', /^failed expectation: line 15: the emulation returned 0x00000004, the model 0x0000000C: SMMU_CR0ACK returned 0x00000004 but the model has 0x0000000C: CMDQEN = 0 where the model has CMDQEN = 1.*\[replay\.value\]/);
   const info = await dc.exceptionInfoRequest({ threadId: 1 });
   assert.equal(info.body.exceptionId, 'expectation');
+  // The first scope is the record the stop is about, both sides field by field.
+  const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+  assert.equal(scopes[0]?.name, 'Trace record (line 15)');
+  assert.ok(scopes.some((x) => x.name === 'Registers (page 0)'));
+  const rows = new Map((await dc.variablesRequest({ variablesReference: scopes[0]?.variablesReference ?? 0 })).body.variables.map((v) => [v.name, v.value]));
+  assert.equal(rows.get('access'), 'read of 32 bits at 0x00000024 (SMMU_CR0ACK)');
+  assert.equal(rows.get('emulation'), '0x00000004');
+  assert.equal(rows.get('model'), '0x0000000C');
+  assert.equal(rows.get('≠ CMDQEN'), 'emulation 0 (DISABLED), model 1 (ENABLED)');
+  assert.equal(rows.get('EVENTQEN'), 'emulation 1 (ENABLED), model 1 (ENABLED)');
+  assert.match(rows.get('error 1') ?? '', /\[replay\.value\]$/);
   // The model is the replay's: CMDQ_PROD was written with no queue contents in the trace, so the
   // model consumed nothing itself (no CERROR_ILL, no GERROR stop) and took CMDQ_CONS from the trace.
   assert.equal(await evaluate('CMDQ_CONS.RD'), '1');
