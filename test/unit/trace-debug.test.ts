@@ -152,3 +152,48 @@ test('with guest memory in the trace, a doorbell is stepped into command by comm
   assert.equal(rt2.evaluate('CMDQ_CONS.RD', false), '1');
   assert.equal(rt2.evaluate('GERROR', false), '0x00000000 (0)');
 });
+
+test('the `config` launch argument replaces the inferred configuration: Linux 6.1 on QEMU 7.2 against the qemu preset stops at IDR0', () => {
+  const r = DebugRuntime.launch(path.join(root, 'test', 'fixtures', 'qemu', 'linux-6.1-boot.qemu-7.2.log'), host, { config: path.join(root, 'presets', 'qemu.smmu.json') });
+  assert.ok(r.runtime, r.error);
+  assert.match(r.runtime.configName, /qemu\.smmu\.json/);
+  const s = r.runtime.continue();
+  assert.equal(s?.reason, 'exception');
+  assert.match(s?.description ?? '', /^failed expectation: line 1: the emulation returned 0x0D40101A, the model 0x0D44101A: .*\[replay\.id\]$/);
+  assert.equal(r.runtime.continue()?.description, 'end of trace');
+  // A configuration that cannot be read refuses the launch, as for a script.
+  assert.match(DebugRuntime.launch(path.join(root, 'examples', 'vsmmu-locking.smmutrace'), host, { config: '/nonexistent.smmu.json' }).error ?? '', /cannot read configuration \/nonexistent\.smmu\.json/);
+});
+
+test('bad traces are refused with a position, never a crash: no records, a bad line, random bytes', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-trace-bad-'));
+  const at = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return DebugRuntime.launch(f, host);
+  };
+  assert.match(at('empty.smmutrace', '# nothing\n\n').error ?? '', /empty\.smmutrace:1:1: the trace has no records/);
+  assert.match(at('late.smmutrace', 'R 0x0 4 0x0D40101A\nconfig "x.smmu.json"\n').error ?? '', /late\.smmutrace:2:1: /);
+  // Seeded random text: every launch either refuses with file:line:col or runs to its end.
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const tokens = ['R', 'W', 'M', 'C', 'E', 'base', 'config', '0x0', '0x20', '0x24', '0x98', '0x9C', '4', '8', '2', 'abort', 'cpu1', '0xFFFFFFFF', '"f"', '#', '0x1_0000', 'smmuv3_read_mmio addr: 0x20 val:0x1 size: 0x4(0)', '\u0000', 'ÿ'];
+  let refused = 0;
+  for (let i = 0; i < 200; i++) {
+    // Mostly well-formed records with random fields (so many traces launch), some random token runs.
+    const record = () => `${['R', 'W', 'M'][rnd(3)]} ${['0x0', '0x20', '0x24', '0x90', '0x98', '0x9C', '0x44', '0x100A8', '0x40000000'][rnd(9)]} ${['4', '8', '1'][rnd(3)]} ${['0x0', '0x8', '0xFFFFFFFF', '0x40000004', 'abort'][rnd(5)]}`;
+    const lines = Array.from({ length: 1 + rnd(12) }, () => (i % 4 === 0 ? Array.from({ length: rnd(6) }, () => tokens[rnd(tokens.length)]).join(' ') : record()));
+    const r = at(`r${i}.smmutrace`, lines.join('\n'));
+    if (!r.runtime) {
+      refused++;
+      assert.match(r.error ?? '', /r\d+\.smmutrace:\d+:\d+: /, lines.join('\n'));
+      continue;
+    }
+    r.runtime.setExceptionFilters(['gerror', 'event', 'expectation', 'unpredictable']);
+    let n = 0;
+    while (!r.runtime.ended && n++ < 100) r.runtime.continue();
+    assert.ok(r.runtime.ended, lines.join('\n'));
+    while (r.runtime.canStepBack) r.runtime.stepBack();
+  }
+  assert.ok(refused > 10 && refused < 190, `${refused} of 200 refused: both paths are exercised`);
+});
