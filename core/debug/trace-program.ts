@@ -18,7 +18,7 @@
  */
 import type { ResolvedConfig } from '../config/types';
 import { bitRanges, decode, hex } from '../registers/codec';
-import { getRegister, widthMask } from '../registers/table';
+import { widthMask } from '../registers/table';
 import type { ScriptDiagnostic } from '../script/diagnostics';
 import type { ScriptHost } from '../script/check';
 import { checkTrace, type TraceCheck } from '../trace/check';
@@ -137,7 +137,7 @@ export class TraceMachine extends Machine {
       if (rec.dir === 'W') e.smmu.write(rec.offset, rec.size, rec.value ?? 0n);
       else e.smmu.read(rec.offset, rec.size);
     } else if (rec.kind === 'memory') e.memory.write(rec.address, rec.size, rec.value);
-    for (const a of this.adopted.get(rec.line) ?? []) e.smmu.setOwned(getRegister(a.register).name, a.value);
+    for (const a of this.adopted.get(rec.line) ?? []) e.smmu.setOwned(a.register, a.value);
     if (this.hasWork()) this.state.doorbellLine = rec.line;
     // The replay's verdict on this line: a divergence first (the failed-expectation filter reports
     // the first error), then warnings (CONSTRAINED UNPREDICTABLE choices) and notes.
