@@ -1,7 +1,8 @@
 /**
  * The `smmu` debug type: an inline adapter (the session in server/dap runs in the extension host,
  * no process to start), a configuration provider so F5 on a script works without a launch.json,
- * and the "Debug Script" action in the editor title and as a CodeLens on a script's first line.
+ * and the "Debug Script" action in the editor title and as a CodeLens on a script's (or a trace's,
+ * docs/debugger.md "Traces") first line.
  */
 import * as vscode from 'vscode';
 import { SmmuDebugSession } from '../server/dap/session';
@@ -9,11 +10,16 @@ import { SmmuDebugSession } from '../server/dap/session';
 export const DEBUG_TYPE = 'smmu';
 export const DEBUG_SCRIPT_COMMAND = 'smmu.debugScript';
 
-const isDebuggable = (doc: vscode.TextDocument) => doc.languageId === 'smmu' || doc.languageId === 'smmuq';
+const DEBUGGABLE = ['smmu', 'smmuq', 'smmutrace'];
+const isDebuggable = (doc: vscode.TextDocument) => DEBUGGABLE.includes(doc.languageId);
 
-/** A launch configuration for a file: stop on entry, so the first step is the user's. */
+/**
+ * A launch configuration for a file: stop on entry, so the first step is the user's. A document
+ * in the SMMU Trace language is stepped as a trace whatever its name ("Replay as SMMU Trace").
+ */
 export function launchConfigFor(uri: vscode.Uri): vscode.DebugConfiguration {
-  return { type: DEBUG_TYPE, request: 'launch', name: `Debug ${uri.path.split('/').pop() ?? 'script'}`, program: uri.fsPath, stopOnEntry: true };
+  const trace = vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString() && d.languageId === 'smmutrace');
+  return { type: DEBUG_TYPE, request: 'launch', name: `Debug ${uri.path.split('/').pop() ?? 'script'}`, program: uri.fsPath, stopOnEntry: true, ...(trace ? { trace: true } : {}) };
 }
 
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
@@ -23,7 +29,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       if (doc && isDebuggable(doc)) return launchConfigFor(doc.uri);
     }
     if (!config.program) {
-      void vscode.window.showErrorMessage('SMMU debugger: set "program" to a .smmu script or a .smmuq command queue descriptor.');
+      void vscode.window.showErrorMessage('SMMU debugger: set "program" to a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace.');
       return undefined;
     }
     return config;
@@ -41,7 +47,10 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, { createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new SmmuDebugSession()) }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
-    vscode.languages.registerCodeLensProvider([{ language: 'smmu' }, { language: 'smmuq' }], new DebugLens()),
+    vscode.languages.registerCodeLensProvider(
+      DEBUGGABLE.map((language) => ({ language })),
+      new DebugLens(),
+    ),
     vscode.commands.registerCommand(DEBUG_SCRIPT_COMMAND, async (uri?: vscode.Uri) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;
       if (!target) return false;

@@ -136,7 +136,17 @@ export class Machine {
   }
 
   get ended(): boolean {
-    return !this.state.walk && !this.hasWork() && this.state.pc >= this.statements.length;
+    return !this.state.walk && !this.hasWork() && this.state.pc >= this.statementCount;
+  }
+
+  /** How many top-level steps the program has (statements; a trace's records, trace-program.ts). */
+  get statementCount(): number {
+    return this.statements.length;
+  }
+
+  /** 0-based line of top-level step `i`, undefined past the end. */
+  statementLine(i: number): number | undefined {
+    return this.statements[i]?.range.start.line;
   }
 
   /** What the next step executes when nothing is asked in particular (continue, step over). */
@@ -161,8 +171,7 @@ export class Machine {
   where(): number {
     if (this.state.walk) return this.state.walk.line * 2 + 1;
     if (this.hasWork()) return this.nextCommand().line * 2 + 1;
-    const s = this.statements[this.state.pc];
-    return (s ? s.range.start.line : this.endLine()) * 2;
+    return (this.statementLine(this.state.pc) ?? this.endLine()) * 2;
   }
 
   /** Why nothing more runs in a queue descriptor: the queue is empty, or stopped by an error (§7.1). */

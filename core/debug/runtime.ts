@@ -16,6 +16,7 @@ import { resolveScript } from '../script/resolve';
 import { F } from '../engine/registers';
 import { compileExpr, ExprError, type CompiledExpr, type ExprState } from './expr';
 import { History } from './history';
+import { isTracePath, loadTrace } from './trace-program';
 import { CMD, Machine, STMT, STMT_INTO, WALK, type Op, type OpResult, type Snapshot } from './machine';
 
 export type StopReason = 'entry' | 'step' | 'breakpoint' | 'exception' | 'data breakpoint' | 'pause' | 'goto';
@@ -119,7 +120,7 @@ export class DebugRuntime {
 
   private constructor(
     machine: Machine,
-    readonly kind: 'script' | 'queue',
+    readonly kind: 'script' | 'queue' | 'trace',
     readonly path: string,
     readonly configName: string,
   ) {
@@ -127,8 +128,8 @@ export class DebugRuntime {
     this.history.start(machine.snapshot(), machine.where());
   }
 
-  /** Load `path` (a `.smmu` script or a `.smmuq` command queue descriptor). */
-  static launch(path: string, host: ScriptHost, options: { readonly config?: string } = {}): LaunchResult {
+  /** Load `path` (a `.smmu` script, a `.smmuq` command queue descriptor, or a trace: trace-program.ts). */
+  static launch(path: string, host: ScriptHost, options: { readonly config?: string; readonly trace?: boolean } = {}): LaunchResult {
     const text = host.readFile(path);
     if (text === undefined) return { error: `cannot read ${path}` };
     const where = (d: { range: { start: { line: number; character: number } }; message: string }) => `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
@@ -150,6 +151,11 @@ export class DebugRuntime {
       const loaded = loadConfig(c);
       const e = loaded.diagnostics.find((d) => d.severity === 'error');
       if (e || !loaded.config) return { error: e ? `${configPath}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}` : `${configPath}: not a configuration` };
+    }
+    if (options.trace === true || isTracePath(path, text)) {
+      const t = loadTrace(text, path, host, configPath);
+      if (!t.machine) return { error: t.error ?? `cannot debug ${path}` };
+      return { runtime: new DebugRuntime(t.machine, 'trace', path, `${t.machine.check.config.name} (${t.machine.check.configSource})`) };
     }
     const check = checkScript(text, path, host, 'syntax', configPath ? { configPath } : {});
     const err = check.diagnostics.find((d) => d.severity === 'error');
@@ -181,11 +187,11 @@ export class DebugRuntime {
       const c = m.nextCommand();
       frames.push({ name: c.text, line: c.line, kind: 'command' });
     }
-    if (this.kind === 'script') {
-      const s = m.statements[m.state.pc];
+    if (this.kind !== 'queue') {
+      const line = m.statementLine(m.state.pc);
       if (frames.length) frames.push({ name: 'doorbell', line: m.state.doorbellLine, kind: 'script' });
-      else if (s) frames.push({ name: this.path.split(/[\\/]/).pop() ?? 'script', line: s.range.start.line, kind: 'script' });
-      else frames.push({ name: 'end of script', line: m.endLine(), kind: 'script' });
+      else if (line !== undefined) frames.push({ name: this.path.split(/[\\/]/).pop() ?? 'script', line, kind: 'script' });
+      else frames.push({ name: this.kind === 'trace' ? 'end of trace' : 'end of script', line: m.endLine(), kind: 'script' });
     } else if (!frames.length) {
       const cons = m.engine.fieldNum(F.CMDQ_RD) & ((1 << m.engine.geometry('CMDQ').log2) - 1);
       frames.push({ name: m.queueState(), line: m.entryLines?.get(cons) ?? m.state.doorbellLine, kind: 'command' });
@@ -198,7 +204,8 @@ export class DebugRuntime {
   /** Lines a breakpoint can stop at: statements (scripts) or entries (queue descriptors). */
   private executableLines(): number[] {
     if (this.kind === 'queue') return [...(this.machine.pendingLines ?? [])].sort((a, b) => a - b);
-    return this.machine.statements.map((s) => s.range.start.line);
+    const m = this.machine;
+    return Array.from({ length: m.statementCount }, (_, i) => m.statementLine(i) as number);
   }
 
   setBreakpoints(requests: readonly BreakpointRequest[]): BreakpointResult[] {
@@ -210,7 +217,7 @@ export class DebugRuntime {
         return { id, verified: false, line: r.line, message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it' };
       }
       const line = lines.find((l) => l >= r.line);
-      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no pending queue entry at or after this line' : 'no statement at or after this line: comments, config and const lines do not execute' };
+      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no pending queue entry at or after this line' : this.kind === 'trace' ? 'no record at or after this line: comments, config and base lines are not records' : 'no statement at or after this line: comments, config and const lines do not execute' };
       let condition: CompiledExpr | undefined;
       if (r.condition?.trim()) {
         try {
@@ -226,7 +233,7 @@ export class DebugRuntime {
         hit = h;
       }
       this.breakpoints.push({ id, line, ...(condition ? { condition } : {}), ...(hit ? { hit } : {}), ...(r.logMessage ? { logMessage: r.logMessage } : {}), hits: 0 });
-      return { id, verified: true, line, ...(line !== r.line ? { message: `moved to line ${line + 1}, the next ${this.kind === 'queue' ? 'pending queue entry' : 'statement'}` } : {}) };
+      return { id, verified: true, line, ...(line !== r.line ? { message: `moved to line ${line + 1}, the next ${this.kind === 'queue' ? 'pending queue entry' : this.kind === 'trace' ? 'record' : 'statement'}` } : {}) };
     });
   }
 
@@ -333,7 +340,7 @@ export class DebugRuntime {
     const w = this.machine.where();
     const line = w >> 1;
     const inCmd = (w & 1) === 1;
-    if (this.kind === 'script' && inCmd) return undefined;
+    if (this.kind !== 'queue' && inCmd) return undefined;
     if (this.machine.ended) return undefined;
     const ids: number[] = [];
     for (const b of this.breakpoints) {
@@ -370,7 +377,7 @@ export class DebugRuntime {
   }
 
   private endStop(): Stop {
-    return { reason: 'step', description: this.kind === 'script' ? 'end of script' : this.machine.queueState() };
+    return { reason: 'step', description: this.kind === 'trace' ? 'end of trace' : this.kind === 'script' ? 'end of script' : this.machine.queueState() };
   }
 
   /** Step into: one statement, or one command when commands are pending. */
@@ -402,7 +409,7 @@ export class DebugRuntime {
       while (m.state.walk) this.advance(WALK);
       return this.stepped();
     }
-    if (m.hasWork() && this.kind === 'script') return this.runUntil('drain', budget);
+    if (m.hasWork() && this.kind !== 'queue') return this.runUntil('drain', budget);
     return this.continue(budget);
   }
 
@@ -507,7 +514,7 @@ export class DebugRuntime {
   /** A line breakpoint (not a logpoint) here whose condition holds; hit counts do not apply backwards. */
   private lineBreakpointHere(): Stop | undefined {
     const w = this.machine.where();
-    if ((this.kind === 'script' && (w & 1) === 1) || this.machine.ended) return undefined;
+    if ((this.kind !== 'queue' && (w & 1) === 1) || this.machine.ended) return undefined;
     const ids = this.breakpoints.filter((b) => b.line === w >> 1 && !b.logMessage && (!b.condition || b.condition.evaluate(this.exprState) !== 0n)).map((b) => b.id);
     return ids.length ? { reason: 'breakpoint', breakpointIds: ids } : undefined;
   }

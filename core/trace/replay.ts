@@ -57,6 +57,17 @@ export interface ReplayResult {
   readonly diagnostics: readonly TraceDiagnostic[];
   readonly lines: ReadonlyMap<number, LineReplay>;
   readonly summary: ReplaySummary;
+  /**
+   * Where the model took the emulation's value (an allowed choice, an SMMU-owned index): the
+   * register's whole value after the line. The step debugger (core/debug/trace-program.ts) applies
+   * these to follow the replay's model exactly.
+   */
+  readonly adopted?: ReadonlyMap<number, readonly Adoption[]>;
+}
+
+export interface Adoption {
+  readonly register: string;
+  readonly value: bigint;
 }
 
 export interface ReplayOptions {
@@ -93,6 +104,8 @@ class Replayer {
   readonly engine: Engine;
   readonly diagnostics: TraceDiagnostic[] = [];
   readonly lines = new Map<number, LineReplay>();
+  /** Registers set to the emulation's value at each line (see `ReplayResult.adopted`). */
+  readonly adopted = new Map<number, Adoption[]>();
   readonly timeline: Timeline = new Map();
   /** Last line that wrote each register. */
   private readonly lastWrite = new Map<string, number>();
@@ -170,6 +183,7 @@ class Replayer {
     const now = this.smmu.value(reg);
     const next = (now & ~mask) | ((emu << BigInt(byte * 8)) & mask);
     this.smmu.setOwned(reg.name, next);
+    if (next !== now) this.adopted.set(line, [...(this.adopted.get(line) ?? []), { register: reg.name, value: next }]);
     if (next !== now) this.timeline.get(reg.name)?.push({ line, value: next, vcpu });
   }
 
@@ -500,7 +514,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
   }
   if (rp.multi) resolveSerial(rp.pendingSerial, trace, rp.timeline, rp.diagnostics);
   const all = [...head, ...rp.diagnostics].sort((a, b) => a.line - b.line || a.range.start.character - b.range.start.character);
-  return { config, configSource: source, diagnostics: all, lines: rp.lines, summary: summarize(all, trace, reads, writes) };
+  return { config, configSource: source, diagnostics: all, lines: rp.lines, summary: summarize(all, trace, reads, writes), adopted: rp.adopted };
 }
 
 function summarize(all: readonly TraceDiagnostic[], trace: ParsedTrace, reads: number, writes: number): ReplaySummary {

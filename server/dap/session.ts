@@ -8,17 +8,20 @@ import * as path from 'path';
 import { Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
+import { TraceMachine } from '../../core/debug/trace-program';
 import { scopes, type VarNode } from '../../core/debug/views';
 import type { ScriptHost } from '../../core/script/check';
 import { REGISTERS_REQUEST, registerStates, SET_REGISTER_REQUEST, type SessionRegistersResult, type SetRegisterArguments, type SetRegisterResult } from './registers';
 import { findField, findRegister } from '../../core/registers/table';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** The `.smmu` script or `.smmuq` command queue descriptor. */
+  /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
   readonly program: string;
   /** A configuration file that replaces the script's `config` line. */
   readonly config?: string;
   readonly stopOnEntry?: boolean;
+  /** Step `program` as a trace whatever its name (the client sets it for SMMU Trace documents). */
+  readonly trace?: boolean;
 }
 
 const THREAD = 1;
@@ -75,12 +78,12 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
-    if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script or a .smmuq command queue descriptor');
+    if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace');
     const program = path.resolve(args.program);
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
     let loaded;
     try {
-      loaded = DebugRuntime.launch(program, host, args.config ? { config: path.resolve(path.dirname(program), args.config) } : {});
+      loaded = DebugRuntime.launch(program, host, { ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}), ...(args.trace === true ? { trace: true } : {}) });
     } catch (e) {
       return this.fail(response, `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -95,7 +98,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
       }
       this.sendEvent(e);
     };
-    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : 'command queue'}\n`, 'console'));
+    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : rt.machine instanceof TraceMachine ? rt.machine.summaryText() : 'command queue'}\n`, 'console'));
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);
@@ -222,7 +225,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
     this.withRuntime(response, (rt) => {
       response.body = {
-        scopes: scopes(rt.machine.engine).map((s) => {
+        scopes: [...(rt.machine instanceof TraceMachine ? [rt.machine.recordScope()].filter((x) => x !== undefined) : []), ...scopes(rt.machine.engine)].map((s) => {
           const scope: DebugProtocol.Scope = new Scope(s.name, this.handles.create(s.node), s.expensive);
           if (s.presentationHint) scope.presentationHint = s.presentationHint;
           return scope;
