@@ -4,8 +4,28 @@
  * and the "Debug Script" action in the editor title and as a CodeLens on a script's (or a trace's,
  * docs/debugger.md "Traces") first line.
  */
+import * as path from 'path';
 import * as vscode from 'vscode';
-import { SmmuDebugSession } from '../server/dap/session';
+
+type AdapterModule = typeof import('./debug-adapter');
+let adapter: AdapterModule | undefined;
+/** dist/debug-adapter.js, loaded when the first session starts (it carries the whole model). */
+const adapterModule = (): AdapterModule => (adapter ??= require(path.join(__dirname, 'debug-adapter.js')) as AdapterModule);
+
+/**
+ * The `smmu.configuration` setting as a launch's `defaultConfig` (scripts and queue descriptors
+ * without a `config` line), resolved against the first workspace folder as the language server
+ * resolves it, so the debugger runs what the editor checks.
+ */
+function withDefaultConfig(config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+  if (config.defaultConfig !== undefined) return config;
+  const value = vscode.workspace.getConfiguration('smmu').get<string>('configuration', '').trim();
+  if (!value) return config;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const rel = value.replace(/^\$\{workspaceFolder\}[\\/]/, '');
+  const resolved = adapterModule().isPresetName(value) || path.isAbsolute(rel) || !folder ? rel : path.join(folder, rel);
+  return { ...config, defaultConfig: resolved };
+}
 
 export const DEBUG_TYPE = 'smmu';
 export const DEBUG_SCRIPT_COMMAND = 'smmu.debugScript';
@@ -26,13 +46,13 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
-      if (doc && isDebuggable(doc)) return launchConfigFor(doc.uri);
+      if (doc && isDebuggable(doc)) return withDefaultConfig(launchConfigFor(doc.uri));
     }
     if (!config.program) {
       void vscode.window.showErrorMessage('SMMU debugger: set "program" to a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace.');
       return undefined;
     }
-    return config;
+    return withDefaultConfig(config);
   }
 }
 
@@ -45,7 +65,7 @@ class DebugLens implements vscode.CodeLensProvider {
 
 export function registerDebugger(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
-    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, { createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new SmmuDebugSession()) }),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, { createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new (adapterModule().SmmuDebugSession)()) }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
     vscode.languages.registerCodeLensProvider(
       DEBUGGABLE.map((language) => ({ language })),

@@ -21,6 +21,8 @@ await Promise.all([
   // The client in two bundles: what activation runs, and the language client it loads afterwards.
   esbuild.build({ ...common, entryPoints: ['client/extension.ts'], outfile: outdir + '/extension.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['client/lsp-client.ts'], outfile: outdir + '/lsp-client.js', external: ['vscode'] }),
+  // The inline debug adapter (the whole model), loaded when a debug session starts (client/debug.ts).
+  esbuild.build({ ...common, entryPoints: ['client/debug-adapter.ts'], outfile: outdir + '/debug-adapter.js', external: ['vscode'] }),
   // core's tables as the client uses them, loaded on first use (client/lazy.ts).
   esbuild.build({ ...common, entryPoints: ['client/tables.ts'], outfile: outdir + '/tables.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/main.ts'], outfile: outdir + '/server.js' }),

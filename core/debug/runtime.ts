@@ -5,6 +5,7 @@
  * evaluates expressions and console statements on the model.
  */
 import { loadConfig } from '../config/load';
+import type { DefaultConfig } from '../config/default';
 import { checkQueueFile } from '../queue-file/check';
 import { depositField, hex, symbolic } from '../registers/codec';
 import type { FieldDef, RegisterDef } from '../registers/types';
@@ -129,12 +130,13 @@ export class DebugRuntime {
   }
 
   /** Load `path` (a `.smmu` script, a `.smmuq` command queue descriptor, or a trace: trace-program.ts). */
-  static launch(path: string, host: ScriptHost, options: { readonly config?: string; readonly trace?: boolean } = {}): LaunchResult {
+  /** `defaultConfig`: the configuration of a script or queue descriptor without a `config` line (the editor's `smmu.configuration`). */
+  static launch(path: string, host: ScriptHost, options: { readonly config?: string; readonly trace?: boolean; readonly defaultConfig?: DefaultConfig } = {}): LaunchResult {
     const text = host.readFile(path);
     if (text === undefined) return { error: `cannot read ${path}` };
     const where = (d: { range: { start: { line: number; character: number } }; message: string }) => `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
     if (path.endsWith('.smmuq')) {
-      const q = checkQueueFile(text, path, host);
+      const q = checkQueueFile(text, path, host, options.defaultConfig ? { defaultConfig: options.defaultConfig } : {});
       // A command the SMMU will refuse (CERROR_ILL) is what one steps to, not a reason not to launch.
       const err = q.diagnostics.find((d) => d.severity === 'error' && d.code !== 'smmuq.cerror-ill');
       if (err) return { error: where(err) };
@@ -157,7 +159,7 @@ export class DebugRuntime {
       if (!t.machine) return { error: t.error ?? `cannot debug ${path}` };
       return { runtime: new DebugRuntime(t.machine, 'trace', path, `${t.machine.check.config.name} (${t.machine.check.configSource})`) };
     }
-    const check = checkScript(text, path, host, 'syntax', configPath ? { configPath } : {});
+    const check = checkScript(text, path, host, 'syntax', configPath ? { configPath } : options.defaultConfig ? { defaultConfig: options.defaultConfig } : {});
     const err = check.diagnostics.find((d) => d.severity === 'error');
     if (err) return { error: where(err) };
     const machine = new Machine(check.config, check.resolved.statements);

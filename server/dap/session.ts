@@ -13,6 +13,7 @@ import { scopes, type VarNode } from '../../core/debug/views';
 import type { ScriptHost } from '../../core/script/check';
 import { REGISTERS_REQUEST, registerStates, SET_REGISTER_REQUEST, type SessionRegistersResult, type SetRegisterArguments, type SetRegisterResult } from './registers';
 import { findField, findRegister } from '../../core/registers/table';
+import { isPresetName, type DefaultConfig } from '../../core/config/default';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
@@ -22,6 +23,12 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   readonly stopOnEntry?: boolean;
   /** Step `program` as a trace whatever its name (the client sets it for SMMU Trace documents). */
   readonly trace?: boolean;
+  /**
+   * The configuration of a script or queue descriptor that has no `config` line: a preset name
+   * (`qemu`, `xen-vsmmu`, `smmuv3.2-full`) or a file, relative to the program's folder (the
+   * VS Code client passes the `smmu.configuration` setting, resolved).
+   */
+  readonly defaultConfig?: string;
 }
 
 const THREAD = 1;
@@ -83,7 +90,9 @@ export class SmmuDebugSession extends LoggingDebugSession {
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
     let loaded;
     try {
-      loaded = DebugRuntime.launch(program, host, { ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}), ...(args.trace === true ? { trace: true } : {}) });
+      const d = typeof args.defaultConfig === 'string' && args.defaultConfig.trim() ? args.defaultConfig.trim() : undefined;
+      const defaultConfig: DefaultConfig | undefined = d === undefined ? undefined : { origin: 'launch defaultConfig', value: d, ...(isPresetName(d) ? {} : { path: path.resolve(path.dirname(program), d) }) };
+      loaded = DebugRuntime.launch(program, host, { ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}), ...(args.trace === true ? { trace: true } : {}), ...(defaultConfig ? { defaultConfig } : {}) });
     } catch (e) {
       return this.fail(response, `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`);
     }

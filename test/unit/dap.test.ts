@@ -546,6 +546,31 @@ test('pause stops a long run', async () => {
   assert.ok(line > 1 && line < 50000, `paused at line ${line}`);
 });
 
+test('defaultConfig: the configuration of a script without a config line (a preset or a file); the line wins; a missing file is refused', async () => {
+  const bare = path.join(dir, 'bare.smmu');
+  fs.writeFileSync(bare, 'read32 IDR0\nread32 IDR1\n');
+  await launch({ program: bare, stopOnEntry: true, defaultConfig: 'smmuv3.2-full' });
+  const full = await evaluate('IDR0');
+  await dc.disconnectRequest({});
+  dc = new DebugClient(process.execPath, executable, 'smmu');
+  await dc.start();
+  await launch({ program: bare, stopOnEntry: true });
+  const qemu = await evaluate('IDR0');
+  assert.notEqual(full, qemu, 'the preset gives other ID registers than the built-in default');
+  await dc.disconnectRequest({});
+  dc = new DebugClient(process.execPath, executable, 'smmu');
+  await dc.start();
+  // A script's own config line wins over defaultConfig.
+  const own = path.join(dir, 'own.smmu');
+  fs.writeFileSync(own, `config "${path.join(root, 'presets', 'qemu.smmu.json').replace(/\\/g, '/')}"\nread32 IDR0\n`);
+  await launch({ program: own, stopOnEntry: true, defaultConfig: 'smmuv3.2-full' });
+  assert.equal(await evaluate('IDR0'), qemu);
+  await dc.disconnectRequest({});
+  dc = new DebugClient(process.execPath, executable, 'smmu');
+  await dc.start();
+  await assert.rejects(() => dc.launchRequest({ program: bare, defaultConfig: 'nowhere.smmu.json' } as DebugProtocol.LaunchRequestArguments), /bare\.smmu:1:1: .*nowhere\.smmu\.json/);
+});
+
 test('launch errors are reported with a position', async () => {
   await dc.initializeRequest();
   await assert.rejects(() => dc.launchRequest({ program: path.join(dir, 'missing.smmu') } as DebugProtocol.LaunchRequestArguments), /cannot read .*missing\.smmu/);

@@ -37,6 +37,7 @@ suite('SMMU Workbench installed from its .vsix', () => {
     assert.ok(fs.existsSync(path.join(root, 'dist', 'lsp-client.js')), 'the language client bundle is in the package');
     assert.ok(fs.existsSync(path.join(root, 'dist', 'server.js')), 'the server bundle is in the package');
     assert.ok(fs.existsSync(path.join(root, 'dist', 'tables.js')), "the bundle of core's tables is in the package");
+    assert.ok(fs.existsSync(path.join(root, 'dist', 'debug-adapter.js')), 'the debug adapter bundle is in the package');
     for (const absent of ['node_modules', 'core', 'client', 'test', 'tsconfig.json', 'dist/cli.js', 'dist/extension.js.map'])
       assert.ok(!fs.existsSync(path.join(root, absent)), `${absent} is not in the package (.vscodeignore)`);
     assert.ok(fs.existsSync(path.join(root, 'media', 'icon.png')), 'the icon is in the package');
