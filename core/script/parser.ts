@@ -50,6 +50,13 @@ export const RESERVED_KEYWORDS: readonly string[] = ['wait', 'reset'];
 
 const STATEMENT_LIST = 'read32, write32, read64, write64, mem, const, config, include, cmd, doorbell, dma, poll, ste, cd, map, expect';
 
+/**
+ * The "after '…'" part of an error message, built only when an error needs it: most lines parse,
+ * and building the text for each would cost an allocation per expression.
+ */
+type After = string | (() => string);
+const afterText = (a: After): string => (typeof a === 'string' ? a : a());
+
 /** Internal: thrown to abandon the current line after its error has been recorded. */
 class LineError {
   constructor(readonly diagnostic: ScriptDiagnostic) {}
@@ -134,13 +141,13 @@ class LineParser {
     throw new LineError({ severity: 'error', code, message, range });
   }
 
-  private expected(what: string, after: string, t = this.peek()): never {
-    this.fail('syntax.expected', `expected ${what} after '${shorten(after)}', found ${describe(t)}`, this.rangeOf(t));
+  private expected(what: string, after: After, t = this.peek()): never {
+    this.fail('syntax.expected', `expected ${what} after '${shorten(afterText(after))}', found ${describe(t)}`, this.rangeOf(t));
   }
 
   /** Text of the tokens from `from` to the current position, for "after 'write32 CR0'". */
-  private textSince(from: number): string {
-    return this.tokens.slice(from, this.pos).map((t) => t.text).join(' ');
+  private textSince(from: number, to = this.pos): string {
+    return this.tokens.slice(from, to).map((t) => t.text).join(' ');
   }
 
   parseLine(): Statement | undefined {
@@ -183,7 +190,7 @@ class LineParser {
       const t = this.peek();
       if (t && (this.isPunct('==', t) || this.isPunct('!=', t))) {
         this.next();
-        const value = this.expr(`${kw} … ${t.text}`, 'the expected value');
+        const value = this.expr(() => `${kw} … ${t.text}`, 'the expected value');
         expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
       } else if (verb === 'poll') {
         this.expected("'==' or '!='", `poll ${tokenText(target?.base ?? { kind: 'name', range: first.range, name: '' })}`, t);
@@ -198,13 +205,15 @@ class LineParser {
       if (!opTok || !access) this.expected('read8…read64 or write8…write64', 'mem', opTok);
       const start = this.pos;
       const address = this.address(`mem ${opTok.text}`);
-      const tail = this.valueOrExpect(access.op, `mem ${opTok.text} ${this.textSince(start)}`);
+      const end = this.pos;
+      const tail = this.valueOrExpect(access.op, () => `mem ${opTok.text} ${this.textSince(start, end)}`);
       stmt = { kind: 'mem', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, opKeyword: opTok.range, address, ...tail.part };
     } else if (accessKeyword(kw)) {
       const access = accessKeyword(kw) as { op: 'read' | 'write'; bits: AccessBits };
       const start = this.pos;
       const target = this.target(kw, access.op);
-      const tail = this.valueOrExpect(access.op, `${kw} ${this.textSince(start)}`);
+      const end = this.pos;
+      const tail = this.valueOrExpect(access.op, () => `${kw} ${this.textSince(start, end)}`);
       stmt = { kind: 'register', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, target, ...tail.part };
     } else {
       this.unknownStatement(first);
@@ -219,7 +228,7 @@ class LineParser {
   }
 
   /** Arguments of an engine statement: expressions up to `==`, `!=` or the end of the line. */
-  private args(after: string): Expr[] {
+  private args(after: After): Expr[] {
     const out: Expr[] = [];
     for (;;) {
       const t = this.peek();
@@ -247,7 +256,7 @@ class LineParser {
   }
 
   /** After a write: the value. After a read: nothing, or `== v` / `!= v`. */
-  private valueOrExpect(op: 'read' | 'write', context: string): { part: { value?: Expr; expect?: Expect }; last: Range } {
+  private valueOrExpect(op: 'read' | 'write', context: After): { part: { value?: Expr; expect?: Expect }; last: Range } {
     if (op === 'write') {
       const value = this.expr(context, 'a value');
       return { part: { value }, last: value.range };
@@ -256,12 +265,12 @@ class LineParser {
     if (!t) return { part: {}, last: this.tokens[this.pos - 1].range };
     if (this.isPunct('==', t) || this.isPunct('!=', t)) {
       this.next();
-      const value = this.expr(`${context} ${t.text}`, 'the expected value');
+      const value = this.expr(() => `${afterText(context)} ${t.text}`, 'the expected value');
       const expect: Expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
       return { part: { expect }, last: value.range };
     }
     if (this.isPunct('=', t)) {
-      this.fail('syntax.expected', `expected '==' or '!=' after '${shorten(context)}', found '=': an expectation compares with '=='`, t.range);
+      this.fail('syntax.expected', `expected '==' or '!=' after '${shorten(afterText(context))}', found '=': an expectation compares with '=='`, t.range);
     }
     this.expected("'==', '!=' or the end of the line", context, t);
   }
@@ -290,7 +299,7 @@ class LineParser {
   }
 
   /** A memory address: like a register operand, `NAME + N` included (values never start with '+'). */
-  private address(after: string): Expr {
+  private address(after: After): Expr {
     const base = this.operand(after, 'an address');
     if (base.kind !== 'name' || !this.isPunct('+')) return base;
     const p = this.next() as Token;
@@ -301,7 +310,7 @@ class LineParser {
   }
 
   /** A single-token operand (name or number) or a parenthesised expression. */
-  private operand(after: string, what: string): NameRef | NumberLit | Group {
+  private operand(after: After, what: string): NameRef | NumberLit | Group {
     const t = this.peek();
     if (t?.kind === 'word') {
       this.next();
@@ -314,12 +323,12 @@ class LineParser {
     this.expected(what, after, t);
   }
 
-  private expr(after: string, what = 'a value'): Expr {
+  private expr(after: After, what = 'a value'): Expr {
     return this.binary(0, after, what);
   }
 
   /** Binary operators by precedence level, iteratively, so long chains do not deepen the stack. */
-  private binary(level: number, after: string, what: string): Expr {
+  private binary(level: number, after: After, what: string): Expr {
     if (level === BINARY_LEVELS.length) return this.unary(after, what);
     const ops = BINARY_LEVELS[level];
     let left = this.binary(level + 1, after, what);
@@ -338,7 +347,7 @@ class LineParser {
     if (++this.depth > MAX_DEPTH) this.fail('syntax.too-deep', `expression nested deeper than ${MAX_DEPTH} levels`, t.range);
   }
 
-  private unary(after: string, what: string): Expr {
+  private unary(after: After, what: string): Expr {
     const t = this.peek();
     if (t && this.isPunct('~', t)) {
       this.next();
@@ -350,7 +359,7 @@ class LineParser {
     return this.primary(after, what);
   }
 
-  private primary(after: string, what: string): Expr {
+  private primary(after: After, what: string): Expr {
     const t = this.peek();
     if (!t) this.expected(what, after, t);
     if (t.kind === 'number' && t.number !== undefined) {
@@ -365,7 +374,7 @@ class LineParser {
       // `FIELD=value`: the value runs to the next `|` or `&` (levels 2+), see ast.ts.
       this.next();
       this.enter(eq);
-      const value = this.binary(2, `${t.text}=`, 'a field value');
+      const value = this.binary(2, () => `${t.text}=`, 'a field value');
       this.depth--;
       return { kind: 'assign', range: span(t.range, value.range), field: name, value };
     }
