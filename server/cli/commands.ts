@@ -1,5 +1,4 @@
 /** The `smmu` commands: decode, check, run. Output formats are stable for CI and problem matchers. */
-import * as fs from 'fs';
 import * as path from 'path';
 import { loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
@@ -7,24 +6,16 @@ import type { ResolvedConfig } from '../../core/config/types';
 import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { checkQueueFile } from '../../core/queue-file/check';
-import { checkScript, type ScriptHost } from '../../core/script/check';
+import { checkScript } from '../../core/script/check';
 import { checkTrace } from '../../core/trace/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
 import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
 import type { Options } from './main';
+import { fileHost } from '../file-host';
 
-const host: ScriptHost = {
-  readFile: (p) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
-};
+const host = fileHost;
 
 interface Reported {
   readonly severity: 'error' | 'warning' | 'info';

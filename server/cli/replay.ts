@@ -10,6 +10,7 @@ import { hex } from '../../core/registers/codec';
 import { checkTrace } from '../../core/trace/check';
 import type { TraceDiagnostic } from '../../core/trace/replay';
 import type { Options } from './main';
+import { fileHost } from '../file-host';
 
 function gcc(file: string, d: TraceDiagnostic): string {
   const sev = d.severity === 'info' ? 'note' : d.severity;
@@ -29,16 +30,7 @@ export function runReplay(o: Options): number {
     process.stderr.write(`smmu replay: cannot read ${file}\n`);
     return 2;
   }
-  const host = {
-    readFile: (p: string) => {
-      try {
-        return fs.readFileSync(p, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-    resolvePath: (from: string, rel: string) => path.resolve(path.dirname(from), rel),
-  };
+  const host = fileHost;
   const r = checkTrace(text, path.resolve(file), host, { configPath: o.config && path.resolve(o.config) });
   const s = r.summary;
   if (o.json) {

@@ -3,17 +3,16 @@
  * no SMMU semantics here, only translation between the protocol and the runtime). Runs in-process
  * in VS Code (client/debug.ts) and over stdio as `smmu dap` (server/dap/stdio.ts).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
 import { TraceMachine } from '../../core/debug/trace-program';
 import { scopes, type VarNode } from '../../core/debug/views';
-import type { ScriptHost } from '../../core/script/check';
 import { REGISTERS_REQUEST, registerStates, SET_REGISTER_REQUEST, type SessionRegistersResult, type SetRegisterArguments, type SetRegisterResult } from './registers';
 import { findField, findRegister } from '../../core/registers/table';
 import { isPresetName, type DefaultConfig } from '../../core/config/default';
+import { fileHost } from '../file-host';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
@@ -35,16 +34,7 @@ const THREAD = 1;
 /** Operations between yields while running, so pause and other requests get through. */
 const CHUNK = 2000;
 
-const host: ScriptHost = {
-  readFile: (p) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
-};
+const host = fileHost;
 
 export class SmmuDebugSession extends LoggingDebugSession {
   private runtime?: DebugRuntime;

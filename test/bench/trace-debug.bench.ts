@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DebugRuntime } from '../../core/debug/runtime';
+import { fileHost } from '../../server/file-host';
 
 const json = process.argv.includes('--json');
 const N = Number(process.argv.find((a) => a.startsWith('--records='))?.slice(10) ?? '100000');
@@ -30,16 +31,7 @@ function lineTrace(n: number): string {
   return lines.join('\n') + '\n';
 }
 
-const host = {
-  readFile: (p: string) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  resolvePath: (from: string, rel: string) => path.resolve(path.dirname(from), rel),
-};
+const host = fileHost;
 
 const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-')), 'bench.smmutrace');
 fs.writeFileSync(file, lineTrace(N));

@@ -12,18 +12,10 @@ import { DebugRuntime } from '../../core/debug/runtime';
 import { cloneState } from '../../core/debug/snapshot';
 import { GuestMemory } from '../../core/model/memory';
 import type { Engine } from '../../core/engine/engine';
+import { fileHost } from '../../server/file-host';
 
 const root = path.resolve(__dirname, '../../..');
-const host = {
-  readFile: (p: string) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  resolvePath: (from: string, rel: string) => path.resolve(path.dirname(from), rel),
-};
+const host = fileHost;
 
 /** Everything observable about the model: register words, memory pages, caches, TLB, activity count. */
 function fingerprint(e: Engine): string {

@@ -5,26 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
 import * as path from 'path';
 import { applyDefaultConfig, type DefaultConfig } from '../../core/config/default';
 import { checkQueueFile } from '../../core/queue-file/check';
-import { checkScript, type ScriptHost } from '../../core/script/check';
+import { checkScript } from '../../core/script/check';
 import type { ScriptDiagnostic } from '../../core/script/diagnostics';
 import { changedSettings, CONFIGURATION_ORIGIN, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings } from '../../server/lsp/settings';
+import { fileHost } from '../../server/file-host';
 
 const root = path.resolve(__dirname, '../../..');
 const preset = (name: string) => path.join(root, 'presets', `${name}.smmu.json`);
-const host: ScriptHost = {
-  readFile: (p) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
-};
+const host = fileHost;
 const script = path.join(root, 'x.smmu');
 const choice = (value: string): DefaultConfig => defaultConfigOf(value, [root]) as DefaultConfig;
 

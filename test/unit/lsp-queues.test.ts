@@ -5,49 +5,27 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { pathToFileURL } from 'url';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
+import type { ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import type { QueuesAtLineResult } from '../../server/lsp/lsp-ext';
+import { LspServer } from './lsp-harness';
 
-const root = path.resolve(__dirname, '../../..');
-let proc: ChildProcess;
+let server: LspServer;
 let conn: ProtocolConnection;
-let dir: string;
-let version = 1;
 
 function openFile(name: string, text: string, languageId = 'smmu'): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  const uri = pathToFileURL(p).toString();
-  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: version++, text } });
+  const { uri } = server.file(name, text);
+  server.open(uri, text, languageId);
   return uri;
 }
 
 const queues = (uri: string, line: number) => conn.sendRequest('smmu/queuesAtLine', { uri, line }) as Promise<QueuesAtLineResult>;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-lsp-queues-'));
-  proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} });
-  await conn.sendNotification('initialized', {});
+  server = (await LspServer.start('smmu-lsp-queues-')).server;
+  conn = server.conn;
 });
 
-after(async () => {
-  try {
-    await conn.sendRequest('shutdown');
-    await conn.sendNotification('exit');
-  } catch {
-    /* already gone */
-  }
-  proc.kill();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.stop());
 
 const SCRIPT = [
   'write64 STRTAB_BASE 0x40000000', // 0

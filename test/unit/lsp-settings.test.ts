@@ -5,53 +5,24 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection, type PublishDiagnosticsParams, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import type { ProtocolConnection, Diagnostic } from 'vscode-languageserver-protocol/node';
 import type { DocumentInfoResult } from '../../server/lsp/lsp-ext';
+import { LspServer, msg } from './lsp-harness';
 
 const root = path.resolve(__dirname, '../../..');
-const serverJs = path.join(root, 'dist', 'server.js');
 
-let proc: ChildProcess;
+let server: LspServer;
 let conn: ProtocolConnection;
 let dir: string;
-const published = new Map<string, PublishDiagnosticsParams[]>();
-const waiters: (() => void)[] = [];
-const msg = (d: Diagnostic): string => (typeof d.message === 'string' ? d.message : d.message.value);
 
 /** The next diagnostics of `uri` published after `since` (an index into its list) matching `pred`. */
-function diagnosticsFor(uri: string, pred: (d: Diagnostic[]) => boolean, since = 0, ms = 5000): Promise<Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const check = () => {
-      const list = (published.get(uri) ?? []).slice(since);
-      const hit = list.find((p) => pred(p.diagnostics));
-      if (hit) return resolve(hit.diagnostics);
-      if (Date.now() - t0 > ms) return reject(new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(list.map((p) => p.diagnostics.map(msg)))}`));
-      waiters.push(check);
-      setTimeout(check, 100);
-    };
-    check();
-  });
-}
-const count = (uri: string) => published.get(uri)?.length ?? 0;
-
-function file(name: string, text: string): { uri: string; path: string } {
-  const p = path.join(dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, text);
-  return { uri: pathToFileURL(p).toString(), path: p };
-}
-
-let version = 1;
-function open(f: { uri: string; path: string }, languageId = 'smmu'): void {
-  published.delete(f.uri);
-  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri: f.uri, languageId, version: version++, text: fs.readFileSync(f.path, 'utf8') } });
-}
+const diagnosticsFor = (uri: string, pred: (d: Diagnostic[]) => boolean, since = 0, ms = 5000) => server.diagnosticsFor(uri, pred, since, ms);
+const count = (uri: string) => server.count(uri);
+const file = (name: string, text: string) => server.file(name, text);
+const open = (f: { uri: string; path: string }, languageId = 'smmu') => server.open(f.uri, fs.readFileSync(f.path, 'utf8'), languageId);
 const info = (uri: string) => conn.sendRequest<DocumentInfoResult | null>('smmu/documentInfo', { uri });
 /** As the VS Code client sends them (client/ctx.ts): the settings object is the notification's `settings`. */
 const configure = (settings: Record<string, unknown>) => conn.sendNotification('workspace/didChangeConfiguration', { settings });
@@ -62,36 +33,18 @@ const WITH_PRI = JSON.stringify({ name: 'with PRI', features: { stage1: true, tt
 const unadvertised = (d: Diagnostic[]) => d.some((x) => x.code === 'write.unadvertised');
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-lsp-settings-'));
-  file('cfg/pri.smmu.json', WITH_PRI);
-  proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
-    published.set(p.uri, [...(published.get(p.uri) ?? []), p]);
-    for (const w of waiters.splice(0)) w();
-  });
-  conn.listen();
   // A relative configuration path is relative to the workspace folder.
-  await conn.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: pathToFileURL(dir).toString(),
-    workspaceFolders: [{ uri: pathToFileURL(dir).toString(), name: 'w' }],
-    capabilities: {},
+  const started = await LspServer.start('smmu-lsp-settings-', (d) => ({
+    workspaceFolders: [{ uri: pathToFileURL(d).toString(), name: 'w' }],
     initializationOptions: { settings: { executeOn: 'save', configuration: 'cfg/pri.smmu.json', inlayHints: false } },
-  });
-  await conn.sendNotification('initialized', {});
+  }));
+  server = started.server;
+  conn = server.conn;
+  dir = server.dir;
+  file('cfg/pri.smmu.json', WITH_PRI);
 });
 
-after(async () => {
-  try {
-    await conn.sendRequest('shutdown');
-    await conn.sendNotification('exit');
-  } catch {
-    /* the process may already be gone */
-  }
-  proc.kill();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.stop());
 
 test('initializationOptions: smmu.configuration is the configuration of scripts and queue descriptors without a config line', async () => {
   const s = file('no-config.smmu', 'write32 CR0 PRIQEN\n');
@@ -184,7 +137,7 @@ test('smmu.configuration naming a file with errors: config.invalid on line 0; fi
   // The configuration file opened and fixed in the editor (unsaved): the script follows.
   open(bad, 'json');
   n = count(s.uri);
-  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: bad.uri, version: version++ }, contentChanges: [{ text: WITH_PRI }] });
+  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: bad.uri, version: server.nextVersion() }, contentChanges: [{ text: WITH_PRI }] });
   const fixed = await diagnosticsFor(s.uri, (d) => !d.some((x) => x.code === 'config.invalid'), n);
   assert.ok(!unadvertised(fixed), JSON.stringify(fixed.map(msg)));
   assert.equal((await info(s.uri))?.config, 'with PRI');

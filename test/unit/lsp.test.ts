@@ -4,88 +4,25 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { pathToFileURL } from 'url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type ProtocolConnection,
-  type PublishDiagnosticsParams,
-  type Diagnostic,
-  type Hover,
-  type MarkupContent,
-} from 'vscode-languageserver-protocol/node';
+import type { ProtocolConnection, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { LspServer, msg } from './lsp-harness';
 
-const root = path.resolve(__dirname, '../../..');
-const serverJs = path.join(root, 'dist', 'server.js');
-
-let proc: ChildProcess;
+let server: LspServer;
 let conn: ProtocolConnection;
-let dir: string;
-const published = new Map<string, PublishDiagnosticsParams[]>();
-const waiters: (() => void)[] = [];
 
-/** Wait for the next diagnostics of `uri` matching `pred` (bounded). */
-function diagnosticsFor(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000): Promise<Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const check = () => {
-      const list = published.get(uri) ?? [];
-      const hit = list.find((p) => pred(p.diagnostics));
-      if (hit) return resolve(hit.diagnostics);
-      if (Date.now() - t0 > ms) return reject(new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(list.map((p) => p.diagnostics.map(msg)))}`));
-      waiters.push(check);
-    };
-    check();
-  });
-}
-
-function file(name: string, text: string): { uri: string; path: string } {
-  const p = path.join(dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, text);
-  return { uri: pathToFileURL(p).toString(), path: p };
-}
-
-/** Diagnostic messages are plain strings from this server. */
-const msg = (d: Diagnostic): string => (typeof d.message === 'string' ? d.message : d.message.value);
-
-let version = 1;
-function open(uri: string, text: string, languageId = 'smmu'): void {
-  published.delete(uri);
-  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: version++, text } });
-}
+const diagnosticsFor = (uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000) => server.diagnosticsFor(uri, pred, 0, ms);
+const file = (name: string, text: string) => server.file(name, text);
+const open = (uri: string, text: string, languageId = 'smmu') => server.open(uri, text, languageId);
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-lsp-'));
-  proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
-    const list = published.get(p.uri) ?? [];
-    list.push(p);
-    published.set(p.uri, list);
-    for (const w of waiters.splice(0)) w();
-  });
-  conn.listen();
-  const init = await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} });
-  assert.ok((init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
-  await conn.sendNotification('initialized', {});
+  const started = await LspServer.start('smmu-lsp-');
+  server = started.server;
+  conn = server.conn;
+  assert.ok((started.init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
 });
 
-after(async () => {
-  try {
-    await conn.sendRequest('shutdown');
-    await conn.sendNotification('exit');
-  } catch {
-    /* the process may already be gone */
-  }
-  proc.kill();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.stop());
 
 test('open: syntax, name and executed diagnostics, each on its line', async () => {
   const text = ['write32 CR0 SMMUEN|CMDQEN', 'read32  CR0ACK == 0x9', 'write32 CR0 PRIQEN', 'read32  NOT_A_REG', 'read32  CR0ACK == 0x1'].join('\n');
@@ -359,7 +296,7 @@ test('change: syntax diagnostics follow edits; save runs the model again', async
   const f = file('edit.smmu', text);
   open(f.uri, text);
   await diagnosticsFor(f.uri, (d) => d.length === 0);
-  const v = version++;
+  const v = server.nextVersion();
   void conn.sendNotification('textDocument/didChange', {
     textDocument: { uri: f.uri, version: v },
     contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 6 } }, text: 'raed32' }],
@@ -367,11 +304,11 @@ test('change: syntax diagnostics follow edits; save runs the model again', async
   const syntax = await diagnosticsFor(f.uri, (d) => d.some((x) => x.range.start.line === 1 && x.severity === 1));
   assert.ok(syntax[0].range.start.character === 0);
   void conn.sendNotification('textDocument/didChange', {
-    textDocument: { uri: f.uri, version: version++ },
+    textDocument: { uri: f.uri, version: server.nextVersion() },
     contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 6 } }, text: 'read32' }],
   });
   void conn.sendNotification('textDocument/didChange', {
-    textDocument: { uri: f.uri, version: version++ },
+    textDocument: { uri: f.uri, version: server.nextVersion() },
     contentChanges: [{ text: 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x3\n' }],
   });
   void conn.sendNotification('textDocument/didSave', { textDocument: { uri: f.uri } });
@@ -482,5 +419,5 @@ test('hostile input: binary junk and a huge line never crash the server', async 
   await diagnosticsFor(g.uri, (d) => d.length > 0);
   const h = await conn.sendRequest('textDocument/hover', { textDocument: { uri: g.uri }, position: { line: 0, character: 3 } });
   assert.ok(h === null || typeof h === 'object');
-  assert.equal(proc.exitCode, null, 'server still running');
+  assert.equal(server.proc.exitCode, null, 'server still running');
 });

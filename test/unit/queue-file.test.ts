@@ -4,19 +4,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkQueueFile } from '../../core/queue-file/check';
-import type { ScriptHost } from '../../core/script/check';
+import { fileHost } from '../../server/file-host';
 
 const root = path.resolve(__dirname, '../../..');
-const host: ScriptHost = {
-  readFile: (p) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
-};
+const host = fileHost;
 const check = (text: string) => checkQueueFile(text, path.join(root, 'x.smmuq'), host);
 const codesAt = (r: ReturnType<typeof check>, line: number) => r.diagnostics.filter((d) => d.range.start.line === line).map((d) => d.code);
 

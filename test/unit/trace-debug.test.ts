@@ -12,18 +12,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { DebugRuntime } from '../../core/debug/runtime';
 import { TraceMachine } from '../../core/debug/trace-program';
+import { fileHost } from '../../server/file-host';
 
 const root = path.resolve(__dirname, '../../..');
-const host = {
-  readFile: (p: string) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  resolvePath: (from: string, rel: string) => path.resolve(path.dirname(from), rel),
-};
+const host = fileHost;
 
 const TRACES = [
   ...fs

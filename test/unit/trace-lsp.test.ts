@@ -5,88 +5,24 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { pathToFileURL } from 'url';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type ProtocolConnection,
-  type PublishDiagnosticsParams,
-  type Diagnostic,
-  type Hover,
-  type MarkupContent,
-} from 'vscode-languageserver-protocol/node';
+import type { ProtocolConnection, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { LspServer, msg } from './lsp-harness';
 
-const root = path.resolve(__dirname, '../../..');
-const serverJs = path.join(root, 'dist', 'server.js');
-
-let proc: ChildProcess;
+let server: LspServer;
 let conn: ProtocolConnection;
-let dir: string;
-const published = new Map<string, PublishDiagnosticsParams[]>();
-const waiters: (() => void)[] = [];
 
-/** Wait for the next diagnostics of `uri` matching `pred` (bounded). */
-function diagnosticsFor(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000): Promise<Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const check = () => {
-      const list = published.get(uri) ?? [];
-      const hit = list.find((p) => pred(p.diagnostics));
-      if (hit) return resolve(hit.diagnostics);
-      if (Date.now() - t0 > ms) return reject(new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(list.map((p) => p.diagnostics.map(msg)))}`));
-      waiters.push(check);
-    };
-    check();
-  });
-}
-
-function file(name: string, text: string): { uri: string; path: string } {
-  const p = path.join(dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, text);
-  return { uri: pathToFileURL(p).toString(), path: p };
-}
-
-/** Diagnostic messages are plain strings from this server. */
-const msg = (d: Diagnostic): string => (typeof d.message === 'string' ? d.message : d.message.value);
-
-let version = 1;
-function open(uri: string, text: string, languageId = 'smmu'): void {
-  published.delete(uri);
-  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: version++, text } });
-}
+const diagnosticsFor = (uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000) => server.diagnosticsFor(uri, pred, 0, ms);
+const file = (name: string, text: string) => server.file(name, text);
+const open = (uri: string, text: string, languageId = 'smmu') => server.open(uri, text, languageId);
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-trace-lsp-'));
-  proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
-    const list = published.get(p.uri) ?? [];
-    list.push(p);
-    published.set(p.uri, list);
-    for (const w of waiters.splice(0)) w();
-  });
-  conn.listen();
-  const init = await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} });
-  assert.ok((init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
-  await conn.sendNotification('initialized', {});
+  const started = await LspServer.start('smmu-trace-lsp-');
+  server = started.server;
+  conn = server.conn;
+  assert.ok((started.init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
 });
 
-after(async () => {
-  try {
-    await conn.sendRequest('shutdown');
-    await conn.sendNotification('exit');
-  } catch {
-    /* the process may already be gone */
-  }
-  proc.kill();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.stop());
 
 
 const hoverText = async (uri: string, line: number, character = 2): Promise<string> => {
@@ -136,7 +72,7 @@ test('a QEMU log opened by name is replayed too; editing the trace re-checks it'
   open(f.uri, text, 'smmutrace');
   const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.abort'));
   assert.equal(diags.find((d) => d.code === 'replay.abort')?.range.start.line, 1);
-  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: f.uri, version: version++ }, contentChanges: [{ text: text.replace('size: 0x4(1)', 'size: 0x4(0)') }] });
+  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: f.uri, version: server.nextVersion() }, contentChanges: [{ text: text.replace('size: 0x4(1)', 'size: 0x4(0)') }] });
   await diagnosticsFor(f.uri, (d) => !d.some((x) => x.code === 'replay.abort'));
   // Trace files are not scripts: no formatting edits, no completion.
   const edits = (await conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as unknown[];
@@ -152,7 +88,7 @@ test("a trace's `config` file: editing it replays the trace again against the ne
   open(f.uri, text, 'smmutrace');
   const first = await diagnosticsFor(f.uri);
   assert.deepEqual(first.filter((d) => d.severity === 1), []);
-  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: cfg.uri, version: version++ }, contentChanges: [{ text: '{ "base": "qemu", "registers": { "IDR0": "0x0D40101A" } }' }] });
+  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: cfg.uri, version: server.nextVersion() }, contentChanges: [{ text: '{ "base": "qemu", "registers": { "IDR0": "0x0D40101A" } }' }] });
   const after = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.id'));
   assert.equal(after.find((d) => d.code === 'replay.id')?.range.start.line, 1);
 });
