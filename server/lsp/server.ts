@@ -46,14 +46,18 @@ export function startServer(connection: Connection): void {
 
   // Validation is scheduled per document; a request for a fuller check wins over a lighter one, so
   // the open event's full check is not lost to the change event that follows it.
-  const pending = new Map<string, { mode: CheckMode; timer: NodeJS.Timeout }>();
+  const pending = new Map<string, { mode: CheckMode; due: number; timer: NodeJS.Timeout }>();
   const generations = new Map<string, number>();
-  const schedule = (uri: string, mode: CheckMode, delay: number) => {
+  const schedule = (uri: string, mode: CheckMode, requestedDelay: number) => {
     const prev = pending.get(uri);
     if (prev) clearTimeout(prev.timer);
     const m: CheckMode = settings.executeOn === 'never' ? 'syntax' : prev?.mode === 'full' || mode === 'full' ? 'full' : 'syntax';
+    // A lighter check never postpones a fuller one already due: didOpen is followed at once by a
+    // content change, whose typing debounce would otherwise hold the open's full check back.
+    const delay = prev && prev.mode === 'full' && mode === 'syntax' ? Math.max(0, prev.due - Date.now()) : requestedDelay;
     pending.set(uri, {
       mode: m,
+      due: Date.now() + delay,
       timer: setTimeout(() => {
         pending.delete(uri);
         const doc = documents.get(uri);

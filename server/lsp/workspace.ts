@@ -55,7 +55,10 @@ interface ScriptEntry {
   /** Re-parses only the lines an edit changed; dropped with the tree. */
   parser?: IncrementalParser;
   readonly diagnostics: ScriptCheck['diagnostics'];
-  readonly run?: ScriptCheck['run'];
+  /** What the model observed (inlay hints, hovers), while the tree is kept. */
+  run?: ScriptCheck['run'];
+  /** The check that made this entry ran the model: a dropped tree is rebuilt by running it again. */
+  readonly ranModel: boolean;
   readonly config: ScriptCheck['config'];
   readonly configPath?: string;
   /** Files included, at any depth (dependents are re-checked when one changes). */
@@ -186,7 +189,7 @@ export class Workspace {
 
   private keep(doc: TextDocument, check: ScriptCheck, parser: IncrementalParser): ScriptCheck {
     this.lastReparsed = parser.lastParsed;
-    this.scripts.set(doc.uri, { version: doc.version, check, parser, diagnostics: check.diagnostics, run: check.run, config: check.config, configPath: check.configPath, includes: includedPaths(check.resolved.statements) });
+    this.scripts.set(doc.uri, { version: doc.version, check, parser, diagnostics: check.diagnostics, run: check.run, ranModel: check.run !== undefined, config: check.config, configPath: check.configPath, includes: includedPaths(check.resolved.statements) });
     this.touch(doc.uri);
     return check;
   }
@@ -204,6 +207,7 @@ export class Workspace {
       if (old) {
         old.check = undefined;
         old.parser = undefined;
+        old.run = undefined;
       }
     }
   }
@@ -219,9 +223,12 @@ export class Workspace {
         this.touch(doc.uri);
         return last.check;
       }
+      // The tree was dropped: parse again, and run the model again if the kept check had (the
+      // model is deterministic, so its observations come back the same).
       const parser = new IncrementalParser();
-      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, 'syntax', { ...this.checkOptions, parse: (text) => parser.parse(text) }));
-      last.check = { ...fresh, diagnostics: last.diagnostics, ...(last.run ? { run: last.run } : {}) };
+      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, last.ranModel ? 'full' : 'syntax', { ...this.checkOptions, parse: (text) => parser.parse(text) }));
+      last.check = { ...fresh, diagnostics: last.diagnostics };
+      last.run = fresh.run;
       last.parser = parser;
       this.touch(doc.uri);
       return last.check;
