@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { QUEUES_AT_LINE_REQUEST, type DecodedFieldState, type QueueEntryState, type QueuesAtLineParams, type QueuesAtLineResult, type QueueState, type StreamTableEntryState } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
+import { Refresher } from './refresher';
 
 const STATUS_TEXT: Record<QueueEntryState['status'], string> = {
   pending: 'pending',
@@ -85,42 +86,26 @@ function fieldLeaf(parent: string, f: DecodedFieldState): LeafNode {
 export type QueueTreeNode = EntryNode | SteNode | LeafNode;
 
 /** Fetches smmu/queuesAtLine for the active script's cursor or the active queue descriptor. */
-export class QueuesModel implements vscode.Disposable {
+export class QueuesModel extends Refresher implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   result: QueuesAtLineResult | undefined;
   document: vscode.Uri | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Whether a view shows the data (set by the views); hidden views do not ask the server. */
-  isVisible: () => boolean = () => true;
-  private stale = false;
 
-  constructor(private readonly ctx: Ctx) {}
-
-  schedule(delay = 150): void {
-    if (!this.isVisible()) {
-      this.stale = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), delay);
+  constructor(private readonly ctx: Ctx) {
+    super(150);
   }
 
-  /** A view became visible: catch up if something changed while none was. */
-  shown(): void {
-    if (this.stale || !this.result) this.schedule(0);
+  protected hasData(): boolean {
+    return this.result !== undefined;
   }
 
-  private generation = 0;
-
-  async refresh(): Promise<void> {
-    this.stale = false;
-    const generation = ++this.generation;
+  protected async load(current: () => boolean): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor || (editor.document.languageId !== 'smmu' && editor.document.languageId !== 'smmuq')) return;
     const params: QueuesAtLineParams = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
     const result = await this.ctx.request<QueuesAtLineResult | null>(QUEUES_AT_LINE_REQUEST, params);
-    if (!result || generation !== this.generation) return; // superseded by a later refresh
+    if (!result || !current()) return; // superseded by a later refresh
     this.result = result;
     this.document = editor.document.uri;
     this.emitter.fire();
@@ -128,7 +113,7 @@ export class QueuesModel implements vscode.Disposable {
 
   dispose(): void {
     this.emitter.dispose();
-    if (this.timer) clearTimeout(this.timer);
+    this.stopTimer();
   }
 }
 

@@ -10,6 +10,7 @@ import type { RegisterState } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 import { registerActions } from './register-actions';
 import { EditorCursorSource, type RegisterSnapshot, type RegisterSource } from './register-source';
+import { Refresher } from './refresher';
 
 export type ValueFormat = 'hex' | 'decimal' | 'binary';
 
@@ -95,7 +96,7 @@ export class FieldNode {
 
 export type RegisterTreeNode = GroupNode | RegisterNode | FieldNode;
 
-export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTreeNode>, vscode.Disposable {
+export class RegisterTreeProvider extends Refresher implements vscode.TreeDataProvider<RegisterTreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RegisterTreeNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private previous = new Map<string, string>();
@@ -106,7 +107,6 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
   view: vscode.TreeView<RegisterTreeNode> | undefined;
   /** Case-insensitive part of a register or field name; empty shows everything. */
   filter = '';
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private source: RegisterSource;
   /**
    * The nodes handed out since the last change, by id: VS Code finds an element passed to
@@ -116,6 +116,8 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
   private sourceListener: vscode.Disposable;
 
   constructor(source: RegisterSource) {
+    // Debounced so cursor moves do not flood the server.
+    super(120);
     this.source = source;
     this.sourceListener = source.onDidChange((delay) => this.schedule(delay));
   }
@@ -137,34 +139,15 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
     return vscode.workspace.getConfiguration('smmu').get<ValueFormat>('registers.format', 'hex');
   }
 
-  /** Whether the view is on screen (set by registerTreeView); a hidden view does not ask its source. */
-  isVisible: () => boolean = () => true;
-  private stale = false;
-
-  /** Refresh from the source, debounced so cursor moves do not flood the server. */
-  schedule(delay = 120): void {
-    if (!this.isVisible()) {
-      this.stale = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), delay);
+  protected hasData(): boolean {
+    return this.snapshot !== undefined;
   }
 
-  /** The view came on screen: catch up with what changed while it was hidden. */
-  shown(): void {
-    if (this.stale || !this.snapshot) this.schedule(0);
-  }
-
-  private generation = 0;
-
-  async refresh(): Promise<void> {
-    this.stale = false;
+  protected async load(current: () => boolean): Promise<void> {
     // A later refresh supersedes this one: its answer could otherwise land last and show an
     // older place (requests from the debounced cursor and from callers overlap).
-    const generation = ++this.generation;
     const snap = await this.source.snapshot();
-    if (!snap || generation !== this.generation) return;
+    if (!snap || !current()) return;
     // "Changed" is relative to the last different place (another line, an edit, a step), so
     // refreshing the same place keeps the marks.
     if (snap.place !== this.snapshot?.place) {
@@ -233,6 +216,7 @@ export class RegisterTreeProvider implements vscode.TreeDataProvider<RegisterTre
   }
 
   dispose(): void {
+    this.stopTimer();
     this.sourceListener.dispose();
     this.source.dispose();
     this.emitter.dispose();
