@@ -11,7 +11,7 @@ import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
 import type { Range, ScriptDiagnostic } from './diagnostics';
 import { run, runSliced, type RunResult } from './interpreter';
-import { finalConstants, resolveScript, type IncludeHost, type ResolvedScript } from './resolve';
+import { finalConstants, resolveScript, type ResolveCache, type IncludeHost, type ResolvedScript } from './resolve';
 import { parseScript } from './parser';
 import type { ParsedScript } from './ast';
 
@@ -34,6 +34,8 @@ export interface CheckOptions {
   readonly trace?: boolean;
   /** Parses the script's own text; the editor passes an incremental parser (incremental.ts). */
   readonly parse?: (text: string) => ParsedScript;
+  /** Resolutions kept from the previous version of the same document (the editor's edits). */
+  readonly resolveCache?: ResolveCache;
 }
 
 export interface ScriptCheck {
@@ -111,7 +113,7 @@ interface Prepared {
 
 function prepare(text: string, path: string, host: ScriptHost, options: CheckOptions): Prepared {
   const parsed = options.parse ? options.parse(text) : parseScript(text, { keepTokens: false });
-  const resolved = resolveScript(parsed, includeHost(host, path, [path]));
+  const resolved = resolveScript(parsed, includeHost(host, path, [path]), undefined, options.resolveCache);
   const diagnostics: ScriptDiagnostic[] = [...resolved.diagnostics];
   let config: ResolvedConfig = DEFAULT_CONFIG;
   let configPath: string | undefined;

@@ -9,7 +9,7 @@
 import type { AccessSize, Severity } from '../model/access';
 import { fieldMask, findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
-import type { ActionStatement, ActionVerb, IncludeStatement, ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement } from './ast';
+import type { ActionStatement, ActionVerb, IncludeStatement, ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement, Statement } from './ast';
 import type { ScriptDiagnostic } from './diagnostics';
 import { closestNames, didYouMean, parseScript } from './parser';
 
@@ -228,6 +228,14 @@ class Resolver {
   private configStatement?: ConfigStatement;
   private sawAccess = false;
   private errors = 0;
+
+  /** Add what an unchanged access, memory or engine statement resolved to last time. */
+  reuse(e: { readonly statements: readonly ResolvedStatement[]; readonly symbols: readonly SymbolRef[]; readonly diagnostics: readonly ScriptDiagnostic[] }): void {
+    this.sawAccess = true;
+    for (const x of e.statements) this.statements.push(x);
+    for (const x of e.symbols) this.symbols.push(x);
+    for (const d of e.diagnostics) this.report(d.severity, d.code, d.message, d.range, d.related);
+  }
 
   report(severity: Severity, code: string, message: string, range: Range, related?: ScriptDiagnostic['related']): void {
     if (severity === 'error') this.errors++;
@@ -637,10 +645,61 @@ function offsetTextFor(s: RegisterStatement): string {
   return s.target.plus ? `${base}+${s.target.plus.text}` : base;
 }
 
+/**
+ * What resolving the statements of one document gave, kept between resolutions of its versions
+ * (the editor's edits). An access, memory or engine statement resolves the same way as long as it
+ * is the same parsed object (the incremental parser keeps unchanged lines' objects) and the
+ * constants it can see are the same: the same `const` statements, and no `include` (an included
+ * file can change without this document changing). Anything else resolves afresh.
+ */
+export class ResolveCache {
+  private env: readonly Statement[] = [];
+  private entries = new WeakMap<Statement, { readonly statements: readonly ResolvedStatement[]; readonly symbols: readonly SymbolRef[]; readonly diagnostics: readonly ScriptDiagnostic[] }>();
+  /** Statements answered from the cache by the last resolution (tests). */
+  hits = 0;
+
+  /** Whether entries can be used for `statements`; drops them when the environment changed. */
+  begin(statements: readonly Statement[]): boolean {
+    const env = statements.filter((s) => s.kind === 'const' || s.kind === 'include');
+    this.hits = 0;
+    if (env.some((s) => s.kind === 'include')) {
+      this.env = [];
+      this.entries = new WeakMap();
+      return false;
+    }
+    if (env.length !== this.env.length || env.some((s, i) => s !== this.env[i])) this.entries = new WeakMap();
+    this.env = env;
+    return true;
+  }
+
+  get(s: Statement) {
+    return this.entries.get(s);
+  }
+
+  set(s: Statement, e: { statements: readonly ResolvedStatement[]; symbols: readonly SymbolRef[]; diagnostics: readonly ScriptDiagnostic[] }): void {
+    this.entries.set(s, e);
+  }
+}
+
+const NONE: readonly ScriptDiagnostic[] = [];
+
 /** Resolve a parsed script against the register table. */
-export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, consts?: ReadonlyMap<string, Constant>): ResolvedScript {
+export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, consts?: ReadonlyMap<string, Constant>, cache?: ResolveCache): ResolvedScript {
   const r = new Resolver(includes, consts);
+  const cached = cache !== undefined && consts === undefined && cache.begin(parsed.statements);
   for (const s of parsed.statements) {
+    const reusable = cached && (s.kind === 'register' || s.kind === 'mem' || s.kind === 'action');
+    if (reusable) {
+      const hit = cache.get(s);
+      if (hit) {
+        r.reuse(hit);
+        cache.hits++;
+        continue;
+      }
+    }
+    const st = r.statements.length;
+    const sy = r.symbols.length;
+    const di = r.diagnostics.length;
     try {
       if (s.kind === 'config') r.configure(s);
       else if (s.kind === 'const') r.defineConst(s);
@@ -652,6 +711,7 @@ export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, cons
       // A bug must not take the editor down: report it on the statement instead of throwing.
       r.report('error', 'internal', `internal error while resolving this statement: ${String(e)}`, s.range);
     }
+    if (reusable) cache.set(s, { statements: r.statements.slice(st), symbols: r.symbols.slice(sy), diagnostics: di === r.diagnostics.length ? NONE : r.diagnostics.slice(di) });
   }
   const out = r.finish(parsed);
   constsOf.set(out, r.consts);

@@ -88,6 +88,8 @@ export interface ServerStatsResult {
   readonly rss: number;
   /** Lines the last script check parsed again (an edit re-parses only the lines it changed). */
   readonly lastReparsedLines: number;
+  /** Statements whose name resolution the last script check reused from the previous version. */
+  readonly lastResolveReused: number;
   /** Model runs stopped by cancellation: a newer edit, or a request the client cancelled. */
   readonly cancelledRuns: number;
   /** Full checks running now (their model runs yield between slices, so this request is answered meanwhile). */

@@ -235,7 +235,7 @@ export function startServer(connection: Connection): void {
   });
   connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
     const m = process.memoryUsage();
-    return { heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree() };
+    return { heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree() };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
 

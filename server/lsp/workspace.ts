@@ -12,9 +12,13 @@ import { DEFAULT_CONFIG } from '../../core/config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../../core/config/default';
 import type { ResolvedConfig } from '../../core/config/types';
 import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
-import { checkScript, checkScriptSliced, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
+import { checkScript, checkScriptSliced, type CheckOptions, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
 import type { ResolvedStatement } from '../../core/script/resolve';
 import { IncrementalParser } from '../../core/script/incremental';
+import { ResolveCache } from '../../core/script/resolve';
+
+/** A document's resolutions live and die with its parser (both are dropped with its tree). */
+const resolveCaches = new WeakMap<IncrementalParser, ResolveCache>();
 import { toLspDiagnostic } from './diagnostics';
 import { forgetTrace, isTraceDocument, traceDependsOn, traceDiagnostics } from './trace';
 import { pathToUri, uriToPath } from './uri';
@@ -156,7 +160,7 @@ export class Workspace {
   /** Check a script (its edited lines parsed again) and keep the result as its latest. */
   private store(doc: TextDocument, mode: CheckMode): ScriptCheck {
     const parser = this.scripts.get(doc.uri)?.parser ?? new IncrementalParser();
-    return this.keep(doc, slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode, { ...this.checkOptions, parse: (text) => parser.parse(text) })), parser);
+    return this.keep(doc, slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode, this.optionsFor(parser))), parser);
   }
 
   /** Runs of the model stopped by cancellation (a newer edit, a cancelled request); for tests. */
@@ -176,7 +180,7 @@ export class Workspace {
     this.runsInFlight++;
     let check: ScriptCheck | undefined;
     try {
-      check = await checkScriptSliced(doc.getText(), uriToPath(doc.uri), this.host, { ...this.checkOptions, parse: (text) => parser.parse(text) }, pauseForMessages, stale);
+      check = await checkScriptSliced(doc.getText(), uriToPath(doc.uri), this.host, this.optionsFor(parser), pauseForMessages, stale);
     } finally {
       this.runsInFlight--;
     }
@@ -187,8 +191,19 @@ export class Workspace {
     return this.keep(doc, slim(check), parser).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
   }
 
+  /** Check options for a document: its incremental parser and the resolutions kept with it. */
+  private optionsFor(parser: IncrementalParser): CheckOptions {
+    let cache = resolveCaches.get(parser);
+    if (!cache) resolveCaches.set(parser, (cache = new ResolveCache()));
+    return { ...this.checkOptions, parse: (text) => parser.parse(text), resolveCache: cache };
+  }
+
+  /** Statements whose resolution the last check reused from the previous version (tests). */
+  lastResolveReused = 0;
+
   private keep(doc: TextDocument, check: ScriptCheck, parser: IncrementalParser): ScriptCheck {
     this.lastReparsed = parser.lastParsed;
+    this.lastResolveReused = resolveCaches.get(parser)?.hits ?? 0;
     this.scripts.set(doc.uri, { version: doc.version, check, parser, diagnostics: check.diagnostics, run: check.run, ranModel: check.run !== undefined, config: check.config, configPath: check.configPath, includes: includedPaths(check.resolved.statements) });
     this.touch(doc.uri);
     return check;
@@ -226,7 +241,7 @@ export class Workspace {
       // The tree was dropped: parse again, and run the model again if the kept check had (the
       // model is deterministic, so its observations come back the same).
       const parser = new IncrementalParser();
-      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, last.ranModel ? 'full' : 'syntax', { ...this.checkOptions, parse: (text) => parser.parse(text) }));
+      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, last.ranModel ? 'full' : 'syntax', this.optionsFor(parser)));
       last.check = { ...fresh, diagnostics: last.diagnostics };
       last.run = fresh.run;
       last.parser = parser;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { IncrementalParser } from '../../core/script/incremental';
 import { parseScript } from '../../core/script/parser';
+import { ResolveCache, resolveScript } from '../../core/script/resolve';
 
 /** Lines of every kind: statements, errors, comments, blanks, odd characters. */
 const LINES = [
@@ -53,6 +54,40 @@ test('after random edits, the incremental parse equals a fresh parse of the whol
     }),
     { seed: 20261126, numRuns: 300 },
   );
+});
+
+test('after random edits, resolving with the kept resolutions equals resolving afresh (constants edited too)', () => {
+  fc.assert(
+    fc.property(text, fc.array(edit, { maxLength: 8 }), (start, edits) => {
+      const parser = new IncrementalParser();
+      const cache = new ResolveCache();
+      let lines = start;
+      const check = () => {
+        const t = lines.join('\n');
+        const cached = resolveScript(parser.parse(t), undefined, undefined, cache);
+        assert.deepEqual(cached, resolveScript(parseScript(t, { keepTokens: false })));
+      };
+      check();
+      for (const e of edits) {
+        const at = Math.min(e.at, lines.length);
+        lines = [...lines.slice(0, at), ...e.insert, ...lines.slice(at + e.remove)];
+        check();
+      }
+    }),
+    { seed: 20261126, numRuns: 300 },
+  );
+  // The cache is used: an unchanged document resolves every access from it.
+  const parser = new IncrementalParser();
+  const cache = new ResolveCache();
+  const t = ['const Q = 0x40000000', 'write64 CMDQ_BASE Q', 'write32 CR0 SMMUEN', 'doorbell'].join('\n');
+  resolveScript(parser.parse(t), undefined, undefined, cache);
+  resolveScript(parser.parse(t), undefined, undefined, cache);
+  assert.equal(cache.hits, 3);
+  // A changed constant drops every kept resolution: the write of Q must see the new value.
+  const t2 = t.replace('0x40000000', '0x50000000');
+  const r = resolveScript(parser.parse(t2), undefined, undefined, cache);
+  assert.equal(cache.hits, 0);
+  assert.deepEqual(r, resolveScript(parseScript(t2, { keepTokens: false })));
 });
 
 test('only the edited lines are parsed again; lines after an insertion are moved, not parsed', () => {
