@@ -8,17 +8,20 @@ import { REGISTERS } from '../registers/table';
  * hot paths (queue geometry, command validation), so a lookup is one map access.
  */
 export function idViewOf(config: ResolvedConfig): IdView {
-  const values = new Map<string, number>();
+  // Register → field → value: two lookups without building a key string on every call.
+  const values = new Map<string, Map<string, number>>();
   for (const reg of REGISTERS) {
     const v = config.ids[reg.name];
     if (v === undefined) continue;
-    for (const f of reg.fields) values.set(`${reg.name}.${f.name.toUpperCase()}`, Number(extractField(BigInt(v), f)));
+    const fields = new Map<string, number>();
+    for (const f of reg.fields) fields.set(f.name.toUpperCase(), Number(extractField(BigInt(v), f)));
+    values.set(reg.name, fields);
   }
   return {
     idField: (register, field) => {
-      const exact = values.get(`${register}.${field}`);
+      const exact = values.get(register)?.get(field);
       if (exact !== undefined) return exact;
-      return values.get(`${register.toUpperCase().replace(/^SMMU_/, '')}.${field.toUpperCase()}`);
+      return values.get(register.toUpperCase().replace(/^SMMU_/, ''))?.get(field.toUpperCase());
     },
   };
 }
