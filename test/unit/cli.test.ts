@@ -1,25 +1,10 @@
 /** The `smmu` command line as a user runs it: exit codes and output formats. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 
-const root = path.resolve(__dirname, '../../..');
-const cli = path.join(root, 'dist', 'cli.js');
-
-function smmu(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function tmp(name: string, text: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-cli-'));
-  const p = path.join(d, name);
-  fs.writeFileSync(p, text);
-  return p;
-}
+import { root, smmu, tmp } from './cli-harness';
 
 test('decode prints every field, with enum names', () => {
   const r = smmu('decode', 'CR0', '0xD');

@@ -9,12 +9,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { evaluateOn, launchOn, startClient, steppingOn } from './dap-harness';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
 const root = path.resolve(__dirname, '../../..');
-const cliJs = path.join(root, 'dist', 'cli.js');
-const executable = `--eval=process.argv.push('-', 'dap'); require(${JSON.stringify(cliJs)})`;
 const qemuProbe = path.join(root, 'test', 'fixtures', 'qemu', 'register-probe.qemu-7.2.log');
 
 // 1-based lines, as DAP clients count them. The emulation's ID values are QEMU 7.2's (the
@@ -48,39 +47,22 @@ before(() => {
 });
 
 beforeEach(async () => {
-  dc = new DebugClient(process.execPath, executable, 'smmu');
-  await dc.start();
+  dc = await startClient();
 });
 
 afterEach(async () => {
   await dc.stop();
 });
 
-async function launch(args: Record<string, unknown>, setup?: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped', 10000) as Promise<DebugProtocol.StoppedEvent>;
-  await Promise.all([
-    dc.waitForEvent('initialized').then(async () => {
-      if (setup) await setup();
-      return dc.configurationDoneRequest();
-    }),
-    dc.launch(args),
-  ]);
-  return stopped;
-}
+const launch = (args: Record<string, unknown>, setup?: () => Promise<unknown>) => launchOn(dc, args, setup, 10000);
 
 async function line(): Promise<number | undefined> {
   return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]?.line;
 }
 
-async function evaluate(expression: string, context = 'watch'): Promise<string> {
-  return (await dc.evaluateRequest({ expression, context, frameId: 0 })).body.result;
-}
+const evaluate = (expression: string, context = 'watch') => evaluateOn(dc, expression, context);
 
-async function stepping(send: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
-  await send();
-  return stopped;
-}
+const stepping = (send: () => Promise<unknown>) => steppingOn(dc, send);
 
 test('a trace launches on its first record; breakpoints go on records, moved past comments and blank lines', async () => {
   let bps: DebugProtocol.Breakpoint[] = [];

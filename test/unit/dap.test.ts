@@ -8,13 +8,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { evaluateOn, launchOn, startClient, steppingOn } from './dap-harness';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
 const root = path.resolve(__dirname, '../../..');
-const cliJs = path.join(root, 'dist', 'cli.js');
-/** DebugClient spawns `runtime executable`: `node --eval=…` runs the CLI with `dap` as its command. */
-const executable = `--eval=process.argv.push('-', 'dap'); require(${JSON.stringify(cliJs)})`;
 
 let dir: string;
 let script: string;
@@ -46,40 +44,22 @@ before(() => {
 });
 
 beforeEach(async () => {
-  dc = new DebugClient(process.execPath, executable, 'smmu');
-  await dc.start();
+  dc = await startClient();
 });
 
 afterEach(async () => {
   await dc.stop();
 });
 
-async function launch(args: Record<string, unknown>, setup?: () => Promise<unknown>, timeout = 5000): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped', timeout) as Promise<DebugProtocol.StoppedEvent>;
-  await Promise.all([
-    dc.waitForEvent('initialized').then(async () => {
-      if (setup) await setup();
-      return dc.configurationDoneRequest();
-    }),
-    dc.launch(args),
-  ]);
-  return stopped;
-}
+const launch = (args: Record<string, unknown>, setup?: () => Promise<unknown>, timeout = 5000) => launchOn(dc, args, setup, timeout);
 
 async function frames(): Promise<DebugProtocol.StackFrame[]> {
   return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
 }
 
-async function evaluate(expression: string, context = 'watch'): Promise<string> {
-  return (await dc.evaluateRequest({ expression, context, frameId: 0 })).body.result;
-}
+const evaluate = (expression: string, context = 'watch') => evaluateOn(dc, expression, context);
 
-/** Send a step request and wait for the stop it causes. */
-async function stepping(send: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
-  await send();
-  return stopped;
-}
+const stepping = (send: () => Promise<unknown>) => steppingOn(dc, send);
 
 async function variables(ref: number): Promise<DebugProtocol.Variable[]> {
   return (await dc.variablesRequest({ variablesReference: ref })).body.variables;
@@ -552,22 +532,19 @@ test('defaultConfig: the configuration of a script without a config line (a pres
   await launch({ program: bare, stopOnEntry: true, defaultConfig: 'smmuv3.2-full' });
   const full = await evaluate('IDR0');
   await dc.disconnectRequest({});
-  dc = new DebugClient(process.execPath, executable, 'smmu');
-  await dc.start();
+  dc = await startClient();
   await launch({ program: bare, stopOnEntry: true });
   const qemu = await evaluate('IDR0');
   assert.notEqual(full, qemu, 'the preset gives other ID registers than the built-in default');
   await dc.disconnectRequest({});
-  dc = new DebugClient(process.execPath, executable, 'smmu');
-  await dc.start();
+  dc = await startClient();
   // A script's own config line wins over defaultConfig.
   const own = path.join(dir, 'own.smmu');
   fs.writeFileSync(own, `config "${path.join(root, 'presets', 'qemu.smmu.json').replace(/\\/g, '/')}"\nread32 IDR0\n`);
   await launch({ program: own, stopOnEntry: true, defaultConfig: 'smmuv3.2-full' });
   assert.equal(await evaluate('IDR0'), qemu);
   await dc.disconnectRequest({});
-  dc = new DebugClient(process.execPath, executable, 'smmu');
-  await dc.start();
+  dc = await startClient();
   await assert.rejects(() => dc.launchRequest({ program: bare, defaultConfig: 'nowhere.smmu.json' } as DebugProtocol.LaunchRequestArguments), /bare\.smmu:1:1: .*nowhere\.smmu\.json/);
 });
 

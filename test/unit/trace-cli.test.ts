@@ -2,24 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 
-const root = path.resolve(__dirname, '../../..');
-const cli = path.join(root, 'dist', 'cli.js');
-
-function smmu(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function tmp(name: string, text: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-replay-'));
-  const p = path.join(d, name);
-  fs.writeFileSync(p, text);
-  return p;
-}
+import { cli, root, smmu, tmp } from './cli-harness';
 
 test('the seed example: gcc-style divergences, a summary with counts per rule and the first divergence, exit 1', () => {
   const r = smmu('replay', 'examples/xen-vsmmu-seed.smmutrace');

@@ -6,40 +6,20 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 
-const EXTENSION_ID = 'smmu-workbench.smmu-workbench';
+import { EXTENSION_ID, StopRecorder } from './helpers';
 
-interface StoppedBody {
-  readonly reason: string;
-  readonly text?: string;
-}
 
 suite('SMMU debugger on a trace in VS Code', () => {
-  const stops: StoppedBody[] = [];
-  let tracker: vscode.Disposable | undefined;
+  const recorder = new StopRecorder();
+  const nextStop = (count: number) => recorder.nth(count);
 
-  suiteSetup(() => {
-    tracker = vscode.debug.registerDebugAdapterTrackerFactory('smmu', {
-      createDebugAdapterTracker: () => ({
-        onDidSendMessage: (m: { type?: string; event?: string; body?: StoppedBody }) => {
-          if (m.type === 'event' && m.event === 'stopped' && m.body) stops.push(m.body);
-        },
-      }),
-    });
-  });
+  suiteSetup(() => recorder.start());
 
   suiteTeardown(async () => {
-    tracker?.dispose();
+    recorder.dispose();
     await vscode.debug.stopDebugging();
   });
 
-  async function nextStop(count: number): Promise<StoppedBody> {
-    const deadline = Date.now() + 15_000;
-    while (stops.length < count) {
-      if (Date.now() > deadline) throw new Error(`no stopped event (have ${stops.length}, want ${count})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return stops[count - 1] as StoppedBody;
-  }
 
   test('a trace gets the Debug Script CodeLens; debugging it steps record by record and stops at the divergence', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);

@@ -6,40 +6,21 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 
-const EXTENSION_ID = 'smmu-workbench.smmu-workbench';
+import { EXTENSION_ID, StopRecorder } from './helpers';
 
-interface StoppedBody {
-  readonly reason: string;
-}
 
 suite('SMMU debugger in VS Code', () => {
-  const stops: StoppedBody[] = [];
-  let tracker: vscode.Disposable | undefined;
+  const recorder = new StopRecorder();
+  const nextStop = (count: number) => recorder.nth(count);
 
-  suiteSetup(() => {
-    tracker = vscode.debug.registerDebugAdapterTrackerFactory('smmu', {
-      createDebugAdapterTracker: () => ({
-        onDidSendMessage: (m: { type?: string; event?: string; body?: StoppedBody }) => {
-          if (m.type === 'event' && m.event === 'stopped' && m.body) stops.push(m.body);
-        },
-      }),
-    });
-  });
+  suiteSetup(() => recorder.start());
 
   suiteTeardown(async () => {
-    tracker?.dispose();
+    recorder.dispose();
     await vscode.debug.stopDebugging();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
   });
 
-  async function nextStop(count: number): Promise<StoppedBody> {
-    const deadline = Date.now() + 15_000;
-    while (stops.length < count) {
-      if (Date.now() > deadline) throw new Error(`no stopped event (have ${stops.length}, want ${count})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return stops[count - 1] as StoppedBody;
-  }
 
   test('a session on linux-bringup.smmu stops at a doorbell breakpoint, steps into it and shows the queue', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);

@@ -78,3 +78,39 @@ export async function screenshot(name: string, settleMs = 0): Promise<void> {
   console.log(`[smmu-screenshot] ${name}`);
   await waitFor(`the launcher's screenshot ${name}`, () => (fs.existsSync(path.join(ack, `${name}.done`)) ? true : undefined), 20_000);
 }
+
+/** A `stopped` event's body, as the smmu adapter sends it. */
+export interface StoppedBody {
+  readonly reason: string;
+  readonly text?: string;
+}
+
+/** Records every `stopped` event of `smmu` debug sessions (a debug adapter tracker), in order. */
+export class StopRecorder {
+  readonly stops: StoppedBody[] = [];
+  private tracker: vscode.Disposable | undefined;
+
+  start(): void {
+    this.tracker = vscode.debug.registerDebugAdapterTrackerFactory('smmu', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type?: string; event?: string; body?: StoppedBody }) => {
+          if (m.type === 'event' && m.event === 'stopped' && m.body) this.stops.push(m.body);
+        },
+      }),
+    });
+  }
+
+  dispose(): void {
+    this.tracker?.dispose();
+  }
+
+  /** The `count`-th stop (1-based) once it has happened (bounded wait). */
+  async nth(count: number): Promise<StoppedBody> {
+    const deadline = Date.now() + 15_000;
+    while (this.stops.length < count) {
+      if (Date.now() > deadline) throw new Error(`no stopped event (have ${this.stops.length}, want ${count})`);
+      await sleep(50);
+    }
+    return this.stops[count - 1] as StoppedBody;
+  }
+}
