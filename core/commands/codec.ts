@@ -15,7 +15,7 @@
 import { bits, encodeLayout, fieldValue, reservedRuns, type Words } from '../layout/access';
 import { layoutFieldTable } from '../layout/describe';
 import type { LayoutField } from '../layout/types';
-import { describeFeature, featureHolds, type IdView } from '../registers/codec';
+import { describeFeature, enumOf, featureHolds, type IdView } from '../registers/codec';
 import type { EnumValue } from '../registers/types';
 import { commandByOpcode, findCommand, type CommandDef } from './table';
 
@@ -99,8 +99,8 @@ export function decodeCommand(w: Words, ids?: IdView, options: CommandCheckOptio
   if (opcode === 0x04 && bits(w, 68, 64) === 31 && CFGI_ALL) def = CFGI_ALL;
   const fields: DecodedCommandField[] = def.fields.map((field) => {
     const value = fieldValue(w, field);
-    const enumValue = field.values?.find((e) => BigInt(e.value) === value);
-    return { field, value, ...(enumValue ? { enumValue } : {}) };
+    const enumValue = enumOf(field, value);
+    return enumValue ? { field, value, enumValue } : { field, value };
   });
   return { opcode, def, fields, problems: validate(def, w, fields, ids, options) };
 }

@@ -7,6 +7,7 @@ import { encodeLayout, fieldValue, reservedRuns, type Words } from '../layout/ac
 import { layoutFieldTable } from '../layout/describe';
 import type { LayoutDef, LayoutField } from '../layout/types';
 import type { EnumValue } from '../registers/types';
+import { enumOf } from '../registers/codec';
 import { eventById, isImpdefEvent, PRI_REQUEST, type EventDef } from './table';
 
 export interface DecodedLayoutField {
@@ -44,7 +45,7 @@ function encode(def: LayoutDef, values: ReadonlyMap<string, bigint>): number[] {
 function decodeFields(def: LayoutDef, w: Words): DecodedLayoutField[] {
   return def.fields.map((field) => {
     const value = fieldValue(w, field);
-    const enumValue = field.values?.find((e) => BigInt(e.value) === value);
+    const enumValue = enumOf(field, value);
     return enumValue ? { field, value, enumValue } : { field, value };
   });
 }

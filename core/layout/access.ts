@@ -34,6 +34,9 @@ export function bits(w: Words, msb: number, lsb: number): number {
 
 /** Bits [msb:lsb] as a BigInt (any width). */
 export function bitsBig(w: Words, msb: number, lsb: number): bigint {
+  // Up to 53 bits a number holds the value exactly: one BigInt made, not one per operation
+  // (every field of every command and descriptor read comes through here).
+  if (msb - lsb < 53) return BigInt(bits(w, msb, lsb));
   let v = 0n;
   for (let i = msb >>> 5; i >= lsb >>> 5; i--) v = (v << 32n) | BigInt((w[i] as number) >>> 0);
   const base = BigInt((lsb >>> 5) * 32);
@@ -43,6 +46,22 @@ export function bitsBig(w: Words, msb: number, lsb: number): bigint {
 /** Deposit `value` into bits [msb:lsb] of a word array (mutates). */
 export function setBitsBig(w: number[] | Uint32Array, msb: number, lsb: number, value: bigint): void {
   const width = msb - lsb + 1;
+  if (width <= 53) {
+    // As in bitsBig: numbers are exact up to 53 bits, so split the value without BigInt arithmetic.
+    let v = Number(BigInt.asUintN(width, value));
+    let pos = lsb;
+    while (pos <= msb) {
+      const i = pos >>> 5;
+      const s = pos & 31;
+      const n = Math.min(32 - s, msb - pos + 1);
+      const m = n === 32 ? 0xffffffff : ((1 << n) - 1) >>> 0;
+      const part = v % 2 ** n;
+      w[i] = (((w[i] as number) & ~((m << s) >>> 0)) | ((part << s) >>> 0)) >>> 0;
+      v = Math.floor(v / 2 ** n);
+      pos += n;
+    }
+    return;
+  }
   let v = value & ((1n << BigInt(width)) - 1n);
   let pos = lsb;
   while (pos <= msb) {
@@ -121,4 +140,3 @@ export function findLayoutField(def: LayoutDef, name: string): LayoutField | und
   const n = name.toLowerCase();
   return def.fields.find((f) => f.name.toLowerCase() === n);
 }
-

@@ -33,8 +33,15 @@ export function depositField(value: bigint, f: FieldDef, fieldValue: bigint): bi
   return (value & ~fieldMask(f)) | ((fieldValue << BigInt(f.lsb)) & fieldMask(f));
 }
 
-export function enumOf(f: FieldDef, v: bigint): EnumValue | undefined {
-  return f.values?.find((e) => BigInt(e.value) === v);
+/**
+ * The named encoding of a field's value. Compared as numbers (enumerations are small, and a value
+ * of 2^53 or more cannot round to one): decoders call this for every field they show, and a
+ * BigInt made per enumeration value per call was a large share of a check's garbage.
+ */
+export function enumOf(f: { readonly values?: readonly EnumValue[] }, v: bigint): EnumValue | undefined {
+  if (!f.values) return undefined;
+  const n = Number(v);
+  return f.values.find((e) => e.value === n);
 }
 
 export interface DecodedField {

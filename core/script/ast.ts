@@ -28,9 +28,9 @@ export interface Token {
   readonly text: string;
   readonly range: Range;
   /** Set when the lexer could not make sense of the token (bad number, unterminated string). */
-  readonly error?: { readonly code: string; readonly message: string };
-  readonly number?: bigint;
-  readonly string?: string;
+  readonly error: { readonly code: string; readonly message: string } | undefined;
+  readonly number: bigint | undefined;
+  readonly string: string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
-import type { Range, ScriptDiagnostic } from './diagnostics';
+import { startLine, type Range, type ScriptDiagnostic } from './diagnostics';
 import { run, runSliced, type RunResult } from './interpreter';
 import { finalConstants, resolveScript, type ResolveCache, type IncludeHost, type ResolvedScript } from './resolve';
 import { parseScript } from './parser';
@@ -137,7 +137,7 @@ function prepare(text: string, path: string, host: ScriptHost, options: CheckOpt
 function runnableOf(p: Prepared) {
   const firstError = p.diagnostics.find((d) => d.severity === 'error');
   const stopLine = firstError ? firstError.range.start.line : Infinity;
-  return { firstError, stopLine, runnable: p.resolved.statements.filter((s) => s.range.start.line < stopLine) };
+  return { firstError, stopLine, runnable: p.resolved.statements.filter((s) => startLine(s.range) < stopLine) };
 }
 
 function newEngine(config: ResolvedConfig, options: CheckOptions): Engine {

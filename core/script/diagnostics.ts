@@ -11,6 +11,45 @@ export interface Range {
   readonly end: Position;
 }
 
+/**
+ * A range inside one line, held as three numbers. Scripts are line-oriented (a token never spans
+ * a line break), so every token and syntax node has one of these; a 10,000-line script has about
+ * 80,000. As `{start: {…}, end: {…}}` literals that is three objects each, which the garbage
+ * collector copies while the tree is young and which made up half of a tree's objects.
+ * `start` and `end` are built when read (rarely: diagnostics, hovers) and `toJSON` gives the
+ * protocol's plain form, so it can be used wherever a Range is.
+ */
+export class LineRange implements Range {
+  constructor(
+    readonly line: number,
+    readonly from: number,
+    readonly to: number,
+  ) {}
+
+  get start(): Position {
+    return { line: this.line, character: this.from };
+  }
+
+  get end(): Position {
+    return { line: this.line, character: this.to };
+  }
+
+  toJSON(): { start: Position; end: Position } {
+    return { start: this.start, end: this.end };
+  }
+}
+
+/** The line a range starts on, without building a Position when it is a LineRange (hot loops). */
+export function startLine(range: Range): number {
+  return range instanceof LineRange ? range.line : range.start.line;
+}
+
+/** From the start of `a` to the end of `b`: one LineRange when both lie on one line. */
+export function spanRanges(a: Range, b: Range): Range {
+  if (a instanceof LineRange && b instanceof LineRange && a.line === b.line) return new LineRange(a.line, a.from, b.to);
+  return { start: a.start, end: b.end };
+}
+
 export interface RelatedInfo {
   readonly message: string;
   readonly range: Range;

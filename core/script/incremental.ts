@@ -6,12 +6,14 @@
  * is the same as parseScript's on the whole text (a property test checks this on random edits).
  */
 import type { ParsedScript, ScriptDiagnostic, Statement } from './ast';
+import { LineRange } from './diagnostics';
 import { splitLines } from './lexer';
 import { parseLine, type LineParse } from './parser';
 
 /** A copy of `value` with every position's line moved by `delta` (positions are `{line, character}`). */
 function moveLines<T>(value: T, delta: number): T {
   if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof LineRange) return new LineRange(value.line + delta, value.from, value.to) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => moveLines(v, delta)) as T;
   const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};

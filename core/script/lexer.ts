@@ -4,6 +4,7 @@
  * throws; malformed tokens carry an `error` that the parser reports.
  */
 import type { Token } from './ast';
+import { LineRange } from './diagnostics';
 
 /** Split on `\n`, `\r\n` and `\r`: the line breaks LSP positions count. */
 export function splitLines(text: string): string[] {
@@ -24,6 +25,16 @@ const TWO_CHAR_PUNCT = new Set(['==', '!=', '<<', '>>']);
 const MAX_DIGITS: Record<number, number> = { 16: 16, 2: 64, 10: 20 };
 const LIMIT = 1n << 64n;
 
+type TokenError = { readonly code: string; readonly message: string };
+
+/**
+ * Every token has the same six properties in the same order, so the parser's property reads stay
+ * monomorphic (tokens of several shapes made them megamorphic, the parser's largest cost).
+ */
+function token(kind: Token['kind'], text: string, range: Token['range'], error?: TokenError, number?: bigint, string?: string): Token {
+  return { kind, text, range, error, number, string };
+}
+
 function numberToken(text: string, range: Token['range']): Token {
   const lower = text.toLowerCase();
   const radix = lower.startsWith('0x') ? 16 : lower.startsWith('0b') ? 2 : 10;
@@ -32,15 +43,15 @@ function numberToken(text: string, range: Token['range']): Token {
   const valid = radix === 16 ? /^[0-9a-fA-F]+(?:_+[0-9a-fA-F]+)*$/ : radix === 2 ? /^[01]+(?:_+[01]+)*$/ : /^[0-9]+(?:_+[0-9]+)*$/;
   if (!valid.test(body)) {
     const message = body === '' ? `'${text}' has no digits` : `'${shorten(text)}' is not a valid ${what} number`;
-    return { kind: 'number', text, range, error: { code: 'syntax.number', message } };
+    return token('number', text, range, { code: 'syntax.number', message });
   }
   const digits = body.replace(/_/g, '').replace(/^0+(?=.)/, '');
   // Check the length before BigInt(): a line of a million digits must stay cheap.
   const value = digits.length > MAX_DIGITS[radix] ? LIMIT : BigInt(radix === 16 ? '0x' + digits : radix === 2 ? '0b' + digits : digits);
   if (value >= LIMIT) {
-    return { kind: 'number', text, range, error: { code: 'syntax.number-too-large', message: `'${shorten(text)}' does not fit in 64 bits` } };
+    return token('number', text, range, { code: 'syntax.number-too-large', message: `'${shorten(text)}' does not fit in 64 bits` });
   }
-  return { kind: 'number', text, range, number: value };
+  return token('number', text, range, undefined, value);
 }
 
 /** Token text for messages: long tokens are cut, invisible characters shown as U+XXXX. */
@@ -52,7 +63,7 @@ export function shorten(text: string, max = 32): string {
 /** Tokens of one line (`line` is its 0-based number), comments included. */
 export function lexLine(text: string, line: number): Token[] {
   const tokens: Token[] = [];
-  const range = (s: number, e: number) => ({ start: { line, character: s }, end: { line, character: e } });
+  const range = (s: number, e: number) => new LineRange(line, s, e);
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -61,11 +72,11 @@ export function lexLine(text: string, line: number): Token[] {
     if (isSpace(c)) {
       i++;
     } else if (c === 35 /* # */) {
-      tokens.push({ kind: 'comment', text: text.slice(i), range: range(i, n) });
+      tokens.push(token('comment', text.slice(i), range(i, n)));
       i = n;
     } else if (isWordStart(c)) {
       while (i < n && isWordChar(text.charCodeAt(i))) i++;
-      tokens.push({ kind: 'word', text: text.slice(start, i), range: range(start, i) });
+      tokens.push(token('word', text.slice(start, i), range(start, i)));
     } else if (isDigit(c)) {
       // Take the whole alphanumeric run so `12abc` or `0xZZ` is one bad number, not two tokens.
       while (i < n && isWordChar(text.charCodeAt(i))) i++;
@@ -73,28 +84,23 @@ export function lexLine(text: string, line: number): Token[] {
     } else if (c === 34 /* " */) {
       const close = text.indexOf('"', i + 1);
       if (close < 0) {
-        tokens.push({ kind: 'string', text: text.slice(i), range: range(i, n), error: { code: 'syntax.unterminated-string', message: 'unterminated string: add the closing \'"\' on this line' } });
+        tokens.push(token('string', text.slice(i), range(i, n), { code: 'syntax.unterminated-string', message: 'unterminated string: add the closing \'"\' on this line' }));
         i = n;
       } else {
         i = close + 1;
-        tokens.push({ kind: 'string', text: text.slice(start, i), range: range(start, i), string: text.slice(start + 1, close) });
+        tokens.push(token('string', text.slice(start, i), range(start, i), undefined, undefined, text.slice(start + 1, close)));
       }
     } else if (isPunct(c)) {
       const two = text.slice(i, i + 2);
       i += TWO_CHAR_PUNCT.has(two) ? 2 : 1;
-      tokens.push({ kind: 'punct', text: text.slice(start, i), range: range(start, i) });
+      tokens.push(token('punct', text.slice(start, i), range(start, i)));
     } else {
       while (i < n) {
         const d = text.charCodeAt(i);
         if (isSpace(d) || isWordChar(d) || isPunct(d) || d === 34 || d === 35) break;
         i++;
       }
-      tokens.push({
-        kind: 'invalid',
-        text: text.slice(start, i),
-        range: range(start, i),
-        error: { code: 'syntax.invalid-character', message: `unexpected character ${shorten(text.slice(start, start + 1))}: scripts use ASCII names, numbers and operators` },
-      });
+      tokens.push(token('invalid', text.slice(start, i), range(start, i), { code: 'syntax.invalid-character', message: `unexpected character ${shorten(text.slice(start, start + 1))}: scripts use ASCII names, numbers and operators` }));
     }
   }
   return tokens;

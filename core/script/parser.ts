@@ -23,6 +23,7 @@ import type {
   Token,
 } from './ast';
 import { lexLine, shorten, splitLines } from './lexer';
+import { LineRange, spanRanges } from './diagnostics';
 
 /** Deepest nesting of `(`, `~` and `FIELD=` an expression may have. */
 export const MAX_DEPTH = 32;
@@ -62,7 +63,7 @@ class LineError {
   constructor(readonly diagnostic: ScriptDiagnostic) {}
 }
 
-const span = (a: Range, b: Range): Range => ({ start: a.start, end: b.end });
+const span = spanRanges;
 
 /** How a token is named in "found …". */
 function describe(t: Token | undefined): string {
@@ -421,8 +422,8 @@ export function parseLine(lineText: string, line: number, keepTokens = false): L
   const code = lineTokens.filter((t) => t.kind !== 'comment');
   // "Found the end of the line" points just after the last token, before any comment.
   const last = code[code.length - 1];
-  const end = last ? last.range.end : { line, character: lineText.length };
-  const parser = new LineParser(code, { start: end, end });
+  const end = last ? last.range.end.character : lineText.length;
+  const parser = new LineParser(code, new LineRange(line, end, end));
   const tokens = keepTokens ? { tokens: lineTokens } : {};
   try {
     const statement = parser.parseLine();
@@ -437,7 +438,7 @@ export function parseLine(lineText: string, line: number, keepTokens = false): L
       return { diagnostic: e.diagnostic, ...tokens };
     }
     // A bug must not take the editor down: report it on the line instead of throwing.
-    return { diagnostic: { severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: { start: { line, character: 0 }, end: { line, character: lineText.length } } }, ...tokens };
+    return { diagnostic: { severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: new LineRange(line, 0, lineText.length) }, ...tokens };
   }
 }
 

@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Expr, ParsedScript, Range, Statement } from '../../core/script/ast';
+import { LineRange } from '../../core/script/diagnostics';
 
-export const r = (line: number, start: number, end: number): Range => ({ start: { line, character: start }, end: { line, character: end } });
+/** A range on one line, in the parser's own form (LineRange), so deepEqual compares like with like. */
+export const r = (line: number, start: number, end: number): Range => new LineRange(line, start, end);
 
 /** Every range in the parse lies inside the document and is not reversed. */
 export function assertRangesInside(p: ParsedScript, ranges: readonly Range[]): void {
