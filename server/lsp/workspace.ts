@@ -41,8 +41,8 @@ function slim(c: ScriptCheck): ScriptCheck {
 }
 
 /**
- * How many scripts keep their syntax tree between requests. A tree costs about 1.3 KB a line, so
- * ten open 10,000-line scripts would hold 130 MB; the others keep what cannot be recomputed
+ * How many scripts keep their syntax tree between requests. A tree costs about 0.9 KB a line, so
+ * ten open 10,000-line scripts would hold 90 MB; the others keep what cannot be recomputed
  * cheaply (diagnostics, the model's observations) and are parsed again when a handler needs them,
  * as rust-analyzer keeps an LRU of syntax trees.
  */
