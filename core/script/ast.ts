@@ -3,8 +3,8 @@
  *
  * Every token and node carries an LSP-style range (0-based line, UTF-16 character, end exclusive)
  * so diagnostics, hovers and semantic tokens can point at the exact text. The parser makes them
- * LineRanges (diagnostics.ts): three numbers, since nothing in a script spans a line break. The tree is purely
- * syntactic: names are not looked up here (that is core/script/resolve.ts).
+ * LineRanges (diagnostics.ts): three numbers, since nothing in a script spans a line break.
+ * The tree is purely syntactic: names are not looked up here (that is core/script/resolve.ts).
  */
 import type { Range, ScriptDiagnostic } from './diagnostics';
 
