@@ -46,32 +46,23 @@ export function bitsBig(w: Words, msb: number, lsb: number): bigint {
 /** Deposit `value` into bits [msb:lsb] of a word array (mutates). */
 export function setBitsBig(w: number[] | Uint32Array, msb: number, lsb: number, value: bigint): void {
   const width = msb - lsb + 1;
-  if (width <= 53) {
-    // As in bitsBig: numbers are exact up to 53 bits, so split the value without BigInt arithmetic.
-    let v = Number(BigInt.asUintN(width, value));
-    let pos = lsb;
-    while (pos <= msb) {
-      const i = pos >>> 5;
-      const s = pos & 31;
-      const n = Math.min(32 - s, msb - pos + 1);
-      const m = n === 32 ? 0xffffffff : ((1 << n) - 1) >>> 0;
-      const part = v % 2 ** n;
-      w[i] = (((w[i] as number) & ~((m << s) >>> 0)) | ((part << s) >>> 0)) >>> 0;
-      v = Math.floor(v / 2 ** n);
-      pos += n;
-    }
+  if (width > 53) {
+    // Wider than a number holds exactly: the low 32 bits, then the rest.
+    setBitsBig(w, lsb + 31, lsb, value & 0xffff_ffffn);
+    setBitsBig(w, msb, lsb + 32, value >> 32n);
     return;
   }
-  let v = value & ((1n << BigInt(width)) - 1n);
+  // As in bitsBig: numbers are exact up to 53 bits, so split the value without BigInt arithmetic.
+  let v = Number(BigInt.asUintN(width, value));
   let pos = lsb;
   while (pos <= msb) {
     const i = pos >>> 5;
     const s = pos & 31;
     const n = Math.min(32 - s, msb - pos + 1);
     const m = n === 32 ? 0xffffffff : ((1 << n) - 1) >>> 0;
-    const part = Number(v & BigInt(m));
+    const part = v % 2 ** n;
     w[i] = (((w[i] as number) & ~((m << s) >>> 0)) | ((part << s) >>> 0)) >>> 0;
-    v >>= BigInt(n);
+    v = Math.floor(v / 2 ** n);
     pos += n;
   }
 }
