@@ -11,20 +11,12 @@
 import { parseLineTrace } from '../../core/trace/parse-line';
 import { parseQemuTrace } from '../../core/trace/parse-qemu';
 import { replayTrace } from '../../core/trace/replay';
+import { handshakeLines, PROBE, x } from './trace-gen';
 
 const json = process.argv.includes('--json');
-const PROBE = ['R 0x00 4 0x0D44101A', 'R 0x04 4 0x02730010', 'R 0x0C 4 0x00001404', 'R 0x14 4 0x00000074', 'R 0x18 4 0x0000043B', 'R 0x1C 4 0x1'];
-const x = (n: number) => '0x' + n.toString(16);
 
 function lineTrace(n: number): string {
-  const lines = [...PROBE];
-  for (let i = 0; lines.length < n; i++) {
-    // Queue registers change only while the queues are disabled (they are Guarded, §6.2).
-    const cr1 = x(0xd75 - (i & 0x10));
-    const base = x(0x40000007 + (i & 0xff) * 0x1000);
-    lines.push('W 0x20 4 0x0', 'R 0x24 4 0x0', `W 0x28 4 ${cr1}`, `R 0x28 4 ${cr1}`, `W 0xA0 8 ${base}`, `R 0xA0 8 ${base}`, 'W 0x20 4 0xC', 'R 0x24 4 0xC');
-  }
-  return lines.join('\n');
+  return handshakeLines(n).join('\n');
 }
 
 function qemuLog(text: string): string {
