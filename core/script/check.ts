@@ -9,7 +9,7 @@ import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
-import { startLine, type Range, type ScriptDiagnostic } from './diagnostics';
+import { compareRanges, startLine, type Range, type ScriptDiagnostic } from './diagnostics';
 import { run, runSliced, type RunResult } from './interpreter';
 import { finalConstants, resolveScript, type ResolveCache, type IncludeHost, type ResolvedScript } from './resolve';
 import { parseScript } from './parser';
@@ -161,7 +161,7 @@ function finish(p: Prepared, result: RunResult, engine: Engine): ScriptCheck {
       range: firstError.range,
     });
   }
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  diagnostics.sort((a, b) => compareRanges(a.range, b.range));
   return { resolved, diagnostics, config, configPath, ...(configOrigin ? { configOrigin } : {}), run: result, smmu: engine.smmu, engine };
 }
 

@@ -44,6 +44,12 @@ export function startLine(range: Range): number {
   return range instanceof LineRange ? range.line : range.start.line;
 }
 
+/** Order of two ranges by their start (sorting diagnostics and symbols), without building Positions for LineRanges. */
+export function compareRanges(a: Range, b: Range): number {
+  if (a instanceof LineRange && b instanceof LineRange) return a.line - b.line || a.from - b.from;
+  return a.start.line - b.start.line || a.start.character - b.start.character;
+}
+
 /** From the start of `a` to the end of `b`: one LineRange when both lie on one line. */
 export function spanRanges(a: Range, b: Range): Range {
   if (a instanceof LineRange && b instanceof LineRange && a.line === b.line) return new LineRange(a.line, a.from, b.to);

@@ -35,7 +35,46 @@ function token(kind: Token['kind'], text: string, range: Token['range'], error?:
   return { kind, text, range, error, number, string };
 }
 
+/** BigInts of small values, shared: literals such as `0`, `1` and `sid=1` are most of a script's numbers. */
+const SMALL = Array.from({ length: 256 }, (_, i) => BigInt(i));
+const bigOf = (v: number): bigint => (v < 256 ? (SMALL[v] as bigint) : BigInt(v));
+
+/** Value of a hexadecimal digit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/**
+ * The value of a plain `0x…` or decimal literal short enough to be exact as a double (at most 13
+ * hexadecimal or 15 decimal digits: below 2^53), or -1 when it needs the general path (binary,
+ * `_` separators, bad digits, long literals). Most literals take this path, which builds no
+ * intermediate strings.
+ */
+function quickValue(text: string): number {
+  const n = text.length;
+  if (n > 15) return -1;
+  let v = 0;
+  if (n > 2 && text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 0x20) === 120) {
+    for (let i = 2; i < n; i++) {
+      const d = hexDigit(text.charCodeAt(i));
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    return v;
+  }
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
 function numberToken(text: string, range: Token['range']): Token {
+  const quick = quickValue(text);
+  if (quick >= 0) return token('number', text, range, undefined, bigOf(quick));
   const lower = text.toLowerCase();
   const radix = lower.startsWith('0x') ? 16 : lower.startsWith('0b') ? 2 : 10;
   const body = radix === 10 ? text : text.slice(2);
@@ -60,6 +99,19 @@ export function shorten(text: string, max = 32): string {
   return cut.replace(/[^\x20-\x7e…]/g, (c) => 'U+' + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0'));
 }
 
+/**
+ * Names repeat on every line (`iova`, `SMMUEN`, `CR0`): the syntax tree keeps one copy of each
+ * instead of one a use. Bounded, so text with endless distinct words cannot grow it.
+ */
+const interned = new Map<string, string>();
+const MAX_INTERNED = 4096;
+function intern(word: string): string {
+  const known = interned.get(word);
+  if (known !== undefined) return known;
+  if (word.length <= 32 && interned.size < MAX_INTERNED) interned.set(word, word);
+  return word;
+}
+
 /** Tokens of one line (`line` is its 0-based number), comments included. */
 export function lexLine(text: string, line: number): Token[] {
   const tokens: Token[] = [];
@@ -76,7 +128,7 @@ export function lexLine(text: string, line: number): Token[] {
       i = n;
     } else if (isWordStart(c)) {
       while (i < n && isWordChar(text.charCodeAt(i))) i++;
-      tokens.push(token('word', text.slice(start, i), range(start, i)));
+      tokens.push(token('word', intern(text.slice(start, i)), range(start, i)));
     } else if (isDigit(c)) {
       // Take the whole alphanumeric run so `12abc` or `0xZZ` is one bad number, not two tokens.
       while (i < n && isWordChar(text.charCodeAt(i))) i++;

@@ -111,7 +111,26 @@ export function didYouMean(options: readonly string[]): string {
   return `; did you mean ${quoted.length === 1 ? quoted[0] : quoted.slice(0, -1).join(', ') + ' or ' + quoted[quoted.length - 1]}?`;
 }
 
-const BINARY_LEVELS: readonly (readonly BinaryOp[])[] = [['|'], ['&'], ['<<', '>>'], ['+', '-']];
+/** Binary operators by precedence level, loosest first (see ast.ts). */
+const BINARY_LEVELS = 4;
+function binaryLevel(op: string): number {
+  switch (op) {
+    case '|':
+      return 0;
+    case '&':
+      return 1;
+    case '<<':
+    case '>>':
+      return 2;
+    case '+':
+    case '-':
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+const ACTION_SET: ReadonlySet<string> = new Set(ACTION_KEYWORDS);
 
 /** Parses one line's tokens (comments removed). */
 class LineParser {
@@ -119,14 +138,23 @@ class LineParser {
   private depth = 0;
   private operators = 0;
 
-  constructor(private readonly tokens: readonly Token[], private readonly lineEnd: Range) {}
+  /**
+   * `tokens[0..count)` are the line's code (a trailing comment is not passed on); `endCharacter`
+   * is just after the last of them.
+   */
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly count: number,
+    private readonly line: number,
+    private readonly endCharacter: number,
+  ) {}
 
-  private peek(offset = 0): Token | undefined {
-    return this.tokens[this.pos + offset];
+  private peek(): Token | undefined {
+    return this.pos < this.count ? this.tokens[this.pos] : undefined;
   }
 
   private next(): Token | undefined {
-    return this.tokens[this.pos++];
+    return this.pos < this.count ? this.tokens[this.pos++] : undefined;
   }
 
   private isPunct(text: string, t = this.peek()): boolean {
@@ -135,7 +163,7 @@ class LineParser {
 
   /** Where an error about "the end of the line" points: just after the last token. */
   private rangeOf(t: Token | undefined): Range {
-    return t ? t.range : this.lineEnd;
+    return t ? t.range : new LineRange(this.line, this.endCharacter, this.endCharacter);
   }
 
   private fail(code: string, message: string, range: Range): never {
@@ -182,7 +210,7 @@ class LineParser {
       this.next();
       const args = this.args(`mem abort`);
       stmt = { kind: 'action', range: span(first.range, args.length ? (args[args.length - 1] as Expr).range : first.range), verb: 'abort', keyword: first.range, args };
-    } else if ((ACTION_KEYWORDS as readonly string[]).includes(kw)) {
+    } else if (ACTION_SET.has(kw)) {
       const verb = kw as ActionVerb;
       let target: Target | undefined;
       if (verb === 'poll') target = this.target('poll', 'read');
@@ -197,7 +225,7 @@ class LineParser {
         this.expected("'==' or '!='", `poll ${tokenText(target?.base ?? { kind: 'name', range: first.range, name: '' })}`, t);
       }
       const more = verb === 'poll' || expect ? this.args(kw) : [];
-      const all = [...args, ...more];
+      const all = more.length ? [...args, ...more] : args;
       const lastRange = more.length ? (more[more.length - 1] as Expr).range : expect?.range ?? (args.length ? (args[args.length - 1] as Expr).range : target?.range ?? first.range);
       stmt = { kind: 'action', range: span(first.range, lastRange), verb, keyword: first.range, ...(target ? { target } : {}), args: all, ...(expect ? { expect } : {}) };
     } else if (kw === 'mem') {
@@ -209,8 +237,8 @@ class LineParser {
       const end = this.pos;
       const tail = this.valueOrExpect(access.op, () => `mem ${opTok.text} ${this.textSince(start, end)}`);
       stmt = { kind: 'mem', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, opKeyword: opTok.range, address, ...tail.part };
-    } else if (accessKeyword(kw)) {
-      const access = accessKeyword(kw) as { op: 'read' | 'write'; bits: AccessBits };
+    } else if (ACCESS.has(kw)) {
+      const access = ACCESS.get(kw) as { op: 'read' | 'write'; bits: AccessBits };
       const start = this.pos;
       const target = this.target(kw, access.op);
       const end = this.pos;
@@ -263,7 +291,7 @@ class LineParser {
       return { part: { value }, last: value.range };
     }
     const t = this.peek();
-    if (!t) return { part: {}, last: this.tokens[this.pos - 1].range };
+    if (!t) return { part: {}, last: (this.tokens[this.pos - 1] as Token).range };
     if (this.isPunct('==', t) || this.isPunct('!=', t)) {
       this.next();
       const value = this.expr(() => `${afterText(context)} ${t.text}`, 'the expected value');
@@ -330,13 +358,12 @@ class LineParser {
 
   /** Binary operators by precedence level, iteratively, so long chains do not deepen the stack. */
   private binary(level: number, after: After, what: string): Expr {
-    if (level === BINARY_LEVELS.length) return this.unary(after, what);
-    const ops = BINARY_LEVELS[level];
+    if (level === BINARY_LEVELS) return this.unary(after, what);
     let left = this.binary(level + 1, after, what);
     for (;;) {
       const t = this.peek();
-      const op = t && t.kind === 'punct' ? ops.find((o) => o === t.text) : undefined;
-      if (!t || !op) return left;
+      if (!t || t.kind !== 'punct' || binaryLevel(t.text) !== level) return left;
+      const op = t.text as BinaryOp;
       if (++this.operators > MAX_OPERATORS) this.fail('syntax.too-long', `more than ${MAX_OPERATORS} operators on one line`, t.range);
       this.next();
       const right = this.binary(level + 1, op, 'a value');
@@ -399,10 +426,17 @@ function tokenText(e: NameRef | NumberLit | Group): string {
   return e.kind === 'name' ? e.name : e.kind === 'number' ? e.text : '(…)';
 }
 
+type Access = { readonly op: 'read' | 'write'; readonly bits: AccessBits };
+const ACCESS: ReadonlyMap<string, Access> = new Map(
+  ACCESS_BITS.flatMap((bits): [string, Access][] => [
+    [`read${bits}`, { op: 'read', bits }],
+    [`write${bits}`, { op: 'write', bits }],
+  ]),
+);
+
 /** `read32` → {read, 32}; anything else → undefined. */
-export function accessKeyword(word: string): { op: 'read' | 'write'; bits: AccessBits } | undefined {
-  const m = /^(read|write)(8|16|32|64)$/.exec(word);
-  return m ? { op: m[1] === 'read' ? 'read' : 'write', bits: Number(m[2]) as AccessBits } : undefined;
+export function accessKeyword(word: string): Access | undefined {
+  return ACCESS.get(word);
 }
 
 /** What one line parses to: its statement, or the line's syntax error; the tokens when asked for. */
@@ -419,26 +453,30 @@ export interface LineParse {
  */
 export function parseLine(lineText: string, line: number, keepTokens = false): LineParse {
   const lineTokens = lexLine(lineText, line);
-  const code = lineTokens.filter((t) => t.kind !== 'comment');
+  // A comment runs to the end of the line, so it can only be the last token; the parser stops before it.
+  let count = lineTokens.length;
+  if (count > 0 && (lineTokens[count - 1] as Token).kind === 'comment') count--;
   // "Found the end of the line" points just after the last token, before any comment.
-  const last = code[code.length - 1];
+  const last = lineTokens[count - 1];
   const end = last ? last.range.end.character : lineText.length;
-  const parser = new LineParser(code, new LineRange(line, end, end));
-  const tokens = keepTokens ? { tokens: lineTokens } : {};
+  const parser = new LineParser(lineTokens, count, line, end);
+  const withTokens = (r: { statement?: Statement; diagnostic?: ScriptDiagnostic }): LineParse => (keepTokens ? { ...r, tokens: lineTokens } : r);
   try {
     const statement = parser.parseLine();
-    return statement ? { statement, ...tokens } : tokens;
+    if (!keepTokens) return statement ? { statement } : {};
+    return withTokens(statement ? { statement } : {});
   } catch (e) {
     if (e instanceof LineError) {
       // A malformed token (bad number, unterminated string, stray character) at or before the
       // place the parse failed explains the failure better than "expected …, found it".
-      const bad = code.find((t) => t.error);
+      let bad: Token | undefined;
+      for (let i = 0; i < count && !bad; i++) if ((lineTokens[i] as Token).error) bad = lineTokens[i];
       const at = e.diagnostic.range.start.character;
-      if (bad?.error && bad.range.start.character <= at) return { diagnostic: { severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range }, ...tokens };
-      return { diagnostic: e.diagnostic, ...tokens };
+      if (bad?.error && bad.range.start.character <= at) return withTokens({ diagnostic: { severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range } });
+      return withTokens({ diagnostic: e.diagnostic });
     }
     // A bug must not take the editor down: report it on the line instead of throwing.
-    return { diagnostic: { severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: new LineRange(line, 0, lineText.length) }, ...tokens };
+    return withTokens({ diagnostic: { severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: new LineRange(line, 0, lineText.length) } });
   }
 }
 

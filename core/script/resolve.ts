@@ -10,7 +10,7 @@ import type { AccessSize, Severity } from '../model/access';
 import { fieldMask, findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
 import type { ActionStatement, ActionVerb, IncludeStatement, ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement, Statement } from './ast';
-import type { ScriptDiagnostic } from './diagnostics';
+import { compareRanges, type ScriptDiagnostic } from './diagnostics';
 import { closestNames, didYouMean, parseScript } from './parser';
 
 // ---------------------------------------------------------------------------------------------
@@ -148,11 +148,18 @@ export interface ResolvedScript {
 /** How names in an expression are read: see "Names in values" in docs/script-language.md. */
 type Context =
   /** Inside a register access: bare names are 1-bit fields of `reg`, `F=v` places a field. */
-  | { readonly kind: 'register'; readonly bits: number; readonly reg: RegisterDef; readonly byte: number; readonly access: string }
+  | { readonly kind: 'register'; readonly bits: number; readonly reg: RegisterDef; readonly byte: number; readonly access: AccessText }
   /** A field's value (`F=v` right-hand side, `REG.F == v`): bare names are the field's enum values. */
   | { readonly kind: 'field'; readonly bits: number; readonly reg: RegisterDef; readonly field: FieldDef }
   /** No register (memory, constants, offsets): only numbers and constants; `why` says so. */
   | { readonly kind: 'plain'; readonly bits: number; readonly why: string };
+
+/**
+ * The access a value belongs to, for messages (`write32 CR0`): the statement itself, spelled only
+ * when a message needs it (most values have none).
+ */
+type AccessText = string | RegisterStatement;
+const accessText = (a: AccessText): string => (typeof a === 'string' ? a : `${a.op}${a.bits} ${offsetTextFor(a)}`);
 
 export interface Constant {
   readonly name: string;
@@ -171,9 +178,7 @@ const offsetText = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4
 const bits = (f: FieldDef) => (f.msb === f.lsb ? `bit [${f.lsb}]` : `bits [${f.msb}:${f.lsb}]`);
 const fieldWidth = (f: FieldDef) => f.msb - f.lsb + 1;
 
-function before(a: Range, b: Range): number {
-  return a.start.line - b.start.line || a.start.character - b.start.character;
-}
+const before = compareRanges;
 
 /** Registers (first three) that have a field called `name`. */
 function registersWithField(name: string): RegisterDef[] {
@@ -182,6 +187,41 @@ function registersWithField(name: string): RegisterDef[] {
 
 function listNames(names: readonly string[], max = 6): string {
   return names.length > max ? names.slice(0, max).join(', ') + ', …' : names.join(', ');
+}
+
+/**
+ * Resolutions of registers, fields and enum values are values: one object for each, shared by
+ * every use in every script, rather than one a use (a script names a register or field on almost
+ * every line, and the symbols live as long as the document is open).
+ */
+const registerResolutions = new WeakMap<RegisterDef, Map<number, Resolution>>();
+const fieldResolutions = new WeakMap<RegisterDef, Map<FieldDef, Resolution>>();
+const enumResolutions = new WeakMap<FieldDef, Map<EnumValue, Map<RegisterDef, Resolution>>>();
+
+function registerResolution(register: RegisterDef, byte: number): Resolution {
+  let byByte = registerResolutions.get(register);
+  if (!byByte) registerResolutions.set(register, (byByte = new Map()));
+  let r = byByte.get(byte);
+  if (!r) byByte.set(byte, (r = { kind: 'register', register, byte }));
+  return r;
+}
+
+function fieldResolution(register: RegisterDef, field: FieldDef): Resolution {
+  let byField = fieldResolutions.get(register);
+  if (!byField) fieldResolutions.set(register, (byField = new Map()));
+  let r = byField.get(field);
+  if (!r) byField.set(field, (r = { kind: 'field', register, field }));
+  return r;
+}
+
+function enumResolution(register: RegisterDef, field: FieldDef, value: EnumValue): Resolution {
+  let byValue = enumResolutions.get(field);
+  if (!byValue) enumResolutions.set(field, (byValue = new Map()));
+  let byRegister = byValue.get(value);
+  if (!byRegister) byValue.set(value, (byRegister = new Map()));
+  let r = byRegister.get(register);
+  if (!r) byRegister.set(register, (r = { kind: 'enum', register, field, value }));
+  return r;
 }
 
 class Resolver {
@@ -313,7 +353,7 @@ class Resolver {
     if (!t) return;
     const { offset, reg, byte, field } = t;
     const ctx: Context = reg
-      ? { kind: 'register', bits: s.bits, reg, byte, access: `${s.op}${s.bits} ${offsetTextFor(s)}` }
+      ? { kind: 'register', bits: s.bits, reg, byte, access: s }
       : { kind: 'plain', bits: s.bits, why: `there is no register at ${offsetText(offset)}` };
     const value = s.value ? this.value(s.value, ctx) : undefined;
     let expect: ResolvedExpectation | undefined;
@@ -451,13 +491,14 @@ class Resolver {
         return this.error('target.field-outside-access', `${field.name} (${bits(field)}) ${where}`, fieldName.range);
       }
     }
-    if (reg && base.kind !== 'group') this.symbol(base.range, { kind: 'register', register: reg, byte });
-    if (field && reg && fieldName) this.symbol(fieldName.range, { kind: 'field', register: reg, field });
+    if (reg && base.kind !== 'group') this.symbol(base.range, registerResolution(reg, byte));
+    if (field && reg && fieldName) this.symbol(fieldName.range, fieldResolution(reg, field));
     return { offset, reg, byte, field };
   }
 
   /** Access-size rules a named register makes visible before anything runs (§6.2). */
   private namedAccessOk(s: RegisterStatement, reg: RegisterDef, plus: NumberLit | undefined): boolean {
+    if (plus === undefined && (s.bits === 32 || (s.bits === 64 && reg.width === 64))) return true; // the common case, before any message text is built
     const name = `SMMU_${reg.name}`;
     const how = `to see what an implementation does with it, write the offset: ${s.op}${s.bits} ${offsetText(reg.offset + (plus ? Number(plus.value) : 0))} …`;
     if (plus && plus.value !== 0n && !(plus.value === 4n && reg.width === 64)) {
@@ -580,7 +621,7 @@ class Resolver {
         if (this.consts.has(e.name.toUpperCase())) {
           this.report('warning', 'name.ambiguous', `'${e.name}' is both a field of SMMU_${ctx.reg.name} and a constant: the field is used`, e.range);
         }
-        this.symbol(e.range, { kind: 'field', register: ctx.reg, field: f });
+        this.symbol(e.range, fieldResolution(ctx.reg, f));
         if (f.msb !== f.lsb) return this.error('value.multi-bit-field', `${f.name} is a ${fieldWidth(f)}-bit field (${bits(f)}): give its value, ${f.name}=…`, e.range);
         return this.place(f, 1n, e, ctx);
       }
@@ -592,7 +633,7 @@ class Resolver {
       const n = e.name.toUpperCase();
       const en = ctx.field.values?.find((v) => v.name.toUpperCase() === n);
       if (en) {
-        this.symbol(e.range, { kind: 'enum', register: ctx.reg, field: ctx.field, value: en });
+        this.symbol(e.range, enumResolution(ctx.reg, ctx.field, en));
         return BigInt(en.value);
       }
       const c = this.constant(e);
@@ -616,7 +657,7 @@ class Resolver {
     if (ctx.kind === 'plain') return this.error('name.field-without-register', `'${e.field.name}=' sets a field, but ${ctx.why}`, e.field.range);
     const f = this.fieldOf(ctx.reg, e.field);
     if (!f) return undefined;
-    this.symbol(e.field.range, { kind: 'field', register: ctx.reg, field: f });
+    this.symbol(e.field.range, fieldResolution(ctx.reg, f));
     const v = this.value(e.value, { kind: 'field', bits: fieldWidth(f), reg: ctx.reg, field: f });
     return v === undefined ? undefined : this.place(f, v, e, ctx);
   }
@@ -627,7 +668,7 @@ class Resolver {
     const full = v << BigInt(f.lsb);
     if (full & mask(Number(lo)) || full >> (lo + BigInt(ctx.bits)) !== 0n) {
       const half = ctx.byte === 4 ? 'high half [63:32]' : ctx.bits === 32 && ctx.reg.width === 64 ? 'low half [31:0]' : `${ctx.bits} bits`;
-      return this.error('value.field-outside-access', `${f.name} (${bits(f)} of SMMU_${ctx.reg.name}) is outside the ${half} that '${ctx.access}' accesses`, e.range);
+      return this.error('value.field-outside-access', `${f.name} (${bits(f)} of SMMU_${ctx.reg.name}) is outside the ${half} that '${accessText(ctx.access)}' accesses`, e.range);
     }
     return full >> lo;
   }

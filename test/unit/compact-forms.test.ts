@@ -2,7 +2,8 @@
  * The compact forms the check's hot paths use instead of general ones, each checked against the
  * general form it replaces: LineRange against `{start, end}` literals, the number paths of
  * bitsBig/setBitsBig against BigInt arithmetic (fast-check, fixed seed), enumOf against a BigInt
- * comparison, and the single token shape the parser relies on.
+ * comparison, the single token shape the parser relies on, and the lexer's quick path for number
+ * literals against the general rule.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,4 +102,35 @@ test('enumOf compares as numbers without matching values beyond 2^53', () => {
   assert.equal(enumOf(f, 1n), undefined);
   assert.equal(enumOf(f, (1n << 64n) + 2n), undefined);
   assert.equal(enumOf({}, 0n), undefined);
+});
+
+/** The reference for a number literal: the general rule, with BigInt on the cleaned digits. */
+function refLiteral(text: string): bigint | undefined {
+  const m = /^(0[xX]([0-9a-fA-F]+(?:_+[0-9a-fA-F]+)*)|0[bB]([01]+(?:_+[01]+)*)|([0-9]+(?:_+[0-9]+)*))$/.exec(text);
+  if (!m) return undefined;
+  const [, , hex, bin, dec] = m;
+  const v = hex !== undefined ? BigInt('0x' + hex.replace(/_/g, '')) : bin !== undefined ? BigInt('0b' + bin.replace(/_/g, '')) : BigInt((dec as string).replace(/_/g, ''));
+  return v < 1n << 64n ? v : undefined;
+}
+
+test('number literals: the lexer quick path (short hex and decimal) agrees with the general rule (fast-check)', () => {
+  const digits = (alphabet: string, max: number) => fc.array(fc.constantFrom(...alphabet), { minLength: 0, maxLength: max }).map((a) => a.join(''));
+  const literal = fc.oneof(
+    digits('0123456789abcdefABCDEF', 18).map((d) => '0x' + d),
+    digits('0123456789ABCDEF', 18).map((d) => '0X' + d),
+    digits('0123456789', 22),
+    digits('0123456789_', 12),
+    digits('01_', 12).map((d) => '0b' + d),
+    digits('0123456789abcdef_xz', 16),
+  );
+  fc.assert(
+    fc.property(literal, (text) => {
+      const t = lexLine(text, 0);
+      const number = t.length === 1 && t[0]?.kind === 'number' ? t[0].number : undefined;
+      if (!/^[0-9]/.test(text)) return; // not a number token at all
+      assert.equal(number, refLiteral(text), text);
+      assert.equal(t[0]?.error === undefined, number !== undefined, text);
+    }),
+    { seed: SEED, numRuns: 4000 },
+  );
 });
