@@ -11,7 +11,7 @@
  */
 
 /** Keys whose values are shared between a snapshot and the live state (immutable or rebuilt). */
-const SHARED_KEYS = new Set(['config', 'ids', 'fastRead', 'fastWrite', 'fastKeep', 'fastGuard', 'decoded']);
+const SHARED_KEYS = new Set(['config', 'ids', 'fastRead', 'fastWrite', 'fastKeep', 'fastGuard', 'decoded', 'geometries']);
 /** Arrays of immutable records: the array is copied, its elements shared. */
 const SHALLOW_KEYS = new Set(['activity', 'history']);
 // (The debugger's Machine keeps the engine's append-only activity log out of snapshots: machine.ts.)

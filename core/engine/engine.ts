@@ -200,6 +200,17 @@ export class Engine {
   geometry(q: QueueKind): QueueGeometry {
     const base = q === 'CMDQ' ? R.CMDQ_BASE : q === 'EVENTQ' ? R.EVENTQ_BASE : R.PRIQ_BASE;
     const v = this.smmu.value(base);
+    // Every command statement and doorbell asks; the answer changes only with the BASE register.
+    const cached = this.geometries[q];
+    if (cached && cached.from === v) return cached.geometry;
+    const geometry = this.computeGeometry(q, v);
+    this.geometries[q] = { from: v, geometry };
+    return geometry;
+  }
+
+  private readonly geometries: { [K in QueueKind]?: { readonly from: bigint; readonly geometry: QueueGeometry } } = {};
+
+  private computeGeometry(q: QueueKind, v: bigint): QueueGeometry {
     const written = Number(v & 0x1fn);
     const cap = q === 'CMDQ' ? this.caps.cmdq : q === 'EVENTQ' ? this.caps.eventq : this.caps.priq;
     const log2 = Math.min(written, cap);

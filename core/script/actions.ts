@@ -149,7 +149,8 @@ export function runAction(engine: Engine, state: ScriptState, s: ResolvedAction)
 
 function cmd(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutcome {
   const out: ScriptDiagnostic[] = [];
-  const [first, ...rest] = s.args;
+  const first = s.args[0];
+  const rest = s.args.slice(1);
   if (!first?.name) return { diagnostics: [diag('error', 'cmd.name', `expected a command name (e.g. CFGI_STE) or 'raw' after 'cmd'`, first?.range ?? s.keyword)] };
   let words: number[];
   if (first.name.toLowerCase() === 'raw') {
@@ -324,7 +325,8 @@ function poll(engine: Engine, s: ResolvedAction): ActionOutcome {
 
 function structure(engine: Engine, s: ResolvedAction): ActionOutcome {
   const out: ScriptDiagnostic[] = [];
-  const [where, ...rest] = s.args;
+  const where = s.args[0];
+  const rest = s.args.slice(1);
   if (!where || where.value === undefined || where.name) {
     const what = s.verb === 'ste' ? 'a StreamID' : s.verb === 'l1std' ? 'an L1 index' : 'an address';
     return { diagnostics: [diag('error', `${s.verb}.where`, `expected ${what} after '${s.verb}'`, where?.range ?? s.keyword)] };
