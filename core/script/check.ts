@@ -10,9 +10,11 @@ import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
 import { compareRanges, startLine, type Range, type ScriptDiagnostic } from './diagnostics';
-import { run, runSliced, type RunResult } from './interpreter';
-import { finalConstants, resolveScript, type ResolveCache, type IncludeHost, type ResolvedScript } from './resolve';
-import { parseScript } from './parser';
+import { run, runSliced, RUN_SLICE, type Observation, type RunResult } from './interpreter';
+import type { ScriptState } from './actions';
+import { finalConstants, resolveScript, StatementResolver, type ResolveCache, type IncludeHost, type ResolvedScript, type ResolvedStatement } from './resolve';
+import { parseLine, parseScript } from './parser';
+import { splitLines } from './lexer';
 import type { ParsedScript } from './ast';
 
 /** File access supplied by the caller (the CLI reads the disk, the server prefers open documents). */
@@ -135,7 +137,10 @@ function prepare(text: string, path: string, host: ScriptHost, options: CheckOpt
  * a line the model never saw.
  */
 function runnableOf(p: Prepared) {
-  const firstError = p.diagnostics.find((d) => d.severity === 'error');
+  // The earliest error of any kind: a configuration that cannot be loaded stops the model before
+  // the first statement even when a later line also has an error (as default.ts promises).
+  let firstError: ScriptDiagnostic | undefined;
+  for (const d of p.diagnostics) if (d.severity === 'error' && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
   const stopLine = firstError ? firstError.range.start.line : Infinity;
   return { firstError, stopLine, runnable: p.resolved.statements.filter((s) => startLine(s.range) < stopLine) };
 }
@@ -149,18 +154,22 @@ function newEngine(config: ResolvedConfig, options: CheckOptions): Engine {
   return engine;
 }
 
+/** The note that the model stopped before the line of the earliest error. */
+function stoppedInfo(firstError: ScriptDiagnostic): ScriptDiagnostic {
+  const stopLine = startLine(firstError.range);
+  return {
+    severity: 'info',
+    code: 'run.stopped',
+    message: `the model ran up to line ${stopLine}; statements from the error on line ${stopLine + 1} onwards were not executed`,
+    range: firstError.range,
+  };
+}
+
 function finish(p: Prepared, result: RunResult, engine: Engine): ScriptCheck {
   const { resolved, diagnostics, config, configPath, configOrigin } = p;
-  const { firstError, stopLine, runnable } = runnableOf(p);
+  const { firstError, runnable } = runnableOf(p);
   diagnostics.push(...result.diagnostics);
-  if (firstError && runnable.length < resolved.statements.length) {
-    diagnostics.push({
-      severity: 'info',
-      code: 'run.stopped',
-      message: `the model ran up to line ${stopLine}; statements from the error on line ${stopLine + 1} onwards were not executed`,
-      range: firstError.range,
-    });
-  }
+  if (firstError && runnable.length < resolved.statements.length) diagnostics.push(stoppedInfo(firstError));
   diagnostics.sort((a, b) => compareRanges(a.range, b.range));
   return { resolved, diagnostics, config, configPath, ...(configOrigin ? { configOrigin } : {}), run: result, smmu: engine.smmu, engine };
 }
@@ -181,4 +190,117 @@ export async function checkScriptSliced(text: string, path: string, host: Script
   const engine = newEngine(p.config, options);
   const result = await runSliced(runnableOf(p).runnable, engine, pause, cancelled);
   return result && finish(p, result, engine);
+}
+
+/** What a streamed check keeps: everything but the syntax tree and the model. */
+export interface StreamedCheck {
+  readonly diagnostics: ScriptDiagnostic[];
+  readonly config: ResolvedConfig;
+  readonly configPath?: string;
+  readonly configOrigin?: string;
+  readonly run: RunResult;
+  /** Files included, at any depth. */
+  readonly includes: readonly string[];
+}
+
+/** Files the statements include, at any depth (a script is checked again when one changes). */
+export function includedPaths(statements: readonly ResolvedStatement[], out: string[] = []): string[] {
+  for (const s of statements) {
+    if (s.kind !== 'include') continue;
+    out.push(s.path);
+    includedPaths(s.statements, out);
+  }
+  return out;
+}
+
+/**
+ * A full check in one pass over the lines, for an editor that has no syntax tree of the document
+ * yet (a file just opened): each slice of lines is parsed, resolved and run, and only what the
+ * check reports is kept, so a line's tree dies young instead of surviving the whole check (which
+ * made the garbage collector copy, then promote, every tree; see README "Measured").
+ *
+ * It reports what checkScript in full mode reports, in the same order (a property test compares
+ * them), because a script's lines are independent: the configuration is settled before the first
+ * access (a later `config` line is an error), and every error lies on the line that causes it, so
+ * when a line is reached every error before it is known. The model runs the statements before the
+ * earliest error, as checkScript does. Undefined when `cancelled` stopped it between slices.
+ */
+export async function checkScriptStreamed(text: string, path: string, host: ScriptHost, options: CheckOptions, pause: () => Promise<void>, cancelled: () => boolean): Promise<StreamedCheck | undefined> {
+  const lines = splitLines(text);
+  const resolver = new StatementResolver(includeHost(host, path, [path]));
+  // Kept apart, then joined in checkScript's order before the final stable sort.
+  const syntax: ScriptDiagnostic[] = [];
+  const resolution: ScriptDiagnostic[] = [];
+  const configDiagnostics: ScriptDiagnostic[] = [];
+  const runDiagnostics: ScriptDiagnostic[] = [];
+  const observations: Observation[] = [];
+  const includes: string[] = [];
+  let firstError: ScriptDiagnostic | undefined;
+  const noteErrors = (ds: readonly ScriptDiagnostic[]) => {
+    for (const d of ds) if (d.severity === 'error' && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
+  };
+  let chosen: { config: ResolvedConfig; configPath?: string; configOrigin?: string } | undefined;
+  // Settled at the first statement that runs (or at the end): every `config` line that counts is above it.
+  const settleConfig = () => {
+    if (chosen) return chosen;
+    const found = resolver.config;
+    if (options.configPath) {
+      chosen = { config: loadScriptConfig(options.configPath, host, found?.range ?? LINE0, configDiagnostics) ?? DEFAULT_CONFIG, configPath: options.configPath };
+    } else if (found) {
+      const configPath = host.resolvePath(path, found.path);
+      chosen = { config: loadScriptConfig(configPath, host, found.range, configDiagnostics) ?? DEFAULT_CONFIG, configPath };
+    } else if (options.defaultConfig) {
+      const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p), configDiagnostics);
+      chosen = { config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin };
+    } else {
+      chosen = { config: DEFAULT_CONFIG };
+    }
+    noteErrors(configDiagnostics);
+    return chosen;
+  };
+  let engine: Engine | undefined;
+  const state: ScriptState = { eventCursor: 0 };
+  const lastWrite = new Map<string, Range>();
+  let failedExpectations = 0;
+  let skipped = false;
+  for (let from = 0; from < lines.length; from += RUN_SLICE) {
+    if (from > 0) {
+      await pause();
+      if (cancelled()) return undefined;
+    }
+    const to = Math.min(lines.length, from + RUN_SLICE);
+    const syntaxBefore = syntax.length;
+    for (let line = from; line < to; line++) {
+      const parsed = parseLine(lines[line] as string, line);
+      if (parsed.diagnostic) syntax.push(parsed.diagnostic);
+      if (parsed.statement) resolver.add(parsed.statement);
+    }
+    // Errors of later slices lie on later lines, so after this slice every error that can stop
+    // one of its statements is known.
+    const { statements, diagnostics } = resolver.take();
+    noteErrors(syntax.slice(syntaxBefore));
+    noteErrors(diagnostics);
+    for (const d of diagnostics) resolution.push(d);
+    if (statements.length === 0) continue;
+    includedPaths(statements, includes);
+    settleConfig();
+    const stop = firstError ? startLine(firstError.range) : Infinity;
+    const runnable = statements.filter((st) => startLine(st.range) < stop);
+    if (runnable.length < statements.length) skipped = true;
+    if (runnable.length) {
+      engine ??= newEngine(settleConfig().config, options);
+      const r = run(runnable, engine, state, lastWrite);
+      for (const d of r.diagnostics) runDiagnostics.push(d);
+      for (const o of r.observations) observations.push(o);
+      failedExpectations += r.failedExpectations;
+    }
+  }
+  const { config, configPath, configOrigin } = settleConfig();
+  engine ??= newEngine(config, options);
+  const diagnostics = [...syntax, ...resolution].sort((a, b) => compareRanges(a.range, b.range));
+  for (const d of configDiagnostics) diagnostics.push(d);
+  for (const d of runDiagnostics) diagnostics.push(d);
+  if (firstError && skipped) diagnostics.push(stoppedInfo(firstError));
+  diagnostics.sort((a, b) => compareRanges(a.range, b.range));
+  return { diagnostics, config, ...(configPath !== undefined ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}), run: { diagnostics: runDiagnostics, observations, failedExpectations, memory: engine.memory }, includes };
 }

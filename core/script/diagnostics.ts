@@ -52,6 +52,7 @@ export function compareRanges(a: Range, b: Range): number {
 
 /** From the start of `a` to the end of `b`: one LineRange when both lie on one line. */
 export function spanRanges(a: Range, b: Range): Range {
+  if (a === b) return a; // a one-token span (a bare register name as a target): no copy
   if (a instanceof LineRange && b instanceof LineRange && a.line === b.line) return new LineRange(a.line, a.from, b.to);
   return { start: a.start, end: b.end };
 }

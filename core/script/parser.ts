@@ -261,7 +261,9 @@ class LineParser {
     const out: Expr[] = [];
     for (;;) {
       const t = this.peek();
-      if (!t || this.isPunct('==', t) || this.isPunct('!=', t)) return out;
+      // A copy of exactly its length: an array grown by push keeps room for 16 more elements,
+      // which in a tree that stays while the script is open is most of its arrays' memory.
+      if (!t || this.isPunct('==', t) || this.isPunct('!=', t)) return out.slice();
       if (out.length >= 64) this.fail('syntax.too-long', 'more than 64 arguments', t.range);
       out.push(this.expr(after, 'an argument'));
     }

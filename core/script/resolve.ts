@@ -434,7 +434,8 @@ class Resolver {
       }
     }
     if (this.errors !== start) return;
-    this.statements.push({ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args, ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) });
+    // args.slice(): exactly its length (see the parser's args).
+    this.statements.push({ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args: args.slice(), ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) });
   }
 
   /** Where an access goes: offset, register and byte inside it, and the field a read compares. */
@@ -723,6 +724,50 @@ export class ResolveCache {
 }
 
 const NONE: readonly ScriptDiagnostic[] = [];
+const NO_SYMBOLS: readonly SymbolRef[] = [];
+
+function resolveStatement(r: Resolver, s: Statement): void {
+  try {
+    if (s.kind === 'config') r.configure(s);
+    else if (s.kind === 'const') r.defineConst(s);
+    else if (s.kind === 'mem') r.memory(s);
+    else if (s.kind === 'action') r.action(s);
+    else if (s.kind === 'include') r.include(s);
+    else r.access(s);
+  } catch (e) {
+    // A bug must not take the editor down: report it on the statement instead of throwing.
+    r.report('error', 'internal', `internal error while resolving this statement: ${String(e)}`, s.range);
+  }
+}
+
+/**
+ * Resolution one statement at a time, as resolveScript does it, for a check that parses, resolves
+ * and runs a script in one pass without keeping its syntax tree (check.ts, checkScriptStreamed).
+ * `take` hands over what the statements added since the last call produced; symbols (which only
+ * hovers and navigation read) are not kept.
+ */
+export class StatementResolver {
+  private readonly r: Resolver;
+
+  constructor(includes?: IncludeHost) {
+    this.r = new Resolver(includes);
+  }
+
+  add(s: Statement): void {
+    resolveStatement(this.r, s);
+    this.r.symbols.length = 0;
+  }
+
+  /** The script's `config` line, once resolved (only a line before the first access counts). */
+  get config(): { readonly path: string; readonly range: Range } | undefined {
+    return this.r.config;
+  }
+
+  /** Statements and diagnostics added since the last call, in order. */
+  take(): { statements: ResolvedStatement[]; diagnostics: ScriptDiagnostic[] } {
+    return { statements: this.r.statements.splice(0), diagnostics: this.r.diagnostics.splice(0) };
+  }
+}
 
 /** Resolve a parsed script against the register table. */
 export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, consts?: ReadonlyMap<string, Constant>, cache?: ResolveCache): ResolvedScript {
@@ -741,18 +786,8 @@ export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, cons
     const st = r.statements.length;
     const sy = r.symbols.length;
     const di = r.diagnostics.length;
-    try {
-      if (s.kind === 'config') r.configure(s);
-      else if (s.kind === 'const') r.defineConst(s);
-      else if (s.kind === 'mem') r.memory(s);
-      else if (s.kind === 'action') r.action(s);
-      else if (s.kind === 'include') r.include(s);
-      else r.access(s);
-    } catch (e) {
-      // A bug must not take the editor down: report it on the statement instead of throwing.
-      r.report('error', 'internal', `internal error while resolving this statement: ${String(e)}`, s.range);
-    }
-    if (reusable) cache.set(s, { statements: r.statements.slice(st), symbols: r.symbols.slice(sy), diagnostics: di === r.diagnostics.length ? NONE : r.diagnostics.slice(di) });
+    resolveStatement(r, s);
+    if (reusable) cache.set(s, { statements: r.statements.slice(st), symbols: sy === r.symbols.length ? NO_SYMBOLS : r.symbols.slice(sy), diagnostics: di === r.diagnostics.length ? NONE : r.diagnostics.slice(di) });
   }
   const out = r.finish(parsed);
   constsOf.set(out, r.consts);

@@ -12,8 +12,7 @@ import { DEFAULT_CONFIG } from '../../core/config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../../core/config/default';
 import type { ResolvedConfig } from '../../core/config/types';
 import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
-import { checkScript, checkScriptSliced, type CheckOptions, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
-import type { ResolvedStatement } from '../../core/script/resolve';
+import { checkScript, checkScriptSliced, checkScriptStreamed, includedPaths, type CheckOptions, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
 import { IncrementalParser } from '../../core/script/incremental';
 import { ResolveCache } from '../../core/script/resolve';
 
@@ -69,19 +68,11 @@ interface ScriptEntry {
   readonly includes: readonly string[];
 }
 
-function includedPaths(statements: readonly ResolvedStatement[], out: string[] = []): string[] {
-  for (const s of statements) {
-    if (s.kind !== 'include') continue;
-    out.push(s.path);
-    includedPaths(s.statements, out);
-  }
-  return out;
-}
 
 export class Workspace {
   /** What is kept of each script, with the document version it was made for. */
   private readonly scripts = new Map<string, ScriptEntry>();
-  /** Scripts holding a tree, most recently used last. */
+  /** Scripts holding a tree or the model's observations, most recently used last. */
   private readonly withTree: string[] = [];
   private readonly configs = new Map<string, ResolvedConfig | undefined>();
 
@@ -175,8 +166,10 @@ export class Workspace {
   async checkCancellable(doc: TextDocument, mode: CheckMode, cancelled: () => boolean): Promise<Diagnostic[] | undefined> {
     if (mode === 'syntax' || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc) || doc.lineCount > MAX_EXECUTED_LINES) return this.check(doc, mode);
     const version = doc.version;
-    const parser = this.scripts.get(doc.uri)?.parser ?? new IncrementalParser();
     const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
+    const kept = this.scripts.get(doc.uri)?.parser;
+    if (!kept) return this.checkStreamed(doc, stale);
+    const parser = kept;
     this.runsInFlight++;
     let check: ScriptCheck | undefined;
     try {
@@ -189,6 +182,33 @@ export class Workspace {
       return undefined;
     }
     return this.keep(doc, slim(check), parser).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+  }
+
+  /**
+   * A full check of a script that holds no syntax tree (just opened, or dropped from the LRU): in
+   * one pass (checkScriptStreamed), keeping the diagnostics and the model's observations but no
+   * tree, so ten files opened in a row leave ten sets of diagnostics, not ten trees for the garbage
+   * collector to promote and then drop. A handler that needs the tree parses the script then
+   * (scriptCheck), reusing the observations; the first edit parses it whole, later ones only the
+   * lines they change.
+   */
+  private async checkStreamed(doc: TextDocument, stale: () => boolean): Promise<Diagnostic[] | undefined> {
+    this.runsInFlight++;
+    let check: Awaited<ReturnType<typeof checkScriptStreamed>>;
+    try {
+      check = await checkScriptStreamed(doc.getText(), uriToPath(doc.uri), this.host, this.checkOptions, pauseForMessages, stale);
+    } finally {
+      this.runsInFlight--;
+    }
+    if (!check || stale()) {
+      this.cancelledRuns++;
+      return undefined;
+    }
+    this.lastReparsed = doc.lineCount;
+    this.lastResolveReused = 0;
+    this.scripts.set(doc.uri, { version: doc.version, diagnostics: check.diagnostics, run: check.run, ranModel: true, config: check.config, configPath: check.configPath, includes: check.includes });
+    this.touch(doc.uri);
+    return check.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
   }
 
   /** Check options for a document: its incremental parser and the resolutions kept with it. */
@@ -212,7 +232,7 @@ export class Workspace {
   /** Lines the last check parsed (not reused from the previous version); for tests. */
   lastReparsed = 0;
 
-  /** Mark a script's tree as most recently used; drop the least recently used beyond KEEP_TREES. */
+  /** Mark a script as most recently used; the least recently used beyond KEEP_TREES drop their tree and observations. */
   private touch(uri: string): void {
     const i = this.withTree.indexOf(uri);
     if (i >= 0) this.withTree.splice(i, 1);
@@ -238,12 +258,15 @@ export class Workspace {
         this.touch(doc.uri);
         return last.check;
       }
-      // The tree was dropped: parse again, and run the model again if the kept check had (the
-      // model is deterministic, so its observations come back the same).
+      // No tree: parse again. The model's observations are reused when still kept (a streamed
+      // check); otherwise the model runs again if the kept check had run it (it is deterministic,
+      // so its observations come back the same).
       const parser = new IncrementalParser();
-      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, last.ranModel ? 'full' : 'syntax', this.optionsFor(parser)));
-      last.check = { ...fresh, diagnostics: last.diagnostics };
-      last.run = fresh.run;
+      const rerun = last.ranModel && !last.run;
+      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, rerun ? 'full' : 'syntax', this.optionsFor(parser)));
+      const run = rerun ? fresh.run : last.run;
+      last.check = { ...fresh, diagnostics: last.diagnostics, ...(run ? { run } : {}) };
+      last.run = run;
       last.parser = parser;
       this.touch(doc.uri);
       return last.check;
@@ -253,7 +276,7 @@ export class Workspace {
 
   /** Scripts that currently hold their syntax tree, least recently used first. */
   scriptsWithTree(): readonly string[] {
-    return [...this.withTree];
+    return this.withTree.filter((uri) => this.scripts.get(uri)?.check !== undefined);
   }
 
   /** The configuration a document's checks use. */

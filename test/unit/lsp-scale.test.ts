@@ -79,10 +79,17 @@ test('an edit re-parses only the lines it changed, and later lines keep their po
   const uri = uriOf('edit.smmu', text);
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
   assert.deepEqual((await diagnosticsOf(uri, 1)).diagnostics, []);
+  // The open's check keeps no syntax tree (workspace.ts, checkStreamed).
+  assert.deepEqual((await stats()).scriptsWithTree.filter((u) => u === uri), []);
+
+  // The first edit parses the document once to build the tree.
+  await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 1499, character: 0 }, end: { line: 1499, character: 0 } }, text: ' ' }] });
+  assert.deepEqual((await diagnosticsOf(uri, 2)).diagnostics, []);
+  assert.equal((await stats()).lastReparsedLines, text.split('\n').length);
 
   // Break line 1500 in place: one line parsed again, the error on it.
-  await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 1500, character: 0 }, end: { line: 1500, character: 7 } }, text: 'wrte32' }] });
-  const d2 = (await diagnosticsOf(uri, 2)).diagnostics;
+  await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: { line: 1500, character: 0 }, end: { line: 1500, character: 7 } }, text: 'wrte32' }] });
+  const d2 = (await diagnosticsOf(uri, 3)).diagnostics;
   const s2 = await stats();
   assert.equal(s2.lastReparsedLines, 1);
   // Every other statement kept its name resolution (2,999 lines, one of them now broken).
@@ -90,17 +97,18 @@ test('an edit re-parses only the lines it changed, and later lines keep their po
   assert.deepEqual(d2.map((d) => [d.code, d.range.start.line]), [['syntax.unknown-statement', 1500]]);
 
   // Insert two lines at the top: two lines parsed, the error moves down with its line.
-  await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: 'read32 CR0\nread32 CR1\n' }] });
-  const d3 = (await diagnosticsOf(uri, 3)).diagnostics;
+  await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 4 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: 'read32 CR0\nread32 CR1\n' }] });
+  const d3 = (await diagnosticsOf(uri, 4)).diagnostics;
   assert.equal((await stats()).lastReparsedLines, 2);
   assert.deepEqual(d3.map((d) => [d.code, d.range.start.line, d.range.start.character, d.range.end.character]), [['syntax.unknown-statement', 1502, 0, 6]]);
 
-  // Save: the full check (model run) of the edited text agrees with a fresh open of the same text.
-  const before = published.filter((p) => p.uri === uri && p.version === 3).length;
+  // Save: the full check (model run) of the edited text, made with the kept tree, agrees with a
+  // fresh open of the same text, made in one pass without one.
+  const before = published.filter((p) => p.uri === uri && p.version === 4).length;
   await conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
-  for (let i = 0; i < 1200 && published.filter((p) => p.uri === uri && p.version === 3).length === before; i++) await new Promise((r) => setTimeout(r, 50));
-  const full = published.filter((p) => p.uri === uri && p.version === 3).at(-1)?.diagnostics ?? [];
-  const freshText = 'read32 CR0\nread32 CR1\n' + text.split('\n').map((l, i) => (i === 1500 ? 'wrte32' + l.slice(7) : l)).join('\n');
+  for (let i = 0; i < 1200 && published.filter((p) => p.uri === uri && p.version === 4).length === before; i++) await new Promise((r) => setTimeout(r, 50));
+  const full = published.filter((p) => p.uri === uri && p.version === 4).at(-1)?.diagnostics ?? [];
+  const freshText = 'read32 CR0\nread32 CR1\n' + text.split('\n').map((l, i) => (i === 1500 ? 'wrte32' + l.slice(7) : i === 1499 ? ' ' + l : l)).join('\n');
   const fresh = uriOf('fresh.smmu', freshText);
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: fresh, languageId: 'smmu', version: 1, text: freshText } });
   const freshDiags = (await diagnosticsOf(fresh, 1)).diagnostics;
