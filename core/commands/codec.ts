@@ -318,11 +318,15 @@ export function formatCommand(d: DecodedCommand): string {
   const def = d.def;
   if (!def) return `unknown command (opcode ${hexOf(d.opcode)})`;
   const cfgiAll = def.name === 'CMD_CFGI_ALL';
-  const parts = d.fields
-    .filter((x) => x.field.name !== 'Opcode' && !(cfgiAll && (x.field.name === 'Range' || x.field.name === 'StreamID')))
-    .filter((x) => x.value !== 0n || x.field.name === 'StreamID')
-    .map((x) => `${x.field.name}=${valueText(x)}`);
-  return [def.name, ...parts].join(' ');
+  // One pass, no intermediate arrays: every `cmd` line of a script is formatted for its inlay hint.
+  let text = def.name;
+  for (const x of d.fields) {
+    const name = x.field.name;
+    if (name === 'Opcode' || (cfgiAll && (name === 'Range' || name === 'StreamID'))) continue;
+    if (x.value === 0n && name !== 'StreamID') continue;
+    text += ` ${name}=${valueText(x)}`;
+  }
+  return text;
 }
 
 /** Markdown for hovers and docs: name, opcode, summary, what it needs, and the field table. */

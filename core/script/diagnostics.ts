@@ -50,6 +50,30 @@ export function compareRanges(a: Range, b: Range): number {
   return a.start.line - b.start.line || a.start.character - b.start.character;
 }
 
+/** Whether `p` lies in `r`, both ends included (a hover just after a token still belongs to it); no Position is built for a LineRange. */
+export function rangeContains(r: Range, p: Position): boolean {
+  if (r instanceof LineRange) return p.line === r.line && p.character >= r.from && p.character <= r.to;
+  const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
+  const beforeEnd = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
+  return afterStart && beforeEnd;
+}
+
+/**
+ * The index of the first of `items` whose line is `line` or later, in items sorted by line (a
+ * script's statements, symbols and observations are): a binary search, so that a request about
+ * one line or one screen of a long script does not walk the whole script.
+ */
+export function firstFromLine<T>(items: readonly T[], line: number, lineOf: (item: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lineOf(items[mid] as T) < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** From the start of `a` to the end of `b`: one LineRange when both lie on one line. */
 export function spanRanges(a: Range, b: Range): Range {
   if (a === b) return a; // a one-token span (a bare register name as a target): no copy

@@ -172,7 +172,9 @@ export interface Constant {
 /** Intermediate values are kept within ±2^128 so hostile shifts cannot allocate huge numbers. */
 const OVERFLOW = 1n << 128n;
 
-const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
+/** All-ones values of each width up to 128, made once: every value and expectation is checked against one. */
+const MASKS: readonly bigint[] = Array.from({ length: 129 }, (_, bits) => (1n << BigInt(bits)) - 1n);
+const mask = (bits: number) => MASKS[bits] ?? (1n << BigInt(bits)) - 1n;
 const hexText = (v: bigint) => (v < 0n ? '-0x' + (-v).toString(16).toUpperCase() : '0x' + v.toString(16).toUpperCase());
 const offsetText = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');
 const bits = (f: FieldDef) => (f.msb === f.lsb ? `bit [${f.lsb}]` : `bits [${f.msb}:${f.lsb}]`);

@@ -7,7 +7,9 @@ import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/nod
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
-import type { Range } from '../../core/script/diagnostics';
+import { firstFromLine, rangeContains as contains, startLine, type Range } from '../../core/script/diagnostics';
+import type { Observation } from '../../core/script/interpreter';
+import type { ResolvedStatement, SymbolRef } from '../../core/script/resolve';
 import { idViewOf } from '../../core/model/ids';
 import { decodeStructure } from '../../core/structures/decode-words';
 import { commandSummaryMarkdown } from '../../core/commands/codec';
@@ -22,10 +24,15 @@ import { L1CD, L1STD } from '../../core/structures/l1';
 import { STE } from '../../core/structures/ste';
 import { Workspace } from './workspace';
 
-function contains(r: Range, p: Position): boolean {
-  const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
-  const beforeEnd = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
-  return afterStart && beforeEnd;
+const statementLine = (s: ResolvedStatement) => startLine(s.range);
+const symbolLine = (s: SymbolRef) => startLine(s.range);
+const observationLine = (o: Observation) => o.line;
+
+/** The items of one line, from a list sorted by line (binary search, then the line's run). */
+function onLine<T>(items: readonly T[], line: number, lineOf: (item: T) => number): T[] {
+  const out: T[] = [];
+  for (let i = firstFromLine(items, line, lineOf); i < items.length && lineOf(items[i] as T) === line; i++) out.push(items[i] as T);
+  return out;
 }
 
 const md = (value: string, range?: Range): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, range });
@@ -37,8 +44,9 @@ export function hover(workspace: Workspace, doc: TextDocument, pos: Position): H
   const ids = idViewOf(check.config);
 
   // Values: the written value or the expected value, decoded against the line's register.
-  for (const s of check.resolved.statements) {
-    if (s.range.start.line !== pos.line || s.kind !== 'access' || !s.register) continue;
+  const statements = onLine(check.resolved.statements, pos.line, statementLine);
+  for (const s of statements) {
+    if (s.kind !== 'access' || !s.register) continue;
     const reg = s.register;
     const asWhole = (v: bigint) => (s.byte === 4 && s.size === 4 ? v << 32n : v);
     if (s.valueRange && contains(s.valueRange, pos) && s.value !== undefined) {
@@ -50,15 +58,15 @@ export function hover(workspace: Workspace, doc: TextDocument, pos: Position): H
     }
   }
 
-  const action = actionHover(check, pos);
+  const action = actionHover(statements, pos);
   if (action) return action;
-  const sym = check.resolved.symbols.find((x) => contains(x.range, pos));
+  const sym = onLine(check.resolved.symbols, pos.line, symbolLine).find((x) => contains(x.range, pos));
   if (!sym) return null;
   const r = sym.resolution;
   switch (r.kind) {
     case 'register': {
       let text = registerMarkdown(r.register);
-      const observed = check.run?.observations.find((o) => o.line === pos.line && o.kind === 'read' && o.register === r.register.name);
+      const observed = onLine(check.run?.observations ?? [], pos.line, observationLine).find((o) => o.kind === 'read' && o.register === r.register.name);
       if (observed && observed.ok) {
         const v = r.byte === 4 ? observed.value << 32n : observed.value;
         text = `**Read at this line:** \`${hex(observed.value)}\`\n\n${decodedMarkdown(decode(r.register, v, ids))}\n\n---\n\n${text}`;
@@ -94,8 +102,8 @@ function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position)
  * Engine statements (`cmd`, `ste`, `cd`, `dma`, `expect event`, ...): the command, event or
  * structure a name stands for, and the fields given as arguments, from their tables.
  */
-function actionHover(check: ReturnType<Workspace['scriptCheck']>, pos: Position): Hover | null {
-  const s = check.resolved.statements.find((x) => x.kind === 'action' && contains(x.range, pos));
+function actionHover(statements: readonly ResolvedStatement[], pos: Position): Hover | null {
+  const s = statements.find((x) => x.kind === 'action' && contains(x.range, pos));
   if (!s || s.kind !== 'action') return null;
   const [first, second] = s.args;
   let def: LayoutDef | undefined;

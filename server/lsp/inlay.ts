@@ -8,6 +8,7 @@
 import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { hex, symbolic } from '../../core/registers/codec';
+import { firstFromLine, startLine } from '../../core/script/diagnostics';
 import { Workspace } from './workspace';
 
 const MAX = 100;
@@ -28,9 +29,14 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
     return hints;
   }
   const check = workspace.scriptCheck(doc);
-  const ran = new Map((check.run?.observations ?? []).map((o) => [o.line, o]));
-  for (const s of check.resolved.statements) {
-    const line = s.range.start.line;
+  // Statements and observations are in line order: find the screen's by binary search rather
+  // than walking (or indexing) a long script on every request.
+  const observations = check.run?.observations ?? [];
+  const statements = check.resolved.statements;
+  for (let i = firstFromLine(statements, range.start.line, (x) => startLine(x.range)); i < statements.length; i++) {
+    const s = statements[i] as (typeof statements)[number];
+    const line = startLine(s.range);
+    if (line > range.end.line) break;
     if (!inside(line, range)) continue;
     if (s.kind === 'access' && s.register && s.op === 'write' && s.value !== undefined && s.valueRange) {
       const text = doc.getText(s.valueRange).trim();
@@ -40,8 +46,8 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
       if (label !== text) hints.push({ position: s.valueRange.end, label: clip(label), paddingLeft: true, kind: InlayHintKind.Type });
       continue;
     }
-    const o = ran.get(line);
-    if (!o) continue;
+    const o = observations[firstFromLine(observations, line, (x) => x.line)];
+    if (!o || o.line !== line) continue;
     if (o.kind === 'read') {
       const reg = s.kind === 'access' ? s.register : undefined;
       const full = s.kind === 'access' && s.byte === 4 ? o.value << 32n : o.value;

@@ -7,18 +7,20 @@
 import { DocumentSymbol, FoldingRange, FoldingRangeKind, SymbolKind, type Location, type Position, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SymbolRef } from '../../core/script/resolve';
+import { firstFromLine, rangeContains as contains, startLine } from '../../core/script/diagnostics';
 import { splitLines } from '../../core/script/lexer';
 import type { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uri';
 
-function contains(r: Range, p: Position): boolean {
-  const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
-  const beforeEnd = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
-  return afterStart && beforeEnd;
-}
 
 function constAt(workspace: Workspace, doc: TextDocument, pos: Position): (SymbolRef & { resolution: { kind: 'const' } }) | undefined {
-  const sym = workspace.scriptCheck(doc).resolved.symbols.find((s) => contains(s.range, pos));
+  const symbols = workspace.scriptCheck(doc).resolved.symbols;
+  let sym: SymbolRef | undefined;
+  for (let i = firstFromLine(symbols, pos.line, (s) => startLine(s.range)); i < symbols.length && !sym; i++) {
+    const s = symbols[i] as SymbolRef;
+    if (startLine(s.range) !== pos.line) break;
+    if (contains(s.range, pos)) sym = s;
+  }
   return sym && sym.resolution.kind === 'const' ? (sym as SymbolRef & { resolution: { kind: 'const' } }) : undefined;
 }
 

@@ -40,10 +40,11 @@ function slim(c: ScriptCheck): ScriptCheck {
 }
 
 /**
- * How many scripts keep their syntax tree between requests. A tree costs about 0.9 KB a line, so
- * ten open 10,000-line scripts would hold 90 MB; the others keep what cannot be recomputed
- * cheaply (diagnostics, the model's observations) and are parsed again when a handler needs them,
- * as rust-analyzer keeps an LRU of syntax trees.
+ * How many scripts keep their syntax tree and the model's observations between requests, most
+ * recently used first, as rust-analyzer keeps an LRU of syntax trees. A tree with its resolutions
+ * costs about 1.3 KB a line, so ten open 10,000-line scripts would hold 130 MB. The others keep
+ * their diagnostics; their tree is parsed again, and the model run again, when a handler needs
+ * them. A script just opened keeps its observations but no tree (checkStreamed) until then.
  */
 export const KEEP_TREES = 2;
 
