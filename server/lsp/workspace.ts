@@ -207,7 +207,11 @@ export class Workspace {
     }
     this.lastReparsed = doc.lineCount;
     this.lastResolveReused = 0;
-    this.scripts.set(doc.uri, { version: doc.version, diagnostics: check.diagnostics, run: check.run, ranModel: true, config: check.config, configPath: check.configPath, includes: check.includes });
+    // A request that needed the tree while the model ran (semantic tokens, inlay hints right after
+    // the open) built one for this version: keep it, with this check's diagnostics and observations.
+    const current = this.scripts.get(doc.uri);
+    const tree = current?.version === doc.version && current.check && current.parser ? { check: { ...current.check, diagnostics: check.diagnostics, run: check.run }, parser: current.parser } : {};
+    this.scripts.set(doc.uri, { version: doc.version, ...tree, diagnostics: check.diagnostics, run: check.run, ranModel: true, config: check.config, configPath: check.configPath, includes: check.includes });
     this.touch(doc.uri);
     return check.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
   }

@@ -138,6 +138,25 @@ test(`only ${KEEP_TREES} scripts keep a syntax tree; the others still hover with
   assert.ok(after.length <= KEEP_TREES);
 });
 
+test('a tree built by a request while the open\'s check runs is kept, with the check\'s observations', async () => {
+  const text = script(20_000);
+  const uri = uriOf('tree-during-open.smmu', text);
+  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
+  let running = false;
+  for (let i = 0; i < 2000 && !running; i++) {
+    running = (await stats()).runsInFlight > 0;
+    if (!running) await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.ok(running, 'the full check of the opened script started');
+  // Semantic tokens need the tree: this request builds it between two slices of the model run.
+  await conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } });
+  assert.deepEqual((await diagnosticsOf(uri, 1)).diagnostics, []);
+  assert.ok((await stats()).scriptsWithTree.includes(uri), 'the check kept the tree the request built');
+  // Line 2 reads IDR0: the kept tree carries the observations of the check that finished after it.
+  const h = await conn.sendRequest<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 8 } });
+  assert.match((h?.contents as MarkupContent | undefined)?.value ?? '', /Read at this line/);
+});
+
 test('a newer edit stops the model run of an older version: nothing stale is published', async () => {
   const text = script(30_000);
   const uri = uriOf('cancel-edit.smmu', text);
