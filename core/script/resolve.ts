@@ -198,33 +198,21 @@ function listNames(names: readonly string[], max = 6): string {
  */
 const registerResolutions = new WeakMap<RegisterDef, Map<number, Resolution>>();
 const fieldResolutions = new WeakMap<RegisterDef, Map<FieldDef, Resolution>>();
-const enumResolutions = new WeakMap<FieldDef, Map<EnumValue, Map<RegisterDef, Resolution>>>();
+const enumResolutions = new WeakMap<RegisterDef, Map<FieldDef, Map<EnumValue, Resolution>>>();
 
-function registerResolution(register: RegisterDef, byte: number): Resolution {
-  let byByte = registerResolutions.get(register);
-  if (!byByte) registerResolutions.set(register, (byByte = new Map()));
-  let r = byByte.get(byte);
-  if (!r) byByte.set(byte, (r = { kind: 'register', register, byte }));
-  return r;
+/** The value kept in `table` for `key`, made by `make` the first time. */
+function shared<K, V>(table: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, make: () => V): V {
+  let v = table.get(key);
+  if (v === undefined) table.set(key, (v = make()));
+  return v;
 }
 
-function fieldResolution(register: RegisterDef, field: FieldDef): Resolution {
-  let byField = fieldResolutions.get(register);
-  if (!byField) fieldResolutions.set(register, (byField = new Map()));
-  let r = byField.get(field);
-  if (!r) byField.set(field, (r = { kind: 'field', register, field }));
-  return r;
-}
-
-function enumResolution(register: RegisterDef, field: FieldDef, value: EnumValue): Resolution {
-  let byValue = enumResolutions.get(field);
-  if (!byValue) enumResolutions.set(field, (byValue = new Map()));
-  let byRegister = byValue.get(value);
-  if (!byRegister) byValue.set(value, (byRegister = new Map()));
-  let r = byRegister.get(register);
-  if (!r) byRegister.set(register, (r = { kind: 'enum', register, field, value }));
-  return r;
-}
+const registerResolution = (register: RegisterDef, byte: number): Resolution =>
+  shared(shared(registerResolutions, register, () => new Map()), byte, () => ({ kind: 'register', register, byte }));
+const fieldResolution = (register: RegisterDef, field: FieldDef): Resolution =>
+  shared(shared(fieldResolutions, register, () => new Map()), field, () => ({ kind: 'field', register, field }));
+const enumResolution = (register: RegisterDef, field: FieldDef, value: EnumValue): Resolution =>
+  shared(shared(shared(enumResolutions, register, () => new Map()), field, () => new Map()), value, () => ({ kind: 'enum', register, field, value }));
 
 class Resolver {
   readonly diagnostics: ScriptDiagnostic[] = [];

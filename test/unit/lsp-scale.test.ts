@@ -52,6 +52,15 @@ function diagnosticsOf(uri: string, version: number, ms = 60_000): Promise<Publi
 
 const stats = () => conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
 
+/** Whether a model run started within about ten seconds (the server answers between its slices). */
+async function modelRunning(): Promise<boolean> {
+  for (let i = 0; i < 2000; i++) {
+    if ((await stats()).runsInFlight > 0) return true;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return false;
+}
+
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-lsp-scale-'));
   proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -142,12 +151,7 @@ test('a tree built by a request while the open\'s check runs is kept, with the c
   const text = script(20_000);
   const uri = uriOf('tree-during-open.smmu', text);
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
-  let running = false;
-  for (let i = 0; i < 2000 && !running; i++) {
-    running = (await stats()).runsInFlight > 0;
-    if (!running) await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.ok(running, 'the full check of the opened script started');
+  assert.ok(await modelRunning(), 'the full check of the opened script started');
   // Semantic tokens need the tree: this request builds it between two slices of the model run.
   await conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } });
   assert.deepEqual((await diagnosticsOf(uri, 1)).diagnostics, []);
@@ -163,12 +167,7 @@ test('a newer edit stops the model run of an older version: nothing stale is pub
   const before = (await stats()).cancelledRuns;
   await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
   // The model run yields between slices, so the server answers this while it runs.
-  let running = false;
-  for (let i = 0; i < 2000 && !running; i++) {
-    running = (await stats()).runsInFlight > 0;
-    if (!running) await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.ok(running, 'the full check of the opened script started');
+  assert.ok(await modelRunning(), 'the full check of the opened script started');
   await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' }] });
   await diagnosticsOf(uri, 2);
   assert.equal((await stats()).cancelledRuns, before + 1, 'the run of version 1 was stopped');
