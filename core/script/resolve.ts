@@ -207,12 +207,21 @@ function shared<K, V>(table: { get(key: K): V | undefined; set(key: K, value: V)
   return v;
 }
 
-const registerResolution = (register: RegisterDef, byte: number): Resolution =>
-  shared(shared(registerResolutions, register, () => new Map()), byte, () => ({ kind: 'register', register, byte }));
-const fieldResolution = (register: RegisterDef, field: FieldDef): Resolution =>
-  shared(shared(fieldResolutions, register, () => new Map()), field, () => ({ kind: 'field', register, field }));
-const enumResolution = (register: RegisterDef, field: FieldDef, value: EnumValue): Resolution =>
-  shared(shared(shared(enumResolutions, register, () => new Map()), field, () => new Map()), value, () => ({ kind: 'enum', register, field, value }));
+// The usual case, a resolution made before, is looked up in functions that create no closures:
+// closures over a function's parameters make V8 allocate a context on every call.
+const registerResolution = (register: RegisterDef, byte: number): Resolution => registerResolutions.get(register)?.get(byte) ?? makeRegisterResolution(register, byte);
+const fieldResolution = (register: RegisterDef, field: FieldDef): Resolution => fieldResolutions.get(register)?.get(field) ?? makeFieldResolution(register, field);
+const enumResolution = (register: RegisterDef, field: FieldDef, value: EnumValue): Resolution => enumResolutions.get(register)?.get(field)?.get(value) ?? makeEnumResolution(register, field, value);
+
+function makeRegisterResolution(register: RegisterDef, byte: number): Resolution {
+  return shared(shared(registerResolutions, register, () => new Map()), byte, () => ({ kind: 'register', register, byte }));
+}
+function makeFieldResolution(register: RegisterDef, field: FieldDef): Resolution {
+  return shared(shared(fieldResolutions, register, () => new Map()), field, () => ({ kind: 'field', register, field }));
+}
+function makeEnumResolution(register: RegisterDef, field: FieldDef, value: EnumValue): Resolution {
+  return shared(shared(shared(enumResolutions, register, () => new Map()), field, () => new Map()), value, () => ({ kind: 'enum', register, field, value }));
+}
 
 class Resolver {
   readonly diagnostics: ScriptDiagnostic[] = [];
