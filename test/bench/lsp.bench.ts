@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const published = (uri: string) => new Promise<PublishDiagnosticsParams>((resolve) => waiters.set(uri, resolve));
 
   const figures: { name: string; value: number; unit: string; target?: string }[] = [];
-  // Open: the full check of a 10,000-line script (median of 5 files, first one warms the JIT).
+  // Open: the full check of a 10,000-line script (the median leaves out the first, which warms the JIT).
   const openTimes: number[] = [];
   const uris: string[] = [];
   for (let i = 0; i < 10; i++) {
@@ -85,7 +85,8 @@ async function main(): Promise<void> {
     openTimes.push(now() - t0);
     if (i === 0 && d.diagnostics.length) throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
   }
-  figures.push({ name: '10,000-line script: open → diagnostics (full check), median of 10', value: percentile(openTimes.slice(1), 50), unit: 'ms', target: '≤ 100 ms' });
+  figures.push({ name: '10,000-line script: open → diagnostics (full check), median of the 2nd to 10th file', value: percentile(openTimes.slice(1), 50), unit: 'ms', target: '≤ 100 ms' });
+  figures.push({ name: 'the first of those opens (the server just started: its code not yet optimised)', value: openTimes[0] ?? 0, unit: 'ms' });
 
   // The open's check keeps no syntax tree: the first request that needs one parses the script.
   const t1 = now();
