@@ -249,21 +249,38 @@ export class Smmu {
     return false;
   }
 
+  /** The guards in `guards` that are 1 now (§6.2 Guarded). */
+  private activeGuards(guards: readonly GuardRef[] | undefined): GuardRef[] {
+    const out: GuardRef[] = [];
+    for (const g of guards ?? []) if (this.guardActive(g)) out.push(g);
+    return out;
+  }
+
+  /** Set a register, noting the change in `changes` when its value changes. */
+  private setNoted(changes: RegisterChange[], r: RegisterDef, v: bigint): void {
+    const before = this.regs.get(r);
+    if (before !== v) {
+      this.regs.set(r, v);
+      changes.push({ register: r.name, before, after: v });
+    }
+  }
+
+  // Every MMIO write of a script goes through here: no closure in it, since closures over its
+  // parameters or `this` make V8 allocate a context on every call.
   private writeRegister(reg: RegisterDef, byte: number, size: AccessSize, value: bigint, findings: Finding[]): AccessResult {
     const old = this.regs.get(reg);
     const name = `SMMU_${reg.name}`;
-    const fail = (): AccessResult => ({ ok: true, value: 0n, findings, changes: [] });
     const b = reg.behaviour;
 
     if (reg.access === 'RO' || b.kind === 'id' || b.kind === 'status' || b.kind === 'ack') {
       findings.push({ severity: 'warning', code: 'write.ro', section: '6.2', register: reg.name, message: `${name} is read-only: the write is ignored (§6.2 "read-only means writes are ignored")` });
-      return fail();
+      return { ok: true, value: 0n, findings, changes: [] };
     }
-    const activeGuards = (reg.guardedBy ?? []).filter((g) => this.guardActive(g));
+    const activeGuards = this.activeGuards(reg.guardedBy);
     if (activeGuards.length) {
       const g = activeGuards.map((x) => `SMMU_${x.register}.${x.field}`).join(', ');
       findings.push({ severity: 'error', code: 'write.guarded', section: '6.2', register: reg.name, guards: activeGuards, message: `${name} is Guarded by ${g}, which is 1: software may change it only while the guard is 0; the write is IGNORED (SMMUv3.2+ behaviour; earlier versions made it CONSTRAINED UNPREDICTABLE)` });
-      return fail();
+      return { ok: true, value: 0n, findings, changes: [] };
     }
 
     // The bits this access covers, and the incoming full-width value.
@@ -292,7 +309,7 @@ export class Smmu {
     for (const f of reg.fields) {
       if (!f.guardedBy || (fieldMask(f) & accessMask) === 0n) continue;
       if (extractField(next, f) === extractField(old, f)) continue;
-      const active = f.guardedBy.filter((g) => this.guardActive(g));
+      const active = this.activeGuards(f.guardedBy);
       if (!active.length) continue;
       findings.push({ severity: 'error', code: 'write.guarded', section: reg.section, register: reg.name, field: f.name, guards: active, message: `${name}.${f.name} is Guarded by ${active.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}, which is 1: the change is IGNORED` });
       next = (next & ~fieldMask(f)) | (old & fieldMask(f));
@@ -308,28 +325,21 @@ export class Smmu {
 
     const changes: RegisterChange[] = [];
     this.changeLog = changes;
-    const set = (r: RegisterDef, v: bigint) => {
-      const before = this.regs.get(r);
-      if (before !== v) {
-        this.regs.set(r, v);
-        changes.push({ register: r.name, before, after: v });
-      }
-    };
 
     switch (b.kind) {
       case 'store':
-        set(reg, next);
+        this.setNoted(changes, reg, next);
         break;
       case 'acked': {
         // §6.3.9: the written value is visible in CR0 at once; the ACK reflects only implemented
         // fields once the Update completes (immediately here).
-        set(reg, next);
+        this.setNoted(changes, reg, next);
         const ack = getRegister(b.ack);
-        set(ack, next & implementedMask(ack, this.ids));
+        this.setNoted(changes, ack, next & implementedMask(ack, this.ids));
         break;
       }
       case 'errorAck':
-        this.writeErrorAck(reg, getRegister(b.of), next, old, findings, set);
+        this.writeErrorAck(reg, getRegister(b.of), next, old, findings, changes);
         break;
       case 'updateHandshake': {
         const update = findField(reg, 'Update') ?? findField(reg, 'UPDATE');
@@ -338,22 +348,22 @@ export class Smmu {
           return { ok: true, value: 0n, findings, changes };
         }
         // The update completes at once: Update reads 0 afterwards.
-        set(reg, update ? next & ~fieldMask(update) : next);
+        this.setNoted(changes, reg, update ? next & ~fieldMask(update) : next);
         break;
       }
       case 'queueBase':
-        set(reg, next);
+        this.setNoted(changes, reg, next);
         this.checkQueueBase(reg, next, b.maxLog2.register, b.maxLog2.field, findings);
         break;
       case 'queueIndex':
-        set(reg, this.checkQueueIndex(reg, b.queue, next, findings));
+        this.setNoted(changes, reg, this.checkQueueIndex(reg, b.queue, next, findings));
         break;
       case 'streamTableConfig':
-        set(reg, next);
+        this.setNoted(changes, reg, next);
         this.checkStreamTableConfig(reg, next, findings);
         break;
       default:
-        set(reg, next);
+        this.setNoted(changes, reg, next);
     }
     this.effects?.afterWrite(reg, old, findings);
     this.changeLog = undefined;
@@ -384,7 +394,7 @@ export class Smmu {
   }
 
   /** GERRORN (§6.3.20): software toggles a bit to make it equal GERROR and acknowledge that error. */
-  private writeErrorAck(reg: RegisterDef, of: RegisterDef, next: bigint, old: bigint, findings: Finding[], set: (r: RegisterDef, v: bigint) => void): void {
+  private writeErrorAck(reg: RegisterDef, of: RegisterDef, next: bigint, old: bigint, findings: Finding[], changes: RegisterChange[]): void {
     const gerror = this.regs.get(of);
     const toggled = next ^ old;
     const active = gerror ^ old;
@@ -398,7 +408,7 @@ export class Smmu {
       const names = reg.fields.filter((f) => (fieldMask(f) & acked) !== 0n).map((f) => f.name);
       findings.push({ severity: 'info', code: 'gerrorn.ack', section: '6.3.20', register: reg.name, message: `acknowledges ${names.join(', ')}` });
     }
-    set(reg, next);
+    this.setNoted(changes, reg, next);
   }
 
   private queueLog2(queue: string): { qs: number; written: number; max: number } {
