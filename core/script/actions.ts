@@ -4,7 +4,7 @@
  * issue DMA transactions, poll registers, and expect events. Each statement works through the
  * same tables the decoders use, and reports problems at the argument that caused them.
  */
-import { decodeCommand, encodeCommand, formatCommand } from '../commands/codec';
+import { decodeCommand, encodeCommand, formatCommand, type DecodedCommand } from '../commands/codec';
 import { COMMANDS, findCommand } from '../commands/table';
 import type { Engine } from '../engine/engine';
 import { isFull, next as nextIndex, slotAddress } from '../engine/queue-index';
@@ -12,7 +12,7 @@ import { decodeEvent, formatEvent } from '../events/codec';
 import { findEvent } from '../events/table';
 import { findLayoutField } from '../layout/access';
 import type { LayoutDef, LayoutField } from '../layout/types';
-import { hex } from '../registers/codec';
+import { hex, type IdView } from '../registers/codec';
 import { getRegister } from '../registers/table';
 import { checkCd, CD } from '../structures/cd';
 import { encodeStructure } from '../structures/encode';
@@ -147,6 +147,39 @@ export function runAction(engine: Engine, state: ScriptState, s: ResolvedAction)
 
 // --- commands -------------------------------------------------------------------------------
 
+/** A command's decoding (with every check against the configuration) and its one-line text. */
+interface CommandDecoding {
+  readonly w0: number;
+  readonly w1: number;
+  readonly w2: number;
+  readonly w3: number;
+  readonly ids: IdView;
+  readonly decoded: DecodedCommand;
+  readonly text: string;
+}
+
+/**
+ * The decodings of the commands `cmd` lines enqueued lately, by their four words: a driver's
+ * command stream repeats a few commands (a CMD_SYNC after every batch), and decoding a command is
+ * most of a `cmd` line's cost. decodeCommand is a function of the words and the configuration's
+ * IdView, so an entry serves only the same IdView. Direct-mapped, 64 entries.
+ */
+const recentDecodings: (CommandDecoding | undefined)[] = new Array<CommandDecoding | undefined>(64);
+
+export function decodeEnqueued(words: readonly number[], ids: IdView): CommandDecoding {
+  const w0 = (words[0] as number) >>> 0;
+  const w1 = (words[1] as number) >>> 0;
+  const w2 = (words[2] as number) >>> 0;
+  const w3 = (words[3] as number) >>> 0;
+  const slot = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d) >>> 26;
+  const hit = recentDecodings[slot];
+  if (hit && hit.ids === ids && hit.w0 === w0 && hit.w1 === w1 && hit.w2 === w2 && hit.w3 === w3) return hit;
+  const decoded = decodeCommand(words, ids);
+  const entry: CommandDecoding = { w0, w1, w2, w3, ids, decoded, text: formatCommand(decoded) };
+  recentDecodings[slot] = entry;
+  return entry;
+}
+
 function cmd(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutcome {
   const out: ScriptDiagnostic[] = [];
   const first = s.args[0];
@@ -171,7 +204,7 @@ function cmd(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutco
     for (const p of enc.problems) out.push(diag('error', `cmd.${p.code}`, p.message, s.range, p.section));
     words = enc.words;
   }
-  const decoded = decodeCommand(words, engine.ids);
+  const { decoded, text } = decodeEnqueued(words, engine.ids);
   for (const p of decoded.problems) {
     out.push(diag(p.ill ? 'warning' : 'info', p.ill ? 'cmd.illegal' : `cmd.${p.code}`, `${p.message}${p.ill ? ': the SMMU will stop with CERROR_ILL at this command' : ''}`, s.range, p.section));
   }
@@ -185,7 +218,7 @@ function cmd(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutco
   const addr = slotAddress(g, prod);
   engine.memory.writeWords(addr, words);
   state.cmdqProd = nextIndex(prod, g.log2);
-  return { diagnostics: out, summary: `CMDQ[${prod % 2 ** g.log2}] @ ${hex(BigInt(addr), 64)} ← ${formatCommand(decoded)}` };
+  return { diagnostics: out, summary: `CMDQ[${prod % 2 ** g.log2}] @ ${hex(BigInt(addr), 64)} ← ${text}` };
 }
 
 function doorbell(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutcome {

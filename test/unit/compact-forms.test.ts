@@ -2,8 +2,9 @@
  * The compact forms the check's hot paths use instead of general ones, each checked against the
  * general form it replaces: LineRange against `{start, end}` literals, the number paths of
  * bitsBig/setBitsBig against BigInt arithmetic (fast-check, fixed seed), enumOf against a BigInt
- * comparison, the single token shape the parser relies on, and the lexer's quick path for number
- * literals against the general rule.
+ * comparison, the single token shape the parser relies on, the lexer's quick path for number
+ * literals against the general rule, and the `cmd` lines' cache of decoded commands against
+ * decoding afresh.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,11 @@ import { LineRange, spanRanges, startLine, type Range } from '../../core/script/
 import { bitsBig, setBitsBig } from '../../core/layout/access';
 import { enumOf } from '../../core/registers/codec';
 import { lexLine } from '../../core/script/lexer';
+import { decodeEnqueued } from '../../core/script/actions';
+import { decodeCommand, encodeCommand, formatCommand } from '../../core/commands/codec';
+import { findCommand } from '../../core/commands/table';
+import { PRESETS } from '../../core/config/presets';
+import { idViewOf } from '../../core/model/ids';
 import { parseScript } from '../../core/script/parser';
 
 const SEED = 20261126;
@@ -133,4 +139,37 @@ test('number literals: the lexer quick path (short hex and decimal) agrees with 
     }),
     { seed: SEED, numRuns: 4000 },
   );
+});
+
+test('cmd lines: a cached decoding is the decoding afresh, for its own configuration (fast-check)', () => {
+  // Commands whose decoding depends on the configuration (stage 2, SIDSIZE, ATS), and random
+  // words, from a small pool so that entries are reused and slots collide.
+  const enc = (name: string, values: Record<string, bigint>) => {
+    const def = findCommand(name);
+    assert.ok(def);
+    return encodeCommand(def, new Map(Object.entries(values))).words;
+  };
+  const known = [enc('CMD_SYNC', {}), enc('CMD_TLBI_S2_IPA', { VMID: 1n, Address: 0x1000n }), enc('CMD_CFGI_STE', { StreamID: 0xf_ffffn }), enc('CMD_ATC_INV', { StreamID: 1n, Size: 3n })];
+  const word = fc.integer({ min: 0, max: 0xffffffff });
+  const random = fc.array(fc.tuple(word, word, word, word).map((w) => [...w]), { minLength: 1, maxLength: 80 });
+  const views = ['qemu', 'smmuv3.2-full', 'xen-vsmmu'].map((n) => idViewOf((PRESETS.get(n) as { config: Parameters<typeof idViewOf>[0] }).config));
+  fc.assert(
+    fc.property(random, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 2 })), { minLength: 1, maxLength: 300 }), (extra, picks) => {
+      // Families that differ in one word only, so that some collide in a slot on the other three.
+      const family = (at: number) => Array.from({ length: 40 }, (_, k) => (known[0] as number[]).map((w, j) => (j === at ? (w ^ (k << (at === 0 ? 8 : 4))) >>> 0 : w)));
+      const pool = [...known, ...extra, ...family(0), ...family(1), ...family(2), ...family(3)];
+      for (const [i, v] of picks) {
+        const words = pool[i % pool.length] as number[];
+        const ids = views[v] as (typeof views)[number];
+        const got = decodeEnqueued(words, ids);
+        const fresh = decodeCommand(words, ids);
+        assert.deepEqual(got.decoded, fresh);
+        assert.equal(got.text, formatCommand(fresh));
+      }
+    }),
+    { seed: SEED, numRuns: 200 },
+  );
+  // The pool does contain commands the configurations decode differently.
+  const s2 = known[1] as number[];
+  assert.notDeepEqual(decodeCommand(s2, views[0] as (typeof views)[number]).problems, decodeCommand(s2, views[1] as (typeof views)[number]).problems);
 });
