@@ -82,10 +82,20 @@ export function decode(reg: RegisterDef, value: bigint, ids?: IdView): Decoded {
 
 /** Mask of the fields that exist under this configuration (defined and advertised). */
 export function implementedMask(reg: RegisterDef, ids: IdView | undefined): bigint {
+  // Every write of an acked register (CR0, IRQ_CTRL) asks, twice: kept per configuration view.
+  const byRegister = ids && implementedMasks.get(ids);
+  const known = byRegister?.get(reg);
+  if (known !== undefined) return known;
   let m = 0n;
   for (const f of reg.fields) if (!f.requires || featureHolds(f.requires, ids)) m |= fieldMask(f);
+  if (ids) {
+    if (byRegister) byRegister.set(reg, m);
+    else implementedMasks.set(ids, new Map([[reg, m]]));
+  }
   return m;
 }
+/** implementedMask's answers by IdView (a view is made once per configuration and never changes). */
+const implementedMasks = new WeakMap<IdView, Map<RegisterDef, bigint>>();
 
 export function hex(v: bigint, width: 32 | 64 = 32): string {
   return '0x' + v.toString(16).toUpperCase().padStart(width / 4, '0');
