@@ -69,7 +69,6 @@ interface ScriptEntry {
   readonly includes: readonly string[];
 }
 
-
 export class Workspace {
   /** What is kept of each script, with the document version it was made for. */
   private readonly scripts = new Map<string, ScriptEntry>();
@@ -168,9 +167,8 @@ export class Workspace {
     if (mode === 'syntax' || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc) || doc.lineCount > MAX_EXECUTED_LINES) return this.check(doc, mode);
     const version = doc.version;
     const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
-    const kept = this.scripts.get(doc.uri)?.parser;
-    if (!kept) return this.checkStreamed(doc, stale);
-    const parser = kept;
+    const parser = this.scripts.get(doc.uri)?.parser;
+    if (!parser) return this.checkStreamed(doc, stale);
     this.runsInFlight++;
     let check: ScriptCheck | undefined;
     try {
