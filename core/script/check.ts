@@ -160,7 +160,8 @@ function stoppedInfo(firstError: ScriptDiagnostic): ScriptDiagnostic {
   return {
     severity: 'info',
     code: 'run.stopped',
-    message: `the model ran up to line ${stopLine}; statements from the error on line ${stopLine + 1} onwards were not executed`,
+    // Lines are 0-based here: the error's line number is also how many lines came before it.
+    message: stopLine === 0 ? 'the model did not run: the error is on line 1' : `the model ran up to line ${stopLine}; statements from the error on line ${stopLine + 1} onwards were not executed`,
     range: firstError.range,
   };
 }

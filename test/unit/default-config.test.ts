@@ -69,6 +69,11 @@ test('a missing or invalid file: one error on line 0 naming the setting; the bui
   // In a script the error stops the model, as a broken `config` line does.
   const s = checkScript('write32 CR0 PRIQEN\n', script, host, 'full', { defaultConfig: choice('nope.smmu.json') });
   assert.deepEqual(s.diagnostics.map((d) => d.code), ['config.missing', 'run.stopped']);
+  assert.equal(s.diagnostics[1]?.message, 'the model did not run: the error is on line 1');
+  // Also when a later line has an error of its own: nothing runs on a configuration nobody chose.
+  const later = checkScript('write32 CR0 PRIQEN\nread32 CR0ACK\nwrte32 CR0 0\n', script, host, 'full', { defaultConfig: choice('nope.smmu.json') });
+  assert.deepEqual(later.diagnostics.map((d) => d.code), ['config.missing', 'run.stopped', 'syntax.unknown-statement']);
+  assert.deepEqual(later.run?.observations, []);
 });
 
 test('defaultConfigOf: presets by name, paths relative to the first workspace folder, ${workspaceFolder}', () => {
