@@ -2,6 +2,8 @@
  * A language server under test: the bundled `dist/server.js --stdio` driven by a JSON-RPC client,
  * with the diagnostics it publishes collected per document. Shared by the LSP test files.
  */
+import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -97,4 +99,31 @@ export class LspServer {
     this.proc.kill();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A server for one test file: started before its tests (its `initialize` result must offer hovers)
+ * and stopped after them, with the shorthands the tests use.
+ */
+export function serverForTests(prefix: string) {
+  let started: LspServer | undefined;
+  before(async () => {
+    const s = await LspServer.start(prefix);
+    started = s.server;
+    assert.ok((s.init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
+  });
+  after(() => started?.stop());
+  const lsp = {
+    get server(): LspServer {
+      assert.ok(started, 'the server has not started');
+      return started;
+    },
+    get conn(): ProtocolConnection {
+      return lsp.server.conn;
+    },
+    diagnosticsFor: (uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000) => lsp.server.diagnosticsFor(uri, pred, 0, ms),
+    file: (name: string, text: string) => lsp.server.file(name, text),
+    open: (uri: string, text: string, languageId = 'smmu') => lsp.server.open(uri, text, languageId),
+  };
+  return lsp;
 }

@@ -2,27 +2,14 @@
  * The language server through the real protocol: `node dist/server.js --stdio` driven by a
  * JSON-RPC client (open, change, save, hover, the decode request, configuration files).
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import type { ProtocolConnection, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
-import { LspServer, msg } from './lsp-harness';
+import type { Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { msg, serverForTests } from './lsp-harness';
 
-let server: LspServer;
-let conn: ProtocolConnection;
-
-const diagnosticsFor = (uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000) => server.diagnosticsFor(uri, pred, 0, ms);
-const file = (name: string, text: string) => server.file(name, text);
-const open = (uri: string, text: string, languageId = 'smmu') => server.open(uri, text, languageId);
-
-before(async () => {
-  const started = await LspServer.start('smmu-lsp-');
-  server = started.server;
-  conn = server.conn;
-  assert.ok((started.init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
-});
-
-after(() => server.stop());
+const lsp = serverForTests('smmu-lsp-');
+const { diagnosticsFor, file, open } = lsp;
 
 test('open: syntax, name and executed diagnostics, each on its line', async () => {
   const text = ['write32 CR0 SMMUEN|CMDQEN', 'read32  CR0ACK == 0x9', 'write32 CR0 PRIQEN', 'read32  NOT_A_REG', 'read32  CR0ACK == 0x1'].join('\n');
@@ -59,7 +46,7 @@ test('queue descriptors (.smmuq): CERROR_ILL at its entry, and hover decodes an 
   open(f.uri, text, 'smmuq');
   const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'smmuq.cerror-ill'));
   assert.deepEqual(diags.filter((d) => d.code === 'smmuq.cerror-ill').map((d) => d.range.start.line), [5]);
-  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 4, character: 5 } })) as Hover;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 4, character: 5 } })) as Hover;
   const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
   assert.match(value, /\*\*CMDQ\[0\]\*\* CMD_CFGI_STE \(§4\.3\.1\) — pending: not yet consumed by the SMMU/);
   assert.match(value, /\| `63:32` \| StreamID \| `0x3` \|/);
@@ -70,7 +57,7 @@ test('inlay hints: written values decoded, read values and engine statements aft
   const f = file('inlay.smmu', text);
   open(f.uri, text);
   await diagnosticsFor(f.uri);
-  const hints = (await conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 0, character: 0 }, end: { line: 6, character: 0 } } })) as { position: { line: number }; label: string }[];
+  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 0, character: 0 }, end: { line: 6, character: 0 } } })) as { position: { line: number }; label: string }[];
   const at = (l: number) => hints.filter((h) => h.position.line === l).map((h) => h.label);
   assert.deepEqual(at(0), ['0x0000000040000002']);
   assert.deepEqual(at(1), ['SMMUEN|EVENTQEN|CMDQEN']);
@@ -81,7 +68,7 @@ test('inlay hints: written values decoded, read values and engine statements aft
   const q = file('inlay.smmuq', ['queue cmdq', 'log2size 1', 'prod 1', 'cons 0', '0: 0x3 0x1'].join('\n'));
   open(q.uri, fs.readFileSync(q.path, 'utf8'), 'smmuq');
   await diagnosticsFor(q.uri);
-  const qh = (await conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: q.uri }, range: { start: { line: 0, character: 0 }, end: { line: 5, character: 0 } } })) as { label: string }[];
+  const qh = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: q.uri }, range: { start: { line: 0, character: 0 }, end: { line: 5, character: 0 } } })) as { label: string }[];
   assert.deepEqual(qh.map((h) => h.label), ['CMD_CFGI_STE StreamID=0x0 Leaf=1  · pending']);
 });
 
@@ -91,7 +78,7 @@ test('hover on engine statements: a command, its fields, an STE field and an exp
   open(f.uri, text);
   await diagnosticsFor(f.uri);
   const hoverAt = async (line: number, character: number) => {
-    const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line, character } })) as Hover | null;
+    const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line, character } })) as Hover | null;
     return h ? (h.contents as MarkupContent).value : '';
   };
   assert.match(await hoverAt(0, 6), /\*\*CMD_CFGI_STE\*\* \(opcode 0x3\)/);
@@ -106,7 +93,7 @@ test('completion: keywords and snippets, registers, fields, enum values, command
   open(f.uri, text);
   const labels = async (line: number) => {
     const character = text.split('\n')[line]?.length ?? 0;
-    const r = (await conn.sendRequest('textDocument/completion', { textDocument: { uri: f.uri }, position: { line, character } })) as { label: string; documentation?: unknown }[];
+    const r = (await lsp.conn.sendRequest('textDocument/completion', { textDocument: { uri: f.uri }, position: { line, character } })) as { label: string; documentation?: unknown }[];
     return r.map((x) => x.label);
   };
   const l0 = await labels(0);
@@ -128,7 +115,7 @@ test('code actions: mask RES0 bits, drop unadvertised fields, number ↔ fields,
   const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'write.res0'));
   type Action = { title: string; isPreferred?: boolean; edit: { changes: Record<string, { newText: string; range: { start: { line: number } } }[]> } };
   const actions = async (line: number) =>
-    (await conn.sendRequest('textDocument/codeAction', {
+    (await lsp.conn.sendRequest('textDocument/codeAction', {
       textDocument: { uri: f.uri },
       range: { start: { line, character: 0 }, end: { line, character: 1 } },
       context: { diagnostics: diags.filter((d) => d.range.start.line === line) },
@@ -154,7 +141,7 @@ test('smmu/stateAtLine: the model state after the statements up to a line', asyn
   open(f.uri, text);
   await diagnosticsFor(f.uri);
   type State = { registers: { name: string; value: string; lastWrittenAt?: number; fields: { name: string; value: string; meaning?: string }[] }[]; error?: string };
-  const at = async (line: number) => (await conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line })) as State;
+  const at = async (line: number) => (await lsp.conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line })) as State;
   const s0 = await at(0);
   const cr0 = s0.registers.find((r) => r.name === 'CR0');
   assert.equal(cr0?.value, '0x00000009');
@@ -162,14 +149,14 @@ test('smmu/stateAtLine: the model state after the statements up to a line', asyn
   assert.equal(s0.registers.find((r) => r.name === 'CR0ACK')?.fields.find((x) => x.name === 'CMDQEN')?.meaning, 'ENABLED');
   assert.equal((await at(1)).registers.find((r) => r.name === 'CR0ACK')?.value, '0x00000001');
   assert.equal((await at(2)).registers.find((r) => r.name === 'GERRORN')?.value, '0x00000001');
-  assert.match((await conn.sendRequest('smmu/stateAtLine', { uri: 'file:///nope.smmu', line: 0 }) as State).error ?? '', /open \.smmu script/);
+  assert.match((await lsp.conn.sendRequest('smmu/stateAtLine', { uri: 'file:///nope.smmu', line: 0 }) as State).error ?? '', /open \.smmu script/);
 });
 
 test('formatting over the protocol: whole-line edits for the lines that change', async () => {
   const text = ['  read32 CR0ACK   ==  0xd', 'write32 CR0 0'].join('\n');
   const f = file('fmt.smmu', text);
   open(f.uri, text);
-  const edits = (await conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[];
+  const edits = (await lsp.conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[];
   assert.deepEqual(edits, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 25 } }, newText: 'read32  CR0ACK == 0xD' }]);
 });
 
@@ -179,15 +166,15 @@ test('navigation: definition, references and rename of a constant; outline by se
   open(f.uri, text);
   await diagnosticsFor(f.uri);
   const pos = { line: 2, character: 19 };
-  const def = (await conn.sendRequest('textDocument/definition', { textDocument: { uri: f.uri }, position: pos })) as { range: { start: { line: number; character: number } } };
+  const def = (await lsp.conn.sendRequest('textDocument/definition', { textDocument: { uri: f.uri }, position: pos })) as { range: { start: { line: number; character: number } } };
   assert.deepEqual(def.range.start, { line: 1, character: 6 });
-  const refs = (await conn.sendRequest('textDocument/references', { textDocument: { uri: f.uri }, position: pos, context: { includeDeclaration: true } })) as { range: { start: { line: number } } }[];
+  const refs = (await lsp.conn.sendRequest('textDocument/references', { textDocument: { uri: f.uri }, position: pos, context: { includeDeclaration: true } })) as { range: { start: { line: number } } }[];
   assert.deepEqual(refs.map((r) => r.range.start.line).sort(), [1, 2, 3]);
-  const edit = (await conn.sendRequest('textDocument/rename', { textDocument: { uri: f.uri }, position: pos, newName: 'CMDQ_AREA' })) as { changes: Record<string, { newText: string }[]> };
+  const edit = (await lsp.conn.sendRequest('textDocument/rename', { textDocument: { uri: f.uri }, position: pos, newName: 'CMDQ_AREA' })) as { changes: Record<string, { newText: string }[]> };
   assert.deepEqual(edit.changes[f.uri]?.map((e) => e.newText), ['CMDQ_AREA', 'CMDQ_AREA', 'CMDQ_AREA']);
-  const symbols = (await conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: f.uri } })) as { name: string; children?: { name: string }[] }[];
+  const symbols = (await lsp.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: f.uri } })) as { name: string; children?: { name: string }[] }[];
   assert.deepEqual(symbols.map((x) => [x.name, (x.children ?? []).map((c) => c.name)]), [['queues', ['QBASE']], ['commands', ['cmd SYNC', 'doorbell']]]);
-  const folds = (await conn.sendRequest('textDocument/foldingRange', { textDocument: { uri: f.uri } })) as { startLine: number; endLine: number }[];
+  const folds = (await lsp.conn.sendRequest('textDocument/foldingRange', { textDocument: { uri: f.uri } })) as { startLine: number; endLine: number }[];
   assert.deepEqual(folds.map((x) => [x.startLine, x.endLine]), [[0, 3], [4, 6]]);
 });
 
@@ -198,10 +185,10 @@ test('navigation across files: definition of a constant an included file defines
   open(main.uri, text);
   await diagnosticsFor(main.uri);
   type Loc = { uri: string; range: { start: { line: number; character: number } } };
-  const def = (await conn.sendRequest('textDocument/definition', { textDocument: { uri: main.uri }, position: { line: 1, character: 20 } })) as Loc;
+  const def = (await lsp.conn.sendRequest('textDocument/definition', { textDocument: { uri: main.uri }, position: { line: 1, character: 20 } })) as Loc;
   assert.equal(def.uri, lib.uri);
   assert.deepEqual(def.range.start, { line: 1, character: 6 });
-  const inc = (await conn.sendRequest('textDocument/definition', { textDocument: { uri: main.uri }, position: { line: 0, character: 14 } })) as Loc;
+  const inc = (await lsp.conn.sendRequest('textDocument/definition', { textDocument: { uri: main.uri }, position: { line: 0, character: 14 } })) as Loc;
   assert.equal(inc.uri, lib.uri);
 });
 
@@ -220,7 +207,7 @@ test('semantic tokens: registers, fields, enum values, constants, commands and k
   open(f.uri, text);
   await diagnosticsFor(f.uri);
   const init = { data: [] as number[] };
-  const r = ((await conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } })) as typeof init | null) ?? init;
+  const r = ((await lsp.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } })) as typeof init | null) ?? init;
   const types = ['keyword', 'variable', 'property', 'enumMember', 'number', 'string', 'comment', 'function', 'event', 'operator'];
   // Decode the relative encoding into [line, start, length, type].
   const out: [number, number, number, string][] = [];
@@ -247,7 +234,7 @@ test('signature help for commands: fields as parameters, the one being typed act
   const text = 'cmd CFGI_STE StreamID=3 Le';
   const f = file('sig.smmu', text);
   open(f.uri, text);
-  const h = (await conn.sendRequest('textDocument/signatureHelp', { textDocument: { uri: f.uri }, position: { line: 0, character: text.length } })) as { signatures: { label: string }[]; activeParameter: number };
+  const h = (await lsp.conn.sendRequest('textDocument/signatureHelp', { textDocument: { uri: f.uri }, position: { line: 0, character: text.length } })) as { signatures: { label: string }[]; activeParameter: number };
   assert.equal(h.signatures[0]?.label, 'CFGI_STE(SSec, StreamID, Leaf)');
   assert.equal(h.activeParameter, 2);
 });
@@ -269,7 +256,7 @@ test('code action: acknowledge the global error a doorbell raised (GERRORN = GER
   const f = file('ack.smmu', text);
   open(f.uri, text);
   const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'gerror.cmdq_err'));
-  const actions = (await conn.sendRequest('textDocument/codeAction', { textDocument: { uri: f.uri }, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 8 } }, context: { diagnostics: diags.filter((d) => d.range.start.line === 3) } })) as { title: string; edit: { changes: Record<string, { newText: string; range: { start: { line: number } } }[]> } }[];
+  const actions = (await lsp.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: f.uri }, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 8 } }, context: { diagnostics: diags.filter((d) => d.range.start.line === 3) } })) as { title: string; edit: { changes: Record<string, { newText: string; range: { start: { line: number } } }[]> } }[];
   const ack = actions.find((a) => a.title === 'Acknowledge CMDQ_ERR in GERRORN');
   assert.ok(ack, JSON.stringify(actions.map((a) => a.title)));
   assert.equal(ack.edit.changes[f.uri]?.[0]?.newText, 'write32 GERRORN 0x00000001  # acknowledge CMDQ_ERR (GERRORN = GERROR)\n');
@@ -277,17 +264,17 @@ test('code action: acknowledge the global error a doorbell raised (GERRORN = GER
 });
 
 test('restricted mode (executeOn never, an untrusted workspace): names are checked, the model does not run', async () => {
-  await conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { executeOn: 'never' } } });
+  await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { executeOn: 'never' } } });
   try {
     const text = ['write32 CR0 PRIQEN', 'read32 NOPE'].join('\n');
     const f = file('restricted.smmu', text);
     open(f.uri, text);
     const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'name.unknown-register'));
     assert.ok(!diags.some((d) => d.code === 'write.unadvertised'), 'the model did not run');
-    const state = (await conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line: 0 })) as { error?: string };
+    const state = (await lsp.conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line: 0 })) as { error?: string };
     assert.match(state.error ?? '', /restricted mode/);
   } finally {
-    await conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { executeOn: 'save' } } });
+    await lsp.conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { executeOn: 'save' } } });
   }
 });
 
@@ -296,22 +283,22 @@ test('change: syntax diagnostics follow edits; save runs the model again', async
   const f = file('edit.smmu', text);
   open(f.uri, text);
   await diagnosticsFor(f.uri, (d) => d.length === 0);
-  const v = server.nextVersion();
-  void conn.sendNotification('textDocument/didChange', {
+  const v = lsp.server.nextVersion();
+  void lsp.conn.sendNotification('textDocument/didChange', {
     textDocument: { uri: f.uri, version: v },
     contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 6 } }, text: 'raed32' }],
   });
   const syntax = await diagnosticsFor(f.uri, (d) => d.some((x) => x.range.start.line === 1 && x.severity === 1));
   assert.ok(syntax[0].range.start.character === 0);
-  void conn.sendNotification('textDocument/didChange', {
-    textDocument: { uri: f.uri, version: server.nextVersion() },
+  void lsp.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: f.uri, version: lsp.server.nextVersion() },
     contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 6 } }, text: 'read32' }],
   });
-  void conn.sendNotification('textDocument/didChange', {
-    textDocument: { uri: f.uri, version: server.nextVersion() },
+  void lsp.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: f.uri, version: lsp.server.nextVersion() },
     contentChanges: [{ text: 'write32 CR0 SMMUEN\nread32 CR0ACK == 0x3\n' }],
   });
-  void conn.sendNotification('textDocument/didSave', { textDocument: { uri: f.uri } });
+  void lsp.conn.sendNotification('textDocument/didSave', { textDocument: { uri: f.uri } });
   const executed = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'expect.failed'));
   const failed = executed.find((x) => x.code === 'expect.failed')!;
   assert.equal(failed.range.start.line, 1);
@@ -323,7 +310,7 @@ test('hover on a register name shows offset, width and fields', async () => {
   const f = file('hover.smmu', text);
   open(f.uri, text);
   await diagnosticsFor(f.uri);
-  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 0, character: 9 } })) as Hover;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 0, character: 9 } })) as Hover;
   const value = (h.contents as MarkupContent).value;
   assert.match(value, /SMMU_CR0/);
   assert.match(value, /0x0020/);
@@ -335,7 +322,7 @@ test('hover on a value decodes it against the register of its line', async () =>
   const f = file('hover-value.smmu', text);
   open(f.uri, text);
   await diagnosticsFor(f.uri);
-  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 0, character: 13 } })) as Hover;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 0, character: 13 } })) as Hover;
   const value = (h.contents as MarkupContent).value;
   assert.match(value, /SMMUEN \| 1/);
   assert.match(value, /EVENTQEN \| 1/);
@@ -348,18 +335,18 @@ test('hover on a read the model executed shows the value read there', async () =
   const f = file('hover-read.smmu', text);
   open(f.uri, text);
   await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'write.unadvertised'));
-  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1, character: 9 } })) as Hover;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line: 1, character: 9 } })) as Hover;
   assert.match((h.contents as MarkupContent).value, /Read at this line:\*\* `0x0000000D`/);
 });
 
 test('smmu/decode decodes symbolic and numeric values, and reports bad input', async () => {
-  const r = (await conn.sendRequest('smmu/decode', { register: 'CR0', value: '0x9' })) as { text: string; error?: string };
+  const r = (await lsp.conn.sendRequest('smmu/decode', { register: 'CR0', value: '0x9' })) as { text: string; error?: string };
   assert.equal(r.error, undefined);
   assert.match(r.text, /SMMUEN\[0\] = 1/);
   assert.match(r.text, /CMDQEN\[3\] = 1/);
-  const bad = (await conn.sendRequest('smmu/decode', { register: 'NOPE', value: '1' })) as { error?: string };
+  const bad = (await lsp.conn.sendRequest('smmu/decode', { register: 'NOPE', value: '1' })) as { error?: string };
   assert.match(bad.error ?? '', /unknown register/);
-  const junk = (await conn.sendRequest('smmu/decode', { register: 'CR0', value: ')))' })) as { error?: string };
+  const junk = (await lsp.conn.sendRequest('smmu/decode', { register: 'CR0', value: ')))' })) as { error?: string };
   assert.ok(junk.error);
 });
 
@@ -376,7 +363,7 @@ test('configuration files get positioned diagnostics, and scripts using them are
   const cfgDiags = await diagnosticsFor(cfg.uri, (d) => d.length > 0);
   const line = broken.split('\n').findIndex((l) => l.includes('"pri"'));
   assert.ok(cfgDiags.some((d) => d.range.start.line === line && d.severity === 1), JSON.stringify(cfgDiags));
-  void conn.sendNotification('textDocument/didSave', { textDocument: { uri: cfg.uri } });
+  void lsp.conn.sendNotification('textDocument/didSave', { textDocument: { uri: cfg.uri } });
   const rechecked = await diagnosticsFor(s.uri, (d) => d.some((x) => x.code === 'config.invalid'));
   assert.equal(rechecked.find((d) => d.code === 'config.invalid')!.range.start.line, 0);
 });
@@ -386,7 +373,7 @@ test('configuration files: keys and values completed from the schema, with docum
   const cfg = file('complete/c.smmu.json', text);
   open(cfg.uri, text, 'json');
   type Item = { label: string; documentation?: string | { value: string }; textEdit?: { newText: string } };
-  const complete = async (line: number, character: number) => (await conn.sendRequest<Item[]>('textDocument/completion', { textDocument: { uri: cfg.uri }, position: { line, character } })) ?? [];
+  const complete = async (line: number, character: number) => (await lsp.conn.sendRequest<Item[]>('textDocument/completion', { textDocument: { uri: cfg.uri }, position: { line, character } })) ?? [];
   // A key inside "features": every feature but the one present, documented, with a value snippet.
   const keys = await complete(4, 4);
   const labels = keys.map((i) => i.label);
@@ -417,7 +404,7 @@ test('hostile input: binary junk and a huge line never crash the server', async 
   const g = file('long.smmu', long);
   open(g.uri, long);
   await diagnosticsFor(g.uri, (d) => d.length > 0);
-  const h = await conn.sendRequest('textDocument/hover', { textDocument: { uri: g.uri }, position: { line: 0, character: 3 } });
+  const h = await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: g.uri }, position: { line: 0, character: 3 } });
   assert.ok(h === null || typeof h === 'object');
-  assert.equal(server.proc.exitCode, null, 'server still running');
+  assert.equal(lsp.server.proc.exitCode, null, 'server still running');
 });

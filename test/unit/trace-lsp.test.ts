@@ -3,30 +3,17 @@
  * driven by a JSON-RPC client): replay divergences as diagnostics with codes linked to
  * docs/trace-replay.md, and the side-by-side hover.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProtocolConnection, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
-import { LspServer, msg } from './lsp-harness';
+import type { Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { msg, serverForTests } from './lsp-harness';
 
-let server: LspServer;
-let conn: ProtocolConnection;
-
-const diagnosticsFor = (uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000) => server.diagnosticsFor(uri, pred, 0, ms);
-const file = (name: string, text: string) => server.file(name, text);
-const open = (uri: string, text: string, languageId = 'smmu') => server.open(uri, text, languageId);
-
-before(async () => {
-  const started = await LspServer.start('smmu-trace-lsp-');
-  server = started.server;
-  conn = server.conn;
-  assert.ok((started.init as { capabilities: { hoverProvider?: boolean } }).capabilities.hoverProvider);
-});
-
-after(() => server.stop());
+const lsp = serverForTests('smmu-trace-lsp-');
+const { diagnosticsFor, file, open } = lsp;
 
 
 const hoverText = async (uri: string, line: number, character = 2): Promise<string> => {
-  const h = (await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null;
   return h && typeof h.contents === 'object' && 'value' in h.contents ? (h.contents as MarkupContent).value : '';
 };
 
@@ -72,10 +59,10 @@ test('a QEMU log opened by name is replayed too; editing the trace re-checks it'
   open(f.uri, text, 'smmutrace');
   const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.abort'));
   assert.equal(diags.find((d) => d.code === 'replay.abort')?.range.start.line, 1);
-  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: f.uri, version: server.nextVersion() }, contentChanges: [{ text: text.replace('size: 0x4(1)', 'size: 0x4(0)') }] });
+  void lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: f.uri, version: lsp.server.nextVersion() }, contentChanges: [{ text: text.replace('size: 0x4(1)', 'size: 0x4(0)') }] });
   await diagnosticsFor(f.uri, (d) => !d.some((x) => x.code === 'replay.abort'));
   // Trace files are not scripts: no formatting edits, no completion.
-  const edits = (await conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as unknown[];
+  const edits = (await lsp.conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as unknown[];
   assert.deepEqual(edits, []);
 });
 
@@ -88,7 +75,7 @@ test("a trace's `config` file: editing it replays the trace again against the ne
   open(f.uri, text, 'smmutrace');
   const first = await diagnosticsFor(f.uri);
   assert.deepEqual(first.filter((d) => d.severity === 1), []);
-  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: cfg.uri, version: server.nextVersion() }, contentChanges: [{ text: '{ "base": "qemu", "registers": { "IDR0": "0x0D40101A" } }' }] });
+  void lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: cfg.uri, version: lsp.server.nextVersion() }, contentChanges: [{ text: '{ "base": "qemu", "registers": { "IDR0": "0x0D40101A" } }' }] });
   const after = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.id'));
   assert.equal(after.find((d) => d.code === 'replay.id')?.range.start.line, 1);
 });
