@@ -34,23 +34,27 @@ const text = fc.array(line, { maxLength: 40 });
 /** Replace lines [at, at+remove) with `insert`. */
 const edit = fc.record({ at: fc.nat(), remove: fc.nat({ max: 5 }), insert: fc.array(line, { maxLength: 5 }) });
 
+/** Call `check` on the lines as they start, then after each edit. */
+function eachVersion(start: readonly string[], edits: readonly { at: number; remove: number; insert: readonly string[] }[], check: (lines: readonly string[]) => void): void {
+  let lines = start;
+  check(lines);
+  for (const e of edits) {
+    const at = Math.min(e.at, lines.length);
+    lines = [...lines.slice(0, at), ...e.insert, ...lines.slice(at + e.remove)];
+    check(lines);
+  }
+}
+
 test('after random edits, the incremental parse equals a fresh parse of the whole text', () => {
   fc.assert(
     fc.property(text, fc.array(edit, { maxLength: 8 }), fc.constantFrom('\n', '\r\n'), (start, edits, nl) => {
       const parser = new IncrementalParser();
-      let lines = start;
-      const check = () => {
+      eachVersion(start, edits, (lines) => {
         const t = lines.join(nl);
         const inc = parser.parse(t);
         const full = parseScript(t, { keepTokens: false });
         assert.deepEqual(inc, full);
-      };
-      check();
-      for (const e of edits) {
-        const at = Math.min(e.at, lines.length);
-        lines = [...lines.slice(0, at), ...e.insert, ...lines.slice(at + e.remove)];
-        check();
-      }
+      });
     }),
     { seed: 20261126, numRuns: 300 },
   );
@@ -61,18 +65,11 @@ test('after random edits, resolving with the kept resolutions equals resolving a
     fc.property(text, fc.array(edit, { maxLength: 8 }), (start, edits) => {
       const parser = new IncrementalParser();
       const cache = new ResolveCache();
-      let lines = start;
-      const check = () => {
+      eachVersion(start, edits, (lines) => {
         const t = lines.join('\n');
         const cached = resolveScript(parser.parse(t), undefined, undefined, cache);
         assert.deepEqual(cached, resolveScript(parseScript(t, { keepTokens: false })));
-      };
-      check();
-      for (const e of edits) {
-        const at = Math.min(e.at, lines.length);
-        lines = [...lines.slice(0, at), ...e.insert, ...lines.slice(at + e.remove)];
-        check();
-      }
+      });
     }),
     { seed: 20261126, numRuns: 300 },
   );
