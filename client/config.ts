@@ -11,6 +11,10 @@ export interface Settings {
   readonly configuration: string;
   /** `smmu.inlayHints.enabled`. */
   readonly inlayHints: boolean;
+  /** `smmu.model.maxGuestMemory`, MiB. */
+  readonly maxGuestMemory: number;
+  /** Workspace trust: untrusted, the server reads no file outside the workspace folders. */
+  readonly trusted: boolean;
 }
 
 export function readSettings(): Settings {
@@ -20,5 +24,7 @@ export function readSettings(): Settings {
     traceServer: c.get<'off' | 'messages' | 'verbose'>('trace.server', 'off'),
     configuration: c.get<string>('configuration', ''),
     inlayHints: c.get<boolean>('inlayHints.enabled', true),
+    maxGuestMemory: c.get<number>('model.maxGuestMemory', 256),
+    trusted: vscode.workspace.isTrusted,
   };
 }

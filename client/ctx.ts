@@ -15,8 +15,15 @@ export class Ctx {
   /** The server's log ("SMMU Language Server"), created with the client, after activation. */
   output: vscode.LogOutputChannel | undefined;
   private starting: Promise<LanguageClient> | undefined;
+  private readonly restarted = new vscode.EventEmitter<void>();
+  /** The language server was started again after it stopped unexpectedly (views ask it again). */
+  readonly onDidRestartServer = this.restarted.event;
+  /** How often that happened since activation. */
+  serverRestarts = 0;
 
-  constructor(readonly extension: vscode.ExtensionContext) {}
+  constructor(readonly extension: vscode.ExtensionContext) {
+    extension.subscriptions.push(this.restarted);
+  }
 
   /** Starts the language server once; later calls get the same promise. */
   start(): Promise<LanguageClient> {
@@ -37,7 +44,10 @@ export class Ctx {
     const module = this.extension.asAbsolutePath(path.join('dist', 'server.js'));
     this.output = vscode.window.createOutputChannel('SMMU Language Server', { log: true });
     this.extension.subscriptions.push(this.output);
-    this.client = await startLanguageClient(module, this.output, readSettings());
+    this.client = await startLanguageClient(module, this.output, readSettings(), () => {
+      this.serverRestarts++;
+      this.restarted.fire();
+    });
     this.extension.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('smmu')) void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() });

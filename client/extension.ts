@@ -7,6 +7,7 @@ import { decodeValue } from './commands/decode-value';
 import { replayTrace } from './commands/replay-trace';
 import { openExample } from './commands/open-example';
 import { Ctx } from './ctx';
+import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../server/lsp/lsp-ext';
 import { registerDebugger } from './debug';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
 import { followDebugSessions } from './views/debug-source';
@@ -28,6 +29,10 @@ export interface SmmuApi {
   readonly ready: Promise<unknown>;
   /** Loading the language client's bundle after activation, ms (undefined until then). */
   readonly clientLoadMs: () => number | undefined;
+  /** The running server's figures, its process id among them (server/lsp/lsp-ext.ts). */
+  readonly serverStats: () => Promise<ServerStatsResult>;
+  /** How often the server was started again after it stopped unexpectedly. */
+  readonly serverRestarts: () => number;
 }
 
 export function activate(extension: vscode.ExtensionContext): SmmuApi {
@@ -50,7 +55,16 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
   const ready = ctx.start();
   ready.catch((err: unknown) => void vscode.window.showErrorMessage(`The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`));
   const c = ctx;
-  return { registers, queues, status, ready, clientLoadMs: () => c.clientLoadMs, activation: activationTiming(start) };
+  return {
+    registers,
+    queues,
+    status,
+    ready,
+    clientLoadMs: () => c.clientLoadMs,
+    activation: activationTiming(start),
+    serverStats: () => c.request<ServerStatsResult>(SERVER_STATS_REQUEST, {}),
+    serverRestarts: () => c.serverRestarts,
+  };
 }
 
 export async function deactivate(): Promise<void> {

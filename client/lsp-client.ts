@@ -5,14 +5,49 @@
  * registration live in client/; SMMU semantics are in core/ and server/.
  */
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type CloseHandlerResult, type ErrorHandler, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { Settings } from './config';
 
-export async function startLanguageClient(serverModule: string, output: vscode.LogOutputChannel, settings: Settings): Promise<LanguageClient> {
-  const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+/**
+ * The server's heap ceiling, MiB: below what would take the machine down, and known to the server,
+ * which checks syntax only, and says so, above 70 % of it (server/lsp/workspace.ts HEAP_HIGH_WATER).
+ */
+export const SERVER_HEAP_MIB = 1536;
+
+/** Restarts within RESTART_WINDOW_MS after which a crashing server is left stopped. */
+const MAX_RESTARTS = 4;
+const RESTART_WINDOW_MS = 3 * 60_000;
+
+/**
+ * A server that dies (a bug, the heap ceiling) is started again, and the client sends it every
+ * open document, so diagnostics come back without the user doing anything; one that keeps dying
+ * is left stopped with a message saying so, instead of a restart loop.
+ */
+function restartingHandler(output: vscode.LogOutputChannel, onRestart: () => void): ErrorHandler {
+  const restarts: number[] = [];
+  return {
+    error: () => ({ action: ErrorAction.Continue }),
+    closed: (): CloseHandlerResult => {
+      const now = Date.now();
+      while (restarts.length && now - (restarts[0] as number) > RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length >= MAX_RESTARTS) {
+        return { action: CloseAction.DoNotRestart, message: `The SMMU language server stopped ${MAX_RESTARTS + 1} times in 3 minutes and is not restarted again. Its log is in the Output view ("SMMU Language Server"); reload the window to start it.` };
+      }
+      restarts.push(now);
+      output.warn(`The language server stopped unexpectedly; starting it again (${restarts.length} of ${MAX_RESTARTS} restarts in 3 minutes).`);
+      onRestart();
+      return { action: CloseAction.Restart, handled: true };
+    },
   };
+}
+
+export async function startLanguageClient(serverModule: string, output: vscode.LogOutputChannel, settings: Settings, onRestarted: () => void = () => undefined): Promise<LanguageClient> {
+  const heap = `--max-old-space-size=${SERVER_HEAP_MIB}`;
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [heap] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [heap, '--nolazy', '--inspect=6011'] } },
+  };
+  let restarting = false;
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'smmu' },
@@ -29,8 +64,16 @@ export async function startLanguageClient(serverModule: string, output: vscode.L
     middleware: { provideCompletionItem: (document, position, context, token, next) => (document.uri.path.endsWith('.smmu.json') ? [] : next(document, position, context, token)) },
     initializationOptions: { settings },
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.smmu.json') },
+    errorHandler: restartingHandler(output, () => (restarting = true)),
   };
   const client = new LanguageClient('smmu', 'SMMU Language Server', serverOptions, clientOptions);
+  // Views that asked the old process for state ask the new one once it runs.
+  client.onDidChangeState((e) => {
+    if (restarting && e.newState === State.Running) {
+      restarting = false;
+      onRestarted();
+    }
+  });
   await client.start();
   return client;
 }

@@ -1,19 +1,14 @@
 /**
  * File access for everything that runs outside the editor (the command line, the debug adapter,
- * tests and benchmarks): the disk, with relative paths resolved against the including file's
- * folder. The language server has its own host, which prefers the editor's unsaved text.
+ * tests and benchmarks): the disk, read through readTextFile (regular files only, size-limited),
+ * with relative paths resolved against the including file's folder. The language server has its
+ * own host, which prefers the editor's unsaved text.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import type { ScriptHost } from '../core/script/check';
+import { readTextFile } from './read-file';
 
 export const fileHost: ScriptHost = {
-  readFile: (p) => {
-    try {
-      return fs.readFileSync(p, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
+  readFile: (p, kind) => readTextFile(p, kind),
   resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
 };

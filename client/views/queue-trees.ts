@@ -204,6 +204,7 @@ export function registerQueueViews(ctx: Ctx): { command: QueueTreeProvider; even
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.document === vscode.window.activeTextEditor?.document) model.schedule(300);
     }),
+    ctx.onDidRestartServer(() => model.schedule(0)),
   );
   model.schedule(0);
   return providers;

@@ -240,6 +240,7 @@ export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
     provider,
     view,
     view.onDidChangeVisibility((e) => e.visible && provider.shown()),
+    ctx.onDidRestartServer(() => provider.schedule(0)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('smmu.registers.format')) provider.rerender();
     }),

@@ -8,6 +8,7 @@
  * of the file naming where the choice came from; as with a broken `config` line, a script is then
  * not executed, and the built-in default is what decodes values.
  */
+import type { FileText } from '../base/files';
 import { loadConfig } from './load';
 import { DEFAULT_CONFIG, PRESETS } from './presets';
 import type { ResolvedConfig } from './types';
@@ -46,16 +47,17 @@ function loadCached(text: string): ReturnType<typeof loadConfig> {
  * The configuration `choice` selects. `readFile` reads a file (undefined when it cannot); problems
  * are pushed to `diagnostics` on line 0, and the built-in default is used instead.
  */
-export function applyDefaultConfig(choice: DefaultConfig, readFile: (path: string) => string | undefined, diagnostics: ScriptDiagnostic[]): AppliedDefault {
+export function applyDefaultConfig(choice: DefaultConfig, readFile: (path: string) => FileText, diagnostics: ScriptDiagnostic[]): AppliedDefault {
   const preset = PRESETS.get(choice.value);
   if (preset) return { config: preset.config };
   const path = choice.path ?? choice.value;
   // As with a broken `config` line, the error stops the model before the first statement.
   const fallback = `fix the setting or the file (until then files without a \`config\` line are not executed, and decoded against the built-in default, ${DEFAULT_CONFIG.name})`;
   const text = readFile(path);
-  if (text === undefined) {
+  if (typeof text !== 'string') {
     const presets = [...PRESETS.keys()].join(', ');
-    diagnostics.push({ severity: 'error', code: 'config.missing', message: `${choice.origin}: '${choice.value}' is neither a preset (${presets}) nor a configuration file that can be read (${path}); ${fallback}`, range: LINE0 });
+    const why = typeof text === 'object' ? `: ${text.unreadable}` : '';
+    diagnostics.push({ severity: 'error', code: 'config.missing', message: `${choice.origin}: '${choice.value}' is neither a preset (${presets}) nor a configuration file that can be read (${path}${why}); ${fallback}`, range: LINE0 });
     return { config: DEFAULT_CONFIG, configPath: path };
   }
   const loaded = loadCached(text);

@@ -4,6 +4,7 @@
  * commands, keeps the history for step back, checks line, data and exception breakpoints, and
  * evaluates expressions and console statements on the model.
  */
+import { cannotRead } from '../base/files';
 import { loadConfig } from '../config/load';
 import type { DefaultConfig } from '../config/default';
 import { checkQueueFile } from '../queue-file/check';
@@ -132,8 +133,9 @@ export class DebugRuntime {
   /** Load `path` (a `.smmu` script, a `.smmuq` command queue descriptor, or a trace: trace-program.ts). */
   /** `defaultConfig`: the configuration of a script or queue descriptor without a `config` line (the editor's `smmu.configuration`). */
   static launch(path: string, host: ScriptHost, options: { readonly config?: string; readonly trace?: boolean; readonly defaultConfig?: DefaultConfig } = {}): LaunchResult {
-    const text = host.readFile(path);
-    if (text === undefined) return { error: `cannot read ${path}` };
+    // The kind is known only once the text is read (a trace may be any .log): the largest limit.
+    const text = host.readFile(path, path.endsWith('.smmuq') ? 'queue' : 'trace');
+    if (typeof text !== 'string') return { error: cannotRead('', path, text) };
     const where = (d: { range: { start: { line: number; character: number } }; message: string }) => `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
     if (path.endsWith('.smmuq')) {
       const q = checkQueueFile(text, path, host, options.defaultConfig ? { defaultConfig: options.defaultConfig } : {});
@@ -148,8 +150,8 @@ export class DebugRuntime {
     }
     const configPath = options.config;
     if (configPath) {
-      const c = host.readFile(configPath);
-      if (c === undefined) return { error: `cannot read configuration ${configPath}` };
+      const c = host.readFile(configPath, 'config');
+      if (typeof c !== 'string') return { error: cannotRead('configuration', configPath, c) };
       const loaded = loadConfig(c);
       const e = loaded.diagnostics.find((d) => d.severity === 'error');
       if (e || !loaded.config) return { error: e ? `${configPath}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}` : `${configPath}: not a configuration` };

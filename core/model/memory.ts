@@ -14,6 +14,21 @@
 const PAGE_SIZE = 4096;
 const ADDR_MASK = (1n << 64n) - 1n;
 
+/**
+ * How much guest memory a model may hold unless told otherwise: 256 MiB of written pages. A script
+ * or trace names addresses freely, and every page written costs 4 KB plus the map's entry, so
+ * 200,000 `mem write64` lines to different pages once took 1.1 GB. The bringing-up scripts and
+ * traces people write touch a few hundred pages.
+ */
+export const DEFAULT_GUEST_MEMORY_LIMIT = 256 * 1024 * 1024;
+
+/** Thrown when a write needs a page beyond the limit; the runner stops at the statement or record. */
+export class GuestMemoryLimitError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`guest memory is full: this writes more than ${limitBytes / (1024 * 1024)} MiB of distinct 4 KB pages, the model's limit`);
+  }
+}
+
 export interface AbortRange {
   readonly start: number;
   /** Exclusive. */
@@ -25,6 +40,13 @@ export class GuestMemory {
   private readonly aborts: AbortRange[] = [];
   /** Bytes above this address do not exist (the configuration's OAS); accesses there abort. */
   limit = 2 ** 52;
+  /** Pages (4 KB) that may be written at most: DEFAULT_GUEST_MEMORY_LIMIT unless set. */
+  maxPages = DEFAULT_GUEST_MEMORY_LIMIT / PAGE_SIZE;
+
+  /** The page limit in bytes (`--max-guest-memory`, `smmu.model.maxGuestMemory`). */
+  setLimitBytes(bytes: number): void {
+    this.maxPages = Math.max(1, Math.floor(bytes / PAGE_SIZE));
+  }
 
   get pageCount(): number {
     return this.pages.size;
@@ -58,6 +80,7 @@ export class GuestMemory {
   private page(n: number, create: boolean): Uint32Array | undefined {
     let p = this.pages.get(n);
     if (!p && create) {
+      if (this.pages.size >= this.maxPages) throw new GuestMemoryLimitError(this.maxPages * PAGE_SIZE);
       p = new Uint32Array(PAGE_SIZE / 4);
       this.pages.set(n, p);
     }

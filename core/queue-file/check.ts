@@ -8,6 +8,7 @@
  * between CONS and PROD, and reports malformed entries, index errors, impossible wrap states, and
  * the entry at which the SMMU would stop with CERROR_ILL — each at its line. Never throws.
  */
+import { cannotRead } from '../base/files';
 import { decodeCommand, encodeCommand, formatCommand } from '../commands/codec';
 import { findCommand } from '../commands/table';
 import { loadConfig } from '../config/load';
@@ -204,9 +205,9 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
           break;
         }
         configPath = host.resolvePath(path, arg.string);
-        const t = host.readFile(configPath);
-        const loaded = t === undefined ? undefined : loadConfig(t);
-        if (!loaded?.config) diagnostics.push(diag('error', 'config.missing', `cannot use configuration ${configPath}`, arg.range));
+        const t = host.readFile(configPath, 'config');
+        const loaded = typeof t !== 'string' ? undefined : loadConfig(t);
+        if (!loaded?.config) diagnostics.push(diag('error', 'config.missing', typeof t !== 'string' ? cannotRead('configuration', configPath, t) : `cannot use configuration ${configPath}: it has errors`, arg.range));
         else config = loaded.config;
         break;
       }
@@ -224,7 +225,7 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
   });
   let configOrigin: string | undefined;
   if (!h.ranges.config && options.defaultConfig) {
-    const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p), diagnostics);
+    const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p, 'config'), diagnostics);
     config = d.config;
     configPath = d.configPath;
     configOrigin = options.defaultConfig.origin;

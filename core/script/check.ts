@@ -3,6 +3,7 @@
  * run it on a fresh model. The language server and the CLI both call this, so an editor and CI
  * report the same diagnostics.
  */
+import { cannotRead, type FileKind, type FileText } from '../base/files';
 import { loadConfig } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../config/default';
@@ -10,7 +11,7 @@ import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
 import { compareRanges, startLine, type Range, type ScriptDiagnostic } from './diagnostics';
-import { run, runSliced, RUN_SLICE, type Observation, type RunResult } from './interpreter';
+import { run, runSliced, RUN_SLICE, timeLimitStop, type Observation, type RunResult } from './interpreter';
 import type { ScriptState } from './actions';
 import { finalConstants, resolveScript, StatementResolver, type ResolveCache, type IncludeHost, type ResolvedScript, type ResolvedStatement } from './resolve';
 import { parseLine, parseScript } from './parser';
@@ -19,8 +20,11 @@ import type { ParsedScript } from './ast';
 
 /** File access supplied by the caller (the CLI reads the disk, the server prefers open documents). */
 export interface ScriptHost {
-  /** Text of the file, or undefined when it cannot be read. */
-  readFile(path: string): string | undefined;
+  /**
+   * Text of the file, or why it cannot be read (core/base/files.ts: regular files only, up to the
+   * limit of `kind`; undefined when the host gives no reason).
+   */
+  readFile(path: string, kind?: FileKind): FileText;
   /** `relative` resolved against the folder of the script at `from`. */
   resolvePath(from: string, relative: string): string;
 }
@@ -38,7 +42,15 @@ export interface CheckOptions {
   readonly parse?: (text: string) => ParsedScript;
   /** Resolutions kept from the previous version of the same document (the editor's edits). */
   readonly resolveCache?: ResolveCache;
+  /** Guest memory the model may write, bytes (`--max-guest-memory`); DEFAULT_GUEST_MEMORY_LIMIT if unset. */
+  readonly maxGuestMemory?: number;
+  /**
+   * Sliced and streamed checks (the editor's): the model stops at the first slice that starts
+   * after this many milliseconds of the check, and says where (`run.time-limit`).
+   */
+  readonly timeLimitMs?: number;
 }
+
 
 export interface ScriptCheck {
   readonly resolved: ResolvedScript;
@@ -72,9 +84,9 @@ function loadConfigCached(text: string): ReturnType<typeof loadConfig> {
 
 /** Load a configuration file for a script; problems become diagnostics at `range`. */
 function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnostics: ScriptDiagnostic[]): ResolvedConfig | undefined {
-  const text = host.readFile(path);
-  if (text === undefined) {
-    diagnostics.push({ severity: 'error', code: 'config.missing', message: `cannot read configuration ${path}`, range });
+  const text = host.readFile(path, 'config');
+  if (typeof text !== 'string') {
+    diagnostics.push({ severity: 'error', code: 'config.missing', message: cannotRead('configuration', path, text), range });
     return undefined;
   }
   const loaded = loadConfigCached(text);
@@ -94,8 +106,8 @@ function includeHost(host: ScriptHost, from: string, stack: readonly string[]): 
     stack,
     load: (relative) => {
       const path = host.resolvePath(from, relative);
-      const text = host.readFile(path);
-      return text === undefined ? { error: `cannot read ${path}` } : { path, text };
+      const text = host.readFile(path, 'script');
+      return typeof text !== 'string' ? { error: cannotRead('', path, text) } : { path, text };
     },
     resolve: (path, text, consts) => {
       const script = resolveScript(parseScript(text, { keepTokens: false }), includeHost(host, path, [...stack, path]), consts);
@@ -126,7 +138,7 @@ function prepare(text: string, path: string, host: ScriptHost, options: CheckOpt
     configPath = host.resolvePath(path, resolved.config.path);
     config = loadScriptConfig(configPath, host, resolved.config.range, diagnostics) ?? DEFAULT_CONFIG;
   } else if (options.defaultConfig) {
-    const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p), diagnostics);
+    const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p, 'config'), diagnostics);
     return { resolved, diagnostics, config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin };
   }
   return { resolved, diagnostics, config, configPath };
@@ -147,6 +159,7 @@ function runnableOf(p: Prepared) {
 
 function newEngine(config: ResolvedConfig, options: CheckOptions): Engine {
   const engine = new Engine(config);
+  if (options.maxGuestMemory !== undefined) engine.memory.setLimitBytes(options.maxGuestMemory);
   // Checks report diagnostics and observations; the per-access history is for the debugger, the
   // full activity log for --trace.
   engine.smmu.recording = false;
@@ -189,7 +202,7 @@ export function checkScript(text: string, path: string, host: ScriptHost, mode: 
 export async function checkScriptSliced(text: string, path: string, host: ScriptHost, options: CheckOptions, pause: () => Promise<void>, cancelled: () => boolean): Promise<ScriptCheck | undefined> {
   const p = prepare(text, path, host, options);
   const engine = newEngine(p.config, options);
-  const result = await runSliced(runnableOf(p).runnable, engine, pause, cancelled);
+  const result = await runSliced(runnableOf(p).runnable, engine, pause, cancelled, options.timeLimitMs);
   return result && finish(p, result, engine);
 }
 
@@ -251,7 +264,7 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
       const configPath = host.resolvePath(path, found.path);
       chosen = { config: loadScriptConfig(configPath, host, found.range, configDiagnostics) ?? DEFAULT_CONFIG, configPath };
     } else if (options.defaultConfig) {
-      const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p), configDiagnostics);
+      const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p, 'config'), configDiagnostics);
       chosen = { config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin };
     } else {
       chosen = { config: DEFAULT_CONFIG };
@@ -264,6 +277,9 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   const lastWrite = new Map<string, Range>();
   let failedExpectations = 0;
   let skipped = false;
+  // Set when a bound stopped the model (guest memory, time): later slices are parsed, not run.
+  let boundHit = false;
+  const started = Date.now();
   for (let from = 0; from < lines.length; from += RUN_SLICE) {
     if (from > 0) {
       await pause();
@@ -288,12 +304,18 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
     const stop = firstError ? startLine(firstError.range) : Infinity;
     const runnable = statements.filter((st) => startLine(st.range) < stop);
     if (runnable.length < statements.length) skipped = true;
-    if (runnable.length) {
+    if (runnable.length && !boundHit) {
+      if (options.timeLimitMs !== undefined && Date.now() - started > options.timeLimitMs) {
+        runDiagnostics.push(timeLimitStop((runnable[0] as ResolvedStatement).range, options.timeLimitMs));
+        boundHit = true;
+        continue;
+      }
       engine ??= newEngine(settleConfig().config, options);
       const r = run(runnable, engine, state, lastWrite);
       for (const d of r.diagnostics) runDiagnostics.push(d);
       for (const o of r.observations) observations.push(o);
       failedExpectations += r.failedExpectations;
+      if (r.stoppedAt !== undefined) boundHit = true;
     }
   }
   const { config, configPath, configOrigin } = settleConfig();

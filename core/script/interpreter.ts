@@ -6,7 +6,7 @@
 import type { Activity } from '../engine/activity';
 import type { Engine } from '../engine/engine';
 import type { Finding } from '../model/access';
-import type { GuestMemory } from '../model/memory';
+import { GuestMemoryLimitError, type GuestMemory } from '../model/memory';
 import type { Smmu } from '../model/smmu';
 import { runAction, type ScriptState } from './actions';
 import { decode, extractField, hex, symbolic } from '../registers/codec';
@@ -32,6 +32,19 @@ export interface RunResult {
   readonly observations: Observation[];
   readonly failedExpectations: number;
   readonly memory: GuestMemory;
+  /** The line (0-based) of the statement at which the model stopped before the end (a bound hit). */
+  readonly stoppedAt?: number;
+}
+
+/** The diagnostic of a statement that needed more guest memory than the model may hold. */
+function memoryFull(e: GuestMemoryLimitError, range: Range): ScriptDiagnostic {
+  const mib = e.limitBytes / (1024 * 1024);
+  return {
+    severity: 'error',
+    code: 'run.memory-limit',
+    message: `the model stopped here: this statement needs more than ${mib} MiB of guest memory (distinct 4 KB pages written), the limit (\`--max-guest-memory\`, setting smmu.model.maxGuestMemory); the statements after it were not executed`,
+    range,
+  };
 }
 
 /**
@@ -85,88 +98,109 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
   // The statement loop is the check's hot path: no closure per statement and no object spreads
   // (V8 copies spread properties one by one).
   const activitySince = (before: number) => (engine.activity.length > before ? engine.activity.slice(before) : undefined);
+  let stoppedAt: number | undefined;
   for (const s of statements) {
     const before = engine.activity.length;
-    if (s.kind === 'include') {
-      // The included statements run in place, on the same model and script state; what they
-      // report is shown on the include line, pointing into the included file.
-      const inner = run(s.statements, engine, state);
-      failedExpectations += inner.failedExpectations;
-      const file = s.path.split(/[\\/]/).pop() ?? s.path;
-      for (const d of inner.diagnostics) {
-        if (d.severity === 'info') continue;
-        diagnostics.push({ severity: d.severity, code: d.code, message: `in ${file}:${d.range.start.line + 1}: ${d.message}`, range: s.range, related: [{ message: d.message, range: d.range, path: s.path }] });
+    try {
+      if (s.kind === 'include') {
+        // The included statements run in place, on the same model and script state; what they
+        // report is shown on the include line, pointing into the included file.
+        const inner = run(s.statements, engine, state);
+        failedExpectations += inner.failedExpectations;
+        if (inner.stoppedAt !== undefined) stoppedAt = startLine(s.range);
+        const file = s.path.split(/[\\/]/).pop() ?? s.path;
+        for (const d of inner.diagnostics) {
+          if (d.severity === 'info') continue;
+          diagnostics.push({ severity: d.severity, code: d.code, message: `in ${file}:${d.range.start.line + 1}: ${d.message}`, range: s.range, related: [{ message: d.message, range: d.range, path: s.path }] });
+        }
+        observations.push({ line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: `${file}: ${inner.observations.length} statement${inner.observations.length === 1 ? '' : 's'} run` });
+        if (stoppedAt !== undefined) break;
+        continue;
       }
-      observations.push({ line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: `${file}: ${inner.observations.length} statement${inner.observations.length === 1 ? '' : 's'} run` });
-      continue;
-    }
-    if (s.kind === 'action') {
-      let o;
-      try {
-        o = runAction(engine, state, s);
-      } catch (e) {
-        // A model bug must not take the editor down: report it on the line.
-        o = { diagnostics: [{ severity: 'error' as const, code: 'internal', message: `internal error while running this statement: ${String(e)}`, range: s.range }] };
+      if (s.kind === 'action') {
+        let o;
+        try {
+          o = runAction(engine, state, s);
+        } catch (e) {
+          if (e instanceof GuestMemoryLimitError) throw e;
+          // A model bug must not take the editor down: report it on the line.
+          o = { diagnostics: [{ severity: 'error' as const, code: 'internal', message: `internal error while running this statement: ${String(e)}`, range: s.range }] };
+        }
+        for (const d of o.diagnostics) diagnostics.push(d);
+        if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
+        const act = activitySince(before);
+        // What the SMMU reported on its own during the statement (stale entries, lost events).
+        for (const a of act ?? []) {
+          if (a.reported || !a.severity || a.severity === 'info') continue;
+          diagnostics.push({ severity: a.severity, code: a.code ?? a.kind, message: a.section ? `${a.text} (§${a.section})` : a.text, range: s.range, ...(a.section ? { section: a.section } : {}) });
+        }
+        const obs: { line: number; kind: 'action'; value: bigint; ok: boolean; summary?: string; activity?: readonly Activity[] } = { line: startLine(s.range), kind: 'action', value: 0n, ok: true };
+        if ('summary' in o && o.summary) obs.summary = flat(o.summary);
+        if (act) obs.activity = act;
+        observations.push(obs);
+        continue;
       }
-      for (const d of o.diagnostics) diagnostics.push(d);
-      if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
+      if (s.kind === 'mem') {
+        if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
+        const value = s.op === 'read' ? memory.read(s.address, s.size) : s.value ?? 0n;
+        observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
+        if (s.op === 'read' && s.expect) {
+          const msg = checkExpectation(s.expect, value, undefined, 0, `memory at ${hex(s.address, 64)}`, smmu);
+          if (msg) {
+            failedExpectations++;
+            diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
+          }
+        }
+        continue;
+      }
+      const reg = s.register;
+      const byte = s.byte;
+      const r = s.op === 'read' ? smmu.read(s.offset, s.size) : smmu.write(s.offset, s.size, s.value ?? 0n);
+      for (const f of r.findings) {
+        if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
+        const range = f.code.startsWith('write.') && s.valueRange ? s.valueRange : s.targetRange;
+        // A guarded write points at the line that set the guard (§6.2 Guarded).
+        const related = (f.guards ?? []).flatMap((g) => {
+          const at = lastWrite.get(g.register);
+          return at ? [{ message: `SMMU_${g.register}.${g.field} was set here`, range: at }] : [];
+        });
+        diagnostics.push(findingToDiagnostic(f, range, related));
+      }
+      if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
+      const value = s.op === 'read' ? r.value : s.value ?? 0n;
       const act = activitySince(before);
-      // What the SMMU reported on its own during the statement (stale entries, lost events).
-      for (const a of act ?? []) {
-        if (a.reported || !a.severity || a.severity === 'info') continue;
-        diagnostics.push({ severity: a.severity, code: a.code ?? a.kind, message: a.section ? `${a.text} (§${a.section})` : a.text, range: s.range, ...(a.section ? { section: a.section } : {}) });
-      }
-      const obs: { line: number; kind: 'action'; value: bigint; ok: boolean; summary?: string; activity?: readonly Activity[] } = { line: startLine(s.range), kind: 'action', value: 0n, ok: true };
-      if ('summary' in o && o.summary) obs.summary = flat(o.summary);
+      const obs: { line: number; kind: 'read' | 'write'; register: string | undefined; value: bigint; ok: boolean; activity?: readonly Activity[] } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
       if (act) obs.activity = act;
       observations.push(obs);
-      continue;
-    }
-    if (s.kind === 'mem') {
-      if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
-      const value = s.op === 'read' ? memory.read(s.address, s.size) : s.value ?? 0n;
-      observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
-      if (s.op === 'read' && s.expect) {
-        const msg = checkExpectation(s.expect, value, undefined, 0, `memory at ${hex(s.address, 64)}`, smmu);
+      if (!r.ok) {
+        diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
+      }
+      if (s.op === 'read' && s.expect && r.ok) {
+        const what = reg ? `SMMU_${reg.name}${byte ? ` [63:32]` : ''}` : hex(BigInt(s.offset));
+        const msg = checkExpectation(s.expect, r.value, reg, byte, what, smmu);
         if (msg) {
           failedExpectations++;
           diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
         }
       }
-      continue;
-    }
-    const reg = s.register;
-    const byte = s.byte;
-    const r = s.op === 'read' ? smmu.read(s.offset, s.size) : smmu.write(s.offset, s.size, s.value ?? 0n);
-    for (const f of r.findings) {
-      if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
-      const range = f.code.startsWith('write.') && s.valueRange ? s.valueRange : s.targetRange;
-      // A guarded write points at the line that set the guard (§6.2 Guarded).
-      const related = (f.guards ?? []).flatMap((g) => {
-        const at = lastWrite.get(g.register);
-        return at ? [{ message: `SMMU_${g.register}.${g.field} was set here`, range: at }] : [];
-      });
-      diagnostics.push(findingToDiagnostic(f, range, related));
-    }
-    if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
-    const value = s.op === 'read' ? r.value : s.value ?? 0n;
-    const act = activitySince(before);
-    const obs: { line: number; kind: 'read' | 'write'; register: string | undefined; value: bigint; ok: boolean; activity?: readonly Activity[] } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
-    if (act) obs.activity = act;
-    observations.push(obs);
-    if (!r.ok) {
-      diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
-    }
-    if (s.op === 'read' && s.expect && r.ok) {
-      const what = reg ? `SMMU_${reg.name}${byte ? ` [63:32]` : ''}` : hex(BigInt(s.offset));
-      const msg = checkExpectation(s.expect, r.value, reg, byte, what, smmu);
-      if (msg) {
-        failedExpectations++;
-        diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
-      }
+    } catch (e) {
+      if (!(e instanceof GuestMemoryLimitError)) throw e;
+      diagnostics.push(memoryFull(e, s.range));
+      stoppedAt = startLine(s.range);
+      break;
     }
   }
-  return { diagnostics, observations, failedExpectations, memory };
+  return stoppedAt === undefined ? { diagnostics, observations, failedExpectations, memory } : { diagnostics, observations, failedExpectations, memory, stoppedAt };
+}
+
+/** The note on the first statement a time-limited run did not reach. */
+export function timeLimitStop(range: Range, ms: number): ScriptDiagnostic {
+  return {
+    severity: 'warning',
+    code: 'run.time-limit',
+    message: `the model stopped here after ${ms / 1000} s, the editor's limit for one run; this statement and the ones after it were not executed (\`smmu run\` has no time limit)`,
+    range,
+  };
 }
 
 /** Statements run between two chances to stop: about a millisecond of work. */
@@ -177,21 +211,28 @@ export const RUN_SLICE = 256;
  * when `cancelled()` says so: an editor must be able to drop a check made stale by a newer edit,
  * or a request the client cancelled. Undefined when stopped; otherwise the same result as `run`.
  */
-export async function runSliced(statements: readonly ResolvedStatement[], engine: Engine, pause: () => Promise<void>, cancelled: () => boolean): Promise<RunResult | undefined> {
+export async function runSliced(statements: readonly ResolvedStatement[], engine: Engine, pause: () => Promise<void>, cancelled: () => boolean, timeLimitMs?: number): Promise<RunResult | undefined> {
   const state: ScriptState = { eventCursor: 0 };
   const lastWrite = new Map<string, Range>();
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
   let failedExpectations = 0;
+  const started = Date.now();
   for (let i = 0; i < statements.length; i += RUN_SLICE) {
     if (i > 0) {
       await pause();
       if (cancelled()) return undefined;
+      if (timeLimitMs !== undefined && Date.now() - started > timeLimitMs) {
+        const next = statements[i] as ResolvedStatement;
+        diagnostics.push(timeLimitStop(next.range, timeLimitMs));
+        return { diagnostics, observations, failedExpectations, memory: engine.memory, stoppedAt: startLine(next.range) };
+      }
     }
     const r = run(statements.slice(i, i + RUN_SLICE), engine, state, lastWrite);
     for (const d of r.diagnostics) diagnostics.push(d);
     for (const o of r.observations) observations.push(o);
     failedExpectations += r.failedExpectations;
+    if (r.stoppedAt !== undefined) return { diagnostics, observations, failedExpectations, memory: engine.memory, stoppedAt: r.stoppedAt };
   }
   return { diagnostics, observations, failedExpectations, memory: engine.memory };
 }

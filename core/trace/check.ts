@@ -3,6 +3,7 @@
  * configuration (`--config`, the trace's `config` line, or inferred from its ID register reads)
  * and replay. The CLI and the language server both call this.
  */
+import { cannotRead } from '../base/files';
 import { loadConfig } from '../config/load';
 import type { ResolvedConfig } from '../config/types';
 import type { ScriptHost } from '../script/check';
@@ -33,8 +34,8 @@ export function checkTrace(text: string, path: string, host: ScriptHost, options
   const file = options.configPath ?? (parsed.config ? host.resolvePath(path, parsed.config.path) : undefined);
   if (file) {
     const range = options.configPath ? LINE0 : (parsed.config?.range ?? LINE0);
-    const t = host.readFile(file);
-    if (t === undefined) configDiagnostics.push({ severity: 'error', code: 'trace.config', message: `cannot read configuration ${file}; replaying against the configuration the trace's ID register reads imply`, range });
+    const t = host.readFile(file, 'config');
+    if (typeof t !== 'string') configDiagnostics.push({ severity: 'error', code: 'trace.config', message: `${cannotRead('configuration', file, t)}; replaying against the configuration the trace's ID register reads imply`, range });
     else {
       const loaded = loadConfig(t);
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');

@@ -12,6 +12,7 @@ import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import { decodeAccess, type Target } from '../model/decode-access';
 import type { Finding } from '../model/access';
+import { GuestMemoryLimitError } from '../model/memory';
 import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef } from '../registers/types';
@@ -499,17 +500,24 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
   let reads = 0;
   let writes = 0;
   for (const rec of trace.records) {
-    if (rec.kind === 'access') {
-      if (rec.dir === 'R') reads++;
-      else writes++;
-      rp.access(rec);
-    } else if (rec.kind === 'memory') {
-      rp.engine.memory.write(rec.address, rec.size, rec.value);
-    } else if (rec.kind === 'command') {
-      for (const d of checkCommandRecord(rec, rp.engine.ids)) rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
-      rp.matchCommand(rec);
-    } else {
-      for (const d of checkEventRecord(rec)) rp.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
+    try {
+      if (rec.kind === 'access') {
+        if (rec.dir === 'R') reads++;
+        else writes++;
+        rp.access(rec);
+      } else if (rec.kind === 'memory') {
+        rp.engine.memory.write(rec.address, rec.size, rec.value);
+      } else if (rec.kind === 'command') {
+        for (const d of checkCommandRecord(rec, rp.engine.ids)) rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
+        rp.matchCommand(rec);
+      } else {
+        for (const d of checkEventRecord(rec)) rp.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
+      }
+    } catch (e) {
+      // A trace names guest addresses freely: past the model's guest memory the replay stops here.
+      if (!(e instanceof GuestMemoryLimitError)) throw e;
+      rp.report(rec, rec.range, 'error', 'trace.memory-limit', `${e.message}; the replay stopped at this record, and the records after it were not replayed`);
+      break;
     }
   }
   if (rp.multi) resolveSerial(rp.pendingSerial, trace, rp.timeline, rp.diagnostics);

@@ -18,6 +18,7 @@ export interface TraceRule {
 
 export const TRACE_RULES: readonly TraceRule[] = [
   { code: 'trace.syntax', severity: 'error', section: '', summary: 'a line that is not a record of the trace format; it is skipped' },
+  { code: 'trace.memory-limit', severity: 'error', section: '', summary: 'the memory records wrote more distinct 4 KB pages of guest memory than the model may hold (256 MiB); the replay stops at that record' },
   { code: 'trace.config-late', severity: 'error', section: '', summary: '`config` after the first record' },
   { code: 'trace.config', severity: 'error or warning', section: '6.3.1', summary: 'the configuration could not be loaded, or what the configuration rules say about the ID register values the trace read' },
   { code: 'replay.id', severity: 'error', section: '6.2', summary: 'an ID register read differs from the configuration, or from its first read: ID registers hold constant values after reset' },

@@ -14,6 +14,7 @@ import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind }
 import { idViewOf } from '../../core/model/ids';
 import type { Options } from './main';
 import { fileHost } from '../file-host';
+import { cannotRead } from '../../core/base/files';
 
 const host = fileHost;
 
@@ -32,8 +33,8 @@ function gcc(file: string, d: Reported): string {
 
 function readConfigOption(file: string | undefined): ResolvedConfig | string {
   if (!file) return DEFAULT_CONFIG;
-  const text = host.readFile(file);
-  if (text === undefined) return `cannot read configuration ${file}`;
+  const text = host.readFile(file, 'config');
+  if (typeof text !== 'string') return cannotRead('configuration', file, text);
   const loaded = loadConfig(text);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !loaded.config) return errors.map((d) => gcc(file, d)).join('\n') || `${file}: not a configuration`;
@@ -107,9 +108,9 @@ export function runCheck(o: Options): number {
   const json: { file: string; diagnostics: Reported[] }[] = [];
   for (const file of o.positional) {
     let diagnostics: Reported[];
-    const text = host.readFile(file);
-    if (text === undefined) {
-      diagnostics = [{ severity: 'error', code: 'file.unreadable', message: `cannot read ${file}`, range: { start: { line: 0, character: 0 } } }];
+    const text = host.readFile(file, file.endsWith('.json') ? 'config' : file.endsWith('.smmuq') ? 'queue' : file.endsWith('.smmu') ? 'script' : 'trace');
+    if (typeof text !== 'string') {
+      diagnostics = [{ severity: 'error', code: 'file.unreadable', message: cannotRead('', file, text), range: { start: { line: 0, character: 0 } } }];
     } else if (file.endsWith('.json')) {
       diagnostics = [...loadConfig(text).diagnostics];
     } else if (file.endsWith('.smmutrace')) {
@@ -151,9 +152,9 @@ export function runScriptCommand(o: Options): number {
     return 2;
   }
   const file = o.positional[0];
-  const text = host.readFile(file);
-  if (text === undefined) {
-    process.stderr.write(`smmu run: cannot read ${file}\n`);
+  const text = host.readFile(file, 'script');
+  if (typeof text !== 'string') {
+    process.stderr.write(`smmu run: ${cannotRead('', file, text)}\n`);
     return 2;
   }
   const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config), trace: o.trace });

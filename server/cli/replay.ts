@@ -4,13 +4,13 @@
  * `file:line:col: severity: message [code]` like `smmu check`, then a summary (counts per rule,
  * the first divergence). Exit 1 when a violation (an error) was found, 2 on bad usage.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { hex } from '../../core/registers/codec';
 import { checkTrace } from '../../core/trace/check';
 import type { TraceDiagnostic } from '../../core/trace/replay';
 import type { Options } from './main';
 import { fileHost } from '../file-host';
+import { cannotRead } from '../../core/base/files';
 
 function gcc(file: string, d: TraceDiagnostic): string {
   const sev = d.severity === 'info' ? 'note' : d.severity;
@@ -23,14 +23,12 @@ export function runReplay(o: Options): number {
     return 2;
   }
   const file = o.positional[0] as string;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    process.stderr.write(`smmu replay: cannot read ${file}\n`);
+  const host = fileHost;
+  const text = host.readFile(file, 'trace');
+  if (typeof text !== 'string') {
+    process.stderr.write(`smmu replay: ${cannotRead('', file, text)}\n`);
     return 2;
   }
-  const host = fileHost;
   const r = checkTrace(text, path.resolve(file), host, { configPath: o.config && path.resolve(o.config) });
   const s = r.summary;
   if (o.json) {

@@ -84,6 +84,10 @@ export interface DecodeStructureParams {
  */
 export const SERVER_STATS_REQUEST = 'smmu/serverStats';
 export interface ServerStatsResult {
+  /** The server's process id (the restart test stops it, as a crash would). */
+  readonly pid: number;
+  /** V8's heap limit, bytes (the client's --max-old-space-size, or V8's default). */
+  readonly heapLimit: number;
   readonly heapUsed: number;
   readonly rss: number;
   /** Lines the last script check parsed again (an edit re-parses only the lines it changed). */

@@ -13,6 +13,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import * as v8 from 'v8';
 import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams, SERVER_STATS_REQUEST, type ServerStatsResult } from './lsp-ext';
 import { stateAtLine } from './state';
 import { queuesAtLine } from './queues';
@@ -84,6 +85,8 @@ export function startServer(connection: Connection): void {
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     if (!roots.length && params.rootUri) roots = [uriToPath(params.rootUri)];
     settings = mergeSettings((params.initializationOptions as { settings?: unknown } | undefined)?.settings, settings);
+    workspace.setFileAccess(settings.trusted, roots);
+    workspace.maxGuestMemory = settings.maxGuestMemory * 1024 * 1024;
     workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
     return {
       capabilities: {
@@ -108,8 +111,10 @@ export function startServer(connection: Connection): void {
   connection.onDidChangeConfiguration((change) => {
     const previous = settings;
     settings = mergeSettings(changedSettings(change.settings), previous);
-    if (settings.configuration !== previous.configuration) workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
-    if (settings.executeOn !== previous.executeOn || settings.configuration !== previous.configuration) {
+    if (settings.trusted !== previous.trusted) workspace.setFileAccess(settings.trusted, roots);
+    workspace.maxGuestMemory = settings.maxGuestMemory * 1024 * 1024;
+    if (settings.configuration !== previous.configuration || settings.trusted !== previous.trusted) workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
+    if (settings.executeOn !== previous.executeOn || settings.configuration !== previous.configuration || settings.trusted !== previous.trusted || settings.maxGuestMemory !== previous.maxGuestMemory) {
       for (const doc of documents.all()) {
         // A check still running was made with the previous settings: stop it now, not when the new one starts.
         generations.set(doc.uri, (generations.get(doc.uri) ?? 0) + 1);
@@ -235,7 +240,7 @@ export function startServer(connection: Connection): void {
   });
   connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
     const m = process.memoryUsage();
-    return { heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree() };
+    return { pid: process.pid, heapLimit: v8.getHeapStatistics().heap_size_limit, heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree() };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
 

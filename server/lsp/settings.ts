@@ -14,9 +14,17 @@ export interface ServerSettings {
   readonly configuration: string;
   /** `smmu.inlayHints.enabled`: false → the server answers inlay hint requests with nothing. */
   readonly inlayHints: boolean;
+  /**
+   * False in an untrusted workspace (VS Code's restricted mode): files a script names (`config`,
+   * `include`, the `smmu.configuration` file) are read only inside the workspace folders
+   * (docs/security.md). Editors without workspace trust leave it out: true.
+   */
+  readonly trusted: boolean;
+  /** `smmu.model.maxGuestMemory`: MiB of guest memory a model run may write (1 to 4096). */
+  readonly maxGuestMemory: number;
 }
 
-export const DEFAULT_SETTINGS: ServerSettings = { executeOn: 'save', configuration: '', inlayHints: true };
+export const DEFAULT_SETTINGS: ServerSettings = { executeOn: 'save', configuration: '', inlayHints: true, trusted: true, maxGuestMemory: 256 };
 
 /** The name diagnostics and the status bar give the setting. */
 export const CONFIGURATION_ORIGIN = 'setting smmu.configuration';
@@ -43,6 +51,8 @@ export function mergeSettings(raw: unknown, previous: ServerSettings): ServerSet
     executeOn: e === 'save' || e === 'change' || e === 'never' ? e : previous.executeOn,
     configuration: typeof s.configuration === 'string' ? s.configuration.trim() : previous.configuration,
     inlayHints: typeof s.inlayHints === 'boolean' ? s.inlayHints : previous.inlayHints,
+    trusted: typeof s.trusted === 'boolean' ? s.trusted : previous.trusted,
+    maxGuestMemory: typeof s.maxGuestMemory === 'number' && Number.isInteger(s.maxGuestMemory) && s.maxGuestMemory >= 1 && s.maxGuestMemory <= 4096 ? s.maxGuestMemory : previous.maxGuestMemory,
   };
 }
 

@@ -4,6 +4,10 @@
  * prefers the editor's unsaved text over the disk.
  */
 import * as fs from 'fs';
+import * as v8 from 'v8';
+import { DEFAULT_GUEST_MEMORY_LIMIT } from '../../core/model/memory';
+import { formatBytes } from '../../core/base/files';
+import { readTextFile } from '../read-file';
 import * as path from 'path';
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -26,6 +30,37 @@ export type { CheckMode };
 
 /** Scripts longer than this are not executed on every open/save in the editor. */
 export const MAX_EXECUTED_LINES = 50_000;
+
+/** A model run in the editor stops after this long and says where (the CLI has no such limit). */
+export const RUN_TIME_LIMIT_MS = 10_000;
+
+/**
+ * Documents over this many characters are not parsed at all: a 16 Mi-character script is about
+ * 400,000 lines, and its syntax tree alone would take about half a gigabyte of the server's heap.
+ */
+export const MAX_DOCUMENT_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Above this share of the heap limit the server checks syntax only, and says so, instead of
+ * running the model towards an out-of-memory crash (the client starts it with a stated limit).
+ */
+export const HEAP_HIGH_WATER = 0.7;
+
+function heapIsHigh(): { used: number; limit: number } | undefined {
+  const h = v8.getHeapStatistics();
+  return h.used_heap_size > HEAP_HIGH_WATER * h.heap_size_limit ? { used: h.used_heap_size, limit: h.heap_size_limit } : undefined;
+}
+
+const LINE0 = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** The path with symbolic links resolved (a link inside the workspace may point out of it). */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
 
 /**
  * What the server keeps of a check: not the token list (a token and a range object each; the
@@ -92,8 +127,12 @@ export class Workspace {
     this.queueFiles.clear();
   }
 
-  private get checkOptions(): { defaultConfig?: DefaultConfig } {
-    return this.defaultConfig ? { defaultConfig: this.defaultConfig } : {};
+  /** Guest memory a model run may write, bytes (`smmu.model.maxGuestMemory`). */
+  maxGuestMemory = DEFAULT_GUEST_MEMORY_LIMIT;
+
+  private get checkOptions(): CheckOptions {
+    const limits = { maxGuestMemory: this.maxGuestMemory, timeLimitMs: RUN_TIME_LIMIT_MS };
+    return this.defaultConfig ? { defaultConfig: this.defaultConfig, ...limits } : limits;
   }
 
   static isConfig(uri: string): boolean {
@@ -115,21 +154,46 @@ export class Workspace {
     return check;
   }
 
+  /** False in an untrusted workspace: files outside `roots` are not read (settings.ts `trusted`). */
+  private trusted = true;
+  private roots: readonly string[] = [];
+
+  /** Which files a script may make the server read; the caller re-checks open documents. */
+  setFileAccess(trusted: boolean, roots: readonly string[]): void {
+    this.trusted = trusted;
+    this.roots = roots.map(realPath);
+    this.scripts.clear();
+    this.withTree.length = 0;
+    this.queueFiles.clear();
+    this.configs.clear();
+  }
+
   readonly host: ScriptHost = {
-    readFile: (p: string) => {
+    readFile: (p, kind) => {
+      // A document the user opened is read as the editor holds it, trusted or not.
       const open = this.documents.get(pathToUri(p));
       if (open) return open.getText();
-      try {
-        return fs.readFileSync(p, 'utf8');
-      } catch {
-        return undefined;
+      if (!this.trusted) {
+        const real = realPath(p);
+        if (!this.roots.some((r) => real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep)))
+          return { unreadable: 'it is outside the workspace folder, and this workspace is not trusted (files outside it are read once you trust the workspace)' };
       }
+      return readTextFile(p, kind);
     },
     resolvePath: (from: string, relative: string) => path.resolve(path.dirname(from), relative),
   };
 
+  /** The diagnostic of a document too large to parse, or undefined. */
+  private tooLarge(doc: TextDocument): Diagnostic | undefined {
+    const n = doc.getText().length;
+    if (n <= MAX_DOCUMENT_CHARS) return undefined;
+    return { range: LINE0, severity: 2, code: 'check.too-large', source: 'smmu', message: `this file is too large for the editor to check (${formatBytes(n)} of text; the limit is ${formatBytes(MAX_DOCUMENT_CHARS)}): run \`smmu check\` or \`smmu replay\` on it instead` };
+  }
+
   /** Check a document and return its diagnostics. */
   check(doc: TextDocument, mode: CheckMode): Diagnostic[] {
+    const tooLarge = this.tooLarge(doc);
+    if (tooLarge) return [tooLarge];
     if (isTraceDocument(doc)) return traceDiagnostics(doc, this.host);
     if (Workspace.isConfig(doc.uri)) {
       const loaded = loadConfig(doc.getText());
@@ -164,6 +228,14 @@ export class Workspace {
    * newer edit or check of the same document) can stop it; undefined when it was stopped.
    */
   async checkCancellable(doc: TextDocument, mode: CheckMode, cancelled: () => boolean): Promise<Diagnostic[] | undefined> {
+    const high = mode === 'full' ? heapIsHigh() : undefined;
+    if (high) {
+      // Low on memory: drop the trees the LRU keeps, and check this one for syntax and names only.
+      this.withTree.length = 0;
+      for (const e of this.scripts.values()) e.check = e.parser = e.run = undefined;
+      const note: Diagnostic = { range: LINE0, severity: 3, code: 'check.memory', source: 'smmu', message: `the language server is low on memory (${formatBytes(high.used)} of its ${formatBytes(high.limit)} heap): this file was checked for syntax and names only; close large files, or run it with \`smmu run\`` };
+      return [note, ...this.check(doc, 'syntax')];
+    }
     if (mode === 'syntax' || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc) || doc.lineCount > MAX_EXECUTED_LINES) return this.check(doc, mode);
     const version = doc.version;
     const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
@@ -255,6 +327,8 @@ export class Workspace {
    * with the diagnostics and observations of the check kept), else a fresh syntax-level one.
    */
   scriptCheck(doc: TextDocument): ScriptCheck {
+    // Too large to parse: handlers see an empty script (check() has said why).
+    if (this.tooLarge(doc)) return checkScript('', uriToPath(doc.uri), this.host, 'syntax');
     const last = this.scripts.get(doc.uri);
     if (last && last.version === doc.version) {
       if (last.check) {

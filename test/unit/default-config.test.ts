@@ -86,8 +86,10 @@ test('defaultConfigOf: presets by name, paths relative to the first workspace fo
 
 test('settings: merged over the previous ones, wrong types ignored; the notification forms', () => {
   const s = mergeSettings({ configuration: ' xen-vsmmu ', inlayHints: false }, DEFAULT_SETTINGS);
-  assert.deepEqual(s, { executeOn: 'save', configuration: 'xen-vsmmu', inlayHints: false });
-  assert.deepEqual(mergeSettings({ configuration: 1, inlayHints: 'no', executeOn: 'x' }, s), s);
+  assert.deepEqual(s, { executeOn: 'save', configuration: 'xen-vsmmu', inlayHints: false, trusted: true, maxGuestMemory: 256 });
+  assert.deepEqual(mergeSettings({ configuration: 1, inlayHints: 'no', executeOn: 'x', trusted: 'yes', maxGuestMemory: 0.5 }, s), s);
+  assert.deepEqual(mergeSettings({ maxGuestMemory: 5000 }, s), s, 'over 4096 MiB is out of range');
+  assert.deepEqual(mergeSettings({ trusted: false, maxGuestMemory: 64 }, s), { ...s, trusted: false, maxGuestMemory: 64 });
   assert.deepEqual(mergeSettings(undefined, s), s);
   const inner = { configuration: 'qemu' };
   assert.equal(changedSettings(inner), inner);

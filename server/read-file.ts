@@ -1,0 +1,61 @@
+/**
+ * The one way the command line, the debug adapter and the language server read a file a user's
+ * text names (core/base/files.ts says why): regular files only, up to the limit of their kind.
+ *
+ * The file is opened without blocking and checked through the open descriptor, so a FIFO with no
+ * writer, a device or a folder is refused at once, and a file swapped for something else between
+ * a check and the read is still caught. At most limit + 1 bytes are read: a file that grows while
+ * it is read cannot make us hold more than that.
+ */
+import * as fs from 'fs';
+import { formatBytes, READ_LIMITS, type FileKind, type Unreadable } from '../core/base/files';
+
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+function reasonOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'ELOOP') return 'too many symbolic links';
+  return code ? `error ${code}` : String(e);
+}
+
+const KIND_WORDS: Record<FileKind, string> = { script: 'scripts', config: 'configurations', queue: 'queue descriptors', trace: 'traces' };
+
+export function readTextFile(path: string, kind: FileKind = 'script'): string | Unreadable {
+  const limit = READ_LIMITS[kind];
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer (forever).
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    return { unreadable: reasonOf(e) };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { unreadable: `it is not a regular file (${kindOf(st)})` };
+    const tooLarge = (size: string) => ({ unreadable: `it is ${size}, over the ${formatBytes(limit)} limit for ${KIND_WORDS[kind]}` });
+    if (st.size > limit) return tooLarge(formatBytes(st.size));
+    const buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) return tooLarge(`larger than it was when opened`);
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    return { unreadable: reasonOf(e) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

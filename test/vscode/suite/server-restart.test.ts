@@ -1,0 +1,57 @@
+/**
+ * A language server that dies is started again by the client, and the open documents are checked
+ * again (issue on reliability): the test stops the server process as a crash would (SIGKILL) and
+ * waits for a new process and for bad.smmu's diagnostics to be cleared and published again.
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, open, waitFor } from './helpers';
+
+interface RestartApi {
+  ready: Promise<unknown>;
+  serverStats(): Promise<{ pid: number; heapLimit: number }>;
+  serverRestarts(): number;
+}
+
+suite('Language server restart', () => {
+  test('killing the server process starts a new one and bad.smmu is checked again', async function () {
+    this.timeout(60_000);
+    const ext = vscode.extensions.getExtension<RestartApi>(EXTENSION_ID);
+    assert.ok(ext);
+    const api = await ext.activate();
+    await api.ready;
+    const doc = (await open('bad.smmu')).document;
+    const smmu = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'smmu');
+    await waitFor('diagnostics on bad.smmu', () => (smmu().length ? true : undefined), 20_000);
+    const before = await api.serverStats();
+    // The client starts the server with a stated heap ceiling (client/lsp-client.ts SERVER_HEAP_MIB).
+    assert.ok(before.heapLimit < 1700 * 1024 * 1024 && before.heapLimit > 1400 * 1024 * 1024, `heap limit ${before.heapLimit}`);
+    const restartsBefore = api.serverRestarts();
+
+    // The client clears a dead server's diagnostics; the new server publishes them again.
+    let cleared = false;
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === doc.uri.toString()) && smmu().length === 0) cleared = true;
+    });
+    try {
+      process.kill(before.pid, 'SIGKILL');
+      const after = await waitFor(
+        'a new language server process',
+        async () => {
+          try {
+            const s = await api.serverStats();
+            return s.pid !== before.pid ? s : undefined;
+          } catch {
+            return undefined; // the old connection is gone and the new one not yet up
+          }
+        },
+        30_000,
+      );
+      assert.notStrictEqual(after.pid, before.pid);
+      assert.strictEqual(api.serverRestarts(), restartsBefore + 1, 'the restart went through the client error handler');
+      await waitFor('bad.smmu checked again by the new server', () => (cleared && smmu().some((d) => /NOT_A_REG|PRIQEN/.test(d.message)) ? true : undefined), 20_000, () => `cleared=${cleared}, diagnostics: ${smmu().map((d) => d.message).join(' | ')}`);
+    } finally {
+      sub.dispose();
+    }
+  });
+});
