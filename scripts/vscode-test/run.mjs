@@ -20,6 +20,8 @@
 //   --vsix <file.vsix>                install this package into the profile (code-server
 //                                     --install-extension) and test it instead of the source tree;
 //                                     --extension is then a stub that only hosts the suite
+//   --untrusted                       open the workspace in Restricted Mode: workspace trust on, the
+//                                     folder not trusted, no trust prompt (code-server only)
 //   --screenshots <dir>               take the screenshots the suite asks for (a log line
 //                                     `[smmu-screenshot] NAME`) into <dir>/NAME.png while it waits
 // The suite gets SMMU_RESULTS_DIR (test-results/, for figures such as the activation time) and,
@@ -55,6 +57,7 @@ const { values: opts } = parseArgs({
     verbose: { type: 'boolean', default: false },
     vsix: { type: 'string' },
     screenshots: { type: 'string' },
+    untrusted: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -94,7 +97,7 @@ async function runElectron() {
       version: process.env.SMMU_VSCODE_VERSION || undefined,
       extensionDevelopmentPath: extensionPath,
       extensionTestsPath: testsPath,
-      launchArgs: [workspacePath, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+      launchArgs: [workspacePath, '--disable-extensions', ...(opts.untrusted ? [] : ['--disable-workspace-trust']), '--skip-welcome', '--skip-release-notes'],
     });
   } catch (err) {
     console.error(`[vscode-test] ${err?.message ?? err}`);
@@ -146,7 +149,9 @@ async function startCodeServer(entry, tmp, serverLog) {
         'extensions.ignoreRecommendations': true,
         'update.mode': 'none',
         'git.enabled': false,
-        'security.workspace.trust.enabled': false,
+        // --untrusted: trust is on and nothing is trusted, so the folder opens in Restricted Mode.
+        'security.workspace.trust.enabled': opts.untrusted,
+        ...(opts.untrusted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never', 'security.workspace.trust.untrustedFiles': 'open' } : {}),
         'window.restoreWindows': 'none',
       },
       null,
@@ -170,7 +175,7 @@ async function startCodeServer(entry, tmp, serverLog) {
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--disable-proxy',
     '--ignore-last-opened',

@@ -1,0 +1,33 @@
+/**
+ * Restricted Mode (docs/security.md): in an untrusted workspace scripts are not executed, files
+ * outside the workspace folder that a script names are not read, and the workspace's own value of
+ * `smmu.configuration` (a restricted configuration) is not used.
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, open, waitFor } from '../suite/helpers';
+
+suite('Restricted Mode', () => {
+  test('the workspace is not trusted, and the extension runs in it', async () => {
+    assert.strictEqual(vscode.workspace.isTrusted, false, 'the launcher opens the folder untrusted');
+    const ext = vscode.extensions.getExtension<{ ready: Promise<unknown> }>(EXTENSION_ID);
+    assert.ok(ext);
+    await (await ext.activate()).ready;
+  });
+
+  test('main.smmu: the include outside the folder is refused on its line, the one inside is read, and nothing runs', async () => {
+    const doc = (await open('main.smmu')).document;
+    const diagnostics = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'smmu');
+    const outside = await waitFor('the diagnostic on the outside include', () => diagnostics().find((d) => /outside the workspace folder/.test(d.message)), 20_000, () => diagnostics().map((d) => `${d.range.start.line + 1}: ${d.message}`).join('\n'));
+    assert.strictEqual(outside.range.start.line, 1, 'on the include of ../workspace/good.smmu');
+    const others = diagnostics().filter((d) => d !== outside && d.severity === vscode.DiagnosticSeverity.Error);
+    assert.deepStrictEqual(others.map((d) => `${d.range.start.line + 1}: ${d.message}`), [], 'consts.smmu is read; the failing expectation on line 4 is not executed');
+  });
+
+  test("the workspace's smmu.configuration is not applied until the workspace is trusted", async () => {
+    const c = vscode.workspace.getConfiguration('smmu');
+    // The fixture's .vscode/settings.json sets both: the unrestricted one applies, so the file is read.
+    assert.strictEqual(c.get<string>('registers.format'), 'binary', 'the workspace settings file is read');
+    assert.strictEqual(c.get<string>('configuration'), '', 'smmu.configuration (restrictedConfigurations) keeps its default in Restricted Mode');
+  });
+});
