@@ -59,7 +59,7 @@ function registerNode(e: Engine, reg: RegisterDef): VarNode {
           children: () =>
             decode(reg, e.smmu.peek(reg.name), e.ids).fields.map((f) => ({
               name: f.field.name,
-              value: fieldText(f.value, f.enumValue?.name) + (f.unadvertised ? ' [not advertised]' : f.reservedEncoding ? ' [reserved encoding]' : ''),
+              value: fieldText(f.address ?? f.value, f.enumValue?.name) + (f.unadvertised ? ' [not advertised]' : f.reservedEncoding ? ' [reserved encoding]' : ''),
               type: `[${bitsText(f.field)}] ${f.field.description}`,
               evaluateName: `${reg.name}.${f.field.name}`,
               settable: { reg, field: f.field },

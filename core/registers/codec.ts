@@ -52,6 +52,18 @@ export interface DecodedField {
   readonly reservedEncoding: boolean;
   /** The field's feature is not advertised: the field is RES0 here. */
   readonly unadvertised: boolean;
+  /** An address field (FieldDef.addrShift): the address it encodes, field << addrShift. */
+  readonly address?: bigint;
+}
+
+/** A number as the decoders print it: decimal up to 9, upper-case hex above. */
+export function numberText(v: bigint): string {
+  return v > 9n ? '0x' + v.toString(16).toUpperCase() : v.toString();
+}
+
+/** A decoded field's value as views show it: an address field as its address (0x40100000, not 0x2008000). */
+export function fieldValueText(d: DecodedField): string {
+  return numberText(d.address ?? d.value);
 }
 
 export interface Decoded {
@@ -75,6 +87,7 @@ export function decode(reg: RegisterDef, value: bigint, ids?: IdView): Decoded {
       const unadvertised = field.requires !== undefined && !featureHolds(field.requires, ids);
       if (unadvertised) unadvertisedBits |= v & fieldMask(field);
       const reservedEncoding = !field.openValues && field.values !== undefined && enumValue === undefined;
+      if (field.addrShift !== undefined) return { field, value: fv, enumValue, reservedEncoding, unadvertised, address: fv << BigInt(field.addrShift) };
       return { field, value: fv, enumValue, reservedEncoding, unadvertised };
     });
   return { reg, value: v, fields, reservedBits: v & ~definedMask(reg) & widthMask(reg), unadvertisedBits };
@@ -120,7 +133,8 @@ function fieldText(d: DecodedField): string {
   const f = d.field;
   const bits = f.msb === f.lsb ? `[${f.lsb}]` : `[${f.msb}:${f.lsb}]`;
   const val = f.msb - f.lsb + 1 > 8 ? '0x' + d.value.toString(16).toUpperCase() : d.value.toString();
-  let s = `${f.name}${bits} = ${val}`;
+  // An address field reads as the address it encodes; the field's own value follows.
+  let s = d.address !== undefined ? `${f.name}${bits} = ${numberText(d.address)} (address; field value ${val})` : `${f.name}${bits} = ${val}`;
   if (d.enumValue) s += ` (${d.enumValue.name})`;
   else if (d.reservedEncoding) s += ' (reserved encoding)';
   if (d.unadvertised && d.value !== 0n) s += `  ! RES0: ${describeFeature(f.requires as FeatureRef)} not advertised`;
@@ -135,18 +149,25 @@ export function formatDecoded(d: Decoded): string {
   return lines.join('\n');
 }
 
-/** Symbolic form of a value: `SMMUEN|CMDQEN`, `LOG2SIZE=8|ADDR=0x1000`; reserved bits as a number. */
+/**
+ * Symbolic form of a value: `SMMUEN|CMDQEN`, `0x40100000|LOG2SIZE=8`; reserved bits as a number.
+ * An address field is written as the address itself, first: its bits are already in place, so
+ * the text reads as the base it is and still means the same value in a script.
+ */
 export function symbolic(reg: RegisterDef, value: bigint): string {
   const parts: string[] = [];
+  const addresses: string[] = [];
   for (const f of [...reg.fields].sort((a, b) => a.lsb - b.lsb)) {
     const fv = extractField(value, f);
     if (fv === 0n) continue;
-    if (f.msb === f.lsb) parts.push(f.name);
+    if (f.addrShift !== undefined) addresses.push(numberText(fv << BigInt(f.addrShift)));
+    else if (f.msb === f.lsb) parts.push(f.name);
     else {
       const e = enumOf(f, fv);
-      parts.push(`${f.name}=${e ? e.name : fv > 9n ? '0x' + fv.toString(16).toUpperCase() : fv.toString()}`);
+      parts.push(`${f.name}=${e ? e.name : numberText(fv)}`);
     }
   }
+  parts.unshift(...addresses);
   const res = value & ~definedMask(reg) & widthMask(reg);
   if (res !== 0n) parts.push(hex(res, reg.width));
   return parts.length ? parts.join('|') : '0';

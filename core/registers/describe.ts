@@ -2,7 +2,7 @@
  * Markdown descriptions of registers, fields and decoded values, derived from the table. Used by
  * hovers, the decode command, the CLI and the generated register reference (docs/registers.md).
  */
-import { bitRanges, decode, describeFeature, hex, type Decoded, type IdView } from './codec';
+import { bitRanges, decode, describeFeature, hex, numberText, type Decoded, type IdView } from './codec';
 import { definedMask } from './table';
 import { pageOf, type Behaviour, type FieldDef, type RegisterDef } from './types';
 
@@ -88,8 +88,10 @@ export function fieldMarkdown(reg: RegisterDef, f: FieldDef): string {
 export function decodedMarkdown(d: Decoded): string {
   const lines = [`**SMMU_${d.reg.name}** = \`${hex(d.value, d.reg.width)}\` (§${d.reg.section})`, '', '| Bits | Field | Value | |', '|---|---|---|---|'];
   for (const x of d.fields) {
-    const v = x.field.msb - x.field.lsb + 1 > 8 ? '0x' + x.value.toString(16).toUpperCase() : x.value.toString();
-    let note = x.enumValue ? x.enumValue.name : x.reservedEncoding ? '**reserved encoding**' : '';
+    const fieldValue = x.field.msb - x.field.lsb + 1 > 8 ? '0x' + x.value.toString(16).toUpperCase() : x.value.toString();
+    // An address field shows the address it encodes; its own value is the note.
+    const v = x.address !== undefined ? numberText(x.address) : fieldValue;
+    let note = x.address !== undefined ? `address (field value ${fieldValue})` : x.enumValue ? x.enumValue.name : x.reservedEncoding ? '**reserved encoding**' : '';
     if (x.unadvertised && x.value !== 0n) note += ` **RES0: ${describeFeature(x.field.requires ?? { register: '?', field: '?' })} not advertised**`;
     lines.push(`| ${bitsText(x.field)} | ${x.field.name} | ${v} | ${note.trim()} |`);
   }

@@ -69,7 +69,7 @@ function irqCfg(prefix: 'GERROR' | 'EVENTQ' | 'PRIQ', base: number, sections: [s
   ];
   if (prefix === 'PRIQ') cfg2.unshift({ name: 'LO', msb: 31, lsb: 31, description: 'Interrupt only for PRI messages with the L bit (last) set.', requires: MSI, values: [{ value: 0, name: 'ALL' }, { value: 1, name: 'LAST_ONLY' }] });
   return [
-    { ...common, name: `${prefix}_IRQ_CFG0`, aliases: aliases(0), offset: base, width: 64, section: sections[0], summary: `${prefix} MSI address (0: use the wired interrupt).`, fields: [{ name: 'ADDR', msb: 55, lsb: 2, description: 'MSI target address [55:2].', requires: MSI, openValues: true }] },
+    { ...common, name: `${prefix}_IRQ_CFG0`, aliases: aliases(0), offset: base, width: 64, section: sections[0], summary: `${prefix} MSI address (0: use the wired interrupt).`, fields: [{ name: 'ADDR', msb: 55, lsb: 2, description: 'MSI target address [55:2].', requires: MSI, openValues: true, addrShift: 2 }] },
     { ...common, name: `${prefix}_IRQ_CFG1`, aliases: aliases(1), offset: base + 8, width: 32, section: sections[1], summary: `${prefix} MSI data.`, fields: [{ name: 'DATA', msb: 31, lsb: 0, description: 'MSI payload.', requires: MSI, openValues: true }] },
     { ...common, name: `${prefix}_IRQ_CFG2`, aliases: aliases(2), offset: base + 12, width: 32, section: sections[2], summary: `${prefix} MSI attributes.`, fields: cfg2 },
   ];

@@ -16,7 +16,7 @@ function base(queue: QueueName, offset: number, section: string, hint: 'RA' | 'W
     ...(requires ? { requires } : {}),
     fields: [
       { name: hint, msb: 62, lsb: 62, description: hint === 'RA' ? 'Read-allocate hint.' : 'Write-allocate hint.', values: [{ value: 0, name: 'NO_ALLOCATE' }, { value: 1, name: 'ALLOCATE' }] },
-      { name: 'ADDR', msb: 55, lsb: addrLsb, description: `Queue base address [55:${addrLsb}]; aligned to the queue size (at least 32 bytes).`, openValues: true },
+      { name: 'ADDR', msb: 55, lsb: addrLsb, description: `Queue base address [55:${addrLsb}]; aligned to the queue size (at least 32 bytes).`, openValues: true, addrShift: addrLsb },
       { name: 'LOG2SIZE', msb: 4, lsb: 0, description: `log2 of the number of entries; at most IDR1.${maxField}.`, openValues: true },
     ],
     behaviour: { kind: 'queueBase', queue, maxLog2: { register: 'IDR1', field: maxField } },

@@ -9,7 +9,7 @@ export const STRTAB_BASE: RegisterDef = {
   guardedBy,
   fields: [
     { name: 'RA', msb: 62, lsb: 62, description: 'Read-allocate hint for stream table accesses.', values: [{ value: 0, name: 'NO_ALLOCATE' }, { value: 1, name: 'ALLOCATE' }] },
-    { name: 'ADDR', msb: 55, lsb: 6, description: 'Physical address of the stream table [55:6]; aligned to the table size.', openValues: true },
+    { name: 'ADDR', msb: 55, lsb: 6, description: 'Physical address of the stream table [55:6]; aligned to the table size.', openValues: true, addrShift: 6 },
   ],
   behaviour: { kind: 'store' },
 };

@@ -48,6 +48,12 @@ export interface FieldDef {
   readonly values?: readonly EnumValue[];
   /** Numeric fields (sizes, addresses, indices) whose values are not an enumeration. */
   readonly openValues?: boolean;
+  /**
+   * Address fields hold address bits [msb-lsb+addrShift : addrShift], as LayoutField.addrShift:
+   * `CMDQ_BASE.ADDR[55:5]` holds address bits 55:5, so addrShift = 5. Decoders, hovers and views
+   * show the address (field << addrShift), a base of 0x40100000 rather than the field's 0x2008000.
+   */
+  readonly addrShift?: number;
   /** The field exists only when this holds; otherwise it is RES0 (§6.3.N "Otherwise: Reserved, RES0"). */
   readonly requires?: FeatureRef;
   /** Field-level access where it differs from the register's. */

@@ -4,7 +4,7 @@
  * session (smmu/registers).
  */
 import type { Engine } from '../../core/engine/engine';
-import { decode, hex } from '../../core/registers/codec';
+import { decode, fieldValueText, hex } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { REGISTERS } from '../../core/registers/table';
 import type { RegisterState } from './lsp-ext';
@@ -22,7 +22,7 @@ export function registerStates(engine: Engine, lastWrite?: ReadonlyMap<string, n
       width: reg.width,
       group: reg.group,
       value: hex(d.value, reg.width),
-      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: f.value > 9n ? '0x' + f.value.toString(16).toUpperCase() : f.value.toString(), description: f.field.description, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
+      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: fieldValueText(f), description: f.field.description, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
       ...(at !== undefined ? { lastWrittenAt: at } : {}),
     };
   });
