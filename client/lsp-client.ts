@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type CloseHandlerResult, type ErrorHandler, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { Settings } from './config';
+import { JSON_SERVICE_CODES } from '../server/lsp/lsp-ext';
 
 /**
  * The server's heap ceiling, MiB: below what would take the machine down, and known to the server,
@@ -61,7 +62,11 @@ export async function startLanguageClient(serverModule: string, output: vscode.L
     outputChannel: output,
     // VS Code's JSON support already completes *.smmu.json from the same schema (package.json
     // jsonValidation); the server's schema completion is for editors without one.
-    middleware: { provideCompletionItem: (document, position, context, token, next) => (document.uri.path.endsWith('.smmu.json') ? [] : next(document, position, context, token)) },
+    middleware: {
+      provideCompletionItem: (document, position, context, token, next) => (document.uri.path.endsWith('.smmu.json') ? [] : next(document, position, context, token)),
+      // VS Code's JSON support already reports a configuration's JSON syntax errors and duplicate keys.
+      handleDiagnostics: (uri, diagnostics, next) => next(uri, uri.path.endsWith('.smmu.json') ? diagnostics.filter((d) => !JSON_SERVICE_CODES.includes(String(typeof d.code === 'object' ? d.code.value : d.code))) : diagnostics),
+    },
     initializationOptions: { settings },
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.smmu.json') },
     errorHandler: restartingHandler(output, () => (restarting = true)),

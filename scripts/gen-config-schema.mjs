@@ -1,4 +1,4 @@
-// Writes schemas/smmu-config.schema.json and presets/*.smmu.json from the configuration feature
+// Writes schemas/smmu-config.schema.json, its editor variant (completion and hover only) and presets/*.smmu.json from the configuration feature
 // table and the built-in presets (core/config/schema.ts, core/config/preset-data.ts). Run it after
 // changing either:
 //   node scripts/gen-config-schema.mjs          write the files
@@ -8,11 +8,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadCore, root } from './load-core.mjs';
 
-const { configSchemaText, presetFileText, PRESET_DOCUMENTS } = await loadCore(
-  `export { configSchemaText, presetFileText } from './core/config/schema';\nexport { PRESET_DOCUMENTS } from './core/config/preset-data';\n`,
+const { configSchemaText, editorSchemaText, presetFileText, PRESET_DOCUMENTS } = await loadCore(
+  `export { configSchemaText, editorSchemaText, presetFileText } from './core/config/schema';\nexport { PRESET_DOCUMENTS } from './core/config/preset-data';\n`,
 );
 
-const files = [['schemas/smmu-config.schema.json', configSchemaText()]];
+const files = [
+  ['schemas/smmu-config.schema.json', configSchemaText()],
+  ['schemas/smmu-config.editor.schema.json', editorSchemaText()],
+];
 for (const name of Object.keys(PRESET_DOCUMENTS)) files.push([`presets/${name}.smmu.json`, presetFileText(name)]);
 
 if (process.argv.includes('--check')) {

@@ -150,7 +150,9 @@ class Reader {
 
   private unknownKey(key: Node, name: string, where: string, known: readonly string[]): void {
     const s = suggest(name, known);
-    this.r.at(key, 'error', 'config.unknown-key', `unknown key "${name}" in ${where}${s ? `: did you mean "${s}"?` : `; expected one of ${known.map((k) => `"${k}"`).join(', ')}`}`);
+    // A short list is worth reading; a long one (features has over 60 keys) is what completion is for.
+    const options = known.length <= 8 ? `; expected one of ${known.map((k) => `"${k}"`).join(', ')}` : ` (none of its ${known.length} keys is close; completion lists them, docs/configuration.md describes them)`;
+    this.r.at(key, 'error', 'config.unknown-key', `unknown key "${name}" in ${where}${s ? `: did you mean "${s}"?` : options}`);
   }
 
   private int(node: Node, what: string, max: number): number | undefined {

@@ -134,3 +134,39 @@ export function configSchemaText(): string {
 export function presetFileText(name: string): string | undefined {
   return name in PRESET_DOCUMENTS ? presetText(name) : undefined;
 }
+
+/**
+ * The schema VS Code's JSON support gets (package.json `jsonValidation`): the same properties,
+ * descriptions, defaults and values to complete, without the keywords that validate. Our language
+ * server checks `*.smmu.json` itself, with the architecture's reasons and the nearest key for a
+ * misspelt one; with the full schema, VS Code reported every wrong type, range, value and unknown
+ * key a second time, in its own words. Enumerations become `examples` (still offered as
+ * completions), booleans get `[true, false]`. The full schema stays in schemas/smmu-config.schema.json
+ * for other tools.
+ */
+export function editorSchema(): JsonObject {
+  const strip = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (node === null || typeof node !== 'object') return node;
+    const out: { [k: string]: Json } = {};
+    const o = node as JsonObject;
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'enum') out.examples = v;
+      else if (k === 'type') {
+        if (v === 'boolean') out.examples = [true, false];
+        else if (v === 'object' || v === 'array') out.type = v; // structure, for completion of keys and items
+      } else if (k === 'anyOf') {
+        // Alternatives only restrict: keep the object alternative's properties, for completion.
+        const objects = (v as Json[]).map(strip).filter((x): x is JsonObject => x !== null && typeof x === 'object' && !Array.isArray(x) && 'properties' in x);
+        if (objects[0]) Object.assign(out, objects[0]);
+      } else if (['additionalProperties', 'minimum', 'maximum', 'pattern', 'uniqueItems', 'minItems', 'maxItems'].includes(k)) continue;
+      else out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as JsonObject).map(([p, s]) => [p, strip(s)])) : strip(v);
+    }
+    return out;
+  };
+  return { ...(strip(configSchema()) as JsonObject), description: 'SMMU Workbench configuration (*.smmu.json), for completion and hover; the language server checks the file. The full schema is smmu-config.schema.json.' };
+}
+
+export function editorSchemaText(): string {
+  return jsonText(editorSchema()) + '\n';
+}

@@ -181,3 +181,11 @@ export interface QueuesAtLineResult {
   readonly label: string;
   readonly error?: string;
 }
+
+/**
+ * Codes of `*.smmu.json` diagnostics that VS Code's JSON support reports on its own whatever the
+ * schema (a JSON syntax error, a duplicate key): its client drops ours, so each problem is said
+ * once. Everything else about a configuration only this server reports (the schema VS Code gets
+ * does not validate: core/config/schema.ts editorSchema).
+ */
+export const JSON_SERVICE_CODES: readonly string[] = ['config.syntax', 'config.duplicate-key'];
