@@ -35,15 +35,22 @@ function docsFor(code: string): string | undefined {
 
 const DOCS = path.resolve(__dirname, '..', 'docs');
 
-export function toLspDiagnostic(d: CoreDiagnostic, uri: string): Diagnostic {
+/** Paths inside a workspace folder as the user sees them in the explorer: relative to the folder. */
+export function relativeToRoots(message: string, roots: readonly string[]): string {
+  let m = message;
+  for (const r of roots) if (r) m = m.split(r.endsWith(path.sep) ? r : r + path.sep).join('');
+  return m;
+}
+
+export function toLspDiagnostic(d: CoreDiagnostic, uri: string, roots: readonly string[] = []): Diagnostic {
   const href = docsFor(d.code);
   return {
     severity: SEVERITY[d.severity],
     code: d.code,
     ...(href ? { codeDescription: { href } } : {}),
     source: 'smmu',
-    message: d.message,
+    message: roots.length ? relativeToRoots(d.message, roots) : d.message,
     range: d.range,
-    relatedInformation: d.related?.map((r) => ({ message: r.message, location: { uri: r.path ? pathToUri(r.path) : uri, range: r.range } })),
+    relatedInformation: d.related?.map((r) => ({ message: roots.length ? relativeToRoots(r.message, roots) : r.message, location: { uri: r.path ? pathToUri(r.path) : uri, range: r.range } })),
   };
 }

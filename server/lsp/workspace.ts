@@ -157,10 +157,13 @@ export class Workspace {
   /** False in an untrusted workspace: files outside `roots` are not read (settings.ts `trusted`). */
   private trusted = true;
   private roots: readonly string[] = [];
+  /** The workspace folders as given (messages name files relative to them). */
+  private rootPaths: readonly string[] = [];
 
   /** Which files a script may make the server read; the caller re-checks open documents. */
   setFileAccess(trusted: boolean, roots: readonly string[]): void {
     this.trusted = trusted;
+    this.rootPaths = roots;
     this.roots = roots.map(realPath);
     this.scripts.clear();
     this.withTree.length = 0;
@@ -198,14 +201,14 @@ export class Workspace {
     if (Workspace.isConfig(doc.uri)) {
       const loaded = loadConfig(doc.getText());
       this.configs.set(doc.uri, loaded.config);
-      return loaded.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+      return loaded.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     }
-    if (Workspace.isQueueFile(doc.uri)) return this.queueFileCheck(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    if (Workspace.isQueueFile(doc.uri)) return this.queueFileCheck(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     // Very large scripts get syntax and name checks only: running the model on them would make
     // every save wait (the CLI still runs them whole).
     const large = doc.lineCount > MAX_EXECUTED_LINES;
     const result = this.store(doc, large ? 'syntax' : mode);
-    const diagnostics = result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    const diagnostics = result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     if (large && mode === 'full') {
       diagnostics.unshift({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 3, code: 'check.large-file', source: 'smmu', message: `this script has ${doc.lineCount} lines, more than ${MAX_EXECUTED_LINES}: the editor checks syntax and names only; run it with \`smmu run\` to execute it on the model` });
     }
@@ -252,7 +255,7 @@ export class Workspace {
       this.cancelledRuns++;
       return undefined;
     }
-    return this.keep(doc, slim(check), parser).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    return this.keep(doc, slim(check), parser).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
   }
 
   /**
@@ -283,7 +286,7 @@ export class Workspace {
     const tree = current?.version === doc.version && current.check && current.parser ? { check: { ...current.check, diagnostics: check.diagnostics, run: check.run }, parser: current.parser } : {};
     this.scripts.set(doc.uri, { version: doc.version, ...tree, diagnostics: check.diagnostics, run: check.run, ranModel: true, config: check.config, configPath: check.configPath, includes: check.includes });
     this.touch(doc.uri);
-    return check.diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
+    return check.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
   }
 
   /** Check options for a document: its incremental parser and the resolutions kept with it. */

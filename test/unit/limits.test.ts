@@ -117,3 +117,17 @@ test('language server: a model run over the guest-memory setting reports the lin
     await server.stop();
   }
 });
+
+test('language server: messages name files inside the workspace relative to its folder', async () => {
+  const { server } = await LspServer.start('smmu-relative-');
+  try {
+    const s = server.file('scripts/main.smmu', 'config "../cfg/none.smmu.json"\nread32 CR0\n');
+    server.open(s.uri, 'config "../cfg/none.smmu.json"\nread32 CR0\n');
+    const ds = await server.diagnosticsFor(s.uri, (d) => d.some((x) => x.code === 'config.missing'));
+    const m = msg(ds.find((x) => x.code === 'config.missing')!);
+    assert.match(m, /cannot read configuration cfg\/none\.smmu\.json: no such file/);
+    assert.ok(!m.includes(server.dir), m);
+  } finally {
+    await server.stop();
+  }
+});
