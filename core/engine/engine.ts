@@ -26,6 +26,7 @@ import { pageRequest, type PageRequest, type PageRequestOutcome } from './pri-qu
 import { translate, type StreamMemo, type Transaction, type TransactionResult } from './transaction';
 import type { CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
+import { sizeBits } from '../structures/fields';
 
 export interface EngineOptions {
   /** Consume commands as soon as PROD is written (default). Off: the debugger calls `step`. */
@@ -85,7 +86,9 @@ export class Engine {
     this.s1p = (this.ids.idField('IDR0', 'S1P') ?? 0) !== 0;
     this.s2p = (this.ids.idField('IDR0', 'S2P') ?? 0) !== 0;
     this.caps = { cmdq: this.ids.idField('IDR1', 'CMDQS') ?? 19, eventq: this.ids.idField('IDR1', 'EVENTQS') ?? 19, priq: this.ids.idField('IDR1', 'PRIQS') ?? 19 };
-    this.memory.limit = 2 ** this.oas;
+    // Guest memory is addressed by numbers, exact up to 2^53: with OAS 56 (SMMUv3.4, §6.3.6) the
+    // addresses from 2^53 up are not modelled and abort (docs/engine.md).
+    this.memory.limit = 2 ** Math.min(this.oas, 53);
   }
 
   // --- register side effects (RegisterEffects) ------------------------------------------------
@@ -281,5 +284,5 @@ export class Engine {
 
 /** IDR5.OAS encoding to bits (§6.3.6). */
 export function oasBits(code: number): number {
-  return [32, 36, 40, 42, 44, 48, 52][code] ?? 48;
+  return sizeBits(code) ?? 48;
 }

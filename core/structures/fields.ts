@@ -29,6 +29,11 @@ export const ADDRESS_SIZES = [
   { value: 7, name: 'OAS56' },
 ];
 
+/**
+ * The address-size encoding SMMU_IDR5.OAS (§6.3.6), CD.IPS (§5.4) and STE.S2PS (§5.2) share, in
+ * bits: 0b110 is 52 (reserved in SMMUv3.0), 0b111 is 56 (reserved up to SMMUv3.3). The one table
+ * every reader of these fields uses; undefined for an encoding outside it.
+ */
 export function sizeBits(code: number): number | undefined {
   return [32, 36, 40, 42, 44, 48, 52, 56][code];
 }

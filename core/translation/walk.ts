@@ -14,6 +14,7 @@
  * indirection and overlays, hardware Access flag in table descriptors (HAFT), big-endian tables.
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
+import { sizeBits } from '../structures/fields';
 
 const M64 = (1n << 64n) - 1n;
 /** Descriptor output address bits [47:12]; higher bits are attributes or RES0 without LPA2. */
@@ -118,10 +119,11 @@ export function inputRangeOk(ia: bigint, tsz: number, opts: { ttb1?: boolean; tb
   return bits === (opts.ttb1 ? (1n << width) - 1n : 0n);
 }
 
-/** CD.IPS / STE.S2PS / SMMU_IDR5.OAS encodings to bits; undefined for reserved values (which behave as the OAS cap, §5.2 S2PS). */
-export function ipsBits(code: number): number | undefined {
-  return [32, 36, 40, 42, 44, 48, 52][code];
-}
+/**
+ * CD.IPS / STE.S2PS encodings to bits (§5.4 IPS, §5.2 S2PS: 0b111 is 56 bits); the effective size
+ * is capped by the OAS where it is used.
+ */
+export const ipsBits = sizeBits;
 
 /** STE.S2PS: the same encoding as CD.IPS (§5.2 S2PS). */
 export const psBits = ipsBits;
