@@ -64,6 +64,11 @@ export interface ScriptCheck {
   readonly run?: RunResult;
   readonly smmu?: Smmu;
   readonly engine?: Engine;
+  /**
+   * The earliest error of syntax, names or configuration: the model runs only the statements on
+   * lines before it (modelAtLine and every check apply this one rule).
+   */
+  readonly firstError?: ScriptDiagnostic;
 }
 
 const LINE0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -123,6 +128,14 @@ interface Prepared {
   readonly config: ResolvedConfig;
   readonly configPath?: string;
   readonly configOrigin?: string;
+  readonly firstError?: ScriptDiagnostic;
+}
+
+/** The earliest error in `diagnostics`, by position. */
+function earliestError(diagnostics: readonly ScriptDiagnostic[]): ScriptDiagnostic | undefined {
+  let first: ScriptDiagnostic | undefined;
+  for (const d of diagnostics) if (d.severity === 'error' && (!first || compareRanges(d.range, first.range) < 0)) first = d;
+  return first;
 }
 
 function prepare(text: string, path: string, host: ScriptHost, options: CheckOptions): Prepared {
@@ -139,9 +152,11 @@ function prepare(text: string, path: string, host: ScriptHost, options: CheckOpt
     config = loadScriptConfig(configPath, host, resolved.config.range, diagnostics) ?? DEFAULT_CONFIG;
   } else if (options.defaultConfig) {
     const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p, 'config'), diagnostics);
-    return { resolved, diagnostics, config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin };
+    const firstError = earliestError(diagnostics);
+    return { resolved, diagnostics, config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin, ...(firstError ? { firstError } : {}) };
   }
-  return { resolved, diagnostics, config, configPath };
+  const firstError = earliestError(diagnostics);
+  return { resolved, diagnostics, config, configPath, ...(firstError ? { firstError } : {}) };
 }
 
 /**
@@ -151,8 +166,7 @@ function prepare(text: string, path: string, host: ScriptHost, options: CheckOpt
 function runnableOf(p: Prepared) {
   // The earliest error of any kind: a configuration that cannot be loaded stops the model before
   // the first statement even when a later line also has an error (as default.ts promises).
-  let firstError: ScriptDiagnostic | undefined;
-  for (const d of p.diagnostics) if (d.severity === 'error' && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
+  const firstError = p.firstError;
   const stopLine = firstError ? firstError.range.start.line : Infinity;
   return { firstError, stopLine, runnable: p.resolved.statements.filter((s) => startLine(s.range) < stopLine) };
 }
@@ -185,7 +199,7 @@ function finish(p: Prepared, result: RunResult, engine: Engine): ScriptCheck {
   diagnostics.push(...result.diagnostics);
   if (firstError && runnable.length < resolved.statements.length) diagnostics.push(stoppedInfo(firstError));
   diagnostics.sort((a, b) => compareRanges(a.range, b.range));
-  return { resolved, diagnostics, config, configPath, ...(configOrigin ? { configOrigin } : {}), run: result, smmu: engine.smmu, engine };
+  return { resolved, diagnostics, config, configPath, ...(configOrigin ? { configOrigin } : {}), ...(p.firstError ? { firstError: p.firstError } : {}), run: result, smmu: engine.smmu, engine };
 }
 
 export function checkScript(text: string, path: string, host: ScriptHost, mode: CheckMode, options: CheckOptions = {}): ScriptCheck {
@@ -326,4 +340,43 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   if (firstError && skipped) diagnostics.push(stoppedInfo(firstError));
   diagnostics.sort((a, b) => compareRanges(a.range, b.range));
   return { diagnostics, config, ...(configPath !== undefined ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}), run: { diagnostics: runDiagnostics, observations, failedExpectations, memory: engine.memory }, includes };
+}
+
+/** The model after a script's statements up to a line ran (modelAtLine). */
+export interface ModelAtLine {
+  readonly engine: Engine;
+  readonly result: RunResult;
+  /** The script's own state after the run (its copy of CMDQ_PROD, the event cursor). */
+  readonly state: ScriptState;
+  /** Set when the earliest error of the script lies at or before the line: the model stopped before it. */
+  readonly stoppedBy?: ScriptDiagnostic;
+}
+
+function modelSetup(check: ScriptCheck, line: number) {
+  const stop = check.firstError ? Math.min(line, check.firstError.range.start.line - 1) : line;
+  const engine = new Engine(check.config);
+  engine.smmu.recording = false;
+  const state: ScriptState = { eventCursor: 0 };
+  const statements = check.resolved.statements.filter((s) => startLine(s.range) <= stop);
+  const stoppedBy = check.firstError && check.firstError.range.start.line <= line ? check.firstError : undefined;
+  return { engine, state, statements, stoppedBy };
+}
+
+/**
+ * A fresh model after the statements up to `line` (0-based) ran, under the rule every check
+ * follows: nothing on or after the earliest error of syntax, names or configuration runs (so a
+ * script whose configuration cannot be loaded shows no state, not the default's). The Registers
+ * and queue views and the code actions read the model through this.
+ */
+export function modelAtLine(check: ScriptCheck, line: number): ModelAtLine {
+  const { engine, state, statements, stoppedBy } = modelSetup(check, line);
+  const result = run(statements, engine, state);
+  return { engine, result, state, ...(stoppedBy ? { stoppedBy } : {}) };
+}
+
+/** modelAtLine with the model run in slices (runSliced); undefined when `cancelled` stopped it. */
+export async function modelAtLineSliced(check: ScriptCheck, line: number, pause: () => Promise<void>, cancelled: () => boolean): Promise<ModelAtLine | undefined> {
+  const { engine, state, statements, stoppedBy } = modelSetup(check, line);
+  const result = await runSliced(statements, engine, pause, cancelled, undefined, state);
+  return result && { engine, result, state, ...(stoppedBy ? { stoppedBy } : {}) };
 }

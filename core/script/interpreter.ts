@@ -211,8 +211,7 @@ export const RUN_SLICE = 256;
  * when `cancelled()` says so: an editor must be able to drop a check made stale by a newer edit,
  * or a request the client cancelled. Undefined when stopped; otherwise the same result as `run`.
  */
-export async function runSliced(statements: readonly ResolvedStatement[], engine: Engine, pause: () => Promise<void>, cancelled: () => boolean, timeLimitMs?: number): Promise<RunResult | undefined> {
-  const state: ScriptState = { eventCursor: 0 };
+export async function runSliced(statements: readonly ResolvedStatement[], engine: Engine, pause: () => Promise<void>, cancelled: () => boolean, timeLimitMs?: number, state: ScriptState = { eventCursor: 0 }): Promise<RunResult | undefined> {
   const lastWrite = new Map<string, Range>();
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];

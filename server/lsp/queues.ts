@@ -5,8 +5,8 @@
  * entry is decoded by the tables in core/ (decodeStructure); nothing here knows a field position.
  */
 import { Engine, type QueueKind as EngineQueue } from '../../core/engine/engine';
-import type { ScriptState } from '../../core/script/actions';
-import { run } from '../../core/script/interpreter';
+import { modelAtLine } from '../../core/script/check';
+import { stoppedMessage } from './state';
 import { entryOf, isEmpty, pending, slotAddress } from '../../core/engine/queue-index';
 import { F } from '../../core/engine/registers';
 import { idViewOf } from '../../core/model/ids';
@@ -163,14 +163,8 @@ export function queuesAtLine(workspace: Workspace, documents: TextDocuments<Text
   if (Workspace.isQueueFile(doc.uri)) return fromQueueFile(workspace.queueFileCheck(doc));
   if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { label: '', error: 'line must be a non-negative integer' };
   if (!executeScripts) return { label: '', error: 'restricted mode: scripts are not executed in an untrusted workspace' };
-  const check = workspace.scriptCheck(doc);
-  // As engineAtLine (state.ts) does, keeping the script's state: its copy of CMDQ_PROD.
-  const firstError = check.resolved.diagnostics.find((d) => d.severity === 'error');
-  const stop = firstError ? Math.min(params.line, firstError.range.start.line - 1) : params.line;
-  const engine = new Engine(check.config);
-  engine.smmu.recording = false;
-  const state: ScriptState = { eventCursor: 0 };
-  run(check.resolved.statements.filter((s) => s.range.start.line <= stop), engine, state);
+  // The script's state is kept: its copy of CMDQ_PROD tells written commands from published ones.
+  const { engine, state, stoppedBy } = modelAtLine(workspace.scriptCheck(doc), params.line);
   const hasPri = (engine.ids.idField('IDR0', 'PRI') ?? 0) !== 0;
   return {
     label: `after line ${params.line + 1}`,
@@ -178,6 +172,6 @@ export function queuesAtLine(workspace: Workspace, documents: TextDocuments<Text
     eventQueue: queueFromEngine(engine, 'evtq'),
     ...(hasPri ? { priQueue: queueFromEngine(engine, 'priq') } : {}),
     streamTable: streamTableFromEngine(engine),
-    ...(firstError && firstError.range.start.line <= params.line ? { error: `the script stops at line ${firstError.range.start.line + 1}: ${firstError.message}` } : {}),
+    ...(stoppedBy ? { error: stoppedMessage(stoppedBy) } : {}),
   };
 }

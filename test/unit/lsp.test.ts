@@ -152,6 +152,19 @@ test('smmu/stateAtLine: the model state after the statements up to a line', asyn
   assert.match((await lsp.conn.sendRequest('smmu/stateAtLine', { uri: 'file:///nope.smmu', line: 0 }) as State).error ?? '', /open \.smmu script/);
 });
 
+test('smmu/stateAtLine and smmu/queuesAtLine: a configuration that cannot be loaded stops the model before line 1, as the diagnostics say', async () => {
+  const text = ['config "missing.smmu.json"', 'write32 CR0 SMMUEN', 'write64 CMDQ_BASE 0x40100000|LOG2SIZE=4'].join('\n');
+  const f = file('noconfig.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'config.missing'));
+  const state = (await lsp.conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line: 2 })) as { registers: { name: string; value: string }[]; error?: string };
+  assert.equal(state.registers.find((r) => r.name === 'CR0')?.value, '0x00000000', 'the write on line 2 did not run on the default configuration');
+  assert.match(state.error ?? '', /stops before line 1: cannot read configuration/);
+  const queues = (await lsp.conn.sendRequest('smmu/queuesAtLine', { uri: f.uri, line: 2 })) as { commandQueue?: { base: string }; error?: string };
+  assert.match(queues.error ?? '', /stops before line 1/);
+  assert.notEqual(queues.commandQueue?.base, '0x0000000040100000');
+});
+
 test('formatting over the protocol: whole-line edits for the lines that change', async () => {
   const text = ['  read32 CR0ACK   ==  0xd', 'write32 CR0 0'].join('\n');
   const f = file('fmt.smmu', text);
