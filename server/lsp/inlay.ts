@@ -12,7 +12,12 @@ import { firstFromLine, startLine } from '../../core/script/diagnostics';
 import { Workspace } from './workspace';
 
 const MAX = 100;
-const clip = (s: string) => (s.length > MAX ? s.slice(0, MAX - 1) + '…' : s);
+
+/** A hint at `position`; a label over MAX characters is cut, and its whole text is the tooltip. */
+function hint(position: InlayHint['position'], text: string): InlayHint {
+  const cut = text.length > MAX;
+  return { position, label: cut ? text.slice(0, MAX - 1) + '…' : text, paddingLeft: true, kind: InlayHintKind.Type, ...(cut ? { tooltip: text } : {}) };
+}
 
 function inside(line: number, r: Range): boolean {
   return line >= r.start.line && line <= r.end.line;
@@ -24,7 +29,7 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
   if (Workspace.isQueueFile(doc.uri)) {
     for (const e of workspace.queueFileCheck(doc).entries) {
       if (!inside(e.line, range)) continue;
-      hints.push({ position: e.range.end, label: clip(`${e.text}${e.pending ? '  · pending' : ''}`), paddingLeft: true, kind: InlayHintKind.Type });
+      hints.push(hint(e.range.end, `${e.text}${e.pending ? '  · pending' : ''}`));
     }
     return hints;
   }
@@ -43,7 +48,7 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
       const whole = s.byte === 4 ? s.value << 32n : s.value;
       const numeric = /^(0[xXbB][0-9A-Fa-f_]+|[0-9_]+)$/.test(text);
       const label = numeric ? symbolic(s.register, whole) || '0' : hex(s.value, s.size === 8 ? 64 : 32);
-      if (label !== text) hints.push({ position: s.valueRange.end, label: clip(label), paddingLeft: true, kind: InlayHintKind.Type });
+      if (label !== text) hints.push(hint(s.valueRange.end, label));
       continue;
     }
     const o = observations[firstFromLine(observations, line, (x) => x.line)];
@@ -52,9 +57,9 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
       const reg = s.kind === 'access' ? s.register : undefined;
       const full = s.kind === 'access' && s.byte === 4 ? o.value << 32n : o.value;
       const label = `→ ${hex(o.value, s.kind === 'access' && s.size !== 8 ? 32 : 64)}${reg ? ` ${symbolic(reg, full)}` : ''}`;
-      hints.push({ position: s.range.end, label: clip(label.trimEnd()), paddingLeft: true, kind: InlayHintKind.Type });
+      hints.push(hint(s.range.end, label.trimEnd()));
     } else if (o.kind === 'action' && o.summary) {
-      hints.push({ position: s.range.end, label: clip(`→ ${o.summary}`), paddingLeft: true, kind: InlayHintKind.Type });
+      hints.push(hint(s.range.end, `→ ${o.summary}`));
     }
   }
   return hints;

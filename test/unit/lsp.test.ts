@@ -72,6 +72,22 @@ test('inlay hints: written values decoded, read values and engine statements aft
   assert.deepEqual(qh.map((h) => h.label), ['CMD_CFGI_STE StreamID=0x0 Leaf=1  · pending']);
 });
 
+test('inlay hints: a label cut at 100 characters has the whole text as its tooltip; a short one has none', async () => {
+  const text = ['cmd CFGI_STE_RANGE sid=0x1234 Range=5', 'cmd TLBI_NH_VA vmid=1 asid=2 Address=0xFFFF0000 Leaf TG=1 TTL=3 Scale=1 NUM=2', 'read32 IDR0'].join('\n');
+  const f = file('inlay-cut.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } } })) as { label: string; tooltip?: string }[];
+  const cut = hints.filter((h) => h.label.endsWith('…'));
+  assert.ok(cut.length >= 1, `a hint over 100 characters: ${JSON.stringify(hints.map((h) => h.label))}`);
+  for (const h of hints) {
+    assert.ok(h.label.length <= 100, h.label);
+    if (h.label.endsWith('…')) {
+      assert.ok(typeof h.tooltip === 'string' && h.tooltip.length > 100 && h.tooltip.startsWith(h.label.slice(0, -1)), JSON.stringify(h));
+    } else assert.equal(h.tooltip, undefined);
+  }
+});
+
 test('hover on engine statements: a command, its fields, an STE field and an expected event', async () => {
   const text = ['cmd CFGI_STE sid=3 Leaf', 'ste 1 V Config=S1_TRANS', 'dma read sid=1 iova=0 == F_TRANSLATION'].join('\n');
   const f = file('hover-engine.smmu', text);
