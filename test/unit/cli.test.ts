@@ -129,6 +129,17 @@ test('run --trace --json carries what the SMMU did under each line', () => {
   assert.match(bell?.activity?.[0]?.text ?? '', /CMDQ\[0\] unknown command \(opcode 0x7F\): opcode 0x7F is a reserved opcode → CERROR_ILL/);
 });
 
+test('a CERROR_ILL names its section once, in the diagnostic and under --trace', () => {
+  const f = tmp('ill.smmu', 'write64 CMDQ_BASE 0x40000000 | LOG2SIZE=2\nwrite32 CR0 CMDQEN\ncmd raw 0x7f 0\ndoorbell\n');
+  const r = smmu('run', f, '--trace');
+  assert.equal(r.code, 1);
+  const lines = r.out.split('\n').filter((l) => l.includes('→ CERROR_ILL'));
+  assert.equal(lines.length, 2, r.out); // the error on line 4 and the command-error activity under it
+  for (const l of lines) {
+    assert.equal(l.match(/\(§4\.1\.1\)/g)?.length, 1, l);
+  }
+});
+
 test('run exits 1 on a failed expectation and says why, field by field', () => {
   const f = tmp('fail.smmu', 'write32 CR0 SMMUEN|CMDQEN|PRIQEN\nread32 CR0ACK == SMMUEN|CMDQEN|PRIQEN\n');
   const r = smmu('run', f);
