@@ -50,6 +50,18 @@ export class SmmuDebugSession extends LoggingDebugSession {
     this.configured = new Promise((resolve) => (this.markConfigured = resolve));
   }
 
+  /**
+   * DAP: `pathFormat` is optional and defaults to 'path', but the adapter library rejects an
+   * `initialize` without it ("only supports native paths"): supply the default before it looks.
+   */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command === 'initialize') {
+      const args = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
+      if (args.pathFormat === undefined) request.arguments = { ...args, pathFormat: 'path' };
+    }
+    super.dispatchRequest(request);
+  }
+
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
     response.body = {
       supportsConfigurationDoneRequest: true,

@@ -81,6 +81,19 @@ test('launch with stopOnEntry stops at the first statement', async () => {
   assert.equal(f[0]?.source?.path, script);
 });
 
+test('initialize without pathFormat: the DAP default, "path", is taken and a launch works', async () => {
+  // Clients may omit pathFormat (the protocol says it defaults to 'path'); the adapter library rejected that.
+  const init = await dc.initializeRequest({ adapterID: 'smmu', linesStartAt1: true, columnsStartAt1: true });
+  assert.equal(init.success, true);
+  assert.equal(init.body?.supportsConfigurationDoneRequest, true);
+  const stopped = dc.waitForEvent('stopped');
+  await Promise.all([dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()), dc.launchRequest({ program: script, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments)]);
+  await stopped;
+  const f = await frames();
+  assert.equal(f[0]?.line, 2);
+  assert.equal(f[0]?.source?.path, script);
+});
+
 test('breakpoints are moved to the next statement or rejected with a reason', async () => {
   let bps: DebugProtocol.Breakpoint[] = [];
   await launch({ program: script, stopOnEntry: true }, async () => {
