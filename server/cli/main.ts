@@ -67,10 +67,12 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('smmu lsp: only --stdio is supported\n');
       return 2;
     }
+    serving = true;
     startStdioServer();
     return -1; // keeps running
   }
   if (cmd === 'dap') {
+    serving = true;
     startStdioAdapter();
     return -1; // keeps running
   }
@@ -94,9 +96,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `smmu run S --trace | head`: a closed pipe ends the output quietly, not with a stack trace.
+/** `lsp --stdio` and `dap` serve until their client goes; the other commands compute a verdict. */
+let serving = false;
+
+// `smmu check bad.smmu | head -1`: a reader that closes early ends the output quietly, not with a
+// stack trace, but the exit status is still the verdict (CI's `set -o pipefail` relies on it), so
+// the command runs to its end and main() sets it. A server whose client closed its output is done.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (serving && e.code === 'EPIPE') process.exit(0);
 });
 
 main(process.argv.slice(2)).then(

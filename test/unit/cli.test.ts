@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { root, smmu, tmp } from './cli-harness';
+import { spawnSync } from 'child_process';
+import { cli, root, smmu, tmp } from './cli-harness';
 
 test('decode prints every field, with enum names', () => {
   const r = smmu('decode', 'CR0', '0xD');
@@ -46,6 +47,17 @@ test('check prints gcc-style diagnostics and exits 1 on errors', () => {
   assert.equal(r.code, 1);
   assert.match(r.out, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:8: error: .*NOT_A_REG`, 'm'));
   assert.match(r.err, /1 file checked: \d+ errors?/);
+});
+
+test('the exit status does not depend on a closed pipe: `smmu check bad.smmu | head -1` under pipefail exits 1', () => {
+  // Far more output than a pipe holds (64 KB), so head exits while smmu still writes: EPIPE.
+  const f = tmp('many-errors.smmu', 'read32 NOT_A_REG\n'.repeat(3000));
+  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${cli}" check "${f}" | head -1`], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.stdout.split('\n').filter(Boolean).length, 1, r.stdout);
+  assert.match(r.stdout, /error: unknown register 'NOT_A_REG'/);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /1 file checked: 3000 errors/);
+  assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
 });
 
 test('check of a clean script exits 0; of a missing file reports it', () => {
