@@ -75,6 +75,15 @@ test('check validates configuration files too', () => {
   assert.match(r.out, /x\.smmu\.json:1:\d+: error: /);
 });
 
+test('check of a truncated configuration reports its syntax errors only', () => {
+  const f = tmp('broken.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8').slice(0, 300));
+  const r = smmu('check', f);
+  assert.equal(r.code, 1);
+  const lines = r.out.split('\n').filter(Boolean);
+  assert.ok(lines.length >= 1);
+  for (const l of lines) assert.match(l, /: error: .*\[config\.syntax\]$/, l);
+});
+
 test('run the bundled Linux bring-up example: all expectations met, exit 0', () => {
   const r = smmu('run', 'examples/linux-bringup.smmu');
   assert.equal(r.code, 0, r.out + r.err);

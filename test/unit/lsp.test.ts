@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as path from 'path';
 import type { Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { msg, serverForTests } from './lsp-harness';
 
@@ -366,6 +367,14 @@ test('configuration files get positioned diagnostics, and scripts using them are
   void lsp.conn.sendNotification('textDocument/didSave', { textDocument: { uri: cfg.uri } });
   const rechecked = await diagnosticsFor(s.uri, (d) => d.some((x) => x.code === 'config.invalid'));
   assert.equal(rechecked.find((d) => d.code === 'config.invalid')!.range.start.line, 0);
+});
+
+test('a configuration file with a JSON syntax error gets its syntax errors only', async () => {
+  const text = fs.readFileSync(path.join(__dirname, '../../../presets/qemu.smmu.json'), 'utf8').slice(0, 300);
+  const cfg = file('cfg/truncated.smmu.json', text);
+  open(cfg.uri, text, 'json');
+  const diags = await diagnosticsFor(cfg.uri, (d) => d.length > 0);
+  assert.deepEqual([...new Set(diags.map((d) => d.code))], ['config.syntax'], JSON.stringify(diags.map(msg)));
 });
 
 test('configuration files: keys and values completed from the schema, with documentation, present keys left out', async () => {
