@@ -12,6 +12,7 @@ import { runAction, type ScriptState } from './actions';
 import { decode, extractField, hex, symbolic } from '../registers/codec';
 import type { RegisterDef } from '../registers/types';
 import { startLine, type Range, type ScriptDiagnostic } from './diagnostics';
+import { counted } from '../text/plural';
 import type { ResolvedExpectation, ResolvedStatement } from './resolve';
 
 /** What one executed statement observed. */
@@ -31,7 +32,41 @@ export interface RunResult {
   readonly diagnostics: ScriptDiagnostic[];
   readonly observations: Observation[];
   readonly failedExpectations: number;
+  readonly counts: RunCounts;
   readonly memory: GuestMemory;
+}
+
+/**
+ * What a run did, included files too: summaries report these, never what the script merely says
+ * (a statement after the model stopped did nothing). Reads and writes are MMIO and memory accesses.
+ */
+export interface RunCounts {
+  reads: number;
+  writes: number;
+  /** Statements with an expectation that were executed, and those whose expectation held. */
+  expectationsRun: number;
+  expectationsMet: number;
+}
+
+export function noCounts(): RunCounts {
+  return { reads: 0, writes: 0, expectationsRun: 0, expectationsMet: 0 };
+}
+
+export function addCounts(into: RunCounts, c: RunCounts): void {
+  into.reads += c.reads;
+  into.writes += c.writes;
+  into.expectationsRun += c.expectationsRun;
+  into.expectationsMet += c.expectationsMet;
+}
+
+/**
+ * Whether a statement carries an expectation: `== v` / `!= v` after a read, `poll`, `dma` or `pri`,
+ * and `expect` lines. Summaries count these (met, failed, never run).
+ */
+export function hasExpectation(s: ResolvedStatement): boolean {
+  if (s.kind === 'include') return false;
+  if (s.kind === 'action') return s.verb === 'expect' || s.expect !== undefined;
+  return s.op === 'read' && s.expect !== undefined;
 }
 
 /**
@@ -82,6 +117,7 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
   const memory = engine.memory;
   const state: ScriptState = shared ?? { eventCursor: 0 };
   let failedExpectations = 0;
+  const counts = noCounts();
   // The statement loop is the check's hot path: no closure per statement and no object spreads
   // (V8 copies spread properties one by one).
   const activitySince = (before: number) => (engine.activity.length > before ? engine.activity.slice(before) : undefined);
@@ -92,12 +128,13 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       // report is shown on the include line, pointing into the included file.
       const inner = run(s.statements, engine, state);
       failedExpectations += inner.failedExpectations;
+      addCounts(counts, inner.counts);
       const file = s.path.split(/[\\/]/).pop() ?? s.path;
       for (const d of inner.diagnostics) {
         if (d.severity === 'info') continue;
         diagnostics.push({ severity: d.severity, code: d.code, message: `in ${file}:${d.range.start.line + 1}: ${d.message}`, range: s.range, related: [{ message: d.message, range: d.range, path: s.path }] });
       }
-      observations.push({ line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: `${file}: ${inner.observations.length} statement${inner.observations.length === 1 ? '' : 's'} run` });
+      observations.push({ line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: `${file}: ${counted(inner.observations.length, 'statement')} run` });
       continue;
     }
     if (s.kind === 'action') {
@@ -110,6 +147,10 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       }
       for (const d of o.diagnostics) diagnostics.push(d);
       if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
+      if (hasExpectation(s)) {
+        counts.expectationsRun++;
+        if ('metExpectation' in o && o.metExpectation) counts.expectationsMet++;
+      }
       const act = activitySince(before);
       // What the SMMU reported on its own during the statement (stale entries, lost events).
       for (const a of act ?? []) {
@@ -126,12 +167,14 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
       const value = s.op === 'read' ? memory.read(s.address, s.size) : s.value ?? 0n;
       observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
+      counts[s.op === 'read' ? 'reads' : 'writes']++;
       if (s.op === 'read' && s.expect) {
+        counts.expectationsRun++;
         const msg = checkExpectation(s.expect, value, undefined, 0, `memory at ${hex(s.address, 64)}`, smmu);
         if (msg) {
           failedExpectations++;
           diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
-        }
+        } else counts.expectationsMet++;
       }
       continue;
     }
@@ -154,19 +197,22 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
     const obs: { line: number; kind: 'read' | 'write'; register: string | undefined; value: bigint; ok: boolean; activity?: readonly Activity[] } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
     if (act) obs.activity = act;
     observations.push(obs);
+    counts[s.op === 'read' ? 'reads' : 'writes']++;
     if (!r.ok) {
       diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
     }
+    // An aborted read returned no data: its expectation ran and is not met (the abort is the error).
+    if (s.op === 'read' && s.expect) counts.expectationsRun++;
     if (s.op === 'read' && s.expect && r.ok) {
       const what = reg ? `SMMU_${reg.name}${byte ? ` [63:32]` : ''}` : hex(BigInt(s.offset));
       const msg = checkExpectation(s.expect, r.value, reg, byte, what, smmu);
       if (msg) {
         failedExpectations++;
         diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
-      }
+      } else counts.expectationsMet++;
     }
   }
-  return { diagnostics, observations, failedExpectations, memory };
+  return { diagnostics, observations, failedExpectations, counts, memory };
 }
 
 /** Statements run between two chances to stop: about a millisecond of work. */
@@ -183,6 +229,7 @@ export async function runSliced(statements: readonly ResolvedStatement[], engine
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
   let failedExpectations = 0;
+  const counts = noCounts();
   for (let i = 0; i < statements.length; i += RUN_SLICE) {
     if (i > 0) {
       await pause();
@@ -192,6 +239,7 @@ export async function runSliced(statements: readonly ResolvedStatement[], engine
     for (const d of r.diagnostics) diagnostics.push(d);
     for (const o of r.observations) observations.push(o);
     failedExpectations += r.failedExpectations;
+    addCounts(counts, r.counts);
   }
-  return { diagnostics, observations, failedExpectations, memory: engine.memory };
+  return { diagnostics, observations, failedExpectations, counts, memory: engine.memory };
 }

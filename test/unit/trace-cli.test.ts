@@ -40,9 +40,11 @@ test('--config replaces the inference; an unreadable or broken configuration is 
   const ok = smmu('replay', trace, '--config', cfg);
   assert.equal(ok.code, 0, ok.out);
   assert.match(ok.out, /^configuration: .*x\.smmu\.json/);
+  // A --config that cannot be used is the command line's error (exit 2), not the trace's line 1.
   const missing = smmu('replay', trace, '--config', '/nonexistent.smmu.json');
-  assert.equal(missing.code, 1);
-  assert.match(missing.out, /t\.smmutrace:1:1: error: cannot read configuration .* \[trace\.config\]/);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /^smmu replay: --config \/nonexistent\.smmu\.json: cannot read/);
+  assert.equal(missing.out, '');
   const bad = smmu('replay', tmp('b.smmutrace', 'R 0x00 4 zzz\n\u0000\n'));
   assert.equal(bad.code, 1);
   assert.match(bad.out, /b\.smmutrace:1:10: error: value 'zzz' is not a hexadecimal number/);
