@@ -205,6 +205,16 @@ test('event and unadvertised-access filters', async () => {
   assert.equal((await frames())[0]?.line, 3);
 });
 
+test('counts in the variables read as English: a one-entry command queue, empty caches', async () => {
+  const one = path.join(dir, 'one-entry.smmu');
+  fs.writeFileSync(one, 'write64 CMDQ_BASE 0x40100000 | LOG2SIZE=0\nwrite32 CR0 CMDQEN\nread32 CR0ACK\n');
+  await launch({ program: one }, () => dc.setBreakpointsRequest({ source: { path: one }, breakpoints: [{ line: 3 }] }));
+  const q = await scope('Command queue');
+  assert.match(q.find((v) => v.name === 'entries')?.value ?? '', /^1 entry at 0x/);
+  const caches = await scope('Caches');
+  assert.equal(caches.find((c) => c.name === 'STE cache')?.value, '0 entries');
+});
+
 test('the event filter stops after the DMA that wrote a record; the Event queue scope decodes it', async () => {
   const example = path.join(root, 'examples', 'linux-bringup.smmu');
   const lines = fs.readFileSync(example, 'utf8').split('\n');
