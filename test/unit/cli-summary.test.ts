@@ -43,6 +43,16 @@ test('an error part-way: the expectations before it ran, those after it did not'
   assert.deepEqual([j.summary.expectations, j.summary.expectationsMet, j.summary.failedExpectations, j.summary.notRun], [5, 1, 1, 3]);
 });
 
+test('an expectation that ran but could not hold is not met: an aborted read, a pri compared with a number', () => {
+  const cfg = tmp('abort.smmu.json', '{ "base": "qemu", "choices": { "illegalAccess": "abort" } }');
+  const f = path.join(path.dirname(cfg), 'ab.smmu');
+  fs.writeFileSync(f, 'read32 0x0002 == 0\npri sid=1 addr=0x1000 == 3\n');
+  const r = smmu('run', f, '--config', cfg);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /:2:\d+: error: expected queued, discarded or unsupported \[pri\.expect\]/);
+  assert.match(r.out, /^1 read, 0 writes, 0\/2 expectations met, 3 errors, 1 warning$/m, r.out);
+});
+
 test('expectations of included files and expect lines count, so met never exceeds the total', () => {
   const inc = tmp('inc.smmu', 'read32 CR0ACK == 1\n');
   const f = path.join(path.dirname(inc), 'main.smmu');
