@@ -112,3 +112,16 @@ test('--json says which positions count from 1 and which from 0, and gives both 
   assert.deepEqual(replay.positionBase, check.positionBase);
   for (const x of replay.diagnostics) assert.deepEqual([x.line, x.column], [x.range.start.line + 1, x.range.start.character + 1]);
 });
+
+test('one hex case in the output, upper case as the decoders print it: results, activity and messages alike', () => {
+  const lowerHex = /0x[0-9A-F_]*[a-f]/;
+  // --trace echoes each statement as written; what the tool itself prints follows the arrow.
+  const produced = (out: string) => out.split('\n').map((l) => (/^[^\s:]+:\d+: /.test(l) ? l.slice(l.indexOf(' → ') + 1 || l.length) : l));
+  const bringup = smmu('run', 'examples/linux-bringup.smmu', '--trace');
+  assert.match(bringup.out, /the level 3 descriptor at 0x40402F80 is invalid/);
+  for (const l of produced(bringup.out)) assert.doesNotMatch(l, lowerHex, l);
+  const enc = tmp('enc.smmu', 'write64 STRTAB_BASE 0x40000000\nwrite32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8\nste 3 V Config=S1_TRANS S1ContextPtr=0x4030000a\n');
+  const r = smmu('run', enc);
+  assert.match(r.out, /error: 0x4030000A is not 64-byte aligned/);
+  for (const l of produced(r.out)) assert.doesNotMatch(l, lowerHex, l);
+});
