@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { DOCUMENT_INFO_REQUEST, type DocumentInfoParams, type DocumentInfoResult } from '../server/lsp/lsp-ext';
 import type { Ctx } from './ctx';
+import { counted } from '../core/text/plural';
 
 export class StatusItem {
   readonly item = vscode.window.createStatusBarItem('smmu.status', vscode.StatusBarAlignment.Left, 10);
@@ -41,11 +42,11 @@ export class StatusItem {
     const errors = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'smmu' && d.severity === vscode.DiagnosticSeverity.Error).length;
     const ok = errors === 0 && info.configValid;
     this.item.text = `${ok ? '$(check)' : '$(error)'} SMMU: ${info.config}`;
-    this.item.tooltip = new vscode.MarkdownString(
-      `Checked against **${info.config}**${info.configPath ? ` (\`${vscode.workspace.asRelativePath(info.configPath)}\`)` : info.configOrigin ? '' : ' (the built-in default)'}` +
-        `${info.configOrigin ? `, from the ${info.configOrigin} (the file has no \`config\` line)` : ''}` +
-        `${info.configValid ? '' : '\n\nThe configuration file could not be used: see its diagnostics.'}\n\n${errors} error${errors === 1 ? '' : 's'} in this file.`,
-    );
+    const where = info.configPath ? ` (\`${vscode.workspace.asRelativePath(info.configPath)}\`)` : info.configOrigin ? '' : ' (the built-in default)';
+    const origin = info.configOrigin ? `, from the ${info.configOrigin} (the file has no \`config\` line)` : '';
+    // A configuration that cannot be used runs nothing: the tooltip must not say the file was checked against one.
+    const head = info.configValid ? `Checked against **${info.config}**${where}${origin}` : `Not run: the configuration${where}${origin} could not be used; see its diagnostics`;
+    this.item.tooltip = new vscode.MarkdownString(`${head}.\n\n${counted(errors, 'error')} in this file.`);
     this.item.show();
   }
 }

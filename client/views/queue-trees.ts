@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { QUEUES_AT_LINE_REQUEST, type DecodedFieldState, type QueueEntryState, type QueuesAtLineParams, type QueuesAtLineResult, type QueueState, type StreamTableEntryState } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 import { Refresher } from './refresher';
+import { counted } from '../../core/text/plural';
 
 const STATUS_TEXT: Record<QueueEntryState['status'], string> = {
   pending: 'pending',
@@ -149,7 +150,7 @@ export class QueueTreeProvider implements vscode.TreeDataProvider<QueueTreeNode>
     if (this.which === 'streams') {
       const t = r.streamTable;
       if (!t) return 'A queue descriptor has no stream table.';
-      return `${r.label}: ${t.format} table at ${t.base}, LOG2SIZE ${t.log2size}, ${t.entries.length} valid STE${t.entries.length === 1 ? '' : 's'}${t.truncated ? ' (first StreamIDs only)' : ''}`;
+      return `${r.label}: ${t.format} table at ${t.base}, LOG2SIZE ${t.log2size}, ${counted(t.entries.length, 'valid STE')}${t.truncated ? ' (first StreamIDs only)' : ''}`;
     }
     const q = this.queue();
     if (!q) return `${r.label}: no ${this.which === 'command' ? 'command' : 'event'} queue here.`;

@@ -596,20 +596,24 @@ function sorted(d: ConfigDiagnostic[]): ConfigDiagnostic[] {
 function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions): LoadResult {
   const parsed = parseJson(text);
   for (const e of parsed.errors) r.at(pos.range(e.offset, e.length), 'error', 'config.syntax', e.message);
+  // After a syntax error the text is not the configuration its author meant (a truncated file has
+  // lost its later keys): only the syntax errors can be trusted, so nothing else is reported. The
+  // readable part is still resolved, quietly, for the editor's hover on the file being typed.
+  const checked = parsed.errors.length ? new Reporter(pos, true) : r;
   const root = parsed.root;
   if (!root || root.type !== 'object') {
-    if (root) r.at(root, 'error', 'config.type', `a configuration is a JSON object { "name": …, "features": { … } }, found ${nodeType(root)}`);
+    if (root) checked.at(root, 'error', 'config.type', `a configuration is a JSON object { "name": …, "features": { … } }, found ${nodeType(root)}`);
     else if (!parsed.errors.length) r.at(pos.range(0, 0), 'error', 'config.syntax', 'empty file: a configuration is a JSON object');
     return { diagnostics: sorted(r.diagnostics) };
   }
 
-  let spec = new Reader(r).read(root);
+  let spec = new Reader(checked).read(root);
   if (spec.base) {
     const baseRoot = parseJson(JSON.stringify(PRESET_DOCUMENTS[spec.base.value])).root;
     if (baseRoot) spec = merge(new Reader(new Reporter(new TextPositions(''), true), spec.base.node).read(baseRoot), spec);
   }
 
-  const res = new Resolver(r, spec);
+  const res = new Resolver(checked, spec);
   res.resolve();
 
   const drivers = new Set<Driver>(opts.drivers ?? spec.drivers?.value ?? DRIVERS);
@@ -643,7 +647,7 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
     explicit: (ref) => sourceOf(ref) !== undefined,
     report: (severity, code, message, at) => {
       const src = at.map(sourceOf).find((s) => s !== undefined);
-      r.at(src ? src.node : fallback, severity, code, message);
+      checked.at(src ? src.node : fallback, severity, code, message);
     },
   };
   for (const rule of RULES) rule.check(ctx);
@@ -660,7 +664,7 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   };
 
   const gbpa = spec.gbpa?.value ?? DEFAULT_GBPA;
-  if (spec.gbpa) checkGbpa(r, spec.gbpa);
+  if (spec.gbpa) checkGbpa(checked, spec.gbpa);
 
   const ids: Record<string, number> = {};
   for (const [name, v] of res.ids) ids[name] = Number(v & 0xffff_ffffn);

@@ -20,6 +20,7 @@ import type { ScriptState } from '../script/actions';
 import type { ScriptDiagnostic } from '../script/diagnostics';
 import type { ResolvedStatement } from '../script/resolve';
 import { cloneState, restoreInto } from './snapshot';
+import { counted } from '../text/plural';
 
 /** One step the debugger takes; replayed verbatim on step back. */
 export type Op =
@@ -178,7 +179,7 @@ export class Machine {
   queueState(): string {
     const waiting = cmdqPending(this.engine);
     if (waiting === 0) return 'the queue is empty (CONS == PROD)';
-    return `the queue is stopped with ${waiting} command${waiting === 1 ? '' : 's'} pending: ${this.engine.gerrorActive(0) ? 'GERROR.CMDQ_ERR is active; acknowledge it in GERRORN to restart (§7.1)' : 'CR0ACK.CMDQEN is 0'}`;
+    return `the queue is stopped with ${counted(waiting, 'command')} pending: ${this.engine.gerrorActive(0) ? 'GERROR.CMDQ_ERR is active; acknowledge it in GERRORN to restart (§7.1)' : 'CR0ACK.CMDQEN is 0'}`;
   }
 
   endLine(): number {

@@ -22,8 +22,8 @@ import { widthMask } from '../registers/table';
 import type { ScriptDiagnostic } from '../script/diagnostics';
 import type { ScriptHost } from '../script/check';
 import { checkTrace, type TraceCheck } from '../trace/check';
-import { looksLikeQemu } from '../trace/parse-qemu';
-import type { Adoption, LineReplay, TraceDiagnostic } from '../trace/replay';
+import { fileKind } from '../files/kind';
+import { summaryText, type Adoption, type LineReplay, type TraceDiagnostic } from '../trace/replay';
 import type { TraceRecord } from '../trace/types';
 import { Machine, type Op, type OpResult } from './machine';
 import type { ScopeView, VarNode } from './views';
@@ -63,7 +63,7 @@ export class TraceMachine extends Machine {
   summaryText(): string {
     const s = this.check.summary;
     const first = s.firstDivergence ? `; first divergence at line ${s.firstDivergence.line + 1}` : '';
-    return `trace, ${s.records} records (${s.reads} reads, ${s.writes} writes): ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} note${s.infos === 1 ? '' : 's'}${first}`;
+    return `trace, ${summaryText(s)}${first}`;
   }
 
   /**
@@ -166,9 +166,7 @@ export function loadTrace(text: string, path: string, host: ScriptHost, configPa
   return { machine: new TraceMachine(check.config, check) };
 }
 
-/** Is this file a trace (rather than a `.smmu` script)? By its name, or by being a QEMU log. */
+/** Is this file a trace (rather than a `.smmu` script)? By its name (any `.log`), or by its content (core/files/kind.ts). */
 export function isTracePath(path: string, text: string): boolean {
-  if (/\.smmutrace$/i.test(path) || /\.log$/i.test(path)) return true;
-  if (/\.smmuq?$/i.test(path)) return false;
-  return looksLikeQemu(text);
+  return /\.log$/i.test(path) || fileKind(path, text) === 'trace';
 }

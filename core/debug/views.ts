@@ -20,6 +20,7 @@ import { CD, decodeCd } from '../structures/cd';
 import { cloneState } from './snapshot';
 import { L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
+import { counted } from '../text/plural';
 
 export interface VarNode {
   readonly name: string;
@@ -116,8 +117,8 @@ function commandQueue(e: Engine): VarNode[] {
     registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_BASE') as RegisterDef),
     registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_PROD') as RegisterDef),
     registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_CONS') as RegisterDef),
-    { name: 'pending', value: `${waiting} command${waiting === 1 ? '' : 's'} between CONS and PROD${e.cmdqRunnable() ? '' : ' (the queue is not running: CR0ACK.CMDQEN is 0 or GERROR.CMDQ_ERR is active)'}` },
-    { name: 'entries', value: `${count} entries at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
+    { name: 'pending', value: `${counted(waiting, 'command')} between CONS and PROD${e.cmdqRunnable() ? '' : ' (the queue is not running: CR0ACK.CMDQEN is 0 or GERROR.CMDQ_ERR is active)'}` },
+    { name: 'entries', value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
   ];
 }
 
@@ -148,8 +149,8 @@ function eventQueue(e: Engine): VarNode[] {
     registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_BASE') as RegisterDef),
     registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_PROD') as RegisterDef),
     registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_CONS') as RegisterDef),
-    { name: 'unread', value: `${unread} record${unread === 1 ? '' : 's'} between CONS and PROD` },
-    { name: 'entries', value: `${count} entries at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
+    { name: 'unread', value: `${counted(unread, 'record')} between CONS and PROD` },
+    { name: 'entries', value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
   ];
 }
 
@@ -265,12 +266,12 @@ function caches(e: Engine): VarNode[] {
   const tlb = e.tlb.entries();
   let stale: Map<TlbEntry, string> | undefined;
   return [
-    { name: 'STE cache', value: `${cc.ste.size} entries`, children: () => structures('StreamID', cc.ste.entries(), STE) },
-    { name: 'CD cache', value: `${cc.cd.size} entries`, children: () => structures('key', cc.cd.entries(), CD) },
-    { name: 'L1 caches', value: `${cc.l1st.size + cc.l1cd.size} entries`, children: () => [...structures('L1STD', cc.l1st.entries(), L1STD), ...structures('L1CD', cc.l1cd.entries(), undefined)] },
+    { name: 'STE cache', value: counted(cc.ste.size, 'entry', 'entries'), children: () => structures('StreamID', cc.ste.entries(), STE) },
+    { name: 'CD cache', value: counted(cc.cd.size, 'entry', 'entries'), children: () => structures('key', cc.cd.entries(), CD) },
+    { name: 'L1 caches', value: counted(cc.l1st.size + cc.l1cd.size, 'entry', 'entries'), children: () => [...structures('L1STD', cc.l1st.entries(), L1STD), ...structures('L1CD', cc.l1cd.entries(), undefined)] },
     {
       name: 'TLB',
-      value: `${tlb.length} entries`,
+      value: counted(tlb.length, 'entry', 'entries'),
       indexed: {
         count: tlb.length,
         page: (start, n) => {
@@ -295,7 +296,7 @@ function memoryPages(e: Engine): VarNode[] {
     const w = words(e, a, 1024);
     let used = 0;
     for (let i = 0; i < 1024; i++) if (w[i] !== 0) used++;
-    return { name: h(a), value: `4 KB page, ${used} non-zero word${used === 1 ? '' : 's'}`, memoryReference: h(a), evaluateName: `mem64(${h(a)})` };
+    return { name: h(a), value: `4 KB page, ${counted(used, 'non-zero word')}`, memoryReference: h(a), evaluateName: `mem64(${h(a)})` };
   });
 }
 

@@ -27,7 +27,7 @@ export type ActivityKind =
 export interface Activity {
   readonly seq: number;
   readonly kind: ActivityKind;
-  /** One line a user reads: `CMDQ[3] CMD_CFGI_STE StreamID=0x3 Leaf=1`. */
+  /** One line a user reads: `CMDQ[3] CMD_CFGI_STE StreamID=0x3 Leaf=1`; never its section (`section` holds it, shown after the text). */
   readonly text: string;
   /** Architecture section behind the behaviour. */
   readonly section?: string;

@@ -12,6 +12,7 @@ import { cdKey, sidOfCdKey } from './config-cache';
 import type { Engine } from './engine';
 import { prefetchConfig } from './transaction';
 import type { TlbEntry } from './tlb';
+import { counted } from '../text/plural';
 
 /** Each command's fields by exact name, built once from the table. */
 const FIELDS = new Map<CommandDef, ReadonlyMap<string, LayoutField>>(COMMANDS.map((c) => [c, new Map(c.fields.map((f) => [f.name, f]))]));
@@ -130,7 +131,7 @@ export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, 
     case 'CFGI_STE': {
       const sid = v(def, w, 'StreamID');
       const n = invalidateSteRange(engine, sid, 1, v(def, w, 'Leaf') === 1);
-      logged(`${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      logged(`${counted(n, 'cached structure')} invalidated`);
       return CERROR.NONE;
     }
     case 'CFGI_STE_RANGE':
@@ -140,7 +141,7 @@ export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, 
       const sid = v(def, w, 'StreamID');
       const first = sid - (sid % count);
       const n = invalidateSteRange(engine, first, count, false);
-      logged(`StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      logged(`StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${counted(n, 'cached structure')} invalidated`);
       return CERROR.NONE;
     }
     case 'CFGI_CD': {
@@ -148,13 +149,13 @@ export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, 
       const ssid = v(def, w, 'SubstreamID');
       let n = engine.configCache.cd.invalidate((k) => k === cdKey(sid, ssid));
       if (v(def, w, 'Leaf') === 0) n += engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
-      logged(`${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      logged(`${counted(n, 'cached structure')} invalidated`);
       return CERROR.NONE;
     }
     case 'CFGI_CD_ALL': {
       const sid = v(def, w, 'StreamID');
       const n = engine.configCache.cd.invalidate((k) => sidOfCdKey(k) === sid) + engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
-      logged(`${n} cached structure${n === 1 ? '' : 's'} invalidated`);
+      logged(`${counted(n, 'cached structure')} invalidated`);
       return CERROR.NONE;
     }
     case 'CFGI_VMS_PIDM':

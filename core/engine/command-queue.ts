@@ -113,7 +113,8 @@ export function consumeCommands(engine: Engine, limit = Infinity): number {
       if (ill.length) {
         error = CERROR.ILL;
         const first = ill[0];
-        engine.log({ kind: 'command-error', text: `CMDQ[${entry}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL (§${first?.section ?? '7.1'})`, section: first?.section ?? '7.1', address: BigInt(addr), words: [...w], severity: 'error', code: 'cmdq.cerror-ill' });
+        // The section goes in `section` only: whoever shows the text appends it (Activity.section).
+        engine.log({ kind: 'command-error', text: `CMDQ[${entry}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL`, section: first?.section ?? '7.1', address: BigInt(addr), words: [...w], severity: 'error', code: 'cmdq.cerror-ill' });
         break;
       }
       for (const p of d.problems) {

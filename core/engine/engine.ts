@@ -27,6 +27,7 @@ import { translate, type StreamMemo, type Transaction, type TransactionResult } 
 import type { CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
 import { sizeBits } from '../structures/fields';
+import { counted } from '../text/plural';
 
 export interface EngineOptions {
   /** Consume commands as soon as PROD is written (default). Off: the debugger calls `step`. */
@@ -155,7 +156,7 @@ export class Engine {
     if (def.name.endsWith('STALL_TERM')) {
       let n = 0;
       for (const [k, s] of this.stalled) if (s.t.sid === sid) (this.stalled.delete(k), n++);
-      return `${n} stalled transaction${n === 1 ? '' : 's'} of StreamID ${sid} terminated`;
+      return `${counted(n, 'stalled transaction')} of StreamID ${sid} terminated`;
     }
     const stag = field('STAG');
     const key = `${sid}:${stag}`;

@@ -119,7 +119,7 @@ export function encodeLayout(def: LayoutDef, values: ReadonlyMap<string, bigint>
     }
     const raw = f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v;
     if (raw < 0n || raw >= 1n << BigInt(f.msb - f.lsb + 1)) {
-      problems.push({ field: f.name, message: `0x${v.toString(16)} does not fit ${def.name}.${f.name}` });
+      problems.push({ field: f.name, message: `0x${v.toString(16).toUpperCase()} does not fit ${def.name}.${f.name}` });
       continue;
     }
     setBitsBig(words, f.msb, f.lsb, raw);

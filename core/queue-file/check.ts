@@ -24,6 +24,7 @@ import type { Token } from '../script/ast';
 import type { ScriptHost } from '../script/check';
 import type { Range, ScriptDiagnostic } from '../script/diagnostics';
 import { lexLine, splitLines } from '../script/lexer';
+import { counted } from '../text/plural';
 
 export type QueueKind = 'cmdq' | 'evtq' | 'priq';
 
@@ -287,7 +288,7 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
   const seen = new Map<number, number>();
   for (const r of raw) {
     if (r.index >= size) {
-      diagnostics.push(diag('error', 'smmuq.entry-index', `entry ${r.index} is beyond the queue (${size} entries)`, r.indexTok.range));
+      diagnostics.push(diag('error', 'smmuq.entry-index', `entry ${r.index} is beyond the queue (${counted(size, 'entry', 'entries')})`, r.indexTok.range));
       continue;
     }
     if (seen.has(r.index)) {

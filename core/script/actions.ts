@@ -21,6 +21,7 @@ import { checkSte, STE } from '../structures/ste';
 import { startLevelS1, startLevelS2 } from '../translation/walk';
 import type { Range, ScriptDiagnostic } from './diagnostics';
 import { closestNames, didYouMean } from './parser';
+import { counted } from '../text/plural';
 import type { ActionArg, ResolvedAction } from './resolve';
 
 /** Script-level state the engine statements share (the driver's own bookkeeping). */
@@ -38,6 +39,8 @@ export interface ActionOutcome {
   /** One line for inlay hints and traces: what the statement did. */
   readonly summary?: string;
   readonly failedExpectation?: boolean;
+  /** The statement's expectation was evaluated and held (a summary counts only these as met). */
+  readonly metExpectation?: boolean;
 }
 
 /** Friendly argument names: Linux/QEMU spellings of command and structure fields. */
@@ -212,7 +215,7 @@ function cmd(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutco
   const prod = state.cmdqProd ?? Number(engine.smmu.peek('CMDQ_PROD') & 0xf_ffffn);
   const cons = Number(engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn);
   if (isFull(prod, cons, g.log2)) {
-    out.push(diag('error', 'cmd.queue-full', `the command queue is full (${2 ** g.log2} entries between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll CMDQ_CONS before adding more`, s.range, '3.5'));
+    out.push(diag('error', 'cmd.queue-full', `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll CMDQ_CONS before adding more`, s.range, '3.5'));
     return { diagnostics: out };
   }
   const addr = slotAddress(g, prod);
@@ -235,7 +238,7 @@ function doorbell(engine: Engine, state: ScriptState, s: ResolvedAction): Action
   const log2 = engine.geometry('CMDQ').log2;
   const span = 2n ** BigInt(log2 + 1);
   const consumed = Number((cons - consBefore + span) % span);
-  return { diagnostics: out, summary: `CMDQ_PROD ← ${hex(BigInt(prod))}: ${consumed} command${consumed === 1 ? '' : 's'} consumed, CMDQ_CONS ${hex(cons)}` };
+  return { diagnostics: out, summary: `CMDQ_PROD ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, CMDQ_CONS ${hex(cons)}` };
 }
 
 // --- DMA ------------------------------------------------------------------------------------
@@ -292,7 +295,7 @@ function dma(engine: Engine, s: ResolvedAction): ActionOutcome {
   } else if (r.outcome !== 'translated' && r.outcome !== 'bypass') {
     out.push(diag('warning', 'dma.fault', `the DMA did not complete: ${summary}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`, s.range));
   }
-  return { diagnostics: out, summary };
+  return s.expect ? { diagnostics: out, summary, metExpectation: true } : { diagnostics: out, summary };
 }
 
 // --- PRI --------------------------------------------------------------------------------------
@@ -320,10 +323,11 @@ function pri(engine: Engine, s: ResolvedAction): ActionOutcome {
     prgIndex: Number(arg(s, 'prgi')?.value ?? 0n),
   });
   const what = engine.activity.slice(before).map((a) => a.text).join('; ');
-  if (s.expect?.name !== undefined) {
-    const want = s.expect.name.toLowerCase();
-    if (!['queued', 'discarded', 'unsupported'].includes(want)) return { diagnostics: [diag('error', 'pri.expect', `expected queued, discarded or unsupported`, s.expect.range)] };
+  if (s.expect) {
+    const want = s.expect.name?.toLowerCase();
+    if (!want || !['queued', 'discarded', 'unsupported'].includes(want)) return { diagnostics: [diag('error', 'pri.expect', `expected queued, discarded or unsupported`, s.expect.range)] };
     if ((want === r) !== (s.expect.op === '==')) return { diagnostics: [diag('error', 'expect.failed', `the page request was ${r}, expected ${s.expect.op === '==' ? '' : 'not '}${want}`, s.expect.range)], summary: what, failedExpectation: true };
+    return { diagnostics: [], summary: `${r}: ${what}`, metExpectation: true };
   }
   return { diagnostics: [], summary: `${r}: ${what}` };
 }
@@ -345,12 +349,12 @@ function poll(engine: Engine, s: ResolvedAction): ActionOutcome {
     value = r.value;
     const got = (value & e.mask) >> BigInt(e.shift);
     const holds = e.op === '==' ? got === e.value : got !== e.value;
-    if (holds) return { diagnostics: out, summary: `held after ${i} read${i === 1 ? '' : 's'}: ${hex(value)}` };
+    if (holds) return { diagnostics: out, summary: `held after ${counted(i, 'read')}: ${hex(value)}`, metExpectation: true };
     // With the engine not consuming on its own (the debugger), give it a step per read.
     if (!engine.autoConsume) engine.step(1);
   }
   const what = `${p.register ? `SMMU_${p.register.name}` : hex(BigInt(p.offset))}${e.field ? `.${e.field.name}` : ''}`;
-  out.push(diag('error', 'poll.timeout', `${what} is still ${(value & e.mask) >> BigInt(e.shift)} after ${max} reads (expected ${e.op} ${e.value})`, s.expect?.range ?? s.range));
+  out.push(diag('error', 'poll.timeout', `${what} is still ${(value & e.mask) >> BigInt(e.shift)} after ${counted(max, 'read')} (expected ${e.op} ${e.value})`, s.expect?.range ?? s.range));
   return { diagnostics: out, failedExpectation: true };
 }
 
@@ -515,7 +519,7 @@ function expectEvent(engine: Engine, state: ScriptState, s: ResolvedAction): Act
     const list = written();
     state.eventCursor = engine.activity.length;
     if (list.length) return { diagnostics: [diag('error', 'expect.failed', `${list.length} event record${list.length === 1 ? ' was' : 's were'} written: ${list.map((a) => a.text).join('; ')}`, s.range)], failedExpectation: true };
-    return { diagnostics: [], summary: 'no event' };
+    return { diagnostics: [], summary: 'no event', metExpectation: true };
   }
   if (first?.name?.toLowerCase() !== 'event' || !second?.name) {
     return { diagnostics: [diag('error', 'expect.syntax', `expected 'expect event NAME [FIELD=value…]' or 'expect no event'`, s.range)] };
@@ -542,7 +546,7 @@ function expectEvent(engine: Engine, state: ScriptState, s: ResolvedAction): Act
     if (got !== want) diffs.push(`${name} is ${got === undefined ? 'absent' : hex(got)}, expected ${hex(want)}`);
   }
   if (diffs.length) return { diagnostics: [diag('error', 'expect.failed', `${def.name}: ${diffs.join('; ')}`, s.range)], failedExpectation: true };
-  return { diagnostics: [], summary: formatEvent(d) };
+  return { diagnostics: [], summary: formatEvent(d), metExpectation: true };
 }
 
 function abortRange(engine: Engine, s: ResolvedAction): ActionOutcome {

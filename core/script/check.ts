@@ -11,12 +11,12 @@ import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
 import { compareRanges, startLine, type Range, type ScriptDiagnostic } from './diagnostics';
-import { run, runSliced, RUN_SLICE, timeLimitStop, type Observation, type RunResult } from './interpreter';
+import { addCounts, hasExpectation, noCounts, run, runSliced, RUN_SLICE, timeLimitStop, type Observation, type RunResult } from './interpreter';
 import type { ScriptState } from './actions';
 import { finalConstants, resolveScript, StatementResolver, type ResolveCache, type IncludeHost, type ResolvedScript, type ResolvedStatement } from './resolve';
 import { parseLine, parseScript } from './parser';
 import { splitLines } from './lexer';
-import type { ParsedScript } from './ast';
+import type { ParsedScript, Statement } from './ast';
 
 /** File access supplied by the caller (the CLI reads the disk, the server prefers open documents). */
 export interface ScriptHost {
@@ -209,6 +209,55 @@ export function checkScript(text: string, path: string, host: ScriptHost, mode: 
   return finish(p, run(runnableOf(p).runnable, engine), engine);
 }
 
+/** Codes of the error that says a configuration could not be used (a `config` line, `--config`, a setting). */
+const CONFIG_UNUSABLE = new Set(['config.missing', 'config.invalid']);
+
+/**
+ * Whether the configuration could not be used. The model then runs nothing (the error is on the
+ * `config` line or the first line), and ScriptCheck.config is only the default that decodes values:
+ * no summary may name it as what the script ran against.
+ */
+export function configUnusable(diagnostics: readonly { readonly code: string }[]): boolean {
+  return diagnostics.some((d) => CONFIG_UNUSABLE.has(d.code));
+}
+
+/** What became of a script's expectations. */
+export interface ExpectationTally {
+  /** Expectations in the script and the files it includes (lines with a syntax error cannot be counted). */
+  readonly total: number;
+  /** Evaluated and held. */
+  readonly met: number;
+  /** Executed and not met (a failed comparison, an aborted read, an error on the line). */
+  readonly failed: number;
+  /** Never executed: the model stopped before them (an earlier error) or did not run at all. */
+  readonly notRun: number;
+}
+
+/** Whether a parsed statement carries an expectation (as hasExpectation does for resolved ones). */
+function parsedHasExpectation(s: Statement): boolean {
+  if (s.kind === 'action') return s.verb === 'expect' || s.expect !== undefined;
+  return (s.kind === 'register' || s.kind === 'mem') && s.op === 'read' && s.expect !== undefined;
+}
+
+function resolvedExpectations(statements: readonly ResolvedStatement[]): number {
+  let n = 0;
+  for (const s of statements) n += s.kind === 'include' ? resolvedExpectations(s.statements) : hasExpectation(s) ? 1 : 0;
+  return n;
+}
+
+/**
+ * The expectations of a full check: counted from the parsed lines, so one whose line has a name
+ * error (and so never runs) still counts, plus those of the included files.
+ */
+export function tallyExpectations(check: ScriptCheck): ExpectationTally {
+  let total = 0;
+  for (const s of check.resolved.parsed.statements) if (parsedHasExpectation(s)) total++;
+  for (const s of check.resolved.statements) if (s.kind === 'include') total += resolvedExpectations(s.statements);
+  const ran = check.run?.counts.expectationsRun ?? 0;
+  const met = check.run?.counts.expectationsMet ?? 0;
+  return { total, met, failed: ran - met, notRun: Math.max(0, total - ran) };
+}
+
 /**
  * checkScript in full mode for the editor: the model runs in slices (runSliced) so a newer edit
  * or a cancelled request can stop it; undefined when it was stopped.
@@ -290,6 +339,7 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   const state: ScriptState = { eventCursor: 0 };
   const lastWrite = new Map<string, Range>();
   let failedExpectations = 0;
+  const counts = noCounts();
   let skipped = false;
   // Set when a bound stopped the model (guest memory, time): later slices are parsed, not run.
   let boundHit = false;
@@ -330,6 +380,7 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
       for (const o of r.observations) observations.push(o);
       failedExpectations += r.failedExpectations;
       if (r.stoppedAt !== undefined) boundHit = true;
+      addCounts(counts, r.counts);
     }
   }
   const { config, configPath, configOrigin } = settleConfig();
@@ -339,7 +390,7 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   for (const d of runDiagnostics) diagnostics.push(d);
   if (firstError && skipped) diagnostics.push(stoppedInfo(firstError));
   diagnostics.sort((a, b) => compareRanges(a.range, b.range));
-  return { diagnostics, config, ...(configPath !== undefined ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}), run: { diagnostics: runDiagnostics, observations, failedExpectations, memory: engine.memory }, includes };
+  return { diagnostics, config, ...(configPath !== undefined ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}), run: { diagnostics: runDiagnostics, observations, failedExpectations, counts, memory: engine.memory }, includes };
 }
 
 /** The model after a script's statements up to a line ran (modelAtLine). */

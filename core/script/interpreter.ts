@@ -12,6 +12,7 @@ import { runAction, type ScriptState } from './actions';
 import { decode, extractField, hex, symbolic } from '../registers/codec';
 import type { RegisterDef } from '../registers/types';
 import { startLine, type Range, type ScriptDiagnostic } from './diagnostics';
+import { counted } from '../text/plural';
 import type { ResolvedExpectation, ResolvedStatement } from './resolve';
 
 /** What one executed statement observed. */
@@ -31,6 +32,7 @@ export interface RunResult {
   readonly diagnostics: ScriptDiagnostic[];
   readonly observations: Observation[];
   readonly failedExpectations: number;
+  readonly counts: RunCounts;
   readonly memory: GuestMemory;
   /** The line (0-based) of the statement at which the model stopped before the end (a bound hit). */
   readonly stoppedAt?: number;
@@ -45,6 +47,39 @@ function memoryFull(e: GuestMemoryLimitError, range: Range): ScriptDiagnostic {
     message: `the model stopped here: this statement needs more than ${mib} MiB of guest memory (distinct 4 KB pages written), the limit (\`--max-guest-memory\`, setting smmu.model.maxGuestMemory); the statements after it were not executed`,
     range,
   };
+}
+
+/**
+ * What a run did, included files too: summaries report these, never what the script merely says
+ * (a statement after the model stopped did nothing). Reads and writes are MMIO and memory accesses.
+ */
+export interface RunCounts {
+  reads: number;
+  writes: number;
+  /** Statements with an expectation that were executed, and those whose expectation held. */
+  expectationsRun: number;
+  expectationsMet: number;
+}
+
+export function noCounts(): RunCounts {
+  return { reads: 0, writes: 0, expectationsRun: 0, expectationsMet: 0 };
+}
+
+export function addCounts(into: RunCounts, c: RunCounts): void {
+  into.reads += c.reads;
+  into.writes += c.writes;
+  into.expectationsRun += c.expectationsRun;
+  into.expectationsMet += c.expectationsMet;
+}
+
+/**
+ * Whether a statement carries an expectation: `== v` / `!= v` after a read, `poll`, `dma` or `pri`,
+ * and `expect` lines. Summaries count these (met, failed, never run).
+ */
+export function hasExpectation(s: ResolvedStatement): boolean {
+  if (s.kind === 'include') return false;
+  if (s.kind === 'action') return s.verb === 'expect' || s.expect !== undefined;
+  return s.op === 'read' && s.expect !== undefined;
 }
 
 /**
@@ -95,6 +130,7 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
   const memory = engine.memory;
   const state: ScriptState = shared ?? { eventCursor: 0 };
   let failedExpectations = 0;
+  const counts = noCounts();
   // The statement loop is the check's hot path: no closure per statement and no object spreads
   // (V8 copies spread properties one by one).
   const activitySince = (before: number) => (engine.activity.length > before ? engine.activity.slice(before) : undefined);
@@ -107,13 +143,14 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         // report is shown on the include line, pointing into the included file.
         const inner = run(s.statements, engine, state);
         failedExpectations += inner.failedExpectations;
+        addCounts(counts, inner.counts);
         if (inner.stoppedAt !== undefined) stoppedAt = startLine(s.range);
         const file = s.path.split(/[\\/]/).pop() ?? s.path;
         for (const d of inner.diagnostics) {
           if (d.severity === 'info') continue;
           diagnostics.push({ severity: d.severity, code: d.code, message: `in ${file}:${d.range.start.line + 1}: ${d.message}`, range: s.range, related: [{ message: d.message, range: d.range, path: s.path }] });
         }
-        observations.push({ line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: `${file}: ${inner.observations.length} statement${inner.observations.length === 1 ? '' : 's'} run` });
+        observations.push({ line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: `${file}: ${counted(inner.observations.length, 'statement')} run` });
         if (stoppedAt !== undefined) break;
         continue;
       }
@@ -128,6 +165,10 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         }
         for (const d of o.diagnostics) diagnostics.push(d);
         if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
+        if (hasExpectation(s)) {
+          counts.expectationsRun++;
+          if ('metExpectation' in o && o.metExpectation) counts.expectationsMet++;
+        }
         const act = activitySince(before);
         // What the SMMU reported on its own during the statement (stale entries, lost events).
         for (const a of act ?? []) {
@@ -144,12 +185,14 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
         const value = s.op === 'read' ? memory.read(s.address, s.size) : s.value ?? 0n;
         observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
+        counts[s.op === 'read' ? 'reads' : 'writes']++;
         if (s.op === 'read' && s.expect) {
+          counts.expectationsRun++;
           const msg = checkExpectation(s.expect, value, undefined, 0, `memory at ${hex(s.address, 64)}`, smmu);
           if (msg) {
             failedExpectations++;
             diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
-          }
+          } else counts.expectationsMet++;
         }
         continue;
       }
@@ -172,16 +215,19 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       const obs: { line: number; kind: 'read' | 'write'; register: string | undefined; value: bigint; ok: boolean; activity?: readonly Activity[] } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
       if (act) obs.activity = act;
       observations.push(obs);
+      counts[s.op === 'read' ? 'reads' : 'writes']++;
       if (!r.ok) {
         diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
       }
+      // An aborted read returned no data: its expectation ran and is not met (the abort is the error).
+      if (s.op === 'read' && s.expect) counts.expectationsRun++;
       if (s.op === 'read' && s.expect && r.ok) {
         const what = reg ? `SMMU_${reg.name}${byte ? ` [63:32]` : ''}` : hex(BigInt(s.offset));
         const msg = checkExpectation(s.expect, r.value, reg, byte, what, smmu);
         if (msg) {
           failedExpectations++;
           diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
-        }
+        } else counts.expectationsMet++;
       }
     } catch (e) {
       if (!(e instanceof GuestMemoryLimitError)) throw e;
@@ -190,7 +236,7 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       break;
     }
   }
-  return stoppedAt === undefined ? { diagnostics, observations, failedExpectations, memory } : { diagnostics, observations, failedExpectations, memory, stoppedAt };
+  return stoppedAt === undefined ? { diagnostics, observations, failedExpectations, counts, memory } : { diagnostics, observations, failedExpectations, counts, memory, stoppedAt };
 }
 
 /** The note on the first statement a time-limited run did not reach. */
@@ -216,6 +262,7 @@ export async function runSliced(statements: readonly ResolvedStatement[], engine
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
   let failedExpectations = 0;
+  const counts = noCounts();
   const started = Date.now();
   for (let i = 0; i < statements.length; i += RUN_SLICE) {
     if (i > 0) {
@@ -224,14 +271,15 @@ export async function runSliced(statements: readonly ResolvedStatement[], engine
       if (timeLimitMs !== undefined && Date.now() - started > timeLimitMs) {
         const next = statements[i] as ResolvedStatement;
         diagnostics.push(timeLimitStop(next.range, timeLimitMs));
-        return { diagnostics, observations, failedExpectations, memory: engine.memory, stoppedAt: startLine(next.range) };
+        return { diagnostics, observations, failedExpectations, counts, memory: engine.memory, stoppedAt: startLine(next.range) };
       }
     }
     const r = run(statements.slice(i, i + RUN_SLICE), engine, state, lastWrite);
     for (const d of r.diagnostics) diagnostics.push(d);
     for (const o of r.observations) observations.push(o);
     failedExpectations += r.failedExpectations;
-    if (r.stoppedAt !== undefined) return { diagnostics, observations, failedExpectations, memory: engine.memory, stoppedAt: r.stoppedAt };
+    addCounts(counts, r.counts);
+    if (r.stoppedAt !== undefined) return { diagnostics, observations, failedExpectations, counts, memory: engine.memory, stoppedAt: r.stoppedAt };
   }
-  return { diagnostics, observations, failedExpectations, memory: engine.memory };
+  return { diagnostics, observations, failedExpectations, counts, memory: engine.memory };
 }

@@ -276,7 +276,11 @@ class Resolver {
     for (const d of e.diagnostics) this.report(d.severity, d.code, d.message, d.range, d.related);
   }
 
+  /** While above 0, nothing is reported: names of a statement that already has its error are being explained (explainNames). */
+  private quiet = 0;
+
   report(severity: Severity, code: string, message: string, range: Range, related?: ScriptDiagnostic['related']): void {
+    if (this.quiet) return;
     if (severity === 'error') this.errors++;
     this.diagnostics.push(related ? { severity, code, message, range, related } : { severity, code, message, range });
   }
@@ -349,7 +353,7 @@ class Resolver {
     this.sawAccess = true;
     const start = this.errors;
     const t = this.target(s);
-    if (!t) return;
+    if (!t) return this.explainNames(s);
     const { offset, reg, byte, field } = t;
     const ctx: Context = reg
       ? { kind: 'register', bits: s.bits, reg, byte, access: s }
@@ -410,6 +414,7 @@ class Resolver {
       const bitsWide = reg && reg.width === 64 && !s.target.plus && !s.target.field ? 64 : 32;
       const fake: RegisterStatement = { kind: 'register', range: s.range, op: 'read', bits: bitsWide, keyword: s.keyword, target: s.target, ...(s.expect ? { expect: s.expect } : {}) };
       const t = this.target(fake);
+      if (!t) this.explainNames(fake);
       if (t && s.expect) {
         const { offset, reg: r, byte, field } = t;
         poll = { offset, size: (bitsWide / 8) as AccessSize, ...(r ? { register: r } : {}), byte, targetRange: s.target.range };
@@ -435,6 +440,31 @@ class Resolver {
     if (this.errors !== start) return;
     // args.slice(): exactly its length (see the parser's args).
     this.statements.push({ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args: args.slice(), ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) });
+  }
+
+  /**
+   * An access whose target has an error (`write64 CR0 …`: CR0 allows 32-bit accesses only) never
+   * runs, but its register, field and value names still mean something: record what they are, for
+   * hover and highlighting, reporting nothing more (the line already has its error, and a value
+   * judged against the wrong access would only add confusion). Values are read as the register's
+   * own width would take them.
+   */
+  private explainNames(s: RegisterStatement): undefined {
+    const { base, plus, field: fieldName } = s.target;
+    const reg = base.kind === 'name' ? findRegister(base.name) : undefined;
+    if (!reg) return undefined;
+    this.quiet++;
+    try {
+      this.symbol(base.range, registerResolution(reg, plus?.value === 4n && reg.width === 64 ? 4 : 0));
+      const field = fieldName ? findField(reg, fieldName.name) : undefined;
+      if (field && fieldName) this.symbol(fieldName.range, fieldResolution(reg, field));
+      const whole: Context = { kind: 'register', bits: reg.width, reg, byte: 0, access: s };
+      if (s.value) this.value(s.value, whole);
+      if (s.expect) this.value(s.expect.value, field ? { kind: 'field', bits: fieldWidth(field), reg, field } : whole);
+    } finally {
+      this.quiet--;
+    }
+    return undefined;
   }
 
   /** Where an access goes: offset, register and byte inside it, and the field a read compares. */

@@ -252,7 +252,7 @@ export interface CdCheckOptions {
 }
 
 const p = (code: string, field: string | undefined, message: string, section = '5.4'): StructureProblem => ({ code, ...(field ? { field } : {}), message, section });
-const hexa = (n: number) => '0x' + n.toString(16);
+const hexa = (n: number) => '0x' + n.toString(16).toUpperCase();
 
 /** §5.4 CDTxSZInvalid (VMSAv8-64 and VMSAv9-128 only). Returns [min, max]. */
 function txszRange(ids: IdView, g: GranuleKb | undefined, ds: boolean, vmsa128: boolean): [number, number] {

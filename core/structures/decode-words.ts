@@ -12,6 +12,7 @@ import type { IdView } from '../registers/codec';
 import { CD, checkCd } from '../structures/cd';
 import { L1CD, L1STD } from '../structures/l1';
 import { checkSte, STE } from '../structures/ste';
+import { counted } from '../text/plural';
 
 export type StructureKind = 'cmd' | 'event' | 'pri' | 'ste' | 'cd' | 'l1std' | 'l1cd';
 
@@ -59,7 +60,7 @@ function res0(def: LayoutDef, w: Words): string[] {
 
 export function decodeStructure(kind: StructureKind, dwords: readonly bigint[], ids?: IdView): DecodedStructure | string {
   const n = SIZES[kind];
-  if (dwords.length > n) return `a ${kind} is ${n} doubleword${n === 1 ? '' : 's'} (${n * 64} bits); got ${dwords.length}`;
+  if (dwords.length > n) return `a ${kind} is ${counted(n, 'doubleword')} (${n * 64} bits); got ${dwords.length}`;
   if (dwords.some((d) => d < 0n || d >= 1n << 64n)) return 'each value is a 64-bit doubleword';
   const w = toWords(dwords, n);
   switch (kind) {

@@ -25,12 +25,12 @@ export function encodeStructure(def: LayoutDef, values: ReadonlyMap<string, bigi
     const shift = BigInt(f.addrShift ?? 0);
     // An address field cannot hold address bits below addrShift: say so rather than drop them.
     if (shift > 0n && v >= 0n && (v & ((1n << shift) - 1n)) !== 0n) {
-      problems.push(`0x${v.toString(16)} is not ${2n ** shift}-byte aligned: ${def.name}.${f.name} holds address bits [${f.msb - f.lsb + Number(shift)}:${shift}]`);
+      problems.push(`0x${v.toString(16).toUpperCase()} is not ${2n ** shift}-byte aligned: ${def.name}.${f.name} holds address bits [${f.msb - f.lsb + Number(shift)}:${shift}]`);
       continue;
     }
     const raw = v >> shift;
     if (v < 0n || raw >= 1n << BigInt(width)) {
-      problems.push(`0x${v.toString(16)} does not fit ${def.name}.${f.name}`);
+      problems.push(`0x${v.toString(16).toUpperCase()} does not fit ${def.name}.${f.name}`);
       continue;
     }
     setBitsBig(words, f.msb, f.lsb, raw);

@@ -378,7 +378,7 @@ export function walkInconsistent(iaBits: number, startLevel: number, g: GranuleK
 // ---------------------------------------------------------------------------------------------
 
 const p = (code: string, field: string | undefined, message: string, section = '5.2'): StructureProblem => ({ code, ...(field ? { field } : {}), message, section });
-const hexa = (n: number) => '0x' + n.toString(16);
+const hexa = (n: number) => '0x' + n.toString(16).toUpperCase();
 
 export interface SteCheckOptions {
   /** Output address size in bits (default from SMMU_IDR5.OAS). */
@@ -585,10 +585,10 @@ export function describeSteConfig(s: SteFields): string {
       const n = s.s1CdMax === 0 ? '1 CD' : `${2 ** s.s1CdMax} CDs`;
       const table = s.s1CdMax === 0 ? 'CD' : s.s1Fmt === 1 ? '2-level CD table (4 KB leaves)' : s.s1Fmt === 2 ? '2-level CD table (64 KB leaves)' : 'linear CD table';
       const head = s.config === 7 ? 'nested (stage 1 + stage 2)' : 'stage 1 translate';
-      return `${head}, ${table} at 0x${s.s1ContextPtr.toString(16)}, ${n}${s.config === 7 ? `, VMID ${s.s2Vmid}, S2TTB 0x${s.s2Ttb.toString(16)}` : ''}`;
+      return `${head}, ${table} at 0x${s.s1ContextPtr.toString(16).toUpperCase()}, ${n}${s.config === 7 ? `, VMID ${s.s2Vmid}, S2TTB 0x${s.s2Ttb.toString(16).toUpperCase()}` : ''}`;
     }
     case 6:
-      return `stage 2 translate, VMID ${s.s2Vmid}, S2TTB 0x${s.s2Ttb.toString(16)}`;
+      return `stage 2 translate, VMID ${s.s2Vmid}, S2TTB 0x${s.s2Ttb.toString(16).toUpperCase()}`;
     default:
       return s.config === 0 ? 'abort (no event)' : `abort (no event; Config 0b${s.config.toString(2).padStart(3, '0')} reserved)`;
   }

@@ -41,7 +41,7 @@ export function checkTrace(text: string, path: string, host: ScriptHost, options
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length || !loaded.config) {
         const first = errors[0];
-        configDiagnostics.push({ severity: 'error', code: 'trace.config', message: `configuration ${file} has errors${first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : ''}`, range });
+        configDiagnostics.push({ severity: 'error', code: 'trace.config', message: `configuration ${file} has errors${first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : ''}; replaying against the configuration the trace's ID register reads imply`, range });
       } else {
         config = loaded.config;
         configPath = file;

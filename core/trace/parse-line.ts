@@ -55,7 +55,7 @@ export function rangeOf(line: number, t: { start: number; end: number }): Range 
 /** A `0x` hex number of at most 64 bits (`_` separators allowed), or a message saying what is wrong. */
 export function hexValue(text: string, what: string): bigint | string {
   if (!/^0x[0-9a-f_]+$/i.test(text)) {
-    return /^[0-9]+$/.test(text) ? `${what} '${text}' must be hexadecimal with a 0x prefix (0x${Number(text).toString(16)}?)` : `${what} '${text}' is not a hexadecimal number with a 0x prefix`;
+    return /^[0-9]+$/.test(text) ? `${what} '${text}' must be hexadecimal with a 0x prefix (0x${Number(text).toString(16).toUpperCase()}?)` : `${what} '${text}' is not a hexadecimal number with a 0x prefix`;
   }
   const v = BigInt(text.replace(/_/g, ''));
   if (v > MAX64) return `${what} ${text} is wider than 64 bits`;
@@ -160,12 +160,12 @@ export function parseLineTrace(text: string): ParsedTrace {
       }
       if (addr === undefined || sz === undefined) continue;
       if (addr < base) {
-        err(toks[1] as Tok, `address ${toks[1]?.text} is below the SMMU base 0x${base.toString(16)}`);
+        err(toks[1] as Tok, `address ${toks[1]?.text} is below the SMMU base 0x${base.toString(16).toUpperCase()}`);
         continue;
       }
       const off = addr - base;
       if (off > 0xffff_ffffn) {
-        err(toks[1] as Tok, `offset 0x${off.toString(16)} is far beyond the SMMU's register pages: is a \`base\` line missing?`);
+        err(toks[1] as Tok, `offset 0x${off.toString(16).toUpperCase()} is far beyond the SMMU's register pages: is a \`base\` line missing?`);
         continue;
       }
       if (value !== undefined && value >> BigInt(sz * 8) !== 0n) {

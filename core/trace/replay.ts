@@ -21,6 +21,7 @@ import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
 import { resolveSerial, type Timeline } from './serial';
 import type { AccessRecord, CommandRecord, ParsedTrace } from './types';
+import { counted, severityCounts } from '../text/plural';
 
 export interface TraceDiagnostic extends ScriptDiagnostic {
   /** 0-based trace line. */
@@ -40,6 +41,8 @@ export interface LineReplay {
 
 export interface ReplaySummary {
   readonly records: number;
+  /** Records that were not replayed: all of them when no configuration could be made, else 0. */
+  readonly notReplayed: number;
   readonly reads: number;
   readonly writes: number;
   readonly errors: number;
@@ -494,7 +497,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
   if (!config) {
     const at: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     head.push({ severity: 'error', code: 'trace.config', message: 'no configuration: the ID register values the trace read do not make one; give --config', range: at, line: 0 });
-    return { config: { name: 'none', ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: { page0AliasOfPage1: 'raz-wi', page1Undefined: 'res0', illegalAccess: 'raz-wi' }, gbpaReset: 0 }, configSource: 'none', diagnostics: head, lines: new Map(), summary: summarize(head, trace, 0, 0) };
+    return { config: { name: 'none', ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: { page0AliasOfPage1: 'raz-wi', page1Undefined: 'res0', illegalAccess: 'raz-wi' }, gbpaReset: 0 }, configSource: 'none', diagnostics: head, lines: new Map(), summary: summarize(head, trace, 0, 0, false) };
   }
   const rp = new Replayer(config, trace, inferred, inf.reads);
   let reads = 0;
@@ -522,10 +525,10 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
   }
   if (rp.multi) resolveSerial(rp.pendingSerial, trace, rp.timeline, rp.diagnostics);
   const all = [...head, ...rp.diagnostics].sort((a, b) => a.line - b.line || a.range.start.character - b.range.start.character);
-  return { config, configSource: source, diagnostics: all, lines: rp.lines, summary: summarize(all, trace, reads, writes), adopted: rp.adopted };
+  return { config, configSource: source, diagnostics: all, lines: rp.lines, summary: summarize(all, trace, reads, writes, true), adopted: rp.adopted };
 }
 
-function summarize(all: readonly TraceDiagnostic[], trace: ParsedTrace, reads: number, writes: number): ReplaySummary {
+function summarize(all: readonly TraceDiagnostic[], trace: ParsedTrace, reads: number, writes: number, replayed: boolean): ReplaySummary {
   const counts: Record<string, number> = {};
   let errors = 0;
   let warnings = 0;
@@ -540,5 +543,17 @@ function summarize(all: readonly TraceDiagnostic[], trace: ParsedTrace, reads: n
     if (!first && ours && d.severity !== 'info' && !d.code.startsWith('trace.')) first = d;
   }
   const vcpus = [...new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : [])))].sort((a, b) => a - b);
-  return { records: trace.records.length, reads, writes, errors, warnings, infos, counts, ...(first ? { firstDivergence: first } : {}), vcpus };
+  return { records: trace.records.length, notReplayed: replayed ? 0 : trace.records.length, reads, writes, errors, warnings, infos, counts, ...(first ? { firstDivergence: first } : {}), vcpus };
+}
+
+/**
+ * The replay's verdict in one line, as `smmu replay` and the debugger print it. Records that were
+ * not replayed are said to be so: a count of reads and writes would claim they were.
+ */
+export function summaryText(s: ReplaySummary): string {
+  const records = counted(s.records, 'record');
+  const head = s.notReplayed
+    ? `${records}, ${s.notReplayed === s.records ? 'none' : s.records - s.notReplayed} replayed`
+    : `${records} (${counted(s.reads, 'read')}, ${counted(s.writes, 'write')}${s.vcpus.length > 1 ? `, vCPUs ${s.vcpus.join(', ')}` : ''})`;
+  return `${head}: ${severityCounts(s.errors, s.warnings, s.infos)}`;
 }

@@ -174,7 +174,7 @@ function outputAddress(d: bigint, shift: number, g: Granule, oa52: boolean): big
   return oa;
 }
 
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
+const hex = (v: bigint): string => `0x${v.toString(16).toUpperCase()}`;
 
 interface Perms {
   r: boolean;

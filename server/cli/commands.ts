@@ -1,44 +1,72 @@
-/** The `smmu` commands: decode, check, run. Output formats are stable for CI and problem matchers. */
+/** The `smmu` commands: decode, check, run. Output formats are stable for CI and problem matchers (docs/cli.md). */
 import * as path from 'path';
 import { loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
+import { fileKind } from '../../core/files/kind';
 import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { checkQueueFile } from '../../core/queue-file/check';
-import { checkScript } from '../../core/script/check';
+import { checkScript, configUnusable, tallyExpectations, type ScriptCheck } from '../../core/script/check';
+import { lexLine, splitLines } from '../../core/script/lexer';
 import { checkTrace } from '../../core/trace/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
 import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
+import { counted, severityCounts } from '../../core/text/plural';
 import type { Options } from './main';
+import { gcc, jsonDiagnostic, POSITION_BASE, type Reported } from './output';
 import { fileHost } from '../file-host';
 import { cannotRead } from '../../core/base/files';
 
 const host = fileHost;
 
-interface Reported {
-  readonly severity: 'error' | 'warning' | 'info';
-  readonly code: string;
-  readonly message: string;
-  readonly range: { readonly start: { readonly line: number; readonly character: number } };
-}
-
-/** gcc-style: `file:line:col: severity: message [code]` (1-based line and column). */
-function gcc(file: string, d: Reported): string {
-  const sev = d.severity === 'info' ? 'note' : d.severity;
-  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev}: ${d.message} [${d.code}]`;
-}
-
-function readConfigOption(file: string | undefined): ResolvedConfig | string {
-  if (!file) return DEFAULT_CONFIG;
+/**
+ * The `--config` option, loaded before anything runs: a file that cannot be used is an error of
+ * the command line, reported at its own lines (not at a script's `config` line, nor as the default
+ * configuration's name), and nothing runs. Undefined after printing why (the caller exits 2).
+ */
+export function configOption(cmd: string, file: string | undefined): { config: ResolvedConfig; path?: string } | undefined {
+  if (!file) return { config: DEFAULT_CONFIG };
   const text = host.readFile(file, 'config');
-  if (typeof text !== 'string') return cannotRead('configuration', file, text);
+  if (typeof text !== 'string') {
+    process.stderr.write(`smmu ${cmd}: --config ${file}: ${cannotRead('', file, text)}\n`);
+    return undefined;
+  }
   const loaded = loadConfig(text);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length || !loaded.config) return errors.map((d) => gcc(file, d)).join('\n') || `${file}: not a configuration`;
-  return loaded.config;
+  if (errors.length || !loaded.config) {
+    process.stderr.write(`smmu ${cmd}: --config ${file}: the configuration has ${counted(errors.length, 'error')}; nothing was run\n`);
+    for (const d of errors) process.stderr.write(gcc(file, d) + '\n');
+    return undefined;
+  }
+  return { config: loaded.config, path: path.resolve(file) };
+}
+
+/** What `file` is, by name or content, when it is not what `cmd` takes: the command that takes it. */
+function wrongKind(cmd: 'run' | 'replay', file: string, text: string): string | undefined {
+  const kind = fileKind(file, text);
+  if (cmd === 'run' && kind === 'trace') return `${file} is a trace: replay it with \`smmu replay ${file}\``;
+  if (cmd === 'replay' && kind === 'script') return `${file} is a script: run it with \`smmu run ${file}\``;
+  if (kind === 'queue') return `${file} is a queue descriptor: check it with \`smmu check ${file}\` (or step it in the debugger)`;
+  if (kind === 'config') return `${file} is a configuration: check it with \`smmu check ${file}\`, or use it with --config`;
+  return undefined;
+}
+
+/** Read the one operand of `run` or `replay`; undefined after printing why (the caller exits 2). */
+export function readOperand(cmd: 'run' | 'replay', file: string): string | undefined {
+  const text = host.readFile(file, cmd === 'run' ? 'script' : 'trace');
+  if (typeof text !== 'string') {
+    process.stderr.write(`smmu ${cmd}: ${cannotRead('', file, text)}\n`);
+    return undefined;
+  }
+  const wrong = wrongKind(cmd, file, text);
+  if (wrong) {
+    process.stderr.write(`smmu ${cmd}: ${wrong}\n`);
+    return undefined;
+  }
+  return text;
 }
 
 function decodedJson(d: Decoded) {
@@ -83,11 +111,9 @@ export function runDecode(o: Options): number {
     return 2;
   }
   const [register, ...rest] = o.positional;
-  const config = readConfigOption(o.config);
-  if (typeof config === 'string') {
-    process.stderr.write(config + '\n');
-    return 2;
-  }
+  const loaded = configOption('decode', o.config);
+  if (!loaded) return 2;
+  const { config } = loaded;
   if ((STRUCTURE_KINDS as readonly string[]).includes(register.toLowerCase())) return decodeStructureCommand(register.toLowerCase() as StructureKind, rest, config, o.json);
   const outcome = decodeValue(register, rest.join(' '), config);
   if (outcome.error !== undefined) {
@@ -100,44 +126,55 @@ export function runDecode(o: Options): number {
 
 export function runCheck(o: Options): number {
   if (!o.positional.length) {
-    process.stderr.write('usage: smmu check FILE... [--json]   (.smmu scripts, .smmuq queue descriptors, *.smmu.json configurations)\n');
+    process.stderr.write('usage: smmu check FILE... [--config FILE] [--json]   (.smmu scripts, .smmuq queue descriptors, traces, *.smmu.json configurations)\n');
     return 2;
   }
+  if (!configOption('check', o.config)) return 2;
+  const configPath = o.config && path.resolve(o.config);
   let errors = 0;
   let warnings = 0;
-  const json: { file: string; diagnostics: Reported[] }[] = [];
+  const json: { file: string; diagnostics: ReturnType<typeof jsonDiagnostic>[] }[] = [];
   for (const file of o.positional) {
     let diagnostics: Reported[];
-    const text = host.readFile(file, file.endsWith('.json') ? 'config' : file.endsWith('.smmuq') ? 'queue' : file.endsWith('.smmu') ? 'script' : 'trace');
+    // The largest limit: the kind is known only once the text is read (a trace may be any .log).
+    const text = host.readFile(file, file.endsWith('.json') ? 'config' : 'trace');
+    // A file whose kind neither its name nor its first statement tells is taken as a script.
+    const kind = typeof text !== 'string' ? undefined : fileKind(file, text) ?? 'script';
     if (typeof text !== 'string') {
       diagnostics = [{ severity: 'error', code: 'file.unreadable', message: cannotRead('', file, text), range: { start: { line: 0, character: 0 } } }];
-    } else if (file.endsWith('.json')) {
+    } else if (kind === 'config') {
       diagnostics = [...loadConfig(text).diagnostics];
-    } else if (file.endsWith('.smmutrace')) {
-      diagnostics = [...checkTrace(text, path.resolve(file), host, { configPath: o.config && path.resolve(o.config) }).diagnostics];
-    } else if (file.endsWith('.smmuq')) {
+    } else if (kind === 'trace') {
+      diagnostics = [...checkTrace(text, path.resolve(file), host, { configPath }).diagnostics];
+    } else if (kind === 'queue') {
       diagnostics = checkQueueFile(text, path.resolve(file), host).diagnostics;
     } else {
-      diagnostics = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config }).diagnostics;
+      diagnostics = checkScript(text, path.resolve(file), host, 'full', { configPath }).diagnostics;
     }
     errors += diagnostics.filter((d) => d.severity === 'error').length;
     warnings += diagnostics.filter((d) => d.severity === 'warning').length;
-    if (o.json) json.push({ file, diagnostics });
+    if (o.json) json.push({ file, diagnostics: diagnostics.map(jsonDiagnostic) });
     else for (const d of diagnostics) process.stdout.write(gcc(file, d) + '\n');
   }
-  if (o.json) process.stdout.write(JSON.stringify({ files: json, errors, warnings }, null, 2) + '\n');
-  else process.stderr.write(`${o.positional.length} file${o.positional.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  if (o.json) process.stdout.write(JSON.stringify({ positionBase: POSITION_BASE, files: json, errors, warnings }, null, 2) + '\n');
+  else process.stderr.write(`${counted(o.positional.length, 'file')} checked: ${severityCounts(errors, warnings)}\n`);
   return errors ? 1 : 0;
 }
 
+/** A statement's text without its trailing comment (`--trace` puts the result after it). */
+function statementText(lineText: string, line: number): string {
+  const comment = lexLine(lineText, line).find((t) => t.kind === 'comment');
+  return (comment ? lineText.slice(0, comment.range.start.character) : lineText).trim();
+}
+
 /**
- * `--trace`: each executed line with what it did, then what the SMMU did in response (commands
- * consumed, structures fetched, events, interrupts), indented under it.
+ * `--trace`: each executed line (without its comment) with what it did, then what the SMMU did in
+ * response (commands consumed, structures fetched, events, interrupts), indented under it.
  */
 function printTrace(file: string, text: string, observations: readonly Observation[]): void {
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   for (const x of observations) {
-    const src = (lines[x.line] ?? '').trim();
+    const src = statementText(lines[x.line] ?? '', x.line);
     let what = '';
     if (x.kind === 'read') what = ` → ${hex(x.value, x.value > 0xffff_ffffn ? 64 : 32)}${x.ok ? '' : ' (abort)'}`;
     else if (x.summary) what = ` → ${x.summary}`;
@@ -146,32 +183,37 @@ function printTrace(file: string, text: string, observations: readonly Observati
   }
 }
 
+/** The `configuration:` line: what the script ran against, or that it ran against nothing. */
+function configurationText(result: ScriptCheck): string {
+  const where = (p: string) => path.relative(process.cwd(), p) || p;
+  if (configUnusable(result.diagnostics)) return `none: ${result.configPath ? where(result.configPath) : 'the configuration'} cannot be used (see its error); the model did not run`;
+  return result.configPath ? `${result.config.name} (${where(result.configPath)})` : `${result.config.name} (built-in default)`;
+}
+
 export function runScriptCommand(o: Options): number {
   if (o.positional.length !== 1) {
     process.stderr.write('usage: smmu run SCRIPT [--config FILE] [--json] [--trace]\n');
     return 2;
   }
-  const file = o.positional[0];
-  const text = host.readFile(file, 'script');
-  if (typeof text !== 'string') {
-    process.stderr.write(`smmu run: ${cannotRead('', file, text)}\n`);
-    return 2;
-  }
+  const file = o.positional[0] as string;
+  if (!configOption('run', o.config)) return 2;
+  const text = readOperand('run', file);
+  if (text === undefined) return 2;
   const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config), trace: o.trace });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
-  const reads = result.run?.observations.filter((x) => x.kind === 'read').length ?? 0;
-  const writes = result.run?.observations.filter((x) => x.kind === 'write').length ?? 0;
-  const failed = result.run?.failedExpectations ?? 0;
-  const expectations = result.resolved.statements.filter((s) => s.kind !== 'include' && s.expect).length;
-  const configName = result.configPath ? `${result.config.name} (${path.relative(process.cwd(), result.configPath) || result.configPath})` : `${result.config.name} (built-in default)`;
+  const reads = result.run?.counts.reads ?? 0;
+  const writes = result.run?.counts.writes ?? 0;
+  const e = tallyExpectations(result);
+  const configName = configurationText(result);
   if (o.json) {
     process.stdout.write(
       JSON.stringify(
         {
+          positionBase: POSITION_BASE,
           file,
           config: configName,
-          diagnostics: result.diagnostics,
+          diagnostics: result.diagnostics.map(jsonDiagnostic),
           observations: (result.run?.observations ?? []).map((x) => ({
             line: x.line + 1,
             kind: x.kind,
@@ -181,7 +223,7 @@ export function runScriptCommand(o: Options): number {
             ...(x.summary ? { summary: x.summary } : {}),
             ...(o.trace && x.activity ? { activity: x.activity.map((a) => ({ kind: a.kind, text: a.text, ...(a.section ? { section: a.section } : {}) })) } : {}),
           })),
-          summary: { reads, writes, expectations, failedExpectations: failed, errors, warnings },
+          summary: { reads, writes, expectations: e.total, expectationsMet: e.met, failedExpectations: e.failed, notRun: e.notRun, errors, warnings },
         },
         (_k, v: unknown) => (typeof v === 'bigint' ? hex(v, 64) : v),
         2,
@@ -191,7 +233,8 @@ export function runScriptCommand(o: Options): number {
     process.stdout.write(`configuration: ${configName}\n`);
     if (o.trace) printTrace(file, text, result.run?.observations ?? []);
     for (const d of result.diagnostics) process.stdout.write(gcc(file, d) + '\n');
-    process.stdout.write(`${reads} reads, ${writes} writes, ${expectations - failed}/${expectations} expectations met, ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+    const notRun = e.notRun ? `, ${e.notRun} not run` : '';
+    process.stdout.write(`${counted(reads, 'read')}, ${counted(writes, 'write')}, ${e.met}/${counted(e.total, 'expectation')} met${notRun}, ${severityCounts(errors, warnings)}\n`);
   }
   return errors ? 1 : 0;
 }

@@ -1,53 +1,111 @@
 /**
- * `smmu` command line: the same core the editor uses, for CI and other editors.
+ * `smmu` command line: the same core the editor uses, for CI and other editors (docs/cli.md).
  *
  *   smmu decode REG VALUE [--config F] [--json]
- *   smmu check FILE... [--json]                 gcc-style diagnostics, exit 1 on errors
+ *   smmu check FILE... [--config F] [--json]     gcc-style diagnostics, exit 1 on errors
  *   smmu run SCRIPT [--config F] [--json] [--trace]  exit 1 on a failed expectation or error
  *   smmu replay TRACE [--config F] [--json]     divergences of an emulation's trace, exit 1 on violations
  *   smmu lsp --stdio                            the language server over stdio
  *   smmu dap                                    the debug adapter over stdio
+ *
+ * Every command takes exactly the options in its row of COMMANDS; anything else is a usage error
+ * (exit 2, with the command's usage), whichever command it is given to.
  */
 import { runCheck, runDecode, runScriptCommand } from './commands';
 import { startStdioServer } from './lsp-stdio';
 import { startStdioAdapter } from '../dap/stdio';
 import { runReplay } from './replay';
 
-const USAGE = `usage:
-  smmu decode REG VALUE [--config FILE] [--json]   decode a register value field by field
+/** One option of a command: a flag, or `--name VALUE` / `--name=VALUE` when `value` names what it takes. */
+interface OptionSpec {
+  readonly name: string;
+  readonly value?: string;
+}
+
+interface CommandSpec {
+  /** The command's lines in the usage text. */
+  readonly usage: string;
+  readonly options: readonly OptionSpec[];
+}
+
+const CONFIG: OptionSpec = { name: '--config', value: 'FILE' };
+const JSON_OUT: OptionSpec = { name: '--json' };
+
+const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  decode: {
+    usage: `  smmu decode REG VALUE [--config FILE] [--json]   decode a register value field by field
   smmu decode cmd|event|pri|ste|cd|l1std|l1cd DWORD... [--config FILE] [--json]
                                                    decode a command, event record, STE, CD... from
-                                                   64-bit words as logs print them (first one first)
-  smmu check FILE... [--json]                      check .smmu scripts, .smmuq queue descriptors and *.smmu.json configurations
-  smmu run SCRIPT [--config FILE] [--json] [--trace]
+                                                   64-bit words as logs print them (first one first)`,
+    options: [CONFIG, JSON_OUT],
+  },
+  check: {
+    usage: `  smmu check FILE... [--config FILE] [--json]     check .smmu scripts, .smmuq queue descriptors,
+                                                   traces and *.smmu.json configurations; exit 1 on errors`,
+    options: [CONFIG, JSON_OUT],
+  },
+  run: {
+    usage: `  smmu run SCRIPT [--config FILE] [--json] [--trace]
                                                    run a script on the model; exit 1 on a failed expectation;
-                                                   --trace prints every access, command and event decoded
-  smmu replay TRACE [--config FILE] [--json]      replay an emulation's trace (.smmutrace or QEMU -trace smmuv3_* log)
-                                                   against the model; exit 1 on a violation
-  smmu lsp --stdio                                 start the language server on stdin/stdout
-  smmu dap                                         start the debug adapter (DAP) on stdin/stdout
-  smmu --help | --version`;
+                                                   --trace prints every access, command and event decoded`,
+    options: [CONFIG, JSON_OUT, { name: '--trace' }],
+  },
+  replay: {
+    usage: `  smmu replay TRACE [--config FILE] [--json]       replay an emulation's trace (.smmutrace or QEMU -trace smmuv3_* log)
+                                                   against the model; exit 1 on a violation`,
+    options: [CONFIG, JSON_OUT],
+  },
+  lsp: {
+    usage: `  smmu lsp --stdio                                 start the language server on stdin/stdout`,
+    // Language clients may pass the editor's process id, as they do to any Node language server.
+    options: [{ name: '--stdio' }, { name: '--clientProcessId', value: 'PID' }],
+  },
+  dap: {
+    usage: `  smmu dap                                         start the debug adapter (DAP) on stdin/stdout`,
+    options: [],
+  },
+};
+
+const USAGE = `usage:\n${Object.values(COMMANDS)
+  .map((c) => c.usage)
+  .join('\n')}\n  smmu --help | --version | COMMAND --help`;
 
 export interface Options {
   json: boolean;
   trace: boolean;
   config?: string;
+  stdio: boolean;
   positional: string[];
 }
 
-function parseArgs(args: string[]): Options | string {
-  const o: Options = { json: false, trace: false, positional: [] };
+/** The options of `cmd` from its row of COMMANDS; a string says what is wrong. */
+function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Options | 'help' | string {
+  const o: Options = { json: false, trace: false, stdio: false, positional: [] };
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') o.json = true;
-    else if (a === '--trace') o.trace = true;
-    else if (a === '--config') {
-      const v = args[++i];
-      if (v === undefined) return '--config needs a file';
-      o.config = v;
-    } else if (a.startsWith('--config=')) o.config = a.slice('--config='.length);
-    else if (a.startsWith('--') && a !== '--stdio') return `unknown option ${a}`;
-    else o.positional.push(a);
+    const a = args[i] as string;
+    if (a === '--help' || a === '-h') return 'help';
+    if (!a.startsWith('--')) {
+      // A lone `-x` is a mistyped option; `-1` or `-` are operands (and rejected by the command if wrong).
+      if (/^-[A-Za-z]/.test(a)) return `unknown option ${a}`;
+      o.positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const opt = spec.options.find((x) => x.name === name);
+    if (!opt) {
+      const owners = Object.entries(COMMANDS).filter(([, c]) => c.options.some((x) => x.name === name)).map(([n]) => `smmu ${n}`);
+      return owners.length ? `${name} is not an option of smmu ${cmd} (it is one of ${owners.join(', ')})` : `unknown option ${name}`;
+    }
+    let value: string | undefined;
+    if (opt.value) {
+      value = eq < 0 ? args[++i] : a.slice(eq + 1);
+      if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) return `${name} needs a ${opt.value}`;
+    } else if (eq >= 0) return `${name} takes no value`;
+    if (name === '--json') o.json = true;
+    else if (name === '--trace') o.trace = true;
+    else if (name === '--stdio') o.stdio = true;
+    else if (name === '--config') o.config = value;
   }
   return o;
 }
@@ -62,21 +120,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write('0.1.0\n');
     return 0;
   }
-  if (cmd === 'lsp') {
-    if (!rest.includes('--stdio')) {
-      process.stderr.write('smmu lsp: only --stdio is supported\n');
-      return 2;
-    }
-    startStdioServer();
-    return -1; // keeps running
+  const spec = COMMANDS[cmd];
+  if (!spec) {
+    process.stderr.write(`smmu: unknown command '${cmd}'\n${USAGE}\n`);
+    return 2;
   }
-  if (cmd === 'dap') {
-    startStdioAdapter();
-    return -1; // keeps running
+  const opts = parseArgs(cmd, spec, rest);
+  if (opts === 'help') {
+    process.stdout.write(`usage:\n${spec.usage}\n`);
+    return 0;
   }
-  const opts = parseArgs(rest);
   if (typeof opts === 'string') {
-    process.stderr.write(`smmu ${cmd}: ${opts}\n${USAGE}\n`);
+    process.stderr.write(`smmu ${cmd}: ${opts}\nusage:\n${spec.usage}\n`);
     return 2;
   }
   switch (cmd) {
@@ -88,15 +143,33 @@ async function main(argv: string[]): Promise<number> {
       return runScriptCommand(opts);
     case 'replay':
       return runReplay(opts);
+    case 'lsp':
+      if (!opts.stdio || opts.positional.length) {
+        process.stderr.write(`smmu lsp: only --stdio is supported\nusage:\n${spec.usage}\n`);
+        return 2;
+      }
+      serving = true;
+      startStdioServer();
+      return -1; // keeps running
     default:
-      process.stderr.write(`smmu: unknown command '${cmd}'\n${USAGE}\n`);
-      return 2;
+      if (opts.positional.length) {
+        process.stderr.write(`smmu dap: takes no operands (the program comes in the launch request)\nusage:\n${spec.usage}\n`);
+        return 2;
+      }
+      serving = true;
+      startStdioAdapter();
+      return -1; // keeps running
   }
 }
 
-// `smmu run S --trace | head`: a closed pipe ends the output quietly, not with a stack trace.
+/** `lsp --stdio` and `dap` serve until their client goes; the other commands compute a verdict. */
+let serving = false;
+
+// `smmu check bad.smmu | head -1`: a reader that closes early ends the output quietly, not with a
+// stack trace, but the exit status is still the verdict (CI's `set -o pipefail` relies on it), so
+// the command runs to its end and main() sets it. A server whose client closed its output is done.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (serving && e.code === 'EPIPE') process.exit(0);
 });
 
 main(process.argv.slice(2)).then(

@@ -13,6 +13,7 @@ import { REGISTERS_REQUEST, registerStates, SET_REGISTER_REQUEST, type SessionRe
 import { findField, findRegister } from '../../core/registers/table';
 import { isPresetName, type DefaultConfig } from '../../core/config/default';
 import { fileHost } from '../file-host';
+import { counted } from '../../core/text/plural';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
@@ -48,6 +49,18 @@ export class SmmuDebugSession extends LoggingDebugSession {
     this.setDebuggerLinesStartAt1(false);
     this.setDebuggerColumnsStartAt1(false);
     this.configured = new Promise((resolve) => (this.markConfigured = resolve));
+  }
+
+  /**
+   * DAP: `pathFormat` is optional and defaults to 'path', but the adapter library rejects an
+   * `initialize` without it ("only supports native paths"): supply the default before it looks.
+   */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command === 'initialize') {
+      const args = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
+      if (args.pathFormat === undefined) request.arguments = { ...args, pathFormat: 'path' };
+    }
+    super.dispatchRequest(request);
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
@@ -97,7 +110,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
       }
       this.sendEvent(e);
     };
-    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? `${rt.machine.statements.length} statements` : rt.machine instanceof TraceMachine ? rt.machine.summaryText() : 'command queue'}\n`, 'console'));
+    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? counted(rt.machine.statements.length, 'statement') : rt.machine instanceof TraceMachine ? rt.machine.summaryText() : 'command queue'}\n`, 'console'));
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);

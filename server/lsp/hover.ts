@@ -3,11 +3,16 @@
  * values decoded field by field against the register of their line; and, on a read whose line
  * the model executed, the value the model returned there.
  */
-import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
+import { MarkupKind, type Hover, type MarkupContent, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
-import { firstFromLine, rangeContains as contains, startLine, type Range } from '../../core/script/diagnostics';
+import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/script/diagnostics';
+import type { ActionVerb, Statement, Token } from '../../core/script/ast';
+import type { ScriptCheck } from '../../core/script/check';
+import { lexLine } from '../../core/script/lexer';
+import { findField, findRegister } from '../../core/registers/table';
+import type { EnumValue, FieldDef, RegisterDef } from '../../core/registers/types';
 import type { Observation } from '../../core/script/interpreter';
 import type { ResolvedStatement, SymbolRef } from '../../core/script/resolve';
 import { idViewOf } from '../../core/model/ids';
@@ -24,7 +29,7 @@ import { L1CD, L1STD } from '../../core/structures/l1';
 import { STE } from '../../core/structures/ste';
 import { Workspace } from './workspace';
 
-const statementLine = (s: ResolvedStatement) => startLine(s.range);
+const statementLine = (s: { readonly range: Range }) => startLine(s.range);
 const symbolLine = (s: SymbolRef) => startLine(s.range);
 const observationLine = (o: Observation) => o.line;
 
@@ -37,10 +42,35 @@ function onLine<T>(items: readonly T[], line: number, lineOf: (item: T) => numbe
 
 const md = (value: string, range?: Range): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, range });
 
+/** A named encoding of a field, then the field itself. */
+const enumMarkdown = (register: RegisterDef, field: FieldDef, value: EnumValue) => `**${value.name}** = ${value.value}${value.description ? ` — ${value.description}` : ''}\n\n---\n\n${fieldMarkdown(register, field)}`;
+
 export function hover(workspace: Workspace, doc: TextDocument, pos: Position): Hover | null {
   if (doc.uri.endsWith('.smmu.json')) return null;
   if (Workspace.isQueueFile(doc.uri)) return queueEntryHover(workspace, doc, pos);
   const check = workspace.scriptCheck(doc);
+  const found = explain(check, doc, pos);
+  // A line with problems says why on every hover of it, not only on the squiggle (which may cover
+  // another token than the one hovered, and other editors show no problem hovers at all).
+  const problems = check.diagnostics.filter((d) => d.range.start.line <= pos.line && d.range.end.line >= pos.line);
+  if (!problems.length) return found;
+  const why = problemsMarkdown(problems);
+  if (found) return md(`${(found.contents as MarkupContent).value}\n\n---\n\n${why}`, found.range);
+  const under = problems.find((d) => contains(d.range, pos));
+  return under ? md(why, under.range) : null;
+}
+
+const SEVERITY_WORD = { error: 'error', warning: 'warning', info: 'note' } as const;
+
+/** Text from diagnostics shown as Markdown: the characters Markdown would take as markup are escaped. */
+const plain = (text: string) => text.replace(/[\\`*_[\]<>|]/g, '\\$&');
+
+function problemsMarkdown(problems: readonly ScriptDiagnostic[]): string {
+  return `**${problems.length === 1 ? 'Problem' : 'Problems'} on this line**\n\n${problems.map((d) => `- ${SEVERITY_WORD[d.severity]}: ${plain(d.message)} \`[${d.code}]\``).join('\n')}`;
+}
+
+/** What the names and values under `pos` are. */
+function explain(check: ScriptCheck, doc: TextDocument, pos: Position): Hover | null {
   const ids = idViewOf(check.config);
 
   // Values: the written value or the expected value, decoded against the line's register.
@@ -58,10 +88,12 @@ export function hover(workspace: Workspace, doc: TextDocument, pos: Position): H
     }
   }
 
-  const action = actionHover(statements, pos);
+  // An engine statement whose line has an error is not among the resolved statements: its parsed
+  // form still names the command, structure or event and their fields.
+  const action = actionHover(statements, pos) ?? actionHover(onLine(check.resolved.parsed.statements, pos.line, statementLine).flatMap(parsedAction), pos);
   if (action) return action;
   const sym = onLine(check.resolved.symbols, pos.line, symbolLine).find((x) => contains(x.range, pos));
-  if (!sym) return null;
+  if (!sym) return onLine(check.resolved.parsed.statements, pos.line, statementLine).length ? null : unparsedLineHover(doc, pos);
   const r = sym.resolution;
   switch (r.kind) {
     case 'register': {
@@ -76,7 +108,7 @@ export function hover(workspace: Workspace, doc: TextDocument, pos: Position): H
     case 'field':
       return md(fieldMarkdown(r.register, r.field), sym.range);
     case 'enum':
-      return md(`**${r.value.name}** = ${r.value.value}${r.value.description ? ` — ${r.value.description}` : ''}\n\n---\n\n${fieldMarkdown(r.register, r.field)}`, sym.range);
+      return md(enumMarkdown(r.register, r.field, r.value), sym.range);
     case 'const':
       return md(r.value === undefined ? `constant **${r.name}** (its definition has an error)` : `constant **${r.name}** = \`${hex(r.value, r.value > 0xffff_ffffn ? 64 : 32)}\` (${r.value})`, sym.range);
   }
@@ -102,9 +134,9 @@ function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position)
  * Engine statements (`cmd`, `ste`, `cd`, `dma`, `expect event`, ...): the command, event or
  * structure a name stands for, and the fields given as arguments, from their tables.
  */
-function actionHover(statements: readonly ResolvedStatement[], pos: Position): Hover | null {
-  const s = statements.find((x) => x.kind === 'action' && contains(x.range, pos));
-  if (!s || s.kind !== 'action') return null;
+function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], pos: Position): Hover | null {
+  const s = statements.find((x): x is ActionLike => x.kind === 'action' && contains(x.range, pos));
+  if (!s) return null;
   const [first, second] = s.args;
   let def: LayoutDef | undefined;
   let title: string | undefined;
@@ -132,6 +164,46 @@ function actionHover(statements: readonly ResolvedStatement[], pos: Position): H
     const values = f.values ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}${v.description ? ` — ${v.description}` : ''}`).join('\n')}` : '';
     return md(`**${def.name}.${f.name}** (${bits}${f.addrShift !== undefined ? `, address bits [${f.msb - f.lsb + f.addrShift}:${f.addrShift}]` : ''})\n\n${f.description}${values}`, a.nameRange);
   }
+  return null;
+}
+
+/** What actionHover reads of an engine statement: a resolved one, or a parsed one (parsedAction). */
+interface ActionLike {
+  readonly kind: 'action';
+  readonly verb: ActionVerb;
+  readonly range: Range;
+  readonly args: readonly { readonly name?: string; readonly nameRange?: Range }[];
+  readonly expect?: { readonly name?: string; readonly range: Range };
+}
+
+/** A parsed engine statement's names, as the resolver would give them (`NAME=value` and bare names). */
+function parsedAction(s: Statement): ActionLike[] {
+  if (s.kind !== 'action') return [];
+  const args = s.args.map((a) => (a.kind === 'assign' ? { name: a.field.name, nameRange: a.field.range } : a.kind === 'name' ? { name: a.name, nameRange: a.range } : {}));
+  const e = s.expect;
+  return [{ kind: 'action', verb: s.verb, range: s.range, args, ...(e ? { expect: { range: e.range, ...(e.value.kind === 'name' ? { name: e.value.name } : {}) } } : {}) }];
+}
+
+/**
+ * A line with a syntax error has no statement: its words are still explained from the tables, a
+ * register by name, and a field or value of the first register the line names.
+ */
+function unparsedLineHover(doc: TextDocument, pos: Position): Hover | null {
+  const text = doc.getText({ start: { line: pos.line, character: 0 }, end: { line: pos.line + 1, character: 0 } }).replace(/\r?\n$/, '');
+  const tokens = lexLine(text, pos.line);
+  const i = tokens.findIndex((t) => t.kind === 'word' && contains(t.range, pos));
+  const word = tokens[i];
+  if (!word) return null;
+  const reg = findRegister(word.text);
+  if (reg) return md(registerMarkdown(reg), word.range);
+  const context = tokens.map((t) => (t.kind === 'word' ? findRegister(t.text) : undefined)).find((r) => r !== undefined);
+  if (!context) return null;
+  const field = findField(context, word.text);
+  if (field) return md(fieldMarkdown(context, field), word.range);
+  // `FIELD=VALUE`: the value names one of the field's encodings.
+  const owner = tokens[i - 1]?.text === '=' && tokens[i - 2]?.kind === 'word' ? findField(context, (tokens[i - 2] as Token).text) : undefined;
+  const value = owner?.values?.find((v) => v.name.toUpperCase() === word.text.toUpperCase());
+  if (owner && value) return md(enumMarkdown(context, owner, value), word.range);
   return null;
 }
 

@@ -2,6 +2,7 @@
  * The language server: a connection, a document manager and handlers (as in lsp-sample). Each
  * feature is a small module calling core/: diagnostics.ts, hover.ts, inlay.ts, completion.ts, decode.ts.
  */
+import * as path from 'path';
 import {
   CodeActionKind,
   LSPErrorCodes,
@@ -34,6 +35,8 @@ import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind }
 import { idViewOf } from '../../core/model/ids';
 import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type ServerSettings } from './settings';
 import { uriToPath } from './uri';
+import { configUnusable } from '../../core/script/check';
+import type { ResolvedConfig } from '../../core/config/types';
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 
@@ -221,12 +224,7 @@ export function startServer(connection: Connection): void {
   connection.onRequest(DOCUMENT_INFO_REQUEST, (params: DocumentInfoParams): DocumentInfoResult | null => {
     const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
     if (!doc || Workspace.isConfig(doc.uri)) return null;
-    if (Workspace.isQueueFile(doc.uri)) {
-      const q = workspace.queueFileCheck(doc);
-      return { config: q.config.name, ...(q.configPath ? { configPath: q.configPath } : {}), ...(q.configOrigin ? { configOrigin: q.configOrigin } : {}), configValid: !q.diagnostics.some((d) => d.code === 'config.missing' || d.code === 'config.invalid') };
-    }
-    const c = workspace.scriptCheck(doc);
-    return { config: c.config.name, ...(c.configPath ? { configPath: c.configPath } : {}), ...(c.configOrigin ? { configOrigin: c.configOrigin } : {}), configValid: !c.diagnostics.some((d) => d.code === 'config.missing' || d.code === 'config.invalid') };
+    return documentInfo(Workspace.isQueueFile(doc.uri) ? workspace.queueFileCheck(doc) : workspace.scriptCheck(doc));
   });
   // Requests still queued when the client cancels them are dropped before any work. The state
   // request runs the model in slices and stops at the next one once cancelled; the other handlers
@@ -246,4 +244,14 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+/**
+ * The status bar's configuration. One that cannot be used is not named by the default's name: the
+ * model runs nothing then (the default only decodes values), so "Checked against QEMU" would be false.
+ */
+function documentInfo(c: { readonly config: ResolvedConfig; readonly configPath?: string; readonly configOrigin?: string; readonly diagnostics: readonly { readonly code: string }[] }): DocumentInfoResult {
+  const valid = !configUnusable(c.diagnostics);
+  const name = valid ? c.config.name : `none (${c.configPath ? path.basename(c.configPath) : 'the configuration'} cannot be used)`;
+  return { config: name, ...(c.configPath ? { configPath: c.configPath } : {}), ...(c.configOrigin ? { configOrigin: c.configOrigin } : {}), configValid: valid };
 }

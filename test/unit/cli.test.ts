@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { root, smmu, tmp } from './cli-harness';
+import { spawnSync } from 'child_process';
+import { cli, root, smmu, tmp } from './cli-harness';
 
 test('decode prints every field, with enum names', () => {
   const r = smmu('decode', 'CR0', '0xD');
@@ -48,6 +49,17 @@ test('check prints gcc-style diagnostics and exits 1 on errors', () => {
   assert.match(r.err, /1 file checked: \d+ errors?/);
 });
 
+test('the exit status does not depend on a closed pipe: `smmu check bad.smmu | head -1` under pipefail exits 1', () => {
+  // Far more output than a pipe holds (64 KB), so head exits while smmu still writes: EPIPE.
+  const f = tmp('many-errors.smmu', 'read32 NOT_A_REG\n'.repeat(3000));
+  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${cli}" check "${f}" | head -1`], { encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.stdout.split('\n').filter(Boolean).length, 1, r.stdout);
+  assert.match(r.stdout, /error: unknown register 'NOT_A_REG'/);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /1 file checked: 3000 errors/);
+  assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+});
+
 test('check of a clean script exits 0; of a missing file reports it', () => {
   const ok = tmp('ok.smmu', 'write32 CR0 SMMUEN|CMDQEN\nread32 CR0ACK == 0x9\n');
   assert.equal(smmu('check', ok).code, 0);
@@ -61,6 +73,15 @@ test('check validates configuration files too', () => {
   const r = smmu('check', f);
   assert.equal(r.code, 1);
   assert.match(r.out, /x\.smmu\.json:1:\d+: error: /);
+});
+
+test('check of a truncated configuration reports its syntax errors only', () => {
+  const f = tmp('broken.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8').slice(0, 300));
+  const r = smmu('check', f);
+  assert.equal(r.code, 1);
+  const lines = r.out.split('\n').filter(Boolean);
+  assert.ok(lines.length >= 1);
+  for (const l of lines) assert.match(l, /: error: .*\[config\.syntax\]$/, l);
 });
 
 test('run the bundled Linux bring-up example: all expectations met, exit 0', () => {
@@ -127,6 +148,17 @@ test('run --trace --json carries what the SMMU did under each line', () => {
   const bell = j.observations.find((o) => o.line === 4);
   assert.deepEqual(bell?.activity?.map((a) => a.kind), ['command-error', 'gerror']);
   assert.match(bell?.activity?.[0]?.text ?? '', /CMDQ\[0\] unknown command \(opcode 0x7F\): opcode 0x7F is a reserved opcode → CERROR_ILL/);
+});
+
+test('a CERROR_ILL names its section once, in the diagnostic and under --trace', () => {
+  const f = tmp('ill.smmu', 'write64 CMDQ_BASE 0x40000000 | LOG2SIZE=2\nwrite32 CR0 CMDQEN\ncmd raw 0x7f 0\ndoorbell\n');
+  const r = smmu('run', f, '--trace');
+  assert.equal(r.code, 1);
+  const lines = r.out.split('\n').filter((l) => l.includes('→ CERROR_ILL'));
+  assert.equal(lines.length, 2, r.out); // the error on line 4 and the command-error activity under it
+  for (const l of lines) {
+    assert.equal(l.match(/\(§4\.1\.1\)/g)?.length, 1, l);
+  }
 });
 
 test('run exits 1 on a failed expectation and says why, field by field', () => {

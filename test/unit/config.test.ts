@@ -391,6 +391,16 @@ test('syntax errors are positioned; a trailing comma and comments are named', ()
   assert.match(only(comment.diagnostics, 'config.syntax')[0].message, /comments are not allowed/);
 });
 
+test('after a syntax error only the syntax errors are reported: a truncated file is not the configuration its author meant', () => {
+  const full = fs.readFileSync(path.join(__dirname, '../../../presets/qemu.smmu.json'), 'utf8');
+  const truncated = full.slice(0, 300);
+  const r = loadConfig(truncated);
+  assert.ok(r.diagnostics.length >= 1);
+  assert.deepEqual([...new Set(r.diagnostics.map((d) => d.code))], ['config.syntax'], JSON.stringify(r.diagnostics));
+  // A well-formed file with the same keys missing still gets its semantic notes (the rules run).
+  assert.ok(loadConfig('{ "name": "x" }').diagnostics.some((d) => d.code !== 'config.syntax'));
+});
+
 test('wrong types, unknown keys and bad values are errors at the exact key or value', () => {
   const src = text({ nme: 'x', features: { stage_1: true, pri: 'yes', ttf: 'arm64', oas: 50, sidSize: 100, granules: ['4K', '8K'] }, version: '3.7', registers: { CR0: 1, IDR9: 0, IDR1: '0x1_0000_0000' } });
   const ds = loadConfig(src).diagnostics;

@@ -81,6 +81,19 @@ test('launch with stopOnEntry stops at the first statement', async () => {
   assert.equal(f[0]?.source?.path, script);
 });
 
+test('initialize without pathFormat: the DAP default, "path", is taken and a launch works', async () => {
+  // Clients may omit pathFormat (the protocol says it defaults to 'path'); the adapter library rejected that.
+  const init = await dc.initializeRequest({ adapterID: 'smmu', linesStartAt1: true, columnsStartAt1: true });
+  assert.equal(init.success, true);
+  assert.equal(init.body?.supportsConfigurationDoneRequest, true);
+  const stopped = dc.waitForEvent('stopped');
+  await Promise.all([dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()), dc.launchRequest({ program: script, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments)]);
+  await stopped;
+  const f = await frames();
+  assert.equal(f[0]?.line, 2);
+  assert.equal(f[0]?.source?.path, script);
+});
+
 test('breakpoints are moved to the next statement or rejected with a reason', async () => {
   let bps: DebugProtocol.Breakpoint[] = [];
   await launch({ program: script, stopOnEntry: true }, async () => {
@@ -190,6 +203,16 @@ test('event and unadvertised-access filters', async () => {
   assert.equal(e.body.reason, 'exception');
   assert.match(e.body.text ?? '', /PRIQEN/);
   assert.equal((await frames())[0]?.line, 3);
+});
+
+test('counts in the variables read as English: a one-entry command queue, empty caches', async () => {
+  const one = path.join(dir, 'one-entry.smmu');
+  fs.writeFileSync(one, 'write64 CMDQ_BASE 0x40100000 | LOG2SIZE=0\nwrite32 CR0 CMDQEN\nread32 CR0ACK\n');
+  await launch({ program: one }, () => dc.setBreakpointsRequest({ source: { path: one }, breakpoints: [{ line: 3 }] }));
+  const q = await scope('Command queue');
+  assert.match(q.find((v) => v.name === 'entries')?.value ?? '', /^1 entry at 0x/);
+  const caches = await scope('Caches');
+  assert.equal(caches.find((c) => c.name === 'STE cache')?.value, '0 entries');
 });
 
 test('the event filter stops after the DMA that wrote a record; the Event queue scope decodes it', async () => {

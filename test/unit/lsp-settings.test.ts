@@ -101,7 +101,10 @@ test('didChangeConfiguration: open documents are re-checked; a missing file or a
   assert.equal(m[0]!.severity, 1);
   assert.match(msg(m[0]!), /setting smmu\.configuration/);
   assert.match(msg(m[0]!), /cfg\/missing\.smmu\.json|cfg\\missing\.smmu\.json/);
-  assert.equal((await info(s.uri))?.configValid, false);
+  const unusable = await info(s.uri);
+  assert.equal(unusable?.configValid, false);
+  // The model ran nothing: the status bar must not name the default as what the script ran against.
+  assert.equal(unusable?.config, 'none (missing.smmu.json cannot be used)');
 
   // A preset by name.
   n = count(s.uri);

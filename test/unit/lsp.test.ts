@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as path from 'path';
 import type { Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { msg, serverForTests } from './lsp-harness';
 
@@ -101,6 +102,39 @@ test('hover on engine statements: a command, its fields, an STE field and an exp
   assert.match(await hoverAt(0, 14), /\*\*CMD_CFGI_STE\.StreamID\*\* \(bits \[63:32\]\)/);
   assert.match(await hoverAt(1, 9), /\*\*STE\.Config\*\* \(bits \[3:1\]\)[\s\S]*`5` S1_TRANS/);
   assert.match(await hoverAt(2, 30), /\*\*F_TRANSLATION\*\* \(event 0x10\)/);
+});
+
+test('hover on a line with an error still explains its names, and says why the line is wrong', async () => {
+  const text = [
+    'write64 CR0 SMMUEN|CMDQEN', // CR0 allows 32-bit accesses only (resolve error on the keyword)
+    'read32 CMDQ_BASE.ADDR == 0', // ADDR spans both halves of CMDQ_BASE (error on the field)
+    'cmd CFGI_STE sid=1+NOPE Leaf', // an unknown constant: the statement is dropped
+    'write32 CR1 QUEUE_SH=ISH |', // a syntax error: the line has no statement
+    'write32 CR0 SMMUEN',
+  ].join('\n');
+  const f = file('hover-errors.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'access.named-size'));
+  const hoverAt = async (line: number, character: number) => {
+    const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line, character } })) as Hover | null;
+    return h ? (h.contents as MarkupContent).value : '';
+  };
+  const cr0 = await hoverAt(0, 9);
+  assert.match(cr0, /^\*\*SMMU_CR0\*\* — /);
+  // The error, and the note that the model stopped there.
+  assert.match(cr0, /\*\*Problems on this line\*\*\n\n- error: SMMU\\_CR0 is a 32-bit register: use write32 .*`\[access\.named-size\]`\n- note: the model did not run/);
+  assert.match(await hoverAt(0, 14), /^\*\*SMMU_CR0\.SMMUEN\*\* /);
+  assert.match(await hoverAt(0, 21), /^\*\*SMMU_CR0\.CMDQEN\*\* /);
+  assert.match(await hoverAt(0, 2), /^\*\*Problems on this line\*\*/, 'the keyword the error is on');
+  assert.match(await hoverAt(1, 10), /^\*\*SMMU_CMDQ_BASE\*\* — [\s\S]*Problems? on this line[\s\S]*spans both halves/);
+  assert.match(await hoverAt(1, 19), /^\*\*SMMU_CMDQ_BASE\.ADDR\*\* /);
+  assert.match(await hoverAt(2, 6), /^\*\*CMD_CFGI_STE\*\* \(opcode 0x3\)[\s\S]*unknown constant 'NOPE'/);
+  assert.match(await hoverAt(2, 14), /^\*\*CMD_CFGI_STE\.StreamID\*\*/);
+  assert.match(await hoverAt(3, 9), /^\*\*SMMU_CR1\*\* — [\s\S]*Problems? on this line/);
+  assert.match(await hoverAt(3, 14), /^\*\*SMMU_CR1\.QUEUE_SH\*\* /);
+  assert.match(await hoverAt(3, 22), /^\*\*ISH\*\* = 3/);
+  // A clean line's hover has no problem section.
+  assert.doesNotMatch(await hoverAt(4, 9), /Problem/);
 });
 
 test('completion: keywords and snippets, registers, fields, enum values, commands and their fields, events', async () => {
@@ -395,6 +429,14 @@ test('configuration files get positioned diagnostics, and scripts using them are
   void lsp.conn.sendNotification('textDocument/didSave', { textDocument: { uri: cfg.uri } });
   const rechecked = await diagnosticsFor(s.uri, (d) => d.some((x) => x.code === 'config.invalid'));
   assert.equal(rechecked.find((d) => d.code === 'config.invalid')!.range.start.line, 0);
+});
+
+test('a configuration file with a JSON syntax error gets its syntax errors only', async () => {
+  const text = fs.readFileSync(path.join(__dirname, '../../../presets/qemu.smmu.json'), 'utf8').slice(0, 300);
+  const cfg = file('cfg/truncated.smmu.json', text);
+  open(cfg.uri, text, 'json');
+  const diags = await diagnosticsFor(cfg.uri, (d) => d.length > 0);
+  assert.deepEqual([...new Set(diags.map((d) => d.code))], ['config.syntax'], JSON.stringify(diags.map(msg)));
 });
 
 test('configuration files: keys and values completed from the schema, with documentation, present keys left out', async () => {

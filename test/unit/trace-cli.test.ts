@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 
 import { cli, root, smmu, tmp } from './cli-harness';
 
@@ -40,9 +42,18 @@ test('--config replaces the inference; an unreadable or broken configuration is 
   const ok = smmu('replay', trace, '--config', cfg);
   assert.equal(ok.code, 0, ok.out);
   assert.match(ok.out, /^configuration: .*x\.smmu\.json/);
+  // A --config that cannot be used is the command line's error (exit 2), not the trace's line 1.
   const missing = smmu('replay', trace, '--config', '/nonexistent.smmu.json');
-  assert.equal(missing.code, 1);
-  assert.match(missing.out, /t\.smmutrace:1:1: error: cannot read configuration .* \[trace\.config\]/);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /^smmu replay: --config \/nonexistent\.smmu\.json: cannot read/);
+  assert.equal(missing.out, '');
+  // A trace's own config line naming a broken file: reported at that line, and the message says what was replayed against instead.
+  const brokenCfg = tmp('broken.smmu.json', '{ "features": { "sidSize": 400 } }');
+  const own = path.join(path.dirname(brokenCfg), 'own.smmutrace');
+  fs.writeFileSync(own, 'config "broken.smmu.json"\nR 0x00 4 0x0D44101A\n');
+  const ownRun = smmu('replay', own);
+  assert.match(ownRun.out, /own\.smmutrace:1:\d+: error: configuration .*broken\.smmu\.json has errors; first at line 1: .*; replaying against the configuration the trace's ID register reads imply \[trace\.config\]/);
+  assert.match(ownRun.out, /^configuration: inferred from the trace's ID register reads/);
   const bad = smmu('replay', tmp('b.smmutrace', 'R 0x00 4 zzz\n\u0000\n'));
   assert.equal(bad.code, 1);
   assert.match(bad.out, /b\.smmutrace:1:10: error: value 'zzz' is not a hexadecimal number/);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLineTrace } from '../../core/trace/parse-line';
 import { parseQemuTrace, looksLikeQemu } from '../../core/trace/parse-qemu';
-import { replayTrace, type TraceDiagnostic } from '../../core/trace/replay';
+import { replayTrace, summaryText, type ReplaySummary, type TraceDiagnostic } from '../../core/trace/replay';
 import { checkTrace } from '../../core/trace/check';
 import { PRESETS } from '../../core/config/presets';
 
@@ -248,4 +248,12 @@ test("Xen's VREG32 case labels: a 32-bit access to a 64-bit register's high half
   assert.equal(d?.code, 'replay.abort');
   assert.match(d?.message ?? '', /SMMU_CMDQ_BASE \(its high half, bits \[63:32\] at offset \+4\): both 32-bit halves/);
   assert.deepEqual(codes(at(r.diagnostics, 8)), ['replay.unknown-reset']);
+});
+
+test('the replay summary line: counts in English, and records that were not replayed are not counted as reads and writes', () => {
+  const replayed = replayTrace(parseLineTrace('R 0x00 4 0x0D44101A\n'), { config: PRESETS.get('qemu')?.config });
+  assert.equal(summaryText(replayed.summary), '1 record (1 read, 0 writes): 0 errors, 0 warnings, 0 notes');
+  // No configuration could be made (replayTrace's last resort): nothing was replayed, and the line says so.
+  const none: ReplaySummary = { ...replayed.summary, records: 3, notReplayed: 3, reads: 0, writes: 0, errors: 1 };
+  assert.equal(summaryText(none), '3 records, none replayed: 1 error, 0 warnings, 0 notes');
 });
