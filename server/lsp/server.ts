@@ -147,12 +147,13 @@ export function startServer(connection: Connection): void {
 
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (doc && isTraceDocument(doc)) return traceHover(doc, params.position, workspace.host);
+    if (doc && isTraceDocument(doc)) return workspace.isTooLarge(doc) ? null : traceHover(doc, params.position, workspace.host);
     return doc ? hover(workspace, doc, params.position) : null;
   });
   const script = (uri: string) => {
     const doc = documents.get(uri);
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) ? doc : undefined;
+    // A document too large to parse gets nothing from whole-document requests (diagnostics say why).
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) && !workspace.isTooLarge(doc) ? doc : undefined;
   };
   connection.onDefinition((p) => {
     const doc = script(p.textDocument.uri);
@@ -185,7 +186,7 @@ export function startServer(connection: Connection): void {
   });
   connection.onDocumentFormatting((params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return [];
+    if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc) || workspace.isTooLarge(doc)) return [];
     return formatScript(doc.getText()).map((e) => ({ range: { start: { line: e.line, character: 0 }, end: { line: e.line, character: doc.getText({ start: { line: e.line, character: 0 }, end: { line: e.line + 1, character: 0 } }).replace(/\r?\n$|\r$/, '').length } }, newText: e.newText }));
   });
   connection.onCodeAction((params, token) => {
@@ -204,7 +205,7 @@ export function startServer(connection: Connection): void {
     // other editors get the same switch through initializationOptions.
     if (!settings.inlayHints) return [];
     const doc = documents.get(params.textDocument.uri);
-    return doc && !isTraceDocument(doc) ? inlayHints(workspace, doc, params.range) : [];
+    return doc && !isTraceDocument(doc) && !workspace.isTooLarge(doc) ? inlayHints(workspace, doc, params.range) : [];
   });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
   connection.onRequest(DECODE_STRUCTURE_REQUEST, (params: DecodeStructureParams): DecodeResult => {

@@ -186,6 +186,11 @@ export class Workspace {
     resolvePath: (from: string, relative: string) => path.resolve(path.dirname(from), relative),
   };
 
+  /** Whether a document is over MAX_DOCUMENT_CHARS: whole-document requests answer with nothing for it. */
+  isTooLarge(doc: TextDocument): boolean {
+    return doc.getText().length > MAX_DOCUMENT_CHARS;
+  }
+
   /** The diagnostic of a document too large to parse, or undefined. */
   private tooLarge(doc: TextDocument): Diagnostic | undefined {
     const n = doc.getText().length;
