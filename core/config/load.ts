@@ -56,6 +56,7 @@ export const CHOICE_VALUES: Readonly<Record<ChoiceKey, readonly string[]>> = {
   page0AliasOfPage1: ['alias', 'raz-wi'],
   page1Undefined: ['res0', 'alias-page0'],
   illegalAccess: ['raz-wi', 'abort'],
+  illegal64BitAccess: ['raz-wi', 'abort'],
 };
 /** QEMU's GBPA reset (facts §8.2): SHCFG = use incoming, everything else 0. */
 export const DEFAULT_GBPA = 0x1000;
@@ -651,10 +652,14 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   const p0 = chosen('page0AliasOfPage1');
   const p1 = chosen('page1Undefined');
   const il = chosen('illegalAccess');
+  const il64 = chosen('illegal64BitAccess');
+  const illegalAccess = il === 'raz-wi' || il === 'abort' ? il : choices.illegalAccess;
   const resolvedChoices: UnpredictableChoices = {
     page0AliasOfPage1: p0 === 'alias' || p0 === 'raz-wi' ? p0 : choices.page0AliasOfPage1,
     page1Undefined: p1 === 'res0' || p1 === 'alias-page0' ? p1 : choices.page1Undefined,
-    illegalAccess: il === 'raz-wi' || il === 'abort' ? il : choices.illegalAccess,
+    illegalAccess,
+    // Unless chosen apart, 64-bit accesses behave as the other illegal accesses.
+    illegal64BitAccess: il64 === 'raz-wi' || il64 === 'abort' ? il64 : illegalAccess,
   };
 
   const gbpa = spec.gbpa?.value ?? DEFAULT_GBPA;

@@ -81,7 +81,8 @@ export function configSchema(): JsonObject {
   const choiceDescriptions: Readonly<Record<string, string>> = {
     page0AliasOfPage1: 'Page-0 offsets of the page-1 registers (0xA8, 0xAC, 0xC8, 0xCC): alias the page-1 register, or RAZ/WI (§6.2.1).',
     page1Undefined: 'Undefined page-1 locations: RES0, or an alias of page 0 at the same offset (§6.2).',
-    illegalAccess: 'Illegal accesses (unsupported size, unaligned, 64-bit over two 32-bit registers): RAZ/WI or abort (§6.2).',
+    illegalAccess: 'Illegal accesses (8- and 16-bit, unaligned; 64-bit ones too unless illegal64BitAccess is given): RAZ/WI or abort (§6.2).',
+    illegal64BitAccess: 'Illegal 64-bit accesses (to a 32-bit register, or over two 32-bit registers): RAZ/WI or abort (§6.2). Default: as illegalAccess.',
   };
   const choices: { [k: string]: Json } = {};
   for (const [k, values] of Object.entries(CHOICE_VALUES)) choices[k] = { type: 'string', enum: [...values], description: choiceDescriptions[k] ?? k };

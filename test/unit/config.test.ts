@@ -372,7 +372,9 @@ test('gbpa: Update must reset to 0', () => {
 
 test('choices select the CONSTRAINED UNPREDICTABLE behaviours', () => {
   const c = load({ ...BASE, choices: { illegalAccess: 'abort', page1Undefined: 'alias-page0' } }).config!;
-  assert.deepEqual(c.choices, { page0AliasOfPage1: 'raz-wi', page1Undefined: 'alias-page0', illegalAccess: 'abort' });
+  assert.deepEqual(c.choices, { page0AliasOfPage1: 'raz-wi', page1Undefined: 'alias-page0', illegalAccess: 'abort', illegal64BitAccess: 'abort' }, '64-bit accesses follow illegalAccess unless chosen apart');
+  const apart = load({ ...BASE, choices: { illegalAccess: 'abort', illegal64BitAccess: 'raz-wi' } }).config!;
+  assert.deepEqual([apart.choices.illegalAccess, apart.choices.illegal64BitAccess], ['abort', 'raz-wi']);
   const src = text({ ...BASE, choices: { illegalAccess: 'explode' } });
   one(loadConfig(src).diagnostics, 'config.value', valueAt(src, 'illegalAccess'), /"raz-wi", "abort"/);
 });
