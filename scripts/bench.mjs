@@ -1,5 +1,5 @@
 // `npm run bench [-- --json]`: the engine benchmark, then the language server benchmark (through
-// the bundled server over stdio), then trace replay. Figures only; nothing asserts. See README "Measured".
+// the bundled server over stdio), then trace replay. Figures only; nothing asserts. See docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,8 +1,23 @@
 // Bundles the extension client, the language server and the command line with esbuild.
 // Type-checking is separate (`npm run typecheck`, tsc -b).
-import * as esbuild from 'esbuild';
-
+//
+// npm runs this as the `prepare` script after `npm ci` / `npm install` in a checkout (with
+// --on-install), so the `smmu` bin (dist/cli.js) works right after installing: without it `npx smmu`
+// fails, and npx caches the checkout without its bin. The development build takes about 2 s.
 const production = process.argv.includes('--production');
+const onInstall = process.argv.includes('--on-install');
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch (e) {
+  // `npm ci --omit=dev` installs no esbuild: there is nothing to build with, and failing here would
+  // fail the whole install. Say so, and leave dist/ as it is.
+  if (!onInstall || e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  console.error('smmu-workbench: esbuild is not installed (devDependencies omitted), so dist/ was not built; `npm ci` with devDependencies, then `npm run build`, makes the smmu command work.');
+  process.exit(0);
+}
+
 // --outdir=DIR: write the bundles there instead of dist/ (the client benchmark measures sizes).
 const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
 const common = {

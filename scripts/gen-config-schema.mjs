@@ -8,15 +8,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadCore, root } from './load-core.mjs';
 
-const { configSchemaText, editorSchemaText, presetFileText, PRESET_DOCUMENTS } = await loadCore(
-  `export { configSchemaText, editorSchemaText, presetFileText } from './core/config/schema';\nexport { PRESET_DOCUMENTS } from './core/config/preset-data';\n`,
+const { configSchemaText, editorSchemaText, presetFileText, PRESET_NAMES } = await loadCore(
+  `export { configSchemaText, editorSchemaText, presetFileText } from './core/config/schema';\nexport { PRESET_NAMES } from './core/config/preset-data';\n`,
 );
 
 const files = [
   ['schemas/smmu-config.schema.json', configSchemaText()],
   ['schemas/smmu-config.editor.schema.json', editorSchemaText()],
 ];
-for (const name of Object.keys(PRESET_DOCUMENTS)) files.push([`presets/${name}.smmu.json`, presetFileText(name)]);
+for (const name of PRESET_NAMES) files.push([`presets/${name}.smmu.json`, presetFileText(name)]);
 
 if (process.argv.includes('--check')) {
   const stale = files.filter(([rel, text]) => {

@@ -13,8 +13,8 @@ import type { FieldDef, RegisterDef } from '../registers/types';
 import { DEFAULT_CHOICES, type IdRegisterValues, type ResolvedConfig, type UnpredictableChoices } from './types';
 import { FEATURES, GRANULES, VERSIONS, defaultOf, minorOf, type FeatureDef, type FeatureValue, type Granule, type Version } from './features';
 import { booleanValue, intValue, nodeType, parseJson, properties, stringValue, suggest, TextPositions, type Node, type Range } from './json';
-import { PRESET_DOCUMENTS } from './preset-data';
-import { DRIVERS, idRegisters, RULES, type Driver, type RuleContext, type Severity } from './rules';
+import { PRESET_NAMES, presetDocument } from './preset-data';
+import { DRIVERS, idRegisters, RULE_CODES, RULES, type Driver, type RuleContext, type Severity } from './rules';
 
 export { describeConfig, featuresOf, type FeatureSummary } from './describe';
 export type { Driver, Severity } from './rules';
@@ -41,7 +41,7 @@ export interface LoadResult {
 }
 
 /** Top-level keys, in the order the docs list them. */
-export const TOP_LEVEL_KEYS = ['$schema', 'name', 'description', 'base', 'version', 'drivers', 'features', 'iidr', 'registers', 'choices', 'gbpa'] as const;
+export const TOP_LEVEL_KEYS = ['$schema', 'name', 'description', 'base', 'version', 'drivers', 'features', 'iidr', 'registers', 'choices', 'gbpa', 'accepted'] as const;
 export const IIDR_KEYS = ['implementer', 'productId', 'variant', 'revision'] as const;
 type IidrKey = (typeof IIDR_KEYS)[number];
 /** IIDR keys → SMMU_IIDR fields (§6.3.7) and their widths. */
@@ -56,6 +56,7 @@ export const CHOICE_VALUES: Readonly<Record<ChoiceKey, readonly string[]>> = {
   page0AliasOfPage1: ['alias', 'raz-wi'],
   page1Undefined: ['res0', 'alias-page0'],
   illegalAccess: ['raz-wi', 'abort'],
+  illegal64BitAccess: ['raz-wi', 'abort'],
 };
 /** QEMU's GBPA reset (facts §8.2): SHCFG = use incoming, everything else 0. */
 export const DEFAULT_GBPA = 0x1000;
@@ -116,10 +117,12 @@ interface Spec {
   readonly registers: Map<string, RegisterOverride>;
   readonly choices: Map<ChoiceKey, Entry<string>>;
   gbpa?: Entry<number>;
+  /** Rule code → why its warnings are expected here (`accepted`). */
+  readonly accepted: Map<string, Entry<string>>;
 }
 
 function emptySpec(root: Node): Spec {
-  return { root, features: new Map(), iidr: new Map(), registers: new Map(), choices: new Map() };
+  return { root, features: new Map(), iidr: new Map(), registers: new Map(), choices: new Map(), accepted: new Map() };
 }
 
 class Reader {
@@ -215,6 +218,10 @@ class Reader {
           if (v !== undefined) spec.gbpa = this.entry(v, node);
           break;
         }
+        case 'accepted':
+          if (node.type !== 'object') this.typeError(node, 'an object of rule codes and reasons, { "config.iidr": "why" }');
+          else this.readAccepted(node, spec);
+          break;
         default:
           this.unknownKey(p.key, p.name, 'the configuration', TOP_LEVEL_KEYS);
       }
@@ -224,10 +231,11 @@ class Reader {
 
   private readBase(node: Node, spec: Spec): void {
     const s = stringValue(node);
-    if (s === undefined) return this.typeError(node, `a preset name (${Object.keys(PRESET_DOCUMENTS).map((k) => `"${k}"`).join(', ')})`);
-    if (!(s in PRESET_DOCUMENTS)) {
-      const g = suggest(s, Object.keys(PRESET_DOCUMENTS));
-      this.r.at(node, 'error', 'config.value', `unknown preset "${s}"${g ? `: did you mean "${g}"?` : ''}; presets are ${Object.keys(PRESET_DOCUMENTS).map((k) => `"${k}"`).join(', ')}`);
+    const names = PRESET_NAMES.map((k) => `"${k}"`).join(', ');
+    if (s === undefined) return this.typeError(node, `a preset name (${names})`);
+    if (!presetDocument(s)) {
+      const g = suggest(s, [...PRESET_NAMES]);
+      this.r.at(node, 'error', 'config.value', `unknown preset "${s}"${g ? `: did you mean "${g}"?` : ''}; presets are ${names}`);
       return;
     }
     if (this.anchor) return; // presets do not chain
@@ -393,6 +401,20 @@ class Reader {
     return this.int(node, `SMMU_${reg.name}.${field.name}`, max);
   }
 
+  private readAccepted(obj: Node, spec: Spec): void {
+    for (const p of this.props(obj, 'accepted')) {
+      if (!p.value) continue;
+      if (!RULE_CODES.includes(p.name)) {
+        this.unknownKey(p.key, p.name, 'accepted (rule codes)', RULE_CODES);
+        continue;
+      }
+      const why = stringValue(p.value);
+      if (why === undefined) this.typeError(p.value, 'the reason, a string');
+      else if (!why.trim()) this.r.at(p.value, 'error', 'config.value', `accepted "${p.name}" needs a reason: reviewers read it in place of the warning`);
+      else spec.accepted.set(p.name, this.entry(why.trim(), p.value));
+    }
+  }
+
   private readChoices(obj: Node, spec: Spec): void {
     const keys = Object.keys(CHOICE_VALUES) as ChoiceKey[];
     for (const p of this.props(obj, 'choices')) {
@@ -431,6 +453,7 @@ function merge(base: Spec, doc: Spec): Spec {
     registers: new Map(base.registers),
     choices: new Map([...base.choices, ...doc.choices]),
     gbpa: doc.gbpa ?? base.gbpa,
+    accepted: new Map([...base.accepted, ...doc.accepted]),
   };
   for (const [name, o] of doc.registers) {
     const b = out.registers.get(name);
@@ -609,7 +632,7 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
 
   let spec = new Reader(checked).read(root);
   if (spec.base) {
-    const baseRoot = parseJson(JSON.stringify(PRESET_DOCUMENTS[spec.base.value])).root;
+    const baseRoot = parseJson(JSON.stringify(presetDocument(spec.base.value))).root;
     if (baseRoot) spec = merge(new Reader(new Reporter(new TextPositions(''), true), spec.base.node).read(baseRoot), spec);
   }
 
@@ -647,20 +670,33 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
     explicit: (ref) => sourceOf(ref) !== undefined,
     report: (severity, code, message, at) => {
       const src = at.map(sourceOf).find((s) => s !== undefined);
-      checked.at(src ? src.node : fallback, severity, code, message);
+      // An accepted warning is a note that carries the file's reason; errors cannot be accepted.
+      const accepted = severity === 'warning' ? spec.accepted.get(code) : undefined;
+      if (accepted) used.add(code);
+      checked.at(src ? src.node : fallback, accepted ? 'info' : severity, code, accepted ? `${message} (accepted: ${accepted.value})` : message);
     },
   };
+  const used = new Set<string>();
   for (const rule of RULES) rule.check(ctx);
+  for (const [code, e] of spec.accepted) {
+    // A preset's acceptance that a file's own values made moot is not the file's to remove.
+    if (!used.has(code) && !e.fromBase)
+      checked.at(e.node, 'warning', 'config.accepted', `nothing to accept: this configuration raises no warning ${code} (errors cannot be accepted); remove the entry, or it would hide a later, different warning`);
+  }
 
   const choices = DEFAULT_CHOICES;
   const chosen = (k: ChoiceKey) => spec.choices.get(k)?.value;
   const p0 = chosen('page0AliasOfPage1');
   const p1 = chosen('page1Undefined');
   const il = chosen('illegalAccess');
+  const il64 = chosen('illegal64BitAccess');
+  const illegalAccess = il === 'raz-wi' || il === 'abort' ? il : choices.illegalAccess;
   const resolvedChoices: UnpredictableChoices = {
     page0AliasOfPage1: p0 === 'alias' || p0 === 'raz-wi' ? p0 : choices.page0AliasOfPage1,
     page1Undefined: p1 === 'res0' || p1 === 'alias-page0' ? p1 : choices.page1Undefined,
-    illegalAccess: il === 'raz-wi' || il === 'abort' ? il : choices.illegalAccess,
+    illegalAccess,
+    // Unless chosen apart, 64-bit accesses behave as the other illegal accesses.
+    illegal64BitAccess: il64 === 'raz-wi' || il64 === 'abort' ? il64 : illegalAccess,
   };
 
   const gbpa = spec.gbpa?.value ?? DEFAULT_GBPA;

@@ -9,39 +9,71 @@ import type { Json } from './json';
 export type { Json };
 export type JsonObject = { readonly [key: string]: Json };
 
-/** QEMU `-M virt,iommu=smmuv3`, device arm-smmuv3 with its defaults (facts §8.1, QEMU 9.x–10.x). */
-export const QEMU: JsonObject = {
-  name: 'QEMU virt SMMUv3 (-M virt,iommu=smmuv3)',
+/**
+ * QEMU's arm-smmuv3 ID registers with default properties (stage=1); QEMU sets no IIDR. Both QEMU
+ * presets share them; qemu-7.2 lacks VMID16. (facts §8.1.)
+ */
+const QEMU_FEATURES = {
+  stage1: true,
+  stage2: false,
+  ttf: 'aarch64',
+  coherent: true,
+  asid16: true,
+  vmid16: true,
+  ttEndian: 'le',
+  stallModel: 'terminate',
+  termModel: 'abort',
+  streamTable: '2-level',
+  sidSize: 16,
+  ssidSize: 0,
+  cmdqSize: 19,
+  eventqSize: 19,
+  priqSize: 0,
+  had: true,
+  ril: true,
+  bbml: 2,
+  oas: 44,
+  granules: ['4K', '16K', '64K'],
+  vax: 48,
+} as const;
+
+/**
+ * QEMU's CONSTRAINED UNPREDICTABLE choices (§6.2), the same in 7.2.0 and 11.1.0 (hw/arm/smmuv3.c):
+ * smmu_read_mmio()/smmu_write_mmio() do `offset &= ~0x10000` ("page0/1 be exact aliases"); the
+ * memory core refuses accesses below 32 bits and unaligned ones (`.valid.min_access_size = 4`,
+ * no `.valid.unaligned`), an abort; smmu_readll()/smmu_writell() read 64-bit accesses to 32-bit
+ * registers as 0 and ignore their writes (`default:`, "(RAZ)" / "(WI)").
+ */
+const QEMU_CHOICES = { page0AliasOfPage1: 'alias', page1Undefined: 'alias-page0', illegalAccess: 'abort', illegal64BitAccess: 'raz-wi' } as const;
+
+/**
+ * QEMU 7.2 (Debian 12's qemu-system-arm), the QEMU of test/fixtures/qemu: smmuv3_init_regs() at tag
+ * v7.2.0 (commit b67b00e6b4c7). IDR0 0x0D40101A, the value its logs show.
+ */
+export const QEMU_7_2: JsonObject = {
+  name: 'QEMU 7.2 virt SMMUv3 (-M virt,iommu=smmuv3)',
   description:
-    "QEMU's arm-smmuv3 with default properties (stage=1): IDR0 0x0D44101A, IDR1 0x02730010, IDR3 0x00001404, IDR5 0x00000074, IIDR 0, AIDR 1 (SMMUv3.1). Queue sizes are the architectural maximum, 19. QEMU never sets IIDR. With stage=2 or stage=nested set stage2 (and xnx); Xen's host driver needs stage 2.",
+    "QEMU 7.2's arm-smmuv3 (Debian 12 ships 7.2), from smmuv3_init_regs() at tag v7.2.0 (commit b67b00e6): IDR0 0x0D40101A (stage 1 only; no VMID16, which came in 8.1), IDR1 0x02730010, IDR2 0, IDR3 0x00001404, IDR4 0, IDR5 0x00000074, AIDR 1 (SMMUv3.1). QEMU never sets IIDR, so it reads 0: left out here as QEMU leaves it (the config.iidr note). CMDQS and EVENTQS are 19, the architectural maximum, QEMU's SMMU_CMDQS and SMMU_EVENTQS (the config.queue-size notes). 7.2 has no GBPA register (QEMU 8.0 added it): it reads 0 and ignores writes, so the reset value here is 0. CONSTRAINED UNPREDICTABLE choices as QEMU makes them: page 0 and page 1 are exact aliases (offset &= ~0x10000); 8- and 16-bit and unaligned accesses abort (the memory core's .valid.min_access_size = 4); 64-bit accesses to 32-bit registers read 0 and ignore writes (smmu_readll/smmu_writell).",
   version: '3.1',
   drivers: ['linux'],
-  features: {
-    stage1: true,
-    stage2: false,
-    ttf: 'aarch64',
-    coherent: true,
-    asid16: true,
-    vmid16: true,
-    ttEndian: 'le',
-    stallModel: 'terminate',
-    termModel: 'abort',
-    streamTable: '2-level',
-    sidSize: 16,
-    ssidSize: 0,
-    cmdqSize: 19,
-    eventqSize: 19,
-    priqSize: 0,
-    had: true,
-    ril: true,
-    bbml: 2,
-    oas: 44,
-    granules: ['4K', '16K', '64K'],
-    vax: 48,
-  },
-  iidr: { implementer: '0x000', productId: '0x000', variant: 0, revision: 0 },
+  features: { ...QEMU_FEATURES, vmid16: false },
+  gbpa: '0x00000000',
+  choices: QEMU_CHOICES,
+};
+
+/**
+ * QEMU 11.1, the newest release when this was written: smmuv3_init_id_regs() at tag v11.1.0
+ * (commit 84f07211cc5b, August 2026; unchanged on master of 2026-08-21), accel=off.
+ */
+export const QEMU_11_1: JsonObject = {
+  name: 'QEMU 11.1 virt SMMUv3 (-M virt,iommu=smmuv3)',
+  description:
+    "QEMU 11.1's arm-smmuv3 with default properties (stage=1, accel=off), from smmuv3_init_id_regs() at tag v11.1.0 (commit 84f07211): IDR0 0x0D44101A, IDR1 0x02730010, IDR2 0, IDR3 0x00001404, IDR4 0, IDR5 0x00000074, AIDR 1 (SMMUv3.1). Since 7.2: the GBPA register (8.0, reset 0x1000), VMID16 and the stage property (8.1; stage=2 sets S2P instead of S1P), XNX with S2P (8.2), stage=nested (9.1), and with accel=on the ats, ril, oas and ssidsize properties (11.0; \"auto\" in 11.1). For stage=2 or stage=nested set stage2 (and stage1: false for stage=2) and xnx; Xen's host driver needs stage 2. QEMU never sets IIDR, so it reads 0: left out here as QEMU leaves it (the config.iidr note). CMDQS and EVENTQS are 19, the architectural maximum, QEMU's SMMU_CMDQS and SMMU_EVENTQS (the config.queue-size notes). CONSTRAINED UNPREDICTABLE choices as QEMU makes them: page 0 and page 1 are exact aliases (offset &= ~0x10000); 8- and 16-bit and unaligned accesses abort (the memory core's .valid.min_access_size = 4); 64-bit accesses to 32-bit registers read 0 and ignore writes (smmu_readll/smmu_writell).",
+  version: '3.1',
+  drivers: ['linux'],
+  features: QEMU_FEATURES,
   gbpa: '0x00001000',
-  choices: { page0AliasOfPage1: 'raz-wi', page1Undefined: 'res0', illegalAccess: 'raz-wi' },
+  choices: QEMU_CHOICES,
 };
 
 /**
@@ -51,7 +83,7 @@ export const QEMU: JsonObject = {
 export const XEN_VSMMU: JsonObject = {
   name: 'Xen vSMMUv3 (guest view, v3 series)',
   description:
-    'The virtual SMMUv3 of the xen-devel vSMMUv3 series (xen-troops vsmmu-v3.c): stage 1 only, AArch64 tables, mixed-endian, not coherent, no RIL/HAD (IDR3 = 0). CMDQS and EVENTQS are 19, the architectural maximum, chosen for simplicity per the review thread. IIDR 0x12 is a dummy value. AIDR is not emulated (reads abort); IDR3 = 0 is only consistent with SMMUv3.0 (HAD is mandatory with stage 1 from v3.1), so it is modelled as v3.0. A guest Linux drives it, hence drivers: linux.',
+    'The virtual SMMUv3 of the xen-devel vSMMUv3 series (xen-troops vsmmu-v3.c): stage 1 only, AArch64 tables, mixed-endian, not coherent, no RIL/HAD (IDR3 = 0). CMDQS and EVENTQS are 19, the architectural maximum, chosen for simplicity per the review thread (the config.queue-size notes). IIDR 0x12 is a dummy value, kept because the guest sees it (accepted: the config.iidr note). AIDR is not emulated (reads abort); IDR3 = 0 is only consistent with SMMUv3.0 (HAD is mandatory with stage 1 from v3.1), so it is modelled as v3.0. A guest Linux drives it, hence drivers: linux.',
   version: '3.0',
   drivers: ['linux'],
   features: {
@@ -72,6 +104,7 @@ export const XEN_VSMMU: JsonObject = {
   },
   iidr: { implementer: '0x012', productId: 0, variant: 0, revision: 0 },
   gbpa: '0x00001000',
+  accepted: { 'config.iidr': 'the vSMMU reports this dummy IIDR; the preset keeps it so that scripts see what a guest sees' },
 };
 
 /**
@@ -81,7 +114,7 @@ export const XEN_VSMMU: JsonObject = {
 export const SMMUV3_2_FULL: JsonObject = {
   name: 'SMMUv3.2 full-featured',
   description:
-    'Every SMMUv3.2 feature a PCIe server SMMU would have: stage 1 and 2 with nesting and EL2 contexts, AArch32+AArch64 tables, mixed endianness, coherent, BTM, HTTU (AF+dirty), ATS+PRI, MSIs, 2-level stream and CD tables, 32-bit StreamIDs, 20-bit SubstreamIDs, stalls, 52-bit VA and PA. IIDR names Arm with ProductID 0 so that no Linux erratum workaround applies.',
+    'Every SMMUv3.2 feature a PCIe server SMMU would have: stage 1 and 2 with nesting and EL2 contexts, AArch32+AArch64 tables, mixed endianness, coherent, BTM, HTTU (AF+dirty), ATS+PRI, MSIs, 2-level stream and CD tables, 32-bit StreamIDs, 20-bit SubstreamIDs, stalls, 52-bit VA and PA. Command, event and PRI queues of up to 2^19 entries, the architectural maximum, so that scripts may use any size (the config.queue-size notes). IIDR names Arm with ProductID 0 so that no Linux erratum workaround applies (the config.iidr note).',
   version: '3.2',
   features: {
     stage1: true,
@@ -132,9 +165,38 @@ export const SMMUV3_2_FULL: JsonObject = {
   gbpa: '0x00001000',
 };
 
-/** Preset documents by name: the names `"base"` accepts and presets/<name>.smmu.json. */
+/** Preset documents by name: presets/<name>.smmu.json. */
 export const PRESET_DOCUMENTS: Readonly<Record<string, JsonObject>> = {
-  qemu: QEMU,
+  'qemu-7.2': QEMU_7_2,
+  'qemu-11.1': QEMU_11_1,
   'xen-vsmmu': XEN_VSMMU,
   'smmuv3.2-full': SMMUV3_2_FULL,
 };
+
+/**
+ * Names that stand for a preset. `qemu` is the newest QEMU release modelled here (what
+ * `-M virt,iommu=smmuv3` gives today, and the built-in default); scripts, settings and `"base"`
+ * that say `qemu` follow it when a newer QEMU preset is added.
+ */
+export const PRESET_ALIASES: Readonly<Record<string, string>> = { qemu: 'qemu-11.1' };
+
+/** Every name a preset goes by, aliases first: what `"base"`, `--config` and the settings accept. */
+export const PRESET_NAMES: readonly string[] = [...Object.keys(PRESET_ALIASES), ...Object.keys(PRESET_DOCUMENTS)];
+
+/** The document a preset name (or alias) stands for. */
+export function presetDocument(name: string): JsonObject | undefined {
+  return PRESET_DOCUMENTS[PRESET_ALIASES[name] ?? name];
+}
+
+/**
+ * presets/<alias>.smmu.json: the preset it stands for as `base` and nothing else, so a file that
+ * says `config "presets/qemu.smmu.json"` gets exactly the preset's values.
+ */
+export function aliasFileDocument(alias: string): JsonObject | undefined {
+  const target = PRESET_ALIASES[alias];
+  if (!target) return undefined;
+  return {
+    description: `"${alias}" is an alias: today it is the ${target} preset (presets/${target}.smmu.json), the newest QEMU release modelled here, and it follows the next one. Name ${target} to keep exactly these values. The notes a check gives here are that preset's, explained in its description.`,
+    base: target,
+  };
+}

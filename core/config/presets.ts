@@ -1,11 +1,12 @@
 /**
  * Built-in configurations, resolved through the same loader as user files, so a preset can never
  * mean something else than presets/<name>.smmu.json (test/unit/config.test.ts checks they agree).
- * DEFAULT_CONFIG is QEMU's `-M virt,iommu=smmuv3` SMMU (facts §8.1), what most users emulate.
+ * DEFAULT_CONFIG is `qemu`, the newest QEMU's `-M virt,iommu=smmuv3` SMMU (facts §8.1), what most
+ * users emulate.
  */
 import { jsonText } from './json';
 import { loadConfig, type ConfigDiagnostic } from './load';
-import { PRESET_DOCUMENTS } from './preset-data';
+import { aliasFileDocument, PRESET_DOCUMENTS, PRESET_NAMES } from './preset-data';
 import { DEFAULT_CHOICES, type ResolvedConfig } from './types';
 
 export interface Preset {
@@ -15,9 +16,9 @@ export interface Preset {
   readonly diagnostics: readonly ConfigDiagnostic[];
 }
 
-/** The text of presets/<name>.smmu.json (scripts/gen-config-schema.mjs writes it). */
+/** The text of presets/<name>.smmu.json (scripts/gen-config-schema.mjs writes it); an alias's file names its preset as `base`. */
 export function presetText(name: string): string {
-  return jsonText(PRESET_DOCUMENTS[name] ?? {}) + '\n';
+  return jsonText(aliasFileDocument(name) ?? PRESET_DOCUMENTS[name] ?? {}) + '\n';
 }
 
 function resolve(name: string): Preset {
@@ -29,8 +30,8 @@ function resolve(name: string): Preset {
   return { name, config, diagnostics: loaded.diagnostics };
 }
 
-/** Every preset by the name `"base"` uses: `qemu`, `xen-vsmmu`, `smmuv3.2-full`. */
-export const PRESETS: ReadonlyMap<string, Preset> = new Map(Object.keys(PRESET_DOCUMENTS).map((n) => [n, resolve(n)]));
+/** Every preset by every name it goes by (PRESET_NAMES: `qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`). */
+export const PRESETS: ReadonlyMap<string, Preset> = new Map(PRESET_NAMES.map((n) => [n, resolve(n)]));
 
 function preset(name: string): ResolvedConfig {
   const p = PRESETS.get(name);
@@ -38,5 +39,5 @@ function preset(name: string): ResolvedConfig {
   return p.config;
 }
 
-/** QEMU's default SMMUv3: IDR0 0x0D44101A, IDR1 0x02730010, IDR3 0x1404, IDR5 0x74, AIDR 1. */
+/** `qemu`, the newest QEMU's default SMMUv3: IDR0 0x0D44101A, IDR1 0x02730010, IDR3 0x1404, IDR5 0x74, AIDR 1. */
 export const DEFAULT_CONFIG: ResolvedConfig = preset('qemu');

@@ -483,3 +483,6 @@ export const TABLE_RULES: readonly Rule[] = [
 ];
 
 export const RULES: readonly Rule[] = [...TABLE_RULES, ...ARCHITECTURE_RULES, ...DRIVER_RULES, ...IIDR_RULES, ...QUEUE_RULES];
+
+/** Every code the rules report: the keys of a configuration's `accepted` (load.ts). */
+export const RULE_CODES: readonly string[] = [...new Set(RULES.map((r) => r.code))];

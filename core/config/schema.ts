@@ -11,8 +11,8 @@ import { FEATURES, GRANULES, VERSIONS, defaultText, type FeatureDef } from './fe
 import { CHOICE_VALUES, DEFAULT_GBPA, DEFAULT_VERSION, IIDR_KEYS } from './load';
 import { jsonText } from './json';
 import { presetText } from './presets';
-import { PRESET_DOCUMENTS, type Json, type JsonObject } from './preset-data';
-import { DRIVERS } from './rules';
+import { PRESET_NAMES, type Json, type JsonObject } from './preset-data';
+import { DRIVERS, RULE_CODES } from './rules';
 
 /** Numbers may be JSON integers or strings: "0x0D44101A", "0b101", "42" (underscores allowed). */
 const NUMBER_STRING = '^(0[xX][0-9a-fA-F](_?[0-9a-fA-F])*|0[bB][01](_?[01])*|[0-9](_?[0-9])*)$';
@@ -81,7 +81,8 @@ export function configSchema(): JsonObject {
   const choiceDescriptions: Readonly<Record<string, string>> = {
     page0AliasOfPage1: 'Page-0 offsets of the page-1 registers (0xA8, 0xAC, 0xC8, 0xCC): alias the page-1 register, or RAZ/WI (§6.2.1).',
     page1Undefined: 'Undefined page-1 locations: RES0, or an alias of page 0 at the same offset (§6.2).',
-    illegalAccess: 'Illegal accesses (unsupported size, unaligned, 64-bit over two 32-bit registers): RAZ/WI or abort (§6.2).',
+    illegalAccess: 'Illegal accesses (8- and 16-bit, unaligned; 64-bit ones too unless illegal64BitAccess is given): RAZ/WI or abort (§6.2).',
+    illegal64BitAccess: 'Illegal 64-bit accesses (to a 32-bit register, or over two 32-bit registers): RAZ/WI or abort (§6.2). Default: as illegalAccess.',
   };
   const choices: { [k: string]: Json } = {};
   for (const [k, values] of Object.entries(CHOICE_VALUES)) choices[k] = { type: 'string', enum: [...values], description: choiceDescriptions[k] ?? k };
@@ -104,7 +105,7 @@ export function configSchema(): JsonObject {
       $schema: { type: 'string' },
       name: { type: 'string', description: 'A short name for messages and the status bar.' },
       description: { type: 'string', description: 'Free text: where the values come from, and why (reviewers read it).' },
-      base: { type: 'string', enum: Object.keys(PRESET_DOCUMENTS), description: 'Start from a built-in preset; this file only says what differs.' },
+      base: { type: 'string', enum: [...PRESET_NAMES], description: 'Start from a built-in preset; this file only says what differs. "qemu" is an alias of the newest QEMU preset.' },
       version: { type: 'string', enum: [...VERSIONS], default: DEFAULT_VERSION, description: 'SMMU architecture version, SMMUv3.0–3.4: SMMU_AIDR.ArchMinorRev (§6.3.8). Gates and mandates features (§2.9).' },
       drivers: {
         type: 'array',
@@ -121,6 +122,12 @@ export function configSchema(): JsonObject {
       registers: { type: 'object', description: 'Raw ID register values (whole, or some fields); they win over features.', properties: registers, additionalProperties: registerValue },
       choices: { type: 'object', additionalProperties: false, description: 'The model’s behaviour in each CONSTRAINED UNPREDICTABLE case of §6.2.', properties: choices },
       gbpa: { ...numberLike('Reset value of SMMU_GBPA (§6.3.14); Update (bit 31) must be 0.', 0x7fff_ffff), default: `0x${DEFAULT_GBPA.toString(16).toUpperCase().padStart(8, '0')}` },
+      accepted: {
+        type: 'object',
+        additionalProperties: false,
+        description: "Warnings of the configuration rules this configuration expects, by code, each with the reason (a preset that models an existing SMMU as it is): they are reported as notes quoting the reason. Errors cannot be accepted; an entry that accepts nothing is a warning.",
+        properties: Object.fromEntries(RULE_CODES.map((c) => [c, { type: 'string', minLength: 1, description: `Why the configuration's ${c} warnings are expected.` }])),
+      },
     },
   };
 }
@@ -132,7 +139,7 @@ export function configSchemaText(): string {
 
 /** The exact text of presets/<name>.smmu.json, from the built-in preset document. */
 export function presetFileText(name: string): string | undefined {
-  return name in PRESET_DOCUMENTS ? presetText(name) : undefined;
+  return PRESET_NAMES.includes(name) ? presetText(name) : undefined;
 }
 
 /**

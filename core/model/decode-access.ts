@@ -25,9 +25,10 @@ export type Target =
 
 const h = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');
 
-function illegal(config: ResolvedConfig, code: string, message: string): Target {
+/** `wide`: a 64-bit access, which has its own choice (`illegal64BitAccess`). */
+function illegal(config: ResolvedConfig, code: string, message: string, wide = false): Target {
   const findings: Finding[] = [];
-  const choice = config.choices.illegalAccess;
+  const choice = wide ? config.choices.illegal64BitAccess : config.choices.illegalAccess;
   findings.push({
     severity: 'error',
     code,
@@ -109,11 +110,11 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     // is an unsupported size for this register (§6.2).
     const next = registerAt(effective + 4);
     if (next && next.width === 32 && implemented(next, ids)) {
-      const choice = config.choices.illegalAccess;
+      const choice = config.choices.illegal64BitAccess;
       findings.push({ severity: 'error', code: 'access.span', section: '6.2', register: reg.name, message: `64-bit access at ${h(effective)} spans two 32-bit registers, SMMU_${reg.name} and SMMU_${next.name}: CONSTRAINED UNPREDICTABLE (RAZ/WI, both in UNPREDICTABLE order, one of them, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}` });
       return choice === 'abort' ? { kind: 'abort', findings } : { kind: 'razwi', findings };
     }
-    const t = illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${reg.name}`);
+    const t = illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${reg.name}`, true);
     return { ...t, findings: [...findings, ...t.findings.map((f) => ({ ...f, register: reg.name }))] };
   }
   return { kind: 'register', reg, byte, findings };

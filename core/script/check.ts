@@ -294,7 +294,7 @@ export function includedPaths(statements: readonly ResolvedStatement[], out: str
  * A full check in one pass over the lines, for an editor that has no syntax tree of the document
  * yet (a file just opened): each slice of lines is parsed, resolved and run, and only what the
  * check reports is kept, so a line's tree dies young instead of surviving the whole check (which
- * made the garbage collector copy, then promote, every tree; see README "Measured").
+ * made the garbage collector copy, then promote, every tree; see docs/performance.md).
  *
  * It reports what checkScript in full mode reports, in the same order (a property test compares
  * them), because a script's lines are independent: the configuration is settled before the first

@@ -8,7 +8,7 @@
  * memory to predict): after the warning or note, the model takes the emulation's value, so one
  * allowed choice never shows up again as a violation on later lines. Violations are not adopted.
  */
-import type { ResolvedConfig } from '../config/types';
+import { DEFAULT_CHOICES, type ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import { decodeAccess, type Target } from '../model/decode-access';
 import type { Finding } from '../model/access';
@@ -262,7 +262,7 @@ class Replayer {
     const what = `the emulation aborted this ${rec.size * 8}-bit ${rec.dir === 'R' ? 'read' : 'write'}`;
     if (target.kind === 'abort') return;
     if ([...codes].some((c) => ILLEGAL_CODES.has(c))) {
-      if (this.config.choices.illegalAccess !== 'abort') {
+      if ((rec.size === 8 ? this.config.choices.illegal64BitAccess : this.config.choices.illegalAccess) !== 'abort') {
         this.report(rec, rec.valueRange, 'warning', 'replay.unpredictable', `${what}: an illegal access is CONSTRAINED UNPREDICTABLE and abort is one of the allowed behaviours (RAZ/WI, observed by the spanned register(s) with an UNKNOWN read or any write, or abort); the model treats it as RAZ/WI`, '6.2');
       }
       return;
@@ -497,7 +497,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
   if (!config) {
     const at: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     head.push({ severity: 'error', code: 'trace.config', message: 'no configuration: the ID register values the trace read do not make one; give --config', range: at, line: 0 });
-    return { config: { name: 'none', ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: { page0AliasOfPage1: 'raz-wi', page1Undefined: 'res0', illegalAccess: 'raz-wi' }, gbpaReset: 0 }, configSource: 'none', diagnostics: head, lines: new Map(), summary: summarize(head, trace, 0, 0, false) };
+    return { config: { name: 'none', ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: DEFAULT_CHOICES, gbpaReset: 0 }, configSource: 'none', diagnostics: head, lines: new Map(), summary: summarize(head, trace, 0, 0, false) };
   }
   const rp = new Replayer(config, trace, inferred, inf.reads);
   let reads = 0;

@@ -81,7 +81,7 @@ test('--config that cannot be used is the option\'s error, at the configuration 
     const r = smmu(cmd, ...operands, '--config', cfg);
     assert.equal(r.code, 2, `${cmd}: ${r.out}${r.err}`);
     assert.equal(r.out, '', cmd);
-    assert.match(r.err, new RegExp(`^smmu ${cmd}: --config ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the configuration has 2 errors; nothing was run\\n`), r.err);
+    assert.match(r.err, new RegExp(`^smmu ${cmd}: --config ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the configuration has \\d+ errors; nothing was run\\n`), r.err);
     assert.match(r.err, new RegExp(`^${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: error: .*\\[config\\.syntax\\]$`, 'm'), r.err);
     assert.doesNotMatch(r.err, /QEMU|uses\.smmu:/);
   }

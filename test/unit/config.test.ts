@@ -10,7 +10,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { loadConfig, describeConfig, featuresOf, TOP_LEVEL_KEYS, type ConfigDiagnostic, type LoadOptions } from '../../core/config/load';
 import { DEFAULT_CONFIG, PRESETS } from '../../core/config/presets';
-import { PRESET_DOCUMENTS } from '../../core/config/preset-data';
+import { PRESET_ALIASES, PRESET_DOCUMENTS, PRESET_NAMES } from '../../core/config/preset-data';
 import { configSchema, configSchemaText, presetFileText } from '../../core/config/schema';
 import { FEATURES, GRANULES, type FeatureValue } from '../../core/config/features';
 import { RULES } from '../../core/config/rules';
@@ -91,8 +91,8 @@ test('the register table has every ID register field a configuration sets', () =
 // ---------------------------------------------------------------------------------------------
 // Presets
 
-test('QEMU preset resolves to the ID values of -M virt,iommu=smmuv3 (facts §8.1)', () => {
-  const ids = PRESETS.get('qemu')!.config.ids;
+test('qemu-11.1 (and its alias qemu) resolves to the ID values of -M virt,iommu=smmuv3 (facts §8.1)', () => {
+  const ids = PRESETS.get('qemu-11.1')!.config.ids;
   assert.equal(ids.IDR0, 0x0d44101a);
   assert.equal(ids.IDR1, 0x02730010);
   assert.equal(ids.IDR2, 0);
@@ -101,8 +101,52 @@ test('QEMU preset resolves to the ID values of -M virt,iommu=smmuv3 (facts §8.1
   assert.equal(ids.IDR5, 0x00000074);
   assert.equal(ids.IIDR, 0);
   assert.equal(ids.AIDR, 0x1);
-  assert.equal(PRESETS.get('qemu')!.config.gbpaReset, 0x1000);
+  assert.equal(PRESETS.get('qemu-11.1')!.config.gbpaReset, 0x1000);
+  assert.deepEqual(PRESETS.get('qemu')!.config, PRESETS.get('qemu-11.1')!.config, 'qemu is an alias of qemu-11.1');
 });
+
+test("qemu-7.2 is QEMU 7.2.0's smmuv3_init_regs(): IDR0 without VMID16, no GBPA register, QEMU's choices", () => {
+  const c = PRESETS.get('qemu-7.2')!.config;
+  assert.deepEqual({ ...c.ids }, { IDR0: 0x0d40101a, IDR1: 0x02730010, IDR2: 0, IDR3: 0x00001404, IDR4: 0, IDR5: 0x00000074, IIDR: 0, AIDR: 0x1 });
+  assert.equal(c.gbpaReset, 0, '7.2 has no GBPA: it reads 0');
+  assert.match(c.name, /^QEMU 7\.2 /);
+  // hw/arm/smmuv3.c: offset &= ~0x10000; .valid.min_access_size = 4; smmu_readll/smmu_writell default: RAZ/WI.
+  const choices = { page0AliasOfPage1: 'alias', page1Undefined: 'alias-page0', illegalAccess: 'abort', illegal64BitAccess: 'raz-wi' };
+  assert.deepEqual(c.choices, choices);
+  assert.deepEqual(PRESETS.get('qemu-11.1')!.config.choices, choices, 'unchanged in 11.1');
+  const ids11 = PRESETS.get('qemu-11.1')!.config.ids;
+  assert.equal(ids11.IDR0 ^ c.ids.IDR0, 1 << 18, 'the only ID difference from 11.1 is IDR0.VMID16 (bit 18)');
+  for (const r of ['IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR']) assert.equal(c.ids[r], ids11[r], r);
+});
+
+test('presets/qemu.smmu.json is the alias: qemu-11.1 as its base and nothing else', () => {
+  assert.deepEqual(PRESET_ALIASES, { qemu: 'qemu-11.1' });
+  const file = fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8');
+  const doc = JSON.parse(file) as Doc;
+  assert.deepEqual(Object.keys(doc).sort(), ['base', 'description']);
+  assert.equal(doc.base, 'qemu-11.1');
+  assert.deepEqual(loadConfig(file).config, PRESETS.get('qemu-11.1')!.config);
+  // "base": "qemu" in a user's file means the same as "base": "qemu-11.1".
+  assert.deepEqual(load({ base: 'qemu', name: 'x' }).config, load({ base: 'qemu-11.1', name: 'x' }).config);
+  assert.deepEqual(PRESET_NAMES, ['qemu', 'qemu-7.2', 'qemu-11.1', 'xen-vsmmu', 'smmuv3.2-full']);
+});
+
+test('every shipped preset is clean: no error, no warning, and each note is one its description explains', () => {
+  for (const name of PRESET_NAMES) {
+    const p = PRESETS.get(name)!;
+    assert.deepEqual([...errors(p.diagnostics), ...warnings(p.diagnostics)], [], name);
+    const file = path.join(root, 'presets', `${name}.smmu.json`);
+    const loaded = loadConfig(fs.readFileSync(file, 'utf8'));
+    assert.deepEqual([...errors(loaded.diagnostics), ...warnings(loaded.diagnostics)], [], file);
+    const doc = presetDocumentOf(name);
+    for (const n of loaded.diagnostics) assert.ok(String(doc.description).includes(n.code), `${name}: its description does not explain the ${n.code} note: ${n.message}`);
+  }
+});
+
+/** The document whose description explains a preset's notes (an alias's are its preset's). */
+function presetDocumentOf(name: string): Doc {
+  return PRESET_DOCUMENTS[PRESET_ALIASES[name] ?? name] as Doc;
+}
 
 test('DEFAULT_CONFIG is the QEMU preset, and agrees with the literal QEMU fixture', () => {
   assert.deepEqual(DEFAULT_CONFIG, PRESETS.get('qemu')!.config);
@@ -110,7 +154,7 @@ test('DEFAULT_CONFIG is the QEMU preset, and agrees with the literal QEMU fixtur
   assert.match(DEFAULT_CONFIG.name, /^QEMU/);
 });
 
-test('Xen vSMMU preset resolves to the vSMMUv3 series values (facts §9) and is warned about its dummy IIDR', () => {
+test('Xen vSMMU preset resolves to the vSMMUv3 series values (facts §9); its dummy IIDR is accepted with a reason', () => {
   const p = PRESETS.get('xen-vsmmu')!;
   assert.equal(p.config.ids.IDR0, 0x0d00100a);
   assert.equal(p.config.ids.IDR1, 0x02730010);
@@ -119,10 +163,16 @@ test('Xen vSMMU preset resolves to the vSMMUv3 series values (facts §9) and is 
   assert.equal(p.config.ids.IIDR, 0x12);
   assert.equal(p.config.ids.AIDR, 0);
   assert.deepEqual(errors(p.diagnostics), []);
-  const w = warnings(p.diagnostics);
-  assert.equal(w.length, 1, JSON.stringify(w));
-  assert.equal(w[0].code, 'config.iidr');
-  assert.match(w[0].message, /0x012 = Raytheon .*placeholder.*0x43B.*0x483.*0x487/);
+  assert.deepEqual(warnings(p.diagnostics), []);
+  const iidr = only(p.diagnostics, 'config.iidr');
+  assert.equal(iidr.length, 1, JSON.stringify(iidr));
+  assert.equal(iidr[0].severity, 'info');
+  assert.match(iidr[0].message, /0x012 = Raytheon .*placeholder.*0x43B.*0x483.*0x487.*\(accepted: the vSMMU reports this dummy IIDR/);
+  // Without its `accepted`, the same values are warned about.
+  const { accepted: _accepted, ...bare } = PRESET_DOCUMENTS['xen-vsmmu'] as Doc;
+  const w = warnings(load(bare).diagnostics);
+  assert.deepEqual(w.map((d) => d.code), ['config.iidr']);
+  assert.match(w[0].message, /0x012 = Raytheon .*placeholder/);
   const queues = only(p.diagnostics, 'config.queue-size').map((d) => d.message);
   assert.ok(queues.some((m) => /Command queue: up to 2\^19 = 524288 entries × 16 B = 8 MiB.*architectural maximum/.test(m)), queues.join('\n'));
   assert.ok(queues.some((m) => /Event queue: up to 2\^19 = 524288 entries × 32 B = 16 MiB/.test(m)), queues.join('\n'));
@@ -139,14 +189,41 @@ test('SMMUv3.2 full preset: the documented values, and no errors or warnings', (
   assert.deepEqual([...errors(p.diagnostics), ...warnings(p.diagnostics)], []);
 });
 
-test('QEMU preset: no errors; its one warning is the zero IIDR', () => {
-  const p = PRESETS.get('qemu')!;
-  assert.deepEqual(errors(p.diagnostics), []);
-  assert.deepEqual(warnings(p.diagnostics).map((d) => d.code), ['config.iidr']);
+test('QEMU presets: no errors or warnings; QEMU sets no IIDR, so the presets give none and the zero IIDR is a note', () => {
+  for (const name of ['qemu-7.2', 'qemu-11.1']) {
+    const p = PRESETS.get(name)!;
+    assert.deepEqual([...errors(p.diagnostics), ...warnings(p.diagnostics)], [], name);
+    assert.match(only(p.diagnostics, 'config.iidr')[0]?.message ?? '', /IIDR\.Implementer is 0 \(no "iidr" given\)/);
+    assert.equal(PRESET_DOCUMENTS[name]!.iidr, undefined);
+  }
+});
+
+test('accepted: an expected warning becomes a note quoting the reason; errors stay; an entry that accepts nothing is a warning', () => {
+  const placeholder = withFeatures({}, { iidr: '0x12', accepted: { 'config.iidr': 'as the device reports it' } });
+  const d = only(load(placeholder).diagnostics, 'config.iidr');
+  assert.deepEqual(d.map((x) => x.severity), ['info']);
+  assert.match(d[0]!.message, /placeholder.*\(accepted: as the device reports it\)$/);
+  assert.deepEqual(warnings(load(placeholder).diagnostics), []);
+  // Nothing to accept: a warning at the entry's reason.
+  const stale = text(withFeatures({}, { iidr: '0x43B', accepted: { 'config.iidr': 'old' } }));
+  one(loadConfig(stale).diagnostics, 'config.accepted', valueAt(stale, 'config.iidr'), /nothing to accept.*config\.iidr/);
+  // Errors are not accepted: the error stays, and the entry accepted nothing.
+  const err = text(withFeatures({ pri: true }, { accepted: { 'config.inconsistent': 'please' } }));
+  const ds = loadConfig(err).diagnostics;
+  assert.ok(errors(ds).some((x) => x.code === 'config.inconsistent'));
+  one(ds, 'config.accepted', valueAt(err, 'config.inconsistent'));
+  // Unknown codes and empty reasons are errors.
+  const bad = text(withFeatures({}, { accepted: { 'config.iidrr': 'x', 'config.iidr': ' ' } }));
+  const bd = loadConfig(bad).diagnostics;
+  one(bd, 'config.unknown-key', keyAt(bad, 'config.iidrr'), /did you mean "config\.iidr"/);
+  one(bd, 'config.value', valueAt(bad, 'config.iidr'), /needs a reason/);
+  // A preset's acceptance carries over to a file built on it, and is not stale there when moot.
+  assert.deepEqual(warnings(load({ base: 'xen-vsmmu', name: 'mine' }).diagnostics), []);
+  assert.deepEqual(warnings(load({ base: 'xen-vsmmu', name: 'mine', iidr: '0x43B' }).diagnostics), []);
 });
 
 test('presets/*.smmu.json and schemas/smmu-config.schema.json are what scripts/gen-config-schema.mjs writes', () => {
-  for (const name of Object.keys(PRESET_DOCUMENTS)) {
+  for (const name of PRESET_NAMES) {
     const file = fs.readFileSync(path.join(root, 'presets', `${name}.smmu.json`), 'utf8');
     assert.equal(file, presetFileText(name), `presets/${name}.smmu.json is out of date: run node scripts/gen-config-schema.mjs`);
     const loaded = loadConfig(file);
@@ -372,7 +449,9 @@ test('gbpa: Update must reset to 0', () => {
 
 test('choices select the CONSTRAINED UNPREDICTABLE behaviours', () => {
   const c = load({ ...BASE, choices: { illegalAccess: 'abort', page1Undefined: 'alias-page0' } }).config!;
-  assert.deepEqual(c.choices, { page0AliasOfPage1: 'raz-wi', page1Undefined: 'alias-page0', illegalAccess: 'abort' });
+  assert.deepEqual(c.choices, { page0AliasOfPage1: 'raz-wi', page1Undefined: 'alias-page0', illegalAccess: 'abort', illegal64BitAccess: 'abort' }, '64-bit accesses follow illegalAccess unless chosen apart');
+  const apart = load({ ...BASE, choices: { illegalAccess: 'abort', illegal64BitAccess: 'raz-wi' } }).config!;
+  assert.deepEqual([apart.choices.illegalAccess, apart.choices.illegal64BitAccess], ['abort', 'raz-wi']);
   const src = text({ ...BASE, choices: { illegalAccess: 'explode' } });
   one(loadConfig(src).diagnostics, 'config.value', valueAt(src, 'illegalAccess'), /"raz-wi", "abort"/);
 });

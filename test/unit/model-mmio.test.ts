@@ -45,6 +45,23 @@ test('§6.2 illegal accesses abort when the configuration chooses abort', () => 
   assert.equal(m.read(0x20, 8).ok, false);
 });
 
+test('§6.2 illegal 64-bit accesses have their own choice: QEMU aborts 8/16-bit and unaligned accesses but reads 64-bit ones to 32-bit registers as zero', () => {
+  const m = new Smmu(config({}, { illegalAccess: 'abort', illegal64BitAccess: 'raz-wi' }));
+  m.write(0x20, 4, 0x8n);
+  assert.equal(m.write(0x20, 2, 1n).ok, false, '16-bit: abort');
+  assert.equal(m.read(0x22, 4).ok, false, 'unaligned: abort');
+  const span = m.read(0x20, 8);
+  assert.deepEqual([span.ok, span.value, codes(span)], [true, 0n, ['access.span']], 'over CR0 and CR0ACK: RAZ');
+  assert.match(span.findings[0]!.message, /treats it as RAZ\/WI/);
+  const w = m.write(0x88, 8, 0xffn);
+  assert.deepEqual([w.ok, codes(w)], [true, ['access.size']], 'to the 32-bit STRTAB_BASE_CFG: WI');
+  assert.equal(m.peek('STRTAB_BASE_CFG'), 0n);
+  assert.equal(m.peek('CR0'), 0x8n);
+  const reverse = new Smmu(config({}, { illegalAccess: 'raz-wi', illegal64BitAccess: 'abort' }));
+  assert.equal(reverse.read(0x20, 8).ok, false);
+  assert.equal(reverse.read(0x20, 2).ok, true);
+});
+
 test('§6.2 a 64-bit access spanning two 32-bit registers is flagged and not performed', () => {
   const m = new Smmu(config());
   const w = m.write(0x20, 8, 0x0000_0001_0000_0009n);

@@ -11,6 +11,7 @@ import { checkTrace } from '../../core/trace/check';
 import { PRESETS } from '../../core/config/presets';
 import { replayTrace } from '../../core/trace/replay';
 import { parseQemuTrace } from '../../core/trace/parse-qemu';
+import { smmu } from './cli-harness';
 
 const dir = path.resolve(__dirname, '../../../test/fixtures/qemu');
 const host = { readFile: (p: string) => fs.readFileSync(p, 'utf8'), resolvePath: (f: string, r: string) => path.resolve(path.dirname(f), r) };
@@ -38,13 +39,38 @@ for (const name of ['linux-6.1-boot.qemu-7.2.log', 'linux-6.1-boot-timestamps.qe
   });
 }
 
-test("against the qemu preset (a newer QEMU's IDR0, with VMID16) the ID difference is the only error", () => {
+test("against qemu-11.1 (and the qemu alias: a newer QEMU's IDR0, with VMID16) the ID difference is the only error", () => {
   const file = path.join(dir, 'linux-6.1-boot.qemu-7.2.log');
-  const config = PRESETS.get('qemu')?.config;
-  const r = replayTrace(parseQemuTrace(fs.readFileSync(file, 'utf8')), { config });
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  assert.deepEqual(errors.map((d) => d.code), ['replay.id']);
-  assert.match(errors[0]?.message ?? '', /VMID16 = 0 .*VMID16 = 1/);
+  for (const name of ['qemu-11.1', 'qemu']) {
+    const config = PRESETS.get(name)?.config;
+    const r = replayTrace(parseQemuTrace(fs.readFileSync(file, 'utf8')), { config });
+    const errors = r.diagnostics.filter((d) => d.severity === 'error');
+    assert.deepEqual(errors.map((d) => d.code), ['replay.id'], name);
+    assert.match(errors[0]?.message ?? '', /VMID16 = 0 .*VMID16 = 1/);
+  }
+});
+
+// The preset named for the QEMU that made the logs: `smmu replay LOG --config presets/qemu-7.2.smmu.json`.
+for (const name of ['linux-6.1-boot.qemu-7.2.log', 'linux-6.1-boot-timestamps.qemu-7.2.log']) {
+  test(`smmu replay ${name} --config presets/qemu-7.2.smmu.json: clean (no error, no warning), exit 0`, () => {
+    const r = smmu('replay', `test/fixtures/qemu/${name}`, '--config', 'presets/qemu-7.2.smmu.json');
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^configuration: .*presets\/qemu-7\.2\.smmu\.json$/m);
+    assert.match(r.out, /^38 records \(14 reads, 20 writes\): 0 errors, 0 warnings, 1 note$/m);
+    // The note is Linux's doing (CR2.PTM without IDR0.BTM), not QEMU's.
+    assert.match(r.out, /: note: guest access: SMMU_CR2\.PTM .*\[write\.unadvertised\]$/m);
+  });
+}
+
+test('the register probe against qemu-7.2: every ID register it reads matches the preset, and only the explained deviations remain', () => {
+  const r = smmu('replay', 'test/fixtures/qemu/register-probe.qemu-7.2.log', '--config', 'presets/qemu-7.2.smmu.json', '--json');
+  const out = JSON.parse(r.out) as { diagnostics: { severity: string; code: string; line: number }[] };
+  const codes = out.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.code);
+  assert.ok(!codes.includes('replay.id') && !codes.includes('trace.config'), codes.join(' '));
+  // The same deviations as without a configuration (the test below), and GBPA's reset read (line
+  // 40) matches the preset's 0 exactly, so it is not even a note.
+  assert.deepEqual([...new Set(codes)].sort(), ['replay.ack-unadvertised', 'replay.guarded', 'replay.res0-bits', 'replay.unadvertised-field', 'replay.value']);
+  assert.ok(!out.diagnostics.some((d) => d.code === 'replay.unknown-reset'));
 });
 
 test('the bare-metal register probe: exactly the QEMU 7.2 deviations docs/trace-replay.md explains', () => {
