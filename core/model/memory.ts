@@ -11,6 +11,8 @@
  * GERROR.EVTQ_ABT_ERR (§7.1, §7.3, §7.5).
  */
 
+import { formatBytes } from '../base/files';
+
 const PAGE_SIZE = 4096;
 const ADDR_MASK = (1n << 64n) - 1n;
 
@@ -25,7 +27,7 @@ export const DEFAULT_GUEST_MEMORY_LIMIT = 256 * 1024 * 1024;
 /** Thrown when a write needs a page beyond the limit; the runner stops at the statement or record. */
 export class GuestMemoryLimitError extends Error {
   constructor(readonly limitBytes: number) {
-    super(`guest memory is full: this writes more than ${limitBytes / (1024 * 1024)} MiB of distinct 4 KB pages, the model's limit`);
+    super(`guest memory is full: this writes more than ${formatBytes(limitBytes)} of distinct 4 KB pages, the model's limit`);
   }
 }
 

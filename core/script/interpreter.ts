@@ -7,6 +7,7 @@ import type { Activity } from '../engine/activity';
 import type { Engine } from '../engine/engine';
 import type { Finding } from '../model/access';
 import { GuestMemoryLimitError, type GuestMemory } from '../model/memory';
+import { formatBytes } from '../base/files';
 import type { Smmu } from '../model/smmu';
 import { runAction, type ScriptState } from './actions';
 import { decode, extractField, hex, symbolic } from '../registers/codec';
@@ -40,11 +41,10 @@ export interface RunResult {
 
 /** The diagnostic of a statement that needed more guest memory than the model may hold. */
 function memoryFull(e: GuestMemoryLimitError, range: Range): ScriptDiagnostic {
-  const mib = e.limitBytes / (1024 * 1024);
   return {
     severity: 'error',
     code: 'run.memory-limit',
-    message: `the model stopped here: this statement needs more than ${mib} MiB of guest memory (distinct 4 KB pages written), the limit (\`--max-guest-memory\`, setting smmu.model.maxGuestMemory); the statements after it were not executed`,
+    message: `the model stopped here: this statement needs more than ${formatBytes(e.limitBytes)} of guest memory (distinct 4 KB pages written), the limit (\`--max-guest-memory\`, setting smmu.model.maxGuestMemory); the statements after it were not executed`,
     range,
   };
 }

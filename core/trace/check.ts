@@ -26,7 +26,7 @@ export function parseTrace(text: string, format?: TraceFormat): ParsedTrace {
 
 const LINE0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
-export function checkTrace(text: string, path: string, host: ScriptHost, options: { configPath?: string; format?: TraceFormat } = {}): TraceCheck {
+export function checkTrace(text: string, path: string, host: ScriptHost, options: { configPath?: string; format?: TraceFormat; maxGuestMemory?: number } = {}): TraceCheck {
   const parsed = parseTrace(text, options.format);
   const configDiagnostics: ScriptDiagnostic[] = [];
   let config: ResolvedConfig | undefined;
@@ -48,6 +48,6 @@ export function checkTrace(text: string, path: string, host: ScriptHost, options
       }
     }
   }
-  const result = replayTrace(parsed, { config, configSource: configPath, configDiagnostics });
+  const result = replayTrace(parsed, { config, configSource: configPath, configDiagnostics, ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}) });
   return { ...result, parsed, ...(configPath ? { configPath } : {}) };
 }

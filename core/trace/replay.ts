@@ -80,6 +80,8 @@ export interface ReplayOptions {
   readonly configSource?: string;
   /** Problems loading the configuration, reported at the trace's `config` line. */
   readonly configDiagnostics?: readonly ScriptDiagnostic[];
+  /** Guest memory the memory records may write, bytes (`--max-guest-memory`); the model's default if unset. */
+  readonly maxGuestMemory?: number;
 }
 
 const MASK32 = 0xffff_ffffn;
@@ -500,6 +502,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
     return { config: { name: 'none', ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: DEFAULT_CHOICES, gbpaReset: 0 }, configSource: 'none', diagnostics: head, lines: new Map(), summary: summarize(head, trace, 0, 0, false) };
   }
   const rp = new Replayer(config, trace, inferred, inf.reads);
+  if (options.maxGuestMemory !== undefined) rp.engine.memory.setLimitBytes(options.maxGuestMemory);
   let reads = 0;
   let writes = 0;
   for (const rec of trace.records) {
@@ -519,7 +522,7 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
     } catch (e) {
       // A trace names guest addresses freely: past the model's guest memory the replay stops here.
       if (!(e instanceof GuestMemoryLimitError)) throw e;
-      rp.report(rec, rec.range, 'error', 'trace.memory-limit', `${e.message}; the replay stopped at this record, and the records after it were not replayed`);
+      rp.report(rec, rec.range, 'error', 'trace.memory-limit', `${e.message} (\`--max-guest-memory\`); the replay stopped at this record, and the records after it were not replayed`);
       break;
     }
   }

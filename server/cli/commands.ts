@@ -199,7 +199,7 @@ export function runScriptCommand(o: Options): number {
   if (!configOption('run', o.config)) return 2;
   const text = readOperand('run', file);
   if (text === undefined) return 2;
-  const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config), trace: o.trace });
+  const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config), trace: o.trace, ...(o.maxGuestMemory ? { maxGuestMemory: o.maxGuestMemory } : {}) });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
   const reads = result.run?.counts.reads ?? 0;

@@ -30,6 +30,7 @@ interface CommandSpec {
 
 const CONFIG: OptionSpec = { name: '--config', value: 'FILE' };
 const JSON_OUT: OptionSpec = { name: '--json' };
+const MAX_MEMORY: OptionSpec = { name: '--max-guest-memory', value: 'SIZE' };
 
 const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   decode: {
@@ -45,15 +46,17 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     options: [CONFIG, JSON_OUT],
   },
   run: {
-    usage: `  smmu run SCRIPT [--config FILE] [--json] [--trace]
+    usage: `  smmu run SCRIPT [--config FILE] [--json] [--trace] [--max-guest-memory SIZE]
                                                    run a script on the model; exit 1 on a failed expectation;
-                                                   --trace prints every access, command and event decoded`,
-    options: [CONFIG, JSON_OUT, { name: '--trace' }],
+                                                   --trace prints every access, command and event decoded;
+                                                   guest memory the model may write, MiB or 512K/64M/1G (256M)`,
+    options: [CONFIG, JSON_OUT, { name: '--trace' }, MAX_MEMORY],
   },
   replay: {
-    usage: `  smmu replay TRACE [--config FILE] [--json]       replay an emulation's trace (.smmutrace or QEMU -trace smmuv3_* log)
+    usage: `  smmu replay TRACE [--config FILE] [--json] [--max-guest-memory SIZE]
+                                                   replay an emulation's trace (.smmutrace or QEMU -trace smmuv3_* log)
                                                    against the model; exit 1 on a violation`,
-    options: [CONFIG, JSON_OUT],
+    options: [CONFIG, JSON_OUT, MAX_MEMORY],
   },
   lsp: {
     usage: `  smmu lsp --stdio                                 start the language server on stdin/stdout`,
@@ -74,8 +77,19 @@ export interface Options {
   json: boolean;
   trace: boolean;
   config?: string;
+  /** `--max-guest-memory`, bytes. */
+  maxGuestMemory?: number;
   stdio: boolean;
   positional: string[];
+}
+
+/** `--max-guest-memory`: MiB, or a number with K, M or G (1 KiB up to 64 GiB); undefined if not a size. */
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { '': 2 ** 20, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[(m[2] as string).toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const bytes = Number(m[1]) * unit;
+  return bytes >= 4096 && bytes <= 64 * 2 ** 30 ? bytes : undefined;
 }
 
 /** The options of `cmd` from its row of COMMANDS; a string says what is wrong. */
@@ -106,6 +120,11 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     else if (name === '--trace') o.trace = true;
     else if (name === '--stdio') o.stdio = true;
     else if (name === '--config') o.config = value;
+    else if (name === '--max-guest-memory') {
+      const bytes = parseSize(value as string);
+      if (bytes === undefined) return `--max-guest-memory ${value}: give a size from 4K to 64G (MiB without a unit: 512, 64M, 1G)`;
+      o.maxGuestMemory = bytes;
+    }
   }
   return o;
 }

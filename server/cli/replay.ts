@@ -22,7 +22,7 @@ export function runReplay(o: Options): number {
   if (!configOption('replay', o.config)) return 2;
   const text = readOperand('replay', file);
   if (text === undefined) return 2;
-  const r = checkTrace(text, path.resolve(file), fileHost, { configPath: o.config && path.resolve(o.config) });
+  const r = checkTrace(text, path.resolve(file), fileHost, { configPath: o.config && path.resolve(o.config), ...(o.maxGuestMemory ? { maxGuestMemory: o.maxGuestMemory } : {}) });
   const s = r.summary;
   if (o.json) {
     process.stdout.write(

@@ -135,3 +135,20 @@ test('language server: messages name files inside the workspace relative to its 
     await server.stop();
   }
 });
+
+test('smmu run and replay --max-guest-memory: the line that crosses the limit is an error and nothing after it runs; a bad size is a usage error', () => {
+  const script = Array.from({ length: 40 }, (_, i) => `mem write64 0x${(0x8000_0000 + i * 0x1000).toString(16)} ${i}`).join('\n') + '\n';
+  const r = smmu('run', tmp('mem.smmu', script), '--max-guest-memory', '64K');
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.out, /mem\.smmu:17:1: error: the model stopped here: this statement needs more than 64 KiB of guest memory.*\[run\.memory-limit\]/);
+  assert.equal(smmu('run', tmp('mem.smmu', script)).code, 0, 'the default holds it');
+  const trace = Array.from({ length: 10 }, (_, i) => `M 0x${(0x8000_0000 + i * 0x1000).toString(16)} 8 0x1`).join('\n') + '\n';
+  const t = smmu('replay', tmp('mem.smmutrace', trace), '--max-guest-memory=16K', '--config', 'presets/qemu-7.2.smmu.json');
+  assert.equal(t.code, 1, t.out + t.err);
+  assert.match(t.out, /mem\.smmutrace:5:1: error: guest memory is full.*--max-guest-memory.*replay stopped at this record.*\[trace\.memory-limit\]/);
+  for (const bad of ['0', '1K', 'lots', '65G']) {
+    const u = smmu('run', tmp('mem.smmu', script), '--max-guest-memory', bad);
+    assert.equal(u.code, 2, `${bad}: ${u.err}`);
+    assert.match(u.err, /--max-guest-memory .*: give a size from 4K to 64G/);
+  }
+});
