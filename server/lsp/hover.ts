@@ -9,7 +9,7 @@ import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/script/diagnostics';
 import type { ActionVerb, Statement, Token } from '../../core/script/ast';
-import type { ScriptCheck } from '../../core/script/check';
+import { modelAtLine, type ScriptCheck } from '../../core/script/check';
 import { lexLine } from '../../core/script/lexer';
 import { findField, findRegister } from '../../core/registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../../core/registers/types';
@@ -88,6 +88,11 @@ function explain(check: ScriptCheck, doc: TextDocument, pos: Position): Hover | 
     }
   }
 
+  // The keyword of an engine statement that ran (`doorbell`, `dma`, `expect`, …) or a DMA's IOVA:
+  // what the SMMU did there, as `smmu run --trace` prints it.
+  const happened = happenedHover(check, doc, statements, pos);
+  if (happened) return happened;
+
   // An engine statement whose line has an error is not among the resolved statements: its parsed
   // form still names the command, structure or event and their fields.
   const action = actionHover(statements, pos) ?? actionHover(onLine(check.resolved.parsed.statements, pos.line, statementLine).flatMap(parsedAction), pos);
@@ -112,6 +117,31 @@ function explain(check: ScriptCheck, doc: TextDocument, pos: Position): Hover | 
     case 'const':
       return md(r.value === undefined ? `constant **${r.name}** (its definition has an error)` : `constant **${r.name}** = \`${hex(r.value, r.value > 0xffff_ffffn ? 64 : 32)}\` (${r.value})`, sym.range);
   }
+}
+
+/**
+ * The last "what happened" answer: a hover re-runs the model up to its line with the activity log
+ * on (checks keep only what diagnostics need), so moving along one line does not run it again.
+ */
+let lastHappened: { uri: string; version: number; line: number; text: string | undefined } | undefined;
+
+/** What the SMMU did at an engine statement: its outcome and everything it did in response. */
+function happenedHover(check: ScriptCheck, doc: TextDocument, statements: readonly ResolvedStatement[], pos: Position): Hover | null {
+  const s = statements.find((x): x is Extract<ResolvedStatement, { kind: 'action' }> => x.kind === 'action' && contains(x.range, pos));
+  if (!s || !check.run) return null;
+  const iova = s.verb === 'dma' ? s.args.find((a) => a.name?.toLowerCase() === 'iova' && a.valueRange && contains(a.valueRange, pos)) : undefined;
+  const at = contains(s.keyword, pos) ? s.keyword : iova?.valueRange;
+  if (!at) return null;
+  const line = startLine(s.range);
+  // Only a statement the check ran has anything to show (not one after the model stopped).
+  if (!onLine(check.run.observations, line, observationLine).length) return null;
+  if (lastHappened?.uri !== doc.uri || lastHappened.version !== doc.version || lastHappened.line !== line) {
+    const o = onLine(modelAtLine(check, line).result.observations, line, observationLine)[0];
+    const rows = (o?.activity ?? []).map((a) => `- *${a.kind}* ${plain(a.text)}${a.section ? ` (§${a.section})` : ''}`);
+    const text = o?.summary ? `**What happened here:** ${plain(o.summary)}${rows.length ? `\n\n${rows.join('\n')}` : ''}` : undefined;
+    lastHappened = { uri: doc.uri, version: doc.version, line, text };
+  }
+  return lastHappened.text ? md(lastHappened.text, at) : null;
 }
 
 /** A queue descriptor entry: the entry decoded field by field, and whether it is pending. */

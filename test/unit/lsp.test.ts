@@ -215,6 +215,33 @@ test('smmu/stateAtLine and smmu/queuesAtLine: a configuration that cannot be loa
   assert.notEqual(queues.commandQueue?.base, '0x0000000040100000');
 });
 
+test('hover on an engine statement that ran says what happened there: a doorbell\'s commands, a DMA\'s walk and fault, the event an expect matched', async () => {
+  // The example's relative `config` line, made absolute for the test's folder.
+  const examples = path.join(__dirname, '../../../examples');
+  const text = fs.readFileSync(path.join(examples, 'linux-bringup.smmu'), 'utf8').replace(/^config "([^"]+)"/m, (_m, p: string) => `config "${path.resolve(examples, p).replace(/\\/g, '/')}"`);
+  const f = file('happened.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const lines = text.split('\n');
+  const hoverText = async (line: number, column: number) => {
+    const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line, character: column } })) as { contents: { value: string } } | null;
+    // As rendered: Markdown escapes (`CMDQ\_PROD`) removed.
+    return (h?.contents.value ?? '').replace(/\\(.)/g, '$1');
+  };
+  const doorbell = lines.findIndex((l) => l.startsWith('doorbell'));
+  const atDoorbell = await hoverText(doorbell, 2);
+  assert.match(atDoorbell, /\*\*What happened here:\*\* CMDQ_PROD ← 0x00000002: 2 commands consumed/);
+  assert.match(atDoorbell, /\*command\* CMDQ\[0\] CMD_CFGI_ALL/);
+  const dma = lines.findIndex((l) => l.startsWith('dma write'));
+  const atIova = await hoverText(dma, (lines[dma] as string).indexOf('iova=') + 6);
+  assert.match(atIova, /abort: F_TRANSLATION at stage 1, level 1/);
+  assert.match(atIova, /\*event\* EVENTQ\[0\] ← F_TRANSLATION StreamID=0x8/);
+  const expect = lines.findIndex((l) => l.startsWith('expect event'));
+  assert.match(await hoverText(expect, 1), /What happened here:\*\* F_TRANSLATION StreamID=0x8 CLASS=IN InputAddr=0x1000/);
+  // Elsewhere on the line the tables still answer (the command name, a field).
+  assert.doesNotMatch(await hoverText(dma, (lines[dma] as string).indexOf('sid') + 1), /What happened/);
+});
+
 test('formatting over the protocol: whole-line edits for the lines that change', async () => {
   const text = ['  read32 CR0ACK   ==  0xd', 'write32 CR0 0'].join('\n');
   const f = file('fmt.smmu', text);
