@@ -22,7 +22,7 @@ import { widthMask } from '../registers/table';
 import type { ScriptDiagnostic } from '../script/diagnostics';
 import type { ScriptHost } from '../script/check';
 import { checkTrace, type TraceCheck } from '../trace/check';
-import { fileKind } from '../files/kind';
+import { kindOf } from '../files/kind';
 import { summaryText, type Adoption, type LineReplay, type TraceDiagnostic } from '../trace/replay';
 import type { TraceRecord } from '../trace/types';
 import { Machine, type Op, type OpResult } from './machine';
@@ -168,5 +168,5 @@ export function loadTrace(text: string, path: string, host: ScriptHost, configPa
 
 /** Is this file a trace (rather than a `.smmu` script)? By its name (any `.log`), or by its content (core/files/kind.ts). */
 export function isTracePath(path: string, text: string): boolean {
-  return /\.log$/i.test(path) || fileKind(path, text) === 'trace';
+  return kindOf(path, text) === 'trace';
 }

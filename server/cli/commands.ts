@@ -3,7 +3,7 @@ import * as path from 'path';
 import { loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
-import { fileKind } from '../../core/files/kind';
+import { kindOf } from '../../core/files/kind';
 import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { checkQueueFile } from '../../core/queue-file/check';
@@ -46,7 +46,7 @@ export function configOption(cmd: string, file: string | undefined): { config: R
 
 /** What `file` is, by name or content, when it is not what `cmd` takes: the command that takes it. */
 function wrongKind(cmd: 'run' | 'replay', file: string, text: string): string | undefined {
-  const kind = fileKind(file, text);
+  const kind = kindOf(file, text);
   if (cmd === 'run' && kind === 'trace') return `${file} is a trace: replay it with \`smmu replay ${file}\``;
   if (cmd === 'replay' && kind === 'script') return `${file} is a script: run it with \`smmu run ${file}\``;
   if (kind === 'queue') return `${file} is a queue descriptor: check it with \`smmu check ${file}\` (or step it in the debugger)`;
@@ -139,7 +139,7 @@ export function runCheck(o: Options): number {
     // The largest limit: the kind is known only once the text is read (a trace may be any .log).
     const text = host.readFile(file, file.endsWith('.json') ? 'config' : 'trace');
     // A file whose kind neither its name nor its first statement tells is taken as a script.
-    const kind = typeof text !== 'string' ? undefined : fileKind(file, text) ?? 'script';
+    const kind = typeof text !== 'string' ? undefined : kindOf(file, text) ?? 'script';
     if (typeof text !== 'string') {
       diagnostics = [{ severity: 'error', code: 'file.unreadable', message: cannotRead('', file, text), range: { start: { line: 0, character: 0 } } }];
     } else if (kind === 'config') {

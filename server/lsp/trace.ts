@@ -6,6 +6,7 @@
 import type { Diagnostic, Hover, Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { idViewOf } from '../../core/model/ids';
+import { kindOf } from '../../core/files/kind';
 import type { ScriptHost } from '../../core/script/check';
 import { checkTrace, type TraceCheck } from '../../core/trace/check';
 import { sideBySideMarkdown } from '../../core/trace/side-by-side';
@@ -14,7 +15,7 @@ import { pathToUri, uriToPath } from './uri';
 
 /** A trace document: `.smmutrace`, or a QEMU log named as the language contribution's patterns. */
 export function isTraceDocument(doc: { uri: string; languageId?: string }): boolean {
-  return doc.languageId === 'smmutrace' || doc.uri.endsWith('.smmutrace') || /(\.qemu-[^/]*|smmuv3[^/]*)\.log$/.test(doc.uri);
+  return kindOf(doc.uri, undefined, doc.languageId) === 'trace';
 }
 
 const checks = new Map<string, { version: number; check: TraceCheck }>();

@@ -8,6 +8,7 @@ import * as v8 from 'v8';
 import { DEFAULT_GUEST_MEMORY_LIMIT } from '../../core/model/memory';
 import { formatBytes } from '../../core/base/files';
 import { readTextFile } from '../read-file';
+import { kindOf } from '../../core/files/kind';
 import * as path from 'path';
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -136,11 +137,11 @@ export class Workspace {
   }
 
   static isConfig(uri: string): boolean {
-    return uri.endsWith('.smmu.json');
+    return kindOf(uri) === 'config';
   }
 
   static isQueueFile(uri: string): boolean {
-    return uri.endsWith('.smmuq');
+    return kindOf(uri) === 'queue';
   }
 
   /** Last check of each queue descriptor (hovers decode its entries). */
