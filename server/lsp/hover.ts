@@ -49,7 +49,7 @@ export function hover(workspace: Workspace, doc: TextDocument, pos: Position): H
   if (doc.uri.endsWith('.smmu.json')) return null;
   if (Workspace.isQueueFile(doc.uri)) return queueEntryHover(workspace, doc, pos);
   const check = workspace.scriptCheck(doc);
-  const found = explain(check, doc, pos);
+  const found = explain(workspace, check, doc, pos);
   // A line with problems says why on every hover of it, not only on the squiggle (which may cover
   // another token than the one hovered, and other editors show no problem hovers at all).
   const problems = check.diagnostics.filter((d) => d.range.start.line <= pos.line && d.range.end.line >= pos.line);
@@ -70,7 +70,7 @@ function problemsMarkdown(problems: readonly ScriptDiagnostic[]): string {
 }
 
 /** What the names and values under `pos` are. */
-function explain(check: ScriptCheck, doc: TextDocument, pos: Position): Hover | null {
+function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, pos: Position): Hover | null {
   const ids = idViewOf(check.config);
 
   // Values: the written value or the expected value, decoded against the line's register.
@@ -90,7 +90,7 @@ function explain(check: ScriptCheck, doc: TextDocument, pos: Position): Hover | 
 
   // The keyword of an engine statement that ran (`doorbell`, `dma`, `expect`, …) or a DMA's IOVA:
   // what the SMMU did there, as `smmu run --trace` prints it.
-  const happened = happenedHover(check, doc, statements, pos);
+  const happened = happenedHover(workspace, check, doc, statements, pos);
   if (happened) return happened;
 
   // An engine statement whose line has an error is not among the resolved statements: its parsed
@@ -119,14 +119,8 @@ function explain(check: ScriptCheck, doc: TextDocument, pos: Position): Hover | 
   }
 }
 
-/**
- * The last "what happened" answer: a hover re-runs the model up to its line with the activity log
- * on (checks keep only what diagnostics need), so moving along one line does not run it again.
- */
-let lastHappened: { uri: string; version: number; line: number; text: string | undefined } | undefined;
-
 /** What the SMMU did at an engine statement: its outcome and everything it did in response. */
-function happenedHover(check: ScriptCheck, doc: TextDocument, statements: readonly ResolvedStatement[], pos: Position): Hover | null {
+function happenedHover(workspace: Workspace, check: ScriptCheck, doc: TextDocument, statements: readonly ResolvedStatement[], pos: Position): Hover | null {
   const s = statements.find((x): x is Extract<ResolvedStatement, { kind: 'action' }> => x.kind === 'action' && contains(x.range, pos));
   if (!s || !check.run) return null;
   const iova = s.verb === 'dma' ? s.args.find((a) => a.name?.toLowerCase() === 'iova' && a.valueRange && contains(a.valueRange, pos)) : undefined;
@@ -135,13 +129,16 @@ function happenedHover(check: ScriptCheck, doc: TextDocument, statements: readon
   const line = startLine(s.range);
   // Only a statement the check ran has anything to show (not one after the model stopped).
   if (!onLine(check.run.observations, line, observationLine).length) return null;
-  if (lastHappened?.uri !== doc.uri || lastHappened.version !== doc.version || lastHappened.line !== line) {
+  // The hover re-runs the model up to its line with the activity log on (checks keep only what
+  // diagnostics need); the workspace keeps the last answer, so moving along the line is free.
+  let last = workspace.lastHappened;
+  if (last?.uri !== doc.uri || last.version !== doc.version || last.line !== line) {
     const o = onLine(modelAtLine(check, line).result.observations, line, observationLine)[0];
     const rows = (o?.activity ?? []).map((a) => `- *${a.kind}* ${plain(a.text)}${a.section ? ` (§${a.section})` : ''}`);
     const text = o?.summary ? `**What happened here:** ${plain(o.summary)}${rows.length ? `\n\n${rows.join('\n')}` : ''}` : undefined;
-    lastHappened = { uri: doc.uri, version: doc.version, line, text };
+    last = workspace.lastHappened = { uri: doc.uri, version: doc.version, line, text };
   }
-  return lastHappened.text ? md(lastHappened.text, at) : null;
+  return last.text ? md(last.text, at) : null;
 }
 
 /** A queue descriptor entry: the entry decoded field by field, and whether it is pending. */

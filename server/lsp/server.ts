@@ -21,7 +21,7 @@ import { queuesAtLine } from './queues';
 import { QUEUES_AT_LINE_REQUEST, type QueuesAtLineParams } from './lsp-ext';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
-import { isTraceDocument, traceHover } from './trace';
+import { isTraceDocument } from './trace';
 import { hover } from './hover';
 import { inlayHints } from './inlay';
 import { completion } from './completion';
@@ -147,7 +147,7 @@ export function startServer(connection: Connection): void {
 
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (doc && isTraceDocument(doc)) return workspace.isTooLarge(doc) ? null : traceHover(doc, params.position, workspace.host);
+    if (doc && isTraceDocument(doc)) return workspace.isTooLarge(doc) ? null : workspace.traces.hover(doc, params.position);
     return doc ? hover(workspace, doc, params.position) : null;
   });
   const script = (uri: string) => {

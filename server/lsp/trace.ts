@@ -18,38 +18,52 @@ export function isTraceDocument(doc: { uri: string; languageId?: string }): bool
   return kindOf(doc.uri, undefined, doc.languageId) === 'trace';
 }
 
-const checks = new Map<string, { version: number; check: TraceCheck }>();
-
-export function traceCheck(doc: TextDocument, host: ScriptHost): TraceCheck {
-  const last = checks.get(doc.uri);
-  if (last && last.version === doc.version) return last.check;
-  const check = checkTrace(doc.getText(), uriToPath(doc.uri), host);
-  checks.set(doc.uri, { version: doc.version, check });
-  return check;
-}
-
-export function traceDiagnostics(doc: TextDocument, host: ScriptHost): Diagnostic[] {
-  return traceCheck(doc, host).diagnostics.map((d) => toLspDiagnostic(d, doc.uri));
-}
-
-export function traceHover(doc: TextDocument, pos: Position, host: ScriptHost): Hover | null {
-  const c = traceCheck(doc, host);
-  const l = c.lines.get(pos.line);
-  if (!l) return null;
-  return { contents: { kind: 'markdown', value: sideBySideMarkdown(l, idViewOf(c.config), c.diagnostics) }, range: l.record.range };
-}
-
-export function forgetTrace(uri: string): void {
-  checks.delete(uri);
-}
-
 /**
- * Whether the open trace `uri` was replayed against the configuration file `configUri`; if so its
- * cached replay is dropped, so the re-check the caller schedules sees the new configuration.
+ * The replays of the open trace documents, by document version. The workspace owns one (it owns
+ * every cache the server keeps), so forgetting a document or a configuration is one place.
  */
-export function traceDependsOn(uri: string, configUri: string): boolean {
-  const p = checks.get(uri)?.check.configPath;
-  if (p === undefined || pathToUri(p) !== configUri) return false;
-  checks.delete(uri);
-  return true;
+export class TraceDocuments {
+  private readonly checks = new Map<string, { version: number; check: TraceCheck }>();
+
+  constructor(private readonly host: ScriptHost) {}
+
+  check(doc: TextDocument): TraceCheck {
+    const last = this.checks.get(doc.uri);
+    if (last && last.version === doc.version) return last.check;
+    const check = checkTrace(doc.getText(), uriToPath(doc.uri), this.host);
+    this.checks.set(doc.uri, { version: doc.version, check });
+    return check;
+  }
+
+  diagnostics(doc: TextDocument, roots: readonly string[] = []): Diagnostic[] {
+    return this.check(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, roots));
+  }
+
+  /** The emulation's value and the model's side by side, on an access. */
+  hover(doc: TextDocument, pos: Position): Hover | null {
+    const c = this.check(doc);
+    const l = c.lines.get(pos.line);
+    if (!l) return null;
+    return { contents: { kind: 'markdown', value: sideBySideMarkdown(l, idViewOf(c.config), c.diagnostics) }, range: l.record.range };
+  }
+
+  forget(uri: string): void {
+    this.checks.delete(uri);
+  }
+
+  /** Every replay (the file access rules or the default configuration changed). */
+  clear(): void {
+    this.checks.clear();
+  }
+
+  /**
+   * Whether the open trace `uri` was replayed against the configuration file `configUri`; if so its
+   * replay is dropped, so the re-check the caller schedules sees the new configuration.
+   */
+  dependsOn(uri: string, configUri: string): boolean {
+    const p = this.checks.get(uri)?.check.configPath;
+    if (p === undefined || pathToUri(p) !== configUri) return false;
+    this.checks.delete(uri);
+    return true;
+  }
 }

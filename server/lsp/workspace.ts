@@ -24,7 +24,7 @@ import { ResolveCache } from '../../core/script/resolve';
 /** A document's resolutions live and die with its parser (both are dropped with its tree). */
 const resolveCaches = new WeakMap<IncrementalParser, ResolveCache>();
 import { toLspDiagnostic } from './diagnostics';
-import { forgetTrace, isTraceDocument, traceDependsOn, traceDiagnostics } from './trace';
+import { isTraceDocument, TraceDocuments } from './trace';
 import { pathToUri, uriToPath } from './uri';
 
 export type { CheckMode };
@@ -170,6 +170,7 @@ export class Workspace {
     this.withTree.length = 0;
     this.queueFiles.clear();
     this.configs.clear();
+    this.traces.clear();
   }
 
   readonly host: ScriptHost = {
@@ -187,6 +188,12 @@ export class Workspace {
     resolvePath: (from: string, relative: string) => path.resolve(path.dirname(from), relative),
   };
 
+  /** The last "what happened here" hover (hover.ts): a re-run of the model up to its line. */
+  lastHappened: { readonly uri: string; readonly version: number; readonly line: number; readonly text: string | undefined } | undefined;
+
+  /** The replays of open trace documents. */
+  readonly traces = new TraceDocuments(this.host);
+
   /** Whether a document is over MAX_DOCUMENT_CHARS: whole-document requests answer with nothing for it. */
   isTooLarge(doc: TextDocument): boolean {
     return doc.getText().length > MAX_DOCUMENT_CHARS;
@@ -203,7 +210,7 @@ export class Workspace {
   check(doc: TextDocument, mode: CheckMode): Diagnostic[] {
     const tooLarge = this.tooLarge(doc);
     if (tooLarge) return [tooLarge];
-    if (isTraceDocument(doc)) return traceDiagnostics(doc, this.host);
+    if (isTraceDocument(doc)) return this.traces.diagnostics(doc, this.rootPaths);
     if (Workspace.isConfig(doc.uri)) {
       const loaded = loadConfig(doc.getText());
       this.configs.set(doc.uri, loaded.config);
@@ -376,7 +383,7 @@ export class Workspace {
 
   /** Whether the script `uri` uses the configuration file `configUri`. */
   dependsOn(uri: string, configUri: string): boolean {
-    if (traceDependsOn(uri, configUri)) return true;
+    if (this.traces.dependsOn(uri, configUri)) return true;
     const p = this.scripts.get(uri)?.configPath ?? this.queueFiles.get(uri)?.check.configPath;
     if (p !== undefined && pathToUri(p) === configUri) return true;
     // A script also depends on the scripts it includes, at any depth.
@@ -384,7 +391,7 @@ export class Workspace {
   }
 
   forget(uri: string): void {
-    forgetTrace(uri);
+    this.traces.forget(uri);
     this.queueFiles.delete(uri);
     this.scripts.delete(uri);
     const i = this.withTree.indexOf(uri);
