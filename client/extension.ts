@@ -10,6 +10,7 @@ import { Ctx } from './ctx';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../server/lsp/lsp-ext';
 import { registerDebugger } from './debug';
 import { registerTreeView, type RegisterTreeProvider } from './views/register-tree';
+import { registerActions } from './views/register-actions';
 import { followDebugSessions } from './views/debug-source';
 import { StatusItem } from './status';
 import { registerQueueViews } from './views/queue-trees';
@@ -46,6 +47,8 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
     vscode.commands.registerCommand('smmu.replayTrace', replayTrace()),
   );
   const registers = registerTreeView(ctx);
+  // The view's actions (copy, go to definition, reveal in docs, filter) need the view; they import it, not the reverse.
+  extension.subscriptions.push(...registerActions(registers, ctx));
   extension.subscriptions.push(...followDebugSessions(registers, ctx));
   const queues = registerQueueViews(ctx);
   extension.subscriptions.push(registerCHover(ctx));

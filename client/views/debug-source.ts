@@ -6,7 +6,7 @@
  * When the session ends, the view goes back to the active script's cursor.
  */
 import * as vscode from 'vscode';
-import type { SessionRegistersResult, SetRegisterResult } from '../../server/dap/registers';
+import type { SessionRegistersResult, SetRegisterResult } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 import { EditorCursorSource, type RegisterSnapshot, type RegisterSource } from './register-source';
 import { FieldNode, RegisterNode, type RegisterTreeProvider } from './register-tree';

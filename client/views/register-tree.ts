@@ -8,7 +8,6 @@
 import * as vscode from 'vscode';
 import type { RegisterState } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
-import { registerActions } from './register-actions';
 import { EditorCursorSource, type RegisterSnapshot, type RegisterSource } from './register-source';
 import { Refresher } from './refresher';
 
@@ -249,7 +248,6 @@ export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
       const next = order[(order.indexOf(provider.format) + 1) % order.length] ?? 'hex';
       await vscode.workspace.getConfiguration('smmu').update('registers.format', next, vscode.ConfigurationTarget.Global);
     }),
-    ...registerActions(provider, ctx),
   );
   provider.schedule(0);
   return provider;

@@ -12,7 +12,7 @@ import type { FileText } from '../base/files';
 import { loadConfig } from './load';
 import { DEFAULT_CONFIG, PRESETS } from './presets';
 import type { ResolvedConfig } from './types';
-import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 
 export interface DefaultConfig {
   /** Where the choice comes from, named in diagnostics and the status bar: `setting smmu.configuration`. */

@@ -17,7 +17,7 @@ import type { QueueFileCheck } from '../queue-file/check';
 import { getRegister } from '../registers/table';
 import { run } from '../script/interpreter';
 import type { ScriptState } from '../script/actions';
-import type { ScriptDiagnostic } from '../script/diagnostics';
+import type { ScriptDiagnostic } from '../base/diagnostics';
 import type { ResolvedStatement } from '../script/resolve';
 import { cloneState, restoreInto } from './snapshot';
 import { counted } from '../text/plural';

@@ -19,7 +19,7 @@
 import type { ResolvedConfig } from '../config/types';
 import { bitRanges, decode, hex } from '../registers/codec';
 import { widthMask } from '../registers/table';
-import type { ScriptDiagnostic } from '../script/diagnostics';
+import type { ScriptDiagnostic } from '../base/diagnostics';
 import type { ScriptHost } from '../script/check';
 import { checkTrace, type TraceCheck } from '../trace/check';
 import { kindOf } from '../files/kind';

@@ -9,7 +9,7 @@ import { bits } from '../layout/access';
 import type { LayoutField } from '../layout/types';
 import { hex } from '../registers/codec';
 import { cdKey, sidOfCdKey } from './config-cache';
-import type { Engine } from './engine';
+import type { EngineContext } from './context';
 import { prefetchConfig } from './transaction';
 import type { TlbEntry } from './tlb';
 import { counted } from '../text/plural';
@@ -48,7 +48,7 @@ function shortName(def: CommandDef): string {
   return n;
 }
 
-function invalidateSteRange(engine: Engine, first: number, count: number, leaf: boolean): number {
+function invalidateSteRange(engine: EngineContext, first: number, count: number, leaf: boolean): number {
   const inRange = (sid: number) => sid >= first && sid < first + count;
   let n = engine.configCache.ste.invalidate(inRange);
   n += engine.configCache.cd.invalidate((k) => inRange(sidOfCdKey(k)));
@@ -58,7 +58,7 @@ function invalidateSteRange(engine: Engine, first: number, count: number, leaf: 
 }
 
 /** VMID as the TLB tags it: ignored (-1) when stage 2 is not implemented. */
-function vmidOf(engine: Engine, vmid: number): number {
+function vmidOf(engine: EngineContext, vmid: number): number {
   return engine.s2p ? vmid : -1;
 }
 
@@ -91,7 +91,7 @@ function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean
 }
 
 /** Execute one validated command; returns a CERROR code (CERROR.NONE on success). */
-export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, index: number, address: number): number {
+export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32Array, index: number, address: number): number {
   // The commands a driver issues in bulk, without building closures or text when not recording.
   if (!engine.recording) {
     if (def.opcode === 0x30) {
@@ -237,7 +237,7 @@ export function executeCommand(engine: Engine, def: CommandDef, w: Uint32Array, 
  * supported and the address is non-zero, and asserts the wired CMD_SYNC interrupt otherwise;
  * SIG_SEV sends an event when IDR0.SEV is 1.
  */
-function sync(engine: Engine, def: CommandDef, w: Uint32Array, logged: (s: string) => void): number {
+function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s: string) => void): number {
   if (engine.atcInvFailed) {
     engine.atcInvFailed = false;
     engine.log({ kind: 'command-error', text: `CMD_SYNC could not complete an earlier CMD_ATC_INV (ATS invalidation timeout): CERROR_ATC_INV_SYNC`, section: '7.1', severity: 'error', code: 'cmdq.cerror-atc-inv-sync' });

@@ -8,13 +8,13 @@
 import { CERROR, decodeCommand, formatCommand } from '../commands/codec';
 import { commandByOpcode, COMMANDS, findCommand } from '../commands/table';
 import { hex } from '../registers/codec';
-import type { Engine } from './engine';
+import type { EngineContext } from './context';
 import { compileFastChecks, type FastTable } from './command-fast';
 import { executeCommand } from './command-exec';
 import { pending } from './queue-index';
 import { F, R } from './registers';
 
-const fastChecks = new WeakMap<Engine, FastTable>();
+const fastChecks = new WeakMap<EngineContext, FastTable>();
 
 /**
  * Commands that, when validated, have nothing to do in some states: TLB invalidations with an
@@ -31,14 +31,14 @@ const syncCsMask = ((): number => {
   return cs ? ((2 ** (cs.msb - cs.lsb + 1) - 1) * 2 ** cs.lsb) >>> 0 : 0xffffffff;
 })();
 
-function fastFor(engine: Engine): FastTable {
+function fastFor(engine: EngineContext): FastTable {
   let f = fastChecks.get(engine);
   if (!f) fastChecks.set(engine, (f = compileFastChecks(engine.ids)));
   return f;
 }
 
 /** Number of commands between CONS and PROD. */
-export function cmdqPending(engine: Engine): number {
+export function cmdqPending(engine: EngineContext): number {
   const g = engine.geometry('CMDQ');
   return pending(engine.fieldNum(F.CMDQ_WR), engine.fieldNum(F.CMDQ_RD), g.log2);
 }
@@ -47,7 +47,7 @@ export function cmdqPending(engine: Engine): number {
  * Consume up to `limit` commands. Returns how many were consumed (an erroring command is not
  * counted: it stays at CONS).
  */
-export function consumeCommands(engine: Engine, limit = Infinity): number {
+export function consumeCommands(engine: EngineContext, limit = Infinity): number {
   if (!engine.cmdqRunnable()) return 0;
   const g = engine.geometry('CMDQ');
   const prod = engine.fieldNum(F.CMDQ_WR);

@@ -23,7 +23,10 @@ import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
 import type { QueueGeometry } from './queue-index';
 import { pageRequest, type PageRequest, type PageRequestOutcome } from './pri-queue';
-import { translate, type StreamMemo, type Transaction, type TransactionResult } from './transaction';
+import { translate, type TransactionResult } from './transaction';
+import type { EngineContext, QueueKind, StreamMemo, Transaction } from './context';
+
+export type { QueueKind } from './context';
 import type { CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
 import { sizeBits } from '../structures/fields';
@@ -39,9 +42,8 @@ export interface EngineOptions {
 const GERROR_WORD = registerIndex(R.GERROR) * 2;
 const GERRORN_WORD = registerIndex(R.GERRORN) * 2;
 
-export type QueueKind = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 
-export class Engine {
+export class Engine implements EngineContext {
   readonly smmu: Smmu;
   readonly memory: GuestMemory;
   readonly ids: IdView;

@@ -10,7 +10,7 @@
 import { decodeEvent, encodeEvent, formatEvent } from '../events/codec';
 import { findEvent } from '../events/table';
 import { hex } from '../registers/codec';
-import type { Engine } from './engine';
+import type { EngineContext } from './context';
 import { indexMask, isFull, next, slotAddress } from './queue-index';
 import { F, R } from './registers';
 
@@ -28,7 +28,7 @@ export function buildEvent(name: string, fields: EventFields): number[] {
   return encodeEvent(def, values);
 }
 
-export function recordEvent(engine: Engine, name: string, fields: EventFields, detail: string): void {
+export function recordEvent(engine: EngineContext, name: string, fields: EventFields, detail: string): void {
   if (engine.suppressEvents) return;
   const words = buildEvent(name, fields);
   const text = formatEvent(decodeEvent(words));

@@ -7,7 +7,7 @@
  */
 import { encodePriRequest, formatPriRequest } from '../events/codec';
 import { hex } from '../registers/codec';
-import type { Engine } from './engine';
+import type { EngineContext } from './context';
 import { indexMask, isFull, next, slotAddress } from './queue-index';
 import { F, R } from './registers';
 
@@ -25,7 +25,7 @@ export interface PageRequest {
 
 export type PageRequestOutcome = 'queued' | 'discarded' | 'unsupported';
 
-export function pageRequest(engine: Engine, req: PageRequest): PageRequestOutcome {
+export function pageRequest(engine: EngineContext, req: PageRequest): PageRequestOutcome {
   if ((engine.ids.idField('IDR0', 'PRI') ?? 0) === 0) {
     engine.log({ kind: 'pri', text: `StreamID ${req.sid}: this SMMU does not implement PRI (IDR0.PRI is 0)`, section: '8', severity: 'warning', code: 'pri.unsupported' });
     return 'unsupported';

@@ -12,18 +12,12 @@ import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import { granuleFromS2Tg, granuleFromTg0, ipsBits, selectTtb, startLevelS2, walk } from '../translation/walk';
 import type { Access, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
 import { cdKey, generation } from './config-cache';
-import type { Engine } from './engine';
+import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
 import { F } from './registers';
 import type { Regime, TlbEntry } from './tlb';
 
-export interface Transaction {
-  readonly sid: number;
-  /** SubstreamID, or undefined for a transaction without one (SSV == 0). */
-  readonly ssid?: number;
-  readonly address: bigint;
-  readonly access: Access;
-}
+export type { StreamMemo, Transaction } from './context';
 
 export type TransactionResult =
   | { readonly outcome: 'translated'; readonly pa: bigint; readonly via: 'tlb' | 'walk'; readonly detail: string }
@@ -40,7 +34,7 @@ function isFail<T>(x: T | Fail): x is Fail {
 }
 
 /** Read a structure of `n` words at `addr`, or 'abort'. Recorded as SMMU activity. */
-function fetch(engine: Engine, what: string, addr: number, n: number): Uint32Array | 'abort' {
+function fetch(engine: EngineContext, what: string, addr: number, n: number): Uint32Array | 'abort' {
   if (engine.memory.isAbort(addr, n * 4)) {
     if (engine.recording) engine.log({ kind: 'fetch', text: `${what} fetch from ${hex(BigInt(addr), 64)} took an external abort`, address: BigInt(addr), severity: 'info' });
     return 'abort';
@@ -68,14 +62,14 @@ function accessFields(t: Transaction): EventFields {
 }
 
 /** Terminate with an event (recorded per the caller's decision) and an abort. */
-function abortWith(engine: Engine, t: Transaction, event: string, fields: EventFields, detail: string, record = true): Fail {
+function abortWith(engine: EngineContext, t: Transaction, event: string, fields: EventFields, detail: string, record = true): Fail {
   if (record) recordEvent(engine, event, { ...accessFields(t), ...fields }, detail);
   return { fail: { outcome: 'abort', event, detail: `${event}: ${detail}` } };
 }
 
 // --- stream table ---------------------------------------------------------------------------
 
-function locateSte(engine: Engine, t: Transaction): SteFields | Fail {
+function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   const sid = t.sid;
   const cached = engine.configCache.ste.get(sid);
   if (cached) {
@@ -135,7 +129,7 @@ function locateSte(engine: Engine, t: Transaction): SteFields | Fail {
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
-function checkStaleStructure(engine: Engine, what: string, which: string, addr: number, cached: Uint32Array, cmd: string): void {
+function checkStaleStructure(engine: EngineContext, what: string, which: string, addr: number, cached: Uint32Array, cmd: string): void {
   const now = new Uint32Array(cached.length);
   engine.memory.readWords(addr, now, cached.length);
   if (!sameWords(now, cached)) {
@@ -145,7 +139,7 @@ function checkStaleStructure(engine: Engine, what: string, which: string, addr: 
 
 // --- stage 2 helpers ------------------------------------------------------------------------
 
-function s2Params(engine: Engine, ste: SteFields): WalkParams | undefined {
+function s2Params(engine: EngineContext, ste: SteFields): WalkParams | undefined {
   const granule = granuleFromS2Tg(ste.s2Tg);
   if (!granule) return undefined;
   // With SMMU_IDR3.STT, 4 KB S2SL0 = 3 starts at level 3 and S2T0SZ may reach 48 (§5.2 S2SL0,
@@ -166,7 +160,7 @@ function s2Params(engine: Engine, ste: SteFields): WalkParams | undefined {
   };
 }
 
-function memoryFor(engine: Engine, what: string): WalkMemory {
+function memoryFor(engine: EngineContext, what: string): WalkMemory {
   return {
     read64: (pa) => {
       const a = Number(pa);
@@ -198,23 +192,8 @@ const FAULT_EVENTS: Record<WalkFault['kind'], string> = {
 
 // --- the transaction ------------------------------------------------------------------------
 
-/**
- * The resolved configuration of the last stage-1 stream translated: StreamID, SubstreamID and the
- * TLB tags its STE and CD gave. Valid while no configuration cache changed (generation) and no
- * register was written; stale checks bypass it. It saves the STE and CD cache lookups of a
- * device streaming DMA.
- */
-export interface StreamMemo {
-  readonly sid: number;
-  readonly ssid: number | undefined;
-  readonly gen: number;
-  readonly regime: Regime;
-  readonly vmid: number;
-  readonly asid: number;
-}
-
 /** Translate one transaction. Deterministic; events and activity are recorded on the engine. */
-export function translate(engine: Engine, t: Transaction): TransactionResult {
+export function translate(engine: EngineContext, t: Transaction): TransactionResult {
   const memo = engine.memo;
   if (memo !== undefined && memo.sid === t.sid && memo.ssid === t.ssid && memo.gen === generation.value && !engine.checkStale) {
     const small = t.address < TWO53;
@@ -229,7 +208,7 @@ export function translate(engine: Engine, t: Transaction): TransactionResult {
   return translateFull(engine, t);
 }
 
-function translateFull(engine: Engine, t: Transaction): TransactionResult {
+function translateFull(engine: EngineContext, t: Transaction): TransactionResult {
   engine.memo = undefined;
   // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes.
   if (!engine.smmuEnabled()) {
@@ -317,7 +296,7 @@ function permits(e: TlbEntry, a: Access): boolean {
   return e.priv === a.priv && (a.write ? e.w : e.r) && (!a.exec || e.x);
 }
 
-function checkStaleTranslation(engine: Engine, t: Transaction, hit: TlbEntry, pa: bigint, rewalk: () => { pa: bigint } | { result: TransactionResult }): void {
+function checkStaleTranslation(engine: EngineContext, t: Transaction, hit: TlbEntry, pa: bigint, rewalk: () => { pa: bigint } | { result: TransactionResult }): void {
   const recording = engine.recording;
   engine.recording = false;
   let now: { pa: bigint } | { result: TransactionResult };
@@ -336,7 +315,7 @@ function checkStaleTranslation(engine: Engine, t: Transaction, hit: TlbEntry, pa
   }
 }
 
-function locateCd(engine: Engine, t: Transaction, ste: SteFields, ssid: number, stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined): CdFields | Fail {
+function locateCd(engine: EngineContext, t: Transaction, ste: SteFields, ssid: number, stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined): CdFields | Fail {
   const key = cdKey(t.sid, ssid);
   const cached = engine.configCache.cd.get(key);
   if (cached) {
@@ -389,7 +368,7 @@ function locateCd(engine: Engine, t: Transaction, ste: SteFields, ssid: number, 
 }
 
 /** A stage-2 fault while fetching a stage-1 structure (CD, L1CD, or a stage-1 table): CLASS=CD/TTD, S2=1. */
-function s2FaultOn(engine: Engine, t: Transaction, f: WalkFault, cls: 'CD' | 'TTD', what: string): Fail {
+function s2FaultOn(engine: EngineContext, t: Transaction, f: WalkFault, cls: 'CD' | 'TTD', what: string): Fail {
   const ev = FAULT_EVENTS[f.kind];
   return abortWith(engine, t, ev, { S2: 1, CLASS: cls === 'CD' ? 0 : 1, InputAddr: t.address, IPA: f.ipa ?? 0n }, `stage 2 ${f.message} while fetching the ${what} (IPA ${hex(f.ipa ?? 0n, 64)})`);
 }
@@ -404,7 +383,7 @@ interface WalkDone {
 }
 
 /** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
-function walkStage1(engine: Engine, t: Transaction, ste: SteFields, cd: CdFields, stage2: Stage2Fn | undefined): WalkDone | { result: TransactionResult } {
+function walkStage1(engine: EngineContext, t: Transaction, ste: SteFields, cd: CdFields, stage2: Stage2Fn | undefined): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
   const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } => faultResult(engine, t, f, stage, stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 }, ipa, cls);
@@ -493,7 +472,7 @@ function log2Of(size: bigint): number {
  * Stage-2-only configurations (Config 0b110, or stage 1 bypassed by S1DSS): the input is an IPA;
  * entries are tagged with the VMID only.
  */
-function finishStage2Only(engine: Engine, t: Transaction, ste: SteFields, vmid: number, params: WalkParams | undefined, stage2: Stage2Fn): TransactionResult {
+function finishStage2Only(engine: EngineContext, t: Transaction, ste: SteFields, vmid: number, params: WalkParams | undefined, stage2: Stage2Fn): TransactionResult {
   if (!params) return { outcome: 'bypass', pa: t.address, detail: 'stage 1 bypassed and stage 2 not enabled' };
   if (t.ssid !== undefined && (ste.config & 1) === 0) {
     return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid} has no stage 1: SubstreamIDs are not allowed`).fail;
@@ -515,7 +494,7 @@ function finishStage2Only(engine: Engine, t: Transaction, ste: SteFields, vmid: 
  * and the event carries Stall=1 and a STAG; otherwise it terminates, the event is recorded when
  * R is 1, and the client sees an abort (A == 1) or RAZ/WI (A == 0).
  */
-function faultResult(engine: Engine, t: Transaction, f: WalkFault, stage: 1 | 2, cfg: { r: number; s: number; a: number }, ipa: bigint | undefined, cls: number): { result: TransactionResult } {
+function faultResult(engine: EngineContext, t: Transaction, f: WalkFault, stage: 1 | 2, cfg: { r: number; s: number; a: number }, ipa: bigint | undefined, cls: number): { result: TransactionResult } {
   const event = FAULT_EVENTS[f.kind];
   const fields: EventFields = { ...accessFields(t), InputAddr: t.address, S2: stage === 2 ? 1 : 0, CLASS: cls, ...(ipa !== undefined && stage === 2 ? { IPA: ipa } : {}) };
   const stallModel = engine.ids.idField('IDR0', 'STALL_MODEL') ?? 1;
@@ -533,7 +512,7 @@ function faultResult(engine: Engine, t: Transaction, f: WalkFault, stage: 1 | 2,
 }
 
 /** CMD_PREFETCH_CONFIG: fetch the STE (and CD) into the configuration cache; errors are not reported (§4.2.1). */
-export function prefetchConfig(engine: Engine, sid: number, ssid: number): void {
+export function prefetchConfig(engine: EngineContext, sid: number, ssid: number): void {
   if (!engine.smmuEnabled()) return;
   const events = engine.suppressEvents;
   engine.suppressEvents = true;

@@ -3,7 +3,9 @@
  * that applied. Findings are structured so editors, the CLI and the debugger can show them.
  */
 
-export type Severity = 'error' | 'warning' | 'info';
+import type { Severity } from '../base/diagnostics';
+
+export type { Severity } from '../base/diagnostics';
 
 export interface Finding {
   readonly severity: Severity;

@@ -22,7 +22,7 @@ import { idViewOf } from '../model/ids';
 import type { IdView } from '../registers/codec';
 import type { Token } from '../script/ast';
 import type { ScriptHost } from '../script/check';
-import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { lexLine, splitLines } from '../script/lexer';
 import { counted } from '../text/plural';
 

@@ -19,7 +19,7 @@ import { encodeStructure } from '../structures/encode';
 import { L1CD, L1STD } from '../structures/l1';
 import { checkSte, STE } from '../structures/ste';
 import { startLevelS1, startLevelS2 } from '../translation/walk';
-import type { Range, ScriptDiagnostic } from './diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { closestNames, didYouMean } from './parser';
 import { counted } from '../text/plural';
 import type { ActionArg, ResolvedAction } from './resolve';

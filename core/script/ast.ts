@@ -6,9 +6,9 @@
  * LineRanges (diagnostics.ts): three numbers, since nothing in a script spans a line break.
  * The tree is purely syntactic: names are not looked up here (that is core/script/resolve.ts).
  */
-import type { Range, ScriptDiagnostic } from './diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 
-export type { Position, Range, ScriptDiagnostic } from './diagnostics';
+export type { Position, Range, ScriptDiagnostic } from '../base/diagnostics';
 
 export type TokenKind =
   /** A name or keyword: `[A-Za-z_][A-Za-z0-9_]*`. */

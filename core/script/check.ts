@@ -10,7 +10,7 @@ import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
-import { compareRanges, startLine, type Range, type ScriptDiagnostic } from './diagnostics';
+import { compareRanges, startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { addCounts, hasExpectation, noCounts, run, runSliced, RUN_SLICE, timeLimitStop, type Observation, type RunResult } from './interpreter';
 import type { ScriptState } from './actions';
 import { finalConstants, resolveScript, StatementResolver, type ResolveCache, type IncludeHost, type ResolvedScript, type ResolvedStatement } from './resolve';

@@ -6,7 +6,7 @@
  * is the same as parseScript's on the whole text (a property test checks this on random edits).
  */
 import type { ParsedScript, ScriptDiagnostic, Statement } from './ast';
-import { LineRange } from './diagnostics';
+import { LineRange } from '../base/diagnostics';
 import { splitLines } from './lexer';
 import { parseLine, type LineParse } from './parser';
 

@@ -12,7 +12,7 @@ import type { Smmu } from '../model/smmu';
 import { runAction, type ScriptState } from './actions';
 import { decode, extractField, hex, symbolic } from '../registers/codec';
 import type { RegisterDef } from '../registers/types';
-import { startLine, type Range, type ScriptDiagnostic } from './diagnostics';
+import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { counted } from '../text/plural';
 import type { ResolvedExpectation, ResolvedStatement } from './resolve';
 

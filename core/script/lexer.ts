@@ -4,7 +4,7 @@
  * throws; malformed tokens carry an `error` that the parser reports.
  */
 import type { Token } from './ast';
-import { LineRange } from './diagnostics';
+import { LineRange } from '../base/diagnostics';
 
 /** Split on `\n`, `\r\n` and `\r`: the line breaks LSP positions count. */
 export function splitLines(text: string): string[] {

@@ -23,7 +23,7 @@ import type {
   Token,
 } from './ast';
 import { lexLine, shorten, splitLines } from './lexer';
-import { LineRange, spanRanges } from './diagnostics';
+import { LineRange, spanRanges } from '../base/diagnostics';
 
 /** Deepest nesting of `(`, `~` and `FIELD=` an expression may have. */
 export const MAX_DEPTH = 32;

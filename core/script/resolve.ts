@@ -10,7 +10,7 @@ import type { AccessSize, Severity } from '../model/access';
 import { fieldMask, findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
 import type { ActionStatement, ActionVerb, IncludeStatement, ConfigStatement, ConstStatement, Expr, FieldAssign, MemStatement, NameRef, NumberLit, ParsedScript, Range, RegisterStatement, Statement } from './ast';
-import { compareRanges, type ScriptDiagnostic } from './diagnostics';
+import { compareRanges, type ScriptDiagnostic } from '../base/diagnostics';
 import { closestNames, didYouMean, parseScript } from './parser';
 
 // ---------------------------------------------------------------------------------------------

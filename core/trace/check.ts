@@ -7,7 +7,7 @@ import { cannotRead } from '../base/files';
 import { loadConfig } from '../config/load';
 import type { ResolvedConfig } from '../config/types';
 import type { ScriptHost } from '../script/check';
-import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { parseLineTrace } from './parse-line';
 import { looksLikeQemu, parseQemuTrace } from './parse-qemu';
 import { replayTrace, type ReplayResult } from './replay';

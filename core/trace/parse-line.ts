@@ -12,7 +12,7 @@
  *
  * Bad lines get a diagnostic at the offending token and are skipped; the parser never throws.
  */
-import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import type { ParsedTrace, TraceRecord } from './types';
 
 interface Tok {

@@ -17,7 +17,7 @@
  * 0xCC, §6.2.1) are taken as the page-1 accesses drivers make (Linux uses page 1 unless
  * ARM_SMMU_OPT_PAGE0_REGS_ONLY); everything else as page 0.
  */
-import type { ScriptDiagnostic } from '../script/diagnostics';
+import type { ScriptDiagnostic } from '../base/diagnostics';
 import { rangeOf } from './parse-line';
 import type { ParsedTrace, TraceRecord } from './types';
 

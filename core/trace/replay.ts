@@ -16,17 +16,14 @@ import { GuestMemoryLimitError } from '../model/memory';
 import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef } from '../registers/types';
-import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
 import { resolveSerial, type Timeline } from './serial';
-import type { AccessRecord, CommandRecord, ParsedTrace } from './types';
+import type { AccessRecord, CommandRecord, ParsedTrace, TraceDiagnostic } from './types';
 import { counted, severityCounts } from '../text/plural';
 
-export interface TraceDiagnostic extends ScriptDiagnostic {
-  /** 0-based trace line. */
-  readonly line: number;
-}
+export type { TraceDiagnostic } from './types';
 
 /** What hovers show for an access line: both sides of the comparison. */
 export interface LineReplay {

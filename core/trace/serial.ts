@@ -13,7 +13,7 @@
  */
 import { hex } from '../registers/codec';
 import type { RegisterDef } from '../registers/types';
-import type { TraceDiagnostic } from './replay';
+import type { TraceDiagnostic } from './types';
 import type { AccessRecord, ParsedTrace } from './types';
 
 export interface TimelineEntry {

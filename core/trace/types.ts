@@ -3,7 +3,7 @@
  * line-format parser (parse-line.ts) and the QEMU log parser (parse-qemu.ts); replayed against the
  * reference model by replay.ts.
  */
-import type { Range, ScriptDiagnostic } from '../script/diagnostics';
+import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 
 /** An MMIO access the guest made and what the emulation answered. */
 export interface AccessRecord {
@@ -68,4 +68,10 @@ export interface ParsedTrace {
   readonly config?: { readonly path: string; readonly range: Range };
   /** Lines that were neither records nor comments and were ignored (QEMU logs: other trace events). */
   readonly ignored: number;
+}
+
+/** A replay's finding, with the trace line it belongs to. */
+export interface TraceDiagnostic extends ScriptDiagnostic {
+  /** 0-based trace line. */
+  readonly line: number;
 }

@@ -15,7 +15,7 @@ import type { Observation } from '../../core/script/interpreter';
 import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
 import { counted, severityCounts } from '../../core/text/plural';
-import type { Options } from './main';
+import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE, type Reported } from './output';
 import { fileHost } from '../file-host';
 import { cannotRead } from '../../core/base/files';

@@ -15,6 +15,7 @@ import { runCheck, runDecode, runScriptCommand } from './commands';
 import { startStdioServer } from './lsp-stdio';
 import { startStdioAdapter } from '../dap/stdio';
 import { runReplay } from './replay';
+import type { Options } from './options';
 
 /** One option of a command: a flag, or `--name VALUE` / `--name=VALUE` when `value` names what it takes. */
 interface OptionSpec {
@@ -73,15 +74,6 @@ const USAGE = `usage:\n${Object.values(COMMANDS)
   .map((c) => c.usage)
   .join('\n')}\n  smmu --help | --version | COMMAND --help`;
 
-export interface Options {
-  json: boolean;
-  trace: boolean;
-  config?: string;
-  /** `--max-guest-memory`, bytes. */
-  maxGuestMemory?: number;
-  stdio: boolean;
-  positional: string[];
-}
 
 /** `--max-guest-memory`: MiB, or a number with K, M or G (1 KiB up to 64 GiB); undefined if not a size. */
 export function parseSize(text: string): number | undefined {

@@ -9,7 +9,7 @@ import { hex } from '../../core/registers/codec';
 import { checkTrace } from '../../core/trace/check';
 import { summaryText } from '../../core/trace/replay';
 import { configOption, readOperand } from './commands';
-import type { Options } from './main';
+import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE } from './output';
 import { fileHost } from '../file-host';
 

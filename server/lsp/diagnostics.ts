@@ -1,7 +1,7 @@
 /** Core diagnostics → LSP diagnostics. */
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { Severity } from '../../core/model/access';
-import type { ScriptDiagnostic } from '../../core/script/diagnostics';
+import type { ScriptDiagnostic } from '../../core/base/diagnostics';
 import * as path from 'path';
 import { pathToUri } from './uri';
 

@@ -7,7 +7,7 @@ import { MarkupKind, type Hover, type MarkupContent, type Position } from 'vscod
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
-import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/script/diagnostics';
+import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/base/diagnostics';
 import type { ActionVerb, Statement, Token } from '../../core/script/ast';
 import { modelAtLine, type ScriptCheck } from '../../core/script/check';
 import { lexLine } from '../../core/script/lexer';

@@ -8,7 +8,7 @@
 import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { hex, symbolic } from '../../core/registers/codec';
-import { firstFromLine, startLine } from '../../core/script/diagnostics';
+import { firstFromLine, startLine } from '../../core/base/diagnostics';
 import { Workspace } from './workspace';
 
 const MAX = 100;

@@ -7,7 +7,7 @@
 import { DocumentSymbol, FoldingRange, FoldingRangeKind, SymbolKind, type Location, type Position, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SymbolRef } from '../../core/script/resolve';
-import { firstFromLine, rangeContains as contains, startLine } from '../../core/script/diagnostics';
+import { firstFromLine, rangeContains as contains, startLine } from '../../core/base/diagnostics';
 import { splitLines } from '../../core/script/lexer';
 import type { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uri';

@@ -3,7 +3,7 @@
  * return every register decoded (the register tree view's source when no debug session runs).
  */
 import { modelAtLineSliced } from '../../core/script/check';
-import type { ScriptDiagnostic } from '../../core/script/diagnostics';
+import type { ScriptDiagnostic } from '../../core/base/diagnostics';
 import type { StateAtLineParams, StateAtLineResult } from './lsp-ext';
 import { Workspace } from './workspace';
 import { registerStates } from './register-states';

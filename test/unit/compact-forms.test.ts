@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LineRange, spanRanges, startLine, type Range } from '../../core/script/diagnostics';
+import { LineRange, spanRanges, startLine, type Range } from '../../core/base/diagnostics';
 import { bitsBig, setBitsBig } from '../../core/layout/access';
 import { enumOf } from '../../core/registers/codec';
 import { lexLine } from '../../core/script/lexer';

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { applyDefaultConfig, type DefaultConfig } from '../../core/config/default';
 import { checkQueueFile } from '../../core/queue-file/check';
 import { checkScript } from '../../core/script/check';
-import type { ScriptDiagnostic } from '../../core/script/diagnostics';
+import type { ScriptDiagnostic } from '../../core/base/diagnostics';
 import { changedSettings, CONFIGURATION_ORIGIN, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings } from '../../server/lsp/settings';
 import { fileHost } from '../../server/file-host';
 

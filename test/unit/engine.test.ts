@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Engine } from '../../core/engine/engine';
 import { run } from '../../core/script/interpreter';
 import { analyzeScript } from '../../core/script/resolve';
-import type { ScriptDiagnostic } from '../../core/script/diagnostics';
+import type { ScriptDiagnostic } from '../../core/base/diagnostics';
 import { config, QEMU_IDS } from './helpers';
 
 /** Queues and a linear stream table, everything enabled (QEMU-like IDs unless given). */

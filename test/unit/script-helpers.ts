@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Expr, ParsedScript, Range, Statement } from '../../core/script/ast';
-import { LineRange } from '../../core/script/diagnostics';
+import { LineRange } from '../../core/base/diagnostics';
 
 /** A range on one line, in the parser's own form (LineRange), so deepEqual compares like with like. */
 export const r = (line: number, start: number, end: number): Range => new LineRange(line, start, end);

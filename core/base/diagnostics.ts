@@ -1,5 +1,6 @@
 /** Positions and diagnostics shared by the script language, configurations and the model's findings (LSP-style, 0-based). */
-import type { Severity } from '../model/access';
+/** How bad a finding is: an error breaks a rule, a warning is CONSTRAINED UNPREDICTABLE or suspicious, info explains. */
+export type Severity = 'error' | 'warning' | 'info';
 
 export interface Position {
   readonly line: number;

@@ -1,0 +1,76 @@
+/**
+ * What the engine's modules (command queue and execution, transactions, the event and PRI queues)
+ * see of the engine: a narrow context instead of every public field of `Engine`, so they import
+ * no module that imports them (engine.ts builds on them; a test of the import graph keeps it so).
+ * The types they share with the engine live here for the same reason.
+ */
+import type { CommandDef } from '../commands/table';
+import type { GuestMemory } from '../model/memory';
+import type { Smmu } from '../model/smmu';
+import type { IdView } from '../registers/codec';
+import type { RegisterDef } from '../registers/types';
+import type { Access } from '../translation/types';
+import type { Activity } from './activity';
+import type { ConfigCache } from './config-cache';
+import type { QueueGeometry } from './queue-index';
+import type { FieldRef } from './registers';
+import type { Regime, Tlb } from './tlb';
+
+export type QueueKind = 'CMDQ' | 'EVENTQ' | 'PRIQ';
+
+/** A transaction from a device: its stream, substream and address (§3.2). */
+export interface Transaction {
+  readonly sid: number;
+  /** SubstreamID, or undefined for a transaction without one (SSV == 0). */
+  readonly ssid?: number;
+  readonly address: bigint;
+  readonly access: Access;
+}
+
+/**
+ * The resolved configuration of the last stage-1 stream translated (transaction.ts): StreamID,
+ * SubstreamID and the TLB tags its STE and CD gave. Valid while no configuration cache changed
+ * (generation) and no register was written; stale checks bypass it. It saves the STE and CD cache
+ * lookups of a device streaming DMA.
+ */
+export interface StreamMemo {
+  readonly sid: number;
+  readonly ssid: number | undefined;
+  readonly gen: number;
+  readonly regime: Regime;
+  readonly vmid: number;
+  readonly asid: number;
+}
+
+export interface EngineContext {
+  readonly smmu: Smmu;
+  readonly memory: GuestMemory;
+  readonly ids: IdView;
+  readonly configCache: ConfigCache;
+  readonly tlb: Tlb;
+  /** Everything the SMMU did, in order (activity.ts). */
+  readonly activity: Activity[];
+  recording: boolean;
+  checkStale: boolean;
+  /** Output address size in bits (IDR5.OAS, §3.4). */
+  readonly oas: number;
+  readonly s2p: boolean;
+  /** StreamIDs whose ATC invalidations time out (CERROR_ATC_INV_SYNC, §3.9.1.4). */
+  readonly atcTimeouts: Set<number>;
+  atcInvFailed: boolean;
+  /** While set (prefetches, stale-entry probes): no event records, no stalls, no descriptor updates. */
+  suppressEvents: boolean;
+  memo?: StreamMemo;
+  stall(t: Transaction): number;
+  resumeStalled(def: CommandDef, w: Uint32Array): string;
+  field(f: FieldRef): bigint;
+  fieldNum(f: FieldRef): number;
+  smmuEnabled(): boolean;
+  gerrorActive(bit: number): boolean;
+  cmdqRunnable(): boolean;
+  geometry(q: QueueKind): QueueGeometry;
+  log(a: Omit<Activity, 'seq'>): void;
+  raiseGlobalError(bit: number, name: string, why: string, section: string): void;
+  signal(what: string, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void;
+  msiWrite(what: string, addr: number, data: number, abortBit: number): void;
+}
