@@ -157,7 +157,11 @@ export class Engine implements EngineContext {
     const sid = field('StreamID');
     if (def.name.endsWith('STALL_TERM')) {
       let n = 0;
-      for (const [k, s] of this.stalled) if (s.t.sid === sid) (this.stalled.delete(k), n++);
+      for (const [k, s] of this.stalled) {
+        if (s.t.sid !== sid) continue;
+        this.stalled.delete(k);
+        n++;
+      }
       return `${counted(n, 'stalled transaction')} of StreamID ${sid} terminated`;
     }
     const stag = field('STAG');

@@ -166,7 +166,6 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
   if (!s) return null;
   const [first, second] = s.args;
   let def: LayoutDef | undefined;
-  let title: string | undefined;
   if (s.verb === 'cmd' && first?.name) def = findCommand(first.name);
   else if (s.verb === 'ste') def = STE;
   else if (s.verb === 'cd') def = CD;
@@ -180,7 +179,7 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
   if (!def) return null;
   const c = findCommand(def.name);
   const e = findEvent(def.name);
-  title = c ? commandSummaryMarkdown(c) : e ? eventSummaryMarkdown(e) : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`;
+  const title = c ? commandSummaryMarkdown(c) : e ? eventSummaryMarkdown(e) : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`;
   const nameArg = s.verb === 'cmd' ? first : s.verb === 'expect' ? second : undefined;
   if (nameArg?.nameRange && contains(nameArg.nameRange, pos)) return md(title, nameArg.nameRange);
   for (const a of s.args) {

@@ -58,7 +58,7 @@ test('options that take a value insist on one; flags take none', () => {
 test('COMMAND --help prints that command\'s usage, exit 0', () => {
   const r = smmu('replay', '--help');
   assert.equal(r.code, 0);
-  assert.match(r.out, /^usage:\n  smmu replay TRACE/);
+  assert.match(r.out, /^usage:\n {2}smmu replay TRACE/);
   assert.doesNotMatch(r.out, /smmu run/);
 });
 
