@@ -18,6 +18,7 @@
  * ARM_SMMU_OPT_PAGE0_REGS_ONLY); everything else as page 0.
  */
 import type { ScriptDiagnostic } from '../script/diagnostics';
+import { splitLines } from '../script/lexer';
 import { rangeOf } from './parse-line';
 import type { ParsedTrace, TraceRecord } from './types';
 
@@ -25,18 +26,23 @@ const PREFIX = /^(?:(\d+)@\d+\.\d+:)?(smmuv3_\w+)\s?(.*)$/;
 const MMIO = /^addr:\s*0x([0-9a-f]+)\s+val:\s*0x([0-9a-f]+)\s+size:\s*0x([0-9a-f]+)\((-?\d+)\)\s*$/i;
 const PAGE1_OFFSETS = new Set([0xa8, 0xac, 0xc8, 0xcc]);
 
-/** True when the text looks like a QEMU trace log rather than the line format. */
+/**
+ * True when a line looks like a QEMU trace event rather than the line format. Lines start after
+ * \n or \r only (a /m regex would also start one after U+2028, which is no line break for LSP nor
+ * for the parser).
+ */
 export function looksLikeQemu(text: string): boolean {
-  return /^(?:\d+@\d+\.\d+:)?smmuv3_\w+ /m.test(text);
+  return /(?:^|[\r\n])(?:\d+@\d+\.\d+:)?smmuv3_\w+ /.test(text);
 }
 
 export function parseQemuTrace(text: string): ParsedTrace {
   const records: TraceRecord[] = [];
   const diagnostics: ScriptDiagnostic[] = [];
   let ignored = 0;
-  const lines = text.split('\n');
+  // Lines as LSP counts them (\n, \r\n or a lone \r), as the line format's parser does.
+  const lines = splitLines(text);
   for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] as string).replace(/\r$/, '');
+    const line = lines[n] as string;
     if (!line.trim()) continue;
     const m = PREFIX.exec(line);
     if (!m) {

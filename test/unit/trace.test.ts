@@ -249,3 +249,18 @@ test("Xen's VREG32 case labels: a 32-bit access to a 64-bit register's high half
   assert.match(d?.message ?? '', /SMMU_CMDQ_BASE \(its high half, bits \[63:32\] at offset \+4\): both 32-bit halves/);
   assert.deepEqual(codes(at(r.diagnostics, 8)), ['replay.unknown-reset']);
 });
+
+test('trace lines end where LSP lines end: a lone CR starts a new line in both parsers', () => {
+  // Split on \n only, the text after a lone \r was reported on the line before, past its end.
+  const line = parseLineTrace('W 0x20 4 0x1\rbogus\r\nR 0x24 4 nope');
+  assert.deepEqual(line.diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character]), [[1, 0, 5], [2, 9, 13]]);
+  assert.deepEqual(line.records.map((r) => r.line), [0]);
+  const qemu = parseQemuTrace('smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)\rsmmuv3_write_mmio addr: 0x20 val:0x0 size: 0x4(0)\r\nsmmuv3_write_mmio addr: zz');
+  assert.deepEqual(qemu.records.map((r) => r.line), [0, 1]);
+  assert.deepEqual(qemu.diagnostics.map((d) => d.range.start.line), [2]);
+});
+
+test('U+2028 does not start a line: a line format trace with it is not taken for a QEMU log', () => {
+  assert.equal(looksLikeQemu('R 0x0 4 0x1\u2028smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)'), false);
+  assert.equal(looksLikeQemu('R 0x0 4 0x1\rsmmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)'), true);
+});
