@@ -60,7 +60,8 @@ export function rangeOf(line: number, t: { start: number; end: number }): Range 
 
 /** A `0x` hex number of at most 64 bits (`_` separators allowed), or a message saying what is wrong. */
 export function hexValue(text: string, what: string): bigint | string {
-  if (!/^0x[0-9a-f_]+$/i.test(text)) {
+  // At least one digit: `0x_` has none, and BigInt('0x') throws.
+  if (!/^0x_*[0-9a-f][0-9a-f_]*$/i.test(text)) {
     return /^[0-9]+$/.test(text) ? `${what} '${text}' must be hexadecimal with a 0x prefix (0x${Number(text).toString(16)}?)` : `${what} '${text}' is not a hexadecimal number with a 0x prefix`;
   }
   const v = BigInt(text.replace(/_/g, ''));

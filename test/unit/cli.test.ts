@@ -85,6 +85,12 @@ test('decode commands, events and STEs from the doublewords a log prints', () =>
   assert.equal(j.title, 'F_TRANSLATION');
   assert.equal(j.fields.find((f) => f.name === 'InputAddr')?.value, '0x00001000');
   assert.equal(smmu('decode', 'cmd', '1', '2', '3').code, 2);
+  // A doubleword without digits is refused, not an internal error (0x_) or a silent 0 (_).
+  for (const v of ['0x_', '_']) {
+    const r = smmu('decode', 'cmd', v);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, `smmu decode: '${v}' is not a number (give 64-bit doublewords, first one first)\n`);
+  }
 });
 
 test('the $smmu problem matcher in package.json matches what smmu check prints', () => {

@@ -142,3 +142,11 @@ test('step into a faulting DMA: the reads are named by level up to the faulting 
     'DMA fetch 2/2: stage-1 level 1 descriptor 0x0000000000000000 read from 0x0000000040400000',
   ]);
 });
+
+test("a number without digits in the debug console ('0x_', '0b_') is an expression error with its column, not a BigInt SyntaxError", () => {
+  const rt = launch(path.join(root, 'examples', 'linux-bringup.smmu'));
+  assert.throws(() => rt.evaluate('0x_', false), /unexpected 'x_' \(at column 2\)/);
+  assert.throws(() => rt.evaluate('CR0 == 0b_', false), /unexpected 'b_' \(at column 9\)/);
+  // As console input the statement reading is tried too, and both readings are reported.
+  assert.throws(() => rt.evaluate('0x_', true), /'0x_' is not a valid hexadecimal number \(column 1\); as an expression: unexpected 'x_'/);
+});

@@ -92,3 +92,11 @@ test('a form feed or vertical tab in a trace is whitespace: replay and check end
     }
   }
 });
+
+test("a hexadecimal number without digits ('0x_') is a message at its token, not an internal error", () => {
+  const r = smmuWithin(10000, 'replay', tmp('h.smmutrace', 'R 0x_ 4 0x1\nW 0x20 4 0x__\n'));
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /h\.smmutrace:1:3: error: offset '0x_' is not a hexadecimal number/);
+  assert.match(r.out, /h\.smmutrace:2:10: error: value '0x__' is not a hexadecimal number/);
+  assert.doesNotMatch(r.err, /internal error/);
+});
