@@ -517,6 +517,31 @@ read32 PRIQ_PROD.WR == 3
   assert.deepEqual(codes(r.diagnostics.filter((d) => d.severity === 'warning')), ['pri.overflow', 'pri.overflow']);
 });
 
+test('IDs wider than their record fields (sid= over 32 bits, ssid= over 20, prgi= over 9) are argument errors, not internal errors of the record encoder', () => {
+  // Found by the fuzzer: `dma read sid=0x100000000` made the engine encode C_BAD_STREAMID with a
+  // 33-bit StreamID, and its encoder threw ("internal error while running this statement").
+  const r = runScript(
+    `
+dma read sid=0x100000000 iova=0
+dma read sid=1 ssid=0x100000 iova=0
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+write64 PRIQ_BASE 0x40300000 | LOG2SIZE=1
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN|PRIQEN
+pri sid=0x100000000 ssid=0x100000 addr=0x1000 read prgi=0x200
+pri sid=0xFFFFFFFF ssid=0xFFFFF addr=0x1000 read prgi=0x1FF == queued
+`,
+    { ids: { IDR0: RICH.IDR0 | (1 << 16), IDR1: RICH.IDR1 | (19 << 11) } },
+  );
+  assert.deepEqual(messages(r.errors), [
+    'arg.too-wide: 0x100000000 is wider than a StreamID: 32 bits in event records (§7.3.3)',
+    'arg.too-wide: 0x00100000 is wider than a SubstreamID: 20 bits in event records (§7.3.3)',
+    'arg.too-wide: 0x100000000 is wider than a StreamID: 32 bits in a PRI queue entry (§8)',
+    'arg.too-wide: 0x00100000 is wider than a SubstreamID: 20 bits in a PRI queue entry (§8)',
+    'arg.too-wide: 0x00000200 is wider than a PRGIndex: 9 bits in a PRI queue entry (§8)',
+  ]);
+  assert.deepEqual(r.errors.map((d) => d.range.start.character), [13, 20, 8, 25, 56]);
+});
+
 test('§7.1 CERROR_ATC_INV_SYNC: a CMD_SYNC after an ATC invalidation that timed out', () => {
   const r = runScript(
     `
