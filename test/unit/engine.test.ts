@@ -354,6 +354,22 @@ expect event F_TRANSLATION StreamID=6 S2=1 IPA=0x30000000 InputAddr=0x30000000
   assert.deepEqual(messages(r.errors), []);
 });
 
+test('§7.3.13 stage 2 only: an input address above bit 55 faults; the record keeps it whole in InputAddr and IPA[55:12] in IPA', () => {
+  // Found by the fuzzer: the engine passed the 64-bit address as the IPA and the record encoder
+  // threw ("IPA: 0x100000000000000 does not fit F_TRANSLATION.IPA", an internal error).
+  const r = runScript(
+    `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x20000000 pa=0x90000000 stage=2 tsz=24 sl0=1
+dma read sid=6 iova=0xFFAB000030000000 == F_TRANSLATION
+expect event F_TRANSLATION StreamID=6 S2=1 IPA=0xAB000030000000 InputAddr=0xFFAB000030000000
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(r.diagnostics.filter((d) => d.severity !== 'info')), []);
+});
+
 test('§5.2 S2SL0 with SMMU_IDR3.STT: a 4 KB walk may start at level 3 (S2SL0 = 3, S2T0SZ up to 48); without STT the STE is ILLEGAL', () => {
   const body = `
 tables 0x48000000
