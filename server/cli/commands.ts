@@ -7,6 +7,7 @@ import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { checkQueueFile } from '../../core/queue-file/check';
 import { checkScript } from '../../core/script/check';
+import { splitLines } from '../../core/script/lexer';
 import { checkTrace } from '../../core/trace/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
@@ -135,7 +136,8 @@ export function runCheck(o: Options): number {
  * consumed, structures fetched, events, interrupts), indented under it.
  */
 function printTrace(file: string, text: string, observations: readonly Observation[]): void {
-  const lines = text.split(/\r?\n/);
+  // The parser's lines (a lone \r ends one too), so each observation shows its own line.
+  const lines = splitLines(text);
   for (const x of observations) {
     const src = (lines[x.line] ?? '').trim();
     let what = '';

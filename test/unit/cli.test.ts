@@ -135,6 +135,15 @@ test('run --trace --json carries what the SMMU did under each line', () => {
   assert.match(bell?.activity?.[0]?.text ?? '', /CMDQ\[0\] unknown command \(opcode 0x7F\): opcode 0x7F is a reserved opcode → CERROR_ILL/);
 });
 
+test('run --trace shows each observation with its own line when lines end with a lone CR', () => {
+  // Split on \r?\n, the script's second line was shown as part of the first and the third as empty.
+  const r = smmu('run', tmp('cr.smmu', 'write32 CR0 0\rread32 CR0ACK == 0\rread32 IDR0\r'), '--trace');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /cr\.smmu:1: write32 CR0 0\n/);
+  assert.match(r.out, /cr\.smmu:2: read32 CR0ACK == 0 → 0x00000000\n/);
+  assert.match(r.out, /cr\.smmu:3: read32 IDR0 → 0x/);
+});
+
 test('run exits 1 on a failed expectation and says why, field by field', () => {
   const f = tmp('fail.smmu', 'write32 CR0 SMMUEN|CMDQEN|PRIQEN\nread32 CR0ACK == SMMUEN|CMDQEN|PRIQEN\n');
   const r = smmu('run', f);
