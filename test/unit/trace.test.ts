@@ -264,3 +264,21 @@ test('U+2028 does not start a line: a line format trace with it is not taken for
   assert.equal(looksLikeQemu('R 0x0 4 0x1\u2028smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)'), false);
   assert.equal(looksLikeQemu('R 0x0 4 0x1\rsmmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)'), true);
 });
+
+test("QEMU's log: an address or value wider than QEMU prints is a syntax error at it, not replayed", () => {
+  // Read as numbers, a 40-digit value was replayed as what SMMU_CR0ACK returned, and a 40-digit
+  // address as an offset past every page.
+  const wide = 'f'.repeat(40);
+  const log = [`smmuv3_read_mmio addr: 0x24 val:0x${wide} size: 0x4(0)`, `smmuv3_write_mmio addr: 0x${wide} val:0x1 size: 0x4(0)`, 'smmuv3_write_mmio addr: 0x20 val:0x100000000 size: 0x4(0)', 'smmuv3_write_mmio addr: 0x00000000020 VAL:0xffffffff size: 0x4(0)'].join('\n');
+  const t = parseQemuTrace(log);
+  assert.deepEqual(
+    t.diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character, d.message]),
+    [
+      [0, 32, 74, `value 0x${'f'.repeat(32)}… does not fit a 4-byte access`],
+      [1, 24, 66, `offset 0x${'f'.repeat(32)}… is far beyond the SMMU's register pages`],
+      [2, 33, 44, 'value 0x100000000 does not fit a 4-byte access'],
+    ],
+  );
+  // Leading zeros are not digits too many; the value's range is found whatever the case of `val:`.
+  assert.deepEqual(t.records.map((r) => (r.kind === 'access' ? [r.offset, r.value, r.valueRange?.start.character] : [])), [[0x20, 0xffffffffn, 42]]);
+});
