@@ -306,7 +306,8 @@ export async function checkDap(dir: string, c: EntryCase): Promise<void> {
     void nextEvent('initialized').then(() => dc.configurationDoneRequest().catch(() => undefined));
     let launchError: string | undefined;
     await within(
-      dc.launch({ program, ...(isConfig ? { config: file } : {}), stopOnEntry: c.probes[1]! % 2 === 0 }).catch((e: unknown) => {
+      // Sometimes `trace: true`, as the VS Code client sets it for SMMU Trace documents: any file stepped as a trace.
+      dc.launch({ program, ...(isConfig ? { config: file } : {}), stopOnEntry: c.probes[1]! % 2 === 0, ...(c.probes[2]! % 4 === 0 ? { trace: true } : {}) }).catch((e: unknown) => {
         launchError = e instanceof Error ? e.message : String(e);
       }),
       'launch',
