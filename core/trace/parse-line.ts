@@ -13,7 +13,7 @@
  * Bad lines get a diagnostic at the offending token and are skipped; the parser never throws.
  */
 import type { Range, ScriptDiagnostic } from '../script/diagnostics';
-import { isSpace, splitLines } from '../script/lexer';
+import { isSpace, shorten, splitLines } from '../script/lexer';
 import type { ParsedTrace, TraceRecord } from './types';
 
 interface Tok {
@@ -62,10 +62,11 @@ export function rangeOf(line: number, t: { start: number; end: number }): Range 
 export function hexValue(text: string, what: string): bigint | string {
   // At least one digit: `0x_` has none, and BigInt('0x') throws.
   if (!/^0x_*[0-9a-f][0-9a-f_]*$/i.test(text)) {
-    return /^[0-9]+$/.test(text) ? `${what} '${text}' must be hexadecimal with a 0x prefix (0x${Number(text).toString(16)}?)` : `${what} '${text}' is not a hexadecimal number with a 0x prefix`;
+    // Tokens are cut and invisible characters named (shorten); the suggestion is exact for any length (BigInt, not Number's Infinity).
+    return /^[0-9]+$/.test(text) ? `${what} '${shorten(text)}' must be hexadecimal with a 0x prefix (0x${shorten(BigInt(text).toString(16))}?)` : `${what} '${shorten(text)}' is not a hexadecimal number with a 0x prefix`;
   }
   const v = BigInt(text.replace(/_/g, ''));
-  if (v > MAX64) return `${what} ${text} is wider than 64 bits`;
+  if (v > MAX64) return `${what} ${shorten(text)} is wider than 64 bits`;
   return v;
 }
 

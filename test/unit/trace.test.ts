@@ -282,3 +282,14 @@ test("QEMU's log: an address or value wider than QEMU prints is a syntax error a
   // Leading zeros are not digits too many; the value's range is found whatever the case of `val:`.
   assert.deepEqual(t.records.map((r) => (r.kind === 'access' ? [r.offset, r.value, r.valueRange?.start.character] : [])), [[0x20, 0xffffffffn, 42]]);
 });
+
+test('a number in the wrong base or too long is named cut short, with an exact hexadecimal suggestion', () => {
+  const digits = '9'.repeat(400);
+  const t = parseLineTrace(`R 0x24 4 ${digits}\nR 0x24 4 0x${'f'.repeat(40)}\nR 0x24 4 12\u000b3`);
+  assert.deepEqual(t.diagnostics.map((d) => d.message), [
+    // Number(400 nines) is Infinity: the suggestion was "0xInfinity?"; the message held all 400 digits.
+    `value '${'9'.repeat(32)}…' must be hexadecimal with a 0x prefix (0x${BigInt(digits).toString(16).slice(0, 32)}…?)`,
+    `value 0x${'f'.repeat(30)}… is wider than 64 bits`,
+    "value '12' must be hexadecimal with a 0x prefix (0xc?)",
+  ]);
+});
