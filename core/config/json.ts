@@ -2,7 +2,7 @@
  * JSON plumbing for configuration files: a syntax tree with offsets (jsonc-parser), offsets →
  * LSP positions, and the number syntax configurations accept. Nothing here knows about SMMUs.
  */
-import { parseTree, ParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, parseTree, ParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 
 /** 0-based line and UTF-16 character, as LSP counts them. */
 export interface Position {
@@ -113,11 +113,37 @@ function syntaxMessage(e: ParseError, text: string): string {
   }
 }
 
+/**
+ * Objects and arrays nested deeper than this are refused before parsing: jsonc-parser recurses
+ * once a level (parseTree, getLocation), so a few thousand `[` overflow the stack. The presets
+ * nest three levels.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Offset of the `{` or `[` that opens level MAX_JSON_DEPTH + 1, or -1. Tokens are jsonc-parser's
+ * own (brackets in strings and comments do not count) and only a matching bracket closes a level,
+ * so the count is never below the depth the parser would reach.
+ */
+export function tooDeepAt(text: string): number {
+  const scanner = createScanner(text, true);
+  const open: SyntaxKind[] = [];
+  for (let k = scanner.scan(); k !== SyntaxKind.EOF; k = scanner.scan()) {
+    if (k === SyntaxKind.OpenBraceToken || k === SyntaxKind.OpenBracketToken) {
+      open.push(k);
+      if (open.length > MAX_JSON_DEPTH) return scanner.getTokenOffset();
+    } else if ((k === SyntaxKind.CloseBraceToken && open[open.length - 1] === SyntaxKind.OpenBraceToken) || (k === SyntaxKind.CloseBracketToken && open[open.length - 1] === SyntaxKind.OpenBracketToken)) open.pop();
+  }
+  return -1;
+}
+
 /** Parse strict JSON (no comments, no trailing commas), keeping a tree even when there are errors. */
 export function parseJson(text: string): ParsedJson {
   const errors: ParseError[] = [];
   // A byte-order mark is not JSON but editors write it; blank it out so offsets stay the same.
   const src = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
+  const deep = tooDeepAt(src);
+  if (deep >= 0) return { errors: [{ message: `objects and arrays nested more than ${MAX_JSON_DEPTH} levels deep, far deeper than any configuration`, offset: deep, length: 1 }] };
   const root = parseTree(src, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   return { root, errors: errors.map((e) => ({ message: syntaxMessage(e, src), offset: e.offset, length: e.length })) };
 }

@@ -48,7 +48,8 @@ function lex(text: string): Tok[] {
       i++;
       continue;
     }
-    const num = /^(0x[0-9a-f_]+|0b[01_]+|[0-9][0-9_]*)/i.exec(text.slice(i));
+    // At least one digit after a prefix: BigInt('0x') of `0x_` throws a SyntaxError, not an ExprError.
+    const num = /^(0x_*[0-9a-f][0-9a-f_]*|0b_*[01][01_]*|[0-9][0-9_]*)/i.exec(text.slice(i));
     if (num) {
       const t = num[0].replace(/_/g, '');
       out.push({ kind: 'num', text: num[0], pos: i, value: BigInt(t) });

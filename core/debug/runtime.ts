@@ -143,9 +143,8 @@ export class DebugRuntime {
       const err = q.diagnostics.find((d) => d.severity === 'error' && d.code !== 'smmuq.cerror-ill');
       if (err) return { error: where(err) };
       if (q.kind !== 'cmdq') return { error: `${path}:1:1: only command queue descriptors (queue cmdq) can be stepped: the SMMU consumes commands, software consumes events and PRI requests` };
-      const base = /^\s*base\s+(\S+)/im.exec(text);
-      const b = base ? BigInt((base[1] as string).replace(/_/g, '')) : 0x4010_0000n;
-      const machine = Machine.fromQueue(q, b);
+      // The base the check parsed (a regex of its own found `base` after a U+2028 in a comment, and BigInt threw).
+      const machine = Machine.fromQueue(q, q.base ?? 0x4010_0000n);
       return { runtime: new DebugRuntime(machine, 'queue', path, q.config.name) };
     }
     const configPath = options.config;

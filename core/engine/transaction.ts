@@ -5,6 +5,7 @@
  * TLB, and the fault configuration of §5.5 (record, stall, abort). Every fault becomes the
  * event record the architecture names (§7.3), written through event-queue.ts.
  */
+import { findEvent } from '../events/table';
 import { hex } from '../registers/codec';
 import { checkCd, decodeCd, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
@@ -490,13 +491,24 @@ function finishStage2Only(engine: EngineContext, t: Transaction, ste: SteFields,
 }
 
 /**
+ * The IPA bits a fault record holds (IPA[55:12], §7.3.13; from the event table). Without stage 1
+ * the input address is the IPA, and a transaction's 64-bit address may have bits above 55, which
+ * fault the walk (beyond the stage 2 input range) and have no place in the record: InputAddr keeps
+ * the whole address.
+ */
+function recordedIpaMask(event: string): bigint {
+  const f = findEvent(event)?.fields.find((x) => x.name === 'IPA');
+  return f ? (1n << BigInt(f.msb - f.lsb + 1 + (f.addrShift ?? 0))) - 1n : (1n << 64n) - 1n;
+}
+
+/**
  * A translation fault under the §5.5 fault configuration: with S (stall) the transaction stalls
  * and the event carries Stall=1 and a STAG; otherwise it terminates, the event is recorded when
  * R is 1, and the client sees an abort (A == 1) or RAZ/WI (A == 0).
  */
 function faultResult(engine: EngineContext, t: Transaction, f: WalkFault, stage: 1 | 2, cfg: { r: number; s: number; a: number }, ipa: bigint | undefined, cls: number): { result: TransactionResult } {
   const event = FAULT_EVENTS[f.kind];
-  const fields: EventFields = { ...accessFields(t), InputAddr: t.address, S2: stage === 2 ? 1 : 0, CLASS: cls, ...(ipa !== undefined && stage === 2 ? { IPA: ipa } : {}) };
+  const fields: EventFields = { ...accessFields(t), InputAddr: t.address, S2: stage === 2 ? 1 : 0, CLASS: cls, ...(ipa !== undefined && stage === 2 ? { IPA: ipa & recordedIpaMask(event) } : {}) };
   const stallModel = engine.ids.idField('IDR0', 'STALL_MODEL') ?? 1;
   const stalls = !engine.suppressEvents && f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
   const detail = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;

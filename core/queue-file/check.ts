@@ -45,6 +45,8 @@ export interface QueueFileCheck {
   readonly log2size?: number;
   readonly prod?: number;
   readonly cons?: number;
+  /** The queue's base address, from the `base` line. */
+  readonly base?: bigint;
   readonly entries: readonly QueueFileEntry[];
   readonly diagnostics: ScriptDiagnostic[];
   readonly config: ResolvedConfig;
@@ -356,5 +358,5 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
     }
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { kind, ...(log2 !== undefined ? { log2size: log2 } : {}), ...(prod !== undefined ? { prod } : {}), ...(cons !== undefined ? { cons } : {}), entries, diagnostics, config, ...(configPath ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}) };
+  return { kind, ...(log2 !== undefined ? { log2size: log2 } : {}), ...(prod !== undefined ? { prod } : {}), ...(cons !== undefined ? { cons } : {}), ...(h.base !== undefined ? { base: h.base } : {}), entries, diagnostics, config, ...(configPath ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}) };
 }

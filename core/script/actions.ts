@@ -9,7 +9,7 @@ import { COMMANDS, findCommand } from '../commands/table';
 import type { Engine } from '../engine/engine';
 import { isFull, next as nextIndex, slotAddress } from '../engine/queue-index';
 import { decodeEvent, formatEvent } from '../events/codec';
-import { findEvent } from '../events/table';
+import { findEvent, PRI_REQUEST } from '../events/table';
 import { findLayoutField } from '../layout/access';
 import type { LayoutDef, LayoutField } from '../layout/types';
 import { hex, type IdView } from '../registers/codec';
@@ -114,6 +114,18 @@ function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: ScriptDiag
 function arg(s: ResolvedAction, name: string): ActionArg | undefined {
   const n = name.toLowerCase();
   return s.args.find((a) => a.name?.toLowerCase() === n && (a.value !== undefined || a.valueName !== undefined));
+}
+
+/**
+ * `a`'s value fits `def`'s field `field` (the widths of a transaction's IDs are those of the
+ * records that carry them), else an `arg.too-wide` error at the value. The engine encodes these
+ * values into records, whose encoder treats a value too wide for its field as a bug and throws.
+ */
+function fitsField(def: LayoutDef, field: string, a: ActionArg | undefined, out: ScriptDiagnostic[], where: string): void {
+  const f = findLayoutField(def, field);
+  if (a?.value === undefined || !f) return;
+  const width = f.msb - f.lsb + 1;
+  if (a.value >> BigInt(width) !== 0n) out.push(diag('error', 'arg.too-wide', `${hex(a.value)} is wider than a ${f.name}: ${width} bits in ${where}`, a.valueRange ?? a.range, def.section));
 }
 
 function flag(s: ResolvedAction, name: string): boolean {
@@ -260,8 +272,11 @@ function dma(engine: Engine, s: ResolvedAction): ActionOutcome {
     const n = a.name?.toLowerCase();
     if (!n || !['sid', 'streamid', 'ssid', 'substreamid', 'iova', 'addr', 'address', 'ipa', 'va', 'priv'].includes(n)) out.push(diag('error', 'dma.arg', `unknown DMA argument${a.name ? ` '${a.name}'` : ''} (sid=, ssid=, iova=, priv)`, a.range));
   }
-  if (out.length || sidArg?.value === undefined || addrArg?.value === undefined) return { diagnostics: out };
   const ssidArg = arg(s, 'ssid') ?? arg(s, 'SubstreamID');
+  // Event records carry the StreamID in 32 bits and the SubstreamID in 20 (§7.3.3).
+  const record = findEvent('C_BAD_STREAMID');
+  if (record) for (const [field, a] of [['StreamID', sidArg], ['SubstreamID', ssidArg]] as const) fitsField(record, field, a, out, 'event records');
+  if (out.length || sidArg?.value === undefined || addrArg?.value === undefined) return { diagnostics: out };
   const t = {
     sid: Number(sidArg.value),
     ...(ssidArg?.value !== undefined ? { ssid: Number(ssidArg.value) } : {}),
@@ -308,6 +323,7 @@ function pri(engine: Engine, s: ResolvedAction): ActionOutcome {
   const sid = arg(s, 'sid')?.value;
   const addr = (arg(s, 'addr') ?? arg(s, 'iova'))?.value;
   if (sid === undefined || addr === undefined) out.push(diag('error', 'pri.args', 'a page request needs sid= and addr=', s.range));
+  for (const [field, a] of [['StreamID', arg(s, 'sid')], ['SubstreamID', arg(s, 'ssid')], ['PRGIndex', arg(s, 'prgi')]] as const) fitsField(PRI_REQUEST, field, a, out, 'a PRI queue entry');
   if (out.length || sid === undefined || addr === undefined) return { diagnostics: out };
   const ssid = arg(s, 'ssid')?.value;
   const before = engine.activity.length;

@@ -14,8 +14,12 @@ export function splitLines(text: string): string[] {
 const isWordStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isWordChar = (c: number) => isWordStart(c) || isDigit(c);
-/** Space, tab, vertical tab, form feed, and a byte-order mark (editors keep it at the start of line 0). */
-const isSpace = (c: number) => c === 32 || c === 9 || c === 11 || c === 12 || c === 0xfeff;
+/**
+ * Space, tab, vertical tab, form feed, and a byte-order mark (editors keep it at the start of line
+ * 0): what separates tokens inside a line. The trace tokenizer uses the same rule, so a character
+ * is either skipped or starts a token there too; line breaks never reach a lexer (splitLines).
+ */
+export const isSpace = (c: number) => c === 32 || c === 9 || c === 11 || c === 12 || c === 0xfeff;
 /** Printable ASCII punctuation other than `"`, `#` and `_`, which have their own meaning. */
 const isPunct = (c: number) => c >= 33 && c <= 126 && !isWordChar(c) && c !== 34 && c !== 35;
 

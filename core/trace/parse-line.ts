@@ -13,6 +13,7 @@
  * Bad lines get a diagnostic at the offending token and are skipped; the parser never throws.
  */
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
+import { isSpace, shorten, splitLines } from '../script/lexer';
 import type { ParsedTrace, TraceRecord } from './types';
 
 interface Tok {
@@ -21,25 +22,30 @@ interface Tok {
   readonly end: number;
 }
 
-/** Split a line into whitespace-separated tokens, dropping a `#` comment; quoted strings stay one token. */
+/**
+ * Split a line into whitespace-separated tokens, dropping a `#` comment; quoted strings stay one
+ * token. Whitespace is the script lexer's (isSpace): one rule both skips a character and ends a
+ * token, so every token holds at least one character and the loop always advances.
+ */
 export function tokenize(line: string): Tok[] {
   const toks: Tok[] = [];
+  const n = line.length;
   let i = 0;
-  while (i < line.length) {
-    const c = line[i] as string;
-    if (c === '#') break;
-    if (c === ' ' || c === '\t' || c === '\r') {
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 35 /* # */) break;
+    if (isSpace(c)) {
       i++;
       continue;
     }
     const start = i;
-    if (c === '"') {
-      i++;
-      while (i < line.length && line[i] !== '"') i++;
-      if (i < line.length) i++;
+    if (c === 34 /* " */) {
+      const close = line.indexOf('"', i + 1);
+      i = close < 0 ? n : close + 1;
     } else {
       // Up to whitespace or a comment (char codes: a hot loop on long traces).
-      for (let c2 = line.charCodeAt(i); i < line.length && c2 !== 32 && c2 !== 9 && c2 !== 13 && c2 !== 35 && c2 !== 10 && c2 !== 12 && c2 !== 11; c2 = line.charCodeAt(++i));
+      do i++;
+      while (i < n && !isSpace(line.charCodeAt(i)) && line.charCodeAt(i) !== 35);
     }
     toks.push({ text: line.slice(start, i), start, end: i });
   }
@@ -54,11 +60,13 @@ export function rangeOf(line: number, t: { start: number; end: number }): Range 
 
 /** A `0x` hex number of at most 64 bits (`_` separators allowed), or a message saying what is wrong. */
 export function hexValue(text: string, what: string): bigint | string {
-  if (!/^0x[0-9a-f_]+$/i.test(text)) {
-    return /^[0-9]+$/.test(text) ? `${what} '${text}' must be hexadecimal with a 0x prefix (0x${Number(text).toString(16).toUpperCase()}?)` : `${what} '${text}' is not a hexadecimal number with a 0x prefix`;
+  // At least one digit: `0x_` has none, and BigInt('0x') throws.
+  if (!/^0x_*[0-9a-f][0-9a-f_]*$/i.test(text)) {
+    // Tokens are cut and invisible characters named (shorten); the suggestion is exact for any length (BigInt, not Number's Infinity).
+    return /^[0-9]+$/.test(text) ? `${what} '${shorten(text)}' must be hexadecimal with a 0x prefix (0x${shorten(BigInt(text).toString(16).toUpperCase())}?)` : `${what} '${shorten(text)}' is not a hexadecimal number with a 0x prefix`;
   }
   const v = BigInt(text.replace(/_/g, ''));
-  if (v > MAX64) return `${what} ${text} is wider than 64 bits`;
+  if (v > MAX64) return `${what} ${shorten(text)} is wider than 64 bits`;
   return v;
 }
 
@@ -70,7 +78,9 @@ export function parseLineTrace(text: string): ParsedTrace {
   const diagnostics: ScriptDiagnostic[] = [];
   let config: ParsedTrace['config'];
   let base = 0n;
-  const lines = text.split('\n');
+  // Lines as LSP counts them (\n, \r\n or a lone \r): a diagnostic's line is the editor's line, and
+  // no \r is left for the tokenizer.
+  const lines = splitLines(text);
   for (let n = 0; n < lines.length; n++) {
     const toks = tokenize(lines[n] as string);
     if (!toks.length) continue;

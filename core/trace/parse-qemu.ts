@@ -18,25 +18,31 @@
  * ARM_SMMU_OPT_PAGE0_REGS_ONLY); everything else as page 0.
  */
 import type { ScriptDiagnostic } from '../base/diagnostics';
+import { shorten, splitLines } from '../script/lexer';
 import { rangeOf } from './parse-line';
 import type { ParsedTrace, TraceRecord } from './types';
 
 const PREFIX = /^(?:(\d+)@\d+\.\d+:)?(smmuv3_\w+)\s?(.*)$/;
-const MMIO = /^addr:\s*0x([0-9a-f]+)\s+val:\s*0x([0-9a-f]+)\s+size:\s*0x([0-9a-f]+)\((-?\d+)\)\s*$/i;
+const MMIO = /^addr:\s*0x([0-9a-f]+)\s+val:\s*0x([0-9a-f]+)\s+size:\s*0x([0-9a-f]+)\((-?\d+)\)\s*$/di;
 const PAGE1_OFFSETS = new Set([0xa8, 0xac, 0xc8, 0xcc]);
 
-/** True when the text looks like a QEMU trace log rather than the line format. */
+/**
+ * True when a line looks like a QEMU trace event rather than the line format. Lines start after
+ * \n or \r only (a /m regex would also start one after U+2028, which is no line break for LSP nor
+ * for the parser).
+ */
 export function looksLikeQemu(text: string): boolean {
-  return /^(?:\d+@\d+\.\d+:)?smmuv3_\w+ /m.test(text);
+  return /(?:^|[\r\n])(?:\d+@\d+\.\d+:)?smmuv3_\w+ /.test(text);
 }
 
 export function parseQemuTrace(text: string): ParsedTrace {
   const records: TraceRecord[] = [];
   const diagnostics: ScriptDiagnostic[] = [];
   let ignored = 0;
-  const lines = text.split('\n');
+  // Lines as LSP counts them (\n, \r\n or a lone \r), as the line format's parser does.
+  const lines = splitLines(text);
   for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] as string).replace(/\r$/, '');
+    const line = lines[n] as string;
     if (!line.trim()) continue;
     const m = PREFIX.exec(line);
     if (!m) {
@@ -59,13 +65,27 @@ export function parseQemuTrace(text: string): ParsedTrace {
         diagnostics.push({ severity: 'error', code: 'trace.syntax', message: `size 0x${sizeHex} is not an access size`, range: whole });
         continue;
       }
+      // Where a group of the match is, with its 0x: the columns of the address and the value.
+      const hexAt = (group: number) => {
+        const [from, to] = a.indices?.[group] ?? [0, 0];
+        return rangeOf(n, { start: restStart + from - 2, end: restStart + to });
+      };
+      // QEMU prints both with PRIx64 and its MMIO region is 128 KiB: more digits are a corrupt line,
+      // reported as the line format reports them (not replayed as a value no register can hold).
+      if (addrHex.replace(/^0+(?=.)/, '').length > 8) {
+        diagnostics.push({ severity: 'error', code: 'trace.syntax', message: `offset 0x${shorten(addrHex)} is far beyond the SMMU's register pages`, range: hexAt(1) });
+        continue;
+      }
+      const value = BigInt('0x' + valHex);
+      const valueRange = hexAt(2);
+      if (value >> BigInt(size * 8) !== 0n) {
+        diagnostics.push({ severity: 'error', code: 'trace.syntax', message: `value 0x${shorten(valHex)} does not fit a ${size}-byte access`, range: valueRange });
+        continue;
+      }
       let offset = parseInt(addrHex, 16);
       if (PAGE1_OFFSETS.has(offset & ~3)) offset += 0x10000;
-      const valueAt = line.indexOf('val:', restStart) + 4;
-      const valueRange = rangeOf(n, { start: valueAt, end: valueAt + 2 + valHex.length });
       // MemTxResult: 0 MEMTX_OK; anything else (MEMTX_ERROR, MEMTX_DECODE_ERROR) is an abort to the guest.
       const abort = Number(res) !== 0;
-      const value = BigInt('0x' + valHex);
       const dir = event === 'smmuv3_read_mmio' ? 'R' : 'W';
       records.push({ kind: 'access', dir, offset, size, value: dir === 'R' && abort ? undefined : value, abort, vcpu: pid === undefined ? undefined : Number(pid), line: n, valueRange, range: whole });
       continue;

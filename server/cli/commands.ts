@@ -90,7 +90,8 @@ function decodedJson(d: Decoded) {
 function decodeStructureCommand(kind: StructureKind, values: readonly string[], config: ResolvedConfig, json: boolean): number {
   const dwords: bigint[] = [];
   for (const v of values) {
-    if (!/^(0x[0-9a-f_]+|[0-9_]+)$/i.test(v)) {
+    // At least one digit: BigInt('0x') throws, and BigInt('') of `_` would be a silent 0.
+    if (!/^(0x_*[0-9a-f][0-9a-f_]*|_*[0-9][0-9_]*)$/i.test(v)) {
       process.stderr.write(`smmu decode: '${v}' is not a number (give 64-bit doublewords, first one first)\n`);
       return 2;
     }
@@ -172,6 +173,7 @@ function statementText(lineText: string, line: number): string {
  * response (commands consumed, structures fetched, events, interrupts), indented under it.
  */
 function printTrace(file: string, text: string, observations: readonly Observation[]): void {
+  // The parser's lines (a lone \r ends one too), so each observation shows its own line.
   const lines = splitLines(text);
   for (const x of observations) {
     const src = statementText(lines[x.line] ?? '', x.line);

@@ -8,6 +8,7 @@
 import { getLocation, parseTree, findNodeAtLocation, type Node, type JSONPath } from 'jsonc-parser';
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { tooDeepAt } from '../../core/config/json';
 import { configSchema } from '../../core/config/schema';
 import type { Json, JsonObject } from '../../core/config/preset-data';
 
@@ -69,6 +70,8 @@ function nodeRange(doc: TextDocument, n: Node): Range {
 
 export function configCompletion(doc: TextDocument, position: Position): CompletionItem[] {
   const text = doc.getText();
+  // Too deep for jsonc-parser's recursion (the diagnostics say so): nothing to complete.
+  if (tooDeepAt(text) >= 0) return [];
   const offset = doc.offsetAt(position);
   const loc = getLocation(text, offset);
   // The token being typed, replaced whole by the completion (a partial key or value).

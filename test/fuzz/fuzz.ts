@@ -1,66 +1,110 @@
 /**
- * `npm run fuzz [-- --seconds=N]`: the fixed-seed properties of the unit suite with random seeds
- * for a time budget (default 60 s): scripts (grammar-aware and random bytes) through parse,
- * resolve and the model; queue descriptors; structure decoders. A failure prints its seed and
- * counterexample so it can be replayed.
+ * `npm run fuzz [-- --seconds=N]`: every fuzz property with random seeds, the time budget (default
+ * 60 s) spread evenly over them (docs/fuzzing.md):
+ *
+ * - in process, each in a worker with a watchdog (guard.ts): mutated files of every type through
+ *   core's checkers and the debugger runtime; generated scripts, queue descriptors, doublewords;
+ * - through the processes users run: the CLI, the language server over stdio, the debug adapter.
+ *
+ * A failure prints the property, the case (corpus file and mutations), where its input was
+ * written, and the command that replays it (`--replay=NAME --seed=S --path=P`); exit 1.
+ * `--only=TEXT` runs the properties whose name contains TEXT.
  */
-import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import fc from 'fast-check';
-import { checkQueueFile } from '../../core/queue-file/check';
-import { checkScript } from '../../core/script/check';
-import { decodeStructure, STRUCTURE_KINDS } from '../../core/structures/decode-words';
-import { engineScript, tokenSoup, wellFormedScript } from '../unit/script-helpers';
+import { CORE_PROPERTIES } from './core-properties';
+import { checkCli, checkDap, describeEntryCase, entryCase, fuzzFolder, LspFuzz, type EntryCase } from './entry-properties';
+import { Guard, keepFailure, replayCommand } from './guard';
+import { KIND_SUFFIX } from './mutate';
 
-const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? '60');
-const host = { readFile: () => undefined, resolvePath: (_a: string, b: string) => b };
+const option = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const seconds = Number(option('seconds') ?? '60');
+const replay = option('replay');
+const only = option('only');
 
-const properties: [string, fc.IPropertyWithHooks<[string]> | fc.IProperty<[string]>][] = [
-  [
-    'scripts: never throw, diagnostics inside the text, no internal errors',
-    fc.property(fc.oneof(wellFormedScript, engineScript, fc.array(tokenSoup, { minLength: 1, maxLength: 8 }).map((l) => l.join('\n')), fc.string({ unit: 'binary', maxLength: 400 })), (text) => {
-      const r = checkScript(text, '/x.smmu', host, 'full');
-      const lines = text.split(/\r\n|\r|\n/).length;
-      for (const d of r.diagnostics) {
-        assert.ok(d.range.start.line >= 0 && d.range.end.line < lines, JSON.stringify(d));
-        assert.notEqual(d.code, 'internal', d.message);
-      }
-    }),
-  ],
-  [
-    'queue descriptors: never throw',
-    fc.property(
-      fc.oneof(
-        fc.string({ unit: 'binary', maxLength: 300 }),
-        fc.tuple(fc.constantFrom('cmdq', 'evtq', 'priq', 'nope'), fc.nat(25), fc.nat(), fc.nat(), fc.array(fc.tuple(fc.nat(70), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), { maxLength: 10 })).map(
-          ([q, l, p, c, es]) => [`queue ${q}`, `log2size ${l}`, `prod ${p}`, `cons ${c}`, ...es.map(([i, a, b]) => `${i}: 0x${a.toString(16)} 0x${b.toString(16)}`)].join('\n'),
-        ),
-      ),
-      (text) => {
-        checkQueueFile(text, '/x.smmuq', host);
-      },
-    ),
-  ],
-  [
-    'structure decoders: never throw on any doublewords',
-    fc.property(fc.constantFrom(...STRUCTURE_KINDS), fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 9 }), (kind, dwords) => {
-      decodeStructure(kind, dwords);
-    }) as unknown as fc.IProperty<[string]>,
-  ],
-];
-
-const deadline = Date.now() + seconds * 1000;
-let runs = 0;
-let round = 0;
-while (Date.now() < deadline) {
-  for (const [name, prop] of properties) {
-    const seed = Date.now() ^ (round * 7919);
-    const result = fc.check(prop, { seed, numRuns: 200 });
-    runs += result.numRuns;
-    if (result.failed) {
-      process.stderr.write(`FAILED: ${name}\nseed ${seed}, path ${result.counterexamplePath}\ncounterexample: ${JSON.stringify(result.counterexample)}\n${String(result.errorInstance)}\n`);
-      process.exit(1);
-    }
-  }
-  round++;
+/** A property through a process: set up once (a server, a folder), checked case by case, torn down. */
+interface EntryProperty {
+  readonly start: () => Promise<{ check: (c: EntryCase) => Promise<void>; stop: () => Promise<void> }>;
 }
-process.stdout.write(`fuzz: ${runs} cases in ${seconds} s, no failure\n`);
+
+const folderProperty = (check: (dir: string, c: EntryCase) => void | Promise<void>): EntryProperty => ({
+  start: async () => {
+    const dir = fuzzFolder();
+    return { check: async (c) => check(dir, c), stop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  },
+});
+
+const ENTRY_PROPERTIES: Record<string, EntryProperty> = {
+  'CLI: check, run and replay of mutated files of every type (512 MB heap, 10 s each)': folderProperty(checkCli),
+  'language server over stdio: open, requests, an edit, requests again on mutated files of every type': {
+    start: async () => {
+      const lsp = await LspFuzz.start();
+      return { check: (c) => lsp.check(c), stop: () => lsp.stop() };
+    },
+  },
+  'debug adapter: launch on mutated files of every type, stack, variables, steps': folderProperty(checkDap),
+};
+
+interface Outcome {
+  readonly numRuns: number;
+  readonly failure?: string;
+}
+
+async function runEntry(name: string, p: EntryProperty, seed: number, params: Partial<fc.Parameters<[EntryCase]>>, deadline?: number): Promise<Outcome> {
+  const fixture = await p.start();
+  try {
+    // No shrinking: a failed case may leave the server or adapter unusable for the next ones.
+    const limit = deadline ? { interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false } : {};
+    const r = await fc.check(fc.asyncProperty(entryCase(), (c) => fixture.check(c)), { seed, endOnFailure: true, ...params, ...limit });
+    if (!r.failed) return { numRuns: r.numRuns };
+    const c = r.counterexample?.[0];
+    const files = c ? keepFailure([{ name: `case-${c.file.seed.name.split('/').pop()?.replace(/\..*$/, '')}${KIND_SUFFIX[c.file.seed.kind]}`, text: Buffer.from(c.file.text, c.latin1 ? 'latin1' : 'utf8') }]) : [];
+    const error = r.errorInstance instanceof Error ? r.errorInstance.message : String(r.errorInstance);
+    return { numRuns: r.numRuns, failure: [`${name}: ${error}`, ...(c ? [`case: ${describeEntryCase(c)}`] : []), ...(files.length ? [`input written to ${files.join(', ')}`] : []), `seed ${seed}, path ${r.counterexamplePath}; replay: ${replayCommand(name, seed, r.counterexamplePath ?? undefined)}`].join('\n') };
+  } finally {
+    await fixture.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const names = [...Object.keys(CORE_PROPERTIES), ...Object.keys(ENTRY_PROPERTIES)].filter((n) => (replay ? n === replay : !only || n.includes(only)));
+  if (!names.length) {
+    process.stderr.write(`no property ${replay ? `named '${replay}'` : `matching '${only}'`}; the properties are:\n${[...Object.keys(CORE_PROPERTIES), ...Object.keys(ENTRY_PROPERTIES)].join('\n')}\n`);
+    return 2;
+  }
+  if (replay) {
+    const seed = Number(option('seed'));
+    const casePath = option('path');
+    const params = { seed, ...(casePath ? { path: casePath, numRuns: 1 } : { numRuns: 100 }) };
+    const entry = ENTRY_PROPERTIES[replay];
+    const guard = new Guard();
+    const r = entry ? await runEntry(replay, entry, seed, params) : await guard.run({ name: replay, ...params });
+    await guard.close();
+    process.stdout.write(r.failure ? `${r.failure}\n` : `${replay}: seed ${seed}${casePath ? `, path ${casePath}` : ''}: ${r.numRuns} case${r.numRuns === 1 ? '' : 's'}, no failure\n`);
+    return r.failure ? 1 : 0;
+  }
+  const sliceMs = (seconds * 1000) / names.length;
+  const guard = new Guard();
+  const started = Date.now();
+  let total = 0;
+  for (const [i, name] of names.entries()) {
+    const seed = (Date.now() ^ (i * 7919)) >>> 0;
+    const t0 = Date.now();
+    const entry = ENTRY_PROPERTIES[name];
+    // Each property until its share of the budget is used up, counted from the fuzzer's start.
+    const deadline = started + sliceMs * (i + 1);
+    const r = entry ? await runEntry(name, entry, seed, { numRuns: 1e9 }, deadline) : await guard.run({ name, seed, numRuns: 1e9, deadline });
+    if (r.failure) {
+      process.stderr.write(`FAILED after ${Math.max(r.numRuns, 0)} cases\n${r.failure}\n`);
+      await guard.close();
+      return 1;
+    }
+    total += r.numRuns;
+    process.stdout.write(`${String(r.numRuns).padStart(7)} cases in ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${name} (seed ${seed})\n`);
+  }
+  await guard.close();
+  process.stdout.write(`fuzz: ${total} cases of ${names.length} properties in ${((Date.now() - started) / 1000).toFixed(0)} s, no failure\n`);
+  return 0;
+}
+
+void main().then((code) => process.exit(code));

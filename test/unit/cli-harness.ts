@@ -9,8 +9,16 @@ export const cli = path.join(root, 'dist', 'cli.js');
 
 /** Run `smmu ARGS…` from the repository root. */
 export function smmu(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return smmuWithin(30000, ...args);
+}
+
+/**
+ * Run `smmu ARGS…` under a 512 MB heap, killed after `ms`: a loop that never ends or a heap that
+ * runs out fails the caller's exit-code assertion (code null, or 134) instead of hanging it.
+ */
+export function smmuWithin(ms: number, ...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', cli, ...args], { cwd: root, encoding: 'utf8', timeout: ms });
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
 }
 
 /** Write `text` to a file called `name` in a fresh temporary folder. */

@@ -106,6 +106,12 @@ test('decode commands, events and STEs from the doublewords a log prints', () =>
   assert.equal(j.title, 'F_TRANSLATION');
   assert.equal(j.fields.find((f) => f.name === 'InputAddr')?.value, '0x00001000');
   assert.equal(smmu('decode', 'cmd', '1', '2', '3').code, 2);
+  // A doubleword without digits is refused, not an internal error (0x_) or a silent 0 (_).
+  for (const v of ['0x_', '_']) {
+    const r = smmu('decode', 'cmd', v);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.err, `smmu decode: '${v}' is not a number (give 64-bit doublewords, first one first)\n`);
+  }
 });
 
 test('the $smmu problem matcher in package.json matches what smmu check prints', () => {
@@ -159,6 +165,15 @@ test('a CERROR_ILL names its section once, in the diagnostic and under --trace',
   for (const l of lines) {
     assert.equal(l.match(/\(§4\.1\.1\)/g)?.length, 1, l);
   }
+});
+
+test('run --trace shows each observation with its own line when lines end with a lone CR', () => {
+  // Split on \r?\n, the script's second line was shown as part of the first and the third as empty.
+  const r = smmu('run', tmp('cr.smmu', 'write32 CR0 0\rread32 CR0ACK == 0\rread32 IDR0\r'), '--trace');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /cr\.smmu:1: write32 CR0 0\n/);
+  assert.match(r.out, /cr\.smmu:2: read32 CR0ACK == 0 → 0x00000000\n/);
+  assert.match(r.out, /cr\.smmu:3: read32 IDR0 → 0x/);
 });
 
 test('run exits 1 on a failed expectation and says why, field by field', () => {

@@ -480,6 +480,22 @@ test('after a syntax error only the syntax errors are reported: a truncated file
   assert.ok(loadConfig('{ "name": "x" }').diagnostics.some((d) => d.code !== 'config.syntax'));
 });
 
+test('nesting deeper than jsonc-parser can recurse is a syntax error at the bracket that goes too deep, not an internal error', () => {
+  // 20,000 `[` overflowed the parser's stack: loadConfig said "internal error … Maximum call stack".
+  for (const open of ['[', '{"a":', '[{"a":']) {
+    const src = '{ "registers": ' + open.repeat(20000);
+    const ds = loadConfig(src).diagnostics;
+    assert.deepEqual(ds.map((d) => d.code), ['config.syntax'], JSON.stringify(ds.map((d) => d.message)));
+    assert.match(ds[0].message, /nested more than 64 levels deep/);
+    // At the 65th opening bracket (no string here holds one).
+    const opens = [...src.matchAll(/[[{]/g)].map((m) => m.index);
+    assert.deepEqual(ds[0].range.start, { line: 0, character: opens[64] });
+  }
+  // Brackets in strings do not count, and 64 levels are still parsed.
+  assert.equal(loadConfig(`{ "name": "${'['.repeat(1000)}" }`).diagnostics.filter((d) => d.severity === 'error').length, 0);
+  assert.ok(!loadConfig('{ "description": ' + '['.repeat(63) + ']'.repeat(63) + ' }').diagnostics.some((d) => /nested/.test(d.message)));
+});
+
 test('wrong types, unknown keys and bad values are errors at the exact key or value', () => {
   const src = text({ nme: 'x', features: { stage_1: true, pri: 'yes', ttf: 'arm64', oas: 50, sidSize: 100, granules: ['4K', '8K'] }, version: '3.7', registers: { CR0: 1, IDR9: 0, IDR1: '0x1_0000_0000' } });
   const ds = loadConfig(src).diagnostics;

@@ -2,6 +2,7 @@
  * The debug adapter under test: `node dist/cli.js dap` driven by @vscode/debugadapter-testsupport's
  * DebugClient. Shared by the DAP test files; each keeps its own client per test and passes it in.
  */
+import type { SpawnOptions } from 'child_process';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -10,8 +11,8 @@ const cliJs = path.join(path.resolve(__dirname, '../../..'), 'dist', 'cli.js');
 /** DebugClient spawns `runtime executable`: `node --eval=…` runs the CLI with `dap` as its command. */
 const executable = `--eval=process.argv.push('-', 'dap'); require(${JSON.stringify(cliJs)})`;
 
-export async function startClient(): Promise<DebugClient> {
-  const dc = new DebugClient(process.execPath, executable, 'smmu');
+export async function startClient(spawnOptions?: SpawnOptions): Promise<DebugClient> {
+  const dc = new DebugClient(process.execPath, executable, 'smmu', spawnOptions);
   await dc.start();
   return dc;
 }

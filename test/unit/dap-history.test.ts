@@ -142,3 +142,24 @@ test('step into a faulting DMA: the reads are named by level up to the faulting 
     'DMA fetch 2/2: stage-1 level 1 descriptor 0x0000000000000000 read from 0x0000000040400000',
   ]);
 });
+
+test("a number without digits in the debug console ('0x_', '0b_') is an expression error with its column, not a BigInt SyntaxError", () => {
+  const rt = launch(path.join(root, 'examples', 'linux-bringup.smmu'));
+  assert.throws(() => rt.evaluate('0x_', false), /unexpected 'x_' \(at column 2\)/);
+  assert.throws(() => rt.evaluate('CR0 == 0b_', false), /unexpected 'b_' \(at column 9\)/);
+  // As console input the statement reading is tried too, and both readings are reported.
+  assert.throws(() => rt.evaluate('0x_', true), /'0x_' is not a valid hexadecimal number \(column 1\); as an expression: unexpected 'x_'/);
+});
+
+test("a queue descriptor's base is the one its check parsed: a `base` after U+2028 in a comment is not read as the base line", () => {
+  // The launch looked for `base` with a /m regex of its own, which starts a line after U+2028:
+  // `# note\u2028base zz` made BigInt('zz') throw (an internal error in the debug adapter).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-qbase-'));
+  const q = path.join(dir, 'q.smmuq');
+  fs.writeFileSync(q, '# note\u2028base zz\nqueue cmdq\nbase 0x4020_0000\nlog2size 2\nprod 1\ncons 0\n0: CMD_SYNC\n');
+  const rt = launch(q);
+  assert.equal(rt.machine.engine.smmu.peek('CMDQ_BASE'), 0x4020_0002n);
+  fs.writeFileSync(q, 'queue cmdq\nlog2size 2\nprod 1\ncons 0\n0: CMD_SYNC\n');
+  // Without a base line: the documented default.
+  assert.equal(launch(q).machine.engine.smmu.peek('CMDQ_BASE'), 0x4010_0002n);
+});

@@ -354,6 +354,22 @@ expect event F_TRANSLATION StreamID=6 S2=1 IPA=0x30000000 InputAddr=0x30000000
   assert.deepEqual(messages(r.errors), []);
 });
 
+test('§7.3.13 stage 2 only: an input address above bit 55 faults; the record keeps it whole in InputAddr and IPA[55:12] in IPA', () => {
+  // Found by the fuzzer: the engine passed the 64-bit address as the IPA and the record encoder
+  // threw ("IPA: 0x100000000000000 does not fit F_TRANSLATION.IPA", an internal error).
+  const r = runScript(
+    `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x20000000 pa=0x90000000 stage=2 tsz=24 sl0=1
+dma read sid=6 iova=0xFFAB000030000000 == F_TRANSLATION
+expect event F_TRANSLATION StreamID=6 S2=1 IPA=0xAB000030000000 InputAddr=0xFFAB000030000000
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(r.diagnostics.filter((d) => d.severity !== 'info')), []);
+});
+
 test('§5.2 S2SL0 with SMMU_IDR3.STT: a 4 KB walk may start at level 3 (S2SL0 = 3, S2T0SZ up to 48); without STT the STE is ILLEGAL', () => {
   const body = `
 tables 0x48000000
@@ -515,6 +531,31 @@ read32 PRIQ_PROD.WR == 3
   );
   assert.deepEqual(messages(r.errors), []);
   assert.deepEqual(codes(r.diagnostics.filter((d) => d.severity === 'warning')), ['pri.overflow', 'pri.overflow']);
+});
+
+test('IDs wider than their record fields (sid= over 32 bits, ssid= over 20, prgi= over 9) are argument errors, not internal errors of the record encoder', () => {
+  // Found by the fuzzer: `dma read sid=0x100000000` made the engine encode C_BAD_STREAMID with a
+  // 33-bit StreamID, and its encoder threw ("internal error while running this statement").
+  const r = runScript(
+    `
+dma read sid=0x100000000 iova=0
+dma read sid=1 ssid=0x100000 iova=0
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+write64 PRIQ_BASE 0x40300000 | LOG2SIZE=1
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN|PRIQEN
+pri sid=0x100000000 ssid=0x100000 addr=0x1000 read prgi=0x200
+pri sid=0xFFFFFFFF ssid=0xFFFFF addr=0x1000 read prgi=0x1FF == queued
+`,
+    { ids: { IDR0: RICH.IDR0 | (1 << 16), IDR1: RICH.IDR1 | (19 << 11) } },
+  );
+  assert.deepEqual(messages(r.errors), [
+    'arg.too-wide: 0x100000000 is wider than a StreamID: 32 bits in event records (§7.3.3)',
+    'arg.too-wide: 0x00100000 is wider than a SubstreamID: 20 bits in event records (§7.3.3)',
+    'arg.too-wide: 0x100000000 is wider than a StreamID: 32 bits in a PRI queue entry (§8)',
+    'arg.too-wide: 0x00100000 is wider than a SubstreamID: 20 bits in a PRI queue entry (§8)',
+    'arg.too-wide: 0x00000200 is wider than a PRGIndex: 9 bits in a PRI queue entry (§8)',
+  ]);
+  assert.deepEqual(r.errors.map((d) => d.range.start.character), [13, 20, 8, 25, 56]);
 });
 
 test('§7.1 CERROR_ATC_INV_SYNC: a CMD_SYNC after an ATC invalidation that timed out', () => {

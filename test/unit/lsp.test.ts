@@ -493,6 +493,15 @@ test('configuration files: keys and values completed from the schema, with docum
   assert.ok(drivers.includes('"xen"'), drivers.join(','));
 });
 
+test('a configuration nested 20,000 deep: a syntax error, and completion answers (empty) instead of overflowing the stack', async () => {
+  const text = '{ "registers": ' + '['.repeat(20000);
+  const cfg = file('deep/d.smmu.json', text);
+  open(cfg.uri, text, 'json');
+  const diags = await diagnosticsFor(cfg.uri, (d) => d.length > 0);
+  assert.match(msg(diags[0]!), /nested more than 64 levels deep/);
+  assert.deepEqual(await lsp.conn.sendRequest('textDocument/completion', { textDocument: { uri: cfg.uri }, position: { line: 0, character: 10000 } }), []);
+});
+
 test('hostile input: binary junk and a huge line never crash the server', async () => {
   const junk = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)).toString('latin1');
   const f = file('junk.smmu', junk);

@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { cli, root, smmu, tmp } from './cli-harness';
+import { cli, root, smmu, smmuWithin, tmp } from './cli-harness';
 
 test('the seed example: gcc-style divergences, a summary with counts per rule and the first divergence, exit 1', () => {
   const r = smmu('replay', 'examples/xen-vsmmu-seed.smmutrace');
@@ -88,4 +88,26 @@ test('the locking example: a reordered read (note), a mixed 32-bit word (error),
   assert.deepEqual(j.summary.counts, { 'mvcpu.reordered': 1, 'mvcpu.mixed': 1, 'mvcpu.torn': 1 });
   assert.deepEqual(j.summary.vcpus, [0, 1]);
   assert.deepEqual(j.diagnostics.map((d) => [d.line, d.code, d.severity]), [[15, 'mvcpu.reordered', 'info'], [21, 'mvcpu.mixed', 'error'], [27, 'mvcpu.torn', 'warning']]);
+});
+
+test('a form feed or vertical tab in a trace is whitespace: replay and check end at once with the record checked (issue 14)', () => {
+  // The tokenizer skipped only space, tab and CR but ended tokens at FF and VT too: an empty token
+  // and no progress, until the heap ran out (exit 134 with a V8 stack trace).
+  for (const ws of ['\f', '\v', '\uFEFF']) {
+    const trace = tmp('x.smmutrace', `R 0x24 4 0x1f${ws}\nW${ws}0x20 4 0x0\n`);
+    for (const cmd of ['replay', 'check']) {
+      const r = smmuWithin(10000, cmd, trace);
+      assert.equal(r.code, 1, `${cmd} ${JSON.stringify(ws)}: exit ${r.code}\n${r.err.slice(0, 500)}`);
+      assert.match(r.out, /x\.smmutrace:1:\d+: \w+: .*SMMU_CR0ACK/);
+      assert.doesNotMatch(r.out + r.err, /internal error|\bat .*\.js:\d+|x\.smmutrace:2:/);
+    }
+  }
+});
+
+test("a hexadecimal number without digits ('0x_') is a message at its token, not an internal error", () => {
+  const r = smmuWithin(10000, 'replay', tmp('h.smmutrace', 'R 0x_ 4 0x1\nW 0x20 4 0x__\n'));
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /h\.smmutrace:1:3: error: offset '0x_' is not a hexadecimal number/);
+  assert.match(r.out, /h\.smmutrace:2:10: error: value '0x__' is not a hexadecimal number/);
+  assert.doesNotMatch(r.err, /internal error/);
 });

@@ -79,3 +79,13 @@ test("a trace's `config` file: editing it replays the trace again against the ne
   const after = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.id'));
   assert.equal(after.find((d) => d.code === 'replay.id')?.range.start.line, 1);
 });
+
+test('a trace holding a form feed: the server publishes its diagnostics and keeps answering (issue 14)', async () => {
+  // The trace tokenizer looped on \f until the server's heap ran out.
+  const text = 'R 0x24 4 0x1f\f\nR 0x20 4 nope\n';
+  const f = file('ff.smmutrace', text);
+  open(f.uri, text, 'smmutrace');
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'trace.syntax'));
+  assert.equal(diags.find((d) => d.code === 'trace.syntax')?.range.start.line, 1);
+  assert.match(await hoverText(f.uri, 0), /SMMU_CR0ACK/);
+});

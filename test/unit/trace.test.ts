@@ -257,3 +257,47 @@ test('the replay summary line: counts in English, and records that were not repl
   const none: ReplaySummary = { ...replayed.summary, records: 3, notReplayed: 3, reads: 0, writes: 0, errors: 1 };
   assert.equal(summaryText(none), '3 records, none replayed: 1 error, 0 warnings, 0 notes');
 });
+
+test('trace lines end where LSP lines end: a lone CR starts a new line in both parsers', () => {
+  // Split on \n only, the text after a lone \r was reported on the line before, past its end.
+  const line = parseLineTrace('W 0x20 4 0x1\rbogus\r\nR 0x24 4 nope');
+  assert.deepEqual(line.diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character]), [[1, 0, 5], [2, 9, 13]]);
+  assert.deepEqual(line.records.map((r) => r.line), [0]);
+  const qemu = parseQemuTrace('smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)\rsmmuv3_write_mmio addr: 0x20 val:0x0 size: 0x4(0)\r\nsmmuv3_write_mmio addr: zz');
+  assert.deepEqual(qemu.records.map((r) => r.line), [0, 1]);
+  assert.deepEqual(qemu.diagnostics.map((d) => d.range.start.line), [2]);
+});
+
+test('U+2028 does not start a line: a line format trace with it is not taken for a QEMU log', () => {
+  assert.equal(looksLikeQemu('R 0x0 4 0x1\u2028smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)'), false);
+  assert.equal(looksLikeQemu('R 0x0 4 0x1\rsmmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)'), true);
+});
+
+test("QEMU's log: an address or value wider than QEMU prints is a syntax error at it, not replayed", () => {
+  // Read as numbers, a 40-digit value was replayed as what SMMU_CR0ACK returned, and a 40-digit
+  // address as an offset past every page.
+  const wide = 'f'.repeat(40);
+  const log = [`smmuv3_read_mmio addr: 0x24 val:0x${wide} size: 0x4(0)`, `smmuv3_write_mmio addr: 0x${wide} val:0x1 size: 0x4(0)`, 'smmuv3_write_mmio addr: 0x20 val:0x100000000 size: 0x4(0)', 'smmuv3_write_mmio addr: 0x00000000020 VAL:0xffffffff size: 0x4(0)'].join('\n');
+  const t = parseQemuTrace(log);
+  assert.deepEqual(
+    t.diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character, d.message]),
+    [
+      [0, 32, 74, `value 0x${'f'.repeat(32)}… does not fit a 4-byte access`],
+      [1, 24, 66, `offset 0x${'f'.repeat(32)}… is far beyond the SMMU's register pages`],
+      [2, 33, 44, 'value 0x100000000 does not fit a 4-byte access'],
+    ],
+  );
+  // Leading zeros are not digits too many; the value's range is found whatever the case of `val:`.
+  assert.deepEqual(t.records.map((r) => (r.kind === 'access' ? [r.offset, r.value, r.valueRange?.start.character] : [])), [[0x20, 0xffffffffn, 42]]);
+});
+
+test('a number in the wrong base or too long is named cut short, with an exact hexadecimal suggestion', () => {
+  const digits = '9'.repeat(400);
+  const t = parseLineTrace(`R 0x24 4 ${digits}\nR 0x24 4 0x${'f'.repeat(40)}\nR 0x24 4 12\u000b3`);
+  assert.deepEqual(t.diagnostics.map((d) => d.message), [
+    // Number(400 nines) is Infinity: the suggestion was "0xInfinity?"; the message held all 400 digits.
+    `value '${'9'.repeat(32)}…' must be hexadecimal with a 0x prefix (0x${BigInt(digits).toString(16).toUpperCase().slice(0, 32)}…?)`,
+    `value 0x${'f'.repeat(30)}… is wider than 64 bits`,
+    "value '12' must be hexadecimal with a 0x prefix (0xC?)",
+  ]);
+});

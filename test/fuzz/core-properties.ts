@@ -1,0 +1,146 @@
+/**
+ * In-process properties over mutated files of every type, one per entry point of core/: the
+ * checkers the CLI and the language server call (checkScript, checkQueueFile, checkTrace with its
+ * replay, loadConfig, formatScript) and the debugger's runtime. Each never throws, reports no
+ * internal error, and puts every diagnostic inside the text. They run in a worker (guard.ts), so a
+ * loop that never ends or a heap that runs out is a failure, not a hung test.
+ */
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import fc from 'fast-check';
+import { loadConfig } from '../../core/config/load';
+import { DebugRuntime } from '../../core/debug/runtime';
+import { checkQueueFile } from '../../core/queue-file/check';
+import { checkScript, type ScriptHost } from '../../core/script/check';
+import { formatScript } from '../../core/script/format';
+import { checkTrace } from '../../core/trace/check';
+import { decodeStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
+import { fileHost } from '../../server/file-host';
+import { engineScript, tokenSoup, wellFormedScript } from '../unit/script-helpers';
+import { corpus, describeCase, KIND_SUFFIX, mutatedFile, root, type MutatedFile } from './mutate';
+import { assertDiagnostics, assertNoInternal, lineLengths } from './oracle';
+
+/** The mutated file at its seed's path, and, when given, a mutated configuration in place of every configuration read. */
+function hostWith(file: MutatedFile, config?: MutatedFile): ScriptHost {
+  const own = path.join(root, file.seed.name);
+  return {
+    readFile: (p) => (p === own ? file.text : config && p.endsWith('.smmu.json') ? config.text : fileHost.readFile(p)),
+    resolvePath: fileHost.resolvePath,
+  };
+}
+
+const at = (f: MutatedFile) => path.join(root, f.seed.name);
+
+/** A case: a mutated file, and sometimes a mutated configuration it reads instead of its own. */
+export interface CoreCase {
+  readonly file: MutatedFile;
+  readonly config?: MutatedFile;
+}
+
+const withConfig = (file: fc.Arbitrary<MutatedFile>) => fc.record({ file, config: fc.option(mutatedFile(['config']), { nil: undefined, freq: 4 }) }, { requiredKeys: ['file'] });
+
+/** A property the guard can run in a worker, and say what a failing case was. */
+export interface CoreProperty<T = CoreCase> {
+  readonly arbitrary: fc.Arbitrary<T>;
+  readonly check: (value: T) => void;
+  /** One line for a case (the corpus file and its mutations, or the value). */
+  readonly describe: (value: T) => string;
+  /** The files a person needs to reproduce a case with `smmu check`, by name. */
+  readonly files: (value: T) => { readonly name: string; readonly text: string }[];
+}
+
+/** A property over values of any type, for the table (the guard only passes values through). */
+const generic = <T>(p: CoreProperty<T>): CoreProperty<unknown> => p as unknown as CoreProperty<unknown>;
+
+const mutated = (check: (c: CoreCase) => void, arbitrary: fc.Arbitrary<CoreCase>): CoreProperty<unknown> =>
+  generic({
+    arbitrary,
+    check,
+    describe: describeCoreCase,
+    files: (c) => [c.file, ...(c.config ? [c.config] : [])].map((f, i) => ({ name: `${i ? 'config' : 'case'}-${path.basename(f.seed.name).replace(/\..*$/, '')}${KIND_SUFFIX[f.seed.kind]}`, text: f.text })),
+  });
+
+const scriptHost: ScriptHost = { readFile: () => undefined, resolvePath: (_a: string, b: string) => b };
+
+function runDebugger(c: CoreCase, options: { config?: string; trace?: boolean } = {}): void {
+  const launched = DebugRuntime.launch(at(c.file), hostWith(c.file, c.config), options);
+  if (!launched.runtime) {
+    assertNoInternal(launched.error ?? '', 'debugger launch');
+    assert.match(launched.error ?? '', /:\d+:\d+: |^cannot read/, 'a refused launch says where');
+    return;
+  }
+  const rt = launched.runtime;
+  rt.setExceptionFilters(['gerror', 'event', 'expectation', 'unpredictable']);
+  const lengths = lineLengths(c.file.text);
+  for (let n = 0; n < 200 && !rt.ended; n++) {
+    rt.continue(5000);
+    for (const f of rt.frames()) assert.ok(f.line >= 0 && f.line <= lengths.length, `frame ${f.name} at line ${f.line} of ${lengths.length}`);
+  }
+  for (let n = 0; n < 3 && rt.canStepBack; n++) rt.stepBack();
+}
+
+export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
+  /** A script through the full check (parse, resolve, configuration, the model) and the formatter. */
+  'mutated .smmu scripts: checkScript (full) and formatScript': mutated((c) => {
+    const r = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'full');
+    assertDiagnostics(c.file.text, r.diagnostics, 'checkScript');
+    const lengths = lineLengths(c.file.text);
+    for (const e of formatScript(c.file.text)) assert.ok(e.line >= 0 && e.line < lengths.length, `format edit at line ${e.line}`);
+  }, withConfig(mutatedFile(['script']))),
+  'mutated .smmuq queue descriptors: checkQueueFile': mutated((c) => assertDiagnostics(c.file.text, checkQueueFile(c.file.text, at(c.file), hostWith(c.file, c.config)).diagnostics, 'checkQueueFile'), withConfig(mutatedFile(['queue']))),
+  'mutated .smmutrace traces and QEMU logs: checkTrace (parse and replay)': mutated((c) => {
+    const host = hostWith(c.file, c.config);
+    assertDiagnostics(c.file.text, checkTrace(c.file.text, at(c.file), host).diagnostics, 'checkTrace');
+    // Against a configuration given as --config (the mutated one when there is one).
+    assertDiagnostics(c.file.text, checkTrace(c.file.text, at(c.file), host, { configPath: path.join(root, 'presets', 'qemu.smmu.json') }).diagnostics, 'checkTrace --config');
+  }, withConfig(mutatedFile(['trace', 'qemu']))),
+  'mutated *.smmu.json configurations: loadConfig, and as the configuration of every example': mutated(
+    (c) => {
+      assertDiagnostics(c.file.text, loadConfig(c.file.text).diagnostics, 'loadConfig');
+      for (const user of corpus().filter((s) => s.name.startsWith('examples/'))) {
+        const file: MutatedFile = { seed: user, mutations: [], text: user.text };
+        const host = hostWith(file, c.file);
+        const configPath = path.join(root, 'presets', 'mutated.smmu.json');
+        // The configuration's errors are reported in the file that uses it, at a place in that file.
+        if (user.kind === 'script') assertDiagnostics(user.text, checkScript(user.text, at(file), host, 'full', { configPath }).diagnostics, `checkScript of ${user.name}`);
+        else if (user.kind === 'queue') assertDiagnostics(user.text, checkQueueFile(user.text, at(file), host).diagnostics, `checkQueueFile of ${user.name}`);
+        else assertDiagnostics(user.text, checkTrace(user.text, at(file), host, { configPath }).diagnostics, `checkTrace of ${user.name}`);
+      }
+    },
+    mutatedFile(['config']).map((file) => ({ file })),
+  ),
+  'mutated files of every type: the debugger runtime launches (or refuses with a position) and runs to the end': mutated(
+    (c) => runDebugger(c, c.config ? { config: path.join(root, 'presets', 'mutated.smmu.json') } : {}),
+    withConfig(mutatedFile(['script', 'queue', 'trace', 'qemu'])),
+  ),
+  // Generated rather than mutated input (grammar-aware scripts, token soup, random strings, queue
+  // descriptor headers and entries, structure doublewords): the properties `npm run fuzz` had before.
+  'generated scripts: checkScript (full) never throws, diagnostics inside the text': generic({
+    arbitrary: fc.oneof(wellFormedScript, engineScript, fc.array(tokenSoup, { minLength: 1, maxLength: 8 }).map((l) => l.join('\n')), fc.string({ unit: 'binary', maxLength: 400 })),
+    check: (text: string) => assertDiagnostics(text, checkScript(text, '/x.smmu', scriptHost, 'full').diagnostics, 'checkScript'),
+    describe: (text: string) => JSON.stringify(text),
+    files: (text: string) => [{ name: 'case.smmu', text }],
+  }),
+  'generated queue descriptors: checkQueueFile never throws, diagnostics inside the text': generic({
+    arbitrary: fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.tuple(fc.constantFrom('cmdq', 'evtq', 'priq', 'nope'), fc.nat(25), fc.nat(), fc.nat(), fc.array(fc.tuple(fc.nat(70), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), { maxLength: 10 })).map(([q, l, p, c, es]) =>
+        [`queue ${q}`, `log2size ${l}`, `prod ${p}`, `cons ${c}`, ...es.map(([i, a, b]) => `${i}: 0x${a.toString(16)} 0x${b.toString(16)}`)].join('\n'),
+      ),
+    ),
+    check: (text: string) => assertDiagnostics(text, checkQueueFile(text, '/x.smmuq', scriptHost).diagnostics, 'checkQueueFile'),
+    describe: (text: string) => JSON.stringify(text),
+    files: (text: string) => [{ name: 'case.smmuq', text }],
+  }),
+  'generated doublewords: the structure decoders never throw': generic({
+    arbitrary: fc.tuple(fc.constantFrom(...STRUCTURE_KINDS), fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 9 })),
+    check: ([kind, dwords]: [StructureKind, bigint[]]) => void decodeStructure(kind, dwords),
+    describe: ([kind, dwords]: [StructureKind, bigint[]]) => `smmu decode ${kind} ${dwords.map((d) => '0x' + d.toString(16)).join(' ')}`,
+    files: () => [],
+  }),
+};
+
+/** One line for a case: the file, its mutations and the configuration's. */
+export function describeCoreCase(c: CoreCase): string {
+  return describeCase(c.file) + (c.config ? `; configuration ${describeCase(c.config)}` : '');
+}
