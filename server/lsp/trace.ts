@@ -35,7 +35,7 @@ export function traceHover(doc: TextDocument, pos: Position, host: ScriptHost): 
   const c = traceCheck(doc, host);
   const l = c.lines.get(pos.line);
   if (!l) return null;
-  return { contents: { kind: 'markdown', value: sideBySideMarkdown(l, idViewOf(c.config), c.diagnostics) }, range: l.record.range };
+  return { contents: { kind: 'markdown', value: sideBySideMarkdown(l, idViewOf(c.config)) }, range: l.record.range };
 }
 
 export function forgetTrace(uri: string): void {
