@@ -85,6 +85,19 @@ suite('Getting Started walkthrough', () => {
     assert.strictEqual(fs.readFileSync(uri.fsPath, 'utf8'), '# my own script\n');
   });
 
+  test("the settings step's link opens the Settings editor at the extension's settings", async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const steps = (ext.packageJSON as { contributes: { walkthroughs: { steps: { id: string; description: string }[] }[] } }).contributes.walkthroughs[0]!.steps;
+    const link = /\(command:([\w.]+)\?([^)]*)\)/.exec(steps.find((s) => s.id === 'settings')?.description ?? '');
+    assert.ok(link, 'a command link');
+    // As VS Code runs a command link: its query is the JSON of the arguments.
+    const args: unknown = JSON.parse(decodeURIComponent(link[2] ?? ''));
+    assert.deepStrictEqual(args, { revealSetting: { key: 'smmu.check.executeOn' } });
+    await vscode.commands.executeCommand(link[1] ?? '', args);
+    const tab = await waitFor('the Settings editor', () => (vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'Settings' ? vscode.window.tabGroups.activeTabGroup.activeTab : undefined));
+    await vscode.window.tabGroups.close(tab);
+  });
+
   test('Open Example… offers the traces and queue dumps too', async () => {
     const running = vscode.commands.executeCommand<vscode.Uri | undefined>('smmu.openExample');
     let done = false;
