@@ -1,8 +1,9 @@
 /**
  * The `smmu` debug type: an inline adapter (the session in server/dap runs in the extension host,
  * no process to start), a configuration provider so F5 on a script works without a launch.json,
- * and the "Debug Script" action in the editor title and as a CodeLens on a script's (or a trace's,
- * docs/debugger.md "Traces") first line.
+ * and the "Debug Script" command. Its button is in the editor title's run menu (package.json,
+ * `when: resourceLangId == …`), shown by VS Code as the file opens, before the extension is even
+ * active; a CodeLens would appear only once the extension answered and push every line down.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -56,21 +57,10 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   }
 }
 
-class DebugLens implements vscode.CodeLensProvider {
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    if (!isDebuggable(doc)) return [];
-    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(debug-alt) Debug Script', command: DEBUG_SCRIPT_COMMAND, arguments: [doc.uri] })];
-  }
-}
-
 export function registerDebugger(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, { createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new (adapterModule().SmmuDebugSession)()) }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
-    vscode.languages.registerCodeLensProvider(
-      DEBUGGABLE.map((language) => ({ language })),
-      new DebugLens(),
-    ),
     vscode.commands.registerCommand(DEBUG_SCRIPT_COMMAND, async (uri?: vscode.Uri) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;
       if (!target) return false;

@@ -4,6 +4,7 @@ import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { decodeSelection } from './commands/decode-selection';
 import { decodeValue } from './commands/decode-value';
+import { registerDecodeDocuments } from './commands/decode-document';
 import { replayTrace } from './commands/replay-trace';
 import { openExample } from './commands/open-example';
 import { Ctx } from './ctx';
@@ -45,6 +46,7 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
     vscode.commands.registerCommand('smmu.decodeSelection', decodeSelection(ctx)),
     vscode.commands.registerCommand('smmu.openExample', openExample(extension)),
     vscode.commands.registerCommand('smmu.replayTrace', replayTrace()),
+    registerDecodeDocuments(ctx),
   );
   const registers = registerTreeView(ctx);
   // The view's actions (copy, go to definition, reveal in docs, filter) need the view; they import it, not the reverse.

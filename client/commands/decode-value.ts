@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { coreTables } from '../lazy';
 import { DECODE_REQUEST, type DecodeParams, type DecodeResult } from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
+import { showDecoded } from './decode-document';
 
 export function decodeValue(ctx: Ctx) {
   return async (register?: string, value?: string): Promise<string | undefined> => {
@@ -30,10 +31,7 @@ export function decodeValue(ctx: Ctx) {
       if (interactive) void vscode.window.showErrorMessage(result.error);
       return result.error;
     }
-    if (interactive) {
-      const doc = await vscode.workspace.openTextDocument({ content: result.text, language: 'plaintext' });
-      await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
-    }
+    if (interactive) await showDecoded(`${register} ${value}`, DECODE_REQUEST, params, result.text);
     return result.text;
   };
 }

@@ -40,7 +40,9 @@ export class DebugSessionSource implements RegisterSource {
       registers: r.registers,
       place: `${this.session.id}#${this.step}`,
       ...(program ? { document: program } : {}),
-      label: `Debug session ${this.session.name}, line ${r.line + 1}`,
+      // Where the values are from, as the editor's source says it (the session's name, "Debug
+      // x.smmu" by default, would repeat the word).
+      label: `Debug session at line ${r.line + 1}${program ? ` of ${vscode.workspace.asRelativePath(program)}` : ''}`,
     };
   }
 

@@ -9,6 +9,7 @@ import { QUEUES_AT_LINE_REQUEST, type DecodedFieldState, type QueueEntryState, t
 import type { Ctx } from '../ctx';
 import { Refresher } from './refresher';
 import { counted } from '../../core/text/plural';
+import { notAScript } from './register-source';
 
 const STATUS_TEXT: Record<QueueEntryState['status'], string> = {
   pending: 'pending',
@@ -101,14 +102,27 @@ export class QueuesModel extends Refresher implements vscode.Disposable {
     return this.result !== undefined;
   }
 
+  /** Why there is nothing to show: the active editor is not a script or a queue descriptor. */
+  unavailable: string | undefined;
+
   protected async load(current: () => boolean): Promise<void> {
     const editor = vscode.window.activeTextEditor;
-    if (!editor || (editor.document.languageId !== 'smmu' && editor.document.languageId !== 'smmuq')) return;
+    // The Output panel is an editor to VS Code but not to the user: the views keep their place.
+    if (editor?.document.uri.scheme === 'output') return;
+    if (!editor || (editor.document.languageId !== 'smmu' && editor.document.languageId !== 'smmuq')) {
+      // Not a place these views can show: say so rather than keep an older script's state.
+      this.result = undefined;
+      this.document = undefined;
+      this.unavailable = notAScript(editor, 'an SMMU script or queue descriptor', 'the queues and stream table at the cursor of a .smmu script, or a .smmuq queue descriptor');
+      this.emitter.fire();
+      return;
+    }
     const params: QueuesAtLineParams = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
     const result = await this.ctx.request<QueuesAtLineResult | null>(QUEUES_AT_LINE_REQUEST, params);
     if (!result || !current()) return; // superseded by a later refresh
     this.result = result;
     this.document = editor.document.uri;
+    this.unavailable = undefined;
     this.emitter.fire();
   }
 
@@ -145,7 +159,7 @@ export class QueueTreeProvider implements vscode.TreeDataProvider<QueueTreeNode>
   /** One line for the view's message. */
   message(): string | undefined {
     const r = this.model.result;
-    if (!r) return 'Open a .smmu script or a .smmuq queue descriptor.';
+    if (!r) return this.model.unavailable ?? 'Open a .smmu script or a .smmuq queue descriptor.';
     if (r.error) return r.error;
     if (this.which === 'streams') {
       const t = r.streamTable;

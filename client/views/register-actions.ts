@@ -83,9 +83,17 @@ export function registerActions(provider: RegisterTreeProvider, ctx: Ctx): vscod
       const uri = vscode.Uri.file(ctx.extension.asAbsolutePath('docs/registers.md'));
       const doc = await vscode.workspace.openTextDocument(uri);
       const line = docsLine(doc.getText(), t.register.name);
+      // The rendered page, at the register's heading: the Markdown preview scrolls to the URI's
+      // fragment (the heading's slug: `## CR0` is #cr0). Without the built-in Markdown extension
+      // (disabled), the text at the heading.
+      if (vscode.extensions.getExtension('vscode.markdown-language-features')) {
+        const anchored = uri.with({ fragment: t.register.name.toLowerCase() });
+        await vscode.commands.executeCommand('markdown.showPreview', anchored);
+        return { uri: anchored.toString(), line, preview: true };
+      }
       const pos = new vscode.Position(line, 0);
       await vscode.window.showTextDocument(doc, { preview: true, selection: new vscode.Range(pos, pos) });
-      return { uri: uri.toString(), line };
+      return { uri: uri.toString(), line, preview: false };
     }),
     vscode.commands.registerCommand('smmu.registers.filter', async (text?: unknown) => {
       const value =

@@ -29,6 +29,15 @@ export interface RegisterSource extends vscode.Disposable {
   snapshot(): Promise<RegisterSnapshot | undefined>;
 }
 
+/**
+ * The message of a view that follows the active editor when that editor is not one it can show:
+ * what the view shows, and that the active editor is not such a file.
+ */
+export function notAScript(editor: vscode.TextEditor | undefined, kind: string, shows: string): string {
+  if (!editor) return `No editor is active: this view shows ${shows}.`;
+  return `The active editor (${vscode.workspace.asRelativePath(editor.document.uri)}) is not ${kind}: this view shows ${shows}.`;
+}
+
 /** The model state after the statements up to the cursor line of the active `.smmu` script. */
 export class EditorCursorSource implements RegisterSource {
   private readonly emitter = new vscode.EventEmitter<number>();
@@ -50,7 +59,11 @@ export class EditorCursorSource implements RegisterSource {
 
   async snapshot(): Promise<RegisterSnapshot | undefined> {
     const editor = vscode.window.activeTextEditor;
-    if (!editor || editor.document.languageId !== 'smmu') return undefined;
+    // The Output panel is an editor to VS Code but not to the user: the view keeps its place.
+    if (editor?.document.uri.scheme === 'output') return undefined;
+    // Anything else that is not a script: the view says so rather than keep an older place (a
+    // script left, a debug session ended).
+    if (!editor || editor.document.languageId !== 'smmu') return { registers: [], place: `none:${editor?.document.uri.toString() ?? ''}`, label: notAScript(editor, 'an SMMU script', 'the model state at the cursor of a .smmu script') };
     const params: StateAtLineParams = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
     const version = editor.document.version;
     const result = await this.ctx.request<StateAtLineResult | null>(STATE_AT_LINE_REQUEST, params);

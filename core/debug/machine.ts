@@ -11,7 +11,7 @@ import type { Activity } from '../engine/activity';
 import { cmdqPending } from '../engine/command-queue';
 import { generation } from '../engine/config-cache';
 import { Engine } from '../engine/engine';
-import { slotAddress } from '../engine/queue-index';
+import { next as nextIndex, slotAddress } from '../engine/queue-index';
 import { F } from '../engine/registers';
 import type { QueueFileCheck } from '../queue-file/check';
 import { getRegister } from '../registers/table';
@@ -45,6 +45,8 @@ export interface OpResult {
   readonly activity: readonly Activity[];
   /** For `cmd`: the command consumed, as the frame showed it. */
   readonly command?: string;
+  /** For `stmt` and `cmd`: the 0-based line of the statement, record or command executed. */
+  readonly line?: number;
   /** For `eval`: what the statements read or did, one line each. */
   readonly lines?: readonly string[];
 }
@@ -56,6 +58,12 @@ export interface MachineState {
   pc: number;
   /** Line of the statement that left commands pending (the command frames' caller). */
   doorbellLine: number;
+  /**
+   * The line of the `cmd` statement that wrote each command queue slot (by queue index, without
+   * the wrap bit), so a command frame points at the line that enqueued it rather than at the
+   * doorbell; a slot's entry goes when the SMMU consumes it (the slot is free for the next lap).
+   */
+  commandLines: Map<number, number>;
   /**
    * A DMA stepped into: what the SMMU fetched for it (STE, CD, each table descriptor level), in
    * order, and how many of them the debugger has shown. The walk itself ran atomically (the model's
@@ -96,7 +104,7 @@ function withLevels(fetches: readonly string[], summary: string): string[] {
 
 export class Machine {
   readonly engine: Engine;
-  state: MachineState = { scriptState: { eventCursor: 0 }, pc: 0, doorbellLine: 0 };
+  state: MachineState = { scriptState: { eventCursor: 0 }, pc: 0, doorbellLine: 0, commandLines: new Map() };
   /** For a queue descriptor: the lines of the entries between CONS and PROD when it was loaded. */
   pendingLines?: ReadonlySet<number>;
 
@@ -129,6 +137,13 @@ export class Machine {
     smmu.write(getRegister('CR0').offset, 4, 1n << BigInt(F.CMDQEN.field.lsb));
     m.state.doorbellLine = q.entries[0]?.line ?? 0;
     return m;
+  }
+
+  /** Remember `line` as the writer of the queue slots from index `from` up to (not including) `to` (§3.5 indexes: wrap bit above the index). */
+  private noteEnqueued(from: number, to: number, line: number): void {
+    const log2 = this.engine.geometry('CMDQ').log2;
+    const size = 1 << log2;
+    for (let i = from, n = 0; i !== to && n < size; i = nextIndex(i, log2), n++) this.state.commandLines.set(i & (size - 1), line);
   }
 
   /** Commands between CONS and PROD that the SMMU would consume now (§3.5). */
@@ -165,7 +180,7 @@ export class Machine {
     e.memory.readWords(slotAddress(g, rd), w, 4);
     const d = decodeCommand(w, e.ids);
     const text = `CMDQ[${index}] ${formatCommand(d).replace(/^CMD_/, '')}`;
-    return { index, text, line: this.entryLines?.get(index) ?? this.state.doorbellLine };
+    return { index, text, line: this.entryLines?.get(index) ?? this.state.commandLines.get(index) ?? this.state.doorbellLine };
   }
 
   /** The line the debugger shows: the next statement, the command being consumed, or past the end. */
@@ -199,19 +214,22 @@ export class Machine {
         // Stepping into a DMA: record what the SMMU fetches for it (core/engine/transaction.ts).
         const dma = op.into === true && s.kind === 'action' && s.verb === 'dma';
         if (dma) e.recording = true;
+        const ss = this.state.scriptState;
+        const prodBefore = ss.cmdqProd ?? Number(e.smmu.peek('CMDQ_PROD') & 0xf_ffffn);
         let r;
         try {
-          r = run([s], e, this.state.scriptState);
+          r = run([s], e, ss);
         } finally {
           e.recording = false;
         }
+        if (ss.cmdqProd !== undefined && ss.cmdqProd !== prodBefore) this.noteEnqueued(prodBefore, ss.cmdqProd, s.range.start.line);
         const activity = act();
         if (dma) {
           const fetches = withLevels(activity.filter((a) => a.kind === 'fetch').map((a) => a.text), r.observations[0]?.summary ?? '');
           if (fetches.length) this.state.walk = { line: s.range.start.line, fetches, index: 0 };
         }
         if (this.hasWork()) this.state.doorbellLine = s.range.start.line;
-        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity };
+        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity, line: s.range.start.line };
       }
       case 'walk': {
         const w = this.state.walk;
@@ -224,7 +242,8 @@ export class Machine {
       case 'cmd': {
         const c = this.nextCommand();
         e.step(1);
-        return { diagnostics: [], failedExpectations: 0, activity: act(), command: c.text };
+        this.state.commandLines.delete(c.index);
+        return { diagnostics: [], failedExpectations: 0, activity: act(), command: c.text, line: c.line };
       }
       case 'eval': {
         const r = run(op.statements, e, this.state.scriptState);

@@ -15,10 +15,12 @@ import { decodeValue } from '../script/decode-value';
 import { formatDecoded } from '../registers/codec';
 import { parseScript } from '../script/parser';
 import { resolveScript } from '../script/resolve';
+import { cmdqPending } from '../engine/command-queue';
 import { F } from '../engine/registers';
 import { compileExpr, ExprError, type CompiledExpr, type ExprState } from './expr';
 import { History } from './history';
-import { isTracePath, loadTrace } from './trace-program';
+import { isTracePath, loadTrace, TraceMachine } from './trace-program';
+import type { ScopeView } from './views';
 import { CMD, Machine, STMT, STMT_INTO, WALK, type Op, type OpResult, type Snapshot } from './machine';
 
 export type StopReason = 'entry' | 'step' | 'breakpoint' | 'exception' | 'data breakpoint' | 'pause' | 'goto';
@@ -88,6 +90,16 @@ export interface ExceptionInfo {
   readonly description: string;
 }
 
+/**
+ * A DMA fetch in a few words for its frame (`STE 8`, `stage-1 level 2 descriptor`): the Call Stack
+ * cuts long names, and the "DMA fetch" scope gives the whole text with its addresses
+ * (core/engine/transaction.ts writes these texts).
+ */
+function shortFetch(text: string): string {
+  const m = /^fetched (.+?) from /.exec(text) ?? /^(.+? descriptor) (?:0x[0-9A-F]+ read from|updated to) /i.exec(text) ?? /^(.+?) fetch from .* external abort/.exec(text);
+  return m ? `${m[1]}${/external abort/.test(text) ? ' (abort)' : /updated to/.test(text) ? ' (update)' : ''}` : text;
+}
+
 /** `hitCondition`: `N` or `== N` (the Nth hit), `>= N`, `> N`, `% N` (every Nth). */
 function parseHitCondition(text: string): ((n: number) => boolean) | string {
   const m = /^\s*(==|>=|>|%)?\s*(\d+)\s*$/.exec(text);
@@ -117,6 +129,13 @@ export class DebugRuntime {
   private pauseRequested = false;
   /** The last exception stop, for exceptionInfo. */
   lastException?: ExceptionInfo;
+  /**
+   * Set by an exception or data breakpoint stop: the frames of what caused it (the statement,
+   * record or command just executed), shown instead of the next statement while the session is
+   * at `pos`. A stop is on what did it, with its effect in the state; the next step goes on to
+   * the next statement without executing anything (stepIn, next).
+   */
+  private raised?: { readonly pos: number; readonly frames: readonly Frame[] };
   /** Logpoint output and console messages go here. */
   onOutput: (text: string, line?: number) => void = () => undefined;
 
@@ -158,7 +177,10 @@ export class DebugRuntime {
     if (options.trace === true || isTracePath(path, text)) {
       const t = loadTrace(text, path, host, configPath);
       if (!t.machine) return { error: t.error ?? `cannot debug ${path}` };
-      return { runtime: new DebugRuntime(t.machine, 'trace', path, `${t.machine.check.config.name} (${t.machine.check.configSource})`) };
+      // The configuration's name, and where it came from unless that says it already (an
+      // inferred configuration is named "inferred from the trace"; a preset's source is its name).
+      const { config, configSource } = t.machine.check;
+      return { runtime: new DebugRuntime(t.machine, 'trace', path, configSource.startsWith(config.name) ? configSource : `${config.name} (${configSource})`) };
     }
     const check = checkScript(text, path, host, 'syntax', configPath ? { configPath } : options.defaultConfig ? { defaultConfig: options.defaultConfig } : {});
     const err = check.diagnostics.find((d) => d.severity === 'error');
@@ -178,28 +200,76 @@ export class DebugRuntime {
   }
 
   frames(): Frame[] {
+    if (this.raised && this.raised.pos === this.pos) return [...this.raised.frames];
     const m = this.machine;
     const frames: Frame[] = [];
     const walk = m.state.walk;
     if (walk) {
-      frames.push({ name: `DMA fetch ${walk.index + 1}/${walk.fetches.length}: ${walk.fetches[walk.index] ?? ''}`, line: walk.line, kind: 'walk' });
+      frames.push({ name: `DMA fetch ${walk.index + 1}/${walk.fetches.length}: ${shortFetch(walk.fetches[walk.index] ?? '')}`, line: walk.line, kind: 'walk' });
       frames.push({ name: 'dma', line: walk.line, kind: 'script' });
       return frames;
     }
     if (m.hasWork()) {
       const c = m.nextCommand();
-      frames.push({ name: c.text, line: c.line, kind: 'command' });
+      return this.commandFrames(c.text, c.line);
     }
     if (this.kind !== 'queue') {
       const line = m.statementLine(m.state.pc);
-      if (frames.length) frames.push({ name: 'doorbell', line: m.state.doorbellLine, kind: 'script' });
-      else if (line !== undefined) frames.push({ name: this.path.split(/[\\/]/).pop() ?? 'script', line, kind: 'script' });
+      if (line !== undefined) frames.push({ name: this.scriptName(), line, kind: 'script' });
       else frames.push({ name: this.kind === 'trace' ? 'end of trace' : 'end of script', line: m.endLine(), kind: 'script' });
-    } else if (!frames.length) {
+    } else {
+      // The frame names the state in a few words; the stop's description says why (queueState).
       const cons = m.engine.fieldNum(F.CMDQ_RD) & ((1 << m.engine.geometry('CMDQ').log2) - 1);
-      frames.push({ name: m.queueState(), line: m.entryLines?.get(cons) ?? m.state.doorbellLine, kind: 'command' });
+      const waiting = cmdqPending(m.engine);
+      frames.push({ name: waiting === 0 ? 'queue empty' : `queue stopped, ${waiting} pending`, line: m.entryLines?.get(cons) ?? m.state.doorbellLine, kind: 'command' });
     }
     return frames;
+  }
+
+  /**
+   * Scopes of what the top frame is at, before the model's: inside a DMA, the fetch in full (the
+   * frame's name is cut short); in a trace, the record just executed (trace-program.ts).
+   */
+  stepScopes(): ScopeView[] {
+    const walk = this.raised?.pos === this.pos ? undefined : this.machine.state.walk;
+    const out: ScopeView[] = [];
+    if (walk) {
+      const text = walk.fetches[walk.index] ?? '';
+      out.push({ name: `DMA fetch ${walk.index + 1}/${walk.fetches.length}`, expensive: false, node: { name: 'fetch', value: '', children: () => [{ name: 'fetch', value: text }] } });
+    }
+    if (this.machine instanceof TraceMachine) {
+      const record = this.machine.recordScope();
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  private scriptName(): string {
+    return this.path.split(/[\\/]/).pop() ?? 'script';
+  }
+
+  /**
+   * A command's frame (on the line that enqueued it: the `cmd` statement, or the descriptor's
+   * entry) and, in a script or trace, the doorbell that made it pending below it. The frame is
+   * named by its slot and opcode only (`CMDQ[2] CFGI_STE`): the Call Stack has room for a few
+   * words, and the Command queue scope decodes every field.
+   */
+  private commandFrames(text: string, line: number): Frame[] {
+    const frames: Frame[] = [{ name: text.split(' ').slice(0, 2).join(' '), line, kind: 'command' }];
+    if (this.kind !== 'queue') frames.push({ name: 'doorbell', line: this.machine.state.doorbellLine, kind: 'script' });
+    return frames;
+  }
+
+  /**
+   * What the operation at history position `pos - 1` executed, as frames: where an exception or a
+   * data breakpoint that operation caused is shown (the statement, record or command that did
+   * it), rather than the next statement.
+   */
+  private framesOf(op: Op, r: OpResult): Frame[] | undefined {
+    if (r.line === undefined) return undefined;
+    if (op.k === 'cmd') return this.commandFrames(r.command ?? 'command', r.line);
+    if (op.k === 'stmt') return [{ name: this.scriptName(), line: r.line, kind: 'script' }];
+    return undefined;
   }
 
   // --- breakpoints ---------------------------------------------------------------------------
@@ -292,7 +362,21 @@ export class DebugRuntime {
     this.history.push(op, m.where(), (prev) => m.snapshot(prev));
     this.pos = this.history.position;
     if (op.k === 'eval' || op.k === 'reg' || op.k === 'mem') return undefined;
-    return this.exceptionStop(r, gerrorBefore) ?? this.dataStop(watched);
+    return this.raise(op, r, this.exceptionStop(r, gerrorBefore) ?? this.dataStop(watched));
+  }
+
+  /** An exception or data breakpoint stop caused by `op` (which brought the session to `pos`) is shown on what `op` executed. */
+  private raise(op: Op, r: OpResult, stop: Stop | undefined): Stop | undefined {
+    const frames = stop ? this.framesOf(op, r) : undefined;
+    if (frames) this.raised = { pos: this.pos, frames };
+    return stop;
+  }
+
+  /** Leave a raised stop (any request that moves on); true if the session was at one. */
+  private leaveRaised(): boolean {
+    const was = this.raised !== undefined && this.raised.pos === this.pos;
+    this.raised = undefined;
+    return was;
   }
 
   private activeGlobalErrors(): bigint {
@@ -386,7 +470,8 @@ export class DebugRuntime {
   /** Step into: one statement, or one command when commands are pending. */
   stepIn(): Stop {
     const m = this.machine;
-    if (m.ended) return this.endStop();
+    // From a stop shown on the statement that raised it: on to the next statement, executing nothing.
+    if (this.leaveRaised() || m.ended) return this.stepped();
     return this.advance(m.state.walk ? WALK : m.hasWork() ? CMD : STMT_INTO) ?? this.stepped();
   }
 
@@ -397,7 +482,7 @@ export class DebugRuntime {
   /** Step over: one statement and the commands it makes pending; inside a doorbell, one command. */
   next(budget = Infinity): Stop | undefined {
     const m = this.machine;
-    if (m.ended) return this.endStop();
+    if (this.leaveRaised() || m.ended) return this.stepped();
     if (m.state.walk) return this.advance(WALK) ?? this.stepped();
     if (m.hasWork()) return this.advance(CMD) ?? this.stepped();
     const s = this.advance(STMT);
@@ -407,6 +492,7 @@ export class DebugRuntime {
 
   /** Step out: inside a doorbell, consume the rest of the commands; at the script level, continue. */
   stepOut(budget = Infinity): Stop | undefined {
+    this.leaveRaised();
     const m = this.machine;
     if (m.state.walk) {
       while (m.state.walk) this.advance(WALK);
@@ -433,6 +519,7 @@ export class DebugRuntime {
   private target: 'run' | 'drain' = 'run';
 
   private runUntil(target: 'run' | 'drain', budget: number): Stop | undefined {
+    this.leaveRaised();
     this.target = target;
     this.pauseRequested = false;
     return this.resume(budget);
@@ -462,6 +549,7 @@ export class DebugRuntime {
 
   /** Re-create the state at history position `target` from the nearest snapshot. */
   goTo(target: number): void {
+    this.raised = undefined;
     const c = this.history.checkpointAt(target);
     this.machine.restore(c.snap);
     for (let i = c.pos; i < target; i++) this.machine.exec(this.history.ops[i] as Op);
@@ -475,6 +563,11 @@ export class DebugRuntime {
   /** Back to where the previous step of the same kind stopped: one statement, or one command inside a doorbell. */
   stepBack(): Stop {
     if (this.pos === 0) return { reason: 'entry', description: 'at the start of the history' };
+    // From a stop shown on what raised it: undo exactly that statement or command.
+    if (this.leaveRaised()) {
+      this.goTo(this.pos - 1);
+      return { reason: 'step' };
+    }
     // In a queue descriptor every step is one command.
     const inCmd = this.kind === 'queue' || ((this.history.where[this.pos] as number) & 1) === 1;
     let t = this.pos - 1;
@@ -493,7 +586,7 @@ export class DebugRuntime {
     while (end > 0) {
       const c = this.history.checkpointAt(end - 1);
       this.machine.restore(c.snap);
-      let found: { t: number; stop: Stop } | undefined;
+      let found: { t: number; stop: Stop; raised?: Frame[] } | undefined;
       for (let t = c.pos; t < end; t++) {
         const watched = this.dataBreakpoints.map((d) => d.expr.evaluate(this.exprState));
         const gerrorBefore = this.activeGlobalErrors();
@@ -501,11 +594,13 @@ export class DebugRuntime {
         const r = this.machine.exec(op);
         if (t + 1 >= this.pos) break;
         const user = op.k === 'eval' || op.k === 'reg' || op.k === 'mem';
-        const stop = (user ? undefined : (this.exceptionStop(r, gerrorBefore) ?? this.dataStop(watched))) ?? this.lineBreakpointHere();
-        if (stop) found = { t: t + 1, stop };
+        const raised = user ? undefined : (this.exceptionStop(r, gerrorBefore) ?? this.dataStop(watched));
+        const stop = raised ?? this.lineBreakpointHere();
+        if (stop) found = { t: t + 1, stop, ...(raised ? { raised: this.framesOf(op, r) } : {}) };
       }
       if (found) {
         this.goTo(found.t);
+        if (found.raised) this.raised = { pos: found.t, frames: found.raised };
         return found.stop;
       }
       end = c.pos;
@@ -565,6 +660,7 @@ export class DebugRuntime {
   }
 
   private record(op: Op): OpResult {
+    this.raised = undefined;
     const m = this.machine;
     if (this.pos < this.history.position) this.history.truncate(this.pos);
     const r = m.exec(op);

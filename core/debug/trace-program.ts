@@ -148,7 +148,7 @@ export class TraceMachine extends Machine {
       ...errors.map((d) => ({ ...d, code: `expect.${d.code}`, message: `line ${rec.line + 1}: ${shown}${d.message} [${d.code}]` })),
       ...found.filter((d) => !errors.includes(d)),
     ];
-    return { diagnostics, failedExpectations: errors.length, activity: e.activity.slice(before) };
+    return { diagnostics, failedExpectations: errors.length, activity: e.activity.slice(before), line: rec.line };
   }
 }
 

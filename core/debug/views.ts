@@ -301,17 +301,22 @@ function memoryPages(e: Engine): VarNode[] {
 }
 
 /** The scopes of the debugger's one stack frame level, in order. */
+/**
+ * The model's scopes. All are `expensive` (large: a hundred registers, queues of up to 2^19
+ * entries): VS Code expands the first scope that is not at every stop, over the user's collapse,
+ * and keeps the expansion the user chose for the others (by scope name), so none is forced open.
+ */
 export function scopes(e: Engine): ScopeView[] {
   const page0 = REGISTERS.filter((r) => r.offset < 0x10000);
   const page1 = REGISTERS.filter((r) => r.offset >= 0x10000);
   return [
-    { name: 'Registers (page 0)', expensive: false, presentationHint: 'registers', node: { name: 'page 0', value: '', children: () => page0.map((r) => registerNode(e, r)) } },
-    { name: 'Registers (page 1)', expensive: false, presentationHint: 'registers', node: { name: 'page 1', value: '', children: () => page1.map((r) => registerNode(e, r)) } },
-    { name: 'Command queue', expensive: false, node: { name: 'CMDQ', value: '', children: () => commandQueue(e) } },
-    { name: 'Event queue', expensive: false, node: { name: 'EVENTQ', value: '', children: () => eventQueue(e) } },
+    { name: 'Registers (page 0)', expensive: true, presentationHint: 'registers', node: { name: 'page 0', value: '', children: () => page0.map((r) => registerNode(e, r)) } },
+    { name: 'Registers (page 1)', expensive: true, presentationHint: 'registers', node: { name: 'page 1', value: '', children: () => page1.map((r) => registerNode(e, r)) } },
+    { name: 'Command queue', expensive: true, node: { name: 'CMDQ', value: '', children: () => commandQueue(e) } },
+    { name: 'Event queue', expensive: true, node: { name: 'EVENTQ', value: '', children: () => eventQueue(e) } },
     { name: 'Stream table', expensive: true, node: { name: 'STEs', value: '', children: () => streamTable(e) } },
     { name: 'Context descriptors', expensive: true, node: { name: 'CDs', value: '', children: () => contextDescriptors(e) } },
-    { name: 'Caches', expensive: false, node: { name: 'caches', value: '', children: () => caches(e) } },
+    { name: 'Caches', expensive: true, node: { name: 'caches', value: '', children: () => caches(e) } },
     { name: 'Memory', expensive: true, node: { name: 'memory', value: '', children: () => memoryPages(e) } },
   ];
 }

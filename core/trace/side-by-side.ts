@@ -1,10 +1,12 @@
 /**
  * The emulation's value and the model's, decoded field by field side by side (hovers on trace
- * lines). Pure text from the register table; the language server wraps it in a hover.
+ * lines). Pure text from the register table; the language server wraps it in a hover. The
+ * replay's findings on the line are not repeated here: they are the line's diagnostics, which
+ * editors show in the same hover (VS Code above this text).
  */
 import { decode, hex, bitRanges, type IdView } from '../registers/codec';
 import { widthMask } from '../registers/table';
-import type { LineReplay, TraceDiagnostic } from './replay';
+import type { LineReplay } from './replay';
 
 const MASK32 = 0xffff_ffffn;
 
@@ -13,7 +15,7 @@ function cell(v: bigint, bits: number): string {
 }
 
 /** Markdown for one access line: header, then a Field | Emulation | Model table, differing rows marked. */
-export function sideBySideMarkdown(l: LineReplay, ids: IdView, diagnostics: readonly TraceDiagnostic[] = []): string {
+export function sideBySideMarkdown(l: LineReplay, ids: IdView): string {
   const r = l.record;
   const width = r.size === 8 ? 64 : 32;
   const show = (v: LineReplay['emulation'] | LineReplay['model']) => (v === 'abort' ? 'abort' : v === 'any' ? 'any (CONSTRAINED UNPREDICTABLE)' : hex(v, width));
@@ -56,11 +58,6 @@ export function sideBySideMarkdown(l: LineReplay, ids: IdView, diagnostics: read
       }
       if (e.reservedBits !== 0n) lines.push(`| **≠** RES0 ${bitRanges(e.reservedBits)} | set | 0 |`);
     }
-  }
-  const here = diagnostics.filter((d) => d.line === r.line && d.severity !== 'info');
-  if (here.length) {
-    lines.push('');
-    for (const d of here) lines.push(`- ${d.severity === 'error' ? '✗' : '⚠'} ${d.message} \`${d.code}\``);
   }
   return lines.join('\n');
 }

@@ -237,7 +237,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
     this.withRuntime(response, (rt) => {
       response.body = {
-        scopes: [...(rt.machine instanceof TraceMachine ? [rt.machine.recordScope()].filter((x) => x !== undefined) : []), ...scopes(rt.machine.engine)].map((s) => {
+        scopes: [...rt.stepScopes(), ...scopes(rt.machine.engine)].map((s) => {
           const scope: DebugProtocol.Scope = new Scope(s.name, this.handles.create(s.node), s.expensive);
           if (s.presentationHint) scope.presentationHint = s.presentationHint;
           return scope;

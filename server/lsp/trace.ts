@@ -44,7 +44,7 @@ export class TraceDocuments {
     const c = this.check(doc);
     const l = c.lines.get(pos.line);
     if (!l) return null;
-    return { contents: { kind: 'markdown', value: sideBySideMarkdown(l, idViewOf(c.config), c.diagnostics) }, range: l.record.range };
+    return { contents: { kind: 'markdown', value: sideBySideMarkdown(l, idViewOf(c.config)) }, range: l.record.range };
   }
 
   forget(uri: string): void {

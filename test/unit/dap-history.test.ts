@@ -114,7 +114,14 @@ test('step over a doorbell runs in chunks: a pause between chunks stops inside t
   while (rt.frames()[0]?.line !== doorbell) rt.next();
   // One operation per chunk: the doorbell statement, then its first command; then a pause.
   assert.equal(rt.next(1), undefined);
-  assert.equal(rt.frames()[0]?.name, 'CMDQ[1] SYNC CS=SIG_SEV MSH=ISH MSIAttr=0xF');
+  // A short name (slot and opcode), on the `cmd` line that enqueued it, above the doorbell.
+  assert.deepEqual(
+    rt.frames().map((f) => [f.name, f.line]),
+    [
+      ['CMDQ[1] SYNC', lines.findIndex((l) => l.startsWith('cmd SYNC'))],
+      ['doorbell', doorbell],
+    ],
+  );
   rt.pause();
   assert.deepEqual(rt.resume(1), { reason: 'pause' });
   assert.equal(rt.frames()[0]?.kind, 'command');
@@ -131,13 +138,18 @@ test('step into a faulting DMA: the reads are named by level up to the faulting 
   assert.deepEqual(rt.setBreakpoints([{ line: dma }]).map((b) => b.verified), [true]);
   assert.equal(rt.continue()?.reason, 'breakpoint');
   const names: string[] = [];
+  const fetches: string[] = [];
   rt.stepIn();
   while (rt.frames()[0]?.kind === 'walk') {
     names.push(rt.frames()[0]?.name ?? '');
+    // The frame's name is short (the Call Stack cuts long ones); its scope has the whole fetch.
+    const scope = rt.stepScopes()[0];
+    fetches.push(`${scope?.name}: ${scope?.node.children?.()[0]?.value}`);
     rt.stepIn();
   }
   // STE and CD are cached from the DMA before: only the two table reads (§7.3.22: F_TRANSLATION at level 1).
-  assert.deepEqual(names, [
+  assert.deepEqual(names, ['DMA fetch 1/2: stage-1 level 0 descriptor', 'DMA fetch 2/2: stage-1 level 1 descriptor']);
+  assert.deepEqual(fetches, [
     'DMA fetch 1/2: stage-1 level 0 descriptor 0x0000000040400003 read from 0x0000000040380000',
     'DMA fetch 2/2: stage-1 level 1 descriptor 0x0000000000000000 read from 0x0000000040400000',
   ]);

@@ -86,17 +86,19 @@ test('a trace launches on its first record; breakpoints go on records, moved pas
   assert.match(bps[3]?.message ?? '', /no record at or after this line/);
 });
 
-test('continue stops after the diverging read with the failed-expectation filter, both values in the text', async () => {
+test('continue stops on the diverging read with the failed-expectation filter, both values in the text', async () => {
   const e = await launch({ program: trace });
   assert.equal(e.body.reason, 'exception');
-  // Stopped after the step that diverged (as a script stops after a failed read): the next record.
-  assert.equal(await line(), 16);
+  // Stopped on the record that diverged, with its effect in the model (as a script stops on a failed read).
+  assert.equal(await line(), 15);
   assert.match(e.body.text ?? '', /^failed expectation: line 15: the emulation returned 0x00000004, the model 0x0000000C: SMMU_CR0ACK returned 0x00000004 but the model has 0x0000000C: CMDQEN = 0 where the model has CMDQEN = 1.*\[replay\.value\]/);
   const info = await dc.exceptionInfoRequest({ threadId: 1 });
   assert.equal(info.body.exceptionId, 'expectation');
   // The first scope is the record the stop is about, both sides field by field.
   const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
   assert.equal(scopes[0]?.name, 'Trace record (line 15)');
+  // The only scope VS Code expands by itself at a stop (the first that is not expensive).
+  assert.deepEqual(scopes.filter((x) => !x.expensive).map((x) => x.name), ['Trace record (line 15)']);
   assert.ok(scopes.some((x) => x.name === 'Registers (page 0)'));
   const rows = new Map((await dc.variablesRequest({ variablesReference: scopes[0]?.variablesReference ?? 0 })).body.variables.map((v) => [v.name, v.value]));
   assert.equal(rows.get('access'), 'read of 32 bits at 0x00000024 (SMMU_CR0ACK)');
@@ -146,7 +148,8 @@ test('a data breakpoint stops where a record changes the field; the console exec
   });
   assert.equal(e.body.reason, 'data breakpoint');
   assert.match(e.body.text ?? '', /CR0\.EVENTQEN changed: 0x0*0 → 0x0*1/);
-  assert.equal(await line(), 15);
+  // On the record that wrote it.
+  assert.equal(await line(), 14);
   assert.equal(await evaluate('CR0.EVENTQEN'), '1 (ENABLED)');
   // CR1 is Guarded by CR0.CMDQEN/EVENTQEN (§6.3.11), now 1: the model refuses the change, as it should.
   assert.match(await evaluate('write32 CR1 0x15', 'repl'), /SMMU_CR1\.QUEUE_SH is Guarded by .* the change is IGNORED/);
@@ -162,14 +165,16 @@ test('a data breakpoint stops where a record changes the field; the console exec
 test('a QEMU log steps on its own lines and stops at QEMU 7.2 reading back RES0 bits of SMMU_CR0', async () => {
   const e = await launch({ program: qemuProbe });
   assert.equal(e.body.reason, 'exception');
-  assert.equal(await line(), 12);
+  assert.equal(await line(), 11);
   assert.match(e.body.text ?? '', /line 11: the emulation returned 0xFFFFFFFF, the model 0x0000000D: SMMU_CR0 returned 0xFFFFFFFF with RES0 bits \[31:11\], 9, 5 set.*\[replay\.res0-bits\]/);
   const next = await stepping(() => dc.continueRequest({ threadId: 1 }));
   assert.equal(next.body.reason, 'exception');
-  assert.equal(await line(), 13);
+  assert.equal(await line(), 12);
   assert.match(next.body.text ?? '', /line 12: the emulation returned 0x000003DF/);
+  // Step back undoes the diverging read: the session is before it, on its line.
   await stepping(() => dc.stepBackRequest({ threadId: 1 }));
   assert.equal(await line(), 12);
+  assert.equal((await dc.scopesRequest({ frameId: 0 })).body.scopes[0]?.name, 'Trace record (line 11)');
 });
 
 test('a trace with a syntax error is not launched: the launch fails with its position', async () => {
@@ -183,5 +188,47 @@ test('"trace": true steps any file as a trace (SMMU Trace documents with other n
   fs.writeFileSync(other, TRACE);
   const e = await launch({ program: other, trace: true });
   assert.equal(e.body.reason, 'exception');
-  assert.equal(await line(), 16);
+  assert.equal(await line(), 15);
+});
+
+test('the stop is on the record that diverged (examples/vsmmu-locking.smmutrace); step over goes on to the next record, step back undoes it', async () => {
+  const example = path.join(root, 'examples', 'vsmmu-locking.smmutrace');
+  const lines = fs.readFileSync(example, 'utf8').split('\n');
+  // 1-based, as DAP counts: the torn read-modify-write read (an error) and the next record.
+  const torn = lines.findIndex((l) => l.startsWith('R 0x0080 4 0xAAAABBC0')) + 1;
+  const after = lines.findIndex((l, i) => i >= torn && /^[RW] /.test(l)) + 1;
+  const e = await launch({ program: example });
+  assert.equal(e.body.reason, 'exception');
+  assert.match(e.body.text ?? '', new RegExp(`^failed expectation: line ${torn}: `));
+  const frames = async () => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  const recordScope = async () => (await dc.scopesRequest({ frameId: 0 })).body.scopes[0]?.name;
+  // The arrow, the exception and the record scope all on the diverging record; its effect in the model.
+  assert.deepEqual((await frames()).map((f) => f.line), [torn]);
+  assert.equal(await recordScope(), `Trace record (line ${torn})`);
+  assert.match(await evaluate('STRTAB_BASE'), /^0x000000000000BBC0/);
+  // Step over from there: on to the next record, which has not run yet.
+  const next = await stepping(() => dc.nextRequest({ threadId: 1 }));
+  assert.equal(next.body.reason, 'step');
+  assert.equal(await line(), after);
+  assert.equal(await recordScope(), `Trace record (line ${torn})`);
+  assert.match(await evaluate('CMDQ_BASE'), /^0x0000000000000000/);
+  // Step back twice: before the diverging record, then before the record ahead of it.
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  assert.equal(await line(), torn);
+  assert.equal(await recordScope(), `Trace record (line ${torn - 1})`);
+  // Continue stops on it again, and step back from that stop undoes just that record.
+  const again = await stepping(() => dc.continueRequest({ threadId: 1 }));
+  assert.equal(again.body.reason, 'exception');
+  assert.equal(await line(), torn);
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  assert.equal(await line(), torn);
+  assert.equal(await recordScope(), `Trace record (line ${torn - 1})`);
+});
+
+test('the session names its configuration once (an inferred configuration says where it came from only once)', async () => {
+  const out = dc.waitForEvent('output');
+  await launch({ program: trace, stopOnEntry: true });
+  const text = ((await out) as DebugProtocol.OutputEvent).body.output;
+  assert.match(text, /^SMMU model: inferred from the trace's ID register reads/);
+  assert.doesNotMatch(text, /inferred from the trace \(inferred/);
 });

@@ -1,12 +1,14 @@
 /**
- * The step debugger on a trace in a real VS Code (issue #7): a `.smmutrace` gets the Debug Script
- * CodeLens; the session it starts steps record by record on the trace's lines and stops, with the
- * failed-expectation filter, where the emulation diverges from the model.
+ * The step debugger on a trace in a real VS Code (issue #7): "Debug Script" (the editor title's
+ * command) on a `.smmutrace` starts a session that steps record by record on the trace's lines
+ * and stops, with the failed-expectation filter, on the record where the emulation diverges from
+ * the model. When it ends, the views say that the trace is not a script instead of keeping the
+ * session's state.
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 
-import { EXTENSION_ID, StopRecorder } from './helpers';
+import { api, EXTENSION_ID, StopRecorder, waitFor } from './helpers';
 
 
 suite('SMMU debugger on a trace in VS Code', () => {
@@ -21,18 +23,16 @@ suite('SMMU debugger on a trace in VS Code', () => {
   });
 
 
-  test('a trace gets the Debug Script CodeLens; debugging it steps record by record and stops at the divergence', async () => {
+  test('Debug Script on a trace steps record by record and stops on the diverging record', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(ext);
-    await ext.activate();
+    const a = await api();
     const uri = vscode.Uri.joinPath(ext.extensionUri, 'examples', 'vsmmu-locking.smmutrace');
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.equal(doc.languageId, 'smmutrace');
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
-    const lens = lenses.find((l) => l.command?.command === 'smmu.debugScript' && /Debug Script/.test(l.command.title));
-    assert.ok(lens?.command, 'a Debug Script CodeLens on the trace');
-    // What the CodeLens does: launch with stopOnEntry.
-    assert.ok(await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? [])), 'the session starts');
+    await vscode.window.showTextDocument(doc);
+    // What the editor title's button runs: launch with stopOnEntry.
+    assert.ok(await vscode.commands.executeCommand('smmu.debugScript', uri), 'the session starts');
     assert.equal((await nextStop(1)).reason, 'entry');
     const session = vscode.debug.activeDebugSession;
     assert.ok(session && session.type === 'smmu');
@@ -47,9 +47,26 @@ suite('SMMU debugger on a trace in VS Code', () => {
     await session.customRequest('continue', { threadId: 1 });
     const stop = await nextStop(3);
     assert.equal(stop.reason, 'exception');
-    assert.match(stop.text ?? '', /failed expectation: line \d+: the emulation returned 0x[0-9A-F]+, the model 0x[0-9A-F]+/);
+    const m = /failed expectation: line (\d+): the emulation returned 0x[0-9A-F]+, the model 0x[0-9A-F]+/.exec(stop.text ?? '');
+    assert.ok(m, stop.text);
+    // The arrow and the record scope are on the record the exception is about.
+    frames = (await session.customRequest('stackTrace', { threadId: 1 })) as Frames;
+    assert.equal(frames.stackFrames[0]?.line, Number(m[1]));
     const scopes = (await session.customRequest('scopes', { frameId: 0 })) as { scopes: { name: string }[] };
-    assert.match(scopes.scopes[0]?.name ?? '', /^Trace record \(line \d+\)$/);
+    assert.equal(scopes.scopes[0]?.name, `Trace record (line ${m[1]})`);
     await vscode.debug.stopDebugging(session);
+    // The session is over and the active editor is a trace: the Registers view says so.
+    await waitFor(
+      'the Registers view to leave the session',
+      async () => {
+        await a.registers.refresh();
+        return a.registers.snapshot?.label.startsWith('The active editor (') ? true : undefined;
+      },
+      15_000,
+      () => `view: ${a.registers.snapshot?.label}`,
+    );
+    assert.match(String(a.registers.view?.message), /vsmmu-locking\.smmutrace\) is not an SMMU script/);
+    assert.deepStrictEqual(a.registers.getChildren(), []);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

@@ -174,4 +174,37 @@ suite('SMMU Workbench in VS Code', () => {
     const cr0 = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'CR0', '#define CR0_RESERVED 0xFFFFFC20');
     assert.match(cr0, /RES0/);
   });
+
+  test('decode selection on a trace line takes the value written, not the offset or the size', async () => {
+    // The line format: W OFFSET SIZE VALUE. CR0 = 0x1D is SMMUEN|EVENTQEN|CMDQEN; 0x20 would be ATSCHK.
+    const line = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'CR0', 'W 0x20 4 0x1D');
+    assert.match(line, /^SMMU_CR0 = 0x0000001D/, line);
+    // A QEMU log line cut short: the number labelled val.
+    const cut = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'CR0', 'addr: 0x20 val:0x1d size: 0x4(0)');
+    assert.match(cut, /^SMMU_CR0 = 0x0000001D/, cut);
+  });
+
+  test('decode selection on a QEMU trace line offers the register at its offset first, and shows a read-only result', async () => {
+    const before = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+    const running = vscode.commands.executeCommand<string>('smmu.decodeSelection', undefined, '16720@1795653830.053318:smmuv3_write_mmio addr: 0x20 val:0x1d size: 0x4(0)');
+    let result: string | undefined;
+    void running.then((r) => (result = r));
+    // The quick pick of what to decode as: Enter takes its first item.
+    await waitFor('the decoding', async () => {
+      if (result === undefined) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return result;
+    });
+    assert.match(result ?? '', /^SMMU_CR0 = 0x0000001D/, result);
+    const shown = vscode.workspace.textDocuments.find((d) => !before.has(d.uri.toString()) && d.getText() === result);
+    assert.ok(shown, 'the result is shown in a document');
+    // A read-only virtual document: never dirty, so closing it asks nothing.
+    assert.strictEqual(shown.uri.scheme, 'smmu-decode');
+    assert.strictEqual(shown.isUntitled, false);
+    assert.strictEqual(shown.isDirty, false);
+    assert.match(shown.uri.path, /CR0 0x1D$/);
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === shown.uri.toString());
+    assert.ok(tab, 'open in a tab');
+    assert.ok(await vscode.window.tabGroups.close(tab));
+    assert.ok(!vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === shown.uri.toString()));
+  });
 });

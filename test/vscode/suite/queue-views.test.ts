@@ -52,4 +52,25 @@ suite('Queue and stream table views', () => {
     );
     assert.match(String(a.queues.streams.view?.message), /no stream table/);
   });
+
+  test('a trace focused after a script: the views say they cannot show it rather than keep the script', async () => {
+    const a = await api();
+    const editor = await open('queues.smmu');
+    const last = editor.document.lineCount - 1;
+    editor.selection = new vscode.Selection(last, 0, last, 0);
+    await linesWhen(a.queues.command, "the script's commands", (l) => l.filter((x) => x.startsWith('[')).length === 3);
+    await open('seed.smmutrace');
+    for (const tree of [a.queues.command, a.queues.event, a.queues.streams]) {
+      await linesWhen(tree, 'no entries', (l) => l.length === 0);
+      assert.strictEqual(String(tree.view?.message), 'The active editor (seed.smmutrace) is not an SMMU script or queue descriptor: this view shows the queues and stream table at the cursor of a .smmu script, or a .smmuq queue descriptor.');
+    }
+    await waitFor('the Registers view to say so', async () => {
+      await a.registers.refresh();
+      return a.registers.snapshot?.label.startsWith('The active editor (seed.smmutrace) is not an SMMU script') ? true : undefined;
+    });
+    assert.deepStrictEqual(treeLines(a.registers), []);
+    // Back on the script, both follow it again.
+    await open('queues.smmu');
+    await linesWhen(a.queues.command, "the script's commands again", (l) => l.some((x) => x.startsWith('[')));
+  });
 });

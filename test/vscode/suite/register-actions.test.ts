@@ -96,13 +96,26 @@ suite('Registers view actions', () => {
     assert.strictEqual(await vscode.commands.executeCommand('smmu.registers.goToDefinition', 'IDR0'), undefined);
   });
 
-  test('reveal in docs opens docs/registers.md at the register', async () => {
-    const r = await vscode.commands.executeCommand<{ line: number }>('smmu.registers.revealInDocs', 'GERROR');
-    const editor = vscode.window.activeTextEditor;
-    assert.ok(editor && editor.document.uri.path.endsWith('/docs/registers.md'), editor?.document.uri.path);
-    assert.strictEqual(editor.document.lineAt(r.line).text, '## GERROR');
-    assert.strictEqual(editor.selection.start.line, r.line);
-    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  test('reveal in docs opens the rendered docs/registers.md at the register', async () => {
+    const textTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.path.endsWith('/docs/registers.md'));
+    const r = await vscode.commands.executeCommand<{ uri: string; line: number; preview: boolean }>('smmu.registers.revealInDocs', 'GERROR');
+    // The Markdown preview (a webview), scrolled to the heading's anchor; not the Markdown source.
+    assert.strictEqual(r.preview, true);
+    assert.match(r.uri, /\/docs\/registers\.md#gerror$/);
+    const preview = await waitFor('the Markdown preview', () => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview ? vscode.window.tabGroups.activeTabGroup.activeTab : undefined);
+    assert.match((preview.input as vscode.TabInputWebview).viewType, /markdown\.preview/);
+    assert.match(preview.label, /registers\.md/);
+    assert.deepStrictEqual(textTabs().map((t) => t.label), []);
+    await vscode.window.tabGroups.close(preview);
+  });
+
+  test('Clear Register Filter is offered only while a filter is set', () => {
+    const menus = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } }).contributes.menus;
+    // The context key the filter commands set (the next test runs them).
+    for (const where of ['commandPalette', 'view/title']) {
+      const entry = menus[where]?.find((m) => m.command === 'smmu.registers.clearFilter');
+      assert.match(entry?.when ?? '', /\bsmmu\.registers\.filtered\b/, `${where}: ${JSON.stringify(entry)}`);
+    }
   });
 
   test('filter by name keeps matching registers and shows the filter in the description', async () => {

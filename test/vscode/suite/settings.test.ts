@@ -12,6 +12,38 @@ interface StatusApi {
   status: { item: vscode.StatusBarItem; update(): Promise<void> };
 }
 
+/**
+ * The name VS Code 1.100's Settings editor gives a setting when browsing its extension's section
+ * (src/vs/workbench/contrib/preferences/browser/settingsTreeModels.ts settingKeyToDisplayFormat and
+ * trimCategoryForGroup, common/preferences.ts wordifyKey): the key's last segment is the label, the
+ * rest its category, less the prefix the settings group's id already says; `.x` becomes ` › X` and
+ * camelCase is split after a lower-case letter or a digit. The group's id is the extension's id
+ * when the extension contributes a single category (settingsTree.ts createTocTreeForExtensionSettings),
+ * else the category's `id`.
+ */
+function displayName(key: string, groupId: string): string {
+  const dot = key.lastIndexOf('.');
+  let category = dot >= 0 ? key.slice(0, dot) : '';
+  const wordify = (k: string) =>
+    k
+      .replace(/\.([a-z0-9])/g, (_m, c: string) => ` \u203A ${c.toUpperCase()}`)
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/^[a-z]/g, (m) => m.toUpperCase());
+  const trim = (forward: boolean): string | undefined => {
+    const parts = groupId.split('.').map((p) => (p.replace(/-/g, '').toLowerCase() === category.toLowerCase() ? p.replace(/-/g, '') : p));
+    while (parts.length) {
+      const re = new RegExp(`^${parts.join('\\.')}(\\.|$)`, 'i');
+      if (re.test(category)) return category.replace(re, '');
+      if (forward) parts.pop();
+      else parts.shift();
+    }
+    return undefined;
+  };
+  category = wordify(trim(true) ?? trim(false) ?? category);
+  const label = wordify(key.slice(dot + 1));
+  return category ? `${category}: ${label}` : label;
+}
+
 const setting = (key: string, value: unknown) => vscode.workspace.getConfiguration('smmu').update(key, value, vscode.ConfigurationTarget.Global);
 
 suite('Settings', () => {
@@ -68,6 +100,26 @@ suite('Settings', () => {
     await setting('configuration', undefined);
     await waitFor('QEMU again', () => (diagnostics().some((d) => code(d) === 'write.unadvertised') && !diagnostics().some((d) => code(d).startsWith('config.')) ? true : undefined));
     await status((t) => /QEMU/.test(t));
+  });
+
+  test('the Settings editor names the settings without a "Smmu ›" prefix ("C Hover: Enabled"), and VS Code registered them all', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    type Category = { id?: string; title?: string; properties: Record<string, unknown> };
+    const contributed = (ext.packageJSON as { contributes: { configuration: Category | Category[] } }).contributes.configuration;
+    const categories = Array.isArray(contributed) ? contributed : [contributed];
+    const names = new Map<string, string>();
+    for (const c of categories) for (const key of Object.keys(c.properties)) names.set(key, displayName(key, categories.length === 1 ? ext.id : (c.id ?? ext.id)));
+    assert.deepStrictEqual(Object.fromEntries(names), {
+      'smmu.configuration': 'Configuration',
+      'smmu.check.executeOn': 'Check: Execute On',
+      'smmu.model.maxGuestMemory': 'Model: Max Guest Memory',
+      'smmu.inlayHints.enabled': 'Inlay Hints: Enabled',
+      'smmu.cHover.enabled': 'C Hover: Enabled',
+      'smmu.registers.format': 'Registers: Format',
+      'smmu.trace.server': 'Trace: Server',
+    });
+    // The keys did not change, and VS Code took every category (each setting has its default).
+    for (const key of names.keys()) assert.ok(vscode.workspace.getConfiguration().inspect(key)?.defaultValue !== undefined, `${key} is registered`);
   });
 
   test('smmu.inlayHints.enabled: off, the server gives no hints; on again, they are back', async () => {
