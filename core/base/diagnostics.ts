@@ -1,4 +1,5 @@
 /** Positions and diagnostics shared by the script language, configurations and the model's findings (LSP-style, 0-based). */
+
 /** How bad a finding is: an error breaks a rule, a warning is CONSTRAINED UNPREDICTABLE or suspicious, info explains. */
 export type Severity = 'error' | 'warning' | 'info';
 

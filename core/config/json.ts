@@ -4,16 +4,10 @@
  */
 import { createScanner, parseTree, ParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 
-/** 0-based line and UTF-16 character, as LSP counts them. */
-export interface Position {
-  readonly line: number;
-  readonly character: number;
-}
+import type { Position, Range } from '../base/diagnostics';
 
-export interface Range {
-  readonly start: Position;
-  readonly end: Position;
-}
+/** 0-based line and UTF-16 character, as LSP counts them (core/base/diagnostics.ts). */
+export type { Position, Range } from '../base/diagnostics';
 
 export type { Node };
 
