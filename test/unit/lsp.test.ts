@@ -242,6 +242,16 @@ test('hover on an engine statement that ran says what happened there: a doorbell
   assert.doesNotMatch(await hoverText(dma, (lines[dma] as string).indexOf('sid') + 1), /What happened/);
 });
 
+test('smmu/stateAtLine: an address field shows the address it encodes (the Registers view), not the shifted field value', async () => {
+  const text = 'write64 CMDQ_BASE 0x40100000 | LOG2SIZE=8\n';
+  const f = file('addr-state.smmu', text);
+  open(f.uri, text);
+  await diagnosticsFor(f.uri);
+  const state = (await lsp.conn.sendRequest('smmu/stateAtLine', { uri: f.uri, line: 0 })) as { registers: { name: string; fields: { name: string; value: string }[] }[] };
+  const addr = state.registers.find((r) => r.name === 'CMDQ_BASE')?.fields.find((x) => x.name === 'ADDR');
+  assert.equal(addr?.value, '0x40100000', 'not the field value 0x2008000');
+});
+
 test('formatting over the protocol: whole-line edits for the lines that change', async () => {
   const text = ['  read32 CR0ACK   ==  0xd', 'write32 CR0 0'].join('\n');
   const f = file('fmt.smmu', text);
