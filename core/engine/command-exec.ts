@@ -7,6 +7,7 @@ import { CERROR, formatCommand, decodeCommand } from '../commands/codec';
 import { COMMANDS, findCommand, type CommandDef, type CommandName } from '../commands/table';
 import { bits } from '../layout/access';
 import type { LayoutField } from '../layout/types';
+import * as caps from '../structures/capabilities';
 import { hex } from '../registers/codec';
 import { cdKey, sidOfCdKey } from './config-cache';
 import type { EngineContext } from './context';
@@ -291,7 +292,7 @@ function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s
   }
   const cs = v(def, w, 'CS');
   if (cs === 1) {
-    const msi = (engine.ids.idField('IDR0', 'MSI') ?? 0) !== 0;
+    const msi = caps.msi(engine.ids);
     const addr = v(def, w, 'MSIAddress');
     if (msi && addr !== 0) {
       if (engine.recording) logged('complete, signalling by MSI');
@@ -300,7 +301,7 @@ function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s
       logged('complete; CMD_SYNC wired interrupt asserted');
     }
   } else if (cs === 2) {
-    logged((engine.ids.idField('IDR0', 'SEV') ?? 0) !== 0 ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE');
+    logged(caps.sev(engine.ids) ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE');
   } else if (engine.recording) logged('complete');
   return CERROR.NONE;
 }
