@@ -18,7 +18,13 @@ import type { FeatureRef, LayoutDef, LayoutField } from '../layout/types';
 
 export type CommandGroup = 'prefetch' | 'cfgi' | 'tlbi' | 'ats' | 'pri' | 'fault' | 'sync';
 
-export interface CommandDef extends LayoutDef {
+/**
+ * A command of the table. `N` is its name: the table is declared `as const` through `cmd`, so
+ * `CommandName` is the union of the names it holds and code that acts on every command (the
+ * executor, command-exec.ts) is a record keyed by that union, checked complete by the compiler.
+ */
+export interface CommandDef<N extends string = CommandName> extends LayoutDef {
+  readonly name: N;
   readonly opcode: number;
   readonly group: CommandGroup;
   /**
@@ -78,11 +84,13 @@ const VA = f('Address', 127, 76, 'Virtual address [63:12]; bits [11:0] are taken
 const IPA = f('Address', 119, 76, 'IPA [55:12]; bits [55:52] RES0 in SMMUv3.1–v3.3, [55:48] in SMMUv3.0 (§4.1.6).', { openValues: true, addrShift: 12 });
 const RANGE_FIELDS: readonly LayoutField[] = [NUM, SCALE, TLBI_LEAF, TTL128, TTL, TG];
 
-function cmd(opcode: number, name: string, section: string, group: CommandGroup, summary: string, fields: readonly LayoutField[], extra: Partial<CommandDef> = {}): CommandDef {
+type CommandExtra = Partial<Pick<CommandDef<string>, 'requires' | 'secureOnly' | 'aliases'>>;
+
+function cmd<N extends string>(opcode: number, name: N, section: string, group: CommandGroup, summary: string, fields: readonly LayoutField[], extra: CommandExtra = {}): CommandDef<N> {
   return { opcode, name, section, group, summary, bits: 128, fields: [OPCODE, ...fields], ...extra };
 }
 
-export const COMMANDS: readonly CommandDef[] = [
+const TABLE = [
   // §4.2 Prefetch.
   cmd(0x01, 'CMD_PREFETCH_CONFIG', '4.2.1', 'prefetch', 'Prefetch the STE and CD configuration of a StreamID (and SubstreamID when SSV is 1).', [SSEC, SSV, SUBSTREAM, STREAM], { aliases: ['CMD_PREFETCH_CFG'] }),
   cmd(0x02, 'CMD_PREFETCH_ADDR', '4.2.2', 'prefetch', 'Prefetch configuration and TLB entries for 2^Size translations from Address as though accessed by the stream.', [
@@ -173,7 +181,12 @@ export const COMMANDS: readonly CommandDef[] = [
   ]),
   // §4.6 DPT maintenance: CMD_DPTI_ALL has no parameters. (CMD_DPTI_PA's layout is not in the text.)
   cmd(0x70, 'CMD_DPTI_ALL', '4.6.1', 'tlbi', 'Remove all cached Device Permission Table information of the Security state.', [], { requires: [DPT] }),
-];
+] as const;
+
+/** The name of every command of the table, as a literal union (`'CMD_CFGI_STE' | 'CMD_SYNC' | ...`). */
+export type CommandName = (typeof TABLE)[number]['name'];
+
+export const COMMANDS: readonly CommandDef[] = TABLE;
 
 const BY_NAME = new Map<string, CommandDef>();
 for (const c of COMMANDS) {

@@ -4,9 +4,10 @@
  * command table's positions, never hand-written masks.
  */
 import { CERROR, formatCommand, decodeCommand } from '../commands/codec';
-import { COMMANDS, findCommand, type CommandDef } from '../commands/table';
+import { COMMANDS, findCommand, type CommandDef, type CommandName } from '../commands/table';
 import { bits } from '../layout/access';
 import type { LayoutField } from '../layout/types';
+import * as caps from '../structures/capabilities';
 import { hex } from '../registers/codec';
 import { cdKey, sidOfCdKey } from './config-cache';
 import type { EngineContext } from './context';
@@ -39,14 +40,6 @@ const SYNC = findCommand('CMD_SYNC');
 if (!SYNC) throw new Error('internal: no CMD_SYNC in the command table');
 /** CMD_SYNC.CS, from the table. */
 const SYNC_CS = cmdField(SYNC, 'CS');
-
-/** Short names without the CMD_ prefix, as executors switch on them (computed once). */
-const SHORT = new WeakMap<CommandDef, string>();
-function shortName(def: CommandDef): string {
-  let n = SHORT.get(def);
-  if (n === undefined) SHORT.set(def, (n = def.name.replace(/^CMD_/, '')));
-  return n;
-}
 
 function invalidateSteRange(engine: EngineContext, first: number, count: number, leaf: boolean): number {
   const inRange = (sid: number) => sid >= first && sid < first + count;
@@ -90,6 +83,170 @@ function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean
   };
 }
 
+/** What an executor sees of one command: its entry, and how to report what it did. */
+interface Run {
+  readonly engine: EngineContext;
+  readonly def: CommandDef;
+  readonly w: Uint32Array;
+  /** Record the command with the effect it had (only while recording). */
+  logged(effect: string): void;
+  /** Invalidate the TLB entries `match` selects and record how many. */
+  tlbi(match: (e: TlbEntry) => boolean): void;
+}
+
+/** Carries out one command; returns a CERROR code (CERROR.NONE on success). */
+type Executor = (r: Run) => number;
+
+/**
+ * A command the model accepts (it is legal, §4) but does not carry out. It completes, and reports
+ * itself as a warning each time it runs, so a script that relies on it is never told it passed
+ * silently.
+ */
+export interface NotModelled {
+  readonly notModelled: string;
+}
+
+const done = (effect: string): Executor => (r) => {
+  r.logged(effect);
+  return CERROR.NONE;
+};
+
+// Prefetches only warm the configuration cache; errors are not reported (§4.2).
+const prefetch: Executor = ({ engine, def, w, logged }) => {
+  prefetchConfig(engine, v(def, w, 'StreamID'), has(def, 'SSV') && v(def, w, 'SSV') ? v(def, w, 'SubstreamID') : 0);
+  logged('configuration cached');
+  return CERROR.NONE;
+};
+
+// CMD_CFGI_STE_RANGE, and CMD_CFGI_ALL (Range 31, §4.3.6).
+const cfgiSteRange: Executor = ({ engine, def, w, logged }) => {
+  const range = v(def, w, 'Range');
+  const count = 2 ** (range + 1);
+  const sid = v(def, w, 'StreamID');
+  const first = sid - (sid % count);
+  const n = invalidateSteRange(engine, first, count, false);
+  logged(`StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${counted(n, 'cached structure')} invalidated`);
+  return CERROR.NONE;
+};
+
+/** CMD_TLBI_NH_VA (with ASID) and CMD_TLBI_NH_VAA (all ASIDs), §4.4.2.3–§4.4.2.4. */
+const tlbiNhVa =
+  (byAsid: boolean): Executor =>
+  ({ engine, def, w, tlbi }) => {
+    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    const asid = byAsid ? v(def, w, 'ASID') : undefined;
+    const at = addressMatch(def, w);
+    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2 && (asid === undefined || e.asid === asid || e.asid === -1) && at(e));
+    return CERROR.NONE;
+  };
+
+/** CMD_TLBI_EL2_VA (with ASID when E2H) and CMD_TLBI_EL2_VAA, §4.4.2.8–§4.4.2.9. */
+const tlbiEl2Va =
+  (byAsid: boolean): Executor =>
+  ({ def, w, tlbi }) => {
+    const asid = byAsid ? v(def, w, 'ASID') : undefined;
+    const at = addressMatch(def, w);
+    tlbi((e) => (e.regime === 'EL2' || e.regime === 'EL2_E2H') && (asid === undefined || e.regime === 'EL2' || e.asid === asid || e.asid === -1) && at(e));
+    return CERROR.NONE;
+  };
+
+const resume: Executor = ({ engine, def, w, logged }) => {
+  logged(engine.resumeStalled(def, w));
+  return CERROR.NONE;
+};
+
+const EL3 = done('no EL3 translations are cached by the Non-secure programming interface');
+
+/**
+ * How each command of the table executes: a record over every `CommandName`, so a command added
+ * to the table without an entry here does not compile, and one without behaviour says so
+ * (`NotModelled`) instead of completing in silence.
+ */
+export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } = {
+  CMD_PREFETCH_CONFIG: prefetch,
+  CMD_PREFETCH_ADDR: prefetch,
+  CMD_CFGI_STE: ({ engine, def, w, logged }) => {
+    const sid = v(def, w, 'StreamID');
+    const n = invalidateSteRange(engine, sid, 1, v(def, w, 'Leaf') === 1);
+    logged(`${counted(n, 'cached structure')} invalidated`);
+    return CERROR.NONE;
+  },
+  CMD_CFGI_STE_RANGE: cfgiSteRange,
+  CMD_CFGI_ALL: cfgiSteRange,
+  CMD_CFGI_CD: ({ engine, def, w, logged }) => {
+    const sid = v(def, w, 'StreamID');
+    const ssid = v(def, w, 'SubstreamID');
+    let n = engine.configCache.cd.invalidate((k) => k === cdKey(sid, ssid));
+    if (v(def, w, 'Leaf') === 0) n += engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
+    logged(`${counted(n, 'cached structure')} invalidated`);
+    return CERROR.NONE;
+  },
+  CMD_CFGI_CD_ALL: ({ engine, def, w, logged }) => {
+    const sid = v(def, w, 'StreamID');
+    const n = engine.configCache.cd.invalidate((k) => sidOfCdKey(k) === sid) + engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
+    logged(`${counted(n, 'cached structure')} invalidated`);
+    return CERROR.NONE;
+  },
+  CMD_CFGI_VMS_PIDM: done('no VMS is modelled'),
+  CMD_TLBI_NH_ALL: ({ engine, def, w, tlbi }) => {
+    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2);
+    return CERROR.NONE;
+  },
+  CMD_TLBI_NH_ASID: ({ engine, def, w, tlbi }) => {
+    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    const asid = v(def, w, 'ASID');
+    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.asid === asid);
+    return CERROR.NONE;
+  },
+  CMD_TLBI_NH_VA: tlbiNhVa(true),
+  CMD_TLBI_NH_VAA: tlbiNhVa(false),
+  CMD_TLBI_EL3_ALL: EL3,
+  CMD_TLBI_EL3_VA: EL3,
+  CMD_TLBI_EL2_ALL: ({ tlbi }) => {
+    tlbi((e) => e.regime === 'EL2' || e.regime === 'EL2_E2H');
+    return CERROR.NONE;
+  },
+  CMD_TLBI_EL2_ASID: ({ def, w, tlbi }) => {
+    const asid = v(def, w, 'ASID');
+    tlbi((e) => e.regime === 'EL2_E2H' && e.asid === asid);
+    return CERROR.NONE;
+  },
+  CMD_TLBI_EL2_VA: tlbiEl2Va(true),
+  CMD_TLBI_EL2_VAA: tlbiEl2Va(false),
+  CMD_TLBI_S12_VMALL: ({ engine, def, w, tlbi }) => {
+    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    tlbi((e) => e.regime === 'NH' && e.vmid === vmid);
+    return CERROR.NONE;
+  },
+  CMD_TLBI_S2_IPA: ({ engine, def, w, tlbi }) => {
+    // Stage-2 entries by IPA (§4.4.8). Entries combining both stages are not required to be
+    // affected: software follows with TLBI_NH_ALL/S12_VMALL; the model keeps them (the strict choice).
+    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    const at = addressMatch(def, w);
+    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages === 2 && at(e));
+    return CERROR.NONE;
+  },
+  CMD_TLBI_NSNH_ALL: ({ engine, logged }) => {
+    // All Non-secure, non-Hyp entries: every VMID, both stages (§4.4.3).
+    const n = engine.tlb.size === 0 ? 0 : engine.tlb.invalidate((e) => e.regime === 'NH');
+    if (engine.recording) logged(`${n} TLB entr${n === 1 ? 'y' : 'ies'} invalidated`);
+    return CERROR.NONE;
+  },
+  CMD_ATC_INV: ({ engine, def, w, logged }) => {
+    const sid = v(def, w, 'StreamID');
+    if (engine.atcTimeouts.has(sid)) engine.atcInvFailed = true;
+    logged(engine.atcTimeouts.has(sid) ? 'the ATS invalidation will time out' : 'ATS invalidation sent to the endpoint');
+    return CERROR.NONE;
+  },
+  CMD_PRI_RESP: done('page request group response sent to the endpoint'),
+  CMD_RESUME: resume,
+  CMD_STALL_TERM: resume,
+  CMD_SYNC: ({ engine, def, w, logged }) => sync(engine, def, w, logged),
+  // Until this change it fell through to a default case that completed with no effect and no word.
+  CMD_DPTI_ALL: { notModelled: 'the Device Permission Table (SMMUv3.3 DPT) is not modelled: no DPT information is cached, and transactions are not checked against a DPT' },
+};
+
 /** Execute one validated command; returns a CERROR code (CERROR.NONE on success). */
 export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32Array, index: number, address: number): number {
   // The commands a driver issues in bulk, without building closures or text when not recording.
@@ -103,8 +260,14 @@ export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32
     if (def.group === 'cfgi' && engine.configCache.size === 0) return CERROR.NONE;
     if (def.group === 'tlbi' && engine.tlb.size === 0) return CERROR.NONE;
   }
-  const name = shortName(def);
   const describe = () => `CMDQ[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
+  // The types make every table command present; a definition from elsewhere is still not run in silence.
+  const how: Executor | NotModelled | undefined = EXECUTION[def.name];
+  if (typeof how !== 'function') {
+    const why = how?.notModelled ?? `${def.name} has no execution in the model`;
+    if (engine.recording) engine.log({ kind: 'command', text: `${describe()}: not modelled: ${why}; it completes without effect`, section: def.section, address: BigInt(address), words: [...w], severity: 'warning', code: 'cmdq.not-modelled' });
+    return CERROR.NONE;
+  }
   const logged = (effect: string) => {
     if (engine.recording) engine.log({ kind: 'command', text: `${describe()}${effect ? `: ${effect}` : ''}`, section: def.section, address: BigInt(address), words: [...w] });
   };
@@ -112,123 +275,7 @@ export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32
     const n = engine.tlb.invalidate(match);
     logged(engine.recording ? `${n} TLB entr${n === 1 ? 'y' : 'ies'} invalidated` : '');
   };
-  switch (name) {
-    case 'TLBI_NSNH_ALL': {
-      // All Non-secure, non-Hyp entries: every VMID, both stages (§4.4.3).
-      const n = engine.tlb.size === 0 ? 0 : engine.tlb.invalidate((e) => e.regime === 'NH');
-      if (engine.recording) logged(`${n} TLB entr${n === 1 ? 'y' : 'ies'} invalidated`);
-      return CERROR.NONE;
-    }
-    case 'SYNC':
-      return sync(engine, def, w, logged);
-    case 'PREFETCH_CONFIG':
-    case 'PREFETCH_ADDR': {
-      // Prefetches only warm the configuration cache; errors are not reported (§4.2).
-      prefetchConfig(engine, v(def, w, 'StreamID'), has(def, 'SSV') && v(def, w, 'SSV') ? v(def, w, 'SubstreamID') : 0);
-      logged('configuration cached');
-      return CERROR.NONE;
-    }
-    case 'CFGI_STE': {
-      const sid = v(def, w, 'StreamID');
-      const n = invalidateSteRange(engine, sid, 1, v(def, w, 'Leaf') === 1);
-      logged(`${counted(n, 'cached structure')} invalidated`);
-      return CERROR.NONE;
-    }
-    case 'CFGI_STE_RANGE':
-    case 'CFGI_ALL': {
-      const range = v(def, w, 'Range');
-      const count = 2 ** (range + 1);
-      const sid = v(def, w, 'StreamID');
-      const first = sid - (sid % count);
-      const n = invalidateSteRange(engine, first, count, false);
-      logged(`StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${counted(n, 'cached structure')} invalidated`);
-      return CERROR.NONE;
-    }
-    case 'CFGI_CD': {
-      const sid = v(def, w, 'StreamID');
-      const ssid = v(def, w, 'SubstreamID');
-      let n = engine.configCache.cd.invalidate((k) => k === cdKey(sid, ssid));
-      if (v(def, w, 'Leaf') === 0) n += engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
-      logged(`${counted(n, 'cached structure')} invalidated`);
-      return CERROR.NONE;
-    }
-    case 'CFGI_CD_ALL': {
-      const sid = v(def, w, 'StreamID');
-      const n = engine.configCache.cd.invalidate((k) => sidOfCdKey(k) === sid) + engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
-      logged(`${counted(n, 'cached structure')} invalidated`);
-      return CERROR.NONE;
-    }
-    case 'CFGI_VMS_PIDM':
-      logged('no VMS is modelled');
-      return CERROR.NONE;
-    case 'TLBI_NH_ALL': {
-      const vmid = vmidOf(engine, v(def, w, 'VMID'));
-      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2);
-      return CERROR.NONE;
-    }
-    case 'TLBI_NH_ASID': {
-      const vmid = vmidOf(engine, v(def, w, 'VMID'));
-      const asid = v(def, w, 'ASID');
-      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.asid === asid);
-      return CERROR.NONE;
-    }
-    case 'TLBI_NH_VA':
-    case 'TLBI_NH_VAA': {
-      const vmid = vmidOf(engine, v(def, w, 'VMID'));
-      const asid = name === 'TLBI_NH_VA' ? v(def, w, 'ASID') : undefined;
-      const at = addressMatch(def, w);
-      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2 && (asid === undefined || e.asid === asid || e.asid === -1) && at(e));
-      return CERROR.NONE;
-    }
-    case 'TLBI_EL2_ALL':
-      tlbi((e) => e.regime === 'EL2' || e.regime === 'EL2_E2H');
-      return CERROR.NONE;
-    case 'TLBI_EL2_ASID': {
-      const asid = v(def, w, 'ASID');
-      tlbi((e) => e.regime === 'EL2_E2H' && e.asid === asid);
-      return CERROR.NONE;
-    }
-    case 'TLBI_EL2_VA':
-    case 'TLBI_EL2_VAA': {
-      const asid = name === 'TLBI_EL2_VA' ? v(def, w, 'ASID') : undefined;
-      const at = addressMatch(def, w);
-      tlbi((e) => (e.regime === 'EL2' || e.regime === 'EL2_E2H') && (asid === undefined || e.regime === 'EL2' || e.asid === asid || e.asid === -1) && at(e));
-      return CERROR.NONE;
-    }
-    case 'TLBI_S12_VMALL': {
-      const vmid = vmidOf(engine, v(def, w, 'VMID'));
-      tlbi((e) => e.regime === 'NH' && e.vmid === vmid);
-      return CERROR.NONE;
-    }
-    case 'TLBI_S2_IPA': {
-      // Stage-2 entries by IPA (§4.4.8). Entries combining both stages are not required to be
-      // affected: software follows with TLBI_NH_ALL/S12_VMALL; the model keeps them (the strict choice).
-      const vmid = vmidOf(engine, v(def, w, 'VMID'));
-      const at = addressMatch(def, w);
-      tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages === 2 && at(e));
-      return CERROR.NONE;
-    }
-    case 'TLBI_EL3_ALL':
-    case 'TLBI_EL3_VA':
-      logged('no EL3 translations are cached by the Non-secure programming interface');
-      return CERROR.NONE;
-    case 'ATC_INV': {
-      const sid = v(def, w, 'StreamID');
-      if (engine.atcTimeouts.has(sid)) engine.atcInvFailed = true;
-      logged(engine.atcTimeouts.has(sid) ? 'the ATS invalidation will time out' : 'ATS invalidation sent to the endpoint');
-      return CERROR.NONE;
-    }
-    case 'PRI_RESP':
-      logged('page request group response sent to the endpoint');
-      return CERROR.NONE;
-    case 'RESUME':
-    case 'STALL_TERM':
-      logged(engine.resumeStalled(def, w));
-      return CERROR.NONE;
-    default:
-      logged('');
-      return CERROR.NONE;
-  }
+  return how({ engine, def, w, logged, tlbi });
 }
 
 /**
@@ -245,7 +292,7 @@ function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s
   }
   const cs = v(def, w, 'CS');
   if (cs === 1) {
-    const msi = (engine.ids.idField('IDR0', 'MSI') ?? 0) !== 0;
+    const msi = caps.msi(engine.ids);
     const addr = v(def, w, 'MSIAddress');
     if (msi && addr !== 0) {
       if (engine.recording) logged('complete, signalling by MSI');
@@ -254,7 +301,7 @@ function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s
       logged('complete; CMD_SYNC wired interrupt asserted');
     }
   } else if (cs === 2) {
-    logged((engine.ids.idField('IDR0', 'SEV') ?? 0) !== 0 ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE');
+    logged(caps.sev(engine.ids) ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE');
   } else if (engine.recording) logged('complete');
   return CERROR.NONE;
 }

@@ -9,6 +9,7 @@
  */
 import { COMMANDS, type CommandDef } from '../commands/table';
 import { featureHolds, type IdView } from '../registers/codec';
+import { stallModel } from '../structures/capabilities';
 
 
 function rangeMax(name: string, ids: IdView): number | undefined {
@@ -80,7 +81,7 @@ function compile(def: CommandDef, ids: IdView, table: FastTable): void {
   if (def.requires && !def.requires.every((r) => featureHolds(r, ids))) return;
   // Commands the codec rejects for reasons other than fields always take the slow path.
   if (def.secureOnly) return;
-  if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && ids.idField('IDR0', 'STALL_MODEL') === 1) return;
+  if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && stallModel(ids) === 1) return;
   const reserved = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
   const checks: { word: number; shift: number; mask: number; max: number; allowed: number }[] = [];
   for (const f of def.fields) {

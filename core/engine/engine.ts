@@ -30,6 +30,7 @@ export type { QueueKind } from './context';
 import type { CommandDef } from '../commands/table';
 import { bits } from '../layout/access';
 import { sizeBits } from '../structures/fields';
+import * as caps from '../structures/capabilities';
 import { counted } from '../text/plural';
 
 export interface EngineOptions {
@@ -85,10 +86,10 @@ export class Engine implements EngineContext {
     this.memory = memory;
     this.autoConsume = options.autoConsume ?? true;
     this.checkStale = options.checkStale ?? true;
-    this.oas = oasBits(this.ids.idField('IDR5', 'OAS') ?? 5);
-    this.s1p = (this.ids.idField('IDR0', 'S1P') ?? 0) !== 0;
-    this.s2p = (this.ids.idField('IDR0', 'S2P') ?? 0) !== 0;
-    this.caps = { cmdq: this.ids.idField('IDR1', 'CMDQS') ?? 19, eventq: this.ids.idField('IDR1', 'EVENTQS') ?? 19, priq: this.ids.idField('IDR1', 'PRIQS') ?? 19 };
+    this.oas = caps.oasBits(this.ids);
+    this.s1p = caps.s1p(this.ids);
+    this.s2p = caps.s2p(this.ids);
+    this.caps = { cmdq: caps.queueLog2Max(this.ids, 'CMDQ'), eventq: caps.queueLog2Max(this.ids, 'EVENTQ'), priq: caps.queueLog2Max(this.ids, 'PRIQ') };
     // Guest memory is addressed by numbers, exact up to 2^53: with OAS 56 (SMMUv3.4, §6.3.6) the
     // addresses from 2^53 up are not modelled and abort (docs/engine.md).
     this.memory.limit = 2 ** Math.min(this.oas, 53);
@@ -263,7 +264,7 @@ export class Engine implements EngineContext {
    * matching GERROR.MSI_*_ABT_ERR.
    */
   signal(what: string, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void {
-    const msi = (this.ids.idField('IDR0', 'MSI') ?? 0) !== 0;
+    const msi = caps.msi(this.ids);
     const addr = Number(this.smmu.value(cfg0) & 0x00ff_ffff_ffff_fffcn);
     if (msi && addr !== 0) {
       const data = Number(this.smmu.value(cfg1) & 0xffff_ffffn);

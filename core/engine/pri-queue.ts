@@ -7,6 +7,7 @@
  */
 import { encodePriRequest, formatPriRequest } from '../events/codec';
 import { hex } from '../registers/codec';
+import { pri } from '../structures/capabilities';
 import type { EngineContext } from './context';
 import { indexMask, isFull, next, slotAddress } from './queue-index';
 import { F, R } from './registers';
@@ -26,7 +27,7 @@ export interface PageRequest {
 export type PageRequestOutcome = 'queued' | 'discarded' | 'unsupported';
 
 export function pageRequest(engine: EngineContext, req: PageRequest): PageRequestOutcome {
-  if ((engine.ids.idField('IDR0', 'PRI') ?? 0) === 0) {
+  if (!pri(engine.ids)) {
     engine.log({ kind: 'pri', text: `StreamID ${req.sid}: this SMMU does not implement PRI (IDR0.PRI is 0)`, section: '8', severity: 'warning', code: 'pri.unsupported' });
     return 'unsupported';
   }

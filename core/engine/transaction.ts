@@ -10,6 +10,7 @@ import { hex } from '../registers/codec';
 import { checkCd, decodeCd, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
+import * as caps from '../structures/capabilities';
 import { granuleFromS2Tg, granuleFromTg0, ipsBits, selectTtb, startLevelS2, walk } from '../translation/walk';
 import type { Access, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
 import { cdKey, generation } from './config-cache';
@@ -77,10 +78,10 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     if (engine.checkStale) checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
     return cached.decoded as SteFields;
   }
-  const sidSize = engine.ids.idField('IDR1', 'SIDSIZE') ?? 32;
+  const sidSize = caps.sidSize(engine.ids);
   const log2 = Math.min(engine.fieldNum(F.STRTAB_LOG2SIZE), sidSize);
   const base = Number(engine.field(F.STRTAB_ADDR)) * 64;
-  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && (engine.ids.idField('IDR0', 'ST_LEVEL') ?? 0) !== 0;
+  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && caps.twoLevelStreamTable(engine.ids);
   const record = engine.field(F.RECINVSID) === 1n;
   if (sid >= 2 ** log2) {
     return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))} is outside the stream table (STRTAB_BASE_CFG.LOG2SIZE ${log2})${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
@@ -145,9 +146,9 @@ function s2Params(engine: EngineContext, ste: SteFields): WalkParams | undefined
   if (!granule) return undefined;
   // With SMMU_IDR3.STT, 4 KB S2SL0 = 3 starts at level 3 and S2T0SZ may reach 48 (§5.2 S2SL0,
   // S2T0SZ); checkSte has accepted the STE on the same rules, so the walk must too.
-  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz, { stt: engine.ids.idField('IDR3', 'STT') === 1 });
+  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz, { stt: caps.stt(engine.ids) });
   if (startLevel === undefined) return undefined;
-  const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
+  const httu = caps.httu(engine.ids);
   return {
     stage: 2,
     granule,
@@ -386,7 +387,7 @@ interface WalkDone {
 /** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
 function walkStage1(engine: EngineContext, t: Transaction, ste: SteFields, cd: CdFields, stage2: Stage2Fn | undefined): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
-  const httu = engine.ids.idField('IDR0', 'HTTU') ?? 0;
+  const httu = caps.httu(engine.ids);
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } => faultResult(engine, t, f, stage, stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 }, ipa, cls);
   if (sel === 'fault' || (sel === 0 ? cd.epd0 : cd.epd1) === 1) {
     return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: sel === 'fault' ? 'the address is outside both TTB0 and TTB1 ranges' : `CD.EPD${sel} is 1: walks through TTB${sel} are disabled` }, 1);
@@ -509,7 +510,7 @@ function recordedIpaMask(event: string): bigint {
 function faultResult(engine: EngineContext, t: Transaction, f: WalkFault, stage: 1 | 2, cfg: { r: number; s: number; a: number }, ipa: bigint | undefined, cls: number): { result: TransactionResult } {
   const event = FAULT_EVENTS[f.kind];
   const fields: EventFields = { ...accessFields(t), InputAddr: t.address, S2: stage === 2 ? 1 : 0, CLASS: cls, ...(ipa !== undefined && stage === 2 ? { IPA: ipa & recordedIpaMask(event) } : {}) };
-  const stallModel = engine.ids.idField('IDR0', 'STALL_MODEL') ?? 1;
+  const stallModel = caps.stallModel(engine.ids) ?? 1;
   const stalls = !engine.suppressEvents && f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
   const detail = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;
   if (stalls) {

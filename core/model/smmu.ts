@@ -11,6 +11,7 @@ import type { ResolvedConfig } from '../config/types';
 import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
 import type { FieldDef, GuardRef, RegisterDef } from '../registers/types';
+import { sidSize as capSidSize } from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding } from './access';
 import { decodeAccess } from './decode-access';
 import { RegisterFile, registerIndex } from './register-file';
@@ -479,7 +480,7 @@ export class Smmu {
     const log2 = findField(reg, 'LOG2SIZE');
     const split = findField(reg, 'SPLIT');
     const fmt = findField(reg, 'FMT');
-    const sidSize = this.ids.idField('IDR1', 'SIDSIZE') ?? 32;
+    const sidSize = capSidSize(this.ids);
     if (log2 && Number(extractField(value, log2)) > sidSize) {
       findings.push({ severity: 'info', code: 'strtab.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_IDR1.SIDSIZE = ${sidSize}: the SMMU uses ${sidSize}` });
     }

@@ -21,6 +21,7 @@ import type { LayoutDef } from '../layout/types';
 import { idViewOf } from '../model/ids';
 import type { IdView } from '../registers/codec';
 import type { Token } from '../script/ast';
+import { QUEUE_SIZE_FIELD, queueLog2Max } from '../structures/capabilities';
 import type { ScriptHost } from '../script/check';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { lexLine, splitLines } from '../script/lexer';
@@ -240,8 +241,9 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
     return { entries: [], diagnostics, config, ...(configPath ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}) };
   }
   const kind = h.kind;
-  const capName = kind === 'cmdq' ? 'CMDQS' : kind === 'evtq' ? 'EVENTQS' : 'PRIQS';
-  const cap = ids.idField('IDR1', capName) ?? 19;
+  const queue = kind === 'cmdq' ? 'CMDQ' : kind === 'evtq' ? 'EVENTQ' : 'PRIQ';
+  const capName = QUEUE_SIZE_FIELD[queue];
+  const cap = queueLog2Max(ids, queue);
   let log2 = h.log2size;
   if (log2 === undefined) diagnostics.push(diag('error', 'smmuq.no-log2size', 'the queue size is missing: add log2size N', h.ranges.queue ?? docStart));
   else if (log2 > 19) {

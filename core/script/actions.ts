@@ -16,6 +16,7 @@ import { hex, type IdView } from '../registers/codec';
 import { getRegister } from '../registers/table';
 import { checkCd, CD } from '../structures/cd';
 import { encodeStructure } from '../structures/encode';
+import { stt } from '../structures/capabilities';
 import { L1CD, L1STD } from '../structures/l1';
 import { checkSte, STE } from '../structures/ste';
 import { startLevelS1, startLevelS2 } from '../translation/walk';
@@ -470,7 +471,7 @@ function map(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutco
   else {
     const sl0 = num('sl0');
     // The same start-level rules as the SMMU's stage-2 walk (transaction.ts s2Params).
-    level = sl0 === undefined ? startLevelS1(g, tsz) : startLevelS2(sl0, g, tsz, { stt: engine.ids.idField('IDR3', 'STT') === 1 });
+    level = sl0 === undefined ? startLevelS1(g, tsz) : startLevelS2(sl0, g, tsz, { stt: stt(engine.ids) });
   }
   if (level === undefined) return { diagnostics: [diag('error', 'map.level', `no valid starting level for a ${g} KB granule with tsz=${tsz}${stage === 2 ? ' and this sl0' : ''}`, s.range)] };
   const leafLevel = 3 - Math.round((Math.log2(size) - pageShift) / perLevel);

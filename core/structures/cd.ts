@@ -10,7 +10,8 @@ import { bits, bitsBig, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
-import { granuleOfTg0, granuleOfTg1, granuleSupported, idField, oasBits, type GranuleKb, type SteFields } from './ste';
+import { granuleSupported, hyp, oasBits, s1p, stt as sttOf, type GranuleKb } from './capabilities';
+import { granuleOfTg0, granuleOfTg1, idField, type SteFields } from './ste';
 
 export type CdProblem = StructureProblem;
 export type CdVerdict = Verdict;
@@ -230,7 +231,7 @@ export type StreamWorld = 'NS-EL1' | 'NS-EL2' | 'NS-EL2-E2H';
  * implemented; 0b10 is EL2, or EL2-E2H with SMMU_CR2.E2H == 1. Otherwise NS-EL1.
  */
 export function steStreamWorld(ste: Pick<SteFields, 'config' | 'strw'>, ids: IdView, e2h = 0): StreamWorld {
-  if (idField(ids, 'IDR0', 'S1P') === 0 || idField(ids, 'IDR0', 'HYP') === 0) return 'NS-EL1';
+  if (!s1p(ids) || !hyp(ids)) return 'NS-EL1';
   if (ste.config !== 0b101) return 'NS-EL1';
   if (ste.strw === 0b10) return e2h === 1 ? 'NS-EL2-E2H' : 'NS-EL2';
   return 'NS-EL1';
@@ -256,7 +257,7 @@ const hexa = (n: number) => '0x' + n.toString(16).toUpperCase();
 
 /** §5.4 CDTxSZInvalid (VMSAv8-64 and VMSAv9-128 only). Returns [min, max]. */
 function txszRange(ids: IdView, g: GranuleKb | undefined, ds: boolean, vmsa128: boolean): [number, number] {
-  const stt = idField(ids, 'IDR3', 'STT') === 1;
+  const stt = sttOf(ids);
   const max = stt ? (g === 4 || g === 16 ? 48 : 47) : 39;
   const vax = idField(ids, 'IDR5', 'VAX');
   let min = 16;

@@ -12,6 +12,10 @@
 import { bits, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
+import { granuleSupported, iasBits, isV30, oasBits, type GranuleKb } from './capabilities';
+
+// Kept where readers found them before the capability queries had their own module.
+export { oasBits, type GranuleKb } from './capabilities';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
 
 export type SteProblem = StructureProblem;
@@ -294,18 +298,6 @@ export function idField(ids: IdView, register: string, field: string): number {
   return ids.idField(register, field) ?? 0;
 }
 
-/** OAS in bits from SMMU_IDR5.OAS (§6.3.6); reserved encodings read as 48. */
-export function oasBits(ids: IdView): number {
-  return sizeBits(idField(ids, 'IDR5', 'OAS')) ?? 48;
-}
-
-/** §3.4: IAS = MAX(TTF[0] ? 40 : 0, TTF[1] ? OAS : 0). */
-export function iasBits(ids: IdView, oas: number): number {
-  const ttf = idField(ids, 'IDR0', 'TTF');
-  return Math.max(ttf & 1 ? 40 : 0, ttf & 2 ? oas : 0);
-}
-
-export type GranuleKb = 4 | 16 | 64;
 
 /** CD.TG0 / STE.S2TG encoding (§5.2 S2TG, §5.4 TG0): 0b00 4 KB, 0b01 64 KB, 0b10 16 KB, 0b11 reserved. */
 export function granuleOfTg0(tg: number): GranuleKb | undefined {
@@ -317,18 +309,8 @@ export function granuleOfTg1(tg: number): GranuleKb | undefined {
   return tg === 1 ? 16 : tg === 2 ? 4 : tg === 3 ? 64 : undefined;
 }
 
-/** GranuleSupported(): the granule is advertised in SMMU_IDR5.GRAN4K/16K/64K (§6.3.6). */
-export function granuleSupported(ids: IdView, g: GranuleKb | undefined): boolean {
-  if (g === undefined) return false;
-  return idField(ids, 'IDR5', g === 4 ? 'GRAN4K' : g === 16 ? 'GRAN16K' : 'GRAN64K') === 1;
-}
-
 const granuleBits = (g: GranuleKb): number => (g === 4 ? 12 : g === 16 ? 14 : 16);
 
-/** SMMUv3.0 (SMMU_AIDR major 0, minor 0): some out-of-range cases are CONSTRAINED UNPREDICTABLE. */
-function isV30(ids: IdView): boolean {
-  return (ids.idField('AIDR', 'ArchMajorRev') ?? 0) === 0 && (ids.idField('AIDR', 'ArchMinorRev') ?? 1) === 0;
-}
 
 /**
  * Stage 2 start level of a VMSAv8-64 STE, as VTCR_EL2.{SL2, SL0} with the Arm ARM's

@@ -16,6 +16,7 @@ import { GuestMemoryLimitError } from '../model/memory';
 import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef } from '../registers/types';
+import { queueLog2Max } from '../structures/capabilities';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
@@ -409,7 +410,7 @@ class Replayer {
 
   /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */
   private consLagging(reg: RegisterDef, e: bigint, m: bigint): boolean {
-    const qs = Math.min(Number(this.smmu.value(getRegister('CMDQ_BASE')) & 0x1fn), this.engine.ids.idField('IDR1', 'CMDQS') ?? 19);
+    const qs = Math.min(Number(this.smmu.value(getRegister('CMDQ_BASE')) & 0x1fn), queueLog2Max(this.engine.ids, 'CMDQ'));
     const keep = (1n << BigInt(qs + 1)) - 1n;
     const first = this.timeline.get(reg.name)?.at(-2)?.value ?? 0n;
     const span = (2n << BigInt(qs)) ;
@@ -424,7 +425,7 @@ class Replayer {
     const vr = rec.valueRange;
     if (b.kind !== 'queueIndex') return true;
     const base = getRegister(`${b.queue}_BASE`);
-    const max = this.engine.ids.idField('IDR1', `${b.queue === 'EVENTQ' ? 'EVENTQS' : b.queue === 'CMDQ' ? 'CMDQS' : 'PRIQS'}`) ?? 19;
+    const max = queueLog2Max(this.engine.ids, b.queue);
     const qs = Math.min(Number(this.smmu.value(base) & 0x1fn), max);
     const keep = (1n << BigInt(qs + 1)) - 1n;
     const idxField = reg.fields.find((f) => f.name === 'RD' || f.name === 'WR');

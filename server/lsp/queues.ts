@@ -14,6 +14,7 @@ import type { IdView } from '../../core/registers/codec';
 import { hex } from '../../core/registers/codec';
 import { decodeL1std } from '../../core/structures/l1';
 import { STE } from '../../core/structures/ste';
+import * as caps from '../../core/structures/capabilities';
 import { fieldValue, findLayoutField } from '../../core/layout/access';
 import { decodeStructure, type DecodedStructure, type StructureKind } from '../../core/structures/decode-words';
 import type { QueueFileCheck } from '../../core/queue-file/check';
@@ -95,10 +96,10 @@ function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?
  * with Span 0 or above SPLIT + 1 skipped.
  */
 function streamTableFromEngine(engine: Engine): StreamTableState {
-  const sidSize = engine.ids.idField('IDR1', 'SIDSIZE') ?? 32;
+  const sidSize = caps.sidSize(engine.ids);
   const log2 = Math.min(engine.fieldNum(F.STRTAB_LOG2SIZE), sidSize);
   const base = Number(engine.field(F.STRTAB_ADDR)) * 64;
-  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && (engine.ids.idField('IDR0', 'ST_LEVEL') ?? 0) !== 0;
+  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && caps.twoLevelStreamTable(engine.ids);
   const oasMod = 2 ** engine.oas;
   const entries: StreamTableEntryState[] = [];
   const steWords = new Uint32Array(16);
@@ -165,7 +166,7 @@ export function queuesAtLine(workspace: Workspace, documents: TextDocuments<Text
   if (!executeScripts) return { label: '', error: 'restricted mode: scripts are not executed in an untrusted workspace' };
   // The script's state is kept: its copy of CMDQ_PROD tells written commands from published ones.
   const { engine, state, stoppedBy } = modelAtLine(workspace.scriptCheck(doc), params.line);
-  const hasPri = (engine.ids.idField('IDR0', 'PRI') ?? 0) !== 0;
+  const hasPri = caps.pri(engine.ids);
   return {
     label: `after line ${params.line + 1}`,
     commandQueue: queueFromEngine(engine, 'cmdq', state.cmdqProd),
