@@ -3,7 +3,7 @@
 // changing either:
 //   node scripts/gen-config-schema.mjs          write the files
 //   node scripts/gen-config-schema.mjs --check  exit 1 if a committed file is out of date
-// test/unit/config.test.ts fails while a committed file differs from a fresh build.
+// test/core/config/config.test.ts fails while a committed file differs from a fresh build.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadCore, root } from './load-core.mjs';

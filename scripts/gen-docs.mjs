@@ -2,7 +2,7 @@
 // (through core/docs/reference.ts). Run it after changing a table:
 //   node scripts/gen-docs.mjs          write the files
 //   node scripts/gen-docs.mjs --check  exit 1 if a committed file is out of date
-// test/unit/docs.test.ts fails while a committed file differs from a fresh build.
+// test/project/docs.test.ts fails while a committed file differs from a fresh build.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore, root } from './load-core.mjs';

@@ -2,7 +2,7 @@
 // parser's keywords, through core/script/grammar.ts. Run it after changing either:
 //   node scripts/gen-grammar.mjs          write the file
 //   node scripts/gen-grammar.mjs --check  exit 1 if the committed file is out of date
-// test/unit/script-grammar.test.ts fails while the committed file differs from a fresh build.
+// test/project/script-grammar.test.ts fails while the committed file differs from a fresh build.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore, root } from './load-core.mjs';

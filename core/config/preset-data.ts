@@ -1,7 +1,7 @@
 /**
  * The built-in presets as configuration documents, exactly as presets/*.smmu.json spell them
- * (test/unit/config.test.ts checks the files and these agree). Kept as data (importing only a type) so
- * the loader can resolve `"base": "<preset>"` without a cycle through presets.ts.
+ * (test/core/config/config.test.ts checks the files and these agree). Kept as data (importing
+ * only a type) so the loader can resolve `"base": "<preset>"` without a cycle through presets.ts.
  */
 
 import type { Json } from './json';

@@ -1,6 +1,7 @@
 /**
  * Built-in configurations, resolved through the same loader as user files, so a preset can never
- * mean something else than presets/<name>.smmu.json (test/unit/config.test.ts checks they agree).
+ * mean something else than presets/<name>.smmu.json (test/core/config/config.test.ts checks they
+ * agree).
  * DEFAULT_CONFIG is `qemu`, the newest QEMU's `-M virt,iommu=smmuv3` SMMU (facts §8.1), what most
  * users emulate.
  */

@@ -1,6 +1,6 @@
 /**
  * Every rule trace replay reports, with its code, the severity it has and why. docs/trace-replay.md
- * lists the same codes (test/unit/trace-docs.test.ts keeps the two in step).
+ * lists the same codes (test/project/trace-docs.test.ts keeps the two in step).
  *
  * Severity follows the architecture: `error` is behaviour the architecture forbids (a violation);
  * `warning` is CONSTRAINED UNPREDICTABLE or IMPLEMENTATION DEFINED behaviour where the emulation

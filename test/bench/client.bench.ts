@@ -8,9 +8,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { root } from '../harness/root';
 
 const json = process.argv.includes('--json');
-const root = path.resolve(__dirname, '../../..');
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bundles-'));
 const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production', `--outdir=${out}`], { cwd: root, encoding: 'utf8' });

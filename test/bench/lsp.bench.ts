@@ -18,9 +18,9 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { getLanguageService, TextDocument as JsonDocument } from 'vscode-json-languageservice';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import { root } from '../harness/root';
 
 const json = process.argv.includes('--json');
-const root = path.resolve(__dirname, '../../..');
 const serverJs = path.join(root, 'dist', 'server.js');
 const LINES = 10_000;
 

@@ -16,8 +16,9 @@ import { formatScript } from '../../core/script/format';
 import { checkTrace } from '../../core/trace/check';
 import { decodeStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
 import { fileHost } from '../../server/file-host';
-import { engineScript, tokenSoup, wellFormedScript } from '../unit/script-helpers';
-import { corpus, describeCase, KIND_SUFFIX, mutatedFile, root, type MutatedFile } from './mutate';
+import { engineScript, tokenSoup, wellFormedScript } from '../harness/script-helpers';
+import { corpus, describeCase, KIND_SUFFIX, mutatedFile, type MutatedFile } from './mutate';
+import { root } from '../harness/root';
 import { assertDiagnostics, assertNoInternal, lineLengths } from './oracle';
 
 /** The mutated file at its seed's path, and, when given, a mutated configuration in place of every configuration read. */

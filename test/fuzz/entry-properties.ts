@@ -14,10 +14,11 @@ import fc from 'fast-check';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
-import { smmuWithin } from '../unit/cli-harness';
-import { startClient } from '../unit/dap-harness';
-import { LspServer } from '../unit/lsp-harness';
-import { describeCase, KIND_SUFFIX, mutatedFile, NASTY, root, type FileKind, type MutatedFile } from './mutate';
+import { smmuWithin } from '../harness/cli-harness';
+import { startClient } from '../harness/dap-harness';
+import { LspServer } from '../harness/lsp-harness';
+import { describeCase, KIND_SUFFIX, mutatedFile, NASTY, type FileKind, type MutatedFile } from './mutate';
+import { root } from '../harness/root';
 import { assertDiagnostics, assertNoInternal, assertPositionInside, assertRangeInside, lineLengths } from './oracle';
 
 /** How long any one answer may take: the brief's "within seconds", with room for a loaded machine. */

@@ -10,8 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
-
-export const root = path.resolve(__dirname, '../../..');
+import { root } from '../harness/root';
 
 /** The file types the tools read; `qemu` is a QEMU `-trace smmuv3_*` log. */
 export type FileKind = 'script' | 'queue' | 'trace' | 'qemu' | 'config';

@@ -1,0 +1,256 @@
+/**
+ * The MMIO front end against the architecture's register rules (§6.2, §6.3). Each test names the
+ * rule and its section; values are written out literally.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Smmu } from '../../../core/model/smmu';
+import type { AccessResult } from '../../../core/model/access';
+import { config, IDR0_PRI_ATS_VMW } from '../../harness/helpers';
+
+const codes = (r: AccessResult) => r.findings.map((f) => f.code);
+
+test('§6.2 32-bit access to a 32-bit register reads and writes it', () => {
+  const m = new Smmu(config());
+  assert.deepEqual(codes(m.write(0x20, 4, 0x9n)), []);
+  assert.equal(m.read(0x20, 4).value, 0x9n);
+  assert.equal(m.read(0x24, 4).value, 0x9n);
+});
+
+test('§6.2 8- and 16-bit accesses are illegal: reported, RAZ/WI by default', () => {
+  const m = new Smmu(config());
+  for (const size of [1, 2] as const) {
+    const w = m.write(0x20, size, 0x1n);
+    assert.ok(codes(w).includes('access.size'), `size ${size}`);
+    assert.equal(w.ok, true);
+    assert.equal(m.peek('CR0'), 0n);
+    const r = m.read(0x00, size);
+    assert.equal(r.value, 0n);
+    assert.ok(codes(r).includes('access.size'));
+  }
+});
+
+test('§6.2 an unaligned access is illegal', () => {
+  const m = new Smmu(config());
+  const w = m.write(0x22, 4, 0x1n);
+  assert.deepEqual(codes(w), ['access.unaligned']);
+  assert.equal(m.peek('CR0'), 0n);
+  assert.deepEqual(codes(m.read(0x84, 8)), ['access.unaligned']);
+});
+
+test('§6.2 illegal accesses abort when the configuration chooses abort', () => {
+  const m = new Smmu(config({}, { illegalAccess: 'abort' }));
+  assert.equal(m.write(0x20, 2, 1n).ok, false);
+  assert.equal(m.read(0x21, 4).ok, false);
+  assert.equal(m.read(0x20, 8).ok, false);
+});
+
+test('§6.2 illegal 64-bit accesses have their own choice: QEMU aborts 8/16-bit and unaligned accesses but reads 64-bit ones to 32-bit registers as zero', () => {
+  const m = new Smmu(config({}, { illegalAccess: 'abort', illegal64BitAccess: 'raz-wi' }));
+  m.write(0x20, 4, 0x8n);
+  assert.equal(m.write(0x20, 2, 1n).ok, false, '16-bit: abort');
+  assert.equal(m.read(0x22, 4).ok, false, 'unaligned: abort');
+  const span = m.read(0x20, 8);
+  assert.deepEqual([span.ok, span.value, codes(span)], [true, 0n, ['access.span']], 'over CR0 and CR0ACK: RAZ');
+  assert.match(span.findings[0]!.message, /treats it as RAZ\/WI/);
+  const w = m.write(0x88, 8, 0xffn);
+  assert.deepEqual([w.ok, codes(w)], [true, ['access.size']], 'to the 32-bit STRTAB_BASE_CFG: WI');
+  assert.equal(m.peek('STRTAB_BASE_CFG'), 0n);
+  assert.equal(m.peek('CR0'), 0x8n);
+  const reverse = new Smmu(config({}, { illegalAccess: 'raz-wi', illegal64BitAccess: 'abort' }));
+  assert.equal(reverse.read(0x20, 8).ok, false);
+  assert.equal(reverse.read(0x20, 2).ok, true);
+});
+
+test('§6.2 a 64-bit access spanning two 32-bit registers is flagged and not performed', () => {
+  const m = new Smmu(config());
+  const w = m.write(0x20, 8, 0x0000_0001_0000_0009n);
+  assert.deepEqual(codes(w), ['access.span']);
+  assert.match(w.findings[0].message, /SMMU_CR0 and SMMU_CR0ACK/);
+  assert.equal(m.peek('CR0'), 0n);
+});
+
+test('§6.2 a 64-bit register takes a 64-bit access and two 32-bit halves (high half at +4)', () => {
+  const m = new Smmu(config());
+  assert.deepEqual(codes(m.write(0x80, 8, 0x4000_0000_8000_0040n)), []);
+  assert.equal(m.read(0x80, 8).value, 0x4000_0000_8000_0040n);
+  assert.equal(m.read(0x80, 4).value, 0x8000_0040n);
+  assert.equal(m.read(0x84, 4).value, 0x4000_0000n);
+  m.write(0x84, 4, 0x0000_0012n);
+  assert.equal(m.peek('STRTAB_BASE'), 0x0000_0012_8000_0040n);
+});
+
+test('§6.2 undefined page-0 locations are RES0: read zero, writes ignored', () => {
+  const m = new Smmu(config());
+  const r = m.read(0x0f00, 4);
+  assert.equal(r.value, 0n);
+  assert.deepEqual(codes(r), ['offset.undefined']);
+  const w = m.write(0x0f00, 4, 0xffn);
+  assert.ok(codes(w).includes('write.res0'));
+  assert.equal(w.ok, true);
+  assert.equal(m.read(0x0f00, 4).value, 0n);
+});
+
+test('§6.2 undefined page-1 locations: RES0 by default, or alias of page 0 when chosen', () => {
+  const res0 = new Smmu(config());
+  res0.write(0x20, 4, 0x8n);
+  const r = res0.read(0x10020, 4);
+  assert.equal(r.value, 0n);
+  assert.deepEqual(codes(r), ['page1.undefined']);
+  const alias = new Smmu(config({}, { page1Undefined: 'alias-page0' }));
+  alias.write(0x20, 4, 0x8n);
+  assert.equal(alias.read(0x10020, 4).value, 0x8n);
+});
+
+test('§6.2.2 EVENTQ_PROD/CONS live in page 1 (0x100A8/0x100AC); page-0 0xA8/0xAC are reserved', () => {
+  const m = new Smmu(config());
+  m.write(0xa0, 8, 0x8000_0000n | 4n); // EVENTQ_BASE, LOG2SIZE 4
+  assert.deepEqual(codes(m.write(0x100ac, 4, 0x3n)), []);
+  assert.equal(m.peek('EVENTQ_CONS'), 0x3n);
+  const w = m.write(0xac, 4, 0x5n);
+  assert.deepEqual(codes(w), ['page0.page1-offset']);
+  assert.match(w.findings[0].message, /SMMU_EVENTQ_CONS.*0x100AC/);
+  assert.equal(m.peek('EVENTQ_CONS'), 0x3n, 'RAZ/WI by default');
+  assert.equal(m.read(0xac, 4).value, 0n);
+  const alias = new Smmu(config({}, { page0AliasOfPage1: 'alias' }));
+  alias.write(0xa0, 8, 0x8000_0000n | 4n);
+  alias.write(0xac, 4, 0x5n);
+  assert.equal(alias.peek('EVENTQ_CONS'), 0x5n);
+});
+
+test('§6.2 writes to read-only registers are ignored and reported', () => {
+  const m = new Smmu(config());
+  for (const off of [0x00, 0x04, 0x18, 0x1c, 0x24, 0x54, 0x60]) {
+    const before = m.read(off, 4).value;
+    const w = m.write(off, 4, 0xffff_ffffn);
+    assert.deepEqual(codes(w), ['write.ro'], `offset 0x${off.toString(16)}`);
+    assert.equal(m.read(off, 4).value, before);
+  }
+  assert.equal(m.read(0x00, 4).value, 0x0d44101an);
+});
+
+test('§6.3.9 CR0: RES0 bits and unadvertised fields are not stored nor acknowledged', () => {
+  const m = new Smmu(config());
+  const w = m.write(0x20, 4, 0xffff_ffffn);
+  const c = codes(w);
+  assert.ok(c.includes('write.res0'));
+  const unadvertised = w.findings.filter((f) => f.code === 'write.unadvertised').map((f) => f.field).sort();
+  assert.deepEqual(unadvertised, ['ATSCHK', 'DPT_WALK_EN', 'PRIQEN', 'VMW']);
+  // QEMU's IDR0 advertises none of PRI, ATS, VMW; IDR3 no DPT: only SMMUEN, EVENTQEN, CMDQEN remain.
+  assert.equal(m.peek('CR0'), 0xdn);
+  assert.equal(m.peek('CR0ACK'), 0xdn);
+});
+
+test('§6.3.9 CR0: PRIQEN, ATSCHK and VMW are acknowledged when IDR0 advertises PRI, ATS and VMW', () => {
+  const m = new Smmu(config({ IDR0: IDR0_PRI_ATS_VMW }));
+  const w = m.write(0x20, 4, BigInt(0x1 | 0x2 | 0x10 | (0x3 << 6)));
+  assert.deepEqual(codes(w), []);
+  assert.equal(m.peek('CR0ACK'), BigInt(0x1 | 0x2 | 0x10 | (0x3 << 6)));
+  const dpt = m.write(0x20, 4, 0x400n);
+  assert.deepEqual(dpt.findings.map((f) => f.field), ['DPT_WALK_EN']);
+});
+
+test('§6.3.16 IRQ_CTRL is acknowledged in IRQ_CTRLACK; PRIQ_IRQEN only with IDR0.PRI', () => {
+  const m = new Smmu(config());
+  const w = m.write(0x50, 4, 0x7n);
+  assert.deepEqual(w.findings.map((f) => `${f.code}:${f.field}`), ['write.unadvertised:PRIQ_IRQEN']);
+  assert.equal(m.read(0x54, 4).value, 0x5n);
+  const p = new Smmu(config({ IDR0: IDR0_PRI_ATS_VMW }));
+  p.write(0x50, 4, 0x7n);
+  assert.equal(p.read(0x54, 4).value, 0x7n);
+});
+
+test('§6.3.20 GERRORN: toggling an inactive error is CONSTRAINED UNPREDICTABLE and reported', () => {
+  const m = new Smmu(config());
+  const w = m.write(0x64, 4, 0x1n);
+  assert.deepEqual(codes(w), ['gerrorn.inactive-toggle']);
+  assert.match(w.findings[0].message, /CMDQ_ERR/);
+  assert.equal(m.read(0x64, 4).value, 0x1n, 'GERRORN reads what was last written');
+});
+
+test('§6.3.14.1 GBPA: a write without Update is ignored; with Update it applies and Update reads 0', () => {
+  const m = new Smmu(config());
+  assert.equal(m.read(0x44, 4).value, 0x1000n);
+  const w = m.write(0x44, 4, 0x0010_0000n);
+  assert.deepEqual(codes(w), ['gbpa.no-update']);
+  assert.equal(m.read(0x44, 4).value, 0x1000n);
+  assert.deepEqual(codes(m.write(0x44, 4, 0x8010_0000n)), []);
+  assert.equal(m.read(0x44, 4).value, 0x0010_0000n);
+});
+
+test('§6.3.26 CMDQ_BASE: LOG2SIZE above IDR1.CMDQS reads back as written and is reported', () => {
+  const m = new Smmu(config({ IDR1: (8 << 21) | (8 << 16) | 16 }));
+  const w = m.write(0x90, 8, 0x8000_0000n | 12n);
+  assert.deepEqual(codes(w), ['queue.log2size']);
+  assert.equal(m.read(0x90, 8).value & 0x1fn, 12n);
+});
+
+test('§6.3.26 CMDQ_BASE: address bits below the queue size are reported as treated as zero', () => {
+  const m = new Smmu(config());
+  assert.deepEqual(codes(m.write(0x90, 8, 0x8000_0100n | 8n)), ['queue.alignment']);
+});
+
+test('§6.2 CMDQ_BASE is Guarded by CR0.CMDQEN: a write while enabled is ignored', () => {
+  const m = new Smmu(config());
+  m.write(0x90, 8, 0x8000_0000n | 8n);
+  m.write(0x20, 4, 0x8n);
+  const w = m.write(0x90, 8, 0x9000_0000n | 8n);
+  assert.deepEqual(codes(w), ['write.guarded']);
+  assert.equal(m.peek('CMDQ_BASE'), 0x8000_0008n);
+  assert.deepEqual(codes(m.write(0x9c, 4, 0n)), ['write.guarded'], 'CMDQ_CONS too');
+  assert.deepEqual(codes(m.write(0x98, 4, 1n)), [], 'CMDQ_PROD is always writable');
+});
+
+test('§6.3.27 PROD/CONS: index in [QS-1:0], wrap at [QS]; higher bits are not stored', () => {
+  const m = new Smmu(config());
+  m.write(0x90, 8, 0x8000_0000n | 3n);
+  const w = m.write(0x98, 4, 0x1fn);
+  assert.deepEqual(codes(w), ['queue.index-range']);
+  assert.equal(m.peek('CMDQ_PROD'), 0xfn);
+});
+
+test('§3.5 PROD more than one queue size ahead of CONS is an impossible state', () => {
+  const m = new Smmu(config());
+  m.write(0x90, 8, 0x8000_0000n | 3n);
+  m.write(0x9c, 4, 0x0n);
+  assert.deepEqual(codes(m.write(0x98, 4, 0x9n)), [], 'not checked while the queue is disabled');
+  m.write(0x98, 4, 0x0n);
+  m.write(0x20, 4, 0x8n);
+  assert.deepEqual(codes(m.write(0x98, 4, 0x8n)), [], 'full queue: index equal, wrap different');
+  assert.deepEqual(codes(m.write(0x98, 4, 0x9n)), ['queue.index-state']);
+});
+
+test('§6.3.25 STRTAB_BASE_CFG is Guarded by CR0.SMMUEN', () => {
+  const m = new Smmu(config());
+  m.write(0x88, 4, 16n);
+  m.write(0x20, 4, 0x1n);
+  assert.deepEqual(codes(m.write(0x88, 4, 8n)), ['write.guarded']);
+  assert.equal(m.peek('STRTAB_BASE_CFG'), 16n);
+});
+
+test('registers of unadvertised features are undefined locations (PRIQ_BASE without IDR0.PRI)', () => {
+  const m = new Smmu(config());
+  const w = m.write(0xc0, 8, 0x8000_0000n);
+  assert.deepEqual(codes(w), ['register.unimplemented']);
+  assert.equal(m.read(0xc0, 8).value, 0n);
+  const p = new Smmu(config({ IDR0: IDR0_PRI_ATS_VMW, IDR1: 0x02730010 | (8 << 11) }));
+  assert.deepEqual(codes(p.write(0xc0, 8, 0x8000_0000n | 4n)), []);
+  assert.deepEqual(codes(p.write(0x100c8, 4, 0n)), []);
+});
+
+test('a value wider than the access is reported and truncated', () => {
+  const m = new Smmu(config());
+  const w = m.write(0x20, 4, 0x1_0000_0008n);
+  assert.deepEqual(codes(w), ['value.width']);
+  assert.equal(m.peek('CR0'), 0x8n);
+});
+
+test('every access is recorded with its findings and changes', () => {
+  const m = new Smmu(config());
+  m.write(0x20, 4, 0x9n);
+  m.read(0x24, 4);
+  assert.equal(m.history.length, 2);
+  assert.deepEqual(m.history[0].result.changes.map((c) => c.register), ['CR0', 'CR0ACK']);
+  assert.equal(m.history[1].register, 'CR0ACK');
+  assert.equal(m.history[1].value, 0x9n);
+});

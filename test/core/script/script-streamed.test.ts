@@ -1,0 +1,91 @@
+/**
+ * The editor's one-pass check (core/script/check.ts, checkScriptStreamed) against checkScript in
+ * full mode on random scripts (fast-check, fixed seed): the same diagnostics in the same order, the
+ * same observations, the same configuration. The scripts mix well-formed and broken lines,
+ * `config` lines that load, fail or come late, includes that work, fail or are missing, a default
+ * configuration that works or fails, and are long enough to cross the check's slices of lines.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import fc from 'fast-check';
+import { checkScript, checkScriptStreamed, type ScriptHost } from '../../../core/script/check';
+import { RUN_SLICE } from '../../../core/script/interpreter';
+import { engineScript, tokenSoup, wellFormedScript } from '../../harness/script-helpers';
+import { root } from '../../harness/root';
+
+const SEED = 20261126;
+
+/** An in-memory folder /w: a preset, a broken configuration, a good and a broken include. */
+const files = new Map<string, string>([
+  ['/w/qemu.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8')],
+  ['/w/xen.smmu.json', fs.readFileSync(path.join(root, 'presets', 'xen-vsmmu.smmu.json'), 'utf8')],
+  ['/w/bad.smmu.json', '{ "name": '],
+  ['/w/inc.smmu', 'write32 CR0 SMMUEN\nconst IC = 4\nread32 CR0ACK'],
+  ['/w/badinc.smmu', 'wrte32 CR0 1'],
+]);
+const host: ScriptHost = {
+  readFile: (p) => files.get(p),
+  resolvePath: (from, relative) => path.posix.resolve(path.posix.dirname(from), relative),
+};
+
+const special = fc.constantFrom(
+  'config "qemu.smmu.json"',
+  'config "xen.smmu.json"',
+  'config "bad.smmu.json"',
+  'config "missing.smmu.json"',
+  'include "inc.smmu"',
+  'include "badinc.smmu"',
+  'include "nope.smmu"',
+  'read32 IDR0',
+  '# a comment',
+  '',
+);
+
+/** A segment of lines repeated up to 40 times, so that scripts cross slices of RUN_SLICE lines. */
+const segment = fc.tuple(fc.oneof(engineScript, wellFormedScript, tokenSoup, special), fc.integer({ min: 1, max: 40 }));
+const header = fc.constantFrom('', 'config "qemu.smmu.json"\n', 'config "xen.smmu.json"\n', 'config "bad.smmu.json"\n');
+const script = fc
+  .tuple(header, fc.array(segment, { minLength: 1, maxLength: 6 }))
+  .map(([first, segments]) => first + segments.flatMap(([text, n]) => Array.from({ length: n }, () => text)).join('\n'));
+const defaultConfig = fc.constantFrom(undefined, { origin: 'setting', value: 'xen-vsmmu' }, { origin: 'setting', value: '/w/bad.smmu.json', path: '/w/bad.smmu.json' });
+
+/** A check as JSON, BigInts as text: what an editor would be shown. */
+const shown = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+
+test('the one-pass check reports what checkScript reports (fast-check)', async () => {
+  await fc.assert(
+    fc.asyncProperty(script, defaultConfig, async (text, d) => {
+      const options = d ? { defaultConfig: d } : {};
+      const batch = checkScript(text, '/w/s.smmu', host, 'full', options);
+      const streamed = await checkScriptStreamed(text, '/w/s.smmu', host, options, async () => undefined, () => false);
+      assert.ok(streamed);
+      assert.equal(shown(streamed.diagnostics), shown(batch.diagnostics));
+      assert.equal(shown(streamed.run.observations), shown(batch.run?.observations));
+      assert.equal(streamed.run.failedExpectations, batch.run?.failedExpectations);
+      assert.equal(streamed.config.name, batch.config.name);
+      assert.equal(streamed.configPath, batch.configPath);
+      assert.equal(streamed.configOrigin, batch.configOrigin);
+    }),
+    { seed: SEED, numRuns: 150 },
+  );
+});
+
+test('the generated scripts do cross slices, stop at errors and run the model', () => {
+  // Guards the property above against generators that stopped exercising what it is about.
+  const samples = fc.sample(script, { seed: SEED, numRuns: 150 });
+  assert.ok(samples.some((t) => t.split('\n').length > 2 * RUN_SLICE), 'some scripts span several slices');
+  const checks = samples.map((t) => checkScript(t, '/w/s.smmu', host, 'full'));
+  assert.ok(checks.some((c) => c.diagnostics.some((x) => x.code === 'run.stopped')), 'some stop at an error');
+  assert.ok(checks.some((c) => (c.run?.observations.length ?? 0) > RUN_SLICE), 'some run more than a slice of statements');
+  assert.ok(checks.some((c) => c.configPath === '/w/xen.smmu.json' && (c.run?.observations.length ?? 0) > 0), 'some run on a configuration their config line loaded');
+});
+
+test('a cancelled one-pass check stops between slices', async () => {
+  const text = Array.from({ length: 3 * RUN_SLICE }, () => 'read32 IDR0').join('\n');
+  let pauses = 0;
+  const r = await checkScriptStreamed(text, '/w/s.smmu', host, {}, async () => void pauses++, () => pauses >= 1);
+  assert.equal(r, undefined);
+  assert.equal(pauses, 1);
+});

@@ -1,0 +1,30 @@
+/** The built command line (`dist/cli.js`) as CI and users run it; shared by the CLI test files. */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { root } from './root';
+
+export const cli = path.join(root, 'dist', 'cli.js');
+
+/** Run `smmu ARGS…` from the repository root. */
+export function smmu(...args: string[]): { code: number | null; out: string; err: string } {
+  return smmuWithin(30000, ...args);
+}
+
+/**
+ * Run `smmu ARGS…` under a 512 MB heap, killed after `ms`: a loop that never ends or a heap that
+ * runs out fails the caller's exit-code assertion (code null, or 134) instead of hanging it.
+ */
+export function smmuWithin(ms: number, ...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', cli, ...args], { cwd: root, encoding: 'utf8', timeout: ms });
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+/** Write `text` to a file called `name` in a fresh temporary folder. */
+export function tmp(name: string, text: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-cli-'));
+  const p = path.join(d, name);
+  fs.writeFileSync(p, text);
+  return p;
+}
