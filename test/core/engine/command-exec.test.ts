@@ -6,13 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CERROR, encodeCommand } from '../../core/commands/codec';
-import { COMMANDS } from '../../core/commands/table';
-import { EXECUTION, executeCommand } from '../../core/engine/command-exec';
-import { Engine } from '../../core/engine/engine';
-import { run } from '../../core/script/interpreter';
-import { analyzeScript } from '../../core/script/resolve';
-import { config, IDR0_PRI_ATS_VMW, QEMU_IDS } from './helpers';
+import { CERROR, encodeCommand } from '../../../core/commands/codec';
+import { COMMANDS } from '../../../core/commands/table';
+import { EXECUTION, executeCommand } from '../../../core/engine/command-exec';
+import { Engine } from '../../../core/engine/engine';
+import { run } from '../../../core/script/interpreter';
+import { analyzeScript } from '../../../core/script/resolve';
+import { config, IDR0_PRI_ATS_VMW, QEMU_IDS } from '../../harness/helpers';
 
 test('the executor has exactly one entry per command name of the table', () => {
   const names = [...new Set(COMMANDS.map((c) => c.name))].sort();
