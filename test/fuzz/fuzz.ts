@@ -61,7 +61,8 @@ async function runEntry(name: string, p: EntryProperty, seed: number, params: Pa
   const property = fc.asyncProperty(entryCase(), (c) => fixture.check(c));
   let numRuns = 0;
   try {
-    for (let k = 0; deadline === undefined ? k < 1 : Date.now() < deadline; k++) {
+    // At least one case, even when the deadline passed while the fixture started.
+    for (let k = 0; deadline === undefined ? k < 1 : k === 0 || Date.now() < deadline; k++) {
       const s = (seed + k) >>> 0;
       // No shrinking: a failed case may leave the server or adapter unusable for the next ones.
       const r = await fc.check(property, { seed: s, endOnFailure: true, ...params, ...(deadline === undefined ? {} : { numRuns: 1 }) });
@@ -112,7 +113,7 @@ async function main(): Promise<number> {
       return 1;
     }
     total += r.numRuns;
-    process.stdout.write(`${String(r.numRuns).padStart(7)} cases in ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${name} (seed ${seed})\n`);
+    process.stdout.write(`${String(r.numRuns).padStart(7)} case${r.numRuns === 1 ? ' ' : 's'} in ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${name} (seed ${seed})\n`);
   }
   await guard.close();
   process.stdout.write(`fuzz: ${total} cases of ${names.length} properties in ${((Date.now() - started) / 1000).toFixed(0)} s, no failure\n`);
