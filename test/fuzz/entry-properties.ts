@@ -159,10 +159,14 @@ function positionsIn(value: unknown, uri: string, out: { range?: Rng; position?:
 /** Every position of `answer` that belongs to `uri` lies inside `text`. */
 function assertAnswerInside(text: string, uri: string, answer: unknown, what: string): void {
   const lengths = lineLengths(text);
-  for (const x of positionsIn(answer, uri)) {
-    const where = `${what} ${JSON.stringify(answer).slice(0, 300)}`;
-    if (x.range) assertRangeInside(lengths, x.range, where);
-    if (x.position) assertPositionInside(lengths, x.position, where);
+  try {
+    for (const x of positionsIn(answer, uri)) {
+      if (x.range) assertRangeInside(lengths, x.range, what);
+      if (x.position) assertPositionInside(lengths, x.position, what);
+    }
+  } catch (e) {
+    // The answer is shown only when it is wrong: thousands of diagnostics each printing all of them was quadratic.
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\nin ${JSON.stringify(answer).slice(0, 300)}`);
   }
 }
 

@@ -50,17 +50,30 @@ interface Outcome {
   readonly failure?: string;
 }
 
+/**
+ * Cases of a process property: with a deadline, one case a seed (seed, seed + 1, …) until it
+ * passes, so a case is never abandoned half-way (fast-check's time limit leaves an async run
+ * running while the fixture is stopped under it) and each failure replays with its own seed;
+ * without one, `params` as given (a replay).
+ */
 async function runEntry(name: string, p: EntryProperty, seed: number, params: Partial<fc.Parameters<[EntryCase]>>, deadline?: number): Promise<Outcome> {
   const fixture = await p.start();
+  const property = fc.asyncProperty(entryCase(), (c) => fixture.check(c));
+  let numRuns = 0;
   try {
-    // No shrinking: a failed case may leave the server or adapter unusable for the next ones.
-    const limit = deadline ? { interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false } : {};
-    const r = await fc.check(fc.asyncProperty(entryCase(), (c) => fixture.check(c)), { seed, endOnFailure: true, ...params, ...limit });
-    if (!r.failed) return { numRuns: r.numRuns };
-    const c = r.counterexample?.[0];
-    const files = c ? keepFailure([{ name: `case-${c.file.seed.name.split('/').pop()?.replace(/\..*$/, '')}${KIND_SUFFIX[c.file.seed.kind]}`, text: Buffer.from(c.file.text, c.latin1 ? 'latin1' : 'utf8') }]) : [];
-    const error = r.errorInstance instanceof Error ? r.errorInstance.message : String(r.errorInstance);
-    return { numRuns: r.numRuns, failure: [`${name}: ${error}`, ...(c ? [`case: ${describeEntryCase(c)}`] : []), ...(files.length ? [`input written to ${files.join(', ')}`] : []), `seed ${seed}, path ${r.counterexamplePath}; replay: ${replayCommand(name, seed, r.counterexamplePath ?? undefined)}`].join('\n') };
+    // At least one case, even when the deadline passed while the fixture started.
+    for (let k = 0; deadline === undefined ? k < 1 : k === 0 || Date.now() < deadline; k++) {
+      const s = (seed + k) >>> 0;
+      // No shrinking: a failed case may leave the server or adapter unusable for the next ones.
+      const r = await fc.check(property, { seed: s, endOnFailure: true, ...params, ...(deadline === undefined ? {} : { numRuns: 1 }) });
+      numRuns += r.numRuns;
+      if (!r.failed) continue;
+      const c = r.counterexample?.[0];
+      const files = c ? keepFailure([{ name: `case-${c.file.seed.name.split('/').pop()?.replace(/\..*$/, '')}${KIND_SUFFIX[c.file.seed.kind]}`, text: Buffer.from(c.file.text, c.latin1 ? 'latin1' : 'utf8') }]) : [];
+      const error = r.errorInstance instanceof Error ? r.errorInstance.message : String(r.errorInstance);
+      return { numRuns, failure: [`${name}: ${error}`, ...(c ? [`case: ${describeEntryCase(c)}`] : []), ...(files.length ? [`input written to ${files.join(', ')}`] : []), `seed ${s}, path ${r.counterexamplePath}; replay: ${replayCommand(name, s, r.counterexamplePath ?? undefined)}`].join('\n') };
+    }
+    return { numRuns };
   } finally {
     await fixture.stop();
   }
@@ -93,14 +106,14 @@ async function main(): Promise<number> {
     const entry = ENTRY_PROPERTIES[name];
     // Each property until its share of the budget is used up, counted from the fuzzer's start.
     const deadline = started + sliceMs * (i + 1);
-    const r = entry ? await runEntry(name, entry, seed, { numRuns: 1e9 }, deadline) : await guard.run({ name, seed, numRuns: 1e9, deadline });
+    const r = entry ? await runEntry(name, entry, seed, {}, deadline) : await guard.run({ name, seed, numRuns: 1e9, deadline });
     if (r.failure) {
       process.stderr.write(`FAILED after ${Math.max(r.numRuns, 0)} cases\n${r.failure}\n`);
       await guard.close();
       return 1;
     }
     total += r.numRuns;
-    process.stdout.write(`${String(r.numRuns).padStart(7)} cases in ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${name} (seed ${seed})\n`);
+    process.stdout.write(`${String(r.numRuns).padStart(7)} case${r.numRuns === 1 ? ' ' : 's'} in ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s  ${name} (seed ${seed})\n`);
   }
   await guard.close();
   process.stdout.write(`fuzz: ${total} cases of ${names.length} properties in ${((Date.now() - started) / 1000).toFixed(0)} s, no failure\n`);
