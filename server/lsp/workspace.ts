@@ -201,9 +201,8 @@ export class Workspace {
 
   /** The diagnostic of a document too large to parse, or undefined. */
   private tooLarge(doc: TextDocument): Diagnostic | undefined {
-    const n = doc.getText().length;
-    if (n <= MAX_DOCUMENT_CHARS) return undefined;
-    return { range: LINE0, severity: 2, code: 'check.too-large', source: 'smmu', message: `this file is too large for the editor to check (${formatBytes(n)} of text; the limit is ${formatBytes(MAX_DOCUMENT_CHARS)}): run \`smmu check\` or \`smmu replay\` on it instead` };
+    if (!this.isTooLarge(doc)) return undefined;
+    return { range: LINE0, severity: 2, code: 'check.too-large', source: 'smmu', message: `this file is too large for the editor to check (${formatBytes(doc.getText().length)} of text; the limit is ${formatBytes(MAX_DOCUMENT_CHARS)}): run \`smmu check\` or \`smmu replay\` on it instead` };
   }
 
   /** Check a document and return its diagnostics. */
@@ -344,7 +343,7 @@ export class Workspace {
    */
   scriptCheck(doc: TextDocument): ScriptCheck {
     // Too large to parse: handlers see an empty script (check() has said why).
-    if (this.tooLarge(doc)) return checkScript('', uriToPath(doc.uri), this.host, 'syntax');
+    if (this.isTooLarge(doc)) return checkScript('', uriToPath(doc.uri), this.host, 'syntax');
     const last = this.scripts.get(doc.uri);
     if (last && last.version === doc.version) {
       if (last.check) {
