@@ -14,6 +14,7 @@ import { root } from '../harness/root';
 /** core/ folders by layer: a module may import its own layer and those below it. */
 const CORE_LAYERS: readonly (readonly string[])[] = [
   ['base', 'text'],
+  ['guest'],
   ['registers'],
   ['layout'],
   ['commands', 'events', 'structures'],
@@ -23,6 +24,7 @@ const CORE_LAYERS: readonly (readonly string[])[] = [
   ['engine'],
   ['script', 'trace', 'queue-file'],
   ['files'],
+  ['qemu'],
   ['debug', 'docs'],
 ];
 
