@@ -45,18 +45,21 @@ export function configOption(cmd: string, file: string | undefined): { config: R
 }
 
 /** What `file` is, by name or content, when it is not what `cmd` takes: the command that takes it. */
-function wrongKind(cmd: 'run' | 'replay', file: string, text: string): string | undefined {
+function wrongKind(cmd: ScriptCommand | 'replay', file: string, text: string): string | undefined {
   const kind = kindOf(file, text);
-  if (cmd === 'run' && kind === 'trace') return `${file} is a trace: replay it with \`smmu replay ${file}\``;
+  if (cmd !== 'replay' && kind === 'trace') return `${file} is a trace: replay it with \`smmu replay ${file}\``;
   if (cmd === 'replay' && kind === 'script') return `${file} is a script: run it with \`smmu run ${file}\``;
   if (kind === 'queue') return `${file} is a queue descriptor: check it with \`smmu check ${file}\` (or step it in the debugger)`;
   if (kind === 'config') return `${file} is a configuration: check it with \`smmu check ${file}\`, or use it with --config`;
   return undefined;
 }
 
-/** Read the one operand of `run` or `replay`; undefined after printing why (the caller exits 2). */
-export function readOperand(cmd: 'run' | 'replay', file: string): string | undefined {
-  const text = host.readFile(file, cmd === 'run' ? 'script' : 'trace');
+/** The commands whose operand is a script. */
+type ScriptCommand = 'run' | 'qemu' | 'export';
+
+/** Read the one operand of `run`, `qemu`, `export` or `replay`; undefined after printing why (the caller exits 2). */
+export function readOperand(cmd: ScriptCommand | 'replay', file: string): string | undefined {
+  const text = host.readFile(file, cmd === 'replay' ? 'trace' : 'script');
   if (typeof text !== 'string') {
     process.stderr.write(`smmu ${cmd}: ${cannotRead('', file, text)}\n`);
     return undefined;

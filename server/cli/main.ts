@@ -5,6 +5,8 @@
  *   smmu check FILE... [--config F] [--json]     gcc-style diagnostics, exit 1 on errors
  *   smmu run SCRIPT [--config F] [--json] [--trace]  exit 1 on a failed expectation or error
  *   smmu replay TRACE [--config F] [--json]     divergences of an emulation's trace, exit 1 on violations
+ *   smmu qemu SCRIPT [--config F] [--qemu BIN] …  run the script on QEMU's SMMUv3; divergences at its lines
+ *   smmu export c SCRIPT [-o FILE]              the script as a C guest kit for any hypervisor
  *   smmu lsp --stdio                            the language server over stdio
  *   smmu dap                                    the debug adapter over stdio
  *
@@ -15,12 +17,16 @@ import { runCheck, runDecode, runScriptCommand } from './commands';
 import { startStdioServer } from './lsp-stdio';
 import { startStdioAdapter } from '../dap/stdio';
 import { runReplay } from './replay';
+import { runQemuCommand } from './qemu';
+import { runExport } from './export';
 import type { Options } from './options';
 
 /** One option of a command: a flag, or `--name VALUE` / `--name=VALUE` when `value` names what it takes. */
 interface OptionSpec {
   readonly name: string;
   readonly value?: string;
+  /** A one-letter spelling (`-o`). */
+  readonly short?: string;
 }
 
 interface CommandSpec {
@@ -59,6 +65,20 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
                                                    against the model; exit 1 on a violation`,
     options: [CONFIG, JSON_OUT, MAX_MEMORY],
   },
+  qemu: {
+    usage: `  smmu qemu SCRIPT [--config FILE] [--qemu BIN] [--machine OPTS] [--memory SIZE] [--keep DIR]
+                 [--timeout S] [--json] [--max-guest-memory SIZE]
+                                                   run the script as a guest program on QEMU's SMMUv3
+                                                   (virt machine) and report where QEMU disagrees with
+                                                   the architecture, at the script's lines; exit 1 on a
+                                                   violation. --memory: guest RAM (1G); --timeout: 30 s`,
+    options: [CONFIG, JSON_OUT, { name: '--qemu', value: 'BIN' }, { name: '--machine', value: 'OPTS' }, { name: '--memory', value: 'SIZE' }, { name: '--keep', value: 'DIR' }, { name: '--timeout', value: 'SECONDS' }, MAX_MEMORY],
+  },
+  export: {
+    usage: `  smmu export c SCRIPT [-o FILE] [--config FILE]   the script as one self-contained C file that performs
+                                                   its accesses inside any guest (docs/guest-kit.md)`,
+    options: [CONFIG, { name: '--output', value: 'FILE', short: '-o' }],
+  },
   lsp: {
     usage: `  smmu lsp --stdio                                 start the language server on stdin/stdout`,
     // Language clients may pass the editor's process id, as they do to any Node language server.
@@ -90,14 +110,15 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === '--help' || a === '-h') return 'help';
-    if (!a.startsWith('--')) {
+    const short = spec.options.find((x) => x.short === a);
+    if (!a.startsWith('--') && !short) {
       // A lone `-x` is a mistyped option; `-1` or `-` are operands (and rejected by the command if wrong).
       if (/^-[A-Za-z]/.test(a)) return `unknown option ${a}`;
       o.positional.push(a);
       continue;
     }
-    const eq = a.indexOf('=');
-    const name = eq < 0 ? a : a.slice(0, eq);
+    const eq = short ? -1 : a.indexOf('=');
+    const name = short ? short.name : eq < 0 ? a : a.slice(0, eq);
     const opt = spec.options.find((x) => x.name === name);
     if (!opt) {
       const owners = Object.entries(COMMANDS).filter(([, c]) => c.options.some((x) => x.name === name)).map(([n]) => `smmu ${n}`);
@@ -116,6 +137,18 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
       const bytes = parseSize(value as string);
       if (bytes === undefined) return `--max-guest-memory ${value}: give a size from 4K to 64G (MiB without a unit: 512, 64M, 1G)`;
       o.maxGuestMemory = bytes;
+    } else if (name === '--qemu') o.qemu = value;
+    else if (name === '--machine') o.machine = value;
+    else if (name === '--keep') o.keep = value;
+    else if (name === '--output') o.output = value;
+    else if (name === '--memory') {
+      const bytes = parseSize(value as string);
+      if (bytes === undefined || bytes < 2 ** 24) return `--memory ${value}: give the guest RAM as 16M to 64G (MiB without a unit: 512, 1G)`;
+      o.memory = { bytes, text: value as string };
+    } else if (name === '--timeout') {
+      const seconds = Number(value);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) return `--timeout ${value}: give seconds, more than 0 and at most 3600`;
+      o.timeoutSeconds = seconds;
     }
   }
   return o;
@@ -154,6 +187,10 @@ async function main(argv: string[]): Promise<number> {
       return runScriptCommand(opts);
     case 'replay':
       return runReplay(opts);
+    case 'qemu':
+      return runQemuCommand(opts);
+    case 'export':
+      return runExport(opts);
     case 'lsp':
       if (!opts.stdio || opts.positional.length) {
         process.stderr.write(`smmu lsp: only --stdio is supported\nusage:\n${spec.usage}\n`);

@@ -6,5 +6,13 @@ export interface Options {
   /** `--max-guest-memory`, bytes. */
   maxGuestMemory?: number;
   stdio: boolean;
+  /** `smmu qemu`: the emulator binary, extra -M options, guest RAM, the folder to keep, the time limit. */
+  qemu?: string;
+  machine?: string;
+  memory?: { bytes: number; text: string };
+  keep?: string;
+  timeoutSeconds?: number;
+  /** `smmu export`: where to write (`-o`, `--output`); standard output otherwise. */
+  output?: string;
   positional: string[];
 }

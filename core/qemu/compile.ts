@@ -1,0 +1,220 @@
+/**
+ * A script as a guest program: the operations (core/guest/ops.ts) a driver would perform to do
+ * what the script says, found by running the script on the reference model and recording what the
+ * driver's side of each statement did. Register statements are their own MMIO access; `mem`,
+ * `cmd`, `ste`, `cd`, `l1std`, `l1cd` and `map` are the bytes the model wrote to guest memory for
+ * them (the STE, the command, the table descriptors: the same bytes on QEMU as in the model);
+ * `doorbell` is the PROD write the model made; `poll` a bounded loop; `expect event` reads the
+ * event record where the model wrote it. Statements no route can perform on a real machine
+ * (`pri`, `mem abort`, and `dma` unless a DMA-capable device is arranged) are listed with why.
+ *
+ * The model's own run gives, for every operation, what the architecture expects (the value of a
+ * memory read, the event record): the judgement (judge.ts) compares QEMU with it.
+ */
+import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
+import { Engine } from '../engine/engine';
+import type { AccessSize, GuestOp, OpSource } from '../guest/ops';
+import { getRegister } from '../registers/table';
+import type { ScriptState } from '../script/actions';
+import type { ScriptCheck } from '../script/check';
+import { run } from '../script/interpreter';
+import type { ResolvedStatement } from '../script/resolve';
+
+/** ID registers the program reads first, in this order: QEMU's answer decides the configuration (judge.ts). */
+export const ID_REGISTERS = ['IDR0', 'IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR'] as const;
+
+/** What the model says about one operation, for the judgement. */
+export interface OpExpectation {
+  /** The script statement the operation belongs to (for an included file's statement: the include line). */
+  readonly range: Range;
+  /** Set for an included file's statement: where in that file. */
+  readonly inner?: { readonly path: string; readonly range: Range };
+  /** A memory read: the value the model's memory held. */
+  readonly memory?: bigint;
+  /** An event record read: the model's record (8 words) and its queue slot. */
+  readonly event?: { readonly words: readonly number[]; readonly slot: number; readonly dword: number };
+}
+
+export interface CompiledScript {
+  readonly ops: GuestOp[];
+  /** One per operation. */
+  readonly expectations: OpExpectation[];
+  /** Statements that cannot run on the machine, one diagnostic a line (`qemu.not-run`). */
+  readonly notRun: ScriptDiagnostic[];
+  /**
+   * Guest memory the model touched, as 4 KB page addresses: the driver's stores, the SMMU's own
+   * writes (event records) and every page the model read (structures it fetched, untouched memory
+   * it took as zero). The program must be placed clear of them, and zeroes them first.
+   */
+  readonly pages: readonly number[];
+  /** The model stopped early (guest memory limit): the line. */
+  readonly stoppedAt?: number;
+}
+
+export interface CompileOptions {
+  readonly maxGuestMemory?: number;
+}
+
+/** Verbs whose memory writes are the driver's (bytes it stores), not the SMMU's. */
+const DRIVER_STORES = new Set(['cmd', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables']);
+
+const NOT_RUN: Readonly<Record<string, string>> = {
+  pri: 'no device on QEMU\u2019s virt machine sends PRI page requests (§8)',
+  abort: 'real memory cannot be made to answer the SMMU\u2019s accesses with an external abort; the model alone checks this',
+  dma: 'no device on the machine masters DMA for this script (DMA runs through the edu device: see docs/qemu.md)',
+};
+
+interface Word {
+  readonly addr: number;
+  readonly value: number;
+}
+
+/** Little-endian bytes of `value`, `size` of them. */
+function bytesOf(value: bigint, size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  let v = value;
+  for (let i = 0; i < size; i++) {
+    b[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return b;
+}
+
+/** Consecutive aligned words as stores of contiguous bytes (a 16-byte command is one store). */
+function storesOf(words: readonly Word[]): { address: bigint; bytes: Uint8Array }[] {
+  const out: { address: bigint; bytes: Uint8Array }[] = [];
+  let start = 0;
+  while (start < words.length) {
+    let end = start + 1;
+    while (end < words.length && (words[end] as Word).addr === (words[end - 1] as Word).addr + 4) end++;
+    const bytes = new Uint8Array((end - start) * 4);
+    for (let k = start; k < end; k++) bytes.set(bytesOf(BigInt((words[k] as Word).value), 4), (k - start) * 4);
+    out.push({ address: BigInt((words[start] as Word).addr), bytes });
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * Compile a checked script (checkScript in 'syntax' mode is enough: this runs the model itself).
+ * The caller refuses scripts with an error of syntax, names or configuration first.
+ */
+export function compileScript(check: ScriptCheck, options: CompileOptions = {}): CompiledScript {
+  const engine = new Engine(check.config);
+  if (options.maxGuestMemory !== undefined) engine.memory.setLimitBytes(options.maxGuestMemory);
+  engine.smmu.recording = false;
+  const ops: GuestOp[] = [];
+  const expectations: OpExpectation[] = [];
+  const notRun: ScriptDiagnostic[] = [];
+  const state: ScriptState = { eventCursor: 0 };
+  const lastWrite = new Map<string, Range>();
+  const memory = engine.memory;
+  const smmu = engine.smmu;
+
+  // Hooks on the instances (core/model stays free of them): every aligned word the model writes
+  // to guest memory, and every MMIO write a statement makes on the driver's behalf (doorbell).
+  let words: Word[] | undefined;
+  // Every page the model reads or writes: the model takes untouched memory as zero, so the program
+  // zeroes these pages first (QEMU puts its device tree at the bottom of RAM, for one).
+  const touched = new Set<number>();
+  const write32 = memory.write32.bind(memory);
+  memory.write32 = (addr: number, v: number) => {
+    touched.add(Math.floor(addr / 4096));
+    words?.push({ addr, value: v >>> 0 });
+    write32(addr, v);
+  };
+  const read32 = memory.read32.bind(memory);
+  memory.read32 = (addr: number) => {
+    touched.add(Math.floor(addr / 4096));
+    return read32(addr);
+  };
+  const readWords = memory.readWords.bind(memory);
+  memory.readWords = (addr: number, out: Uint32Array | number[], n: number) => {
+    touched.add(Math.floor(addr / 4096));
+    readWords(addr, out, n);
+  };
+  const pageWords = memory.pageWords.bind(memory);
+  memory.pageWords = (addr: number) => {
+    touched.add(Math.floor(addr / 4096));
+    return pageWords(addr);
+  };
+  let mmio: { offset: number; size: AccessSize; value: bigint }[] | undefined;
+  const smmuWrite = smmu.write.bind(smmu);
+  smmu.write = (offset, size, value) => {
+    mmio?.push({ offset, size, value });
+    return smmuWrite(offset, size, value);
+  };
+
+  const first = check.resolved.config?.range ?? check.resolved.statements[0]?.range;
+  const idRange: Range = first ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  for (const name of ID_REGISTERS) {
+    ops.push({ kind: 'read', space: 'smmu', address: BigInt(getRegister(name).offset), size: 4, line: startLine(idRange) });
+    expectations.push({ range: idRange });
+  }
+
+  let stoppedAt: number | undefined;
+  const visit = (statements: readonly ResolvedStatement[], top: Range | undefined, file: string | undefined): boolean => {
+    for (const s of statements) {
+      const range = top ?? s.range;
+      const src: OpSource = file ? { line: startLine(s.range), file } : { line: startLine(s.range) };
+      const inner = file ? { inner: { path: file, range: s.range } } : {};
+      const push = (op: GuestOp, e: Partial<OpExpectation> = {}) => {
+        ops.push(op);
+        expectations.push({ range, ...inner, ...e });
+      };
+      if (s.kind === 'include') {
+        if (!visit(s.statements, range, s.path)) return false;
+        continue;
+      }
+      if (s.kind === 'action' && NOT_RUN[s.verb] !== undefined) {
+        notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${NOT_RUN[s.verb] as string}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
+      }
+      const driverStores = (s.kind === 'action' && DRIVER_STORES.has(s.verb)) || undefined;
+      words = driverStores ? [] : undefined;
+      mmio = s.kind === 'action' && s.verb === 'doorbell' ? [] : undefined;
+      const eventCursor = state.eventCursor;
+      const r = run([s], engine, state, lastWrite);
+      const recorded = words ?? [];
+      const writes = mmio ?? [];
+      words = undefined;
+      mmio = undefined;
+      if (r.stoppedAt !== undefined) {
+        stoppedAt = startLine(range);
+        return false;
+      }
+      switch (s.kind) {
+        case 'access':
+          if (s.op === 'read') push({ kind: 'read', space: 'smmu', address: BigInt(s.offset), size: s.size, ...src });
+          else push({ kind: 'write', space: 'smmu', address: BigInt(s.offset), size: s.size, value: s.value ?? 0n, ...src });
+          break;
+        case 'mem':
+          if (s.op === 'write') push({ kind: 'store', address: s.address, bytes: bytesOf(s.value ?? 0n, s.size), ...src });
+          else push({ kind: 'read', space: 'phys', address: s.address, size: s.size, ...src }, { memory: memory.read(s.address, s.size) });
+          break;
+        case 'action':
+          if (driverStores) for (const st of storesOf(recorded)) push({ kind: 'store', ...st, ...src });
+          else if (s.verb === 'doorbell') for (const w of writes) push({ kind: 'write', space: 'smmu', address: BigInt(w.offset), size: w.size, value: w.value, ...src });
+          else if (s.verb === 'poll' && s.poll && s.expect?.resolved) {
+            const e = s.expect.resolved;
+            const maxArg = s.args.find((a) => a.name?.toLowerCase() === 'max')?.value;
+            push({ kind: 'poll', space: 'smmu', address: BigInt(s.poll.offset), size: s.poll.size === 8 ? 8 : 4, mask: e.mask, expected: (e.value << BigInt(e.shift)) & e.mask, equal: e.op === '==', max: Number(maxArg ?? 1000n), ...src });
+          } else if (s.verb === 'expect') {
+            // The records this expectation looked at, read where the model wrote them: QEMU's
+            // record is compared with the model's (judge.ts). EVENTQ_PROD says how many QEMU wrote.
+            push({ kind: 'read', space: 'smmu', address: BigInt(getRegister('EVENTQ_PROD').offset), size: 4, ...src });
+            const seen = engine.activity.slice(eventCursor, Math.max(eventCursor, state.eventCursor)).filter((a) => a.code === 'event.written' && a.address !== undefined && a.words);
+            const g = engine.geometry('EVENTQ');
+            for (const a of seen) {
+              const slot = Math.floor((Number(a.address) - g.base) / g.entryBytes);
+              for (let dw = 0; dw < 4; dw++) push({ kind: 'read', space: 'phys', address: (a.address as bigint) + BigInt(dw * 8), size: 8, ...src }, { event: { words: a.words as number[], slot, dword: dw } });
+            }
+          }
+          break;
+      }
+    }
+    return true;
+  };
+  visit(check.resolved.statements.filter((s) => !check.firstError || startLine(s.range) < startLine(check.firstError.range)), undefined, undefined);
+  const pages = [...touched].sort((a, b) => a - b).map((n) => n * 4096);
+  return stoppedAt === undefined ? { ops, expectations, notRun, pages } : { ops, expectations, notRun, pages, stoppedAt };
+}

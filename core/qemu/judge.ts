@@ -1,0 +1,195 @@
+/**
+ * The judgement of a script's run on an emulation: the report the guest printed (a `.smmutrace`,
+ * core/guest/ops.ts) is replayed against the reference model exactly as `smmu replay` would replay
+ * it (core/trace/replay.ts: the same rules, the same codes, CONSTRAINED UNPREDICTABLE choices as
+ * warnings naming the allowed choices), and every finding is moved from its report line to the
+ * script line whose operation printed it. Memory reads and event records, which a trace replay
+ * does not compare, are compared here with what the model held.
+ *
+ * The configuration: the script's, unless the emulation's ID registers (read first by every
+ * program) say otherwise; then the differences are listed field by field and the judgement uses
+ * what the emulation advertises (§6.3.1–§6.3.8), with the script's CONSTRAINED UNPREDICTABLE
+ * choices, since the emulation is judged on what it claims to be.
+ */
+import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
+import type { ResolvedConfig } from '../config/types';
+import { decodeEvent, formatEvent } from '../events/codec';
+import { REPORT_END, REPORT_START } from '../guest/ops';
+import { decode, hex } from '../registers/codec';
+import { getRegister } from '../registers/table';
+import { inferConfig } from '../trace/infer';
+import { parseLineTrace } from '../trace/parse-line';
+import { replayTrace, type LineReplay, type ReplaySummary } from '../trace/replay';
+import { ID_REGISTERS, type CompiledScript } from './compile';
+
+/** One operation as the emulation did it, beside the model. */
+export interface OpOutcome {
+  readonly index: number;
+  /** What the emulation returned (reads, polls), or `abort`. */
+  readonly emulation?: bigint | 'abort';
+  /** The model's value for the same access, where the replay or the model knows it. */
+  readonly model?: bigint | 'abort' | 'any';
+}
+
+export interface Judgement {
+  /** Findings at the script's lines (sorted), the not-run notes included. */
+  readonly diagnostics: ScriptDiagnostic[];
+  /** The configuration the emulation was judged against, and where it came from. */
+  readonly config: ResolvedConfig;
+  readonly configSource: string;
+  /** How many operations the guest reported out of how many the program had. */
+  readonly opsReported: number;
+  readonly opsTotal: number;
+  /** The replay's counts (records, reads, writes, errors per rule). */
+  readonly replay: ReplaySummary;
+  /** Per script line (0-based): the reads on it, the emulation's and the model's value (hovers). */
+  readonly lines: ReadonlyMap<number, readonly OpOutcome[]>;
+  /** The report as a `.smmutrace` (the part between the start and end lines), for `--keep`. */
+  readonly trace: string;
+}
+
+export interface JudgeOptions {
+  /** The script's configuration (its `config` line or `--config`). */
+  readonly config: ResolvedConfig;
+  readonly configSource: string;
+  readonly maxGuestMemory?: number;
+}
+
+const TAG = /# @(\d+)\b/;
+
+/** The op index each line of the report belongs to (-1 for lines without a tag). */
+function opsByLine(text: string): number[] {
+  return text.split('\n').map((l) => {
+    const m = TAG.exec(l);
+    return m ? Number(m[1]) : -1;
+  });
+}
+
+/** Differences between two ID register values, field by field ("VMID16 1 → 0"). */
+function idDifferences(name: string, script: number, qemu: number): string {
+  const reg = getRegister(name);
+  const a = decode(reg, BigInt(script));
+  const b = decode(reg, BigInt(qemu));
+  const diffs = a.fields.flatMap((f, i) => {
+    const g = b.fields[i];
+    return g && g.value !== f.value ? [`${f.field.name} ${f.value} → ${g.value}`] : [];
+  });
+  return `${name}: ${diffs.length ? diffs.join(', ') : `${hex(BigInt(script))} → ${hex(BigInt(qemu))}`}`;
+}
+
+/**
+ * Judge the report `text` a guest printed for `compiled`. Never throws: a report cut short (the
+ * guest stopped, the emulation crashed) is judged as far as it goes and the first operation that
+ * did not report is named.
+ */
+export function judgeReport(compiled: CompiledScript, text: string, options: JudgeOptions): Judgement {
+  const diagnostics: ScriptDiagnostic[] = [...compiled.notRun];
+  const startAt = text.indexOf(REPORT_START);
+  const endAt = text.indexOf(REPORT_END, Math.max(0, startAt));
+  const body = startAt < 0 ? '' : text.slice(startAt + REPORT_START.length, endAt < 0 ? undefined : endAt);
+  // Only whole lines count: a line cut by a crash is not an observation.
+  const trace = endAt < 0 ? body.slice(0, body.lastIndexOf('\n') + 1) : body;
+  const lineOps = opsByLine(trace);
+  const parsed = parseLineTrace(trace);
+  const rangeOf = (op: number): Range => compiled.expectations[op]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const relatedOf = (op: number) => {
+    const inner = compiled.expectations[op]?.inner;
+    return inner ? { related: [{ message: 'the statement in the included file', range: inner.range, path: inner.path }] } : {};
+  };
+
+  // Which operations reported (the highest index seen), and a fatal exception line.
+  let lastOp = -1;
+  for (const i of lineOps) if (i > lastOp) lastOp = i;
+  const fatal = /^# fatal.*$/m.exec(body)?.[0];
+  const opsTotal = compiled.ops.length;
+  if (lastOp < opsTotal - 1 || endAt < 0) {
+    const next = Math.min(lastOp + 1, opsTotal - 1);
+    const why = fatal ? `the guest stopped on an unexpected exception (${fatal.replace(/^# /, '')})` : startAt < 0 ? 'the guest program printed nothing' : 'the guest program stopped before reporting this statement';
+    if (opsTotal > 0 && lastOp < opsTotal - 1) diagnostics.push({ severity: 'error', code: 'qemu.stopped', message: `${why}; the statements from here on were not checked on the emulation`, range: rangeOf(next), ...relatedOf(next) });
+    else if (endAt < 0) diagnostics.push({ severity: 'error', code: 'qemu.stopped', message: `${why}: the report has no end line`, range: rangeOf(Math.max(0, opsTotal - 1)) });
+  }
+
+  // The configuration: the emulation's ID registers against the script's.
+  const idReads = new Map<string, number>();
+  for (const rec of parsed.records) {
+    if (rec.kind !== 'access' || rec.dir !== 'R' || rec.value === undefined) continue;
+    const op = lineOps[rec.line] ?? -1;
+    if (op >= 0 && op < ID_REGISTERS.length) idReads.set(ID_REGISTERS[op] as string, Number(rec.value));
+  }
+  let config = options.config;
+  let configSource = options.configSource;
+  const differing = ID_REGISTERS.filter((n) => idReads.has(n) && idReads.get(n) !== config.ids[n]);
+  if (differing.length) {
+    const inf = inferConfig(parsed.records);
+    const ids = { ...config.ids };
+    for (const [n, v] of idReads) ids[n] = v;
+    config = { ...config, name: `${config.name}, with QEMU's ID registers`, ids: inf.config?.ids ?? ids };
+    configSource = `${options.configSource}, with the ID registers the emulation advertises`;
+    diagnostics.push({
+      severity: 'info',
+      code: 'qemu.ids',
+      message: `the emulation's ID registers differ from the configuration (${differing.map((n) => idDifferences(n, options.config.ids[n] ?? 0, idReads.get(n) as number)).join('; ')}): it is judged against what it advertises`,
+      range: rangeOf(0),
+    });
+  }
+
+  // The replay, with findings moved to the script.
+  const replayed = replayTrace(parsed, { config, configSource, ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}) });
+  for (const d of replayed.diagnostics) {
+    const op = lineOps[d.line] ?? -1;
+    if (op < 0) continue;
+    // The guest's own mistakes (RES0 written, an illegal size) are the script's: `smmu run` reports them.
+    if (d.severity === 'info' && !d.code.startsWith('replay.') && !d.code.startsWith('trace.')) continue;
+    diagnostics.push({ severity: d.severity, code: d.code, message: `QEMU: ${d.message}`, range: rangeOf(op), ...(d.section ? { section: d.section } : {}), ...relatedOf(op) });
+  }
+
+  // Per-line outcomes (hovers), and memory and event comparisons the replay does not make.
+  const lines = new Map<number, OpOutcome[]>();
+  const add = (op: number, o: OpOutcome) => {
+    const l = startLine(rangeOf(op));
+    const list = lines.get(l) ?? [];
+    list.push(o);
+    lines.set(l, list);
+  };
+  const replayOf = (traceLine: number): LineReplay | undefined => replayed.lines.get(traceLine);
+  const eventDwords = new Map<number, { words: readonly number[]; got: (bigint | undefined)[]; op: number }>();
+  for (const [traceLine, text0] of trace.split('\n').entries()) {
+    const op = lineOps[traceLine] ?? -1;
+    if (op < 0) continue;
+    const r = replayOf(traceLine);
+    if (r) {
+      add(op, { index: op, emulation: r.emulation, model: r.model });
+      continue;
+    }
+    const m = /^#= R 0x([0-9A-F]+) (\d) (0x[0-9A-F]+|abort)/.exec(text0);
+    if (!m) continue;
+    const got = m[3] === 'abort' ? 'abort' : BigInt(m[3] as string);
+    const e = compiled.expectations[op];
+    if (e?.memory !== undefined) {
+      add(op, { index: op, emulation: got, model: e.memory });
+      if (got === 'abort') diagnostics.push({ severity: 'error', code: 'qemu.memory', message: `QEMU: the memory read at 0x${m[1]} took an abort; the model read ${hex(e.memory, 64)}`, range: rangeOf(op), ...relatedOf(op) });
+      else if (got !== e.memory) diagnostics.push({ severity: 'error', code: 'qemu.memory', message: `QEMU: memory at 0x${m[1]} holds ${hex(got, 64)}, the model ${hex(e.memory, 64)}`, range: rangeOf(op), ...relatedOf(op) });
+    } else if (e?.event) {
+      const key = e.event.slot * 1000 + startLine(rangeOf(op));
+      const entry = eventDwords.get(key) ?? { words: e.event.words, got: [], op };
+      entry.got[e.event.dword] = got === 'abort' ? undefined : got;
+      eventDwords.set(key, entry);
+    }
+  }
+  for (const { words, got, op } of eventDwords.values()) {
+    if (got.length < 4 || got.some((g) => g === undefined)) continue;
+    const qemuWords = (got as bigint[]).flatMap((dw) => [Number(dw & 0xffff_ffffn), Number(dw >> 32n)]);
+    const differs = qemuWords.some((w, i) => w !== ((words[i] ?? 0) >>> 0));
+    if (differs) {
+      diagnostics.push({ severity: 'error', code: 'qemu.event', message: `QEMU wrote ${formatEvent(decodeEvent(qemuWords))}, the model ${formatEvent(decodeEvent(words))} (§7.3)`, range: rangeOf(op), section: '7.3', ...relatedOf(op) });
+    }
+  }
+  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return { diagnostics, config, configSource, opsReported: lastOp + 1, opsTotal, replay: replayed.summary, lines, trace };
+}
+
+/** The report's trace with its origin, ready to save for `smmu replay`. */
+export function keptTrace(j: Judgement, scriptPath: string): string {
+  return `# What QEMU did running ${scriptPath} (smmu qemu): replay with \`smmu replay\`\n${j.trace}`;
+}
+

@@ -1,0 +1,136 @@
+/**
+ * Starting QEMU on a guest program and collecting what it printed: the UART (the program's
+ * report), QEMU's own stderr and its `-trace 'smmuv3_*'` log. Nothing here may hang: QEMU runs in
+ * its own process group, killed at the time limit or when the caller cancels, and every failure
+ * (not installed, refused its options, crashed, ran too long) comes back as a message.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface QemuMachine {
+  /** The emulator binary: `--qemu`, setting smmu.qemu.path, else `qemu-system-aarch64` on PATH. */
+  readonly binary: string;
+  /** Extra `-M` options appended to `virt,iommu=smmuv3,highmem=off` (`--machine`, smmu.qemu.machine). */
+  readonly machineOptions?: string;
+  /** RAM size as QEMU's `-m` takes it (bytes here). */
+  readonly memoryBytes: number;
+  /** Devices to add (`-device` arguments), e.g. the edu DMA device. */
+  readonly devices?: readonly string[];
+}
+
+export interface QemuRun {
+  /** What the guest printed on the UART. */
+  readonly uart: string;
+  /** QEMU's own messages, last lines only. */
+  readonly stderrTail: string;
+  /** QEMU's trace (`-trace smmuv3_*`), when it wrote one. */
+  readonly traceLog?: string;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly timedOut: boolean;
+  readonly cancelled: boolean;
+  /** Set when QEMU could not be started at all (not installed, not executable). */
+  readonly spawnError?: string;
+  /** The command line, for `--keep` and messages. */
+  readonly argv: readonly string[];
+  readonly ms: number;
+}
+
+/** Kept output is bounded: a guest looping on a print must not fill the memory. */
+const MAX_UART = 64 * 1024 * 1024;
+const STDERR_TAIL = 4096;
+
+/** QEMU's arguments for a program file; the machine's choices are explained in docs/qemu.md. */
+export function qemuArgs(m: QemuMachine, elfPath: string, traceLogPath: string | undefined): string[] {
+  return [
+    '-M', `virt,iommu=smmuv3,highmem=off${m.machineOptions ? `,${m.machineOptions}` : ''}`,
+    '-cpu', 'cortex-a57',
+    '-m', `${Math.floor(m.memoryBytes / 2 ** 20)}M`,
+    // No default NIC, serial or monitor: nothing but the SMMU, the UART and the devices we add.
+    '-nodefaults', '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+    '-semihosting-config', 'enable=on,target=native',
+    ...(m.devices ?? []).flatMap((d) => ['-device', d]),
+    ...(traceLogPath ? ['-trace', 'smmuv3_*', '-D', traceLogPath] : []),
+    '-kernel', elfPath,
+  ];
+}
+
+/** Quote a command line for a shell, for the `--keep` folder's `qemu-command.sh`. */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export function notInstalled(binary: string): string {
+  return `QEMU was not found (${binary}): install it (Debian/Ubuntu: \`sudo apt-get install qemu-system-arm\`, which provides qemu-system-aarch64; or run scripts/setup-qemu.sh), or give its path with --qemu (setting smmu.qemu.path)`;
+}
+
+/**
+ * Run `elf` on QEMU until it exits, `timeoutMs` passes or `signal` aborts. `workDir` receives the
+ * program and the trace log (a temporary folder unless the caller keeps one).
+ */
+export function runQemu(m: QemuMachine, elf: Uint8Array, workDir: string, timeoutMs: number, signal?: AbortSignal): Promise<QemuRun> {
+  const elfPath = path.join(workDir, 'program.elf');
+  const traceLogPath = path.join(workDir, 'qemu-trace.log');
+  fs.writeFileSync(elfPath, elf);
+  const argv = [m.binary, ...qemuArgs(m, elfPath, traceLogPath)];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let uart = '';
+    let uartBytes = 0;
+    let stderr = '';
+    let timedOut = false;
+    let cancelled = false;
+    let settled = false;
+    const child = spawn(m.binary, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const kill = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (exitCode: number | null, sig: NodeJS.Signals | null, spawnError?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      let traceLog: string | undefined;
+      try {
+        traceLog = fs.readFileSync(traceLogPath, 'utf8');
+      } catch {
+        traceLog = undefined;
+      }
+      resolve({ uart, stderrTail: stderr.slice(-STDERR_TAIL), ...(traceLog !== undefined ? { traceLog } : {}), exitCode, signal: sig, timedOut, cancelled, ...(spawnError ? { spawnError } : {}), argv, ms: Date.now() - started });
+    };
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (d: string) => {
+      if (uartBytes >= MAX_UART) return;
+      uartBytes += d.length;
+      uart += d;
+      if (uartBytes >= MAX_UART) kill();
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      stderr = (stderr + d).slice(-2 * STDERR_TAIL);
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => finish(null, null, e.code === 'ENOENT' || e.code === 'EACCES' ? notInstalled(m.binary) : `QEMU could not be started (${m.binary}): ${e.message}`));
+    child.on('close', (code, sig) => finish(code, sig));
+    if (signal?.aborted) onAbort();
+  });
+}
+
+/** A fresh temporary folder for one run (removed by the caller unless kept). */
+export function tempRunDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-qemu-'));
+}
