@@ -152,6 +152,9 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
     expectations.push({ range: idRange });
   }
 
+  // Where each event record the model wrote came from (activity index → the statement's line),
+  // for the statements that do not run on the machine: their records cannot be compared.
+  const notRunEvents = new Map<number, number>();
   let stoppedAt: number | undefined;
   const visit = (statements: readonly ResolvedStatement[], top: Range | undefined, file: string | undefined): boolean => {
     for (const s of statements) {
@@ -173,7 +176,9 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       words = driverStores ? [] : undefined;
       mmio = s.kind === 'action' && s.verb === 'doorbell' ? [] : undefined;
       const eventCursor = state.eventCursor;
+      const activityBefore = engine.activity.length;
       const r = run([s], engine, state, lastWrite);
+      if (s.kind === 'action' && NOT_RUN[s.verb] !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
       const recorded = words ?? [];
       const writes = mmio ?? [];
       words = undefined;
@@ -202,9 +207,12 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
             // The records this expectation looked at, read where the model wrote them: QEMU's
             // record is compared with the model's (judge.ts). EVENTQ_PROD says how many QEMU wrote.
             push({ kind: 'read', space: 'smmu', address: BigInt(getRegister('EVENTQ_PROD').offset), size: 4, ...src });
-            const seen = engine.activity.slice(eventCursor, Math.max(eventCursor, state.eventCursor)).filter((a) => a.code === 'event.written' && a.address !== undefined && a.words);
+            const seen = engine.activity.slice(eventCursor, Math.max(eventCursor, state.eventCursor)).flatMap((a, k) => (a.code === 'event.written' && a.address !== undefined && a.words ? [{ a, from: notRunEvents.get(eventCursor + k) }] : []));
             const g = engine.geometry('EVENTQ');
-            for (const a of seen) {
+            const unrun = seen.find((x) => x.from !== undefined)?.from;
+            if (unrun !== undefined) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not checked on QEMU: the event record comes from line ${unrun + 1}, which did not run on QEMU`, range });
+            for (const { a, from } of seen) {
+              if (from !== undefined) continue;
               const slot = Math.floor((Number(a.address) - g.base) / g.entryBytes);
               for (let dw = 0; dw < 4; dw++) push({ kind: 'read', space: 'phys', address: (a.address as bigint) + BigInt(dw * 8), size: 8, ...src }, { event: { words: a.words as number[], slot, dword: dw } });
             }

@@ -77,7 +77,9 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   // Build once to learn the size, then place the program at the top of RAM clear of the model's pages.
   let elf: Uint8Array;
   try {
-    const probe = buildGuestProgram(compiled.ops, { loadAddress: ram.start, smmuBase: VIRT_SMMU_BASE, uartBase: VIRT_UART_BASE });
+    // The probe is built far above any RAM: its absolute addresses need the longest MOVZ/MOVK
+    // sequences, so its size bounds the real one.
+    const probe = buildGuestProgram(compiled.ops, { loadAddress: 1n << 48n, smmuBase: VIRT_SMMU_BASE, uartBase: VIRT_UART_BASE });
     const size = Math.ceil((probe.image.size + 0x1_0000) / 0x1_0000) * 0x1_0000;
     const at = placeProgram(compiled.pages, ram, size);
     if (at === undefined) return { kind: 'not-run', diagnostics: [], why: `the guest program (${size >> 10} KiB) does not fit in the guest RAM beside the script's memory, ${ramText(ram, memoryText)}: give a larger --memory` };
