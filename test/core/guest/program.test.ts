@@ -263,17 +263,17 @@ test('bad options and operations are refused with a GuestProgramError saying wha
       () => buildGuestProgram(ops, { ...OPTIONS, ...options }),
       (e: unknown) => e instanceof GuestProgramError && message.test(e.message),
     );
-  refused([], { loadAddress: LOAD + 2n }, /loadAddress .* word-aligned/);
+  refused([], { loadAddress: LOAD + 2n }, /loadAddress 0x40080002 must be a word-aligned address/);
   refused([], { loadAddress: -4n }, /loadAddress/);
   refused([], { uartBase: 0x0900_0001n }, /uartBase .* word-aligned/);
   refused([], { smmuBase: 1n << 64n }, /smmuBase/);
   refused([], { maxImageBytes: 1024 }, /maxImageBytes 1024 must be a whole number of bytes from 64 KiB/);
   refused([], { maxImageBytes: 256 * 1024 * 1024 }, /maxImageBytes/);
-  refused([write(0x20n, 4, 1n << 32n)], {}, /operation 0 \(line 1\): value 4294967296 does not fit 4 bytes/);
+  refused([write(0x20n, 4, 1n << 32n)], {}, /operation 0 \(line 1\): value 0x100000000 does not fit 4 bytes/);
   refused([{ ...read(0x0n, 4), line: 6, file: 'inc.smmu' }, read(0n, 3 as AccessSize)], {}, /operation 1 \(line 1\): size 3 must be 1, 2, 4, 8/);
   refused([poll(0x24n, 4, 1n, 0n, true, 0)], {}, /a poll makes 1 to 0xFFFFFFFF loads, not 0/);
   refused([poll(0x24n, 2 as 4, 1n, 0n, true, 1)], {}, /size 2 must be 4, 8/);
-  refused([{ ...read(0x0n, 4), file: 'inc.smmu', line: 2 }, read(-1n, 4)], {}, /operation 1 \(line 1\): address -1/);
+  refused([{ ...read(0x0n, 4), file: 'inc.smmu', line: 2 }, read(-1n, 4)], {}, /operation 1 \(line 1\): address -0x1 is not a 64-bit offset from the SMMU base/);
   refused([{ ...write(0x0n, 4, 0n), file: 'inc.smmu', line: 2 }, write(1n << 64n, 4, 0n, 'phys')], {}, /address/);
   refused([{ ...store(LOAD + 0x100n, Uint8Array.of(1)), file: 'inc.smmu', line: 4 }], {}, /operation 0 \(inc\.smmu:5\) writes 0x40080100\.\.0x40080100, inside the guest program's own image at 0x40080000\.\./);
   refused([write(LOAD - 2n, 4, 0n, 'phys')], {}, /inside the guest program's own image/);
