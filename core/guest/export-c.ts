@@ -60,6 +60,11 @@ export function exportC(ops: readonly GuestOp[], options: ExportCOptions = {}): 
       rows.push(`\t${where} { ${cU64(op.address)}, 0, 0, 0, ${cString(`${opTag(i).trimStart()} abort store `)}, ${name}_bytes, ${name}_lines, ${op.bytes.length}u, SMMU_KIT_STORE, 0, SMMU_KIT_PHYS },`);
       return;
     }
+    if (op.kind === 'zero') {
+      // The zero line on success; the store's abort line when a piece aborts (ops.ts).
+      rows.push(`\t${where} { ${cU64(op.address)}, 0, 0, ${cString(text.prefix)}, ${cString(`${opTag(i).trimStart()} abort store `)}, 0, 0, ${op.length}u, SMMU_KIT_ZERO, 0, SMMU_KIT_PHYS },`);
+      return;
+    }
     checkLineLength(text.prefix + text.suffix, i);
     const flags = [op.space === 'phys' ? 'SMMU_KIT_PHYS' : '', op.kind === 'poll' && op.equal ? 'SMMU_KIT_EQUAL' : ''].filter((f) => f).join(' | ') || '0';
     const kind = { read: 'SMMU_KIT_READ', write: 'SMMU_KIT_WRITE', poll: 'SMMU_KIT_POLL' }[op.kind];
@@ -100,6 +105,11 @@ function checkOp(op: GuestOp, i: number): void {
     throw new ExportCError(`${opName(op, i)}: ${what}`);
   };
   if (op.address < 0n || op.address > MAX64) fail(`address 0x${op.address.toString(16)} is not a 64-bit address`);
+  if (op.kind === 'zero') {
+    if (!Number.isInteger(op.length) || op.length < 0 || op.length > 0xffff_ffff) fail(`zeroing ${op.length} bytes: give 0 to 4 GiB`);
+    if (op.address + BigInt(op.length) - 1n > MAX64) fail('the zeroed range runs past the top of the 64-bit address space');
+    return;
+  }
   if (op.kind === 'store') {
     if (op.bytes.length > 0xffff_ffff) fail(`a store of ${op.bytes.length} bytes is larger than 4 GiB`);
     if (op.address + BigInt(op.bytes.length) - 1n > MAX64) fail('the store runs past the top of the 64-bit address space');
@@ -234,7 +244,7 @@ function runtime(): string {
   return `#ifndef SMMU_KIT_RUNTIME_1
 #define SMMU_KIT_RUNTIME_1
 /* The interpreter, shared by every kit included in one translation unit. */
-enum { SMMU_KIT_READ = 1, SMMU_KIT_WRITE, SMMU_KIT_POLL, SMMU_KIT_STORE };
+enum { SMMU_KIT_READ = 1, SMMU_KIT_WRITE, SMMU_KIT_POLL, SMMU_KIT_STORE, SMMU_KIT_ZERO };
 #define SMMU_KIT_PHYS 1u  /* address is physical, not an offset from smmu_base */
 #define SMMU_KIT_EQUAL 2u /* poll: until (value & mask) == expected, else until it differs */
 #define SMMU_KIT_LINE_MAX ${LINE_MAX}
@@ -243,11 +253,11 @@ struct smmu_kit_op {
 	uint64_t address;
 	uint64_t value;         /* write: the value written; poll: the value expected under mask */
 	uint64_t mask;          /* poll */
-	const char *prefix;     /* report text printed before the observed value */
-	const char *suffix;     /* ... and after it; store: the abort line's text */
+	const char *prefix;     /* report text printed before the observed value; zero: its line */
+	const char *suffix;     /* ... and after it; store, zero: the abort line's text */
 	const uint8_t *bytes;   /* store */
 	const char *const *lines; /* store: its M records, NULL-terminated */
-	uint32_t count;         /* poll: most loads; store: bytes */
+	uint32_t count;         /* poll: most loads; store, zero: bytes */
 	uint8_t kind;
 	uint8_t size;
 	uint8_t flags;
@@ -379,6 +389,28 @@ static int smmu_kit_exec(const struct smmu_kit_host *host, const struct smmu_kit
 			} else {
 				for (k = 0; op->lines[k]; k++)
 					smmu_kit_put(&o, op->lines[k]);
+			}
+			break;
+		}
+		case SMMU_KIT_ZERO: {
+			static const uint8_t zeros[8] = { 0 };
+			size_t done = 0;
+
+			while (done < op->count) {
+				size_t piece = smmu_kit_piece(address + done, op->count - done);
+
+				if (host->store(host->ctx, address + done, zeros, piece)) {
+					failed = 1;
+					break;
+				}
+				done += piece;
+			}
+			if (failed) {
+				smmu_kit_put(&o, op->suffix);
+				smmu_kit_hex(&o, address + done, 8);
+				smmu_kit_put(&o, "\\n");
+			} else if (op->count) {
+				smmu_kit_put(&o, op->prefix);
 			}
 			break;
 		}

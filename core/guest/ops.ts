@@ -69,7 +69,18 @@ export interface StoreOp extends OpSource {
   readonly bytes: Uint8Array;
 }
 
-export type GuestOp = WriteOp | ReadOp | PollOp | StoreOp;
+/**
+ * Guest memory set to zero, `length` bytes from `address` on, before anything else uses it: the
+ * model takes memory nobody wrote as zero, and a real machine's is not (QEMU puts its device tree
+ * at the bottom of RAM, a hypervisor hands a guest whatever its pages held). Pieces as a store's.
+ */
+export interface ZeroOp extends OpSource {
+  readonly kind: 'zero';
+  readonly address: bigint;
+  readonly length: number;
+}
+
+export type GuestOp = WriteOp | ReadOp | PollOp | StoreOp | ZeroOp;
 
 /** Addresses the routes need: where the SMMU is, and where the program may print. */
 export interface GuestMachine {
@@ -114,6 +125,8 @@ export function opTag(index: number): string {
  *   read/write/poll phys: the same behind `#= ` (a comment to `smmu replay`; not an SMMU register)
  *   store        one `M 0xADDRESS 8 0xVALUE # @i\n` line per doubleword (size 4, 2, 1 at unaligned
  *                ends), or `# @i abort store 0xADDRESS\n` (the address that aborted) instead
+ *   zero         `# @i zero 0xADDRESS 0xLENGTH\n` (a comment to `smmu replay`: the model's memory
+ *                is zero already), or the store's abort line instead
  *
  * Values are `0x` and 2 × SIZE upper-case hex digits. `prefix` is printed after the access is
  * made, then the dynamic part, then `suffix`.
@@ -125,6 +138,7 @@ export interface OpText {
 
 export function opText(op: GuestOp, index: number): OpText {
   const tag = opTag(index);
+  if (op.kind === 'zero') return { prefix: `# @${index} zero 0x${hexDigits(op.address, 8)} 0x${op.length.toString(16).toUpperCase()}\n`, suffix: '' };
   const lead = op.kind !== 'store' && op.space === 'phys' ? '#= ' : '';
   const where = (a: bigint) => (op.kind !== 'store' && op.space === 'smmu' ? traceOffset(a) : `0x${hexDigits(a, 8)}`);
   switch (op.kind) {

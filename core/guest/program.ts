@@ -25,7 +25,7 @@
  * operation's access is armed, x28 the ESR of the abort that access took (0 when none).
  */
 import { formatBytes } from '../base/files';
-import { A64Error, Assembler, sp, w, x, type Label, type Reg } from './a64';
+import { A64Error, Assembler, sp, w, wzr, x, xzr, type Label, type Reg } from './a64';
 import { elfExecutable } from './elf';
 import { opText, REPORT_END, REPORT_START, type AccessSize, type GuestOp } from './ops';
 import { ABORT_WORD, FATAL_DIGITS, FATAL_PARTS, storeAbortText } from './runtime-text';
@@ -106,6 +106,7 @@ const data = (n: number, size: AccessSize): Reg => (size === 8 ? x(n) : w(n));
 interface Runtime {
   readonly access: Map<string, Label>;
   readonly store: Label;
+  readonly zero: Label;
 }
 
 /** Which routine performs an access: its kind, size, space and (poll) comparison. */
@@ -145,6 +146,10 @@ function checkOp(op: GuestOp, i: number, smmuBase: bigint): void {
     if (!fits(op.address, 64) || op.address + BigInt(op.bytes.length) > 1n << 64n) throw bad(`store address ${shown(op.address)} with ${op.bytes.length} bytes does not fit the 64-bit address space`);
     return;
   }
+  if (op.kind === 'zero') {
+    if (!Number.isInteger(op.length) || op.length < 0 || !fits(op.address, 64) || op.address + BigInt(op.length) > 1n << 64n) throw bad(`zeroing ${String(op.length)} bytes at ${shown(op.address)} does not fit the 64-bit address space`);
+    return;
+  }
   if (op.kind !== 'read' && op.kind !== 'write' && op.kind !== 'poll') throw bad(`unknown kind ${String((op as { kind: unknown }).kind)}`);
   if (op.space !== 'smmu' && op.space !== 'phys') throw bad(`unknown space ${String(op.space)}`);
   const sizes: readonly number[] = op.kind === 'poll' ? [4, 8] : SIZES;
@@ -161,7 +166,7 @@ function checkOp(op: GuestOp, i: number, smmuBase: bigint): void {
 /** Nothing the program writes may land on the program itself. */
 function checkWritesMissImage(ops: readonly GuestOp[], start: bigint, end: bigint): void {
   ops.forEach((op, i) => {
-    const [from, length] = op.kind === 'store' ? [op.address, op.bytes.length] : op.kind === 'write' && op.space === 'phys' ? [op.address, op.size] : [0n, 0];
+    const [from, length] = op.kind === 'store' ? [op.address, op.bytes.length] : op.kind === 'zero' ? [op.address, op.length] : op.kind === 'write' && op.space === 'phys' ? [op.address, op.size] : [0n, 0];
     if (length > 0 && from < end && from + BigInt(length) > start) {
       throw new GuestProgramError(`${where(op, i)} writes ${hex(from)}..${hex(from + BigInt(length) - 1n)}, inside the guest program's own image at ${hex(start)}..${hex(end - 1n)}; load the program elsewhere`, i);
     }
@@ -454,7 +459,7 @@ function emitRuntime(p: ProgramBuilder, l: Labels): Runtime {
   // Operation routines: x0 the address (an SMMU offset at the `smmu` entry, which adds the base),
   // x1 the value (write) or mask (poll), x2 the expected value and x3 the load limit (poll), x4
   // the operation's text.
-  const runtime: Runtime = { access: new Map(), store: a.label('store') };
+  const runtime: Runtime = { access: new Map(), store: a.label('store'), zero: a.label('zero') };
   const routine = (kind: 'read' | 'write' | 'poll', size: number, equal: boolean | undefined, body: () => void) => {
     const smmu = a.label(routineKey(kind, size, true, equal));
     const phys = a.label(routineKey(kind, size, false, equal));
@@ -506,15 +511,16 @@ function emitRuntime(p: ProgramBuilder, l: Labels): Runtime {
   // store: copy x2 bytes from x1 (in the image, at the same address modulo 8) to x0 with the
   // accesses storeLines() reports: 8 bytes where aligned, 4, 2, 1 at the ends. With the stage 1
   // MMU off, data accesses are Device-nGnRnE (DDI 0487), where an unaligned access faults.
-  {
-    a.bind(runtime.store);
+  // zero: the same pieces, storing the zero register (no source).
+  for (const zero of [false, true]) {
+    a.bind(zero ? runtime.zero : runtime.store);
     p.enter();
     a.mov(x(19), x(4));
     a.movz(ABORTED, 0);
-    const loop = a.label('store loop');
-    const done = a.label('store done');
-    const failed = a.label('store failed');
-    const tries = new Map<number, Label>(SIZES.map((s) => [s, a.label(`store try ${s}`)]));
+    const loop = a.label(zero ? 'zero loop' : 'store loop');
+    const done = a.label(zero ? 'zero done' : 'store done');
+    const failed = a.label(zero ? 'zero failed' : 'store failed');
+    const tries = new Map<number, Label>(SIZES.map((s) => [s, a.label(`${zero ? 'zero' : 'store'} try ${s}`)]));
     a.bind(loop);
     a.cbz(x(2), done);
     for (const size of [8, 4, 2, 1] as const) {
@@ -525,11 +531,14 @@ function emitRuntime(p: ProgramBuilder, l: Labels): Runtime {
         a.bcond('lo', smaller);
         for (let bit = 0; 1 << bit < size; bit++) a.tbnz(x(0), bit, smaller);
       }
-      a.loadStore(true, size, data(9, size), { base: x(1) });
-      p.guarded(() => a.loadStore(false, size, data(9, size), { base: x(0) }));
+      if (zero) p.guarded(() => a.loadStore(false, size, size === 8 ? xzr : wzr, { base: x(0) }));
+      else {
+        a.loadStore(true, size, data(9, size), { base: x(1) });
+        p.guarded(() => a.loadStore(false, size, data(9, size), { base: x(0) }));
+      }
       a.cbnz(ABORTED, failed);
       a.add(x(0), x(0), size);
-      a.add(x(1), x(1), size);
+      if (!zero) a.add(x(1), x(1), size);
       a.sub(x(2), x(2), size);
       a.b(loop);
     }
@@ -537,7 +546,7 @@ function emitRuntime(p: ProgramBuilder, l: Labels): Runtime {
     a.bind(done);
     a.dsbSy();
     a.mov(x(1), x(19));
-    a.bl(l.puts); // the M lines
+    a.bl(l.puts); // the M lines (a store) or the zero line
     p.leave();
     a.bind(failed);
     a.dsbSy();
@@ -621,6 +630,16 @@ function emitVectors(p: ProgramBuilder, l: Labels): void {
 
 function emitOp(p: ProgramBuilder, rt: Runtime, op: GuestOp, i: number): void {
   const a = p.a;
+  if (op.kind === 'zero') {
+    if (op.length === 0) return;
+    const abort = storeAbortText(i);
+    const text = p.opData([opText(op, i).prefix, abort.prefix, abort.suffix]);
+    a.mov64(x(0), op.address);
+    a.mov64(x(2), BigInt(op.length));
+    a.movAddress(x(4), text);
+    a.bl(rt.zero);
+    return;
+  }
   if (op.kind === 'store') {
     if (op.bytes.length === 0) return; // prints nothing, as storeLines() says
     const abort = storeAbortText(i);

@@ -85,6 +85,8 @@ export interface GuestReport {
 
 const ACCESS = /^(#= )?([RW]) 0x([0-9A-F]+) ([1248]) (?:0x([0-9A-F]+)|(abort))( abort)? # @(\d+)(?: polled 0x([0-9A-F]{8}))?$/;
 const MEMORY = /^M 0x([0-9A-F]+) ([1248]) 0x([0-9A-F]+) # @(\d+)$/;
+/** A zero operation's line (ops.ts): `# @i zero 0xADDRESS 0xLENGTH`. */
+const ZERO = /^# @(\d+) zero 0x([0-9A-F]+) 0x([0-9A-F]+)$/;
 const STORE_ABORT = /^# @(\d+) abort store 0x([0-9A-F]+)$/;
 const FATAL_AT = FATAL_PARTS[0];
 const FATAL = new RegExp(`^${FATAL_PARTS.slice(0, 4).map((p, i) => `${escape(p)}0x([0-9A-F]{${FATAL_DIGITS[i]}})`).join('')}$`);
@@ -198,10 +200,20 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
     if (m) {
       const i = indexOf(m[1] as string);
       if (i === undefined) return problem(n, line, 'an unreadable store abort line');
-      if (ops?.[i] && ops[i]?.kind !== 'store') return problem(n, line, `operation ${i} is not a store (${describe(ops[i] as GuestOp, i)})`);
+      if (ops?.[i] && ops[i]?.kind !== 'store' && ops[i]?.kind !== 'zero') return problem(n, line, `operation ${i} is not a store (${describe(ops[i] as GuestOp, i)})`);
       if (observations.has(i)) return problem(n, line, `operation ${i} is reported twice`);
       if (!accept(n, line, i, false)) return;
       observations.set(i, { kind: 'store', index: i, records: [], abort: true, abortAddress: BigInt(`0x${m[2]}`), line: n });
+      return;
+    }
+    m = ZERO.exec(line);
+    if (m) {
+      const i = indexOf(m[1] as string);
+      if (i === undefined) return problem(n, line, 'an unreadable zero line');
+      const op = ops?.[i];
+      if (op && (op.kind !== 'zero' || `${line}\n` !== opText(op, i).prefix)) return problem(n, line, `this does not match operation ${i} (${describe(op, i)})`);
+      if (!accept(n, line, i, false)) return;
+      observations.set(i, { kind: 'store', index: i, records: [], abort: false, line: n });
       return;
     }
     if (line.includes('# @')) return problem(n, line, 'an unreadable report line');
@@ -214,6 +226,10 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
     for (let i = 0; i < ops.length && firstMissing === undefined; i++) {
       const op = ops[i] as GuestOp;
       const obs = observations.get(i);
+      if (op.kind === 'zero') {
+        if (op.length > 0 && obs?.kind !== 'store') firstMissing = i;
+        continue;
+      }
       if (op.kind === 'store') {
         const expected = storeLines(op, opTag(i));
         if (expected === '' && !obs) continue; // an empty store prints nothing
@@ -234,7 +250,7 @@ function recordsText(obs: StoreObservation, index: number): string {
 
 /** The line `op` prints when it observed what `obs` says, compared with the line read. */
 function matchesAccess(op: GuestOp, obs: AccessObservation, line: string): boolean {
-  if (op.kind === 'store') return false;
+  if (op.kind === 'store' || op.kind === 'zero') return false;
   const t = opText(op, obs.index);
   let expected: string;
   if (op.kind === 'write') expected = `${t.prefix}${obs.abort ? ` ${ABORT_WORD}` : ''}${t.suffix}`;
@@ -248,5 +264,6 @@ function matchesAccess(op: GuestOp, obs: AccessObservation, line: string): boole
 
 function describe(op: GuestOp, index: number): string {
   if (op.kind === 'store') return `a store of ${op.bytes.length} bytes at 0x${op.address.toString(16).toUpperCase()}`;
+  if (op.kind === 'zero') return `zeroing ${op.length} bytes at 0x${op.address.toString(16).toUpperCase()}`;
   return `${opText(op, index).prefix.trim()}…`;
 }

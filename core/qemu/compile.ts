@@ -224,5 +224,15 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   };
   visit(check.resolved.statements.filter((s) => !check.firstError || startLine(s.range) < startLine(check.firstError.range)), undefined, undefined);
   const pages = [...touched].sort((a, b) => a - b).map((n) => n * 4096);
+  // Before the script's statements (after the ID registers): every page the model touched, zero.
+  const zeros: GuestOp[] = [];
+  for (let k = 0; k < pages.length; ) {
+    let end = k + 1;
+    while (end < pages.length && (pages[end] as number) === (pages[end - 1] as number) + 4096) end++;
+    zeros.push({ kind: 'zero', address: BigInt(pages[k] as number), length: (end - k) * 4096, line: startLine(idRange) });
+    k = end;
+  }
+  ops.splice(ID_REGISTERS.length, 0, ...zeros);
+  expectations.splice(ID_REGISTERS.length, 0, ...zeros.map(() => ({ range: idRange })));
   return stoppedAt === undefined ? { ops, expectations, notRun, pages } : { ops, expectations, notRun, pages, stoppedAt };
 }

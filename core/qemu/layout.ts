@@ -28,6 +28,7 @@ export function ramText(ram: RamRange, memoryText: string): string {
 
 function opExtent(op: GuestOp): { start: bigint; end: bigint } | undefined {
   if (op.kind === 'store') return { start: op.address, end: op.address + BigInt(op.bytes.length) };
+  if (op.kind === 'zero') return { start: op.address, end: op.address + BigInt(op.length) };
   if (op.space === 'phys') return { start: op.address, end: op.address + BigInt(op.size) };
   return undefined;
 }

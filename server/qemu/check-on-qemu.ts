@@ -114,7 +114,6 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
     if (o.keepDir) {
       const configLine = check.configPath && !judgement.diagnostics.some((d) => d.code === 'qemu.ids') ? `config "${path.relative(o.keepDir, check.configPath) || check.configPath}"\n` : '';
       fs.writeFileSync(path.join(o.keepDir, 'qemu-command.sh'), `#!/bin/sh\n# The QEMU run of ${o.scriptPath} (smmu qemu); the guest's report is on the UART (stdout).\n${shellLine(run.argv)}\n`, { mode: 0o755 });
-      fs.writeFileSync(path.join(o.keepDir, 'uart.txt'), run.uart);
       fs.writeFileSync(path.join(o.keepDir, 'report.smmutrace'), configLine + keptTrace(judgement, o.scriptPath));
       kept = o.keepDir;
     }

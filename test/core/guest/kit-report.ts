@@ -43,6 +43,14 @@ export function readReport(ops: readonly GuestOp[], report: string): Observed[] 
   assert.equal(next('its first line') + '\n', REPORT_START);
   const out: Observed[] = ops.map((op, i): Observed => {
     const text = opText(op, i);
+    if (op.kind === 'zero') {
+      if (op.length === 0) return { abort: false };
+      const line = next(`operation ${i}`);
+      const m = new RegExp(`^# @${i} abort store ${HEX}$`).exec(line);
+      if (m) return { abort: true, abortAt: BigInt(`0x${m[1]}`) };
+      assert.equal(`${line}\n`, text.prefix, `operation ${i}'s zero line`);
+      return { abort: false };
+    }
     if (op.kind === 'store') {
       const expected = text.prefix.split('\n').slice(0, -1);
       if (!expected.length) return { abort: false };
@@ -104,6 +112,7 @@ export function fakeRun(ops: readonly GuestOp[]): { report: string; pieces: stri
   };
   ops.forEach((op, i) => {
     const text = opText(op, i);
+    if (op.kind === 'zero') throw new Error('the fake host does not take zero operations');
     if (op.kind === 'store') {
       let done = 0;
       let failed = false;

@@ -25,9 +25,9 @@ function compile(text: string, files: Record<string, string> = {}) {
   return { check, compiled: compileScript(check) };
 }
 
-/** The operations after the ID register prologue. */
+/** The operations after the ID register prologue and the zeroing of the model's pages. */
 function body(ops: readonly GuestOp[]): GuestOp[] {
-  return ops.slice(ID_REGISTERS.length);
+  return ops.slice(ID_REGISTERS.length).filter((o) => o.kind !== 'zero');
 }
 
 const le = (bytes: Uint8Array) => [...bytes].reverse().reduce((v, b) => (v << 8n) | BigInt(b), 0n);
@@ -83,6 +83,13 @@ test('ste and map store what the model wrote, and the pages they touch are known
   const map = body(compiled.ops).filter((o): o is StoreOp => o.kind === 'store' && o.line === 4);
   assert.ok(map.length >= 4, 'a descriptor per level');
   for (const s of map) assert.ok(compiled.pages.includes(Number(s.address) & ~0xfff), 'the page is listed');
+  // Every page the model touched is zeroed first, right after the ID registers, in contiguous runs.
+  const zeros = compiled.ops.slice(ID_REGISTERS.length).filter((o) => o.kind === 'zero');
+  assert.deepEqual(compiled.ops.slice(ID_REGISTERS.length, ID_REGISTERS.length + zeros.length), zeros);
+  const covered = zeros.flatMap((z) => (z.kind === 'zero' ? Array.from({ length: z.length / 4096 }, (_, k) => Number(z.address) + k * 4096) : []));
+  assert.deepEqual(covered, compiled.pages);
+  // The stream table's page was read by nobody but written by ste; the walk read the table pages.
+  assert.ok(compiled.pages.includes(0x44000000));
 });
 
 test('mem write is one store of its size; mem read carries the model\u2019s value', () => {
@@ -91,7 +98,7 @@ test('mem write is one store of its size; mem read carries the model\u2019s valu
   const [w, r] = body(compiled.ops);
   assert.ok(w?.kind === 'store' && w.bytes.length === 4 && le(w.bytes) === 0x12345678n);
   assert.ok(r?.kind === 'read' && r.space === 'phys');
-  assert.equal(compiled.expectations[ID_REGISTERS.length + 1]?.memory, 0x12345678n);
+  assert.equal(compiled.expectations[compiled.ops.indexOf(r)]?.memory, 0x12345678n);
 });
 
 test('statements no machine can perform are listed once, with the reason', () => {
