@@ -43,7 +43,8 @@ export async function runQemuCommand(o: Options): Promise<number> {
       for (const d of r.diagnostics) process.stdout.write(gcc(file, d) + '\n');
       process.stderr.write(`smmu qemu: ${message}\n`);
     }
-    return r.kind === 'failed' && /not found/.test(r.message) ? 2 : 1;
+    // Nothing was judged when QEMU could not be used (2); a script that cannot run is its own error (1).
+    return r.kind === 'failed' ? 2 : 1;
   }
   const j = r.judgement;
   const errors = j.diagnostics.filter((d) => d.severity === 'error').length;
