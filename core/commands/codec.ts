@@ -16,7 +16,7 @@ import { bits, encodeLayout, fieldValue, reservedRuns, type Words } from '../lay
 import { layoutFieldTable } from '../layout/describe';
 import type { LayoutField } from '../layout/types';
 import { describeFeature, enumOf, featureHolds, type IdView } from '../registers/codec';
-import type { EnumValue } from '../registers/types';
+import type { EnumValue, IdRegisterName } from '../registers/types';
 import { commandByOpcode, findCommand, type CommandDef } from './table';
 
 /** SMMU_(*_)CMDQ_CONS.ERR codes (§7.1). */
@@ -114,8 +114,8 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
       ? ill(code, `${what}; an SMMU may treat this as a malformed command or ignore it, and the model detects it`, section, field)
       : warn(code, `${what}; an SMMU may treat this as a malformed command (CERROR_ILL) or ignore it, and the model ignores it`, section, field);
   /** An ID register field, or undefined when unknown (then the check is skipped). */
-  const id = (r: string, f: string): number | undefined => ids?.idField(r, f);
-  const holds = (r: string, f: string) => (id(r, f) ?? 1) !== 0;
+  const id = (r: IdRegisterName, f: string): number | undefined => ids?.idField(r, f);
+  const holds = (r: IdRegisterName, f: string) => (id(r, f) ?? 1) !== 0;
   const field = (name: string) => fields.find((x) => x.field.name === name);
   const val = (name: string) => field(name)?.value;
   const name = def.name;
@@ -229,8 +229,8 @@ function alignmentTop(tg: number, ttl: number, ds: boolean): number | undefined 
 
 function rangeChecks(
   fields: readonly DecodedCommandField[],
-  id: (r: string, f: string) => number | undefined,
-  holds: (r: string, f: string) => boolean,
+  id: (r: IdRegisterName, f: string) => number | undefined,
+  holds: (r: IdRegisterName, f: string) => boolean,
   optional: (code: string, what: string, section: string, field?: string) => CommandProblem,
   out: CommandProblem[],
 ): void {

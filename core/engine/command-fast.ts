@@ -9,11 +9,12 @@
  */
 import { COMMANDS, type CommandDef } from '../commands/table';
 import { featureHolds, type IdView } from '../registers/codec';
+import type { IdRegisterName } from '../registers/types';
 import { stallModel } from '../structures/capabilities';
 
 
 function rangeMax(name: string, ids: IdView): number | undefined {
-  const id = (r: string, f: string) => ids.idField(r, f) ?? 0;
+  const id = (r: IdRegisterName, f: string) => ids.idField(r, f) ?? 0;
   switch (name) {
     case 'StreamID':
       return 2 ** id('IDR1', 'SIDSIZE') - 1;

@@ -10,7 +10,7 @@
 import type { ResolvedConfig } from '../config/types';
 import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
-import type { FieldDef, GuardRef, RegisterDef } from '../registers/types';
+import type { FieldDef, GuardRef, IdRegisterName, QueueName, RegisterDef, RegisterName } from '../registers/types';
 import { sidSize as capSidSize } from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding } from './access';
 import { decodeAccess } from './decode-access';
@@ -25,19 +25,20 @@ export interface AccessRecord {
   readonly size: AccessSize;
   /** Value written, or value returned by a read. */
   readonly value: bigint;
-  readonly register?: string;
+  readonly register?: RegisterName;
   readonly result: AccessResult;
 }
 
 const MASK32 = 0xffff_ffffn;
 
 /** Queue registers by name, resolved once (the doorbell path). */
-const QUEUE_BASES = new Map(['CMDQ', 'EVENTQ', 'PRIQ'].map((q) => [q, getRegister(`${q}_BASE`)]));
-const QUEUE_INDEXES = new Map(['CMDQ', 'EVENTQ', 'PRIQ'].flatMap((q) => ['PROD', 'CONS'].map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)));
+const QUEUES: readonly QueueName[] = ['CMDQ', 'EVENTQ', 'PRIQ'];
+const QUEUE_BASES = new Map(QUEUES.map((q) => [q, getRegister(`${q}_BASE`)]));
+const QUEUE_INDEXES = new Map(QUEUES.flatMap((q) => (['PROD', 'CONS'] as const).map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)));
 const CR0ACK = getRegister('CR0ACK');
 
 export interface RegisterChange {
-  readonly register: string;
+  readonly register: RegisterName;
   readonly before: bigint;
   readonly after: bigint;
 }
@@ -180,13 +181,13 @@ export class Smmu {
   }
 
   /** Current value of a register by name, without an access (for views and expectations). */
-  peek(name: string): bigint {
+  peek(name: RegisterName): bigint {
     return this.regs.get(getRegister(name));
   }
 
   /** A copy of all register values, by name. */
-  snapshot(): Map<string, bigint> {
-    const m = new Map<string, bigint>();
+  snapshot(): Map<RegisterName, bigint> {
+    const m = new Map<RegisterName, bigint>();
     for (const r of REGISTERS) m.set(r.name, this.regs.get(r));
     return m;
   }
@@ -194,7 +195,7 @@ export class Smmu {
   read(offset: number, size: AccessSize): AccessResult {
     const target = decodeAccess(offset, size, this.config, this.ids);
     let result: AccessResult;
-    let register: string | undefined;
+    let register: RegisterName | undefined;
     if (target.kind === 'register') {
       register = target.reg.name;
       const full = this.regs.get(target.reg);
@@ -210,7 +211,7 @@ export class Smmu {
   write(offset: number, size: AccessSize, value: bigint): AccessResult {
     const target = decodeAccess(offset, size, this.config, this.ids);
     let result: AccessResult;
-    let register: string | undefined;
+    let register: RegisterName | undefined;
     const sizeMask = size === 8 ? (1n << 64n) - 1n : MASK32;
     const v = value & sizeMask;
     const findings: Finding[] = [...target.findings];
@@ -231,7 +232,7 @@ export class Smmu {
     return result;
   }
 
-  private record(kind: 'read' | 'write', offset: number, size: AccessSize, value: bigint, register: string | undefined, result: AccessResult): void {
+  private record(kind: 'read' | 'write', offset: number, size: AccessSize, value: bigint, register: RegisterName | undefined, result: AccessResult): void {
     this.seq++;
     if (this.recording) this.history.push({ seq: this.seq, kind, offset, size, value, register, result });
   }
@@ -375,7 +376,7 @@ export class Smmu {
    * An update by the SMMU itself (CMDQ_CONS advancing, EVENTQ_PROD, GERROR toggles), with no
    * guest-access checks. Recorded in the current access's changes when one is in progress.
    */
-  setOwned(name: string, value: bigint): void {
+  setOwned(name: RegisterName, value: bigint): void {
     const r = getRegister(name);
     const v = value & widthMask(r);
     const before = this.regs.get(r);
@@ -412,7 +413,7 @@ export class Smmu {
     this.setNoted(changes, reg, next);
   }
 
-  private queueLog2(queue: string): { qs: number; written: number; max: number } {
+  private queueLog2(queue: QueueName): { qs: number; written: number; max: number } {
     const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
     const log2 = findField(base, 'LOG2SIZE');
     const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
@@ -422,7 +423,7 @@ export class Smmu {
     return { qs: Math.min(written, max), written, max };
   }
 
-  private checkQueueBase(reg: RegisterDef, value: bigint, idReg: string, idField: string, findings: Finding[]): void {
+  private checkQueueBase(reg: RegisterDef, value: bigint, idReg: IdRegisterName, idField: string, findings: Finding[]): void {
     const log2 = findField(reg, 'LOG2SIZE');
     const addr = findField(reg, 'ADDR');
     if (!log2) return;
@@ -446,7 +447,7 @@ export class Smmu {
    * PROD/CONS (§6.3.27): bits [QS-1:0] are the index and bit [QS] the wrap flag; bits above are
    * RES0 (software-owned) or RAZ (SMMU-owned) and are not stored.
    */
-  private checkQueueIndex(reg: RegisterDef, queue: string, value: bigint, findings: Finding[]): bigint {
+  private checkQueueIndex(reg: RegisterDef, queue: QueueName, value: bigint, findings: Finding[]): bigint {
     const idx = reg.fields.find((f) => f.name === 'WR' || f.name === 'RD');
     if (!idx) return value;
     const { qs } = this.queueLog2(queue);
@@ -493,13 +494,13 @@ export class Smmu {
   }
 
   /** Decode a register's current value with this configuration's advertised features. */
-  decodeRegister(name: string) {
+  decodeRegister(name: RegisterName) {
     const reg = getRegister(name);
     return decode(reg, this.regs.get(reg), this.ids);
   }
 
   /** Field helper for tests and views. */
-  field(register: string, field: string): bigint {
+  field(register: RegisterName, field: string): bigint {
     const reg = getRegister(register);
     const f: FieldDef | undefined = findField(reg, field);
     if (!f) throw new Error(`internal: no field ${register}.${field}`);

@@ -11,10 +11,11 @@
  * to hand-built views.
  */
 import type { IdView } from '../registers/codec';
+import type { IdRegisterName } from '../registers/types';
 import { sizeBits } from './fields';
 
-const num = (ids: IdView, register: string, field: string): number => ids.idField(register, field) ?? 0;
-const flag = (ids: IdView, register: string, field: string): boolean => num(ids, register, field) !== 0;
+const num = (ids: IdView, register: IdRegisterName, field: string): number => ids.idField(register, field) ?? 0;
+const flag = (ids: IdView, register: IdRegisterName, field: string): boolean => num(ids, register, field) !== 0;
 
 // SMMU_IDR0 (§6.3.1).
 

@@ -9,6 +9,7 @@
 import { bits, bitsBig, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
+import type { FeatureRef, IdRegisterName } from '../registers/types';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
 import { granuleSupported, hyp, oasBits, s1p, stt as sttOf, type GranuleKb } from './capabilities';
 import { granuleOfTg0, granuleOfTg1, idField, type SteFields } from './ste';
@@ -16,7 +17,7 @@ import { granuleOfTg0, granuleOfTg1, idField, type SteFields } from './ste';
 export type CdProblem = StructureProblem;
 export type CdVerdict = Verdict;
 
-const yes = (register: string, field: string) => ({ register, field });
+const yes = (register: IdRegisterName, field: string): FeatureRef => ({ register, field });
 
 const TG0 = [
   { value: 0, name: 'GRAN4K', description: '4 KB.' },
@@ -275,7 +276,7 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   const c = decodeCd(w);
   if (c.v === 0) return { valid: false, illegal: [] };
   const out: StructureProblem[] = [];
-  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const id = (r: IdRegisterName, fl: string) => idField(ids, r, fl);
   const oas = opts.oas ?? oasBits(ids);
   const stall = opts.stallModel ?? id('IDR0', 'STALL_MODEL');
   const ste = opts.ste;

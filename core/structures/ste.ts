@@ -12,6 +12,7 @@
 import { bits, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
+import type { FeatureRef, IdRegisterName } from '../registers/types';
 import { granuleSupported, iasBits, isV30, oasBits, type GranuleKb } from './capabilities';
 
 // Kept where readers found them before the capability queries had their own module.
@@ -21,7 +22,7 @@ import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureP
 export type SteProblem = StructureProblem;
 export type SteVerdict = Verdict;
 
-const yes = (register: string, field: string) => ({ register, field });
+const yes = (register: IdRegisterName, field: string): FeatureRef => ({ register, field });
 
 export const STE: LayoutDef = {
   name: 'STE',
@@ -294,7 +295,7 @@ export function decodeSte(w: Words): SteFields {
 // Helpers shared with the CD checks (§3.4, §5.2, §5.4).
 
 /** ID field value; an unknown field counts as 0 (not implemented) for ILLEGAL checks. */
-export function idField(ids: IdView, register: string, field: string): number {
+export function idField(ids: IdView, register: IdRegisterName, field: string): number {
   return ids.idField(register, field) ?? 0;
 }
 
@@ -385,7 +386,7 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
   // §5.2 Config: 0b0xx aborts (0b001-0b011 behave as 0b000); other fields are IGNORED.
   if ((cfg & 0b100) === 0) return { valid: true, illegal: [] };
   const out: StructureProblem[] = [];
-  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const id = (r: IdRegisterName, fl: string) => idField(ids, r, fl);
   const oas = opts.oas ?? oasBits(ids);
   const stall = opts.stallModel ?? id('IDR0', 'STALL_MODEL');
   const s1 = (cfg & 1) === 1;
@@ -454,7 +455,7 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
 
 /** The stage 2 part of SteIllegal (Config == 0b11x, stage 2 implemented). */
 function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: number, out: StructureProblem[]): void {
-  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const id = (r: IdRegisterName, fl: string) => idField(ids, r, fl);
   const d128 = id('IDR5', 'D128') === 1;
   const vmsa32 = !d128 && s.s2Aa64 === 0;
   const vmsa64 = s.s2Aa64 === 1;
@@ -501,7 +502,7 @@ function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: nu
 
 /** §5.2 S2T0SZ, S2SL0, S2TG: the stage 2 walk configuration (granule already known to be usable). */
 function checkS2Walk(s: SteFields, ids: IdView, oas: number, g: GranuleKb, ds: number, vmsa32: boolean, vmsa64: boolean, vmsa128: boolean, out: StructureProblem[]): void {
-  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const id = (r: IdRegisterName, fl: string) => idField(ids, r, fl);
   const stt = id('IDR3', 'STT') === 1;
   if (vmsa32) {
     // VMSAv8-32 LPAE: S2T0SZ[3:0] is a signed 4-bit value (all valid), input size 32 - T0SZ;
@@ -536,7 +537,7 @@ function checkS2Walk(s: SteFields, ids: IdView, oas: number, g: GranuleKb, ds: n
 }
 
 function checkS2Permissions(w: Words, s: SteFields, ids: IdView, vmsa32: boolean, vmsa128: boolean, out: StructureProblem[]): void {
-  const id = (r: string, fl: string) => idField(ids, r, fl);
+  const id = (r: IdRegisterName, fl: string) => idField(ids, r, fl);
   if (id('IDR3', 'S2PI') === 1 && s.s2Pie === 1 && vmsa32) out.push(p('s2pie', 'S2PIE', 'S2PIE = 1 with VMSAv8-32 LPAE stage 2 tables'));
   if (id('IDR3', 'S2PO') === 1 && s.s2Poe === 1) {
     if (s.s2Pie === 0 && !vmsa128) out.push(p('s2poe', 'S2POE', 'S2POE = 1 with the Direct Permission Scheme (S2PIE = 0)'));

@@ -15,7 +15,7 @@ import type { Finding } from '../model/access';
 import { GuestMemoryLimitError } from '../model/memory';
 import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
-import type { FeatureRef, FieldDef, RegisterDef } from '../registers/types';
+import type { FeatureRef, FieldDef, RegisterDef, RegisterName } from '../registers/types';
 import { queueLog2Max } from '../structures/capabilities';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
@@ -68,7 +68,7 @@ export interface ReplayResult {
 }
 
 export interface Adoption {
-  readonly register: string;
+  readonly register: RegisterName;
   readonly value: bigint;
 }
 
@@ -112,11 +112,11 @@ class Replayer {
   readonly adopted = new Map<number, Adoption[]>();
   readonly timeline: Timeline = new Map();
   /** Last line that wrote each register. */
-  private readonly lastWrite = new Map<string, number>();
+  private readonly lastWrite = new Map<RegisterName, number>();
   /** A write the model ignored because of a guard: what the register would hold had it been taken. */
-  private readonly guarded = new Map<string, { line: number; intended: bigint; guards: string }>();
+  private readonly guarded = new Map<RegisterName, { line: number; intended: bigint; guards: string }>();
   /** ACK value before the last write to the register it acknowledges (an Update may still be in progress). */
-  private readonly ackBefore = new Map<string, bigint>();
+  private readonly ackBefore = new Map<RegisterName, bigint>();
   private readonly predictCommands: boolean;
   readonly pendingSerial: { rec: AccessRecord; reg: RegisterDef; byte: number; emu: bigint; diag: TraceDiagnostic }[] = [];
   readonly multi: boolean;
