@@ -7,6 +7,7 @@
  * reviewer asked of Xen's vSMMU, §6.2 "single-copy atomic"). Register updates that the
  * architecture lets take time (CR0→CR0ACK, IRQ_CTRL→IRQ_CTRLACK, GBPA.Update) complete at once.
  */
+import { unreachable } from '../base/exhaustive';
 import type { ResolvedConfig } from '../config/types';
 import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
@@ -365,7 +366,8 @@ export class Smmu {
         this.checkStreamTableConfig(reg, next, findings);
         break;
       default:
-        this.setNoted(changes, reg, next);
+        // 'id', 'status' and 'ack' are read-only and returned above; a new behaviour needs a case.
+        unreachable(b, 'register behaviour');
     }
     this.effects?.afterWrite(reg, old, findings);
     this.changeLog = undefined;
