@@ -187,7 +187,8 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
     logged(`${counted(n, 'cached structure')} invalidated`);
     return CERROR.NONE;
   },
-  CMD_CFGI_VMS_PIDM: done('no VMS is modelled'),
+  // Until this change it completed with an effect text and no warning, as if it were modelled.
+  CMD_CFGI_VMS_PIDM: { notModelled: 'MPAM and the VMS (§5.6) are not modelled: the model never fetches a VMS, so it holds no PARTID_MAP to invalidate' },
   CMD_TLBI_NH_ALL: ({ engine, def, w, tlbi }) => {
     const vmid = vmidOf(engine, v(def, w, 'VMID'));
     tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2);
