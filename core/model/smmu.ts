@@ -11,8 +11,8 @@ import { unreachable } from '../base/exhaustive';
 import type { ResolvedConfig } from '../config/types';
 import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
-import type { FieldDef, GuardRef, IdRegisterName, QueueName, RegisterDef, RegisterName } from '../registers/types';
-import { sidSize as capSidSize } from '../structures/capabilities';
+import type { FieldDef, GuardRef, QueueName, RegisterDef, RegisterName } from '../registers/types';
+import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding } from './access';
 import { decodeAccess } from './decode-access';
 import { RegisterFile, registerIndex } from './register-file';
@@ -356,7 +356,7 @@ export class Smmu {
       }
       case 'queueBase':
         this.setNoted(changes, reg, next);
-        this.checkQueueBase(reg, next, b.maxLog2.register, b.maxLog2.field, findings);
+        this.checkQueueBase(reg, next, b.queue, findings);
         break;
       case 'queueIndex':
         this.setNoted(changes, reg, this.checkQueueIndex(reg, b.queue, next, findings));
@@ -419,20 +419,20 @@ export class Smmu {
     const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
     const log2 = findField(base, 'LOG2SIZE');
     const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
-    const b = base.behaviour;
-    const max = b.kind === 'queueBase' ? this.ids.idField(b.maxLog2.register, b.maxLog2.field) ?? 19 : 19;
+    const max = caps.queueLog2Max(this.ids, queue);
     // §6.3.26: any use of LOG2SIZE other than read-back is capped at IDR1.xQS.
     return { qs: Math.min(written, max), written, max };
   }
 
-  private checkQueueBase(reg: RegisterDef, value: bigint, idReg: IdRegisterName, idField: string, findings: Finding[]): void {
+  private checkQueueBase(reg: RegisterDef, value: bigint, queue: QueueName, findings: Finding[]): void {
     const log2 = findField(reg, 'LOG2SIZE');
     const addr = findField(reg, 'ADDR');
     if (!log2) return;
     const written = Number(extractField(value, log2));
-    const max = this.ids.idField(idReg, idField) ?? 19;
+    const max = caps.queueLog2Max(this.ids, queue);
     if (written > max) {
-      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${written} exceeds SMMU_${idReg}.${idField} = ${max}: it reads back as written but is capped at ${max} for use` });
+      const cap = caps.QUEUE_SIZE_CAP[queue];
+      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${written} exceeds SMMU_${cap.register}.${cap.field} = ${max}: it reads back as written but is capped at ${max} for use` });
     }
     if (addr) {
       // §6.3.26: the base is aligned to the queue size in bytes (at least 32); lower address bits are treated as zero.
@@ -483,7 +483,7 @@ export class Smmu {
     const log2 = findField(reg, 'LOG2SIZE');
     const split = findField(reg, 'SPLIT');
     const fmt = findField(reg, 'FMT');
-    const sidSize = capSidSize(this.ids);
+    const sidSize = caps.sidSize(this.ids);
     if (log2 && Number(extractField(value, log2)) > sidSize) {
       findings.push({ severity: 'info', code: 'strtab.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_IDR1.SIDSIZE = ${sidSize}: the SMMU uses ${sidSize}` });
     }

@@ -16,7 +16,7 @@ import { GuestMemoryLimitError } from '../model/memory';
 import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef, RegisterName } from '../registers/types';
-import { queueLog2Max } from '../structures/capabilities';
+import { archMinorRev, queueLog2Max } from '../structures/capabilities';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
@@ -374,7 +374,7 @@ class Replayer {
 
     const g = this.guarded.get(reg.name);
     if (g && ((g.intended & mask) === e || ((g.intended ^ e) & rest) === 0n)) {
-      const minor = Number(BigInt(this.config.ids.AIDR ?? 0) & 0xfn);
+      const minor = archMinorRev(this.engine.ids);
       if (minor < 2) {
         this.report(rec, vr, 'warning', 'replay.guarded', `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.${minor} (the write may be taken or ignored), IGNORED from SMMUv3.2; the model ignored it`, '6.2');
         this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
