@@ -177,7 +177,7 @@ class Replayer {
     return d;
   }
 
-  private noteChanges(changes: readonly { register: string; after: bigint }[], line: number, vcpu?: number): void {
+  private noteChanges(changes: readonly { register: RegisterName; after: bigint }[], line: number, vcpu?: number): void {
     for (const c of changes) this.timeline.get(c.register)?.push({ line, value: c.after, vcpu });
   }
 
