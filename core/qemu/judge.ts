@@ -66,7 +66,7 @@ function opsByLine(text: string): number[] {
 }
 
 /** Differences between two ID register values, field by field ("VMID16 1 → 0"). */
-function idDifferences(name: string, script: number, qemu: number): string {
+function idDifferences(name: (typeof ID_REGISTERS)[number], script: number, qemu: number): string {
   const reg = getRegister(name);
   const a = decode(reg, BigInt(script));
   const b = decode(reg, BigInt(qemu));
