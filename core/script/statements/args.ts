@@ -9,7 +9,7 @@ import type { LayoutDef, LayoutField } from '../../layout/types';
 import { hex } from '../../registers/codec';
 import { closestNames, didYouMean } from '../../text/suggest';
 import type { ActionArg, ResolvedAction } from '../resolved';
-import { diag, type EngineDef, type NamedArg, type StatementDef } from './types';
+import { diag, type EngineDef, type ExpectationArg, type NamedArg, type PositionalArg, type StatementDef } from './types';
 
 /** Friendly names of layout fields in `FIELD=value` arguments: Linux/QEMU spellings. */
 export const FIELD_ALIASES: Readonly<Record<string, string>> = {
@@ -32,17 +32,35 @@ export function layoutFieldOf(def: LayoutDef, name: string): LayoutField | undef
 /** `sid=N`, or `priv`: a named argument as usages and lists show it. */
 const spelled = (a: NamedArg) => (a.kind === 'value' ? `${a.name}=${a.placeholder ?? 'N'}` : a.name);
 
+/** One piece of a usage line, and the argument it shows. */
+export type UsagePiece = { readonly text: string; readonly optional?: boolean } & (
+  | { readonly kind: 'keyword' }
+  | { readonly kind: 'positional'; readonly arg: PositionalArg; readonly index: number }
+  | { readonly kind: 'fields' }
+  | { readonly kind: 'named'; readonly arg: NamedArg }
+  | { readonly kind: 'expect'; readonly arg: ExpectationArg }
+);
+
 /**
- * The statement's usage as its schema gives it: keyword, positional arguments, fields, named
- * arguments (optional ones in brackets) and the expectation (`poll` compares before its options).
+ * The pieces of the statement's usage as its schema gives it: keyword, positional arguments,
+ * fields, named arguments (optional ones in brackets) and the expectation (`poll` compares before
+ * its options).
  */
-export function usage(def: EngineDef): string {
+export function usagePieces(def: EngineDef): UsagePiece[] {
   const a = def.args;
-  const named = (a.named ?? []).map((n) => (n.required ? spelled(n) : `[${spelled(n)}]`));
-  const expect = a.expect ? [a.expect.required ? a.expect.usage : `[${a.expect.usage}]`] : [];
-  const positional = (a.positional ?? []).map((p) => p.usage);
-  const parts = def.operand ? [...positional, ...expect, ...named] : [...positional, ...(a.fields ? [a.fields.usage] : []), ...named, ...expect];
-  return [def.keywords[0] as string, ...parts].join(' ');
+  const named = (a.named ?? []).map((n): UsagePiece => ({ kind: 'named', arg: n, text: spelled(n), optional: !n.required }));
+  const expect: UsagePiece[] = a.expect ? [{ kind: 'expect', arg: a.expect, text: a.expect.usage, optional: !a.expect.required }] : [];
+  const positional = (a.positional ?? []).map((p, index): UsagePiece => ({ kind: 'positional', arg: p, index, text: p.usage }));
+  const fields: UsagePiece[] = a.fields ? [{ kind: 'fields', text: a.fields.usage }] : [];
+  const keyword: UsagePiece = { kind: 'keyword', text: def.keywords[0] as string };
+  return def.operand ? [keyword, ...positional, ...expect, ...named] : [keyword, ...positional, ...fields, ...named, ...expect];
+}
+
+/** The statement's usage line as its schema gives it (`tables ADDR [size=N]`). */
+export function usage(def: EngineDef): string {
+  return usagePieces(def)
+    .map((p) => (p.optional ? `[${p.text}]` : p.text))
+    .join(' ');
 }
 
 /** Each form's usage as written (the first form's, when left out, is the schema's). */
