@@ -14,6 +14,7 @@ const DMA_SID: NamedArg = { name: 'sid', aliases: ['StreamID'], kind: 'value', r
 const DMA_SSID: NamedArg = { name: 'ssid', aliases: ['SubstreamID'], kind: 'value', placeholder: 'N', doc: 'The SubstreamID (PASID), when the transaction has one.' };
 const DMA_IOVA: NamedArg = { name: 'iova', aliases: ['addr', 'address', 'ipa', 'va'], kind: 'value', required: true, placeholder: 'A', doc: 'The input address.' };
 const DMA_PRIV: NamedArg = { name: 'priv', kind: 'flag', doc: 'A privileged access (unprivileged without it).' };
+const DMA_DIRECTIONS = ['read', 'write', 'exec'];
 
 /** What `dma … ==` may compare with besides a PA or an event name. */
 const DMA_OUTCOMES = ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault'];
@@ -34,7 +35,7 @@ export const DMA: EngineDef<'dma'> = {
     },
   ],
   args: {
-    positional: [{ usage: 'read|write|exec', doc: 'The access: a read, a write, or an instruction fetch.', choices: ['read', 'write', 'exec'] }],
+    positional: [{ usage: DMA_DIRECTIONS.join('|'), doc: 'The access: a read, a write, or an instruction fetch.', choices: DMA_DIRECTIONS }],
     named: [DMA_SID, DMA_SSID, DMA_IOVA, DMA_PRIV],
     expect: { usage: '== PA | == OUTCOME | == EVENT', doc: 'The physical address it reaches, its outcome, or the event it raises.', choices: DMA_OUTCOMES, events: true },
   },
@@ -44,7 +45,7 @@ export const DMA: EngineDef<'dma'> = {
     const out: ScriptDiagnostic[] = [];
     const [first] = s.args;
     const dir = first?.name?.toLowerCase();
-    if (!first || !dir || !['read', 'write', 'exec'].includes(dir) || first.valueRange) {
+    if (!first || !dir || !DMA_DIRECTIONS.includes(dir) || first.valueRange) {
       return { diagnostics: [diag('error', 'dma.direction', `expected 'read', 'write' or 'exec' after 'dma'`, first?.range ?? s.keyword)] };
     }
     const sidArg = valueArg(s, DMA_SID);

@@ -1,7 +1,7 @@
 /**
  * The statement registry (core/script/statements/) is the one list of statements: the parser reads
  * its keywords and syntax (a statement added only to a registry table parses), every definition is
- * complete, and its usages are those of its argument schema.
+ * complete, its usages are those of its argument schema, and unknown arguments are reported from it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +9,10 @@ import type { ActionStatement } from '../../../core/script/ast';
 import { parseScript } from '../../../core/script/parser';
 import { ENGINE_STATEMENTS, STATEMENTS, statementTable, type EngineDef } from '../../../core/script/statements';
 import { formUsages, usage } from '../../../core/script/statements/args';
+import { Engine } from '../../../core/engine/engine';
+import { run } from '../../../core/script/interpreter';
+import { analyzeScript } from '../../../core/script/resolve';
+import { config } from '../../harness/helpers';
 
 const only = (text: string, statements = statementTable(STATEMENTS)) => {
   const p = parseScript(text, { statements });
@@ -87,4 +91,19 @@ test("an engine statement's usage comes from its argument schema", () => {
   assert.equal(usage(ENGINE_STATEMENTS.cmd), 'cmd NAME [FIELD=value | FLAG]…');
   assert.equal(usage(ENGINE_STATEMENTS.abort), 'mem abort ADDR SIZE');
   assert.equal(usage(ENGINE_STATEMENTS.doorbell), 'doorbell');
+});
+
+test('unknown arguments of dma, pri and map are reported from the schema: what the statement takes, and the closest spelling', () => {
+  const engine = new Engine(config());
+  const ran = run(analyzeScript(['tables 0x48000000', 'dma read sid=1 iova=0 prv', 'pri sid=1 addr=0 lst', 'map ttb=0x45000000 iova=0 pa=0 granul=4', 'dma read sid=1 iova=0 7'].join('\n')).statements, engine);
+  const byCode = (code: string) => ran.diagnostics.filter((d) => d.code === code).map((d) => [d.range.start.line, d.message]);
+  assert.deepEqual(byCode('dma.arg'), [
+    [1, "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv); did you mean 'priv'?"],
+    [4, 'unknown DMA argument (sid=, ssid=, iova=, priv)'],
+  ]);
+  assert.deepEqual(byCode('pri.arg'), [[2, "unknown PRI argument 'lst' (sid=, ssid=, addr=, read, write, exec, priv, last, prgi=); did you mean 'last'?"]]);
+  assert.deepEqual(byCode('map.arg'), [[3, "unknown map argument 'granul' (ttb=, iova=, pa=, size=, granule=, stage=, tsz=, sl0=, ro, xn, priv, global, noaf, dbm, attr=); did you mean 'granule'?"]]);
+  // Aliases are accepted as before: StreamID for sid, va for iova, iova for pri's addr.
+  const ok = run(analyzeScript(['tables 0x48000000', 'dma read StreamID=1 va=0x1000 == bypass', 'pri sid=1 iova=0x1000', 'map ttb=0x45000000 va=0x1000 pa=0x2000'].join('\n')).statements, new Engine(config()));
+  assert.deepEqual(ok.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
 });
