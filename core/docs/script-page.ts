@@ -5,7 +5,7 @@
  * and a unit test checks the committed page is current.
  */
 import { STATEMENTS } from '../script/statements';
-import { statementTable } from '../script/statements/describe';
+import { statementsMarkdownTable } from '../script/statements/describe';
 import type { StatementDef } from '../script/statements/types';
 
 /** A generated part of a hand-written page. */
@@ -86,9 +86,9 @@ export function grammarText(defs: readonly StatementDef[] = STATEMENTS): string 
 /** The generated parts of docs/script-language.md. */
 export function scriptLanguageRegions(): GeneratedRegion[] {
   return [
-    { name: 'statements', text: statementTable(STATEMENTS.filter((d) => d.section === 'language')) },
+    { name: 'statements', text: statementsMarkdownTable(STATEMENTS.filter((d) => d.section === 'language')) },
     { name: 'grammar', text: grammarText() },
-    { name: 'engine statements', text: statementTable(STATEMENTS.filter((d) => d.section === 'engine')) },
+    { name: 'engine statements', text: statementsMarkdownTable(STATEMENTS.filter((d) => d.section === 'engine')) },
   ];
 }
 

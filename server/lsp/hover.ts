@@ -164,7 +164,7 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
   const s = statements.find((x): x is ActionLike => x.kind === 'action' && contains(x.range, pos));
   if (!s) return null;
   const statement = ENGINE_STATEMENTS[s.verb] as EngineDef;
-  if (contains(s.keyword, pos)) return md(`${statementMarkdown(statement)}`, s.keyword);
+  if (contains(s.keyword, pos)) return md(statementMarkdown(statement), s.keyword);
   const def = statement.args.fields?.layout(s.args.map((a) => a.name));
   if (s.expect?.name && contains(s.expect.range, pos)) {
     const ev = findEvent(s.expect.name);

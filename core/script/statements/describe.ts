@@ -1,6 +1,6 @@
 /**
- * Statement definitions as people read them: Markdown for hovers and completion, the signature
- * signature help shows, and the rows of the reference page's tables (docs/script-language.md).
+ * Statement definitions as people read them: Markdown for hovers and completion, the signature that
+ * signature help shows, and the reference page's tables (docs/script-language.md).
  */
 import { usagePieces, formUsages } from './args';
 import type { EngineDef, NamedArg, StatementDef } from './types';
@@ -55,7 +55,7 @@ export function statementSignature(def: EngineDef): { label: string; parameters:
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 /** The reference page's table of these statements: one row per form. */
-export function statementTable(defs: readonly StatementDef[]): string {
+export function statementsMarkdownTable(defs: readonly StatementDef[]): string {
   const rows = defs.flatMap((d) => d.forms.map((f, i) => `| ${(formUsages(d)[i] ?? []).map((u) => `\`${cell(u)}\``).join(', ')} | ${cell(f.doc)} |`));
   return ['| Statement | Meaning |', '|---|---|', ...rows].join('\n');
 }
