@@ -163,7 +163,7 @@ function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position)
 function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], pos: Position): Hover | null {
   const s = statements.find((x): x is ActionLike => x.kind === 'action' && contains(x.range, pos));
   if (!s) return null;
-  const statement = ENGINE_STATEMENTS[s.verb] as EngineDef;
+  const statement: EngineDef = ENGINE_STATEMENTS[s.verb];
   if (contains(s.keyword, pos)) return md(statementMarkdown(statement), s.keyword);
   const def = statement.args.fields?.layout(s.args.map((a) => a.name));
   if (s.expect?.name && contains(s.expect.range, pos)) {

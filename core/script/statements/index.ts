@@ -121,11 +121,11 @@ export function resolveStatementWith(r: Resolver, s: Statement): void {
     case 'mem':
       return MEM.resolve(r, s);
     case 'action':
-      return (ENGINE_STATEMENTS[s.verb] as EngineDef).resolve(r, s);
+      return ENGINE_STATEMENTS[s.verb].resolve(r, s);
   }
 }
 
 /** Run an engine statement by its definition (core/script/interpreter.ts calls this). */
 export function runAction(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutcome {
-  return (ENGINE_STATEMENTS[s.verb] as EngineDef).run(engine, state, s);
+  return ENGINE_STATEMENTS[s.verb].run(engine, state, s);
 }
