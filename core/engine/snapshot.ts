@@ -44,20 +44,25 @@ export interface CloneOptions {
    */
   readonly previous?: unknown;
   /**
-   * Adds an estimate of the bytes the copy allocated (pages taken from `previous` cost nothing),
-   * for callers that keep copies within a budget. V8's object layout is not observable from
-   * JavaScript, so this counts headers and slots as V8 lays them out on a 64-bit machine with
-   * pointer compression off: an upper bound within a factor of about two (measured against the
-   * heap in test/bench/lsp.bench.ts).
+   * Adds an estimate of the bytes the copy allocated besides guest memory pages, for callers that
+   * keep copies within a budget (pages are shared between copies, so the caller counts the
+   * distinct ones: pagesOf, PAGE_BYTES). V8's object layout is not observable from JavaScript:
+   * the constants below are sizes of V8's objects on a 64-bit machine, checked against the heap
+   * and array-buffer figures of process.memoryUsage() for 200 copies of the benchmark script's
+   * engine (estimated 4.9 KB a copy besides its pages, measured 5.7-7.8 KB).
    */
   readonly size?: { bytes: number };
 }
 
-/** Estimated bytes of a JavaScript object with `slots` properties or elements (header + slots). */
-const OBJECT_BYTES = 24;
+/** A JavaScript object: header and property array, then 8 bytes a property or element. */
+const OBJECT_BYTES = 32;
 const SLOT_BYTES = 8;
-/** A Map or Set: its header and hash table, and per entry the key, value and chain link. */
-const MAP_BYTES = 80;
+/** A typed array besides its data: the view, its ArrayBuffer and the backing store's header. */
+const TYPED_BYTES = 250;
+/** A memory page: its 4 KB, and its view, ArrayBuffer and backing store (measured with the above). */
+export const PAGE_BYTES = 4096 + TYPED_BYTES;
+/** A Map or Set: the object and its smallest hash table; then per entry key, value and chain link. */
+const MAP_BYTES = 200;
 const ENTRY_BYTES = 24;
 
 /** A deep copy of `root` keeping prototypes, cycles and the sharing rules above. */
@@ -78,7 +83,7 @@ export function cloneState<T>(root: T, options: CloneOptions = {}): T {
     if (isTyped(v)) {
       const t = v.slice();
       seen.set(v, t);
-      allocated(OBJECT_BYTES * 3 + t.byteLength);
+      allocated(TYPED_BYTES + t.byteLength);
       return t;
     }
     if (Array.isArray(v)) {
@@ -97,11 +102,7 @@ export function cloneState<T>(root: T, options: CloneOptions = {}): T {
       for (const [k, x] of v) {
         if (pages && x instanceof Uint32Array) {
           const p = prevPages.get(k as number);
-          if (p && samePage(p, x)) m.set(k, p);
-          else {
-            m.set(k, x.slice());
-            allocated(OBJECT_BYTES * 3 + x.byteLength);
-          }
+          m.set(k, p && samePage(p, x) ? p : x.slice());
         } else m.set(k, copy(x, undefined));
       }
       return m;
@@ -127,6 +128,13 @@ export function cloneState<T>(root: T, options: CloneOptions = {}): T {
     return o;
   };
   return copy(root, undefined) as T;
+}
+
+/** The guest memory pages `root` holds (a copy's pages are shared with other copies where unchanged). */
+export function pagesOf(root: unknown): Uint32Array[] {
+  const pages = new Map<number, Uint32Array>();
+  collectPages(root, pages, new Set());
+  return [...pages.values()];
 }
 
 function collectPages(v: unknown, out: Map<number, Uint32Array>, seen: Set<unknown>): void {
@@ -193,7 +201,7 @@ type WithActivity = { activity: Activity[] };
  * A snapshot of `engine`, sharing unchanged memory pages with `previous` (an earlier snapshot of
  * the same run); `size` as in CloneOptions.
  */
-export function snapshotEngine(engine: Engine, previous?: EngineSnapshot, size?: { bytes: number }): EngineSnapshot {
+export function snapshotEngine(engine: Engine, previous?: { readonly engine: Engine }, size?: { bytes: number }): EngineSnapshot {
   const e = engine as unknown as WithActivity;
   const activity = e.activity;
   e.activity = [];

@@ -19,36 +19,11 @@ import { pathToFileURL } from 'url';
 import { getLanguageService, TextDocument as JsonDocument } from 'vscode-json-languageservice';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { root } from '../harness/root';
+import { longScript } from '../harness/long-script';
 
 const json = process.argv.includes('--json');
 const serverJs = path.join(root, 'dist', 'server.js');
 const LINES = 10_000;
-
-/** A valid script: bring-up, then blocks of mapping, DMA, invalidation and register reads. */
-function script(): string {
-  const lines = [
-    `config "${path.join(root, 'presets', 'qemu.smmu.json').replace(/\\/g, '/')}"`,
-    'write64 STRTAB_BASE 0x40000000',
-    'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
-    'write64 CMDQ_BASE 0x40100000 | LOG2SIZE=8',
-    'write32 CMDQ_PROD 0',
-    'write32 CMDQ_CONS 0',
-    'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=7',
-    'write32 EVENTQ_PROD 0',
-    'write32 EVENTQ_CONS 0',
-    'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
-    'poll CR0ACK == SMMUEN|CMDQEN|EVENTQEN',
-    'tables 0x48000000 size=0x4000000',
-    'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000',
-    'ste 1 V Config=S1_TRANS S1ContextPtr=0x44000000',
-  ];
-  for (let i = 0; lines.length < LINES; i++) {
-    const va = 0x1000_0000 + i * 0x1000;
-    const pa = 0x8000_0000 + i * 0x1000;
-    lines.push(`map ttb=0x45000000 iova=0x${va.toString(16)} pa=0x${pa.toString(16)}`, `dma read sid=1 iova=0x${(va + 16).toString(16)} == 0x${(pa + 16).toString(16)}`, `cmd TLBI_NH_VA asid=1 Address=0x${va.toString(16)} Leaf`, 'cmd SYNC', 'doorbell', 'read32 GERROR == 0   # no command error', 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN', 'read32 CR0ACK.SMMUEN == 1');
-  }
-  return lines.slice(0, LINES).join('\n') + '\n';
-}
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,7 +34,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-'));
-  const text = script();
+  const text = longScript(LINES);
   const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiters = new Map<string, (p: PublishDiagnosticsParams) => void>();

@@ -176,19 +176,26 @@ test('a newer edit stops the model run of an older version: nothing stale is pub
 
 test('smmu/stateAtLine honours $/cancelRequest while the model runs', async () => {
   const text = script(40_000);
-  const uri = uriOf('cancel-request.smmu', text);
-  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
-  await diagnosticsOf(uri, 1);
+  const open = async (name: string) => {
+    const uri = uriOf(name, text);
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
+    await diagnosticsOf(uri, 1);
+    return uri;
+  };
+  const uri = await open('cancel-request.smmu');
   // Uncancelled, the request answers with the registers after the last line.
   const whole = await conn.sendRequest<StateAtLineResult>(STATE_AT_LINE_REQUEST, { uri, line: 39_999 });
   assert.ok(whole.registers.some((r) => r.name === 'CR2'));
   // Cancelled once running: a RequestCancelled error, and the server counts a stopped run. Waits
   // grow until the cancel lands after the run has started (the request is then past the queue).
+  // Each try is on a document of its own: a document's later requests start from the snapshots
+  // its earlier runs left (core/script/model-at-line.ts), too near the line to be stopped.
   const before = (await stats()).cancelledRuns;
   let stopped = false;
   for (const wait of [5, 20, 60, 150]) {
+    const fresh = await open(`cancel-request-${wait}.smmu`);
     const source = new CancellationTokenSource();
-    const pending = conn.sendRequest(STATE_AT_LINE_REQUEST, { uri, line: 39_999 }, source.token);
+    const pending = conn.sendRequest(STATE_AT_LINE_REQUEST, { uri: fresh, line: 39_999 }, source.token);
     setTimeout(() => source.cancel(), wait);
     await assert.rejects(pending, (e: unknown) => e instanceof ResponseError && e.code === -32800);
     if ((await stats()).cancelledRuns > before) {
