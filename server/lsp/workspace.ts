@@ -407,7 +407,22 @@ export class Workspace {
   runsFor(uri: string): ModelRuns {
     let r = this.runs.get(uri);
     if (!r) this.runs.set(uri, (r = new ModelRuns()));
+    this.lastRuns = r;
     return r;
+  }
+
+  /** The snapshots runsFor handed out last (its `last` is the last run's figures). */
+  private lastRuns: ModelRuns | undefined;
+
+  /** Figures of the runs up to a line, for `smmu/serverStats`. */
+  modelRunStats(): { lastModelRun?: { restoredFrom: number; ran: number }; modelSnapshots: number; modelSnapshotBytes: number } {
+    let modelSnapshots = 0;
+    let modelSnapshotBytes = 0;
+    for (const r of this.runs.values()) {
+      modelSnapshots += r.snapshotCount;
+      modelSnapshotBytes += r.bytes;
+    }
+    return { ...(this.lastRuns ? { lastModelRun: { ...this.lastRuns.last } } : {}), modelSnapshots, modelSnapshotBytes };
   }
 
   forget(uri: string): void {
