@@ -162,8 +162,8 @@ async function main(): Promise<void> {
   figures.push({ name: 'snapshots kept then (for the two files that keep a tree)', value: after.modelSnapshots, unit: 'snapshots' });
   figures.push({ name: 'their estimated size (engine copies and memory pages)', value: after.modelSnapshotBytes / 1048576, unit: 'MiB' });
   const rssAfter = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  // Most of the growth is the model runs' garbage and the heap V8 grew for it (106 runs from line 1
-  // without snapshots grew RSS as much; docs/performance.md), not what the snapshots keep.
+  // Most of the growth is the heap V8 grew for the runs' garbage: the same requests on the code
+  // before the snapshots (each a run from line 1) grew RSS as much (docs/performance.md).
   figures.push({ name: 'server RSS then (ten files open, runs up to a line in six)', value: rssAfter, unit: 'MiB' });
   figures.push({ name: 'server JS heap in use then', value: after.heapUsed / 1048576, unit: 'MiB' });
 
