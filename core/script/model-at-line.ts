@@ -241,15 +241,15 @@ export class ModelRuns {
   }
 
   /**
-   * Whether a run of `check` that started at statement `from` and has reached `index` should
-   * leave a snapshot now: only past the furthest one (so the snapshots are every multiple of the
-   * interval up to it), and only by a run that started at or before it (so the run holds
-   * everything reported since it).
+   * Whether a run of `check` that has reached statement `index` should leave a snapshot now:
+   * only past the furthest one, and only while the snapshots are for its statements (an edit may
+   * have come while it paused). Its results hold everything from the start (a restored run begins
+   * with what the snapshots reported before), so the new snapshot's segment is what it reported
+   * since the furthest one.
    */
-  due(check: ScriptCheck, from: number, index: number): boolean {
+  due(check: ScriptCheck, index: number): boolean {
     if (this.full || check.resolved.statements !== this.statements || check.config !== this.config || index === 0 || index % this.interval !== 0) return false;
-    const furthest = this.furthest?.index ?? 0;
-    return index > furthest && from <= furthest;
+    return index > (this.furthest?.index ?? 0);
   }
 
   /** The furthest snapshot (a new one shares unchanged memory pages with it). */
@@ -366,7 +366,7 @@ class ForwardRun {
       this.stoppedAt = r.stoppedAt;
       return false;
     }
-    if (this.runs?.due(this.check, this.from, this.index)) this.snapshot(this.runs);
+    if (this.runs?.due(this.check, this.index)) this.snapshot(this.runs);
     return this.index < this.target;
   }
 
@@ -376,8 +376,7 @@ class ForwardRun {
     const engine = snapshotEngine(this.engine, previous, size).engine;
     const state = cloneState(this.state, { size });
     const activity = this.engine.activity;
-    // This run started at or before the previous snapshot (ModelRuns.due), so it holds what was
-    // reported since then, at the same positions as a run from the start.
+    // The run's results are at the same positions as a run from the start's (ModelRuns.due).
     const start = previous?.totals ?? { observations: 0, diagnostics: 0, activity: 0 };
     const since: Segment = { observations: this.observations.slice(start.observations), diagnostics: this.diagnostics.slice(start.diagnostics), activity: activity.slice(start.activity) };
     const totals: Totals = { observations: this.observations.length, diagnostics: this.diagnostics.length, activity: activity.length };

@@ -331,3 +331,25 @@ test('a cancelled run keeps the snapshots it took; the next run starts from them
   assert.equal(runs.last.restoredFrom, furthest);
   assertSameRun(got, modelAtLine(check, 1990), 'after the cancelled run');
 });
+
+test('runs that overlap (an edit while a view waits for its run) leave only snapshots of their own version', async () => {
+  const lines = LONG.split('\n');
+  const first = checkScript(LONG, '/tmp/long.smmu', longHost, 'syntax');
+  lines[700] = 'write32 CR2 RECINVSID';
+  const second = checkScript(lines.join('\n'), '/tmp/long.smmu', longHost, 'syntax');
+  const runs = new ModelRuns({ interval: 32 });
+  const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // Interleaved at every pause: the first version's run, the second's, and the first's again.
+  const [a, b, c] = await Promise.all([
+    modelAtLineSliced(first, 1990, pause, () => false, runs),
+    modelAtLineSliced(second, 1990, pause, () => false, runs),
+    modelAtLineSliced(first, 1500, pause, () => false, runs),
+  ]);
+  assert.ok(a && b && c);
+  assertSameRun(a, modelAtLine(first, 1990), 'the first version');
+  assertSameRun(b, modelAtLine(second, 1990), 'the second version');
+  assertSameRun(c, modelAtLine(first, 1500), 'the first version again');
+  for (const [check, lineNo] of [[first, 1990], [second, 1990], [first, 1200], [second, 600]] as const) {
+    assertSameRun(modelAtLine(check, lineNo, runs), modelAtLine(check, lineNo), `then line ${lineNo}`);
+  }
+});
