@@ -96,22 +96,23 @@ export interface ModelRunsOptions {
  * Statements between snapshots at first. Measured on the benchmark's 10,000-line script (docs/
  * performance.md): a statement takes 10-13 µs with the activity log on, and a snapshot 0.08 ms
  * once the code is optimised (0.3 ms before) and 6-8 KB plus the memory pages written since the
- * previous one. Every 128 statements, a cursor move re-runs at most about 1.5 ms of statements,
- * and the snapshots add 1.5-6 % to the first run (every 64: twice that for 0.5 ms less a move).
+ * previous one. Every 128 statements, a cursor move re-runs at most about 1.5 ms of statements
+ * (median 0.6 ms with the restore; every 64: 0.4 ms), and the 70 snapshots of a first run to line
+ * 9,000 cost 6-21 ms of its 150-180 ms (every 64: twice that).
  */
 export const SNAPSHOT_INTERVAL = 128;
 /**
  * Snapshots kept at most; above it every other one goes and the interval doubles (as the
  * debugger's history does), so a script of any length keeps at most this many and a cursor move
- * re-runs at most 1/64 of it: 10,000 statements keep 78 at the first interval.
+ * re-runs at most about 1/64 of it: 10,000 statements keep 78 at the first interval.
  */
 export const MAX_SNAPSHOTS = 128;
 /**
- * The byte budget of one document's snapshots (cloneState's estimate): guest memory is the part
- * that can grow (a page written between two snapshots is copied; unchanged pages are shared), so
- * a script that rewrites many pages keeps fewer snapshots, further apart. The results reported on
- * the way (observations, diagnostics, the activity log) are not in it: they are one run's own
- * results, which thinning cannot make smaller.
+ * The byte budget of one document's snapshots (cloneState's estimate, each memory page once):
+ * guest memory is the part that can grow (a page written between two snapshots is copied;
+ * unchanged pages are shared). Past it no snapshots are taken (ModelRuns.add). The results
+ * reported on the way (observations, diagnostics, the activity log) are not in it: they are one
+ * run's own results, up to the furthest snapshot, and a restored run's results start with them.
  */
 export const SNAPSHOT_BYTES = 32 * 1024 * 1024;
 
@@ -201,15 +202,6 @@ export class ModelRuns {
     if (this.checkpoints.length === 0) this.interval = this.firstInterval;
     this.statements = statements;
     this.config = check.config;
-  }
-
-  /** Drop every snapshot (the caller's settings changed what a run means). */
-  clear(): void {
-    this.keep([]);
-    this.full = false;
-    this.config = undefined;
-    this.statements = undefined;
-    this.interval = this.firstInterval;
   }
 
   /** How many snapshots from the start lie at or before statement `index`. */
