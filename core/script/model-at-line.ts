@@ -97,8 +97,9 @@ export interface ModelRunsOptions {
  * performance.md): a statement takes 10-13 µs with the activity log on, and a snapshot 0.08 ms
  * once the code is optimised (0.3 ms before) and 6-8 KB plus the memory pages written since the
  * previous one. Every 128 statements, a cursor move re-runs at most about 1.5 ms of statements
- * (median 0.6 ms with the restore; every 64: 0.4 ms), and the 70 snapshots of a first run to line
- * 9,000 cost 6-21 ms of its 150-180 ms (every 64: twice that).
+ * (medians of 0.6-1.3 ms with the restore, in two measurements; every 64: 0.4 ms against 0.6 in
+ * the same one), and the 70 snapshots of a first run to line 9,000 cost 6-21 ms of its 150-180 ms
+ * (every 64: twice that).
  */
 export const SNAPSHOT_INTERVAL = 128;
 /**
