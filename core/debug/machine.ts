@@ -9,7 +9,6 @@ import { decodeCommand, formatCommand } from '../commands/codec';
 import type { ResolvedConfig } from '../config/types';
 import type { Activity } from '../engine/activity';
 import { cmdqPending } from '../engine/command-queue';
-import { generation } from '../engine/config-cache';
 import { Engine } from '../engine/engine';
 import { next as nextIndex, slotAddress } from '../engine/queue-index';
 import { F } from '../engine/registers';
@@ -19,7 +18,7 @@ import { run } from '../script/interpreter';
 import type { ScriptState } from '../script/actions';
 import type { ScriptDiagnostic } from '../base/diagnostics';
 import type { ResolvedStatement } from '../script/resolve';
-import { cloneState, restoreInto } from './snapshot';
+import { cloneState, restoreEngine, snapshotEngine, type EngineSnapshot } from '../engine/snapshot';
 import { counted } from '../text/plural';
 
 /** One step the debugger takes; replayed verbatim on step back. */
@@ -72,19 +71,10 @@ export interface MachineState {
   walk?: { readonly line: number; readonly fetches: readonly string[]; index: number };
 }
 
-export interface Snapshot {
-  readonly engine: Engine;
+/** The engine (its activity log by reference, core/engine/snapshot.ts) and the machine's own state. */
+export interface Snapshot extends EngineSnapshot {
   readonly state: MachineState;
-  /**
-   * The engine's activity log is append-only: a snapshot keeps the live array by reference and its
-   * length then (appends later do not change that prefix), instead of a copy per snapshot.
-   */
-  readonly activity: readonly Activity[];
-  readonly activityLength: number;
 }
-
-/** The engine's activity log, which `readonly` declares but snapshots swap. */
-type WithActivity = { activity: Activity[] };
 
 const S1_READ = /^stage-1 descriptor (.*) read from /;
 
@@ -267,21 +257,11 @@ export class Machine {
   }
 
   snapshot(previous?: Snapshot): Snapshot {
-    const e = this.engine as unknown as WithActivity;
-    const activity = e.activity;
-    e.activity = [];
-    try {
-      return { engine: cloneState(this.engine, { previous: previous?.engine }), state: cloneState(this.state), activity, activityLength: activity.length };
-    } finally {
-      e.activity = activity;
-    }
+    return { ...snapshotEngine(this.engine, previous), state: cloneState(this.state) };
   }
 
   restore(s: Snapshot): void {
-    restoreInto(this.engine, s.engine);
-    (this.engine as unknown as WithActivity).activity = s.activity.slice(0, s.activityLength);
+    restoreEngine(s, this.engine);
     this.state = cloneState(s.state);
-    // Lookup memos keyed on the cache generation must not survive a jump in time.
-    generation.value++;
   }
 }

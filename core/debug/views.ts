@@ -18,7 +18,7 @@ import { REGISTERS } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
 import type { TlbEntry } from '../engine/tlb';
 import { CD, decodeCd } from '../structures/cd';
-import { cloneState } from './snapshot';
+import { cloneState } from '../engine/snapshot';
 import { L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
 import { counted } from '../text/plural';

@@ -11,7 +11,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vs
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { hex, implementedMask, symbolic } from '../../core/registers/codec';
 import { definedMask, findRegister, getRegister } from '../../core/registers/table';
-import { modelAtLine } from '../../core/script/check';
+import { modelAtLine } from '../../core/script/model-at-line';
 import type { RegisterAccess } from '../../core/script/resolve';
 import { idViewOf } from '../../core/model/ids';
 import type { Workspace } from './workspace';
@@ -80,7 +80,7 @@ export function codeActions(workspace: Workspace, doc: TextDocument, range: Rang
   const raised = diagnostics.find((d) => typeof d.code === 'string' && d.code.startsWith('gerror.') && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
   if (raised && options.execute) {
     const line = raised.range.start.line;
-    const { engine } = modelAtLine(check, line);
+    const { engine } = modelAtLine(check, line, workspace.runsFor(doc.uri));
     const gerror = engine.smmu.peek('GERROR');
     const active = gerror ^ engine.smmu.peek('GERRORN');
     if (active !== 0n) {

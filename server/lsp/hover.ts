@@ -9,7 +9,8 @@ import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/base/diagnostics';
 import type { ActionVerb, Statement, Token } from '../../core/script/ast';
-import { modelAtLine, type ScriptCheck } from '../../core/script/check';
+import type { ScriptCheck } from '../../core/script/check';
+import { modelAtLine } from '../../core/script/model-at-line';
 import { lexLine } from '../../core/script/lexer';
 import { findField, findRegister } from '../../core/registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../../core/registers/types';
@@ -127,11 +128,12 @@ function happenedHover(workspace: Workspace, check: ScriptCheck, doc: TextDocume
   const line = startLine(s.range);
   // Only a statement the check ran has anything to show (not one after the model stopped).
   if (!onLine(check.run.observations, line, observationLine).length) return null;
-  // The hover re-runs the model up to its line with the activity log on (checks keep only what
-  // diagnostics need); the workspace keeps the last answer, so moving along the line is free.
+  // The hover re-runs the model up to its line, from the document's nearest snapshot, with the
+  // activity log on (checks keep only what diagnostics need); the workspace keeps the last
+  // answer, so moving along the line is free.
   let last = workspace.lastHappened;
   if (last?.uri !== doc.uri || last.version !== doc.version || last.line !== line) {
-    const o = onLine(modelAtLine(check, line).result.observations, line, observationLine)[0];
+    const o = onLine(modelAtLine(check, line, workspace.runsFor(doc.uri)).result.observations, line, observationLine)[0];
     const rows = (o?.activity ?? []).map((a) => `- *${a.kind}* ${plain(a.text)}${a.section ? ` (§${a.section})` : ''}`);
     const text = o?.summary ? `**What happened here:** ${plain(o.summary)}${rows.length ? `\n\n${rows.join('\n')}` : ''}` : undefined;
     last = workspace.lastHappened = { uri: doc.uri, version: doc.version, line, text };

@@ -100,6 +100,14 @@ export interface ServerStatsResult {
   readonly runsInFlight: number;
   /** Open scripts that hold their syntax tree (at most KEEP_TREES). */
   readonly scriptsWithTree: readonly string[];
+  /**
+   * The last run of a script up to a line (the Registers and queue views, hovers, code actions):
+   * the top-level statement it started from (0: line 1; otherwise a snapshot's) and how many it ran.
+   */
+  readonly lastModelRun?: { readonly restoredFrom: number; readonly ran: number };
+  /** Snapshots those runs keep for the open scripts, and their estimated bytes (core/script/model-at-line.ts). */
+  readonly modelSnapshots: number;
+  readonly modelSnapshotBytes: number;
 }
 
 /**

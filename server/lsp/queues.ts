@@ -5,7 +5,7 @@
  * entry is decoded by the tables in core/ (decodeStructure); nothing here knows a field position.
  */
 import { Engine, type QueueKind as EngineQueue } from '../../core/engine/engine';
-import { modelAtLine } from '../../core/script/check';
+import { modelAtLine } from '../../core/script/model-at-line';
 import { stoppedMessage } from './state';
 import { entryOf, isEmpty, pending, slotAddress } from '../../core/engine/queue-index';
 import { F } from '../../core/engine/registers';
@@ -165,7 +165,7 @@ export function queuesAtLine(workspace: Workspace, documents: TextDocuments<Text
   if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { label: '', error: 'line must be a non-negative integer' };
   if (!executeScripts) return { label: '', error: 'restricted mode: scripts are not executed in an untrusted workspace' };
   // The script's state is kept: its copy of CMDQ_PROD tells written commands from published ones.
-  const { engine, state, stoppedBy } = modelAtLine(workspace.scriptCheck(doc), params.line);
+  const { engine, state, stoppedBy } = modelAtLine(workspace.scriptCheck(doc), params.line, workspace.runsFor(doc.uri));
   const hasPri = caps.pri(engine.ids);
   return {
     label: `after line ${params.line + 1}`,

@@ -239,7 +239,7 @@ export function startServer(connection: Connection): void {
   });
   connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
     const m = process.memoryUsage();
-    return { pid: process.pid, heapLimit: v8.getHeapStatistics().heap_size_limit, heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree() };
+    return { pid: process.pid, heapLimit: v8.getHeapStatistics().heap_size_limit, heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree(), ...workspace.modelRunStats() };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
 

@@ -2,7 +2,7 @@
  * The `smmu/stateAtLine` request: run a script's statements up to a line on a fresh model and
  * return every register decoded (the register tree view's source when no debug session runs).
  */
-import { modelAtLineSliced } from '../../core/script/check';
+import { modelAtLineSliced } from '../../core/script/model-at-line';
 import type { ScriptDiagnostic } from '../../core/base/diagnostics';
 import type { StateAtLineParams, StateAtLineResult } from './lsp-ext';
 import { Workspace } from './workspace';
@@ -22,7 +22,7 @@ export async function stateAtLine(workspace: Workspace, documents: TextDocuments
   if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return { registers: [], error: 'smmu/stateAtLine needs an open .smmu script' };
   if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { registers: [], error: 'line must be a non-negative integer' };
   const check = workspace.scriptCheck(doc);
-  const ran = await modelAtLineSliced(check, params.line, () => new Promise<void>((resolve) => setImmediate(resolve)), cancelled);
+  const ran = await modelAtLineSliced(check, params.line, () => new Promise<void>((resolve) => setImmediate(resolve)), cancelled, workspace.runsFor(doc.uri));
   if (!ran) return undefined;
   const { engine, result, stoppedBy } = ran;
   const lastWrite = new Map<string, number>();

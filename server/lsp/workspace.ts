@@ -19,6 +19,7 @@ import type { ResolvedConfig } from '../../core/config/types';
 import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
 import { checkScript, checkScriptSliced, checkScriptStreamed, includedPaths, type CheckOptions, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
 import { IncrementalParser } from '../../core/script/incremental';
+import { ModelRuns } from '../../core/script/model-at-line';
 import { ResolveCache } from '../../core/script/resolve';
 
 /** A document's resolutions live and die with its parser (both are dropped with its tree). */
@@ -110,6 +111,11 @@ export class Workspace {
   private readonly scripts = new Map<string, ScriptEntry>();
   /** Scripts holding a tree or the model's observations, most recently used last. */
   private readonly withTree: string[] = [];
+  /**
+   * The snapshots of each script's runs up to a line (core/script/model-at-line.ts), kept for the
+   * scripts that keep a tree (the ones the cursor is in): at most KEEP_TREES sets, each bounded.
+   */
+  private readonly runs = new Map<string, ModelRuns>();
   private readonly configs = new Map<string, ResolvedConfig | undefined>();
 
   constructor(private readonly documents: TextDocuments<TextDocument>) {}
@@ -125,6 +131,7 @@ export class Workspace {
     this.defaultConfig = d;
     this.scripts.clear();
     this.withTree.length = 0;
+    this.runs.clear();
     this.queueFiles.clear();
   }
 
@@ -168,6 +175,7 @@ export class Workspace {
     this.roots = roots.map(realPath);
     this.scripts.clear();
     this.withTree.length = 0;
+    this.runs.clear();
     this.queueFiles.clear();
     this.configs.clear();
     this.traces.clear();
@@ -247,6 +255,7 @@ export class Workspace {
     if (high) {
       // Low on memory: drop the trees the LRU keeps, and check this one for syntax and names only.
       this.withTree.length = 0;
+      this.runs.clear();
       for (const e of this.scripts.values()) e.check = e.parser = e.run = undefined;
       const note: Diagnostic = { range: LINE0, severity: 3, code: 'check.memory', source: 'smmu', message: `the language server is low on memory (${formatBytes(high.used)} of its ${formatBytes(high.limit)} heap): this file was checked for syntax and names only; close large files, or run it with \`smmu run\`` };
       return [note, ...this.check(doc, 'syntax')];
@@ -328,7 +337,9 @@ export class Workspace {
     if (i >= 0) this.withTree.splice(i, 1);
     this.withTree.push(uri);
     while (this.withTree.length > KEEP_TREES) {
-      const old = this.scripts.get(this.withTree.shift() as string);
+      const uri = this.withTree.shift() as string;
+      this.runs.delete(uri);
+      const old = this.scripts.get(uri);
       if (old) {
         old.check = undefined;
         old.parser = undefined;
@@ -389,8 +400,34 @@ export class Workspace {
     return (this.scripts.get(uri)?.includes ?? []).some((path) => pathToUri(path) === configUri);
   }
 
+  /**
+   * The snapshots of a script's runs up to a line, for modelAtLine. They check themselves against
+   * the check they are given (an edit keeps the ones before it), so they need no version here.
+   */
+  runsFor(uri: string): ModelRuns {
+    let r = this.runs.get(uri);
+    if (!r) this.runs.set(uri, (r = new ModelRuns()));
+    this.lastRuns = r;
+    return r;
+  }
+
+  /** The snapshots runsFor handed out last (its `last` is the last run's figures). */
+  private lastRuns: ModelRuns | undefined;
+
+  /** Figures of the runs up to a line, for `smmu/serverStats`. */
+  modelRunStats(): { lastModelRun?: { restoredFrom: number; ran: number }; modelSnapshots: number; modelSnapshotBytes: number } {
+    let modelSnapshots = 0;
+    let modelSnapshotBytes = 0;
+    for (const r of this.runs.values()) {
+      modelSnapshots += r.snapshotCount;
+      modelSnapshotBytes += r.bytes;
+    }
+    return { ...(this.lastRuns ? { lastModelRun: { ...this.lastRuns.last } } : {}), modelSnapshots, modelSnapshotBytes };
+  }
+
   forget(uri: string): void {
     this.traces.forget(uri);
+    this.runs.delete(uri);
     this.queueFiles.delete(uri);
     this.scripts.delete(uri);
     const i = this.withTree.indexOf(uri);

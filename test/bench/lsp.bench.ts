@@ -9,6 +9,10 @@
  *     subtracted and reported separately);
  *   - hover and inlay hints for a screen (50 lines), completion: p50/p95 over 200 requests;
  *   - server RSS with ten such files open;
+ *   - the Registers view (smmu/stateAtLine) and the hover "What happened here" at line 9,000: the
+ *     first request in a document, which runs the model from line 1 (as every request did before
+ *     the runs kept snapshots) and leaves snapshots, and then cursor moves, which run from the
+ *     nearest snapshot; the snapshots kept and the server's RSS with them;
  *   - the peer: vscode-json-languageservice validating a JSON document of the same line count.
  */
 import { spawn } from 'child_process';
@@ -19,36 +23,12 @@ import { pathToFileURL } from 'url';
 import { getLanguageService, TextDocument as JsonDocument } from 'vscode-json-languageservice';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { root } from '../harness/root';
+import { longScript } from '../harness/long-script';
+import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult } from '../../server/lsp/lsp-ext';
 
 const json = process.argv.includes('--json');
 const serverJs = path.join(root, 'dist', 'server.js');
 const LINES = 10_000;
-
-/** A valid script: bring-up, then blocks of mapping, DMA, invalidation and register reads. */
-function script(): string {
-  const lines = [
-    `config "${path.join(root, 'presets', 'qemu.smmu.json').replace(/\\/g, '/')}"`,
-    'write64 STRTAB_BASE 0x40000000',
-    'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
-    'write64 CMDQ_BASE 0x40100000 | LOG2SIZE=8',
-    'write32 CMDQ_PROD 0',
-    'write32 CMDQ_CONS 0',
-    'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=7',
-    'write32 EVENTQ_PROD 0',
-    'write32 EVENTQ_CONS 0',
-    'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
-    'poll CR0ACK == SMMUEN|CMDQEN|EVENTQEN',
-    'tables 0x48000000 size=0x4000000',
-    'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000',
-    'ste 1 V Config=S1_TRANS S1ContextPtr=0x44000000',
-  ];
-  for (let i = 0; lines.length < LINES; i++) {
-    const va = 0x1000_0000 + i * 0x1000;
-    const pa = 0x8000_0000 + i * 0x1000;
-    lines.push(`map ttb=0x45000000 iova=0x${va.toString(16)} pa=0x${pa.toString(16)}`, `dma read sid=1 iova=0x${(va + 16).toString(16)} == 0x${(pa + 16).toString(16)}`, `cmd TLBI_NH_VA asid=1 Address=0x${va.toString(16)} Leaf`, 'cmd SYNC', 'doorbell', 'read32 GERROR == 0   # no command error', 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN', 'read32 CR0ACK.SMMUEN == 1');
-  }
-  return lines.slice(0, LINES).join('\n') + '\n';
-}
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,7 +39,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-'));
-  const text = script();
+  const text = longScript(LINES);
   const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiters = new Map<string, (p: PublishDiagnosticsParams) => void>();
@@ -132,8 +112,60 @@ async function main(): Promise<void> {
   const status = fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   figures.push({ name: 'server RSS with ten 10,000-line files open', value: rss, unit: 'MiB', target: '≤ 150 MiB' });
-  const stats = await conn.sendRequest<{ heapUsed: number }>('smmu/serverStats', {});
+  const stats = await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
   figures.push({ name: 'server JS heap in use then (RSS also counts V8 heap not yet returned)', value: stats.heapUsed / 1048576, unit: 'MiB' });
+
+  // "Run the script up to line N" (core/script/model-at-line.ts). Files 2 to 6 (not the edited
+  // one, whose edits checked syntax only): a hover first builds the file's tree (not timed), then
+  // the Registers view's request at line 9,000 runs the model from line 1, leaving snapshots.
+  const state = (u: string, line: number) => conn.sendRequest(STATE_AT_LINE_REQUEST, { uri: u, line });
+  const fromStart: number[] = [];
+  for (const u of uris.slice(1, 6)) {
+    await conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line: 500, character: 10 } });
+    const t0 = now();
+    await state(u, 9000);
+    fromStart.push(now() - t0);
+    const run = (await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).lastModelRun;
+    if (run && run.restoredFrom !== 0) throw new Error(`the first request did not run from line 1: ${JSON.stringify(run)}`);
+  }
+  figures.push({ name: 'Registers view at line 9,000, first request in a file (the model from line 1), median of 5', value: percentile(fromStart, 50), unit: 'ms' });
+  // Cursor moves in the last of them, around line 9,000: each from the nearest snapshot.
+  const moved = uris[5] as string;
+  const moves: number[] = [];
+  let ran = 0;
+  for (let i = 0; i < 100; i++) {
+    const t0 = now();
+    await state(moved, 8800 + ((i * 37) % 400));
+    moves.push(now() - t0);
+    ran = Math.max(ran, (await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).lastModelRun?.ran ?? 0);
+  }
+  figures.push({ name: 'Registers view after a cursor move near line 9,000 (from a snapshot), median of 100', value: percentile(moves, 50), unit: 'ms' });
+  figures.push({ name: 'the same, p95', value: percentile(moves, 95), unit: 'ms' });
+  figures.push({ name: 'statements those moves re-ran at most', value: ran, unit: 'statements' });
+  // The hover "What happened here" on the `dma` lines between 8,800 and 9,200: in a file with no
+  // snapshots the first runs from line 1, the next from the snapshots it left.
+  const dmaLines = text.split('\n').flatMap((l, i) => (i >= 8800 && i < 9200 && l.startsWith('dma ') ? [i] : []));
+  const happened = (u: string, line: number) => conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line, character: 1 } });
+  const fresh = uris[6] as string;
+  await conn.sendRequest('textDocument/hover', { textDocument: { uri: fresh }, position: { line: 500, character: 10 } });
+  let t0 = now();
+  await happened(fresh, dmaLines[0] as number);
+  figures.push({ name: 'hover "What happened here" near line 8,800, first in a file (the model from line 1)', value: now() - t0, unit: 'ms' });
+  const hovers: number[] = [];
+  for (const line of dmaLines.slice(1)) {
+    t0 = now();
+    await happened(fresh, line);
+    hovers.push(now() - t0);
+  }
+  figures.push({ name: `hover "What happened here" on the next ${hovers.length} dma lines (from snapshots), median`, value: percentile(hovers, 50), unit: 'ms' });
+  const after = await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+  figures.push({ name: 'snapshots kept then (for the two files that keep a tree)', value: after.modelSnapshots, unit: 'snapshots' });
+  figures.push({ name: 'their estimated size (engine copies and memory pages)', value: after.modelSnapshotBytes / 1048576, unit: 'MiB' });
+  const rssAfter = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  // Most of the growth is the heap V8 grew for the runs' garbage: the same requests on the code
+  // before the snapshots (each a run from line 1) grew RSS as much (docs/performance.md).
+  figures.push({ name: 'server RSS then (ten files open, runs up to a line in six)', value: rssAfter, unit: 'MiB' });
+  figures.push({ name: 'server JS heap in use then', value: after.heapUsed / 1048576, unit: 'MiB' });
 
   // The peer: vscode-json-languageservice validating JSON of the same line count.
   const jsonText = '[\n' + Array.from({ length: LINES - 2 }, (_, i) => `  {"offset": ${i * 4}, "name": "REG${i}", "value": "0x${(i * 7919).toString(16)}", "ok": ${i % 2 === 0}}${i < LINES - 3 ? ',' : ''}`).join('\n') + '\n]\n';

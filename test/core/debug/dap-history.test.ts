@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DebugRuntime } from '../../../core/debug/runtime';
-import { cloneState } from '../../../core/debug/snapshot';
+import { cloneState } from '../../../core/engine/snapshot';
 import { GuestMemory } from '../../../core/model/memory';
 import type { Engine } from '../../../core/engine/engine';
 import { fileHost } from '../../../server/file-host';

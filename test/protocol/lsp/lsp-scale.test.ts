@@ -12,9 +12,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, ResponseError, CancellationTokenSource, type ProtocolConnection, type PublishDiagnosticsParams, type Hover, type MarkupContent } from 'vscode-languageserver-protocol/node';
-import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult, type StateAtLineResult } from '../../../server/lsp/lsp-ext';
+import { QUEUES_AT_LINE_REQUEST, SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type QueuesAtLineResult, type ServerStatsResult, type StateAtLineResult } from '../../../server/lsp/lsp-ext';
 import { KEEP_TREES } from '../../../server/lsp/workspace';
 import { root } from '../../harness/root';
+import { longScript } from '../../harness/long-script';
 
 let proc: ChildProcess;
 let conn: ProtocolConnection;
@@ -174,21 +175,76 @@ test('a newer edit stops the model run of an older version: nothing stale is pub
   assert.ok(!published.some((p) => p.uri === uri && p.version === 1), 'no diagnostics for the stale version');
 });
 
+test('a cursor move or an edit runs the model from a snapshot, and the views and hovers answer as from line 1', async () => {
+  const open = async (name: string, text: string, problems: string[] = []) => {
+    const uri = uriOf(name, text);
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
+    assert.deepEqual((await diagnosticsOf(uri, 1)).diagnostics.map((d) => d.code), problems);
+    return uri;
+  };
+  const state = (uri: string, line: number) => conn.sendRequest<StateAtLineResult>(STATE_AT_LINE_REQUEST, { uri, line });
+  const queues = (uri: string, line: number) => conn.sendRequest<QueuesAtLineResult>(QUEUES_AT_LINE_REQUEST, { uri, line });
+  const happened = async (uri: string, line: number) => {
+    const h = await conn.sendRequest<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } });
+    return (h?.contents as MarkupContent | undefined)?.value ?? '';
+  };
+  const lastRun = async () => (await stats()).lastModelRun;
+  const text = longScript(3000);
+  const lines = text.split('\n');
+  const a = await open('snap-a.smmu', text);
+  await state(a, 2900);
+  assert.equal((await lastRun())?.restoredFrom, 0, 'the first run starts at line 1');
+  assert.ok((await stats()).modelSnapshots > 0);
+  // A cursor move: from the snapshot before the line, the same answer as a document with no snapshots.
+  const moved = await state(a, 2800);
+  const move = await lastRun();
+  assert.ok(move && move.restoredFrom > 0 && move.ran < 128, `the move re-ran ${JSON.stringify(move)}`);
+  const b = await open('snap-b.smmu', text);
+  assert.deepEqual(moved, await state(b, 2800));
+  assert.equal((await lastRun())?.restoredFrom, 0, 'the other document had no snapshots');
+
+  // An edit at line 1501: the views and the hover "What happened here" answer after it from the
+  // snapshot before it, as a fresh document with the edited text does from line 1.
+  const edited = lines.findIndex((l, i) => i >= 1500 && l.startsWith('read32 GERROR == 0'));
+  await conn.sendNotification('textDocument/didChange', { textDocument: { uri: a, version: 2 }, contentChanges: [{ range: { start: { line: edited, character: 17 }, end: { line: edited, character: 18 } }, text: '1' }] });
+  await diagnosticsOf(a, 2);
+  // Saved: the full check runs the model (the hover shows only what a check ran).
+  await conn.sendNotification('textDocument/didSave', { textDocument: { uri: a } });
+  for (let i = 0; i < 1200 && !published.some((p) => p.uri === a && p.version === 2 && p.diagnostics.length > 0); i++) await new Promise((r) => setTimeout(r, 50));
+  let dma = 2899;
+  while (!lines[dma]?.startsWith('dma ')) dma--;
+  const stateAfter = await state(a, 2900);
+  const run = await lastRun();
+  assert.ok(run && run.restoredFrom > 0 && run.restoredFrom <= edited, `restored from statement ${run?.restoredFrom}, before the edit on line ${edited + 1}`);
+  const afterEdit = { state: stateAfter, queues: await queues(a, 2900), hover: await happened(a, dma) };
+  assert.ok(((await lastRun())?.ran ?? 128) < 128, 'the queue view and the hover re-ran less than an interval');
+  const c = await open('snap-c.smmu', lines.map((l, i) => (i === edited ? l.replace('== 0', '== 1') : l)).join('\n'), ['expect.failed']);
+  assert.deepEqual(afterEdit, { state: await state(c, 2900), queues: await queues(c, 2900), hover: await happened(c, dma) });
+  assert.match(afterEdit.hover, /What happened here/);
+});
+
 test('smmu/stateAtLine honours $/cancelRequest while the model runs', async () => {
   const text = script(40_000);
-  const uri = uriOf('cancel-request.smmu', text);
-  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
-  await diagnosticsOf(uri, 1);
+  const open = async (name: string) => {
+    const uri = uriOf(name, text);
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
+    await diagnosticsOf(uri, 1);
+    return uri;
+  };
+  const uri = await open('cancel-request.smmu');
   // Uncancelled, the request answers with the registers after the last line.
   const whole = await conn.sendRequest<StateAtLineResult>(STATE_AT_LINE_REQUEST, { uri, line: 39_999 });
   assert.ok(whole.registers.some((r) => r.name === 'CR2'));
   // Cancelled once running: a RequestCancelled error, and the server counts a stopped run. Waits
   // grow until the cancel lands after the run has started (the request is then past the queue).
+  // Each try is on a document of its own: a document's later requests start from the snapshots
+  // its earlier runs left (core/script/model-at-line.ts), too near the line to be stopped.
   const before = (await stats()).cancelledRuns;
   let stopped = false;
   for (const wait of [5, 20, 60, 150]) {
+    const fresh = await open(`cancel-request-${wait}.smmu`);
     const source = new CancellationTokenSource();
-    const pending = conn.sendRequest(STATE_AT_LINE_REQUEST, { uri, line: 39_999 }, source.token);
+    const pending = conn.sendRequest(STATE_AT_LINE_REQUEST, { uri: fresh, line: 39_999 }, source.token);
     setTimeout(() => source.cancel(), wait);
     await assert.rejects(pending, (e: unknown) => e instanceof ResponseError && e.code === -32800);
     if ((await stats()).cancelledRuns > before) {
