@@ -1,5 +1,6 @@
 // Writes syntaxes/smmu.tmLanguage.json from the register table (core/registers/table.ts) and the
-// parser's keywords, through core/script/grammar.ts. Run it after changing either:
+// statement registry (core/script/statements/), through core/script/grammar.ts. Run it after
+// changing either:
 //   node scripts/gen-grammar.mjs          write the file
 //   node scripts/gen-grammar.mjs --check  exit 1 if the committed file is out of date
 // test/project/script-grammar.test.ts fails while the committed file differs from a fresh build.

@@ -17,6 +17,7 @@ import { layoutFieldTable } from '../layout/describe';
 import type { LayoutField } from '../layout/types';
 import { describeFeature, enumOf, featureHolds, type IdView } from '../registers/codec';
 import type { EnumValue } from '../registers/types';
+import * as caps from '../structures/capabilities';
 import { commandByOpcode, findCommand, type CommandDef } from './table';
 
 /** SMMU_(*_)CMDQ_CONS.ERR codes (§7.1). */
@@ -113,9 +114,8 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
     detect
       ? ill(code, `${what}; an SMMU may treat this as a malformed command or ignore it, and the model detects it`, section, field)
       : warn(code, `${what}; an SMMU may treat this as a malformed command (CERROR_ILL) or ignore it, and the model ignores it`, section, field);
-  /** An ID register field, or undefined when unknown (then the check is skipped). */
-  const id = (r: string, f: string): number | undefined => ids?.idField(r, f);
-  const holds = (r: string, f: string) => (id(r, f) ?? 1) !== 0;
+  // The checks that depend on the SMMU's ID registers need a configuration: without one (a decode
+  // without --config) they are skipped.
   const field = (name: string) => fields.find((x) => x.field.name === name);
   const val = (name: string) => field(name)?.value;
   const name = def.name;
@@ -126,7 +126,7 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
     if (!featureHolds(r, ids)) out.push(ill('unsupported', `${name} needs ${describeFeature(r)}, which this configuration does not advertise`, def.section));
   }
   // §4.7.1, §4.7.2: no Stall model (STALL_MODEL == 0b01) makes CMD_RESUME and CMD_STALL_TERM CERROR_ILL.
-  if ((name === 'CMD_RESUME' || name === 'CMD_STALL_TERM') && id('IDR0', 'STALL_MODEL') === 1) {
+  if ((name === 'CMD_RESUME' || name === 'CMD_STALL_TERM') && ids && caps.stallModel(ids) === 1) {
     out.push(ill('unsupported', `${name} on an SMMU without the Stall model (SMMU_IDR0.STALL_MODEL == 0b01) is CERROR_ILL`, def.section));
   }
 
@@ -154,7 +154,7 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
   if (val('SSec')) out.push(ill('ssec', 'SSec is 1 on the Non-secure Command queue', '4.1.6', 'SSec'));
 
   // §4.1.7 out-of-range StreamID / SubstreamID: CONSTRAINED UNPREDICTABLE, never CERROR_ILL.
-  const sidSize = id('IDR1', 'SIDSIZE');
+  const sidSize = ids && caps.sidSize(ids);
   const sid = val('StreamID');
   if (sid !== undefined && sidSize !== undefined && name !== 'CMD_CFGI_ALL') {
     let base = sid;
@@ -169,7 +169,7 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
       out.push(warn('streamid-range', `${what} is beyond SMMU_IDR1.SIDSIZE (${sidSize} bits): CONSTRAINED UNPREDICTABLE — the command has no effect or acts on an UNPREDICTABLE StreamID`, '4.1.7', 'StreamID'));
     }
   }
-  const ssidSize = id('IDR1', 'SSIDSIZE');
+  const ssidSize = ids && caps.ssidSize(ids);
   const ssv = val('SSV');
   const ssid = val('SubstreamID');
   if (ssv === 1n && ssidSize === 0) {
@@ -182,24 +182,24 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
 
   // §4.4: 8-bit ASID/VMID: the upper byte is RES0 and, if non-zero, the command need not affect any TLB entry.
   const asid = val('ASID');
-  if (asid !== undefined && asid > 0xffn && id('IDR0', 'ASID16') === 0) {
+  if (asid !== undefined && asid > 0xffn && ids && !caps.asid16(ids)) {
     out.push(warn('asid16', `ASID ${hexOf(asid)} has bits [15:8] set, which are RES0 without SMMU_IDR0.ASID16: the command is not required to affect any TLB entry`, '4.4', 'ASID'));
   }
   const vmid = val('VMID');
-  if (vmid !== undefined && vmid > 0xffn && id('IDR0', 'VMID16') === 0) {
+  if (vmid !== undefined && vmid > 0xffn && ids && !caps.vmid16(ids)) {
     out.push(warn('vmid16', `VMID ${hexOf(vmid)} has bits [15:8] set, which are RES0 without SMMU_IDR0.VMID16: the command is not required to affect any TLB entry`, '4.4', 'VMID'));
   }
   // §4.4.2: without stage 2 the VMID of CMD_TLBI_NH_* is RES0; non-zero may use an UNKNOWN VMID or invalidate nothing.
-  if (name.startsWith('CMD_TLBI_NH_') && vmid !== undefined && vmid !== 0n && id('IDR0', 'S2P') === 0) {
+  if (name.startsWith('CMD_TLBI_NH_') && vmid !== undefined && vmid !== 0n && ids && !caps.s2p(ids)) {
     out.push(warn('vmid-no-s2', `VMID is ${hexOf(vmid)} but stage 2 is not implemented, so VMID is RES0: the SMMU may invalidate for an UNKNOWN VMID or not at all`, '4.4.2', 'VMID'));
   }
 
   // §4.4.1.1 range invalidation and level hint (only when the fields exist: SMMU_IDR3.RIL == 1).
   const tgField = field('TG');
-  if (tgField && featureHolds(tgField.field.requires ?? { register: 'IDR3', field: 'RIL' }, ids)) rangeChecks(fields, id, holds, optional, out);
+  if (tgField && featureHolds(tgField.field.requires ?? { register: 'IDR3', field: 'RIL' }, ids)) rangeChecks(fields, ids, optional, out);
 
   // §4.1.6: physical/IPA address bits [55:52] are RES0 in SMMUv3.1–v3.3, [55:48] in SMMUv3.0.
-  const minor = id('AIDR', 'ArchMinorRev');
+  const minor = ids && caps.archMinorRev(ids);
   if (minor !== undefined && minor < 4) {
     const top = minor === 0 ? 48 : 52;
     for (const n of ['MSIAddress', ...(name === 'CMD_TLBI_S2_IPA' ? ['Address'] : [])]) {
@@ -229,8 +229,7 @@ function alignmentTop(tg: number, ttl: number, ds: boolean): number | undefined 
 
 function rangeChecks(
   fields: readonly DecodedCommandField[],
-  id: (r: string, f: string) => number | undefined,
-  holds: (r: string, f: string) => boolean,
+  ids: IdView | undefined,
   optional: (code: string, what: string, section: string, field?: string) => CommandProblem,
   out: CommandProblem[],
 ): void {
@@ -240,10 +239,11 @@ function rangeChecks(
   const num = val('NUM');
   const scale = val('SCALE');
   const ttl128 = val('TTL128');
-  const ds = holds('IDR5', 'DS');
+  // Without a configuration, DS counts as implemented: its checks are skipped.
+  const ds = !ids || caps.ds(ids);
   const s = '4.4.1.1';
   // SCALE is 5 bits ([24:20], bit 25 RES0) unless SMMU_IDR5.DS == 1.
-  if (id('IDR5', 'DS') === 0 && scale >= 32n) out.push(optional('scale-ds', 'SCALE bit 25 is RES0 without SMMU_IDR5.DS, and it is set', s, 'SCALE'));
+  if (!ds && scale >= 32n) out.push(optional('scale-ds', 'SCALE bit 25 is RES0 without SMMU_IDR5.DS, and it is set', s, 'SCALE'));
   if (tg === 0) {
     const set = [['NUM', num], ['SCALE', scale], ['TTL', BigInt(ttl)], ['TTL128', ttl128]].filter(([, v]) => v !== 0n).map(([n]) => n);
     if (set.length) out.push(optional('range-res0', `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} RES0 when TG is 0b00, and set`, s));

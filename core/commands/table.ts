@@ -110,7 +110,10 @@ const TABLE = [
   cmd(0x06, 'CMD_CFGI_CD_ALL', '4.3.4', 'cfgi', 'Invalidate all cached CDs (and L1CDs) of a StreamID.', [SSEC, STREAM], { requires: [S1P] }),
   // Layout not shown in the text of §4.3.5; VMID is taken at [47:32], where every other command
   // with a VMID parameter has it ("consistent with the behavior of VMID in the CMD_TLBI_* commands").
-  cmd(0x07, 'CMD_CFGI_VMS_PIDM', '4.3.5', 'cfgi', 'Invalidate cached VMS.PARTID_MAP information of a VMID (MPAM).', [SSEC, VMID], { requires: [MPAM] }),
+  // CERROR_ILL without IDR3.MPAM, and when the Non-secure interface does not support the VMS
+  // (§4.3.5), which needs both stages (§5.6.1). §5.6.1 also needs SMMU_MPAMIDR.PARTID_MAX != 0:
+  // MPAMIDR is not modelled, so that condition is not checked.
+  cmd(0x07, 'CMD_CFGI_VMS_PIDM', '4.3.5', 'cfgi', 'Invalidate cached VMS.PARTID_MAP information of a VMID (MPAM).', [SSEC, VMID], { requires: [MPAM, S1P, S2P] }),
   // §4.4.2 Stage 1 TLB invalidation: CERROR_ILL on a stage-2-only SMMU.
   cmd(0x10, 'CMD_TLBI_NH_ALL', '4.4.2.1', 'tlbi', 'Invalidate all stage 1 NS-EL1 entries of a VMID, including global entries (VMALLE1).', [VMID], { requires: [S1P] }),
   cmd(0x11, 'CMD_TLBI_NH_ASID', '4.4.2.2', 'tlbi', 'Invalidate stage 1 NS-EL1 non-global entries by ASID and VMID (ASIDE1).', [VMID, ASID], { requires: [S1P] }),

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine';
 import { entryOf, pending, slotAddress } from '../engine/queue-index';
 import { F } from '../engine/registers';
 import { decodeEvent, formatEvent } from '../events/codec';
+import type { EventName } from '../events/table';
 import { fieldValue } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import { decode, hex, symbolic } from '../registers/codec';
@@ -224,7 +225,7 @@ function contextDescriptors(e: Engine): VarNode[] {
 /** TLB entries probed for staleness at most (each is a table walk). */
 const MAX_TLB_PROBES = 256;
 /** Faults that mean the page tables no longer map the entry's address (a permission fault may only mean a different access). */
-const UNMAPPED = new Set(['F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS']);
+const UNMAPPED = new Set<EventName>(['F_TRANSLATION', 'F_ADDR_SIZE', 'F_ACCESS']);
 
 /**
  * Which TLB entries disagree with the tables in memory now (§4.4: an entry stays until a TLBI

@@ -187,7 +187,8 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
     logged(`${counted(n, 'cached structure')} invalidated`);
     return CERROR.NONE;
   },
-  CMD_CFGI_VMS_PIDM: done('no VMS is modelled'),
+  // Until this change it completed with an effect text and no warning, as if it were modelled.
+  CMD_CFGI_VMS_PIDM: { notModelled: 'MPAM and the VMS (§5.6) are not modelled: the model never fetches a VMS, so it holds no PARTID_MAP to invalidate' },
   CMD_TLBI_NH_ALL: ({ engine, def, w, tlbi }) => {
     const vmid = vmidOf(engine, v(def, w, 'VMID'));
     tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2);
@@ -247,6 +248,14 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   CMD_DPTI_ALL: { notModelled: 'the Device Permission Table (SMMUv3.3 DPT) is not modelled: no DPT information is cached, and transactions are not checked against a DPT' },
 };
 
+/** The commands whose execution is `NotModelled`: they report themselves even where work is skipped. */
+const NOT_MODELLED = new Set<CommandDef>(COMMANDS.filter((c) => typeof EXECUTION[c.name] !== 'function'));
+
+/** True when the model carries the command out (its execution is not `NotModelled`). */
+export function isModelled(def: CommandDef): boolean {
+  return !NOT_MODELLED.has(def);
+}
+
 /** Execute one validated command; returns a CERROR code (CERROR.NONE on success). */
 export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32Array, index: number, address: number): number {
   // The commands a driver issues in bulk, without building closures or text when not recording.
@@ -256,16 +265,18 @@ export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32
       return CERROR.NONE;
     }
     if (def.opcode === 0x46 && bits(w, SYNC_CS.msb, SYNC_CS.lsb) === 0 && !engine.atcInvFailed) return CERROR.NONE;
-    // Invalidations with nothing cached to invalidate have no effect to compute.
-    if (def.group === 'cfgi' && engine.configCache.size === 0) return CERROR.NONE;
-    if (def.group === 'tlbi' && engine.tlb.size === 0) return CERROR.NONE;
+    // Invalidations with nothing cached to invalidate have no effect to compute; one the model
+    // does not carry out still goes on, to say so.
+    if (def.group === 'cfgi' && engine.configCache.size === 0 && !NOT_MODELLED.has(def)) return CERROR.NONE;
+    if (def.group === 'tlbi' && engine.tlb.size === 0 && !NOT_MODELLED.has(def)) return CERROR.NONE;
   }
   const describe = () => `CMDQ[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
   // The types make every table command present; a definition from elsewhere is still not run in silence.
   const how: Executor | NotModelled | undefined = EXECUTION[def.name];
   if (typeof how !== 'function') {
     const why = how?.notModelled ?? `${def.name} has no execution in the model`;
-    if (engine.recording) engine.log({ kind: 'command', text: `${describe()}: not modelled: ${why}; it completes without effect`, section: def.section, address: BigInt(address), words: [...w], severity: 'warning', code: 'cmdq.not-modelled' });
+    // Logged with recording off too (checks, `smmu run` without --trace): log() keeps warnings.
+    engine.log({ kind: 'command', text: `${describe()}: not modelled: ${why}; it completes without effect`, section: def.section, address: BigInt(address), words: [...w], severity: 'warning', code: 'cmdq.not-modelled' });
     return CERROR.NONE;
   }
   const logged = (effect: string) => {

@@ -9,20 +9,19 @@
  */
 import { COMMANDS, type CommandDef } from '../commands/table';
 import { featureHolds, type IdView } from '../registers/codec';
-import { stallModel } from '../structures/capabilities';
+import * as caps from '../structures/capabilities';
 
 
 function rangeMax(name: string, ids: IdView): number | undefined {
-  const id = (r: string, f: string) => ids.idField(r, f) ?? 0;
   switch (name) {
     case 'StreamID':
-      return 2 ** id('IDR1', 'SIDSIZE') - 1;
+      return 2 ** caps.sidSize(ids) - 1;
     case 'SubstreamID':
-      return 2 ** id('IDR1', 'SSIDSIZE') - 1;
+      return 2 ** caps.ssidSize(ids) - 1;
     case 'ASID':
-      return id('IDR0', 'ASID16') ? 0xffff : 0xff;
+      return caps.asid16(ids) ? 0xffff : 0xff;
     case 'VMID':
-      return id('IDR0', 'VMID16') ? 0xffff : 0xff;
+      return caps.vmid16(ids) ? 0xffff : 0xff;
     default:
       return undefined;
   }
@@ -81,7 +80,7 @@ function compile(def: CommandDef, ids: IdView, table: FastTable): void {
   if (def.requires && !def.requires.every((r) => featureHolds(r, ids))) return;
   // Commands the codec rejects for reasons other than fields always take the slow path.
   if (def.secureOnly) return;
-  if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && stallModel(ids) === 1) return;
+  if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && caps.stallModel(ids) === 1) return;
   const reserved = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
   const checks: { word: number; shift: number; mask: number; max: number; allowed: number }[] = [];
   for (const f of def.fields) {

@@ -10,7 +10,7 @@ import { commandByOpcode, COMMANDS, findCommand } from '../commands/table';
 import { hex } from '../registers/codec';
 import type { EngineContext } from './context';
 import { compileFastChecks, type FastTable } from './command-fast';
-import { executeCommand } from './command-exec';
+import { executeCommand, isModelled } from './command-exec';
 import { pending } from './queue-index';
 import { F, R } from './registers';
 
@@ -25,6 +25,8 @@ const TLBI = 1;
 const CFGI = 2;
 const NO_EFFECT_KIND = new Uint8Array(256);
 for (const c of COMMANDS) NO_EFFECT_KIND[c.opcode] = c.group === 'tlbi' ? TLBI : c.group === 'cfgi' ? CFGI : c.group === 'sync' ? 3 : 0;
+// A command the model does not carry out always reaches executeCommand, which says so.
+for (const c of COMMANDS) if (!isModelled(c)) NO_EFFECT_KIND[c.opcode] = 0;
 /** CMD_SYNC.CS's bits in the first word, from the table. */
 const syncCsMask = ((): number => {
   const cs = findCommand('CMD_SYNC')?.fields.find((f) => f.name === 'CS');

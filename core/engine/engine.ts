@@ -8,6 +8,7 @@
  * Deterministic and single-threaded: a doorbell is processed to completion inside the write that
  * rings it (or one command at a time when `autoConsume` is off, for the step debugger).
  */
+import { unreachable } from '../base/exhaustive';
 import type { ResolvedConfig } from '../config/types';
 import type { Finding } from '../model/access';
 import { GuestMemory } from '../model/memory';
@@ -101,6 +102,8 @@ export class Engine implements EngineContext {
     this.memo = undefined;
     this.findings = findings;
     try {
+      // Every register of the table has a case: a register added to names.ts does not compile
+      // until its writes get an effect here or join the list of registers without one.
       switch (reg.name) {
         case 'CMDQ_PROD':
           if (this.autoConsume) consumeCommands(this);
@@ -116,8 +119,29 @@ export class Engine implements EngineContext {
           if (wasActive && this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
           break;
         }
-        default:
+        // Read-only (§6.2): the model ignores the write before any effect, so these never get here.
+        case 'IDR0': case 'IDR1': case 'IDR2': case 'IDR3': case 'IDR4': case 'IDR5': case 'IIDR': case 'AIDR':
+        case 'CR0ACK': case 'IRQ_CTRLACK': case 'STATUSR': case 'GERROR':
           break;
+        // Stored by the model (with the ACK of IRQ_CTRL, the completed GBPA update, §6.3.14), and read
+        // by the engine when it next acts: a translation reads the stream table registers and GBPA,
+        // an interrupt reads IRQ_CTRLACK and its source's IRQ_CFG registers, and a queue's geometry
+        // is computed again from a changed BASE (geometry()).
+        case 'CR1': case 'CR2': case 'GBPA': case 'AGBPA': case 'IRQ_CTRL':
+        case 'GERROR_IRQ_CFG0': case 'GERROR_IRQ_CFG1': case 'GERROR_IRQ_CFG2':
+        case 'EVENTQ_IRQ_CFG0': case 'EVENTQ_IRQ_CFG1': case 'EVENTQ_IRQ_CFG2':
+        case 'PRIQ_IRQ_CFG0': case 'PRIQ_IRQ_CFG1': case 'PRIQ_IRQ_CFG2':
+        case 'STRTAB_BASE': case 'STRTAB_BASE_CFG':
+        case 'CMDQ_BASE': case 'EVENTQ_BASE': case 'PRIQ_BASE':
+          break;
+        // The SMMU's own indexes, which software writes only while their queue is disabled (they are
+        // Guarded by its enable, §6.2), and the output queues' consumer indexes: the engine writes an
+        // event or PRI record at once or loses it as an overflow (§7.4), so a CONS write that frees
+        // space has nothing waiting to resume.
+        case 'CMDQ_CONS': case 'EVENTQ_PROD': case 'PRIQ_PROD': case 'EVENTQ_CONS': case 'PRIQ_CONS':
+          break;
+        default:
+          unreachable(reg.name, 'register');
       }
     } finally {
       this.findings = undefined;

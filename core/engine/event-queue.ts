@@ -8,7 +8,7 @@
  * IRQ_CTRL.EVENTQ_IRQEN is 1 (§3.18).
  */
 import { decodeEvent, encodeEvent, formatEvent } from '../events/codec';
-import { findEvent } from '../events/table';
+import { getEvent, type EventName } from '../events/table';
 import { hex } from '../registers/codec';
 import type { EngineContext } from './context';
 import { indexMask, isFull, next, slotAddress } from './queue-index';
@@ -17,9 +17,8 @@ import { F, R } from './registers';
 export type EventFields = Readonly<Record<string, number | bigint>>;
 
 /** Encode `name` with `fields` (names as the event table spells them; unknown ones are ignored). */
-export function buildEvent(name: string, fields: EventFields): number[] {
-  const def = findEvent(name);
-  if (!def) throw new Error(`internal: no event ${name}`);
+export function buildEvent(name: EventName, fields: EventFields): number[] {
+  const def = getEvent(name);
   const values = new Map<string, bigint>();
   for (const [k, v] of Object.entries(fields)) {
     const f = def.fields.find((x) => x.name.toLowerCase() === k.toLowerCase());
@@ -28,7 +27,7 @@ export function buildEvent(name: string, fields: EventFields): number[] {
   return encodeEvent(def, values);
 }
 
-export function recordEvent(engine: EngineContext, name: string, fields: EventFields, detail: string): void {
+export function recordEvent(engine: EngineContext, name: EventName, fields: EventFields, detail: string): void {
   if (engine.suppressEvents) return;
   const words = buildEvent(name, fields);
   const text = formatEvent(decodeEvent(words));

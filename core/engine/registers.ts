@@ -4,7 +4,7 @@
  */
 import { extractField } from '../registers/codec';
 import { fieldMask, findField, getRegister } from '../registers/table';
-import type { FieldDef, RegisterDef } from '../registers/types';
+import type { FieldDef, RegisterDef, RegisterName } from '../registers/types';
 import { registerIndex } from '../model/register-file';
 
 function field(reg: RegisterDef, name: string): FieldDef {
@@ -23,7 +23,7 @@ export interface FieldRef {
   readonly bits: number;
 }
 
-export function ref(register: string, name: string): FieldRef {
+export function ref(register: RegisterName, name: string): FieldRef {
   const reg = getRegister(register);
   const f = field(reg, name);
   const inOneWord = (f.lsb >>> 5) === (f.msb >>> 5);

@@ -5,7 +5,7 @@
  * TLB, and the fault configuration of §5.5 (record, stall, abort). Every fault becomes the
  * event record the architecture names (§7.3), written through event-queue.ts.
  */
-import { findEvent } from '../events/table';
+import { getEvent, type EventName } from '../events/table';
 import { hex } from '../registers/codec';
 import { checkCd, decodeCd, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
@@ -24,10 +24,10 @@ export type { StreamMemo, Transaction } from './context';
 export type TransactionResult =
   | { readonly outcome: 'translated'; readonly pa: bigint; readonly via: 'tlb' | 'walk'; readonly detail: string }
   | { readonly outcome: 'bypass'; readonly pa: bigint; readonly detail: string }
-  | { readonly outcome: 'abort'; readonly event?: string; readonly detail: string }
+  | { readonly outcome: 'abort'; readonly event?: EventName; readonly detail: string }
   /** CD.A == 0 / STE... RAZ/WI: the transaction completes, reads as zero, writes ignored (§5.5). */
-  | { readonly outcome: 'raz-wi'; readonly event?: string; readonly detail: string }
-  | { readonly outcome: 'stalled'; readonly event: string; readonly stag: number; readonly detail: string };
+  | { readonly outcome: 'raz-wi'; readonly event?: EventName; readonly detail: string }
+  | { readonly outcome: 'stalled'; readonly event: EventName; readonly stag: number; readonly detail: string };
 
 type Fail = { readonly fail: TransactionResult };
 
@@ -64,7 +64,7 @@ function accessFields(t: Transaction): EventFields {
 }
 
 /** Terminate with an event (recorded per the caller's decision) and an abort. */
-function abortWith(engine: EngineContext, t: Transaction, event: string, fields: EventFields, detail: string, record = true): Fail {
+function abortWith(engine: EngineContext, t: Transaction, event: EventName, fields: EventFields, detail: string, record = true): Fail {
   if (record) recordEvent(engine, event, { ...accessFields(t), ...fields }, detail);
   return { fail: { outcome: 'abort', event, detail: `${event}: ${detail}` } };
 }
@@ -184,7 +184,7 @@ function memoryFor(engine: EngineContext, what: string): WalkMemory {
   };
 }
 
-const FAULT_EVENTS: Record<WalkFault['kind'], string> = {
+const FAULT_EVENTS: Record<WalkFault['kind'], EventName> = {
   translation: 'F_TRANSLATION',
   addressSize: 'F_ADDR_SIZE',
   accessFlag: 'F_ACCESS',
@@ -497,8 +497,8 @@ function finishStage2Only(engine: EngineContext, t: Transaction, ste: SteFields,
  * fault the walk (beyond the stage 2 input range) and have no place in the record: InputAddr keeps
  * the whole address.
  */
-function recordedIpaMask(event: string): bigint {
-  const f = findEvent(event)?.fields.find((x) => x.name === 'IPA');
+function recordedIpaMask(event: EventName): bigint {
+  const f = getEvent(event).fields.find((x) => x.name === 'IPA');
   return f ? (1n << BigInt(f.msb - f.lsb + 1 + (f.addrShift ?? 0))) - 1n : (1n << 64n) - 1n;
 }
 

@@ -17,11 +17,19 @@
  */
 import type { EnumValue, LayoutDef, LayoutField } from '../layout/types';
 
-export interface EventDef extends LayoutDef {
+/** `config`: C_* configuration errors; `fault`: F_* faults; `other`: E_* and miscellaneous (§7.2). */
+export type EventKind = 'fault' | 'config' | 'other';
+
+/**
+ * An event record of the table. `N` is its name: the table is declared `as const` through `ev`, so
+ * `EventName` is the union of the names it holds and the engine records events by a name the
+ * compiler checks (as commands, core/commands/table.ts).
+ */
+export interface EventDef<N extends string = EventName> extends LayoutDef {
+  readonly name: N;
   /** Event number, record bits [7:0] (§7.3). */
   readonly id: number;
-  /** `config`: C_* configuration errors; `fault`: F_* faults; `other`: E_* and miscellaneous (§7.2). */
-  readonly kind: 'fault' | 'config' | 'other';
+  readonly kind: EventKind;
 }
 
 const f = (name: string, msb: number, lsb: number, description: string, extra: Partial<LayoutField> = {}): LayoutField => ({ name, msb, lsb, description, ...extra });
@@ -103,7 +111,7 @@ const FETCH_REASON = f('Reason', 79, 64, 'IMPLEMENTATION DEFINED cause of the ab
 /** Records of the four stall-capable translation faults (§7.3.13–§7.3.16 share this layout). */
 const TRANSLATION_FAULT = [...COMMON, STAG, STALL, PNU, IND, RNW, S2, CLASS, INPUT, IPA];
 
-function ev(id: number, name: string, section: string, kind: EventDef['kind'], summary: string, fields: readonly LayoutField[]): EventDef {
+function ev<N extends string>(id: number, name: N, section: string, kind: EventKind, summary: string, fields: readonly LayoutField[]): EventDef<N> {
   return { id, name, section, kind, summary, bits: 256, fields: [...fields].sort((a, b) => a.lsb - b.lsb) };
 }
 
@@ -111,7 +119,7 @@ function ev(id: number, name: string, section: string, kind: EventDef['kind'], s
  * Every architected event of the (Non-secure) Event queue, §7.3.2–§7.3.20, in number order.
  * 0xE0–0xEF are IMPLEMENTATION DEFINED (§7.3.21, `isImpdefEvent`); all other numbers are Reserved.
  */
-export const EVENTS: readonly EventDef[] = [
+const TABLE = [
   // §7.3.2. [95:64] holds a 16-bit IMPLEMENTATION DEFINED Reason in one half and RES0 in the
   // other, but our copy of the diagram does not say which half; Reason is left undeclared.
   ev(0x01, 'F_UUT', '7.3.2', 'fault', 'Unsupported Upstream Transaction: the client expressed an unsupported or illegal transaction type (IMPLEMENTATION DEFINED reason). May be recorded when SMMUEN is 0.', [...COMMON, PNU, IND, RNW, INPUT]),
@@ -173,14 +181,26 @@ export const EVENTS: readonly EventDef[] = [
   ]),
   // §7.3.20 diagram: Reason [79:64], GPCF [80], FetchAddr[55:3] at [247:195].
   ev(0x25, 'F_VMS_FETCH', '7.3.20', 'fault', 'Fetch of a VMS caused an external abort. Lower priority than C_BAD_STE (a valid STE is needed to fetch the VMS).', [...COMMON, FETCH_REASON, GPCF, FETCH]),
-];
+] as const;
 
-const BY_NAME = new Map(EVENTS.map((e) => [e.name, e]));
+/** The name of every event of the table, as a literal union (`'F_TRANSLATION' | 'C_BAD_STE' | ...`). */
+export type EventName = (typeof TABLE)[number]['name'];
+
+export const EVENTS: readonly EventDef[] = TABLE;
+
+const BY_NAME = new Map<string, EventDef>(EVENTS.map((e) => [e.name, e]));
 const BY_ID = new Map(EVENTS.map((e) => [e.id, e]));
 
 /** An event by name, case-insensitive, with or without an `EVT_` prefix (`evt_f_translation`). */
 export function findEvent(name: string): EventDef | undefined {
   return BY_NAME.get(name.trim().toUpperCase().replace(/^EVT_/, ''));
+}
+
+/** An event the code names: an `EventName`, so a misspelt name does not compile. */
+export function getEvent(name: EventName): EventDef {
+  const e = BY_NAME.get(name);
+  if (!e) throw new Error(`internal: event ${name} is not in the table`);
+  return e;
 }
 
 export function eventById(id: number): EventDef | undefined {

@@ -4,6 +4,7 @@
  */
 
 import type { Severity } from '../base/diagnostics';
+import type { GuardRef, RegisterName } from '../registers/types';
 
 export type { Severity } from '../base/diagnostics';
 
@@ -14,10 +15,10 @@ export interface Finding {
   readonly message: string;
   /** Architecture section the rule comes from, e.g. `6.2`. */
   readonly section: string;
-  readonly register?: string;
+  readonly register?: RegisterName;
   readonly field?: string;
   /** For `write.guarded`: the guard register and field that blocked the write. */
-  readonly guards?: readonly { readonly register: string; readonly field: string }[];
+  readonly guards?: readonly GuardRef[];
 }
 
 export interface AccessResult {
@@ -27,7 +28,7 @@ export interface AccessResult {
   readonly value: bigint;
   readonly findings: readonly Finding[];
   /** Registers whose stored value changed, with old and new values. */
-  readonly changes: readonly { readonly register: string; readonly before: bigint; readonly after: bigint }[];
+  readonly changes: readonly { readonly register: RegisterName; readonly before: bigint; readonly after: bigint }[];
 }
 
 export type AccessSize = 1 | 2 | 4 | 8;

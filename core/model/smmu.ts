@@ -7,11 +7,12 @@
  * reviewer asked of Xen's vSMMU, §6.2 "single-copy atomic"). Register updates that the
  * architecture lets take time (CR0→CR0ACK, IRQ_CTRL→IRQ_CTRLACK, GBPA.Update) complete at once.
  */
+import { unreachable } from '../base/exhaustive';
 import type { ResolvedConfig } from '../config/types';
 import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
-import type { FieldDef, GuardRef, RegisterDef } from '../registers/types';
-import { sidSize as capSidSize } from '../structures/capabilities';
+import type { FieldDef, GuardRef, QueueName, RegisterDef, RegisterName } from '../registers/types';
+import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding } from './access';
 import { decodeAccess } from './decode-access';
 import { RegisterFile, registerIndex } from './register-file';
@@ -25,19 +26,20 @@ export interface AccessRecord {
   readonly size: AccessSize;
   /** Value written, or value returned by a read. */
   readonly value: bigint;
-  readonly register?: string;
+  readonly register?: RegisterName;
   readonly result: AccessResult;
 }
 
 const MASK32 = 0xffff_ffffn;
 
 /** Queue registers by name, resolved once (the doorbell path). */
-const QUEUE_BASES = new Map(['CMDQ', 'EVENTQ', 'PRIQ'].map((q) => [q, getRegister(`${q}_BASE`)]));
-const QUEUE_INDEXES = new Map(['CMDQ', 'EVENTQ', 'PRIQ'].flatMap((q) => ['PROD', 'CONS'].map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)));
+const QUEUES: readonly QueueName[] = ['CMDQ', 'EVENTQ', 'PRIQ'];
+const QUEUE_BASES = new Map(QUEUES.map((q) => [q, getRegister(`${q}_BASE`)]));
+const QUEUE_INDEXES = new Map(QUEUES.flatMap((q) => (['PROD', 'CONS'] as const).map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)));
 const CR0ACK = getRegister('CR0ACK');
 
 export interface RegisterChange {
-  readonly register: string;
+  readonly register: RegisterName;
   readonly before: bigint;
   readonly after: bigint;
 }
@@ -180,13 +182,13 @@ export class Smmu {
   }
 
   /** Current value of a register by name, without an access (for views and expectations). */
-  peek(name: string): bigint {
+  peek(name: RegisterName): bigint {
     return this.regs.get(getRegister(name));
   }
 
   /** A copy of all register values, by name. */
-  snapshot(): Map<string, bigint> {
-    const m = new Map<string, bigint>();
+  snapshot(): Map<RegisterName, bigint> {
+    const m = new Map<RegisterName, bigint>();
     for (const r of REGISTERS) m.set(r.name, this.regs.get(r));
     return m;
   }
@@ -194,7 +196,7 @@ export class Smmu {
   read(offset: number, size: AccessSize): AccessResult {
     const target = decodeAccess(offset, size, this.config, this.ids);
     let result: AccessResult;
-    let register: string | undefined;
+    let register: RegisterName | undefined;
     if (target.kind === 'register') {
       register = target.reg.name;
       const full = this.regs.get(target.reg);
@@ -210,7 +212,7 @@ export class Smmu {
   write(offset: number, size: AccessSize, value: bigint): AccessResult {
     const target = decodeAccess(offset, size, this.config, this.ids);
     let result: AccessResult;
-    let register: string | undefined;
+    let register: RegisterName | undefined;
     const sizeMask = size === 8 ? (1n << 64n) - 1n : MASK32;
     const v = value & sizeMask;
     const findings: Finding[] = [...target.findings];
@@ -231,7 +233,7 @@ export class Smmu {
     return result;
   }
 
-  private record(kind: 'read' | 'write', offset: number, size: AccessSize, value: bigint, register: string | undefined, result: AccessResult): void {
+  private record(kind: 'read' | 'write', offset: number, size: AccessSize, value: bigint, register: RegisterName | undefined, result: AccessResult): void {
     this.seq++;
     if (this.recording) this.history.push({ seq: this.seq, kind, offset, size, value, register, result });
   }
@@ -354,7 +356,7 @@ export class Smmu {
       }
       case 'queueBase':
         this.setNoted(changes, reg, next);
-        this.checkQueueBase(reg, next, b.maxLog2.register, b.maxLog2.field, findings);
+        this.checkQueueBase(reg, next, b.queue, findings);
         break;
       case 'queueIndex':
         this.setNoted(changes, reg, this.checkQueueIndex(reg, b.queue, next, findings));
@@ -364,7 +366,8 @@ export class Smmu {
         this.checkStreamTableConfig(reg, next, findings);
         break;
       default:
-        this.setNoted(changes, reg, next);
+        // 'id', 'status' and 'ack' are read-only and returned above; a new behaviour needs a case.
+        unreachable(b, 'register behaviour');
     }
     this.effects?.afterWrite(reg, old, findings);
     this.changeLog = undefined;
@@ -375,7 +378,7 @@ export class Smmu {
    * An update by the SMMU itself (CMDQ_CONS advancing, EVENTQ_PROD, GERROR toggles), with no
    * guest-access checks. Recorded in the current access's changes when one is in progress.
    */
-  setOwned(name: string, value: bigint): void {
+  setOwned(name: RegisterName, value: bigint): void {
     const r = getRegister(name);
     const v = value & widthMask(r);
     const before = this.regs.get(r);
@@ -412,24 +415,24 @@ export class Smmu {
     this.setNoted(changes, reg, next);
   }
 
-  private queueLog2(queue: string): { qs: number; written: number; max: number } {
+  private queueLog2(queue: QueueName): { qs: number; written: number; max: number } {
     const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
     const log2 = findField(base, 'LOG2SIZE');
     const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
-    const b = base.behaviour;
-    const max = b.kind === 'queueBase' ? this.ids.idField(b.maxLog2.register, b.maxLog2.field) ?? 19 : 19;
+    const max = caps.queueLog2Max(this.ids, queue);
     // §6.3.26: any use of LOG2SIZE other than read-back is capped at IDR1.xQS.
     return { qs: Math.min(written, max), written, max };
   }
 
-  private checkQueueBase(reg: RegisterDef, value: bigint, idReg: string, idField: string, findings: Finding[]): void {
+  private checkQueueBase(reg: RegisterDef, value: bigint, queue: QueueName, findings: Finding[]): void {
     const log2 = findField(reg, 'LOG2SIZE');
     const addr = findField(reg, 'ADDR');
     if (!log2) return;
     const written = Number(extractField(value, log2));
-    const max = this.ids.idField(idReg, idField) ?? 19;
+    const max = caps.queueLog2Max(this.ids, queue);
     if (written > max) {
-      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${written} exceeds SMMU_${idReg}.${idField} = ${max}: it reads back as written but is capped at ${max} for use` });
+      const cap = caps.QUEUE_SIZE_CAP[queue];
+      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${written} exceeds SMMU_${cap.register}.${cap.field} = ${max}: it reads back as written but is capped at ${max} for use` });
     }
     if (addr) {
       // §6.3.26: the base is aligned to the queue size in bytes (at least 32); lower address bits are treated as zero.
@@ -446,7 +449,7 @@ export class Smmu {
    * PROD/CONS (§6.3.27): bits [QS-1:0] are the index and bit [QS] the wrap flag; bits above are
    * RES0 (software-owned) or RAZ (SMMU-owned) and are not stored.
    */
-  private checkQueueIndex(reg: RegisterDef, queue: string, value: bigint, findings: Finding[]): bigint {
+  private checkQueueIndex(reg: RegisterDef, queue: QueueName, value: bigint, findings: Finding[]): bigint {
     const idx = reg.fields.find((f) => f.name === 'WR' || f.name === 'RD');
     if (!idx) return value;
     const { qs } = this.queueLog2(queue);
@@ -480,7 +483,7 @@ export class Smmu {
     const log2 = findField(reg, 'LOG2SIZE');
     const split = findField(reg, 'SPLIT');
     const fmt = findField(reg, 'FMT');
-    const sidSize = capSidSize(this.ids);
+    const sidSize = caps.sidSize(this.ids);
     if (log2 && Number(extractField(value, log2)) > sidSize) {
       findings.push({ severity: 'info', code: 'strtab.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_IDR1.SIDSIZE = ${sidSize}: the SMMU uses ${sidSize}` });
     }
@@ -493,13 +496,13 @@ export class Smmu {
   }
 
   /** Decode a register's current value with this configuration's advertised features. */
-  decodeRegister(name: string) {
+  decodeRegister(name: RegisterName) {
     const reg = getRegister(name);
     return decode(reg, this.regs.get(reg), this.ids);
   }
 
   /** Field helper for tests and views. */
-  field(register: string, field: string): bigint {
+  field(register: RegisterName, field: string): bigint {
     const reg = getRegister(register);
     const f: FieldDef | undefined = findField(reg, field);
     if (!f) throw new Error(`internal: no field ${register}.${field}`);

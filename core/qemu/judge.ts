@@ -66,7 +66,7 @@ function opsByLine(text: string): number[] {
 }
 
 /** Differences between two ID register values, field by field ("VMID16 1 → 0"). */
-function idDifferences(name: string, script: number, qemu: number): string {
+function idDifferences(name: (typeof ID_REGISTERS)[number], script: number, qemu: number): string {
   const reg = getRegister(name);
   const a = decode(reg, BigInt(script));
   const b = decode(reg, BigInt(qemu));
@@ -125,6 +125,14 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     for (const [n, v] of idReads) ids[n] = v;
     config = { ...config, name: `${config.name}, with QEMU's ID registers`, ids: inf.config?.ids ?? ids };
     configSource = `${options.configSource}, with the ID registers the emulation advertises`;
+    // What the configuration rules say of what QEMU advertises (a meaningless IIDR, a combination
+    // a driver refuses), at the read of the register, as `smmu replay` says it.
+    for (const d of inf.diagnostics) {
+      if (d.severity === 'info') continue;
+      const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
+      const op = Math.max(0, reg ? ID_REGISTERS.indexOf(reg as (typeof ID_REGISTERS)[number]) : 0);
+      diagnostics.push({ severity: d.severity === 'error' ? 'error' : 'warning', code: 'trace.config', message: `QEMU's ID registers: ${d.message} (configuration rule ${d.code})`, range: rangeOf(op) });
+    }
     diagnostics.push({
       severity: 'info',
       code: 'qemu.ids',

@@ -21,7 +21,7 @@ import type { LayoutDef } from '../layout/types';
 import { idViewOf } from '../model/ids';
 import type { IdView } from '../registers/codec';
 import type { Token } from '../script/ast';
-import { QUEUE_SIZE_FIELD, queueLog2Max } from '../structures/capabilities';
+import { QUEUE_SIZE_CAP, queueLog2Max } from '../structures/capabilities';
 import type { ScriptHost } from '../script/check';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { lexLine, splitLines } from '../script/lexer';
@@ -242,7 +242,7 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
   }
   const kind = h.kind;
   const queue = kind === 'cmdq' ? 'CMDQ' : kind === 'evtq' ? 'EVENTQ' : 'PRIQ';
-  const capName = QUEUE_SIZE_FIELD[queue];
+  const capName = QUEUE_SIZE_CAP[queue].field;
   const cap = queueLog2Max(ids, queue);
   let log2 = h.log2size;
   if (log2 === undefined) diagnostics.push(diag('error', 'smmuq.no-log2size', 'the queue size is missing: add log2size N', h.ranges.queue ?? docStart));

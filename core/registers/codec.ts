@@ -3,12 +3,12 @@
  * bits, and fields whose feature the configuration does not advertise.
  */
 import { definedMask, fieldMask, widthMask } from './table';
-import type { EnumValue, FeatureRef, FieldDef, RegisterDef } from './types';
+import type { EnumValue, FeatureRef, FieldDef, IdRegisterName, RegisterDef } from './types';
 
 /** Read access to ID register values, to evaluate `requires` conditions. */
 export interface IdView {
   /** Value of an ID register field, or undefined when unknown (then features count as present). */
-  idField(register: string, field: string): number | undefined;
+  idField(register: IdRegisterName, field: string): number | undefined;
 }
 
 export function featureHolds(ref: FeatureRef, ids: IdView | undefined): boolean {

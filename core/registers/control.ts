@@ -44,7 +44,7 @@ export const CR0_FIELDS: readonly FieldDef[] = [
   },
 ];
 
-export const CR0: RegisterDef = {
+export const CR0 = {
   name: 'CR0',
   offset: 0x0020,
   width: 32,
@@ -55,9 +55,9 @@ export const CR0: RegisterDef = {
   summary: 'Global enables: SMMU, command/event/PRI queues, ATS check, VMID wildcard, DPT walks.',
   fields: CR0_FIELDS,
   behaviour: { kind: 'acked', ack: 'CR0ACK' },
-};
+} satisfies RegisterDef;
 
-export const CR0ACK: RegisterDef = {
+export const CR0ACK = {
   name: 'CR0ACK',
   offset: 0x0024,
   width: 32,
@@ -68,7 +68,7 @@ export const CR0ACK: RegisterDef = {
   summary: 'Acknowledgement of SMMU_CR0: each field reads the CR0 value once its Update has completed.',
   fields: CR0_FIELDS,
   behaviour: { kind: 'ack', of: 'CR0' },
-};
+} satisfies RegisterDef;
 
 const SH = [
   { value: 0, name: 'NSH', description: 'Non-shareable.' },
@@ -88,7 +88,7 @@ const QUEUE_GUARD = [
   { register: 'CR0', field: 'PRIQEN' },
 ] as const;
 
-export const CR1: RegisterDef = {
+export const CR1 = {
   name: 'CR1',
   offset: 0x0028,
   width: 32,
@@ -106,9 +106,9 @@ export const CR1: RegisterDef = {
     { name: 'QUEUE_IC', msb: 1, lsb: 0, description: 'Inner cacheability of queue accesses.', values: CACHE, guardedBy: QUEUE_GUARD },
   ],
   behaviour: { kind: 'store' },
-};
+} satisfies RegisterDef;
 
-export const CR2: RegisterDef = {
+export const CR2 = {
   name: 'CR2',
   offset: 0x002c,
   width: 32,
@@ -125,9 +125,9 @@ export const CR2: RegisterDef = {
     { name: 'E2H', msb: 0, lsb: 0, description: 'STE.STRW 0b10 selects EL2-E2H instead of EL2.', requires: { register: 'IDR0', field: 'HYP' }, values: enable('EL2-E2H') },
   ],
   behaviour: { kind: 'store' },
-};
+} satisfies RegisterDef;
 
-export const STATUSR: RegisterDef = {
+export const STATUSR = {
   name: 'STATUSR',
   offset: 0x0040,
   width: 32,
@@ -138,9 +138,9 @@ export const STATUSR: RegisterDef = {
   summary: 'SMMU status: dormant hint.',
   fields: [{ name: 'DORMANT', msb: 0, lsb: 0, description: 'Nothing cached and no fetch in flight.', requires: { register: 'IDR0', field: 'DORMHINT' }, values: [{ value: 0, name: 'ACTIVE' }, { value: 1, name: 'DORMANT' }] }],
   behaviour: { kind: 'status' },
-};
+} satisfies RegisterDef;
 
-export const GBPA: RegisterDef = {
+export const GBPA = {
   name: 'GBPA',
   offset: 0x0044,
   width: 32,
@@ -160,9 +160,9 @@ export const GBPA: RegisterDef = {
     { name: 'MemAttr', msb: 3, lsb: 0, description: 'Memory type when MTCFG is 1 (STE.MemAttr encoding).', openValues: true },
   ],
   behaviour: { kind: 'updateHandshake' },
-};
+} satisfies RegisterDef;
 
-export const AGBPA: RegisterDef = {
+export const AGBPA = {
   name: 'AGBPA',
   offset: 0x0048,
   width: 32,
@@ -173,4 +173,4 @@ export const AGBPA: RegisterDef = {
   summary: 'IMPLEMENTATION DEFINED additional bypass attributes (RES0 if not supported).',
   fields: [{ name: 'IMPDEF', msb: 31, lsb: 0, description: 'IMPLEMENTATION DEFINED attributes.', openValues: true }],
   behaviour: { kind: 'store' },
-};
+} satisfies RegisterDef;

@@ -92,7 +92,7 @@ export function decodedMarkdown(d: Decoded): string {
     // An address field shows the address it encodes; its own value is the note.
     const v = x.address !== undefined ? numberText(x.address) : fieldValue;
     let note = x.address !== undefined ? `address (field value ${fieldValue})` : x.enumValue ? x.enumValue.name : x.reservedEncoding ? '**reserved encoding**' : '';
-    if (x.unadvertised && x.value !== 0n) note += ` **RES0: ${describeFeature(x.field.requires ?? { register: '?', field: '?' })} not advertised**`;
+    if (x.unadvertised && x.value !== 0n && x.field.requires) note += ` **RES0: ${describeFeature(x.field.requires)} not advertised**`;
     lines.push(`| ${bitsText(x.field)} | ${x.field.name} | ${v} | ${note.trim()} |`);
   }
   if (d.reservedBits !== 0n) lines.push('', `**RES0 bits set: ${bitRanges(d.reservedBits)}**`);

@@ -10,7 +10,7 @@ const yesNo = (no: string, yes: string) => [
   { value: 1, name: 'YES', description: yes },
 ];
 
-export const IDR0: RegisterDef = {
+export const IDR0 = {
   ...id,
   name: 'IDR0',
   offset: 0x0000,
@@ -85,12 +85,12 @@ export const IDR0: RegisterDef = {
     { name: 'S1P', msb: 1, lsb: 1, description: 'Stage 1 translation supported.', values: yesNo('No stage 1.', 'Stage 1 supported.') },
     { name: 'S2P', msb: 0, lsb: 0, description: 'Stage 2 translation supported.', values: yesNo('No stage 2.', 'Stage 2 supported.') },
   ],
-};
+} satisfies RegisterDef;
 
 const flag = (name: string, bit: number, description: string) => ({ name, msb: bit, lsb: bit, description, values: yesNo('Not implemented.', 'Implemented.') });
 const open = (name: string, msb: number, lsb: number, description: string) => ({ name, msb, lsb, description, openValues: true });
 
-export const IDR1: RegisterDef = {
+export const IDR1 = {
   ...id,
   name: 'IDR1',
   offset: 0x0004,
@@ -110,9 +110,9 @@ export const IDR1: RegisterDef = {
     open('SSIDSIZE', 10, 6, 'SubstreamID bits (0 to 20; 0 means no substreams).'),
     open('SIDSIZE', 5, 0, 'StreamID bits (0 to 32).'),
   ],
-};
+} satisfies RegisterDef;
 
-export const IDR2: RegisterDef = {
+export const IDR2 = {
   ...id,
   name: 'IDR2',
   offset: 0x0008,
@@ -120,9 +120,9 @@ export const IDR2: RegisterDef = {
   section: '6.3.3',
   summary: 'VATOS page location.',
   fields: [{ ...open('BA_VATOS', 9, 0, 'VATOS page offset from the SMMU base: 0x20000 + BA_VATOS x 64 KB.'), requires: { register: 'IDR0', field: 'VATOS' } }],
-};
+} satisfies RegisterDef;
 
-export const IDR3: RegisterDef = {
+export const IDR3 = {
   ...id,
   name: 'IDR3',
   offset: 0x000c,
@@ -158,9 +158,9 @@ export const IDR3: RegisterDef = {
     flag('PBHA', 3, 'Page-based hardware attributes (requires HAD).'),
     flag('HAD', 2, 'Hierarchical attribute disables (CD.HAD0/HAD1).'),
   ],
-};
+} satisfies RegisterDef;
 
-export const IDR4: RegisterDef = {
+export const IDR4 = {
   ...id,
   name: 'IDR4',
   offset: 0x0010,
@@ -169,9 +169,9 @@ export const IDR4: RegisterDef = {
   summary: 'IMPLEMENTATION DEFINED identification.',
   // §6.3.5: the whole register is IMPLEMENTATION DEFINED, so it is one open field.
   fields: [open('IMPDEF', 31, 0, 'IMPLEMENTATION DEFINED.')],
-};
+} satisfies RegisterDef;
 
-export const IDR5: RegisterDef = {
+export const IDR5 = {
   ...id,
   name: 'IDR5',
   offset: 0x0014,
@@ -207,9 +207,9 @@ export const IDR5: RegisterDef = {
       ],
     },
   ],
-};
+} satisfies RegisterDef;
 
-export const IIDR: RegisterDef = {
+export const IIDR = {
   ...id,
   name: 'IIDR',
   offset: 0x0018,
@@ -222,9 +222,9 @@ export const IIDR: RegisterDef = {
     open('Revision', 15, 12, 'Minor revision.'),
     open('Implementer', 11, 0, 'JEP106 code: [11:8] continuation count, [7] 0, [6:0] identity (Arm 0x43B).'),
   ],
-};
+} satisfies RegisterDef;
 
-export const AIDR: RegisterDef = {
+export const AIDR = {
   ...id,
   name: 'AIDR',
   offset: 0x001c,
@@ -238,4 +238,4 @@ export const AIDR: RegisterDef = {
       values: [0, 1, 2, 3, 4].map((v) => ({ value: v, name: `SMMUV3_${v}`, description: `SMMUv3.${v}.` })),
     },
   ],
-};
+} satisfies RegisterDef;

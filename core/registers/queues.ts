@@ -2,13 +2,16 @@
  * Command, event and PRI queue registers (§6.3.26–29, §6.3.33, page-1 §6.3.x). PROD/CONS of the
  * event and PRI queues live in page 1 (0x100A8…); their page-0 offsets are reserved (§6.2.1).
  */
-import type { FeatureRef, QueueName, RegisterDef } from './types';
+import type { FeatureRef, GuardRef, NamedRegister, QueueName, RegisterDef, RegisterName } from './types';
 
 const PRI: FeatureRef = { register: 'IDR0', field: 'PRI' };
 
-function base(queue: QueueName, offset: number, section: string, hint: 'RA' | 'WA', maxField: string, addrLsb: number, requires?: FeatureRef): RegisterDef {
+// `${QueueName}_BASE` and the like are RegisterNames (names.ts), which the compiler does not see
+// through a generic Q; hence the assertions on `name` below.
+
+function base<Q extends QueueName>(queue: Q, offset: number, section: string, hint: 'RA' | 'WA', maxField: string, addrLsb: number, requires?: FeatureRef): NamedRegister<`${Q}_BASE` & RegisterName> {
   return {
-    name: `${queue}_BASE`,
+    name: `${queue}_BASE` as `${Q}_BASE` & RegisterName,
     aliases: queue === 'EVENTQ' ? ['EVTQ_BASE'] : undefined,
     offset, width: 64, access: 'RW', reset: 'UNKNOWN', section, group: queue === 'CMDQ' ? 'command-queue' : queue === 'EVENTQ' ? 'event-queue' : 'pri-queue',
     summary: `${queue} base address, allocation hint and size.`,
@@ -23,7 +26,7 @@ function base(queue: QueueName, offset: number, section: string, hint: 'RA' | 'W
   };
 }
 
-function index(queue: QueueName, role: 'PROD' | 'CONS', offset: number, section: string, requires?: FeatureRef): RegisterDef {
+function index<Q extends QueueName, R extends 'PROD' | 'CONS'>(queue: Q, role: R, offset: number, section: string, requires?: FeatureRef): NamedRegister<`${Q}_${R}` & RegisterName> {
   const producer = (queue === 'CMDQ') === (role === 'PROD') ? 'software' : 'smmu';
   const idx = role === 'PROD' ? 'WR' : 'RD';
   const fields: RegisterDef['fields'][number][] = [{ name: idx, msb: 19, lsb: 0, description: `${role === 'PROD' ? 'Write' : 'Read'} index in bits [QS-1:0] and wrap flag at bit [QS] (QS = LOG2SIZE).`, openValues: true }];
@@ -43,9 +46,9 @@ function index(queue: QueueName, role: 'PROD' | 'CONS', offset: number, section:
       ? { name: 'OVFLG', msb: 31, lsb: 31, description: 'Overflow flag, toggled by the SMMU when a record is lost because the queue is full.', openValues: true }
       : { name: 'OVACKFLG', msb: 31, lsb: 31, description: 'Overflow acknowledge: software writes it equal to PROD.OVFLG.', openValues: true });
   }
-  const guard = producer === 'smmu' ? [{ register: 'CR0', field: `${queue}EN` }] : undefined;
+  const guard: GuardRef[] | undefined = producer === 'smmu' ? [{ register: 'CR0', field: `${queue}EN` }] : undefined;
   return {
-    name: `${queue}_${role}`,
+    name: `${queue}_${role}` as `${Q}_${R}` & RegisterName,
     aliases: queue === 'EVENTQ' ? [`EVTQ_${role}`] : undefined,
     offset, width: 32, access: 'RW', reset: 'UNKNOWN', section,
     group: queue === 'CMDQ' ? 'command-queue' : queue === 'EVENTQ' ? 'event-queue' : 'pri-queue',
@@ -57,7 +60,7 @@ function index(queue: QueueName, role: 'PROD' | 'CONS', offset: number, section:
   };
 }
 
-export const QUEUE_REGISTERS: readonly RegisterDef[] = [
+export const QUEUE_REGISTERS = [
   base('CMDQ', 0x90, '6.3.26', 'RA', 'CMDQS', 5),
   index('CMDQ', 'PROD', 0x98, '6.3.27'),
   index('CMDQ', 'CONS', 0x9c, '6.3.28'),
@@ -67,4 +70,4 @@ export const QUEUE_REGISTERS: readonly RegisterDef[] = [
   index('EVENTQ', 'CONS', 0x100ac, '6.3.96'),
   index('PRIQ', 'PROD', 0x100c8, '6.3.97', PRI),
   index('PRIQ', 'CONS', 0x100cc, '6.3.98', PRI),
-];
+] as const;

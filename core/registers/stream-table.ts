@@ -3,7 +3,7 @@ import type { RegisterDef } from './types';
 
 const guardedBy = [{ register: 'CR0', field: 'SMMUEN' }] as const;
 
-export const STRTAB_BASE: RegisterDef = {
+export const STRTAB_BASE = {
   name: 'STRTAB_BASE', offset: 0x0080, width: 64, access: 'RW', reset: 'UNKNOWN', section: '6.3.24', group: 'stream-table',
   summary: 'Stream table base address and read-allocate hint.',
   guardedBy,
@@ -12,9 +12,9 @@ export const STRTAB_BASE: RegisterDef = {
     { name: 'ADDR', msb: 55, lsb: 6, description: 'Physical address of the stream table [55:6]; aligned to the table size.', openValues: true, addrShift: 6 },
   ],
   behaviour: { kind: 'store' },
-};
+} satisfies RegisterDef;
 
-export const STRTAB_BASE_CFG: RegisterDef = {
+export const STRTAB_BASE_CFG = {
   name: 'STRTAB_BASE_CFG', offset: 0x0088, width: 32, access: 'RW', reset: 'UNKNOWN', section: '6.3.25', group: 'stream-table',
   summary: 'Stream table format, split point and size.',
   guardedBy,
@@ -24,4 +24,4 @@ export const STRTAB_BASE_CFG: RegisterDef = {
     { name: 'LOG2SIZE', msb: 5, lsb: 0, description: 'log2 of the number of StreamIDs; capped at IDR1.SIDSIZE for use.', openValues: true },
   ],
   behaviour: { kind: 'streamTableConfig' },
-};
+} satisfies RegisterDef;

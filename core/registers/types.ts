@@ -4,6 +4,10 @@
  * (IHI0070 §6.3.N): every field is declared, bits not covered by a field are RES0 (§6.2).
  */
 
+import type { IdRegisterName, QueueName, RegisterName } from './names';
+
+export type { IdRegisterName, IrqSource, QueueName, RegisterName } from './names';
+
 export type Access = 'RO' | 'RW';
 
 /** Functional groups, in the order a register view lists them. */
@@ -26,7 +30,7 @@ export type RegisterGroup =
  * Without `atLeast`/`equals` the condition is "field != 0".
  */
 export interface FeatureRef {
-  readonly register: string;
+  readonly register: IdRegisterName;
   readonly field: string;
   readonly atLeast?: number;
   readonly equals?: number;
@@ -66,11 +70,9 @@ export interface FieldDef {
 
 /** "Guarded by SMMU_CR0.CMDQEN": the register/field may change only while CR0.CMDQEN == 0 (§6.2). */
 export interface GuardRef {
-  readonly register: string;
+  readonly register: RegisterName;
   readonly field: string;
 }
-
-export type QueueName = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 
 /**
  * What the model does on an access, declared next to the register.
@@ -84,11 +86,11 @@ export type Behaviour =
   /** RO register whose value the SMMU owns (STATUSR, GERROR); writes ignored. */
   | { readonly kind: 'status' }
   /** Control register whose implemented fields are acknowledged in `ack` (CR0→CR0ACK §6.3.9, IRQ_CTRL→IRQ_CTRLACK §6.3.16). */
-  | { readonly kind: 'acked'; readonly ack: string }
+  | { readonly kind: 'acked'; readonly ack: RegisterName }
   /** RO acknowledgement of `of`. */
-  | { readonly kind: 'ack'; readonly of: string }
+  | { readonly kind: 'ack'; readonly of: RegisterName }
   /** GERRORN: acknowledges GERROR by toggling (§6.3.19, §6.3.20). */
-  | { readonly kind: 'errorAck'; readonly of: string }
+  | { readonly kind: 'errorAck'; readonly of: RegisterName }
   /** GBPA: written whole with Update=1, RO while Update==1 (§6.3.14). */
   | { readonly kind: 'updateHandshake' }
   /** Queue base: LOG2SIZE read back as written, capped at the IDR1 maximum for use (§6.3.26). */
@@ -102,8 +104,8 @@ export type Behaviour =
 export type ResetValue = bigint | 'UNKNOWN' | 'IMPDEF';
 
 export interface RegisterDef {
-  /** Architecture name without the `SMMU_` prefix, e.g. `CR0`. */
-  readonly name: string;
+  /** Architecture name without the `SMMU_` prefix, e.g. `CR0` (names.ts lists them). */
+  readonly name: RegisterName;
   /** Other spellings users type: Linux/QEMU short names (`EVTQ_BASE`). */
   readonly aliases?: readonly string[];
   /** Offset from the SMMU base; page 1 registers include 0x10000. */
@@ -123,6 +125,12 @@ export interface RegisterDef {
   readonly guardedBy?: readonly GuardRef[];
   readonly behaviour: Behaviour;
 }
+
+/**
+ * A register whose type keeps its literal name: the area files declare registers so (with
+ * `satisfies RegisterDef` or this type), and table.ts checks that every name has a definition.
+ */
+export type NamedRegister<N extends RegisterName> = RegisterDef & { readonly name: N };
 
 export const PAGE1_BASE = 0x10000;
 

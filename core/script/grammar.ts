@@ -1,6 +1,6 @@
 /**
  * The TextMate grammar of `.smmu` scripts (syntaxes/smmu.tmLanguage.json), built from the register
- * table and the parser's keyword lists so names cannot drift: scripts/gen-grammar.mjs writes it and
+ * table and the statement registry (core/script/statements/) so names cannot drift: scripts/gen-grammar.mjs writes it and
  * a unit test checks the committed file equals a fresh build. Semantic tokens from the language
  * server refine it later (a constant and a field of the same name, enum names by field); this is
  * the colouring an editor shows before the server answers, and on GitHub.
@@ -11,7 +11,7 @@ import type { RegisterDef } from '../registers/types';
 import { CD } from '../structures/cd';
 import { L1CD, L1STD } from '../structures/l1';
 import { STE } from '../structures/ste';
-import { ACCESS_BITS, ACTION_KEYWORDS, RESERVED_KEYWORDS } from './parser';
+import { RESERVED_KEYWORDS, STATEMENTS } from './statements';
 
 const WORD = '[A-Za-z_][A-Za-z0-9_]*';
 
@@ -31,14 +31,34 @@ export interface TextMateGrammar {
   readonly [key: string]: unknown;
 }
 
+/**
+ * The statements' keywords as the grammar colours them: those of the language's own statements
+ * (`config`, `read32`, `mem` …) wherever they are, since `mem read32` has two; engine statements'
+ * only at the start of a line (`map` and `tables` are also argument names); two-word keywords
+ * (`mem abort`) as one keyword, wherever they are, as `mem` is.
+ */
+function statementKeywords(): { anywhere: string[]; lineStart: string[]; phrases: [string, string][] } {
+  const anywhere: string[] = [];
+  const lineStart: string[] = [];
+  const phrases: [string, string][] = [];
+  for (const d of STATEMENTS) {
+    for (const k of d.keywords) {
+      const words = k.split(' ');
+      if (words.length === 2) phrases.push(words as [string, string]);
+      else (d.syntax === 'engine' ? lineStart : anywhere).push(k);
+    }
+  }
+  return { anywhere, lineStart, phrases };
+}
+
 export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGrammar {
+  const keywords = statementKeywords();
   const regs = alternation(registers.flatMap((r) => [r.name, ...(r.aliases ?? [])]));
   const structures = [STE, CD, L1STD, L1CD, ...COMMANDS, ...EVENTS];
   const fields = alternation([...registers.flatMap((r) => r.fields.map((f) => f.name)), ...structures.flatMap((d) => d.fields.map((f) => f.name))]);
   const enums = alternation([...registers.flatMap((r) => r.fields.flatMap((f) => (f.values ?? []).map((v) => v.name))), ...structures.flatMap((d) => d.fields.flatMap((f) => (f.values ?? []).map((v) => v.name)))]);
   const commands = alternation(COMMANDS.flatMap((c) => [c.name, c.name.replace(/^CMD_/, '')]));
   const events = alternation(EVENTS.map((e) => e.name));
-  const sizes = ACCESS_BITS.join('|');
   const register = `(?i:(?:SMMU_)?(?:${regs}))`;
   return {
     $schema: 'https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json',
@@ -76,8 +96,9 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
       },
       keyword: {
         patterns: [
-          { match: `\\b(?:config|const|mem|(?:read|write)(?:${sizes}))\\b`, name: 'keyword.control.statement.smmu' },
-          { match: `^\\s*(${ACTION_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.statement.smmu' } } },
+          // Two-word keywords first in the alternation, so `mem abort` is one keyword and not `mem`.
+          { match: `\\b(?:${[...keywords.phrases.map(([x, y]) => `${escape(x)}\\s+${escape(y)}`), ...keywords.anywhere.map(escape)].join('|')})\\b`, name: 'keyword.control.statement.smmu' },
+          { match: `^\\s*(${keywords.lineStart.map(escape).join('|')})\\b`, captures: { '1': { name: 'keyword.control.statement.smmu' } } },
           { match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.reserved.smmu' } } },
         ],
       },

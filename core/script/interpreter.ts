@@ -11,7 +11,7 @@ import { formatBytes } from '../base/files';
 import type { Smmu } from '../model/smmu';
 import { runAction, type ScriptState } from './actions';
 import { decode, extractField, hex, symbolic } from '../registers/codec';
-import type { RegisterDef } from '../registers/types';
+import type { RegisterDef, RegisterName } from '../registers/types';
 import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { counted } from '../text/plural';
 import type { ResolvedExpectation, ResolvedStatement } from './resolve';
@@ -20,7 +20,7 @@ import type { ResolvedExpectation, ResolvedStatement } from './resolve';
 export interface Observation {
   readonly line: number;
   readonly kind: 'read' | 'write' | 'action';
-  readonly register?: string;
+  readonly register?: RegisterName;
   readonly value: bigint;
   readonly ok: boolean;
   /** What an engine statement did, in one line (inlay hints, `--trace`). */
@@ -212,7 +212,7 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
       const value = s.op === 'read' ? r.value : s.value ?? 0n;
       const act = activitySince(before);
-      const obs: { line: number; kind: 'read' | 'write'; register: string | undefined; value: bigint; ok: boolean; activity?: readonly Activity[] } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
+      const obs: { line: number; kind: 'read' | 'write'; register: RegisterName | undefined; value: bigint; ok: boolean; activity?: readonly Activity[] } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
       if (act) obs.activity = act;
       observations.push(obs);
       counts[s.op === 'read' ? 'reads' : 'writes']++;

@@ -5,10 +5,13 @@
  * rest of that line is skipped, so every other line still parses. The parser never throws and is
  * linear in the input; nesting of parentheses, `~` and `FIELD=` is bounded by MAX_DEPTH so deep
  * input cannot exhaust the stack.
+ *
+ * Which statement a line is comes from the statement registry (core/script/statements/): each
+ * definition's keywords and syntax (`engine` statements with their operand and expectation).
  */
 import type {
   AccessBits,
-  ActionVerb,
+  ActionStatement,
   BinaryOp,
   Expect,
   Expr,
@@ -24,6 +27,11 @@ import type {
 } from './ast';
 import { lexLine, shorten, splitLines } from './lexer';
 import { LineRange, spanRanges } from '../base/diagnostics';
+import { closestNames, didYouMean } from '../text/suggest';
+import { ACCESS_BITS } from './statements/access';
+import { RESERVED_KEYWORDS, STATEMENT_TABLE, type EngineDef, type StatementTable } from './statements';
+
+export { closestNames, didYouMean } from '../text/suggest';
 
 /** Deepest nesting of `(`, `~` and `FIELD=` an expression may have. */
 export const MAX_DEPTH = 32;
@@ -34,22 +42,9 @@ export const MAX_DEPTH = 32;
  */
 export const MAX_OPERATORS = 256;
 
-export const ACCESS_BITS: readonly AccessBits[] = [8, 16, 32, 64];
-export const ACCESS_KEYWORDS: readonly string[] = ACCESS_BITS.flatMap((b) => [`read${b}`, `write${b}`]);
-
-/** The engine's statements (see ActionStatement in ast.ts). */
-export const ACTION_KEYWORDS: readonly ActionVerb[] = ['cmd', 'doorbell', 'dma', 'pri', 'poll', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables', 'expect'];
-
-/** Keywords that start a statement today. */
-export const STATEMENT_KEYWORDS: readonly string[] = ['config', 'const', 'include', 'mem', ...ACCESS_KEYWORDS, ...ACTION_KEYWORDS];
-
-/**
- * Keywords kept for statements of later versions (docs/script-language.md, "Reserved"). They are
- * rejected with a clear message now so a script written for a later version fails loudly.
- */
-export const RESERVED_KEYWORDS: readonly string[] = ['wait', 'reset'];
-
-const STATEMENT_LIST = 'read32, write32, read64, write64, mem, const, config, include, cmd, doorbell, dma, poll, ste, cd, map, expect';
+// The statements' keywords are the registry's (core/script/statements/): the parser has no list of its own.
+export { ACCESS_BITS, ACCESS_KEYWORDS } from './statements/access';
+export { ACTION_KEYWORDS, RESERVED_KEYWORDS, STATEMENT_KEYWORDS } from './statements';
 
 /**
  * The "after '…'" part of an error message, built only when an error needs it: most lines parse,
@@ -72,45 +67,6 @@ function describe(t: Token | undefined): string {
   return `'${shorten(t.text)}'`;
 }
 
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/**
- * The candidates closest to `name` (case-insensitive), best first: what "did you mean" offers.
- * A candidate qualifies within about one edit per three characters.
- */
-export function closestNames(name: string, candidates: Iterable<string>, max = 3): string[] {
-  const n = name.toUpperCase();
-  const limit = Math.max(1, Math.floor(n.length / 3));
-  const scored: { c: string; d: number }[] = [];
-  const seen = new Set<string>();
-  for (const c of candidates) {
-    const u = c.toUpperCase();
-    if (seen.has(u)) continue;
-    seen.add(u);
-    const d = editDistance(n, u, limit);
-    if (d <= limit) scored.push({ c, d });
-  }
-  return scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c)).slice(0, max).map((s) => s.c);
-}
-
-/** ` did you mean X or Y?` (with a leading space), or nothing. */
-export function didYouMean(options: readonly string[]): string {
-  if (options.length === 0) return '';
-  const quoted = options.map((o) => `'${o}'`);
-  return `; did you mean ${quoted.length === 1 ? quoted[0] : quoted.slice(0, -1).join(', ') + ' or ' + quoted[quoted.length - 1]}?`;
-}
-
 /** Binary operators by precedence level, loosest first (see ast.ts). */
 const BINARY_LEVELS = 4;
 function binaryLevel(op: string): number {
@@ -130,8 +86,6 @@ function binaryLevel(op: string): number {
   }
 }
 
-const ACTION_SET: ReadonlySet<string> = new Set(ACTION_KEYWORDS);
-
 /** Parses one line's tokens (comments removed). */
 class LineParser {
   private pos = 0;
@@ -147,6 +101,7 @@ class LineParser {
     private readonly count: number,
     private readonly line: number,
     private readonly endCharacter: number,
+    private readonly table: StatementTable,
   ) {}
 
   private peek(): Token | undefined {
@@ -184,68 +139,59 @@ class LineParser {
     if (!first) return undefined;
     let stmt: Statement;
     if (first.kind !== 'word') {
-      this.fail('syntax.expected', `expected a statement (${STATEMENT_LIST}), found ${describe(first)}`, first.range);
+      this.fail('syntax.expected', `expected a statement (${this.table.hint}), found ${describe(first)}`, first.range);
     }
     const kw = first.text;
-    if (kw === 'include') {
-      const s = this.next();
-      if (!s || s.kind !== 'string' || s.string === undefined) this.expected('a quoted file name', 'include', s);
-      stmt = { kind: 'include', range: span(first.range, s.range), keyword: first.range, path: { kind: 'string', range: s.range, value: s.string } };
-    } else if (kw === 'config') {
-      const s = this.next();
-      if (!s || s.kind !== 'string' || s.string === undefined) this.expected('a quoted file name', 'config', s);
-      stmt = { kind: 'config', range: span(first.range, s.range), keyword: first.range, path: { kind: 'string', range: s.range, value: s.string } };
-    } else if (kw === 'const') {
-      const name = this.next();
-      if (!name || name.kind !== 'word') this.expected('a constant name', 'const', name);
-      if (STATEMENT_KEYWORDS.includes(name.text) || RESERVED_KEYWORDS.includes(name.text)) {
-        this.fail('syntax.keyword-name', `'${name.text}' is a keyword and cannot name a constant`, name.range);
+    // A two-word statement (`mem abort`) before the one its first word starts (`mem`).
+    const second = this.peek();
+    const phrase = second?.kind === 'word' ? this.table.phrases.get(kw)?.get(second.text) : undefined;
+    const def = phrase ?? this.table.byKeyword.get(kw);
+    if (!def) this.unknownStatement(first);
+    switch (def.syntax) {
+      case 'include':
+      case 'config': {
+        const s = this.next();
+        if (!s || s.kind !== 'string' || s.string === undefined) this.expected('a quoted file name', kw, s);
+        stmt = { kind: def.syntax, range: span(first.range, s.range), keyword: first.range, path: { kind: 'string', range: s.range, value: s.string } };
+        break;
       }
-      if (!this.isPunct('=')) this.expected("'='", `const ${name.text}`);
-      this.next();
-      const value = this.expr(`const ${name.text} =`);
-      stmt = { kind: 'const', range: span(first.range, value.range), keyword: first.range, name: { kind: 'name', range: name.range, name: name.text }, value };
-    } else if (kw === 'mem' && this.peek()?.text === 'abort') {
-      // `mem abort ADDR SIZE`: SMMU accesses to the range take an external abort.
-      this.next();
-      const args = this.args(`mem abort`);
-      stmt = { kind: 'action', range: span(first.range, args.length ? (args[args.length - 1] as Expr).range : first.range), verb: 'abort', keyword: first.range, args };
-    } else if (ACTION_SET.has(kw)) {
-      const verb = kw as ActionVerb;
-      let target: Target | undefined;
-      if (verb === 'poll') target = this.target('poll', 'read');
-      const args = verb === 'poll' ? [] : this.args(kw);
-      let expect: Expect | undefined;
-      const t = this.peek();
-      if (t && (this.isPunct('==', t) || this.isPunct('!=', t))) {
+      case 'const': {
+        const name = this.next();
+        if (!name || name.kind !== 'word') this.expected('a constant name', kw, name);
+        if (this.table.keywords.includes(name.text) || RESERVED_KEYWORDS.includes(name.text)) {
+          this.fail('syntax.keyword-name', `'${name.text}' is a keyword and cannot name a constant`, name.range);
+        }
+        if (!this.isPunct('=')) this.expected("'='", `const ${name.text}`);
         this.next();
-        const value = this.expr(() => `${kw} … ${t.text}`, 'the expected value');
-        expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
-      } else if (verb === 'poll') {
-        this.expected("'==' or '!='", `poll ${tokenText(target?.base ?? { kind: 'name', range: first.range, name: '' })}`, t);
+        const value = this.expr(`const ${name.text} =`);
+        stmt = { kind: 'const', range: span(first.range, value.range), keyword: first.range, name: { kind: 'name', range: name.range, name: name.text }, value };
+        break;
       }
-      const more = verb === 'poll' || expect ? this.args(kw) : [];
-      const all = more.length ? [...args, ...more] : args;
-      const lastRange = more.length ? (more[more.length - 1] as Expr).range : expect?.range ?? (args.length ? (args[args.length - 1] as Expr).range : target?.range ?? first.range);
-      stmt = { kind: 'action', range: span(first.range, lastRange), verb, keyword: first.range, ...(target ? { target } : {}), args: all, ...(expect ? { expect } : {}) };
-    } else if (kw === 'mem') {
-      const opTok = this.next();
-      const access = opTok?.kind === 'word' ? accessKeyword(opTok.text) : undefined;
-      if (!opTok || !access) this.expected('read8…read64 or write8…write64', 'mem', opTok);
-      const start = this.pos;
-      const address = this.address(`mem ${opTok.text}`);
-      const end = this.pos;
-      const tail = this.valueOrExpect(access.op, () => `mem ${opTok.text} ${this.textSince(start, end)}`);
-      stmt = { kind: 'mem', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, opKeyword: opTok.range, address, ...tail.part };
-    } else if (ACCESS.has(kw)) {
-      const access = ACCESS.get(kw) as { op: 'read' | 'write'; bits: AccessBits };
-      const start = this.pos;
-      const target = this.target(kw, access.op);
-      const end = this.pos;
-      const tail = this.valueOrExpect(access.op, () => `${kw} ${this.textSince(start, end)}`);
-      stmt = { kind: 'register', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, target, ...tail.part };
-    } else {
-      this.unknownStatement(first);
+      case 'engine':
+        if (phrase) this.next();
+        stmt = this.engineStatement(def, first, phrase ? `${kw} ${(second as Token).text}` : kw);
+        break;
+      case 'memory': {
+        const opTok = this.next();
+        const access = opTok?.kind === 'word' ? accessKeyword(opTok.text) : undefined;
+        if (!opTok || !access) this.expected('read8…read64 or write8…write64', kw, opTok);
+        const start = this.pos;
+        const address = this.address(`${kw} ${opTok.text}`);
+        const end = this.pos;
+        const tail = this.valueOrExpect(access.op, () => `${kw} ${opTok.text} ${this.textSince(start, end)}`);
+        stmt = { kind: 'mem', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, opKeyword: opTok.range, address, ...tail.part };
+        break;
+      }
+      case 'register': {
+        const access = accessKeyword(kw);
+        if (!access) this.unknownStatement(first);
+        const start = this.pos;
+        const target = this.target(kw, access.op);
+        const end = this.pos;
+        const tail = this.valueOrExpect(access.op, () => `${kw} ${this.textSince(start, end)}`);
+        stmt = { kind: 'register', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, target, ...tail.part };
+        break;
+      }
     }
     const extra = this.peek();
     if (extra) {
@@ -254,6 +200,30 @@ class LineParser {
       this.fail('syntax.unexpected', `unexpected ${describe(extra)} after the end of the statement${hint}`, extra.range);
     }
     return stmt;
+  }
+
+  /**
+   * An engine statement: `KEYWORD args [== value args]`, or with a register operand first
+   * (`poll REG == value args`); whether `==` may or must follow is the definition's `expectation`.
+   */
+  private engineStatement(def: EngineDef, first: Token, kw: string): ActionStatement {
+    const verb = def.verb;
+    let target: Target | undefined;
+    if (def.operand === 'register') target = this.target(kw, 'read');
+    const args = def.operand ? [] : this.args(kw);
+    let expect: Expect | undefined;
+    const t = this.peek();
+    if (def.expectation !== 'none' && t && (this.isPunct('==', t) || this.isPunct('!=', t))) {
+      this.next();
+      const value = this.expr(() => `${kw} … ${t.text}`, 'the expected value');
+      expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
+    } else if (def.expectation === 'required') {
+      this.expected("'==' or '!='", `${kw} ${tokenText(target?.base ?? { kind: 'name', range: first.range, name: '' })}`, t);
+    }
+    const more = def.operand || expect ? this.args(kw) : [];
+    const all = more.length ? [...args, ...more] : args;
+    const lastRange = more.length ? (more[more.length - 1] as Expr).range : expect?.range ?? (args.length ? (args[args.length - 1] as Expr).range : target?.range ?? first.range);
+    return { kind: 'action', range: span(first.range, lastRange), verb, keyword: first.range, ...(target ? { target } : {}), args: all, ...(expect ? { expect } : {}) };
   }
 
   /** Arguments of an engine statement: expressions up to `==`, `!=` or the end of the line. */
@@ -278,11 +248,11 @@ class LineParser {
       this.fail('syntax.reserved', `labels ('${shorten(kw)}:') are reserved for a later version of the script language`, first.range);
     }
     const lower = kw.toLowerCase();
-    if (STATEMENT_KEYWORDS.includes(lower)) {
+    if (this.table.keywords.includes(lower)) {
       this.fail('syntax.unknown-statement', `unknown statement '${shorten(kw)}': keywords are lower case, write '${lower}'`, first.range);
     }
-    const near = closestNames(lower, STATEMENT_KEYWORDS, 1);
-    const hint = near.length ? didYouMean(near) : ` (a line starts with ${STATEMENT_LIST})`;
+    const near = closestNames(lower, this.table.keywords, 1);
+    const hint = near.length ? didYouMean(near) : ` (a line starts with ${this.table.hint})`;
     this.fail('syntax.unknown-statement', `unknown statement '${shorten(kw)}'${hint}`, first.range);
   }
 
@@ -453,7 +423,7 @@ export interface LineParse {
  * break and each statement is one line), which is what lets the editor re-parse only edited lines
  * (incremental.ts).
  */
-export function parseLine(lineText: string, line: number, keepTokens = false): LineParse {
+export function parseLine(lineText: string, line: number, keepTokens = false, statements: StatementTable = STATEMENT_TABLE): LineParse {
   const lineTokens = lexLine(lineText, line);
   // A comment runs to the end of the line, so it can only be the last token; the parser stops before it.
   let count = lineTokens.length;
@@ -461,7 +431,7 @@ export function parseLine(lineText: string, line: number, keepTokens = false): L
   // "Found the end of the line" points just after the last token, before any comment.
   const last = lineTokens[count - 1];
   const end = last ? last.range.end.character : lineText.length;
-  const parser = new LineParser(lineTokens, count, line, end);
+  const parser = new LineParser(lineTokens, count, line, end, statements);
   const withTokens = (r: { statement?: Statement; diagnostic?: ScriptDiagnostic }): LineParse => (keepTokens ? { ...r, tokens: lineTokens } : r);
   try {
     const statement = parser.parseLine();
@@ -482,8 +452,11 @@ export function parseLine(lineText: string, line: number, keepTokens = false): L
   }
 }
 
-/** Parse a whole document. Never throws; every diagnostic range lies inside the document. */
-export function parseScript(text: string, options: { readonly keepTokens?: boolean } = {}): ParsedScript {
+/**
+ * Parse a whole document. Never throws; every diagnostic range lies inside the document.
+ * `statements` is the statement table to read (the registry's; tests pass their own).
+ */
+export function parseScript(text: string, options: { readonly keepTokens?: boolean; readonly statements?: StatementTable } = {}): ParsedScript {
   const lines = splitLines(text);
   const statements: Statement[] = [];
   const diagnostics: ScriptDiagnostic[] = [];
@@ -491,8 +464,9 @@ export function parseScript(text: string, options: { readonly keepTokens?: boole
   // Keeping every token alive costs memory and garbage-collection time on large scripts; callers
   // that do not need them (checks) leave them out.
   const keep = options.keepTokens !== false;
+  const table = options.statements ?? STATEMENT_TABLE;
   lines.forEach((lineText, line) => {
-    const r = parseLine(lineText, line, keep);
+    const r = parseLine(lineText, line, keep, table);
     if (r.tokens) for (const t of r.tokens) tokens.push(t); // not push(...): a long line has too many for the argument list
     if (r.statement) statements.push(r.statement);
     if (r.diagnostic) diagnostics.push(r.diagnostic);

@@ -11,10 +11,12 @@
  * to hand-built views.
  */
 import type { IdView } from '../registers/codec';
+import { getRegister } from '../registers/table';
+import type { FeatureRef, IdRegisterName, QueueName } from '../registers/types';
 import { sizeBits } from './fields';
 
-const num = (ids: IdView, register: string, field: string): number => ids.idField(register, field) ?? 0;
-const flag = (ids: IdView, register: string, field: string): boolean => num(ids, register, field) !== 0;
+const num = (ids: IdView, register: IdRegisterName, field: string): number => ids.idField(register, field) ?? 0;
+const flag = (ids: IdView, register: IdRegisterName, field: string): boolean => num(ids, register, field) !== 0;
 
 // SMMU_IDR0 (§6.3.1).
 
@@ -34,6 +36,22 @@ export const sev = (ids: IdView): boolean => flag(ids, 'IDR0', 'SEV');
 export const twoLevelStreamTable = (ids: IdView): boolean => flag(ids, 'IDR0', 'ST_LEVEL');
 /** IDR0.HTTU: hardware update of the Access flag (1) and of dirty state too (2). */
 export const httu = (ids: IdView): number => num(ids, 'IDR0', 'HTTU');
+/** IDR0.ATS: PCIe ATS supported. */
+export const ats = (ids: IdView): boolean => flag(ids, 'IDR0', 'ATS');
+/** IDR0.NS1ATS: split-stage ATS (STE.EATS == 0b10) is NOT supported when set. */
+export const ns1ats = (ids: IdView): boolean => flag(ids, 'IDR0', 'NS1ATS');
+/** IDR0.CD2L: 2-level Context descriptor tables supported. */
+export const cd2l = (ids: IdView): boolean => flag(ids, 'IDR0', 'CD2L');
+/** IDR0.ASID16: 16-bit ASIDs (otherwise 8-bit: bits [15:8] are RES0). */
+export const asid16 = (ids: IdView): boolean => flag(ids, 'IDR0', 'ASID16');
+/** IDR0.VMID16: 16-bit VMIDs (otherwise 8-bit: bits [15:8] are RES0). */
+export const vmid16 = (ids: IdView): boolean => flag(ids, 'IDR0', 'VMID16');
+/** IDR0.TTF: translation table formats, bit 0 VMSAv8-32 LPAE, bit 1 VMSAv8-64. */
+export const ttf = (ids: IdView): number => num(ids, 'IDR0', 'TTF');
+/** IDR0.TTENDIAN: 0 mixed endianness, 2 little-endian tables only, 3 big-endian only. */
+export const ttEndian = (ids: IdView): number => num(ids, 'IDR0', 'TTENDIAN');
+/** IDR0.TERM_MODEL: 1 when a terminated transaction always aborts (CD.A must be 1). */
+export const termAbortOnly = (ids: IdView): boolean => num(ids, 'IDR0', 'TERM_MODEL') === 1;
 /**
  * IDR0.STALL_MODEL: 0 stall and terminate, 1 terminate only, 2 stall forced. Undefined when the
  * configuration does not give it: callers choose (the transaction path treats it as 1).
@@ -44,17 +62,45 @@ export const stallModel = (ids: IdView): number | undefined => ids.idField('IDR0
 
 /** IDR1.SIDSIZE: StreamID bits; 32 when not given. */
 export const sidSize = (ids: IdView): number => ids.idField('IDR1', 'SIDSIZE') ?? 32;
+/** IDR1.SSIDSIZE: SubstreamID bits; 0 (no substreams) when not given. */
+export const ssidSize = (ids: IdView): number => num(ids, 'IDR1', 'SSIDSIZE');
 
-/** The IDR1 field that caps each queue's LOG2SIZE. */
-export const QUEUE_SIZE_FIELD = { CMDQ: 'CMDQS', EVENTQ: 'EVENTQS', PRIQ: 'PRIQS' } as const;
+/**
+ * The ID field that caps each queue's LOG2SIZE (IDR1.CMDQS, EVENTQS, PRIQS), as the queue's BASE
+ * register declares it in the register table (§6.3.26).
+ */
+export const QUEUE_SIZE_CAP: { readonly [Q in QueueName]: FeatureRef } = { CMDQ: queueSizeCap('CMDQ'), EVENTQ: queueSizeCap('EVENTQ'), PRIQ: queueSizeCap('PRIQ') };
+
+function queueSizeCap(queue: QueueName): FeatureRef {
+  const b = getRegister(`${queue}_BASE`).behaviour;
+  if (b.kind !== 'queueBase') throw new Error(`internal: ${queue}_BASE is not a queue base`);
+  return b.maxLog2;
+}
 
 /** IDR1.CMDQS / EVENTQS / PRIQS: log2 of the largest queue; 19 (the architectural limit) when not given. */
-export const queueLog2Max = (ids: IdView, queue: keyof typeof QUEUE_SIZE_FIELD): number => ids.idField('IDR1', QUEUE_SIZE_FIELD[queue]) ?? 19;
+export function queueLog2Max(ids: IdView, queue: QueueName): number {
+  const cap = QUEUE_SIZE_CAP[queue];
+  return ids.idField(cap.register, cap.field) ?? 19;
+}
 
 // SMMU_IDR3 (§6.3.4).
 
 /** IDR3.STT: small translation tables (T0SZ/S2T0SZ up to 48, and the start levels they need). */
 export const stt = (ids: IdView): boolean => num(ids, 'IDR3', 'STT') === 1;
+/** IDR3.FWB: stage 2 control of memory types and attributes (STE.S2FWB). */
+export const fwb = (ids: IdView): boolean => flag(ids, 'IDR3', 'FWB');
+/** IDR3.MPAM: MPAM supported (STE/CD PARTID and PMG, the VMS, §5.6). */
+export const mpam = (ids: IdView): boolean => flag(ids, 'IDR3', 'MPAM');
+/** IDR3.DPT: the Device Permission Table for Non-secure streams. */
+export const dpt = (ids: IdView): boolean => flag(ids, 'IDR3', 'DPT');
+/** IDR3.PBHA: Page-Based Hardware Attributes (the HWU bits of descriptors). */
+export const pbha = (ids: IdView): boolean => flag(ids, 'IDR3', 'PBHA');
+/** IDR3.S1PI: stage 1 permission indirections. */
+export const s1pi = (ids: IdView): boolean => flag(ids, 'IDR3', 'S1PI');
+/** IDR3.S2PI: stage 2 permission indirections. */
+export const s2pi = (ids: IdView): boolean => flag(ids, 'IDR3', 'S2PI');
+/** IDR3.S2PO: stage 2 permission overlays. */
+export const s2po = (ids: IdView): boolean => flag(ids, 'IDR3', 'S2PO');
 
 // SMMU_IDR5 (§6.3.6).
 
@@ -63,6 +109,13 @@ export function oasBits(ids: IdView): number {
   const code = ids.idField('IDR5', 'OAS');
   return (code === undefined ? undefined : sizeBits(code)) ?? 48;
 }
+
+/** IDR5.VAX: virtual address size, 0 48 bits, 1 52 bits, 2 56 bits. */
+export const vax = (ids: IdView): number => num(ids, 'IDR5', 'VAX');
+/** IDR5.DS: 52-bit addresses with the 4 KB and 16 KB granules (LPA2). */
+export const ds = (ids: IdView): boolean => flag(ids, 'IDR5', 'DS');
+/** IDR5.D128: 128-bit VMSAv9-128 descriptors. */
+export const d128 = (ids: IdView): boolean => flag(ids, 'IDR5', 'D128');
 
 export type GranuleKb = 4 | 16 | 64;
 
@@ -79,6 +132,9 @@ export function iasBits(ids: IdView, oas: number): number {
 }
 
 // SMMU_AIDR (§6.3.8).
+
+/** AIDR.ArchMinorRev: the x of SMMUv3.x (0 when not given). */
+export const archMinorRev = (ids: IdView): number => num(ids, 'AIDR', 'ArchMinorRev');
 
 /** SMMUv3.0 (AIDR major 0, minor 0): some out-of-range cases are CONSTRAINED UNPREDICTABLE. */
 export function isV30(ids: IdView): boolean {

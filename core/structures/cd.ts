@@ -9,14 +9,16 @@
 import { bits, bitsBig, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
+import type { FeatureRef, IdRegisterName } from '../registers/types';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
-import { granuleSupported, hyp, oasBits, s1p, stt as sttOf, type GranuleKb } from './capabilities';
-import { granuleOfTg0, granuleOfTg1, idField, type SteFields } from './ste';
+import * as caps from './capabilities';
+import type { GranuleKb } from './capabilities';
+import { granuleOfTg0, granuleOfTg1, type SteFields } from './ste';
 
 export type CdProblem = StructureProblem;
 export type CdVerdict = Verdict;
 
-const yes = (register: string, field: string) => ({ register, field });
+const yes = (register: IdRegisterName, field: string): FeatureRef => ({ register, field });
 
 const TG0 = [
   { value: 0, name: 'GRAN4K', description: '4 KB.' },
@@ -231,7 +233,7 @@ export type StreamWorld = 'NS-EL1' | 'NS-EL2' | 'NS-EL2-E2H';
  * implemented; 0b10 is EL2, or EL2-E2H with SMMU_CR2.E2H == 1. Otherwise NS-EL1.
  */
 export function steStreamWorld(ste: Pick<SteFields, 'config' | 'strw'>, ids: IdView, e2h = 0): StreamWorld {
-  if (!s1p(ids) || !hyp(ids)) return 'NS-EL1';
+  if (!caps.s1p(ids) || !caps.hyp(ids)) return 'NS-EL1';
   if (ste.config !== 0b101) return 'NS-EL1';
   if (ste.strw === 0b10) return e2h === 1 ? 'NS-EL2-E2H' : 'NS-EL2';
   return 'NS-EL1';
@@ -257,9 +259,9 @@ const hexa = (n: number) => '0x' + n.toString(16).toUpperCase();
 
 /** §5.4 CDTxSZInvalid (VMSAv8-64 and VMSAv9-128 only). Returns [min, max]. */
 function txszRange(ids: IdView, g: GranuleKb | undefined, ds: boolean, vmsa128: boolean): [number, number] {
-  const stt = sttOf(ids);
+  const stt = caps.stt(ids);
   const max = stt ? (g === 4 || g === 16 ? 48 : 47) : 39;
-  const vax = idField(ids, 'IDR5', 'VAX');
+  const vax = caps.vax(ids);
   let min = 16;
   // No EL3 StreamWorld in the Non-secure model, so VMSAv9-128 with 56-bit VAs has minimum 9.
   if (vax === 2) min = vmsa128 ? 9 : g === 64 || ds ? 12 : 16;
@@ -275,30 +277,30 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   const c = decodeCd(w);
   if (c.v === 0) return { valid: false, illegal: [] };
   const out: StructureProblem[] = [];
-  const id = (r: string, fl: string) => idField(ids, r, fl);
-  const oas = opts.oas ?? oasBits(ids);
-  const stall = opts.stallModel ?? id('IDR0', 'STALL_MODEL');
+  const oas = opts.oas ?? caps.oasBits(ids);
+  // An ID field the view does not give counts as 0 (not implemented) for ILLEGAL checks.
+  const stall = opts.stallModel ?? caps.stallModel(ids) ?? 0;
   const ste = opts.ste;
   const sw: StreamWorld = ste ? steStreamWorld(ste, ids, opts.e2h) : 'NS-EL1';
   // §5.4 EPD0: EPD0/EPD1 are IGNORED (effective 0) for any-EL2, where only TTB0 exists; TTB1 is
   // unreachable (§5.4.1), so its fields are not checked.
   const off0 = sw === 'NS-EL2' ? false : c.epd0 === 1;
   const off1 = sw === 'NS-EL2' ? true : c.epd1 === 1;
-  const d128 = id('IDR5', 'D128') === 1;
+  const d128 = caps.d128(ids);
   const vmsa32 = !d128 && c.aa64 === 0;
   const vmsa64 = c.aa64 === 1;
   const vmsa128 = d128 && c.aa64 === 0;
-  const ttf = id('IDR0', 'TTF');
-  const httu = id('IDR0', 'HTTU');
+  const ttf = caps.ttf(ids);
+  const httu = caps.httu(ids);
 
   // §5.5: fault configuration.
   if (ste && ste.s1Stalld === 1 && c.s === 1) out.push(p('s1stalld', 'S', 'CD.S = 1 but the STE disables stage 1 stalls (STE.S1STALLD = 1)', '5.5'));
-  if (id('IDR0', 'TERM_MODEL') === 1 && c.a === 0) out.push(p('a', 'A', 'CD.A = 0 (RAZ/WI termination) but SMMU_IDR0.TERM_MODEL is 1 (abort only)', '5.5'));
+  if (caps.termAbortOnly(ids) && c.a === 0) out.push(p('a', 'A', 'CD.A = 0 (RAZ/WI termination) but SMMU_IDR0.TERM_MODEL is 1 (abort only)', '5.5'));
   if (stall === 1 && c.s === 1) out.push(p('s', 'S', 'CD.S = 1 but SMMU_IDR0.STALL_MODEL is 0b01 (stall not supported)', '5.5'));
   if (stall === 2 && c.s === 0) out.push(p('s', 'S', 'CD.S = 0 but SMMU_IDR0.STALL_MODEL is 0b10 (stall forced)', '5.5'));
 
   // §5.4 ENDI: IGNORED when both walks are disabled.
-  const endian = id('IDR0', 'TTENDIAN');
+  const endian = caps.ttEndian(ids);
   if ((!off0 || !off1) && ((endian === 2 && c.endi === 1) || (endian === 3 && c.endi === 0))) {
     out.push(p('endi', 'ENDI', `ENDI = ${c.endi} but SMMU_IDR0.TTENDIAN only supports ${endian === 2 ? 'little' : 'big'}-endian tables`));
   }
@@ -317,10 +319,10 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   }
 
   // §5.4 ASID: IGNORED for any-EL2; otherwise 8 bits without SMMU_IDR0.ASID16.
-  if (sw !== 'NS-EL2' && id('IDR0', 'ASID16') === 0 && c.asid > 0xff) out.push(p('asid', 'ASID', `ASID ${hexa(c.asid)} has bits [15:8] set but SMMU_IDR0.ASID16 is 0`));
+  if (sw !== 'NS-EL2' && !caps.asid16(ids) && c.asid > 0xff) out.push(p('asid', 'ASID', `ASID ${hexa(c.asid)} has bits [15:8] set but SMMU_IDR0.ASID16 is 0`));
 
   // §5.4 T0SZ/T1SZ, TG0/TG1, TTB0/TTB1 for each walk in use.
-  const ds = id('IDR5', 'DS') === 1 && c.ds === 1;
+  const ds = caps.ds(ids) && c.ds === 1;
   const ipaRange = vmsa32 ? 40 : Math.min(sizeBits(c.ips) ?? 48, oas);
   const walks = [
     { n: 0, off: off0, tsz: c.t0sz, tg: c.tg0, g: granuleOfTg0(c.tg0), ttb: c.ttb0, skl: c.skl0 },
@@ -332,7 +334,7 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
       // SMMUv3.0: out-of-range TxSZ is CONSTRAINED UNPREDICTABLE; ILLEGAL is a permitted choice.
       const [min, max] = txszRange(ids, x.g, ds, vmsa128);
       if (x.tsz < min || x.tsz > max) out.push(p('tsz', `T${x.n}SZ`, `T${x.n}SZ = ${x.tsz} is outside ${min}..${max}`));
-      if (!granuleSupported(ids, x.g)) out.push(p('tg', `TG${x.n}`, x.g === undefined ? `TG${x.n} = ${x.tg} is reserved` : `TG${x.n} selects a ${x.g} KB granule that SMMU_IDR5 does not advertise`));
+      if (!caps.granuleSupported(ids, x.g)) out.push(p('tg', `TG${x.n}`, x.g === undefined ? `TG${x.n} = ${x.tg} is reserved` : `TG${x.n} selects a ${x.g} KB granule that SMMU_IDR5 does not advertise`));
     }
     // "ILLEGAL for the address to be outside the range described by the effective IPS", and outside
     // 48 bits for VMSAv8-64 with a 4 KB/16 KB granule and DS == 0 (40 bits for VMSAv8-32: IPS IGNORED).
@@ -353,7 +355,7 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   }
 
   // §5.4 PIIP/PIIU: reserved encodings and privileged-execute with unprivileged-write.
-  if ((vmsa64 && id('IDR3', 'S1PI') === 1 && ste?.s1Pie === 1 && c.pie === 1) || vmsa128) {
+  if ((vmsa64 && caps.s1pi(ids) && ste?.s1Pie === 1 && c.pie === 1) || vmsa128) {
     const unpriv = sw !== 'NS-EL2';
     for (let i = 0; i < 16; i++) {
       const pp = Math.floor(c.piip / 2 ** (3 * i)) & 7;

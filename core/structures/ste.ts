@@ -12,7 +12,9 @@
 import { bits, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
-import { granuleSupported, iasBits, isV30, oasBits, type GranuleKb } from './capabilities';
+import type { FeatureRef, IdRegisterName } from '../registers/types';
+import * as caps from './capabilities';
+import type { GranuleKb } from './capabilities';
 
 // Kept where readers found them before the capability queries had their own module.
 export { oasBits, type GranuleKb } from './capabilities';
@@ -21,7 +23,7 @@ import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureP
 export type SteProblem = StructureProblem;
 export type SteVerdict = Verdict;
 
-const yes = (register: string, field: string) => ({ register, field });
+const yes = (register: IdRegisterName, field: string): FeatureRef => ({ register, field });
 
 export const STE: LayoutDef = {
   name: 'STE',
@@ -293,10 +295,6 @@ export function decodeSte(w: Words): SteFields {
 // ---------------------------------------------------------------------------------------------
 // Helpers shared with the CD checks (§3.4, §5.2, §5.4).
 
-/** ID field value; an unknown field counts as 0 (not implemented) for ILLEGAL checks. */
-export function idField(ids: IdView, register: string, field: string): number {
-  return ids.idField(register, field) ?? 0;
-}
 
 
 /** CD.TG0 / STE.S2TG encoding (§5.2 S2TG, §5.4 TG0): 0b00 4 KB, 0b01 64 KB, 0b10 16 KB, 0b11 reserved. */
@@ -385,32 +383,32 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
   // §5.2 Config: 0b0xx aborts (0b001-0b011 behave as 0b000); other fields are IGNORED.
   if ((cfg & 0b100) === 0) return { valid: true, illegal: [] };
   const out: StructureProblem[] = [];
-  const id = (r: string, fl: string) => idField(ids, r, fl);
-  const oas = opts.oas ?? oasBits(ids);
-  const stall = opts.stallModel ?? id('IDR0', 'STALL_MODEL');
+  const oas = opts.oas ?? caps.oasBits(ids);
+  // An ID field the view does not give counts as 0 (not implemented) for ILLEGAL checks.
+  const stall = opts.stallModel ?? caps.stallModel(ids) ?? 0;
   const s1 = (cfg & 1) === 1;
   const s2 = (cfg & 2) === 2;
-  const s1p = id('IDR0', 'S1P') === 1;
-  const s2p = id('IDR0', 'S2P') === 1;
+  const s1p = caps.s1p(ids);
+  const s2p = caps.s2p(ids);
 
   // §5.2 Config: stages that are not implemented.
   if (s1 && !s1p) out.push(p('stage1-unsupported', 'Config', `Config = 0b${cfg.toString(2)} enables stage 1 but SMMU_IDR0.S1P is 0`));
   if (s2 && !s2p) out.push(p('stage2-unsupported', 'Config', `Config = 0b${cfg.toString(2)} enables stage 2 but SMMU_IDR0.S2P is 0`));
 
   // IgnoreSTESTRW(): STRW is unused without stage 1 or Hyp, with stage 2 enabled, or in bypass.
-  const strwUnused = !s1p || id('IDR0', 'HYP') === 0 || s2 || cfg === 0b100;
+  const strwUnused = !s1p || !caps.hyp(ids) || s2 || cfg === 0b100;
 
   // §5.2 EATS (SteIllegal "Check ATS configuration"): only when ATS is implemented and the STE is not bypass.
-  if (id('IDR0', 'ATS') === 1 && cfg !== 0b100) {
+  if (caps.ats(ids) && cfg !== 0b100) {
     if (s.eats === 0b10) {
       if (cfg !== 0b111) out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) needs Config = 0b111 (both stages translate)'));
       if (s.s2S === 1) out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) with S2S = 1'));
-      if (id('IDR0', 'NS1ATS') === 1) out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) but SMMU_IDR0.NS1ATS is 1 (split-stage ATS not supported)'));
+      if (caps.ns1ats(ids)) out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) but SMMU_IDR0.NS1ATS is 1 (split-stage ATS not supported)'));
     }
     // SMMUv3.1+: Full ATS with S2S == 1 is ILLEGAL when stage 2 translates; for SMMUv3.0 the check in
     // stage 2 bypass is CONSTRAINED UNPREDICTABLE and we take the recommended choice (not ILLEGAL).
     if (s.eats === 0b01 && s.s2S === 1 && s2) out.push(p('eats-s2s', 'EATS', 'EATS = 0b01 (full ATS) with stage 2 translating and S2S = 1 (stall)'));
-    if (s.eats === 0b11 && id('IDR3', 'DPT') === 1) {
+    if (s.eats === 0b11 && caps.dpt(ids)) {
       if (!strwUnused && s.strw !== 0) out.push(p('eats-dpt', 'EATS', `EATS = 0b11 (ATS with DPT checks) needs an EL1 StreamWorld; STRW = 0b${s.strw.toString(2).padStart(2, '0')}`));
       // §5.2 EATS 0b11: "ILLEGAL if this field is not IGNORED and STE.Config == 0b11x and STE.S2S == 1".
       if (s2 && s.s2S === 1) out.push(p('eats-s2s', 'EATS', 'EATS = 0b11 (ATS with DPT checks) with stage 2 translating and S2S = 1 (stall)'));
@@ -424,10 +422,10 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
     // §5.5, §5.2 S1STALLD: only configurable when the stall model is "stall and terminate".
     if (s.s1Stalld === 1 && stall !== 0) out.push(p('s1stalld', 'S1STALLD', `S1STALLD = 1 but SMMU_IDR0.STALL_MODEL is 0b${stall.toString(2).padStart(2, '0')} (stalls not configurable)`, '5.5'));
     // §5.2 S1CDMax: range 0..SSIDSIZE; IGNORED when SSIDSIZE == 0.
-    const ssidSize = id('IDR1', 'SSIDSIZE');
+    const ssidSize = caps.ssidSize(ids);
     if (ssidSize !== 0 && s.s1CdMax > ssidSize) out.push(p('s1cdmax', 'S1CDMax', `S1CDMax = ${s.s1CdMax} exceeds SMMU_IDR1.SSIDSIZE = ${ssidSize}`));
     // §5.2 S1Fmt: 2-level CD tables need SMMU_IDR0.CD2L (0b11 behaves as 0b00 and is not ILLEGAL).
-    if (ssidSize !== 0 && s.s1CdMax !== 0 && id('IDR0', 'CD2L') === 0 && (s.s1Fmt === 1 || s.s1Fmt === 2)) {
+    if (ssidSize !== 0 && s.s1CdMax !== 0 && !caps.cd2l(ids) && (s.s1Fmt === 1 || s.s1Fmt === 2)) {
       out.push(p('s1fmt', 'S1Fmt', `S1Fmt = 0b${s.s1Fmt.toString(2).padStart(2, '0')} selects a 2-level CD table but SMMU_IDR0.CD2L is 0`));
     }
     // §3.4.3 (1): a stage 1-only S1ContextPtr beyond the OAS gives C_BAD_STE (SMMUv3.1+; one of the
@@ -441,12 +439,12 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
   // §5.2 S2VMID (IgnoreSTES2VMID): 8-bit VMIDs only, unless S2VMID is IGNORED. Config 0b0xx and
   // 0b100 have returned or are excluded here; a non-EL1 StreamWorld does not tag with a VMID.
   const s2vmidIgnored = !s2p || cfg === 0b100 || (s.strw !== 0 && !strwUnused);
-  if (!s2vmidIgnored && id('IDR0', 'VMID16') === 0 && s.s2Vmid > 0xff) {
+  if (!s2vmidIgnored && !caps.vmid16(ids) && s.s2Vmid > 0xff) {
     out.push(p('s2vmid', 'S2VMID', `S2VMID ${hexa(s.s2Vmid)} has bits [15:8] set but SMMU_IDR0.VMID16 is 0`));
   }
 
   // §5.2 VMSPtr: enabled when Config == 0b111 and S1MPAM == 1; beyond the OAS is C_BAD_STE.
-  if (cfg === 0b111 && id('IDR3', 'MPAM') === 1 && s.s1Mpam === 1 && s.vmsPtr >= 2 ** oas) {
+  if (cfg === 0b111 && caps.mpam(ids) && s.s1Mpam === 1 && s.vmsPtr >= 2 ** oas) {
     out.push(p('vmsptr', 'VMSPtr', `VMSPtr ${hexa(s.vmsPtr)} is beyond the ${oas}-bit OAS`));
   }
   return { valid: true, illegal: out };
@@ -454,16 +452,15 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
 
 /** The stage 2 part of SteIllegal (Config == 0b11x, stage 2 implemented). */
 function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: number, out: StructureProblem[]): void {
-  const id = (r: string, fl: string) => idField(ids, r, fl);
-  const d128 = id('IDR5', 'D128') === 1;
+  const d128 = caps.d128(ids);
   const vmsa32 = !d128 && s.s2Aa64 === 0;
   const vmsa64 = s.s2Aa64 === 1;
   const vmsa128 = d128 && s.s2Aa64 === 0;
-  const ttf = id('IDR0', 'TTF');
-  const httu = id('IDR0', 'HTTU');
+  const ttf = caps.ttf(ids);
+  const httu = caps.httu(ids);
 
   // §5.2 S2FWB: not with VMSAv8-32 LPAE.
-  if (vmsa32 && id('IDR3', 'FWB') === 1 && s.s2Fwb === 1) out.push(p('s2fwb', 'S2FWB', 'S2FWB = 1 with VMSAv8-32 LPAE stage 2 tables'));
+  if (vmsa32 && caps.fwb(ids) && s.s2Fwb === 1) out.push(p('s2fwb', 'S2FWB', 'S2FWB = 1 with VMSAv8-32 LPAE stage 2 tables'));
   // §5.5: S2S against the stall model.
   if (s.s2S === 1 && stall === 1) out.push(p('s2s', 'S2S', 'S2S = 1 but SMMU_IDR0.STALL_MODEL is 0b01 (stall not supported)', '5.5'));
   if (s.s2S === 0 && stall === 2) out.push(p('s2s', 'S2S', 'S2S = 0 but SMMU_IDR0.STALL_MODEL is 0b10 (stall forced)', '5.5'));
@@ -479,12 +476,12 @@ function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: nu
 
   // §5.2 S2TG: a supported granule (not checked for VMSAv8-32, where the granule is 4 KB).
   const g: GranuleKb | undefined = vmsa32 ? 4 : granuleOfTg0(s.s2Tg);
-  const granuleOk = vmsa32 || granuleSupported(ids, g);
+  const granuleOk = vmsa32 || caps.granuleSupported(ids, g);
   if (!granuleOk) out.push(p('s2tg', 'S2TG', g === undefined ? 'S2TG = 3 is reserved' : `S2TG selects a ${g} KB granule that SMMU_IDR5 does not advertise`));
 
   // §5.2 S2TTB / S2PS: the base must be inside the effective S2PS (MIN(S2PS, OAS); 40 bits for
   // VMSAv8-32), and inside 48 bits for VMSAv8-64 with a 4 KB/16 KB granule and S2DS == 0.
-  const ds = id('IDR5', 'DS') === 1 ? s.s2Ds : 0;
+  const ds = caps.ds(ids) ? s.s2Ds : 0;
   const paRange = vmsa32 ? 40 : Math.min(sizeBits(s.s2Ps) ?? 48, oas);
   if (s.s2Ttb >= 2 ** paRange) out.push(p('s2ttb', 'S2TTB', `S2TTB ${hexa(s.s2Ttb)} is outside the effective S2PS (${paRange} bits)`));
   else if (vmsa64 && g !== 64 && ds === 0 && s.s2Ttb >= 2 ** 48) out.push(p('s2ttb', 'S2TTB', `S2TTB ${hexa(s.s2Ttb)} is outside 48 bits (4 KB/16 KB granule without S2DS)`));
@@ -492,7 +489,7 @@ function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: nu
   if (granuleOk && g !== undefined) checkS2Walk(s, ids, oas, g, ds, vmsa32, vmsa64, vmsa128, out);
 
   // §5.2 S2ENDI: an implemented endianness (SMMU_IDR0.TTENDIAN 0b10 little only, 0b11 big only).
-  const endian = id('IDR0', 'TTENDIAN');
+  const endian = caps.ttEndian(ids);
   if ((endian === 2 && s.s2Endi === 1) || (endian === 3 && s.s2Endi === 0)) {
     out.push(p('s2endi', 'S2ENDI', `S2ENDI = ${s.s2Endi} but SMMU_IDR0.TTENDIAN only supports ${endian === 2 ? 'little' : 'big'}-endian tables`));
   }
@@ -501,8 +498,7 @@ function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: nu
 
 /** §5.2 S2T0SZ, S2SL0, S2TG: the stage 2 walk configuration (granule already known to be usable). */
 function checkS2Walk(s: SteFields, ids: IdView, oas: number, g: GranuleKb, ds: number, vmsa32: boolean, vmsa64: boolean, vmsa128: boolean, out: StructureProblem[]): void {
-  const id = (r: string, fl: string) => idField(ids, r, fl);
-  const stt = id('IDR3', 'STT') === 1;
+  const stt = caps.stt(ids);
   if (vmsa32) {
     // VMSAv8-32 LPAE: S2T0SZ[3:0] is a signed 4-bit value (all valid), input size 32 - T0SZ;
     // SL0 0b00 starts at level 2, 0b01 at level 1, 0b1x reserved (VTCR.SL0).
@@ -515,9 +511,9 @@ function checkS2Walk(s: SteFields, ids: IdView, oas: number, g: GranuleKb, ds: n
   }
 
   // §5.2.2 STES2T0SZInvalid (SMMUv3.0: CONSTRAINED UNPREDICTABLE; we take ILLEGAL, a permitted choice).
-  const ias = iasBits(ids, oas);
+  const ias = caps.iasBits(ids, oas);
   const max = stt ? (g === 64 ? 47 : 48) : 39;
-  const min = isV30(ids) ? 64 - ias : vmsa128 ? Math.max(8, 64 - ias) : g === 64 || ds === 1 ? Math.max(12, 64 - ias) : Math.max(16, 64 - ias);
+  const min = caps.isV30(ids) ? 64 - ias : vmsa128 ? Math.max(8, 64 - ias) : g === 64 || ds === 1 ? Math.max(12, 64 - ias) : Math.max(16, 64 - ias);
   if (s.s2T0sz < min || s.s2T0sz > max) {
     out.push(p('s2t0sz', 'S2T0SZ', `S2T0SZ = ${s.s2T0sz} is outside ${min}..${max} (IAS ${ias} bits, ${g} KB granule)`));
     return;
@@ -536,11 +532,10 @@ function checkS2Walk(s: SteFields, ids: IdView, oas: number, g: GranuleKb, ds: n
 }
 
 function checkS2Permissions(w: Words, s: SteFields, ids: IdView, vmsa32: boolean, vmsa128: boolean, out: StructureProblem[]): void {
-  const id = (r: string, fl: string) => idField(ids, r, fl);
-  if (id('IDR3', 'S2PI') === 1 && s.s2Pie === 1 && vmsa32) out.push(p('s2pie', 'S2PIE', 'S2PIE = 1 with VMSAv8-32 LPAE stage 2 tables'));
-  if (id('IDR3', 'S2PO') === 1 && s.s2Poe === 1) {
+  if (caps.s2pi(ids) && s.s2Pie === 1 && vmsa32) out.push(p('s2pie', 'S2PIE', 'S2PIE = 1 with VMSAv8-32 LPAE stage 2 tables'));
+  if (caps.s2po(ids) && s.s2Poe === 1) {
     if (s.s2Pie === 0 && !vmsa128) out.push(p('s2poe', 'S2POE', 'S2POE = 1 with the Direct Permission Scheme (S2PIE = 0)'));
-    if (id('IDR3', 'PBHA') === 1 && s.s2Hwu !== 0) out.push(p('s2poe', 'S2POE', 'S2POE = 1 with S2HWU59..62 not all 0'));
+    if (caps.pbha(ids) && s.s2Hwu !== 0) out.push(p('s2poe', 'S2POE', 'S2POE = 1 with S2HWU59..62 not all 0'));
     const bad = s2poiReserved(w);
     if (bad.length) out.push(p('s2poi', 'S2POI', `S2POE = 1 and S2POI<${bad.join(', ')}> hold a reserved encoding (0b0001 or 0b0101)`));
   }

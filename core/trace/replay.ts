@@ -15,8 +15,8 @@ import type { Finding } from '../model/access';
 import { GuestMemoryLimitError } from '../model/memory';
 import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
-import type { FeatureRef, FieldDef, RegisterDef } from '../registers/types';
-import { queueLog2Max } from '../structures/capabilities';
+import type { FeatureRef, FieldDef, RegisterDef, RegisterName } from '../registers/types';
+import { archMinorRev, queueLog2Max } from '../structures/capabilities';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
@@ -68,7 +68,7 @@ export interface ReplayResult {
 }
 
 export interface Adoption {
-  readonly register: string;
+  readonly register: RegisterName;
   readonly value: bigint;
 }
 
@@ -112,11 +112,11 @@ class Replayer {
   readonly adopted = new Map<number, Adoption[]>();
   readonly timeline: Timeline = new Map();
   /** Last line that wrote each register. */
-  private readonly lastWrite = new Map<string, number>();
+  private readonly lastWrite = new Map<RegisterName, number>();
   /** A write the model ignored because of a guard: what the register would hold had it been taken. */
-  private readonly guarded = new Map<string, { line: number; intended: bigint; guards: string }>();
+  private readonly guarded = new Map<RegisterName, { line: number; intended: bigint; guards: string }>();
   /** ACK value before the last write to the register it acknowledges (an Update may still be in progress). */
-  private readonly ackBefore = new Map<string, bigint>();
+  private readonly ackBefore = new Map<RegisterName, bigint>();
   private readonly predictCommands: boolean;
   readonly pendingSerial: { rec: AccessRecord; reg: RegisterDef; byte: number; emu: bigint; diag: TraceDiagnostic }[] = [];
   readonly multi: boolean;
@@ -177,7 +177,7 @@ class Replayer {
     return d;
   }
 
-  private noteChanges(changes: readonly { register: string; after: bigint }[], line: number, vcpu?: number): void {
+  private noteChanges(changes: readonly { register: RegisterName; after: bigint }[], line: number, vcpu?: number): void {
     for (const c of changes) this.timeline.get(c.register)?.push({ line, value: c.after, vcpu });
   }
 
@@ -374,7 +374,7 @@ class Replayer {
 
     const g = this.guarded.get(reg.name);
     if (g && ((g.intended & mask) === e || ((g.intended ^ e) & rest) === 0n)) {
-      const minor = Number(BigInt(this.config.ids.AIDR ?? 0) & 0xfn);
+      const minor = archMinorRev(this.engine.ids);
       if (minor < 2) {
         this.report(rec, vr, 'warning', 'replay.guarded', `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.${minor} (the write may be taken or ignored), IGNORED from SMMUv3.2; the model ignored it`, '6.2');
         this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);

@@ -12,7 +12,7 @@
  *  - anything else: no serial order of the writes explains it.
  */
 import { hex } from '../registers/codec';
-import type { RegisterDef } from '../registers/types';
+import type { RegisterDef, RegisterName } from '../registers/types';
 import type { TraceDiagnostic } from './types';
 import type { AccessRecord, ParsedTrace } from './types';
 
@@ -24,7 +24,7 @@ export interface TimelineEntry {
   readonly vcpu?: number;
 }
 
-export type Timeline = Map<string, TimelineEntry[]>;
+export type Timeline = Map<RegisterName, TimelineEntry[]>;
 
 export interface PendingRead {
   readonly rec: AccessRecord;

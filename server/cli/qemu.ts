@@ -8,7 +8,7 @@ import * as path from 'path';
 import { hex } from '../../core/registers/codec';
 import { summaryText } from '../../core/trace/replay';
 import { severityCounts } from '../../core/text/plural';
-import { checkOnQemu } from '../qemu/check-on-qemu';
+import { checkOnQemu, DEFAULT_QEMU_TIMEOUT_MS } from '../qemu/check-on-qemu';
 import { readOperand } from './commands';
 import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE } from './output';
@@ -43,7 +43,8 @@ export async function runQemuCommand(o: Options): Promise<number> {
       for (const d of r.diagnostics) process.stdout.write(gcc(file, d) + '\n');
       process.stderr.write(`smmu qemu: ${message}\n`);
     }
-    return r.kind === 'failed' && /not found/.test(r.message) ? 2 : 1;
+    // Nothing was judged when QEMU could not be used (2); a script that cannot run is its own error (1).
+    return r.kind === 'failed' ? 2 : 1;
   }
   const j = r.judgement;
   const errors = j.diagnostics.filter((d) => d.severity === 'error').length;
@@ -73,7 +74,7 @@ export async function runQemuCommand(o: Options): Promise<number> {
   } else {
     process.stdout.write(`configuration: ${j.configSource}\n`);
     for (const d of j.diagnostics) process.stdout.write(gcc(file, d) + '\n');
-    process.stdout.write(`QEMU ran ${j.opsReported} of ${j.opsTotal} operations in ${r.run.ms} ms; replay: ${summaryText(j.replay)}\n`);
+    process.stdout.write(`QEMU ran ${j.opsReported} of ${j.opsTotal} operations in ${r.run.ms} ms (guest RAM ${o.memory?.text ?? '1G'}, time limit ${o.timeoutSeconds ?? DEFAULT_QEMU_TIMEOUT_MS / 1000} s); replay: ${summaryText(j.replay)}\n`);
     process.stdout.write(`${severityCounts(errors, warnings, notes)}${notRun ? ` (${notRun} not run on QEMU)` : ''}\n`);
     if (r.kept) process.stdout.write(`kept in ${r.kept}: program.elf, qemu-command.sh, qemu-trace.log, uart.txt, report.smmutrace (smmu replay ${path.join(r.kept, 'report.smmutrace')})\n`);
   }

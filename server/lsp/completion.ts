@@ -1,15 +1,16 @@
 /**
- * Completion in `.smmu` scripts, from the tables: statement keywords and snippets for common
- * sequences at the start of a line; registers after an access keyword; a register's fields after
- * `REG.` and in a written value; a field's enum values after `FIELD=`; commands, events and
- * structure fields in engine statements. Each item carries the table's documentation.
+ * Completion in `.smmu` scripts, from the tables: statement keywords (with their snippets, from the
+ * statement registry) and snippets for common sequences at the start of a line; registers after an
+ * access keyword; a register's fields after `REG.` and in a written value; a field's enum values
+ * after `FIELD=`; in engine statements, what their argument schema says comes next (commands,
+ * events, structure fields, named arguments, outcomes). Each item carries its documentation.
  */
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { commandSummaryMarkdown } from '../../core/commands/codec';
-import { COMMANDS, findCommand } from '../../core/commands/table';
+import { COMMANDS } from '../../core/commands/table';
 import { eventSummaryMarkdown } from '../../core/events/codec';
-import { EVENTS, findEvent } from '../../core/events/table';
+import { EVENTS } from '../../core/events/table';
 import { findLayoutField } from '../../core/layout/access';
 import type { LayoutDef, LayoutField } from '../../core/layout/types';
 import { fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
@@ -17,10 +18,10 @@ import { findField, findRegister, REGISTERS } from '../../core/registers/table';
 import type { RegisterDef } from '../../core/registers/types';
 import type { Token } from '../../core/script/ast';
 import { lexLine } from '../../core/script/lexer';
-import { ACCESS_KEYWORDS, ACTION_KEYWORDS } from '../../core/script/parser';
-import { CD } from '../../core/structures/cd';
-import { L1CD, L1STD } from '../../core/structures/l1';
-import { STE } from '../../core/structures/ste';
+import { STATEMENT_TABLE, STATEMENTS, statementOf, type EngineDef, type StatementDef } from '../../core/script/statements';
+import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
+import { namedArgMarkdown, statementMarkdown } from '../../core/script/statements/describe';
+import type { ExpectationArg, PositionalArg } from '../../core/script/statements/types';
 
 const doc = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -81,16 +82,67 @@ function enumItems(values: readonly { value: number; name: string; description?:
   return (values ?? []).map((v) => ({ label: v.name, kind: CompletionItemKind.EnumMember, detail: String(v.value), ...(v.description ? { documentation: v.description } : {}) }));
 }
 
-/** The structure an engine statement's `FIELD=` arguments belong to. */
-function layoutOf(tokens: readonly Token[]): LayoutDef | undefined {
-  const verb = tokens[0]?.text;
-  if (verb === 'cmd') return tokens[1] ? findCommand(tokens[1].text) : undefined;
-  if (verb === 'ste') return STE;
-  if (verb === 'cd') return CD;
-  if (verb === 'l1std') return L1STD;
-  if (verb === 'l1cd') return L1CD;
-  if (verb === 'expect' && tokens[1]?.text === 'event') return tokens[2] ? findEvent(tokens[2].text) : undefined;
-  return undefined;
+/** A statement keyword, documented from its definition, with its snippet when it has one. */
+function keywordItem(label: string, def: StatementDef, insert = label): CompletionItem {
+  return {
+    label,
+    kind: CompletionItemKind.Keyword,
+    detail: def.summary,
+    documentation: doc(statementMarkdown(def)),
+    ...(def.snippet ? { insertText: `${insert} ${def.snippet}`, insertTextFormat: InsertTextFormat.Snippet } : {}),
+  };
+}
+
+/** Every statement, by each keyword that starts it (a two-word one after its first word). */
+function statementItems(): CompletionItem[] {
+  const seen = new Set<string>();
+  const out: CompletionItem[] = [];
+  for (const d of STATEMENTS) {
+    for (const k of d.keywords) {
+      if (k.includes(' ') || seen.has(k)) continue;
+      seen.add(k);
+      out.push(keywordItem(k, d));
+    }
+  }
+  return out;
+}
+
+/** After `mem`: the access keywords, and the second words of two-word statements (`abort`). */
+function secondWordItems(first: string, def: StatementDef): CompletionItem[] {
+  const access = def.syntax === 'memory' ? ACCESS_KEYWORDS.map((k) => ({ label: k, kind: CompletionItemKind.Keyword, detail: def.summary, documentation: doc(statementMarkdown(def)) })) : [];
+  const phrases = [...(STATEMENT_TABLE.phrases.get(first) ?? [])].map(([second, d]) => keywordItem(second, d));
+  return [...access, ...phrases];
+}
+
+function positionalItems(p: PositionalArg): CompletionItem[] {
+  if (p.table === 'commands') {
+    return COMMANDS.map((c) => ({ label: c.name.replace(/^CMD_/, ''), kind: CompletionItemKind.Function, detail: `${c.name} (opcode 0x${c.opcode.toString(16).toUpperCase()})`, documentation: doc(commandSummaryMarkdown(c)) }));
+  }
+  if (p.table === 'events') return EVENTS.map((e) => ({ label: e.name, kind: CompletionItemKind.Event, detail: `event 0x${e.id.toString(16).toUpperCase()}`, documentation: doc(eventSummaryMarkdown(e)) }));
+  return (p.choices ?? []).map((k) => ({ label: k, kind: CompletionItemKind.Keyword, ...(k.includes(' ') ? { insertText: k } : {}) }));
+}
+
+function expectItems(e: ExpectationArg): CompletionItem[] {
+  const words = (e.choices ?? []).map((k) => ({ label: k, kind: CompletionItemKind.Keyword }));
+  return e.events ? [...words, ...EVENTS.map((x) => ({ label: x.name, kind: CompletionItemKind.Event, documentation: doc(eventSummaryMarkdown(x)) }))] : words;
+}
+
+/**
+ * An engine statement's arguments as its schema says: after `==` its expectation; then its
+ * positional arguments in turn; then the fields of its command, structure or event; else its named
+ * arguments. `args` are the tokens after the keyword.
+ */
+function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
+  const a = def.args;
+  const last = args[args.length - 1];
+  if (last?.text === '==' || last?.text === '!=') return a.expect ? expectItems(a.expect) : [];
+  const p = args.length;
+  const positional = a.positional ?? [];
+  const next = positional[p];
+  if (next) return !next.after || args[p - 1]?.text === next.after ? positionalItems(next) : [];
+  const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
+  if (layout) return layoutFieldItems(layout);
+  return (a.named ?? []).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
 }
 
 export function completion(textDoc: TextDocument, pos: Position): CompletionItem[] {
@@ -103,11 +155,15 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
   const context = typing ? tokens.slice(0, -1) : tokens;
   const last = context[context.length - 1];
   if (context.length === 0) {
-    const keywords = ['config', 'const', 'mem', ...ACCESS_KEYWORDS, ...ACTION_KEYWORDS].map((k) => ({ label: k, kind: CompletionItemKind.Keyword }));
     const snippets = SNIPPETS.map((s) => ({ label: s.label, kind: CompletionItemKind.Snippet, detail: s.detail, insertText: s.body, insertTextFormat: InsertTextFormat.Snippet }));
-    return [...keywords, ...snippets];
+    return [...statementItems(), ...snippets];
   }
-  const verb = context[0]?.text ?? '';
+  const st = statementOf(context.slice(0, 2).map((t) => (t.kind === 'word' ? t.text : undefined)));
+  if (!st) return [];
+  const { def, length } = st;
+  // `mem ` → how it goes on.
+  if (context.length === 1 && length === 1 && (def.syntax === 'memory' || STATEMENT_TABLE.phrases.has(context[0]?.text ?? ''))) return secondWordItems(context[0]?.text ?? '', def);
+  const onRegister = def.syntax === 'register' || (def.syntax === 'engine' && def.operand === 'register');
   // `REG.` → its fields.
   if (last?.text === '.' && context.length >= 2) {
     const reg = findRegister(context[context.length - 2]?.text ?? '');
@@ -116,36 +172,16 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
   // `FIELD=` → its enum values (register fields in accesses, structure fields in engine statements).
   if (last?.text === '=' && context.length >= 2) {
     const name = context[context.length - 2]?.text ?? '';
-    const reg = ACCESS_KEYWORDS.includes(verb) || verb === 'poll' ? findRegister(context[1]?.text ?? '') : undefined;
+    const reg = onRegister ? findRegister(context[1]?.text ?? '') : undefined;
     if (reg) return enumItems(findField(reg, name)?.values);
-    const def = layoutOf(context);
-    const f: LayoutField | undefined = def ? findLayoutField(def, name) : undefined;
+    const layout = def.syntax === 'engine' ? def.args.fields?.layout(context.slice(length).filter((t) => t.kind === 'word').map((t) => t.text)) : undefined;
+    const f: LayoutField | undefined = layout ? findLayoutField(layout, name) : undefined;
     return enumItems(f?.values);
   }
-  if (ACCESS_KEYWORDS.includes(verb) || verb === 'poll') {
+  if (onRegister) {
     if (context.length === 1) return registerItems();
     const reg = findRegister(context[1]?.text ?? '');
-    return reg && verb.startsWith('write') ? registerFieldItems(reg, true) : [];
+    return reg && def.syntax === 'register' && context[0]?.text.startsWith('write') ? registerFieldItems(reg, true) : [];
   }
-  if (verb === 'cmd') {
-    if (context.length === 1) {
-      return COMMANDS.map((c) => ({ label: c.name.replace(/^CMD_/, ''), kind: CompletionItemKind.Function, detail: `${c.name} (opcode 0x${c.opcode.toString(16).toUpperCase()})`, documentation: doc(commandSummaryMarkdown(c)) }));
-    }
-    const def = layoutOf(context);
-    return def ? layoutFieldItems(def) : [];
-  }
-  if (verb === 'expect') {
-    if (context.length === 1) return [{ label: 'event', kind: CompletionItemKind.Keyword }, { label: 'no event', kind: CompletionItemKind.Keyword, insertText: 'no event' }];
-    if (context.length === 2 && context[1]?.text === 'event') return EVENTS.map((e) => ({ label: e.name, kind: CompletionItemKind.Event, detail: `event 0x${e.id.toString(16).toUpperCase()}`, documentation: doc(eventSummaryMarkdown(e)) }));
-    const def = layoutOf(context);
-    return def ? layoutFieldItems(def) : [];
-  }
-  if (verb === 'dma') {
-    if (context.length === 1) return ['read', 'write', 'exec'].map((k) => ({ label: k, kind: CompletionItemKind.Keyword }));
-    if (last?.text === '==') return [...['translated', 'bypass', 'abort', 'stall', 'raz', 'fault'].map((k) => ({ label: k, kind: CompletionItemKind.Keyword })), ...EVENTS.map((e) => ({ label: e.name, kind: CompletionItemKind.Event, documentation: doc(eventSummaryMarkdown(e)) }))];
-    return ['sid=', 'ssid=', 'iova=', 'priv'].map((k) => ({ label: k, kind: CompletionItemKind.Property }));
-  }
-  const def = layoutOf(context);
-  if (def && context.length >= 2) return layoutFieldItems(def);
-  return [];
+  return def.syntax === 'engine' ? engineItems(def, context.slice(length)) : [];
 }

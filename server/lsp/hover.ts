@@ -21,12 +21,10 @@ import { commandSummaryMarkdown } from '../../core/commands/codec';
 import { findCommand } from '../../core/commands/table';
 import { eventSummaryMarkdown } from '../../core/events/codec';
 import { findEvent } from '../../core/events/table';
-import { findLayoutField } from '../../core/layout/access';
 import { layoutFieldTable } from '../../core/layout/describe';
-import type { LayoutDef } from '../../core/layout/types';
-import { CD } from '../../core/structures/cd';
-import { L1CD, L1STD } from '../../core/structures/l1';
-import { STE } from '../../core/structures/ste';
+import { ENGINE_STATEMENTS, type EngineDef } from '../../core/script/statements';
+import { layoutFieldOf, namedArg } from '../../core/script/statements/args';
+import { namedArgMarkdown, statementMarkdown } from '../../core/script/statements/describe';
 import { Workspace } from './workspace';
 
 const statementLine = (s: { readonly range: Range }) => startLine(s.range);
@@ -158,37 +156,38 @@ function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position)
 }
 
 /**
- * Engine statements (`cmd`, `ste`, `cd`, `dma`, `expect event`, ...): the command, event or
- * structure a name stands for, and the fields given as arguments, from their tables.
+ * Engine statements (`cmd`, `ste`, `cd`, `dma`, `expect event`, ...), from their definitions in
+ * the statement registry: the keyword's statement, the command, event or structure a name stands
+ * for and the fields given as arguments (from their tables), and the statement's named arguments.
  */
 function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], pos: Position): Hover | null {
   const s = statements.find((x): x is ActionLike => x.kind === 'action' && contains(x.range, pos));
   if (!s) return null;
-  const [first, second] = s.args;
-  let def: LayoutDef | undefined;
-  if (s.verb === 'cmd' && first?.name) def = findCommand(first.name);
-  else if (s.verb === 'ste') def = STE;
-  else if (s.verb === 'cd') def = CD;
-  else if (s.verb === 'l1std') def = L1STD;
-  else if (s.verb === 'l1cd') def = L1CD;
-  else if (s.verb === 'expect' && second?.name) def = findEvent(second.name);
+  const statement: EngineDef = ENGINE_STATEMENTS[s.verb];
+  if (contains(s.keyword, pos)) return md(statementMarkdown(statement), s.keyword);
+  const def = statement.args.fields?.layout(s.args.map((a) => a.name));
   if (s.expect?.name && contains(s.expect.range, pos)) {
     const ev = findEvent(s.expect.name);
     if (ev) return md(eventSummaryMarkdown(ev), s.expect.range);
   }
-  if (!def) return null;
-  const c = findCommand(def.name);
-  const e = findEvent(def.name);
-  const title = c ? commandSummaryMarkdown(c) : e ? eventSummaryMarkdown(e) : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`;
-  const nameArg = s.verb === 'cmd' ? first : s.verb === 'expect' ? second : undefined;
-  if (nameArg?.nameRange && contains(nameArg.nameRange, pos)) return md(title, nameArg.nameRange);
+  // The argument that names the command or event (`cmd NAME`, `expect event NAME`).
+  const nameIndex = statement.args.positional?.findIndex((p) => p.table !== undefined) ?? -1;
+  const nameArg = nameIndex >= 0 ? s.args[nameIndex] : undefined;
+  if (def && nameArg?.nameRange && contains(nameArg.nameRange, pos)) {
+    const c = findCommand(def.name);
+    const e = findEvent(def.name);
+    return md(c ? commandSummaryMarkdown(c) : e ? eventSummaryMarkdown(e) : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`, nameArg.nameRange);
+  }
   for (const a of s.args) {
     if (!a.name || !a.nameRange || !contains(a.nameRange, pos)) continue;
-    const f = findLayoutField(def, a.name) ?? findLayoutField(def, ARG_ALIASES[a.name.toLowerCase()] ?? '');
-    if (!f) continue;
-    const bits = f.msb === f.lsb ? `bit [${f.msb}]` : `bits [${f.msb}:${f.lsb}]`;
-    const values = f.values ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}${v.description ? ` — ${v.description}` : ''}`).join('\n')}` : '';
-    return md(`**${def.name}.${f.name}** (${bits}${f.addrShift !== undefined ? `, address bits [${f.msb - f.lsb + f.addrShift}:${f.addrShift}]` : ''})\n\n${f.description}${values}`, a.nameRange);
+    const f = def ? layoutFieldOf(def, a.name) : undefined;
+    if (def && f) {
+      const bits = f.msb === f.lsb ? `bit [${f.msb}]` : `bits [${f.msb}:${f.lsb}]`;
+      const values = f.values ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}${v.description ? ` — ${v.description}` : ''}`).join('\n')}` : '';
+      return md(`**${def.name}.${f.name}** (${bits}${f.addrShift !== undefined ? `, address bits [${f.msb - f.lsb + f.addrShift}:${f.addrShift}]` : ''})\n\n${f.description}${values}`, a.nameRange);
+    }
+    const named = namedArg(statement, a.name);
+    if (named) return md(namedArgMarkdown(statement, named), a.nameRange);
   }
   return null;
 }
@@ -198,6 +197,7 @@ interface ActionLike {
   readonly kind: 'action';
   readonly verb: ActionVerb;
   readonly range: Range;
+  readonly keyword: Range;
   readonly args: readonly { readonly name?: string; readonly nameRange?: Range }[];
   readonly expect?: { readonly name?: string; readonly range: Range };
 }
@@ -207,7 +207,7 @@ function parsedAction(s: Statement): ActionLike[] {
   if (s.kind !== 'action') return [];
   const args = s.args.map((a) => (a.kind === 'assign' ? { name: a.field.name, nameRange: a.field.range } : a.kind === 'name' ? { name: a.name, nameRange: a.range } : {}));
   const e = s.expect;
-  return [{ kind: 'action', verb: s.verb, range: s.range, args, ...(e ? { expect: { range: e.range, ...(e.value.kind === 'name' ? { name: e.value.name } : {}) } } : {}) }];
+  return [{ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args, ...(e ? { expect: { range: e.range, ...(e.value.kind === 'name' ? { name: e.value.name } : {}) } } : {}) }];
 }
 
 /**
@@ -232,6 +232,3 @@ function unparsedLineHover(doc: TextDocument, pos: Position): Hover | null {
   if (owner && value) return md(enumMarkdown(context, owner, value), word.range);
   return null;
 }
-
-/** Short argument names scripts accept for command fields (core/script/actions.ts). */
-const ARG_ALIASES: Record<string, string> = { sid: 'StreamID', ssid: 'SubstreamID', addr: 'Address', va: 'Address', iova: 'Address', ipa: 'Address' };

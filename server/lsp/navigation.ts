@@ -1,14 +1,15 @@
 /**
  * Navigation in `.smmu` scripts: go to definition and find references for constants, rename of
  * a constant (the only user-defined names), the outline (document symbols: the configuration,
- * constants, and `# ---` section comments with what follows them) and folding of sections and
- * comment blocks.
+ * constants, the engine statements whose definition lists them, and `# ---` section comments with
+ * what follows them) and folding of sections and comment blocks.
  */
 import { DocumentSymbol, FoldingRange, FoldingRangeKind, SymbolKind, type Location, type Position, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SymbolRef } from '../../core/script/resolve';
 import { firstFromLine, rangeContains as contains, startLine } from '../../core/base/diagnostics';
 import { splitLines } from '../../core/script/lexer';
+import { ENGINE_STATEMENTS } from '../../core/script/statements';
 import type { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uri';
 
@@ -85,7 +86,11 @@ export function documentSymbols(workspace: Workspace, doc: TextDocument): Docume
     let sym: DocumentSymbol | undefined;
     if (s.kind === 'config') sym = DocumentSymbol.create(`config ${s.path.value}`, undefined, SymbolKind.File, s.range, s.path.range);
     else if (s.kind === 'const') sym = DocumentSymbol.create(s.name.name, 'const', SymbolKind.Constant, s.range, s.name.range);
-    else if (s.kind === 'action' && (s.verb === 'cmd' || s.verb === 'doorbell' || s.verb === 'dma' || s.verb === 'ste' || s.verb === 'cd')) sym = DocumentSymbol.create(text.trim().replace(/\s*#.*$/, ''), undefined, s.verb === 'dma' ? SymbolKind.Event : SymbolKind.Function, s.range, s.keyword);
+    else if (s.kind === 'action') {
+      // The statements whose definition puts them in the outline (commands, structures, DMA).
+      const outline = ENGINE_STATEMENTS[s.verb].outline;
+      if (outline) sym = DocumentSymbol.create(text.trim().replace(/\s*#.*$/, ''), undefined, outline === 'event' ? SymbolKind.Event : SymbolKind.Function, s.range, s.keyword);
+    }
     if (!sym) return;
     if (section) {
       section.children?.push(sym);

@@ -8,7 +8,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { findCommand } from '../../core/commands/table';
 import { findEvent } from '../../core/events/table';
 import { lexLine, splitLines } from '../../core/script/lexer';
-import { ACCESS_KEYWORDS, ACTION_KEYWORDS } from '../../core/script/parser';
+import { STATEMENT_TABLE, statementOf, type StatementDef } from '../../core/script/statements';
+import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
 import type { Workspace } from './workspace';
 
 const TYPES = ['keyword', 'variable', 'property', 'enumMember', 'number', 'string', 'comment', 'function', 'event', 'operator'] as const;
@@ -17,7 +18,18 @@ type TokenType = (typeof TYPES)[number];
 
 export const SEMANTIC_LEGEND: SemanticTokensLegend = { tokenTypes: [...TYPES], tokenModifiers: [...MODIFIERS] };
 
-const KEYWORDS = new Set(['config', 'const', 'mem', 'abort', ...ACCESS_KEYWORDS, ...ACTION_KEYWORDS]);
+/** The words that may follow a statement's first word as keywords: `mem read32`, `mem abort`. */
+const SECOND_KEYWORDS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  STATEMENT_TABLE.keywords.map((first) => {
+    const words = new Set(STATEMENT_TABLE.phrases.get(first)?.keys() ?? []);
+    if (STATEMENT_TABLE.byKeyword.get(first)?.syntax === 'memory') for (const k of ACCESS_KEYWORDS) words.add(k);
+    return [first, words];
+  }),
+);
+
+/** Whether a statement's arguments name commands, or events (coloured as such, from its schema). */
+const names = (def: StatementDef | undefined, table: 'commands' | 'events') =>
+  def?.syntax === 'engine' && (def.args.positional?.some((p) => p.table === table) || (table === 'events' && def.args.expect?.events === true));
 const type = (t: TokenType) => TYPES.indexOf(t);
 const READONLY = 1 << MODIFIERS.indexOf('readonly');
 const LIBRARY = 1 << MODIFIERS.indexOf('defaultLibrary');
@@ -36,6 +48,9 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
     const tokens = lexLine(text, line);
     const code = tokens.filter((t) => t.kind !== 'comment');
     const verb = code[0]?.kind === 'word' ? code[0].text : undefined;
+    const def = statementOf([verb, code[1]?.kind === 'word' ? code[1].text : undefined])?.def;
+    const commands = names(def, 'commands');
+    const events = names(def, 'events');
     for (const t of tokens) {
       const start = t.range.start.character;
       const length = t.range.end.character - start;
@@ -51,9 +66,9 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
         if (sym) {
           tt = sym.t;
           mods = sym.m;
-        } else if ((t === code[0] || (verb === 'mem' && t === code[1])) && KEYWORDS.has(t.text)) tt = 'keyword';
-        else if (verb === 'cmd' && findCommand(t.text)) tt = 'function';
-        else if (findEvent(t.text) && (verb === 'dma' || verb === 'expect')) tt = 'event';
+        } else if ((t === code[0] && STATEMENT_TABLE.byKeyword.has(t.text)) || (t === code[1] && SECOND_KEYWORDS.get(verb ?? '')?.has(t.text) === true)) tt = 'keyword';
+        else if (commands && findCommand(t.text)) tt = 'function';
+        else if (events && findEvent(t.text)) tt = 'event';
         else if (code[code.indexOf(t) + 1]?.text === '=') tt = 'property';
       }
       if (tt !== undefined) builder.push(line, start, length, type(tt), mods);

@@ -1,31 +1,79 @@
 /**
- * Signature help for `cmd NAME …`: the command's fields as parameters (from the command table),
- * the one being typed active, each documented with its bits and meaning.
+ * Signature help in engine statements, from the statement registry. Once a statement names its
+ * command, structure or event (`cmd CFGI_STE `, `ste 1 `, `expect event F_TRANSLATION `), its
+ * fields are the parameters (from their table), the one being typed active, each documented with
+ * its bits and meaning. Before that, and for statements without fields (`dma`, `map`, `pri`), the
+ * statement's usage is the signature and its arguments (from its schema) the parameters.
  */
-import { MarkupKind, type Position, type SignatureHelp } from 'vscode-languageserver/node';
+import { MarkupKind, type ParameterInformation, type Position, type SignatureHelp } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { findCommand } from '../../core/commands/table';
+import type { LayoutDef } from '../../core/layout/types';
+import type { Token } from '../../core/script/ast';
 import { lexLine } from '../../core/script/lexer';
+import { statementOf, type EngineDef } from '../../core/script/statements';
+import { statementMarkdown, statementSignature } from '../../core/script/statements/describe';
 
 export function signatureHelp(doc: TextDocument, pos: Position): SignatureHelp | null {
   const text = doc.getText({ start: { line: pos.line, character: 0 }, end: pos });
   const tokens = lexLine(text, pos.line).filter((t) => t.kind !== 'comment');
-  if (tokens[0]?.text !== 'cmd' || !tokens[1]) return null;
-  const def = findCommand(tokens[1].text);
-  if (!def || (tokens.length === 2 && !/\s$/.test(text))) return null;
-  const params = def.fields.filter((f) => f.name !== 'Opcode');
-  // The field being given: the last `NAME` (possibly followed by `=`) on the line.
-  const words = tokens.slice(2).filter((t) => t.kind === 'word');
-  const current = /\s$/.test(text) ? undefined : words[words.length - 1]?.text;
+  const st = statementOf(tokens.slice(0, 2).map((t) => (t.kind === 'word' ? t.text : undefined)));
+  if (!st || st.def.syntax !== 'engine') return null;
+  const def = st.def;
+  const args = tokens.slice(st.length);
+  const spaced = /\s$/.test(text);
+  // The keyword itself is still being typed.
+  if (!args.length && !spaced) return null;
+  // The word being given: the last `NAME` (possibly followed by `=`) on the line, unless a space ended it.
+  const words = args.filter((t) => t.kind === 'word');
+  const current = spaced ? undefined : words[words.length - 1]?.text;
+  const positional = def.args.positional?.length ?? 0;
+  const layout = def.args.fields?.layout(words.map((t) => t.text));
+  // Fields once the positional arguments are given (and the last of them is not being typed).
+  if (layout && (args.length > positional || (args.length === positional && spaced))) return layoutSignature(layout, current);
+  return statementSignatureHelp(def, args, current, spaced);
+}
+
+/** The fields of a command, structure or event as parameters. */
+function layoutSignature(def: LayoutDef, current: string | undefined): SignatureHelp {
+  const params = def.fields.filter((f) => f.name !== 'Opcode' && f.name !== 'EventNumber');
   const active = current ? params.findIndex((f) => f.name.toLowerCase().startsWith(current.toLowerCase())) : -1;
+  const command = findCommand(def.name);
   return {
     signatures: [
       {
         label: `${def.name.replace(/^CMD_/, '')}(${params.map((f) => f.name).join(', ')})`,
-        documentation: { kind: MarkupKind.Markdown, value: `${def.summary} (§${def.section}), opcode 0x${def.opcode.toString(16).toUpperCase()}` },
+        documentation: { kind: MarkupKind.Markdown, value: `${def.summary} (§${def.section})${command ? `, opcode 0x${command.opcode.toString(16).toUpperCase()}` : ''}` },
         parameters: params.map((f) => ({ label: f.name, documentation: { kind: MarkupKind.Markdown, value: `\`[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}]\` ${f.description}${f.values ? ` ${f.values.map((v) => `${v.value} ${v.name}`).join(', ')}` : ''}` } })),
       },
     ],
+    activeSignature: 0,
+    activeParameter: active >= 0 ? active : 0,
+  };
+}
+
+/**
+ * The statement's usage with its arguments as parameters. The active one: the expectation after
+ * `==`; the named argument being typed (or whose value is); else the next positional argument.
+ */
+function statementSignatureHelp(def: EngineDef, args: readonly Token[], current: string | undefined, spaced: boolean): SignatureHelp {
+  const { label, parameters } = statementSignature(def);
+  const comparing = args.some((t) => t.text === '==' || t.text === '!=');
+  const last = args[args.length - 1];
+  // In `sid=1` the name is two tokens back once the value is being typed.
+  const naming = last?.text === '=' ? args[args.length - 2]?.text : args[args.length - 2]?.text === '=' && !spaced ? args[args.length - 3]?.text : current;
+  const named = naming?.toLowerCase();
+  let active = -1;
+  if (comparing && !def.operand) active = parameters.findIndex((p) => p.expect);
+  if (active < 0 && named) active = parameters.findIndex((p) => p.named && [p.named.name, ...(p.named.aliases ?? [])].some((n) => n.toLowerCase().startsWith(named)));
+  if (active < 0) {
+    // The positional argument being typed, or the next one after a space.
+    const given = spaced ? args.length : args.length - 1;
+    active = parameters.findIndex((p) => p.positional === given);
+  }
+  const toParameter = (p: (typeof parameters)[number]): ParameterInformation => ({ label: [p.start, p.end], documentation: { kind: MarkupKind.Markdown, value: p.doc } });
+  return {
+    signatures: [{ label, documentation: { kind: MarkupKind.Markdown, value: `${def.summary}\n\n${statementMarkdown(def)}` }, parameters: parameters.map(toParameter) }],
     activeSignature: 0,
     activeParameter: active >= 0 ? active : 0,
   };

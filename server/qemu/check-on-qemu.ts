@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { startLine, type ScriptDiagnostic } from '../../core/base/diagnostics';
+import type { ScriptDiagnostic } from '../../core/base/diagnostics';
 import { buildGuestProgram, GuestProgramError } from '../../core/guest/program';
 import { VIRT_SMMU_BASE, VIRT_UART_BASE } from '../../core/guest/ops';
 import { compileScript, type CompiledScript } from '../../core/qemu/compile';
@@ -114,7 +114,8 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   try {
     if (run.cancelled) return { kind: 'cancelled' };
     if (run.spawnError) return { kind: 'failed', message: run.spawnError, diagnostics: [] };
-    const judgement = judgeReport(compiled, run.uart, { config: check.config, configSource: check.configPath ?? check.config.name, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+    const configSource = check.configPath ? `${check.config.name} (${path.relative(process.cwd(), check.configPath) || check.configPath})` : check.config.name;
+    const judgement = judgeReport(compiled, run.uart, { config: check.config, configSource, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
     // QEMU itself failing is said with its own words, on top of where the guest got to.
     const failure = run.timedOut
       ? `QEMU ran past the time limit (${(o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS) / 1000} s) and was stopped`
@@ -137,9 +138,4 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   } finally {
     if (!o.keepDir) fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The line a diagnostic is on (for sorting and the editor). */
-export function lineOf(d: ScriptDiagnostic): number {
-  return startLine(d.range);
 }

@@ -15,6 +15,7 @@ import { findCommand } from '../../core/commands/table';
 import { encodeCommand } from '../../core/commands/codec';
 import { Engine } from '../../core/engine/engine';
 import { getRegister } from '../../core/registers/table';
+import type { RegisterName } from '../../core/registers/types';
 import { CD } from '../../core/structures/cd';
 import { encodeStructure } from '../../core/structures/encode';
 import { STE } from '../../core/structures/ste';
@@ -52,7 +53,7 @@ function engine(): Engine {
   return e;
 }
 
-const off = (name: string) => getRegister(name).offset;
+const off = (name: RegisterName) => getRegister(name).offset;
 
 function cmdWords(name: string, fields: Record<string, bigint> = {}): number[] {
   const def = findCommand(name);

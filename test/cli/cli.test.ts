@@ -168,6 +168,23 @@ test('a CERROR_ILL names its section once, in the diagnostic and under --trace',
   }
 });
 
+test('a command the model does not carry out warns in check and run, whether or not anything is cached (issue 22)', () => {
+  // SMMUv3.3 with DPT (§6.3.4) and MPAM: CMD_DPTI_ALL (§4.6.1) and CMD_CFGI_VMS_PIDM (§4.3.5) are legal.
+  const dir = path.dirname(tmp('x', ''));
+  fs.writeFileSync(path.join(dir, 'dpt.smmu.json'), JSON.stringify({ base: 'smmuv3.2-full', version: '3.3', features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true } }));
+  for (const command of ['DPTI_ALL', 'CFGI_VMS_PIDM VMID=3']) {
+    const script = path.join(dir, 'not-modelled.smmu');
+    fs.writeFileSync(script, `config "dpt.smmu.json"\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=4\nwrite32 CR0 CMDQEN\ncmd ${command}\ncmd SYNC\ndoorbell\nread32 CMDQ_CONS == 2\n`);
+    for (const verb of ['check', 'run']) {
+      const r = smmu(verb, script);
+      assert.equal(r.code, 0, `${verb} ${command}: ${r.out}${r.err}`);
+      const warned = r.out.split('\n').filter((l) => l.includes('[cmdq.not-modelled]'));
+      assert.equal(warned.length, 1, `${verb} ${command} warns once at the doorbell: ${r.out}`);
+      assert.match(warned[0] ?? '', new RegExp(`not-modelled\\.smmu:6:1: warning: CMDQ\\[0\\] CMD_${command.split(' ')[0]}\\b.*not modelled`));
+    }
+  }
+});
+
 test('run --trace shows each observation with its own line when lines end with a lone CR', () => {
   // Split on \r?\n, the script's second line was shown as part of the first and the third as empty.
   const r = smmu('run', tmp('cr.smmu', 'write32 CR0 0\rread32 CR0ACK == 0\rread32 IDR0\r'), '--trace');

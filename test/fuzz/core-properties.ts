@@ -20,6 +20,14 @@ import { engineScript, tokenSoup, wellFormedScript } from '../harness/script-hel
 import { corpus, describeCase, KIND_SUFFIX, mutatedFile, type MutatedFile } from './mutate';
 import { root } from '../harness/root';
 import { assertDiagnostics, assertNoInternal, lineLengths } from './oracle';
+import * as fs from 'fs';
+import { compileScript } from '../../core/qemu/compile';
+import { judgeReport } from '../../core/qemu/judge';
+import { parseGuestReport } from '../../core/guest/report';
+import { buildGuestProgram, GuestProgramError } from '../../core/guest/program';
+import { exportC, ExportCError } from '../../core/guest/export-c';
+import { VIRT_SMMU_BASE, VIRT_UART_BASE } from '../../core/guest/ops';
+import { applyMutations, mutation } from './mutate';
 
 /** The mutated file at its seed's path, and, when given, a mutated configuration in place of every configuration read. */
 function hostWith(file: MutatedFile, config?: MutatedFile): ScriptHost {
@@ -80,7 +88,55 @@ function runDebugger(c: CoreCase, options: { config?: string; trace?: boolean } 
   for (let n = 0; n < 3 && rt.canStepBack; n++) rt.stepBack();
 }
 
+/** A guest's report as QEMU 7.2 printed it for examples/xen-vsmmu-review.smmu, and that script compiled. */
+const REPORT_SCRIPT = path.join(root, 'examples', 'xen-vsmmu-review.smmu');
+let reportCase: { report: string; compiled: ReturnType<typeof compileScript>; config: ReturnType<typeof checkScript>['config'] } | undefined;
+function guestReport() {
+  if (!reportCase) {
+    const check = checkScript(fs.readFileSync(REPORT_SCRIPT, 'utf8'), REPORT_SCRIPT, fileHost, 'syntax');
+    reportCase = { report: fs.readFileSync(path.join(root, 'test', 'fixtures', 'qemu', 'xen-vsmmu-review.qemu-7.2.report'), 'utf8'), compiled: compileScript(check), config: check.config };
+  }
+  return reportCase;
+}
+
+/** A script that checks clean compiles to a program and a C kit, or is refused with the typed error. */
+function compileRoutes(c: CoreCase): void {
+  const check = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'syntax');
+  if (check.diagnostics.some((d) => d.severity === 'error')) return;
+  const compiled = compileScript(check);
+  for (const d of compiled.notRun) assert.ok(d.range.start.line < lineLengths(c.file.text).length, 'a not-run note inside the script');
+  try {
+    buildGuestProgram(compiled.ops, { loadAddress: 1n << 48n, smmuBase: VIRT_SMMU_BASE, uartBase: VIRT_UART_BASE });
+  } catch (e) {
+    if (!(e instanceof GuestProgramError)) throw e;
+  }
+  try {
+    exportC(compiled.ops);
+  } catch (e) {
+    if (!(e instanceof ExportCError)) throw e;
+  }
+}
+
 export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
+  /** `smmu qemu`'s reader of what the guest printed: any text (a crash, QEMU's own noise, a cut line). */
+  'mutated guest reports: judgeReport and parseGuestReport never throw, findings at the script\'s lines': generic({
+    arbitrary: fc.array(mutation(['R 0x00024 4 0xFFFFFFFF # @11', '# @3 abort store 0x40000000', '# @8 zero 0x40000000 0x1000', '#= R 0x40000000 8 0x0000000000000000 # @20', '# fatal exception: vector 0x200']), { minLength: 1, maxLength: 6 }),
+    check: (ms: Parameters<typeof applyMutations>[1]) => {
+      const { report, compiled, config } = guestReport();
+      const text = applyMutations(report, ms);
+      const j = judgeReport(compiled, text, { config, configSource: 'fuzz' });
+      const lines = lineLengths(fs.readFileSync(REPORT_SCRIPT, 'utf8')).length;
+      for (const d of j.diagnostics) {
+        assertNoInternal(d.message, 'judgeReport');
+        assert.ok(d.range.start.line >= 0 && d.range.start.line < lines, `${d.code} at line ${d.range.start.line} of ${lines}`);
+      }
+      assert.ok(j.opsReported <= j.opsTotal);
+      void parseGuestReport(text, compiled.ops);
+    },
+    describe: (ms: unknown) => `the QEMU 7.2 report of examples/xen-vsmmu-review.smmu with ${JSON.stringify(ms)}`,
+    files: () => [],
+  }),
+  'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': mutated(compileRoutes, withConfig(mutatedFile(['script']))),
   /** A script through the full check (parse, resolve, configuration, the model) and the formatter. */
   'mutated .smmu scripts: checkScript (full) and formatScript': mutated((c) => {
     const r = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'full');

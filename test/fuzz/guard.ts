@@ -54,6 +54,7 @@ export const replayCommand = (name: string, seed: number, casePath?: string) => 
  */
 export class Guard {
   private worker?: Worker;
+  private readonly started = new WeakSet<Worker>();
 
   run(run: GuardedRun, caseTimeoutMs = 10000): Promise<GuardedResult> {
     const property = CORE_PROPERTIES[run.name];
@@ -77,9 +78,9 @@ export class Guard {
         return [`${run.name}: ${why}`, `case: ${property?.describe(value) ?? JSON.stringify(value)}`, ...(files.length ? [`input written to ${files.join(', ')}`] : []), `seed ${run.seed}${casePath ? `, path ${casePath}` : ''}; replay: ${replayCommand(run.name, run.seed, casePath)}`].join('\n');
       };
       const died = (why: string) => finish({ numRuns: -1, failure: last ? report(last.value, why) : `${run.name}: ${why} before the first case (seed ${run.seed})` }, true);
-      const arm = () => {
+      const arm = (ms = caseTimeoutMs) => {
         clearTimeout(timer);
-        timer = setTimeout(() => died(`no answer within ${caseTimeoutMs} ms (a hang)`), caseTimeoutMs);
+        timer = setTimeout(() => died(`no answer within ${ms} ms (a hang)`), ms);
       };
       const onMessage = (m: WorkerMessage) => {
         if (m.kind === 'case') {
@@ -93,8 +94,11 @@ export class Guard {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      // The first run also waits for the worker to load core: the watchdog allows for it.
-      arm();
+      // The first case also waits for a new worker to load core (seconds on a loaded machine):
+      // the watchdog allows 20 s more for it.
+      const fresh = this.worker === worker && !this.started.has(worker);
+      this.started.add(worker);
+      arm(fresh ? caseTimeoutMs + 20000 : caseTimeoutMs);
       worker.postMessage(run);
     });
   }

@@ -5,6 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { referencePages } from '../../core/docs/reference';
+import { fillRegions, generatedRegions, grammarText } from '../../core/docs/script-page';
+import { STATEMENTS } from '../../core/script/statements';
 import { COMMANDS } from '../../core/commands/table';
 import { EVENTS } from '../../core/events/table';
 import { smmu } from '../harness/cli-harness';
@@ -21,6 +23,28 @@ test('every command and event has its section in the reference', () => {
   const [commands, events] = referencePages();
   for (const c of COMMANDS) assert.match(commands?.text ?? '', new RegExp(`### ${c.name}\\n`));
   for (const e of EVENTS) assert.match(events?.text ?? '', new RegExp(`### ${e.name}\\n`));
+});
+
+test("docs/script-language.md's statement tables and grammar are the generated ones (run node scripts/gen-docs.mjs after changing a statement)", () => {
+  for (const page of generatedRegions()) {
+    const committed = fs.readFileSync(path.join(root, page.path), 'utf8');
+    assert.equal(fillRegions(committed, page.regions), committed, page.path);
+  }
+});
+
+test('the script reference documents every statement of the registry, and its grammar names every keyword', () => {
+  const page = fs.readFileSync(path.join(root, 'docs/script-language.md'), 'utf8');
+  const rows = [...page.matchAll(/^\| `([^`]+)`/gm)].map((m) => (m[1] as string).replace(/\\\|/g, '|'));
+  const grammar = grammarText();
+  assert.ok(page.includes(grammar));
+  for (const d of STATEMENTS) {
+    for (const k of d.keywords) {
+      // readN/writeN are documented as such; every other keyword starts a row of its own.
+      const documented = d.syntax === 'register' ? rows.some((r) => r.startsWith(k.replace(/\d+$/, 'N'))) : rows.some((r) => r === k || r.startsWith(`${k} `));
+      assert.ok(documented, `a row of the statement tables documents '${k}'`);
+      assert.ok(grammar.includes(k.split(' ').map((w) => `"${w}"`).join(' ')), `the grammar names '${k}'`);
+    }
+  }
 });
 
 test('docs/cli.md shows what the command line prints for the bundled examples', () => {
@@ -80,7 +104,7 @@ test("the README states package.json's engines.node, and docs/cli.md has every c
   assert.match(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), new RegExp(`Node ${min.replace(/\./g, '\\.')} or later`));
   const help = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), '--help'], { encoding: 'utf8' }).stdout;
   const commands = [...new Set([...help.matchAll(/^\s+smmu (\w+)/gm)].map((m) => m[1]!))];
-  assert.deepEqual(commands, ['decode', 'check', 'run', 'replay', 'lsp', 'dap']);
+  assert.deepEqual(commands, ['decode', 'check', 'run', 'replay', 'qemu', 'export', 'lsp', 'dap']);
   const cli = fs.readFileSync(path.join(root, 'docs', 'cli.md'), 'utf8');
   for (const c of commands) assert.match(cli, new RegExp(`^\\| \`smmu ${c}\\b`, 'm'), `docs/cli.md has no row for smmu ${c}`);
 });

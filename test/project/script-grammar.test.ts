@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGISTERS } from '../../core/registers/table';
 import { queueGrammarText, textMateGrammar, textMateGrammarText } from '../../core/script/grammar';
+import { STATEMENTS } from '../../core/script/statements';
 import { root } from '../harness/root';
 
 test('syntaxes/smmu.tmLanguage.json is the generated grammar (run node scripts/gen-grammar.mjs after changing the table)', () => {
@@ -54,4 +55,20 @@ test('every grammar pattern compiles, and names from the table match their scope
 test('syntaxes/smmuq.tmLanguage.json is the generated queue descriptor grammar', () => {
   const committed = readFileSync(join(root, 'syntaxes/smmuq.tmLanguage.json'), 'utf8');
   assert.equal(committed, queueGrammarText(), 'out of date: run node scripts/gen-grammar.mjs');
+});
+
+test('the grammar colours every keyword of the statement registry as a statement keyword, two-word ones whole', () => {
+  const repo = textMateGrammar(REGISTERS).repository as Record<string, { patterns: { match: string; name?: string; captures?: Record<string, { name: string }> }[] }>;
+  const keywordPatterns = repo.keyword.patterns;
+  const keywords = STATEMENTS.flatMap((d) => d.keywords);
+  assert.ok(keywords.includes('include') && keywords.includes('mem abort') && keywords.includes('pri'));
+  for (const k of keywords) {
+    const line = `${k} 0x1000`;
+    // TextMate takes the first pattern (in order) that matches earliest: here, at the line's start.
+    const hit = keywordPatterns.map((p) => ({ p, m: js(p.match).exec(line) })).find((x) => x.m?.index === 0);
+    assert.ok(hit?.m, `no keyword pattern matches '${line}'`);
+    const { p, m } = hit;
+    const scoped = p.name?.startsWith('keyword.control.statement') ? m[0] : p.captures?.['1']?.name.startsWith('keyword.control.statement') ? [m[1], m[2]].filter(Boolean).join(' ') : '';
+    assert.equal(scoped.replace(/\s+/g, ' '), k, `'${k}' coloured whole as a statement keyword`);
+  }
 });

@@ -156,6 +156,7 @@ function hexName(op: number): string {
 
 test('§4.1.3/§7.1 commands irrelevant to the implementation are CERROR_ILL, and legal when the feature exists', () => {
   const s2only = ids({ IDR0: (QEMU_IDS.IDR0 & ~2) | 1 });
+  const bothStages = ids({ IDR0: QEMU_IDS.IDR0 | 1 });
   const cases: [string, number, IdView][] = [
     ['TLBI_S12_VMALL without S2P (§4.4.3.2)', 0x28, qemu],
     ['TLBI_S2_IPA without S2P (§4.4.3.1)', 0x2a, qemu],
@@ -163,7 +164,7 @@ test('§4.1.3/§7.1 commands irrelevant to the implementation are CERROR_ILL, an
     ['TLBI_EL2_ASID without Hyp (§4.4.2.10)', 0x21, qemu],
     ['ATC_INV without ATS (§4.5.1)', 0x40, qemu],
     ['PRI_RESP without PRI (§4.5.2)', 0x41, qemu],
-    ['CFGI_VMS_PIDM without MPAM (§4.3.5)', 0x07, qemu],
+    ['CFGI_VMS_PIDM without MPAM (§4.3.5)', 0x07, bothStages],
     ['DPTI_ALL without DPT (§4.6.1)', 0x70, qemu],
     ['RESUME with STALL_MODEL 0b01 (§4.7.1)', 0x44, qemu],
     ['STALL_TERM with STALL_MODEL 0b01 (§4.7.2)', 0x45, qemu],
@@ -176,6 +177,14 @@ test('§4.1.3/§7.1 commands irrelevant to the implementation are CERROR_ILL, an
     assert.deepEqual(ill([op, 0, 0, 0], full), [], `${what}: legal with the feature`);
   }
   assert.match(decodeCommand([0x28, 0, 0, 0], qemu).problems[0]?.message ?? '', /CMD_TLBI_S12_VMALL needs SMMU_IDR0\.S2P == 1/);
+  // §4.3.5: CERROR_ILL also when the VMS is not supported by the Non-secure interface, and §5.6.1
+  // supports it only with both stages (IDR0.S1P and IDR0.S2P) on top of IDR3.MPAM.
+  const mpam = (idr0: number) => ids({ IDR0: idr0, IDR3: QEMU_IDS.IDR3 | (1 << 7) });
+  const s1s2 = QEMU_IDS.IDR0 | 3;
+  assert.deepEqual(ill([0x07, 0, 0, 0], mpam(s1s2)), [], 'CFGI_VMS_PIDM with MPAM and both stages');
+  assert.deepEqual(ill([0x07, 0, 0, 0], mpam(s1s2 & ~1)), ['unsupported'], 'CFGI_VMS_PIDM with MPAM but no stage 2');
+  assert.deepEqual(ill([0x07, 0, 0, 0], mpam(s1s2 & ~2)), ['unsupported'], 'CFGI_VMS_PIDM with MPAM but no stage 1');
+  assert.match(decodeCommand([0x07, 0, 0, 0], mpam(s1s2 & ~1)).problems[0]?.message ?? '', /CMD_CFGI_VMS_PIDM needs SMMU_IDR0\.S2P == 1/);
   assert.deepEqual(ill([0x30, 0, 0, 0], s2only), [], 'TLBI_NSNH_ALL is valid whatever the stages (§4.4.4.1)');
 });
 

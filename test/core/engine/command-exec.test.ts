@@ -65,3 +65,27 @@ read32 CMDQ_CONS == 2
   );
   assert.match(diagnostics[0]?.message ?? '', /CMD_DPTI_ALL.*not modelled: the Device Permission Table/);
 });
+
+test('§4.3.5 CMD_CFGI_VMS_PIDM in a script completes and warns that the VMS (MPAM) is not modelled', () => {
+  const text = `
+write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
+write32 CMDQ_PROD 0
+write32 CMDQ_CONS 0
+write32 CR0 CMDQEN
+read32 CR0ACK == CMDQEN
+cmd CFGI_VMS_PIDM VMID=3
+cmd SYNC
+doorbell
+read32 CMDQ_CONS == 2
+`;
+  const resolved = analyzeScript(text);
+  assert.deepEqual(resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  // IDR3.MPAM (§6.3.4) and both stages: the VMS is supported (§5.6.1), so the command is legal.
+  const engine = new Engine(config({ IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 7) }));
+  const { diagnostics } = run(resolved.statements, engine);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.range.start.line}: ${d.severity} ${d.code}`),
+    ['8: warning cmdq.not-modelled'],
+  );
+  assert.match(diagnostics[0]?.message ?? '', /CMD_CFGI_VMS_PIDM.*not modelled: .*VMS/);
+});

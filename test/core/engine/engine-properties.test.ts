@@ -10,11 +10,12 @@ import { COMMANDS } from '../../../core/commands/table';
 import { Engine } from '../../../core/engine/engine';
 import { decodeEvent } from '../../../core/events/codec';
 import { getRegister } from '../../../core/registers/table';
+import type { RegisterName } from '../../../core/registers/types';
 import { config, QEMU_IDS } from '../../harness/helpers';
 import { engineScript } from '../../harness/script-helpers';
 import { checkScript } from '../../../core/script/check';
 
-const off = (n: string) => getRegister(n).offset;
+const off = (n: RegisterName) => getRegister(n).offset;
 const SEED = 20261124;
 const RICH = { IDR0: (QEMU_IDS.IDR0 | 1 | (1 << 19) | (1 << 13)) & ~(3 << 24), IDR1: QEMU_IDS.IDR1 | (8 << 6) };
 

@@ -32,7 +32,7 @@ function invariants(m: Smmu): void {
     const log2 = Number(extractField(m.peek(`${q}_BASE`), findField(base, 'LOG2SIZE')!));
     const max = m.ids.idField('IDR1', q === 'CMDQ' ? 'CMDQS' : 'EVENTQS') ?? 19;
     const qs = Math.min(log2, max);
-    for (const role of ['PROD', 'CONS']) {
+    for (const role of ['PROD', 'CONS'] as const) {
       const reg = getRegister(`${q}_${role}`);
       const idx = findField(reg, role === 'PROD' ? 'WR' : 'RD')!;
       const v = extractField(m.peek(reg.name), idx);

@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { definedMask, fieldMask, findField, findRegister, getRegister, REGISTERS } from '../../../core/registers/table';
+import type { RegisterName } from '../../../core/registers/types';
 
-const OFFSETS: [string, number, 32 | 64, 'RO' | 'RW'][] = [
+const OFFSETS: [RegisterName, number, 32 | 64, 'RO' | 'RW'][] = [
   ['IDR0', 0x00, 32, 'RO'], ['IDR1', 0x04, 32, 'RO'], ['IDR2', 0x08, 32, 'RO'], ['IDR3', 0x0c, 32, 'RO'],
   ['IDR4', 0x10, 32, 'RO'], ['IDR5', 0x14, 32, 'RO'], ['IIDR', 0x18, 32, 'RO'], ['AIDR', 0x1c, 32, 'RO'],
   ['CR0', 0x20, 32, 'RW'], ['CR0ACK', 0x24, 32, 'RO'], ['CR1', 0x28, 32, 'RW'], ['CR2', 0x2c, 32, 'RW'],
@@ -29,7 +30,7 @@ for (const [name, offset, width, access] of OFFSETS) {
   });
 }
 
-const FIELDS: [string, string, number, number][] = [
+const FIELDS: [RegisterName, string, number, number][] = [
   // §6.3.1 IDR0
   ['IDR0', 'S2P', 0, 0], ['IDR0', 'S1P', 1, 1], ['IDR0', 'TTF', 3, 2], ['IDR0', 'COHACC', 4, 4], ['IDR0', 'BTM', 5, 5], ['IDR0', 'HTTU', 7, 6],
   ['IDR0', 'DORMHINT', 8, 8], ['IDR0', 'HYP', 9, 9], ['IDR0', 'ATS', 10, 10], ['IDR0', 'NS1ATS', 11, 11], ['IDR0', 'ASID16', 12, 12],

@@ -1,0 +1,43 @@
+/**
+ * The name of every register of the table (§6.3), as literal types. The area files declare each
+ * register with a name from this list, so a misspelt name fails to compile, and table.ts fails to
+ * compile while a name here has no definition there. Code that names a register (`getRegister`,
+ * `Smmu.peek`, guards, the engine's side effects) takes a `RegisterName`, and the engine's
+ * side-effect switch is exhaustive over it: adding a register here makes the compiler ask where
+ * its writes go.
+ *
+ * This is the one list of names kept beside the table: the definitions import the field and
+ * register shapes (types.ts), which name registers in guards and acknowledgements, so the names
+ * cannot be derived from the definitions without an import cycle.
+ */
+
+/** The three queues of the Non-secure programming interface (§3.5). */
+export type QueueName = 'CMDQ' | 'EVENTQ' | 'PRIQ';
+
+/** The ID registers (§6.3.1–§6.3.8): RO, their values come from the configuration. */
+export type IdRegisterName = 'IDR0' | 'IDR1' | 'IDR2' | 'IDR3' | 'IDR4' | 'IDR5' | 'IIDR' | 'AIDR';
+
+/** An interrupt source with an MSI configuration triple (§6.3.21–23, §6.3.30–32, §6.3.34–36). */
+export type IrqSource = 'GERROR' | 'EVENTQ' | 'PRIQ';
+
+export type RegisterName =
+  | IdRegisterName
+  // Control and status (§6.3.9–§6.3.15).
+  | 'CR0'
+  | 'CR0ACK'
+  | 'CR1'
+  | 'CR2'
+  | 'STATUSR'
+  | 'GBPA'
+  | 'AGBPA'
+  // Interrupts and global errors (§6.3.16–§6.3.23).
+  | 'IRQ_CTRL'
+  | 'IRQ_CTRLACK'
+  | 'GERROR'
+  | 'GERRORN'
+  | `${IrqSource}_IRQ_CFG${0 | 1 | 2}`
+  // Stream table (§6.3.24, §6.3.25).
+  | 'STRTAB_BASE'
+  | 'STRTAB_BASE_CFG'
+  // Queues (§6.3.26–§6.3.29, §6.3.33, §6.3.95–§6.3.98).
+  | `${QueueName}_${'BASE' | 'PROD' | 'CONS'}`;

@@ -1,0 +1,173 @@
+/**
+ * Engine statements' arguments as their schema (types.ts ArgSchema) declares them: the usage line
+ * it gives, the unknown-argument check with its suggestions, lookups of named arguments by name
+ * and alias, and `FIELD=value` arguments read against a command, structure or event layout.
+ */
+import type { ScriptDiagnostic } from '../../base/diagnostics';
+import { findLayoutField } from '../../layout/access';
+import type { LayoutDef, LayoutField } from '../../layout/types';
+import { hex } from '../../registers/codec';
+import { closestNames, didYouMean } from '../../text/suggest';
+import type { ActionArg, ResolvedAction } from '../resolved';
+import { diag, type EngineDef, type ExpectationArg, type NamedArg, type PositionalArg, type StatementDef } from './types';
+
+/** Friendly names of layout fields in `FIELD=value` arguments: Linux/QEMU spellings. */
+export const FIELD_ALIASES: Readonly<Record<string, string>> = {
+  sid: 'StreamID',
+  ssid: 'SubstreamID',
+  addr: 'Address',
+  va: 'Address',
+  iova: 'Address',
+  ipa: 'Address',
+  asid: 'ASID',
+  vmid: 'VMID',
+};
+
+/** The field of `def` an argument names, by its own name or a friendly one (FIELD_ALIASES). */
+export function layoutFieldOf(def: LayoutDef, name: string): LayoutField | undefined {
+  const alias = FIELD_ALIASES[name.toLowerCase()];
+  return findLayoutField(def, name) ?? (alias ? findLayoutField(def, alias) : undefined);
+}
+
+/** `sid=N`, or `priv`: a named argument as usages and lists show it. */
+const spelled = (a: NamedArg) => (a.kind === 'value' ? `${a.name}=${a.placeholder ?? 'N'}` : a.name);
+
+/** One piece of a usage line, and the argument it shows. */
+export type UsagePiece = { readonly text: string; readonly optional?: boolean } & (
+  | { readonly kind: 'keyword' }
+  | { readonly kind: 'positional'; readonly arg: PositionalArg; readonly index: number }
+  | { readonly kind: 'fields' }
+  | { readonly kind: 'named'; readonly arg: NamedArg }
+  | { readonly kind: 'expect'; readonly arg: ExpectationArg }
+);
+
+/**
+ * The pieces of the statement's usage as its schema gives it: keyword, positional arguments,
+ * fields, named arguments (optional ones in brackets) and the expectation (`poll` compares before
+ * its options).
+ */
+export function usagePieces(def: EngineDef): UsagePiece[] {
+  const a = def.args;
+  const named = (a.named ?? []).map((n): UsagePiece => ({ kind: 'named', arg: n, text: spelled(n), optional: !n.required }));
+  const expect: UsagePiece[] = a.expect ? [{ kind: 'expect', arg: a.expect, text: a.expect.usage, optional: !a.expect.required }] : [];
+  const positional = (a.positional ?? []).map((p, index): UsagePiece => ({ kind: 'positional', arg: p, index, text: p.usage }));
+  const fields: UsagePiece[] = a.fields ? [{ kind: 'fields', text: a.fields.usage }] : [];
+  const keyword: UsagePiece = { kind: 'keyword', text: def.keywords[0] as string };
+  return def.operand ? [keyword, ...positional, ...expect, ...named] : [keyword, ...positional, ...fields, ...named, ...expect];
+}
+
+/** The statement's usage line as its schema gives it (`tables ADDR [size=N]`). */
+export function usage(def: EngineDef): string {
+  return usagePieces(def)
+    .map((p) => (p.optional ? `[${p.text}]` : p.text))
+    .join(' ');
+}
+
+/** Each form's usage as written (the first form's, when left out, is the schema's). */
+export function formUsages(def: StatementDef): string[][] {
+  return def.forms.map((f, i) => {
+    if (f.usage !== undefined) return typeof f.usage === 'string' ? [f.usage] : [...f.usage];
+    if (i === 0 && def.syntax === 'engine') return [usage(def)];
+    throw new Error(`statement ${def.keywords[0]}: form ${i + 1} has no usage`);
+  });
+}
+
+/** The named argument an argument name stands for (by its name or an alias, any case). */
+export function namedArg(def: EngineDef, name: string): NamedArg | undefined {
+  const n = name.toLowerCase();
+  return def.args.named?.find((a) => a.name.toLowerCase() === n || a.aliases?.some((x) => x.toLowerCase() === n));
+}
+
+/**
+ * The arguments after the positional ones must be named arguments of the schema: anything else is
+ * `<verb>.arg` at the argument, with what the statement takes and the closest spellings.
+ */
+export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnostic[]): void {
+  // A register operand (`poll REG`) is not among the arguments.
+  const skip = (def.args.positional?.length ?? 0) - (def.operand ? 1 : 0);
+  for (let i = skip; i < s.args.length; i++) {
+    const a = s.args[i] as ActionArg;
+    if (a.name && namedArg(def, a.name)) continue;
+    const known = def.args.named ?? [];
+    const near = a.name ? didYouMean(closestNames(a.name, known.flatMap((k) => [k.name, ...(k.aliases ?? [])]))) : '';
+    const list = known.length ? ` (${known.map((k) => (k.kind === 'value' ? `${k.name}=` : k.name)).join(', ')})` : `: '${def.keywords[0]}' takes none`;
+    out.push(diag('error', `${def.verb}.arg`, `unknown ${def.label} argument${a.name ? ` '${a.name}'` : ''}${list}${near}`, a.range));
+  }
+}
+
+/** The argument named `name` that has a value (`name=…`). */
+export function arg(s: ResolvedAction, name: string): ActionArg | undefined {
+  const n = name.toLowerCase();
+  return s.args.find((a) => a.name?.toLowerCase() === n && (a.value !== undefined || a.valueName !== undefined));
+}
+
+/** The value argument for `spec`, tried by its name, then by each alias in order. */
+export function valueArg(s: ResolvedAction, spec: NamedArg): ActionArg | undefined {
+  let a = arg(s, spec.name);
+  for (const alias of spec.aliases ?? []) a ??= arg(s, alias);
+  return a;
+}
+
+/** Whether the bare flag `name` is given. */
+export function flag(s: ResolvedAction, name: string): boolean {
+  return s.args.some((a) => a.name?.toLowerCase() === name && a.value === undefined && a.valueName === undefined && a.valueRange === undefined);
+}
+
+/**
+ * `NAME=value` arguments as field values of `def`. Bare names set 1-bit fields; enum names are
+ * looked up in the field's values. Problems go to `out`.
+ */
+export function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: ScriptDiagnostic[], what: string): Map<string, bigint> {
+  const values = new Map<string, bigint>();
+  for (const a of args) {
+    if (!a.name) {
+      out.push(diag('error', 'arg.unnamed', `expected FIELD=value for ${what}`, a.range));
+      continue;
+    }
+    const f = layoutFieldOf(def, a.name);
+    if (!f) {
+      out.push(diag('error', 'arg.unknown-field', `${what} has no field '${a.name}'${didYouMean(closestNames(a.name, def.fields.map((x) => x.name)))}`, a.nameRange ?? a.range));
+      continue;
+    }
+    let v: bigint | undefined = a.value;
+    if (a.valueName !== undefined) {
+      const en = f.values?.find((e) => e.name.toLowerCase() === (a.valueName as string).toLowerCase());
+      if (!en) {
+        const names = f.values?.map((e) => e.name) ?? [];
+        out.push(diag('error', 'arg.unknown-value', names.length ? `'${a.valueName}' is not a value of ${what}.${f.name} (${names.join(', ')})` : `'${a.valueName}' is not a constant, and ${what}.${f.name} takes a number`, a.valueRange ?? a.range));
+        continue;
+      }
+      v = BigInt(en.value);
+    } else if (v === undefined && a.valueRange === undefined) {
+      // A bare name: a flag.
+      if (f.msb !== f.lsb) {
+        out.push(diag('error', 'arg.multi-bit', `${f.name} is a ${f.msb - f.lsb + 1}-bit field: give its value, ${f.name}=…`, a.range));
+        continue;
+      }
+      v = 1n;
+    }
+    if (v === undefined) continue;
+    const width = f.msb - f.lsb + 1 + (f.addrShift ?? 0);
+    if (v >= 1n << BigInt(width)) {
+      out.push(diag('error', 'arg.too-wide', `${hex(v)} does not fit ${what}.${f.name} (${f.addrShift !== undefined ? `address bits [${width - 1}:${f.addrShift}]` : `${width} bits`})`, a.valueRange ?? a.range));
+      continue;
+    }
+    if (f.addrShift !== undefined && v % (1n << BigInt(f.addrShift)) !== 0n) {
+      out.push(diag('warning', 'arg.unaligned', `${what}.${f.name} holds address bits [${width - 1}:${f.addrShift}]: the low ${f.addrShift} bits of ${hex(v)} are dropped`, a.valueRange ?? a.range));
+    }
+    values.set(f.name, v);
+  }
+  return values;
+}
+
+/**
+ * `a`'s value fits `def`'s field `field` (the widths of a transaction's IDs are those of the
+ * records that carry them), else an `arg.too-wide` error at the value. The engine encodes these
+ * values into records, whose encoder treats a value too wide for its field as a bug and throws.
+ */
+export function fitsField(def: LayoutDef, field: string, a: ActionArg | undefined, out: ScriptDiagnostic[], where: string): void {
+  const f = findLayoutField(def, field);
+  if (a?.value === undefined || !f) return;
+  const width = f.msb - f.lsb + 1;
+  if (a.value >> BigInt(width) !== 0n) out.push(diag('error', 'arg.too-wide', `${hex(a.value)} is wider than a ${f.name}: ${width} bits in ${where}`, a.valueRange ?? a.range, def.section));
+}

@@ -1,0 +1,154 @@
+/**
+ * What a driver waits for and what a test checks: `poll REG[.FIELD] == VALUE` reads a register
+ * until the expectation holds, and `expect event NAME …` / `expect no event` check the event
+ * records the SMMU wrote (§7.3) since the last `expect`.
+ */
+import type { ScriptDiagnostic } from '../../base/diagnostics';
+import { decodeEvent, formatEvent } from '../../events/codec';
+import { findEvent } from '../../events/table';
+import type { AccessSize } from '../../model/access';
+import { hex } from '../../registers/codec';
+import { fieldMask, findRegister } from '../../registers/table';
+import { counted } from '../../text/plural';
+import type { ActionStatement, RegisterStatement } from '../ast';
+import type { ResolvedAction, ResolvedExpectation } from '../resolved';
+import { fieldWidth, mask, type Context, type Resolver } from '../resolver';
+import { arg, fieldValues } from './args';
+import { resolveEngineStatement, type OperandResolution } from './resolve-args';
+import { diag, type EngineDef } from './types';
+
+/**
+ * `poll`'s register operand, read as `read32`/`read64` would read it (64 bits for a whole 64-bit
+ * register), and its expectation as a comparison of that read.
+ */
+function pollOperand(r: Resolver, s: ActionStatement): OperandResolution | undefined {
+  if (!s.target) return undefined;
+  let poll: ResolvedAction['poll'];
+  let expect: ResolvedAction['expect'];
+  const reg = s.target.base.kind === 'name' ? findRegister(s.target.base.name) : undefined;
+  const bitsWide = reg && reg.width === 64 && !s.target.plus && !s.target.field ? 64 : 32;
+  const fake: RegisterStatement = { kind: 'register', range: s.range, op: 'read', bits: bitsWide, keyword: s.keyword, target: s.target, ...(s.expect ? { expect: s.expect } : {}) };
+  const t = r.target(fake);
+  if (!t) r.explainNames(fake);
+  if (t && s.expect) {
+    const { offset, reg: rg, byte, field } = t;
+    poll = { offset, size: (bitsWide / 8) as AccessSize, ...(rg ? { register: rg } : {}), byte, targetRange: s.target.range };
+    let resolved: ResolvedExpectation | undefined;
+    if (field && rg) {
+      const v = r.value(s.expect.value, { kind: 'field', bits: fieldWidth(field), reg: rg, field });
+      if (v !== undefined) resolved = { op: s.expect.op, value: v, mask: fieldMask(field) >> BigInt(8 * byte), shift: field.lsb - 8 * byte, field, range: s.expect.range };
+    } else {
+      const ctx: Context = rg ? { kind: 'register', bits: bitsWide, reg: rg, byte, access: `poll` } : { kind: 'plain', bits: bitsWide, why: 'there is no register there' };
+      const v = r.value(s.expect.value, ctx);
+      if (v !== undefined) resolved = { op: s.expect.op, value: v, mask: mask(bitsWide), shift: 0, range: s.expect.range };
+    }
+    if (resolved) expect = { op: s.expect.op, value: resolved.value, range: s.expect.range, resolved };
+  }
+  return { ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) };
+}
+
+export const POLL: EngineDef<'poll'> = {
+  syntax: 'engine',
+  verb: 'poll',
+  keywords: ['poll'],
+  family: 'checks',
+  section: 'engine',
+  label: 'poll',
+  operand: 'register',
+  expectation: 'required',
+  summary: 'Reads a register until an expectation holds',
+  forms: [{ doc: 'Reads the register until the expectation holds, at most N times (default 1000), as drivers poll CR0ACK or CMDQ_CONS; `poll.timeout` otherwise.' }],
+  args: {
+    positional: [{ usage: 'REG[.FIELD]', doc: 'The register read, or one of its fields.' }],
+    expect: { usage: '==|!= VALUE', doc: 'What the read must return for the poll to end.', required: true },
+    named: [{ name: 'max', kind: 'value', placeholder: 'N', doc: 'The most reads before `poll.timeout` (default 1000).' }],
+  },
+  snippet: '${1:CR0ACK}.${2:SMMUEN} == ${3:1}',
+  resolve: (r, s) => resolveEngineStatement(r, s, pollOperand),
+  run(engine, _state, s) {
+    const p = s.poll;
+    const e = s.expect?.resolved;
+    if (!p || !e) return { diagnostics: [] };
+    const maxArg = arg(s, 'max');
+    const max = maxArg?.value !== undefined ? Number(maxArg.value) : 1000;
+    if (max < 1 || max > 1_000_000) return { diagnostics: [diag('error', 'poll.max', 'max= is between 1 and 1000000 reads', maxArg?.range ?? s.range)] };
+    let value = 0n;
+    const out: ScriptDiagnostic[] = [];
+    for (let i = 1; i <= max; i++) {
+      const r = engine.smmu.read(p.offset, p.size);
+      for (const f of r.findings) if (f.severity !== 'info' && i === 1) out.push(diag(f.severity, f.code, f.message, p.targetRange, f.section));
+      value = r.value;
+      const got = (value & e.mask) >> BigInt(e.shift);
+      const holds = e.op === '==' ? got === e.value : got !== e.value;
+      if (holds) return { diagnostics: out, summary: `held after ${counted(i, 'read')}: ${hex(value)}`, metExpectation: true };
+      // With the engine not consuming on its own (the debugger), give it a step per read.
+      if (!engine.autoConsume) engine.step(1);
+    }
+    const what = `${p.register ? `SMMU_${p.register.name}` : hex(BigInt(p.offset))}${e.field ? `.${e.field.name}` : ''}`;
+    out.push(diag('error', 'poll.timeout', `${what} is still ${(value & e.mask) >> BigInt(e.shift)} after ${counted(max, 'read')} (expected ${e.op} ${e.value})`, s.expect?.range ?? s.range));
+    return { diagnostics: out, failedExpectation: true };
+  },
+};
+
+export const EXPECT: EngineDef<'expect'> = {
+  syntax: 'engine',
+  verb: 'expect',
+  keywords: ['expect'],
+  family: 'checks',
+  section: 'engine',
+  label: 'expect',
+  expectation: 'optional',
+  summary: 'Checks the next event record the SMMU wrote, or that it wrote none',
+  forms: [
+    { doc: 'The next event record the SMMU wrote (since the previous `expect`) is NAME with these fields.' },
+    { usage: 'expect no event', doc: 'No event record was written since the previous `expect`.' },
+  ],
+  args: {
+    positional: [
+      { usage: 'event', doc: '`event NAME`: the next event record; `no event`: none was written.', choices: ['event', 'no event'] },
+      { usage: 'NAME', doc: 'The event (§7.3), as the event table names it.', table: 'events', after: 'event' },
+    ],
+    fields: { usage: '[FIELD=value…]', layout: (names) => (names[0]?.toLowerCase() === 'event' && names[1] ? findEvent(names[1]) : undefined) },
+  },
+  snippet: 'event ${1:F_TRANSLATION}',
+  resolve: (r, s) => resolveEngineStatement(r, s),
+  run(engine, state, s) {
+    const [first, second, ...rest] = s.args;
+    const written = () => {
+      const list = engine.activity.slice(state.eventCursor).filter((a) => a.kind === 'event' && a.code === 'event.written');
+      return list;
+    };
+    if (first?.name?.toLowerCase() === 'no' && second?.name?.toLowerCase() === 'event' && rest.length === 0) {
+      const list = written();
+      state.eventCursor = engine.activity.length;
+      if (list.length) return { diagnostics: [diag('error', 'expect.failed', `${list.length} event record${list.length === 1 ? ' was' : 's were'} written: ${list.map((a) => a.text).join('; ')}`, s.range)], failedExpectation: true };
+      return { diagnostics: [], summary: 'no event', metExpectation: true };
+    }
+    if (first?.name?.toLowerCase() !== 'event' || !second?.name) {
+      return { diagnostics: [diag('error', 'expect.syntax', `expected 'expect event NAME [FIELD=value…]' or 'expect no event'`, s.range)] };
+    }
+    const def = findEvent(second.name);
+    if (!def) return { diagnostics: [diag('error', 'expect.unknown-event', `unknown event '${second.name}'`, second.range)] };
+    const out: ScriptDiagnostic[] = [];
+    const values = fieldValues(def, rest, out, def.name);
+    if (out.length) return { diagnostics: out };
+    // The next event written since the last expectation must be this one.
+    const start = state.eventCursor;
+    const rec = engine.activity.slice(start).find((a) => a.kind === 'event' && a.code === 'event.written');
+    if (!rec || !rec.words) {
+      state.eventCursor = engine.activity.length;
+      return { diagnostics: [diag('error', 'expect.failed', `no event record was written; expected ${def.name}`, s.range)], failedExpectation: true };
+    }
+    state.eventCursor = engine.activity.indexOf(rec) + 1;
+    const d = decodeEvent(rec.words);
+    if (d.def !== def) return { diagnostics: [diag('error', 'expect.failed', `the next event record is ${formatEvent(d)}, expected ${def.name}`, second.range)], failedExpectation: true };
+    const diffs: string[] = [];
+    for (const [name, want] of values) {
+      // Decoded values of address fields are addresses, as the expectation gives them.
+      const got = d.fields.find((f) => f.field.name === name)?.value;
+      if (got !== want) diffs.push(`${name} is ${got === undefined ? 'absent' : hex(got)}, expected ${hex(want)}`);
+    }
+    if (diffs.length) return { diagnostics: [diag('error', 'expect.failed', `${def.name}: ${diffs.join('; ')}`, s.range)], failedExpectation: true };
+    return { diagnostics: [], summary: formatEvent(d), metExpectation: true };
+  },
+};

@@ -1,0 +1,144 @@
+/**
+ * The command queue as a driver fills it (§3.5, §4): `cmd NAME FIELD=value…` and `cmd raw LOW
+ * HIGH` write a command at the script's producer index; `doorbell` writes CMDQ_PROD, and the SMMU
+ * consumes the queue at once.
+ */
+import { decodeCommand, encodeCommand, formatCommand, type DecodedCommand } from '../../commands/codec';
+import { COMMANDS, findCommand } from '../../commands/table';
+import type { ScriptDiagnostic } from '../../base/diagnostics';
+import { isFull, next as nextIndex, slotAddress } from '../../engine/queue-index';
+import { hex, type IdView } from '../../registers/codec';
+import { getRegister } from '../../registers/table';
+import { counted } from '../../text/plural';
+import { closestNames, didYouMean } from '../../text/suggest';
+import { fieldValues } from './args';
+import { resolveEngineStatement } from './resolve-args';
+import { diag, type EngineDef } from './types';
+
+/** A command's decoding (with every check against the configuration) and its one-line text. */
+interface CommandDecoding {
+  readonly w0: number;
+  readonly w1: number;
+  readonly w2: number;
+  readonly w3: number;
+  readonly ids: IdView;
+  readonly decoded: DecodedCommand;
+  readonly text: string;
+}
+
+/**
+ * The decodings of the commands `cmd` lines enqueued lately, by their four words: a driver's
+ * command stream repeats a few commands (a CMD_SYNC after every batch), and decoding a command is
+ * most of a `cmd` line's cost. decodeCommand is a function of the words and the configuration's
+ * IdView, so an entry serves only the same IdView. Direct-mapped, 64 entries.
+ */
+const recentDecodings: (CommandDecoding | undefined)[] = new Array<CommandDecoding | undefined>(64);
+
+export function decodeEnqueued(words: readonly number[], ids: IdView): CommandDecoding {
+  const w0 = (words[0] as number) >>> 0;
+  const w1 = (words[1] as number) >>> 0;
+  const w2 = (words[2] as number) >>> 0;
+  const w3 = (words[3] as number) >>> 0;
+  const slot = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d) >>> 26;
+  const hit = recentDecodings[slot];
+  if (hit && hit.ids === ids && hit.w0 === w0 && hit.w1 === w1 && hit.w2 === w2 && hit.w3 === w3) return hit;
+  const decoded = decodeCommand(words, ids);
+  const entry: CommandDecoding = { w0, w1, w2, w3, ids, decoded, text: formatCommand(decoded) };
+  recentDecodings[slot] = entry;
+  return entry;
+}
+
+export const CMD: EngineDef<'cmd'> = {
+  syntax: 'engine',
+  verb: 'cmd',
+  keywords: ['cmd'],
+  family: 'commands',
+  section: 'engine',
+  label: 'command',
+  expectation: 'optional',
+  outline: 'function',
+  summary: "Writes a command (§4) at the script's producer index in the command queue",
+  forms: [
+    {
+      doc: "Encodes a command (§4) from the command table and writes it at the script's producer index in the command queue (CMDQ_BASE). The index starts at CMDQ_PROD and advances with each `cmd`; nothing runs until `doorbell`. Names as §4.1 spells them, `CMD_` optional; fields as the table spells them, plus `sid`, `ssid`, `asid`, `vmid`, `addr` for StreamID, SubstreamID, ASID, VMID, Address. Enum values by name (`CS=SIG_IRQ`). A command the SMMU would reject gets a warning (`cmd.illegal`) saying why; it is still written, so error paths can be tested.",
+    },
+    { usage: 'cmd raw LOW HIGH', doc: 'A raw 128-bit entry: bits [63:0] then [127:64], as logs print them.' },
+  ],
+  args: {
+    positional: [{ usage: 'NAME', doc: "The command's name as §4.1 spells it (`CMD_` optional), or `raw` and two 64-bit values.", table: 'commands' }],
+    fields: { usage: '[FIELD=value | FLAG]…', layout: (names) => (names[0] ? findCommand(names[0]) : undefined) },
+  },
+  snippet: '${1:NAME}',
+  resolve: (r, s) => resolveEngineStatement(r, s),
+  run(engine, state, s) {
+    const out: ScriptDiagnostic[] = [];
+    const first = s.args[0];
+    const rest = s.args.slice(1);
+    if (!first?.name) return { diagnostics: [diag('error', 'cmd.name', `expected a command name (e.g. CFGI_STE) or 'raw' after 'cmd'`, first?.range ?? s.keyword)] };
+    let words: number[];
+    if (first.name.toLowerCase() === 'raw') {
+      // Two 64-bit values, as logs print a command: bits [63:0] then [127:64].
+      if (rest.length !== 2 || rest.some((a) => a.value === undefined || a.name)) return { diagnostics: [diag('error', 'cmd.raw', `'cmd raw' takes two 64-bit values: bits [63:0] and [127:64]`, s.range)] };
+      const lo = rest[0]?.value as bigint;
+      const hi = rest[1]?.value as bigint;
+      words = [Number(lo & 0xffff_ffffn), Number((lo >> 32n) & 0xffff_ffffn), Number(hi & 0xffff_ffffn), Number((hi >> 32n) & 0xffff_ffffn)];
+    } else {
+      const def = findCommand(first.name);
+      if (!def) {
+        const names = COMMANDS.map((c) => c.name.replace(/^CMD_/, ''));
+        return { diagnostics: [diag('error', 'cmd.unknown', `unknown command '${first.name}'${didYouMean(closestNames(first.name.replace(/^CMD_/i, ''), names))}`, first.range)] };
+      }
+      const values = fieldValues(def, rest, out, def.name);
+      if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
+      const enc = encodeCommand(def, values);
+      for (const p of enc.problems) out.push(diag('error', `cmd.${p.code}`, p.message, s.range, p.section));
+      words = enc.words;
+    }
+    const { decoded, text } = decodeEnqueued(words, engine.ids);
+    for (const p of decoded.problems) {
+      out.push(diag(p.ill ? 'warning' : 'info', p.ill ? 'cmd.illegal' : `cmd.${p.code}`, `${p.message}${p.ill ? ': the SMMU will stop with CERROR_ILL at this command' : ''}`, s.range, p.section));
+    }
+    const g = engine.geometry('CMDQ');
+    const prod = state.cmdqProd ?? Number(engine.smmu.peek('CMDQ_PROD') & 0xf_ffffn);
+    const cons = Number(engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn);
+    if (isFull(prod, cons, g.log2)) {
+      out.push(diag('error', 'cmd.queue-full', `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll CMDQ_CONS before adding more`, s.range, '3.5'));
+      return { diagnostics: out };
+    }
+    const addr = slotAddress(g, prod);
+    engine.memory.writeWords(addr, words);
+    state.cmdqProd = nextIndex(prod, g.log2);
+    return { diagnostics: out, summary: `CMDQ[${prod % 2 ** g.log2}] @ ${hex(BigInt(addr), 64)} ← ${text}` };
+  },
+};
+
+export const DOORBELL: EngineDef<'doorbell'> = {
+  syntax: 'engine',
+  verb: 'doorbell',
+  keywords: ['doorbell'],
+  family: 'commands',
+  section: 'engine',
+  label: 'doorbell',
+  expectation: 'optional',
+  outline: 'function',
+  summary: "Writes CMDQ_PROD with the script's producer index: the SMMU consumes the queue",
+  forms: [{ doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line." }],
+  args: {},
+  resolve: (r, s) => resolveEngineStatement(r, s),
+  run(engine, state, s) {
+    const out: ScriptDiagnostic[] = [];
+    const reg = getRegister('CMDQ_PROD');
+    const current = engine.smmu.peek('CMDQ_PROD');
+    const prod = state.cmdqProd ?? Number(current & 0xf_ffffn);
+    if (BigInt(prod) === (current & 0xf_ffffn)) out.push(diag('info', 'doorbell.nothing', 'no command was added since the last doorbell', s.keyword));
+    const consBefore = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
+    const r = engine.smmu.write(reg.offset, 4, (current & ~0xf_ffffn) | BigInt(prod));
+    for (const f of r.findings) if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
+    const cons = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
+    // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
+    const log2 = engine.geometry('CMDQ').log2;
+    const span = 2n ** BigInt(log2 + 1);
+    const consumed = Number((cons - consBefore + span) % span);
+    return { diagnostics: out, summary: `CMDQ_PROD ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, CMDQ_CONS ${hex(cons)}` };
+  },
+};

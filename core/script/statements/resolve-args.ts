@@ -1,0 +1,53 @@
+/**
+ * How an engine statement resolves (most of them the same way): its arguments are evaluated where
+ * they are numbers and kept as names where they name something in the engine's tables (commands,
+ * fields, enum values, outcomes), which only the statement's `run` can look up.
+ */
+import type { ActionStatement } from '../ast';
+import type { ActionArg, ResolvedAction } from '../resolved';
+import type { Context, Resolver } from '../resolver';
+
+const PLAIN: Context = { kind: 'plain', bits: 64, why: 'an argument of this statement is a number' };
+
+/** What a statement with a register operand resolves its operand and expectation to (`poll`). */
+export type OperandResolution = Pick<ResolvedAction, 'poll' | 'expect'>;
+
+/**
+ * Resolve an engine statement: arguments, then the expectation (`== NAME` kept as a name unless
+ * it is a constant). `operand` resolves a register operand and its expectation instead.
+ */
+export function resolveEngineStatement(r: Resolver, s: ActionStatement, operand?: (r: Resolver, s: ActionStatement) => OperandResolution | undefined): void {
+  r.sawAccess = true;
+  const start = r.errors;
+  const args: ActionArg[] = [];
+  for (const a of s.args) {
+    if (a.kind === 'assign') {
+      const v = a.value;
+      if (v.kind === 'name' && !r.consts.has(v.name.toUpperCase())) {
+        args.push({ range: a.range, name: a.field.name, nameRange: a.field.range, valueName: v.name, valueRange: v.range });
+      } else {
+        const value = r.value(v, PLAIN);
+        args.push({ range: a.range, name: a.field.name, nameRange: a.field.range, ...(value !== undefined ? { value } : {}), valueRange: v.range });
+      }
+    } else if (a.kind === 'name' && !r.consts.has(a.name.toUpperCase())) {
+      args.push({ range: a.range, name: a.name, nameRange: a.range });
+    } else {
+      const value = r.value(a, PLAIN);
+      args.push({ range: a.range, ...(value !== undefined ? { value } : {}), valueRange: a.range });
+    }
+  }
+  const special = operand?.(r, s);
+  const poll = special?.poll;
+  let expect = special?.expect;
+  if (!special && s.expect) {
+    const e = s.expect.value;
+    if (e.kind === 'name' && !r.consts.has(e.name.toUpperCase())) expect = { op: s.expect.op, name: e.name, range: s.expect.range };
+    else {
+      const v = r.value(e, PLAIN);
+      if (v !== undefined) expect = { op: s.expect.op, value: v, range: s.expect.range };
+    }
+  }
+  if (r.errors !== start) return;
+  // args.slice(): exactly its length (see the parser's args).
+  r.statements.push({ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args: args.slice(), ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) });
+}

@@ -1,0 +1,120 @@
+/**
+ * The structures the SMMU fetches from guest memory (§5), built by field: `ste SID …` where the
+ * stream table says STE SID lives, `cd ADDR …`, `l1std INDEX …` and `l1cd ADDR …`. Each is
+ * encoded from its table (core/structures/) and an ILLEGAL STE or CD gets a warning saying why.
+ */
+import type { ScriptDiagnostic } from '../../base/diagnostics';
+import type { Engine } from '../../engine/engine';
+import type { LayoutDef } from '../../layout/types';
+import { hex } from '../../registers/codec';
+import { checkCd, CD as CD_LAYOUT } from '../../structures/cd';
+import { encodeStructure } from '../../structures/encode';
+import { L1CD as L1CD_LAYOUT, L1STD as L1STD_LAYOUT } from '../../structures/l1';
+import { checkSte, STE as STE_LAYOUT } from '../../structures/ste';
+import type { ActionVerb } from '../ast';
+import type { ResolvedAction } from '../resolved';
+import { fieldValues } from './args';
+import { resolveEngineStatement } from './resolve-args';
+import { diag, type ActionOutcome, type EngineDef, type PositionalArg, type StatementForm } from './types';
+
+type StructureVerb = Extract<ActionVerb, 'ste' | 'cd' | 'l1std' | 'l1cd'>;
+
+/** Where STE `sid` lives given the current STRTAB_BASE/_CFG (through the L1STD when 2-level). */
+function steAddress(engine: Engine, sid: number): number | string {
+  const base = Number((engine.smmu.peek('STRTAB_BASE') >> 6n) & ((1n << 50n) - 1n)) * 64;
+  const cfg = engine.smmu.peek('STRTAB_BASE_CFG');
+  const fmt = Number((cfg >> 16n) & 3n);
+  if (fmt !== 1) return base + 64 * sid;
+  let split = Number((cfg >> 6n) & 0x1fn);
+  if (split !== 6 && split !== 8 && split !== 10) split = 6;
+  const l1 = base + 8 * Math.floor(sid / 2 ** split);
+  const desc = engine.memory.read(BigInt(l1), 8);
+  const span = Number(desc & 0x1fn);
+  const l2 = Number((desc >> 6n) & ((1n << 50n) - 1n)) * 64;
+  if (span === 0) return `the stream table is 2-level and L1STD ${Math.floor(sid / 2 ** split)} (at ${hex(BigInt(l1), 64)}) is invalid (Span 0): write it first with 'l1std'`;
+  return l2 + 64 * (sid % 2 ** split);
+}
+
+function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, def: LayoutDef): ActionOutcome {
+  const out: ScriptDiagnostic[] = [];
+  const where = s.args[0];
+  const rest = s.args.slice(1);
+  if (!where || where.value === undefined || where.name) {
+    const what = verb === 'ste' ? 'a StreamID' : verb === 'l1std' ? 'an L1 index' : 'an address';
+    return { diagnostics: [diag('error', `${verb}.where`, `expected ${what} after '${verb}'`, where?.range ?? s.keyword)] };
+  }
+  const values = fieldValues(def, rest, out, def.name);
+  if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
+  let addr: number;
+  const n = Number(where.value);
+  if (verb === 'ste') {
+    const located = steAddress(engine, n);
+    if (typeof located === 'string') return { diagnostics: [diag('error', 'ste.where', located, where.range)] };
+    addr = located;
+  } else if (verb === 'l1std') {
+    const base = Number((engine.smmu.peek('STRTAB_BASE') >> 6n) & ((1n << 50n) - 1n)) * 64;
+    addr = base + 8 * n;
+  } else addr = n;
+  const align = def.bits / 8;
+  if (addr % align !== 0) out.push(diag('warning', `${verb}.unaligned`, `${def.name} at ${hex(BigInt(addr), 64)} is not ${align}-byte aligned`, where.range));
+  const enc = encodeStructure(def, values);
+  for (const p of enc.problems) out.push(diag('error', `${verb}.encode`, p, s.range));
+  engine.memory.writeWords(addr - (addr % 4), enc.words);
+  if (verb === 'ste' || verb === 'cd') {
+    const v = verb === 'ste' ? checkSte(enc.words, engine.ids, { oas: engine.oas }) : checkCd(enc.words, engine.ids, { oas: engine.oas });
+    for (const p of v.illegal) out.push(diag('warning', `${verb}.illegal`, `${def.name} is ILLEGAL: ${p.message}; a transaction using it gets ${verb === 'ste' ? 'C_BAD_STE' : 'C_BAD_CD'}`, s.range, p.section));
+  }
+  return { diagnostics: out, summary: `${def.name} written at ${hex(BigInt(addr), 64)}` };
+}
+
+/** A statement that writes structure `def` by field, at the place its first argument says. */
+function structureStatement<V extends StructureVerb>(
+  verb: V,
+  def: LayoutDef,
+  where: PositionalArg,
+  fields: string,
+  text: { summary: string; form: StatementForm; snippet: string; outline?: 'function' },
+): EngineDef<V> {
+  return {
+    syntax: 'engine',
+    verb,
+    keywords: [verb],
+    family: 'structures',
+    section: 'engine',
+    label: def.name,
+    expectation: 'optional',
+    ...(text.outline ? { outline: text.outline } : {}),
+    summary: text.summary,
+    forms: [text.form],
+    args: { positional: [where], fields: { usage: fields, layout: () => def } },
+    snippet: text.snippet,
+    resolve: (r, s) => resolveEngineStatement(r, s),
+    run: (engine, _state, s) => writeStructure(engine, s, verb, def),
+  };
+}
+
+export const STE = structureStatement('ste', STE_LAYOUT, { usage: 'SID', doc: 'The StreamID whose STE this is: it is written where the stream table puts it.' }, 'FIELDS…', {
+  summary: 'Writes STE SID (§5.2) where the SMMU will look for it',
+  form: { doc: 'Writes STE SID (§5.2) where the SMMU will look for it: STRTAB_BASE + 64 × SID, or through the L1STD of a 2-level table. Warns (`ste.illegal`) with the reason when the STE is ILLEGAL.' },
+  snippet: '${1:SID} V Config=${2:S1_TRANS}',
+  outline: 'function',
+});
+
+export const CD = structureStatement('cd', CD_LAYOUT, { usage: 'ADDR', doc: 'The guest physical address of the context descriptor.' }, 'FIELDS…', {
+  summary: 'Writes a context descriptor (§5.4) at ADDR',
+  form: { doc: 'Writes a context descriptor (§5.4) at ADDR; `cd.illegal` as for STEs.' },
+  snippet: '${1:ADDR} V',
+  outline: 'function',
+});
+
+export const L1STD = structureStatement('l1std', L1STD_LAYOUT, { usage: 'INDEX', doc: 'The index of the descriptor in the level-1 stream table.' }, 'Span=N L2Ptr=ADDR', {
+  summary: 'Writes L1 stream table descriptor INDEX (§5.1)',
+  form: { doc: 'Writes L1 stream table descriptor INDEX (§5.1).' },
+  snippet: '${1:INDEX} Span=${2:8} L2Ptr=${3:ADDR}',
+});
+
+export const L1CD = structureStatement('l1cd', L1CD_LAYOUT, { usage: 'ADDR', doc: 'The guest physical address of the L1 CD descriptor.' }, 'V L2Ptr=ADDR', {
+  summary: 'Writes an L1 CD descriptor (§5.3) at ADDR',
+  form: { doc: 'Writes an L1 CD descriptor (§5.3) at ADDR.' },
+  snippet: '${1:ADDR} V L2Ptr=${2:ADDR}',
+});
