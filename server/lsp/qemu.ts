@@ -120,12 +120,14 @@ function resultOf(r: QemuCheckResult, uri: string, roots: readonly string[], bin
       return {
         ran: true,
         outcome: 'judged',
-        message: `${summary}; judged against ${j.configSource}.`,
+        // The configuration's name, not the command line's configSource (a path relative to the
+        // server's working folder, which in an editor is nothing the user chose).
+        message: `${summary}; judged against ${j.config.name}.`,
         summary,
         diagnostics: lspDiagnostics(j.diagnostics, uri, roots),
         values: lineValues(j.lines, r.guestOps),
         operations: { reported: j.opsReported, total: j.opsTotal },
-        configuration: j.configSource,
+        configuration: j.config.name,
         qemuMs: r.run.ms,
         ...v,
       };

@@ -58,7 +58,7 @@ before(async () => {
 
 after(() => server.stop());
 
-test('xen-vsmmu-review.smmu: QEMU 7.2 acknowledges unadvertised CR0 bits, reported at line 13 with QEMU’s value and the model’s', async () => {
+test('xen-vsmmu-review.smmu: QEMU 7.2 acknowledges unadvertised CR0 and IRQ_CTRL bits, reported at lines 13 and 18 with QEMU’s value and the model’s', async () => {
   const file = path.join(root, 'examples', 'xen-vsmmu-review.smmu');
   const uri = pathToFileURL(file).toString();
   server.open(uri, fs.readFileSync(file, 'utf8'));
@@ -67,25 +67,40 @@ test('xen-vsmmu-review.smmu: QEMU 7.2 acknowledges unadvertised CR0 bits, report
   assert.equal(r.ran, true);
   assert.equal(r.version !== undefined, true, 'the run says which document version it was made for');
   // The same findings, at the same lines, as `smmu qemu examples/xen-vsmmu-review.smmu` prints.
-  assert.deepEqual(lineCodes(r.diagnostics), ['4 qemu.ids', '13 replay.res0-bits', '13 replay.ack-unadvertised', '13 replay.ack-unadvertised', '13 replay.ack-unadvertised', '18 replay.unpredictable', '28 replay.unknown-reset']);
+  assert.deepEqual(lineCodes(r.diagnostics), [
+    '4 trace.config',
+    '4 qemu.ids',
+    '13 replay.res0-bits',
+    '13 replay.ack-unadvertised',
+    '13 replay.ack-unadvertised',
+    '13 replay.ack-unadvertised',
+    '18 replay.res0-bits',
+    '18 replay.ack-unadvertised',
+    '23 replay.unpredictable',
+    '33 replay.unknown-reset',
+  ]);
   assert.ok(r.diagnostics.every((d) => d.source === 'SMMU on QEMU'), 'the run has a source of its own, beside the checks’ `smmu`');
   const acks = r.diagnostics.filter((d) => d.code === 'replay.ack-unadvertised');
-  assert.deepEqual(acks.map((d) => /advertises no (\w+)/.exec(msg(d))?.[1]), ['VMW', 'ATS', 'PRI']);
+  assert.deepEqual(acks.map((d) => `${d.range.start.line + 1} ${/(\w+) must not be acknowledged/.exec(msg(d))?.[1]}`), ['13 VMW', '13 ATSCHK', '13 PRIQEN', '18 PRIQ_IRQEN']);
   assert.equal(acks[0]?.severity, 1);
   assert.equal(r.diagnostics.find((d) => d.code === 'replay.res0-bits')?.codeDescription?.href.endsWith('docs/trace-replay.md'), true, 'replay codes link to their rules');
-  // The hover's values: QEMU's CR0ACK beside the model's, and the 16-bit write QEMU aborted.
+  // The hover's values: QEMU's CR0ACK and IRQ_CTRLACK beside the model's, and the 16-bit write QEMU aborted.
   assert.deepEqual(
     r.values.filter((v) => v.line === 12),
     [{ line: 12, access: 'read32 SMMU_CR0ACK', qemu: '0x000003DF', model: '0x0000000D', differs: true }],
   );
   assert.deepEqual(
     r.values.filter((v) => v.line === 17),
-    [{ line: 17, access: 'write16 SMMU_CR0', qemu: 'abort', model: 'no abort', differs: true }],
+    [{ line: 17, access: 'read32 SMMU_IRQ_CTRLACK', qemu: '0xFFFFFFFF', model: '0x00000005', differs: true }],
+  );
+  assert.deepEqual(
+    r.values.filter((v) => v.line === 22),
+    [{ line: 22, access: 'write16 SMMU_CR0', qemu: 'abort', model: 'no abort', differs: true }],
   );
   assert.deepEqual(r.values.filter((v) => v.line === 3).map((v) => v.access), ['IDR0', 'IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR'].map((n) => `read32 SMMU_${n}`), 'the ID registers are read at the config line');
-  assert.deepEqual(r.operations, { reported: 21, total: 21 });
-  assert.equal(r.summary, 'QEMU ran 21 of 21 operations: 4 errors, 1 warning, 2 notes');
-  assert.match(r.configuration ?? '', /xen-vsmmu\.smmu\.json, with the ID registers the emulation advertises$/);
+  assert.deepEqual(r.operations, { reported: 24, total: 24 });
+  assert.equal(r.summary, 'QEMU ran 24 of 24 operations: 6 errors, 2 warnings, 2 notes');
+  assert.equal(r.configuration, 'Xen vSMMUv3 (guest view, v3 series), with QEMU\'s ID registers');
 });
 
 test('the editor’s text runs, not the disk’s, with the smmu.configuration setting; a script QEMU gets right runs clean', async () => {
