@@ -8,7 +8,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOnQemuResult } from '../../../server/lsp/lsp-ext';
-import { EXTENSION_ID, waitFor } from './helpers';
+import { EXTENSION_ID, hoverText, waitFor } from './helpers';
 
 const QEMU_SOURCE = 'SMMU on QEMU';
 
@@ -31,14 +31,6 @@ const describe = (uri: vscode.Uri) => () => vscode.languages.getDiagnostics(uri)
 
 async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
-}
-
-async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : c.value))
-    .join('\n---\n');
 }
 
 suite('Run on QEMU', () => {
