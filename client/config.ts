@@ -13,8 +13,13 @@ export interface Settings {
   readonly inlayHints: boolean;
   /** `smmu.model.maxGuestMemory`, MiB. */
   readonly maxGuestMemory: number;
-  /** Workspace trust: untrusted, the server reads no file outside the workspace folders. */
+  /** Workspace trust: untrusted, the server reads no file outside the workspace folders and runs no QEMU. */
   readonly trusted: boolean;
+  /** `smmu.qemu.path`, `smmu.qemu.machine`, `smmu.qemu.memory` (MiB), `smmu.qemu.timeout` (s): Run on QEMU. */
+  readonly qemuPath: string;
+  readonly qemuMachine: string;
+  readonly qemuMemory: number;
+  readonly qemuTimeout: number;
 }
 
 export function readSettings(): Settings {
@@ -26,5 +31,10 @@ export function readSettings(): Settings {
     inlayHints: c.get<boolean>('inlayHints.enabled', true),
     maxGuestMemory: c.get<number>('model.maxGuestMemory', 256),
     trusted: vscode.workspace.isTrusted,
+    // Restricted configurations: in an untrusted workspace VS Code gives the user's values only.
+    qemuPath: c.get<string>('qemu.path', ''),
+    qemuMachine: c.get<string>('qemu.machine', ''),
+    qemuMemory: c.get<number>('qemu.memory', 1024),
+    qemuTimeout: c.get<number>('qemu.timeout', 30),
   };
 }

@@ -58,10 +58,10 @@ export class Ctx {
     return this.client;
   }
 
-  /** A custom request (server/lsp/lsp-ext.ts), once the server runs. */
-  async request<R>(method: string, params: object): Promise<R> {
+  /** A custom request (server/lsp/lsp-ext.ts), once the server runs; `token` cancels it ($/cancelRequest). */
+  async request<R>(method: string, params: object, token?: vscode.CancellationToken): Promise<R> {
     const client = await this.start();
-    return client.sendRequest<R>(method, params);
+    return token ? client.sendRequest<R>(method, params, token) : client.sendRequest<R>(method, params);
   }
 
   async stop(): Promise<void> {

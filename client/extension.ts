@@ -16,6 +16,8 @@ import { followDebugSessions } from './views/debug-source';
 import { StatusItem } from './status';
 import { registerQueueViews } from './views/queue-trees';
 import { registerCHover } from './hover/c-hover';
+import { QemuResults, RUN_ON_QEMU_COMMAND } from './qemu-results';
+import { runOnQemu } from './commands/run-on-qemu';
 
 let ctx: Ctx | undefined;
 
@@ -35,6 +37,8 @@ export interface SmmuApi {
   readonly serverStats: () => Promise<ServerStatsResult>;
   /** How often the server was started again after it stopped unexpectedly. */
   readonly serverRestarts: () => number;
+  /** Run on QEMU's results: its diagnostics, and the last notification it showed. */
+  readonly qemu: QemuResults;
 }
 
 export function activate(extension: vscode.ExtensionContext): SmmuApi {
@@ -48,6 +52,8 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
     vscode.commands.registerCommand('smmu.replayTrace', replayTrace()),
     registerDecodeDocuments(ctx),
   );
+  const qemuResults = new QemuResults();
+  extension.subscriptions.push(...qemuResults.register(), vscode.commands.registerCommand(RUN_ON_QEMU_COMMAND, runOnQemu(ctx, qemuResults)));
   const registers = registerTreeView(ctx);
   // The view's actions (copy, go to definition, reveal in docs, filter) need the view; they import it, not the reverse.
   extension.subscriptions.push(...registerActions(registers, ctx));
@@ -69,6 +75,7 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
     activation: activationTiming(start),
     serverStats: () => c.request<ServerStatsResult>(SERVER_STATS_REQUEST, {}),
     serverRestarts: () => c.serverRestarts,
+    qemu: qemuResults,
   };
 }
 

@@ -3,6 +3,8 @@
  * (as rust-analyzer's lsp_ext.ts does). Plain method names and payload types, so the client bundle
  * does not pull in the server library.
  */
+// A type only: erased at build time, so the client bundle still holds none of the server library.
+import type { Diagnostic } from 'vscode-languageserver/node';
 
 /** Decode a value as a register, with the configuration the given document uses (or the default). */
 export const DECODE_REQUEST = 'smmu/decode';
@@ -188,6 +190,65 @@ export interface QueuesAtLineResult {
   /** Where the state is from, one line (`after line 12`, `queue descriptor`). */
   readonly label: string;
   readonly error?: string;
+}
+
+/**
+ * Run on QEMU (docs/vscode.md#run-on-qemu): run the script, as the server holds it (unsaved text
+ * included), as a guest program on QEMU's SMMUv3 and judge what QEMU did against the model, as
+ * `smmu qemu` does (docs/qemu.md). Cancelling the request ($/cancelRequest) stops QEMU. Refused in
+ * an untrusted workspace: it starts a program a workspace setting may name.
+ */
+export const RUN_ON_QEMU_REQUEST = 'smmu/runOnQemu';
+export interface RunOnQemuParams {
+  /** A `.smmu` script, open in the editor (or a file on disk). */
+  readonly uri: string;
+}
+/**
+ * What came of the request. `judged`: QEMU ran the program and the diagnostics are the
+ * judgement; `not-run`: the script cannot run on QEMU (errors of its own, addresses outside the
+ * guest RAM, not a script); `not-installed`: the emulator could not be found or started (the
+ * message says how to install it and names smmu.qemu.path); `failed`: QEMU refused its options or
+ * crashed before the guest reported anything; `cancelled`: the client cancelled and QEMU was
+ * stopped; `refused`: the workspace is not trusted.
+ */
+export type RunOnQemuOutcome = 'judged' | 'not-run' | 'not-installed' | 'failed' | 'cancelled' | 'refused';
+/** One operation of a script line as QEMU did it, beside the model (the hover's table). */
+export interface QemuLineValue {
+  /** 0-based line of the script. */
+  readonly line: number;
+  /** The access: `read32 SMMU_CR0ACK`, `write64 SMMU_EVENTQ_BASE`, `read64 memory 0x48000000`. */
+  readonly access: string;
+  /** What QEMU returned (or, for a write, took): hex at the access's width, or `abort`. */
+  readonly qemu: string;
+  /** The model's value, `abort`, `no abort` (a write QEMU aborted and the model did not), `any` (the architecture leaves it open), or '' when the model has none. */
+  readonly model: string;
+  /** Whether QEMU's value is not the model's (`any` never differs); the line's diagnostics say whether the architecture allows it. */
+  readonly differs: boolean;
+}
+export interface RunOnQemuResult {
+  /** Whether QEMU ran the program (outcome `judged`). */
+  readonly ran: boolean;
+  readonly outcome: RunOnQemuOutcome;
+  /** What happened, one sentence or a few lines (QEMU's own last messages when it failed). */
+  readonly message: string;
+  /** One line for a status or a CodeLens: `QEMU ran 21 of 21 operations: 4 errors, 1 warning, 2 notes`. */
+  readonly summary: string;
+  /**
+   * Diagnostics of the run at the script's lines (source `SMMU on QEMU`): the judgement, or what
+   * keeps the script off QEMU that the checks do not report (`qemu.address`). A script's own
+   * errors are not repeated here: the language server publishes them.
+   */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Per line: QEMU's values and the model's (judged runs). */
+  readonly values: readonly QemuLineValue[];
+  /** Operations of the guest program QEMU reported, out of how many it had (judged runs). */
+  readonly operations?: { readonly reported: number; readonly total: number };
+  /** The configuration QEMU was judged against (judged runs). */
+  readonly configuration?: string;
+  /** The document version the run was made for (absent for a file that is not open). */
+  readonly version?: number;
+  /** How long QEMU ran, ms (judged runs). */
+  readonly qemuMs?: number;
 }
 
 /**

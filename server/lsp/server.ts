@@ -18,7 +18,8 @@ import * as v8 from 'v8';
 import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams, SERVER_STATS_REQUEST, type ServerStatsResult } from './lsp-ext';
 import { stateAtLine } from './state';
 import { queuesAtLine } from './queues';
-import { QUEUES_AT_LINE_REQUEST, type QueuesAtLineParams } from './lsp-ext';
+import { QUEUES_AT_LINE_REQUEST, type QueuesAtLineParams, RUN_ON_QEMU_REQUEST, type RunOnQemuParams } from './lsp-ext';
+import { runOnQemu, stopQemuRuns } from './qemu';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
 import { isTraceDocument } from './trace';
@@ -242,6 +243,12 @@ export function startServer(connection: Connection): void {
     return { pid: process.pid, heapLimit: v8.getHeapStatistics().heap_size_limit, heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree(), ...workspace.modelRunStats() };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
+  // Run on QEMU: the token's cancellation kills QEMU (server/qemu/process.ts), and the answer says so.
+  connection.onRequest(RUN_ON_QEMU_REQUEST, (params: RunOnQemuParams, token) => runOnQemu(workspace, documents, params, settings, roots, token));
+
+  // A QEMU still running must not outlive the server (the exit notification ends the process).
+  connection.onShutdown(stopQemuRuns);
+  process.on('exit', stopQemuRuns);
 
   documents.listen(connection);
   connection.listen();

@@ -3,9 +3,11 @@
  * `workspace/didChangeConfiguration` (`settings.settings`). The VS Code client sends them all
  * (client/config.ts); another editor may send only some: a setting left out keeps its value.
  */
+import * as os from 'os';
 import * as path from 'path';
 import type { DefaultConfig } from '../../core/config/default';
 import { isPresetName } from '../../core/config/default';
+import { DEFAULT_QEMU_BINARY } from '../qemu/check-on-qemu';
 
 export interface ServerSettings {
   /** `never`: restricted mode (untrusted workspace), syntax and name checks only. */
@@ -22,9 +24,23 @@ export interface ServerSettings {
   readonly trusted: boolean;
   /** `smmu.model.maxGuestMemory`: MiB of guest memory a model run may write (1 to 4096). */
   readonly maxGuestMemory: number;
+  /**
+   * `smmu.qemu.path`: the emulator Run on QEMU starts ('' for `qemu-system-aarch64` on PATH). A
+   * program a workspace may name: VS Code ignores a workspace's value until it is trusted
+   * (restrictedConfigurations), and the server refuses to run QEMU while `trusted` is false.
+   */
+  readonly qemuPath: string;
+  /** `smmu.qemu.machine`: more `-M` options after `virt,iommu=smmuv3,highmem=off`. */
+  readonly qemuMachine: string;
+  /** `smmu.qemu.memory`: the guest's RAM, MiB (16 to 65536, as the CLI's `--memory`). */
+  readonly qemuMemory: number;
+  /** `smmu.qemu.timeout`: seconds before QEMU is stopped (1 to 3600, as the CLI's `--timeout`). */
+  readonly qemuTimeout: number;
 }
 
-export const DEFAULT_SETTINGS: ServerSettings = { executeOn: 'save', configuration: '', inlayHints: true, trusted: true, maxGuestMemory: 256 };
+export const DEFAULT_SETTINGS: ServerSettings = { executeOn: 'save', configuration: '', inlayHints: true, trusted: true, maxGuestMemory: 256, qemuPath: '', qemuMachine: '', qemuMemory: 1024, qemuTimeout: 30 };
+
+const integerIn = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
 /** The name diagnostics and the status bar give the setting. */
 export const CONFIGURATION_ORIGIN = 'setting smmu.configuration';
@@ -52,8 +68,25 @@ export function mergeSettings(raw: unknown, previous: ServerSettings): ServerSet
     configuration: typeof s.configuration === 'string' ? s.configuration.trim() : previous.configuration,
     inlayHints: typeof s.inlayHints === 'boolean' ? s.inlayHints : previous.inlayHints,
     trusted: typeof s.trusted === 'boolean' ? s.trusted : previous.trusted,
-    maxGuestMemory: typeof s.maxGuestMemory === 'number' && Number.isInteger(s.maxGuestMemory) && s.maxGuestMemory >= 1 && s.maxGuestMemory <= 4096 ? s.maxGuestMemory : previous.maxGuestMemory,
+    maxGuestMemory: integerIn(s.maxGuestMemory, 1, 4096) ? s.maxGuestMemory : previous.maxGuestMemory,
+    qemuPath: typeof s.qemuPath === 'string' ? s.qemuPath.trim() : previous.qemuPath,
+    qemuMachine: typeof s.qemuMachine === 'string' ? s.qemuMachine.trim() : previous.qemuMachine,
+    qemuMemory: integerIn(s.qemuMemory, 16, 65536) ? s.qemuMemory : previous.qemuMemory,
+    qemuTimeout: integerIn(s.qemuTimeout, 1, 3600) ? s.qemuTimeout : previous.qemuTimeout,
   };
+}
+
+/**
+ * The emulator `smmu.qemu.path` names: a bare name is looked up on PATH (as a shell would); a path
+ * is absolute, relative to the first workspace folder (`${workspaceFolder}/` may start it, as in
+ * VS Code's settings), or under the home folder (`~/`).
+ */
+export function qemuBinaryOf(qemuPath: string, roots: readonly string[]): string {
+  if (!qemuPath) return DEFAULT_QEMU_BINARY;
+  if (!/[\\/]/.test(qemuPath) && !qemuPath.startsWith('${workspaceFolder}')) return qemuPath;
+  const root = roots[0] ?? process.cwd();
+  const p = qemuPath.replace(/^\$\{workspaceFolder\}(?=[\\/]|$)/, root).replace(/^~(?=[\\/])/, os.homedir());
+  return path.resolve(root, p);
 }
 
 /**

@@ -135,6 +135,11 @@ export class Workspace {
     this.queueFiles.clear();
   }
 
+  /** The configuration of scripts without a `config` line, for runs outside the checks (Run on QEMU). */
+  get defaultConfiguration(): DefaultConfig | undefined {
+    return this.defaultConfig;
+  }
+
   /** Guest memory a model run may write, bytes (`smmu.model.maxGuestMemory`). */
   maxGuestMemory = DEFAULT_GUEST_MEMORY_LIMIT;
 

@@ -14,6 +14,8 @@ import { compileScript, type CompiledScript } from '../../core/qemu/compile';
 import { judgeReport, keptTrace, type Judgement } from '../../core/qemu/judge';
 import { addressesOutsideRam, placeProgram, ramText, virtRam } from '../../core/qemu/layout';
 import { checkScript, type ScriptHost } from '../../core/script/check';
+import type { DefaultConfig } from '../../core/config/default';
+import type { GuestOp } from '../../core/guest/ops';
 import { runQemu, shellLine, tempRunDir, type QemuRun } from './process';
 
 export interface QemuCheckOptions {
@@ -21,6 +23,8 @@ export interface QemuCheckOptions {
   readonly text: string;
   readonly host: ScriptHost;
   readonly configPath?: string;
+  /** The configuration of a script without a `config` line (the editor's `smmu.configuration`). */
+  readonly defaultConfig?: DefaultConfig;
   readonly qemu?: string;
   readonly machineOptions?: string;
   /** Guest RAM, bytes (default 1 GiB) and as the user wrote it, for messages. */
@@ -48,9 +52,21 @@ export type QemuCheckResult =
   /** QEMU could not be used (missing, refused its options, crashed before the guest started). */
   | { readonly kind: 'failed'; readonly message: string; readonly diagnostics: readonly ScriptDiagnostic[] }
   | { readonly kind: 'cancelled' }
-  | { readonly kind: 'judged'; readonly judgement: Judgement; readonly run: QemuRun; readonly configName: string; readonly timings: QemuTimings; readonly ops: number; readonly kept?: string };
+  | {
+      readonly kind: 'judged';
+      readonly judgement: Judgement;
+      readonly run: QemuRun;
+      readonly configName: string;
+      readonly timings: QemuTimings;
+      readonly ops: number;
+      /** The program's operations in order (OpOutcome.index is an index here): what each outcome was, for the editor's hover. */
+      readonly guestOps: readonly GuestOp[];
+      readonly kept?: string;
+    };
 
 export const DEFAULT_QEMU_MEMORY = 2 ** 30;
+/** The emulator when none is named (`--qemu`, setting smmu.qemu.path): looked up on PATH. */
+export const DEFAULT_QEMU_BINARY = 'qemu-system-aarch64';
 export const DEFAULT_QEMU_TIMEOUT_MS = 30_000;
 
 function lastLines(text: string, n: number): string {
@@ -61,7 +77,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   const t0 = Date.now();
   const memoryBytes = o.memoryBytes ?? DEFAULT_QEMU_MEMORY;
   const memoryText = o.memoryText ?? `${memoryBytes / 2 ** 20}M`;
-  const check = checkScript(o.text, o.scriptPath, o.host, 'syntax', { ...(o.configPath ? { configPath: o.configPath } : {}), ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+  const check = checkScript(o.text, o.scriptPath, o.host, 'syntax', { ...(o.configPath ? { configPath: o.configPath } : {}), ...(o.defaultConfig ? { defaultConfig: o.defaultConfig } : {}), ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
   const errors = check.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) return { kind: 'not-run', diagnostics: errors, why: `the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} of its own; fix ${errors.length === 1 ? 'it' : 'them'} first (\`smmu check\`)` };
   o.progress?.('compiling the script to a guest program');
@@ -93,7 +109,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   const dir = o.keepDir ?? tempRunDir();
   if (o.keepDir) fs.mkdirSync(o.keepDir, { recursive: true });
   o.progress?.('running the guest program on QEMU');
-  const run = await runQemu({ binary: o.qemu ?? 'qemu-system-aarch64', ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}), memoryBytes }, elf, dir, o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS, o.signal);
+  const run = await runQemu({ binary: o.qemu ?? DEFAULT_QEMU_BINARY, ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}), memoryBytes }, elf, dir, o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS, o.signal);
   const t3 = Date.now();
   try {
     if (run.cancelled) return { kind: 'cancelled' };
@@ -118,7 +134,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
       fs.writeFileSync(path.join(o.keepDir, 'report.smmutrace'), configLine + keptTrace(judgement, o.scriptPath));
       kept = o.keepDir;
     }
-    return { kind: 'judged', judgement: judged, run, configName: judgement.configSource, timings: { compile: t1 - t0, build: t2 - t1, qemu: t3 - t2, judge: Date.now() - t3 }, ops: compiled.ops.length, ...(kept ? { kept } : {}) };
+    return { kind: 'judged', judgement: judged, run, configName: judgement.configSource, timings: { compile: t1 - t0, build: t2 - t1, qemu: t3 - t2, judge: Date.now() - t3 }, ops: compiled.ops.length, guestOps: compiled.ops, ...(kept ? { kept } : {}) };
   } finally {
     if (!o.keepDir) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -5,12 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as os from 'os';
 import * as path from 'path';
 import { applyDefaultConfig, type DefaultConfig } from '../../../core/config/default';
 import { checkQueueFile } from '../../../core/queue-file/check';
 import { checkScript } from '../../../core/script/check';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
-import { changedSettings, CONFIGURATION_ORIGIN, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings } from '../../../server/lsp/settings';
+import { changedSettings, CONFIGURATION_ORIGIN, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, qemuBinaryOf } from '../../../server/lsp/settings';
 import { fileHost } from '../../../server/file-host';
 import { root } from '../../harness/root';
 
@@ -84,13 +85,27 @@ test('defaultConfigOf: presets by name, paths relative to the first workspace fo
   assert.equal(defaultConfigOf('/abs/a.smmu.json', ['/w'])?.path, path.resolve('/abs/a.smmu.json'));
 });
 
+test('smmu.qemu.path: a bare name is looked up on PATH; a path is absolute, or relative to the first workspace folder, or under ~', () => {
+  assert.equal(qemuBinaryOf('', ['/w']), 'qemu-system-aarch64');
+  assert.equal(qemuBinaryOf('qemu-system-aarch64-9.2', ['/w']), 'qemu-system-aarch64-9.2');
+  assert.equal(qemuBinaryOf('build/qemu-system-aarch64', ['/w', '/v']), path.resolve('/w/build/qemu-system-aarch64'));
+  assert.equal(qemuBinaryOf('${workspaceFolder}/build/qemu-system-aarch64', ['/w']), path.resolve('/w/build/qemu-system-aarch64'));
+  assert.equal(qemuBinaryOf('/opt/qemu/bin/qemu-system-aarch64', ['/w']), '/opt/qemu/bin/qemu-system-aarch64');
+  assert.equal(qemuBinaryOf('~/qemu/build/qemu-system-aarch64', ['/w']), path.join(os.homedir(), 'qemu/build/qemu-system-aarch64'));
+});
+
 test('settings: merged over the previous ones, wrong types ignored; the notification forms', () => {
   const s = mergeSettings({ configuration: ' xen-vsmmu ', inlayHints: false }, DEFAULT_SETTINGS);
-  assert.deepEqual(s, { executeOn: 'save', configuration: 'xen-vsmmu', inlayHints: false, trusted: true, maxGuestMemory: 256 });
+  assert.deepEqual(s, { executeOn: 'save', configuration: 'xen-vsmmu', inlayHints: false, trusted: true, maxGuestMemory: 256, qemuPath: '', qemuMachine: '', qemuMemory: 1024, qemuTimeout: 30 });
   assert.deepEqual(mergeSettings({ configuration: 1, inlayHints: 'no', executeOn: 'x', trusted: 'yes', maxGuestMemory: 0.5 }, s), s);
   assert.deepEqual(mergeSettings({ maxGuestMemory: 5000 }, s), s, 'over 4096 MiB is out of range');
   assert.deepEqual(mergeSettings({ trusted: false, maxGuestMemory: 64 }, s), { ...s, trusted: false, maxGuestMemory: 64 });
   assert.deepEqual(mergeSettings(undefined, s), s);
+  // Run on QEMU's settings: the same ranges as the command line's --memory (16M up) and --timeout (up to 3600 s).
+  const q = mergeSettings({ qemuPath: ' /opt/qemu/bin/qemu-system-aarch64 ', qemuMachine: 'gic-version=3', qemuMemory: 2048, qemuTimeout: 5 }, s);
+  assert.deepEqual(q, { ...s, qemuPath: '/opt/qemu/bin/qemu-system-aarch64', qemuMachine: 'gic-version=3', qemuMemory: 2048, qemuTimeout: 5 });
+  assert.deepEqual(mergeSettings({ qemuPath: 1, qemuMachine: null, qemuMemory: 8, qemuTimeout: 3601 }, q), q);
+  assert.deepEqual(mergeSettings({ qemuMemory: 1.5, qemuTimeout: 0 }, q), q);
   const inner = { configuration: 'qemu' };
   assert.equal(changedSettings(inner), inner);
   assert.equal(changedSettings({ settings: inner }), inner);

@@ -1,10 +1,12 @@
 /**
- * Restricted Mode (docs/security.md): in an untrusted workspace scripts are not executed, files
- * outside the workspace folder that a script names are not read, and the workspace's own value of
- * `smmu.configuration` (a restricted configuration) is not used.
+ * Restricted Mode (docs/security.md): in an untrusted workspace scripts are not executed (on the
+ * model or on QEMU), files outside the workspace folder that a script names are not read, and the
+ * workspace's own values of `smmu.configuration`, `smmu.qemu.path` and `smmu.qemu.machine`
+ * (restricted configurations) are not used.
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import type { RunOnQemuResult } from '../../../server/lsp/lsp-ext';
 import { EXTENSION_ID, open, waitFor } from '../suite/helpers';
 
 suite('Restricted Mode', () => {
@@ -29,5 +31,21 @@ suite('Restricted Mode', () => {
     // The fixture's .vscode/settings.json sets both: the unrestricted one applies, so the file is read.
     assert.strictEqual(c.get<string>('registers.format'), 'binary', 'the workspace settings file is read');
     assert.strictEqual(c.get<string>('configuration'), '', 'smmu.configuration (restrictedConfigurations) keeps its default in Restricted Mode');
+    // The fixture names a program of its own as the emulator, and QEMU options: neither applies.
+    assert.strictEqual(c.get<string>('qemu.path'), '', 'smmu.qemu.path (restrictedConfigurations) keeps its default in Restricted Mode');
+    assert.strictEqual(c.get<string>('qemu.machine'), '', 'smmu.qemu.machine (restrictedConfigurations) keeps its default in Restricted Mode');
+  });
+
+  test('Run on QEMU: no CodeLens offers it, and the command refuses with the reason', async () => {
+    const doc = (await open('main.smmu')).document;
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+    assert.deepStrictEqual(lenses.map((l) => l.command?.command), [], 'no Run on QEMU CodeLens in an untrusted workspace');
+    const result = await vscode.commands.executeCommand<RunOnQemuResult>('smmu.runOnQemu', doc.uri);
+    assert.strictEqual(result?.outcome, 'refused', result?.message);
+    assert.strictEqual(result.ran, false);
+    assert.match(result.message, /^Run on QEMU is off in an untrusted workspace: it starts a program \(the emulator, which the setting smmu\.qemu\.path names\)/);
+    assert.deepStrictEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'SMMU on QEMU'), []);
+    const api = (await vscode.extensions.getExtension<{ qemu: { lastNotice?: { severity: string; actions: readonly string[] } } }>(EXTENSION_ID)!.activate()).qemu;
+    assert.deepStrictEqual({ severity: api.lastNotice?.severity, actions: api.lastNotice?.actions }, { severity: 'warning', actions: ['Manage Workspace Trust'] });
   });
 });

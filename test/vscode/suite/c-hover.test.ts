@@ -1,15 +1,7 @@
 /** The optional hover in C files (`smmu.cHover.enabled`), through VS Code's hover command. */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { api, open, sleep, waitFor } from './helpers';
-
-async function hoverText(uri: vscode.Uri, pos: vscode.Position): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, pos)) ?? [];
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : c.value))
-    .join('\n---\n');
-}
+import { api, hoverText, open, sleep, waitFor } from './helpers';
 
 suite('Hover in C files', () => {
   teardown(async () => {

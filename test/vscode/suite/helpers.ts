@@ -30,6 +30,15 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
   }
 }
 
+/** Every hover's text at `position` (what VS Code's hover command returns), joined by `---`. */
+export async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n---\n');
+}
+
 export function lineOf(doc: vscode.TextDocument, re: RegExp): number {
   for (let i = 0; i < doc.lineCount; i++) if (re.test(doc.lineAt(i).text)) return i;
   throw new Error(`no line matching ${re} in ${doc.uri.path}`);

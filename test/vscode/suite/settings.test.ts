@@ -117,6 +117,10 @@ suite('Settings', () => {
       'smmu.cHover.enabled': 'C Hover: Enabled',
       'smmu.registers.format': 'Registers: Format',
       'smmu.trace.server': 'Trace: Server',
+      'smmu.qemu.path': 'Qemu: Path',
+      'smmu.qemu.machine': 'Qemu: Machine',
+      'smmu.qemu.memory': 'Qemu: Memory',
+      'smmu.qemu.timeout': 'Qemu: Timeout',
     });
     // The keys did not change, and VS Code took every category (each setting has its default).
     for (const key of names.keys()) assert.ok(vscode.workspace.getConfiguration().inspect(key)?.defaultValue !== undefined, `${key} is registered`);
