@@ -12,7 +12,7 @@ import { buildGuestProgram, GuestProgramError } from '../../core/guest/program';
 import { VIRT_SMMU_BASE, VIRT_UART_BASE } from '../../core/guest/ops';
 import { compileScript, type CompiledScript } from '../../core/qemu/compile';
 import { judgeReport, keptTrace, type Judgement } from '../../core/qemu/judge';
-import { addressesOutsideRam, placeProgram, ramText, virtRam } from '../../core/qemu/layout';
+import { addressesOutsideRam, placeProgram, ramText, virtRam, zeroOnlyRam } from '../../core/qemu/layout';
 import { checkScript, type ScriptHost } from '../../core/script/check';
 import type { DefaultConfig } from '../../core/config/default';
 import type { GuestOp } from '../../core/guest/ops';
@@ -81,11 +81,12 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   const errors = check.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) return { kind: 'not-run', diagnostics: errors, why: `the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} of its own; fix ${errors.length === 1 ? 'it' : 'them'} first (\`smmu check\`)` };
   o.progress?.('compiling the script to a guest program');
-  const compiled: CompiledScript = compileScript(check, o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {});
-  if (compiled.stoppedAt !== undefined) {
-    return { kind: 'not-run', diagnostics: [{ severity: 'error', code: 'run.memory-limit', message: 'the model stopped here: the script needs more guest memory than the model may hold (--max-guest-memory)', range: { start: { line: compiled.stoppedAt, character: 0 }, end: { line: compiled.stoppedAt, character: 0 } } }], why: 'the model could not run the whole script' };
+  const all: CompiledScript = compileScript(check, o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {});
+  if (all.stoppedAt !== undefined) {
+    return { kind: 'not-run', diagnostics: [{ severity: 'error', code: 'run.memory-limit', message: 'the model stopped here: the script needs more guest memory than the model may hold (--max-guest-memory)', range: { start: { line: all.stoppedAt, character: 0 }, end: { line: all.stoppedAt, character: 0 } } }], why: 'the model could not run the whole script' };
   }
   const ram = virtRam(memoryBytes);
+  const { compiled, warning } = zeroOnlyRam(all, ram, memoryText);
   const outside = addressesOutsideRam(compiled, ram, memoryText);
   if (outside.length) return { kind: 'not-run', diagnostics: outside, why: `the script uses memory outside the guest RAM, ${ramText(ram, memoryText)}` };
   const t1 = Date.now();
@@ -126,7 +127,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
     const diagnostics = failure
       ? judgement.diagnostics.map((d) => (d.code === 'qemu.stopped' ? { ...d, message: `${failure.split('\n')[0]}: ${d.message}` } : d))
       : judgement.diagnostics;
-    const judged = { ...judgement, diagnostics };
+    const judged = { ...judgement, diagnostics: warning ? [warning, ...diagnostics] : diagnostics };
     let kept: string | undefined;
     if (o.keepDir) {
       const configLine = check.configPath && !judgement.diagnostics.some((d) => d.code === 'qemu.ids') ? `config "${path.relative(o.keepDir, check.configPath) || check.configPath}"\n` : '';

@@ -10,7 +10,7 @@ import { checkScript } from '../../../core/script/check';
 import { compileScript, ID_REGISTERS } from '../../../core/qemu/compile';
 import type { GuestOp, StoreOp } from '../../../core/guest/ops';
 import { getRegister } from '../../../core/registers/table';
-import { addressesOutsideRam, placeProgram, virtRam } from '../../../core/qemu/layout';
+import { addressesOutsideRam, placeProgram, virtRam, zeroOnlyRam } from '../../../core/qemu/layout';
 
 function hostOf(files: Record<string, string>): ScriptHost {
   return {
@@ -129,4 +129,19 @@ test('addresses outside RAM are errors at their lines; the program is placed cle
   // A page in the top MiB pushes the program below it.
   assert.equal(placeProgram([0x7ff10000], ram, 0x20000), 0x7fe00000n);
   assert.equal(placeProgram([], virtRam(0x10000), 0x20000), undefined);
+});
+
+test('zeroing stays in RAM: pages outside it are left out, with one warning, and the indexes stay paired', () => {
+  const { compiled } = compile('mem write64 0x60000000 1\nmem write64 0x40000000 2\n');
+  const ram = virtRam(2 ** 28);
+  const { compiled: kept, warning } = zeroOnlyRam(compiled, ram, '256M');
+  assert.equal(kept.ops.length, compiled.ops.length - 1);
+  assert.equal(kept.expectations.length, kept.ops.length);
+  assert.ok(kept.ops.every((o) => o.kind !== 'zero' || o.address === 0x40000000n));
+  assert.equal(warning?.code, 'qemu.address');
+  assert.equal(warning?.severity, 'warning');
+  assert.match(warning?.message ?? '', /outside the guest RAM .* at 0x60000000: QEMU's accesses there abort where the model read zeros/);
+  // The statement itself is still an error of its own line (the zeroing is not).
+  assert.deepEqual(addressesOutsideRam(compiled, ram, '256M').map((d) => d.range.start.line), [0]);
+  assert.equal(zeroOnlyRam(kept, ram, '256M').warning, undefined);
 });
