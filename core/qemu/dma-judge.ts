@@ -28,14 +28,18 @@ export interface Observed {
   readonly loads?: number;
 }
 
-/** The transfer's translation as QEMU's trace shows it, for the statement's hover. */
+/** One transfer as QEMU did it and as the model says, for `--json` and the editor. */
 export interface DmaOutcome {
-  readonly dma: number;
-  /** The operation that ran the transfer (the poll). */
-  readonly op: number;
-  /** Where QEMU sent the transfer's first byte, or `abort` when it did not complete it. */
-  readonly emulation: bigint | 'abort';
+  /** The statement's line (0-based; an included statement's include line). */
+  readonly line: number;
+  readonly sid: number;
+  readonly iova: bigint;
+  readonly direction: 'read' | 'write';
+  /** Where QEMU sent the transfer's first byte, `abort` when it did not complete it; undefined when its trace was not compared. */
+  readonly emulation?: bigint | 'abort';
   readonly model: bigint | 'abort';
+  /** Event records written for the transfer: the model's and QEMU's (undefined when not read). */
+  readonly records: { readonly model: number; readonly emulation?: number };
 }
 
 /** Where QEMU wrote the record the model wrote as record `record` of a transfer, and its words when the program read them. */
@@ -191,7 +195,8 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
         }
       }
     }
-    outcomes.push({ dma: k, op: c.poll, emulation: qemuPa ?? 'abort', model: c.model.pa ?? 'abort' });
+    const outcome = { line: c.range.start.line, sid: c.sid, iova: c.iova, direction: c.write ? ('write' as const) : ('read' as const), ...(qemuPa !== undefined ? { emulation: qemuPa } : {}), model: c.model.pa ?? ('abort' as const) };
+    outcomes.push({ ...outcome, records: { model: c.records.length } });
 
     // The write's bytes, where the model says they land.
     if (c.data && !flagged) {
@@ -217,6 +222,7 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
     }
     const slots = Array.from({ length: count }, (_, j) => (firstSlot + j) % size);
     written.set(k, { count, slots, words });
+    outcomes[outcomes.length - 1] = { ...outcome, records: { model: c.records.length, emulation: count } };
     const n = c.records.length;
     if (count !== n) miscounted.push({ dma: k, line: c.range.start.line + 1 });
     const describe = (j: number) => {

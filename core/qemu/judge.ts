@@ -22,7 +22,7 @@ import { inferConfig } from '../trace/infer';
 import { parseLineTrace } from '../trace/parse-line';
 import { replayTrace, type LineReplay, type ReplaySummary } from '../trace/replay';
 import { ID_REGISTERS, type CompiledScript } from './compile';
-import { judgeDmas, recordDifference, type Observed } from './dma-judge';
+import { judgeDmas, recordDifference, type DmaOutcome, type Observed } from './dma-judge';
 
 /** One operation as the emulation did it, beside the model. */
 export interface OpOutcome {
@@ -48,6 +48,8 @@ export interface Judgement {
   readonly lines: ReadonlyMap<number, readonly OpOutcome[]>;
   /** The report as a `.smmutrace` (the part between the start and end lines), for `--keep`. */
   readonly trace: string;
+  /** The `dma` statements that ran on the machine: QEMU's outcome and the model's. */
+  readonly dmas: readonly DmaOutcome[];
 }
 
 export interface JudgeOptions {
@@ -165,7 +167,6 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   }
   const dmas = judgeDmas(compiled, observed, options.qemuTrace);
   diagnostics.push(...dmas.diagnostics);
-  for (const o of dmas.outcomes) add(o.op, { index: o.op, emulation: o.emulation, model: o.model });
   const eventDwords = new Map<number, { words: readonly number[]; got: (bigint | undefined)[]; op: number; slot: number; from?: { dma: number; record: number } }>();
   for (const [traceLine, text0] of trace.split('\n').entries()) {
     const op = lineOps[traceLine] ?? -1;
@@ -217,7 +218,7 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     if (diff) at('error', `${diff} (§${section})`, section);
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { diagnostics, config, configSource, opsReported: lastOp + 1, opsTotal, replay: replayed.summary, lines, trace };
+  return { diagnostics, config, configSource, opsReported: lastOp + 1, opsTotal, replay: replayed.summary, lines, trace, dmas: dmas.outcomes };
 }
 
 /** The report's trace with its origin, ready to save for `smmu replay`. */

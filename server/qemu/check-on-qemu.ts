@@ -53,6 +53,8 @@ export type QemuCheckResult =
 
 export const DEFAULT_QEMU_MEMORY = 2 ** 30;
 export const DEFAULT_QEMU_TIMEOUT_MS = 30_000;
+/** Added to the default time limit per DMA that runs: edu starts each transfer 100 ms after the start bit. */
+export const QEMU_TIMEOUT_PER_DMA_MS = 500;
 
 function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
@@ -95,7 +97,8 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   if (o.keepDir) fs.mkdirSync(o.keepDir, { recursive: true });
   o.progress?.('running the guest program on QEMU');
   const devices = compiled.devices.map(eduDeviceArg);
-  const run = await runQemu({ binary: o.qemu ?? 'qemu-system-aarch64', ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}), memoryBytes, ...(devices.length ? { devices } : {}) }, elf, dir, o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS, o.signal);
+  const timeoutMs = o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS + QEMU_TIMEOUT_PER_DMA_MS * compiled.dmas.length;
+  const run = await runQemu({ binary: o.qemu ?? 'qemu-system-aarch64', ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}), memoryBytes, ...(devices.length ? { devices } : {}) }, elf, dir, timeoutMs, o.signal);
   const t3 = Date.now();
   try {
     if (run.cancelled) return { kind: 'cancelled' };
@@ -103,7 +106,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
     const judgement = judgeReport(compiled, run.uart, { config: check.config, configSource: check.configPath ?? check.config.name, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}), ...(run.traceLog !== undefined ? { qemuTrace: run.traceLog } : {}) });
     // QEMU itself failing is said with its own words, on top of where the guest got to.
     const failure = run.timedOut
-      ? `QEMU ran past the time limit (${(o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS) / 1000} s) and was stopped`
+      ? `QEMU ran past the time limit (${timeoutMs / 1000} s) and was stopped`
       : run.exitCode !== 0 && !run.uart.includes('# fatal')
         ? `QEMU ${run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`}${run.stderrTail.trim() ? `; its last messages:\n${lastLines(run.stderrTail, 8)}` : ''}`
         : undefined;
