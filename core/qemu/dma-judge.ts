@@ -105,18 +105,26 @@ function fieldText(d: DecodedLayoutField | undefined): string {
 
 /**
  * How QEMU's record differs from the model's, field by field ("CLASS: QEMU 0b00 (CD), the model
- * 0b10 (IN)"), or undefined when the two are the same record.
+ * 0b10 (IN)"), or undefined when the two are the same record. A field the architecture leaves
+ * UNKNOWN in the model's record (the IPA of a stage 1 fault, §7.3.13; the SubstreamID when SSV is
+ * 0, §7.3) may hold anything.
  */
 export function recordDifference(qemu: readonly number[], model: readonly number[]): string | undefined {
   if (qemu.every((w, i) => w >>> 0 === (model[i] ?? 0) >>> 0)) return undefined;
   const q = decodeEvent(qemu);
   const m = decodeEvent(model);
   if (q.id !== m.id || !m.def) return `QEMU wrote ${formatEvent(q)}, the model ${formatEvent(m)}`;
+  const known = (f: DecodedLayoutField) => {
+    const u = f.field.unknownUnless;
+    const on = u && m.fields.find((x) => x.field.name === u.field);
+    return !u || !on || u.values.includes(Number(on.value));
+  };
   const diffs = m.fields.flatMap((f, i) => {
     const g = q.fields[i];
-    return g && g.value !== f.value ? [`${f.field.name}: QEMU ${fieldText(g)}, the model ${fieldText(f)}`] : [];
+    return g && g.value !== f.value && known(f) ? [`${f.field.name}: QEMU ${fieldText(g)}, the model ${fieldText(f)}`] : [];
   });
   const res0 = q.reservedRuns.length ? [`QEMU set RES0 bits ${q.reservedRuns.map(([a, b]) => (a === b ? `${a}` : `[${a}:${b}]`)).join(', ')}`] : [];
+  if (!diffs.length && !res0.length) return undefined;
   return `QEMU's ${m.def.name} record differs from the model's in ${[...diffs, ...res0].join('; ')} (QEMU wrote ${formatEvent(q)}, the model ${formatEvent(m)})`;
 }
 
@@ -236,7 +244,7 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
         const w = words.get(slots[j] as number);
         const model = c.records[0]?.words;
         // The same event number and StreamID as the model's record: the transfer seen again.
-        return w !== undefined && model !== undefined && (w[0] as number) === (model[0] as number) && (w[1] as number) === (model[1] as number);
+        return w !== undefined && model !== undefined && ((w[0] as number) & 0xff) === ((model[0] as number) & 0xff) && (w[1] as number) === (model[1] as number);
       };
       if (n > 0 && count > n && slots.every((_, j) => same(j))) {
         const inputs = slots.map((s) => words.get(s)).map((w) => decodeEvent(w as number[]).fields.find((f) => f.field.name === 'InputAddr')?.value);
