@@ -69,7 +69,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   if (errors.length) return { kind: 'not-run', diagnostics: errors, why: `the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} of its own; fix ${errors.length === 1 ? 'it' : 'them'} first (\`smmu check\`)` };
   o.progress?.('compiling the script to a guest program');
   const ram = virtRam(memoryBytes);
-  const compiled: CompiledScript = compileScript(check, { ram, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+  const compiled: CompiledScript = compileScript(check, { ram, dmaDevices: true, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
   if (compiled.stoppedAt !== undefined) {
     return { kind: 'not-run', diagnostics: [{ severity: 'error', code: 'run.memory-limit', message: 'the model stopped here: the script needs more guest memory than the model may hold (--max-guest-memory)', range: { start: { line: compiled.stoppedAt, character: 0 }, end: { line: compiled.stoppedAt, character: 0 } } }], why: 'the model could not run the whole script' };
   }

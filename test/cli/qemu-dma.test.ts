@@ -84,3 +84,18 @@ test('examples/linux-bringup.smmu: its three DMAs run on QEMU 7.2, and the recor
   // QEMU's own record for this DMA (slot 2), not its second record of line 70 (slot 1): only CLASS differs.
   assert.match(last[1]?.message ?? '', /differs from the model's in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(QEMU wrote F_TRANSLATION StreamID=0x8 RnW=READ InputAddr=0xFFFF0010,/);
 });
+
+test('smmu export c leaves the DMAs out of the kit (its host has no edu device), one line each', () => {
+  const r = smmuWithin(30_000, 'export', 'c', 'examples/qemu-dma.smmu');
+  assert.equal(r.code, 0, r.err);
+  const dmaLines = fs
+    .readFileSync(path.join(root, 'examples', 'qemu-dma.smmu'), 'utf8')
+    .split('\n')
+    .flatMap((l, i) => (l.startsWith('dma ') ? [i + 1] : []));
+  const notInKit = r.err.split('\n').filter((l) => /not in the kit: no device is arranged/.test(l));
+  assert.deepEqual(
+    notInKit.map((l) => Number(/:(\d+):1:/.exec(l)?.[1])),
+    dmaLines,
+  );
+  assert.doesNotMatch(r.out, /0x3F008/i);
+});

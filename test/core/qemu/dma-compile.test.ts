@@ -14,7 +14,7 @@ import { getRegister } from '../../../core/registers/table';
 import { checkScript } from '../../../core/script/check';
 import { qemuArgs } from '../../../server/qemu/process';
 
-const RAM: CompileOptions = { ram: { start: 0x4000_0000n, end: 0x8000_0000n } };
+const RAM: CompileOptions = { ram: { start: 0x4000_0000n, end: 0x8000_0000n }, dmaDevices: true };
 
 function compile(text: string, options: CompileOptions = RAM) {
   const host = { readFile: (p: string) => (p === '/w/s.smmu' ? text : undefined), resolvePath: (from: string, rel: string) => path.posix.resolve(path.posix.dirname(from), rel) };
@@ -99,7 +99,7 @@ test('a dma write is buffer → RAM from a part of the buffer no read fills, and
 });
 
 test('no landing check without RAM to put it in, nor where the transaction\u2019s own walk reads', () => {
-  assert.equal(compile(`${STAGE1}\ndma write sid=8 iova=0x10000100\n`, {}).dmas[0]?.data, undefined);
+  assert.equal(compile(`${STAGE1}\ndma write sid=8 iova=0x10000100\n`, { dmaDevices: true }).dmas[0]?.data, undefined);
   // 0x4500_0000 (the level 0 table) mapped at IOVA 0x1000_1000: a pattern there would change the walk.
   const c = compile(`${STAGE1}\nmap ttb=0x45000000 iova=0x10001000 pa=0x45000000\ndma write sid=8 iova=0x10001000\n`);
   assert.equal(c.dmas[0]?.model.pa, 0x4500_0000n);
@@ -164,4 +164,12 @@ test('what edu cannot do is not run, once per line with the reason, and its reco
   for (let k = 0; k < 5; k++) assert.deepEqual(at(c.ops, l + k), []);
   assert.deepEqual(c.dmas, []);
   assert.deepEqual(c.devices, []);
+});
+
+test('without devices arranged (the C kit) a dma is not run, with where it does run', () => {
+  const c = compile(`${STAGE1}\ndma read sid=8 iova=0x10000010\n`, { ram: RAM.ram });
+  assert.deepEqual(c.notRun.map((d) => [d.code, d.range.start.line]), [['qemu.not-run', STAGE1_LINES]]);
+  assert.match(c.notRun[0]?.message ?? '', /no device is arranged .*smmu qemu/);
+  assert.deepEqual(at(c.ops, STAGE1_LINES), []);
+  assert.deepEqual([c.dmas, c.devices, c.windows], [[], [], []]);
 });
