@@ -53,6 +53,8 @@ export interface DmaJudgement {
   readonly outcomes: DmaOutcome[];
   /** For `expect event`: QEMU's counterpart of record `record` of transfer `dma`; undefined when not known. */
   readonly qemuRecord: (dma: number, record: number) => QemuRecord | undefined;
+  /** Transfers that were not judged (the device was not there, the transfer did not finish): their records neither. */
+  readonly unjudged: ReadonlySet<number>;
 }
 
 /** One transfer's lines of QEMU's trace, for its StreamID. */
@@ -154,13 +156,13 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
   const at = (c: DmaCheck, severity: ScriptDiagnostic['severity'], code: string, message: string, section?: string): void => {
     diagnostics.push({ severity, code, message, range: c.range, ...(section ? { section } : {}), ...(c.inner ? { related: [{ message: 'the statement in the included file', range: c.inner.range, path: c.inner.path }] } : {}) });
   };
-  // Devices whose setup reads did not answer as edu does: their transfers are not judged.
-  const broken = new Set<number>();
+  // Devices whose setup reads did not answer as edu does (StreamID → the line that set it up): their transfers are not judged.
+  const broken = new Map<number, number>();
   compiled.expectations.forEach((e, op) => {
     if (!e.device) return;
     const o = observed.get(op);
     if (o === undefined || o.value === e.device.expected) return;
-    broken.add(e.device.sid);
+    if (!broken.has(e.device.sid)) broken.set(e.device.sid, e.range.start.line + 1);
     diagnostics.push({ severity: 'error', code: 'qemu.device', message: `QEMU: ${e.device.what} read ${o.value === 'abort' ? 'an abort' : hex(o.value)}, not ${hex(e.device.expected)}: the device is not there as the program needs it, so its DMAs were not judged`, range: e.range });
   });
   if (compiled.dmas.length && segs === undefined) {
@@ -168,10 +170,17 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
     at(first, 'info', 'qemu.dma', "QEMU's trace log is missing: where QEMU sent each transfer was not compared (only memory and event records were)");
   }
 
+  const unjudged = new Set<number>();
   compiled.dmas.forEach((c, k) => {
     const poll = observed.get(c.poll);
-    if (poll === undefined || broken.has(c.sid)) return;
+    if (poll === undefined || broken.has(c.sid)) {
+      unjudged.add(k);
+      const setup = broken.get(c.sid);
+      if (setup !== undefined && setup !== c.range.start.line + 1) at(c, 'info', 'qemu.dma', `not judged: the edu device for StreamID ${c.sid} is not there as the program needs it (line ${setup})`);
+      return;
+    }
     if (poll.value === 'abort' || (poll.value & EDU_CMD_START) !== 0n) {
+      unjudged.add(k);
       at(c, 'warning', 'qemu.dma', `the edu transfer did not finish: its command register ${poll.value === 'abort' ? 'aborted' : `still read ${hex(poll.value)}`} after ${poll.loads ?? EDU_POLL_LOADS} loads; this DMA was not judged`);
       return;
     }
@@ -278,5 +287,5 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
     const shifted = miscounted.filter((m) => m.dma < dma).map((m) => m.line);
     return words ? { written: true, slot, words, shifted } : { written: true, slot, shifted };
   };
-  return { diagnostics, outcomes, qemuRecord };
+  return { diagnostics, outcomes, qemuRecord, unjudged };
 }

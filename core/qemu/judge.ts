@@ -194,8 +194,12 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   for (const { words, got, op, slot, from } of eventDwords.values()) {
     const at = (severity: ScriptDiagnostic['severity'], message: string, section?: string) => diagnostics.push({ severity, code: 'qemu.event', message, range: rangeOf(op), ...(section ? { section } : {}), ...relatedOf(op) });
     // A record a DMA made: QEMU may have written it in another slot than the model (more records before it).
-    const theirs = from ? dmas.qemuRecord(from.dma, from.record) : undefined;
     const dmaLine = from ? (compiled.dmas[from.dma]?.range.start.line ?? 0) + 1 : 0;
+    if (from && dmas.unjudged.has(from.dma)) {
+      at('info', `not compared: the DMA on line ${dmaLine} that makes this record was not judged`);
+      continue;
+    }
+    const theirs = from ? dmas.qemuRecord(from.dma, from.record) : undefined;
     let qemuWords: readonly number[] | undefined;
     if (theirs && !theirs.written) {
       at('info', `QEMU wrote ${theirs.count === 0 ? 'no event record' : `only ${theirs.count} event record${theirs.count === 1 ? '' : 's'}`} for the DMA on line ${dmaLine}, so not this one (see that line)`);

@@ -43,7 +43,7 @@ function run(): { uart: string; trace: string } {
 
 function judge(uart: string, trace: string | undefined) {
   const check = checkScript(text, script, fileHost, 'syntax');
-  const compiled = compileScript(check, { ram: virtRam(2 ** 30) });
+  const compiled = compileScript(check, { ram: virtRam(2 ** 30), dmaDevices: true });
   const j = judgeReport(compiled, uart, { config: check.config, configSource: 'test', ...(trace !== undefined ? { qemuTrace: trace } : {}) });
   return { compiled, j };
 }
@@ -143,4 +143,24 @@ test('without QEMU\u2019s trace the translations are not compared, and the judge
     j.dmas.map((d) => d.emulation),
     [undefined, undefined, undefined],
   );
+});
+
+test('a device that is not there is an error at the DMA that set it up, and none of its DMAs or their records is judged', () => {
+  const { uart, trace } = run();
+  const { compiled } = judge(uart, trace);
+  const id = compiled.expectations.findIndex((e) => e.device?.expected === 0x11e8_1234n);
+  assert.ok(id > 0);
+  const { j } = judge(setRead(uart, id, '0xFFFFFFFF'), trace);
+  const d = on(j.diagnostics, READ);
+  assert.deepEqual(
+    d.map((x) => [x.severity, x.code]),
+    [['error', 'qemu.device']],
+  );
+  assert.match(d[0]?.message ?? '', /identification of PCI function 00:01\.0 over ECAM .* read 0xFFFFFFFF, not 0x11E81234/);
+  assert.deepEqual(
+    [WRITE, FAULT].map((l) => on(j.diagnostics, l).map((x) => [x.severity, x.code, /not judged: the edu device for StreamID 8/.test(x.message)])),
+    [[['info', 'qemu.dma', true]], [['info', 'qemu.dma', true]]],
+  );
+  assert.match(on(j.diagnostics, EXPECT)[0]?.message ?? '', /not compared: the DMA on line \d+ that makes this record was not judged/);
+  assert.deepEqual(j.dmas, []);
 });
