@@ -138,7 +138,81 @@ function wordsOf(dwords: readonly bigint[]): number[] {
 function modelText(c: DmaCheck): string {
   const m = c.model;
   if (m.pa !== undefined) return `${m.outcome === 'bypass' ? 'passes it through untranslated' : 'translates it'} to ${hx(m.pa)} (${m.detail})`;
+  if (m.outcome === 'stalled') return `stalls it: ${m.detail}`;
+  if (m.outcome === 'raz-wi') return `completes it without memory access (reads as zero, writes ignored): ${m.detail}`;
   return `terminates it: ${m.detail}`;
+}
+
+type Report = (severity: ScriptDiagnostic['severity'], code: string, message: string, section?: string) => void;
+
+/**
+ * Where QEMU sent the transfer (its trace segment), against the model: QEMU's PA for the first
+ * byte (`abort` when it did not complete it) and the events it traced; true when they diverge.
+ */
+function compareTranslation(c: DmaCheck, seg: Segment, report: Report): { pa: bigint | 'abort'; recorded: string[]; diverged: boolean } {
+  const passed = seg.passed.filter((p) => p.sid === c.sid);
+  const first = passed.find((p) => p.iova === c.iova) ?? passed[0];
+  const recorded = seg.records.filter((r) => r.sid === c.sid).map((r) => r.name);
+  const pa = first ? first.pa + (c.iova - first.iova) : undefined;
+  const m = c.model;
+  const went = first && pa !== undefined ? (first.how === 'translated' ? `translated IOVA ${hx(c.iova)} to ${hx(pa)}` : `passed IOVA ${hx(c.iova)} through untranslated (${first.how})`) : undefined;
+  let diverged = true;
+  if (m.pa !== undefined && went === undefined) {
+    const why = recorded.length ? `it recorded ${recorded.join(', ')}` : seg.aborted.some((a) => a.sid === c.sid) ? 'it aborted it' : 'no translation in its trace';
+    report('error', 'qemu.dma', `QEMU did not complete the transfer (${why}); the model ${modelText(c)}`);
+  } else if (m.pa !== undefined && pa !== m.pa) report('error', 'qemu.dma', `QEMU ${went as string}; the model ${modelText(c)}`);
+  else if (m.pa === undefined && went !== undefined) report('error', 'qemu.dma', `QEMU ${went} and the transfer went ahead; the model ${modelText(c)}`);
+  else diverged = false;
+  return { pa: pa ?? 'abort', recorded, diverged };
+}
+
+/** The transfer's event records in QEMU's queue: the slots from its PROD before to after, and their words where the program read them. */
+interface QemuRecords {
+  readonly count: number;
+  readonly slots: readonly number[];
+  readonly words: ReadonlyMap<number, number[]>;
+}
+
+/**
+ * QEMU's records for the transfer against the model's: how many (a second record of the same
+ * fault is a warning, §7.3.1; a missing or different one an error, §7.3) and, for those no
+ * `expect event` statement compares, each one field by field.
+ */
+function compareRecords(c: DmaCheck, q: QemuRecords, traced: readonly string[], translationDiverged: boolean, report: Report): void {
+  const n = c.records.length;
+  const { count, slots, words } = q;
+  const describe = (j: number) => {
+    const w = words.get(slots[j] as number);
+    return w ? formatEvent(decodeEvent(w)) : (traced[j] ?? 'a record the program did not read');
+  };
+  // A divergent translation already says that QEMU faulted where the model did not.
+  if (count !== n && !(n === 0 && translationDiverged)) {
+    const theirs = slots.map((_, j) => describe(j));
+    const ours = c.records.map((r) => formatEvent(decodeEvent(r.words)));
+    const model = c.records[0]?.words;
+    // The same event number and StreamID as the model's record: the transfer seen again.
+    const same = (w: readonly number[] | undefined) => w !== undefined && model !== undefined && ((w[0] as number) & 0xff) === ((model[0] as number) & 0xff) && w[1] === model[1];
+    if (n > 0 && count > n && slots.every((slot) => same(words.get(slot)))) {
+      const inputs = slots.map((slot) => decodeEvent(words.get(slot) as number[]).fields.find((f) => f.field.name === 'InputAddr')?.value);
+      const distinct = new Set(inputs.filter((x) => x !== undefined)).size;
+      const how = distinct > 1 ? `QEMU made the transfer as ${count} transactions (at ${inputs.map((x) => hx(x as bigint)).join(', ')}) and recorded each` : `QEMU's trace shows ${traced.length || count} faulting translations of the transfer, each recorded`;
+      report('warning', 'qemu.event', `QEMU wrote ${count} event records for this one ${c.bytes}-byte transfer, the model ${n}: ${theirs.join('; ')}. ${how}: the device's ${c.bytes} bytes within one doubleword are one transaction, and one transaction is matched to one fault event (§7.3.1)`, '7.3.1');
+    } else {
+      report('error', 'qemu.event', `QEMU wrote ${count === 0 ? 'no event record' : `${count} event record${count === 1 ? '' : 's'} (${theirs.join('; ')})`} for this transfer, the model ${n === 0 ? 'none' : `${n} (${ours.join('; ')})`}`, '7.3');
+    }
+  }
+  for (let j = 0; j < Math.min(n, count); j++) {
+    if (c.expected.has(j)) continue;
+    const w = words.get(slots[j] as number);
+    const model = c.records[j] as { words: readonly number[]; slot: number };
+    if (!w) {
+      report('info', 'qemu.event', `QEMU's record for this transfer in EVENTQ[${slots[j]}] was not compared: the program did not read that slot`);
+      continue;
+    }
+    const diff = recordDifference(w, model.words);
+    const section = decodeEvent(model.words).def?.section ?? '7.3';
+    if (diff) report('error', 'qemu.event', `${diff} (§${section})`, section);
+  }
 }
 
 export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number, Observed>, qemuTrace: string | undefined): DmaJudgement {
@@ -146,7 +220,7 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
   const outcomes: DmaOutcome[] = [];
   const segs = qemuTrace === undefined ? undefined : segments(qemuTrace);
   // QEMU's records per transfer: the slots from its EVENTQ_PROD before to after, with their words when read.
-  const written = new Map<number, { count: number; slots: number[]; words: Map<number, number[]> }>();
+  const written = new Map<number, QemuRecords>();
   // Transfers (their lines, 1-based) for which QEMU wrote another number of records than the model.
   const miscounted: { dma: number; line: number }[] = [];
   const value = (op: number): bigint | undefined => {
@@ -184,98 +258,44 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
       at(c, 'warning', 'qemu.dma', `the edu transfer did not finish: its command register ${poll.value === 'abort' ? 'aborted' : `still read ${hex(poll.value)}`} after ${poll.loads ?? EDU_POLL_LOADS} loads; this DMA was not judged`);
       return;
     }
-    let flagged = false;
+    const report: Report = (severity, code, message, section) => at(c, severity, code, message, section);
     // Where QEMU sent the transfer (its trace), against the model.
     const seg = segs?.[k];
-    let qemuPa: bigint | 'abort' | undefined;
-    let qemuRecordNames: string[] = [];
-    if (seg) {
-      if (seg.slot !== c.device.slot || seg.fn !== c.device.fn) {
-        at(c, 'warning', 'qemu.dma', `QEMU's trace does not line up with the program: the transfer's marker is for function ${seg.slot}.${seg.fn}, not ${c.device.slot}.${c.device.fn}; where QEMU sent it was not compared`);
-      } else {
-        const passed = seg.passed.filter((p) => p.sid === c.sid);
-        const first = passed.find((p) => p.iova === c.iova) ?? passed[0];
-        qemuRecordNames = seg.records.filter((r) => r.sid === c.sid).map((r) => r.name);
-        const pa = first ? first.pa + (c.iova - first.iova) : undefined;
-        qemuPa = pa ?? 'abort';
-        const m = c.model;
-        if (m.pa !== undefined && first === undefined) {
-          const why = qemuRecordNames.length ? `it recorded ${qemuRecordNames.join(', ')}` : seg.aborted.some((a) => a.sid === c.sid) ? 'it aborted it' : 'no translation in its trace';
-          at(c, 'error', 'qemu.dma', `QEMU did not complete the transfer (${why}); the model ${modelText(c)}`);
-          flagged = true;
-        } else if (m.pa !== undefined && first !== undefined && pa !== undefined && pa !== m.pa) {
-          at(c, 'error', 'qemu.dma', `QEMU ${first.how === 'translated' ? `translated IOVA ${hx(c.iova)} to ${hx(pa)}` : `passed IOVA ${hx(c.iova)} through untranslated (${first.how})`}; the model ${modelText(c)}`);
-          flagged = true;
-        } else if (m.pa === undefined && first !== undefined) {
-          at(c, 'error', 'qemu.dma', `QEMU ${first.how === 'translated' ? `translated IOVA ${hx(c.iova)} to ${hx(first.pa)}` : `passed IOVA ${hx(c.iova)} through untranslated (${first.how})`} and the transfer went ahead; the model ${modelText(c)}`);
-          flagged = true;
-        }
-      }
-    }
-    const outcome = { line: c.range.start.line, sid: c.sid, iova: c.iova, direction: c.write ? ('write' as const) : ('read' as const), ...(qemuPa !== undefined ? { emulation: qemuPa } : {}), model: c.model.pa ?? ('abort' as const) };
-    outcomes.push({ ...outcome, records: { model: c.records.length } });
+    let translation: ReturnType<typeof compareTranslation> | undefined;
+    if (seg && (seg.slot !== c.device.slot || seg.fn !== c.device.fn)) {
+      report('warning', 'qemu.dma', `QEMU's trace does not line up with the program: the transfer's marker is for function ${seg.slot}.${seg.fn}, not ${c.device.slot}.${c.device.fn}; where QEMU sent it was not compared`);
+    } else if (seg) translation = compareTranslation(c, seg, report);
+    const diverged = translation?.diverged ?? false;
+    const outcome = { line: c.range.start.line, sid: c.sid, iova: c.iova, direction: c.write ? ('write' as const) : ('read' as const), ...(translation ? { emulation: translation.pa } : {}), model: c.model.pa ?? ('abort' as const) };
 
-    // The write's bytes, where the model says they land.
-    if (c.data && !flagged) {
-      const v = value(c.data.op);
-      if (v !== undefined && v !== c.data.expected) {
-        const where = `the doubleword at ${hx(c.data.address)}`;
-        at(c, 'error', 'qemu.dma', v === c.data.pattern ? `the device's ${c.bytes}-byte write did not reach ${hx(c.model.pa as bigint)}, where the model sends it: ${where} still holds the pattern the program stored before the transfer` : `after the device's ${c.bytes}-byte write ${where} holds ${hx(v)}, not ${hx(c.data.expected)} (the program's pattern with the device's zero bytes at ${hx(c.model.pa as bigint)}, where the model sends them)`);
-      }
+    // The write's bytes, where the model says they land (not repeated when the trace already diverged).
+    const landed = c.data && value(c.data.op);
+    if (c.data && landed !== undefined && landed !== c.data.expected && !diverged) {
+      const pa = hx(c.model.pa as bigint);
+      const where = `the doubleword at ${hx(c.data.address)}`;
+      report('error', 'qemu.dma', landed === c.data.pattern ? `the device's ${c.bytes}-byte write did not reach ${pa}, where the model sends it: ${where} still holds the pattern the program stored before the transfer` : `after the device's ${c.bytes}-byte write ${where} holds ${hx(landed)}, not ${hx(c.data.expected)} (the program's pattern with the device's zero bytes at ${pa}, where the model sends them)`);
     }
 
-    // Event records: how many, and each one against the model's.
+    // Event records: QEMU's are the slots from its PROD before the transfer to its PROD after.
     const before = value(c.prodBefore);
     const after = value(c.prodAfter);
-    if (!c.queue || before === undefined || after === undefined) return;
+    if (!c.queue || before === undefined || after === undefined) {
+      outcomes.push({ ...outcome, records: { model: c.records.length } });
+      return;
+    }
     const size = 2 ** c.queue.log2;
-    const mask = BigInt(2 * size - 1);
-    const count = Number((after - before) & mask);
+    const count = Number((after - before) & BigInt(2 * size - 1));
     const firstSlot = Number(before & BigInt(size - 1));
     const words = new Map<number, number[]>();
     for (const w of c.window) {
       const dws = [0, 1, 2, 3].map((d) => value(w.op + d));
       if (dws.every((d): d is bigint => d !== undefined)) words.set(w.slot, wordsOf(dws));
     }
-    const slots = Array.from({ length: count }, (_, j) => (firstSlot + j) % size);
-    written.set(k, { count, slots, words });
-    outcomes[outcomes.length - 1] = { ...outcome, records: { model: c.records.length, emulation: count } };
-    const n = c.records.length;
-    if (count !== n) miscounted.push({ dma: k, line: c.range.start.line + 1 });
-    const describe = (j: number) => {
-      const w = words.get(slots[j] as number);
-      return w ? formatEvent(decodeEvent(w)) : (qemuRecordNames[j] ?? 'a record the program did not read');
-    };
-    if (count !== n && !(n === 0 && flagged)) {
-      const theirs = slots.map((_, j) => describe(j));
-      const ours = c.records.map((r) => formatEvent(decodeEvent(r.words)));
-      const same = (j: number) => {
-        const w = words.get(slots[j] as number);
-        const model = c.records[0]?.words;
-        // The same event number and StreamID as the model's record: the transfer seen again.
-        return w !== undefined && model !== undefined && ((w[0] as number) & 0xff) === ((model[0] as number) & 0xff) && (w[1] as number) === (model[1] as number);
-      };
-      if (n > 0 && count > n && slots.every((_, j) => same(j))) {
-        const inputs = slots.map((s) => words.get(s)).map((w) => decodeEvent(w as number[]).fields.find((f) => f.field.name === 'InputAddr')?.value);
-        const distinct = new Set(inputs.filter((x) => x !== undefined)).size;
-        const how = distinct > 1 ? `QEMU made the transfer as ${count} transactions (at ${inputs.map((x) => hx(x as bigint)).join(', ')}) and recorded each` : `QEMU's trace shows ${qemuRecordNames.length || count} faulting translations of the transfer, each recorded`;
-        at(c, 'warning', 'qemu.event', `QEMU wrote ${count} event records for this one ${c.bytes}-byte transfer, the model ${n}: ${theirs.join('; ')}. ${how}: the device's ${c.bytes} bytes within one doubleword are one transaction, and one transaction is matched to one fault event (§7.3.1)`, '7.3.1');
-      } else {
-        at(c, 'error', 'qemu.event', `QEMU wrote ${count === 0 ? 'no event record' : `${count} event record${count === 1 ? '' : 's'} (${theirs.join('; ')})`} for this transfer, the model ${n === 0 ? 'none' : `${n} (${ours.join('; ')})`}`, '7.3');
-      }
-    }
-    for (let j = 0; j < Math.min(n, count); j++) {
-      if (c.expected.has(j)) continue;
-      const w = words.get(slots[j] as number);
-      const model = c.records[j] as { words: readonly number[]; slot: number };
-      if (!w) {
-        at(c, 'info', 'qemu.event', `QEMU's record for this transfer in EVENTQ[${slots[j]}] was not compared: the program did not read that slot`);
-        continue;
-      }
-      const diff = recordDifference(w, model.words);
-      const section = decodeEvent(model.words).def?.section;
-      if (diff) at(c, 'error', 'qemu.event', `${diff}${section ? ` (§${section})` : ''}`, section ?? '7.3');
-    }
+    const records: QemuRecords = { count, slots: Array.from({ length: count }, (_, j) => (firstSlot + j) % size), words };
+    written.set(k, records);
+    outcomes.push({ ...outcome, records: { model: c.records.length, emulation: count } });
+    if (count !== c.records.length) miscounted.push({ dma: k, line: c.range.start.line + 1 });
+    compareRecords(c, records, translation?.recorded ?? [], diverged, report);
   });
 
   const qemuRecord = (dma: number, record: number): QemuRecord | undefined => {
