@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
+import { buildEvent } from '../../../core/engine/event-queue';
 import { compileScript } from '../../../core/qemu/compile';
+import { recordDifference } from '../../../core/qemu/dma-judge';
 import { judgeReport } from '../../../core/qemu/judge';
 import { virtRam } from '../../../core/qemu/layout';
 import { checkScript } from '../../../core/script/check';
@@ -163,4 +165,16 @@ test('a device that is not there is an error at the DMA that set it up, and none
   );
   assert.match(on(j.diagnostics, EXPECT)[0]?.message ?? '', /not compared: the DMA on line \d+ that makes this record was not judged/);
   assert.deepEqual(j.dmas, []);
+});
+
+test('a record comparison names the fields that differ and ignores what the architecture leaves UNKNOWN', () => {
+  const model = buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, CLASS: 2, InputAddr: 0x2000_0000n });
+  assert.equal(recordDifference(model, model), undefined);
+  // A stage 1 fault's IPA is UNKNOWN (§7.3.13), and so is the SubstreamID when SSV is 0 (§7.3).
+  assert.equal(recordDifference(buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, CLASS: 2, InputAddr: 0x2000_0000n, IPA: 0x1234_5000n, SubstreamID: 5 }), model), undefined);
+  // At stage 2 the IPA counts.
+  const s2 = buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, S2: 1, CLASS: 2, InputAddr: 0x2000_0000n, IPA: 0x4000_0000n });
+  assert.match(recordDifference(buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, S2: 1, CLASS: 2, InputAddr: 0x2000_0000n, IPA: 0x5000_0000n }), s2) ?? '', /^QEMU's F_TRANSLATION record differs from the model's in IPA: QEMU 0x50000000, the model 0x40000000 \(/);
+  assert.match(recordDifference(buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, InputAddr: 0x2000_0000n }), model) ?? '', /in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(/);
+  assert.match(recordDifference(buildEvent('C_BAD_STE', { StreamID: 8 }), model) ?? '', /^QEMU wrote C_BAD_STE StreamID=0x8, the model F_TRANSLATION/);
 });
