@@ -54,7 +54,8 @@ const SSV = f('SSV', 11, 11, 'SubstreamID valid: 0 no SubstreamID was provided w
     { value: 1, name: 'SUBSTREAM', description: 'A SubstreamID was provided and SubstreamID is valid.' },
   ],
 });
-const SUBSTREAM = f('SubstreamID', 31, 12, 'SubstreamID provided with the transaction (only valid when SSV is 1).', { openValues: true });
+/** §7.3: "SSV == 0 … the SubstreamID field is UNKNOWN". */
+const SUBSTREAM = f('SubstreamID', 31, 12, 'SubstreamID provided with the transaction (only valid when SSV is 1).', { openValues: true, unknownUnless: { field: 'SSV', values: [1] } });
 const STREAM = f('StreamID', 63, 32, 'StreamID of the requester that issued the transaction that led to the event.', { openValues: true });
 /** Event number, SSV, SubstreamID and StreamID: the first 64 bits of most records (§7.3.2 onwards). */
 const COMMON = [NUMBER, SSV, SUBSTREAM, STREAM];
@@ -96,7 +97,12 @@ const INPUT = f('InputAddr', 191, 128, 'The 64-bit address input to the SMMU wit
  * IPA[55:12] at record bits [247:204] (the diagrams' `248 247` boundary; §7.3.13 "IPA bits
  * [55:OAS] are RES0 if OAS is smaller than 56"). Holds address bits 55:12, so addrShift 12.
  */
-const IPA = f('IPA', 247, 204, 'Post-stage-1 address of the transaction (IPA[55:12]); valid only when S2 is 1: the CD address for CLASS CD, the stage 1 descriptor address for CLASS TTD, the IPA for CLASS IN.', { openValues: true, addrShift: 12 });
+const IPA = f('IPA', 247, 204, 'Post-stage-1 address of the transaction (IPA[55:12]); valid only when S2 is 1: the CD address for CLASS CD, the stage 1 descriptor address for CLASS TTD, the IPA for CLASS IN.', {
+  openValues: true,
+  addrShift: 12,
+  // §7.3.13: "If fault occurs at stage 1, S2 == 0 and: CLASS == IN, IPA is UNKNOWN."
+  unknownUnless: { field: 'S2', values: [1] },
+});
 /** FetchAddr[55:3] at record bits [247:195] (§7.3.4 and §7.3.20 diagrams: `247`, `195 194 192 RES0`). */
 const FETCH = f('FetchAddr', 247, 195, 'Physical address of the structure or descriptor whose fetch was aborted (FetchAddr[55:3]); bits above the OAS are UNKNOWN.', { openValues: true, addrShift: 3 });
 /** §7.3.4 / §7.3.20 diagrams: [95:81] RES0, [80] GPCF, [79:64] Reason. */
@@ -152,6 +158,7 @@ const TABLE = [
   ev(0x13, 'F_PERMISSION', '7.3.16', 'fault', 'Permission fault on the access at the stage S2 gives. For CLASS TTD, TTRnW gives the descriptor access that faulted.', [
     ...TRANSLATION_FAULT,
     f('TTRnW', 108, 108, 'Valid when CLASS is TTD: the stage 1 descriptor access that caused the stage 2 Permission fault was a read (1) or a write (0, an HTTU update); UNKNOWN otherwise.', {
+      unknownUnless: { field: 'CLASS', values: [1] },
       values: [
         { value: 0, name: 'WRITE', description: 'A descriptor write caused the stage 2 Permission fault.' },
         { value: 1, name: 'READ', description: 'A descriptor read caused the stage 2 Permission fault.' },

@@ -30,6 +30,12 @@ export interface LayoutField {
   readonly addrShift?: number;
   /** The field exists only when this ID feature holds; otherwise it is RES0 (ignored or ILLEGAL per the table). */
   readonly requires?: FeatureRef;
+  /**
+   * The field's value is UNKNOWN unless another field of the same structure holds one of these
+   * values (an event's SubstreamID unless SSV is 1, §7.3): two records that differ only there are
+   * the same record.
+   */
+  readonly unknownUnless?: { readonly field: string; readonly values: readonly number[] };
 }
 
 export interface LayoutDef {

@@ -5,20 +5,25 @@
  * `cmd`, `ste`, `cd`, `l1std`, `l1cd` and `map` are the bytes the model wrote to guest memory for
  * them (the STE, the command, the table descriptors: the same bytes on QEMU as in the model);
  * `doorbell` is the PROD write the model made; `poll` a bounded loop; `expect event` reads the
- * event record where the model wrote it. Statements no route can perform on a real machine
- * (`pri`, `mem abort`, and `dma` unless a DMA-capable device is arranged) are listed with why.
+ * event record where the model wrote it; `dma` is a transfer of QEMU's edu PCI device placed at the
+ * StreamID's requester ID (dma-plan.ts, edu.ts). Statements no route can perform on a real machine
+ * (`pri`, `mem abort`, a `dma` no edu device can make) are listed with why.
  *
  * The model's own run gives, for every operation, what the architecture expects (the value of a
  * memory read, the event record): the judgement (judge.ts) compares QEMU with it.
  */
 import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { Engine } from '../engine/engine';
+import { F, R } from '../engine/registers';
+import type { Transaction, TransactionResult } from '../engine/transaction';
 import type { AccessSize, GuestOp, OpSource } from '../guest/ops';
 import { getRegister } from '../registers/table';
 import type { ScriptState } from '../script/actions';
 import type { ScriptCheck } from '../script/check';
 import { run } from '../script/interpreter';
 import type { ResolvedStatement } from '../script/resolve';
+import { planDma, shiftCheck, type DeviceCheck, type DmaCheck, type DmaRecord } from './dma-plan';
+import { deviceWindows, eduDevices, sidUnreachable, type EduDevice, type PhysWindow } from './edu';
 
 /** ID registers the program reads first, in this order: QEMU's answer decides the configuration (judge.ts). */
 export const ID_REGISTERS = ['IDR0', 'IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR'] as const;
@@ -31,8 +36,13 @@ export interface OpExpectation {
   readonly inner?: { readonly path: string; readonly range: Range };
   /** A memory read: the value the model's memory held. */
   readonly memory?: bigint;
-  /** An event record read: the model's record (8 words) and its queue slot. */
-  readonly event?: { readonly words: readonly number[]; readonly slot: number; readonly dword: number };
+  /**
+   * An event record read: the model's record (8 words) and its queue slot; `from` when a DMA
+   * statement that ran on the machine made it (its index in `dmas`, and which of its records).
+   */
+  readonly event?: { readonly words: readonly number[]; readonly slot: number; readonly dword: number; readonly from?: { readonly dma: number; readonly record: number } };
+  /** A read that says whether the machine is set up as the program needs (a PCI device's identification). */
+  readonly device?: DeviceCheck;
 }
 
 export interface CompiledScript {
@@ -49,10 +59,26 @@ export interface CompiledScript {
   readonly pages: readonly number[];
   /** The model stopped early (guest memory limit): the line. */
   readonly stoppedAt?: number;
+  /** Pages the model touched outside the machine's RAM (CompileOptions.ram): not zeroed, not memory there. */
+  readonly unzeroed: readonly bigint[];
+  /** The edu devices the `dma` statements need (QEMU's `-device` arguments: edu.ts eduDeviceArg). */
+  readonly devices: readonly EduDevice[];
+  /** Physical ranges outside RAM the program accesses: the devices' ECAM pages and BARs. */
+  readonly windows: readonly PhysWindow[];
+  /** The `dma` statements that run on the machine, in program order, with the model's outcome. */
+  readonly dmas: readonly DmaCheck[];
 }
 
 export interface CompileOptions {
   readonly maxGuestMemory?: number;
+  /** The machine's RAM: what a DMA's observations may read and write (none outside it). Without it, none. */
+  readonly ram?: PhysWindow;
+  /**
+   * Run `dma` statements on edu devices at their StreamIDs' devfn (the QEMU runner adds the devices
+   * the result lists). Without it they are not run: a guest of another machine (the C kit) has no
+   * such device.
+   */
+  readonly dmaDevices?: boolean;
 }
 
 /** Verbs whose memory writes are the driver's (bytes it stores), not the SMMU's. */
@@ -61,8 +87,24 @@ const DRIVER_STORES = new Set(['cmd', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tabl
 const NOT_RUN: Readonly<Record<string, string>> = {
   pri: 'no device on QEMU\u2019s virt machine sends PRI page requests (§8)',
   abort: 'real memory cannot be made to answer the SMMU\u2019s accesses with an external abort; the model alone checks this',
-  dma: 'no device on the machine masters DMA for this script (DMA runs through the edu device: see docs/qemu.md)',
 };
+
+const NO_DMA_DEVICE = 'no device is arranged to master this DMA (`smmu qemu` runs DMAs on QEMU\u2019s edu device: docs/qemu.md)';
+
+/**
+ * Why the edu device cannot make a transaction, or undefined when it can. edu is a PCI function
+ * without PASID: the SMMU takes a transaction without a PASID TLP prefix as Data and Unprivileged,
+ * with no SubstreamID (§13.7), and edu only reads and writes (hw/misc/edu.c: pci_dma_read/write).
+ */
+function eduCannot(t: Transaction): string | undefined {
+  const why = [
+    sidUnreachable(t.sid),
+    t.ssid !== undefined ? `edu sends no PASID TLP prefix, so no SubstreamID (ssid=${t.ssid}; §13.7)` : undefined,
+    t.access.exec ? 'edu only reads and writes data: a PCIe transaction without a PASID TLP prefix is Data to the SMMU (§13.7), never an instruction fetch' : undefined,
+    t.access.priv ? 'edu\u2019s transactions are Unprivileged: the SMMU takes a PCIe transaction without a PASID TLP prefix as Unprivileged (§13.7)' : undefined,
+  ].filter((x): x is string => x !== undefined);
+  return why.length ? why.join('; ') : undefined;
+}
 
 interface Word {
   readonly addr: number;
@@ -126,18 +168,31 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   const read32 = memory.read32.bind(memory);
   memory.read32 = (addr: number) => {
     touched.add(Math.floor(addr / 4096));
+    walked?.add(Math.floor(addr / 4096));
     return read32(addr);
   };
   const readWords = memory.readWords.bind(memory);
   memory.readWords = (addr: number, out: Uint32Array | number[], n: number) => {
     touched.add(Math.floor(addr / 4096));
+    walked?.add(Math.floor(addr / 4096));
     readWords(addr, out, n);
   };
   const pageWords = memory.pageWords.bind(memory);
   memory.pageWords = (addr: number) => {
     touched.add(Math.floor(addr / 4096));
+    walked?.add(Math.floor(addr / 4096));
     return pageWords(addr);
   };
+  // The transaction a `dma` statement made and the model's answer; the pages its translation read.
+  const made: { dma?: { t: Transaction; r: TransactionResult; walked: ReadonlySet<number> } } = {};
+  let walked: Set<number> | undefined;
+  const translate = engine.translate.bind(engine);
+  engine.translate = (t: Transaction) => {
+    const r = translate(t);
+    made.dma = { t, r, walked: walked ?? new Set() };
+    return r;
+  };
+  const lastTransfer = () => made.dma;
   let mmio: { offset: number; size: AccessSize; value: bigint }[] | undefined;
   const smmuWrite = smmu.write.bind(smmu);
   smmu.write = (offset, size, value) => {
@@ -155,6 +210,13 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   // Where each event record the model wrote came from (activity index → the statement's line),
   // for the statements that do not run on the machine: their records cannot be compared.
   const notRunEvents = new Map<number, number>();
+  // The DMA statements that run, the StreamIDs they use (in order of first use), the records they made.
+  const dmas: DmaCheck[] = [];
+  const sids: number[] = [];
+  const usedSids = new Set<number>();
+  const dmaEvents = new Map<number, { dma: number; record: number }>();
+  const ram = options.ram;
+  const inRam = (start: bigint, end: bigint) => ram !== undefined && start >= ram.start && end <= ram.end;
   let stoppedAt: number | undefined;
   const visit = (statements: readonly ResolvedStatement[], top: Range | undefined, file: string | undefined): boolean => {
     for (const s of statements) {
@@ -175,10 +237,18 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       const driverStores = (s.kind === 'action' && DRIVER_STORES.has(s.verb)) || undefined;
       words = driverStores ? [] : undefined;
       mmio = s.kind === 'action' && s.verb === 'doorbell' ? [] : undefined;
+      const isDma = s.kind === 'action' && s.verb === 'dma';
+      made.dma = undefined;
+      walked = isDma ? new Set() : undefined;
+      const eventq = isDma && engine.field(F.EVENTQEN) === 1n ? { ...engine.geometry('EVENTQ'), prod: Number(engine.smmu.value(R.EVENTQ_PROD) & 0xf_ffffn) } : undefined;
       const eventCursor = state.eventCursor;
       const activityBefore = engine.activity.length;
       const r = run([s], engine, state, lastWrite);
-      if (s.kind === 'action' && NOT_RUN[s.verb] !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
+      const transfer = lastTransfer();
+      walked = undefined;
+      const cannot = transfer && (options.dmaDevices ? eduCannot(transfer.t) : NO_DMA_DEVICE);
+      if (cannot !== undefined) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${cannot}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
+      if ((s.kind === 'action' && NOT_RUN[s.verb] !== undefined) || cannot !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
       const recorded = words ?? [];
       const writes = mmio ?? [];
       words = undefined;
@@ -186,6 +256,37 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       if (r.stoppedAt !== undefined) {
         stoppedAt = startLine(range);
         return false;
+      }
+      if (transfer && cannot === undefined) {
+        // The transfer runs on an edu device at the StreamID's devfn (dma-plan.ts says what the program does).
+        let k = sids.indexOf(transfer.t.sid);
+        if (k < 0) k = sids.push(transfer.t.sid) - 1;
+        const records: DmaRecord[] = [];
+        for (let a = activityBefore; a < engine.activity.length; a++) {
+          const act = engine.activity[a];
+          if (act?.code !== 'event.written' || act.address === undefined || !act.words || !eventq) continue;
+          dmaEvents.set(a, { dma: dmas.length, record: records.length });
+          records.push({ words: act.words, slot: Math.floor((Number(act.address) - eventq.base) / eventq.entryBytes) });
+        }
+        const plan = planDma({
+          src,
+          range,
+          ...inner,
+          t: transfer.t,
+          r: transfer.r,
+          device: eduDevices(sids)[k] as EduDevice,
+          firstUse: !usedSids.has(transfer.t.sid),
+          ...(eventq ? { queue: { base: eventq.base, log2: eventq.log2, prod: eventq.prod } } : {}),
+          records,
+          drift: dmas.reduce((n, x) => n + x.records.length, 0),
+          inRam,
+          walked: transfer.walked,
+          memory: (address) => memory.read(address, 8),
+        });
+        usedSids.add(transfer.t.sid);
+        for (const page of plan.pages) touched.add(page / 4096);
+        dmas.push(shiftCheck(plan.check, ops.length));
+        for (const { op, check } of plan.ops) push(op, check ? { device: check } : {});
       }
       switch (s.kind) {
         case 'access':
@@ -207,14 +308,16 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
             // The records this expectation looked at, read where the model wrote them: QEMU's
             // record is compared with the model's (judge.ts). EVENTQ_PROD says how many QEMU wrote.
             push({ kind: 'read', space: 'smmu', address: BigInt(getRegister('EVENTQ_PROD').offset), size: 4, ...src });
-            const seen = engine.activity.slice(eventCursor, Math.max(eventCursor, state.eventCursor)).flatMap((a, k) => (a.code === 'event.written' && a.address !== undefined && a.words ? [{ a, from: notRunEvents.get(eventCursor + k) }] : []));
+            const seen = engine.activity.slice(eventCursor, Math.max(eventCursor, state.eventCursor)).flatMap((a, k) => (a.code === 'event.written' && a.address !== undefined && a.words ? [{ a, from: notRunEvents.get(eventCursor + k), dma: dmaEvents.get(eventCursor + k) }] : []));
             const g = engine.geometry('EVENTQ');
             const unrun = seen.find((x) => x.from !== undefined)?.from;
             if (unrun !== undefined) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not checked on QEMU: the event record comes from line ${unrun + 1}, which did not run on QEMU`, range });
-            for (const { a, from } of seen) {
+            for (const { a, from, dma: fromDma } of seen) {
               if (from !== undefined) continue;
+              // A DMA's record is compared here, where the script expects it, not on the DMA's line.
+              if (fromDma) dmas[fromDma.dma]?.expected.add(fromDma.record);
               const slot = Math.floor((Number(a.address) - g.base) / g.entryBytes);
-              for (let dw = 0; dw < 4; dw++) push({ kind: 'read', space: 'phys', address: (a.address as bigint) + BigInt(dw * 8), size: 8, ...src }, { event: { words: a.words as number[], slot, dword: dw } });
+              for (let dw = 0; dw < 4; dw++) push({ kind: 'read', space: 'phys', address: (a.address as bigint) + BigInt(dw * 8), size: 8, ...src }, { event: { words: a.words as number[], slot, dword: dw, ...(fromDma ? { from: fromDma } : {}) } });
             }
           }
           break;
@@ -225,14 +328,26 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   visit(check.resolved.statements.filter((s) => !check.firstError || startLine(s.range) < startLine(check.firstError.range)), undefined, undefined);
   const pages = [...touched].sort((a, b) => a - b).map((n) => n * 4096);
   // Before the script's statements (after the ID registers): every page the model touched, zero.
+  // With the machine's RAM known, pages outside it are not zeroed (nothing there is memory): they
+  // are listed instead (layout.ts zeroOnlyRam warns).
   const zeros: GuestOp[] = [];
-  for (let k = 0; k < pages.length; ) {
+  const unzeroed: bigint[] = [];
+  const ramPages = pages.filter((p) => {
+    const inside = !ram || (BigInt(p) >= ram.start && BigInt(p) + 4096n <= ram.end);
+    if (!inside) unzeroed.push(BigInt(p));
+    return inside;
+  });
+  for (let k = 0; k < ramPages.length; ) {
     let end = k + 1;
-    while (end < pages.length && (pages[end] as number) === (pages[end - 1] as number) + 4096) end++;
-    zeros.push({ kind: 'zero', address: BigInt(pages[k] as number), length: (end - k) * 4096, line: startLine(idRange) });
+    while (end < ramPages.length && (ramPages[end] as number) === (ramPages[end - 1] as number) + 4096) end++;
+    zeros.push({ kind: 'zero', address: BigInt(ramPages[k] as number), length: (end - k) * 4096, line: startLine(idRange) });
     k = end;
   }
   ops.splice(ID_REGISTERS.length, 0, ...zeros);
   expectations.splice(ID_REGISTERS.length, 0, ...zeros.map(() => ({ range: idRange })));
-  return stoppedAt === undefined ? { ops, expectations, notRun, pages } : { ops, expectations, notRun, pages, stoppedAt };
+  // The devices once every StreamID is known (function 0 of a shared slot says multifunction).
+  const devices = eduDevices(sids);
+  const placed = dmas.map((c) => ({ ...shiftCheck(c, zeros.length), device: devices[sids.indexOf(c.sid)] as EduDevice }));
+  const compiled = { ops, expectations, notRun, pages, unzeroed, devices, windows: devices.flatMap(deviceWindows), dmas: placed };
+  return stoppedAt === undefined ? compiled : { ...compiled, stoppedAt };
 }

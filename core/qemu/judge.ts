@@ -4,7 +4,8 @@
  * it (core/trace/replay.ts: the same rules, the same codes, CONSTRAINED UNPREDICTABLE choices as
  * warnings naming the allowed choices), and every finding is moved from its report line to the
  * script line whose operation printed it. Memory reads and event records, which a trace replay
- * does not compare, are compared here with what the model held.
+ * does not compare, are compared here with what the model held; `dma` statements that ran on a
+ * device are judged with QEMU's own trace (dma-judge.ts).
  *
  * The configuration: the script's, unless the emulation's ID registers (read first by every
  * program) say otherwise; then the differences are listed field by field and the judgement uses
@@ -13,7 +14,7 @@
  */
 import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import type { ResolvedConfig } from '../config/types';
-import { decodeEvent, formatEvent } from '../events/codec';
+import { decodeEvent } from '../events/codec';
 import { REPORT_END, REPORT_START } from '../guest/ops';
 import { decode, hex } from '../registers/codec';
 import { getRegister } from '../registers/table';
@@ -21,6 +22,7 @@ import { inferConfig } from '../trace/infer';
 import { parseLineTrace } from '../trace/parse-line';
 import { replayTrace, type LineReplay, type ReplaySummary } from '../trace/replay';
 import { ID_REGISTERS, type CompiledScript } from './compile';
+import { judgeDmas, recordDifference, type DmaOutcome, type Observed } from './dma-judge';
 
 /** One operation as the emulation did it, beside the model. */
 export interface OpOutcome {
@@ -46,6 +48,8 @@ export interface Judgement {
   readonly lines: ReadonlyMap<number, readonly OpOutcome[]>;
   /** The report as a `.smmutrace` (the part between the start and end lines), for `--keep`. */
   readonly trace: string;
+  /** The `dma` statements that ran on the machine: QEMU's outcome and the model's. */
+  readonly dmas: readonly DmaOutcome[];
 }
 
 export interface JudgeOptions {
@@ -53,9 +57,13 @@ export interface JudgeOptions {
   readonly config: ResolvedConfig;
   readonly configSource: string;
   readonly maxGuestMemory?: number;
+  /** QEMU's own trace log (`-trace smmuv3_*`, `pci_cfg_write`): where it sent each DMA. */
+  readonly qemuTrace?: string;
 }
 
 const TAG = /# @(\d+)\b/;
+/** A read's (or poll's) report line: the value, the operation, and a poll's loads. */
+const READ_LINE = /^(?:#= )?R 0x[0-9A-F]+ \d (0x[0-9A-F]+|abort) # @(\d+)(?: polled 0x([0-9A-F]+))?/;
 
 /** The op index each line of the report belongs to (-1 for lines without a tag). */
 function opsByLine(text: string): number[] {
@@ -160,7 +168,14 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     lines.set(l, list);
   };
   const replayOf = (traceLine: number): LineReplay | undefined => replayed.lines.get(traceLine);
-  const eventDwords = new Map<number, { words: readonly number[]; got: (bigint | undefined)[]; op: number }>();
+  const observed = new Map<number, Observed>();
+  for (const l of trace.split('\n')) {
+    const m = READ_LINE.exec(l);
+    if (m) observed.set(Number(m[2]), { value: m[1] === 'abort' ? 'abort' : BigInt(m[1] as string), ...(m[3] !== undefined ? { loads: parseInt(m[3], 16) } : {}) });
+  }
+  const dmas = judgeDmas(compiled, observed, options.qemuTrace);
+  diagnostics.push(...dmas.diagnostics);
+  const eventDwords = new Map<number, { words: readonly number[]; got: (bigint | undefined)[]; op: number; slot: number; from?: { dma: number; record: number } }>();
   for (const [traceLine, text0] of trace.split('\n').entries()) {
     const op = lineOps[traceLine] ?? -1;
     if (op < 0) continue;
@@ -179,21 +194,43 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
       else if (got !== e.memory) diagnostics.push({ severity: 'error', code: 'qemu.memory', message: `QEMU: memory at 0x${m[1]} holds ${hex(got, 64)}, the model ${hex(e.memory, 64)}`, range: rangeOf(op), ...relatedOf(op) });
     } else if (e?.event) {
       const key = e.event.slot * 1000 + startLine(rangeOf(op));
-      const entry = eventDwords.get(key) ?? { words: e.event.words, got: [], op };
+      const entry = eventDwords.get(key) ?? { words: e.event.words, got: [], op, slot: e.event.slot, ...(e.event.from ? { from: e.event.from } : {}) };
       entry.got[e.event.dword] = got === 'abort' ? undefined : got;
       eventDwords.set(key, entry);
     }
   }
-  for (const { words, got, op } of eventDwords.values()) {
-    if (got.length < 4 || got.some((g) => g === undefined)) continue;
-    const qemuWords = (got as bigint[]).flatMap((dw) => [Number(dw & 0xffff_ffffn), Number(dw >> 32n)]);
-    const differs = qemuWords.some((w, i) => w !== ((words[i] ?? 0) >>> 0));
-    if (differs) {
-      diagnostics.push({ severity: 'error', code: 'qemu.event', message: `QEMU wrote ${formatEvent(decodeEvent(qemuWords))}, the model ${formatEvent(decodeEvent(words))} (§7.3)`, range: rangeOf(op), section: '7.3', ...relatedOf(op) });
+  for (const { words, got, op, slot, from } of eventDwords.values()) {
+    const at = (severity: ScriptDiagnostic['severity'], message: string, section?: string) => diagnostics.push({ severity, code: 'qemu.event', message, range: rangeOf(op), ...(section ? { section } : {}), ...relatedOf(op) });
+    // A record a DMA made: QEMU may have written it in another slot than the model (more records before it).
+    const dmaLine = from ? (compiled.dmas[from.dma]?.range.start.line ?? 0) + 1 : 0;
+    if (from && dmas.unjudged.has(from.dma)) {
+      at('info', `not compared: the DMA on line ${dmaLine} that makes this record was not judged`);
+      continue;
     }
+    const theirs = from ? dmas.qemuRecord(from.dma, from.record) : undefined;
+    let qemuWords: readonly number[] | undefined;
+    if (theirs && !theirs.written) {
+      at('info', `QEMU wrote ${theirs.count === 0 ? 'no event record' : `only ${theirs.count} event record${theirs.count === 1 ? '' : 's'}`} for the DMA on line ${dmaLine}, so not this one (see that line)`);
+      continue;
+    }
+    if (theirs && theirs.slot !== slot) {
+      const why = theirs.shifted.length ? `QEMU wrote another number of records than the model for the DMA on line${theirs.shifted.length === 1 ? '' : 's'} ${theirs.shifted.join(', ')}` : 'QEMU wrote another number of records than the model before it';
+      if (!theirs.words) {
+        at('info', `QEMU wrote this record in EVENTQ[${theirs.slot}], the model in EVENTQ[${slot}] (${why}); the program did not read EVENTQ[${theirs.slot}], so it was not compared`);
+        continue;
+      }
+      at('info', `QEMU wrote this record in EVENTQ[${theirs.slot}], the model in EVENTQ[${slot}]: ${why}; QEMU's record there is compared`);
+      qemuWords = theirs.words;
+    } else {
+      if (got.length < 4 || got.some((g) => g === undefined)) continue;
+      qemuWords = (got as bigint[]).flatMap((dw) => [Number(dw & 0xffff_ffffn), Number(dw >> 32n)]);
+    }
+    const diff = recordDifference(qemuWords, words);
+    const section = decodeEvent(words).def?.section ?? '7.3';
+    if (diff) at('error', `${diff} (§${section})`, section);
   }
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { diagnostics, config, configSource, opsReported: lastOp + 1, opsTotal, replay: replayed.summary, lines, trace };
+  return { diagnostics, config, configSource, opsReported: lastOp + 1, opsTotal, replay: replayed.summary, lines, trace, dmas: dmas.outcomes };
 }
 
 /** The report's trace with its origin, ready to save for `smmu replay`. */

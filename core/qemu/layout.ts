@@ -35,20 +35,18 @@ function opExtent(op: GuestOp): { start: bigint; end: bigint } | undefined {
 
 /**
  * Zeroing is for RAM: pages the model touched outside it (the SMMU fetching from a table placed
- * there) are left out of the program, with one warning saying what QEMU will do there instead.
+ * there) are not zeroed (compileScript with the RAM leaves them out): one warning says what QEMU
+ * does there instead.
  */
 export function zeroOnlyRam(compiled: CompiledScript, ram: RamRange, memoryText: string): { compiled: CompiledScript; warning?: ScriptDiagnostic } {
-  const keep = compiled.ops.map((op) => op.kind !== 'zero' || (op.address >= ram.start && op.address + BigInt(op.length) <= ram.end));
-  const dropped = compiled.ops.filter((_, i) => !keep[i]);
-  if (!dropped.length) return { compiled };
-  const first = compiled.expectations[keep.indexOf(false)];
+  if (!compiled.unzeroed.length) return { compiled };
   const warning: ScriptDiagnostic = {
     severity: 'warning',
     code: 'qemu.address',
-    message: `the model used memory outside the guest RAM of the QEMU run, ${ramText(ram, memoryText)}, at ${dropped.map((z) => hexAddr(z.address)).join(', ')}: QEMU's accesses there abort where the model read zeros`,
-    range: first?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    message: `the model used memory outside the guest RAM of the QEMU run, ${ramText(ram, memoryText)}, at ${compiled.unzeroed.map(hexAddr).join(', ')}: QEMU's accesses there abort where the model read zeros`,
+    range: compiled.expectations[0]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
   };
-  return { compiled: { ...compiled, ops: compiled.ops.filter((_, i) => keep[i]), expectations: compiled.expectations.filter((_, i) => keep[i]) }, warning };
+  return { compiled, warning };
 }
 
 /** The statements whose memory accesses fall outside RAM, one error each (zeroing aside: zeroOnlyRam). */

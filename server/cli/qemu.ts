@@ -63,6 +63,7 @@ export async function runQemuCommand(o: Options): Promise<number> {
           operations: { total: j.opsTotal, reported: j.opsReported },
           diagnostics: j.diagnostics.map(jsonDiagnostic),
           summary: { errors, warnings, notes, notRun, replay: { records: j.replay.records, reads: j.replay.reads, writes: j.replay.writes, counts: j.replay.counts } },
+          dmas: j.dmas.map((d) => ({ line: d.line + 1, sid: d.sid, iova: hex(d.iova, 64), direction: d.direction, emulation: typeof d.emulation === 'bigint' ? hex(d.emulation, 64) : (d.emulation ?? null), model: typeof d.model === 'bigint' ? hex(d.model, 64) : d.model, records: { model: d.records.model, emulation: d.records.emulation ?? null } })),
           reads: [...j.lines.entries()].flatMap(([line, list]) => list.filter((x) => x.emulation !== undefined).map((x) => ({ line: line + 1, emulation: typeof x.emulation === 'bigint' ? hex(x.emulation, 64) : x.emulation, model: typeof x.model === 'bigint' ? hex(x.model, 64) : x.model }))),
           timings: r.timings,
           ...(r.kept ? { kept: r.kept } : {}),

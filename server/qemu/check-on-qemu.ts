@@ -11,6 +11,7 @@ import type { ScriptDiagnostic } from '../../core/base/diagnostics';
 import { buildGuestProgram, GuestProgramError } from '../../core/guest/program';
 import { VIRT_SMMU_BASE, VIRT_UART_BASE } from '../../core/guest/ops';
 import { compileScript, type CompiledScript } from '../../core/qemu/compile';
+import { eduDeviceArg } from '../../core/qemu/edu';
 import { judgeReport, keptTrace, type Judgement } from '../../core/qemu/judge';
 import { addressesOutsideRam, placeProgram, ramText, virtRam, zeroOnlyRam } from '../../core/qemu/layout';
 import { checkScript, type ScriptHost } from '../../core/script/check';
@@ -68,6 +69,8 @@ export const DEFAULT_QEMU_MEMORY = 2 ** 30;
 /** The emulator when none is named (`--qemu`, setting smmu.qemu.path): looked up on PATH. */
 export const DEFAULT_QEMU_BINARY = 'qemu-system-aarch64';
 export const DEFAULT_QEMU_TIMEOUT_MS = 30_000;
+/** Added to the default time limit per DMA that runs: edu starts each transfer 100 ms after the start bit. */
+export const QEMU_TIMEOUT_PER_DMA_MS = 500;
 
 function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
@@ -81,13 +84,13 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   const errors = check.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) return { kind: 'not-run', diagnostics: errors, why: `the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} of its own; fix ${errors.length === 1 ? 'it' : 'them'} first (\`smmu check\`)` };
   o.progress?.('compiling the script to a guest program');
-  const all: CompiledScript = compileScript(check, o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {});
+  const ram = virtRam(memoryBytes);
+  const all: CompiledScript = compileScript(check, { ram, dmaDevices: true, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
   if (all.stoppedAt !== undefined) {
     return { kind: 'not-run', diagnostics: [{ severity: 'error', code: 'run.memory-limit', message: 'the model stopped here: the script needs more guest memory than the model may hold (--max-guest-memory)', range: { start: { line: all.stoppedAt, character: 0 }, end: { line: all.stoppedAt, character: 0 } } }], why: 'the model could not run the whole script' };
   }
-  const ram = virtRam(memoryBytes);
   const { compiled, warning } = zeroOnlyRam(all, ram, memoryText);
-  const outside = addressesOutsideRam(compiled, ram, memoryText);
+  const outside = addressesOutsideRam(compiled, ram, memoryText, compiled.windows);
   if (outside.length) return { kind: 'not-run', diagnostics: outside, why: `the script uses memory outside the guest RAM, ${ramText(ram, memoryText)}` };
   const t1 = Date.now();
 
@@ -110,16 +113,18 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   const dir = o.keepDir ?? tempRunDir();
   if (o.keepDir) fs.mkdirSync(o.keepDir, { recursive: true });
   o.progress?.('running the guest program on QEMU');
-  const run = await runQemu({ binary: o.qemu ?? DEFAULT_QEMU_BINARY, ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}), memoryBytes }, elf, dir, o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS, o.signal);
+  const devices = compiled.devices.map(eduDeviceArg);
+  const timeoutMs = o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS + QEMU_TIMEOUT_PER_DMA_MS * compiled.dmas.length;
+  const run = await runQemu({ binary: o.qemu ?? DEFAULT_QEMU_BINARY, ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}), memoryBytes, ...(devices.length ? { devices } : {}) }, elf, dir, timeoutMs, o.signal);
   const t3 = Date.now();
   try {
     if (run.cancelled) return { kind: 'cancelled' };
     if (run.spawnError) return { kind: 'failed', message: run.spawnError, diagnostics: [] };
     const configSource = check.configPath ? `${check.config.name} (${path.relative(process.cwd(), check.configPath) || check.configPath})` : check.config.name;
-    const judgement = judgeReport(compiled, run.uart, { config: check.config, configSource, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+    const judgement = judgeReport(compiled, run.uart, { config: check.config, configSource, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}), ...(run.traceLog !== undefined ? { qemuTrace: run.traceLog } : {}) });
     // QEMU itself failing is said with its own words, on top of where the guest got to.
     const failure = run.timedOut
-      ? `QEMU ran past the time limit (${(o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS) / 1000} s) and was stopped`
+      ? `QEMU ran past the time limit (${timeoutMs / 1000} s) and was stopped`
       : run.exitCode !== 0 && !run.uart.includes('# fatal')
         ? `QEMU ${run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`}${run.stderrTail.trim() ? `; its last messages:\n${lastLines(run.stderrTail, 8)}` : ''}`
         : undefined;

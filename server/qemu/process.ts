@@ -53,7 +53,9 @@ export function qemuArgs(m: QemuMachine, elfPath: string, uartPath: string, trac
     '-nodefaults', '-display', 'none', '-monitor', 'none', '-serial', `file:${uartPath}`,
     '-semihosting-config', 'enable=on,target=native',
     ...(m.devices ?? []).flatMap((d) => ['-device', d]),
-    ...(traceLogPath ? ['-trace', 'smmuv3_*', '-D', traceLogPath] : []),
+    // With devices, their configuration writes too: the program's Command write before each
+    // transfer marks where that transfer's translations start (core/qemu/dma-plan.ts).
+    ...(traceLogPath ? ['-trace', 'smmuv3_*', ...(m.devices?.length ? ['-trace', 'pci_cfg_write'] : []), '-D', traceLogPath] : []),
     '-kernel', elfPath,
   ];
 }
