@@ -3,6 +3,7 @@
  * (as rust-analyzer's lsp_ext.ts does). Plain method names and payload types, so the client bundle
  * does not pull in the server library.
  */
+import type { CodeCacheState } from '../code-cache';
 
 /** Decode a value as a register, with the configuration the given document uses (or the default). */
 export const DECODE_REQUEST = 'smmu/decode';
@@ -100,6 +101,8 @@ export interface ServerStatsResult {
   readonly runsInFlight: number;
   /** Open scripts that hold their syntax tree (at most KEEP_TREES). */
   readonly scriptsWithTree: readonly string[];
+  /** What became of V8's code cache for the server's bundle at start (server/code-cache.ts). */
+  readonly codeCache: CodeCacheState;
 }
 
 /**
