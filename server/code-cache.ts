@@ -65,10 +65,10 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: Nod
   return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'smmu-workbench', 'code-cache');
 }
 
-/** The cache's file name: the bundle's name and a hash of its text and of everything V8 checks. */
-function cacheFileName(bundle: string, source: string): string {
+/** The cache's file name: the bundle's name and a hash of its bytes and of everything V8 checks. */
+function cacheFileName(bundle: string, bytes: Buffer): string {
   const h = createHash('sha256');
-  h.update(source);
+  h.update(bytes);
   h.update(`\0${process.version}\0${process.versions.v8}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`);
   return `${path.basename(bundle, '.js')}-${h.digest('hex').slice(0, 24)}.v8cache`;
 }
@@ -107,9 +107,11 @@ function prune(dir: string): void {
  * unless the one read was used.
  */
 export function runWithCodeCache(bundle: string): void {
-  const source = fs.readFileSync(bundle, 'utf8');
+  // Read as bytes: they are hashed as they are, then decoded once for V8.
+  const bytes = fs.readFileSync(bundle);
+  const source = bytes.toString('utf8');
   const dir = codeCacheDir();
-  const file = dir === undefined ? undefined : path.join(dir, cacheFileName(bundle, source));
+  const file = dir === undefined ? undefined : path.join(dir, cacheFileName(bundle, bytes));
   let found: Buffer | undefined;
   if (file !== undefined) {
     try {
