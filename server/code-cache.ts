@@ -18,7 +18,8 @@
  *
  * Where: `$SMMU_CODE_CACHE` if set (`off` disables it), else the user's cache folder
  * (`$XDG_CACHE_HOME` or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on
- * Windows), in `smmu-workbench/code-cache/`, holding the most recent few caches.
+ * Windows), in `smmu-workbench/code-cache/`, holding the most recent few caches. On POSIX a cache
+ * file someone else owns, or that others may write, is not read (see readOwnFile).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -91,14 +92,35 @@ export function decodeCodeCache(file: Buffer): Buffer | undefined {
   return sha256(data).equals(file.subarray(MAGIC.length, HEADER)) ? data : undefined;
 }
 
-/** Delete all but the KEEP_CACHES most recently written caches in `dir`. */
+/**
+ * Delete all but the KEEP_CACHES most recently written caches in `dir`, and temporary files a
+ * server left when it stopped while saving.
+ */
 function prune(dir: string): void {
-  const caches = fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.v8cache'))
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  for (const { f } of caches.slice(KEEP_CACHES)) fs.rmSync(path.join(dir, f), { force: true });
+  const files = fs.readdirSync(dir).map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }));
+  const caches = files.filter(({ f }) => f.endsWith('.v8cache')).sort((a, b) => b.t - a.t);
+  const stale = files.filter(({ f, t }) => f.endsWith('.tmp') && Date.now() - t > 60_000);
+  for (const { f } of [...caches.slice(KEEP_CACHES), ...stale]) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+/**
+ * The file's bytes, or undefined when there is none, or when (on POSIX) someone else owns it or
+ * may write it: V8 runs what a cache holds, so only a cache this user alone could have written is
+ * read. The owner and mode are those of the descriptor the bytes are read from.
+ */
+function readOwnFile(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    if (process.getuid && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0)) return Buffer.alloc(0);
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /**
@@ -112,14 +134,8 @@ export function runWithCodeCache(bundle: string): void {
   const source = bytes.toString('utf8');
   const dir = codeCacheDir();
   const file = dir === undefined ? undefined : path.join(dir, cacheFileName(bundle, bytes));
-  let found: Buffer | undefined;
-  if (file !== undefined) {
-    try {
-      found = fs.readFileSync(file);
-    } catch {
-      found = undefined; // none yet
-    }
-  }
+  // An empty buffer: a file that is not this user's alone, refused like a damaged one.
+  const found = file === undefined ? undefined : readOwnFile(file);
   const cachedData = found && decodeCodeCache(found);
   // Module.wrap: the same function wrapper, on the same first line, that Node gives a CommonJS
   // file, so stack traces and the source map keep their positions.

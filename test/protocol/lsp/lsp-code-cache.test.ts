@@ -61,16 +61,18 @@ test('the first server writes a code cache after checking a script; the next one
 });
 
 /**
- * Replace the one cache in `dir` by `spoil(bytes)`, start a server on it: it must refuse the cache,
- * report what a server without one reports, and leave a good cache for the next start.
+ * Replace the one cache in `dir` by `spoil(bytes)` (then `then(file)`), start a server on it: it
+ * must refuse the cache, report what a server without one reports, and leave a good cache for the
+ * next start.
  */
-async function refused(spoil: (bytes: Buffer) => Buffer): Promise<void> {
+async function refused(spoil: (bytes: Buffer) => Buffer, then: (file: string) => void = () => undefined): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-code-cache-'));
   try {
     const clean = await session(dir);
     const [file] = caches(dir);
     assert.ok(file);
     fs.writeFileSync(path.join(dir, file), spoil(fs.readFileSync(path.join(dir, file))));
+    then(path.join(dir, file));
     const damaged = await session(dir);
     assert.equal(damaged.state, 'rejected');
     assert.deepEqual(damaged.messages, clean.messages);
@@ -91,6 +93,10 @@ test('a code cache V8 refuses (made for other code) is replaced', async () => {
   // Intact, with a valid checksum, but V8's data of another script: V8's source check fails.
   const other = new vm.Script('(function () { return 42; })()').createCachedData();
   await refused(() => encodeCodeCache(other));
+});
+
+test('a code cache file others may write is not read (V8 would run what it holds), and is replaced', async () => {
+  await refused((bytes) => bytes, (file) => fs.chmodSync(file, 0o666));
 });
 
 test('the code cache file: a checksum over V8 data, checked when read', () => {
