@@ -40,6 +40,9 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/debug-adapter.ts'], outfile: outdir + '/debug-adapter.js', external: ['vscode'] }),
   // core's tables as the client uses them, loaded on first use (client/lazy.ts).
   esbuild.build({ ...common, entryPoints: ['client/tables.ts'], outfile: outdir + '/tables.js', external: ['vscode'] }),
-  esbuild.build({ ...common, entryPoints: ['server/main.ts'], outfile: outdir + '/server.js' }),
+  // The language server: its bundle, and the small entry that runs it through V8's code cache
+  // (server/code-cache.ts); clients start dist/server.js.
+  esbuild.build({ ...common, entryPoints: ['server/main.ts'], outfile: outdir + '/language-server.js' }),
+  esbuild.build({ ...common, entryPoints: ['server/start.ts'], outfile: outdir + '/server.js' }),
   esbuild.build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: outdir + '/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);

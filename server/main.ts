@@ -1,5 +1,6 @@
 /**
- * Language server entry point. VS Code starts it over IPC (`--node-ipc`); other editors run
+ * Language server entry point, bundled as dist/language-server.js; dist/server.js (start.ts) runs
+ * it through V8's code cache. VS Code starts it over IPC (`--node-ipc`); other editors run
  * `smmu lsp --stdio` or `node dist/server.js --stdio`. createConnection reads the transport
  * from the command line.
  */

@@ -5,6 +5,7 @@
  */
 // A type only: erased at build time, so the client bundle still holds none of the server library.
 import type { Diagnostic } from 'vscode-languageserver/node';
+import type { CodeCacheState } from '../code-cache';
 
 /** Decode a value as a register, with the configuration the given document uses (or the default). */
 export const DECODE_REQUEST = 'smmu/decode';
@@ -110,6 +111,8 @@ export interface ServerStatsResult {
   /** Snapshots those runs keep for the open scripts, and their estimated bytes (core/script/model-at-line.ts). */
   readonly modelSnapshots: number;
   readonly modelSnapshotBytes: number;
+  /** What became of V8's code cache for the server's bundle at start (server/code-cache.ts). */
+  readonly codeCache: CodeCacheState;
 }
 
 /**

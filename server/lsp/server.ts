@@ -37,6 +37,7 @@ import { idViewOf } from '../../core/model/ids';
 import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type ServerSettings } from './settings';
 import { uriToPath } from './uri';
 import { configUnusable } from '../../core/script/check';
+import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
 import type { ResolvedConfig } from '../../core/config/types';
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -74,6 +75,8 @@ export function startServer(connection: Connection): void {
         void workspace.checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri)).then((diagnostics) => {
           if (!diagnostics) return;
           void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+          // The functions a check runs are compiled now: the next start can skip compiling them.
+          if (m === 'full') codeCacheCheckpoint();
           // A full check has new values to show inline: ask the client for fresh hints.
           if (m === 'full' && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
         });
@@ -240,7 +243,7 @@ export function startServer(connection: Connection): void {
   });
   connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
     const m = process.memoryUsage();
-    return { pid: process.pid, heapLimit: v8.getHeapStatistics().heap_size_limit, heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree(), ...workspace.modelRunStats() };
+    return { pid: process.pid, heapLimit: v8.getHeapStatistics().heap_size_limit, heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree(), ...workspace.modelRunStats(), codeCache: codeCacheState() ?? 'off' };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
   // Run on QEMU: the token's cancellation kills QEMU (server/qemu/process.ts), and the answer says so.

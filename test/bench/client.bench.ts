@@ -19,7 +19,7 @@ if (r.status !== 0) {
   process.exit(1);
 }
 const bundles: Record<string, number> = {};
-for (const f of ['extension.js', 'lsp-client.js', 'tables.js', 'debug-adapter.js', 'server.js', 'cli.js']) bundles[f] = fs.statSync(path.join(out, f)).size;
+for (const f of ['extension.js', 'lsp-client.js', 'tables.js', 'debug-adapter.js', 'server.js', 'language-server.js', 'cli.js']) bundles[f] = fs.statSync(path.join(out, f)).size;
 fs.rmSync(out, { recursive: true, force: true });
 
 const vsix = path.join(root, 'smmu-workbench.vsix');
@@ -41,7 +41,8 @@ if (json) {
     `  dist/lsp-client.js (after activation) ${kb(bundles['lsp-client.js']!)}`,
     `  dist/tables.js (on first use)         ${kb(bundles['tables.js']!)}`,
     `  dist/debug-adapter.js (first session) ${kb(bundles['debug-adapter.js']!)}`,
-    `  dist/server.js                        ${kb(bundles['server.js']!)}`,
+    `  dist/server.js (the server's entry)   ${kb(bundles['server.js']!)}`,
+    `  dist/language-server.js (the server)  ${kb(bundles['language-server.js']!)}`,
     `  dist/cli.js (not in the .vsix)        ${kb(bundles['cli.js']!)}`,
     `  .vsix                                 ${vsixBytes === undefined ? 'not built (npm run package)' : kb(vsixBytes)}`,
   ];

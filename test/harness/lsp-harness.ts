@@ -27,10 +27,13 @@ export class LspServer {
     readonly dir: string,
   ) {}
 
-  /** Start a server with `dir` as its workspace; `initialize` gets `extra` merged in. */
-  static async start(prefix: string, extra: (dir: string) => Record<string, unknown> = () => ({})): Promise<{ server: LspServer; init: unknown }> {
+  /**
+   * Start a server with `dir` as its workspace; `initialize` gets `extra` merged in; `env` is added
+   * to the server's environment.
+   */
+  static async start(prefix: string, extra: (dir: string) => Record<string, unknown> = () => ({}), env: NodeJS.ProcessEnv = {}): Promise<{ server: LspServer; init: unknown }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    const proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const server = new LspServer(proc, conn, dir);
     conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
@@ -40,7 +43,14 @@ export class LspServer {
       for (const f of w) f();
     });
     conn.listen();
-    const init = await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {}, ...extra(dir) });
+    // A server that dies while starting fails the test with how it ended, instead of leaving it waiting.
+    let onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+    const died = new Promise<never>((_, reject) => {
+      onExit = (code, signal) => reject(new Error(`the language server exited (${signal ?? `code ${code}`}) before answering initialize`));
+      proc.once('exit', onExit);
+    });
+    const init = await Promise.race([conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {}, ...extra(dir) }), died]);
+    proc.off('exit', onExit);
     await conn.sendNotification('initialized', {});
     return { server, init };
   }
