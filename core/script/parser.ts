@@ -213,7 +213,13 @@ class LineParser {
     const args = def.operand ? [] : this.args(kw);
     let expect: Expect | undefined;
     const t = this.peek();
-    if (def.expectation !== 'none' && t && (this.isPunct('==', t) || this.isPunct('!=', t))) {
+    const compares = t !== undefined && (this.isPunct('==', t) || this.isPunct('!=', t));
+    if (def.expectation === 'none' && compares) {
+      // Said here rather than as text after the statement: an expectation nothing evaluates would
+      // otherwise read as one that held.
+      this.fail('syntax.no-expectation', `'${kw}' takes no expectation: nothing it does is compared with '${t.text}'; check its effect with a read (read32 REG == VALUE), poll or expect`, t.range);
+    }
+    if (def.expectation !== 'none' && t && compares) {
       this.next();
       const value = this.expr(() => `${kw} … ${t.text}`, 'the expected value');
       expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };

@@ -97,7 +97,7 @@ export const EXPECT: EngineDef<'expect'> = {
   family: 'checks',
   section: 'engine',
   label: 'expect',
-  expectation: 'optional',
+  expectation: 'none',
   summary: 'Checks the next event record the SMMU wrote, or that it wrote none',
   forms: [
     { doc: 'The next event record the SMMU wrote (since the previous `expect`) is NAME with these fields.' },
