@@ -35,8 +35,9 @@ export interface Token {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Expressions. Precedence, loosest first: `|`, `&`, `<<` `>>`, `+` `-`, then unary `~`; `NAME=`
-// takes everything up to the next `|` or `&` (so `LOG2SIZE=4+4` is 8, `A=1|B=2` two fields).
+// Expressions. Precedence, loosest first: `|`, `&`, `<<` `>>`, `+` `-`, `*` `/` `%`, then unary
+// `~` (C's order, except that C puts `&` and `|` below comparisons the language does not have);
+// `NAME=` takes everything up to the next `|` or `&` (so `LOG2SIZE=4+4` is 8, `A=1|B=2` two fields).
 
 export interface NumberLit {
   readonly kind: 'number';
@@ -68,7 +69,7 @@ export interface Unary {
   readonly operand: Expr;
 }
 
-export type BinaryOp = '|' | '&' | '<<' | '>>' | '+' | '-';
+export type BinaryOp = '|' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%';
 
 export interface Binary {
   readonly kind: 'binary';

@@ -141,7 +141,7 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
           { match: '==|!=', name: 'keyword.operator.comparison.smmu' },
           { match: '<<|>>', name: 'keyword.operator.bitwise.shift.smmu' },
           { match: '[|&~]', name: 'keyword.operator.bitwise.smmu' },
-          { match: '[+-]', name: 'keyword.operator.arithmetic.smmu' },
+          { match: '[-+*/%]', name: 'keyword.operator.arithmetic.smmu' },
           { match: '=', name: 'keyword.operator.assignment.smmu' },
           { match: '\\.', name: 'punctuation.accessor.smmu' },
           { match: '[()]', name: 'meta.brace.round.smmu' },

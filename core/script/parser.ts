@@ -68,7 +68,7 @@ function describe(t: Token | undefined): string {
 }
 
 /** Binary operators by precedence level, loosest first (see ast.ts). */
-const BINARY_LEVELS = 4;
+const BINARY_LEVELS = 5;
 function binaryLevel(op: string): number {
   switch (op) {
     case '|':
@@ -81,6 +81,10 @@ function binaryLevel(op: string): number {
     case '+':
     case '-':
       return 3;
+    case '*':
+    case '/':
+    case '%':
+      return 4;
     default:
       return -1;
   }

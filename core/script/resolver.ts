@@ -311,6 +311,13 @@ export class Resolver {
           case '&': v = l & r; break;
           case '+': v = l + r; break;
           case '-': v = l - r; break;
+          case '*': v = l * r; break;
+          case '/':
+          case '%':
+            // Exact integers, truncated towards zero as C divides (BigInt does the same).
+            if (r === 0n) return this.error('value.division-by-zero', `${e.op === '/' ? 'division' : 'remainder'} by zero: the right operand of '${e.op}' is 0`, e.opRange);
+            v = e.op === '/' ? l / r : l % r;
+            break;
           case '<<':
           case '>>':
             if (r < 0n || r > 127n) return this.error('value.shift', `shift count ${hexText(r)} is out of range (0 to 127)`, e.right.range);

@@ -67,7 +67,7 @@ export const tokenSoup = fc
       fc.constantFrom('CR0', 'CR0ACK', 'IDR0', 'SMMU_CR0', 'cr0', 'CMDQ_BASE', 'CMDQ_CONS', 'EVENTQ_PROD', 'EVTQ_BASE', 'STRTAB_BASE_CFG', 'GBPA', 'NOPE'),
       fc.constantFrom('SMMUEN', 'CMDQEN', 'LOG2SIZE', 'RD', 'RA', 'ADDR', 'TTF', 'AARCH64', 'VMW', 'FMT', 'TWO_LEVEL', 'X', 'Update'),
       fc.constantFrom('0x24', '0x100A8', '3', '0b101', '0x8000_0000', '0xFFFF_FFFF_FFFF_FFFF', '0x1_0000_0000_0000_0000', '0xZZ', '99999999999999999999999', '0', '127', '128'),
-      fc.constantFrom('|', '&', '+', '-', '<<', '>>', '~', '(', ')', '=', '==', '!=', '.', '+4', ',', ':', '*'),
+      fc.constantFrom('|', '&', '+', '-', '<<', '>>', '~', '(', ')', '=', '==', '!=', '.', '+4', ',', ':', '*', '/', '%'),
       fc.constantFrom('"presets/qemu.smmu.json"', '"unterminated', '# comment', '\n', '\r\n', '\r', '\t', '\u0000', 'é', '\uFEFF', '😀', '\uD800'),
     ),
     { maxLength: 40 },
@@ -84,7 +84,7 @@ const valueExpr = fc.letrec<{ e: string }>((tie) => ({
     fc.tuple(fc.constantFrom('LOG2SIZE', 'ADDR', 'RD', 'TTF', 'VMW', 'SMMUEN', 'Q'), tie('e')).map(([n, e]) => `${n}=${e}`),
     tie('e').map((e) => `~${e}`),
     tie('e').map((e) => `(${e})`),
-    fc.tuple(tie('e'), fc.constantFrom('|', '&', '+', '-', '<<', '>>'), tie('e')).map(([a, o, b]) => `${a} ${o} ${b}`),
+    fc.tuple(tie('e'), fc.constantFrom('|', '&', '+', '-', '<<', '>>', '*', '/', '%'), tie('e')).map(([a, o, b]) => `${a} ${o} ${b}`),
   ),
 })).e;
 
