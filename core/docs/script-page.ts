@@ -58,7 +58,7 @@ export function grammarText(defs: readonly StatementDef[] = STATEMENTS): string 
       case 'register':
         read = d.keywords.filter((k) => k.startsWith('read'));
         write = d.keywords.filter((k) => k.startsWith('write'));
-        alternatives.push(`READ target [ ${compare} value ]`, 'WRITE target value');
+        alternatives.push(`READ target [ ${compare} ( value | "abort" ) ]`, `WRITE target value [ ${compare} "abort" ]`);
         break;
       case 'memory':
         alternatives.push(`${kw} READ address [ ${compare} value ]`, `${kw} WRITE address value`);

@@ -33,6 +33,8 @@ export interface OpExpectation {
   readonly memory?: bigint;
   /** An event record read: the model's record (8 words) and its queue slot. */
   readonly event?: { readonly words: readonly number[]; readonly slot: number; readonly dword: number };
+  /** An access with `== abort` / `!= abort`: whether the emulation must abort it. */
+  readonly abort?: '==' | '!=';
 }
 
 export interface CompiledScript {
@@ -188,10 +190,12 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
         return false;
       }
       switch (s.kind) {
-        case 'access':
-          if (s.op === 'read') push({ kind: 'read', space: 'smmu', address: BigInt(s.offset), size: s.size, ...src });
-          else push({ kind: 'write', space: 'smmu', address: BigInt(s.offset), size: s.size, value: s.value ?? 0n, ...src });
+        case 'access': {
+          const aborts = s.abort ? { abort: s.abort.op } : {};
+          if (s.op === 'read') push({ kind: 'read', space: 'smmu', address: BigInt(s.offset), size: s.size, ...src }, aborts);
+          else push({ kind: 'write', space: 'smmu', address: BigInt(s.offset), size: s.size, value: s.value ?? 0n, ...src }, aborts);
           break;
+        }
         case 'mem':
           if (s.op === 'write') push({ kind: 'store', address: s.address, bytes: bytesOf(s.value ?? 0n, s.size), ...src });
           else push({ kind: 'read', space: 'phys', address: s.address, size: s.size, ...src }, { memory: memory.read(s.address, s.size) });

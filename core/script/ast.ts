@@ -111,12 +111,19 @@ export interface Target {
   readonly field?: NameRef;
 }
 
-/** `== value` or `!= value` after a read. */
+/**
+ * `== value` or `!= value` after a read; `== abort` or `!= abort` after a read or a write.
+ */
 export interface Expect {
   readonly range: Range;
   readonly op: '==' | '!=';
   readonly opRange: Range;
   readonly value: Expr;
+  /**
+   * The value is the keyword `abort` alone: the access must (`==`) or must not (`!=`) take an
+   * external abort (§6.2). `value` is then the name `abort`, for its range.
+   */
+  readonly abort?: true;
 }
 
 export interface ConfigStatement {
@@ -145,6 +152,7 @@ export interface RegisterStatement {
   readonly target: Target;
   /** The value written (writes only). */
   readonly value?: Expr;
+  /** After a read, any expectation; after a write, only `== abort` / `!= abort`. */
   readonly expect?: Expect;
 }
 

@@ -100,6 +100,8 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
           { match: `\\b(?:${[...keywords.phrases.map(([x, y]) => `${escape(x)}\\s+${escape(y)}`), ...keywords.anywhere.map(escape)].join('|')})\\b`, name: 'keyword.control.statement.smmu' },
           { match: `^\\s*(${keywords.lineStart.map(escape).join('|')})\\b`, captures: { '1': { name: 'keyword.control.statement.smmu' } } },
           { match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.reserved.smmu' } } },
+          // `== abort` as the whole expected value: the keyword, not the field GBPA.ABORT.
+          { match: '(==|!=)\\s*(abort)(?=\\s*(?:#.*)?$)', captures: { '1': { name: 'keyword.operator.comparison.smmu' }, '2': { name: 'keyword.other.abort.smmu' } } },
         ],
       },
       'const-definition': {
