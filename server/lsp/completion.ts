@@ -149,8 +149,9 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   const next = positional[p];
   if (next) return !next.after || args[p - 1]?.text === next.after ? positionalItems(next) : [];
   const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
-  if (layout) return layoutFieldItems(layout);
-  return (a.named ?? []).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  const named = (a.named ?? []).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  // A record's fields, then the statement's own arguments (`expect event F_TRANSLATION … count=`).
+  return layout ? [...layoutFieldItems(layout), ...named] : named;
 }
 
 export function completion(textDoc: TextDocument, pos: Position): CompletionItem[] {
