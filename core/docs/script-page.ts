@@ -26,7 +26,8 @@ const EXPRESSIONS = [
   'value       = and { "|" and } ;',
   'and         = shift { "&" shift } ;',
   'shift       = sum { ( "<<" | ">>" ) sum } ;',
-  'sum         = unary { ( "+" | "-" ) unary } ;',
+  'sum         = product { ( "+" | "-" ) product } ;',
+  'product     = unary { ( "*" | "/" | "%" ) unary } ;',
   'unary       = "~" unary | primary ;',
   'primary     = NUMBER | NAME [ "=" shift ] | "(" value ")" ;',
   'NAME        = /[A-Za-z_][A-Za-z0-9_]*/ ;',
@@ -38,7 +39,9 @@ const EXPRESSIONS = [
 /** The grammar of a line, each statement's alternative from its syntax. */
 export function grammarText(defs: readonly StatementDef[] = STATEMENTS): string {
   const alternatives: string[] = [];
+  /** Engine statements without an expectation, and those whose outcome `==` may compare. */
   const actions: string[] = [];
+  const compared: string[] = [];
   let read: string[] = [];
   let write: string[] = [];
   const compare = '( "==" | "!=" )';
@@ -55,17 +58,20 @@ export function grammarText(defs: readonly StatementDef[] = STATEMENTS): string 
       case 'register':
         read = d.keywords.filter((k) => k.startsWith('read'));
         write = d.keywords.filter((k) => k.startsWith('write'));
-        alternatives.push(`READ target [ ${compare} value ]`, 'WRITE target value');
+        alternatives.push(`READ target [ ${compare} ( value | "abort" ) ]`, `WRITE target value [ ${compare} "abort" ]`);
         break;
       case 'memory':
         alternatives.push(`${kw} READ address [ ${compare} value ]`, `${kw} WRITE address value`);
         break;
       case 'engine':
         if (d.operand === 'register') alternatives.push(`${kw} target ${compare} value { value }`);
-        else if (d.expectation === 'none') alternatives.push(`${kw}${' value'.repeat(d.args.positional?.length ?? 0) || ' { value }'}`);
-        else {
-          if (!actions.length) alternatives.push(`ACTION { value } [ ${compare} value { value } ]`);
+        else if (d.expectation === 'none' && d.keywords.some((k) => k.includes(' '))) alternatives.push(`${kw}${' value'.repeat(d.args.positional?.length ?? 0) || ' { value }'}`);
+        else if (d.expectation === 'none') {
+          if (!actions.length) alternatives.push('ACTION { value }');
           actions.push(...d.keywords);
+        } else {
+          if (!compared.length) alternatives.push(`COMPARED { value } [ ${compare} value { value } ]`);
+          compared.push(...d.keywords);
         }
         break;
     }
@@ -76,6 +82,7 @@ export function grammarText(defs: readonly StatementDef[] = STATEMENTS): string 
     'line        = [ statement ] [ comment ] ;',
     ...statement,
     `ACTION      = ${quoted(actions)} ;`,
+    `COMPARED    = ${quoted(compared)} ;`,
     `READ        = ${quoted(read)} ;`,
     `WRITE       = ${quoted(write)} ;`,
     ...EXPRESSIONS,

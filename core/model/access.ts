@@ -4,6 +4,7 @@
  */
 
 import type { Severity } from '../base/diagnostics';
+import type { UnpredictableChoices } from '../config/types';
 import type { GuardRef, RegisterName } from '../registers/types';
 
 export type { Severity } from '../base/diagnostics';
@@ -19,6 +20,11 @@ export interface Finding {
   readonly field?: string;
   /** For `write.guarded`: the guard register and field that blocked the write. */
   readonly guards?: readonly GuardRef[];
+  /**
+   * The configuration choice that decided a CONSTRAINED UNPREDICTABLE case of §6.2 (an illegal
+   * access, a reserved or undefined location): what a script expecting an abort is told to change.
+   */
+  readonly choice?: keyof UnpredictableChoices;
 }
 
 export interface AccessResult {

@@ -28,11 +28,13 @@ const h = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');
 /** `wide`: a 64-bit access, which has its own choice (`illegal64BitAccess`). */
 function illegal(config: ResolvedConfig, code: string, message: string, wide = false): Target {
   const findings: Finding[] = [];
-  const choice = wide ? config.choices.illegal64BitAccess : config.choices.illegalAccess;
+  const key = wide ? 'illegal64BitAccess' : 'illegalAccess';
+  const choice = config.choices[key];
   findings.push({
     severity: 'error',
     code,
     section: '6.2',
+    choice: key,
     message: `${message}: an illegal register access is CONSTRAINED UNPREDICTABLE (RAZ/WI, UNKNOWN/arbitrary effect, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}`,
   });
   return choice === 'abort' ? { kind: 'abort', findings } : { kind: 'razwi', findings };
@@ -72,10 +74,10 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     if (!reg || !implemented(reg, ids)) {
       // Page-1 registers are all 32-bit, so an aligned access that does not start one misses them.
       if (config.choices.page1Undefined === 'alias-page0') {
-        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration aliases page 0 offset ${h(offset - PAGE1_BASE)}` });
+        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', choice: 'page1Undefined', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration aliases page 0 offset ${h(offset - PAGE1_BASE)}` });
         effective = offset - PAGE1_BASE;
       } else {
-        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration treats it as RES0` });
+        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', choice: 'page1Undefined', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration treats it as RES0` });
         return { kind: 'razwi', findings };
       }
     }
@@ -86,10 +88,10 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     const name = page1 ? `SMMU_${page1.name}` : 'a page-1 register';
     const where = page1 ? h(page1.offset) : h(offset + PAGE1_BASE);
     if (config.choices.page0AliasOfPage1 === 'alias' && page1 && implemented(page1, ids)) {
-      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration aliases it` });
+      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', choice: 'page0AliasOfPage1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration aliases it` });
       effective = offset + PAGE1_BASE;
     } else {
-      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration treats it as RAZ/WI` });
+      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', choice: 'page0AliasOfPage1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration treats it as RAZ/WI` });
       return { kind: 'razwi', findings };
     }
   }
@@ -111,7 +113,7 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     const next = registerAt(effective + 4);
     if (next && next.width === 32 && implemented(next, ids)) {
       const choice = config.choices.illegal64BitAccess;
-      findings.push({ severity: 'error', code: 'access.span', section: '6.2', register: reg.name, message: `64-bit access at ${h(effective)} spans two 32-bit registers, SMMU_${reg.name} and SMMU_${next.name}: CONSTRAINED UNPREDICTABLE (RAZ/WI, both in UNPREDICTABLE order, one of them, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}` });
+      findings.push({ severity: 'error', code: 'access.span', section: '6.2', register: reg.name, choice: 'illegal64BitAccess', message: `64-bit access at ${h(effective)} spans two 32-bit registers, SMMU_${reg.name} and SMMU_${next.name}: CONSTRAINED UNPREDICTABLE (RAZ/WI, both in UNPREDICTABLE order, one of them, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}` });
       return choice === 'abort' ? { kind: 'abort', findings } : { kind: 'razwi', findings };
     }
     const t = illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${reg.name}`, true);

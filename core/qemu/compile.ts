@@ -43,6 +43,8 @@ export interface OpExpectation {
   readonly event?: { readonly words: readonly number[]; readonly slot: number; readonly dword: number; readonly from?: { readonly dma: number; readonly record: number } };
   /** A read that says whether the machine is set up as the program needs (a PCI device's identification). */
   readonly device?: DeviceCheck;
+  /** An access with `== abort` / `!= abort`: whether the emulation must abort it. */
+  readonly abort?: '==' | '!=';
 }
 
 export interface CompiledScript {
@@ -289,10 +291,12 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
         for (const { op, check } of plan.ops) push(op, check ? { device: check } : {});
       }
       switch (s.kind) {
-        case 'access':
-          if (s.op === 'read') push({ kind: 'read', space: 'smmu', address: BigInt(s.offset), size: s.size, ...src });
-          else push({ kind: 'write', space: 'smmu', address: BigInt(s.offset), size: s.size, value: s.value ?? 0n, ...src });
+        case 'access': {
+          const aborts = s.abort ? { abort: s.abort.op } : {};
+          if (s.op === 'read') push({ kind: 'read', space: 'smmu', address: BigInt(s.offset), size: s.size, ...src }, aborts);
+          else push({ kind: 'write', space: 'smmu', address: BigInt(s.offset), size: s.size, value: s.value ?? 0n, ...src }, aborts);
           break;
+        }
         case 'mem':
           if (s.op === 'write') push({ kind: 'store', address: s.address, bytes: bytesOf(s.value ?? 0n, s.size), ...src });
           else push({ kind: 'read', space: 'phys', address: s.address, size: s.size, ...src }, { memory: memory.read(s.address, s.size) });

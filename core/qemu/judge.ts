@@ -18,6 +18,7 @@ import { decodeEvent } from '../events/codec';
 import { REPORT_END, REPORT_START } from '../guest/ops';
 import { decode, hex } from '../registers/codec';
 import { getRegister } from '../registers/table';
+import { offsetText } from '../script/resolver';
 import { inferConfig } from '../trace/infer';
 import { parseLineTrace } from '../trace/parse-line';
 import { replayTrace, type LineReplay, type ReplaySummary } from '../trace/replay';
@@ -182,6 +183,14 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     const r = replayOf(traceLine);
     if (r) {
       add(op, { index: op, emulation: r.emulation, model: r.model });
+      // `== abort` / `!= abort`: the script's expectation, judged on what the guest saw.
+      const want = compiled.expectations[op]?.abort;
+      if (want && (r.emulation === 'abort') !== (want === '==')) {
+        const rec = r.record;
+        const what = `the ${rec.size * 8}-bit ${rec.dir === 'R' ? 'read' : 'write'} at ${offsetText(rec.offset)}`;
+        const did = r.emulation === 'abort' ? 'took an external abort' : rec.dir === 'R' ? `did not abort (it read ${hex(r.emulation, rec.size === 8 ? 64 : 32)})` : 'did not abort';
+        diagnostics.push({ severity: 'error', code: 'qemu.abort', message: `QEMU: ${what} ${did}; the script expects ${want === '==' ? 'an abort' : 'no abort'}`, range: rangeOf(op), section: '6.2', ...relatedOf(op) });
+      }
       continue;
     }
     const m = /^#= R 0x([0-9A-F]+) (\d) (0x[0-9A-F]+|abort)/.exec(text0);

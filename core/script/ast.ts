@@ -35,8 +35,9 @@ export interface Token {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Expressions. Precedence, loosest first: `|`, `&`, `<<` `>>`, `+` `-`, then unary `~`; `NAME=`
-// takes everything up to the next `|` or `&` (so `LOG2SIZE=4+4` is 8, `A=1|B=2` two fields).
+// Expressions. Precedence, loosest first: `|`, `&`, `<<` `>>`, `+` `-`, `*` `/` `%`, then unary
+// `~` (C's order, except that C puts `&` and `|` below comparisons the language does not have);
+// `NAME=` takes everything up to the next `|` or `&` (so `LOG2SIZE=4+4` is 8, `A=1|B=2` two fields).
 
 export interface NumberLit {
   readonly kind: 'number';
@@ -68,7 +69,7 @@ export interface Unary {
   readonly operand: Expr;
 }
 
-export type BinaryOp = '|' | '&' | '<<' | '>>' | '+' | '-';
+export type BinaryOp = '|' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%';
 
 export interface Binary {
   readonly kind: 'binary';
@@ -110,12 +111,19 @@ export interface Target {
   readonly field?: NameRef;
 }
 
-/** `== value` or `!= value` after a read. */
+/**
+ * `== value` or `!= value` after a read; `== abort` or `!= abort` after a read or a write.
+ */
 export interface Expect {
   readonly range: Range;
   readonly op: '==' | '!=';
   readonly opRange: Range;
   readonly value: Expr;
+  /**
+   * The value is the keyword `abort` alone: the access must (`==`) or must not (`!=`) take an
+   * external abort (§6.2). `value` is then the name `abort`, for its range.
+   */
+  readonly abort?: true;
 }
 
 export interface ConfigStatement {
@@ -144,6 +152,7 @@ export interface RegisterStatement {
   readonly target: Target;
   /** The value written (writes only). */
   readonly value?: Expr;
+  /** After a read, any expectation; after a write, only `== abort` / `!= abort`. */
   readonly expect?: Expect;
 }
 

@@ -236,7 +236,8 @@ export interface ExpectationTally {
 /** Whether a parsed statement carries an expectation (as hasExpectation does for resolved ones). */
 function parsedHasExpectation(s: Statement): boolean {
   if (s.kind === 'action') return s.verb === 'expect' || s.expect !== undefined;
-  return (s.kind === 'register' || s.kind === 'mem') && s.op === 'read' && s.expect !== undefined;
+  // A write's expectation is `== abort` / `!= abort`.
+  return (s.kind === 'register' || (s.kind === 'mem' && s.op === 'read')) && s.expect !== undefined;
 }
 
 function resolvedExpectations(statements: readonly ResolvedStatement[]): number {

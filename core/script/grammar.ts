@@ -100,6 +100,8 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
           { match: `\\b(?:${[...keywords.phrases.map(([x, y]) => `${escape(x)}\\s+${escape(y)}`), ...keywords.anywhere.map(escape)].join('|')})\\b`, name: 'keyword.control.statement.smmu' },
           { match: `^\\s*(${keywords.lineStart.map(escape).join('|')})\\b`, captures: { '1': { name: 'keyword.control.statement.smmu' } } },
           { match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.reserved.smmu' } } },
+          // `== abort` as the whole expected value: the keyword, not the field GBPA.ABORT.
+          { match: '(==|!=)\\s*(abort)(?=\\s*(?:#.*)?$)', captures: { '1': { name: 'keyword.operator.comparison.smmu' }, '2': { name: 'keyword.other.abort.smmu' } } },
         ],
       },
       'const-definition': {
@@ -141,7 +143,7 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
           { match: '==|!=', name: 'keyword.operator.comparison.smmu' },
           { match: '<<|>>', name: 'keyword.operator.bitwise.shift.smmu' },
           { match: '[|&~]', name: 'keyword.operator.bitwise.smmu' },
-          { match: '[+-]', name: 'keyword.operator.arithmetic.smmu' },
+          { match: '[-+*/%]', name: 'keyword.operator.arithmetic.smmu' },
           { match: '=', name: 'keyword.operator.assignment.smmu' },
           { match: '\\.', name: 'punctuation.accessor.smmu' },
           { match: '[()]', name: 'meta.brace.round.smmu' },

@@ -15,6 +15,7 @@ import type { RegisterDef, RegisterName } from '../registers/types';
 import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { counted } from '../text/plural';
 import type { ResolvedExpectation, ResolvedStatement } from './resolve';
+import { abortExpectationFailure } from './statements/access';
 
 /** What one executed statement observed. */
 export interface Observation {
@@ -79,6 +80,7 @@ export function addCounts(into: RunCounts, c: RunCounts): void {
 export function hasExpectation(s: ResolvedStatement): boolean {
   if (s.kind === 'include') return false;
   if (s.kind === 'action') return s.verb === 'expect' || s.expect !== undefined;
+  if (s.kind === 'access' && s.abort !== undefined) return true;
   return s.op === 'read' && s.expect !== undefined;
 }
 
@@ -198,6 +200,7 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       }
       const reg = s.register;
       const byte = s.byte;
+      const aborts = s.abort;
       const r = s.op === 'read' ? smmu.read(s.offset, s.size) : smmu.write(s.offset, s.size, s.value ?? 0n);
       for (const f of r.findings) {
         if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
@@ -207,7 +210,9 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
           const at = lastWrite.get(g.register);
           return at ? [{ message: `SMMU_${g.register}.${g.field} was set here`, range: at }] : [];
         });
-        diagnostics.push(findingToDiagnostic(f, range, related));
+        // An access with an abort expectation is illegal on purpose: what the configuration chose
+        // for it is what the expectation checks, so the rule is a note, not the script's error.
+        diagnostics.push(findingToDiagnostic(aborts && f.choice !== undefined && f.severity !== 'info' ? { ...f, severity: 'info' } : f, range, related));
       }
       if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
       const value = s.op === 'read' ? r.value : s.value ?? 0n;
@@ -216,7 +221,14 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       if (act) obs.activity = act;
       observations.push(obs);
       counts[s.op === 'read' ? 'reads' : 'writes']++;
-      if (!r.ok) {
+      if (aborts) {
+        counts.expectationsRun++;
+        const msg = abortExpectationFailure(aborts, s, r, smmu.config);
+        if (msg) {
+          failedExpectations++;
+          diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: aborts.range, section: '6.2' });
+        } else counts.expectationsMet++;
+      } else if (!r.ok) {
         diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
       }
       // An aborted read returned no data: its expectation ran and is not met (the abort is the error).

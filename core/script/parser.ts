@@ -68,7 +68,7 @@ function describe(t: Token | undefined): string {
 }
 
 /** Binary operators by precedence level, loosest first (see ast.ts). */
-const BINARY_LEVELS = 4;
+const BINARY_LEVELS = 5;
 function binaryLevel(op: string): number {
   switch (op) {
     case '|':
@@ -81,6 +81,10 @@ function binaryLevel(op: string): number {
     case '+':
     case '-':
       return 3;
+    case '*':
+    case '/':
+    case '%':
+      return 4;
     default:
       return -1;
   }
@@ -213,7 +217,13 @@ class LineParser {
     const args = def.operand ? [] : this.args(kw);
     let expect: Expect | undefined;
     const t = this.peek();
-    if (def.expectation !== 'none' && t && (this.isPunct('==', t) || this.isPunct('!=', t))) {
+    const compares = t !== undefined && (this.isPunct('==', t) || this.isPunct('!=', t));
+    if (def.expectation === 'none' && compares) {
+      // Said here rather than as text after the statement: an expectation nothing evaluates would
+      // otherwise read as one that held.
+      this.fail('syntax.no-expectation', `'${kw}' takes no expectation: nothing it does is compared with '${t.text}'; check its effect with a read (read32 REG == VALUE), poll or expect`, t.range);
+    }
+    if (def.expectation !== 'none' && t && compares) {
       this.next();
       const value = this.expr(() => `${kw} … ${t.text}`, 'the expected value');
       expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
@@ -256,16 +266,28 @@ class LineParser {
     this.fail('syntax.unknown-statement', `unknown statement '${shorten(kw)}'${hint}`, first.range);
   }
 
-  /** After a write: the value. After a read: nothing, or `== v` / `!= v`. */
+  /**
+   * After a write: the value, then nothing or `== abort` / `!= abort`. After a read: nothing, or
+   * `== v` / `!= v` (`abort` alone as the value is the abort expectation).
+   */
   private valueOrExpect(op: 'read' | 'write', context: After): { part: { value?: Expr; expect?: Expect }; last: Range } {
     if (op === 'write') {
       const value = this.expr(context, 'a value');
-      return { part: { value }, last: value.range };
+      const t = this.peek();
+      if (!t || !(this.isPunct('==', t) || this.isPunct('!=', t))) return { part: { value }, last: value.range };
+      this.next();
+      const expect = this.abortExpectation(t);
+      if (!expect) {
+        this.fail('syntax.expected', `expected 'abort' after '${t.text}', found ${describe(this.peek())}: a write returns no value to compare, only whether it took an external abort ('${t.text} abort')`, this.rangeOf(this.peek()));
+      }
+      return { part: { value, expect }, last: expect.range };
     }
     const t = this.peek();
     if (!t) return { part: {}, last: (this.tokens[this.pos - 1] as Token).range };
     if (this.isPunct('==', t) || this.isPunct('!=', t)) {
       this.next();
+      const aborts = this.abortExpectation(t);
+      if (aborts) return { part: { expect: aborts }, last: aborts.range };
       const value = this.expr(() => `${afterText(context)} ${t.text}`, 'the expected value');
       const expect: Expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
       return { part: { expect }, last: value.range };
@@ -274,6 +296,18 @@ class LineParser {
       this.fail('syntax.expected', `expected '==' or '!=' after '${shorten(afterText(context))}', found '=': an expectation compares with '=='`, t.range);
     }
     this.expected("'==', '!=' or the end of the line", context, t);
+  }
+
+  /**
+   * `abort` as the whole expected value after `op` (the keyword is lower case, as every keyword;
+   * `ABORT` stays a name, e.g. the field GBPA.ABORT), consumed; otherwise nothing is consumed.
+   */
+  private abortExpectation(op: Token): Expect | undefined {
+    const w = this.peek();
+    if (!w || w.kind !== 'word' || w.text !== 'abort' || this.pos + 1 < this.count) return undefined;
+    this.next();
+    const value: NameRef = { kind: 'name', range: w.range, name: w.text };
+    return { range: span(op.range, w.range), op: op.text === '==' ? '==' : '!=', opRange: op.range, value, abort: true };
   }
 
   private target(keyword: string, op: 'read' | 'write'): Target {

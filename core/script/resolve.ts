@@ -18,6 +18,7 @@ import { resolveStatementWith } from './statements';
 
 export { MAX_INCLUDE_DEPTH } from './resolved';
 export type {
+  AbortExpectation,
   ActionArg,
   Constant,
   IncludeHost,

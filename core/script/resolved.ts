@@ -51,9 +51,17 @@ export interface RegisterAccess {
   /** Value written (writes), in the access's own bits. */
   readonly value?: bigint;
   readonly expect?: ResolvedExpectation;
+  /** `== abort` / `!= abort`: the access must (must not) take an external abort (§6.2). */
+  readonly abort?: AbortExpectation;
   readonly range: Range;
   readonly targetRange: Range;
   readonly valueRange?: Range;
+}
+
+/** An expectation on whether an access takes an external abort, and where it is written. */
+export interface AbortExpectation {
+  readonly op: '==' | '!=';
+  readonly range: Range;
 }
 
 /** A guest physical memory access (`mem read64`, `mem write32`, …). */

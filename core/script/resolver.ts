@@ -149,7 +149,7 @@ export class Resolver {
       if (field && fieldName) this.symbol(fieldName.range, fieldResolution(reg, field));
       const whole: Context = { kind: 'register', bits: reg.width, reg, byte: 0, access: s };
       if (s.value) this.value(s.value, whole);
-      if (s.expect) this.value(s.expect.value, field ? { kind: 'field', bits: fieldWidth(field), reg, field } : whole);
+      if (s.expect && !s.expect.abort) this.value(s.expect.value, field ? { kind: 'field', bits: fieldWidth(field), reg, field } : whole);
     } finally {
       this.quiet--;
     }
@@ -223,6 +223,10 @@ export class Resolver {
     if (plus && plus.value !== 0n && !(plus.value === 4n && reg.width === 64)) {
       const msg = reg.width === 64 ? `only '+4' (bits [63:32]) can follow the name of the 64-bit register ${name}` : `${name} is a 32-bit register: '+${plus.text}' is outside it; name the register there or write its offset`;
       this.error('target.outside-register', msg, plus.range);
+    } else if (s.expect?.abort) {
+      // `read16 CR0 == abort`: the script states that it makes an illegal access on purpose, and
+      // what the access must do; the model reports the access when it runs (§6.2).
+      return true;
     } else if (s.bits < 32) {
       this.error('access.named-size', `${s.bits}-bit accesses to registers are not supported (§6.2: 32-bit accesses, and 64-bit ones to 64-bit registers); ${how}`, s.keyword);
     } else if (s.bits === 64 && reg.width === 32) {
@@ -311,6 +315,13 @@ export class Resolver {
           case '&': v = l & r; break;
           case '+': v = l + r; break;
           case '-': v = l - r; break;
+          case '*': v = l * r; break;
+          case '/':
+          case '%':
+            // Exact integers, truncated towards zero as C divides (BigInt does the same).
+            if (r === 0n) return this.error('value.division-by-zero', `${e.op === '/' ? 'division' : 'remainder'} by zero: the right operand of '${e.op}' is 0`, e.opRange);
+            v = e.op === '/' ? l / r : l % r;
+            break;
           case '<<':
           case '>>':
             if (r < 0n || r > 127n) return this.error('value.shift', `shift count ${hexText(r)} is out of range (0 to 127)`, e.right.range);

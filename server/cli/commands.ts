@@ -181,7 +181,8 @@ function printTrace(file: string, text: string, observations: readonly Observati
   for (const x of observations) {
     const src = statementText(lines[x.line] ?? '', x.line);
     let what = '';
-    if (x.kind === 'read') what = ` → ${hex(x.value, x.value > 0xffff_ffffn ? 64 : 32)}${x.ok ? '' : ' (abort)'}`;
+    if (x.kind === 'read') what = x.ok ? ` → ${hex(x.value, x.value > 0xffff_ffffn ? 64 : 32)}` : ' → abort';
+    else if (x.kind === 'write' && !x.ok) what = ' → abort';
     else if (x.summary) what = ` → ${x.summary}`;
     process.stdout.write(`${file}:${x.line + 1}: ${src}${what}\n`);
     for (const a of x.activity ?? []) process.stdout.write(`    ${a.kind.padEnd(13)} ${a.text}${a.section ? ` (§${a.section})` : ''}\n`);

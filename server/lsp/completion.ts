@@ -49,6 +49,14 @@ const SNIPPETS: { label: string; detail: string; body: string }[] = [
   },
 ];
 
+/** `== abort` after an access. */
+const ABORT_ITEM: CompletionItem = {
+  label: 'abort',
+  kind: CompletionItemKind.Keyword,
+  detail: 'the access takes an external abort (§6.2)',
+  documentation: doc('`== abort`: the access must take an external abort; `!= abort`: it must not. Whether an illegal access aborts is the configuration\'s choice (`choices.illegalAccess`, `choices.illegal64BitAccess`).'),
+};
+
 function registerItems(): CompletionItem[] {
   return REGISTERS.map((r) => ({ label: r.name, kind: CompletionItemKind.Variable, detail: `SMMU_${r.name} @ 0x${r.offset.toString(16).toUpperCase()}`, documentation: doc(registerMarkdown(r)) }));
 }
@@ -141,8 +149,9 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   const next = positional[p];
   if (next) return !next.after || args[p - 1]?.text === next.after ? positionalItems(next) : [];
   const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
-  if (layout) return layoutFieldItems(layout);
-  return (a.named ?? []).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  const named = (a.named ?? []).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  // A record's fields, then the statement's own arguments (`expect event F_TRANSLATION … count=`).
+  return layout ? [...layoutFieldItems(layout), ...named] : named;
 }
 
 export function completion(textDoc: TextDocument, pos: Position): CompletionItem[] {
@@ -178,6 +187,8 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
     const f: LayoutField | undefined = layout ? findLayoutField(layout, name) : undefined;
     return enumItems(f?.values);
   }
+  // `readN REG ==`, `writeN REG VALUE ==`: the abort expectation (a write takes no other).
+  if (def.syntax === 'register' && (last?.text === '==' || last?.text === '!=')) return [ABORT_ITEM];
   if (onRegister) {
     if (context.length === 1) return registerItems();
     const reg = findRegister(context[1]?.text ?? '');

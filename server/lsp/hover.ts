@@ -75,6 +75,7 @@ function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, po
   // Values: the written value or the expected value, decoded against the line's register.
   const statements = onLine(check.resolved.statements, pos.line, statementLine);
   for (const s of statements) {
+    if (s.kind === 'access' && s.abort && contains(s.abort.range, pos)) return abortHover(s.abort.op, onLine(check.run?.observations ?? [], pos.line, observationLine)[0], s.abort.range);
     if (s.kind !== 'access' || !s.register) continue;
     const reg = s.register;
     const asWhole = (v: bigint) => (s.byte === 4 && s.size === 4 ? v << 32n : v);
@@ -116,6 +117,15 @@ function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, po
     case 'const':
       return md(r.value === undefined ? `constant **${r.name}** (its definition has an error)` : `constant **${r.name}** = \`${hex(r.value, r.value > 0xffff_ffffn ? 64 : 32)}\` (${r.value})`, sym.range);
   }
+}
+
+/** `== abort` / `!= abort`: what the expectation asks, what decides it, and what the model did here. */
+function abortHover(op: '==' | '!=', observed: Observation | undefined, range: Range): Hover {
+  const asks = op === '==' ? '**Expected abort**: the access must take an external abort' : '**Expected: no abort**: the access must not take an external abort';
+  const why =
+    'A legal access never aborts (§6.2). An illegal one (a size the SMMU does not support, an unaligned offset, a 64-bit access to a 32-bit register or over two) is CONSTRAINED UNPREDICTABLE, and the configuration chooses: `choices.illegalAccess`, `choices.illegal64BitAccess` ("raz-wi" or "abort").';
+  const did = observed ? `\n\nThe model ${observed.ok ? 'did not abort' : 'aborted'} this access.` : '';
+  return md(`${asks}.\n\n${why}${did}`, range);
 }
 
 /** What the SMMU did at an engine statement: its outcome and everything it did in response. */

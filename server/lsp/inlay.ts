@@ -1,9 +1,10 @@
 /**
  * Inlay hints: values decoded where they stand. In a script, a numeric value written to a
  * register shows its fields (`write32 CR0 0xd` → `SMMUEN|CMDQEN|EVENTQEN`) and a symbolic one its
- * number; a read the model executed shows what it returned; an engine statement shows what it did
- * (the command encoded, the DMA's outcome, the commands a doorbell consumed). In a queue
- * descriptor, every entry shows its decoding and whether it is pending.
+ * number; a read the model executed shows what it returned, and an access that aborted `→ abort`;
+ * an engine statement shows what it did (the command encoded, the DMA's outcome, the commands a
+ * doorbell consumed). In a queue descriptor, every entry shows its decoding and whether it is
+ * pending.
  */
 import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -49,11 +50,13 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
       const numeric = /^(0[xXbB][0-9A-Fa-f_]+|[0-9_]+)$/.test(text);
       const label = numeric ? symbolic(s.register, whole) || '0' : hex(s.value, s.size === 8 ? 64 : 32);
       if (label !== text) hints.push(hint(s.valueRange.end, label));
-      continue;
     }
     const o = observations[firstFromLine(observations, line, (x) => x.line)];
     if (!o || o.line !== line) continue;
-    if (o.kind === 'read') {
+    // An access that took an external abort returned nothing: say so, not a value (§6.2).
+    if ((o.kind === 'read' || o.kind === 'write') && !o.ok) {
+      hints.push(hint(s.range.end, '→ abort'));
+    } else if (o.kind === 'read') {
       const reg = s.kind === 'access' ? s.register : undefined;
       const full = s.kind === 'access' && s.byte === 4 ? o.value << 32n : o.value;
       const label = `→ ${hex(o.value, s.kind === 'access' && s.size !== 8 ? 32 : 64)}${reg ? ` ${symbolic(reg, full)}` : ''}`;

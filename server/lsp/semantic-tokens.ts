@@ -67,6 +67,7 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
           tt = sym.t;
           mods = sym.m;
         } else if ((t === code[0] && STATEMENT_TABLE.byKeyword.has(t.text)) || (t === code[1] && SECOND_KEYWORDS.get(verb ?? '')?.has(t.text) === true)) tt = 'keyword';
+        else if (t.text === 'abort' && t === code[code.length - 1] && (code[code.length - 2]?.text === '==' || code[code.length - 2]?.text === '!=') && def?.syntax === 'register') tt = 'keyword';
         else if (commands && findCommand(t.text)) tt = 'function';
         else if (events && findEvent(t.text)) tt = 'event';
         else if (code[code.indexOf(t) + 1]?.text === '=') tt = 'property';

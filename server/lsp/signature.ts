@@ -30,21 +30,25 @@ export function signatureHelp(doc: TextDocument, pos: Position): SignatureHelp |
   const positional = def.args.positional?.length ?? 0;
   const layout = def.args.fields?.layout(words.map((t) => t.text));
   // Fields once the positional arguments are given (and the last of them is not being typed).
-  if (layout && (args.length > positional || (args.length === positional && spaced))) return layoutSignature(layout, current);
+  if (layout && (args.length > positional || (args.length === positional && spaced))) return layoutSignature(layout, current, def);
   return statementSignatureHelp(def, args, current, spaced);
 }
 
-/** The fields of a command, structure or event as parameters. */
-function layoutSignature(def: LayoutDef, current: string | undefined): SignatureHelp {
-  const params = def.fields.filter((f) => f.name !== 'Opcode' && f.name !== 'EventNumber');
-  const active = current ? params.findIndex((f) => f.name.toLowerCase().startsWith(current.toLowerCase())) : -1;
+/** The fields of a command, structure or event as parameters, then the statement's named arguments (`count`). */
+function layoutSignature(def: LayoutDef, current: string | undefined, statement: EngineDef): SignatureHelp {
+  const fields: ParameterInformation[] = def.fields
+    .filter((f) => f.name !== 'Opcode' && f.name !== 'EventNumber')
+    .map((f) => ({ label: f.name, documentation: { kind: MarkupKind.Markdown, value: `\`[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}]\` ${f.description}${f.values ? ` ${f.values.map((v) => `${v.value} ${v.name}`).join(', ')}` : ''}` } }));
+  const named: ParameterInformation[] = (statement.args.named ?? []).map((n) => ({ label: n.name, documentation: { kind: MarkupKind.Markdown, value: n.doc } }));
+  const params = [...fields, ...named];
+  const active = current ? params.findIndex((p) => (p.label as string).toLowerCase().startsWith(current.toLowerCase())) : -1;
   const command = findCommand(def.name);
   return {
     signatures: [
       {
-        label: `${def.name.replace(/^CMD_/, '')}(${params.map((f) => f.name).join(', ')})`,
+        label: `${def.name.replace(/^CMD_/, '')}(${params.map((p) => p.label as string).join(', ')})`,
         documentation: { kind: MarkupKind.Markdown, value: `${def.summary} (§${def.section})${command ? `, opcode 0x${command.opcode.toString(16).toUpperCase()}` : ''}` },
-        parameters: params.map((f) => ({ label: f.name, documentation: { kind: MarkupKind.Markdown, value: `\`[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}]\` ${f.description}${f.values ? ` ${f.values.map((v) => `${v.value} ${v.name}`).join(', ')}` : ''}` } })),
+        parameters: params,
       },
     ],
     activeSignature: 0,

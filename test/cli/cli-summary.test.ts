@@ -54,6 +54,16 @@ test('an expectation that ran but could not hold is not met: an aborted read, a 
   assert.match(r.out, /^1 read, 0 writes, 0\/2 expectations met, 3 errors, 1 warning$/m, r.out);
 });
 
+test('cmd SYNC == 1 is an error at its ==, not an expectation: nothing is counted as met or run', () => {
+  const f = tmp('noexpect.smmu', 'cmd SYNC == 1\nste 1 V == 1\nread32 CR0ACK == 0\n');
+  const r = smmu('run', f);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /:1:10: error: 'cmd' takes no expectation: .* \[syntax\.no-expectation\]/);
+  assert.match(r.out, /:2:9: error: 'ste' takes no expectation: .* \[syntax\.no-expectation\]/);
+  // The read on line 3 comes after the first error: counted, not run.
+  assert.match(r.out, /^0 reads, 0 writes, 0\/1 expectation met, 1 not run, 2 errors, 0 warnings$/m, r.out);
+});
+
 test('expectations of included files and expect lines count, so met never exceeds the total', () => {
   const inc = tmp('inc.smmu', 'read32 CR0ACK == 1\n');
   const f = path.join(path.dirname(inc), 'main.smmu');

@@ -128,3 +128,31 @@ test('usage: a trace is not a script; bad option values are refused', () => {
   assert.match(smmu('qemu', 'examples/qemu-conformant.smmu', '--memory', '1K').err, /--memory 1K: give the guest RAM as 16M to 64G/);
   assert.match(smmu('run', 'examples/qemu-conformant.smmu', '--keep', '/tmp').err, /--keep is not an option of smmu run \(it is one of smmu qemu\)/);
 });
+
+test('expected aborts are checked against what QEMU did: held where QEMU aborts, qemu.abort where it does not (or does, against != abort)', { timeout: 90_000 }, () => {
+  requireQemu();
+  const lines = ['read8   0x0021 == abort', 'read32  0x0022 == abort', 'write16 CR0 SMMUEN == abort', 'read64  CR0 != abort', 'read32  CR0 == abort'];
+  const f = tmp('aborts-qemu.smmu', `config "qemu-7.2.smmu.json"\n${lines.join('\n')}\n`);
+  fs.copyFileSync(path.join('presets', 'qemu-7.2.smmu.json'), path.join(path.dirname(f), 'qemu-7.2.smmu.json'));
+  const r = smmu('qemu', f);
+  assert.equal(r.code, 1, r.out + r.err);
+  // QEMU 7.2 aborts the 8-bit, unaligned and 16-bit accesses and reads the 64-bit one over CR0 and
+  // CR0ACK as zero, as the script says; the legal read of CR0 does not abort.
+  assert.deepEqual(
+    findings(r.out).filter(([, , c]) => c === 'qemu.abort'),
+    [[6, 'error', 'qemu.abort']],
+    r.out,
+  );
+  assert.match(r.out, /:6:1: error: QEMU: the 32-bit read at 0x0020 did not abort \(it read 0x00000000\); the script expects an abort \[qemu\.abort\]/);
+  // The other direction: a configuration that says RAZ/WI makes '!= abort' the expectation, and QEMU aborts.
+  const raz = tmp('raz.smmu.json', '{ "base": "qemu-7.2", "choices": { "illegalAccess": "raz-wi" } }');
+  const g = tmp('not-abort-qemu.smmu', 'read8 0x0021 != abort\nwrite16 CR0 1 != abort\n');
+  const n = smmu('qemu', g, '--config', raz);
+  assert.equal(n.code, 1, n.out + n.err);
+  assert.deepEqual(
+    findings(n.out).filter(([, , c]) => c === 'qemu.abort').map(([l]) => l),
+    [1, 2],
+    n.out,
+  );
+  assert.match(n.out, /:1:1: error: QEMU: the 8-bit read at 0x0021 took an external abort; the script expects no abort \[qemu\.abort\]/);
+});

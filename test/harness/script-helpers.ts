@@ -63,11 +63,11 @@ export function statementRanges(s: Statement): Range[] {
 export const tokenSoup = fc
   .array(
     fc.oneof(
-      fc.constantFrom('read32', 'write32', 'read64', 'write64', 'write16', 'read8', 'mem', 'const', 'config', 'include', 'poll', 'cmd'),
+      fc.constantFrom('read32', 'write32', 'read64', 'write64', 'write16', 'read8', 'mem', 'const', 'config', 'include', 'poll', 'cmd', 'abort', 'count=2'),
       fc.constantFrom('CR0', 'CR0ACK', 'IDR0', 'SMMU_CR0', 'cr0', 'CMDQ_BASE', 'CMDQ_CONS', 'EVENTQ_PROD', 'EVTQ_BASE', 'STRTAB_BASE_CFG', 'GBPA', 'NOPE'),
       fc.constantFrom('SMMUEN', 'CMDQEN', 'LOG2SIZE', 'RD', 'RA', 'ADDR', 'TTF', 'AARCH64', 'VMW', 'FMT', 'TWO_LEVEL', 'X', 'Update'),
       fc.constantFrom('0x24', '0x100A8', '3', '0b101', '0x8000_0000', '0xFFFF_FFFF_FFFF_FFFF', '0x1_0000_0000_0000_0000', '0xZZ', '99999999999999999999999', '0', '127', '128'),
-      fc.constantFrom('|', '&', '+', '-', '<<', '>>', '~', '(', ')', '=', '==', '!=', '.', '+4', ',', ':', '*'),
+      fc.constantFrom('|', '&', '+', '-', '<<', '>>', '~', '(', ')', '=', '==', '!=', '.', '+4', ',', ':', '*', '/', '%'),
       fc.constantFrom('"presets/qemu.smmu.json"', '"unterminated', '# comment', '\n', '\r\n', '\r', '\t', '\u0000', 'é', '\uFEFF', '😀', '\uD800'),
     ),
     { maxLength: 40 },
@@ -84,7 +84,7 @@ const valueExpr = fc.letrec<{ e: string }>((tie) => ({
     fc.tuple(fc.constantFrom('LOG2SIZE', 'ADDR', 'RD', 'TTF', 'VMW', 'SMMUEN', 'Q'), tie('e')).map(([n, e]) => `${n}=${e}`),
     tie('e').map((e) => `~${e}`),
     tie('e').map((e) => `(${e})`),
-    fc.tuple(tie('e'), fc.constantFrom('|', '&', '+', '-', '<<', '>>'), tie('e')).map(([a, o, b]) => `${a} ${o} ${b}`),
+    fc.tuple(tie('e'), fc.constantFrom('|', '&', '+', '-', '<<', '>>', '*', '/', '%'), tie('e')).map(([a, o, b]) => `${a} ${o} ${b}`),
   ),
 })).e;
 
@@ -93,7 +93,8 @@ const target = fc.constantFrom('CR0', 'cr0ack', 'IDR0', 'CMDQ_BASE', 'CMDQ_BASE+
 export const wellFormedScript = fc
   .array(
     fc.oneof(
-      fc.tuple(fc.constantFrom('write32', 'write64', 'write16'), target, valueExpr).map((p) => p.join(' ')),
+      fc.tuple(fc.constantFrom('write32', 'write64', 'write16'), target, valueExpr, fc.constantFrom('', '== abort', '!= abort')).map((p) => p.join(' ')),
+      fc.tuple(fc.constantFrom('read8', 'read16', 'read32', 'read64'), target, fc.constantFrom('== abort', '!= abort')).map((p) => p.join(' ')),
       fc
         .tuple(fc.constantFrom('read32', 'read64'), target, fc.constantFrom('', '.RD', '.RA', '.SMMUEN', '.TTF', '.LOG2SIZE'), fc.constantFrom('==', '!='), valueExpr)
         .map(([k, t, f, o, e]) => `${k} ${t}${f} ${o} ${e}`),
@@ -111,7 +112,7 @@ const engineLine = fc.oneof(
   fc.tuple(fc.integer({ min: 0, max: 300 }), fc.constantFrom('V', 'V Config=S1_TRANS S1ContextPtr=0x44000000', 'V Config=NESTED S2T0SZ=24 S2SL0=1 S2TTB=0x46000000', 'V Config=7 S1CDMax=31 S1Fmt=1', 'Nope=1', 'V Config=9')).map(([s, f]) => `ste ${s} ${f}`),
   fc.constantFrom('cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000', 'cd 0x44000000 V T0SZ=70 TG0=3', 'l1std 0 Span=9 L2Ptr=0x41000000', 'l1cd 0x43000000 V L2Ptr=0x43100000'),
   fc.constantFrom('tables 0x48000000', 'tables 0x48000001', 'map ttb=0x45000000 iova=0x10000000 pa=0x80000000', 'map ttb=0x45000000 iova=0x10000000 pa=0x80000000 size=0x40000000 granule=16', 'map ttb=0 iova=0 pa=0 stage=3'),
-  fc.constantFrom('poll CMDQ_CONS.RD == 2 max=5', 'poll GERROR != 0 max=1', 'expect event F_TRANSLATION StreamID=1', 'expect no event', 'expect event NOPE', 'pri sid=1 addr=0x1000 read last', 'mem abort 0x40100000 0x100'),
+  fc.constantFrom('poll CMDQ_CONS.RD == 2 max=5', 'poll GERROR != 0 max=1', 'expect event F_TRANSLATION StreamID=1', 'expect event F_TRANSLATION count=2', 'expect event C_BAD_STE count=0', 'expect no event', 'expect event NOPE', 'pri sid=1 addr=0x1000 read last', 'mem abort 0x40100000 0x100'),
   fc.constantFrom('write64 CMDQ_BASE 0x40100000 | LOG2SIZE=3', 'write64 STRTAB_BASE 0x40000000', 'write32 STRTAB_BASE_CFG LOG2SIZE=8', 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN', 'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=1', 'write32 GERRORN CMDQ_ERR', 'write32 CR0 0'),
 );
 

@@ -72,3 +72,10 @@ test('the grammar colours every keyword of the statement registry as a statement
     assert.equal(scoped.replace(/\s+/g, ' '), k, `'${k}' coloured whole as a statement keyword`);
   }
 });
+
+test('the operators of values are coloured: * / % as arithmetic, as + and -', () => {
+  const repo = textMateGrammar(REGISTERS).repository as Record<string, { patterns: { match: string; name?: string }[] }>;
+  const arithmetic = repo.operator.patterns.find((p) => p.name === 'keyword.operator.arithmetic.smmu');
+  assert.ok(arithmetic);
+  for (const op of ['+', '-', '*', '/', '%']) assert.match(op, js(`^(?:${arithmetic.match})$`), op);
+});

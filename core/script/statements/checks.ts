@@ -4,6 +4,7 @@
  * records the SMMU wrote (§7.3) since the last `expect`.
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
+import type { Activity } from '../../engine/activity';
 import { decodeEvent, formatEvent } from '../../events/codec';
 import { findEvent } from '../../events/table';
 import type { AccessSize } from '../../model/access';
@@ -15,7 +16,13 @@ import type { ResolvedAction, ResolvedExpectation } from '../resolved';
 import { fieldWidth, mask, type Context, type Resolver } from '../resolver';
 import { arg, fieldValues } from './args';
 import { resolveEngineStatement, type OperandResolution } from './resolve-args';
-import { diag, type EngineDef } from './types';
+import { diag, type EngineDef, type NamedArg } from './types';
+
+/** Whether two event records (eight words each) are the same bits. */
+function sameWords(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((w, i) => w >>> 0 === (b[i] as number) >>> 0);
+}
 
 /**
  * `poll`'s register operand, read as `read32`/`read64` would read it (64 bits for a whole 64-bit
@@ -90,6 +97,16 @@ export const POLL: EngineDef<'poll'> = {
   },
 };
 
+/** The most records `count=` may ask for: the largest event queue (IDR1.EVENTQS ≤ 19, §6.3.2). */
+const MAX_COUNT = 1 << 19;
+
+const EXPECT_COUNT: NamedArg = {
+  name: 'count',
+  kind: 'value',
+  placeholder: 'N',
+  doc: `How many identical records, one after the other (default 1, at most ${MAX_COUNT}).`,
+};
+
 export const EXPECT: EngineDef<'expect'> = {
   syntax: 'engine',
   verb: 'expect',
@@ -97,10 +114,12 @@ export const EXPECT: EngineDef<'expect'> = {
   family: 'checks',
   section: 'engine',
   label: 'expect',
-  expectation: 'optional',
-  summary: 'Checks the next event record the SMMU wrote, or that it wrote none',
+  expectation: 'none',
+  summary: 'Checks the next event records the SMMU wrote, or that it wrote none',
   forms: [
-    { doc: 'The next event record the SMMU wrote (since the previous `expect`) is NAME with these fields.' },
+    {
+      doc: 'The next event record the SMMU wrote (since the previous `expect`) is NAME with these fields: any field of the record as the event table declares it (§7.3), IMPLEMENTATION DEFINED ones such as `Reason` included. With `count=N`, the next N records are that record, identical (a duplicate is a conformance finding: QEMU 7.2 writes two records for one faulting DMA).',
+    },
     { usage: 'expect no event', doc: 'No event record was written since the previous `expect`.' },
   ],
   args: {
@@ -109,6 +128,7 @@ export const EXPECT: EngineDef<'expect'> = {
       { usage: 'NAME', doc: 'The event (§7.3), as the event table names it.', table: 'events', after: 'event' },
     ],
     fields: { usage: '[FIELD=value…]', layout: (names) => (names[0]?.toLowerCase() === 'event' && names[1] ? findEvent(names[1]) : undefined) },
+    named: [EXPECT_COUNT],
   },
   snippet: 'event ${1:F_TRANSLATION}',
   resolve: (r, s) => resolveEngineStatement(r, s),
@@ -130,17 +150,27 @@ export const EXPECT: EngineDef<'expect'> = {
     const def = findEvent(second.name);
     if (!def) return { diagnostics: [diag('error', 'expect.unknown-event', `unknown event '${second.name}'`, second.range)] };
     const out: ScriptDiagnostic[] = [];
-    const values = fieldValues(def, rest, out, def.name);
-    if (out.length) return { diagnostics: out };
-    // The next event written since the last expectation must be this one.
-    const start = state.eventCursor;
-    const rec = engine.activity.slice(start).find((a) => a.kind === 'event' && a.code === 'event.written');
-    if (!rec || !rec.words) {
-      state.eventCursor = engine.activity.length;
-      return { diagnostics: [diag('error', 'expect.failed', `no event record was written; expected ${def.name}`, s.range)], failedExpectation: true };
+    const countArg = rest.find((a) => a.name?.toLowerCase() === EXPECT_COUNT.name);
+    const values = fieldValues(def, rest.filter((a) => a !== countArg), out, def.name);
+    if (countArg && (countArg.value === undefined || countArg.value < 1n || countArg.value > BigInt(MAX_COUNT))) {
+      out.push(diag('error', 'expect.count', `count= is a number of records, 1 to ${MAX_COUNT}`, countArg.valueRange ?? countArg.range));
     }
-    state.eventCursor = engine.activity.indexOf(rec) + 1;
-    const d = decodeEvent(rec.words);
+    if (out.length) return { diagnostics: out };
+    const count = countArg?.value !== undefined ? Number(countArg.value) : 1;
+    const wanted = count === 1 ? def.name : `${count} × ${def.name}`;
+    // The next `count` records written since the last expectation must be this one, identical.
+    const recs: Activity[] = [];
+    for (let i = state.eventCursor; i < engine.activity.length && recs.length < count; i++) {
+      const a = engine.activity[i] as Activity;
+      if (a.kind === 'event' && a.code === 'event.written' && a.words) recs.push(a);
+    }
+    const head = recs[0];
+    if (!head?.words) {
+      state.eventCursor = engine.activity.length;
+      return { diagnostics: [diag('error', 'expect.failed', `no event record was written; expected ${wanted}`, s.range)], failedExpectation: true };
+    }
+    state.eventCursor = engine.activity.indexOf(recs[recs.length - 1] as Activity) + 1;
+    const d = decodeEvent(head.words);
     if (d.def !== def) return { diagnostics: [diag('error', 'expect.failed', `the next event record is ${formatEvent(d)}, expected ${def.name}`, second.range)], failedExpectation: true };
     const diffs: string[] = [];
     for (const [name, want] of values) {
@@ -149,6 +179,15 @@ export const EXPECT: EngineDef<'expect'> = {
       if (got !== want) diffs.push(`${name} is ${got === undefined ? 'absent' : hex(got)}, expected ${hex(want)}`);
     }
     if (diffs.length) return { diagnostics: [diag('error', 'expect.failed', `${def.name}: ${diffs.join('; ')}`, s.range)], failedExpectation: true };
-    return { diagnostics: [], summary: formatEvent(d), metExpectation: true };
+    // `count=N`: N records, each the same 32 bytes as the first.
+    const other = recs.findIndex((a) => !sameWords(a.words, head.words));
+    if (other > 0) {
+      const at = recs[other] as Activity;
+      return { diagnostics: [diag('error', 'expect.failed', `record ${other + 1} of ${count} is ${formatEvent(decodeEvent(at.words ?? []))}, not the same as the first (${formatEvent(d)})`, countArg?.range ?? s.range, '7.3')], failedExpectation: true };
+    }
+    if (recs.length < count) {
+      return { diagnostics: [diag('error', 'expect.failed', `${counted(recs.length, 'record')} ${recs.length === 1 ? 'was' : 'were'} written (${formatEvent(d)}), expected ${count}`, countArg?.range ?? s.range)], failedExpectation: true };
+    }
+    return { diagnostics: [], summary: count === 1 ? formatEvent(d) : `${count} × ${formatEvent(d)}`, metExpectation: true };
   },
 };

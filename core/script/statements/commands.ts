@@ -55,7 +55,7 @@ export const CMD: EngineDef<'cmd'> = {
   family: 'commands',
   section: 'engine',
   label: 'command',
-  expectation: 'optional',
+  expectation: 'none',
   outline: 'function',
   summary: "Writes a command (§4) at the script's producer index in the command queue",
   forms: [
@@ -119,7 +119,7 @@ export const DOORBELL: EngineDef<'doorbell'> = {
   family: 'commands',
   section: 'engine',
   label: 'doorbell',
-  expectation: 'optional',
+  expectation: 'none',
   outline: 'function',
   summary: "Writes CMDQ_PROD with the script's producer index: the SMMU consumes the queue",
   forms: [{ doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line." }],

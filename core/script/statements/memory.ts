@@ -16,6 +16,10 @@ function resolveMemory(r: Resolver, s: MemStatement): void {
   const plain: Context = { kind: 'plain', bits: s.bits, why: 'guest memory has no fields' };
   const address = r.value(s.address, { kind: 'plain', bits: 64, why: 'an address is a number' });
   const value = s.value ? r.value(s.value, plain) : undefined;
+  if (s.expect?.abort) {
+    r.error('expect.abort-memory', `guest memory does not abort the driver's accesses in the model: '${s.expect.op} abort' is for readN/writeN of the SMMU's registers ('mem abort ADDR SIZE' makes the SMMU's own accesses abort)`, s.expect.range);
+    return;
+  }
   const expect = s.expect ? r.value(s.expect.value, plain) : undefined;
   if (r.errors !== start || address === undefined) return;
   r.statements.push({

@@ -82,7 +82,7 @@ function structureStatement<V extends StructureVerb>(
     family: 'structures',
     section: 'engine',
     label: def.name,
-    expectation: 'optional',
+    expectation: 'none',
     ...(text.outline ? { outline: text.outline } : {}),
     summary: text.summary,
     forms: [text.form],

@@ -18,7 +18,7 @@ export const TABLES: EngineDef<'tables'> = {
   family: 'tables',
   section: 'engine',
   label: 'tables',
-  expectation: 'optional',
+  expectation: 'none',
   summary: 'Memory map may use for new translation tables',
   forms: [{ doc: 'Memory `map` may use for new translation tables (default size 1 MB).' }],
   args: {
@@ -52,7 +52,7 @@ export const MAP: EngineDef<'map'> = {
   family: 'tables',
   section: 'engine',
   label: 'map',
-  expectation: 'optional',
+  expectation: 'none',
   summary: 'Writes translation table descriptors so an input address maps to an output address',
   forms: [
     {

@@ -33,3 +33,11 @@ test('formatting never changes meaning and is idempotent (every example)', () =>
     assert.deepEqual(formatScript(once), [], `${f}: formatting twice changes nothing`);
   }
 });
+
+test('the conformance forms: * / % spaced like other operators, == abort after reads and writes, count=N kept tight', () => {
+  const text = ['write64 CMDQ_BASE 0x4000_0000+2*0x1000|LOG2SIZE=16/2', 'read8 0x21==abort', 'write16  CR0 1  !=  abort', 'expect event F_TRANSLATION StreamID=1  count=2', 'mem write32 0x1000 100%7'].join('\n');
+  const want = ['write64 CMDQ_BASE 0x4000_0000 + 2 * 0x1000 | LOG2SIZE=16 / 2', 'read8   0x21 == abort', 'write16 CR0 1 != abort', 'expect event F_TRANSLATION StreamID=1 count=2', 'mem write32 0x1000 100 % 7'].join('\n');
+  assert.equal(apply(text), want);
+  assert.equal(meaning(want), meaning(text));
+  assert.deepEqual(formatScript(want), []);
+});

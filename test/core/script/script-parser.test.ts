@@ -201,6 +201,25 @@ test('operator precedence: | < & < shifts < + - < ~; FIELD= takes up to the next
   assert.equal(v('FMT=TWO_LEVEL'), 'FMT=TWO_LEVEL');
 });
 
+test('* / % bind tighter than + - and shifts, left to right, looser than ~ (C precedence)', () => {
+  const v = (t: string) => show(reg(`write32 CR0 ${t}`).value as Expr);
+  assert.equal(v('1+2*3'), '[1 + [2 * 3]]');
+  assert.equal(v('1*2+3'), '[[1 * 2] + 3]');
+  assert.equal(v('8/4/2'), '[[8 / 4] / 2]');
+  assert.equal(v('7%4*2'), '[[7 % 4] * 2]');
+  assert.equal(v('1<<2*3'), '[1 << [2 * 3]]');
+  assert.equal(v('1|2*3&4'), '[1 | [[2 * 3] & 4]]');
+  assert.equal(v('~1*2'), '[~1 * 2]');
+  assert.equal(v('(1+2)*3'), '[([1 + 2]) * 3]');
+  assert.equal(v('LOG2SIZE=2*4|RA'), '[LOG2SIZE=[2 * 4] | RA]');
+  // The operator's own range, for the division-by-zero diagnostic.
+  const b = reg('write32 CR0 4 / 0').value;
+  assert.ok(b?.kind === 'binary');
+  if (b?.kind === 'binary') assert.deepEqual(b.opRange, r(0, 14, 15));
+  assert.equal(errorOf('write32 CR0 4 *').message, "expected a value after '*', found the end of the line");
+  assert.equal(errorOf('write32 CR0 * 4').message, "expected a value after 'write32 CR0', found '*'");
+});
+
 // --- errors: messages and ranges ---------------------------------------------------------------------
 
 test('errors name the exact token and what was expected', () => {

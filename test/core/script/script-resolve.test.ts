@@ -200,6 +200,23 @@ test('~ complements within the access width; arithmetic is exact', () => {
   assert.equal(access('write32 CR0 0xFFFF_FFFF + 1 - 1').value, 0xffff_ffffn, 'intermediate values are not truncated');
 });
 
+test('* / % are exact, C precedence, truncating division; division by zero is an error at the operator', () => {
+  assert.equal(access('write64 CMDQ_BASE 0x40000000 + 2 * 0x1000').value, 0x40002000n);
+  assert.equal(access('write32 CR0 3 << 2 * 4').value, 3n << 8n);
+  assert.equal(access('write32 CR0 (20 + 15) / 16 * 16').value, 32n);
+  assert.equal(access('write32 CR0 100 % 7').value, 2n);
+  assert.equal(access('write32 CR0 (0 - 7) / 2 + 4').value, 1n, '-7 / 2 is -3, towards zero as in C');
+  assert.equal(access('write32 CR0 (0 - 7) % 2 + 1').value, 0n, '-7 % 2 is -1, the sign of the dividend as in C');
+  // Intermediate values are exact, as with + and <<: the product of two 64-bit values is not wrapped.
+  assert.equal(access('write64 CMDQ_BASE 0xFFFF_FFFF_FFFF_FFFF * 0xFFFF_FFFF_FFFF_FFFF / 0xFFFF_FFFF_FFFF_FFFF').value, (1n << 64n) - 1n);
+  assert.deepEqual(diag('write32 CR0 0x1_0000 * 0x1_0000'), { severity: 'error', code: 'value.too-wide', message: '0x100000000 does not fit in 32 bits', range: r(0, 12, 31) });
+  assert.deepEqual(diag('write32 CR0 (1 << 127) * 2'), { severity: 'error', code: 'value.overflow', message: 'this value does not fit in 128 bits', range: r(0, 12, 26) });
+  assert.deepEqual(diag('write32 CR0 4 / (2 - 2)'), { severity: 'error', code: 'value.division-by-zero', message: "division by zero: the right operand of '/' is 0", range: r(0, 14, 15) });
+  assert.deepEqual(diag('const Z = 0\nmem write32 0x1000 5 % Z'), { severity: 'error', code: 'value.division-by-zero', message: "remainder by zero: the right operand of '%' is 0", range: r(1, 21, 22) });
+  assert.equal(diag('write64 CMDQ_BASE LOG2SIZE=8 / 0').code, 'value.division-by-zero');
+  assert.equal(access('write64 CMDQ_BASE LOG2SIZE=16 / 2').value, 8n);
+});
+
 // --- access sizes and halves -------------------------------------------------------------------------------
 
 test('access size vs a named register: errors with stable codes; numeric offsets are left to the model', () => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ActionStatement } from '../../../core/script/ast';
 import { parseScript } from '../../../core/script/parser';
-import { ENGINE_STATEMENTS, STATEMENTS, statementTable, type EngineDef } from '../../../core/script/statements';
+import { ENGINE_STATEMENTS, STATEMENTS, statementOf, statementTable, type EngineDef } from '../../../core/script/statements';
 import { formUsages, usage } from '../../../core/script/statements/args';
 import { Engine } from '../../../core/engine/engine';
 import { run } from '../../../core/script/interpreter';
@@ -46,7 +46,7 @@ test('the parser reads the registry: a keyword added only to a table parses, wit
   const m = only('mem frob 0x1000 0x2000', table);
   assert.deepEqual(m.diagnostics, []);
   assert.equal((m.statement as ActionStatement).verb, 'abort');
-  assert.equal(only('mem frob 0x1000 0x2000 == 1', table).diagnostics[0]?.code, 'syntax.unexpected');
+  assert.equal(only('mem frob 0x1000 0x2000 == 1', table).diagnostics[0]?.code, 'syntax.no-expectation');
   // `mem` alone is still memory access.
   assert.equal(only('mem read32 0x1000', table).statement?.kind, 'mem');
 
@@ -82,6 +82,29 @@ test('every engine verb has its definition under that verb, and every definition
       for (const x of u) assert.ok(d.keywords.some((k) => x.startsWith(k)) || /^(readN|writeN|mem readN|mem writeN)\b/.test(x), `${x} starts with its keyword`);
     }
     for (const f of d.forms) assert.ok(f.doc.length > 0);
+  }
+});
+
+test('a statement that takes no expectation says so at its == (it would be counted and never evaluated); one that takes it says what it compares', () => {
+  for (const d of Object.values(ENGINE_STATEMENTS)) {
+    const kw = d.keywords[0] as string;
+    // The parser takes `==` exactly when the schema says what the value means.
+    assert.equal(d.expectation !== 'none', d.args.expect !== undefined, `${kw}: expectation '${d.expectation}' and args.expect agree`);
+    if (d.expectation !== 'none') continue;
+    for (const line of [`${kw} == 1`, `${kw} 1 != 1`]) {
+      const p = only(line);
+      assert.equal(p.statement, undefined, line);
+      const at = line.search(/[=!]=/);
+      assert.deepEqual(
+        p.diagnostics.map((x) => [x.code, x.range.start.character, x.range.end.character]),
+        [['syntax.no-expectation', at, at + 2]],
+        line,
+      );
+      assert.match(p.diagnostics[0]?.message ?? '', new RegExp(`^'${kw}' takes no expectation`));
+    }
+  }
+  for (const kw of ['cmd', 'doorbell', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables', 'expect']) {
+    assert.equal(statementOf([kw])?.def.syntax === 'engine' && (statementOf([kw])?.def as EngineDef).expectation, 'none', kw);
   }
 });
 

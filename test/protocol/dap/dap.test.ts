@@ -210,6 +210,28 @@ test('exception filters: GERROR set, then a failed expectation', async () => {
   assert.equal((await frames())[0]?.line, 16);
 });
 
+test('the conformance forms step one statement at a time; a failed abort expectation stops with its message', async () => {
+  const p = path.join(dir, 'aborts.smmu');
+  // The default configuration is QEMU's: an 8-bit access aborts, a legal 32-bit one never does.
+  fs.writeFileSync(p, 'read8 0x0021 == abort\nwrite32 CR0 2 * 6 / 12\nread32 CR0 == abort\nread32 CR0ACK == 1\n');
+  await launch({ program: p, stopOnEntry: true });
+  assert.equal((await frames())[0]?.line, 1);
+  await stepping(() => dc.nextRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.line, 2);
+  await stepping(() => dc.nextRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.line, 3);
+  assert.equal(await evaluate('CR0.SMMUEN'), '1 (ENABLED)');
+  await dc.setExceptionBreakpointsRequest({ filters: ['expectation'] });
+  const e = await stepping(() => dc.continueRequest({ threadId: 1 }));
+  assert.equal(e.body.reason, 'exception');
+  assert.match(e.body.text ?? '', /failed expectation: the 32-bit read at SMMU_CR0 \(0x0020\) did not abort, and no configuration choice makes it abort/);
+  assert.equal((await frames())[0]?.line, 3);
+  // Step back undoes the write of line 2 (2 * 6 / 12 = 1).
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  assert.equal(await evaluate('CR0.SMMUEN'), '0 (DISABLED)');
+});
+
 test('event and unadvertised-access filters', async () => {
   const p = path.join(dir, 'unadvertised.smmu');
   fs.writeFileSync(p, 'read32 CR0\nwrite32 CR0 PRIQEN\nread32 CR0\n');
