@@ -19,6 +19,7 @@ import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE, type Reported } from './output';
 import { fileHost } from '../file-host';
 import { cannotRead } from '../../core/base/files';
+import { startLine } from '../../core/base/diagnostics';
 
 const host = fileHost;
 
@@ -192,7 +193,11 @@ function printTrace(file: string, text: string, observations: readonly Observati
 function configurationText(result: ScriptCheck): string {
   const where = (p: string) => path.relative(process.cwd(), p) || p;
   if (configUnusable(result.diagnostics)) return `none: ${result.configPath ? where(result.configPath) : 'the configuration'} cannot be used (see its error); the model did not run`;
-  return result.configPath ? `${result.config.name} (${where(result.configPath)})` : `${result.config.name} (built-in default)`;
+  const first = result.configPath ? `${result.config.name} (${where(result.configPath)})` : `${result.config.name} (built-in default)`;
+  // The configurations `config` lines after `reset` changed to, where the model ran them.
+  const ran = new Set((result.run?.observations ?? []).map((x) => x.line));
+  const later = result.resolved.statements.flatMap((s) => (s.kind === 'action' && s.config && ran.has(startLine(s.range)) ? [`from line ${startLine(s.range) + 1}, ${s.config.config.name} (${where(s.config.path)})`] : []));
+  return [first, ...later].join('; ');
 }
 
 export function runScriptCommand(o: Options): number {
