@@ -62,7 +62,11 @@ export function grammarText(defs: readonly StatementDef[] = STATEMENTS): string 
         break;
       case 'engine':
         if (d.operand === 'register') alternatives.push(`${kw} target ${compare} value { value }`);
-        else if (d.expectation === 'none') alternatives.push(`${kw}${' value'.repeat(d.args.positional?.length ?? 0) || ' { value }'}`);
+        else if (d.expectation === 'none') {
+          // Positional values, or any values, or (a schema without arguments: `reset`) none.
+          const takes = d.args.positional?.length || d.args.named?.length || d.args.fields ? ' { value }' : '';
+          alternatives.push(`${kw}${' value'.repeat(d.args.positional?.length ?? 0) || takes}`);
+        }
         else {
           if (!actions.length) alternatives.push(`ACTION { value } [ ${compare} value { value } ]`);
           actions.push(...d.keywords);

@@ -5,8 +5,9 @@
  * `cmd`, `ste`, `cd`, `l1std`, `l1cd` and `map` are the bytes the model wrote to guest memory for
  * them (the STE, the command, the table descriptors: the same bytes on QEMU as in the model);
  * `doorbell` is the PROD write the model made; `poll` a bounded loop; `expect event` reads the
- * event record where the model wrote it. Statements no route can perform on a real machine
- * (`pri`, `mem abort`, and `dma` unless a DMA-capable device is arranged) are listed with why.
+ * event record where the model wrote it, `expect msi` the word at the MSI's address. Statements no
+ * route can perform on a real machine (`pri`, `mem abort`, `expect irq`, `dma` unless a DMA-capable
+ * device is arranged) are listed with why; at a `reset` the program stops (the rest is listed).
  *
  * The model's own run gives, for every operation, what the architecture expects (the value of a
  * memory read, the event record): the judgement (judge.ts) compares QEMU with it.
@@ -18,6 +19,7 @@ import { getRegister } from '../registers/table';
 import type { ScriptState } from '../script/actions';
 import type { ScriptCheck } from '../script/check';
 import { run } from '../script/interpreter';
+import { interruptForm } from '../script/statements/interrupts';
 import type { ResolvedStatement } from '../script/resolve';
 
 /** ID registers the program reads first, in this order: QEMU's answer decides the configuration (judge.ts). */
@@ -62,7 +64,19 @@ const NOT_RUN: Readonly<Record<string, string>> = {
   pri: 'no device on QEMU\u2019s virt machine sends PRI page requests (§8)',
   abort: 'real memory cannot be made to answer the SMMU\u2019s accesses with an external abort; the model alone checks this',
   dma: 'no device on the machine masters DMA for this script (DMA runs through the edu device: see docs/qemu.md)',
+  // PSCI SYSTEM_RESET would restart the whole machine, this program with it: nothing after it would run.
+  reset: 'a guest cannot reset the SMMU on its own (PSCI SYSTEM_RESET restarts the whole machine and this program with it); this statement and the ones after it are not run on QEMU',
 };
+
+/** `expect irq` and `expect no irq`: the wired interrupts go to the GIC, which this program does not set up. */
+const NOT_RUN_IRQ = 'a wired interrupt is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it';
+
+/** Why statement `s` does not run on the machine (NOT_RUN, or the interrupt forms of `expect`), or undefined. */
+function notRunWhy(s: ResolvedStatement): string | undefined {
+  if (s.kind !== 'action') return undefined;
+  const form = interruptForm(s);
+  return form === 'irq' || form === 'no irq' ? NOT_RUN_IRQ : NOT_RUN[s.verb];
+}
 
 interface Word {
   readonly addr: number;
@@ -169,16 +183,18 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
         if (!visit(s.statements, range, s.path)) return false;
         continue;
       }
-      if (s.kind === 'action' && NOT_RUN[s.verb] !== undefined) {
-        notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${NOT_RUN[s.verb] as string}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
+      const why = notRunWhy(s);
+      if (why !== undefined) {
+        notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${why}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
       }
+      if (s.kind === 'action' && s.verb === 'reset') return false;
       const driverStores = (s.kind === 'action' && DRIVER_STORES.has(s.verb)) || undefined;
       words = driverStores ? [] : undefined;
       mmio = s.kind === 'action' && s.verb === 'doorbell' ? [] : undefined;
       const eventCursor = state.eventCursor;
       const activityBefore = engine.activity.length;
       const r = run([s], engine, state, lastWrite);
-      if (s.kind === 'action' && NOT_RUN[s.verb] !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
+      if (why !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
       const recorded = words ?? [];
       const writes = mmio ?? [];
       words = undefined;
@@ -203,7 +219,12 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
             const e = s.expect.resolved;
             const maxArg = s.args.find((a) => a.name?.toLowerCase() === 'max')?.value;
             push({ kind: 'poll', space: 'smmu', address: BigInt(s.poll.offset), size: s.poll.size === 8 ? 8 : 4, mask: e.mask, expected: (e.value << BigInt(e.shift)) & e.mask, equal: e.op === '==', max: Number(maxArg ?? 1000n), ...src });
-          } else if (s.verb === 'expect') {
+          } else if (interruptForm(s) === 'msi') {
+            // An MSI is a write to memory: the word at its address, as the model left it (the
+            // program zeroed the page first, so an MSI QEMU did not write reads as 0).
+            const addr = s.args.find((a) => a.name?.toLowerCase() === 'addr')?.value;
+            if (addr !== undefined) push({ kind: 'read', space: 'phys', address: addr, size: 4, ...src }, { memory: memory.read(addr, 4) });
+          } else if (s.verb === 'expect' && why === undefined) {
             // The records this expectation looked at, read where the model wrote them: QEMU's
             // record is compared with the model's (judge.ts). EVENTQ_PROD says how many QEMU wrote.
             push({ kind: 'read', space: 'smmu', address: BigInt(getRegister('EVENTQ_PROD').offset), size: 4, ...src });

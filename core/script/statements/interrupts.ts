@@ -174,12 +174,22 @@ function expectNoIrq(engine: Engine, state: ScriptState, s: ResolvedAction): Act
   return { diagnostics: [], summary: 'no interrupt', metExpectation: true };
 }
 
-/** The interrupt form `s` is (`expect irq`, `expect msi`, `expect no irq`), or undefined for the event forms. */
-export function interruptExpectation(s: ResolvedAction): ((engine: Engine, state: ScriptState, s: ResolvedAction) => ActionOutcome) | undefined {
+export type InterruptForm = 'irq' | 'msi' | 'no irq';
+
+/** The interrupt form an `expect` statement is, or undefined for the event forms. */
+export function interruptForm(s: ResolvedAction): InterruptForm | undefined {
+  if (s.verb !== 'expect') return undefined;
   const [first, second] = s.args;
   const w = first?.value === undefined && first?.valueName === undefined ? first?.name?.toLowerCase() : undefined;
-  if (w === 'irq') return expectIrq;
-  if (w === 'msi') return expectMsi;
-  if (w === 'no' && second?.name?.toLowerCase() === 'irq' && second.value === undefined) return expectNoIrq;
+  if (w === 'irq' || w === 'msi') return w;
+  if (w === 'no' && second?.name?.toLowerCase() === 'irq' && second.value === undefined) return 'no irq';
   return undefined;
+}
+
+const FORMS: Readonly<Record<InterruptForm, (engine: Engine, state: ScriptState, s: ResolvedAction) => ActionOutcome>> = { irq: expectIrq, msi: expectMsi, 'no irq': expectNoIrq };
+
+/** How an `expect` statement of an interrupt form runs, or undefined for the event forms. */
+export function interruptExpectation(s: ResolvedAction): ((engine: Engine, state: ScriptState, s: ResolvedAction) => ActionOutcome) | undefined {
+  const form = interruptForm(s);
+  return form && FORMS[form];
 }
