@@ -407,6 +407,25 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   return { diagnostics, config, ...(configPath !== undefined ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}), run: { diagnostics: runDiagnostics, observations, failedExpectations, counts, memory: engine.memory }, includes };
 }
 
+/**
+ * The configuration the SMMU has at `line` (0-based): the script's, or the one the last `config`
+ * line after a `reset` before it brought (in an included file too, before the include line).
+ * Hovers and code actions decode values with it. Lines past the earliest error have the one the
+ * model last had.
+ */
+export function configAtLine(check: ScriptCheck, line: number): ResolvedConfig {
+  const stop = check.firstError ? Math.min(line, startLine(check.firstError.range) - 1) : line;
+  let config = check.config;
+  const visit = (statements: readonly ResolvedStatement[]): void => {
+    for (const s of statements) {
+      if (s.kind === 'include') visit(s.statements);
+      else if (s.kind === 'action' && s.config) config = s.config.config;
+    }
+  };
+  visit(check.resolved.statements.filter((s) => startLine(s.range) < stop));
+  return config;
+}
+
 /** The model after a script's statements up to a line ran (modelAtLine). */
 export interface ModelAtLine {
   readonly engine: Engine;

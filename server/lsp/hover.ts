@@ -9,7 +9,7 @@ import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/base/diagnostics';
 import type { ActionVerb, Statement, Token } from '../../core/script/ast';
-import { modelAtLine, type ScriptCheck } from '../../core/script/check';
+import { configAtLine, modelAtLine, type ScriptCheck } from '../../core/script/check';
 import { lexLine } from '../../core/script/lexer';
 import { findField, findRegister } from '../../core/registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../../core/registers/types';
@@ -69,7 +69,8 @@ function problemsMarkdown(problems: readonly ScriptDiagnostic[]): string {
 
 /** What the names and values under `pos` are. */
 function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, pos: Position): Hover | null {
-  const ids = idViewOf(check.config);
+  // The configuration at this line: a `config` line after a `reset` above it may have changed it.
+  const ids = idViewOf(configAtLine(check, pos.line));
 
   // Values: the written value or the expected value, decoded against the line's register.
   const statements = onLine(check.resolved.statements, pos.line, statementLine);
