@@ -65,17 +65,20 @@ const NOT_RUN: Readonly<Record<string, string>> = {
   abort: 'real memory cannot be made to answer the SMMU\u2019s accesses with an external abort; the model alone checks this',
   dma: 'no device on the machine masters DMA for this script (DMA runs through the edu device: see docs/qemu.md)',
   // PSCI SYSTEM_RESET would restart the whole machine, this program with it: nothing after it would run.
-  reset: 'a guest cannot reset the SMMU on its own (PSCI SYSTEM_RESET restarts the whole machine and this program with it); this statement and the ones after it are not run on QEMU',
+  reset: 'a guest cannot reset the SMMU on its own (PSCI SYSTEM_RESET restarts the whole machine and this program with it): the program stops here',
 };
 
-/** `expect irq` and `expect no irq`: the wired interrupts go to the GIC, which this program does not set up. */
-const NOT_RUN_IRQ = 'a wired interrupt is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it';
+/** `expect irq` and `expect no irq`: wired interrupts go to the GIC, which this program does not set up. */
+const NOT_RUN_IRQ: Readonly<Record<'irq' | 'no irq', string>> = {
+  irq: 'a wired interrupt is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it',
+  'no irq': 'that no interrupt was signalled is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it',
+};
 
 /** Why statement `s` does not run on the machine (NOT_RUN, or the interrupt forms of `expect`), or undefined. */
 function notRunWhy(s: ResolvedStatement): string | undefined {
   if (s.kind !== 'action') return undefined;
   const form = interruptForm(s);
-  return form === 'irq' || form === 'no irq' ? NOT_RUN_IRQ : NOT_RUN[s.verb];
+  return form === 'irq' || form === 'no irq' ? NOT_RUN_IRQ[form] : NOT_RUN[s.verb];
 }
 
 interface Word {
@@ -170,9 +173,15 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   // for the statements that do not run on the machine: their records cannot be compared.
   const notRunEvents = new Map<number, number>();
   let stoppedAt: number | undefined;
+  // The line of the `reset` the program stops at: every statement after it is listed, one a line.
+  let resetLine: number | undefined;
   const visit = (statements: readonly ResolvedStatement[], top: Range | undefined, file: string | undefined): boolean => {
     for (const s of statements) {
       const range = top ?? s.range;
+      if (resetLine !== undefined) {
+        if (notRun[notRun.length - 1]?.range !== range) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: it comes after the reset on line ${resetLine + 1}, where the guest program stops`, range });
+        continue;
+      }
       const src: OpSource = file ? { line: startLine(s.range), file } : { line: startLine(s.range) };
       const inner = file ? { inner: { path: file, range: s.range } } : {};
       const push = (op: GuestOp, e: Partial<OpExpectation> = {}) => {
@@ -187,7 +196,10 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       if (why !== undefined) {
         notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${why}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
       }
-      if (s.kind === 'action' && s.verb === 'reset') return false;
+      if (s.kind === 'action' && s.verb === 'reset') {
+        resetLine = startLine(range);
+        continue;
+      }
       const driverStores = (s.kind === 'action' && DRIVER_STORES.has(s.verb)) || undefined;
       words = driverStores ? [] : undefined;
       mmio = s.kind === 'action' && s.verb === 'doorbell' ? [] : undefined;
