@@ -21,6 +21,7 @@ const files = new Map<string, string>([
   ['/w/qemu.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8')],
   ['/w/full.smmu.json', fs.readFileSync(path.join(root, 'presets', 'smmuv3.2-full.smmu.json'), 'utf8')],
   ['/w/bad.smmu.json', '{ "name": '],
+  ['/w/small.smmu.json', '{ "name": "small queues", "base": "qemu", "features": { "cmdqSize": 4 } }'],
 ]);
 const host: ScriptHost = {
   readFile: (p) => files.get(p),
@@ -150,6 +151,21 @@ test('a config line after reset gives the SMMU that configuration: ID registers,
   assert.equal(after.engine.geometry('CMDQ').log2, 19);
   before.engine.smmu.write(cmdqBase, 8, 0x40100000n | 19n);
   assert.equal(before.engine.geometry('CMDQ').log2, 19, 'QEMU advertises CMDQS 19 too');
+});
+
+test('after a reset to another configuration the engine computes again what it derived from the ID registers: queue sizes, which commands are legal', () => {
+  // QEMU's CMDQS is 19, the small configuration's 4 (§6.3.26: LOG2SIZE is capped at IDR1.CMDQS).
+  const sizes = check('config "qemu.smmu.json"\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=8\ncmd CFGI_ALL\nreset\nconfig "small.smmu.json"\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=8\ncmd CFGI_ALL\n');
+  assert.equal(modelAtLine(sizes, 2).engine.geometry('CMDQ').log2, 8);
+  assert.equal(modelAtLine(sizes, 6).engine.geometry('CMDQ').log2, 4);
+  // Stage 2 commands are legal with the full configuration's S2P, CERROR_ILL with QEMU's (§4.1, §7.1).
+  const legal = check(
+    'config "full.smmu.json"\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=4\nwrite32 CR0 CMDQEN\ncmd TLBI_S12_VMALL vmid=1\ndoorbell\nread32 CMDQ_CONS == 1\nreset\nconfig "qemu.smmu.json"\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=4\nwrite32 CR0 CMDQEN\ncmd TLBI_S12_VMALL vmid=1\ndoorbell\nread32 CMDQ_CONS.ERR == CERROR_ILL\n',
+  );
+  assert.deepEqual(
+    legal.diagnostics.filter((d) => d.code === 'expect.failed' || d.code === 'cmdq.cerror-ill').map((d) => `${d.range.start.line + 1} ${d.code}`),
+    ['12 cmdq.cerror-ill'],
+  );
 });
 
 test('the one-pass check and checkScript agree on scripts with resets, across slices', async () => {
