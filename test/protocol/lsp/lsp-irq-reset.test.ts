@@ -133,6 +133,12 @@ test('reset and a config line after it: colour, inlay hints, a configuration tha
     if (r.data[i + 3] === 0) keywordAt.add(`${line}:${start}`);
   }
   for (const at of ['2:0', '4:0', '6:0']) assert.ok(keywordAt.has(at), at);
+  // The outline lists the resets beside the configurations.
+  const symbols = (await lsp.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: f.uri } })) as { name: string }[];
+  assert.deepEqual(
+    symbols.map((x) => x.name),
+    ['config qemu.smmu.json', 'reset', 'config full.smmu.json', 'reset', 'config nope.smmu.json'],
+  );
 });
 
 test('formatting a document with reset lines', async () => {
