@@ -33,6 +33,19 @@ test('smmu run names every configuration the script ran against; --trace shows t
   assert.equal(j.observations.find((o) => o.line === 4)?.summary, 'SMMU out of reset as SMMUv3.2 full-featured (smmuv3.2-full.smmu.json)');
 });
 
+test('a reset and its configuration in an included file: the path is the included file\u2019s, and the summary names it from the include line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-cli-reset-inc-'));
+  fs.mkdirSync(path.join(dir, 'sub'));
+  fs.copyFileSync(path.join(root, 'presets', 'smmuv3.2-full.smmu.json'), path.join(dir, 'sub', 'full.smmu.json'));
+  fs.writeFileSync(path.join(dir, 'sub', 'part.smmu'), 'reset\nconfig "full.smmu.json"\nread32 IDR0.MSI == 1\n');
+  const main = path.join(dir, 'main.smmu');
+  fs.writeFileSync(main, 'read32 IDR0.MSI == 0\ninclude "sub/part.smmu"\nread32 IDR0.MSI == 1\n');
+  const r = smmu('run', main);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /^configuration: QEMU 11\.1 virt SMMUv3 \(-M virt,iommu=smmuv3\) \(built-in default\); from line 2, SMMUv3\.2 full-featured \(.*full\.smmu\.json\)$/m);
+  assert.match(r.out, /^3 reads, 0 writes, 3\/3 expectations met, 0 errors, 0 warnings$/m);
+});
+
 test('a configuration after reset that cannot be read is an error on its line; the script\u2019s own configuration is still the one named', () => {
   const file = scriptWithPresets(['config "qemu.smmu.json"', 'read32 CR0 == 0', 'reset', 'config "nope.smmu.json"', 'read32 CR0 == 0', ''].join('\n'));
   const r = smmu('run', file);
