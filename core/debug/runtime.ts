@@ -290,7 +290,7 @@ export class DebugRuntime {
         return { id, verified: false, line: r.line, message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it' };
       }
       const line = lines.find((l) => l >= r.line);
-      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no pending queue entry at or after this line' : this.kind === 'trace' ? 'no record at or after this line: comments, config and base lines are not records' : 'no statement at or after this line: comments, config and const lines do not execute' };
+      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no pending queue entry at or after this line' : this.kind === 'trace' ? 'no record at or after this line: comments, config and base lines are not records' : 'no statement at or after this line: comments, const lines and config lines (but one directly after a reset) do not execute' };
       let condition: CompiledExpr | undefined;
       if (r.condition?.trim()) {
         try {

@@ -65,8 +65,11 @@ export function grammarText(defs: readonly StatementDef[] = STATEMENTS): string 
         break;
       case 'engine':
         if (d.operand === 'register') alternatives.push(`${kw} target ${compare} value { value }`);
-        else if (d.expectation === 'none' && d.keywords.some((k) => k.includes(' '))) alternatives.push(`${kw}${' value'.repeat(d.args.positional?.length ?? 0) || ' { value }'}`);
-        else if (d.expectation === 'none') {
+        else if (d.expectation === 'none' && (d.keywords.some((k) => k.includes(' ')) || !(d.args.positional?.length || d.args.named?.length || d.args.fields))) {
+          // A two-word statement (`mem abort`) or one without arguments (`reset`): its own alternative.
+          const takes = d.args.positional?.length || d.args.named?.length || d.args.fields ? ' { value }' : '';
+          alternatives.push(`${kw}${' value'.repeat(d.args.positional?.length ?? 0) || takes}`);
+        } else if (d.expectation === 'none') {
           if (!actions.length) alternatives.push('ACTION { value }');
           actions.push(...d.keywords);
         } else {

@@ -24,6 +24,19 @@ export type ActivityKind =
   /** Anything else worth showing (invalidations, queue state changes). */
   | 'note';
 
+/** The SMMU's interrupt sources (§3.18.2; the Non-secure ones this model has). */
+export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC';
+
+export const INTERRUPT_SOURCES: readonly InterruptSource[] = ['EVENTQ', 'PRIQ', 'GERROR', 'CMD_SYNC'];
+
+/**
+ * One interrupt the SMMU signalled (§3.18): a pulse on the source's wired output, or an MSI, a
+ * 32-bit write of `data` to `address` (`aborted` when the write took an external abort).
+ */
+export type InterruptSignal =
+  | { readonly source: InterruptSource; readonly how: 'wired' }
+  | { readonly source: InterruptSource; readonly how: 'msi'; readonly address: bigint; readonly data: number; readonly aborted: boolean };
+
 export interface Activity {
   readonly seq: number;
   readonly kind: ActivityKind;
@@ -38,6 +51,8 @@ export interface Activity {
   readonly severity?: 'error' | 'warning' | 'info';
   /** Stable code for diagnostics (`cmdq.cerror-ill`, `event.overflow`, `stale.ste`, ...). */
   readonly code?: string;
+  /** For `interrupt` activity: which source, and how it was signalled (expectations read this). */
+  readonly interrupt?: InterruptSignal;
   /** Already reported as a finding of the MMIO access in progress (so not again by the script). */
   readonly reported?: boolean;
 }

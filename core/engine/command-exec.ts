@@ -291,9 +291,10 @@ export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32
 
 /**
  * CMD_SYNC (§4.7.3): completes prior commands; CERROR_ATC_INV_SYNC if an earlier ATC_INV timed
- * out (§3.9.1.4); then signals per CS: SIG_IRQ writes MSIData to MSIAddress when MSIs are
- * supported and the address is non-zero, and asserts the wired CMD_SYNC interrupt otherwise;
- * SIG_SEV sends an event when IDR0.SEV is 1.
+ * out (§3.9.1.4); then signals per CS: SIG_IRQ pulses the wired CMD_SYNC interrupt (this model
+ * has wired outputs: "regardless of the value of MSIAddress") and, when MSIs are supported and
+ * MSIAddress is non-zero, writes MSIData there; SIG_SEV sends an event when IDR0.SEV is 1. No
+ * IRQ_CTRL enable gates it: CS selects it per command (§3.18.2).
  */
 function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s: string) => void): number {
   if (engine.atcInvFailed) {
@@ -303,14 +304,12 @@ function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s
   }
   const cs = v(def, w, 'CS');
   if (cs === 1) {
-    const msi = caps.msi(engine.ids);
+    // "The check for zero applies to the entire specified field span", not the OAS (§4.7.3).
     const addr = v(def, w, 'MSIAddress');
-    if (msi && addr !== 0) {
-      if (engine.recording) logged('complete, signalling by MSI');
-      engine.msiWrite('CMD_SYNC completion MSI', addr, v(def, w, 'MSIData'), 4);
-    } else {
-      logged('complete; CMD_SYNC wired interrupt asserted');
-    }
+    const msi = caps.msi(engine.ids) && addr !== 0;
+    logged(msi ? 'complete; CMD_SYNC wired interrupt asserted and MSI sent' : 'complete; CMD_SYNC wired interrupt asserted');
+    engine.wiredInterrupt('CMD_SYNC');
+    if (msi) engine.msiWrite('CMD_SYNC', addr, v(def, w, 'MSIData'), 4);
   } else if (cs === 2) {
     logged(caps.sev(engine.ids) ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE');
   } else if (engine.recording) logged('complete');

@@ -7,14 +7,15 @@
  */
 import { CERROR, decodeCommand, formatCommand } from '../commands/codec';
 import { commandByOpcode, COMMANDS, findCommand } from '../commands/table';
-import { hex } from '../registers/codec';
+import { hex, type IdView } from '../registers/codec';
 import type { EngineContext } from './context';
 import { compileFastChecks, type FastTable } from './command-fast';
 import { executeCommand, isModelled } from './command-exec';
 import { pending } from './queue-index';
 import { F, R } from './registers';
 
-const fastChecks = new WeakMap<EngineContext, FastTable>();
+/** Compiled per ID registers (a reset to another configuration changes them, Engine.reset). */
+const fastChecks = new WeakMap<IdView, FastTable>();
 
 /**
  * Commands that, when validated, have nothing to do in some states: TLB invalidations with an
@@ -34,8 +35,8 @@ const syncCsMask = ((): number => {
 })();
 
 function fastFor(engine: EngineContext): FastTable {
-  let f = fastChecks.get(engine);
-  if (!f) fastChecks.set(engine, (f = compileFastChecks(engine.ids)));
+  let f = fastChecks.get(engine.ids);
+  if (!f) fastChecks.set(engine.ids, (f = compileFastChecks(engine.ids)));
   return f;
 }
 

@@ -10,7 +10,7 @@ import type { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
 import type { RegisterDef } from '../registers/types';
 import type { Access } from '../translation/types';
-import type { Activity } from './activity';
+import type { Activity, InterruptSource } from './activity';
 import type { ConfigCache } from './config-cache';
 import type { QueueGeometry } from './queue-index';
 import type { FieldRef } from './registers';
@@ -71,6 +71,7 @@ export interface EngineContext {
   geometry(q: QueueKind): QueueGeometry;
   log(a: Omit<Activity, 'seq'>): void;
   raiseGlobalError(bit: number, name: string, why: string, section: string): void;
-  signal(what: string, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void;
-  msiWrite(what: string, addr: number, data: number, abortBit: number): void;
+  signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void;
+  wiredInterrupt(source: InterruptSource): void;
+  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number): void;
 }

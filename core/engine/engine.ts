@@ -16,7 +16,7 @@ import { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
 import { hex } from '../registers/codec';
 import type { RegisterDef } from '../registers/types';
-import type { Activity } from './activity';
+import type { Activity, InterruptSource } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
 import { F, R, get, type FieldRef } from './registers';
@@ -48,8 +48,10 @@ const GERRORN_WORD = registerIndex(R.GERRORN) * 2;
 export class Engine implements EngineContext {
   readonly smmu: Smmu;
   readonly memory: GuestMemory;
-  readonly ids: IdView;
-  readonly config: ResolvedConfig;
+  // The configuration and what is derived from it are replaced, never changed in place, by a reset
+  // to another configuration (reset): debugger snapshots share them (core/debug/snapshot.ts).
+  ids: IdView;
+  config: ResolvedConfig;
   readonly configCache = new ConfigCache();
   readonly tlb = new Tlb();
   /** Everything the SMMU did, in order (see activity.ts). */
@@ -58,12 +60,12 @@ export class Engine implements EngineContext {
   autoConsume: boolean;
   checkStale: boolean;
   /** Output address size in bits (IDR5.OAS, §3.4). */
-  readonly oas: number;
+  oas: number;
   /** Stage 1 / stage 2 implemented (IDR0.S1P, IDR0.S2P), looked up once. */
-  readonly s1p: boolean;
-  readonly s2p: boolean;
+  s1p: boolean;
+  s2p: boolean;
   /** IDR1.CMDQS/EVENTQS/PRIQS: the largest queue sizes in use (§6.3.26). */
-  private readonly caps: { readonly cmdq: number; readonly eventq: number; readonly priq: number };
+  private caps: { readonly cmdq: number; readonly eventq: number; readonly priq: number };
   /** StreamIDs whose ATC invalidations time out (to exercise CERROR_ATC_INV_SYNC, §3.9.1.4). */
   readonly atcTimeouts = new Set<number>();
   /** An ATC_INV since the last CMD_SYNC failed. */
@@ -90,10 +92,46 @@ export class Engine implements EngineContext {
     this.oas = caps.oasBits(this.ids);
     this.s1p = caps.s1p(this.ids);
     this.s2p = caps.s2p(this.ids);
-    this.caps = { cmdq: caps.queueLog2Max(this.ids, 'CMDQ'), eventq: caps.queueLog2Max(this.ids, 'EVENTQ'), priq: caps.queueLog2Max(this.ids, 'PRIQ') };
+    this.caps = Engine.queueCaps(this.ids);
     // Guest memory is addressed by numbers, exact up to 2^53: with OAS 56 (SMMUv3.4, §6.3.6) the
     // addresses from 2^53 up are not modelled and abort (docs/engine.md).
     this.memory.limit = 2 ** Math.min(this.oas, 53);
+  }
+
+  private static queueCaps(ids: IdView): { readonly cmdq: number; readonly eventq: number; readonly priq: number } {
+    return { cmdq: caps.queueLog2Max(ids, 'CMDQ'), eventq: caps.queueLog2Max(ids, 'EVENTQ'), priq: caps.queueLog2Max(ids, 'PRIQ') };
+  }
+
+  /**
+   * The SMMU's reset (§3.11), as a script's `reset` asks for it: every register to its reset
+   * value (queue indexes, CR0, IRQ_CTRL, GERROR/GERRORN included), the configuration cache and
+   * TLB emptied (their state at reset is IMPLEMENTATION SPECIFIC, §3.11: this model starts them
+   * empty), stalled transactions and a failed ATC invalidation forgotten. Guest memory is the
+   * system's, not the SMMU's: it stays, and so do its `mem abort` ranges. With `config`, the SMMU
+   * comes out of reset as that configuration (its ID registers, choices and GBPA reset value).
+   */
+  reset(config?: ResolvedConfig): void {
+    if (config && config !== this.config) {
+      this.config = config;
+      this.smmu.reconfigure(config);
+      this.ids = this.smmu.ids;
+      this.oas = caps.oasBits(this.ids);
+      this.s1p = caps.s1p(this.ids);
+      this.s2p = caps.s2p(this.ids);
+      this.caps = Engine.queueCaps(this.ids);
+      this.memory.limit = 2 ** Math.min(this.oas, 53);
+    }
+    this.smmu.resetRegisters();
+    // A new object, not cleared: snapshots share the old one (core/debug/snapshot.ts SHARED_KEYS).
+    this.geometries = {};
+    this.configCache.clear();
+    this.tlb.clear();
+    this.stalled.clear();
+    this.nextStag = 0;
+    this.atcInvFailed = false;
+    this.suppressEvents = false;
+    this.memo = undefined;
+    this.log({ kind: 'note', text: `SMMU reset${config ? ` with the configuration ${config.name}` : ''}: registers at their reset values, caches empty, no stalled transaction`, section: '3.11' });
   }
 
   // --- register side effects (RegisterEffects) ------------------------------------------------
@@ -243,7 +281,7 @@ export class Engine implements EngineContext {
     return geometry;
   }
 
-  private readonly geometries: { [K in QueueKind]?: { readonly from: bigint; readonly geometry: QueueGeometry } } = {};
+  private geometries: { [K in QueueKind]?: { readonly from: bigint; readonly geometry: QueueGeometry } } = {};
 
   private computeGeometry(q: QueueKind, v: bigint): QueueGeometry {
     const written = Number(v & 0x1fn);
@@ -261,13 +299,13 @@ export class Engine implements EngineContext {
 
   /**
    * Record what the SMMU did. With `recording` off, only what scripts act on is kept: problems
-   * (warnings, errors), event records and global errors; fetches, consumed commands and notes
+   * (warnings, errors), event records, global errors and interrupts; fetches, consumed commands and notes
    * are dropped, and so is the cost of keeping them (checks of large scripts, benchmarks).
    */
   log(a: Omit<Activity, 'seq'>): void {
     this.seq++;
     const report = !!a.severity && a.severity !== 'info' && !!this.findings;
-    const keep = this.recording || (a.severity !== undefined && a.severity !== 'info') || a.kind === 'event' || a.kind === 'gerror' || a.kind === 'command-error';
+    const keep = this.recording || (a.severity !== undefined && a.severity !== 'info') || a.kind === 'event' || a.kind === 'gerror' || a.kind === 'command-error' || a.kind === 'interrupt';
     if (keep) this.activity.push({ seq: this.seq, ...a, ...(report ? { reported: true } : {}) });
     if (report && (a.severity === 'error' || a.severity === 'warning')) {
       this.findings?.push({ severity: a.severity, code: a.code ?? a.kind, message: a.text, section: a.section ?? '3' });
@@ -283,25 +321,33 @@ export class Engine implements EngineContext {
   }
 
   /**
-   * Raise a queue or GERROR interrupt: an MSI of CFG1.DATA to CFG0.ADDR when MSIs are supported
-   * and the address is non-zero, else the wired interrupt (§3.18). An aborted MSI write sets the
-   * matching GERROR.MSI_*_ABT_ERR.
+   * Raise a queue or GERROR interrupt (§3.18.2): a pulse on the source's wired output, and an MSI
+   * of CFG1.DATA to CFG0.ADDR when MSIs are supported (IDR0.MSI) and ADDR is non-zero (§6.3.21).
+   * Whether wired outputs exist beside MSIs is IMPLEMENTATION DEFINED (§3.18); this model has
+   * them, so an enabled source always pulses its wired output, MSI or not (as CMD_SYNC's SIG_IRQ
+   * does "regardless of the value of MSIAddress", §4.7.3). An aborted MSI write sets the matching
+   * GERROR.MSI_*_ABT_ERR.
    */
-  signal(what: string, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void {
-    const msi = caps.msi(this.ids);
+  signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void {
+    this.wiredInterrupt(source);
     const addr = Number(this.smmu.value(cfg0) & 0x00ff_ffff_ffff_fffcn);
-    if (msi && addr !== 0) {
-      const data = Number(this.smmu.value(cfg1) & 0xffff_ffffn);
-      this.msiWrite(`${what} MSI`, addr, data, abortBit);
-    } else {
-      this.log({ kind: 'interrupt', text: `${what} wired interrupt asserted`, section: '3.18' });
-    }
+    if (caps.msi(this.ids) && addr !== 0) this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit);
   }
 
-  msiWrite(what: string, addr: number, data: number, abortBit: number): void {
+  /** A pulse on the wired interrupt output of `source` (§3.18.2: edge-triggered, no pending state). */
+  wiredInterrupt(source: InterruptSource): void {
+    this.log({ kind: 'interrupt', text: `${source} wired interrupt asserted`, section: '3.18', interrupt: { source, how: 'wired' } });
+  }
+
+  /**
+   * An MSI: a 32-bit write of `data` to `addr` (§3.18), truncated to the OAS (§3.4.3). An external
+   * abort on it activates GERROR bit `abortBit` (MSI_CMDQ/EVENTQ/PRIQ/GERROR_ABT_ERR, §6.3.19).
+   */
+  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number): void {
     const a = addr % 2 ** this.oas;
+    const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source} MSI`;
     if (this.memory.isAbort(a, 4)) {
-      this.log({ kind: 'interrupt', text: `${what} write of ${hex(BigInt(data))} to ${hex(BigInt(a), 64)} aborted`, section: '3.18', address: BigInt(a), severity: 'warning', code: 'msi.abort' });
+      this.log({ kind: 'interrupt', text: `${what} write of ${hex(BigInt(data))} to ${hex(BigInt(a), 64)} aborted`, section: '3.18', address: BigInt(a), severity: 'warning', code: 'msi.abort', interrupt: { source, how: 'msi', address: BigInt(a), data, aborted: true } });
       const names: Record<number, string> = { 4: 'MSI_CMDQ_ABT_ERR', 5: 'MSI_EVENTQ_ABT_ERR', 6: 'MSI_PRIQ_ABT_ERR', 7: 'MSI_GERROR_ABT_ERR' };
       // A GERROR MSI abort does not raise another GERROR interrupt (it would loop, §7.5).
       if (abortBit === 7) {
@@ -310,7 +356,7 @@ export class Engine implements EngineContext {
       return;
     }
     this.memory.write32(a, data);
-    this.log({ kind: 'interrupt', text: `${what}: wrote ${hex(BigInt(data))} to ${hex(BigInt(a), 64)}`, section: '3.18', address: BigInt(a) });
+    this.log({ kind: 'interrupt', text: `${what}: wrote ${hex(BigInt(data))} to ${hex(BigInt(a), 64)}`, section: '3.18', address: BigInt(a), interrupt: { source, how: 'msi', address: BigInt(a), data, aborted: false } });
   }
 }
 

@@ -54,6 +54,7 @@ export function pageRequest(engine: EngineContext, req: PageRequest): PageReques
   const prodReg = engine.smmu.value(R.PRIQ_PROD);
   if (engine.fieldNum(F.PRIQ_OVFLG) !== engine.fieldNum(F.PRIQ_OVACKFLG)) {
     engine.log({ kind: 'pri', text: `${text} discarded: a PRI queue overflow is not yet acknowledged${auto}`, section: '8.1', words, severity: 'warning', code: 'pri.overflow' });
+    lastOnlyOverflowInterrupt(engine, req);
     return 'discarded';
   }
   if (engine.gerrorActive(3)) {
@@ -66,6 +67,7 @@ export function pageRequest(engine: EngineContext, req: PageRequest): PageReques
   if (isFull(prod, cons, g.log2)) {
     engine.smmu.setOwned('PRIQ_PROD', prodReg ^ (1n << 31n));
     engine.log({ kind: 'pri', text: `${text} lost: the PRI queue is full; PRIQ_PROD.OVFLG toggled${auto}`, section: '8.1', words, severity: 'warning', code: 'pri.overflow' });
+    lastOnlyOverflowInterrupt(engine, req);
     return 'discarded';
   }
   const addr = slotAddress(g, prod);
@@ -77,8 +79,22 @@ export function pageRequest(engine: EngineContext, req: PageRequest): PageReques
   engine.smmu.setOwned('PRIQ_PROD', (prodReg & ~0xf_ffffn) | BigInt(next(prod, g.log2)));
   engine.log({ kind: 'pri', text: `PRIQ[${prod & ((1 << g.log2) - 1)}] ← ${text}`, section: '8', address: BigInt(addr), words, severity: 'info', code: 'pri.written' });
   // §3.18 with PRIQ_IRQ_CFG2.LO: interrupt only for Last == 1 requests; otherwise on empty → non-empty.
-  const lastOnly = ((engine.smmu.value(R.PRIQ_IRQ_CFG2) >> 31n) & 1n) === 1n;
+  const lastOnly = lastOnlyInterrupts(engine);
   const wasEmpty = (prod & indexMask(g.log2)) === (cons & indexMask(g.log2));
   if (engine.field(F.PRIQ_IRQEN) === 1n && (lastOnly ? req.last : wasEmpty)) engine.signal('PRIQ', R.PRIQ_IRQ_CFG0, R.PRIQ_IRQ_CFG1, 6);
   return 'queued';
+}
+
+/** PRIQ_IRQ_CFG2.LO (§6.3.36; RES0 without IDR0.MSI, so 0 there): interrupt only for Last == 1 requests. */
+function lastOnlyInterrupts(engine: EngineContext): boolean {
+  return ((engine.smmu.value(R.PRIQ_IRQ_CFG2) >> 31n) & 1n) === 1n;
+}
+
+/**
+ * With LO == 1, a Last request discarded because of a PRI queue overflow still raises the PRI
+ * queue interrupt (§6.3.36: "When the message is discarded because of a PRI queue overflow, the
+ * interrupt is generated"); discarded for any other reason, it does not.
+ */
+function lastOnlyOverflowInterrupt(engine: EngineContext, req: PageRequest): void {
+  if (req.last && engine.field(F.PRIQ_IRQEN) === 1n && lastOnlyInterrupts(engine)) engine.signal('PRIQ', R.PRIQ_IRQ_CFG0, R.PRIQ_IRQ_CFG1, 6);
 }

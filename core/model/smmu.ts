@@ -55,16 +55,22 @@ export interface RegisterEffects {
 }
 
 export class Smmu {
-  readonly config: ResolvedConfig;
-  readonly ids: IdView;
+  /**
+   * The configuration and its ID view: set at construction, and replaced (never changed in place)
+   * when a reset brings another configuration (reconfigure), so a debugger snapshot that shares
+   * them keeps the ones of its time (core/debug/snapshot.ts).
+   */
+  config: ResolvedConfig;
+  ids: IdView;
   private readonly regs = new RegisterFile();
+  // The fast-path tables are made for one configuration and replaced with it (reconfigure).
   /** Per 4-byte slot of pages 0 and 1: word of `regs` a plain 32-bit read returns, or -1 (see buildFastPaths). */
-  private readonly fastRead = new Int32Array(0x8000).fill(-1);
+  private fastRead = new Int32Array(0x8000).fill(-1);
   /** Per slot: word a plain 32-bit write stores, or -1; `fastKeep` the bits it keeps. */
-  private readonly fastWrite = new Int32Array(0x8000).fill(-1);
-  private readonly fastKeep = new Uint32Array(0x8000);
+  private fastWrite = new Int32Array(0x8000).fill(-1);
+  private fastKeep = new Uint32Array(0x8000);
   /** Per slot: register-file words and masks of the write's guard and its ACK (0 mask: none). */
-  private readonly fastGuard = new Uint32Array(0x8000 * 4);
+  private fastGuard = new Uint32Array(0x8000 * 4);
   private seq = 0;
   /** Every access, in order, unless recording is off (benchmarks). */
   readonly history: AccessRecord[] = [];
@@ -170,6 +176,30 @@ export class Smmu {
 
   /** Architectural reset (§3.11): ID registers from the configuration; UNKNOWN values read as 0. */
   reset(): void {
+    this.resetRegisters();
+    this.history.length = 0;
+    this.seq = 0;
+  }
+
+  /**
+   * Another configuration (a script's `config` line after `reset`): its ID registers and choices
+   * from now on, with fresh fast-path tables; the caller resets the registers.
+   */
+  reconfigure(config: ResolvedConfig): void {
+    this.config = config;
+    this.ids = idViewOf(config);
+    this.fastRead = new Int32Array(0x8000).fill(-1);
+    this.fastWrite = new Int32Array(0x8000).fill(-1);
+    this.fastKeep = new Uint32Array(0x8000);
+    this.fastGuard = new Uint32Array(0x8000 * 4);
+    this.buildFastPaths();
+  }
+
+  /**
+   * Every register to its reset value (§3.11, each register's reset in §6.3): ID registers from
+   * the configuration, GBPA from its reset value, UNKNOWN values as 0. The access history stays.
+   */
+  resetRegisters(): void {
     for (const reg of REGISTERS) {
       let v = 0n;
       if (reg.behaviour.kind === 'id') v = BigInt(this.config.ids[reg.name] ?? 0);
@@ -177,8 +207,6 @@ export class Smmu {
       else if (typeof reg.reset === 'bigint') v = reg.reset;
       this.regs.set(reg, v & widthMask(reg));
     }
-    this.history.length = 0;
-    this.seq = 0;
   }
 
   /** Current value of a register by name, without an access (for views and expectations). */

@@ -5,9 +5,10 @@
  * `cmd`, `ste`, `cd`, `l1std`, `l1cd` and `map` are the bytes the model wrote to guest memory for
  * them (the STE, the command, the table descriptors: the same bytes on QEMU as in the model);
  * `doorbell` is the PROD write the model made; `poll` a bounded loop; `expect event` reads the
- * event record where the model wrote it; `dma` is a transfer of QEMU's edu PCI device placed at the
- * StreamID's requester ID (dma-plan.ts, edu.ts). Statements no route can perform on a real machine
- * (`pri`, `mem abort`, a `dma` no edu device can make) are listed with why.
+ * event record where the model wrote it, `expect msi` the word at the MSI's address; `dma` is a
+ * transfer of QEMU's edu PCI device placed at the StreamID's requester ID (dma-plan.ts, edu.ts).
+ * Statements no route can perform on a real machine (`pri`, `mem abort`, `expect irq`, a `dma` no
+ * edu device can make) are listed with why; at a `reset` the program stops (the rest is listed).
  *
  * The model's own run gives, for every operation, what the architecture expects (the value of a
  * memory read, the event record): the judgement (judge.ts) compares QEMU with it.
@@ -21,6 +22,7 @@ import { getRegister } from '../registers/table';
 import type { ScriptState } from '../script/actions';
 import type { ScriptCheck } from '../script/check';
 import { run } from '../script/interpreter';
+import { interruptForm } from '../script/statements/interrupts';
 import type { ResolvedStatement } from '../script/resolve';
 import { planDma, shiftCheck, type DeviceCheck, type DmaCheck, type DmaRecord } from './dma-plan';
 import { deviceWindows, eduDevices, sidUnreachable, type EduDevice, type PhysWindow } from './edu';
@@ -89,6 +91,8 @@ const DRIVER_STORES = new Set(['cmd', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tabl
 const NOT_RUN: Readonly<Record<string, string>> = {
   pri: 'no device on QEMU\u2019s virt machine sends PRI page requests (§8)',
   abort: 'real memory cannot be made to answer the SMMU\u2019s accesses with an external abort; the model alone checks this',
+  // PSCI SYSTEM_RESET would restart the whole machine, this program with it: nothing after it would run.
+  reset: 'a guest cannot reset the SMMU on its own (PSCI SYSTEM_RESET restarts the whole machine and this program with it): the program stops here',
 };
 
 const NO_DMA_DEVICE = 'no device is arranged to master this DMA (`smmu qemu` runs DMAs on QEMU\u2019s edu device: docs/qemu.md)';
@@ -106,6 +110,19 @@ function eduCannot(t: Transaction): string | undefined {
     t.access.priv ? 'edu\u2019s transactions are Unprivileged: the SMMU takes a PCIe transaction without a PASID TLP prefix as Unprivileged (§13.7)' : undefined,
   ].filter((x): x is string => x !== undefined);
   return why.length ? why.join('; ') : undefined;
+}
+
+/** `expect irq` and `expect no irq`: wired interrupts go to the GIC, which this program does not set up. */
+const NOT_RUN_IRQ: Readonly<Record<'irq' | 'no irq', string>> = {
+  irq: 'a wired interrupt is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it',
+  'no irq': 'that no interrupt was signalled is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it',
+};
+
+/** Why statement `s` does not run on the machine (NOT_RUN, or the interrupt forms of `expect`), or undefined. */
+function notRunWhy(s: ResolvedStatement): string | undefined {
+  if (s.kind !== 'action') return undefined;
+  const form = interruptForm(s);
+  return form === 'irq' || form === 'no irq' ? NOT_RUN_IRQ[form] : NOT_RUN[s.verb];
 }
 
 interface Word {
@@ -220,9 +237,15 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   const ram = options.ram;
   const inRam = (start: bigint, end: bigint) => ram !== undefined && start >= ram.start && end <= ram.end;
   let stoppedAt: number | undefined;
+  // The line of the `reset` the program stops at: every statement after it is listed, one a line.
+  let resetLine: number | undefined;
   const visit = (statements: readonly ResolvedStatement[], top: Range | undefined, file: string | undefined): boolean => {
     for (const s of statements) {
       const range = top ?? s.range;
+      if (resetLine !== undefined) {
+        if (notRun[notRun.length - 1]?.range !== range) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: it comes after the reset on line ${resetLine + 1}, where the guest program stops`, range });
+        continue;
+      }
       const src: OpSource = file ? { line: startLine(s.range), file } : { line: startLine(s.range) };
       const inner = file ? { inner: { path: file, range: s.range } } : {};
       const push = (op: GuestOp, e: Partial<OpExpectation> = {}) => {
@@ -233,8 +256,13 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
         if (!visit(s.statements, range, s.path)) return false;
         continue;
       }
-      if (s.kind === 'action' && NOT_RUN[s.verb] !== undefined) {
-        notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${NOT_RUN[s.verb] as string}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
+      const why = notRunWhy(s);
+      if (why !== undefined) {
+        notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${why}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
+      }
+      if (s.kind === 'action' && s.verb === 'reset') {
+        resetLine = startLine(range);
+        continue;
       }
       const driverStores = (s.kind === 'action' && DRIVER_STORES.has(s.verb)) || undefined;
       words = driverStores ? [] : undefined;
@@ -250,7 +278,7 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       walked = undefined;
       const cannot = transfer && (options.dmaDevices ? eduCannot(transfer.t) : NO_DMA_DEVICE);
       if (cannot !== undefined) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${cannot}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
-      if ((s.kind === 'action' && NOT_RUN[s.verb] !== undefined) || cannot !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
+      if (why !== undefined || cannot !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
       const recorded = words ?? [];
       const writes = mmio ?? [];
       words = undefined;
@@ -308,7 +336,12 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
             const e = s.expect.resolved;
             const maxArg = s.args.find((a) => a.name?.toLowerCase() === 'max')?.value;
             push({ kind: 'poll', space: 'smmu', address: BigInt(s.poll.offset), size: s.poll.size === 8 ? 8 : 4, mask: e.mask, expected: (e.value << BigInt(e.shift)) & e.mask, equal: e.op === '==', max: Number(maxArg ?? 1000n), ...src });
-          } else if (s.verb === 'expect') {
+          } else if (interruptForm(s) === 'msi') {
+            // An MSI is a write to memory: the word at its address, as the model left it (the
+            // program zeroed the page first, so an MSI QEMU did not write reads as 0).
+            const addr = s.args.find((a) => a.name?.toLowerCase() === 'addr')?.value;
+            if (addr !== undefined) push({ kind: 'read', space: 'phys', address: addr, size: 4, ...src }, { memory: memory.read(addr, 4) });
+          } else if (s.verb === 'expect' && why === undefined) {
             // The records this expectation looked at, read where the model wrote them: QEMU's
             // record is compared with the model's (judge.ts). EVENTQ_PROD says how many QEMU wrote.
             push({ kind: 'read', space: 'smmu', address: BigInt(getRegister('EVENTQ_PROD').offset), size: 4, ...src });

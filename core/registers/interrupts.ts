@@ -73,7 +73,7 @@ function irqCfg<P extends IrqSource>(
   ];
   if (prefix === 'PRIQ') cfg2.unshift({ name: 'LO', msb: 31, lsb: 31, description: 'Interrupt only for PRI messages with the L bit (last) set.', requires: MSI, values: [{ value: 0, name: 'ALL' }, { value: 1, name: 'LAST_ONLY' }] });
   return [
-    { ...common, name: name(0), aliases: aliases(0), offset: base, width: 64, section: sections[0], summary: `${prefix} MSI address (0: use the wired interrupt).`, fields: [{ name: 'ADDR', msb: 55, lsb: 2, description: 'MSI target address [55:2].', requires: MSI, openValues: true, addrShift: 2 }] },
+    { ...common, name: name(0), aliases: aliases(0), offset: base, width: 64, section: sections[0], summary: `${prefix} MSI address (0: no MSI is sent; the wired interrupt still is).`, fields: [{ name: 'ADDR', msb: 55, lsb: 2, description: 'MSI target address [55:2].', requires: MSI, openValues: true, addrShift: 2 }] },
     { ...common, name: name(1), aliases: aliases(1), offset: base + 8, width: 32, section: sections[1], summary: `${prefix} MSI data.`, fields: [{ name: 'DATA', msb: 31, lsb: 0, description: 'MSI payload.', requires: MSI, openValues: true }] },
     { ...common, name: name(2), aliases: aliases(2), offset: base + 12, width: 32, section: sections[2], summary: `${prefix} MSI attributes.`, fields: cfg2 },
   ];

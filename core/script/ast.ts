@@ -173,12 +173,13 @@ export interface MemStatement {
 
 /**
  * The engine's statements (docs/script-language.md, "Driving the SMMU"): `cmd`, `doorbell`,
- * `dma`, `pri`, `poll`, `ste`, `cd`, `l1std`, `l1cd`, `map`, `tables`, `expect`, `mem abort`.
+ * `dma`, `pri`, `poll`, `ste`, `cd`, `l1std`, `l1cd`, `map`, `tables`, `expect`, `mem abort`,
+ * `reset`.
  * Their arguments are expressions, usually `NAME=value`. Each verb has its definition (keywords,
  * arguments, resolution, execution) in core/script/statements/ (ENGINE_STATEMENTS, which the
  * compiler holds to this list).
  */
-export type ActionVerb = 'cmd' | 'doorbell' | 'dma' | 'pri' | 'poll' | 'ste' | 'cd' | 'l1std' | 'l1cd' | 'map' | 'tables' | 'expect' | 'abort';
+export type ActionVerb = 'cmd' | 'doorbell' | 'dma' | 'pri' | 'poll' | 'ste' | 'cd' | 'l1std' | 'l1cd' | 'map' | 'tables' | 'expect' | 'abort' | 'reset';
 
 export interface ActionStatement {
   readonly kind: 'action';

@@ -87,22 +87,26 @@ function loadConfigCached(text: string): ReturnType<typeof loadConfig> {
   return loaded;
 }
 
-/** Load a configuration file for a script; problems become diagnostics at `range`. */
-function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnostics: ScriptDiagnostic[]): ResolvedConfig | undefined {
+/** A configuration file for a script, or why it cannot be used (`config.missing`, `config.invalid`). */
+function readScriptConfig(path: string, host: ScriptHost): { config: ResolvedConfig } | { code: string; error: string } {
   const text = host.readFile(path, 'config');
-  if (typeof text !== 'string') {
-    diagnostics.push({ severity: 'error', code: 'config.missing', message: cannotRead('configuration', path, text), range });
-    return undefined;
-  }
+  if (typeof text !== 'string') return { code: 'config.missing', error: cannotRead('configuration', path, text) };
   const loaded = loadConfigCached(text);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !loaded.config) {
     const first = errors[0];
     const where = first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : '';
-    diagnostics.push({ severity: 'error', code: 'config.invalid', message: `configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}`, range });
-    return undefined;
+    return { code: 'config.invalid', error: `configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}` };
   }
-  return loaded.config;
+  return { config: loaded.config };
+}
+
+/** Load a configuration file for a script; problems become diagnostics at `range`. */
+function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnostics: ScriptDiagnostic[]): ResolvedConfig | undefined {
+  const r = readScriptConfig(path, host);
+  if ('config' in r) return r.config;
+  diagnostics.push({ severity: 'error', code: r.code, message: r.error, range });
+  return undefined;
 }
 
 /** Includes resolved through the host, relative to the including file, with cycle detection. */
@@ -117,6 +121,12 @@ function includeHost(host: ScriptHost, from: string, stack: readonly string[]): 
     resolve: (path, text, consts) => {
       const script = resolveScript(parseScript(text, { keepTokens: false }), includeHost(host, path, [...stack, path]), consts);
       return { script, consts: finalConstants(script) };
+    },
+    loadConfig: (relative) => {
+      const path = host.resolvePath(from, relative);
+      const r = readScriptConfig(path, host);
+      // Codes of their own: the script's first configuration is usable (configUnusable).
+      return 'config' in r ? { path, config: r.config } : { code: r.code === 'config.missing' ? 'reset.config-missing' : 'reset.config-invalid', error: r.error };
     },
   };
 }
@@ -281,9 +291,13 @@ export interface StreamedCheck {
   readonly includes: readonly string[];
 }
 
-/** Files the statements include, at any depth (a script is checked again when one changes). */
+/**
+ * Files the statements include, at any depth, and the configurations their `config` lines after
+ * `reset` name (a script is checked again when one changes).
+ */
 export function includedPaths(statements: readonly ResolvedStatement[], out: string[] = []): string[] {
   for (const s of statements) {
+    if (s.kind === 'action' && s.config) out.push(s.config.path);
     if (s.kind !== 'include') continue;
     out.push(s.path);
     includedPaths(s.statements, out);
@@ -392,4 +406,23 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   if (firstError && skipped) diagnostics.push(stoppedInfo(firstError));
   diagnostics.sort((a, b) => compareRanges(a.range, b.range));
   return { diagnostics, config, ...(configPath !== undefined ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}), run: { diagnostics: runDiagnostics, observations, failedExpectations, counts, memory: engine.memory }, includes };
+}
+
+/**
+ * The configuration the SMMU has at `line` (0-based): the script's, or the one the last `config`
+ * line after a `reset` before it brought (in an included file too, before the include line).
+ * Hovers and code actions decode values with it. Lines past the earliest error have the one the
+ * model last had.
+ */
+export function configAtLine(check: ScriptCheck, line: number): ResolvedConfig {
+  const stop = check.firstError ? Math.min(line, startLine(check.firstError.range) - 1) : line;
+  let config = check.config;
+  const visit = (statements: readonly ResolvedStatement[]): void => {
+    for (const s of statements) {
+      if (s.kind === 'include') visit(s.statements);
+      else if (s.kind === 'action' && s.config) config = s.config.config;
+    }
+  };
+  visit(check.resolved.statements.filter((s) => startLine(s.range) < stop));
+  return config;
 }

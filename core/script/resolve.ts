@@ -79,6 +79,7 @@ function resolveStatement(r: Resolver, s: Statement): void {
     // A bug must not take the editor down: report it on the statement instead of throwing.
     r.report('error', 'internal', `internal error while resolving this statement: ${String(e)}`, s.range);
   }
+  r.previous = s;
 }
 
 /**
@@ -120,6 +121,7 @@ export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, cons
       const hit = cache.get(s);
       if (hit) {
         r.reuse(hit);
+        r.previous = s;
         cache.hits++;
         continue;
       }

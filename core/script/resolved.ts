@@ -1,9 +1,10 @@
 /**
  * What resolution makes of a `.smmu` script (core/script/resolve.ts): the statements the
  * interpreter executes, the names hovers and semantic tokens read, and the contract with the host
- * that reads included files. Types only (and the include depth limit), so the resolver, the
+ * that reads included files (and the configurations `config` lines after `reset` name). Types only (and the include depth limit), so the resolver, the
  * statement registry (core/script/statements/) and every reader share them without a cycle.
  */
+import type { ResolvedConfig } from '../config/types';
 import type { AccessSize } from '../model/access';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
 import type { ActionVerb, ParsedScript, Range } from './ast';
@@ -101,6 +102,11 @@ export interface ResolvedAction {
   readonly poll?: { readonly offset: number; readonly size: AccessSize; readonly register?: RegisterDef; readonly byte: number; readonly targetRange: Range };
   /** `== value` / `== NAME` after a `dma` or `poll`. */
   readonly expect?: { readonly op: '==' | '!='; readonly value?: bigint; readonly name?: string; readonly range: Range; readonly resolved?: ResolvedExpectation };
+  /**
+   * A `config` line directly after `reset` resolves to a second reset (verb `reset`, the config
+   * line's range) that brings the SMMU out of reset as this configuration, loaded when resolved.
+   */
+  readonly config?: { readonly path: string; readonly config: ResolvedConfig };
 }
 
 /** An included script's statements, run in place (`include "FILE"`). */
@@ -125,6 +131,11 @@ export interface IncludeHost {
   readonly stack: readonly string[];
   /** Resolve an included file's text with these constants in scope (a nested IncludeHost). */
   resolve(path: string, text: string, consts: ReadonlyMap<string, Constant>): { script: ResolvedScript; consts: ReadonlyMap<string, Constant> };
+  /**
+   * The configuration a `config` line after `reset` names (relative to this file's folder), or
+   * why it cannot be used (`reset.config-missing`, `reset.config-invalid`, with the message).
+   */
+  loadConfig?(relative: string): { path: string; config: ResolvedConfig } | { code: string; error: string };
 }
 
 export const MAX_INCLUDE_DEPTH = 16;

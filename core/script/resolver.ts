@@ -9,7 +9,7 @@
 import type { Severity } from '../model/access';
 import { findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
-import type { ConfigStatement, Expr, FieldAssign, NameRef, NumberLit, ParsedScript, Range, RegisterStatement } from './ast';
+import type { ConfigStatement, Expr, FieldAssign, NameRef, NumberLit, ParsedScript, Range, RegisterStatement, Statement } from './ast';
 import { compareRanges, type ScriptDiagnostic } from '../base/diagnostics';
 import { closestNames, didYouMean } from '../text/suggest';
 import type { Constant, IncludeHost, Resolution, ResolvedScript, ResolvedStatement, SymbolRef } from './resolved';
@@ -102,6 +102,8 @@ export class Resolver {
   configStatement?: ConfigStatement;
   /** Whether an access, memory or engine statement came yet (`config` must come before). */
   sawAccess = false;
+  /** The statement resolved last (a `config` line directly after `reset` changes the configuration). */
+  previous?: Statement;
   /** Errors reported so far: a statement compares the count before and after to know it has one. */
   errors = 0;
 

@@ -12,6 +12,7 @@ import { lexLine, splitLines } from '../../core/script/lexer';
 import { checkTrace } from '../../core/trace/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
+import type { ResolvedStatement } from '../../core/script/resolve';
 import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
 import { counted, severityCounts } from '../../core/text/plural';
@@ -19,6 +20,7 @@ import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE, type Reported } from './output';
 import { fileHost } from '../file-host';
 import { cannotRead } from '../../core/base/files';
+import { startLine } from '../../core/base/diagnostics';
 
 const host = fileHost;
 
@@ -193,7 +195,17 @@ function printTrace(file: string, text: string, observations: readonly Observati
 function configurationText(result: ScriptCheck): string {
   const where = (p: string) => path.relative(process.cwd(), p) || p;
   if (configUnusable(result.diagnostics)) return `none: ${result.configPath ? where(result.configPath) : 'the configuration'} cannot be used (see its error); the model did not run`;
-  return result.configPath ? `${result.config.name} (${where(result.configPath)})` : `${result.config.name} (built-in default)`;
+  const first = result.configPath ? `${result.config.name} (${where(result.configPath)})` : `${result.config.name} (built-in default)`;
+  // The configurations `config` lines after `reset` changed to where the model ran them (in an
+  // included file: from the include line).
+  const ran = new Set((result.run?.observations ?? []).map((x) => x.line));
+  const changes = (statements: readonly ResolvedStatement[]): { path: string; config: ResolvedConfig }[] =>
+    statements.flatMap((s) => (s.kind === 'include' ? changes(s.statements) : s.kind === 'action' && s.config ? [s.config] : []));
+  const later = result.resolved.statements.flatMap((s) => {
+    const c = ran.has(startLine(s.range)) ? changes([s]).pop() : undefined;
+    return c ? [`from line ${startLine(s.range) + 1}, ${c.config.name} (${where(c.path)})`] : [];
+  });
+  return [first, ...later].join('; ');
 }
 
 export function runScriptCommand(o: Options): number {

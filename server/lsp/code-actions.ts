@@ -12,6 +12,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { hex, implementedMask, symbolic } from '../../core/registers/codec';
 import { definedMask, findRegister, getRegister } from '../../core/registers/table';
 import { modelAtLine } from '../../core/script/model-at-line';
+import { configAtLine } from '../../core/script/check';
 import type { RegisterAccess } from '../../core/script/resolve';
 import { idViewOf } from '../../core/model/ids';
 import type { Workspace } from './workspace';
@@ -36,7 +37,6 @@ function spell(s: RegisterAccess, value: bigint, symbolicOriginal: boolean): str
 
 export function codeActions(workspace: Workspace, doc: TextDocument, range: Range, diagnostics: Diagnostic[], options: { execute: boolean } = { execute: true }): CodeAction[] {
   const check = workspace.scriptCheck(doc);
-  const ids = idViewOf(check.config);
   const out: CodeAction[] = [];
   for (const st of check.resolved.statements) {
     if (st.kind !== 'access' || !overlaps(st.range, range)) continue;
@@ -54,6 +54,8 @@ export function codeActions(workspace: Workspace, doc: TextDocument, range: Rang
         out.push(edit(doc, s.valueRange, spell(s, v, !numeric), 'Clear the RES0 bits', onLine.filter((d) => d.code === 'write.res0'), true));
       }
       if (codes.has('write.unadvertised')) {
+        // What the configuration at this line advertises (a `config` line after `reset` changes it).
+        const ids = idViewOf(configAtLine(check, s.range.start.line));
         const v = s.value & (implementedMask(reg, ids) >> shift) & (definedMask(reg) >> shift) & accessMask;
         out.push(edit(doc, s.valueRange, spell(s, v, !numeric), 'Drop the fields this configuration does not advertise', onLine.filter((d) => d.code === 'write.unadvertised'), true));
       }

@@ -127,7 +127,10 @@ function positionalItems(p: PositionalArg): CompletionItem[] {
     return COMMANDS.map((c) => ({ label: c.name.replace(/^CMD_/, ''), kind: CompletionItemKind.Function, detail: `${c.name} (opcode 0x${c.opcode.toString(16).toUpperCase()})`, documentation: doc(commandSummaryMarkdown(c)) }));
   }
   if (p.table === 'events') return EVENTS.map((e) => ({ label: e.name, kind: CompletionItemKind.Event, detail: `event 0x${e.id.toString(16).toUpperCase()}`, documentation: doc(eventSummaryMarkdown(e)) }));
-  return (p.choices ?? []).map((k) => ({ label: k, kind: CompletionItemKind.Keyword, ...(k.includes(' ') ? { insertText: k } : {}) }));
+  return (p.choices ?? []).map((k) => {
+    const about = p.choiceDocs?.[k];
+    return { label: k, kind: CompletionItemKind.Keyword, ...(k.includes(' ') ? { insertText: k } : {}), ...(about ? { documentation: doc(about) } : {}) };
+  });
 }
 
 function expectItems(e: ExpectationArg): CompletionItem[] {
@@ -147,9 +150,13 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   const p = args.length;
   const positional = a.positional ?? [];
   const next = positional[p];
-  if (next) return !next.after || args[p - 1]?.text === next.after ? positionalItems(next) : [];
+  // What the position is after the word before it (`expect event NAME`, `expect irq SOURCE`).
+  const fits = next ? [next, ...(next.or ?? [])].filter((x) => !x.after || args[p - 1]?.text === x.after) : [];
+  if (fits.length) return fits.flatMap(positionalItems);
   const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
-  const named = (a.named ?? []).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  // Named arguments of the form the first argument picks (`addr=` after `expect msi`), or of every form.
+  const form = args[0]?.text.toLowerCase();
+  const named = (a.named ?? []).filter((n) => n.after === undefined || n.after === form).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
   // A record's fields, then the statement's own arguments (`expect event F_TRANSLATION … count=`).
   return layout ? [...layoutFieldItems(layout), ...named] : named;
 }

@@ -9,7 +9,7 @@ import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/base/diagnostics';
 import type { ActionVerb, Statement, Token } from '../../core/script/ast';
-import type { ScriptCheck } from '../../core/script/check';
+import { configAtLine, type ScriptCheck } from '../../core/script/check';
 import { modelAtLine } from '../../core/script/model-at-line';
 import { lexLine } from '../../core/script/lexer';
 import { findField, findRegister } from '../../core/registers/table';
@@ -70,7 +70,8 @@ function problemsMarkdown(problems: readonly ScriptDiagnostic[]): string {
 
 /** What the names and values under `pos` are. */
 function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, pos: Position): Hover | null {
-  const ids = idViewOf(check.config);
+  // The configuration at this line: a `config` line after a `reset` above it may have changed it.
+  const ids = idViewOf(configAtLine(check, pos.line));
 
   // Values: the written value or the expected value, decoded against the line's register.
   const statements = onLine(check.resolved.statements, pos.line, statementLine);
@@ -190,8 +191,10 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
     const e = findEvent(def.name);
     return md(c ? commandSummaryMarkdown(c) : e ? eventSummaryMarkdown(e) : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`, nameArg.nameRange);
   }
-  for (const a of s.args) {
+  for (const [i, a] of s.args.entries()) {
     if (!a.name || !a.nameRange || !contains(a.nameRange, pos)) continue;
+    const choice = choiceDoc(statement, s.args, i);
+    if (choice) return md(choice, a.nameRange);
     const f = def ? layoutFieldOf(def, a.name) : undefined;
     if (def && f) {
       const bits = f.msb === f.lsb ? `bit [${f.msb}]` : `bits [${f.msb}:${f.lsb}]`;
@@ -202,6 +205,23 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
     if (named) return md(namedArgMarkdown(statement, named), a.nameRange);
   }
   return null;
+}
+
+/**
+ * What the word at argument `i` means when the schema documents its choices there (`EVENTQ` in
+ * `expect irq EVENTQ`): the position's argument after the word before it, its `or` included.
+ */
+function choiceDoc(def: EngineDef, args: ActionLike['args'], i: number): string | undefined {
+  const p = def.args.positional?.[i];
+  const name = args[i]?.name?.toLowerCase();
+  if (!p || name === undefined) return undefined;
+  const before = args[i - 1]?.name?.toLowerCase();
+  for (const x of [p, ...(p.or ?? [])]) {
+    if (x.after !== undefined && x.after !== before) continue;
+    const key = Object.keys(x.choiceDocs ?? {}).find((k) => k.toLowerCase() === name);
+    if (key !== undefined) return `**${key}** — ${x.choiceDocs?.[key] ?? ''}\n\n---\n\n${statementMarkdown(def)}`;
+  }
+  return undefined;
 }
 
 /** What actionHover reads of an engine statement: a resolved one, or a parsed one (parsedAction). */

@@ -61,7 +61,9 @@ function layoutSignature(def: LayoutDef, current: string | undefined, statement:
  * `==`; the named argument being typed (or whose value is); else the next positional argument.
  */
 function statementSignatureHelp(def: EngineDef, args: readonly Token[], current: string | undefined, spaced: boolean): SignatureHelp {
-  const { label, parameters } = statementSignature(def);
+  // The first argument, once given, picks the form (`expect msi addr=A [data=D]`).
+  const form = args[0]?.kind === 'word' && (args.length > 1 || spaced) ? args[0].text : undefined;
+  const { label, parameters } = statementSignature(def, form);
   const comparing = args.some((t) => t.text === '==' || t.text === '!=');
   const last = args[args.length - 1];
   // In `sid=1` the name is two tokens back once the value is being typed.

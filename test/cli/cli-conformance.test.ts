@@ -47,9 +47,9 @@ test('expected aborts on QEMU 7.2\u2019s choices hold (exit 0); on RAZ/WI choice
 
   // --trace says what an aborted access did: nothing was read or written.
   const trace = smmu('run', f, '--trace').out;
-  assert.match(trace, /:2: read8   0x0021 == abort → abort$/m);
+  assert.match(trace, /:2: read8 {3}0x0021 == abort → abort$/m);
   assert.match(trace, /:4: write16 CR0 SMMUEN == abort → abort$/m);
-  assert.match(trace, /:7: read32  CR0 == 0 → 0x00000000$/m);
+  assert.match(trace, /:7: read32 {2}CR0 == 0 → 0x00000000$/m);
 
   const raz = tmp('raz.smmu.json', '{ "base": "qemu-7.2", "choices": { "illegalAccess": "raz-wi" } }');
   const bad = smmu('run', f, '--config', raz);

@@ -120,6 +120,36 @@ test('statements no machine performs are listed once each, and the rest runs', {
   assert.match(r.out, /\(2 not run on QEMU\)/);
 });
 
+test('interrupts and reset on QEMU: expect irq is not run (no GIC), the program stops at a reset and lists every statement after it', { timeout: 60_000 }, () => {
+  requireQemu();
+  const preset = path.resolve('presets/qemu-7.2.smmu.json');
+  const script = tmp(
+    'irq-reset.smmu',
+    [`config "${preset}"`, 'write64 CMDQ_BASE 0x44100000 | LOG2SIZE=4', 'write32 CR0 CMDQEN', 'poll CR0ACK == CMDQEN', 'cmd SYNC CS=SIG_IRQ', 'doorbell', 'expect irq CMD_SYNC', 'expect no irq', 'read32 CMDQ_CONS == 1', 'reset', 'read32 CR0 == 0', 'read32 CR0ACK == 0', ''].join('\n'),
+  );
+  const r = smmu('qemu', script);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.deepEqual(findings(r.out).filter(([, , c]) => c === 'qemu.not-run').map(([l]) => l), [7, 8, 10, 11, 12]);
+  assert.match(r.out, /:7:1: warning: not run on QEMU: a wired interrupt is observable only through the GIC, which the guest program does not set up \(§3\.18\)/);
+  assert.match(r.out, /:10:1: warning: not run on QEMU: a guest cannot reset the SMMU on its own \(PSCI SYSTEM_RESET restarts the whole machine and this program with it\): the program stops here/);
+  assert.match(r.out, /:11:1: warning: not run on QEMU: it comes after the reset on line 10, where the guest program stops/);
+  assert.match(r.out, /\(5 not run on QEMU\)/);
+});
+
+test('expect msi on QEMU reads the word at the MSI address: QEMU 7.2 writes no MSI where the model does', { timeout: 60_000 }, () => {
+  requireQemu();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-msi-'));
+  fs.writeFileSync(path.join(dir, 'msi.smmu.json'), '{ "name": "QEMU 7.2 with MSIs", "base": "qemu-7.2", "features": { "msi": true } }\n');
+  const script = path.join(dir, 'msi.smmu');
+  fs.writeFileSync(script, ['config "msi.smmu.json"', 'write64 CMDQ_BASE 0x44100000 | LOG2SIZE=4', 'write32 CR0 CMDQEN', 'poll CR0ACK == CMDQEN', 'cmd SYNC CS=SIG_IRQ MSIAddress=0x44300000 MSIData=5', 'doorbell', 'expect msi addr=0x44300000 data=5', ''].join('\n'));
+  assert.equal(smmu('run', script).code, 0, 'the model writes the MSI');
+  const r = smmu('qemu', script);
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.out, /note: the emulation's ID registers differ from the configuration \(IDR0: MSI 1 → 0\)/);
+  assert.match(r.out, /msi\.smmu:7:1: error: QEMU: memory at 0x44300000 holds 0x0000000000000000, the model 0x0000000000000005 \[qemu\.memory\]/);
+  assert.ok(!findings(r.out).some(([, , c]) => c === 'qemu.not-run'), r.out);
+});
+
 test('usage: a trace is not a script; bad option values are refused', () => {
   const r = smmu('qemu', 'examples/xen-vsmmu-seed.smmutrace');
   assert.equal(r.code, 2);

@@ -44,14 +44,28 @@ export type UsagePiece = { readonly text: string; readonly optional?: boolean } 
 /**
  * The pieces of the statement's usage as its schema gives it: keyword, positional arguments,
  * fields, named arguments (optional ones in brackets) and the expectation (`poll` compares before
- * its options).
+ * its options). `form`, the first argument as written (`msi` in `expect msi`), picks the form:
+ * that word, what follows it (a positional argument's `or`), its own named arguments (`after`).
  */
-export function usagePieces(def: EngineDef): UsagePiece[] {
+export function usagePieces(def: EngineDef, form?: string): UsagePiece[] {
   const a = def.args;
-  const named = (a.named ?? []).map((n): UsagePiece => ({ kind: 'named', arg: n, text: spelled(n), optional: !n.required }));
+  // Only a schema with parts of its own per form (`or`, `after` on a named argument) has forms to pick.
+  const forms = (a.positional ?? []).some((p) => p.or) || (a.named ?? []).some((n) => n.after !== undefined);
+  const first = form?.toLowerCase();
+  const word = forms && first !== undefined && a.positional?.[0]?.choices?.includes(first) ? first : undefined;
+  const named = (a.named ?? []).filter((n) => n.after === undefined || n.after === word).map((n): UsagePiece => ({ kind: 'named', arg: n, text: spelled(n), optional: !n.required }));
   const expect: UsagePiece[] = a.expect ? [{ kind: 'expect', arg: a.expect, text: a.expect.usage, optional: !a.expect.required }] : [];
-  const positional = (a.positional ?? []).map((p, index): UsagePiece => ({ kind: 'positional', arg: p, index, text: p.usage }));
-  const fields: UsagePiece[] = a.fields ? [{ kind: 'fields', text: a.fields.usage }] : [];
+  // Another form than the schema's own (its first word leads elsewhere): no fields, and only the
+  // positional arguments that follow that word.
+  let other = false;
+  const positional = (a.positional ?? []).flatMap((p, index): UsagePiece[] => {
+    if (word === undefined) return [{ kind: 'positional', arg: p, index, text: p.usage }];
+    if (index === 0 && p.choices?.includes(word)) return [{ kind: 'positional', arg: p, index, text: word }];
+    const pick = [p, ...(p.or ?? [])].find((x) => x.after === undefined || x.after === word);
+    if (pick !== p) other = true;
+    return pick ? [{ kind: 'positional', arg: pick, index, text: pick.usage }] : [];
+  });
+  const fields: UsagePiece[] = a.fields && !other ? [{ kind: 'fields', text: a.fields.usage }] : [];
   const keyword: UsagePiece = { kind: 'keyword', text: def.keywords[0] as string };
   return def.operand ? [keyword, ...positional, ...expect, ...named] : [keyword, ...positional, ...fields, ...named, ...expect];
 }

@@ -1,7 +1,8 @@
 /**
  * What a driver waits for and what a test checks: `poll REG[.FIELD] == VALUE` reads a register
  * until the expectation holds, and `expect event NAME …` / `expect no event` check the event
- * records the SMMU wrote (§7.3) since the last `expect`.
+ * records the SMMU wrote (§7.3) since the last `expect`; `expect irq`, `expect msi` and `expect no
+ * irq` check the interrupts it signalled (interrupts.ts).
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import type { Activity } from '../../engine/activity';
@@ -15,6 +16,7 @@ import type { ActionStatement, RegisterStatement } from '../ast';
 import type { ResolvedAction, ResolvedExpectation } from '../resolved';
 import { fieldWidth, mask, type Context, type Resolver } from '../resolver';
 import { arg, fieldValues } from './args';
+import { interruptExpectation, INTERRUPT_FORMS, IRQ_SOURCE_ARG, MSI_ARGS } from './interrupts';
 import { resolveEngineStatement, type OperandResolution } from './resolve-args';
 import { diag, type EngineDef, type NamedArg } from './types';
 
@@ -115,24 +117,27 @@ export const EXPECT: EngineDef<'expect'> = {
   section: 'engine',
   label: 'expect',
   expectation: 'none',
-  summary: 'Checks the next event records the SMMU wrote, or that it wrote none',
+  summary: 'Checks the event records the SMMU wrote and the interrupts it signalled',
   forms: [
     {
       doc: 'The next event record the SMMU wrote (since the previous `expect`) is NAME with these fields: any field of the record as the event table declares it (§7.3), IMPLEMENTATION DEFINED ones such as `Reason` included. With `count=N`, the next N records are that record, identical (a duplicate is a conformance finding: QEMU 7.2 writes two records for one faulting DMA).',
     },
     { usage: 'expect no event', doc: 'No event record was written since the previous `expect`.' },
+    ...INTERRUPT_FORMS,
   ],
   args: {
     positional: [
-      { usage: 'event', doc: '`event NAME`: the next event record; `no event`: none was written.', choices: ['event', 'no event'] },
-      { usage: 'NAME', doc: 'The event (§7.3), as the event table names it.', table: 'events', after: 'event' },
+      { usage: 'event', doc: '`event NAME`: the next event record; `no event`: none was written; `irq SOURCE`, `msi addr=A data=D`, `no irq`: the interrupts signalled.', choices: ['event', 'no event', 'irq', 'msi', 'no irq'] },
+      { usage: 'NAME', doc: 'The event (§7.3), as the event table names it.', table: 'events', after: 'event', or: [IRQ_SOURCE_ARG] },
     ],
     fields: { usage: '[FIELD=value…]', layout: (names) => (names[0]?.toLowerCase() === 'event' && names[1] ? findEvent(names[1]) : undefined) },
-    named: [EXPECT_COUNT],
+    named: [EXPECT_COUNT, ...MSI_ARGS],
   },
   snippet: 'event ${1:F_TRANSLATION}',
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
+    const interrupts = interruptExpectation(s);
+    if (interrupts) return interrupts(engine, state, s);
     const [first, second, ...rest] = s.args;
     const written = () => {
       const list = engine.activity.slice(state.eventCursor).filter((a) => a.kind === 'event' && a.code === 'event.written');
@@ -145,7 +150,7 @@ export const EXPECT: EngineDef<'expect'> = {
       return { diagnostics: [], summary: 'no event', metExpectation: true };
     }
     if (first?.name?.toLowerCase() !== 'event' || !second?.name) {
-      return { diagnostics: [diag('error', 'expect.syntax', `expected 'expect event NAME [FIELD=value…]' or 'expect no event'`, s.range)] };
+      return { diagnostics: [diag('error', 'expect.syntax', `expected 'expect event NAME [FIELD=value…]', 'expect no event', 'expect irq SOURCE', 'expect msi addr=A data=D' or 'expect no irq'`, s.range)] };
     }
     const def = findEvent(second.name);
     if (!def) return { diagnostics: [diag('error', 'expect.unknown-event', `unknown event '${second.name}'`, second.range)] };

@@ -1,7 +1,8 @@
 /**
  * The statements that say how a script is put together rather than do anything on the model:
  * `config "FILE"`, `const NAME = VALUE` and `include "FILE"`. `include` runs its file's statements
- * in place (core/script/interpreter.ts); the other two only resolve.
+ * in place (core/script/interpreter.ts), and a `config` line directly after `reset` is a second
+ * reset, to that configuration (statements/reset.ts); the rest only resolves.
  */
 import { findRegister } from '../../registers/table';
 import type { ConfigStatement, ConstStatement, IncludeStatement } from '../ast';
@@ -10,16 +11,41 @@ import type { Resolver } from '../resolver';
 import type { ConfigDef, ConstDef, IncludeDef } from './types';
 
 function resolveConfig(r: Resolver, s: ConfigStatement): void {
-  if (r.configStatement) {
-    r.report('error', 'config.duplicate', 'a script has one configuration: remove this line or the first one', s.range, [{ message: 'the configuration is chosen here', range: r.configStatement.range }]);
+  const previous = r.previous;
+  if (previous?.kind === 'action' && previous.verb === 'reset') {
+    resolveConfigAfterReset(r, s);
+  } else if (r.configStatement) {
+    r.report('error', 'config.duplicate', 'a script starts with one configuration: remove this line or the first one (to change it, put a config line directly after a reset)', s.range, [{ message: 'the configuration is chosen here', range: r.configStatement.range }]);
   } else if (r.sawAccess) {
-    r.report('error', 'config.late', 'config must come before the first access: move it to the top of the script', s.range);
+    r.report('error', 'config.late', 'config must come before the first access, or directly after a reset: move it to the top of the script', s.range);
   } else if (s.path.value.trim() === '') {
     r.report('error', 'config.empty', 'the configuration file name is empty', s.path.range);
   } else {
     r.configStatement = s;
     r.config = { path: s.path.value, range: s.range };
   }
+}
+
+/**
+ * `config "FILE"` directly after `reset`: a second reset that brings the SMMU out of reset as that
+ * configuration (statements/reset.ts), loaded now so a file that cannot be used is an error on
+ * this line and the model stops before it, as for the script's first configuration.
+ */
+function resolveConfigAfterReset(r: Resolver, s: ConfigStatement): void {
+  if (s.path.value.trim() === '') {
+    r.report('error', 'config.empty', 'the configuration file name is empty', s.path.range);
+    return;
+  }
+  const loaded = r.includes?.loadConfig?.(s.path.value);
+  if (!loaded) {
+    r.error('config.unsupported', 'changing the configuration needs a file system: check the script from a file', s.range);
+    return;
+  }
+  if ('error' in loaded) {
+    r.error(loaded.code, loaded.error, s.range);
+    return;
+  }
+  r.statements.push({ kind: 'action', verb: 'reset', range: s.range, keyword: s.keyword, args: [], config: loaded });
 }
 
 function resolveConst(r: Resolver, s: ConstStatement): void {
@@ -80,7 +106,7 @@ export const CONFIG: ConfigDef = {
   forms: [
     {
       usage: 'config "FILE"',
-      doc: "The configuration (`*.smmu.json`) the script runs against, relative to the script's folder. At most one, before the first access. `smmu run --config` overrides it.",
+      doc: "The configuration (`*.smmu.json`) the script runs against, relative to the script's folder. At most one before the first access; directly after a `reset`, one more changes it (the SMMU comes out of that reset as this configuration). `smmu run --config` overrides it.",
     },
   ],
   snippet: '"${1:presets/qemu.smmu.json}"',

@@ -34,11 +34,14 @@ export interface SignatureParameter {
   readonly expect?: true;
 }
 
-/** An engine statement's signature: its usage, and the place and meaning of each argument in it. */
-export function statementSignature(def: EngineDef): { label: string; parameters: SignatureParameter[] } {
+/**
+ * An engine statement's signature: its usage, and the place and meaning of each argument in it;
+ * `form` is its first argument as written, when it picks a form (usagePieces).
+ */
+export function statementSignature(def: EngineDef, form?: string): { label: string; parameters: SignatureParameter[] } {
   let label = '';
   const parameters: SignatureParameter[] = [];
-  for (const p of usagePieces(def)) {
+  for (const p of usagePieces(def, form)) {
     if (label) label += ' ';
     const start = label.length + (p.optional ? 1 : 0);
     label += p.optional ? `[${p.text}]` : p.text;

@@ -19,6 +19,7 @@ import { CONFIG, CONST, INCLUDE } from './declarations';
 import { MEM, MEM_ABORT } from './memory';
 import { CD, L1CD, L1STD, STE } from './structures';
 import { MAP, TABLES } from './tables';
+import { RESET } from './reset';
 import { DMA, PRI } from './transactions';
 import type { ActionOutcome, EngineDef, ScriptState, StatementDef } from './types';
 
@@ -39,6 +40,7 @@ export const ENGINE_STATEMENTS: { readonly [V in ActionVerb]: EngineDef<V> } = {
   pri: PRI,
   expect: EXPECT,
   abort: MEM_ABORT,
+  reset: RESET,
 };
 
 /** Every statement, in the order the reference page lists them. */
@@ -48,7 +50,7 @@ export const STATEMENTS: readonly StatementDef[] = [CONFIG, CONST, INCLUDE, ACCE
  * Keywords kept for statements of later versions (docs/script-language.md, "Reserved"). They are
  * rejected with a clear message now so a script written for a later version fails loudly.
  */
-export const RESERVED_KEYWORDS: readonly string[] = ['wait', 'reset'];
+export const RESERVED_KEYWORDS: readonly string[] = ['wait'];
 
 /** What the parser needs of the registry: which statement a line's first word, or first two, start. */
 export interface StatementTable {

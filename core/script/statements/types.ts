@@ -19,6 +19,13 @@ export interface ScriptState {
   pool?: { next: number; end: number };
   /** Index into engine.activity up to which `expect event` has looked. */
   eventCursor: number;
+  /**
+   * The interrupts `expect irq`/`expect msi` have not checked off yet (core/script/statements/
+   * interrupts.ts): those in engine.activity from this index on, except the ones in `irqChecked`.
+   */
+  irqCursor?: number;
+  /** Activity seq numbers of the interrupts at or after `irqCursor` already checked off. */
+  irqChecked?: number[];
 }
 
 /** What running an engine statement did. */
@@ -50,6 +57,11 @@ export interface NamedArg {
   readonly aliases?: readonly string[];
   /** `value`: `NAME=value`; `flag`: a bare `NAME`. */
   readonly kind: 'value' | 'flag';
+  /**
+   * Only in the form whose first argument is this word (`addr=` in `expect msi`): the schema's own
+   * usage leaves it out, completion offers it only there, signature help shows it with that form.
+   */
+  readonly after?: string;
   /** The statement cannot run without it (its absence is reported when the statement runs). */
   readonly required?: boolean;
   /** The value as the usage shows it: `N` in `sid=N`. */
@@ -64,10 +76,14 @@ export interface PositionalArg {
   readonly doc: string;
   /** The words it may be (completion offers them). */
   readonly choices?: readonly string[];
+  /** What each choice means (completion's documentation, hovers). */
+  readonly choiceDocs?: Readonly<Record<string, string>>;
   /** The names it may be come from a table: completion offers the table's names. */
   readonly table?: 'commands' | 'events';
   /** Offered only after this word (`expect event NAME`). */
   readonly after?: string;
+  /** What the same position is after other words (`expect irq SOURCE`), each with its `after`. */
+  readonly or?: readonly PositionalArg[];
 }
 
 /** `== value` after an engine statement. */

@@ -41,6 +41,9 @@ const special = fc.constantFrom(
   'read32 IDR0',
   '# a comment',
   '',
+  'reset',
+  'reset\nconfig "xen.smmu.json"',
+  'reset\n# between\nconfig "bad.smmu.json"',
 );
 
 /** A segment of lines repeated up to 40 times, so that scripts cross slices of RUN_SLICE lines. */

@@ -50,7 +50,7 @@ test("completion of an engine statement's arguments follows its schema", async (
   const outcomes = (await completeAt('dma-expect.smmu', 'dma read sid=1 iova=0 == ')).map((i) => i.label);
   assert.deepEqual(outcomes.slice(0, 6), ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault']);
   assert.ok(outcomes.includes('F_TRANSLATION'));
-  assert.deepEqual((await completeAt('expect.smmu', 'expect ')).map((i) => i.label), ['event', 'no event']);
+  assert.deepEqual((await completeAt('expect.smmu', 'expect ')).map((i) => i.label), ['event', 'no event', 'irq', 'msi', 'no irq']);
   assert.deepEqual(await completeAt('expect-no.smmu', 'expect no '), []);
   assert.ok((await completeAt('l1std.smmu', 'l1std 0 ')).some((i) => i.label === 'L2Ptr'));
 });
