@@ -527,6 +527,75 @@ test('step into a DMA: one fetch per step (STE, CD, then one table descriptor pe
   assert.equal((await frames())[0]?.line, dma + 1);
 });
 
+test('step into a DMA of several pages: each transaction, then what it fetched, under it; the faulting one last', async () => {
+  const file = path.join(dir, 'dma-pages.smmu');
+  const text = [
+    'write64 STRTAB_BASE 0x40000000',
+    'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
+    'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5',
+    'write32 CR0 SMMUEN|EVENTQEN',
+    'tables 0x48000000',
+    'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASID=1 TTB0=0x45000000',
+    'ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000',
+    'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
+    'map ttb=0x45000000 iova=0x10001000 pa=0x90000000',
+    'dma write sid=5 iova=0x10000FF8 size=0x1010 data=0x42 == F_TRANSLATION',
+    'mem read64 0x80000FF8 == 0x42',
+  ];
+  fs.writeFileSync(file, text.join('\n') + '\n');
+  const dma = text.findIndex((l) => l.startsWith('dma write')) + 1;
+  await launch({ program: file }, () => dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: dma }] }));
+  assert.equal((await frames())[0]?.line, dma);
+  const stacks: string[] = [];
+  const scopes: string[] = [];
+  for (;;) {
+    await stepping(() => dc.stepInRequest({ threadId: 1 }));
+    const f = await frames();
+    if (f.length === 1) {
+      assert.equal(f[0]?.line, dma + 1);
+      break;
+    }
+    assert.deepEqual(f.map((x) => x.line), f.map(() => dma), 'every frame of the walk is on the dma line');
+    stacks.push(f.slice(0, -1).map((x) => x.name).join(' < '));
+    const s = (await dc.scopesRequest({ frameId: 0 })).body.scopes[0];
+    const v = (await variables(s?.variablesReference ?? 0))[0];
+    scopes.push(`${s?.name}: ${v?.name} = ${v?.value}`);
+  }
+  const t1 = 'DMA transaction 1/3: IOVA 0x10000FF8 → 0x80000FF8';
+  const t2 = 'DMA transaction 2/3: IOVA 0x10001000 → 0x90000000';
+  const t3 = 'DMA transaction 3/3: IOVA 0x10002000 → abort, F_TRANSLATION';
+  assert.deepEqual(stacks, [
+    t1,
+    `DMA fetch 1/6: STE 5 < ${t1}`,
+    `DMA fetch 2/6: CD 0 of StreamID 5 < ${t1}`,
+    `DMA fetch 3/6: stage-1 level 0 descriptor < ${t1}`,
+    `DMA fetch 4/6: stage-1 level 1 descriptor < ${t1}`,
+    `DMA fetch 5/6: stage-1 level 2 descriptor < ${t1}`,
+    `DMA fetch 6/6: stage-1 level 3 descriptor < ${t1}`,
+    t2,
+    `DMA fetch 1/4: stage-1 level 0 descriptor < ${t2}`,
+    `DMA fetch 2/4: stage-1 level 1 descriptor < ${t2}`,
+    `DMA fetch 3/4: stage-1 level 2 descriptor < ${t2}`,
+    `DMA fetch 4/4: stage-1 level 3 descriptor < ${t2}`,
+    t3,
+    `DMA fetch 1/4: stage-1 level 0 descriptor < ${t3}`,
+    `DMA fetch 2/4: stage-1 level 1 descriptor < ${t3}`,
+    `DMA fetch 3/4: stage-1 level 2 descriptor < ${t3}`,
+    `DMA fetch 4/4: stage-1 level 3 descriptor < ${t3}`,
+  ]);
+  // A transaction's scope holds its whole outcome; a fetch's, the fetch.
+  assert.equal(scopes[7], 'DMA transaction 2/3: transaction = transaction 2 of 3, IOVA 0x0000000010001000 (4096 bytes): translated → 0x0000000090000000 (stage 1 walk, level 3 4 KB leaf)');
+  assert.match(scopes[16] ?? '', /^DMA fetch 4\/4: fetch = stage-1 level 3 descriptor 0x0000000000000000 read from 0x0000000048002010$/);
+  // Back to the DMA, into it again, then out: the model's state is the transfer's, whichever step shows.
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  assert.deepEqual((await frames()).map((x) => x.line), [dma]);
+  await stepping(() => dc.stepInRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.name, t1);
+  assert.equal(await evaluate('mem64(0x80000FF8) == 0x42 && mem64(0x90000FF8) == 0x42'), '1', 'the transactions before the fault wrote their bytes');
+  await stepping(() => dc.stepOutRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.line, dma + 1);
+});
+
 test('a .smmuq with an illegal command: the step that reaches it raises GERROR.CMDQ_ERR', async () => {
   const q = path.join(dir, 'ill.smmuq');
   fs.writeFileSync(q, 'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x3\ncons 0x0\n0: CFGI_ALL\n1: TLBI_EL2_ALL\n2: SYNC\n');
