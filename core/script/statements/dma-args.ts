@@ -97,7 +97,7 @@ export function bytesValue(bytes: Uint8Array, offset: number, n: number): bigint
 /** Bytes as people read them: a number of as many digits for up to 8 (`0x1122`), else the first word and the length. */
 export function bytesText(bytes: Uint8Array): string {
   if (bytes.length <= WORD) return `0x${bytesValue(bytes, 0, bytes.length).toString(16).toUpperCase().padStart(2 * bytes.length, '0')}`;
-  return `${bytes.length} bytes, first word ${hex(bytesValue(bytes, 0, WORD), 64)}`;
+  return `${bytes.length} bytes, first word ${num(bytesValue(bytes, 0, WORD))}`;
 }
 
 /** The payload's pieces as written, once `checkDmaPayload` has accepted them. */

@@ -106,7 +106,10 @@ function transferSummary(req: DmaRequest, x: DmaTransferResult): string {
     const before = x.done ? `the ${counted(x.done, 'byte')} before it ${write ? 'were written' : 'were read'}` : `no byte ${write ? 'written' : 'read'}`;
     return `${transactionText(x, last)}; ${before}`;
   }
-  const where = x.total === 1 ? transactionText(x, last) : `${counted(x.total, 'transaction')}: ${x.transactions.map((tr) => (completes(tr.result) ? `${tr.result.outcome} → ${hex(tr.result.pa)}` : `${tr.result.outcome}${'event' in tr.result && tr.result.event ? ` (${tr.result.event})` : ''}`)).join(', ')}`;
+  const first = (x.transactions[0] as DmaTransaction).result;
+  const same = x.transactions.every((tr) => tr.result.outcome === first.outcome && completes(tr.result));
+  const each = (tr: DmaTransaction) => (completes(tr.result) ? `${same ? '' : `${tr.result.outcome} → `}${hex(tr.result.pa)}` : `${tr.result.outcome}${'event' in tr.result && tr.result.event ? ` (${tr.result.event})` : ''}`);
+  const where = x.total === 1 ? transactionText(x, last) : same ? `${first.outcome} in ${x.total} transactions → ${x.transactions.map(each).join(', ')}` : `${counted(x.total, 'transaction')}: ${x.transactions.map(each).join(', ')}`;
   const ignored = x.transactions.filter((tr) => !completes(tr.result)).reduce((n, tr) => n + tr.length, 0);
   if (!write) return `${where}; read ${bytesText(x.bytes ?? new Uint8Array())}${ignored ? ` (${counted(ignored, 'byte')} RAZ)` : ''}`;
   return `${where}; ${ignored ? `wrote ${size - ignored} of ${counted(size, 'byte')} (${ignored} ignored: RAZ/WI)` : `wrote ${bytesText(req.payload ?? new Uint8Array())}`}`;

@@ -108,7 +108,7 @@ dma read sid=5 iova=0x10000FF8 size=16 == F_TRANSLATION
 dma read sid=5 iova=0x10000FF8 size=8 data == 0
 `);
   assert.deepEqual(r.at(4), [
-    'expect.failed: the DMA did not complete: abort at transaction 2 of 2 (IOVA 0x0000000010001000, bytes 8–15): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002008 is invalid (bit 0 is 0); the 8 bytes before it were read; expected data == 16 bytes, first word 0x0000000000000000',
+    'expect.failed: the DMA did not complete: abort at transaction 2 of 2 (IOVA 0x0000000010001000, bytes 8–15): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002008 is invalid (bit 0 is 0); the 8 bytes before it were read; expected data == 16 bytes, first word 0x0',
   ]);
   assert.equal(errors(r).length, 1, errors(r).join('\n'));
 });
@@ -125,7 +125,7 @@ mem read64 0x90005008 == 0x1003
 dma read sid=5 iova=0x10000FF0 size=0x20 data == 0x1000 step=1
 dma read sid=5 iova=0x10000FF0 size=0x20 data == 0x1000 step=2
 `);
-  assert.equal(r.summary(5), '2 transactions: translated → 0x80000FF0, translated → 0x90005000; wrote 32 bytes, first word 0x0000000000001000');
+  assert.equal(r.summary(5), 'translated in 2 transactions → 0x80000FF0, 0x90005000; wrote 32 bytes, first word 0x1000');
   assert.deepEqual(r.at(11), ['expect.failed: the device read 0x0000000000001001 at byte 8 of 32 (IOVA 0x0000000010000FF8, PA 0x0000000080000FF8), expected 0x0000000000001002; 3 bytes differ']);
   assert.equal(errors(r).length, 1, errors(r).join('\n'));
 });
@@ -192,7 +192,7 @@ dma read sid=5 iova=0x10000FF8 size=16 data == 0 step=0x55
     ids,
   );
   assert.equal(r.summary(5), '2 transactions: raz-wi (F_TRANSLATION), translated → 0x80001000; wrote 8 of 16 bytes (8 ignored: RAZ/WI)');
-  assert.equal(r.summary(8), '2 transactions: raz-wi (F_TRANSLATION), translated → 0x80001000; read 16 bytes, first word 0x0000000000000000 (8 bytes RAZ)');
+  assert.equal(r.summary(8), '2 transactions: raz-wi (F_TRANSLATION), translated → 0x80001000; read 16 bytes, first word 0x0 (8 bytes RAZ)');
   assert.deepEqual(errors(r), [], 'the device read zeros from the RAZ page, then the 0x55 it wrote to the next one');
 });
 
