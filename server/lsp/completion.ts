@@ -142,7 +142,8 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   if (next) return !next.after || args[p - 1]?.text === next.after ? positionalItems(next) : [];
   const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
   if (layout) return layoutFieldItems(layout);
-  return (a.named ?? []).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  const first = args[0]?.text.toLowerCase() ?? '';
+  return (a.named ?? []).map((n) => ({ label: n.kind === 'value' && !n.bareAfter?.includes(first) ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
 }
 
 export function completion(textDoc: TextDocument, pos: Position): CompletionItem[] {
