@@ -194,6 +194,12 @@ test('run --trace shows each observation with its own line when lines end with a
   assert.match(r.out, /cr\.smmu:3: read32 IDR0 → 0x/);
 });
 
+test('golden: the DMA payloads example runs with every expectation met, zero errors and warnings', () => {
+  const r = smmu('run', 'examples/dma-payloads.smmu');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
+});
+
 test('run --trace: a DMA payload across two pages, each transaction under its line; the fault on the second page fails the run and says which', () => {
   const f = tmp(
     'dma-pages.smmu',
