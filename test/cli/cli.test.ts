@@ -6,6 +6,7 @@ import * as path from 'path';
 
 import { spawnSync } from 'child_process';
 import { cli, smmu, tmp } from '../harness/cli-harness';
+import { STREAM5_STAGE1 } from '../harness/dma-fixture';
 import { root } from '../harness/root';
 
 test('decode prints every field, with enum names', () => {
@@ -204,13 +205,7 @@ test('run --trace: a DMA payload across two pages, each transaction under its li
   const f = tmp(
     'dma-pages.smmu',
     [
-      'write64 STRTAB_BASE 0x40000000',
-      'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
-      'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5',
-      'write32 CR0 SMMUEN|EVENTQEN',
-      'tables 0x48000000',
-      'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASID=1 TTB0=0x45000000',
-      'ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000',
+      ...STREAM5_STAGE1,
       'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
       'dma write sid=5 iova=0x10000FF0 size=0x20 data=0xC0FFEE == translated   # the second page is not mapped',
       'mem read64 0x80000FF8 == 0xC0FFEE',

@@ -11,6 +11,7 @@ import type { CompletionItem, Hover, MarkupContent, SignatureHelp } from 'vscode
 import { STATEMENTS } from '../../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../../core/script/statements/access';
 import { serverForTests } from '../../harness/lsp-harness';
+import { STREAM5_STAGE1 } from '../../harness/dma-fixture';
 
 const lsp = serverForTests('smmu-lsp-statements-');
 const { diagnosticsFor, file, open } = lsp;
@@ -94,13 +95,7 @@ test('DMA payloads: data= after a write, a bare data before == after a read; the
 
 test('DMA payloads over the protocol: the inlay hint says where each transaction went, the failure names the page that faulted', async () => {
   const text = [
-    'write64 STRTAB_BASE 0x40000000',
-    'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
-    'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5',
-    'write32 CR0 SMMUEN|EVENTQEN',
-    'tables 0x48000000',
-    'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASID=1 TTB0=0x45000000',
-    'ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000',
+    ...STREAM5_STAGE1,
     'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
     'map ttb=0x45000000 iova=0x10001000 pa=0x90000000',
     'dma write sid=5 iova=0x10000FF8 size=16 data=0x1122 step=1',
