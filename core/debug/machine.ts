@@ -65,10 +65,24 @@ export interface MachineState {
   commandLines: Map<number, number>;
   /**
    * A DMA stepped into: what the SMMU fetched for it (STE, CD, each table descriptor level), in
-   * order, and how many of them the debugger has shown. The walk itself ran atomically (the model's
-   * state is the state after the transaction); the steps replay its fetches.
+   * order, and how many of them the debugger has shown; for a transfer of several transactions
+   * (core/engine/dma.ts), each transaction, then what it fetched. The DMA itself ran atomically
+   * (the model's state is the state after it); the steps replay its fetches.
    */
-  walk?: { readonly line: number; readonly fetches: readonly string[]; index: number };
+  walk?: { readonly line: number; readonly steps: readonly WalkStep[]; index: number };
+}
+
+/** One step inside a DMA stepped into. */
+export interface WalkStep {
+  readonly kind: 'fetch' | 'transaction';
+  /** The engine's text: the fetch, or the transaction and its outcome. */
+  readonly text: string;
+  /** The step's frame: `DMA fetch 2/7: STE 8`, `DMA transaction 2/3: IOVA 0x10001000 → 0x80001000`. */
+  readonly frame: string;
+  /** A fetch of a transfer of several transactions: its transaction's frame, under the fetch's. */
+  readonly parent?: string;
+  /** What the step shows in the Variables view: `DMA fetch 2/7`, `DMA transaction 2/3`. */
+  readonly scope: string;
 }
 
 /** The engine (its activity log by reference, core/engine/snapshot.ts) and the machine's own state. */
@@ -90,6 +104,46 @@ function withLevels(fetches: readonly string[], summary: string): string[] {
   const last = Number(m[1]);
   let left = fetches.filter((f) => S1_READ.test(f)).length;
   return fetches.map((f) => (S1_READ.test(f) ? f.replace(/^stage-1 descriptor/, `stage-1 level ${last - --left} descriptor`) : f));
+}
+
+/**
+ * A DMA fetch in a few words for its frame (`STE 8`, `stage-1 level 2 descriptor`): the Call Stack
+ * cuts long names, and the "DMA fetch" scope gives the whole text with its addresses
+ * (core/engine/transaction.ts writes these texts).
+ */
+function shortFetch(text: string): string {
+  const m = /^fetched (.+?) from /.exec(text) ?? /^(.+? descriptor) (?:0x[0-9A-F]+ read from|updated to) /i.exec(text) ?? /^(.+?) fetch from .* external abort/.exec(text);
+  return m ? `${m[1]}${/external abort/.test(text) ? ' (abort)' : /updated to/.test(text) ? ' (update)' : ''}` : text;
+}
+
+/** A transaction of a transfer in a few words (`IOVA 0x10001000 → 0x80001000`, `… → abort, F_TRANSLATION`), from core/engine/dma.ts's text. */
+function shortTransaction(text: string): string {
+  const m = /^transaction \d+ of \d+, IOVA 0x0*([0-9A-F]+?) \(\d+ bytes?\): ([\w-]+)(?: → 0x0*([0-9A-F]+))?(?:: ([A-Z]_\w+))?/.exec(text);
+  if (!m) return text;
+  return `IOVA 0x${m[1]} → ${m[3] !== undefined ? `0x${m[3]}` : `${m[2]}${m[4] ? `, ${m[4]}` : ''}`}`;
+}
+
+/**
+ * The steps of a DMA stepped into, from the activity it logged: its fetches; for a transfer of
+ * several transactions, each transaction (logged after what it fetched) followed by its fetches.
+ */
+function walkSteps(activity: readonly Activity[], summary: string): WalkStep[] {
+  const fetchSteps = (fetches: readonly string[], outcome: string, parent?: string): WalkStep[] =>
+    withLevels(fetches, outcome).map((text, i) => ({ kind: 'fetch' as const, text, frame: `DMA fetch ${i + 1}/${fetches.length}: ${shortFetch(text)}`, scope: `DMA fetch ${i + 1}/${fetches.length}`, ...(parent ? { parent } : {}) }));
+  const transactions = activity.filter((a) => a.kind === 'transaction');
+  if (!transactions.length) return fetchSteps(activity.filter((a) => a.kind === 'fetch').map((a) => a.text), summary);
+  const steps: WalkStep[] = [];
+  let fetches: string[] = [];
+  let k = 0;
+  for (const a of activity) {
+    if (a.kind === 'fetch') fetches.push(a.text);
+    if (a.kind !== 'transaction') continue;
+    k++;
+    const frame = `DMA transaction ${k}/${transactions.length}: ${shortTransaction(a.text)}`;
+    steps.push({ kind: 'transaction', text: a.text, frame, scope: `DMA transaction ${k}/${transactions.length}` }, ...fetchSteps(fetches, a.text, frame));
+    fetches = [];
+  }
+  return steps;
 }
 
 export class Machine {
@@ -215,8 +269,8 @@ export class Machine {
         if (ss.cmdqProd !== undefined && ss.cmdqProd !== prodBefore) this.noteEnqueued(prodBefore, ss.cmdqProd, s.range.start.line);
         const activity = act();
         if (dma) {
-          const fetches = withLevels(activity.filter((a) => a.kind === 'fetch').map((a) => a.text), r.observations[0]?.summary ?? '');
-          if (fetches.length) this.state.walk = { line: s.range.start.line, fetches, index: 0 };
+          const steps = walkSteps(activity, r.observations[0]?.summary ?? '');
+          if (steps.length) this.state.walk = { line: s.range.start.line, steps, index: 0 };
         }
         if (this.hasWork()) this.state.doorbellLine = s.range.start.line;
         return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity, line: s.range.start.line };
@@ -225,7 +279,7 @@ export class Machine {
         const w = this.state.walk;
         if (w) {
           w.index++;
-          if (w.index >= w.fetches.length) this.state.walk = undefined;
+          if (w.index >= w.steps.length) this.state.walk = undefined;
         }
         return { diagnostics: [], failedExpectations: 0, activity: [] };
       }

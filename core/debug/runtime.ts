@@ -90,16 +90,6 @@ export interface ExceptionInfo {
   readonly description: string;
 }
 
-/**
- * A DMA fetch in a few words for its frame (`STE 8`, `stage-1 level 2 descriptor`): the Call Stack
- * cuts long names, and the "DMA fetch" scope gives the whole text with its addresses
- * (core/engine/transaction.ts writes these texts).
- */
-function shortFetch(text: string): string {
-  const m = /^fetched (.+?) from /.exec(text) ?? /^(.+? descriptor) (?:0x[0-9A-F]+ read from|updated to) /i.exec(text) ?? /^(.+?) fetch from .* external abort/.exec(text);
-  return m ? `${m[1]}${/external abort/.test(text) ? ' (abort)' : /updated to/.test(text) ? ' (update)' : ''}` : text;
-}
-
 /** `hitCondition`: `N` or `== N` (the Nth hit), `>= N`, `> N`, `% N` (every Nth). */
 function parseHitCondition(text: string): ((n: number) => boolean) | string {
   const m = /^\s*(==|>=|>|%)?\s*(\d+)\s*$/.exec(text);
@@ -205,7 +195,9 @@ export class DebugRuntime {
     const frames: Frame[] = [];
     const walk = m.state.walk;
     if (walk) {
-      frames.push({ name: `DMA fetch ${walk.index + 1}/${walk.fetches.length}: ${shortFetch(walk.fetches[walk.index] ?? '')}`, line: walk.line, kind: 'walk' });
+      const step = walk.steps[walk.index];
+      if (step) frames.push({ name: step.frame, line: walk.line, kind: 'walk' });
+      if (step?.parent) frames.push({ name: step.parent, line: walk.line, kind: 'walk' });
       frames.push({ name: 'dma', line: walk.line, kind: 'script' });
       return frames;
     }
@@ -233,9 +225,9 @@ export class DebugRuntime {
   stepScopes(): ScopeView[] {
     const walk = this.raised?.pos === this.pos ? undefined : this.machine.state.walk;
     const out: ScopeView[] = [];
-    if (walk) {
-      const text = walk.fetches[walk.index] ?? '';
-      out.push({ name: `DMA fetch ${walk.index + 1}/${walk.fetches.length}`, expensive: false, node: { name: 'fetch', value: '', children: () => [{ name: 'fetch', value: text }] } });
+    const step = walk?.steps[walk.index];
+    if (step) {
+      out.push({ name: step.scope, expensive: false, node: { name: step.kind, value: '', children: () => [{ name: step.kind, value: step.text }] } });
     }
     if (this.machine instanceof TraceMachine) {
       const record = this.machine.recordScope();

@@ -21,6 +21,8 @@ export type ActivityKind =
   | 'gerror'
   /** A cached configuration or translation was used although memory changed since it was cached. */
   | 'stale'
+  /** One transaction of a DMA transfer that needs several (one per 4 KB block, dma.ts). */
+  | 'transaction'
   /** Anything else worth showing (invalidations, queue state changes). */
   | 'note';
 

@@ -25,6 +25,7 @@ import { Tlb } from './tlb';
 import type { QueueGeometry } from './queue-index';
 import { pageRequest, type PageRequest, type PageRequestOutcome } from './pri-queue';
 import { translate, type TransactionResult } from './transaction';
+import { dmaTransfer, type DmaTransferResult } from './dma';
 import type { EngineContext, QueueKind, StreamMemo, Transaction } from './context';
 
 export type { QueueKind } from './context';
@@ -191,6 +192,11 @@ export class Engine implements EngineContext {
   /** A device transaction (a DMA) through the SMMU. */
   translate(t: Transaction): TransactionResult {
     return translate(this, t);
+  }
+
+  /** A device's DMA transfer of `length` bytes: one transaction per 4 KB block (dma.ts). */
+  transfer(t: Transaction, length: number, payload?: Uint8Array): DmaTransferResult {
+    return dmaTransfer(this, t, length, payload);
   }
 
   /** A PRI Page Request from a device (§8). */

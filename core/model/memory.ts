@@ -122,20 +122,34 @@ export class GuestMemory {
     for (let k = 0; k < words.length; k++) this.write32(addr + 4 * k, words[k] as number);
   }
 
+  private byteAt(a: number): number {
+    return (this.read32(a - (a % 4)) >>> ((a % 4) * 8)) & 0xff;
+  }
+
+  private setByte(a: number, v: number): void {
+    const base = a - (a % 4);
+    const s = (a % 4) * 8;
+    this.write32(base, ((this.read32(base) & ~(0xff << s)) | ((v & 0xff) << s)) >>> 0);
+  }
+
+  /** Copy `out.length` bytes from `addr` (a device's DMA read; untouched memory reads as zero). */
+  readBytes(addr: number, out: Uint8Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = this.byteAt(addr + i);
+  }
+
+  /** Store `bytes` from `addr` (a device's DMA write). */
+  writeBytes(addr: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) this.setByte(addr + i, bytes[i] as number);
+  }
+
   // --- BigInt interface (scripts, views) -----------------------------------------------------
 
   readByte(addr: bigint): number {
-    const a = Number(addr & ADDR_MASK);
-    const w = this.read32(a - (a % 4));
-    return (w >>> ((a % 4) * 8)) & 0xff;
+    return this.byteAt(Number(addr & ADDR_MASK));
   }
 
   writeByte(addr: bigint, v: number): void {
-    const a = Number(addr & ADDR_MASK);
-    const base = a - (a % 4);
-    const s = (a % 4) * 8;
-    const w = this.read32(base);
-    this.write32(base, ((w & ~(0xff << s)) | ((v & 0xff) << s)) >>> 0);
+    this.setByte(Number(addr & ADDR_MASK), v);
   }
 
   /** Little-endian read of `size` bytes (1..8). */

@@ -154,9 +154,10 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   const fits = next ? [next, ...(next.or ?? [])].filter((x) => !x.after || args[p - 1]?.text === x.after) : [];
   if (fits.length) return fits.flatMap(positionalItems);
   const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
-  // Named arguments of the form the first argument picks (`addr=` after `expect msi`), or of every form.
-  const form = args[0]?.text.toLowerCase();
-  const named = (a.named ?? []).filter((n) => n.after === undefined || n.after === form).map((n) => ({ label: n.kind === 'value' ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  // Named arguments of the form the first argument picks (`addr=` after `expect msi`), or of every
+  // form; a bare name where the form takes it so (`data` after `dma read`).
+  const form = args[0]?.text.toLowerCase() ?? '';
+  const named = (a.named ?? []).filter((n) => n.after === undefined || n.after === form).map((n) => ({ label: n.kind === 'value' && !n.bareAfter?.includes(form) ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
   // A record's fields, then the statement's own arguments (`expect event F_TRANSLATION … count=`).
   return layout ? [...layoutFieldItems(layout), ...named] : named;
 }

@@ -64,14 +64,17 @@ function statementSignatureHelp(def: EngineDef, args: readonly Token[], current:
   // The first argument, once given, picks the form (`expect msi addr=A [data=D]`).
   const form = args[0]?.kind === 'word' && (args.length > 1 || spaced) ? args[0].text : undefined;
   const { label, parameters } = statementSignature(def, form);
-  const comparing = args.some((t) => t.text === '==' || t.text === '!=');
+  const compareAt = args.findIndex((t) => t.text === '==' || t.text === '!=');
+  // Past the compared value, words are arguments again (`dma read … data == V size=16`).
+  const pastValue = compareAt >= 0 && args.length - (spaced ? 0 : 1) > compareAt + 1;
   const last = args[args.length - 1];
   // In `sid=1` the name is two tokens back once the value is being typed.
   const naming = last?.text === '=' ? args[args.length - 2]?.text : args[args.length - 2]?.text === '=' && !spaced ? args[args.length - 3]?.text : current;
   const named = naming?.toLowerCase();
+  const namedAt = named ? parameters.findIndex((p) => p.named && [p.named.name, ...(p.named.aliases ?? [])].some((n) => n.toLowerCase().startsWith(named))) : -1;
   let active = -1;
-  if (comparing && !def.operand) active = parameters.findIndex((p) => p.expect);
-  if (active < 0 && named) active = parameters.findIndex((p) => p.named && [p.named.name, ...(p.named.aliases ?? [])].some((n) => n.toLowerCase().startsWith(named)));
+  if (compareAt >= 0 && !def.operand && !(pastValue && namedAt >= 0)) active = parameters.findIndex((p) => p.expect);
+  if (active < 0) active = namedAt;
   if (active < 0) {
     // The positional argument being typed, or the next one after a space.
     const given = spaced ? args.length : args.length - 1;

@@ -6,6 +6,7 @@ import * as path from 'path';
 
 import { spawnSync } from 'child_process';
 import { cli, smmu, tmp } from '../harness/cli-harness';
+import { STREAM5_STAGE1 } from '../harness/dma-fixture';
 import { root } from '../harness/root';
 
 test('decode prints every field, with enum names', () => {
@@ -192,6 +193,34 @@ test('run --trace shows each observation with its own line when lines end with a
   assert.match(r.out, /cr\.smmu:1: write32 CR0 0\n/);
   assert.match(r.out, /cr\.smmu:2: read32 CR0ACK == 0 → 0x00000000\n/);
   assert.match(r.out, /cr\.smmu:3: read32 IDR0 → 0x/);
+});
+
+test('golden: the DMA payloads example runs with every expectation met, zero errors and warnings', () => {
+  const r = smmu('run', 'examples/dma-payloads.smmu');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
+});
+
+test('run --trace: a DMA payload across two pages, each transaction under its line; the fault on the second page fails the run and says which', () => {
+  const f = tmp(
+    'dma-pages.smmu',
+    [
+      ...STREAM5_STAGE1,
+      'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
+      'dma write sid=5 iova=0x10000FF0 size=0x20 data=0xC0FFEE == translated   # the second page is not mapped',
+      'mem read64 0x80000FF8 == 0xC0FFEE',
+      'expect event F_TRANSLATION StreamID=5 InputAddr=0x10001000',
+    ].join('\n') + '\n',
+  );
+  const r = smmu('run', f, '--trace');
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.ok(
+    r.out.includes(`${f}:9:57: error: the DMA gave abort at transaction 2 of 2 (IOVA 0x0000000010001000, bytes 16–31): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002008 is invalid (bit 0 is 0); the 16 bytes before it were written, expected translated [expect.failed]`),
+    r.out,
+  );
+  assert.match(r.out, /\n {4}transaction {3}transaction 1 of 2, IOVA 0x0000000010000FF0 \(16 bytes\): translated → 0x0000000080000FF0 \(stage 1 walk, level 3 4 KB leaf\)\n/);
+  assert.match(r.out, /\n {4}event {9}EVENTQ\[0\] ← F_TRANSLATION StreamID=0x5 CLASS=IN InputAddr=0x10001000 .*\n {4}transaction {3}transaction 2 of 2, IOVA 0x0000000010001000 \(16 bytes\): abort: F_TRANSLATION/);
+  assert.match(r.out, /2\/3 expectations met, 1 error/);
 });
 
 test('run exits 1 on a failed expectation and says why, field by field', () => {

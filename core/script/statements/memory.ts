@@ -55,7 +55,7 @@ export const MEM_ABORT: EngineDef<'abort'> = {
   summary: "SMMU accesses to a range of guest memory take an external abort",
   forms: [
     {
-      doc: 'SMMU accesses to the range take an external abort: command fetch (CERROR_ABT), STE/CD fetch (F_STE_FETCH, F_CD_FETCH), table walks (F_WALK_EABT), event writes (GERROR.EVENTQ_ABT_ERR), MSIs.',
+      doc: 'SMMU accesses to the range take an external abort: command fetch (CERROR_ABT), STE/CD fetch (F_STE_FETCH, F_CD_FETCH), table walks (F_WALK_EABT), event writes (GERROR.EVENTQ_ABT_ERR), MSIs. So do the data accesses of a DMA payload there: the transfer stops at that transaction, without an event (the SMMU translated it; memory refused it).',
     },
   ],
   args: {

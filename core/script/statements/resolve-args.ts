@@ -14,9 +14,16 @@ export type OperandResolution = Pick<ResolvedAction, 'poll' | 'expect'>;
 
 /**
  * Resolve an engine statement: arguments, then the expectation (`== NAME` kept as a name unless
- * it is a constant). `operand` resolves a register operand and its expectation instead.
+ * it is a constant). `operand` resolves a register operand and its expectation instead. `check`
+ * reports what the model's state cannot change (how arguments combine, a size's bounds) before the
+ * statement is kept: a statement with an error never runs.
  */
-export function resolveEngineStatement(r: Resolver, s: ActionStatement, operand?: (r: Resolver, s: ActionStatement) => OperandResolution | undefined): void {
+export function resolveEngineStatement(
+  r: Resolver,
+  s: ActionStatement,
+  operand?: (r: Resolver, s: ActionStatement) => OperandResolution | undefined,
+  check?: (r: Resolver, resolved: ResolvedAction) => void,
+): void {
   r.sawAccess = true;
   const start = r.errors;
   const args: ActionArg[] = [];
@@ -49,5 +56,7 @@ export function resolveEngineStatement(r: Resolver, s: ActionStatement, operand?
   }
   if (r.errors !== start) return;
   // args.slice(): exactly its length (see the parser's args).
-  r.statements.push({ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args: args.slice(), ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) });
+  const resolved: ResolvedAction = { kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args: args.slice(), ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) };
+  check?.(r, resolved);
+  if (r.errors === start) r.statements.push(resolved);
 }

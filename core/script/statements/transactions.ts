@@ -1,23 +1,25 @@
 /**
  * What a device does through the SMMU: `dma` issues a transaction (§3.1), translated, bypassed or
- * faulted as the SMMU's configuration says, and `pri` sends a PCIe Page Request to the PRI queue
- * (§8).
+ * faulted as the SMMU's configuration says, or with a payload a transfer of its bytes to or from
+ * guest memory (core/engine/dma.ts; its arguments in dma-args.ts), and `pri` sends a PCIe Page
+ * Request to the PRI queue (§8).
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
+import { describeResult, type DmaTransferResult, type DmaTransaction } from '../../engine/dma';
+import type { TransactionResult } from '../../engine/transaction';
 import { findEvent, PRI_REQUEST } from '../../events/table';
 import { hex } from '../../registers/codec';
+import { counted } from '../../text/plural';
+import type { ResolvedAction } from '../resolved';
 import { checkArgs, fitsField, flag, valueArg } from './args';
+import { bytesText, bytesValue, checkDmaPayload, DMA_DATA, DMA_DIRECTIONS, DMA_IOVA, DMA_PRIV, DMA_SID, DMA_SIZE, DMA_SSID, DMA_STEP, dmaDirection, dmaRequest, type DmaRequest } from './dma-args';
 import { resolveEngineStatement } from './resolve-args';
-import { diag, type EngineDef, type NamedArg } from './types';
-
-const DMA_SID: NamedArg = { name: 'sid', aliases: ['StreamID'], kind: 'value', required: true, placeholder: 'N', doc: "The device's StreamID." };
-const DMA_SSID: NamedArg = { name: 'ssid', aliases: ['SubstreamID'], kind: 'value', placeholder: 'N', doc: 'The SubstreamID (PASID), when the transaction has one.' };
-const DMA_IOVA: NamedArg = { name: 'iova', aliases: ['addr', 'address', 'ipa', 'va'], kind: 'value', required: true, placeholder: 'A', doc: 'The input address.' };
-const DMA_PRIV: NamedArg = { name: 'priv', kind: 'flag', doc: 'A privileged access (unprivileged without it).' };
-const DMA_DIRECTIONS = ['read', 'write', 'exec'];
+import { diag, type ActionOutcome, type EngineDef, type NamedArg } from './types';
 
 /** What `dma … ==` may compare with besides a PA or an event name. */
 const DMA_OUTCOMES = ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault'];
+
+const completes = (r: TransactionResult): r is Extract<TransactionResult, { pa: bigint }> => r.outcome === 'translated' || r.outcome === 'bypass';
 
 export const DMA: EngineDef<'dma'> = {
   syntax: 'engine',
@@ -31,21 +33,30 @@ export const DMA: EngineDef<'dma'> = {
   summary: 'A transaction from a device through the SMMU',
   forms: [
     {
-      doc: 'A transaction from device N through the SMMU. Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz` or `fault`; EVENT an event name (`F_TRANSLATION`).',
+      usage: 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [size=S] [== PA | == OUTCOME | == EVENT]',
+      doc: 'A transaction from device N through the SMMU. Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz` or `fault`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
+    },
+    {
+      usage: 'dma write sid=N [ssid=N] iova=A [priv] data=V [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
+      doc: 'A device writes S bytes (default 8) through the SMMU into guest memory: V little-endian, repeated word by word for a longer transfer, word k being V + k × D with `step=D`. A transaction that aborts or stalls stops the transfer; the bytes before it stay written.',
+    },
+    {
+      usage: ['dma read|exec sid=N [ssid=N] iova=A [priv] [size=S] data == V [step=D]', 'dma read|exec … data != V'],
+      doc: 'A device reads S bytes (default 8) through the SMMU, and the bytes must be (or must not be) the pattern of `data=V`. The read must complete: a transaction that aborts or stalls fails the expectation, naming it.',
     },
   ],
   args: {
     positional: [{ usage: DMA_DIRECTIONS.join('|'), doc: 'The access: a read, a write, or an instruction fetch.', choices: DMA_DIRECTIONS }],
-    named: [DMA_SID, DMA_SSID, DMA_IOVA, DMA_PRIV],
-    expect: { usage: '== PA | == OUTCOME | == EVENT', doc: 'The physical address it reaches, its outcome, or the event it raises.', choices: DMA_OUTCOMES, events: true },
+    named: [DMA_SID, DMA_SSID, DMA_IOVA, DMA_PRIV, DMA_DATA, DMA_STEP, DMA_SIZE],
+    expect: { usage: '== PA | == OUTCOME | == EVENT', doc: 'The physical address it reaches, its outcome, or the event it raises; after `data`, the bytes it reads.', choices: DMA_OUTCOMES, events: true },
   },
   snippet: '${1|read,write,exec|} sid=${2:0} iova=${3:0x0}',
-  resolve: (r, s) => resolveEngineStatement(r, s),
+  resolve: (r, s) => resolveEngineStatement(r, s, undefined, checkDmaPayload),
   run(engine, _state, s) {
     const out: ScriptDiagnostic[] = [];
-    const [first] = s.args;
-    const dir = first?.name?.toLowerCase();
-    if (!first || !dir || !DMA_DIRECTIONS.includes(dir) || first.valueRange) {
+    const first = s.args[0];
+    const dir = dmaDirection(s);
+    if (!dir) {
       return { diagnostics: [diag('error', 'dma.direction', `expected 'read', 'write' or 'exec' after 'dma'`, first?.range ?? s.keyword)] };
     }
     const sidArg = valueArg(s, DMA_SID);
@@ -57,44 +68,115 @@ export const DMA: EngineDef<'dma'> = {
     // Event records carry the StreamID in 32 bits and the SubstreamID in 20 (§7.3.3).
     const record = findEvent('C_BAD_STREAMID');
     if (record) for (const [field, a] of [['StreamID', sidArg], ['SubstreamID', ssidArg]] as const) fitsField(record, field, a, out, 'event records');
-    if (out.length || sidArg?.value === undefined || addrArg?.value === undefined) return { diagnostics: out };
+    const req = dmaRequest(s);
+    if (out.length || !req) return { diagnostics: out };
     const t = {
-      sid: Number(sidArg.value),
-      ...(ssidArg?.value !== undefined ? { ssid: Number(ssidArg.value) } : {}),
-      address: addrArg.value,
-      access: { read: dir !== 'write', write: dir === 'write', exec: dir === 'exec', priv: flag(s, 'priv') },
+      sid: req.sid,
+      ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
+      address: req.iova,
+      access: { read: dir !== 'write', write: dir === 'write', exec: dir === 'exec', priv: req.priv },
     };
-    const r = engine.translate(t);
-    const summary = r.outcome === 'translated' || r.outcome === 'bypass' ? `${r.outcome} → ${hex(r.pa, 64)} (${r.detail})` : `${r.outcome}: ${r.detail}`;
-    if (s.expect) {
-      let pass: boolean;
-      let wanted: string;
-      if (s.expect.name !== undefined) {
-        const n = s.expect.name.toLowerCase();
-        const ev = findEvent(s.expect.name);
-        // 'stalled', the engine's own word for the outcome, is taken for 'stall'.
-        if (!ev && !DMA_OUTCOMES.includes(n) && n !== 'stalled') {
-          return { diagnostics: [diag('error', 'dma.expect', `'${s.expect.name}' is neither an outcome (${DMA_OUTCOMES.join(', ')}) nor an event name`, s.expect.range)] };
-        }
-        const event = 'event' in r ? r.event : undefined;
-        pass = ev ? event !== undefined && findEvent(event) === ev : n === 'fault' ? event !== undefined : n === 'stall' ? r.outcome === 'stalled' : n === 'raz' ? r.outcome === 'raz-wi' : r.outcome === n;
-        wanted = s.expect.name;
-      } else {
-        const v = s.expect.value as bigint;
-        pass = 'pa' in r && r.pa === v;
-        wanted = hex(v, 64);
-      }
-      if (s.expect.op === '!=') pass = !pass;
-      if (!pass) {
-        out.push(diag('error', 'expect.failed', `the DMA ${s.expect.op === '!=' ? 'was' : 'gave'} ${summary}${s.expect.op === '==' ? `, expected ${wanted}` : `, expected anything but ${wanted}`}`, s.expect.range));
-        return { diagnostics: out, summary, failedExpectation: true };
-      }
-    } else if (r.outcome !== 'translated' && r.outcome !== 'bypass') {
-      out.push(diag('warning', 'dma.fault', `the DMA did not complete: ${summary}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`, s.range));
+    if (req.size === undefined) {
+      // No payload: one translation, as a DMA was before it carried data.
+      const r = engine.translate(t);
+      return judgeOutcome(s, out, r, describeResult(r));
     }
-    return s.expect ? { diagnostics: out, summary, metExpectation: true } : { diagnostics: out, summary };
+    const x = engine.transfer(t, req.size, req.payload);
+    // The transaction the expectation is about: the first that did not complete, or else the first.
+    const key = x.transactions.find((tr) => !completes(tr.result)) ?? (x.transactions[0] as DmaTransaction);
+    const summary = transferSummary(req, x);
+    if (req.compare && s.expect) return judgeData(s, out, req, x, key, summary);
+    return judgeOutcome(s, out, key.result, summary, x.stopped ? summary : transactionText(x, key));
   },
 };
+
+/** A transaction as messages name it: its outcome, and which of several it was. */
+function transactionText(x: DmaTransferResult, tr: DmaTransaction): string {
+  const k = x.transactions.indexOf(tr) + 1;
+  const which = x.total > 1 ? ` at transaction ${k} of ${x.total} (IOVA ${hex(tr.address, 64)}, bytes ${tr.offset}–${tr.offset + tr.length - 1})` : '';
+  return completes(tr.result) ? `${tr.result.outcome}${which} → ${hex(tr.result.pa, 64)} (${tr.result.detail})` : `${tr.result.outcome}${which}: ${tr.result.detail}`;
+}
+
+/** What a transfer did, in one line: where its transactions went, then the bytes. */
+function transferSummary(req: DmaRequest, x: DmaTransferResult): string {
+  const size = req.size as number;
+  const write = req.access === 'write';
+  const last = x.transactions[x.transactions.length - 1] as DmaTransaction;
+  if (x.stopped) {
+    const before = x.done ? `the ${counted(x.done, 'byte')} before it ${write ? 'were written' : 'were read'}` : `no byte ${write ? 'written' : 'read'}`;
+    return `${transactionText(x, last)}; ${before}`;
+  }
+  const first = (x.transactions[0] as DmaTransaction).result;
+  const same = x.transactions.every((tr) => tr.result.outcome === first.outcome && completes(tr.result));
+  const each = (tr: DmaTransaction) => (completes(tr.result) ? `${same ? '' : `${tr.result.outcome} → `}${hex(tr.result.pa)}` : `${tr.result.outcome}${'event' in tr.result && tr.result.event ? ` (${tr.result.event})` : ''}`);
+  const where = x.total === 1 ? transactionText(x, last) : same ? `${first.outcome} in ${x.total} transactions → ${x.transactions.map(each).join(', ')}` : `${counted(x.total, 'transaction')}: ${x.transactions.map(each).join(', ')}`;
+  const ignored = x.transactions.filter((tr) => !completes(tr.result)).reduce((n, tr) => n + tr.length, 0);
+  if (!write) return `${where}; read ${bytesText(x.bytes ?? new Uint8Array())}${ignored ? ` (${counted(ignored, 'byte')} RAZ)` : ''}`;
+  return `${where}; ${ignored ? `wrote ${size - ignored} of ${counted(size, 'byte')} (${ignored} ignored: RAZ/WI)` : `wrote ${bytesText(req.payload ?? new Uint8Array())}`}`;
+}
+
+/** `== PA | OUTCOME | EVENT` (or `!=`) against the outcome of transaction `r`; without one, `dma.fault` when it did not complete. */
+function judgeOutcome(s: ResolvedAction, out: ScriptDiagnostic[], r: TransactionResult, summary: string, what = summary): ActionOutcome {
+  if (!s.expect) {
+    if (!completes(r)) out.push(diag('warning', 'dma.fault', `the DMA did not complete: ${what}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`, s.range));
+    return { diagnostics: out, summary };
+  }
+  let pass: boolean;
+  let wanted: string;
+  if (s.expect.name !== undefined) {
+    const n = s.expect.name.toLowerCase();
+    const ev = findEvent(s.expect.name);
+    // 'stalled', the engine's own word for the outcome, is taken for 'stall'.
+    if (!ev && !DMA_OUTCOMES.includes(n) && n !== 'stalled') {
+      return { diagnostics: [diag('error', 'dma.expect', `'${s.expect.name}' is neither an outcome (${DMA_OUTCOMES.join(', ')}) nor an event name`, s.expect.range)] };
+    }
+    const event = 'event' in r ? r.event : undefined;
+    pass = ev ? event !== undefined && findEvent(event) === ev : n === 'fault' ? event !== undefined : n === 'stall' ? r.outcome === 'stalled' : n === 'raz' ? r.outcome === 'raz-wi' : r.outcome === n;
+    wanted = s.expect.name;
+  } else {
+    const v = s.expect.value as bigint;
+    pass = completes(r) && r.pa === v;
+    wanted = hex(v, 64);
+  }
+  if (s.expect.op === '!=') pass = !pass;
+  if (!pass) {
+    out.push(diag('error', 'expect.failed', `the DMA ${s.expect.op === '!=' ? 'was' : 'gave'} ${summary}${s.expect.op === '==' ? `, expected ${wanted}` : `, expected anything but ${wanted}`}`, s.expect.range));
+    return { diagnostics: out, summary, failedExpectation: true };
+  }
+  return { diagnostics: out, summary, metExpectation: true };
+}
+
+/**
+ * `data == V` / `data != V`: the read must complete (a read that stopped returned no data, so its
+ * expectation ran and is not met), then its bytes are compared; a mismatch names the first word
+ * that differs, where it is, and how many bytes differ.
+ */
+function judgeData(s: ResolvedAction, out: ScriptDiagnostic[], req: DmaRequest, x: DmaTransferResult, key: DmaTransaction, summary: string): ActionOutcome {
+  const cmp = req.compare as NonNullable<DmaRequest['compare']>;
+  const range = (s.expect as NonNullable<ResolvedAction['expect']>).range;
+  const fail = (message: string): ActionOutcome => {
+    out.push(diag('error', 'expect.failed', message, range));
+    return { diagnostics: out, summary, failedExpectation: true };
+  };
+  if (x.stopped) return fail(`the DMA did not complete: ${summary}; expected data ${cmp.op} ${bytesText(cmp.bytes)}`);
+  const got = x.bytes ?? new Uint8Array();
+  let firstDiff = -1;
+  let differ = 0;
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] === cmp.bytes[i]) continue;
+    if (firstDiff < 0) firstDiff = i;
+    differ++;
+  }
+  if (cmp.op === '!=') return differ ? { diagnostics: out, summary, metExpectation: true } : fail(`the device read ${bytesText(got)}, expected anything else`);
+  if (!differ) return { diagnostics: out, summary, metExpectation: true };
+  if (got.length <= 8) return fail(`the device read ${bytesText(got)}, expected ${bytesText(cmp.bytes)}${completes(key.result) ? '' : ` (${transactionText(x, key)})`}`);
+  const at = firstDiff - (firstDiff % 8);
+  const n = Math.min(8, got.length - at);
+  const tr = x.transactions.find((t) => at >= t.offset && at < t.offset + t.length) as DmaTransaction;
+  const where = completes(tr.result) ? `PA ${hex(tr.result.pa + BigInt(at - tr.offset), 64)}` : `${tr.result.outcome}: ${'event' in tr.result && tr.result.event ? tr.result.event : 'no event'}`;
+  const word = (b: Uint8Array) => `0x${bytesValue(b, at, n).toString(16).toUpperCase().padStart(2 * n, '0')}`;
+  return fail(`the device read ${word(got)} at byte ${at} of ${got.length} (IOVA ${hex(req.iova + BigInt(at), 64)}, ${where}), expected ${word(cmp.bytes)}; ${counted(differ, 'byte')} ${differ === 1 ? 'differs' : 'differ'}`);
+}
 
 const PRI_SID: NamedArg = { name: 'sid', kind: 'value', required: true, placeholder: 'N', doc: "The device's StreamID." };
 const PRI_SSID: NamedArg = { name: 'ssid', kind: 'value', placeholder: 'N', doc: 'The SubstreamID (PASID), when the request has one.' };

@@ -66,6 +66,11 @@ export interface NamedArg {
   readonly required?: boolean;
   /** The value as the usage shows it: `N` in `sid=N`. */
   readonly placeholder?: string;
+  /**
+   * A value argument that is a bare word after these first words (the first positional argument):
+   * `data` before `== V` in `dma read`, where `data=V` is a write's. Completion offers it so.
+   */
+  readonly bareAfter?: readonly string[];
   readonly doc: string;
 }
 

@@ -12,6 +12,8 @@ import { checkScript } from '../../../core/script/check';
 import fc from 'fast-check';
 import { parseScript } from '../../../core/script/parser';
 import { analyzeScript, resolveScript, type MemoryAccess, type RegisterAccess, type ResolvedScript } from '../../../core/script/resolve';
+import type { ResolvedAction } from '../../../core/script/resolved';
+import { dmaRequest } from '../../../core/script/statements/dma-args';
 import { assertRangesInside, r, tokenSoup, wellFormedScript } from '../../harness/script-helpers';
 import { root } from '../../harness/root';
 
@@ -318,6 +320,65 @@ test('a statement with an error is left out; the others are kept', () => {
   const res = analyzeScript('write32 CR0 1\nwrite32 CR0 NOPE\nwrite64 CR0 1\nwrite32 CR0 2\nwrite32 CR0 (');
   assert.deepEqual(res.statements.map((s) => s.range.start.line), [0, 3]);
   assert.deepEqual(res.diagnostics.map((d) => d.range.start.line), [1, 2, 4], 'sorted by position, syntax and names together');
+});
+
+// --- DMA payloads (docs/script-language.md, "DMA payloads") -----------------------------------
+
+/** The request of a script's single `dma` line. */
+function dma(text: string) {
+  const s = ok(text).statements[0] as ResolvedAction;
+  assert.equal(s.kind, 'action');
+  return dmaRequest(s);
+}
+
+test('dma write data=V [step=D] [size=S]: the payload is V little-endian, word k being V + k × D, the last word cut short', () => {
+  const w = dma('dma write sid=1 iova=0x1000 data=0x1122');
+  assert.equal(w?.size, 8);
+  assert.deepEqual([...(w?.payload ?? [])], [0x22, 0x11, 0, 0, 0, 0, 0, 0]);
+  const long = dma('dma write sid=1 ssid=3 iova=0x1000 data=0xFFFFFFFFFFFFFFFF step=2 size=0x13 priv');
+  assert.deepEqual([...(long?.payload ?? [])], [...Array<number>(8).fill(0xff), 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0]);
+  assert.deepEqual([long?.access, long?.sid, long?.ssid, long?.iova, long?.priv, long?.compare], ['write', 1, 3, 0x1000n, true, undefined]);
+  assert.deepEqual([...(dma('dma write sid=1 iova=0 size=3 data=0xABCDEF')?.payload ?? [])], [0xef, 0xcd, 0xab]);
+});
+
+test('dma read … data == V: the bytes the read is compared with; size= may come before data or after the comparison', () => {
+  const a = dma('dma read sid=1 iova=0x1000 size=16 data == 0x10 step=1');
+  assert.deepEqual([a?.access, a?.size, a?.payload, a?.compare?.op], ['read', 16, undefined, '==']);
+  assert.deepEqual([...(a?.compare?.bytes ?? [])], [0x10, 0, 0, 0, 0, 0, 0, 0, 0x11, 0, 0, 0, 0, 0, 0, 0]);
+  const b = dma('dma exec sid=1 iova=0x1000 data != 0xAB size=1');
+  assert.deepEqual([b?.access, b?.size, b?.compare?.op, [...(b?.compare?.bytes ?? [])]], ['exec', 1, '!=', [0xab]]);
+});
+
+test('a DMA without data or size is the translation it always was; size= alone reads without a comparison', () => {
+  assert.deepEqual(dma('dma read sid=8 iova=0xFFFF0010 == 0x80000010'), { access: 'read', sid: 8, iova: 0xffff0010n, priv: false });
+  assert.deepEqual(dma('dma write sid=8 iova=0x1000 == F_TRANSLATION'), { access: 'write', sid: 8, iova: 0x1000n, priv: false });
+  assert.deepEqual(dma('dma read sid=8 iova=0x1000 size=0x2000 == F_TRANSLATION'), { access: 'read', sid: 8, iova: 0x1000n, priv: false, size: 0x2000 });
+});
+
+test('DMA payload arguments that do not combine are errors where the script is resolved, at the argument, and the line does not run', () => {
+  const cases: [string, string, string, [number, number]][] = [
+    ['dma write sid=1 iova=0 data=0x10000 size=2', 'arg.too-wide', '0x10000 does not fit the 2 bytes of the transfer (size=2)', [28, 35]],
+    ['dma read sid=1 iova=0 size=1 data == 0x100', 'arg.too-wide', '0x100 does not fit the 1 byte of the transfer (size=1)', [34, 42]],
+    ['dma read sid=1 iova=0 data=5', 'dma.data', "data=V is a write's payload; a read checks the bytes it returns with 'data == V' (or '!= V')", [22, 28]],
+    ['dma write sid=1 iova=0 data == 5', 'dma.data', "a write's payload is data=V; 'data ==' compares what a read returns", [23, 27]],
+    ['dma read sid=1 iova=0 data', 'dma.data', "'data' compares the bytes the device reads: data == V (or != V)", [22, 26]],
+    ['dma read sid=1 iova=0 data == F_TRANSLATION', 'dma.data', "'data ==' compares the bytes read with a number; an outcome or event ('F_TRANSLATION') is compared without 'data'", [27, 43]],
+    ['dma read sid=1 iova=0 == 5 data', 'dma.data', "'data' goes before the comparison: data == V", [27, 31]],
+    ['dma write sid=1 iova=0 size=0x10001 data=1', 'dma.size', 'a DMA transfers 1 to 0x10000 bytes (64 KiB), not 0x10001', [28, 35]],
+    ['dma write sid=1 iova=0 size=0 data=1', 'dma.size', 'a DMA transfers 1 to 0x10000 bytes (64 KiB), not 0x0', [28, 29]],
+    ['dma write sid=1 iova=0xFFFFFFFFFFFFFFF8 size=16 data=1', 'dma.size', 'the transfer runs past the top of the 64-bit address space (IOVA 0xFFFFFFFFFFFFFFF8 + 0x10)', [45, 47]],
+    ['dma write sid=1 iova=0 size=16', 'dma.data', 'a write of size=0x10 needs its payload: data=V', [23, 30]],
+    ['dma write sid=1 iova=0 step=1', 'dma.data', "step= continues the payload's pattern: give data=V", [23, 29]],
+    ['dma read sid=1 iova=0 step=1 == 5', 'dma.data', "step= continues the pattern 'data == V' compares with: give data == V", [22, 28]],
+    ['dma read sid=1 iova=0 size', 'dma.size', "give the transfer's length: size=S (1 to 0x10000 bytes)", [22, 26]],
+    ['dma write sid=1 iova=0 data=NOPE', 'dma.data', "data= takes a number, and 'NOPE' is not a constant", [28, 32]],
+  ];
+  for (const [text, code, message, [from, to]] of cases) {
+    assert.deepEqual(diag(text), { code, message, range: r(0, from, to), severity: 'error' }, text);
+    assert.deepEqual(analyzeScript(text).statements, [], `${text}: not run`);
+  }
+  // Constants and expressions are values as anywhere else.
+  assert.equal(dma('const N = 0x20\ndma write sid=1 iova=0 size=N+N data=N')?.size, 0x40);
 });
 
 test('the example scripts resolve without errors', () => {

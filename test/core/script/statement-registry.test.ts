@@ -109,7 +109,7 @@ test('a statement that takes no expectation says so at its == (it would be count
 });
 
 test("an engine statement's usage comes from its argument schema", () => {
-  assert.equal(usage(ENGINE_STATEMENTS.dma), 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [== PA | == OUTCOME | == EVENT]');
+  assert.equal(usage(ENGINE_STATEMENTS.dma), 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]');
   assert.equal(usage(ENGINE_STATEMENTS.poll), 'poll REG[.FIELD] ==|!= VALUE [max=N]');
   assert.equal(usage(ENGINE_STATEMENTS.cmd), 'cmd NAME [FIELD=value | FLAG]…');
   assert.equal(usage(ENGINE_STATEMENTS.abort), 'mem abort ADDR SIZE');
@@ -121,8 +121,8 @@ test('unknown arguments of dma, pri and map are reported from the schema: what t
   const ran = run(analyzeScript(['tables 0x48000000', 'dma read sid=1 iova=0 prv', 'pri sid=1 addr=0 lst', 'map ttb=0x45000000 iova=0 pa=0 granul=4', 'dma read sid=1 iova=0 7'].join('\n')).statements, engine);
   const byCode = (code: string) => ran.diagnostics.filter((d) => d.code === code).map((d) => [d.range.start.line, d.message]);
   assert.deepEqual(byCode('dma.arg'), [
-    [1, "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv); did you mean 'priv'?"],
-    [4, 'unknown DMA argument (sid=, ssid=, iova=, priv)'],
+    [1, "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, data=, step=, size=); did you mean 'priv'?"],
+    [4, 'unknown DMA argument (sid=, ssid=, iova=, priv, data=, step=, size=)'],
   ]);
   assert.deepEqual(byCode('pri.arg'), [[2, "unknown PRI argument 'lst' (sid=, ssid=, addr=, read, write, exec, priv, last, prgi=); did you mean 'last'?"]]);
   assert.deepEqual(byCode('map.arg'), [[3, "unknown map argument 'granul' (ttb=, iova=, pa=, size=, granule=, stage=, tsz=, sl0=, ro, xn, priv, global, noaf, dbm, attr=); did you mean 'granule'?"]]);

@@ -12,6 +12,7 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { evaluateOn, launchOn, startClient, steppingOn } from '../../harness/dap-harness';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { root } from '../../harness/root';
+import { STREAM5_STAGE1 } from '../../harness/dma-fixture';
 
 let dir: string;
 let script: string;
@@ -494,28 +495,37 @@ test('a .smmuq command queue steps through its pending entries', async () => {
   assert.equal(await evaluate('CMDQ_CONS.RD'), '3');
 });
 
+/**
+ * Step into the DMA at 1-based `line` until the debugger leaves it (at the next line): at each step
+ * the frames above the script's (every one on the DMA's line), and the first scope with its first
+ * variable (`DMA fetch 1/7: fetch = …`).
+ */
+async function stepThroughDma(line: number): Promise<{ frames: string[]; scope: string }[]> {
+  const out: { frames: string[]; scope: string }[] = [];
+  for (;;) {
+    await stepping(() => dc.stepInRequest({ threadId: 1 }));
+    const f = await frames();
+    if (f.length === 1) {
+      assert.equal(f[0]?.line, line + 1);
+      return out;
+    }
+    assert.deepEqual(f.map((x) => x.line), f.map(() => line), 'every frame of the walk is on the dma line');
+    const s = (await dc.scopesRequest({ frameId: 0 })).body.scopes[0];
+    const v = (await variables(s?.variablesReference ?? 0))[0];
+    out.push({ frames: f.slice(0, -1).map((x) => x.name), scope: `${s?.name}: ${v?.name} = ${v?.value}` });
+  }
+}
+
 test('step into a DMA: one fetch per step (STE, CD, then one table descriptor per walk level, levels 0-3)', async () => {
   const example = path.join(root, 'examples', 'linux-bringup.smmu');
   const lines = fs.readFileSync(example, 'utf8').split('\n');
   const dma = lines.findIndex((l) => l.startsWith('dma read sid=8 iova=0xFFFF0010')) + 1;
   await launch({ program: example }, () => dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: dma }] }));
   assert.equal((await frames())[0]?.line, dma);
-  const names: string[] = [];
-  const fetches: string[] = [];
-  for (;;) {
-    await stepping(() => dc.stepInRequest({ threadId: 1 }));
-    const f = await frames();
-    if (f.length === 1) {
-      assert.equal(f[0]?.line, dma + 1);
-      break;
-    }
-    assert.equal(f[1]?.line, dma);
-    names.push(f[0]?.name ?? '');
-    // The frame's name is short; the first scope holds the fetch in full.
-    const s = (await dc.scopesRequest({ frameId: 0 })).body.scopes[0];
-    const v = (await variables(s?.variablesReference ?? 0))[0];
-    fetches.push(`${s?.name}: ${v?.value}`);
-  }
+  const steps = await stepThroughDma(dma);
+  const names = steps.map((x) => x.frames[0] ?? '');
+  // The frame's name is short; the first scope holds the fetch in full.
+  const fetches = steps.map((x) => x.scope.replace(/: fetch = /, ': '));
   assert.deepEqual(names, [
     'DMA fetch 1/7: L1STD 0',
     'DMA fetch 2/7: STE 8',
@@ -545,6 +555,57 @@ test('step into a DMA: one fetch per step (STE, CD, then one table descriptor pe
   assert.match(f[0]?.name ?? '', /^DMA fetch 2\/7/);
   await stepping(() => dc.stepBackRequest({ threadId: 1 }));
   assert.match((await frames())[0]?.name ?? '', /^DMA fetch 1\/7/);
+  await stepping(() => dc.stepOutRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.line, dma + 1);
+});
+
+test('step into a DMA of several pages: each transaction, then what it fetched, under it; the faulting one last', async () => {
+  const file = path.join(dir, 'dma-pages.smmu');
+  const text = [
+    ...STREAM5_STAGE1,
+    'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
+    'map ttb=0x45000000 iova=0x10001000 pa=0x90000000',
+    'dma write sid=5 iova=0x10000FF8 size=0x1010 data=0x42 == F_TRANSLATION',
+    'mem read64 0x80000FF8 == 0x42',
+  ];
+  fs.writeFileSync(file, text.join('\n') + '\n');
+  const dma = text.findIndex((l) => l.startsWith('dma write')) + 1;
+  await launch({ program: file }, () => dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: dma }] }));
+  assert.equal((await frames())[0]?.line, dma);
+  const steps = await stepThroughDma(dma);
+  const stacks = steps.map((x) => x.frames.join(' < '));
+  const scopes = steps.map((x) => x.scope);
+  const t1 = 'DMA transaction 1/3: IOVA 0x10000FF8 → 0x80000FF8';
+  const t2 = 'DMA transaction 2/3: IOVA 0x10001000 → 0x90000000';
+  const t3 = 'DMA transaction 3/3: IOVA 0x10002000 → abort, F_TRANSLATION';
+  assert.deepEqual(stacks, [
+    t1,
+    `DMA fetch 1/6: STE 5 < ${t1}`,
+    `DMA fetch 2/6: CD 0 of StreamID 5 < ${t1}`,
+    `DMA fetch 3/6: stage-1 level 0 descriptor < ${t1}`,
+    `DMA fetch 4/6: stage-1 level 1 descriptor < ${t1}`,
+    `DMA fetch 5/6: stage-1 level 2 descriptor < ${t1}`,
+    `DMA fetch 6/6: stage-1 level 3 descriptor < ${t1}`,
+    t2,
+    `DMA fetch 1/4: stage-1 level 0 descriptor < ${t2}`,
+    `DMA fetch 2/4: stage-1 level 1 descriptor < ${t2}`,
+    `DMA fetch 3/4: stage-1 level 2 descriptor < ${t2}`,
+    `DMA fetch 4/4: stage-1 level 3 descriptor < ${t2}`,
+    t3,
+    `DMA fetch 1/4: stage-1 level 0 descriptor < ${t3}`,
+    `DMA fetch 2/4: stage-1 level 1 descriptor < ${t3}`,
+    `DMA fetch 3/4: stage-1 level 2 descriptor < ${t3}`,
+    `DMA fetch 4/4: stage-1 level 3 descriptor < ${t3}`,
+  ]);
+  // A transaction's scope holds its whole outcome; a fetch's, the fetch.
+  assert.equal(scopes[7], 'DMA transaction 2/3: transaction = transaction 2 of 3, IOVA 0x0000000010001000 (4096 bytes): translated → 0x0000000090000000 (stage 1 walk, level 3 4 KB leaf)');
+  assert.match(scopes[16] ?? '', /^DMA fetch 4\/4: fetch = stage-1 level 3 descriptor 0x0000000000000000 read from 0x0000000048002010$/);
+  // Back to the DMA, into it again, then out: the model's state is the transfer's, whichever step shows.
+  await stepping(() => dc.stepBackRequest({ threadId: 1 }));
+  assert.deepEqual((await frames()).map((x) => x.line), [dma]);
+  await stepping(() => dc.stepInRequest({ threadId: 1 }));
+  assert.equal((await frames())[0]?.name, t1);
+  assert.equal(await evaluate('mem64(0x80000FF8) == 0x42 && mem64(0x90000FF8) == 0x42'), '1', 'the transactions before the fault wrote their bytes');
   await stepping(() => dc.stepOutRequest({ threadId: 1 }));
   assert.equal((await frames())[0]?.line, dma + 1);
 });

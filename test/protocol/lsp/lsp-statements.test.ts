@@ -11,6 +11,7 @@ import type { CompletionItem, Hover, MarkupContent, SignatureHelp } from 'vscode
 import { STATEMENTS } from '../../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../../core/script/statements/access';
 import { serverForTests } from '../../harness/lsp-harness';
+import { STREAM5_STAGE1 } from '../../harness/dma-fixture';
 
 const lsp = serverForTests('smmu-lsp-statements-');
 const { diagnosticsFor, file, open } = lsp;
@@ -46,7 +47,7 @@ test("completion of an engine statement's arguments follows its schema", async (
   assert.deepEqual((await completeAt('tables.smmu', 'tables 0x48000000 ')).map((i) => i.label), ['size=']);
   // As before the registry: DMA's direction, its arguments, and outcomes and events after '=='.
   assert.deepEqual((await completeAt('dma.smmu', 'dma ')).map((i) => i.label), ['read', 'write', 'exec']);
-  assert.deepEqual((await completeAt('dma-args.smmu', 'dma read ')).map((i) => i.label), ['sid=', 'ssid=', 'iova=', 'priv']);
+  assert.deepEqual((await completeAt('dma-args.smmu', 'dma read ')).map((i) => i.label), ['sid=', 'ssid=', 'iova=', 'priv', 'data', 'step=', 'size=']);
   const outcomes = (await completeAt('dma-expect.smmu', 'dma read sid=1 iova=0 == ')).map((i) => i.label);
   assert.deepEqual(outcomes.slice(0, 6), ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault']);
   assert.ok(outcomes.includes('F_TRANSLATION'));
@@ -66,7 +67,7 @@ async function signatureAt(name: string, line: string): Promise<{ label: string;
 }
 
 test("signature help: a statement's usage from its schema with the argument being typed, a structure's fields", async () => {
-  const usage = 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [== PA | == OUTCOME | == EVENT]';
+  const usage = 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
   assert.deepEqual(await signatureAt('sig-dma0.smmu', 'dma '), { label: usage, active: 'read|write|exec' });
   assert.deepEqual(await signatureAt('sig-dma1.smmu', 'dma read io'), { label: usage, active: 'iova=A' });
   assert.deepEqual(await signatureAt('sig-dma2.smmu', 'dma read sid=1'), { label: usage, active: 'sid=N' });
@@ -79,6 +80,45 @@ test("signature help: a statement's usage from its schema with the argument bein
   assert.match(ste?.label ?? '', /^STE\(V, Config, /);
   assert.equal(ste?.active, 'Config');
   assert.equal(await signatureAt('sig-none.smmu', 'write32 CR0 '), null);
+});
+
+test('DMA payloads: data= after a write, a bare data before == after a read; the argument being typed, also after the comparison', async () => {
+  assert.deepEqual((await completeAt('dma-w.smmu', 'dma write sid=1 iova=0 ')).map((i) => i.label), ['sid=', 'ssid=', 'iova=', 'priv', 'data=', 'step=', 'size=']);
+  assert.deepEqual((await completeAt('dma-x.smmu', 'dma exec sid=1 iova=0 ')).map((i) => i.label), ['sid=', 'ssid=', 'iova=', 'priv', 'data', 'step=', 'size=']);
+  const usage = 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
+  assert.deepEqual(await signatureAt('sig-dma-data.smmu', 'dma write sid=1 iova=0 data=0x'), { label: usage, active: 'data=V' });
+  assert.deepEqual(await signatureAt('sig-dma-cmp.smmu', 'dma read sid=1 iova=0 data == 0x'), { label: usage, active: '== PA | == OUTCOME | == EVENT' });
+  assert.deepEqual(await signatureAt('sig-dma-after.smmu', 'dma read sid=1 iova=0 data == 0x11 size='), { label: usage, active: 'size=S' });
+  // A word right after '==' is the compared value, even when it starts like an argument.
+  assert.deepEqual(await signatureAt('sig-dma-st.smmu', 'dma read sid=1 iova=0 == st'), { label: usage, active: '== PA | == OUTCOME | == EVENT' });
+});
+
+test('DMA payloads over the protocol: the inlay hint says where each transaction went, the failure names the page that faulted', async () => {
+  const text = [
+    ...STREAM5_STAGE1,
+    'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
+    'map ttb=0x45000000 iova=0x10001000 pa=0x90000000',
+    'dma write sid=5 iova=0x10000FF8 size=16 data=0x1122 step=1',
+    'dma read sid=5 iova=0x10001FF8 size=16 data == 0x1123',
+  ].join('\n');
+  const f = file('dma-pages.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'expect.failed'));
+  assert.deepEqual(
+    diags.filter((d) => d.severity === 1).map((d) => [d.range.start.line, d.range.start.character, d.code, d.message]),
+    [[10, 44, 'expect.failed', 'the DMA did not complete: abort at transaction 2 of 2 (IOVA 0x0000000010002000, bytes 8–15): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002010 is invalid (bit 0 is 0); the 8 bytes before it were read; expected data == 16 bytes, first word 0x1123']],
+  );
+  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 9, character: 0 }, end: { line: 11, character: 0 } } })) as { position: { line: number }; label: string }[];
+  assert.deepEqual(hints.filter((h) => h.position.line === 9).map((h) => h.label), ['→ translated in 2 transactions → 0x80000FF8, 0x90000000; wrote 16 bytes, first word 0x1122']);
+  assert.match(hints.find((h) => h.position.line === 10)?.label ?? '', /^→ abort at transaction 2 of 2 \(IOVA 0x0000000010002000/);
+  // The hover on `data` explains the payload; the one on the keyword, what the SMMU did: each transaction, and what it fetched.
+  const data = await hoverAt('dma-hover.smmu', text, 9, 41);
+  assert.match(data, /^`data=V`, optional — The payload\. On a write, `data=V`/);
+  const happened = await hoverAt('dma-hover-kw.smmu', text, 10, 1);
+  assert.match(happened, /^\*\*What happened here:\*\* abort at transaction 2 of 2/);
+  assert.match(happened, /- \*transaction\* transaction 1 of 2, IOVA 0x0000000010001FF8 \(8 bytes\): translated → 0x0000000090000FF8 \(TLB hit\)\n- \*fetch\* stage-1 descriptor/);
+  // A DMA that did not run (the model stopped before it) is explained from its definition: every form.
+  assert.match(await hoverAt('dma-hover-def.smmu', `read32 NOPE\n${text}`, 11, 1), /`dma read\|exec sid=N \[ssid=N\] iova=A \[priv\] \[size=S\] data == V \[step=D\]`, `dma read\|exec … data != V` — A device reads S bytes/);
 });
 
 async function hoverAt(name: string, text: string, line: number, character: number): Promise<string> {
