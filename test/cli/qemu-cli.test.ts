@@ -113,11 +113,12 @@ test('addresses outside the guest RAM, and scripts with errors of their own, are
 
 test('statements no machine performs are listed once each, and the rest runs', { timeout: 60_000 }, () => {
   requireQemu();
-  const script = tmp('partly.smmu', 'read32 IDR0\nmem abort 0x48000000 0x1000\npri sid=1 addr=0x1000 read last\nread32 CR0 == 0\n');
+  const script = tmp('partly.smmu', 'read32 IDR0\nmem abort 0x48000000 0x1000\npri sid=1 addr=0x1000 read last\ndma write sid=8 iova=0x48000000 data=0x11 size=16\nread32 CR0 == 0\n');
   const r = smmu('qemu', script);
   assert.equal(r.code, 0, r.out + r.err);
-  assert.deepEqual(findings(r.out).filter(([, , c]) => c === 'qemu.not-run').map(([l]) => l), [2, 3]);
-  assert.match(r.out, /\(2 not run on QEMU\)/);
+  assert.deepEqual(findings(r.out).filter(([, , c]) => c === 'qemu.not-run').map(([l]) => l), [2, 3, 4]);
+  assert.match(r.out, /partly\.smmu:4:1: warning: not run on QEMU: a DMA with a payload/);
+  assert.match(r.out, /\(3 not run on QEMU\)/);
 });
 
 test('interrupts and reset on QEMU: expect irq is not run (no GIC), the program stops at a reset and lists every statement after it', { timeout: 60_000 }, () => {
