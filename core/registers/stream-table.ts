@@ -20,7 +20,8 @@ export const STRTAB_BASE_CFG = {
   guardedBy,
   fields: [
     { name: 'FMT', msb: 17, lsb: 16, description: 'Format: linear or 2-level (other values behave as linear).', requires: { register: 'IDR0', field: 'ST_LEVEL' }, values: [{ value: 0, name: 'LINEAR' }, { value: 1, name: 'TWO_LEVEL' }] },
-    { name: 'SPLIT', msb: 10, lsb: 6, description: 'StreamID split point for 2-level tables: 6, 8 or 10 (4 KB, 16 KB, 64 KB leaf tables).', openValues: true },
+    // §6.3.25: SPLIT, like FMT, exists only "When SMMU_IDR0.ST_LEVEL != 0b00"; otherwise RES0.
+    { name: 'SPLIT', msb: 10, lsb: 6, description: 'StreamID split point for 2-level tables: 6, 8 or 10 (4 KB, 16 KB, 64 KB leaf tables).', requires: { register: 'IDR0', field: 'ST_LEVEL' }, openValues: true },
     { name: 'LOG2SIZE', msb: 5, lsb: 0, description: 'log2 of the number of StreamIDs; capped at IDR1.SIDSIZE for use.', openValues: true },
   ],
   behaviour: { kind: 'streamTableConfig' },

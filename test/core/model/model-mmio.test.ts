@@ -254,3 +254,17 @@ test('every access is recorded with its findings and changes', () => {
   assert.equal(m.history[1].register, 'CR0ACK');
   assert.equal(m.history[1].value, 0x9n);
 });
+
+test('§6.3.25 STRTAB_BASE_CFG.SPLIT is RES0 when IDR0.ST_LEVEL == 0b00: not stored, reads 0, reported', () => {
+  // QEMU's IDR0 with ST_LEVEL [28:27] cleared: a linear-only Stream table.
+  const linearOnly = new Smmu(config({ IDR0: 0x0d44101a & ~(3 << 27), IDR1: 0x02730006 }));
+  const w = linearOnly.write(0x88, 4, (8n << 6n) | 6n);
+  assert.deepEqual(codes(w), ['write.unadvertised']);
+  assert.equal(w.findings[0]!.field, 'SPLIT');
+  assert.match(w.findings[0]!.message, /SMMU_STRTAB_BASE_CFG\.SPLIT is RES0 .*SMMU_IDR0\.ST_LEVEL/);
+  assert.equal(linearOnly.read(0x88, 4).value, 6n, 'LOG2SIZE kept, SPLIT reads 0');
+  // With the 2-level format advertised, SPLIT is a field: stored and read back.
+  const twoLevel = new Smmu(config());
+  assert.deepEqual(codes(twoLevel.write(0x88, 4, (1n << 16n) | (8n << 6n) | 16n)), []);
+  assert.equal(twoLevel.read(0x88, 4).value, (1n << 16n) | (8n << 6n) | 16n);
+});
