@@ -42,8 +42,10 @@ function index<Q extends QueueName, R extends 'PROD' | 'CONS'>(queue: Q, role: R
     });
   }
   if (queue !== 'CMDQ') {
+    // Resets: PRIQ_PROD.OVFLG to 0 (§6.3.97); EVENTQ_PROD.OVFLG (§6.3.95) and both OVACKFLGs
+    // (§6.3.96, §6.3.98) to an UNKNOWN value, as the index fields.
     fields.unshift(role === 'PROD'
-      ? { name: 'OVFLG', msb: 31, lsb: 31, description: 'Overflow flag, toggled by the SMMU when a record is lost because the queue is full.', openValues: true }
+      ? { name: 'OVFLG', msb: 31, lsb: 31, description: 'Overflow flag, toggled by the SMMU when a record is lost because the queue is full.', openValues: true, ...(queue === 'PRIQ' ? { reset: 0 } : {}) }
       : { name: 'OVACKFLG', msb: 31, lsb: 31, description: 'Overflow acknowledge: software writes it equal to PROD.OVFLG.', openValues: true });
   }
   const guard: GuardRef[] | undefined = producer === 'smmu' ? [{ register: 'CR0', field: `${queue}EN` }] : undefined;

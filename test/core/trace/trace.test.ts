@@ -117,6 +117,16 @@ test('UNKNOWN reset values are taken from the emulation; ID registers must not c
   assert.match(at(r.diagnostics, 9)[0]?.message ?? '', /constant values after reset/);
 });
 
+test('§6.3.97 PRIQ_PROD.OVFLG resets to 0: set before the PRI queue was ever enabled is an error; EVENTQ_PROD.OVFLG resets UNKNOWN', () => {
+  const r = replay('R 0x100C8 4 0x80000000\nR 0x100A8 4 0x80000000\nW 0x20 4 0x2\nR 0x24 4 0x2\nR 0x100C8 4 0x80000000', 'smmuv3.2-full');
+  const first = at(r.diagnostics, 1);
+  assert.deepEqual(codes(first), ['replay.owned']);
+  assert.equal(first[0]?.severity, 'error');
+  assert.match(first[0]?.message ?? '', /SMMU_PRIQ_PROD returned 0x80000000: OVFLG = 1, but OVFLG resets to 0 \(§6\.3\.97\).*CR0ACK\.PRIQEN has not been 1/);
+  assert.deepEqual(at(r.diagnostics, 2), [], 'EVENTQ_PROD.OVFLG resets to an UNKNOWN value (§6.3.95)');
+  assert.deepEqual(at(r.diagnostics, 5), [], 'once the queue has been enabled, an overflow may have toggled OVFLG (§8.1)');
+});
+
 test('with a configuration given, an ID register that differs from it is an error', () => {
   const r = replay('R 0x00 4 0x0D00100A', 'qemu');
   assert.equal(r.diagnostics[0]?.code, 'replay.id');
