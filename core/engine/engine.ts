@@ -19,6 +19,7 @@ import type { RegisterDef } from '../registers/types';
 import type { Activity } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
+import { currentStreamTable } from './stream-table';
 import { F, R, get, type FieldRef } from './registers';
 import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
@@ -109,6 +110,9 @@ export class Engine implements EngineContext {
           if (this.autoConsume) consumeCommands(this);
           break;
         case 'CR0': {
+          // From SMMUEN's 0 → 1 on the SMMU uses the Stream table: say where a misaligned base
+          // really points (§6.3.24), where the effective base first matters.
+          if ((before & 1n) === 0n && this.smmuEnabled()) this.noteStreamTableAlignment();
           // Enabling the command queue with commands already queued starts consumption (§6.3.9).
           if (this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
           break;
@@ -146,6 +150,24 @@ export class Engine implements EngineContext {
     } finally {
       this.findings = undefined;
     }
+  }
+
+  /**
+   * §6.3.24: the SMMU aligns the Stream table base to the table (linear) or to the first-level
+   * table and 64 bytes (2-level), ignoring the low ADDR bits: a base software did not align
+   * fetches STEs and L1STDs from below the address it wrote.
+   */
+  private noteStreamTableAlignment(): void {
+    const st = currentStreamTable(this);
+    if (st.base === st.written) return;
+    const what = st.twoLevel ? `the 2-level Stream table's first level (2^${Math.max(st.log2Written - st.split, 0)} L1STDs, LOG2SIZE ${st.log2Written}, SPLIT ${st.split}) and 64 bytes` : `the linear Stream table (2^${st.log2Written} STEs, LOG2SIZE ${st.log2Written})`;
+    this.log({
+      kind: 'note',
+      text: `SMMU_STRTAB_BASE.ADDR ${hex(BigInt(st.written), 64)} is not aligned to ${what}: the SMMU treats the address bits below ${st.alignment} bytes as zero and fetches ${st.twoLevel ? 'L1STDs' : 'STEs'} from ${hex(BigInt(st.base), 64)}`,
+      section: '6.3.24',
+      severity: 'warning',
+      code: 'strtab.alignment',
+    });
   }
 
   // --- transactions and stalls ---------------------------------------------------------------

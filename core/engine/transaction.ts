@@ -17,6 +17,7 @@ import { cdKey, generation } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
 import { F } from './registers';
+import { currentStreamTable } from './stream-table';
 import type { Regime, TlbEntry } from './tlb';
 
 export type { StreamMemo, Transaction } from './context';
@@ -78,18 +79,14 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     if (engine.checkStale) checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
     return cached.decoded as SteFields;
   }
-  const sidSize = caps.sidSize(engine.ids);
-  const log2 = Math.min(engine.fieldNum(F.STRTAB_LOG2SIZE), sidSize);
-  const base = Number(engine.field(F.STRTAB_ADDR)) * 64;
-  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && caps.twoLevelStreamTable(engine.ids);
+  // The effective base, LOG2SIZE capped at SIDSIZE, the format and SPLIT in effect (§6.3.24, §6.3.25).
+  const { base, log2, twoLevel, split } = currentStreamTable(engine);
   const record = engine.field(F.RECINVSID) === 1n;
   if (sid >= 2 ** log2) {
     return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))} is outside the stream table (STRTAB_BASE_CFG.LOG2SIZE ${log2})${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
   }
   let steAddr: number;
   if (twoLevel) {
-    let split = engine.fieldNum(F.STRTAB_SPLIT);
-    if (split !== 6 && split !== 8 && split !== 10) split = 6; // §6.3.25: other values behave as 6
     if (split >= log2) {
       // All StreamIDs fall in L1 entry 0's span (§6.3.25 SPLIT >= LOG2SIZE): still a 2-level walk.
     }
