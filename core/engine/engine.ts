@@ -20,6 +20,7 @@ import type { Activity } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
 import { currentStreamTable } from './stream-table';
+import { queueLayout } from '../structures/bases';
 import { F, R, get, type FieldRef } from './registers';
 import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
@@ -63,8 +64,6 @@ export class Engine implements EngineContext {
   /** Stage 1 / stage 2 implemented (IDR0.S1P, IDR0.S2P), looked up once. */
   readonly s1p: boolean;
   readonly s2p: boolean;
-  /** IDR1.CMDQS/EVENTQS/PRIQS: the largest queue sizes in use (§6.3.26). */
-  private readonly caps: { readonly cmdq: number; readonly eventq: number; readonly priq: number };
   /** StreamIDs whose ATC invalidations time out (to exercise CERROR_ATC_INV_SYNC, §3.9.1.4). */
   readonly atcTimeouts = new Set<number>();
   /** An ATC_INV since the last CMD_SYNC failed. */
@@ -91,7 +90,6 @@ export class Engine implements EngineContext {
     this.oas = caps.oasBits(this.ids);
     this.s1p = caps.s1p(this.ids);
     this.s2p = caps.s2p(this.ids);
-    this.caps = { cmdq: caps.queueLog2Max(this.ids, 'CMDQ'), eventq: caps.queueLog2Max(this.ids, 'EVENTQ'), priq: caps.queueLog2Max(this.ids, 'PRIQ') };
     // Guest memory is addressed by numbers, exact up to 2^53: with OAS 56 (SMMUv3.4, §6.3.6) the
     // addresses from 2^53 up are not modelled and abort (docs/engine.md).
     this.memory.limit = 2 ** Math.min(this.oas, 53);
@@ -268,15 +266,10 @@ export class Engine implements EngineContext {
   private readonly geometries: { [K in QueueKind]?: { readonly from: bigint; readonly geometry: QueueGeometry } } = {};
 
   private computeGeometry(q: QueueKind, v: bigint): QueueGeometry {
-    const written = Number(v & 0x1fn);
-    const cap = q === 'CMDQ' ? this.caps.cmdq : q === 'EVENTQ' ? this.caps.eventq : this.caps.priq;
-    const log2 = Math.min(written, cap);
-    const entryBytes = q === 'EVENTQ' ? 32 : 16;
-    const bytes = Math.max(entryBytes * 2 ** log2, 32);
-    const addr = Number((v >> 5n) & ((1n << 51n) - 1n)) * 32;
-    // §6.3.26: address bits below the queue size are treated as zero; above OAS, truncated (§3.4.3).
-    const aligned = addr - (addr % bytes);
-    return { base: aligned % 2 ** this.oas, log2, entryBytes };
+    // §6.3.26: LOG2SIZE capped at IDR1, address bits below the queue size treated as zero
+    // (structures/bases.ts); above OAS, truncated (§3.4.3).
+    const { base, log2, entryBytes } = queueLayout(v, q, this.ids);
+    return { base: base % 2 ** this.oas, log2, entryBytes };
   }
 
   // --- activity and errors -------------------------------------------------------------------

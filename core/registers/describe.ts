@@ -69,6 +69,7 @@ export function registerMarkdown(reg: RegisterDef): string {
   if (reg.aliases?.length) lines.push('', `Also known as: ${reg.aliases.join(', ')}`);
   if (reg.requires) lines.push('', `Implemented only if ${describeFeature(reg.requires)}.`);
   if (reg.guardedBy?.length) lines.push('', `Guarded by ${reg.guardedBy.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}: writes are ignored while it is 1.`);
+  if (reg.fixedBy) lines.push('', `Read-only when ${describeFeature(reg.fixedBy)}: it then holds IMPLEMENTATION DEFINED values, which a configuration gives in \`presetBases\`.`);
   lines.push('', behaviourText(reg.behaviour));
   if (reg.fields.length) {
     lines.push('', '| Bits | Field | Meaning |', '|---|---|---|');

@@ -16,6 +16,8 @@ function base<Q extends QueueName>(queue: Q, offset: number, section: string, hi
     offset, width: 64, access: 'RW', reset: 'UNKNOWN', section, group: queue === 'CMDQ' ? 'command-queue' : queue === 'EVENTQ' ? 'event-queue' : 'pri-queue',
     summary: `${queue} base address, allocation hint and size.`,
     guardedBy: [{ register: 'CR0', field: `${queue}EN` }],
+    // §6.3.26, §6.3.29, §6.3.33: "When SMMU_IDR1.QUEUES_PRESET == 1, accesses to this register are RO".
+    fixedBy: { register: 'IDR1', field: 'QUEUES_PRESET' },
     ...(requires ? { requires } : {}),
     fields: [
       { name: hint, msb: 62, lsb: 62, description: hint === 'RA' ? 'Read-allocate hint.' : 'Write-allocate hint.', values: [{ value: 0, name: 'NO_ALLOCATE' }, { value: 1, name: 'ALLOCATE' }] },

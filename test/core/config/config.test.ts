@@ -440,6 +440,66 @@ test('RES0 bits and Reserved encodings in raw overrides are reported at the over
   one(loadConfig(aidr).diagnostics, 'config.reserved', valueAt(aidr, 'AIDR'), /ArchMinorRev = 5/);
 });
 
+test('presetBases: the values TABLES_PRESET and QUEUES_PRESET fix (§6.3.2), whole or by field, carried into the configuration', () => {
+  const c = load(
+    withFeatures(
+      { tablesPreset: true, queuesPreset: true },
+      { presetBases: { STRTAB_BASE: '0x4000_0000', STRTAB_BASE_CFG: { FMT: 'TWO_LEVEL', SPLIT: 8, LOG2SIZE: 16 }, CMDQ_BASE: { ADDR: '0x40100000', LOG2SIZE: 8 }, EVENTQ_BASE: '0x40200007' } },
+    ),
+  );
+  assert.deepEqual(c.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(only(c.diagnostics, 'config.preset'), []);
+  assert.deepEqual(c.config!.presetBases, { STRTAB_BASE: 0x4000_0000n, STRTAB_BASE_CFG: 0x10210n, CMDQ_BASE: 0x4010_0008n, EVENTQ_BASE: 0x4020_0007n });
+  // Without a preset bit nothing is carried.
+  assert.equal(load(BASE).config!.presetBases, undefined);
+});
+
+test('presetBases: each problem at its value; RES0 bits, RES0 fields, Reserved encodings and addresses above the OAS are errors', () => {
+  const res0 = text(withFeatures({ tablesPreset: true }, { presetBases: { STRTAB_BASE: '0x8000000000000000', STRTAB_BASE_CFG: '0x40000' } }));
+  const r = loadConfig(res0).diagnostics;
+  assert.deepEqual(only(r, 'config.reserved').map((d) => [d.range.start, d.message]), [
+    [valueAt(res0, 'STRTAB_BASE'), 'presetBases.STRTAB_BASE = 0x8000000000000000 sets RES0 bit 63 of SMMU_STRTAB_BASE (§6.3.24)'],
+    [valueAt(res0, 'STRTAB_BASE_CFG'), 'presetBases.STRTAB_BASE_CFG = 0x00040000 sets RES0 bit 18 of SMMU_STRTAB_BASE_CFG (§6.3.25)'],
+  ]);
+  // §6.3.25: FMT and SPLIT are RES0 with a linear-only Stream table (ST_LEVEL == 0b00).
+  const linear = text(withFeatures({ tablesPreset: true, streamTable: 'linear', sidSize: 6 }, { presetBases: { STRTAB_BASE: 0, STRTAB_BASE_CFG: { SPLIT: 8, LOG2SIZE: 6 } } }));
+  one(loadConfig(linear).diagnostics, 'config.reserved', valueAt(linear, 'SPLIT'), /STRTAB_BASE_CFG\.SPLIT = 8, but the field is RES0 because SMMU_IDR0\.ST_LEVEL == 1 does not hold/);
+  const fmt = text(withFeatures({ tablesPreset: true }, { presetBases: { STRTAB_BASE: 0, STRTAB_BASE_CFG: { FMT: 2 } } }));
+  one(loadConfig(fmt).diagnostics, 'config.reserved', valueAt(fmt, 'FMT'), /FMT = 2 is a Reserved encoding \(§6\.3\.25\)/);
+  // QEMU's OAS is 44 bits (SMMU_IDR5.OAS = 0b100).
+  const oas = text(withFeatures({ queuesPreset: true, oas: 44 }, { presetBases: { CMDQ_BASE: { ADDR: '0x100000000000' }, EVENTQ_BASE: 0 } }));
+  one(loadConfig(oas).diagnostics, 'config.range', valueAt(oas, 'ADDR'), /beyond the 44-bit output address size/);
+  const unaligned = text(withFeatures({ queuesPreset: true }, { presetBases: { CMDQ_BASE: { ADDR: '0x40100010' }, EVENTQ_BASE: 0 } }));
+  one(loadConfig(unaligned).diagnostics, 'config.value', valueAt(unaligned, 'ADDR'), /not a multiple of 32: SMMU_CMDQ_BASE\.ADDR holds address bits \[55:5\]/);
+  const unknown = text(withFeatures({ queuesPreset: true }, { presetBases: { CMDQ_PROD: 0 } }));
+  one(loadConfig(unknown).diagnostics, 'config.unknown-key', keyAt(unknown, 'CMDQ_PROD'), /a preset fixes only STRTAB_BASE, STRTAB_BASE_CFG, CMDQ_BASE, EVENTQ_BASE, PRIQ_BASE/);
+});
+
+test('presetBases: warnings for values no preset fixes, fixed registers without a value, and what the SMMU caps or aligns', () => {
+  const unused = text(withFeatures({}, { presetBases: { STRTAB_BASE: '0x40000000' } }));
+  one(loadConfig(unused).diagnostics, 'config.preset', valueAt(unused, 'STRTAB_BASE'), /presetBases\.STRTAB_BASE is not used: tablesPreset \(SMMU_IDR1\.TABLES_PRESET\) is not set/);
+  const missing = text(withFeatures({ queuesPreset: true }, { presetBases: { CMDQ_BASE: 0 } }));
+  one(loadConfig(missing).diagnostics, 'config.preset', valueAt(missing, 'queuesPreset'), /queuesPreset \(SMMU_IDR1\.QUEUES_PRESET\) fixes SMMU_EVENTQ_BASE, but presetBases gives no value for it: the model resets it to 0/);
+  const layout = text(
+    withFeatures(
+      { tablesPreset: true, queuesPreset: true, sidSize: 16 },
+      { presetBases: { STRTAB_BASE: '0x40000400', STRTAB_BASE_CFG: { FMT: 'TWO_LEVEL', SPLIT: 7, LOG2SIZE: 20 }, CMDQ_BASE: { ADDR: '0x40100020', LOG2SIZE: 8 }, EVENTQ_BASE: { LOG2SIZE: 20 } } },
+    ),
+  );
+  const w = only(loadConfig(layout).diagnostics, 'config.preset');
+  assert.deepEqual(w.map((d) => d.severity), ['warning', 'warning', 'warning', 'warning', 'warning']);
+  assert.deepEqual(
+    w.map((d) => [d.range.start, d.message]),
+    [
+      [valueAt(layout, 'STRTAB_BASE'), 'presetBases.STRTAB_BASE 0x0000000040000400 is not aligned to the 131072-byte first-level table STRTAB_BASE_CFG describes: the SMMU treats the low address bits as zero and uses 0x0000000040000000 (§6.3.24)'],
+      [valueAt(layout, 'SPLIT'), 'presetBases.STRTAB_BASE_CFG.SPLIT 7 is not 6, 8 or 10: it behaves as 6 (§6.3.25)'],
+      [valueAt(layout, 'LOG2SIZE'), 'presetBases.STRTAB_BASE_CFG.LOG2SIZE 20 exceeds SMMU_IDR1.SIDSIZE 16: the SMMU uses 16 (§6.3.25)'],
+      [valueAt(layout, 'ADDR', 'CMDQ_BASE'), 'presetBases.CMDQ_BASE 0x0000000040100020 is not aligned to the queue size (4096 bytes): the SMMU treats the low address bits as zero and uses 0x0000000040100000 (§6.3.26)'],
+      [valueAt(layout, 'LOG2SIZE', 'EVENTQ_BASE'), 'presetBases.EVENTQ_BASE.LOG2SIZE 20 exceeds SMMU_IDR1.EVENTQS 8: the SMMU uses 8 (§6.3.26)'],
+    ],
+  );
+});
+
 test('gbpa: Update must reset to 0', () => {
   const src = text({ ...BASE, gbpa: '0x80001000' });
   one(loadConfig(src).diagnostics, 'config.reserved', valueAt(src, 'gbpa'), /Update/);

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../../core/engine/engine';
-import { streamTableLayout } from '../../../core/engine/stream-table';
+import { streamTableLayout } from '../../../core/structures/bases';
 import { run } from '../../../core/script/interpreter';
 import { analyzeScript } from '../../../core/script/resolve';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
@@ -755,4 +755,28 @@ test('§6.3.24 the alignment follows the literal LOG2SIZE, not the one capped at
   assert.deepEqual(layout(0x4000_1000n, (1n << 16n) | (7n << 6n) | 16n), [0x4000_0000, 8192, 16]);
   // FMT 0b10 is reserved and behaves as linear.
   assert.deepEqual(layout(0x4000_0040n, (2n << 16n) | 1n), [0x4000_0000, 128, 1]);
+});
+
+test('§6.3.2 TABLES_PRESET and QUEUES_PRESET: the SMMU uses the preset Stream table and queues; writes to the bases are ignored and reported', () => {
+  const ids = { IDR1: QEMU_IDS.IDR1 | (1 << 30) | (1 << 29) };
+  const presetBases = { STRTAB_BASE: 0x4000_0000n, STRTAB_BASE_CFG: 8n, CMDQ_BASE: 0x4010_0000n | 4n, EVENTQ_BASE: 0x4020_0000n | 3n };
+  const engine = new Engine({ ...config(ids), presetBases });
+  const text = `write64 STRTAB_BASE 0x50000000
+write64 CMDQ_BASE 0x50100000 | LOG2SIZE=4
+write32 CR2 RECINVSID
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+mem write64 0x40000040 0x9
+dma read sid=1 iova=0x1234 == 0x1234
+dma read sid=2 iova=0 == C_BAD_STE
+mem read8 0x40200000 == 0x04
+cmd SYNC
+doorbell
+read32 CMDQ_CONS.RD == 1
+`;
+  const result = run(analyzeScript(text).statements, engine);
+  assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+  const preset = result.diagnostics.filter((d) => d.code === 'write.preset');
+  assert.deepEqual(preset.map((d) => d.range.start.line + 1), [1, 2]);
+  assert.match(preset[0]!.message, /SMMU_STRTAB_BASE is read-only because SMMU_IDR1\.TABLES_PRESET == 1/);
+  assert.equal(engine.smmu.peek('CMDQ_BASE'), 0x4010_0004n);
 });

@@ -268,3 +268,39 @@ test('§6.3.25 STRTAB_BASE_CFG.SPLIT is RES0 when IDR0.ST_LEVEL == 0b00: not sto
   assert.deepEqual(codes(twoLevel.write(0x88, 4, (1n << 16n) | (8n << 6n) | 16n)), []);
   assert.equal(twoLevel.read(0x88, 4).value, (1n << 16n) | (8n << 6n) | 16n);
 });
+
+test('§6.3.2, §6.3.24, §6.3.25 TABLES_PRESET: STRTAB_BASE and STRTAB_BASE_CFG read the preset values and are read-only', () => {
+  const presetBases = { STRTAB_BASE: 0x4000_0000n | (1n << 62n), STRTAB_BASE_CFG: (1n << 16n) | (8n << 6n) | 16n };
+  const m = new Smmu({ ...config({ IDR1: 0x02730010 | (1 << 30) }), presetBases });
+  assert.equal(m.read(0x80, 8).value, 0x4000_0000n | (1n << 62n));
+  assert.equal(m.read(0x88, 4).value, 0x10210n);
+  const w = m.write(0x80, 8, 0x5000_0000n);
+  assert.deepEqual(codes(w), ['write.preset']);
+  assert.equal(w.findings[0]!.severity, 'warning');
+  assert.match(w.findings[0]!.message, /SMMU_STRTAB_BASE is read-only because SMMU_IDR1\.TABLES_PRESET == 1 fixes it .*the write is ignored/);
+  assert.deepEqual(codes(m.write(0x88, 4, 8n)), ['write.preset']);
+  // The 32-bit fast path (no recording) ignores the write too.
+  m.recording = false;
+  assert.equal(m.write32(0x80, 0x1234_0000), false);
+  assert.equal(m.peek('STRTAB_BASE'), 0x4000_0000n | (1n << 62n));
+  assert.equal(m.peek('STRTAB_BASE_CFG'), 0x10210n);
+  // Without the preset bit the registers are software's: UNKNOWN at reset (0 here), written freely.
+  const free = new Smmu({ ...config(), presetBases });
+  assert.equal(free.read(0x80, 8).value, 0n);
+  assert.deepEqual(codes(free.write(0x80, 8, 0x5000_0000n)), []);
+  assert.equal(free.peek('STRTAB_BASE'), 0x5000_0000n);
+});
+
+test('§6.3.2, §6.3.26, §6.3.29, §6.3.33 QUEUES_PRESET: the queue bases read the preset values and are read-only; the PROD/CONS indexes stay writable', () => {
+  const presetBases = { CMDQ_BASE: 0x4010_0000n | 8n, EVENTQ_BASE: 0x4020_0000n | 7n, PRIQ_BASE: 0x4030_0000n | 6n };
+  const m = new Smmu({ ...config({ IDR0: IDR0_PRI_ATS_VMW, IDR1: 0x02730010 | (8 << 11) | (1 << 29) }), presetBases });
+  assert.equal(m.read(0x90, 8).value, 0x4010_0008n);
+  assert.equal(m.read(0xa0, 8).value, 0x4020_0007n);
+  assert.equal(m.read(0xc0, 8).value, 0x4030_0006n);
+  for (const off of [0x90, 0xa0, 0xc0, 0x94]) assert.deepEqual(codes(m.write(off, 4, 0x10n)), ['write.preset'], `offset ${off.toString(16)}`);
+  assert.equal(m.peek('CMDQ_BASE'), 0x4010_0008n);
+  assert.deepEqual(codes(m.write(0x98, 4, 3n)), []);
+  assert.equal(m.peek('CMDQ_PROD'), 3n);
+  // TABLES_PRESET is clear here: the Stream table registers are writable.
+  assert.deepEqual(codes(m.write(0x88, 4, 8n)), []);
+});
