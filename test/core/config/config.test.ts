@@ -188,6 +188,33 @@ test('SMMUv3.2 full preset: the documented values, and no errors or warnings', (
   assert.deepEqual([...errors(p.diagnostics), ...warnings(p.diagnostics)], []);
 });
 
+test('a feature the model does not implement is a warning that names it, at the feature; each has its own code to accept', () => {
+  const src = text({ ...BASE, version: '3.3', features: { stage1: true, stage2: true, atos: true, vatos: true, ats: true, dpt: true, had: true, xnx: true, ril: true, fwb: true, bbml: 1, e0pd: true, ptwnnc: true, hyp: true } });
+  const all = loadConfig(src).diagnostics;
+  assert.deepEqual(all.filter((d) => d.severity === 'error'), []);
+  const r = all.filter((d) => d.code.startsWith('config.not-modelled-'));
+  assert.deepEqual(r.map((d) => [d.code, d.severity]).sort((a, b) => a[0].localeCompare(b[0])), [
+    ['config.not-modelled-atos', 'warning'], ['config.not-modelled-ats', 'warning'], ['config.not-modelled-dpt', 'warning'], ['config.not-modelled-e0pd', 'warning'], ['config.not-modelled-vatos', 'warning'],
+  ]);
+  const atos = r.find((d) => d.code === 'config.not-modelled-atos')!;
+  assert.deepEqual(atos.range.start, valueAt(src, 'atos'));
+  assert.match(atos.message, /^atos \(SMMU_IDR0\.ATOS\) is advertised, but Address Translation Operations \(§9\) are not modelled: the SMMU_GATOS_\* registers read as zero/);
+  assert.match(r.find((d) => d.code === 'config.not-modelled-dpt')!.message, /SMMU_DPT_BASE, SMMU_DPT_BASE_CFG and SMMU_DPT_CFG_FAR read as zero.*CMD_DPTI_PA is CERROR_ILL/);
+  // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian, HTTU with HAFT.
+  const enums = loadConfig(text(withFeatures({ ttf: 'both', ttEndian: 'be', granules: ['4K'] }, { drivers: [] }))).diagnostics.map((d) => d.code);
+  assert.ok(enums.includes('config.not-modelled-aarch32') && enums.includes('config.not-modelled-big-endian'), enums.join());
+  assert.ok(!loadConfig(text(withFeatures({ ttEndian: 'mixed' }))).diagnostics.some((d) => d.code.startsWith('config.not-modelled-')));
+});
+
+test('smmuv3.2-full accepts its not-modelled features by name; a feature a file adds on top is still a warning', () => {
+  const full = PRESETS.get('smmuv3.2-full')!.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
+  assert.deepEqual(full.map((d) => d.code).sort(), ['config.not-modelled-aarch32', 'config.not-modelled-atos', 'config.not-modelled-ats', 'config.not-modelled-attr-perms-ovr', 'config.not-modelled-vatos', 'config.not-modelled-vmw']);
+  assert.ok(full.every((d) => d.severity === 'info' && /\(accepted: a full .*SMMUv3\.2/.test(d.message)), JSON.stringify(full));
+  const derived = load({ base: 'smmuv3.2-full', version: '3.3', features: { dpt: true, ttf: 'aarch64', e0pd: true, ptwnnc: true } }).diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
+  assert.deepEqual(derived.filter((d) => d.severity === 'warning').map((d) => d.code).sort(), ['config.not-modelled-dpt', 'config.not-modelled-e0pd']);
+  assert.ok(derived.some((d) => d.code === 'config.not-modelled-atos' && d.severity === 'info'));
+});
+
 test('QEMU presets: no errors or warnings; QEMU sets no IIDR, so the presets give none and the zero IIDR is a note', () => {
   for (const name of ['qemu-7.2', 'qemu-11.1']) {
     const p = PRESETS.get(name)!;
@@ -592,7 +619,7 @@ test('docs/configuration.md names every feature, top-level key and rule code', (
   for (const d of FEATURES) assert.ok(doc.includes(`| \`${d.key}\` |`), `feature ${d.key} is not in the docs' table`);
   for (const k of TOP_LEVEL_KEYS) assert.ok(doc.includes(`| \`${k}\` |`), `key ${k} is not documented`);
   for (const r of RULES) {
-    assert.match(r.code, /^config\.[a-z-]+$/);
+    assert.match(r.code, /^config\.[a-z][a-z0-9-]*$/);
     assert.ok(r.section.length > 0, r.summary);
     assert.ok(doc.includes(`\`${r.code}\``), `code ${r.code} is not documented`);
   }
