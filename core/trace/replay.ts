@@ -271,6 +271,7 @@ class Replayer {
       this.report(rec, rec.valueRange, 'info', 'replay.beyond', `${what} beyond page 0 and page 1: optional pages are not modelled, not compared`, '6.1');
       return;
     }
+    if (this.notModelled(rec, target, what)) return;
     if (codes.has('page0.page1-offset')) {
       this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, the reserved page-0 offset of a page-1 register: the access must alias the page-1 register or be RAZ/WI; abort is not allowed`, '6.2');
       return;
@@ -289,6 +290,17 @@ class Replayer {
     this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} of SMMU_${target.reg.name}${half}${page1}: ${rule}`, '6.2');
   }
 
+  /**
+   * A register the configuration advertises and the model does not implement (SMMU_GATOS_* with
+   * IDR0.ATOS, …): what the emulation answered cannot be judged. A note, once per access.
+   */
+  private notModelled(rec: AccessRecord, target: Target, what: string): boolean {
+    const f = target.findings.find((x) => x.code === 'register.not-modelled');
+    if (!f) return false;
+    this.report(rec, rec.valueRange, 'info', 'replay.not-modelled', `${what}: ${f.message.replace(/: the access reads as zero and writes are ignored$/, '')}; not compared`, f.section);
+    return true;
+  }
+
   private judgeUndefined(rec: AccessRecord, target: Target, emu: bigint, model: bigint): void {
     const codes = new Set(target.findings.map((f) => f.code));
     if ([...codes].some((c) => ILLEGAL_CODES.has(c))) {
@@ -298,6 +310,7 @@ class Replayer {
       return;
     }
     if (codes.has('offset.beyond-pages')) return;
+    if (this.notModelled(rec, target, `${h(rec.offset)} read ${hex(emu, rec.size === 8 ? 64 : 32)}`)) return;
     if (emu === 0n) return;
     if (codes.has('page0.page1-offset') || codes.has('page1.undefined')) {
       const other = codes.has('page1.undefined') ? rec.offset - PAGE1 : rec.offset + PAGE1;

@@ -35,6 +35,7 @@ export const TRACE_RULES: readonly TraceRule[] = [
   { code: 'replay.alias', severity: 'warning', section: '6.2', summary: 'CONSTRAINED UNPREDICTABLE: the emulation aliases page 0 and page 1 where the model is RAZ/WI (allowed)' },
   { code: 'replay.unpredictable', severity: 'warning', section: '6.2', summary: 'CONSTRAINED UNPREDICTABLE: an illegal access (unsupported size, unaligned, 64-bit over two 32-bit registers) answered by an allowed choice other than the model\'s' },
   { code: 'replay.beyond', severity: 'info', section: '6.1', summary: 'an access beyond page 0 and page 1 (optional pages are not modelled); not compared' },
+  { code: 'replay.not-modelled', severity: 'info', section: '6.2.1', summary: 'an access to a register the configuration advertises but the model does not implement (SMMU_GATOS_*, SMMU_DPT_*, …, core/registers/not-modelled.ts); not compared' },
   { code: 'replay.command', severity: 'error or warning', section: '4.1', summary: 'a command record the emulation consumed that is CERROR_ILL, or (with guest memory) not the next command the model consumed (error); a command name the table does not know (warning)' },
   { code: 'replay.event', severity: 'error or warning', section: '7.3', summary: 'an event record with a Reserved event number or RES0 bits set (error), or an event name the table does not know (warning)' },
   { code: 'mvcpu.reordered', severity: 'info', section: '6.2', summary: 'a read that differs from the trace order is explained by another vCPU\'s access taking effect in a different order' },

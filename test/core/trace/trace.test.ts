@@ -127,6 +127,19 @@ test('§6.3.97 PRIQ_PROD.OVFLG resets to 0: set before the PRI queue was ever en
   assert.deepEqual(at(r.diagnostics, 5), [], 'once the queue has been enabled, an overflow may have toggled OVFLG (§8.1)');
 });
 
+test('a register the configuration advertises and the model does not implement is not compared (a note); without the feature a non-zero read is an error', () => {
+  const r = replay('R 0x100 4 0x1\nR 0x118 8 0x800', 'smmuv3.2-full');
+  for (const line of [1, 2]) {
+    const d = at(r.diagnostics, line);
+    assert.deepEqual(codes(d), ['replay.not-modelled'], JSON.stringify(d));
+    assert.equal(d[0]?.severity, 'info');
+  }
+  assert.match(at(r.diagnostics, 2)[0]?.message ?? '', /0x0118 read 0x0000000000000800: 0x0118 is SMMU_GATOS_PAR \(§6\.3\.40\), present because SMMU_IDR0\.ATOS is advertised, but not modelled; not compared/);
+  const qemu = replay('R 0x100 4 0x1', 'qemu');
+  assert.deepEqual(codes(at(qemu.diagnostics, 1)), ['replay.res0-location']);
+  assert.match(at(qemu.diagnostics, 1)[0]?.message ?? '', /SMMU_GATOS_CTRL .*exists only when SMMU_IDR0\.ATOS is advertised/);
+});
+
 test('with a configuration given, an ID register that differs from it is an error', () => {
   const r = replay('R 0x00 4 0x0D00100A', 'qemu');
   assert.equal(r.diagnostics[0]?.code, 'replay.id');
