@@ -676,6 +676,16 @@ class Resolver {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The warnings a script, queue descriptor or trace repeats at its `config` line when it uses the
+ * configuration: features it advertises that the model does not implement (rules.ts
+ * NOT_MODELLED_RULES) and that the configuration does not accept. Its other warnings concern the
+ * configuration itself and stay with its file.
+ */
+export function notModelledWarnings(diagnostics: readonly ConfigDiagnostic[]): ConfigDiagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'warning' && d.code.startsWith('config.not-modelled-'));
+}
+
 /** Parse, resolve and check a configuration. Never throws. */
 export function loadConfig(text: string, opts: LoadOptions = {}): LoadResult {
   const src = typeof text === 'string' ? text : '';

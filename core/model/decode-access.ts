@@ -104,9 +104,9 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
       const value = ids.idField(f.field.register, f.field.field);
       const cond = `SMMU_${f.field.register}.${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''}`;
       if (value === undefined || advertised(f, value)) {
-        findings.push({ severity: 'warning', code: 'register.not-modelled', section: missing.reg.section, message: `${h(effective)} is SMMU_${missing.name} (§${missing.reg.section}), present because ${cond} is advertised, but not modelled: the access reads as zero and writes are ignored` });
+        findings.push({ severity: 'warning', code: 'register.not-modelled', section: missing.reg.section, message: `${h(effective)} is SMMU_${missing.name}, present because ${cond} is advertised, but not modelled: the access reads as zero and writes are ignored` });
       } else {
-        findings.push({ severity: 'warning', code: 'register.unimplemented', section: missing.reg.section, message: `${h(effective)} is the offset of SMMU_${missing.name} (§${missing.reg.section}), which exists only when ${cond} is advertised; this configuration does not, so it is an undefined location (RES0)` });
+        findings.push({ severity: 'warning', code: 'register.unimplemented', section: missing.reg.section, message: `${h(effective)} is the offset of SMMU_${missing.name}, which exists only when ${cond} is advertised; this configuration does not, so it is an undefined location (RES0)` });
       }
       return { kind: 'razwi', findings };
     }

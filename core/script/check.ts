@@ -4,7 +4,7 @@
  * report the same diagnostics.
  */
 import { cannotRead, type FileKind, type FileText } from '../base/files';
-import { loadConfig } from '../config/load';
+import { loadConfig, notModelledWarnings } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
@@ -102,6 +102,8 @@ function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnost
     diagnostics.push({ severity: 'error', code: 'config.invalid', message: `configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}`, range });
     return undefined;
   }
+  // What the model does not implement of this SMMU is said where the script chooses it.
+  for (const d of notModelledWarnings(loaded.diagnostics)) diagnostics.push({ severity: 'warning', code: d.code, message: `configuration ${path}: ${d.message}`, range });
   return loaded.config;
 }
 
