@@ -14,6 +14,7 @@ import { PRESET_ALIASES, PRESET_DOCUMENTS, PRESET_NAMES } from '../../../core/co
 import { configSchema, configSchemaText, presetFileText } from '../../../core/config/schema';
 import { FEATURES, GRANULES, type FeatureValue } from '../../../core/config/features';
 import { RULES } from '../../../core/config/rules';
+import { UNMODELLED_FEATURES } from '../../../core/registers/not-modelled';
 import { findField, findRegister } from '../../../core/registers/table';
 import { QEMU_IDS } from '../../harness/helpers';
 import { root } from '../../harness/root';
@@ -622,6 +623,16 @@ test('docs/configuration.md names every feature, top-level key and rule code', (
     assert.match(r.code, /^config\.[a-z][a-z0-9-]*$/);
     assert.ok(r.section.length > 0, r.summary);
     assert.ok(doc.includes(`\`${r.code}\``), `code ${r.code} is not documented`);
+  }
+});
+
+test('docs/configuration.md lists every feature the model does not implement as the table says it; docs/engine.md names each', () => {
+  const doc = fs.readFileSync(path.join(root, 'docs', 'configuration.md'), 'utf8');
+  const engine = fs.readFileSync(path.join(root, 'docs', 'engine.md'), 'utf8');
+  for (const f of UNMODELLED_FEATURES) {
+    const row = `| \`config.not-modelled-${f.id}\` | SMMU_${f.field.register}.${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''} | ${f.what} |`;
+    assert.ok(doc.includes(row), `docs/configuration.md lacks the row ${row}`);
+    assert.ok(engine.includes(`-${f.id}\``), `docs/engine.md does not name config.not-modelled-${f.id}`);
   }
 });
 
