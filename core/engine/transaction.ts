@@ -123,8 +123,16 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
   }
   const ste = decodeSte(w);
+  // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
+  if ((ste.config & 2) === 2 && ste.s2Endi === 1) bigEndianNotModelled(engine, `STE ${sid} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
   engine.configCache.ste.set(sid, { address: steAddr, words: w, decoded: ste, seq: 0 });
   return ste;
+}
+
+/** A structure selects big-endian translation tables, which the walker reads little-endian: say so where it is fetched. */
+function bigEndianNotModelled(engine: EngineContext, what: string, section: string): void {
+  if (engine.suppressEvents) return;
+  engine.log({ kind: 'note', text: `${what}: big-endian tables are not modelled, the walk reads their descriptors little-endian`, section, severity: 'warning', code: 'walk.not-modelled' });
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
@@ -362,6 +370,8 @@ function locateCd(engine: EngineContext, t: Transaction, ste: SteFields, ssid: n
     return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
   }
   const cd = decodeCd(w);
+  // §5.4 ENDI (IGNORED when both walks are disabled): big-endian stage 1 tables are not modelled.
+  if (cd.endi === 1 && (cd.epd0 === 0 || cd.epd1 === 0)) bigEndianNotModelled(engine, `CD ${ssid} of StreamID ${t.sid} selects big-endian stage 1 translation tables (ENDI = 1)`, '5.4');
   engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
   return cd;
 }
