@@ -381,16 +381,10 @@ class Reader {
       const o: RegisterOverride = spec.registers.get(reg.name) ?? { reg, fields: new Map() };
       const maxValue = Number(widthMask(reg));
       if (p.value.type === 'object') {
-        for (const fp of this.props(p.value, `registers.${p.name}`)) {
-          if (!fp.value) continue;
-          const field = findField(reg, fp.name);
-          if (!field) {
-            this.unknownKey(fp.key, fp.name, `SMMU_${reg.name}`, reg.fields.map((f) => f.name));
-            continue;
-          }
-          const v = this.fieldValue(fp.value, reg, field);
-          if (v !== undefined) o.fields.set(field.name.toUpperCase(), { ...this.entry(v, fp.value), field });
-        }
+        this.readFields(p.value, reg, `registers.${p.name}`, (node, field) => {
+          const v = this.fieldValue(node, reg, field);
+          if (v !== undefined) o.fields.set(field.name.toUpperCase(), { ...this.entry(v, node), field });
+        });
       } else {
         const v = this.int(p.value, `registers.${p.name}`, maxValue);
         if (v === undefined) continue;
@@ -398,6 +392,16 @@ class Reader {
         o.fields.clear();
       }
       spec.registers.set(reg.name, o);
+    }
+  }
+
+  /** An object of `reg`'s fields: each known field's value node to `each`, unknown names reported. */
+  private readFields(obj: Node, reg: RegisterDef, where: string, each: (node: Node, field: FieldDef) => void): void {
+    for (const fp of this.props(obj, where)) {
+      if (!fp.value) continue;
+      const field = findField(reg, fp.name);
+      if (field) each(fp.value, field);
+      else this.unknownKey(fp.key, fp.name, `SMMU_${reg.name}`, reg.fields.map((f) => f.name));
     }
   }
 
@@ -432,16 +436,10 @@ class Reader {
       }
       const e: PresetBaseEntry = { reg: preset, fields: new Map(), node: this.anchor ?? p.value, fromBase: this.anchor !== undefined };
       if (p.value.type === 'object') {
-        for (const fp of this.props(p.value, `presetBases.${p.name}`)) {
-          if (!fp.value) continue;
-          const field = findField(preset, fp.name);
-          if (!field) {
-            this.unknownKey(fp.key, fp.name, `SMMU_${preset.name}`, preset.fields.map((f) => f.name));
-            continue;
-          }
-          const v = this.presetFieldValue(fp.value, preset, field);
-          if (v !== undefined) e.fields.set(field.name, { ...this.entry(v, fp.value), field });
-        }
+        this.readFields(p.value, preset, `presetBases.${p.name}`, (node, field) => {
+          const v = this.presetFieldValue(node, preset, field);
+          if (v !== undefined) e.fields.set(field.name, { ...this.entry(v, node), field });
+        });
       } else {
         const n = bigIntValue(p.value);
         if (!n.ok) this.r.at(p.value, 'error', `config.${n.problem}`, `presetBases.${p.name}: ${n.message}`);
