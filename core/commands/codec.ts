@@ -131,8 +131,18 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
   }
 
   // Reserved bits (§4.1.5), and fields that are RES0 because their feature is not advertised.
-  for (const [msb, lsb] of reservedRuns(def, w)) {
-    out.push(optional('reserved', `RES0 bit${msb === lsb ? ` ${msb}` : `s [${msb}:${lsb}]`} set`, '4.1.5'));
+  // Bits where parameters of unknown position lie (CMD_PREFETCH_ADDR's Stride, SMMUv3.1 on) are
+  // not RES0 from the version that defines them: the model cannot check them, and says so.
+  const unlocated = def.unlocated && (!ids || caps.archMinorRev(ids) >= def.unlocated.sinceMinor) ? def.unlocated : undefined;
+  const notChecked: [number, number][] = [];
+  for (const run of reservedRuns(def, w)) {
+    for (const [msb, lsb] of unlocated ? splitRuns(run, unlocated.bits, notChecked) : [run]) {
+      out.push(optional('reserved', `RES0 bit${msb === lsb ? ` ${msb}` : `s [${msb}:${lsb}]`} set`, '4.1.5'));
+    }
+  }
+  if (unlocated && notChecked.length) {
+    const where = notChecked.map(([m, l]) => (m === l ? `${m}` : `[${m}:${l}]`)).join(', ');
+    out.push(warn('unlocated', `bit${notChecked.length > 1 || notChecked[0]?.[0] !== notChecked[0]?.[1] ? 's' : ''} ${where} set: ${name}'s ${unlocated.params} lie among bits ${unlocated.bits.map(([m, l]) => `[${m}:${l}]`).join(', ')}, but ${unlocated.why}; the model does not check them (not CERROR_ILL)`, def.section));
   }
   for (const x of fields) {
     const f = x.field;
@@ -217,6 +227,31 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
   }
 
   return out;
+}
+
+/**
+ * Split the RES0 run [msb, lsb] into the parts outside `holes` (returned) and inside them (pushed
+ * to `inside`).
+ */
+function splitRuns(run: readonly [number, number], holes: readonly (readonly [number, number])[], inside: [number, number][]): [number, number][] {
+  const outside: [number, number][] = [];
+  let start: number | undefined;
+  let inHole = false;
+  const flush = (end: number) => {
+    if (start === undefined) return;
+    (inHole ? inside : outside).push([start, end]);
+    start = undefined;
+  };
+  for (let b = run[0]; b >= run[1]; b--) {
+    const hole = holes.some(([m, l]) => b <= m && b >= l);
+    if (start !== undefined && hole !== inHole) flush(b + 1);
+    if (start === undefined) {
+      start = b;
+      inHole = hole;
+    }
+  }
+  flush(run[1]);
+  return outside;
 }
 
 /** Alignment needed for a defined range (64-bit descriptors, §4.4.1.1): Address[bit:12] must be zero. */
@@ -334,5 +369,12 @@ export function commandSummaryMarkdown(def: CommandDef): string {
   const needs = [...(def.requires ?? []).map(describeFeature), ...(def.secureOnly ? ['the Secure Command queue (CERROR_ILL on the Non-secure one)'] : [])];
   const req = needs.length ? `\n\nNeeds ${needs.join(' and ')}; otherwise CERROR_ILL.` : '';
   const aliases = def.aliases?.length ? ` Also written ${def.aliases.join(', ')}.` : '';
-  return `**${def.name}** (opcode ${hexOf(def.opcode)}) — ${def.summary} (§${def.section})${aliases}${req}\n\n${layoutFieldTable(def)}`;
+  return `**${def.name}** (opcode ${hexOf(def.opcode)}) — ${def.summary} (§${def.section})${aliases}${req}${unlocatedText(def)}\n\n${layoutFieldTable(def)}`;
+}
+
+/** What the table does not locate, for hovers and docs/commands.md. */
+export function unlocatedText(def: CommandDef): string {
+  const u = def.unlocated;
+  if (!u) return '';
+  return `\n\n${u.params} are not located: ${u.why}. They lie among bits ${u.bits.map(([m, l]) => `[${m}:${l}]`).join(', ')}, which from SMMUv3.${u.sinceMinor} on the model does not check (a set bit is a warning, not CERROR_ILL); in SMMUv3.0 those bits are RES0.`;
 }

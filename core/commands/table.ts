@@ -11,8 +11,12 @@
  * are cross-checked with the parameter lists and prose of §4.2–§4.7.
  *
  * Bits outside every field are RES0 (§4.1.5). Parameters named by the specification whose
- * positions could not be confirmed (CMD_PREFETCH_ADDR's Stride and NS, §4.2.2) are left out, so
- * they read as RES0 — which is what they are on SMMUv3.0 and on the Non-secure queue (NS).
+ * positions could not be confirmed are not declared as fields: CMD_PREFETCH_ADDR's Stride and NS
+ * (§4.2.2) are drawn only as an image in our copy of the specification, and no second source
+ * places them (Linux's and Xen's arm-smmu-v3.h define only CMDQ_PREFETCH_1_SIZE [4:0] and
+ * CMDQ_PREFETCH_1_ADDR_MASK [63:12] of the second doubleword; QEMU's smmuv3-internal.h, FreeBSD's
+ * smmureg.h and gem5's SMMUv3 model define no Stride either). The command lists the bits they
+ * must lie in as `unlocated` instead (see CommandDef).
  */
 import type { FeatureRef, LayoutDef, LayoutField } from '../layout/types';
 
@@ -36,6 +40,12 @@ export interface CommandDef<N extends string = CommandName> extends LayoutDef {
   readonly secureOnly?: boolean;
   /** Other spellings users type (Linux CMDQ_OP_*). */
   readonly aliases?: readonly string[];
+  /**
+   * Parameters the section names whose bit positions are not known to this table: the bits
+   * left between the located fields, where they must lie. From SMMUv3.`sinceMinor` on, a set bit
+   * there is not taken for a RES0 bit (no CERROR_ILL); the codec warns that it is not checked.
+   */
+  readonly unlocated?: { readonly params: string; readonly bits: readonly (readonly [number, number])[]; readonly sinceMinor: number; readonly why: string };
 }
 
 const S1P: FeatureRef = { register: 'IDR0', field: 'S1P' };
@@ -84,7 +94,7 @@ const VA = f('Address', 127, 76, 'Virtual address [63:12]; bits [11:0] are taken
 const IPA = f('Address', 119, 76, 'IPA [55:12]; bits [55:52] RES0 in SMMUv3.1–v3.3, [55:48] in SMMUv3.0 (§4.1.6).', { openValues: true, addrShift: 12 });
 const RANGE_FIELDS: readonly LayoutField[] = [NUM, SCALE, TLBI_LEAF, TTL128, TTL, TG];
 
-type CommandExtra = Partial<Pick<CommandDef<string>, 'requires' | 'secureOnly' | 'aliases'>>;
+type CommandExtra = Partial<Pick<CommandDef<string>, 'requires' | 'secureOnly' | 'aliases' | 'unlocated'>>;
 
 function cmd<N extends string>(opcode: number, name: N, section: string, group: CommandGroup, summary: string, fields: readonly LayoutField[], extra: CommandExtra = {}): CommandDef<N> {
   return { opcode, name, section, group, summary, bits: 128, fields: [OPCODE, ...fields], ...extra };
@@ -97,7 +107,18 @@ const TABLE = [
     SSEC, SSV, SUBSTREAM, STREAM,
     f('Size', 68, 64, 'Number of translations to prefetch: 2^Size strides (§4.2.2).', { openValues: true }),
     f('Address', 127, 76, 'Virtual address [63:12] (or IPA, for stage-2-only streams) to prefetch from.', { openValues: true, addrShift: 12 }),
-  ]),
+  ], {
+    // §4.2.2: Stride (prefetches every 2^(12+Stride) bytes) is RES0 only in SMMUv3.0, where a
+    // non-zero value is ignored or CERROR_ILL; NS is RES0 on the Non-secure Command queue. Their
+    // positions are not confirmed (see the header): they lie among the bits no located field
+    // covers, [9:8] and [75:69].
+    unlocated: {
+      params: 'Stride and NS',
+      bits: [[9, 8], [75, 69]],
+      sinceMinor: 1,
+      why: 'their bit positions are drawn only as an image in the specification and no second source (Linux, Xen, QEMU, FreeBSD, gem5) places them',
+    },
+  }),
   // §4.3 Configuration structure invalidation.
   cmd(0x03, 'CMD_CFGI_STE', '4.3.1', 'cfgi', 'Invalidate the cached STE of a StreamID, and the CDs cached through it.', [SSEC, STREAM, CFGI_LEAF]),
   cmd(0x04, 'CMD_CFGI_STE_RANGE', '4.3.2', 'cfgi', 'Invalidate the STEs of an aligned range of 2^(Range+1) StreamIDs (Range 31 is CMD_CFGI_ALL).', [SSEC, STREAM, RANGE]),

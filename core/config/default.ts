@@ -9,7 +9,7 @@
  * not executed, and the built-in default is what decodes values.
  */
 import type { FileText } from '../base/files';
-import { loadConfig } from './load';
+import { loadConfig, notModelledWarnings } from './load';
 import { DEFAULT_CONFIG, PRESETS } from './presets';
 import type { ResolvedConfig } from './types';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
@@ -49,7 +49,10 @@ function loadCached(text: string): ReturnType<typeof loadConfig> {
  */
 export function applyDefaultConfig(choice: DefaultConfig, readFile: (path: string) => FileText, diagnostics: ScriptDiagnostic[]): AppliedDefault {
   const preset = PRESETS.get(choice.value);
-  if (preset) return { config: preset.config };
+  if (preset) {
+    for (const d of notModelledWarnings(preset.diagnostics)) diagnostics.push({ severity: 'warning', code: d.code, message: `${choice.origin}: preset '${choice.value}': ${d.message}`, range: LINE0 });
+    return { config: preset.config };
+  }
   const path = choice.path ?? choice.value;
   // As with a broken `config` line, the error stops the model before the first statement.
   const fallback = `fix the setting or the file (until then files without a \`config\` line are not executed, and decoded against the built-in default, ${DEFAULT_CONFIG.name})`;
@@ -68,5 +71,6 @@ export function applyDefaultConfig(choice: DefaultConfig, readFile: (path: strin
     diagnostics.push({ severity: 'error', code: 'config.invalid', message: `${choice.origin}: configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}; ${fallback}`, range: LINE0 });
     return { config: DEFAULT_CONFIG, configPath: path };
   }
+  for (const d of notModelledWarnings(loaded.diagnostics)) diagnostics.push({ severity: 'warning', code: d.code, message: `${choice.origin}: configuration ${path}: ${d.message}`, range: LINE0 });
   return { config: loaded.config, configPath: path };
 }

@@ -183,21 +183,31 @@ export type IntResult = { readonly ok: true; readonly value: number } | { readon
  * Values are limited to 2^53 − 1 (register values to 32 bits by the caller).
  */
 export function intValue(n: Node): IntResult {
+  const r = bigIntValue(n);
+  if (!r.ok) return r;
+  if (r.value > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, problem: 'range', message: `${n.type === 'string' ? `"${String(n.value)}"` : String(n.value)} is too large` };
+  return { ok: true, value: Number(r.value) };
+}
+
+export type BigIntResult = { readonly ok: true; readonly value: bigint } | { readonly ok: false; readonly problem: 'type' | 'range'; readonly message: string };
+
+/**
+ * As intValue, for 64-bit register values: a string may hold any unsigned integer (the caller
+ * limits its width); a JSON number is exact only up to 2^53 − 1, so a larger one is refused.
+ */
+export function bigIntValue(n: Node): BigIntResult {
   const v: unknown = n.value;
   if (n.type === 'number' && typeof v === 'number') {
     if (!Number.isFinite(v) || !Number.isInteger(v)) return { ok: false, problem: 'range', message: `${v} is not an integer` };
     if (v < 0) return { ok: false, problem: 'range', message: `${v} is negative` };
     if (!Number.isSafeInteger(v)) return { ok: false, problem: 'range', message: `${v} is too large` };
-    return { ok: true, value: v };
+    return { ok: true, value: BigInt(v) };
   }
   if (n.type === 'string' && typeof v === 'string') {
     const s = v.trim();
     const m = /^(0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*|0[bB][01](?:_?[01])*|[0-9](?:_?[0-9])*)$/.exec(s);
     if (!m) return { ok: false, problem: 'type', message: `"${v}" is not a number (write 42, "0x2A" or "0b101010")` };
-    const digits = s.replace(/_/g, '');
-    const big = BigInt(digits);
-    if (big > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, problem: 'range', message: `"${v}" is too large` };
-    return { ok: true, value: Number(big) };
+    return { ok: true, value: BigInt(s.replace(/_/g, '')) };
   }
   return { ok: false, problem: 'type', message: `expected a number or a "0x…" string, found ${nodeType(n)}` };
 }

@@ -7,14 +7,16 @@
  * The file format is documented in docs/configuration.md and described by
  * schemas/smmu-config.schema.json (generated from the same feature table, schema.ts).
  */
-import { depositField, extractField } from '../registers/codec';
+import { depositField, extractField, type IdView } from '../registers/codec';
 import { definedMask, findField, findRegister, widthMask } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
 import { DEFAULT_CHOICES, type IdRegisterValues, type ResolvedConfig, type UnpredictableChoices } from './types';
 import { FEATURES, GRANULES, VERSIONS, defaultOf, minorOf, type FeatureDef, type FeatureValue, type Granule, type Version } from './features';
-import { booleanValue, intValue, nodeType, parseJson, properties, stringValue, suggest, TextPositions, type Node, type Range } from './json';
+import { bigIntValue, booleanValue, intValue, nodeType, parseJson, properties, stringValue, suggest, TextPositions, type Node, type Range } from './json';
 import { PRESET_NAMES, presetDocument } from './preset-data';
-import { DRIVERS, idRegisters, RULE_CODES, RULES, type Driver, type RuleContext, type Severity } from './rules';
+import { DRIVERS, idRegisters, label, RULE_CODES, RULES, type Driver, type RuleContext, type Severity } from './rules';
+import { checkPresetBases, PRESET_BASE_REGISTERS, type PresetBaseValue } from './preset-bases';
+import type { PresetBaseName } from './types';
 
 export { describeConfig, featuresOf, type FeatureSummary } from './describe';
 export type { Driver, Severity } from './rules';
@@ -41,7 +43,7 @@ export interface LoadResult {
 }
 
 /** Top-level keys, in the order the docs list them. */
-export const TOP_LEVEL_KEYS = ['$schema', 'name', 'description', 'base', 'version', 'drivers', 'features', 'iidr', 'registers', 'choices', 'gbpa', 'accepted'] as const;
+export const TOP_LEVEL_KEYS = ['$schema', 'name', 'description', 'base', 'version', 'drivers', 'features', 'iidr', 'registers', 'choices', 'gbpa', 'presetBases', 'accepted'] as const;
 export const IIDR_KEYS = ['implementer', 'productId', 'variant', 'revision'] as const;
 type IidrKey = (typeof IIDR_KEYS)[number];
 /** IIDR keys → SMMU_IIDR fields (§6.3.7) and their widths. */
@@ -104,6 +106,12 @@ interface RegisterOverride {
   whole?: Entry<number>;
   readonly fields: Map<string, Entry<number> & { readonly field: FieldDef }>;
 }
+/** A `presetBases` value: the whole 64- or 32-bit register, or some of its fields. */
+interface PresetBaseEntry extends Src {
+  readonly reg: RegisterDef;
+  whole?: Entry<bigint>;
+  readonly fields: Map<string, Entry<bigint> & { readonly field: FieldDef }>;
+}
 interface Spec {
   root: Node;
   name?: Entry<string>;
@@ -117,12 +125,13 @@ interface Spec {
   readonly registers: Map<string, RegisterOverride>;
   readonly choices: Map<ChoiceKey, Entry<string>>;
   gbpa?: Entry<number>;
+  readonly presetBases: Map<PresetBaseName, PresetBaseEntry>;
   /** Rule code → why its warnings are expected here (`accepted`). */
   readonly accepted: Map<string, Entry<string>>;
 }
 
 function emptySpec(root: Node): Spec {
-  return { root, features: new Map(), iidr: new Map(), registers: new Map(), choices: new Map(), accepted: new Map() };
+  return { root, features: new Map(), iidr: new Map(), registers: new Map(), choices: new Map(), presetBases: new Map(), accepted: new Map() };
 }
 
 class Reader {
@@ -218,6 +227,10 @@ class Reader {
           if (v !== undefined) spec.gbpa = this.entry(v, node);
           break;
         }
+        case 'presetBases':
+          if (node.type !== 'object') this.typeError(node, 'an object of base register values, { "STRTAB_BASE": "0x80000000", … }');
+          else this.readPresetBases(node, spec);
+          break;
         case 'accepted':
           if (node.type !== 'object') this.typeError(node, 'an object of rule codes and reasons, { "config.iidr": "why" }');
           else this.readAccepted(node, spec);
@@ -368,16 +381,10 @@ class Reader {
       const o: RegisterOverride = spec.registers.get(reg.name) ?? { reg, fields: new Map() };
       const maxValue = Number(widthMask(reg));
       if (p.value.type === 'object') {
-        for (const fp of this.props(p.value, `registers.${p.name}`)) {
-          if (!fp.value) continue;
-          const field = findField(reg, fp.name);
-          if (!field) {
-            this.unknownKey(fp.key, fp.name, `SMMU_${reg.name}`, reg.fields.map((f) => f.name));
-            continue;
-          }
-          const v = this.fieldValue(fp.value, reg, field);
-          if (v !== undefined) o.fields.set(field.name.toUpperCase(), { ...this.entry(v, fp.value), field });
-        }
+        this.readFields(p.value, reg, `registers.${p.name}`, (node, field) => {
+          const v = this.fieldValue(node, reg, field);
+          if (v !== undefined) o.fields.set(field.name.toUpperCase(), { ...this.entry(v, node), field });
+        });
       } else {
         const v = this.int(p.value, `registers.${p.name}`, maxValue);
         if (v === undefined) continue;
@@ -385,6 +392,16 @@ class Reader {
         o.fields.clear();
       }
       spec.registers.set(reg.name, o);
+    }
+  }
+
+  /** An object of `reg`'s fields: each known field's value node to `each`, unknown names reported. */
+  private readFields(obj: Node, reg: RegisterDef, where: string, each: (node: Node, field: FieldDef) => void): void {
+    for (const fp of this.props(obj, where)) {
+      if (!fp.value) continue;
+      const field = findField(reg, fp.name);
+      if (field) each(fp.value, field);
+      else this.unknownKey(fp.key, fp.name, `SMMU_${reg.name}`, reg.fields.map((f) => f.name));
     }
   }
 
@@ -399,6 +416,63 @@ class Reader {
       return undefined;
     }
     return this.int(node, `SMMU_${reg.name}.${field.name}`, max);
+  }
+
+  /**
+   * `presetBases`: { "STRTAB_BASE": value, "STRTAB_BASE_CFG": { "FMT": "LINEAR", "LOG2SIZE": 8 }, … }.
+   * A whole value is the register's bits; in a field object an address field (ADDR) is the
+   * address it holds, and an enumerated field may be named by its encoding.
+   */
+  private readPresetBases(obj: Node, spec: Spec): void {
+    const names = PRESET_BASE_REGISTERS.map((r) => r.name);
+    for (const p of this.props(obj, 'presetBases')) {
+      if (!p.value) continue;
+      const reg = findRegister(p.name);
+      const preset = reg && PRESET_BASE_REGISTERS.find((r) => r === reg);
+      if (!preset) {
+        const s = suggest(p.name, names);
+        this.r.at(p.key, 'error', 'config.unknown-key', `presetBases has no "${p.name}"${s ? `: did you mean "${s}"?` : ''}; a preset fixes only ${names.join(', ')} (SMMU_IDR1.TABLES_PRESET and QUEUES_PRESET, §6.3.2)`);
+        continue;
+      }
+      const e: PresetBaseEntry = { reg: preset, fields: new Map(), node: this.anchor ?? p.value, fromBase: this.anchor !== undefined };
+      if (p.value.type === 'object') {
+        this.readFields(p.value, preset, `presetBases.${p.name}`, (node, field) => {
+          const v = this.presetFieldValue(node, preset, field);
+          if (v !== undefined) e.fields.set(field.name, { ...this.entry(v, node), field });
+        });
+      } else {
+        const n = bigIntValue(p.value);
+        if (!n.ok) this.r.at(p.value, 'error', `config.${n.problem}`, `presetBases.${p.name}: ${n.message}`);
+        else if (n.value > widthMask(preset)) this.r.at(p.value, 'error', 'config.range', `presetBases.${p.name} = 0x${n.value.toString(16).toUpperCase()} does not fit the ${preset.width}-bit SMMU_${preset.name}`);
+        else e.whole = this.entry(n.value, p.value);
+      }
+      spec.presetBases.set(preset.name, e);
+    }
+  }
+
+  /** A preset field: an encoding name or a number; an address field takes the address (a multiple of 2^addrShift). */
+  private presetFieldValue(node: Node, reg: RegisterDef, field: FieldDef): bigint | undefined {
+    const s = stringValue(node);
+    const named = s !== undefined ? field.values?.find((x) => x.name.toLowerCase() === s.trim().toLowerCase()) : undefined;
+    if (named) return BigInt(named.value);
+    const what = `presetBases.${reg.name}.${field.name}`;
+    const n = bigIntValue(node);
+    if (!n.ok) {
+      this.r.at(node, 'error', `config.${n.problem}`, `${what}: ${n.message}${field.values ? ` (or one of ${field.values.map((x) => x.name).join(', ')})` : ''}`);
+      return undefined;
+    }
+    const shift = BigInt(field.addrShift ?? 0);
+    const width = BigInt(field.msb - field.lsb + 1);
+    if (field.addrShift !== undefined && n.value % (1n << shift) !== 0n) {
+      this.r.at(node, 'error', 'config.value', `${what} 0x${n.value.toString(16).toUpperCase()} is not a multiple of ${2n ** shift}: SMMU_${reg.name}.${field.name} holds address bits [${field.msb - field.lsb + field.addrShift}:${field.addrShift}]`);
+      return undefined;
+    }
+    const v = n.value >> shift;
+    if (v >> width !== 0n) {
+      this.r.at(node, 'error', 'config.range', `${what} = 0x${n.value.toString(16).toUpperCase()} does not fit ${field.addrShift !== undefined ? `address bits [${field.msb - field.lsb + field.addrShift}:${field.addrShift}]` : `${width} bits`}`);
+      return undefined;
+    }
+    return v;
   }
 
   private readAccepted(obj: Node, spec: Spec): void {
@@ -453,8 +527,13 @@ function merge(base: Spec, doc: Spec): Spec {
     registers: new Map(base.registers),
     choices: new Map([...base.choices, ...doc.choices]),
     gbpa: doc.gbpa ?? base.gbpa,
+    presetBases: new Map(base.presetBases),
     accepted: new Map([...base.accepted, ...doc.accepted]),
   };
+  for (const [name, e] of doc.presetBases) {
+    const b = out.presetBases.get(name);
+    out.presetBases.set(name, e.whole || !b ? e : { ...e, whole: b.whole, fields: new Map([...b.fields, ...e.fields]) });
+  }
   for (const [name, o] of doc.registers) {
     const b = out.registers.get(name);
     out.registers.set(name, o.whole || !b ? o : { reg: o.reg, whole: b.whole, fields: new Map([...b.fields, ...o.fields]) });
@@ -595,6 +674,16 @@ class Resolver {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The warnings a script, queue descriptor or trace repeats at its `config` line when it uses the
+ * configuration: features it advertises that the model does not implement (rules.ts
+ * NOT_MODELLED_RULES) and that the configuration does not accept. Its other warnings concern the
+ * configuration itself and stay with its file.
+ */
+export function notModelledWarnings(diagnostics: readonly ConfigDiagnostic[]): ConfigDiagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'warning' && d.code.startsWith('config.not-modelled-'));
+}
+
 /** Parse, resolve and check a configuration. Never throws. */
 export function loadConfig(text: string, opts: LoadOptions = {}): LoadResult {
   const src = typeof text === 'string' ? text : '';
@@ -702,6 +791,14 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   const gbpa = spec.gbpa?.value ?? DEFAULT_GBPA;
   if (spec.gbpa) checkGbpa(checked, spec.gbpa);
 
+  const idView: IdView = { idField: (register, field) => f(`${register}.${field}`) };
+  const presetBases = checkPresetBases(presetValues(spec.presetBases), {
+    ids: idView,
+    nodeOf: (ref) => sourceOf(`${ref.register}.${ref.field}`)?.node ?? fallback,
+    report: (at, severity, code, message) => checked.at(at, severity, code, message),
+    label: (ref) => label(`${ref.register}.${ref.field}`),
+  });
+
   const ids: Record<string, number> = {};
   for (const [name, v] of res.ids) ids[name] = Number(v & 0xffff_ffffn);
   const idValues: IdRegisterValues = { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0, ...ids };
@@ -710,8 +807,24 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
     ids: idValues,
     choices: resolvedChoices,
     gbpaReset: gbpa >>> 0,
+    ...(Object.keys(presetBases).length ? { presetBases } : {}),
   };
   return { config, diagnostics: sorted(r.diagnostics) };
+}
+
+/** The `presetBases` entries as register values: the whole value (else 0) with the fields given deposited. */
+function presetValues(entries: ReadonlyMap<PresetBaseName, PresetBaseEntry>): Map<PresetBaseName, PresetBaseValue<Node>> {
+  const out = new Map<PresetBaseName, PresetBaseValue<Node>>();
+  for (const [name, e] of entries) {
+    let value = e.whole?.value ?? 0n;
+    const fieldAt = new Map<string, Node>();
+    for (const fe of e.fields.values()) {
+      value = depositField(value, fe.field, fe.value);
+      fieldAt.set(fe.field.name, fe.node);
+    }
+    out.set(name, { reg: e.reg, value, at: e.node, fieldAt });
+  }
+  return out;
 }
 
 /** §6.3.14: GBPA.Update resets to 0; the other fields are IMPLEMENTATION DEFINED; RES0 bits are 0. */

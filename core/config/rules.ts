@@ -15,11 +15,13 @@
  *   config.xen-probe    Xen's SMMUv3 host driver would refuse it, where it differs from Linux
  *   config.iidr         the IIDR identifies nobody, someone implausible, or triggers driver errata paths
  *   config.queue-size   memory a maximum-size queue needs (info)
+ *   config.not-modelled-<feature>  an advertised feature the model does not implement (warning)
  */
 import { FEATURES, QUEUE_ENTRY_BYTES, QUEUE_NAMES, VERSIONS, bytesText, featureOfField, minorOf, queueSizeText, versionName, type Version } from './features';
 import { ARM_IMPLEMENTER, iidrFields, implementerInfo, implementerText, linuxErrata, productText } from './iidr';
 import { bitRanges, enumOf, extractField, hex } from '../registers/codec';
 import { definedMask, REGISTERS, widthMask } from '../registers/table';
+import { advertised, UNMODELLED_FEATURES } from '../registers/not-modelled';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Driver = 'linux' | 'xen';
@@ -482,7 +484,25 @@ export const TABLE_RULES: readonly Rule[] = [
   },
 ];
 
-export const RULES: readonly Rule[] = [...TABLE_RULES, ...ARCHITECTURE_RULES, ...DRIVER_RULES, ...IIDR_RULES, ...QUEUE_RULES];
+/**
+ * Features the configuration advertises and the model does not implement (core/registers/not-modelled.ts):
+ * a warning each, with its own code so that a configuration can accept exactly the ones it means
+ * to (a preset that models an SMMU with ATOS, say), and a later addition is still reported.
+ */
+export const NOT_MODELLED_RULES: readonly Rule[] = UNMODELLED_FEATURES.map(
+  (f): Rule => ({
+    code: `config.not-modelled-${f.id}`,
+    section: f.section,
+    summary: `${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''}: ${f.what}`,
+    check: (c) => {
+      const ref = `${f.field.register}.${f.field.field}`;
+      if (!advertised(f, c.f(ref))) return;
+      c.report('warning', `config.not-modelled-${f.id}`, `${label(ref)}${f.holdsText ? ` with ${f.holdsText}` : ''} is advertised, but ${f.what}${f.what.includes(`§${f.section}`) ? '' : ` (§${f.section})`}`, [ref]);
+    },
+  }),
+);
+
+export const RULES: readonly Rule[] = [...TABLE_RULES, ...ARCHITECTURE_RULES, ...DRIVER_RULES, ...IIDR_RULES, ...QUEUE_RULES, ...NOT_MODELLED_RULES];
 
 /** Every code the rules report: the keys of a configuration's `accepted` (load.ts). */
 export const RULE_CODES: readonly string[] = [...new Set(RULES.map((r) => r.code))];

@@ -13,6 +13,8 @@ import { jsonText } from './json';
 import { presetText } from './presets';
 import { PRESET_NAMES, type Json, type JsonObject } from './preset-data';
 import { DRIVERS, RULE_CODES } from './rules';
+import { PRESET_BASE_REGISTERS } from './preset-bases';
+import { describeFeature } from '../registers/codec';
 
 /** Numbers may be JSON integers or strings: "0x0D44101A", "0b101", "42" (underscores allowed). */
 const NUMBER_STRING = '^(0[xX][0-9a-fA-F](_?[0-9a-fA-F])*|0[bB][01](_?[01])*|[0-9](_?[0-9])*)$';
@@ -65,6 +67,21 @@ const ID_REGISTERS: readonly (readonly [string, string])[] = [
   ['IIDR', 'SMMU_IIDR (§6.3.7): implementer and product'],
   ['AIDR', 'SMMU_AIDR (§6.3.8): architecture version'],
 ];
+
+/** A `presetBases` value: the whole register, or an object of its fields. */
+function presetBaseSchema(r: (typeof PRESET_BASE_REGISTERS)[number]): JsonObject {
+  const fields: { [k: string]: Json } = {};
+  for (const f of r.fields) fields[f.name] = { description: f.description, anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] };
+  const variants: Json[] = [
+    { type: 'string', pattern: NUMBER_STRING },
+    { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    { type: 'object', additionalProperties: false, properties: fields },
+  ];
+  return {
+    description: `SMMU_${r.name} (§${r.section}) while ${describeFeature(r.fixedBy)}: the whole ${r.width}-bit value, or an object of fields (ADDR is the address; an enumerated field may be named by its encoding).`,
+    anyOf: variants,
+  };
+}
 
 export function configSchema(): JsonObject {
   const registerValue: JsonObject = {
@@ -122,6 +139,12 @@ export function configSchema(): JsonObject {
       registers: { type: 'object', description: 'Raw ID register values (whole, or some fields); they win over features.', properties: registers, additionalProperties: registerValue },
       choices: { type: 'object', additionalProperties: false, description: 'The model’s behaviour in each CONSTRAINED UNPREDICTABLE case of §6.2.', properties: choices },
       gbpa: { ...numberLike('Reset value of SMMU_GBPA (§6.3.14); Update (bit 31) must be 0.', 0x7fff_ffff), default: `0x${DEFAULT_GBPA.toString(16).toUpperCase().padStart(8, '0')}` },
+      presetBases: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'The IMPLEMENTATION DEFINED values of the base registers a preset fixes: STRTAB_BASE and STRTAB_BASE_CFG with tablesPreset, the queue bases with queuesPreset (SMMU_IDR1, §6.3.2). The registers read them and ignore writes.',
+        properties: Object.fromEntries(PRESET_BASE_REGISTERS.map((r) => [r.name, presetBaseSchema(r)])),
+      },
       accepted: {
         type: 'object',
         additionalProperties: false,

@@ -38,6 +38,14 @@ export interface UnpredictableChoices {
   /** 8- and 16-bit accesses (IMPLEMENTATION DEFINED support): we support none; they are illegal accesses. */
 }
 
+/**
+ * The IMPLEMENTATION DEFINED values of the base registers SMMU_IDR1.TABLES_PRESET and
+ * QUEUES_PRESET fix (§6.3.2, §6.3.24–§6.3.26, §6.3.29, §6.3.33): the registers read them and
+ * ignore writes.
+ */
+export type PresetBaseName = 'STRTAB_BASE' | 'STRTAB_BASE_CFG' | 'CMDQ_BASE' | 'EVENTQ_BASE' | 'PRIQ_BASE';
+export type PresetBases = Readonly<Partial<Record<PresetBaseName, bigint>>>;
+
 export interface ResolvedConfig {
   /** A short name for messages and the status bar. */
   readonly name: string;
@@ -45,6 +53,8 @@ export interface ResolvedConfig {
   readonly choices: UnpredictableChoices;
   /** Reset value of GBPA (§6.3.14: Update resets to 0, other fields IMPLEMENTATION DEFINED). */
   readonly gbpaReset: number;
+  /** Values of the registers IDR1.TABLES_PRESET / QUEUES_PRESET fix; absent ones read 0. */
+  readonly presetBases?: PresetBases;
 }
 
 export const DEFAULT_CHOICES: UnpredictableChoices = {

@@ -7,6 +7,7 @@
 import { decodeCommand, formatCommand } from '../commands/codec';
 import type { Engine } from '../engine/engine';
 import { entryOf, pending, slotAddress } from '../engine/queue-index';
+import { currentStreamTable } from '../engine/stream-table';
 import { F } from '../engine/registers';
 import { decodeEvent, formatEvent } from '../events/codec';
 import type { EventName } from '../events/table';
@@ -19,7 +20,7 @@ import type { FieldDef, RegisterDef } from '../registers/types';
 import type { TlbEntry } from '../engine/tlb';
 import { CD, decodeCd } from '../structures/cd';
 import { cloneState } from '../engine/snapshot';
-import { L1STD } from '../structures/l1';
+import { decodeL1std, L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
 import { counted } from '../text/plural';
 
@@ -160,28 +161,23 @@ const MAX_SIDS = 1 << 16;
 
 /** Valid STEs: address and words, from a linear or 2-level stream table (§5.1, §5.2). */
 export function validStes(e: Engine): { sid: number; addr: number; w: Uint32Array }[] {
-  const base = Number(e.field(F.STRTAB_ADDR)) * 64;
-  const fmt = e.fieldNum(F.STRTAB_FMT);
-  const log2 = e.fieldNum(F.STRTAB_LOG2SIZE);
-  const split = e.fieldNum(F.STRTAB_SPLIT);
+  // Where the SMMU looks: the aligned base, LOG2SIZE capped at SIDSIZE, SPLIT in effect (§6.3.24, §6.3.25).
+  const { base, log2, twoLevel, split } = currentStreamTable(e);
   const out: { sid: number; addr: number; w: Uint32Array }[] = [];
   const add = (sid: number, addr: number) => {
     const w = words(e, addr, 16);
     if ((w[0] as number) & 1) out.push({ sid, addr, w });
   };
-  if (fmt === 0) {
+  if (!twoLevel) {
     for (let sid = 0; sid < Math.min(2 ** log2, MAX_SIDS); sid++) add(sid, base + sid * 64);
   } else {
-    // 2-level: L1STD n covers StreamIDs [n << SPLIT, (n + 1) << SPLIT) (§5.1).
+    // 2-level: L1STD n covers StreamIDs [n << SPLIT, (n + 1) << SPLIT) (§5.1); the level 2 array is
+    // aligned to its size (decodeL1std), and a Span above SPLIT + 1 makes the descriptor ILLEGAL.
     const l1Count = Math.min(2 ** Math.max(log2 - split, 0), MAX_SIDS);
-    const spanF = L1STD.fields.find((f) => f.name === 'Span');
-    const ptrF = L1STD.fields.find((f) => f.name === 'L2Ptr');
     for (let n = 0; n < l1Count && out.length < 4096; n++) {
-      const l1 = words(e, base + n * 8, 2);
-      const span = spanF ? Number(fieldValue(l1, spanF)) : 0;
-      if (span === 0 || span > 12 || !ptrF) continue;
-      const l2 = Number(fieldValue(l1, ptrF));
-      for (let k = 0; k < Math.min(2 ** (span - 1), 2 ** split); k++) add(n * 2 ** split + k, l2 + k * 64);
+      const { span, l2Ptr } = decodeL1std(words(e, base + n * 8, 2));
+      if (span === 0 || span > split + 1) continue;
+      for (let k = 0; k < 2 ** (span - 1); k++) add(n * 2 ** split + k, l2Ptr + k * 64);
     }
   }
   return out;

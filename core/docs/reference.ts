@@ -3,6 +3,7 @@
  * docs/structures.md), so the documentation cannot drift from what the model does:
  * scripts/gen-docs.mjs writes them and a unit test checks the committed files are current.
  */
+import { unlocatedText } from '../commands/codec';
 import { COMMANDS } from '../commands/table';
 import { EVENTS, PRI_REQUEST } from '../events/table';
 import { layoutFieldTable } from '../layout/describe';
@@ -32,7 +33,7 @@ export function commandsMarkdown(): string {
     '|---|---|---|---|',
     ...index,
     '',
-    ...COMMANDS.map((c) => section(c, `, opcode ${hex2(c.opcode)}`)),
+    ...COMMANDS.map((c) => section(c, `, opcode ${hex2(c.opcode)}${unlocatedText(c)}`)),
   ].join('\n');
 }
 

@@ -4,6 +4,7 @@
  * Generated from the register table like the other reference pages.
  */
 import { offsetText, registerMarkdown } from '../registers/describe';
+import { UNMODELLED_FEATURES } from '../registers/not-modelled';
 import { REGISTERS } from '../registers/table';
 
 const NOTE = '<!-- Generated from the tables in core/ by scripts/gen-docs.mjs: do not edit by hand. -->';
@@ -21,5 +22,32 @@ export function registersMarkdown(): string {
     ...index,
     '',
     ...REGISTERS.map((r) => `## ${r.name}\n\n${registerMarkdown(r)}\n`),
+    ...notModelledSection(),
   ].join('\n');
+}
+
+const h4 = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');
+
+/**
+ * The registers of the architecture's page 0 the model does not implement, with the feature that
+ * brings them (core/registers/not-modelled.ts): their offsets read as zero and ignore writes, and
+ * an access there is reported as `register.not-modelled` when the feature is advertised.
+ */
+function notModelledSection(): string[] {
+  const rows = UNMODELLED_FEATURES.flatMap((f) => f.registers.map((r) => ({ f, r })))
+    .sort((a, b) => a.r.offset - b.r.offset)
+    .map(({ f, r }) => {
+      const where = r.count ? `${h4(r.offset)} + ${r.stride} × n, n < ${r.count}` : h4(r.offset);
+      return `| \`${where}\` | \`${r.name}\` | ${r.width} | §${r.section} | SMMU_${f.field.register}.${f.field.field} |`;
+    });
+  return [
+    '## Not modelled',
+    '',
+    'Registers of Non-secure page 0 that exist when their feature is advertised, and that this model does not implement: an access there reads as zero, ignores writes and is reported (`register.not-modelled`; `register.unimplemented` when the configuration does not advertise the feature), and a configuration that advertises the feature gets a `config.not-modelled-…` warning (docs/configuration.md). The Secure (SMMU_S_*) and Realm registers, the CoreSight identification registers (0x0FD0–0x0FFC) and the IMPLEMENTATION DEFINED ranges are not modelled either: they read as zero as undefined locations do. What the model does instead, feature by feature, is in [engine.md](engine.md#not-modelled).',
+    '',
+    '| Offset | Register | Bits | Section | Present when |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
 }

@@ -19,6 +19,8 @@ import type { RegisterDef } from '../registers/types';
 import type { Activity, InterruptSource } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
+import { currentStreamTable } from './stream-table';
+import { queueLayout } from '../structures/bases';
 import { F, R, get, type FieldRef } from './registers';
 import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
@@ -65,8 +67,6 @@ export class Engine implements EngineContext {
   /** Stage 1 / stage 2 implemented (IDR0.S1P, IDR0.S2P), looked up once. */
   s1p: boolean;
   s2p: boolean;
-  /** IDR1.CMDQS/EVENTQS/PRIQS: the largest queue sizes in use (§6.3.26). */
-  private caps: { readonly cmdq: number; readonly eventq: number; readonly priq: number };
   /** StreamIDs whose ATC invalidations time out (to exercise CERROR_ATC_INV_SYNC, §3.9.1.4). */
   readonly atcTimeouts = new Set<number>();
   /** An ATC_INV since the last CMD_SYNC failed. */
@@ -93,14 +93,9 @@ export class Engine implements EngineContext {
     this.oas = caps.oasBits(this.ids);
     this.s1p = caps.s1p(this.ids);
     this.s2p = caps.s2p(this.ids);
-    this.caps = Engine.queueCaps(this.ids);
     // Guest memory is addressed by numbers, exact up to 2^53: with OAS 56 (SMMUv3.4, §6.3.6) the
     // addresses from 2^53 up are not modelled and abort (docs/engine.md).
     this.memory.limit = 2 ** Math.min(this.oas, 53);
-  }
-
-  private static queueCaps(ids: IdView): { readonly cmdq: number; readonly eventq: number; readonly priq: number } {
-    return { cmdq: caps.queueLog2Max(ids, 'CMDQ'), eventq: caps.queueLog2Max(ids, 'EVENTQ'), priq: caps.queueLog2Max(ids, 'PRIQ') };
   }
 
   /**
@@ -119,7 +114,6 @@ export class Engine implements EngineContext {
       this.oas = caps.oasBits(this.ids);
       this.s1p = caps.s1p(this.ids);
       this.s2p = caps.s2p(this.ids);
-      this.caps = Engine.queueCaps(this.ids);
       this.memory.limit = 2 ** Math.min(this.oas, 53);
     }
     this.smmu.resetRegisters();
@@ -148,6 +142,9 @@ export class Engine implements EngineContext {
           if (this.autoConsume) consumeCommands(this);
           break;
         case 'CR0': {
+          // From SMMUEN's 0 → 1 on the SMMU uses the Stream table: say where a misaligned base
+          // really points (§6.3.24), where the effective base first matters.
+          if ((before & 1n) === 0n && this.smmuEnabled()) this.noteStreamTableAlignment();
           // Enabling the command queue with commands already queued starts consumption (§6.3.9).
           if (this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
           break;
@@ -185,6 +182,24 @@ export class Engine implements EngineContext {
     } finally {
       this.findings = undefined;
     }
+  }
+
+  /**
+   * §6.3.24: the SMMU aligns the Stream table base to the table (linear) or to the first-level
+   * table and 64 bytes (2-level), ignoring the low ADDR bits: a base software did not align
+   * fetches STEs and L1STDs from below the address it wrote.
+   */
+  private noteStreamTableAlignment(): void {
+    const st = currentStreamTable(this);
+    if (st.base === st.written) return;
+    const what = st.twoLevel ? `the 2-level Stream table's first level (2^${Math.max(st.log2Written - st.split, 0)} L1STDs, LOG2SIZE ${st.log2Written}, SPLIT ${st.split}) and 64 bytes` : `the linear Stream table (2^${st.log2Written} STEs, LOG2SIZE ${st.log2Written})`;
+    this.log({
+      kind: 'note',
+      text: `SMMU_STRTAB_BASE.ADDR ${hex(BigInt(st.written), 64)} is not aligned to ${what}: the SMMU treats the address bits below ${st.alignment} bytes as zero and fetches ${st.twoLevel ? 'L1STDs' : 'STEs'} from ${hex(BigInt(st.base), 64)}`,
+      section: '6.3.24',
+      severity: 'warning',
+      code: 'strtab.alignment',
+    });
   }
 
   // --- transactions and stalls ---------------------------------------------------------------
@@ -290,15 +305,10 @@ export class Engine implements EngineContext {
   private geometries: { [K in QueueKind]?: { readonly from: bigint; readonly geometry: QueueGeometry } } = {};
 
   private computeGeometry(q: QueueKind, v: bigint): QueueGeometry {
-    const written = Number(v & 0x1fn);
-    const cap = q === 'CMDQ' ? this.caps.cmdq : q === 'EVENTQ' ? this.caps.eventq : this.caps.priq;
-    const log2 = Math.min(written, cap);
-    const entryBytes = q === 'EVENTQ' ? 32 : 16;
-    const bytes = Math.max(entryBytes * 2 ** log2, 32);
-    const addr = Number((v >> 5n) & ((1n << 51n) - 1n)) * 32;
-    // §6.3.26: address bits below the queue size are treated as zero; above OAS, truncated (§3.4.3).
-    const aligned = addr - (addr % bytes);
-    return { base: aligned % 2 ** this.oas, log2, entryBytes };
+    // §6.3.26: LOG2SIZE capped at IDR1, address bits below the queue size treated as zero
+    // (structures/bases.ts); above OAS, truncated (§3.4.3).
+    const { base, log2, entryBytes } = queueLayout(v, q, this.ids);
+    return { base: base % 2 ** this.oas, log2, entryBytes };
   }
 
   // --- activity and errors -------------------------------------------------------------------

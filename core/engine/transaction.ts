@@ -17,6 +17,7 @@ import { cdKey, generation } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
 import { F } from './registers';
+import { currentStreamTable } from './stream-table';
 import type { Regime, TlbEntry } from './tlb';
 
 export type { StreamMemo, Transaction } from './context';
@@ -78,18 +79,14 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     if (engine.checkStale) checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
     return cached.decoded as SteFields;
   }
-  const sidSize = caps.sidSize(engine.ids);
-  const log2 = Math.min(engine.fieldNum(F.STRTAB_LOG2SIZE), sidSize);
-  const base = Number(engine.field(F.STRTAB_ADDR)) * 64;
-  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && caps.twoLevelStreamTable(engine.ids);
+  // The effective base, LOG2SIZE capped at SIDSIZE, the format and SPLIT in effect (§6.3.24, §6.3.25).
+  const { base, log2, twoLevel, split } = currentStreamTable(engine);
   const record = engine.field(F.RECINVSID) === 1n;
   if (sid >= 2 ** log2) {
     return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))} is outside the stream table (STRTAB_BASE_CFG.LOG2SIZE ${log2})${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
   }
   let steAddr: number;
   if (twoLevel) {
-    let split = engine.fieldNum(F.STRTAB_SPLIT);
-    if (split !== 6 && split !== 8 && split !== 10) split = 6; // §6.3.25: other values behave as 6
     if (split >= log2) {
       // All StreamIDs fall in L1 entry 0's span (§6.3.25 SPLIT >= LOG2SIZE): still a 2-level walk.
     }
@@ -126,8 +123,16 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
   }
   const ste = decodeSte(w);
+  // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
+  if ((ste.config & 2) === 2 && ste.s2Endi === 1) bigEndianNotModelled(engine, `STE ${sid} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
   engine.configCache.ste.set(sid, { address: steAddr, words: w, decoded: ste, seq: 0 });
   return ste;
+}
+
+/** A structure selects big-endian translation tables, which the walker reads little-endian: say so where it is fetched. */
+function bigEndianNotModelled(engine: EngineContext, what: string, section: string): void {
+  if (engine.suppressEvents) return;
+  engine.log({ kind: 'note', text: `${what}: big-endian tables are not modelled, the walk reads their descriptors little-endian`, section, severity: 'warning', code: 'walk.not-modelled' });
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
@@ -365,6 +370,8 @@ function locateCd(engine: EngineContext, t: Transaction, ste: SteFields, ssid: n
     return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
   }
   const cd = decodeCd(w);
+  // §5.4 ENDI (IGNORED when both walks are disabled): big-endian stage 1 tables are not modelled.
+  if (cd.endi === 1 && (cd.epd0 === 0 || cd.epd1 === 0)) bigEndianNotModelled(engine, `CD ${ssid} of StreamID ${t.sid} selects big-endian stage 1 translation tables (ENDI = 1)`, '5.4');
   engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
   return cd;
 }

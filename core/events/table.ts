@@ -126,9 +126,12 @@ function ev<N extends string>(id: number, name: N, section: string, kind: EventK
  * 0xE0–0xEF are IMPLEMENTATION DEFINED (§7.3.21, `isImpdefEvent`); all other numbers are Reserved.
  */
 const TABLE = [
-  // §7.3.2. [95:64] holds a 16-bit IMPLEMENTATION DEFINED Reason in one half and RES0 in the
-  // other, but our copy of the diagram does not say which half; Reason is left undeclared.
-  ev(0x01, 'F_UUT', '7.3.2', 'fault', 'Unsupported Upstream Transaction: the client expressed an unsupported or illegal transaction type (IMPLEMENTATION DEFINED reason). May be recorded when SMMUEN is 0.', [...COMMON, PNU, IND, RNW, INPUT]),
+  // §7.3.2 diagram: [95:80] RES0, "Reason (IMPLEMENTATION DEFINED)" [79:64], as F_STE_FETCH's.
+  ev(0x01, 'F_UUT', '7.3.2', 'fault', 'Unsupported Upstream Transaction: the client expressed an unsupported or illegal transaction type (IMPLEMENTATION DEFINED reason). May be recorded when SMMUEN is 0.', [
+    ...COMMON,
+    f('Reason', 79, 64, 'IMPLEMENTATION DEFINED cause of the unsupported transaction.', { openValues: true }),
+    PNU, IND, RNW, INPUT,
+  ]),
   ev(0x02, 'C_BAD_STREAMID', '7.3.3', 'config', 'StreamID out of range: beyond STRTAB_BASE_CFG.LOG2SIZE, or a 2-level lookup met an invalid or out-of-range L1STD. Recorded only when CR2.RECINVSID is 1.', COMMON),
   ev(0x03, 'F_STE_FETCH', '7.3.4', 'fault', 'Fetch of an STE (or L1STD) caused an external abort, or its address was out of range (§3.4.3).', [...COMMON, FETCH_REASON, GPCF, FETCH]),
   ev(0x04, 'C_BAD_STE', '7.3.5', 'config', 'The STE used is invalid: V == 0, a Reserved field, or an ILLEGAL configuration (§5.2.2).', COMMON),

@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/types';
 import { featureHolds, describeFeature, type IdView } from '../registers/codec';
+import { advertised, unmodelledRegisterAt } from '../registers/not-modelled';
 import { registerAt, registerContaining } from '../registers/table';
 import { PAGE1_BASE, type RegisterDef } from '../registers/types';
 import type { AccessSize, Finding } from './access';
@@ -98,6 +99,19 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
 
   const hit = registerContaining(effective);
   if (!hit || !implemented(hit.reg, ids)) {
+    const missing = hit ? undefined : unmodelledRegisterAt(effective);
+    if (missing) {
+      // A register of the architecture this model does not implement (core/registers/not-modelled.ts).
+      const f = missing.feature;
+      const value = ids.idField(f.field.register, f.field.field);
+      const cond = `SMMU_${f.field.register}.${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''}`;
+      if (value === undefined || advertised(f, value)) {
+        findings.push({ severity: 'warning', code: 'register.not-modelled', section: missing.reg.section, message: `${h(effective)} is SMMU_${missing.name}, present because ${cond} is advertised, but not modelled: the access reads as zero and writes are ignored` });
+      } else {
+        findings.push({ severity: 'warning', code: 'register.unimplemented', section: missing.reg.section, message: `${h(effective)} is the offset of SMMU_${missing.name}, which exists only when ${cond} is advertised; this configuration does not, so it is an undefined location (RES0)` });
+      }
+      return { kind: 'razwi', findings };
+    }
     if (hit && hit.reg.requires) {
       findings.push({ severity: 'warning', code: 'register.unimplemented', section: hit.reg.section, register: hit.reg.name, message: `SMMU_${hit.reg.name} is not implemented: ${describeFeature(hit.reg.requires)} does not hold in this configuration, so ${h(effective)} is an undefined location (RES0)` });
     } else {

@@ -8,10 +8,11 @@
  * architecture lets take time (CR0→CR0ACK, IRQ_CTRL→IRQ_CTRLACK, GBPA.Update) complete at once.
  */
 import { unreachable } from '../base/exhaustive';
-import type { ResolvedConfig } from '../config/types';
+import type { PresetBaseName, ResolvedConfig } from '../config/types';
 import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
 import type { FieldDef, GuardRef, QueueName, RegisterDef, RegisterName } from '../registers/types';
+import { queueLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding } from './access';
 import { decodeAccess } from './decode-access';
@@ -104,6 +105,7 @@ export class Smmu {
       this.fastRead[slot] = word;
       const guards = reg.guardedBy ?? [];
       const simple =
+        !this.isFixed(reg) &&
         reg.behaviour.kind === 'store' &&
         reg.access === 'RW' &&
         guards.length <= 1 &&
@@ -174,7 +176,10 @@ export class Smmu {
   /** Findings of the last `write32` that took the full path. */
   lastFindings: readonly Finding[] = [];
 
-  /** Architectural reset (§3.11): ID registers from the configuration; UNKNOWN values read as 0. */
+  /**
+   * Architectural reset (§3.11): ID registers from the configuration; UNKNOWN values read as 0;
+   * base registers a preset fixes hold the configuration's values (their implemented fields).
+   */
   reset(): void {
     this.resetRegisters();
     this.history.length = 0;
@@ -204,9 +209,18 @@ export class Smmu {
       let v = 0n;
       if (reg.behaviour.kind === 'id') v = BigInt(this.config.ids[reg.name] ?? 0);
       else if (reg.behaviour.kind === 'updateHandshake') v = BigInt(this.config.gbpaReset) & ~(1n << 31n);
+      else if (this.isFixed(reg)) v = (this.config.presetBases?.[reg.name as PresetBaseName] ?? 0n) & definedMask(reg) & implementedMask(reg, this.ids);
       else if (typeof reg.reset === 'bigint') v = reg.reset;
       this.regs.set(reg, v & widthMask(reg));
     }
+  }
+
+  /**
+   * True when a preset fixes the register: SMMU_IDR1.TABLES_PRESET for the Stream table base
+   * registers, QUEUES_PRESET for the queue bases (§6.3.2). It is then read-only (§6.3.24).
+   */
+  isFixed(reg: RegisterDef): boolean {
+    return reg.fixedBy !== undefined && featureHolds(reg.fixedBy, this.ids);
   }
 
   /** Current value of a register by name, without an access (for views and expectations). */
@@ -305,6 +319,10 @@ export class Smmu {
 
     if (reg.access === 'RO' || b.kind === 'id' || b.kind === 'status' || b.kind === 'ack') {
       findings.push({ severity: 'warning', code: 'write.ro', section: '6.2', register: reg.name, message: `${name} is read-only: the write is ignored (§6.2 "read-only means writes are ignored")` });
+      return { ok: true, value: 0n, findings, changes: [] };
+    }
+    if (reg.fixedBy && this.isFixed(reg)) {
+      findings.push({ severity: 'warning', code: 'write.preset', section: reg.section, register: reg.name, message: `${name} is read-only because ${describeFeature(reg.fixedBy)} fixes it to IMPLEMENTATION DEFINED values (§${reg.section}, §6.3.2): the write is ignored` });
       return { ok: true, value: 0n, findings, changes: [] };
     }
     const activeGuards = this.activeGuards(reg.guardedBy);
@@ -453,23 +471,14 @@ export class Smmu {
   }
 
   private checkQueueBase(reg: RegisterDef, value: bigint, queue: QueueName, findings: Finding[]): void {
-    const log2 = findField(reg, 'LOG2SIZE');
-    const addr = findField(reg, 'ADDR');
-    if (!log2) return;
-    const written = Number(extractField(value, log2));
-    const max = caps.queueLog2Max(this.ids, queue);
-    if (written > max) {
+    const q = queueLayout(value, queue, this.ids);
+    if (q.log2Written > q.log2Max) {
       const cap = caps.QUEUE_SIZE_CAP[queue];
-      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${written} exceeds SMMU_${cap.register}.${cap.field} = ${max}: it reads back as written but is capped at ${max} for use` });
+      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${q.log2Written} exceeds SMMU_${cap.register}.${cap.field} = ${q.log2Max}: it reads back as written but is capped at ${q.log2Max} for use` });
     }
-    if (addr) {
-      // §6.3.26: the base is aligned to the queue size in bytes (at least 32); lower address bits are treated as zero.
-      const entryBytes = reg.name.startsWith('EVENTQ') ? 32 : 16;
-      const bytes = Math.max(entryBytes * 2 ** Math.min(written, max), 32);
-      const base = extractField(value, addr) << BigInt(addr.lsb);
-      if (base % BigInt(bytes) !== 0n) {
-        findings.push({ severity: 'warning', code: 'queue.alignment', section: reg.section, register: reg.name, field: 'ADDR', message: `queue base ${hex(base, 64)} is not aligned to the queue size (${bytes} bytes): the SMMU treats the low address bits as zero` });
-      }
+    // §6.3.26: the base is aligned to the queue size in bytes (at least 32); lower address bits are treated as zero.
+    if (q.base !== q.written) {
+      findings.push({ severity: 'warning', code: 'queue.alignment', section: reg.section, register: reg.name, field: 'ADDR', message: `queue base ${hex(BigInt(q.written), 64)} is not aligned to the queue size (${q.alignment} bytes): the SMMU treats the low address bits as zero` });
     }
   }
 

@@ -11,7 +11,7 @@
 import { cannotRead } from '../base/files';
 import { decodeCommand, encodeCommand, formatCommand } from '../commands/codec';
 import { findCommand } from '../commands/table';
-import { loadConfig } from '../config/load';
+import { loadConfig, notModelledWarnings } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
@@ -212,7 +212,10 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
         const t = host.readFile(configPath, 'config');
         const loaded = typeof t !== 'string' ? undefined : loadConfig(t);
         if (!loaded?.config) diagnostics.push(diag('error', 'config.missing', typeof t !== 'string' ? cannotRead('configuration', configPath, t) : `cannot use configuration ${configPath}: it has errors`, arg.range));
-        else config = loaded.config;
+        else {
+          config = loaded.config;
+          for (const d of notModelledWarnings(loaded.diagnostics)) diagnostics.push(diag('warning', d.code, `configuration ${configPath}: ${d.message}`, arg.range));
+        }
         break;
       }
       default: {

@@ -15,10 +15,16 @@ export function offsetText(reg: RegisterDef): string {
   return pageOf(reg.offset) === 1 ? `${off} (page 1)` : `${off} (page 0)`;
 }
 
+/**
+ * The register's reset value. Where the register as a whole resets to an UNKNOWN or IMPLEMENTATION
+ * DEFINED value, the fields with an architected reset say so: PRIQ_PROD resets UNKNOWN except
+ * OVFLG, which resets to 0 (§6.3.97).
+ */
 export function resetText(reg: RegisterDef): string {
-  if (reg.reset === 'UNKNOWN') return 'UNKNOWN';
-  if (reg.reset === 'IMPDEF') return 'IMPLEMENTATION DEFINED';
-  return hex(reg.reset, reg.width);
+  if (typeof reg.reset === 'bigint') return hex(reg.reset, reg.width);
+  const whole = reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED';
+  const fixed = reg.fields.filter((f) => f.reset !== undefined).map((f) => `${f.name} resets to ${f.reset}`);
+  return fixed.length ? `${whole} (${fixed.join(', ')})` : whole;
 }
 
 export function behaviourText(b: Behaviour): string {
@@ -63,6 +69,7 @@ export function registerMarkdown(reg: RegisterDef): string {
   if (reg.aliases?.length) lines.push('', `Also known as: ${reg.aliases.join(', ')}`);
   if (reg.requires) lines.push('', `Implemented only if ${describeFeature(reg.requires)}.`);
   if (reg.guardedBy?.length) lines.push('', `Guarded by ${reg.guardedBy.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}: writes are ignored while it is 1.`);
+  if (reg.fixedBy) lines.push('', `Read-only when ${describeFeature(reg.fixedBy)}: it then holds IMPLEMENTATION DEFINED values, which a configuration gives in \`presetBases\`.`);
   lines.push('', behaviourText(reg.behaviour));
   if (reg.fields.length) {
     lines.push('', '| Bits | Field | Meaning |', '|---|---|---|');

@@ -16,6 +16,8 @@ function base<Q extends QueueName>(queue: Q, offset: number, section: string, hi
     offset, width: 64, access: 'RW', reset: 'UNKNOWN', section, group: queue === 'CMDQ' ? 'command-queue' : queue === 'EVENTQ' ? 'event-queue' : 'pri-queue',
     summary: `${queue} base address, allocation hint and size.`,
     guardedBy: [{ register: 'CR0', field: `${queue}EN` }],
+    // §6.3.26, §6.3.29, §6.3.33: "When SMMU_IDR1.QUEUES_PRESET == 1, accesses to this register are RO".
+    fixedBy: { register: 'IDR1', field: 'QUEUES_PRESET' },
     ...(requires ? { requires } : {}),
     fields: [
       { name: hint, msb: 62, lsb: 62, description: hint === 'RA' ? 'Read-allocate hint.' : 'Write-allocate hint.', values: [{ value: 0, name: 'NO_ALLOCATE' }, { value: 1, name: 'ALLOCATE' }] },
@@ -42,8 +44,10 @@ function index<Q extends QueueName, R extends 'PROD' | 'CONS'>(queue: Q, role: R
     });
   }
   if (queue !== 'CMDQ') {
+    // Resets: PRIQ_PROD.OVFLG to 0 (§6.3.97); EVENTQ_PROD.OVFLG (§6.3.95) and both OVACKFLGs
+    // (§6.3.96, §6.3.98) to an UNKNOWN value, as the index fields.
     fields.unshift(role === 'PROD'
-      ? { name: 'OVFLG', msb: 31, lsb: 31, description: 'Overflow flag, toggled by the SMMU when a record is lost because the queue is full.', openValues: true }
+      ? { name: 'OVFLG', msb: 31, lsb: 31, description: 'Overflow flag, toggled by the SMMU when a record is lost because the queue is full.', openValues: true, ...(queue === 'PRIQ' ? { reset: 0 } : {}) }
       : { name: 'OVACKFLG', msb: 31, lsb: 31, description: 'Overflow acknowledge: software writes it equal to PROD.OVFLG.', openValues: true });
   }
   const guard: GuardRef[] | undefined = producer === 'smmu' ? [{ register: 'CR0', field: `${queue}EN` }] : undefined;

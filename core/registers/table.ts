@@ -10,9 +10,11 @@ import { STRTAB_BASE, STRTAB_BASE_CFG } from './stream-table';
 import type { FieldDef, RegisterDef, RegisterName } from './types';
 
 /**
- * Non-secure page 0 and page 1 registers, in offset order. Not modelled yet (their offsets are
- * undefined locations, RES0): S2PII, GATOS_*, MPAM*, VATOS_SEL, IDR6, DPT_*, the CoreSight ID
- * registers; the Secure (SMMU_S_*) and ECMDQ control-page registers (this model is Non-secure only).
+ * Non-secure page 0 and page 1 registers, in offset order. The registers of advertised features
+ * this model does not implement (S2PII, GATOS_*, MPAM*, VATOS_SEL, IDR6, DPT_*, the Command queue
+ * control page registers) are listed with their feature in not-modelled.ts: their offsets read as
+ * zero and the access is reported. The CoreSight ID registers and the Secure (SMMU_S_*) registers
+ * are not modelled either (this model is Non-secure only): undefined locations, RES0.
  */
 const TABLE = [
   IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR, AIDR,

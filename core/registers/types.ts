@@ -123,6 +123,12 @@ export interface RegisterDef {
   readonly requires?: FeatureRef;
   /** Register-wide guard: writes IGNORED while any guard (or its ACK) is 1. */
   readonly guardedBy?: readonly GuardRef[];
+  /**
+   * The register is read-only and holds IMPLEMENTATION DEFINED (preset) values when this holds:
+   * STRTAB_BASE/_CFG with SMMU_IDR1.TABLES_PRESET, the queue bases with QUEUES_PRESET (§6.3.24–
+   * §6.3.26, §6.3.29, §6.3.33). The configuration gives the values (`presetBases`).
+   */
+  readonly fixedBy?: FeatureRef;
   readonly behaviour: Behaviour;
 }
 

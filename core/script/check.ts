@@ -4,7 +4,7 @@
  * report the same diagnostics.
  */
 import { cannotRead, type FileKind, type FileText } from '../base/files';
-import { loadConfig } from '../config/load';
+import { loadConfig, notModelledWarnings } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
@@ -88,7 +88,7 @@ function loadConfigCached(text: string): ReturnType<typeof loadConfig> {
 }
 
 /** A configuration file for a script, or why it cannot be used (`config.missing`, `config.invalid`). */
-function readScriptConfig(path: string, host: ScriptHost): { config: ResolvedConfig } | { code: string; error: string } {
+function readScriptConfig(path: string, host: ScriptHost): { config: ResolvedConfig; notModelled: ReturnType<typeof notModelledWarnings> } | { code: string; error: string } {
   const text = host.readFile(path, 'config');
   if (typeof text !== 'string') return { code: 'config.missing', error: cannotRead('configuration', path, text) };
   const loaded = loadConfigCached(text);
@@ -98,13 +98,17 @@ function readScriptConfig(path: string, host: ScriptHost): { config: ResolvedCon
     const where = first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : '';
     return { code: 'config.invalid', error: `configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}` };
   }
-  return { config: loaded.config };
+  return { config: loaded.config, notModelled: notModelledWarnings(loaded.diagnostics) };
 }
 
 /** Load a configuration file for a script; problems become diagnostics at `range`. */
 function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnostics: ScriptDiagnostic[]): ResolvedConfig | undefined {
   const r = readScriptConfig(path, host);
-  if ('config' in r) return r.config;
+  if ('config' in r) {
+    // What the model does not implement of this SMMU is said where the script chooses it.
+    for (const d of r.notModelled) diagnostics.push({ severity: 'warning', code: d.code, message: `configuration ${path}: ${d.message}`, range });
+    return r.config;
+  }
   diagnostics.push({ severity: 'error', code: r.code, message: r.error, range });
   return undefined;
 }

@@ -4,7 +4,7 @@
  * and replay. The CLI and the language server both call this.
  */
 import { cannotRead } from '../base/files';
-import { loadConfig } from '../config/load';
+import { loadConfig, notModelledWarnings } from '../config/load';
 import type { ResolvedConfig } from '../config/types';
 import type { ScriptHost } from '../script/check';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
@@ -45,6 +45,7 @@ export function checkTrace(text: string, path: string, host: ScriptHost, options
       } else {
         config = loaded.config;
         configPath = file;
+        for (const d of notModelledWarnings(loaded.diagnostics)) configDiagnostics.push({ severity: 'warning', code: 'trace.config', message: `configuration ${file}: ${d.message} (configuration rule ${d.code})`, range });
       }
     }
   }

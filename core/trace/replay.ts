@@ -14,7 +14,7 @@ import { decodeAccess, type Target } from '../model/decode-access';
 import type { Finding } from '../model/access';
 import { GuestMemoryLimitError } from '../model/memory';
 import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
-import { definedMask, fieldMask, getRegister, widthMask } from '../registers/table';
+import { definedMask, fieldMask, findField, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef, RegisterName } from '../registers/types';
 import { archMinorRev, queueLog2Max } from '../structures/capabilities';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
@@ -271,6 +271,7 @@ class Replayer {
       this.report(rec, rec.valueRange, 'info', 'replay.beyond', `${what} beyond page 0 and page 1: optional pages are not modelled, not compared`, '6.1');
       return;
     }
+    if (this.notModelled(rec, target, what)) return;
     if (codes.has('page0.page1-offset')) {
       this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, the reserved page-0 offset of a page-1 register: the access must alias the page-1 register or be RAZ/WI; abort is not allowed`, '6.2');
       return;
@@ -289,6 +290,17 @@ class Replayer {
     this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} of SMMU_${target.reg.name}${half}${page1}: ${rule}`, '6.2');
   }
 
+  /**
+   * A register the configuration advertises and the model does not implement (SMMU_GATOS_* with
+   * IDR0.ATOS, …): what the emulation answered cannot be judged. A note, once per access.
+   */
+  private notModelled(rec: AccessRecord, target: Target, what: string): boolean {
+    const f = target.findings.find((x) => x.code === 'register.not-modelled');
+    if (!f) return false;
+    this.report(rec, rec.valueRange, 'info', 'replay.not-modelled', `${what}: ${f.message.replace(/: the access reads as zero and writes are ignored$/, '')}; not compared`, f.section);
+    return true;
+  }
+
   private judgeUndefined(rec: AccessRecord, target: Target, emu: bigint, model: bigint): void {
     const codes = new Set(target.findings.map((f) => f.code));
     if ([...codes].some((c) => ILLEGAL_CODES.has(c))) {
@@ -298,6 +310,7 @@ class Replayer {
       return;
     }
     if (codes.has('offset.beyond-pages')) return;
+    if (this.notModelled(rec, target, `${h(rec.offset)} read ${hex(emu, rec.size === 8 ? 64 : 32)}`)) return;
     if (emu === 0n) return;
     if (codes.has('page0.page1-offset') || codes.has('page1.undefined')) {
       const other = codes.has('page1.undefined') ? rec.offset - PAGE1 : rec.offset + PAGE1;
@@ -387,6 +400,7 @@ class Replayer {
     const smmuOwned = b.kind === 'status' || (b.kind === 'queueIndex' && b.producer === 'smmu');
     const predicted = this.predictCommands && reg.name === 'CMDQ_CONS';
     if (smmuOwned && !predicted) {
+      if (!this.resetFlagsHeld(rec, reg, e, returned)) return;
       if (this.checkOwned(rec, reg, emu, model)) this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
       return;
     }
@@ -420,6 +434,26 @@ class Replayer {
   }
 
   /** An SMMU-owned register's value: possible for an SMMU? (no prediction without guest memory) */
+  /**
+   * An SMMU-owned queue index that software never wrote, of a queue that was never enabled, still
+   * holds the fields with an architected reset value: the SMMU changes them only for an enabled
+   * queue (PRIQ_PROD.OVFLG resets to 0, §6.3.97, and toggles on an overflow of the enabled PRI
+   * queue, §8.1). False (reported) when the emulation's value `e` contradicts that.
+   */
+  private resetFlagsHeld(rec: AccessRecord, reg: RegisterDef, e: bigint, returned: string): boolean {
+    const b = reg.behaviour;
+    if (b.kind !== 'queueIndex' || (this.timeline.get(reg.name)?.length ?? 0) > 1) return true;
+    const ack = getRegister('CR0ACK');
+    const enable = findField(ack, `${b.queue}EN`);
+    if (!enable || (this.timeline.get('CR0ACK') ?? []).some((v) => extractField(v.value, enable) !== 0n)) return true;
+    for (const f of reg.fields) {
+      if (typeof f.reset !== 'number' || extractField(e, f) === BigInt(f.reset)) continue;
+      this.report(rec, rec.valueRange, 'error', 'replay.owned', `${returned}: ${f.name} = ${extractField(e, f)}, but ${f.name} resets to ${f.reset} (§${reg.section}) and the SMMU changes it only while the ${b.queue === 'PRIQ' ? 'PRI' : b.queue === 'EVENTQ' ? 'Event' : 'Command'} queue is enabled; CR0ACK.${b.queue}EN has not been 1 and software has not written SMMU_${reg.name}`, reg.section);
+      return false;
+    }
+    return true;
+  }
+
   private checkOwned(rec: AccessRecord, reg: RegisterDef, emu: bigint, model: bigint): boolean {
     const b = reg.behaviour;
     const vr = rec.valueRange;

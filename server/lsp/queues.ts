@@ -9,6 +9,7 @@ import { modelAtLine } from '../../core/script/model-at-line';
 import { stoppedMessage } from './state';
 import { entryOf, isEmpty, pending, slotAddress } from '../../core/engine/queue-index';
 import { F } from '../../core/engine/registers';
+import { currentStreamTable } from '../../core/engine/stream-table';
 import { idViewOf } from '../../core/model/ids';
 import type { IdView } from '../../core/registers/codec';
 import { hex } from '../../core/registers/codec';
@@ -91,15 +92,12 @@ function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?
 
 /**
  * The valid STEs (V == 1) of the stream table STRTAB_BASE/STRTAB_BASE_CFG describe, located as the
- * SMMU locates them (§3.3, §5.1): LOG2SIZE capped at IDR1.SIDSIZE, a 2-level table only with
- * IDR0.ST_LEVEL, SPLIT values other than 6, 8 and 10 behaving as 6 (§6.3.25), L1 descriptors
- * with Span 0 or above SPLIT + 1 skipped.
+ * SMMU locates them (§3.3, §5.1; core/engine/stream-table.ts): the base aligned as §6.3.24 says,
+ * LOG2SIZE capped at IDR1.SIDSIZE, a 2-level table only with IDR0.ST_LEVEL, SPLIT values other
+ * than 6, 8 and 10 behaving as 6 (§6.3.25), L1 descriptors with Span 0 or above SPLIT + 1 skipped.
  */
 function streamTableFromEngine(engine: Engine): StreamTableState {
-  const sidSize = caps.sidSize(engine.ids);
-  const log2 = Math.min(engine.fieldNum(F.STRTAB_LOG2SIZE), sidSize);
-  const base = Number(engine.field(F.STRTAB_ADDR)) * 64;
-  const twoLevel = engine.fieldNum(F.STRTAB_FMT) === 1 && caps.twoLevelStreamTable(engine.ids);
+  const { base, log2, twoLevel, split } = currentStreamTable(engine);
   const oasMod = 2 ** engine.oas;
   const entries: StreamTableEntryState[] = [];
   const steWords = new Uint32Array(16);
@@ -124,8 +122,6 @@ function streamTableFromEngine(engine: Engine): StreamTableState {
       readSte(sid, base + 64 * sid);
     }
   } else {
-    let split = engine.fieldNum(F.STRTAB_SPLIT);
-    if (split !== 6 && split !== 8 && split !== 10) split = 6;
     const l1Count = 2 ** Math.max(0, log2 - split);
     const l1 = new Uint32Array(2);
     for (let i = 0; i < l1Count && !truncated; i++) {

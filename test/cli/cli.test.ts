@@ -186,6 +186,35 @@ test('a command the model does not carry out warns in check and run, whether or 
   }
 });
 
+test('a configuration advertising what the model does not implement: check names each feature, scripts and traces that use it repeat the warnings at their config line, accesses name the register', () => {
+  const dir = path.dirname(tmp('x', ''));
+  // smmuv3.2-full accepts its own (ATOS, VATOS, …); DPT, MPAM and E0PD are this file's.
+  const cfg = path.join(dir, 'not-modelled.smmu.json');
+  fs.writeFileSync(cfg, JSON.stringify({ base: 'smmuv3.2-full', version: '3.3', features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true } }, null, 2));
+  const c = smmu('check', cfg);
+  assert.equal(c.code, 0, c.out + c.err);
+  const warned = c.out.split('\n').filter((l) => / warning: /.test(l));
+  assert.deepEqual(warned.map((l) => /\[(config\.[a-z0-9-]+)\]$/.exec(l)?.[1]), ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-e0pd']);
+  assert.match(warned[0] ?? '', /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but the Device Permission Table \(§3\.24\) is not modelled/);
+  assert.match(c.out, /note: atos \(SMMU_IDR0\.ATOS\) is advertised, but .*\(accepted: a full SMMUv3\.2 has ATOS/);
+
+  const script = path.join(dir, 'uses-not-modelled.smmu');
+  fs.writeFileSync(script, 'config "not-modelled.smmu.json"\nread32 0x100\nwrite64 0x200 0x40000000\n');
+  const s = smmu('check', script);
+  assert.equal(s.code, 0, s.out + s.err);
+  const atConfig = s.out.split('\n').filter((l) => l.includes('uses-not-modelled.smmu:1:'));
+  assert.deepEqual(atConfig.map((l) => /\[([a-z0-9.-]+)\]$/.exec(l)?.[1]), ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-e0pd']);
+  assert.match(s.out, /uses-not-modelled\.smmu:2:\d+: warning: 0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.37\) \[register\.not-modelled\]/);
+  assert.match(s.out, /uses-not-modelled\.smmu:3:\d+: warning: 0x0200 is SMMU_DPT_BASE, present because SMMU_IDR3\.DPT is advertised, but not modelled/);
+
+  const trace = path.join(dir, 'uses-not-modelled.smmutrace');
+  fs.writeFileSync(trace, 'config "not-modelled.smmu.json"\nR 0x100 4 0x1\n');
+  const t = smmu('check', trace);
+  assert.equal(t.code, 0, t.out + t.err);
+  assert.equal(t.out.split('\n').filter((l) => /smmutrace:1:\d+: warning: configuration .*not-modelled\.smmu\.json: (dpt|mpam|e0pd) .*\[trace\.config\]$/.test(l)).length, 3, t.out);
+  assert.match(t.out, /smmutrace:2:\d+: note: 0x0100 read 0x00000001: 0x0100 is SMMU_GATOS_CTRL, .*not compared .*\[replay\.not-modelled\]/);
+});
+
 test('run --trace shows each observation with its own line when lines end with a lone CR', () => {
   // Split on \r?\n, the script's second line was shown as part of the first and the third as empty.
   const r = smmu('run', tmp('cr.smmu', 'write32 CR0 0\rread32 CR0ACK == 0\rread32 IDR0\r'), '--trace');

@@ -204,6 +204,27 @@ test('§4.1.5 RES0 bits set: the model detects them (CERROR_ILL); with optionalC
   assert.deepEqual(ill([0x03, 0, 2, 0]), ['reserved'], 'CFGI_STE bit 65');
 });
 
+test('§4.2.2 CMD_PREFETCH_ADDR: Stride is a parameter from SMMUv3.1, so the bits it may occupy are not CERROR_ILL there; RES0 in SMMUv3.0', () => {
+  // Stride and NS are not located (an image in the specification, in no second source): they lie
+  // in the bits no located field covers, [9:8] and [75:69]. Set them all, and bit 70 alone.
+  const all = words(0x02n | (3n << 8n) | (7n << 32n), (0x7fn << 5n) | 4n);
+  const v31 = qemu; // AIDR 1: SMMUv3.1
+  assert.deepEqual(ill(all, v31), []);
+  const p = decodeCommand(all, v31).problems;
+  assert.deepEqual(p.map((x) => [x.code, x.ill, x.severity, x.section]), [['unlocated', false, 'warning', '4.2.2']]);
+  assert.match(p[0]?.message ?? '', /^bits \[9:8\], \[75:69\] set: CMD_PREFETCH_ADDR's Stride and NS lie among bits \[9:8\], \[75:69\], but their bit positions .* no second source .*; the model does not check them \(not CERROR_ILL\)$/);
+  assert.deepEqual(ill(words(0x02n, 1n << 6n), v31), [], 'bit 70');
+  // SMMUv3.0: Stride is RES0 and a non-zero value may be CERROR_ILL (§4.2.2); the model detects it.
+  const v30 = ids({ AIDR: 0 });
+  assert.deepEqual(ill(words(0x02n, 1n << 6n), v30), ['reserved']);
+  assert.match(decodeCommand(all, v30).problems.map((x) => x.message).join('\n'), /RES0 bits \[9:8\] set.*\n.*RES0 bits \[75:69\] set/);
+  // The fast check leaves such a command to the codec, which accepts it on v3.1.
+  assert.equal(compileFastChecks(v31).accepts(Uint32Array.from(all)), false);
+  assert.match(commandSummaryMarkdown(cmd('PREFETCH_ADDR')), /Stride and NS are not located: .* bits \[9:8\], \[75:69\], which from SMMUv3\.1 on the model does not check/);
+  // CMD_PREFETCH_CONFIG has no such parameters: its bits [9:8] stay RES0 on v3.1.
+  assert.deepEqual(ill(words(0x01n | (1n << 8n), 0n), v31), ['reserved']);
+});
+
 test('§4.1.6 SSec == 1 on the Non-secure Command queue is CERROR_ILL', () => {
   for (const name of ['PREFETCH_CONFIG', 'CFGI_STE', 'CFGI_STE_RANGE', 'CFGI_CD', 'CFGI_CD_ALL', 'STALL_TERM']) {
     assert.deepEqual(ill(enc(name, { SSec: 1n }), full), ['ssec'], name);

@@ -14,6 +14,7 @@ import { PRESET_ALIASES, PRESET_DOCUMENTS, PRESET_NAMES } from '../../../core/co
 import { configSchema, configSchemaText, presetFileText } from '../../../core/config/schema';
 import { FEATURES, GRANULES, type FeatureValue } from '../../../core/config/features';
 import { RULES } from '../../../core/config/rules';
+import { UNMODELLED_FEATURES } from '../../../core/registers/not-modelled';
 import { findField, findRegister } from '../../../core/registers/table';
 import { QEMU_IDS } from '../../harness/helpers';
 import { root } from '../../harness/root';
@@ -186,6 +187,33 @@ test('SMMUv3.2 full preset: the documented values, and no errors or warnings', (
   assert.equal(p.config.ids.IIDR, 0x43b);
   assert.equal(p.config.ids.AIDR, 0x2);
   assert.deepEqual([...errors(p.diagnostics), ...warnings(p.diagnostics)], []);
+});
+
+test('a feature the model does not implement is a warning that names it, at the feature; each has its own code to accept', () => {
+  const src = text({ ...BASE, version: '3.3', features: { stage1: true, stage2: true, atos: true, vatos: true, ats: true, dpt: true, had: true, xnx: true, ril: true, fwb: true, bbml: 1, e0pd: true, ptwnnc: true, hyp: true } });
+  const all = loadConfig(src).diagnostics;
+  assert.deepEqual(all.filter((d) => d.severity === 'error'), []);
+  const r = all.filter((d) => d.code.startsWith('config.not-modelled-'));
+  assert.deepEqual(r.map((d) => [d.code, d.severity]).sort((a, b) => a[0].localeCompare(b[0])), [
+    ['config.not-modelled-atos', 'warning'], ['config.not-modelled-ats', 'warning'], ['config.not-modelled-dpt', 'warning'], ['config.not-modelled-e0pd', 'warning'], ['config.not-modelled-vatos', 'warning'],
+  ]);
+  const atos = r.find((d) => d.code === 'config.not-modelled-atos')!;
+  assert.deepEqual(atos.range.start, valueAt(src, 'atos'));
+  assert.match(atos.message, /^atos \(SMMU_IDR0\.ATOS\) is advertised, but Address Translation Operations \(§9\) are not modelled: the SMMU_GATOS_\* registers read as zero/);
+  assert.match(r.find((d) => d.code === 'config.not-modelled-dpt')!.message, /SMMU_DPT_BASE, SMMU_DPT_BASE_CFG and SMMU_DPT_CFG_FAR read as zero.*CMD_DPTI_PA is CERROR_ILL/);
+  // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian, HTTU with HAFT.
+  const enums = loadConfig(text(withFeatures({ ttf: 'both', ttEndian: 'be', granules: ['4K'] }, { drivers: [] }))).diagnostics.map((d) => d.code);
+  assert.ok(enums.includes('config.not-modelled-aarch32') && enums.includes('config.not-modelled-big-endian'), enums.join());
+  assert.ok(!loadConfig(text(withFeatures({ ttEndian: 'mixed' }))).diagnostics.some((d) => d.code.startsWith('config.not-modelled-')));
+});
+
+test('smmuv3.2-full accepts its not-modelled features by name; a feature a file adds on top is still a warning', () => {
+  const full = PRESETS.get('smmuv3.2-full')!.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
+  assert.deepEqual(full.map((d) => d.code).sort(), ['config.not-modelled-aarch32', 'config.not-modelled-atos', 'config.not-modelled-ats', 'config.not-modelled-attr-perms-ovr', 'config.not-modelled-vatos', 'config.not-modelled-vmw']);
+  assert.ok(full.every((d) => d.severity === 'info' && /\(accepted: a full .*SMMUv3\.2/.test(d.message)), JSON.stringify(full));
+  const derived = load({ base: 'smmuv3.2-full', version: '3.3', features: { dpt: true, ttf: 'aarch64', e0pd: true, ptwnnc: true } }).diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
+  assert.deepEqual(derived.filter((d) => d.severity === 'warning').map((d) => d.code).sort(), ['config.not-modelled-dpt', 'config.not-modelled-e0pd']);
+  assert.ok(derived.some((d) => d.code === 'config.not-modelled-atos' && d.severity === 'info'));
 });
 
 test('QEMU presets: no errors or warnings; QEMU sets no IIDR, so the presets give none and the zero IIDR is a note', () => {
@@ -440,6 +468,66 @@ test('RES0 bits and Reserved encodings in raw overrides are reported at the over
   one(loadConfig(aidr).diagnostics, 'config.reserved', valueAt(aidr, 'AIDR'), /ArchMinorRev = 5/);
 });
 
+test('presetBases: the values TABLES_PRESET and QUEUES_PRESET fix (§6.3.2), whole or by field, carried into the configuration', () => {
+  const c = load(
+    withFeatures(
+      { tablesPreset: true, queuesPreset: true },
+      { presetBases: { STRTAB_BASE: '0x4000_0000', STRTAB_BASE_CFG: { FMT: 'TWO_LEVEL', SPLIT: 8, LOG2SIZE: 16 }, CMDQ_BASE: { ADDR: '0x40100000', LOG2SIZE: 8 }, EVENTQ_BASE: '0x40200007' } },
+    ),
+  );
+  assert.deepEqual(c.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(only(c.diagnostics, 'config.preset'), []);
+  assert.deepEqual(c.config!.presetBases, { STRTAB_BASE: 0x4000_0000n, STRTAB_BASE_CFG: 0x10210n, CMDQ_BASE: 0x4010_0008n, EVENTQ_BASE: 0x4020_0007n });
+  // Without a preset bit nothing is carried.
+  assert.equal(load(BASE).config!.presetBases, undefined);
+});
+
+test('presetBases: each problem at its value; RES0 bits, RES0 fields, Reserved encodings and addresses above the OAS are errors', () => {
+  const res0 = text(withFeatures({ tablesPreset: true }, { presetBases: { STRTAB_BASE: '0x8000000000000000', STRTAB_BASE_CFG: '0x40000' } }));
+  const r = loadConfig(res0).diagnostics;
+  assert.deepEqual(only(r, 'config.reserved').map((d) => [d.range.start, d.message]), [
+    [valueAt(res0, 'STRTAB_BASE'), 'presetBases.STRTAB_BASE = 0x8000000000000000 sets RES0 bit 63 of SMMU_STRTAB_BASE (§6.3.24)'],
+    [valueAt(res0, 'STRTAB_BASE_CFG'), 'presetBases.STRTAB_BASE_CFG = 0x00040000 sets RES0 bit 18 of SMMU_STRTAB_BASE_CFG (§6.3.25)'],
+  ]);
+  // §6.3.25: FMT and SPLIT are RES0 with a linear-only Stream table (ST_LEVEL == 0b00).
+  const linear = text(withFeatures({ tablesPreset: true, streamTable: 'linear', sidSize: 6 }, { presetBases: { STRTAB_BASE: 0, STRTAB_BASE_CFG: { SPLIT: 8, LOG2SIZE: 6 } } }));
+  one(loadConfig(linear).diagnostics, 'config.reserved', valueAt(linear, 'SPLIT'), /STRTAB_BASE_CFG\.SPLIT = 8, but the field is RES0 because SMMU_IDR0\.ST_LEVEL == 1 does not hold/);
+  const fmt = text(withFeatures({ tablesPreset: true }, { presetBases: { STRTAB_BASE: 0, STRTAB_BASE_CFG: { FMT: 2 } } }));
+  one(loadConfig(fmt).diagnostics, 'config.reserved', valueAt(fmt, 'FMT'), /FMT = 2 is a Reserved encoding \(§6\.3\.25\)/);
+  // QEMU's OAS is 44 bits (SMMU_IDR5.OAS = 0b100).
+  const oas = text(withFeatures({ queuesPreset: true, oas: 44 }, { presetBases: { CMDQ_BASE: { ADDR: '0x100000000000' }, EVENTQ_BASE: 0 } }));
+  one(loadConfig(oas).diagnostics, 'config.range', valueAt(oas, 'ADDR'), /beyond the 44-bit output address size/);
+  const unaligned = text(withFeatures({ queuesPreset: true }, { presetBases: { CMDQ_BASE: { ADDR: '0x40100010' }, EVENTQ_BASE: 0 } }));
+  one(loadConfig(unaligned).diagnostics, 'config.value', valueAt(unaligned, 'ADDR'), /not a multiple of 32: SMMU_CMDQ_BASE\.ADDR holds address bits \[55:5\]/);
+  const unknown = text(withFeatures({ queuesPreset: true }, { presetBases: { CMDQ_PROD: 0 } }));
+  one(loadConfig(unknown).diagnostics, 'config.unknown-key', keyAt(unknown, 'CMDQ_PROD'), /a preset fixes only STRTAB_BASE, STRTAB_BASE_CFG, CMDQ_BASE, EVENTQ_BASE, PRIQ_BASE/);
+});
+
+test('presetBases: warnings for values no preset fixes, fixed registers without a value, and what the SMMU caps or aligns', () => {
+  const unused = text(withFeatures({}, { presetBases: { STRTAB_BASE: '0x40000000' } }));
+  one(loadConfig(unused).diagnostics, 'config.preset', valueAt(unused, 'STRTAB_BASE'), /presetBases\.STRTAB_BASE is not used: tablesPreset \(SMMU_IDR1\.TABLES_PRESET\) is not set/);
+  const missing = text(withFeatures({ queuesPreset: true }, { presetBases: { CMDQ_BASE: 0 } }));
+  one(loadConfig(missing).diagnostics, 'config.preset', valueAt(missing, 'queuesPreset'), /queuesPreset \(SMMU_IDR1\.QUEUES_PRESET\) fixes SMMU_EVENTQ_BASE, but presetBases gives no value for it: the model resets it to 0/);
+  const layout = text(
+    withFeatures(
+      { tablesPreset: true, queuesPreset: true, sidSize: 16 },
+      { presetBases: { STRTAB_BASE: '0x40000400', STRTAB_BASE_CFG: { FMT: 'TWO_LEVEL', SPLIT: 7, LOG2SIZE: 20 }, CMDQ_BASE: { ADDR: '0x40100020', LOG2SIZE: 8 }, EVENTQ_BASE: { LOG2SIZE: 20 } } },
+    ),
+  );
+  const w = only(loadConfig(layout).diagnostics, 'config.preset');
+  assert.deepEqual(w.map((d) => d.severity), ['warning', 'warning', 'warning', 'warning', 'warning']);
+  assert.deepEqual(
+    w.map((d) => [d.range.start, d.message]),
+    [
+      [valueAt(layout, 'STRTAB_BASE'), 'presetBases.STRTAB_BASE 0x0000000040000400 is not aligned to the 131072-byte first-level table STRTAB_BASE_CFG describes: the SMMU treats the low address bits as zero and uses 0x0000000040000000 (§6.3.24)'],
+      [valueAt(layout, 'SPLIT'), 'presetBases.STRTAB_BASE_CFG.SPLIT 7 is not 6, 8 or 10: it behaves as 6 (§6.3.25)'],
+      [valueAt(layout, 'LOG2SIZE'), 'presetBases.STRTAB_BASE_CFG.LOG2SIZE 20 exceeds SMMU_IDR1.SIDSIZE 16: the SMMU uses 16 (§6.3.25)'],
+      [valueAt(layout, 'ADDR', 'CMDQ_BASE'), 'presetBases.CMDQ_BASE 0x0000000040100020 is not aligned to the queue size (4096 bytes): the SMMU treats the low address bits as zero and uses 0x0000000040100000 (§6.3.26)'],
+      [valueAt(layout, 'LOG2SIZE', 'EVENTQ_BASE'), 'presetBases.EVENTQ_BASE.LOG2SIZE 20 exceeds SMMU_IDR1.EVENTQS 8: the SMMU uses 8 (§6.3.26)'],
+    ],
+  );
+});
+
 test('gbpa: Update must reset to 0', () => {
   const src = text({ ...BASE, gbpa: '0x80001000' });
   one(loadConfig(src).diagnostics, 'config.reserved', valueAt(src, 'gbpa'), /Update/);
@@ -532,9 +620,19 @@ test('docs/configuration.md names every feature, top-level key and rule code', (
   for (const d of FEATURES) assert.ok(doc.includes(`| \`${d.key}\` |`), `feature ${d.key} is not in the docs' table`);
   for (const k of TOP_LEVEL_KEYS) assert.ok(doc.includes(`| \`${k}\` |`), `key ${k} is not documented`);
   for (const r of RULES) {
-    assert.match(r.code, /^config\.[a-z-]+$/);
+    assert.match(r.code, /^config\.[a-z][a-z0-9-]*$/);
     assert.ok(r.section.length > 0, r.summary);
     assert.ok(doc.includes(`\`${r.code}\``), `code ${r.code} is not documented`);
+  }
+});
+
+test('docs/configuration.md lists every feature the model does not implement as the table says it; docs/engine.md names each', () => {
+  const doc = fs.readFileSync(path.join(root, 'docs', 'configuration.md'), 'utf8');
+  const engine = fs.readFileSync(path.join(root, 'docs', 'engine.md'), 'utf8');
+  for (const f of UNMODELLED_FEATURES) {
+    const row = `| \`config.not-modelled-${f.id}\` | SMMU_${f.field.register}.${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''} | ${f.what} |`;
+    assert.ok(doc.includes(row), `docs/configuration.md lacks the row ${row}`);
+    assert.ok(engine.includes(`-${f.id}\``), `docs/engine.md does not name config.not-modelled-${f.id}`);
   }
 });
 

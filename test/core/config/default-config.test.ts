@@ -112,3 +112,17 @@ test('settings: merged over the previous ones, wrong types ignored; the notifica
   assert.equal(changedSettings({ smmu: inner }), inner);
   assert.equal(changedSettings(null), undefined);
 });
+
+test('a default configuration or a queue descriptor config line that advertises what the model does not implement: one warning each on its line; accepted ones stay quiet', () => {
+  const files = new Map([['/w/dpt.smmu.json', JSON.stringify({ base: 'smmuv3.2-full', version: '3.3', features: { dpt: true, ttf: 'aarch64', e0pd: true, ptwnnc: true } })]]);
+  const memHost = { readFile: (p: string) => files.get(p), resolvePath: (_from: string, rel: string) => `/w/${rel}` };
+  const got: ScriptDiagnostic[] = [];
+  applyDefaultConfig({ origin: CONFIGURATION_ORIGIN, value: '/w/dpt.smmu.json', path: '/w/dpt.smmu.json' }, memHost.readFile, got);
+  assert.deepEqual(got.map((d) => [d.severity, d.code, d.range.start.line]), [['warning', 'config.not-modelled-dpt', 0], ['warning', 'config.not-modelled-e0pd', 0]]);
+  assert.match(got[0]!.message, /: configuration \/w\/dpt\.smmu\.json: dpt \(SMMU_IDR3\.DPT\) is advertised, but the Device Permission Table/);
+  const byName: ScriptDiagnostic[] = [];
+  applyDefaultConfig(choice('smmuv3.2-full'), host.readFile, byName);
+  assert.deepEqual(byName, [], 'the preset accepts its own');
+  const q = checkQueueFile('config "dpt.smmu.json"\nqueue cmdq\nlog2size 1\nprod 0\ncons 0\n', '/w/x.smmuq', memHost);
+  assert.deepEqual(q.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-')).map((d) => [d.code, d.range.start.line]), [['config.not-modelled-dpt', 0], ['config.not-modelled-e0pd', 0]]);
+});

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../../core/engine/engine';
+import { streamTableLayout } from '../../../core/structures/bases';
 import { run } from '../../../core/script/interpreter';
 import { analyzeScript } from '../../../core/script/resolve';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
@@ -701,4 +702,94 @@ doorbell
   assert.ok(codes(r.at(7)).includes('stale.ste'), messages(r.diagnostics).join('\n'));
   assert.equal(r.engine.stalled.size, 0);
   assert.ok(r.engine.activity.some((a) => /2 stalled transactions of StreamID 5 terminated/.test(a.text)));
+});
+
+test('§6.3.24 a linear Stream table base is aligned to the table size: ADDR[LOG2SIZE + 5:0] are treated as zero', () => {
+  // LOG2SIZE 8: 256 STEs × 64 B = 16 KB, so 0x40000040 means 0x40000000; STE 1 is at 0x40000040.
+  const r = runScript(
+    `
+mem write64 0x40000040 0x9
+dma read sid=1 iova=0x1234 == 0x1234
+dma read sid=0 iova=0 == C_BAD_STE
+read64 STRTAB_BASE == 0x40000040
+`,
+    { prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000040') },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  const warned = r.diagnostics.filter((d) => d.code === 'strtab.alignment');
+  assert.equal(warned.length, 1, messages(r.diagnostics).join('\n'));
+  assert.match(warned[0]!.message, /SMMU_STRTAB_BASE\.ADDR 0x0000000040000040 is not aligned to the linear Stream table \(2\^8 STEs, LOG2SIZE 8\): the SMMU treats the address bits below 16384 bytes as zero and fetches STEs from 0x0000000040000000/);
+});
+
+test('§6.3.24 a 2-level Stream table base is aligned to the first-level table and 64 bytes: ADDR[MAX(5, LOG2SIZE - SPLIT - 1 + 3):0] are zero', () => {
+  // LOG2SIZE 16, SPLIT 8: 256 L1STDs × 8 B = 2 KB, so 0x40000400 means 0x40000000 and L1STD 1
+  // (StreamIDs 0x100–0x1FF) is at 0x40000008.
+  const r = runScript(
+    `
+mem write64 0x40000008 0x41000009
+mem write64 0x410000C0 0x9
+dma read sid=0x103 iova=0x5000 == 0x5000
+`,
+    {
+      prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000400').replace('write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8', 'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16'),
+    },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.code === 'strtab.alignment').map((d) => d.message),
+    ["SMMU_STRTAB_BASE.ADDR 0x0000000040000400 is not aligned to the 2-level Stream table's first level (2^8 L1STDs, LOG2SIZE 16, SPLIT 8) and 64 bytes: the SMMU treats the address bits below 2048 bytes as zero and fetches L1STDs from 0x0000000040000000 (§6.3.24)"],
+  );
+});
+
+test('§6.3.24 the alignment follows the literal LOG2SIZE, not the one capped at SIDSIZE; 2-level tables are aligned to at least 64 bytes', () => {
+  const ids = config().ids; // SIDSIZE 16, ST_LEVEL 2-level
+  const layout = (base: bigint, cfg: bigint) => {
+    const l = streamTableLayout(base, cfg, { idField: (r, f) => (r === 'IDR1' && f === 'SIDSIZE' ? ids.IDR1 & 0x3f : r === 'IDR0' && f === 'ST_LEVEL' ? (ids.IDR0 >>> 27) & 3 : undefined) });
+    return [l.base, l.alignment, l.log2];
+  };
+  // Linear, LOG2SIZE 20 > SIDSIZE 16: 2^20 × 64 B = 64 MB alignment, 2^16 StreamIDs in use.
+  assert.deepEqual(layout(0x4010_0000n, 20n), [0x4000_0000, 2 ** 26, 16]);
+  // 2-level, LOG2SIZE 8 ≤ SPLIT 10: one L1STD (8 B), so the 64-byte minimum applies.
+  assert.deepEqual(layout(0x4000_0040n, (1n << 16n) | (10n << 6n) | 8n), [0x4000_0040, 64, 8]);
+  // A reserved SPLIT behaves as 6: LOG2SIZE 16 gives 2^10 L1STDs, 8 KB.
+  assert.deepEqual(layout(0x4000_1000n, (1n << 16n) | (7n << 6n) | 16n), [0x4000_0000, 8192, 16]);
+  // FMT 0b10 is reserved and behaves as linear.
+  assert.deepEqual(layout(0x4000_0040n, (2n << 16n) | 1n), [0x4000_0000, 128, 1]);
+});
+
+test('§6.3.2 TABLES_PRESET and QUEUES_PRESET: the SMMU uses the preset Stream table and queues; writes to the bases are ignored and reported', () => {
+  const ids = { IDR1: QEMU_IDS.IDR1 | (1 << 30) | (1 << 29) };
+  const presetBases = { STRTAB_BASE: 0x4000_0000n, STRTAB_BASE_CFG: 8n, CMDQ_BASE: 0x4010_0000n | 4n, EVENTQ_BASE: 0x4020_0000n | 3n };
+  const engine = new Engine({ ...config(ids), presetBases });
+  const text = `write64 STRTAB_BASE 0x50000000
+write64 CMDQ_BASE 0x50100000 | LOG2SIZE=4
+write32 CR2 RECINVSID
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+mem write64 0x40000040 0x9
+dma read sid=1 iova=0x1234 == 0x1234
+dma read sid=2 iova=0 == C_BAD_STE
+mem read8 0x40200000 == 0x04
+cmd SYNC
+doorbell
+read32 CMDQ_CONS.RD == 1
+`;
+  const result = run(analyzeScript(text).statements, engine);
+  assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+  const preset = result.diagnostics.filter((d) => d.code === 'write.preset');
+  assert.deepEqual(preset.map((d) => d.range.start.line + 1), [1, 2]);
+  assert.match(preset[0]!.message, /SMMU_STRTAB_BASE is read-only because SMMU_IDR1\.TABLES_PRESET == 1/);
+  assert.equal(engine.smmu.peek('CMDQ_BASE'), 0x4010_0004n);
+});
+
+test('§5.4 ENDI: a CD selecting big-endian tables (allowed with TTENDIAN mixed) is walked little-endian, and the model says so where it fetches it', () => {
+  const mixed = { IDR0: QEMU_IDS.IDR0 & ~(3 << 21) };
+  const r = runScript(STAGE1.replace('cd 0x44000000 V ', 'cd 0x44000000 V ENDI ') + 'dma read sid=5 iova=0x10000000 == 0x80000000\ndma read sid=5 iova=0x10000008 == 0x80000008\n', { ids: mixed });
+  assert.deepEqual(messages(r.errors), []);
+  const notes = r.diagnostics.filter((d) => d.code === 'walk.not-modelled');
+  assert.equal(notes.length, 1, 'once, when the CD is fetched');
+  assert.equal(notes[0]!.severity, 'warning');
+  assert.match(notes[0]!.message, /CD 0 of StreamID 5 selects big-endian stage 1 translation tables \(ENDI = 1\): big-endian tables are not modelled, the walk reads their descriptors little-endian/);
+  // Little-endian tables: nothing to say.
+  const le = runScript(STAGE1 + 'dma read sid=5 iova=0x10000000 == 0x80000000\n', { ids: mixed });
+  assert.deepEqual(le.diagnostics.filter((d) => d.code === 'walk.not-modelled'), []);
 });

@@ -146,6 +146,17 @@ test('§7.3.2 F_UUT: PnU [97], InD [98], RnW [99], InputAddr [191:128]', () => {
   assert.deepEqual(w, [0x01 | (1 << 11) | (1 << 12), 0x20, 0, 0xe, 0, 0x80000000, 0, 0]);
 });
 
+test('§7.3.2 F_UUT: an IMPLEMENTATION DEFINED Reason at [79:64] makes a valid record; [95:80] stay RES0', () => {
+  const w = [0x01, 0x20, 0x1234, 0x8, 0x1000, 0, 0, 0];
+  const d = decodeEvent(w);
+  assert.deepEqual(d.reservedRuns, []);
+  assert.equal(value(w, 'Reason'), 0x1234n);
+  assert.match(formatEvent(d), /^F_UUT StreamID=0x20 Reason=0x1234 RnW=READ InputAddr=0x1000$/);
+  assert.deepEqual(enc('F_UUT', { StreamID: 0x20n, Reason: 0x1234n, RnW: 1n, InputAddr: 0x1000n }), w);
+  // Bit 80 is RES0 in F_UUT (F_STE_FETCH's GPCF bit has no counterpart in this record).
+  assert.deepEqual(decodeEvent([0x01, 0x20, 0x1_0000, 0, 0, 0, 0, 0]).reservedRuns, [[80, 80]]);
+});
+
 test('§7.3.4 F_STE_FETCH: Reason [79:64], GPCF [80], FetchAddr[55:3] at [247:195]', () => {
   const w = enc('F_STE_FETCH', { StreamID: 5n, Reason: 0xbeefn, GPCF: 1n, FetchAddr: 0x00ff_0000_4000_0040n });
   // FetchAddr holds address bits [55:3] at record bits [247:195]: address bit n lands on record bit 192 + n.

@@ -254,3 +254,70 @@ test('every access is recorded with its findings and changes', () => {
   assert.equal(m.history[1].register, 'CR0ACK');
   assert.equal(m.history[1].value, 0x9n);
 });
+
+test('§6.3.25 STRTAB_BASE_CFG.SPLIT is RES0 when IDR0.ST_LEVEL == 0b00: not stored, reads 0, reported', () => {
+  // QEMU's IDR0 with ST_LEVEL [28:27] cleared: a linear-only Stream table.
+  const linearOnly = new Smmu(config({ IDR0: 0x0d44101a & ~(3 << 27), IDR1: 0x02730006 }));
+  const w = linearOnly.write(0x88, 4, (8n << 6n) | 6n);
+  assert.deepEqual(codes(w), ['write.unadvertised']);
+  assert.equal(w.findings[0]!.field, 'SPLIT');
+  assert.match(w.findings[0]!.message, /SMMU_STRTAB_BASE_CFG\.SPLIT is RES0 .*SMMU_IDR0\.ST_LEVEL/);
+  assert.equal(linearOnly.read(0x88, 4).value, 6n, 'LOG2SIZE kept, SPLIT reads 0');
+  // With the 2-level format advertised, SPLIT is a field: stored and read back.
+  const twoLevel = new Smmu(config());
+  assert.deepEqual(codes(twoLevel.write(0x88, 4, (1n << 16n) | (8n << 6n) | 16n)), []);
+  assert.equal(twoLevel.read(0x88, 4).value, (1n << 16n) | (8n << 6n) | 16n);
+});
+
+test('§6.3.2, §6.3.24, §6.3.25 TABLES_PRESET: STRTAB_BASE and STRTAB_BASE_CFG read the preset values and are read-only', () => {
+  const presetBases = { STRTAB_BASE: 0x4000_0000n | (1n << 62n), STRTAB_BASE_CFG: (1n << 16n) | (8n << 6n) | 16n };
+  const m = new Smmu({ ...config({ IDR1: 0x02730010 | (1 << 30) }), presetBases });
+  assert.equal(m.read(0x80, 8).value, 0x4000_0000n | (1n << 62n));
+  assert.equal(m.read(0x88, 4).value, 0x10210n);
+  const w = m.write(0x80, 8, 0x5000_0000n);
+  assert.deepEqual(codes(w), ['write.preset']);
+  assert.equal(w.findings[0]!.severity, 'warning');
+  assert.match(w.findings[0]!.message, /SMMU_STRTAB_BASE is read-only because SMMU_IDR1\.TABLES_PRESET == 1 fixes it .*the write is ignored/);
+  assert.deepEqual(codes(m.write(0x88, 4, 8n)), ['write.preset']);
+  // The 32-bit fast path (no recording) ignores the write too.
+  m.recording = false;
+  assert.equal(m.write32(0x80, 0x1234_0000), false);
+  assert.equal(m.peek('STRTAB_BASE'), 0x4000_0000n | (1n << 62n));
+  assert.equal(m.peek('STRTAB_BASE_CFG'), 0x10210n);
+  // Without the preset bit the registers are software's: UNKNOWN at reset (0 here), written freely.
+  const free = new Smmu({ ...config(), presetBases });
+  assert.equal(free.read(0x80, 8).value, 0n);
+  assert.deepEqual(codes(free.write(0x80, 8, 0x5000_0000n)), []);
+  assert.equal(free.peek('STRTAB_BASE'), 0x5000_0000n);
+});
+
+test('§6.3.2, §6.3.26, §6.3.29, §6.3.33 QUEUES_PRESET: the queue bases read the preset values and are read-only; the PROD/CONS indexes stay writable', () => {
+  const presetBases = { CMDQ_BASE: 0x4010_0000n | 8n, EVENTQ_BASE: 0x4020_0000n | 7n, PRIQ_BASE: 0x4030_0000n | 6n };
+  const m = new Smmu({ ...config({ IDR0: IDR0_PRI_ATS_VMW, IDR1: 0x02730010 | (8 << 11) | (1 << 29) }), presetBases });
+  assert.equal(m.read(0x90, 8).value, 0x4010_0008n);
+  assert.equal(m.read(0xa0, 8).value, 0x4020_0007n);
+  assert.equal(m.read(0xc0, 8).value, 0x4030_0006n);
+  for (const off of [0x90, 0xa0, 0xc0, 0x94]) assert.deepEqual(codes(m.write(off, 4, 0x10n)), ['write.preset'], `offset ${off.toString(16)}`);
+  assert.equal(m.peek('CMDQ_BASE'), 0x4010_0008n);
+  assert.deepEqual(codes(m.write(0x98, 4, 3n)), []);
+  assert.equal(m.peek('CMDQ_PROD'), 3n);
+  // TABLES_PRESET is clear here: the Stream table registers are writable.
+  assert.deepEqual(codes(m.write(0x88, 4, 8n)), []);
+});
+
+test('§6.2.1 registers of advertised features the model does not implement are named and reported; without the feature they are undefined locations', () => {
+  // IDR0.ATOS [15] and IDR1.ECMDQ [31] advertised.
+  const m = new Smmu(config({ IDR0: 0x0d44101a | (1 << 15), IDR1: 0x02730010 | (1 << 31) }));
+  const r = m.read(0x100, 4);
+  assert.deepEqual([r.value, codes(r)], [0n, ['register.not-modelled']]);
+  assert.equal(r.findings[0]!.severity, 'warning');
+  assert.match(r.findings[0]!.message, /^0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored$/);
+  assert.match(m.read(0x108, 8).findings[0]!.message, /SMMU_GATOS_SID, present/);
+  assert.match(m.write(0x4028, 4, 1n).findings[0]!.message, /^0x4028 is SMMU_CMDQ_CONTROL_PAGE_CFG1, present/);
+  // DPT is not advertised here: DPT_BASE's offset is an undefined location, and it says whose.
+  const d = m.read(0x200, 8);
+  assert.deepEqual(codes(d), ['register.unimplemented']);
+  assert.match(d.findings[0]!.message, /0x0200 is the offset of SMMU_DPT_BASE, which exists only when SMMU_IDR3\.DPT is advertised; this configuration does not/);
+  // Between the arrays' registers (0x4010 is not a register of control page 0) the location stays undefined.
+  assert.deepEqual(codes(m.read(0x4010, 4)), ['offset.undefined']);
+});

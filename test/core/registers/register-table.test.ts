@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { definedMask, fieldMask, findField, findRegister, getRegister, REGISTERS } from '../../../core/registers/table';
 import type { RegisterName } from '../../../core/registers/types';
+import { registerMarkdown, resetText } from '../../../core/registers/describe';
 
 const OFFSETS: [RegisterName, number, 32 | 64, 'RO' | 'RW'][] = [
   ['IDR0', 0x00, 32, 'RO'], ['IDR1', 0x04, 32, 'RO'], ['IDR2', 0x08, 32, 'RO'], ['IDR3', 0x0c, 32, 'RO'],
@@ -117,4 +118,13 @@ test('structure: fields fit and do not overlap, registers do not overlap, refere
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) assert.ok(spans[i][0] >= spans[i - 1][1], `${spans[i - 1][2]} overlaps ${spans[i][2]}`);
+});
+
+test('§6.3.97 PRIQ_PROD resets UNKNOWN except OVFLG, which resets to 0; §6.3.95 EVENTQ_PROD.OVFLG resets UNKNOWN', () => {
+  assert.equal(findField(getRegister('PRIQ_PROD'), 'OVFLG')?.reset, 0);
+  assert.equal(findField(getRegister('EVENTQ_PROD'), 'OVFLG')?.reset, undefined);
+  assert.equal(findField(getRegister('PRIQ_PROD'), 'WR')?.reset, undefined);
+  assert.equal(resetText(getRegister('PRIQ_PROD')), 'UNKNOWN (OVFLG resets to 0)');
+  assert.equal(resetText(getRegister('EVENTQ_PROD')), 'UNKNOWN');
+  assert.match(registerMarkdown(getRegister('PRIQ_PROD')), /reset UNKNOWN \(OVFLG resets to 0\) · §6\.3\.97/);
 });

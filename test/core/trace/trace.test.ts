@@ -117,6 +117,29 @@ test('UNKNOWN reset values are taken from the emulation; ID registers must not c
   assert.match(at(r.diagnostics, 9)[0]?.message ?? '', /constant values after reset/);
 });
 
+test('§6.3.97 PRIQ_PROD.OVFLG resets to 0: set before the PRI queue was ever enabled is an error; EVENTQ_PROD.OVFLG resets UNKNOWN', () => {
+  const r = replay('R 0x100C8 4 0x80000000\nR 0x100A8 4 0x80000000\nW 0x20 4 0x2\nR 0x24 4 0x2\nR 0x100C8 4 0x80000000', 'smmuv3.2-full');
+  const first = at(r.diagnostics, 1);
+  assert.deepEqual(codes(first), ['replay.owned']);
+  assert.equal(first[0]?.severity, 'error');
+  assert.match(first[0]?.message ?? '', /SMMU_PRIQ_PROD returned 0x80000000: OVFLG = 1, but OVFLG resets to 0 \(§6\.3\.97\).*CR0ACK\.PRIQEN has not been 1/);
+  assert.deepEqual(at(r.diagnostics, 2), [], 'EVENTQ_PROD.OVFLG resets to an UNKNOWN value (§6.3.95)');
+  assert.deepEqual(at(r.diagnostics, 5), [], 'once the queue has been enabled, an overflow may have toggled OVFLG (§8.1)');
+});
+
+test('a register the configuration advertises and the model does not implement is not compared (a note); without the feature a non-zero read is an error', () => {
+  const r = replay('R 0x100 4 0x1\nR 0x118 8 0x800', 'smmuv3.2-full');
+  for (const line of [1, 2]) {
+    const d = at(r.diagnostics, line);
+    assert.deepEqual(codes(d), ['replay.not-modelled'], JSON.stringify(d));
+    assert.equal(d[0]?.severity, 'info');
+  }
+  assert.match(at(r.diagnostics, 2)[0]?.message ?? '', /0x0118 read 0x0000000000000800: 0x0118 is SMMU_GATOS_PAR, present because SMMU_IDR0\.ATOS is advertised, but not modelled; not compared/);
+  const qemu = replay('R 0x100 4 0x1', 'qemu');
+  assert.deepEqual(codes(at(qemu.diagnostics, 1)), ['replay.res0-location']);
+  assert.match(at(qemu.diagnostics, 1)[0]?.message ?? '', /SMMU_GATOS_CTRL, which exists only when SMMU_IDR0\.ATOS is advertised/);
+});
+
 test('with a configuration given, an ID register that differs from it is an error', () => {
   const r = replay('R 0x00 4 0x0D00100A', 'qemu');
   assert.equal(r.diagnostics[0]?.code, 'replay.id');

@@ -1,0 +1,212 @@
+/**
+ * What the architecture defines and this model does not implement, by the ID register field that
+ * advertises it: the registers such a feature brings (their offsets are undefined locations in the
+ * model, RES0) and the behaviour the model leaves out. One table, so that nothing an SMMU
+ * advertises is left out silently:
+ * - a configuration that advertises a feature here gets a warning naming it (config rules,
+ *   `config.not-modelled-<id>`, which a configuration may accept with a reason), and scripts and
+ *   traces that use the configuration repeat the warning at their `config` line;
+ * - an access to one of the registers gets a warning naming the register (core/model/decode-access.ts);
+ * - docs/registers.md and docs/engine.md list them.
+ */
+import type { FeatureRef } from './types';
+
+/** A register the model does not implement (§6.2.1 offsets), or an array of them (`count` at `stride`). */
+export interface UnmodelledRegister {
+  readonly name: string;
+  readonly offset: number;
+  readonly width: 32 | 64;
+  readonly section: string;
+  readonly count?: number;
+  readonly stride?: number;
+}
+
+export interface UnmodelledFeature {
+  /** The rule code is `config.not-modelled-<id>`. */
+  readonly id: string;
+  /** The ID register field that advertises the feature. */
+  readonly field: FeatureRef;
+  /** When the field's value advertises it (default: non-zero), and how to say so. */
+  readonly holds?: (value: number) => boolean;
+  readonly holdsText?: string;
+  /** Where the architecture describes the feature. */
+  readonly section: string;
+  readonly registers: readonly UnmodelledRegister[];
+  /** What the model does not do, and what it does instead (a sentence without a final stop). */
+  readonly what: string;
+}
+
+const r = (name: string, offset: number, width: 32 | 64, section: string, array?: { count: number; stride: number }): UnmodelledRegister => ({ name, offset, width, section, ...(array ?? {}) });
+
+export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
+  {
+    id: 'atos',
+    field: { register: 'IDR0', field: 'ATOS' },
+    section: '9',
+    registers: [r('GATOS_CTRL', 0x100, 32, '6.3.37'), r('GATOS_SID', 0x108, 64, '6.3.38'), r('GATOS_ADDR', 0x110, 64, '6.3.39'), r('GATOS_PAR', 0x118, 64, '6.3.40')],
+    what: 'Address Translation Operations (§9) are not modelled: the SMMU_GATOS_* registers read as zero and ignore writes, so no ATOS request is performed',
+  },
+  {
+    id: 'vatos',
+    field: { register: 'IDR0', field: 'VATOS' },
+    section: '9',
+    registers: [r('VATOS_SEL', 0x180, 32, '6.3.44')],
+    what: 'the VATOS page (SMMU_VATOS_CTRL/SID/ADDR/PAR at SMMU_IDR2.BA_VATOS, §6.2.3) and SMMU_VATOS_SEL are not modelled: the page is beyond pages 0 and 1 (RAZ/WI) and VATOS_SEL reads as zero',
+  },
+  {
+    id: 'ecmdq',
+    field: { register: 'IDR1', field: 'ECMDQ' },
+    section: '3.5.6',
+    registers: [
+      r('IDR6', 0x190, 32, '6.3.45'),
+      r('CMDQ_CONTROL_PAGE_BASE<n>', 0x4000, 64, '6.3.49', { count: 256, stride: 32 }),
+      r('CMDQ_CONTROL_PAGE_CFG<n>', 0x4008, 32, '6.3.50', { count: 256, stride: 32 }),
+      r('CMDQ_CONTROL_PAGE_STATUS<n>', 0x400c, 32, '6.3.51', { count: 256, stride: 32 }),
+    ],
+    what: 'Enhanced Command queues (§3.5.6) are not modelled: SMMU_IDR6 and the SMMU_CMDQ_CONTROL_PAGE_* registers read as zero, the Command queue control pages do not exist, and commands are taken only from the queue at SMMU_CMDQ_BASE',
+  },
+  {
+    id: 'mpam',
+    field: { register: 'IDR3', field: 'MPAM' },
+    section: '17',
+    registers: [r('MPAMIDR', 0x130, 32, '6.3.41'), r('GMPAM', 0x138, 32, '6.3.42'), r('GBPMPAM', 0x13c, 32, '6.3.43')],
+    what: 'MPAM (§17) and the VMS (§5.6) are not modelled: SMMU_MPAMIDR, SMMU_GMPAM and SMMU_GBPMPAM read as zero, no VMS is fetched (so no F_VMS_FETCH), PARTIDs are not checked against MPAMIDR.PARTID_MAX, and CMD_CFGI_VMS_PIDM has no effect',
+  },
+  {
+    id: 'dpt',
+    field: { register: 'IDR3', field: 'DPT' },
+    section: '3.24',
+    registers: [r('DPT_BASE', 0x200, 64, '6.3.46'), r('DPT_BASE_CFG', 0x208, 32, '6.3.47'), r('DPT_CFG_FAR', 0x210, 64, '6.3.48')],
+    what: 'the Device Permission Table (§3.24) is not modelled: SMMU_DPT_BASE, SMMU_DPT_BASE_CFG and SMMU_DPT_CFG_FAR read as zero, CR0.DPT_WALK_EN starts no DPT walk and no DPT check is made, CMD_DPTI_ALL has no effect, and CMD_DPTI_PA is CERROR_ILL (its layout is not in the text of the specification)',
+  },
+  {
+    id: 's2pi',
+    field: { register: 'IDR3', field: 'S2PI' },
+    section: '3.26',
+    registers: [r('S2PII', 0x30, 64, '6.3.17')],
+    what: 'stage 2 permission indirection (§3.26) is not modelled: SMMU_S2PII reads as zero, and stage 2 walks use the direct permission encoding whatever STE.S2PIE says',
+  },
+  {
+    id: 's1pi',
+    field: { register: 'IDR3', field: 'S1PI' },
+    section: '3.26',
+    registers: [],
+    what: 'stage 1 permission indirection (§3.26) is not modelled: stage 1 walks use the direct permission encoding whatever CD.PIE says',
+  },
+  {
+    id: 's2po',
+    field: { register: 'IDR3', field: 'S2PO' },
+    section: '3.26',
+    registers: [],
+    what: 'stage 2 permission overlays (§3.26) are not modelled: STE.S2POE is not applied',
+  },
+  {
+    id: 'the',
+    field: { register: 'IDR3', field: 'THE' },
+    section: '3.27',
+    registers: [],
+    what: 'Translation Hardening (§3.27) is not modelled: its checks are not applied to walks',
+  },
+  {
+    id: 'e0pd',
+    field: { register: 'IDR3', field: 'E0PD' },
+    section: '5.4',
+    registers: [],
+    what: 'E0PD (CD.E0PD0 and E0PD1, §5.4) is not modelled: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
+  },
+  {
+    id: 'aarch32',
+    field: { register: 'IDR0', field: 'TTF' },
+    holds: (v) => (v & 1) === 1,
+    holdsText: 'TTF[0] == 1',
+    section: '3.4',
+    registers: [],
+    what: 'VMSAv8-32 LPAE translation tables (CD.AA64 = 0, STE.S2AA64 = 0) are not modelled: they are walked as VMSAv8-64 tables',
+  },
+  {
+    id: 'big-endian',
+    field: { register: 'IDR0', field: 'TTENDIAN' },
+    holds: (v) => v === 3,
+    holdsText: 'TTENDIAN == 0b11, big-endian only',
+    section: '6.3.1',
+    registers: [],
+    what: 'big-endian translation tables are not modelled: descriptors are read little-endian',
+  },
+  {
+    id: 'd128',
+    field: { register: 'IDR5', field: 'D128' },
+    section: '6.3.6',
+    registers: [],
+    what: '128-bit VMSAv9-128 descriptors are not modelled: tables are walked as VMSAv8-64 with 64-bit descriptors',
+  },
+  {
+    id: 'lpa2',
+    field: { register: 'IDR5', field: 'DS' },
+    section: '6.3.6',
+    registers: [],
+    what: '52-bit addresses with the 4 KB and 16 KB granules (CD.DS, STE.S2DS; FEAT_LPA2) are not modelled: walks use the 48-bit formats (no start level -1, no OA[51:50] in descriptors)',
+  },
+  {
+    id: 'haft',
+    field: { register: 'IDR0', field: 'HTTU' },
+    holds: (v) => v === 3,
+    holdsText: 'HTTU == 0b11',
+    section: '3.13',
+    registers: [],
+    what: 'hardware update of the Access flag in table descriptors (CD.HAFT) is not modelled: only page and block descriptors are updated',
+  },
+  {
+    id: 'vmw',
+    field: { register: 'IDR0', field: 'VMW' },
+    section: '3.17.6',
+    registers: [],
+    what: 'VMID wildcards (CR0.VMW, §3.17.6) are not modelled: CR0.VMW is stored and acknowledged, but TLB invalidations by VMID match the exact VMID',
+  },
+  {
+    id: 'ats',
+    field: { register: 'IDR0', field: 'ATS' },
+    section: '3.9',
+    registers: [],
+    what: 'PCIe ATS (§3.9) is not modelled beyond its commands: ATS Translation Requests, ATS-translated transactions (CR0.ATSCHK, STE.EATS, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN) and the endpoints\' ATCs are not; CMD_ATC_INV is validated and recorded',
+  },
+  {
+    id: 'attr-perms-ovr',
+    field: { register: 'IDR1', field: 'ATTR_PERMS_OVR' },
+    section: '5.2',
+    registers: [],
+    what: 'the incoming attribute overrides STE.INSTCFG, PRIVCFG and NSCFG (§5.2) are not applied: transactions keep their incoming InD and PnU attributes',
+  },
+  {
+    id: 'rme',
+    field: { register: 'IDR0', field: 'RME_IMPL' },
+    section: '3.25',
+    registers: [],
+    what: 'Granule Protection Checks (§3.25) and Realm state are not modelled: no GPC fault is raised, and event records have GPCF 0',
+  },
+  {
+    id: 'rel',
+    field: { register: 'IDR1', field: 'REL' },
+    section: '6.3.2',
+    registers: [],
+    what: 'relative preset base addresses are not modelled: the model has no SMMU base address, so it takes the presetBases addresses as absolute',
+  },
+];
+
+/** The unmodelled register at `offset` (one of an array included), with the feature that brings it. */
+export function unmodelledRegisterAt(offset: number): { readonly feature: UnmodelledFeature; readonly reg: UnmodelledRegister; readonly name: string } | undefined {
+  for (const feature of UNMODELLED_FEATURES) {
+    for (const reg of feature.registers) {
+      const stride = reg.stride ?? 0;
+      const n = stride ? Math.floor((offset - reg.offset) / stride) : 0;
+      if (n < 0 || n >= (reg.count ?? 1)) continue;
+      const start = reg.offset + n * stride;
+      if (offset >= start && offset < start + reg.width / 8) return { feature, reg, name: reg.count ? reg.name.replace('<n>', String(n)) : reg.name };
+    }
+  }
+  return undefined;
+}
+
+/** True when the configuration's ID values advertise the feature. */
+export function advertised(f: UnmodelledFeature, fieldValue: number): boolean {
+  return f.holds ? f.holds(fieldValue) : fieldValue !== 0;
+}
