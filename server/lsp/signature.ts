@@ -30,16 +30,17 @@ export function signatureHelp(doc: TextDocument, pos: Position): SignatureHelp |
   const positional = def.args.positional?.length ?? 0;
   const layout = def.args.fields?.layout(words.map((t) => t.text));
   // Fields once the positional arguments are given (and the last of them is not being typed).
-  if (layout && (args.length > positional || (args.length === positional && spaced))) return layoutSignature(layout, current, def);
+  if (layout && (args.length > positional || (args.length === positional && spaced))) return layoutSignature(layout, current, def, args[0]?.text.toLowerCase());
   return statementSignatureHelp(def, args, current, spaced);
 }
 
 /** The fields of a command, structure or event as parameters, then the statement's named arguments (`count`). */
-function layoutSignature(def: LayoutDef, current: string | undefined, statement: EngineDef): SignatureHelp {
+function layoutSignature(def: LayoutDef, current: string | undefined, statement: EngineDef, form: string | undefined): SignatureHelp {
   const fields: ParameterInformation[] = def.fields
     .filter((f) => f.name !== 'Opcode' && f.name !== 'EventNumber')
     .map((f) => ({ label: f.name, documentation: { kind: MarkupKind.Markdown, value: `\`[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}]\` ${f.description}${f.values ? ` ${f.values.map((v) => `${v.value} ${v.name}`).join(', ')}` : ''}` } }));
-  const named: ParameterInformation[] = (statement.args.named ?? []).map((n) => ({ label: n.name, documentation: { kind: MarkupKind.Markdown, value: n.doc } }));
+  // The named arguments of the form being written (`count` after `expect event`, not `addr` of `expect msi`).
+  const named: ParameterInformation[] = (statement.args.named ?? []).filter((n) => n.after === undefined || n.after === form).map((n) => ({ label: n.name, documentation: { kind: MarkupKind.Markdown, value: n.doc } }));
   const params = [...fields, ...named];
   const active = current ? params.findIndex((p) => (p.label as string).toLowerCase().startsWith(current.toLowerCase())) : -1;
   const command = findCommand(def.name);

@@ -106,6 +106,8 @@ const EXPECT_COUNT: NamedArg = {
   name: 'count',
   kind: 'value',
   placeholder: 'N',
+  // `expect event NAME … count=N` only: interrupts are checked off one at a time.
+  after: 'event',
   doc: `How many identical records, one after the other (default 1, at most ${MAX_COUNT}).`,
 };
 

@@ -41,7 +41,7 @@ test('reset parses as an engine statement without arguments; it is no longer res
       ['action', 'reset', r(1, 0, 5)],
     ],
   );
-  assert.equal(parseScript('reset == 1').diagnostics[0]?.message, "unexpected '==' after the end of the statement");
+  assert.equal(parseScript('reset == 1').diagnostics[0]?.message, "'reset' takes no expectation: nothing it does is compared with '=='; check its effect with a read (read32 REG == VALUE), poll or expect");
   const res = analyzeScript('reset 1');
   assert.deepEqual(res.diagnostics.map((d) => [d.code, d.message, d.range]), [['reset.arg', `'reset' takes no arguments: a configuration goes on the next line, config "FILE"`, r(0, 6, 7)]]);
   assert.deepEqual(res.statements, []);
