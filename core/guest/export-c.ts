@@ -370,13 +370,17 @@ static int smmu_kit_exec(const struct smmu_kit_host *host, const struct smmu_kit
 			smmu_kit_put(&o, "\\n");
 			break;
 		}
-		case SMMU_KIT_STORE: {
+		case SMMU_KIT_STORE:
+		case SMMU_KIT_ZERO: {
+			/* The same pieces for both; a zero stores from zeros (ops.ts ZeroOp). */
+			static const uint8_t zeros[8] = { 0 };
 			size_t done = 0, k;
 
 			while (done < op->count) {
 				size_t piece = smmu_kit_piece(address + done, op->count - done);
+				const uint8_t *from = op->kind == SMMU_KIT_ZERO ? zeros : op->bytes + done;
 
-				if (host->store(host->ctx, address + done, op->bytes + done, piece)) {
+				if (host->store(host->ctx, address + done, from, piece)) {
 					failed = 1;
 					break;
 				}
@@ -386,31 +390,12 @@ static int smmu_kit_exec(const struct smmu_kit_host *host, const struct smmu_kit
 				smmu_kit_put(&o, op->suffix);
 				smmu_kit_hex(&o, address + done, 8);
 				smmu_kit_put(&o, "\\n");
+			} else if (op->kind == SMMU_KIT_ZERO) {
+				if (op->count)
+					smmu_kit_put(&o, op->prefix);
 			} else {
 				for (k = 0; op->lines[k]; k++)
 					smmu_kit_put(&o, op->lines[k]);
-			}
-			break;
-		}
-		case SMMU_KIT_ZERO: {
-			static const uint8_t zeros[8] = { 0 };
-			size_t done = 0;
-
-			while (done < op->count) {
-				size_t piece = smmu_kit_piece(address + done, op->count - done);
-
-				if (host->store(host->ctx, address + done, zeros, piece)) {
-					failed = 1;
-					break;
-				}
-				done += piece;
-			}
-			if (failed) {
-				smmu_kit_put(&o, op->suffix);
-				smmu_kit_hex(&o, address + done, 8);
-				smmu_kit_put(&o, "\\n");
-			} else if (op->count) {
-				smmu_kit_put(&o, op->prefix);
 			}
 			break;
 		}
