@@ -99,6 +99,18 @@ function guestReport() {
   return reportCase;
 }
 
+/** The same for examples/qemu-dma.smmu, with QEMU's own trace (its DMAs are judged from it). */
+const DMA_SCRIPT = path.join(root, 'examples', 'qemu-dma.smmu');
+let dmaCase: { report: string; trace: string; compiled: ReturnType<typeof compileScript>; config: ReturnType<typeof checkScript>['config'] } | undefined;
+function dmaReport() {
+  if (!dmaCase) {
+    const check = checkScript(fs.readFileSync(DMA_SCRIPT, 'utf8'), DMA_SCRIPT, fileHost, 'syntax');
+    const fixture = (ext: string) => fs.readFileSync(path.join(root, 'test', 'fixtures', 'qemu', `qemu-dma.qemu-7.2.${ext}`), 'utf8');
+    dmaCase = { report: fixture('report'), trace: fixture('trace'), compiled: compileScript(check, { ram: { start: 0x4000_0000n, end: 0x8000_0000n }, dmaDevices: true }), config: check.config };
+  }
+  return dmaCase;
+}
+
 /** A script that checks clean compiles to a program and a C kit, or is refused with the typed error. */
 function compileRoutes(c: CoreCase): void {
   const check = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'syntax');
@@ -137,6 +149,24 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
     files: () => [],
   }),
   'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': mutated(compileRoutes, withConfig(mutatedFile(['script']))),
+  /** The DMA judgement's readers: the guest's report and QEMU's `-trace smmuv3_*` log, both mutated. */
+  "mutated DMA reports and QEMU traces: judgeReport never throws, findings at the script's lines": generic({
+    arbitrary: fc.tuple(
+      fc.array(mutation(['#= R 0x3F008000 4 0x11E81234 # @9', 'smmuv3_translate_success smmuv3-iommu-memory-region-8-0 sid=0x8 iova=0x10000010 translated=0x4a000010 perm=0x3', 'pci_cfg_write edu 01:0 @0x4 <- 0x6']), { maxLength: 5 }),
+      fc.array(mutation(['smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0x8', 'pci_cfg_write edu 01:0 @0x4 <- 0x6', 'smmuv3_translate_abort smmuv3-iommu-memory-region-8-0 sid=0x8 abort on iova:0x20000000 is_write=0']), { maxLength: 5 }),
+    ),
+    check: ([onReport, onTrace]: [Parameters<typeof applyMutations>[1], Parameters<typeof applyMutations>[1]]) => {
+      const { report, trace, compiled, config } = dmaReport();
+      const j = judgeReport(compiled, applyMutations(report, onReport), { config, configSource: 'fuzz', qemuTrace: applyMutations(trace, onTrace) });
+      const lines = lineLengths(fs.readFileSync(DMA_SCRIPT, 'utf8')).length;
+      for (const d of j.diagnostics) {
+        assertNoInternal(d.message, 'judgeReport');
+        assert.ok(d.range.start.line >= 0 && d.range.start.line < lines, `${d.code} at line ${d.range.start.line} of ${lines}`);
+      }
+    },
+    describe: (ms: unknown) => `the QEMU 7.2 report and trace of examples/qemu-dma.smmu with ${JSON.stringify(ms)}`,
+    files: () => [],
+  }),
   /** A script through the full check (parse, resolve, configuration, the model) and the formatter. */
   'mutated .smmu scripts: checkScript (full) and formatScript': mutated((c) => {
     const r = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'full');

@@ -26,6 +26,7 @@ const RUNS: Record<string, number> = {
   'mutated files of every type: the debugger runtime launches (or refuses with a position) and runs to the end': 60,
   "mutated guest reports: judgeReport and parseGuestReport never throw, findings at the script's lines": 200,
   'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': 60,
+  "mutated DMA reports and QEMU traces: judgeReport never throws, findings at the script's lines": 100,
 };
 
 test('the corpus holds every file type; mutations are deterministic data', () => {
