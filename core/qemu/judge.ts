@@ -67,10 +67,12 @@ const TAG = /# @(\d+)\b/;
 const READ_LINE = /^(?:#= )?R 0x[0-9A-F]+ \d (0x[0-9A-F]+|abort) # @(\d+)(?: polled 0x([0-9A-F]+))?/;
 
 /** The op index each line of the report belongs to (-1 for lines without a tag). */
-function opsByLine(text: string): number[] {
+function opsByLine(text: string, ops: number): number[] {
   return text.split('\n').map((l) => {
     const m = TAG.exec(l);
-    return m ? Number(m[1]) : -1;
+    const i = m ? Number(m[1]) : -1;
+    // A tag naming no operation of this program (a damaged line) belongs to none.
+    return i < ops ? i : -1;
   });
 }
 
@@ -98,7 +100,7 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   const body = startAt < 0 ? '' : text.slice(startAt + REPORT_START.length, endAt < 0 ? undefined : endAt);
   // Only whole lines count: a line cut by a crash is not an observation.
   const trace = endAt < 0 ? body.slice(0, body.lastIndexOf('\n') + 1) : body;
-  const lineOps = opsByLine(trace);
+  const lineOps = opsByLine(trace, compiled.ops.length);
   const parsed = parseLineTrace(trace);
   const rangeOf = (op: number): Range => compiled.expectations[op]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const relatedOf = (op: number) => {

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import type { ScriptHost } from '../../../core/script/check';
 import { checkScript } from '../../../core/script/check';
 import { compileScript, ID_REGISTERS } from '../../../core/qemu/compile';
-import type { GuestOp, StoreOp } from '../../../core/guest/ops';
+import { REPORT_START, type GuestOp, type StoreOp } from '../../../core/guest/ops';
+import { judgeReport } from '../../../core/qemu/judge';
 import { getRegister } from '../../../core/registers/table';
 import { addressesOutsideRam, placeProgram, virtRam, zeroOnlyRam } from '../../../core/qemu/layout';
 
@@ -146,4 +147,14 @@ test('zeroing stays in RAM: pages outside it are left out, with one warning', ()
   // The statement itself is still an error of its own line (the zeroing is not).
   assert.deepEqual(addressesOutsideRam(compiled, ram, '256M').map((d) => d.range.start.line), [0]);
   assert.equal(zeroOnlyRam(compileScript(check), ram, '256M').warning, undefined, 'without the RAM, every page is zeroed');
+});
+
+test('the judgement: a report line tagged with an operation the program does not have belongs to none', () => {
+  const { compiled, check } = compile('read32 CR0\n');
+  const report = `${REPORT_START}R 0x00000 4 0x0D40101A # @0\nR 0x00020 4 0x00000000 # @99999999999999999999999\n`;
+  const j = judgeReport(compiled, report, { config: check.config, configSource: 'test' });
+  assert.equal(j.opsReported, 1);
+  assert.ok(j.opsReported <= j.opsTotal);
+  // The guest stopped after the first operation: the statement it did not report is named.
+  assert.deepEqual(j.diagnostics.filter((d) => d.code === 'qemu.stopped').map((d) => d.range.start.line), [0]);
 });
