@@ -50,10 +50,13 @@ export class Ctx {
     });
     this.extension.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('smmu')) void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() });
+        if (e.affectsConfiguration('smmu'))
+          void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() });
       }),
       // Trusting the workspace lifts restricted mode: scripts are executed again.
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() })),
+      vscode.workspace.onDidGrantWorkspaceTrust(
+        () => void this.client?.sendNotification('workspace/didChangeConfiguration', { settings: readSettings() }),
+      ),
     );
     return this.client;
   }

@@ -11,7 +11,8 @@ import * as vscode from 'vscode';
 type AdapterModule = typeof import('./debug-adapter');
 let adapter: AdapterModule | undefined;
 /** dist/debug-adapter.js, loaded when the first session starts (it carries the whole model). */
-const adapterModule = (): AdapterModule => (adapter ??= require(path.join(__dirname, 'debug-adapter.js')) as AdapterModule);
+const adapterModule = (): AdapterModule =>
+  (adapter ??= require(path.join(__dirname, 'debug-adapter.js')) as AdapterModule);
 
 /**
  * The `smmu.configuration` setting as a launch's `defaultConfig` (scripts and queue descriptors
@@ -24,7 +25,8 @@ function withDefaultConfig(config: vscode.DebugConfiguration): vscode.DebugConfi
   if (!value) return config;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const rel = value.replace(/^\$\{workspaceFolder\}[\\/]/, '');
-  const resolved = adapterModule().isPresetName(value) || path.isAbsolute(rel) || !folder ? rel : path.join(folder, rel);
+  const resolved =
+    adapterModule().isPresetName(value) || path.isAbsolute(rel) || !folder ? rel : path.join(folder, rel);
   return { ...config, defaultConfig: resolved };
 }
 
@@ -39,18 +41,32 @@ const isDebuggable = (doc: vscode.TextDocument) => DEBUGGABLE.includes(doc.langu
  * in the SMMU Trace language is stepped as a trace whatever its name ("Replay as SMMU Trace").
  */
 export function launchConfigFor(uri: vscode.Uri): vscode.DebugConfiguration {
-  const trace = vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString() && d.languageId === 'smmutrace');
-  return { type: DEBUG_TYPE, request: 'launch', name: `Debug ${uri.path.split('/').pop() ?? 'script'}`, program: uri.fsPath, stopOnEntry: true, ...(trace ? { trace: true } : {}) };
+  const trace = vscode.workspace.textDocuments.some(
+    (d) => d.uri.toString() === uri.toString() && d.languageId === 'smmutrace',
+  );
+  return {
+    type: DEBUG_TYPE,
+    request: 'launch',
+    name: `Debug ${uri.path.split('/').pop() ?? 'script'}`,
+    program: uri.fsPath,
+    stopOnEntry: true,
+    ...(trace ? { trace: true } : {}),
+  };
 }
 
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
-  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
       if (doc && isDebuggable(doc)) return withDefaultConfig(launchConfigFor(doc.uri));
     }
     if (!config.program) {
-      void vscode.window.showErrorMessage('SMMU debugger: set "program" to a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace.');
+      void vscode.window.showErrorMessage(
+        'SMMU debugger: set "program" to a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace.',
+      );
       return undefined;
     }
     return withDefaultConfig(config);
@@ -59,7 +75,10 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 
 export function registerDebugger(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
-    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, { createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new (adapterModule().SmmuDebugSession)()) }),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
+      createDebugAdapterDescriptor: () =>
+        new vscode.DebugAdapterInlineImplementation(new (adapterModule().SmmuDebugSession)()),
+    }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
     vscode.commands.registerCommand(DEBUG_SCRIPT_COMMAND, async (uri?: vscode.Uri) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;

@@ -53,7 +53,10 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
     registerDecodeDocuments(ctx),
   );
   const qemuResults = new QemuResults();
-  extension.subscriptions.push(...qemuResults.register(), vscode.commands.registerCommand(RUN_ON_QEMU_COMMAND, runOnQemu(ctx, qemuResults)));
+  extension.subscriptions.push(
+    ...qemuResults.register(),
+    vscode.commands.registerCommand(RUN_ON_QEMU_COMMAND, runOnQemu(ctx, qemuResults)),
+  );
   const registers = registerTreeView(ctx);
   // The view's actions (copy, go to definition, reveal in docs, filter) need the view; they import it, not the reverse.
   extension.subscriptions.push(...registerActions(registers, ctx));
@@ -64,7 +67,12 @@ export function activate(extension: vscode.ExtensionContext): SmmuApi {
   // The language client loads and the server starts after activate() returned: activation stays
   // fast, and every request waits for the server (Ctx.request).
   const ready = ctx.start();
-  ready.catch((err: unknown) => void vscode.window.showErrorMessage(`The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`));
+  ready.catch(
+    (err: unknown) =>
+      void vscode.window.showErrorMessage(
+        `The SMMU language server did not start: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+  );
   const c = ctx;
   return {
     registers,

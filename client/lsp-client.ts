@@ -5,7 +5,17 @@
  * registration live in client/; SMMU semantics are in core/ and server/.
  */
 import * as vscode from 'vscode';
-import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type CloseHandlerResult, type ErrorHandler, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import type { Settings } from './config';
 import { JSON_SERVICE_CODES } from '../server/lsp/lsp-ext';
 
@@ -32,21 +42,35 @@ function restartingHandler(output: vscode.LogOutputChannel, onRestart: () => voi
       const now = Date.now();
       while (restarts.length && now - (restarts[0] as number) > RESTART_WINDOW_MS) restarts.shift();
       if (restarts.length >= MAX_RESTARTS) {
-        return { action: CloseAction.DoNotRestart, message: `The SMMU language server stopped ${MAX_RESTARTS + 1} times in 3 minutes and is not restarted again. Its log is in the Output view ("SMMU Language Server"); reload the window to start it.` };
+        return {
+          action: CloseAction.DoNotRestart,
+          message: `The SMMU language server stopped ${MAX_RESTARTS + 1} times in 3 minutes and is not restarted again. Its log is in the Output view ("SMMU Language Server"); reload the window to start it.`,
+        };
       }
       restarts.push(now);
-      output.warn(`The language server stopped unexpectedly; starting it again (${restarts.length} of ${MAX_RESTARTS} restarts in 3 minutes).`);
+      output.warn(
+        `The language server stopped unexpectedly; starting it again (${restarts.length} of ${MAX_RESTARTS} restarts in 3 minutes).`,
+      );
       onRestart();
       return { action: CloseAction.Restart, handled: true };
     },
   };
 }
 
-export async function startLanguageClient(serverModule: string, output: vscode.LogOutputChannel, settings: Settings, onRestarted: () => void = () => undefined): Promise<LanguageClient> {
+export async function startLanguageClient(
+  serverModule: string,
+  output: vscode.LogOutputChannel,
+  settings: Settings,
+  onRestarted: () => void = () => undefined,
+): Promise<LanguageClient> {
   const heap = `--max-old-space-size=${SERVER_HEAP_MIB}`;
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [heap] } },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [heap, '--nolazy', '--inspect=6011'] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: [heap, '--nolazy', '--inspect=6011'] },
+    },
   };
   let restarting = false;
   const clientOptions: LanguageClientOptions = {
@@ -63,9 +87,18 @@ export async function startLanguageClient(serverModule: string, output: vscode.L
     // VS Code's JSON support already completes *.smmu.json from the same schema (package.json
     // jsonValidation); the server's schema completion is for editors without one.
     middleware: {
-      provideCompletionItem: (document, position, context, token, next) => (document.uri.path.endsWith('.smmu.json') ? [] : next(document, position, context, token)),
+      provideCompletionItem: (document, position, context, token, next) =>
+        document.uri.path.endsWith('.smmu.json') ? [] : next(document, position, context, token),
       // VS Code's JSON support already reports a configuration's JSON syntax errors and duplicate keys.
-      handleDiagnostics: (uri, diagnostics, next) => next(uri, uri.path.endsWith('.smmu.json') ? diagnostics.filter((d) => !JSON_SERVICE_CODES.includes(String(typeof d.code === 'object' ? d.code.value : d.code))) : diagnostics),
+      handleDiagnostics: (uri, diagnostics, next) =>
+        next(
+          uri,
+          uri.path.endsWith('.smmu.json')
+            ? diagnostics.filter(
+                (d) => !JSON_SERVICE_CODES.includes(String(typeof d.code === 'object' ? d.code.value : d.code)),
+              )
+            : diagnostics,
+        ),
     },
     initializationOptions: { settings },
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.smmu.json') },

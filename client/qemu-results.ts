@@ -21,7 +21,10 @@ const cell = (v: string) => (v ? `\`${v}\`` : '—');
 
 /** The hover's Markdown for the values of one line. */
 export function valuesTable(values: readonly QemuLineValue[], summary: string): string {
-  const rows = values.map((v) => `| \`${v.access}\` | ${v.differs ? `**${cell(v.qemu)}**` : cell(v.qemu)} | ${cell(v.model)} |${v.differs ? ' ≠ |' : ' |'}`);
+  const rows = values.map(
+    (v) =>
+      `| \`${v.access}\` | ${v.differs ? `**${cell(v.qemu)}**` : cell(v.qemu)} | ${cell(v.model)} |${v.differs ? ' ≠ |' : ' |'}`,
+  );
   return [`**On QEMU** (${summary})`, '', '| Access | QEMU | Model | |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -68,7 +71,12 @@ export class QemuResults implements vscode.HoverProvider, vscode.CodeLensProvide
   }
 
   /** Keep `result` for `doc` at `version` and show its diagnostics. */
-  show(doc: vscode.TextDocument, version: number, result: RunOnQemuResult, diagnostics: readonly vscode.Diagnostic[]): void {
+  show(
+    doc: vscode.TextDocument,
+    version: number,
+    result: RunOnQemuResult,
+    diagnostics: readonly vscode.Diagnostic[],
+  ): void {
     const values = new Map<number, QemuLineValue[]>();
     for (const v of result.values) values.set(v.line, [...(values.get(v.line) ?? []), v]);
     this.kept.set(doc.uri.toString(), { version, summary: result.summary, values });
@@ -100,12 +108,14 @@ export class QemuResults implements vscode.HoverProvider, vscode.CodeLensProvide
     // Untrusted, the server refuses to start QEMU: no CodeLens offers what cannot run.
     if (!vscode.workspace.isTrusted) return [];
     const top = new vscode.Range(0, 0, 0, 0);
-    if (this.isRunning(doc.uri)) return [new vscode.CodeLens(top, { title: '$(sync~spin) Running on QEMU…', command: '' })];
+    if (this.isRunning(doc.uri))
+      return [new vscode.CodeLens(top, { title: '$(sync~spin) Running on QEMU…', command: '' })];
     const last = this.current(doc);
     return [
       new vscode.CodeLens(top, {
         title: last ? `$(play) Run on QEMU again · last run: ${last.summary}` : '$(play) Run on QEMU',
-        tooltip: 'Run this script as a guest program on QEMU’s SMMUv3 and show where QEMU differs from the architecture',
+        tooltip:
+          'Run this script as a guest program on QEMU’s SMMUv3 and show where QEMU differs from the architecture',
         command: RUN_ON_QEMU_COMMAND,
         arguments: [doc.uri],
       }),

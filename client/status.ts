@@ -34,18 +34,28 @@ export class StatusItem {
       this.item.hide();
       return;
     }
-    const info = await this.ctx.request<DocumentInfoResult | null>(DOCUMENT_INFO_REQUEST, { uri: doc.uri.toString() } satisfies DocumentInfoParams);
+    const info = await this.ctx.request<DocumentInfoResult | null>(DOCUMENT_INFO_REQUEST, {
+      uri: doc.uri.toString(),
+    } satisfies DocumentInfoParams);
     if (!info) {
       this.item.hide();
       return;
     }
-    const errors = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'smmu' && d.severity === vscode.DiagnosticSeverity.Error).length;
+    const errors = vscode.languages
+      .getDiagnostics(doc.uri)
+      .filter((d) => d.source === 'smmu' && d.severity === vscode.DiagnosticSeverity.Error).length;
     const ok = errors === 0 && info.configValid;
     this.item.text = `${ok ? '$(check)' : '$(error)'} SMMU: ${info.config}`;
-    const where = info.configPath ? ` (\`${vscode.workspace.asRelativePath(info.configPath)}\`)` : info.configOrigin ? '' : ' (the built-in default)';
+    const where = info.configPath
+      ? ` (\`${vscode.workspace.asRelativePath(info.configPath)}\`)`
+      : info.configOrigin
+        ? ''
+        : ' (the built-in default)';
     const origin = info.configOrigin ? `, from the ${info.configOrigin} (the file has no \`config\` line)` : '';
     // A configuration that cannot be used runs nothing: the tooltip must not say the file was checked against one.
-    const head = info.configValid ? `Checked against **${info.config}**${where}${origin}` : `Not run: the configuration${where}${origin} could not be used; see its diagnostics`;
+    const head = info.configValid
+      ? `Checked against **${info.config}**${where}${origin}`
+      : `Not run: the configuration${where}${origin} could not be used; see its diagnostics`;
     this.item.tooltip = new vscode.MarkdownString(`${head}.\n\n${counted(errors, 'error')} in this file.`);
     this.item.show();
   }

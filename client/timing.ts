@@ -36,5 +36,9 @@ export interface ActivationTiming {
 
 export function activationTiming(activateStart: number): ActivationTiming {
   const end = performance.now();
-  return { moduleMs: (moduleEnd ?? activateStart) - moduleStart - vscodeApiMs, vscodeApiMs, activateMs: end - activateStart };
+  return {
+    moduleMs: (moduleEnd ?? activateStart) - moduleStart - vscodeApiMs,
+    vscodeApiMs,
+    activateMs: end - activateStart,
+  };
 }

@@ -55,7 +55,11 @@ const CONTROL = Symbol.for('smmu-workbench.codeCache');
 const slot = globalThis as { [CONTROL]?: CodeCacheControl };
 
 /** The folder of the code cache, or undefined when it is off (`SMMU_CODE_CACHE=off`) or there is no home folder. */
-export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = os.homedir()): string | undefined {
+export function codeCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string | undefined {
   const set = env.SMMU_CODE_CACHE;
   if (set === 'off') return undefined;
   if (set) return path.resolve(set);
@@ -70,7 +74,9 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: Nod
 function cacheFileName(bundle: string, bytes: Buffer): string {
   const h = createHash('sha256');
   h.update(bytes);
-  h.update(`\0${process.version}\0${process.versions.v8}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`);
+  h.update(
+    `\0${process.version}\0${process.versions.v8}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`,
+  );
   return `${path.basename(bundle, '.js')}-${h.digest('hex').slice(0, 24)}.v8cache`;
 }
 
@@ -140,7 +146,8 @@ export function runWithCodeCache(bundle: string): void {
   // Module.wrap: the same function wrapper, on the same first line, that Node gives a CommonJS
   // file, so stack traces and the source map keep their positions.
   const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-  const state: CodeCacheState = file === undefined ? 'off' : !found ? 'none' : !cachedData || script.cachedDataRejected ? 'rejected' : 'accepted';
+  const state: CodeCacheState =
+    file === undefined ? 'off' : !found ? 'none' : !cachedData || script.cachedDataRejected ? 'rejected' : 'accepted';
 
   let wanted = false;
   let saved = false;
@@ -171,7 +178,13 @@ export function runWithCodeCache(bundle: string): void {
   // A short session (a check, then `exit`) saves as it ends; `exit` handlers may only do sync work.
   process.on('exit', save);
 
-  const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+  const run = script.runInThisContext() as (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: Module,
+    filename: string,
+    dirname: string,
+  ) => void;
   const mod = new Module(bundle, require.main);
   mod.filename = bundle;
   run.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));

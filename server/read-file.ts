@@ -28,7 +28,12 @@ function reasonOf(e: unknown): string {
   return code ? `error ${code}` : String(e);
 }
 
-const KIND_WORDS: Record<FileKind, string> = { script: 'scripts', config: 'configurations', queue: 'queue descriptors', trace: 'traces' };
+const KIND_WORDS: Record<FileKind, string> = {
+  script: 'scripts',
+  config: 'configurations',
+  queue: 'queue descriptors',
+  trace: 'traces',
+};
 
 export function readTextFile(path: string, kind: FileKind = 'script'): string | Unreadable {
   const limit = READ_LIMITS[kind];
@@ -42,7 +47,9 @@ export function readTextFile(path: string, kind: FileKind = 'script'): string | 
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { unreadable: `it is not a regular file (${kindOf(st)})` };
-    const tooLarge = (size: string) => ({ unreadable: `it is ${size}, over the ${formatBytes(limit)} limit for ${KIND_WORDS[kind]}` });
+    const tooLarge = (size: string) => ({
+      unreadable: `it is ${size}, over the ${formatBytes(limit)} limit for ${KIND_WORDS[kind]}`,
+    });
     if (st.size > limit) return tooLarge(formatBytes(st.size));
     const buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
     let n = 0;

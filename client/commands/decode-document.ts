@@ -19,7 +19,9 @@ const fresh = new Map<string, string>();
 function requestOf(uri: vscode.Uri): { method: string; params: object } | undefined {
   try {
     const q = JSON.parse(uri.query) as { method?: unknown; params?: unknown };
-    return typeof q.method === 'string' && typeof q.params === 'object' && q.params !== null ? { method: q.method, params: q.params } : undefined;
+    return typeof q.method === 'string' && typeof q.params === 'object' && q.params !== null
+      ? { method: q.method, params: q.params }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -44,9 +46,18 @@ export function registerDecodeDocuments(ctx: Ctx): vscode.Disposable {
 }
 
 /** Show `text`, the result of `method(params)`, in a read-only document titled `title`, beside the active editor. */
-export async function showDecoded(title: string, method: string, params: object, text: string): Promise<vscode.TextEditor> {
+export async function showDecoded(
+  title: string,
+  method: string,
+  params: object,
+  text: string,
+): Promise<vscode.TextEditor> {
   // A path of one segment: the tab shows it as the document's name. '/' would start a folder.
-  const uri = vscode.Uri.from({ scheme: DECODE_SCHEME, path: `/${title.replace(/[\\/]/g, '∕')}`, query: JSON.stringify({ method, params }) });
+  const uri = vscode.Uri.from({
+    scheme: DECODE_SCHEME,
+    path: `/${title.replace(/[\\/]/g, '∕')}`,
+    query: JSON.stringify({ method, params }),
+  });
   fresh.set(uri.toString(), text);
   const doc = await vscode.workspace.openTextDocument(uri);
   // Already open (the same decoding again): VS Code did not ask the provider.

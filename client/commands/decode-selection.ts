@@ -6,7 +6,13 @@
  */
 import * as vscode from 'vscode';
 import { coreTables } from '../lazy';
-import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, type DecodeParams, type DecodeResult, type DecodeStructureParams } from '../../server/lsp/lsp-ext';
+import {
+  DECODE_REQUEST,
+  DECODE_STRUCTURE_REQUEST,
+  type DecodeParams,
+  type DecodeResult,
+  type DecodeStructureParams,
+} from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 import { showDecoded } from './decode-document';
 
@@ -50,7 +56,9 @@ export function decodeTarget(text: string): DecodeTarget {
     const register = t.REGISTERS.find((r) => r.offset === access.offset)?.name;
     return { numbers: [`0x${access.value.toString(16).toUpperCase()}`], ...(register ? { register } : {}) };
   }
-  const labelled = [...text.matchAll(/\b(?:val|value)\s*[:=]\s*(0[xX][0-9A-Fa-f_]+|[0-9]+)\b/g)].map((m) => m[1] as string);
+  const labelled = [...text.matchAll(/\b(?:val|value)\s*[:=]\s*(0[xX][0-9A-Fa-f_]+|[0-9]+)\b/g)].map(
+    (m) => m[1] as string,
+  );
   return { numbers: labelled.length ? labelled : numbersIn(text) };
 }
 
@@ -69,20 +77,32 @@ export function decodeSelection(ctx: Ctx) {
       const registers = coreTables().REGISTERS.map((r) => ({ label: r.name, detail: r.summary, description: '' }));
       // The register the access is to comes first, so Enter decodes the value as it.
       const at = registers.findIndex((r) => r.label === target.register);
-      const first = at >= 0 ? registers.splice(at, 1).map((r) => ({ ...r, description: 'the register this access is to' })) : [];
-      const pick = await vscode.window.showQuickPick([...first, ...STRUCTURES, ...registers], { placeHolder: `Decode ${numbers.join(' ')} as…`, matchOnDetail: true });
+      const first =
+        at >= 0 ? registers.splice(at, 1).map((r) => ({ ...r, description: 'the register this access is to' })) : [];
+      const pick = await vscode.window.showQuickPick([...first, ...STRUCTURES, ...registers], {
+        placeHolder: `Decode ${numbers.join(' ')} as…`,
+        matchOnDetail: true,
+      });
       if (!pick) return undefined;
       kind = pick.label;
     }
     const uri = editor?.document.uri.toString();
     const structure = STRUCTURES.some((s) => s.label === kind);
-    const [method, params] = structure ? [DECODE_STRUCTURE_REQUEST, { kind, dwords: numbers, uri } satisfies DecodeStructureParams] : [DECODE_REQUEST, { register: kind, value: numbers[0] ?? '0', uri } satisfies DecodeParams];
+    const [method, params] = structure
+      ? [DECODE_STRUCTURE_REQUEST, { kind, dwords: numbers, uri } satisfies DecodeStructureParams]
+      : [DECODE_REQUEST, { register: kind, value: numbers[0] ?? '0', uri } satisfies DecodeParams];
     const result = await ctx.request<DecodeResult>(method, params);
     if (result.error) {
       if (interactive) void vscode.window.showErrorMessage(result.error);
       return result.error;
     }
-    if (interactive) await showDecoded(`${kind} ${numbers.length > 2 ? `${numbers.slice(0, 2).join(' ')} …` : numbers.join(' ')}`, method, params, result.text);
+    if (interactive)
+      await showDecoded(
+        `${kind} ${numbers.length > 2 ? `${numbers.slice(0, 2).join(' ')} …` : numbers.join(' ')}`,
+        method,
+        params,
+        result.text,
+      );
     return result.text;
   };
 }

@@ -14,7 +14,11 @@ export function decodeValue(ctx: Ctx) {
     const interactive = register === undefined || value === undefined;
     if (register === undefined) {
       const pick = await vscode.window.showQuickPick(
-        coreTables().REGISTERS.map((r) => ({ label: r.name, description: `0x${r.offset.toString(16).toUpperCase()}`, detail: r.summary })),
+        coreTables().REGISTERS.map((r) => ({
+          label: r.name,
+          description: `0x${r.offset.toString(16).toUpperCase()}`,
+          detail: r.summary,
+        })),
         { placeHolder: 'Register to decode the value as', matchOnDescription: true, matchOnDetail: true },
       );
       if (!pick) return undefined;

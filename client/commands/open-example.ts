@@ -46,7 +46,11 @@ async function readText(uri: vscode.Uri): Promise<string | undefined> {
  * `content` as `name` in `folder`: the file already there if it holds the same text, else a new
  * file under the first free name (`name`, `stem-2.ext`, `stem-3.ext`…). Never overwrites.
  */
-export async function placeFile(folder: vscode.Uri, name: string, content: string): Promise<{ uri: vscode.Uri; created: boolean }> {
+export async function placeFile(
+  folder: vscode.Uri,
+  name: string,
+  content: string,
+): Promise<{ uri: vscode.Uri; created: boolean }> {
   const ext = /(\.smmu\.json|\.[^.]+)$/.exec(name)?.[0] ?? '';
   const stem = name.slice(0, name.length - ext.length);
   for (let n = 1; ; n++) {
@@ -73,19 +77,30 @@ async function copyOf(extension: vscode.ExtensionContext, name: string): Promise
   const preset = CONFIG_LINE.exec(text)?.[2];
   const folder = targetFolder();
   if (!folder) {
-    if (preset) text = text.replace(CONFIG_LINE, (_m, head: string) => `${head}"${extension.asAbsolutePath(path.join('presets', preset))}"`);
+    if (preset)
+      text = text.replace(
+        CONFIG_LINE,
+        (_m, head: string) => `${head}"${extension.asAbsolutePath(path.join('presets', preset))}"`,
+      );
     return vscode.workspace.openTextDocument({ content: text, language: EXTENSIONS.exec(name)?.[1] ?? 'smmu' });
   }
   const created: string[] = [];
   if (preset) {
-    const p = await placeFile(folder.uri, preset, (await readText(vscode.Uri.file(extension.asAbsolutePath(path.join('presets', preset))))) ?? '');
+    const p = await placeFile(
+      folder.uri,
+      preset,
+      (await readText(vscode.Uri.file(extension.asAbsolutePath(path.join('presets', preset))))) ?? '',
+    );
     const placed = path.posix.basename(p.uri.path);
     if (p.created) created.push(placed);
     text = text.replace(CONFIG_LINE, (_m, head: string) => `${head}"${placed}"`);
   }
   const e = await placeFile(folder.uri, name, text);
   if (e.created) created.unshift(path.posix.basename(e.uri.path));
-  if (created.length) void vscode.window.showInformationMessage(`Copied ${created.join(' and ')} from the SMMU Workbench examples into ${folder.name}.`);
+  if (created.length)
+    void vscode.window.showInformationMessage(
+      `Copied ${created.join(' and ')} from the SMMU Workbench examples into ${folder.name}.`,
+    );
   return vscode.workspace.openTextDocument(e.uri);
 }
 
@@ -93,7 +108,10 @@ export function openExample(extension: vscode.ExtensionContext) {
   return async (name?: string): Promise<vscode.Uri | undefined> => {
     const fromLink = name !== undefined;
     const dir = vscode.Uri.file(extension.asAbsolutePath('examples'));
-    const files = (await vscode.workspace.fs.readDirectory(dir)).map(([f]) => f).filter((f) => EXTENSIONS.test(f)).sort();
+    const files = (await vscode.workspace.fs.readDirectory(dir))
+      .map(([f]) => f)
+      .filter((f) => EXTENSIONS.test(f))
+      .sort();
     if (name === undefined) {
       const items = await Promise.all(
         files.map(async (f) => ({
@@ -102,7 +120,10 @@ export function openExample(extension: vscode.ExtensionContext) {
           detail: summaryOf((await readText(vscode.Uri.joinPath(dir, f))) ?? ''),
         })),
       );
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Example to open (a copy: in the workspace folder, or untitled)', matchOnDetail: true });
+      const pick = await vscode.window.showQuickPick(items, {
+        placeHolder: 'Example to open (a copy: in the workspace folder, or untitled)',
+        matchOnDetail: true,
+      });
       if (!pick) return undefined;
       name = pick.label;
     }

@@ -9,10 +9,13 @@ export function replayTrace(): (uri?: vscode.Uri) => Promise<vscode.TextDocument
   return async (uri?: vscode.Uri) => {
     const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
     if (!doc) {
-      void vscode.window.showInformationMessage('Open a trace (a QEMU -trace smmuv3_* log or a .smmutrace file) first.');
+      void vscode.window.showInformationMessage(
+        'Open a trace (a QEMU -trace smmuv3_* log or a .smmutrace file) first.',
+      );
       return undefined;
     }
-    const traced = doc.languageId === 'smmutrace' ? doc : await vscode.languages.setTextDocumentLanguage(doc, 'smmutrace');
+    const traced =
+      doc.languageId === 'smmutrace' ? doc : await vscode.languages.setTextDocumentLanguage(doc, 'smmutrace');
     await vscode.window.showTextDocument(traced);
     return traced;
   };

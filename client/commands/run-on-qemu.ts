@@ -15,9 +15,19 @@ const OPEN_SETTING = 'Open Setting';
 const MANAGE_TRUST = 'Manage Workspace Trust';
 
 /** Offer `actions` on a notification of `severity`; run the one chosen. Not awaited by the command. */
-function notify(results: QemuResults, severity: QemuNotice['severity'], message: string, actions: Readonly<Record<string, () => Thenable<unknown>>> = {}): void {
+function notify(
+  results: QemuResults,
+  severity: QemuNotice['severity'],
+  message: string,
+  actions: Readonly<Record<string, () => Thenable<unknown>>> = {},
+): void {
   results.lastNotice = { severity, message, actions: Object.keys(actions) };
-  const show = severity === 'error' ? vscode.window.showErrorMessage : severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const show =
+    severity === 'error'
+      ? vscode.window.showErrorMessage
+      : severity === 'warning'
+        ? vscode.window.showWarningMessage
+        : vscode.window.showInformationMessage;
   void show(message, ...Object.keys(actions)).then((picked) => (picked ? actions[picked]?.() : undefined));
 }
 
@@ -26,13 +36,22 @@ const showProblems = () => vscode.commands.executeCommand('workbench.actions.vie
 function report(results: QemuResults, result: RunOnQemuResult, name: string): void {
   switch (result.outcome) {
     case 'judged':
-      notify(results, result.diagnostics.some((d) => d.severity === 1) ? 'warning' : 'info', `${name}: ${result.summary}.`, { [SHOW_PROBLEMS]: showProblems });
+      notify(
+        results,
+        result.diagnostics.some((d) => d.severity === 1) ? 'warning' : 'info',
+        `${name}: ${result.summary}.`,
+        { [SHOW_PROBLEMS]: showProblems },
+      );
       return;
     case 'not-installed':
-      notify(results, 'error', result.message, { [OPEN_SETTING]: () => vscode.commands.executeCommand('workbench.action.openSettings', 'smmu.qemu.path') });
+      notify(results, 'error', result.message, {
+        [OPEN_SETTING]: () => vscode.commands.executeCommand('workbench.action.openSettings', 'smmu.qemu.path'),
+      });
       return;
     case 'refused':
-      notify(results, 'warning', result.message, { [MANAGE_TRUST]: () => vscode.commands.executeCommand('workbench.trust.manage') });
+      notify(results, 'warning', result.message, {
+        [MANAGE_TRUST]: () => vscode.commands.executeCommand('workbench.trust.manage'),
+      });
       return;
     case 'not-run':
       notify(results, 'error', result.message, { [SHOW_PROBLEMS]: showProblems });
@@ -64,7 +83,12 @@ export function runOnQemu(ctx: Ctx, results: QemuResults): (uri?: vscode.Uri) =>
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Running ${name} on QEMU`, cancellable: true },
-        (_progress, token) => ctx.request<RunOnQemuResult>(RUN_ON_QEMU_REQUEST, { uri: doc.uri.toString() } satisfies RunOnQemuParams, token),
+        (_progress, token) =>
+          ctx.request<RunOnQemuResult>(
+            RUN_ON_QEMU_REQUEST,
+            { uri: doc.uri.toString() } satisfies RunOnQemuParams,
+            token,
+          ),
       );
     } catch (e) {
       // The server never answers with an error; this is the connection (a server that stopped).

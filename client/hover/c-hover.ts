@@ -14,7 +14,10 @@ export function registerCHover(ctx: Ctx): vscode.Disposable {
       if (!vscode.workspace.getConfiguration('smmu', doc.uri).get<boolean>('cHover.enabled', false)) return undefined;
       const hit = coreTables().registerValueAt(doc.lineAt(position.line).text, position.character);
       if (!hit) return undefined;
-      const result = await ctx.request<DecodeResult>(DECODE_REQUEST, { register: hit.register, value: hit.value } satisfies DecodeParams);
+      const result = await ctx.request<DecodeResult>(DECODE_REQUEST, {
+        register: hit.register,
+        value: hit.value,
+      } satisfies DecodeParams);
       if (token.isCancellationRequested || result.error) return undefined;
       const md = new vscode.MarkdownString(`*${hit.name}* → SMMU_${hit.register}\n\n${result.markdown}`);
       return new vscode.Hover(md, new vscode.Range(position.line, hit.start, position.line, hit.end));

@@ -33,9 +33,19 @@ export class DebugSessionSource implements RegisterSource {
       r = (await this.session.customRequest('smmu/registers')) as SessionRegistersResult;
     } catch (e) {
       // While the model runs the adapter refuses; keep what the view shows.
-      return e instanceof Error && /running/.test(e.message) ? undefined : { registers: [], place: `${this.session.id}#${this.step}`, label: this.session.name, error: e instanceof Error ? e.message : String(e) };
+      return e instanceof Error && /running/.test(e.message)
+        ? undefined
+        : {
+            registers: [],
+            place: `${this.session.id}#${this.step}`,
+            label: this.session.name,
+            error: e instanceof Error ? e.message : String(e),
+          };
     }
-    const program = typeof this.session.configuration.program === 'string' ? vscode.Uri.file(this.session.configuration.program) : undefined;
+    const program =
+      typeof this.session.configuration.program === 'string'
+        ? vscode.Uri.file(this.session.configuration.program)
+        : undefined;
     return {
       registers: r.registers,
       place: `${this.session.id}#${this.step}`,
@@ -68,18 +78,26 @@ export function followDebugSessions(provider: RegisterTreeProvider, ctx: Ctx): v
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: (session) => ({
         onDidSendMessage: (m: { type?: string; event?: string }) => {
-          if (m.type === 'event' && (m.event === 'stopped' || m.event === 'invalidated') && current?.session.id === session.id) current.changed();
+          if (
+            m.type === 'event' &&
+            (m.event === 'stopped' || m.event === 'invalidated') &&
+            current?.session.id === session.id
+          )
+            current.changed();
         },
       }),
     }),
     vscode.debug.onDidStartDebugSession((s) => use(s)),
     vscode.debug.onDidChangeActiveDebugSession((s) => (s ? use(s) : undefined)),
     vscode.debug.onDidTerminateDebugSession((s) => {
-      if (current?.session.id === s.id) use(vscode.debug.activeDebugSession?.id === s.id ? undefined : vscode.debug.activeDebugSession);
+      if (current?.session.id === s.id)
+        use(vscode.debug.activeDebugSession?.id === s.id ? undefined : vscode.debug.activeDebugSession);
     }),
     vscode.commands.registerCommand('smmu.registers.setValue', async (arg: unknown, valueArg?: unknown) => {
       if (!current) {
-        void vscode.window.showInformationMessage('Set Value writes through the model of a running SMMU debug session: start one with "SMMU: Debug Script".');
+        void vscode.window.showInformationMessage(
+          'Set Value writes through the model of a running SMMU debug session: start one with "SMMU: Debug Script".',
+        );
         return undefined;
       }
       // A tree node, or `REG` / `REG.FIELD` from other callers and tests.
@@ -87,14 +105,27 @@ export function followDebugSessions(provider: RegisterTreeProvider, ctx: Ctx): v
       let field: string | undefined;
       let shown = '';
       if (arg instanceof RegisterNode) [register, shown] = [arg.state.name, arg.state.value];
-      else if (arg instanceof FieldNode) [register, field, shown] = [arg.register.name, arg.field.name, arg.field.value];
+      else if (arg instanceof FieldNode)
+        [register, field, shown] = [arg.register.name, arg.field.name, arg.field.value];
       else if (typeof arg === 'string') [register, field] = arg.split('.');
       if (!register) return undefined;
       const what = `SMMU_${register}${field ? `.${field}` : ''}`;
-      const value = typeof valueArg === 'string' ? valueArg : await vscode.window.showInputBox({ title: `Set ${what}`, prompt: 'A number, symbolic fields (SMMUEN|CMDQEN) or, for a field, an enum name. Written as the guest would write it.', value: shown });
+      const value =
+        typeof valueArg === 'string'
+          ? valueArg
+          : await vscode.window.showInputBox({
+              title: `Set ${what}`,
+              prompt:
+                'A number, symbolic fields (SMMUEN|CMDQEN) or, for a field, an enum name. Written as the guest would write it.',
+              value: shown,
+            });
       if (value === undefined) return undefined;
       try {
-        const r = (await current.session.customRequest('smmu/setRegister', { register, ...(field ? { field } : {}), value })) as SetRegisterResult;
+        const r = (await current.session.customRequest('smmu/setRegister', {
+          register,
+          ...(field ? { field } : {}),
+          value,
+        })) as SetRegisterResult;
         if (r.findings.length) void vscode.window.showWarningMessage(`${what}: ${r.findings.join('; ')}`);
         current.changed();
         return r;

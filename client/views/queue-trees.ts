@@ -5,7 +5,15 @@
  * feeds the three views, and only while one of them is visible.
  */
 import * as vscode from 'vscode';
-import { QUEUES_AT_LINE_REQUEST, type DecodedFieldState, type QueueEntryState, type QueuesAtLineParams, type QueuesAtLineResult, type QueueState, type StreamTableEntryState } from '../../server/lsp/lsp-ext';
+import {
+  QUEUES_AT_LINE_REQUEST,
+  type DecodedFieldState,
+  type QueueEntryState,
+  type QueuesAtLineParams,
+  type QueuesAtLineResult,
+  type QueueState,
+  type StreamTableEntryState,
+} from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 import { Refresher } from './refresher';
 import { counted } from '../../core/text/plural';
@@ -35,14 +43,29 @@ export class EntryNode {
     const t = new vscode.TreeItem(`[${e.index}] ${e.title}`, vscode.TreeItemCollapsibleState.Collapsed);
     t.id = `${this.view}:${e.index}`;
     t.description = `${STATUS_TEXT[e.status]}${e.problems.length ? ' ⚠' : ''}`;
-    t.iconPath = e.problems.length && e.status !== 'error' ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : STATUS_ICON[e.status];
-    t.tooltip = new vscode.MarkdownString(`**${e.title}**${e.section ? ` (§${e.section})` : ''}, entry ${e.index}: ${STATUS_TEXT[e.status]}\n\n\`${e.dwords.join(' ')}\`${e.problems.map((p) => `\n\n⚠ ${p}`).join('')}`);
+    t.iconPath =
+      e.problems.length && e.status !== 'error'
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+        : STATUS_ICON[e.status];
+    t.tooltip = new vscode.MarkdownString(
+      `**${e.title}**${e.section ? ` (§${e.section})` : ''}, entry ${e.index}: ${STATUS_TEXT[e.status]}\n\n\`${e.dwords.join(' ')}\`${e.problems.map((p) => `\n\n⚠ ${p}`).join('')}`,
+    );
     t.contextValue = 'smmu.queueEntry';
-    if (e.line !== undefined && this.document) t.command = { command: 'vscode.open', title: 'Show Entry', arguments: [this.document, { selection: new vscode.Range(e.line, 0, e.line, 0) }] };
+    if (e.line !== undefined && this.document)
+      t.command = {
+        command: 'vscode.open',
+        title: 'Show Entry',
+        arguments: [this.document, { selection: new vscode.Range(e.line, 0, e.line, 0) }],
+      };
     return t;
   }
   children(): LeafNode[] {
-    return [...this.entry.problems.map((p) => new LeafNode(`${this.view}:${this.entry.index}:!${p}`, p, undefined, 'warning')), ...this.entry.fields.map((f) => fieldLeaf(`${this.view}:${this.entry.index}`, f))];
+    return [
+      ...this.entry.problems.map(
+        (p) => new LeafNode(`${this.view}:${this.entry.index}:!${p}`, p, undefined, 'warning'),
+      ),
+      ...this.entry.fields.map((f) => fieldLeaf(`${this.view}:${this.entry.index}`, f)),
+    ];
   }
 }
 
@@ -53,15 +76,22 @@ export class SteNode {
     const t = new vscode.TreeItem(`STE ${s.sid}`, vscode.TreeItemCollapsibleState.Collapsed);
     t.id = `ste:${s.sid}`;
     t.description = `${s.config} @ ${s.address}${s.problems.length ? ' ⚠' : ''}`;
-    t.iconPath = s.problems.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('symbol-struct');
-    t.tooltip = new vscode.MarkdownString(`**STE ${s.sid}** at \`${s.address}\` (§5.2): ${s.config}${s.problems.map((p) => `\n\n⚠ ${p}`).join('')}\n\nFields that are 0 are not listed.`);
+    t.iconPath = s.problems.length
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : new vscode.ThemeIcon('symbol-struct');
+    t.tooltip = new vscode.MarkdownString(
+      `**STE ${s.sid}** at \`${s.address}\` (§5.2): ${s.config}${s.problems.map((p) => `\n\n⚠ ${p}`).join('')}\n\nFields that are 0 are not listed.`,
+    );
     t.contextValue = 'smmu.ste';
     return t;
   }
   children(): LeafNode[] {
     // An STE has some 60 fields, most 0 in any one configuration: the non-zero ones are listed.
     const fields = this.ste.fields.filter((f) => f.value !== '0');
-    return [...this.ste.problems.map((p) => new LeafNode(`ste:${this.ste.sid}:!${p}`, p, undefined, 'warning')), ...fields.map((f) => fieldLeaf(`ste:${this.ste.sid}`, f))];
+    return [
+      ...this.ste.problems.map((p) => new LeafNode(`ste:${this.ste.sid}:!${p}`, p, undefined, 'warning')),
+      ...fields.map((f) => fieldLeaf(`ste:${this.ste.sid}`, f)),
+    ];
   }
 }
 
@@ -76,7 +106,8 @@ export class LeafNode {
     const t = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
     t.id = this.id;
     if (this.description !== undefined) t.description = this.description;
-    if (this.icon) t.iconPath = new vscode.ThemeIcon(this.icon, new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    if (this.icon)
+      t.iconPath = new vscode.ThemeIcon(this.icon, new vscode.ThemeColor('problemsWarningIcon.foreground'));
     return t;
   }
 }
@@ -113,7 +144,11 @@ export class QueuesModel extends Refresher implements vscode.Disposable {
       // Not a place these views can show: say so rather than keep an older script's state.
       this.result = undefined;
       this.document = undefined;
-      this.unavailable = notAScript(editor, 'an SMMU script or queue descriptor', 'the queues and stream table at the cursor of a .smmu script, or a .smmuq queue descriptor');
+      this.unavailable = notAScript(
+        editor,
+        'an SMMU script or queue descriptor',
+        'the queues and stream table at the cursor of a .smmu script, or a .smmuq queue descriptor',
+      );
       this.emitter.fire();
       return;
     }
@@ -153,7 +188,11 @@ export class QueueTreeProvider implements vscode.TreeDataProvider<QueueTreeNode>
   /** The queue this view shows, if the current place has it. */
   queue(): QueueState | undefined {
     const r = this.model.result;
-    return this.which === 'command' ? r?.commandQueue : this.which === 'event' ? (r?.eventQueue ?? r?.priQueue) : undefined;
+    return this.which === 'command'
+      ? r?.commandQueue
+      : this.which === 'event'
+        ? (r?.eventQueue ?? r?.priQueue)
+        : undefined;
   }
 
   /** One line for the view's message. */
@@ -195,10 +234,22 @@ export class QueueTreeProvider implements vscode.TreeDataProvider<QueueTreeNode>
 }
 
 /** The three views, fed by one model that follows the active editor and its cursor. */
-export function registerQueueViews(ctx: Ctx): { command: QueueTreeProvider; event: QueueTreeProvider; streams: QueueTreeProvider } {
+export function registerQueueViews(ctx: Ctx): {
+  command: QueueTreeProvider;
+  event: QueueTreeProvider;
+  streams: QueueTreeProvider;
+} {
   const model = new QueuesModel(ctx);
-  const ids: Record<Which, string> = { command: 'smmu.commandQueue', event: 'smmu.eventQueue', streams: 'smmu.streamTable' };
-  const providers = { command: new QueueTreeProvider('command', model), event: new QueueTreeProvider('event', model), streams: new QueueTreeProvider('streams', model) };
+  const ids: Record<Which, string> = {
+    command: 'smmu.commandQueue',
+    event: 'smmu.eventQueue',
+    streams: 'smmu.streamTable',
+  };
+  const providers = {
+    command: new QueueTreeProvider('command', model),
+    event: new QueueTreeProvider('event', model),
+    streams: new QueueTreeProvider('streams', model),
+  };
   const views = (Object.keys(ids) as Which[]).map((w) => {
     const p = providers[w];
     const view = vscode.window.createTreeView(ids[w], { treeDataProvider: p, showCollapseAll: true });
@@ -206,7 +257,10 @@ export function registerQueueViews(ctx: Ctx): { command: QueueTreeProvider; even
     const update = () => (view.message = p.message());
     p.onDidChangeTreeData(update);
     update();
-    ctx.extension.subscriptions.push(view, view.onDidChangeVisibility((e) => e.visible && model.shown()));
+    ctx.extension.subscriptions.push(
+      view,
+      view.onDidChangeVisibility((e) => e.visible && model.shown()),
+    );
     return view;
   });
   model.isVisible = () => views.some((v) => v.visible);

@@ -41,7 +41,9 @@ export function docsLine(text: string, register: string): number {
 
 export function registerActions(provider: RegisterTreeProvider, ctx: Ctx): vscode.Disposable[] {
   const noTarget = (arg: unknown) => {
-    void vscode.window.showWarningMessage(`No register ${typeof arg === 'string' ? arg : ''} in the Registers view.`.replace('  ', ' '));
+    void vscode.window.showWarningMessage(
+      `No register ${typeof arg === 'string' ? arg : ''} in the Registers view.`.replace('  ', ' '),
+    );
     return undefined;
   };
   const copy = async (text: string) => {
@@ -66,7 +68,9 @@ export function registerActions(provider: RegisterTreeProvider, ctx: Ctx): vscod
       const line = t.register.lastWrittenAt;
       const doc = provider.snapshot?.document;
       if (line === undefined || !doc) {
-        void vscode.window.showInformationMessage(`${t.register.name} has not been written up to this line (it holds its reset value).`);
+        void vscode.window.showInformationMessage(
+          `${t.register.name} has not been written up to this line (it holds its reset value).`,
+        );
         return undefined;
       }
       const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false });
@@ -99,7 +103,12 @@ export function registerActions(provider: RegisterTreeProvider, ctx: Ctx): vscod
       const value =
         typeof text === 'string'
           ? text
-          : await vscode.window.showInputBox({ title: 'Filter registers', prompt: 'Part of a register or field name (empty: show all)', value: provider.filter, placeHolder: 'e.g. CMDQ, GERROR, SMMUEN' });
+          : await vscode.window.showInputBox({
+              title: 'Filter registers',
+              prompt: 'Part of a register or field name (empty: show all)',
+              value: provider.filter,
+              placeHolder: 'e.g. CMDQ, GERROR, SMMUEN',
+            });
       if (value === undefined) return provider.filter;
       provider.setFilter(value);
       await vscode.commands.executeCommand('setContext', 'smmu.registers.filtered', provider.filter !== '');

@@ -5,7 +5,12 @@
  * another source (issue #6) plugged in with RegisterTreeProvider.setSource.
  */
 import * as vscode from 'vscode';
-import { STATE_AT_LINE_REQUEST, type RegisterState, type StateAtLineParams, type StateAtLineResult } from '../../server/lsp/lsp-ext';
+import {
+  STATE_AT_LINE_REQUEST,
+  type RegisterState,
+  type StateAtLineParams,
+  type StateAtLineResult,
+} from '../../server/lsp/lsp-ext';
 import type { Ctx } from '../ctx';
 
 export interface RegisterSnapshot {
@@ -63,7 +68,12 @@ export class EditorCursorSource implements RegisterSource {
     if (editor?.document.uri.scheme === 'output') return undefined;
     // Anything else that is not a script: the view says so rather than keep an older place (a
     // script left, a debug session ended).
-    if (!editor || editor.document.languageId !== 'smmu') return { registers: [], place: `none:${editor?.document.uri.toString() ?? ''}`, label: notAScript(editor, 'an SMMU script', 'the model state at the cursor of a .smmu script') };
+    if (!editor || editor.document.languageId !== 'smmu')
+      return {
+        registers: [],
+        place: `none:${editor?.document.uri.toString() ?? ''}`,
+        label: notAScript(editor, 'an SMMU script', 'the model state at the cursor of a .smmu script'),
+      };
     const params: StateAtLineParams = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
     const version = editor.document.version;
     const result = await this.ctx.request<StateAtLineResult | null>(STATE_AT_LINE_REQUEST, params);

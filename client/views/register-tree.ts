@@ -69,7 +69,9 @@ export class RegisterNode {
     const t = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.Collapsed);
     t.id = `register:${r.name}`;
     t.description = `${this.formatted}${this.changed ? '  ●' : ''}`;
-    const md = new vscode.MarkdownString(`**SMMU_${r.name}** @ 0x${r.offset.toString(16).toUpperCase()} (§${r.section})\n\n${r.summary}\n\nValue: \`${r.value}\`${r.lastWrittenAt !== undefined ? `, last written at line ${r.lastWrittenAt + 1}` : ''}`);
+    const md = new vscode.MarkdownString(
+      `**SMMU_${r.name}** @ 0x${r.offset.toString(16).toUpperCase()} (§${r.section})\n\n${r.summary}\n\nValue: \`${r.value}\`${r.lastWrittenAt !== undefined ? `, last written at line ${r.lastWrittenAt + 1}` : ''}`,
+    );
     t.tooltip = md;
     // `.written` enables "Go to Definition" (package.json menus).
     t.contextValue = r.lastWrittenAt !== undefined ? 'smmu.register.written' : 'smmu.register';
@@ -95,7 +97,10 @@ export class FieldNode {
 
 export type RegisterTreeNode = GroupNode | RegisterNode | FieldNode;
 
-export class RegisterTreeProvider extends Refresher implements vscode.TreeDataProvider<RegisterTreeNode>, vscode.Disposable {
+export class RegisterTreeProvider
+  extends Refresher
+  implements vscode.TreeDataProvider<RegisterTreeNode>, vscode.Disposable
+{
   private readonly emitter = new vscode.EventEmitter<RegisterTreeNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private previous = new Map<string, string>();
@@ -150,7 +155,11 @@ export class RegisterTreeProvider extends Refresher implements vscode.TreeDataPr
     // "Changed" is relative to the last different place (another line, an edit, a step), so
     // refreshing the same place keeps the marks.
     if (snap.place !== this.snapshot?.place) {
-      this.changed = new Set(snap.registers.filter((r) => this.previous.has(r.name) && this.previous.get(r.name) !== r.value).map((r) => r.name));
+      this.changed = new Set(
+        snap.registers
+          .filter((r) => this.previous.has(r.name) && this.previous.get(r.name) !== r.value)
+          .map((r) => r.name),
+      );
       this.previous = new Map(snap.registers.map((r) => [r.name, r.value]));
     }
     this.snapshot = snap;
@@ -186,8 +195,12 @@ export class RegisterTreeProvider extends Refresher implements vscode.TreeDataPr
 
   /** For TreeView.reveal (items are matched by their ids). */
   getParent(node: RegisterTreeNode): RegisterTreeNode | undefined {
-    if (node instanceof FieldNode) return this.getChildren(this.getParent(new RegisterNode(node.register, this.format, false))).find((r) => r instanceof RegisterNode && r.state.name === node.register.name);
-    if (node instanceof RegisterNode) return this.getChildren().find((g) => g instanceof GroupNode && g.id === groupKey(node.state));
+    if (node instanceof FieldNode)
+      return this.getChildren(this.getParent(new RegisterNode(node.register, this.format, false))).find(
+        (r) => r instanceof RegisterNode && r.state.name === node.register.name,
+      );
+    if (node instanceof RegisterNode)
+      return this.getChildren().find((g) => g instanceof GroupNode && g.id === groupKey(node.state));
     return undefined;
   }
 
@@ -206,10 +219,15 @@ export class RegisterTreeProvider extends Refresher implements vscode.TreeDataPr
     // VS Code may ask for the children of a node it got before the last refresh: children come
     // from the current snapshot, never from the (possibly older) node asked about.
     const current = this.snapshot?.registers ?? [];
-    if (node instanceof GroupNode) return current.filter((r) => groupKey(r) === node.id && this.matches(r)).map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
+    if (node instanceof GroupNode)
+      return current
+        .filter((r) => groupKey(r) === node.id && this.matches(r))
+        .map((r) => this.node(`register:${r.name}`, () => new RegisterNode(r, this.format, this.changed.has(r.name))));
     if (node instanceof RegisterNode) {
       const state = current.find((r) => r.name === node.state.name);
-      return (state?.fields ?? []).map((f) => this.node(`field:${state!.name}.${f.name}`, () => new FieldNode(state!, f)));
+      return (state?.fields ?? []).map((f) =>
+        this.node(`field:${state!.name}.${f.name}`, () => new FieldNode(state!, f)),
+      );
     }
     return [];
   }
@@ -246,7 +264,9 @@ export function registerTreeView(ctx: Ctx): RegisterTreeProvider {
     vscode.commands.registerCommand('smmu.registers.toggleFormat', async () => {
       const order: ValueFormat[] = ['hex', 'decimal', 'binary'];
       const next = order[(order.indexOf(provider.format) + 1) % order.length] ?? 'hex';
-      await vscode.workspace.getConfiguration('smmu').update('registers.format', next, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('smmu')
+        .update('registers.format', next, vscode.ConfigurationTarget.Global);
     }),
   );
   provider.schedule(0);

@@ -78,7 +78,14 @@ const KNOWN_UNMODELLED: ReadonlyMap<number, { name: string; section: string; why
   [0x58, { name: 'CMD_TLBI_S_S12_VMALL', section: '4.4.3.4', why: 'valid only on the Secure Command queue' }],
   [0x5a, { name: 'CMD_TLBI_S_S2_IPA', section: '4.4.3.3', why: 'valid only on the Secure Command queue' }],
   [0x60, { name: 'CMD_TLBI_SNH_ALL', section: '4.4.4.2', why: 'valid only on the Secure Command queue' }],
-  [0x73, { name: 'CMD_DPTI_PA', section: '4.6.2', why: 'not modelled (its layout is not in the text of the specification); it is CERROR_ILL when SMMU_IDR3.DPT == 0' }],
+  [
+    0x73,
+    {
+      name: 'CMD_DPTI_PA',
+      section: '4.6.2',
+      why: 'not modelled (its layout is not in the text of the specification); it is CERROR_ILL when SMMU_IDR3.DPT == 0',
+    },
+  ],
 ]);
 
 const CFGI_ALL = findCommand('CMD_CFGI_ALL');
@@ -94,7 +101,11 @@ export function decodeCommand(w: Words, ids?: IdView, options: CommandCheckOptio
       : opcode >= 0x80 && opcode <= 0x8f
         ? 'an IMPLEMENTATION DEFINED opcode this model does not implement'
         : 'a reserved opcode';
-    return { opcode, fields: [], problems: [ill('opcode', `opcode ${hexOf(opcode)} is ${what}`, known?.section ?? '4.1.1')] };
+    return {
+      opcode,
+      fields: [],
+      problems: [ill('opcode', `opcode ${hexOf(opcode)} is ${what}`, known?.section ?? '4.1.1')],
+    };
   }
   // §4.3.6: CMD_CFGI_ALL is CMD_CFGI_STE_RANGE with Range == 31.
   if (opcode === 0x04 && bits(w, 68, 64) === 31 && CFGI_ALL) def = CFGI_ALL;
@@ -106,14 +117,30 @@ export function decodeCommand(w: Words, ids?: IdView, options: CommandCheckOptio
   return { opcode, def, fields, problems: validate(def, w, fields, ids, options) };
 }
 
-function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandField[], ids: IdView | undefined, options: CommandCheckOptions): CommandProblem[] {
+function validate(
+  def: CommandDef,
+  w: Words,
+  fields: readonly DecodedCommandField[],
+  ids: IdView | undefined,
+  options: CommandCheckOptions,
+): CommandProblem[] {
   const out: CommandProblem[] = [];
   const detect = (options.optionalChecks ?? 'ill') === 'ill';
   /** A problem the architecture lets an SMMU detect (CERROR_ILL) or ignore: the model's choice. */
   const optional = (code: string, what: string, section: string, field?: string): CommandProblem =>
     detect
-      ? ill(code, `${what}; an SMMU may treat this as a malformed command or ignore it, and the model detects it`, section, field)
-      : warn(code, `${what}; an SMMU may treat this as a malformed command (CERROR_ILL) or ignore it, and the model ignores it`, section, field);
+      ? ill(
+          code,
+          `${what}; an SMMU may treat this as a malformed command or ignore it, and the model detects it`,
+          section,
+          field,
+        )
+      : warn(
+          code,
+          `${what}; an SMMU may treat this as a malformed command (CERROR_ILL) or ignore it, and the model ignores it`,
+          section,
+          field,
+        );
   // The checks that depend on the SMMU's ID registers need a configuration: without one (a decode
   // without --config) they are skipped.
   const field = (name: string) => fields.find((x) => x.field.name === name);
@@ -121,19 +148,40 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
   const name = def.name;
 
   // Commands irrelevant to this implementation (§4.1.3, §7.1).
-  if (def.secureOnly) out.push(ill('secure-only', `${name} is valid only on the Secure Command queue: on the Non-secure Command queue it is CERROR_ILL`, def.section));
+  if (def.secureOnly)
+    out.push(
+      ill(
+        'secure-only',
+        `${name} is valid only on the Secure Command queue: on the Non-secure Command queue it is CERROR_ILL`,
+        def.section,
+      ),
+    );
   for (const r of def.requires ?? []) {
-    if (!featureHolds(r, ids)) out.push(ill('unsupported', `${name} needs ${describeFeature(r)}, which this configuration does not advertise`, def.section));
+    if (!featureHolds(r, ids))
+      out.push(
+        ill(
+          'unsupported',
+          `${name} needs ${describeFeature(r)}, which this configuration does not advertise`,
+          def.section,
+        ),
+      );
   }
   // §4.7.1, §4.7.2: no Stall model (STALL_MODEL == 0b01) makes CMD_RESUME and CMD_STALL_TERM CERROR_ILL.
   if ((name === 'CMD_RESUME' || name === 'CMD_STALL_TERM') && ids && caps.stallModel(ids) === 1) {
-    out.push(ill('unsupported', `${name} on an SMMU without the Stall model (SMMU_IDR0.STALL_MODEL == 0b01) is CERROR_ILL`, def.section));
+    out.push(
+      ill(
+        'unsupported',
+        `${name} on an SMMU without the Stall model (SMMU_IDR0.STALL_MODEL == 0b01) is CERROR_ILL`,
+        def.section,
+      ),
+    );
   }
 
   // Reserved bits (§4.1.5), and fields that are RES0 because their feature is not advertised.
   // Bits where parameters of unknown position lie (CMD_PREFETCH_ADDR's Stride, SMMUv3.1 on) are
   // not RES0 from the version that defines them: the model cannot check them, and says so.
-  const unlocated = def.unlocated && (!ids || caps.archMinorRev(ids) >= def.unlocated.sinceMinor) ? def.unlocated : undefined;
+  const unlocated =
+    def.unlocated && (!ids || caps.archMinorRev(ids) >= def.unlocated.sinceMinor) ? def.unlocated : undefined;
   const notChecked: [number, number][] = [];
   for (const run of reservedRuns(def, w)) {
     for (const [msb, lsb] of unlocated ? splitRuns(run, unlocated.bits, notChecked) : [run]) {
@@ -142,12 +190,26 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
   }
   if (unlocated && notChecked.length) {
     const where = notChecked.map(([m, l]) => (m === l ? `${m}` : `[${m}:${l}]`)).join(', ');
-    out.push(warn('unlocated', `bit${notChecked.length > 1 || notChecked[0]?.[0] !== notChecked[0]?.[1] ? 's' : ''} ${where} set: ${name}'s ${unlocated.params} lie among bits ${unlocated.bits.map(([m, l]) => `[${m}:${l}]`).join(', ')}, but ${unlocated.why}; the model does not check them (not CERROR_ILL)`, def.section));
+    out.push(
+      warn(
+        'unlocated',
+        `bit${notChecked.length > 1 || notChecked[0]?.[0] !== notChecked[0]?.[1] ? 's' : ''} ${where} set: ${name}'s ${unlocated.params} lie among bits ${unlocated.bits.map(([m, l]) => `[${m}:${l}]`).join(', ')}, but ${unlocated.why}; the model does not check them (not CERROR_ILL)`,
+        def.section,
+      ),
+    );
   }
   for (const x of fields) {
     const f = x.field;
     if (f.requires && !featureHolds(f.requires, ids)) {
-      if (x.value !== 0n) out.push(optional('unadvertised', `${f.name} is RES0 without ${describeFeature(f.requires)}, and it is ${hexOf(x.value)}`, def.section, f.name));
+      if (x.value !== 0n)
+        out.push(
+          optional(
+            'unadvertised',
+            `${f.name} is RES0 without ${describeFeature(f.requires)}, and it is ${hexOf(x.value)}`,
+            def.section,
+            f.name,
+          ),
+        );
       continue;
     }
     if (f.values && !f.openValues && !x.enumValue) {
@@ -176,7 +238,14 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
       what = `the StreamID range starting at ${hexOf(base)}`;
     }
     if (base >= 1n << BigInt(sidSize)) {
-      out.push(warn('streamid-range', `${what} is beyond SMMU_IDR1.SIDSIZE (${sidSize} bits): CONSTRAINED UNPREDICTABLE — the command has no effect or acts on an UNPREDICTABLE StreamID`, '4.1.7', 'StreamID'));
+      out.push(
+        warn(
+          'streamid-range',
+          `${what} is beyond SMMU_IDR1.SIDSIZE (${sidSize} bits): CONSTRAINED UNPREDICTABLE — the command has no effect or acts on an UNPREDICTABLE StreamID`,
+          '4.1.7',
+          'StreamID',
+        ),
+      );
     }
   }
   const ssidSize = ids && caps.ssidSize(ids);
@@ -185,28 +254,69 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
   if (ssv === 1n && ssidSize === 0) {
     // §4.2 (prefetch), §4.5.1 (ATC_INV), §4.5.2 (PRI_RESP): SSV must be 0 without substreams/PASIDs.
     const section = def.group === 'prefetch' ? '4.2' : def.section;
-    out.push(warn('ssv-no-substreams', `SSV is 1 but the SMMU has no substreams (SMMU_IDR1.SSIDSIZE == 0): CONSTRAINED UNPREDICTABLE — behaves as SSV == 0 or has no effect`, section, 'SSV'));
-  } else if (ssid !== undefined && ssidSize !== undefined && (ssv === undefined || ssv === 1n) && ssid >= 1n << BigInt(ssidSize)) {
-    out.push(warn('substreamid-range', `SubstreamID ${hexOf(ssid)} is beyond SMMU_IDR1.SSIDSIZE (${ssidSize} bits): CONSTRAINED UNPREDICTABLE — no effect or an UNPREDICTABLE SubstreamID`, name === 'CMD_CFGI_CD' ? '4.3.3' : '4.1.7', 'SubstreamID'));
+    out.push(
+      warn(
+        'ssv-no-substreams',
+        `SSV is 1 but the SMMU has no substreams (SMMU_IDR1.SSIDSIZE == 0): CONSTRAINED UNPREDICTABLE — behaves as SSV == 0 or has no effect`,
+        section,
+        'SSV',
+      ),
+    );
+  } else if (
+    ssid !== undefined &&
+    ssidSize !== undefined &&
+    (ssv === undefined || ssv === 1n) &&
+    ssid >= 1n << BigInt(ssidSize)
+  ) {
+    out.push(
+      warn(
+        'substreamid-range',
+        `SubstreamID ${hexOf(ssid)} is beyond SMMU_IDR1.SSIDSIZE (${ssidSize} bits): CONSTRAINED UNPREDICTABLE — no effect or an UNPREDICTABLE SubstreamID`,
+        name === 'CMD_CFGI_CD' ? '4.3.3' : '4.1.7',
+        'SubstreamID',
+      ),
+    );
   }
 
   // §4.4: 8-bit ASID/VMID: the upper byte is RES0 and, if non-zero, the command need not affect any TLB entry.
   const asid = val('ASID');
   if (asid !== undefined && asid > 0xffn && ids && !caps.asid16(ids)) {
-    out.push(warn('asid16', `ASID ${hexOf(asid)} has bits [15:8] set, which are RES0 without SMMU_IDR0.ASID16: the command is not required to affect any TLB entry`, '4.4', 'ASID'));
+    out.push(
+      warn(
+        'asid16',
+        `ASID ${hexOf(asid)} has bits [15:8] set, which are RES0 without SMMU_IDR0.ASID16: the command is not required to affect any TLB entry`,
+        '4.4',
+        'ASID',
+      ),
+    );
   }
   const vmid = val('VMID');
   if (vmid !== undefined && vmid > 0xffn && ids && !caps.vmid16(ids)) {
-    out.push(warn('vmid16', `VMID ${hexOf(vmid)} has bits [15:8] set, which are RES0 without SMMU_IDR0.VMID16: the command is not required to affect any TLB entry`, '4.4', 'VMID'));
+    out.push(
+      warn(
+        'vmid16',
+        `VMID ${hexOf(vmid)} has bits [15:8] set, which are RES0 without SMMU_IDR0.VMID16: the command is not required to affect any TLB entry`,
+        '4.4',
+        'VMID',
+      ),
+    );
   }
   // §4.4.2: without stage 2 the VMID of CMD_TLBI_NH_* is RES0; non-zero may use an UNKNOWN VMID or invalidate nothing.
   if (name.startsWith('CMD_TLBI_NH_') && vmid !== undefined && vmid !== 0n && ids && !caps.s2p(ids)) {
-    out.push(warn('vmid-no-s2', `VMID is ${hexOf(vmid)} but stage 2 is not implemented, so VMID is RES0: the SMMU may invalidate for an UNKNOWN VMID or not at all`, '4.4.2', 'VMID'));
+    out.push(
+      warn(
+        'vmid-no-s2',
+        `VMID is ${hexOf(vmid)} but stage 2 is not implemented, so VMID is RES0: the SMMU may invalidate for an UNKNOWN VMID or not at all`,
+        '4.4.2',
+        'VMID',
+      ),
+    );
   }
 
   // §4.4.1.1 range invalidation and level hint (only when the fields exist: SMMU_IDR3.RIL == 1).
   const tgField = field('TG');
-  if (tgField && featureHolds(tgField.field.requires ?? { register: 'IDR3', field: 'RIL' }, ids)) rangeChecks(fields, ids, optional, out);
+  if (tgField && featureHolds(tgField.field.requires ?? { register: 'IDR3', field: 'RIL' }, ids))
+    rangeChecks(fields, ids, optional, out);
 
   // §4.1.6: physical/IPA address bits [55:52] are RES0 in SMMUv3.1–v3.3, [55:48] in SMMUv3.0.
   const minor = ids && caps.archMinorRev(ids);
@@ -215,7 +325,14 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
     for (const n of ['MSIAddress', ...(name === 'CMD_TLBI_S2_IPA' ? ['Address'] : [])]) {
       const a = val(n);
       if (a !== undefined && a >> BigInt(top) !== 0n) {
-        out.push(warn('address-res0', `${n} ${hexOf(a)} has bits [55:${top}] set, which are RES0 in SMMUv3.${minor} (an out-of-range address, CONSTRAINED UNPREDICTABLE)`, '4.1.6', n));
+        out.push(
+          warn(
+            'address-res0',
+            `${n} ${hexOf(a)} has bits [55:${top}] set, which are RES0 in SMMUv3.${minor} (an out-of-range address, CONSTRAINED UNPREDICTABLE)`,
+            '4.1.6',
+            n,
+          ),
+        );
       }
     }
   }
@@ -223,7 +340,15 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
   // §4.5.1: Size > 52 is permitted, but not required, to raise CERROR_ILL (or gives an UNKNOWN span).
   if (name === 'CMD_ATC_INV') {
     const size = val('Size') ?? 0n;
-    if (size > 52n) out.push(optional('atc-size', `Size ${size} is above 52 (a 2^64-byte span); otherwise the span is UNKNOWN`, '4.5.1', 'Size'));
+    if (size > 52n)
+      out.push(
+        optional(
+          'atc-size',
+          `Size ${size} is above 52 (a 2^64-byte span); otherwise the span is UNKNOWN`,
+          '4.5.1',
+          'Size',
+        ),
+      );
   }
 
   return out;
@@ -233,7 +358,11 @@ function validate(def: CommandDef, w: Words, fields: readonly DecodedCommandFiel
  * Split the RES0 run [msb, lsb] into the parts outside `holes` (returned) and inside them (pushed
  * to `inside`).
  */
-function splitRuns(run: readonly [number, number], holes: readonly (readonly [number, number])[], inside: [number, number][]): [number, number][] {
+function splitRuns(
+  run: readonly [number, number],
+  holes: readonly (readonly [number, number])[],
+  inside: [number, number][],
+): [number, number][] {
   const outside: [number, number][] = [];
   let start: number | undefined;
   let inHole = false;
@@ -278,13 +407,25 @@ function rangeChecks(
   const ds = !ids || caps.ds(ids);
   const s = '4.4.1.1';
   // SCALE is 5 bits ([24:20], bit 25 RES0) unless SMMU_IDR5.DS == 1.
-  if (!ds && scale >= 32n) out.push(optional('scale-ds', 'SCALE bit 25 is RES0 without SMMU_IDR5.DS, and it is set', s, 'SCALE'));
+  if (!ds && scale >= 32n)
+    out.push(optional('scale-ds', 'SCALE bit 25 is RES0 without SMMU_IDR5.DS, and it is set', s, 'SCALE'));
   if (tg === 0) {
-    const set = [['NUM', num], ['SCALE', scale], ['TTL', BigInt(ttl)], ['TTL128', ttl128]].filter(([, v]) => v !== 0n).map(([n]) => n);
-    if (set.length) out.push(optional('range-res0', `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} RES0 when TG is 0b00, and set`, s));
+    const set = [
+      ['NUM', num],
+      ['SCALE', scale],
+      ['TTL', BigInt(ttl)],
+      ['TTL128', ttl128],
+    ]
+      .filter(([, v]) => v !== 0n)
+      .map(([n]) => n);
+    if (set.length)
+      out.push(
+        optional('range-res0', `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} RES0 when TG is 0b00, and set`, s),
+      );
     return;
   }
-  if (ttl === 0 && ttl128 !== 0n) out.push(optional('range-res0', 'TTL128 is RES0 when TTL is 0b00, and set', s, 'TTL128'));
+  if (ttl === 0 && ttl128 !== 0n)
+    out.push(optional('range-res0', 'TTL128 is RES0 when TTL is 0b00, and set', s, 'TTL128'));
   // 16KB granule, TTL 0b01 without DS: Reserved, and hardware treats it as TTL 0b00.
   const ttlReserved = tg === 2 && ttl === 1 && !ds;
   const effectiveTtl = ttlReserved ? 0 : ttl;
@@ -299,13 +440,27 @@ function rangeChecks(
       severity: 'error',
     });
   } else if (ttlReserved) {
-    out.push(warn('ttl-reserved', 'TTL = 0b01 with TG = 0b10 is Reserved without SMMU_IDR5.DS and is treated as TTL = 0b00', s, 'TTL'));
+    out.push(
+      warn(
+        'ttl-reserved',
+        'TTL = 0b01 with TG = 0b10 is Reserved without SMMU_IDR5.DS and is treated as TTL = 0b00',
+        s,
+        'TTL',
+      ),
+    );
   }
   // The invalidated range is UNPREDICTABLE for unaligned addresses (64-bit descriptors).
   const addr = fields.find((x) => x.field.name === 'Address')?.value;
   const top = alignmentTop(tg, effectiveTtl, ds);
   if (ttl128 === 0n && addr !== undefined && top !== undefined && (addr & ((1n << BigInt(top + 1)) - 1n)) !== 0n) {
-    out.push(warn('range-alignment', `Address ${hexOf(addr)} has bits [${top}:12] not all zero for TG = ${tg} and TTL = ${effectiveTtl}: the range invalidated is UNPREDICTABLE`, s, 'Address'));
+    out.push(
+      warn(
+        'range-alignment',
+        `Address ${hexOf(addr)} has bits [${top}:12] not all zero for TG = ${tg} and TTL = ${effectiveTtl}: the range invalidated is UNPREDICTABLE`,
+        s,
+        'Address',
+      ),
+    );
   }
 }
 
@@ -325,11 +480,27 @@ export function encodeCommand(def: CommandDef, values: ReadonlyMap<string, bigin
   for (const [k, v] of values) {
     const lower = k.toLowerCase();
     if (lower === 'opcode') {
-      if (v !== BigInt(def.opcode)) problems.push({ code: 'opcode', field: 'Opcode', message: `Opcode of ${def.name} is ${hexOf(def.opcode)}, not ${hexOf(v)}`, section: '4.1.1', ill: false, severity: 'error' });
+      if (v !== BigInt(def.opcode))
+        problems.push({
+          code: 'opcode',
+          field: 'Opcode',
+          message: `Opcode of ${def.name} is ${hexOf(def.opcode)}, not ${hexOf(v)}`,
+          section: '4.1.1',
+          ill: false,
+          severity: 'error',
+        });
       continue;
     }
     if (def.name === 'CMD_CFGI_ALL' && lower === 'range') {
-      if (v !== 31n) problems.push({ code: 'range', field: 'Range', message: `CMD_CFGI_ALL is encoded with Range 31, not ${v}`, section: '4.3.6', ill: false, severity: 'error' });
+      if (v !== 31n)
+        problems.push({
+          code: 'range',
+          field: 'Range',
+          message: `CMD_CFGI_ALL is encoded with Range 31, not ${v}`,
+          section: '4.3.6',
+          ill: false,
+          severity: 'error',
+        });
       continue;
     }
     all.set(k, v);
@@ -338,7 +509,14 @@ export function encodeCommand(def: CommandDef, values: ReadonlyMap<string, bigin
   if (def.name === 'CMD_CFGI_ALL') all.set('Range', 31n);
   const e = encodeLayout(def, all);
   for (const p of e.problems) {
-    problems.push({ code: p.message.includes(' has no field ') ? 'unknown-field' : 'too-wide', field: p.field, message: p.message, section: def.section, ill: false, severity: 'error' });
+    problems.push({
+      code: p.message.includes(' has no field ') ? 'unknown-field' : 'too-wide',
+      field: p.field,
+      message: p.message,
+      section: def.section,
+      ill: false,
+      severity: 'error',
+    });
   }
   return { words: e.words, problems };
 }
@@ -366,7 +544,10 @@ export function formatCommand(d: DecodedCommand): string {
 
 /** Markdown for hovers and docs: name, opcode, summary, what it needs, and the field table. */
 export function commandSummaryMarkdown(def: CommandDef): string {
-  const needs = [...(def.requires ?? []).map(describeFeature), ...(def.secureOnly ? ['the Secure Command queue (CERROR_ILL on the Non-secure one)'] : [])];
+  const needs = [
+    ...(def.requires ?? []).map(describeFeature),
+    ...(def.secureOnly ? ['the Secure Command queue (CERROR_ILL on the Non-secure one)'] : []),
+  ];
   const req = needs.length ? `\n\nNeeds ${needs.join(' and ')}; otherwise CERROR_ILL.` : '';
   const aliases = def.aliases?.length ? ` Also written ${def.aliases.join(', ')}.` : '';
   return `**${def.name}** (opcode ${hexOf(def.opcode)}) — ${def.summary} (§${def.section})${aliases}${req}${unlocatedText(def)}\n\n${layoutFieldTable(def)}`;

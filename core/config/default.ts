@@ -47,10 +47,20 @@ function loadCached(text: string): ReturnType<typeof loadConfig> {
  * The configuration `choice` selects. `readFile` reads a file (undefined when it cannot); problems
  * are pushed to `diagnostics` on line 0, and the built-in default is used instead.
  */
-export function applyDefaultConfig(choice: DefaultConfig, readFile: (path: string) => FileText, diagnostics: ScriptDiagnostic[]): AppliedDefault {
+export function applyDefaultConfig(
+  choice: DefaultConfig,
+  readFile: (path: string) => FileText,
+  diagnostics: ScriptDiagnostic[],
+): AppliedDefault {
   const preset = PRESETS.get(choice.value);
   if (preset) {
-    for (const d of notModelledWarnings(preset.diagnostics)) diagnostics.push({ severity: 'warning', code: d.code, message: `${choice.origin}: preset '${choice.value}': ${d.message}`, range: LINE0 });
+    for (const d of notModelledWarnings(preset.diagnostics))
+      diagnostics.push({
+        severity: 'warning',
+        code: d.code,
+        message: `${choice.origin}: preset '${choice.value}': ${d.message}`,
+        range: LINE0,
+      });
     return { config: preset.config };
   }
   const path = choice.path ?? choice.value;
@@ -60,7 +70,12 @@ export function applyDefaultConfig(choice: DefaultConfig, readFile: (path: strin
   if (typeof text !== 'string') {
     const presets = [...PRESETS.keys()].join(', ');
     const why = typeof text === 'object' ? `: ${text.unreadable}` : '';
-    diagnostics.push({ severity: 'error', code: 'config.missing', message: `${choice.origin}: '${choice.value}' is neither a preset (${presets}) nor a configuration file that can be read (${path}${why}); ${fallback}`, range: LINE0 });
+    diagnostics.push({
+      severity: 'error',
+      code: 'config.missing',
+      message: `${choice.origin}: '${choice.value}' is neither a preset (${presets}) nor a configuration file that can be read (${path}${why}); ${fallback}`,
+      range: LINE0,
+    });
     return { config: DEFAULT_CONFIG, configPath: path };
   }
   const loaded = loadCached(text);
@@ -68,9 +83,20 @@ export function applyDefaultConfig(choice: DefaultConfig, readFile: (path: strin
   if (errors.length || !loaded.config) {
     const first = errors[0];
     const where = first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : '';
-    diagnostics.push({ severity: 'error', code: 'config.invalid', message: `${choice.origin}: configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}; ${fallback}`, range: LINE0 });
+    diagnostics.push({
+      severity: 'error',
+      code: 'config.invalid',
+      message: `${choice.origin}: configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}; ${fallback}`,
+      range: LINE0,
+    });
     return { config: DEFAULT_CONFIG, configPath: path };
   }
-  for (const d of notModelledWarnings(loaded.diagnostics)) diagnostics.push({ severity: 'warning', code: d.code, message: `${choice.origin}: configuration ${path}: ${d.message}`, range: LINE0 });
+  for (const d of notModelledWarnings(loaded.diagnostics))
+    diagnostics.push({
+      severity: 'warning',
+      code: d.code,
+      message: `${choice.origin}: configuration ${path}: ${d.message}`,
+      range: LINE0,
+    });
   return { config: loaded.config, configPath: path };
 }

@@ -5,7 +5,16 @@
 import { extractField, hex } from '../registers/codec';
 import { findField, findRegister } from '../registers/table';
 import type { IdRegisterValues, ResolvedConfig } from './types';
-import { FEATURES, GRANULES, QUEUE_ENTRY_BYTES, VERSIONS, queueSizeText, versionName, type FeatureValue, type Version } from './features';
+import {
+  FEATURES,
+  GRANULES,
+  QUEUE_ENTRY_BYTES,
+  VERSIONS,
+  queueSizeText,
+  versionName,
+  type FeatureValue,
+  type Version,
+} from './features';
 import { iidrFields, implementerText, linuxErrata, productText, type IidrFields } from './iidr';
 
 export interface FeatureSummary {
@@ -64,8 +73,16 @@ function stages(f: Readonly<Record<string, FeatureValue>>): string {
   return 'no translation stage';
 }
 
-const TTF_TEXT: Readonly<Record<string, string>> = { aarch32: 'AArch32 LPAE', aarch64: 'AArch64', both: 'AArch32 LPAE and AArch64' };
-const ENDIAN_TEXT: Readonly<Record<string, string>> = { mixed: 'mixed-endian', le: 'little-endian only', be: 'big-endian only' };
+const TTF_TEXT: Readonly<Record<string, string>> = {
+  aarch32: 'AArch32 LPAE',
+  aarch64: 'AArch64',
+  both: 'AArch32 LPAE and AArch64',
+};
+const ENDIAN_TEXT: Readonly<Record<string, string>> = {
+  mixed: 'mixed-endian',
+  le: 'little-endian only',
+  be: 'big-endian only',
+};
 
 function queue(name: keyof typeof QUEUE_ENTRY_BYTES, log2: FeatureValue): string {
   return typeof log2 === 'number' ? queueSizeText(log2, QUEUE_ENTRY_BYTES[name]) : String(log2);
@@ -78,7 +95,9 @@ const SHOWN_ELSEWHERE = new Set(['stage1', 'stage2', 'hyp', 'pri', 'cd2l']);
 export function describeConfig(config: ResolvedConfig): string {
   const { version, features: f, iidr } = featuresOf(config.ids);
   const lines: string[] = [];
-  lines.push(`${config.name}: ${version ? `SMMUv${version}` : versionName(field(config.ids, 'AIDR', 'ArchMinorRev') ?? -1)} (AIDR ${hex(BigInt(config.ids.AIDR ?? 0))})`);
+  lines.push(
+    `${config.name}: ${version ? `SMMUv${version}` : versionName(field(config.ids, 'AIDR', 'ArchMinorRev') ?? -1)} (AIDR ${hex(BigInt(config.ids.AIDR ?? 0))})`,
+  );
   lines.push(
     `Translation: ${stages(f)}; tables ${TTF_TEXT[String(f.ttf)] ?? String(f.ttf)}, ${ENDIAN_TEXT[String(f.ttEndian)] ?? String(f.ttEndian)}; ` +
       `granules ${Array.isArray(f.granules) && f.granules.length ? f.granules.join(', ') : 'none'}; OAS ${String(f.oas)}-bit; VA ${String(f.vax)}-bit`,
@@ -92,7 +111,9 @@ export function describeConfig(config: ResolvedConfig): string {
   lines.push(`Command queue: up to ${queue('CMDQS', f.cmdqSize)}`);
   lines.push(`Event queue: up to ${queue('EVENTQS', f.eventqSize)}`);
   lines.push(`PRI queue: ${f.pri === true ? `up to ${queue('PRIQS', f.priqSize)}` : 'none (no PRI)'}`);
-  const on = FEATURES.filter((d) => d.kind.type === 'bool' && f[d.key] === true && !SHOWN_ELSEWHERE.has(d.key)).map((d) => d.field);
+  const on = FEATURES.filter((d) => d.kind.type === 'bool' && f[d.key] === true && !SHOWN_ELSEWHERE.has(d.key)).map(
+    (d) => d.field,
+  );
   const extra = [
     ...(f.httu !== 'none' ? [`HTTU=${String(f.httu)}`] : []),
     ...(typeof f.bbml === 'number' && f.bbml > 0 ? [`BBML${f.bbml}`] : []),

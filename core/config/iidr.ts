@@ -30,7 +30,13 @@ export function iidrFields(value: number): IidrFields {
 }
 
 export function iidrValue(f: IidrFields): number {
-  return (((f.productId & 0xfff) << 20) | ((f.variant & 0xf) << 16) | ((f.revision & 0xf) << 12) | (f.implementer & 0xfff)) >>> 0;
+  return (
+    (((f.productId & 0xfff) << 20) |
+      ((f.variant & 0xf) << 16) |
+      ((f.revision & 0xf) << 12) |
+      (f.implementer & 0xfff)) >>>
+    0
+  );
 }
 
 /**
@@ -65,8 +71,16 @@ export function implementerInfo(code: number): ImplementerInfo {
   let problem: string | undefined;
   if (code & 0x80) problem = 'bit [7] is set, but §6.3.7 says it is always 0 (it is where JEP106 keeps its parity bit)';
   else if (identity === 0) problem = 'its identity code [6:0] is 0, which JEP106 never assigns';
-  else if (identity === 0x7f) problem = 'its identity code [6:0] is 0x7F, the JEP106 continuation code, not an identity';
-  return { wellFormed: problem === undefined, bank, identity, name: entry?.name, knownSmmuVendor: entry?.smmu ?? false, problem };
+  else if (identity === 0x7f)
+    problem = 'its identity code [6:0] is 0x7F, the JEP106 continuation code, not an identity';
+  return {
+    wellFormed: problem === undefined,
+    bank,
+    identity,
+    name: entry?.name,
+    knownSmmuVendor: entry?.smmu ?? false,
+    problem,
+  };
 }
 
 export function hex3(v: number): string {
@@ -78,7 +92,9 @@ export function implementerText(code: number): string {
   const i = implementerInfo(code);
   if (code === 0) return 'none (0x000)';
   const where = `JEP106 bank ${i.bank}, identity 0x${i.identity.toString(16).toUpperCase().padStart(2, '0')}`;
-  return i.name ? `${hex3(code)} = ${i.name} (${where})` : `${hex3(code)} (${where}${i.wellFormed ? '' : ', malformed'})`;
+  return i.name
+    ? `${hex3(code)} = ${i.name} (${where})`
+    : `${hex3(code)} (${where}${i.wellFormed ? '' : ', malformed'})`;
 }
 
 export function productText(f: IidrFields): string {

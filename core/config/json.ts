@@ -14,7 +14,6 @@ export type { Node };
 /** JSON values as documents hold them. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
-
 /** Offset ↔ position for one text. Lines end at \n, \r\n or \r, as LSP counts them. */
 export class TextPositions {
   private readonly starts: number[] = [0];
@@ -74,8 +73,11 @@ function syntaxMessage(e: ParseError, text: string): string {
   switch (e.error) {
     case ParseErrorCode.PropertyNameExpected:
     case ParseErrorCode.ValueExpected:
-      if (before.endsWith(',') && (at.startsWith('}') || at.startsWith(']'))) return 'trailing comma: JSON does not allow a comma before a closing bracket';
-      return e.error === ParseErrorCode.PropertyNameExpected ? 'expected a property name in double quotes' : 'expected a value';
+      if (before.endsWith(',') && (at.startsWith('}') || at.startsWith(']')))
+        return 'trailing comma: JSON does not allow a comma before a closing bracket';
+      return e.error === ParseErrorCode.PropertyNameExpected
+        ? 'expected a property name in double quotes'
+        : 'expected a value';
     case ParseErrorCode.InvalidCommentToken:
       return 'comments are not allowed in JSON (use a "description" string instead)';
     case ParseErrorCode.ColonExpected:
@@ -126,7 +128,11 @@ export function tooDeepAt(text: string): number {
     if (k === SyntaxKind.OpenBraceToken || k === SyntaxKind.OpenBracketToken) {
       open.push(k);
       if (open.length > MAX_JSON_DEPTH) return scanner.getTokenOffset();
-    } else if ((k === SyntaxKind.CloseBraceToken && open[open.length - 1] === SyntaxKind.OpenBraceToken) || (k === SyntaxKind.CloseBracketToken && open[open.length - 1] === SyntaxKind.OpenBracketToken)) open.pop();
+    } else if (
+      (k === SyntaxKind.CloseBraceToken && open[open.length - 1] === SyntaxKind.OpenBraceToken) ||
+      (k === SyntaxKind.CloseBracketToken && open[open.length - 1] === SyntaxKind.OpenBracketToken)
+    )
+      open.pop();
   }
   return -1;
 }
@@ -137,7 +143,16 @@ export function parseJson(text: string): ParsedJson {
   // A byte-order mark is not JSON but editors write it; blank it out so offsets stay the same.
   const src = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
   const deep = tooDeepAt(src);
-  if (deep >= 0) return { errors: [{ message: `objects and arrays nested more than ${MAX_JSON_DEPTH} levels deep, far deeper than any configuration`, offset: deep, length: 1 }] };
+  if (deep >= 0)
+    return {
+      errors: [
+        {
+          message: `objects and arrays nested more than ${MAX_JSON_DEPTH} levels deep, far deeper than any configuration`,
+          offset: deep,
+          length: 1,
+        },
+      ],
+    };
   const root = parseTree(src, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   return { root, errors: errors.map((e) => ({ message: syntaxMessage(e, src), offset: e.offset, length: e.length })) };
 }
@@ -176,7 +191,9 @@ export function booleanValue(n: Node): boolean | undefined {
 }
 
 /** `type`: not a number at all; `range`: a number, but negative, fractional or too large. */
-export type IntResult = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly problem: 'type' | 'range'; readonly message: string };
+export type IntResult =
+  | { readonly ok: true; readonly value: number }
+  | { readonly ok: false; readonly problem: 'type' | 'range'; readonly message: string };
 
 /**
  * An unsigned integer written as a JSON number or as a string: "0x0D44_101A", "0b101", "42".
@@ -185,11 +202,18 @@ export type IntResult = { readonly ok: true; readonly value: number } | { readon
 export function intValue(n: Node): IntResult {
   const r = bigIntValue(n);
   if (!r.ok) return r;
-  if (r.value > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, problem: 'range', message: `${n.type === 'string' ? `"${String(n.value)}"` : String(n.value)} is too large` };
+  if (r.value > BigInt(Number.MAX_SAFE_INTEGER))
+    return {
+      ok: false,
+      problem: 'range',
+      message: `${n.type === 'string' ? `"${String(n.value)}"` : String(n.value)} is too large`,
+    };
   return { ok: true, value: Number(r.value) };
 }
 
-export type BigIntResult = { readonly ok: true; readonly value: bigint } | { readonly ok: false; readonly problem: 'type' | 'range'; readonly message: string };
+export type BigIntResult =
+  | { readonly ok: true; readonly value: bigint }
+  | { readonly ok: false; readonly problem: 'type' | 'range'; readonly message: string };
 
 /**
  * As intValue, for 64-bit register values: a string may hold any unsigned integer (the caller
@@ -198,7 +222,8 @@ export type BigIntResult = { readonly ok: true; readonly value: bigint } | { rea
 export function bigIntValue(n: Node): BigIntResult {
   const v: unknown = n.value;
   if (n.type === 'number' && typeof v === 'number') {
-    if (!Number.isFinite(v) || !Number.isInteger(v)) return { ok: false, problem: 'range', message: `${v} is not an integer` };
+    if (!Number.isFinite(v) || !Number.isInteger(v))
+      return { ok: false, problem: 'range', message: `${v} is not an integer` };
     if (v < 0) return { ok: false, problem: 'range', message: `${v} is negative` };
     if (!Number.isSafeInteger(v)) return { ok: false, problem: 'range', message: `${v} is too large` };
     return { ok: true, value: BigInt(v) };
@@ -219,7 +244,8 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: n + 1 }, (_, j) => j);
   for (let i = 1; i <= m; i++) {
     const cur = [i];
-    for (let j = 1; j <= n; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= n; j++)
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[n];
@@ -247,9 +273,12 @@ export function jsonText(value: Json, indent = ''): string {
   const inner = indent + '  ';
   if (Array.isArray(value)) {
     const items: readonly Json[] = value;
-    if (items.every((x) => x === null || typeof x !== 'object')) return `[${items.map((x) => JSON.stringify(x)).join(', ')}]`;
+    if (items.every((x) => x === null || typeof x !== 'object'))
+      return `[${items.map((x) => JSON.stringify(x)).join(', ')}]`;
     return items.length ? `[\n${items.map((x) => inner + jsonText(x, inner)).join(',\n')}\n${indent}]` : '[]';
   }
   const entries = Object.entries(value);
-  return entries.length ? `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${jsonText(v, inner)}`).join(',\n')}\n${indent}}` : '{}';
+  return entries.length
+    ? `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${jsonText(v, inner)}`).join(',\n')}\n${indent}}`
+    : '{}';
 }

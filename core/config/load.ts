@@ -11,8 +11,30 @@ import { depositField, extractField, type IdView } from '../registers/codec';
 import { definedMask, findField, findRegister, widthMask } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
 import { DEFAULT_CHOICES, type IdRegisterValues, type ResolvedConfig, type UnpredictableChoices } from './types';
-import { FEATURES, GRANULES, VERSIONS, defaultOf, minorOf, type FeatureDef, type FeatureValue, type Granule, type Version } from './features';
-import { bigIntValue, booleanValue, intValue, nodeType, parseJson, properties, stringValue, suggest, TextPositions, type Node, type Range } from './json';
+import {
+  FEATURES,
+  GRANULES,
+  VERSIONS,
+  defaultOf,
+  minorOf,
+  type FeatureDef,
+  type FeatureValue,
+  type Granule,
+  type Version,
+} from './features';
+import {
+  bigIntValue,
+  booleanValue,
+  intValue,
+  nodeType,
+  parseJson,
+  properties,
+  stringValue,
+  suggest,
+  TextPositions,
+  type Node,
+  type Range,
+} from './json';
 import { PRESET_NAMES, presetDocument } from './preset-data';
 import { DRIVERS, idRegisters, label, RULE_CODES, RULES, type Driver, type RuleContext, type Severity } from './rules';
 import { checkPresetBases, PRESET_BASE_REGISTERS, type PresetBaseValue } from './preset-bases';
@@ -43,7 +65,21 @@ export interface LoadResult {
 }
 
 /** Top-level keys, in the order the docs list them. */
-export const TOP_LEVEL_KEYS = ['$schema', 'name', 'description', 'base', 'version', 'drivers', 'features', 'iidr', 'registers', 'choices', 'gbpa', 'presetBases', 'accepted'] as const;
+export const TOP_LEVEL_KEYS = [
+  '$schema',
+  'name',
+  'description',
+  'base',
+  'version',
+  'drivers',
+  'features',
+  'iidr',
+  'registers',
+  'choices',
+  'gbpa',
+  'presetBases',
+  'accepted',
+] as const;
 export const IIDR_KEYS = ['implementer', 'productId', 'variant', 'revision'] as const;
 type IidrKey = (typeof IIDR_KEYS)[number];
 /** IIDR keys → SMMU_IIDR fields (§6.3.7) and their widths. */
@@ -131,7 +167,15 @@ interface Spec {
 }
 
 function emptySpec(root: Node): Spec {
-  return { root, features: new Map(), iidr: new Map(), registers: new Map(), choices: new Map(), presetBases: new Map(), accepted: new Map() };
+  return {
+    root,
+    features: new Map(),
+    iidr: new Map(),
+    registers: new Map(),
+    choices: new Map(),
+    presetBases: new Map(),
+    accepted: new Map(),
+  };
 }
 
 class Reader {
@@ -155,7 +199,13 @@ class Reader {
     const last = new Map<string, number>();
     list.forEach((p, i) => last.set(p.name, i));
     list.forEach((p, i) => {
-      if (last.get(p.name) !== i) this.r.at(p.key, 'warning', 'config.duplicate-key', `duplicate key "${p.name}" in ${where}: the later one wins`);
+      if (last.get(p.name) !== i)
+        this.r.at(
+          p.key,
+          'warning',
+          'config.duplicate-key',
+          `duplicate key "${p.name}" in ${where}: the later one wins`,
+        );
     });
     return list;
   }
@@ -163,8 +213,16 @@ class Reader {
   private unknownKey(key: Node, name: string, where: string, known: readonly string[]): void {
     const s = suggest(name, known);
     // A short list is worth reading; a long one (features has over 60 keys) is what completion is for.
-    const options = known.length <= 8 ? `; expected one of ${known.map((k) => `"${k}"`).join(', ')}` : ` (none of its ${known.length} keys is close; completion lists them, docs/configuration.md describes them)`;
-    this.r.at(key, 'error', 'config.unknown-key', `unknown key "${name}" in ${where}${s ? `: did you mean "${s}"?` : options}`);
+    const options =
+      known.length <= 8
+        ? `; expected one of ${known.map((k) => `"${k}"`).join(', ')}`
+        : ` (none of its ${known.length} keys is close; completion lists them, docs/configuration.md describes them)`;
+    this.r.at(
+      key,
+      'error',
+      'config.unknown-key',
+      `unknown key "${name}" in ${where}${s ? `: did you mean "${s}"?` : options}`,
+    );
   }
 
   private int(node: Node, what: string, max: number): number | undefined {
@@ -174,7 +232,12 @@ class Reader {
       return undefined;
     }
     if (n.value > max) {
-      this.r.at(node, 'error', 'config.range', `${what} = ${n.value} does not fit: at most ${max} (0x${max.toString(16).toUpperCase()})`);
+      this.r.at(
+        node,
+        'error',
+        'config.range',
+        `${what} = ${n.value} does not fit: at most ${max} (0x${max.toString(16).toUpperCase()})`,
+      );
       return undefined;
     }
     return n.value;
@@ -193,7 +256,13 @@ class Reader {
         case 'name': {
           const s = stringValue(node);
           if (s === undefined) this.typeError(node, 'a string');
-          else if (!s.trim()) this.r.at(node, 'warning', 'config.value', 'an empty name: messages will call this configuration "custom SMMUv3"');
+          else if (!s.trim())
+            this.r.at(
+              node,
+              'warning',
+              'config.value',
+              'an empty name: messages will call this configuration "custom SMMUv3"',
+            );
           else spec.name = this.entry(s, node);
           break;
         }
@@ -228,11 +297,13 @@ class Reader {
           break;
         }
         case 'presetBases':
-          if (node.type !== 'object') this.typeError(node, 'an object of base register values, { "STRTAB_BASE": "0x80000000", … }');
+          if (node.type !== 'object')
+            this.typeError(node, 'an object of base register values, { "STRTAB_BASE": "0x80000000", … }');
           else this.readPresetBases(node, spec);
           break;
         case 'accepted':
-          if (node.type !== 'object') this.typeError(node, 'an object of rule codes and reasons, { "config.iidr": "why" }');
+          if (node.type !== 'object')
+            this.typeError(node, 'an object of rule codes and reasons, { "config.iidr": "why" }');
           else this.readAccepted(node, spec);
           break;
         default:
@@ -248,7 +319,12 @@ class Reader {
     if (s === undefined) return this.typeError(node, `a preset name (${names})`);
     if (!presetDocument(s)) {
       const g = suggest(s, [...PRESET_NAMES]);
-      this.r.at(node, 'error', 'config.value', `unknown preset "${s}"${g ? `: did you mean "${g}"?` : ''}; presets are ${names}`);
+      this.r.at(
+        node,
+        'error',
+        'config.value',
+        `unknown preset "${s}"${g ? `: did you mean "${g}"?` : ''}; presets are ${names}`,
+      );
       return;
     }
     if (this.anchor) return; // presets do not chain
@@ -263,19 +339,31 @@ class Reader {
     else return this.typeError(node, 'a version string such as "3.1"');
     const found = VERSIONS.find((x) => x === text);
     if (!found) {
-      this.r.at(node, 'error', 'config.value', `unknown version ${JSON.stringify(v)}: SMMU_AIDR encodes ${VERSIONS.map((x) => `"${x}"`).join(', ')} (§6.3.8)`);
+      this.r.at(
+        node,
+        'error',
+        'config.value',
+        `unknown version ${JSON.stringify(v)}: SMMU_AIDR encodes ${VERSIONS.map((x) => `"${x}"`).join(', ')} (§6.3.8)`,
+      );
       return;
     }
     spec.version = this.entry(found, node);
   }
 
   private readDrivers(node: Node, spec: Spec): void {
-    if (node.type !== 'array') return this.typeError(node, `an array of driver names (${DRIVERS.map((d) => `"${d}"`).join(', ')})`);
+    if (node.type !== 'array')
+      return this.typeError(node, `an array of driver names (${DRIVERS.map((d) => `"${d}"`).join(', ')})`);
     const out: Driver[] = [];
     for (const el of node.children ?? []) {
       const s = stringValue(el);
       const d = DRIVERS.find((x) => x === s?.toLowerCase());
-      if (!d) this.r.at(el, 'error', 'config.value', `unknown driver ${s === undefined ? nodeType(el) : JSON.stringify(s)}: drivers are ${DRIVERS.map((x) => `"${x}"`).join(', ')}`);
+      if (!d)
+        this.r.at(
+          el,
+          'error',
+          'config.value',
+          `unknown driver ${s === undefined ? nodeType(el) : JSON.stringify(s)}: drivers are ${DRIVERS.map((x) => `"${x}"`).join(', ')}`,
+        );
       else if (out.includes(d)) this.r.at(el, 'warning', 'config.duplicate', `"${d}" is listed twice`);
       else out.push(d);
     }
@@ -287,7 +375,12 @@ class Reader {
       if (!p.value) continue;
       const def = FEATURES.find((d) => d.key === p.name);
       if (!def) {
-        this.unknownKey(p.key, p.name, 'features', FEATURES.map((d) => d.key));
+        this.unknownKey(
+          p.key,
+          p.name,
+          'features',
+          FEATURES.map((d) => d.key),
+        );
         continue;
       }
       const e = this.readFeature(def, p.value);
@@ -306,11 +399,18 @@ class Reader {
       case 'enum': {
         const s = stringValue(node);
         const names = k.choices.map((c) => c.name);
-        if (s === undefined) return void this.typeError(node, `one of ${names.map((n) => `"${n}"`).join(', ')} for ${def.key}`);
-        const ch = k.choices.find((c) => c.name === s) ?? k.choices.find((c) => c.name.toLowerCase() === s.toLowerCase());
+        if (s === undefined)
+          return void this.typeError(node, `one of ${names.map((n) => `"${n}"`).join(', ')} for ${def.key}`);
+        const ch =
+          k.choices.find((c) => c.name === s) ?? k.choices.find((c) => c.name.toLowerCase() === s.toLowerCase());
         if (!ch) {
           const g = suggest(s, names);
-          this.r.at(node, 'error', 'config.value', `${def.key} "${s}" is not a choice${g ? `: did you mean "${g}"?` : ''}; choose ${names.map((n) => `"${n}"`).join(', ')} (§${def.section})`);
+          this.r.at(
+            node,
+            'error',
+            'config.value',
+            `${def.key} "${s}" is not a choice${g ? `: did you mean "${g}"?` : ''}; choose ${names.map((n) => `"${n}"`).join(', ')} (§${def.section})`,
+          );
           return undefined;
         }
         return this.entry(ch.name, node);
@@ -325,17 +425,30 @@ class Reader {
         const n = intValue(node);
         const bits = k.choices.map((c) => c.bits);
         if (!n.ok) return void this.r.at(node, 'error', `config.${n.problem}`, `${def.key}: ${n.message}`);
-        if (!bits.includes(n.value)) return void this.r.at(node, 'error', 'config.range', `${def.key} ${n.value} is not a size SMMU_${def.register}.${def.field} can encode: one of ${bits.join(', ')} bits (§${def.section})`);
+        if (!bits.includes(n.value))
+          return void this.r.at(
+            node,
+            'error',
+            'config.range',
+            `${def.key} ${n.value} is not a size SMMU_${def.register}.${def.field} can encode: one of ${bits.join(', ')} bits (§${def.section})`,
+          );
         return this.entry(n.value, node);
       }
       case 'granules': {
-        if (node.type !== 'array') return void this.typeError(node, `an array of granules (${GRANULES.map((g) => `"${g}"`).join(', ')})`);
+        if (node.type !== 'array')
+          return void this.typeError(node, `an array of granules (${GRANULES.map((g) => `"${g}"`).join(', ')})`);
         const elements = new Map<Granule, Node>();
         for (const el of node.children ?? []) {
           const s = stringValue(el);
           const norm = s?.trim().toUpperCase().replace(/I?B$/, '');
           const g = GRANULES.find((x) => x === norm);
-          if (!g) this.r.at(el, 'error', 'config.value', `${s === undefined ? nodeType(el) : JSON.stringify(s)} is not a granule: use ${GRANULES.map((x) => `"${x}"`).join(', ')}`);
+          if (!g)
+            this.r.at(
+              el,
+              'error',
+              'config.value',
+              `${s === undefined ? nodeType(el) : JSON.stringify(s)} is not a granule: use ${GRANULES.map((x) => `"${x}"`).join(', ')}`,
+            );
           else if (elements.has(g)) this.r.at(el, 'warning', 'config.duplicate', `granule "${g}" is listed twice`);
           else elements.set(g, this.anchor ?? el);
         }
@@ -350,7 +463,8 @@ class Reader {
       if (v !== undefined) spec.iidrWhole = this.entry(v, node);
       return;
     }
-    if (node.type !== 'object') return this.typeError(node, 'an object { implementer, productId, variant, revision } or a number');
+    if (node.type !== 'object')
+      return this.typeError(node, 'an object { implementer, productId, variant, revision } or a number');
     for (const p of this.props(node, 'iidr')) {
       if (!p.value) continue;
       const key = IIDR_KEYS.find((k) => k === p.name);
@@ -369,13 +483,27 @@ class Reader {
       if (!p.value) continue;
       const reg = findRegister(p.name);
       if (!reg) {
-        const g = suggest(p.name, ids.map((r) => r.name));
-        this.r.at(p.key, 'error', 'config.unknown-key', `unknown register "${p.name}"${g ? `: did you mean "${g}"?` : ''}; registers sets ID registers: ${ids.map((r) => r.name).join(', ')}`);
+        const g = suggest(
+          p.name,
+          ids.map((r) => r.name),
+        );
+        this.r.at(
+          p.key,
+          'error',
+          'config.unknown-key',
+          `unknown register "${p.name}"${g ? `: did you mean "${g}"?` : ''}; registers sets ID registers: ${ids.map((r) => r.name).join(', ')}`,
+        );
         continue;
       }
       if (reg.behaviour.kind !== 'id') {
-        const hint = reg.name === 'GBPA' ? '; set its reset value with "gbpa"' : '; only ID registers have a configurable value';
-        this.r.at(p.key, 'error', 'config.value', `SMMU_${reg.name} is not an ID register: its reset value is architectural (§${reg.section})${hint}`);
+        const hint =
+          reg.name === 'GBPA' ? '; set its reset value with "gbpa"' : '; only ID registers have a configurable value';
+        this.r.at(
+          p.key,
+          'error',
+          'config.value',
+          `SMMU_${reg.name} is not an ID register: its reset value is architectural (§${reg.section})${hint}`,
+        );
         continue;
       }
       const o: RegisterOverride = spec.registers.get(reg.name) ?? { reg, fields: new Map() };
@@ -401,18 +529,30 @@ class Reader {
       if (!fp.value) continue;
       const field = findField(reg, fp.name);
       if (field) each(fp.value, field);
-      else this.unknownKey(fp.key, fp.name, `SMMU_${reg.name}`, reg.fields.map((f) => f.name));
+      else
+        this.unknownKey(
+          fp.key,
+          fp.name,
+          `SMMU_${reg.name}`,
+          reg.fields.map((f) => f.name),
+        );
     }
   }
 
   /** A field value: a number, or one of the field's encoding names (`"AARCH64"`). */
   private fieldValue(node: Node, reg: RegisterDef, field: FieldDef): number | undefined {
     const s = stringValue(node);
-    const named = s !== undefined ? field.values?.find((e) => e.name.toLowerCase() === s.trim().toLowerCase()) : undefined;
+    const named =
+      s !== undefined ? field.values?.find((e) => e.name.toLowerCase() === s.trim().toLowerCase()) : undefined;
     if (named) return named.value;
     const max = 2 ** (field.msb - field.lsb + 1) - 1;
     if (s !== undefined && !intValue(node).ok && field.values) {
-      this.r.at(node, 'error', 'config.value', `"${s}" is not an encoding of SMMU_${reg.name}.${field.name}: ${field.values.map((e) => e.name).join(', ')} or a number`);
+      this.r.at(
+        node,
+        'error',
+        'config.value',
+        `"${s}" is not an encoding of SMMU_${reg.name}.${field.name}: ${field.values.map((e) => e.name).join(', ')} or a number`,
+      );
       return undefined;
     }
     return this.int(node, `SMMU_${reg.name}.${field.name}`, max);
@@ -431,10 +571,20 @@ class Reader {
       const preset = reg && PRESET_BASE_REGISTERS.find((r) => r === reg);
       if (!preset) {
         const s = suggest(p.name, names);
-        this.r.at(p.key, 'error', 'config.unknown-key', `presetBases has no "${p.name}"${s ? `: did you mean "${s}"?` : ''}; a preset fixes only ${names.join(', ')} (SMMU_IDR1.TABLES_PRESET and QUEUES_PRESET, §6.3.2)`);
+        this.r.at(
+          p.key,
+          'error',
+          'config.unknown-key',
+          `presetBases has no "${p.name}"${s ? `: did you mean "${s}"?` : ''}; a preset fixes only ${names.join(', ')} (SMMU_IDR1.TABLES_PRESET and QUEUES_PRESET, §6.3.2)`,
+        );
         continue;
       }
-      const e: PresetBaseEntry = { reg: preset, fields: new Map(), node: this.anchor ?? p.value, fromBase: this.anchor !== undefined };
+      const e: PresetBaseEntry = {
+        reg: preset,
+        fields: new Map(),
+        node: this.anchor ?? p.value,
+        fromBase: this.anchor !== undefined,
+      };
       if (p.value.type === 'object') {
         this.readFields(p.value, preset, `presetBases.${p.name}`, (node, field) => {
           const v = this.presetFieldValue(node, preset, field);
@@ -443,7 +593,13 @@ class Reader {
       } else {
         const n = bigIntValue(p.value);
         if (!n.ok) this.r.at(p.value, 'error', `config.${n.problem}`, `presetBases.${p.name}: ${n.message}`);
-        else if (n.value > widthMask(preset)) this.r.at(p.value, 'error', 'config.range', `presetBases.${p.name} = 0x${n.value.toString(16).toUpperCase()} does not fit the ${preset.width}-bit SMMU_${preset.name}`);
+        else if (n.value > widthMask(preset))
+          this.r.at(
+            p.value,
+            'error',
+            'config.range',
+            `presetBases.${p.name} = 0x${n.value.toString(16).toUpperCase()} does not fit the ${preset.width}-bit SMMU_${preset.name}`,
+          );
         else e.whole = this.entry(n.value, p.value);
       }
       spec.presetBases.set(preset.name, e);
@@ -453,23 +609,39 @@ class Reader {
   /** A preset field: an encoding name or a number; an address field takes the address (a multiple of 2^addrShift). */
   private presetFieldValue(node: Node, reg: RegisterDef, field: FieldDef): bigint | undefined {
     const s = stringValue(node);
-    const named = s !== undefined ? field.values?.find((x) => x.name.toLowerCase() === s.trim().toLowerCase()) : undefined;
+    const named =
+      s !== undefined ? field.values?.find((x) => x.name.toLowerCase() === s.trim().toLowerCase()) : undefined;
     if (named) return BigInt(named.value);
     const what = `presetBases.${reg.name}.${field.name}`;
     const n = bigIntValue(node);
     if (!n.ok) {
-      this.r.at(node, 'error', `config.${n.problem}`, `${what}: ${n.message}${field.values ? ` (or one of ${field.values.map((x) => x.name).join(', ')})` : ''}`);
+      this.r.at(
+        node,
+        'error',
+        `config.${n.problem}`,
+        `${what}: ${n.message}${field.values ? ` (or one of ${field.values.map((x) => x.name).join(', ')})` : ''}`,
+      );
       return undefined;
     }
     const shift = BigInt(field.addrShift ?? 0);
     const width = BigInt(field.msb - field.lsb + 1);
     if (field.addrShift !== undefined && n.value % (1n << shift) !== 0n) {
-      this.r.at(node, 'error', 'config.value', `${what} 0x${n.value.toString(16).toUpperCase()} is not a multiple of ${2n ** shift}: SMMU_${reg.name}.${field.name} holds address bits [${field.msb - field.lsb + field.addrShift}:${field.addrShift}]`);
+      this.r.at(
+        node,
+        'error',
+        'config.value',
+        `${what} 0x${n.value.toString(16).toUpperCase()} is not a multiple of ${2n ** shift}: SMMU_${reg.name}.${field.name} holds address bits [${field.msb - field.lsb + field.addrShift}:${field.addrShift}]`,
+      );
       return undefined;
     }
     const v = n.value >> shift;
     if (v >> width !== 0n) {
-      this.r.at(node, 'error', 'config.range', `${what} = 0x${n.value.toString(16).toUpperCase()} does not fit ${field.addrShift !== undefined ? `address bits [${field.msb - field.lsb + field.addrShift}:${field.addrShift}]` : `${width} bits`}`);
+      this.r.at(
+        node,
+        'error',
+        'config.range',
+        `${what} = 0x${n.value.toString(16).toUpperCase()} does not fit ${field.addrShift !== undefined ? `address bits [${field.msb - field.lsb + field.addrShift}:${field.addrShift}]` : `${width} bits`}`,
+      );
       return undefined;
     }
     return v;
@@ -484,7 +656,13 @@ class Reader {
       }
       const why = stringValue(p.value);
       if (why === undefined) this.typeError(p.value, 'the reason, a string');
-      else if (!why.trim()) this.r.at(p.value, 'error', 'config.value', `accepted "${p.name}" needs a reason: reviewers read it in place of the warning`);
+      else if (!why.trim())
+        this.r.at(
+          p.value,
+          'error',
+          'config.value',
+          `accepted "${p.name}" needs a reason: reviewers read it in place of the warning`,
+        );
       else spec.accepted.set(p.name, this.entry(why.trim(), p.value));
     }
   }
@@ -501,7 +679,13 @@ class Reader {
       const s = stringValue(p.value);
       const allowed = CHOICE_VALUES[key];
       if (s === undefined) this.typeError(p.value, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
-      else if (!allowed.includes(s)) this.r.at(p.value, 'error', 'config.value', `choices.${key} "${s}" is not a permitted behaviour: ${allowed.map((a) => `"${a}"`).join(', ')}`);
+      else if (!allowed.includes(s))
+        this.r.at(
+          p.value,
+          'error',
+          'config.value',
+          `choices.${key} "${s}" is not a permitted behaviour: ${allowed.map((a) => `"${a}"`).join(', ')}`,
+        );
       else spec.choices.set(key, this.entry(s, p.value));
     }
   }
@@ -532,11 +716,17 @@ function merge(base: Spec, doc: Spec): Spec {
   };
   for (const [name, e] of doc.presetBases) {
     const b = out.presetBases.get(name);
-    out.presetBases.set(name, e.whole || !b ? e : { ...e, whole: b.whole, fields: new Map([...b.fields, ...e.fields]) });
+    out.presetBases.set(
+      name,
+      e.whole || !b ? e : { ...e, whole: b.whole, fields: new Map([...b.fields, ...e.fields]) },
+    );
   }
   for (const [name, o] of doc.registers) {
     const b = out.registers.get(name);
-    out.registers.set(name, o.whole || !b ? o : { reg: o.reg, whole: b.whole, fields: new Map([...b.fields, ...o.fields]) });
+    out.registers.set(
+      name,
+      o.whole || !b ? o : { reg: o.reg, whole: b.whole, fields: new Map([...b.fields, ...o.fields]) },
+    );
   }
   return out;
 }
@@ -563,13 +753,26 @@ class Resolver {
     for (const name of ['IDR0', 'IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR']) this.ids.set(name, 0n);
   }
 
-  private put(register: string, field: string, value: number, src: Src | undefined, what: string, missingAt?: Node): void {
+  private put(
+    register: string,
+    field: string,
+    value: number,
+    src: Src | undefined,
+    what: string,
+    missingAt?: Node,
+  ): void {
     const reg = findRegister(register);
     const f = reg && findField(reg, field);
     if (!reg || !f) {
       // The register table is the only place field positions live; without the field the
       // feature cannot be represented. Say so rather than guess a position.
-      if (missingAt && value !== 0) this.r.at(missingAt, 'warning', 'config.table', `${what}: the register table has no SMMU_${register}.${field}, so this build cannot represent it; the value is ignored`);
+      if (missingAt && value !== 0)
+        this.r.at(
+          missingAt,
+          'warning',
+          'config.table',
+          `${what}: the register table has no SMMU_${register}.${field}, so this build cannot represent it; the value is ignored`,
+        );
       return;
     }
     this.ids.set(reg.name, depositField(this.ids.get(reg.name) ?? 0n, f, BigInt(value)));
@@ -615,7 +818,14 @@ class Resolver {
           for (const g of GRANULES) {
             const on = list.includes(g);
             const el = e?.elements?.get(g);
-            this.put(def.register, k.fields[g], on ? 1 : 0, e ? { node: el ?? e.node, fromBase: e.fromBase } : undefined, `features.granules ${on ? 'lists' : 'omits'} "${g}"`, el ?? e?.node);
+            this.put(
+              def.register,
+              k.fields[g],
+              on ? 1 : 0,
+              e ? { node: el ?? e.node, fromBase: e.fromBase } : undefined,
+              `features.granules ${on ? 'lists' : 'omits'} "${g}"`,
+              el ?? e?.node,
+            );
           }
           break;
         }
@@ -627,7 +837,8 @@ class Resolver {
     this.put('AIDR', 'ArchMajorRev', 0, spec.version, `version = "${version}"`);
     this.put('AIDR', 'ArchMinorRev', minorOf(version), spec.version, `version = "${version}"`, spec.version?.node);
 
-    if (spec.iidrWhole) this.whole('IIDR', spec.iidrWhole, `iidr = 0x${spec.iidrWhole.value.toString(16).toUpperCase()}`);
+    if (spec.iidrWhole)
+      this.whole('IIDR', spec.iidrWhole, `iidr = 0x${spec.iidrWhole.value.toString(16).toUpperCase()}`);
     else
       for (const key of IIDR_KEYS) {
         const e = spec.iidr.get(key);
@@ -653,7 +864,13 @@ class Resolver {
   }
 
   /** A `registers` override: it wins; say so where it contradicts what `features` asked for. */
-  private override(reg: RegisterDef, e: Entry<number>, only: FieldDef | undefined, value: bigint, fieldName?: string): void {
+  private override(
+    reg: RegisterDef,
+    e: Entry<number>,
+    only: FieldDef | undefined,
+    value: bigint,
+    fieldName?: string,
+  ): void {
     const fields = only ? [only] : reg.fields;
     const where = `registers.${reg.name}${fieldName ? `.${only?.name ?? fieldName}` : ''}`;
     for (const f of fields) {
@@ -661,7 +878,12 @@ class Resolver {
       const was = this.deposits.get(key);
       const now = only ? value : extractField(value, f);
       if (was && !was.fromBase && !e.fromBase && was.value !== now)
-        this.r.at(was.node, 'warning', 'config.overridden', `${was.what} is overridden by ${where}: SMMU_${reg.name}.${f.name} = ${now}`);
+        this.r.at(
+          was.node,
+          'warning',
+          'config.overridden',
+          `${was.what} is overridden by ${where}: SMMU_${reg.name}.${f.name} = ${now}`,
+        );
       this.sources.set(key, e);
     }
     if (only) this.ids.set(reg.name, depositField(this.ids.get(reg.name) ?? 0n, only, value));
@@ -693,7 +915,12 @@ export function loadConfig(text: string, opts: LoadOptions = {}): LoadResult {
     return load(src, pos, r, opts);
   } catch (e) {
     // A bug, not a property of the input; still a diagnostic rather than a crash of the server.
-    r.at(pos.range(0, 0), 'error', 'config.internal', `internal error while loading the configuration: ${e instanceof Error ? e.message : String(e)}`);
+    r.at(
+      pos.range(0, 0),
+      'error',
+      'config.internal',
+      `internal error while loading the configuration: ${e instanceof Error ? e.message : String(e)}`,
+    );
     return { diagnostics: sorted(r.diagnostics) };
   }
 }
@@ -701,7 +928,12 @@ export function loadConfig(text: string, opts: LoadOptions = {}): LoadResult {
 function sorted(d: ConfigDiagnostic[]): ConfigDiagnostic[] {
   return d
     .map((x, i) => ({ x, i }))
-    .sort((a, b) => a.x.range.start.line - b.x.range.start.line || a.x.range.start.character - b.x.range.start.character || a.i - b.i)
+    .sort(
+      (a, b) =>
+        a.x.range.start.line - b.x.range.start.line ||
+        a.x.range.start.character - b.x.range.start.character ||
+        a.i - b.i,
+    )
     .map((e) => e.x);
 }
 
@@ -714,15 +946,23 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   const checked = parsed.errors.length ? new Reporter(pos, true) : r;
   const root = parsed.root;
   if (!root || root.type !== 'object') {
-    if (root) checked.at(root, 'error', 'config.type', `a configuration is a JSON object { "name": …, "features": { … } }, found ${nodeType(root)}`);
-    else if (!parsed.errors.length) r.at(pos.range(0, 0), 'error', 'config.syntax', 'empty file: a configuration is a JSON object');
+    if (root)
+      checked.at(
+        root,
+        'error',
+        'config.type',
+        `a configuration is a JSON object { "name": …, "features": { … } }, found ${nodeType(root)}`,
+      );
+    else if (!parsed.errors.length)
+      r.at(pos.range(0, 0), 'error', 'config.syntax', 'empty file: a configuration is a JSON object');
     return { diagnostics: sorted(r.diagnostics) };
   }
 
   let spec = new Reader(checked).read(root);
   if (spec.base) {
     const baseRoot = parseJson(JSON.stringify(presetDocument(spec.base.value))).root;
-    if (baseRoot) spec = merge(new Reader(new Reporter(new TextPositions(''), true), spec.base.node).read(baseRoot), spec);
+    if (baseRoot)
+      spec = merge(new Reader(new Reporter(new TextPositions(''), true), spec.base.node).read(baseRoot), spec);
   }
 
   const res = new Resolver(checked, spec);
@@ -762,7 +1002,12 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
       // An accepted warning is a note that carries the file's reason; errors cannot be accepted.
       const accepted = severity === 'warning' ? spec.accepted.get(code) : undefined;
       if (accepted) used.add(code);
-      checked.at(src ? src.node : fallback, accepted ? 'info' : severity, code, accepted ? `${message} (accepted: ${accepted.value})` : message);
+      checked.at(
+        src ? src.node : fallback,
+        accepted ? 'info' : severity,
+        code,
+        accepted ? `${message} (accepted: ${accepted.value})` : message,
+      );
     },
   };
   const used = new Set<string>();
@@ -770,7 +1015,12 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   for (const [code, e] of spec.accepted) {
     // A preset's acceptance that a file's own values made moot is not the file's to remove.
     if (!used.has(code) && !e.fromBase)
-      checked.at(e.node, 'warning', 'config.accepted', `nothing to accept: this configuration raises no warning ${code} (errors cannot be accepted); remove the entry, or it would hide a later, different warning`);
+      checked.at(
+        e.node,
+        'warning',
+        'config.accepted',
+        `nothing to accept: this configuration raises no warning ${code} (errors cannot be accepted); remove the entry, or it would hide a later, different warning`,
+      );
   }
 
   const choices = DEFAULT_CHOICES;
@@ -813,7 +1063,9 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
 }
 
 /** The `presetBases` entries as register values: the whole value (else 0) with the fields given deposited. */
-function presetValues(entries: ReadonlyMap<PresetBaseName, PresetBaseEntry>): Map<PresetBaseName, PresetBaseValue<Node>> {
+function presetValues(
+  entries: ReadonlyMap<PresetBaseName, PresetBaseEntry>,
+): Map<PresetBaseName, PresetBaseValue<Node>> {
   const out = new Map<PresetBaseName, PresetBaseValue<Node>>();
   for (const [name, e] of entries) {
     let value = e.whole?.value ?? 0n;
@@ -836,6 +1088,12 @@ function checkGbpa(r: Reporter, e: Entry<number>): void {
     r.at(e.node, 'error', 'config.reserved', 'gbpa sets Update (bit 31): SMMU_GBPA.Update resets to 0 (§6.3.14)');
   if (reg) {
     const res0 = v & ~definedMask(reg) & widthMask(reg);
-    if (res0 !== 0n) r.at(e.node, 'error', 'config.reserved', `gbpa sets RES0 bits 0x${res0.toString(16).toUpperCase()} of SMMU_GBPA (§6.3.14)`);
+    if (res0 !== 0n)
+      r.at(
+        e.node,
+        'error',
+        'config.reserved',
+        `gbpa sets RES0 bits 0x${res0.toString(16).toUpperCase()} of SMMU_GBPA (§6.3.14)`,
+      );
   }
 }

@@ -44,7 +44,12 @@ const QEMU_FEATURES = {
  * no `.valid.unaligned`), an abort; smmu_readll()/smmu_writell() read 64-bit accesses to 32-bit
  * registers as 0 and ignore their writes (`default:`, "(RAZ)" / "(WI)").
  */
-const QEMU_CHOICES = { page0AliasOfPage1: 'alias', page1Undefined: 'alias-page0', illegalAccess: 'abort', illegal64BitAccess: 'raz-wi' } as const;
+const QEMU_CHOICES = {
+  page0AliasOfPage1: 'alias',
+  page1Undefined: 'alias-page0',
+  illegalAccess: 'abort',
+  illegal64BitAccess: 'raz-wi',
+} as const;
 
 /**
  * QEMU 7.2 (Debian 12's qemu-system-arm), the QEMU of test/fixtures/qemu: smmuv3_init_regs() at tag
@@ -104,7 +109,9 @@ export const XEN_VSMMU: JsonObject = {
   },
   iidr: { implementer: '0x012', productId: 0, variant: 0, revision: 0 },
   gbpa: '0x00001000',
-  accepted: { 'config.iidr': 'the vSMMU reports this dummy IIDR; the preset keeps it so that scripts see what a guest sees' },
+  accepted: {
+    'config.iidr': 'the vSMMU reports this dummy IIDR; the preset keeps it so that scripts see what a guest sees',
+  },
 };
 
 /**
@@ -164,12 +171,18 @@ export const SMMUV3_2_FULL: JsonObject = {
   iidr: { implementer: '0x43B', productId: '0x000', variant: 0, revision: 0 },
   gbpa: '0x00001000',
   accepted: {
-    'config.not-modelled-atos': 'a full SMMUv3.2 has ATOS: drivers see it advertised; the SMMU_GATOS_* registers are not modelled, and an access to them is reported',
-    'config.not-modelled-vatos': 'a full SMMUv3.2 has VATOS: drivers see it advertised; the VATOS page and SMMU_VATOS_SEL are not modelled, and an access to them is reported',
-    'config.not-modelled-vmw': 'a full SMMUv3.2 has VMID wildcards: CR0.VMW is stored and acknowledged, but invalidations match exact VMIDs',
-    'config.not-modelled-aarch32': 'a full SMMUv3.2 takes AArch32 tables too: scripts use AArch64 tables, which the model walks',
-    'config.not-modelled-ats': 'a full PCIe SMMUv3.2 has ATS: its commands are checked, but ATS requests from endpoints are not modelled',
-    'config.not-modelled-attr-perms-ovr': 'a full SMMUv3.2 can override incoming attributes; the model does not apply STE.INSTCFG, PRIVCFG and NSCFG',
+    'config.not-modelled-atos':
+      'a full SMMUv3.2 has ATOS: drivers see it advertised; the SMMU_GATOS_* registers are not modelled, and an access to them is reported',
+    'config.not-modelled-vatos':
+      'a full SMMUv3.2 has VATOS: drivers see it advertised; the VATOS page and SMMU_VATOS_SEL are not modelled, and an access to them is reported',
+    'config.not-modelled-vmw':
+      'a full SMMUv3.2 has VMID wildcards: CR0.VMW is stored and acknowledged, but invalidations match exact VMIDs',
+    'config.not-modelled-aarch32':
+      'a full SMMUv3.2 takes AArch32 tables too: scripts use AArch64 tables, which the model walks',
+    'config.not-modelled-ats':
+      'a full PCIe SMMUv3.2 has ATS: its commands are checked, but ATS requests from endpoints are not modelled',
+    'config.not-modelled-attr-perms-ovr':
+      'a full SMMUv3.2 can override incoming attributes; the model does not apply STE.INSTCFG, PRIVCFG and NSCFG',
   },
 };
 

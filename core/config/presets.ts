@@ -27,7 +27,12 @@ function resolve(name: string): Preset {
   const loaded = loadConfig(presetText(name));
   // loadConfig returns a configuration for any JSON object; the fallback only keeps the type
   // honest should a preset document ever stop being one.
-  const config = loaded.config ?? { name, ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: DEFAULT_CHOICES, gbpaReset: 0 };
+  const config = loaded.config ?? {
+    name,
+    ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 },
+    choices: DEFAULT_CHOICES,
+    gbpaReset: 0,
+  };
   return { name, config, diagnostics: loaded.diagnostics };
 }
 

@@ -17,7 +17,18 @@
  *   config.queue-size   memory a maximum-size queue needs (info)
  *   config.not-modelled-<feature>  an advertised feature the model does not implement (warning)
  */
-import { FEATURES, QUEUE_ENTRY_BYTES, QUEUE_NAMES, VERSIONS, bytesText, featureOfField, minorOf, queueSizeText, versionName, type Version } from './features';
+import {
+  FEATURES,
+  QUEUE_ENTRY_BYTES,
+  QUEUE_NAMES,
+  VERSIONS,
+  bytesText,
+  featureOfField,
+  minorOf,
+  queueSizeText,
+  versionName,
+  type Version,
+} from './features';
 import { ARM_IMPLEMENTER, iidrFields, implementerInfo, implementerText, linuxErrata, productText } from './iidr';
 import { bitRanges, enumOf, extractField, hex } from '../registers/codec';
 import { definedMask, REGISTERS, widthMask } from '../registers/table';
@@ -60,38 +71,67 @@ export function label(ref: string): string {
 const v = (c: RuleContext, ref: string) => c.f(ref) !== 0;
 
 /** "`field` is RES0 unless `cond`": an error at `field` when it is set and the condition fails. */
-function res0Unless(section: string, field: string, cond: (c: RuleContext) => boolean, condText: string, also: readonly string[] = []): Rule {
+function res0Unless(
+  section: string,
+  field: string,
+  cond: (c: RuleContext) => boolean,
+  condText: string,
+  also: readonly string[] = [],
+): Rule {
   return {
     code: 'config.inconsistent',
     section,
     summary: `${field.split('.')[1]} is RES0 unless ${condText}`,
     check: (c) => {
-      if (v(c, field) && !cond(c)) c.report('error', 'config.inconsistent', `${label(field)} needs ${condText}: the field is RES0 otherwise (§${section})`, [field, ...also]);
+      if (v(c, field) && !cond(c))
+        c.report(
+          'error',
+          'config.inconsistent',
+          `${label(field)} needs ${condText}: the field is RES0 otherwise (§${section})`,
+          [field, ...also],
+        );
     },
   };
 }
 
 /** "if `field` then `cond`". */
-function implies(section: string, field: string, cond: (c: RuleContext) => boolean, condText: string, at: readonly string[] = []): Rule {
+function implies(
+  section: string,
+  field: string,
+  cond: (c: RuleContext) => boolean,
+  condText: string,
+  at: readonly string[] = [],
+): Rule {
   return {
     code: 'config.inconsistent',
     section,
     summary: `${field.split('.')[1]} requires ${condText}`,
     check: (c) => {
-      if (v(c, field) && !cond(c)) c.report('error', 'config.inconsistent', `${label(field)} requires ${condText} (§${section})`, [field, ...at]);
+      if (v(c, field) && !cond(c))
+        c.report('error', 'config.inconsistent', `${label(field)} requires ${condText} (§${section})`, [field, ...at]);
     },
   };
 }
 
 /** "`field` is 1 in SMMUv3.`since` and later [when `when`]". */
-function mandatory(section: string, field: string, since: Version, when?: { readonly cond: (c: RuleContext) => boolean; readonly text: string; readonly at: readonly string[] }): Rule {
+function mandatory(
+  section: string,
+  field: string,
+  since: Version,
+  when?: { readonly cond: (c: RuleContext) => boolean; readonly text: string; readonly at: readonly string[] },
+): Rule {
   return {
     code: 'config.mandatory',
     section,
     summary: `${field.split('.')[1]} is mandatory from SMMUv${since}${when ? ` when ${when.text}` : ''}`,
     check: (c) => {
       if (c.version < minorOf(since) || v(c, field) || (when && !when.cond(c))) return;
-      c.report('error', 'config.mandatory', `${label(field)} is mandatory in SMMUv${since} and later${when ? ` when ${when.text}` : ''}, and this is ${versionName(c.version)} (§${section})`, [field, ...(when?.at ?? []), 'AIDR.ARCHMINORREV']);
+      c.report(
+        'error',
+        'config.mandatory',
+        `${label(field)} is mandatory in SMMUv${since} and later${when ? ` when ${when.text}` : ''}, and this is ${versionName(c.version)} (§${section})`,
+        [field, ...(when?.at ?? []), 'AIDR.ARCHMINORREV'],
+      );
     },
   };
 }
@@ -114,7 +154,13 @@ function rangeRules(): Rule[] {
         summary: `${d.field} is at most ${k.max}`,
         check: (c) => {
           const x = c.f(ref);
-          if (x > k.max) c.report('error', 'config.range', `${label(ref)} = ${x} is out of range: at most ${k.max}${k.unit ? ` (${k.unit})` : ''} (§${d.section})`, [ref]);
+          if (x > k.max)
+            c.report(
+              'error',
+              'config.range',
+              `${label(ref)} = ${x} is out of range: at most ${k.max}${k.unit ? ` (${k.unit})` : ''} (§${d.section})`,
+              [ref],
+            );
         },
       },
     ];
@@ -128,7 +174,14 @@ function rangeRules(): Rule[] {
  */
 function versionRules(): Rule[] {
   const rules: Rule[] = [];
-  const gate = (ref: string, what: string, section: string, holds: (x: number) => boolean, since: Version, reservedUpTo: Version | undefined) => {
+  const gate = (
+    ref: string,
+    what: string,
+    section: string,
+    holds: (x: number) => boolean,
+    since: Version,
+    reservedUpTo: Version | undefined,
+  ) => {
     rules.push({
       code: reservedUpTo ? 'config.reserved' : 'config.version',
       section,
@@ -136,18 +189,49 @@ function versionRules(): Rule[] {
       check: (c) => {
         if (!holds(c.f(ref))) return;
         if (reservedUpTo && c.version <= minorOf(reservedUpTo))
-          c.report('error', 'config.reserved', `${what} is Reserved in ${versionName(c.version)} (§${section}); it needs "version": "${VERSIONS[minorOf(reservedUpTo) + 1]}" or later`, [ref, 'AIDR.ARCHMINORREV']);
+          c.report(
+            'error',
+            'config.reserved',
+            `${what} is Reserved in ${versionName(c.version)} (§${section}); it needs "version": "${VERSIONS[minorOf(reservedUpTo) + 1]}" or later`,
+            [ref, 'AIDR.ARCHMINORREV'],
+          );
         else if (c.version < minorOf(since) - 1)
-          c.report('error', 'config.version', `${what} is an SMMUv${since} feature: ${versionName(c.version)} may only include features of the next version, SMMUv${VERSIONS[c.version + 1] ?? '?'} (§2.9); set "version" to "${VERSIONS[minorOf(since) - 1]}" or later`, [ref, 'AIDR.ARCHMINORREV']);
+          c.report(
+            'error',
+            'config.version',
+            `${what} is an SMMUv${since} feature: ${versionName(c.version)} may only include features of the next version, SMMUv${VERSIONS[c.version + 1] ?? '?'} (§2.9); set "version" to "${VERSIONS[minorOf(since) - 1]}" or later`,
+            [ref, 'AIDR.ARCHMINORREV'],
+          );
       },
     });
   };
   for (const d of FEATURES) {
     const ref = `${d.register}.${d.field}`;
     const k = d.kind;
-    if (d.since && (k.type === 'bool' || k.type === 'int')) gate(ref, label(ref), d.section, (x) => x !== 0, d.since, d.reservedUpTo);
-    if (k.type === 'enum') for (const ch of k.choices) if (ch.since) gate(ref, `${d.key} "${ch.name}" (SMMU_${ref} = ${ch.encoding})`, d.section, (x) => x === ch.encoding, ch.since, ch.reservedUpTo);
-    if (k.type === 'size') for (const ch of k.choices) if (ch.since) gate(ref, `${d.key} ${ch.bits} (SMMU_${ref} = ${ch.encoding})`, d.section, (x) => x === ch.encoding, ch.since, ch.reservedUpTo);
+    if (d.since && (k.type === 'bool' || k.type === 'int'))
+      gate(ref, label(ref), d.section, (x) => x !== 0, d.since, d.reservedUpTo);
+    if (k.type === 'enum')
+      for (const ch of k.choices)
+        if (ch.since)
+          gate(
+            ref,
+            `${d.key} "${ch.name}" (SMMU_${ref} = ${ch.encoding})`,
+            d.section,
+            (x) => x === ch.encoding,
+            ch.since,
+            ch.reservedUpTo,
+          );
+    if (k.type === 'size')
+      for (const ch of k.choices)
+        if (ch.since)
+          gate(
+            ref,
+            `${d.key} ${ch.bits} (SMMU_${ref} = ${ch.encoding})`,
+            d.section,
+            (x) => x === ch.encoding,
+            ch.since,
+            ch.reservedUpTo,
+          );
   }
   return rules;
 }
@@ -165,8 +249,20 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     section: '6.3.8',
     summary: 'AIDR names SMMUv3.0–3.4',
     check: (c) => {
-      if (c.f('AIDR.ARCHMAJORREV') !== 0) c.report('error', 'config.reserved', `SMMU_AIDR.ArchMajorRev = ${c.f('AIDR.ARCHMAJORREV')} is Reserved: 0 is SMMUv3.x, the only value defined (§6.3.8)`, ['AIDR.ARCHMAJORREV']);
-      if (c.f('AIDR.ARCHMINORREV') >= VERSIONS.length) c.report('error', 'config.reserved', `SMMU_AIDR.ArchMinorRev = ${c.f('AIDR.ARCHMINORREV')} is Reserved: 0–4 are SMMUv3.0–SMMUv3.4 (§6.3.8)`, ['AIDR.ARCHMINORREV']);
+      if (c.f('AIDR.ARCHMAJORREV') !== 0)
+        c.report(
+          'error',
+          'config.reserved',
+          `SMMU_AIDR.ArchMajorRev = ${c.f('AIDR.ARCHMAJORREV')} is Reserved: 0 is SMMUv3.x, the only value defined (§6.3.8)`,
+          ['AIDR.ARCHMAJORREV'],
+        );
+      if (c.f('AIDR.ARCHMINORREV') >= VERSIONS.length)
+        c.report(
+          'error',
+          'config.reserved',
+          `SMMU_AIDR.ArchMinorRev = ${c.f('AIDR.ARCHMINORREV')} is Reserved: 0–4 are SMMUv3.0–SMMUv3.4 (§6.3.8)`,
+          ['AIDR.ARCHMINORREV'],
+        );
     },
   },
 
@@ -177,7 +273,11 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
   res0Unless(SECTION_IDR0, 'IDR0.NS1ATS', (c) => ATS(c) && S1(c) && S2(c), 'ats, stage1 and stage2'),
   res0Unless(SECTION_IDR0, 'IDR0.HYP', (c) => S1(c) && S2(c), 'both stage1 and stage2'),
   implies(SECTION_IDR0, 'IDR0.VATOS', (c) => v(c, 'IDR0.ATOS') && S1(c) && S2(c), 'atos, stage1 and stage2'),
-  mandatory(SECTION_IDR0, 'IDR0.HYP', '3.2', { cond: (c) => S1(c) && S2(c), text: 'both stages are supported', at: ['IDR0.S2P', 'IDR0.S1P'] }),
+  mandatory(SECTION_IDR0, 'IDR0.HYP', '3.2', {
+    cond: (c) => S1(c) && S2(c),
+    text: 'both stages are supported',
+    at: ['IDR0.S2P', 'IDR0.S1P'],
+  }),
   {
     code: 'config.inconsistent',
     section: SECTION_IDR1,
@@ -185,7 +285,12 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     check: (c) => {
       const sid = c.f('IDR1.SIDSIZE');
       if (sid >= 7 && c.f('IDR0.ST_LEVEL') === 0)
-        c.report('error', 'config.inconsistent', `streamTable "linear" with sidSize ${sid}: when SMMU_IDR1.SIDSIZE >= 7, SMMU_IDR0.ST_LEVEL must not be 0b00 (§6.3.2); a linear Stream table for all 2^${sid} StreamIDs would be 2^${sid} × 64 B = ${bytesText(2 ** sid * 64)}`, ['IDR0.ST_LEVEL', 'IDR1.SIDSIZE']);
+        c.report(
+          'error',
+          'config.inconsistent',
+          `streamTable "linear" with sidSize ${sid}: when SMMU_IDR1.SIDSIZE >= 7, SMMU_IDR0.ST_LEVEL must not be 0b00 (§6.3.2); a linear Stream table for all 2^${sid} StreamIDs would be 2^${sid} × 64 B = ${bytesText(2 ** sid * 64)}`,
+          ['IDR0.ST_LEVEL', 'IDR1.SIDSIZE'],
+        );
     },
   },
   {
@@ -194,7 +299,12 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     summary: 'no STALL_MODEL 0b10 (forced stall) on a PCIe (ATS) SMMU',
     check: (c) => {
       if (c.f('IDR0.STALL_MODEL') === 2 && ATS(c))
-        c.report('warning', 'config.inconsistent', 'stallModel "forced" with ats: an SMMU associated with a PCI system must not have STALL_MODEL == 0b10, since PCIe transactions cannot be stalled indefinitely (§6.3.1)', ['IDR0.STALL_MODEL', 'IDR0.ATS']);
+        c.report(
+          'warning',
+          'config.inconsistent',
+          'stallModel "forced" with ats: an SMMU associated with a PCI system must not have STALL_MODEL == 0b10, since PCIe transactions cannot be stalled indefinitely (§6.3.1)',
+          ['IDR0.STALL_MODEL', 'IDR0.ATS'],
+        );
     },
   },
   {
@@ -202,15 +312,31 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     section: '6.3.1, 6.3.4',
     summary: 'TTF[0] is 0 when IDR3.DPT is 1',
     check: (c) => {
-      if (v(c, 'IDR3.DPT') && TTF_AARCH32(c)) c.report('error', 'config.inconsistent', `${label('IDR3.DPT')} excludes AArch32 tables: TTF[0] is 0 when SMMU_IDR3.DPT is 1 (§6.3.1)`, ['IDR3.DPT', 'IDR0.TTF']);
+      if (v(c, 'IDR3.DPT') && TTF_AARCH32(c))
+        c.report(
+          'error',
+          'config.inconsistent',
+          `${label('IDR3.DPT')} excludes AArch32 tables: TTF[0] is 0 when SMMU_IDR3.DPT is 1 (§6.3.1)`,
+          ['IDR3.DPT', 'IDR0.TTF'],
+        );
     },
   },
 
   // ---- SMMU_IDR1 (§6.3.2), IDR2 (§6.3.3)
   implies(SECTION_IDR1, 'IDR1.ECMDQ', (c) => v(c, 'IDR0.COHACC'), 'coherent (SMMU_IDR0.COHACC)'),
   implies(SECTION_IDR1, 'IDR1.ECMDQ', (c) => v(c, 'IDR0.MSI'), 'msi (SMMU_IDR0.MSI)'),
-  implies(SECTION_IDR1, 'IDR1.ECMDQ', (c) => !v(c, 'IDR1.QUEUES_PRESET'), 'queuesPreset false (SMMU_IDR1.QUEUES_PRESET == 0)'),
-  res0Unless(SECTION_IDR1, 'IDR1.REL', (c) => v(c, 'IDR1.TABLES_PRESET') || v(c, 'IDR1.QUEUES_PRESET'), 'tablesPreset or queuesPreset'),
+  implies(
+    SECTION_IDR1,
+    'IDR1.ECMDQ',
+    (c) => !v(c, 'IDR1.QUEUES_PRESET'),
+    'queuesPreset false (SMMU_IDR1.QUEUES_PRESET == 0)',
+  ),
+  res0Unless(
+    SECTION_IDR1,
+    'IDR1.REL',
+    (c) => v(c, 'IDR1.TABLES_PRESET') || v(c, 'IDR1.QUEUES_PRESET'),
+    'tablesPreset or queuesPreset',
+  ),
   res0Unless('6.3.3', 'IDR2.BA_VATOS', (c) => v(c, 'IDR0.VATOS'), 'vatos (SMMU_IDR0.VATOS)'),
 
   // ---- SMMU_IDR3 (§6.3.4)
@@ -238,13 +364,25 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
   mandatory(SECTION_IDR3, 'IDR3.MTEPERM', '3.4', { cond: S2, text: 'stage 2 is supported', at: ['IDR0.S2P'] }),
 
   // ---- SMMU_IDR5 (§6.3.6)
-  res0Unless(SECTION_IDR5, 'IDR5.STALL_MAX', (c) => c.f('IDR0.STALL_MODEL') !== 1, 'a stall model other than "terminate"', ['IDR0.STALL_MODEL']),
+  res0Unless(
+    SECTION_IDR5,
+    'IDR5.STALL_MAX',
+    (c) => c.f('IDR0.STALL_MODEL') !== 1,
+    'a stall model other than "terminate"',
+    ['IDR0.STALL_MODEL'],
+  ),
   {
     code: 'config.reserved',
     section: SECTION_IDR5,
     summary: 'VAX 0b11 is Reserved',
     check: (c) => {
-      if (c.f('IDR5.VAX') === 3) c.report('error', 'config.reserved', 'SMMU_IDR5.VAX = 0b11 is Reserved: 0b00/0b01/0b10 are 48, 52 and 56 bits (§6.3.6)', ['IDR5.VAX']);
+      if (c.f('IDR5.VAX') === 3)
+        c.report(
+          'error',
+          'config.reserved',
+          'SMMU_IDR5.VAX = 0b11 is Reserved: 0b00/0b01/0b10 are 48, 52 and 56 bits (§6.3.6)',
+          ['IDR5.VAX'],
+        );
     },
   },
   res0Unless(SECTION_IDR5, 'IDR5.DS', (c) => v(c, 'IDR5.GRAN4K') || v(c, 'IDR5.GRAN16K'), 'the 4K or 16K granule'),
@@ -254,7 +392,12 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     summary: 'GRAN4K is RES1 when TTF[0] is 1',
     check: (c) => {
       if (TTF_AARCH32(c) && !v(c, 'IDR5.GRAN4K'))
-        c.report('error', 'config.inconsistent', 'AArch32 (VMSAv8-32 LPAE) tables need the 4K granule: SMMU_IDR5.GRAN4K is RES1 when SMMU_IDR0.TTF[0] == 1 (§6.3.6); add "4K" to granules', ['IDR5.GRAN4K', 'IDR0.TTF']);
+        c.report(
+          'error',
+          'config.inconsistent',
+          'AArch32 (VMSAv8-32 LPAE) tables need the 4K granule: SMMU_IDR5.GRAN4K is RES1 when SMMU_IDR0.TTF[0] == 1 (§6.3.6); add "4K" to granules',
+          ['IDR5.GRAN4K', 'IDR0.TTF'],
+        );
     },
   },
   {
@@ -263,8 +406,17 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     summary: 'VAX >= 52 bits needs GRAN64K, or DS with GRAN4K/GRAN16K',
     check: (c) => {
       const vax = c.f('IDR5.VAX');
-      if (vax >= 1 && vax <= 2 && !(v(c, 'IDR5.GRAN64K') || (v(c, 'IDR5.DS') && (v(c, 'IDR5.GRAN4K') || v(c, 'IDR5.GRAN16K')))))
-        c.report('error', 'config.inconsistent', `vax ${vax === 1 ? 52 : 56} needs the 64K granule, or ds with the 4K or 16K granule (§6.3.6)`, ['IDR5.VAX', 'IDR5.GRAN64K']);
+      if (
+        vax >= 1 &&
+        vax <= 2 &&
+        !(v(c, 'IDR5.GRAN64K') || (v(c, 'IDR5.DS') && (v(c, 'IDR5.GRAN4K') || v(c, 'IDR5.GRAN16K'))))
+      )
+        c.report(
+          'error',
+          'config.inconsistent',
+          `vax ${vax === 1 ? 52 : 56} needs the 64K granule, or ds with the 4K or 16K granule (§6.3.6)`,
+          ['IDR5.VAX', 'IDR5.GRAN64K'],
+        );
     },
   },
   {
@@ -272,7 +424,13 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     section: SECTION_IDR5,
     summary: 'VAX 56 bits needs D128',
     check: (c) => {
-      if (c.f('IDR5.VAX') === 2 && !v(c, 'IDR5.D128')) c.report('error', 'config.inconsistent', 'vax 56 needs d128 (SMMU_IDR5.D128): 56-bit input addresses exist only with 128-bit descriptors (§6.3.6)', ['IDR5.VAX', 'IDR5.D128']);
+      if (c.f('IDR5.VAX') === 2 && !v(c, 'IDR5.D128'))
+        c.report(
+          'error',
+          'config.inconsistent',
+          'vax 56 needs d128 (SMMU_IDR5.D128): 56-bit input addresses exist only with 128-bit descriptors (§6.3.6)',
+          ['IDR5.VAX', 'IDR5.D128'],
+        );
     },
   },
   {
@@ -282,12 +440,27 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     check: (c) => {
       if (!v(c, 'IDR5.D128')) return;
       const ttf = c.f('IDR0.TTF');
-      if ((ttf & 2) === 0 || (ttf & 1) !== 0) c.report('error', 'config.inconsistent', 'd128 (SMMU_IDR5.D128) needs ttf "aarch64": TTF[1] is 1 and TTF[0] is 0 with 128-bit descriptors (§6.3.6)', ['IDR5.D128', 'IDR0.TTF']);
+      if ((ttf & 2) === 0 || (ttf & 1) !== 0)
+        c.report(
+          'error',
+          'config.inconsistent',
+          'd128 (SMMU_IDR5.D128) needs ttf "aarch64": TTF[1] is 1 and TTF[0] is 0 with 128-bit descriptors (§6.3.6)',
+          ['IDR5.D128', 'IDR0.TTF'],
+        );
       // §6.3.6 lists S1PI, S2PO, AIE and MTEPERM as 1 with D128; §6.3.4 makes S1PI/AIE RES0
       // without stage 1 and S2PO (via S2PI)/MTEPERM RES0 without stage 2, so require each only
       // with its stage.
-      const need = [...(S1(c) ? ['IDR3.S1PI', 'IDR3.AIE'] : []), ...(S2(c) ? ['IDR3.S2PO', 'IDR3.MTEPERM'] : [])].filter((r) => !v(c, r));
-      if (need.length) c.report('error', 'config.inconsistent', `d128 (SMMU_IDR5.D128) requires ${need.map(label).join(', ')} (§6.3.6)`, ['IDR5.D128']);
+      const need = [
+        ...(S1(c) ? ['IDR3.S1PI', 'IDR3.AIE'] : []),
+        ...(S2(c) ? ['IDR3.S2PO', 'IDR3.MTEPERM'] : []),
+      ].filter((r) => !v(c, r));
+      if (need.length)
+        c.report(
+          'error',
+          'config.inconsistent',
+          `d128 (SMMU_IDR5.D128) requires ${need.map(label).join(', ')} (§6.3.6)`,
+          ['IDR5.D128'],
+        );
     },
   },
   implies(SECTION_IDR5, 'IDR5.DS', (c) => c.f('IDR5.VAX') >= 1, 'vax >= 52 (SMMU_IDR5.VAX != 0)', ['IDR5.VAX']),
@@ -299,7 +472,11 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
       const oas = c.f('IDR5.OAS');
       if (oas === 6 && !(v(c, 'IDR5.GRAN64K') || v(c, 'IDR5.DS') || v(c, 'IDR5.D128')))
         c.report('error', 'config.inconsistent', 'oas 52 needs the 64K granule, ds or d128 (§6.3.6)', ['IDR5.OAS']);
-      if (oas === 7 && !v(c, 'IDR5.D128')) c.report('error', 'config.inconsistent', 'oas 56 needs d128 (SMMU_IDR5.D128) (§6.3.6)', ['IDR5.OAS', 'IDR5.D128']);
+      if (oas === 7 && !v(c, 'IDR5.D128'))
+        c.report('error', 'config.inconsistent', 'oas 56 needs d128 (SMMU_IDR5.D128) (§6.3.6)', [
+          'IDR5.OAS',
+          'IDR5.D128',
+        ]);
     },
   },
   {
@@ -308,7 +485,12 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     summary: 'a translation stage with no granule cannot translate (warning)',
     check: (c) => {
       if ((S1(c) || S2(c)) && !v(c, 'IDR5.GRAN4K') && !v(c, 'IDR5.GRAN16K') && !v(c, 'IDR5.GRAN64K'))
-        c.report('warning', 'config.inconsistent', 'no translation granule: with granules empty no CD or STE can describe a translation table, so every translation faults (§6.3.6; Arm recommends at least 4K and 64K)', ['IDR5.GRAN4K', 'IDR0.S1P', 'IDR0.S2P']);
+        c.report(
+          'warning',
+          'config.inconsistent',
+          'no translation granule: with granules empty no CD or STE can describe a translation table, so every translation faults (§6.3.6; Arm recommends at least 4K and 64K)',
+          ['IDR5.GRAN4K', 'IDR0.S1P', 'IDR0.S2P'],
+        );
     },
   },
 ];
@@ -321,7 +503,13 @@ export const DRIVER_RULES: readonly Rule[] = [
     summary: 'Linux and Xen refuse TTENDIAN other than mixed or little-endian (LE kernel)',
     check: (c) => {
       const e = c.f('IDR0.TTENDIAN');
-      if (e === 1 || e === 3) refuse(c, 'unknown/unsupported TT endianness!', `a little-endian kernel needs ttEndian "mixed" or "le" (TTENDIAN = 0b${e.toString(2).padStart(2, '0')})`, ['IDR0.TTENDIAN']);
+      if (e === 1 || e === 3)
+        refuse(
+          c,
+          'unknown/unsupported TT endianness!',
+          `a little-endian kernel needs ttEndian "mixed" or "le" (TTENDIAN = 0b${e.toString(2).padStart(2, '0')})`,
+          ['IDR0.TTENDIAN'],
+        );
     },
   },
   {
@@ -329,7 +517,13 @@ export const DRIVER_RULES: readonly Rule[] = [
     section: 'facts §7.2',
     summary: 'Linux refuses an SMMU with neither stage',
     check: (c) => {
-      if (!S1(c) && !S2(c) && c.drivers.has('linux')) c.report('warning', 'config.linux-probe', 'Linux would refuse: no translation support! (neither stage1 nor stage2)', ['IDR0.S1P', 'IDR0.S2P']);
+      if (!S1(c) && !S2(c) && c.drivers.has('linux'))
+        c.report(
+          'warning',
+          'config.linux-probe',
+          'Linux would refuse: no translation support! (neither stage1 nor stage2)',
+          ['IDR0.S1P', 'IDR0.S2P'],
+        );
     },
   },
   {
@@ -338,7 +532,13 @@ export const DRIVER_RULES: readonly Rule[] = [
     summary: 'Linux and Xen refuse TTF without AArch64',
     check: (c) => {
       const ttf = c.f('IDR0.TTF');
-      if (ttf !== 2 && ttf !== 3) refuse(c, 'AArch64 table format not supported!', `ttf must include AArch64 (TTF = 0b${ttf.toString(2).padStart(2, '0')})`, ['IDR0.TTF']);
+      if (ttf !== 2 && ttf !== 3)
+        refuse(
+          c,
+          'AArch64 table format not supported!',
+          `ttf must include AArch64 (TTF = 0b${ttf.toString(2).padStart(2, '0')})`,
+          ['IDR0.TTF'],
+        );
     },
   },
   {
@@ -357,8 +557,19 @@ export const DRIVER_RULES: readonly Rule[] = [
     check: (c) => {
       const q = c.f('IDR1.CMDQS');
       if (q <= 6 && c.drivers.has('linux'))
-        c.report('warning', 'config.linux-probe', `Linux would refuse: command queue size <= 64 entries not supported (cmdqSize ${q} = ${2 ** q} entr${q === 0 ? 'y' : 'ies'}; one batch of 64 commands plus a CMD_SYNC must fit)`, ['IDR1.CMDQS']);
-      if (q === 0 && c.drivers.has('xen')) c.report('warning', 'config.xen-probe', "Xen's host driver would refuse: unit-length command queue not supported", ['IDR1.CMDQS']);
+        c.report(
+          'warning',
+          'config.linux-probe',
+          `Linux would refuse: command queue size <= 64 entries not supported (cmdqSize ${q} = ${2 ** q} entr${q === 0 ? 'y' : 'ies'}; one batch of 64 commands plus a CMD_SYNC must fit)`,
+          ['IDR1.CMDQS'],
+        );
+      if (q === 0 && c.drivers.has('xen'))
+        c.report(
+          'warning',
+          'config.xen-probe',
+          "Xen's host driver would refuse: unit-length command queue not supported",
+          ['IDR1.CMDQS'],
+        );
     },
   },
   {
@@ -366,7 +577,13 @@ export const DRIVER_RULES: readonly Rule[] = [
     section: 'facts §7.2',
     summary: 'Linux treats an unknown OAS (56 bits) as 48 bits (info)',
     check: (c) => {
-      if (c.f('IDR5.OAS') === 7 && c.drivers.has('linux')) c.report('info', 'config.linux-probe', 'Linux: "unknown output address size. Truncating to 48-bit" (it knows OAS up to 52 bits)', ['IDR5.OAS']);
+      if (c.f('IDR5.OAS') === 7 && c.drivers.has('linux'))
+        c.report(
+          'info',
+          'config.linux-probe',
+          'Linux: "unknown output address size. Truncating to 48-bit" (it knows OAS up to 52 bits)',
+          ['IDR5.OAS'],
+        );
     },
   },
   {
@@ -374,7 +591,13 @@ export const DRIVER_RULES: readonly Rule[] = [
     section: 'facts §7.2',
     summary: "Xen's host driver needs stage 2",
     check: (c) => {
-      if (!S2(c) && c.drivers.has('xen')) c.report('warning', 'config.xen-probe', "Xen's host driver would refuse: no stage-2 translation support! (Xen translates guest DMA at stage 2; set stage2, or drivers: [\"linux\"] if Xen never probes this SMMU)", ['IDR0.S2P', 'IDR0.S1P']);
+      if (!S2(c) && c.drivers.has('xen'))
+        c.report(
+          'warning',
+          'config.xen-probe',
+          'Xen\'s host driver would refuse: no stage-2 translation support! (Xen translates guest DMA at stage 2; set stage2, or drivers: ["linux"] if Xen never probes this SMMU)',
+          ['IDR0.S2P', 'IDR0.S1P'],
+        );
     },
   },
 ];
@@ -383,7 +606,13 @@ export const DRIVER_RULES: readonly Rule[] = [
 function refuse(c: RuleContext, quote: string, why: string, at: readonly string[]): void {
   const linux = c.drivers.has('linux');
   const xen = c.drivers.has('xen');
-  if (linux) c.report('warning', 'config.linux-probe', `Linux${xen ? " (and Xen's host driver)" : ''} would refuse: ${quote} (${why})`, at);
+  if (linux)
+    c.report(
+      'warning',
+      'config.linux-probe',
+      `Linux${xen ? " (and Xen's host driver)" : ''} would refuse: ${quote} (${why})`,
+      at,
+    );
   else if (xen) c.report('warning', 'config.xen-probe', `Xen's host driver would refuse: ${quote} (${why})`, at);
 }
 
@@ -396,7 +625,8 @@ export const IIDR_RULES: readonly Rule[] = [
     check: (c) => {
       const f = iidrFields(c.reg('IIDR'));
       const at = ['IIDR.IMPLEMENTER'];
-      const consequence = "Linux keys erratum workarounds on Arm (0x43B) with ProductID 0x483 (MMU-600) or 0x487 (MMU-700), so a guest applies none here";
+      const consequence =
+        'Linux keys erratum workarounds on Arm (0x43B) with ProductID 0x483 (MMU-600) or 0x487 (MMU-700), so a guest applies none here';
       if (f.implementer === 0) {
         // Written out (as QEMU's preset does), it is a claim worth a warning; merely absent, a note.
         const said = c.explicit('IIDR.IMPLEMENTER');
@@ -410,39 +640,68 @@ export const IIDR_RULES: readonly Rule[] = [
       }
       const info = implementerInfo(f.implementer);
       if (!info.wellFormed) {
-        c.report('warning', 'config.iidr', `IIDR.Implementer ${implementerText(f.implementer)} is not a well-formed JEP106 code: ${info.problem} (§6.3.7). ${consequence}`, at);
+        c.report(
+          'warning',
+          'config.iidr',
+          `IIDR.Implementer ${implementerText(f.implementer)} is not a well-formed JEP106 code: ${info.problem} (§6.3.7). ${consequence}`,
+          at,
+        );
         return;
       }
       if (f.implementer === ARM_IMPLEMENTER) {
         const errata = linuxErrata(f);
-        c.report('info', 'config.iidr', errata.length ? `IIDR says ${productText(f)} r${f.variant}p${f.revision}: Linux ${errata.join('; ')}` : `IIDR says Arm, ${productText(f)}: Linux applies no product erratum workaround (it keys on MMU-600 0x483 and MMU-700 0x487)`, at);
+        c.report(
+          'info',
+          'config.iidr',
+          errata.length
+            ? `IIDR says ${productText(f)} r${f.variant}p${f.revision}: Linux ${errata.join('; ')}`
+            : `IIDR says Arm, ${productText(f)}: Linux applies no product erratum workaround (it keys on MMU-600 0x483 and MMU-700 0x487)`,
+          at,
+        );
         return;
       }
       if (!info.knownSmmuVendor)
-        c.report('warning', 'config.iidr', `IIDR.Implementer ${implementerText(f.implementer)} is not a known SMMU implementer; it looks like a placeholder. ${consequence}, and a value that names some other company misleads anyone reading the IIDR`, at);
-      else c.report('info', 'config.iidr', `IIDR.Implementer ${implementerText(f.implementer)}: Linux applies no IIDR-keyed erratum workaround for it`, at);
+        c.report(
+          'warning',
+          'config.iidr',
+          `IIDR.Implementer ${implementerText(f.implementer)} is not a known SMMU implementer; it looks like a placeholder. ${consequence}, and a value that names some other company misleads anyone reading the IIDR`,
+          at,
+        );
+      else
+        c.report(
+          'info',
+          'config.iidr',
+          `IIDR.Implementer ${implementerText(f.implementer)}: Linux applies no IIDR-keyed erratum workaround for it`,
+          at,
+        );
     },
   },
 ];
 
 /** Memory a maximum-size queue needs (§6.3.2 CMDQS/EVENTQS/PRIQS), for reviewers. */
-export const QUEUE_RULES: readonly Rule[] = (['CMDQS', 'EVENTQS', 'PRIQS'] as const).map(
-  (q): Rule => ({
-    code: 'config.queue-size',
-    section: '6.3.2',
-    summary: `${q}: memory for a maximum-size ${QUEUE_NAMES[q]} (info)`,
-    check: (c) => {
-      const ref = `IDR1.${q}`;
-      if (!c.explicit(ref) || (q === 'PRIQS' && !v(c, 'IDR0.PRI'))) return;
-      const n = c.f(ref);
-      if (n > 19) return; // config.range reports it
-      const cap = q === 'CMDQS' ? 16 : q === 'EVENTQS' ? 15 : 16;
-      const linux = n > cap ? `; Linux allocates at most 1 MiB a queue with 4 KiB pages and CONFIG_CMA_ALIGNMENT=8 (2^${cap} entries here)` : '';
-      const max = n === 19 ? ' (19 is the architectural maximum, §6.3.2)' : '';
-      c.report('info', 'config.queue-size', `${QUEUE_NAMES[q]}: up to ${queueSizeText(n, QUEUE_ENTRY_BYTES[q])} for a maximum-size queue${max}; software picks the size it uses in ${q.slice(0, -1)}_BASE.LOG2SIZE${linux}`, [ref]);
-    },
-  }),
-);
+export const QUEUE_RULES: readonly Rule[] = (['CMDQS', 'EVENTQS', 'PRIQS'] as const).map((q): Rule => ({
+  code: 'config.queue-size',
+  section: '6.3.2',
+  summary: `${q}: memory for a maximum-size ${QUEUE_NAMES[q]} (info)`,
+  check: (c) => {
+    const ref = `IDR1.${q}`;
+    if (!c.explicit(ref) || (q === 'PRIQS' && !v(c, 'IDR0.PRI'))) return;
+    const n = c.f(ref);
+    if (n > 19) return; // config.range reports it
+    const cap = q === 'CMDQS' ? 16 : q === 'EVENTQS' ? 15 : 16;
+    const linux =
+      n > cap
+        ? `; Linux allocates at most 1 MiB a queue with 4 KiB pages and CONFIG_CMA_ALIGNMENT=8 (2^${cap} entries here)`
+        : '';
+    const max = n === 19 ? ' (19 is the architectural maximum, §6.3.2)' : '';
+    c.report(
+      'info',
+      'config.queue-size',
+      `${QUEUE_NAMES[q]}: up to ${queueSizeText(n, QUEUE_ENTRY_BYTES[q])} for a maximum-size queue${max}; software picks the size it uses in ${q.slice(0, -1)}_BASE.LOG2SIZE${linux}`,
+      [ref],
+    );
+  },
+}));
 
 /** ID registers the configuration sets (behaviour `id`), from the register table. */
 export function idRegisters() {
@@ -453,7 +712,10 @@ export function idRegisters() {
  * Fields other rules check (the feature table's ranges, VAX below), so the generic enum check
  * skips them and a value is reported once.
  */
-const RANGED = new Set([...FEATURES.filter((d) => d.kind.type === 'int').map((d) => `${d.register}.${d.field}`.toUpperCase()), 'IDR5.VAX']);
+const RANGED = new Set([
+  ...FEATURES.filter((d) => d.kind.type === 'int').map((d) => `${d.register}.${d.field}`.toUpperCase()),
+  'IDR5.VAX',
+]);
 
 /**
  * Generic checks from the register table: bits outside every field are RES0 (§6.2), and values
@@ -471,13 +733,23 @@ export const TABLE_RULES: readonly Rule[] = [
         const value = BigInt(c.reg(reg.name));
         const res0 = value & ~definedMask(reg) & widthMask(reg);
         if (res0 !== 0n)
-          c.report('error', 'config.reserved', `SMMU_${reg.name} = ${hex(value, 32)} sets RES0 bit${res0 & (res0 - 1n) ? 's' : ''} ${bitRanges(res0)} (§${reg.section})`, [`${reg.name}.*`]);
+          c.report(
+            'error',
+            'config.reserved',
+            `SMMU_${reg.name} = ${hex(value, 32)} sets RES0 bit${res0 & (res0 - 1n) ? 's' : ''} ${bitRanges(res0)} (§${reg.section})`,
+            [`${reg.name}.*`],
+          );
         for (const field of reg.fields) {
           const ref = `${reg.name}.${field.name}`.toUpperCase();
           if (!field.values || field.openValues || RANGED.has(ref)) continue;
           const fv = extractField(value, field);
           if (!enumOf(field, fv))
-            c.report('error', 'config.reserved', `${label(`${reg.name}.${field.name}`)} = ${fv} (0b${fv.toString(2).padStart(field.msb - field.lsb + 1, '0')}) is a Reserved encoding (§${reg.section})`, [ref]);
+            c.report(
+              'error',
+              'config.reserved',
+              `${label(`${reg.name}.${field.name}`)} = ${fv} (0b${fv.toString(2).padStart(field.msb - field.lsb + 1, '0')}) is a Reserved encoding (§${reg.section})`,
+              [ref],
+            );
         }
       }
     },
@@ -489,20 +761,30 @@ export const TABLE_RULES: readonly Rule[] = [
  * a warning each, with its own code so that a configuration can accept exactly the ones it means
  * to (a preset that models an SMMU with ATOS, say), and a later addition is still reported.
  */
-export const NOT_MODELLED_RULES: readonly Rule[] = UNMODELLED_FEATURES.map(
-  (f): Rule => ({
-    code: `config.not-modelled-${f.id}`,
-    section: f.section,
-    summary: `${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''}: ${f.what}`,
-    check: (c) => {
-      const ref = `${f.field.register}.${f.field.field}`;
-      if (!advertised(f, c.f(ref))) return;
-      c.report('warning', `config.not-modelled-${f.id}`, `${label(ref)}${f.holdsText ? ` with ${f.holdsText}` : ''} is advertised, but ${f.what}${f.what.includes(`§${f.section}`) ? '' : ` (§${f.section})`}`, [ref]);
-    },
-  }),
-);
+export const NOT_MODELLED_RULES: readonly Rule[] = UNMODELLED_FEATURES.map((f): Rule => ({
+  code: `config.not-modelled-${f.id}`,
+  section: f.section,
+  summary: `${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''}: ${f.what}`,
+  check: (c) => {
+    const ref = `${f.field.register}.${f.field.field}`;
+    if (!advertised(f, c.f(ref))) return;
+    c.report(
+      'warning',
+      `config.not-modelled-${f.id}`,
+      `${label(ref)}${f.holdsText ? ` with ${f.holdsText}` : ''} is advertised, but ${f.what}${f.what.includes(`§${f.section}`) ? '' : ` (§${f.section})`}`,
+      [ref],
+    );
+  },
+}));
 
-export const RULES: readonly Rule[] = [...TABLE_RULES, ...ARCHITECTURE_RULES, ...DRIVER_RULES, ...IIDR_RULES, ...QUEUE_RULES, ...NOT_MODELLED_RULES];
+export const RULES: readonly Rule[] = [
+  ...TABLE_RULES,
+  ...ARCHITECTURE_RULES,
+  ...DRIVER_RULES,
+  ...IIDR_RULES,
+  ...QUEUE_RULES,
+  ...NOT_MODELLED_RULES,
+];
 
 /** Every code the rules report: the keys of a configuration's `accepted` (load.ts). */
 export const RULE_CODES: readonly string[] = [...new Set(RULES.map((r) => r.code))];

@@ -39,18 +39,40 @@ function since(d: FeatureDef): string {
 function featureSchema(d: FeatureDef): JsonObject {
   const where = `SMMU_${d.register}.${d.kind.type === 'granules' ? 'GRAN4K/16K/64K' : d.field}, §${d.section}`;
   const description = `${d.description}${since(d)} [${where}]`;
-  const base: { [k: string]: Json } = { description, markdownDescription: `${d.description}${since(d)}\n\n\`${where}\` · default \`${defaultText(d)}\`` };
+  const base: { [k: string]: Json } = {
+    description,
+    markdownDescription: `${d.description}${since(d)}\n\n\`${where}\` · default \`${defaultText(d)}\``,
+  };
   if (typeof d.default !== 'function') base.default = d.default;
   const k = d.kind;
   switch (k.type) {
     case 'bool':
       return { ...base, type: 'boolean' };
     case 'enum':
-      return { ...base, type: 'string', enum: k.choices.map((c) => c.name), enumDescriptions: k.choices.map((c) => c.description + (c.since ? ` (SMMUv${c.since})` : '')) };
+      return {
+        ...base,
+        type: 'string',
+        enum: k.choices.map((c) => c.name),
+        enumDescriptions: k.choices.map((c) => c.description + (c.since ? ` (SMMUv${c.since})` : '')),
+      };
     case 'int':
-      return { ...base, anyOf: [{ type: 'integer', minimum: k.min, maximum: k.max }, { type: 'string', pattern: NUMBER_STRING }] };
+      return {
+        ...base,
+        anyOf: [
+          { type: 'integer', minimum: k.min, maximum: k.max },
+          { type: 'string', pattern: NUMBER_STRING },
+        ],
+      };
     case 'size':
-      return { ...base, type: 'integer', enum: k.choices.map((c) => c.bits), enumDescriptions: k.choices.map((c) => `${c.bits} bits (encoding ${c.encoding})${c.since ? `, SMMUv${c.since}` : ''}${c.reservedUpTo ? `, Reserved up to SMMUv${c.reservedUpTo}` : ''}`) };
+      return {
+        ...base,
+        type: 'integer',
+        enum: k.choices.map((c) => c.bits),
+        enumDescriptions: k.choices.map(
+          (c) =>
+            `${c.bits} bits (encoding ${c.encoding})${c.since ? `, SMMUv${c.since}` : ''}${c.reservedUpTo ? `, Reserved up to SMMUv${c.reservedUpTo}` : ''}`,
+        ),
+      };
     case 'granules':
       return { ...base, type: 'array', uniqueItems: true, items: { type: 'string', enum: [...GRANULES] } };
   }
@@ -71,7 +93,8 @@ const ID_REGISTERS: readonly (readonly [string, string])[] = [
 /** A `presetBases` value: the whole register, or an object of its fields. */
 function presetBaseSchema(r: (typeof PRESET_BASE_REGISTERS)[number]): JsonObject {
   const fields: { [k: string]: Json } = {};
-  for (const f of r.fields) fields[f.name] = { description: f.description, anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] };
+  for (const f of r.fields)
+    fields[f.name] = { description: f.description, anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] };
   const variants: Json[] = [
     { type: 'string', pattern: NUMBER_STRING },
     { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
@@ -88,21 +111,30 @@ export function configSchema(): JsonObject {
     anyOf: [
       { type: 'integer', minimum: 0, maximum: 0xffff_ffff },
       { type: 'string', pattern: NUMBER_STRING },
-      { type: 'object', description: 'Field-level override: field name → number or encoding name, e.g. { "RIL": 0 }.', additionalProperties: { type: ['integer', 'string'] } },
+      {
+        type: 'object',
+        description: 'Field-level override: field name → number or encoding name, e.g. { "RIL": 0 }.',
+        additionalProperties: { type: ['integer', 'string'] },
+      },
     ],
   };
   const features: { [k: string]: Json } = {};
   for (const d of FEATURES) features[d.key] = featureSchema(d);
   const registers: { [k: string]: Json } = {};
-  for (const [name, description] of ID_REGISTERS) registers[name] = { ...registerValue, description: `${description}. Wins over features.` };
+  for (const [name, description] of ID_REGISTERS)
+    registers[name] = { ...registerValue, description: `${description}. Wins over features.` };
   const choiceDescriptions: Readonly<Record<string, string>> = {
-    page0AliasOfPage1: 'Page-0 offsets of the page-1 registers (0xA8, 0xAC, 0xC8, 0xCC): alias the page-1 register, or RAZ/WI (§6.2.1).',
+    page0AliasOfPage1:
+      'Page-0 offsets of the page-1 registers (0xA8, 0xAC, 0xC8, 0xCC): alias the page-1 register, or RAZ/WI (§6.2.1).',
     page1Undefined: 'Undefined page-1 locations: RES0, or an alias of page 0 at the same offset (§6.2).',
-    illegalAccess: 'Illegal accesses (8- and 16-bit, unaligned; 64-bit ones too unless illegal64BitAccess is given): RAZ/WI or abort (§6.2).',
-    illegal64BitAccess: 'Illegal 64-bit accesses (to a 32-bit register, or over two 32-bit registers): RAZ/WI or abort (§6.2). Default: as illegalAccess.',
+    illegalAccess:
+      'Illegal accesses (8- and 16-bit, unaligned; 64-bit ones too unless illegal64BitAccess is given): RAZ/WI or abort (§6.2).',
+    illegal64BitAccess:
+      'Illegal 64-bit accesses (to a 32-bit register, or over two 32-bit registers): RAZ/WI or abort (§6.2). Default: as illegalAccess.',
   };
   const choices: { [k: string]: Json } = {};
-  for (const [k, values] of Object.entries(CHOICE_VALUES)) choices[k] = { type: 'string', enum: [...values], description: choiceDescriptions[k] ?? k };
+  for (const [k, values] of Object.entries(CHOICE_VALUES))
+    choices[k] = { type: 'string', enum: [...values], description: choiceDescriptions[k] ?? k };
   const iidrFieldText: Readonly<Record<string, [string, number]>> = {
     implementer: ['JEP106 code: [11:8] continuation count, [7] 0, [6:0] identity. Arm is 0x43B.', 0xfff],
     productId: ['IMPLEMENTATION DEFINED part number. Linux knows Arm 0x483 (MMU-600) and 0x487 (MMU-700).', 0xfff],
@@ -115,15 +147,30 @@ export function configSchema(): JsonObject {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'SMMU Workbench configuration (*.smmu.json)',
-    description: 'Which Arm SMMUv3 the model emulates: readable features that become ID register values, raw register overrides, and the CONSTRAINED UNPREDICTABLE choices. See docs/configuration.md.',
+    description:
+      'Which Arm SMMUv3 the model emulates: readable features that become ID register values, raw register overrides, and the CONSTRAINED UNPREDICTABLE choices. See docs/configuration.md.',
     type: 'object',
     additionalProperties: false,
     properties: {
       $schema: { type: 'string' },
       name: { type: 'string', description: 'A short name for messages and the status bar.' },
-      description: { type: 'string', description: 'Free text: where the values come from, and why (reviewers read it).' },
-      base: { type: 'string', enum: [...PRESET_NAMES], description: 'Start from a built-in preset; this file only says what differs. "qemu" is an alias of the newest QEMU preset.' },
-      version: { type: 'string', enum: [...VERSIONS], default: DEFAULT_VERSION, description: 'SMMU architecture version, SMMUv3.0–3.4: SMMU_AIDR.ArchMinorRev (§6.3.8). Gates and mandates features (§2.9).' },
+      description: {
+        type: 'string',
+        description: 'Free text: where the values come from, and why (reviewers read it).',
+      },
+      base: {
+        type: 'string',
+        enum: [...PRESET_NAMES],
+        description:
+          'Start from a built-in preset; this file only says what differs. "qemu" is an alias of the newest QEMU preset.',
+      },
+      version: {
+        type: 'string',
+        enum: [...VERSIONS],
+        default: DEFAULT_VERSION,
+        description:
+          'SMMU architecture version, SMMUv3.0–3.4: SMMU_AIDR.ArchMinorRev (§6.3.8). Gates and mandates features (§2.9).',
+      },
       drivers: {
         type: 'array',
         uniqueItems: true,
@@ -131,25 +178,54 @@ export function configSchema(): JsonObject {
         default: [...DRIVERS],
         description: "Drivers whose probe checks to run: Linux's arm-smmu-v3 and Xen's SMMUv3 host driver.",
       },
-      features: { type: 'object', additionalProperties: false, description: 'Readable features; each sets one ID register field. Absent booleans are false.', properties: features },
+      features: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Readable features; each sets one ID register field. Absent booleans are false.',
+        properties: features,
+      },
       iidr: {
         description: 'SMMU_IIDR (§6.3.7): who made the SMMU. Drivers key erratum workarounds on it.',
-        anyOf: [{ type: 'object', additionalProperties: false, properties: iidrProps }, { type: 'integer', minimum: 0, maximum: 0xffff_ffff }, { type: 'string', pattern: NUMBER_STRING }],
+        anyOf: [
+          { type: 'object', additionalProperties: false, properties: iidrProps },
+          { type: 'integer', minimum: 0, maximum: 0xffff_ffff },
+          { type: 'string', pattern: NUMBER_STRING },
+        ],
       },
-      registers: { type: 'object', description: 'Raw ID register values (whole, or some fields); they win over features.', properties: registers, additionalProperties: registerValue },
-      choices: { type: 'object', additionalProperties: false, description: 'The model’s behaviour in each CONSTRAINED UNPREDICTABLE case of §6.2.', properties: choices },
-      gbpa: { ...numberLike('Reset value of SMMU_GBPA (§6.3.14); Update (bit 31) must be 0.', 0x7fff_ffff), default: `0x${DEFAULT_GBPA.toString(16).toUpperCase().padStart(8, '0')}` },
+      registers: {
+        type: 'object',
+        description: 'Raw ID register values (whole, or some fields); they win over features.',
+        properties: registers,
+        additionalProperties: registerValue,
+      },
+      choices: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'The model’s behaviour in each CONSTRAINED UNPREDICTABLE case of §6.2.',
+        properties: choices,
+      },
+      gbpa: {
+        ...numberLike('Reset value of SMMU_GBPA (§6.3.14); Update (bit 31) must be 0.', 0x7fff_ffff),
+        default: `0x${DEFAULT_GBPA.toString(16).toUpperCase().padStart(8, '0')}`,
+      },
       presetBases: {
         type: 'object',
         additionalProperties: false,
-        description: 'The IMPLEMENTATION DEFINED values of the base registers a preset fixes: STRTAB_BASE and STRTAB_BASE_CFG with tablesPreset, the queue bases with queuesPreset (SMMU_IDR1, §6.3.2). The registers read them and ignore writes.',
+        description:
+          'The IMPLEMENTATION DEFINED values of the base registers a preset fixes: STRTAB_BASE and STRTAB_BASE_CFG with tablesPreset, the queue bases with queuesPreset (SMMU_IDR1, §6.3.2). The registers read them and ignore writes.',
         properties: Object.fromEntries(PRESET_BASE_REGISTERS.map((r) => [r.name, presetBaseSchema(r)])),
       },
       accepted: {
         type: 'object',
         additionalProperties: false,
-        description: "Warnings of the configuration rules this configuration expects, by code, each with the reason (a preset that models an existing SMMU as it is): they are reported as notes quoting the reason. Errors cannot be accepted; an entry that accepts nothing is a warning.",
-        properties: Object.fromEntries(RULE_CODES.map((c) => [c, { type: 'string', minLength: 1, description: `Why the configuration's ${c} warnings are expected.` }])),
+        description:
+          'Warnings of the configuration rules this configuration expects, by code, each with the reason (a preset that models an existing SMMU as it is): they are reported as notes quoting the reason. Errors cannot be accepted; an entry that accepts nothing is a warning.',
+        properties: Object.fromEntries(
+          RULE_CODES.map((c) => [
+            c,
+            { type: 'string', minLength: 1, description: `Why the configuration's ${c} warnings are expected.` },
+          ]),
+        ),
       },
     },
   };
@@ -187,14 +263,29 @@ export function editorSchema(): JsonObject {
         else if (v === 'object' || v === 'array') out.type = v; // structure, for completion of keys and items
       } else if (k === 'anyOf') {
         // Alternatives only restrict: keep the object alternative's properties, for completion.
-        const objects = (v as Json[]).map(strip).filter((x): x is JsonObject => x !== null && typeof x === 'object' && !Array.isArray(x) && 'properties' in x);
+        const objects = (v as Json[])
+          .map(strip)
+          .filter(
+            (x): x is JsonObject => x !== null && typeof x === 'object' && !Array.isArray(x) && 'properties' in x,
+          );
         if (objects[0]) Object.assign(out, objects[0]);
-      } else if (['additionalProperties', 'minimum', 'maximum', 'pattern', 'uniqueItems', 'minItems', 'maxItems'].includes(k)) continue;
-      else out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as JsonObject).map(([p, s]) => [p, strip(s)])) : strip(v);
+      } else if (
+        ['additionalProperties', 'minimum', 'maximum', 'pattern', 'uniqueItems', 'minItems', 'maxItems'].includes(k)
+      )
+        continue;
+      else
+        out[k] =
+          k === 'properties'
+            ? Object.fromEntries(Object.entries(v as JsonObject).map(([p, s]) => [p, strip(s)]))
+            : strip(v);
     }
     return out;
   };
-  return { ...(strip(configSchema()) as JsonObject), description: 'SMMU Workbench configuration (*.smmu.json), for completion and hover; the language server checks the file. The full schema is smmu-config.schema.json.' };
+  return {
+    ...(strip(configSchema()) as JsonObject),
+    description:
+      'SMMU Workbench configuration (*.smmu.json), for completion and hover; the language server checks the file. The full schema is smmu-config.schema.json.',
+  };
 }
 
 export function editorSchemaText(): string {

@@ -37,7 +37,28 @@ interface Tok {
   readonly value?: bigint;
 }
 
-const OPS = ['||', '&&', '==', '!=', '<=', '>=', '<<', '>>', '<', '>', '|', '^', '&', '+', '-', '~', '!', '(', ')', '.'];
+const OPS = [
+  '||',
+  '&&',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<<',
+  '>>',
+  '<',
+  '>',
+  '|',
+  '^',
+  '&',
+  '+',
+  '-',
+  '~',
+  '!',
+  '(',
+  ')',
+  '.',
+];
 
 function lex(text: string): Tok[] {
   const out: Tok[] = [];
@@ -79,7 +100,12 @@ export interface CompiledExpr {
   readonly lvalue?: { readonly reg: RegisterDef; readonly field?: FieldDef };
 }
 
-type Node = { eval: (s: ExprState) => bigint; field?: FieldDef; reg?: RegisterDef; enumName?: { name: string; pos: number } };
+type Node = {
+  eval: (s: ExprState) => bigint;
+  field?: FieldDef;
+  reg?: RegisterDef;
+  enumName?: { name: string; pos: number };
+};
 
 export function lookupRegister(name: string): RegisterDef | undefined {
   const n = name.toUpperCase().replace(/^SMMU_/, '');
@@ -102,18 +128,27 @@ export function compileExpr(text: string): CompiledExpr {
   const take = () => toks[p++] as Tok;
   const expectOp = (op: string) => {
     const t = take();
-    if (t.text !== op || t.kind !== 'op') throw new ExprError(`expected '${op}'${t.kind === 'end' ? ' before the end' : `, found '${t.text}'`}`, t.pos);
+    if (t.text !== op || t.kind !== 'op')
+      throw new ExprError(`expected '${op}'${t.kind === 'end' ? ' before the end' : `, found '${t.text}'`}`, t.pos);
   };
 
   const resolveEnum = (n: Node, other: Node): Node => {
     if (!n.enumName || !other.field) return n;
     const e = other.field.values?.find((v) => v.name.toLowerCase() === n.enumName?.name.toLowerCase());
-    if (!e) throw new ExprError(`'${n.enumName.name}' is not a value of ${other.reg?.name}.${other.field.name}`, n.enumName.pos);
+    if (!e)
+      throw new ExprError(
+        `'${n.enumName.name}' is not a value of ${other.reg?.name}.${other.field.name}`,
+        n.enumName.pos,
+      );
     const v = BigInt(e.value);
     return { eval: () => v };
   };
   const forceValue = (n: Node): Node => {
-    if (n.enumName) throw new ExprError(`unknown name '${n.enumName.name}': not a register (or compare it with a field to use an enum value)`, n.enumName.pos);
+    if (n.enumName)
+      throw new ExprError(
+        `unknown name '${n.enumName.name}': not a register (or compare it with a field to use an enum value)`,
+        n.enumName.pos,
+      );
     return n;
   };
 
@@ -146,12 +181,19 @@ export function compileExpr(text: string): CompiledExpr {
         const f = take();
         if (f.kind !== 'name') throw new ExprError(`expected a field of ${reg.name} after '.'`, f.pos);
         const field = findField(reg, f.text);
-        if (!field) throw new ExprError(`${reg.name} has no field '${f.text}' (${reg.fields.map((x) => x.name).join(', ') || 'it has no fields'})`, f.pos);
+        if (!field)
+          throw new ExprError(
+            `${reg.name} has no field '${f.text}' (${reg.fields.map((x) => x.name).join(', ') || 'it has no fields'})`,
+            f.pos,
+          );
         return { eval: (s) => extractField(s.register(reg), field), reg, field };
       }
       return { eval: (s) => s.register(reg), reg };
     }
-    throw new ExprError(t.kind === 'end' ? 'expected a value before the end' : `expected a value, found '${t.text}'`, t.pos);
+    throw new ExprError(
+      t.kind === 'end' ? 'expected a value before the end' : `expected a value, found '${t.text}'`,
+      t.pos,
+    );
   };
   const unary = (): Node => {
     const t = peek();
@@ -166,17 +208,18 @@ export function compileExpr(text: string): CompiledExpr {
     }
     return primary();
   };
-  const binary = (next: () => Node, ops: readonly string[], f: (op: string, a: bigint, b: bigint) => bigint) => (): Node => {
-    let left = next();
-    for (;;) {
-      const t = peek();
-      if (t.kind !== 'op' || !ops.includes(t.text)) return left;
-      take();
-      const l = forceValue(left);
-      const r = forceValue(next());
-      left = { eval: (s) => f(t.text, l.eval(s), r.eval(s)) & MASK64 };
-    }
-  };
+  const binary =
+    (next: () => Node, ops: readonly string[], f: (op: string, a: bigint, b: bigint) => bigint) => (): Node => {
+      let left = next();
+      for (;;) {
+        const t = peek();
+        if (t.kind !== 'op' || !ops.includes(t.text)) return left;
+        take();
+        const l = forceValue(left);
+        const r = forceValue(next());
+        left = { eval: (s) => f(t.text, l.eval(s), r.eval(s)) & MASK64 };
+      }
+    };
   const add = binary(unary, ['+', '-'], (op, a, b) => (op === '+' ? a + b : a - b));
   const shift = binary(add, ['<<', '>>'], (op, a, b) => (b > 64n ? 0n : op === '<<' ? a << b : a >> b));
   const band = binary(shift, ['&'], (_op, a, b) => a & b);
@@ -195,7 +238,18 @@ export function compileExpr(text: string): CompiledExpr {
       eval: (s) => {
         const a = l.eval(s);
         const b = r.eval(s);
-        const x = op === '==' ? a === b : op === '!=' ? a !== b : op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+        const x =
+          op === '=='
+            ? a === b
+            : op === '!='
+              ? a !== b
+              : op === '<'
+                ? a < b
+                : op === '<='
+                  ? a <= b
+                  : op === '>'
+                    ? a > b
+                    : a >= b;
         return x ? 1n : 0n;
       },
     };
@@ -206,7 +260,10 @@ export function compileExpr(text: string): CompiledExpr {
       take();
       const l = forceValue(left);
       const r = forceValue(next());
-      left = op === '&&' ? { eval: (s) => (l.eval(s) !== 0n && r.eval(s) !== 0n ? 1n : 0n) } : { eval: (s) => (l.eval(s) !== 0n || r.eval(s) !== 0n ? 1n : 0n) };
+      left =
+        op === '&&'
+          ? { eval: (s) => (l.eval(s) !== 0n && r.eval(s) !== 0n ? 1n : 0n) }
+          : { eval: (s) => (l.eval(s) !== 0n || r.eval(s) !== 0n ? 1n : 0n) };
     }
     return left;
   };

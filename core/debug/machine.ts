@@ -103,7 +103,9 @@ function withLevels(fetches: readonly string[], summary: string): string[] {
   if (!m || fetches.some((f) => f.startsWith('stage-2'))) return [...fetches];
   const last = Number(m[1]);
   let left = fetches.filter((f) => S1_READ.test(f)).length;
-  return fetches.map((f) => (S1_READ.test(f) ? f.replace(/^stage-1 descriptor/, `stage-1 level ${last - --left} descriptor`) : f));
+  return fetches.map((f) =>
+    S1_READ.test(f) ? f.replace(/^stage-1 descriptor/, `stage-1 level ${last - --left} descriptor`) : f,
+  );
 }
 
 /**
@@ -112,13 +114,19 @@ function withLevels(fetches: readonly string[], summary: string): string[] {
  * (core/engine/transaction.ts writes these texts).
  */
 function shortFetch(text: string): string {
-  const m = /^fetched (.+?) from /.exec(text) ?? /^(.+? descriptor) (?:0x[0-9A-F]+ read from|updated to) /i.exec(text) ?? /^(.+?) fetch from .* external abort/.exec(text);
+  const m =
+    /^fetched (.+?) from /.exec(text) ??
+    /^(.+? descriptor) (?:0x[0-9A-F]+ read from|updated to) /i.exec(text) ??
+    /^(.+?) fetch from .* external abort/.exec(text);
   return m ? `${m[1]}${/external abort/.test(text) ? ' (abort)' : /updated to/.test(text) ? ' (update)' : ''}` : text;
 }
 
 /** A transaction of a transfer in a few words (`IOVA 0x10001000 → 0x80001000`, `… → abort, F_TRANSLATION`), from core/engine/dma.ts's text. */
 function shortTransaction(text: string): string {
-  const m = /^transaction \d+ of \d+, IOVA 0x0*([0-9A-F]+?) \(\d+ bytes?\): ([\w-]+)(?: → 0x0*([0-9A-F]+))?(?:: ([A-Z]_\w+))?/.exec(text);
+  const m =
+    /^transaction \d+ of \d+, IOVA 0x0*([0-9A-F]+?) \(\d+ bytes?\): ([\w-]+)(?: → 0x0*([0-9A-F]+))?(?:: ([A-Z]_\w+))?/.exec(
+      text,
+    );
   if (!m) return text;
   return `IOVA 0x${m[1]} → ${m[3] !== undefined ? `0x${m[3]}` : `${m[2]}${m[4] ? `, ${m[4]}` : ''}`}`;
 }
@@ -129,9 +137,19 @@ function shortTransaction(text: string): string {
  */
 function walkSteps(activity: readonly Activity[], summary: string): WalkStep[] {
   const fetchSteps = (fetches: readonly string[], outcome: string, parent?: string): WalkStep[] =>
-    withLevels(fetches, outcome).map((text, i) => ({ kind: 'fetch' as const, text, frame: `DMA fetch ${i + 1}/${fetches.length}: ${shortFetch(text)}`, scope: `DMA fetch ${i + 1}/${fetches.length}`, ...(parent ? { parent } : {}) }));
+    withLevels(fetches, outcome).map((text, i) => ({
+      kind: 'fetch' as const,
+      text,
+      frame: `DMA fetch ${i + 1}/${fetches.length}: ${shortFetch(text)}`,
+      scope: `DMA fetch ${i + 1}/${fetches.length}`,
+      ...(parent ? { parent } : {}),
+    }));
   const transactions = activity.filter((a) => a.kind === 'transaction');
-  if (!transactions.length) return fetchSteps(activity.filter((a) => a.kind === 'fetch').map((a) => a.text), summary);
+  if (!transactions.length)
+    return fetchSteps(
+      activity.filter((a) => a.kind === 'fetch').map((a) => a.text),
+      summary,
+    );
   const steps: WalkStep[] = [];
   let fetches: string[] = [];
   let k = 0;
@@ -140,7 +158,10 @@ function walkSteps(activity: readonly Activity[], summary: string): WalkStep[] {
     if (a.kind !== 'transaction') continue;
     k++;
     const frame = `DMA transaction ${k}/${transactions.length}: ${shortTransaction(a.text)}`;
-    steps.push({ kind: 'transaction', text: a.text, frame, scope: `DMA transaction ${k}/${transactions.length}` }, ...fetchSteps(fetches, a.text, frame));
+    steps.push(
+      { kind: 'transaction', text: a.text, frame, scope: `DMA transaction ${k}/${transactions.length}` },
+      ...fetchSteps(fetches, a.text, frame),
+    );
     fetches = [];
   }
   return steps;
@@ -187,7 +208,8 @@ export class Machine {
   private noteEnqueued(from: number, to: number, line: number): void {
     const log2 = this.engine.geometry('CMDQ').log2;
     const size = 1 << log2;
-    for (let i = from, n = 0; i !== to && n < size; i = nextIndex(i, log2), n++) this.state.commandLines.set(i & (size - 1), line);
+    for (let i = from, n = 0; i !== to && n < size; i = nextIndex(i, log2), n++)
+      this.state.commandLines.set(i & (size - 1), line);
   }
 
   /** Commands between CONS and PROD that the SMMU would consume now (§3.5). */
@@ -224,7 +246,11 @@ export class Machine {
     e.memory.readWords(slotAddress(g, rd), w, 4);
     const d = decodeCommand(w, e.ids);
     const text = `CMDQ[${index}] ${formatCommand(d).replace(/^CMD_/, '')}`;
-    return { index, text, line: this.entryLines?.get(index) ?? this.state.commandLines.get(index) ?? this.state.doorbellLine };
+    return {
+      index,
+      text,
+      line: this.entryLines?.get(index) ?? this.state.commandLines.get(index) ?? this.state.doorbellLine,
+    };
   }
 
   /** The line the debugger shows: the next statement, the command being consumed, or past the end. */
@@ -266,14 +292,20 @@ export class Machine {
         } finally {
           e.recording = false;
         }
-        if (ss.cmdqProd !== undefined && ss.cmdqProd !== prodBefore) this.noteEnqueued(prodBefore, ss.cmdqProd, s.range.start.line);
+        if (ss.cmdqProd !== undefined && ss.cmdqProd !== prodBefore)
+          this.noteEnqueued(prodBefore, ss.cmdqProd, s.range.start.line);
         const activity = act();
         if (dma) {
           const steps = walkSteps(activity, r.observations[0]?.summary ?? '');
           if (steps.length) this.state.walk = { line: s.range.start.line, steps, index: 0 };
         }
         if (this.hasWork()) this.state.doorbellLine = s.range.start.line;
-        return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity, line: s.range.start.line };
+        return {
+          diagnostics: r.diagnostics,
+          failedExpectations: r.failedExpectations,
+          activity,
+          line: s.range.start.line,
+        };
       }
       case 'walk': {
         const w = this.state.walk;
@@ -294,12 +326,21 @@ export class Machine {
         // Commands a console statement made pending are consumed at once in a script (the console
         // is not a frame); in a queue descriptor they are the entries one steps through.
         if (!this.entryLines) while (this.hasWork() && e.step(1) === 1);
-        const lines = r.observations.map((o) => (o.kind === 'read' ? `${o.register ?? 'read'} = 0x${o.value.toString(16).toUpperCase()}` : o.summary ?? `${o.register ?? ''} ← 0x${o.value.toString(16).toUpperCase()}`));
+        const lines = r.observations.map((o) =>
+          o.kind === 'read'
+            ? `${o.register ?? 'read'} = 0x${o.value.toString(16).toUpperCase()}`
+            : (o.summary ?? `${o.register ?? ''} ← 0x${o.value.toString(16).toUpperCase()}`),
+        );
         return { diagnostics: r.diagnostics, failedExpectations: r.failedExpectations, activity: act(), lines };
       }
       case 'reg': {
         const r = e.smmu.write(op.offset, op.size, op.value);
-        const diagnostics = r.findings.map((f) => ({ severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }));
+        const diagnostics = r.findings.map((f) => ({
+          severity: f.severity,
+          code: f.code,
+          message: `${f.message} (§${f.section})`,
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        }));
         if (!this.entryLines) while (this.hasWork() && e.step(1) === 1);
         return { diagnostics, failedExpectations: 0, activity: act() };
       }

@@ -55,14 +55,44 @@ export interface BreakpointResult {
 
 /** Exception breakpoint filters (DAP exceptionBreakpointFilters). */
 export const EXCEPTION_FILTERS = [
-  { filter: 'gerror', label: 'GERROR set', description: 'A global error became active in SMMU_GERROR (§7.5).', default: true },
-  { filter: 'event', label: 'Event record written', description: 'The SMMU wrote (or discarded) an event record (§7.3).', default: false },
-  { filter: 'expectation', label: 'Failed expectation', description: 'A read, poll, dma or expect statement did not see what it expected.', default: true },
-  { filter: 'unpredictable', label: 'CONSTRAINED UNPREDICTABLE or unadvertised access', description: 'An access the architecture calls CONSTRAINED UNPREDICTABLE (§6.2) or one to a feature the configuration does not advertise.', default: false },
+  {
+    filter: 'gerror',
+    label: 'GERROR set',
+    description: 'A global error became active in SMMU_GERROR (§7.5).',
+    default: true,
+  },
+  {
+    filter: 'event',
+    label: 'Event record written',
+    description: 'The SMMU wrote (or discarded) an event record (§7.3).',
+    default: false,
+  },
+  {
+    filter: 'expectation',
+    label: 'Failed expectation',
+    description: 'A read, poll, dma or expect statement did not see what it expected.',
+    default: true,
+  },
+  {
+    filter: 'unpredictable',
+    label: 'CONSTRAINED UNPREDICTABLE or unadvertised access',
+    description:
+      'An access the architecture calls CONSTRAINED UNPREDICTABLE (§6.2) or one to a feature the configuration does not advertise.',
+    default: false,
+  },
 ] as const;
 export type ExceptionFilter = (typeof EXCEPTION_FILTERS)[number]['filter'];
 
-const UNADVERTISED_CODES = new Set(['write.unadvertised', 'register.unimplemented', 'access.size', 'access.unaligned', 'access.offset', 'access.span', 'page1.undefined', 'page0.page1-offset']);
+const UNADVERTISED_CODES = new Set([
+  'write.unadvertised',
+  'register.unimplemented',
+  'access.size',
+  'access.unaligned',
+  'access.offset',
+  'access.span',
+  'page1.undefined',
+  'page0.page1-offset',
+]);
 
 interface LineBreakpoint {
   readonly id: number;
@@ -141,17 +171,25 @@ export class DebugRuntime {
 
   /** Load `path` (a `.smmu` script, a `.smmuq` command queue descriptor, or a trace: trace-program.ts). */
   /** `defaultConfig`: the configuration of a script or queue descriptor without a `config` line (the editor's `smmu.configuration`). */
-  static launch(path: string, host: ScriptHost, options: { readonly config?: string; readonly trace?: boolean; readonly defaultConfig?: DefaultConfig } = {}): LaunchResult {
+  static launch(
+    path: string,
+    host: ScriptHost,
+    options: { readonly config?: string; readonly trace?: boolean; readonly defaultConfig?: DefaultConfig } = {},
+  ): LaunchResult {
     // The kind is known only once the text is read (a trace may be any .log): the largest limit.
     const text = host.readFile(path, path.endsWith('.smmuq') ? 'queue' : 'trace');
     if (typeof text !== 'string') return { error: cannotRead('', path, text) };
-    const where = (d: { range: { start: { line: number; character: number } }; message: string }) => `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
+    const where = (d: { range: { start: { line: number; character: number } }; message: string }) =>
+      `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
     if (path.endsWith('.smmuq')) {
       const q = checkQueueFile(text, path, host, options.defaultConfig ? { defaultConfig: options.defaultConfig } : {});
       // A command the SMMU will refuse (CERROR_ILL) is what one steps to, not a reason not to launch.
       const err = q.diagnostics.find((d) => d.severity === 'error' && d.code !== 'smmuq.cerror-ill');
       if (err) return { error: where(err) };
-      if (q.kind !== 'cmdq') return { error: `${path}:1:1: only command queue descriptors (queue cmdq) can be stepped: the SMMU consumes commands, software consumes events and PRI requests` };
+      if (q.kind !== 'cmdq')
+        return {
+          error: `${path}:1:1: only command queue descriptors (queue cmdq) can be stepped: the SMMU consumes commands, software consumes events and PRI requests`,
+        };
       // The base the check parsed (a regex of its own found `base` after a U+2028 in a comment, and BigInt threw).
       const machine = Machine.fromQueue(q, q.base ?? 0x4010_0000n);
       return { runtime: new DebugRuntime(machine, 'queue', path, q.config.name) };
@@ -162,7 +200,12 @@ export class DebugRuntime {
       if (typeof c !== 'string') return { error: cannotRead('configuration', configPath, c) };
       const loaded = loadConfig(c);
       const e = loaded.diagnostics.find((d) => d.severity === 'error');
-      if (e || !loaded.config) return { error: e ? `${configPath}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}` : `${configPath}: not a configuration` };
+      if (e || !loaded.config)
+        return {
+          error: e
+            ? `${configPath}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`
+            : `${configPath}: not a configuration`,
+        };
     }
     if (options.trace === true || isTracePath(path, text)) {
       const t = loadTrace(text, path, host, configPath);
@@ -170,9 +213,22 @@ export class DebugRuntime {
       // The configuration's name, and where it came from unless that says it already (an
       // inferred configuration is named "inferred from the trace"; a preset's source is its name).
       const { config, configSource } = t.machine.check;
-      return { runtime: new DebugRuntime(t.machine, 'trace', path, configSource.startsWith(config.name) ? configSource : `${config.name} (${configSource})`) };
+      return {
+        runtime: new DebugRuntime(
+          t.machine,
+          'trace',
+          path,
+          configSource.startsWith(config.name) ? configSource : `${config.name} (${configSource})`,
+        ),
+      };
     }
-    const check = checkScript(text, path, host, 'syntax', configPath ? { configPath } : options.defaultConfig ? { defaultConfig: options.defaultConfig } : {});
+    const check = checkScript(
+      text,
+      path,
+      host,
+      'syntax',
+      configPath ? { configPath } : options.defaultConfig ? { defaultConfig: options.defaultConfig } : {},
+    );
     const err = check.diagnostics.find((d) => d.severity === 'error');
     if (err) return { error: where(err) };
     const machine = new Machine(check.config, check.resolved.statements);
@@ -208,12 +264,21 @@ export class DebugRuntime {
     if (this.kind !== 'queue') {
       const line = m.statementLine(m.state.pc);
       if (line !== undefined) frames.push({ name: this.scriptName(), line, kind: 'script' });
-      else frames.push({ name: this.kind === 'trace' ? 'end of trace' : 'end of script', line: m.endLine(), kind: 'script' });
+      else
+        frames.push({
+          name: this.kind === 'trace' ? 'end of trace' : 'end of script',
+          line: m.endLine(),
+          kind: 'script',
+        });
     } else {
       // The frame names the state in a few words; the stop's description says why (queueState).
       const cons = m.engine.fieldNum(F.CMDQ_RD) & ((1 << m.engine.geometry('CMDQ').log2) - 1);
       const waiting = cmdqPending(m.engine);
-      frames.push({ name: waiting === 0 ? 'queue empty' : `queue stopped, ${waiting} pending`, line: m.entryLines?.get(cons) ?? m.state.doorbellLine, kind: 'command' });
+      frames.push({
+        name: waiting === 0 ? 'queue empty' : `queue stopped, ${waiting} pending`,
+        line: m.entryLines?.get(cons) ?? m.state.doorbellLine,
+        kind: 'command',
+      });
     }
     return frames;
   }
@@ -227,7 +292,11 @@ export class DebugRuntime {
     const out: ScopeView[] = [];
     const step = walk?.steps[walk.index];
     if (step) {
-      out.push({ name: step.scope, expensive: false, node: { name: step.kind, value: '', children: () => [{ name: step.kind, value: step.text }] } });
+      out.push({
+        name: step.scope,
+        expensive: false,
+        node: { name: step.kind, value: '', children: () => [{ name: step.kind, value: step.text }] },
+      });
     }
     if (this.machine instanceof TraceMachine) {
       const record = this.machine.recordScope();
@@ -278,11 +347,31 @@ export class DebugRuntime {
     this.breakpoints = [];
     return requests.map((r) => {
       const id = this.nextId++;
-      if (this.kind === 'queue' && !this.machine.pendingLines?.has(r.line) && [...(this.machine.entryLines?.values() ?? [])].includes(r.line)) {
-        return { id, verified: false, line: r.line, message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it' };
+      if (
+        this.kind === 'queue' &&
+        !this.machine.pendingLines?.has(r.line) &&
+        [...(this.machine.entryLines?.values() ?? [])].includes(r.line)
+      ) {
+        return {
+          id,
+          verified: false,
+          line: r.line,
+          message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it',
+        };
       }
       const line = lines.find((l) => l >= r.line);
-      if (line === undefined) return { id, verified: false, line: r.line, message: this.kind === 'queue' ? 'no pending queue entry at or after this line' : this.kind === 'trace' ? 'no record at or after this line: comments, config and base lines are not records' : 'no statement at or after this line: comments, const lines and config lines (but one directly after a reset) do not execute' };
+      if (line === undefined)
+        return {
+          id,
+          verified: false,
+          line: r.line,
+          message:
+            this.kind === 'queue'
+              ? 'no pending queue entry at or after this line'
+              : this.kind === 'trace'
+                ? 'no record at or after this line: comments, config and base lines are not records'
+                : 'no statement at or after this line: comments, const lines and config lines (but one directly after a reset) do not execute',
+        };
       let condition: CompiledExpr | undefined;
       if (r.condition?.trim()) {
         try {
@@ -297,8 +386,24 @@ export class DebugRuntime {
         if (typeof h === 'string') return { id, verified: false, line, message: h };
         hit = h;
       }
-      this.breakpoints.push({ id, line, ...(condition ? { condition } : {}), ...(hit ? { hit } : {}), ...(r.logMessage ? { logMessage: r.logMessage } : {}), hits: 0 });
-      return { id, verified: true, line, ...(line !== r.line ? { message: `moved to line ${line + 1}, the next ${this.kind === 'queue' ? 'pending queue entry' : this.kind === 'trace' ? 'record' : 'statement'}` } : {}) };
+      this.breakpoints.push({
+        id,
+        line,
+        ...(condition ? { condition } : {}),
+        ...(hit ? { hit } : {}),
+        ...(r.logMessage ? { logMessage: r.logMessage } : {}),
+        hits: 0,
+      });
+      return {
+        id,
+        verified: true,
+        line,
+        ...(line !== r.line
+          ? {
+              message: `moved to line ${line + 1}, the next ${this.kind === 'queue' ? 'pending queue entry' : this.kind === 'trace' ? 'record' : 'statement'}`,
+            }
+          : {}),
+      };
     });
   }
 
@@ -312,7 +417,10 @@ export class DebugRuntime {
   dataBreakpointInfo(name: string): { dataId?: string; description: string } {
     try {
       const e = compileExpr(name);
-      if (!e.lvalue) return { description: `'${name}' is not a register or field: data breakpoints watch SMMU registers and fields` };
+      if (!e.lvalue)
+        return {
+          description: `'${name}' is not a register or field: data breakpoints watch SMMU registers and fields`,
+        };
       const id = e.lvalue.field ? `${e.lvalue.reg.name}.${e.lvalue.field.name}` : e.lvalue.reg.name;
       return { dataId: id, description: `when SMMU_${id} changes` };
     } catch (e) {
@@ -320,7 +428,9 @@ export class DebugRuntime {
     }
   }
 
-  setDataBreakpoints(requests: readonly { dataId: string; condition?: string }[]): { verified: boolean; message?: string }[] {
+  setDataBreakpoints(
+    requests: readonly { dataId: string; condition?: string }[],
+  ): { verified: boolean; message?: string }[] {
     this.dataBreakpoints = [];
     return requests.map((r) => {
       try {
@@ -382,7 +492,9 @@ export class DebugRuntime {
       return { reason: 'exception', description };
     };
     if (this.filters.has('expectation') && r.failedExpectations > 0) {
-      const d = r.diagnostics.find((x) => x.code === 'expect.failed' || x.code.startsWith('expect') || x.severity === 'error');
+      const d = r.diagnostics.find(
+        (x) => x.code === 'expect.failed' || x.code.startsWith('expect') || x.severity === 'error',
+      );
       return hit('expectation', `failed expectation: ${d?.message ?? 'an expectation was not met'}`);
     }
     if (this.filters.has('gerror')) {
@@ -397,7 +509,9 @@ export class DebugRuntime {
       if (a) return hit('event', a.text);
     }
     if (this.filters.has('unpredictable')) {
-      const d = r.diagnostics.find((x) => UNADVERTISED_CODES.has(x.code) || x.message.includes('CONSTRAINED UNPREDICTABLE'));
+      const d = r.diagnostics.find(
+        (x) => UNADVERTISED_CODES.has(x.code) || x.message.includes('CONSTRAINED UNPREDICTABLE'),
+      );
       if (d) return hit('unpredictable', d.message);
     }
     return undefined;
@@ -409,7 +523,10 @@ export class DebugRuntime {
       const now = d.expr.evaluate(this.exprState);
       if (now === before[i]) continue;
       if (d.condition && d.condition.evaluate(this.exprState) === 0n) continue;
-      return { reason: 'data breakpoint', description: `SMMU_${d.id} changed: ${hex(before[i] as bigint, 64).replace(/^0x0{8}/, '0x')} → ${hex(now, 64).replace(/^0x0{8}/, '0x')}` };
+      return {
+        reason: 'data breakpoint',
+        description: `SMMU_${d.id} changed: ${hex(before[i] as bigint, 64).replace(/^0x0{8}/, '0x')} → ${hex(now, 64).replace(/^0x0{8}/, '0x')}`,
+      };
     }
     return undefined;
   }
@@ -428,7 +545,10 @@ export class DebugRuntime {
         try {
           if (b.condition.evaluate(this.exprState) === 0n) continue;
         } catch (e) {
-          this.onOutput(`breakpoint condition at line ${line + 1}: ${e instanceof Error ? e.message : String(e)}\n`, line);
+          this.onOutput(
+            `breakpoint condition at line ${line + 1}: ${e instanceof Error ? e.message : String(e)}\n`,
+            line,
+          );
           continue;
         }
       }
@@ -456,7 +576,11 @@ export class DebugRuntime {
   }
 
   private endStop(): Stop {
-    return { reason: 'step', description: this.kind === 'trace' ? 'end of trace' : this.kind === 'script' ? 'end of script' : this.machine.queueState() };
+    return {
+      reason: 'step',
+      description:
+        this.kind === 'trace' ? 'end of trace' : this.kind === 'script' ? 'end of script' : this.machine.queueState(),
+    };
   }
 
   /** Step into: one statement, or one command when commands are pending. */
@@ -563,7 +687,8 @@ export class DebugRuntime {
     // In a queue descriptor every step is one command.
     const inCmd = this.kind === 'queue' || ((this.history.where[this.pos] as number) & 1) === 1;
     let t = this.pos - 1;
-    if (!inCmd) while (t > 0 && (((this.history.where[t] as number) & 1) === 1 || this.history.ops[t]?.k === 'eval')) t--;
+    if (!inCmd)
+      while (t > 0 && (((this.history.where[t] as number) & 1) === 1 || this.history.ops[t]?.k === 'eval')) t--;
     this.goTo(t);
     return { reason: 'step' };
   }
@@ -605,7 +730,11 @@ export class DebugRuntime {
   private lineBreakpointHere(): Stop | undefined {
     const w = this.machine.where();
     if ((this.kind !== 'queue' && (w & 1) === 1) || this.machine.ended) return undefined;
-    const ids = this.breakpoints.filter((b) => b.line === w >> 1 && !b.logMessage && (!b.condition || b.condition.evaluate(this.exprState) !== 0n)).map((b) => b.id);
+    const ids = this.breakpoints
+      .filter(
+        (b) => b.line === w >> 1 && !b.logMessage && (!b.condition || b.condition.evaluate(this.exprState) !== 0n),
+      )
+      .map((b) => b.id);
     return ids.length ? { reason: 'breakpoint', breakpointIds: ids } : undefined;
   }
 
@@ -615,7 +744,9 @@ export class DebugRuntime {
     const reg = e.lvalue && !e.lvalue.field ? e.lvalue.reg : undefined;
     if (reg) return `${hex(v, reg.width)} (${symbolic(reg, v)})`;
     const en = e.lvalue?.field?.values?.find((x) => BigInt(x.value) === v);
-    return v > 9n ? `0x${v.toString(16).toUpperCase()}${en ? ` (${en.name})` : ''}` : `${v}${en ? ` (${en.name})` : ''}`;
+    return v > 9n
+      ? `0x${v.toString(16).toUpperCase()}${en ? ` (${en.name})` : ''}`
+      : `${v}${en ? ` (${en.name})` : ''}`;
   }
 
   /**
@@ -644,10 +775,17 @@ export class DebugRuntime {
     const err = resolved.diagnostics.find((d) => d.severity === 'error');
     if (err || !resolved.statements.length) {
       // Neither an expression nor a statement: say what each reading found.
-      throw new Error(err ? `${err.message} (column ${err.range.start.character + 1}); as an expression: ${exprError.message}` : exprError.message);
+      throw new Error(
+        err
+          ? `${err.message} (column ${err.range.start.character + 1}); as an expression: ${exprError.message}`
+          : exprError.message,
+      );
     }
     const r = this.record({ k: 'eval', statements: resolved.statements });
-    const out = [...(r.lines ?? []), ...r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.severity}: ${d.message}`)];
+    const out = [
+      ...(r.lines ?? []),
+      ...r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.severity}: ${d.message}`),
+    ];
     return out.join('\n') || 'done';
   }
 
@@ -680,13 +818,21 @@ export class DebugRuntime {
     let value = v;
     if (field) {
       const width = field.msb - field.lsb + 1;
-      if (v >= 1n << BigInt(width)) throw new Error(`${hex(v, 64)} does not fit ${reg.name}.${field.name} (${width} bits)`);
+      if (v >= 1n << BigInt(width))
+        throw new Error(`${hex(v, 64)} does not fit ${reg.name}.${field.name} (${width} bits)`);
       value = depositField(smmu.peek(reg.name), field, v);
     }
     const r = this.record({ k: 'reg', offset: reg.offset, size: reg.width === 64 ? 8 : 4, value });
     const now = smmu.peek(reg.name);
     const shown = field ? (now >> BigInt(field.lsb)) & ((1n << BigInt(field.msb - field.lsb + 1)) - 1n) : now;
-    return { value: field ? (shown > 9n ? `0x${shown.toString(16).toUpperCase()}` : `${shown}`) : `${hex(now, reg.width)} (${symbolic(reg, now)})`, findings: r.diagnostics.map((d) => `${d.severity}: ${d.message}`) };
+    return {
+      value: field
+        ? shown > 9n
+          ? `0x${shown.toString(16).toUpperCase()}`
+          : `${shown}`
+        : `${hex(now, reg.width)} (${symbolic(reg, now)})`,
+      findings: r.diagnostics.map((d) => `${d.severity}: ${d.message}`),
+    };
   }
 
   writeMemory(address: bigint, bytes: readonly number[]): void {

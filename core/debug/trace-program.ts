@@ -36,7 +36,8 @@ const FATAL = new Set(['trace.syntax', 'trace.config-late']);
 function both(l: LineReplay | undefined): string {
   if (!l || l.record.dir !== 'R') return '';
   const bits = l.record.size === 8 ? 64 : 32;
-  const v = (x: bigint | 'abort' | 'any') => (typeof x === 'bigint' ? hex(x, bits) : x === 'abort' ? 'an abort' : 'any value (the architecture allows it)');
+  const v = (x: bigint | 'abort' | 'any') =>
+    typeof x === 'bigint' ? hex(x, bits) : x === 'abort' ? 'an abort' : 'any value (the architecture allows it)';
   return `the emulation returned ${v(l.emulation)}, the model ${v(l.model)}: `;
 }
 
@@ -75,14 +76,22 @@ export class TraceMachine extends Machine {
     const rec = this.records[this.state.pc - 1];
     if (!rec) return undefined;
     const leaf = (name: string, value: string): VarNode => ({ name, value });
-    const findings = (this.byLine.get(rec.line) ?? []).map((d, i) => leaf(`${d.severity} ${i + 1}`, `${d.message} [${d.code}]`));
+    const findings = (this.byLine.get(rec.line) ?? []).map((d, i) =>
+      leaf(`${d.severity} ${i + 1}`, `${d.message} [${d.code}]`),
+    );
     const children = (): VarNode[] => {
       const out: VarNode[] = [leaf('line', String(rec.line + 1))];
       const l = this.check.lines.get(rec.line);
       if (rec.kind === 'access' && l) {
         const width = rec.size === 8 ? 64 : 32;
-        const show = (v: bigint | 'abort' | 'any') => (typeof v === 'bigint' ? hex(v, width) : v === 'any' ? 'any (CONSTRAINED UNPREDICTABLE)' : 'abort');
-        out.push(leaf('access', `${rec.dir === 'R' ? 'read' : 'write'} of ${rec.size * 8} bits at ${hex(BigInt(rec.offset))}${l.register ? ` (SMMU_${l.register.name}${l.byte ? ', high half' : ''})` : ''}${rec.vcpu !== undefined ? ` by vCPU ${rec.vcpu}` : ''}`));
+        const show = (v: bigint | 'abort' | 'any') =>
+          typeof v === 'bigint' ? hex(v, width) : v === 'any' ? 'any (CONSTRAINED UNPREDICTABLE)' : 'abort';
+        out.push(
+          leaf(
+            'access',
+            `${rec.dir === 'R' ? 'read' : 'write'} of ${rec.size * 8} bits at ${hex(BigInt(rec.offset))}${l.register ? ` (SMMU_${l.register.name}${l.byte ? ', high half' : ''})` : ''}${rec.vcpu !== undefined ? ` by vCPU ${rec.vcpu}` : ''}`,
+          ),
+        );
         if (rec.dir === 'W') out.push(leaf('written', rec.abort ? 'aborted by the emulation' : show(rec.value ?? 0n)));
         else out.push(leaf('emulation', show(l.emulation)), leaf('model', show(l.model)));
         const reg = l.register;
@@ -95,17 +104,42 @@ export class TraceMachine extends Machine {
             const fm = ((1n << BigInt(f.field.msb - f.field.lsb + 1)) - 1n) << BigInt(f.field.lsb);
             if ((fm & mask) === 0n) continue;
             const mf = m?.fields.find((x) => x.field === f.field);
-            const v = (x: { value: bigint; enumValue?: { name: string } }) => `${x.value > 9n ? '0x' + x.value.toString(16).toUpperCase() : x.value}${x.enumValue ? ` (${x.enumValue.name})` : ''}`;
-            out.push(leaf(`${mf && mf.value !== f.value ? '≠ ' : ''}${f.field.name}`, `emulation ${v(f)}${f.unadvertised && f.value !== 0n ? ' ⚠ not advertised' : ''}, model ${mf ? v(mf) : '—'}`));
+            const v = (x: { value: bigint; enumValue?: { name: string } }) =>
+              `${x.value > 9n ? '0x' + x.value.toString(16).toUpperCase() : x.value}${x.enumValue ? ` (${x.enumValue.name})` : ''}`;
+            out.push(
+              leaf(
+                `${mf && mf.value !== f.value ? '≠ ' : ''}${f.field.name}`,
+                `emulation ${v(f)}${f.unadvertised && f.value !== 0n ? ' ⚠ not advertised' : ''}, model ${mf ? v(mf) : '—'}`,
+              ),
+            );
           }
           if (e.reservedBits !== 0n) out.push(leaf('≠ RES0', `emulation sets ${bitRanges(e.reservedBits)}, model 0`));
         }
-      } else if (rec.kind === 'memory') out.push(leaf('guest memory write', `${hex(rec.value, rec.size === 8 ? 64 : 32)} (${rec.size} bytes) at ${hex(rec.address, 64)}`));
-      else if (rec.kind === 'command') out.push(leaf('command consumed', rec.name ?? (rec.dwords ?? []).map((d) => hex(d, 64)).join(' ')));
-      else if (rec.kind === 'event') out.push(leaf('event written', rec.name ? `${rec.name}${rec.sid !== undefined ? ` sid=${rec.sid}` : ''}` : (rec.dwords ?? []).map((d) => hex(d, 64)).join(' ')));
+      } else if (rec.kind === 'memory')
+        out.push(
+          leaf(
+            'guest memory write',
+            `${hex(rec.value, rec.size === 8 ? 64 : 32)} (${rec.size} bytes) at ${hex(rec.address, 64)}`,
+          ),
+        );
+      else if (rec.kind === 'command')
+        out.push(leaf('command consumed', rec.name ?? (rec.dwords ?? []).map((d) => hex(d, 64)).join(' ')));
+      else if (rec.kind === 'event')
+        out.push(
+          leaf(
+            'event written',
+            rec.name
+              ? `${rec.name}${rec.sid !== undefined ? ` sid=${rec.sid}` : ''}`
+              : (rec.dwords ?? []).map((d) => hex(d, 64)).join(' '),
+          ),
+        );
       return [...out, ...findings];
     };
-    return { name: `Trace record (line ${rec.line + 1})`, expensive: false, node: { name: 'record', value: '', children } };
+    return {
+      name: `Trace record (line ${rec.line + 1})`,
+      expensive: false,
+      node: { name: 'record', value: '', children },
+    };
   }
 
   override get statementCount(): number {
@@ -145,7 +179,11 @@ export class TraceMachine extends Machine {
     const errors = found.filter((d) => d.severity === 'error' && DIVERGENCE.test(d.code));
     const shown = both(this.check.lines.get(rec.line));
     const diagnostics: ScriptDiagnostic[] = [
-      ...errors.map((d) => ({ ...d, code: `expect.${d.code}`, message: `line ${rec.line + 1}: ${shown}${d.message} [${d.code}]` })),
+      ...errors.map((d) => ({
+        ...d,
+        code: `expect.${d.code}`,
+        message: `line ${rec.line + 1}: ${shown}${d.message} [${d.code}]`,
+      })),
       ...found.filter((d) => !errors.includes(d)),
     ];
     return { diagnostics, failedExpectations: errors.length, activity: e.activity.slice(before), line: rec.line };
@@ -160,9 +198,16 @@ export interface TraceLaunch {
 /** Replay the trace at `path` and build its machine; a syntax error refuses the launch, with its position. */
 export function loadTrace(text: string, path: string, host: ScriptHost, configPath?: string): TraceLaunch {
   const check = checkTrace(text, path, host, configPath ? { configPath } : {});
-  const fatal = check.diagnostics.find((d) => d.severity === 'error' && (FATAL.has(d.code) || (d.code === 'trace.config' && check.configSource === 'none')));
-  if (fatal) return { error: `${path}:${fatal.range.start.line + 1}:${fatal.range.start.character + 1}: ${fatal.message}` };
-  if (!check.parsed.records.length) return { error: `${path}:1:1: the trace has no records (R, W, M, C or E lines${check.parsed.format === 'qemu' ? '; smmuv3_read_mmio/smmuv3_write_mmio events in a QEMU log' : ''})` };
+  const fatal = check.diagnostics.find(
+    (d) =>
+      d.severity === 'error' && (FATAL.has(d.code) || (d.code === 'trace.config' && check.configSource === 'none')),
+  );
+  if (fatal)
+    return { error: `${path}:${fatal.range.start.line + 1}:${fatal.range.start.character + 1}: ${fatal.message}` };
+  if (!check.parsed.records.length)
+    return {
+      error: `${path}:1:1: the trace has no records (R, W, M, C or E lines${check.parsed.format === 'qemu' ? '; smmuv3_read_mmio/smmuv3_write_mmio events in a QEMU log' : ''})`,
+    };
   return { machine: new TraceMachine(check.config, check) };
 }
 

@@ -62,7 +62,9 @@ function registerNode(e: Engine, reg: RegisterDef): VarNode {
           children: () =>
             decode(reg, e.smmu.peek(reg.name), e.ids).fields.map((f) => ({
               name: f.field.name,
-              value: fieldText(f.address ?? f.value, f.enumValue?.name) + (f.unadvertised ? ' [not advertised]' : f.reservedEncoding ? ' [reserved encoding]' : ''),
+              value:
+                fieldText(f.address ?? f.value, f.enumValue?.name) +
+                (f.unadvertised ? ' [not advertised]' : f.reservedEncoding ? ' [reserved encoding]' : ''),
               type: `[${bitsText(f.field)}] ${f.field.description}`,
               evaluateName: `${reg.name}.${f.field.name}`,
               settable: { reg, field: f.field },
@@ -110,7 +112,10 @@ function commandQueue(e: Engine): VarNode[] {
         name: `[${i}]`,
         value: `${nonZero(w) ? formatCommand(d) : '—'}  (${state}${d.problems.some((p) => p.ill) && nonZero(w) ? ', CERROR_ILL' : ''})`,
         memoryReference: h(addr),
-        children: () => [...(d.def ? layoutChildren(d.def, w) : []), ...d.problems.map((p, k) => ({ name: `problem ${k + 1}`, value: `${p.message} (§${p.section})` }))],
+        children: () => [
+          ...(d.def ? layoutChildren(d.def, w) : []),
+          ...d.problems.map((p, k) => ({ name: `problem ${k + 1}`, value: `${p.message} (§${p.section})` })),
+        ],
       });
     }
     return out;
@@ -119,8 +124,16 @@ function commandQueue(e: Engine): VarNode[] {
     registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_BASE') as RegisterDef),
     registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_PROD') as RegisterDef),
     registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_CONS') as RegisterDef),
-    { name: 'pending', value: `${counted(waiting, 'command')} between CONS and PROD${e.cmdqRunnable() ? '' : ' (the queue is not running: CR0ACK.CMDQEN is 0 or GERROR.CMDQ_ERR is active)'}` },
-    { name: 'entries', value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
+    {
+      name: 'pending',
+      value: `${counted(waiting, 'command')} between CONS and PROD${e.cmdqRunnable() ? '' : ' (the queue is not running: CR0ACK.CMDQEN is 0 or GERROR.CMDQ_ERR is active)'}`,
+    },
+    {
+      name: 'entries',
+      value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`,
+      memoryReference: h(g.base),
+      indexed: { count, page },
+    },
   ];
 }
 
@@ -152,7 +165,12 @@ function eventQueue(e: Engine): VarNode[] {
     registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_PROD') as RegisterDef),
     registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_CONS') as RegisterDef),
     { name: 'unread', value: `${counted(unread, 'record')} between CONS and PROD` },
-    { name: 'entries', value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`, memoryReference: h(g.base), indexed: { count, page } },
+    {
+      name: 'entries',
+      value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`,
+      memoryReference: h(g.base),
+      indexed: { count, page },
+    },
   ];
 }
 
@@ -208,11 +226,19 @@ function contextDescriptors(e: Engine): VarNode[] {
       const addr = ste.s1ContextPtr + ssid * 64;
       const cw = words(e, addr, 16);
       if (ste.s1Fmt !== 0) {
-        out.push({ name: `StreamID ${sid}`, value: `2-level CD table at ${h(ste.s1ContextPtr)} (S1Fmt ${ste.s1Fmt}): see the Memory view` });
+        out.push({
+          name: `StreamID ${sid}`,
+          value: `2-level CD table at ${h(ste.s1ContextPtr)} (S1Fmt ${ste.s1Fmt}): see the Memory view`,
+        });
         break;
       }
       const cd = decodeCd(cw);
-      out.push({ name: `StreamID ${sid} SSID ${ssid}`, value: cd.v ? `ASID=${cd.asid} TTB0=${h(cd.ttb0)}` : 'V == 0 (invalid)', memoryReference: h(addr), children: () => layoutChildren(CD, cw) });
+      out.push({
+        name: `StreamID ${sid} SSID ${ssid}`,
+        value: cd.v ? `ASID=${cd.asid} TTB0=${h(cd.ttb0)}` : 'V == 0 (invalid)',
+        memoryReference: h(addr),
+        children: () => layoutChildren(CD, cw),
+      });
     }
   }
   return out;
@@ -241,14 +267,19 @@ export function staleTlbEntries(e: Engine, entries: readonly TlbEntry[]): Map<Tl
     const address = BigInt(t.page) * 2n ** BigInt(t.log2);
     const access = { read: t.r, write: !t.r && t.w, exec: !t.r && !t.w && t.x, priv: false };
     const r = probe.translate({ sid: t.sid, ...(t.ssid ? { ssid: t.ssid } : {}), address, access });
-    if ((r.outcome === 'translated' || r.outcome === 'bypass') && r.pa !== BigInt(t.oa)) out.set(t, `the tables now map it to ${h(r.pa)}`);
+    if ((r.outcome === 'translated' || r.outcome === 'bypass') && r.pa !== BigInt(t.oa))
+      out.set(t, `the tables now map it to ${h(r.pa)}`);
     else if (r.outcome === 'abort' && r.event && UNMAPPED.has(r.event)) out.set(t, `the tables now give ${r.event}`);
   }
   return out;
 }
 
 function caches(e: Engine): VarNode[] {
-  const structures = (name: string, entries: [number, { address: number; words: Uint32Array }][], def: LayoutDef | undefined) =>
+  const structures = (
+    name: string,
+    entries: [number, { address: number; words: Uint32Array }][],
+    def: LayoutDef | undefined,
+  ) =>
     entries.map(([key, c]) => {
       const now = words(e, c.address, c.words.length);
       const stale = now.some((x, i) => x !== c.words[i]);
@@ -263,9 +294,24 @@ function caches(e: Engine): VarNode[] {
   const tlb = e.tlb.entries();
   let stale: Map<TlbEntry, string> | undefined;
   return [
-    { name: 'STE cache', value: counted(cc.ste.size, 'entry', 'entries'), children: () => structures('StreamID', cc.ste.entries(), STE) },
-    { name: 'CD cache', value: counted(cc.cd.size, 'entry', 'entries'), children: () => structures('key', cc.cd.entries(), CD) },
-    { name: 'L1 caches', value: counted(cc.l1st.size + cc.l1cd.size, 'entry', 'entries'), children: () => [...structures('L1STD', cc.l1st.entries(), L1STD), ...structures('L1CD', cc.l1cd.entries(), undefined)] },
+    {
+      name: 'STE cache',
+      value: counted(cc.ste.size, 'entry', 'entries'),
+      children: () => structures('StreamID', cc.ste.entries(), STE),
+    },
+    {
+      name: 'CD cache',
+      value: counted(cc.cd.size, 'entry', 'entries'),
+      children: () => structures('key', cc.cd.entries(), CD),
+    },
+    {
+      name: 'L1 caches',
+      value: counted(cc.l1st.size + cc.l1cd.size, 'entry', 'entries'),
+      children: () => [
+        ...structures('L1STD', cc.l1st.entries(), L1STD),
+        ...structures('L1CD', cc.l1cd.entries(), undefined),
+      ],
+    },
     {
       name: 'TLB',
       value: counted(tlb.length, 'entry', 'entries'),
@@ -293,7 +339,12 @@ function memoryPages(e: Engine): VarNode[] {
     const w = words(e, a, 1024);
     let used = 0;
     for (let i = 0; i < 1024; i++) if (w[i] !== 0) used++;
-    return { name: h(a), value: `4 KB page, ${counted(used, 'non-zero word')}`, memoryReference: h(a), evaluateName: `mem64(${h(a)})` };
+    return {
+      name: h(a),
+      value: `4 KB page, ${counted(used, 'non-zero word')}`,
+      memoryReference: h(a),
+      evaluateName: `mem64(${h(a)})`,
+    };
   });
 }
 
@@ -307,12 +358,26 @@ export function scopes(e: Engine): ScopeView[] {
   const page0 = REGISTERS.filter((r) => r.offset < 0x10000);
   const page1 = REGISTERS.filter((r) => r.offset >= 0x10000);
   return [
-    { name: 'Registers (page 0)', expensive: true, presentationHint: 'registers', node: { name: 'page 0', value: '', children: () => page0.map((r) => registerNode(e, r)) } },
-    { name: 'Registers (page 1)', expensive: true, presentationHint: 'registers', node: { name: 'page 1', value: '', children: () => page1.map((r) => registerNode(e, r)) } },
+    {
+      name: 'Registers (page 0)',
+      expensive: true,
+      presentationHint: 'registers',
+      node: { name: 'page 0', value: '', children: () => page0.map((r) => registerNode(e, r)) },
+    },
+    {
+      name: 'Registers (page 1)',
+      expensive: true,
+      presentationHint: 'registers',
+      node: { name: 'page 1', value: '', children: () => page1.map((r) => registerNode(e, r)) },
+    },
     { name: 'Command queue', expensive: true, node: { name: 'CMDQ', value: '', children: () => commandQueue(e) } },
     { name: 'Event queue', expensive: true, node: { name: 'EVENTQ', value: '', children: () => eventQueue(e) } },
     { name: 'Stream table', expensive: true, node: { name: 'STEs', value: '', children: () => streamTable(e) } },
-    { name: 'Context descriptors', expensive: true, node: { name: 'CDs', value: '', children: () => contextDescriptors(e) } },
+    {
+      name: 'Context descriptors',
+      expensive: true,
+      node: { name: 'CDs', value: '', children: () => contextDescriptors(e) },
+    },
     { name: 'Caches', expensive: true, node: { name: 'caches', value: '', children: () => caches(e) } },
     { name: 'Memory', expensive: true, node: { name: 'memory', value: '', children: () => memoryPages(e) } },
   ];

@@ -37,7 +37,13 @@ export const INTERRUPT_SOURCES: readonly InterruptSource[] = ['EVENTQ', 'PRIQ', 
  */
 export type InterruptSignal =
   | { readonly source: InterruptSource; readonly how: 'wired' }
-  | { readonly source: InterruptSource; readonly how: 'msi'; readonly address: bigint; readonly data: number; readonly aborted: boolean };
+  | {
+      readonly source: InterruptSource;
+      readonly how: 'msi';
+      readonly address: bigint;
+      readonly data: number;
+      readonly aborted: boolean;
+    };
 
 export interface Activity {
   readonly seq: number;

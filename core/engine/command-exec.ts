@@ -16,7 +16,9 @@ import type { TlbEntry } from './tlb';
 import { counted } from '../text/plural';
 
 /** Each command's fields by exact name, built once from the table. */
-const FIELDS = new Map<CommandDef, ReadonlyMap<string, LayoutField>>(COMMANDS.map((c) => [c, new Map(c.fields.map((f) => [f.name, f]))]));
+const FIELDS = new Map<CommandDef, ReadonlyMap<string, LayoutField>>(
+  COMMANDS.map((c) => [c, new Map(c.fields.map((f) => [f.name, f]))]),
+);
 
 /** The table's field `name` of a command (internal error if the table lacks it: caught by tests). */
 export function cmdField(def: CommandDef, name: string): LayoutField {
@@ -106,10 +108,12 @@ export interface NotModelled {
   readonly notModelled: string;
 }
 
-const done = (effect: string): Executor => (r) => {
-  r.logged(effect);
-  return CERROR.NONE;
-};
+const done =
+  (effect: string): Executor =>
+  (r) => {
+    r.logged(effect);
+    return CERROR.NONE;
+  };
 
 // Prefetches only warm the configuration cache; errors are not reported (§4.2).
 const prefetch: Executor = ({ engine, def, w, logged }) => {
@@ -125,7 +129,9 @@ const cfgiSteRange: Executor = ({ engine, def, w, logged }) => {
   const sid = v(def, w, 'StreamID');
   const first = sid - (sid % count);
   const n = invalidateSteRange(engine, first, count, false);
-  logged(`StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${counted(n, 'cached structure')} invalidated`);
+  logged(
+    `StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${counted(n, 'cached structure')} invalidated`,
+  );
   return CERROR.NONE;
 };
 
@@ -136,7 +142,14 @@ const tlbiNhVa =
     const vmid = vmidOf(engine, v(def, w, 'VMID'));
     const asid = byAsid ? v(def, w, 'ASID') : undefined;
     const at = addressMatch(def, w);
-    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2 && (asid === undefined || e.asid === asid || e.asid === -1) && at(e));
+    tlbi(
+      (e) =>
+        e.regime === 'NH' &&
+        e.vmid === vmid &&
+        e.stages !== 2 &&
+        (asid === undefined || e.asid === asid || e.asid === -1) &&
+        at(e),
+    );
     return CERROR.NONE;
   };
 
@@ -146,7 +159,12 @@ const tlbiEl2Va =
   ({ def, w, tlbi }) => {
     const asid = byAsid ? v(def, w, 'ASID') : undefined;
     const at = addressMatch(def, w);
-    tlbi((e) => (e.regime === 'EL2' || e.regime === 'EL2_E2H') && (asid === undefined || e.regime === 'EL2' || e.asid === asid || e.asid === -1) && at(e));
+    tlbi(
+      (e) =>
+        (e.regime === 'EL2' || e.regime === 'EL2_E2H') &&
+        (asid === undefined || e.regime === 'EL2' || e.asid === asid || e.asid === -1) &&
+        at(e),
+    );
     return CERROR.NONE;
   };
 
@@ -183,12 +201,17 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   },
   CMD_CFGI_CD_ALL: ({ engine, def, w, logged }) => {
     const sid = v(def, w, 'StreamID');
-    const n = engine.configCache.cd.invalidate((k) => sidOfCdKey(k) === sid) + engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
+    const n =
+      engine.configCache.cd.invalidate((k) => sidOfCdKey(k) === sid) +
+      engine.configCache.l1cd.invalidate((k) => sidOfCdKey(k) === sid);
     logged(`${counted(n, 'cached structure')} invalidated`);
     return CERROR.NONE;
   },
   // Until this change it completed with an effect text and no warning, as if it were modelled.
-  CMD_CFGI_VMS_PIDM: { notModelled: 'MPAM and the VMS (§5.6) are not modelled: the model never fetches a VMS, so it holds no PARTID_MAP to invalidate' },
+  CMD_CFGI_VMS_PIDM: {
+    notModelled:
+      'MPAM and the VMS (§5.6) are not modelled: the model never fetches a VMS, so it holds no PARTID_MAP to invalidate',
+  },
   CMD_TLBI_NH_ALL: ({ engine, def, w, tlbi }) => {
     const vmid = vmidOf(engine, v(def, w, 'VMID'));
     tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2);
@@ -237,7 +260,9 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   CMD_ATC_INV: ({ engine, def, w, logged }) => {
     const sid = v(def, w, 'StreamID');
     if (engine.atcTimeouts.has(sid)) engine.atcInvFailed = true;
-    logged(engine.atcTimeouts.has(sid) ? 'the ATS invalidation will time out' : 'ATS invalidation sent to the endpoint');
+    logged(
+      engine.atcTimeouts.has(sid) ? 'the ATS invalidation will time out' : 'ATS invalidation sent to the endpoint',
+    );
     return CERROR.NONE;
   },
   CMD_PRI_RESP: done('page request group response sent to the endpoint'),
@@ -245,7 +270,10 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   CMD_STALL_TERM: resume,
   CMD_SYNC: ({ engine, def, w, logged }) => sync(engine, def, w, logged),
   // Until this change it fell through to a default case that completed with no effect and no word.
-  CMD_DPTI_ALL: { notModelled: 'the Device Permission Table (SMMUv3.3 DPT) is not modelled: no DPT information is cached, and transactions are not checked against a DPT' },
+  CMD_DPTI_ALL: {
+    notModelled:
+      'the Device Permission Table (SMMUv3.3 DPT) is not modelled: no DPT information is cached, and transactions are not checked against a DPT',
+  },
 };
 
 /** The commands whose execution is `NotModelled`: they report themselves even where work is skipped. */
@@ -257,7 +285,13 @@ export function isModelled(def: CommandDef): boolean {
 }
 
 /** Execute one validated command; returns a CERROR code (CERROR.NONE on success). */
-export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32Array, index: number, address: number): number {
+export function executeCommand(
+  engine: EngineContext,
+  def: CommandDef,
+  w: Uint32Array,
+  index: number,
+  address: number,
+): number {
   // The commands a driver issues in bulk, without building closures or text when not recording.
   if (!engine.recording) {
     if (def.opcode === 0x30) {
@@ -276,11 +310,26 @@ export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32
   if (typeof how !== 'function') {
     const why = how?.notModelled ?? `${def.name} has no execution in the model`;
     // Logged with recording off too (checks, `smmu run` without --trace): log() keeps warnings.
-    engine.log({ kind: 'command', text: `${describe()}: not modelled: ${why}; it completes without effect`, section: def.section, address: BigInt(address), words: [...w], severity: 'warning', code: 'cmdq.not-modelled' });
+    engine.log({
+      kind: 'command',
+      text: `${describe()}: not modelled: ${why}; it completes without effect`,
+      section: def.section,
+      address: BigInt(address),
+      words: [...w],
+      severity: 'warning',
+      code: 'cmdq.not-modelled',
+    });
     return CERROR.NONE;
   }
   const logged = (effect: string) => {
-    if (engine.recording) engine.log({ kind: 'command', text: `${describe()}${effect ? `: ${effect}` : ''}`, section: def.section, address: BigInt(address), words: [...w] });
+    if (engine.recording)
+      engine.log({
+        kind: 'command',
+        text: `${describe()}${effect ? `: ${effect}` : ''}`,
+        section: def.section,
+        address: BigInt(address),
+        words: [...w],
+      });
   };
   const tlbi = (match: (e: TlbEntry) => boolean) => {
     const n = engine.tlb.invalidate(match);
@@ -299,7 +348,13 @@ export function executeCommand(engine: EngineContext, def: CommandDef, w: Uint32
 function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s: string) => void): number {
   if (engine.atcInvFailed) {
     engine.atcInvFailed = false;
-    engine.log({ kind: 'command-error', text: `CMD_SYNC could not complete an earlier CMD_ATC_INV (ATS invalidation timeout): CERROR_ATC_INV_SYNC`, section: '7.1', severity: 'error', code: 'cmdq.cerror-atc-inv-sync' });
+    engine.log({
+      kind: 'command-error',
+      text: `CMD_SYNC could not complete an earlier CMD_ATC_INV (ATS invalidation timeout): CERROR_ATC_INV_SYNC`,
+      section: '7.1',
+      severity: 'error',
+      code: 'cmdq.cerror-atc-inv-sync',
+    });
     return CERROR.ATC_INV_SYNC;
   }
   const cs = v(def, w, 'CS');
@@ -307,11 +362,15 @@ function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s
     // "The check for zero applies to the entire specified field span", not the OAS (§4.7.3).
     const addr = v(def, w, 'MSIAddress');
     const msi = caps.msi(engine.ids) && addr !== 0;
-    logged(msi ? 'complete; CMD_SYNC wired interrupt asserted and MSI sent' : 'complete; CMD_SYNC wired interrupt asserted');
+    logged(
+      msi ? 'complete; CMD_SYNC wired interrupt asserted and MSI sent' : 'complete; CMD_SYNC wired interrupt asserted',
+    );
     engine.wiredInterrupt('CMD_SYNC');
     if (msi) engine.msiWrite('CMD_SYNC', addr, v(def, w, 'MSIData'), 4);
   } else if (cs === 2) {
-    logged(caps.sev(engine.ids) ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE');
+    logged(
+      caps.sev(engine.ids) ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE',
+    );
   } else if (engine.recording) logged('complete');
   return CERROR.NONE;
 }

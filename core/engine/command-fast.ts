@@ -11,7 +11,6 @@ import { COMMANDS, type CommandDef } from '../commands/table';
 import { featureHolds, type IdView } from '../registers/codec';
 import * as caps from '../structures/capabilities';
 
-
 function rangeMax(name: string, ids: IdView): number | undefined {
   switch (name) {
     case 'StreamID':
@@ -42,7 +41,11 @@ export class FastTable {
   /** Per opcode, up to MAX_CHECKS checks of 5 numbers: word, shift, mask, max, allowed bitmask (0: use max). */
   private readonly checks = new Uint32Array(256 * MAX_CHECKS * 5);
 
-  add(op: number, reserved: readonly number[], checks: readonly { word: number; shift: number; mask: number; max: number; allowed: number }[]): void {
+  add(
+    op: number,
+    reserved: readonly number[],
+    checks: readonly { word: number; shift: number; mask: number; max: number; allowed: number }[],
+  ): void {
     if (checks.length > MAX_CHECKS) return;
     this.usable[op] = 1;
     for (let i = 0; i < 4; i++) this.reserved[op * 4 + i] = reserved[i] as number;
@@ -61,7 +64,14 @@ export class FastTable {
     if (this.usable[op] === 0) return false;
     const r = op * 4;
     const res = this.reserved;
-    if ((((p[at] as number) & (res[r] as number)) | ((p[at + 1] as number) & (res[r + 1] as number)) | ((p[at + 2] as number) & (res[r + 2] as number)) | ((p[at + 3] as number) & (res[r + 3] as number))) !== 0) return false;
+    if (
+      (((p[at] as number) & (res[r] as number)) |
+        ((p[at + 1] as number) & (res[r + 1] as number)) |
+        ((p[at + 2] as number) & (res[r + 2] as number)) |
+        ((p[at + 3] as number) & (res[r + 3] as number))) !==
+      0
+    )
+      return false;
     const n = this.count[op] as number;
     const c = this.checks;
     for (let i = 0; i < n; i++) {
@@ -89,7 +99,7 @@ function compile(def: CommandDef, ids: IdView, table: FastTable): void {
     if (f.name === 'Opcode') continue;
     // Addresses, and fields every value of which is legal (Leaf §4.3.1, Range §4.3.2).
     if (f.addrShift !== undefined || f.name === 'Leaf' || f.name === 'Range') continue;
-    if ((f.lsb >>> 5) !== (f.msb >>> 5)) return; // not expressible: slow path for this opcode
+    if (f.lsb >>> 5 !== f.msb >>> 5) return; // not expressible: slow path for this opcode
     const width = f.msb - f.lsb + 1;
     const base = { word: f.lsb >>> 5, shift: f.lsb & 31, mask: width === 32 ? 0xffffffff : 2 ** width - 1 };
     // TG takes part in the range-invalidation rules (§4.4.1.1), checked across fields by the codec.

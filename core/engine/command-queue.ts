@@ -25,7 +25,8 @@ const fastChecks = new WeakMap<IdView, FastTable>();
 const TLBI = 1;
 const CFGI = 2;
 const NO_EFFECT_KIND = new Uint8Array(256);
-for (const c of COMMANDS) NO_EFFECT_KIND[c.opcode] = c.group === 'tlbi' ? TLBI : c.group === 'cfgi' ? CFGI : c.group === 'sync' ? 3 : 0;
+for (const c of COMMANDS)
+  NO_EFFECT_KIND[c.opcode] = c.group === 'tlbi' ? TLBI : c.group === 'cfgi' ? CFGI : c.group === 'sync' ? 3 : 0;
 // A command the model does not carry out always reaches executeCommand, which says so.
 for (const c of COMMANDS) if (!isModelled(c)) NO_EFFECT_KIND[c.opcode] = 0;
 /** CMD_SYNC.CS's bits in the first word, from the table. */
@@ -78,7 +79,14 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
     const addr = g.base + entry * 16;
     if (!plainMemory && mem.isAbort(addr, 16)) {
       error = CERROR.ABT;
-      engine.log({ kind: 'command-error', text: `CMDQ[${entry}] fetch from ${hex(BigInt(addr), 64)} took an external abort: CERROR_ABT`, section: '7.1', address: BigInt(addr), severity: 'error', code: 'cmdq.cerror-abt' });
+      engine.log({
+        kind: 'command-error',
+        text: `CMDQ[${entry}] fetch from ${hex(BigInt(addr), 64)} took an external abort: CERROR_ABT`,
+        section: '7.1',
+        address: BigInt(addr),
+        severity: 'error',
+        code: 'cmdq.cerror-abt',
+      });
       break;
     }
     // The queue's current 4 KB page is looked up once per page, not per command. The base is
@@ -99,7 +107,11 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
       fast &&
       quiet &&
       kind !== 0 &&
-      (kind === TLBI ? engine.tlb.size === 0 : kind === CFGI ? engine.configCache.size === 0 : ((page[i] as number) & syncCsMask) === 0 && !engine.atcInvFailed)
+      (kind === TLBI
+        ? engine.tlb.size === 0
+        : kind === CFGI
+          ? engine.configCache.size === 0
+          : ((page[i] as number) & syncCsMask) === 0 && !engine.atcInvFailed)
     ) {
       cons = (cons + 1) & wrapMask;
       n++;
@@ -117,11 +129,25 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
         error = CERROR.ILL;
         const first = ill[0];
         // The section goes in `section` only: whoever shows the text appends it (Activity.section).
-        engine.log({ kind: 'command-error', text: `CMDQ[${entry}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL`, section: first?.section ?? '7.1', address: BigInt(addr), words: [...w], severity: 'error', code: 'cmdq.cerror-ill' });
+        engine.log({
+          kind: 'command-error',
+          text: `CMDQ[${entry}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL`,
+          section: first?.section ?? '7.1',
+          address: BigInt(addr),
+          words: [...w],
+          severity: 'error',
+          code: 'cmdq.cerror-ill',
+        });
         break;
       }
       for (const p of d.problems) {
-        engine.log({ kind: 'note', text: `CMDQ[${entry}] ${formatCommand(d)}: ${p.message}`, section: p.section, severity: p.severity === 'error' ? 'warning' : p.severity, code: `cmd.${p.code}` });
+        engine.log({
+          kind: 'note',
+          text: `CMDQ[${entry}] ${formatCommand(d)}: ${p.message}`,
+          section: p.section,
+          severity: p.severity === 'error' ? 'warning' : p.severity,
+          code: `cmd.${p.code}`,
+        });
       }
     }
     const def = commandByOpcode(opcode);
@@ -139,7 +165,12 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
   engine.smmu.setOwned('CMDQ_CONS', consValue);
   if (error !== 0) {
     const name = error === CERROR.ILL ? 'CERROR_ILL' : error === CERROR.ABT ? 'CERROR_ABT' : 'CERROR_ATC_INV_SYNC';
-    engine.raiseGlobalError(0, 'CMDQ_ERR', `command processing stopped at CMDQ_CONS = ${hex(BigInt(cons))} with ${name}; fix the command and acknowledge in GERRORN to restart`, '7.1');
+    engine.raiseGlobalError(
+      0,
+      'CMDQ_ERR',
+      `command processing stopped at CMDQ_CONS = ${hex(BigInt(cons))} with ${name}; fix the command and acknowledge in GERRORN to restart`,
+      '7.1',
+    );
   }
   return n;
 }

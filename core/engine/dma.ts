@@ -60,8 +60,14 @@ export function transactionCount(address: bigint, length: number): number {
  * transaction of a transfer that needs several is logged (`transaction` activity) after the
  * structures and descriptors it fetched, so the debugger and `--trace` show them one by one.
  */
-export function dmaTransfer(engine: EngineContext, t: Transaction, length: number, payload?: Uint8Array): DmaTransferResult {
-  if (t.access.write && (!payload || payload.length !== length)) throw new Error('internal: a DMA write needs its payload');
+export function dmaTransfer(
+  engine: EngineContext,
+  t: Transaction,
+  length: number,
+  payload?: Uint8Array,
+): DmaTransferResult {
+  if (t.access.write && (!payload || payload.length !== length))
+    throw new Error('internal: a DMA write needs its payload');
   const total = transactionCount(t.address, length);
   const transactions: DmaTransaction[] = [];
   const bytes = t.access.write ? undefined : new Uint8Array(length);
@@ -75,13 +81,21 @@ export function dmaTransfer(engine: EngineContext, t: Transaction, length: numbe
       const pa = result.pa;
       // The block maps to one contiguous range (granules are 4 KB or more), within one memory page.
       if (engine.memory.isAbort(Number(pa), n)) {
-        result = { outcome: 'abort', detail: `${result.outcome} → ${hex(pa, 64)}, and the data ${t.access.write ? 'write' : 'read'} there took an external abort` };
+        result = {
+          outcome: 'abort',
+          detail: `${result.outcome} → ${hex(pa, 64)}, and the data ${t.access.write ? 'write' : 'read'} there took an external abort`,
+        };
       } else if (payload) engine.memory.writeBytes(Number(pa), payload.subarray(offset, offset + n));
       else if (bytes) engine.memory.readBytes(Number(pa), bytes.subarray(offset, offset + n));
     }
     // RAZ/WI: the read's bytes stay zero, the write is dropped; the device goes on (§5.5 A).
     transactions.push({ address, offset, length: n, result });
-    if (total > 1 && engine.recording) engine.log({ kind: 'transaction', text: `transaction ${k + 1} of ${total}, IOVA ${hex(address, 64)} (${n} bytes): ${describeResult(result)}`, address });
+    if (total > 1 && engine.recording)
+      engine.log({
+        kind: 'transaction',
+        text: `transaction ${k + 1} of ${total}, IOVA ${hex(address, 64)} (${n} bytes): ${describeResult(result)}`,
+        address,
+      });
     if (result.outcome === 'abort' || result.outcome === 'stalled') {
       stopped = true;
       break;
@@ -93,5 +107,7 @@ export function dmaTransfer(engine: EngineContext, t: Transaction, length: numbe
 
 /** A transaction's outcome in one line: `translated → 0x… (TLB hit)`, `abort: F_TRANSLATION …`. */
 export function describeResult(r: TransactionResult): string {
-  return r.outcome === 'translated' || r.outcome === 'bypass' ? `${r.outcome} → ${hex(r.pa, 64)} (${r.detail})` : `${r.outcome}: ${r.detail}`;
+  return r.outcome === 'translated' || r.outcome === 'bypass'
+    ? `${r.outcome} → ${hex(r.pa, 64)} (${r.detail})`
+    : `${r.outcome}: ${r.detail}`;
 }

@@ -47,7 +47,6 @@ export interface EngineOptions {
 const GERROR_WORD = registerIndex(R.GERROR) * 2;
 const GERRORN_WORD = registerIndex(R.GERRORN) * 2;
 
-
 export class Engine implements EngineContext {
   readonly smmu: Smmu;
   readonly memory: GuestMemory;
@@ -126,7 +125,11 @@ export class Engine implements EngineContext {
     this.atcInvFailed = false;
     this.suppressEvents = false;
     this.memo = undefined;
-    this.log({ kind: 'note', text: `SMMU reset${config ? ` with the configuration ${config.name}` : ''}: registers at their reset values, caches empty, no stalled transaction`, section: '3.11' });
+    this.log({
+      kind: 'note',
+      text: `SMMU reset${config ? ` with the configuration ${config.name}` : ''}: registers at their reset values, caches empty, no stalled transaction`,
+      section: '3.11',
+    });
   }
 
   // --- register side effects (RegisterEffects) ------------------------------------------------
@@ -156,25 +159,52 @@ export class Engine implements EngineContext {
           break;
         }
         // Read-only (§6.2): the model ignores the write before any effect, so these never get here.
-        case 'IDR0': case 'IDR1': case 'IDR2': case 'IDR3': case 'IDR4': case 'IDR5': case 'IIDR': case 'AIDR':
-        case 'CR0ACK': case 'IRQ_CTRLACK': case 'STATUSR': case 'GERROR':
+        case 'IDR0':
+        case 'IDR1':
+        case 'IDR2':
+        case 'IDR3':
+        case 'IDR4':
+        case 'IDR5':
+        case 'IIDR':
+        case 'AIDR':
+        case 'CR0ACK':
+        case 'IRQ_CTRLACK':
+        case 'STATUSR':
+        case 'GERROR':
           break;
         // Stored by the model (with the ACK of IRQ_CTRL, the completed GBPA update, §6.3.14), and read
         // by the engine when it next acts: a translation reads the stream table registers and GBPA,
         // an interrupt reads IRQ_CTRLACK and its source's IRQ_CFG registers, and a queue's geometry
         // is computed again from a changed BASE (geometry()).
-        case 'CR1': case 'CR2': case 'GBPA': case 'AGBPA': case 'IRQ_CTRL':
-        case 'GERROR_IRQ_CFG0': case 'GERROR_IRQ_CFG1': case 'GERROR_IRQ_CFG2':
-        case 'EVENTQ_IRQ_CFG0': case 'EVENTQ_IRQ_CFG1': case 'EVENTQ_IRQ_CFG2':
-        case 'PRIQ_IRQ_CFG0': case 'PRIQ_IRQ_CFG1': case 'PRIQ_IRQ_CFG2':
-        case 'STRTAB_BASE': case 'STRTAB_BASE_CFG':
-        case 'CMDQ_BASE': case 'EVENTQ_BASE': case 'PRIQ_BASE':
+        case 'CR1':
+        case 'CR2':
+        case 'GBPA':
+        case 'AGBPA':
+        case 'IRQ_CTRL':
+        case 'GERROR_IRQ_CFG0':
+        case 'GERROR_IRQ_CFG1':
+        case 'GERROR_IRQ_CFG2':
+        case 'EVENTQ_IRQ_CFG0':
+        case 'EVENTQ_IRQ_CFG1':
+        case 'EVENTQ_IRQ_CFG2':
+        case 'PRIQ_IRQ_CFG0':
+        case 'PRIQ_IRQ_CFG1':
+        case 'PRIQ_IRQ_CFG2':
+        case 'STRTAB_BASE':
+        case 'STRTAB_BASE_CFG':
+        case 'CMDQ_BASE':
+        case 'EVENTQ_BASE':
+        case 'PRIQ_BASE':
           break;
         // The SMMU's own indexes, which software writes only while their queue is disabled (they are
         // Guarded by its enable, §6.2), and the output queues' consumer indexes: the engine writes an
         // event or PRI record at once or loses it as an overflow (§7.4), so a CONS write that frees
         // space has nothing waiting to resume.
-        case 'CMDQ_CONS': case 'EVENTQ_PROD': case 'PRIQ_PROD': case 'EVENTQ_CONS': case 'PRIQ_CONS':
+        case 'CMDQ_CONS':
+        case 'EVENTQ_PROD':
+        case 'PRIQ_PROD':
+        case 'EVENTQ_CONS':
+        case 'PRIQ_CONS':
           break;
         default:
           unreachable(reg.name, 'register');
@@ -192,7 +222,9 @@ export class Engine implements EngineContext {
   private noteStreamTableAlignment(): void {
     const st = currentStreamTable(this);
     if (st.base === st.written) return;
-    const what = st.twoLevel ? `the 2-level Stream table's first level (2^${Math.max(st.log2Written - st.split, 0)} L1STDs, LOG2SIZE ${st.log2Written}, SPLIT ${st.split}) and 64 bytes` : `the linear Stream table (2^${st.log2Written} STEs, LOG2SIZE ${st.log2Written})`;
+    const what = st.twoLevel
+      ? `the 2-level Stream table's first level (2^${Math.max(st.log2Written - st.split, 0)} L1STDs, LOG2SIZE ${st.log2Written}, SPLIT ${st.split}) and 64 bytes`
+      : `the linear Stream table (2^${st.log2Written} STEs, LOG2SIZE ${st.log2Written})`;
     this.log({
       kind: 'note',
       text: `SMMU_STRTAB_BASE.ADDR ${hex(BigInt(st.written), 64)} is not aligned to ${what}: the SMMU treats the address bits below ${st.alignment} bytes as zero and fetches ${st.twoLevel ? 'L1STDs' : 'STEs'} from ${hex(BigInt(st.base), 64)}`,
@@ -321,7 +353,13 @@ export class Engine implements EngineContext {
   log(a: Omit<Activity, 'seq'>): void {
     this.seq++;
     const report = !!a.severity && a.severity !== 'info' && !!this.findings;
-    const keep = this.recording || (a.severity !== undefined && a.severity !== 'info') || a.kind === 'event' || a.kind === 'gerror' || a.kind === 'command-error' || a.kind === 'interrupt';
+    const keep =
+      this.recording ||
+      (a.severity !== undefined && a.severity !== 'info') ||
+      a.kind === 'event' ||
+      a.kind === 'gerror' ||
+      a.kind === 'command-error' ||
+      a.kind === 'interrupt';
     if (keep) this.activity.push({ seq: this.seq, ...a, ...(report ? { reported: true } : {}) });
     if (report && (a.severity === 'error' || a.severity === 'warning')) {
       this.findings?.push({ severity: a.severity, code: a.code ?? a.kind, message: a.text, section: a.section ?? '3' });
@@ -332,7 +370,13 @@ export class Engine implements EngineContext {
   raiseGlobalError(bit: number, name: string, why: string, section: string): void {
     if (this.gerrorActive(bit)) return;
     this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << BigInt(bit)));
-    this.log({ kind: 'gerror', text: `GERROR.${name} activated: ${why}`, section, severity: bit === 0 ? 'error' : 'warning', code: `gerror.${name.toLowerCase()}` });
+    this.log({
+      kind: 'gerror',
+      text: `GERROR.${name} activated: ${why}`,
+      section,
+      severity: bit === 0 ? 'error' : 'warning',
+      code: `gerror.${name.toLowerCase()}`,
+    });
     if (this.field(F.GERROR_IRQEN) === 1n) this.signal('GERROR', R.GERROR_IRQ_CFG0, R.GERROR_IRQ_CFG1, 7);
   }
 
@@ -347,12 +391,18 @@ export class Engine implements EngineContext {
   signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void {
     this.wiredInterrupt(source);
     const addr = Number(this.smmu.value(cfg0) & 0x00ff_ffff_ffff_fffcn);
-    if (caps.msi(this.ids) && addr !== 0) this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit);
+    if (caps.msi(this.ids) && addr !== 0)
+      this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit);
   }
 
   /** A pulse on the wired interrupt output of `source` (§3.18.2: edge-triggered, no pending state). */
   wiredInterrupt(source: InterruptSource): void {
-    this.log({ kind: 'interrupt', text: `${source} wired interrupt asserted`, section: '3.18', interrupt: { source, how: 'wired' } });
+    this.log({
+      kind: 'interrupt',
+      text: `${source} wired interrupt asserted`,
+      section: '3.18',
+      interrupt: { source, how: 'wired' },
+    });
   }
 
   /**
@@ -363,16 +413,41 @@ export class Engine implements EngineContext {
     const a = addr % 2 ** this.oas;
     const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source} MSI`;
     if (this.memory.isAbort(a, 4)) {
-      this.log({ kind: 'interrupt', text: `${what} write of ${hex(BigInt(data))} to ${hex(BigInt(a), 64)} aborted`, section: '3.18', address: BigInt(a), severity: 'warning', code: 'msi.abort', interrupt: { source, how: 'msi', address: BigInt(a), data, aborted: true } });
-      const names: Record<number, string> = { 4: 'MSI_CMDQ_ABT_ERR', 5: 'MSI_EVENTQ_ABT_ERR', 6: 'MSI_PRIQ_ABT_ERR', 7: 'MSI_GERROR_ABT_ERR' };
+      this.log({
+        kind: 'interrupt',
+        text: `${what} write of ${hex(BigInt(data))} to ${hex(BigInt(a), 64)} aborted`,
+        section: '3.18',
+        address: BigInt(a),
+        severity: 'warning',
+        code: 'msi.abort',
+        interrupt: { source, how: 'msi', address: BigInt(a), data, aborted: true },
+      });
+      const names: Record<number, string> = {
+        4: 'MSI_CMDQ_ABT_ERR',
+        5: 'MSI_EVENTQ_ABT_ERR',
+        6: 'MSI_PRIQ_ABT_ERR',
+        7: 'MSI_GERROR_ABT_ERR',
+      };
       // A GERROR MSI abort does not raise another GERROR interrupt (it would loop, §7.5).
       if (abortBit === 7) {
         if (!this.gerrorActive(7)) this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << 7n));
-      } else this.raiseGlobalError(abortBit, names[abortBit] ?? 'MSI_ABT_ERR', `${what} to ${hex(BigInt(a), 64)} was aborted`, '7.5');
+      } else
+        this.raiseGlobalError(
+          abortBit,
+          names[abortBit] ?? 'MSI_ABT_ERR',
+          `${what} to ${hex(BigInt(a), 64)} was aborted`,
+          '7.5',
+        );
       return;
     }
     this.memory.write32(a, data);
-    this.log({ kind: 'interrupt', text: `${what}: wrote ${hex(BigInt(data))} to ${hex(BigInt(a), 64)}`, section: '3.18', address: BigInt(a), interrupt: { source, how: 'msi', address: BigInt(a), data, aborted: false } });
+    this.log({
+      kind: 'interrupt',
+      text: `${what}: wrote ${hex(BigInt(data))} to ${hex(BigInt(a), 64)}`,
+      section: '3.18',
+      address: BigInt(a),
+      interrupt: { source, how: 'msi', address: BigInt(a), data, aborted: false },
+    });
   }
 }
 

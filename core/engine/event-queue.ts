@@ -32,11 +32,25 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
   const words = buildEvent(name, fields);
   const text = formatEvent(decodeEvent(words));
   if (engine.field(F.EVENTQEN) === 0n) {
-    engine.log({ kind: 'event', text: `${text} discarded: CR0.EVENTQEN is 0 (${detail})`, section: '7.4', words, severity: 'warning', code: 'event.discarded' });
+    engine.log({
+      kind: 'event',
+      text: `${text} discarded: CR0.EVENTQEN is 0 (${detail})`,
+      section: '7.4',
+      words,
+      severity: 'warning',
+      code: 'event.discarded',
+    });
     return;
   }
   if (engine.gerrorActive(2)) {
-    engine.log({ kind: 'event', text: `${text} discarded: the event queue is not writable while GERROR.EVENTQ_ABT_ERR is active (${detail})`, section: '7.2', words, severity: 'warning', code: 'event.discarded' });
+    engine.log({
+      kind: 'event',
+      text: `${text} discarded: the event queue is not writable while GERROR.EVENTQ_ABT_ERR is active (${detail})`,
+      section: '7.2',
+      words,
+      severity: 'warning',
+      code: 'event.discarded',
+    });
     return;
   }
   const g = engine.geometry('EVENTQ');
@@ -47,18 +61,46 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
     const ov = engine.fieldNum(F.EVENTQ_OVFLG);
     const ack = engine.fieldNum(F.EVENTQ_OVACKFLG);
     if (ov === ack) engine.smmu.setOwned('EVENTQ_PROD', prodReg ^ (1n << 31n));
-    engine.log({ kind: 'event', text: `${text} lost: the event queue is full${ov === ack ? '; EVENTQ_PROD.OVFLG toggled' : ' (overflow already pending)'} (${detail})`, section: '7.4', words, severity: 'warning', code: 'event.overflow' });
+    engine.log({
+      kind: 'event',
+      text: `${text} lost: the event queue is full${ov === ack ? '; EVENTQ_PROD.OVFLG toggled' : ' (overflow already pending)'} (${detail})`,
+      section: '7.4',
+      words,
+      severity: 'warning',
+      code: 'event.overflow',
+    });
     return;
   }
   const addr = slotAddress(g, prod);
   if (engine.memory.isAbort(addr, 32)) {
-    engine.log({ kind: 'event', text: `${text} lost: writing EVENTQ[${prod % 2 ** g.log2}] at ${hex(BigInt(addr), 64)} took an external abort`, section: '7.2', address: BigInt(addr), words, severity: 'warning', code: 'event.abort' });
-    engine.raiseGlobalError(2, 'EVENTQ_ABT_ERR', `the event record write to ${hex(BigInt(addr), 64)} was aborted; the queue is not writable until acknowledged`, '7.5');
+    engine.log({
+      kind: 'event',
+      text: `${text} lost: writing EVENTQ[${prod % 2 ** g.log2}] at ${hex(BigInt(addr), 64)} took an external abort`,
+      section: '7.2',
+      address: BigInt(addr),
+      words,
+      severity: 'warning',
+      code: 'event.abort',
+    });
+    engine.raiseGlobalError(
+      2,
+      'EVENTQ_ABT_ERR',
+      `the event record write to ${hex(BigInt(addr), 64)} was aborted; the queue is not writable until acknowledged`,
+      '7.5',
+    );
     return;
   }
   engine.memory.writeWords(addr, words);
   engine.smmu.setOwned('EVENTQ_PROD', (prodReg & ~0xf_ffffn) | BigInt(next(prod, g.log2)));
-  engine.log({ kind: 'event', text: `EVENTQ[${prod % 2 ** g.log2}] ← ${text} (${detail})`, section: '7.3', address: BigInt(addr), words, severity: 'info', code: 'event.written' });
+  engine.log({
+    kind: 'event',
+    text: `EVENTQ[${prod % 2 ** g.log2}] ← ${text} (${detail})`,
+    section: '7.3',
+    address: BigInt(addr),
+    words,
+    severity: 'info',
+    code: 'event.written',
+  });
   // §3.18: the event queue interrupt fires when the queue goes from empty to non-empty.
   if (engine.field(F.EVENTQ_IRQEN) === 1n && (prod & indexMask(g.log2)) === (cons & indexMask(g.log2))) {
     engine.signal('EVENTQ', R.EVENTQ_IRQ_CFG0, R.EVENTQ_IRQ_CFG1, 5);

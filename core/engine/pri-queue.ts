@@ -28,7 +28,13 @@ export type PageRequestOutcome = 'queued' | 'discarded' | 'unsupported';
 
 export function pageRequest(engine: EngineContext, req: PageRequest): PageRequestOutcome {
   if (!pri(engine.ids)) {
-    engine.log({ kind: 'pri', text: `StreamID ${req.sid}: this SMMU does not implement PRI (IDR0.PRI is 0)`, section: '8', severity: 'warning', code: 'pri.unsupported' });
+    engine.log({
+      kind: 'pri',
+      text: `StreamID ${req.sid}: this SMMU does not implement PRI (IDR0.PRI is 0)`,
+      section: '8',
+      severity: 'warning',
+      code: 'pri.unsupported',
+    });
     return 'unsupported';
   }
   const words = encodePriRequest(
@@ -48,17 +54,38 @@ export function pageRequest(engine: EngineContext, req: PageRequest): PageReques
   const text = formatPriRequest(words);
   const auto = req.last ? '; Last is 1, so the SMMU sends an automatic PRG response' : '';
   if (engine.field(F.PRIQEN) === 0n) {
-    engine.log({ kind: 'pri', text: `${text} discarded: CR0.PRIQEN is 0${auto}`, section: '8.2', words, severity: 'warning', code: 'pri.discarded' });
+    engine.log({
+      kind: 'pri',
+      text: `${text} discarded: CR0.PRIQEN is 0${auto}`,
+      section: '8.2',
+      words,
+      severity: 'warning',
+      code: 'pri.discarded',
+    });
     return 'discarded';
   }
   const prodReg = engine.smmu.value(R.PRIQ_PROD);
   if (engine.fieldNum(F.PRIQ_OVFLG) !== engine.fieldNum(F.PRIQ_OVACKFLG)) {
-    engine.log({ kind: 'pri', text: `${text} discarded: a PRI queue overflow is not yet acknowledged${auto}`, section: '8.1', words, severity: 'warning', code: 'pri.overflow' });
+    engine.log({
+      kind: 'pri',
+      text: `${text} discarded: a PRI queue overflow is not yet acknowledged${auto}`,
+      section: '8.1',
+      words,
+      severity: 'warning',
+      code: 'pri.overflow',
+    });
     lastOnlyOverflowInterrupt(engine, req);
     return 'discarded';
   }
   if (engine.gerrorActive(3)) {
-    engine.log({ kind: 'pri', text: `${text} discarded: the PRI queue is not writable while GERROR.PRIQ_ABT_ERR is active`, section: '7.5', words, severity: 'warning', code: 'pri.discarded' });
+    engine.log({
+      kind: 'pri',
+      text: `${text} discarded: the PRI queue is not writable while GERROR.PRIQ_ABT_ERR is active`,
+      section: '7.5',
+      words,
+      severity: 'warning',
+      code: 'pri.discarded',
+    });
     return 'discarded';
   }
   const g = engine.geometry('PRIQ');
@@ -66,7 +93,14 @@ export function pageRequest(engine: EngineContext, req: PageRequest): PageReques
   const cons = engine.fieldNum(F.PRIQ_RD);
   if (isFull(prod, cons, g.log2)) {
     engine.smmu.setOwned('PRIQ_PROD', prodReg ^ (1n << 31n));
-    engine.log({ kind: 'pri', text: `${text} lost: the PRI queue is full; PRIQ_PROD.OVFLG toggled${auto}`, section: '8.1', words, severity: 'warning', code: 'pri.overflow' });
+    engine.log({
+      kind: 'pri',
+      text: `${text} lost: the PRI queue is full; PRIQ_PROD.OVFLG toggled${auto}`,
+      section: '8.1',
+      words,
+      severity: 'warning',
+      code: 'pri.overflow',
+    });
     lastOnlyOverflowInterrupt(engine, req);
     return 'discarded';
   }
@@ -77,11 +111,20 @@ export function pageRequest(engine: EngineContext, req: PageRequest): PageReques
   }
   engine.memory.writeWords(addr, words);
   engine.smmu.setOwned('PRIQ_PROD', (prodReg & ~0xf_ffffn) | BigInt(next(prod, g.log2)));
-  engine.log({ kind: 'pri', text: `PRIQ[${prod & ((1 << g.log2) - 1)}] ← ${text}`, section: '8', address: BigInt(addr), words, severity: 'info', code: 'pri.written' });
+  engine.log({
+    kind: 'pri',
+    text: `PRIQ[${prod & ((1 << g.log2) - 1)}] ← ${text}`,
+    section: '8',
+    address: BigInt(addr),
+    words,
+    severity: 'info',
+    code: 'pri.written',
+  });
   // §3.18 with PRIQ_IRQ_CFG2.LO: interrupt only for Last == 1 requests; otherwise on empty → non-empty.
   const lastOnly = lastOnlyInterrupts(engine);
   const wasEmpty = (prod & indexMask(g.log2)) === (cons & indexMask(g.log2));
-  if (engine.field(F.PRIQ_IRQEN) === 1n && (lastOnly ? req.last : wasEmpty)) engine.signal('PRIQ', R.PRIQ_IRQ_CFG0, R.PRIQ_IRQ_CFG1, 6);
+  if (engine.field(F.PRIQ_IRQEN) === 1n && (lastOnly ? req.last : wasEmpty))
+    engine.signal('PRIQ', R.PRIQ_IRQ_CFG0, R.PRIQ_IRQ_CFG1, 6);
   return 'queued';
 }
 
@@ -96,5 +139,6 @@ function lastOnlyInterrupts(engine: EngineContext): boolean {
  * interrupt is generated"); discarded for any other reason, it does not.
  */
 function lastOnlyOverflowInterrupt(engine: EngineContext, req: PageRequest): void {
-  if (req.last && engine.field(F.PRIQ_IRQEN) === 1n && lastOnlyInterrupts(engine)) engine.signal('PRIQ', R.PRIQ_IRQ_CFG0, R.PRIQ_IRQ_CFG1, 6);
+  if (req.last && engine.field(F.PRIQ_IRQEN) === 1n && lastOnlyInterrupts(engine))
+    engine.signal('PRIQ', R.PRIQ_IRQ_CFG0, R.PRIQ_IRQ_CFG1, 6);
 }

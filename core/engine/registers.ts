@@ -26,7 +26,7 @@ export interface FieldRef {
 export function ref(register: RegisterName, name: string): FieldRef {
   const reg = getRegister(register);
   const f = field(reg, name);
-  const inOneWord = (f.lsb >>> 5) === (f.msb >>> 5);
+  const inOneWord = f.lsb >>> 5 === f.msb >>> 5;
   return {
     reg,
     field: f,

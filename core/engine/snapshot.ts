@@ -15,7 +15,16 @@ import { generation } from './config-cache';
 import type { Engine } from './engine';
 
 /** Keys whose values are shared between a snapshot and the live state (immutable or rebuilt). */
-const SHARED_KEYS = new Set(['config', 'ids', 'fastRead', 'fastWrite', 'fastKeep', 'fastGuard', 'decoded', 'geometries']);
+const SHARED_KEYS = new Set([
+  'config',
+  'ids',
+  'fastRead',
+  'fastWrite',
+  'fastKeep',
+  'fastGuard',
+  'decoded',
+  'geometries',
+]);
 /** Arrays of immutable records: the array is copied, its elements shared. */
 const SHALLOW_KEYS = new Set(['activity', 'history']);
 // (Engine snapshots keep the engine's append-only activity log out of the copy: snapshotEngine.)
@@ -171,7 +180,16 @@ export function restoreInto(live: object, snap: object): void {
 function relink(target: AnyObject, freshRoot: object, live: object): void {
   const seen = new Set<unknown>();
   const walk = (o: unknown): void => {
-    if (o === null || typeof o !== 'object' || seen.has(o) || isTyped(o) || o instanceof Map || o instanceof Set || Array.isArray(o)) return;
+    if (
+      o === null ||
+      typeof o !== 'object' ||
+      seen.has(o) ||
+      isTyped(o) ||
+      o instanceof Map ||
+      o instanceof Set ||
+      Array.isArray(o)
+    )
+      return;
     seen.add(o);
     for (const k of Object.keys(o)) {
       if (SHARED_KEYS.has(k) || SHALLOW_KEYS.has(k)) continue;
@@ -201,12 +219,20 @@ type WithActivity = { activity: Activity[] };
  * A snapshot of `engine`, sharing unchanged memory pages with `previous` (an earlier snapshot of
  * the same run); `size` as in CloneOptions.
  */
-export function snapshotEngine(engine: Engine, previous?: { readonly engine: Engine }, size?: { bytes: number }): EngineSnapshot {
+export function snapshotEngine(
+  engine: Engine,
+  previous?: { readonly engine: Engine },
+  size?: { bytes: number },
+): EngineSnapshot {
   const e = engine as unknown as WithActivity;
   const activity = e.activity;
   e.activity = [];
   try {
-    return { engine: cloneState(engine, { previous: previous?.engine, ...(size ? { size } : {}) }), activity, activityLength: activity.length };
+    return {
+      engine: cloneState(engine, { previous: previous?.engine, ...(size ? { size } : {}) }),
+      activity,
+      activityLength: activity.length,
+    };
   } finally {
     e.activity = activity;
   }

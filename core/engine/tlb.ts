@@ -57,12 +57,14 @@ export class Tlb {
     return this.count;
   }
 
-
   /** Look up `vaPage12` (input address >> 12) in a context, then among its global entries. */
   lookup(regime: Regime, vmid: number, asid: number, vaPage12: number): TlbEntry | undefined {
     if (this.count === 0) return undefined;
     // Stage 1 lookups fall back to the context's global entries (nG == 0).
-    return this.find(ctxKey(regime, vmid, asid), vaPage12) ?? (asid >= 0 ? this.find(ctxKey(regime, vmid, -1), vaPage12) : undefined);
+    return (
+      this.find(ctxKey(regime, vmid, asid), vaPage12) ??
+      (asid >= 0 ? this.find(ctxKey(regime, vmid, -1), vaPage12) : undefined)
+    );
   }
 
   private find(key: number, vaPage12: number): TlbEntry | undefined {

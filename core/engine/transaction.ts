@@ -39,12 +39,24 @@ function isFail<T>(x: T | Fail): x is Fail {
 /** Read a structure of `n` words at `addr`, or 'abort'. Recorded as SMMU activity. */
 function fetch(engine: EngineContext, what: string, addr: number, n: number): Uint32Array | 'abort' {
   if (engine.memory.isAbort(addr, n * 4)) {
-    if (engine.recording) engine.log({ kind: 'fetch', text: `${what} fetch from ${hex(BigInt(addr), 64)} took an external abort`, address: BigInt(addr), severity: 'info' });
+    if (engine.recording)
+      engine.log({
+        kind: 'fetch',
+        text: `${what} fetch from ${hex(BigInt(addr), 64)} took an external abort`,
+        address: BigInt(addr),
+        severity: 'info',
+      });
     return 'abort';
   }
   const w = new Uint32Array(n);
   engine.memory.readWords(addr, w, n);
-  if (engine.recording) engine.log({ kind: 'fetch', text: `fetched ${what} from ${hex(BigInt(addr), 64)}`, address: BigInt(addr), words: [...w] });
+  if (engine.recording)
+    engine.log({
+      kind: 'fetch',
+      text: `fetched ${what} from ${hex(BigInt(addr), 64)}`,
+      address: BigInt(addr),
+      words: [...w],
+    });
   return w;
 }
 
@@ -65,7 +77,14 @@ function accessFields(t: Transaction): EventFields {
 }
 
 /** Terminate with an event (recorded per the caller's decision) and an abort. */
-function abortWith(engine: EngineContext, t: Transaction, event: EventName, fields: EventFields, detail: string, record = true): Fail {
+function abortWith(
+  engine: EngineContext,
+  t: Transaction,
+  event: EventName,
+  fields: EventFields,
+  detail: string,
+  record = true,
+): Fail {
   if (record) recordEvent(engine, event, { ...accessFields(t), ...fields }, detail);
   return { fail: { outcome: 'abort', event, detail: `${event}: ${detail}` } };
 }
@@ -76,14 +95,22 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   const sid = t.sid;
   const cached = engine.configCache.ste.get(sid);
   if (cached) {
-    if (engine.checkStale) checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
+    if (engine.checkStale)
+      checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
     return cached.decoded as SteFields;
   }
   // The effective base, LOG2SIZE capped at SIDSIZE, the format and SPLIT in effect (§6.3.24, §6.3.25).
   const { base, log2, twoLevel, split } = currentStreamTable(engine);
   const record = engine.field(F.RECINVSID) === 1n;
   if (sid >= 2 ** log2) {
-    return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))} is outside the stream table (STRTAB_BASE_CFG.LOG2SIZE ${log2})${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
+    return abortWith(
+      engine,
+      t,
+      'C_BAD_STREAMID',
+      {},
+      `StreamID ${hex(BigInt(sid))} is outside the stream table (STRTAB_BASE_CFG.LOG2SIZE ${log2})${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`,
+      record,
+    );
   }
   let steAddr: number;
   if (twoLevel) {
@@ -97,18 +124,42 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     if (l1c) l1 = l1c.decoded as { span: number; l2Ptr: number };
     else {
       const w = fetch(engine, `L1STD ${l1Index}`, l1Addr, 2);
-      if (w === 'abort') return abortWith(engine, t, 'F_STE_FETCH', { FetchAddr: l1Addr }, `external abort fetching the L1STD at ${hex(BigInt(l1Addr), 64)}`);
+      if (w === 'abort')
+        return abortWith(
+          engine,
+          t,
+          'F_STE_FETCH',
+          { FetchAddr: l1Addr },
+          `external abort fetching the L1STD at ${hex(BigInt(l1Addr), 64)}`,
+        );
       const d = decodeL1std(w);
       l1 = { span: d.span, l2Ptr: d.l2Ptr };
       if (d.span === 0 || d.span > split + 1) {
-        const why = d.span === 0 ? 'L1STD.Span is 0 (invalid)' : `L1STD.Span ${d.span} exceeds SPLIT + 1 = ${split + 1} (ILLEGAL, §5.1)`;
-        return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))}: ${why}${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
+        const why =
+          d.span === 0
+            ? 'L1STD.Span is 0 (invalid)'
+            : `L1STD.Span ${d.span} exceeds SPLIT + 1 = ${split + 1} (ILLEGAL, §5.1)`;
+        return abortWith(
+          engine,
+          t,
+          'C_BAD_STREAMID',
+          {},
+          `StreamID ${hex(BigInt(sid))}: ${why}${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`,
+          record,
+        );
       }
       engine.configCache.l1st.set(l1Index, { address: l1Addr, words: w, decoded: l1, seq: 0 });
     }
     const low = sid % 2 ** split;
     if (low >= 2 ** (l1.span - 1)) {
-      return abortWith(engine, t, 'C_BAD_STREAMID', {}, `StreamID ${hex(BigInt(sid))} is beyond L1STD ${l1Index}'s Span ${l1.span} (${2 ** (l1.span - 1)} STEs)${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`, record);
+      return abortWith(
+        engine,
+        t,
+        'C_BAD_STREAMID',
+        {},
+        `StreamID ${hex(BigInt(sid))} is beyond L1STD ${l1Index}'s Span ${l1.span} (${2 ** (l1.span - 1)} STEs)${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`,
+        record,
+      );
     }
     steAddr = l1.l2Ptr + 64 * low;
   } else {
@@ -116,15 +167,30 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   }
   steAddr %= 2 ** engine.oas;
   const w = fetch(engine, `STE ${sid}`, steAddr, 16);
-  if (w === 'abort') return abortWith(engine, t, 'F_STE_FETCH', { FetchAddr: steAddr }, `external abort fetching STE ${sid} at ${hex(BigInt(steAddr), 64)}`);
+  if (w === 'abort')
+    return abortWith(
+      engine,
+      t,
+      'F_STE_FETCH',
+      { FetchAddr: steAddr },
+      `external abort fetching STE ${sid} at ${hex(BigInt(steAddr), 64)}`,
+    );
   const verdict = checkSte(w, engine.ids, { oas: engine.oas });
-  if (!verdict.valid) return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} has V == 0`);
+  if (!verdict.valid)
+    return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} has V == 0`);
   if (verdict.illegal.length) {
-    return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
+    return abortWith(
+      engine,
+      t,
+      'C_BAD_STE',
+      {},
+      `STE ${sid} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`,
+    );
   }
   const ste = decodeSte(w);
   // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
-  if ((ste.config & 2) === 2 && ste.s2Endi === 1) bigEndianNotModelled(engine, `STE ${sid} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
+  if ((ste.config & 2) === 2 && ste.s2Endi === 1)
+    bigEndianNotModelled(engine, `STE ${sid} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
   engine.configCache.ste.set(sid, { address: steAddr, words: w, decoded: ste, seq: 0 });
   return ste;
 }
@@ -132,15 +198,35 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
 /** A structure selects big-endian translation tables, which the walker reads little-endian: say so where it is fetched. */
 function bigEndianNotModelled(engine: EngineContext, what: string, section: string): void {
   if (engine.suppressEvents) return;
-  engine.log({ kind: 'note', text: `${what}: big-endian tables are not modelled, the walk reads their descriptors little-endian`, section, severity: 'warning', code: 'walk.not-modelled' });
+  engine.log({
+    kind: 'note',
+    text: `${what}: big-endian tables are not modelled, the walk reads their descriptors little-endian`,
+    section,
+    severity: 'warning',
+    code: 'walk.not-modelled',
+  });
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
-function checkStaleStructure(engine: EngineContext, what: string, which: string, addr: number, cached: Uint32Array, cmd: string): void {
+function checkStaleStructure(
+  engine: EngineContext,
+  what: string,
+  which: string,
+  addr: number,
+  cached: Uint32Array,
+  cmd: string,
+): void {
   const now = new Uint32Array(cached.length);
   engine.memory.readWords(addr, now, cached.length);
   if (!sameWords(now, cached)) {
-    engine.log({ kind: 'stale', text: `the SMMU used its cached ${what} for ${which}: memory at ${hex(BigInt(addr), 64)} changed after it was cached, and no ${cmd} (then CMD_SYNC) has invalidated it, so the old ${what} still applies`, section: '3.21.3', address: BigInt(addr), severity: 'warning', code: `stale.${what.toLowerCase()}` });
+    engine.log({
+      kind: 'stale',
+      text: `the SMMU used its cached ${what} for ${which}: memory at ${hex(BigInt(addr), 64)} changed after it was cached, and no ${cmd} (then CMD_SYNC) has invalidated it, so the old ${what} still applies`,
+      section: '3.21.3',
+      address: BigInt(addr),
+      severity: 'warning',
+      code: `stale.${what.toLowerCase()}`,
+    });
   }
 }
 
@@ -173,7 +259,8 @@ function memoryFor(engine: EngineContext, what: string): WalkMemory {
       const a = Number(pa);
       if (engine.memory.isAbort(a, 8)) return 'abort';
       const v = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
-      if (engine.recording) engine.log({ kind: 'fetch', text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}`, address: pa });
+      if (engine.recording)
+        engine.log({ kind: 'fetch', text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}`, address: pa });
       return v;
     },
     write64: (pa, v) => {
@@ -183,7 +270,12 @@ function memoryFor(engine: EngineContext, what: string): WalkMemory {
       if (engine.suppressEvents) return 'ok';
       engine.memory.write32(a, Number(v & 0xffff_ffffn));
       engine.memory.write32(a + 4, Number(v >> 32n));
-      if (engine.recording) engine.log({ kind: 'fetch', text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)} (hardware Access flag / dirty state, §3.13)`, address: pa });
+      if (engine.recording)
+        engine.log({
+          kind: 'fetch',
+          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)} (hardware Access flag / dirty state, §3.13)`,
+          address: pa,
+        });
       return 'ok';
     },
   };
@@ -202,14 +294,25 @@ const FAULT_EVENTS: Record<WalkFault['kind'], EventName> = {
 /** Translate one transaction. Deterministic; events and activity are recorded on the engine. */
 export function translate(engine: EngineContext, t: Transaction): TransactionResult {
   const memo = engine.memo;
-  if (memo !== undefined && memo.sid === t.sid && memo.ssid === t.ssid && memo.gen === generation.value && !engine.checkStale) {
+  if (
+    memo !== undefined &&
+    memo.sid === t.sid &&
+    memo.ssid === t.ssid &&
+    memo.gen === generation.value &&
+    !engine.checkStale
+  ) {
     const small = t.address < TWO53;
     const aNum = small ? Number(t.address) : 0;
     const vaPage12 = small ? Math.floor(aNum / 4096) : Number(t.address >> 12n);
     const hit = engine.tlb.lookup(memo.regime, memo.vmid, memo.asid, vaPage12);
     if (hit !== undefined && hit.stages !== 2 && permits(hit, t.access)) {
       const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
-      return { outcome: 'translated', pa: BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low), via: 'tlb', detail: 'TLB hit' };
+      return {
+        outcome: 'translated',
+        pa: BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low),
+        via: 'tlb',
+        detail: 'TLB hit',
+      };
     }
   }
   return translateFull(engine, t);
@@ -219,20 +322,34 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
   engine.memo = undefined;
   // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes.
   if (!engine.smmuEnabled()) {
-    if (engine.field(F.GBPA_ABORT) === 1n) return { outcome: 'abort', detail: 'SMMUEN is 0 and GBPA.ABORT is 1: the transaction is aborted (no event, §6.3.14)' };
+    if (engine.field(F.GBPA_ABORT) === 1n)
+      return {
+        outcome: 'abort',
+        detail: 'SMMUEN is 0 and GBPA.ABORT is 1: the transaction is aborted (no event, §6.3.14)',
+      };
     return { outcome: 'bypass', pa: t.address, detail: 'SMMUEN is 0: bypass with SMMU_GBPA attributes (§6.3.14)' };
   }
   const ste = locateSte(engine, t);
   if (isFail(ste)) return ste.fail;
   const cfg = ste.config;
   // §5.2 Config 0b0xx: abort without an event (0b001-0b011 are reserved and behave as abort).
-  if ((cfg & 0b100) === 0) return { outcome: 'abort', detail: `STE ${t.sid}.Config is ${cfg.toString(2).padStart(3, '0')}: aborted without an event (§5.2)` };
+  if ((cfg & 0b100) === 0)
+    return {
+      outcome: 'abort',
+      detail: `STE ${t.sid}.Config is ${cfg.toString(2).padStart(3, '0')}: aborted without an event (§5.2)`,
+    };
   const s1 = (cfg & 1) === 1;
   const s2 = (cfg & 2) === 2;
   if (cfg === 0b100) {
     if (t.ssid !== undefined) {
       // §5.2 S1CDMax/Config: a substream on a stream without stage 1 is C_BAD_SUBSTREAMID.
-      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `StreamID ${t.sid} is in bypass (Config 0b100) and has no substreams`).fail;
+      return abortWith(
+        engine,
+        t,
+        'C_BAD_SUBSTREAMID',
+        {},
+        `StreamID ${t.sid} is in bypass (Config 0b100) and has no substreams`,
+      ).fail;
     }
     return { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.Config is 0b100: bypass` };
   }
@@ -254,14 +371,37 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
   // Substream selection (§5.2 S1CDMax, S1DSS).
   let ssidUsed = t.ssid ?? 0;
   if (t.ssid !== undefined) {
-    if (ste.s1CdMax === 0) return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid}.S1CDMax is 0: substreams are disabled`).fail;
-    if (t.ssid >= 2 ** ste.s1CdMax) return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `SubstreamID ${t.ssid} ≥ 2^S1CDMax (${2 ** ste.s1CdMax})`).fail;
-    if (t.ssid === 0 && ste.s1Dss === 0b10) return abortWith(engine, t, 'F_STREAM_DISABLED', {}, `STE ${t.sid}.S1DSS is 0b10: SubstreamID 0 is reserved for non-substream traffic`).fail;
+    if (ste.s1CdMax === 0)
+      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid}.S1CDMax is 0: substreams are disabled`).fail;
+    if (t.ssid >= 2 ** ste.s1CdMax)
+      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `SubstreamID ${t.ssid} ≥ 2^S1CDMax (${2 ** ste.s1CdMax})`)
+        .fail;
+    if (t.ssid === 0 && ste.s1Dss === 0b10)
+      return abortWith(
+        engine,
+        t,
+        'F_STREAM_DISABLED',
+        {},
+        `STE ${t.sid}.S1DSS is 0b10: SubstreamID 0 is reserved for non-substream traffic`,
+      ).fail;
   } else if (ste.s1CdMax > 0) {
-    if (ste.s1Dss === 0b00) return abortWith(engine, t, 'F_STREAM_DISABLED', {}, `STE ${t.sid}.S1DSS is 0b00: traffic without a SubstreamID is terminated`).fail;
+    if (ste.s1Dss === 0b00)
+      return abortWith(
+        engine,
+        t,
+        'F_STREAM_DISABLED',
+        {},
+        `STE ${t.sid}.S1DSS is 0b00: traffic without a SubstreamID is terminated`,
+      ).fail;
     if (ste.s1Dss === 0b01) {
       // Stage 1 bypassed for non-substream traffic.
-      return s2 ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2) : { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.S1DSS is 0b01: stage 1 bypass for traffic without a SubstreamID` };
+      return s2
+        ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2)
+        : {
+            outcome: 'bypass',
+            pa: t.address,
+            detail: `STE ${t.sid}.S1DSS is 0b01: stage 1 bypass for traffic without a SubstreamID`,
+          };
     }
     ssidUsed = 0;
   }
@@ -281,7 +421,8 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
     const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
     if (permits(hit, t.access)) {
       engine.memo = { sid: t.sid, ssid: t.ssid, gen: generation.value, regime, vmid, asid };
-      if (engine.checkStale) checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined));
+      if (engine.checkStale)
+        checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined));
       return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
     }
     // A permission fault on a cached entry: fall through to the walk, which reports it precisely.
@@ -290,7 +431,24 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
   if ('result' in r) return r.result;
   const e = r.entry;
   // Built field by field: an object spread here cost microseconds per walk.
-  engine.tlb.insert({ regime, vmid, asid: r.global ? -1 : asid, stages: e.stages, log2: e.log2, page: e.page, oa: e.oa, r: e.r, w: e.w, x: e.x, priv: e.priv, sid: t.sid, ssid: ssidUsed, seq: e.seq, level: e.level, ipa: e.ipa });
+  engine.tlb.insert({
+    regime,
+    vmid,
+    asid: r.global ? -1 : asid,
+    stages: e.stages,
+    log2: e.log2,
+    page: e.page,
+    oa: e.oa,
+    r: e.r,
+    w: e.w,
+    x: e.x,
+    priv: e.priv,
+    sid: t.sid,
+    ssid: ssidUsed,
+    seq: e.seq,
+    level: e.level,
+    ipa: e.ipa,
+  });
   return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
 }
 
@@ -303,7 +461,13 @@ function permits(e: TlbEntry, a: Access): boolean {
   return e.priv === a.priv && (a.write ? e.w : e.r) && (!a.exec || e.x);
 }
 
-function checkStaleTranslation(engine: EngineContext, t: Transaction, hit: TlbEntry, pa: bigint, rewalk: () => { pa: bigint } | { result: TransactionResult }): void {
+function checkStaleTranslation(
+  engine: EngineContext,
+  t: Transaction,
+  hit: TlbEntry,
+  pa: bigint,
+  rewalk: () => { pa: bigint } | { result: TransactionResult },
+): void {
   const recording = engine.recording;
   engine.recording = false;
   let now: { pa: bigint } | { result: TransactionResult };
@@ -315,18 +479,41 @@ function checkStaleTranslation(engine: EngineContext, t: Transaction, hit: TlbEn
     engine.recording = recording;
     engine.suppressEvents = events;
   }
-  const nowText = 'pa' in now ? `map it to ${hex(now.pa, 64)}` : `give ${now.result.outcome === 'abort' ? now.result.event ?? 'an abort' : now.result.outcome}`;
+  const nowText =
+    'pa' in now
+      ? `map it to ${hex(now.pa, 64)}`
+      : `give ${now.result.outcome === 'abort' ? (now.result.event ?? 'an abort') : now.result.outcome}`;
   if (!('pa' in now) || now.pa !== pa) {
     const cmd = hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA';
-    engine.log({ kind: 'stale', text: `stale TLB entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''} then CMD_SYNC is missing`, section: '4.4', severity: 'warning', code: 'stale.tlb' });
+    engine.log({
+      kind: 'stale',
+      text: `stale TLB entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''} then CMD_SYNC is missing`,
+      section: '4.4',
+      severity: 'warning',
+      code: 'stale.tlb',
+    });
   }
 }
 
-function locateCd(engine: EngineContext, t: Transaction, ste: SteFields, ssid: number, stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined): CdFields | Fail {
+function locateCd(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  ssid: number,
+  stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined,
+): CdFields | Fail {
   const key = cdKey(t.sid, ssid);
   const cached = engine.configCache.cd.get(key);
   if (cached) {
-    if (engine.checkStale) checkStaleStructure(engine, 'CD', `StreamID ${t.sid} SubstreamID ${ssid}`, cached.address, cached.words, 'CMD_CFGI_CD');
+    if (engine.checkStale)
+      checkStaleStructure(
+        engine,
+        'CD',
+        `StreamID ${t.sid} SubstreamID ${ssid}`,
+        cached.address,
+        cached.words,
+        'CMD_CFGI_CD',
+      );
     return cached.decoded as CdFields;
   }
   // CD addresses are IPAs when stage 2 is enabled (nested): translate them (§3.4.1, CLASS=CD).
@@ -351,9 +538,23 @@ function locateCd(engine: EngineContext, t: Transaction, ste: SteFields, ssid: n
       const l1Pa = toPa(ptr + 8 * l1Index, 'L1CD');
       if (isFail(l1Pa)) return l1Pa;
       const w = fetch(engine, `L1CD ${l1Index} of StreamID ${t.sid}`, l1Pa, 2);
-      if (w === 'abort') return abortWith(engine, t, 'F_CD_FETCH', { FetchAddr: l1Pa }, `external abort fetching the L1CD at ${hex(BigInt(l1Pa), 64)}`);
+      if (w === 'abort')
+        return abortWith(
+          engine,
+          t,
+          'F_CD_FETCH',
+          { FetchAddr: l1Pa },
+          `external abort fetching the L1CD at ${hex(BigInt(l1Pa), 64)}`,
+        );
       const d = decodeL1cd(w);
-      if (!d.valid) return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `L1CD ${l1Index} at ${hex(BigInt(l1Pa), 64)} has V == 0 (§5.3)`);
+      if (!d.valid)
+        return abortWith(
+          engine,
+          t,
+          'C_BAD_SUBSTREAMID',
+          {},
+          `L1CD ${l1Index} at ${hex(BigInt(l1Pa), 64)} has V == 0 (§5.3)`,
+        );
       l2Ptr = d.l2Ptr;
       engine.configCache.l1cd.set(l1Key, { address: l1Pa, words: w, decoded: l2Ptr, seq: 0 });
     }
@@ -362,16 +563,41 @@ function locateCd(engine: EngineContext, t: Transaction, ste: SteFields, ssid: n
   const cdPa = toPa(cdIpa, 'CD');
   if (isFail(cdPa)) return cdPa;
   const w = fetch(engine, `CD ${ssid} of StreamID ${t.sid}`, cdPa, 16);
-  if (w === 'abort') return abortWith(engine, t, 'F_CD_FETCH', { FetchAddr: cdPa }, `external abort fetching CD ${ssid} at ${hex(BigInt(cdPa), 64)}`);
+  if (w === 'abort')
+    return abortWith(
+      engine,
+      t,
+      'F_CD_FETCH',
+      { FetchAddr: cdPa },
+      `external abort fetching CD ${ssid} at ${hex(BigInt(cdPa), 64)}`,
+    );
   // The CD is judged with the STE that located it (StreamWorld, S1STALLD, stage 2 format, §5.4.1).
   const verdict = checkCd(w, engine.ids, { oas: engine.oas, ste, e2h: Number(engine.smmu.field('CR2', 'E2H')) });
-  if (!verdict.valid) return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} has V == 0`);
+  if (!verdict.valid)
+    return abortWith(
+      engine,
+      t,
+      'C_BAD_CD',
+      {},
+      `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} has V == 0`,
+    );
   if (verdict.illegal.length) {
-    return abortWith(engine, t, 'C_BAD_CD', {}, `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`);
+    return abortWith(
+      engine,
+      t,
+      'C_BAD_CD',
+      {},
+      `CD ${ssid} of StreamID ${t.sid} at ${hex(BigInt(cdPa), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`,
+    );
   }
   const cd = decodeCd(w);
   // §5.4 ENDI (IGNORED when both walks are disabled): big-endian stage 1 tables are not modelled.
-  if (cd.endi === 1 && (cd.epd0 === 0 || cd.epd1 === 0)) bigEndianNotModelled(engine, `CD ${ssid} of StreamID ${t.sid} selects big-endian stage 1 translation tables (ENDI = 1)`, '5.4');
+  if (cd.endi === 1 && (cd.epd0 === 0 || cd.epd1 === 0))
+    bigEndianNotModelled(
+      engine,
+      `CD ${ssid} of StreamID ${t.sid} selects big-endian stage 1 translation tables (ENDI = 1)`,
+      '5.4',
+    );
   engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
   return cd;
 }
@@ -379,7 +605,13 @@ function locateCd(engine: EngineContext, t: Transaction, ste: SteFields, ssid: n
 /** A stage-2 fault while fetching a stage-1 structure (CD, L1CD, or a stage-1 table): CLASS=CD/TTD, S2=1. */
 function s2FaultOn(engine: EngineContext, t: Transaction, f: WalkFault, cls: 'CD' | 'TTD', what: string): Fail {
   const ev = FAULT_EVENTS[f.kind];
-  return abortWith(engine, t, ev, { S2: 1, CLASS: cls === 'CD' ? 0 : 1, InputAddr: t.address, IPA: f.ipa ?? 0n }, `stage 2 ${f.message} while fetching the ${what} (IPA ${hex(f.ipa ?? 0n, 64)})`);
+  return abortWith(
+    engine,
+    t,
+    ev,
+    { S2: 1, CLASS: cls === 'CD' ? 0 : 1, InputAddr: t.address, IPA: f.ipa ?? 0n },
+    `stage 2 ${f.message} while fetching the ${what} (IPA ${hex(f.ipa ?? 0n, 64)})`,
+  );
 }
 
 type Stage2Fn = (ipa: bigint, a: Access, onS1Walk: boolean) => WalkResult;
@@ -392,15 +624,43 @@ interface WalkDone {
 }
 
 /** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
-function walkStage1(engine: EngineContext, t: Transaction, ste: SteFields, cd: CdFields, stage2: Stage2Fn | undefined): WalkDone | { result: TransactionResult } {
+function walkStage1(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  cd: CdFields,
+  stage2: Stage2Fn | undefined,
+): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
   const httu = caps.httu(engine.ids);
-  const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } => faultResult(engine, t, f, stage, stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 }, ipa, cls);
+  const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } =>
+    faultResult(
+      engine,
+      t,
+      f,
+      stage,
+      stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 },
+      ipa,
+      cls,
+    );
   if (sel === 'fault' || (sel === 0 ? cd.epd0 : cd.epd1) === 1) {
-    return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: sel === 'fault' ? 'the address is outside both TTB0 and TTB1 ranges' : `CD.EPD${sel} is 1: walks through TTB${sel} are disabled` }, 1);
+    return fault(
+      {
+        ok: false,
+        kind: 'translation',
+        stage: 1,
+        level: 0,
+        message:
+          sel === 'fault'
+            ? 'the address is outside both TTB0 and TTB1 ranges'
+            : `CD.EPD${sel} is 1: walks through TTB${sel} are disabled`,
+      },
+      1,
+    );
   }
   const granule = sel === 0 ? granuleFromTg0(cd.tg0) : granuleFromTg1(cd.tg1);
-  if (!granule) return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: `reserved TG${sel} encoding` }, 1);
+  if (!granule)
+    return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: `reserved TG${sel} encoding` }, 1);
   const params: WalkParams = {
     stage: 1,
     granule,
@@ -459,7 +719,12 @@ function walkStage1(engine: EngineContext, t: Transaction, ste: SteFields, cd: C
     // Always present (undefined when not nested) so every entry has the same shape.
     ipa: ipaPage,
   };
-  return { pa, global: !r1.nG, detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`, entry };
+  return {
+    pa,
+    global: !r1.nG,
+    detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`,
+    entry,
+  };
 }
 
 function granuleFromTg1(tg1: number): 4 | 16 | 64 | undefined {
@@ -481,20 +746,50 @@ function log2Of(size: bigint): number {
  * Stage-2-only configurations (Config 0b110, or stage 1 bypassed by S1DSS): the input is an IPA;
  * entries are tagged with the VMID only.
  */
-function finishStage2Only(engine: EngineContext, t: Transaction, ste: SteFields, vmid: number, params: WalkParams | undefined, stage2: Stage2Fn): TransactionResult {
+function finishStage2Only(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  vmid: number,
+  params: WalkParams | undefined,
+  stage2: Stage2Fn,
+): TransactionResult {
   if (!params) return { outcome: 'bypass', pa: t.address, detail: 'stage 1 bypassed and stage 2 not enabled' };
   if (t.ssid !== undefined && (ste.config & 1) === 0) {
-    return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid} has no stage 1: SubstreamIDs are not allowed`).fail;
+    return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid} has no stage 1: SubstreamIDs are not allowed`)
+      .fail;
   }
   const vaPage12 = Number(t.address >> 12n);
   const hit = engine.tlb.lookup('NH', vmid, STAGE2_ONLY, vaPage12);
   if (hit && hit.stages === 2 && permits(hit, t.access)) {
-    return { outcome: 'translated', pa: BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn), via: 'tlb', detail: 'TLB hit (stage 2)' };
+    return {
+      outcome: 'translated',
+      pa: BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn),
+      via: 'tlb',
+      detail: 'TLB hit (stage 2)',
+    };
   }
   const r = stage2(t.address, t.access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
   const log2 = log2Of(r.size);
-  engine.tlb.insert({ regime: 'NH', vmid, asid: STAGE2_ONLY, stages: 2, log2, page: Math.floor(vaPage12 / 2 ** (log2 - 12)), oa: Number(r.oa) - (Number(r.oa) % 2 ** log2), r: r.perms.r, w: r.perms.w, x: r.perms.x, priv: t.access.priv, sid: t.sid, ssid: 0, seq: engine.activity.length, level: r.level, ipa: undefined });
+  engine.tlb.insert({
+    regime: 'NH',
+    vmid,
+    asid: STAGE2_ONLY,
+    stages: 2,
+    log2,
+    page: Math.floor(vaPage12 / 2 ** (log2 - 12)),
+    oa: Number(r.oa) - (Number(r.oa) % 2 ** log2),
+    r: r.perms.r,
+    w: r.perms.w,
+    x: r.perms.x,
+    priv: t.access.priv,
+    sid: t.sid,
+    ssid: 0,
+    seq: engine.activity.length,
+    level: r.level,
+    ipa: undefined,
+  });
   return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
 }
 
@@ -514,20 +809,45 @@ function recordedIpaMask(event: EventName): bigint {
  * and the event carries Stall=1 and a STAG; otherwise it terminates, the event is recorded when
  * R is 1, and the client sees an abort (A == 1) or RAZ/WI (A == 0).
  */
-function faultResult(engine: EngineContext, t: Transaction, f: WalkFault, stage: 1 | 2, cfg: { r: number; s: number; a: number }, ipa: bigint | undefined, cls: number): { result: TransactionResult } {
+function faultResult(
+  engine: EngineContext,
+  t: Transaction,
+  f: WalkFault,
+  stage: 1 | 2,
+  cfg: { r: number; s: number; a: number },
+  ipa: bigint | undefined,
+  cls: number,
+): { result: TransactionResult } {
   const event = FAULT_EVENTS[f.kind];
-  const fields: EventFields = { ...accessFields(t), InputAddr: t.address, S2: stage === 2 ? 1 : 0, CLASS: cls, ...(ipa !== undefined && stage === 2 ? { IPA: ipa & recordedIpaMask(event) } : {}) };
+  const fields: EventFields = {
+    ...accessFields(t),
+    InputAddr: t.address,
+    S2: stage === 2 ? 1 : 0,
+    CLASS: cls,
+    ...(ipa !== undefined && stage === 2 ? { IPA: ipa & recordedIpaMask(event) } : {}),
+  };
   const stallModel = caps.stallModel(engine.ids) ?? 1;
-  const stalls = !engine.suppressEvents && f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
+  const stalls =
+    !engine.suppressEvents && f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
   const detail = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;
   if (stalls) {
     const stag = engine.stall(t);
     recordEvent(engine, event, { ...fields, Stall: 1, STAG: stag }, detail);
-    return { result: { outcome: 'stalled', event, stag, detail: `${detail}; the transaction is stalled (STAG ${stag}) until CMD_RESUME or CMD_STALL_TERM` } };
+    return {
+      result: {
+        outcome: 'stalled',
+        event,
+        stag,
+        detail: `${detail}; the transaction is stalled (STAG ${stag}) until CMD_RESUME or CMD_STALL_TERM`,
+      },
+    };
   }
   // F_WALK_EABT is always recorded; other terminated faults only when R == 1 (§5.5).
   if (cfg.r === 1 || f.kind === 'walkEabt') recordEvent(engine, event, fields, detail);
-  if (cfg.a === 0 && f.kind !== 'walkEabt') return { result: { outcome: 'raz-wi', event, detail: `${detail}; CD.A is 0: reads return zero, writes are ignored` } };
+  if (cfg.a === 0 && f.kind !== 'walkEabt')
+    return {
+      result: { outcome: 'raz-wi', event, detail: `${detail}; CD.A is 0: reads return zero, writes are ignored` },
+    };
   return { result: { outcome: 'abort', event, detail } };
 }
 

@@ -140,7 +140,9 @@ export function decodePriRequest(words: Words): DecodedPriRequest {
 /** One line: `PRI_REQUEST StreamID=0x7 SubstreamID=0x2 Read=1 L=1 SSV=SUBSTREAM PRGIndex=0x1FF PageAddr=0xABC000`. */
 export function formatPriRequest(x: Words | DecodedPriRequest): string {
   const d = isDecodedPri(x) ? x : decodePriRequest(x);
-  const shownPri = d.fields.filter((f) => f.field.name === 'StreamID' || f.field.name === 'PageAddr' || f.field.name === 'PRGIndex' || f.value !== 0n);
+  const shownPri = d.fields.filter(
+    (f) => f.field.name === 'StreamID' || f.field.name === 'PageAddr' || f.field.name === 'PRGIndex' || f.value !== 0n,
+  );
   return `PRI_REQUEST ${shownPri.map((f) => `${f.field.name}=${valueText(f)}`).join(' ')}${res0Text(d.reservedRuns)}`;
 }
 

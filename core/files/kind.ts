@@ -18,7 +18,16 @@ const TRACE_WORDS: ReadonlySet<string> = new Set(['R', 'W', 'M', 'C', 'E', 'base
  * (extensions and filename patterns; a unit test keeps the two the same). Configurations are
  * `*.smmu.json`; the command line also takes any `.json` given to it as one.
  */
-export const KIND_PATTERNS: Readonly<Record<'script' | 'queue' | 'trace', { readonly languageId: string; readonly extensions: readonly string[]; readonly filenamePatterns: readonly string[] }>> = {
+export const KIND_PATTERNS: Readonly<
+  Record<
+    'script' | 'queue' | 'trace',
+    {
+      readonly languageId: string;
+      readonly extensions: readonly string[];
+      readonly filenamePatterns: readonly string[];
+    }
+  >
+> = {
   script: { languageId: 'smmu', extensions: ['.smmu'], filenamePatterns: [] },
   queue: { languageId: 'smmuq', extensions: ['.smmuq'], filenamePatterns: [] },
   trace: { languageId: 'smmutrace', extensions: ['.smmutrace'], filenamePatterns: ['*.qemu-*.log', '*smmuv3*.log'] },
@@ -31,10 +40,18 @@ function globTest(pattern: string): RegExp {
 
 const BY_NAME: readonly { kind: FileKind; test: RegExp }[] = [
   { kind: 'config', test: /\.smmu\.json$/i },
-  ...(Object.entries(KIND_PATTERNS) as [FileKind, (typeof KIND_PATTERNS)['script']][]).flatMap(([kind, p]) => [...p.extensions.map((e) => ({ kind, test: globTest(`*${e}`) })), ...p.filenamePatterns.map((g) => ({ kind, test: globTest(g) }))]),
+  ...(Object.entries(KIND_PATTERNS) as [FileKind, (typeof KIND_PATTERNS)['script']][]).flatMap(([kind, p]) => [
+    ...p.extensions.map((e) => ({ kind, test: globTest(`*${e}`) })),
+    ...p.filenamePatterns.map((g) => ({ kind, test: globTest(g) })),
+  ]),
 ];
 
-const BY_LANGUAGE: ReadonlyMap<string, FileKind> = new Map((Object.entries(KIND_PATTERNS) as [FileKind, (typeof KIND_PATTERNS)['script']][]).map(([kind, p]) => [p.languageId, kind]));
+const BY_LANGUAGE: ReadonlyMap<string, FileKind> = new Map(
+  (Object.entries(KIND_PATTERNS) as [FileKind, (typeof KIND_PATTERNS)['script']][]).map(([kind, p]) => [
+    p.languageId,
+    kind,
+  ]),
+);
 
 /**
  * The one decision of a file's kind, for the command line, the language server and the debugger:

@@ -36,7 +36,8 @@ export interface Reg {
 }
 
 function reg(n: number, wide: boolean): Reg {
-  if (!Number.isInteger(n) || n < 0 || n > 30) throw new A64Error('register', `${wide ? 'x' : 'w'}${n} is not a register (0 to 30; use xzr, wzr or sp for 31)`);
+  if (!Number.isInteger(n) || n < 0 || n > 30)
+    throw new A64Error('register', `${wide ? 'x' : 'w'}${n} is not a register (0 to 30; use xzr, wzr or sp for 31)`);
   return { n, wide, sp: false, name: `${wide ? 'x' : 'w'}${n}` };
 }
 
@@ -53,7 +54,24 @@ export class Label {
 }
 
 /** Condition codes (DDI 0487, condition code), in encoding order. */
-export const CONDITIONS = ['eq', 'ne', 'hs', 'lo', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'] as const;
+export const CONDITIONS = [
+  'eq',
+  'ne',
+  'hs',
+  'lo',
+  'mi',
+  'pl',
+  'vs',
+  'vc',
+  'hi',
+  'ls',
+  'ge',
+  'lt',
+  'gt',
+  'le',
+  'al',
+  'nv',
+] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
 /** The system registers the program touches: op0, op1, CRn, CRm, op2 (DDI 0487, each register's accessors). */
@@ -89,27 +107,40 @@ interface Fixup {
 type Role = 'zr' | 'sp';
 
 function operand(insn: string, r: Reg, role: Role, wide?: boolean): number {
-  if (r.n === 31 && r.sp !== (role === 'sp')) throw new A64Error(insn, `${r.name} cannot be used here (this operand takes ${role === 'sp' ? 'sp, not the zero register' : 'the zero register, not sp'})`);
-  if (wide !== undefined && r.wide !== wide) throw new A64Error(insn, `${r.name} must be a ${wide ? '64-bit (x)' : '32-bit (w)'} register here`);
+  if (r.n === 31 && r.sp !== (role === 'sp'))
+    throw new A64Error(
+      insn,
+      `${r.name} cannot be used here (this operand takes ${role === 'sp' ? 'sp, not the zero register' : 'the zero register, not sp'})`,
+    );
+  if (wide !== undefined && r.wide !== wide)
+    throw new A64Error(insn, `${r.name} must be a ${wide ? '64-bit (x)' : '32-bit (w)'} register here`);
   return r.n;
 }
 
 function sameWidth(insn: string, ...regs: Reg[]): number {
   const wide = (regs[0] as Reg).wide;
-  for (const r of regs) if (r.wide !== wide) throw new A64Error(insn, `${r.name} mixes 32- and 64-bit registers (${regs.map((q) => q.name).join(', ')})`);
+  for (const r of regs)
+    if (r.wide !== wide)
+      throw new A64Error(insn, `${r.name} mixes 32- and 64-bit registers (${regs.map((q) => q.name).join(', ')})`);
   return wide ? 1 : 0;
 }
 
 function uimm(insn: string, what: string, v: number, max: number, multiple = 1): number {
   if (!Number.isInteger(v) || v < 0 || v > max || v % multiple !== 0) {
-    throw new A64Error(insn, `${what} ${v} does not fit (0 to ${max}${multiple > 1 ? `, a multiple of ${multiple}` : ''})`);
+    throw new A64Error(
+      insn,
+      `${what} ${v} does not fit (0 to ${max}${multiple > 1 ? `, a multiple of ${multiple}` : ''})`,
+    );
   }
   return v;
 }
 
 function simm(insn: string, what: string, v: number, min: number, max: number, multiple = 1): number {
   if (!Number.isInteger(v) || v < min || v > max || v % multiple !== 0) {
-    throw new A64Error(insn, `${what} ${v} does not fit (${min} to ${max}${multiple > 1 ? `, a multiple of ${multiple}` : ''})`);
+    throw new A64Error(
+      insn,
+      `${what} ${v} does not fit (${min} to ${max}${multiple > 1 ? `, a multiple of ${multiple}` : ''})`,
+    );
   }
   return v;
 }
@@ -118,7 +149,10 @@ function simm(insn: string, what: string, v: number, min: number, max: number, m
 function displacement(insn: string, delta: number, bits: number, scale: number): number {
   const reach = 2 ** (bits - 1) * scale;
   if (delta % scale !== 0 || delta < -reach || delta >= reach) {
-    throw new A64Error(insn, `target is ${delta} bytes away, out of reach (${-reach} to ${reach - scale}${scale > 1 ? `, a multiple of ${scale}` : ''})`);
+    throw new A64Error(
+      insn,
+      `target is ${delta} bytes away, out of reach (${-reach} to ${reach - scale}${scale > 1 ? `, a multiple of ${scale}` : ''})`,
+    );
   }
   return (delta / scale) & ((1 << bits) - 1);
 }
@@ -146,7 +180,8 @@ export class Assembler {
     readonly base: bigint,
     options: AssemblerOptions = {},
   ) {
-    if (base < 0n || base >= 1n << 64n || base % 4n !== 0n) throw new A64Error('assembler', `base address ${hex(base)} must be a word-aligned 64-bit address`);
+    if (base < 0n || base >= 1n << 64n || base % 4n !== 0n)
+      throw new A64Error('assembler', `base address ${hex(base)} must be a word-aligned 64-bit address`);
     const max = options.maxAddress ?? base + 0xffff_ffffn;
     let chunks = 1;
     while (chunks < 4 && max >> BigInt(16 * chunks) !== 0n) chunks++;
@@ -201,7 +236,8 @@ export class Assembler {
 
   /** Append one instruction word. */
   word(v: number): void {
-    if (this.length % 4 !== 0) throw new A64Error('instruction', `at ${hex(this.pc)} is not word-aligned (align() after data)`);
+    if (this.length % 4 !== 0)
+      throw new A64Error('instruction', `at ${hex(this.pc)} is not word-aligned (align() after data)`);
     const at = this.reserve(4); // before reading this.view: reserve() may grow the buffer
     this.view.setUint32(at, v >>> 0, true);
   }
@@ -217,7 +253,8 @@ export class Assembler {
     const at = this.reserve(text.length + 1);
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c === 0 || c > 0xff) throw new A64Error('asciz', `character ${hex(c)} at ${i} cannot be stored in a NUL-terminated byte string`);
+      if (c === 0 || c > 0xff)
+        throw new A64Error('asciz', `character ${hex(c)} at ${i} cannot be stored in a NUL-terminated byte string`);
       this.buf[at + i] = c;
     }
     this.buf[at + text.length] = 0;
@@ -265,7 +302,8 @@ export class Assembler {
       }
       case 'abs16': {
         const chunk = f.chunk as number;
-        if (target >> BigInt(16 * this.addressChunks) !== 0n) throw new A64Error(f.instruction, `${f.label.name} at ${hex(target)} is beyond the assembler's maxAddress`);
+        if (target >> BigInt(16 * this.addressChunks) !== 0n)
+          throw new A64Error(f.instruction, `${f.label.name} at ${hex(target)} is beyond the assembler's maxAddress`);
         bits = Number((target >> BigInt(16 * chunk)) & 0xffffn) << 5;
         break;
       }
@@ -288,7 +326,8 @@ export class Assembler {
   private moveWide(insn: string, opc: number, rd: Reg, imm16: number, shift: number): void {
     const d = operand(insn, rd, 'zr');
     uimm(insn, 'immediate', imm16, 0xffff);
-    if (![0, 16, 32, 48].includes(shift) || (!rd.wide && shift > 16)) throw new A64Error(insn, `shift ${shift} must be ${rd.wide ? '0, 16, 32 or 48' : '0 or 16'}`);
+    if (![0, 16, 32, 48].includes(shift) || (!rd.wide && shift > 16))
+      throw new A64Error(insn, `shift ${shift} must be ${rd.wide ? '0, 16, 32 or 48' : '0 or 16'}`);
     this.word(((rd.wide ? 1 : 0) << 31) | (opc << 29) | (0b100101 << 23) | ((shift / 16) << 21) | (imm16 << 5) | d);
   }
 
@@ -310,7 +349,8 @@ export class Assembler {
    */
   mov64(rd: Reg, value: bigint): void {
     const bits = rd.wide ? 64n : 32n;
-    if (value < -(1n << (bits - 1n)) || value >= 1n << bits) throw new A64Error('mov', `${value} does not fit a ${bits}-bit register`);
+    if (value < -(1n << (bits - 1n)) || value >= 1n << bits)
+      throw new A64Error('mov', `${value} does not fit a ${bits}-bit register`);
     const v = BigInt.asUintN(Number(bits), value);
     const chunks: number[] = [];
     for (let i = 0n; i < bits / 16n; i++) chunks.push(Number((v >> (16n * i)) & 0xffffn));
@@ -389,7 +429,9 @@ export class Assembler {
     const n = operand(insn, rn, 'sp');
     uimm(insn, 'immediate', operand2, 0xfff);
     if (shift !== 0 && shift !== 12) throw new A64Error(insn, `shift ${shift} must be 0 or 12`);
-    this.word((sf << 31) | (op << 30) | (s << 29) | (0b100010 << 23) | ((shift / 12) << 22) | (operand2 << 10) | (n << 5) | d);
+    this.word(
+      (sf << 31) | (op << 30) | (s << 29) | (0b100010 << 23) | ((shift / 12) << 22) | (operand2 << 10) | (n << 5) | d,
+    );
   }
 
   add(rd: Reg, rn: Reg, operand2: number | Reg, shift = 0): void {
@@ -412,7 +454,15 @@ export class Assembler {
 
   private ubfm(insn: string, rd: Reg, rn: Reg, immr: number, imms: number): void {
     const sf = sameWidth(insn, rd, rn);
-    this.word((sf << 31) | (0b10_100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (operand(insn, rn, 'zr') << 5) | operand(insn, rd, 'zr'));
+    this.word(
+      (sf << 31) |
+        (0b10_100110 << 23) |
+        (sf << 22) |
+        (immr << 16) |
+        (imms << 10) |
+        (operand(insn, rn, 'zr') << 5) |
+        operand(insn, rd, 'zr'),
+    );
   }
 
   /** LSL by an immediate (UBFM) or by a register (LSLV). */
@@ -442,7 +492,15 @@ export class Assembler {
 
   private shiftVariable(insn: string, op2: number, rd: Reg, rn: Reg, rm: Reg): void {
     const sf = sameWidth(insn, rd, rn, rm);
-    this.word((sf << 31) | (0b11010110 << 21) | (operand(insn, rm, 'zr') << 16) | (0b0010 << 12) | (op2 << 10) | (operand(insn, rn, 'zr') << 5) | operand(insn, rd, 'zr'));
+    this.word(
+      (sf << 31) |
+        (0b11010110 << 21) |
+        (operand(insn, rm, 'zr') << 16) |
+        (0b0010 << 12) |
+        (op2 << 10) |
+        (operand(insn, rn, 'zr') << 5) |
+        operand(insn, rd, 'zr'),
+    );
   }
 
   clz(rd: Reg, rn: Reg): void {
@@ -470,9 +528,18 @@ export class Assembler {
       return;
     }
     // Writeback to the register being loaded or stored is CONSTRAINED UNPREDICTABLE (C6.2, LDR immediate).
-    if (mem.base.n === rt.n && rt.n !== 31) throw new A64Error(insn, `writeback to ${mem.base.name}, which is also the data register, is unpredictable`);
+    if (mem.base.n === rt.n && rt.n !== 31)
+      throw new A64Error(insn, `writeback to ${mem.base.name}, which is also the data register, is unpredictable`);
     const imm9 = simm(insn, 'offset', offset, -256, 255) & 0x1ff;
-    this.word((log2 << 30) | (0b111000 << 24) | (opc << 22) | (imm9 << 12) | ((mode === 'pre' ? 0b11 : 0b01) << 10) | (n << 5) | t);
+    this.word(
+      (log2 << 30) |
+        (0b111000 << 24) |
+        (opc << 22) |
+        (imm9 << 12) |
+        ((mode === 'pre' ? 0b11 : 0b01) << 10) |
+        (n << 5) |
+        t,
+    );
   }
 
   ldr(rt: Reg, mem: Mem): void {
@@ -509,10 +576,20 @@ export class Assembler {
     const scale = sf ? 8 : 4;
     const mode = mem.mode ?? 'offset';
     if (load && t1 === t2) throw new A64Error(insn, `loading ${rt1.name} twice is unpredictable`);
-    if (mode !== 'offset' && mem.base.n !== 31 && (mem.base.n === t1 || mem.base.n === t2)) throw new A64Error(insn, `writeback to ${mem.base.name}, which is also a data register, is unpredictable`);
+    if (mode !== 'offset' && mem.base.n !== 31 && (mem.base.n === t1 || mem.base.n === t2))
+      throw new A64Error(insn, `writeback to ${mem.base.name}, which is also a data register, is unpredictable`);
     const imm7 = (simm(insn, 'offset', mem.offset ?? 0, -64 * scale, 63 * scale, scale) / scale) & 0x7f;
     const modeBits = mode === 'post' ? 0b001 : mode === 'offset' ? 0b010 : 0b011;
-    this.word((sf << 31) | (0b101 << 27) | (modeBits << 23) | ((load ? 1 : 0) << 22) | (imm7 << 15) | (t2 << 10) | (n << 5) | t1);
+    this.word(
+      (sf << 31) |
+        (0b101 << 27) |
+        (modeBits << 23) |
+        ((load ? 1 : 0) << 22) |
+        (imm7 << 15) |
+        (t2 << 10) |
+        (n << 5) |
+        t1,
+    );
   }
 
   ldp(rt1: Reg, rt2: Reg, mem: Mem): void {

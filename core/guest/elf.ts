@@ -27,14 +27,20 @@ const PAGE = 0x1000;
 export function elfExecutable(entry: bigint, segment: ElfSegment): Uint8Array {
   const { address, data, memorySize } = segment;
   const max = 1n << 64n;
-  if (address < 0n || address + BigInt(memorySize) > max) throw new ElfError(`segment at 0x${address.toString(16)} does not fit the 64-bit address space`);
-  if (memorySize < data.length) throw new ElfError(`segment memory size ${memorySize} is smaller than its ${data.length} bytes of data`);
-  if (entry < address || entry >= address + BigInt(memorySize)) throw new ElfError(`entry 0x${entry.toString(16)} is outside the segment`);
+  if (address < 0n || address + BigInt(memorySize) > max)
+    throw new ElfError(`segment at 0x${address.toString(16)} does not fit the 64-bit address space`);
+  if (memorySize < data.length)
+    throw new ElfError(`segment memory size ${memorySize} is smaller than its ${data.length} bytes of data`);
+  if (entry < address || entry >= address + BigInt(memorySize))
+    throw new ElfError(`entry 0x${entry.toString(16)} is outside the segment`);
   // The data goes at the first file offset past the headers that agrees with the address modulo a page.
   const offset = PAGE + Number(address % BigInt(PAGE));
   const out = new Uint8Array(offset + data.length);
   const v = new DataView(out.buffer);
-  out.set([0x7f, 0x45, 0x4c, 0x46, 2 /* ELFCLASS64 */, 1 /* ELFDATA2LSB */, 1 /* EV_CURRENT */, 0 /* ELFOSABI_NONE */], 0);
+  out.set(
+    [0x7f, 0x45, 0x4c, 0x46, 2 /* ELFCLASS64 */, 1 /* ELFDATA2LSB */, 1 /* EV_CURRENT */, 0 /* ELFOSABI_NONE */],
+    0,
+  );
   v.setUint16(16, ET_EXEC, true);
   v.setUint16(18, EM_AARCH64, true);
   v.setUint32(20, 1, true); // e_version

@@ -30,7 +30,9 @@ const LINE_MAX = 160;
 const DYNAMIC_MAX = 40;
 
 const C_KEYWORDS = new Set(
-  'auto break case char const continue default do double else enum extern float for goto if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while _Bool _Complex _Imaginary'.split(' '),
+  'auto break case char const continue default do double else enum extern float for goto if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while _Bool _Complex _Imaginary'.split(
+    ' ',
+  ),
 );
 
 /** Thrown for operations or options no kit can be made from; the message names the operation and its line. */
@@ -43,7 +45,8 @@ export class ExportCError extends Error {}
  */
 export function exportC(ops: readonly GuestOp[], options: ExportCOptions = {}): string {
   const fn = options.functionName ?? 'smmu_kit_run';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(fn) || C_KEYWORDS.has(fn)) throw new ExportCError(`the function name '${commentText(fn)}' is not a C identifier`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(fn) || C_KEYWORDS.has(fn))
+    throw new ExportCError(`the function name '${commentText(fn)}' is not a C identifier`);
   ops.forEach(checkOp);
 
   const tables: string[] = [];
@@ -56,25 +59,38 @@ export function exportC(ops: readonly GuestOp[], options: ExportCOptions = {}): 
       const lines = text.prefix.split('\n').slice(0, -1);
       const name = `${fn}_store_${i}`;
       tables.push(`static const uint8_t ${name}_bytes[${Math.max(op.bytes.length, 1)}] = {${byteRows(op.bytes)}};`);
-      tables.push(`static const char *const ${name}_lines[${lines.length + 1}] = {\n${lines.map((l) => `\t${cString(`${l}\n`)},\n`).join('')}\t0\n};`);
-      rows.push(`\t${where} { ${cU64(op.address)}, 0, 0, 0, ${cString(`${opTag(i).trimStart()} abort store `)}, ${name}_bytes, ${name}_lines, ${op.bytes.length}u, SMMU_KIT_STORE, 0, SMMU_KIT_PHYS },`);
+      tables.push(
+        `static const char *const ${name}_lines[${lines.length + 1}] = {\n${lines.map((l) => `\t${cString(`${l}\n`)},\n`).join('')}\t0\n};`,
+      );
+      rows.push(
+        `\t${where} { ${cU64(op.address)}, 0, 0, 0, ${cString(`${opTag(i).trimStart()} abort store `)}, ${name}_bytes, ${name}_lines, ${op.bytes.length}u, SMMU_KIT_STORE, 0, SMMU_KIT_PHYS },`,
+      );
       return;
     }
     if (op.kind === 'zero') {
       // The zero line on success; the store's abort line when a piece aborts (ops.ts).
-      rows.push(`\t${where} { ${cU64(op.address)}, 0, 0, ${cString(text.prefix)}, ${cString(`${opTag(i).trimStart()} abort store `)}, 0, 0, ${op.length}u, SMMU_KIT_ZERO, 0, SMMU_KIT_PHYS },`);
+      rows.push(
+        `\t${where} { ${cU64(op.address)}, 0, 0, ${cString(text.prefix)}, ${cString(`${opTag(i).trimStart()} abort store `)}, 0, 0, ${op.length}u, SMMU_KIT_ZERO, 0, SMMU_KIT_PHYS },`,
+      );
       return;
     }
     checkLineLength(text.prefix + text.suffix, i);
-    const flags = [op.space === 'phys' ? 'SMMU_KIT_PHYS' : '', op.kind === 'poll' && op.equal ? 'SMMU_KIT_EQUAL' : ''].filter((f) => f).join(' | ') || '0';
+    const flags =
+      [op.space === 'phys' ? 'SMMU_KIT_PHYS' : '', op.kind === 'poll' && op.equal ? 'SMMU_KIT_EQUAL' : '']
+        .filter((f) => f)
+        .join(' | ') || '0';
     const kind = { read: 'SMMU_KIT_READ', write: 'SMMU_KIT_WRITE', poll: 'SMMU_KIT_POLL' }[op.kind];
     const value = op.kind === 'write' ? cU64(op.value) : op.kind === 'poll' ? cU64(op.expected) : '0';
     const mask = op.kind === 'poll' ? cU64(op.mask) : '0';
     const count = op.kind === 'poll' ? `${op.max}u` : '0';
-    rows.push(`\t${where} { ${cU64(op.address)}, ${value}, ${mask}, ${cString(text.prefix)}, ${cString(text.suffix)}, 0, 0, ${count}, ${kind}, ${op.size}, ${flags} },`);
+    rows.push(
+      `\t${where} { ${cU64(op.address)}, ${value}, ${mask}, ${cString(text.prefix)}, ${cString(text.suffix)}, 0, 0, ${count}, ${kind}, ${op.size}, ${flags} },`,
+    );
   });
 
-  const table = ops.length ? `static const struct smmu_kit_op ${fn}_ops[${ops.length}] = {\n${rows.join('\n')}\n};\n\n` : '';
+  const table = ops.length
+    ? `static const struct smmu_kit_op ${fn}_ops[${ops.length}] = {\n${rows.join('\n')}\n};\n\n`
+    : '';
   const call = ops.length ? `smmu_kit_exec(host, ${fn}_ops, ${ops.length}u)` : 'smmu_kit_exec(host, 0, 0)';
   return `${header(fn, ops, options.source)}
 
@@ -106,31 +122,39 @@ function checkOp(op: GuestOp, i: number): void {
   };
   if (op.address < 0n || op.address > MAX64) fail(`address 0x${op.address.toString(16)} is not a 64-bit address`);
   if (op.kind === 'zero') {
-    if (!Number.isInteger(op.length) || op.length < 0 || op.length > 0xffff_ffff) fail(`zeroing ${op.length} bytes: give 0 to 4 GiB`);
-    if (op.address + BigInt(op.length) - 1n > MAX64) fail('the zeroed range runs past the top of the 64-bit address space');
+    if (!Number.isInteger(op.length) || op.length < 0 || op.length > 0xffff_ffff)
+      fail(`zeroing ${op.length} bytes: give 0 to 4 GiB`);
+    if (op.address + BigInt(op.length) - 1n > MAX64)
+      fail('the zeroed range runs past the top of the 64-bit address space');
     return;
   }
   if (op.kind === 'store') {
     if (op.bytes.length > 0xffff_ffff) fail(`a store of ${op.bytes.length} bytes is larger than 4 GiB`);
-    if (op.address + BigInt(op.bytes.length) - 1n > MAX64) fail('the store runs past the top of the 64-bit address space');
+    if (op.address + BigInt(op.bytes.length) - 1n > MAX64)
+      fail('the store runs past the top of the 64-bit address space');
     return;
   }
   const sizes: readonly number[] = op.kind === 'poll' ? [4, 8] : [1, 2, 4, 8];
   if (!sizes.includes(op.size)) fail(`size ${op.size} is not an access size (${sizes.join(', ')} bytes)`);
   const fits = (v: bigint, what: string) => {
-    if (v < 0n || v >> BigInt(op.size * 8) !== 0n) fail(`${what} 0x${v.toString(16)} does not fit a ${op.size}-byte access`);
+    if (v < 0n || v >> BigInt(op.size * 8) !== 0n)
+      fail(`${what} 0x${v.toString(16)} does not fit a ${op.size}-byte access`);
   };
   if (op.kind === 'write') fits(op.value, 'value');
   if (op.kind === 'poll') {
     fits(op.mask, 'mask');
     fits(op.expected, 'expected value');
-    if (!Number.isInteger(op.max) || op.max < 1 || op.max > 0xffff_ffff) fail(`a poll needs 1 to 4294967295 loads, not ${op.max}`);
+    if (!Number.isInteger(op.max) || op.max < 1 || op.max > 0xffff_ffff)
+      fail(`a poll needs 1 to 4294967295 loads, not ${op.max}`);
   }
 }
 
 function checkLineLength(text: string, i: number): void {
   for (const line of text.split('\n')) {
-    if (line.length + DYNAMIC_MAX > LINE_MAX) throw new ExportCError(`operation ${i}: a report line of ${line.length} characters is longer than the kit's line buffer`);
+    if (line.length + DYNAMIC_MAX > LINE_MAX)
+      throw new ExportCError(
+        `operation ${i}: a report line of ${line.length} characters is longer than the kit's line buffer`,
+      );
   }
 }
 
@@ -156,7 +180,9 @@ export function cString(s: string): string {
     else if (ch === '"' || ch === '\\' || ch === '?') out += `\\${ch}`;
     else if (c >= 0x20 && c < 0x7f) out += ch;
     // Anything else as the octal escapes of its UTF-8 bytes (three digits: no following digit can join them).
-    else for (const b of encodeURIComponent(ch).split('%').slice(1)) out += `\\${parseInt(b, 16).toString(8).padStart(3, '0')}`;
+    else
+      for (const b of encodeURIComponent(ch).split('%').slice(1))
+        out += `\\${parseInt(b, 16).toString(8).padStart(3, '0')}`;
   }
   return `${out}"`;
 }

@@ -138,14 +138,21 @@ export interface OpText {
 
 export function opText(op: GuestOp, index: number): OpText {
   const tag = opTag(index);
-  if (op.kind === 'zero') return { prefix: `# @${index} zero 0x${hexDigits(op.address, 8)} 0x${op.length.toString(16).toUpperCase()}\n`, suffix: '' };
+  if (op.kind === 'zero')
+    return {
+      prefix: `# @${index} zero 0x${hexDigits(op.address, 8)} 0x${op.length.toString(16).toUpperCase()}\n`,
+      suffix: '',
+    };
   const lead = op.kind !== 'store' && op.space === 'phys' ? '#= ' : '';
   const where = (a: bigint) => (op.kind !== 'store' && op.space === 'smmu' ? traceOffset(a) : `0x${hexDigits(a, 8)}`);
   switch (op.kind) {
     case 'read':
       return { prefix: `${lead}R ${where(op.address)} ${op.size} `, suffix: `${tag}\n` };
     case 'write':
-      return { prefix: `${lead}W ${where(op.address)} ${op.size} ${traceValue(op.value, op.size)}`, suffix: `${tag}\n` };
+      return {
+        prefix: `${lead}W ${where(op.address)} ${op.size} ${traceValue(op.value, op.size)}`,
+        suffix: `${tag}\n`,
+      };
     case 'poll':
       return { prefix: `${lead}R ${where(op.address)} ${op.size} `, suffix: `${tag} polled ` };
     case 'store':

@@ -110,7 +110,8 @@ interface Runtime {
 }
 
 /** Which routine performs an access: its kind, size, space and (poll) comparison. */
-const routineKey = (kind: 'read' | 'write' | 'poll', size: number, smmu: boolean, equal?: boolean) => `${kind} ${size} ${smmu ? 'smmu' : 'phys'}${equal === undefined ? '' : equal ? ' ==' : ' !='}`;
+const routineKey = (kind: 'read' | 'write' | 'poll', size: number, smmu: boolean, equal?: boolean) =>
+  `${kind} ${size} ${smmu ? 'smmu' : 'phys'}${equal === undefined ? '' : equal ? ' ==' : ' !='}`;
 
 interface DataItem {
   readonly label: Label;
@@ -131,10 +132,20 @@ const fits = (v: unknown, bits: number): v is bigint => typeof v === 'bigint' &&
 
 function checkOptions(o: GuestProgramOptions): number {
   const max = o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
-  if (!Number.isInteger(max) || max < 64 * 1024 || max > MAX_IMAGE_BYTES) throw new GuestProgramError(`maxImageBytes ${max} must be a whole number of bytes from 64 KiB to ${formatBytes(MAX_IMAGE_BYTES)}`);
-  if (!fits(o.loadAddress, 64) || o.loadAddress % 4n !== 0n || o.loadAddress + BigInt(max) > 1n << 64n) throw new GuestProgramError(`loadAddress ${shown(o.loadAddress)} must be a word-aligned address with room for ${formatBytes(max)} below 2^64`);
-  for (const [name, v] of [['smmuBase', o.smmuBase], ['uartBase', o.uartBase]] as const) {
-    if (!fits(v, 64) || v % 4n !== 0n) throw new GuestProgramError(`${name} ${shown(v)} must be a word-aligned 64-bit physical address`);
+  if (!Number.isInteger(max) || max < 64 * 1024 || max > MAX_IMAGE_BYTES)
+    throw new GuestProgramError(
+      `maxImageBytes ${max} must be a whole number of bytes from 64 KiB to ${formatBytes(MAX_IMAGE_BYTES)}`,
+    );
+  if (!fits(o.loadAddress, 64) || o.loadAddress % 4n !== 0n || o.loadAddress + BigInt(max) > 1n << 64n)
+    throw new GuestProgramError(
+      `loadAddress ${shown(o.loadAddress)} must be a word-aligned address with room for ${formatBytes(max)} below 2^64`,
+    );
+  for (const [name, v] of [
+    ['smmuBase', o.smmuBase],
+    ['uartBase', o.uartBase],
+  ] as const) {
+    if (!fits(v, 64) || v % 4n !== 0n)
+      throw new GuestProgramError(`${name} ${shown(v)} must be a word-aligned 64-bit physical address`);
   }
   return max;
 }
@@ -143,32 +154,57 @@ function checkOp(op: GuestOp, i: number, smmuBase: bigint): void {
   const bad = (what: string) => new GuestProgramError(`${where(op, i)}: ${what}`, i);
   if (op.kind === 'store') {
     if (!(op.bytes instanceof Uint8Array)) throw bad('a store needs its bytes');
-    if (!fits(op.address, 64) || op.address + BigInt(op.bytes.length) > 1n << 64n) throw bad(`store address ${shown(op.address)} with ${op.bytes.length} bytes does not fit the 64-bit address space`);
+    if (!fits(op.address, 64) || op.address + BigInt(op.bytes.length) > 1n << 64n)
+      throw bad(
+        `store address ${shown(op.address)} with ${op.bytes.length} bytes does not fit the 64-bit address space`,
+      );
     return;
   }
   if (op.kind === 'zero') {
-    if (!Number.isInteger(op.length) || op.length < 0 || !fits(op.address, 64) || op.address + BigInt(op.length) > 1n << 64n) throw bad(`zeroing ${String(op.length)} bytes at ${shown(op.address)} does not fit the 64-bit address space`);
+    if (
+      !Number.isInteger(op.length) ||
+      op.length < 0 ||
+      !fits(op.address, 64) ||
+      op.address + BigInt(op.length) > 1n << 64n
+    )
+      throw bad(`zeroing ${String(op.length)} bytes at ${shown(op.address)} does not fit the 64-bit address space`);
     return;
   }
-  if (op.kind !== 'read' && op.kind !== 'write' && op.kind !== 'poll') throw bad(`unknown kind ${String((op as { kind: unknown }).kind)}`);
+  if (op.kind !== 'read' && op.kind !== 'write' && op.kind !== 'poll')
+    throw bad(`unknown kind ${String((op as { kind: unknown }).kind)}`);
   if (op.space !== 'smmu' && op.space !== 'phys') throw bad(`unknown space ${String(op.space)}`);
   const sizes: readonly number[] = op.kind === 'poll' ? [4, 8] : SIZES;
   if (!sizes.includes(op.size)) throw bad(`size ${String(op.size)} must be ${sizes.join(', ')}`);
   const bits = op.size * 8;
-  if (!fits(op.address, 64) || (op.space === 'smmu' && smmuBase + op.address >= 1n << 64n)) throw bad(`address ${shown(op.address)} is not a 64-bit ${op.space === 'smmu' ? 'offset from the SMMU base' : 'address'}`);
+  if (!fits(op.address, 64) || (op.space === 'smmu' && smmuBase + op.address >= 1n << 64n))
+    throw bad(
+      `address ${shown(op.address)} is not a 64-bit ${op.space === 'smmu' ? 'offset from the SMMU base' : 'address'}`,
+    );
   if (op.kind === 'write' && !fits(op.value, bits)) throw bad(`value ${shown(op.value)} does not fit ${op.size} bytes`);
   if (op.kind === 'poll') {
-    if (!fits(op.mask, bits) || !fits(op.expected, bits)) throw bad(`mask and expected value must fit ${op.size} bytes`);
-    if (!Number.isInteger(op.max) || op.max < 1 || op.max > 0xffff_ffff) throw bad(`a poll makes 1 to 0xFFFFFFFF loads, not ${op.max}`);
+    if (!fits(op.mask, bits) || !fits(op.expected, bits))
+      throw bad(`mask and expected value must fit ${op.size} bytes`);
+    if (!Number.isInteger(op.max) || op.max < 1 || op.max > 0xffff_ffff)
+      throw bad(`a poll makes 1 to 0xFFFFFFFF loads, not ${op.max}`);
   }
 }
 
 /** Nothing the program writes may land on the program itself. */
 function checkWritesMissImage(ops: readonly GuestOp[], start: bigint, end: bigint): void {
   ops.forEach((op, i) => {
-    const [from, length] = op.kind === 'store' ? [op.address, op.bytes.length] : op.kind === 'zero' ? [op.address, op.length] : op.kind === 'write' && op.space === 'phys' ? [op.address, op.size] : [0n, 0];
+    const [from, length] =
+      op.kind === 'store'
+        ? [op.address, op.bytes.length]
+        : op.kind === 'zero'
+          ? [op.address, op.length]
+          : op.kind === 'write' && op.space === 'phys'
+            ? [op.address, op.size]
+            : [0n, 0];
     if (length > 0 && from < end && from + BigInt(length) > start) {
-      throw new GuestProgramError(`${where(op, i)} writes ${hex(from)}..${hex(from + BigInt(length) - 1n)}, inside the guest program's own image at ${hex(start)}..${hex(end - 1n)}; load the program elsewhere`, i);
+      throw new GuestProgramError(
+        `${where(op, i)} writes ${hex(from)}..${hex(from + BigInt(length) - 1n)}, inside the guest program's own image at ${hex(start)}..${hex(end - 1n)}; load the program elsewhere`,
+        i,
+      );
     }
   });
 }
@@ -256,7 +292,10 @@ export function buildGuestProgram(ops: readonly GuestOp[], options: GuestProgram
   ops.forEach((op, i) => checkOp(op, i, options.smmuBase));
   // Store bytes alone may exceed the limit: say so before building anything.
   const storeBytes = ops.reduce((n, op) => n + (op.kind === 'store' ? op.bytes.length : 0), 0);
-  if (storeBytes > maxBytes) throw new GuestProgramError(`the program is too large: its stores alone hold ${formatBytes(storeBytes)}, more than the ${formatBytes(maxBytes)} allowed`);
+  if (storeBytes > maxBytes)
+    throw new GuestProgramError(
+      `the program is too large: its stores alone hold ${formatBytes(storeBytes)}, more than the ${formatBytes(maxBytes)} allowed`,
+    );
 
   const p = new ProgramBuilder(options.loadAddress, maxBytes);
   const a = p.a;
@@ -301,11 +340,25 @@ export function buildGuestProgram(ops: readonly GuestOp[], options: GuestProgram
     a.align(16);
     a.zeros(STACK_BYTES);
     a.bind(labels.stackTop);
-    if (a.size > maxBytes) throw new GuestProgramError(`the program is too large: ${formatBytes(a.size)} for ${ops.length} operations, more than the ${formatBytes(maxBytes)} allowed`);
+    if (a.size > maxBytes)
+      throw new GuestProgramError(
+        `the program is too large: ${formatBytes(a.size)} for ${ops.length} operations, more than the ${formatBytes(maxBytes)} allowed`,
+      );
     const image = a.finish();
     checkWritesMissImage(ops, options.loadAddress, options.loadAddress + BigInt(image.length));
     const symbols = new Map<string, bigint>();
-    for (const k of ['start', 'runtimeText', 'vectors', 'ops', 'reportEnd', 'exit', 'semihosting', 'handler', 'fatal'] as const) symbols.set(labels[k].name, a.addressOf(labels[k]));
+    for (const k of [
+      'start',
+      'runtimeText',
+      'vectors',
+      'ops',
+      'reportEnd',
+      'exit',
+      'semihosting',
+      'handler',
+      'fatal',
+    ] as const)
+      symbols.set(labels[k].name, a.addressOf(labels[k]));
     return {
       elf: elfExecutable(options.loadAddress, { address: options.loadAddress, data: image, memorySize: image.length }),
       image: { address: options.loadAddress, size: image.length },
@@ -314,12 +367,31 @@ export function buildGuestProgram(ops: readonly GuestOp[], options: GuestProgram
     };
   } catch (e) {
     // Out of reach only when the image outgrew what its branches and address loads were built for.
-    if (e instanceof A64Error) throw new GuestProgramError(`the program is too large for ${formatBytes(maxBytes)}: ${e.message}`);
+    if (e instanceof A64Error)
+      throw new GuestProgramError(`the program is too large for ${formatBytes(maxBytes)}: ${e.message}`);
     throw e;
   }
 }
 
-type Labels = Record<'start' | 'ops' | 'vectors' | 'stackTop' | 'puts' | 'skip' | 'hex' | 'hexMin8' | 'exit' | 'semihosting' | 'hang' | 'handler' | 'fatal' | 'block' | 'reportEnd' | 'runtimeText', Label>;
+type Labels = Record<
+  | 'start'
+  | 'ops'
+  | 'vectors'
+  | 'stackTop'
+  | 'puts'
+  | 'skip'
+  | 'hex'
+  | 'hexMin8'
+  | 'exit'
+  | 'semihosting'
+  | 'hang'
+  | 'handler'
+  | 'fatal'
+  | 'block'
+  | 'reportEnd'
+  | 'runtimeText',
+  Label
+>;
 
 function emitStart(p: ProgramBuilder, l: Labels, o: GuestProgramOptions): void {
   const a = p.a;
@@ -599,7 +671,12 @@ function emitRuntime(p: ProgramBuilder, l: Labels): Runtime {
   a.mov(x(19), x(0));
   const parts = p.text(FATAL_PARTS.join('\0'));
   a.adr(x(20), parts);
-  const values: (() => void)[] = [() => a.mov(x(0), x(19)), () => a.mrs(x(0), 'ESR_EL1'), () => a.mrs(x(0), 'ELR_EL1'), () => a.mrs(x(0), 'FAR_EL1')];
+  const values: (() => void)[] = [
+    () => a.mov(x(0), x(19)),
+    () => a.mrs(x(0), 'ESR_EL1'),
+    () => a.mrs(x(0), 'ELR_EL1'),
+    () => a.mrs(x(0), 'FAR_EL1'),
+  ];
   values.forEach((load, i) => {
     a.mov(x(1), x(20));
     a.bl(l.puts);

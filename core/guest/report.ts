@@ -83,13 +83,18 @@ export interface GuestReport {
   readonly firstMissing?: number;
 }
 
-const ACCESS = /^(#= )?([RW]) 0x([0-9A-F]+) ([1248]) (?:0x([0-9A-F]+)|(abort))( abort)? # @(\d+)(?: polled 0x([0-9A-F]{8}))?$/;
+const ACCESS =
+  /^(#= )?([RW]) 0x([0-9A-F]+) ([1248]) (?:0x([0-9A-F]+)|(abort))( abort)? # @(\d+)(?: polled 0x([0-9A-F]{8}))?$/;
 const MEMORY = /^M 0x([0-9A-F]+) ([1248]) 0x([0-9A-F]+) # @(\d+)$/;
 /** A zero operation's line (ops.ts): `# @i zero 0xADDRESS 0xLENGTH`. */
 const ZERO = /^# @(\d+) zero 0x([0-9A-F]+) 0x([0-9A-F]+)$/;
 const STORE_ABORT = /^# @(\d+) abort store 0x([0-9A-F]+)$/;
 const FATAL_AT = FATAL_PARTS[0];
-const FATAL = new RegExp(`^${FATAL_PARTS.slice(0, 4).map((p, i) => `${escape(p)}0x([0-9A-F]{${FATAL_DIGITS[i]}})`).join('')}$`);
+const FATAL = new RegExp(
+  `^${FATAL_PARTS.slice(0, 4)
+    .map((p, i) => `${escape(p)}0x([0-9A-F]{${FATAL_DIGITS[i]}})`)
+    .join('')}$`,
+);
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -122,7 +127,8 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
     if (ops && index >= ops.length) message = `operation ${index} does not exist (the program has ${ops.length})`;
     else if (ended) message = 'an operation after the end of the report';
     // A store's M records come one a line, in a row.
-    else if (seen && !(store && seen.kind === 'store' && !seen.abort && index === lastIndex)) message = `operation ${index} is reported twice`;
+    else if (seen && !(store && seen.kind === 'store' && !seen.abort && index === lastIndex))
+      message = `operation ${index} is reported twice`;
     else if (index < lastIndex) message = `operation ${index} is reported after operation ${lastIndex}`;
     if (message !== undefined) {
       problem(n, lineText, message);
@@ -151,7 +157,14 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
       if (!m) return problem(n, line, 'an unreadable fatal exception line');
       if (f > 0) problem(n, line.slice(0, f), 'this line was cut by the fatal exception');
       if (fatal) problem(n, line, 'a second fatal exception');
-      else fatal = { vector: Number.parseInt(m[1] as string, 16), esr: BigInt(`0x${m[2]}`), elr: BigInt(`0x${m[3]}`), far: BigInt(`0x${m[4]}`), line: n };
+      else
+        fatal = {
+          vector: Number.parseInt(m[1] as string, 16),
+          esr: BigInt(`0x${m[2]}`),
+          elr: BigInt(`0x${m[3]}`),
+          far: BigInt(`0x${m[4]}`),
+          line: n,
+        };
       return;
     }
     let m = ACCESS.exec(line);
@@ -161,7 +174,11 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
       const sz = Number(size) as AccessSize;
       const isRead = rw === 'R';
       // A read prints a value or `abort`; a write its value, then ` abort` if it aborted.
-      if (i === undefined || (isRead ? writeAbort !== undefined : abortWord !== undefined || polled !== undefined) || (value !== undefined && value.length !== 2 * sz)) {
+      if (
+        i === undefined ||
+        (isRead ? writeAbort !== undefined : abortWord !== undefined || polled !== undefined) ||
+        (value !== undefined && value.length !== 2 * sz)
+      ) {
         return problem(n, line, 'an unreadable access line');
       }
       if (!accept(n, line, i, false)) return;
@@ -178,7 +195,8 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
         line: n,
       };
       const op = ops?.[i];
-      if (op && !matchesAccess(op, obs, line)) return problem(n, line, `this does not match operation ${i} (${describe(op, i)})`);
+      if (op && !matchesAccess(op, obs, line))
+        return problem(n, line, `this does not match operation ${i} (${describe(op, i)})`);
       observations.set(i, obs);
       return;
     }
@@ -187,8 +205,10 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
       const [, address, size, value, index] = m;
       const i = indexOf(index as string);
       const sz = Number(size) as AccessSize;
-      if (i === undefined || (value as string).length !== 2 * sz) return problem(n, line, 'an unreadable memory record');
-      if (ops?.[i] && ops[i]?.kind !== 'store') return problem(n, line, `operation ${i} is not a store (${describe(ops[i] as GuestOp, i)})`);
+      if (i === undefined || (value as string).length !== 2 * sz)
+        return problem(n, line, 'an unreadable memory record');
+      if (ops?.[i] && ops[i]?.kind !== 'store')
+        return problem(n, line, `operation ${i} is not a store (${describe(ops[i] as GuestOp, i)})`);
       if (!accept(n, line, i, true)) return;
       const prior = observations.get(i);
       const rec: StoreRecord = { address: BigInt(`0x${address}`), size: sz, value: BigInt(`0x${value}`), line: n };
@@ -200,10 +220,18 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
     if (m) {
       const i = indexOf(m[1] as string);
       if (i === undefined) return problem(n, line, 'an unreadable store abort line');
-      if (ops?.[i] && ops[i]?.kind !== 'store' && ops[i]?.kind !== 'zero') return problem(n, line, `operation ${i} is not a store (${describe(ops[i] as GuestOp, i)})`);
+      if (ops?.[i] && ops[i]?.kind !== 'store' && ops[i]?.kind !== 'zero')
+        return problem(n, line, `operation ${i} is not a store (${describe(ops[i] as GuestOp, i)})`);
       if (observations.has(i)) return problem(n, line, `operation ${i} is reported twice`);
       if (!accept(n, line, i, false)) return;
-      observations.set(i, { kind: 'store', index: i, records: [], abort: true, abortAddress: BigInt(`0x${m[2]}`), line: n });
+      observations.set(i, {
+        kind: 'store',
+        index: i,
+        records: [],
+        abort: true,
+        abortAddress: BigInt(`0x${m[2]}`),
+        line: n,
+      });
       return;
     }
     m = ZERO.exec(line);
@@ -211,7 +239,8 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
       const i = indexOf(m[1] as string);
       if (i === undefined) return problem(n, line, 'an unreadable zero line');
       const op = ops?.[i];
-      if (op && (op.kind !== 'zero' || `${line}\n` !== opText(op, i).prefix)) return problem(n, line, `this does not match operation ${i} (${describe(op, i)})`);
+      if (op && (op.kind !== 'zero' || `${line}\n` !== opText(op, i).prefix))
+        return problem(n, line, `this does not match operation ${i} (${describe(op, i)})`);
       if (!accept(n, line, i, false)) return;
       observations.set(i, { kind: 'store', index: i, records: [], abort: false, line: n });
       return;
@@ -219,7 +248,8 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
     if (line.includes('# @')) return problem(n, line, 'an unreadable report line');
     other.push({ line: n, text: line });
   });
-  if (unfinished.replace(/\r$/, '') !== '') problem(lines.length, unfinished, 'the report stops in the middle of this line');
+  if (unfinished.replace(/\r$/, '') !== '')
+    problem(lines.length, unfinished, 'the report stops in the middle of this line');
 
   let firstMissing: number | undefined;
   if (ops) {
@@ -236,16 +266,34 @@ export function parseGuestReport(text: string, ops?: readonly GuestOp[]): GuestR
         if (obs?.kind !== 'store') firstMissing = i;
         else if (!obs.abort && recordsText(obs, i) !== expected) {
           firstMissing = i;
-          if (obs.records.length > 0 && i !== lastIndex) problem(obs.line, recordsText(obs, i).split('\n')[0] ?? '', `the memory records of operation ${i} differ from the bytes it stores`);
+          if (obs.records.length > 0 && i !== lastIndex)
+            problem(
+              obs.line,
+              recordsText(obs, i).split('\n')[0] ?? '',
+              `the memory records of operation ${i} differ from the bytes it stores`,
+            );
         }
       } else if (!obs) firstMissing = i;
     }
   }
-  return { started, ended, observations, ...(fatal ? { fatal } : {}), problems, other, ...(firstMissing !== undefined ? { firstMissing } : {}) };
+  return {
+    started,
+    ended,
+    observations,
+    ...(fatal ? { fatal } : {}),
+    problems,
+    other,
+    ...(firstMissing !== undefined ? { firstMissing } : {}),
+  };
 }
 
 function recordsText(obs: StoreObservation, index: number): string {
-  return obs.records.map((r) => `M 0x${r.address.toString(16).toUpperCase().padStart(8, '0')} ${r.size} ${traceValue(r.value, r.size)}${opTag(index)}\n`).join('');
+  return obs.records
+    .map(
+      (r) =>
+        `M 0x${r.address.toString(16).toUpperCase().padStart(8, '0')} ${r.size} ${traceValue(r.value, r.size)}${opTag(index)}\n`,
+    )
+    .join('');
 }
 
 /** The line `op` prints when it observed what `obs` says, compared with the line read. */
@@ -257,7 +305,8 @@ function matchesAccess(op: GuestOp, obs: AccessObservation, line: string): boole
   else {
     const value = obs.abort || obs.value === undefined ? ABORT_WORD : traceValue(obs.value, op.size);
     expected = `${t.prefix}${value}${t.suffix}`;
-    if (op.kind === 'poll') expected += obs.polled === undefined ? '' : `0x${obs.polled.toString(16).toUpperCase().padStart(8, '0')}\n`;
+    if (op.kind === 'poll')
+      expected += obs.polled === undefined ? '' : `0x${obs.polled.toString(16).toUpperCase().padStart(8, '0')}\n`;
   }
   return expected === `${line}\n`;
 }

@@ -29,7 +29,10 @@ export function fatalLine(vector: number, esr: bigint, elr: bigint, far: bigint)
   const values = [BigInt(vector), esr, elr, far];
   let out = FATAL_PARTS[0] as string;
   values.forEach((v, i) => {
-    out += `0x${v.toString(16).toUpperCase().padStart(FATAL_DIGITS[i] as number, '0')}${FATAL_PARTS[i + 1]}`;
+    out += `0x${v
+      .toString(16)
+      .toUpperCase()
+      .padStart(FATAL_DIGITS[i] as number, '0')}${FATAL_PARTS[i + 1]}`;
   });
   return out;
 }

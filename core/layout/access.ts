@@ -8,7 +8,6 @@ import type { LayoutDef, LayoutField } from './types';
 
 export type Words = ArrayLike<number>;
 
-
 /** Value of bits [msb:lsb] (msb - lsb < 53) of a word array, as a number. */
 export function bits(w: Words, msb: number, lsb: number): number {
   const width = msb - lsb + 1;
@@ -108,7 +107,10 @@ export function wordsOf(bitsTotal: number): number[] {
  * fields) into the structure's 32-bit words. Unknown names and values that do not fit are
  * reported, not encoded. The one encoder behind commands, events, STEs and CDs.
  */
-export function encodeLayout(def: LayoutDef, values: ReadonlyMap<string, bigint>): { words: number[]; problems: { field: string; message: string }[] } {
+export function encodeLayout(
+  def: LayoutDef,
+  values: ReadonlyMap<string, bigint>,
+): { words: number[]; problems: { field: string; message: string }[] } {
   const words = wordsOf(def.bits);
   const problems: { field: string; message: string }[] = [];
   for (const [name, v] of values) {

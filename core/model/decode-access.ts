@@ -59,12 +59,23 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
   if (size < 4) {
     // §6.2: support for sizes other than 32-bit (and 64-bit to 64-bit registers) is IMPLEMENTATION
     // DEFINED; like QEMU and as the seed's reviewer asked of Xen, this model supports none of them.
-    return illegal(config, 'access.size', `${size * 8}-bit access at ${h(offset)}: only 32-bit accesses (and 64-bit to 64-bit registers) are supported`);
+    return illegal(
+      config,
+      'access.size',
+      `${size * 8}-bit access at ${h(offset)}: only 32-bit accesses (and 64-bit to 64-bit registers) are supported`,
+    );
   }
   if (offset >= SMMU_REGION_SIZE) {
     return {
       kind: 'razwi',
-      findings: [{ severity: 'warning', code: 'offset.beyond-pages', section: '6.1', message: `${h(offset)} is beyond page 0 and page 1 (optional pages such as VATOS and ECMDQ are not modelled): RAZ/WI` }],
+      findings: [
+        {
+          severity: 'warning',
+          code: 'offset.beyond-pages',
+          section: '6.1',
+          message: `${h(offset)} is beyond page 0 and page 1 (optional pages such as VATOS and ECMDQ are not modelled): RAZ/WI`,
+        },
+      ],
     };
   }
   const findings: Finding[] = [];
@@ -75,10 +86,22 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     if (!reg || !implemented(reg, ids)) {
       // Page-1 registers are all 32-bit, so an aligned access that does not start one misses them.
       if (config.choices.page1Undefined === 'alias-page0') {
-        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', choice: 'page1Undefined', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration aliases page 0 offset ${h(offset - PAGE1_BASE)}` });
+        findings.push({
+          severity: 'warning',
+          code: 'page1.undefined',
+          section: '6.2',
+          choice: 'page1Undefined',
+          message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration aliases page 0 offset ${h(offset - PAGE1_BASE)}`,
+        });
         effective = offset - PAGE1_BASE;
       } else {
-        findings.push({ severity: 'warning', code: 'page1.undefined', section: '6.2', choice: 'page1Undefined', message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration treats it as RES0` });
+        findings.push({
+          severity: 'warning',
+          code: 'page1.undefined',
+          section: '6.2',
+          choice: 'page1Undefined',
+          message: `${h(offset)} is an undefined page-1 location: CONSTRAINED UNPREDICTABLE (RES0 or alias of page 0); this configuration treats it as RES0`,
+        });
         return { kind: 'razwi', findings };
       }
     }
@@ -89,10 +112,22 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     const name = page1 ? `SMMU_${page1.name}` : 'a page-1 register';
     const where = page1 ? h(page1.offset) : h(offset + PAGE1_BASE);
     if (config.choices.page0AliasOfPage1 === 'alias' && page1 && implemented(page1, ids)) {
-      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', choice: 'page0AliasOfPage1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration aliases it` });
+      findings.push({
+        severity: 'warning',
+        code: 'page0.page1-offset',
+        section: '6.2.1',
+        choice: 'page0AliasOfPage1',
+        message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration aliases it`,
+      });
       effective = offset + PAGE1_BASE;
     } else {
-      findings.push({ severity: 'warning', code: 'page0.page1-offset', section: '6.2.1', choice: 'page0AliasOfPage1', message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration treats it as RAZ/WI` });
+      findings.push({
+        severity: 'warning',
+        code: 'page0.page1-offset',
+        section: '6.2.1',
+        choice: 'page0AliasOfPage1',
+        message: `${h(offset)} is the reserved page-0 offset of ${name}, which lives in page 1 at ${where}; the access is CONSTRAINED UNPREDICTABLE (alias or RAZ/WI); this configuration treats it as RAZ/WI`,
+      });
       return { kind: 'razwi', findings };
     }
   }
@@ -106,16 +141,37 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
       const value = ids.idField(f.field.register, f.field.field);
       const cond = `SMMU_${f.field.register}.${f.field.field}${f.holdsText ? ` (${f.holdsText})` : ''}`;
       if (value === undefined || advertised(f, value)) {
-        findings.push({ severity: 'warning', code: 'register.not-modelled', section: missing.reg.section, message: `${h(effective)} is SMMU_${missing.name}, present because ${cond} is advertised, but not modelled: the access reads as zero and writes are ignored` });
+        findings.push({
+          severity: 'warning',
+          code: 'register.not-modelled',
+          section: missing.reg.section,
+          message: `${h(effective)} is SMMU_${missing.name}, present because ${cond} is advertised, but not modelled: the access reads as zero and writes are ignored`,
+        });
       } else {
-        findings.push({ severity: 'warning', code: 'register.unimplemented', section: missing.reg.section, message: `${h(effective)} is the offset of SMMU_${missing.name}, which exists only when ${cond} is advertised; this configuration does not, so it is an undefined location (RES0)` });
+        findings.push({
+          severity: 'warning',
+          code: 'register.unimplemented',
+          section: missing.reg.section,
+          message: `${h(effective)} is the offset of SMMU_${missing.name}, which exists only when ${cond} is advertised; this configuration does not, so it is an undefined location (RES0)`,
+        });
       }
       return { kind: 'razwi', findings };
     }
     if (hit && hit.reg.requires) {
-      findings.push({ severity: 'warning', code: 'register.unimplemented', section: hit.reg.section, register: hit.reg.name, message: `SMMU_${hit.reg.name} is not implemented: ${describeFeature(hit.reg.requires)} does not hold in this configuration, so ${h(effective)} is an undefined location (RES0)` });
+      findings.push({
+        severity: 'warning',
+        code: 'register.unimplemented',
+        section: hit.reg.section,
+        register: hit.reg.name,
+        message: `SMMU_${hit.reg.name} is not implemented: ${describeFeature(hit.reg.requires)} does not hold in this configuration, so ${h(effective)} is an undefined location (RES0)`,
+      });
     } else {
-      findings.push({ severity: 'info', code: 'offset.undefined', section: '6.2', message: `${h(effective)} is an undefined page-0 location: RES0 (reads as zero, writes ignored)` });
+      findings.push({
+        severity: 'info',
+        code: 'offset.undefined',
+        section: '6.2',
+        message: `${h(effective)} is an undefined page-0 location: RES0 (reads as zero, writes ignored)`,
+      });
     }
     return { kind: 'razwi', findings };
   }
@@ -127,7 +183,14 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     const next = registerAt(effective + 4);
     if (next && next.width === 32 && implemented(next, ids)) {
       const choice = config.choices.illegal64BitAccess;
-      findings.push({ severity: 'error', code: 'access.span', section: '6.2', register: reg.name, choice: 'illegal64BitAccess', message: `64-bit access at ${h(effective)} spans two 32-bit registers, SMMU_${reg.name} and SMMU_${next.name}: CONSTRAINED UNPREDICTABLE (RAZ/WI, both in UNPREDICTABLE order, one of them, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}` });
+      findings.push({
+        severity: 'error',
+        code: 'access.span',
+        section: '6.2',
+        register: reg.name,
+        choice: 'illegal64BitAccess',
+        message: `64-bit access at ${h(effective)} spans two 32-bit registers, SMMU_${reg.name} and SMMU_${next.name}: CONSTRAINED UNPREDICTABLE (RAZ/WI, both in UNPREDICTABLE order, one of them, or abort); this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}`,
+      });
       return choice === 'abort' ? { kind: 'abort', findings } : { kind: 'razwi', findings };
     }
     const t = illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${reg.name}`, true);

@@ -27,7 +27,9 @@ export const DEFAULT_GUEST_MEMORY_LIMIT = 256 * 1024 * 1024;
 /** Thrown when a write needs a page beyond the limit; the runner stops at the statement or record. */
 export class GuestMemoryLimitError extends Error {
   constructor(readonly limitBytes: number) {
-    super(`guest memory is full: this writes more than ${formatBytes(limitBytes)} of distinct 4 KB pages, the model's limit`);
+    super(
+      `guest memory is full: this writes more than ${formatBytes(limitBytes)} of distinct 4 KB pages, the model's limit`,
+    );
   }
 }
 

@@ -9,7 +9,17 @@
  */
 import { unreachable } from '../base/exhaustive';
 import type { PresetBaseName, ResolvedConfig } from '../config/types';
-import { decode, describeFeature, enumOf, extractField, featureHolds, hex, bitRanges, implementedMask, type IdView } from '../registers/codec';
+import {
+  decode,
+  describeFeature,
+  enumOf,
+  extractField,
+  featureHolds,
+  hex,
+  bitRanges,
+  implementedMask,
+  type IdView,
+} from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
 import type { FieldDef, GuardRef, QueueName, RegisterDef, RegisterName } from '../registers/types';
 import { queueLayout } from '../structures/bases';
@@ -36,7 +46,9 @@ const MASK32 = 0xffff_ffffn;
 /** Queue registers by name, resolved once (the doorbell path). */
 const QUEUES: readonly QueueName[] = ['CMDQ', 'EVENTQ', 'PRIQ'];
 const QUEUE_BASES = new Map(QUEUES.map((q) => [q, getRegister(`${q}_BASE`)]));
-const QUEUE_INDEXES = new Map(QUEUES.flatMap((q) => (['PROD', 'CONS'] as const).map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)));
+const QUEUE_INDEXES = new Map(
+  QUEUES.flatMap((q) => (['PROD', 'CONS'] as const).map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)),
+);
 const CR0ACK = getRegister('CR0ACK');
 
 export interface RegisterChange {
@@ -95,7 +107,9 @@ export class Smmu {
    */
   private buildFastPaths(): void {
     // Only slots inside a register can be fast; the rest keep -1 (the full path decides).
-    const slots = REGISTERS.flatMap((r) => (r.width === 64 ? [r.offset / 4, r.offset / 4 + 1] : [r.offset / 4])).filter((x) => x < 0x8000);
+    const slots = REGISTERS.flatMap((r) => (r.width === 64 ? [r.offset / 4, r.offset / 4 + 1] : [r.offset / 4])).filter(
+      (x) => x < 0x8000,
+    );
     for (const slot of slots) {
       const offset = slot * 4;
       const t = decodeAccess(offset, 4, this.config, this.ids);
@@ -109,7 +123,10 @@ export class Smmu {
         reg.behaviour.kind === 'store' &&
         reg.access === 'RW' &&
         guards.length <= 1 &&
-        reg.fields.every((f) => !f.guardedBy?.length && (!f.values || f.openValues) && (!f.requires || featureHolds(f.requires, this.ids)));
+        reg.fields.every(
+          (f) =>
+            !f.guardedBy?.length && (!f.values || f.openValues) && (!f.requires || featureHolds(f.requires, this.ids)),
+        );
       if (!simple) continue;
       const g = guards[0];
       if (g) {
@@ -209,7 +226,11 @@ export class Smmu {
       let v = 0n;
       if (reg.behaviour.kind === 'id') v = BigInt(this.config.ids[reg.name] ?? 0);
       else if (reg.behaviour.kind === 'updateHandshake') v = BigInt(this.config.gbpaReset) & ~(1n << 31n);
-      else if (this.isFixed(reg)) v = (this.config.presetBases?.[reg.name as PresetBaseName] ?? 0n) & definedMask(reg) & implementedMask(reg, this.ids);
+      else if (this.isFixed(reg))
+        v =
+          (this.config.presetBases?.[reg.name as PresetBaseName] ?? 0n) &
+          definedMask(reg) &
+          implementedMask(reg, this.ids);
       else if (typeof reg.reset === 'bigint') v = reg.reset;
       this.regs.set(reg, v & widthMask(reg));
     }
@@ -259,7 +280,12 @@ export class Smmu {
     const v = value & sizeMask;
     const findings: Finding[] = [...target.findings];
     if (value !== v || value < 0n) {
-      findings.push({ severity: 'error', code: 'value.width', section: '6.2', message: `value ${value < 0n ? value.toString() : hex(value, 64)} does not fit a ${size * 8}-bit access; only its low ${size * 8} bits are written` });
+      findings.push({
+        severity: 'error',
+        code: 'value.width',
+        section: '6.2',
+        message: `value ${value < 0n ? value.toString() : hex(value, 64)} does not fit a ${size * 8}-bit access; only its low ${size * 8} bits are written`,
+      });
     }
     if (target.kind === 'register') {
       register = target.reg.name;
@@ -267,7 +293,12 @@ export class Smmu {
       this.changeLog = undefined;
     } else {
       if (target.kind === 'razwi' && v !== 0n && findings.every((f) => f.severity === 'info')) {
-        findings.push({ severity: 'warning', code: 'write.res0', section: '6.2', message: `non-zero write to an undefined (RES0) location is ignored; software must not write RES0 locations with non-zero values` });
+        findings.push({
+          severity: 'warning',
+          code: 'write.res0',
+          section: '6.2',
+          message: `non-zero write to an undefined (RES0) location is ignored; software must not write RES0 locations with non-zero values`,
+        });
       }
       result = { ok: target.kind !== 'abort', value: 0n, findings, changes: [] };
     }
@@ -275,7 +306,14 @@ export class Smmu {
     return result;
   }
 
-  private record(kind: 'read' | 'write', offset: number, size: AccessSize, value: bigint, register: RegisterName | undefined, result: AccessResult): void {
+  private record(
+    kind: 'read' | 'write',
+    offset: number,
+    size: AccessSize,
+    value: bigint,
+    register: RegisterName | undefined,
+    result: AccessResult,
+  ): void {
     this.seq++;
     if (this.recording) this.history.push({ seq: this.seq, kind, offset, size, value, register, result });
   }
@@ -312,23 +350,48 @@ export class Smmu {
 
   // Every MMIO write of a script goes through here: no closure in it, since closures over its
   // parameters or `this` make V8 allocate a context on every call.
-  private writeRegister(reg: RegisterDef, byte: number, size: AccessSize, value: bigint, findings: Finding[]): AccessResult {
+  private writeRegister(
+    reg: RegisterDef,
+    byte: number,
+    size: AccessSize,
+    value: bigint,
+    findings: Finding[],
+  ): AccessResult {
     const old = this.regs.get(reg);
     const name = `SMMU_${reg.name}`;
     const b = reg.behaviour;
 
     if (reg.access === 'RO' || b.kind === 'id' || b.kind === 'status' || b.kind === 'ack') {
-      findings.push({ severity: 'warning', code: 'write.ro', section: '6.2', register: reg.name, message: `${name} is read-only: the write is ignored (§6.2 "read-only means writes are ignored")` });
+      findings.push({
+        severity: 'warning',
+        code: 'write.ro',
+        section: '6.2',
+        register: reg.name,
+        message: `${name} is read-only: the write is ignored (§6.2 "read-only means writes are ignored")`,
+      });
       return { ok: true, value: 0n, findings, changes: [] };
     }
     if (reg.fixedBy && this.isFixed(reg)) {
-      findings.push({ severity: 'warning', code: 'write.preset', section: reg.section, register: reg.name, message: `${name} is read-only because ${describeFeature(reg.fixedBy)} fixes it to IMPLEMENTATION DEFINED values (§${reg.section}, §6.3.2): the write is ignored` });
+      findings.push({
+        severity: 'warning',
+        code: 'write.preset',
+        section: reg.section,
+        register: reg.name,
+        message: `${name} is read-only because ${describeFeature(reg.fixedBy)} fixes it to IMPLEMENTATION DEFINED values (§${reg.section}, §6.3.2): the write is ignored`,
+      });
       return { ok: true, value: 0n, findings, changes: [] };
     }
     const activeGuards = this.activeGuards(reg.guardedBy);
     if (activeGuards.length) {
       const g = activeGuards.map((x) => `SMMU_${x.register}.${x.field}`).join(', ');
-      findings.push({ severity: 'error', code: 'write.guarded', section: '6.2', register: reg.name, guards: activeGuards, message: `${name} is Guarded by ${g}, which is 1: software may change it only while the guard is 0; the write is IGNORED (SMMUv3.2+ behaviour; earlier versions made it CONSTRAINED UNPREDICTABLE)` });
+      findings.push({
+        severity: 'error',
+        code: 'write.guarded',
+        section: '6.2',
+        register: reg.name,
+        guards: activeGuards,
+        message: `${name} is Guarded by ${g}, which is 1: software may change it only while the guard is 0; the write is IGNORED (SMMUv3.2+ behaviour; earlier versions made it CONSTRAINED UNPREDICTABLE)`,
+      });
       return { ok: true, value: 0n, findings, changes: [] };
     }
 
@@ -341,7 +404,13 @@ export class Smmu {
     // RES0 bits (§6.2: reserved bit positions read as zero and must not be written non-zero).
     const res0 = written & ~definedMask(reg) & accessMask;
     if (res0 !== 0n) {
-      findings.push({ severity: 'warning', code: 'write.res0', section: reg.section, register: reg.name, message: `${name}: RES0 bit${bitRanges(res0).includes(',') || bitRanges(res0).includes(':') ? 's' : ''} ${bitRanges(res0)} written as 1; they are not stored` });
+      findings.push({
+        severity: 'warning',
+        code: 'write.res0',
+        section: reg.section,
+        register: reg.name,
+        message: `${name}: RES0 bit${bitRanges(res0).includes(',') || bitRanges(res0).includes(':') ? 's' : ''} ${bitRanges(res0)} written as 1; they are not stored`,
+      });
     }
     // Fields whose feature this configuration does not advertise are RES0 here.
     const impl = implementedMask(reg, this.ids);
@@ -350,7 +419,14 @@ export class Smmu {
       if ((written & fieldMask(f)) === 0n) continue;
       // Enabling a feature the IDRs do not advertise (CR0, IRQ_CTRL) is an error: the guest would
       // believe it is on. Elsewhere (e.g. Linux writing CR2.PTM without IDR0.BTM) it is a RES0 write.
-      findings.push({ severity: b.kind === 'acked' ? 'error' : 'warning', code: 'write.unadvertised', section: reg.section, register: reg.name, field: f.name, message: `${name}.${f.name} is RES0 in this configuration because ${describeFeature(f.requires)} is not advertised: the bit${f.msb > f.lsb ? 's are' : ' is'} not stored${b.kind === 'acked' ? ` and must not be acknowledged in SMMU_${b.ack}` : ''}` });
+      findings.push({
+        severity: b.kind === 'acked' ? 'error' : 'warning',
+        code: 'write.unadvertised',
+        section: reg.section,
+        register: reg.name,
+        field: f.name,
+        message: `${name}.${f.name} is RES0 in this configuration because ${describeFeature(f.requires)} is not advertised: the bit${f.msb > f.lsb ? 's are' : ' is'} not stored${b.kind === 'acked' ? ` and must not be acknowledged in SMMU_${b.ack}` : ''}`,
+      });
     }
     next = (next & impl) | (old & ~accessMask & impl);
 
@@ -360,7 +436,15 @@ export class Smmu {
       if (extractField(next, f) === extractField(old, f)) continue;
       const active = this.activeGuards(f.guardedBy);
       if (!active.length) continue;
-      findings.push({ severity: 'error', code: 'write.guarded', section: reg.section, register: reg.name, field: f.name, guards: active, message: `${name}.${f.name} is Guarded by ${active.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}, which is 1: the change is IGNORED` });
+      findings.push({
+        severity: 'error',
+        code: 'write.guarded',
+        section: reg.section,
+        register: reg.name,
+        field: f.name,
+        guards: active,
+        message: `${name}.${f.name} is Guarded by ${active.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}, which is 1: the change is IGNORED`,
+      });
       next = (next & ~fieldMask(f)) | (old & fieldMask(f));
     }
     // Reserved encodings of enumerated fields.
@@ -368,7 +452,14 @@ export class Smmu {
       if (f.openValues || !f.values || (fieldMask(f) & accessMask) === 0n || (impl & fieldMask(f)) === 0n) continue;
       const fv = extractField(next, f);
       if (!enumOf(f, fv)) {
-        findings.push({ severity: 'warning', code: 'write.reserved-encoding', section: reg.section, register: reg.name, field: f.name, message: `${name}.${f.name} = ${fv}: a reserved encoding` });
+        findings.push({
+          severity: 'warning',
+          code: 'write.reserved-encoding',
+          section: reg.section,
+          register: reg.name,
+          field: f.name,
+          message: `${name}.${f.name} = ${fv}: a reserved encoding`,
+        });
       }
     }
 
@@ -393,7 +484,13 @@ export class Smmu {
       case 'updateHandshake': {
         const update = findField(reg, 'Update') ?? findField(reg, 'UPDATE');
         if (update && extractField(next, update) === 0n) {
-          findings.push({ severity: 'error', code: 'gbpa.no-update', section: '6.3.14.1', register: reg.name, message: `${name} written without Update = 1: CONSTRAINED UNPREDICTABLE, and IGNORED in SMMUv3.2 and later; write the whole register with Update set, then poll Update until 0` });
+          findings.push({
+            severity: 'error',
+            code: 'gbpa.no-update',
+            section: '6.3.14.1',
+            register: reg.name,
+            message: `${name} written without Update = 1: CONSTRAINED UNPREDICTABLE, and IGNORED in SMMUv3.2 and later; write the whole register with Update set, then poll Update until 0`,
+          });
           return { ok: true, value: 0n, findings, changes };
         }
         // The update completes at once: Update reads 0 afterwards.
@@ -444,19 +541,38 @@ export class Smmu {
   }
 
   /** GERRORN (§6.3.20): software toggles a bit to make it equal GERROR and acknowledge that error. */
-  private writeErrorAck(reg: RegisterDef, of: RegisterDef, next: bigint, old: bigint, findings: Finding[], changes: RegisterChange[]): void {
+  private writeErrorAck(
+    reg: RegisterDef,
+    of: RegisterDef,
+    next: bigint,
+    old: bigint,
+    findings: Finding[],
+    changes: RegisterChange[],
+  ): void {
     const gerror = this.regs.get(of);
     const toggled = next ^ old;
     const active = gerror ^ old;
     const bad = toggled & ~active;
     if (bad !== 0n) {
       const names = reg.fields.filter((f) => (fieldMask(f) & bad) !== 0n).map((f) => f.name);
-      findings.push({ severity: 'warning', code: 'gerrorn.inactive-toggle', section: '6.3.20', register: reg.name, message: `SMMU_${reg.name} toggles ${names.join(', ') || bitRanges(bad)}, which ${names.length === 1 ? 'is' : 'are'} not active (GERROR == GERRORN there): CONSTRAINED UNPREDICTABLE whether the SMMU activates ${names.length === 1 ? 'that error' : 'those errors'}; acknowledge by writing GERRORN = GERROR` });
+      findings.push({
+        severity: 'warning',
+        code: 'gerrorn.inactive-toggle',
+        section: '6.3.20',
+        register: reg.name,
+        message: `SMMU_${reg.name} toggles ${names.join(', ') || bitRanges(bad)}, which ${names.length === 1 ? 'is' : 'are'} not active (GERROR == GERRORN there): CONSTRAINED UNPREDICTABLE whether the SMMU activates ${names.length === 1 ? 'that error' : 'those errors'}; acknowledge by writing GERRORN = GERROR`,
+      });
     }
     const acked = toggled & active;
     if (acked !== 0n) {
       const names = reg.fields.filter((f) => (fieldMask(f) & acked) !== 0n).map((f) => f.name);
-      findings.push({ severity: 'info', code: 'gerrorn.ack', section: '6.3.20', register: reg.name, message: `acknowledges ${names.join(', ')}` });
+      findings.push({
+        severity: 'info',
+        code: 'gerrorn.ack',
+        section: '6.3.20',
+        register: reg.name,
+        message: `acknowledges ${names.join(', ')}`,
+      });
     }
     this.setNoted(changes, reg, next);
   }
@@ -474,11 +590,25 @@ export class Smmu {
     const q = queueLayout(value, queue, this.ids);
     if (q.log2Written > q.log2Max) {
       const cap = caps.QUEUE_SIZE_CAP[queue];
-      findings.push({ severity: 'warning', code: 'queue.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `SMMU_${reg.name}.LOG2SIZE = ${q.log2Written} exceeds SMMU_${cap.register}.${cap.field} = ${q.log2Max}: it reads back as written but is capped at ${q.log2Max} for use` });
+      findings.push({
+        severity: 'warning',
+        code: 'queue.log2size',
+        section: reg.section,
+        register: reg.name,
+        field: 'LOG2SIZE',
+        message: `SMMU_${reg.name}.LOG2SIZE = ${q.log2Written} exceeds SMMU_${cap.register}.${cap.field} = ${q.log2Max}: it reads back as written but is capped at ${q.log2Max} for use`,
+      });
     }
     // §6.3.26: the base is aligned to the queue size in bytes (at least 32); lower address bits are treated as zero.
     if (q.base !== q.written) {
-      findings.push({ severity: 'warning', code: 'queue.alignment', section: reg.section, register: reg.name, field: 'ADDR', message: `queue base ${hex(BigInt(q.written), 64)} is not aligned to the queue size (${q.alignment} bytes): the SMMU treats the low address bits as zero` });
+      findings.push({
+        severity: 'warning',
+        code: 'queue.alignment',
+        section: reg.section,
+        register: reg.name,
+        field: 'ADDR',
+        message: `queue base ${hex(BigInt(q.written), 64)} is not aligned to the queue size (${q.alignment} bytes): the SMMU treats the low address bits as zero`,
+      });
     }
   }
 
@@ -493,7 +623,14 @@ export class Smmu {
     const keep = (1n << BigInt(qs + 1)) - 1n;
     const raw = extractField(value, idx);
     if ((raw & ~keep) !== 0n) {
-      findings.push({ severity: 'warning', code: 'queue.index-range', section: reg.section, register: reg.name, field: idx.name, message: `SMMU_${reg.name}.${idx.name} = ${hex(raw)} has bits above [${qs}] set: with LOG2SIZE ${qs} the index is bits [${qs - 1 < 0 ? 0 : qs - 1}:0] and the wrap flag bit [${qs}]; higher bits are not stored` });
+      findings.push({
+        severity: 'warning',
+        code: 'queue.index-range',
+        section: reg.section,
+        register: reg.name,
+        field: idx.name,
+        message: `SMMU_${reg.name}.${idx.name} = ${hex(raw)} has bits above [${qs}] set: with LOG2SIZE ${qs} the index is bits [${qs - 1 < 0 ? 0 : qs - 1}:0] and the wrap flag bit [${qs}]; higher bits are not stored`,
+      });
     }
     const stored = (value & ~fieldMask(idx)) | ((raw & keep) << BigInt(idx.lsb));
     // Producer and consumer may be at most one queue size apart (§3.5). Only checked while the
@@ -510,7 +647,13 @@ export class Smmu {
       const [prod, cons] = reg.name.endsWith('PROD') ? [a, o] : [o, a];
       const dist = (prod - cons + 2n * size) % (2n * size);
       if (dist > size) {
-        findings.push({ severity: 'error', code: 'queue.index-state', section: '3.5', register: reg.name, message: `${queue} PROD ${hex(prod)} and CONS ${hex(cons)} are ${dist} entries apart, more than the queue holds (${size}): an impossible state` });
+        findings.push({
+          severity: 'error',
+          code: 'queue.index-state',
+          section: '3.5',
+          register: reg.name,
+          message: `${queue} PROD ${hex(prod)} and CONS ${hex(cons)} are ${dist} entries apart, more than the queue holds (${size}): an impossible state`,
+        });
       }
     }
     return stored;
@@ -522,12 +665,26 @@ export class Smmu {
     const fmt = findField(reg, 'FMT');
     const sidSize = caps.sidSize(this.ids);
     if (log2 && Number(extractField(value, log2)) > sidSize) {
-      findings.push({ severity: 'info', code: 'strtab.log2size', section: reg.section, register: reg.name, field: 'LOG2SIZE', message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_IDR1.SIDSIZE = ${sidSize}: the SMMU uses ${sidSize}` });
+      findings.push({
+        severity: 'info',
+        code: 'strtab.log2size',
+        section: reg.section,
+        register: reg.name,
+        field: 'LOG2SIZE',
+        message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_IDR1.SIDSIZE = ${sidSize}: the SMMU uses ${sidSize}`,
+      });
     }
     if (split && fmt && extractField(value, fmt) === 1n) {
       const s = Number(extractField(value, split));
       if (s !== 6 && s !== 8 && s !== 10) {
-        findings.push({ severity: 'warning', code: 'strtab.split', section: reg.section, register: reg.name, field: 'SPLIT', message: `SPLIT = ${s} is not one of 6, 8, 10: it behaves as 6 (4 KB leaf tables)` });
+        findings.push({
+          severity: 'warning',
+          code: 'strtab.split',
+          section: reg.section,
+          register: reg.name,
+          field: 'SPLIT',
+          message: `SPLIT = ${s} is not one of 6, 8, 10: it behaves as 6 (4 KB leaf tables)`,
+        });
       }
     }
   }

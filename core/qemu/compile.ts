@@ -42,7 +42,12 @@ export interface OpExpectation {
    * An event record read: the model's record (8 words) and its queue slot; `from` when a DMA
    * statement that ran on the machine made it (its index in `dmas`, and which of its records).
    */
-  readonly event?: { readonly words: readonly number[]; readonly slot: number; readonly dword: number; readonly from?: { readonly dma: number; readonly record: number } };
+  readonly event?: {
+    readonly words: readonly number[];
+    readonly slot: number;
+    readonly dword: number;
+    readonly from?: { readonly dma: number; readonly record: number };
+  };
   /** A read that says whether the machine is set up as the program needs (a PCI device's identification). */
   readonly device?: DeviceCheck;
   /** An access with `== abort` / `!= abort`: whether the emulation must abort it. */
@@ -90,14 +95,18 @@ const DRIVER_STORES = new Set(['cmd', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tabl
 
 const NOT_RUN: Readonly<Record<string, string>> = {
   pri: 'no device on QEMU\u2019s virt machine sends PRI page requests (§8)',
-  abort: 'real memory cannot be made to answer the SMMU\u2019s accesses with an external abort; the model alone checks this',
+  abort:
+    'real memory cannot be made to answer the SMMU\u2019s accesses with an external abort; the model alone checks this',
   // PSCI SYSTEM_RESET would restart the whole machine, this program with it: nothing after it would run.
-  reset: 'a guest cannot reset the SMMU on its own (PSCI SYSTEM_RESET restarts the whole machine and this program with it): the program stops here',
+  reset:
+    'a guest cannot reset the SMMU on its own (PSCI SYSTEM_RESET restarts the whole machine and this program with it): the program stops here',
 };
 
-const DMA_PAYLOAD = 'a DMA with a payload (`data=`, `size=`): the edu route makes one 8-byte transaction and compares its translation, not the bytes';
+const DMA_PAYLOAD =
+  'a DMA with a payload (`data=`, `size=`): the edu route makes one 8-byte transaction and compares its translation, not the bytes';
 
-const NO_DMA_DEVICE = 'no device is arranged to master this DMA (`smmu qemu` runs DMAs on QEMU\u2019s edu device: docs/qemu.md)';
+const NO_DMA_DEVICE =
+  'no device is arranged to master this DMA (`smmu qemu` runs DMAs on QEMU\u2019s edu device: docs/qemu.md)';
 
 /**
  * Why the edu device cannot make a transaction, or undefined when it can. edu is a PCI function
@@ -108,8 +117,12 @@ function eduCannot(t: Transaction): string | undefined {
   const why = [
     sidUnreachable(t.sid),
     t.ssid !== undefined ? `edu sends no PASID TLP prefix, so no SubstreamID (ssid=${t.ssid}; §13.7)` : undefined,
-    t.access.exec ? 'edu only reads and writes data: a PCIe transaction without a PASID TLP prefix is Data to the SMMU (§13.7), never an instruction fetch' : undefined,
-    t.access.priv ? 'edu\u2019s transactions are Unprivileged: the SMMU takes a PCIe transaction without a PASID TLP prefix as Unprivileged (§13.7)' : undefined,
+    t.access.exec
+      ? 'edu only reads and writes data: a PCIe transaction without a PASID TLP prefix is Data to the SMMU (§13.7), never an instruction fetch'
+      : undefined,
+    t.access.priv
+      ? 'edu\u2019s transactions are Unprivileged: the SMMU takes a PCIe transaction without a PASID TLP prefix as Unprivileged (§13.7)'
+      : undefined,
   ].filter((x): x is string => x !== undefined);
   return why.length ? why.join('; ') : undefined;
 }
@@ -117,7 +130,8 @@ function eduCannot(t: Transaction): string | undefined {
 /** `expect irq` and `expect no irq`: wired interrupts go to the GIC, which this program does not set up. */
 const NOT_RUN_IRQ: Readonly<Record<'irq' | 'no irq', string>> = {
   irq: 'a wired interrupt is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it',
-  'no irq': 'that no interrupt was signalled is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it',
+  'no irq':
+    'that no interrupt was signalled is observable only through the GIC, which the guest program does not set up (§3.18); the model alone checks it',
 };
 
 /** Why statement `s` does not run on the machine (NOT_RUN, or the interrupt forms of `expect`), or undefined. */
@@ -224,7 +238,13 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   const first = check.resolved.config?.range ?? check.resolved.statements[0]?.range;
   const idRange: Range = first ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   for (const name of ID_REGISTERS) {
-    ops.push({ kind: 'read', space: 'smmu', address: BigInt(getRegister(name).offset), size: 4, line: startLine(idRange) });
+    ops.push({
+      kind: 'read',
+      space: 'smmu',
+      address: BigInt(getRegister(name).offset),
+      size: 4,
+      line: startLine(idRange),
+    });
     expectations.push({ range: idRange });
   }
 
@@ -241,11 +261,21 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
   let stoppedAt: number | undefined;
   // The line of the `reset` the program stops at: every statement after it is listed, one a line.
   let resetLine: number | undefined;
-  const visit = (statements: readonly ResolvedStatement[], top: Range | undefined, file: string | undefined): boolean => {
+  const visit = (
+    statements: readonly ResolvedStatement[],
+    top: Range | undefined,
+    file: string | undefined,
+  ): boolean => {
     for (const s of statements) {
       const range = top ?? s.range;
       if (resetLine !== undefined) {
-        if (notRun[notRun.length - 1]?.range !== range) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: it comes after the reset on line ${resetLine + 1}, where the guest program stops`, range });
+        if (notRun[notRun.length - 1]?.range !== range)
+          notRun.push({
+            severity: 'warning',
+            code: 'qemu.not-run',
+            message: `not run on QEMU: it comes after the reset on line ${resetLine + 1}, where the guest program stops`,
+            range,
+          });
         continue;
       }
       const src: OpSource = file ? { line: startLine(s.range), file } : { line: startLine(s.range) };
@@ -260,7 +290,13 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       }
       const why = notRunWhy(s);
       if (why !== undefined) {
-        notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${why}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
+        notRun.push({
+          severity: 'warning',
+          code: 'qemu.not-run',
+          message: `not run on QEMU: ${why}`,
+          range,
+          ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}),
+        });
       }
       if (s.kind === 'action' && s.verb === 'reset') {
         resetLine = startLine(range);
@@ -272,7 +308,10 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       const isDma = s.kind === 'action' && s.verb === 'dma';
       made.dma = undefined;
       walked = isDma ? new Set() : undefined;
-      const eventq = isDma && engine.field(F.EVENTQEN) === 1n ? { ...engine.geometry('EVENTQ'), prod: Number(engine.smmu.value(R.EVENTQ_PROD) & 0xf_ffffn) } : undefined;
+      const eventq =
+        isDma && engine.field(F.EVENTQEN) === 1n
+          ? { ...engine.geometry('EVENTQ'), prod: Number(engine.smmu.value(R.EVENTQ_PROD) & 0xf_ffffn) }
+          : undefined;
       const eventCursor = state.eventCursor;
       const activityBefore = engine.activity.length;
       const r = run([s], engine, state, lastWrite);
@@ -280,10 +319,29 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       walked = undefined;
       // A transfer with a payload (`data=`, `size=`) is several transactions with bytes to compare:
       // the edu route runs one 8-byte transaction per statement today.
-      const payload = isDma && s.kind === 'action' && s.args.some((a) => ['data', 'size', 'step'].includes(a.name?.toLowerCase() ?? ''));
-      const cannot = !isDma ? undefined : payload ? DMA_PAYLOAD : !transfer ? 'the model made no single transaction for this DMA to run on the device' : options.dmaDevices ? eduCannot(transfer.t) : NO_DMA_DEVICE;
-      if (cannot !== undefined) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not run on QEMU: ${cannot}`, range, ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}) });
-      if (why !== undefined || cannot !== undefined) for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
+      const payload =
+        isDma &&
+        s.kind === 'action' &&
+        s.args.some((a) => ['data', 'size', 'step'].includes(a.name?.toLowerCase() ?? ''));
+      const cannot = !isDma
+        ? undefined
+        : payload
+          ? DMA_PAYLOAD
+          : !transfer
+            ? 'the model made no single transaction for this DMA to run on the device'
+            : options.dmaDevices
+              ? eduCannot(transfer.t)
+              : NO_DMA_DEVICE;
+      if (cannot !== undefined)
+        notRun.push({
+          severity: 'warning',
+          code: 'qemu.not-run',
+          message: `not run on QEMU: ${cannot}`,
+          range,
+          ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}),
+        });
+      if (why !== undefined || cannot !== undefined)
+        for (let k = activityBefore; k < engine.activity.length; k++) notRunEvents.set(k, startLine(range));
       const recorded = words ?? [];
       const writes = mmio ?? [];
       words = undefined;
@@ -326,40 +384,79 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       switch (s.kind) {
         case 'access': {
           const aborts = s.abort ? { abort: s.abort.op } : {};
-          if (s.op === 'read') push({ kind: 'read', space: 'smmu', address: BigInt(s.offset), size: s.size, ...src }, aborts);
-          else push({ kind: 'write', space: 'smmu', address: BigInt(s.offset), size: s.size, value: s.value ?? 0n, ...src }, aborts);
+          if (s.op === 'read')
+            push({ kind: 'read', space: 'smmu', address: BigInt(s.offset), size: s.size, ...src }, aborts);
+          else
+            push(
+              { kind: 'write', space: 'smmu', address: BigInt(s.offset), size: s.size, value: s.value ?? 0n, ...src },
+              aborts,
+            );
           break;
         }
         case 'mem':
-          if (s.op === 'write') push({ kind: 'store', address: s.address, bytes: bytesOf(s.value ?? 0n, s.size), ...src });
-          else push({ kind: 'read', space: 'phys', address: s.address, size: s.size, ...src }, { memory: memory.read(s.address, s.size) });
+          if (s.op === 'write')
+            push({ kind: 'store', address: s.address, bytes: bytesOf(s.value ?? 0n, s.size), ...src });
+          else
+            push(
+              { kind: 'read', space: 'phys', address: s.address, size: s.size, ...src },
+              { memory: memory.read(s.address, s.size) },
+            );
           break;
         case 'action':
           if (driverStores) for (const st of storesOf(recorded)) push({ kind: 'store', ...st, ...src });
-          else if (s.verb === 'doorbell') for (const w of writes) push({ kind: 'write', space: 'smmu', address: BigInt(w.offset), size: w.size, value: w.value, ...src });
+          else if (s.verb === 'doorbell')
+            for (const w of writes)
+              push({ kind: 'write', space: 'smmu', address: BigInt(w.offset), size: w.size, value: w.value, ...src });
           else if (s.verb === 'poll' && s.poll && s.expect?.resolved) {
             const e = s.expect.resolved;
             const maxArg = s.args.find((a) => a.name?.toLowerCase() === 'max')?.value;
-            push({ kind: 'poll', space: 'smmu', address: BigInt(s.poll.offset), size: s.poll.size === 8 ? 8 : 4, mask: e.mask, expected: (e.value << BigInt(e.shift)) & e.mask, equal: e.op === '==', max: Number(maxArg ?? 1000n), ...src });
+            push({
+              kind: 'poll',
+              space: 'smmu',
+              address: BigInt(s.poll.offset),
+              size: s.poll.size === 8 ? 8 : 4,
+              mask: e.mask,
+              expected: (e.value << BigInt(e.shift)) & e.mask,
+              equal: e.op === '==',
+              max: Number(maxArg ?? 1000n),
+              ...src,
+            });
           } else if (interruptForm(s) === 'msi') {
             // An MSI is a write to memory: the word at its address, as the model left it (the
             // program zeroed the page first, so an MSI QEMU did not write reads as 0).
             const addr = s.args.find((a) => a.name?.toLowerCase() === 'addr')?.value;
-            if (addr !== undefined) push({ kind: 'read', space: 'phys', address: addr, size: 4, ...src }, { memory: memory.read(addr, 4) });
+            if (addr !== undefined)
+              push({ kind: 'read', space: 'phys', address: addr, size: 4, ...src }, { memory: memory.read(addr, 4) });
           } else if (s.verb === 'expect' && why === undefined) {
             // The records this expectation looked at, read where the model wrote them: QEMU's
             // record is compared with the model's (judge.ts). EVENTQ_PROD says how many QEMU wrote.
             push({ kind: 'read', space: 'smmu', address: BigInt(getRegister('EVENTQ_PROD').offset), size: 4, ...src });
-            const seen = engine.activity.slice(eventCursor, Math.max(eventCursor, state.eventCursor)).flatMap((a, k) => (a.code === 'event.written' && a.address !== undefined && a.words ? [{ a, from: notRunEvents.get(eventCursor + k), dma: dmaEvents.get(eventCursor + k) }] : []));
+            const seen = engine.activity
+              .slice(eventCursor, Math.max(eventCursor, state.eventCursor))
+              .flatMap((a, k) =>
+                a.code === 'event.written' && a.address !== undefined && a.words
+                  ? [{ a, from: notRunEvents.get(eventCursor + k), dma: dmaEvents.get(eventCursor + k) }]
+                  : [],
+              );
             const g = engine.geometry('EVENTQ');
             const unrun = seen.find((x) => x.from !== undefined)?.from;
-            if (unrun !== undefined) notRun.push({ severity: 'warning', code: 'qemu.not-run', message: `not checked on QEMU: the event record comes from line ${unrun + 1}, which did not run on QEMU`, range });
+            if (unrun !== undefined)
+              notRun.push({
+                severity: 'warning',
+                code: 'qemu.not-run',
+                message: `not checked on QEMU: the event record comes from line ${unrun + 1}, which did not run on QEMU`,
+                range,
+              });
             for (const { a, from, dma: fromDma } of seen) {
               if (from !== undefined) continue;
               // A DMA's record is compared here, where the script expects it, not on the DMA's line.
               if (fromDma) dmas[fromDma.dma]?.expected.add(fromDma.record);
               const slot = Math.floor((Number(a.address) - g.base) / g.entryBytes);
-              for (let dw = 0; dw < 4; dw++) push({ kind: 'read', space: 'phys', address: (a.address as bigint) + BigInt(dw * 8), size: 8, ...src }, { event: { words: a.words as number[], slot, dword: dw, ...(fromDma ? { from: fromDma } : {}) } });
+              for (let dw = 0; dw < 4; dw++)
+                push(
+                  { kind: 'read', space: 'phys', address: (a.address as bigint) + BigInt(dw * 8), size: 8, ...src },
+                  { event: { words: a.words as number[], slot, dword: dw, ...(fromDma ? { from: fromDma } : {}) } },
+                );
             }
           }
           break;
@@ -367,7 +464,13 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
     }
     return true;
   };
-  visit(check.resolved.statements.filter((s) => !check.firstError || startLine(s.range) < startLine(check.firstError.range)), undefined, undefined);
+  visit(
+    check.resolved.statements.filter(
+      (s) => !check.firstError || startLine(s.range) < startLine(check.firstError.range),
+    ),
+    undefined,
+    undefined,
+  );
   const pages = [...touched].sort((a, b) => a - b).map((n) => n * 4096);
   // Before the script's statements (after the ID registers): every page the model touched, zero.
   // With the machine's RAM known, pages outside it are not zeroed (nothing there is memory): they
@@ -379,17 +482,34 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
     if (!inside) unzeroed.push(BigInt(p));
     return inside;
   });
-  for (let k = 0; k < ramPages.length; ) {
+  for (let k = 0; k < ramPages.length;) {
     let end = k + 1;
     while (end < ramPages.length && (ramPages[end] as number) === (ramPages[end - 1] as number) + 4096) end++;
-    zeros.push({ kind: 'zero', address: BigInt(ramPages[k] as number), length: (end - k) * 4096, line: startLine(idRange) });
+    zeros.push({
+      kind: 'zero',
+      address: BigInt(ramPages[k] as number),
+      length: (end - k) * 4096,
+      line: startLine(idRange),
+    });
     k = end;
   }
   ops.splice(ID_REGISTERS.length, 0, ...zeros);
   expectations.splice(ID_REGISTERS.length, 0, ...zeros.map(() => ({ range: idRange })));
   // The devices once every StreamID is known (function 0 of a shared slot says multifunction).
   const devices = eduDevices(sids);
-  const placed = dmas.map((c) => ({ ...shiftCheck(c, zeros.length), device: devices[sids.indexOf(c.sid)] as EduDevice }));
-  const compiled = { ops, expectations, notRun, pages, unzeroed, devices, windows: devices.flatMap(deviceWindows), dmas: placed };
+  const placed = dmas.map((c) => ({
+    ...shiftCheck(c, zeros.length),
+    device: devices[sids.indexOf(c.sid)] as EduDevice,
+  }));
+  const compiled = {
+    ops,
+    expectations,
+    notRun,
+    pages,
+    unzeroed,
+    devices,
+    windows: devices.flatMap(deviceWindows),
+    dmas: placed,
+  };
   return stoppedAt === undefined ? compiled : { ...compiled, stoppedAt };
 }

@@ -46,7 +46,12 @@ export interface DmaOutcome {
 export type QemuRecord =
   | { readonly written: false; readonly count: number }
   /** `shifted`: the lines (1-based) of earlier transfers for which QEMU wrote another number of records than the model. */
-  | { readonly written: true; readonly slot: number; readonly words?: readonly number[]; readonly shifted: readonly number[] };
+  | {
+      readonly written: true;
+      readonly slot: number;
+      readonly words?: readonly number[];
+      readonly shifted: readonly number[];
+    };
 
 export interface DmaJudgement {
   readonly diagnostics: ScriptDiagnostic[];
@@ -62,7 +67,12 @@ interface Segment {
   /** The Command write that starts it: the function it wrote to (slot, function). */
   readonly slot: number;
   readonly fn: number;
-  readonly passed: { readonly sid: number; readonly iova: bigint; readonly pa: bigint; readonly how: 'translated' | 'STE bypass' | 'SMMU disabled' }[];
+  readonly passed: {
+    readonly sid: number;
+    readonly iova: bigint;
+    readonly pa: bigint;
+    readonly how: 'translated' | 'STE bypass' | 'SMMU disabled';
+  }[];
   readonly aborted: { readonly sid: number; readonly iova: bigint }[];
   readonly records: { readonly sid: number; readonly name: string }[];
 }
@@ -78,20 +88,45 @@ const RECORD = /^smmuv3_record_event (?:SMMU_EVT_)?(\S+) sid=(0x[0-9a-f]+|\d+)/i
 
 /** QEMU's trace cut at the program's Command writes: one segment per transfer, in order. */
 function segments(trace: string): Segment[] {
-  const out: { slot: number; fn: number; passed: Segment['passed'][number][]; aborted: Segment['aborted'][number][]; records: Segment['records'][number][] }[] = [];
+  const out: {
+    slot: number;
+    fn: number;
+    passed: Segment['passed'][number][];
+    aborted: Segment['aborted'][number][];
+    records: Segment['records'][number][];
+  }[] = [];
   for (const raw of trace.split(/\r?\n/)) {
     const line = raw.replace(PREFIX, '');
     const m = MARKER.exec(line);
     if (m) {
-      out.push({ slot: parseInt(m[2] as string, 16), fn: parseInt(m[3] as string, 16), passed: [], aborted: [], records: [] });
+      out.push({
+        slot: parseInt(m[2] as string, 16),
+        fn: parseInt(m[3] as string, 16),
+        passed: [],
+        aborted: [],
+        records: [],
+      });
       continue;
     }
     const seg = out[out.length - 1];
     if (!seg) continue;
     let t: RegExpExecArray | null;
-    if ((t = SUCCESS.exec(line))) seg.passed.push({ sid: parseInt(t[1] as string, 16), iova: BigInt(`0x${t[2] as string}`), pa: BigInt(`0x${t[3] as string}`), how: 'translated' });
-    else if ((t = BYPASS.exec(line) ?? DISABLE.exec(line))) seg.passed.push({ sid: parseInt(t[1] as string, 16), iova: BigInt(`0x${t[2] as string}`), pa: BigInt(`0x${t[2] as string}`), how: line.includes('smmu disabled') ? 'SMMU disabled' : 'STE bypass' });
-    else if ((t = ABORT.exec(line))) seg.aborted.push({ sid: parseInt(t[1] as string, 16), iova: BigInt(`0x${t[2] as string}`) });
+    if ((t = SUCCESS.exec(line)))
+      seg.passed.push({
+        sid: parseInt(t[1] as string, 16),
+        iova: BigInt(`0x${t[2] as string}`),
+        pa: BigInt(`0x${t[3] as string}`),
+        how: 'translated',
+      });
+    else if ((t = BYPASS.exec(line) ?? DISABLE.exec(line)))
+      seg.passed.push({
+        sid: parseInt(t[1] as string, 16),
+        iova: BigInt(`0x${t[2] as string}`),
+        pa: BigInt(`0x${t[2] as string}`),
+        how: line.includes('smmu disabled') ? 'SMMU disabled' : 'STE bypass',
+      });
+    else if ((t = ABORT.exec(line)))
+      seg.aborted.push({ sid: parseInt(t[1] as string, 16), iova: BigInt(`0x${t[2] as string}`) });
     else if ((t = RECORD.exec(line))) seg.records.push({ name: t[1] as string, sid: Number(t[2] as string) });
   }
   return out;
@@ -101,7 +136,11 @@ const hx = (v: bigint) => hex(v, 64);
 
 function fieldText(d: DecodedLayoutField | undefined): string {
   if (!d) return '0';
-  if (d.enumValue) return `${d.value.toString(2).padStart(d.field.msb - d.field.lsb + 1, '0').replace(/^/, '0b')} (${d.enumValue.name})`;
+  if (d.enumValue)
+    return `${d.value
+      .toString(2)
+      .padStart(d.field.msb - d.field.lsb + 1, '0')
+      .replace(/^/, '0b')} (${d.enumValue.name})`;
   return d.field.msb === d.field.lsb ? d.value.toString() : `0x${d.value.toString(16).toUpperCase()}`;
 }
 
@@ -123,9 +162,13 @@ export function recordDifference(qemu: readonly number[], model: readonly number
   };
   const diffs = m.fields.flatMap((f, i) => {
     const g = q.fields[i];
-    return g && g.value !== f.value && known(f) ? [`${f.field.name}: QEMU ${fieldText(g)}, the model ${fieldText(f)}`] : [];
+    return g && g.value !== f.value && known(f)
+      ? [`${f.field.name}: QEMU ${fieldText(g)}, the model ${fieldText(f)}`]
+      : [];
   });
-  const res0 = q.reservedRuns.length ? [`QEMU set RES0 bits ${q.reservedRuns.map(([a, b]) => (a === b ? `${a}` : `[${a}:${b}]`)).join(', ')}`] : [];
+  const res0 = q.reservedRuns.length
+    ? [`QEMU set RES0 bits ${q.reservedRuns.map(([a, b]) => (a === b ? `${a}` : `[${a}:${b}]`)).join(', ')}`]
+    : [];
   if (!diffs.length && !res0.length) return undefined;
   return `QEMU's ${m.def.name} record differs from the model's in ${[...diffs, ...res0].join('; ')} (QEMU wrote ${formatEvent(q)}, the model ${formatEvent(m)})`;
 }
@@ -137,7 +180,8 @@ function wordsOf(dwords: readonly bigint[]): number[] {
 
 function modelText(c: DmaCheck): string {
   const m = c.model;
-  if (m.pa !== undefined) return `${m.outcome === 'bypass' ? 'passes it through untranslated' : 'translates it'} to ${hx(m.pa)} (${m.detail})`;
+  if (m.pa !== undefined)
+    return `${m.outcome === 'bypass' ? 'passes it through untranslated' : 'translates it'} to ${hx(m.pa)} (${m.detail})`;
   if (m.outcome === 'stalled') return `stalls it: ${m.detail}`;
   if (m.outcome === 'raz-wi') return `completes it without memory access (reads as zero, writes ignored): ${m.detail}`;
   return `terminates it: ${m.detail}`;
@@ -149,19 +193,34 @@ type Report = (severity: ScriptDiagnostic['severity'], code: string, message: st
  * Where QEMU sent the transfer (its trace segment), against the model: QEMU's PA for the first
  * byte (`abort` when it did not complete it) and the events it traced; true when they diverge.
  */
-function compareTranslation(c: DmaCheck, seg: Segment, report: Report): { pa: bigint | 'abort'; recorded: string[]; diverged: boolean } {
+function compareTranslation(
+  c: DmaCheck,
+  seg: Segment,
+  report: Report,
+): { pa: bigint | 'abort'; recorded: string[]; diverged: boolean } {
   const passed = seg.passed.filter((p) => p.sid === c.sid);
   const first = passed.find((p) => p.iova === c.iova) ?? passed[0];
   const recorded = seg.records.filter((r) => r.sid === c.sid).map((r) => r.name);
   const pa = first ? first.pa + (c.iova - first.iova) : undefined;
   const m = c.model;
-  const went = first && pa !== undefined ? (first.how === 'translated' ? `translated IOVA ${hx(c.iova)} to ${hx(pa)}` : `passed IOVA ${hx(c.iova)} through untranslated (${first.how})`) : undefined;
+  const went =
+    first && pa !== undefined
+      ? first.how === 'translated'
+        ? `translated IOVA ${hx(c.iova)} to ${hx(pa)}`
+        : `passed IOVA ${hx(c.iova)} through untranslated (${first.how})`
+      : undefined;
   let diverged = true;
   if (m.pa !== undefined && went === undefined) {
-    const why = recorded.length ? `it recorded ${recorded.join(', ')}` : seg.aborted.some((a) => a.sid === c.sid) ? 'it aborted it' : 'no translation in its trace';
+    const why = recorded.length
+      ? `it recorded ${recorded.join(', ')}`
+      : seg.aborted.some((a) => a.sid === c.sid)
+        ? 'it aborted it'
+        : 'no translation in its trace';
     report('error', 'qemu.dma', `QEMU did not complete the transfer (${why}); the model ${modelText(c)}`);
-  } else if (m.pa !== undefined && pa !== m.pa) report('error', 'qemu.dma', `QEMU ${went as string}; the model ${modelText(c)}`);
-  else if (m.pa === undefined && went !== undefined) report('error', 'qemu.dma', `QEMU ${went} and the transfer went ahead; the model ${modelText(c)}`);
+  } else if (m.pa !== undefined && pa !== m.pa)
+    report('error', 'qemu.dma', `QEMU ${went as string}; the model ${modelText(c)}`);
+  else if (m.pa === undefined && went !== undefined)
+    report('error', 'qemu.dma', `QEMU ${went} and the transfer went ahead; the model ${modelText(c)}`);
   else diverged = false;
   return { pa: pa ?? 'abort', recorded, diverged };
 }
@@ -178,7 +237,13 @@ interface QemuRecords {
  * fault is a warning, §7.3.1; a missing or different one an error, §7.3) and, for those no
  * `expect event` statement compares, each one field by field.
  */
-function compareRecords(c: DmaCheck, q: QemuRecords, traced: readonly string[], translationDiverged: boolean, report: Report): void {
+function compareRecords(
+  c: DmaCheck,
+  q: QemuRecords,
+  traced: readonly string[],
+  translationDiverged: boolean,
+  report: Report,
+): void {
   const n = c.records.length;
   const { count, slots, words } = q;
   const describe = (j: number) => {
@@ -191,14 +256,33 @@ function compareRecords(c: DmaCheck, q: QemuRecords, traced: readonly string[], 
     const ours = c.records.map((r) => formatEvent(decodeEvent(r.words)));
     const model = c.records[0]?.words;
     // The same event number and StreamID as the model's record: the transfer seen again.
-    const same = (w: readonly number[] | undefined) => w !== undefined && model !== undefined && ((w[0] as number) & 0xff) === ((model[0] as number) & 0xff) && w[1] === model[1];
+    const same = (w: readonly number[] | undefined) =>
+      w !== undefined &&
+      model !== undefined &&
+      ((w[0] as number) & 0xff) === ((model[0] as number) & 0xff) &&
+      w[1] === model[1];
     if (n > 0 && count > n && slots.every((slot) => same(words.get(slot)))) {
-      const inputs = slots.map((slot) => decodeEvent(words.get(slot) as number[]).fields.find((f) => f.field.name === 'InputAddr')?.value);
+      const inputs = slots.map(
+        (slot) => decodeEvent(words.get(slot) as number[]).fields.find((f) => f.field.name === 'InputAddr')?.value,
+      );
       const distinct = new Set(inputs.filter((x) => x !== undefined)).size;
-      const how = distinct > 1 ? `QEMU made the transfer as ${count} transactions (at ${inputs.map((x) => hx(x as bigint)).join(', ')}) and recorded each` : `QEMU's trace shows ${traced.length || count} faulting translations of the transfer, each recorded`;
-      report('warning', 'qemu.event', `QEMU wrote ${count} event records for this one ${c.bytes}-byte transfer, the model ${n}: ${theirs.join('; ')}. ${how}: the device's ${c.bytes} bytes within one doubleword are one transaction, and one transaction is matched to one fault event (§7.3.1)`, '7.3.1');
+      const how =
+        distinct > 1
+          ? `QEMU made the transfer as ${count} transactions (at ${inputs.map((x) => hx(x as bigint)).join(', ')}) and recorded each`
+          : `QEMU's trace shows ${traced.length || count} faulting translations of the transfer, each recorded`;
+      report(
+        'warning',
+        'qemu.event',
+        `QEMU wrote ${count} event records for this one ${c.bytes}-byte transfer, the model ${n}: ${theirs.join('; ')}. ${how}: the device's ${c.bytes} bytes within one doubleword are one transaction, and one transaction is matched to one fault event (§7.3.1)`,
+        '7.3.1',
+      );
     } else {
-      report('error', 'qemu.event', `QEMU wrote ${count === 0 ? 'no event record' : `${count} event record${count === 1 ? '' : 's'} (${theirs.join('; ')})`} for this transfer, the model ${n === 0 ? 'none' : `${n} (${ours.join('; ')})`}`, '7.3');
+      report(
+        'error',
+        'qemu.event',
+        `QEMU wrote ${count === 0 ? 'no event record' : `${count} event record${count === 1 ? '' : 's'} (${theirs.join('; ')})`} for this transfer, the model ${n === 0 ? 'none' : `${n} (${ours.join('; ')})`}`,
+        '7.3',
+      );
     }
   }
   for (let j = 0; j < Math.min(n, count); j++) {
@@ -206,7 +290,11 @@ function compareRecords(c: DmaCheck, q: QemuRecords, traced: readonly string[], 
     const w = words.get(slots[j] as number);
     const model = c.records[j] as { words: readonly number[]; slot: number };
     if (!w) {
-      report('info', 'qemu.event', `QEMU's record for this transfer in EVENTQ[${slots[j]}] was not compared: the program did not read that slot`);
+      report(
+        'info',
+        'qemu.event',
+        `QEMU's record for this transfer in EVENTQ[${slots[j]}] was not compared: the program did not read that slot`,
+      );
       continue;
     }
     const diff = recordDifference(w, model.words);
@@ -215,7 +303,11 @@ function compareRecords(c: DmaCheck, q: QemuRecords, traced: readonly string[], 
   }
 }
 
-export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number, Observed>, qemuTrace: string | undefined): DmaJudgement {
+export function judgeDmas(
+  compiled: CompiledScript,
+  observed: ReadonlyMap<number, Observed>,
+  qemuTrace: string | undefined,
+): DmaJudgement {
   const diagnostics: ScriptDiagnostic[] = [];
   const outcomes: DmaOutcome[] = [];
   const segs = qemuTrace === undefined ? undefined : segments(qemuTrace);
@@ -227,8 +319,23 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
     const o = observed.get(op);
     return o === undefined || o.value === 'abort' ? undefined : o.value;
   };
-  const at = (c: DmaCheck, severity: ScriptDiagnostic['severity'], code: string, message: string, section?: string): void => {
-    diagnostics.push({ severity, code, message, range: c.range, ...(section ? { section } : {}), ...(c.inner ? { related: [{ message: 'the statement in the included file', range: c.inner.range, path: c.inner.path }] } : {}) });
+  const at = (
+    c: DmaCheck,
+    severity: ScriptDiagnostic['severity'],
+    code: string,
+    message: string,
+    section?: string,
+  ): void => {
+    diagnostics.push({
+      severity,
+      code,
+      message,
+      range: c.range,
+      ...(section ? { section } : {}),
+      ...(c.inner
+        ? { related: [{ message: 'the statement in the included file', range: c.inner.range, path: c.inner.path }] }
+        : {}),
+    });
   };
   // Devices whose setup reads did not answer as edu does (StreamID → the line that set it up): their transfers are not judged.
   const broken = new Map<number, number>();
@@ -237,11 +344,21 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
     const o = observed.get(op);
     if (o === undefined || o.value === e.device.expected) return;
     if (!broken.has(e.device.sid)) broken.set(e.device.sid, e.range.start.line + 1);
-    diagnostics.push({ severity: 'error', code: 'qemu.device', message: `QEMU: ${e.device.what} read ${o.value === 'abort' ? 'an abort' : hex(o.value)}, not ${hex(e.device.expected)}: the device is not there as the program needs it, so its DMAs were not judged`, range: e.range });
+    diagnostics.push({
+      severity: 'error',
+      code: 'qemu.device',
+      message: `QEMU: ${e.device.what} read ${o.value === 'abort' ? 'an abort' : hex(o.value)}, not ${hex(e.device.expected)}: the device is not there as the program needs it, so its DMAs were not judged`,
+      range: e.range,
+    });
   });
   if (compiled.dmas.length && segs === undefined) {
     const first = compiled.dmas[0] as DmaCheck;
-    at(first, 'info', 'qemu.dma', "QEMU's trace log is missing: where QEMU sent each transfer was not compared (only memory and event records were)");
+    at(
+      first,
+      'info',
+      'qemu.dma',
+      "QEMU's trace log is missing: where QEMU sent each transfer was not compared (only memory and event records were)",
+    );
   }
 
   const unjudged = new Set<number>();
@@ -250,12 +367,23 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
     if (poll === undefined || broken.has(c.sid)) {
       unjudged.add(k);
       const setup = broken.get(c.sid);
-      if (setup !== undefined && setup !== c.range.start.line + 1) at(c, 'info', 'qemu.dma', `not judged: the edu device for StreamID ${c.sid} is not there as the program needs it (line ${setup})`);
+      if (setup !== undefined && setup !== c.range.start.line + 1)
+        at(
+          c,
+          'info',
+          'qemu.dma',
+          `not judged: the edu device for StreamID ${c.sid} is not there as the program needs it (line ${setup})`,
+        );
       return;
     }
     if (poll.value === 'abort' || (poll.value & EDU_CMD_START) !== 0n) {
       unjudged.add(k);
-      at(c, 'warning', 'qemu.dma', `the edu transfer did not finish: its command register ${poll.value === 'abort' ? 'aborted' : `still read ${hex(poll.value)}`} after ${poll.loads ?? EDU_POLL_LOADS} loads; this DMA was not judged`);
+      at(
+        c,
+        'warning',
+        'qemu.dma',
+        `the edu transfer did not finish: its command register ${poll.value === 'abort' ? 'aborted' : `still read ${hex(poll.value)}`} after ${poll.loads ?? EDU_POLL_LOADS} loads; this DMA was not judged`,
+      );
       return;
     }
     const report: Report = (severity, code, message, section) => at(c, severity, code, message, section);
@@ -263,17 +391,34 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
     const seg = segs?.[k];
     let translation: ReturnType<typeof compareTranslation> | undefined;
     if (seg && (seg.slot !== c.device.slot || seg.fn !== c.device.fn)) {
-      report('warning', 'qemu.dma', `QEMU's trace does not line up with the program: the transfer's marker is for function ${seg.slot}.${seg.fn}, not ${c.device.slot}.${c.device.fn}; where QEMU sent it was not compared`);
+      report(
+        'warning',
+        'qemu.dma',
+        `QEMU's trace does not line up with the program: the transfer's marker is for function ${seg.slot}.${seg.fn}, not ${c.device.slot}.${c.device.fn}; where QEMU sent it was not compared`,
+      );
     } else if (seg) translation = compareTranslation(c, seg, report);
     const diverged = translation?.diverged ?? false;
-    const outcome = { line: c.range.start.line, sid: c.sid, iova: c.iova, direction: c.write ? ('write' as const) : ('read' as const), ...(translation ? { emulation: translation.pa } : {}), model: c.model.pa ?? ('abort' as const) };
+    const outcome = {
+      line: c.range.start.line,
+      sid: c.sid,
+      iova: c.iova,
+      direction: c.write ? ('write' as const) : ('read' as const),
+      ...(translation ? { emulation: translation.pa } : {}),
+      model: c.model.pa ?? ('abort' as const),
+    };
 
     // The write's bytes, where the model says they land (not repeated when the trace already diverged).
     const landed = c.data && value(c.data.op);
     if (c.data && landed !== undefined && landed !== c.data.expected && !diverged) {
       const pa = hx(c.model.pa as bigint);
       const where = `the doubleword at ${hx(c.data.address)}`;
-      report('error', 'qemu.dma', landed === c.data.pattern ? `the device's ${c.bytes}-byte write did not reach ${pa}, where the model sends it: ${where} still holds the pattern the program stored before the transfer` : `after the device's ${c.bytes}-byte write ${where} holds ${hx(landed)}, not ${hx(c.data.expected)} (the program's pattern with the device's zero bytes at ${pa}, where the model sends them)`);
+      report(
+        'error',
+        'qemu.dma',
+        landed === c.data.pattern
+          ? `the device's ${c.bytes}-byte write did not reach ${pa}, where the model sends it: ${where} still holds the pattern the program stored before the transfer`
+          : `after the device's ${c.bytes}-byte write ${where} holds ${hx(landed)}, not ${hx(c.data.expected)} (the program's pattern with the device's zero bytes at ${pa}, where the model sends them)`,
+      );
     }
 
     // Event records: QEMU's are the slots from its PROD before the transfer to its PROD after.
@@ -291,7 +436,11 @@ export function judgeDmas(compiled: CompiledScript, observed: ReadonlyMap<number
       const dws = [0, 1, 2, 3].map((d) => value(w.op + d));
       if (dws.every((d): d is bigint => d !== undefined)) words.set(w.slot, wordsOf(dws));
     }
-    const records: QemuRecords = { count, slots: Array.from({ length: count }, (_, j) => (firstSlot + j) % size), words };
+    const records: QemuRecords = {
+      count,
+      slots: Array.from({ length: count }, (_, j) => (firstSlot + j) % size),
+      words,
+    };
     written.set(k, records);
     outcomes.push({ ...outcome, records: { model: c.records.length, emulation: count } });
     if (count !== c.records.length) miscounted.push({ dma: k, line: c.range.start.line + 1 });

@@ -92,7 +92,12 @@ export interface DmaCheck {
   /** Event queue slots the program reads after the transfer: the first of each slot's four doubleword reads. */
   readonly window: readonly { readonly slot: number; readonly op: number }[];
   /** The write's landing check: the doubleword read back, what it must hold when the device wrote at the model's PA, and the pattern stored before. */
-  readonly data?: { readonly op: number; readonly address: bigint; readonly expected: bigint; readonly pattern: bigint };
+  readonly data?: {
+    readonly op: number;
+    readonly address: bigint;
+    readonly expected: bigint;
+    readonly pattern: bigint;
+  };
   /** Records (by index in `records`) that an `expect event` statement compares: the statement's own line leaves them to it. */
   readonly expected: Set<number>;
 }
@@ -158,11 +163,33 @@ export function planDma(p: DmaPlanInput): DmaPlan {
   const d = p.device;
   const bar = (offset: bigint) => d.bar + offset;
   if (p.firstUse) {
-    at({ kind: 'read', ...src, space: 'phys', address: configAddress(d, PCI_ID), size: 4 }, { sid: d.sid, expected: EDU_PCI_ID, what: `the identification of PCI function ${pciName(d)} over ECAM (edu's device and vendor ID)` });
+    at(
+      { kind: 'read', ...src, space: 'phys', address: configAddress(d, PCI_ID), size: 4 },
+      {
+        sid: d.sid,
+        expected: EDU_PCI_ID,
+        what: `the identification of PCI function ${pciName(d)} over ECAM (edu's device and vendor ID)`,
+      },
+    );
     at({ kind: 'write', ...src, space: 'phys', address: configAddress(d, PCI_BAR0), size: 4, value: d.bar });
   }
-  const marker = at({ kind: 'write', ...src, space: 'phys', address: configAddress(d, PCI_COMMAND), size: 2, value: PCI_COMMAND_MEMORY_MASTER });
-  if (p.firstUse) at({ kind: 'read', ...src, space: 'phys', address: bar(0n), size: 4 }, { sid: d.sid, expected: EDU_IDENT, what: `edu's identification register in BAR0 of ${pciName(d)} at 0x${d.bar.toString(16).toUpperCase()}` });
+  const marker = at({
+    kind: 'write',
+    ...src,
+    space: 'phys',
+    address: configAddress(d, PCI_COMMAND),
+    size: 2,
+    value: PCI_COMMAND_MEMORY_MASTER,
+  });
+  if (p.firstUse)
+    at(
+      { kind: 'read', ...src, space: 'phys', address: bar(0n), size: 4 },
+      {
+        sid: d.sid,
+        expected: EDU_IDENT,
+        what: `edu's identification register in BAR0 of ${pciName(d)} at 0x${d.bar.toString(16).toUpperCase()}`,
+      },
+    );
   const prodBefore = at({ kind: 'read', ...src, space: 'smmu', address: EVENTQ_PROD, size: 4 });
 
   const write = p.t.access.write;
@@ -186,8 +213,25 @@ export function planDma(p: DmaPlanInput): DmaPlan {
   at({ kind: 'write', ...src, space: 'phys', address: bar(EDU_DMA_SRC), size: 8, value: write ? buffer : p.t.address });
   at({ kind: 'write', ...src, space: 'phys', address: bar(EDU_DMA_DST), size: 8, value: write ? p.t.address : buffer });
   at({ kind: 'write', ...src, space: 'phys', address: bar(EDU_DMA_COUNT), size: 8, value: BigInt(bytes) });
-  at({ kind: 'write', ...src, space: 'phys', address: bar(EDU_DMA_CMD), size: 8, value: EDU_CMD_START | (write ? EDU_CMD_TO_RAM : 0n) });
-  const poll = at({ kind: 'poll', ...src, space: 'phys', address: bar(EDU_DMA_CMD), size: 4, mask: EDU_CMD_START, expected: 0n, equal: true, max: EDU_POLL_LOADS });
+  at({
+    kind: 'write',
+    ...src,
+    space: 'phys',
+    address: bar(EDU_DMA_CMD),
+    size: 8,
+    value: EDU_CMD_START | (write ? EDU_CMD_TO_RAM : 0n),
+  });
+  const poll = at({
+    kind: 'poll',
+    ...src,
+    space: 'phys',
+    address: bar(EDU_DMA_CMD),
+    size: 4,
+    mask: EDU_CMD_START,
+    expected: 0n,
+    equal: true,
+    max: EDU_POLL_LOADS,
+  });
   const prodAfter = at({ kind: 'read', ...src, space: 'smmu', address: EVENTQ_PROD, size: 4 });
 
   const window: { slot: number; op: number }[] = [];
@@ -201,7 +245,8 @@ export function planDma(p: DmaPlanInput): DmaPlan {
       if (!p.inRam(address, address + 32n)) continue;
       pages.push(Number(address / 4096n) * 4096);
       const op = at({ kind: 'read', ...src, space: 'phys', address, size: 8 });
-      for (let dw = 1; dw < 4; dw++) at({ kind: 'read', ...src, space: 'phys', address: address + BigInt(8 * dw), size: 8 });
+      for (let dw = 1; dw < 4; dw++)
+        at({ kind: 'read', ...src, space: 'phys', address: address + BigInt(8 * dw), size: 8 });
       window.push({ slot, op });
     }
   }
@@ -212,7 +257,12 @@ export function planDma(p: DmaPlanInput): DmaPlan {
     data = { op, address: landing.address, expected: landing.expected, pattern: LANDING_PATTERN };
   }
   const r = p.r;
-  const model: DmaModel = { outcome: r.outcome, ...(pa !== undefined ? { pa } : {}), ...('event' in r && r.event !== undefined ? { event: r.event } : {}), detail: r.detail };
+  const model: DmaModel = {
+    outcome: r.outcome,
+    ...(pa !== undefined ? { pa } : {}),
+    ...('event' in r && r.event !== undefined ? { event: r.event } : {}),
+    detail: r.detail,
+  };
   const check: DmaCheck = {
     range: p.range,
     ...(p.inner ? { inner: p.inner } : {}),

@@ -88,7 +88,8 @@ export const EDU_LAST_SID = 255;
 /** Why a StreamID has no device on the machine, or undefined when an edu device can take it. */
 export function sidUnreachable(sid: number): string | undefined {
   if (sid >= EDU_FIRST_SID && sid <= EDU_LAST_SID) return undefined;
-  if (sid < EDU_FIRST_SID) return `StreamID ${sid} is the requester ID of slot 0 of PCI bus 0, QEMU's host bridge, which masters no DMA (edu devices take StreamIDs ${EDU_FIRST_SID}–${EDU_LAST_SID})`;
+  if (sid < EDU_FIRST_SID)
+    return `StreamID ${sid} is the requester ID of slot 0 of PCI bus 0, QEMU's host bridge, which masters no DMA (edu devices take StreamIDs ${EDU_FIRST_SID}–${EDU_LAST_SID})`;
   return `no device can take StreamID ${sid} (0x${sid.toString(16).toUpperCase()}): it is a requester ID behind a PCI bridge (bus ${sid >> 8}), and the edu devices sit on bus 0 (StreamIDs ${EDU_FIRST_SID}–${EDU_LAST_SID})`;
 }
 
@@ -98,7 +99,13 @@ export function sidUnreachable(sid: number): string | undefined {
  */
 export function eduDevices(sids: readonly number[]): EduDevice[] {
   const slotsWithOthers = new Set(sids.filter((s) => (s & 7) !== 0).map((s) => s >> 3));
-  return sids.map((sid, k) => ({ sid, slot: sid >> 3, fn: sid & 7, bar: VIRT_PCIE_MMIO + BigInt(k) * EDU_BAR_BYTES, multifunction: (sid & 7) === 0 && slotsWithOthers.has(sid >> 3) }));
+  return sids.map((sid, k) => ({
+    sid,
+    slot: sid >> 3,
+    fn: sid & 7,
+    bar: VIRT_PCIE_MMIO + BigInt(k) * EDU_BAR_BYTES,
+    multifunction: (sid & 7) === 0 && slotsWithOthers.has(sid >> 3),
+  }));
 }
 
 /** QEMU's `-device` argument for `d`: its bus address, and a DMA mask that clamps no address. */

@@ -102,10 +102,13 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   const trace = endAt < 0 ? body.slice(0, body.lastIndexOf('\n') + 1) : body;
   const lineOps = opsByLine(trace, compiled.ops.length);
   const parsed = parseLineTrace(trace);
-  const rangeOf = (op: number): Range => compiled.expectations[op]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const rangeOf = (op: number): Range =>
+    compiled.expectations[op]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const relatedOf = (op: number) => {
     const inner = compiled.expectations[op]?.inner;
-    return inner ? { related: [{ message: 'the statement in the included file', range: inner.range, path: inner.path }] } : {};
+    return inner
+      ? { related: [{ message: 'the statement in the included file', range: inner.range, path: inner.path }] }
+      : {};
   };
 
   // Which operations reported (the highest index seen), and a fatal exception line.
@@ -115,9 +118,26 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   const opsTotal = compiled.ops.length;
   if (lastOp < opsTotal - 1 || endAt < 0) {
     const next = Math.min(lastOp + 1, opsTotal - 1);
-    const why = fatal ? `the guest stopped on an unexpected exception (${fatal.replace(/^# /, '')})` : startAt < 0 ? 'the guest program printed nothing' : 'the guest program stopped before reporting this statement';
-    if (opsTotal > 0 && lastOp < opsTotal - 1) diagnostics.push({ severity: 'error', code: 'qemu.stopped', message: `${why}; the statements from here on were not checked on the emulation`, range: rangeOf(next), ...relatedOf(next) });
-    else if (endAt < 0) diagnostics.push({ severity: 'error', code: 'qemu.stopped', message: `${why}: the report has no end line`, range: rangeOf(Math.max(0, opsTotal - 1)) });
+    const why = fatal
+      ? `the guest stopped on an unexpected exception (${fatal.replace(/^# /, '')})`
+      : startAt < 0
+        ? 'the guest program printed nothing'
+        : 'the guest program stopped before reporting this statement';
+    if (opsTotal > 0 && lastOp < opsTotal - 1)
+      diagnostics.push({
+        severity: 'error',
+        code: 'qemu.stopped',
+        message: `${why}; the statements from here on were not checked on the emulation`,
+        range: rangeOf(next),
+        ...relatedOf(next),
+      });
+    else if (endAt < 0)
+      diagnostics.push({
+        severity: 'error',
+        code: 'qemu.stopped',
+        message: `${why}: the report has no end line`,
+        range: rangeOf(Math.max(0, opsTotal - 1)),
+      });
   }
 
   // The configuration: the emulation's ID registers against the script's.
@@ -142,7 +162,12 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
       if (d.severity === 'info') continue;
       const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
       const op = Math.max(0, reg ? ID_REGISTERS.indexOf(reg as (typeof ID_REGISTERS)[number]) : 0);
-      diagnostics.push({ severity: d.severity === 'error' ? 'error' : 'warning', code: 'trace.config', message: `QEMU's ID registers: ${d.message} (configuration rule ${d.code})`, range: rangeOf(op) });
+      diagnostics.push({
+        severity: d.severity === 'error' ? 'error' : 'warning',
+        code: 'trace.config',
+        message: `QEMU's ID registers: ${d.message} (configuration rule ${d.code})`,
+        range: rangeOf(op),
+      });
     }
     diagnostics.push({
       severity: 'info',
@@ -153,13 +178,24 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   }
 
   // The replay, with findings moved to the script.
-  const replayed = replayTrace(parsed, { config, configSource, ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}) });
+  const replayed = replayTrace(parsed, {
+    config,
+    configSource,
+    ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}),
+  });
   for (const d of replayed.diagnostics) {
     const op = lineOps[d.line] ?? -1;
     if (op < 0) continue;
     // The guest's own mistakes (RES0 written, an illegal size) are the script's: `smmu run` reports them.
     if (d.severity === 'info' && !d.code.startsWith('replay.') && !d.code.startsWith('trace.')) continue;
-    diagnostics.push({ severity: d.severity, code: d.code, message: `QEMU: ${d.message}`, range: rangeOf(op), ...(d.section ? { section: d.section } : {}), ...relatedOf(op) });
+    diagnostics.push({
+      severity: d.severity,
+      code: d.code,
+      message: `QEMU: ${d.message}`,
+      range: rangeOf(op),
+      ...(d.section ? { section: d.section } : {}),
+      ...relatedOf(op),
+    });
   }
 
   // Per-line outcomes (hovers), and memory and event comparisons the replay does not make.
@@ -174,11 +210,24 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   const observed = new Map<number, Observed>();
   for (const l of trace.split('\n')) {
     const m = READ_LINE.exec(l);
-    if (m) observed.set(Number(m[2]), { value: m[1] === 'abort' ? 'abort' : BigInt(m[1] as string), ...(m[3] !== undefined ? { loads: parseInt(m[3], 16) } : {}) });
+    if (m)
+      observed.set(Number(m[2]), {
+        value: m[1] === 'abort' ? 'abort' : BigInt(m[1] as string),
+        ...(m[3] !== undefined ? { loads: parseInt(m[3], 16) } : {}),
+      });
   }
   const dmas = judgeDmas(compiled, observed, options.qemuTrace);
   diagnostics.push(...dmas.diagnostics);
-  const eventDwords = new Map<number, { words: readonly number[]; got: (bigint | undefined)[]; op: number; slot: number; from?: { dma: number; record: number } }>();
+  const eventDwords = new Map<
+    number,
+    {
+      words: readonly number[];
+      got: (bigint | undefined)[];
+      op: number;
+      slot: number;
+      from?: { dma: number; record: number };
+    }
+  >();
   for (const [traceLine, text0] of trace.split('\n').entries()) {
     const op = lineOps[traceLine] ?? -1;
     if (op < 0) continue;
@@ -190,8 +239,20 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
       if (want && (r.emulation === 'abort') !== (want === '==')) {
         const rec = r.record;
         const what = `the ${rec.size * 8}-bit ${rec.dir === 'R' ? 'read' : 'write'} at ${offsetText(rec.offset)}`;
-        const did = r.emulation === 'abort' ? 'took an external abort' : rec.dir === 'R' ? `did not abort (it read ${hex(r.emulation, rec.size === 8 ? 64 : 32)})` : 'did not abort';
-        diagnostics.push({ severity: 'error', code: 'qemu.abort', message: `QEMU: ${what} ${did}; the script expects ${want === '==' ? 'an abort' : 'no abort'}`, range: rangeOf(op), section: '6.2', ...relatedOf(op) });
+        const did =
+          r.emulation === 'abort'
+            ? 'took an external abort'
+            : rec.dir === 'R'
+              ? `did not abort (it read ${hex(r.emulation, rec.size === 8 ? 64 : 32)})`
+              : 'did not abort';
+        diagnostics.push({
+          severity: 'error',
+          code: 'qemu.abort',
+          message: `QEMU: ${what} ${did}; the script expects ${want === '==' ? 'an abort' : 'no abort'}`,
+          range: rangeOf(op),
+          section: '6.2',
+          ...relatedOf(op),
+        });
       }
       continue;
     }
@@ -201,17 +262,45 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     const e = compiled.expectations[op];
     if (e?.memory !== undefined) {
       add(op, { index: op, emulation: got, model: e.memory });
-      if (got === 'abort') diagnostics.push({ severity: 'error', code: 'qemu.memory', message: `QEMU: the memory read at 0x${m[1]} took an abort; the model read ${hex(e.memory, 64)}`, range: rangeOf(op), ...relatedOf(op) });
-      else if (got !== e.memory) diagnostics.push({ severity: 'error', code: 'qemu.memory', message: `QEMU: memory at 0x${m[1]} holds ${hex(got, 64)}, the model ${hex(e.memory, 64)}`, range: rangeOf(op), ...relatedOf(op) });
+      if (got === 'abort')
+        diagnostics.push({
+          severity: 'error',
+          code: 'qemu.memory',
+          message: `QEMU: the memory read at 0x${m[1]} took an abort; the model read ${hex(e.memory, 64)}`,
+          range: rangeOf(op),
+          ...relatedOf(op),
+        });
+      else if (got !== e.memory)
+        diagnostics.push({
+          severity: 'error',
+          code: 'qemu.memory',
+          message: `QEMU: memory at 0x${m[1]} holds ${hex(got, 64)}, the model ${hex(e.memory, 64)}`,
+          range: rangeOf(op),
+          ...relatedOf(op),
+        });
     } else if (e?.event) {
       const key = e.event.slot * 1000 + startLine(rangeOf(op));
-      const entry = eventDwords.get(key) ?? { words: e.event.words, got: [], op, slot: e.event.slot, ...(e.event.from ? { from: e.event.from } : {}) };
+      const entry = eventDwords.get(key) ?? {
+        words: e.event.words,
+        got: [],
+        op,
+        slot: e.event.slot,
+        ...(e.event.from ? { from: e.event.from } : {}),
+      };
       entry.got[e.event.dword] = got === 'abort' ? undefined : got;
       eventDwords.set(key, entry);
     }
   }
   for (const { words, got, op, slot, from } of eventDwords.values()) {
-    const at = (severity: ScriptDiagnostic['severity'], message: string, section?: string) => diagnostics.push({ severity, code: 'qemu.event', message, range: rangeOf(op), ...(section ? { section } : {}), ...relatedOf(op) });
+    const at = (severity: ScriptDiagnostic['severity'], message: string, section?: string) =>
+      diagnostics.push({
+        severity,
+        code: 'qemu.event',
+        message,
+        range: rangeOf(op),
+        ...(section ? { section } : {}),
+        ...relatedOf(op),
+      });
     // A record a DMA made: QEMU may have written it in another slot than the model (more records before it).
     const dmaLine = from ? (compiled.dmas[from.dma]?.range.start.line ?? 0) + 1 : 0;
     if (from && dmas.unjudged.has(from.dma)) {
@@ -221,16 +310,27 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     const theirs = from ? dmas.qemuRecord(from.dma, from.record) : undefined;
     let qemuWords: readonly number[] | undefined;
     if (theirs && !theirs.written) {
-      at('info', `QEMU wrote ${theirs.count === 0 ? 'no event record' : `only ${theirs.count} event record${theirs.count === 1 ? '' : 's'}`} for the DMA on line ${dmaLine}, so not this one (see that line)`);
+      at(
+        'info',
+        `QEMU wrote ${theirs.count === 0 ? 'no event record' : `only ${theirs.count} event record${theirs.count === 1 ? '' : 's'}`} for the DMA on line ${dmaLine}, so not this one (see that line)`,
+      );
       continue;
     }
     if (theirs && theirs.slot !== slot) {
-      const why = theirs.shifted.length ? `QEMU wrote another number of records than the model for the DMA on line${theirs.shifted.length === 1 ? '' : 's'} ${theirs.shifted.join(', ')}` : 'QEMU wrote another number of records than the model before it';
+      const why = theirs.shifted.length
+        ? `QEMU wrote another number of records than the model for the DMA on line${theirs.shifted.length === 1 ? '' : 's'} ${theirs.shifted.join(', ')}`
+        : 'QEMU wrote another number of records than the model before it';
       if (!theirs.words) {
-        at('info', `QEMU wrote this record in EVENTQ[${theirs.slot}], the model in EVENTQ[${slot}] (${why}); the program did not read EVENTQ[${theirs.slot}], so it was not compared`);
+        at(
+          'info',
+          `QEMU wrote this record in EVENTQ[${theirs.slot}], the model in EVENTQ[${slot}] (${why}); the program did not read EVENTQ[${theirs.slot}], so it was not compared`,
+        );
         continue;
       }
-      at('info', `QEMU wrote this record in EVENTQ[${theirs.slot}], the model in EVENTQ[${slot}]: ${why}; QEMU's record there is compared`);
+      at(
+        'info',
+        `QEMU wrote this record in EVENTQ[${theirs.slot}], the model in EVENTQ[${slot}]: ${why}; QEMU's record there is compared`,
+      );
       qemuWords = theirs.words;
     } else {
       if (got.length < 4 || got.some((g) => g === undefined)) continue;
@@ -240,12 +340,23 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     const section = decodeEvent(words).def?.section ?? '7.3';
     if (diff) at('error', `${diff} (§${section})`, section);
   }
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { diagnostics, config, configSource, opsReported: lastOp + 1, opsTotal, replay: replayed.summary, lines, trace, dmas: dmas.outcomes };
+  diagnostics.sort(
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+  );
+  return {
+    diagnostics,
+    config,
+    configSource,
+    opsReported: lastOp + 1,
+    opsTotal,
+    replay: replayed.summary,
+    lines,
+    trace,
+    dmas: dmas.outcomes,
+  };
 }
 
 /** The report's trace with its origin, ready to save for `smmu replay`. */
 export function keptTrace(j: Judgement, scriptPath: string): string {
   return `# What QEMU did running ${scriptPath} (smmu qemu): replay with \`smmu replay\`\n${j.trace}`;
 }
-

@@ -38,7 +38,11 @@ function opExtent(op: GuestOp): { start: bigint; end: bigint } | undefined {
  * there) are not zeroed (compileScript with the RAM leaves them out): one warning says what QEMU
  * does there instead.
  */
-export function zeroOnlyRam(compiled: CompiledScript, ram: RamRange, memoryText: string): { compiled: CompiledScript; warning?: ScriptDiagnostic } {
+export function zeroOnlyRam(
+  compiled: CompiledScript,
+  ram: RamRange,
+  memoryText: string,
+): { compiled: CompiledScript; warning?: ScriptDiagnostic } {
   if (!compiled.unzeroed.length) return { compiled };
   const warning: ScriptDiagnostic = {
     severity: 'warning',
@@ -50,7 +54,12 @@ export function zeroOnlyRam(compiled: CompiledScript, ram: RamRange, memoryText:
 }
 
 /** The statements whose memory accesses fall outside RAM, one error each (zeroing aside: zeroOnlyRam). */
-export function addressesOutsideRam(compiled: CompiledScript, ram: RamRange, memoryText: string, extraDevices: readonly RamRange[] = []): ScriptDiagnostic[] {
+export function addressesOutsideRam(
+  compiled: CompiledScript,
+  ram: RamRange,
+  memoryText: string,
+  extraDevices: readonly RamRange[] = [],
+): ScriptDiagnostic[] {
   const out: ScriptDiagnostic[] = [];
   const seen = new Set<number>();
   compiled.ops.forEach((op, i) => {
@@ -62,7 +71,12 @@ export function addressesOutsideRam(compiled: CompiledScript, ram: RamRange, mem
     const e = compiled.expectations[i];
     if (!e || seen.has(e.range.start.line)) return;
     seen.add(e.range.start.line);
-    out.push({ severity: 'error', code: 'qemu.address', message: `${hexAddr(x.start)} is outside the guest RAM of the QEMU run, ${ramText(ram, memoryText)}: move it into RAM or give a larger --memory`, range: e.range });
+    out.push({
+      severity: 'error',
+      code: 'qemu.address',
+      message: `${hexAddr(x.start)} is outside the guest RAM of the QEMU run, ${ramText(ram, memoryText)}: move it into RAM or give a larger --memory`,
+      range: e.range,
+    });
   });
   return out;
 }

@@ -69,8 +69,20 @@ const HEADER = ['queue', 'config', 'base', 'log2size', 'prod', 'cons'];
 const rangeOf = (a: Token, b: Token = a): Range => ({ start: a.range.start, end: b.range.end });
 const hex = (v: number | bigint) => '0x' + v.toString(16).toUpperCase();
 
-function diag(severity: ScriptDiagnostic['severity'], code: string, message: string, range: Range, section?: string): ScriptDiagnostic {
-  return { severity, code, message: section ? `${message} (§${section})` : message, range, ...(section ? { section } : {}) };
+function diag(
+  severity: ScriptDiagnostic['severity'],
+  code: string,
+  message: string,
+  range: Range,
+  section?: string,
+): ScriptDiagnostic {
+  return {
+    severity,
+    code,
+    message: section ? `${message} (§${section})` : message,
+    range,
+    ...(section ? { section } : {}),
+  };
 }
 
 interface Header {
@@ -83,7 +95,11 @@ interface Header {
 }
 
 /** `NAME FIELD=value FLAG ...` → field values of `def` (enum names allowed); problems to `out`. */
-function symbolicFields(def: LayoutDef, tokens: readonly Token[], out: ScriptDiagnostic[]): Map<string, bigint> | undefined {
+function symbolicFields(
+  def: LayoutDef,
+  tokens: readonly Token[],
+  out: ScriptDiagnostic[],
+): Map<string, bigint> | undefined {
   const values = new Map<string, bigint>();
   let i = 0;
   while (i < tokens.length) {
@@ -99,7 +115,14 @@ function symbolicFields(def: LayoutDef, tokens: readonly Token[], out: ScriptDia
     }
     if (tokens[i + 1]?.text !== '=') {
       if (f.msb !== f.lsb) {
-        out.push(diag('error', 'smmuq.syntax', `${f.name} is a ${f.msb - f.lsb + 1}-bit field: give its value, ${f.name}=…`, name.range));
+        out.push(
+          diag(
+            'error',
+            'smmuq.syntax',
+            `${f.name} is a ${f.msb - f.lsb + 1}-bit field: give its value, ${f.name}=…`,
+            name.range,
+          ),
+        );
         return undefined;
       }
       values.set(f.name, 1n);
@@ -125,27 +148,80 @@ function symbolicFields(def: LayoutDef, tokens: readonly Token[], out: ScriptDia
   return values;
 }
 
-function decodeEntry(kind: QueueKind, words: number[], ids: IdView): { text: string; problems: { severity: 'error' | 'warning'; code: string; message: string; section: string; ill: boolean }[] } {
+function decodeEntry(
+  kind: QueueKind,
+  words: number[],
+  ids: IdView,
+): {
+  text: string;
+  problems: { severity: 'error' | 'warning'; code: string; message: string; section: string; ill: boolean }[];
+} {
   if (kind === 'cmdq') {
     const d = decodeCommand(words, ids);
-    return { text: formatCommand(d), problems: d.problems.map((p) => ({ severity: p.ill ? 'error' : 'warning', code: `cmd.${p.code}`, message: p.message, section: p.section, ill: p.ill })) };
+    return {
+      text: formatCommand(d),
+      problems: d.problems.map((p) => ({
+        severity: p.ill ? 'error' : 'warning',
+        code: `cmd.${p.code}`,
+        message: p.message,
+        section: p.section,
+        ill: p.ill,
+      })),
+    };
   }
   if (kind === 'evtq') {
     const d = decodeEvent(words);
-    const problems = d.def ? d.reservedRuns.map(([m, l]) => ({ severity: 'warning' as const, code: 'event.res0', message: `RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`, section: '7.3', ill: false })) : [{ severity: 'error' as const, code: 'event.unknown', message: `event number ${hex(d.id)} is not an SMMUv3 event`, section: '7.3', ill: false }];
+    const problems = d.def
+      ? d.reservedRuns.map(([m, l]) => ({
+          severity: 'warning' as const,
+          code: 'event.res0',
+          message: `RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`,
+          section: '7.3',
+          ill: false,
+        }))
+      : [
+          {
+            severity: 'error' as const,
+            code: 'event.unknown',
+            message: `event number ${hex(d.id)} is not an SMMUv3 event`,
+            section: '7.3',
+            ill: false,
+          },
+        ];
     return { text: formatEvent(d), problems };
   }
   const d = decodePriRequest(words);
-  return { text: formatPriRequest(words), problems: d.reservedRuns.map(([m, l]) => ({ severity: 'warning' as const, code: 'pri.res0', message: `RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`, section: '8', ill: false })) };
+  return {
+    text: formatPriRequest(words),
+    problems: d.reservedRuns.map(([m, l]) => ({
+      severity: 'warning' as const,
+      code: 'pri.res0',
+      message: `RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`,
+      section: '8',
+      ill: false,
+    })),
+  };
 }
 
 /** Parse and check a queue descriptor. `host` resolves the optional `config "FILE"`. */
-export function checkQueueFile(text: string, path: string, host: ScriptHost, options: QueueFileOptions = {}): QueueFileCheck {
+export function checkQueueFile(
+  text: string,
+  path: string,
+  host: ScriptHost,
+  options: QueueFileOptions = {},
+): QueueFileCheck {
   const diagnostics: ScriptDiagnostic[] = [];
   const h: Header = { ranges: {} };
   let config: ResolvedConfig = DEFAULT_CONFIG;
   let configPath: string | undefined;
-  const raw: { line: number; index: number; indexTok: Token; words?: number[]; symbolic?: { name: Token; rest: Token[] }; range: Range }[] = [];
+  const raw: {
+    line: number;
+    index: number;
+    indexTok: Token;
+    words?: number[];
+    symbolic?: { name: Token; rest: Token[] };
+    range: Range;
+  }[] = [];
   const lines = splitLines(text);
   lines.forEach((lineText, line) => {
     const tokens = lexLine(lineText, line).filter((t) => t.kind !== 'comment');
@@ -165,7 +241,8 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
         diagnostics.push(diag('error', 'smmuq.empty-entry', `entry ${index} has no contents`, whole));
         return;
       }
-      if (rest[0]?.kind === 'word') raw.push({ line, index, indexTok: first, symbolic: { name: rest[0], rest: rest.slice(1) }, range: whole });
+      if (rest[0]?.kind === 'word')
+        raw.push({ line, index, indexTok: first, symbolic: { name: rest[0], rest: rest.slice(1) }, range: whole });
       else {
         const nums = rest.filter((t) => t.kind === 'number');
         if (nums.length !== rest.length) {
@@ -183,7 +260,14 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
       return;
     }
     if (first.kind !== 'word' || !HEADER.includes(first.text)) {
-      diagnostics.push(diag('error', 'smmuq.syntax', `expected a header line (${HEADER.join(', ')}) or an entry 'INDEX: …', found '${first.text}'`, first.range));
+      diagnostics.push(
+        diag(
+          'error',
+          'smmuq.syntax',
+          `expected a header line (${HEADER.join(', ')}) or an entry 'INDEX: …', found '${first.text}'`,
+          first.range,
+        ),
+      );
       return;
     }
     const arg = tokens[1];
@@ -199,7 +283,8 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
     switch (first.text) {
       case 'queue': {
         const k = ALIASES[arg.text.toLowerCase()];
-        if (!k) diagnostics.push(diag('error', 'smmuq.queue', `unknown queue '${arg.text}': cmdq, evtq or priq`, arg.range));
+        if (!k)
+          diagnostics.push(diag('error', 'smmuq.queue', `unknown queue '${arg.text}': cmdq, evtq or priq`, arg.range));
         else h.kind = k;
         break;
       }
@@ -211,10 +296,21 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
         configPath = host.resolvePath(path, arg.string);
         const t = host.readFile(configPath, 'config');
         const loaded = typeof t !== 'string' ? undefined : loadConfig(t);
-        if (!loaded?.config) diagnostics.push(diag('error', 'config.missing', typeof t !== 'string' ? cannotRead('configuration', configPath, t) : `cannot use configuration ${configPath}: it has errors`, arg.range));
+        if (!loaded?.config)
+          diagnostics.push(
+            diag(
+              'error',
+              'config.missing',
+              typeof t !== 'string'
+                ? cannotRead('configuration', configPath, t)
+                : `cannot use configuration ${configPath}: it has errors`,
+              arg.range,
+            ),
+          );
         else {
           config = loaded.config;
-          for (const d of notModelledWarnings(loaded.diagnostics)) diagnostics.push(diag('warning', d.code, `configuration ${configPath}: ${d.message}`, arg.range));
+          for (const d of notModelledWarnings(loaded.diagnostics))
+            diagnostics.push(diag('warning', d.code, `configuration ${configPath}: ${d.message}`, arg.range));
         }
         break;
       }
@@ -240,37 +336,96 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
   const ids = idViewOf(config);
   const docStart: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   if (!h.kind) {
-    if (!h.ranges.queue) diagnostics.push(diag('error', 'smmuq.no-queue', "a queue descriptor starts with 'queue cmdq', 'queue evtq' or 'queue priq'", docStart));
-    return { entries: [], diagnostics, config, ...(configPath ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}) };
+    if (!h.ranges.queue)
+      diagnostics.push(
+        diag(
+          'error',
+          'smmuq.no-queue',
+          "a queue descriptor starts with 'queue cmdq', 'queue evtq' or 'queue priq'",
+          docStart,
+        ),
+      );
+    return {
+      entries: [],
+      diagnostics,
+      config,
+      ...(configPath ? { configPath } : {}),
+      ...(configOrigin ? { configOrigin } : {}),
+    };
   }
   const kind = h.kind;
   const queue = kind === 'cmdq' ? 'CMDQ' : kind === 'evtq' ? 'EVENTQ' : 'PRIQ';
   const capName = QUEUE_SIZE_CAP[queue].field;
   const cap = queueLog2Max(ids, queue);
   let log2 = h.log2size;
-  if (log2 === undefined) diagnostics.push(diag('error', 'smmuq.no-log2size', 'the queue size is missing: add log2size N', h.ranges.queue ?? docStart));
+  if (log2 === undefined)
+    diagnostics.push(
+      diag('error', 'smmuq.no-log2size', 'the queue size is missing: add log2size N', h.ranges.queue ?? docStart),
+    );
   else if (log2 > 19) {
-    diagnostics.push(diag('error', 'smmuq.log2size', `log2size ${log2} is beyond the architecture's maximum of 19`, h.ranges.log2size ?? docStart, '6.3.26'));
+    diagnostics.push(
+      diag(
+        'error',
+        'smmuq.log2size',
+        `log2size ${log2} is beyond the architecture's maximum of 19`,
+        h.ranges.log2size ?? docStart,
+        '6.3.26',
+      ),
+    );
     log2 = undefined;
   } else if (log2 > cap) {
-    diagnostics.push(diag('warning', 'smmuq.log2size', `log2size ${log2} exceeds SMMU_IDR1.${capName} = ${cap}: the SMMU uses ${cap}`, h.ranges.log2size ?? docStart, '6.3.26'));
+    diagnostics.push(
+      diag(
+        'warning',
+        'smmuq.log2size',
+        `log2size ${log2} exceeds SMMU_IDR1.${capName} = ${cap}: the SMMU uses ${cap}`,
+        h.ranges.log2size ?? docStart,
+        '6.3.26',
+      ),
+    );
     log2 = cap;
   }
   const entryBytes = DWORDS[kind] * 8;
   if (h.base !== undefined && log2 !== undefined) {
     const bytes = BigInt(Math.max(entryBytes * 2 ** log2, 32));
-    if (h.base % bytes !== 0n) diagnostics.push(diag('warning', 'smmuq.base-alignment', `base ${hex(h.base)} is not aligned to the queue size (${bytes} bytes): the SMMU treats the low bits as zero`, h.ranges.base ?? docStart, '6.3.26'));
+    if (h.base % bytes !== 0n)
+      diagnostics.push(
+        diag(
+          'warning',
+          'smmuq.base-alignment',
+          `base ${hex(h.base)} is not aligned to the queue size (${bytes} bytes): the SMMU treats the low bits as zero`,
+          h.ranges.base ?? docStart,
+          '6.3.26',
+        ),
+      );
   }
   // PROD and CONS: index in [QS-1:0], wrap at [QS]; CMDQ_CONS.ERR [30:24]; OVFLG/OVACKFLG [31] (§6.3.27-28).
   const checkIndex = (name: 'prod' | 'cons', v: number | undefined): number | undefined => {
     if (v === undefined || log2 === undefined) {
-      if (v === undefined) diagnostics.push(diag('error', `smmuq.no-${name}`, `${name.toUpperCase()} is missing: add ${name} N (the register's value, wrap bit included)`, h.ranges.queue ?? docStart));
+      if (v === undefined)
+        diagnostics.push(
+          diag(
+            'error',
+            `smmuq.no-${name}`,
+            `${name.toUpperCase()} is missing: add ${name} N (the register's value, wrap bit included)`,
+            h.ranges.queue ?? docStart,
+          ),
+        );
       return undefined;
     }
     const keep = 2 ** (log2 + 1) - 1;
     const other = (kind === 'cmdq' && name === 'cons' ? 0x7f00_0000 : kind !== 'cmdq' ? 0x8000_0000 : 0) >>> 0;
     const stray = (v & ~keep & ~other) >>> 0;
-    if (stray !== 0) diagnostics.push(diag('error', 'smmuq.index-range', `${name.toUpperCase()} ${hex(v)} has bits set beyond the index and wrap flag [${log2}:0] of a 2^${log2}-entry queue`, h.ranges[name] ?? docStart, '6.3.27'));
+    if (stray !== 0)
+      diagnostics.push(
+        diag(
+          'error',
+          'smmuq.index-range',
+          `${name.toUpperCase()} ${hex(v)} has bits set beyond the index and wrap flag [${log2}:0] of a 2^${log2}-entry queue`,
+          h.ranges[name] ?? docStart,
+          '6.3.27',
+        ),
+      );
     return v & keep;
   };
   const prod = checkIndex('prod', h.prod);
@@ -280,7 +435,15 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
     const span = 2 ** (log2 + 1);
     pendingCount = (prod - cons + span) % span;
     if (pendingCount > 2 ** log2) {
-      diagnostics.push(diag('error', 'smmuq.impossible-state', `PROD ${hex(prod)} and CONS ${hex(cons)} are ${pendingCount} entries apart, more than the queue holds (${2 ** log2})`, h.ranges.prod ?? docStart, '3.5'));
+      diagnostics.push(
+        diag(
+          'error',
+          'smmuq.impossible-state',
+          `PROD ${hex(prod)} and CONS ${hex(cons)} are ${pendingCount} entries apart, more than the queue holds (${2 ** log2})`,
+          h.ranges.prod ?? docStart,
+          '3.5',
+        ),
+      );
       pendingCount = 0;
     }
   }
@@ -295,11 +458,25 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
   const seen = new Map<number, number>();
   for (const r of raw) {
     if (r.index >= size) {
-      diagnostics.push(diag('error', 'smmuq.entry-index', `entry ${r.index} is beyond the queue (${counted(size, 'entry', 'entries')})`, r.indexTok.range));
+      diagnostics.push(
+        diag(
+          'error',
+          'smmuq.entry-index',
+          `entry ${r.index} is beyond the queue (${counted(size, 'entry', 'entries')})`,
+          r.indexTok.range,
+        ),
+      );
       continue;
     }
     if (seen.has(r.index)) {
-      diagnostics.push(diag('error', 'smmuq.duplicate-entry', `entry ${r.index} is already given on line ${(seen.get(r.index) ?? 0) + 1}`, r.indexTok.range));
+      diagnostics.push(
+        diag(
+          'error',
+          'smmuq.duplicate-entry',
+          `entry ${r.index} is already given on line ${(seen.get(r.index) ?? 0) + 1}`,
+          r.indexTok.range,
+        ),
+      );
       continue;
     }
     seen.set(r.index, r.line);
@@ -308,40 +485,75 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
       const local: ScriptDiagnostic[] = [];
       if (kind === 'cmdq') {
         const def = findCommand(r.symbolic.name.text);
-        if (!def) local.push(diag('error', 'smmuq.unknown-command', `unknown command '${r.symbolic.name.text}'`, r.symbolic.name.range));
+        if (!def)
+          local.push(
+            diag('error', 'smmuq.unknown-command', `unknown command '${r.symbolic.name.text}'`, r.symbolic.name.range),
+          );
         else {
           const values = symbolicFields(def, r.symbolic.rest, local);
           if (values) words = encodeCommand(def, values).words;
         }
       } else if (kind === 'evtq') {
         const def = findEvent(r.symbolic.name.text);
-        if (!def) local.push(diag('error', 'smmuq.unknown-event', `unknown event '${r.symbolic.name.text}'`, r.symbolic.name.range));
+        if (!def)
+          local.push(
+            diag('error', 'smmuq.unknown-event', `unknown event '${r.symbolic.name.text}'`, r.symbolic.name.range),
+          );
         else {
           const values = symbolicFields(def, r.symbolic.rest, local);
           if (values) {
             try {
               words = encodeEvent(def, values);
             } catch (e) {
-              local.push(diag('error', 'smmuq.value', String(e instanceof Error ? e.message : e).replace(/^internal: /, ''), r.range));
+              local.push(
+                diag(
+                  'error',
+                  'smmuq.value',
+                  String(e instanceof Error ? e.message : e).replace(/^internal: /, ''),
+                  r.range,
+                ),
+              );
             }
           }
         }
-      } else local.push(diag('error', 'smmuq.symbolic-pri', 'PRI queue entries are given as doublewords', r.symbolic.name.range));
+      } else
+        local.push(
+          diag('error', 'smmuq.symbolic-pri', 'PRI queue entries are given as doublewords', r.symbolic.name.range),
+        );
       diagnostics.push(...local);
       if (!words) continue;
     }
     if (!words) continue;
     const n = DWORDS[kind] * 2;
     if (words.length > n) {
-      diagnostics.push(diag('error', 'smmuq.entry-size', `a ${kind} entry is ${DWORDS[kind]} doublewords; this one has ${words.length / 2}`, r.range));
+      diagnostics.push(
+        diag(
+          'error',
+          'smmuq.entry-size',
+          `a ${kind} entry is ${DWORDS[kind]} doublewords; this one has ${words.length / 2}`,
+          r.range,
+        ),
+      );
       continue;
     }
     const full = [...words, ...new Array<number>(n - words.length).fill(0)];
     const d = decodeEntry(kind, full, ids);
     const pending = isPending(r.index);
     for (const p of d.problems) {
-      const what = p.ill ? (pending ? 'the SMMU will stop here with CERROR_ILL' : 'an illegal command (CERROR_ILL if the SMMU consumes it)') : '';
-      diagnostics.push(diag(p.ill && !pending ? 'warning' : p.severity, p.ill ? 'smmuq.cerror-ill' : p.code, `${p.message}${what ? `: ${what}` : ''}`, r.range, p.section));
+      const what = p.ill
+        ? pending
+          ? 'the SMMU will stop here with CERROR_ILL'
+          : 'an illegal command (CERROR_ILL if the SMMU consumes it)'
+        : '';
+      diagnostics.push(
+        diag(
+          p.ill && !pending ? 'warning' : p.severity,
+          p.ill ? 'smmuq.cerror-ill' : p.code,
+          `${p.message}${what ? `: ${what}` : ''}`,
+          r.range,
+          p.section,
+        ),
+      );
     }
     entries.push({ line: r.line, index: r.index, words: full, text: d.text, pending, range: r.range });
   }
@@ -351,17 +563,46 @@ export function checkQueueFile(text: string, path: string, host: ScriptHost, opt
       const index = (cons + k) % size;
       const e = entries.find((x) => x.index === index);
       if (!e) {
-        diagnostics.push(diag('info', 'smmuq.missing-entry', `entry ${index} is pending (between CONS and PROD) but not listed: its contents are unknown`, h.ranges.prod ?? docStart));
+        diagnostics.push(
+          diag(
+            'info',
+            'smmuq.missing-entry',
+            `entry ${index} is pending (between CONS and PROD) but not listed: its contents are unknown`,
+            h.ranges.prod ?? docStart,
+          ),
+        );
         break;
       }
       const stops = diagnostics.some((x) => x.code === 'smmuq.cerror-ill' && x.range.start.line === e.line);
       if (stops) {
         const left = pendingCount - k - 1;
-        if (left > 0) diagnostics.push(diag('info', 'smmuq.not-consumed', `${left} pending entr${left === 1 ? 'y' : 'ies'} after this one will not be consumed until the error is fixed and acknowledged in GERRORN`, e.range, '7.1'));
+        if (left > 0)
+          diagnostics.push(
+            diag(
+              'info',
+              'smmuq.not-consumed',
+              `${left} pending entr${left === 1 ? 'y' : 'ies'} after this one will not be consumed until the error is fixed and acknowledged in GERRORN`,
+              e.range,
+              '7.1',
+            ),
+          );
         break;
       }
     }
   }
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { kind, ...(log2 !== undefined ? { log2size: log2 } : {}), ...(prod !== undefined ? { prod } : {}), ...(cons !== undefined ? { cons } : {}), ...(h.base !== undefined ? { base: h.base } : {}), entries, diagnostics, config, ...(configPath ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}) };
+  diagnostics.sort(
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+  );
+  return {
+    kind,
+    ...(log2 !== undefined ? { log2size: log2 } : {}),
+    ...(prod !== undefined ? { prod } : {}),
+    ...(cons !== undefined ? { cons } : {}),
+    ...(h.base !== undefined ? { base: h.base } : {}),
+    entries,
+    diagnostics,
+    config,
+    ...(configPath ? { configPath } : {}),
+    ...(configOrigin ? { configOrigin } : {}),
+  };
 }

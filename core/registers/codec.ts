@@ -87,7 +87,8 @@ export function decode(reg: RegisterDef, value: bigint, ids?: IdView): Decoded {
       const unadvertised = field.requires !== undefined && !featureHolds(field.requires, ids);
       if (unadvertised) unadvertisedBits |= v & fieldMask(field);
       const reservedEncoding = !field.openValues && field.values !== undefined && enumValue === undefined;
-      if (field.addrShift !== undefined) return { field, value: fv, enumValue, reservedEncoding, unadvertised, address: fv << BigInt(field.addrShift) };
+      if (field.addrShift !== undefined)
+        return { field, value: fv, enumValue, reservedEncoding, unadvertised, address: fv << BigInt(field.addrShift) };
       return { field, value: fv, enumValue, reservedEncoding, unadvertised };
     });
   return { reg, value: v, fields, reservedBits: v & ~definedMask(reg) & widthMask(reg), unadvertisedBits };
@@ -111,7 +112,13 @@ export function implementedMask(reg: RegisterDef, ids: IdView | undefined): bigi
 const implementedMasks = new WeakMap<IdView, Map<RegisterDef, bigint>>();
 
 export function hex(v: bigint, width: 32 | 64 = 32): string {
-  return '0x' + v.toString(16).toUpperCase().padStart(width / 4, '0');
+  return (
+    '0x' +
+    v
+      .toString(16)
+      .toUpperCase()
+      .padStart(width / 4, '0')
+  );
 }
 
 /** Bit positions of a mask as `[31:11], 5` style text. */
@@ -134,7 +141,10 @@ function fieldText(d: DecodedField): string {
   const bits = f.msb === f.lsb ? `[${f.lsb}]` : `[${f.msb}:${f.lsb}]`;
   const val = f.msb - f.lsb + 1 > 8 ? '0x' + d.value.toString(16).toUpperCase() : d.value.toString();
   // An address field reads as the address it encodes; the field's own value follows.
-  let s = d.address !== undefined ? `${f.name}${bits} = ${numberText(d.address)} (address; field value ${val})` : `${f.name}${bits} = ${val}`;
+  let s =
+    d.address !== undefined
+      ? `${f.name}${bits} = ${numberText(d.address)} (address; field value ${val})`
+      : `${f.name}${bits} = ${val}`;
   if (d.enumValue) s += ` (${d.enumValue.name})`;
   else if (d.reservedEncoding) s += ' (reserved encoding)';
   if (d.unadvertised && d.value !== 0n) s += `  ! RES0: ${describeFeature(f.requires as FeatureRef)} not advertised`;
@@ -145,7 +155,8 @@ function fieldText(d: DecodedField): string {
 export function formatDecoded(d: Decoded): string {
   const lines = [`SMMU_${d.reg.name} = ${hex(d.value, d.reg.width)}  (§${d.reg.section})`];
   for (const f of d.fields) lines.push('  ' + fieldText(f));
-  if (d.reservedBits !== 0n) lines.push(`  ! RES0 bits set: ${bitRanges(d.reservedBits)} (${hex(d.reservedBits, d.reg.width)})`);
+  if (d.reservedBits !== 0n)
+    lines.push(`  ! RES0 bits set: ${bitRanges(d.reservedBits)} (${hex(d.reservedBits, d.reg.width)})`);
   return lines.join('\n');
 }
 

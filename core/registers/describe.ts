@@ -11,7 +11,12 @@ export function bitsText(f: FieldDef): string {
 }
 
 export function offsetText(reg: RegisterDef): string {
-  const off = '0x' + reg.offset.toString(16).toUpperCase().padStart(reg.offset >= 0x10000 ? 5 : 4, '0');
+  const off =
+    '0x' +
+    reg.offset
+      .toString(16)
+      .toUpperCase()
+      .padStart(reg.offset >= 0x10000 ? 5 : 4, '0');
   return pageOf(reg.offset) === 1 ? `${off} (page 1)` : `${off} (page 0)`;
 }
 
@@ -68,8 +73,16 @@ export function registerMarkdown(reg: RegisterDef): string {
   ];
   if (reg.aliases?.length) lines.push('', `Also known as: ${reg.aliases.join(', ')}`);
   if (reg.requires) lines.push('', `Implemented only if ${describeFeature(reg.requires)}.`);
-  if (reg.guardedBy?.length) lines.push('', `Guarded by ${reg.guardedBy.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}: writes are ignored while it is 1.`);
-  if (reg.fixedBy) lines.push('', `Read-only when ${describeFeature(reg.fixedBy)}: it then holds IMPLEMENTATION DEFINED values, which a configuration gives in \`presetBases\`.`);
+  if (reg.guardedBy?.length)
+    lines.push(
+      '',
+      `Guarded by ${reg.guardedBy.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}: writes are ignored while it is 1.`,
+    );
+  if (reg.fixedBy)
+    lines.push(
+      '',
+      `Read-only when ${describeFeature(reg.fixedBy)}: it then holds IMPLEMENTATION DEFINED values, which a configuration gives in \`presetBases\`.`,
+    );
   lines.push('', behaviourText(reg.behaviour));
   if (reg.fields.length) {
     lines.push('', '| Bits | Field | Meaning |', '|---|---|---|');
@@ -93,13 +106,27 @@ export function fieldMarkdown(reg: RegisterDef, f: FieldDef): string {
 
 /** Markdown decode of a value, field by field. */
 export function decodedMarkdown(d: Decoded): string {
-  const lines = [`**SMMU_${d.reg.name}** = \`${hex(d.value, d.reg.width)}\` (§${d.reg.section})`, '', '| Bits | Field | Value | |', '|---|---|---|---|'];
+  const lines = [
+    `**SMMU_${d.reg.name}** = \`${hex(d.value, d.reg.width)}\` (§${d.reg.section})`,
+    '',
+    '| Bits | Field | Value | |',
+    '|---|---|---|---|',
+  ];
   for (const x of d.fields) {
-    const fieldValue = x.field.msb - x.field.lsb + 1 > 8 ? '0x' + x.value.toString(16).toUpperCase() : x.value.toString();
+    const fieldValue =
+      x.field.msb - x.field.lsb + 1 > 8 ? '0x' + x.value.toString(16).toUpperCase() : x.value.toString();
     // An address field shows the address it encodes; its own value is the note.
     const v = x.address !== undefined ? numberText(x.address) : fieldValue;
-    let note = x.address !== undefined ? `address (field value ${fieldValue})` : x.enumValue ? x.enumValue.name : x.reservedEncoding ? '**reserved encoding**' : '';
-    if (x.unadvertised && x.value !== 0n && x.field.requires) note += ` **RES0: ${describeFeature(x.field.requires)} not advertised**`;
+    let note =
+      x.address !== undefined
+        ? `address (field value ${fieldValue})`
+        : x.enumValue
+          ? x.enumValue.name
+          : x.reservedEncoding
+            ? '**reserved encoding**'
+            : '';
+    if (x.unadvertised && x.value !== 0n && x.field.requires)
+      note += ` **RES0: ${describeFeature(x.field.requires)} not advertised**`;
     lines.push(`| ${bitsText(x.field)} | ${x.field.name} | ${v} | ${note.trim()} |`);
   }
   if (d.reservedBits !== 0n) lines.push('', `**RES0 bits set: ${bitRanges(d.reservedBits)}**`);

@@ -18,53 +18,156 @@ export const IDR0 = {
   section: '6.3.1',
   summary: 'Features: translation stages, table formats, ATS/PRI/MSI, stall model, stream table levels.',
   fields: [
-    { name: 'RME_IMPL', msb: 30, lsb: 30, description: 'Realm Management Extension features implemented (SMMUv3.3).', values: yesNo('No RME.', 'RME implemented.') },
     {
-      name: 'ST_LEVEL', msb: 28, lsb: 27, description: 'Stream table formats supported. Must not be linear-only when SIDSIZE >= 7.',
+      name: 'RME_IMPL',
+      msb: 30,
+      lsb: 30,
+      description: 'Realm Management Extension features implemented (SMMUv3.3).',
+      values: yesNo('No RME.', 'RME implemented.'),
+    },
+    {
+      name: 'ST_LEVEL',
+      msb: 28,
+      lsb: 27,
+      description: 'Stream table formats supported. Must not be linear-only when SIDSIZE >= 7.',
       values: [
         { value: 0, name: 'LINEAR', description: 'Linear stream table only.' },
         { value: 1, name: 'TWO_LEVEL', description: '2-level and linear stream tables.' },
       ],
     },
     {
-      name: 'TERM_MODEL', msb: 26, lsb: 26, description: 'Terminate model: whether a terminated transaction may be RAZ/WI instead of aborted.',
+      name: 'TERM_MODEL',
+      msb: 26,
+      lsb: 26,
+      description: 'Terminate model: whether a terminated transaction may be RAZ/WI instead of aborted.',
       values: [
         { value: 0, name: 'ABORT_OR_RAZWI', description: 'CD.A chooses abort or RAZ/WI for terminated transactions.' },
         { value: 1, name: 'ABORT_ONLY', description: 'RAZ/WI termination not supported; CD.A must be 1.' },
       ],
     },
     {
-      name: 'STALL_MODEL', msb: 25, lsb: 24, description: 'Stall model for faulting transactions.',
+      name: 'STALL_MODEL',
+      msb: 25,
+      lsb: 24,
+      description: 'Stall model for faulting transactions.',
       values: [
         { value: 0, name: 'STALL_AND_TERMINATE', description: 'Stall and terminate models supported.' },
-        { value: 1, name: 'TERMINATE_ONLY', description: 'Stall not supported: STE.S2S and CD.S must be 0; CMD_RESUME and CMD_STALL_TERM unavailable.' },
+        {
+          value: 1,
+          name: 'TERMINATE_ONLY',
+          description: 'Stall not supported: STE.S2S and CD.S must be 0; CMD_RESUME and CMD_STALL_TERM unavailable.',
+        },
         { value: 2, name: 'STALL_FORCED', description: 'Stall forced: faulting transactions always stall.' },
       ],
     },
-    { name: 'ATSRECERR', msb: 23, lsb: 23, description: 'Extra ATS/PRI configuration-error events may be recorded (CR2.REC_CFG_ATS).', values: yesNo('Not supported.', 'Supported.') },
     {
-      name: 'TTENDIAN', msb: 22, lsb: 21, description: 'Translation table endianness supported.',
+      name: 'ATSRECERR',
+      msb: 23,
+      lsb: 23,
+      description: 'Extra ATS/PRI configuration-error events may be recorded (CR2.REC_CFG_ATS).',
+      values: yesNo('Not supported.', 'Supported.'),
+    },
+    {
+      name: 'TTENDIAN',
+      msb: 22,
+      lsb: 21,
+      description: 'Translation table endianness supported.',
       values: [
         { value: 0, name: 'MIXED', description: 'Little- and big-endian tables.' },
         { value: 2, name: 'LE', description: 'Little-endian tables only.' },
         { value: 3, name: 'BE', description: 'Big-endian tables only.' },
       ],
     },
-    { name: 'VATOS', msb: 20, lsb: 20, description: 'Virtual ATOS page implemented.', values: yesNo('No VATOS page.', 'VATOS page implemented.') },
-    { name: 'CD2L', msb: 19, lsb: 19, description: '2-level context descriptor tables supported.', values: yesNo('Linear CD tables only.', '2-level CD tables supported.') },
-    { name: 'VMID16', msb: 18, lsb: 18, description: '16-bit VMID supported.', values: yesNo('8-bit VMID.', '16-bit VMID.') },
-    { name: 'VMW', msb: 17, lsb: 17, description: 'VMID wildcard matching for TLB invalidation (CR0.VMW).', values: yesNo('Not supported.', 'Supported.') },
-    { name: 'PRI', msb: 16, lsb: 16, description: 'PCIe Page Request Interface and PRI queue supported.', values: yesNo('No PRI.', 'PRI supported.') },
-    { name: 'ATOS', msb: 15, lsb: 15, description: 'Address Translation Operations (SMMU_GATOS_*) supported.', values: yesNo('No ATOS.', 'ATOS supported.') },
-    { name: 'SEV', msb: 14, lsb: 14, description: 'The SMMU can send WFE wake-up events to the PE.', values: yesNo('No events.', 'Events supported.') },
-    { name: 'MSI', msb: 13, lsb: 13, description: 'Message-signalled interrupts supported.', values: yesNo('Wired interrupts only.', 'MSIs supported.') },
-    { name: 'ASID16', msb: 12, lsb: 12, description: '16-bit ASID supported.', values: yesNo('8-bit ASID.', '16-bit ASID.') },
-    { name: 'NS1ATS', msb: 11, lsb: 11, description: 'Split-stage ATS (STE.EATS == 0b10) NOT supported when 1.', values: yesNo('Split-stage ATS supported.', 'Split-stage ATS not supported.') },
-    { name: 'ATS', msb: 10, lsb: 10, description: 'PCIe ATS supported.', values: yesNo('No ATS.', 'ATS supported.') },
-    { name: 'HYP', msb: 9, lsb: 9, description: 'Hypervisor stage-1 contexts (EL2/EL2-E2H) supported.', values: yesNo('No EL2 contexts.', 'EL2 contexts supported.') },
-    { name: 'DORMHINT', msb: 8, lsb: 8, description: 'SMMU_STATUSR.DORMANT hint supported.', values: yesNo('No hint.', 'Hint supported.') },
     {
-      name: 'HTTU', msb: 7, lsb: 6, description: 'Hardware translation table update of Access flag and dirty state.',
+      name: 'VATOS',
+      msb: 20,
+      lsb: 20,
+      description: 'Virtual ATOS page implemented.',
+      values: yesNo('No VATOS page.', 'VATOS page implemented.'),
+    },
+    {
+      name: 'CD2L',
+      msb: 19,
+      lsb: 19,
+      description: '2-level context descriptor tables supported.',
+      values: yesNo('Linear CD tables only.', '2-level CD tables supported.'),
+    },
+    {
+      name: 'VMID16',
+      msb: 18,
+      lsb: 18,
+      description: '16-bit VMID supported.',
+      values: yesNo('8-bit VMID.', '16-bit VMID.'),
+    },
+    {
+      name: 'VMW',
+      msb: 17,
+      lsb: 17,
+      description: 'VMID wildcard matching for TLB invalidation (CR0.VMW).',
+      values: yesNo('Not supported.', 'Supported.'),
+    },
+    {
+      name: 'PRI',
+      msb: 16,
+      lsb: 16,
+      description: 'PCIe Page Request Interface and PRI queue supported.',
+      values: yesNo('No PRI.', 'PRI supported.'),
+    },
+    {
+      name: 'ATOS',
+      msb: 15,
+      lsb: 15,
+      description: 'Address Translation Operations (SMMU_GATOS_*) supported.',
+      values: yesNo('No ATOS.', 'ATOS supported.'),
+    },
+    {
+      name: 'SEV',
+      msb: 14,
+      lsb: 14,
+      description: 'The SMMU can send WFE wake-up events to the PE.',
+      values: yesNo('No events.', 'Events supported.'),
+    },
+    {
+      name: 'MSI',
+      msb: 13,
+      lsb: 13,
+      description: 'Message-signalled interrupts supported.',
+      values: yesNo('Wired interrupts only.', 'MSIs supported.'),
+    },
+    {
+      name: 'ASID16',
+      msb: 12,
+      lsb: 12,
+      description: '16-bit ASID supported.',
+      values: yesNo('8-bit ASID.', '16-bit ASID.'),
+    },
+    {
+      name: 'NS1ATS',
+      msb: 11,
+      lsb: 11,
+      description: 'Split-stage ATS (STE.EATS == 0b10) NOT supported when 1.',
+      values: yesNo('Split-stage ATS supported.', 'Split-stage ATS not supported.'),
+    },
+    { name: 'ATS', msb: 10, lsb: 10, description: 'PCIe ATS supported.', values: yesNo('No ATS.', 'ATS supported.') },
+    {
+      name: 'HYP',
+      msb: 9,
+      lsb: 9,
+      description: 'Hypervisor stage-1 contexts (EL2/EL2-E2H) supported.',
+      values: yesNo('No EL2 contexts.', 'EL2 contexts supported.'),
+    },
+    {
+      name: 'DORMHINT',
+      msb: 8,
+      lsb: 8,
+      description: 'SMMU_STATUSR.DORMANT hint supported.',
+      values: yesNo('No hint.', 'Hint supported.'),
+    },
+    {
+      name: 'HTTU',
+      msb: 7,
+      lsb: 6,
+      description: 'Hardware translation table update of Access flag and dirty state.',
       values: [
         { value: 0, name: 'NONE', description: 'No hardware update.' },
         { value: 1, name: 'AF', description: 'Access flag update.' },
@@ -72,23 +175,62 @@ export const IDR0 = {
         { value: 3, name: 'AF_DIRTY_HAFT', description: 'Access flag, dirty state and table Access flag update.' },
       ],
     },
-    { name: 'BTM', msb: 5, lsb: 5, description: 'Broadcast TLB maintenance supported.', values: yesNo('No broadcast TLB maintenance.', 'Broadcast TLB maintenance supported.') },
-    { name: 'COHACC', msb: 4, lsb: 4, description: 'Coherent access to tables, queues and translation walks.', values: yesNo('Non-coherent.', 'IO-coherent.') },
     {
-      name: 'TTF', msb: 3, lsb: 2, description: 'Translation table formats supported.',
+      name: 'BTM',
+      msb: 5,
+      lsb: 5,
+      description: 'Broadcast TLB maintenance supported.',
+      values: yesNo('No broadcast TLB maintenance.', 'Broadcast TLB maintenance supported.'),
+    },
+    {
+      name: 'COHACC',
+      msb: 4,
+      lsb: 4,
+      description: 'Coherent access to tables, queues and translation walks.',
+      values: yesNo('Non-coherent.', 'IO-coherent.'),
+    },
+    {
+      name: 'TTF',
+      msb: 3,
+      lsb: 2,
+      description: 'Translation table formats supported.',
       values: [
         { value: 1, name: 'AARCH32', description: 'AArch32 (LPAE) only.' },
         { value: 2, name: 'AARCH64', description: 'AArch64 (VMSAv8-64) only.' },
         { value: 3, name: 'AARCH32_64', description: 'AArch32 and AArch64.' },
       ],
     },
-    { name: 'S1P', msb: 1, lsb: 1, description: 'Stage 1 translation supported.', values: yesNo('No stage 1.', 'Stage 1 supported.') },
-    { name: 'S2P', msb: 0, lsb: 0, description: 'Stage 2 translation supported.', values: yesNo('No stage 2.', 'Stage 2 supported.') },
+    {
+      name: 'S1P',
+      msb: 1,
+      lsb: 1,
+      description: 'Stage 1 translation supported.',
+      values: yesNo('No stage 1.', 'Stage 1 supported.'),
+    },
+    {
+      name: 'S2P',
+      msb: 0,
+      lsb: 0,
+      description: 'Stage 2 translation supported.',
+      values: yesNo('No stage 2.', 'Stage 2 supported.'),
+    },
   ],
 } satisfies RegisterDef;
 
-const flag = (name: string, bit: number, description: string) => ({ name, msb: bit, lsb: bit, description, values: yesNo('Not implemented.', 'Implemented.') });
-const open = (name: string, msb: number, lsb: number, description: string) => ({ name, msb, lsb, description, openValues: true });
+const flag = (name: string, bit: number, description: string) => ({
+  name,
+  msb: bit,
+  lsb: bit,
+  description,
+  values: yesNo('Not implemented.', 'Implemented.'),
+});
+const open = (name: string, msb: number, lsb: number, description: string) => ({
+  name,
+  msb,
+  lsb,
+  description,
+  openValues: true,
+});
 
 export const IDR1 = {
   ...id,
@@ -119,7 +261,12 @@ export const IDR2 = {
   width: 32,
   section: '6.3.3',
   summary: 'VATOS page location.',
-  fields: [{ ...open('BA_VATOS', 9, 0, 'VATOS page offset from the SMMU base: 0x20000 + BA_VATOS x 64 KB.'), requires: { register: 'IDR0', field: 'VATOS' } }],
+  fields: [
+    {
+      ...open('BA_VATOS', 9, 0, 'VATOS page offset from the SMMU base: 0x20000 + BA_VATOS x 64 KB.'),
+      requires: { register: 'IDR0', field: 'VATOS' },
+    },
+  ],
 } satisfies RegisterDef;
 
 export const IDR3 = {
@@ -142,7 +289,10 @@ export const IDR3 = {
     flag('PTWNNC', 14, 'Stage 2 table walks to non-cacheable memory are treated as cacheable.'),
     flag('E0PD', 13, 'E0PD0/E0PD1 in context descriptors.'),
     {
-      name: 'BBML', msb: 12, lsb: 11, description: 'Break-before-make level supported for block size changes.',
+      name: 'BBML',
+      msb: 12,
+      lsb: 11,
+      description: 'Break-before-make level supported for block size changes.',
       values: [
         { value: 0, name: 'LEVEL0', description: 'Level 0.' },
         { value: 1, name: 'LEVEL1', description: 'Level 1.' },
@@ -181,7 +331,10 @@ export const IDR5 = {
   fields: [
     open('STALL_MAX', 31, 16, 'Maximum number of outstanding stalled transactions.'),
     {
-      name: 'VAX', msb: 11, lsb: 10, description: 'Virtual address size supported.',
+      name: 'VAX',
+      msb: 11,
+      lsb: 10,
+      description: 'Virtual address size supported.',
       values: [
         { value: 0, name: 'VA48', description: '48-bit VA.' },
         { value: 1, name: 'VA52', description: '52-bit VA.' },
@@ -194,7 +347,10 @@ export const IDR5 = {
     flag('GRAN16K', 5, '16 KB translation granule.'),
     flag('GRAN4K', 4, '4 KB translation granule.'),
     {
-      name: 'OAS', msb: 2, lsb: 0, description: 'Output address size.',
+      name: 'OAS',
+      msb: 2,
+      lsb: 0,
+      description: 'Output address size.',
       values: [
         { value: 0, name: 'OAS32', description: '32 bits.' },
         { value: 1, name: 'OAS36', description: '36 bits.' },
@@ -234,7 +390,10 @@ export const AIDR = {
   fields: [
     open('ArchMajorRev', 7, 4, 'Major revision: 0 for SMMUv3.'),
     {
-      name: 'ArchMinorRev', msb: 3, lsb: 0, description: 'Minor revision.',
+      name: 'ArchMinorRev',
+      msb: 3,
+      lsb: 0,
+      description: 'Minor revision.',
       values: [0, 1, 2, 3, 4].map((v) => ({ value: v, name: `SMMUV3_${v}`, description: `SMMUv3.${v}.` })),
     },
   ],

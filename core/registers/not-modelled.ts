@@ -36,14 +36,25 @@ export interface UnmodelledFeature {
   readonly what: string;
 }
 
-const r = (name: string, offset: number, width: 32 | 64, section: string, array?: { count: number; stride: number }): UnmodelledRegister => ({ name, offset, width, section, ...(array ?? {}) });
+const r = (
+  name: string,
+  offset: number,
+  width: 32 | 64,
+  section: string,
+  array?: { count: number; stride: number },
+): UnmodelledRegister => ({ name, offset, width, section, ...(array ?? {}) });
 
 export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
   {
     id: 'atos',
     field: { register: 'IDR0', field: 'ATOS' },
     section: '9',
-    registers: [r('GATOS_CTRL', 0x100, 32, '6.3.37'), r('GATOS_SID', 0x108, 64, '6.3.38'), r('GATOS_ADDR', 0x110, 64, '6.3.39'), r('GATOS_PAR', 0x118, 64, '6.3.40')],
+    registers: [
+      r('GATOS_CTRL', 0x100, 32, '6.3.37'),
+      r('GATOS_SID', 0x108, 64, '6.3.38'),
+      r('GATOS_ADDR', 0x110, 64, '6.3.39'),
+      r('GATOS_PAR', 0x118, 64, '6.3.40'),
+    ],
     what: 'Address Translation Operations (§9) are not modelled: the SMMU_GATOS_* registers read as zero and ignore writes, so no ATOS request is performed',
   },
   {
@@ -76,7 +87,11 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'dpt',
     field: { register: 'IDR3', field: 'DPT' },
     section: '3.24',
-    registers: [r('DPT_BASE', 0x200, 64, '6.3.46'), r('DPT_BASE_CFG', 0x208, 32, '6.3.47'), r('DPT_CFG_FAR', 0x210, 64, '6.3.48')],
+    registers: [
+      r('DPT_BASE', 0x200, 64, '6.3.46'),
+      r('DPT_BASE_CFG', 0x208, 32, '6.3.47'),
+      r('DPT_CFG_FAR', 0x210, 64, '6.3.48'),
+    ],
     what: 'the Device Permission Table (§3.24) is not modelled: SMMU_DPT_BASE, SMMU_DPT_BASE_CFG and SMMU_DPT_CFG_FAR read as zero, CR0.DPT_WALK_EN starts no DPT walk and no DPT check is made, CMD_DPTI_ALL has no effect, and CMD_DPTI_PA is CERROR_ILL (its layout is not in the text of the specification)',
   },
   {
@@ -167,7 +182,7 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     field: { register: 'IDR0', field: 'ATS' },
     section: '3.9',
     registers: [],
-    what: 'PCIe ATS (§3.9) is not modelled beyond its commands: ATS Translation Requests, ATS-translated transactions (CR0.ATSCHK, STE.EATS, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN) and the endpoints\' ATCs are not; CMD_ATC_INV is validated and recorded',
+    what: "PCIe ATS (§3.9) is not modelled beyond its commands: ATS Translation Requests, ATS-translated transactions (CR0.ATSCHK, STE.EATS, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN) and the endpoints' ATCs are not; CMD_ATC_INV is validated and recorded",
   },
   {
     id: 'attr-perms-ovr',
@@ -193,14 +208,17 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
 ];
 
 /** The unmodelled register at `offset` (one of an array included), with the feature that brings it. */
-export function unmodelledRegisterAt(offset: number): { readonly feature: UnmodelledFeature; readonly reg: UnmodelledRegister; readonly name: string } | undefined {
+export function unmodelledRegisterAt(
+  offset: number,
+): { readonly feature: UnmodelledFeature; readonly reg: UnmodelledRegister; readonly name: string } | undefined {
   for (const feature of UNMODELLED_FEATURES) {
     for (const reg of feature.registers) {
       const stride = reg.stride ?? 0;
       const n = stride ? Math.floor((offset - reg.offset) / stride) : 0;
       if (n < 0 || n >= (reg.count ?? 1)) continue;
       const start = reg.offset + n * stride;
-      if (offset >= start && offset < start + reg.width / 8) return { feature, reg, name: reg.count ? reg.name.replace('<n>', String(n)) : reg.name };
+      if (offset >= start && offset < start + reg.width / 8)
+        return { feature, reg, name: reg.count ? reg.name.replace('<n>', String(n)) : reg.name };
     }
   }
   return undefined;

@@ -17,10 +17,27 @@ import type { FieldDef, RegisterDef, RegisterName } from './types';
  * are not modelled either (this model is Non-secure only): undefined locations, RES0.
  */
 const TABLE = [
-  IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR, AIDR,
-  CR0, CR0ACK, CR1, CR2, STATUSR, GBPA, AGBPA,
-  IRQ_CTRL, IRQ_CTRLACK, GERROR, GERRORN,
-  STRTAB_BASE, STRTAB_BASE_CFG,
+  IDR0,
+  IDR1,
+  IDR2,
+  IDR3,
+  IDR4,
+  IDR5,
+  IIDR,
+  AIDR,
+  CR0,
+  CR0ACK,
+  CR1,
+  CR2,
+  STATUSR,
+  GBPA,
+  AGBPA,
+  IRQ_CTRL,
+  IRQ_CTRLACK,
+  GERROR,
+  GERRORN,
+  STRTAB_BASE,
+  STRTAB_BASE_CFG,
   ...QUEUE_REGISTERS,
   ...IRQ_CFG_REGISTERS,
 ] as const;
@@ -93,7 +110,6 @@ export function fieldMask(f: FieldDef): bigint {
   }
   return m;
 }
-
 
 const definedMasks = new Map<RegisterDef, bigint>();
 /** Bits covered by some field; every other bit is RES0 (§6.2). */

@@ -96,7 +96,12 @@ export type Behaviour =
   /** Queue base: LOG2SIZE read back as written, capped at the IDR1 maximum for use (§6.3.26). */
   | { readonly kind: 'queueBase'; readonly queue: QueueName; readonly maxLog2: FeatureRef }
   /** PROD/CONS index: index in bits [QS-1:0], wrap flag at bit QS, QS = queue LOG2SIZE (§6.3.27). */
-  | { readonly kind: 'queueIndex'; readonly queue: QueueName; readonly role: 'PROD' | 'CONS'; readonly producer: 'software' | 'smmu' }
+  | {
+      readonly kind: 'queueIndex';
+      readonly queue: QueueName;
+      readonly role: 'PROD' | 'CONS';
+      readonly producer: 'software' | 'smmu';
+    }
   /** STRTAB_BASE_CFG: LOG2SIZE capped at IDR1.SIDSIZE for use (§6.3.25). */
   | { readonly kind: 'streamTableConfig' };
 

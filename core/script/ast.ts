@@ -179,7 +179,21 @@ export interface MemStatement {
  * arguments, resolution, execution) in core/script/statements/ (ENGINE_STATEMENTS, which the
  * compiler holds to this list).
  */
-export type ActionVerb = 'cmd' | 'doorbell' | 'dma' | 'pri' | 'poll' | 'ste' | 'cd' | 'l1std' | 'l1cd' | 'map' | 'tables' | 'expect' | 'abort' | 'reset';
+export type ActionVerb =
+  | 'cmd'
+  | 'doorbell'
+  | 'dma'
+  | 'pri'
+  | 'poll'
+  | 'ste'
+  | 'cd'
+  | 'l1std'
+  | 'l1cd'
+  | 'map'
+  | 'tables'
+  | 'expect'
+  | 'abort'
+  | 'reset';
 
 export interface ActionStatement {
   readonly kind: 'action';
@@ -200,7 +214,8 @@ export interface IncludeStatement {
   readonly path: StringLit;
 }
 
-export type Statement = ConfigStatement | ConstStatement | RegisterStatement | MemStatement | ActionStatement | IncludeStatement;
+export type Statement =
+  ConfigStatement | ConstStatement | RegisterStatement | MemStatement | ActionStatement | IncludeStatement;
 
 export interface ParsedScript {
   /** Statements of the lines that parsed, in line order; a line with a syntax error has none. */

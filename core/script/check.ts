@@ -11,9 +11,27 @@ import type { ResolvedConfig } from '../config/types';
 import { Engine } from '../engine/engine';
 import type { Smmu } from '../model/smmu';
 import { compareRanges, startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
-import { addCounts, hasExpectation, noCounts, run, runSliced, RUN_SLICE, timeLimitStop, type Observation, type RunResult } from './interpreter';
+import {
+  addCounts,
+  hasExpectation,
+  noCounts,
+  run,
+  runSliced,
+  RUN_SLICE,
+  timeLimitStop,
+  type Observation,
+  type RunResult,
+} from './interpreter';
 import type { ScriptState } from './actions';
-import { finalConstants, resolveScript, StatementResolver, type ResolveCache, type IncludeHost, type ResolvedScript, type ResolvedStatement } from './resolve';
+import {
+  finalConstants,
+  resolveScript,
+  StatementResolver,
+  type ResolveCache,
+  type IncludeHost,
+  type ResolvedScript,
+  type ResolvedStatement,
+} from './resolve';
 import { parseLine, parseScript } from './parser';
 import { splitLines } from './lexer';
 import type { ParsedScript, Statement } from './ast';
@@ -51,7 +69,6 @@ export interface CheckOptions {
   readonly timeLimitMs?: number;
 }
 
-
 export interface ScriptCheck {
   readonly resolved: ResolvedScript;
   readonly diagnostics: ScriptDiagnostic[];
@@ -88,7 +105,10 @@ function loadConfigCached(text: string): ReturnType<typeof loadConfig> {
 }
 
 /** A configuration file for a script, or why it cannot be used (`config.missing`, `config.invalid`). */
-function readScriptConfig(path: string, host: ScriptHost): { config: ResolvedConfig; notModelled: ReturnType<typeof notModelledWarnings> } | { code: string; error: string } {
+function readScriptConfig(
+  path: string,
+  host: ScriptHost,
+): { config: ResolvedConfig; notModelled: ReturnType<typeof notModelledWarnings> } | { code: string; error: string } {
   const text = host.readFile(path, 'config');
   if (typeof text !== 'string') return { code: 'config.missing', error: cannotRead('configuration', path, text) };
   const loaded = loadConfigCached(text);
@@ -96,17 +116,26 @@ function readScriptConfig(path: string, host: ScriptHost): { config: ResolvedCon
   if (errors.length || !loaded.config) {
     const first = errors[0];
     const where = first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : '';
-    return { code: 'config.invalid', error: `configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}` };
+    return {
+      code: 'config.invalid',
+      error: `configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}`,
+    };
   }
   return { config: loaded.config, notModelled: notModelledWarnings(loaded.diagnostics) };
 }
 
 /** Load a configuration file for a script; problems become diagnostics at `range`. */
-function loadScriptConfig(path: string, host: ScriptHost, range: Range, diagnostics: ScriptDiagnostic[]): ResolvedConfig | undefined {
+function loadScriptConfig(
+  path: string,
+  host: ScriptHost,
+  range: Range,
+  diagnostics: ScriptDiagnostic[],
+): ResolvedConfig | undefined {
   const r = readScriptConfig(path, host);
   if ('config' in r) {
     // What the model does not implement of this SMMU is said where the script chooses it.
-    for (const d of r.notModelled) diagnostics.push({ severity: 'warning', code: d.code, message: `configuration ${path}: ${d.message}`, range });
+    for (const d of r.notModelled)
+      diagnostics.push({ severity: 'warning', code: d.code, message: `configuration ${path}: ${d.message}`, range });
     return r.config;
   }
   diagnostics.push({ severity: 'error', code: r.code, message: r.error, range });
@@ -123,14 +152,20 @@ function includeHost(host: ScriptHost, from: string, stack: readonly string[]): 
       return typeof text !== 'string' ? { error: cannotRead('', path, text) } : { path, text };
     },
     resolve: (path, text, consts) => {
-      const script = resolveScript(parseScript(text, { keepTokens: false }), includeHost(host, path, [...stack, path]), consts);
+      const script = resolveScript(
+        parseScript(text, { keepTokens: false }),
+        includeHost(host, path, [...stack, path]),
+        consts,
+      );
       return { script, consts: finalConstants(script) };
     },
     loadConfig: (relative) => {
       const path = host.resolvePath(from, relative);
       const r = readScriptConfig(path, host);
       // Codes of their own: the script's first configuration is usable (configUnusable).
-      return 'config' in r ? { path, config: r.config } : { code: r.code === 'config.missing' ? 'reset.config-missing' : 'reset.config-invalid', error: r.error };
+      return 'config' in r
+        ? { path, config: r.config }
+        : { code: r.code === 'config.missing' ? 'reset.config-missing' : 'reset.config-invalid', error: r.error };
     },
   };
 }
@@ -148,7 +183,8 @@ interface Prepared {
 /** The earliest error in `diagnostics`, by position. */
 function earliestError(diagnostics: readonly ScriptDiagnostic[]): ScriptDiagnostic | undefined {
   let first: ScriptDiagnostic | undefined;
-  for (const d of diagnostics) if (d.severity === 'error' && (!first || compareRanges(d.range, first.range) < 0)) first = d;
+  for (const d of diagnostics)
+    if (d.severity === 'error' && (!first || compareRanges(d.range, first.range) < 0)) first = d;
   return first;
 }
 
@@ -167,7 +203,14 @@ function prepare(text: string, path: string, host: ScriptHost, options: CheckOpt
   } else if (options.defaultConfig) {
     const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p, 'config'), diagnostics);
     const firstError = earliestError(diagnostics);
-    return { resolved, diagnostics, config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin, ...(firstError ? { firstError } : {}) };
+    return {
+      resolved,
+      diagnostics,
+      config: d.config,
+      ...(d.configPath ? { configPath: d.configPath } : {}),
+      configOrigin: options.defaultConfig.origin,
+      ...(firstError ? { firstError } : {}),
+    };
   }
   const firstError = earliestError(diagnostics);
   return { resolved, diagnostics, config, configPath, ...(firstError ? { firstError } : {}) };
@@ -202,7 +245,10 @@ function stoppedInfo(firstError: ScriptDiagnostic): ScriptDiagnostic {
     severity: 'info',
     code: 'run.stopped',
     // Lines are 0-based here: the error's line number is also how many lines came before it.
-    message: stopLine === 0 ? 'the model did not run: the error is on line 1' : `the model ran up to line ${stopLine}; statements from the error on line ${stopLine + 1} onwards were not executed`,
+    message:
+      stopLine === 0
+        ? 'the model did not run: the error is on line 1'
+        : `the model ran up to line ${stopLine}; statements from the error on line ${stopLine + 1} onwards were not executed`,
     range: firstError.range,
   };
 }
@@ -213,10 +259,26 @@ function finish(p: Prepared, result: RunResult, engine: Engine): ScriptCheck {
   diagnostics.push(...result.diagnostics);
   if (firstError && runnable.length < resolved.statements.length) diagnostics.push(stoppedInfo(firstError));
   diagnostics.sort((a, b) => compareRanges(a.range, b.range));
-  return { resolved, diagnostics, config, configPath, ...(configOrigin ? { configOrigin } : {}), ...(p.firstError ? { firstError: p.firstError } : {}), run: result, smmu: engine.smmu, engine };
+  return {
+    resolved,
+    diagnostics,
+    config,
+    configPath,
+    ...(configOrigin ? { configOrigin } : {}),
+    ...(p.firstError ? { firstError: p.firstError } : {}),
+    run: result,
+    smmu: engine.smmu,
+    engine,
+  };
 }
 
-export function checkScript(text: string, path: string, host: ScriptHost, mode: CheckMode, options: CheckOptions = {}): ScriptCheck {
+export function checkScript(
+  text: string,
+  path: string,
+  host: ScriptHost,
+  mode: CheckMode,
+  options: CheckOptions = {},
+): ScriptCheck {
   const p = prepare(text, path, host, options);
   if (mode === 'syntax') return p;
   const engine = newEngine(p.config, options);
@@ -256,7 +318,8 @@ function parsedHasExpectation(s: Statement): boolean {
 
 function resolvedExpectations(statements: readonly ResolvedStatement[]): number {
   let n = 0;
-  for (const s of statements) n += s.kind === 'include' ? resolvedExpectations(s.statements) : hasExpectation(s) ? 1 : 0;
+  for (const s of statements)
+    n += s.kind === 'include' ? resolvedExpectations(s.statements) : hasExpectation(s) ? 1 : 0;
   return n;
 }
 
@@ -277,7 +340,14 @@ export function tallyExpectations(check: ScriptCheck): ExpectationTally {
  * checkScript in full mode for the editor: the model runs in slices (runSliced) so a newer edit
  * or a cancelled request can stop it; undefined when it was stopped.
  */
-export async function checkScriptSliced(text: string, path: string, host: ScriptHost, options: CheckOptions, pause: () => Promise<void>, cancelled: () => boolean): Promise<ScriptCheck | undefined> {
+export async function checkScriptSliced(
+  text: string,
+  path: string,
+  host: ScriptHost,
+  options: CheckOptions,
+  pause: () => Promise<void>,
+  cancelled: () => boolean,
+): Promise<ScriptCheck | undefined> {
   const p = prepare(text, path, host, options);
   const engine = newEngine(p.config, options);
   const result = await runSliced(runnableOf(p).runnable, engine, pause, cancelled, options.timeLimitMs);
@@ -321,7 +391,14 @@ export function includedPaths(statements: readonly ResolvedStatement[], out: str
  * when a line is reached every error before it is known. The model runs the statements before the
  * earliest error, as checkScript does. Undefined when `cancelled` stopped it between slices.
  */
-export async function checkScriptStreamed(text: string, path: string, host: ScriptHost, options: CheckOptions, pause: () => Promise<void>, cancelled: () => boolean): Promise<StreamedCheck | undefined> {
+export async function checkScriptStreamed(
+  text: string,
+  path: string,
+  host: ScriptHost,
+  options: CheckOptions,
+  pause: () => Promise<void>,
+  cancelled: () => boolean,
+): Promise<StreamedCheck | undefined> {
   const lines = splitLines(text);
   const resolver = new StatementResolver(includeHost(host, path, [path]));
   // Kept apart, then joined in checkScript's order before the final stable sort.
@@ -333,7 +410,8 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   const includes: string[] = [];
   let firstError: ScriptDiagnostic | undefined;
   const noteErrors = (ds: readonly ScriptDiagnostic[]) => {
-    for (const d of ds) if (d.severity === 'error' && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
+    for (const d of ds)
+      if (d.severity === 'error' && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
   };
   let chosen: { config: ResolvedConfig; configPath?: string; configOrigin?: string } | undefined;
   // Settled at the first statement that runs (or at the end): every `config` line that counts is above it.
@@ -341,13 +419,23 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
     if (chosen) return chosen;
     const found = resolver.config;
     if (options.configPath) {
-      chosen = { config: loadScriptConfig(options.configPath, host, found?.range ?? LINE0, configDiagnostics) ?? DEFAULT_CONFIG, configPath: options.configPath };
+      chosen = {
+        config: loadScriptConfig(options.configPath, host, found?.range ?? LINE0, configDiagnostics) ?? DEFAULT_CONFIG,
+        configPath: options.configPath,
+      };
     } else if (found) {
       const configPath = host.resolvePath(path, found.path);
-      chosen = { config: loadScriptConfig(configPath, host, found.range, configDiagnostics) ?? DEFAULT_CONFIG, configPath };
+      chosen = {
+        config: loadScriptConfig(configPath, host, found.range, configDiagnostics) ?? DEFAULT_CONFIG,
+        configPath,
+      };
     } else if (options.defaultConfig) {
       const d = applyDefaultConfig(options.defaultConfig, (p) => host.readFile(p, 'config'), configDiagnostics);
-      chosen = { config: d.config, ...(d.configPath ? { configPath: d.configPath } : {}), configOrigin: options.defaultConfig.origin };
+      chosen = {
+        config: d.config,
+        ...(d.configPath ? { configPath: d.configPath } : {}),
+        configOrigin: options.defaultConfig.origin,
+      };
     } else {
       chosen = { config: DEFAULT_CONFIG };
     }
@@ -409,7 +497,14 @@ export async function checkScriptStreamed(text: string, path: string, host: Scri
   for (const d of runDiagnostics) diagnostics.push(d);
   if (firstError && skipped) diagnostics.push(stoppedInfo(firstError));
   diagnostics.sort((a, b) => compareRanges(a.range, b.range));
-  return { diagnostics, config, ...(configPath !== undefined ? { configPath } : {}), ...(configOrigin ? { configOrigin } : {}), run: { diagnostics: runDiagnostics, observations, failedExpectations, counts, memory: engine.memory }, includes };
+  return {
+    diagnostics,
+    config,
+    ...(configPath !== undefined ? { configPath } : {}),
+    ...(configOrigin ? { configOrigin } : {}),
+    run: { diagnostics: runDiagnostics, observations, failedExpectations, counts, memory: engine.memory },
+    includes,
+  };
 }
 
 /**

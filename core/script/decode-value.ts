@@ -9,7 +9,8 @@ import { decode, type Decoded } from '../registers/codec';
 import { findRegister } from '../registers/table';
 import { analyzeScript } from './resolve';
 
-export type DecodeOutcome = { readonly decoded: Decoded; readonly error?: undefined } | { readonly decoded?: undefined; readonly error: string };
+export type DecodeOutcome =
+  { readonly decoded: Decoded; readonly error?: undefined } | { readonly decoded?: undefined; readonly error: string };
 
 export function decodeValue(register: string, value: string, config: ResolvedConfig): DecodeOutcome {
   const reg = findRegister(register.trim());

@@ -36,7 +36,12 @@ function formatLine(text: string, line: number): { code: string; comment?: strin
       // Keep `NAME=value`, `REG.FIELD`, `(x)`, `+4` and `N:` as written, without spaces; elsewhere one space.
       const touching = prev.range.end.character === t.range.start.character;
       const tight = TIGHT.has(t.text) || TIGHT.has(prev.text);
-      out += tight && touching ? '' : i === 1 && /^(read|write)(8|16|32|64)$/.test(prev.text) ? ' '.repeat(Math.max(1, 8 - prev.text.length)) : ' ';
+      out +=
+        tight && touching
+          ? ''
+          : i === 1 && /^(read|write)(8|16|32|64)$/.test(prev.text)
+            ? ' '.repeat(Math.max(1, 8 - prev.text.length))
+            : ' ';
     }
     out += spell(t);
   });
@@ -51,7 +56,7 @@ export function formatScript(text: string): LineEdit[] {
   const formatted = lines.map((l, i) => (badLines.has(i) ? undefined : formatLine(l, i)));
   // Trailing comments of consecutive lines with code line up, two spaces after the longest code.
   const columns = new Array<number>(lines.length).fill(0);
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     const f = formatted[i];
     if (!f || !f.code || f.comment === undefined) {
       i++;
@@ -70,7 +75,8 @@ export function formatScript(text: string): LineEdit[] {
   lines.forEach((lineText, line) => {
     const f = formatted[line];
     if (!f) return;
-    const newText = f.comment === undefined ? f.code : f.code ? f.code.padEnd(columns[line] as number) + f.comment : f.comment;
+    const newText =
+      f.comment === undefined ? f.code : f.code ? f.code.padEnd(columns[line] as number) + f.comment : f.comment;
     if (newText !== lineText) edits.push({ line, newText });
   });
   return edits;

@@ -19,7 +19,10 @@ const WORD = '[A-Za-z_][A-Za-z0-9_]*';
 function alternation(names: Iterable<string>): string {
   const unique = new Map<string, string>();
   for (const n of names) unique.set(n.toUpperCase(), n.toUpperCase());
-  return [...unique.values()].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0)).map(escape).join('|');
+  return [...unique.values()]
+    .sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0))
+    .map(escape)
+    .join('|');
 }
 
 function escape(s: string): string {
@@ -55,8 +58,14 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
   const keywords = statementKeywords();
   const regs = alternation(registers.flatMap((r) => [r.name, ...(r.aliases ?? [])]));
   const structures = [STE, CD, L1STD, L1CD, ...COMMANDS, ...EVENTS];
-  const fields = alternation([...registers.flatMap((r) => r.fields.map((f) => f.name)), ...structures.flatMap((d) => d.fields.map((f) => f.name))]);
-  const enums = alternation([...registers.flatMap((r) => r.fields.flatMap((f) => (f.values ?? []).map((v) => v.name))), ...structures.flatMap((d) => d.fields.flatMap((f) => (f.values ?? []).map((v) => v.name)))]);
+  const fields = alternation([
+    ...registers.flatMap((r) => r.fields.map((f) => f.name)),
+    ...structures.flatMap((d) => d.fields.map((f) => f.name)),
+  ]);
+  const enums = alternation([
+    ...registers.flatMap((r) => r.fields.flatMap((f) => (f.values ?? []).map((v) => v.name))),
+    ...structures.flatMap((d) => d.fields.flatMap((f) => (f.values ?? []).map((v) => v.name))),
+  ]);
   const commands = alternation(COMMANDS.flatMap((c) => [c.name, c.name.replace(/^CMD_/, '')]));
   const events = alternation(EVENTS.map((e) => e.name));
   const register = `(?i:(?:SMMU_)?(?:${regs}))`;
@@ -97,11 +106,23 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
       keyword: {
         patterns: [
           // Two-word keywords first in the alternation, so `mem abort` is one keyword and not `mem`.
-          { match: `\\b(?:${[...keywords.phrases.map(([x, y]) => `${escape(x)}\\s+${escape(y)}`), ...keywords.anywhere.map(escape)].join('|')})\\b`, name: 'keyword.control.statement.smmu' },
-          { match: `^\\s*(${keywords.lineStart.map(escape).join('|')})\\b`, captures: { '1': { name: 'keyword.control.statement.smmu' } } },
-          { match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`, captures: { '1': { name: 'keyword.control.reserved.smmu' } } },
+          {
+            match: `\\b(?:${[...keywords.phrases.map(([x, y]) => `${escape(x)}\\s+${escape(y)}`), ...keywords.anywhere.map(escape)].join('|')})\\b`,
+            name: 'keyword.control.statement.smmu',
+          },
+          {
+            match: `^\\s*(${keywords.lineStart.map(escape).join('|')})\\b`,
+            captures: { '1': { name: 'keyword.control.statement.smmu' } },
+          },
+          {
+            match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`,
+            captures: { '1': { name: 'keyword.control.reserved.smmu' } },
+          },
           // `== abort` as the whole expected value: the keyword, not the field GBPA.ABORT.
-          { match: '(==|!=)\\s*(abort)(?=\\s*(?:#.*)?$)', captures: { '1': { name: 'keyword.operator.comparison.smmu' }, '2': { name: 'keyword.other.abort.smmu' } } },
+          {
+            match: '(==|!=)\\s*(abort)(?=\\s*(?:#.*)?$)',
+            captures: { '1': { name: 'keyword.operator.comparison.smmu' }, '2': { name: 'keyword.other.abort.smmu' } },
+          },
         ],
       },
       'const-definition': {
@@ -112,7 +133,11 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
         patterns: [
           {
             match: `\\b(${register})(\\.)(${WORD})\\b`,
-            captures: { '1': { name: 'support.variable.register.smmu' }, '2': { name: 'punctuation.accessor.smmu' }, '3': { name: 'variable.other.field.smmu' } },
+            captures: {
+              '1': { name: 'support.variable.register.smmu' },
+              '2': { name: 'punctuation.accessor.smmu' },
+              '3': { name: 'variable.other.field.smmu' },
+            },
           },
           { match: `\\b${register}\\b`, name: 'support.variable.register.smmu' },
         ],
@@ -171,14 +196,27 @@ export function queueGrammar(): TextMateGrammar {
     fileTypes: ['smmuq'],
     comment: 'Generated from the command and event tables by scripts/gen-grammar.mjs: do not edit by hand.',
     patterns: [
-      { match: '(#).*$', name: 'comment.line.number-sign.smmuq', captures: { '1': { name: 'punctuation.definition.comment.smmuq' } } },
+      {
+        match: '(#).*$',
+        name: 'comment.line.number-sign.smmuq',
+        captures: { '1': { name: 'punctuation.definition.comment.smmuq' } },
+      },
       { begin: '"', end: '"|$', name: 'string.quoted.double.smmuq' },
-      { match: '^\\s*(queue|config|base|log2size|prod|cons)\\b', captures: { '1': { name: 'keyword.control.header.smmuq' } } },
+      {
+        match: '^\\s*(queue|config|base|log2size|prod|cons)\\b',
+        captures: { '1': { name: 'keyword.control.header.smmuq' } },
+      },
       { match: '\\b(?:cmdq|evtq|eventq|priq)\\b', name: 'constant.language.queue.smmuq' },
-      { match: '^\\s*([0-9][0-9A-Fa-fxX_]*)\\s*(:)', captures: { '1': { name: 'entity.name.tag.index.smmuq' }, '2': { name: 'punctuation.separator.smmuq' } } },
+      {
+        match: '^\\s*([0-9][0-9A-Fa-fxX_]*)\\s*(:)',
+        captures: { '1': { name: 'entity.name.tag.index.smmuq' }, '2': { name: 'punctuation.separator.smmuq' } },
+      },
       { match: `\\b(?i:${commands})\\b`, name: 'entity.name.function.command.smmuq' },
       { match: `\\b(?i:${events})\\b`, name: 'entity.name.type.event.smmuq' },
-      { match: `\\b(${WORD})\\s*(=)`, captures: { '1': { name: 'variable.other.field.smmuq' }, '2': { name: 'keyword.operator.assignment.smmuq' } } },
+      {
+        match: `\\b(${WORD})\\s*(=)`,
+        captures: { '1': { name: 'variable.other.field.smmuq' }, '2': { name: 'keyword.operator.assignment.smmuq' } },
+      },
       { match: `\\b(?i:${fields})\\b`, name: 'variable.other.field.smmuq' },
       { match: '\\b0[xX][0-9A-Fa-f]+(?:_+[0-9A-Fa-f]+)*\\b', name: 'constant.numeric.hex.smmuq' },
       { match: '\\b[0-9]+(?:_+[0-9]+)*\\b', name: 'constant.numeric.decimal.smmuq' },

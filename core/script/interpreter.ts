@@ -96,7 +96,14 @@ function flat(s: string): string {
 }
 
 function findingToDiagnostic(f: Finding, range: Range, related?: ScriptDiagnostic['related']): ScriptDiagnostic {
-  return { severity: f.severity, code: f.code, message: `${f.message} (§${f.section})`, range, section: f.section, ...(related?.length ? { related } : {}) };
+  return {
+    severity: f.severity,
+    code: f.code,
+    message: `${f.message} (§${f.section})`,
+    range,
+    section: f.section,
+    ...(related?.length ? { related } : {}),
+  };
 }
 
 function describeValue(reg: RegisterDef | undefined, byte: number, v: bigint): string {
@@ -105,11 +112,19 @@ function describeValue(reg: RegisterDef | undefined, byte: number, v: bigint): s
 }
 
 /** Compare a value with an expectation; the message explains a mismatch field by field. */
-function checkExpectation(e: ResolvedExpectation, got: bigint, reg: RegisterDef | undefined, byte: number, what: string, smmu: Smmu): string | undefined {
+function checkExpectation(
+  e: ResolvedExpectation,
+  got: bigint,
+  reg: RegisterDef | undefined,
+  byte: number,
+  what: string,
+  smmu: Smmu,
+): string | undefined {
   const actual = (got & e.mask) >> BigInt(e.shift);
   const pass = e.op === '==' ? actual === e.value : actual !== e.value;
   if (pass) return undefined;
-  if (e.field) return `${what}.${e.field.name} is ${actual}${e.op === '==' ? `, expected ${e.value}` : `, expected anything else`}`;
+  if (e.field)
+    return `${what}.${e.field.name} is ${actual}${e.op === '==' ? `, expected ${e.value}` : `, expected anything else`}`;
   if (e.op === '!=') return `${what} is ${describeValue(reg, byte, got)}, expected a different value`;
   let msg = `${what} is ${describeValue(reg, byte, got)}, expected ${describeValue(reg, byte, e.value)}`;
   if (reg && byte === 0) {
@@ -125,7 +140,12 @@ function checkExpectation(e: ResolvedExpectation, got: bigint, reg: RegisterDef 
  * Run statements on the engine. `shared` and `lastWrite` carry the script's state across calls
  * when a script runs in slices (runSliced).
  */
-export function run(statements: readonly ResolvedStatement[], engine: Engine, shared?: ScriptState, lastWrite: Map<string, Range> = new Map()): RunResult {
+export function run(
+  statements: readonly ResolvedStatement[],
+  engine: Engine,
+  shared?: ScriptState,
+  lastWrite: Map<string, Range> = new Map(),
+): RunResult {
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
   const smmu: Smmu = engine.smmu;
@@ -135,7 +155,8 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
   const counts = noCounts();
   // The statement loop is the check's hot path: no closure per statement and no object spreads
   // (V8 copies spread properties one by one).
-  const activitySince = (before: number) => (engine.activity.length > before ? engine.activity.slice(before) : undefined);
+  const activitySince = (before: number) =>
+    engine.activity.length > before ? engine.activity.slice(before) : undefined;
   let stoppedAt: number | undefined;
   for (const s of statements) {
     const before = engine.activity.length;
@@ -150,9 +171,21 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         const file = s.path.split(/[\\/]/).pop() ?? s.path;
         for (const d of inner.diagnostics) {
           if (d.severity === 'info') continue;
-          diagnostics.push({ severity: d.severity, code: d.code, message: `in ${file}:${d.range.start.line + 1}: ${d.message}`, range: s.range, related: [{ message: d.message, range: d.range, path: s.path }] });
+          diagnostics.push({
+            severity: d.severity,
+            code: d.code,
+            message: `in ${file}:${d.range.start.line + 1}: ${d.message}`,
+            range: s.range,
+            related: [{ message: d.message, range: d.range, path: s.path }],
+          });
         }
-        observations.push({ line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: `${file}: ${counted(inner.observations.length, 'statement')} run` });
+        observations.push({
+          line: startLine(s.range),
+          kind: 'action',
+          value: 0n,
+          ok: true,
+          summary: `${file}: ${counted(inner.observations.length, 'statement')} run`,
+        });
         if (stoppedAt !== undefined) break;
         continue;
       }
@@ -163,7 +196,16 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         } catch (e) {
           if (e instanceof GuestMemoryLimitError) throw e;
           // A model bug must not take the editor down: report it on the line.
-          o = { diagnostics: [{ severity: 'error' as const, code: 'internal', message: `internal error while running this statement: ${String(e)}`, range: s.range }] };
+          o = {
+            diagnostics: [
+              {
+                severity: 'error' as const,
+                code: 'internal',
+                message: `internal error while running this statement: ${String(e)}`,
+                range: s.range,
+              },
+            ],
+          };
         }
         for (const d of o.diagnostics) diagnostics.push(d);
         if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
@@ -175,9 +217,22 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         // What the SMMU reported on its own during the statement (stale entries, lost events).
         for (const a of act ?? []) {
           if (a.reported || !a.severity || a.severity === 'info') continue;
-          diagnostics.push({ severity: a.severity, code: a.code ?? a.kind, message: a.section ? `${a.text} (§${a.section})` : a.text, range: s.range, ...(a.section ? { section: a.section } : {}) });
+          diagnostics.push({
+            severity: a.severity,
+            code: a.code ?? a.kind,
+            message: a.section ? `${a.text} (§${a.section})` : a.text,
+            range: s.range,
+            ...(a.section ? { section: a.section } : {}),
+          });
         }
-        const obs: { line: number; kind: 'action'; value: bigint; ok: boolean; summary?: string; activity?: readonly Activity[] } = { line: startLine(s.range), kind: 'action', value: 0n, ok: true };
+        const obs: {
+          line: number;
+          kind: 'action';
+          value: bigint;
+          ok: boolean;
+          summary?: string;
+          activity?: readonly Activity[];
+        } = { line: startLine(s.range), kind: 'action', value: 0n, ok: true };
         if ('summary' in o && o.summary) obs.summary = flat(o.summary);
         if (act) obs.activity = act;
         observations.push(obs);
@@ -185,7 +240,7 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       }
       if (s.kind === 'mem') {
         if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
-        const value = s.op === 'read' ? memory.read(s.address, s.size) : s.value ?? 0n;
+        const value = s.op === 'read' ? memory.read(s.address, s.size) : (s.value ?? 0n);
         observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
         counts[s.op === 'read' ? 'reads' : 'writes']++;
         if (s.op === 'read' && s.expect) {
@@ -212,12 +267,25 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         });
         // An access with an abort expectation is illegal on purpose: what the configuration chose
         // for it is what the expectation checks, so the rule is a note, not the script's error.
-        diagnostics.push(findingToDiagnostic(aborts && f.choice !== undefined && f.severity !== 'info' ? { ...f, severity: 'info' } : f, range, related));
+        diagnostics.push(
+          findingToDiagnostic(
+            aborts && f.choice !== undefined && f.severity !== 'info' ? { ...f, severity: 'info' } : f,
+            range,
+            related,
+          ),
+        );
       }
       if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
-      const value = s.op === 'read' ? r.value : s.value ?? 0n;
+      const value = s.op === 'read' ? r.value : (s.value ?? 0n);
       const act = activitySince(before);
-      const obs: { line: number; kind: 'read' | 'write'; register: RegisterName | undefined; value: bigint; ok: boolean; activity?: readonly Activity[] } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
+      const obs: {
+        line: number;
+        kind: 'read' | 'write';
+        register: RegisterName | undefined;
+        value: bigint;
+        ok: boolean;
+        activity?: readonly Activity[];
+      } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
       if (act) obs.activity = act;
       observations.push(obs);
       counts[s.op === 'read' ? 'reads' : 'writes']++;
@@ -226,10 +294,22 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
         const msg = abortExpectationFailure(aborts, s, r, smmu.config);
         if (msg) {
           failedExpectations++;
-          diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: aborts.range, section: '6.2' });
+          diagnostics.push({
+            severity: 'error',
+            code: 'expect.failed',
+            message: msg,
+            range: aborts.range,
+            section: '6.2',
+          });
         } else counts.expectationsMet++;
       } else if (!r.ok) {
-        diagnostics.push({ severity: 'error', code: 'access.abort', message: 'the access was terminated with an abort: the guest takes an external abort', range: s.targetRange, section: '6.2' });
+        diagnostics.push({
+          severity: 'error',
+          code: 'access.abort',
+          message: 'the access was terminated with an abort: the guest takes an external abort',
+          range: s.targetRange,
+          section: '6.2',
+        });
       }
       // An aborted read returned no data: its expectation ran and is not met (the abort is the error).
       if (s.op === 'read' && s.expect) counts.expectationsRun++;
@@ -248,7 +328,9 @@ export function run(statements: readonly ResolvedStatement[], engine: Engine, sh
       break;
     }
   }
-  return stoppedAt === undefined ? { diagnostics, observations, failedExpectations, counts, memory } : { diagnostics, observations, failedExpectations, counts, memory, stoppedAt };
+  return stoppedAt === undefined
+    ? { diagnostics, observations, failedExpectations, counts, memory }
+    : { diagnostics, observations, failedExpectations, counts, memory, stoppedAt };
 }
 
 /** The note on the first statement a time-limited run did not reach. */
@@ -269,7 +351,14 @@ export const RUN_SLICE = 256;
  * when `cancelled()` says so: an editor must be able to drop a check made stale by a newer edit,
  * or a request the client cancelled. Undefined when stopped; otherwise the same result as `run`.
  */
-export async function runSliced(statements: readonly ResolvedStatement[], engine: Engine, pause: () => Promise<void>, cancelled: () => boolean, timeLimitMs?: number, state: ScriptState = { eventCursor: 0 }): Promise<RunResult | undefined> {
+export async function runSliced(
+  statements: readonly ResolvedStatement[],
+  engine: Engine,
+  pause: () => Promise<void>,
+  cancelled: () => boolean,
+  timeLimitMs?: number,
+  state: ScriptState = { eventCursor: 0 },
+): Promise<RunResult | undefined> {
   const lastWrite = new Map<string, Range>();
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
@@ -283,7 +372,14 @@ export async function runSliced(statements: readonly ResolvedStatement[], engine
       if (timeLimitMs !== undefined && Date.now() - started > timeLimitMs) {
         const next = statements[i] as ResolvedStatement;
         diagnostics.push(timeLimitStop(next.range, timeLimitMs));
-        return { diagnostics, observations, failedExpectations, counts, memory: engine.memory, stoppedAt: startLine(next.range) };
+        return {
+          diagnostics,
+          observations,
+          failedExpectations,
+          counts,
+          memory: engine.memory,
+          stoppedAt: startLine(next.range),
+        };
       }
     }
     const r = run(statements.slice(i, i + RUN_SLICE), engine, state, lastWrite);
@@ -291,7 +387,8 @@ export async function runSliced(statements: readonly ResolvedStatement[], engine
     for (const o of r.observations) observations.push(o);
     failedExpectations += r.failedExpectations;
     addCounts(counts, r.counts);
-    if (r.stoppedAt !== undefined) return { diagnostics, observations, failedExpectations, counts, memory: engine.memory, stoppedAt: r.stoppedAt };
+    if (r.stoppedAt !== undefined)
+      return { diagnostics, observations, failedExpectations, counts, memory: engine.memory, stoppedAt: r.stoppedAt };
   }
   return { diagnostics, observations, failedExpectations, counts, memory: engine.memory };
 }

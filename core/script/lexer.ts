@@ -35,7 +35,14 @@ type TokenError = { readonly code: string; readonly message: string };
  * Every token has the same six properties in the same order, so the parser's property reads stay
  * monomorphic (tokens of several shapes made them megamorphic, the parser's largest cost).
  */
-function token(kind: Token['kind'], text: string, range: Token['range'], error?: TokenError, number?: bigint, string?: string): Token {
+function token(
+  kind: Token['kind'],
+  text: string,
+  range: Token['range'],
+  error?: TokenError,
+  number?: bigint,
+  string?: string,
+): Token {
   return { kind, text, range, error, number, string };
 }
 
@@ -83,16 +90,23 @@ function numberToken(text: string, range: Token['range']): Token {
   const radix = lower.startsWith('0x') ? 16 : lower.startsWith('0b') ? 2 : 10;
   const body = radix === 10 ? text : text.slice(2);
   const what = radix === 16 ? 'hexadecimal' : radix === 2 ? 'binary' : 'decimal';
-  const valid = radix === 16 ? /^[0-9a-fA-F]+(?:_+[0-9a-fA-F]+)*$/ : radix === 2 ? /^[01]+(?:_+[01]+)*$/ : /^[0-9]+(?:_+[0-9]+)*$/;
+  const valid =
+    radix === 16 ? /^[0-9a-fA-F]+(?:_+[0-9a-fA-F]+)*$/ : radix === 2 ? /^[01]+(?:_+[01]+)*$/ : /^[0-9]+(?:_+[0-9]+)*$/;
   if (!valid.test(body)) {
     const message = body === '' ? `'${text}' has no digits` : `'${shorten(text)}' is not a valid ${what} number`;
     return token('number', text, range, { code: 'syntax.number', message });
   }
   const digits = body.replace(/_/g, '').replace(/^0+(?=.)/, '');
   // Check the length before BigInt(): a line of a million digits must stay cheap.
-  const value = digits.length > MAX_DIGITS[radix] ? LIMIT : BigInt(radix === 16 ? '0x' + digits : radix === 2 ? '0b' + digits : digits);
+  const value =
+    digits.length > MAX_DIGITS[radix]
+      ? LIMIT
+      : BigInt(radix === 16 ? '0x' + digits : radix === 2 ? '0b' + digits : digits);
   if (value >= LIMIT) {
-    return token('number', text, range, { code: 'syntax.number-too-large', message: `'${shorten(text)}' does not fit in 64 bits` });
+    return token('number', text, range, {
+      code: 'syntax.number-too-large',
+      message: `'${shorten(text)}' does not fit in 64 bits`,
+    });
   }
   return token('number', text, range, undefined, value);
 }
@@ -100,7 +114,10 @@ function numberToken(text: string, range: Token['range']): Token {
 /** Token text for messages: long tokens are cut, invisible characters shown as U+XXXX. */
 export function shorten(text: string, max = 32): string {
   const cut = text.length > max ? text.slice(0, max) + '…' : text;
-  return cut.replace(/[^\x20-\x7e…]/g, (c) => 'U+' + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0'));
+  return cut.replace(
+    /[^\x20-\x7e…]/g,
+    (c) => 'U+' + (c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0'),
+  );
 }
 
 /**
@@ -140,11 +157,18 @@ export function lexLine(text: string, line: number): Token[] {
     } else if (c === 34 /* " */) {
       const close = text.indexOf('"', i + 1);
       if (close < 0) {
-        tokens.push(token('string', text.slice(i), range(i, n), { code: 'syntax.unterminated-string', message: 'unterminated string: add the closing \'"\' on this line' }));
+        tokens.push(
+          token('string', text.slice(i), range(i, n), {
+            code: 'syntax.unterminated-string',
+            message: "unterminated string: add the closing '\"' on this line",
+          }),
+        );
         i = n;
       } else {
         i = close + 1;
-        tokens.push(token('string', text.slice(start, i), range(start, i), undefined, undefined, text.slice(start + 1, close)));
+        tokens.push(
+          token('string', text.slice(start, i), range(start, i), undefined, undefined, text.slice(start + 1, close)),
+        );
       }
     } else if (isPunct(c)) {
       const two = text.slice(i, i + 2);
@@ -156,7 +180,12 @@ export function lexLine(text: string, line: number): Token[] {
         if (isSpace(d) || isWordChar(d) || isPunct(d) || d === 34 || d === 35) break;
         i++;
       }
-      tokens.push(token('invalid', text.slice(start, i), range(start, i), { code: 'syntax.invalid-character', message: `unexpected character ${shorten(text.slice(start, start + 1))}: scripts use ASCII names, numbers and operators` }));
+      tokens.push(
+        token('invalid', text.slice(start, i), range(start, i), {
+          code: 'syntax.invalid-character',
+          message: `unexpected character ${shorten(text.slice(start, start + 1))}: scripts use ASCII names, numbers and operators`,
+        }),
+      );
     }
   }
   return tokens;

@@ -241,7 +241,14 @@ export class ModelRuns {
    * since the furthest one.
    */
   due(check: ScriptCheck, index: number): boolean {
-    if (this.full || check.resolved.statements !== this.statements || check.config !== this.config || index === 0 || index % this.interval !== 0) return false;
+    if (
+      this.full ||
+      check.resolved.statements !== this.statements ||
+      check.config !== this.config ||
+      index === 0 ||
+      index % this.interval !== 0
+    )
+      return false;
     return index > (this.furthest?.index ?? 0);
   }
 
@@ -287,7 +294,11 @@ export class ModelRuns {
 }
 
 function joinSegments(a: Segment, b: Segment): Segment {
-  return { observations: a.observations.concat(b.observations), diagnostics: a.diagnostics.concat(b.diagnostics), activity: a.activity.concat(b.activity) };
+  return {
+    observations: a.observations.concat(b.observations),
+    diagnostics: a.diagnostics.concat(b.diagnostics),
+    activity: a.activity.concat(b.activity),
+  };
 }
 
 /** The engine a run up to a line uses: the check's configuration, the per-access history off. */
@@ -322,7 +333,11 @@ class ForwardRun {
     const restored = runs?.restore(target);
     if (restored) {
       const { at, before } = restored;
-      this.engine = restoreEngine({ engine: at.engine, activity: before.activity, activityLength: before.activity.length });
+      this.engine = restoreEngine({
+        engine: at.engine,
+        activity: before.activity,
+        activityLength: before.activity.length,
+      });
       this.state = cloneState(at.state);
       this.lastWrite = new Map(at.lastWrite);
       this.diagnostics = [...before.diagnostics];
@@ -371,11 +386,30 @@ class ForwardRun {
     const activity = this.engine.activity;
     // The run's results are at the same positions as a run from the start's (ModelRuns.due).
     const start = previous?.totals ?? { observations: 0, diagnostics: 0, activity: 0 };
-    const since: Segment = { observations: this.observations.slice(start.observations), diagnostics: this.diagnostics.slice(start.diagnostics), activity: activity.slice(start.activity) };
-    const totals: Totals = { observations: this.observations.length, diagnostics: this.diagnostics.length, activity: activity.length };
+    const since: Segment = {
+      observations: this.observations.slice(start.observations),
+      diagnostics: this.diagnostics.slice(start.diagnostics),
+      activity: activity.slice(start.activity),
+    };
+    const totals: Totals = {
+      observations: this.observations.length,
+      diagnostics: this.diagnostics.length,
+      activity: activity.length,
+    };
     // The last-write map holds ranges the resolver made (shared): its own table only.
     const bytes = size.bytes + 80 + 24 * this.lastWrite.size;
-    runs.add({ index: this.index, engine, state, lastWrite: new Map(this.lastWrite), counts: { ...this.counts }, failedExpectations: this.failedExpectations, since, totals, bytes, pages: pagesOf(engine) });
+    runs.add({
+      index: this.index,
+      engine,
+      state,
+      lastWrite: new Map(this.lastWrite),
+      counts: { ...this.counts },
+      failedExpectations: this.failedExpectations,
+      since,
+      totals,
+      bytes,
+      pages: pagesOf(engine),
+    });
   }
 
   /** Top-level statements this run executed itself. */
@@ -386,7 +420,9 @@ class ForwardRun {
   result(): RunResult {
     const { diagnostics, observations, failedExpectations, counts, stoppedAt } = this;
     const memory = this.engine.memory;
-    return stoppedAt === undefined ? { diagnostics, observations, failedExpectations, counts, memory } : { diagnostics, observations, failedExpectations, counts, memory, stoppedAt };
+    return stoppedAt === undefined
+      ? { diagnostics, observations, failedExpectations, counts, memory }
+      : { diagnostics, observations, failedExpectations, counts, memory, stoppedAt };
   }
 }
 
@@ -410,9 +446,19 @@ function begin(check: ScriptCheck, line: number, runs: ModelRuns | undefined) {
   return { forward: new ForwardRun(check, target, runs), stoppedBy };
 }
 
-function finish(forward: ForwardRun, runs: ModelRuns | undefined, stoppedBy: ScriptDiagnostic | undefined): ModelAtLine {
+function finish(
+  forward: ForwardRun,
+  runs: ModelRuns | undefined,
+  stoppedBy: ScriptDiagnostic | undefined,
+): ModelAtLine {
   if (runs) runs.last = forward.stats;
-  return { engine: forward.engine, result: forward.result(), state: forward.state, lastWrite: forward.lastWrite, ...(stoppedBy ? { stoppedBy } : {}) };
+  return {
+    engine: forward.engine,
+    result: forward.result(),
+    state: forward.state,
+    lastWrite: forward.lastWrite,
+    ...(stoppedBy ? { stoppedBy } : {}),
+  };
 }
 
 /**
@@ -433,7 +479,13 @@ export function modelAtLine(check: ScriptCheck, line: number, runs?: ModelRuns):
  * event loop a turn between them (`pause`); undefined when `cancelled` stopped it. Snapshots it
  * took before being stopped stay (they are states of the same script).
  */
-export async function modelAtLineSliced(check: ScriptCheck, line: number, pause: () => Promise<void>, cancelled: () => boolean, runs?: ModelRuns): Promise<ModelAtLine | undefined> {
+export async function modelAtLineSliced(
+  check: ScriptCheck,
+  line: number,
+  pause: () => Promise<void>,
+  cancelled: () => boolean,
+  runs?: ModelRuns,
+): Promise<ModelAtLine | undefined> {
   const { forward, stoppedBy } = begin(check, line, runs);
   let sincePause = 0;
   let more = true;

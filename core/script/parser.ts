@@ -130,12 +130,19 @@ class LineParser {
   }
 
   private expected(what: string, after: After, t = this.peek()): never {
-    this.fail('syntax.expected', `expected ${what} after '${shorten(afterText(after))}', found ${describe(t)}`, this.rangeOf(t));
+    this.fail(
+      'syntax.expected',
+      `expected ${what} after '${shorten(afterText(after))}', found ${describe(t)}`,
+      this.rangeOf(t),
+    );
   }
 
   /** Text of the tokens from `from` to the current position, for "after 'write32 CR0'". */
   private textSince(from: number, to = this.pos): string {
-    return this.tokens.slice(from, to).map((t) => t.text).join(' ');
+    return this.tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join(' ');
   }
 
   parseLine(): Statement | undefined {
@@ -156,7 +163,12 @@ class LineParser {
       case 'config': {
         const s = this.next();
         if (!s || s.kind !== 'string' || s.string === undefined) this.expected('a quoted file name', kw, s);
-        stmt = { kind: def.syntax, range: span(first.range, s.range), keyword: first.range, path: { kind: 'string', range: s.range, value: s.string } };
+        stmt = {
+          kind: def.syntax,
+          range: span(first.range, s.range),
+          keyword: first.range,
+          path: { kind: 'string', range: s.range, value: s.string },
+        };
         break;
       }
       case 'const': {
@@ -168,7 +180,13 @@ class LineParser {
         if (!this.isPunct('=')) this.expected("'='", `const ${name.text}`);
         this.next();
         const value = this.expr(`const ${name.text} =`);
-        stmt = { kind: 'const', range: span(first.range, value.range), keyword: first.range, name: { kind: 'name', range: name.range, name: name.text }, value };
+        stmt = {
+          kind: 'const',
+          range: span(first.range, value.range),
+          keyword: first.range,
+          name: { kind: 'name', range: name.range, name: name.text },
+          value,
+        };
         break;
       }
       case 'engine':
@@ -183,7 +201,16 @@ class LineParser {
         const address = this.address(`${kw} ${opTok.text}`);
         const end = this.pos;
         const tail = this.valueOrExpect(access.op, () => `${kw} ${opTok.text} ${this.textSince(start, end)}`);
-        stmt = { kind: 'mem', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, opKeyword: opTok.range, address, ...tail.part };
+        stmt = {
+          kind: 'mem',
+          range: span(first.range, tail.last),
+          op: access.op,
+          bits: access.bits,
+          keyword: first.range,
+          opKeyword: opTok.range,
+          address,
+          ...tail.part,
+        };
         break;
       }
       case 'register': {
@@ -193,7 +220,15 @@ class LineParser {
         const target = this.target(kw, access.op);
         const end = this.pos;
         const tail = this.valueOrExpect(access.op, () => `${kw} ${this.textSince(start, end)}`);
-        stmt = { kind: 'register', range: span(first.range, tail.last), op: access.op, bits: access.bits, keyword: first.range, target, ...tail.part };
+        stmt = {
+          kind: 'register',
+          range: span(first.range, tail.last),
+          op: access.op,
+          bits: access.bits,
+          keyword: first.range,
+          target,
+          ...tail.part,
+        };
         break;
       }
     }
@@ -201,7 +236,11 @@ class LineParser {
     if (extra) {
       const joinable = extra.kind === 'word' || extra.kind === 'number' || extra.text === ',';
       const hint = joinable && stmt.kind !== 'config' && stmt.kind !== 'include' ? ": join values with '|'" : '';
-      this.fail('syntax.unexpected', `unexpected ${describe(extra)} after the end of the statement${hint}`, extra.range);
+      this.fail(
+        'syntax.unexpected',
+        `unexpected ${describe(extra)} after the end of the statement${hint}`,
+        extra.range,
+      );
     }
     return stmt;
   }
@@ -221,19 +260,37 @@ class LineParser {
     if (def.expectation === 'none' && compares) {
       // Said here rather than as text after the statement: an expectation nothing evaluates would
       // otherwise read as one that held.
-      this.fail('syntax.no-expectation', `'${kw}' takes no expectation: nothing it does is compared with '${t.text}'; check its effect with a read (read32 REG == VALUE), poll or expect`, t.range);
+      this.fail(
+        'syntax.no-expectation',
+        `'${kw}' takes no expectation: nothing it does is compared with '${t.text}'; check its effect with a read (read32 REG == VALUE), poll or expect`,
+        t.range,
+      );
     }
     if (def.expectation !== 'none' && t && compares) {
       this.next();
       const value = this.expr(() => `${kw} … ${t.text}`, 'the expected value');
       expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
     } else if (def.expectation === 'required') {
-      this.expected("'==' or '!='", `${kw} ${tokenText(target?.base ?? { kind: 'name', range: first.range, name: '' })}`, t);
+      this.expected(
+        "'==' or '!='",
+        `${kw} ${tokenText(target?.base ?? { kind: 'name', range: first.range, name: '' })}`,
+        t,
+      );
     }
     const more = def.operand || expect ? this.args(kw) : [];
     const all = more.length ? [...args, ...more] : args;
-    const lastRange = more.length ? (more[more.length - 1] as Expr).range : expect?.range ?? (args.length ? (args[args.length - 1] as Expr).range : target?.range ?? first.range);
-    return { kind: 'action', range: span(first.range, lastRange), verb, keyword: first.range, ...(target ? { target } : {}), args: all, ...(expect ? { expect } : {}) };
+    const lastRange = more.length
+      ? (more[more.length - 1] as Expr).range
+      : (expect?.range ?? (args.length ? (args[args.length - 1] as Expr).range : (target?.range ?? first.range)));
+    return {
+      kind: 'action',
+      range: span(first.range, lastRange),
+      verb,
+      keyword: first.range,
+      ...(target ? { target } : {}),
+      args: all,
+      ...(expect ? { expect } : {}),
+    };
   }
 
   /** Arguments of an engine statement: expressions up to `==`, `!=` or the end of the line. */
@@ -255,11 +312,19 @@ class LineParser {
       this.fail('syntax.reserved', `'${kw}' is reserved for a later version of the script language`, first.range);
     }
     if (this.isPunct(':', this.peek())) {
-      this.fail('syntax.reserved', `labels ('${shorten(kw)}:') are reserved for a later version of the script language`, first.range);
+      this.fail(
+        'syntax.reserved',
+        `labels ('${shorten(kw)}:') are reserved for a later version of the script language`,
+        first.range,
+      );
     }
     const lower = kw.toLowerCase();
     if (this.table.keywords.includes(lower)) {
-      this.fail('syntax.unknown-statement', `unknown statement '${shorten(kw)}': keywords are lower case, write '${lower}'`, first.range);
+      this.fail(
+        'syntax.unknown-statement',
+        `unknown statement '${shorten(kw)}': keywords are lower case, write '${lower}'`,
+        first.range,
+      );
     }
     const near = closestNames(lower, this.table.keywords, 1);
     const hint = near.length ? didYouMean(near) : ` (a line starts with ${this.table.hint})`;
@@ -270,7 +335,10 @@ class LineParser {
    * After a write: the value, then nothing or `== abort` / `!= abort`. After a read: nothing, or
    * `== v` / `!= v` (`abort` alone as the value is the abort expectation).
    */
-  private valueOrExpect(op: 'read' | 'write', context: After): { part: { value?: Expr; expect?: Expect }; last: Range } {
+  private valueOrExpect(
+    op: 'read' | 'write',
+    context: After,
+  ): { part: { value?: Expr; expect?: Expect }; last: Range } {
     if (op === 'write') {
       const value = this.expr(context, 'a value');
       const t = this.peek();
@@ -278,7 +346,11 @@ class LineParser {
       this.next();
       const expect = this.abortExpectation(t);
       if (!expect) {
-        this.fail('syntax.expected', `expected 'abort' after '${t.text}', found ${describe(this.peek())}: a write returns no value to compare, only whether it took an external abort ('${t.text} abort')`, this.rangeOf(this.peek()));
+        this.fail(
+          'syntax.expected',
+          `expected 'abort' after '${t.text}', found ${describe(this.peek())}: a write returns no value to compare, only whether it took an external abort ('${t.text} abort')`,
+          this.rangeOf(this.peek()),
+        );
       }
       return { part: { value, expect }, last: expect.range };
     }
@@ -289,11 +361,20 @@ class LineParser {
       const aborts = this.abortExpectation(t);
       if (aborts) return { part: { expect: aborts }, last: aborts.range };
       const value = this.expr(() => `${afterText(context)} ${t.text}`, 'the expected value');
-      const expect: Expect = { range: span(t.range, value.range), op: t.text === '==' ? '==' : '!=', opRange: t.range, value };
+      const expect: Expect = {
+        range: span(t.range, value.range),
+        op: t.text === '==' ? '==' : '!=',
+        opRange: t.range,
+        value,
+      };
       return { part: { expect }, last: value.range };
     }
     if (this.isPunct('=', t)) {
-      this.fail('syntax.expected', `expected '==' or '!=' after '${shorten(afterText(context))}', found '=': an expectation compares with '=='`, t.range);
+      this.fail(
+        'syntax.expected',
+        `expected '==' or '!=' after '${shorten(afterText(context))}', found '=': an expectation compares with '=='`,
+        t.range,
+      );
     }
     this.expected("'==', '!=' or the end of the line", context, t);
   }
@@ -307,7 +388,13 @@ class LineParser {
     if (!w || w.kind !== 'word' || w.text !== 'abort' || this.pos + 1 < this.count) return undefined;
     this.next();
     const value: NameRef = { kind: 'name', range: w.range, name: w.text };
-    return { range: span(op.range, w.range), op: op.text === '==' ? '==' : '!=', opRange: op.range, value, abort: true };
+    return {
+      range: span(op.range, w.range),
+      op: op.text === '==' ? '==' : '!=',
+      opRange: op.range,
+      value,
+      abort: true,
+    };
   }
 
   private target(keyword: string, op: 'read' | 'write'): Target {
@@ -316,7 +403,8 @@ class LineParser {
     if (base.kind === 'name' && this.isPunct('+')) {
       const p = this.next() as Token;
       const n = this.next();
-      if (!n || n.kind !== 'number' || n.number === undefined) this.expected('a byte offset (4 for the high half)', `${base.name}${p.text}`, n);
+      if (!n || n.kind !== 'number' || n.number === undefined)
+        this.expected('a byte offset (4 for the high half)', `${base.name}${p.text}`, n);
       plus = { kind: 'number', range: n.range, value: n.number, text: n.text };
     }
     let field: NameRef | undefined;
@@ -326,7 +414,11 @@ class LineParser {
       if (!f || f.kind !== 'word') this.expected('a field name', dot.text, f);
       field = { kind: 'name', range: f.range, name: f.text };
       if (op === 'write') {
-        this.fail('syntax.field-write', `a write sets the whole register: write the field in the value, e.g. '${keyword} ${tokenText(base)} ${f.text}=…'`, span(dot.range, f.range));
+        this.fail(
+          'syntax.field-write',
+          `a write sets the whole register: write the field in the value, e.g. '${keyword} ${tokenText(base)} ${f.text}=…'`,
+          span(dot.range, f.range),
+        );
       }
     }
     const last = field?.range ?? plus?.range ?? base.range;
@@ -370,7 +462,8 @@ class LineParser {
       const t = this.peek();
       if (!t || t.kind !== 'punct' || binaryLevel(t.text) !== level) return left;
       const op = t.text as BinaryOp;
-      if (++this.operators > MAX_OPERATORS) this.fail('syntax.too-long', `more than ${MAX_OPERATORS} operators on one line`, t.range);
+      if (++this.operators > MAX_OPERATORS)
+        this.fail('syntax.too-long', `more than ${MAX_OPERATORS} operators on one line`, t.range);
       this.next();
       const right = this.binary(level + 1, op, 'a value');
       left = { kind: 'binary', range: span(left.range, right.range), op, opRange: t.range, left, right };
@@ -378,7 +471,8 @@ class LineParser {
   }
 
   private enter(t: Token): void {
-    if (++this.depth > MAX_DEPTH) this.fail('syntax.too-deep', `expression nested deeper than ${MAX_DEPTH} levels`, t.range);
+    if (++this.depth > MAX_DEPTH)
+      this.fail('syntax.too-deep', `expression nested deeper than ${MAX_DEPTH} levels`, t.range);
   }
 
   private unary(after: After, what: string): Expr {
@@ -418,7 +512,11 @@ class LineParser {
       const inner = this.expr('(');
       const close = this.peek();
       if (!close || !this.isPunct(')', close)) {
-        this.fail('syntax.expected', `expected ')' to close the '(' at character ${t.range.start.character + 1}, found ${describe(close)}`, this.rangeOf(close));
+        this.fail(
+          'syntax.expected',
+          `expected ')' to close the '(' at character ${t.range.start.character + 1}, found ${describe(close)}`,
+          this.rangeOf(close),
+        );
       }
       this.next();
       this.depth--;
@@ -457,7 +555,12 @@ export interface LineParse {
  * break and each statement is one line), which is what lets the editor re-parse only edited lines
  * (incremental.ts).
  */
-export function parseLine(lineText: string, line: number, keepTokens = false, statements: StatementTable = STATEMENT_TABLE): LineParse {
+export function parseLine(
+  lineText: string,
+  line: number,
+  keepTokens = false,
+  statements: StatementTable = STATEMENT_TABLE,
+): LineParse {
   const lineTokens = lexLine(lineText, line);
   // A comment runs to the end of the line, so it can only be the last token; the parser stops before it.
   let count = lineTokens.length;
@@ -466,7 +569,8 @@ export function parseLine(lineText: string, line: number, keepTokens = false, st
   const last = lineTokens[count - 1];
   const end = last ? last.range.end.character : lineText.length;
   const parser = new LineParser(lineTokens, count, line, end, statements);
-  const withTokens = (r: { statement?: Statement; diagnostic?: ScriptDiagnostic }): LineParse => (keepTokens ? { ...r, tokens: lineTokens } : r);
+  const withTokens = (r: { statement?: Statement; diagnostic?: ScriptDiagnostic }): LineParse =>
+    keepTokens ? { ...r, tokens: lineTokens } : r;
   try {
     const statement = parser.parseLine();
     if (!keepTokens) return statement ? { statement } : {};
@@ -478,11 +582,21 @@ export function parseLine(lineText: string, line: number, keepTokens = false, st
       let bad: Token | undefined;
       for (let i = 0; i < count && !bad; i++) if ((lineTokens[i] as Token).error) bad = lineTokens[i];
       const at = e.diagnostic.range.start.character;
-      if (bad?.error && bad.range.start.character <= at) return withTokens({ diagnostic: { severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range } });
+      if (bad?.error && bad.range.start.character <= at)
+        return withTokens({
+          diagnostic: { severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range },
+        });
       return withTokens({ diagnostic: e.diagnostic });
     }
     // A bug must not take the editor down: report it on the line instead of throwing.
-    return withTokens({ diagnostic: { severity: 'error', code: 'internal', message: `internal error while parsing this line: ${String(e)}`, range: new LineRange(line, 0, lineText.length) } });
+    return withTokens({
+      diagnostic: {
+        severity: 'error',
+        code: 'internal',
+        message: `internal error while parsing this line: ${String(e)}`,
+        range: new LineRange(line, 0, lineText.length),
+      },
+    });
   }
 }
 
@@ -490,7 +604,10 @@ export function parseLine(lineText: string, line: number, keepTokens = false, st
  * Parse a whole document. Never throws; every diagnostic range lies inside the document.
  * `statements` is the statement table to read (the registry's; tests pass their own).
  */
-export function parseScript(text: string, options: { readonly keepTokens?: boolean; readonly statements?: StatementTable } = {}): ParsedScript {
+export function parseScript(
+  text: string,
+  options: { readonly keepTokens?: boolean; readonly statements?: StatementTable } = {},
+): ParsedScript {
   const lines = splitLines(text);
   const statements: Statement[] = [];
   const diagnostics: ScriptDiagnostic[] = [];

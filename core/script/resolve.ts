@@ -42,7 +42,14 @@ export type {
  */
 export class ResolveCache {
   private env: readonly Statement[] = [];
-  private entries = new WeakMap<Statement, { readonly statements: readonly ResolvedStatement[]; readonly symbols: readonly SymbolRef[]; readonly diagnostics: readonly ScriptDiagnostic[] }>();
+  private entries = new WeakMap<
+    Statement,
+    {
+      readonly statements: readonly ResolvedStatement[];
+      readonly symbols: readonly SymbolRef[];
+      readonly diagnostics: readonly ScriptDiagnostic[];
+    }
+  >();
   /** Statements answered from the cache by the last resolution (tests). */
   hits = 0;
 
@@ -64,7 +71,14 @@ export class ResolveCache {
     return this.entries.get(s);
   }
 
-  set(s: Statement, e: { statements: readonly ResolvedStatement[]; symbols: readonly SymbolRef[]; diagnostics: readonly ScriptDiagnostic[] }): void {
+  set(
+    s: Statement,
+    e: {
+      statements: readonly ResolvedStatement[];
+      symbols: readonly SymbolRef[];
+      diagnostics: readonly ScriptDiagnostic[];
+    },
+  ): void {
     this.entries.set(s, e);
   }
 }
@@ -112,7 +126,12 @@ export class StatementResolver {
 }
 
 /** Resolve a parsed script against the register table. */
-export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, consts?: ReadonlyMap<string, Constant>, cache?: ResolveCache): ResolvedScript {
+export function resolveScript(
+  parsed: ParsedScript,
+  includes?: IncludeHost,
+  consts?: ReadonlyMap<string, Constant>,
+  cache?: ResolveCache,
+): ResolvedScript {
   const r = new Resolver(includes, consts);
   const cached = cache !== undefined && consts === undefined && cache.begin(parsed.statements);
   for (const s of parsed.statements) {
@@ -130,7 +149,12 @@ export function resolveScript(parsed: ParsedScript, includes?: IncludeHost, cons
     const sy = r.symbols.length;
     const di = r.diagnostics.length;
     resolveStatement(r, s);
-    if (reusable) cache.set(s, { statements: r.statements.slice(st), symbols: sy === r.symbols.length ? NO_SYMBOLS : r.symbols.slice(sy), diagnostics: di === r.diagnostics.length ? NONE : r.diagnostics.slice(di) });
+    if (reusable)
+      cache.set(s, {
+        statements: r.statements.slice(st),
+        symbols: sy === r.symbols.length ? NO_SYMBOLS : r.symbols.slice(sy),
+        diagnostics: di === r.diagnostics.length ? NONE : r.diagnostics.slice(di),
+      });
   }
   const out = r.finish(parsed);
   constsOf.set(out, r.consts);

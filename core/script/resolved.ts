@@ -17,7 +17,13 @@ export type Resolution =
   | { readonly kind: 'field'; readonly register: RegisterDef; readonly field: FieldDef }
   | { readonly kind: 'enum'; readonly register: RegisterDef; readonly field: FieldDef; readonly value: EnumValue }
   /** A constant, at its definition or a use; `value` is undefined when its definition had an error. */
-  | { readonly kind: 'const'; readonly name: string; readonly value: bigint | undefined; readonly definition: Range; readonly definitionPath?: string };
+  | {
+      readonly kind: 'const';
+      readonly name: string;
+      readonly value: bigint | undefined;
+      readonly definition: Range;
+      readonly definitionPath?: string;
+    };
 
 export interface SymbolRef {
   readonly range: Range;
@@ -99,9 +105,21 @@ export interface ResolvedAction {
   readonly keyword: Range;
   readonly args: readonly ActionArg[];
   /** `poll`: the register read, with the expectation that ends the poll. */
-  readonly poll?: { readonly offset: number; readonly size: AccessSize; readonly register?: RegisterDef; readonly byte: number; readonly targetRange: Range };
+  readonly poll?: {
+    readonly offset: number;
+    readonly size: AccessSize;
+    readonly register?: RegisterDef;
+    readonly byte: number;
+    readonly targetRange: Range;
+  };
   /** `== value` / `== NAME` after a `dma` or `poll`. */
-  readonly expect?: { readonly op: '==' | '!='; readonly value?: bigint; readonly name?: string; readonly range: Range; readonly resolved?: ResolvedExpectation };
+  readonly expect?: {
+    readonly op: '==' | '!=';
+    readonly value?: bigint;
+    readonly name?: string;
+    readonly range: Range;
+    readonly resolved?: ResolvedExpectation;
+  };
   /**
    * A `config` line directly after `reset` resolves to a second reset (verb `reset`, the config
    * line's range) that brings the SMMU out of reset as this configuration, loaded when resolved.
@@ -130,7 +148,11 @@ export interface IncludeHost {
   /** Paths being included right now, outermost first (cycle detection). */
   readonly stack: readonly string[];
   /** Resolve an included file's text with these constants in scope (a nested IncludeHost). */
-  resolve(path: string, text: string, consts: ReadonlyMap<string, Constant>): { script: ResolvedScript; consts: ReadonlyMap<string, Constant> };
+  resolve(
+    path: string,
+    text: string,
+    consts: ReadonlyMap<string, Constant>,
+  ): { script: ResolvedScript; consts: ReadonlyMap<string, Constant> };
   /**
    * The configuration a `config` line after `reset` names (relative to this file's folder), or
    * why it cannot be used (`reset.config-missing`, `reset.config-invalid`, with the message).
@@ -162,4 +184,3 @@ export interface Constant {
   /** The included file that defines it; undefined for this script's own constants. */
   readonly path?: string;
 }
-

@@ -9,7 +9,17 @@
 import type { Severity } from '../model/access';
 import { findField, findRegister, registerContaining, REGISTERS } from '../registers/table';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
-import type { ConfigStatement, Expr, FieldAssign, NameRef, NumberLit, ParsedScript, Range, RegisterStatement, Statement } from './ast';
+import type {
+  ConfigStatement,
+  Expr,
+  FieldAssign,
+  NameRef,
+  NumberLit,
+  ParsedScript,
+  Range,
+  RegisterStatement,
+  Statement,
+} from './ast';
 import { compareRanges, type ScriptDiagnostic } from '../base/diagnostics';
 import { closestNames, didYouMean } from '../text/suggest';
 import type { Constant, IncludeHost, Resolution, ResolvedScript, ResolvedStatement, SymbolRef } from './resolved';
@@ -17,7 +27,13 @@ import type { Constant, IncludeHost, Resolution, ResolvedScript, ResolvedStateme
 /** How names in an expression are read: see "Names in values" in docs/script-language.md. */
 export type Context =
   /** Inside a register access: bare names are 1-bit fields of `reg`, `F=v` places a field. */
-  | { readonly kind: 'register'; readonly bits: number; readonly reg: RegisterDef; readonly byte: number; readonly access: AccessText }
+  | {
+      readonly kind: 'register';
+      readonly bits: number;
+      readonly reg: RegisterDef;
+      readonly byte: number;
+      readonly access: AccessText;
+    }
   /** A field's value (`F=v` right-hand side, `REG.F == v`): bare names are the field's enum values. */
   | { readonly kind: 'field'; readonly bits: number; readonly reg: RegisterDef; readonly field: FieldDef }
   /** No register (memory, constants, offsets): only numbers and constants; `why` says so. */
@@ -70,18 +86,37 @@ function shared<K, V>(table: { get(key: K): V | undefined; set(key: K, value: V)
 
 // The usual case, a resolution made before, is looked up in functions that create no closures:
 // closures over a function's parameters make V8 allocate a context on every call.
-const registerResolution = (register: RegisterDef, byte: number): Resolution => registerResolutions.get(register)?.get(byte) ?? makeRegisterResolution(register, byte);
-const fieldResolution = (register: RegisterDef, field: FieldDef): Resolution => fieldResolutions.get(register)?.get(field) ?? makeFieldResolution(register, field);
-const enumResolution = (register: RegisterDef, field: FieldDef, value: EnumValue): Resolution => enumResolutions.get(register)?.get(field)?.get(value) ?? makeEnumResolution(register, field, value);
+const registerResolution = (register: RegisterDef, byte: number): Resolution =>
+  registerResolutions.get(register)?.get(byte) ?? makeRegisterResolution(register, byte);
+const fieldResolution = (register: RegisterDef, field: FieldDef): Resolution =>
+  fieldResolutions.get(register)?.get(field) ?? makeFieldResolution(register, field);
+const enumResolution = (register: RegisterDef, field: FieldDef, value: EnumValue): Resolution =>
+  enumResolutions.get(register)?.get(field)?.get(value) ?? makeEnumResolution(register, field, value);
 
 function makeRegisterResolution(register: RegisterDef, byte: number): Resolution {
-  return shared(shared(registerResolutions, register, () => new Map()), byte, () => ({ kind: 'register', register, byte }));
+  return shared(
+    shared(registerResolutions, register, () => new Map()),
+    byte,
+    () => ({ kind: 'register', register, byte }),
+  );
 }
 function makeFieldResolution(register: RegisterDef, field: FieldDef): Resolution {
-  return shared(shared(fieldResolutions, register, () => new Map()), field, () => ({ kind: 'field', register, field }));
+  return shared(
+    shared(fieldResolutions, register, () => new Map()),
+    field,
+    () => ({ kind: 'field', register, field }),
+  );
 }
 function makeEnumResolution(register: RegisterDef, field: FieldDef, value: EnumValue): Resolution {
-  return shared(shared(shared(enumResolutions, register, () => new Map()), field, () => new Map()), value, () => ({ kind: 'enum', register, field, value }));
+  return shared(
+    shared(
+      shared(enumResolutions, register, () => new Map()),
+      field,
+      () => new Map(),
+    ),
+    value,
+    () => ({ kind: 'enum', register, field, value }),
+  );
 }
 
 /** What a script has resolved so far, and the rules for reading its values, names and operands. */
@@ -92,7 +127,10 @@ export class Resolver {
   readonly consts = new Map<string, Constant>();
 
   /** `includes`: how `include` reads files (none: include is an error); `consts`: the includer's constants. */
-  constructor(readonly includes?: IncludeHost, consts?: ReadonlyMap<string, Constant>) {
+  constructor(
+    readonly includes?: IncludeHost,
+    consts?: ReadonlyMap<string, Constant>,
+  ) {
     for (const [k, v] of consts ?? []) this.consts.set(k, v);
   }
 
@@ -108,7 +146,11 @@ export class Resolver {
   errors = 0;
 
   /** Add what an unchanged access, memory or engine statement resolved to last time. */
-  reuse(e: { readonly statements: readonly ResolvedStatement[]; readonly symbols: readonly SymbolRef[]; readonly diagnostics: readonly ScriptDiagnostic[] }): void {
+  reuse(e: {
+    readonly statements: readonly ResolvedStatement[];
+    readonly symbols: readonly SymbolRef[];
+    readonly diagnostics: readonly ScriptDiagnostic[];
+  }): void {
     this.sawAccess = true;
     for (const x of e.statements) this.statements.push(x);
     for (const x of e.symbols) this.symbols.push(x);
@@ -151,7 +193,8 @@ export class Resolver {
       if (field && fieldName) this.symbol(fieldName.range, fieldResolution(reg, field));
       const whole: Context = { kind: 'register', bits: reg.width, reg, byte: 0, access: s };
       if (s.value) this.value(s.value, whole);
-      if (s.expect && !s.expect.abort) this.value(s.expect.value, field ? { kind: 'field', bits: fieldWidth(field), reg, field } : whole);
+      if (s.expect && !s.expect.abort)
+        this.value(s.expect.value, field ? { kind: 'field', bits: fieldWidth(field), reg, field } : whole);
     } finally {
       this.quiet--;
     }
@@ -176,7 +219,13 @@ export class Resolver {
         offset = r.offset + plusBytes;
         if (!this.namedAccessOk(s, r, plus)) return undefined;
       } else if (c) {
-        this.symbol(base.range, { kind: 'const', name: c.name, value: c.value, definition: c.range, ...(c.path ? { definitionPath: c.path } : {}) });
+        this.symbol(base.range, {
+          kind: 'const',
+          name: c.name,
+          value: c.value,
+          definition: c.range,
+          ...(c.path ? { definitionPath: c.path } : {}),
+        });
         if (c.value === undefined) return undefined;
         const o = this.offset(c.value + (plus?.value ?? 0n), s.target.range);
         if (o === undefined) return undefined;
@@ -198,7 +247,12 @@ export class Resolver {
     }
     let field: FieldDef | undefined;
     if (fieldName) {
-      if (!reg) return this.error('name.field-without-register', `there is no register at ${offsetText(offset)}, so it has no field '${fieldName.name}'`, fieldName.range);
+      if (!reg)
+        return this.error(
+          'name.field-without-register',
+          `there is no register at ${offsetText(offset)}, so it has no field '${fieldName.name}'`,
+          fieldName.range,
+        );
       field = this.fieldOf(reg, fieldName);
       if (!field) return undefined;
       // `read32 CMDQ_BASE.RA`: a 32-bit read of a field of a 64-bit register reads the half that holds it.
@@ -208,7 +262,10 @@ export class Resolver {
       }
       const lo = 8 * byte;
       if (field.lsb < lo || field.msb >= lo + s.bits) {
-        const where = field.lsb < 32 && field.msb >= 32 && s.bits === 32 ? `spans both halves of SMMU_${reg.name}: read it with read64` : `is outside the ${s.bits} bits that ${s.op}${s.bits} reads at ${offsetText(offset)}`;
+        const where =
+          field.lsb < 32 && field.msb >= 32 && s.bits === 32
+            ? `spans both halves of SMMU_${reg.name}: read it with read64`
+            : `is outside the ${s.bits} bits that ${s.op}${s.bits} reads at ${offsetText(offset)}`;
         return this.error('target.field-outside-access', `${field.name} (${bits(field)}) ${where}`, fieldName.range);
       }
     }
@@ -223,18 +280,33 @@ export class Resolver {
     const name = `SMMU_${reg.name}`;
     const how = `to see what an implementation does with it, write the offset: ${s.op}${s.bits} ${offsetText(reg.offset + (plus ? Number(plus.value) : 0))} …`;
     if (plus && plus.value !== 0n && !(plus.value === 4n && reg.width === 64)) {
-      const msg = reg.width === 64 ? `only '+4' (bits [63:32]) can follow the name of the 64-bit register ${name}` : `${name} is a 32-bit register: '+${plus.text}' is outside it; name the register there or write its offset`;
+      const msg =
+        reg.width === 64
+          ? `only '+4' (bits [63:32]) can follow the name of the 64-bit register ${name}`
+          : `${name} is a 32-bit register: '+${plus.text}' is outside it; name the register there or write its offset`;
       this.error('target.outside-register', msg, plus.range);
     } else if (s.expect?.abort) {
       // `read16 CR0 == abort`: the script states that it makes an illegal access on purpose, and
       // what the access must do; the model reports the access when it runs (§6.2).
       return true;
     } else if (s.bits < 32) {
-      this.error('access.named-size', `${s.bits}-bit accesses to registers are not supported (§6.2: 32-bit accesses, and 64-bit ones to 64-bit registers); ${how}`, s.keyword);
+      this.error(
+        'access.named-size',
+        `${s.bits}-bit accesses to registers are not supported (§6.2: 32-bit accesses, and 64-bit ones to 64-bit registers); ${how}`,
+        s.keyword,
+      );
     } else if (s.bits === 64 && reg.width === 32) {
-      this.error('access.named-size', `${name} is a 32-bit register: use ${s.op}32 (a 64-bit access to it is illegal, §6.2); ${how}`, s.keyword);
+      this.error(
+        'access.named-size',
+        `${name} is a 32-bit register: use ${s.op}32 (a 64-bit access to it is illegal, §6.2); ${how}`,
+        s.keyword,
+      );
     } else if (s.bits === 64 && plus?.value === 4n) {
-      this.error('access.named-size', `a 64-bit access at ${reg.name}+4 is unaligned: use ${s.op}32 for the high half, or ${s.op}64 ${reg.name} for the whole register`, s.keyword);
+      this.error(
+        'access.named-size',
+        `a 64-bit access at ${reg.name}+4 is unaligned: use ${s.op}32 for the high half, or ${s.op}64 ${reg.name} for the whole register`,
+        s.keyword,
+      );
     } else {
       return true;
     }
@@ -242,18 +314,31 @@ export class Resolver {
   }
 
   private offset(v: bigint, range: Range): number | undefined {
-    if (v < 0n || v >= 1n << 32n) return this.error('target.offset-too-large', `offset ${hexText(v)} is outside the SMMU's register pages (offsets are below 0x1_0000_0000)`, range);
+    if (v < 0n || v >= 1n << 32n)
+      return this.error(
+        'target.offset-too-large',
+        `offset ${hexText(v)} is outside the SMMU's register pages (offsets are below 0x1_0000_0000)`,
+        range,
+      );
     return Number(v);
   }
 
   private unknownRegister(name: NameRef): undefined {
     const asField = registersWithField(name.name);
     if (asField.length) {
-      return this.error('name.unknown-register', `'${name.name}' is a field of ${asField.map((r) => 'SMMU_' + r.name).join(', ')}, not a register: name the register, e.g. '${asField[0].name}'`, name.range);
+      return this.error(
+        'name.unknown-register',
+        `'${name.name}' is a field of ${asField.map((r) => 'SMMU_' + r.name).join(', ')}, not a register: name the register, e.g. '${asField[0].name}'`,
+        name.range,
+      );
     }
     const bare = name.name.toUpperCase().replace(/^SMMU_/, '');
     // Offer each register once, in the spelling closest to what was typed (name or alias).
-    const spellings = closestNames(bare, REGISTERS.flatMap((r) => [r.name, ...(r.aliases ?? [])]), Infinity);
+    const spellings = closestNames(
+      bare,
+      REGISTERS.flatMap((r) => [r.name, ...(r.aliases ?? [])]),
+      Infinity,
+    );
     const seen = new Set<RegisterDef | undefined>();
     const options = spellings.filter((n) => !seen.has(findRegister(n)) && seen.add(findRegister(n))).slice(0, 3);
     return this.error('name.unknown-register', `unknown register '${name.name}'${didYouMean(options)}`, name.range);
@@ -268,18 +353,40 @@ export class Resolver {
 
   private notAField(reg: RegisterDef, name: NameRef): undefined {
     const n = name.name;
-    if (findRegister(n)) return this.error('name.register-in-value', `'${n}' is a register; a value is made of numbers, fields of SMMU_${reg.name} and constants`, name.range);
-    const owners = reg.fields.filter((f) => f.values?.some((e) => e.name.toUpperCase() === n.toUpperCase())).map((f) => f.name);
+    if (findRegister(n))
+      return this.error(
+        'name.register-in-value',
+        `'${n}' is a register; a value is made of numbers, fields of SMMU_${reg.name} and constants`,
+        name.range,
+      );
+    const owners = reg.fields
+      .filter((f) => f.values?.some((e) => e.name.toUpperCase() === n.toUpperCase()))
+      .map((f) => f.name);
     if (owners.length) {
       const of = owners.length === 1 ? owners[0] : `${listNames(owners, 4)} of SMMU_${reg.name}`;
-      return this.error('name.enum-without-field', `'${n}' is a value of ${of}: write ${owners.length === 1 ? owners[0] : 'FIELD'}=${n}`, name.range);
+      return this.error(
+        'name.enum-without-field',
+        `'${n}' is a value of ${of}: write ${owners.length === 1 ? owners[0] : 'FIELD'}=${n}`,
+        name.range,
+      );
     }
     const elsewhere = registersWithField(n);
     if (elsewhere.length) {
-      return this.error('name.field-not-in-register', `'${n}' is not a field of SMMU_${reg.name} (it is a field of ${elsewhere.map((r) => 'SMMU_' + r.name).join(', ')})`, name.range);
+      return this.error(
+        'name.field-not-in-register',
+        `'${n}' is not a field of SMMU_${reg.name} (it is a field of ${elsewhere.map((r) => 'SMMU_' + r.name).join(', ')})`,
+        name.range,
+      );
     }
-    const options = closestNames(n, [...reg.fields.map((f) => f.name), ...[...this.consts.values()].map((c) => c.name)]);
-    return this.error('name.unknown-field', `unknown field '${n}' in SMMU_${reg.name}${didYouMean(options)}`, name.range);
+    const options = closestNames(n, [
+      ...reg.fields.map((f) => f.name),
+      ...[...this.consts.values()].map((c) => c.name),
+    ]);
+    return this.error(
+      'name.unknown-field',
+      `unknown field '${n}' in SMMU_${reg.name}${didYouMean(options)}`,
+      name.range,
+    );
   }
 
   // --- values ----------------------------------------------------------------------------------
@@ -288,10 +395,18 @@ export class Resolver {
   value(e: Expr, ctx: Context): bigint | undefined {
     const v = this.eval(e, ctx);
     if (v === undefined) return undefined;
-    if (v < 0n) return this.error('value.negative', `the value is negative (${hexText(v)}); use '~' for a complement`, e.range);
+    if (v < 0n)
+      return this.error('value.negative', `the value is negative (${hexText(v)}); use '~' for a complement`, e.range);
     if (v > mask(ctx.bits)) {
-      const what = ctx.kind === 'field' ? `${ctx.reg.name}.${ctx.field.name} (${ctx.bits} bits: 0 to ${mask(ctx.bits)})` : `${ctx.bits} bits`;
-      return this.error(ctx.kind === 'field' ? 'value.field-too-wide' : 'value.too-wide', `${hexText(v)} does not fit in ${what}`, e.range);
+      const what =
+        ctx.kind === 'field'
+          ? `${ctx.reg.name}.${ctx.field.name} (${ctx.bits} bits: 0 to ${mask(ctx.bits)})`
+          : `${ctx.bits} bits`;
+      return this.error(
+        ctx.kind === 'field' ? 'value.field-too-wide' : 'value.too-wide',
+        `${hexText(v)} does not fit in ${what}`,
+        e.range,
+      );
     }
     return v;
   }
@@ -313,24 +428,41 @@ export class Resolver {
         if (l === undefined || r === undefined) return undefined;
         let v: bigint;
         switch (e.op) {
-          case '|': v = l | r; break;
-          case '&': v = l & r; break;
-          case '+': v = l + r; break;
-          case '-': v = l - r; break;
-          case '*': v = l * r; break;
+          case '|':
+            v = l | r;
+            break;
+          case '&':
+            v = l & r;
+            break;
+          case '+':
+            v = l + r;
+            break;
+          case '-':
+            v = l - r;
+            break;
+          case '*':
+            v = l * r;
+            break;
           case '/':
           case '%':
             // Exact integers, truncated towards zero as C divides (BigInt does the same).
-            if (r === 0n) return this.error('value.division-by-zero', `${e.op === '/' ? 'division' : 'remainder'} by zero: the right operand of '${e.op}' is 0`, e.opRange);
+            if (r === 0n)
+              return this.error(
+                'value.division-by-zero',
+                `${e.op === '/' ? 'division' : 'remainder'} by zero: the right operand of '${e.op}' is 0`,
+                e.opRange,
+              );
             v = e.op === '/' ? l / r : l % r;
             break;
           case '<<':
           case '>>':
-            if (r < 0n || r > 127n) return this.error('value.shift', `shift count ${hexText(r)} is out of range (0 to 127)`, e.right.range);
+            if (r < 0n || r > 127n)
+              return this.error('value.shift', `shift count ${hexText(r)} is out of range (0 to 127)`, e.right.range);
             v = e.op === '<<' ? l << r : l >> r;
             break;
         }
-        if (v >= OVERFLOW || v <= -OVERFLOW) return this.error('value.overflow', 'this value does not fit in 128 bits', e.range);
+        if (v >= OVERFLOW || v <= -OVERFLOW)
+          return this.error('value.overflow', 'this value does not fit in 128 bits', e.range);
         return v;
       }
       case 'name':
@@ -342,7 +474,14 @@ export class Resolver {
 
   private constant(e: NameRef): Constant | undefined {
     const c = this.consts.get(e.name.toUpperCase());
-    if (c) this.symbol(e.range, { kind: 'const', name: c.name, value: c.value, definition: c.range, ...(c.path ? { definitionPath: c.path } : {}) });
+    if (c)
+      this.symbol(e.range, {
+        kind: 'const',
+        name: c.name,
+        value: c.value,
+        definition: c.range,
+        ...(c.path ? { definitionPath: c.path } : {}),
+      });
     return c;
   }
 
@@ -351,10 +490,20 @@ export class Resolver {
       const f = findField(ctx.reg, e.name);
       if (f) {
         if (this.consts.has(e.name.toUpperCase())) {
-          this.report('warning', 'name.ambiguous', `'${e.name}' is both a field of SMMU_${ctx.reg.name} and a constant: the field is used`, e.range);
+          this.report(
+            'warning',
+            'name.ambiguous',
+            `'${e.name}' is both a field of SMMU_${ctx.reg.name} and a constant: the field is used`,
+            e.range,
+          );
         }
         this.symbol(e.range, fieldResolution(ctx.reg, f));
-        if (f.msb !== f.lsb) return this.error('value.multi-bit-field', `${f.name} is a ${fieldWidth(f)}-bit field (${bits(f)}): give its value, ${f.name}=…`, e.range);
+        if (f.msb !== f.lsb)
+          return this.error(
+            'value.multi-bit-field',
+            `${f.name} is a ${fieldWidth(f)}-bit field (${bits(f)}): give its value, ${f.name}=…`,
+            e.range,
+          );
         return this.place(f, 1n, e, ctx);
       }
       const c = this.constant(e);
@@ -379,14 +528,25 @@ export class Resolver {
     }
     const c = this.constant(e);
     if (c) return c.value;
-    const options = closestNames(e.name, [...this.consts.values()].map((k) => k.name));
-    const kind = registersWithField(e.name).length ? `'${e.name}' is a field name, but ${ctx.why}` : `unknown constant '${e.name}'${didYouMean(options)}`;
+    const options = closestNames(
+      e.name,
+      [...this.consts.values()].map((k) => k.name),
+    );
+    const kind = registersWithField(e.name).length
+      ? `'${e.name}' is a field name, but ${ctx.why}`
+      : `unknown constant '${e.name}'${didYouMean(options)}`;
     return this.error('name.unknown', kind, e.range);
   }
 
   private assign(e: FieldAssign, ctx: Context): bigint | undefined {
-    if (ctx.kind === 'field') return this.error('value.nested-field', `a value of ${ctx.field.name} cannot set another field`, e.field.range);
-    if (ctx.kind === 'plain') return this.error('name.field-without-register', `'${e.field.name}=' sets a field, but ${ctx.why}`, e.field.range);
+    if (ctx.kind === 'field')
+      return this.error('value.nested-field', `a value of ${ctx.field.name} cannot set another field`, e.field.range);
+    if (ctx.kind === 'plain')
+      return this.error(
+        'name.field-without-register',
+        `'${e.field.name}=' sets a field, but ${ctx.why}`,
+        e.field.range,
+      );
     const f = this.fieldOf(ctx.reg, e.field);
     if (!f) return undefined;
     this.symbol(e.field.range, fieldResolution(ctx.reg, f));
@@ -395,12 +555,26 @@ export class Resolver {
   }
 
   /** A field value at its bits, seen from the accessed bytes (the high half shifts down by 32). */
-  private place(f: FieldDef, v: bigint, e: NameRef | FieldAssign, ctx: Context & { kind: 'register' }): bigint | undefined {
+  private place(
+    f: FieldDef,
+    v: bigint,
+    e: NameRef | FieldAssign,
+    ctx: Context & { kind: 'register' },
+  ): bigint | undefined {
     const lo = BigInt(8 * ctx.byte);
     const full = v << BigInt(f.lsb);
     if (full & mask(Number(lo)) || full >> (lo + BigInt(ctx.bits)) !== 0n) {
-      const half = ctx.byte === 4 ? 'high half [63:32]' : ctx.bits === 32 && ctx.reg.width === 64 ? 'low half [31:0]' : `${ctx.bits} bits`;
-      return this.error('value.field-outside-access', `${f.name} (${bits(f)} of SMMU_${ctx.reg.name}) is outside the ${half} that '${accessText(ctx.access)}' accesses`, e.range);
+      const half =
+        ctx.byte === 4
+          ? 'high half [63:32]'
+          : ctx.bits === 32 && ctx.reg.width === 64
+            ? 'low half [31:0]'
+            : `${ctx.bits} bits`;
+      return this.error(
+        'value.field-outside-access',
+        `${f.name} (${bits(f)} of SMMU_${ctx.reg.name}) is outside the ${half} that '${accessText(ctx.access)}' accesses`,
+        e.range,
+      );
     }
     return full >> lo;
   }
@@ -408,7 +582,13 @@ export class Resolver {
   finish(parsed: ParsedScript): ResolvedScript {
     const diagnostics = [...parsed.diagnostics, ...this.diagnostics].sort((a, b) => before(a.range, b.range));
     const symbols = this.symbols.sort((a, b) => before(a.range, b.range));
-    return { parsed, ...(this.config ? { config: this.config } : {}), statements: this.statements, symbols, diagnostics };
+    return {
+      parsed,
+      ...(this.config ? { config: this.config } : {}),
+      statements: this.statements,
+      symbols,
+      diagnostics,
+    };
   }
 }
 

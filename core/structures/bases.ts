@@ -60,7 +60,15 @@ export function streamTableLayout(strtabBase: bigint, strtabBaseCfg: bigint, ids
   // Low address bits treated as zero: [LOG2SIZE + 5:0] linear, [MAX(5, LOG2SIZE - SPLIT + 2):0] 2-level.
   const zeroBits = twoLevel ? Math.max(6, log2Written - split + 3) : log2Written + 6;
   const alignment = 2 ** zeroBits;
-  return { base: written - (written % alignment), written, alignment, log2: Math.min(log2Written, caps.sidSize(ids)), log2Written, twoLevel, split };
+  return {
+    base: written - (written % alignment),
+    written,
+    alignment,
+    log2: Math.min(log2Written, caps.sidSize(ids)),
+    log2Written,
+    twoLevel,
+    split,
+  };
 }
 
 export interface QueueLayout {
@@ -80,7 +88,11 @@ export interface QueueLayout {
   readonly entryBytes: number;
 }
 
-const QUEUE_FIELDS = new Map((['CMDQ', 'EVENTQ', 'PRIQ'] as const).map((q) => [q, { addr: field(`${q}_BASE`, 'ADDR'), log2: field(`${q}_BASE`, 'LOG2SIZE') }] as const));
+const QUEUE_FIELDS = new Map(
+  (['CMDQ', 'EVENTQ', 'PRIQ'] as const).map(
+    (q) => [q, { addr: field(`${q}_BASE`, 'ADDR'), log2: field(`${q}_BASE`, 'LOG2SIZE') }] as const,
+  ),
+);
 
 /** The queue the value of its BASE register describes. */
 export function queueLayout(value: bigint, queue: QueueName, ids: IdView): QueueLayout {

@@ -69,7 +69,11 @@ export const ssidSize = (ids: IdView): number => num(ids, 'IDR1', 'SSIDSIZE');
  * The ID field that caps each queue's LOG2SIZE (IDR1.CMDQS, EVENTQS, PRIQS), as the queue's BASE
  * register declares it in the register table (§6.3.26).
  */
-export const QUEUE_SIZE_CAP: { readonly [Q in QueueName]: FeatureRef } = { CMDQ: queueSizeCap('CMDQ'), EVENTQ: queueSizeCap('EVENTQ'), PRIQ: queueSizeCap('PRIQ') };
+export const QUEUE_SIZE_CAP: { readonly [Q in QueueName]: FeatureRef } = {
+  CMDQ: queueSizeCap('CMDQ'),
+  EVENTQ: queueSizeCap('EVENTQ'),
+  PRIQ: queueSizeCap('PRIQ'),
+};
 
 function queueSizeCap(queue: QueueName): FeatureRef {
   const b = getRegister(`${queue}_BASE`).behaviour;

@@ -39,7 +39,9 @@ export const CD: LayoutDef = {
   section: '5.4',
   summary: 'Context Descriptor: stage 1 translation tables, ASID and fault handling of a (sub)stream.',
   fields: [
-    f('T0SZ', 5, 0, 'TTB0 region size: 64 - T0SZ bits (TCR_ELx.T0SZ; bits [2:0] only for VMSAv8-32 LPAE).', { openValues: true }),
+    f('T0SZ', 5, 0, 'TTB0 region size: 64 - T0SZ bits (TCR_ELx.T0SZ; bits [2:0] only for VMSAv8-32 LPAE).', {
+      openValues: true,
+    }),
     f('TG0', 7, 6, 'TTB0 granule.', { values: TG0 }),
     f('IR0', 9, 8, 'Inner cacheability of TTB0 walks.', { values: CACHEABILITY }),
     f('OR0', 11, 10, 'Outer cacheability of TTB0 walks.', { values: CACHEABILITY }),
@@ -53,52 +55,118 @@ export const CD: LayoutDef = {
     f('SH1', 29, 28, 'Shareability of TTB1 walks.', { values: SHAREABILITY }),
     f('EPD1', 30, 30, 'TTB1 walk disable.', { openValues: true }),
     f('V', 31, 31, 'Valid. 0: use of the CD is ILLEGAL (C_BAD_CD).', { openValues: true }),
-    f('IPS', 34, 32, 'Intermediate physical (stage 1 output) address size, capped to the OAS.', { values: ADDRESS_SIZES }),
+    f('IPS', 34, 32, 'Intermediate physical (stage 1 output) address size, capped to the OAS.', {
+      values: ADDRESS_SIZES,
+    }),
     f('AFFD', 35, 35, 'Access flag fault disable.', { openValues: true }),
     f('WXN', 36, 36, 'Write implies execute-never.', { openValues: true }),
     f('UWXN', 37, 37, 'Unprivileged write implies privileged execute-never (VMSAv8-32 only).', { openValues: true }),
     f('TBI0', 38, 38, 'Top byte ignored for TTB0 addresses.', { openValues: true }),
     f('TBI1', 39, 39, 'Top byte ignored for TTB1 addresses.', { openValues: true }),
     f('PAN', 40, 40, 'Privileged access never.', { openValues: true }),
-    f('AA64', 41, 41, 'Table format: 1 VMSAv8-64; 0 VMSAv8-32 LPAE (or VMSAv9-128 when SMMU_IDR5.D128 == 1).', { openValues: true }),
+    f('AA64', 41, 41, 'Table format: 1 VMSAv8-64; 0 VMSAv8-32 LPAE (or VMSAv9-128 when SMMU_IDR5.D128 == 1).', {
+      openValues: true,
+    }),
     f('HD', 42, 42, 'Hardware update of dirty state.', { openValues: true }),
     f('HA', 43, 43, 'Hardware update of the Access flag.', { openValues: true }),
     f('S', 44, 44, 'Stage 1 fault behaviour: stall.', { openValues: true }),
     f('R', 45, 45, 'Stage 1 fault behaviour: record.', { openValues: true }),
-    f('A', 46, 46, 'Stage 1 fault behaviour: terminated faults abort (1) or complete RAZ/WI (0).', { openValues: true }),
+    f('A', 46, 46, 'Stage 1 fault behaviour: terminated faults abort (1) or complete RAZ/WI (0).', {
+      openValues: true,
+    }),
     f('ASET', 47, 47, 'ASID set: 1 non-shared (not expected to take broadcast invalidation).', { openValues: true }),
     f('ASID', 63, 48, 'Address space ID.', { openValues: true }),
     f('NSCFG0', 64, 64, 'NS attribute of the TTB0 starting-level fetch (Secure streams only).', { openValues: true }),
-    f('HAD0', 65, 65, 'Hierarchical attribute disable for TTB0 (DisCH0 when SMMU_IDR5.D128 == 1).', { openValues: true }),
-    f('E0PD0', 66, 66, 'Unprivileged accesses through TTB0 fault.', { openValues: true, requires: yes('IDR3', 'E0PD') }),
-    f('HAFT', 67, 67, 'Hardware update of the Access flag in table descriptors.', { openValues: true, requires: { register: 'IDR0', field: 'HTTU', equals: 3 } }),
-    f('TTB0', 119, 68, 'TTB0 table base, address bits [55:4] ([51:4] for VMSAv8-64, bits [119:116] RES0).', { openValues: true, addrShift: 4 }),
+    f('HAD0', 65, 65, 'Hierarchical attribute disable for TTB0 (DisCH0 when SMMU_IDR5.D128 == 1).', {
+      openValues: true,
+    }),
+    f('E0PD0', 66, 66, 'Unprivileged accesses through TTB0 fault.', {
+      openValues: true,
+      requires: yes('IDR3', 'E0PD'),
+    }),
+    f('HAFT', 67, 67, 'Hardware update of the Access flag in table descriptors.', {
+      openValues: true,
+      requires: { register: 'IDR0', field: 'HTTU', equals: 3 },
+    }),
+    f('TTB0', 119, 68, 'TTB0 table base, address bits [55:4] ([51:4] for VMSAv8-64, bits [119:116] RES0).', {
+      openValues: true,
+      addrShift: 4,
+    }),
     f('PnCH', 122, 122, 'Stage 1 Protected attribute enable.', { openValues: true, requires: yes('IDR3', 'THE') }),
     f('EPAN', 123, 123, 'Enhanced PAN.', { openValues: true, requires: yes('IDR3', 'EPAN') }),
-    f('HWU059', 124, 124, 'TTB0 descriptor bit [59] has IMPLEMENTATION DEFINED hardware use (PBHA, with HAD0).', { openValues: true, requires: yes('IDR3', 'PBHA') }),
-    f('HWU060', 125, 125, 'TTB0 descriptor bit [60] hardware use.', { openValues: true, requires: yes('IDR3', 'PBHA') }),
-    f('HWU061', 126, 126, 'TTB0 descriptor bit [61] hardware use (SKL0[0] when SMMU_IDR5.D128 == 1).', { openValues: true }),
-    f('HWU062', 127, 127, 'TTB0 descriptor bit [62] hardware use (SKL0[1] when SMMU_IDR5.D128 == 1).', { openValues: true }),
+    f('HWU059', 124, 124, 'TTB0 descriptor bit [59] has IMPLEMENTATION DEFINED hardware use (PBHA, with HAD0).', {
+      openValues: true,
+      requires: yes('IDR3', 'PBHA'),
+    }),
+    f('HWU060', 125, 125, 'TTB0 descriptor bit [60] hardware use.', {
+      openValues: true,
+      requires: yes('IDR3', 'PBHA'),
+    }),
+    f('HWU061', 126, 126, 'TTB0 descriptor bit [61] hardware use (SKL0[0] when SMMU_IDR5.D128 == 1).', {
+      openValues: true,
+    }),
+    f('HWU062', 127, 127, 'TTB0 descriptor bit [62] hardware use (SKL0[1] when SMMU_IDR5.D128 == 1).', {
+      openValues: true,
+    }),
     f('NSCFG1', 128, 128, 'NS attribute of the TTB1 starting-level fetch (Secure streams only).', { openValues: true }),
-    f('HAD1', 129, 129, 'Hierarchical attribute disable for TTB1 (DisCH1 when SMMU_IDR5.D128 == 1).', { openValues: true }),
-    f('E0PD1', 130, 130, 'Unprivileged accesses through TTB1 fault.', { openValues: true, requires: yes('IDR3', 'E0PD') }),
-    f('AIE', 131, 131, 'Stage 1 attribute extension (4-bit AttrIndx).', { openValues: true, requires: yes('IDR3', 'AIE') }),
-    f('TTB1', 183, 132, 'TTB1 table base, address bits [55:4] ([51:4] for VMSAv8-64, bits [183:180] RES0).', { openValues: true, addrShift: 4 }),
-    f('DS', 186, 186, '52-bit input and output with 4 KB and 16 KB granules (TCR_ELx.DS).', { openValues: true, requires: yes('IDR5', 'DS') }),
-    f('PIE', 187, 187, 'Stage 1 Indirect Permission Scheme (needs STE.S1PIE).', { openValues: true, requires: yes('IDR3', 'S1PI') }),
-    f('HWU159', 188, 188, 'TTB1 descriptor bit [59] hardware use (PBHA, with HAD1).', { openValues: true, requires: yes('IDR3', 'PBHA') }),
-    f('HWU160', 189, 189, 'TTB1 descriptor bit [60] hardware use.', { openValues: true, requires: yes('IDR3', 'PBHA') }),
-    f('HWU161', 190, 190, 'TTB1 descriptor bit [61] hardware use (SKL1[0] when SMMU_IDR5.D128 == 1).', { openValues: true }),
-    f('HWU162', 191, 191, 'TTB1 descriptor bit [62] hardware use (SKL1[1] when SMMU_IDR5.D128 == 1).', { openValues: true }),
+    f('HAD1', 129, 129, 'Hierarchical attribute disable for TTB1 (DisCH1 when SMMU_IDR5.D128 == 1).', {
+      openValues: true,
+    }),
+    f('E0PD1', 130, 130, 'Unprivileged accesses through TTB1 fault.', {
+      openValues: true,
+      requires: yes('IDR3', 'E0PD'),
+    }),
+    f('AIE', 131, 131, 'Stage 1 attribute extension (4-bit AttrIndx).', {
+      openValues: true,
+      requires: yes('IDR3', 'AIE'),
+    }),
+    f('TTB1', 183, 132, 'TTB1 table base, address bits [55:4] ([51:4] for VMSAv8-64, bits [183:180] RES0).', {
+      openValues: true,
+      addrShift: 4,
+    }),
+    f('DS', 186, 186, '52-bit input and output with 4 KB and 16 KB granules (TCR_ELx.DS).', {
+      openValues: true,
+      requires: yes('IDR5', 'DS'),
+    }),
+    f('PIE', 187, 187, 'Stage 1 Indirect Permission Scheme (needs STE.S1PIE).', {
+      openValues: true,
+      requires: yes('IDR3', 'S1PI'),
+    }),
+    f('HWU159', 188, 188, 'TTB1 descriptor bit [59] hardware use (PBHA, with HAD1).', {
+      openValues: true,
+      requires: yes('IDR3', 'PBHA'),
+    }),
+    f('HWU160', 189, 189, 'TTB1 descriptor bit [60] hardware use.', {
+      openValues: true,
+      requires: yes('IDR3', 'PBHA'),
+    }),
+    f('HWU161', 190, 190, 'TTB1 descriptor bit [61] hardware use (SKL1[0] when SMMU_IDR5.D128 == 1).', {
+      openValues: true,
+    }),
+    f('HWU162', 191, 191, 'TTB1 descriptor bit [62] hardware use (SKL1[1] when SMMU_IDR5.D128 == 1).', {
+      openValues: true,
+    }),
     f('MAIR0', 223, 192, 'Memory attribute indirection, MAIR bits [31:0] (Attr0-3).', { openValues: true }),
     f('MAIR1', 255, 224, 'Memory attribute indirection, MAIR bits [63:32] (Attr4-7).', { openValues: true }),
     f('AMAIR0', 287, 256, 'Auxiliary memory attributes, bits [31:0] (IMPLEMENTATION DEFINED).', { openValues: true }),
     f('AMAIR1', 319, 288, 'Auxiliary memory attributes, bits [63:32] (IMPLEMENTATION DEFINED).', { openValues: true }),
     f('IMPDEF', 351, 320, 'IMPLEMENTATION DEFINED.', { openValues: true }),
-    f('PARTID', 367, 352, 'MPAM partition ID (when STE.S1MPAM == 1).', { openValues: true, requires: yes('IDR3', 'MPAM') }),
-    f('PMG', 375, 368, 'MPAM performance monitor group (when STE.S1MPAM == 1).', { openValues: true, requires: yes('IDR3', 'MPAM') }),
-    f('PIIU', 431, 384, 'Stage 1 unprivileged permission interpretations PIIU<p> at [3p+386:3p+384], p = 0..15.', { openValues: true, requires: yes('IDR3', 'S1PI') }),
-    f('PIIP', 495, 448, 'Stage 1 privileged permission interpretations PIIP<p> at [3p+450:3p+448], p = 0..15.', { openValues: true, requires: yes('IDR3', 'S1PI') }),
+    f('PARTID', 367, 352, 'MPAM partition ID (when STE.S1MPAM == 1).', {
+      openValues: true,
+      requires: yes('IDR3', 'MPAM'),
+    }),
+    f('PMG', 375, 368, 'MPAM performance monitor group (when STE.S1MPAM == 1).', {
+      openValues: true,
+      requires: yes('IDR3', 'MPAM'),
+    }),
+    f('PIIU', 431, 384, 'Stage 1 unprivileged permission interpretations PIIU<p> at [3p+386:3p+384], p = 0..15.', {
+      openValues: true,
+      requires: yes('IDR3', 'S1PI'),
+    }),
+    f('PIIP', 495, 448, 'Stage 1 privileged permission interpretations PIIP<p> at [3p+450:3p+448], p = 0..15.', {
+      openValues: true,
+      requires: yes('IDR3', 'S1PI'),
+    }),
   ],
 };
 
@@ -254,7 +322,12 @@ export interface CdCheckOptions {
   readonly e2h?: number;
 }
 
-const p = (code: string, field: string | undefined, message: string, section = '5.4'): StructureProblem => ({ code, ...(field ? { field } : {}), message, section });
+const p = (code: string, field: string | undefined, message: string, section = '5.4'): StructureProblem => ({
+  code,
+  ...(field ? { field } : {}),
+  message,
+  section,
+});
 const hexa = (n: number) => '0x' + n.toString(16).toUpperCase();
 
 /** §5.4 CDTxSZInvalid (VMSAv8-64 and VMSAv9-128 only). Returns [min, max]. */
@@ -294,32 +367,47 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   const httu = caps.httu(ids);
 
   // §5.5: fault configuration.
-  if (ste && ste.s1Stalld === 1 && c.s === 1) out.push(p('s1stalld', 'S', 'CD.S = 1 but the STE disables stage 1 stalls (STE.S1STALLD = 1)', '5.5'));
-  if (caps.termAbortOnly(ids) && c.a === 0) out.push(p('a', 'A', 'CD.A = 0 (RAZ/WI termination) but SMMU_IDR0.TERM_MODEL is 1 (abort only)', '5.5'));
-  if (stall === 1 && c.s === 1) out.push(p('s', 'S', 'CD.S = 1 but SMMU_IDR0.STALL_MODEL is 0b01 (stall not supported)', '5.5'));
-  if (stall === 2 && c.s === 0) out.push(p('s', 'S', 'CD.S = 0 but SMMU_IDR0.STALL_MODEL is 0b10 (stall forced)', '5.5'));
+  if (ste && ste.s1Stalld === 1 && c.s === 1)
+    out.push(p('s1stalld', 'S', 'CD.S = 1 but the STE disables stage 1 stalls (STE.S1STALLD = 1)', '5.5'));
+  if (caps.termAbortOnly(ids) && c.a === 0)
+    out.push(p('a', 'A', 'CD.A = 0 (RAZ/WI termination) but SMMU_IDR0.TERM_MODEL is 1 (abort only)', '5.5'));
+  if (stall === 1 && c.s === 1)
+    out.push(p('s', 'S', 'CD.S = 1 but SMMU_IDR0.STALL_MODEL is 0b01 (stall not supported)', '5.5'));
+  if (stall === 2 && c.s === 0)
+    out.push(p('s', 'S', 'CD.S = 0 but SMMU_IDR0.STALL_MODEL is 0b10 (stall forced)', '5.5'));
 
   // §5.4 ENDI: IGNORED when both walks are disabled.
   const endian = caps.ttEndian(ids);
   if ((!off0 || !off1) && ((endian === 2 && c.endi === 1) || (endian === 3 && c.endi === 0))) {
-    out.push(p('endi', 'ENDI', `ENDI = ${c.endi} but SMMU_IDR0.TTENDIAN only supports ${endian === 2 ? 'little' : 'big'}-endian tables`));
+    out.push(
+      p(
+        'endi',
+        'ENDI',
+        `ENDI = ${c.endi} but SMMU_IDR0.TTENDIAN only supports ${endian === 2 ? 'little' : 'big'}-endian tables`,
+      ),
+    );
   }
 
   // §5.4 AA64.
-  if (vmsa32 && (ttf & 1) === 0) out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE but SMMU_IDR0.TTF[0] is 0'));
-  if (vmsa32 && sw === 'NS-EL2-E2H') out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE in an EL2-E2H StreamWorld'));
+  if (vmsa32 && (ttf & 1) === 0)
+    out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE but SMMU_IDR0.TTF[0] is 0'));
+  if (vmsa32 && sw === 'NS-EL2-E2H')
+    out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE in an EL2-E2H StreamWorld'));
   if (vmsa64 && (ttf & 2) === 0) out.push(p('aa64', 'AA64', 'AA64 = 1 selects VMSAv8-64 but SMMU_IDR0.TTF[1] is 0'));
-  if (vmsa64 && ste && (ste.config & 2) === 2 && ste.s2Aa64 === 0 && !d128) out.push(p('aa64', 'AA64', 'AA64 = 1 (VMSAv8-64 stage 1) over a VMSAv8-32 LPAE stage 2'));
+  if (vmsa64 && ste && (ste.config & 2) === 2 && ste.s2Aa64 === 0 && !d128)
+    out.push(p('aa64', 'AA64', 'AA64 = 1 (VMSAv8-64 stage 1) over a VMSAv8-32 LPAE stage 2'));
 
   // §5.4 HA/HD/HAFT: IGNORED for VMSAv8-32 LPAE.
   if (!vmsa32) {
-    if ((c.ha === 1 || c.hd === 1) && httu === 0) out.push(p('httu', c.ha === 1 ? 'HA' : 'HD', 'HA/HD set but SMMU_IDR0.HTTU is 0b00'));
+    if ((c.ha === 1 || c.hd === 1) && httu === 0)
+      out.push(p('httu', c.ha === 1 ? 'HA' : 'HD', 'HA/HD set but SMMU_IDR0.HTTU is 0b00'));
     if (c.hd === 1 && httu === 1) out.push(p('hd', 'HD', 'HD = 1 but SMMU_IDR0.HTTU is 0b01 (Access flag only)'));
     if (httu === 3 && c.haft === 1 && c.ha === 0) out.push(p('haft', 'HAFT', 'HAFT = 1 with HA = 0'));
   }
 
   // §5.4 ASID: IGNORED for any-EL2; otherwise 8 bits without SMMU_IDR0.ASID16.
-  if (sw !== 'NS-EL2' && !caps.asid16(ids) && c.asid > 0xff) out.push(p('asid', 'ASID', `ASID ${hexa(c.asid)} has bits [15:8] set but SMMU_IDR0.ASID16 is 0`));
+  if (sw !== 'NS-EL2' && !caps.asid16(ids) && c.asid > 0xff)
+    out.push(p('asid', 'ASID', `ASID ${hexa(c.asid)} has bits [15:8] set but SMMU_IDR0.ASID16 is 0`));
 
   // §5.4 T0SZ/T1SZ, TG0/TG1, TTB0/TTB1 for each walk in use.
   const ds = caps.ds(ids) && c.ds === 1;
@@ -334,12 +422,23 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
       // SMMUv3.0: out-of-range TxSZ is CONSTRAINED UNPREDICTABLE; ILLEGAL is a permitted choice.
       const [min, max] = txszRange(ids, x.g, ds, vmsa128);
       if (x.tsz < min || x.tsz > max) out.push(p('tsz', `T${x.n}SZ`, `T${x.n}SZ = ${x.tsz} is outside ${min}..${max}`));
-      if (!caps.granuleSupported(ids, x.g)) out.push(p('tg', `TG${x.n}`, x.g === undefined ? `TG${x.n} = ${x.tg} is reserved` : `TG${x.n} selects a ${x.g} KB granule that SMMU_IDR5 does not advertise`));
+      if (!caps.granuleSupported(ids, x.g))
+        out.push(
+          p(
+            'tg',
+            `TG${x.n}`,
+            x.g === undefined
+              ? `TG${x.n} = ${x.tg} is reserved`
+              : `TG${x.n} selects a ${x.g} KB granule that SMMU_IDR5 does not advertise`,
+          ),
+        );
     }
     // "ILLEGAL for the address to be outside the range described by the effective IPS", and outside
     // 48 bits for VMSAv8-64 with a 4 KB/16 KB granule and DS == 0 (40 bits for VMSAv8-32: IPS IGNORED).
-    if (x.ttb >= 2 ** ipaRange) out.push(p('ttb', `TTB${x.n}`, `TTB${x.n} ${hexa(x.ttb)} is outside the effective IPS (${ipaRange} bits)`));
-    else if (vmsa64 && !ds && x.g !== 64 && x.ttb >= 2 ** 48) out.push(p('ttb', `TTB${x.n}`, `TTB${x.n} ${hexa(x.ttb)} is outside 48 bits (4 KB/16 KB granule without DS)`));
+    if (x.ttb >= 2 ** ipaRange)
+      out.push(p('ttb', `TTB${x.n}`, `TTB${x.n} ${hexa(x.ttb)} is outside the effective IPS (${ipaRange} bits)`));
+    else if (vmsa64 && !ds && x.g !== 64 && x.ttb >= 2 ** 48)
+      out.push(p('ttb', `TTB${x.n}`, `TTB${x.n} ${hexa(x.ttb)} is outside 48 bits (4 KB/16 KB granule without DS)`));
   }
 
   if (vmsa128) {
@@ -350,7 +449,8 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
       // CDSLInvalidD128: start level from the input size, stride granulebits - 4.
       const gb = x.g === 4 ? 12 : x.g === 16 ? 14 : 16;
       const start = 3 - Math.floor((64 - x.tsz - 1 - gb) / (gb - 4));
-      if (start + x.skl > 3) out.push(p('skl', `SKL${x.n}`, `SKL${x.n} = ${x.skl} skips past level 3 (start level ${start})`));
+      if (start + x.skl > 3)
+        out.push(p('skl', `SKL${x.n}`, `SKL${x.n} = ${x.skl} skips past level 3 (start level ${start})`));
     }
   }
 
@@ -360,10 +460,15 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
     for (let i = 0; i < 16; i++) {
       const pp = Math.floor(c.piip / 2 ** (3 * i)) & 7;
       const pu = Math.floor(c.piiu / 2 ** (3 * i)) & 7;
-      if (pp === 0b100 || pp === 0b110) out.push(p('piip', 'PIIP', `PIIP<${i}> = 0b${pp.toString(2).padStart(3, '0')} is reserved`));
+      if (pp === 0b100 || pp === 0b110)
+        out.push(p('piip', 'PIIP', `PIIP<${i}> = 0b${pp.toString(2).padStart(3, '0')} is reserved`));
       if (unpriv) {
-        if (pu === 0b100 || pu === 0b110) out.push(p('piiu', 'PIIU', `PIIU<${i}> = 0b${pu.toString(2).padStart(3, '0')} is reserved`));
-        if ((pp & 0b010) !== 0 && (pu & 0b100) !== 0) out.push(p('pi-wx', 'PIIP', `PIIP<${i}> grants privileged execute while PIIU<${i}> grants unprivileged write`));
+        if (pu === 0b100 || pu === 0b110)
+          out.push(p('piiu', 'PIIU', `PIIU<${i}> = 0b${pu.toString(2).padStart(3, '0')} is reserved`));
+        if ((pp & 0b010) !== 0 && (pu & 0b100) !== 0)
+          out.push(
+            p('pi-wx', 'PIIP', `PIIP<${i}> grants privileged execute while PIIU<${i}> grants unprivileged write`),
+          );
       }
     }
   }

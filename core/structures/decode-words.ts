@@ -58,7 +58,11 @@ function res0(def: LayoutDef, w: Words): string[] {
   return reservedRuns(def, w).map(([m, l]) => `RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`);
 }
 
-export function decodeStructure(kind: StructureKind, dwords: readonly bigint[], ids?: IdView): DecodedStructure | string {
+export function decodeStructure(
+  kind: StructureKind,
+  dwords: readonly bigint[],
+  ids?: IdView,
+): DecodedStructure | string {
   const n = SIZES[kind];
   if (dwords.length > n) return `a ${kind} is ${counted(n, 'doubleword')} (${n * 64} bits); got ${dwords.length}`;
   if (dwords.some((d) => d < 0n || d >= 1n << 64n)) return 'each value is a 64-bit doubleword';
@@ -66,24 +70,57 @@ export function decodeStructure(kind: StructureKind, dwords: readonly bigint[], 
   switch (kind) {
     case 'cmd': {
       const d = decodeCommand(w, ids);
-      if (!d.def) return { title: `opcode 0x${d.opcode.toString(16).toUpperCase()}`, section: '4.1.1', fields: [], problems: d.problems.map((p) => p.message) };
+      if (!d.def)
+        return {
+          title: `opcode 0x${d.opcode.toString(16).toUpperCase()}`,
+          section: '4.1.1',
+          fields: [],
+          problems: d.problems.map((p) => p.message),
+        };
       return {
         title: d.def.name,
         section: d.def.section,
-        fields: d.fields.map((f) => ({ name: f.field.name, msb: f.field.msb, lsb: f.field.lsb, value: f.value, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
+        fields: d.fields.map((f) => ({
+          name: f.field.name,
+          msb: f.field.msb,
+          lsb: f.field.lsb,
+          value: f.value,
+          ...(f.enumValue ? { meaning: f.enumValue.name } : {}),
+        })),
         problems: d.problems.map((p) => `${p.message}${p.ill ? ' (CERROR_ILL)' : ''}`),
       };
     }
     case 'event': {
       const d = decodeEvent(w);
-      if (!d.def) return { title: `event 0x${d.id.toString(16).toUpperCase()}`, section: '7.3', fields: [], problems: [d.id >= 0xe0 && d.id <= 0xef ? 'IMPLEMENTATION DEFINED event' : 'unknown event number'] };
-      return { title: d.def.name, section: d.def.section, fields: d.fields.map((f) => ({ name: f.field.name, msb: f.field.msb, lsb: f.field.lsb, value: f.value, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })), problems: d.reservedRuns.map(([m, l]) => `RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`) };
+      if (!d.def)
+        return {
+          title: `event 0x${d.id.toString(16).toUpperCase()}`,
+          section: '7.3',
+          fields: [],
+          problems: [d.id >= 0xe0 && d.id <= 0xef ? 'IMPLEMENTATION DEFINED event' : 'unknown event number'],
+        };
+      return {
+        title: d.def.name,
+        section: d.def.section,
+        fields: d.fields.map((f) => ({
+          name: f.field.name,
+          msb: f.field.msb,
+          lsb: f.field.lsb,
+          value: f.value,
+          ...(f.enumValue ? { meaning: f.enumValue.name } : {}),
+        })),
+        problems: d.reservedRuns.map(([m, l]) => `RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`),
+      };
     }
     case 'ste':
     case 'cd': {
       const def = kind === 'ste' ? STE : CD;
       const v = ids ? (kind === 'ste' ? checkSte(w, ids) : checkCd(w, ids)) : undefined;
-      const problems = [...res0(def, w), ...(v && !v.valid ? ['V is 0: invalid'] : []), ...(v?.illegal.map((p) => `ILLEGAL: ${p.message} (§${p.section})`) ?? [])];
+      const problems = [
+        ...res0(def, w),
+        ...(v && !v.valid ? ['V is 0: invalid'] : []),
+        ...(v?.illegal.map((p) => `ILLEGAL: ${p.message} (§${p.section})`) ?? []),
+      ];
       return { title: def.name, section: def.section, fields: layoutFields(def, w), problems };
     }
     default: {
@@ -97,7 +134,10 @@ export function decodeStructure(kind: StructureKind, dwords: readonly bigint[], 
 export function formatStructure(d: DecodedStructure): string {
   const hex = (v: bigint) => '0x' + v.toString(16).toUpperCase();
   const lines = [`${d.title} (§${d.section})`];
-  for (const f of d.fields) lines.push(`  ${f.name}[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}] = ${f.msb === f.lsb ? f.value.toString() : hex(f.value)}${f.meaning ? ` (${f.meaning})` : ''}`);
+  for (const f of d.fields)
+    lines.push(
+      `  ${f.name}[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}] = ${f.msb === f.lsb ? f.value.toString() : hex(f.value)}${f.meaning ? ` (${f.meaning})` : ''}`,
+    );
   for (const p of d.problems) lines.push(`  ! ${p}`);
   return lines.join('\n');
 }

@@ -6,7 +6,10 @@
 import { findLayoutField, setBitsBig, wordsOf } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 
-export function encodeStructure(def: LayoutDef, values: ReadonlyMap<string, bigint>): { words: number[]; problems: string[] } {
+export function encodeStructure(
+  def: LayoutDef,
+  values: ReadonlyMap<string, bigint>,
+): { words: number[]; problems: string[] } {
   const words = wordsOf(def.bits);
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -25,7 +28,9 @@ export function encodeStructure(def: LayoutDef, values: ReadonlyMap<string, bigi
     const shift = BigInt(f.addrShift ?? 0);
     // An address field cannot hold address bits below addrShift: say so rather than drop them.
     if (shift > 0n && v >= 0n && (v & ((1n << shift) - 1n)) !== 0n) {
-      problems.push(`0x${v.toString(16).toUpperCase()} is not ${2n ** shift}-byte aligned: ${def.name}.${f.name} holds address bits [${f.msb - f.lsb + Number(shift)}:${shift}]`);
+      problems.push(
+        `0x${v.toString(16).toUpperCase()} is not ${2n ** shift}-byte aligned: ${def.name}.${f.name} holds address bits [${f.msb - f.lsb + Number(shift)}:${shift}]`,
+      );
       continue;
     }
     const raw = v >> shift;

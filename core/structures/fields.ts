@@ -1,7 +1,13 @@
 /** Shared helpers for the structure tables. */
 import type { LayoutField } from '../layout/types';
 
-export const f = (name: string, msb: number, lsb: number, description: string, extra: Partial<LayoutField> = {}): LayoutField => ({ name, msb, lsb, description, ...extra });
+export const f = (
+  name: string,
+  msb: number,
+  lsb: number,
+  description: string,
+  extra: Partial<LayoutField> = {},
+): LayoutField => ({ name, msb, lsb, description, ...extra });
 
 export const CACHEABILITY = [
   { value: 0, name: 'NC', description: 'Non-cacheable.' },

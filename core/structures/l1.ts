@@ -9,8 +9,13 @@ export const L1STD: LayoutDef = {
   section: '5.1',
   summary: 'Level 1 Stream Table Descriptor: base and size of the level 2 array of STEs for 2^SPLIT StreamIDs.',
   fields: [
-    f('Span', 4, 0, 'Level 2 array size: 2^(Span-1) STEs for Span 1-11; 0 invalid; 12-31 reserved (behave as 0).', { openValues: true }),
-    f('L2Ptr', 55, 6, 'Address of the level 2 array, bits [55:6]; bits [5+(Span-1):0] are treated as 0.', { openValues: true, addrShift: 6 }),
+    f('Span', 4, 0, 'Level 2 array size: 2^(Span-1) STEs for Span 1-11; 0 invalid; 12-31 reserved (behave as 0).', {
+      openValues: true,
+    }),
+    f('L2Ptr', 55, 6, 'Address of the level 2 array, bits [55:6]; bits [5+(Span-1):0] are treated as 0.', {
+      openValues: true,
+      addrShift: 6,
+    }),
   ],
 };
 
@@ -21,7 +26,13 @@ export const L1CD: LayoutDef = {
   summary: 'Level 1 Context Descriptor: base of a level 2 table of CDs for a range of SubstreamIDs.',
   fields: [
     f('V', 0, 0, 'Valid: 1 L2Ptr points at the next-level table; 0 C_BAD_SUBSTREAMID.', { openValues: true }),
-    f('L2Ptr', 55, 12, 'Address of the level 2 CD table, bits [55:12] (4 KB aligned; [15:12] RES0 with 64 KB leaves).', { openValues: true, addrShift: 12 }),
+    f(
+      'L2Ptr',
+      55,
+      12,
+      'Address of the level 2 CD table, bits [55:12] (4 KB aligned; [15:12] RES0 with 64 KB leaves).',
+      { openValues: true, addrShift: 12 },
+    ),
   ],
 };
 
@@ -39,7 +50,11 @@ export function decodeL1std(w: Words): { readonly span: number; readonly l2Ptr: 
 
 export type L1stdVerdict =
   | { readonly ok: true; readonly l2Ptr: number; readonly entries: number }
-  | { readonly ok: false; readonly reason: 'span-0' | 'span-reserved' | 'span-too-big' | 'beyond-span'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'span-0' | 'span-reserved' | 'span-too-big' | 'beyond-span';
+      readonly message: string;
+    };
 
 /**
  * §5.1.1: a StreamID is invalid (C_BAD_STREAMID) when its L1STD has Span 0, a reserved Span, a
@@ -50,10 +65,17 @@ export type L1stdVerdict =
 export function checkL1std(w: Words, split: number, low?: number): L1stdVerdict {
   const raw = bits(w, 4, 0);
   if (raw === 0) return { ok: false, reason: 'span-0', message: 'L1STD.Span is 0: L2Ptr is invalid' };
-  if (raw > 11) return { ok: false, reason: 'span-reserved', message: `L1STD.Span = ${raw} is reserved (behaves as 0)` };
-  if (raw > split + 1) return { ok: false, reason: 'span-too-big', message: `L1STD.Span = ${raw} exceeds SPLIT + 1 = ${split + 1}` };
+  if (raw > 11)
+    return { ok: false, reason: 'span-reserved', message: `L1STD.Span = ${raw} is reserved (behaves as 0)` };
+  if (raw > split + 1)
+    return { ok: false, reason: 'span-too-big', message: `L1STD.Span = ${raw} exceeds SPLIT + 1 = ${split + 1}` };
   const entries = 2 ** (raw - 1);
-  if (low !== undefined && low >= entries) return { ok: false, reason: 'beyond-span', message: `StreamID[${split - 1}:0] = ${low} is beyond the ${entries} STEs of L1STD.Span = ${raw}` };
+  if (low !== undefined && low >= entries)
+    return {
+      ok: false,
+      reason: 'beyond-span',
+      message: `StreamID[${split - 1}:0] = ${low} is beyond the ${entries} STEs of L1STD.Span = ${raw}`,
+    };
   return { ok: true, l2Ptr: decodeL1std(w).l2Ptr, entries };
 }
 

@@ -33,7 +33,10 @@ export function closestNames(name: string, candidates: Iterable<string>, max = 3
     const d = editDistance(n, u, limit);
     if (d <= limit) scored.push({ c, d });
   }
-  return scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c)).slice(0, max).map((s) => s.c);
+  return scored
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    .slice(0, max)
+    .map((s) => s.c);
 }
 
 /** `; did you mean X or Y?` (with the leading separator), or nothing. */

@@ -26,7 +26,12 @@ export function parseTrace(text: string, format?: TraceFormat): ParsedTrace {
 
 const LINE0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
-export function checkTrace(text: string, path: string, host: ScriptHost, options: { configPath?: string; format?: TraceFormat; maxGuestMemory?: number } = {}): TraceCheck {
+export function checkTrace(
+  text: string,
+  path: string,
+  host: ScriptHost,
+  options: { configPath?: string; format?: TraceFormat; maxGuestMemory?: number } = {},
+): TraceCheck {
   const parsed = parseTrace(text, options.format);
   const configDiagnostics: ScriptDiagnostic[] = [];
   let config: ResolvedConfig | undefined;
@@ -35,20 +40,42 @@ export function checkTrace(text: string, path: string, host: ScriptHost, options
   if (file) {
     const range = options.configPath ? LINE0 : (parsed.config?.range ?? LINE0);
     const t = host.readFile(file, 'config');
-    if (typeof t !== 'string') configDiagnostics.push({ severity: 'error', code: 'trace.config', message: `${cannotRead('configuration', file, t)}; replaying against the configuration the trace's ID register reads imply`, range });
+    if (typeof t !== 'string')
+      configDiagnostics.push({
+        severity: 'error',
+        code: 'trace.config',
+        message: `${cannotRead('configuration', file, t)}; replaying against the configuration the trace's ID register reads imply`,
+        range,
+      });
     else {
       const loaded = loadConfig(t);
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length || !loaded.config) {
         const first = errors[0];
-        configDiagnostics.push({ severity: 'error', code: 'trace.config', message: `configuration ${file} has errors${first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : ''}; replaying against the configuration the trace's ID register reads imply`, range });
+        configDiagnostics.push({
+          severity: 'error',
+          code: 'trace.config',
+          message: `configuration ${file} has errors${first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : ''}; replaying against the configuration the trace's ID register reads imply`,
+          range,
+        });
       } else {
         config = loaded.config;
         configPath = file;
-        for (const d of notModelledWarnings(loaded.diagnostics)) configDiagnostics.push({ severity: 'warning', code: 'trace.config', message: `configuration ${file}: ${d.message} (configuration rule ${d.code})`, range });
+        for (const d of notModelledWarnings(loaded.diagnostics))
+          configDiagnostics.push({
+            severity: 'warning',
+            code: 'trace.config',
+            message: `configuration ${file}: ${d.message} (configuration rule ${d.code})`,
+            range,
+          });
       }
     }
   }
-  const result = replayTrace(parsed, { config, configSource: configPath, configDiagnostics, ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}) });
+  const result = replayTrace(parsed, {
+    config,
+    configSource: configPath,
+    configDiagnostics,
+    ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}),
+  });
   return { ...result, parsed, ...(configPath ? { configPath } : {}) };
 }

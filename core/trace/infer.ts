@@ -41,7 +41,8 @@ export function inferConfig(records: readonly TraceRecord[]): InferredConfig {
     if (!r) unread.push(reg.name);
     registers[reg.name] = hex(r?.value ?? 0n);
   }
-  const load = () => loadConfig(JSON.stringify({ name: 'inferred from the trace', drivers: ['linux'], registers }, null, 2));
+  const load = () =>
+    loadConfig(JSON.stringify({ name: 'inferred from the trace', drivers: ['linux'], registers }, null, 2));
   let loaded = load();
   let version: string | undefined;
   if (!reads.has('AIDR')) {

@@ -63,7 +63,9 @@ export function hexValue(text: string, what: string): bigint | string {
   // At least one digit: `0x_` has none, and BigInt('0x') throws.
   if (!/^0x_*[0-9a-f][0-9a-f_]*$/i.test(text)) {
     // Tokens are cut and invisible characters named (shorten); the suggestion is exact for any length (BigInt, not Number's Infinity).
-    return /^[0-9]+$/.test(text) ? `${what} '${shorten(text)}' must be hexadecimal with a 0x prefix (0x${shorten(BigInt(text).toString(16).toUpperCase())}?)` : `${what} '${shorten(text)}' is not a hexadecimal number with a 0x prefix`;
+    return /^[0-9]+$/.test(text)
+      ? `${what} '${shorten(text)}' must be hexadecimal with a 0x prefix (0x${shorten(BigInt(text).toString(16).toUpperCase())}?)`
+      : `${what} '${shorten(text)}' is not a hexadecimal number with a 0x prefix`;
   }
   const v = BigInt(text.replace(/_/g, ''));
   if (v > MAX64) return `${what} ${shorten(text)} is wider than 64 bits`;
@@ -84,7 +86,8 @@ export function parseLineTrace(text: string): ParsedTrace {
   for (let n = 0; n < lines.length; n++) {
     const toks = tokenize(lines[n] as string);
     if (!toks.length) continue;
-    const err = (t: Tok, message: string, code = 'trace.syntax') => diagnostics.push({ severity: 'error', code, message, range: rangeOf(n, t) });
+    const err = (t: Tok, message: string, code = 'trace.syntax') =>
+      diagnostics.push({ severity: 'error', code, message, range: rangeOf(n, t) });
     const head = toks[0] as Tok;
     const whole = rangeOf(n, { start: head.start, end: (toks[toks.length - 1] as Tok).end });
     const kw = head.text.toUpperCase();
@@ -110,7 +113,10 @@ export function parseLineTrace(text: string): ParsedTrace {
     const size = (t: Tok): 1 | 2 | 4 | 8 | undefined => {
       const s = /^[0-9]+$/.test(t.text) ? Number(t.text) : NaN;
       if (!SIZES.has(s)) {
-        err(t, `size '${t.text}' must be the access size in bytes: 4 or 8 (1 and 2 are accepted for sub-word accesses)`);
+        err(
+          t,
+          `size '${t.text}' must be the access size in bytes: 4 or 8 (1 and 2 are accepted for sub-word accesses)`,
+        );
         return undefined;
       }
       return s as 1 | 2 | 4 | 8;
@@ -175,14 +181,28 @@ export function parseLineTrace(text: string): ParsedTrace {
       }
       const off = addr - base;
       if (off > 0xffff_ffffn) {
-        err(toks[1] as Tok, `offset 0x${off.toString(16).toUpperCase()} is far beyond the SMMU's register pages: is a \`base\` line missing?`);
+        err(
+          toks[1] as Tok,
+          `offset 0x${off.toString(16).toUpperCase()} is far beyond the SMMU's register pages: is a \`base\` line missing?`,
+        );
         continue;
       }
       if (value !== undefined && value >> BigInt(sz * 8) !== 0n) {
         err(vt, `value ${vt.text} does not fit a ${sz}-byte access`);
         continue;
       }
-      records.push({ kind: 'access', dir: kw, offset: Number(off), size: sz, value, abort, vcpu, line: n, valueRange: rangeOf(n, vt), range: whole });
+      records.push({
+        kind: 'access',
+        dir: kw,
+        offset: Number(off),
+        size: sz,
+        value,
+        abort,
+        vcpu,
+        line: n,
+        valueRange: rangeOf(n, vt),
+        range: whole,
+      });
       continue;
     }
     if (kw === 'M') {
@@ -204,7 +224,11 @@ export function parseLineTrace(text: string): ParsedTrace {
       const dw = toks.slice(1).map((t) => num(t, 'doubleword'));
       if (dw.some((d) => d === undefined)) continue;
       const dwords = dw as bigint[];
-      records.push(kw === 'C' ? { kind: 'command', dwords, line: n, range: whole } : { kind: 'event', dwords, line: n, range: whole });
+      records.push(
+        kw === 'C'
+          ? { kind: 'command', dwords, line: n, range: whole }
+          : { kind: 'event', dwords, line: n, range: whole },
+      );
       continue;
     }
     err(head, `'${head.text}' does not start a record: expected R, W, M, C, E, config or base`);

@@ -56,13 +56,23 @@ export function parseQemuTrace(text: string): ParsedTrace {
     if (event === 'smmuv3_read_mmio' || event === 'smmuv3_write_mmio') {
       const a = MMIO.exec(rest);
       if (!a) {
-        diagnostics.push({ severity: 'error', code: 'trace.syntax', message: `${event}: expected 'addr: 0x… val:0x… size: 0x…(result)' as in QEMU's hw/arm/trace-events`, range: rangeOf(n, { start: restStart, end: line.length }) });
+        diagnostics.push({
+          severity: 'error',
+          code: 'trace.syntax',
+          message: `${event}: expected 'addr: 0x… val:0x… size: 0x…(result)' as in QEMU's hw/arm/trace-events`,
+          range: rangeOf(n, { start: restStart, end: line.length }),
+        });
         continue;
       }
       const [, addrHex, valHex, sizeHex, res] = a as unknown as [string, string, string, string, string];
       const size = parseInt(sizeHex, 16);
       if (size !== 1 && size !== 2 && size !== 4 && size !== 8) {
-        diagnostics.push({ severity: 'error', code: 'trace.syntax', message: `size 0x${sizeHex} is not an access size`, range: whole });
+        diagnostics.push({
+          severity: 'error',
+          code: 'trace.syntax',
+          message: `size 0x${sizeHex} is not an access size`,
+          range: whole,
+        });
         continue;
       }
       // Where a group of the match is, with its 0x: the columns of the address and the value.
@@ -73,13 +83,23 @@ export function parseQemuTrace(text: string): ParsedTrace {
       // QEMU prints both with PRIx64 and its MMIO region is 128 KiB: more digits are a corrupt line,
       // reported as the line format reports them (not replayed as a value no register can hold).
       if (addrHex.replace(/^0+(?=.)/, '').length > 8) {
-        diagnostics.push({ severity: 'error', code: 'trace.syntax', message: `offset 0x${shorten(addrHex)} is far beyond the SMMU's register pages`, range: hexAt(1) });
+        diagnostics.push({
+          severity: 'error',
+          code: 'trace.syntax',
+          message: `offset 0x${shorten(addrHex)} is far beyond the SMMU's register pages`,
+          range: hexAt(1),
+        });
         continue;
       }
       const value = BigInt('0x' + valHex);
       const valueRange = hexAt(2);
       if (value >> BigInt(size * 8) !== 0n) {
-        diagnostics.push({ severity: 'error', code: 'trace.syntax', message: `value 0x${shorten(valHex)} does not fit a ${size}-byte access`, range: valueRange });
+        diagnostics.push({
+          severity: 'error',
+          code: 'trace.syntax',
+          message: `value 0x${shorten(valHex)} does not fit a ${size}-byte access`,
+          range: valueRange,
+        });
         continue;
       }
       let offset = parseInt(addrHex, 16);
@@ -87,7 +107,18 @@ export function parseQemuTrace(text: string): ParsedTrace {
       // MemTxResult: 0 MEMTX_OK; anything else (MEMTX_ERROR, MEMTX_DECODE_ERROR) is an abort to the guest.
       const abort = Number(res) !== 0;
       const dir = event === 'smmuv3_read_mmio' ? 'R' : 'W';
-      records.push({ kind: 'access', dir, offset, size, value: dir === 'R' && abort ? undefined : value, abort, vcpu: pid === undefined ? undefined : Number(pid), line: n, valueRange, range: whole });
+      records.push({
+        kind: 'access',
+        dir,
+        offset,
+        size,
+        value: dir === 'R' && abort ? undefined : value,
+        abort,
+        vcpu: pid === undefined ? undefined : Number(pid),
+        line: n,
+        valueRange,
+        range: whole,
+      });
       continue;
     }
     if (event === 'smmuv3_cmdq_opcode') {

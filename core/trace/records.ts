@@ -27,12 +27,23 @@ export function checkCommandRecord(rec: CommandRecord, ids: IdView): RecordProbl
     const name = d.def?.name ?? `opcode 0x${d.opcode.toString(16).toUpperCase()}`;
     return d.problems.map((p) =>
       p.ill
-        ? { severity: 'error' as const, message: `the emulation consumed ${name}, but ${p.message}: the SMMU must stop with CMDQ_CONS.ERR = CERROR_ILL and GERROR.CMDQ_ERR, leaving CMDQ_CONS.RD at this command (§7.1)`, section: p.section }
+        ? {
+            severity: 'error' as const,
+            message: `the emulation consumed ${name}, but ${p.message}: the SMMU must stop with CMDQ_CONS.ERR = CERROR_ILL and GERROR.CMDQ_ERR, leaving CMDQ_CONS.RD at this command (§7.1)`,
+            section: p.section,
+          }
         : { severity: 'warning' as const, message: `${name}: ${p.message}`, section: p.section },
     );
   }
   const n = (rec.name ?? '').replace(/^SMMU_/, '');
-  if (!findCommand(n)) return [{ severity: 'warning', message: `command '${rec.name ?? ''}' is not a command the architecture defines for the Non-secure command queue`, section: '4.1.1' }];
+  if (!findCommand(n))
+    return [
+      {
+        severity: 'warning',
+        message: `command '${rec.name ?? ''}' is not a command the architecture defines for the Non-secure command queue`,
+        section: '4.1.1',
+      },
+    ];
   return [];
 }
 
@@ -41,11 +52,28 @@ export function checkEventRecord(rec: EventRecord): RecordProblem[] {
     const d = decodeEvent(wordsOf(rec.dwords));
     if (!d.def) {
       if (isImpdefEvent(d.id)) return [];
-      return [{ severity: 'error', message: `event number 0x${d.id.toString(16).toUpperCase()} is Reserved: an SMMU never writes it`, section: '7.3' }];
+      return [
+        {
+          severity: 'error',
+          message: `event number 0x${d.id.toString(16).toUpperCase()} is Reserved: an SMMU never writes it`,
+          section: '7.3',
+        },
+      ];
     }
-    return d.reservedRuns.map(([m, l]) => ({ severity: 'error' as const, message: `${d.def?.name ?? 'event'} has RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`, section: '7.3' }));
+    return d.reservedRuns.map(([m, l]) => ({
+      severity: 'error' as const,
+      message: `${d.def?.name ?? 'event'} has RES0 bit${m === l ? ` ${m}` : `s [${m}:${l}]`} set`,
+      section: '7.3',
+    }));
   }
   const n = (rec.name ?? '').replace(/^(SMMU_)?EVT_/, '');
-  if (!findEvent(n)) return [{ severity: 'warning', message: `event '${rec.name ?? ''}' is not an event the architecture defines`, section: '7.3' }];
+  if (!findEvent(n))
+    return [
+      {
+        severity: 'warning',
+        message: `event '${rec.name ?? ''}' is not an event the architecture defines`,
+        section: '7.3',
+      },
+    ];
   return [];
 }

@@ -118,7 +118,8 @@ class Replayer {
   /** ACK value before the last write to the register it acknowledges (an Update may still be in progress). */
   private readonly ackBefore = new Map<RegisterName, bigint>();
   private readonly predictCommands: boolean;
-  readonly pendingSerial: { rec: AccessRecord; reg: RegisterDef; byte: number; emu: bigint; diag: TraceDiagnostic }[] = [];
+  readonly pendingSerial: { rec: AccessRecord; reg: RegisterDef; byte: number; emu: bigint; diag: TraceDiagnostic }[] =
+    [];
   readonly multi: boolean;
 
   constructor(
@@ -151,33 +152,78 @@ class Replayer {
   matchCommand(rec: CommandRecord): void {
     if (!this.predictCommands || !rec.dwords) return;
     const acts = this.engine.activity;
-    while (this.activityCursor < acts.length && acts[this.activityCursor]?.kind !== 'command' && acts[this.activityCursor]?.kind !== 'command-error') this.activityCursor++;
+    while (
+      this.activityCursor < acts.length &&
+      acts[this.activityCursor]?.kind !== 'command' &&
+      acts[this.activityCursor]?.kind !== 'command-error'
+    )
+      this.activityCursor++;
     const a = acts[this.activityCursor];
     const words = wordsOf(rec.dwords);
     if (!a) {
-      this.report(rec, rec.range, 'error', 'replay.command', 'the emulation consumed a command the model did not: every command software produced (up to CMDQ_PROD) is already consumed, or the command queue is disabled or stopped by an error', '3.5');
+      this.report(
+        rec,
+        rec.range,
+        'error',
+        'replay.command',
+        'the emulation consumed a command the model did not: every command software produced (up to CMDQ_PROD) is already consumed, or the command queue is disabled or stopped by an error',
+        '3.5',
+      );
       return;
     }
     this.activityCursor++;
     if (a.kind === 'command-error') {
-      this.report(rec, rec.range, 'error', 'replay.command', `the emulation consumed a command where the model stopped the queue: ${a.text}`, a.section ?? '7.1');
+      this.report(
+        rec,
+        rec.range,
+        'error',
+        'replay.command',
+        `the emulation consumed a command where the model stopped the queue: ${a.text}`,
+        a.section ?? '7.1',
+      );
       return;
     }
     const same = a.words !== undefined && words.every((w, i) => (a.words?.[i] ?? 0) >>> 0 === w >>> 0);
-    if (!same) this.report(rec, rec.range, 'error', 'replay.command', `the emulation consumed a different command than the model, which consumed ${a.text}: commands are consumed in queue order`, '3.5');
+    if (!same)
+      this.report(
+        rec,
+        rec.range,
+        'error',
+        'replay.command',
+        `the emulation consumed a different command than the model, which consumed ${a.text}: commands are consumed in queue order`,
+        '3.5',
+      );
   }
 
   private get smmu() {
     return this.engine.smmu;
   }
 
-  report(rec: { line: number }, range: Range, severity: TraceDiagnostic['severity'], code: string, message: string, section?: string): TraceDiagnostic {
-    const d: TraceDiagnostic = { severity, code, message: section ? `${message} (§${section})` : message, range, line: rec.line, ...(section ? { section } : {}) };
+  report(
+    rec: { line: number },
+    range: Range,
+    severity: TraceDiagnostic['severity'],
+    code: string,
+    message: string,
+    section?: string,
+  ): TraceDiagnostic {
+    const d: TraceDiagnostic = {
+      severity,
+      code,
+      message: section ? `${message} (§${section})` : message,
+      range,
+      line: rec.line,
+      ...(section ? { section } : {}),
+    };
     this.diagnostics.push(d);
     return d;
   }
 
-  private noteChanges(changes: readonly { register: RegisterName; after: bigint }[], line: number, vcpu?: number): void {
+  private noteChanges(
+    changes: readonly { register: RegisterName; after: bigint }[],
+    line: number,
+    vcpu?: number,
+  ): void {
     for (const c of changes) this.timeline.get(c.register)?.push({ line, value: c.after, vcpu });
   }
 
@@ -216,7 +262,13 @@ class Replayer {
       if (rec.abort) {
         // The emulation did not take the write; the model does not either, whatever is due.
         this.judgeAbort(rec, target);
-        this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: 'abort', model: target.kind === 'abort' ? 'abort' : 0n });
+        this.lines.set(rec.line, {
+          record: rec,
+          register: reg,
+          byte,
+          emulation: 'abort',
+          model: target.kind === 'abort' ? 'abort' : 0n,
+        });
         return;
       }
       const value = rec.value ?? 0n;
@@ -233,7 +285,11 @@ class Replayer {
         if (g) {
           const mask = accessMask(reg, byte, size) & implementedMask(reg, this.engine.ids);
           const intended = (before & ~mask) | ((value << BigInt(byte * 8)) & mask);
-          this.guarded.set(reg.name, { line: rec.line, intended, guards: (g.guards ?? []).map((x) => `SMMU_${x.register}.${x.field}`).join(', ') });
+          this.guarded.set(reg.name, {
+            line: rec.line,
+            intended,
+            guards: (g.guards ?? []).map((x) => `SMMU_${x.register}.${x.field}`).join(', '),
+          });
         } else this.guarded.delete(reg.name);
       }
       this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: value, model: value });
@@ -241,7 +297,8 @@ class Replayer {
     }
     const r = this.smmu.read(rec.offset, size);
     const emu: bigint | 'abort' = rec.abort || rec.value === undefined ? 'abort' : rec.value;
-    const modelSays: LineReplay['model'] = target.kind === 'abort' ? 'abort' : target.findings.some((f) => ILLEGAL_CODES.has(f.code)) ? 'any' : r.value;
+    const modelSays: LineReplay['model'] =
+      target.kind === 'abort' ? 'abort' : target.findings.some((f) => ILLEGAL_CODES.has(f.code)) ? 'any' : r.value;
     this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: emu, model: modelSays });
     this.guestNotes(rec, target.findings);
     if (emu === 'abort') {
@@ -263,31 +320,78 @@ class Replayer {
     if (target.kind === 'abort') return;
     if ([...codes].some((c) => ILLEGAL_CODES.has(c))) {
       if ((rec.size === 8 ? this.config.choices.illegal64BitAccess : this.config.choices.illegalAccess) !== 'abort') {
-        this.report(rec, rec.valueRange, 'warning', 'replay.unpredictable', `${what}: an illegal access is CONSTRAINED UNPREDICTABLE and abort is one of the allowed behaviours (RAZ/WI, observed by the spanned register(s) with an UNKNOWN read or any write, or abort); the model treats it as RAZ/WI`, '6.2');
+        this.report(
+          rec,
+          rec.valueRange,
+          'warning',
+          'replay.unpredictable',
+          `${what}: an illegal access is CONSTRAINED UNPREDICTABLE and abort is one of the allowed behaviours (RAZ/WI, observed by the spanned register(s) with an UNKNOWN read or any write, or abort); the model treats it as RAZ/WI`,
+          '6.2',
+        );
       }
       return;
     }
     if (codes.has('offset.beyond-pages')) {
-      this.report(rec, rec.valueRange, 'info', 'replay.beyond', `${what} beyond page 0 and page 1: optional pages are not modelled, not compared`, '6.1');
+      this.report(
+        rec,
+        rec.valueRange,
+        'info',
+        'replay.beyond',
+        `${what} beyond page 0 and page 1: optional pages are not modelled, not compared`,
+        '6.1',
+      );
       return;
     }
     if (this.notModelled(rec, target, what)) return;
     if (codes.has('page0.page1-offset')) {
-      this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, the reserved page-0 offset of a page-1 register: the access must alias the page-1 register or be RAZ/WI; abort is not allowed`, '6.2');
+      this.report(
+        rec,
+        rec.valueRange,
+        'error',
+        'replay.abort',
+        `${what} at ${h(rec.offset)}, the reserved page-0 offset of a page-1 register: the access must alias the page-1 register or be RAZ/WI; abort is not allowed`,
+        '6.2',
+      );
       return;
     }
     if (codes.has('page1.undefined')) {
-      this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, an undefined page-1 location: it must behave as RES0 or as the page-0 offset ${h(rec.offset - PAGE1)}; abort is not allowed`, '6.2');
+      this.report(
+        rec,
+        rec.valueRange,
+        'error',
+        'replay.abort',
+        `${what} at ${h(rec.offset)}, an undefined page-1 location: it must behave as RES0 or as the page-0 offset ${h(rec.offset - PAGE1)}; abort is not allowed`,
+        '6.2',
+      );
       return;
     }
     if (target.kind === 'razwi') {
-      this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} at ${h(rec.offset)}, an undefined page-0 location: undefined page-0 locations are RES0 (read as zero, writes ignored), never an abort`, '6.2');
+      this.report(
+        rec,
+        rec.valueRange,
+        'error',
+        'replay.abort',
+        `${what} at ${h(rec.offset)}, an undefined page-0 location: undefined page-0 locations are RES0 (read as zero, writes ignored), never an abort`,
+        '6.2',
+      );
       return;
     }
-    const page1 = target.reg.offset >= PAGE1 ? ` (a page-1 register at ${h(target.reg.offset)}: was it decoded at its page-0 offset ${h(target.reg.offset - PAGE1)}?)` : '';
+    const page1 =
+      target.reg.offset >= PAGE1
+        ? ` (a page-1 register at ${h(target.reg.offset)}: was it decoded at its page-0 offset ${h(target.reg.offset - PAGE1)}?)`
+        : '';
     const half = target.byte === 4 ? ` (its high half, bits [63:32] at offset +4)` : '';
-    const rule = half ? 'both 32-bit halves of a 64-bit register must be accessible with aligned 32-bit accesses' : `a defined register must be accessible with an aligned ${rec.size === 8 ? '64-bit access to a 64-bit register' : '32-bit access'}`;
-    this.report(rec, rec.valueRange, 'error', 'replay.abort', `${what} of SMMU_${target.reg.name}${half}${page1}: ${rule}`, '6.2');
+    const rule = half
+      ? 'both 32-bit halves of a 64-bit register must be accessible with aligned 32-bit accesses'
+      : `a defined register must be accessible with an aligned ${rec.size === 8 ? '64-bit access to a 64-bit register' : '32-bit access'}`;
+    this.report(
+      rec,
+      rec.valueRange,
+      'error',
+      'replay.abort',
+      `${what} of SMMU_${target.reg.name}${half}${page1}: ${rule}`,
+      '6.2',
+    );
   }
 
   /**
@@ -297,7 +401,14 @@ class Replayer {
   private notModelled(rec: AccessRecord, target: Target, what: string): boolean {
     const f = target.findings.find((x) => x.code === 'register.not-modelled');
     if (!f) return false;
-    this.report(rec, rec.valueRange, 'info', 'replay.not-modelled', `${what}: ${f.message.replace(/: the access reads as zero and writes are ignored$/, '')}; not compared`, f.section);
+    this.report(
+      rec,
+      rec.valueRange,
+      'info',
+      'replay.not-modelled',
+      `${what}: ${f.message.replace(/: the access reads as zero and writes are ignored$/, '')}; not compared`,
+      f.section,
+    );
     return true;
   }
 
@@ -305,7 +416,14 @@ class Replayer {
     const codes = new Set(target.findings.map((f) => f.code));
     if ([...codes].some((c) => ILLEGAL_CODES.has(c))) {
       if (emu !== model || target.kind === 'abort') {
-        this.report(rec, rec.valueRange, 'warning', 'replay.unpredictable', `the emulation returned ${hex(emu, rec.size === 8 ? 64 : 32)} for an illegal access: CONSTRAINED UNPREDICTABLE, allowed are RAZ/WI, an UNKNOWN value from the spanned register(s), or an abort; the model ${target.kind === 'abort' ? 'aborts' : 'reads zero'}`, '6.2');
+        this.report(
+          rec,
+          rec.valueRange,
+          'warning',
+          'replay.unpredictable',
+          `the emulation returned ${hex(emu, rec.size === 8 ? 64 : 32)} for an illegal access: CONSTRAINED UNPREDICTABLE, allowed are RAZ/WI, an UNKNOWN value from the spanned register(s), or an abort; the model ${target.kind === 'abort' ? 'aborts' : 'reads zero'}`,
+          '6.2',
+        );
       }
       return;
     }
@@ -315,16 +433,39 @@ class Replayer {
     if (codes.has('page0.page1-offset') || codes.has('page1.undefined')) {
       const other = codes.has('page1.undefined') ? rec.offset - PAGE1 : rec.offset + PAGE1;
       const aliased = this.peek(other, rec.size === 8 ? 8 : 4);
-      const what = codes.has('page1.undefined') ? `the undefined page-1 location ${h(rec.offset)}` : `the reserved page-0 offset ${h(rec.offset)}`;
+      const what = codes.has('page1.undefined')
+        ? `the undefined page-1 location ${h(rec.offset)}`
+        : `the reserved page-0 offset ${h(rec.offset)}`;
       if (aliased !== undefined && aliased === emu) {
-        this.report(rec, rec.valueRange, 'warning', 'replay.alias', `${what} read ${hex(emu)}, the value at ${h(other)}: the emulation aliases page 0 and page 1 there, one of the two CONSTRAINED UNPREDICTABLE choices (alias or ${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}); the model is ${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}`, '6.2');
+        this.report(
+          rec,
+          rec.valueRange,
+          'warning',
+          'replay.alias',
+          `${what} read ${hex(emu)}, the value at ${h(other)}: the emulation aliases page 0 and page 1 there, one of the two CONSTRAINED UNPREDICTABLE choices (alias or ${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}); the model is ${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}`,
+          '6.2',
+        );
       } else {
-        this.report(rec, rec.valueRange, 'error', 'replay.res0-location', `${what} read ${hex(emu)}: allowed are 0 (${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}) or the value at ${h(other)} (${aliased === undefined ? 'nothing is there' : hex(aliased)})`, '6.2');
+        this.report(
+          rec,
+          rec.valueRange,
+          'error',
+          'replay.res0-location',
+          `${what} read ${hex(emu)}: allowed are 0 (${codes.has('page1.undefined') ? 'RES0' : 'RAZ/WI'}) or the value at ${h(other)} (${aliased === undefined ? 'nothing is there' : hex(aliased)})`,
+          '6.2',
+        );
       }
       return;
     }
     const unimpl = target.findings.find((f) => f.code === 'register.unimplemented');
-    this.report(rec, rec.valueRange, 'error', 'replay.res0-location', `${h(rec.offset)} read ${hex(emu, rec.size === 8 ? 64 : 32)}: ${unimpl ? unimpl.message : 'an undefined page-0 location is RES0 and reads as zero'}`, '6.2');
+    this.report(
+      rec,
+      rec.valueRange,
+      'error',
+      'replay.res0-location',
+      `${h(rec.offset)} read ${hex(emu, rec.size === 8 ? 64 : 32)}: ${unimpl ? unimpl.message : 'an undefined page-0 location is RES0 and reads as zero'}`,
+      '6.2',
+    );
   }
 
   private judgeRegister(rec: AccessRecord, reg: RegisterDef, byte: number, emu: bigint, model: bigint): void {
@@ -342,9 +483,23 @@ class Replayer {
     if (b.kind === 'id') {
       const seen = this.firstIdReads.get(reg.name);
       if (this.inferredIds && seen) {
-        this.report(rec, vr, 'error', 'replay.id', `${returned} but read ${hex(seen.value ?? 0n)} at line ${seen.line + 1}: ID registers hold constant values after reset`, '6.2');
+        this.report(
+          rec,
+          vr,
+          'error',
+          'replay.id',
+          `${returned} but read ${hex(seen.value ?? 0n)} at line ${seen.line + 1}: ID registers hold constant values after reset`,
+          '6.2',
+        );
       } else {
-        this.report(rec, vr, 'error', 'replay.id', `${returned} but the configuration (${this.config.name}) has ${hex(model, width)}: ${fieldsText(reg, (e ^ m) & definedMask(reg), e) || 'reserved bits differ'} (the configuration's ${fieldsText(reg, (e ^ m) & definedMask(reg), m)}); replay with the configuration the emulation implements, or without --config to infer it`, '6.3');
+        this.report(
+          rec,
+          vr,
+          'error',
+          'replay.id',
+          `${returned} but the configuration (${this.config.name}) has ${hex(model, width)}: ${fieldsText(reg, (e ^ m) & definedMask(reg), e) || 'reserved bits differ'} (the configuration's ${fieldsText(reg, (e ^ m) & definedMask(reg), m)}); replay with the configuration the emulation implements, or without --config to infer it`,
+          '6.3',
+        );
       }
       return;
     }
@@ -352,16 +507,37 @@ class Replayer {
     let explained = 0n;
     const res0 = e & ~definedMask(reg) & mask;
     if (res0 !== 0n) {
-      this.report(rec, vr, 'error', 'replay.res0-bits', `${returned} with RES0 bit${res0 & (res0 - 1n) ? 's' : ''} ${bitRanges(res0)} set: reserved bits of a defined register read as zero`, '6.2');
+      this.report(
+        rec,
+        vr,
+        'error',
+        'replay.res0-bits',
+        `${returned} with RES0 bit${res0 & (res0 - 1n) ? 's' : ''} ${bitRanges(res0)} set: reserved bits of a defined register read as zero`,
+        '6.2',
+      );
       explained |= res0;
     }
     for (const f of reg.fields) {
       if (!f.requires || featureHolds(f.requires, ids) || (e & fieldMask(f)) === 0n) continue;
       explained |= fieldMask(f) & mask;
       if (b.kind === 'ack') {
-        this.report(rec, vr, 'error', 'replay.ack-unadvertised', `${returned} but ${notAdvertised(f.requires, ids)}: ${f.name} must not be acknowledged (${name} reflects only implemented fields of SMMU_${b.of}; the model's ${name} is ${hex(model, width)})`, reg.section);
+        this.report(
+          rec,
+          vr,
+          'error',
+          'replay.ack-unadvertised',
+          `${returned} but ${notAdvertised(f.requires, ids)}: ${f.name} must not be acknowledged (${name} reflects only implemented fields of SMMU_${b.of}; the model's ${name} is ${hex(model, width)})`,
+          reg.section,
+        );
       } else {
-        this.report(rec, vr, 'error', 'replay.unadvertised-field', `${returned} with ${f.name} = ${fmt(extractField(e, f), f)} but ${notAdvertised(f.requires, ids)}: the field is RES0 in this configuration`, reg.section);
+        this.report(
+          rec,
+          vr,
+          'error',
+          'replay.unadvertised-field',
+          `${returned} with ${f.name} = ${fmt(extractField(e, f), f)} but ${notAdvertised(f.requires, ids)}: the field is RES0 in this configuration`,
+          reg.section,
+        );
       }
     }
     const rest = (e ^ m) & ~explained;
@@ -375,13 +551,27 @@ class Replayer {
         return fm === 0n || (e & fm) === (prior & fm);
       });
       if (ok) {
-        this.report(rec, vr, 'info', 'replay.ack-pending', `${returned}: ${fieldsText(reg, rest, e)} still as before the write at line ${(this.lastWrite.get(b.of) ?? 0) + 1}; the Update has not completed yet (allowed: software polls ${name})`, reg.section);
+        this.report(
+          rec,
+          vr,
+          'info',
+          'replay.ack-pending',
+          `${returned}: ${fieldsText(reg, rest, e)} still as before the write at line ${(this.lastWrite.get(b.of) ?? 0) + 1}; the Update has not completed yet (allowed: software polls ${name})`,
+          reg.section,
+        );
         return;
       }
     }
     const untouched = (this.timeline.get(reg.name)?.length ?? 0) <= 1;
-    if (b.kind === 'updateHandshake' && !untouched && rest === (1n << 31n) && (e & (1n << 31n)) !== 0n) {
-      this.report(rec, vr, 'info', 'replay.ack-pending', `${returned}: Update is still 1, the update has not completed yet (allowed: software polls Update until 0)`, '6.3.14');
+    if (b.kind === 'updateHandshake' && !untouched && rest === 1n << 31n && (e & (1n << 31n)) !== 0n) {
+      this.report(
+        rec,
+        vr,
+        'info',
+        'replay.ack-pending',
+        `${returned}: Update is still 1, the update has not completed yet (allowed: software polls Update until 0)`,
+        '6.3.14',
+      );
       return;
     }
 
@@ -389,10 +579,24 @@ class Replayer {
     if (g && ((g.intended & mask) === e || ((g.intended ^ e) & rest) === 0n)) {
       const minor = archMinorRev(this.engine.ids);
       if (minor < 2) {
-        this.report(rec, vr, 'warning', 'replay.guarded', `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.${minor} (the write may be taken or ignored), IGNORED from SMMUv3.2; the model ignored it`, '6.2');
+        this.report(
+          rec,
+          vr,
+          'warning',
+          'replay.guarded',
+          `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.${minor} (the write may be taken or ignored), IGNORED from SMMUv3.2; the model ignored it`,
+          '6.2',
+        );
         this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
       } else {
-        this.report(rec, vr, 'error', 'replay.guarded', `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1: in SMMUv3.${minor} a write to a Guarded register while its guard is 1 is IGNORED; the model's ${name} is ${hex(model, width)}`, '6.2');
+        this.report(
+          rec,
+          vr,
+          'error',
+          'replay.guarded',
+          `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1: in SMMUv3.${minor} a write to a Guarded register while its guard is 1 is IGNORED; the model's ${name} is ${hex(model, width)}`,
+          '6.2',
+        );
       }
       return;
     }
@@ -410,24 +614,42 @@ class Replayer {
     // write took effect, any value is the emulation's to choose.
     // Fields with an architected reset value (GBPA.Update resets to 0) must still have it.
     const fixedReset = reg.fields.reduce((m, f) => (typeof f.reset === 'number' ? m | fieldMask(f) : m), 0n);
-    const resetOpen = (reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake') && (rest & fixedReset) === 0n;
+    const resetOpen =
+      (reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake') && (rest & fixedReset) === 0n;
     if (resetOpen && untouched) {
-      this.report(rec, vr, 'info', 'replay.unknown-reset', `${returned} before any write took effect: its reset value is ${reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED'}, so the emulation chooses it; the model takes it`, reg.section);
+      this.report(
+        rec,
+        vr,
+        'info',
+        'replay.unknown-reset',
+        `${returned} before any write took effect: its reset value is ${reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED'}, so the emulation chooses it; the model takes it`,
+        reg.section,
+      );
       this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
       return;
     }
 
     const last = this.lastWrite.get(reg.name);
-    const d = this.report(rec, vr, 'error', 'replay.value', `${returned} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`, reg.section);
+    const d = this.report(
+      rec,
+      vr,
+      'error',
+      'replay.value',
+      `${returned} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`,
+      reg.section,
+    );
     if (this.multi) this.pendingSerial.push({ rec, reg, byte, emu, diag: d });
   }
 
   /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */
   private consLagging(reg: RegisterDef, e: bigint, m: bigint): boolean {
-    const qs = Math.min(Number(this.smmu.value(getRegister('CMDQ_BASE')) & 0x1fn), queueLog2Max(this.engine.ids, 'CMDQ'));
+    const qs = Math.min(
+      Number(this.smmu.value(getRegister('CMDQ_BASE')) & 0x1fn),
+      queueLog2Max(this.engine.ids, 'CMDQ'),
+    );
     const keep = (1n << BigInt(qs + 1)) - 1n;
     const first = this.timeline.get(reg.name)?.at(-2)?.value ?? 0n;
-    const span = (2n << BigInt(qs)) ;
+    const span = 2n << BigInt(qs);
     const behind = ((m & keep) - (e & keep) + span) % span;
     const moved = ((m & keep) - (first & keep) + span) % span;
     return (e & ~keep & 0x7fff_ffffn) === (m & ~keep & 0x7fff_ffffn) && behind <= moved;
@@ -448,7 +670,14 @@ class Replayer {
     if (!enable || (this.timeline.get('CR0ACK') ?? []).some((v) => extractField(v.value, enable) !== 0n)) return true;
     for (const f of reg.fields) {
       if (typeof f.reset !== 'number' || extractField(e, f) === BigInt(f.reset)) continue;
-      this.report(rec, rec.valueRange, 'error', 'replay.owned', `${returned}: ${f.name} = ${extractField(e, f)}, but ${f.name} resets to ${f.reset} (§${reg.section}) and the SMMU changes it only while the ${b.queue === 'PRIQ' ? 'PRI' : b.queue === 'EVENTQ' ? 'Event' : 'Command'} queue is enabled; CR0ACK.${b.queue}EN has not been 1 and software has not written SMMU_${reg.name}`, reg.section);
+      this.report(
+        rec,
+        rec.valueRange,
+        'error',
+        'replay.owned',
+        `${returned}: ${f.name} = ${extractField(e, f)}, but ${f.name} resets to ${f.reset} (§${reg.section}) and the SMMU changes it only while the ${b.queue === 'PRIQ' ? 'PRI' : b.queue === 'EVENTQ' ? 'Event' : 'Command'} queue is enabled; CR0ACK.${b.queue}EN has not been 1 and software has not written SMMU_${reg.name}`,
+        reg.section,
+      );
       return false;
     }
     return true;
@@ -466,7 +695,14 @@ class Replayer {
     if (!idxField) return true;
     const idx = extractField(emu, idxField);
     if ((idx & ~keep) !== 0n) {
-      this.report(rec, vr, 'error', 'replay.owned', `SMMU_${reg.name} returned ${hex(emu)}: index bits above [${qs}] are set, but with LOG2SIZE ${qs} the index is bits [${Math.max(qs - 1, 0)}:0] and the wrap flag bit [${qs}]`, '6.3.27');
+      this.report(
+        rec,
+        vr,
+        'error',
+        'replay.owned',
+        `SMMU_${reg.name} returned ${hex(emu)}: index bits above [${qs}] are set, but with LOG2SIZE ${qs} the index is bits [${Math.max(qs - 1, 0)}:0] and the wrap flag bit [${qs}]`,
+        '6.3.27',
+      );
       return false;
     }
     const size = 1n << BigInt(qs);
@@ -480,14 +716,28 @@ class Replayer {
       const avail = (other - old + span) % span;
       const moved = (idx - old + span) % span;
       if (moved > avail) {
-        this.report(rec, vr, 'error', 'replay.owned', `SMMU_${reg.name} returned ${hex(emu)}: RD ${hex(idx)} is past the producer (PROD.WR ${hex(other)}, previous RD ${hex(old)}); the SMMU consumes only entries software produced`, '3.5');
+        this.report(
+          rec,
+          vr,
+          'error',
+          'replay.owned',
+          `SMMU_${reg.name} returned ${hex(emu)}: RD ${hex(idx)} is past the producer (PROD.WR ${hex(other)}, previous RD ${hex(old)}); the SMMU consumes only entries software produced`,
+          '3.5',
+        );
         return false;
       }
     } else {
       // The SMMU produces at most a queue's worth beyond the consumer (§3.5).
       const dist = (idx - other + span) % span;
       if (dist > size) {
-        this.report(rec, vr, 'error', 'replay.owned', `SMMU_${reg.name} returned ${hex(emu)}: WR ${hex(idx)} is ${dist} entries ahead of CONS.RD ${hex(other)}, more than the queue holds (${size})`, '3.5');
+        this.report(
+          rec,
+          vr,
+          'error',
+          'replay.owned',
+          `SMMU_${reg.name} returned ${hex(emu)}: WR ${hex(idx)} is ${dist} entries ahead of CONS.RD ${hex(other)}, more than the queue holds (${size})`,
+          '3.5',
+        );
         return false;
       }
     }
@@ -518,20 +768,48 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
       if (d.severity === 'info') continue;
       const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
       const where = (reg && inf.reads.get(reg)?.range) || at;
-      head.push({ severity: d.severity === 'error' ? 'error' : 'warning', code: 'trace.config', message: `the emulation's ID registers: ${d.message} (configuration rule ${d.code})`, range: where, line: where.start.line });
+      head.push({
+        severity: d.severity === 'error' ? 'error' : 'warning',
+        code: 'trace.config',
+        message: `the emulation's ID registers: ${d.message} (configuration rule ${d.code})`,
+        range: where,
+        line: where.start.line,
+      });
     }
     if (inf.config) {
       config = inf.config;
       inferred = true;
       const zero = inf.unread.filter((n) => n !== 'AIDR' || !inf.version);
-      const notes = [...(zero.length ? [`${zero.join(', ')} never read: taken as 0`] : []), ...(inf.version ? [`AIDR never read: SMMUv${inf.version}, the lowest version the other ID registers are consistent with`] : [])];
+      const notes = [
+        ...(zero.length ? [`${zero.join(', ')} never read: taken as 0`] : []),
+        ...(inf.version
+          ? [`AIDR never read: SMMUv${inf.version}, the lowest version the other ID registers are consistent with`]
+          : []),
+      ];
       source = `inferred from the trace's ID register reads${notes.length ? ` (${notes.join('; ')})` : ''}`;
     }
   }
   if (!config) {
     const at: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    head.push({ severity: 'error', code: 'trace.config', message: 'no configuration: the ID register values the trace read do not make one; give --config', range: at, line: 0 });
-    return { config: { name: 'none', ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 }, choices: DEFAULT_CHOICES, gbpaReset: 0 }, configSource: 'none', diagnostics: head, lines: new Map(), summary: summarize(head, trace, 0, 0, false) };
+    head.push({
+      severity: 'error',
+      code: 'trace.config',
+      message: 'no configuration: the ID register values the trace read do not make one; give --config',
+      range: at,
+      line: 0,
+    });
+    return {
+      config: {
+        name: 'none',
+        ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 },
+        choices: DEFAULT_CHOICES,
+        gbpaReset: 0,
+      },
+      configSource: 'none',
+      diagnostics: head,
+      lines: new Map(),
+      summary: summarize(head, trace, 0, 0, false),
+    };
   }
   const rp = new Replayer(config, trace, inferred, inf.reads);
   if (options.maxGuestMemory !== undefined) rp.engine.memory.setLimitBytes(options.maxGuestMemory);
@@ -546,24 +824,47 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
       } else if (rec.kind === 'memory') {
         rp.engine.memory.write(rec.address, rec.size, rec.value);
       } else if (rec.kind === 'command') {
-        for (const d of checkCommandRecord(rec, rp.engine.ids)) rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
+        for (const d of checkCommandRecord(rec, rp.engine.ids))
+          rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
         rp.matchCommand(rec);
       } else {
-        for (const d of checkEventRecord(rec)) rp.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
+        for (const d of checkEventRecord(rec))
+          rp.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
       }
     } catch (e) {
       // A trace names guest addresses freely: past the model's guest memory the replay stops here.
       if (!(e instanceof GuestMemoryLimitError)) throw e;
-      rp.report(rec, rec.range, 'error', 'trace.memory-limit', `${e.message} (\`--max-guest-memory\`); the replay stopped at this record, and the records after it were not replayed`);
+      rp.report(
+        rec,
+        rec.range,
+        'error',
+        'trace.memory-limit',
+        `${e.message} (\`--max-guest-memory\`); the replay stopped at this record, and the records after it were not replayed`,
+      );
       break;
     }
   }
   if (rp.multi) resolveSerial(rp.pendingSerial, trace, rp.timeline, rp.diagnostics);
-  const all = [...head, ...rp.diagnostics].sort((a, b) => a.line - b.line || a.range.start.character - b.range.start.character);
-  return { config, configSource: source, diagnostics: all, lines: rp.lines, summary: summarize(all, trace, reads, writes, true), adopted: rp.adopted };
+  const all = [...head, ...rp.diagnostics].sort(
+    (a, b) => a.line - b.line || a.range.start.character - b.range.start.character,
+  );
+  return {
+    config,
+    configSource: source,
+    diagnostics: all,
+    lines: rp.lines,
+    summary: summarize(all, trace, reads, writes, true),
+    adopted: rp.adopted,
+  };
 }
 
-function summarize(all: readonly TraceDiagnostic[], trace: ParsedTrace, reads: number, writes: number, replayed: boolean): ReplaySummary {
+function summarize(
+  all: readonly TraceDiagnostic[],
+  trace: ParsedTrace,
+  reads: number,
+  writes: number,
+  replayed: boolean,
+): ReplaySummary {
   const counts: Record<string, number> = {};
   let errors = 0;
   let warnings = 0;
@@ -577,8 +878,21 @@ function summarize(all: readonly TraceDiagnostic[], trace: ParsedTrace, reads: n
     if (ours) counts[d.code] = (counts[d.code] ?? 0) + 1;
     if (!first && ours && d.severity !== 'info' && !d.code.startsWith('trace.')) first = d;
   }
-  const vcpus = [...new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : [])))].sort((a, b) => a - b);
-  return { records: trace.records.length, notReplayed: replayed ? 0 : trace.records.length, reads, writes, errors, warnings, infos, counts, ...(first ? { firstDivergence: first } : {}), vcpus };
+  const vcpus = [
+    ...new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : []))),
+  ].sort((a, b) => a - b);
+  return {
+    records: trace.records.length,
+    notReplayed: replayed ? 0 : trace.records.length,
+    reads,
+    writes,
+    errors,
+    warnings,
+    infos,
+    counts,
+    ...(first ? { firstDivergence: first } : {}),
+    vcpus,
+  };
 }
 
 /**

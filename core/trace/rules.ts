@@ -17,31 +17,166 @@ export interface TraceRule {
 }
 
 export const TRACE_RULES: readonly TraceRule[] = [
-  { code: 'trace.syntax', severity: 'error', section: '', summary: 'a line that is not a record of the trace format; it is skipped' },
-  { code: 'trace.memory-limit', severity: 'error', section: '', summary: 'the memory records wrote more distinct 4 KB pages of guest memory than the model may hold (256 MiB); the replay stops at that record' },
+  {
+    code: 'trace.syntax',
+    severity: 'error',
+    section: '',
+    summary: 'a line that is not a record of the trace format; it is skipped',
+  },
+  {
+    code: 'trace.memory-limit',
+    severity: 'error',
+    section: '',
+    summary:
+      'the memory records wrote more distinct 4 KB pages of guest memory than the model may hold (256 MiB); the replay stops at that record',
+  },
   { code: 'trace.config-late', severity: 'error', section: '', summary: '`config` after the first record' },
-  { code: 'trace.config', severity: 'error or warning', section: '6.3.1', summary: 'the configuration could not be loaded, or what the configuration rules say about the ID register values the trace read' },
-  { code: 'replay.id', severity: 'error', section: '6.2', summary: 'an ID register read differs from the configuration, or from its first read: ID registers hold constant values after reset' },
-  { code: 'replay.res0-bits', severity: 'error', section: '6.2', summary: 'a read returned 1 in a reserved bit of a defined register: reserved bits are RES0 and read as zero' },
-  { code: 'replay.ack-unadvertised', severity: 'error', section: '6.3.10', summary: 'CR0ACK or IRQ_CTRLACK acknowledges a field whose feature the ID registers do not advertise' },
-  { code: 'replay.unadvertised-field', severity: 'error', section: '6.3', summary: 'a read returned non-zero in a field that is RES0 because its feature is not advertised' },
-  { code: 'replay.ack-pending', severity: 'info', section: '6.3.9', summary: 'an ACK (or GBPA.Update) still shows the state before the last write: the Update has not completed yet, which is allowed' },
-  { code: 'replay.guarded', severity: 'error or warning', section: '6.2', summary: 'the emulation took a write to a Guarded register while its guard was 1: IGNORED in SMMUv3.2 and later (error), CONSTRAINED UNPREDICTABLE in SMMUv3.0/3.1 (warning)' },
-  { code: 'replay.owned', severity: 'error', section: '6.3.27', summary: 'an SMMU-owned register (CMDQ_CONS, EVENTQ_PROD, PRIQ_PROD, GERROR, STATUSR) read a value no SMMU could produce: bits outside the index and wrap flag, a consumer past the producer, an index going backwards, a flag other than its architected reset value before its queue was ever enabled (PRIQ_PROD.OVFLG, §6.3.97)' },
-  { code: 'replay.unknown-reset', severity: 'info', section: '6.3', summary: 'a register whose reset value is UNKNOWN was read before it was written: any value is allowed; the model takes the emulation\'s' },
-  { code: 'replay.value', severity: 'error', section: '6.3', summary: 'a read returned a value the model does not, field by field, with the line that last wrote the register' },
-  { code: 'replay.abort', severity: 'error', section: '6.2', summary: 'the emulation aborted an access the architecture requires to complete: a defined register, an undefined page-0 location (RES0), or a reserved page-0 offset of a page-1 register (alias or RAZ/WI)' },
-  { code: 'replay.res0-location', severity: 'error', section: '6.2', summary: 'a read of an undefined location returned non-zero (and, where an alias is allowed, not the aliased register either)' },
-  { code: 'replay.alias', severity: 'warning', section: '6.2', summary: 'CONSTRAINED UNPREDICTABLE: the emulation aliases page 0 and page 1 where the model is RAZ/WI (allowed)' },
-  { code: 'replay.unpredictable', severity: 'warning', section: '6.2', summary: 'CONSTRAINED UNPREDICTABLE: an illegal access (unsupported size, unaligned, 64-bit over two 32-bit registers) answered by an allowed choice other than the model\'s' },
-  { code: 'replay.beyond', severity: 'info', section: '6.1', summary: 'an access beyond page 0 and page 1 (optional pages are not modelled); not compared' },
-  { code: 'replay.not-modelled', severity: 'info', section: '6.2.1', summary: 'an access to a register the configuration advertises but the model does not implement (SMMU_GATOS_*, SMMU_DPT_*, …, core/registers/not-modelled.ts); not compared' },
-  { code: 'replay.command', severity: 'error or warning', section: '4.1', summary: 'a command record the emulation consumed that is CERROR_ILL, or (with guest memory) not the next command the model consumed (error); a command name the table does not know (warning)' },
-  { code: 'replay.event', severity: 'error or warning', section: '7.3', summary: 'an event record with a Reserved event number or RES0 bits set (error), or an event name the table does not know (warning)' },
-  { code: 'mvcpu.reordered', severity: 'info', section: '6.2', summary: 'a read that differs from the trace order is explained by another vCPU\'s access taking effect in a different order' },
-  { code: 'mvcpu.torn', severity: 'warning', section: '6.2', summary: 'a 64-bit read whose halves come from two different writes: it is IMPLEMENTATION DEFINED whether 64-bit accesses are single-copy atomic' },
-  { code: 'mvcpu.mixed', severity: 'error', section: '6.2', summary: 'a 32-bit word that mixes bits of two writers\' values: aligned 32-bit accesses are single-copy atomic' },
-  { code: 'mvcpu.unserializable', severity: 'error', section: '6.2', summary: 'a read in a multi-vCPU trace that no serial order of the writes can explain' },
+  {
+    code: 'trace.config',
+    severity: 'error or warning',
+    section: '6.3.1',
+    summary:
+      'the configuration could not be loaded, or what the configuration rules say about the ID register values the trace read',
+  },
+  {
+    code: 'replay.id',
+    severity: 'error',
+    section: '6.2',
+    summary:
+      'an ID register read differs from the configuration, or from its first read: ID registers hold constant values after reset',
+  },
+  {
+    code: 'replay.res0-bits',
+    severity: 'error',
+    section: '6.2',
+    summary: 'a read returned 1 in a reserved bit of a defined register: reserved bits are RES0 and read as zero',
+  },
+  {
+    code: 'replay.ack-unadvertised',
+    severity: 'error',
+    section: '6.3.10',
+    summary: 'CR0ACK or IRQ_CTRLACK acknowledges a field whose feature the ID registers do not advertise',
+  },
+  {
+    code: 'replay.unadvertised-field',
+    severity: 'error',
+    section: '6.3',
+    summary: 'a read returned non-zero in a field that is RES0 because its feature is not advertised',
+  },
+  {
+    code: 'replay.ack-pending',
+    severity: 'info',
+    section: '6.3.9',
+    summary:
+      'an ACK (or GBPA.Update) still shows the state before the last write: the Update has not completed yet, which is allowed',
+  },
+  {
+    code: 'replay.guarded',
+    severity: 'error or warning',
+    section: '6.2',
+    summary:
+      'the emulation took a write to a Guarded register while its guard was 1: IGNORED in SMMUv3.2 and later (error), CONSTRAINED UNPREDICTABLE in SMMUv3.0/3.1 (warning)',
+  },
+  {
+    code: 'replay.owned',
+    severity: 'error',
+    section: '6.3.27',
+    summary:
+      'an SMMU-owned register (CMDQ_CONS, EVENTQ_PROD, PRIQ_PROD, GERROR, STATUSR) read a value no SMMU could produce: bits outside the index and wrap flag, a consumer past the producer, an index going backwards, a flag other than its architected reset value before its queue was ever enabled (PRIQ_PROD.OVFLG, §6.3.97)',
+  },
+  {
+    code: 'replay.unknown-reset',
+    severity: 'info',
+    section: '6.3',
+    summary:
+      "a register whose reset value is UNKNOWN was read before it was written: any value is allowed; the model takes the emulation's",
+  },
+  {
+    code: 'replay.value',
+    severity: 'error',
+    section: '6.3',
+    summary: 'a read returned a value the model does not, field by field, with the line that last wrote the register',
+  },
+  {
+    code: 'replay.abort',
+    severity: 'error',
+    section: '6.2',
+    summary:
+      'the emulation aborted an access the architecture requires to complete: a defined register, an undefined page-0 location (RES0), or a reserved page-0 offset of a page-1 register (alias or RAZ/WI)',
+  },
+  {
+    code: 'replay.res0-location',
+    severity: 'error',
+    section: '6.2',
+    summary:
+      'a read of an undefined location returned non-zero (and, where an alias is allowed, not the aliased register either)',
+  },
+  {
+    code: 'replay.alias',
+    severity: 'warning',
+    section: '6.2',
+    summary: 'CONSTRAINED UNPREDICTABLE: the emulation aliases page 0 and page 1 where the model is RAZ/WI (allowed)',
+  },
+  {
+    code: 'replay.unpredictable',
+    severity: 'warning',
+    section: '6.2',
+    summary:
+      "CONSTRAINED UNPREDICTABLE: an illegal access (unsupported size, unaligned, 64-bit over two 32-bit registers) answered by an allowed choice other than the model's",
+  },
+  {
+    code: 'replay.beyond',
+    severity: 'info',
+    section: '6.1',
+    summary: 'an access beyond page 0 and page 1 (optional pages are not modelled); not compared',
+  },
+  {
+    code: 'replay.not-modelled',
+    severity: 'info',
+    section: '6.2.1',
+    summary:
+      'an access to a register the configuration advertises but the model does not implement (SMMU_GATOS_*, SMMU_DPT_*, …, core/registers/not-modelled.ts); not compared',
+  },
+  {
+    code: 'replay.command',
+    severity: 'error or warning',
+    section: '4.1',
+    summary:
+      'a command record the emulation consumed that is CERROR_ILL, or (with guest memory) not the next command the model consumed (error); a command name the table does not know (warning)',
+  },
+  {
+    code: 'replay.event',
+    severity: 'error or warning',
+    section: '7.3',
+    summary:
+      'an event record with a Reserved event number or RES0 bits set (error), or an event name the table does not know (warning)',
+  },
+  {
+    code: 'mvcpu.reordered',
+    severity: 'info',
+    section: '6.2',
+    summary:
+      "a read that differs from the trace order is explained by another vCPU's access taking effect in a different order",
+  },
+  {
+    code: 'mvcpu.torn',
+    severity: 'warning',
+    section: '6.2',
+    summary:
+      'a 64-bit read whose halves come from two different writes: it is IMPLEMENTATION DEFINED whether 64-bit accesses are single-copy atomic',
+  },
+  {
+    code: 'mvcpu.mixed',
+    severity: 'error',
+    section: '6.2',
+    summary: "a 32-bit word that mixes bits of two writers' values: aligned 32-bit accesses are single-copy atomic",
+  },
+  {
+    code: 'mvcpu.unserializable',
+    severity: 'error',
+    section: '6.2',
+    summary: 'a read in a multi-vCPU trace that no serial order of the writes can explain',
+  },
 ];
 
 export function findTraceRule(code: string): TraceRule | undefined {

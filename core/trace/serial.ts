@@ -55,7 +55,12 @@ function upperBound(tl: readonly TimelineEntry[], line: number): number {
   return lo;
 }
 
-export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrace, timeline: Timeline, diagnostics: TraceDiagnostic[]): void {
+export function resolveSerial(
+  pending: readonly PendingRead[],
+  trace: ParsedTrace,
+  timeline: Timeline,
+  diagnostics: TraceDiagnostic[],
+): void {
   const byVcpu = new Map<number, number[]>();
   const pos = new Map<number, number>();
   for (const r of trace.records) {
@@ -110,7 +115,12 @@ export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrac
     const span = `lines ${from + 2}–${to === Infinity ? 'end' : to}`;
     const hit = window.find((e) => part(e.value) === emu);
     if (hit) {
-      replace({ ...base, severity: 'info', code: 'mvcpu.reordered', message: `${name} returned ${hex(emu, rec.size === 8 ? 64 : 32)}, the value written at ${who(hit)}: explained by a serial order in which that write is the last to take effect before this read (between vCPUs, the trace's order is not the order in which accesses took effect)` });
+      replace({
+        ...base,
+        severity: 'info',
+        code: 'mvcpu.reordered',
+        message: `${name} returned ${hex(emu, rec.size === 8 ? 64 : 32)}, the value written at ${who(hit)}: explained by a serial order in which that write is the last to take effect before this read (between vCPUs, the trace's order is not the order in which accesses took effect)`,
+      });
       continue;
     }
     // Writers' values: the window and every vCPU's last value before the window closes.
@@ -128,7 +138,12 @@ export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrac
       const lo = cands.find((e) => wordOf(e.value, 0) === emuWord(0));
       const hi = cands.find((e) => wordOf(e.value, 1) === emuWord(1));
       if (lo && hi && lo !== hi) {
-        replace({ ...base, severity: 'warning', code: 'mvcpu.torn', message: `torn 64-bit read: ${name} returned ${hex(emu, 64)}, its low half from ${who(lo)} and its high half from ${who(hi)}; it is IMPLEMENTATION DEFINED whether a 64-bit access to a 64-bit register is single-copy atomic (the emulation observes it as two 32-bit halves; each half must still be one writer's)` });
+        replace({
+          ...base,
+          severity: 'warning',
+          code: 'mvcpu.torn',
+          message: `torn 64-bit read: ${name} returned ${hex(emu, 64)}, its low half from ${who(lo)} and its high half from ${who(hi)}; it is IMPLEMENTATION DEFINED whether a 64-bit access to a 64-bit register is single-copy atomic (the emulation observes it as two 32-bit halves; each half must still be one writer's)`,
+        });
         continue;
       }
     }
@@ -146,9 +161,19 @@ export function resolveSerial(pending: readonly PendingRead[], trace: ParsedTrac
       }
     }
     if (mixed) {
-      replace({ ...base, severity: 'error', code: 'mvcpu.mixed', message: `${mixed}: an aligned 32-bit access is single-copy atomic, so a read sees one writer's value or the other's, never a mix (is the emulation's register update unlocked?)` });
+      replace({
+        ...base,
+        severity: 'error',
+        code: 'mvcpu.mixed',
+        message: `${mixed}: an aligned 32-bit access is single-copy atomic, so a read sees one writer's value or the other's, never a mix (is the emulation's register update unlocked?)`,
+      });
       continue;
     }
-    replace({ ...base, severity: 'error', code: 'mvcpu.unserializable', message: `${p.diag.message.replace(/ \(§[\d.]+\)$/, '')}; no serial order of the vCPUs' writes in ${span} explains it` });
+    replace({
+      ...base,
+      severity: 'error',
+      code: 'mvcpu.unserializable',
+      message: `${p.diag.message.replace(/ \(§[\d.]+\)$/, '')}; no serial order of the vCPUs' writes in ${span} explains it`,
+    });
   }
 }

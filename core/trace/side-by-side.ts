@@ -18,14 +18,21 @@ function cell(v: bigint, bits: number): string {
 export function sideBySideMarkdown(l: LineReplay, ids: IdView): string {
   const r = l.record;
   const width = r.size === 8 ? 64 : 32;
-  const show = (v: LineReplay['emulation'] | LineReplay['model']) => (v === 'abort' ? 'abort' : v === 'any' ? 'any (CONSTRAINED UNPREDICTABLE)' : hex(v, width));
+  const show = (v: LineReplay['emulation'] | LineReplay['model']) =>
+    v === 'abort' ? 'abort' : v === 'any' ? 'any (CONSTRAINED UNPREDICTABLE)' : hex(v, width);
   const what = `${r.dir === 'R' ? 'Read' : 'Write'} of ${r.size * 8} bits at ${hex(BigInt(r.offset))}${r.vcpu !== undefined ? ` by vCPU ${r.vcpu}` : ''}`;
   const lines: string[] = [];
   const reg = l.register;
-  lines.push(reg ? `**SMMU_${reg.name}**${l.byte ? ' (high half)' : ''} (§${reg.section}) — ${what}` : `**${hex(BigInt(r.offset))}**: no register — ${what}`);
+  lines.push(
+    reg
+      ? `**SMMU_${reg.name}**${l.byte ? ' (high half)' : ''} (§${reg.section}) — ${what}`
+      : `**${hex(BigInt(r.offset))}**: no register — ${what}`,
+  );
   lines.push('');
   if (r.dir === 'W') {
-    lines.push(`Written: \`${r.value === undefined ? '?' : hex(r.value, width)}\`${r.abort ? ' (the emulation aborted the write)' : ''}`);
+    lines.push(
+      `Written: \`${r.value === undefined ? '?' : hex(r.value, width)}\`${r.abort ? ' (the emulation aborted the write)' : ''}`,
+    );
     if (reg && r.value !== undefined) {
       const shift = BigInt(l.byte * 8);
       const mask = r.size === 8 ? widthMask(reg) : (MASK32 << shift) & widthMask(reg);
@@ -34,12 +41,18 @@ export function sideBySideMarkdown(l: LineReplay, ids: IdView): string {
       for (const f of d.fields) {
         const fm = ((1n << BigInt(f.field.msb - f.field.lsb + 1)) - 1n) << BigInt(f.field.lsb);
         if ((fm & mask) === 0n) continue;
-        lines.push(`| ${f.field.name}[${f.field.msb === f.field.lsb ? f.field.lsb : `${f.field.msb}:${f.field.lsb}`}] | ${cell(f.value, f.field.msb - f.field.lsb + 1)}${f.enumValue ? ` ${f.enumValue.name}` : ''}${f.unadvertised && f.value !== 0n ? ' ⚠ not advertised' : ''} |`);
+        lines.push(
+          `| ${f.field.name}[${f.field.msb === f.field.lsb ? f.field.lsb : `${f.field.msb}:${f.field.lsb}`}] | ${cell(f.value, f.field.msb - f.field.lsb + 1)}${f.enumValue ? ` ${f.enumValue.name}` : ''}${f.unadvertised && f.value !== 0n ? ' ⚠ not advertised' : ''} |`,
+        );
       }
       if (d.reservedBits !== 0n) lines.push(`| RES0 ${bitRanges(d.reservedBits)} | set |`);
     }
   } else {
-    lines.push(`| | Emulation | Model |`, `|---|---|---|`, `| value | \`${show(l.emulation)}\` | \`${show(l.model)}\` |`);
+    lines.push(
+      `| | Emulation | Model |`,
+      `|---|---|---|`,
+      `| value | \`${show(l.emulation)}\` | \`${show(l.model)}\` |`,
+    );
     if (reg && typeof l.emulation === 'bigint') {
       const shift = BigInt(l.byte * 8);
       const mask = r.size === 8 ? widthMask(reg) : (MASK32 << shift) & widthMask(reg);

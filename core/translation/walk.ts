@@ -245,13 +245,28 @@ function permitted(perm: Perms, access: Access): boolean {
 }
 
 /** A walk's fault; at stage 2 it carries the IPA that faulted. */
-function walkFault(stage: 1 | 2, ia: bigint, kind: WalkFault['kind'], level: number, message: string, extra?: Partial<WalkFault>): WalkFault {
-  const f: WalkFault = stage === 2 ? { ok: false, kind, stage, level, message, ipa: ia } : { ok: false, kind, stage, level, message };
+function walkFault(
+  stage: 1 | 2,
+  ia: bigint,
+  kind: WalkFault['kind'],
+  level: number,
+  message: string,
+  extra?: Partial<WalkFault>,
+): WalkFault {
+  const f: WalkFault =
+    stage === 2 ? { ok: false, kind, stage, level, message, ipa: ia } : { ok: false, kind, stage, level, message };
   return extra ? { ...f, ...extra } : f;
 }
 
 /** The leaf's permissions, `notWritable` standing for its own AP[2]/S2AP[1] bit. */
-function permsOf(stage: 1 | 2, p: WalkParams, d: bigint, notWritable: boolean, tables: TableAttrs, access: Access): Perms {
+function permsOf(
+  stage: 1 | 2,
+  p: WalkParams,
+  d: bigint,
+  notWritable: boolean,
+  tables: TableAttrs,
+  access: Access,
+): Perms {
   return stage === 1 ? stage1Perms(p, d, notWritable, tables, access) : stage2Perms(p, d, !notWritable, access);
 }
 
@@ -269,11 +284,23 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
 
   const start = p.startLevel ?? startLevelS1(g, p.tsz);
   if (start === undefined || !Number.isInteger(p.tsz) || p.tsz < minTsz(g) || p.tsz > 63) {
-    return walkFault(stage, ia, 'translation', 0, `no valid starting level for a ${g} KB granule with ${stage === 1 ? 'TnSZ' : 'S2T0SZ'} ${p.tsz}`);
+    return walkFault(
+      stage,
+      ia,
+      'translation',
+      0,
+      `no valid starting level for a ${g} KB granule with ${stage === 1 ? 'TnSZ' : 'S2T0SZ'} ${p.tsz}`,
+    );
   }
   const sBits = startBits(g, p.tsz, start);
   if (start < minLevel(g) || start > 3 || sBits < 1 || sBits > st + (stage === 2 ? 4 : 0)) {
-    return walkFault(stage, ia, 'translation', 0, `starting level ${start} cannot resolve a ${iaBits}-bit input with a ${g} KB granule (Arm ARM D8.2)`);
+    return walkFault(
+      stage,
+      ia,
+      'translation',
+      0,
+      `starting level ${start} cannot resolve a ${iaBits}-bit input with a ${g} KB granule (Arm ARM D8.2)`,
+    );
   }
 
   // Input range (§3.4 check 1): the Arm ARM reports it as a level 0 Translation fault.
@@ -281,9 +308,15 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
   // with selectTtb, VA[55]); stage 2: they must be zero.
   const upper = stage === 1 && ((ia >> 55n) & 1n) === 1n;
   if (!inputRangeOk(ia & M64, p.tsz, { ttb1: upper, tbi: stage === 1 && !!p.tbi })) {
-    return walkFault(stage, ia, 'translation', 0, stage === 1
-      ? `VA ${hex(ia)} is outside the ${iaBits}-bit range of TTB${upper ? 1 : 0} (TnSZ ${p.tsz}${p.tbi ? ', TBI' : ''}, §3.4.1)`
-      : `IPA ${hex(ia)} is beyond the ${iaBits}-bit stage 2 input range (S2T0SZ ${p.tsz}, §3.4)`);
+    return walkFault(
+      stage,
+      ia,
+      'translation',
+      0,
+      stage === 1
+        ? `VA ${hex(ia)} is outside the ${iaBits}-bit range of TTB${upper ? 1 : 0} (TnSZ ${p.tsz}${p.tbi ? ', TBI' : ''}, §3.4.1)`
+        : `IPA ${hex(ia)} is beyond the ${iaBits}-bit stage 2 input range (S2T0SZ ${p.tsz}, §3.4)`,
+    );
   }
   const input = ia & ((1n << BigInt(iaBits)) - 1n);
 
@@ -295,7 +328,13 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
   // An out-of-range TTB makes the CD / STE ILLEGAL in the SMMU (C_BAD_CD / C_BAD_STE, §3.4.3,
   // §7.3.14); the walker, if still asked, reports the Arm ARM's level 0 Address size fault.
   if (table >> ob !== 0n) {
-    return walkFault(stage, ia, 'addressSize', 0, `the table base ${hex(table)} is beyond the ${p.outputBits}-bit output size (the SMMU reports C_BAD_${stage === 1 ? 'CD' : 'STE'}, §3.4.3)`);
+    return walkFault(
+      stage,
+      ia,
+      'addressSize',
+      0,
+      `the table base ${hex(table)} is beyond the ${p.outputBits}-bit output size (the SMMU reports C_BAD_${stage === 1 ? 'CD' : 'STE'}, §3.4.3)`,
+    );
   }
 
   const steps: WalkStep[] = [];
@@ -313,22 +352,57 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       pa = t;
     }
     const d = mem.read64(pa);
-    if (d === 'abort') return walkFault(stage, ia, 'walkEabt', level, `external abort reading the level ${level} descriptor at ${hex(pa)}`, { fetchAddr: pa });
+    if (d === 'abort')
+      return walkFault(
+        stage,
+        ia,
+        'walkEabt',
+        level,
+        `external abort reading the level ${level} descriptor at ${hex(pa)}`,
+        { fetchAddr: pa },
+      );
     steps.push({ level, address: pa, descriptor: d });
 
     // Descriptor type (Arm ARM D8.3): bit 0 valid; bits[1:0] 11 table (levels 0-2) or page
     // (level 3); 01 block (levels 0-2) or reserved (level 3).
-    if ((d & 1n) === 0n) return walkFault(stage, ia, 'translation', level, `the level ${level} descriptor at ${hex(pa)} is invalid (bit 0 is 0)`);
+    if ((d & 1n) === 0n)
+      return walkFault(
+        stage,
+        ia,
+        'translation',
+        level,
+        `the level ${level} descriptor at ${hex(pa)} is invalid (bit 0 is 0)`,
+      );
     const isTableOrPage = (d & 2n) === 2n;
     if (!isTableOrPage) {
-      if (level === 3) return walkFault(stage, ia, 'translation', level, `bits[1:0] = 0b01 at level 3 (${hex(pa)}) are reserved: a level 3 descriptor is a page (0b11) or invalid`);
-      if (!blockAllowed(g, level, lpa)) return walkFault(stage, ia, 'translation', level, `a block descriptor is not allowed at level ${level} with a ${g} KB granule${g === 64 && level === 1 ? ' without a 52-bit PA' : ''} (Arm ARM D8.3)`);
+      if (level === 3)
+        return walkFault(
+          stage,
+          ia,
+          'translation',
+          level,
+          `bits[1:0] = 0b01 at level 3 (${hex(pa)}) are reserved: a level 3 descriptor is a page (0b11) or invalid`,
+        );
+      if (!blockAllowed(g, level, lpa))
+        return walkFault(
+          stage,
+          ia,
+          'translation',
+          level,
+          `a block descriptor is not allowed at level ${level} with a ${g} KB granule${g === 64 && level === 1 ? ' without a 52-bit PA' : ''} (Arm ARM D8.3)`,
+        );
     }
 
     if (isTableOrPage && level < 3) {
       const next = outputAddress(d, ps, g, oa52);
       if (next >> ob !== 0n) {
-        return walkFault(stage, ia, 'addressSize', level, `the level ${level} table descriptor at ${hex(pa)} points to ${hex(next)}, beyond the ${p.outputBits}-bit output size (§3.4, §7.3.14)`);
+        return walkFault(
+          stage,
+          ia,
+          'addressSize',
+          level,
+          `the level ${level} table descriptor at ${hex(pa)} points to ${hex(next)}, beyond the ${p.outputBits}-bit output size (§3.4, §7.3.14)`,
+        );
       }
       if (stage === 1 && !p.had) {
         tables.noWrite ||= ((d >> 62n) & 1n) === 1n;
@@ -343,7 +417,13 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
     // A leaf: a block (levels 1-2) or a page (level 3).
     const oaBase = outputAddress(d, shift, g, oa52);
     if (oaBase >> ob !== 0n) {
-      return walkFault(stage, ia, 'addressSize', level, `the level ${level} ${level === 3 ? 'page' : 'block'} at ${hex(pa)} outputs ${hex(oaBase)}, beyond the ${p.outputBits}-bit output size (§3.4, §7.3.14)`);
+      return walkFault(
+        stage,
+        ia,
+        'addressSize',
+        level,
+        `the level ${level} ${level === 3 ? 'page' : 'block'} at ${hex(pa)} outputs ${hex(oaBase)}, beyond the ${p.outputBits}-bit output size (§3.4, §7.3.14)`,
+      );
     }
 
     // Access flag (§3.13.1, §3.13.2): HA sets it (AFFD is then IGNORED); AFFD treats it as 1;
@@ -351,7 +431,14 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
     let next = d;
     if ((d & AF) === 0n) {
       if (p.ha) next |= AF;
-      else if (!p.affd) return walkFault(stage, ia, 'accessFlag', level, `the Access flag is 0 in the level ${level} descriptor at ${hex(pa)}${stage === 1 ? ' (CD.HA and CD.AFFD are 0)' : ' (STE.S2HA and STE.S2AFFD are 0)'}`);
+      else if (!p.affd)
+        return walkFault(
+          stage,
+          ia,
+          'accessFlag',
+          level,
+          `the Access flag is 0 in the level ${level} descriptor at ${hex(pa)}${stage === 1 ? ' (CD.HA and CD.AFFD are 0)' : ' (STE.S2HA and STE.S2AFFD are 0)'}`,
+        );
     }
 
     // Permissions, and the dirty state (§3.13.3.1): with HD (and HA), a write to a writable-clean
@@ -369,8 +456,21 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       }
     }
     if (!permitted(perms, access)) {
-      const what = access.exec && !access.write ? 'instruction fetch' : access.write && access.read ? 'atomic access' : access.write ? 'write' : 'read';
-      return walkFault(stage, ia, 'permission', level, `${access.priv ? 'privileged' : 'unprivileged'} ${what} is not permitted by the level ${level} descriptor at ${hex(pa)} (r=${+perms.r} w=${+perms.w} x=${+perms.x})`);
+      const what =
+        access.exec && !access.write
+          ? 'instruction fetch'
+          : access.write && access.read
+            ? 'atomic access'
+            : access.write
+              ? 'write'
+              : 'read';
+      return walkFault(
+        stage,
+        ia,
+        'permission',
+        level,
+        `${access.priv ? 'privileged' : 'unprivileged'} ${what} is not permitted by the level ${level} descriptor at ${hex(pa)} (r=${+perms.r} w=${+perms.w} x=${+perms.x})`,
+      );
     }
 
     // One atomic update carries both AF and the dirty state (§3.13.2: a dirty update also leaves AF = 1).
@@ -382,7 +482,15 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true, s1WalkWrite: true };
         wpa = t;
       }
-      if (mem.write64(wpa, next) === 'abort') return walkFault(stage, ia, 'walkEabt', level, `external abort updating the Access flag / dirty state of the level ${level} descriptor at ${hex(wpa)}`, { fetchAddr: wpa });
+      if (mem.write64(wpa, next) === 'abort')
+        return walkFault(
+          stage,
+          ia,
+          'walkEabt',
+          level,
+          `external abort updating the Access flag / dirty state of the level ${level} descriptor at ${hex(wpa)}`,
+          { fetchAddr: wpa },
+        );
       steps[steps.length - 1] = { level, address: pa, descriptor: d, written: next };
     }
 

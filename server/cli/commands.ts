@@ -13,7 +13,12 @@ import { checkTrace } from '../../core/trace/check';
 import { decodeValue } from '../../core/script/decode-value';
 import type { Observation } from '../../core/script/interpreter';
 import type { ResolvedStatement } from '../../core/script/resolve';
-import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
+import {
+  decodeStructure,
+  formatStructure,
+  STRUCTURE_KINDS,
+  type StructureKind,
+} from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
 import { counted, severityCounts } from '../../core/text/plural';
 import type { Options } from './options';
@@ -29,7 +34,10 @@ const host = fileHost;
  * the command line, reported at its own lines (not at a script's `config` line, nor as the default
  * configuration's name), and nothing runs. Undefined after printing why (the caller exits 2).
  */
-export function configOption(cmd: string, file: string | undefined): { config: ResolvedConfig; path?: string } | undefined {
+export function configOption(
+  cmd: string,
+  file: string | undefined,
+): { config: ResolvedConfig; path?: string } | undefined {
   if (!file) return { config: DEFAULT_CONFIG };
   const text = host.readFile(file, 'config');
   if (typeof text !== 'string') {
@@ -39,7 +47,9 @@ export function configOption(cmd: string, file: string | undefined): { config: R
   const loaded = loadConfig(text);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !loaded.config) {
-    process.stderr.write(`smmu ${cmd}: --config ${file}: the configuration has ${counted(errors.length, 'error')}; nothing was run\n`);
+    process.stderr.write(
+      `smmu ${cmd}: --config ${file}: the configuration has ${counted(errors.length, 'error')}; nothing was run\n`,
+    );
     for (const d of errors) process.stderr.write(gcc(file, d) + '\n');
     return undefined;
   }
@@ -51,8 +61,10 @@ function wrongKind(cmd: ScriptCommand | 'replay', file: string, text: string): s
   const kind = kindOf(file, text);
   if (cmd !== 'replay' && kind === 'trace') return `${file} is a trace: replay it with \`smmu replay ${file}\``;
   if (cmd === 'replay' && kind === 'script') return `${file} is a script: run it with \`smmu run ${file}\``;
-  if (kind === 'queue') return `${file} is a queue descriptor: check it with \`smmu check ${file}\` (or step it in the debugger)`;
-  if (kind === 'config') return `${file} is a configuration: check it with \`smmu check ${file}\`, or use it with --config`;
+  if (kind === 'queue')
+    return `${file} is a queue descriptor: check it with \`smmu check ${file}\` (or step it in the debugger)`;
+  if (kind === 'config')
+    return `${file} is a configuration: check it with \`smmu check ${file}\`, or use it with --config`;
   return undefined;
 }
 
@@ -92,7 +104,12 @@ function decodedJson(d: Decoded) {
 }
 
 /** `smmu decode cmd|event|pri|ste|cd|l1std|l1cd DWORD...`: 64-bit words, first doubleword first. */
-function decodeStructureCommand(kind: StructureKind, values: readonly string[], config: ResolvedConfig, json: boolean): number {
+function decodeStructureCommand(
+  kind: StructureKind,
+  values: readonly string[],
+  config: ResolvedConfig,
+  json: boolean,
+): number {
   const dwords: bigint[] = [];
   for (const v of values) {
     // At least one digit: BigInt('0x') throws, and BigInt('') of `_` would be a silent 0.
@@ -107,32 +124,41 @@ function decodeStructureCommand(kind: StructureKind, values: readonly string[], 
     process.stderr.write(`smmu decode: ${d}\n`);
     return 2;
   }
-  process.stdout.write((json ? JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v), 2) : formatStructure(d)) + '\n');
+  process.stdout.write(
+    (json ? JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v), 2) : formatStructure(d)) + '\n',
+  );
   return 0;
 }
 
 export function runDecode(o: Options): number {
   if (o.positional.length < 2) {
-    process.stderr.write('usage: smmu decode REG VALUE [--config FILE] [--json]\n       smmu decode cmd|event|pri|ste|cd|l1std|l1cd DWORD... [--config FILE] [--json]\n');
+    process.stderr.write(
+      'usage: smmu decode REG VALUE [--config FILE] [--json]\n       smmu decode cmd|event|pri|ste|cd|l1std|l1cd DWORD... [--config FILE] [--json]\n',
+    );
     return 2;
   }
   const [register, ...rest] = o.positional;
   const loaded = configOption('decode', o.config);
   if (!loaded) return 2;
   const { config } = loaded;
-  if ((STRUCTURE_KINDS as readonly string[]).includes(register.toLowerCase())) return decodeStructureCommand(register.toLowerCase() as StructureKind, rest, config, o.json);
+  if ((STRUCTURE_KINDS as readonly string[]).includes(register.toLowerCase()))
+    return decodeStructureCommand(register.toLowerCase() as StructureKind, rest, config, o.json);
   const outcome = decodeValue(register, rest.join(' '), config);
   if (outcome.error !== undefined) {
     process.stderr.write(`smmu decode: ${outcome.error}\n`);
     return 2;
   }
-  process.stdout.write((o.json ? JSON.stringify(decodedJson(outcome.decoded), null, 2) : formatDecoded(outcome.decoded)) + '\n');
+  process.stdout.write(
+    (o.json ? JSON.stringify(decodedJson(outcome.decoded), null, 2) : formatDecoded(outcome.decoded)) + '\n',
+  );
   return 0;
 }
 
 export function runCheck(o: Options): number {
   if (!o.positional.length) {
-    process.stderr.write('usage: smmu check FILE... [--config FILE] [--json]   (.smmu scripts, .smmuq queue descriptors, traces, *.smmu.json configurations)\n');
+    process.stderr.write(
+      'usage: smmu check FILE... [--config FILE] [--json]   (.smmu scripts, .smmuq queue descriptors, traces, *.smmu.json configurations)\n',
+    );
     return 2;
   }
   if (!configOption('check', o.config)) return 2;
@@ -145,9 +171,16 @@ export function runCheck(o: Options): number {
     // The largest limit: the kind is known only once the text is read (a trace may be any .log).
     const text = host.readFile(file, file.endsWith('.json') ? 'config' : 'trace');
     // A file whose kind neither its name nor its first statement tells is taken as a script.
-    const kind = typeof text !== 'string' ? undefined : kindOf(file, text) ?? 'script';
+    const kind = typeof text !== 'string' ? undefined : (kindOf(file, text) ?? 'script');
     if (typeof text !== 'string') {
-      diagnostics = [{ severity: 'error', code: 'file.unreadable', message: cannotRead('', file, text), range: { start: { line: 0, character: 0 } } }];
+      diagnostics = [
+        {
+          severity: 'error',
+          code: 'file.unreadable',
+          message: cannotRead('', file, text),
+          range: { start: { line: 0, character: 0 } },
+        },
+      ];
     } else if (kind === 'config') {
       diagnostics = [...loadConfig(text).diagnostics];
     } else if (kind === 'trace') {
@@ -162,7 +195,10 @@ export function runCheck(o: Options): number {
     if (o.json) json.push({ file, diagnostics: diagnostics.map(jsonDiagnostic) });
     else for (const d of diagnostics) process.stdout.write(gcc(file, d) + '\n');
   }
-  if (o.json) process.stdout.write(JSON.stringify({ positionBase: POSITION_BASE, files: json, errors, warnings }, null, 2) + '\n');
+  if (o.json)
+    process.stdout.write(
+      JSON.stringify({ positionBase: POSITION_BASE, files: json, errors, warnings }, null, 2) + '\n',
+    );
   else process.stderr.write(`${counted(o.positional.length, 'file')} checked: ${severityCounts(errors, warnings)}\n`);
   return errors ? 1 : 0;
 }
@@ -187,20 +223,26 @@ function printTrace(file: string, text: string, observations: readonly Observati
     else if (x.kind === 'write' && !x.ok) what = ' → abort';
     else if (x.summary) what = ` → ${x.summary}`;
     process.stdout.write(`${file}:${x.line + 1}: ${src}${what}\n`);
-    for (const a of x.activity ?? []) process.stdout.write(`    ${a.kind.padEnd(13)} ${a.text}${a.section ? ` (§${a.section})` : ''}\n`);
+    for (const a of x.activity ?? [])
+      process.stdout.write(`    ${a.kind.padEnd(13)} ${a.text}${a.section ? ` (§${a.section})` : ''}\n`);
   }
 }
 
 /** The `configuration:` line: what the script ran against, or that it ran against nothing. */
 function configurationText(result: ScriptCheck): string {
   const where = (p: string) => path.relative(process.cwd(), p) || p;
-  if (configUnusable(result.diagnostics)) return `none: ${result.configPath ? where(result.configPath) : 'the configuration'} cannot be used (see its error); the model did not run`;
-  const first = result.configPath ? `${result.config.name} (${where(result.configPath)})` : `${result.config.name} (built-in default)`;
+  if (configUnusable(result.diagnostics))
+    return `none: ${result.configPath ? where(result.configPath) : 'the configuration'} cannot be used (see its error); the model did not run`;
+  const first = result.configPath
+    ? `${result.config.name} (${where(result.configPath)})`
+    : `${result.config.name} (built-in default)`;
   // The configurations `config` lines after `reset` changed to where the model ran them (in an
   // included file: from the include line).
   const ran = new Set((result.run?.observations ?? []).map((x) => x.line));
   const changes = (statements: readonly ResolvedStatement[]): { path: string; config: ResolvedConfig }[] =>
-    statements.flatMap((s) => (s.kind === 'include' ? changes(s.statements) : s.kind === 'action' && s.config ? [s.config] : []));
+    statements.flatMap((s) =>
+      s.kind === 'include' ? changes(s.statements) : s.kind === 'action' && s.config ? [s.config] : [],
+    );
   const later = result.resolved.statements.flatMap((s) => {
     const c = ran.has(startLine(s.range)) ? changes([s]).pop() : undefined;
     return c ? [`from line ${startLine(s.range) + 1}, ${c.config.name} (${where(c.path)})`] : [];
@@ -217,7 +259,11 @@ export function runScriptCommand(o: Options): number {
   if (!configOption('run', o.config)) return 2;
   const text = readOperand('run', file);
   if (text === undefined) return 2;
-  const result = checkScript(text, path.resolve(file), host, 'full', { configPath: o.config && path.resolve(o.config), trace: o.trace, ...(o.maxGuestMemory ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+  const result = checkScript(text, path.resolve(file), host, 'full', {
+    configPath: o.config && path.resolve(o.config),
+    trace: o.trace,
+    ...(o.maxGuestMemory ? { maxGuestMemory: o.maxGuestMemory } : {}),
+  });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
   const reads = result.run?.counts.reads ?? 0;
@@ -239,9 +285,26 @@ export function runScriptCommand(o: Options): number {
             ...(x.kind !== 'action' ? { value: hex(x.value, x.value > 0xffff_ffffn ? 64 : 32) } : {}),
             ok: x.ok,
             ...(x.summary ? { summary: x.summary } : {}),
-            ...(o.trace && x.activity ? { activity: x.activity.map((a) => ({ kind: a.kind, text: a.text, ...(a.section ? { section: a.section } : {}) })) } : {}),
+            ...(o.trace && x.activity
+              ? {
+                  activity: x.activity.map((a) => ({
+                    kind: a.kind,
+                    text: a.text,
+                    ...(a.section ? { section: a.section } : {}),
+                  })),
+                }
+              : {}),
           })),
-          summary: { reads, writes, expectations: e.total, expectationsMet: e.met, failedExpectations: e.failed, notRun: e.notRun, errors, warnings },
+          summary: {
+            reads,
+            writes,
+            expectations: e.total,
+            expectationsMet: e.met,
+            failedExpectations: e.failed,
+            notRun: e.notRun,
+            errors,
+            warnings,
+          },
         },
         (_k, v: unknown) => (typeof v === 'bigint' ? hex(v, 64) : v),
         2,
@@ -252,7 +315,9 @@ export function runScriptCommand(o: Options): number {
     if (o.trace) printTrace(file, text, result.run?.observations ?? []);
     for (const d of result.diagnostics) process.stdout.write(gcc(file, d) + '\n');
     const notRun = e.notRun ? `, ${e.notRun} not run` : '';
-    process.stdout.write(`${counted(reads, 'read')}, ${counted(writes, 'write')}, ${e.met}/${counted(e.total, 'expectation')} met${notRun}, ${severityCounts(errors, warnings)}\n`);
+    process.stdout.write(
+      `${counted(reads, 'read')}, ${counted(writes, 'write')}, ${e.met}/${counted(e.total, 'expectation')} met${notRun}, ${severityCounts(errors, warnings)}\n`,
+    );
   }
   return errors ? 1 : 0;
 }

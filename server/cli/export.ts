@@ -16,12 +16,20 @@ import { gcc } from './output';
 export function runExport(o: Options): number {
   const [format, file, ...extra] = o.positional;
   if (format !== 'c' || file === undefined || extra.length) {
-    process.stderr.write(`usage: smmu export c SCRIPT [-o FILE] [--config FILE]${format !== undefined && format !== 'c' ? `   ('${format}' is not a format: only c)` : ''}\n`);
+    process.stderr.write(
+      `usage: smmu export c SCRIPT [-o FILE] [--config FILE]${format !== undefined && format !== 'c' ? `   ('${format}' is not a format: only c)` : ''}\n`,
+    );
     return 2;
   }
   const text = readOperand('export', file);
   if (text === undefined) return 2;
-  const check = checkScript(text, path.resolve(file), fileHost, 'syntax', o.config ? { configPath: path.resolve(o.config) } : {});
+  const check = checkScript(
+    text,
+    path.resolve(file),
+    fileHost,
+    'syntax',
+    o.config ? { configPath: path.resolve(o.config) } : {},
+  );
   const errors = check.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
     for (const d of errors) process.stdout.write(gcc(file, d) + '\n');
@@ -29,13 +37,16 @@ export function runExport(o: Options): number {
     return 1;
   }
   const compiled = compileScript(check, o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {});
-  for (const d of compiled.notRun) process.stderr.write(gcc(file, { ...d, message: d.message.replace(/^not run on QEMU/, 'not in the kit') }) + '\n');
+  for (const d of compiled.notRun)
+    process.stderr.write(gcc(file, { ...d, message: d.message.replace(/^not run on QEMU/, 'not in the kit') }) + '\n');
   const c = exportC(compiled.ops, { source: file });
   if (o.output) {
     try {
       fs.writeFileSync(o.output, c);
     } catch (e) {
-      process.stderr.write(`smmu export: cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      process.stderr.write(
+        `smmu export: cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`,
+      );
       return 2;
     }
     process.stderr.write(`smmu export: ${o.output}: ${compiled.ops.length} operations\n`);

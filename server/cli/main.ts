@@ -72,7 +72,16 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
                                                    (virt machine) and report where QEMU disagrees with
                                                    the architecture, at the script's lines; exit 1 on a
                                                    violation. --memory: guest RAM (1G); --timeout: 30 s`,
-    options: [CONFIG, JSON_OUT, { name: '--qemu', value: 'BIN' }, { name: '--machine', value: 'OPTS' }, { name: '--memory', value: 'SIZE' }, { name: '--keep', value: 'DIR' }, { name: '--timeout', value: 'SECONDS' }, MAX_MEMORY],
+    options: [
+      CONFIG,
+      JSON_OUT,
+      { name: '--qemu', value: 'BIN' },
+      { name: '--machine', value: 'OPTS' },
+      { name: '--memory', value: 'SIZE' },
+      { name: '--keep', value: 'DIR' },
+      { name: '--timeout', value: 'SECONDS' },
+      MAX_MEMORY,
+    ],
   },
   export: {
     usage: `  smmu export c SCRIPT [-o FILE] [--config FILE]   the script as one self-contained C file that performs
@@ -94,12 +103,13 @@ const USAGE = `usage:\n${Object.values(COMMANDS)
   .map((c) => c.usage)
   .join('\n')}\n  smmu --help | --version | COMMAND --help`;
 
-
 /** `--max-guest-memory`: MiB, or a number with K, M or G (1 KiB up to 64 GiB); undefined if not a size. */
 export function parseSize(text: string): number | undefined {
   const m = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
   if (!m) return undefined;
-  const unit = { '': 2 ** 20, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[(m[2] as string).toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const unit = { '': 2 ** 20, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[
+    (m[2] as string).toUpperCase() as '' | 'K' | 'M' | 'G'
+  ];
   const bytes = Number(m[1]) * unit;
   return bytes >= 4096 && bytes <= 64 * 2 ** 30 ? bytes : undefined;
 }
@@ -121,13 +131,18 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     const name = short ? short.name : eq < 0 ? a : a.slice(0, eq);
     const opt = spec.options.find((x) => x.name === name);
     if (!opt) {
-      const owners = Object.entries(COMMANDS).filter(([, c]) => c.options.some((x) => x.name === name)).map(([n]) => `smmu ${n}`);
-      return owners.length ? `${name} is not an option of smmu ${cmd} (it is one of ${owners.join(', ')})` : `unknown option ${name}`;
+      const owners = Object.entries(COMMANDS)
+        .filter(([, c]) => c.options.some((x) => x.name === name))
+        .map(([n]) => `smmu ${n}`);
+      return owners.length
+        ? `${name} is not an option of smmu ${cmd} (it is one of ${owners.join(', ')})`
+        : `unknown option ${name}`;
     }
     let value: string | undefined;
     if (opt.value) {
       value = eq < 0 ? args[++i] : a.slice(eq + 1);
-      if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) return `${name} needs a ${opt.value}`;
+      if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
+        return `${name} needs a ${opt.value}`;
     } else if (eq >= 0) return `${name} takes no value`;
     if (name === '--json') o.json = true;
     else if (name === '--trace') o.trace = true;
@@ -135,7 +150,8 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     else if (name === '--config') o.config = value;
     else if (name === '--max-guest-memory') {
       const bytes = parseSize(value as string);
-      if (bytes === undefined) return `--max-guest-memory ${value}: give a size from 4K to 64G (MiB without a unit: 512, 64M, 1G)`;
+      if (bytes === undefined)
+        return `--max-guest-memory ${value}: give a size from 4K to 64G (MiB without a unit: 512, 64M, 1G)`;
       o.maxGuestMemory = bytes;
     } else if (name === '--qemu') o.qemu = value;
     else if (name === '--machine') o.machine = value;
@@ -143,11 +159,13 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     else if (name === '--output') o.output = value;
     else if (name === '--memory') {
       const bytes = parseSize(value as string);
-      if (bytes === undefined || bytes < 2 ** 24) return `--memory ${value}: give the guest RAM as 16M to 64G (MiB without a unit: 512, 1G)`;
+      if (bytes === undefined || bytes < 2 ** 24)
+        return `--memory ${value}: give the guest RAM as 16M to 64G (MiB without a unit: 512, 1G)`;
       o.memory = { bytes, text: value as string };
     } else if (name === '--timeout') {
       const seconds = Number(value);
-      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) return `--timeout ${value}: give seconds, more than 0 and at most 3600`;
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+        return `--timeout ${value}: give seconds, more than 0 and at most 3600`;
       o.timeoutSeconds = seconds;
     }
   }
@@ -201,7 +219,9 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     default:
       if (opts.positional.length) {
-        process.stderr.write(`smmu dap: takes no operands (the program comes in the launch request)\nusage:\n${spec.usage}\n`);
+        process.stderr.write(
+          `smmu dap: takes no operands (the program comes in the launch request)\nusage:\n${spec.usage}\n`,
+        );
         return 2;
       }
       serving = true;

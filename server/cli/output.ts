@@ -6,7 +6,10 @@
  */
 
 interface Positioned {
-  readonly range: { readonly start: { readonly line: number; readonly character: number }; readonly end?: { readonly line: number; readonly character: number } };
+  readonly range: {
+    readonly start: { readonly line: number; readonly character: number };
+    readonly end?: { readonly line: number; readonly character: number };
+  };
 }
 
 export interface Reported extends Positioned {
@@ -29,7 +32,14 @@ export function gcc(file: string, d: Reported): string {
 function position(p: Positioned) {
   const { start } = p.range;
   const end = p.range.end ?? start;
-  return { line: start.line + 1, column: start.character + 1, range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } } };
+  return {
+    line: start.line + 1,
+    column: start.character + 1,
+    range: {
+      start: { line: start.line, character: start.character },
+      end: { line: end.line, character: end.character },
+    },
+  };
 }
 
 /** A diagnostic in `--json`: both positions (see POSITION_BASE), then what it says. */
@@ -40,6 +50,8 @@ export function jsonDiagnostic(d: Reported) {
     code: d.code,
     message: d.message,
     ...(d.section ? { section: d.section } : {}),
-    ...(d.related?.length ? { related: d.related.map((r) => ({ ...(r.path ? { path: r.path } : {}), ...position(r), message: r.message })) } : {}),
+    ...(d.related?.length
+      ? { related: d.related.map((r) => ({ ...(r.path ? { path: r.path } : {}), ...position(r), message: r.message })) }
+      : {}),
   };
 }

@@ -15,14 +15,19 @@ import { fileHost } from '../file-host';
 
 export function runReplay(o: Options): number {
   if (o.positional.length !== 1) {
-    process.stderr.write('usage: smmu replay TRACE [--config FILE] [--json]   (a .smmutrace file or a QEMU -trace smmuv3_* log)\n');
+    process.stderr.write(
+      'usage: smmu replay TRACE [--config FILE] [--json]   (a .smmutrace file or a QEMU -trace smmuv3_* log)\n',
+    );
     return 2;
   }
   const file = o.positional[0] as string;
   if (!configOption('replay', o.config)) return 2;
   const text = readOperand('replay', file);
   if (text === undefined) return 2;
-  const r = checkTrace(text, path.resolve(file), fileHost, { configPath: o.config && path.resolve(o.config), ...(o.maxGuestMemory ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+  const r = checkTrace(text, path.resolve(file), fileHost, {
+    configPath: o.config && path.resolve(o.config),
+    ...(o.maxGuestMemory ? { maxGuestMemory: o.maxGuestMemory } : {}),
+  });
   const s = r.summary;
   if (o.json) {
     process.stdout.write(
@@ -33,10 +38,28 @@ export function runReplay(o: Options): number {
           format: r.parsed.format,
           config: r.configSource || r.config.name,
           diagnostics: r.diagnostics.map(jsonDiagnostic),
-          summary: { records: s.records, notReplayed: s.notReplayed, reads: s.reads, writes: s.writes, errors: s.errors, warnings: s.warnings, notes: s.infos, vcpus: s.vcpus, counts: s.counts, ...(s.firstDivergence ? { firstDivergence: jsonDiagnostic(s.firstDivergence) } : {}) },
+          summary: {
+            records: s.records,
+            notReplayed: s.notReplayed,
+            reads: s.reads,
+            writes: s.writes,
+            errors: s.errors,
+            warnings: s.warnings,
+            notes: s.infos,
+            vcpus: s.vcpus,
+            counts: s.counts,
+            ...(s.firstDivergence ? { firstDivergence: jsonDiagnostic(s.firstDivergence) } : {}),
+          },
           reads: [...r.lines.values()]
             .filter((l) => l.record.dir === 'R')
-            .map((l) => ({ line: l.record.line + 1, offset: hex(BigInt(l.record.offset)), ...(l.register ? { register: `SMMU_${l.register.name}` } : {}), emulation: typeof l.emulation === 'bigint' ? hex(l.emulation, l.record.size === 8 ? 64 : 32) : l.emulation, model: typeof l.model === 'bigint' ? hex(l.model, l.record.size === 8 ? 64 : 32) : l.model })),
+            .map((l) => ({
+              line: l.record.line + 1,
+              offset: hex(BigInt(l.record.offset)),
+              ...(l.register ? { register: `SMMU_${l.register.name}` } : {}),
+              emulation:
+                typeof l.emulation === 'bigint' ? hex(l.emulation, l.record.size === 8 ? 64 : 32) : l.emulation,
+              model: typeof l.model === 'bigint' ? hex(l.model, l.record.size === 8 ? 64 : 32) : l.model,
+            })),
         },
         null,
         2,

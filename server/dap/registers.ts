@@ -4,4 +4,10 @@
  */
 export { registerStates } from '../lsp/register-states';
 
-export { REGISTERS_REQUEST, SET_REGISTER_REQUEST, type SessionRegistersResult, type SetRegisterArguments, type SetRegisterResult } from '../lsp/lsp-ext';
+export {
+  REGISTERS_REQUEST,
+  SET_REGISTER_REQUEST,
+  type SessionRegistersResult,
+  type SetRegisterArguments,
+  type SetRegisterResult,
+} from '../lsp/lsp-ext';

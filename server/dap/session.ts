@@ -4,12 +4,30 @@
  * in VS Code (client/debug.ts) and over stdio as `smmu dap` (server/dap/stdio.ts).
  */
 import * as path from 'path';
-import { Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, Thread } from '@vscode/debugadapter';
+import {
+  Handles,
+  InitializedEvent,
+  InvalidatedEvent,
+  LoggingDebugSession,
+  OutputEvent,
+  Scope,
+  Source,
+  StackFrame,
+  StoppedEvent,
+  Thread,
+} from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
 import { TraceMachine } from '../../core/debug/trace-program';
 import { scopes, type VarNode } from '../../core/debug/views';
-import { REGISTERS_REQUEST, registerStates, SET_REGISTER_REQUEST, type SessionRegistersResult, type SetRegisterArguments, type SetRegisterResult } from './registers';
+import {
+  REGISTERS_REQUEST,
+  registerStates,
+  SET_REGISTER_REQUEST,
+  type SessionRegistersResult,
+  type SetRegisterArguments,
+  type SetRegisterResult,
+} from './registers';
 import { findField, findRegister } from '../../core/registers/table';
 import { isPresetName, type DefaultConfig } from '../../core/config/default';
 import { fileHost } from '../file-host';
@@ -77,7 +95,12 @@ export class SmmuDebugSession extends LoggingDebugSession {
       supportsWriteMemoryRequest: true,
       supportsExceptionInfoRequest: true,
       supportsTerminateRequest: false,
-      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: f.default })),
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
+        filter: f.filter,
+        label: f.label,
+        description: f.description,
+        default: f.default,
+      })),
     };
     this.sendResponse(response);
   }
@@ -88,16 +111,35 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
-    if (typeof args.program !== 'string' || !args.program) return this.fail(response, 'launch: "program" must name a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace');
+    if (typeof args.program !== 'string' || !args.program)
+      return this.fail(
+        response,
+        'launch: "program" must name a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace',
+      );
     const program = path.resolve(args.program);
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
     let loaded;
     try {
-      const d = typeof args.defaultConfig === 'string' && args.defaultConfig.trim() ? args.defaultConfig.trim() : undefined;
-      const defaultConfig: DefaultConfig | undefined = d === undefined ? undefined : { origin: 'launch defaultConfig', value: d, ...(isPresetName(d) ? {} : { path: path.resolve(path.dirname(program), d) }) };
-      loaded = DebugRuntime.launch(program, host, { ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}), ...(args.trace === true ? { trace: true } : {}), ...(defaultConfig ? { defaultConfig } : {}) });
+      const d =
+        typeof args.defaultConfig === 'string' && args.defaultConfig.trim() ? args.defaultConfig.trim() : undefined;
+      const defaultConfig: DefaultConfig | undefined =
+        d === undefined
+          ? undefined
+          : {
+              origin: 'launch defaultConfig',
+              value: d,
+              ...(isPresetName(d) ? {} : { path: path.resolve(path.dirname(program), d) }),
+            };
+      loaded = DebugRuntime.launch(program, host, {
+        ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}),
+        ...(args.trace === true ? { trace: true } : {}),
+        ...(defaultConfig ? { defaultConfig } : {}),
+      });
     } catch (e) {
-      return this.fail(response, `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`);
+      return this.fail(
+        response,
+        `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     if (!loaded.runtime) return this.fail(response, loaded.error ?? `cannot debug ${program}`);
     const rt = loaded.runtime;
@@ -110,7 +152,12 @@ export class SmmuDebugSession extends LoggingDebugSession {
       }
       this.sendEvent(e);
     };
-    this.sendEvent(new OutputEvent(`SMMU model: ${rt.configName}; ${rt.kind === 'script' ? counted(rt.machine.statements.length, 'statement') : rt.machine instanceof TraceMachine ? rt.machine.summaryText() : 'command queue'}\n`, 'console'));
+    this.sendEvent(
+      new OutputEvent(
+        `SMMU model: ${rt.configName}; ${rt.kind === 'script' ? counted(rt.machine.statements.length, 'statement') : rt.machine instanceof TraceMachine ? rt.machine.summaryText() : 'command queue'}\n`,
+        'console',
+      ),
+    );
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);
@@ -162,12 +209,19 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   /** Requests that may arrive while running (between chunks the runtime is idle, so they are safe). */
-  private static readonly WHILE_RUNNING = new Set(['pause', 'setBreakpoints', 'setExceptionBreakpoints', 'setDataBreakpoints', 'dataBreakpointInfo']);
+  private static readonly WHILE_RUNNING = new Set([
+    'pause',
+    'setBreakpoints',
+    'setExceptionBreakpoints',
+    'setDataBreakpoints',
+    'dataBreakpointInfo',
+  ]);
 
   private withRuntime<R extends DebugProtocol.Response>(response: R, f: (rt: DebugRuntime) => void): void {
     const rt = this.runtime;
     if (!rt) return this.fail(response, 'no program is loaded: launch first');
-    if (this.running && !SmmuDebugSession.WHILE_RUNNING.has(response.command)) return this.fail(response, 'the model is running: pause first');
+    if (this.running && !SmmuDebugSession.WHILE_RUNNING.has(response.command))
+      return this.fail(response, 'the model is running: pause first');
     try {
       f(rt);
     } catch (e) {
@@ -175,31 +229,64 @@ export class SmmuDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
       const wanted = args.breakpoints ?? [];
       const same = args.source.path && path.resolve(this.convertClientPathToDebugger(args.source.path)) === rt.path;
       if (!same) {
-        response.body = { breakpoints: wanted.map((b) => ({ verified: false, line: b.line, message: 'breakpoints work in the launched file only (included files run as one statement)' })) };
+        response.body = {
+          breakpoints: wanted.map((b) => ({
+            verified: false,
+            line: b.line,
+            message: 'breakpoints work in the launched file only (included files run as one statement)',
+          })),
+        };
         return this.sendResponse(response);
       }
       const results = rt.setBreakpoints(
-        wanted.map((b) => ({ line: this.convertClientLineToDebugger(b.line), ...(b.condition ? { condition: b.condition } : {}), ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}), ...(b.logMessage ? { logMessage: b.logMessage } : {}) })),
+        wanted.map((b) => ({
+          line: this.convertClientLineToDebugger(b.line),
+          ...(b.condition ? { condition: b.condition } : {}),
+          ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}),
+          ...(b.logMessage ? { logMessage: b.logMessage } : {}),
+        })),
       );
-      response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, line: this.convertDebuggerLineToClient(r.line), source: this.source(), ...(r.message ? { message: r.message } : {}) })) };
+      response.body = {
+        breakpoints: results.map((r) => ({
+          id: r.id,
+          verified: r.verified,
+          line: this.convertDebuggerLineToClient(r.line),
+          source: this.source(),
+          ...(r.message ? { message: r.message } : {}),
+        })),
+      };
       this.sendResponse(response);
     });
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
       const unknown = rt.setExceptionFilters(args.filters);
-      response.body = { breakpoints: args.filters.map((f) => ({ verified: !unknown.includes(f), ...(unknown.includes(f) ? { message: `unknown filter ${f}` } : {}) })) };
+      response.body = {
+        breakpoints: args.filters.map((f) => ({
+          verified: !unknown.includes(f),
+          ...(unknown.includes(f) ? { message: `unknown filter ${f}` } : {}),
+        })),
+      };
       this.sendResponse(response);
     });
   }
 
-  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+  protected override dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
       let name = args.name;
       if (args.variablesReference) {
@@ -208,15 +295,26 @@ export class SmmuDebugSession extends LoggingDebugSession {
         if (child?.evaluateName) name = child.evaluateName;
       }
       const info = rt.dataBreakpointInfo(name);
-      response.body = { dataId: info.dataId ?? null, description: info.description, ...(info.dataId ? { accessTypes: ['write' as const] } : {}) };
+      response.body = {
+        dataId: info.dataId ?? null,
+        description: info.description,
+        ...(info.dataId ? { accessTypes: ['write' as const] } : {}),
+      };
       this.sendResponse(response);
     });
   }
 
-  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+  protected override setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
-      const r = rt.setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, ...(b.condition ? { condition: b.condition } : {}) })));
-      response.body = { breakpoints: r.map((x) => ({ verified: x.verified, ...(x.message ? { message: x.message } : {}) })) };
+      const r = rt.setDataBreakpoints(
+        args.breakpoints.map((b) => ({ dataId: b.dataId, ...(b.condition ? { condition: b.condition } : {}) })),
+      );
+      response.body = {
+        breakpoints: r.map((x) => ({ verified: x.verified, ...(x.message ? { message: x.message } : {}) })),
+      };
       this.sendResponse(response);
     });
   }
@@ -228,7 +326,9 @@ export class SmmuDebugSession extends LoggingDebugSession {
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
     this.withRuntime(response, (rt) => {
-      const frames = rt.frames().map((f, i) => new StackFrame(i, f.name, this.source(), this.convertDebuggerLineToClient(f.line)));
+      const frames = rt
+        .frames()
+        .map((f, i) => new StackFrame(i, f.name, this.source(), this.convertDebuggerLineToClient(f.line)));
       response.body = { stackFrames: frames, totalFrames: frames.length };
       this.sendResponse(response);
     });
@@ -249,7 +349,11 @@ export class SmmuDebugSession extends LoggingDebugSession {
 
   private toVariable(n: VarNode): DebugProtocol.Variable {
     const expandable = n.children || n.indexed;
-    const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: expandable ? this.handles.create(n) : 0 };
+    const v: DebugProtocol.Variable = {
+      name: n.name,
+      value: n.value,
+      variablesReference: expandable ? this.handles.create(n) : 0,
+    };
     if (n.type) v.type = n.type;
     if (n.evaluateName) v.evaluateName = n.evaluateName;
     if (n.memoryReference) v.memoryReference = n.memoryReference;
@@ -258,7 +362,10 @@ export class SmmuDebugSession extends LoggingDebugSession {
     return v;
   }
 
-  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+  protected override variablesRequest(
+    response: DebugProtocol.VariablesResponse,
+    args: DebugProtocol.VariablesArguments,
+  ): void {
     this.withRuntime(response, () => {
       const n = this.handles.get(args.variablesReference);
       let nodes: readonly VarNode[] = [];
@@ -269,12 +376,16 @@ export class SmmuDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+  protected override setVariableRequest(
+    response: DebugProtocol.SetVariableResponse,
+    args: DebugProtocol.SetVariableArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
       const parent = this.handles.get(args.variablesReference);
       if (typeof args.value !== 'string') return this.fail(response, 'setVariable: "value" must be a string');
       const node = parent?.children?.().find((c) => c.name === args.name);
-      if (!node?.settable) return this.fail(response, `${args.name} cannot be set: only registers and their fields can`);
+      if (!node?.settable)
+        return this.fail(response, `${args.name} cannot be set: only registers and their fields can`);
       const r = rt.setRegister(node.settable.reg, node.settable.field, args.value);
       for (const f of r.findings) this.sendEvent(new OutputEvent(`SMMU_${node.settable.reg.name}: ${f}\n`, 'console'));
       response.body = { value: r.value };
@@ -283,7 +394,10 @@ export class SmmuDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+  protected override evaluateRequest(
+    response: DebugProtocol.EvaluateResponse,
+    args: DebugProtocol.EvaluateArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
       if (typeof args.expression !== 'string') return this.fail(response, 'evaluate: "expression" must be a string');
       const before = rt.position;
@@ -297,7 +411,11 @@ export class SmmuDebugSession extends LoggingDebugSession {
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     this.withRuntime(response, (rt) => {
       const x = rt.lastException;
-      response.body = { exceptionId: x?.id ?? 'none', description: x?.description ?? 'no exception', breakMode: 'always' };
+      response.body = {
+        exceptionId: x?.id ?? 'none',
+        description: x?.description ?? 'no exception',
+        breakMode: 'always',
+      };
       this.sendResponse(response);
     });
   }
@@ -343,7 +461,10 @@ export class SmmuDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+  protected override readMemoryRequest(
+    response: DebugProtocol.ReadMemoryResponse,
+    args: DebugProtocol.ReadMemoryArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
       const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
       const count = Math.max(0, Math.min(Math.trunc(Number(args.count)) || 0, 1 << 20));
@@ -353,7 +474,10 @@ export class SmmuDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+  protected override writeMemoryRequest(
+    response: DebugProtocol.WriteMemoryResponse,
+    args: DebugProtocol.WriteMemoryArguments,
+  ): void {
     this.withRuntime(response, (rt) => {
       if (typeof args.data !== 'string') return this.fail(response, 'writeMemory: "data" must be base64 text');
       const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
@@ -369,7 +493,10 @@ export class SmmuDebugSession extends LoggingDebugSession {
     if (command === SET_REGISTER_REQUEST) return this.setRegister(response, args);
     if (command !== REGISTERS_REQUEST) return this.fail(response, `unknown request ${command}`);
     this.withRuntime(response, (rt) => {
-      const body: SessionRegistersResult = { registers: registerStates(rt.machine.engine), line: rt.frames().at(-1)?.line ?? 0 };
+      const body: SessionRegistersResult = {
+        registers: registerStates(rt.machine.engine),
+        line: rt.frames().at(-1)?.line ?? 0,
+      };
       response.body = body;
       this.sendResponse(response);
     });
@@ -382,7 +509,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
       const reg = typeof a.register === 'string' ? findRegister(a.register) : undefined;
       if (!reg) return this.fail(response, `${String(a.register)} is not a register`);
       const field = typeof a.field === 'string' ? findField(reg, a.field) : undefined;
-      if (a.field !== undefined && !field) return this.fail(response, `${String(a.field)} is not a field of SMMU_${reg.name}`);
+      if (a.field !== undefined && !field)
+        return this.fail(response, `${String(a.field)} is not a field of SMMU_${reg.name}`);
       if (typeof a.value !== 'string') return this.fail(response, '"value" must be a string');
       const r = rt.setRegister(reg, field, a.value);
       for (const f of r.findings) this.sendEvent(new OutputEvent(`SMMU_${reg.name}: ${f}\n`, 'console'));
@@ -396,7 +524,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
 
 /** A memory reference: a guest physical address in hex (`0x40100000`) or decimal. */
 function parseAddress(ref: unknown): bigint {
-  if (typeof ref !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(ref.trim())) throw new Error(`memory reference '${ref}' is not an address (0x… or decimal)`);
+  if (typeof ref !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(ref.trim()))
+    throw new Error(`memory reference '${ref}' is not an address (0x… or decimal)`);
   const a = BigInt(ref.trim());
   if (a >= 1n << 64n) throw new Error(`memory reference '${ref}' is beyond 64 bits`);
   return a;

@@ -19,12 +19,30 @@ import type { Workspace } from './workspace';
 
 const NUMBER = /^(0[xX][0-9A-Fa-f_]+|0[bB][01_]+|[0-9_]+)$/;
 
-function edit(doc: TextDocument, range: Range, newText: string, title: string, diagnostics: Diagnostic[] = [], preferred = false): CodeAction {
-  return { title, kind: CodeActionKind.QuickFix, ...(diagnostics.length ? { diagnostics } : {}), ...(preferred ? { isPreferred: true } : {}), edit: { changes: { [doc.uri]: [{ range, newText }] } } };
+function edit(
+  doc: TextDocument,
+  range: Range,
+  newText: string,
+  title: string,
+  diagnostics: Diagnostic[] = [],
+  preferred = false,
+): CodeAction {
+  return {
+    title,
+    kind: CodeActionKind.QuickFix,
+    ...(diagnostics.length ? { diagnostics } : {}),
+    ...(preferred ? { isPreferred: true } : {}),
+    edit: { changes: { [doc.uri]: [{ range, newText }] } },
+  };
 }
 
 function overlaps(a: Range, b: Range): boolean {
-  return !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+  return !(
+    a.end.line < b.start.line ||
+    (a.end.line === b.start.line && a.end.character < b.start.character) ||
+    b.end.line < a.start.line ||
+    (b.end.line === a.start.line && b.end.character < a.start.character)
+  );
 }
 
 /** The value written as the user would write it: symbolic if the original was, else hex. */
@@ -35,7 +53,13 @@ function spell(s: RegisterAccess, value: bigint, symbolicOriginal: boolean): str
   return symbolic(s.register, whole) || '0';
 }
 
-export function codeActions(workspace: Workspace, doc: TextDocument, range: Range, diagnostics: Diagnostic[], options: { execute: boolean } = { execute: true }): CodeAction[] {
+export function codeActions(
+  workspace: Workspace,
+  doc: TextDocument,
+  range: Range,
+  diagnostics: Diagnostic[],
+  options: { execute: boolean } = { execute: true },
+): CodeAction[] {
   const check = workspace.scriptCheck(doc);
   const out: CodeAction[] = [];
   for (const st of check.resolved.statements) {
@@ -51,19 +75,49 @@ export function codeActions(workspace: Workspace, doc: TextDocument, range: Rang
       const accessMask = s.size === 8 ? (1n << 64n) - 1n : 0xffff_ffffn;
       if (codes.has('write.res0')) {
         const v = s.value & (definedMask(reg) >> shift) & accessMask;
-        out.push(edit(doc, s.valueRange, spell(s, v, !numeric), 'Clear the RES0 bits', onLine.filter((d) => d.code === 'write.res0'), true));
+        out.push(
+          edit(
+            doc,
+            s.valueRange,
+            spell(s, v, !numeric),
+            'Clear the RES0 bits',
+            onLine.filter((d) => d.code === 'write.res0'),
+            true,
+          ),
+        );
       }
       if (codes.has('write.unadvertised')) {
         // What the configuration at this line advertises (a `config` line after `reset` changes it).
         const ids = idViewOf(configAtLine(check, s.range.start.line));
         const v = s.value & (implementedMask(reg, ids) >> shift) & (definedMask(reg) >> shift) & accessMask;
-        out.push(edit(doc, s.valueRange, spell(s, v, !numeric), 'Drop the fields this configuration does not advertise', onLine.filter((d) => d.code === 'write.unadvertised'), true));
+        out.push(
+          edit(
+            doc,
+            s.valueRange,
+            spell(s, v, !numeric),
+            'Drop the fields this configuration does not advertise',
+            onLine.filter((d) => d.code === 'write.unadvertised'),
+            true,
+          ),
+        );
       }
       if (numeric) {
         const sym = spell(s, s.value, true);
-        if (sym !== text && !/0x[0-9A-F]{8}/.test(sym)) out.push({ ...edit(doc, s.valueRange, sym, `Write as fields: ${sym}`), kind: CodeActionKind.RefactorRewrite });
+        if (sym !== text && !/0x[0-9A-F]{8}/.test(sym))
+          out.push({
+            ...edit(doc, s.valueRange, sym, `Write as fields: ${sym}`),
+            kind: CodeActionKind.RefactorRewrite,
+          });
       } else {
-        out.push({ ...edit(doc, s.valueRange, hex(s.value, s.size === 8 ? 64 : 32), `Write as a number: ${hex(s.value, s.size === 8 ? 64 : 32)}`), kind: CodeActionKind.RefactorRewrite });
+        out.push({
+          ...edit(
+            doc,
+            s.valueRange,
+            hex(s.value, s.size === 8 ? 64 : 32),
+            `Write as a number: ${hex(s.value, s.size === 8 ? 64 : 32)}`,
+          ),
+          kind: CodeActionKind.RefactorRewrite,
+        });
       }
     }
   }
@@ -76,23 +130,43 @@ export function codeActions(workspace: Workspace, doc: TextDocument, range: Rang
     const reg = findRegister(p.target.base.name);
     if (!reg) continue;
     const keyword = `${p.op}${reg.width === 64 && !p.target.plus ? 64 : 32}`;
-    if (keyword !== `${p.op}${p.bits}`) out.push(edit(doc, p.keyword, keyword, `Use ${keyword} (SMMU_${reg.name} is a ${reg.width}-bit register)`, [d], true));
+    if (keyword !== `${p.op}${p.bits}`)
+      out.push(
+        edit(doc, p.keyword, keyword, `Use ${keyword} (SMMU_${reg.name} is a ${reg.width}-bit register)`, [d], true),
+      );
   }
   // A global error raised at a line: acknowledge it the way drivers do, GERRORN = GERROR (§6.3.20).
-  const raised = diagnostics.find((d) => typeof d.code === 'string' && d.code.startsWith('gerror.') && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
+  const raised = diagnostics.find(
+    (d) =>
+      typeof d.code === 'string' &&
+      d.code.startsWith('gerror.') &&
+      d.range.start.line >= range.start.line &&
+      d.range.start.line <= range.end.line,
+  );
   if (raised && options.execute) {
     const line = raised.range.start.line;
     const { engine } = modelAtLine(check, line, workspace.runsFor(doc.uri));
     const gerror = engine.smmu.peek('GERROR');
     const active = gerror ^ engine.smmu.peek('GERRORN');
     if (active !== 0n) {
-      const names = getRegister('GERROR').fields.filter((f) => (active >> BigInt(f.lsb)) & 1n).map((f) => f.name);
+      const names = getRegister('GERROR')
+        .fields.filter((f) => (active >> BigInt(f.lsb)) & 1n)
+        .map((f) => f.name);
       const insertAt = { line: line + 1, character: 0 };
       out.push({
         title: `Acknowledge ${names.join(', ')} in GERRORN`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [raised],
-        edit: { changes: { [doc.uri]: [{ range: { start: insertAt, end: insertAt }, newText: `write32 GERRORN ${hex(gerror)}  # acknowledge ${names.join(', ')} (GERRORN = GERROR)\n` }] } },
+        edit: {
+          changes: {
+            [doc.uri]: [
+              {
+                range: { start: insertAt, end: insertAt },
+                newText: `write32 GERRORN ${hex(gerror)}  # acknowledge ${names.join(', ')} (GERRORN = GERROR)\n`,
+              },
+            ],
+          },
+        },
       });
     }
   }

@@ -5,7 +5,13 @@
  * after `FIELD=`; in engine statements, what their argument schema says comes next (commands,
  * events, structure fields, named arguments, outcomes). Each item carries its documentation.
  */
-import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position } from 'vscode-languageserver/node';
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  type CompletionItem,
+  type Position,
+} from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { commandSummaryMarkdown } from '../../core/commands/codec';
 import { COMMANDS } from '../../core/commands/table';
@@ -18,7 +24,13 @@ import { findField, findRegister, REGISTERS } from '../../core/registers/table';
 import type { RegisterDef } from '../../core/registers/types';
 import type { Token } from '../../core/script/ast';
 import { lexLine } from '../../core/script/lexer';
-import { STATEMENT_TABLE, STATEMENTS, statementOf, type EngineDef, type StatementDef } from '../../core/script/statements';
+import {
+  STATEMENT_TABLE,
+  STATEMENTS,
+  statementOf,
+  type EngineDef,
+  type StatementDef,
+} from '../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
 import { namedArgMarkdown, statementMarkdown } from '../../core/script/statements/describe';
 import type { ExpectationArg, PositionalArg } from '../../core/script/statements/types';
@@ -54,11 +66,18 @@ const ABORT_ITEM: CompletionItem = {
   label: 'abort',
   kind: CompletionItemKind.Keyword,
   detail: 'the access takes an external abort (§6.2)',
-  documentation: doc('`== abort`: the access must take an external abort; `!= abort`: it must not. Whether an illegal access aborts is the configuration\'s choice (`choices.illegalAccess`, `choices.illegal64BitAccess`).'),
+  documentation: doc(
+    "`== abort`: the access must take an external abort; `!= abort`: it must not. Whether an illegal access aborts is the configuration's choice (`choices.illegalAccess`, `choices.illegal64BitAccess`).",
+  ),
 };
 
 function registerItems(): CompletionItem[] {
-  return REGISTERS.map((r) => ({ label: r.name, kind: CompletionItemKind.Variable, detail: `SMMU_${r.name} @ 0x${r.offset.toString(16).toUpperCase()}`, documentation: doc(registerMarkdown(r)) }));
+  return REGISTERS.map((r) => ({
+    label: r.name,
+    kind: CompletionItemKind.Variable,
+    detail: `SMMU_${r.name} @ 0x${r.offset.toString(16).toUpperCase()}`,
+    documentation: doc(registerMarkdown(r)),
+  }));
 }
 
 function registerFieldItems(reg: RegisterDef, assign: boolean): CompletionItem[] {
@@ -81,13 +100,22 @@ function layoutFieldItems(def: LayoutDef): CompletionItem[] {
       label: f.name,
       kind: CompletionItemKind.Field,
       detail: `${def.name}.${f.name} ${f.msb === f.lsb ? `[${f.msb}]` : `[${f.msb}:${f.lsb}]`}`,
-      documentation: doc(f.description + (f.values ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}`).join('\n')}` : '')),
+      documentation: doc(
+        f.description + (f.values ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}`).join('\n')}` : ''),
+      ),
       ...(f.msb !== f.lsb ? { insertText: `${f.name}=` } : {}),
     }));
 }
 
-function enumItems(values: readonly { value: number; name: string; description?: string }[] | undefined): CompletionItem[] {
-  return (values ?? []).map((v) => ({ label: v.name, kind: CompletionItemKind.EnumMember, detail: String(v.value), ...(v.description ? { documentation: v.description } : {}) }));
+function enumItems(
+  values: readonly { value: number; name: string; description?: string }[] | undefined,
+): CompletionItem[] {
+  return (values ?? []).map((v) => ({
+    label: v.name,
+    kind: CompletionItemKind.EnumMember,
+    detail: String(v.value),
+    ...(v.description ? { documentation: v.description } : {}),
+  }));
 }
 
 /** A statement keyword, documented from its definition, with its snippet when it has one. */
@@ -117,25 +145,58 @@ function statementItems(): CompletionItem[] {
 
 /** After `mem`: the access keywords, and the second words of two-word statements (`abort`). */
 function secondWordItems(first: string, def: StatementDef): CompletionItem[] {
-  const access = def.syntax === 'memory' ? ACCESS_KEYWORDS.map((k) => ({ label: k, kind: CompletionItemKind.Keyword, detail: def.summary, documentation: doc(statementMarkdown(def)) })) : [];
+  const access =
+    def.syntax === 'memory'
+      ? ACCESS_KEYWORDS.map((k) => ({
+          label: k,
+          kind: CompletionItemKind.Keyword,
+          detail: def.summary,
+          documentation: doc(statementMarkdown(def)),
+        }))
+      : [];
   const phrases = [...(STATEMENT_TABLE.phrases.get(first) ?? [])].map(([second, d]) => keywordItem(second, d));
   return [...access, ...phrases];
 }
 
 function positionalItems(p: PositionalArg): CompletionItem[] {
   if (p.table === 'commands') {
-    return COMMANDS.map((c) => ({ label: c.name.replace(/^CMD_/, ''), kind: CompletionItemKind.Function, detail: `${c.name} (opcode 0x${c.opcode.toString(16).toUpperCase()})`, documentation: doc(commandSummaryMarkdown(c)) }));
+    return COMMANDS.map((c) => ({
+      label: c.name.replace(/^CMD_/, ''),
+      kind: CompletionItemKind.Function,
+      detail: `${c.name} (opcode 0x${c.opcode.toString(16).toUpperCase()})`,
+      documentation: doc(commandSummaryMarkdown(c)),
+    }));
   }
-  if (p.table === 'events') return EVENTS.map((e) => ({ label: e.name, kind: CompletionItemKind.Event, detail: `event 0x${e.id.toString(16).toUpperCase()}`, documentation: doc(eventSummaryMarkdown(e)) }));
+  if (p.table === 'events')
+    return EVENTS.map((e) => ({
+      label: e.name,
+      kind: CompletionItemKind.Event,
+      detail: `event 0x${e.id.toString(16).toUpperCase()}`,
+      documentation: doc(eventSummaryMarkdown(e)),
+    }));
   return (p.choices ?? []).map((k) => {
     const about = p.choiceDocs?.[k];
-    return { label: k, kind: CompletionItemKind.Keyword, ...(k.includes(' ') ? { insertText: k } : {}), ...(about ? { documentation: doc(about) } : {}) };
+    return {
+      label: k,
+      kind: CompletionItemKind.Keyword,
+      ...(k.includes(' ') ? { insertText: k } : {}),
+      ...(about ? { documentation: doc(about) } : {}),
+    };
   });
 }
 
 function expectItems(e: ExpectationArg): CompletionItem[] {
   const words = (e.choices ?? []).map((k) => ({ label: k, kind: CompletionItemKind.Keyword }));
-  return e.events ? [...words, ...EVENTS.map((x) => ({ label: x.name, kind: CompletionItemKind.Event, documentation: doc(eventSummaryMarkdown(x)) }))] : words;
+  return e.events
+    ? [
+        ...words,
+        ...EVENTS.map((x) => ({
+          label: x.name,
+          kind: CompletionItemKind.Event,
+          documentation: doc(eventSummaryMarkdown(x)),
+        })),
+      ]
+    : words;
 }
 
 /**
@@ -157,7 +218,13 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   // Named arguments of the form the first argument picks (`addr=` after `expect msi`), or of every
   // form; a bare name where the form takes it so (`data` after `dma read`).
   const form = args[0]?.text.toLowerCase() ?? '';
-  const named = (a.named ?? []).filter((n) => n.after === undefined || n.after === form).map((n) => ({ label: n.kind === 'value' && !n.bareAfter?.includes(form) ? `${n.name}=` : n.name, kind: CompletionItemKind.Property, documentation: doc(namedArgMarkdown(def, n)) }));
+  const named = (a.named ?? [])
+    .filter((n) => n.after === undefined || n.after === form)
+    .map((n) => ({
+      label: n.kind === 'value' && !n.bareAfter?.includes(form) ? `${n.name}=` : n.name,
+      kind: CompletionItemKind.Property,
+      documentation: doc(namedArgMarkdown(def, n)),
+    }));
   // A record's fields, then the statement's own arguments (`expect event F_TRANSLATION … count=`).
   return layout ? [...layoutFieldItems(layout), ...named] : named;
 }
@@ -168,18 +235,32 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
   const tokens = lexLine(lineText, pos.line).filter((t) => t.kind !== 'comment');
   const endsWithSpace = /\s$/.test(lineText) || lineText === '';
   // The word being typed (if any) is not context; punctuation just typed (`.`, `=`) is.
-  const typing = !endsWithSpace && tokens.length > 0 && (tokens[tokens.length - 1]?.kind === 'word' || tokens[tokens.length - 1]?.kind === 'number');
+  const typing =
+    !endsWithSpace &&
+    tokens.length > 0 &&
+    (tokens[tokens.length - 1]?.kind === 'word' || tokens[tokens.length - 1]?.kind === 'number');
   const context = typing ? tokens.slice(0, -1) : tokens;
   const last = context[context.length - 1];
   if (context.length === 0) {
-    const snippets = SNIPPETS.map((s) => ({ label: s.label, kind: CompletionItemKind.Snippet, detail: s.detail, insertText: s.body, insertTextFormat: InsertTextFormat.Snippet }));
+    const snippets = SNIPPETS.map((s) => ({
+      label: s.label,
+      kind: CompletionItemKind.Snippet,
+      detail: s.detail,
+      insertText: s.body,
+      insertTextFormat: InsertTextFormat.Snippet,
+    }));
     return [...statementItems(), ...snippets];
   }
   const st = statementOf(context.slice(0, 2).map((t) => (t.kind === 'word' ? t.text : undefined)));
   if (!st) return [];
   const { def, length } = st;
   // `mem ` → how it goes on.
-  if (context.length === 1 && length === 1 && (def.syntax === 'memory' || STATEMENT_TABLE.phrases.has(context[0]?.text ?? ''))) return secondWordItems(context[0]?.text ?? '', def);
+  if (
+    context.length === 1 &&
+    length === 1 &&
+    (def.syntax === 'memory' || STATEMENT_TABLE.phrases.has(context[0]?.text ?? ''))
+  )
+    return secondWordItems(context[0]?.text ?? '', def);
   const onRegister = def.syntax === 'register' || (def.syntax === 'engine' && def.operand === 'register');
   // `REG.` → its fields.
   if (last?.text === '.' && context.length >= 2) {
@@ -191,7 +272,15 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
     const name = context[context.length - 2]?.text ?? '';
     const reg = onRegister ? findRegister(context[1]?.text ?? '') : undefined;
     if (reg) return enumItems(findField(reg, name)?.values);
-    const layout = def.syntax === 'engine' ? def.args.fields?.layout(context.slice(length).filter((t) => t.kind === 'word').map((t) => t.text)) : undefined;
+    const layout =
+      def.syntax === 'engine'
+        ? def.args.fields?.layout(
+            context
+              .slice(length)
+              .filter((t) => t.kind === 'word')
+              .map((t) => t.text),
+          )
+        : undefined;
     const f: LayoutField | undefined = layout ? findLayoutField(layout, name) : undefined;
     return enumItems(f?.values);
   }
@@ -200,7 +289,9 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
   if (onRegister) {
     if (context.length === 1) return registerItems();
     const reg = findRegister(context[1]?.text ?? '');
-    return reg && def.syntax === 'register' && context[0]?.text.startsWith('write') ? registerFieldItems(reg, true) : [];
+    return reg && def.syntax === 'register' && context[0]?.text.startsWith('write')
+      ? registerFieldItems(reg, true)
+      : [];
   }
   return def.syntax === 'engine' ? engineItems(def, context.slice(length)) : [];
 }

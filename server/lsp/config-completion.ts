@@ -6,7 +6,14 @@
  * client does not ask the server for these files.
  */
 import { getLocation, parseTree, findNodeAtLocation, type Node, type JSONPath } from 'jsonc-parser';
-import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver/node';
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  type CompletionItem,
+  type Position,
+  type Range,
+} from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { tooDeepAt } from '../../core/config/json';
 import { configSchema } from '../../core/config/schema';
@@ -44,7 +51,12 @@ function schemaAt(path: JSONPath): JsonObject | undefined {
 }
 
 function documentation(s: JsonObject): { kind: typeof MarkupKind.Markdown; value: string } | undefined {
-  const text = typeof s.markdownDescription === 'string' ? s.markdownDescription : typeof s.description === 'string' ? s.description : undefined;
+  const text =
+    typeof s.markdownDescription === 'string'
+      ? s.markdownDescription
+      : typeof s.description === 'string'
+        ? s.description
+        : undefined;
   return text ? { kind: MarkupKind.Markdown, value: text } : undefined;
 }
 
@@ -75,7 +87,10 @@ export function configCompletion(doc: TextDocument, position: Position): Complet
   const offset = doc.offsetAt(position);
   const loc = getLocation(text, offset);
   // The token being typed, replaced whole by the completion (a partial key or value).
-  const typed = loc.previousNode && loc.previousNode.offset <= offset && offset <= loc.previousNode.offset + loc.previousNode.length ? loc.previousNode : undefined;
+  const typed =
+    loc.previousNode && loc.previousNode.offset <= offset && offset <= loc.previousNode.offset + loc.previousNode.length
+      ? loc.previousNode
+      : undefined;
   const range = typed ? nodeRange(doc, typed) : { start: position, end: position };
   if (loc.isAtPropertyKey) {
     const objectPath = loc.path.slice(0, -1);
@@ -86,7 +101,8 @@ export function configCompletion(doc: TextDocument, position: Position): Complet
     const obj = tree && (objectPath.length ? findNodeAtLocation(tree, objectPath) : tree);
     for (const p of obj?.children ?? []) {
       const key = p.children?.[0];
-      if (p.type === 'property' && key && key.offset !== typed?.offset && typeof key.value === 'string') present.add(key.value);
+      if (p.type === 'property' && key && key.offset !== typed?.offset && typeof key.value === 'string')
+        present.add(key.value);
     }
     const items: CompletionItem[] = [];
     for (const alt of alternatives(s)) {
@@ -114,13 +130,30 @@ export function configCompletion(doc: TextDocument, position: Position): Complet
       alt.enum.forEach((v, i) => {
         const label = typeof v === 'string' ? `"${v}"` : String(v);
         const d = descriptions[i];
-        items.push({ label, kind: CompletionItemKind.EnumMember, ...(typeof d === 'string' ? { documentation: d } : {}), textEdit: { range, newText: label } });
+        items.push({
+          label,
+          kind: CompletionItemKind.EnumMember,
+          ...(typeof d === 'string' ? { documentation: d } : {}),
+          textEdit: { range, newText: label },
+        });
       });
     }
-    if (alt.type === 'boolean') for (const b of ['true', 'false']) items.push({ label: b, kind: CompletionItemKind.Value, textEdit: { range, newText: b } });
-    if (isObject(alt.items) && Array.isArray(alt.items.enum) && loc.path.length && typeof loc.path[loc.path.length - 1] !== 'number') {
+    if (alt.type === 'boolean')
+      for (const b of ['true', 'false'])
+        items.push({ label: b, kind: CompletionItemKind.Value, textEdit: { range, newText: b } });
+    if (
+      isObject(alt.items) &&
+      Array.isArray(alt.items.enum) &&
+      loc.path.length &&
+      typeof loc.path[loc.path.length - 1] !== 'number'
+    ) {
       // The array itself: offer the whole default.
-      if (Array.isArray(alt.default)) items.push({ label: JSON.stringify(alt.default), kind: CompletionItemKind.Value, textEdit: { range, newText: JSON.stringify(alt.default) } });
+      if (Array.isArray(alt.default))
+        items.push({
+          label: JSON.stringify(alt.default),
+          kind: CompletionItemKind.Value,
+          textEdit: { range, newText: JSON.stringify(alt.default) },
+        });
     }
   }
   return items;

@@ -12,24 +12,28 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 /** Anything with a severity, code, message and range (script, model and configuration diagnostics). */
-export type CoreDiagnostic = Pick<ScriptDiagnostic, 'severity' | 'code' | 'message' | 'range'> & Partial<Pick<ScriptDiagnostic, 'related'>>;
+export type CoreDiagnostic = Pick<ScriptDiagnostic, 'severity' | 'code' | 'message' | 'range'> &
+  Partial<Pick<ScriptDiagnostic, 'related'>>;
 
 /**
  * The page of the bundled docs that explains a diagnostic code (docs/ sits beside dist/ in the
  * repository and in the packaged extension), so editors can link the code to its rule.
  */
 function docsFor(code: string): string | undefined {
-  const page = /^(syntax|name|value|target|const|config\.(duplicate|late|empty)|access\.named-size|expect|arg|doorbell|dma|poll|ste|cd|map|tables|pri\.arg|pri\.args|cmd\.(unknown|name|raw|queue-full|illegal))\b/.test(code)
-    ? 'script-language.md'
-    : /^smmuq\./.test(code)
-      ? 'queue-descriptor.md'
-      : /^(cmdq|gerror|event|pri|stale|cmd|msi)\b/.test(code)
-        ? 'engine.md'
-        : /^(config|ids|features|iidr|queue-size|linux|xen)\b/.test(code)
-          ? 'configuration.md'
-          : /^(replay|mvcpu|trace)\./.test(code)
-            ? 'trace-replay.md'
-            : undefined;
+  const page =
+    /^(syntax|name|value|target|const|config\.(duplicate|late|empty)|access\.named-size|expect|arg|doorbell|dma|poll|ste|cd|map|tables|pri\.arg|pri\.args|cmd\.(unknown|name|raw|queue-full|illegal))\b/.test(
+      code,
+    )
+      ? 'script-language.md'
+      : /^smmuq\./.test(code)
+        ? 'queue-descriptor.md'
+        : /^(cmdq|gerror|event|pri|stale|cmd|msi)\b/.test(code)
+          ? 'engine.md'
+          : /^(config|ids|features|iidr|queue-size|linux|xen)\b/.test(code)
+            ? 'configuration.md'
+            : /^(replay|mvcpu|trace)\./.test(code)
+              ? 'trace-replay.md'
+              : undefined;
   return page ? pathToUri(path.join(DOCS, page)) : undefined;
 }
 
@@ -51,6 +55,9 @@ export function toLspDiagnostic(d: CoreDiagnostic, uri: string, roots: readonly 
     source: 'smmu',
     message: roots.length ? relativeToRoots(d.message, roots) : d.message,
     range: d.range,
-    relatedInformation: d.related?.map((r) => ({ message: roots.length ? relativeToRoots(r.message, roots) : r.message, location: { uri: r.path ? pathToUri(r.path) : uri, range: r.range } })),
+    relatedInformation: d.related?.map((r) => ({
+      message: roots.length ? relativeToRoots(r.message, roots) : r.message,
+      location: { uri: r.path ? pathToUri(r.path) : uri, range: r.range },
+    })),
   };
 }

@@ -7,7 +7,13 @@ import { MarkupKind, type Hover, type MarkupContent, type Position } from 'vscod
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { decode, hex } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
-import { firstFromLine, rangeContains as contains, startLine, type Range, type ScriptDiagnostic } from '../../core/base/diagnostics';
+import {
+  firstFromLine,
+  rangeContains as contains,
+  startLine,
+  type Range,
+  type ScriptDiagnostic,
+} from '../../core/base/diagnostics';
 import type { ActionVerb, Statement, Token } from '../../core/script/ast';
 import { configAtLine, type ScriptCheck } from '../../core/script/check';
 import { modelAtLine } from '../../core/script/model-at-line';
@@ -35,14 +41,16 @@ const observationLine = (o: Observation) => o.line;
 /** The items of one line, from a list sorted by line (binary search, then the line's run). */
 function onLine<T>(items: readonly T[], line: number, lineOf: (item: T) => number): T[] {
   const out: T[] = [];
-  for (let i = firstFromLine(items, line, lineOf); i < items.length && lineOf(items[i] as T) === line; i++) out.push(items[i] as T);
+  for (let i = firstFromLine(items, line, lineOf); i < items.length && lineOf(items[i] as T) === line; i++)
+    out.push(items[i] as T);
   return out;
 }
 
 const md = (value: string, range?: Range): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, range });
 
 /** A named encoding of a field, then the field itself. */
-const enumMarkdown = (register: RegisterDef, field: FieldDef, value: EnumValue) => `**${value.name}** = ${value.value}${value.description ? ` — ${value.description}` : ''}\n\n---\n\n${fieldMarkdown(register, field)}`;
+const enumMarkdown = (register: RegisterDef, field: FieldDef, value: EnumValue) =>
+  `**${value.name}** = ${value.value}${value.description ? ` — ${value.description}` : ''}\n\n---\n\n${fieldMarkdown(register, field)}`;
 
 export function hover(workspace: Workspace, doc: TextDocument, pos: Position): Hover | null {
   if (doc.uri.endsWith('.smmu.json')) return null;
@@ -76,7 +84,8 @@ function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, po
   // Values: the written value or the expected value, decoded against the line's register.
   const statements = onLine(check.resolved.statements, pos.line, statementLine);
   for (const s of statements) {
-    if (s.kind === 'access' && s.abort && contains(s.abort.range, pos)) return abortHover(s.abort.op, onLine(check.run?.observations ?? [], pos.line, observationLine)[0], s.abort.range);
+    if (s.kind === 'access' && s.abort && contains(s.abort.range, pos))
+      return abortHover(s.abort.op, onLine(check.run?.observations ?? [], pos.line, observationLine)[0], s.abort.range);
     if (s.kind !== 'access' || !s.register) continue;
     const reg = s.register;
     const asWhole = (v: bigint) => (s.byte === 4 && s.size === 4 ? v << 32n : v);
@@ -96,15 +105,22 @@ function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, po
 
   // An engine statement whose line has an error is not among the resolved statements: its parsed
   // form still names the command, structure or event and their fields.
-  const action = actionHover(statements, pos) ?? actionHover(onLine(check.resolved.parsed.statements, pos.line, statementLine).flatMap(parsedAction), pos);
+  const action =
+    actionHover(statements, pos) ??
+    actionHover(onLine(check.resolved.parsed.statements, pos.line, statementLine).flatMap(parsedAction), pos);
   if (action) return action;
   const sym = onLine(check.resolved.symbols, pos.line, symbolLine).find((x) => contains(x.range, pos));
-  if (!sym) return onLine(check.resolved.parsed.statements, pos.line, statementLine).length ? null : unparsedLineHover(doc, pos);
+  if (!sym)
+    return onLine(check.resolved.parsed.statements, pos.line, statementLine).length
+      ? null
+      : unparsedLineHover(doc, pos);
   const r = sym.resolution;
   switch (r.kind) {
     case 'register': {
       let text = registerMarkdown(r.register);
-      const observed = onLine(check.run?.observations ?? [], pos.line, observationLine).find((o) => o.kind === 'read' && o.register === r.register.name);
+      const observed = onLine(check.run?.observations ?? [], pos.line, observationLine).find(
+        (o) => o.kind === 'read' && o.register === r.register.name,
+      );
       if (observed && observed.ok) {
         const v = r.byte === 4 ? observed.value << 32n : observed.value;
         text = `**Read at this line:** \`${hex(observed.value)}\`\n\n${decodedMarkdown(decode(r.register, v, ids))}\n\n---\n\n${text}`;
@@ -116,13 +132,21 @@ function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, po
     case 'enum':
       return md(enumMarkdown(r.register, r.field, r.value), sym.range);
     case 'const':
-      return md(r.value === undefined ? `constant **${r.name}** (its definition has an error)` : `constant **${r.name}** = \`${hex(r.value, r.value > 0xffff_ffffn ? 64 : 32)}\` (${r.value})`, sym.range);
+      return md(
+        r.value === undefined
+          ? `constant **${r.name}** (its definition has an error)`
+          : `constant **${r.name}** = \`${hex(r.value, r.value > 0xffff_ffffn ? 64 : 32)}\` (${r.value})`,
+        sym.range,
+      );
   }
 }
 
 /** `== abort` / `!= abort`: what the expectation asks, what decides it, and what the model did here. */
 function abortHover(op: '==' | '!=', observed: Observation | undefined, range: Range): Hover {
-  const asks = op === '==' ? '**Expected abort**: the access must take an external abort' : '**Expected: no abort**: the access must not take an external abort';
+  const asks =
+    op === '=='
+      ? '**Expected abort**: the access must take an external abort'
+      : '**Expected: no abort**: the access must not take an external abort';
   const why =
     'A legal access never aborts (§6.2). An illegal one (a size the SMMU does not support, an unaligned offset, a 64-bit access to a 32-bit register or over two) is CONSTRAINED UNPREDICTABLE, and the configuration chooses: `choices.illegalAccess`, `choices.illegal64BitAccess` ("raz-wi" or "abort").';
   const did = observed ? `\n\nThe model ${observed.ok ? 'did not abort' : 'aborted'} this access.` : '';
@@ -130,10 +154,21 @@ function abortHover(op: '==' | '!=', observed: Observation | undefined, range: R
 }
 
 /** What the SMMU did at an engine statement: its outcome and everything it did in response. */
-function happenedHover(workspace: Workspace, check: ScriptCheck, doc: TextDocument, statements: readonly ResolvedStatement[], pos: Position): Hover | null {
-  const s = statements.find((x): x is Extract<ResolvedStatement, { kind: 'action' }> => x.kind === 'action' && contains(x.range, pos));
+function happenedHover(
+  workspace: Workspace,
+  check: ScriptCheck,
+  doc: TextDocument,
+  statements: readonly ResolvedStatement[],
+  pos: Position,
+): Hover | null {
+  const s = statements.find(
+    (x): x is Extract<ResolvedStatement, { kind: 'action' }> => x.kind === 'action' && contains(x.range, pos),
+  );
   if (!s || !check.run) return null;
-  const iova = s.verb === 'dma' ? s.args.find((a) => a.name?.toLowerCase() === 'iova' && a.valueRange && contains(a.valueRange, pos)) : undefined;
+  const iova =
+    s.verb === 'dma'
+      ? s.args.find((a) => a.name?.toLowerCase() === 'iova' && a.valueRange && contains(a.valueRange, pos))
+      : undefined;
   const at = contains(s.keyword, pos) ? s.keyword : iova?.valueRange;
   if (!at) return null;
   const line = startLine(s.range);
@@ -144,9 +179,15 @@ function happenedHover(workspace: Workspace, check: ScriptCheck, doc: TextDocume
   // answer, so moving along the line is free.
   let last = workspace.lastHappened;
   if (last?.uri !== doc.uri || last.version !== doc.version || last.line !== line) {
-    const o = onLine(modelAtLine(check, line, workspace.runsFor(doc.uri)).result.observations, line, observationLine)[0];
+    const o = onLine(
+      modelAtLine(check, line, workspace.runsFor(doc.uri)).result.observations,
+      line,
+      observationLine,
+    )[0];
     const rows = (o?.activity ?? []).map((a) => `- *${a.kind}* ${plain(a.text)}${a.section ? ` (§${a.section})` : ''}`);
-    const text = o?.summary ? `**What happened here:** ${plain(o.summary)}${rows.length ? `\n\n${rows.join('\n')}` : ''}` : undefined;
+    const text = o?.summary
+      ? `**What happened here:** ${plain(o.summary)}${rows.length ? `\n\n${rows.join('\n')}` : ''}`
+      : undefined;
     last = workspace.lastHappened = { uri: doc.uri, version: doc.version, line, text };
   }
   return last.text ? md(last.text, at) : null;
@@ -158,14 +199,25 @@ function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position)
   const e = check.entries.find((x) => x.line === pos.line);
   if (!e || !check.kind) return null;
   const dwords: bigint[] = [];
-  for (let i = 0; i < e.words.length; i += 2) dwords.push((BigInt(e.words[i + 1] ?? 0) << 32n) | BigInt(e.words[i] ?? 0));
+  for (let i = 0; i < e.words.length; i += 2)
+    dwords.push((BigInt(e.words[i + 1] ?? 0) << 32n) | BigInt(e.words[i] ?? 0));
   const kind = check.kind === 'cmdq' ? 'cmd' : check.kind === 'evtq' ? 'event' : 'pri';
   const d = decodeStructure(kind, dwords, idViewOf(check.config));
   if (typeof d === 'string') return null;
-  const rows = d.fields.map((f) => `| \`${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}\` | ${f.name} | \`${f.msb === f.lsb ? f.value.toString() : '0x' + f.value.toString(16).toUpperCase()}\`${f.meaning ? ` ${f.meaning}` : ''} |`);
-  const state = e.pending ? (check.kind === 'cmdq' ? 'pending: not yet consumed by the SMMU' : 'pending: not yet read by software') : 'not between CONS and PROD';
+  const rows = d.fields.map(
+    (f) =>
+      `| \`${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}\` | ${f.name} | \`${f.msb === f.lsb ? f.value.toString() : '0x' + f.value.toString(16).toUpperCase()}\`${f.meaning ? ` ${f.meaning}` : ''} |`,
+  );
+  const state = e.pending
+    ? check.kind === 'cmdq'
+      ? 'pending: not yet consumed by the SMMU'
+      : 'pending: not yet read by software'
+    : 'not between CONS and PROD';
   const problems = d.problems.length ? `\n\n${d.problems.map((p) => `- ${p}`).join('\n')}` : '';
-  return md(`**${check.kind.toUpperCase()}[${e.index}]** ${d.title} (§${d.section}) — ${state}\n\n| Bits | Field | Value |\n|---|---|---|\n${rows.join('\n')}${problems}`, e.range);
+  return md(
+    `**${check.kind.toUpperCase()}[${e.index}]** ${d.title} (§${d.section}) — ${state}\n\n| Bits | Field | Value |\n|---|---|---|\n${rows.join('\n')}${problems}`,
+    e.range,
+  );
 }
 
 /**
@@ -189,7 +241,14 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
   if (def && nameArg?.nameRange && contains(nameArg.nameRange, pos)) {
     const c = findCommand(def.name);
     const e = findEvent(def.name);
-    return md(c ? commandSummaryMarkdown(c) : e ? eventSummaryMarkdown(e) : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`, nameArg.nameRange);
+    return md(
+      c
+        ? commandSummaryMarkdown(c)
+        : e
+          ? eventSummaryMarkdown(e)
+          : `**${def.name}** — ${def.summary} (§${def.section})\n\n${layoutFieldTable(def)}`,
+      nameArg.nameRange,
+    );
   }
   for (const [i, a] of s.args.entries()) {
     if (!a.name || !a.nameRange || !contains(a.nameRange, pos)) continue;
@@ -198,8 +257,13 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
     const f = def ? layoutFieldOf(def, a.name) : undefined;
     if (def && f) {
       const bits = f.msb === f.lsb ? `bit [${f.msb}]` : `bits [${f.msb}:${f.lsb}]`;
-      const values = f.values ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}${v.description ? ` — ${v.description}` : ''}`).join('\n')}` : '';
-      return md(`**${def.name}.${f.name}** (${bits}${f.addrShift !== undefined ? `, address bits [${f.msb - f.lsb + f.addrShift}:${f.addrShift}]` : ''})\n\n${f.description}${values}`, a.nameRange);
+      const values = f.values
+        ? `\n\n${f.values.map((v) => `- \`${v.value}\` ${v.name}${v.description ? ` — ${v.description}` : ''}`).join('\n')}`
+        : '';
+      return md(
+        `**${def.name}.${f.name}** (${bits}${f.addrShift !== undefined ? `, address bits [${f.msb - f.lsb + f.addrShift}:${f.addrShift}]` : ''})\n\n${f.description}${values}`,
+        a.nameRange,
+      );
     }
     const named = namedArg(statement, a.name);
     if (named) return md(namedArgMarkdown(statement, named), a.nameRange);
@@ -237,9 +301,24 @@ interface ActionLike {
 /** A parsed engine statement's names, as the resolver would give them (`NAME=value` and bare names). */
 function parsedAction(s: Statement): ActionLike[] {
   if (s.kind !== 'action') return [];
-  const args = s.args.map((a) => (a.kind === 'assign' ? { name: a.field.name, nameRange: a.field.range } : a.kind === 'name' ? { name: a.name, nameRange: a.range } : {}));
+  const args = s.args.map((a) =>
+    a.kind === 'assign'
+      ? { name: a.field.name, nameRange: a.field.range }
+      : a.kind === 'name'
+        ? { name: a.name, nameRange: a.range }
+        : {},
+  );
   const e = s.expect;
-  return [{ kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args, ...(e ? { expect: { range: e.range, ...(e.value.kind === 'name' ? { name: e.value.name } : {}) } } : {}) }];
+  return [
+    {
+      kind: 'action',
+      verb: s.verb,
+      range: s.range,
+      keyword: s.keyword,
+      args,
+      ...(e ? { expect: { range: e.range, ...(e.value.kind === 'name' ? { name: e.value.name } : {}) } } : {}),
+    },
+  ];
 }
 
 /**
@@ -247,19 +326,26 @@ function parsedAction(s: Statement): ActionLike[] {
  * register by name, and a field or value of the first register the line names.
  */
 function unparsedLineHover(doc: TextDocument, pos: Position): Hover | null {
-  const text = doc.getText({ start: { line: pos.line, character: 0 }, end: { line: pos.line + 1, character: 0 } }).replace(/\r?\n$/, '');
+  const text = doc
+    .getText({ start: { line: pos.line, character: 0 }, end: { line: pos.line + 1, character: 0 } })
+    .replace(/\r?\n$/, '');
   const tokens = lexLine(text, pos.line);
   const i = tokens.findIndex((t) => t.kind === 'word' && contains(t.range, pos));
   const word = tokens[i];
   if (!word) return null;
   const reg = findRegister(word.text);
   if (reg) return md(registerMarkdown(reg), word.range);
-  const context = tokens.map((t) => (t.kind === 'word' ? findRegister(t.text) : undefined)).find((r) => r !== undefined);
+  const context = tokens
+    .map((t) => (t.kind === 'word' ? findRegister(t.text) : undefined))
+    .find((r) => r !== undefined);
   if (!context) return null;
   const field = findField(context, word.text);
   if (field) return md(fieldMarkdown(context, field), word.range);
   // `FIELD=VALUE`: the value names one of the field's encodings.
-  const owner = tokens[i - 1]?.text === '=' && tokens[i - 2]?.kind === 'word' ? findField(context, (tokens[i - 2] as Token).text) : undefined;
+  const owner =
+    tokens[i - 1]?.text === '=' && tokens[i - 2]?.kind === 'word'
+      ? findField(context, (tokens[i - 2] as Token).text)
+      : undefined;
   const value = owner?.values?.find((v) => v.name.toUpperCase() === word.text.toUpperCase());
   if (owner && value) return md(enumMarkdown(context, owner, value), word.range);
   return null;

@@ -17,7 +17,13 @@ const MAX = 100;
 /** A hint at `position`; a label over MAX characters is cut, and its whole text is the tooltip. */
 function hint(position: InlayHint['position'], text: string): InlayHint {
   const cut = text.length > MAX;
-  return { position, label: cut ? text.slice(0, MAX - 1) + '…' : text, paddingLeft: true, kind: InlayHintKind.Type, ...(cut ? { tooltip: text } : {}) };
+  return {
+    position,
+    label: cut ? text.slice(0, MAX - 1) + '…' : text,
+    paddingLeft: true,
+    kind: InlayHintKind.Type,
+    ...(cut ? { tooltip: text } : {}),
+  };
 }
 
 function inside(line: number, r: Range): boolean {

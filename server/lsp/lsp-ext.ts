@@ -44,7 +44,13 @@ export interface RegisterState {
   readonly group: string;
   /** Hex, full width. */
   readonly value: string;
-  readonly fields: readonly { readonly name: string; readonly bits: string; readonly value: string; readonly meaning?: string; readonly description: string }[];
+  readonly fields: readonly {
+    readonly name: string;
+    readonly bits: string;
+    readonly value: string;
+    readonly meaning?: string;
+    readonly description: string;
+  }[];
   /** The last line (0-based) at or before `line` that wrote this register, if any. */
   readonly lastWrittenAt?: number;
 }

@@ -4,7 +4,16 @@
  * constants, the engine statements whose definition lists them, and `# ---` section comments with
  * what follows them) and folding of sections and comment blocks.
  */
-import { DocumentSymbol, FoldingRange, FoldingRangeKind, SymbolKind, type Location, type Position, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
+import {
+  DocumentSymbol,
+  FoldingRange,
+  FoldingRangeKind,
+  SymbolKind,
+  type Location,
+  type Position,
+  type Range,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SymbolRef } from '../../core/script/resolve';
 import { firstFromLine, rangeContains as contains, startLine } from '../../core/base/diagnostics';
@@ -13,8 +22,11 @@ import { ENGINE_STATEMENTS } from '../../core/script/statements';
 import type { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uri';
 
-
-function constAt(workspace: Workspace, doc: TextDocument, pos: Position): (SymbolRef & { resolution: { kind: 'const' } }) | undefined {
+function constAt(
+  workspace: Workspace,
+  doc: TextDocument,
+  pos: Position,
+): (SymbolRef & { resolution: { kind: 'const' } }) | undefined {
   const symbols = workspace.scriptCheck(doc).resolved.symbols;
   let sym: SymbolRef | undefined;
   for (let i = firstFromLine(symbols, pos.line, (s) => startLine(s.range)); i < symbols.length && !sym; i++) {
@@ -43,17 +55,29 @@ export function definition(workspace: Workspace, doc: TextDocument, pos: Positio
   const c = constAt(workspace, doc, pos);
   if (!c || c.resolution.kind !== 'const') return null;
   // A constant an included file defines is in that file.
-  return { uri: c.resolution.definitionPath ? pathToUri(c.resolution.definitionPath) : doc.uri, range: c.resolution.definition };
+  return {
+    uri: c.resolution.definitionPath ? pathToUri(c.resolution.definitionPath) : doc.uri,
+    range: c.resolution.definition,
+  };
 }
 
-export function references(workspace: Workspace, doc: TextDocument, pos: Position, includeDeclaration: boolean): Location[] {
+export function references(
+  workspace: Workspace,
+  doc: TextDocument,
+  pos: Position,
+  includeDeclaration: boolean,
+): Location[] {
   const c = constAt(workspace, doc, pos);
   if (!c || c.resolution.kind !== 'const') return [];
   const def = c.resolution.definition;
   return workspace
     .scriptCheck(doc)
     .resolved.symbols.filter((s) => sameConst(s, def))
-    .filter((s) => includeDeclaration || !(s.range.start.line === def.start.line && s.range.start.character === def.start.character))
+    .filter(
+      (s) =>
+        includeDeclaration ||
+        !(s.range.start.line === def.start.line && s.range.start.character === def.start.character),
+    )
     .map((s) => ({ uri: doc.uri, range: s.range }));
 }
 
@@ -72,24 +96,43 @@ export function documentSymbols(workspace: Workspace, doc: TextDocument): Docume
   const lines = splitLines(doc.getText());
   const top: DocumentSymbol[] = [];
   let section: DocumentSymbol | undefined;
-  const lineRange = (l: number): Range => ({ start: { line: l, character: 0 }, end: { line: l, character: (lines[l] ?? '').length } });
+  const lineRange = (l: number): Range => ({
+    start: { line: l, character: 0 },
+    end: { line: l, character: (lines[l] ?? '').length },
+  });
   const parsedByLine = new Map(check.resolved.parsed.statements.map((s) => [s.range.start.line, s]));
   lines.forEach((text, l) => {
     const m = SECTION.exec(text);
     if (m) {
-      section = DocumentSymbol.create(m[1] || 'section', undefined, SymbolKind.Namespace, lineRange(l), lineRange(l), []);
+      section = DocumentSymbol.create(
+        m[1] || 'section',
+        undefined,
+        SymbolKind.Namespace,
+        lineRange(l),
+        lineRange(l),
+        [],
+      );
       top.push(section);
       return;
     }
     const s = parsedByLine.get(l);
     if (!s) return;
     let sym: DocumentSymbol | undefined;
-    if (s.kind === 'config') sym = DocumentSymbol.create(`config ${s.path.value}`, undefined, SymbolKind.File, s.range, s.path.range);
-    else if (s.kind === 'const') sym = DocumentSymbol.create(s.name.name, 'const', SymbolKind.Constant, s.range, s.name.range);
+    if (s.kind === 'config')
+      sym = DocumentSymbol.create(`config ${s.path.value}`, undefined, SymbolKind.File, s.range, s.path.range);
+    else if (s.kind === 'const')
+      sym = DocumentSymbol.create(s.name.name, 'const', SymbolKind.Constant, s.range, s.name.range);
     else if (s.kind === 'action') {
       // The statements whose definition puts them in the outline (commands, structures, DMA).
       const outline = ENGINE_STATEMENTS[s.verb].outline;
-      if (outline) sym = DocumentSymbol.create(text.trim().replace(/\s*#.*$/, ''), undefined, outline === 'event' ? SymbolKind.Event : SymbolKind.Function, s.range, s.keyword);
+      if (outline)
+        sym = DocumentSymbol.create(
+          text.trim().replace(/\s*#.*$/, ''),
+          undefined,
+          outline === 'event' ? SymbolKind.Event : SymbolKind.Function,
+          s.range,
+          s.keyword,
+        );
     }
     if (!sym) return;
     if (section) {
@@ -114,7 +157,8 @@ export function foldingRanges(doc: TextDocument): FoldingRange[] {
     }
     if (isComment && commentStart < 0) commentStart = l;
     if (!isComment) {
-      if (commentStart >= 0 && l - 1 > commentStart) out.push(FoldingRange.create(commentStart, l - 1, undefined, undefined, FoldingRangeKind.Comment));
+      if (commentStart >= 0 && l - 1 > commentStart)
+        out.push(FoldingRange.create(commentStart, l - 1, undefined, undefined, FoldingRangeKind.Comment));
       commentStart = -1;
     }
     if (text.trim() && !isComment) lastCode = l;

@@ -48,20 +48,31 @@ export function inEditorTerms(message: string): string {
 function valueText(v: bigint | 'abort' | 'any' | undefined, bytes: number): string {
   if (v === undefined) return '';
   if (typeof v === 'string') return v;
-  return `0x${v.toString(16).toUpperCase().padStart(bytes * 2, '0')}`;
+  return `0x${v
+    .toString(16)
+    .toUpperCase()
+    .padStart(bytes * 2, '0')}`;
 }
 
 /** What an operation did, as the hover names it: `read32 SMMU_CR0ACK`, `read64 memory 0x48000000`. */
 function accessText(op: GuestOp): { text: string; bytes: number } {
-  if (op.kind === 'store') return { text: `store of ${counted(op.bytes.length, 'byte')} at 0x${op.address.toString(16).toUpperCase()}`, bytes: 8 };
+  if (op.kind === 'store')
+    return {
+      text: `store of ${counted(op.bytes.length, 'byte')} at 0x${op.address.toString(16).toUpperCase()}`,
+      bytes: 8,
+    };
   if (op.kind === 'zero') return { text: `zero 0x${op.address.toString(16).toUpperCase()}`, bytes: 8 };
   const verb = `${op.kind}${op.size * 8}`;
-  if (op.space === 'phys') return { text: `${verb} memory 0x${op.address.toString(16).toUpperCase().padStart(8, '0')}`, bytes: op.size };
+  if (op.space === 'phys')
+    return { text: `${verb} memory 0x${op.address.toString(16).toUpperCase().padStart(8, '0')}`, bytes: op.size };
   const offset = Number(op.address);
   const at = registerAt(offset);
   if (at) return { text: `${verb} SMMU_${at.name}`, bytes: op.size };
   const inside = registerContaining(offset);
-  return { text: `${verb} ${inside ? `SMMU_${inside.reg.name} + ${inside.byte}` : `offset ${traceOffset(op.address)}`}`, bytes: op.size };
+  return {
+    text: `${verb} ${inside ? `SMMU_${inside.reg.name} + ${inside.byte}` : `offset ${traceOffset(op.address)}`}`,
+    bytes: op.size,
+  };
 }
 
 /** QEMU's value and the model's for every operation that has one, line by line. */
@@ -73,15 +84,25 @@ function lineValues(lines: ReadonlyMap<number, readonly OpOutcome[]>, ops: reado
       if (o.emulation === undefined || !op) continue;
       const { text, bytes } = accessText(op);
       // A write QEMU aborted that the model took (or ignored, RAZ/WI) has no value of the model's to show.
-      const model = op.kind === 'write' && o.emulation === 'abort' && o.model !== 'abort' ? 'no abort' : valueText(o.model, bytes);
-      out.push({ line, access: text, qemu: valueText(o.emulation, bytes), model, differs: o.model !== undefined && o.model !== 'any' && o.model !== o.emulation });
+      const model =
+        op.kind === 'write' && o.emulation === 'abort' && o.model !== 'abort' ? 'no abort' : valueText(o.model, bytes);
+      out.push({
+        line,
+        access: text,
+        qemu: valueText(o.emulation, bytes),
+        model,
+        differs: o.model !== undefined && o.model !== 'any' && o.model !== o.emulation,
+      });
     }
   }
   return out;
 }
 
 function lspDiagnostics(list: readonly ScriptDiagnostic[], uri: string, roots: readonly string[]) {
-  return list.map((d) => ({ ...toLspDiagnostic({ ...d, message: inEditorTerms(d.message) }, uri, roots), source: QEMU_SOURCE }));
+  return list.map((d) => ({
+    ...toLspDiagnostic({ ...d, message: inEditorTerms(d.message) }, uri, roots),
+    source: QEMU_SOURCE,
+  }));
 }
 
 /** Codes only a QEMU run gives (the script's own errors come from the checks, which publish them). */
@@ -92,23 +113,53 @@ function notRun(message: string): RunOnQemuResult {
 }
 
 /** The request's answer for `r`, the pipeline's result. */
-function resultOf(r: QemuCheckResult, uri: string, roots: readonly string[], binary: string, version: number | undefined): RunOnQemuResult {
+function resultOf(
+  r: QemuCheckResult,
+  uri: string,
+  roots: readonly string[],
+  binary: string,
+  version: number | undefined,
+): RunOnQemuResult {
   const v = version === undefined ? {} : { version };
   switch (r.kind) {
     case 'cancelled':
-      return { ran: false, outcome: 'cancelled', message: 'Run on QEMU was cancelled: QEMU was stopped.', summary: 'Cancelled', ...nothing, ...v };
+      return {
+        ran: false,
+        outcome: 'cancelled',
+        message: 'Run on QEMU was cancelled: QEMU was stopped.',
+        summary: 'Cancelled',
+        ...nothing,
+        ...v,
+      };
     case 'not-run': {
       const own = r.diagnostics.filter((d) => !runOwn(d));
       if (own.length) {
         const first = own[0] as ScriptDiagnostic;
         const errors = own.length === 1 ? 'an error' : `${own.length} errors`;
-        return { ...notRun(`Not run on QEMU: the script has ${errors} of its own (line ${first.range.start.line + 1}: ${first.message}); fix ${own.length === 1 ? 'it' : 'them'} first.`), ...v };
+        return {
+          ...notRun(
+            `Not run on QEMU: the script has ${errors} of its own (line ${first.range.start.line + 1}: ${first.message}); fix ${own.length === 1 ? 'it' : 'them'} first.`,
+          ),
+          ...v,
+        };
       }
-      return { ...notRun(`Not run on QEMU: ${inEditorTerms(r.why)}.`), diagnostics: lspDiagnostics(r.diagnostics, uri, roots), ...v };
+      return {
+        ...notRun(`Not run on QEMU: ${inEditorTerms(r.why)}.`),
+        diagnostics: lspDiagnostics(r.diagnostics, uri, roots),
+        ...v,
+      };
     }
     case 'failed': {
       const installed = r.message !== notInstalled(binary);
-      return { ran: false, outcome: installed ? 'failed' : 'not-installed', message: inEditorTerms(r.message), summary: installed ? 'QEMU failed' : 'QEMU not found', diagnostics: lspDiagnostics(r.diagnostics, uri, roots), values: [], ...v };
+      return {
+        ran: false,
+        outcome: installed ? 'failed' : 'not-installed',
+        message: inEditorTerms(r.message),
+        summary: installed ? 'QEMU failed' : 'QEMU not found',
+        diagnostics: lspDiagnostics(r.diagnostics, uri, roots),
+        values: [],
+        ...v,
+      };
     }
     case 'judged': {
       const j = r.judgement;
@@ -147,18 +198,43 @@ export function stopQemuRuns(): void {
 }
 
 /** Answer `smmu/runOnQemu`; never throws (a failure is a message). */
-export async function runOnQemu(workspace: Workspace, documents: TextDocuments<TextDocument>, params: RunOnQemuParams, settings: ServerSettings, roots: readonly string[], token: CancellationToken): Promise<RunOnQemuResult> {
-  if (!settings.trusted) return { ran: false, outcome: 'refused', message: UNTRUSTED_MESSAGE, summary: 'Not run: untrusted workspace', ...nothing };
+export async function runOnQemu(
+  workspace: Workspace,
+  documents: TextDocuments<TextDocument>,
+  params: RunOnQemuParams,
+  settings: ServerSettings,
+  roots: readonly string[],
+  token: CancellationToken,
+): Promise<RunOnQemuResult> {
+  if (!settings.trusted)
+    return {
+      ran: false,
+      outcome: 'refused',
+      message: UNTRUSTED_MESSAGE,
+      summary: 'Not run: untrusted workspace',
+      ...nothing,
+    };
   const uri = typeof params?.uri === 'string' ? params.uri : '';
   if (!uri) return notRun('Run on QEMU needs the uri of a .smmu script.');
   const doc = documents.get(uri);
   const scriptPath = uriToPath(uri);
-  const text = doc ? doc.getText() : uri.startsWith('file:') ? workspace.host.readFile(scriptPath, 'script') : undefined;
+  const text = doc
+    ? doc.getText()
+    : uri.startsWith('file:')
+      ? workspace.host.readFile(scriptPath, 'script')
+      : undefined;
   const source = textOf(text);
-  if (source === undefined) return notRun(`Not run on QEMU: ${scriptPath} ${typeof text === 'object' ? `cannot be read: ${text.unreadable}` : 'is not open in the editor'}.`);
-  if (kindOf(scriptPath, source, doc?.languageId) !== 'script') return notRun(`Run on QEMU runs .smmu scripts; ${scriptPath.split(/[\\/]/).pop()} is not one.`);
+  if (source === undefined)
+    return notRun(
+      `Not run on QEMU: ${scriptPath} ${typeof text === 'object' ? `cannot be read: ${text.unreadable}` : 'is not open in the editor'}.`,
+    );
+  if (kindOf(scriptPath, source, doc?.languageId) !== 'script')
+    return notRun(`Run on QEMU runs .smmu scripts; ${scriptPath.split(/[\\/]/).pop()} is not one.`);
   const lines = doc ? doc.lineCount : source.split('\n').length;
-  if (lines > MAX_EXECUTED_LINES) return notRun(`Not run on QEMU: this script has ${lines} lines, more than the editor runs (${MAX_EXECUTED_LINES}); run \`smmu qemu\` on it instead.`);
+  if (lines > MAX_EXECUTED_LINES)
+    return notRun(
+      `Not run on QEMU: this script has ${lines} lines, more than the editor runs (${MAX_EXECUTED_LINES}); run \`smmu qemu\` on it instead.`,
+    );
 
   const binary = qemuBinaryOf(settings.qemuPath, roots);
   const abort = new AbortController();
@@ -183,7 +259,13 @@ export async function runOnQemu(workspace: Workspace, documents: TextDocuments<T
     return resultOf(r, uri, roots, binary, doc?.version);
   } catch (e) {
     // checkOnQemu turns every expected failure into a result; anything else is a bug, said plainly.
-    return { ran: false, outcome: 'failed', message: `Run on QEMU failed: ${e instanceof Error ? e.message : String(e)}`, summary: 'QEMU failed', ...nothing };
+    return {
+      ran: false,
+      outcome: 'failed',
+      message: `Run on QEMU failed: ${e instanceof Error ? e.message : String(e)}`,
+      summary: 'QEMU failed',
+      ...nothing,
+    };
   } finally {
     cancelled.dispose();
     running.delete(abort);

@@ -21,7 +21,15 @@ import { decodeStructure, type DecodedStructure, type StructureKind } from '../.
 import type { QueueFileCheck } from '../../core/queue-file/check';
 import type { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { DecodedFieldState, QueueEntryState, QueuesAtLineParams, QueuesAtLineResult, QueueState, StreamTableEntryState, StreamTableState } from './lsp-ext';
+import type {
+  DecodedFieldState,
+  QueueEntryState,
+  QueuesAtLineParams,
+  QueuesAtLineResult,
+  QueueState,
+  StreamTableEntryState,
+  StreamTableState,
+} from './lsp-ext';
 import { Workspace } from './workspace';
 
 /** At most this many queue slots and StreamIDs are read: the views list, they do not page. */
@@ -42,7 +50,8 @@ function fieldsOf(d: DecodedStructure): DecodedFieldState[] {
 /** 32-bit little-endian words to 64-bit doublewords. */
 function dwordsOf(words: ArrayLike<number>): bigint[] {
   const out: bigint[] = [];
-  for (let i = 0; i + 1 < words.length; i += 2) out.push((BigInt(words[i + 1]! >>> 0) << 32n) | BigInt(words[i]! >>> 0));
+  for (let i = 0; i + 1 < words.length; i += 2)
+    out.push((BigInt(words[i + 1]! >>> 0) << 32n) | BigInt(words[i]! >>> 0));
   return out;
 }
 
@@ -64,7 +73,8 @@ const ENGINE_QUEUE: Record<QueueState['kind'], EngineQueue> = { cmdq: 'CMDQ', ev
 function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?: number): QueueState {
   const q = ENGINE_QUEUE[kind];
   const g = engine.geometry(q);
-  const [prodRef, consRef] = kind === 'cmdq' ? [F.CMDQ_WR, F.CMDQ_RD] : kind === 'evtq' ? [F.EVENTQ_WR, F.EVENTQ_RD] : [F.PRIQ_WR, F.PRIQ_RD];
+  const [prodRef, consRef] =
+    kind === 'cmdq' ? [F.CMDQ_WR, F.CMDQ_RD] : kind === 'evtq' ? [F.EVENTQ_WR, F.EVENTQ_RD] : [F.PRIQ_WR, F.PRIQ_RD];
   const prod = engine.fieldNum(prodRef);
   const cons = engine.fieldNum(consRef);
   const size = 2 ** g.log2;
@@ -74,7 +84,8 @@ function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?
   // §7.1: with a command error the queue stops at the command at CONS (CMDQ_CONS.ERR, GERROR.CMDQ_ERR).
   const stopped = kind === 'cmdq' && engine.gerrorActive(0) && waiting > 0;
   // Commands a script wrote after PROD and has not published with a doorbell yet.
-  const unpublished = softwareProd === undefined || isEmpty(softwareProd, prod, g.log2) ? 0 : pending(softwareProd, prod, g.log2);
+  const unpublished =
+    softwareProd === undefined || isEmpty(softwareProd, prod, g.log2) ? 0 : pending(softwareProd, prod, g.log2);
   const prodEntry = entryOf(prod, g.log2);
   const ids = engine.ids;
   const entries: QueueEntryState[] = [];
@@ -84,10 +95,19 @@ function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?
     const isUnpublished = unpublished > 0 && (index - prodEntry + size) % size < unpublished;
     engine.memory.readWords(slotAddress(g, index), words, words.length);
     if (!isPending && !isUnpublished && words.every((w) => w === 0)) continue;
-    const status = stopped && index === consEntry ? 'error' : isPending ? 'pending' : isUnpublished ? 'unpublished' : 'consumed';
+    const status =
+      stopped && index === consEntry ? 'error' : isPending ? 'pending' : isUnpublished ? 'unpublished' : 'consumed';
     entries.push({ index, status, ...decodeEntry(STRUCTURE[kind], dwordsOf(words), ids) });
   }
-  return { kind, base: hex64(BigInt(g.base)), log2size: g.log2, prod: '0x' + prod.toString(16).toUpperCase(), cons: '0x' + cons.toString(16).toUpperCase(), entries, ...(size > n ? { truncated: true } : {}) };
+  return {
+    kind,
+    base: hex64(BigInt(g.base)),
+    log2size: g.log2,
+    prod: '0x' + prod.toString(16).toUpperCase(),
+    cons: '0x' + cons.toString(16).toUpperCase(),
+    entries,
+    ...(size > n ? { truncated: true } : {}),
+  };
 }
 
 /**
@@ -109,7 +129,14 @@ function streamTableFromEngine(engine: Engine): StreamTableState {
     if (fieldValue(steWords, STE_V) === 0n) return; // §5.2: V == 0, the STE is invalid
     const d = decodeStructure('ste', dwordsOf(steWords), engine.ids);
     if (typeof d === 'string') return;
-    entries.push({ sid, address: hex64(BigInt(a)), config: d.fields.find((f) => f.name === 'Config')?.meaning ?? '?', fields: fieldsOf(d), problems: [...d.problems], dwords: dwordsOf(steWords).map(hex64) });
+    entries.push({
+      sid,
+      address: hex64(BigInt(a)),
+      config: d.fields.find((f) => f.name === 'Config')?.meaning ?? '?',
+      fields: fieldsOf(d),
+      problems: [...d.problems],
+      dwords: dwordsOf(steWords).map(hex64),
+    });
   };
   let truncated = false;
   if (!twoLevel) {
@@ -138,28 +165,62 @@ function streamTableFromEngine(engine: Engine): StreamTableState {
       }
     }
   }
-  return { format: twoLevel ? '2-level' : 'linear', base: hex64(BigInt(base)), log2size: log2, entries, ...(truncated ? { truncated: true } : {}) };
+  return {
+    format: twoLevel ? '2-level' : 'linear',
+    base: hex64(BigInt(base)),
+    log2size: log2,
+    entries,
+    ...(truncated ? { truncated: true } : {}),
+  };
 }
 
 function fromQueueFile(check: QueueFileCheck): QueuesAtLineResult {
-  if (!check.kind) return { label: 'queue descriptor', error: 'the descriptor does not say which queue it holds (`queue cmdq|evtq|priq`)' };
+  if (!check.kind)
+    return {
+      label: 'queue descriptor',
+      error: 'the descriptor does not say which queue it holds (`queue cmdq|evtq|priq`)',
+    };
   const ids = idViewOf(check.config);
   const log2 = check.log2size ?? 0;
   const prod = check.prod ?? 0;
   const cons = check.cons ?? 0;
   const kind = check.kind;
-  const entries: QueueEntryState[] = check.entries.map((e) => ({ index: e.index, status: e.pending ? 'pending' : 'consumed', line: e.line, ...decodeEntry(STRUCTURE[kind], dwordsOf(e.words), ids) }));
-  const state: QueueState = { kind, base: '', log2size: log2, prod: '0x' + prod.toString(16).toUpperCase(), cons: '0x' + cons.toString(16).toUpperCase(), entries };
+  const entries: QueueEntryState[] = check.entries.map((e) => ({
+    index: e.index,
+    status: e.pending ? 'pending' : 'consumed',
+    line: e.line,
+    ...decodeEntry(STRUCTURE[kind], dwordsOf(e.words), ids),
+  }));
+  const state: QueueState = {
+    kind,
+    base: '',
+    log2size: log2,
+    prod: '0x' + prod.toString(16).toUpperCase(),
+    cons: '0x' + cons.toString(16).toUpperCase(),
+    entries,
+  };
   const label = 'queue descriptor';
-  return kind === 'cmdq' ? { label, commandQueue: state } : kind === 'evtq' ? { label, eventQueue: state } : { label, priQueue: state };
+  return kind === 'cmdq'
+    ? { label, commandQueue: state }
+    : kind === 'evtq'
+      ? { label, eventQueue: state }
+      : { label, priQueue: state };
 }
 
-export function queuesAtLine(workspace: Workspace, documents: TextDocuments<TextDocument>, params: QueuesAtLineParams, executeScripts: boolean): QueuesAtLineResult {
+export function queuesAtLine(
+  workspace: Workspace,
+  documents: TextDocuments<TextDocument>,
+  params: QueuesAtLineParams,
+  executeScripts: boolean,
+): QueuesAtLineResult {
   const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
-  if (!doc || Workspace.isConfig(doc.uri)) return { label: '', error: 'smmu/queuesAtLine needs an open .smmu script or .smmuq queue descriptor' };
+  if (!doc || Workspace.isConfig(doc.uri))
+    return { label: '', error: 'smmu/queuesAtLine needs an open .smmu script or .smmuq queue descriptor' };
   if (Workspace.isQueueFile(doc.uri)) return fromQueueFile(workspace.queueFileCheck(doc));
-  if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { label: '', error: 'line must be a non-negative integer' };
-  if (!executeScripts) return { label: '', error: 'restricted mode: scripts are not executed in an untrusted workspace' };
+  if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0)
+    return { label: '', error: 'line must be a non-negative integer' };
+  if (!executeScripts)
+    return { label: '', error: 'restricted mode: scripts are not executed in an untrusted workspace' };
   // The script's state is kept: its copy of CMDQ_PROD tells written commands from published ones.
   const { engine, state, stoppedBy } = modelAtLine(workspace.scriptCheck(doc), params.line, workspace.runsFor(doc.uri));
   const hasPri = caps.pri(engine.ids);

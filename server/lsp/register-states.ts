@@ -22,7 +22,13 @@ export function registerStates(engine: Engine, lastWrite?: ReadonlyMap<string, n
       width: reg.width,
       group: reg.group,
       value: hex(d.value, reg.width),
-      fields: d.fields.map((f) => ({ name: f.field.name, bits: bitsText(f.field), value: fieldValueText(f), description: f.field.description, ...(f.enumValue ? { meaning: f.enumValue.name } : {}) })),
+      fields: d.fields.map((f) => ({
+        name: f.field.name,
+        bits: bitsText(f.field),
+        value: fieldValueText(f),
+        description: f.field.description,
+        ...(f.enumValue ? { meaning: f.enumValue.name } : {}),
+      })),
       ...(at !== undefined ? { lastWrittenAt: at } : {}),
     };
   });

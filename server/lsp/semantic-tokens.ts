@@ -12,7 +12,18 @@ import { STATEMENT_TABLE, statementOf, type StatementDef } from '../../core/scri
 import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
 import type { Workspace } from './workspace';
 
-const TYPES = ['keyword', 'variable', 'property', 'enumMember', 'number', 'string', 'comment', 'function', 'event', 'operator'] as const;
+const TYPES = [
+  'keyword',
+  'variable',
+  'property',
+  'enumMember',
+  'number',
+  'string',
+  'comment',
+  'function',
+  'event',
+  'operator',
+] as const;
 const MODIFIERS = ['readonly', 'defaultLibrary'] as const;
 type TokenType = (typeof TYPES)[number];
 
@@ -29,7 +40,8 @@ const SECOND_KEYWORDS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
 
 /** Whether a statement's arguments name commands, or events (coloured as such, from its schema). */
 const names = (def: StatementDef | undefined, table: 'commands' | 'events') =>
-  def?.syntax === 'engine' && (def.args.positional?.some((p) => p.table === table) || (table === 'events' && def.args.expect?.events === true));
+  def?.syntax === 'engine' &&
+  (def.args.positional?.some((p) => p.table === table) || (table === 'events' && def.args.expect?.events === true));
 const type = (t: TokenType) => TYPES.indexOf(t);
 const READONLY = 1 << MODIFIERS.indexOf('readonly');
 const LIBRARY = 1 << MODIFIERS.indexOf('defaultLibrary');
@@ -41,7 +53,16 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
   for (const s of check.resolved.symbols) {
     const key = `${s.range.start.line}:${s.range.start.character}`;
     const r = s.resolution;
-    symbols.set(key, r.kind === 'register' ? { t: 'variable', m: LIBRARY } : r.kind === 'field' ? { t: 'property', m: LIBRARY } : r.kind === 'enum' ? { t: 'enumMember', m: LIBRARY } : { t: 'variable', m: READONLY });
+    symbols.set(
+      key,
+      r.kind === 'register'
+        ? { t: 'variable', m: LIBRARY }
+        : r.kind === 'field'
+          ? { t: 'property', m: LIBRARY }
+          : r.kind === 'enum'
+            ? { t: 'enumMember', m: LIBRARY }
+            : { t: 'variable', m: READONLY },
+    );
   }
   const builder = new SemanticTokensBuilder();
   splitLines(doc.getText()).forEach((text, line) => {
@@ -66,8 +87,18 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
         if (sym) {
           tt = sym.t;
           mods = sym.m;
-        } else if ((t === code[0] && STATEMENT_TABLE.byKeyword.has(t.text)) || (t === code[1] && SECOND_KEYWORDS.get(verb ?? '')?.has(t.text) === true)) tt = 'keyword';
-        else if (t.text === 'abort' && t === code[code.length - 1] && (code[code.length - 2]?.text === '==' || code[code.length - 2]?.text === '!=') && def?.syntax === 'register') tt = 'keyword';
+        } else if (
+          (t === code[0] && STATEMENT_TABLE.byKeyword.has(t.text)) ||
+          (t === code[1] && SECOND_KEYWORDS.get(verb ?? '')?.has(t.text) === true)
+        )
+          tt = 'keyword';
+        else if (
+          t.text === 'abort' &&
+          t === code[code.length - 1] &&
+          (code[code.length - 2]?.text === '==' || code[code.length - 2]?.text === '!=') &&
+          def?.syntax === 'register'
+        )
+          tt = 'keyword';
         else if (commands && findCommand(t.text)) tt = 'function';
         else if (events && findEvent(t.text)) tt = 'event';
         else if (code[code.indexOf(t) + 1]?.text === '=') tt = 'property';

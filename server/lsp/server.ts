@@ -15,7 +15,20 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as v8 from 'v8';
-import { DECODE_REQUEST, DECODE_STRUCTURE_REQUEST, DOCUMENT_INFO_REQUEST, type DecodeResult, type DecodeStructureParams, STATE_AT_LINE_REQUEST, type DecodeParams, type DocumentInfoParams, type DocumentInfoResult, type StateAtLineParams, SERVER_STATS_REQUEST, type ServerStatsResult } from './lsp-ext';
+import {
+  DECODE_REQUEST,
+  DECODE_STRUCTURE_REQUEST,
+  DOCUMENT_INFO_REQUEST,
+  type DecodeResult,
+  type DecodeStructureParams,
+  STATE_AT_LINE_REQUEST,
+  type DecodeParams,
+  type DocumentInfoParams,
+  type DocumentInfoResult,
+  type StateAtLineParams,
+  SERVER_STATS_REQUEST,
+  type ServerStatsResult,
+} from './lsp-ext';
 import { stateAtLine } from './state';
 import { queuesAtLine } from './queues';
 import { QUEUES_AT_LINE_REQUEST, type QueuesAtLineParams, RUN_ON_QEMU_REQUEST, type RunOnQemuParams } from './lsp-ext';
@@ -32,7 +45,12 @@ import { formatScript } from '../../core/script/format';
 import { definition, documentSymbols, foldingRanges, references, rename } from './navigation';
 import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
 import { signatureHelp } from './signature';
-import { decodeStructure, formatStructure, STRUCTURE_KINDS, type StructureKind } from '../../core/structures/decode-words';
+import {
+  decodeStructure,
+  formatStructure,
+  STRUCTURE_KINDS,
+  type StructureKind,
+} from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
 import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type ServerSettings } from './settings';
 import { uriToPath } from './uri';
@@ -57,10 +75,12 @@ export function startServer(connection: Connection): void {
   const schedule = (uri: string, mode: CheckMode, requestedDelay: number) => {
     const prev = pending.get(uri);
     if (prev) clearTimeout(prev.timer);
-    const m: CheckMode = settings.executeOn === 'never' ? 'syntax' : prev?.mode === 'full' || mode === 'full' ? 'full' : 'syntax';
+    const m: CheckMode =
+      settings.executeOn === 'never' ? 'syntax' : prev?.mode === 'full' || mode === 'full' ? 'full' : 'syntax';
     // A lighter check never postpones a fuller one already due: didOpen is followed at once by a
     // content change, whose typing debounce would otherwise hold the open's full check back.
-    const delay = prev && prev.mode === 'full' && mode === 'syntax' ? Math.max(0, prev.due - Date.now()) : requestedDelay;
+    const delay =
+      prev && prev.mode === 'full' && mode === 'syntax' ? Math.max(0, prev.due - Date.now()) : requestedDelay;
     pending.set(uri, {
       mode: m,
       due: Date.now() + delay,
@@ -72,19 +92,22 @@ export function startServer(connection: Connection): void {
         // cancels this one: its model run stops at the next slice and nothing is published.
         const generation = (generations.get(uri) ?? 0) + 1;
         generations.set(uri, generation);
-        void workspace.checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri)).then((diagnostics) => {
-          if (!diagnostics) return;
-          void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
-          // The functions a check runs are compiled now: the next start can skip compiling them.
-          if (m === 'full') codeCacheCheckpoint();
-          // A full check has new values to show inline: ask the client for fresh hints.
-          if (m === 'full' && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
-        });
+        void workspace
+          .checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri))
+          .then((diagnostics) => {
+            if (!diagnostics) return;
+            void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+            // The functions a check runs are compiled now: the next start can skip compiling them.
+            if (m === 'full') codeCacheCheckpoint();
+            // A full check has new values to show inline: ask the client for fresh hints.
+            if (m === 'full' && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
+          });
       }, delay),
     });
   };
   const revalidateDependents = (uri: string) => {
-    for (const doc of documents.all()) if (doc.uri !== uri && workspace.dependsOn(doc.uri, uri)) schedule(doc.uri, 'full', 0);
+    for (const doc of documents.all())
+      if (doc.uri !== uri && workspace.dependsOn(doc.uri, uri)) schedule(doc.uri, 'full', 0);
   };
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -120,15 +143,21 @@ export function startServer(connection: Connection): void {
     settings = mergeSettings(changedSettings(change.settings), previous);
     if (settings.trusted !== previous.trusted) workspace.setFileAccess(settings.trusted, roots);
     workspace.maxGuestMemory = settings.maxGuestMemory * 1024 * 1024;
-    if (settings.configuration !== previous.configuration || settings.trusted !== previous.trusted) workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
-    if (settings.executeOn !== previous.executeOn || settings.configuration !== previous.configuration || settings.trusted !== previous.trusted || settings.maxGuestMemory !== previous.maxGuestMemory) {
+    if (settings.configuration !== previous.configuration || settings.trusted !== previous.trusted)
+      workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
+    if (
+      settings.executeOn !== previous.executeOn ||
+      settings.configuration !== previous.configuration ||
+      settings.trusted !== previous.trusted ||
+      settings.maxGuestMemory !== previous.maxGuestMemory
+    ) {
       for (const doc of documents.all()) {
         // A check still running was made with the previous settings: stop it now, not when the new one starts.
         generations.set(doc.uri, (generations.get(doc.uri) ?? 0) + 1);
         schedule(doc.uri, 'full', 0);
       }
-    }
-    else if (settings.inlayHints !== previous.inlayHints && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
+    } else if (settings.inlayHints !== previous.inlayHints && canRefreshInlays)
+      void connection.languages.inlayHint.refresh().catch(() => undefined);
   });
 
   documents.onDidOpen((e) => schedule(e.document.uri, 'full', 0));
@@ -151,13 +180,20 @@ export function startServer(connection: Connection): void {
 
   connection.onHover((params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (doc && isTraceDocument(doc)) return workspace.isTooLarge(doc) ? null : workspace.traces.hover(doc, params.position);
+    if (doc && isTraceDocument(doc))
+      return workspace.isTooLarge(doc) ? null : workspace.traces.hover(doc, params.position);
     return doc ? hover(workspace, doc, params.position) : null;
   });
   const script = (uri: string) => {
     const doc = documents.get(uri);
     // A document too large to parse gets nothing from whole-document requests (diagnostics say why).
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) && !workspace.isTooLarge(doc) ? doc : undefined;
+    return doc &&
+      !Workspace.isConfig(doc.uri) &&
+      !Workspace.isQueueFile(doc.uri) &&
+      !isTraceDocument(doc) &&
+      !workspace.isTooLarge(doc)
+      ? doc
+      : undefined;
   };
   connection.onDefinition((p) => {
     const doc = script(p.textDocument.uri);
@@ -190,13 +226,35 @@ export function startServer(connection: Connection): void {
   });
   connection.onDocumentFormatting((params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc) || workspace.isTooLarge(doc)) return [];
-    return formatScript(doc.getText()).map((e) => ({ range: { start: { line: e.line, character: 0 }, end: { line: e.line, character: doc.getText({ start: { line: e.line, character: 0 }, end: { line: e.line + 1, character: 0 } }).replace(/\r?\n$|\r$/, '').length } }, newText: e.newText }));
+    if (
+      !doc ||
+      Workspace.isConfig(doc.uri) ||
+      Workspace.isQueueFile(doc.uri) ||
+      isTraceDocument(doc) ||
+      workspace.isTooLarge(doc)
+    )
+      return [];
+    return formatScript(doc.getText()).map((e) => ({
+      range: {
+        start: { line: e.line, character: 0 },
+        end: {
+          line: e.line,
+          character: doc
+            .getText({ start: { line: e.line, character: 0 }, end: { line: e.line + 1, character: 0 } })
+            .replace(/\r?\n$|\r$/, '').length,
+        },
+      },
+      newText: e.newText,
+    }));
   });
   connection.onCodeAction((params, token) => {
     if (token.isCancellationRequested) return null;
     const doc = documents.get(params.textDocument.uri);
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) ? codeActions(workspace, doc, params.range, params.context.diagnostics, { execute: settings.executeOn !== 'never' }) : [];
+    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc)
+      ? codeActions(workspace, doc, params.range, params.context.diagnostics, {
+          execute: settings.executeOn !== 'never',
+        })
+      : [];
   });
   connection.onCompletion((params) => {
     const doc = documents.get(params.textDocument.uri);
@@ -214,11 +272,13 @@ export function startServer(connection: Connection): void {
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
   connection.onRequest(DECODE_STRUCTURE_REQUEST, (params: DecodeStructureParams): DecodeResult => {
     const kind = String(params?.kind ?? '').toLowerCase();
-    if (!(STRUCTURE_KINDS as readonly string[]).includes(kind)) return { text: '', markdown: '', error: `kind is one of ${STRUCTURE_KINDS.join(', ')}` };
+    if (!(STRUCTURE_KINDS as readonly string[]).includes(kind))
+      return { text: '', markdown: '', error: `kind is one of ${STRUCTURE_KINDS.join(', ')}` };
     const dwords: bigint[] = [];
     for (const v of Array.isArray(params.dwords) ? params.dwords : []) {
       const t = String(v).trim().replace(/_/g, '');
-      if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t)) return { text: '', markdown: '', error: `'${String(v)}' is not a number` };
+      if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t))
+        return { text: '', markdown: '', error: `'${String(v)}' is not a number` };
       dwords.push(BigInt(t));
     }
     const d = decodeStructure(kind as StructureKind, dwords, idViewOf(workspace.configFor(params.uri)));
@@ -236,18 +296,35 @@ export function startServer(connection: Connection): void {
   // are short and synchronous.
   connection.onRequest(STATE_AT_LINE_REQUEST, async (params: StateAtLineParams, token) => {
     if (token.isCancellationRequested) return cancelledError();
-    if (settings.executeOn === 'never') return { registers: [], error: 'restricted mode: scripts are not executed in an untrusted workspace' };
+    if (settings.executeOn === 'never')
+      return { registers: [], error: 'restricted mode: scripts are not executed in an untrusted workspace' };
     const result = await stateAtLine(workspace, documents, params, () => token.isCancellationRequested);
     if (!result) workspace.cancelledRuns++;
     return result ?? cancelledError();
   });
   connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
     const m = process.memoryUsage();
-    return { pid: process.pid, heapLimit: v8.getHeapStatistics().heap_size_limit, heapUsed: m.heapUsed, rss: m.rss, lastReparsedLines: workspace.lastReparsed, lastResolveReused: workspace.lastResolveReused, cancelledRuns: workspace.cancelledRuns, runsInFlight: workspace.runsInFlight, scriptsWithTree: workspace.scriptsWithTree(), ...workspace.modelRunStats(), codeCache: codeCacheState() ?? 'off' };
+    return {
+      pid: process.pid,
+      heapLimit: v8.getHeapStatistics().heap_size_limit,
+      heapUsed: m.heapUsed,
+      rss: m.rss,
+      lastReparsedLines: workspace.lastReparsed,
+      lastResolveReused: workspace.lastResolveReused,
+      cancelledRuns: workspace.cancelledRuns,
+      runsInFlight: workspace.runsInFlight,
+      scriptsWithTree: workspace.scriptsWithTree(),
+      ...workspace.modelRunStats(),
+      codeCache: codeCacheState() ?? 'off',
+    };
   });
-  connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => (token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never')));
+  connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) =>
+    token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never'),
+  );
   // Run on QEMU: the token's cancellation kills QEMU (server/qemu/process.ts), and the answer says so.
-  connection.onRequest(RUN_ON_QEMU_REQUEST, (params: RunOnQemuParams, token) => runOnQemu(workspace, documents, params, settings, roots, token));
+  connection.onRequest(RUN_ON_QEMU_REQUEST, (params: RunOnQemuParams, token) =>
+    runOnQemu(workspace, documents, params, settings, roots, token),
+  );
 
   // A QEMU still running must not outlive the server (the exit notification ends the process).
   connection.onShutdown(stopQemuRuns);
@@ -261,8 +338,20 @@ export function startServer(connection: Connection): void {
  * The status bar's configuration. One that cannot be used is not named by the default's name: the
  * model runs nothing then (the default only decodes values), so "Checked against QEMU" would be false.
  */
-function documentInfo(c: { readonly config: ResolvedConfig; readonly configPath?: string; readonly configOrigin?: string; readonly diagnostics: readonly { readonly code: string }[] }): DocumentInfoResult {
+function documentInfo(c: {
+  readonly config: ResolvedConfig;
+  readonly configPath?: string;
+  readonly configOrigin?: string;
+  readonly diagnostics: readonly { readonly code: string }[];
+}): DocumentInfoResult {
   const valid = !configUnusable(c.diagnostics);
-  const name = valid ? c.config.name : `none (${c.configPath ? path.basename(c.configPath) : 'the configuration'} cannot be used)`;
-  return { config: name, ...(c.configPath ? { configPath: c.configPath } : {}), ...(c.configOrigin ? { configOrigin: c.configOrigin } : {}), configValid: valid };
+  const name = valid
+    ? c.config.name
+    : `none (${c.configPath ? path.basename(c.configPath) : 'the configuration'} cannot be used)`;
+  return {
+    config: name,
+    ...(c.configPath ? { configPath: c.configPath } : {}),
+    ...(c.configOrigin ? { configOrigin: c.configOrigin } : {}),
+    configValid: valid,
+  };
 }

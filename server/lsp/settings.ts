@@ -38,9 +38,20 @@ export interface ServerSettings {
   readonly qemuTimeout: number;
 }
 
-export const DEFAULT_SETTINGS: ServerSettings = { executeOn: 'save', configuration: '', inlayHints: true, trusted: true, maxGuestMemory: 256, qemuPath: '', qemuMachine: '', qemuMemory: 1024, qemuTimeout: 30 };
+export const DEFAULT_SETTINGS: ServerSettings = {
+  executeOn: 'save',
+  configuration: '',
+  inlayHints: true,
+  trusted: true,
+  maxGuestMemory: 256,
+  qemuPath: '',
+  qemuMachine: '',
+  qemuMemory: 1024,
+  qemuTimeout: 30,
+};
 
-const integerIn = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const integerIn = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
 /** The name diagnostics and the status bar give the setting. */
 export const CONFIGURATION_ORIGIN = 'setting smmu.configuration';

@@ -30,25 +30,44 @@ export function signatureHelp(doc: TextDocument, pos: Position): SignatureHelp |
   const positional = def.args.positional?.length ?? 0;
   const layout = def.args.fields?.layout(words.map((t) => t.text));
   // Fields once the positional arguments are given (and the last of them is not being typed).
-  if (layout && (args.length > positional || (args.length === positional && spaced))) return layoutSignature(layout, current, def, args[0]?.text.toLowerCase());
+  if (layout && (args.length > positional || (args.length === positional && spaced)))
+    return layoutSignature(layout, current, def, args[0]?.text.toLowerCase());
   return statementSignatureHelp(def, args, current, spaced);
 }
 
 /** The fields of a command, structure or event as parameters, then the statement's named arguments (`count`). */
-function layoutSignature(def: LayoutDef, current: string | undefined, statement: EngineDef, form: string | undefined): SignatureHelp {
+function layoutSignature(
+  def: LayoutDef,
+  current: string | undefined,
+  statement: EngineDef,
+  form: string | undefined,
+): SignatureHelp {
   const fields: ParameterInformation[] = def.fields
     .filter((f) => f.name !== 'Opcode' && f.name !== 'EventNumber')
-    .map((f) => ({ label: f.name, documentation: { kind: MarkupKind.Markdown, value: `\`[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}]\` ${f.description}${f.values ? ` ${f.values.map((v) => `${v.value} ${v.name}`).join(', ')}` : ''}` } }));
+    .map((f) => ({
+      label: f.name,
+      documentation: {
+        kind: MarkupKind.Markdown,
+        value: `\`[${f.msb === f.lsb ? f.msb : `${f.msb}:${f.lsb}`}]\` ${f.description}${f.values ? ` ${f.values.map((v) => `${v.value} ${v.name}`).join(', ')}` : ''}`,
+      },
+    }));
   // The named arguments of the form being written (`count` after `expect event`, not `addr` of `expect msi`).
-  const named: ParameterInformation[] = (statement.args.named ?? []).filter((n) => n.after === undefined || n.after === form).map((n) => ({ label: n.name, documentation: { kind: MarkupKind.Markdown, value: n.doc } }));
+  const named: ParameterInformation[] = (statement.args.named ?? [])
+    .filter((n) => n.after === undefined || n.after === form)
+    .map((n) => ({ label: n.name, documentation: { kind: MarkupKind.Markdown, value: n.doc } }));
   const params = [...fields, ...named];
-  const active = current ? params.findIndex((p) => (p.label as string).toLowerCase().startsWith(current.toLowerCase())) : -1;
+  const active = current
+    ? params.findIndex((p) => (p.label as string).toLowerCase().startsWith(current.toLowerCase()))
+    : -1;
   const command = findCommand(def.name);
   return {
     signatures: [
       {
         label: `${def.name.replace(/^CMD_/, '')}(${params.map((p) => p.label as string).join(', ')})`,
-        documentation: { kind: MarkupKind.Markdown, value: `${def.summary} (§${def.section})${command ? `, opcode 0x${command.opcode.toString(16).toUpperCase()}` : ''}` },
+        documentation: {
+          kind: MarkupKind.Markdown,
+          value: `${def.summary} (§${def.section})${command ? `, opcode 0x${command.opcode.toString(16).toUpperCase()}` : ''}`,
+        },
         parameters: params,
       },
     ],
@@ -61,7 +80,12 @@ function layoutSignature(def: LayoutDef, current: string | undefined, statement:
  * The statement's usage with its arguments as parameters. The active one: the expectation after
  * `==`; the named argument being typed (or whose value is); else the next positional argument.
  */
-function statementSignatureHelp(def: EngineDef, args: readonly Token[], current: string | undefined, spaced: boolean): SignatureHelp {
+function statementSignatureHelp(
+  def: EngineDef,
+  args: readonly Token[],
+  current: string | undefined,
+  spaced: boolean,
+): SignatureHelp {
   // The first argument, once given, picks the form (`expect msi addr=A [data=D]`).
   const form = args[0]?.kind === 'word' && (args.length > 1 || spaced) ? args[0].text : undefined;
   const { label, parameters } = statementSignature(def, form);
@@ -70,9 +94,18 @@ function statementSignatureHelp(def: EngineDef, args: readonly Token[], current:
   const pastValue = compareAt >= 0 && args.length - (spaced ? 0 : 1) > compareAt + 1;
   const last = args[args.length - 1];
   // In `sid=1` the name is two tokens back once the value is being typed.
-  const naming = last?.text === '=' ? args[args.length - 2]?.text : args[args.length - 2]?.text === '=' && !spaced ? args[args.length - 3]?.text : current;
+  const naming =
+    last?.text === '='
+      ? args[args.length - 2]?.text
+      : args[args.length - 2]?.text === '=' && !spaced
+        ? args[args.length - 3]?.text
+        : current;
   const named = naming?.toLowerCase();
-  const namedAt = named ? parameters.findIndex((p) => p.named && [p.named.name, ...(p.named.aliases ?? [])].some((n) => n.toLowerCase().startsWith(named))) : -1;
+  const namedAt = named
+    ? parameters.findIndex(
+        (p) => p.named && [p.named.name, ...(p.named.aliases ?? [])].some((n) => n.toLowerCase().startsWith(named)),
+      )
+    : -1;
   let active = -1;
   if (compareAt >= 0 && !def.operand && !(pastValue && namedAt >= 0)) active = parameters.findIndex((p) => p.expect);
   if (active < 0) active = namedAt;
@@ -81,9 +114,18 @@ function statementSignatureHelp(def: EngineDef, args: readonly Token[], current:
     const given = spaced ? args.length : args.length - 1;
     active = parameters.findIndex((p) => p.positional === given);
   }
-  const toParameter = (p: (typeof parameters)[number]): ParameterInformation => ({ label: [p.start, p.end], documentation: { kind: MarkupKind.Markdown, value: p.doc } });
+  const toParameter = (p: (typeof parameters)[number]): ParameterInformation => ({
+    label: [p.start, p.end],
+    documentation: { kind: MarkupKind.Markdown, value: p.doc },
+  });
   return {
-    signatures: [{ label, documentation: { kind: MarkupKind.Markdown, value: `${def.summary}\n\n${statementMarkdown(def)}` }, parameters: parameters.map(toParameter) }],
+    signatures: [
+      {
+        label,
+        documentation: { kind: MarkupKind.Markdown, value: `${def.summary}\n\n${statementMarkdown(def)}` },
+        parameters: parameters.map(toParameter),
+      },
+    ],
     activeSignature: 0,
     activeParameter: active >= 0 ? active : 0,
   };

@@ -17,12 +17,25 @@ export function stoppedMessage(firstError: ScriptDiagnostic): string {
 }
 
 /** The state request; undefined when `cancelled` (the client cancelled the request) stopped it. */
-export async function stateAtLine(workspace: Workspace, documents: TextDocuments<TextDocument>, params: StateAtLineParams, cancelled: () => boolean = () => false): Promise<StateAtLineResult | undefined> {
+export async function stateAtLine(
+  workspace: Workspace,
+  documents: TextDocuments<TextDocument>,
+  params: StateAtLineParams,
+  cancelled: () => boolean = () => false,
+): Promise<StateAtLineResult | undefined> {
   const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
-  if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return { registers: [], error: 'smmu/stateAtLine needs an open .smmu script' };
-  if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0) return { registers: [], error: 'line must be a non-negative integer' };
+  if (!doc || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc))
+    return { registers: [], error: 'smmu/stateAtLine needs an open .smmu script' };
+  if (typeof params.line !== 'number' || !Number.isInteger(params.line) || params.line < 0)
+    return { registers: [], error: 'line must be a non-negative integer' };
   const check = workspace.scriptCheck(doc);
-  const ran = await modelAtLineSliced(check, params.line, () => new Promise<void>((resolve) => setImmediate(resolve)), cancelled, workspace.runsFor(doc.uri));
+  const ran = await modelAtLineSliced(
+    check,
+    params.line,
+    () => new Promise<void>((resolve) => setImmediate(resolve)),
+    cancelled,
+    workspace.runsFor(doc.uri),
+  );
   if (!ran) return undefined;
   const { engine, result, stoppedBy } = ran;
   const lastWrite = new Map<string, number>();

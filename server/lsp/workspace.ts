@@ -17,7 +17,16 @@ import { DEFAULT_CONFIG } from '../../core/config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../../core/config/default';
 import type { ResolvedConfig } from '../../core/config/types';
 import { checkQueueFile, type QueueFileCheck } from '../../core/queue-file/check';
-import { checkScript, checkScriptSliced, checkScriptStreamed, includedPaths, type CheckOptions, type CheckMode, type ScriptCheck, type ScriptHost } from '../../core/script/check';
+import {
+  checkScript,
+  checkScriptSliced,
+  checkScriptStreamed,
+  includedPaths,
+  type CheckOptions,
+  type CheckMode,
+  type ScriptCheck,
+  type ScriptHost,
+} from '../../core/script/check';
 import { IncrementalParser } from '../../core/script/incremental';
 import { ModelRuns } from '../../core/script/model-at-line';
 import { ResolveCache } from '../../core/script/resolve';
@@ -50,7 +59,9 @@ export const HEAP_HIGH_WATER = 0.7;
 
 function heapIsHigh(): { used: number; limit: number } | undefined {
   const h = v8.getHeapStatistics();
-  return h.used_heap_size > HEAP_HIGH_WATER * h.heap_size_limit ? { used: h.used_heap_size, limit: h.heap_size_limit } : undefined;
+  return h.used_heap_size > HEAP_HIGH_WATER * h.heap_size_limit
+    ? { used: h.used_heap_size, limit: h.heap_size_limit }
+    : undefined;
 }
 
 const LINE0 = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -194,7 +205,10 @@ export class Workspace {
       if (!this.trusted) {
         const real = realPath(p);
         if (!this.roots.some((r) => real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep)))
-          return { unreadable: 'it is outside the workspace folder, and this workspace is not trusted (files outside it are read once you trust the workspace)' };
+          return {
+            unreadable:
+              'it is outside the workspace folder, and this workspace is not trusted (files outside it are read once you trust the workspace)',
+          };
       }
       return readTextFile(p, kind);
     },
@@ -202,7 +216,9 @@ export class Workspace {
   };
 
   /** The last "what happened here" hover (hover.ts): a re-run of the model up to its line. */
-  lastHappened: { readonly uri: string; readonly version: number; readonly line: number; readonly text: string | undefined } | undefined;
+  lastHappened:
+    | { readonly uri: string; readonly version: number; readonly line: number; readonly text: string | undefined }
+    | undefined;
 
   /** The replays of open trace documents. */
   readonly traces = new TraceDocuments(this.host);
@@ -215,7 +231,13 @@ export class Workspace {
   /** The diagnostic of a document too large to parse, or undefined. */
   private tooLarge(doc: TextDocument): Diagnostic | undefined {
     if (!this.isTooLarge(doc)) return undefined;
-    return { range: LINE0, severity: 2, code: 'check.too-large', source: 'smmu', message: `this file is too large for the editor to check (${formatBytes(doc.getText().length)} of text; the limit is ${formatBytes(MAX_DOCUMENT_CHARS)}): run \`smmu check\` or \`smmu replay\` on it instead` };
+    return {
+      range: LINE0,
+      severity: 2,
+      code: 'check.too-large',
+      source: 'smmu',
+      message: `this file is too large for the editor to check (${formatBytes(doc.getText().length)} of text; the limit is ${formatBytes(MAX_DOCUMENT_CHARS)}): run \`smmu check\` or \`smmu replay\` on it instead`,
+    };
   }
 
   /** Check a document and return its diagnostics. */
@@ -228,14 +250,21 @@ export class Workspace {
       this.configs.set(doc.uri, loaded.config);
       return loaded.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     }
-    if (Workspace.isQueueFile(doc.uri)) return this.queueFileCheck(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
+    if (Workspace.isQueueFile(doc.uri))
+      return this.queueFileCheck(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     // Very large scripts get syntax and name checks only: running the model on them would make
     // every save wait (the CLI still runs them whole).
     const large = doc.lineCount > MAX_EXECUTED_LINES;
     const result = this.store(doc, large ? 'syntax' : mode);
     const diagnostics = result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     if (large && mode === 'full') {
-      diagnostics.unshift({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 3, code: 'check.large-file', source: 'smmu', message: `this script has ${doc.lineCount} lines, more than ${MAX_EXECUTED_LINES}: the editor checks syntax and names only; run it with \`smmu run\` to execute it on the model` });
+      diagnostics.unshift({
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity: 3,
+        code: 'check.large-file',
+        source: 'smmu',
+        message: `this script has ${doc.lineCount} lines, more than ${MAX_EXECUTED_LINES}: the editor checks syntax and names only; run it with \`smmu run\` to execute it on the model`,
+      });
     }
     return diagnostics;
   }
@@ -243,7 +272,11 @@ export class Workspace {
   /** Check a script (its edited lines parsed again) and keep the result as its latest. */
   private store(doc: TextDocument, mode: CheckMode): ScriptCheck {
     const parser = this.scripts.get(doc.uri)?.parser ?? new IncrementalParser();
-    return this.keep(doc, slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode, this.optionsFor(parser))), parser);
+    return this.keep(
+      doc,
+      slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, mode, this.optionsFor(parser))),
+      parser,
+    );
   }
 
   /** Runs of the model stopped by cancellation (a newer edit, a cancelled request); for tests. */
@@ -255,17 +288,34 @@ export class Workspace {
    * Check a document as `check` does, but with the model run in slices so that `cancelled` (a
    * newer edit or check of the same document) can stop it; undefined when it was stopped.
    */
-  async checkCancellable(doc: TextDocument, mode: CheckMode, cancelled: () => boolean): Promise<Diagnostic[] | undefined> {
+  async checkCancellable(
+    doc: TextDocument,
+    mode: CheckMode,
+    cancelled: () => boolean,
+  ): Promise<Diagnostic[] | undefined> {
     const high = mode === 'full' ? heapIsHigh() : undefined;
     if (high) {
       // Low on memory: drop the trees the LRU keeps, and check this one for syntax and names only.
       this.withTree.length = 0;
       this.runs.clear();
       for (const e of this.scripts.values()) e.check = e.parser = e.run = undefined;
-      const note: Diagnostic = { range: LINE0, severity: 3, code: 'check.memory', source: 'smmu', message: `the language server is low on memory (${formatBytes(high.used)} of its ${formatBytes(high.limit)} heap): this file was checked for syntax and names only; close large files, or run it with \`smmu run\`` };
+      const note: Diagnostic = {
+        range: LINE0,
+        severity: 3,
+        code: 'check.memory',
+        source: 'smmu',
+        message: `the language server is low on memory (${formatBytes(high.used)} of its ${formatBytes(high.limit)} heap): this file was checked for syntax and names only; close large files, or run it with \`smmu run\``,
+      };
       return [note, ...this.check(doc, 'syntax')];
     }
-    if (mode === 'syntax' || Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc) || doc.lineCount > MAX_EXECUTED_LINES) return this.check(doc, mode);
+    if (
+      mode === 'syntax' ||
+      Workspace.isConfig(doc.uri) ||
+      Workspace.isQueueFile(doc.uri) ||
+      isTraceDocument(doc) ||
+      doc.lineCount > MAX_EXECUTED_LINES
+    )
+      return this.check(doc, mode);
     const version = doc.version;
     const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
     const parser = this.scripts.get(doc.uri)?.parser;
@@ -273,7 +323,14 @@ export class Workspace {
     this.runsInFlight++;
     let check: ScriptCheck | undefined;
     try {
-      check = await checkScriptSliced(doc.getText(), uriToPath(doc.uri), this.host, this.optionsFor(parser), pauseForMessages, stale);
+      check = await checkScriptSliced(
+        doc.getText(),
+        uriToPath(doc.uri),
+        this.host,
+        this.optionsFor(parser),
+        pauseForMessages,
+        stale,
+      );
     } finally {
       this.runsInFlight--;
     }
@@ -296,7 +353,14 @@ export class Workspace {
     this.runsInFlight++;
     let check: Awaited<ReturnType<typeof checkScriptStreamed>>;
     try {
-      check = await checkScriptStreamed(doc.getText(), uriToPath(doc.uri), this.host, this.checkOptions, pauseForMessages, stale);
+      check = await checkScriptStreamed(
+        doc.getText(),
+        uriToPath(doc.uri),
+        this.host,
+        this.checkOptions,
+        pauseForMessages,
+        stale,
+      );
     } finally {
       this.runsInFlight--;
     }
@@ -309,8 +373,20 @@ export class Workspace {
     // A request that needed the tree while the model ran (semantic tokens, inlay hints right after
     // the open) built one for this version: keep it, with this check's diagnostics and observations.
     const current = this.scripts.get(doc.uri);
-    const tree = current?.version === doc.version && current.check && current.parser ? { check: { ...current.check, diagnostics: check.diagnostics, run: check.run }, parser: current.parser } : {};
-    this.scripts.set(doc.uri, { version: doc.version, ...tree, diagnostics: check.diagnostics, run: check.run, ranModel: true, config: check.config, configPath: check.configPath, includes: check.includes });
+    const tree =
+      current?.version === doc.version && current.check && current.parser
+        ? { check: { ...current.check, diagnostics: check.diagnostics, run: check.run }, parser: current.parser }
+        : {};
+    this.scripts.set(doc.uri, {
+      version: doc.version,
+      ...tree,
+      diagnostics: check.diagnostics,
+      run: check.run,
+      ranModel: true,
+      config: check.config,
+      configPath: check.configPath,
+      includes: check.includes,
+    });
     this.touch(doc.uri);
     return check.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
   }
@@ -328,7 +404,17 @@ export class Workspace {
   private keep(doc: TextDocument, check: ScriptCheck, parser: IncrementalParser): ScriptCheck {
     this.lastReparsed = parser.lastParsed;
     this.lastResolveReused = resolveCaches.get(parser)?.hits ?? 0;
-    this.scripts.set(doc.uri, { version: doc.version, check, parser, diagnostics: check.diagnostics, run: check.run, ranModel: check.run !== undefined, config: check.config, configPath: check.configPath, includes: includedPaths(check.resolved.statements) });
+    this.scripts.set(doc.uri, {
+      version: doc.version,
+      check,
+      parser,
+      diagnostics: check.diagnostics,
+      run: check.run,
+      ranModel: check.run !== undefined,
+      config: check.config,
+      configPath: check.configPath,
+      includes: includedPaths(check.resolved.statements),
+    });
     this.touch(doc.uri);
     return check;
   }
@@ -371,7 +457,9 @@ export class Workspace {
       // so its observations come back the same).
       const parser = new IncrementalParser();
       const rerun = last.ranModel && !last.run;
-      const fresh = slim(checkScript(doc.getText(), uriToPath(doc.uri), this.host, rerun ? 'full' : 'syntax', this.optionsFor(parser)));
+      const fresh = slim(
+        checkScript(doc.getText(), uriToPath(doc.uri), this.host, rerun ? 'full' : 'syntax', this.optionsFor(parser)),
+      );
       const run = rerun ? fresh.run : last.run;
       last.check = { ...fresh, diagnostics: last.diagnostics, ...(run ? { run } : {}) };
       last.run = run;
@@ -393,7 +481,9 @@ export class Workspace {
     const known = uri ? (this.scripts.get(uri)?.config ?? this.queueFiles.get(uri)?.check.config) : undefined;
     if (known) return known;
     // No document, or one not checked yet: the default configuration (the setting's, when usable).
-    return this.defaultConfig ? applyDefaultConfig(this.defaultConfig, (p) => this.host.readFile(p), []).config : DEFAULT_CONFIG;
+    return this.defaultConfig
+      ? applyDefaultConfig(this.defaultConfig, (p) => this.host.readFile(p), []).config
+      : DEFAULT_CONFIG;
   }
 
   /** Whether the script `uri` uses the configuration file `configUri`. */
@@ -420,14 +510,22 @@ export class Workspace {
   private lastRuns: ModelRuns | undefined;
 
   /** Figures of the runs up to a line, for `smmu/serverStats`. */
-  modelRunStats(): { lastModelRun?: { restoredFrom: number; ran: number }; modelSnapshots: number; modelSnapshotBytes: number } {
+  modelRunStats(): {
+    lastModelRun?: { restoredFrom: number; ran: number };
+    modelSnapshots: number;
+    modelSnapshotBytes: number;
+  } {
     let modelSnapshots = 0;
     let modelSnapshotBytes = 0;
     for (const r of this.runs.values()) {
       modelSnapshots += r.snapshotCount;
       modelSnapshotBytes += r.bytes;
     }
-    return { ...(this.lastRuns ? { lastModelRun: { ...this.lastRuns.last } } : {}), modelSnapshots, modelSnapshotBytes };
+    return {
+      ...(this.lastRuns ? { lastModelRun: { ...this.lastRuns.last } } : {}),
+      modelSnapshots,
+      modelSnapshotBytes,
+    };
   }
 
   forget(uri: string): void {

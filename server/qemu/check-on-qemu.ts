@@ -80,18 +80,48 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   const t0 = Date.now();
   const memoryBytes = o.memoryBytes ?? DEFAULT_QEMU_MEMORY;
   const memoryText = o.memoryText ?? `${memoryBytes / 2 ** 20}M`;
-  const check = checkScript(o.text, o.scriptPath, o.host, 'syntax', { ...(o.configPath ? { configPath: o.configPath } : {}), ...(o.defaultConfig ? { defaultConfig: o.defaultConfig } : {}), ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+  const check = checkScript(o.text, o.scriptPath, o.host, 'syntax', {
+    ...(o.configPath ? { configPath: o.configPath } : {}),
+    ...(o.defaultConfig ? { defaultConfig: o.defaultConfig } : {}),
+    ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}),
+  });
   const errors = check.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) return { kind: 'not-run', diagnostics: errors, why: `the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} of its own; fix ${errors.length === 1 ? 'it' : 'them'} first (\`smmu check\`)` };
+  if (errors.length)
+    return {
+      kind: 'not-run',
+      diagnostics: errors,
+      why: `the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} of its own; fix ${errors.length === 1 ? 'it' : 'them'} first (\`smmu check\`)`,
+    };
   o.progress?.('compiling the script to a guest program');
   const ram = virtRam(memoryBytes);
-  const all: CompiledScript = compileScript(check, { ram, dmaDevices: true, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}) });
+  const all: CompiledScript = compileScript(check, {
+    ram,
+    dmaDevices: true,
+    ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}),
+  });
   if (all.stoppedAt !== undefined) {
-    return { kind: 'not-run', diagnostics: [{ severity: 'error', code: 'run.memory-limit', message: 'the model stopped here: the script needs more guest memory than the model may hold (--max-guest-memory)', range: { start: { line: all.stoppedAt, character: 0 }, end: { line: all.stoppedAt, character: 0 } } }], why: 'the model could not run the whole script' };
+    return {
+      kind: 'not-run',
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'run.memory-limit',
+          message:
+            'the model stopped here: the script needs more guest memory than the model may hold (--max-guest-memory)',
+          range: { start: { line: all.stoppedAt, character: 0 }, end: { line: all.stoppedAt, character: 0 } },
+        },
+      ],
+      why: 'the model could not run the whole script',
+    };
   }
   const { compiled, warning } = zeroOnlyRam(all, ram, memoryText);
   const outside = addressesOutsideRam(compiled, ram, memoryText, compiled.windows);
-  if (outside.length) return { kind: 'not-run', diagnostics: outside, why: `the script uses memory outside the guest RAM, ${ramText(ram, memoryText)}` };
+  if (outside.length)
+    return {
+      kind: 'not-run',
+      diagnostics: outside,
+      why: `the script uses memory outside the guest RAM, ${ramText(ram, memoryText)}`,
+    };
   const t1 = Date.now();
 
   // Build once to learn the size, then place the program at the top of RAM clear of the model's pages.
@@ -99,10 +129,19 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   try {
     // The probe is built far above any RAM: its absolute addresses need the longest MOVZ/MOVK
     // sequences, so its size bounds the real one.
-    const probe = buildGuestProgram(compiled.ops, { loadAddress: 1n << 48n, smmuBase: VIRT_SMMU_BASE, uartBase: VIRT_UART_BASE });
+    const probe = buildGuestProgram(compiled.ops, {
+      loadAddress: 1n << 48n,
+      smmuBase: VIRT_SMMU_BASE,
+      uartBase: VIRT_UART_BASE,
+    });
     const size = Math.ceil((probe.image.size + 0x1_0000) / 0x1_0000) * 0x1_0000;
     const at = placeProgram(compiled.pages, ram, size);
-    if (at === undefined) return { kind: 'not-run', diagnostics: [], why: `the guest program (${size >> 10} KiB) does not fit in the guest RAM beside the script's memory, ${ramText(ram, memoryText)}: give a larger --memory` };
+    if (at === undefined)
+      return {
+        kind: 'not-run',
+        diagnostics: [],
+        why: `the guest program (${size >> 10} KiB) does not fit in the guest RAM beside the script's memory, ${ramText(ram, memoryText)}: give a larger --memory`,
+      };
     elf = buildGuestProgram(compiled.ops, { loadAddress: at, smmuBase: VIRT_SMMU_BASE, uartBase: VIRT_UART_BASE }).elf;
   } catch (e) {
     if (e instanceof GuestProgramError) return { kind: 'not-run', diagnostics: [], why: e.message };
@@ -115,32 +154,73 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   o.progress?.('running the guest program on QEMU');
   const devices = compiled.devices.map(eduDeviceArg);
   const timeoutMs = o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS + QEMU_TIMEOUT_PER_DMA_MS * compiled.dmas.length;
-  const run = await runQemu({ binary: o.qemu ?? DEFAULT_QEMU_BINARY, ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}), memoryBytes, ...(devices.length ? { devices } : {}) }, elf, dir, timeoutMs, o.signal);
+  const run = await runQemu(
+    {
+      binary: o.qemu ?? DEFAULT_QEMU_BINARY,
+      ...(o.machineOptions ? { machineOptions: o.machineOptions } : {}),
+      memoryBytes,
+      ...(devices.length ? { devices } : {}),
+    },
+    elf,
+    dir,
+    timeoutMs,
+    o.signal,
+  );
   const t3 = Date.now();
   try {
     if (run.cancelled) return { kind: 'cancelled' };
     if (run.spawnError) return { kind: 'failed', message: run.spawnError, diagnostics: [] };
-    const configSource = check.configPath ? `${check.config.name} (${path.relative(process.cwd(), check.configPath) || check.configPath})` : check.config.name;
-    const judgement = judgeReport(compiled, run.uart, { config: check.config, configSource, ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}), ...(run.traceLog !== undefined ? { qemuTrace: run.traceLog } : {}) });
+    const configSource = check.configPath
+      ? `${check.config.name} (${path.relative(process.cwd(), check.configPath) || check.configPath})`
+      : check.config.name;
+    const judgement = judgeReport(compiled, run.uart, {
+      config: check.config,
+      configSource,
+      ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}),
+      ...(run.traceLog !== undefined ? { qemuTrace: run.traceLog } : {}),
+    });
     // QEMU itself failing is said with its own words, on top of where the guest got to.
     const failure = run.timedOut
       ? `QEMU ran past the time limit (${timeoutMs / 1000} s) and was stopped`
       : run.exitCode !== 0 && !run.uart.includes('# fatal')
         ? `QEMU ${run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`}${run.stderrTail.trim() ? `; its last messages:\n${lastLines(run.stderrTail, 8)}` : ''}`
         : undefined;
-    if (failure && judgement.opsReported === 0) return { kind: 'failed', message: failure, diagnostics: judgement.diagnostics.filter((d) => d.code === 'qemu.not-run') };
+    if (failure && judgement.opsReported === 0)
+      return {
+        kind: 'failed',
+        message: failure,
+        diagnostics: judgement.diagnostics.filter((d) => d.code === 'qemu.not-run'),
+      };
     const diagnostics = failure
-      ? judgement.diagnostics.map((d) => (d.code === 'qemu.stopped' ? { ...d, message: `${failure.split('\n')[0]}: ${d.message}` } : d))
+      ? judgement.diagnostics.map((d) =>
+          d.code === 'qemu.stopped' ? { ...d, message: `${failure.split('\n')[0]}: ${d.message}` } : d,
+        )
       : judgement.diagnostics;
     const judged = { ...judgement, diagnostics: warning ? [warning, ...diagnostics] : diagnostics };
     let kept: string | undefined;
     if (o.keepDir) {
-      const configLine = check.configPath && !judgement.diagnostics.some((d) => d.code === 'qemu.ids') ? `config "${path.relative(o.keepDir, check.configPath) || check.configPath}"\n` : '';
-      fs.writeFileSync(path.join(o.keepDir, 'qemu-command.sh'), `#!/bin/sh\n# The QEMU run of ${o.scriptPath} (smmu qemu); the guest's report is on the UART (stdout).\n${shellLine(run.argv)}\n`, { mode: 0o755 });
+      const configLine =
+        check.configPath && !judgement.diagnostics.some((d) => d.code === 'qemu.ids')
+          ? `config "${path.relative(o.keepDir, check.configPath) || check.configPath}"\n`
+          : '';
+      fs.writeFileSync(
+        path.join(o.keepDir, 'qemu-command.sh'),
+        `#!/bin/sh\n# The QEMU run of ${o.scriptPath} (smmu qemu); the guest's report is on the UART (stdout).\n${shellLine(run.argv)}\n`,
+        { mode: 0o755 },
+      );
       fs.writeFileSync(path.join(o.keepDir, 'report.smmutrace'), configLine + keptTrace(judgement, o.scriptPath));
       kept = o.keepDir;
     }
-    return { kind: 'judged', judgement: judged, run, configName: judgement.configSource, timings: { compile: t1 - t0, build: t2 - t1, qemu: t3 - t2, judge: Date.now() - t3 }, ops: compiled.ops.length, guestOps: compiled.ops, ...(kept ? { kept } : {}) };
+    return {
+      kind: 'judged',
+      judgement: judged,
+      run,
+      configName: judgement.configSource,
+      timings: { compile: t1 - t0, build: t2 - t1, qemu: t3 - t2, judge: Date.now() - t3 },
+      ops: compiled.ops.length,
+      guestOps: compiled.ops,
+      ...(kept ? { kept } : {}),
+    };
   } finally {
     if (!o.keepDir) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -43,20 +43,38 @@ const MAX_OUTPUT = 64 * 1024 * 1024;
 const STDERR_TAIL = 4096;
 
 /** QEMU's arguments for a program file; the machine's choices are explained in docs/qemu.md. */
-export function qemuArgs(m: QemuMachine, elfPath: string, uartPath: string, traceLogPath: string | undefined): string[] {
+export function qemuArgs(
+  m: QemuMachine,
+  elfPath: string,
+  uartPath: string,
+  traceLogPath: string | undefined,
+): string[] {
   return [
-    '-M', `virt,iommu=smmuv3,highmem=off${m.machineOptions ? `,${m.machineOptions}` : ''}`,
-    '-cpu', 'cortex-a57',
-    '-m', `${Math.floor(m.memoryBytes / 2 ** 20)}M`,
+    '-M',
+    `virt,iommu=smmuv3,highmem=off${m.machineOptions ? `,${m.machineOptions}` : ''}`,
+    '-cpu',
+    'cortex-a57',
+    '-m',
+    `${Math.floor(m.memoryBytes / 2 ** 20)}M`,
     // No default NIC, serial or monitor: nothing but the SMMU, the UART and the devices we add.
     // The UART goes to a file: QEMU writes a byte per system call, which a pipe makes 3× slower.
-    '-nodefaults', '-display', 'none', '-monitor', 'none', '-serial', `file:${uartPath}`,
-    '-semihosting-config', 'enable=on,target=native',
+    '-nodefaults',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    `file:${uartPath}`,
+    '-semihosting-config',
+    'enable=on,target=native',
     ...(m.devices ?? []).flatMap((d) => ['-device', d]),
     // With devices, their configuration writes too: the program's Command write before each
     // transfer marks where that transfer's translations start (core/qemu/dma-plan.ts).
-    ...(traceLogPath ? ['-trace', 'smmuv3_*', ...(m.devices?.length ? ['-trace', 'pci_cfg_write'] : []), '-D', traceLogPath] : []),
-    '-kernel', elfPath,
+    ...(traceLogPath
+      ? ['-trace', 'smmuv3_*', ...(m.devices?.length ? ['-trace', 'pci_cfg_write'] : []), '-D', traceLogPath]
+      : []),
+    '-kernel',
+    elfPath,
   ];
 }
 
@@ -73,7 +91,13 @@ export function notInstalled(binary: string): string {
  * Run `elf` on QEMU until it exits, `timeoutMs` passes or `signal` aborts. `workDir` receives the
  * program and the trace log (a temporary folder unless the caller keeps one).
  */
-export function runQemu(m: QemuMachine, elf: Uint8Array, workDir: string, timeoutMs: number, signal?: AbortSignal): Promise<QemuRun> {
+export function runQemu(
+  m: QemuMachine,
+  elf: Uint8Array,
+  workDir: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<QemuRun> {
   const elfPath = path.join(workDir, 'program.elf');
   const traceLogPath = path.join(workDir, 'qemu-trace.log');
   const uartPath = path.join(workDir, 'uart.txt');
@@ -110,13 +134,32 @@ export function runQemu(m: QemuMachine, elf: Uint8Array, workDir: string, timeou
       signal?.removeEventListener('abort', onAbort);
       const traceLog = readBounded(traceLogPath);
       const uart = readBounded(uartPath) ?? '';
-      resolve({ uart, stderrTail: stderr.slice(-STDERR_TAIL), ...(traceLog !== undefined ? { traceLog } : {}), exitCode, signal: sig, timedOut, cancelled, ...(spawnError ? { spawnError } : {}), argv, ms: Date.now() - started });
+      resolve({
+        uart,
+        stderrTail: stderr.slice(-STDERR_TAIL),
+        ...(traceLog !== undefined ? { traceLog } : {}),
+        exitCode,
+        signal: sig,
+        timedOut,
+        cancelled,
+        ...(spawnError ? { spawnError } : {}),
+        argv,
+        ms: Date.now() - started,
+      });
     };
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => {
       stderr = (stderr + d).slice(-2 * STDERR_TAIL);
     });
-    child.on('error', (e: NodeJS.ErrnoException) => finish(null, null, e.code === 'ENOENT' || e.code === 'EACCES' ? notInstalled(m.binary) : `QEMU could not be started (${m.binary}): ${e.message}`));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      finish(
+        null,
+        null,
+        e.code === 'ENOENT' || e.code === 'EACCES'
+          ? notInstalled(m.binary)
+          : `QEMU could not be started (${m.binary}): ${e.message}`,
+      ),
+    );
     child.on('close', (code, sig) => finish(code, sig));
     if (signal?.aborted) onAbort();
   });

@@ -13,13 +13,25 @@ import { root } from '../harness/root';
 const json = process.argv.includes('--json');
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bundles-'));
-const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production', `--outdir=${out}`], { cwd: root, encoding: 'utf8' });
+const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production', `--outdir=${out}`], {
+  cwd: root,
+  encoding: 'utf8',
+});
 if (r.status !== 0) {
   process.stderr.write(`production build failed:\n${r.stderr}`);
   process.exit(1);
 }
 const bundles: Record<string, number> = {};
-for (const f of ['extension.js', 'lsp-client.js', 'tables.js', 'debug-adapter.js', 'server.js', 'language-server.js', 'cli.js']) bundles[f] = fs.statSync(path.join(out, f)).size;
+for (const f of [
+  'extension.js',
+  'lsp-client.js',
+  'tables.js',
+  'debug-adapter.js',
+  'server.js',
+  'language-server.js',
+  'cli.js',
+])
+  bundles[f] = fs.statSync(path.join(out, f)).size;
 fs.rmSync(out, { recursive: true, force: true });
 
 const vsix = path.join(root, 'smmu-workbench.vsix');
@@ -27,7 +39,10 @@ const vsixBytes = fs.existsSync(vsix) ? fs.statSync(vsix).size : undefined;
 
 let activation: Record<string, unknown> | undefined;
 try {
-  activation = JSON.parse(fs.readFileSync(path.join(root, 'test-results', 'vscode-activation.json'), 'utf8')) as Record<string, unknown>;
+  activation = JSON.parse(fs.readFileSync(path.join(root, 'test-results', 'vscode-activation.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 } catch {
   activation = undefined;
 }

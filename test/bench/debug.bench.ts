@@ -37,7 +37,15 @@ function script(): string {
   // pages; a DMA to an invalid STE, so every block writes (or, once the queue is full, discards)
   // a C_BAD_STE event record: the activity log grows all along.
   for (let i = 0; lines.length < (STEPS / 10) * 7 + 5; i++) {
-    lines.push(`cmd CFGI_STE sid=${i % 256} Leaf`, `cmd TLBI_NH_ASID asid=${i % 16}`, 'cmd SYNC', 'doorbell', 'read32 CMDQ_CONS', `mem write64 0x${(0x5000_0000 + (i % 64) * 4096 + (i % 512) * 8).toString(16)} ${i}`, 'dma read sid=5 iova=0x1000');
+    lines.push(
+      `cmd CFGI_STE sid=${i % 256} Leaf`,
+      `cmd TLBI_NH_ASID asid=${i % 16}`,
+      'cmd SYNC',
+      'doorbell',
+      'read32 CMDQ_CONS',
+      `mem write64 0x${(0x5000_0000 + (i % 64) * 4096 + (i % 512) * 8).toString(16)} ${i}`,
+      'dma read sid=5 iova=0x1000',
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -46,7 +54,10 @@ function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-debug-bench-'));
   const file = path.join(dir, 'history.smmu');
   fs.writeFileSync(file, script());
-  const host = { readFile: (p: string) => fs.readFileSync(p, 'utf8'), resolvePath: (from: string, rel: string) => path.resolve(path.dirname(from), rel) };
+  const host = {
+    readFile: (p: string) => fs.readFileSync(p, 'utf8'),
+    resolvePath: (from: string, rel: string) => path.resolve(path.dirname(from), rel),
+  };
   const rt = DebugRuntime.launch(file, host).runtime;
   if (!rt) throw new Error('bench script does not load');
   rt.setExceptionFilters([]);
@@ -87,7 +98,11 @@ function main(): void {
     // holds the parsed 70,000-line script.
     { name: 'step back, slowest of 300 (first call, GC pauses)', value: Math.max(...times), unit: 'ms' },
     { name: 'jump to a random position, mean of 300', value: avg(jumps), unit: 'ms', target: 10, lowerIsBetter: true },
-    { name: 'snapshots kept / steps between snapshots', value: rt.history.snapshotCount, unit: `snapshots, every ${rt.history.interval} steps` },
+    {
+      name: 'snapshots kept / steps between snapshots',
+      value: rt.history.snapshotCount,
+      unit: `snapshots, every ${rt.history.interval} steps`,
+    },
     { name: 'heap kept by the history (snapshots + log)', value: historyBytes / 2 ** 20, unit: 'MiB' },
     { name: 'activity records (events) at the end', value: records, unit: 'records' },
   ];
@@ -97,8 +112,16 @@ function main(): void {
     return;
   }
   for (const f of figures) {
-    const v = f.unit === 'steps/s' ? `${(f.value / 1e3).toFixed(1)} k` : f.unit === 'steps' || f.unit === 'records' || f.unit.startsWith('snapshots') ? `${f.value}` : f.value.toFixed(2);
-    const vs = f.target !== undefined ? `  (target ≤ ${f.target}: ${(f.lowerIsBetter ? f.value <= f.target : f.value >= f.target) ? 'met' : 'NOT met'})` : '';
+    const v =
+      f.unit === 'steps/s'
+        ? `${(f.value / 1e3).toFixed(1)} k`
+        : f.unit === 'steps' || f.unit === 'records' || f.unit.startsWith('snapshots')
+          ? `${f.value}`
+          : f.value.toFixed(2);
+    const vs =
+      f.target !== undefined
+        ? `  (target ≤ ${f.target}: ${(f.lowerIsBetter ? f.value <= f.target : f.value >= f.target) ? 'met' : 'NOT met'})`
+        : '';
     process.stdout.write(`${f.name.padEnd(52)} ${v} ${f.unit}${vs}\n`);
   }
 }

@@ -113,10 +113,32 @@ function translationSetup(): Engine {
   const ttb = 0x1200_0000;
   e.smmu.write(off('STRTAB_BASE'), 8, BigInt(strtab));
   e.smmu.write(off('STRTAB_BASE_CFG'), 4, 4n); // linear, 16 StreamIDs
-  const ste = encodeStructure(STE, new Map([['V', 1n], ['Config', 0b101n], ['S1ContextPtr', BigInt(cd)]]));
+  const ste = encodeStructure(
+    STE,
+    new Map([
+      ['V', 1n],
+      ['Config', 0b101n],
+      ['S1ContextPtr', BigInt(cd)],
+    ]),
+  );
   e.memory.writeWords(strtab + 64, ste.words);
-  const cdw = encodeStructure(CD, new Map([['V', 1n], ['T0SZ', 16n], ['TG0', 0n], ['EPD1', 1n], ['IPS', 5n], ['AA64', 1n], ['R', 1n], ['A', 1n], ['ASID', 1n], ['TTB0', BigInt(ttb)]]));
-  if (ste.problems.length || cdw.problems.length) throw new Error(`bench set-up: ${[...ste.problems, ...cdw.problems].join('; ')}`);
+  const cdw = encodeStructure(
+    CD,
+    new Map([
+      ['V', 1n],
+      ['T0SZ', 16n],
+      ['TG0', 0n],
+      ['EPD1', 1n],
+      ['IPS', 5n],
+      ['AA64', 1n],
+      ['R', 1n],
+      ['A', 1n],
+      ['ASID', 1n],
+      ['TTB0', BigInt(ttb)],
+    ]),
+  );
+  if (ste.problems.length || cdw.problems.length)
+    throw new Error(`bench set-up: ${[...ste.problems, ...cdw.problems].join('; ')}`);
   e.memory.writeWords(cd, cdw.words);
   // 4 levels: L0 → L1 → L2 → L3 pages (AF, Inner Shareable, AP[1] EL0 access).
   const va = 0x1000_0000;
@@ -126,7 +148,8 @@ function translationSetup(): Engine {
   e.memory.write(BigInt(ttb + 8 * (Math.floor(va / 2 ** 39) % 512)), 8, BigInt(t1) | 3n);
   e.memory.write(BigInt(t1 + 8 * (Math.floor(va / 2 ** 30) % 512)), 8, BigInt(t2) | 3n);
   e.memory.write(BigInt(t2 + 8 * (Math.floor(va / 2 ** 21) % 512)), 8, BigInt(t3) | 3n);
-  for (let i = 0; i < 512; i++) e.memory.write(BigInt(t3 + 8 * i), 8, BigInt(0x8000_0000 + i * 4096) | 3n | (1n << 10n) | (3n << 8n) | (1n << 6n));
+  for (let i = 0; i < 512; i++)
+    e.memory.write(BigInt(t3 + 8 * i), 8, BigInt(0x8000_0000 + i * 4096) | 3n | (1n << 10n) | (3n << 8n) | (1n << 6n));
   e.smmu.write(off('CR0'), 4, 1n); // SMMUEN
   return e;
 }
@@ -135,7 +158,10 @@ function translationsPerSecond(miss: boolean): number {
   const e = translationSetup();
   const t = { sid: 1, address: 0x1000_0000n, access: { read: true, write: false, exec: false, priv: false } };
   const first = e.translate(t);
-  if (first.outcome !== 'translated' || first.pa !== 0x8000_0000n) throw new Error(`bench set-up does not translate: ${JSON.stringify(first, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v))}`);
+  if (first.outcome !== 'translated' || first.pa !== 0x8000_0000n)
+    throw new Error(
+      `bench set-up does not translate: ${JSON.stringify(first, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v))}`,
+    );
   const addrs = Array.from({ length: 256 }, (_, i) => ({ ...t, address: 0x1000_0000n + BigInt(i * 4096 + 8) }));
   return timeLoop(() => {
     for (let i = 0; i < 256; i++) {
@@ -149,12 +175,41 @@ function translationsPerSecond(miss: boolean): number {
 function main(): void {
   const figures: Figure[] = [];
   const nsnh = [cmdWords('TLBI_NSNH_ALL')];
-  figures.push({ name: 'TLBI_NSNH_ALL, 255 per PROD write', value: commandsPerSecond(nsnh, 255), unit: 'commands/s', target: 30e6, note: 'peer: QEMU 7.2 C model ≈ 30 M/s' });
-  const mix = [cmdWords('CFGI_STE', { StreamID: 3n, Leaf: 1n }), cmdWords('TLBI_NH_ASID', { ASID: 1n }), cmdWords('SYNC')];
-  figures.push({ name: 'CFGI_STE / TLBI_NH_ASID / CMD_SYNC mix, 255 per PROD write, caches empty', value: commandsPerSecond(mix, 255), unit: 'commands/s', target: 30e6 });
-  figures.push({ name: 'MMIO accesses (read32 IDR0 / write32 GERROR_IRQ_CFG1)', value: mmioPerSecond(), unit: 'accesses/s', target: 50e6 });
-  figures.push({ name: 'translations, TLB hit (stage 1, 4 KB pages)', value: translationsPerSecond(false), unit: 'translations/s', target: 10e6 });
-  figures.push({ name: 'translations, 4-level stage-1 walk (TLB emptied each time)', value: translationsPerSecond(true), unit: 'translations/s' });
+  figures.push({
+    name: 'TLBI_NSNH_ALL, 255 per PROD write',
+    value: commandsPerSecond(nsnh, 255),
+    unit: 'commands/s',
+    target: 30e6,
+    note: 'peer: QEMU 7.2 C model ≈ 30 M/s',
+  });
+  const mix = [
+    cmdWords('CFGI_STE', { StreamID: 3n, Leaf: 1n }),
+    cmdWords('TLBI_NH_ASID', { ASID: 1n }),
+    cmdWords('SYNC'),
+  ];
+  figures.push({
+    name: 'CFGI_STE / TLBI_NH_ASID / CMD_SYNC mix, 255 per PROD write, caches empty',
+    value: commandsPerSecond(mix, 255),
+    unit: 'commands/s',
+    target: 30e6,
+  });
+  figures.push({
+    name: 'MMIO accesses (read32 IDR0 / write32 GERROR_IRQ_CFG1)',
+    value: mmioPerSecond(),
+    unit: 'accesses/s',
+    target: 50e6,
+  });
+  figures.push({
+    name: 'translations, TLB hit (stage 1, 4 KB pages)',
+    value: translationsPerSecond(false),
+    unit: 'translations/s',
+    target: 10e6,
+  });
+  figures.push({
+    name: 'translations, 4-level stage-1 walk (TLB emptied each time)',
+    value: translationsPerSecond(true),
+    unit: 'translations/s',
+  });
   const mem = process.memoryUsage();
   figures.push({ name: 'heap used after the runs', value: mem.heapUsed / 2 ** 20, unit: 'MiB' });
   figures.push({ name: 'resident set size', value: mem.rss / 2 ** 20, unit: 'MiB' });
@@ -163,7 +218,12 @@ function main(): void {
     return;
   }
   for (const f of figures) {
-    const v = f.unit === 'MiB' ? f.value.toFixed(1) : f.value >= 1e6 ? `${(f.value / 1e6).toFixed(2)} M` : `${(f.value / 1e3).toFixed(1)} k`;
+    const v =
+      f.unit === 'MiB'
+        ? f.value.toFixed(1)
+        : f.value >= 1e6
+          ? `${(f.value / 1e6).toFixed(2)} M`
+          : `${(f.value / 1e3).toFixed(1)} k`;
     const vs = f.target ? `  (target ${f.target / 1e6} M: ${f.value >= f.target ? 'met' : 'NOT met'})` : '';
     process.stdout.write(`${f.name.padEnd(62)} ${v} ${f.unit}${vs}${f.note ? `  [${f.note}]` : ''}\n`);
   }

@@ -28,7 +28,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { getLanguageService, TextDocument as JsonDocument } from 'vscode-json-languageservice';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
 import { root } from '../harness/root';
 import { longScript } from '../harness/long-script';
 import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult } from '../../server/lsp/lsp-ext';
@@ -37,7 +43,10 @@ const json = process.argv.includes('--json');
 const serverJs = path.join(root, 'dist', 'server.js');
 const LINES = 10_000;
 /** Fresh servers started for the first-open figures (`--cold-starts=N`). */
-const coldRuns = Math.max(1, Number(process.argv.find((a) => a.startsWith('--cold-starts='))?.slice('--cold-starts='.length) ?? 10) || 10);
+const coldRuns = Math.max(
+  1,
+  Number(process.argv.find((a) => a.startsWith('--cold-starts='))?.slice('--cold-starts='.length) ?? 10) || 10,
+);
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -81,12 +90,19 @@ interface Server {
  */
 async function startServer(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const t0 = now();
-  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, [serverJs, '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiters = new Map<string, (p: PublishDiagnosticsParams) => void>();
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => waiters.get(p.uri)?.(p));
   conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} });
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(dir).toString(),
+    capabilities: {},
+  });
   const startMs = now() - t0;
   await conn.sendNotification('initialized', {});
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -128,7 +144,12 @@ function medianFigure(name: string, xs: number[], unit: string, target?: string)
  * waits for when the first script of a session opens (VS Code starts the server then). Each
  * server's code cache (server/code-cache.ts) is in `cacheDir(i)`; `label` says which case it is.
  */
-async function coldStarts(runs: number, text: string, label: string, cacheDir: (run: number) => string): Promise<Figure[]> {
+async function coldStarts(
+  runs: number,
+  text: string,
+  label: string,
+  cacheDir: (run: number) => string,
+): Promise<Figure[]> {
   const start: number[] = [];
   const open: number[] = [];
   const mainCpu: number[] = [];
@@ -147,25 +168,35 @@ async function coldStarts(runs: number, text: string, label: string, cacheDir: (
     if (main0 !== undefined) startCpu.push(main0);
     const all0 = processCpuMs(pid);
     const t0 = now();
-    await server.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
+    await server.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'smmu', version: 1, text },
+    });
     const d = await p;
     open.push(now() - t0);
     const main1 = threadCpuMs(pid, pid);
     const all1 = processCpuMs(pid);
-    if (d.diagnostics.length) throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
+    if (d.diagnostics.length)
+      throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
     start.push(server.startMs);
     if (main0 !== undefined && main1 !== undefined) mainCpu.push(main1 - main0);
     if (all0 !== undefined && all1 !== undefined) allCpu.push(all1 - all0);
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const figures = [
-    medianFigure(`${runs} cold starts, ${label}: server spawned → initialize answered`, start, 'ms'),
-  ];
-  if (startCpu.length) figures.push(medianFigure(`${runs} cold starts, ${label}: the server's main-thread CPU until then`, startCpu, 'ms'));
+  const figures = [medianFigure(`${runs} cold starts, ${label}: server spawned → initialize answered`, start, 'ms')];
+  if (startCpu.length)
+    figures.push(
+      medianFigure(`${runs} cold starts, ${label}: the server's main-thread CPU until then`, startCpu, 'ms'),
+    );
   figures.push(medianFigure(`${runs} cold starts, ${label}: the first open → diagnostics`, open, 'ms', '≤ 150 ms'));
-  if (mainCpu.length) figures.push(medianFigure(`${runs} cold starts, ${label}: the server's main-thread CPU for that open`, mainCpu, 'ms'));
-  if (allCpu.length) figures.push(medianFigure(`${runs} cold starts, ${label}: its CPU on all threads (JIT compiler, GC too)`, allCpu, 'ms'));
+  if (mainCpu.length)
+    figures.push(
+      medianFigure(`${runs} cold starts, ${label}: the server's main-thread CPU for that open`, mainCpu, 'ms'),
+    );
+  if (allCpu.length)
+    figures.push(
+      medianFigure(`${runs} cold starts, ${label}: its CPU on all threads (JIT compiler, GC too)`, allCpu, 'ms'),
+    );
   return figures;
 }
 
@@ -191,18 +222,37 @@ async function main(): Promise<void> {
     uris.push(uri);
     const p = published(uri);
     const t0 = now();
-    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'smmu', version: 1, text } });
+    await conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'smmu', version: 1, text },
+    });
     const d = await p;
     openTimes.push(now() - t0);
-    if (i === 0 && d.diagnostics.length) throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
+    if (i === 0 && d.diagnostics.length)
+      throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
   }
-  figures.push({ name: '10,000-line script: open → diagnostics (full check), median of the 2nd to 10th file', value: percentile(openTimes.slice(1), 50), unit: 'ms', target: '≤ 100 ms' });
-  figures.push({ name: 'the first of those opens (the server just started, without a code cache: one run, see the cold starts below)', value: openTimes[0] ?? 0, unit: 'ms' });
+  figures.push({
+    name: '10,000-line script: open → diagnostics (full check), median of the 2nd to 10th file',
+    value: percentile(openTimes.slice(1), 50),
+    unit: 'ms',
+    target: '≤ 100 ms',
+  });
+  figures.push({
+    name: 'the first of those opens (the server just started, without a code cache: one run, see the cold starts below)',
+    value: openTimes[0] ?? 0,
+    unit: 'ms',
+  });
 
   // The open's check keeps no syntax tree: the first request that needs one parses the script.
   const t1 = now();
-  await conn.sendRequest('textDocument/hover', { textDocument: { uri: uris[9] }, position: { line: 500, character: 10 } });
-  figures.push({ name: 'the first hover in a file just opened (parses it once; later ones reuse the tree)', value: now() - t1, unit: 'ms' });
+  await conn.sendRequest('textDocument/hover', {
+    textDocument: { uri: uris[9] },
+    position: { line: 500, character: 10 },
+  });
+  figures.push({
+    name: 'the first hover in a file just opened (parses it once; later ones reuse the tree)',
+    value: now() - t1,
+    unit: 'ms',
+  });
 
   // Edit: change one line; the server debounces 150 ms, then re-checks syntax and names.
   const uri = uris[0] as string;
@@ -210,14 +260,35 @@ async function main(): Promise<void> {
   for (let v = 2; v < 12; v++) {
     const p = published(uri);
     const t0 = now();
-    await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range: { start: { line: 5000, character: 0 }, end: { line: 5000, character: 4 } }, text: v % 2 ? 'cmd\t' : 'cmd ' }] });
+    await conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: v },
+      contentChanges: [
+        {
+          range: { start: { line: 5000, character: 0 }, end: { line: 5000, character: 4 } },
+          text: v % 2 ? 'cmd\t' : 'cmd ',
+        },
+      ],
+    });
     await p;
     editTimes.push(now() - t0 - 150);
   }
-  figures.push({ name: 'an edit in it → diagnostics again, minus the 150 ms debounce, median', value: percentile(editTimes, 50), unit: 'ms', target: '≤ 30 ms' });
-  figures.push({ name: 'the first of those edits (parses the whole script once, as the open kept no tree)', value: editTimes[0] ?? 0, unit: 'ms' });
+  figures.push({
+    name: 'an edit in it → diagnostics again, minus the 150 ms debounce, median',
+    value: percentile(editTimes, 50),
+    unit: 'ms',
+    target: '≤ 30 ms',
+  });
+  figures.push({
+    name: 'the first of those edits (parses the whole script once, as the open kept no tree)',
+    value: editTimes[0] ?? 0,
+    unit: 'ms',
+  });
   const afterEdit = await conn.sendRequest<{ lastReparsedLines: number }>('smmu/serverStats', {});
-  figures.push({ name: 'lines the edit re-parsed (the rest reused)', value: afterEdit.lastReparsedLines, unit: 'lines' });
+  figures.push({
+    name: 'lines the edit re-parsed (the rest reused)',
+    value: afterEdit.lastReparsedLines,
+    unit: 'lines',
+  });
 
   // Hover, inlay hints for a screen, completion.
   const hover: number[] = [];
@@ -229,7 +300,10 @@ async function main(): Promise<void> {
     await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 10 } });
     hover.push(now() - t0);
     t0 = now();
-    await conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line, character: 0 }, end: { line: line + 50, character: 0 } } });
+    await conn.sendRequest('textDocument/inlayHint', {
+      textDocument: { uri },
+      range: { start: { line, character: 0 }, end: { line: line + 50, character: 0 } },
+    });
     inlay.push(now() - t0);
     t0 = now();
     await conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line, character: 4 } });
@@ -244,7 +318,11 @@ async function main(): Promise<void> {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   figures.push({ name: 'server RSS with ten 10,000-line files open', value: rss, unit: 'MiB', target: '≤ 150 MiB' });
   const stats = await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
-  figures.push({ name: 'server JS heap in use then (RSS also counts V8 heap not yet returned)', value: stats.heapUsed / 1048576, unit: 'MiB' });
+  figures.push({
+    name: 'server JS heap in use then (RSS also counts V8 heap not yet returned)',
+    value: stats.heapUsed / 1048576,
+    unit: 'MiB',
+  });
 
   // "Run the script up to line N" (core/script/model-at-line.ts). Files 2 to 6 (not the edited
   // one, whose edits checked syntax only): a hover first builds the file's tree (not timed), then
@@ -257,9 +335,14 @@ async function main(): Promise<void> {
     await state(u, 9000);
     fromStart.push(now() - t0);
     const run = (await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).lastModelRun;
-    if (run && run.restoredFrom !== 0) throw new Error(`the first request did not run from line 1: ${JSON.stringify(run)}`);
+    if (run && run.restoredFrom !== 0)
+      throw new Error(`the first request did not run from line 1: ${JSON.stringify(run)}`);
   }
-  figures.push({ name: 'Registers view at line 9,000, first request in a file (the model from line 1), median of 5', value: percentile(fromStart, 50), unit: 'ms' });
+  figures.push({
+    name: 'Registers view at line 9,000, first request in a file (the model from line 1), median of 5',
+    value: percentile(fromStart, 50),
+    unit: 'ms',
+  });
   // Cursor moves in the last of them, around line 9,000: each from the nearest snapshot.
   const moved = uris[5] as string;
   const moves: number[] = [];
@@ -270,28 +353,52 @@ async function main(): Promise<void> {
     moves.push(now() - t0);
     ran = Math.max(ran, (await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).lastModelRun?.ran ?? 0);
   }
-  figures.push({ name: 'Registers view after a cursor move near line 9,000 (from a snapshot), median of 100', value: percentile(moves, 50), unit: 'ms' });
+  figures.push({
+    name: 'Registers view after a cursor move near line 9,000 (from a snapshot), median of 100',
+    value: percentile(moves, 50),
+    unit: 'ms',
+  });
   figures.push({ name: 'the same, p95', value: percentile(moves, 95), unit: 'ms' });
   figures.push({ name: 'statements those moves re-ran at most', value: ran, unit: 'statements' });
   // The hover "What happened here" on the `dma` lines between 8,800 and 9,200: in a file with no
   // snapshots the first runs from line 1, the next from the snapshots it left.
   const dmaLines = text.split('\n').flatMap((l, i) => (i >= 8800 && i < 9200 && l.startsWith('dma ') ? [i] : []));
-  const happened = (u: string, line: number) => conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line, character: 1 } });
+  const happened = (u: string, line: number) =>
+    conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line, character: 1 } });
   const fresh = uris[6] as string;
-  await conn.sendRequest('textDocument/hover', { textDocument: { uri: fresh }, position: { line: 500, character: 10 } });
+  await conn.sendRequest('textDocument/hover', {
+    textDocument: { uri: fresh },
+    position: { line: 500, character: 10 },
+  });
   let t0 = now();
   await happened(fresh, dmaLines[0] as number);
-  figures.push({ name: 'hover "What happened here" near line 8,800, first in a file (the model from line 1)', value: now() - t0, unit: 'ms' });
+  figures.push({
+    name: 'hover "What happened here" near line 8,800, first in a file (the model from line 1)',
+    value: now() - t0,
+    unit: 'ms',
+  });
   const hovers: number[] = [];
   for (const line of dmaLines.slice(1)) {
     t0 = now();
     await happened(fresh, line);
     hovers.push(now() - t0);
   }
-  figures.push({ name: `hover "What happened here" on the next ${hovers.length} dma lines (from snapshots), median`, value: percentile(hovers, 50), unit: 'ms' });
+  figures.push({
+    name: `hover "What happened here" on the next ${hovers.length} dma lines (from snapshots), median`,
+    value: percentile(hovers, 50),
+    unit: 'ms',
+  });
   const after = await conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
-  figures.push({ name: 'snapshots kept then (for the two files that keep a tree)', value: after.modelSnapshots, unit: 'snapshots' });
-  figures.push({ name: 'their estimated size (engine copies and memory pages)', value: after.modelSnapshotBytes / 1048576, unit: 'MiB' });
+  figures.push({
+    name: 'snapshots kept then (for the two files that keep a tree)',
+    value: after.modelSnapshots,
+    unit: 'snapshots',
+  });
+  figures.push({
+    name: 'their estimated size (engine copies and memory pages)',
+    value: after.modelSnapshotBytes / 1048576,
+    unit: 'MiB',
+  });
   const rssAfter = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   // Most of the growth is the heap V8 grew for the runs' garbage: the same requests on the code
   // before the snapshots (each a run from line 1) grew RSS as much (docs/performance.md).
@@ -299,7 +406,14 @@ async function main(): Promise<void> {
   figures.push({ name: 'server JS heap in use then', value: after.heapUsed / 1048576, unit: 'MiB' });
 
   // The peer: vscode-json-languageservice validating JSON of the same line count.
-  const jsonText = '[\n' + Array.from({ length: LINES - 2 }, (_, i) => `  {"offset": ${i * 4}, "name": "REG${i}", "value": "0x${(i * 7919).toString(16)}", "ok": ${i % 2 === 0}}${i < LINES - 3 ? ',' : ''}`).join('\n') + '\n]\n';
+  const jsonText =
+    '[\n' +
+    Array.from(
+      { length: LINES - 2 },
+      (_, i) =>
+        `  {"offset": ${i * 4}, "name": "REG${i}", "value": "0x${(i * 7919).toString(16)}", "ok": ${i % 2 === 0}}${i < LINES - 3 ? ',' : ''}`,
+    ).join('\n') +
+    '\n]\n';
   const ls = getLanguageService({});
   const jsonTimes: number[] = [];
   for (let i = 0; i < 6; i++) {
@@ -308,7 +422,11 @@ async function main(): Promise<void> {
     await ls.doValidation(doc, ls.parseJSONDocument(doc));
     jsonTimes.push(now() - t0);
   }
-  figures.push({ name: 'peer: vscode-json-languageservice parse + validate of 10,000 JSON lines, median', value: percentile(jsonTimes.slice(1), 50), unit: 'ms' });
+  figures.push({
+    name: 'peer: vscode-json-languageservice parse + validate of 10,000 JSON lines, median',
+    value: percentile(jsonTimes.slice(1), 50),
+    unit: 'ms',
+  });
 
   await server.stop();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -325,7 +443,9 @@ async function main(): Promise<void> {
   }
   for (const f of figures) {
     const range = f.range ? ` (${f.range[0].toFixed(1)}–${f.range[1].toFixed(1)})` : '';
-    process.stdout.write(`${f.name.padEnd(80)} ${f.value.toFixed(1)}${range} ${f.unit}${f.target ? `  (target ${f.target})` : ''}\n`);
+    process.stdout.write(
+      `${f.name.padEnd(80)} ${f.value.toFixed(1)}${range} ${f.unit}${f.target ? `  (target ${f.target})` : ''}\n`,
+    );
   }
 }
 

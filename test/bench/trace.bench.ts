@@ -40,7 +40,10 @@ function twoVcpus(n: number): string {
   return lines.join('\n');
 }
 
-function rate(text: string, parse: (t: string) => ReturnType<typeof parseLineTrace>): { perSecond: number; records: number; diagnostics: number } {
+function rate(
+  text: string,
+  parse: (t: string) => ReturnType<typeof parseLineTrace>,
+): { perSecond: number; records: number; diagnostics: number } {
   replayTrace(parse(text)); // warm-up
   const start = process.hrtime.bigint();
   const r = replayTrace(parse(text));
@@ -48,7 +51,7 @@ function rate(text: string, parse: (t: string) => ReturnType<typeof parseLineTra
   return { perSecond: r.summary.records / s, records: r.summary.records, diagnostics: r.diagnostics.length };
 }
 
-const N = Number(process.argv.find((a) => a.startsWith("--records="))?.slice(10) ?? "200000");
+const N = Number(process.argv.find((a) => a.startsWith('--records='))?.slice(10) ?? '200000');
 const single = lineTrace(N);
 const figures = [
   { name: `.smmutrace, 1 vCPU, ${N / 1000}k records, parse + replay`, ...rate(single, parseLineTrace) },
@@ -56,4 +59,8 @@ const figures = [
   { name: `.smmutrace, 2 vCPUs, ${N / 1000}k records, 1 read in 30 reordered`, ...rate(twoVcpus(N), parseLineTrace) },
 ];
 if (json) process.stdout.write(JSON.stringify({ node: process.version, figures }, null, 2) + '\n');
-else for (const f of figures) process.stdout.write(`${f.name.padEnd(62)} ${(f.perSecond / 1e3).toFixed(0)} k records/s  (${f.diagnostics} diagnostics)\n`);
+else
+  for (const f of figures)
+    process.stdout.write(
+      `${f.name.padEnd(62)} ${(f.perSecond / 1e3).toFixed(0)} k records/s  (${f.diagnostics} diagnostics)\n`,
+    );

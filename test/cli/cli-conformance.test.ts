@@ -21,7 +21,14 @@ const ABORTS = [
 interface RunJson {
   diagnostics: { line: number; column: number; severity: string; code: string; message: string }[];
   observations: { line: number; ok: boolean }[];
-  summary: { expectations: number; expectationsMet: number; failedExpectations: number; notRun: number; errors: number; warnings: number };
+  summary: {
+    expectations: number;
+    expectationsMet: number;
+    failedExpectations: number;
+    notRun: number;
+    errors: number;
+    warnings: number;
+  };
 }
 
 test('expected aborts on QEMU 7.2\u2019s choices hold (exit 0); on RAZ/WI choices they fail and name the choice to change', () => {
@@ -54,12 +61,23 @@ test('expected aborts on QEMU 7.2\u2019s choices hold (exit 0); on RAZ/WI choice
   const raz = tmp('raz.smmu.json', '{ "base": "qemu-7.2", "choices": { "illegalAccess": "raz-wi" } }');
   const bad = smmu('run', f, '--config', raz);
   assert.equal(bad.code, 1, bad.out);
-  assert.match(bad.out, /:2:16: error: the 8-bit read at SMMU_CR0\+1 \(0x0021\) did not abort: it is illegal \(§6\.2\), and this configuration's choices\.illegalAccess is "raz-wi"; "choices": \{ "illegalAccess": "abort" \} in the configuration makes it abort \[expect\.failed\]/);
+  assert.match(
+    bad.out,
+    /:2:16: error: the 8-bit read at SMMU_CR0\+1 \(0x0021\) did not abort: it is illegal \(§6\.2\), and this configuration's choices\.illegalAccess is "raz-wi"; "choices": \{ "illegalAccess": "abort" \} in the configuration makes it abort \[expect\.failed\]/,
+  );
   assert.match(bad.out, /^5 reads, 1 write, 3\/6 expectations met, 3 errors, 0 warnings$/m, bad.out);
 });
 
 test('arithmetic in values and addresses; division by zero is an error at the operator, nothing runs', () => {
-  const f = tmp('arith.smmu', ['const Q = 0x40000000', 'mem write64 (Q + 3 * 8) 100 / 7 * 7 + 100 % 7', 'mem read64 Q + 24 == 100', 'write32 CR0 1 % (1 - 1)'].join('\n') + '\n');
+  const f = tmp(
+    'arith.smmu',
+    [
+      'const Q = 0x40000000',
+      'mem write64 (Q + 3 * 8) 100 / 7 * 7 + 100 % 7',
+      'mem read64 Q + 24 == 100',
+      'write32 CR0 1 % (1 - 1)',
+    ].join('\n') + '\n',
+  );
   const r = smmu('run', f);
   assert.equal(r.code, 1);
   assert.match(r.out, /:4:15: error: remainder by zero: the right operand of '%' is 0 \[value\.division-by-zero\]/);
@@ -78,11 +96,23 @@ test('expect event … count=N counts as one expectation, met or failed', () => 
     'dma read sid=1 iova=0x20000000 == F_TRANSLATION',
     'dma read sid=1 iova=0x20000000 == F_TRANSLATION',
   ];
-  const ok = smmu('run', tmp('count.smmu', [...prelude, 'expect event F_TRANSLATION StreamID=1 count=2', 'expect no event'].join('\n') + '\n'));
+  const ok = smmu(
+    'run',
+    tmp(
+      'count.smmu',
+      [...prelude, 'expect event F_TRANSLATION StreamID=1 count=2', 'expect no event'].join('\n') + '\n',
+    ),
+  );
   assert.equal(ok.code, 0, ok.out);
   assert.match(ok.out, /^0 reads, 4 writes, 4\/4 expectations met, 0 errors, 0 warnings$/m);
-  const three = smmu('run', tmp('count3.smmu', [...prelude, 'expect event F_TRANSLATION StreamID=1 count=3'].join('\n') + '\n'));
+  const three = smmu(
+    'run',
+    tmp('count3.smmu', [...prelude, 'expect event F_TRANSLATION StreamID=1 count=3'].join('\n') + '\n'),
+  );
   assert.equal(three.code, 1);
-  assert.match(three.out, /:10:39: error: 2 records were written \(F_TRANSLATION StreamID=0x1 RnW=READ CLASS=IN InputAddr=0x20000000\), expected 3 \[expect\.failed\]/);
+  assert.match(
+    three.out,
+    /:10:39: error: 2 records were written \(F_TRANSLATION StreamID=0x1 RnW=READ CLASS=IN InputAddr=0x20000000\), expected 3 \[expect\.failed\]/,
+  );
   assert.match(three.out, /^0 reads, 4 writes, 2\/3 expectations met, 1 error, 0 warnings$/m);
 });

@@ -17,7 +17,13 @@ interface RunJson {
   positionBase: { line: number; column: number; range: number };
   config: string;
   diagnostics: { line: number; column: number; range: { start: { line: number; character: number } }; code: string }[];
-  summary: { expectations: number; expectationsMet: number; failedExpectations: number; notRun: number; errors: number };
+  summary: {
+    expectations: number;
+    expectationsMet: number;
+    failedExpectations: number;
+    notRun: number;
+    errors: number;
+  };
 }
 
 test('a configuration that cannot be loaded: 0/20 expectations met, 20 not run; the configuration is not named as the default', () => {
@@ -30,18 +36,37 @@ test('a configuration that cannot be loaded: 0/20 expectations met, 20 not run; 
   assert.doesNotMatch(r.out, /QEMU/, 'the default configuration did not run anything');
   assert.match(r.out, /^configuration: none: .*broken\.smmu\.json cannot be used/m);
   const j = JSON.parse(smmu('run', f, '--json').out) as RunJson;
-  assert.deepEqual(j.summary, { ...j.summary, expectations: 20, expectationsMet: 0, failedExpectations: 0, notRun: 20 });
+  assert.deepEqual(j.summary, {
+    ...j.summary,
+    expectations: 20,
+    expectationsMet: 0,
+    failedExpectations: 0,
+    notRun: 20,
+  });
   assert.doesNotMatch(j.config, /QEMU/);
 });
 
 test('an error part-way: the expectations before it ran, those after it did not', () => {
-  const f = tmp('mid.smmu', ['read32 CR0ACK == 0', 'read32 CR0ACK == 1', 'read32 NOT_A_REG', 'read32 CR0ACK == 0', 'poll CR0ACK == 0', 'expect no event'].join('\n') + '\n');
+  const f = tmp(
+    'mid.smmu',
+    [
+      'read32 CR0ACK == 0',
+      'read32 CR0ACK == 1',
+      'read32 NOT_A_REG',
+      'read32 CR0ACK == 0',
+      'poll CR0ACK == 0',
+      'expect no event',
+    ].join('\n') + '\n',
+  );
   const r = smmu('run', f);
   assert.equal(r.code, 1);
   // Line 1 met, line 2 failed, line 3 stops the model: the read, the poll and the expect on lines 4-6 never ran.
   assert.match(r.out, /^2 reads, 0 writes, 1\/5 expectations met, 3 not run, 2 errors, 0 warnings$/m, r.out);
   const j = JSON.parse(smmu('run', f, '--json').out) as RunJson;
-  assert.deepEqual([j.summary.expectations, j.summary.expectationsMet, j.summary.failedExpectations, j.summary.notRun], [5, 1, 1, 3]);
+  assert.deepEqual(
+    [j.summary.expectations, j.summary.expectationsMet, j.summary.failedExpectations, j.summary.notRun],
+    [5, 1, 1, 3],
+  );
 });
 
 test('an expectation that ran but could not hold is not met: an aborted read, a pri compared with a number', () => {
@@ -83,17 +108,28 @@ test('counts are English: 1 read, 1 write, 1 expectation, 1 file, 1 record', () 
   assert.match(t.out, /^1 record \(1 read, 0 writes\): /m, t.out);
 });
 
-test('--config that cannot be used is the option\'s error, at the configuration file\'s own lines; nothing runs (exit 2)', () => {
+test("--config that cannot be used is the option's error, at the configuration file's own lines; nothing runs (exit 2)", () => {
   const cfg = tmp('broken.smmu.json', truncatedPreset());
   const f = path.join(path.dirname(cfg), 'uses.smmu');
   fs.writeFileSync(f, 'config "../elsewhere.smmu.json"\nread32 CR0ACK == 0\n');
   for (const cmd of ['run', 'check', 'replay', 'decode']) {
-    const operands = cmd === 'replay' ? [tmp('t.smmutrace', 'R 0x00 4 0x0D44101A\n')] : cmd === 'decode' ? ['CR0', '1'] : [f];
+    const operands =
+      cmd === 'replay' ? [tmp('t.smmutrace', 'R 0x00 4 0x0D44101A\n')] : cmd === 'decode' ? ['CR0', '1'] : [f];
     const r = smmu(cmd, ...operands, '--config', cfg);
     assert.equal(r.code, 2, `${cmd}: ${r.out}${r.err}`);
     assert.equal(r.out, '', cmd);
-    assert.match(r.err, new RegExp(`^smmu ${cmd}: --config ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the configuration has \\d+ errors; nothing was run\\n`), r.err);
-    assert.match(r.err, new RegExp(`^${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: error: .*\\[config\\.syntax\\]$`, 'm'), r.err);
+    assert.match(
+      r.err,
+      new RegExp(
+        `^smmu ${cmd}: --config ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the configuration has \\d+ errors; nothing was run\\n`,
+      ),
+      r.err,
+    );
+    assert.match(
+      r.err,
+      new RegExp(`^${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: error: .*\\[config\\.syntax\\]$`, 'm'),
+      r.err,
+    );
     assert.doesNotMatch(r.err, /QEMU|uses\.smmu:/);
   }
 });
@@ -111,7 +147,10 @@ test('--json says which positions count from 1 and which from 0, and gives both 
   const text = smmu('check', f);
   const gccLine = /pos\.smmu:(\d+):(\d+): error: .*NOT_A_REG/.exec(text.out);
   assert.ok(gccLine, text.out);
-  const check = JSON.parse(smmu('check', f, '--json').out) as { positionBase: RunJson['positionBase']; files: { diagnostics: RunJson['diagnostics'] }[] };
+  const check = JSON.parse(smmu('check', f, '--json').out) as {
+    positionBase: RunJson['positionBase'];
+    files: { diagnostics: RunJson['diagnostics'] }[];
+  };
   assert.deepEqual(check.positionBase, { line: 1, column: 1, range: 0 });
   const d = check.files[0]?.diagnostics.find((x) => x.code === 'name.unknown-register');
   assert.ok(d);
@@ -119,19 +158,26 @@ test('--json says which positions count from 1 and which from 0, and gives both 
   assert.deepEqual(d.range.start, { line: Number(gccLine[1]) - 1, character: Number(gccLine[2]) - 1 });
   const run = JSON.parse(smmu('run', f, '--json').out) as RunJson;
   assert.deepEqual(run.positionBase, check.positionBase);
-  const replay = JSON.parse(smmu('replay', path.join(root, 'examples', 'vsmmu-locking.smmutrace'), '--json').out) as RunJson;
+  const replay = JSON.parse(
+    smmu('replay', path.join(root, 'examples', 'vsmmu-locking.smmutrace'), '--json').out,
+  ) as RunJson;
   assert.deepEqual(replay.positionBase, check.positionBase);
-  for (const x of replay.diagnostics) assert.deepEqual([x.line, x.column], [x.range.start.line + 1, x.range.start.character + 1]);
+  for (const x of replay.diagnostics)
+    assert.deepEqual([x.line, x.column], [x.range.start.line + 1, x.range.start.character + 1]);
 });
 
 test('one hex case in the output, upper case as the decoders print it: results, activity and messages alike', () => {
   const lowerHex = /0x[0-9A-F_]*[a-f]/;
   // --trace echoes each statement as written; what the tool itself prints follows the arrow.
-  const produced = (out: string) => out.split('\n').map((l) => (/^[^\s:]+:\d+: /.test(l) ? l.slice(l.indexOf(' → ') + 1 || l.length) : l));
+  const produced = (out: string) =>
+    out.split('\n').map((l) => (/^[^\s:]+:\d+: /.test(l) ? l.slice(l.indexOf(' → ') + 1 || l.length) : l));
   const bringup = smmu('run', 'examples/linux-bringup.smmu', '--trace');
   assert.match(bringup.out, /the level 3 descriptor at 0x40402F80 is invalid/);
   for (const l of produced(bringup.out)) assert.doesNotMatch(l, lowerHex, l);
-  const enc = tmp('enc.smmu', 'write64 STRTAB_BASE 0x40000000\nwrite32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8\nste 3 V Config=S1_TRANS S1ContextPtr=0x4030000a\n');
+  const enc = tmp(
+    'enc.smmu',
+    'write64 STRTAB_BASE 0x40000000\nwrite32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8\nste 3 V Config=S1_TRANS S1ContextPtr=0x4030000a\n',
+  );
   const r = smmu('run', enc);
   assert.match(r.out, /error: 0x4030000A is not 64-byte aligned/);
   for (const l of produced(r.out)) assert.doesNotMatch(l, lowerHex, l);

@@ -39,7 +39,11 @@ test('an option of another command is rejected and its owner named: --trace is f
   for (const name of ['decode', 'check', 'replay', 'dap', 'lsp']) {
     const r = smmu(...(VALID[name] as string[]), '--trace');
     assert.equal(r.code, 2, name);
-    assert.match(r.err, new RegExp(`^smmu ${name}: --trace is not an option of smmu ${name} \\(it is one of smmu run\\)`), r.err);
+    assert.match(
+      r.err,
+      new RegExp(`^smmu ${name}: --trace is not an option of smmu ${name} \\(it is one of smmu run\\)`),
+      r.err,
+    );
   }
   assert.equal(smmu('run', script, '--trace').code, 0);
 });
@@ -56,7 +60,7 @@ test('options that take a value insist on one; flags take none', () => {
   assert.match(c.err, /--config needs a FILE/);
 });
 
-test('COMMAND --help prints that command\'s usage, exit 0', () => {
+test("COMMAND --help prints that command's usage, exit 0", () => {
   const r = smmu('replay', '--help');
   assert.equal(r.code, 0);
   assert.match(r.out, /^usage:\n {2}smmu replay TRACE/);

@@ -54,7 +54,10 @@ test('check prints gcc-style diagnostics and exits 1 on errors', () => {
 test('the exit status does not depend on a closed pipe: `smmu check bad.smmu | head -1` under pipefail exits 1', () => {
   // Far more output than a pipe holds (64 KB), so head exits while smmu still writes: EPIPE.
   const f = tmp('many-errors.smmu', 'read32 NOT_A_REG\n'.repeat(3000));
-  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${cli}" check "${f}" | head -1`], { encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${cli}" check "${f}" | head -1`], {
+    encoding: 'utf8',
+    timeout: 30000,
+  });
   assert.equal(r.stdout.split('\n').filter(Boolean).length, 1, r.stdout);
   assert.match(r.stdout, /error: unknown register 'NOT_A_REG'/);
   assert.equal(r.status, 1, r.stderr);
@@ -78,7 +81,10 @@ test('check validates configuration files too', () => {
 });
 
 test('check of a truncated configuration reports its syntax errors only', () => {
-  const f = tmp('broken.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8').slice(0, 300));
+  const f = tmp(
+    'broken.smmu.json',
+    fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8').slice(0, 300),
+  );
   const r = smmu('check', f);
   assert.equal(r.code, 1);
   const lines = r.out.split('\n').filter(Boolean);
@@ -117,7 +123,14 @@ test('decode commands, events and STEs from the doublewords a log prints', () =>
 });
 
 test('the $smmu problem matcher in package.json matches what smmu check prints', () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { problemMatchers: { name: string; pattern: { regexp: string; file: number; line: number; column: number; severity: number; code: number } }[] } };
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    contributes: {
+      problemMatchers: {
+        name: string;
+        pattern: { regexp: string; file: number; line: number; column: number; severity: number; code: number };
+      }[];
+    };
+  };
   const m = pkg.contributes.problemMatchers.find((x) => x.name === 'smmu');
   assert.ok(m);
   const f = tmp('pm.smmu', 'write32 CR0 PRIQEN\n');
@@ -154,12 +167,21 @@ test('run --trace --json carries what the SMMU did under each line', () => {
   assert.equal(r.code, 1);
   const j = JSON.parse(r.out) as { observations: { line: number; activity?: { kind: string; text: string }[] }[] };
   const bell = j.observations.find((o) => o.line === 4);
-  assert.deepEqual(bell?.activity?.map((a) => a.kind), ['command-error', 'gerror']);
-  assert.match(bell?.activity?.[0]?.text ?? '', /CMDQ\[0\] unknown command \(opcode 0x7F\): opcode 0x7F is a reserved opcode → CERROR_ILL/);
+  assert.deepEqual(
+    bell?.activity?.map((a) => a.kind),
+    ['command-error', 'gerror'],
+  );
+  assert.match(
+    bell?.activity?.[0]?.text ?? '',
+    /CMDQ\[0\] unknown command \(opcode 0x7F\): opcode 0x7F is a reserved opcode → CERROR_ILL/,
+  );
 });
 
 test('a CERROR_ILL names its section once, in the diagnostic and under --trace', () => {
-  const f = tmp('ill.smmu', 'write64 CMDQ_BASE 0x40000000 | LOG2SIZE=2\nwrite32 CR0 CMDQEN\ncmd raw 0x7f 0\ndoorbell\n');
+  const f = tmp(
+    'ill.smmu',
+    'write64 CMDQ_BASE 0x40000000 | LOG2SIZE=2\nwrite32 CR0 CMDQEN\ncmd raw 0x7f 0\ndoorbell\n',
+  );
   const r = smmu('run', f, '--trace');
   assert.equal(r.code, 1);
   const lines = r.out.split('\n').filter((l) => l.includes('→ CERROR_ILL'));
@@ -172,16 +194,29 @@ test('a CERROR_ILL names its section once, in the diagnostic and under --trace',
 test('a command the model does not carry out warns in check and run, whether or not anything is cached (issue 22)', () => {
   // SMMUv3.3 with DPT (§6.3.4) and MPAM: CMD_DPTI_ALL (§4.6.1) and CMD_CFGI_VMS_PIDM (§4.3.5) are legal.
   const dir = path.dirname(tmp('x', ''));
-  fs.writeFileSync(path.join(dir, 'dpt.smmu.json'), JSON.stringify({ base: 'smmuv3.2-full', version: '3.3', features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true } }));
+  fs.writeFileSync(
+    path.join(dir, 'dpt.smmu.json'),
+    JSON.stringify({
+      base: 'smmuv3.2-full',
+      version: '3.3',
+      features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true },
+    }),
+  );
   for (const command of ['DPTI_ALL', 'CFGI_VMS_PIDM VMID=3']) {
     const script = path.join(dir, 'not-modelled.smmu');
-    fs.writeFileSync(script, `config "dpt.smmu.json"\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=4\nwrite32 CR0 CMDQEN\ncmd ${command}\ncmd SYNC\ndoorbell\nread32 CMDQ_CONS == 2\n`);
+    fs.writeFileSync(
+      script,
+      `config "dpt.smmu.json"\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=4\nwrite32 CR0 CMDQEN\ncmd ${command}\ncmd SYNC\ndoorbell\nread32 CMDQ_CONS == 2\n`,
+    );
     for (const verb of ['check', 'run']) {
       const r = smmu(verb, script);
       assert.equal(r.code, 0, `${verb} ${command}: ${r.out}${r.err}`);
       const warned = r.out.split('\n').filter((l) => l.includes('[cmdq.not-modelled]'));
       assert.equal(warned.length, 1, `${verb} ${command} warns once at the doorbell: ${r.out}`);
-      assert.match(warned[0] ?? '', new RegExp(`not-modelled\\.smmu:6:1: warning: CMDQ\\[0\\] CMD_${command.split(' ')[0]}\\b.*not modelled`));
+      assert.match(
+        warned[0] ?? '',
+        new RegExp(`not-modelled\\.smmu:6:1: warning: CMDQ\\[0\\] CMD_${command.split(' ')[0]}\\b.*not modelled`),
+      );
     }
   }
 });
@@ -190,12 +225,29 @@ test('a configuration advertising what the model does not implement: check names
   const dir = path.dirname(tmp('x', ''));
   // smmuv3.2-full accepts its own (ATOS, VATOS, …); DPT, MPAM and E0PD are this file's.
   const cfg = path.join(dir, 'not-modelled.smmu.json');
-  fs.writeFileSync(cfg, JSON.stringify({ base: 'smmuv3.2-full', version: '3.3', features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true } }, null, 2));
+  fs.writeFileSync(
+    cfg,
+    JSON.stringify(
+      {
+        base: 'smmuv3.2-full',
+        version: '3.3',
+        features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true },
+      },
+      null,
+      2,
+    ),
+  );
   const c = smmu('check', cfg);
   assert.equal(c.code, 0, c.out + c.err);
   const warned = c.out.split('\n').filter((l) => / warning: /.test(l));
-  assert.deepEqual(warned.map((l) => /\[(config\.[a-z0-9-]+)\]$/.exec(l)?.[1]), ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-e0pd']);
-  assert.match(warned[0] ?? '', /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but the Device Permission Table \(§3\.24\) is not modelled/);
+  assert.deepEqual(
+    warned.map((l) => /\[(config\.[a-z0-9-]+)\]$/.exec(l)?.[1]),
+    ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-e0pd'],
+  );
+  assert.match(
+    warned[0] ?? '',
+    /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but the Device Permission Table \(§3\.24\) is not modelled/,
+  );
   assert.match(c.out, /note: atos \(SMMU_IDR0\.ATOS\) is advertised, but .*\(accepted: a full SMMUv3\.2 has ATOS/);
 
   const script = path.join(dir, 'uses-not-modelled.smmu');
@@ -203,16 +255,38 @@ test('a configuration advertising what the model does not implement: check names
   const s = smmu('check', script);
   assert.equal(s.code, 0, s.out + s.err);
   const atConfig = s.out.split('\n').filter((l) => l.includes('uses-not-modelled.smmu:1:'));
-  assert.deepEqual(atConfig.map((l) => /\[([a-z0-9.-]+)\]$/.exec(l)?.[1]), ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-e0pd']);
-  assert.match(s.out, /uses-not-modelled\.smmu:2:\d+: warning: 0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.37\) \[register\.not-modelled\]/);
-  assert.match(s.out, /uses-not-modelled\.smmu:3:\d+: warning: 0x0200 is SMMU_DPT_BASE, present because SMMU_IDR3\.DPT is advertised, but not modelled/);
+  assert.deepEqual(
+    atConfig.map((l) => /\[([a-z0-9.-]+)\]$/.exec(l)?.[1]),
+    ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-e0pd'],
+  );
+  assert.match(
+    s.out,
+    /uses-not-modelled\.smmu:2:\d+: warning: 0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.37\) \[register\.not-modelled\]/,
+  );
+  assert.match(
+    s.out,
+    /uses-not-modelled\.smmu:3:\d+: warning: 0x0200 is SMMU_DPT_BASE, present because SMMU_IDR3\.DPT is advertised, but not modelled/,
+  );
 
   const trace = path.join(dir, 'uses-not-modelled.smmutrace');
   fs.writeFileSync(trace, 'config "not-modelled.smmu.json"\nR 0x100 4 0x1\n');
   const t = smmu('check', trace);
   assert.equal(t.code, 0, t.out + t.err);
-  assert.equal(t.out.split('\n').filter((l) => /smmutrace:1:\d+: warning: configuration .*not-modelled\.smmu\.json: (dpt|mpam|e0pd) .*\[trace\.config\]$/.test(l)).length, 3, t.out);
-  assert.match(t.out, /smmutrace:2:\d+: note: 0x0100 read 0x00000001: 0x0100 is SMMU_GATOS_CTRL, .*not compared .*\[replay\.not-modelled\]/);
+  assert.equal(
+    t.out
+      .split('\n')
+      .filter((l) =>
+        /smmutrace:1:\d+: warning: configuration .*not-modelled\.smmu\.json: (dpt|mpam|e0pd) .*\[trace\.config\]$/.test(
+          l,
+        ),
+      ).length,
+    3,
+    t.out,
+  );
+  assert.match(
+    t.out,
+    /smmutrace:2:\d+: note: 0x0100 read 0x00000001: 0x0100 is SMMU_GATOS_CTRL, .*not compared .*\[replay\.not-modelled\]/,
+  );
 });
 
 test('run --trace shows each observation with its own line when lines end with a lone CR', () => {
@@ -244,11 +318,19 @@ test('run --trace: a DMA payload across two pages, each transaction under its li
   const r = smmu('run', f, '--trace');
   assert.equal(r.code, 1, r.out + r.err);
   assert.ok(
-    r.out.includes(`${f}:9:57: error: the DMA gave abort at transaction 2 of 2 (IOVA 0x0000000010001000, bytes 16–31): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002008 is invalid (bit 0 is 0); the 16 bytes before it were written, expected translated [expect.failed]`),
+    r.out.includes(
+      `${f}:9:57: error: the DMA gave abort at transaction 2 of 2 (IOVA 0x0000000010001000, bytes 16–31): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002008 is invalid (bit 0 is 0); the 16 bytes before it were written, expected translated [expect.failed]`,
+    ),
     r.out,
   );
-  assert.match(r.out, /\n {4}transaction {3}transaction 1 of 2, IOVA 0x0000000010000FF0 \(16 bytes\): translated → 0x0000000080000FF0 \(stage 1 walk, level 3 4 KB leaf\)\n/);
-  assert.match(r.out, /\n {4}event {9}EVENTQ\[0\] ← F_TRANSLATION StreamID=0x5 CLASS=IN InputAddr=0x10001000 .*\n {4}transaction {3}transaction 2 of 2, IOVA 0x0000000010001000 \(16 bytes\): abort: F_TRANSLATION/);
+  assert.match(
+    r.out,
+    /\n {4}transaction {3}transaction 1 of 2, IOVA 0x0000000010000FF0 \(16 bytes\): translated → 0x0000000080000FF0 \(stage 1 walk, level 3 4 KB leaf\)\n/,
+  );
+  assert.match(
+    r.out,
+    /\n {4}event {9}EVENTQ\[0\] ← F_TRANSLATION StreamID=0x5 CLASS=IN InputAddr=0x10001000 .*\n {4}transaction {3}transaction 2 of 2, IOVA 0x0000000010001000 \(16 bytes\): abort: F_TRANSLATION/,
+  );
   assert.match(r.out, /2\/3 expectations met, 1 error/);
 });
 
@@ -256,7 +338,10 @@ test('run exits 1 on a failed expectation and says why, field by field', () => {
   const f = tmp('fail.smmu', 'write32 CR0 SMMUEN|CMDQEN|PRIQEN\nread32 CR0ACK == SMMUEN|CMDQEN|PRIQEN\n');
   const r = smmu('run', f);
   assert.equal(r.code, 1);
-  assert.match(r.out, /:2:\d+: error: SMMU_CR0ACK is 0x00000009 \(SMMUEN\|CMDQEN\), expected 0x0000000B.*PRIQEN is 0, expected 1/);
+  assert.match(
+    r.out,
+    /:2:\d+: error: SMMU_CR0ACK is 0x00000009 \(SMMUEN\|CMDQEN\), expected 0x0000000B.*PRIQEN is 0, expected 1/,
+  );
 });
 
 test('run --json and --config', () => {

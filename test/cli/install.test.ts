@@ -22,7 +22,10 @@ const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'ut
 
 /** Run a package.json script line as npm does: through the shell, with node_modules/.bin on PATH. */
 function runScript(line: string, cwd: string) {
-  const env = { ...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` };
+  const env = {
+    ...process.env,
+    PATH: `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+  };
   return spawnSync(line, { cwd, env, shell: true, encoding: 'utf8', timeout: 120_000 });
 }
 
@@ -38,9 +41,16 @@ test("npm's install-time script (prepare) builds every bin package.json declares
     assert.equal(path.posix.dirname(path.posix.normalize(target)), 'dist', `the ${name} bin is a bundle in dist/`);
     const built = path.join(out, path.posix.basename(target));
     assert.ok(fs.existsSync(built), `${target} (the ${name} bin) is produced by the prepare script`);
-    assert.match(fs.readFileSync(built, 'utf8').split('\n', 1)[0]!, /^#!\/usr\/bin\/env node$/, `${target} starts with a node shebang, so npx can run it`);
+    assert.match(
+      fs.readFileSync(built, 'utf8').split('\n', 1)[0]!,
+      /^#!\/usr\/bin\/env node$/,
+      `${target} starts with a node shebang, so npx can run it`,
+    );
   }
-  const version = spawnSync(process.execPath, [path.join(out, 'cli.js'), '--version'], { encoding: 'utf8', timeout: 30_000 });
+  const version = spawnSync(process.execPath, [path.join(out, 'cli.js'), '--version'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(version.status, 0, version.stderr);
   assert.equal(version.stdout.trim(), manifest.version);
 });

@@ -18,7 +18,15 @@ interface QemuJson {
   qemu: { command: string[] };
   diagnostics: { line: number; severity: string; code: string; message: string }[];
   summary: { errors: number; warnings: number; notes: number; notRun: number };
-  dmas: { line: number; sid: number; iova: string; direction: string; emulation: string | null; model: string; records: { model: number; emulation: number | null } }[];
+  dmas: {
+    line: number;
+    sid: number;
+    iova: string;
+    direction: string;
+    emulation: string | null;
+    model: string;
+    records: { model: number; emulation: number | null };
+  }[];
 }
 
 function qemu(example: string): { code: number | null; json: QemuJson } {
@@ -30,7 +38,10 @@ function qemu(example: string): { code: number | null; json: QemuJson } {
 
 /** 1-based line of the first line of `example` that starts with `needle`. */
 function lineOf(example: string, needle: string): number {
-  const i = fs.readFileSync(path.join(root, 'examples', example), 'utf8').split('\n').findIndex((l) => l.startsWith(needle));
+  const i = fs
+    .readFileSync(path.join(root, 'examples', example), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.startsWith(needle));
   assert.ok(i >= 0, needle);
   return i + 1;
 }
@@ -48,14 +59,48 @@ test('examples/qemu-dma.smmu on QEMU 7.2: stage-1 DMAs go exactly where the mode
   assert.equal(code, 1);
   assert.ok(json.qemu.command.includes('edu,addr=01.0,dma_mask=0xffffffffffffffff'), json.qemu.command.join(' '));
   assert.deepEqual(json.dmas, [
-    { line: read, sid: 8, iova: '0x0000000010000010', direction: 'read', emulation: '0x000000004A000010', model: '0x000000004A000010', records: { model: 0, emulation: 0 } },
-    { line: write, sid: 8, iova: '0x0000000010000100', direction: 'write', emulation: '0x000000004A000100', model: '0x000000004A000100', records: { model: 0, emulation: 0 } },
-    { line: fault, sid: 8, iova: '0x0000000020000000', direction: 'read', emulation: 'abort', model: 'abort', records: { model: 1, emulation: 2 } },
+    {
+      line: read,
+      sid: 8,
+      iova: '0x0000000010000010',
+      direction: 'read',
+      emulation: '0x000000004A000010',
+      model: '0x000000004A000010',
+      records: { model: 0, emulation: 0 },
+    },
+    {
+      line: write,
+      sid: 8,
+      iova: '0x0000000010000100',
+      direction: 'write',
+      emulation: '0x000000004A000100',
+      model: '0x000000004A000100',
+      records: { model: 0, emulation: 0 },
+    },
+    {
+      line: fault,
+      sid: 8,
+      iova: '0x0000000020000000',
+      direction: 'read',
+      emulation: 'abort',
+      model: 'abort',
+      records: { model: 1, emulation: 2 },
+    },
   ]);
-  assert.deepEqual(found(json), [`${fault} warning qemu.event`, `${expect} error qemu.event`, `${bridge} warning qemu.not-run`]);
+  assert.deepEqual(found(json), [
+    `${fault} warning qemu.event`,
+    `${expect} error qemu.event`,
+    `${bridge} warning qemu.not-run`,
+  ]);
   const byLine = new Map(json.diagnostics.map((d) => [d.line, d.message]));
-  assert.match(byLine.get(fault) ?? '', /QEMU made the transfer as 2 transactions \(at 0x0000000020000000, 0x0000000020000004\)/);
-  assert.match(byLine.get(expect) ?? '', /in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(QEMU wrote F_TRANSLATION StreamID=0x8 RnW=READ InputAddr=0x20000000,/);
+  assert.match(
+    byLine.get(fault) ?? '',
+    /QEMU made the transfer as 2 transactions \(at 0x0000000020000000, 0x0000000020000004\)/,
+  );
+  assert.match(
+    byLine.get(expect) ?? '',
+    /in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(QEMU wrote F_TRANSLATION StreamID=0x8 RnW=READ InputAddr=0x20000000,/,
+  );
   assert.match(byLine.get(bridge) ?? '', /no device can take StreamID 256 \(0x100\)/);
   assert.deepEqual([json.summary.errors, json.summary.warnings, json.summary.notRun], [1, 2, 1]);
 });
@@ -78,11 +123,27 @@ test('examples/linux-bringup.smmu: its three DMAs run on QEMU 7.2, and the recor
       [afterUnmap, 'abort', 'abort', 1, 2],
     ],
   );
-  assert.deepEqual(found(json), ['5 warning trace.config', '5 info qemu.ids', `${unmapped} warning qemu.event`, `${unmappedEvent} error qemu.event`, `${afterUnmap} warning qemu.event`, `${afterUnmapEvent} info qemu.event`, `${afterUnmapEvent} error qemu.event`]);
+  assert.deepEqual(found(json), [
+    '5 warning trace.config',
+    '5 info qemu.ids',
+    `${unmapped} warning qemu.event`,
+    `${unmappedEvent} error qemu.event`,
+    `${afterUnmap} warning qemu.event`,
+    `${afterUnmapEvent} info qemu.event`,
+    `${afterUnmapEvent} error qemu.event`,
+  ]);
   const last = json.diagnostics.filter((d) => d.line === afterUnmapEvent);
-  assert.match(last[0]?.message ?? '', new RegExp(`QEMU wrote this record in EVENTQ\\[2\\], the model in EVENTQ\\[1\\]: QEMU wrote another number of records than the model for the DMA on line ${unmapped};`));
+  assert.match(
+    last[0]?.message ?? '',
+    new RegExp(
+      `QEMU wrote this record in EVENTQ\\[2\\], the model in EVENTQ\\[1\\]: QEMU wrote another number of records than the model for the DMA on line ${unmapped};`,
+    ),
+  );
   // QEMU's own record for this DMA (slot 2), not its second record of line 70 (slot 1): only CLASS differs.
-  assert.match(last[1]?.message ?? '', /differs from the model's in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(QEMU wrote F_TRANSLATION StreamID=0x8 RnW=READ InputAddr=0xFFFF0010,/);
+  assert.match(
+    last[1]?.message ?? '',
+    /differs from the model's in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(QEMU wrote F_TRANSLATION StreamID=0x8 RnW=READ InputAddr=0xFFFF0010,/,
+  );
 });
 
 test('smmu export c leaves the DMAs out of the kit (its host has no edu device), one line each', () => {

@@ -12,7 +12,10 @@ test('the seed example: gcc-style divergences, a summary with counts per rule an
   const r = smmu('replay', 'examples/xen-vsmmu-seed.smmutrace');
   assert.equal(r.code, 1, r.err);
   assert.match(r.out, /^configuration: inferred from the trace's ID register reads/);
-  assert.match(r.out, /^examples\/xen-vsmmu-seed\.smmutrace:38:12: error: SMMU_CR0ACK returned 0x000001DF but SMMU_IDR0 advertises no PRI: PRIQEN must not be acknowledged .*\[replay\.ack-unadvertised\]$/m);
+  assert.match(
+    r.out,
+    /^examples\/xen-vsmmu-seed\.smmutrace:38:12: error: SMMU_CR0ACK returned 0x000001DF but SMMU_IDR0 advertises no PRI: PRIQEN must not be acknowledged .*\[replay\.ack-unadvertised\]$/m,
+  );
   assert.match(r.out, /^examples\/xen-vsmmu-seed\.smmutrace:\d+:\d+: warning: .*\[replay\.unpredictable\]$/m);
   assert.match(r.out, /^per rule: .*replay\.abort 7.*replay\.ack-unadvertised 3/m);
   assert.match(r.out, /^first divergence: examples\/xen-vsmmu-seed\.smmutrace:12:12: error: .*SMMU_AIDR/m);
@@ -24,11 +27,18 @@ test('the seed example: gcc-style divergences, a summary with counts per rule an
 test('--json: diagnostics, counts, first divergence and both sides of every read', () => {
   const r = smmu('replay', 'examples/xen-vsmmu-seed.smmutrace', '--json');
   assert.equal(r.code, 1);
-  const j = JSON.parse(r.out) as { format: string; summary: { errors: number; counts: Record<string, number>; firstDivergence: { line: number; code: string } }; reads: { line: number; register?: string; emulation: string; model: string }[] };
+  const j = JSON.parse(r.out) as {
+    format: string;
+    summary: { errors: number; counts: Record<string, number>; firstDivergence: { line: number; code: string } };
+    reads: { line: number; register?: string; emulation: string; model: string }[];
+  };
   assert.equal(j.format, 'smmutrace');
   assert.equal(j.summary.counts['replay.ack-unadvertised'], 3);
   assert.deepEqual([j.summary.firstDivergence.line, j.summary.firstDivergence.code], [12, 'replay.abort']);
-  assert.deepEqual(j.reads.find((x) => x.line === 38), { line: 38, offset: '0x00000024', register: 'SMMU_CR0ACK', emulation: '0x000001DF', model: '0x0000000D' });
+  assert.deepEqual(
+    j.reads.find((x) => x.line === 38),
+    { line: 38, offset: '0x00000024', register: 'SMMU_CR0ACK', emulation: '0x000001DF', model: '0x0000000D' },
+  );
 });
 
 test("QEMU's log of a Linux boot: no violation, exit 0", () => {
@@ -53,7 +63,10 @@ test('--config replaces the inference; an unreadable or broken configuration is 
   const own = path.join(path.dirname(brokenCfg), 'own.smmutrace');
   fs.writeFileSync(own, 'config "broken.smmu.json"\nR 0x00 4 0x0D44101A\n');
   const ownRun = smmu('replay', own);
-  assert.match(ownRun.out, /own\.smmutrace:1:\d+: error: configuration .*broken\.smmu\.json has errors; first at line 1: .*; replaying against the configuration the trace's ID register reads imply \[trace\.config\]/);
+  assert.match(
+    ownRun.out,
+    /own\.smmutrace:1:\d+: error: configuration .*broken\.smmu\.json has errors; first at line 1: .*; replaying against the configuration the trace's ID register reads imply \[trace\.config\]/,
+  );
   assert.match(ownRun.out, /^configuration: inferred from the trace's ID register reads/);
   const bad = smmu('replay', tmp('b.smmutrace', 'R 0x00 4 zzz\n\u0000\n'));
   assert.equal(bad.code, 1);
@@ -71,12 +84,24 @@ test('bad usage: exit 2 with a message', () => {
 test('smmu check accepts .smmutrace files next to scripts (same diagnostics as replay)', () => {
   const r = smmu('check', 'examples/xen-vsmmu-seed.smmutrace');
   assert.equal(r.code, 1);
-  assert.match(r.out, /xen-vsmmu-seed\.smmutrace:38:12: error: .*PRIQEN must not be acknowledged.*\[replay\.ack-unadvertised\]/);
+  assert.match(
+    r.out,
+    /xen-vsmmu-seed\.smmutrace:38:12: error: .*PRIQEN must not be acknowledged.*\[replay\.ack-unadvertised\]/,
+  );
 });
 
 test('a closed output pipe ends every command quietly (replay, run --trace, check, decode)', () => {
-  for (const cmd of ['replay examples/xen-vsmmu-seed.smmutrace', 'run examples/linux-bringup.smmu --trace', 'check examples/xen-vsmmu-seed.smmutrace', 'decode CR0 0xFFFFFFFF']) {
-    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${cli}" ${cmd} | head -1`], { cwd: root, encoding: 'utf8', timeout: 30000 });
+  for (const cmd of [
+    'replay examples/xen-vsmmu-seed.smmutrace',
+    'run examples/linux-bringup.smmu --trace',
+    'check examples/xen-vsmmu-seed.smmutrace',
+    'decode CR0 0xFFFFFFFF',
+  ]) {
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${cli}" ${cmd} | head -1`], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30000,
+    });
     assert.equal(r.stdout.split('\n').length, 2, cmd);
     assert.doesNotMatch(r.stderr, /EPIPE|\bat /, cmd);
   }
@@ -85,10 +110,20 @@ test('a closed output pipe ends every command quietly (replay, run --trace, chec
 test('the locking example: a reordered read (note), a mixed 32-bit word (error), a torn 64-bit value (warning)', () => {
   const r = smmu('replay', 'examples/vsmmu-locking.smmutrace', '--json');
   assert.equal(r.code, 1);
-  const j = JSON.parse(r.out) as { summary: { counts: Record<string, number>; vcpus: number[] }; diagnostics: { line: number; code: string; severity: string }[] };
+  const j = JSON.parse(r.out) as {
+    summary: { counts: Record<string, number>; vcpus: number[] };
+    diagnostics: { line: number; code: string; severity: string }[];
+  };
   assert.deepEqual(j.summary.counts, { 'mvcpu.reordered': 1, 'mvcpu.mixed': 1, 'mvcpu.torn': 1 });
   assert.deepEqual(j.summary.vcpus, [0, 1]);
-  assert.deepEqual(j.diagnostics.map((d) => [d.line, d.code, d.severity]), [[15, 'mvcpu.reordered', 'info'], [21, 'mvcpu.mixed', 'error'], [27, 'mvcpu.torn', 'warning']]);
+  assert.deepEqual(
+    j.diagnostics.map((d) => [d.line, d.code, d.severity]),
+    [
+      [15, 'mvcpu.reordered', 'info'],
+      [21, 'mvcpu.mixed', 'error'],
+      [27, 'mvcpu.torn', 'warning'],
+    ],
+  );
 });
 
 test('a form feed or vertical tab in a trace is whitespace: replay and check end at once with the record checked (issue 14)', () => {

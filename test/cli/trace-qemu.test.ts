@@ -15,7 +15,10 @@ import { smmu } from '../harness/cli-harness';
 import { root } from '../harness/root';
 
 const dir = path.join(root, 'test/fixtures/qemu');
-const host = { readFile: (p: string) => fs.readFileSync(p, 'utf8'), resolvePath: (f: string, r: string) => path.resolve(path.dirname(f), r) };
+const host = {
+  readFile: (p: string) => fs.readFileSync(p, 'utf8'),
+  resolvePath: (f: string, r: string) => path.resolve(path.dirname(f), r),
+};
 
 for (const name of ['linux-6.1-boot.qemu-7.2.log', 'linux-6.1-boot-timestamps.qemu-7.2.log']) {
   test(`QEMU 7.2 + Linux 6.1 boot (${name}) replays with no violation`, () => {
@@ -26,10 +29,16 @@ for (const name of ['linux-6.1-boot.qemu-7.2.log', 'linux-6.1-boot-timestamps.qe
     assert.equal(r.summary.reads, 14);
     assert.equal(r.summary.writes, 20);
     // The one warning is about QEMU's IIDR (0: no implementer), not a deviation (docs/trace-replay.md).
-    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code), ['trace.config']);
+    assert.deepEqual(
+      r.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code),
+      ['trace.config'],
+    );
     assert.match(r.diagnostics.find((d) => d.severity === 'warning')?.message ?? '', /IIDR\.Implementer is 0/);
     // What Linux 6.1 does that the architecture notes: CR2.PTM without IDR0.BTM.
-    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'info').map((d) => d.code), ['write.unadvertised']);
+    assert.deepEqual(
+      r.diagnostics.filter((d) => d.severity === 'info').map((d) => d.code),
+      ['write.unadvertised'],
+    );
     // QEMU 7.2's IDR0 (no VMID16) and AIDR unread: the lowest consistent version, SMMUv3.1.
     assert.equal(r.config.ids.IDR0, 0x0d40101a);
     assert.equal(r.config.ids.AIDR, 1);
@@ -46,7 +55,11 @@ test("against qemu-11.1 (and the qemu alias: a newer QEMU's IDR0, with VMID16) t
     const config = PRESETS.get(name)?.config;
     const r = replayTrace(parseQemuTrace(fs.readFileSync(file, 'utf8')), { config });
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
-    assert.deepEqual(errors.map((d) => d.code), ['replay.id'], name);
+    assert.deepEqual(
+      errors.map((d) => d.code),
+      ['replay.id'],
+      name,
+    );
     assert.match(errors[0]?.message ?? '', /VMID16 = 0 .*VMID16 = 1/);
   }
 });
@@ -64,13 +77,25 @@ for (const name of ['linux-6.1-boot.qemu-7.2.log', 'linux-6.1-boot-timestamps.qe
 }
 
 test('the register probe against qemu-7.2: every ID register it reads matches the preset, and only the explained deviations remain', () => {
-  const r = smmu('replay', 'test/fixtures/qemu/register-probe.qemu-7.2.log', '--config', 'presets/qemu-7.2.smmu.json', '--json');
+  const r = smmu(
+    'replay',
+    'test/fixtures/qemu/register-probe.qemu-7.2.log',
+    '--config',
+    'presets/qemu-7.2.smmu.json',
+    '--json',
+  );
   const out = JSON.parse(r.out) as { diagnostics: { severity: string; code: string; line: number }[] };
   const codes = out.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.code);
   assert.ok(!codes.includes('replay.id') && !codes.includes('trace.config'), codes.join(' '));
   // The same deviations as without a configuration (the test below), and GBPA's reset read (line
   // 40) matches the preset's 0 exactly, so it is not even a note.
-  assert.deepEqual([...new Set(codes)].sort(), ['replay.ack-unadvertised', 'replay.guarded', 'replay.res0-bits', 'replay.unadvertised-field', 'replay.value']);
+  assert.deepEqual([...new Set(codes)].sort(), [
+    'replay.ack-unadvertised',
+    'replay.guarded',
+    'replay.res0-bits',
+    'replay.unadvertised-field',
+    'replay.value',
+  ]);
   assert.ok(!out.diagnostics.some((d) => d.code === 'replay.unknown-reset'));
 });
 

@@ -46,7 +46,11 @@ export interface CoreCase {
   readonly config?: MutatedFile;
 }
 
-const withConfig = (file: fc.Arbitrary<MutatedFile>) => fc.record({ file, config: fc.option(mutatedFile(['config']), { nil: undefined, freq: 4 }) }, { requiredKeys: ['file'] });
+const withConfig = (file: fc.Arbitrary<MutatedFile>) =>
+  fc.record(
+    { file, config: fc.option(mutatedFile(['config']), { nil: undefined, freq: 4 }) },
+    { requiredKeys: ['file'] },
+  );
 
 /** A property the guard can run in a worker, and say what a failing case was. */
 export interface CoreProperty<T = CoreCase> {
@@ -66,7 +70,11 @@ const mutated = (check: (c: CoreCase) => void, arbitrary: fc.Arbitrary<CoreCase>
     arbitrary,
     check,
     describe: describeCoreCase,
-    files: (c) => [c.file, ...(c.config ? [c.config] : [])].map((f, i) => ({ name: `${i ? 'config' : 'case'}-${path.basename(f.seed.name).replace(/\..*$/, '')}${KIND_SUFFIX[f.seed.kind]}`, text: f.text })),
+    files: (c) =>
+      [c.file, ...(c.config ? [c.config] : [])].map((f, i) => ({
+        name: `${i ? 'config' : 'case'}-${path.basename(f.seed.name).replace(/\..*$/, '')}${KIND_SUFFIX[f.seed.kind]}`,
+        text: f.text,
+      })),
   });
 
 const scriptHost: ScriptHost = { readFile: () => undefined, resolvePath: (_a: string, b: string) => b };
@@ -83,30 +91,50 @@ function runDebugger(c: CoreCase, options: { config?: string; trace?: boolean } 
   const lengths = lineLengths(c.file.text);
   for (let n = 0; n < 200 && !rt.ended; n++) {
     rt.continue(5000);
-    for (const f of rt.frames()) assert.ok(f.line >= 0 && f.line <= lengths.length, `frame ${f.name} at line ${f.line} of ${lengths.length}`);
+    for (const f of rt.frames())
+      assert.ok(f.line >= 0 && f.line <= lengths.length, `frame ${f.name} at line ${f.line} of ${lengths.length}`);
   }
   for (let n = 0; n < 3 && rt.canStepBack; n++) rt.stepBack();
 }
 
 /** A guest's report as QEMU 7.2 printed it for examples/xen-vsmmu-review.smmu, and that script compiled. */
 const REPORT_SCRIPT = path.join(root, 'examples', 'xen-vsmmu-review.smmu');
-let reportCase: { report: string; compiled: ReturnType<typeof compileScript>; config: ReturnType<typeof checkScript>['config'] } | undefined;
+let reportCase:
+  | { report: string; compiled: ReturnType<typeof compileScript>; config: ReturnType<typeof checkScript>['config'] }
+  | undefined;
 function guestReport() {
   if (!reportCase) {
     const check = checkScript(fs.readFileSync(REPORT_SCRIPT, 'utf8'), REPORT_SCRIPT, fileHost, 'syntax');
-    reportCase = { report: fs.readFileSync(path.join(root, 'test', 'fixtures', 'qemu', 'xen-vsmmu-review.qemu-7.2.report'), 'utf8'), compiled: compileScript(check), config: check.config };
+    reportCase = {
+      report: fs.readFileSync(path.join(root, 'test', 'fixtures', 'qemu', 'xen-vsmmu-review.qemu-7.2.report'), 'utf8'),
+      compiled: compileScript(check),
+      config: check.config,
+    };
   }
   return reportCase;
 }
 
 /** The same for examples/qemu-dma.smmu, with QEMU's own trace (its DMAs are judged from it). */
 const DMA_SCRIPT = path.join(root, 'examples', 'qemu-dma.smmu');
-let dmaCase: { report: string; trace: string; compiled: ReturnType<typeof compileScript>; config: ReturnType<typeof checkScript>['config'] } | undefined;
+let dmaCase:
+  | {
+      report: string;
+      trace: string;
+      compiled: ReturnType<typeof compileScript>;
+      config: ReturnType<typeof checkScript>['config'];
+    }
+  | undefined;
 function dmaReport() {
   if (!dmaCase) {
     const check = checkScript(fs.readFileSync(DMA_SCRIPT, 'utf8'), DMA_SCRIPT, fileHost, 'syntax');
-    const fixture = (ext: string) => fs.readFileSync(path.join(root, 'test', 'fixtures', 'qemu', `qemu-dma.qemu-7.2.${ext}`), 'utf8');
-    dmaCase = { report: fixture('report'), trace: fixture('trace'), compiled: compileScript(check, { ram: { start: 0x4000_0000n, end: 0x8000_0000n }, dmaDevices: true }), config: check.config };
+    const fixture = (ext: string) =>
+      fs.readFileSync(path.join(root, 'test', 'fixtures', 'qemu', `qemu-dma.qemu-7.2.${ext}`), 'utf8');
+    dmaCase = {
+      report: fixture('report'),
+      trace: fixture('trace'),
+      compiled: compileScript(check, { ram: { start: 0x4000_0000n, end: 0x8000_0000n }, dmaDevices: true }),
+      config: check.config,
+    };
   }
   return dmaCase;
 }
@@ -116,7 +144,8 @@ function compileRoutes(c: CoreCase): void {
   const check = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'syntax');
   if (check.diagnostics.some((d) => d.severity === 'error')) return;
   const compiled = compileScript(check);
-  for (const d of compiled.notRun) assert.ok(d.range.start.line < lineLengths(c.file.text).length, 'a not-run note inside the script');
+  for (const d of compiled.notRun)
+    assert.ok(d.range.start.line < lineLengths(c.file.text).length, 'a not-run note inside the script');
   try {
     buildGuestProgram(compiled.ops, { loadAddress: 1n << 48n, smmuBase: VIRT_SMMU_BASE, uartBase: VIRT_UART_BASE });
   } catch (e) {
@@ -131,8 +160,17 @@ function compileRoutes(c: CoreCase): void {
 
 export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
   /** `smmu qemu`'s reader of what the guest printed: any text (a crash, QEMU's own noise, a cut line). */
-  'mutated guest reports: judgeReport and parseGuestReport never throw, findings at the script\'s lines': generic({
-    arbitrary: fc.array(mutation(['R 0x00024 4 0xFFFFFFFF # @11', '# @3 abort store 0x40000000', '# @8 zero 0x40000000 0x1000', '#= R 0x40000000 8 0x0000000000000000 # @20', '# fatal exception: vector 0x200']), { minLength: 1, maxLength: 6 }),
+  "mutated guest reports: judgeReport and parseGuestReport never throw, findings at the script's lines": generic({
+    arbitrary: fc.array(
+      mutation([
+        'R 0x00024 4 0xFFFFFFFF # @11',
+        '# @3 abort store 0x40000000',
+        '# @8 zero 0x40000000 0x1000',
+        '#= R 0x40000000 8 0x0000000000000000 # @20',
+        '# fatal exception: vector 0x200',
+      ]),
+      { minLength: 1, maxLength: 6 },
+    ),
     check: (ms: Parameters<typeof applyMutations>[1]) => {
       const { report, compiled, config } = guestReport();
       const text = applyMutations(report, ms);
@@ -140,7 +178,10 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
       const lines = lineLengths(fs.readFileSync(REPORT_SCRIPT, 'utf8')).length;
       for (const d of j.diagnostics) {
         assertNoInternal(d.message, 'judgeReport');
-        assert.ok(d.range.start.line >= 0 && d.range.start.line < lines, `${d.code} at line ${d.range.start.line} of ${lines}`);
+        assert.ok(
+          d.range.start.line >= 0 && d.range.start.line < lines,
+          `${d.code} at line ${d.range.start.line} of ${lines}`,
+        );
       }
       assert.ok(j.opsReported <= j.opsTotal);
       void parseGuestReport(text, compiled.ops);
@@ -148,39 +189,83 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
     describe: (ms: unknown) => `the QEMU 7.2 report of examples/xen-vsmmu-review.smmu with ${JSON.stringify(ms)}`,
     files: () => [],
   }),
-  'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': mutated(compileRoutes, withConfig(mutatedFile(['script']))),
+  'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': mutated(
+    compileRoutes,
+    withConfig(mutatedFile(['script'])),
+  ),
   /** The DMA judgement's readers: the guest's report and QEMU's `-trace smmuv3_*` log, both mutated. */
   "mutated DMA reports and QEMU traces: judgeReport never throws, findings at the script's lines": generic({
     arbitrary: fc.tuple(
-      fc.array(mutation(['#= R 0x3F008000 4 0x11E81234 # @9', 'smmuv3_translate_success smmuv3-iommu-memory-region-8-0 sid=0x8 iova=0x10000010 translated=0x4a000010 perm=0x3', 'pci_cfg_write edu 01:0 @0x4 <- 0x6']), { maxLength: 5 }),
-      fc.array(mutation(['smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0x8', 'pci_cfg_write edu 01:0 @0x4 <- 0x6', 'smmuv3_translate_abort smmuv3-iommu-memory-region-8-0 sid=0x8 abort on iova:0x20000000 is_write=0']), { maxLength: 5 }),
+      fc.array(
+        mutation([
+          '#= R 0x3F008000 4 0x11E81234 # @9',
+          'smmuv3_translate_success smmuv3-iommu-memory-region-8-0 sid=0x8 iova=0x10000010 translated=0x4a000010 perm=0x3',
+          'pci_cfg_write edu 01:0 @0x4 <- 0x6',
+        ]),
+        { maxLength: 5 },
+      ),
+      fc.array(
+        mutation([
+          'smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0x8',
+          'pci_cfg_write edu 01:0 @0x4 <- 0x6',
+          'smmuv3_translate_abort smmuv3-iommu-memory-region-8-0 sid=0x8 abort on iova:0x20000000 is_write=0',
+        ]),
+        { maxLength: 5 },
+      ),
     ),
     check: ([onReport, onTrace]: [Parameters<typeof applyMutations>[1], Parameters<typeof applyMutations>[1]]) => {
       const { report, trace, compiled, config } = dmaReport();
-      const j = judgeReport(compiled, applyMutations(report, onReport), { config, configSource: 'fuzz', qemuTrace: applyMutations(trace, onTrace) });
+      const j = judgeReport(compiled, applyMutations(report, onReport), {
+        config,
+        configSource: 'fuzz',
+        qemuTrace: applyMutations(trace, onTrace),
+      });
       const lines = lineLengths(fs.readFileSync(DMA_SCRIPT, 'utf8')).length;
       for (const d of j.diagnostics) {
         assertNoInternal(d.message, 'judgeReport');
-        assert.ok(d.range.start.line >= 0 && d.range.start.line < lines, `${d.code} at line ${d.range.start.line} of ${lines}`);
+        assert.ok(
+          d.range.start.line >= 0 && d.range.start.line < lines,
+          `${d.code} at line ${d.range.start.line} of ${lines}`,
+        );
       }
     },
     describe: (ms: unknown) => `the QEMU 7.2 report and trace of examples/qemu-dma.smmu with ${JSON.stringify(ms)}`,
     files: () => [],
   }),
   /** A script through the full check (parse, resolve, configuration, the model) and the formatter. */
-  'mutated .smmu scripts: checkScript (full) and formatScript': mutated((c) => {
-    const r = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'full');
-    assertDiagnostics(c.file.text, r.diagnostics, 'checkScript');
-    const lengths = lineLengths(c.file.text);
-    for (const e of formatScript(c.file.text)) assert.ok(e.line >= 0 && e.line < lengths.length, `format edit at line ${e.line}`);
-  }, withConfig(mutatedFile(['script']))),
-  'mutated .smmuq queue descriptors: checkQueueFile': mutated((c) => assertDiagnostics(c.file.text, checkQueueFile(c.file.text, at(c.file), hostWith(c.file, c.config)).diagnostics, 'checkQueueFile'), withConfig(mutatedFile(['queue']))),
-  'mutated .smmutrace traces and QEMU logs: checkTrace (parse and replay)': mutated((c) => {
-    const host = hostWith(c.file, c.config);
-    assertDiagnostics(c.file.text, checkTrace(c.file.text, at(c.file), host).diagnostics, 'checkTrace');
-    // Against a configuration given as --config (the mutated one when there is one).
-    assertDiagnostics(c.file.text, checkTrace(c.file.text, at(c.file), host, { configPath: path.join(root, 'presets', 'qemu.smmu.json') }).diagnostics, 'checkTrace --config');
-  }, withConfig(mutatedFile(['trace', 'qemu']))),
+  'mutated .smmu scripts: checkScript (full) and formatScript': mutated(
+    (c) => {
+      const r = checkScript(c.file.text, at(c.file), hostWith(c.file, c.config), 'full');
+      assertDiagnostics(c.file.text, r.diagnostics, 'checkScript');
+      const lengths = lineLengths(c.file.text);
+      for (const e of formatScript(c.file.text))
+        assert.ok(e.line >= 0 && e.line < lengths.length, `format edit at line ${e.line}`);
+    },
+    withConfig(mutatedFile(['script'])),
+  ),
+  'mutated .smmuq queue descriptors: checkQueueFile': mutated(
+    (c) =>
+      assertDiagnostics(
+        c.file.text,
+        checkQueueFile(c.file.text, at(c.file), hostWith(c.file, c.config)).diagnostics,
+        'checkQueueFile',
+      ),
+    withConfig(mutatedFile(['queue'])),
+  ),
+  'mutated .smmutrace traces and QEMU logs: checkTrace (parse and replay)': mutated(
+    (c) => {
+      const host = hostWith(c.file, c.config);
+      assertDiagnostics(c.file.text, checkTrace(c.file.text, at(c.file), host).diagnostics, 'checkTrace');
+      // Against a configuration given as --config (the mutated one when there is one).
+      assertDiagnostics(
+        c.file.text,
+        checkTrace(c.file.text, at(c.file), host, { configPath: path.join(root, 'presets', 'qemu.smmu.json') })
+          .diagnostics,
+        'checkTrace --config',
+      );
+    },
+    withConfig(mutatedFile(['trace', 'qemu'])),
+  ),
   'mutated *.smmu.json configurations: loadConfig, and as the configuration of every example': mutated(
     (c) => {
       assertDiagnostics(c.file.text, loadConfig(c.file.text).diagnostics, 'loadConfig');
@@ -189,40 +274,88 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
         const host = hostWith(file, c.file);
         const configPath = path.join(root, 'presets', 'mutated.smmu.json');
         // The configuration's errors are reported in the file that uses it, at a place in that file.
-        if (user.kind === 'script') assertDiagnostics(user.text, checkScript(user.text, at(file), host, 'full', { configPath }).diagnostics, `checkScript of ${user.name}`);
-        else if (user.kind === 'queue') assertDiagnostics(user.text, checkQueueFile(user.text, at(file), host).diagnostics, `checkQueueFile of ${user.name}`);
-        else assertDiagnostics(user.text, checkTrace(user.text, at(file), host, { configPath }).diagnostics, `checkTrace of ${user.name}`);
+        if (user.kind === 'script')
+          assertDiagnostics(
+            user.text,
+            checkScript(user.text, at(file), host, 'full', { configPath }).diagnostics,
+            `checkScript of ${user.name}`,
+          );
+        else if (user.kind === 'queue')
+          assertDiagnostics(
+            user.text,
+            checkQueueFile(user.text, at(file), host).diagnostics,
+            `checkQueueFile of ${user.name}`,
+          );
+        else
+          assertDiagnostics(
+            user.text,
+            checkTrace(user.text, at(file), host, { configPath }).diagnostics,
+            `checkTrace of ${user.name}`,
+          );
       }
     },
     mutatedFile(['config']).map((file) => ({ file })),
   ),
-  'mutated files of every type: the debugger runtime launches (or refuses with a position) and runs to the end': mutated(
-    (c) => runDebugger(c, c.config ? { config: path.join(root, 'presets', 'mutated.smmu.json') } : {}),
-    withConfig(mutatedFile(['script', 'queue', 'trace', 'qemu'])),
-  ),
+  'mutated files of every type: the debugger runtime launches (or refuses with a position) and runs to the end':
+    mutated(
+      (c) => runDebugger(c, c.config ? { config: path.join(root, 'presets', 'mutated.smmu.json') } : {}),
+      withConfig(mutatedFile(['script', 'queue', 'trace', 'qemu'])),
+    ),
   // Generated rather than mutated input (grammar-aware scripts, token soup, random strings, queue
   // descriptor headers and entries, structure doublewords): the properties `npm run fuzz` had before.
   'generated scripts: checkScript (full) never throws, diagnostics inside the text': generic({
-    arbitrary: fc.oneof(wellFormedScript, engineScript, fc.array(tokenSoup, { minLength: 1, maxLength: 8 }).map((l) => l.join('\n')), fc.string({ unit: 'binary', maxLength: 400 })),
-    check: (text: string) => assertDiagnostics(text, checkScript(text, '/x.smmu', scriptHost, 'full').diagnostics, 'checkScript'),
+    arbitrary: fc.oneof(
+      wellFormedScript,
+      engineScript,
+      fc.array(tokenSoup, { minLength: 1, maxLength: 8 }).map((l) => l.join('\n')),
+      fc.string({ unit: 'binary', maxLength: 400 }),
+    ),
+    check: (text: string) =>
+      assertDiagnostics(text, checkScript(text, '/x.smmu', scriptHost, 'full').diagnostics, 'checkScript'),
     describe: (text: string) => JSON.stringify(text),
     files: (text: string) => [{ name: 'case.smmu', text }],
   }),
   'generated queue descriptors: checkQueueFile never throws, diagnostics inside the text': generic({
     arbitrary: fc.oneof(
       fc.string({ unit: 'binary', maxLength: 300 }),
-      fc.tuple(fc.constantFrom('cmdq', 'evtq', 'priq', 'nope'), fc.nat(25), fc.nat(), fc.nat(), fc.array(fc.tuple(fc.nat(70), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), { maxLength: 10 })).map(([q, l, p, c, es]) =>
-        [`queue ${q}`, `log2size ${l}`, `prod ${p}`, `cons ${c}`, ...es.map(([i, a, b]) => `${i}: 0x${a.toString(16)} 0x${b.toString(16)}`)].join('\n'),
-      ),
+      fc
+        .tuple(
+          fc.constantFrom('cmdq', 'evtq', 'priq', 'nope'),
+          fc.nat(25),
+          fc.nat(),
+          fc.nat(),
+          fc.array(
+            fc.tuple(
+              fc.nat(70),
+              fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+              fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+            ),
+            { maxLength: 10 },
+          ),
+        )
+        .map(([q, l, p, c, es]) =>
+          [
+            `queue ${q}`,
+            `log2size ${l}`,
+            `prod ${p}`,
+            `cons ${c}`,
+            ...es.map(([i, a, b]) => `${i}: 0x${a.toString(16)} 0x${b.toString(16)}`),
+          ].join('\n'),
+        ),
     ),
-    check: (text: string) => assertDiagnostics(text, checkQueueFile(text, '/x.smmuq', scriptHost).diagnostics, 'checkQueueFile'),
+    check: (text: string) =>
+      assertDiagnostics(text, checkQueueFile(text, '/x.smmuq', scriptHost).diagnostics, 'checkQueueFile'),
     describe: (text: string) => JSON.stringify(text),
     files: (text: string) => [{ name: 'case.smmuq', text }],
   }),
   'generated doublewords: the structure decoders never throw': generic({
-    arbitrary: fc.tuple(fc.constantFrom(...STRUCTURE_KINDS), fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 9 })),
+    arbitrary: fc.tuple(
+      fc.constantFrom(...STRUCTURE_KINDS),
+      fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 9 }),
+    ),
     check: ([kind, dwords]: [StructureKind, bigint[]]) => void decodeStructure(kind, dwords),
-    describe: ([kind, dwords]: [StructureKind, bigint[]]) => `smmu decode ${kind} ${dwords.map((d) => '0x' + d.toString(16)).join(' ')}`,
+    describe: ([kind, dwords]: [StructureKind, bigint[]]) =>
+      `smmu decode ${kind} ${dwords.map((d) => '0x' + d.toString(16)).join(' ')}`,
     files: () => [],
   }),
 };

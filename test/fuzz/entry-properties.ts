@@ -84,12 +84,20 @@ function cli(texts: ReadonlyMap<string, string>, ...args: string[]): void {
   const what = `smmu ${args.map((a) => path.basename(a)).join(' ')}`;
   const r = smmuWithin(ANSWER_MS, ...args);
   assertNoInternal(r.out + r.err, what);
-  const badConfig = r.code === 2 && args.includes('--config') && /: --config .*(nothing was run|cannot read)/.test(r.err);
-  assert.ok(r.code === 0 || r.code === 1 || badConfig, `${what}: exit ${r.code} (null: killed after ${ANSWER_MS} ms)\n${r.err.slice(0, 1000)}`);
+  const badConfig =
+    r.code === 2 && args.includes('--config') && /: --config .*(nothing was run|cannot read)/.test(r.err);
+  assert.ok(
+    r.code === 0 || r.code === 1 || badConfig,
+    `${what}: exit ${r.code} (null: killed after ${ANSWER_MS} ms)\n${r.err.slice(0, 1000)}`,
+  );
   for (const m of (r.out + r.err).matchAll(GCC)) {
     const text = texts.get(m[1] as string);
     if (text === undefined) continue;
-    assertPositionInside(lineLengths(text), { line: Number(m[2]) - 1, character: Number(m[3]) - 1 }, `${what}: ${m[0]}`);
+    assertPositionInside(
+      lineLengths(text),
+      { line: Number(m[2]) - 1, character: Number(m[3]) - 1 },
+      `${what}: ${m[0]}`,
+    );
   }
 }
 
@@ -123,7 +131,13 @@ export function checkCli(dir: string, c: EntryCase): void {
 // ---------------------------------------------------------------------------------------------
 // The language server
 
-const LANGUAGE: Record<FileKind, string> = { script: 'smmu', queue: 'smmuq', trace: 'smmutrace', qemu: 'smmutrace', config: 'json' };
+const LANGUAGE: Record<FileKind, string> = {
+  script: 'smmu',
+  queue: 'smmuq',
+  trace: 'smmutrace',
+  qemu: 'smmutrace',
+  config: 'json',
+};
 
 const within = <T>(p: Promise<T>, what: string, ms = ANSWER_MS): Promise<T> =>
   new Promise<T>((resolve, reject) => {
@@ -148,7 +162,13 @@ function positionsIn(value: unknown, uri: string, out: { range?: Rng; position?:
     for (const k of ['uri', 'targetUri']) if (typeof o[k] === 'string' && o[k] !== uri) return out;
     for (const [k, v] of Object.entries(o)) {
       if (k.startsWith('file:') && k !== uri) continue;
-      if ((k === 'range' || k === 'selectionRange' || k === 'targetRange' || k === 'targetSelectionRange') && v && typeof v === 'object' && 'start' in v) out.push({ range: v as Rng });
+      if (
+        (k === 'range' || k === 'selectionRange' || k === 'targetRange' || k === 'targetSelectionRange') &&
+        v &&
+        typeof v === 'object' &&
+        'start' in v
+      )
+        out.push({ range: v as Rng });
       else if (k === 'position' && v && typeof v === 'object' && 'line' in v) out.push({ position: v as Rng['start'] });
       else positionsIn(v, uri, out);
     }
@@ -180,7 +200,11 @@ function assertSemanticTokens(text: string, data: readonly number[], what: strin
     const [dl, ds, len] = data.slice(i, i + 3) as [number, number, number];
     line += dl;
     start = dl ? ds : start + ds;
-    assertRangeInside(lengths, { start: { line, character: start }, end: { line, character: start + len } }, `${what}: token ${i / 5}`);
+    assertRangeInside(
+      lengths,
+      { start: { line, character: start }, end: { line, character: start + len } },
+      `${what}: token ${i / 5}`,
+    );
   }
 }
 
@@ -189,7 +213,9 @@ export class LspFuzz {
   private constructor(readonly server: LspServer) {}
 
   static async start(): Promise<LspFuzz> {
-    const { server } = await LspServer.start('smmu-fuzz-lsp-', () => ({ capabilities: { workspace: { inlayHint: { refreshSupport: false } } } }));
+    const { server } = await LspServer.start('smmu-fuzz-lsp-', () => ({
+      capabilities: { workspace: { inlayHint: { refreshSupport: false } } },
+    }));
     fuzzFolder(server.dir);
     return new LspFuzz(server);
   }
@@ -206,8 +232,12 @@ export class LspFuzz {
       const look = () => {
         const hit = (this.server.published.get(uri) ?? []).find((p: PublishDiagnosticsParams) => p.version === version);
         if (hit) return resolve(hit.diagnostics);
-        if (this.server.proc.exitCode !== null || this.server.proc.signalCode !== null) return reject(new Error(`the server died (exit ${this.server.proc.exitCode}, ${this.server.proc.signalCode})`));
-        if (Date.now() - t0 > ANSWER_MS) return reject(new Error(`no diagnostics for version ${version} within ${ANSWER_MS} ms`));
+        if (this.server.proc.exitCode !== null || this.server.proc.signalCode !== null)
+          return reject(
+            new Error(`the server died (exit ${this.server.proc.exitCode}, ${this.server.proc.signalCode})`),
+          );
+        if (Date.now() - t0 > ANSWER_MS)
+          return reject(new Error(`no diagnostics for version ${version} within ${ANSWER_MS} ms`));
         setTimeout(look, 20);
       };
       look();
@@ -219,15 +249,30 @@ export class LspFuzz {
   }
 
   /** Every request an editor makes on a document, answered with positions inside `text`. */
-  private async requests(uri: string, text: string, probes: readonly number[], diagnostics: Diagnostic[]): Promise<void> {
+  private async requests(
+    uri: string,
+    text: string,
+    probes: readonly number[],
+    diagnostics: Diagnostic[],
+  ): Promise<void> {
     const lengths = lineLengths(text);
     const textDocument = { uri };
-    const whole = { start: { line: 0, character: 0 }, end: { line: lengths.length - 1, character: lengths[lengths.length - 1] as number } };
+    const whole = {
+      start: { line: 0, character: 0 },
+      end: { line: lengths.length - 1, character: lengths[lengths.length - 1] as number },
+    };
     const answers: [string, unknown][] = [];
-    const ask = async (method: string, params: Record<string, unknown>) => answers.push([method, await this.request(method, { textDocument, ...params })]);
+    const ask = async (method: string, params: Record<string, unknown>) =>
+      answers.push([method, await this.request(method, { textDocument, ...params })]);
     for (const p of probes) {
       const position = probe(text, p);
-      await Promise.all([ask('textDocument/hover', { position }), ask('textDocument/completion', { position }), ask('textDocument/signatureHelp', { position }), ask('textDocument/definition', { position }), ask('textDocument/references', { position, context: { includeDeclaration: true } })]);
+      await Promise.all([
+        ask('textDocument/hover', { position }),
+        ask('textDocument/completion', { position }),
+        ask('textDocument/signatureHelp', { position }),
+        ask('textDocument/definition', { position }),
+        ask('textDocument/references', { position, context: { includeDeclaration: true } }),
+      ]);
       answers.push(['smmu/stateAtLine', await this.request('smmu/stateAtLine', { uri, line: position.line })]);
       answers.push(['smmu/queuesAtLine', await this.request('smmu/queuesAtLine', { uri, line: position.line })]);
     }
@@ -236,10 +281,15 @@ export class LspFuzz {
       ask('textDocument/documentSymbol', {}),
       ask('textDocument/foldingRange', {}),
       ask('textDocument/formatting', { options: { tabSize: 2, insertSpaces: true } }),
-      ask('textDocument/codeAction', { range: diagnostics[0]?.range ?? whole, context: { diagnostics: diagnostics.slice(0, 3) } }),
+      ask('textDocument/codeAction', {
+        range: diagnostics[0]?.range ?? whole,
+        context: { diagnostics: diagnostics.slice(0, 3) },
+      }),
     ]);
     answers.push(['smmu/documentInfo', await this.request('smmu/documentInfo', { uri })]);
-    const tokens = (await this.request('textDocument/semanticTokens/full', { textDocument })) as { data: number[] } | null;
+    const tokens = (await this.request('textDocument/semanticTokens/full', { textDocument })) as {
+      data: number[];
+    } | null;
     assertSemanticTokens(text, tokens?.data ?? [], 'semantic tokens');
     for (const [method, answer] of answers) {
       assertNoInternal(JSON.stringify(answer) ?? '', method);
@@ -252,7 +302,9 @@ export class LspFuzz {
     const { file, text } = writeCase(this.server.dir, c);
     const uri = pathToFileURL(file).toString();
     const version = this.server.nextVersion();
-    void this.server.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANGUAGE[c.file.seed.kind], version, text } });
+    void this.server.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: LANGUAGE[c.file.seed.kind], version, text },
+    });
     const first = await this.published(uri, version);
     assertDiagnostics(text, first, 'published diagnostics');
     assertAnswerInside(text, uri, first, 'related information of the published diagnostics');
@@ -262,7 +314,9 @@ export class LspFuzz {
       const script = `config "${path.basename(file)}"\nread32 IDR0\nwrite32 CR0 SMMUEN\n`;
       const s = pathToFileURL(file.replace(/\.smmu\.json$/, '.smmu')).toString();
       const sv = this.server.nextVersion();
-      void this.server.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: s, languageId: 'smmu', version: sv, text: script } });
+      void this.server.conn.sendNotification('textDocument/didOpen', {
+        textDocument: { uri: s, languageId: 'smmu', version: sv, text: script },
+      });
       assertDiagnostics(script, await this.published(s, sv), 'diagnostics of a script using the configuration');
       void this.server.conn.sendNotification('textDocument/didClose', { textDocument: { uri: s } });
     }
@@ -274,7 +328,10 @@ export class LspFuzz {
     const pos = { line: head.length - 1, character: (head[head.length - 1] as string).length };
     const newText = text.slice(0, at) + c.edit.text + text.slice(at);
     const v2 = this.server.nextVersion();
-    void this.server.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v2 }, contentChanges: [{ range: { start: pos, end: pos }, text: c.edit.text }] });
+    void this.server.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: v2 },
+      contentChanges: [{ range: { start: pos, end: pos }, text: c.edit.text }],
+    });
     const second = await this.published(uri, v2);
     assertDiagnostics(newText, second, 'diagnostics after an edit');
     assertAnswerInside(newText, uri, second, 'related information of the diagnostics after an edit');
@@ -291,12 +348,18 @@ export class LspFuzz {
 export async function checkDap(dir: string, c: EntryCase): Promise<void> {
   const { file, text } = writeCase(dir, c);
   const isConfig = c.file.seed.kind === 'config';
-  const program = isConfig ? path.join(root, 'examples', c.probes[0]! % 2 ? 'linux-bringup.smmu' : 'xen-vsmmu-seed.smmutrace') : file;
+  const program = isConfig
+    ? path.join(root, 'examples', c.probes[0]! % 2 ? 'linux-bringup.smmu' : 'xen-vsmmu-seed.smmutrace')
+    : file;
   const dc: DebugClient = await startClient({ env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=512' } });
   const proc = (dc as unknown as { _adapterProcess: import('child_process').ChildProcess | null })._adapterProcess;
   const output: string[] = [];
   dc.on('output', (e: DebugProtocol.OutputEvent) => output.push(e.body.output));
-  const alive = () => assert.ok(proc && proc.exitCode === null && proc.signalCode === null, `the adapter died (${proc?.exitCode}, ${proc?.signalCode}); output ${output.join('').slice(0, 1000)}`);
+  const alive = () =>
+    assert.ok(
+      proc && proc.exitCode === null && proc.signalCode === null,
+      `the adapter died (${proc?.exitCode}, ${proc?.signalCode}); output ${output.join('').slice(0, 1000)}`,
+    );
   // Event waiters registered before the request that causes the event, with timers cleared at the
   // end (DebugClient.waitForEvent's own timers would keep the process alive long after).
   const pending = new Set<() => void>();
@@ -317,9 +380,16 @@ export async function checkDap(dir: string, c: EntryCase): Promise<void> {
     let launchError: string | undefined;
     await within(
       // Sometimes `trace: true`, as the VS Code client sets it for SMMU Trace documents: any file stepped as a trace.
-      dc.launch({ program, ...(isConfig ? { config: file } : {}), stopOnEntry: c.probes[1]! % 2 === 0, ...(c.probes[2]! % 4 === 0 ? { trace: true } : {}) }).catch((e: unknown) => {
-        launchError = e instanceof Error ? e.message : String(e);
-      }),
+      dc
+        .launch({
+          program,
+          ...(isConfig ? { config: file } : {}),
+          stopOnEntry: c.probes[1]! % 2 === 0,
+          ...(c.probes[2]! % 4 === 0 ? { trace: true } : {}),
+        })
+        .catch((e: unknown) => {
+          launchError = e instanceof Error ? e.message : String(e);
+        }),
       'launch',
     );
     alive();
@@ -342,9 +412,15 @@ export async function checkDap(dir: string, c: EntryCase): Promise<void> {
       };
       const stack = (await send('stackTrace', { threadId: 1 })) as DebugProtocol.StackTraceResponse | undefined;
       // Lines are 1-based; the end of a script is the line after its last statement.
-      for (const f of stack?.body.stackFrames ?? []) assert.ok(f.line >= 1 && f.line <= lengths.length + 1, `frame ${f.name} at line ${f.line} of ${lengths.length}`);
-      const scopes = (await send('scopes', { frameId: stack?.body.stackFrames[0]?.id ?? 0 })) as DebugProtocol.ScopesResponse | undefined;
-      for (const s of scopes?.body.scopes.slice(0, 2) ?? []) await send('variables', { variablesReference: s.variablesReference });
+      for (const f of stack?.body.stackFrames ?? [])
+        assert.ok(
+          f.line >= 1 && f.line <= lengths.length + 1,
+          `frame ${f.name} at line ${f.line} of ${lengths.length}`,
+        );
+      const scopes = (await send('scopes', { frameId: stack?.body.stackFrames[0]?.id ?? 0 })) as
+        DebugProtocol.ScopesResponse | undefined;
+      for (const s of scopes?.body.scopes.slice(0, 2) ?? [])
+        await send('variables', { variablesReference: s.variablesReference });
       await send('evaluate', { expression: 'CR0', context: 'watch', frameId: 0 });
       for (const step of ['next', 'stepIn', 'stepBack', 'continue']) {
         const s = nextEvent('stopped');

@@ -24,7 +24,14 @@ export interface GuardedRun {
 /** Sent by the worker: a case about to run, or the end of the run. */
 export type WorkerMessage =
   | { readonly kind: 'case'; readonly value: unknown }
-  | { readonly kind: 'done'; readonly numRuns: number; readonly failed: boolean; readonly counterexample?: unknown; readonly counterexamplePath?: string; readonly error?: string };
+  | {
+      readonly kind: 'done';
+      readonly numRuns: number;
+      readonly failed: boolean;
+      readonly counterexample?: unknown;
+      readonly counterexamplePath?: string;
+      readonly error?: string;
+    };
 
 export interface GuardedResult {
   readonly numRuns: number;
@@ -46,7 +53,8 @@ export function keepFailure(files: readonly { readonly name: string; readonly te
 const workerFile = path.join(__dirname, 'core-worker.js');
 
 /** The command that replays a failure of `name`: the same seed and, when known, fast-check's path to the case. */
-export const replayCommand = (name: string, seed: number, casePath?: string) => `npm run fuzz -- --replay='${name}' --seed=${seed}${casePath ? ` --path=${casePath}` : ''}`;
+export const replayCommand = (name: string, seed: number, casePath?: string) =>
+  `npm run fuzz -- --replay='${name}' --seed=${seed}${casePath ? ` --path=${casePath}` : ''}`;
 
 /**
  * A worker for in-process properties, started on the first run and kept for the next ones; a run
@@ -75,9 +83,21 @@ export class Guard {
       };
       const report = (value: unknown, why: string, casePath?: string) => {
         const files = property ? keepFailure(property.files(value)) : [];
-        return [`${run.name}: ${why}`, `case: ${property?.describe(value) ?? JSON.stringify(value)}`, ...(files.length ? [`input written to ${files.join(', ')}`] : []), `seed ${run.seed}${casePath ? `, path ${casePath}` : ''}; replay: ${replayCommand(run.name, run.seed, casePath)}`].join('\n');
+        return [
+          `${run.name}: ${why}`,
+          `case: ${property?.describe(value) ?? JSON.stringify(value)}`,
+          ...(files.length ? [`input written to ${files.join(', ')}`] : []),
+          `seed ${run.seed}${casePath ? `, path ${casePath}` : ''}; replay: ${replayCommand(run.name, run.seed, casePath)}`,
+        ].join('\n');
       };
-      const died = (why: string) => finish({ numRuns: -1, failure: last ? report(last.value, why) : `${run.name}: ${why} before the first case (seed ${run.seed})` }, true);
+      const died = (why: string) =>
+        finish(
+          {
+            numRuns: -1,
+            failure: last ? report(last.value, why) : `${run.name}: ${why} before the first case (seed ${run.seed})`,
+          },
+          true,
+        );
       const arm = (ms = caseTimeoutMs) => {
         clearTimeout(timer);
         timer = setTimeout(() => died(`no answer within ${ms} ms (a hang)`), ms);
@@ -87,7 +107,17 @@ export class Guard {
           last = { value: m.value };
           arm();
         } else if (!m.failed) finish({ numRuns: m.numRuns }, false);
-        else finish({ numRuns: m.numRuns, failure: m.counterexample === undefined ? `${run.name}: ${m.error ?? 'failed'} (seed ${run.seed})` : report(m.counterexample, m.error ?? 'failed', m.counterexamplePath) }, false);
+        else
+          finish(
+            {
+              numRuns: m.numRuns,
+              failure:
+                m.counterexample === undefined
+                  ? `${run.name}: ${m.error ?? 'failed'} (seed ${run.seed})`
+                  : report(m.counterexample, m.error ?? 'failed', m.counterexamplePath),
+            },
+            false,
+          );
       };
       const onError = (e: Error) => died(`the worker died (${e.message})`);
       const onExit = (code: number) => died(`the worker exited with ${code}`);

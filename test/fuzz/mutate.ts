@@ -17,7 +17,13 @@ export type FileKind = 'script' | 'queue' | 'trace' | 'qemu' | 'config';
 export const FILE_KINDS: readonly FileKind[] = ['script', 'queue', 'trace', 'qemu', 'config'];
 
 /** The name a mutated file of each kind gets, so every tool takes it for that kind. */
-export const KIND_SUFFIX: Record<FileKind, string> = { script: '.smmu', queue: '.smmuq', trace: '.smmutrace', qemu: '.qemu-7.2.log', config: '.smmu.json' };
+export const KIND_SUFFIX: Record<FileKind, string> = {
+  script: '.smmu',
+  queue: '.smmuq',
+  trace: '.smmutrace',
+  qemu: '.qemu-7.2.log',
+  config: '.smmu.json',
+};
 
 export interface SeedFile {
   readonly kind: FileKind;
@@ -57,7 +63,8 @@ export function corpus(): readonly SeedFile[] {
   };
   for (const f of FOLDERS) walk(f);
   cached = out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const k of FILE_KINDS) if (!cached.some((s) => s.kind === k)) throw new Error(`no ${k} file in ${FOLDERS.join(', ')}`);
+  for (const k of FILE_KINDS)
+    if (!cached.some((s) => s.kind === k)) throw new Error(`no ${k} file in ${FOLDERS.join(', ')}`);
   return cached;
 }
 
@@ -75,15 +82,54 @@ export type Mutation =
   | { readonly op: 'replaceNumber'; readonly n: number; readonly text: string };
 
 /** Characters that broke, or could break, a tokenizer or a position computation. */
-export const NASTY = ['\f', '\v', '\0', '\x1b', '\u2028', '\u2029', '\uD800', '\uDC00', '\uFEFF', '\r', '\n', '\r\n', '\t', '\u0085', '\u00A0', '\x7f', '"', '#', '\\', '0x', '_', '=', '(', '~'];
+export const NASTY = [
+  '\f',
+  '\v',
+  '\0',
+  '\x1b',
+  '\u2028',
+  '\u2029',
+  '\uD800',
+  '\uDC00',
+  '\uFEFF',
+  '\r',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u0085',
+  '\u00A0',
+  '\x7f',
+  '"',
+  '#',
+  '\\',
+  '0x',
+  '_',
+  '=',
+  '(',
+  '~',
+];
 
-const hexDigits = (n: number) => fc.array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: n, maxLength: n }).map((d) => d.join(''));
+const hexDigits = (n: number) =>
+  fc.array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: n, maxLength: n }).map((d) => d.join(''));
 
 /** Literals where a number is expected: 40 hex digits, too wide, no digits, huge decimals. */
 const badNumber = fc.oneof(
   hexDigits(40).map((d) => '0x' + d),
   hexDigits(17).map((d) => '0x' + d),
-  fc.constantFrom('0x', '0x_', '0b', '_', '0xFFFF_FFFF_FFFF_FFFF', '0x1_0000_0000_0000_0000', '99999999999999999999999', '-1', '1e400', 'NaN', '0x-1', '0x1g'),
+  fc.constantFrom(
+    '0x',
+    '0x_',
+    '0b',
+    '_',
+    '0xFFFF_FFFF_FFFF_FFFF',
+    '0x1_0000_0000_0000_0000',
+    '99999999999999999999999',
+    '-1',
+    '1e400',
+    'NaN',
+    '0x-1',
+    '0x1g',
+  ),
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => '0x' + v.toString(16)),
 );
 
@@ -94,20 +140,60 @@ const randomUnits = fc.oneof(
 );
 
 /** A 20,000-character line of one repeated piece: plain, deeply nested, or one endless token. */
-const longLine = fc.constantFrom('A', '0', 'f', ' ', '\t', '(', '~', '-', 'SMMUEN|', '0x1 ', '"', '#', '[', '{', '{"a":', 'R 0x0 4 0x0 ', 'smmuv3_', '\f').map((piece) => piece.repeat(Math.ceil(20000 / piece.length)).slice(0, 20000));
+const longLine = fc
+  .constantFrom(
+    'A',
+    '0',
+    'f',
+    ' ',
+    '\t',
+    '(',
+    '~',
+    '-',
+    'SMMUEN|',
+    '0x1 ',
+    '"',
+    '#',
+    '[',
+    '{',
+    '{"a":',
+    'R 0x0 4 0x0 ',
+    'smmuv3_',
+    '\f',
+  )
+  .map((piece) => piece.repeat(Math.ceil(20000 / piece.length)).slice(0, 20000));
 
 /** Single characters most often: one of them is enough to break a tokenizer (issue 14's form feed). */
-const insertText = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...NASTY) }, { weight: 2, arbitrary: randomUnits }, { weight: 1, arbitrary: badNumber }, { weight: 1, arbitrary: longLine });
+const insertText = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...NASTY) },
+  { weight: 2, arbitrary: randomUnits },
+  { weight: 1, arbitrary: badNumber },
+  { weight: 1, arbitrary: longLine },
+);
 
 /** Mutations; `lines` are whole lines from any corpus file (a trace line in a script, JSON in a trace…). */
 export function mutation(lines: readonly string[]): fc.Arbitrary<Mutation> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: insertText }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.constant(0), text: fc.constantFrom('\uFEFF', '\uFEFF\uFEFF', '\uD800', '\r', '\n') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('insert' as const),
+        at: fc.constant(0),
+        text: fc.constantFrom('\uFEFF', '\uFEFF\uFEFF', '\uD800', '\r', '\n'),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteLine' as const), line: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicateLine' as const), line: fc.nat() }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('insertLine' as const), line: fc.nat(), text: fc.oneof(fc.constantFrom(...lines), longLine) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('insertLine' as const),
+        line: fc.nat(),
+        text: fc.oneof(fc.constantFrom(...lines), longLine),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('replaceNumber' as const), n: fc.nat(), text: badNumber }) },
   );
 }
@@ -164,11 +250,22 @@ export function mutatedFile(kinds: readonly FileKind[] = FILE_KINDS): fc.Arbitra
   const files = corpus();
   const seeds = files.filter((s) => kinds.includes(s.kind));
   const lines = [...new Set(files.flatMap((s) => s.text.split(/\r\n|\r|\n/)).filter((l) => l.trim()))];
-  return fc.tuple(fc.constantFrom(...seeds), fc.array(mutation(lines), { minLength: 1, maxLength: 4 })).map(([seed, mutations]) => ({ seed, mutations, text: applyMutations(seed.text, mutations) }));
+  return fc
+    .tuple(fc.constantFrom(...seeds), fc.array(mutation(lines), { minLength: 1, maxLength: 4 }))
+    .map(([seed, mutations]) => ({ seed, mutations, text: applyMutations(seed.text, mutations) }));
 }
 
 /** How a failing case prints: where it came from and what was done to it (the text is derived). */
 export function describeCase(c: MutatedFile): string {
-  const cut = (s: string) => (s.length > 80 ? `${JSON.stringify(s.slice(0, 40))}…(${s.length} chars)` : JSON.stringify(s));
-  return `${c.seed.name} with ${c.mutations.map((m) => `${m.op}(${Object.entries(m).filter(([k]) => k !== 'op').map(([k, v]) => `${k}=${typeof v === 'string' ? cut(v) : String(v)}`).join(', ')})`).join(', ')}`;
+  const cut = (s: string) =>
+    s.length > 80 ? `${JSON.stringify(s.slice(0, 40))}…(${s.length} chars)` : JSON.stringify(s);
+  return `${c.seed.name} with ${c.mutations
+    .map(
+      (m) =>
+        `${m.op}(${Object.entries(m)
+          .filter(([k]) => k !== 'op')
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? cut(v) : String(v)}`)
+          .join(', ')})`,
+    )
+    .join(', ')}`;
 }

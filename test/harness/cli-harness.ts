@@ -17,7 +17,11 @@ export function smmu(...args: string[]): { code: number | null; out: string; err
  * runs out fails the caller's exit-code assertion (code null, or 134) instead of hanging it.
  */
 export function smmuWithin(ms: number, ...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=512', cli, ...args], { cwd: root, encoding: 'utf8', timeout: ms });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: ms,
+  });
   return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
 }
 

@@ -19,7 +19,12 @@ export async function startClient(spawnOptions?: SpawnOptions): Promise<DebugCli
 }
 
 /** Launch, run `setup` (breakpoints, filters) before configurationDone, and wait for the first stop. */
-export async function launchOn(dc: DebugClient, args: Record<string, unknown>, setup?: () => Promise<unknown>, timeout = 5000): Promise<DebugProtocol.StoppedEvent> {
+export async function launchOn(
+  dc: DebugClient,
+  args: Record<string, unknown>,
+  setup?: () => Promise<unknown>,
+  timeout = 5000,
+): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped', timeout) as Promise<DebugProtocol.StoppedEvent>;
   await Promise.all([
     dc.waitForEvent('initialized').then(async () => {

@@ -14,10 +14,18 @@ export const QEMU_IDS = {
   AIDR: 0x1,
 };
 
-export function config(ids: Partial<typeof QEMU_IDS> = {}, choices: Partial<UnpredictableChoices> = {}): ResolvedConfig {
+export function config(
+  ids: Partial<typeof QEMU_IDS> = {},
+  choices: Partial<UnpredictableChoices> = {},
+): ResolvedConfig {
   // As the loader does: 64-bit accesses follow illegalAccess unless chosen apart.
   const illegal64BitAccess = choices.illegalAccess ?? DEFAULT_CHOICES.illegal64BitAccess;
-  return { name: 'test', ids: { ...QEMU_IDS, ...ids }, choices: { ...DEFAULT_CHOICES, illegal64BitAccess, ...choices }, gbpaReset: 0x1000 };
+  return {
+    name: 'test',
+    ids: { ...QEMU_IDS, ...ids },
+    choices: { ...DEFAULT_CHOICES, illegal64BitAccess, ...choices },
+    gbpaReset: 0x1000,
+  };
 }
 
 /** IDR0 with PRI, ATS and VMW (needs S2P) advertised on top of QEMU's. */

@@ -29,7 +29,16 @@ export function longScript(lines: number, config = LONG_SCRIPT_CONFIG): string {
   for (let i = 0; out.length < lines; i++) {
     const va = 0x1000_0000 + i * 0x1000;
     const pa = 0x8000_0000 + i * 0x1000;
-    out.push(`map ttb=0x45000000 iova=0x${va.toString(16)} pa=0x${pa.toString(16)}`, `dma read sid=1 iova=0x${(va + 16).toString(16)} == 0x${(pa + 16).toString(16)}`, `cmd TLBI_NH_VA asid=1 Address=0x${va.toString(16)} Leaf`, 'cmd SYNC', 'doorbell', 'read32 GERROR == 0   # no command error', 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN', 'read32 CR0ACK.SMMUEN == 1');
+    out.push(
+      `map ttb=0x45000000 iova=0x${va.toString(16)} pa=0x${pa.toString(16)}`,
+      `dma read sid=1 iova=0x${(va + 16).toString(16)} == 0x${(pa + 16).toString(16)}`,
+      `cmd TLBI_NH_VA asid=1 Address=0x${va.toString(16)} Leaf`,
+      'cmd SYNC',
+      'doorbell',
+      'read32 GERROR == 0   # no command error',
+      'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
+      'read32 CR0ACK.SMMUEN == 1',
+    );
   }
   return out.slice(0, lines).join('\n') + '\n';
 }

@@ -9,7 +9,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type Diagnostic, type ProtocolConnection, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
 import { root } from './root';
 
 /** Diagnostic messages are plain strings from this server. */
@@ -31,9 +38,16 @@ export class LspServer {
    * Start a server with `dir` as its workspace; `initialize` gets `extra` merged in; `env` is added
    * to the server's environment.
    */
-  static async start(prefix: string, extra: (dir: string) => Record<string, unknown> = () => ({}), env: NodeJS.ProcessEnv = {}): Promise<{ server: LspServer; init: unknown }> {
+  static async start(
+    prefix: string,
+    extra: (dir: string) => Record<string, unknown> = () => ({}),
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ server: LspServer; init: unknown }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    const proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const server = new LspServer(proc, conn, dir);
     conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
@@ -46,10 +60,19 @@ export class LspServer {
     // A server that dies while starting fails the test with how it ended, instead of leaving it waiting.
     let onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
     const died = new Promise<never>((_, reject) => {
-      onExit = (code, signal) => reject(new Error(`the language server exited (${signal ?? `code ${code}`}) before answering initialize`));
+      onExit = (code, signal) =>
+        reject(new Error(`the language server exited (${signal ?? `code ${code}`}) before answering initialize`));
       proc.once('exit', onExit);
     });
-    const init = await Promise.race([conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {}, ...extra(dir) }), died]);
+    const init = await Promise.race([
+      conn.sendRequest('initialize', {
+        processId: process.pid,
+        rootUri: pathToFileURL(dir).toString(),
+        capabilities: {},
+        ...extra(dir),
+      }),
+      died,
+    ]);
     proc.off('exit', onExit);
     await conn.sendNotification('initialized', {});
     return { server, init };
@@ -59,14 +82,24 @@ export class LspServer {
    * The first diagnostics of `uri` published after the first `since` ones that match `pred`
    * (bounded wait).
    */
-  diagnosticsFor(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, since = 0, ms = 5000): Promise<Diagnostic[]> {
+  diagnosticsFor(
+    uri: string,
+    pred: (d: Diagnostic[]) => boolean = () => true,
+    since = 0,
+    ms = 5000,
+  ): Promise<Diagnostic[]> {
     return new Promise((resolve, reject) => {
       const t0 = Date.now();
       const check = () => {
         const list = (this.published.get(uri) ?? []).slice(since);
         const hit = list.find((p) => pred(p.diagnostics));
         if (hit) return resolve(hit.diagnostics);
-        if (Date.now() - t0 > ms) return reject(new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(list.map((p) => p.diagnostics.map(msg)))}`));
+        if (Date.now() - t0 > ms)
+          return reject(
+            new Error(
+              `no matching diagnostics for ${uri}; got ${JSON.stringify(list.map((p) => p.diagnostics.map(msg)))}`,
+            ),
+          );
         this.waiters.push(check);
         setTimeout(check, 100).unref();
       };
@@ -95,7 +128,9 @@ export class LspServer {
   /** didOpen with `text`; earlier diagnostics of the document are forgotten. */
   open(uri: string, text: string, languageId = 'smmu'): void {
     this.published.delete(uri);
-    void this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: this.nextVersion(), text } });
+    void this.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId, version: this.nextVersion(), text },
+    });
   }
 
   async stop(): Promise<void> {
@@ -130,7 +165,8 @@ export function serverForTests(prefix: string) {
     get conn(): ProtocolConnection {
       return lsp.server.conn;
     },
-    diagnosticsFor: (uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000) => lsp.server.diagnosticsFor(uri, pred, 0, ms),
+    diagnosticsFor: (uri: string, pred: (d: Diagnostic[]) => boolean = () => true, ms = 5000) =>
+      lsp.server.diagnosticsFor(uri, pred, 0, ms),
     file: (name: string, text: string) => lsp.server.file(name, text),
     open: (uri: string, text: string, languageId = 'smmu') => lsp.server.open(uri, text, languageId),
   };

@@ -21,7 +21,8 @@ export const QEMU = 'qemu-system-aarch64';
  */
 export function missingTool(command: string): string | null {
   const r = spawnSync(command, ['--version'], { encoding: 'utf8', timeout: 20_000 });
-  if (r.error || r.status !== 0) return `${command} is not installed or does not run (${r.error?.message ?? `exit ${r.status}`}): run scripts/setup-qemu.sh`;
+  if (r.error || r.status !== 0)
+    return `${command} is not installed or does not run (${r.error?.message ?? `exit ${r.status}`}): run scripts/setup-qemu.sh`;
   return null;
 }
 
@@ -34,15 +35,42 @@ export function tempDir(prefix: string): string {
 export function run(command: string, args: readonly string[], cwd: string): string {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 120_000 });
   if (r.error) throw new Error(`${command}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+  if (r.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
   return r.stderr + r.stdout;
 }
 
 /** The flags the kit must compile under without a warning, on every compiler (the brief's contract). */
-export const KIT_WARNINGS = ['-std=c99', '-pedantic', '-Wall', '-Wextra', '-Werror', '-Wconversion', '-Wsign-conversion', '-Wshadow', '-Wstrict-prototypes', '-Wmissing-prototypes', '-Wcast-qual', '-Wwrite-strings'];
+export const KIT_WARNINGS = [
+  '-std=c99',
+  '-pedantic',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  '-Wconversion',
+  '-Wsign-conversion',
+  '-Wshadow',
+  '-Wstrict-prototypes',
+  '-Wmissing-prototypes',
+  '-Wcast-qual',
+  '-Wwrite-strings',
+];
 
 /** Bare metal with the MMU off: no library, no FP/SIMD (CPACR_EL1 traps it), no unaligned access (memory is Device). */
-const BARE_METAL = ['-O2', '-ffreestanding', '-nostdlib', '-mstrict-align', '-mgeneral-regs-only', '-fno-stack-protector', '-fno-asynchronous-unwind-tables', '-fno-pie', '-no-pie', '-static', '-Wl,--build-id=none', '-Wl,--no-warn-rwx-segments'];
+const BARE_METAL = [
+  '-O2',
+  '-ffreestanding',
+  '-nostdlib',
+  '-mstrict-align',
+  '-mgeneral-regs-only',
+  '-fno-stack-protector',
+  '-fno-asynchronous-unwind-tables',
+  '-fno-pie',
+  '-no-pie',
+  '-static',
+  '-Wl,--build-id=none',
+  '-Wl,--no-warn-rwx-segments',
+];
 
 /**
  * Build the harness around `dir/kit.c`: `dir/kit.elf` (semihosting exit) or, with `psci`, also
@@ -53,7 +81,26 @@ export function buildHarness(dir: string, options: { psci?: boolean } = {}): { e
   const exit = options.psci ? ['-DKIT_EXIT_PSCI'] : [];
   run(CROSS_GCC, [...KIT_WARNINGS, ...BARE_METAL, '-c', 'kit.c', '-o', 'kit.o'], dir);
   const elf = options.psci ? 'kit-psci.elf' : 'kit.elf';
-  run(CROSS_GCC, ['-std=c99', '-Wall', '-Wextra', '-Werror', ...BARE_METAL, ...exit, `-I${dir}`, '-T', path.join(HARNESS_DIR, 'link.ld'), path.join(HARNESS_DIR, 'start.S'), path.join(HARNESS_DIR, 'main.c'), 'kit.o', '-o', elf], dir);
+  run(
+    CROSS_GCC,
+    [
+      '-std=c99',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      ...BARE_METAL,
+      ...exit,
+      `-I${dir}`,
+      '-T',
+      path.join(HARNESS_DIR, 'link.ld'),
+      path.join(HARNESS_DIR, 'start.S'),
+      path.join(HARNESS_DIR, 'main.c'),
+      'kit.o',
+      '-o',
+      elf,
+    ],
+    dir,
+  );
   if (!options.psci) return { elf: path.join(dir, elf) };
   run(CROSS_OBJCOPY, ['-O', 'binary', elf, 'kit.img'], dir);
   return { elf: path.join(dir, elf), image: path.join(dir, 'kit.img') };
@@ -76,7 +123,22 @@ export interface QemuResult {
 export function runQemu(kernel: string, options: { semihosting: boolean; timeoutMs?: number }): Promise<QemuResult> {
   const serialFile = path.join(path.dirname(kernel), `${path.basename(kernel)}.serial.txt`);
   fs.rmSync(serialFile, { force: true });
-  const args = ['-M', 'virt,iommu=smmuv3,highmem=off', '-cpu', 'cortex-a57', '-m', '1G', '-display', 'none', '-monitor', 'none', '-serial', `file:${serialFile}`, '-net', 'none'];
+  const args = [
+    '-M',
+    'virt,iommu=smmuv3,highmem=off',
+    '-cpu',
+    'cortex-a57',
+    '-m',
+    '1G',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    `file:${serialFile}`,
+    '-net',
+    'none',
+  ];
   if (options.semihosting) args.push('-semihosting-config', 'enable=on,target=native');
   args.push('-kernel', kernel);
   return new Promise((resolve, reject) => {

@@ -21,11 +21,25 @@ export const READELF = 'aarch64-linux-gnu-readelf';
 /** Fail (never skip) when a tool the test needs is not installed. */
 export function requireTool(bin: string): void {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) assert.fail(`${bin} is not installed (${r.error?.message ?? `exit ${r.status}`}): run scripts/setup-qemu.sh`);
+  if (r.error || r.status !== 0)
+    assert.fail(`${bin} is not installed (${r.error?.message ?? `exit ${r.status}`}): run scripts/setup-qemu.sh`);
 }
 
 /** The virt machine the runner will use (../shared/reference/qemu-guest.md). */
-export const VIRT_ARGS = ['-M', 'virt,iommu=smmuv3,highmem=off', '-cpu', 'cortex-a57', '-m', '1G', '-display', 'none', '-monitor', 'none', '-net', 'none'];
+export const VIRT_ARGS = [
+  '-M',
+  'virt,iommu=smmuv3,highmem=off',
+  '-cpu',
+  'cortex-a57',
+  '-m',
+  '1G',
+  '-display',
+  'none',
+  '-monitor',
+  'none',
+  '-net',
+  'none',
+];
 export const SEMIHOSTING_ARGS = ['-semihosting-config', 'enable=on,target=native'];
 
 export interface QemuRun {
@@ -64,7 +78,14 @@ export async function runQemu(elf: Uint8Array, options: QemuOptions = {}): Promi
   const serial = path.join(dir, 'uart.txt');
   fs.writeFileSync(file, elf);
   fs.writeFileSync(serial, '');
-  const args = [...VIRT_ARGS, '-serial', `file:${serial}`, ...(options.semihosting === false ? [] : SEMIHOSTING_ARGS), '-kernel', file];
+  const args = [
+    ...VIRT_ARGS,
+    '-serial',
+    `file:${serial}`,
+    ...(options.semihosting === false ? [] : SEMIHOSTING_ARGS),
+    '-kernel',
+    file,
+  ];
   const start = Date.now();
   const child = spawn(QEMU, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const readUart = () => fs.readFileSync(serial, 'latin1');

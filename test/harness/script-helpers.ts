@@ -12,10 +12,16 @@ export function assertRangesInside(p: ParsedScript, ranges: readonly Range[]): v
   for (const range of ranges) {
     for (const pos of [range.start, range.end]) {
       assert.ok(pos.line >= 0 && pos.line < p.lineLengths.length, `line ${pos.line} inside the document`);
-      assert.ok(pos.character >= 0 && pos.character <= p.lineLengths[pos.line], `character ${pos.character} inside line ${pos.line}`);
+      assert.ok(
+        pos.character >= 0 && pos.character <= p.lineLengths[pos.line],
+        `character ${pos.character} inside line ${pos.line}`,
+      );
     }
     const { start, end } = range;
-    assert.ok(start.line < end.line || (start.line === end.line && start.character <= end.character), 'range not reversed');
+    assert.ok(
+      start.line < end.line || (start.line === end.line && start.character <= end.character),
+      'range not reversed',
+    );
   }
 }
 
@@ -63,42 +69,189 @@ export function statementRanges(s: Statement): Range[] {
 export const tokenSoup = fc
   .array(
     fc.oneof(
-      fc.constantFrom('read32', 'write32', 'read64', 'write64', 'write16', 'read8', 'mem', 'const', 'config', 'include', 'poll', 'cmd', 'abort', 'count=2'),
-      fc.constantFrom('CR0', 'CR0ACK', 'IDR0', 'SMMU_CR0', 'cr0', 'CMDQ_BASE', 'CMDQ_CONS', 'EVENTQ_PROD', 'EVTQ_BASE', 'STRTAB_BASE_CFG', 'GBPA', 'NOPE'),
-      fc.constantFrom('SMMUEN', 'CMDQEN', 'LOG2SIZE', 'RD', 'RA', 'ADDR', 'TTF', 'AARCH64', 'VMW', 'FMT', 'TWO_LEVEL', 'X', 'Update'),
-      fc.constantFrom('0x24', '0x100A8', '3', '0b101', '0x8000_0000', '0xFFFF_FFFF_FFFF_FFFF', '0x1_0000_0000_0000_0000', '0xZZ', '99999999999999999999999', '0', '127', '128'),
-      fc.constantFrom('|', '&', '+', '-', '<<', '>>', '~', '(', ')', '=', '==', '!=', '.', '+4', ',', ':', '*', '/', '%'),
-      fc.constantFrom('"presets/qemu.smmu.json"', '"unterminated', '# comment', '\n', '\r\n', '\r', '\t', '\u0000', 'é', '\uFEFF', '😀', '\uD800'),
+      fc.constantFrom(
+        'read32',
+        'write32',
+        'read64',
+        'write64',
+        'write16',
+        'read8',
+        'mem',
+        'const',
+        'config',
+        'include',
+        'poll',
+        'cmd',
+        'abort',
+        'count=2',
+      ),
+      fc.constantFrom(
+        'CR0',
+        'CR0ACK',
+        'IDR0',
+        'SMMU_CR0',
+        'cr0',
+        'CMDQ_BASE',
+        'CMDQ_CONS',
+        'EVENTQ_PROD',
+        'EVTQ_BASE',
+        'STRTAB_BASE_CFG',
+        'GBPA',
+        'NOPE',
+      ),
+      fc.constantFrom(
+        'SMMUEN',
+        'CMDQEN',
+        'LOG2SIZE',
+        'RD',
+        'RA',
+        'ADDR',
+        'TTF',
+        'AARCH64',
+        'VMW',
+        'FMT',
+        'TWO_LEVEL',
+        'X',
+        'Update',
+      ),
+      fc.constantFrom(
+        '0x24',
+        '0x100A8',
+        '3',
+        '0b101',
+        '0x8000_0000',
+        '0xFFFF_FFFF_FFFF_FFFF',
+        '0x1_0000_0000_0000_0000',
+        '0xZZ',
+        '99999999999999999999999',
+        '0',
+        '127',
+        '128',
+      ),
+      fc.constantFrom(
+        '|',
+        '&',
+        '+',
+        '-',
+        '<<',
+        '>>',
+        '~',
+        '(',
+        ')',
+        '=',
+        '==',
+        '!=',
+        '.',
+        '+4',
+        ',',
+        ':',
+        '*',
+        '/',
+        '%',
+      ),
+      fc.constantFrom(
+        '"presets/qemu.smmu.json"',
+        '"unterminated',
+        '# comment',
+        '\n',
+        '\r\n',
+        '\r',
+        '\t',
+        '\u0000',
+        'é',
+        '\uFEFF',
+        '😀',
+        '\uD800',
+      ),
     ),
     { maxLength: 40 },
   )
-  .chain((parts) => fc.array(fc.constantFrom(' ', '', '  '), { minLength: parts.length, maxLength: parts.length }).map((gaps) => parts.map((p, i) => p + gaps[i]).join('')));
-
+  .chain((parts) =>
+    fc
+      .array(fc.constantFrom(' ', '', '  '), { minLength: parts.length, maxLength: parts.length })
+      .map((gaps) => parts.map((p, i) => p + gaps[i]).join('')),
+  );
 
 /** Well-formed statements with random value expressions, so the resolver's evaluation is exercised. */
 const valueExpr = fc.letrec<{ e: string }>((tie) => ({
   e: fc.oneof(
     { depthSize: 'small' },
-    fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => '0x' + v.toString(16)), fc.integer({ min: 0, max: 130 }).map(String)),
-    fc.constantFrom('SMMUEN', 'CMDQEN', 'LOG2SIZE', 'RA', 'ADDR', 'RD', 'ERR', 'TTF', 'VMW', 'AARCH64', 'TWO_LEVEL', 'EXACT', 'Q', 'CR0', 'nope'),
-    fc.tuple(fc.constantFrom('LOG2SIZE', 'ADDR', 'RD', 'TTF', 'VMW', 'SMMUEN', 'Q'), tie('e')).map(([n, e]) => `${n}=${e}`),
+    fc.oneof(
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => '0x' + v.toString(16)),
+      fc.integer({ min: 0, max: 130 }).map(String),
+    ),
+    fc.constantFrom(
+      'SMMUEN',
+      'CMDQEN',
+      'LOG2SIZE',
+      'RA',
+      'ADDR',
+      'RD',
+      'ERR',
+      'TTF',
+      'VMW',
+      'AARCH64',
+      'TWO_LEVEL',
+      'EXACT',
+      'Q',
+      'CR0',
+      'nope',
+    ),
+    fc
+      .tuple(fc.constantFrom('LOG2SIZE', 'ADDR', 'RD', 'TTF', 'VMW', 'SMMUEN', 'Q'), tie('e'))
+      .map(([n, e]) => `${n}=${e}`),
     tie('e').map((e) => `~${e}`),
     tie('e').map((e) => `(${e})`),
-    fc.tuple(tie('e'), fc.constantFrom('|', '&', '+', '-', '<<', '>>', '*', '/', '%'), tie('e')).map(([a, o, b]) => `${a} ${o} ${b}`),
+    fc
+      .tuple(tie('e'), fc.constantFrom('|', '&', '+', '-', '<<', '>>', '*', '/', '%'), tie('e'))
+      .map(([a, o, b]) => `${a} ${o} ${b}`),
   ),
 })).e;
 
-const target = fc.constantFrom('CR0', 'cr0ack', 'IDR0', 'CMDQ_BASE', 'CMDQ_BASE+4', 'SMMU_CMDQ_CONS', 'EVTQ_BASE', '0x24', '0x94', '0x22', '0x100A8', '0xF00', 'Q', 'Q+4', '(Q+0x80)');
+const target = fc.constantFrom(
+  'CR0',
+  'cr0ack',
+  'IDR0',
+  'CMDQ_BASE',
+  'CMDQ_BASE+4',
+  'SMMU_CMDQ_CONS',
+  'EVTQ_BASE',
+  '0x24',
+  '0x94',
+  '0x22',
+  '0x100A8',
+  '0xF00',
+  'Q',
+  'Q+4',
+  '(Q+0x80)',
+);
 
 export const wellFormedScript = fc
   .array(
     fc.oneof(
-      fc.tuple(fc.constantFrom('write32', 'write64', 'write16'), target, valueExpr, fc.constantFrom('', '== abort', '!= abort')).map((p) => p.join(' ')),
-      fc.tuple(fc.constantFrom('read8', 'read16', 'read32', 'read64'), target, fc.constantFrom('== abort', '!= abort')).map((p) => p.join(' ')),
       fc
-        .tuple(fc.constantFrom('read32', 'read64'), target, fc.constantFrom('', '.RD', '.RA', '.SMMUEN', '.TTF', '.LOG2SIZE'), fc.constantFrom('==', '!='), valueExpr)
+        .tuple(
+          fc.constantFrom('write32', 'write64', 'write16'),
+          target,
+          valueExpr,
+          fc.constantFrom('', '== abort', '!= abort'),
+        )
+        .map((p) => p.join(' ')),
+      fc
+        .tuple(fc.constantFrom('read8', 'read16', 'read32', 'read64'), target, fc.constantFrom('== abort', '!= abort'))
+        .map((p) => p.join(' ')),
+      fc
+        .tuple(
+          fc.constantFrom('read32', 'read64'),
+          target,
+          fc.constantFrom('', '.RD', '.RA', '.SMMUEN', '.TTF', '.LOG2SIZE'),
+          fc.constantFrom('==', '!='),
+          valueExpr,
+        )
         .map(([k, t, f, o, e]) => `${k} ${t}${f} ${o} ${e}`),
-      fc.tuple(fc.constantFrom('mem write64 Q+8', 'mem read32 0x1000 ==', 'const Z ='), valueExpr).map((p) => p.join(' ')),
+      fc
+        .tuple(fc.constantFrom('mem write64 Q+8', 'mem read32 0x1000 ==', 'const Z ='), valueExpr)
+        .map((p) => p.join(' ')),
     ),
     { maxLength: 10 },
   )
@@ -106,14 +259,102 @@ export const wellFormedScript = fc
 
 /** Engine statements with plausible and broken arguments: commands, DMA, structures, tables, polls. */
 const engineLine = fc.oneof(
-  fc.tuple(fc.constantFrom('CFGI_STE', 'CFGI_ALL', 'SYNC', 'TLBI_NSNH_ALL', 'TLBI_NH_VA', 'RESUME', 'ATC_INV', 'NOPE', 'raw'), fc.constantFrom('', 'sid=3', 'StreamID=0xFFFFFFFF Leaf', 'CS=SIG_IRQ MSIAddress=0x50000000', 'asid=1 Address=0x1000 TG=TG_4KB', '0x7f 0', 'Range=40', 'STAG=1 Ac=RETRY', 'CS=NOPE')).map(([c, a]) => `cmd ${c} ${a}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'CFGI_STE',
+        'CFGI_ALL',
+        'SYNC',
+        'TLBI_NSNH_ALL',
+        'TLBI_NH_VA',
+        'RESUME',
+        'ATC_INV',
+        'NOPE',
+        'raw',
+      ),
+      fc.constantFrom(
+        '',
+        'sid=3',
+        'StreamID=0xFFFFFFFF Leaf',
+        'CS=SIG_IRQ MSIAddress=0x50000000',
+        'asid=1 Address=0x1000 TG=TG_4KB',
+        '0x7f 0',
+        'Range=40',
+        'STAG=1 Ac=RETRY',
+        'CS=NOPE',
+      ),
+    )
+    .map(([c, a]) => `cmd ${c} ${a}`),
   fc.constant('doorbell'),
-  fc.tuple(fc.constantFrom('read', 'write', 'exec', 'jump'), fc.integer({ min: 0, max: 300 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom('', '== abort', '== F_TRANSLATION', '== 0x1000', '== NOPE', 'priv', 'data=0x1122 size=0x2000', 'data == 0x11 size=16', 'size=0x1FF9 data=1 step=3 == translated', 'data != 0 step=0xFF', 'size=0x10001 data=1', 'data', 'step=1', 'size=3 data=0x1000000')).map(([d, s, a, e]) => `dma ${d} sid=${s} iova=0x${a.toString(16)} ${e}`),
-  fc.tuple(fc.integer({ min: 0, max: 300 }), fc.constantFrom('V', 'V Config=S1_TRANS S1ContextPtr=0x44000000', 'V Config=NESTED S2T0SZ=24 S2SL0=1 S2TTB=0x46000000', 'V Config=7 S1CDMax=31 S1Fmt=1', 'Nope=1', 'V Config=9')).map(([s, f]) => `ste ${s} ${f}`),
-  fc.constantFrom('cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000', 'cd 0x44000000 V T0SZ=70 TG0=3', 'l1std 0 Span=9 L2Ptr=0x41000000', 'l1cd 0x43000000 V L2Ptr=0x43100000'),
-  fc.constantFrom('tables 0x48000000', 'tables 0x48000001', 'map ttb=0x45000000 iova=0x10000000 pa=0x80000000', 'map ttb=0x45000000 iova=0x10000000 pa=0x80000000 size=0x40000000 granule=16', 'map ttb=0 iova=0 pa=0 stage=3'),
-  fc.constantFrom('poll CMDQ_CONS.RD == 2 max=5', 'poll GERROR != 0 max=1', 'expect event F_TRANSLATION StreamID=1', 'expect event F_TRANSLATION count=2', 'expect event C_BAD_STE count=0', 'expect no event', 'expect event NOPE', 'pri sid=1 addr=0x1000 read last', 'mem abort 0x40100000 0x100'),
-  fc.constantFrom('write64 CMDQ_BASE 0x40100000 | LOG2SIZE=3', 'write64 STRTAB_BASE 0x40000000', 'write32 STRTAB_BASE_CFG LOG2SIZE=8', 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN', 'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=1', 'write32 GERRORN CMDQ_ERR', 'write32 CR0 0'),
+  fc
+    .tuple(
+      fc.constantFrom('read', 'write', 'exec', 'jump'),
+      fc.integer({ min: 0, max: 300 }),
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.constantFrom(
+        '',
+        '== abort',
+        '== F_TRANSLATION',
+        '== 0x1000',
+        '== NOPE',
+        'priv',
+        'data=0x1122 size=0x2000',
+        'data == 0x11 size=16',
+        'size=0x1FF9 data=1 step=3 == translated',
+        'data != 0 step=0xFF',
+        'size=0x10001 data=1',
+        'data',
+        'step=1',
+        'size=3 data=0x1000000',
+      ),
+    )
+    .map(([d, s, a, e]) => `dma ${d} sid=${s} iova=0x${a.toString(16)} ${e}`),
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 300 }),
+      fc.constantFrom(
+        'V',
+        'V Config=S1_TRANS S1ContextPtr=0x44000000',
+        'V Config=NESTED S2T0SZ=24 S2SL0=1 S2TTB=0x46000000',
+        'V Config=7 S1CDMax=31 S1Fmt=1',
+        'Nope=1',
+        'V Config=9',
+      ),
+    )
+    .map(([s, f]) => `ste ${s} ${f}`),
+  fc.constantFrom(
+    'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000',
+    'cd 0x44000000 V T0SZ=70 TG0=3',
+    'l1std 0 Span=9 L2Ptr=0x41000000',
+    'l1cd 0x43000000 V L2Ptr=0x43100000',
+  ),
+  fc.constantFrom(
+    'tables 0x48000000',
+    'tables 0x48000001',
+    'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
+    'map ttb=0x45000000 iova=0x10000000 pa=0x80000000 size=0x40000000 granule=16',
+    'map ttb=0 iova=0 pa=0 stage=3',
+  ),
+  fc.constantFrom(
+    'poll CMDQ_CONS.RD == 2 max=5',
+    'poll GERROR != 0 max=1',
+    'expect event F_TRANSLATION StreamID=1',
+    'expect event F_TRANSLATION count=2',
+    'expect event C_BAD_STE count=0',
+    'expect no event',
+    'expect event NOPE',
+    'pri sid=1 addr=0x1000 read last',
+    'mem abort 0x40100000 0x100',
+  ),
+  fc.constantFrom(
+    'write64 CMDQ_BASE 0x40100000 | LOG2SIZE=3',
+    'write64 STRTAB_BASE 0x40000000',
+    'write32 STRTAB_BASE_CFG LOG2SIZE=8',
+    'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
+    'write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=1',
+    'write32 GERRORN CMDQ_ERR',
+    'write32 CR0 0',
+  ),
 );
 
 /** Scripts made mostly of engine statements, to drive the engine through the interpreter. */

@@ -15,7 +15,9 @@ import { editorSchemaText } from '../../core/config/schema';
 import { JSON_SERVICE_CODES } from '../../server/lsp/lsp-ext';
 import { root } from '../harness/root';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { jsonValidation: { fileMatch: string; url: string }[] } };
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  contributes: { jsonValidation: { fileMatch: string; url: string }[] };
+};
 const contributed = manifest.contributes.jsonValidation.find((j) => j.fileMatch === '*.smmu.json');
 
 function service() {
@@ -38,11 +40,15 @@ const BROKEN: Record<string, string> = {
   'IIDR field too wide': '{ "iidr": { "implementer": 5000 } }',
   'unknown preset': '{ "base": "nope" }',
   'duplicate key': '{ "name": "a", "name": "b" }',
-  'truncated': '{\n  "features": { "pri": true ',
+  truncated: '{\n  "features": { "pri": true ',
 };
 
 test('the contributed schema is the editor variant the generator writes', () => {
-  assert.equal(fs.readFileSync(path.join(root, contributed!.url), 'utf8'), editorSchemaText(), 'run node scripts/gen-config-schema.mjs');
+  assert.equal(
+    fs.readFileSync(path.join(root, contributed!.url), 'utf8'),
+    editorSchemaText(),
+    'run node scripts/gen-config-schema.mjs',
+  );
 });
 
 test('each problem of a broken configuration is reported once in VS Code: by our server, or (syntax, duplicate keys) by VS Code alone', async () => {
@@ -50,10 +56,15 @@ test('each problem of a broken configuration is reported once in VS Code: by our
   for (const [what, text] of Object.entries(BROKEN)) {
     const doc = TextDocument.create('file:///w/x.smmu.json', 'json', 1, text);
     const theirs = await ls.doValidation(doc, ls.parseJSONDocument(doc));
-    const ours = loadConfig(text).diagnostics.filter((d) => d.severity === 'error' && !JSON_SERVICE_CODES.includes(d.code));
+    const ours = loadConfig(text).diagnostics.filter(
+      (d) => d.severity === 'error' && !JSON_SERVICE_CODES.includes(d.code),
+    );
     for (const t of theirs)
       for (const o of ours)
-        assert.ok(t.range.start.line !== o.range.start.line || t.range.start.character !== o.range.start.character, `${what}: said twice at ${o.range.start.character}: "${t.message}" and "${o.message}"`);
+        assert.ok(
+          t.range.start.line !== o.range.start.line || t.range.start.character !== o.range.start.character,
+          `${what}: said twice at ${o.range.start.character}: "${t.message}" and "${o.message}"`,
+        );
     assert.ok(theirs.length + ours.length >= 1, `${what}: reported by someone`);
   }
 });

@@ -40,9 +40,20 @@ test('the script reference documents every statement of the registry, and its gr
   for (const d of STATEMENTS) {
     for (const k of d.keywords) {
       // readN/writeN are documented as such; every other keyword starts a row of its own.
-      const documented = d.syntax === 'register' ? rows.some((r) => r.startsWith(k.replace(/\d+$/, 'N'))) : rows.some((r) => r === k || r.startsWith(`${k} `));
+      const documented =
+        d.syntax === 'register'
+          ? rows.some((r) => r.startsWith(k.replace(/\d+$/, 'N')))
+          : rows.some((r) => r === k || r.startsWith(`${k} `));
       assert.ok(documented, `a row of the statement tables documents '${k}'`);
-      assert.ok(grammar.includes(k.split(' ').map((w) => `"${w}"`).join(' ')), `the grammar names '${k}'`);
+      assert.ok(
+        grammar.includes(
+          k
+            .split(' ')
+            .map((w) => `"${w}"`)
+            .join(' '),
+        ),
+        `the grammar names '${k}'`,
+      );
     }
   }
 });
@@ -55,7 +66,10 @@ test('docs/cli.md shows what the command line prints for the bundled examples', 
   const trace = smmu('run', 'examples/linux-bringup.smmu', '--trace').out.split('\n');
   const bell = trace.findIndex((l) => l.startsWith('examples/linux-bringup.smmu:34: '));
   assert.ok(doc.includes(`\n${trace[bell]}\n${trace[bell + 1]}\n`), trace.slice(bell, bell + 2).join('\n'));
-  const replay = smmu('replay', 'examples/vsmmu-locking.smmutrace').out.split('\n').find((l) => / records \(/.test(l)) ?? '';
+  const replay =
+    smmu('replay', 'examples/vsmmu-locking.smmutrace')
+      .out.split('\n')
+      .find((l) => / records \(/.test(l)) ?? '';
   assert.ok(doc.includes(`\`${replay}\``), replay);
 });
 
@@ -71,7 +85,11 @@ function anchors(markdown: string): Set<string> {
     if (line.startsWith('```')) fenced = !fenced;
     const m = !fenced && /^#{1,6}\s+(.*)$/.exec(line);
     if (!m) continue;
-    const slug = m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const slug = m[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     out.add(n ? `${slug}-${n}` : slug);
@@ -79,7 +97,14 @@ function anchors(markdown: string): Set<string> {
   return out;
 }
 
-const pages = ['README.md', 'CHANGELOG.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  'CHANGELOG.md',
+  ...fs
+    .readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 test('every relative link in README.md, CHANGELOG.md and docs/ leads to a file, and its #anchor to a heading there', () => {
   const broken: string[] = [];
@@ -91,20 +116,27 @@ test('every relative link in README.md, CHANGELOG.md and docs/ leads to a file, 
       const [file, anchor] = target.split('#') as [string, string | undefined];
       const resolved = file ? path.join(path.dirname(path.join(root, page)), file) : path.join(root, page);
       if (!fs.existsSync(resolved)) broken.push(`${page}: ${target} (no such file)`);
-      else if (anchor && resolved.endsWith('.md') && !anchors(fs.readFileSync(resolved, 'utf8')).has(anchor)) broken.push(`${page}: ${target} (no such heading)`);
+      else if (anchor && resolved.endsWith('.md') && !anchors(fs.readFileSync(resolved, 'utf8')).has(anchor))
+        broken.push(`${page}: ${target} (no such heading)`);
     }
   }
   assert.deepEqual(broken, []);
 });
 
 test("the README states package.json's engines.node, and docs/cli.md has every command of smmu --help", () => {
-  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    engines: { node: string };
+  };
   const min = /^>=\s*(\d+\.\d+\.\d+)$/.exec(manifest.engines.node)?.[1];
   assert.ok(min, `engines.node is a minimum version: ${manifest.engines.node}`);
-  assert.match(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), new RegExp(`Node ${min.replace(/\./g, '\\.')} or later`));
+  assert.match(
+    fs.readFileSync(path.join(root, 'README.md'), 'utf8'),
+    new RegExp(`Node ${min.replace(/\./g, '\\.')} or later`),
+  );
   const help = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), '--help'], { encoding: 'utf8' }).stdout;
   const commands = [...new Set([...help.matchAll(/^\s+smmu (\w+)/gm)].map((m) => m[1]!))];
   assert.deepEqual(commands, ['decode', 'check', 'run', 'replay', 'qemu', 'export', 'lsp', 'dap']);
   const cli = fs.readFileSync(path.join(root, 'docs', 'cli.md'), 'utf8');
-  for (const c of commands) assert.match(cli, new RegExp(`^\\| \`smmu ${c}\\b`, 'm'), `docs/cli.md has no row for smmu ${c}`);
+  for (const c of commands)
+    assert.match(cli, new RegExp(`^\\| \`smmu ${c}\\b`, 'm'), `docs/cli.md has no row for smmu ${c}`);
 });

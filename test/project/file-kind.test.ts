@@ -16,11 +16,19 @@ import { smmu } from '../harness/cli-harness';
 import { root } from '../harness/root';
 
 test("KIND_PATTERNS is package.json's contributes.languages: ids, extensions, filename patterns", () => {
-  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { languages: { id: string; extensions?: string[]; filenamePatterns?: string[] }[] } };
-  const declared = manifest.contributes.languages.map((l) => ({ languageId: l.id, extensions: l.extensions ?? [], filenamePatterns: l.filenamePatterns ?? [] }));
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    contributes: { languages: { id: string; extensions?: string[]; filenamePatterns?: string[] }[] };
+  };
+  const declared = manifest.contributes.languages.map((l) => ({
+    languageId: l.id,
+    extensions: l.extensions ?? [],
+    filenamePatterns: l.filenamePatterns ?? [],
+  }));
   assert.deepEqual(
     declared.sort((a, b) => a.languageId.localeCompare(b.languageId)),
-    Object.values(KIND_PATTERNS).map((p) => ({ ...p, extensions: [...p.extensions], filenamePatterns: [...p.filenamePatterns] })).sort((a, b) => a.languageId.localeCompare(b.languageId)),
+    Object.values(KIND_PATTERNS)
+      .map((p) => ({ ...p, extensions: [...p.extensions], filenamePatterns: [...p.filenamePatterns] }))
+      .sort((a, b) => a.languageId.localeCompare(b.languageId)),
   );
 });
 

@@ -10,7 +10,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import fc from 'fast-check';
 import { CORE_PROPERTIES } from '../fuzz/core-properties';
-import { checkCli, checkDap, describeEntryCase, entryCase, fuzzFolder, LspFuzz, type EntryCase } from '../fuzz/entry-properties';
+import {
+  checkCli,
+  checkDap,
+  describeEntryCase,
+  entryCase,
+  fuzzFolder,
+  LspFuzz,
+  type EntryCase,
+} from '../fuzz/entry-properties';
 import { Guard } from '../fuzz/guard';
 import { applyMutations, corpus, FILE_KINDS, type FileKind } from '../fuzz/mutate';
 import { lineLengths } from '../fuzz/oracle';
@@ -31,11 +39,24 @@ const RUNS: Record<string, number> = {
 
 test('the corpus holds every file type; mutations are deterministic data', () => {
   const files = corpus();
-  for (const k of FILE_KINDS) assert.ok(files.some((f) => f.kind === k), k);
+  for (const k of FILE_KINDS)
+    assert.ok(
+      files.some((f) => f.kind === k),
+      k,
+    );
   const text = 'R 0x24 4 0x1f\nW 0x20 4 0x0\n';
   assert.equal(applyMutations(text, [{ op: 'insert', at: 13, text: '\f' }]), 'R 0x24 4 0x1f\f\nW 0x20 4 0x0\n');
-  assert.equal(applyMutations(text, [{ op: 'replaceNumber', n: 2, text: '0x' + 'f'.repeat(40) }]), `R 0x24 4 0x${'f'.repeat(40)}\nW 0x20 4 0x0\n`);
-  assert.equal(applyMutations(text, [{ op: 'duplicateLine', line: 1 }, { op: 'deleteLine', line: 0 }]), 'W 0x20 4 0x0\nW 0x20 4 0x0\n');
+  assert.equal(
+    applyMutations(text, [{ op: 'replaceNumber', n: 2, text: '0x' + 'f'.repeat(40) }]),
+    `R 0x24 4 0x${'f'.repeat(40)}\nW 0x20 4 0x0\n`,
+  );
+  assert.equal(
+    applyMutations(text, [
+      { op: 'duplicateLine', line: 1 },
+      { op: 'deleteLine', line: 0 },
+    ]),
+    'W 0x20 4 0x0\nW 0x20 4 0x0\n',
+  );
   assert.equal(applyMutations(text, [{ op: 'truncate', at: 18 + 28 }]), 'R 0x24 4 0x1f\nW 0x');
   assert.deepEqual(lineLengths('a\r\nbc\rd\u2028e\n'), [1, 2, 3, 0]);
 });

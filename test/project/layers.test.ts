@@ -105,7 +105,8 @@ test('no import cycles in core/, server/ and client/ (type-only imports count)',
 
 test('imports follow the layers: base < registers < layout < commands/events/structures < translation < config < model < engine < script/trace/queue-file < files < debug < server < client', () => {
   const against: string[] = [];
-  for (const [f, deps] of graph()) for (const d of deps) if (layerOf(d) > layerOf(f)) against.push(`${rel(f)} -> ${rel(d)}`);
+  for (const [f, deps] of graph())
+    for (const d of deps) if (layerOf(d) > layerOf(f)) against.push(`${rel(f)} -> ${rel(d)}`);
   assert.deepEqual(against, []);
 });
 
@@ -115,7 +116,12 @@ test('core never imports vscode, Node built-ins or server/client code', () => {
     const text = fs.readFileSync(f, 'utf8');
     for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?\bfrom\s+['"]([^'"]+)['"]/gm)) {
       const spec = m[1] as string;
-      if (spec === 'vscode' || /^(node:|fs$|path$|os$|child_process$|v8$)/.test(spec) || /(^|\/)(server|client)\//.test(spec)) bad.push(`${rel(f)}: ${spec}`);
+      if (
+        spec === 'vscode' ||
+        /^(node:|fs$|path$|os$|child_process$|v8$)/.test(spec) ||
+        /(^|\/)(server|client)\//.test(spec)
+      )
+        bad.push(`${rel(f)}: ${spec}`);
     }
   }
   assert.deepEqual(bad, []);
@@ -126,7 +132,8 @@ test('the client reaches the server only through the protocol module (and bundle
   const bad: string[] = [];
   for (const [f, deps] of graph()) {
     if (!rel(f).startsWith('client' + path.sep) || rel(f) === path.join('client', 'debug-adapter.ts')) continue;
-    for (const d of deps) if (rel(d).startsWith('server' + path.sep) && !allowed.has(d)) bad.push(`${rel(f)} -> ${rel(d)}`);
+    for (const d of deps)
+      if (rel(d).startsWith('server' + path.sep) && !allowed.has(d)) bad.push(`${rel(f)} -> ${rel(d)}`);
   }
   assert.deepEqual(bad, []);
 });

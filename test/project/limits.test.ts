@@ -38,8 +38,14 @@ test('readTextFile refuses devices, FIFOs and folders at once, and files over th
 
 test('smmu run: include "/dev/zero", config "/dev/urandom" and an include of a FIFO end at once with a diagnostic on their line', () => {
   const cases: [string, RegExp][] = [
-    ['write32 CR0 0\ninclude "/dev/zero"\n', /:2:\d+: error: cannot read \/dev\/zero: it is not a regular file \(a character device\)/],
-    ['config "/dev/urandom"\nwrite32 CR0 0\n', /:1:\d+: error: cannot read configuration \/dev\/urandom: it is not a regular file \(a character device\)/],
+    [
+      'write32 CR0 0\ninclude "/dev/zero"\n',
+      /:2:\d+: error: cannot read \/dev\/zero: it is not a regular file \(a character device\)/,
+    ],
+    [
+      'config "/dev/urandom"\nwrite32 CR0 0\n',
+      /:1:\d+: error: cannot read configuration \/dev\/urandom: it is not a regular file \(a character device\)/,
+    ],
     [`include "${fifo()}"\n`, /:1:\d+: error: cannot read \S+pipe: it is not a regular file \(a FIFO\)/],
   ];
   for (const [text, expected] of cases) {
@@ -54,7 +60,9 @@ test('smmu run: include "/dev/zero", config "/dev/urandom" and an include of a F
 test('guest memory is capped: the statement that crosses the limit is reported and the run stops there', () => {
   // 40 pages written; a limit of 16 pages (64 KiB).
   const lines = Array.from({ length: 40 }, (_, i) => `mem write64 0x${(0x8000_0000 + i * 0x1000).toString(16)} ${i}`);
-  const r = checkScript(lines.join('\n') + '\nread32 CR0 == 0\n', '/t/mem.smmu', fileHost, 'full', { maxGuestMemory: 64 * 1024 });
+  const r = checkScript(lines.join('\n') + '\nread32 CR0 == 0\n', '/t/mem.smmu', fileHost, 'full', {
+    maxGuestMemory: 64 * 1024,
+  });
   const full = r.diagnostics.find((d) => d.code === 'run.memory-limit');
   assert.ok(full, JSON.stringify(r.diagnostics));
   assert.equal(full.range.start.line, 16, 'the 17th distinct page is the first over 16 pages');
@@ -66,7 +74,14 @@ test('guest memory is capped: the statement that crosses the limit is reported a
 
 test('a sliced run past its time limit stops at a slice boundary with a warning on the first statement not run', async () => {
   const text = Array.from({ length: 600 }, () => 'read32 CR0 == 0').join('\n');
-  const r = await checkScriptSliced(text, '/t/slow.smmu', fileHost, { timeLimitMs: 0 }, () => new Promise((res) => setTimeout(res, 2)), () => false);
+  const r = await checkScriptSliced(
+    text,
+    '/t/slow.smmu',
+    fileHost,
+    { timeLimitMs: 0 },
+    () => new Promise((res) => setTimeout(res, 2)),
+    () => false,
+  );
   assert.ok(r?.run);
   const stop = r.diagnostics.find((d) => d.code === 'run.time-limit');
   assert.ok(stop, JSON.stringify(r.diagnostics.map((d) => d.code)));
@@ -77,15 +92,23 @@ test('a sliced run past its time limit stops at a slice boundary with a warning 
 test('language server: an untrusted workspace reads config and include files inside its folder only', async () => {
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-outside-'));
   fs.writeFileSync(path.join(outside, 'consts.smmu'), 'const X = 1\n');
-  const { server } = await LspServer.start('smmu-untrusted-', () => ({ initializationOptions: { settings: { trusted: false, executeOn: 'never' } } }));
+  const { server } = await LspServer.start('smmu-untrusted-', () => ({
+    initializationOptions: { settings: { trusted: false, executeOn: 'never' } },
+  }));
   try {
     server.file('inside.smmu', 'const Y = 2\n');
-    const s = server.file('main.smmu', `include "${path.join(outside, 'consts.smmu')}"\ninclude "inside.smmu"\nwrite32 CR0 X|Y\n`);
+    const s = server.file(
+      'main.smmu',
+      `include "${path.join(outside, 'consts.smmu')}"\ninclude "inside.smmu"\nwrite32 CR0 X|Y\n`,
+    );
     server.open(s.uri, fs.readFileSync(s.path, 'utf8'));
     const ds = await server.diagnosticsFor(s.uri, (d) => d.some((x) => /outside the workspace folder/.test(msg(x))));
     const outsideDiag = ds.find((x) => /outside the workspace folder/.test(msg(x)));
     assert.equal(outsideDiag?.range.start.line, 0, 'on the include line that names the outside file');
-    assert.ok(!ds.some((x) => x.range.start.line === 1), `the include inside the folder is read: ${JSON.stringify(ds.map(msg))}`);
+    assert.ok(
+      !ds.some((x) => x.range.start.line === 1),
+      `the include inside the folder is read: ${JSON.stringify(ds.map(msg))}`,
+    );
     // Trusting the workspace lifts it.
     const before = server.count(s.uri);
     await server.conn.sendNotification('workspace/didChangeConfiguration', { settings: { trusted: true } });
@@ -96,7 +119,9 @@ test('language server: an untrusted workspace reads config and include files ins
 });
 
 test('language server: a model run over the guest-memory setting reports the line; a document too large to parse is refused, and the server keeps answering', async () => {
-  const { server } = await LspServer.start('smmu-limits-', () => ({ initializationOptions: { settings: { maxGuestMemory: 1 } } }));
+  const { server } = await LspServer.start('smmu-limits-', () => ({
+    initializationOptions: { settings: { maxGuestMemory: 1 } },
+  }));
   try {
     const lines = Array.from({ length: 300 }, (_, i) => `mem write32 0x${(0x8000_0000 + i * 0x1000).toString(16)} 1`);
     const s = server.file('mem.smmu', lines.join('\n') + '\n');
@@ -111,9 +136,14 @@ test('language server: a model run over the guest-memory setting reports the lin
     assert.equal(big.length, 1);
     assert.equal(big[0]?.code, 'check.too-large', msg(big[0]!));
     // Requests still answer: a hover explains the name under the cursor from its line alone.
-    const h = (await server.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 8 } })) as { contents: { value: string } } | null;
+    const h = (await server.conn.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 3, character: 8 },
+    })) as { contents: { value: string } } | null;
     assert.ok(h === null || /SMMU_CR0/.test(h.contents.value));
-    const tokens = (await server.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } })) as { data: number[] };
+    const tokens = (await server.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri } })) as {
+      data: number[];
+    };
     assert.equal(tokens.data.length, 0, 'no tree was built for it');
     const stats = await server.conn.sendRequest<{ pid: number }>('smmu/serverStats', {});
     assert.equal(stats.pid, server.proc.pid, 'the same process still answers');
@@ -137,15 +167,30 @@ test('language server: messages name files inside the workspace relative to its 
 });
 
 test('smmu run and replay --max-guest-memory: the line that crosses the limit is an error and nothing after it runs; a bad size is a usage error', () => {
-  const script = Array.from({ length: 40 }, (_, i) => `mem write64 0x${(0x8000_0000 + i * 0x1000).toString(16)} ${i}`).join('\n') + '\n';
+  const script =
+    Array.from({ length: 40 }, (_, i) => `mem write64 0x${(0x8000_0000 + i * 0x1000).toString(16)} ${i}`).join('\n') +
+    '\n';
   const r = smmu('run', tmp('mem.smmu', script), '--max-guest-memory', '64K');
   assert.equal(r.code, 1, r.out + r.err);
-  assert.match(r.out, /mem\.smmu:17:1: error: the model stopped here: this statement needs more than 64 KiB of guest memory.*\[run\.memory-limit\]/);
+  assert.match(
+    r.out,
+    /mem\.smmu:17:1: error: the model stopped here: this statement needs more than 64 KiB of guest memory.*\[run\.memory-limit\]/,
+  );
   assert.equal(smmu('run', tmp('mem.smmu', script)).code, 0, 'the default holds it');
-  const trace = Array.from({ length: 10 }, (_, i) => `M 0x${(0x8000_0000 + i * 0x1000).toString(16)} 8 0x1`).join('\n') + '\n';
-  const t = smmu('replay', tmp('mem.smmutrace', trace), '--max-guest-memory=16K', '--config', 'presets/qemu-7.2.smmu.json');
+  const trace =
+    Array.from({ length: 10 }, (_, i) => `M 0x${(0x8000_0000 + i * 0x1000).toString(16)} 8 0x1`).join('\n') + '\n';
+  const t = smmu(
+    'replay',
+    tmp('mem.smmutrace', trace),
+    '--max-guest-memory=16K',
+    '--config',
+    'presets/qemu-7.2.smmu.json',
+  );
   assert.equal(t.code, 1, t.out + t.err);
-  assert.match(t.out, /mem\.smmutrace:5:1: error: guest memory is full.*--max-guest-memory.*replay stopped at this record.*\[trace\.memory-limit\]/);
+  assert.match(
+    t.out,
+    /mem\.smmutrace:5:1: error: guest memory is full.*--max-guest-memory.*replay stopped at this record.*\[trace\.memory-limit\]/,
+  );
   for (const bad of ['0', '1K', 'lots', '65G']) {
     const u = smmu('run', tmp('mem.smmu', script), '--max-guest-memory', bad);
     assert.equal(u.code, 2, `${bad}: ${u.err}`);

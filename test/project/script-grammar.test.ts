@@ -43,7 +43,8 @@ test('every grammar pattern compiles, and names from the table match their scope
   const repo = g.repository as Record<string, { patterns?: { match: string }[]; match?: string }>;
   const register = js(`^${(repo.register.patterns ?? [])[1].match}$`);
   for (const reg of REGISTERS) {
-    for (const n of [reg.name, `SMMU_${reg.name}`, reg.name.toLowerCase(), ...(reg.aliases ?? [])]) assert.match(n, register);
+    for (const n of [reg.name, `SMMU_${reg.name}`, reg.name.toLowerCase(), ...(reg.aliases ?? [])])
+      assert.match(n, register);
   }
   assert.doesNotMatch('CR0X', register);
   const field = js(`^${(repo.field.patterns ?? [])[1].match}$`);
@@ -58,7 +59,10 @@ test('syntaxes/smmuq.tmLanguage.json is the generated queue descriptor grammar',
 });
 
 test('the grammar colours every keyword of the statement registry as a statement keyword, two-word ones whole', () => {
-  const repo = textMateGrammar(REGISTERS).repository as Record<string, { patterns: { match: string; name?: string; captures?: Record<string, { name: string }> }[] }>;
+  const repo = textMateGrammar(REGISTERS).repository as Record<
+    string,
+    { patterns: { match: string; name?: string; captures?: Record<string, { name: string }> }[] }
+  >;
   const keywordPatterns = repo.keyword.patterns;
   const keywords = STATEMENTS.flatMap((d) => d.keywords);
   assert.ok(keywords.includes('include') && keywords.includes('mem abort') && keywords.includes('pri'));
@@ -68,13 +72,20 @@ test('the grammar colours every keyword of the statement registry as a statement
     const hit = keywordPatterns.map((p) => ({ p, m: js(p.match).exec(line) })).find((x) => x.m?.index === 0);
     assert.ok(hit?.m, `no keyword pattern matches '${line}'`);
     const { p, m } = hit;
-    const scoped = p.name?.startsWith('keyword.control.statement') ? m[0] : p.captures?.['1']?.name.startsWith('keyword.control.statement') ? [m[1], m[2]].filter(Boolean).join(' ') : '';
+    const scoped = p.name?.startsWith('keyword.control.statement')
+      ? m[0]
+      : p.captures?.['1']?.name.startsWith('keyword.control.statement')
+        ? [m[1], m[2]].filter(Boolean).join(' ')
+        : '';
     assert.equal(scoped.replace(/\s+/g, ' '), k, `'${k}' coloured whole as a statement keyword`);
   }
 });
 
 test('the operators of values are coloured: * / % as arithmetic, as + and -', () => {
-  const repo = textMateGrammar(REGISTERS).repository as Record<string, { patterns: { match: string; name?: string }[] }>;
+  const repo = textMateGrammar(REGISTERS).repository as Record<
+    string,
+    { patterns: { match: string; name?: string }[] }
+  >;
   const arithmetic = repo.operator.patterns.find((p) => p.name === 'keyword.operator.arithmetic.smmu');
   assert.ok(arithmetic);
   for (const op of ['+', '-', '*', '/', '%']) assert.match(op, js(`^(?:${arithmetic.match})$`), op);

@@ -7,13 +7,19 @@ import { TRACE_RULES } from '../../core/trace/rules';
 import { root } from '../harness/root';
 
 const doc = fs.readFileSync(path.join(root, 'docs/trace-replay.md'), 'utf8');
-const sources = fs.readdirSync(path.join(root, 'core/trace')).map((f) => fs.readFileSync(path.join(root, 'core/trace', f), 'utf8')).join('\n');
+const sources = fs
+  .readdirSync(path.join(root, 'core/trace'))
+  .map((f) => fs.readFileSync(path.join(root, 'core/trace', f), 'utf8'))
+  .join('\n');
 
 test('every rule in core/trace/rules.ts has its row in docs/trace-replay.md with its severity', () => {
   for (const r of TRACE_RULES) {
     const row = doc.split('\n').find((l) => l.startsWith(`| \`${r.code}\` |`));
     assert.ok(row, `${r.code} is not in the rules table`);
-    assert.ok(row.includes(`| ${r.severity === 'info' ? 'note' : r.severity} |`), `${r.code}: severity ${r.severity} not in ${row}`);
+    assert.ok(
+      row.includes(`| ${r.severity === 'info' ? 'note' : r.severity} |`),
+      `${r.code}: severity ${r.severity} not in ${row}`,
+    );
   }
 });
 
@@ -25,11 +31,16 @@ test('every code the replay emits is a documented rule', () => {
 });
 
 test('the smmutrace language: contributed with its grammar, and the grammar scopes what a trace line holds', () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { contributes: { languages: { id: string; extensions?: string[] }[]; grammars: { language: string; path: string }[] } };
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    contributes: { languages: { id: string; extensions?: string[] }[]; grammars: { language: string; path: string }[] };
+  };
   assert.deepEqual(pkg.contributes.languages.find((l) => l.id === 'smmutrace')?.extensions, ['.smmutrace']);
   const g = pkg.contributes.grammars.find((x) => x.language === 'smmutrace');
   assert.ok(g);
-  const grammar = JSON.parse(fs.readFileSync(path.join(root, g.path), 'utf8')) as { scopeName: string; patterns: { match?: string; name?: string; captures?: Record<string, { name: string }> }[] };
+  const grammar = JSON.parse(fs.readFileSync(path.join(root, g.path), 'utf8')) as {
+    scopeName: string;
+    patterns: { match?: string; name?: string; captures?: Record<string, { name: string }> }[];
+  };
   assert.equal(grammar.scopeName, 'source.smmutrace');
   const scopesOf = (line: string) => {
     const found = new Set<string>();
@@ -44,6 +55,14 @@ test('the smmutrace language: contributed with its grammar, and the grammar scop
     return found;
   };
   const s = scopesOf('R 0x100A8 4 abort 1 # page 1');
-  for (const want of ['keyword.operator.access.smmutrace', 'constant.numeric.hex.smmutrace', 'invalid.illegal.abort.smmutrace', 'comment.line.number-sign.smmutrace']) assert.ok(s.has(want), want);
-  assert.ok(scopesOf('123@1.5:smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)').has('entity.name.function.event.smmutrace'));
+  for (const want of [
+    'keyword.operator.access.smmutrace',
+    'constant.numeric.hex.smmutrace',
+    'invalid.illegal.abort.smmutrace',
+    'comment.line.number-sign.smmutrace',
+  ])
+    assert.ok(s.has(want), want);
+  assert.ok(
+    scopesOf('123@1.5:smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)').has('entity.name.function.event.smmutrace'),
+  );
 });

@@ -22,22 +22,49 @@ function resolveAccess(r: Resolver, s: RegisterStatement): void {
   const t = r.target(s);
   if (!t) return r.explainNames(s);
   const { offset, reg, byte, field } = t;
-  const ctx: Context = reg ? { kind: 'register', bits: s.bits, reg, byte, access: s } : { kind: 'plain', bits: s.bits, why: `there is no register at ${offsetText(offset)}` };
+  const ctx: Context = reg
+    ? { kind: 'register', bits: s.bits, reg, byte, access: s }
+    : { kind: 'plain', bits: s.bits, why: `there is no register at ${offsetText(offset)}` };
   const value = s.value ? r.value(s.value, ctx) : undefined;
   let expect: ResolvedExpectation | undefined;
   let abort: AbortExpectation | undefined;
   if (s.expect?.abort) {
     abort = { op: s.expect.op, range: s.expect.range };
-    if (s.target.field) r.error('expect.abort-field', `'${s.expect.op} abort' is about the whole access, not a field: leave out '.${s.target.field.name}'`, s.target.field.range);
+    if (s.target.field)
+      r.error(
+        'expect.abort-field',
+        `'${s.expect.op} abort' is about the whole access, not a field: leave out '.${s.target.field.name}'`,
+        s.target.field.range,
+      );
     // `abort` here is the keyword; a field or constant spelled ABORT is not what it compares.
     const field = reg ? findField(reg, 'abort') : undefined;
-    if (field && reg) r.report('warning', 'name.ambiguous', `'abort' after '${s.expect.op}' expects the access to take an external abort; to compare the field SMMU_${reg.name}.${field.name}, write ${s.op}${s.bits} ${reg.name}.${field.name} ${s.expect.op} 1`, s.expect.value.range);
-    else if (r.consts.has('ABORT')) r.report('warning', 'name.ambiguous', `'abort' after '${s.expect.op}' expects the access to take an external abort, not the constant ABORT; compare with (ABORT) for the constant`, s.expect.value.range);
+    if (field && reg)
+      r.report(
+        'warning',
+        'name.ambiguous',
+        `'abort' after '${s.expect.op}' expects the access to take an external abort; to compare the field SMMU_${reg.name}.${field.name}, write ${s.op}${s.bits} ${reg.name}.${field.name} ${s.expect.op} 1`,
+        s.expect.value.range,
+      );
+    else if (r.consts.has('ABORT'))
+      r.report(
+        'warning',
+        'name.ambiguous',
+        `'abort' after '${s.expect.op}' expects the access to take an external abort, not the constant ABORT; compare with (ABORT) for the constant`,
+        s.expect.value.range,
+      );
   } else if (s.expect) {
     if (field && reg) {
       const v = r.value(s.expect.value, { kind: 'field', bits: fieldWidth(field), reg, field });
       const lo = 8 * byte;
-      if (v !== undefined) expect = { op: s.expect.op, value: v, mask: fieldMask(field) >> BigInt(lo), shift: field.lsb - lo, field, range: s.expect.range };
+      if (v !== undefined)
+        expect = {
+          op: s.expect.op,
+          value: v,
+          mask: fieldMask(field) >> BigInt(lo),
+          shift: field.lsb - lo,
+          field,
+          range: s.expect.range,
+        };
     } else {
       const v = r.value(s.expect.value, ctx);
       if (v !== undefined) expect = { op: s.expect.op, value: v, mask: mask(s.bits), shift: 0, range: s.expect.range };
@@ -70,26 +97,39 @@ export interface AccessOutcome {
  * the configuration choice that decided the access (§6.2's CONSTRAINED UNPREDICTABLE cases) and
  * the value of it that would make the expectation hold, or says that no choice makes it abort.
  */
-export function abortExpectationFailure(expect: AbortExpectation, s: RegisterAccess, r: AccessOutcome, config: ResolvedConfig): string | undefined {
+export function abortExpectationFailure(
+  expect: AbortExpectation,
+  s: RegisterAccess,
+  r: AccessOutcome,
+  config: ResolvedConfig,
+): string | undefined {
   const aborted = !r.ok;
   if ((expect.op === '==') === aborted) return undefined;
-  const where = s.register ? `SMMU_${s.register.name}${s.byte ? `+${s.byte}` : ''} (${offsetText(s.offset)})` : offsetText(s.offset);
+  const where = s.register
+    ? `SMMU_${s.register.name}${s.byte ? `+${s.byte}` : ''} (${offsetText(s.offset)})`
+    : offsetText(s.offset);
   const what = `the ${s.size * 8}-bit ${s.op} at ${where}`;
   const decided = r.findings.find((f) => f.choice !== undefined);
   const key = decided?.choice;
   if (aborted) {
     const other = key ? CHOICE_VALUES[key].find((v) => v !== 'abort') : undefined;
-    return key && other ? `${what} took an external abort: it is illegal (§6.2) and this configuration's choices.${key} is "abort"; "${other}" makes it ${other === 'raz-wi' ? 'RAZ/WI' : other}` : `${what} took an external abort`;
+    return key && other
+      ? `${what} took an external abort: it is illegal (§6.2) and this configuration's choices.${key} is "abort"; "${other}" makes it ${other === 'raz-wi' ? 'RAZ/WI' : other}`
+      : `${what} took an external abort`;
   }
   if (key && CHOICE_VALUES[key].includes('abort')) {
     return `${what} did not abort: it is illegal (§6.2), and this configuration's choices.${key} is "${config.choices[key]}"; "choices": { "${key}": "abort" } in the configuration makes it abort`;
   }
   const none = `${what} did not abort, and no configuration choice makes it abort`;
-  if (key === 'page0AliasOfPage1') return `${none}: the page-0 offset of a page-1 register aliases the register or is RAZ/WI (§6.2.1; choices.page0AliasOfPage1 is "${config.choices[key]}")`;
-  if (key === 'page1Undefined') return `${none}: an undefined page-1 location is RES0 or an alias of page 0 (§6.2; choices.page1Undefined is "${config.choices[key]}")`;
+  if (key === 'page0AliasOfPage1')
+    return `${none}: the page-0 offset of a page-1 register aliases the register or is RAZ/WI (§6.2.1; choices.page0AliasOfPage1 is "${config.choices[key]}")`;
+  if (key === 'page1Undefined')
+    return `${none}: an undefined page-1 location is RES0 or an alias of page 0 (§6.2; choices.page1Undefined is "${config.choices[key]}")`;
   const codes = new Set(r.findings.map((f) => f.code));
-  if (codes.has('offset.beyond-pages')) return `${none}: the model reads offsets beyond page 0 and page 1 as zero and ignores writes there (optional pages are not modelled, §6.1)`;
-  if (codes.has('offset.undefined') || codes.has('register.unimplemented')) return `${none}: an undefined page-0 location is RES0 (§6.2)`;
+  if (codes.has('offset.beyond-pages'))
+    return `${none}: the model reads offsets beyond page 0 and page 1 as zero and ignores writes there (optional pages are not modelled, §6.1)`;
+  if (codes.has('offset.undefined') || codes.has('register.unimplemented'))
+    return `${none}: an undefined page-0 location is RES0 (§6.2)`;
   return `${none}: it is a legal access${s.register ? ` to SMMU_${s.register.name}` : ''}, which must work (§6.2)`;
 }
 
@@ -102,7 +142,10 @@ export const ACCESS: AccessDef = {
   summary: 'A guest MMIO load or store of N bits (N = 8, 16, 32, 64) at the SMMU',
   forms: [
     { usage: 'readN REG', doc: 'A guest MMIO load of N bits (N = 8, 16, 32, 64) from the SMMU.' },
-    { usage: ['readN REG == VALUE', 'readN REG != VALUE'], doc: 'The same load, with an [expectation](#expectations) on the value returned.' },
+    {
+      usage: ['readN REG == VALUE', 'readN REG != VALUE'],
+      doc: 'The same load, with an [expectation](#expectations) on the value returned.',
+    },
     { usage: 'readN REG.FIELD == VALUE', doc: 'The same load; the expectation compares one field.' },
     { usage: 'writeN REG VALUE', doc: 'A guest MMIO store of N bits.' },
     {

@@ -9,7 +9,14 @@ import type { LayoutDef, LayoutField } from '../../layout/types';
 import { hex } from '../../registers/codec';
 import { closestNames, didYouMean } from '../../text/suggest';
 import type { ActionArg, ResolvedAction } from '../resolved';
-import { diag, type EngineDef, type ExpectationArg, type NamedArg, type PositionalArg, type StatementDef } from './types';
+import {
+  diag,
+  type EngineDef,
+  type ExpectationArg,
+  type NamedArg,
+  type PositionalArg,
+  type StatementDef,
+} from './types';
 
 /** Friendly names of layout fields in `FIELD=value` arguments: Linux/QEMU spellings. */
 export const FIELD_ALIASES: Readonly<Record<string, string>> = {
@@ -53,8 +60,12 @@ export function usagePieces(def: EngineDef, form?: string): UsagePiece[] {
   const forms = (a.positional ?? []).some((p) => p.or) || (a.named ?? []).some((n) => n.after !== undefined);
   const first = form?.toLowerCase();
   const word = forms && first !== undefined && a.positional?.[0]?.choices?.includes(first) ? first : undefined;
-  const named = (a.named ?? []).filter((n) => n.after === undefined || n.after === word).map((n): UsagePiece => ({ kind: 'named', arg: n, text: spelled(n), optional: !n.required }));
-  const expect: UsagePiece[] = a.expect ? [{ kind: 'expect', arg: a.expect, text: a.expect.usage, optional: !a.expect.required }] : [];
+  const named = (a.named ?? [])
+    .filter((n) => n.after === undefined || n.after === word)
+    .map((n): UsagePiece => ({ kind: 'named', arg: n, text: spelled(n), optional: !n.required }));
+  const expect: UsagePiece[] = a.expect
+    ? [{ kind: 'expect', arg: a.expect, text: a.expect.usage, optional: !a.expect.required }]
+    : [];
   // Another form than the schema's own (its first word leads elsewhere): no fields, and only the
   // positional arguments that follow that word.
   let other = false;
@@ -67,7 +78,9 @@ export function usagePieces(def: EngineDef, form?: string): UsagePiece[] {
   });
   const fields: UsagePiece[] = a.fields && !other ? [{ kind: 'fields', text: a.fields.usage }] : [];
   const keyword: UsagePiece = { kind: 'keyword', text: def.keywords[0] as string };
-  return def.operand ? [keyword, ...positional, ...expect, ...named] : [keyword, ...positional, ...fields, ...named, ...expect];
+  return def.operand
+    ? [keyword, ...positional, ...expect, ...named]
+    : [keyword, ...positional, ...fields, ...named, ...expect];
 }
 
 /** The statement's usage line as its schema gives it (`tables ADDR [size=N]`). */
@@ -103,9 +116,25 @@ export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnost
     const a = s.args[i] as ActionArg;
     if (a.name && namedArg(def, a.name)) continue;
     const known = def.args.named ?? [];
-    const near = a.name ? didYouMean(closestNames(a.name, known.flatMap((k) => [k.name, ...(k.aliases ?? [])]))) : '';
-    const list = known.length ? ` (${known.map((k) => (k.kind === 'value' ? `${k.name}=` : k.name)).join(', ')})` : `: '${def.keywords[0]}' takes none`;
-    out.push(diag('error', `${def.verb}.arg`, `unknown ${def.label} argument${a.name ? ` '${a.name}'` : ''}${list}${near}`, a.range));
+    const near = a.name
+      ? didYouMean(
+          closestNames(
+            a.name,
+            known.flatMap((k) => [k.name, ...(k.aliases ?? [])]),
+          ),
+        )
+      : '';
+    const list = known.length
+      ? ` (${known.map((k) => (k.kind === 'value' ? `${k.name}=` : k.name)).join(', ')})`
+      : `: '${def.keywords[0]}' takes none`;
+    out.push(
+      diag(
+        'error',
+        `${def.verb}.arg`,
+        `unknown ${def.label} argument${a.name ? ` '${a.name}'` : ''}${list}${near}`,
+        a.range,
+      ),
+    );
   }
 }
 
@@ -124,14 +153,25 @@ export function valueArg(s: ResolvedAction, spec: NamedArg): ActionArg | undefin
 
 /** Whether the bare flag `name` is given. */
 export function flag(s: ResolvedAction, name: string): boolean {
-  return s.args.some((a) => a.name?.toLowerCase() === name && a.value === undefined && a.valueName === undefined && a.valueRange === undefined);
+  return s.args.some(
+    (a) =>
+      a.name?.toLowerCase() === name &&
+      a.value === undefined &&
+      a.valueName === undefined &&
+      a.valueRange === undefined,
+  );
 }
 
 /**
  * `NAME=value` arguments as field values of `def`. Bare names set 1-bit fields; enum names are
  * looked up in the field's values. Problems go to `out`.
  */
-export function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: ScriptDiagnostic[], what: string): Map<string, bigint> {
+export function fieldValues(
+  def: LayoutDef,
+  args: readonly ActionArg[],
+  out: ScriptDiagnostic[],
+  what: string,
+): Map<string, bigint> {
   const values = new Map<string, bigint>();
   for (const a of args) {
     if (!a.name) {
@@ -140,7 +180,19 @@ export function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: Scr
     }
     const f = layoutFieldOf(def, a.name);
     if (!f) {
-      out.push(diag('error', 'arg.unknown-field', `${what} has no field '${a.name}'${didYouMean(closestNames(a.name, def.fields.map((x) => x.name)))}`, a.nameRange ?? a.range));
+      out.push(
+        diag(
+          'error',
+          'arg.unknown-field',
+          `${what} has no field '${a.name}'${didYouMean(
+            closestNames(
+              a.name,
+              def.fields.map((x) => x.name),
+            ),
+          )}`,
+          a.nameRange ?? a.range,
+        ),
+      );
       continue;
     }
     let v: bigint | undefined = a.value;
@@ -148,14 +200,30 @@ export function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: Scr
       const en = f.values?.find((e) => e.name.toLowerCase() === (a.valueName as string).toLowerCase());
       if (!en) {
         const names = f.values?.map((e) => e.name) ?? [];
-        out.push(diag('error', 'arg.unknown-value', names.length ? `'${a.valueName}' is not a value of ${what}.${f.name} (${names.join(', ')})` : `'${a.valueName}' is not a constant, and ${what}.${f.name} takes a number`, a.valueRange ?? a.range));
+        out.push(
+          diag(
+            'error',
+            'arg.unknown-value',
+            names.length
+              ? `'${a.valueName}' is not a value of ${what}.${f.name} (${names.join(', ')})`
+              : `'${a.valueName}' is not a constant, and ${what}.${f.name} takes a number`,
+            a.valueRange ?? a.range,
+          ),
+        );
         continue;
       }
       v = BigInt(en.value);
     } else if (v === undefined && a.valueRange === undefined) {
       // A bare name: a flag.
       if (f.msb !== f.lsb) {
-        out.push(diag('error', 'arg.multi-bit', `${f.name} is a ${f.msb - f.lsb + 1}-bit field: give its value, ${f.name}=…`, a.range));
+        out.push(
+          diag(
+            'error',
+            'arg.multi-bit',
+            `${f.name} is a ${f.msb - f.lsb + 1}-bit field: give its value, ${f.name}=…`,
+            a.range,
+          ),
+        );
         continue;
       }
       v = 1n;
@@ -163,11 +231,25 @@ export function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: Scr
     if (v === undefined) continue;
     const width = f.msb - f.lsb + 1 + (f.addrShift ?? 0);
     if (v >= 1n << BigInt(width)) {
-      out.push(diag('error', 'arg.too-wide', `${hex(v)} does not fit ${what}.${f.name} (${f.addrShift !== undefined ? `address bits [${width - 1}:${f.addrShift}]` : `${width} bits`})`, a.valueRange ?? a.range));
+      out.push(
+        diag(
+          'error',
+          'arg.too-wide',
+          `${hex(v)} does not fit ${what}.${f.name} (${f.addrShift !== undefined ? `address bits [${width - 1}:${f.addrShift}]` : `${width} bits`})`,
+          a.valueRange ?? a.range,
+        ),
+      );
       continue;
     }
     if (f.addrShift !== undefined && v % (1n << BigInt(f.addrShift)) !== 0n) {
-      out.push(diag('warning', 'arg.unaligned', `${what}.${f.name} holds address bits [${width - 1}:${f.addrShift}]: the low ${f.addrShift} bits of ${hex(v)} are dropped`, a.valueRange ?? a.range));
+      out.push(
+        diag(
+          'warning',
+          'arg.unaligned',
+          `${what}.${f.name} holds address bits [${width - 1}:${f.addrShift}]: the low ${f.addrShift} bits of ${hex(v)} are dropped`,
+          a.valueRange ?? a.range,
+        ),
+      );
     }
     values.set(f.name, v);
   }
@@ -179,9 +261,24 @@ export function fieldValues(def: LayoutDef, args: readonly ActionArg[], out: Scr
  * records that carry them), else an `arg.too-wide` error at the value. The engine encodes these
  * values into records, whose encoder treats a value too wide for its field as a bug and throws.
  */
-export function fitsField(def: LayoutDef, field: string, a: ActionArg | undefined, out: ScriptDiagnostic[], where: string): void {
+export function fitsField(
+  def: LayoutDef,
+  field: string,
+  a: ActionArg | undefined,
+  out: ScriptDiagnostic[],
+  where: string,
+): void {
   const f = findLayoutField(def, field);
   if (a?.value === undefined || !f) return;
   const width = f.msb - f.lsb + 1;
-  if (a.value >> BigInt(width) !== 0n) out.push(diag('error', 'arg.too-wide', `${hex(a.value)} is wider than a ${f.name}: ${width} bits in ${where}`, a.valueRange ?? a.range, def.section));
+  if (a.value >> BigInt(width) !== 0n)
+    out.push(
+      diag(
+        'error',
+        'arg.too-wide',
+        `${hex(a.value)} is wider than a ${f.name}: ${width} bits in ${where}`,
+        a.valueRange ?? a.range,
+        def.section,
+      ),
+    );
 }

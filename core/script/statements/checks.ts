@@ -36,20 +36,45 @@ function pollOperand(r: Resolver, s: ActionStatement): OperandResolution | undef
   let expect: ResolvedAction['expect'];
   const reg = s.target.base.kind === 'name' ? findRegister(s.target.base.name) : undefined;
   const bitsWide = reg && reg.width === 64 && !s.target.plus && !s.target.field ? 64 : 32;
-  const fake: RegisterStatement = { kind: 'register', range: s.range, op: 'read', bits: bitsWide, keyword: s.keyword, target: s.target, ...(s.expect ? { expect: s.expect } : {}) };
+  const fake: RegisterStatement = {
+    kind: 'register',
+    range: s.range,
+    op: 'read',
+    bits: bitsWide,
+    keyword: s.keyword,
+    target: s.target,
+    ...(s.expect ? { expect: s.expect } : {}),
+  };
   const t = r.target(fake);
   if (!t) r.explainNames(fake);
   if (t && s.expect) {
     const { offset, reg: rg, byte, field } = t;
-    poll = { offset, size: (bitsWide / 8) as AccessSize, ...(rg ? { register: rg } : {}), byte, targetRange: s.target.range };
+    poll = {
+      offset,
+      size: (bitsWide / 8) as AccessSize,
+      ...(rg ? { register: rg } : {}),
+      byte,
+      targetRange: s.target.range,
+    };
     let resolved: ResolvedExpectation | undefined;
     if (field && rg) {
       const v = r.value(s.expect.value, { kind: 'field', bits: fieldWidth(field), reg: rg, field });
-      if (v !== undefined) resolved = { op: s.expect.op, value: v, mask: fieldMask(field) >> BigInt(8 * byte), shift: field.lsb - 8 * byte, field, range: s.expect.range };
+      if (v !== undefined)
+        resolved = {
+          op: s.expect.op,
+          value: v,
+          mask: fieldMask(field) >> BigInt(8 * byte),
+          shift: field.lsb - 8 * byte,
+          field,
+          range: s.expect.range,
+        };
     } else {
-      const ctx: Context = rg ? { kind: 'register', bits: bitsWide, reg: rg, byte, access: `poll` } : { kind: 'plain', bits: bitsWide, why: 'there is no register there' };
+      const ctx: Context = rg
+        ? { kind: 'register', bits: bitsWide, reg: rg, byte, access: `poll` }
+        : { kind: 'plain', bits: bitsWide, why: 'there is no register there' };
       const v = r.value(s.expect.value, ctx);
-      if (v !== undefined) resolved = { op: s.expect.op, value: v, mask: mask(bitsWide), shift: 0, range: s.expect.range };
+      if (v !== undefined)
+        resolved = { op: s.expect.op, value: v, mask: mask(bitsWide), shift: 0, range: s.expect.range };
     }
     if (resolved) expect = { op: s.expect.op, value: resolved.value, range: s.expect.range, resolved };
   }
@@ -66,11 +91,17 @@ export const POLL: EngineDef<'poll'> = {
   operand: 'register',
   expectation: 'required',
   summary: 'Reads a register until an expectation holds',
-  forms: [{ doc: 'Reads the register until the expectation holds, at most N times (default 1000), as drivers poll CR0ACK or CMDQ_CONS; `poll.timeout` otherwise.' }],
+  forms: [
+    {
+      doc: 'Reads the register until the expectation holds, at most N times (default 1000), as drivers poll CR0ACK or CMDQ_CONS; `poll.timeout` otherwise.',
+    },
+  ],
   args: {
     positional: [{ usage: 'REG[.FIELD]', doc: 'The register read, or one of its fields.' }],
     expect: { usage: '==|!= VALUE', doc: 'What the read must return for the poll to end.', required: true },
-    named: [{ name: 'max', kind: 'value', placeholder: 'N', doc: 'The most reads before `poll.timeout` (default 1000).' }],
+    named: [
+      { name: 'max', kind: 'value', placeholder: 'N', doc: 'The most reads before `poll.timeout` (default 1000).' },
+    ],
   },
   snippet: '${1:CR0ACK}.${2:SMMUEN} == ${3:1}',
   resolve: (r, s) => resolveEngineStatement(r, s, pollOperand),
@@ -80,21 +111,33 @@ export const POLL: EngineDef<'poll'> = {
     if (!p || !e) return { diagnostics: [] };
     const maxArg = arg(s, 'max');
     const max = maxArg?.value !== undefined ? Number(maxArg.value) : 1000;
-    if (max < 1 || max > 1_000_000) return { diagnostics: [diag('error', 'poll.max', 'max= is between 1 and 1000000 reads', maxArg?.range ?? s.range)] };
+    if (max < 1 || max > 1_000_000)
+      return {
+        diagnostics: [diag('error', 'poll.max', 'max= is between 1 and 1000000 reads', maxArg?.range ?? s.range)],
+      };
     let value = 0n;
     const out: ScriptDiagnostic[] = [];
     for (let i = 1; i <= max; i++) {
       const r = engine.smmu.read(p.offset, p.size);
-      for (const f of r.findings) if (f.severity !== 'info' && i === 1) out.push(diag(f.severity, f.code, f.message, p.targetRange, f.section));
+      for (const f of r.findings)
+        if (f.severity !== 'info' && i === 1) out.push(diag(f.severity, f.code, f.message, p.targetRange, f.section));
       value = r.value;
       const got = (value & e.mask) >> BigInt(e.shift);
       const holds = e.op === '==' ? got === e.value : got !== e.value;
-      if (holds) return { diagnostics: out, summary: `held after ${counted(i, 'read')}: ${hex(value)}`, metExpectation: true };
+      if (holds)
+        return { diagnostics: out, summary: `held after ${counted(i, 'read')}: ${hex(value)}`, metExpectation: true };
       // With the engine not consuming on its own (the debugger), give it a step per read.
       if (!engine.autoConsume) engine.step(1);
     }
     const what = `${p.register ? `SMMU_${p.register.name}` : hex(BigInt(p.offset))}${e.field ? `.${e.field.name}` : ''}`;
-    out.push(diag('error', 'poll.timeout', `${what} is still ${(value & e.mask) >> BigInt(e.shift)} after ${counted(max, 'read')} (expected ${e.op} ${e.value})`, s.expect?.range ?? s.range));
+    out.push(
+      diag(
+        'error',
+        'poll.timeout',
+        `${what} is still ${(value & e.mask) >> BigInt(e.shift)} after ${counted(max, 'read')} (expected ${e.op} ${e.value})`,
+        s.expect?.range ?? s.range,
+      ),
+    );
     return { diagnostics: out, failedExpectation: true };
   },
 };
@@ -129,10 +172,23 @@ export const EXPECT: EngineDef<'expect'> = {
   ],
   args: {
     positional: [
-      { usage: 'event', doc: '`event NAME`: the next event record; `no event`: none was written; `irq SOURCE`, `msi addr=A data=D`, `no irq`: the interrupts signalled.', choices: ['event', 'no event', 'irq', 'msi', 'no irq'] },
-      { usage: 'NAME', doc: 'The event (§7.3), as the event table names it.', table: 'events', after: 'event', or: [IRQ_SOURCE_ARG] },
+      {
+        usage: 'event',
+        doc: '`event NAME`: the next event record; `no event`: none was written; `irq SOURCE`, `msi addr=A data=D`, `no irq`: the interrupts signalled.',
+        choices: ['event', 'no event', 'irq', 'msi', 'no irq'],
+      },
+      {
+        usage: 'NAME',
+        doc: 'The event (§7.3), as the event table names it.',
+        table: 'events',
+        after: 'event',
+        or: [IRQ_SOURCE_ARG],
+      },
     ],
-    fields: { usage: '[FIELD=value…]', layout: (names) => (names[0]?.toLowerCase() === 'event' && names[1] ? findEvent(names[1]) : undefined) },
+    fields: {
+      usage: '[FIELD=value…]',
+      layout: (names) => (names[0]?.toLowerCase() === 'event' && names[1] ? findEvent(names[1]) : undefined),
+    },
     named: [EXPECT_COUNT, ...MSI_ARGS],
   },
   snippet: 'event ${1:F_TRANSLATION}',
@@ -142,25 +198,60 @@ export const EXPECT: EngineDef<'expect'> = {
     if (interrupts) return interrupts(engine, state, s);
     const [first, second, ...rest] = s.args;
     const written = () => {
-      const list = engine.activity.slice(state.eventCursor).filter((a) => a.kind === 'event' && a.code === 'event.written');
+      const list = engine.activity
+        .slice(state.eventCursor)
+        .filter((a) => a.kind === 'event' && a.code === 'event.written');
       return list;
     };
     if (first?.name?.toLowerCase() === 'no' && second?.name?.toLowerCase() === 'event' && rest.length === 0) {
       const list = written();
       state.eventCursor = engine.activity.length;
-      if (list.length) return { diagnostics: [diag('error', 'expect.failed', `${list.length} event record${list.length === 1 ? ' was' : 's were'} written: ${list.map((a) => a.text).join('; ')}`, s.range)], failedExpectation: true };
+      if (list.length)
+        return {
+          diagnostics: [
+            diag(
+              'error',
+              'expect.failed',
+              `${list.length} event record${list.length === 1 ? ' was' : 's were'} written: ${list.map((a) => a.text).join('; ')}`,
+              s.range,
+            ),
+          ],
+          failedExpectation: true,
+        };
       return { diagnostics: [], summary: 'no event', metExpectation: true };
     }
     if (first?.name?.toLowerCase() !== 'event' || !second?.name) {
-      return { diagnostics: [diag('error', 'expect.syntax', `expected 'expect event NAME [FIELD=value…]', 'expect no event', 'expect irq SOURCE', 'expect msi addr=A data=D' or 'expect no irq'`, s.range)] };
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'expect.syntax',
+            `expected 'expect event NAME [FIELD=value…]', 'expect no event', 'expect irq SOURCE', 'expect msi addr=A data=D' or 'expect no irq'`,
+            s.range,
+          ),
+        ],
+      };
     }
     const def = findEvent(second.name);
-    if (!def) return { diagnostics: [diag('error', 'expect.unknown-event', `unknown event '${second.name}'`, second.range)] };
+    if (!def)
+      return { diagnostics: [diag('error', 'expect.unknown-event', `unknown event '${second.name}'`, second.range)] };
     const out: ScriptDiagnostic[] = [];
     const countArg = rest.find((a) => a.name?.toLowerCase() === EXPECT_COUNT.name);
-    const values = fieldValues(def, rest.filter((a) => a !== countArg), out, def.name);
+    const values = fieldValues(
+      def,
+      rest.filter((a) => a !== countArg),
+      out,
+      def.name,
+    );
     if (countArg && (countArg.value === undefined || countArg.value < 1n || countArg.value > BigInt(MAX_COUNT))) {
-      out.push(diag('error', 'expect.count', `count= is a number of records, 1 to ${MAX_COUNT}`, countArg.valueRange ?? countArg.range));
+      out.push(
+        diag(
+          'error',
+          'expect.count',
+          `count= is a number of records, 1 to ${MAX_COUNT}`,
+          countArg.valueRange ?? countArg.range,
+        ),
+      );
     }
     if (out.length) return { diagnostics: out };
     const count = countArg?.value !== undefined ? Number(countArg.value) : 1;
@@ -174,27 +265,70 @@ export const EXPECT: EngineDef<'expect'> = {
     const head = recs[0];
     if (!head?.words) {
       state.eventCursor = engine.activity.length;
-      return { diagnostics: [diag('error', 'expect.failed', `no event record was written; expected ${wanted}`, s.range)], failedExpectation: true };
+      return {
+        diagnostics: [diag('error', 'expect.failed', `no event record was written; expected ${wanted}`, s.range)],
+        failedExpectation: true,
+      };
     }
     state.eventCursor = engine.activity.indexOf(recs[recs.length - 1] as Activity) + 1;
     const d = decodeEvent(head.words);
-    if (d.def !== def) return { diagnostics: [diag('error', 'expect.failed', `the next event record is ${formatEvent(d)}, expected ${def.name}`, second.range)], failedExpectation: true };
+    if (d.def !== def)
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'expect.failed',
+            `the next event record is ${formatEvent(d)}, expected ${def.name}`,
+            second.range,
+          ),
+        ],
+        failedExpectation: true,
+      };
     const diffs: string[] = [];
     for (const [name, want] of values) {
       // Decoded values of address fields are addresses, as the expectation gives them.
       const got = d.fields.find((f) => f.field.name === name)?.value;
       if (got !== want) diffs.push(`${name} is ${got === undefined ? 'absent' : hex(got)}, expected ${hex(want)}`);
     }
-    if (diffs.length) return { diagnostics: [diag('error', 'expect.failed', `${def.name}: ${diffs.join('; ')}`, s.range)], failedExpectation: true };
+    if (diffs.length)
+      return {
+        diagnostics: [diag('error', 'expect.failed', `${def.name}: ${diffs.join('; ')}`, s.range)],
+        failedExpectation: true,
+      };
     // `count=N`: N records, each the same 32 bytes as the first.
     const other = recs.findIndex((a) => !sameWords(a.words, head.words));
     if (other > 0) {
       const at = recs[other] as Activity;
-      return { diagnostics: [diag('error', 'expect.failed', `record ${other + 1} of ${count} is ${formatEvent(decodeEvent(at.words ?? []))}, not the same as the first (${formatEvent(d)})`, countArg?.range ?? s.range, '7.3')], failedExpectation: true };
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'expect.failed',
+            `record ${other + 1} of ${count} is ${formatEvent(decodeEvent(at.words ?? []))}, not the same as the first (${formatEvent(d)})`,
+            countArg?.range ?? s.range,
+            '7.3',
+          ),
+        ],
+        failedExpectation: true,
+      };
     }
     if (recs.length < count) {
-      return { diagnostics: [diag('error', 'expect.failed', `${counted(recs.length, 'record')} ${recs.length === 1 ? 'was' : 'were'} written (${formatEvent(d)}), expected ${count}`, countArg?.range ?? s.range)], failedExpectation: true };
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'expect.failed',
+            `${counted(recs.length, 'record')} ${recs.length === 1 ? 'was' : 'were'} written (${formatEvent(d)}), expected ${count}`,
+            countArg?.range ?? s.range,
+          ),
+        ],
+        failedExpectation: true,
+      };
     }
-    return { diagnostics: [], summary: count === 1 ? formatEvent(d) : `${count} × ${formatEvent(d)}`, metExpectation: true };
+    return {
+      diagnostics: [],
+      summary: count === 1 ? formatEvent(d) : `${count} × ${formatEvent(d)}`,
+      metExpectation: true,
+    };
   },
 };

@@ -39,7 +39,9 @@ export function decodeEnqueued(words: readonly number[], ids: IdView): CommandDe
   const w1 = (words[1] as number) >>> 0;
   const w2 = (words[2] as number) >>> 0;
   const w3 = (words[3] as number) >>> 0;
-  const slot = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d) >>> 26;
+  const slot =
+    Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d) >>>
+    26;
   const hit = recentDecodings[slot];
   if (hit && hit.ids === ids && hit.w0 === w0 && hit.w1 === w1 && hit.w2 === w2 && hit.w3 === w3) return hit;
   const decoded = decodeCommand(words, ids);
@@ -65,7 +67,13 @@ export const CMD: EngineDef<'cmd'> = {
     { usage: 'cmd raw LOW HIGH', doc: 'A raw 128-bit entry: bits [63:0] then [127:64], as logs print them.' },
   ],
   args: {
-    positional: [{ usage: 'NAME', doc: "The command's name as §4.1 spells it (`CMD_` optional), or `raw` and two 64-bit values.", table: 'commands' }],
+    positional: [
+      {
+        usage: 'NAME',
+        doc: "The command's name as §4.1 spells it (`CMD_` optional), or `raw` and two 64-bit values.",
+        table: 'commands',
+      },
+    ],
     fields: { usage: '[FIELD=value | FLAG]…', layout: (names) => (names[0] ? findCommand(names[0]) : undefined) },
   },
   snippet: '${1:NAME}',
@@ -74,19 +82,48 @@ export const CMD: EngineDef<'cmd'> = {
     const out: ScriptDiagnostic[] = [];
     const first = s.args[0];
     const rest = s.args.slice(1);
-    if (!first?.name) return { diagnostics: [diag('error', 'cmd.name', `expected a command name (e.g. CFGI_STE) or 'raw' after 'cmd'`, first?.range ?? s.keyword)] };
+    if (!first?.name)
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'cmd.name',
+            `expected a command name (e.g. CFGI_STE) or 'raw' after 'cmd'`,
+            first?.range ?? s.keyword,
+          ),
+        ],
+      };
     let words: number[];
     if (first.name.toLowerCase() === 'raw') {
       // Two 64-bit values, as logs print a command: bits [63:0] then [127:64].
-      if (rest.length !== 2 || rest.some((a) => a.value === undefined || a.name)) return { diagnostics: [diag('error', 'cmd.raw', `'cmd raw' takes two 64-bit values: bits [63:0] and [127:64]`, s.range)] };
+      if (rest.length !== 2 || rest.some((a) => a.value === undefined || a.name))
+        return {
+          diagnostics: [
+            diag('error', 'cmd.raw', `'cmd raw' takes two 64-bit values: bits [63:0] and [127:64]`, s.range),
+          ],
+        };
       const lo = rest[0]?.value as bigint;
       const hi = rest[1]?.value as bigint;
-      words = [Number(lo & 0xffff_ffffn), Number((lo >> 32n) & 0xffff_ffffn), Number(hi & 0xffff_ffffn), Number((hi >> 32n) & 0xffff_ffffn)];
+      words = [
+        Number(lo & 0xffff_ffffn),
+        Number((lo >> 32n) & 0xffff_ffffn),
+        Number(hi & 0xffff_ffffn),
+        Number((hi >> 32n) & 0xffff_ffffn),
+      ];
     } else {
       const def = findCommand(first.name);
       if (!def) {
         const names = COMMANDS.map((c) => c.name.replace(/^CMD_/, ''));
-        return { diagnostics: [diag('error', 'cmd.unknown', `unknown command '${first.name}'${didYouMean(closestNames(first.name.replace(/^CMD_/i, ''), names))}`, first.range)] };
+        return {
+          diagnostics: [
+            diag(
+              'error',
+              'cmd.unknown',
+              `unknown command '${first.name}'${didYouMean(closestNames(first.name.replace(/^CMD_/i, ''), names))}`,
+              first.range,
+            ),
+          ],
+        };
       }
       const values = fieldValues(def, rest, out, def.name);
       if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
@@ -96,13 +133,29 @@ export const CMD: EngineDef<'cmd'> = {
     }
     const { decoded, text } = decodeEnqueued(words, engine.ids);
     for (const p of decoded.problems) {
-      out.push(diag(p.ill ? 'warning' : 'info', p.ill ? 'cmd.illegal' : `cmd.${p.code}`, `${p.message}${p.ill ? ': the SMMU will stop with CERROR_ILL at this command' : ''}`, s.range, p.section));
+      out.push(
+        diag(
+          p.ill ? 'warning' : 'info',
+          p.ill ? 'cmd.illegal' : `cmd.${p.code}`,
+          `${p.message}${p.ill ? ': the SMMU will stop with CERROR_ILL at this command' : ''}`,
+          s.range,
+          p.section,
+        ),
+      );
     }
     const g = engine.geometry('CMDQ');
     const prod = state.cmdqProd ?? Number(engine.smmu.peek('CMDQ_PROD') & 0xf_ffffn);
     const cons = Number(engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn);
     if (isFull(prod, cons, g.log2)) {
-      out.push(diag('error', 'cmd.queue-full', `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll CMDQ_CONS before adding more`, s.range, '3.5'));
+      out.push(
+        diag(
+          'error',
+          'cmd.queue-full',
+          `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll CMDQ_CONS before adding more`,
+          s.range,
+          '3.5',
+        ),
+      );
       return { diagnostics: out };
     }
     const addr = slotAddress(g, prod);
@@ -122,7 +175,11 @@ export const DOORBELL: EngineDef<'doorbell'> = {
   expectation: 'none',
   outline: 'function',
   summary: "Writes CMDQ_PROD with the script's producer index: the SMMU consumes the queue",
-  forms: [{ doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line." }],
+  forms: [
+    {
+      doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line.",
+    },
+  ],
   args: {},
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
@@ -130,15 +187,20 @@ export const DOORBELL: EngineDef<'doorbell'> = {
     const reg = getRegister('CMDQ_PROD');
     const current = engine.smmu.peek('CMDQ_PROD');
     const prod = state.cmdqProd ?? Number(current & 0xf_ffffn);
-    if (BigInt(prod) === (current & 0xf_ffffn)) out.push(diag('info', 'doorbell.nothing', 'no command was added since the last doorbell', s.keyword));
+    if (BigInt(prod) === (current & 0xf_ffffn))
+      out.push(diag('info', 'doorbell.nothing', 'no command was added since the last doorbell', s.keyword));
     const consBefore = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
     const r = engine.smmu.write(reg.offset, 4, (current & ~0xf_ffffn) | BigInt(prod));
-    for (const f of r.findings) if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
+    for (const f of r.findings)
+      if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
     const cons = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
     // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
     const log2 = engine.geometry('CMDQ').log2;
     const span = 2n ** BigInt(log2 + 1);
     const consumed = Number((cons - consBefore + span) % span);
-    return { diagnostics: out, summary: `CMDQ_PROD ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, CMDQ_CONS ${hex(cons)}` };
+    return {
+      diagnostics: out,
+      summary: `CMDQ_PROD ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, CMDQ_CONS ${hex(cons)}`,
+    };
   },
 };

@@ -15,9 +15,20 @@ function resolveConfig(r: Resolver, s: ConfigStatement): void {
   if (previous?.kind === 'action' && previous.verb === 'reset') {
     resolveConfigAfterReset(r, s);
   } else if (r.configStatement) {
-    r.report('error', 'config.duplicate', 'a script starts with one configuration: remove this line or the first one (to change it, put a config line directly after a reset)', s.range, [{ message: 'the configuration is chosen here', range: r.configStatement.range }]);
+    r.report(
+      'error',
+      'config.duplicate',
+      'a script starts with one configuration: remove this line or the first one (to change it, put a config line directly after a reset)',
+      s.range,
+      [{ message: 'the configuration is chosen here', range: r.configStatement.range }],
+    );
   } else if (r.sawAccess) {
-    r.report('error', 'config.late', 'config must come before the first access, or directly after a reset: move it to the top of the script', s.range);
+    r.report(
+      'error',
+      'config.late',
+      'config must come before the first access, or directly after a reset: move it to the top of the script',
+      s.range,
+    );
   } else if (s.path.value.trim() === '') {
     r.report('error', 'config.empty', 'the configuration file name is empty', s.path.range);
   } else {
@@ -38,7 +49,11 @@ function resolveConfigAfterReset(r: Resolver, s: ConfigStatement): void {
   }
   const loaded = r.includes?.loadConfig?.(s.path.value);
   if (!loaded) {
-    r.error('config.unsupported', 'changing the configuration needs a file system: check the script from a file', s.range);
+    r.error(
+      'config.unsupported',
+      'changing the configuration needs a file system: check the script from a file',
+      s.range,
+    );
     return;
   }
   if ('error' in loaded) {
@@ -52,12 +67,18 @@ function resolveConst(r: Resolver, s: ConstStatement): void {
   const key = s.name.name.toUpperCase();
   const old = r.consts.get(key);
   if (old) {
-    r.report('error', 'const.redefined', `constant '${s.name.name}' is already defined`, s.name.range, [{ message: `'${old.name}' is defined here`, range: old.range, ...(old.path ? { path: old.path } : {}) }]);
+    r.report('error', 'const.redefined', `constant '${s.name.name}' is already defined`, s.name.range, [
+      { message: `'${old.name}' is defined here`, range: old.range, ...(old.path ? { path: old.path } : {}) },
+    ]);
     return;
   }
   const reg = findRegister(s.name.name);
   if (reg) {
-    r.error('const.register-name', `'${s.name.name}' is the name of the register SMMU_${reg.name}: choose another name for the constant`, s.name.range);
+    r.error(
+      'const.register-name',
+      `'${s.name.name}' is the name of the register SMMU_${reg.name}: choose another name for the constant`,
+      s.name.range,
+    );
     return;
   }
   const value = r.value(s.value, { kind: 'plain', bits: 64, why: 'a constant belongs to no register' });
@@ -80,7 +101,11 @@ function resolveInclude(r: Resolver, s: IncludeStatement): void {
     return;
   }
   if (host.stack.includes(loaded.path)) {
-    r.error('include.cycle', `${loaded.path} is already being included (${[...host.stack, loaded.path].map((p) => p.split(/[\\/]/).pop()).join(' → ')}): an include cycle`, s.path.range);
+    r.error(
+      'include.cycle',
+      `${loaded.path} is already being included (${[...host.stack, loaded.path].map((p) => p.split(/[\\/]/).pop()).join(' → ')}): an include cycle`,
+      s.path.range,
+    );
     return;
   }
   if (host.stack.length >= MAX_INCLUDE_DEPTH) {
@@ -90,7 +115,13 @@ function resolveInclude(r: Resolver, s: IncludeStatement): void {
   const { script, consts } = host.resolve(loaded.path, loaded.text, r.consts);
   const problems = script.diagnostics.filter((d) => d.severity !== 'info');
   for (const d of problems) {
-    r.report(d.severity, d.code, `in ${loaded.path.split(/[\\/]/).pop()}:${d.range.start.line + 1}: ${d.message}`, s.range, [{ message: d.message, range: d.range, path: loaded.path }]);
+    r.report(
+      d.severity,
+      d.code,
+      `in ${loaded.path.split(/[\\/]/).pop()}:${d.range.start.line + 1}: ${d.message}`,
+      s.range,
+      [{ message: d.message, range: d.range, path: loaded.path }],
+    );
   }
   // Constants the included file defined (not those it was given) remember where they live.
   for (const [k, v] of consts) if (r.consts.get(k) !== v) r.consts.set(k, v.path ? v : { ...v, path: loaded.path });
@@ -129,7 +160,7 @@ export const INCLUDE: IncludeDef = {
   keywords: ['include'],
   family: 'declarations',
   section: 'language',
-  summary: "The statements of another script, run in place",
+  summary: 'The statements of another script, run in place',
   forms: [
     {
       usage: 'include "FILE"',

@@ -59,6 +59,8 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 /** The reference page's table of these statements: one row per form. */
 export function statementsMarkdownTable(defs: readonly StatementDef[]): string {
-  const rows = defs.flatMap((d) => d.forms.map((f, i) => `| ${(formUsages(d)[i] ?? []).map((u) => `\`${cell(u)}\``).join(', ')} | ${cell(f.doc)} |`));
+  const rows = defs.flatMap((d) =>
+    d.forms.map((f, i) => `| ${(formUsages(d)[i] ?? []).map((u) => `\`${cell(u)}\``).join(', ')} | ${cell(f.doc)} |`),
+  );
   return ['| Statement | Meaning |', '|---|---|', ...rows].join('\n');
 }

@@ -14,9 +14,29 @@ import type { Resolver } from '../resolver';
 import { flag, valueArg } from './args';
 import type { NamedArg } from './types';
 
-export const DMA_SID: NamedArg = { name: 'sid', aliases: ['StreamID'], kind: 'value', required: true, placeholder: 'N', doc: "The device's StreamID." };
-export const DMA_SSID: NamedArg = { name: 'ssid', aliases: ['SubstreamID'], kind: 'value', placeholder: 'N', doc: 'The SubstreamID (PASID), when the transaction has one.' };
-export const DMA_IOVA: NamedArg = { name: 'iova', aliases: ['addr', 'address', 'ipa', 'va'], kind: 'value', required: true, placeholder: 'A', doc: 'The input address.' };
+export const DMA_SID: NamedArg = {
+  name: 'sid',
+  aliases: ['StreamID'],
+  kind: 'value',
+  required: true,
+  placeholder: 'N',
+  doc: "The device's StreamID.",
+};
+export const DMA_SSID: NamedArg = {
+  name: 'ssid',
+  aliases: ['SubstreamID'],
+  kind: 'value',
+  placeholder: 'N',
+  doc: 'The SubstreamID (PASID), when the transaction has one.',
+};
+export const DMA_IOVA: NamedArg = {
+  name: 'iova',
+  aliases: ['addr', 'address', 'ipa', 'va'],
+  kind: 'value',
+  required: true,
+  placeholder: 'A',
+  doc: 'The input address.',
+};
 export const DMA_PRIV: NamedArg = { name: 'priv', kind: 'flag', doc: 'A privileged access (unprivileged without it).' };
 export const DMA_DIRECTIONS = ['read', 'write', 'exec'];
 
@@ -96,7 +116,11 @@ export function bytesValue(bytes: Uint8Array, offset: number, n: number): bigint
 
 /** Bytes as people read them: a number of as many digits for up to 8 (`0x1122`), else the first word and the length. */
 export function bytesText(bytes: Uint8Array): string {
-  if (bytes.length <= WORD) return `0x${bytesValue(bytes, 0, bytes.length).toString(16).toUpperCase().padStart(2 * bytes.length, '0')}`;
+  if (bytes.length <= WORD)
+    return `0x${bytesValue(bytes, 0, bytes.length)
+      .toString(16)
+      .toUpperCase()
+      .padStart(2 * bytes.length, '0')}`;
   return `${bytes.length} bytes, first word ${num(bytesValue(bytes, 0, WORD))}`;
 }
 
@@ -122,7 +146,8 @@ export function dmaPayloadArgs(s: ResolvedAction, dir: DmaDirection): DmaPayload
     return { size: Number(sizeArg ?? BigInt(DMA_DEFAULT_SIZE)), data, step };
   }
   const compare = dataArg && isBare(dataArg) && s.expect?.value !== undefined ? s.expect.op : undefined;
-  if (compare) return { size: Number(sizeArg ?? BigInt(DMA_DEFAULT_SIZE)), data: s.expect?.value as bigint, step, compare };
+  if (compare)
+    return { size: Number(sizeArg ?? BigInt(DMA_DEFAULT_SIZE)), data: s.expect?.value as bigint, step, compare };
   return sizeArg === undefined ? { step } : { size: Number(sizeArg), step };
 }
 
@@ -138,41 +163,74 @@ export function checkDmaPayload(r: Resolver, s: ResolvedAction): void {
   const data = given(s, DMA_DATA);
   const step = given(s, DMA_STEP);
   for (const a of [size, data, step]) {
-    if (a?.valueName !== undefined) r.error('dma.data', `${a.name}= takes a number, and '${a.valueName}' is not a constant`, a.valueRange ?? a.range);
+    if (a?.valueName !== undefined)
+      r.error('dma.data', `${a.name}= takes a number, and '${a.valueName}' is not a constant`, a.valueRange ?? a.range);
   }
-  if (size && isBare(size)) r.error('dma.size', `give the transfer's length: size=S (1 to ${num(DMA_MAX_SIZE)} bytes)`, size.range);
+  if (size && isBare(size))
+    r.error('dma.size', `give the transfer's length: size=S (1 to ${num(DMA_MAX_SIZE)} bytes)`, size.range);
   if (step && isBare(step)) r.error('dma.data', `give the pattern's increment: step=D`, step.range);
   let bytes = DMA_DEFAULT_SIZE;
   if (size?.value !== undefined) {
     if (size.value < 1n || size.value > BigInt(DMA_MAX_SIZE)) {
-      r.error('dma.size', `a DMA transfers 1 to ${num(DMA_MAX_SIZE)} bytes (64 KiB), not ${num(size.value)}`, size.valueRange ?? size.range);
+      r.error(
+        'dma.size',
+        `a DMA transfers 1 to ${num(DMA_MAX_SIZE)} bytes (64 KiB), not ${num(size.value)}`,
+        size.valueRange ?? size.range,
+      );
     } else bytes = Number(size.value);
     const iova = valueArg(s, DMA_IOVA)?.value;
-    if (iova !== undefined && iova + size.value > 1n << 64n) r.error('dma.size', `the transfer runs past the top of the 64-bit address space (IOVA ${hex(iova, 64)} + ${num(size.value)})`, size.valueRange ?? size.range);
+    if (iova !== undefined && iova + size.value > 1n << 64n)
+      r.error(
+        'dma.size',
+        `the transfer runs past the top of the 64-bit address space (IOVA ${hex(iova, 64)} + ${num(size.value)})`,
+        size.valueRange ?? size.range,
+      );
   }
   // The value fills at most one word: all of it must land in the transfer.
   const fits = (v: bigint | undefined, range: ScriptDiagnostic['range']) => {
-    if (v !== undefined && bytes < WORD && v >> BigInt(8 * bytes) !== 0n) r.error('arg.too-wide', `${num(v)} does not fit the ${counted(bytes, 'byte')} of the transfer (size=${bytes})`, range);
+    if (v !== undefined && bytes < WORD && v >> BigInt(8 * bytes) !== 0n)
+      r.error(
+        'arg.too-wide',
+        `${num(v)} does not fit the ${counted(bytes, 'byte')} of the transfer (size=${bytes})`,
+        range,
+      );
   };
   if (dir === 'write') {
-    if (data && isBare(data)) r.error('dma.data', `a write's payload is data=V; 'data ==' compares what a read returns`, data.range);
+    if (data && isBare(data))
+      r.error('dma.data', `a write's payload is data=V; 'data ==' compares what a read returns`, data.range);
     else if (data) fits(data.value, data.valueRange ?? data.range);
-    else if (size) r.error('dma.data', `a write of size=${size.value !== undefined ? num(size.value) : 'S'} needs its payload: data=V`, size.range);
+    else if (size)
+      r.error(
+        'dma.data',
+        `a write of size=${size.value !== undefined ? num(size.value) : 'S'} needs its payload: data=V`,
+        size.range,
+      );
     if (step && !data) r.error('dma.data', `step= continues the payload's pattern: give data=V`, step.range);
     return;
   }
   if (data && !isBare(data)) {
-    r.error('dma.data', `data=V is a write's payload; a ${dir === 'exec' ? 'fetch' : 'read'} checks the bytes it returns with 'data == V' (or '!= V')`, data.range);
+    r.error(
+      'dma.data',
+      `data=V is a write's payload; a ${dir === 'exec' ? 'fetch' : 'read'} checks the bytes it returns with 'data == V' (or '!= V')`,
+      data.range,
+    );
     return;
   }
   if (data) {
     const e = s.expect;
     if (!e) r.error('dma.data', `'data' compares the bytes the device reads: data == V (or != V)`, data.range);
-    else if (e.value === undefined) r.error('dma.data', `'data ==' compares the bytes read with a number; an outcome or event ('${e.name ?? ''}') is compared without 'data'`, e.range);
-    else if (e.range.start.line === data.range.start.line && e.range.start.character < data.range.start.character) r.error('dma.data', `'data' goes before the comparison: data == V`, data.range);
+    else if (e.value === undefined)
+      r.error(
+        'dma.data',
+        `'data ==' compares the bytes read with a number; an outcome or event ('${e.name ?? ''}') is compared without 'data'`,
+        e.range,
+      );
+    else if (e.range.start.line === data.range.start.line && e.range.start.character < data.range.start.character)
+      r.error('dma.data', `'data' goes before the comparison: data == V`, data.range);
     else fits(e.value, e.range);
   }
-  if (step && !data) r.error('dma.data', `step= continues the pattern 'data == V' compares with: give data == V`, step.range);
+  if (step && !data)
+    r.error('dma.data', `step= continues the pattern 'data == V' compares with: give data == V`, step.range);
 }
 
 /** What a `dma` statement asks of a device. */

@@ -44,7 +44,14 @@ export const ENGINE_STATEMENTS: { readonly [V in ActionVerb]: EngineDef<V> } = {
 };
 
 /** Every statement, in the order the reference page lists them. */
-export const STATEMENTS: readonly StatementDef[] = [CONFIG, CONST, INCLUDE, ACCESS, MEM, ...Object.values(ENGINE_STATEMENTS)];
+export const STATEMENTS: readonly StatementDef[] = [
+  CONFIG,
+  CONST,
+  INCLUDE,
+  ACCESS,
+  MEM,
+  ...Object.values(ENGINE_STATEMENTS),
+];
 
 /**
  * Keywords kept for statements of later versions (docs/script-language.md, "Reserved"). They are

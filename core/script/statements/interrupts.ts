@@ -18,14 +18,24 @@ import { msi as msiSupported, pri as priSupported } from '../../structures/capab
 import { closestNames, didYouMean } from '../../text/suggest';
 import { counted } from '../../text/plural';
 import type { ActionArg, ResolvedAction } from '../resolved';
-import { diag, type ActionOutcome, type NamedArg, type PositionalArg, type ScriptState, type StatementForm } from './types';
+import {
+  diag,
+  type ActionOutcome,
+  type NamedArg,
+  type PositionalArg,
+  type ScriptState,
+  type StatementForm,
+} from './types';
 
 /** What each source's interrupt means, for completion, hovers and the reference page. */
 export const IRQ_SOURCE_DOCS: Readonly<Record<InterruptSource, string>> = {
-  EVENTQ: 'The event queue interrupt: the SMMU wrote a record into an empty event queue while IRQ_CTRL.EVENTQ_IRQEN is 1 (§3.18.2, §7.2).',
+  EVENTQ:
+    'The event queue interrupt: the SMMU wrote a record into an empty event queue while IRQ_CTRL.EVENTQ_IRQEN is 1 (§3.18.2, §7.2).',
   PRIQ: 'The PRI queue interrupt: a page request went into an empty PRI queue (or, with PRIQ_IRQ_CFG2.LO, a Last request arrived) while IRQ_CTRL.PRIQ_IRQEN is 1 (§3.18.2, §8).',
-  GERROR: 'The global error interrupt: an error became active in GERROR while IRQ_CTRL.GERROR_IRQEN is 1 (§7.5); an aborted GERROR MSI does not raise it again.',
-  CMD_SYNC: 'The CMD_SYNC completion interrupt: a CMD_SYNC with CS=SIG_IRQ completed (§4.7.3); no IRQ_CTRL enable gates it.',
+  GERROR:
+    'The global error interrupt: an error became active in GERROR while IRQ_CTRL.GERROR_IRQEN is 1 (§7.5); an aborted GERROR MSI does not raise it again.',
+  CMD_SYNC:
+    'The CMD_SYNC completion interrupt: a CMD_SYNC with CS=SIG_IRQ completed (§4.7.3); no IRQ_CTRL enable gates it.',
 };
 
 /** The forms of `expect` defined here, as the reference page, hovers and completion show them. */
@@ -45,12 +55,31 @@ export const INTERRUPT_FORMS: readonly StatementForm[] = [
 ];
 
 /** The source after `expect irq` (completion, hovers). */
-export const IRQ_SOURCE_ARG: PositionalArg = { usage: 'SOURCE', doc: 'The interrupt source (§3.18.2).', after: 'irq', choices: INTERRUPT_SOURCES, choiceDocs: IRQ_SOURCE_DOCS };
+export const IRQ_SOURCE_ARG: PositionalArg = {
+  usage: 'SOURCE',
+  doc: 'The interrupt source (§3.18.2).',
+  after: 'irq',
+  choices: INTERRUPT_SOURCES,
+  choiceDocs: IRQ_SOURCE_DOCS,
+};
 
 /** `addr=` and `data=` of `expect msi`. */
 export const MSI_ARGS: readonly NamedArg[] = [
-  { name: 'addr', kind: 'value', placeholder: 'A', after: 'msi', required: true, doc: 'The address the MSI writes (§3.18): IRQ_CFG0.ADDR, or CMD_SYNC.MSIAddress, truncated to the OAS.' },
-  { name: 'data', kind: 'value', placeholder: 'D', after: 'msi', doc: 'The 32-bit data the MSI writes: IRQ_CFG1.DATA, or CMD_SYNC.MSIData. Left out, any data matches.' },
+  {
+    name: 'addr',
+    kind: 'value',
+    placeholder: 'A',
+    after: 'msi',
+    required: true,
+    doc: 'The address the MSI writes (§3.18): IRQ_CFG0.ADDR, or CMD_SYNC.MSIAddress, truncated to the OAS.',
+  },
+  {
+    name: 'data',
+    kind: 'value',
+    placeholder: 'D',
+    after: 'msi',
+    doc: 'The 32-bit data the MSI writes: IRQ_CFG1.DATA, or CMD_SYNC.MSIData. Left out, any data matches.',
+  },
 ];
 
 /** The enable each source needs in IRQ_CTRL (CMD_SYNC has none: CS selects it per command). */
@@ -114,19 +143,42 @@ function whyNot(engine: Engine, source: InterruptSource): string {
   return '';
 }
 
-const fail = (message: string, s: ResolvedAction): ActionOutcome => ({ diagnostics: [diag('error', 'expect.failed', `${message} (§3.18)`, s.range)], failedExpectation: true });
+const fail = (message: string, s: ResolvedAction): ActionOutcome => ({
+  diagnostics: [diag('error', 'expect.failed', `${message} (§3.18)`, s.range)],
+  failedExpectation: true,
+});
 
 /** `expect irq SOURCE`: a wired interrupt of that source waits. */
 function expectIrq(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutcome {
   const [, sourceArg, ...rest] = s.args;
   const name = sourceArg?.name;
   if (!sourceArg || !name || sourceArg.value !== undefined || sourceArg.valueName !== undefined) {
-    return { diagnostics: [diag('error', 'expect.syntax', `expected the interrupt source after 'expect irq': ${INTERRUPT_SOURCES.join(', ')}`, sourceArg?.range ?? s.range)] };
+    return {
+      diagnostics: [
+        diag(
+          'error',
+          'expect.syntax',
+          `expected the interrupt source after 'expect irq': ${INTERRUPT_SOURCES.join(', ')}`,
+          sourceArg?.range ?? s.range,
+        ),
+      ],
+    };
   }
   const source = INTERRUPT_SOURCES.find((x) => x === name.toUpperCase());
-  if (!source) return { diagnostics: [diag('error', 'expect.unknown-irq', `unknown interrupt source '${name}' (${INTERRUPT_SOURCES.join(', ')})${didYouMean(closestNames(name.toUpperCase(), INTERRUPT_SOURCES))}`, sourceArg.range)] };
+  if (!source)
+    return {
+      diagnostics: [
+        diag(
+          'error',
+          'expect.unknown-irq',
+          `unknown interrupt source '${name}' (${INTERRUPT_SOURCES.join(', ')})${didYouMean(closestNames(name.toUpperCase(), INTERRUPT_SOURCES))}`,
+          sourceArg.range,
+        ),
+      ],
+    };
   const extra = rest[0];
-  if (extra) return { diagnostics: [diag('error', 'expect.syntax', `'expect irq ${source}' takes nothing more`, extra.range)] };
+  if (extra)
+    return { diagnostics: [diag('error', 'expect.syntax', `'expect irq ${source}' takes nothing more`, extra.range)] };
   const list = waiting(engine, state);
   const hit = list.find((w) => w.signal.source === source && w.signal.how === 'wired');
   if (!hit) return fail(`no ${source} wired interrupt was asserted${whyNot(engine, source)}; ${instead(list)}`, s);
@@ -144,17 +196,46 @@ function expectMsi(engine: Engine, state: ScriptState, s: ResolvedAction): Actio
     const numeric = a.value !== undefined;
     if (n === 'addr' && numeric) addr = a;
     else if (n === 'data' && numeric) data = a;
-    else if ((n === 'addr' || n === 'data') && a.valueName !== undefined) out.push(diag('error', 'expect.syntax', `${n}= takes a number or a constant; '${a.valueName}' is neither`, a.valueRange ?? a.range));
-    else out.push(diag('error', 'expect.syntax', `'expect msi' takes addr=A and data=D${a.name ? `, not '${a.name}'` : ''}`, a.range));
+    else if ((n === 'addr' || n === 'data') && a.valueName !== undefined)
+      out.push(
+        diag(
+          'error',
+          'expect.syntax',
+          `${n}= takes a number or a constant; '${a.valueName}' is neither`,
+          a.valueRange ?? a.range,
+        ),
+      );
+    else
+      out.push(
+        diag(
+          'error',
+          'expect.syntax',
+          `'expect msi' takes addr=A and data=D${a.name ? `, not '${a.name}'` : ''}`,
+          a.range,
+        ),
+      );
   }
-  if (!addr && !out.length) out.push(diag('error', 'expect.syntax', `expected addr=A after 'expect msi': the address the MSI writes`, s.range));
-  if (data?.value !== undefined && data.value > 0xffff_ffffn) out.push(diag('error', 'arg.too-wide', `${hex(data.value)} does not fit an MSI's 32 bits of data`, data.valueRange ?? data.range, '3.18'));
+  if (!addr && !out.length)
+    out.push(diag('error', 'expect.syntax', `expected addr=A after 'expect msi': the address the MSI writes`, s.range));
+  if (data?.value !== undefined && data.value > 0xffff_ffffn)
+    out.push(
+      diag(
+        'error',
+        'arg.too-wide',
+        `${hex(data.value)} does not fit an MSI's 32 bits of data`,
+        data.valueRange ?? data.range,
+        '3.18',
+      ),
+    );
   const want = addr?.value;
   if (out.length || want === undefined) return { diagnostics: out };
   const wantData = data?.value;
   const list = waiting(engine, state);
   const msis = list.filter((w): w is Waiting & { signal: InterruptSignal & { how: 'msi' } } => w.signal.how === 'msi');
-  const hit = msis.find((w) => !w.signal.aborted && w.signal.address === want && (wantData === undefined || BigInt(w.signal.data) === wantData));
+  const hit = msis.find(
+    (w) =>
+      !w.signal.aborted && w.signal.address === want && (wantData === undefined || BigInt(w.signal.data) === wantData),
+  );
   const what = `MSI ${wantData === undefined ? '' : `of ${hex(wantData)} `}to ${hex(want, 64)}`;
   if (!hit) {
     const why = msiSupported(engine.ids) ? '' : ' (this SMMU sends no MSIs: IDR0.MSI is 0)';
@@ -167,10 +248,15 @@ function expectMsi(engine: Engine, state: ScriptState, s: ResolvedAction): Actio
 /** `expect no irq`: nothing waits; clears what does. */
 function expectNoIrq(engine: Engine, state: ScriptState, s: ResolvedAction): ActionOutcome {
   const extra = s.args[2];
-  if (extra) return { diagnostics: [diag('error', 'expect.syntax', `'expect no irq' takes nothing more`, extra.range)] };
+  if (extra)
+    return { diagnostics: [diag('error', 'expect.syntax', `'expect no irq' takes nothing more`, extra.range)] };
   const list = waiting(engine, state);
   clearAll(engine, state);
-  if (list.length) return fail(`${counted(list.length, 'interrupt was', 'interrupts were')} signalled: ${list.map((w) => w.activity.text).join('; ')}`, s);
+  if (list.length)
+    return fail(
+      `${counted(list.length, 'interrupt was', 'interrupts were')} signalled: ${list.map((w) => w.activity.text).join('; ')}`,
+      s,
+    );
   return { diagnostics: [], summary: 'no interrupt', metExpectation: true };
 }
 
@@ -186,10 +272,13 @@ export function interruptForm(s: ResolvedAction): InterruptForm | undefined {
   return undefined;
 }
 
-const FORMS: Readonly<Record<InterruptForm, (engine: Engine, state: ScriptState, s: ResolvedAction) => ActionOutcome>> = { irq: expectIrq, msi: expectMsi, 'no irq': expectNoIrq };
+const FORMS: Readonly<Record<InterruptForm, (engine: Engine, state: ScriptState, s: ResolvedAction) => ActionOutcome>> =
+  { irq: expectIrq, msi: expectMsi, 'no irq': expectNoIrq };
 
 /** How an `expect` statement of an interrupt form runs, or undefined for the event forms. */
-export function interruptExpectation(s: ResolvedAction): ((engine: Engine, state: ScriptState, s: ResolvedAction) => ActionOutcome) | undefined {
+export function interruptExpectation(
+  s: ResolvedAction,
+): ((engine: Engine, state: ScriptState, s: ResolvedAction) => ActionOutcome) | undefined {
   const form = interruptForm(s);
   return form && FORMS[form];
 }

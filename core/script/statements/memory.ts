@@ -17,7 +17,11 @@ function resolveMemory(r: Resolver, s: MemStatement): void {
   const address = r.value(s.address, { kind: 'plain', bits: 64, why: 'an address is a number' });
   const value = s.value ? r.value(s.value, plain) : undefined;
   if (s.expect?.abort) {
-    r.error('expect.abort-memory', `guest memory does not abort the driver's accesses in the model: '${s.expect.op} abort' is for readN/writeN of the SMMU's registers ('mem abort ADDR SIZE' makes the SMMU's own accesses abort)`, s.expect.range);
+    r.error(
+      'expect.abort-memory',
+      `guest memory does not abort the driver's accesses in the model: '${s.expect.op} abort' is for readN/writeN of the SMMU's registers ('mem abort ADDR SIZE' makes the SMMU's own accesses abort)`,
+      s.expect.range,
+    );
     return;
   }
   const expect = s.expect ? r.value(s.expect.value, plain) : undefined;
@@ -28,7 +32,9 @@ function resolveMemory(r: Resolver, s: MemStatement): void {
     address,
     size: (s.bits / 8) as AccessSize,
     ...(value !== undefined ? { value, valueRange: s.value?.range } : {}),
-    ...(s.expect && expect !== undefined ? { expect: { op: s.expect.op, value: expect, mask: mask(s.bits), shift: 0, range: s.expect.range } } : {}),
+    ...(s.expect && expect !== undefined
+      ? { expect: { op: s.expect.op, value: expect, mask: mask(s.bits), shift: 0, range: s.expect.range } }
+      : {}),
     range: s.range,
     targetRange: s.address.range,
   });
@@ -40,7 +46,12 @@ export const MEM: MemoryDef = {
   family: 'memory',
   section: 'language',
   summary: 'A load or store of guest physical memory',
-  forms: [{ usage: ['mem readN ADDR [== VALUE]', 'mem writeN ADDR VALUE'], doc: 'A load or store of guest physical memory (queues, tables); N = 8, 16, 32, 64.' }],
+  forms: [
+    {
+      usage: ['mem readN ADDR [== VALUE]', 'mem writeN ADDR VALUE'],
+      doc: 'A load or store of guest physical memory (queues, tables); N = 8, 16, 32, 64.',
+    },
+  ],
   resolve: resolveMemory,
 };
 
@@ -52,7 +63,7 @@ export const MEM_ABORT: EngineDef<'abort'> = {
   section: 'engine',
   label: 'mem abort',
   expectation: 'none',
-  summary: "SMMU accesses to a range of guest memory take an external abort",
+  summary: 'SMMU accesses to a range of guest memory take an external abort',
   forms: [
     {
       doc: 'SMMU accesses to the range take an external abort: command fetch (CERROR_ABT), STE/CD fetch (F_STE_FETCH, F_CD_FETCH), table walks (F_WALK_EABT), event writes (GERROR.EVENTQ_ABT_ERR), MSIs. So do the data accesses of a DMA payload there: the transfer stops at that transaction, without an event (the SMMU translated it; memory refused it).',
@@ -68,8 +79,12 @@ export const MEM_ABORT: EngineDef<'abort'> = {
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, _state, s) {
     const [start, size] = s.args;
-    if (start?.value === undefined || size?.value === undefined || start.name || size.name) return { diagnostics: [diag('error', 'mem.abort', `expected 'mem abort ADDRESS SIZE'`, s.range)] };
+    if (start?.value === undefined || size?.value === undefined || start.name || size.name)
+      return { diagnostics: [diag('error', 'mem.abort', `expected 'mem abort ADDRESS SIZE'`, s.range)] };
     engine.memory.addAbortRange(Number(start.value), Number(start.value + size.value));
-    return { diagnostics: [], summary: `SMMU accesses to ${hex(start.value, 64)}..${hex(start.value + size.value - 1n, 64)} take an external abort` };
+    return {
+      diagnostics: [],
+      summary: `SMMU accesses to ${hex(start.value, 64)}..${hex(start.value + size.value - 1n, 64)} take an external abort`,
+    };
   },
 };

@@ -22,7 +22,9 @@ function forgetBeforeReset(state: ScriptState, activityLength: number): void {
 
 function summaryOf(s: ResolvedAction): string {
   const c = s.config;
-  return c ? `SMMU out of reset as ${c.config.name} (${c.path.split(/[\\/]/).pop() ?? c.path})` : 'SMMU reset: registers at their reset values, caches empty';
+  return c
+    ? `SMMU out of reset as ${c.config.name} (${c.path.split(/[\\/]/).pop() ?? c.path})`
+    : 'SMMU reset: registers at their reset values, caches empty';
 }
 
 export const RESET: EngineDef<'reset'> = {
@@ -46,7 +48,11 @@ export const RESET: EngineDef<'reset'> = {
     const extra = s.args[0];
     if (extra) {
       r.sawAccess = true;
-      r.error('reset.arg', `'reset' takes no arguments: a configuration goes on the next line, config "FILE"`, extra.range);
+      r.error(
+        'reset.arg',
+        `'reset' takes no arguments: a configuration goes on the next line, config "FILE"`,
+        extra.range,
+      );
       return;
     }
     resolveEngineStatement(r, s);

@@ -31,10 +31,22 @@ export function resolveEngineStatement(
     if (a.kind === 'assign') {
       const v = a.value;
       if (v.kind === 'name' && !r.consts.has(v.name.toUpperCase())) {
-        args.push({ range: a.range, name: a.field.name, nameRange: a.field.range, valueName: v.name, valueRange: v.range });
+        args.push({
+          range: a.range,
+          name: a.field.name,
+          nameRange: a.field.range,
+          valueName: v.name,
+          valueRange: v.range,
+        });
       } else {
         const value = r.value(v, PLAIN);
-        args.push({ range: a.range, name: a.field.name, nameRange: a.field.range, ...(value !== undefined ? { value } : {}), valueRange: v.range });
+        args.push({
+          range: a.range,
+          name: a.field.name,
+          nameRange: a.field.range,
+          ...(value !== undefined ? { value } : {}),
+          valueRange: v.range,
+        });
       }
     } else if (a.kind === 'name' && !r.consts.has(a.name.toUpperCase())) {
       args.push({ range: a.range, name: a.name, nameRange: a.range });
@@ -48,7 +60,8 @@ export function resolveEngineStatement(
   let expect = special?.expect;
   if (!special && s.expect) {
     const e = s.expect.value;
-    if (e.kind === 'name' && !r.consts.has(e.name.toUpperCase())) expect = { op: s.expect.op, name: e.name, range: s.expect.range };
+    if (e.kind === 'name' && !r.consts.has(e.name.toUpperCase()))
+      expect = { op: s.expect.op, name: e.name, range: s.expect.range };
     else {
       const v = r.value(e, PLAIN);
       if (v !== undefined) expect = { op: s.expect.op, value: v, range: s.expect.range };
@@ -56,7 +69,15 @@ export function resolveEngineStatement(
   }
   if (r.errors !== start) return;
   // args.slice(): exactly its length (see the parser's args).
-  const resolved: ResolvedAction = { kind: 'action', verb: s.verb, range: s.range, keyword: s.keyword, args: args.slice(), ...(poll ? { poll } : {}), ...(expect ? { expect } : {}) };
+  const resolved: ResolvedAction = {
+    kind: 'action',
+    verb: s.verb,
+    range: s.range,
+    keyword: s.keyword,
+    args: args.slice(),
+    ...(poll ? { poll } : {}),
+    ...(expect ? { expect } : {}),
+  };
   check?.(r, resolved);
   if (r.errors === start) r.statements.push(resolved);
 }

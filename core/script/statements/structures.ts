@@ -31,7 +31,8 @@ function steAddress(engine: Engine, sid: number): number | string {
   const desc = engine.memory.read(BigInt(l1), 8);
   const span = Number(desc & 0x1fn);
   const l2 = Number((desc >> 6n) & ((1n << 50n) - 1n)) * 64;
-  if (span === 0) return `the stream table is 2-level and L1STD ${Math.floor(sid / 2 ** split)} (at ${hex(BigInt(l1), 64)}) is invalid (Span 0): write it first with 'l1std'`;
+  if (span === 0)
+    return `the stream table is 2-level and L1STD ${Math.floor(sid / 2 ** split)} (at ${hex(BigInt(l1), 64)}) is invalid (Span 0): write it first with 'l1std'`;
   return l2 + 64 * (sid % 2 ** split);
 }
 
@@ -41,7 +42,9 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
   const rest = s.args.slice(1);
   if (!where || where.value === undefined || where.name) {
     const what = verb === 'ste' ? 'a StreamID' : verb === 'l1std' ? 'an L1 index' : 'an address';
-    return { diagnostics: [diag('error', `${verb}.where`, `expected ${what} after '${verb}'`, where?.range ?? s.keyword)] };
+    return {
+      diagnostics: [diag('error', `${verb}.where`, `expected ${what} after '${verb}'`, where?.range ?? s.keyword)],
+    };
   }
   const values = fieldValues(def, rest, out, def.name);
   if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
@@ -56,13 +59,33 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
     addr = base + 8 * n;
   } else addr = n;
   const align = def.bits / 8;
-  if (addr % align !== 0) out.push(diag('warning', `${verb}.unaligned`, `${def.name} at ${hex(BigInt(addr), 64)} is not ${align}-byte aligned`, where.range));
+  if (addr % align !== 0)
+    out.push(
+      diag(
+        'warning',
+        `${verb}.unaligned`,
+        `${def.name} at ${hex(BigInt(addr), 64)} is not ${align}-byte aligned`,
+        where.range,
+      ),
+    );
   const enc = encodeStructure(def, values);
   for (const p of enc.problems) out.push(diag('error', `${verb}.encode`, p, s.range));
   engine.memory.writeWords(addr - (addr % 4), enc.words);
   if (verb === 'ste' || verb === 'cd') {
-    const v = verb === 'ste' ? checkSte(enc.words, engine.ids, { oas: engine.oas }) : checkCd(enc.words, engine.ids, { oas: engine.oas });
-    for (const p of v.illegal) out.push(diag('warning', `${verb}.illegal`, `${def.name} is ILLEGAL: ${p.message}; a transaction using it gets ${verb === 'ste' ? 'C_BAD_STE' : 'C_BAD_CD'}`, s.range, p.section));
+    const v =
+      verb === 'ste'
+        ? checkSte(enc.words, engine.ids, { oas: engine.oas })
+        : checkCd(enc.words, engine.ids, { oas: engine.oas });
+    for (const p of v.illegal)
+      out.push(
+        diag(
+          'warning',
+          `${verb}.illegal`,
+          `${def.name} is ILLEGAL: ${p.message}; a transaction using it gets ${verb === 'ste' ? 'C_BAD_STE' : 'C_BAD_CD'}`,
+          s.range,
+          p.section,
+        ),
+      );
   }
   return { diagnostics: out, summary: `${def.name} written at ${hex(BigInt(addr), 64)}` };
 }
@@ -93,28 +116,54 @@ function structureStatement<V extends StructureVerb>(
   };
 }
 
-export const STE = structureStatement('ste', STE_LAYOUT, { usage: 'SID', doc: 'The StreamID whose STE this is: it is written where the stream table puts it.' }, 'FIELDS…', {
-  summary: 'Writes STE SID (§5.2) where the SMMU will look for it',
-  form: { doc: 'Writes STE SID (§5.2) where the SMMU will look for it: STRTAB_BASE + 64 × SID, or through the L1STD of a 2-level table. Warns (`ste.illegal`) with the reason when the STE is ILLEGAL.' },
-  snippet: '${1:SID} V Config=${2:S1_TRANS}',
-  outline: 'function',
-});
+export const STE = structureStatement(
+  'ste',
+  STE_LAYOUT,
+  { usage: 'SID', doc: 'The StreamID whose STE this is: it is written where the stream table puts it.' },
+  'FIELDS…',
+  {
+    summary: 'Writes STE SID (§5.2) where the SMMU will look for it',
+    form: {
+      doc: 'Writes STE SID (§5.2) where the SMMU will look for it: STRTAB_BASE + 64 × SID, or through the L1STD of a 2-level table. Warns (`ste.illegal`) with the reason when the STE is ILLEGAL.',
+    },
+    snippet: '${1:SID} V Config=${2:S1_TRANS}',
+    outline: 'function',
+  },
+);
 
-export const CD = structureStatement('cd', CD_LAYOUT, { usage: 'ADDR', doc: 'The guest physical address of the context descriptor.' }, 'FIELDS…', {
-  summary: 'Writes a context descriptor (§5.4) at ADDR',
-  form: { doc: 'Writes a context descriptor (§5.4) at ADDR; `cd.illegal` as for STEs.' },
-  snippet: '${1:ADDR} V',
-  outline: 'function',
-});
+export const CD = structureStatement(
+  'cd',
+  CD_LAYOUT,
+  { usage: 'ADDR', doc: 'The guest physical address of the context descriptor.' },
+  'FIELDS…',
+  {
+    summary: 'Writes a context descriptor (§5.4) at ADDR',
+    form: { doc: 'Writes a context descriptor (§5.4) at ADDR; `cd.illegal` as for STEs.' },
+    snippet: '${1:ADDR} V',
+    outline: 'function',
+  },
+);
 
-export const L1STD = structureStatement('l1std', L1STD_LAYOUT, { usage: 'INDEX', doc: 'The index of the descriptor in the level-1 stream table.' }, 'Span=N L2Ptr=ADDR', {
-  summary: 'Writes L1 stream table descriptor INDEX (§5.1)',
-  form: { doc: 'Writes L1 stream table descriptor INDEX (§5.1).' },
-  snippet: '${1:INDEX} Span=${2:8} L2Ptr=${3:ADDR}',
-});
+export const L1STD = structureStatement(
+  'l1std',
+  L1STD_LAYOUT,
+  { usage: 'INDEX', doc: 'The index of the descriptor in the level-1 stream table.' },
+  'Span=N L2Ptr=ADDR',
+  {
+    summary: 'Writes L1 stream table descriptor INDEX (§5.1)',
+    form: { doc: 'Writes L1 stream table descriptor INDEX (§5.1).' },
+    snippet: '${1:INDEX} Span=${2:8} L2Ptr=${3:ADDR}',
+  },
+);
 
-export const L1CD = structureStatement('l1cd', L1CD_LAYOUT, { usage: 'ADDR', doc: 'The guest physical address of the L1 CD descriptor.' }, 'V L2Ptr=ADDR', {
-  summary: 'Writes an L1 CD descriptor (§5.3) at ADDR',
-  form: { doc: 'Writes an L1 CD descriptor (§5.3) at ADDR.' },
-  snippet: '${1:ADDR} V L2Ptr=${2:ADDR}',
-});
+export const L1CD = structureStatement(
+  'l1cd',
+  L1CD_LAYOUT,
+  { usage: 'ADDR', doc: 'The guest physical address of the L1 CD descriptor.' },
+  'V L2Ptr=ADDR',
+  {
+    summary: 'Writes an L1 CD descriptor (§5.3) at ADDR',
+    form: { doc: 'Writes an L1 CD descriptor (§5.3) at ADDR.' },
+    snippet: '${1:ADDR} V L2Ptr=${2:ADDR}',
+  },
+);

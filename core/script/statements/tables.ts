@@ -30,15 +30,33 @@ export const TABLES: EngineDef<'tables'> = {
   run(_engine, state, s) {
     const [where] = s.args;
     const sizeArg = arg(s, 'size');
-    if (!where || where.value === undefined || where.name) return { diagnostics: [diag('error', 'tables.where', `expected the address of a free memory area for page tables after 'tables'`, s.keyword)] };
+    if (!where || where.value === undefined || where.name)
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'tables.where',
+            `expected the address of a free memory area for page tables after 'tables'`,
+            s.keyword,
+          ),
+        ],
+      };
     const start = Number(where.value);
-    if (start % 4096 !== 0) return { diagnostics: [diag('error', 'tables.unaligned', `the table pool must be 4 KB aligned`, where.range)] };
+    if (start % 4096 !== 0)
+      return { diagnostics: [diag('error', 'tables.unaligned', `the table pool must be 4 KB aligned`, where.range)] };
     state.pool = { next: start, end: start + (sizeArg?.value !== undefined ? Number(sizeArg.value) : 0x100000) };
     return { diagnostics: [], summary: `page tables allocated from ${hex(BigInt(start), 64)}` };
   },
 };
 
-const MAP_IOVA: NamedArg = { name: 'iova', aliases: ['va', 'ipa'], kind: 'value', required: true, placeholder: 'VA', doc: 'The input address mapped (a VA at stage 1, an IPA at stage 2).' };
+const MAP_IOVA: NamedArg = {
+  name: 'iova',
+  aliases: ['va', 'ipa'],
+  kind: 'value',
+  required: true,
+  placeholder: 'VA',
+  doc: 'The input address mapped (a VA at stage 1, an IPA at stage 2).',
+};
 
 /**
  * `map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [ro] [xn] [user] [noaf] [global] [attr=N]`:
@@ -61,27 +79,52 @@ export const MAP: EngineDef<'map'> = {
   ],
   args: {
     named: [
-      { name: 'ttb', kind: 'value', required: true, placeholder: 'T', doc: 'The address of the starting-level table (TTB0 of the CD, or S2TTB of the STE).' },
+      {
+        name: 'ttb',
+        kind: 'value',
+        required: true,
+        placeholder: 'T',
+        doc: 'The address of the starting-level table (TTB0 of the CD, or S2TTB of the STE).',
+      },
       MAP_IOVA,
       { name: 'pa', kind: 'value', required: true, placeholder: 'PA', doc: 'The output address it maps to.' },
-      { name: 'size', kind: 'value', placeholder: 'S', doc: 'The size of the leaf: a page, or a block size (default one granule).' },
+      {
+        name: 'size',
+        kind: 'value',
+        placeholder: 'S',
+        doc: 'The size of the leaf: a page, or a block size (default one granule).',
+      },
       { name: 'granule', kind: 'value', placeholder: '4|16|64', doc: 'The translation granule in KB (default 4).' },
       { name: 'stage', kind: 'value', placeholder: '1|2', doc: 'Stage 1 or stage 2 descriptors (default 1).' },
-      { name: 'tsz', kind: 'value', placeholder: 'N', doc: 'T0SZ or S2T0SZ: the input address size is 64 − tsz bits (default 16).' },
-      { name: 'sl0', kind: 'value', placeholder: 'N', doc: "Stage 2: the STE's S2SL0, which with the granule gives the starting level." },
+      {
+        name: 'tsz',
+        kind: 'value',
+        placeholder: 'N',
+        doc: 'T0SZ or S2T0SZ: the input address size is 64 − tsz bits (default 16).',
+      },
+      {
+        name: 'sl0',
+        kind: 'value',
+        placeholder: 'N',
+        doc: "Stage 2: the STE's S2SL0, which with the granule gives the starting level.",
+      },
       { name: 'ro', kind: 'flag', doc: 'Read-only: AP[2] at stage 1, S2AP read-only at stage 2.' },
       { name: 'xn', kind: 'flag', doc: 'Not executable: PXN and UXN at stage 1, XN at stage 2.' },
       { name: 'priv', kind: 'flag', doc: 'Stage 1: privileged access only (AP[1] clear).' },
       { name: 'global', kind: 'flag', doc: 'Stage 1: a global mapping (nG clear), not tagged with the ASID.' },
       { name: 'noaf', kind: 'flag', doc: 'Leave the Access Flag clear.' },
       { name: 'dbm', kind: 'flag', doc: 'Set the Dirty Bit Modifier (bit 51).' },
-      { name: 'attr', kind: 'value', placeholder: 'N', doc: 'AttrIndx at stage 1 (default 0), MemAttr at stage 2 (default 0xF, Normal write-back).' },
+      {
+        name: 'attr',
+        kind: 'value',
+        placeholder: 'N',
+        doc: 'AttrIndx at stage 1 (default 0), MemAttr at stage 2 (default 0xF, Normal write-back).',
+      },
     ],
   },
   snippet: 'ttb=${1:TTB} iova=${2:VA} pa=${3:PA}',
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
-
     const out: ScriptDiagnostic[] = [];
     const num = (n: string, d?: number): number | undefined => {
       const a = arg(s, n);
@@ -92,13 +135,18 @@ export const MAP: EngineDef<'map'> = {
     let va: number | undefined;
     for (const n of [MAP_IOVA.name, ...(MAP_IOVA.aliases ?? [])]) va ??= num(n);
     const pa = num('pa');
-    if (ttb === undefined || va === undefined || pa === undefined) out.push(diag('error', 'map.args', `map needs ttb=, iova= and pa=`, s.range));
+    if (ttb === undefined || va === undefined || pa === undefined)
+      out.push(diag('error', 'map.args', `map needs ttb=, iova= and pa=`, s.range));
     const granuleKb = num('granule', 4) as number;
-    if (![4, 16, 64].includes(granuleKb)) out.push(diag('error', 'map.granule', `granule is 4, 16 or 64 (KB)`, arg(s, 'granule')?.range ?? s.range));
+    if (![4, 16, 64].includes(granuleKb))
+      out.push(diag('error', 'map.granule', `granule is 4, 16 or 64 (KB)`, arg(s, 'granule')?.range ?? s.range));
     const stage = num('stage', 1) as number;
-    if (stage !== 1 && stage !== 2) out.push(diag('error', 'map.stage', `stage is 1 or 2`, arg(s, 'stage')?.range ?? s.range));
-    if (!state.pool) out.push(diag('error', 'map.pool', `no page-table pool: add 'tables ADDR' before the first map`, s.keyword));
-    if (out.length || ttb === undefined || va === undefined || pa === undefined || !state.pool) return { diagnostics: out };
+    if (stage !== 1 && stage !== 2)
+      out.push(diag('error', 'map.stage', `stage is 1 or 2`, arg(s, 'stage')?.range ?? s.range));
+    if (!state.pool)
+      out.push(diag('error', 'map.pool', `no page-table pool: add 'tables ADDR' before the first map`, s.keyword));
+    if (out.length || ttb === undefined || va === undefined || pa === undefined || !state.pool)
+      return { diagnostics: out };
     const g = granuleKb as 4 | 16 | 64;
     const pageShift = g === 4 ? 12 : g === 16 ? 14 : 16;
     const perLevel = pageShift - 3;
@@ -111,12 +159,41 @@ export const MAP: EngineDef<'map'> = {
       // The same start-level rules as the SMMU's stage-2 walk (transaction.ts s2Params).
       level = sl0 === undefined ? startLevelS1(g, tsz) : startLevelS2(sl0, g, tsz, { stt: stt(engine.ids) });
     }
-    if (level === undefined) return { diagnostics: [diag('error', 'map.level', `no valid starting level for a ${g} KB granule with tsz=${tsz}${stage === 2 ? ' and this sl0' : ''}`, s.range)] };
+    if (level === undefined)
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'map.level',
+            `no valid starting level for a ${g} KB granule with tsz=${tsz}${stage === 2 ? ' and this sl0' : ''}`,
+            s.range,
+          ),
+        ],
+      };
     const leafLevel = 3 - Math.round((Math.log2(size) - pageShift) / perLevel);
-    if (!Number.isInteger(Math.log2(size)) || (Math.log2(size) - pageShift) % perLevel !== 0 || leafLevel < Math.max(level, g === 4 ? 1 : 2) || leafLevel > 3) {
-      return { diagnostics: [diag('error', 'map.size', `size ${hex(BigInt(size))} is not a page or block size of the ${g} KB granule reachable from level ${level}`, arg(s, 'size')?.range ?? s.range)] };
+    if (
+      !Number.isInteger(Math.log2(size)) ||
+      (Math.log2(size) - pageShift) % perLevel !== 0 ||
+      leafLevel < Math.max(level, g === 4 ? 1 : 2) ||
+      leafLevel > 3
+    ) {
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'map.size',
+            `size ${hex(BigInt(size))} is not a page or block size of the ${g} KB granule reachable from level ${level}`,
+            arg(s, 'size')?.range ?? s.range,
+          ),
+        ],
+      };
     }
-    if (va % size !== 0 || pa % size !== 0) return { diagnostics: [diag('error', 'map.unaligned', `iova and pa must be aligned to the size (${hex(BigInt(size))})`, s.range)] };
+    if (va % size !== 0 || pa % size !== 0)
+      return {
+        diagnostics: [
+          diag('error', 'map.unaligned', `iova and pa must be aligned to the size (${hex(BigInt(size))})`, s.range),
+        ],
+      };
     let table = ttb;
     for (let l = level; l < leafLevel; l++) {
       const shift = pageShift + perLevel * (3 - l);
@@ -127,9 +204,20 @@ export const MAP: EngineDef<'map'> = {
         table = Number(d & 0x0000_ffff_ffff_f000n) - (Number(d & 0x0000_ffff_ffff_f000n) % 2 ** pageShift);
         continue;
       }
-      if ((d & 1n) === 1n) return { diagnostics: [diag('error', 'map.block', `a block descriptor at level ${l} (${hex(BigInt(da), 64)}) already covers this address`, s.range)] };
+      if ((d & 1n) === 1n)
+        return {
+          diagnostics: [
+            diag(
+              'error',
+              'map.block',
+              `a block descriptor at level ${l} (${hex(BigInt(da), 64)}) already covers this address`,
+              s.range,
+            ),
+          ],
+        };
       const next = alignUp(state.pool.next, 2 ** pageShift);
-      if (next + 2 ** pageShift > state.pool.end) return { diagnostics: [diag('error', 'map.pool-full', `the page-table pool is exhausted`, s.range)] };
+      if (next + 2 ** pageShift > state.pool.end)
+        return { diagnostics: [diag('error', 'map.pool-full', `the page-table pool is exhausted`, s.range)] };
       state.pool.next = next + 2 ** pageShift;
       engine.memory.write(BigInt(da), 8, BigInt(next) | 3n);
       table = next;
@@ -155,7 +243,10 @@ export const MAP: EngineDef<'map'> = {
     }
     if (flag(s, 'dbm')) d |= 1n << 51n;
     engine.memory.write(BigInt(da), 8, d);
-    return { diagnostics: out, summary: `level ${leafLevel} ${leafLevel === 3 ? 'page' : 'block'} descriptor ${hex(d, 64)} at ${hex(BigInt(da), 64)}` };
+    return {
+      diagnostics: out,
+      summary: `level ${leafLevel} ${leafLevel === 3 ? 'page' : 'block'} descriptor ${hex(d, 64)} at ${hex(BigInt(da), 64)}`,
+    };
   },
 };
 

@@ -12,14 +12,30 @@ import { hex } from '../../registers/codec';
 import { counted } from '../../text/plural';
 import type { ResolvedAction } from '../resolved';
 import { checkArgs, fitsField, flag, valueArg } from './args';
-import { bytesText, bytesValue, checkDmaPayload, DMA_DATA, DMA_DIRECTIONS, DMA_IOVA, DMA_PRIV, DMA_SID, DMA_SIZE, DMA_SSID, DMA_STEP, dmaDirection, dmaRequest, type DmaRequest } from './dma-args';
+import {
+  bytesText,
+  bytesValue,
+  checkDmaPayload,
+  DMA_DATA,
+  DMA_DIRECTIONS,
+  DMA_IOVA,
+  DMA_PRIV,
+  DMA_SID,
+  DMA_SIZE,
+  DMA_SSID,
+  DMA_STEP,
+  dmaDirection,
+  dmaRequest,
+  type DmaRequest,
+} from './dma-args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type ActionOutcome, type EngineDef, type NamedArg } from './types';
 
 /** What `dma … ==` may compare with besides a PA or an event name. */
 const DMA_OUTCOMES = ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault'];
 
-const completes = (r: TransactionResult): r is Extract<TransactionResult, { pa: bigint }> => r.outcome === 'translated' || r.outcome === 'bypass';
+const completes = (r: TransactionResult): r is Extract<TransactionResult, { pa: bigint }> =>
+  r.outcome === 'translated' || r.outcome === 'bypass';
 
 export const DMA: EngineDef<'dma'> = {
   syntax: 'engine',
@@ -46,9 +62,20 @@ export const DMA: EngineDef<'dma'> = {
     },
   ],
   args: {
-    positional: [{ usage: DMA_DIRECTIONS.join('|'), doc: 'The access: a read, a write, or an instruction fetch.', choices: DMA_DIRECTIONS }],
+    positional: [
+      {
+        usage: DMA_DIRECTIONS.join('|'),
+        doc: 'The access: a read, a write, or an instruction fetch.',
+        choices: DMA_DIRECTIONS,
+      },
+    ],
     named: [DMA_SID, DMA_SSID, DMA_IOVA, DMA_PRIV, DMA_DATA, DMA_STEP, DMA_SIZE],
-    expect: { usage: '== PA | == OUTCOME | == EVENT', doc: 'The physical address it reaches, its outcome, or the event it raises; after `data`, the bytes it reads.', choices: DMA_OUTCOMES, events: true },
+    expect: {
+      usage: '== PA | == OUTCOME | == EVENT',
+      doc: 'The physical address it reaches, its outcome, or the event it raises; after `data`, the bytes it reads.',
+      choices: DMA_OUTCOMES,
+      events: true,
+    },
   },
   snippet: '${1|read,write,exec|} sid=${2:0} iova=${3:0x0}',
   resolve: (r, s) => resolveEngineStatement(r, s, undefined, checkDmaPayload),
@@ -57,17 +84,28 @@ export const DMA: EngineDef<'dma'> = {
     const first = s.args[0];
     const dir = dmaDirection(s);
     if (!dir) {
-      return { diagnostics: [diag('error', 'dma.direction', `expected 'read', 'write' or 'exec' after 'dma'`, first?.range ?? s.keyword)] };
+      return {
+        diagnostics: [
+          diag('error', 'dma.direction', `expected 'read', 'write' or 'exec' after 'dma'`, first?.range ?? s.keyword),
+        ],
+      };
     }
     const sidArg = valueArg(s, DMA_SID);
     const addrArg = valueArg(s, DMA_IOVA);
-    if (sidArg?.value === undefined) out.push(diag('error', 'dma.sid', `a DMA needs the device's StreamID: sid=N`, s.range));
-    if (addrArg?.value === undefined) out.push(diag('error', 'dma.address', `a DMA needs an address: iova=ADDR`, s.range));
+    if (sidArg?.value === undefined)
+      out.push(diag('error', 'dma.sid', `a DMA needs the device's StreamID: sid=N`, s.range));
+    if (addrArg?.value === undefined)
+      out.push(diag('error', 'dma.address', `a DMA needs an address: iova=ADDR`, s.range));
     checkArgs(DMA, s, out);
     const ssidArg = valueArg(s, DMA_SSID);
     // Event records carry the StreamID in 32 bits and the SubstreamID in 20 (§7.3.3).
     const record = findEvent('C_BAD_STREAMID');
-    if (record) for (const [field, a] of [['StreamID', sidArg], ['SubstreamID', ssidArg]] as const) fitsField(record, field, a, out, 'event records');
+    if (record)
+      for (const [field, a] of [
+        ['StreamID', sidArg],
+        ['SubstreamID', ssidArg],
+      ] as const)
+        fitsField(record, field, a, out, 'event records');
     const req = dmaRequest(s);
     if (out.length || !req) return { diagnostics: out };
     const t = {
@@ -93,8 +131,13 @@ export const DMA: EngineDef<'dma'> = {
 /** A transaction as messages name it: its outcome, and which of several it was. */
 function transactionText(x: DmaTransferResult, tr: DmaTransaction): string {
   const k = x.transactions.indexOf(tr) + 1;
-  const which = x.total > 1 ? ` at transaction ${k} of ${x.total} (IOVA ${hex(tr.address, 64)}, bytes ${tr.offset}–${tr.offset + tr.length - 1})` : '';
-  return completes(tr.result) ? `${tr.result.outcome}${which} → ${hex(tr.result.pa, 64)} (${tr.result.detail})` : `${tr.result.outcome}${which}: ${tr.result.detail}`;
+  const which =
+    x.total > 1
+      ? ` at transaction ${k} of ${x.total} (IOVA ${hex(tr.address, 64)}, bytes ${tr.offset}–${tr.offset + tr.length - 1})`
+      : '';
+  return completes(tr.result)
+    ? `${tr.result.outcome}${which} → ${hex(tr.result.pa, 64)} (${tr.result.detail})`
+    : `${tr.result.outcome}${which}: ${tr.result.detail}`;
 }
 
 /** What a transfer did, in one line: where its transactions went, then the bytes. */
@@ -103,22 +146,47 @@ function transferSummary(req: DmaRequest, x: DmaTransferResult): string {
   const write = req.access === 'write';
   const last = x.transactions[x.transactions.length - 1] as DmaTransaction;
   if (x.stopped) {
-    const before = x.done ? `the ${counted(x.done, 'byte')} before it ${write ? 'were written' : 'were read'}` : `no byte ${write ? 'written' : 'read'}`;
+    const before = x.done
+      ? `the ${counted(x.done, 'byte')} before it ${write ? 'were written' : 'were read'}`
+      : `no byte ${write ? 'written' : 'read'}`;
     return `${transactionText(x, last)}; ${before}`;
   }
   const first = (x.transactions[0] as DmaTransaction).result;
   const same = x.transactions.every((tr) => tr.result.outcome === first.outcome && completes(tr.result));
-  const each = (tr: DmaTransaction) => (completes(tr.result) ? `${same ? '' : `${tr.result.outcome} → `}${hex(tr.result.pa)}` : `${tr.result.outcome}${'event' in tr.result && tr.result.event ? ` (${tr.result.event})` : ''}`);
-  const where = x.total === 1 ? transactionText(x, last) : same ? `${first.outcome} in ${x.total} transactions → ${x.transactions.map(each).join(', ')}` : `${counted(x.total, 'transaction')}: ${x.transactions.map(each).join(', ')}`;
+  const each = (tr: DmaTransaction) =>
+    completes(tr.result)
+      ? `${same ? '' : `${tr.result.outcome} → `}${hex(tr.result.pa)}`
+      : `${tr.result.outcome}${'event' in tr.result && tr.result.event ? ` (${tr.result.event})` : ''}`;
+  const where =
+    x.total === 1
+      ? transactionText(x, last)
+      : same
+        ? `${first.outcome} in ${x.total} transactions → ${x.transactions.map(each).join(', ')}`
+        : `${counted(x.total, 'transaction')}: ${x.transactions.map(each).join(', ')}`;
   const ignored = x.transactions.filter((tr) => !completes(tr.result)).reduce((n, tr) => n + tr.length, 0);
-  if (!write) return `${where}; read ${bytesText(x.bytes ?? new Uint8Array())}${ignored ? ` (${counted(ignored, 'byte')} RAZ)` : ''}`;
+  if (!write)
+    return `${where}; read ${bytesText(x.bytes ?? new Uint8Array())}${ignored ? ` (${counted(ignored, 'byte')} RAZ)` : ''}`;
   return `${where}; ${ignored ? `wrote ${size - ignored} of ${counted(size, 'byte')} (${ignored} ignored: RAZ/WI)` : `wrote ${bytesText(req.payload ?? new Uint8Array())}`}`;
 }
 
 /** `== PA | OUTCOME | EVENT` (or `!=`) against the outcome of transaction `r`; without one, `dma.fault` when it did not complete. */
-function judgeOutcome(s: ResolvedAction, out: ScriptDiagnostic[], r: TransactionResult, summary: string, what = summary): ActionOutcome {
+function judgeOutcome(
+  s: ResolvedAction,
+  out: ScriptDiagnostic[],
+  r: TransactionResult,
+  summary: string,
+  what = summary,
+): ActionOutcome {
   if (!s.expect) {
-    if (!completes(r)) out.push(diag('warning', 'dma.fault', `the DMA did not complete: ${what}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`, s.range));
+    if (!completes(r))
+      out.push(
+        diag(
+          'warning',
+          'dma.fault',
+          `the DMA did not complete: ${what}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`,
+          s.range,
+        ),
+      );
     return { diagnostics: out, summary };
   }
   let pass: boolean;
@@ -128,10 +196,27 @@ function judgeOutcome(s: ResolvedAction, out: ScriptDiagnostic[], r: Transaction
     const ev = findEvent(s.expect.name);
     // 'stalled', the engine's own word for the outcome, is taken for 'stall'.
     if (!ev && !DMA_OUTCOMES.includes(n) && n !== 'stalled') {
-      return { diagnostics: [diag('error', 'dma.expect', `'${s.expect.name}' is neither an outcome (${DMA_OUTCOMES.join(', ')}) nor an event name`, s.expect.range)] };
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'dma.expect',
+            `'${s.expect.name}' is neither an outcome (${DMA_OUTCOMES.join(', ')}) nor an event name`,
+            s.expect.range,
+          ),
+        ],
+      };
     }
     const event = 'event' in r ? r.event : undefined;
-    pass = ev ? event !== undefined && findEvent(event) === ev : n === 'fault' ? event !== undefined : n === 'stall' ? r.outcome === 'stalled' : n === 'raz' ? r.outcome === 'raz-wi' : r.outcome === n;
+    pass = ev
+      ? event !== undefined && findEvent(event) === ev
+      : n === 'fault'
+        ? event !== undefined
+        : n === 'stall'
+          ? r.outcome === 'stalled'
+          : n === 'raz'
+            ? r.outcome === 'raz-wi'
+            : r.outcome === n;
     wanted = s.expect.name;
   } else {
     const v = s.expect.value as bigint;
@@ -140,7 +225,14 @@ function judgeOutcome(s: ResolvedAction, out: ScriptDiagnostic[], r: Transaction
   }
   if (s.expect.op === '!=') pass = !pass;
   if (!pass) {
-    out.push(diag('error', 'expect.failed', `the DMA ${s.expect.op === '!=' ? 'was' : 'gave'} ${summary}${s.expect.op === '==' ? `, expected ${wanted}` : `, expected anything but ${wanted}`}`, s.expect.range));
+    out.push(
+      diag(
+        'error',
+        'expect.failed',
+        `the DMA ${s.expect.op === '!=' ? 'was' : 'gave'} ${summary}${s.expect.op === '==' ? `, expected ${wanted}` : `, expected anything but ${wanted}`}`,
+        s.expect.range,
+      ),
+    );
     return { diagnostics: out, summary, failedExpectation: true };
   }
   return { diagnostics: out, summary, metExpectation: true };
@@ -151,7 +243,14 @@ function judgeOutcome(s: ResolvedAction, out: ScriptDiagnostic[], r: Transaction
  * expectation ran and is not met), then its bytes are compared; a mismatch names the first word
  * that differs, where it is, and how many bytes differ.
  */
-function judgeData(s: ResolvedAction, out: ScriptDiagnostic[], req: DmaRequest, x: DmaTransferResult, key: DmaTransaction, summary: string): ActionOutcome {
+function judgeData(
+  s: ResolvedAction,
+  out: ScriptDiagnostic[],
+  req: DmaRequest,
+  x: DmaTransferResult,
+  key: DmaTransaction,
+  summary: string,
+): ActionOutcome {
   const cmp = req.compare as NonNullable<DmaRequest['compare']>;
   const range = (s.expect as NonNullable<ResolvedAction['expect']>).range;
   const fail = (message: string): ActionOutcome => {
@@ -167,21 +266,58 @@ function judgeData(s: ResolvedAction, out: ScriptDiagnostic[], req: DmaRequest, 
     if (firstDiff < 0) firstDiff = i;
     differ++;
   }
-  if (cmp.op === '!=') return differ ? { diagnostics: out, summary, metExpectation: true } : fail(`the device read ${bytesText(got)}, expected anything else`);
+  if (cmp.op === '!=')
+    return differ
+      ? { diagnostics: out, summary, metExpectation: true }
+      : fail(`the device read ${bytesText(got)}, expected anything else`);
   if (!differ) return { diagnostics: out, summary, metExpectation: true };
-  if (got.length <= 8) return fail(`the device read ${bytesText(got)}, expected ${bytesText(cmp.bytes)}${completes(key.result) ? '' : ` (${transactionText(x, key)})`}`);
+  if (got.length <= 8)
+    return fail(
+      `the device read ${bytesText(got)}, expected ${bytesText(cmp.bytes)}${completes(key.result) ? '' : ` (${transactionText(x, key)})`}`,
+    );
   const at = firstDiff - (firstDiff % 8);
   const n = Math.min(8, got.length - at);
   const tr = x.transactions.find((t) => at >= t.offset && at < t.offset + t.length) as DmaTransaction;
-  const where = completes(tr.result) ? `PA ${hex(tr.result.pa + BigInt(at - tr.offset), 64)}` : `${tr.result.outcome}: ${'event' in tr.result && tr.result.event ? tr.result.event : 'no event'}`;
-  const word = (b: Uint8Array) => `0x${bytesValue(b, at, n).toString(16).toUpperCase().padStart(2 * n, '0')}`;
-  return fail(`the device read ${word(got)} at byte ${at} of ${got.length} (IOVA ${hex(req.iova + BigInt(at), 64)}, ${where}), expected ${word(cmp.bytes)}; ${counted(differ, 'byte')} ${differ === 1 ? 'differs' : 'differ'}`);
+  const where = completes(tr.result)
+    ? `PA ${hex(tr.result.pa + BigInt(at - tr.offset), 64)}`
+    : `${tr.result.outcome}: ${'event' in tr.result && tr.result.event ? tr.result.event : 'no event'}`;
+  const word = (b: Uint8Array) =>
+    `0x${bytesValue(b, at, n)
+      .toString(16)
+      .toUpperCase()
+      .padStart(2 * n, '0')}`;
+  return fail(
+    `the device read ${word(got)} at byte ${at} of ${got.length} (IOVA ${hex(req.iova + BigInt(at), 64)}, ${where}), expected ${word(cmp.bytes)}; ${counted(differ, 'byte')} ${differ === 1 ? 'differs' : 'differ'}`,
+  );
 }
 
-const PRI_SID: NamedArg = { name: 'sid', kind: 'value', required: true, placeholder: 'N', doc: "The device's StreamID." };
-const PRI_SSID: NamedArg = { name: 'ssid', kind: 'value', placeholder: 'N', doc: 'The SubstreamID (PASID), when the request has one.' };
-const PRI_ADDR: NamedArg = { name: 'addr', aliases: ['iova'], kind: 'value', required: true, placeholder: 'A', doc: 'The page address requested.' };
-const PRI_PRGI: NamedArg = { name: 'prgi', kind: 'value', placeholder: 'N', doc: 'The Page Request Group Index (default 0).' };
+const PRI_SID: NamedArg = {
+  name: 'sid',
+  kind: 'value',
+  required: true,
+  placeholder: 'N',
+  doc: "The device's StreamID.",
+};
+const PRI_SSID: NamedArg = {
+  name: 'ssid',
+  kind: 'value',
+  placeholder: 'N',
+  doc: 'The SubstreamID (PASID), when the request has one.',
+};
+const PRI_ADDR: NamedArg = {
+  name: 'addr',
+  aliases: ['iova'],
+  kind: 'value',
+  required: true,
+  placeholder: 'A',
+  doc: 'The page address requested.',
+};
+const PRI_PRGI: NamedArg = {
+  name: 'prgi',
+  kind: 'value',
+  placeholder: 'N',
+  doc: 'The Page Request Group Index (default 0).',
+};
 const PRI_OUTCOMES = ['queued', 'discarded', 'unsupported'];
 
 /** `pri sid=N [ssid=N] addr=A [read] [write] [exec] [priv] [last] [prgi=N]`: a device's Page Request (§8). */
@@ -220,8 +356,14 @@ export const PRI: EngineDef<'pri'> = {
     checkArgs(PRI, s, out);
     const sid = valueArg(s, PRI_SID)?.value;
     const addr = valueArg(s, PRI_ADDR)?.value;
-    if (sid === undefined || addr === undefined) out.push(diag('error', 'pri.args', 'a page request needs sid= and addr=', s.range));
-    for (const [field, a] of [['StreamID', valueArg(s, PRI_SID)], ['SubstreamID', valueArg(s, PRI_SSID)], ['PRGIndex', valueArg(s, PRI_PRGI)]] as const) fitsField(PRI_REQUEST, field, a, out, 'a PRI queue entry');
+    if (sid === undefined || addr === undefined)
+      out.push(diag('error', 'pri.args', 'a page request needs sid= and addr=', s.range));
+    for (const [field, a] of [
+      ['StreamID', valueArg(s, PRI_SID)],
+      ['SubstreamID', valueArg(s, PRI_SSID)],
+      ['PRGIndex', valueArg(s, PRI_PRGI)],
+    ] as const)
+      fitsField(PRI_REQUEST, field, a, out, 'a PRI queue entry');
     if (out.length || sid === undefined || addr === undefined) return { diagnostics: out };
     const ssid = valueArg(s, PRI_SSID)?.value;
     const before = engine.activity.length;
@@ -236,11 +378,36 @@ export const PRI: EngineDef<'pri'> = {
       last: flag(s, 'last'),
       prgIndex: Number(valueArg(s, PRI_PRGI)?.value ?? 0n),
     });
-    const what = engine.activity.slice(before).map((a) => a.text).join('; ');
+    const what = engine.activity
+      .slice(before)
+      .map((a) => a.text)
+      .join('; ');
     if (s.expect) {
       const want = s.expect.name?.toLowerCase();
-      if (!want || !PRI_OUTCOMES.includes(want)) return { diagnostics: [diag('error', 'pri.expect', `expected ${PRI_OUTCOMES.slice(0, -1).join(', ')} or ${PRI_OUTCOMES[PRI_OUTCOMES.length - 1]}`, s.expect.range)] };
-      if ((want === r) !== (s.expect.op === '==')) return { diagnostics: [diag('error', 'expect.failed', `the page request was ${r}, expected ${s.expect.op === '==' ? '' : 'not '}${want}`, s.expect.range)], summary: what, failedExpectation: true };
+      if (!want || !PRI_OUTCOMES.includes(want))
+        return {
+          diagnostics: [
+            diag(
+              'error',
+              'pri.expect',
+              `expected ${PRI_OUTCOMES.slice(0, -1).join(', ')} or ${PRI_OUTCOMES[PRI_OUTCOMES.length - 1]}`,
+              s.expect.range,
+            ),
+          ],
+        };
+      if ((want === r) !== (s.expect.op === '=='))
+        return {
+          diagnostics: [
+            diag(
+              'error',
+              'expect.failed',
+              `the page request was ${r}, expected ${s.expect.op === '==' ? '' : 'not '}${want}`,
+              s.expect.range,
+            ),
+          ],
+          summary: what,
+          failedExpectation: true,
+        };
       return { diagnostics: [], summary: `${r}: ${what}`, metExpectation: true };
     }
     return { diagnostics: [], summary: `${r}: ${what}` };

@@ -7,7 +7,15 @@
 import type { Range, ScriptDiagnostic } from '../../base/diagnostics';
 import type { Engine } from '../../engine/engine';
 import type { LayoutDef } from '../../layout/types';
-import type { ActionStatement, ActionVerb, ConfigStatement, ConstStatement, IncludeStatement, MemStatement, RegisterStatement } from '../ast';
+import type {
+  ActionStatement,
+  ActionVerb,
+  ConfigStatement,
+  ConstStatement,
+  IncludeStatement,
+  MemStatement,
+  RegisterStatement,
+} from '../ast';
 import type { ResolvedAction } from '../resolved';
 import type { Resolver } from '../resolver';
 
@@ -202,6 +210,18 @@ export interface EngineDef<V extends ActionVerb = ActionVerb> extends DefBase {
 export type StatementDef = ConfigDef | IncludeDef | ConstDef | AccessDef | MemoryDef | EngineDef;
 
 /** A problem an engine statement reports, with its section when the architecture says it. */
-export function diag(severity: ScriptDiagnostic['severity'], code: string, message: string, range: Range, section?: string): ScriptDiagnostic {
-  return { severity, code, message: section ? `${message} (§${section})` : message, range, ...(section ? { section } : {}) };
+export function diag(
+  severity: ScriptDiagnostic['severity'],
+  code: string,
+  message: string,
+  range: Range,
+  section?: string,
+): ScriptDiagnostic {
+  return {
+    severity,
+    code,
+    message: section ? `${message} (§${section})` : message,
+    range,
+    ...(section ? { section } : {}),
+  };
 }

@@ -20,7 +20,9 @@ const host = fileHost;
 /** Everything observable about the model: register words, memory pages, caches, TLB, activity count. */
 function fingerprint(e: Engine): string {
   const mem = e.memory as unknown as { pages: Map<number, Uint32Array> };
-  const pages = [...mem.pages.entries()].sort((a, b) => a[0] - b[0]).map(([n, p]) => `${n}:${Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64')}`);
+  const pages = [...mem.pages.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([n, p]) => `${n}:${Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64')}`);
   return JSON.stringify({
     regs: [...e.smmu.words],
     pages,
@@ -94,7 +96,12 @@ test('snapshots share unchanged memory pages; restoring copies only what differs
 test('the history stays bounded: snapshots are thinned and the interval doubles', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-hist-'));
   const file = path.join(dir, 'long.smmu');
-  fs.writeFileSync(file, Array.from({ length: 3000 }, (_, i) => `mem write32 0x${(0x50000000 + (i % 8) * 4096).toString(16)} ${i}`).join('\n'));
+  fs.writeFileSync(
+    file,
+    Array.from({ length: 3000 }, (_, i) => `mem write32 0x${(0x50000000 + (i % 8) * 4096).toString(16)} ${i}`).join(
+      '\n',
+    ),
+  );
   const r = DebugRuntime.launch(file, host);
   assert.ok(r.runtime);
   const rt = r.runtime;
@@ -135,7 +142,10 @@ test('step into a faulting DMA: the reads are named by level up to the faulting 
   const rt = launch(file);
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const dma = lines.findIndex((l) => l.startsWith('dma write sid=8 iova=0x1000'));
-  assert.deepEqual(rt.setBreakpoints([{ line: dma }]).map((b) => b.verified), [true]);
+  assert.deepEqual(
+    rt.setBreakpoints([{ line: dma }]).map((b) => b.verified),
+    [true],
+  );
   assert.equal(rt.continue()?.reason, 'breakpoint');
   const names: string[] = [];
   const fetches: string[] = [];
@@ -160,7 +170,10 @@ test("a number without digits in the debug console ('0x_', '0b_') is an expressi
   assert.throws(() => rt.evaluate('0x_', false), /unexpected 'x_' \(at column 2\)/);
   assert.throws(() => rt.evaluate('CR0 == 0b_', false), /unexpected 'b_' \(at column 9\)/);
   // As console input the statement reading is tried too, and both readings are reported.
-  assert.throws(() => rt.evaluate('0x_', true), /'0x_' is not a valid hexadecimal number \(column 1\); as an expression: unexpected 'x_'/);
+  assert.throws(
+    () => rt.evaluate('0x_', true),
+    /'0x_' is not a valid hexadecimal number \(column 1\); as an expression: unexpected 'x_'/,
+  );
 });
 
 test("a queue descriptor's base is the one its check parsed: a `base` after U+2028 in a comment is not read as the base line", () => {

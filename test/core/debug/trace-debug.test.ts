@@ -68,7 +68,13 @@ test('the failed-expectation filter stops at exactly the records the replay repo
     const rt = launch(file);
     rt.setExceptionFilters(['expectation']);
     const m = machineOf(rt);
-    const expected = [...new Set(m.check.diagnostics.filter((d) => d.severity === 'error' && /^(replay|mvcpu)\./.test(d.code)).map((d) => d.line))].sort((a, b) => a - b);
+    const expected = [
+      ...new Set(
+        m.check.diagnostics
+          .filter((d) => d.severity === 'error' && /^(replay|mvcpu)\./.test(d.code))
+          .map((d) => d.line),
+      ),
+    ].sort((a, b) => a - b);
     const stops: number[] = [];
     for (;;) {
       const before = m.state.pc;
@@ -88,10 +94,14 @@ test("the CONSTRAINED UNPREDICTABLE filter stops at the replay's warning: QEMU 7
   rt.setExceptionFilters(['unpredictable']);
   const m = machineOf(rt);
   const descriptions: [number, string][] = [];
-  for (let s = rt.continue(); s?.reason === 'exception'; s = rt.continue()) descriptions.push([(m.check.parsed.records[m.state.pc - 1]?.line ?? -1) + 1, s.description ?? '']);
+  for (let s = rt.continue(); s?.reason === 'exception'; s = rt.continue())
+    descriptions.push([(m.check.parsed.records[m.state.pc - 1]?.line ?? -1) + 1, s.description ?? '']);
   const guarded = descriptions.find(([line]) => line === 26);
   assert.ok(guarded, JSON.stringify(descriptions));
-  assert.match(guarded[1], /SMMU_CMDQ_BASE returned 0x0000000040300005: the emulation took the write at line 25 although SMMU_CR0.CMDQEN was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.1/);
+  assert.match(
+    guarded[1],
+    /SMMU_CMDQ_BASE returned 0x0000000040300005: the emulation took the write at line 25 although SMMU_CR0.CMDQEN was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.1/,
+  );
   // Divergences are not this filter's: line 11's RES0 read-back is not among its stops.
   assert.ok(!descriptions.some(([, d]) => /failed expectation/.test(d)));
 });
@@ -115,8 +125,23 @@ test('step back re-creates every position of a QEMU log exactly', () => {
 
 test('with guest memory in the trace, a doorbell is stepped into command by command; without, no command is consumed', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-trace-debug-'));
-  const ids = ['R 0x0 4 0x0D40101A', 'R 0x4 4 0x02730010', 'R 0xC 4 0x00001404', 'R 0x14 4 0x00000074', 'R 0x18 4 0x0000043B', 'R 0x1C 4 0x1'];
-  const body = ['W 0x90 8 0x40000004', 'W 0x20 4 0x8', 'M 0x40000000 8 0x0000000000000046', 'M 0x40000008 8 0x0', 'W 0x98 4 0x1', 'R 0x9C 4 0x1', 'C 0x0000000000000046 0x0'];
+  const ids = [
+    'R 0x0 4 0x0D40101A',
+    'R 0x4 4 0x02730010',
+    'R 0xC 4 0x00001404',
+    'R 0x14 4 0x00000074',
+    'R 0x18 4 0x0000043B',
+    'R 0x1C 4 0x1',
+  ];
+  const body = [
+    'W 0x90 8 0x40000004',
+    'W 0x20 4 0x8',
+    'M 0x40000000 8 0x0000000000000046',
+    'M 0x40000008 8 0x0',
+    'W 0x98 4 0x1',
+    'R 0x9C 4 0x1',
+    'C 0x0000000000000046 0x0',
+  ];
   const withMem = path.join(dir, 'mem.smmutrace');
   fs.writeFileSync(withMem, [...ids, ...body].join('\n') + '\n');
   const rt = launch(withMem);
@@ -146,15 +171,25 @@ test('with guest memory in the trace, a doorbell is stepped into command by comm
 });
 
 test('the `config` launch argument replaces the inferred configuration: Linux 6.1 on QEMU 7.2 against the qemu preset stops at IDR0', () => {
-  const r = DebugRuntime.launch(path.join(root, 'test', 'fixtures', 'qemu', 'linux-6.1-boot.qemu-7.2.log'), host, { config: path.join(root, 'presets', 'qemu.smmu.json') });
+  const r = DebugRuntime.launch(path.join(root, 'test', 'fixtures', 'qemu', 'linux-6.1-boot.qemu-7.2.log'), host, {
+    config: path.join(root, 'presets', 'qemu.smmu.json'),
+  });
   assert.ok(r.runtime, r.error);
   assert.match(r.runtime.configName, /qemu\.smmu\.json/);
   const s = r.runtime.continue();
   assert.equal(s?.reason, 'exception');
-  assert.match(s?.description ?? '', /^failed expectation: line 1: the emulation returned 0x0D40101A, the model 0x0D44101A: .*\[replay\.id\]$/);
+  assert.match(
+    s?.description ?? '',
+    /^failed expectation: line 1: the emulation returned 0x0D40101A, the model 0x0D44101A: .*\[replay\.id\]$/,
+  );
   assert.equal(r.runtime.continue()?.description, 'end of trace');
   // A configuration that cannot be read refuses the launch, as for a script.
-  assert.match(DebugRuntime.launch(path.join(root, 'examples', 'vsmmu-locking.smmutrace'), host, { config: '/nonexistent.smmu.json' }).error ?? '', /cannot read configuration \/nonexistent\.smmu\.json/);
+  assert.match(
+    DebugRuntime.launch(path.join(root, 'examples', 'vsmmu-locking.smmutrace'), host, {
+      config: '/nonexistent.smmu.json',
+    }).error ?? '',
+    /cannot read configuration \/nonexistent\.smmu\.json/,
+  );
 });
 
 test('bad traces are refused with a position, never a crash: no records, a bad line, random bytes', () => {
@@ -168,13 +203,41 @@ test('bad traces are refused with a position, never a crash: no records, a bad l
   assert.match(at('late.smmutrace', 'R 0x0 4 0x0D40101A\nconfig "x.smmu.json"\n').error ?? '', /late\.smmutrace:2:1: /);
   // Seeded random text: every launch either refuses with file:line:col or runs to its end.
   let seed = 7;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-  const tokens = ['R', 'W', 'M', 'C', 'E', 'base', 'config', '0x0', '0x20', '0x24', '0x98', '0x9C', '4', '8', '2', 'abort', 'cpu1', '0xFFFFFFFF', '"f"', '#', '0x1_0000', 'smmuv3_read_mmio addr: 0x20 val:0x1 size: 0x4(0)', '\u0000', 'ÿ'];
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const tokens = [
+    'R',
+    'W',
+    'M',
+    'C',
+    'E',
+    'base',
+    'config',
+    '0x0',
+    '0x20',
+    '0x24',
+    '0x98',
+    '0x9C',
+    '4',
+    '8',
+    '2',
+    'abort',
+    'cpu1',
+    '0xFFFFFFFF',
+    '"f"',
+    '#',
+    '0x1_0000',
+    'smmuv3_read_mmio addr: 0x20 val:0x1 size: 0x4(0)',
+    '\u0000',
+    'ÿ',
+  ];
   let refused = 0;
   for (let i = 0; i < 200; i++) {
     // Mostly well-formed records with random fields (so many traces launch), some random token runs.
-    const record = () => `${['R', 'W', 'M'][rnd(3)]} ${['0x0', '0x20', '0x24', '0x90', '0x98', '0x9C', '0x44', '0x100A8', '0x40000000'][rnd(9)]} ${['4', '8', '1'][rnd(3)]} ${['0x0', '0x8', '0xFFFFFFFF', '0x40000004', 'abort'][rnd(5)]}`;
-    const lines = Array.from({ length: 1 + rnd(12) }, () => (i % 4 === 0 ? Array.from({ length: rnd(6) }, () => tokens[rnd(tokens.length)]).join(' ') : record()));
+    const record = () =>
+      `${['R', 'W', 'M'][rnd(3)]} ${['0x0', '0x20', '0x24', '0x90', '0x98', '0x9C', '0x44', '0x100A8', '0x40000000'][rnd(9)]} ${['4', '8', '1'][rnd(3)]} ${['0x0', '0x8', '0xFFFFFFFF', '0x40000004', 'abort'][rnd(5)]}`;
+    const lines = Array.from({ length: 1 + rnd(12) }, () =>
+      i % 4 === 0 ? Array.from({ length: rnd(6) }, () => tokens[rnd(tokens.length)]).join(' ') : record(),
+    );
     const r = at(`r${i}.smmutrace`, lines.join('\n'));
     if (!r.runtime) {
       refused++;

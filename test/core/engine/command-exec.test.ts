@@ -55,7 +55,10 @@ doorbell
 read32 CMDQ_CONS == 2
 `;
   const resolved = analyzeScript(text);
-  assert.deepEqual(resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  assert.deepEqual(
+    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
   // IDR3.DPT (§6.3.4), which needs ATS (IDR0.ATS, §6.3.1).
   const engine = new Engine(config({ IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 15) }));
   const { diagnostics } = run(resolved.statements, engine);
@@ -79,7 +82,10 @@ doorbell
 read32 CMDQ_CONS == 2
 `;
   const resolved = analyzeScript(text);
-  assert.deepEqual(resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  assert.deepEqual(
+    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
   // IDR3.MPAM (§6.3.4) and both stages: the VMS is supported (§5.6.1), so the command is legal.
   const engine = new Engine(config({ IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 7) }));
   const { diagnostics } = run(resolved.statements, engine);

@@ -43,7 +43,11 @@ interface Ran {
 function runScript(body: string, ids: Partial<typeof QEMU_IDS> = {}): Ran {
   const text = PRELUDE + body;
   const resolved = analyzeScript(text);
-  assert.deepEqual(resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`), [], 'the script resolves');
+  assert.deepEqual(
+    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`),
+    [],
+    'the script resolves',
+  );
   const engine = new Engine(config(ids));
   const r = run(resolved.statements, engine);
   const offset = PRELUDE.split('\n').length - 1;
@@ -56,7 +60,8 @@ function runScript(body: string, ids: Partial<typeof QEMU_IDS> = {}): Ran {
   };
 }
 
-const errors = (r: Ran) => r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.range.start.line + 1} ${d.code}: ${d.message}`);
+const errors = (r: Ran) =>
+  r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.range.start.line + 1} ${d.code}: ${d.message}`);
 const events = (e: Engine) => e.activity.filter((a) => a.kind === 'event').map((a) => a.text);
 
 test('a DMA write puts V, little-endian, at the PA the translation gives; data == V checks what a read returns', () => {
@@ -70,7 +75,10 @@ dma read sid=5 iova=0x10000014 size=4 data == 0x11223344
   assert.deepEqual(r.at(4 + 3), [], 'the read sees the bytes written');
   assert.deepEqual(r.at(4 + 4), ['expect.failed: the device read 0x1122334455667788, expected anything else']);
   assert.equal(errors(r).length, 1, errors(r).join('\n'));
-  assert.match(r.summary(4) ?? '', /^translated → 0x0000000080000010 \(stage 1 walk, level 3 4 KB leaf\); wrote 0x1122334455667788$/);
+  assert.match(
+    r.summary(4) ?? '',
+    /^translated → 0x0000000080000010 \(stage 1 walk, level 3 4 KB leaf\); wrote 0x1122334455667788$/,
+  );
   assert.match(r.summary(4 + 3) ?? '', /; read 0x1122334455667788$/);
 });
 
@@ -81,7 +89,9 @@ mem read32 0x80000020 == 0xFFABCDEF
 dma read sid=5 iova=0x10000021 size=2 data == 0xABCD
 dma read sid=5 iova=0x10000020 size=3 data == 0xABCDEE
 `);
-  assert.deepEqual(errors(r), [`${PRELUDE.split('\n').length + 7} expect.failed: the device read 0xABCDEF, expected 0xABCDEE`]);
+  assert.deepEqual(errors(r), [
+    `${PRELUDE.split('\n').length + 7} expect.failed: the device read 0xABCDEF, expected 0xABCDEE`,
+  ]);
 });
 
 test('a two-page write whose second page faults leaves the first page written and names the transaction and its event', () => {
@@ -98,7 +108,10 @@ dma write sid=5 iova=0x10000F00 size=0x200 data=0x5A == F_TRANSLATION
   assert.deepEqual(errors(r).length, 1, errors(r).join('\n'));
   // Nothing of the second page reached memory: the only pages written are the tables, the queues and the first page.
   assert.equal(r.engine.memory.read(0x8000_1000n, 8), 0n);
-  assert.deepEqual(r.engine.memory.pageAddresses().filter((a) => a >= 0x8000_0000), [0x8000_0000]);
+  assert.deepEqual(
+    r.engine.memory.pageAddresses().filter((a) => a >= 0x8000_0000),
+    [0x8000_0000],
+  );
   assert.equal(events(r.engine).length, 2, 'one F_TRANSLATION for each transfer, for its second transaction');
 });
 
@@ -125,8 +138,13 @@ mem read64 0x90005008 == 0x1003
 dma read sid=5 iova=0x10000FF0 size=0x20 data == 0x1000 step=1
 dma read sid=5 iova=0x10000FF0 size=0x20 data == 0x1000 step=2
 `);
-  assert.equal(r.summary(5), 'translated in 2 transactions → 0x80000FF0, 0x90005000; wrote 32 bytes, first word 0x1000');
-  assert.deepEqual(r.at(11), ['expect.failed: the device read 0x0000000000001001 at byte 8 of 32 (IOVA 0x0000000010000FF8, PA 0x0000000080000FF8), expected 0x0000000000001002; 3 bytes differ']);
+  assert.equal(
+    r.summary(5),
+    'translated in 2 transactions → 0x80000FF0, 0x90005000; wrote 32 bytes, first word 0x1000',
+  );
+  assert.deepEqual(r.at(11), [
+    'expect.failed: the device read 0x0000000000001001 at byte 8 of 32 (IOVA 0x0000000010000FF8, PA 0x0000000080000FF8), expected 0x0000000000001002; 3 bytes differ',
+  ]);
   assert.equal(errors(r).length, 1, errors(r).join('\n'));
 });
 
@@ -158,7 +176,11 @@ dma read sid=5 iova=0x10000FFC size=8 data == 0
   const ap2 = (d: bigint) => (d >> 7n) & 1n;
   let d0 = r.engine.memory.read(LEAF0, 8);
   let d1 = r.engine.memory.read(LEAF1, 8);
-  assert.deepEqual([af(d0), af(d1), ap2(d0), ap2(d1)], [1n, 1n, 1n, 1n], 'a read sets AF in both leaves and dirties neither');
+  assert.deepEqual(
+    [af(d0), af(d1), ap2(d0), ap2(d1)],
+    [1n, 1n, 1n, 1n],
+    'a read sets AF in both leaves and dirties neither',
+  );
   const w = runScript(
     `cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A HA HD ASID=1 TTB0=0x45000000
 ${STE}
@@ -173,7 +195,11 @@ mem read32 0x80001000 == 0x01020304
   assert.deepEqual(errors(w), []);
   d0 = w.engine.memory.read(LEAF0, 8);
   d1 = w.engine.memory.read(LEAF1, 8);
-  assert.deepEqual([af(d0), af(d1), ap2(d0), ap2(d1)], [1n, 1n, 0n, 0n], 'a write sets AF and clears AP[2] (dirty) in both leaves');
+  assert.deepEqual(
+    [af(d0), af(d1), ap2(d0), ap2(d1)],
+    [1n, 1n, 0n, 0n],
+    'a write sets AF and clears AP[2] (dirty) in both leaves',
+  );
 });
 
 test('§5.5 RAZ/WI (CD.A = 0): the read returns zeros and the write is ignored for that transaction, and the device goes on', () => {
@@ -191,8 +217,14 @@ dma read sid=5 iova=0x10000FF8 size=16 data == 0 step=0x55
 `,
     ids,
   );
-  assert.equal(r.summary(5), '2 transactions: raz-wi (F_TRANSLATION), translated → 0x80001000; wrote 8 of 16 bytes (8 ignored: RAZ/WI)');
-  assert.equal(r.summary(8), '2 transactions: raz-wi (F_TRANSLATION), translated → 0x80001000; read 16 bytes, first word 0x0 (8 bytes RAZ)');
+  assert.equal(
+    r.summary(5),
+    '2 transactions: raz-wi (F_TRANSLATION), translated → 0x80001000; wrote 8 of 16 bytes (8 ignored: RAZ/WI)',
+  );
+  assert.equal(
+    r.summary(8),
+    '2 transactions: raz-wi (F_TRANSLATION), translated → 0x80001000; read 16 bytes, first word 0x0 (8 bytes RAZ)',
+  );
   assert.deepEqual(errors(r), [], 'the device read zeros from the RAZ page, then the 0x55 it wrote to the next one');
 });
 
@@ -220,8 +252,14 @@ expect no event
 dma read sid=5 iova=0x10000FF8 size=16
 `);
   assert.equal(r.at(8).length, 1, 'the read that did not complete is a warning');
-  assert.match(r.at(8)[0] ?? '', /^dma\.fault: the DMA did not complete: abort at transaction 2 of 2 .*translated → 0x0000000080001000, and the data read there took an external abort; the 8 bytes before it were read/);
-  assert.deepEqual(errors(r).filter((e) => !e.includes('dma.fault')), []);
+  assert.match(
+    r.at(8)[0] ?? '',
+    /^dma\.fault: the DMA did not complete: abort at transaction 2 of 2 .*translated → 0x0000000080001000, and the data read there took an external abort; the 8 bytes before it were read/,
+  );
+  assert.deepEqual(
+    errors(r).filter((e) => !e.includes('dma.fault')),
+    [],
+  );
 });
 
 test('a transfer is one transaction per 4 KB block whatever the granule (§16.7.1): a 64 KB page takes 16', () => {
@@ -231,7 +269,10 @@ ${STE}
 map ttb=0x45000000 iova=0x10000000 pa=0x80000000 granule=64
 `);
   run(r.statements, e);
-  const x = e.transfer({ sid: 5, address: 0x1000_0800n, access: { read: true, write: false, exec: false, priv: false } }, 0x10000);
+  const x = e.transfer(
+    { sid: 5, address: 0x1000_0800n, access: { read: true, write: false, exec: false, priv: false } },
+    0x10000,
+  );
   assert.equal(x.total, 17);
   assert.equal(x.transactions.length, 17, 'it stops at the 17th, beyond the page');
   assert.deepEqual(
@@ -240,7 +281,11 @@ map ttb=0x45000000 iova=0x10000000 pa=0x80000000 granule=64
   );
   assert.equal(x.transactions[16]?.result.outcome, 'abort');
   assert.equal(x.done, 0xf800);
-  assert.equal(x.transactions.filter((t) => t.result.outcome === 'translated' && t.result.via === 'walk').length, 1, 'one walk; the other 15 hit the TLB');
+  assert.equal(
+    x.transactions.filter((t) => t.result.outcome === 'translated' && t.result.via === 'walk').length,
+    1,
+    'one walk; the other 15 hit the TLB',
+  );
 });
 
 /**
@@ -259,13 +304,19 @@ test('property: a multi-page DMA write equals the sequence of its single-page DM
       fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
       (mapped, startWord, words, data, step) => {
         // Pages map out of order, so a misplaced byte would land in the wrong page.
-        const maps = mapped.flatMap((m, i) => (m ? [`map ttb=0x45000000 iova=${0x1000_0000 + i * 0x1000} pa=${0x8000_0000 + ((i * 5) % PAGES) * 0x1000}`] : [])).join('\n');
+        const maps = mapped
+          .flatMap((m, i) =>
+            m
+              ? [`map ttb=0x45000000 iova=${0x1000_0000 + i * 0x1000} pa=${0x8000_0000 + ((i * 5) % PAGES) * 0x1000}`]
+              : [],
+          )
+          .join('\n');
         const setup = `${CD}\n${STE}\n${maps}\n`;
         const iova = 0x1000_0000 + startWord * 8;
         const size = words * 8;
         const whole = `dma write sid=5 iova=${iova} size=${size} data=${data} step=${step}`;
         const pieces: string[] = [];
-        for (let off = 0; off < size; ) {
+        for (let off = 0; off < size;) {
           const at = iova + off;
           const n = Math.min(size - off, 0x1000 - (at % 0x1000));
           const first = (data + BigInt(off / 8) * step) & ((1n << 64n) - 1n);
@@ -277,7 +328,12 @@ test('property: a multi-page DMA write equals the sequence of its single-page DM
         const b = runScript(setup + pieces.join('\n'));
         for (let p = 0; p < PAGES; p++) {
           const pa = BigInt(0x8000_0000 + p * 0x1000);
-          for (let i = 0n; i < 0x1000n; i += 8n) assert.equal(a.engine.memory.read(pa + i, 8), b.engine.memory.read(pa + i, 8), `PA ${(pa + i).toString(16)}`);
+          for (let i = 0n; i < 0x1000n; i += 8n)
+            assert.equal(
+              a.engine.memory.read(pa + i, 8),
+              b.engine.memory.read(pa + i, 8),
+              `PA ${(pa + i).toString(16)}`,
+            );
         }
         assert.deepEqual(events(a.engine), events(b.engine));
         assert.equal(a.engine.smmu.peek('EVENTQ_PROD'), b.engine.smmu.peek('EVENTQ_PROD'));

@@ -33,10 +33,12 @@ function enabled(ids = RICH): Engine {
 const word = fc.nat({ max: 0xffffffff });
 const opcodes = [...new Set(COMMANDS.map((c) => c.opcode)), 0x00, 0x07, 0x7f];
 /** A command: a real opcode mostly, mostly-zero fields, sometimes noise. */
-const command = fc.tuple(fc.constantFrom(...opcodes), word, word, word, word, fc.boolean()).map(([op, a, b, c, d, sparse]) => {
-  const m = sparse ? 0x0000_0f01 : 0xffffffff;
-  return [((a & m & ~0xff) | op) >>> 0, b & m, c & m, d & m];
-});
+const command = fc
+  .tuple(fc.constantFrom(...opcodes), word, word, word, word, fc.boolean())
+  .map(([op, a, b, c, d, sparse]) => {
+    const m = sparse ? 0x0000_0f01 : 0xffffffff;
+    return [((a & m & ~0xff) | op) >>> 0, b & m, c & m, d & m];
+  });
 
 test('random command streams: consumption never throws; CONS moves towards PROD; an error stops it with ERR and GERROR.CMDQ_ERR', () => {
   fc.assert(
@@ -86,7 +88,12 @@ test('random STEs, CDs and page tables: every DMA ends translated, bypassed, abo
           e.memory.write32(0x4500_0004 + 8 * i, hi & 0x0000_ffff);
         }
         for (const d of dmas) {
-          const r = e.translate({ sid: d.sid % 3 === 0 ? 1 : d.sid, ...(d.ssid !== undefined ? { ssid: d.ssid } : {}), address: d.addr, access: { read: !d.write, write: d.write, exec: false, priv: false } });
+          const r = e.translate({
+            sid: d.sid % 3 === 0 ? 1 : d.sid,
+            ...(d.ssid !== undefined ? { ssid: d.ssid } : {}),
+            address: d.addr,
+            access: { read: !d.write, write: d.write, exec: false, priv: false },
+          });
           assert.ok(['translated', 'bypass', 'abort', 'raz-wi', 'stalled'].includes(r.outcome));
           if (r.outcome === 'translated' || r.outcome === 'bypass') assert.ok(r.pa >= 0n && r.pa < 1n << 64n);
         }
@@ -99,7 +106,11 @@ test('random STEs, CDs and page tables: every DMA ends translated, bypassed, abo
         assert.ok(written <= 4, 'a 4-entry queue holds at most 4 records');
         assert.equal(prod, written);
         const lost = e.activity.filter((x) => x.code === 'event.overflow').length;
-        assert.equal(((e.smmu.peek('EVENTQ_PROD') >> 31n) & 1n) === 1n, lost > 0, 'OVFLG toggled once overflow happened');
+        assert.equal(
+          ((e.smmu.peek('EVENTQ_PROD') >> 31n) & 1n) === 1n,
+          lost > 0,
+          'OVFLG toggled once overflow happened',
+        );
       },
     ),
     { seed: SEED, numRuns: 300 },

@@ -44,12 +44,19 @@ interface Ran {
   at(n: number): readonly ScriptDiagnostic[];
 }
 
-function runScript(body: string, opts: { ids?: Partial<typeof QEMU_IDS>; prelude?: string; setup?: (e: Engine) => void } = {}): Ran {
+function runScript(
+  body: string,
+  opts: { ids?: Partial<typeof QEMU_IDS>; prelude?: string; setup?: (e: Engine) => void } = {},
+): Ran {
   const prelude = opts.prelude ?? PRELUDE;
   const text = prelude + body;
   const resolved = analyzeScript(text);
   const resolveErrors = resolved.diagnostics.filter((d) => d.severity === 'error');
-  assert.deepEqual(resolveErrors.map((d) => `${d.range.start.line + 1}: ${d.message}`), [], 'the script resolves');
+  assert.deepEqual(
+    resolveErrors.map((d) => `${d.range.start.line + 1}: ${d.message}`),
+    [],
+    'the script resolves',
+  );
   const engine = new Engine(config(opts.ids));
   opts.setup?.(engine);
   const result = run(resolved.statements, engine);
@@ -86,7 +93,12 @@ test('§3.5 the producer index wraps: the wrap bit toggles after 2^LOG2SIZE comm
   // LOG2SIZE 4: 16 entries; 20 commands do not fit before the doorbell.
   const r = runScript(body);
   assert.ok(codes(r.errors).includes('cmd.queue-full'), messages(r.diagnostics).join('\n'));
-  const ok = runScript(Array.from({ length: 16 }, () => 'cmd SYNC').join('\n') + '\ndoorbell\nread32 CMDQ_CONS == 0x10\n' + Array.from({ length: 4 }, () => 'cmd SYNC').join('\n') + '\ndoorbell\nread32 CMDQ_CONS == 0x14\n');
+  const ok = runScript(
+    Array.from({ length: 16 }, () => 'cmd SYNC').join('\n') +
+      '\ndoorbell\nread32 CMDQ_CONS == 0x10\n' +
+      Array.from({ length: 4 }, () => 'cmd SYNC').join('\n') +
+      '\ndoorbell\nread32 CMDQ_CONS == 0x14\n',
+  );
   assert.deepEqual(messages(ok.errors), []);
 });
 
@@ -299,7 +311,10 @@ dma read sid=0x103 iova=0 == C_BAD_STREAMID
 expect event C_BAD_STREAMID StreamID=0x103
 `,
     {
-      prelude: PRELUDE.replace('write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8', 'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16'),
+      prelude: PRELUDE.replace(
+        'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
+        'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16',
+      ),
     },
   );
   assert.deepEqual(messages(r.errors), []);
@@ -376,12 +391,18 @@ test('§5.2 S2SL0 with SMMU_IDR3.STT: a 4 KB walk may start at level 3 (S2SL0 = 
 tables 0x48000000
 ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=42 S2SL0=3 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
 `;
-  const stt = runScript(`${body}map ttb=0x46000000 iova=0x201000 pa=0x90000000 stage=2 tsz=42 sl0=3
+  const stt = runScript(
+    `${body}map ttb=0x46000000 iova=0x201000 pa=0x90000000 stage=2 tsz=42 sl0=3
 dma read sid=6 iova=0x201abc == 0x90000abc
-`, { ids: { ...RICH, IDR3: QEMU_IDS.IDR3 | (1 << 9), AIDR: 0x2 } });
+`,
+    { ids: { ...RICH, IDR3: QEMU_IDS.IDR3 | (1 << 9), AIDR: 0x2 } },
+  );
   assert.deepEqual(messages(stt.errors), []);
-  const noStt = runScript(`${body}dma read sid=6 iova=0x201abc == C_BAD_STE
-`, { ids: RICH });
+  const noStt = runScript(
+    `${body}dma read sid=6 iova=0x201abc == C_BAD_STE
+`,
+    { ids: RICH },
+  );
   assert.deepEqual(messages(noStt.errors), []);
 });
 
@@ -421,7 +442,10 @@ doorbell
     { ids: RICH },
   );
   assert.deepEqual(messages(r.errors), []);
-  assert.ok(r.engine.activity.some((a) => /retried: translated → 0x0*80000000/.test(a.text)), r.engine.activity.map((a) => a.text).join('\n'));
+  assert.ok(
+    r.engine.activity.some((a) => /retried: translated → 0x0*80000000/.test(a.text)),
+    r.engine.activity.map((a) => a.text).join('\n'),
+  );
   assert.equal(r.engine.stalled.size, 0);
 });
 
@@ -476,7 +500,10 @@ doorbell
 `,
   );
   assert.deepEqual(messages(r.errors), []);
-  assert.deepEqual(r.engine.tlb.entries().map((e) => e.page * 4096), [0x10002000]);
+  assert.deepEqual(
+    r.engine.tlb.entries().map((e) => e.page * 4096),
+    [0x10002000],
+  );
 });
 
 test('§7.3.4 an external abort fetching the STE is F_STE_FETCH with the STE address', () => {
@@ -556,7 +583,10 @@ pri sid=0xFFFFFFFF ssid=0xFFFFF addr=0x1000 read prgi=0x1FF == queued
     'arg.too-wide: 0x00100000 is wider than a SubstreamID: 20 bits in a PRI queue entry (§8)',
     'arg.too-wide: 0x00000200 is wider than a PRGIndex: 9 bits in a PRI queue entry (§8)',
   ]);
-  assert.deepEqual(r.errors.map((d) => d.range.start.character), [13, 20, 8, 25, 56]);
+  assert.deepEqual(
+    r.errors.map((d) => d.range.start.character),
+    [13, 20, 8, 25, 56],
+  );
 });
 
 test('§7.1 CERROR_ATC_INV_SYNC: a CMD_SYNC after an ATC invalidation that timed out', () => {
@@ -638,7 +668,20 @@ test('§4.3/§4.4 the scope of every invalidation command, on hand-made cache co
     const r = runScript(`${line}\ncmd SYNC\ndoorbell\n`, {
       ids: full,
       setup: (e) => {
-        const base = { stages: 1 as const, log2: 12, page: 2, oa: 0x8000_0000, r: true, w: true, x: true, priv: false, ssid: 0, seq: 0, level: 3, ipa: undefined };
+        const base = {
+          stages: 1 as const,
+          log2: 12,
+          page: 2,
+          oa: 0x8000_0000,
+          r: true,
+          w: true,
+          x: true,
+          priv: false,
+          ssid: 0,
+          seq: 0,
+          level: 3,
+          ipa: undefined,
+        };
         e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: 5, sid: 1 });
         e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: 6, sid: 2 });
         e.tlb.insert({ ...base, regime: 'NH', vmid: 1, asid: -1, sid: 3 });
@@ -675,7 +718,10 @@ expect event C_BAD_CD StreamID=7
   );
   assert.deepEqual(messages(r.errors), []);
   // The ILLEGAL CD was reported when written, with its reason.
-  assert.ok(r.diagnostics.some((d) => d.code === 'cd.illegal' && /TG0 = 3 is reserved/.test(d.message)), messages(r.diagnostics).join('\n'));
+  assert.ok(
+    r.diagnostics.some((d) => d.code === 'cd.illegal' && /TG0 = 3 is reserved/.test(d.message)),
+    messages(r.diagnostics).join('\n'),
+  );
 });
 
 test('§4.2.1 CMD_PREFETCH_CONFIG caches the STE (so a later change needs CFGI); §4.7.2 CMD_STALL_TERM ends stalled transactions', () => {
@@ -718,7 +764,10 @@ read64 STRTAB_BASE == 0x40000040
   assert.deepEqual(messages(r.errors), []);
   const warned = r.diagnostics.filter((d) => d.code === 'strtab.alignment');
   assert.equal(warned.length, 1, messages(r.diagnostics).join('\n'));
-  assert.match(warned[0]!.message, /SMMU_STRTAB_BASE\.ADDR 0x0000000040000040 is not aligned to the linear Stream table \(2\^8 STEs, LOG2SIZE 8\): the SMMU treats the address bits below 16384 bytes as zero and fetches STEs from 0x0000000040000000/);
+  assert.match(
+    warned[0]!.message,
+    /SMMU_STRTAB_BASE\.ADDR 0x0000000040000040 is not aligned to the linear Stream table \(2\^8 STEs, LOG2SIZE 8\): the SMMU treats the address bits below 16384 bytes as zero and fetches STEs from 0x0000000040000000/,
+  );
 });
 
 test('§6.3.24 a 2-level Stream table base is aligned to the first-level table and 64 bytes: ADDR[MAX(5, LOG2SIZE - SPLIT - 1 + 3):0] are zero', () => {
@@ -731,20 +780,32 @@ mem write64 0x410000C0 0x9
 dma read sid=0x103 iova=0x5000 == 0x5000
 `,
     {
-      prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000400').replace('write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8', 'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16'),
+      prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000400').replace(
+        'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
+        'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16',
+      ),
     },
   );
   assert.deepEqual(messages(r.errors), []);
   assert.deepEqual(
     r.diagnostics.filter((d) => d.code === 'strtab.alignment').map((d) => d.message),
-    ["SMMU_STRTAB_BASE.ADDR 0x0000000040000400 is not aligned to the 2-level Stream table's first level (2^8 L1STDs, LOG2SIZE 16, SPLIT 8) and 64 bytes: the SMMU treats the address bits below 2048 bytes as zero and fetches L1STDs from 0x0000000040000000 (§6.3.24)"],
+    [
+      "SMMU_STRTAB_BASE.ADDR 0x0000000040000400 is not aligned to the 2-level Stream table's first level (2^8 L1STDs, LOG2SIZE 16, SPLIT 8) and 64 bytes: the SMMU treats the address bits below 2048 bytes as zero and fetches L1STDs from 0x0000000040000000 (§6.3.24)",
+    ],
   );
 });
 
 test('§6.3.24 the alignment follows the literal LOG2SIZE, not the one capped at SIDSIZE; 2-level tables are aligned to at least 64 bytes', () => {
   const ids = config().ids; // SIDSIZE 16, ST_LEVEL 2-level
   const layout = (base: bigint, cfg: bigint) => {
-    const l = streamTableLayout(base, cfg, { idField: (r, f) => (r === 'IDR1' && f === 'SIDSIZE' ? ids.IDR1 & 0x3f : r === 'IDR0' && f === 'ST_LEVEL' ? (ids.IDR0 >>> 27) & 3 : undefined) });
+    const l = streamTableLayout(base, cfg, {
+      idField: (r, f) =>
+        r === 'IDR1' && f === 'SIDSIZE'
+          ? ids.IDR1 & 0x3f
+          : r === 'IDR0' && f === 'ST_LEVEL'
+            ? (ids.IDR0 >>> 27) & 3
+            : undefined,
+    });
     return [l.base, l.alignment, l.log2];
   };
   // Linear, LOG2SIZE 20 > SIDSIZE 16: 2^20 × 64 B = 64 MB alignment, 2^16 StreamIDs in use.
@@ -759,7 +820,12 @@ test('§6.3.24 the alignment follows the literal LOG2SIZE, not the one capped at
 
 test('§6.3.2 TABLES_PRESET and QUEUES_PRESET: the SMMU uses the preset Stream table and queues; writes to the bases are ignored and reported', () => {
   const ids = { IDR1: QEMU_IDS.IDR1 | (1 << 30) | (1 << 29) };
-  const presetBases = { STRTAB_BASE: 0x4000_0000n, STRTAB_BASE_CFG: 8n, CMDQ_BASE: 0x4010_0000n | 4n, EVENTQ_BASE: 0x4020_0000n | 3n };
+  const presetBases = {
+    STRTAB_BASE: 0x4000_0000n,
+    STRTAB_BASE_CFG: 8n,
+    CMDQ_BASE: 0x4010_0000n | 4n,
+    EVENTQ_BASE: 0x4020_0000n | 3n,
+  };
   const engine = new Engine({ ...config(ids), presetBases });
   const text = `write64 STRTAB_BASE 0x50000000
 write64 CMDQ_BASE 0x50100000 | LOG2SIZE=4
@@ -774,22 +840,38 @@ doorbell
 read32 CMDQ_CONS.RD == 1
 `;
   const result = run(analyzeScript(text).statements, engine);
-  assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+  assert.deepEqual(
+    result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`),
+    [],
+  );
   const preset = result.diagnostics.filter((d) => d.code === 'write.preset');
-  assert.deepEqual(preset.map((d) => d.range.start.line + 1), [1, 2]);
+  assert.deepEqual(
+    preset.map((d) => d.range.start.line + 1),
+    [1, 2],
+  );
   assert.match(preset[0]!.message, /SMMU_STRTAB_BASE is read-only because SMMU_IDR1\.TABLES_PRESET == 1/);
   assert.equal(engine.smmu.peek('CMDQ_BASE'), 0x4010_0004n);
 });
 
 test('§5.4 ENDI: a CD selecting big-endian tables (allowed with TTENDIAN mixed) is walked little-endian, and the model says so where it fetches it', () => {
   const mixed = { IDR0: QEMU_IDS.IDR0 & ~(3 << 21) };
-  const r = runScript(STAGE1.replace('cd 0x44000000 V ', 'cd 0x44000000 V ENDI ') + 'dma read sid=5 iova=0x10000000 == 0x80000000\ndma read sid=5 iova=0x10000008 == 0x80000008\n', { ids: mixed });
+  const r = runScript(
+    STAGE1.replace('cd 0x44000000 V ', 'cd 0x44000000 V ENDI ') +
+      'dma read sid=5 iova=0x10000000 == 0x80000000\ndma read sid=5 iova=0x10000008 == 0x80000008\n',
+    { ids: mixed },
+  );
   assert.deepEqual(messages(r.errors), []);
   const notes = r.diagnostics.filter((d) => d.code === 'walk.not-modelled');
   assert.equal(notes.length, 1, 'once, when the CD is fetched');
   assert.equal(notes[0]!.severity, 'warning');
-  assert.match(notes[0]!.message, /CD 0 of StreamID 5 selects big-endian stage 1 translation tables \(ENDI = 1\): big-endian tables are not modelled, the walk reads their descriptors little-endian/);
+  assert.match(
+    notes[0]!.message,
+    /CD 0 of StreamID 5 selects big-endian stage 1 translation tables \(ENDI = 1\): big-endian tables are not modelled, the walk reads their descriptors little-endian/,
+  );
   // Little-endian tables: nothing to say.
   const le = runScript(STAGE1 + 'dma read sid=5 iova=0x10000000 == 0x80000000\n', { ids: mixed });
-  assert.deepEqual(le.diagnostics.filter((d) => d.code === 'walk.not-modelled'), []);
+  assert.deepEqual(
+    le.diagnostics.filter((d) => d.code === 'walk.not-modelled'),
+    [],
+  );
 });

@@ -5,7 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeEvent, decodePriRequest, encodeEvent, encodePriRequest, eventSummaryMarkdown, formatEvent, formatPriRequest } from '../../../core/events/codec';
+import {
+  decodeEvent,
+  decodePriRequest,
+  encodeEvent,
+  encodePriRequest,
+  eventSummaryMarkdown,
+  formatEvent,
+  formatPriRequest,
+} from '../../../core/events/codec';
 import { EVENTS, eventById, findEvent, isImpdefEvent, PRI_REQUEST, type EventDef } from '../../../core/events/table';
 import type { LayoutDef } from '../../../core/layout/types';
 
@@ -77,7 +85,11 @@ test('layouts: every field inside its record, no two fields overlap', () => {
         used.set(b, f.name);
       }
     }
-    assert.equal(new Set(def.fields.map((f) => f.name.toLowerCase())).size, def.fields.length, `${def.name}: duplicate field names`);
+    assert.equal(
+      new Set(def.fields.map((f) => f.name.toLowerCase())).size,
+      def.fields.length,
+      `${def.name}: duplicate field names`,
+    );
   }
 });
 
@@ -136,13 +148,26 @@ test('§7.3.13 F_TRANSLATION stalled at stage 2: SSV, SubstreamID, STAG [79:64],
 
 test('§7.3.14–§7.3.16 F_ADDR_SIZE, F_ACCESS and F_PERMISSION share the F_TRANSLATION layout; TTRnW is bit 108', () => {
   const base = ev('F_TRANSLATION').fields.map((f) => `${f.name}@${f.msb}:${f.lsb}`);
-  for (const n of ['F_ADDR_SIZE', 'F_ACCESS']) assert.deepEqual(ev(n).fields.map((f) => `${f.name}@${f.msb}:${f.lsb}`), base, n);
+  for (const n of ['F_ADDR_SIZE', 'F_ACCESS'])
+    assert.deepEqual(
+      ev(n).fields.map((f) => `${f.name}@${f.msb}:${f.lsb}`),
+      base,
+      n,
+    );
   const w = enc('F_PERMISSION', { StreamID: 1n, S2: 1n, CLASS: 1n, TTRnW: 1n });
   assert.deepEqual(w, [0x13, 1, 0, (1 << 7) | (1 << 8) | (1 << 12), 0, 0, 0, 0]);
 });
 
 test('§7.3.2 F_UUT: PnU [97], InD [98], RnW [99], InputAddr [191:128]', () => {
-  const w = enc('F_UUT', { StreamID: 0x20n, SSV: 1n, SubstreamID: 1n, PnU: 1n, InD: 1n, RnW: 1n, InputAddr: 0x8000_0000_0000_0000n });
+  const w = enc('F_UUT', {
+    StreamID: 0x20n,
+    SSV: 1n,
+    SubstreamID: 1n,
+    PnU: 1n,
+    InD: 1n,
+    RnW: 1n,
+    InputAddr: 0x8000_0000_0000_0000n,
+  });
   assert.deepEqual(w, [0x01 | (1 << 11) | (1 << 12), 0x20, 0, 0xe, 0, 0x80000000, 0, 0]);
 });
 
@@ -179,14 +204,29 @@ test('§7.3.8 F_TRANSL_FORBIDDEN: RnW [99], InputAddr [191:128]', () => {
 test('§7.3.9 C_BAD_SUBSTREAMID: SubstreamID [31:12], no SSV', () => {
   const w = enc('C_BAD_SUBSTREAMID', { StreamID: 5n, SubstreamID: 0xfffffn });
   assert.deepEqual(w, [0xfffff008, 5, 0, 0, 0, 0, 0, 0]);
-  assert.equal(ev('C_BAD_SUBSTREAMID').fields.some((f) => f.name === 'SSV'), false);
+  assert.equal(
+    ev('C_BAD_SUBSTREAMID').fields.some((f) => f.name === 'SSV'),
+    false,
+  );
   // SubstreamID is always valid here, so the line shows it even without SSV.
-  assert.equal(formatEvent(decodeEvent(enc('C_BAD_SUBSTREAMID', { StreamID: 5n, SubstreamID: 0n }))), 'C_BAD_SUBSTREAMID SubstreamID=0x0 StreamID=0x5');
+  assert.equal(
+    formatEvent(decodeEvent(enc('C_BAD_SUBSTREAMID', { StreamID: 5n, SubstreamID: 0n }))),
+    'C_BAD_SUBSTREAMID SubstreamID=0x0 StreamID=0x5',
+  );
 });
 
 test('§7.3.3, §7.3.5, §7.3.7, §7.3.11 configuration errors and F_STREAM_DISABLED', () => {
   assert.deepEqual(enc('C_BAD_STREAMID', { StreamID: 0x100n }), [0x02, 0x100, 0, 0, 0, 0, 0, 0]);
-  assert.deepEqual(enc('C_BAD_STE', { StreamID: 3n, SSV: 1n, SubstreamID: 4n }), [0x04 | 0x800 | 0x4000, 3, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(enc('C_BAD_STE', { StreamID: 3n, SSV: 1n, SubstreamID: 4n }), [
+    0x04 | 0x800 | 0x4000,
+    3,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
   assert.deepEqual(enc('C_BAD_CD', { StreamID: 7n }), [0x0a, 7, 0, 0, 0, 0, 0, 0]);
   assert.deepEqual(enc('F_STREAM_DISABLED', { StreamID: 5n }), [0x06, 5, 0, 0, 0, 0, 0, 0]);
   assert.deepEqual(
@@ -200,7 +240,10 @@ test('§7.3.18 F_CFG_CONFLICT: Reason fills [95:64]', () => {
 });
 
 test('§7.3.17 F_TLB_CONFLICT: RnW/InD/PnU, S2, InputAddr and IPA', () => {
-  assert.deepEqual(enc('F_TLB_CONFLICT', { StreamID: 2n, RnW: 1n, S2: 1n, InputAddr: 0x1000n, IPA: 0x2000n }), [0x20, 2, 0, 0x88, 0x1000, 0, 0x2000, 0]);
+  assert.deepEqual(
+    enc('F_TLB_CONFLICT', { StreamID: 2n, RnW: 1n, S2: 1n, InputAddr: 0x1000n, IPA: 0x2000n }),
+    [0x20, 2, 0, 0x88, 0x1000, 0, 0x2000, 0],
+  );
 });
 
 test('§7.3.19 E_PAGE_REQUEST: InputAddr[63:12] at [191:140], Span [115:108], pR 103, pW 102, pX 101, uR 99, uW 98, uX 97', () => {
@@ -224,11 +267,15 @@ test('round trip: every field of every event at its maximum and at a patterned v
       }
       const w = encodeEvent(e, values);
       assert.equal(w.length, 8);
-      assert.ok(w.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff), `${e.name}: words are u32`);
+      assert.ok(
+        w.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff),
+        `${e.name}: words are u32`,
+      );
       const d = decodeEvent(w);
       assert.equal(d.def, e);
       assert.deepEqual(d.reservedRuns, [], `${e.name} ${pattern}`);
-      for (const [name, v] of values) assert.equal(d.fields.find((f) => f.field.name === name)?.value, v, `${e.name}.${name} ${pattern}`);
+      for (const [name, v] of values)
+        assert.equal(d.fields.find((f) => f.field.name === name)?.value, v, `${e.name}.${name} ${pattern}`);
       assert.ok(formatEvent(d).startsWith(e.name));
     }
   }
@@ -252,7 +299,10 @@ test('decoding: unknown and IMPLEMENTATION DEFINED numbers have no definition; R
   assert.match(formatEvent(impdef), /IMPDEF_EVENT 0xE5/);
   // Bit 96 and bits [10:8] are RES0 in F_TRANSLATION.
   const d = decodeEvent([0x10 | 0x700, 3, 0, 1, 0, 0, 0, 0]);
-  assert.deepEqual(d.reservedRuns, [[10, 8], [96, 96]]);
+  assert.deepEqual(d.reservedRuns, [
+    [10, 8],
+    [96, 96],
+  ]);
   assert.match(formatEvent(d), /RES0 bits set: \[10:8\], 96/);
 });
 
@@ -284,11 +334,22 @@ test('§8 PRI queue entry: StreamID [31:0], SubstreamID [51:32], Priv 58, Exec 5
   const d = decodePriRequest(w);
   assert.deepEqual(d.reservedRuns, []);
   assert.equal(d.fields.find((f) => f.field.name === 'PageAddr')?.value, 0xffff_ffff_ffff_f000n);
-  const one = encodePriRequest(new Map([['StreamID', 7n], ['Read', 1n], ['L', 1n], ['PRGIndex', 2n], ['PageAddr', 0xabc000n]]));
+  const one = encodePriRequest(
+    new Map([
+      ['StreamID', 7n],
+      ['Read', 1n],
+      ['L', 1n],
+      ['PRGIndex', 2n],
+      ['PageAddr', 0xabc000n],
+    ]),
+  );
   assert.deepEqual(one, [7, (1 << 28) | (1 << 30), 0xabc002, 0]);
   assert.equal(formatPriRequest(one), 'PRI_REQUEST StreamID=0x7 Read=1 L=1 PRGIndex=0x2 PageAddr=0xABC000');
   assert.equal(formatPriRequest(decodePriRequest(one)), formatPriRequest(one));
   // Bits [57:52] and [75:73] are RES0.
-  assert.deepEqual(decodePriRequest([0, 1 << 20, 1 << 9, 0]).reservedRuns, [[52, 52], [73, 73]]);
+  assert.deepEqual(decodePriRequest([0, 1 << 20, 1 << 9, 0]).reservedRuns, [
+    [52, 52],
+    [73, 73],
+  ]);
   assert.throws(() => encodePriRequest(new Map([['PRGIndex', 0x200n]])), /PRGIndex/);
 });

@@ -11,7 +11,22 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { A64Error, Assembler, CONDITIONS, SYSTEM_REGISTERS, sp, w, wsp, wzr, x, xzr, type Condition, type Label, type Reg, type SystemRegister } from '../../../core/guest/a64';
+import {
+  A64Error,
+  Assembler,
+  CONDITIONS,
+  SYSTEM_REGISTERS,
+  sp,
+  w,
+  wsp,
+  wzr,
+  x,
+  xzr,
+  type Condition,
+  type Label,
+  type Reg,
+  type SystemRegister,
+} from '../../../core/guest/a64';
 import { OBJDUMP, requireTool, tempDir } from '../../harness/qemu';
 
 // --- Seeded random operands ------------------------------------------------------------------
@@ -29,7 +44,11 @@ function mulberry32(seed: number): () => number {
 const rand = mulberry32(0x5eed_a64);
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)] as T;
-const big64 = () => (BigInt(int(0, 0xffff)) << 48n) | (BigInt(int(0, 0xffff)) << 32n) | (BigInt(int(0, 0xffff)) << 16n) | BigInt(int(0, 0xffff));
+const big64 = () =>
+  (BigInt(int(0, 0xffff)) << 48n) |
+  (BigInt(int(0, 0xffff)) << 32n) |
+  (BigInt(int(0, 0xffff)) << 16n) |
+  BigInt(int(0, 0xffff));
 
 /** A register for a slot where number 31 is the zero register (role 'zr') or the stack pointer. */
 function anyReg(wide: boolean, role: 'zr' | 'sp'): Reg {
@@ -46,9 +65,33 @@ const mask = (wide: boolean) => (wide ? (1n << 64n) - 1n : (1n << 32n) - 1n);
 const isZr = (r: Reg) => r.n === 31 && !r.sp;
 const isSp = (r: Reg) => r.n === 31 && r.sp;
 const lslSuffix = (s: number) => (s ? `, lsl #${s}` : '');
-const OBJDUMP_COND: Record<Condition, string> = { eq: 'eq', ne: 'ne', hs: 'cs', lo: 'cc', mi: 'mi', pl: 'pl', vs: 'vs', vc: 'vc', hi: 'hi', ls: 'ls', ge: 'ge', lt: 'lt', gt: 'gt', le: 'le', al: 'al', nv: 'nv' };
+const OBJDUMP_COND: Record<Condition, string> = {
+  eq: 'eq',
+  ne: 'ne',
+  hs: 'cs',
+  lo: 'cc',
+  mi: 'mi',
+  pl: 'pl',
+  vs: 'vs',
+  vc: 'vc',
+  hi: 'hi',
+  ls: 'ls',
+  ge: 'ge',
+  lt: 'lt',
+  gt: 'gt',
+  le: 'le',
+  al: 'al',
+  nv: 'nv',
+};
 const addr = (a: bigint) => `0x${a.toString(16)}`;
-const memText = (base: Reg, offset: number, mode: 'offset' | 'pre' | 'post') => (mode === 'post' ? `[${base.name}], #${offset}` : mode === 'pre' ? `[${base.name}, #${offset}]!` : offset === 0 ? `[${base.name}]` : `[${base.name}, #${offset}]`);
+const memText = (base: Reg, offset: number, mode: 'offset' | 'pre' | 'post') =>
+  mode === 'post'
+    ? `[${base.name}], #${offset}`
+    : mode === 'pre'
+      ? `[${base.name}, #${offset}]!`
+      : offset === 0
+        ? `[${base.name}]`
+        : `[${base.name}, #${offset}]`;
 
 // --- Cases -------------------------------------------------------------------------------------
 
@@ -76,10 +119,14 @@ for (let i = 0; i < 60; i++) {
   const imm = pick([0, 0xffff, 1, int(0, 0xffff)]);
   const shift = pick(wide ? [0, 16, 32, 48] : [0, 16]);
   const value = (BigInt(imm) << BigInt(shift)) & mask(wide);
-  add('movz', (a) => a.movz(rd, imm, shift), [imm === 0 && shift !== 0 ? `movz ${rd.name}, ${h(imm)}${lslSuffix(shift)}` : `mov ${rd.name}, ${h(value)}`]);
+  add('movz', (a) => a.movz(rd, imm, shift), [
+    imm === 0 && shift !== 0 ? `movz ${rd.name}, ${h(imm)}${lslSuffix(shift)}` : `mov ${rd.name}, ${h(value)}`,
+  ]);
   const inverted = ~(BigInt(imm) << BigInt(shift)) & mask(wide);
   const movnAlias = !(imm === 0 && shift !== 0) && !(!wide && imm === 0xffff);
-  add('movn', (a) => a.movn(rd, imm, shift), [movnAlias ? `mov ${rd.name}, ${h(inverted)}` : `movn ${rd.name}, ${h(imm)}${lslSuffix(shift)}`]);
+  add('movn', (a) => a.movn(rd, imm, shift), [
+    movnAlias ? `mov ${rd.name}, ${h(inverted)}` : `movn ${rd.name}, ${h(imm)}${lslSuffix(shift)}`,
+  ]);
   add('movk', (a) => a.movk(rd, imm, shift), [`movk ${rd.name}, ${h(imm)}${lslSuffix(shift)}`]);
 }
 
@@ -105,16 +152,43 @@ function fewestMoves(v: bigint, wide: boolean): number {
   return Math.max(1, Math.min(chunks.filter((c) => c !== 0n).length, chunks.filter((c) => c !== 0xffffn).length));
 }
 
-const MOV64_VALUES = [0n, 1n, 0xffffn, 0x10000n, 0x9050000n, 0x4008_0000n, 0xffff_ffffn, 0xffff_ffff_ffff_ffffn, 0xffff_ffff_ffff_0000n, 0x8000_0000_0000_0000n, 0x1234_0000_0000_5678n, 0xffff_1234_ffff_ffffn, -1n, -2n];
+const MOV64_VALUES = [
+  0n,
+  1n,
+  0xffffn,
+  0x10000n,
+  0x9050000n,
+  0x4008_0000n,
+  0xffff_ffffn,
+  0xffff_ffff_ffff_ffffn,
+  0xffff_ffff_ffff_0000n,
+  0x8000_0000_0000_0000n,
+  0x1234_0000_0000_5678n,
+  0xffff_1234_ffff_ffffn,
+  -1n,
+  -2n,
+];
 for (let i = 0; i < 40; i++) MOV64_VALUES.push(big64(), big64() & 0xffff_0000_ffffn, big64() | 0xffff_ffff_0000_0000n);
 for (const v of MOV64_VALUES) {
   for (const wide of [true, false]) {
     if (!wide && v > 0xffff_ffffn) continue;
     const rd = wide ? x(int(0, 30)) : w(int(0, 30));
-    add('mov64 (MOVZ/MOVN + MOVK)', (a) => a.mov64(rd, v), (texts) => {
-      assert.equal(evaluateMoves(texts, wide), BigInt.asUintN(wide ? 64 : 32, v), `mov64 ${v} as ${texts.join('; ')}`);
-      assert.equal(texts.length, fewestMoves(BigInt.asUintN(wide ? 64 : 32, v), wide), `mov64 ${v} in ${texts.length}: ${texts.join('; ')}`);
-    });
+    add(
+      'mov64 (MOVZ/MOVN + MOVK)',
+      (a) => a.mov64(rd, v),
+      (texts) => {
+        assert.equal(
+          evaluateMoves(texts, wide),
+          BigInt.asUintN(wide ? 64 : 32, v),
+          `mov64 ${v} as ${texts.join('; ')}`,
+        );
+        assert.equal(
+          texts.length,
+          fewestMoves(BigInt.asUintN(wide ? 64 : 32, v), wide),
+          `mov64 ${v} in ${texts.length}: ${texts.join('; ')}`,
+        );
+      },
+    );
   }
 }
 
@@ -124,14 +198,20 @@ for (let i = 0; i < 50; i++) {
   const [rd, rn, rm] = [anyReg(wide, 'zr'), anyReg(wide, 'zr'), anyReg(wide, 'zr')];
   const s = pick([0, 0, int(0, wide ? 63 : 31), wide ? 63 : 31]);
   const ops = `${rn.name}, ${rm.name}${lslSuffix(s)}`;
-  add('orr (shifted register)', (a) => a.orr(rd, rn, rm, s), [isZr(rn) && s === 0 ? `mov ${rd.name}, ${rm.name}` : `orr ${rd.name}, ${ops}`]);
+  add('orr (shifted register)', (a) => a.orr(rd, rn, rm, s), [
+    isZr(rn) && s === 0 ? `mov ${rd.name}, ${rm.name}` : `orr ${rd.name}, ${ops}`,
+  ]);
   add('and (shifted register)', (a) => a.and(rd, rn, rm, s), [`and ${rd.name}, ${ops}`]);
   add('ands (shifted register)', (a) => a.ands(rd, rn, rm, s), [isZr(rd) ? `tst ${ops}` : `ands ${rd.name}, ${ops}`]);
   add('tst (register)', (a) => a.tst(rn, rm), [`tst ${rn.name}, ${rm.name}`]);
   add('eor (shifted register)', (a) => a.eor(rd, rn, rm, s), [`eor ${rd.name}, ${ops}`]);
   add('add (shifted register)', (a) => a.add(rd, rn, rm, s), [`add ${rd.name}, ${ops}`]);
-  add('sub (shifted register)', (a) => a.sub(rd, rn, rm, s), [isZr(rn) ? `neg ${rd.name}, ${rm.name}${lslSuffix(s)}` : `sub ${rd.name}, ${ops}`]);
-  add('subs (shifted register)', (a) => a.subs(rd, rn, rm, s), [isZr(rd) ? `cmp ${ops}` : isZr(rn) ? `negs ${rd.name}, ${rm.name}${lslSuffix(s)}` : `subs ${rd.name}, ${ops}`]);
+  add('sub (shifted register)', (a) => a.sub(rd, rn, rm, s), [
+    isZr(rn) ? `neg ${rd.name}, ${rm.name}${lslSuffix(s)}` : `sub ${rd.name}, ${ops}`,
+  ]);
+  add('subs (shifted register)', (a) => a.subs(rd, rn, rm, s), [
+    isZr(rd) ? `cmp ${ops}` : isZr(rn) ? `negs ${rd.name}, ${rm.name}${lslSuffix(s)}` : `subs ${rd.name}, ${ops}`,
+  ]);
   add('cmp (shifted register)', (a) => a.cmp(rn, rm, s), [`cmp ${ops}`]);
 }
 
@@ -156,9 +236,13 @@ for (let i = 0; i < 60; i++) {
   const imm = pick([0, 1, 0xfff, int(0, 0xfff)]);
   const shift = pick([0, 12]);
   const tail = `${rn.name}, ${h(imm)}${lslSuffix(shift)}`;
-  add('add (immediate)', (a) => a.add(rdSp, rn, imm, shift), [imm === 0 && shift === 0 && (isSp(rdSp) || isSp(rn)) ? `mov ${rdSp.name}, ${rn.name}` : `add ${rdSp.name}, ${tail}`]);
+  add('add (immediate)', (a) => a.add(rdSp, rn, imm, shift), [
+    imm === 0 && shift === 0 && (isSp(rdSp) || isSp(rn)) ? `mov ${rdSp.name}, ${rn.name}` : `add ${rdSp.name}, ${tail}`,
+  ]);
   add('sub (immediate)', (a) => a.sub(rdSp, rn, imm, shift), [`sub ${rdSp.name}, ${tail}`]);
-  add('subs (immediate)', (a) => a.subs(rdZr, rn, imm, shift), [isZr(rdZr) ? `cmp ${tail}` : `subs ${rdZr.name}, ${tail}`]);
+  add('subs (immediate)', (a) => a.subs(rdZr, rn, imm, shift), [
+    isZr(rdZr) ? `cmp ${tail}` : `subs ${rdZr.name}, ${tail}`,
+  ]);
   add('cmp (immediate)', (a) => a.cmp(rn, imm, shift), [`cmp ${tail}`]);
 }
 
@@ -168,13 +252,20 @@ for (let i = 0; i < 60; i++) {
   const size = wide ? 64 : 32;
   const [rd, rn, rm] = [anyReg(wide, 'zr'), anyReg(wide, 'zr'), anyReg(wide, 'zr')];
   const s = pick([0, 1, size - 1, int(0, size - 1)]);
-  add('lsl (immediate: UBFM)', (a) => a.lsl(rd, rn, s), [s === 0 ? `lsr ${rd.name}, ${rn.name}, #0` : `lsl ${rd.name}, ${rn.name}, #${s}`]);
+  add('lsl (immediate: UBFM)', (a) => a.lsl(rd, rn, s), [
+    s === 0 ? `lsr ${rd.name}, ${rn.name}, #0` : `lsl ${rd.name}, ${rn.name}, #${s}`,
+  ]);
   add('lsr (immediate: UBFM)', (a) => a.lsr(rd, rn, s), [`lsr ${rd.name}, ${rn.name}, #${s}`]);
   add('lsl (register: LSLV)', (a) => a.lsl(rd, rn, rm), [`lsl ${rd.name}, ${rn.name}, ${rm.name}`]);
   add('lsr (register: LSRV)', (a) => a.lsr(rd, rn, rm), [`lsr ${rd.name}, ${rn.name}, ${rm.name}`]);
   const lsb = pick([0, int(0, size - 1), size - 1]);
   const width = pick([1, size - lsb, int(1, size - lsb)]);
-  const ubfx = lsb + width === size ? `lsr ${rd.name}, ${rn.name}, #${lsb}` : !wide && lsb === 0 && (width === 8 || width === 16) ? `uxt${width === 8 ? 'b' : 'h'} ${rd.name}, ${rn.name}` : `ubfx ${rd.name}, ${rn.name}, #${lsb}, #${width}`;
+  const ubfx =
+    lsb + width === size
+      ? `lsr ${rd.name}, ${rn.name}, #${lsb}`
+      : !wide && lsb === 0 && (width === 8 || width === 16)
+        ? `uxt${width === 8 ? 'b' : 'h'} ${rd.name}, ${rn.name}`
+        : `ubfx ${rd.name}, ${rn.name}, #${lsb}, #${width}`;
   add('ubfx (UBFM)', (a) => a.ubfx(rd, rn, lsb, width), [ubfx]);
   add('clz', (a) => a.clz(rd, rn), [`clz ${rd.name}, ${rn.name}`]);
 }
@@ -187,11 +278,15 @@ for (let i = 0; i < 80; i++) {
   const base = anyReg(true, 'sp');
   const name = `${load ? 'ldr' : 'str'}${size === 1 ? 'b' : size === 2 ? 'h' : ''}`;
   const offset = pick([0, size, 4095 * size, int(0, 4095) * size]);
-  add(`${name} (unsigned offset)`, (a) => a.loadStore(load, size, rt, { base, offset }), [`${name} ${rt.name}, ${memText(base, offset, 'offset')}`]);
+  add(`${name} (unsigned offset)`, (a) => a.loadStore(load, size, rt, { base, offset }), [
+    `${name} ${rt.name}, ${memText(base, offset, 'offset')}`,
+  ]);
   const mode = pick(['pre', 'post'] as const);
   const imm9 = pick([-256, 255, 0, 1, -1, int(-256, 255)]);
   const wb = base.n === rt.n && rt.n !== 31 ? sp : base; // writeback to the data register is refused: use SP then
-  add(`${name} (${mode}-index)`, (a) => a.loadStore(load, size, rt, { base: wb, offset: imm9, mode }), [`${name} ${rt.name}, ${memText(wb, imm9, mode)}`]);
+  add(`${name} (${mode}-index)`, (a) => a.loadStore(load, size, rt, { base: wb, offset: imm9, mode }), [
+    `${name} ${rt.name}, ${memText(wb, imm9, mode)}`,
+  ]);
 }
 // The named helpers.
 add('ldr (unsigned offset)', (a) => a.ldr(x(1), { base: x(2), offset: 16 }), ['ldr x1, [x2, #16]']);
@@ -214,7 +309,11 @@ for (let i = 0; i < 60; i++) {
   if (mode !== 'offset' && (base.n === r1.n || base.n === r2.n) && base.n !== 31) base = sp;
   const offset = scale * pick([-64, 63, 0, int(-64, 63)]);
   const name = load ? 'ldp' : 'stp';
-  add(`${name} (${mode === 'offset' ? 'signed offset' : `${mode}-index`})`, (a) => (load ? a.ldp(r1, r2, { base, offset, mode }) : a.stp(r1, r2, { base, offset, mode })), [`${name} ${r1.name}, ${r2.name}, ${memText(base, offset, mode)}`]);
+  add(
+    `${name} (${mode === 'offset' ? 'signed offset' : `${mode}-index`})`,
+    (a) => (load ? a.ldp(r1, r2, { base, offset, mode }) : a.stp(r1, r2, { base, offset, mode })),
+    [`${name} ${r1.name}, ${r2.name}, ${memText(base, offset, mode)}`],
+  );
 }
 
 // Branches to addresses at every distance their field reaches (labels at fixed addresses),
@@ -224,8 +323,21 @@ interface Forward {
   readonly where: { address?: bigint };
 }
 const forwards: Forward[] = [];
-const branchTo = (form: string, reach: number, text: (target: string) => string, emit: (a: Assembler, l: Label) => void) => {
-  for (const delta of [0, 4, -4, reach - 4, -reach, int(-reach / 4, reach / 4 - 1) * 4, int(-reach / 4, reach / 4 - 1) * 4]) {
+const branchTo = (
+  form: string,
+  reach: number,
+  text: (target: string) => string,
+  emit: (a: Assembler, l: Label) => void,
+) => {
+  for (const delta of [
+    0,
+    4,
+    -4,
+    reach - 4,
+    -reach,
+    int(-reach / 4, reach / 4 - 1) * 4,
+    int(-reach / 4, reach / 4 - 1) * 4,
+  ]) {
     const c: Case = {
       form,
       emit: (a) => {
@@ -251,13 +363,39 @@ const branchTo = (form: string, reach: number, text: (target: string) => string,
   };
   cases.push(c);
 };
-branchTo('b', 1 << 27, (t) => `b ${t}`, (a, l) => a.b(l));
-branchTo('bl', 1 << 27, (t) => `bl ${t}`, (a, l) => a.bl(l));
-for (const cond of CONDITIONS) branchTo('b.cond', 1 << 20, (t) => `b.${OBJDUMP_COND[cond]} ${t}`, (a, l) => a.bcond(cond, l));
+branchTo(
+  'b',
+  1 << 27,
+  (t) => `b ${t}`,
+  (a, l) => a.b(l),
+);
+branchTo(
+  'bl',
+  1 << 27,
+  (t) => `bl ${t}`,
+  (a, l) => a.bl(l),
+);
+for (const cond of CONDITIONS)
+  branchTo(
+    'b.cond',
+    1 << 20,
+    (t) => `b.${OBJDUMP_COND[cond]} ${t}`,
+    (a, l) => a.bcond(cond, l),
+  );
 for (const wide of [true, false]) {
   const rt = anyReg(wide, 'zr');
-  branchTo('cbz', 1 << 20, (t) => `cbz ${rt.name}, ${t}`, (a, l) => a.cbz(rt, l));
-  branchTo('cbnz', 1 << 20, (t) => `cbnz ${rt.name}, ${t}`, (a, l) => a.cbnz(rt, l));
+  branchTo(
+    'cbz',
+    1 << 20,
+    (t) => `cbz ${rt.name}, ${t}`,
+    (a, l) => a.cbz(rt, l),
+  );
+  branchTo(
+    'cbnz',
+    1 << 20,
+    (t) => `cbnz ${rt.name}, ${t}`,
+    (a, l) => a.cbnz(rt, l),
+  );
 }
 for (let i = 0; i < 12; i++) {
   const wide = i % 2 === 0;
@@ -266,12 +404,27 @@ for (let i = 0; i < 12; i++) {
   const rt = n === 31 ? (wide ? xzr : wzr) : wide ? x(n) : w(n);
   // objdump names the W register when the bit is below 32 (the encoding's b5 is 0).
   const shown = bit < 32 ? (n === 31 ? 'wzr' : `w${n}`) : rt.name;
-  branchTo('tbz', 1 << 15, (t) => `tbz ${shown}, #${bit}, ${t}`, (a, l) => a.tbz(rt, bit, l));
-  branchTo('tbnz', 1 << 15, (t) => `tbnz ${shown}, #${bit}, ${t}`, (a, l) => a.tbnz(rt, bit, l));
+  branchTo(
+    'tbz',
+    1 << 15,
+    (t) => `tbz ${shown}, #${bit}, ${t}`,
+    (a, l) => a.tbz(rt, bit, l),
+  );
+  branchTo(
+    'tbnz',
+    1 << 15,
+    (t) => `tbnz ${shown}, #${bit}, ${t}`,
+    (a, l) => a.tbnz(rt, bit, l),
+  );
 }
 for (let i = 0; i < 4; i++) {
   const rd = anyReg(true, 'zr');
-  branchTo('adr', 1 << 20, (t) => `adr ${rd.name}, ${t}`, (a, l) => a.adr(rd, l));
+  branchTo(
+    'adr',
+    1 << 20,
+    (t) => `adr ${rd.name}, ${t}`,
+    (a, l) => a.adr(rd, l),
+  );
 }
 for (const r of [x(30), x(0), x(17), xzr]) {
   add('ret', (a) => a.ret(r), [r.n === 30 ? 'ret' : `ret ${r.name}`]);
@@ -283,10 +436,14 @@ add('ret', (a) => a.ret(), ['ret']);
 // MOVZ/MOVK of a label's address (movAddress): three instructions for a 48-bit maxAddress.
 for (const target of [0n, 0x4008_0000n, 0x7fff_1234_5678n]) {
   const rd = x(int(0, 30));
-  add('movAddress (MOVZ + MOVK of a label)', (a) => a.movAddress(rd, a.at(target)), (texts) => {
-    assert.equal(texts.length, 3);
-    assert.equal(evaluateMoves(texts, true), target);
-  });
+  add(
+    'movAddress (MOVZ + MOVK of a label)',
+    (a) => a.movAddress(rd, a.at(target)),
+    (texts) => {
+      assert.equal(texts.length, 3);
+      assert.equal(evaluateMoves(texts, true), target);
+    },
+  );
 }
 
 // System.
@@ -308,13 +465,24 @@ function disassemble(bytes: Uint8Array, base: bigint): { address: bigint; word: 
   const dir = tempDir();
   const file = path.join(dir, 'code.bin');
   fs.writeFileSync(file, bytes);
-  const r = spawnSync(OBJDUMP, ['-D', '-b', 'binary', '-m', 'aarch64', `--adjust-vma=0x${base.toString(16)}`, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(OBJDUMP, ['-D', '-b', 'binary', '-m', 'aarch64', `--adjust-vma=0x${base.toString(16)}`, file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   fs.rmSync(dir, { recursive: true, force: true });
   assert.equal(r.status, 0, r.stderr);
   const out: { address: bigint; word: string; text: string }[] = [];
   for (const line of r.stdout.split('\n')) {
     const m = /^\s*([0-9a-f]+):\s+([0-9a-f]{8})\s+(.*)$/.exec(line);
-    if (m) out.push({ address: BigInt(`0x${m[1]}`), word: m[2] as string, text: (m[3] as string).replace(/\/\/.*$/, '').trim().replace(/\s+/g, ' ') });
+    if (m)
+      out.push({
+        address: BigInt(`0x${m[1]}`),
+        word: m[2] as string,
+        text: (m[3] as string)
+          .replace(/\/\/.*$/, '')
+          .trim()
+          .replace(/\s+/g, ' '),
+      });
   }
   return out;
 }
@@ -346,10 +514,16 @@ test('every instruction form the encoder emits disassembles, with GNU objdump, t
       else assert.deepEqual(got, c.expect);
     } catch (e) {
       failures++;
-      if (messages.length < 20) messages.push(`${c.form} at ${addr(BASE + BigInt((c.first as number) * 4))}: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`);
+      if (messages.length < 20)
+        messages.push(
+          `${c.form} at ${addr(BASE + BigInt((c.first as number) * 4))}: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`,
+        );
     }
   }
-  assert.deepEqual(lines.slice(lines.length - tail.length).map((l) => l.text), tail);
+  assert.deepEqual(
+    lines.slice(lines.length - tail.length).map((l) => l.text),
+    tail,
+  );
   assert.equal(failures, 0, messages.join('\n'));
   // Every form is exercised by more than one case where operands vary.
   assert.ok(cases.length > 1000, `${cases.length} cases`);

@@ -41,7 +41,10 @@ for (const [address, dataBytes, memorySize] of [
     assert.equal(field(stdout, 'Entry point address'), `0x${entry.toString(16)}`);
     assert.equal(field(stdout, 'Number of program headers'), '1');
     assert.equal(field(stdout, 'Number of section headers'), '0');
-    const load = /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)\s+0x([0-9a-f]+)$/m.exec(stdout);
+    const load =
+      /^\s*LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)\s+0x([0-9a-f]+)$/m.exec(
+        stdout,
+      );
     assert.ok(load, stdout);
     const [, offset, vaddr, paddr, filesz, memsz, flags, align] = load;
     assert.equal(BigInt(`0x${vaddr}`), address);
@@ -49,7 +52,11 @@ for (const [address, dataBytes, memorySize] of [
     assert.equal(Number.parseInt(filesz as string, 16), dataBytes);
     assert.equal(Number.parseInt(memsz as string, 16), memorySize);
     assert.equal(flags, 'RWE');
-    assert.equal(BigInt(`0x${offset}`) % BigInt(`0x${align}`), address % BigInt(`0x${align}`), 'offset and address agree modulo the alignment');
+    assert.equal(
+      BigInt(`0x${offset}`) % BigInt(`0x${align}`),
+      address % BigInt(`0x${align}`),
+      'offset and address agree modulo the alignment',
+    );
     // The segment's bytes are where the header says.
     const at = Number.parseInt(offset as string, 16);
     assert.deepEqual(elf.subarray(at, at + dataBytes), data);
@@ -61,5 +68,8 @@ test('a segment that cannot be loaded, or an entry outside it, throws an ElfErro
   assert.throws(() => elfExecutable(0x1000n, { address: 0x2000n, data, memorySize: 16 }), ElfError);
   assert.throws(() => elfExecutable(0x2010n, { address: 0x2000n, data, memorySize: 16 }), /outside the segment/);
   assert.throws(() => elfExecutable(0x2000n, { address: 0x2000n, data, memorySize: 8 }), /smaller than its 16 bytes/);
-  assert.throws(() => elfExecutable(0xffff_ffff_ffff_fff8n, { address: 0xffff_ffff_ffff_fff8n, data, memorySize: 16 }), /64-bit address space/);
+  assert.throws(
+    () => elfExecutable(0xffff_ffff_ffff_fff8n, { address: 0xffff_ffff_ffff_fff8n, data, memorySize: 16 }),
+    /64-bit address space/,
+  );
 });

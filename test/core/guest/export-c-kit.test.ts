@@ -13,7 +13,16 @@ import * as path from 'node:path';
 import { exportC, ExportCError } from '../../../core/guest/export-c';
 import { opText, type GuestOp } from '../../../core/guest/ops';
 import { parseLineTrace } from '../../../core/trace/parse-line';
-import { CROSS_GCC, KIT_WARNINGS, QEMU, buildHarness, missingTool, run, runQemu, tempDir } from '../../harness/qemu-kit';
+import {
+  CROSS_GCC,
+  KIT_WARNINGS,
+  QEMU,
+  buildHarness,
+  missingTool,
+  run,
+  runQemu,
+  tempDir,
+} from '../../harness/qemu-kit';
 import { fakeRun, readReport, runFake } from './kit-report';
 
 function needs(...tools: string[]): void {
@@ -45,8 +54,28 @@ const QEMU_NAMED = {
   aidr: { kind: 'read', space: 'smmu', address: 0x1cn, size: 4, line: 3 },
   cr0: { kind: 'write', space: 'smmu', address: 0x20n, size: 4, value: 0x8n, line: 4 }, // CMDQEN
   cr0ack: { kind: 'read', space: 'smmu', address: 0x24n, size: 4, line: 5 },
-  pollAck: { kind: 'poll', space: 'smmu', address: 0x24n, size: 4, mask: 0x8n, expected: 0x8n, equal: true, max: 100, line: 6 },
-  pollNever: { kind: 'poll', space: 'smmu', address: 0x24n, size: 4, mask: 0x8n, expected: 0x8n, equal: false, max: 5, line: 7 },
+  pollAck: {
+    kind: 'poll',
+    space: 'smmu',
+    address: 0x24n,
+    size: 4,
+    mask: 0x8n,
+    expected: 0x8n,
+    equal: true,
+    max: 100,
+    line: 6,
+  },
+  pollNever: {
+    kind: 'poll',
+    space: 'smmu',
+    address: 0x24n,
+    size: 4,
+    mask: 0x8n,
+    expected: 0x8n,
+    equal: false,
+    max: 5,
+    line: 7,
+  },
   byteRead: { kind: 'read', space: 'smmu', address: 0x00n, size: 1, line: 8 }, // QEMU: .valid.min_access_size = 4
   byteWrite: { kind: 'write', space: 'smmu', address: 0x20n, size: 1, value: 0n, line: 9 },
   eventqProd: { kind: 'read', space: 'smmu', address: 0x100a8n, size: 4, line: 10 }, // page 1
@@ -78,17 +107,26 @@ function checkQemuReport(serial: string, how: string): void {
   assert.equal(parsed.records.length, smmuAccesses + mRecords, `${how}: one record per SMMU access and per M line`);
 
   const aborted = obs.flatMap((o, i) => (o.abort ? [i] : []));
-  assert.deepEqual(aborted, [at.byteRead, at.byteWrite, at.storeNowhere, at.readNowhere], `${how}: exactly the 1-byte SMMU accesses and the unassigned address abort`);
+  assert.deepEqual(
+    aborted,
+    [at.byteRead, at.byteWrite, at.storeNowhere, at.readNowhere],
+    `${how}: exactly the 1-byte SMMU accesses and the unassigned address abort`,
+  );
   assert.match(serial, new RegExp(`^R 0x00000 1 abort # @${at.byteRead}$`, 'm'));
   assert.match(serial, new RegExp(`^W 0x00020 1 0x00 abort # @${at.byteWrite}$`, 'm'));
   assert.equal(obs[at.storeNowhere]?.abortAt, UNASSIGNED, 'the store names the address that aborted');
 
   assert.equal(obs[at.cr0ack]?.value, 0x8n, 'CR0ACK acknowledges CMDQEN');
   assert.deepEqual(obs[at.pollAck], { abort: false, value: 0x8n, loads: 1 }, 'the poll ends at its first load');
-  assert.deepEqual(obs[at.pollNever], { abort: false, value: 0x8n, loads: 5 }, 'a poll whose condition never holds makes its max loads');
+  assert.deepEqual(
+    obs[at.pollNever],
+    { abort: false, value: 0x8n, loads: 5 },
+    'a poll whose condition never holds makes its max loads',
+  );
   assert.equal(obs[at.readBack8]?.value, storedValue(0x4800_0008n, 8), 'the stored bytes read back (8 bytes)');
   assert.equal(obs[at.readBack4]?.value, storedValue(0x4800_0004n, 4), 'the stored bytes read back (4 bytes)');
-  for (const k of ['idr0', 'idr1', 'idr5', 'aidr', 'eventqProd', 'cmdqBase'] as const) assert.notEqual(obs[at[k]]?.value, undefined, k);
+  for (const k of ['idr0', 'idr1', 'idr5', 'aidr', 'eventqProd', 'cmdqBase'] as const)
+    assert.notEqual(obs[at[k]]?.value, undefined, k);
 }
 
 test('on QEMU 7.2: the kit in the bare-metal harness (ELF, semihosting exit) reports every access as opText says, aborts as observations', async () => {
@@ -128,24 +166,47 @@ const HOST_OPS: GuestOp[] = [
   { kind: 'write', space: 'smmu', address: 0x90n, size: 8, value: 0xffff_ffff_ffff_ffffn, line: 22 },
   { kind: 'write', space: 'phys', address: 0xffff_ffff_ffff_fff8n, size: 8, value: 0x1234_5678_9abc_def0n, line: 23 },
   { kind: 'read', space: 'phys', address: 0x1_0000_0000n, size: 8, line: 24 },
-  { kind: 'poll', space: 'phys', address: 0x8_0000_0000n, size: 8, mask: 0xf000_0000_0000_0000n, expected: 0n, equal: false, max: 7, line: 25 },
+  {
+    kind: 'poll',
+    space: 'phys',
+    address: 0x8_0000_0000n,
+    size: 8,
+    mask: 0xf000_0000_0000_0000n,
+    expected: 0n,
+    equal: false,
+    max: 7,
+    line: 25,
+  },
   { kind: 'poll', space: 'smmu', address: 0xccn, size: 4, mask: 1n, expected: 1n, equal: true, max: 1, line: 26 },
   { kind: 'store', address: 0x4000_0000n, bytes: new Uint8Array(0), line: 27 },
   { kind: 'store', address: 0xdead_0004n, bytes: Uint8Array.from([9, 8, 7]), line: 28 },
   { kind: 'store', address: 0xdeac_fffcn, bytes: Uint8Array.from({ length: 12 }, (_, i) => i), line: 29 },
-  { kind: 'store', address: 0x1_4000_0000n, bytes: Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff), line: 30, file: 'dir/"odd" */ na??/me\u00e9\u00e9/.smmu' },
+  {
+    kind: 'store',
+    address: 0x1_4000_0000n,
+    bytes: Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff),
+    line: 30,
+    file: 'dir/"odd" */ na??/me\u00e9\u00e9/.smmu',
+  },
 ];
 
 test('the generated C compiles warning-free (C99, -pedantic, -Wconversion …), freestanding, for aarch64 and the host, and calls no library function', async () => {
   needs(CROSS_GCC, 'gcc', 'nm', 'aarch64-linux-gnu-nm');
   await inTemp((dir) => {
-    fs.writeFileSync(path.join(dir, 'kit.c'), exportC(HOST_OPS, { source: 'a/*/b\n\u00e9.smmu ??/', functionName: 'check_vsmmu' }));
+    fs.writeFileSync(
+      path.join(dir, 'kit.c'),
+      exportC(HOST_OPS, { source: 'a/*/b\n\u00e9.smmu ??/', functionName: 'check_vsmmu' }),
+    );
     for (const [cc, nm] of [
       [CROSS_GCC, 'aarch64-linux-gnu-nm'],
       ['gcc', 'nm'],
     ] as const) {
       for (const opt of ['-O0', '-O2', '-O3']) {
-        assert.equal(run(cc, [...KIT_WARNINGS, '-ffreestanding', '-nostdlib', opt, '-c', 'kit.c', '-o', 'kit.o'], dir), '', `${cc} ${opt}: no diagnostic`);
+        assert.equal(
+          run(cc, [...KIT_WARNINGS, '-ffreestanding', '-nostdlib', opt, '-c', 'kit.c', '-o', 'kit.o'], dir),
+          '',
+          `${cc} ${opt}: no diagnostic`,
+        );
         // An undefined symbol would be a library call (a copy loop turned into memcpy, say).
         assert.equal(run(nm, ['-u', 'kit.o'], dir), '', `${cc} ${opt}: kit.o needs no symbol`);
         assert.match(run(nm, ['-g', 'kit.o'], dir), /^\S+ T check_vsmmu$/m, 'the one external symbol is the function');
@@ -159,7 +220,10 @@ test('two kits in one translation unit (after <stdlib.h>) share the host type an
   await inTemp((dir) => {
     fs.writeFileSync(path.join(dir, 'a.c'), exportC(QEMU_OPS.slice(0, 3), { functionName: 'kit_a' }));
     fs.writeFileSync(path.join(dir, 'b.c'), exportC(HOST_OPS.slice(-4), { functionName: 'kit_b' }));
-    fs.writeFileSync(path.join(dir, 'both.c'), '#include <stdlib.h>\n#include "a.c"\n#include "b.c"\nint both(const struct smmu_kit_host *h);\nint both(const struct smmu_kit_host *h) { return kit_a(h) + kit_b(h); }\n');
+    fs.writeFileSync(
+      path.join(dir, 'both.c'),
+      '#include <stdlib.h>\n#include "a.c"\n#include "b.c"\nint both(const struct smmu_kit_host *h);\nint both(const struct smmu_kit_host *h) { return kit_a(h) + kit_b(h); }\n',
+    );
     assert.equal(run('gcc', [...KIT_WARNINGS, '-c', 'both.c', '-o', 'both.o'], dir), '');
   });
 });
@@ -171,8 +235,16 @@ test('against fake callbacks on the host the report is exactly the predicted one
       const expected = fakeRun(ops);
       const got = runFake(dir, ops);
       assert.equal(got.stdout, expected.report);
-      assert.equal(got.stderr, expected.pieces, 'the store callback gets the pieces the M records name, up to the one that aborted');
-      assert.equal(got.status, 10 + expected.aborted, 'the function returns the number of operations that aborted (and -1 for a host without a callback)');
+      assert.equal(
+        got.stderr,
+        expected.pieces,
+        'the store callback gets the pieces the M records name, up to the one that aborted',
+      );
+      assert.equal(
+        got.status,
+        10 + expected.aborted,
+        'the function returns the number of operations that aborted (and -1 for a host without a callback)',
+      );
       readReport(ops, got.stdout);
     }
     assert.ok(fakeRun(HOST_OPS).aborted >= 5, 'the cases include aborted reads, writes and stores');
@@ -181,16 +253,58 @@ test('against fake callbacks on the host the report is exactly the predicted one
 
 test('operations no kit can perform are refused, naming the operation and its line', () => {
   const bad: [GuestOp, RegExp][] = [
-    [{ kind: 'read', space: 'smmu', address: 0n, size: 3 as 4, line: 4 }, /^operation 0 \(line 5\): size 3 is not an access size \(1, 2, 4, 8 bytes\)$/],
-    [{ kind: 'write', space: 'smmu', address: 0x20n, size: 4, value: 0x1_0000_0000n, line: 0, file: 'inc.smmu' }, /^operation 0 \(inc\.smmu:1\): value 0x100000000 does not fit a 4-byte access$/],
-    [{ kind: 'poll', space: 'smmu', address: 0x24n, size: 2 as 4, mask: 1n, expected: 1n, equal: true, max: 3, line: 0 }, /size 2 is not an access size \(4, 8 bytes\)/],
-    [{ kind: 'poll', space: 'smmu', address: 0x24n, size: 4, mask: 1n, expected: 1n, equal: true, max: 0, line: 0 }, /a poll needs 1 to 4294967295 loads, not 0/],
-    [{ kind: 'poll', space: 'smmu', address: 0x24n, size: 4, mask: 1n << 32n, expected: 0n, equal: true, max: 1, line: 0 }, /mask 0x100000000 does not fit/],
+    [
+      { kind: 'read', space: 'smmu', address: 0n, size: 3 as 4, line: 4 },
+      /^operation 0 \(line 5\): size 3 is not an access size \(1, 2, 4, 8 bytes\)$/,
+    ],
+    [
+      { kind: 'write', space: 'smmu', address: 0x20n, size: 4, value: 0x1_0000_0000n, line: 0, file: 'inc.smmu' },
+      /^operation 0 \(inc\.smmu:1\): value 0x100000000 does not fit a 4-byte access$/,
+    ],
+    [
+      {
+        kind: 'poll',
+        space: 'smmu',
+        address: 0x24n,
+        size: 2 as 4,
+        mask: 1n,
+        expected: 1n,
+        equal: true,
+        max: 3,
+        line: 0,
+      },
+      /size 2 is not an access size \(4, 8 bytes\)/,
+    ],
+    [
+      { kind: 'poll', space: 'smmu', address: 0x24n, size: 4, mask: 1n, expected: 1n, equal: true, max: 0, line: 0 },
+      /a poll needs 1 to 4294967295 loads, not 0/,
+    ],
+    [
+      {
+        kind: 'poll',
+        space: 'smmu',
+        address: 0x24n,
+        size: 4,
+        mask: 1n << 32n,
+        expected: 0n,
+        equal: true,
+        max: 1,
+        line: 0,
+      },
+      /mask 0x100000000 does not fit/,
+    ],
     [{ kind: 'read', space: 'phys', address: 1n << 64n, size: 4, line: 0 }, /is not a 64-bit address/],
-    [{ kind: 'store', address: (1n << 64n) - 2n, bytes: new Uint8Array(4), line: 0 }, /runs past the top of the 64-bit address space/],
+    [
+      { kind: 'store', address: (1n << 64n) - 2n, bytes: new Uint8Array(4), line: 0 },
+      /runs past the top of the 64-bit address space/,
+    ],
   ];
   for (const [op, message] of bad) {
-    assert.throws(() => exportC([op]), (e: unknown) => e instanceof ExportCError && message.test(e.message), message.source);
+    assert.throws(
+      () => exportC([op]),
+      (e: unknown) => e instanceof ExportCError && message.test(e.message),
+      message.source,
+    );
   }
   assert.throws(() => exportC([], { functionName: 'int' }), /the function name 'int' is not a C identifier/);
   assert.throws(() => exportC([], { functionName: 'run-kit' }), /'run-kit' is not a C identifier/);
@@ -198,8 +312,12 @@ test('operations no kit can perform are refused, naming the operation and its li
 
 test('the header says what the file is, which script it came from and how to call it', () => {
   const c = exportC(QEMU_OPS, { source: 'examples/x */ y.smmu', functionName: 'xen_vsmmu_check' });
-  assert.match(c, /^\/\*\n \* SMMU Workbench guest kit, generated by `smmu export c` from the script examples\/x \* \/ y\.smmu\n \* \(18 operations\)/);
+  assert.match(
+    c,
+    /^\/\*\n \* SMMU Workbench guest kit, generated by `smmu export c` from the script examples\/x \* \/ y\.smmu\n \* \(18 operations\)/,
+  );
   assert.match(c, /int aborted = xen_vsmmu_check\(&host\);/);
-  for (const callback of ['mmio_read', 'mmio_write', 'store', 'print']) assert.match(c, new RegExp(`^ \\*   (?:int|void) ${callback}\\(void \\*ctx`, 'm'));
+  for (const callback of ['mmio_read', 'mmio_write', 'store', 'print'])
+    assert.match(c, new RegExp(`^ \\*   (?:int|void) ${callback}\\(void \\*ctx`, 'm'));
   assert.doesNotMatch(c, /#include <(?!stddef\.h>|stdint\.h>)/, 'no header beyond the freestanding two');
 });

@@ -164,10 +164,26 @@ export function fakeRun(ops: readonly GuestOp[]): { report: string; pieces: stri
 }
 
 /** Build fake-host.c with `ops`' kit and run it: its stdout, stderr and exit status. */
-export function runFake(dir: string, ops: readonly GuestOp[]): { stdout: string; stderr: string; status: number | null } {
+export function runFake(
+  dir: string,
+  ops: readonly GuestOp[],
+): { stdout: string; stderr: string; status: number | null } {
   fs.writeFileSync(path.join(dir, 'kit.c'), exportC(ops));
-  run('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', `-I${dir}`, path.join(HARNESS_DIR, 'fake-host.c'), 'kit.c', '-o', 'fake'], dir);
+  run(
+    'gcc',
+    [
+      '-std=c99',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      `-I${dir}`,
+      path.join(HARNESS_DIR, 'fake-host.c'),
+      'kit.c',
+      '-o',
+      'fake',
+    ],
+    dir,
+  );
   const r = spawnSync(path.join(dir, 'fake'), { encoding: 'utf8', timeout: 20_000 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
-

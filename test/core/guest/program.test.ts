@@ -10,9 +10,34 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { buildGuestProgram, GuestProgramError, type GuestProgram, type GuestProgramOptions } from '../../../core/guest/program';
-import { opText, REPORT_END, REPORT_START, storeLines, opTag, traceValue, VIRT_SMMU_BASE, VIRT_UART_BASE, type AccessSize, type GuestOp, type PollOp, type ReadOp, type StoreOp, type WriteOp } from '../../../core/guest/ops';
-import { parseGuestReport, type AccessObservation, type GuestReport, type StoreObservation } from '../../../core/guest/report';
+import {
+  buildGuestProgram,
+  GuestProgramError,
+  type GuestProgram,
+  type GuestProgramOptions,
+} from '../../../core/guest/program';
+import {
+  opText,
+  REPORT_END,
+  REPORT_START,
+  storeLines,
+  opTag,
+  traceValue,
+  VIRT_SMMU_BASE,
+  VIRT_UART_BASE,
+  type AccessSize,
+  type GuestOp,
+  type PollOp,
+  type ReadOp,
+  type StoreOp,
+  type WriteOp,
+} from '../../../core/guest/ops';
+import {
+  parseGuestReport,
+  type AccessObservation,
+  type GuestReport,
+  type StoreObservation,
+} from '../../../core/guest/report';
 import { parseLineTrace } from '../../../core/trace/parse-line';
 import { OBJDUMP, requireTool, runQemu, tempDir, type QemuRun } from '../../harness/qemu';
 
@@ -21,10 +46,31 @@ const OPTIONS: GuestProgramOptions = { loadAddress: LOAD, smmuBase: VIRT_SMMU_BA
 /** Guest RAM the tests store to, well above the program. */
 const RAM = 0x4100_0000n;
 
-const read = (address: bigint, size: AccessSize, space: 'smmu' | 'phys' = 'smmu'): ReadOp => ({ kind: 'read', space, address, size, line: 0 });
-const write = (address: bigint, size: AccessSize, value: bigint, space: 'smmu' | 'phys' = 'smmu'): WriteOp => ({ kind: 'write', space, address, size, value, line: 0 });
+const read = (address: bigint, size: AccessSize, space: 'smmu' | 'phys' = 'smmu'): ReadOp => ({
+  kind: 'read',
+  space,
+  address,
+  size,
+  line: 0,
+});
+const write = (address: bigint, size: AccessSize, value: bigint, space: 'smmu' | 'phys' = 'smmu'): WriteOp => ({
+  kind: 'write',
+  space,
+  address,
+  size,
+  value,
+  line: 0,
+});
 const store = (address: bigint, bytes: Uint8Array): StoreOp => ({ kind: 'store', address, bytes, line: 0 });
-const poll = (address: bigint, size: 4 | 8, mask: bigint, expected: bigint, equal: boolean, max: number, space: 'smmu' | 'phys' = 'smmu'): PollOp => ({ kind: 'poll', space, address, size, mask, expected, equal, max, line: 0 });
+const poll = (
+  address: bigint,
+  size: 4 | 8,
+  mask: bigint,
+  expected: bigint,
+  equal: boolean,
+  max: number,
+  space: 'smmu' | 'phys' = 'smmu',
+): PollOp => ({ kind: 'poll', space, address, size, mask, expected, equal, max, line: 0 });
 
 interface Boot {
   readonly program: GuestProgram;
@@ -34,7 +80,10 @@ interface Boot {
 
 async function boot(ops: readonly GuestOp[], semihosting = true): Promise<Boot> {
   const program = buildGuestProgram(ops, OPTIONS);
-  const run = await runQemu(program.elf, semihosting ? {} : { semihosting: false, timeoutMs: 10_000, until: (u) => /# fatal exception:.*\n/.test(u) });
+  const run = await runQemu(
+    program.elf,
+    semihosting ? {} : { semihosting: false, timeoutMs: 10_000, until: (u) => /# fatal exception:.*\n/.test(u) },
+  );
   return { program, run, report: parseGuestReport(run.uart, ops) };
 }
 
@@ -52,7 +101,11 @@ function assertCompleted(b: Boot): void {
 
 const access = (r: GuestReport, i: number) => {
   const o = r.observations.get(i);
-  assert.equal(o?.kind, 'access', `operation ${i}: ${JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`);
+  assert.equal(
+    o?.kind,
+    'access',
+    `operation ${i}: ${JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}`,
+  );
   return o as AccessObservation;
 };
 const storeObs = (r: GuestReport, i: number) => {
@@ -89,7 +142,9 @@ test('QEMU: reading SMMU_IDR0 and SMMU_IDR1 prints a report that parses as a .sm
   assertCompleted(b);
   const trace = parseLineTrace(b.run.uart);
   assert.deepEqual(trace.diagnostics, []);
-  const records = trace.records.map((r) => (r.kind === 'access' ? { dir: r.dir, offset: r.offset, size: r.size, value: r.value, abort: r.abort } : r.kind));
+  const records = trace.records.map((r) =>
+    r.kind === 'access' ? { dir: r.dir, offset: r.offset, size: r.size, value: r.value, abort: r.abort } : r.kind,
+  );
   const idr0 = access(b.report, 0).value;
   const idr1 = access(b.report, 1).value;
   assert.deepEqual(records, [
@@ -99,7 +154,10 @@ test('QEMU: reading SMMU_IDR0 and SMMU_IDR1 prints a report that parses as a .sm
   // QEMU 7.2's SMMU_IDR0, as its gdbstub read it (../shared/reference/qemu-guest.md).
   assert.equal(idr0, 0x0d40101an);
   assert.equal(Number(idr1) & 0x3f, 16, 'SMMU_IDR1.SIDSIZE: QEMU has 16-bit StreamIDs');
-  assert.equal(b.run.uart, `${REPORT_START}${readLine(ops[0] as ReadOp, 0, idr0 as bigint)}${readLine(ops[1] as ReadOp, 1, idr1 as bigint)}${REPORT_END}`);
+  assert.equal(
+    b.run.uart,
+    `${REPORT_START}${readLine(ops[0] as ReadOp, 0, idr0 as bigint)}${readLine(ops[1] as ReadOp, 1, idr1 as bigint)}${REPORT_END}`,
+  );
 });
 
 test('QEMU: 8- and 16-bit SMMU accesses and unaligned accesses report abort, and the program carries on', async () => {
@@ -226,7 +284,14 @@ test('QEMU: an exception the program does not expect prints the fatal line (here
 });
 
 test('a report cut anywhere parses without throwing and names the operation the guest reached', async () => {
-  const ops: GuestOp[] = [read(0x0n, 4), write(0x21n, 1, 1n), store(RAM + 5n, bytesOf(21, 1)), poll(0x0n, 4, 0n, 0n, true, 2), read(RAM + 8n, 8, 'phys'), store(VIRT_SMMU_BASE + 1n, Uint8Array.of(1))];
+  const ops: GuestOp[] = [
+    read(0x0n, 4),
+    write(0x21n, 1, 1n),
+    store(RAM + 5n, bytesOf(21, 1)),
+    poll(0x0n, 4, 0n, 0n, true, 2),
+    read(RAM + 8n, 8, 'phys'),
+    store(VIRT_SMMU_BASE + 1n, Uint8Array.of(1)),
+  ];
   const b = await boot(ops);
   assertCompleted(b);
   const text = b.run.uart;
@@ -270,26 +335,52 @@ test('bad options and operations are refused with a GuestProgramError saying wha
   refused([], { maxImageBytes: 1024 }, /maxImageBytes 1024 must be a whole number of bytes from 64 KiB/);
   refused([], { maxImageBytes: 256 * 1024 * 1024 }, /maxImageBytes/);
   refused([write(0x20n, 4, 1n << 32n)], {}, /operation 0 \(line 1\): value 0x100000000 does not fit 4 bytes/);
-  refused([{ ...read(0x0n, 4), line: 6, file: 'inc.smmu' }, read(0n, 3 as AccessSize)], {}, /operation 1 \(line 1\): size 3 must be 1, 2, 4, 8/);
+  refused(
+    [{ ...read(0x0n, 4), line: 6, file: 'inc.smmu' }, read(0n, 3 as AccessSize)],
+    {},
+    /operation 1 \(line 1\): size 3 must be 1, 2, 4, 8/,
+  );
   refused([poll(0x24n, 4, 1n, 0n, true, 0)], {}, /a poll makes 1 to 0xFFFFFFFF loads, not 0/);
   refused([poll(0x24n, 2 as 4, 1n, 0n, true, 1)], {}, /size 2 must be 4, 8/);
-  refused([{ ...read(0x0n, 4), file: 'inc.smmu', line: 2 }, read(-1n, 4)], {}, /operation 1 \(line 1\): address -0x1 is not a 64-bit offset from the SMMU base/);
+  refused(
+    [{ ...read(0x0n, 4), file: 'inc.smmu', line: 2 }, read(-1n, 4)],
+    {},
+    /operation 1 \(line 1\): address -0x1 is not a 64-bit offset from the SMMU base/,
+  );
   refused([{ ...write(0x0n, 4, 0n), file: 'inc.smmu', line: 2 }, write(1n << 64n, 4, 0n, 'phys')], {}, /address/);
-  refused([{ ...store(LOAD + 0x100n, Uint8Array.of(1)), file: 'inc.smmu', line: 4 }], {}, /operation 0 \(inc\.smmu:5\) writes 0x40080100\.\.0x40080100, inside the guest program's own image at 0x40080000\.\./);
+  refused(
+    [{ ...store(LOAD + 0x100n, Uint8Array.of(1)), file: 'inc.smmu', line: 4 }],
+    {},
+    /operation 0 \(inc\.smmu:5\) writes 0x40080100\.\.0x40080100, inside the guest program's own image at 0x40080000\.\./,
+  );
   refused([write(LOAD - 2n, 4, 0n, 'phys')], {}, /inside the guest program's own image/);
 });
 
 test('a program too large for maxImageBytes is refused with a GuestProgramError', () => {
   const many = Array.from({ length: 5000 }, (_, i) => read(BigInt(i * 4), 4));
-  assert.throws(() => buildGuestProgram(many, { ...OPTIONS, maxImageBytes: 64 * 1024 }), (e: unknown) => e instanceof GuestProgramError && /the program is too large: .* for 5000 operations, more than the 64 KiB allowed/.test(e.message));
-  assert.throws(() => buildGuestProgram([store(RAM, new Uint8Array(70 * 1024))], { ...OPTIONS, maxImageBytes: 64 * 1024 }), (e: unknown) => e instanceof GuestProgramError && /its stores alone hold 70 KiB/.test(e.message));
+  assert.throws(
+    () => buildGuestProgram(many, { ...OPTIONS, maxImageBytes: 64 * 1024 }),
+    (e: unknown) =>
+      e instanceof GuestProgramError &&
+      /the program is too large: .* for 5000 operations, more than the 64 KiB allowed/.test(e.message),
+  );
+  assert.throws(
+    () => buildGuestProgram([store(RAM, new Uint8Array(70 * 1024))], { ...OPTIONS, maxImageBytes: 64 * 1024 }),
+    (e: unknown) => e instanceof GuestProgramError && /its stores alone hold 70 KiB/.test(e.message),
+  );
   // The same operations fit the default limit.
   assert.ok(buildGuestProgram(many, OPTIONS).image.size > 64 * 1024);
 });
 
 test('objdump reads every instruction word of a built program as an instruction', () => {
   requireTool(OBJDUMP);
-  const ops: GuestOp[] = [read(0x0n, 4), write(0x20n, 8, 0x1234_5678_9abc_def0n), store(RAM + 1n, bytesOf(9, 2)), poll(0x24n, 8, 1n, 1n, false, 3, 'phys'), read(0xffff_ffff_0000n, 2, 'phys')];
+  const ops: GuestOp[] = [
+    read(0x0n, 4),
+    write(0x20n, 8, 0x1234_5678_9abc_def0n),
+    store(RAM + 1n, bytesOf(9, 2)),
+    poll(0x24n, 8, 1n, 1n, false, 3, 'phys'),
+    read(0xffff_ffff_0000n, 2, 'phys'),
+  ];
   const p = buildGuestProgram(ops, OPTIONS);
   const sym = (name: string) => Number((p.symbols.get(name) as bigint) - LOAD);
   const offset = Number(new DataView(p.elf.buffer, p.elf.byteOffset).getBigUint64(64 + 8, true));
@@ -297,7 +388,10 @@ test('objdump reads every instruction word of a built program as an instruction'
   const dir = tempDir();
   const file = path.join(dir, 'image.bin');
   fs.writeFileSync(file, image);
-  const r = spawnSync(OBJDUMP, ['-D', '-b', 'binary', '-m', 'aarch64', `--adjust-vma=0x${LOAD.toString(16)}`, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(OBJDUMP, ['-D', '-b', 'binary', '-m', 'aarch64', `--adjust-vma=0x${LOAD.toString(16)}`, file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   fs.rmSync(dir, { recursive: true, force: true });
   assert.equal(r.status, 0, r.stderr);
   const texts = new Map<number, string>();
@@ -314,7 +408,10 @@ test('objdump reads every instruction word of a built program as an instruction'
   for (const [from, to] of code) {
     for (let at = from; at < to; at += 4, words++) {
       const t = texts.get(at);
-      assert.ok(t !== undefined && !/^(\.inst|udf|undefined)/.test(t), `word at 0x${(LOAD + BigInt(at)).toString(16)}: ${t}`);
+      assert.ok(
+        t !== undefined && !/^(\.inst|udf|undefined)/.test(t),
+        `word at 0x${(LOAD + BigInt(at)).toString(16)}: ${t}`,
+      );
     }
   }
   assert.ok(words > 200, `${words} words`);

@@ -38,7 +38,7 @@ function lines(): string[] {
 }
 const REPORT = lines().join('');
 
-test('a whole report reads back into each operation\'s observation', () => {
+test("a whole report reads back into each operation's observation", () => {
   const r = parseGuestReport(REPORT, OPS);
   assert.deepEqual(r.problems, []);
   assert.deepEqual(r.other, []);
@@ -73,8 +73,13 @@ test('a whole report reads back into each operation\'s observation', () => {
   assert.equal(bare.firstMissing, undefined);
 });
 
-test('CRLF line ends, other programs\' lines and stray bytes are set aside', () => {
-  const noisy = ['U-Boot 2023.01\n', ...lines().map((l) => l.replace(/\n/g, '\r\n')), '\u0000\u00ff garbage\n', 'qemu-system-aarch64: terminating on signal 15\n'].join('');
+test("CRLF line ends, other programs' lines and stray bytes are set aside", () => {
+  const noisy = [
+    'U-Boot 2023.01\n',
+    ...lines().map((l) => l.replace(/\n/g, '\r\n')),
+    '\u0000\u00ff garbage\n',
+    'qemu-system-aarch64: terminating on signal 15\n',
+  ].join('');
   const r = parseGuestReport(noisy, OPS);
   assert.deepEqual(r.problems, []);
   assert.deepEqual(
@@ -109,10 +114,13 @@ test('a guest that stopped: the unfinished last line is not read, and firstMissi
   assert.deepEqual([none.started, none.ended, none.firstMissing, none.observations.size], [false, false, 0, 0]);
 });
 
-test('a fatal exception, alone or cutting an operation\'s line, is read with its registers', () => {
+test("a fatal exception, alone or cutting an operation's line, is read with its registers", () => {
   const ls = lines();
   const fatal = fatalLine(0x200, 0x9600_0021n, 0x4008_0123n, 0x0905_0002n);
-  assert.equal(fatal, '# fatal exception: vector 0x200 esr 0x0000000096000021 elr 0x0000000040080123 far 0x0000000009050002\n');
+  assert.equal(
+    fatal,
+    '# fatal exception: vector 0x200 esr 0x0000000096000021 elr 0x0000000040080123 far 0x0000000009050002\n',
+  );
   const r = parseGuestReport(ls.slice(0, 4).join('') + 'R 0x00024 4 ' + fatal, OPS);
   assert.deepEqual(r.fatal, { vector: 0x200, esr: 0x9600_0021n, elr: 0x4008_0123n, far: 0x0905_0002n, line: 4 });
   assert.deepEqual(
@@ -152,9 +160,7 @@ test('lines that contradict the program or each other are problems at their line
     );
   }
   // A store whose records are not the bytes it stores, followed by the next operation.
-  const wrong = lines()
-    .join('')
-    .replace('M 0x41000004 4 0x05040302 # @4', 'M 0x41000004 4 0x05040399 # @4');
+  const wrong = lines().join('').replace('M 0x41000004 4 0x05040302 # @4', 'M 0x41000004 4 0x05040399 # @4');
   const r = parseGuestReport(wrong, OPS);
   assert.equal(r.firstMissing, 4);
   assert.match(r.problems[0]?.message ?? '', /the memory records of operation 4 differ from the bytes it stores/);
@@ -173,7 +179,11 @@ test('nothing makes the parser throw: random cuts, bytes and splices of a report
       const at = rnd(text.length + 1);
       const what = rnd(3);
       if (what === 0) text = text.slice(0, at) + text.slice(at + rnd(20));
-      else if (what === 1) text = text.slice(0, at) + Array.from({ length: rnd(12) }, () => alphabet[rnd(alphabet.length)]).join('') + text.slice(at);
+      else if (what === 1)
+        text =
+          text.slice(0, at) +
+          Array.from({ length: rnd(12) }, () => alphabet[rnd(alphabet.length)]).join('') +
+          text.slice(at);
       else text = text.slice(0, at) + REPORT.slice(rnd(REPORT.length), rnd(REPORT.length)) + text.slice(at);
     }
     const r = parseGuestReport(text, k % 2 ? OPS : undefined);

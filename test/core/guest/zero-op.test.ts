@@ -38,7 +38,10 @@ function check(report: string, route: string): void {
   });
   assert.deepEqual(values, EXPECTED, `${route}: the zeroed bytes read back as zero, the others as stored`);
   const abort = r.observations.get(5);
-  assert.ok(abort?.kind === 'store' && abort.abort && abort.abortAddress === VIRT_SMMU_BASE + 0x21n, `${route}: an aborted zero names its address`);
+  assert.ok(
+    abort?.kind === 'store' && abort.abort && abort.abortAddress === VIRT_SMMU_BASE + 0x21n,
+    `${route}: an aborted zero names its address`,
+  );
 }
 
 test('zero: the ELF program clears the bytes and reports one line', { timeout: 60_000 }, async () => {

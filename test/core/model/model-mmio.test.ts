@@ -134,7 +134,10 @@ test('§6.3.9 CR0: RES0 bits and unadvertised fields are not stored nor acknowle
   const w = m.write(0x20, 4, 0xffff_ffffn);
   const c = codes(w);
   assert.ok(c.includes('write.res0'));
-  const unadvertised = w.findings.filter((f) => f.code === 'write.unadvertised').map((f) => f.field).sort();
+  const unadvertised = w.findings
+    .filter((f) => f.code === 'write.unadvertised')
+    .map((f) => f.field)
+    .sort();
   assert.deepEqual(unadvertised, ['ATSCHK', 'DPT_WALK_EN', 'PRIQEN', 'VMW']);
   // QEMU's IDR0 advertises none of PRI, ATS, VMW; IDR3 no DPT: only SMMUEN, EVENTQEN, CMDQEN remain.
   assert.equal(m.peek('CR0'), 0xdn);
@@ -147,13 +150,19 @@ test('§6.3.9 CR0: PRIQEN, ATSCHK and VMW are acknowledged when IDR0 advertises 
   assert.deepEqual(codes(w), []);
   assert.equal(m.peek('CR0ACK'), BigInt(0x1 | 0x2 | 0x10 | (0x3 << 6)));
   const dpt = m.write(0x20, 4, 0x400n);
-  assert.deepEqual(dpt.findings.map((f) => f.field), ['DPT_WALK_EN']);
+  assert.deepEqual(
+    dpt.findings.map((f) => f.field),
+    ['DPT_WALK_EN'],
+  );
 });
 
 test('§6.3.16 IRQ_CTRL is acknowledged in IRQ_CTRLACK; PRIQ_IRQEN only with IDR0.PRI', () => {
   const m = new Smmu(config());
   const w = m.write(0x50, 4, 0x7n);
-  assert.deepEqual(w.findings.map((f) => `${f.code}:${f.field}`), ['write.unadvertised:PRIQ_IRQEN']);
+  assert.deepEqual(
+    w.findings.map((f) => `${f.code}:${f.field}`),
+    ['write.unadvertised:PRIQ_IRQEN'],
+  );
   assert.equal(m.read(0x54, 4).value, 0x5n);
   const p = new Smmu(config({ IDR0: IDR0_PRI_ATS_VMW }));
   p.write(0x50, 4, 0x7n);
@@ -250,7 +259,10 @@ test('every access is recorded with its findings and changes', () => {
   m.write(0x20, 4, 0x9n);
   m.read(0x24, 4);
   assert.equal(m.history.length, 2);
-  assert.deepEqual(m.history[0].result.changes.map((c) => c.register), ['CR0', 'CR0ACK']);
+  assert.deepEqual(
+    m.history[0].result.changes.map((c) => c.register),
+    ['CR0', 'CR0ACK'],
+  );
   assert.equal(m.history[1].register, 'CR0ACK');
   assert.equal(m.history[1].value, 0x9n);
 });
@@ -277,7 +289,10 @@ test('§6.3.2, §6.3.24, §6.3.25 TABLES_PRESET: STRTAB_BASE and STRTAB_BASE_CFG
   const w = m.write(0x80, 8, 0x5000_0000n);
   assert.deepEqual(codes(w), ['write.preset']);
   assert.equal(w.findings[0]!.severity, 'warning');
-  assert.match(w.findings[0]!.message, /SMMU_STRTAB_BASE is read-only because SMMU_IDR1\.TABLES_PRESET == 1 fixes it .*the write is ignored/);
+  assert.match(
+    w.findings[0]!.message,
+    /SMMU_STRTAB_BASE is read-only because SMMU_IDR1\.TABLES_PRESET == 1 fixes it .*the write is ignored/,
+  );
   assert.deepEqual(codes(m.write(0x88, 4, 8n)), ['write.preset']);
   // The 32-bit fast path (no recording) ignores the write too.
   m.recording = false;
@@ -297,7 +312,8 @@ test('§6.3.2, §6.3.26, §6.3.29, §6.3.33 QUEUES_PRESET: the queue bases read 
   assert.equal(m.read(0x90, 8).value, 0x4010_0008n);
   assert.equal(m.read(0xa0, 8).value, 0x4020_0007n);
   assert.equal(m.read(0xc0, 8).value, 0x4030_0006n);
-  for (const off of [0x90, 0xa0, 0xc0, 0x94]) assert.deepEqual(codes(m.write(off, 4, 0x10n)), ['write.preset'], `offset ${off.toString(16)}`);
+  for (const off of [0x90, 0xa0, 0xc0, 0x94])
+    assert.deepEqual(codes(m.write(off, 4, 0x10n)), ['write.preset'], `offset ${off.toString(16)}`);
   assert.equal(m.peek('CMDQ_BASE'), 0x4010_0008n);
   assert.deepEqual(codes(m.write(0x98, 4, 3n)), []);
   assert.equal(m.peek('CMDQ_PROD'), 3n);
@@ -311,13 +327,19 @@ test('§6.2.1 registers of advertised features the model does not implement are 
   const r = m.read(0x100, 4);
   assert.deepEqual([r.value, codes(r)], [0n, ['register.not-modelled']]);
   assert.equal(r.findings[0]!.severity, 'warning');
-  assert.match(r.findings[0]!.message, /^0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored$/);
+  assert.match(
+    r.findings[0]!.message,
+    /^0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored$/,
+  );
   assert.match(m.read(0x108, 8).findings[0]!.message, /SMMU_GATOS_SID, present/);
   assert.match(m.write(0x4028, 4, 1n).findings[0]!.message, /^0x4028 is SMMU_CMDQ_CONTROL_PAGE_CFG1, present/);
   // DPT is not advertised here: DPT_BASE's offset is an undefined location, and it says whose.
   const d = m.read(0x200, 8);
   assert.deepEqual(codes(d), ['register.unimplemented']);
-  assert.match(d.findings[0]!.message, /0x0200 is the offset of SMMU_DPT_BASE, which exists only when SMMU_IDR3\.DPT is advertised; this configuration does not/);
+  assert.match(
+    d.findings[0]!.message,
+    /0x0200 is the offset of SMMU_DPT_BASE, which exists only when SMMU_IDR3\.DPT is advertised; this configuration does not/,
+  );
   // Between the arrays' registers (0x4010 is not a register of control page 0) the location stays undefined.
   assert.deepEqual(codes(m.read(0x4010, 4)), ['offset.undefined']);
 });

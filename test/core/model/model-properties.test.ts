@@ -11,17 +11,31 @@ import { extractField, implementedMask } from '../../../core/registers/codec';
 import { findField, getRegister } from '../../../core/registers/table';
 import { config, IDR0_PRI_ATS_VMW } from '../../harness/helpers';
 
-const interesting = [0x0, 0x4, 0x20, 0x24, 0x28, 0x2c, 0x44, 0x50, 0x54, 0x60, 0x64, 0x68, 0x6c, 0x80, 0x84, 0x88, 0x90, 0x94, 0x98, 0x9c, 0xa0, 0xa4, 0xa8, 0xac, 0xc0, 0xc8, 0xcc, 0x100a8, 0x100ac, 0x100c8, 0x100cc, 0xfd0, 0xffc];
+const interesting = [
+  0x0, 0x4, 0x20, 0x24, 0x28, 0x2c, 0x44, 0x50, 0x54, 0x60, 0x64, 0x68, 0x6c, 0x80, 0x84, 0x88, 0x90, 0x94, 0x98, 0x9c,
+  0xa0, 0xa4, 0xa8, 0xac, 0xc0, 0xc8, 0xcc, 0x100a8, 0x100ac, 0x100c8, 0x100cc, 0xfd0, 0xffc,
+];
 
 const access = fc.record({
   write: fc.boolean(),
-  offset: fc.oneof(fc.constantFrom(...interesting), fc.integer({ min: 0, max: 0x2_1000 }), fc.integer({ min: -8, max: 0x7fff_ffff })),
+  offset: fc.oneof(
+    fc.constantFrom(...interesting),
+    fc.integer({ min: 0, max: 0x2_1000 }),
+    fc.integer({ min: -8, max: 0x7fff_ffff }),
+  ),
   size: fc.constantFrom<AccessSize>(1, 2, 4, 8),
-  value: fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(0n, 0xffff_ffffn, 0xdn, 0x1fn), fc.bigInt({ min: -(1n << 70n), max: 1n << 70n })),
+  value: fc.oneof(
+    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    fc.constantFrom(0n, 0xffff_ffffn, 0xdn, 0x1fn),
+    fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }),
+  ),
 });
 
 function invariants(m: Smmu): void {
-  for (const [reg, ack] of [['CR0', 'CR0ACK'], ['IRQ_CTRL', 'IRQ_CTRLACK']] as const) {
+  for (const [reg, ack] of [
+    ['CR0', 'CR0ACK'],
+    ['IRQ_CTRL', 'IRQ_CTRLACK'],
+  ] as const) {
     const a = getRegister(ack);
     const v = m.peek(ack);
     assert.equal(v & ~implementedMask(a, m.ids), 0n, `${ack} acknowledges only advertised fields`);
@@ -44,7 +58,13 @@ function invariants(m: Smmu): void {
 
 for (const [name, cfg] of [
   ['QEMU-like', config()],
-  ['PRI/ATS/VMW, aborting, aliasing', config({ IDR0: IDR0_PRI_ATS_VMW, IDR1: 0x02730010 | (8 << 11) }, { illegalAccess: 'abort', page0AliasOfPage1: 'alias', page1Undefined: 'alias-page0' })],
+  [
+    'PRI/ATS/VMW, aborting, aliasing',
+    config(
+      { IDR0: IDR0_PRI_ATS_VMW, IDR1: 0x02730010 | (8 << 11) },
+      { illegalAccess: 'abort', page0AliasOfPage1: 'alias', page1Undefined: 'alias-page0' },
+    ),
+  ],
 ] as const) {
   test(`random access sequences never throw and keep invariants (${name})`, () => {
     fc.assert(

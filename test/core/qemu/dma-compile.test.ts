@@ -17,9 +17,15 @@ import { qemuArgs } from '../../../server/qemu/process';
 const RAM: CompileOptions = { ram: { start: 0x4000_0000n, end: 0x8000_0000n }, dmaDevices: true };
 
 function compile(text: string, options: CompileOptions = RAM) {
-  const host = { readFile: (p: string) => (p === '/w/s.smmu' ? text : undefined), resolvePath: (from: string, rel: string) => path.posix.resolve(path.posix.dirname(from), rel) };
+  const host = {
+    readFile: (p: string) => (p === '/w/s.smmu' ? text : undefined),
+    resolvePath: (from: string, rel: string) => path.posix.resolve(path.posix.dirname(from), rel),
+  };
   const check = checkScript(text, '/w/s.smmu', host, 'syntax');
-  assert.deepEqual(check.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    check.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   return compileScript(check, options);
 }
 
@@ -39,7 +45,10 @@ const STAGE1 = [
 const STAGE1_LINES = STAGE1.split('\n').length;
 
 const at = (ops: readonly GuestOp[], line: number) => ops.filter((o) => o.line === line && o.kind !== 'zero');
-const describe = (o: GuestOp) => (o.kind === 'read' || o.kind === 'write' || o.kind === 'poll' ? `${o.kind} ${o.space} 0x${o.address.toString(16)} ${o.size}${o.kind === 'write' ? ` 0x${o.value.toString(16)}` : ''}` : `${o.kind} 0x${o.address.toString(16)}`);
+const describe = (o: GuestOp) =>
+  o.kind === 'read' || o.kind === 'write' || o.kind === 'poll'
+    ? `${o.kind} ${o.space} 0x${o.address.toString(16)} ${o.size}${o.kind === 'write' ? ` 0x${o.value.toString(16)}` : ''}`
+    : `${o.kind} 0x${o.address.toString(16)}`;
 
 test('a dma read is an edu transfer RAM → buffer at the devfn of its StreamID, the device set up over ECAM first', () => {
   const c = compile(`${STAGE1}\ndma read sid=8 iova=0x10000010\ndma read sid=8 iova=0x10000020\n`);
@@ -60,13 +69,20 @@ test('a dma read is an edu transfer RAM → buffer at the devfn of its StreamID,
     `read smmu 0x${prod} 4`,
   ]);
   const poll = first[9];
-  assert.ok(poll?.kind === 'poll' && poll.mask === 1n && poll.expected === 0n && poll.equal && poll.max === EDU_POLL_LOADS);
+  assert.ok(
+    poll?.kind === 'poll' && poll.mask === 1n && poll.expected === 0n && poll.equal && poll.max === EDU_POLL_LOADS,
+  );
   // The device's identifications are checked, not judged as the SMMU's.
   const idx = c.ops.indexOf(first[0] as GuestOp);
   assert.equal(c.expectations[idx]?.device?.expected, 0x11e8_1234n);
   assert.equal(c.expectations[c.ops.indexOf(first[3] as GuestOp)]?.device?.expected, 0x0100_00edn);
   // The second transfer of the same device: no setup, the Command write still marks it.
-  assert.deepEqual(at(c.ops, STAGE1_LINES + 1).slice(0, 2).map(describe), ['write phys 0x3f008004 2 0x6', `read smmu 0x${prod} 4`]);
+  assert.deepEqual(
+    at(c.ops, STAGE1_LINES + 1)
+      .slice(0, 2)
+      .map(describe),
+    ['write phys 0x3f008004 2 0x6', `read smmu 0x${prod} 4`],
+  );
   assert.equal(c.dmas.length, 2);
   assert.equal(c.dmas[0]?.model.pa, 0x4a00_0010n);
   assert.equal(c.dmas[0]?.model.outcome, 'translated');
@@ -84,8 +100,15 @@ test('a dma write is buffer → RAM from a part of the buffer no read fills, and
   const store = ops.find((o) => o.kind === 'store');
   // The pattern goes over the doubleword of the model's PA before the transfer…
   assert.ok(store?.kind === 'store' && store.address === 0x4a00_0100n);
-  const regs = ops.filter((o) => o.kind === 'write' && o.space === 'phys' && o.address >= 0x1000_0000n && o.address < 0x1010_0000n).map(describe);
-  assert.deepEqual(regs, ['write phys 0x10000080 8 0x40800', 'write phys 0x10000088 8 0x10000104', 'write phys 0x10000090 8 0x4', 'write phys 0x10000098 8 0x3']);
+  const regs = ops
+    .filter((o) => o.kind === 'write' && o.space === 'phys' && o.address >= 0x1000_0000n && o.address < 0x1010_0000n)
+    .map(describe);
+  assert.deepEqual(regs, [
+    'write phys 0x10000080 8 0x40800',
+    'write phys 0x10000088 8 0x10000104',
+    'write phys 0x10000090 8 0x4',
+    'write phys 0x10000098 8 0x3',
+  ]);
   // …and after it the doubleword must read as the pattern with the device's four zero bytes at 0x4A00_0104.
   const check = c.dmas[0]?.data;
   assert.ok(check);
@@ -107,7 +130,9 @@ test('no landing check without RAM to put it in, nor where the transaction\u2019
 });
 
 test('a faulting dma reads the event queue slots QEMU may have written: twice the model\u2019s records plus every record before', () => {
-  const c = compile(`${STAGE1}\ndma read sid=8 iova=0x20000000\nexpect event F_TRANSLATION StreamID=8 InputAddr=0x20000000 RnW=1\ndma write sid=8 iova=0x20000004\n`);
+  const c = compile(
+    `${STAGE1}\ndma read sid=8 iova=0x20000000\nexpect event F_TRANSLATION StreamID=8 InputAddr=0x20000000 RnW=1\ndma write sid=8 iova=0x20000004\n`,
+  );
   assert.deepEqual(
     c.dmas.map((d) => [d.records.length, d.records.map((r) => r.slot), d.window.map((w) => w.slot)]),
     [
@@ -125,23 +150,49 @@ test('a faulting dma reads the event queue slots QEMU may have written: twice th
 });
 
 test('StreamIDs are placed at their devfn; function 0 of a shared slot says multifunction; QEMU gets the devices and traces their Command writes', () => {
-  const c = compile(`${STAGE1}\ndma read sid=9 iova=0x1000\ndma read sid=0x10 iova=0x1000\ndma read sid=8 iova=0x1000\ndma read sid=0xFF iova=0x1000\n`);
+  const c = compile(
+    `${STAGE1}\ndma read sid=9 iova=0x1000\ndma read sid=0x10 iova=0x1000\ndma read sid=8 iova=0x1000\ndma read sid=0xFF iova=0x1000\n`,
+  );
   assert.deepEqual(c.devices.map(eduDeviceArg), [
     'edu,addr=01.1,dma_mask=0xffffffffffffffff',
     'edu,addr=02.0,dma_mask=0xffffffffffffffff',
     'edu,addr=01.0,dma_mask=0xffffffffffffffff,multifunction=on',
     'edu,addr=1f.7,dma_mask=0xffffffffffffffff',
   ]);
-  assert.deepEqual(c.devices.map((d) => d.bar), [0x1000_0000n, 0x1010_0000n, 0x1020_0000n, 0x1030_0000n]);
-  assert.deepEqual(c.dmas.map((d) => d.device.multifunction), [false, false, true, false]);
-  const args = qemuArgs({ binary: 'q', memoryBytes: 2 ** 30, devices: c.devices.map(eduDeviceArg) }, 'p.elf', 'u.txt', 't.log');
-  assert.deepEqual(args.filter((_a, i) => args[i - 1] === '-device'), c.devices.map(eduDeviceArg));
-  assert.deepEqual(args.filter((_a, i) => args[i - 1] === '-trace'), ['smmuv3_*', 'pci_cfg_write']);
-  assert.deepEqual(qemuArgs({ binary: 'q', memoryBytes: 2 ** 30 }, 'p.elf', 'u.txt', 't.log').filter((_a, i, all) => all[i - 1] === '-trace'), ['smmuv3_*']);
+  assert.deepEqual(
+    c.devices.map((d) => d.bar),
+    [0x1000_0000n, 0x1010_0000n, 0x1020_0000n, 0x1030_0000n],
+  );
+  assert.deepEqual(
+    c.dmas.map((d) => d.device.multifunction),
+    [false, false, true, false],
+  );
+  const args = qemuArgs(
+    { binary: 'q', memoryBytes: 2 ** 30, devices: c.devices.map(eduDeviceArg) },
+    'p.elf',
+    'u.txt',
+    't.log',
+  );
+  assert.deepEqual(
+    args.filter((_a, i) => args[i - 1] === '-device'),
+    c.devices.map(eduDeviceArg),
+  );
+  assert.deepEqual(
+    args.filter((_a, i) => args[i - 1] === '-trace'),
+    ['smmuv3_*', 'pci_cfg_write'],
+  );
+  assert.deepEqual(
+    qemuArgs({ binary: 'q', memoryBytes: 2 ** 30 }, 'p.elf', 'u.txt', 't.log').filter(
+      (_a, i, all) => all[i - 1] === '-trace',
+    ),
+    ['smmuv3_*'],
+  );
 });
 
 test('what edu cannot do is not run, once per line with the reason, and its records are not compared', () => {
-  const c = compile(`${STAGE1}\ndma read sid=3 iova=0x1000\ndma read sid=0x100 iova=0x1000\ndma exec sid=8 iova=0x10000000\ndma read sid=8 ssid=1 iova=0x10000000 priv\ndma read sid=8 iova=0x10000000 priv\nexpect event C_BAD_SUBSTREAMID StreamID=8\n`);
+  const c = compile(
+    `${STAGE1}\ndma read sid=3 iova=0x1000\ndma read sid=0x100 iova=0x1000\ndma exec sid=8 iova=0x10000000\ndma read sid=8 ssid=1 iova=0x10000000 priv\ndma read sid=8 iova=0x10000000 priv\nexpect event C_BAD_SUBSTREAMID StreamID=8\n`,
+  );
   const l = STAGE1_LINES;
   assert.deepEqual(
     c.notRun.map((d) => [d.code, d.range.start.line - l]),
@@ -168,7 +219,10 @@ test('what edu cannot do is not run, once per line with the reason, and its reco
 
 test('without devices arranged (the C kit) a dma is not run, with where it does run', () => {
   const c = compile(`${STAGE1}\ndma read sid=8 iova=0x10000010\n`, { ram: RAM.ram });
-  assert.deepEqual(c.notRun.map((d) => [d.code, d.range.start.line]), [['qemu.not-run', STAGE1_LINES]]);
+  assert.deepEqual(
+    c.notRun.map((d) => [d.code, d.range.start.line]),
+    [['qemu.not-run', STAGE1_LINES]],
+  );
   assert.match(c.notRun[0]?.message ?? '', /no device is arranged .*smmu qemu/);
   assert.deepEqual(at(c.ops, STAGE1_LINES), []);
   assert.deepEqual([c.dmas, c.devices, c.windows], [[], [], []]);

@@ -38,7 +38,10 @@ function run(): { uart: string; trace: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-dma-'));
   const r = smmuWithin(60_000, 'qemu', script, '--keep', dir);
   assert.ok(r.code === 0 || r.code === 1, `smmu qemu failed (exit ${r.code}): ${r.err}${r.out}`);
-  kept = { uart: fs.readFileSync(path.join(dir, 'uart.txt'), 'latin1'), trace: fs.readFileSync(path.join(dir, 'qemu-trace.log'), 'latin1') };
+  kept = {
+    uart: fs.readFileSync(path.join(dir, 'uart.txt'), 'latin1'),
+    trace: fs.readFileSync(path.join(dir, 'qemu-trace.log'), 'latin1'),
+  };
   fs.rmSync(dir, { recursive: true, force: true });
   return kept;
 }
@@ -46,12 +49,17 @@ function run(): { uart: string; trace: string } {
 function judge(uart: string, trace: string | undefined) {
   const check = checkScript(text, script, fileHost, 'syntax');
   const compiled = compileScript(check, { ram: virtRam(2 ** 30), dmaDevices: true });
-  const j = judgeReport(compiled, uart, { config: check.config, configSource: 'test', ...(trace !== undefined ? { qemuTrace: trace } : {}) });
+  const j = judgeReport(compiled, uart, {
+    config: check.config,
+    configSource: 'test',
+    ...(trace !== undefined ? { qemuTrace: trace } : {}),
+  });
   return { compiled, j };
 }
 
 const on = (ds: readonly ScriptDiagnostic[], line: number) => ds.filter((d) => d.range.start.line === line);
-const codes = (ds: readonly ScriptDiagnostic[]) => ds.map((d) => `${d.range.start.line}:${d.severity}:${d.code}`).sort();
+const codes = (ds: readonly ScriptDiagnostic[]) =>
+  ds.map((d) => `${d.range.start.line}:${d.severity}:${d.code}`).sort();
 
 /** Change the value a report line of operation `op` shows. */
 function setRead(uart: string, op: number, value: string): string {
@@ -76,11 +84,17 @@ test('as QEMU 7.2 ran it: the translations agree, the fault is recorded twice an
   const [split] = on(j.diagnostics, FAULT);
   assert.equal(split?.code, 'qemu.event');
   assert.equal(split?.severity, 'warning');
-  assert.match(split?.message ?? '', /2 event records for this one 8-byte transfer, the model 1: .*InputAddr=0x20000000; .*InputAddr=0x20000004/);
+  assert.match(
+    split?.message ?? '',
+    /2 event records for this one 8-byte transfer, the model 1: .*InputAddr=0x20000000; .*InputAddr=0x20000004/,
+  );
   const expect = on(j.diagnostics, EXPECT);
   assert.equal(expect.length, 1);
   assert.equal(expect[0]?.severity, 'error');
-  assert.match(expect[0]?.message ?? '', /differs from the model's in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(QEMU wrote/);
+  assert.match(
+    expect[0]?.message ?? '',
+    /differs from the model's in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(QEMU wrote/,
+  );
 });
 
 test('QEMU translating to another PA is an error at the DMA line, with both addresses', () => {
@@ -92,8 +106,14 @@ test('QEMU translating to another PA is an error at the DMA line, with both addr
     d.map((x) => [x.severity, x.code]),
     [['error', 'qemu.dma']],
   );
-  assert.match(d[0]?.message ?? '', /QEMU translated IOVA 0x0000000010000010 to 0x000000004B000010; the model translates it to 0x000000004A000010/);
-  assert.deepEqual(codes(j.diagnostics).filter((c) => !c.startsWith(`${READ}:`)), codes(judge(uart, trace).j.diagnostics));
+  assert.match(
+    d[0]?.message ?? '',
+    /QEMU translated IOVA 0x0000000010000010 to 0x000000004B000010; the model translates it to 0x000000004A000010/,
+  );
+  assert.deepEqual(
+    codes(j.diagnostics).filter((c) => !c.startsWith(`${READ}:`)),
+    codes(judge(uart, trace).j.diagnostics),
+  );
 });
 
 test('QEMU faulting a transfer the model translates is an error naming what QEMU recorded', () => {
@@ -103,7 +123,10 @@ test('QEMU faulting a transfer the model translates is an error naming what QEMU
   const { j } = judge(uart, trace.replace(success, 'smmuv3_record_event SMMU_EVT_F_PERMISSION sid=0x8'));
   const d = on(j.diagnostics, WRITE);
   assert.equal(d.length, 1);
-  assert.match(d[0]?.message ?? '', /QEMU did not complete the transfer \(it recorded F_PERMISSION\); the model translates it to 0x000000004A000100/);
+  assert.match(
+    d[0]?.message ?? '',
+    /QEMU did not complete the transfer \(it recorded F_PERMISSION\); the model translates it to 0x000000004A000100/,
+  );
 });
 
 test('a write that does not land at the model\u2019s PA is an error, seen in memory even when QEMU\u2019s trace agrees', () => {
@@ -114,7 +137,10 @@ test('a write that does not land at the model\u2019s PA is an error, seen in mem
   const { j } = judge(setRead(uart, data.op, '0x5A5A5A5A5A5A5A5A'), trace);
   const d = on(j.diagnostics, WRITE);
   assert.equal(d.length, 1);
-  assert.match(d[0]?.message ?? '', /8-byte write did not reach 0x000000004A000100, where the model sends it: the doubleword at 0x000000004A000100 still holds the pattern/);
+  assert.match(
+    d[0]?.message ?? '',
+    /8-byte write did not reach 0x000000004A000100, where the model sends it: the doubleword at 0x000000004A000100 still holds the pattern/,
+  );
 });
 
 test('the number of records comes from EVENTQ_PROD: one record for the fault leaves nothing to say at the DMA', () => {
@@ -127,7 +153,10 @@ test('the number of records comes from EVENTQ_PROD: one record for the fault lea
   assert.equal(j.dmas[2]?.records.emulation, 1);
   // QEMU writing no record at all is a violation.
   const none = judge(setRead(uart, fault.prodAfter, '0x00000000'), trace).j;
-  assert.match(on(none.diagnostics, FAULT)[0]?.message ?? '', /QEMU wrote no event record for this transfer, the model 1 \(F_TRANSLATION/);
+  assert.match(
+    on(none.diagnostics, FAULT)[0]?.message ?? '',
+    /QEMU wrote no event record for this transfer, the model 1 \(F_TRANSLATION/,
+  );
   assert.equal(on(none.diagnostics, FAULT)[0]?.severity, 'error');
   assert.match(on(none.diagnostics, EXPECT)[0]?.message ?? '', /QEMU wrote no event record for the DMA on line \d+/);
 });
@@ -158,12 +187,24 @@ test('a device that is not there is an error at the DMA that set it up, and none
     d.map((x) => [x.severity, x.code]),
     [['error', 'qemu.device']],
   );
-  assert.match(d[0]?.message ?? '', /identification of PCI function 00:01\.0 over ECAM .* read 0xFFFFFFFF, not 0x11E81234/);
+  assert.match(
+    d[0]?.message ?? '',
+    /identification of PCI function 00:01\.0 over ECAM .* read 0xFFFFFFFF, not 0x11E81234/,
+  );
   assert.deepEqual(
-    [WRITE, FAULT].map((l) => on(j.diagnostics, l).map((x) => [x.severity, x.code, /not judged: the edu device for StreamID 8/.test(x.message)])),
+    [WRITE, FAULT].map((l) =>
+      on(j.diagnostics, l).map((x) => [
+        x.severity,
+        x.code,
+        /not judged: the edu device for StreamID 8/.test(x.message),
+      ]),
+    ),
     [[['info', 'qemu.dma', true]], [['info', 'qemu.dma', true]]],
   );
-  assert.match(on(j.diagnostics, EXPECT)[0]?.message ?? '', /not compared: the DMA on line \d+ that makes this record was not judged/);
+  assert.match(
+    on(j.diagnostics, EXPECT)[0]?.message ?? '',
+    /not compared: the DMA on line \d+ that makes this record was not judged/,
+  );
   assert.deepEqual(j.dmas, []);
 });
 
@@ -171,10 +212,42 @@ test('a record comparison names the fields that differ and ignores what the arch
   const model = buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, CLASS: 2, InputAddr: 0x2000_0000n });
   assert.equal(recordDifference(model, model), undefined);
   // A stage 1 fault's IPA is UNKNOWN (§7.3.13), and so is the SubstreamID when SSV is 0 (§7.3).
-  assert.equal(recordDifference(buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, CLASS: 2, InputAddr: 0x2000_0000n, IPA: 0x1234_5000n, SubstreamID: 5 }), model), undefined);
+  assert.equal(
+    recordDifference(
+      buildEvent('F_TRANSLATION', {
+        StreamID: 8,
+        RnW: 1,
+        CLASS: 2,
+        InputAddr: 0x2000_0000n,
+        IPA: 0x1234_5000n,
+        SubstreamID: 5,
+      }),
+      model,
+    ),
+    undefined,
+  );
   // At stage 2 the IPA counts.
-  const s2 = buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, S2: 1, CLASS: 2, InputAddr: 0x2000_0000n, IPA: 0x4000_0000n });
-  assert.match(recordDifference(buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, S2: 1, CLASS: 2, InputAddr: 0x2000_0000n, IPA: 0x5000_0000n }), s2) ?? '', /^QEMU's F_TRANSLATION record differs from the model's in IPA: QEMU 0x50000000, the model 0x40000000 \(/);
-  assert.match(recordDifference(buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, InputAddr: 0x2000_0000n }), model) ?? '', /in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(/);
-  assert.match(recordDifference(buildEvent('C_BAD_STE', { StreamID: 8 }), model) ?? '', /^QEMU wrote C_BAD_STE StreamID=0x8, the model F_TRANSLATION/);
+  const s2 = buildEvent('F_TRANSLATION', {
+    StreamID: 8,
+    RnW: 1,
+    S2: 1,
+    CLASS: 2,
+    InputAddr: 0x2000_0000n,
+    IPA: 0x4000_0000n,
+  });
+  assert.match(
+    recordDifference(
+      buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, S2: 1, CLASS: 2, InputAddr: 0x2000_0000n, IPA: 0x5000_0000n }),
+      s2,
+    ) ?? '',
+    /^QEMU's F_TRANSLATION record differs from the model's in IPA: QEMU 0x50000000, the model 0x40000000 \(/,
+  );
+  assert.match(
+    recordDifference(buildEvent('F_TRANSLATION', { StreamID: 8, RnW: 1, InputAddr: 0x2000_0000n }), model) ?? '',
+    /in CLASS: QEMU 0b00 \(CD\), the model 0b10 \(IN\) \(/,
+  );
+  assert.match(
+    recordDifference(buildEvent('C_BAD_STE', { StreamID: 8 }), model) ?? '',
+    /^QEMU wrote C_BAD_STE StreamID=0x8, the model F_TRANSLATION/,
+  );
 });

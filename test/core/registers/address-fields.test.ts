@@ -15,9 +15,11 @@ import { decodeValue } from '../../../core/script/decode-value';
 test('every ADDR field of a register is an address field holding address bits [msb:lsb]', () => {
   const addrFields = REGISTERS.flatMap((r) => r.fields.filter((f) => f.name === 'ADDR').map((f) => ({ r, f })));
   assert.ok(addrFields.length >= 7, `STRTAB_BASE, three queue bases, three IRQ_CFG0: ${addrFields.length}`);
-  for (const { r, f } of addrFields) assert.equal(f.addrShift, f.lsb, `${r.name}.ADDR[${f.msb}:${f.lsb}] holds address bits ${f.msb}:${f.lsb}`);
+  for (const { r, f } of addrFields)
+    assert.equal(f.addrShift, f.lsb, `${r.name}.ADDR[${f.msb}:${f.lsb}] holds address bits ${f.msb}:${f.lsb}`);
   // Nothing else is one (a LOG2SIZE or an index is not an address).
-  for (const r of REGISTERS) for (const f of r.fields) if (f.name !== 'ADDR') assert.equal(f.addrShift, undefined, `${r.name}.${f.name}`);
+  for (const r of REGISTERS)
+    for (const f of r.fields) if (f.name !== 'ADDR') assert.equal(f.addrShift, undefined, `${r.name}.${f.name}`);
 });
 
 test('CMDQ_BASE 0x40100008: ADDR decodes as 0x40100000, the field value beside it', () => {
@@ -31,7 +33,12 @@ test('CMDQ_BASE 0x40100008: ADDR decodes as 0x40100000, the field value beside i
 });
 
 test('the symbolic form writes an address field as the address, and means the same value in a script', () => {
-  for (const [name, value] of [['CMDQ_BASE', 0x4010_0008n], ['STRTAB_BASE', 0x4000_0000n | (1n << 62n)], ['GERROR_IRQ_CFG0', 0x0800_0040n], ['EVENTQ_BASE', 0x1_2345_6780n | 7n]] as const) {
+  for (const [name, value] of [
+    ['CMDQ_BASE', 0x4010_0008n],
+    ['STRTAB_BASE', 0x4000_0000n | (1n << 62n)],
+    ['GERROR_IRQ_CFG0', 0x0800_0040n],
+    ['EVENTQ_BASE', 0x1_2345_6780n | 7n],
+  ] as const) {
     const reg = getRegister(name);
     const text = symbolic(reg, value);
     assert.doesNotMatch(text, /ADDR=/, `${name}: ${text}`);

@@ -37,7 +37,10 @@ test('spanRanges: one LineRange on one line, a plain range across lines', () => 
   const b = new LineRange(2, 8, 12);
   const same = spanRanges(a, b);
   assert.ok(same instanceof LineRange);
-  assert.deepEqual(JSON.parse(JSON.stringify(same)), { start: { line: 2, character: 1 }, end: { line: 2, character: 12 } });
+  assert.deepEqual(JSON.parse(JSON.stringify(same)), {
+    start: { line: 2, character: 1 },
+    end: { line: 2, character: 12 },
+  });
   const across: Range = spanRanges(a, new LineRange(3, 0, 5));
   assert.ok(!(across instanceof LineRange));
   assert.deepEqual(across, { start: { line: 2, character: 1 }, end: { line: 3, character: 5 } });
@@ -55,7 +58,9 @@ test('the parser builds its ranges as LineRange (the memory saving depends on it
 test('every token has the same properties in the same order (keeps the parser monomorphic)', () => {
   const line = 'write32 CR0 0x1 "s" "open # c';
   const shapes = new Set(lexLine(line, 0).map((t) => Object.keys(t).join(',')));
-  const bad = new Set([...lexLine('0xZZ \u00e9 == ( 12', 1), ...lexLine('# only', 2)].map((t) => Object.keys(t).join(',')));
+  const bad = new Set(
+    [...lexLine('0xZZ \u00e9 == ( 12', 1), ...lexLine('# only', 2)].map((t) => Object.keys(t).join(',')),
+  );
   assert.deepEqual([...shapes], ['kind,text,range,error,number,string']);
   assert.deepEqual([...bad], ['kind,text,range,error,number,string']);
 });
@@ -102,7 +107,13 @@ test('setBitsBig equals BigInt arithmetic, values wider than the field cut to it
 });
 
 test('enumOf compares as numbers without matching values beyond 2^53', () => {
-  const f = { values: [{ value: 0, name: 'A' }, { value: 2, name: 'B' }, { value: 0xffff_ffff, name: 'C' }] };
+  const f = {
+    values: [
+      { value: 0, name: 'A' },
+      { value: 2, name: 'B' },
+      { value: 0xffff_ffff, name: 'C' },
+    ],
+  };
   assert.equal(enumOf(f, 2n)?.name, 'B');
   assert.equal(enumOf(f, 0xffff_ffffn)?.name, 'C');
   assert.equal(enumOf(f, 1n), undefined);
@@ -115,12 +126,18 @@ function refLiteral(text: string): bigint | undefined {
   const m = /^(0[xX]([0-9a-fA-F]+(?:_+[0-9a-fA-F]+)*)|0[bB]([01]+(?:_+[01]+)*)|([0-9]+(?:_+[0-9]+)*))$/.exec(text);
   if (!m) return undefined;
   const [, , hex, bin, dec] = m;
-  const v = hex !== undefined ? BigInt('0x' + hex.replace(/_/g, '')) : bin !== undefined ? BigInt('0b' + bin.replace(/_/g, '')) : BigInt((dec as string).replace(/_/g, ''));
+  const v =
+    hex !== undefined
+      ? BigInt('0x' + hex.replace(/_/g, ''))
+      : bin !== undefined
+        ? BigInt('0b' + bin.replace(/_/g, ''))
+        : BigInt((dec as string).replace(/_/g, ''));
   return v < 1n << 64n ? v : undefined;
 }
 
 test('number literals: the lexer quick path (short hex and decimal) agrees with the general rule (fast-check)', () => {
-  const digits = (alphabet: string, max: number) => fc.array(fc.constantFrom(...alphabet), { minLength: 0, maxLength: max }).map((a) => a.join(''));
+  const digits = (alphabet: string, max: number) =>
+    fc.array(fc.constantFrom(...alphabet), { minLength: 0, maxLength: max }).map((a) => a.join(''));
   const literal = fc.oneof(
     digits('0123456789abcdefABCDEF', 18).map((d) => '0x' + d),
     digits('0123456789ABCDEF', 18).map((d) => '0X' + d),
@@ -149,27 +166,47 @@ test('cmd lines: a cached decoding is the decoding afresh, for its own configura
     assert.ok(def);
     return encodeCommand(def, new Map(Object.entries(values))).words;
   };
-  const known = [enc('CMD_SYNC', {}), enc('CMD_TLBI_S2_IPA', { VMID: 1n, Address: 0x1000n }), enc('CMD_CFGI_STE', { StreamID: 0xf_ffffn }), enc('CMD_ATC_INV', { StreamID: 1n, Size: 3n })];
+  const known = [
+    enc('CMD_SYNC', {}),
+    enc('CMD_TLBI_S2_IPA', { VMID: 1n, Address: 0x1000n }),
+    enc('CMD_CFGI_STE', { StreamID: 0xf_ffffn }),
+    enc('CMD_ATC_INV', { StreamID: 1n, Size: 3n }),
+  ];
   const word = fc.integer({ min: 0, max: 0xffffffff });
-  const random = fc.array(fc.tuple(word, word, word, word).map((w) => [...w]), { minLength: 1, maxLength: 80 });
-  const views = ['qemu', 'smmuv3.2-full', 'xen-vsmmu'].map((n) => idViewOf((PRESETS.get(n) as { config: Parameters<typeof idViewOf>[0] }).config));
+  const random = fc.array(
+    fc.tuple(word, word, word, word).map((w) => [...w]),
+    { minLength: 1, maxLength: 80 },
+  );
+  const views = ['qemu', 'smmuv3.2-full', 'xen-vsmmu'].map((n) =>
+    idViewOf((PRESETS.get(n) as { config: Parameters<typeof idViewOf>[0] }).config),
+  );
   fc.assert(
-    fc.property(random, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 2 })), { minLength: 1, maxLength: 300 }), (extra, picks) => {
-      // Families that differ in one word only, so that some collide in a slot on the other three.
-      const family = (at: number) => Array.from({ length: 40 }, (_, k) => (known[0] as number[]).map((w, j) => (j === at ? (w ^ (k << (at === 0 ? 8 : 4))) >>> 0 : w)));
-      const pool = [...known, ...extra, ...family(0), ...family(1), ...family(2), ...family(3)];
-      for (const [i, v] of picks) {
-        const words = pool[i % pool.length] as number[];
-        const ids = views[v] as (typeof views)[number];
-        const got = decodeEnqueued(words, ids);
-        const fresh = decodeCommand(words, ids);
-        assert.deepEqual(got.decoded, fresh);
-        assert.equal(got.text, formatCommand(fresh));
-      }
-    }),
+    fc.property(
+      random,
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 2 })), { minLength: 1, maxLength: 300 }),
+      (extra, picks) => {
+        // Families that differ in one word only, so that some collide in a slot on the other three.
+        const family = (at: number) =>
+          Array.from({ length: 40 }, (_, k) =>
+            (known[0] as number[]).map((w, j) => (j === at ? (w ^ (k << (at === 0 ? 8 : 4))) >>> 0 : w)),
+          );
+        const pool = [...known, ...extra, ...family(0), ...family(1), ...family(2), ...family(3)];
+        for (const [i, v] of picks) {
+          const words = pool[i % pool.length] as number[];
+          const ids = views[v] as (typeof views)[number];
+          const got = decodeEnqueued(words, ids);
+          const fresh = decodeCommand(words, ids);
+          assert.deepEqual(got.decoded, fresh);
+          assert.equal(got.text, formatCommand(fresh));
+        }
+      },
+    ),
     { seed: SEED, numRuns: 200 },
   );
   // The pool does contain commands the configurations decode differently.
   const s2 = known[1] as number[];
-  assert.notDeepEqual(decodeCommand(s2, views[0] as (typeof views)[number]).problems, decodeCommand(s2, views[1] as (typeof views)[number]).problems);
+  assert.notDeepEqual(
+    decodeCommand(s2, views[0] as (typeof views)[number]).problems,
+    decodeCommand(s2, views[1] as (typeof views)[number]).problems,
+  );
 });

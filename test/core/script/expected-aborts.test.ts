@@ -19,12 +19,17 @@ const RAZWI: Partial<UnpredictableChoices> = { illegalAccess: 'raz-wi', illegal6
 
 function runWith(text: string, choices: Partial<UnpredictableChoices>): RunResult & { engine: Engine } {
   const resolved = analyzeScript(text);
-  assert.deepEqual(resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], text);
+  assert.deepEqual(
+    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+    text,
+  );
   const engine = new Engine(config({}, choices));
   return { ...run(resolved.statements, engine), engine };
 }
 
-const shown = (res: RunResult) => res.diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character} ${d.severity} ${d.code}`);
+const shown = (res: RunResult) =>
+  res.diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character} ${d.severity} ${d.code}`);
 
 test('parser: abort alone after == or != is the abort expectation, after a read and after a write', () => {
   const one = (text: string) => {
@@ -35,7 +40,10 @@ test('parser: abort alone after == or != is the abort expectation, after a read 
   const rd = one('read16 0x0022 == abort');
   assert.equal(rd.expect?.abort, true);
   assert.equal(rd.expect?.op, '==');
-  assert.deepEqual([rd.expect?.range, rd.expect?.opRange, rd.expect?.value.range, rd.range], [r(0, 14, 22), r(0, 14, 16), r(0, 17, 22), r(0, 0, 22)]);
+  assert.deepEqual(
+    [rd.expect?.range, rd.expect?.opRange, rd.expect?.value.range, rd.range],
+    [r(0, 14, 22), r(0, 14, 16), r(0, 17, 22), r(0, 0, 22)],
+  );
   const wr = one('write32 CR0 SMMUEN != abort  # a comment');
   assert.equal(wr.value?.kind, 'name');
   assert.equal(wr.expect?.abort, true);
@@ -49,14 +57,28 @@ test('parser: abort alone after == or != is the abort expectation, after a read 
   const bad = parseScript('write32 CR0 1 == 2').diagnostics;
   assert.deepEqual(
     bad.map((d) => [d.code, d.message, d.range]),
-    [['syntax.expected', "expected 'abort' after '==', found '2': a write returns no value to compare, only whether it took an external abort ('== abort')", r(0, 17, 18)]],
+    [
+      [
+        'syntax.expected',
+        "expected 'abort' after '==', found '2': a write returns no value to compare, only whether it took an external abort ('== abort')",
+        r(0, 17, 18),
+      ],
+    ],
   );
   assert.equal(parseScript('write32 CR0 1 !=').diagnostics[0]?.code, 'syntax.expected');
   assert.equal(parseScript('write32 CR0 1 == abort 2').diagnostics[0]?.code, 'syntax.expected');
 });
 
 test('resolver: a named register takes any size with an abort expectation; fields and guest memory do not abort', () => {
-  const res = analyzeScript(['read16 CR0 == abort', 'write64 CR0 SMMUEN == abort', 'read64 CMDQ_BASE+4 != abort', 'read16 CR0', 'read32 CR0+2 == abort'].join('\n'));
+  const res = analyzeScript(
+    [
+      'read16 CR0 == abort',
+      'write64 CR0 SMMUEN == abort',
+      'read64 CMDQ_BASE+4 != abort',
+      'read16 CR0',
+      'read32 CR0+2 == abort',
+    ].join('\n'),
+  );
   assert.deepEqual(
     res.diagnostics.map((d) => [d.range.start.line, d.code]),
     [
@@ -69,7 +91,9 @@ test('resolver: a named register takes any size with an abort expectation; field
   assert.deepEqual([b?.offset, b?.size, b?.value, b?.abort?.op], [0x20, 8, 1n, '==']);
   assert.deepEqual([c?.offset, c?.size, c?.abort?.op, c?.abort?.range], [0x94, 8, '!=', r(2, 19, 27)]);
 
-  const errs = analyzeScript(['read32 CR0.SMMUEN == abort', 'mem read32 0x1000 == abort', 'mem write32 0x1000 1 != abort'].join('\n')).diagnostics;
+  const errs = analyzeScript(
+    ['read32 CR0.SMMUEN == abort', 'mem read32 0x1000 == abort', 'mem write32 0x1000 1 != abort'].join('\n'),
+  ).diagnostics;
   assert.deepEqual(
     errs.map((d) => [d.range.start.line, d.code, d.range.start.character]),
     [
@@ -80,7 +104,16 @@ test('resolver: a named register takes any size with an abort expectation; field
   );
   // GBPA has a field ABORT: the keyword wins, with a warning that says how to compare the field.
   const g = analyzeScript('read32 GBPA == abort').diagnostics;
-  assert.deepEqual(g.map((d) => [d.severity, d.code, d.message]), [['warning', 'name.ambiguous', "'abort' after '==' expects the access to take an external abort; to compare the field SMMU_GBPA.ABORT, write read32 GBPA.ABORT == 1"]]);
+  assert.deepEqual(
+    g.map((d) => [d.severity, d.code, d.message]),
+    [
+      [
+        'warning',
+        'name.ambiguous',
+        "'abort' after '==' expects the access to take an external abort; to compare the field SMMU_GBPA.ABORT, write read32 GBPA.ABORT == 1",
+      ],
+    ],
+  );
 });
 
 test('every size at every offset of CR0 and CR0ACK: == abort holds exactly where §6.2 makes the access illegal and the configuration aborts', () => {
@@ -97,7 +130,11 @@ test('every size at every offset of CR0 and CR0ACK: == abort holds exactly where
         assert.equal(aborting.counts.expectationsMet, legal ? 0 : 1, `${line}: met with abort choices`);
         assert.equal(aborting.failedExpectations, legal ? 1 : 0, line);
         // The illegal access is the line's subject: its rule is a note, and no access.abort error.
-        assert.deepEqual(aborting.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), legal ? ['expect.failed'] : [], line);
+        assert.deepEqual(
+          aborting.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code),
+          legal ? ['expect.failed'] : [],
+          line,
+        );
         const raz = runWith(line, RAZWI);
         assert.equal(raz.counts.expectationsMet, 0, `${line}: never met with RAZ/WI choices`);
         const not = runWith(line.replace('==', '!='), RAZWI);
@@ -106,20 +143,58 @@ test('every size at every offset of CR0 and CR0ACK: == abort holds exactly where
     }
   }
   // A 64-bit register takes aligned 64-bit accesses, and its halves aligned 32-bit ones.
-  assert.equal(runWith('read64 CMDQ_BASE != abort\nread32 CMDQ_BASE+4 != abort\nread64 0x94 == abort', ABORTS).counts.expectationsMet, 3);
+  assert.equal(
+    runWith('read64 CMDQ_BASE != abort\nread32 CMDQ_BASE+4 != abort\nread64 0x94 == abort', ABORTS).counts
+      .expectationsMet,
+    3,
+  );
 });
 
 test('a failed == abort names the choice and the value that would abort, or says no choice does', () => {
-  const res = runWith(['read8 0x0021 == abort', 'write64 CR0 1 == abort', 'read32 CR0 == abort', 'read32 0x00A8 == abort', 'read32 0x0F00 == abort', 'read32 0x10F00 == abort', 'read32 0x30000 == abort'].join('\n'), RAZWI);
-  const failed = res.diagnostics.filter((d) => d.code === 'expect.failed').map((d) => [d.range.start.line + 1, d.message]);
+  const res = runWith(
+    [
+      'read8 0x0021 == abort',
+      'write64 CR0 1 == abort',
+      'read32 CR0 == abort',
+      'read32 0x00A8 == abort',
+      'read32 0x0F00 == abort',
+      'read32 0x10F00 == abort',
+      'read32 0x30000 == abort',
+    ].join('\n'),
+    RAZWI,
+  );
+  const failed = res.diagnostics
+    .filter((d) => d.code === 'expect.failed')
+    .map((d) => [d.range.start.line + 1, d.message]);
   assert.deepEqual(failed, [
-    [1, 'the 8-bit read at SMMU_CR0+1 (0x0021) did not abort: it is illegal (§6.2), and this configuration\'s choices.illegalAccess is "raz-wi"; "choices": { "illegalAccess": "abort" } in the configuration makes it abort'],
-    [2, 'the 64-bit write at SMMU_CR0 (0x0020) did not abort: it is illegal (§6.2), and this configuration\'s choices.illegal64BitAccess is "raz-wi"; "choices": { "illegal64BitAccess": "abort" } in the configuration makes it abort'],
-    [3, 'the 32-bit read at SMMU_CR0 (0x0020) did not abort, and no configuration choice makes it abort: it is a legal access to SMMU_CR0, which must work (§6.2)'],
-    [4, 'the 32-bit read at 0x00A8 did not abort, and no configuration choice makes it abort: the page-0 offset of a page-1 register aliases the register or is RAZ/WI (§6.2.1; choices.page0AliasOfPage1 is "raz-wi")'],
-    [5, 'the 32-bit read at 0x0F00 did not abort, and no configuration choice makes it abort: an undefined page-0 location is RES0 (§6.2)'],
-    [6, 'the 32-bit read at 0x10F00 did not abort, and no configuration choice makes it abort: an undefined page-1 location is RES0 or an alias of page 0 (§6.2; choices.page1Undefined is "res0")'],
-    [7, 'the 32-bit read at 0x30000 did not abort, and no configuration choice makes it abort: the model reads offsets beyond page 0 and page 1 as zero and ignores writes there (optional pages are not modelled, §6.1)'],
+    [
+      1,
+      'the 8-bit read at SMMU_CR0+1 (0x0021) did not abort: it is illegal (§6.2), and this configuration\'s choices.illegalAccess is "raz-wi"; "choices": { "illegalAccess": "abort" } in the configuration makes it abort',
+    ],
+    [
+      2,
+      'the 64-bit write at SMMU_CR0 (0x0020) did not abort: it is illegal (§6.2), and this configuration\'s choices.illegal64BitAccess is "raz-wi"; "choices": { "illegal64BitAccess": "abort" } in the configuration makes it abort',
+    ],
+    [
+      3,
+      'the 32-bit read at SMMU_CR0 (0x0020) did not abort, and no configuration choice makes it abort: it is a legal access to SMMU_CR0, which must work (§6.2)',
+    ],
+    [
+      4,
+      'the 32-bit read at 0x00A8 did not abort, and no configuration choice makes it abort: the page-0 offset of a page-1 register aliases the register or is RAZ/WI (§6.2.1; choices.page0AliasOfPage1 is "raz-wi")',
+    ],
+    [
+      5,
+      'the 32-bit read at 0x0F00 did not abort, and no configuration choice makes it abort: an undefined page-0 location is RES0 (§6.2)',
+    ],
+    [
+      6,
+      'the 32-bit read at 0x10F00 did not abort, and no configuration choice makes it abort: an undefined page-1 location is RES0 or an alias of page 0 (§6.2; choices.page1Undefined is "res0")',
+    ],
+    [
+      7,
+      'the 32-bit read at 0x30000 did not abort, and no configuration choice makes it abort: the model reads offsets beyond page 0 and page 1 as zero and ignores writes there (optional pages are not modelled, §6.1)',
+    ],
   ]);
   assert.equal(res.failedExpectations, 7);
   assert.deepEqual([res.counts.expectationsRun, res.counts.expectationsMet], [7, 0]);
@@ -130,7 +205,10 @@ test('a failed == abort names the choice and the value that would abort, or says
 test('a failed != abort says which choice aborted it; the aborted write changed nothing', () => {
   const res = runWith('write16 CR0 1 != abort\nread32 CR0 == 0', ABORTS);
   assert.deepEqual(shown(res), ['1:8 info access.size', '1:14 error expect.failed']);
-  assert.equal(res.diagnostics[1]?.message, 'the 16-bit write at SMMU_CR0 (0x0020) took an external abort: it is illegal (§6.2) and this configuration\'s choices.illegalAccess is "abort"; "raz-wi" makes it RAZ/WI');
+  assert.equal(
+    res.diagnostics[1]?.message,
+    'the 16-bit write at SMMU_CR0 (0x0020) took an external abort: it is illegal (§6.2) and this configuration\'s choices.illegalAccess is "abort"; "raz-wi" makes it RAZ/WI',
+  );
   assert.deepEqual([res.counts.expectationsRun, res.counts.expectationsMet], [2, 1]);
   assert.equal(res.observations[0]?.ok, false);
   // Without an expectation the same abort is still the script's error.

@@ -44,14 +44,23 @@ function hostOf(files: Map<string, string>): ScriptHost {
         return undefined;
       }
     },
-    resolvePath: (from, relative) => (from.startsWith('/w/') ? path.posix.resolve(path.posix.dirname(from), relative) : path.resolve(path.dirname(from), relative)),
+    resolvePath: (from, relative) =>
+      from.startsWith('/w/')
+        ? path.posix.resolve(path.posix.dirname(from), relative)
+        : path.resolve(path.dirname(from), relative),
   };
 }
 
 /** The examples and the VS Code test workspace's scripts, at their own paths. */
 const fixtures = [
-  ...fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.smmu')).map((f) => path.join(root, 'examples', f)),
-  ...fs.readdirSync(path.join(root, 'test', 'vscode', 'workspace')).filter((f) => f.endsWith('.smmu')).map((f) => path.join(root, 'test', 'vscode', 'workspace', f)),
+  ...fs
+    .readdirSync(path.join(root, 'examples'))
+    .filter((f) => f.endsWith('.smmu'))
+    .map((f) => path.join(root, 'examples', f)),
+  ...fs
+    .readdirSync(path.join(root, 'test', 'vscode', 'workspace'))
+    .filter((f) => f.endsWith('.smmu'))
+    .map((f) => path.join(root, 'test', 'vscode', 'workspace', f)),
 ].map((p) => ({ path: p, text: fs.readFileSync(p, 'utf8') }));
 
 const special = fc.constantFrom(
@@ -68,8 +77,14 @@ const special = fc.constantFrom(
 );
 const line = fc.oneof(engineScript, wellFormedScript, tokenSoup, special);
 const generated = fc
-  .tuple(fc.constantFrom('', 'config "qemu.smmu.json"\n', 'config "xen.smmu.json"\n'), fc.array(fc.tuple(line, fc.integer({ min: 1, max: 12 })), { minLength: 1, maxLength: 6 }))
-  .map(([first, segments]) => ({ path: '/w/s.smmu', text: first + segments.flatMap(([t, n]) => Array.from({ length: n }, () => t)).join('\n') }));
+  .tuple(
+    fc.constantFrom('', 'config "qemu.smmu.json"\n', 'config "xen.smmu.json"\n'),
+    fc.array(fc.tuple(line, fc.integer({ min: 1, max: 12 })), { minLength: 1, maxLength: 6 }),
+  )
+  .map(([first, segments]) => ({
+    path: '/w/s.smmu',
+    text: first + segments.flatMap(([t, n]) => Array.from({ length: n }, () => t)).join('\n'),
+  }));
 /** A script: a fixture, a fixture with generated lines after it, or generated lines. */
 const script = fc.oneof(
   fc.constantFrom(...fixtures),
@@ -78,7 +93,11 @@ const script = fc.oneof(
 );
 
 /** Snapshots often and few of them, or in a small byte budget, so runs restore and thin. */
-const runsOptions = fc.record({ interval: fc.integer({ min: 1, max: 16 }), maxSnapshots: fc.integer({ min: 1, max: 8 }), maxBytes: fc.constantFrom(undefined, 5_000, 40_000) });
+const runsOptions = fc.record({
+  interval: fc.integer({ min: 1, max: 16 }),
+  maxSnapshots: fc.integer({ min: 1, max: 8 }),
+  maxBytes: fc.constantFrom(undefined, 5_000, 40_000),
+});
 
 /** An edit between two calls: a line replaced, inserted or deleted, or a file the script reads changed. */
 const edit = fc.oneof(
@@ -89,9 +108,15 @@ const edit = fc.oneof(
 
 type Edit = [string, number, string];
 
-function applyEdit(s: { path: string; text: string }, files: Map<string, string>, [kind, at, text]: Edit): { path: string; text: string } {
-  if (kind === 'include') files.set('/w/inc.smmu', at % 2 ? 'write32 CR0 CMDQEN\nconst IC = 5\nread32 CR0ACK' : 'mem write32 0x9000 7');
-  if (kind === 'config') files.set('/w/qemu.smmu.json', preset(at % 2 ? 'smmuv3.2-full.smmu.json' : 'xen-vsmmu.smmu.json'));
+function applyEdit(
+  s: { path: string; text: string },
+  files: Map<string, string>,
+  [kind, at, text]: Edit,
+): { path: string; text: string } {
+  if (kind === 'include')
+    files.set('/w/inc.smmu', at % 2 ? 'write32 CR0 CMDQEN\nconst IC = 5\nread32 CR0ACK' : 'mem write32 0x9000 7');
+  if (kind === 'config')
+    files.set('/w/qemu.smmu.json', preset(at % 2 ? 'smmuv3.2-full.smmu.json' : 'xen-vsmmu.smmu.json'));
   if (kind === 'include' || kind === 'config') return s;
   const lines = s.text.split('\n');
   const i = at % (lines.length + 1);
@@ -102,7 +127,19 @@ function applyEdit(s: { path: string; text: string }, files: Map<string, string>
 }
 
 /** Keys that hold constants or memos rebuilt on demand (core/engine/snapshot.ts), not state. */
-const NOT_STATE = new Set(['config', 'ids', 'fastRead', 'fastWrite', 'fastKeep', 'fastGuard', 'geometries', 'memo', 'changeLog', 'findings', 'effects']);
+const NOT_STATE = new Set([
+  'config',
+  'ids',
+  'fastRead',
+  'fastWrite',
+  'fastKeep',
+  'fastGuard',
+  'geometries',
+  'memo',
+  'changeLog',
+  'findings',
+  'effects',
+]);
 
 /** Everything reachable from `v` as plain data: Maps as entries, typed arrays as arrays, BigInts as text. */
 function plain(v: unknown, path: Set<unknown> = new Set()): unknown {
@@ -142,48 +179,74 @@ const lineCount = (c: ScriptCheck) => c.resolved.parsed.lineLengths.length;
 
 test('from the snapshots, the model up to a line is the model a run from line 1 gives (fast-check)', async () => {
   await fc.assert(
-    fc.asyncProperty(script, runsOptions, fc.array(fc.tuple(fc.nat(), fc.constantFrom('plain', 'sliced', 'cancelled')), { minLength: 1, maxLength: 6 }), async (s, options, calls) => {
-      const check = checkScript(s.text, s.path, hostOf(folder()), 'syntax');
-      const runs = new ModelRuns(options);
-      for (const [n, how] of calls) {
-        const at = n % (lineCount(check) + 2);
-        const want = modelAtLine(check, at);
-        if (how === 'cancelled') {
-          // Stopped after its first pause: nothing, or (if it needed no pause) the whole answer.
-          let pauses = 0;
-          const got = await modelAtLineSliced(check, at, async () => void pauses++, () => pauses > 0, runs);
-          if (got) assertSameRun(got, want, `line ${at}, not cancelled`);
-          continue;
+    fc.asyncProperty(
+      script,
+      runsOptions,
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom('plain', 'sliced', 'cancelled')), { minLength: 1, maxLength: 6 }),
+      async (s, options, calls) => {
+        const check = checkScript(s.text, s.path, hostOf(folder()), 'syntax');
+        const runs = new ModelRuns(options);
+        for (const [n, how] of calls) {
+          const at = n % (lineCount(check) + 2);
+          const want = modelAtLine(check, at);
+          if (how === 'cancelled') {
+            // Stopped after its first pause: nothing, or (if it needed no pause) the whole answer.
+            let pauses = 0;
+            const got = await modelAtLineSliced(
+              check,
+              at,
+              async () => void pauses++,
+              () => pauses > 0,
+              runs,
+            );
+            if (got) assertSameRun(got, want, `line ${at}, not cancelled`);
+            continue;
+          }
+          const got =
+            how === 'sliced'
+              ? await modelAtLineSliced(
+                  check,
+                  at,
+                  async () => undefined,
+                  () => false,
+                  runs,
+                )
+              : modelAtLine(check, at, runs);
+          assert.ok(got);
+          assertSameRun(got, want, `line ${at}`);
+          assert.ok(runs.snapshotCount <= options.maxSnapshots, `${runs.snapshotCount} snapshots`);
+          if (options.maxBytes !== undefined)
+            assert.ok(runs.bytes <= options.maxBytes, `${runs.bytes} bytes of snapshots`);
         }
-        const got = how === 'sliced' ? await modelAtLineSliced(check, at, async () => undefined, () => false, runs) : modelAtLine(check, at, runs);
-        assert.ok(got);
-        assertSameRun(got, want, `line ${at}`);
-        assert.ok(runs.snapshotCount <= options.maxSnapshots, `${runs.snapshotCount} snapshots`);
-        if (options.maxBytes !== undefined) assert.ok(runs.bytes <= options.maxBytes, `${runs.bytes} bytes of snapshots`);
-      }
-    }),
+      },
+    ),
     { seed: SEED, numRuns: 120 },
   );
 });
 
 test('after edits of the script, an included file or the configuration, the snapshots kept give a run from line 1 (fast-check)', async () => {
   await fc.assert(
-    fc.asyncProperty(script, runsOptions, fc.array(fc.tuple(edit, fc.nat(), fc.nat()), { minLength: 1, maxLength: 4 }), async (first, options, steps) => {
-      const files = folder();
-      const host = hostOf(files);
-      const runs = new ModelRuns(options);
-      let s = first;
-      let check = checkScript(s.text, s.path, host, 'syntax');
-      modelAtLine(check, lineCount(check), runs);
-      for (const [e, n1, n2] of steps) {
-        s = applyEdit(s, files, e as Edit);
-        check = checkScript(s.text, s.path, host, 'syntax');
-        for (const n of [n1, n2]) {
-          const at = n % (lineCount(check) + 2);
-          assertSameRun(modelAtLine(check, at, runs), modelAtLine(check, at), `after ${e[0]} at ${e[1]}, line ${at}`);
+    fc.asyncProperty(
+      script,
+      runsOptions,
+      fc.array(fc.tuple(edit, fc.nat(), fc.nat()), { minLength: 1, maxLength: 4 }),
+      async (first, options, steps) => {
+        const files = folder();
+        const host = hostOf(files);
+        const runs = new ModelRuns(options);
+        let s = first;
+        let check = checkScript(s.text, s.path, host, 'syntax');
+        modelAtLine(check, lineCount(check), runs);
+        for (const [e, n1, n2] of steps) {
+          s = applyEdit(s, files, e as Edit);
+          check = checkScript(s.text, s.path, host, 'syntax');
+          for (const n of [n1, n2]) {
+            const at = n % (lineCount(check) + 2);
+            assertSameRun(modelAtLine(check, at, runs), modelAtLine(check, at), `after ${e[0]} at ${e[1]}, line ${at}`);
+          }
         }
-      }
-    }),
+      },
+    ),
     { seed: SEED, numRuns: 120 },
   );
 });
@@ -214,7 +277,8 @@ test('the generated cases restore snapshots, thin them, stop at errors and see e
 const LONG = longScript(2000);
 const longHost = hostOf(new Map());
 /** How many top-level statements lie on lines before `lineNo` (0-based): a run up to `lineNo - 1` runs these. */
-const at = (check: ScriptCheck, lineNo: number) => check.resolved.statements.filter((st) => st.range.start.line < lineNo).length;
+const at = (check: ScriptCheck, lineNo: number) =>
+  check.resolved.statements.filter((st) => st.range.start.line < lineNo).length;
 
 test('a cursor move re-runs from the nearest snapshot, at most one interval of statements', () => {
   const check = checkScript(LONG, '/tmp/long.smmu', longHost, 'syntax');
@@ -225,7 +289,11 @@ test('a cursor move re-runs from the nearest snapshot, at most one interval of s
   for (const lineNo of [1850, 1000, 129]) {
     const got = modelAtLine(check, lineNo, runs);
     const target = at(check, lineNo + 1);
-    assert.equal(runs.last.restoredFrom, Math.floor(target / 128) * 128, `line ${lineNo}: the nearest snapshot at or before it`);
+    assert.equal(
+      runs.last.restoredFrom,
+      Math.floor(target / 128) * 128,
+      `line ${lineNo}: the nearest snapshot at or before it`,
+    );
     assert.ok(runs.last.ran < 128, `line ${lineNo}: ${runs.last.ran} statements re-run`);
     assertSameRun(got, modelAtLine(check, lineNo), `line ${lineNo}`);
   }
@@ -246,12 +314,24 @@ test('an edit keeps the snapshots before its line; a changed constant keeps thos
   lines[edited] = lines[edited]?.replace('read32 GERROR == 0', 'read32 GERROR == 1') ?? '';
   let check = checkScript(lines.join('\n'), '/tmp/long.smmu', longHost, 'syntax');
   let got = modelAtLine(check, 1990, runs);
-  assert.equal(runs.last.restoredFrom, Math.floor(at(check, edited) / 64) * 64, 'restored from the last snapshot before the edit');
-  assert.ok(got.result.diagnostics.some((d) => d.code === 'expect.failed' && d.range.start.line === edited), 'the edited line ran again');
+  assert.equal(
+    runs.last.restoredFrom,
+    Math.floor(at(check, edited) / 64) * 64,
+    'restored from the last snapshot before the edit',
+  );
+  assert.ok(
+    got.result.diagnostics.some((d) => d.code === 'expect.failed' && d.range.start.line === edited),
+    'the edited line ran again',
+  );
   assertSameRun(got, modelAtLine(check, 1990), 'after the edit');
   // A constant defined near the top and first used at line 1501: the statements before the use
   // are the same, so are their snapshots; the use and everything after run again.
-  const withConst = ['const CR2VAL = 0x10000000', ...lines.slice(1, 1500), 'write32 CR2 CR2VAL >> 28', ...lines.slice(1501)];
+  const withConst = [
+    'const CR2VAL = 0x10000000',
+    ...lines.slice(1, 1500),
+    'write32 CR2 CR2VAL >> 28',
+    ...lines.slice(1501),
+  ];
   withConst.splice(1, 0, lines[0] as string);
   const text = (v: string) => withConst.join('\n').replace('const CR2VAL = 0x10000000', `const CR2VAL = ${v}`);
   check = checkScript(text('0x10000000'), '/tmp/long.smmu', longHost, 'syntax');
@@ -259,7 +339,10 @@ test('an edit keeps the snapshots before its line; a changed constant keeps thos
   check = checkScript(text('0x20000000'), '/tmp/long.smmu', longHost, 'syntax');
   got = modelAtLine(check, 1990, runs);
   const use = at(check, 1501);
-  assert.ok(runs.last.restoredFrom > 1000 && runs.last.restoredFrom <= use, `restored from statement ${runs.last.restoredFrom}, the use is statement ${use}`);
+  assert.ok(
+    runs.last.restoredFrom > 1000 && runs.last.restoredFrom <= use,
+    `restored from statement ${runs.last.restoredFrom}, the use is statement ${use}`,
+  );
   assertSameRun(got, modelAtLine(check, 1990), 'after the constant changed');
 });
 
@@ -277,7 +360,11 @@ test('a changed included file drops the snapshots after the include; another con
   files.set('/w/inc.smmu', 'mem write32 0x9000 8');
   let check = checkScript(text, '/w/s.smmu', host, 'syntax');
   let got = modelAtLine(check, 1990, runs);
-  assert.equal(runs.last.restoredFrom, Math.floor(at(check, 1200) / 64) * 64, 'restored from the last snapshot before the include');
+  assert.equal(
+    runs.last.restoredFrom,
+    Math.floor(at(check, 1200) / 64) * 64,
+    'restored from the last snapshot before the include',
+  );
   assertSameRun(got, modelAtLine(check, 1990), 'after the included file changed');
   assert.equal(got.engine.memory.read32(0x9000), 8, 'the new include ran');
   files.set('/w/c.smmu.json', preset('smmuv3.2-full.smmu.json'));
@@ -295,14 +382,20 @@ test('an error before the line stops the model there, from the snapshots too', (
   const check = checkScript(lines.join('\n'), '/tmp/long.smmu', longHost, 'syntax');
   const got = modelAtLine(check, 1990, runs);
   assert.equal(got.stoppedBy?.range.start.line, 1000);
-  assert.ok(got.result.observations.every((o) => o.line < 1000), 'nothing on or after the error ran');
+  assert.ok(
+    got.result.observations.every((o) => o.line < 1000),
+    'nothing on or after the error ran',
+  );
   assert.ok(runs.last.restoredFrom > 0 && runs.last.restoredFrom <= at(check, 1000));
   assertSameRun(got, modelAtLine(check, 1990), 'with the error');
 });
 
 test('snapshots stay within their byte budget: none are taken past it, the earlier ones stay', () => {
   // Each line writes a new 4 KB page of guest memory: a snapshot holds every page written before it.
-  const text = Array.from({ length: 600 }, (_, i) => `mem write32 0x${(0x1000_0000 + i * 0x1000).toString(16)} ${i}`).join('\n');
+  const text = Array.from(
+    { length: 600 },
+    (_, i) => `mem write32 0x${(0x1000_0000 + i * 0x1000).toString(16)} ${i}`,
+  ).join('\n');
   const check = checkScript(text, '/tmp/pages.smmu', longHost, 'syntax');
   const budget = 256 * 1024;
   const runs = new ModelRuns({ interval: 8, maxBytes: budget });
@@ -323,7 +416,13 @@ test('a cancelled run keeps the snapshots it took; the next run starts from them
   const check = checkScript(LONG, '/tmp/long.smmu', longHost, 'syntax');
   const runs = new ModelRuns({ interval: 64 });
   let pauses = 0;
-  const cancelled = await modelAtLineSliced(check, 1990, async () => void pauses++, () => pauses >= 3, runs);
+  const cancelled = await modelAtLineSliced(
+    check,
+    1990,
+    async () => void pauses++,
+    () => pauses >= 3,
+    runs,
+  );
   assert.equal(cancelled, undefined);
   assert.ok(runs.snapshotCount > 0, 'snapshots taken before the cancellation');
   const furthest = Math.max(...runs.indexes);
@@ -349,7 +448,12 @@ test('runs that overlap (an edit while a view waits for its run) leave only snap
   assertSameRun(a, modelAtLine(first, 1990), 'the first version');
   assertSameRun(b, modelAtLine(second, 1990), 'the second version');
   assertSameRun(c, modelAtLine(first, 1500), 'the first version again');
-  for (const [check, lineNo] of [[first, 1990], [second, 1990], [first, 1200], [second, 600]] as const) {
+  for (const [check, lineNo] of [
+    [first, 1990],
+    [second, 1990],
+    [first, 1200],
+    [second, 600],
+  ] as const) {
     assertSameRun(modelAtLine(check, lineNo, runs), modelAtLine(check, lineNo), `then line ${lineNo}`);
   }
 });

@@ -35,7 +35,11 @@ const text = fc.array(line, { maxLength: 40 });
 const edit = fc.record({ at: fc.nat(), remove: fc.nat({ max: 5 }), insert: fc.array(line, { maxLength: 5 }) });
 
 /** Call `check` on the lines as they start, then after each edit. */
-function eachVersion(start: readonly string[], edits: readonly { at: number; remove: number; insert: readonly string[] }[], check: (lines: readonly string[]) => void): void {
+function eachVersion(
+  start: readonly string[],
+  edits: readonly { at: number; remove: number; insert: readonly string[] }[],
+  check: (lines: readonly string[]) => void,
+): void {
   let lines = start;
   check(lines);
   for (const e of edits) {

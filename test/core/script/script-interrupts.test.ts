@@ -35,14 +35,23 @@ interface Ran {
 function runBody(body: string, ids: Partial<typeof QEMU_IDS> = {}): Ran {
   const text = PRELUDE + body;
   const resolved = analyzeScript(text);
-  assert.deepEqual(resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], 'the script resolves');
+  assert.deepEqual(
+    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+    'the script resolves',
+  );
   const engine = new Engine(config(ids));
   // As checks run it: no full activity log, only what scripts act on.
   engine.recording = false;
   const r = run(resolved.statements, engine);
   const offset = PRELUDE.split('\n').length - 1;
   const line = (d: ScriptDiagnostic) => d.range.start.line - offset + 1;
-  return { engine, errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${line(d)} ${d.code}: ${d.message}`), met: r.counts.expectationsMet, run: r.counts.expectationsRun };
+  return {
+    engine,
+    errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${line(d)} ${d.code}: ${d.message}`),
+    met: r.counts.expectationsMet,
+    run: r.counts.expectationsRun,
+  };
 }
 
 test('§3.18.2 an event into an empty event queue pulses the EVENTQ wired interrupt when EVENTQ_IRQEN is 1; a second one into a non-empty queue does not', () => {
@@ -116,7 +125,9 @@ write32 IRQ_CTRL EVENTQ_IRQEN
 dma read sid=3 iova=0 == C_BAD_STE
 expect msi addr=0x50000000
 `);
-  assert.deepEqual(wired.errors, ['5 expect.failed: no MSI to 0x0000000050000000 was written (this SMMU sends no MSIs: IDR0.MSI is 0); signalled instead: EVENTQ wired interrupt asserted (§3.18)']);
+  assert.deepEqual(wired.errors, [
+    '5 expect.failed: no MSI to 0x0000000050000000 was written (this SMMU sends no MSIs: IDR0.MSI is 0); signalled instead: EVENTQ wired interrupt asserted (§3.18)',
+  ]);
 });
 
 test('expect no irq lists every interrupt left unchecked, then clears them', () => {
@@ -133,9 +144,12 @@ expect no irq
 `,
     { IDR0: QEMU_IDS.IDR0 | MSI },
   );
-  assert.deepEqual(r.errors.filter((e) => !e.includes('cmdq')), [
-    '8 expect.failed: 3 interrupts were signalled: EVENTQ wired interrupt asserted; GERROR wired interrupt asserted; GERROR MSI: wrote 0x00000009 to 0x0000000051000000 (§3.18)',
-  ]);
+  assert.deepEqual(
+    r.errors.filter((e) => !e.includes('cmdq')),
+    [
+      '8 expect.failed: 3 interrupts were signalled: EVENTQ wired interrupt asserted; GERROR wired interrupt asserted; GERROR MSI: wrote 0x00000009 to 0x0000000051000000 (§3.18)',
+    ],
+  );
 });
 
 test('§4.7.3 CMD_SYNC with CS=SIG_IRQ pulses the CMD_SYNC interrupt without any IRQ_CTRL enable; its MSI with IDR0.MSI and a non-zero MSIAddress', () => {

@@ -6,7 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Binary, Expr, MemStatement, ParsedScript, Range, RegisterStatement, Statement } from '../../../core/script/ast';
+import type {
+  Binary,
+  Expr,
+  MemStatement,
+  ParsedScript,
+  Range,
+  RegisterStatement,
+  Statement,
+} from '../../../core/script/ast';
 import { MAX_DEPTH, MAX_OPERATORS, parseScript } from '../../../core/script/parser';
 import { assertRangesInside, r, statementRanges, tokenSoup } from '../../harness/script-helpers';
 
@@ -55,7 +63,13 @@ test('comment and blank lines parse to nothing', () => {
   assert.deepEqual(p.statements, []);
   assert.deepEqual(p.diagnostics, []);
   assert.deepEqual(p.lineLengths, [9, 0, 13, 0]);
-  assert.deepEqual(p.tokens.map((t) => [t.kind, t.range]), [['comment', r(0, 0, 9)], ['comment', r(2, 4, 13)]]);
+  assert.deepEqual(
+    p.tokens.map((t) => [t.kind, t.range]),
+    [
+      ['comment', r(0, 0, 9)],
+      ['comment', r(2, 4, 13)],
+    ],
+  );
 });
 
 test('config "path"', () => {
@@ -176,9 +190,17 @@ test('numbers: hex, decimal, binary, separators, 64 bits', () => {
 });
 
 test('malformed and too large numbers are errors on the number', () => {
-  assert.deepEqual(errorOf('write32 CR0 0x1_0000_0000_0000_0000'), { code: 'syntax.number-too-large', message: "'0x1_0000_0000_0000_0000' does not fit in 64 bits", range: r(0, 12, 35) });
+  assert.deepEqual(errorOf('write32 CR0 0x1_0000_0000_0000_0000'), {
+    code: 'syntax.number-too-large',
+    message: "'0x1_0000_0000_0000_0000' does not fit in 64 bits",
+    range: r(0, 12, 35),
+  });
   assert.equal(errorOf('write32 CR0 18446744073709551616').code, 'syntax.number-too-large');
-  assert.deepEqual(errorOf('write32 CR0 0xZZ'), { code: 'syntax.number', message: "'0xZZ' is not a valid hexadecimal number", range: r(0, 12, 16) });
+  assert.deepEqual(errorOf('write32 CR0 0xZZ'), {
+    code: 'syntax.number',
+    message: "'0xZZ' is not a valid hexadecimal number",
+    range: r(0, 12, 16),
+  });
   assert.equal(errorOf('write32 CR0 0x').message, "'0x' has no digits");
   assert.equal(errorOf('write32 CR0 12ab').message, "'12ab' is not a valid decimal number");
   assert.equal(errorOf('write32 CR0 0b102').message, "'0b102' is not a valid binary number");
@@ -223,30 +245,85 @@ test('* / % bind tighter than + - and shifts, left to right, looser than ~ (C pr
 // --- errors: messages and ranges ---------------------------------------------------------------------
 
 test('errors name the exact token and what was expected', () => {
-  assert.deepEqual(errorOf('write32 == 1'), { code: 'syntax.expected', message: "expected a register name or offset after 'write32', found '=='", range: r(0, 8, 10) });
-  assert.deepEqual(errorOf('write32 CR0'), { code: 'syntax.expected', message: "expected a value after 'write32 CR0', found the end of the line", range: r(0, 11, 11) });
-  assert.deepEqual(errorOf('write32 CR0   # no value'), { code: 'syntax.expected', message: "expected a value after 'write32 CR0', found the end of the line", range: r(0, 11, 11) });
-  assert.deepEqual(errorOf('read32 CR0 5'), { code: 'syntax.expected', message: "expected '==', '!=' or the end of the line after 'read32 CR0', found '5'", range: r(0, 11, 12) });
-  assert.equal(errorOf('read32 CR0 = 5').message, "expected '==' or '!=' after 'read32 CR0', found '=': an expectation compares with '=='");
-  assert.deepEqual(errorOf('write32 CR0 SMMUEN CMDQEN'), { code: 'syntax.unexpected', message: "unexpected 'CMDQEN' after the end of the statement: join values with '|'", range: r(0, 19, 25) });
-  assert.deepEqual(errorOf('write32 CR0 SMMUEN|'), { code: 'syntax.expected', message: "expected a value after '|', found the end of the line", range: r(0, 19, 19) });
-  assert.deepEqual(errorOf('write32 CR0 (1|2'), { code: 'syntax.expected', message: "expected ')' to close the '(' at character 13, found the end of the line", range: r(0, 16, 16) });
+  assert.deepEqual(errorOf('write32 == 1'), {
+    code: 'syntax.expected',
+    message: "expected a register name or offset after 'write32', found '=='",
+    range: r(0, 8, 10),
+  });
+  assert.deepEqual(errorOf('write32 CR0'), {
+    code: 'syntax.expected',
+    message: "expected a value after 'write32 CR0', found the end of the line",
+    range: r(0, 11, 11),
+  });
+  assert.deepEqual(errorOf('write32 CR0   # no value'), {
+    code: 'syntax.expected',
+    message: "expected a value after 'write32 CR0', found the end of the line",
+    range: r(0, 11, 11),
+  });
+  assert.deepEqual(errorOf('read32 CR0 5'), {
+    code: 'syntax.expected',
+    message: "expected '==', '!=' or the end of the line after 'read32 CR0', found '5'",
+    range: r(0, 11, 12),
+  });
+  assert.equal(
+    errorOf('read32 CR0 = 5').message,
+    "expected '==' or '!=' after 'read32 CR0', found '=': an expectation compares with '=='",
+  );
+  assert.deepEqual(errorOf('write32 CR0 SMMUEN CMDQEN'), {
+    code: 'syntax.unexpected',
+    message: "unexpected 'CMDQEN' after the end of the statement: join values with '|'",
+    range: r(0, 19, 25),
+  });
+  assert.deepEqual(errorOf('write32 CR0 SMMUEN|'), {
+    code: 'syntax.expected',
+    message: "expected a value after '|', found the end of the line",
+    range: r(0, 19, 19),
+  });
+  assert.deepEqual(errorOf('write32 CR0 (1|2'), {
+    code: 'syntax.expected',
+    message: "expected ')' to close the '(' at character 13, found the end of the line",
+    range: r(0, 16, 16),
+  });
   assert.equal(errorOf('write32 CR0 1)').message, "unexpected ')' after the end of the statement");
-  assert.deepEqual(errorOf('config presets/qemu.smmu.json'), { code: 'syntax.expected', message: "expected a quoted file name after 'config', found 'presets'", range: r(0, 7, 14) });
-  assert.deepEqual(errorOf('config "presets/qemu'), { code: 'syntax.unterminated-string', message: 'unterminated string: add the closing \'"\' on this line', range: r(0, 7, 20) });
+  assert.deepEqual(errorOf('config presets/qemu.smmu.json'), {
+    code: 'syntax.expected',
+    message: "expected a quoted file name after 'config', found 'presets'",
+    range: r(0, 7, 14),
+  });
+  assert.deepEqual(errorOf('config "presets/qemu'), {
+    code: 'syntax.unterminated-string',
+    message: "unterminated string: add the closing '\"' on this line",
+    range: r(0, 7, 20),
+  });
   assert.equal(errorOf('mem poke 0x1 2').message, "expected read8…read64 or write8…write64 after 'mem', found 'poke'");
   assert.equal(errorOf('const = 3').message, "expected a constant name after 'const', found '='");
   assert.equal(errorOf('const write32 = 3').code, 'syntax.keyword-name');
   assert.equal(errorOf('const X 3').message, "expected '=' after 'const X', found '3'");
-  assert.equal(errorOf('read32 CMDQ_BASE+ == 0').message, "expected a byte offset (4 for the high half) after 'CMDQ_BASE+', found '=='");
+  assert.equal(
+    errorOf('read32 CMDQ_BASE+ == 0').message,
+    "expected a byte offset (4 for the high half) after 'CMDQ_BASE+', found '=='",
+  );
   assert.equal(errorOf('read32 CR0. == 0').message, "expected a field name after '.', found '=='");
 });
 
 test('statement keywords: unknown, misspelt, upper case, reserved, labels', () => {
-  assert.deepEqual(errorOf('wirte32 CR0 1'), { code: 'syntax.unknown-statement', message: "unknown statement 'wirte32'; did you mean 'write32'?", range: r(0, 0, 7) });
-  assert.equal(errorOf('WRITE32 CR0 1').message, "unknown statement 'WRITE32': keywords are lower case, write 'write32'");
-  assert.equal(errorOf('CR0 = 1').message, "unknown statement 'CR0' (a line starts with config, const, include, read32, write32, read64, write64, mem, cmd, doorbell, poll, ste, cd, l1std, l1cd, tables, map, dma, pri, expect, reset)");
-  assert.equal(errorOf('== 1').message, "expected a statement (config, const, include, read32, write32, read64, write64, mem, cmd, doorbell, poll, ste, cd, l1std, l1cd, tables, map, dma, pri, expect, reset), found '=='");
+  assert.deepEqual(errorOf('wirte32 CR0 1'), {
+    code: 'syntax.unknown-statement',
+    message: "unknown statement 'wirte32'; did you mean 'write32'?",
+    range: r(0, 0, 7),
+  });
+  assert.equal(
+    errorOf('WRITE32 CR0 1').message,
+    "unknown statement 'WRITE32': keywords are lower case, write 'write32'",
+  );
+  assert.equal(
+    errorOf('CR0 = 1').message,
+    "unknown statement 'CR0' (a line starts with config, const, include, read32, write32, read64, write64, mem, cmd, doorbell, poll, ste, cd, l1std, l1cd, tables, map, dma, pri, expect, reset)",
+  );
+  assert.equal(
+    errorOf('== 1').message,
+    "expected a statement (config, const, include, read32, write32, read64, write64, mem, cmd, doorbell, poll, ste, cd, l1std, l1cd, tables, map, dma, pri, expect, reset), found '=='",
+  );
   for (const kw of ['wait']) {
     const e = errorOf(`${kw} "x"`);
     assert.equal(e.code, 'syntax.reserved', kw);
@@ -257,7 +334,9 @@ test('statement keywords: unknown, misspelt, upper case, reserved, labels', () =
 });
 
 test('engine statements parse their arguments; poll needs an expectation', () => {
-  const p = parseScript('cmd CFGI_STE StreamID=3 Leaf\ndma read sid=1 iova=0x1000 == F_TRANSLATION\npoll CMDQ_CONS.RD == 2 max=10\nmem abort 0x1000 0x100');
+  const p = parseScript(
+    'cmd CFGI_STE StreamID=3 Leaf\ndma read sid=1 iova=0x1000 == F_TRANSLATION\npoll CMDQ_CONS.RD == 2 max=10\nmem abort 0x1000 0x100',
+  );
   assert.deepEqual(p.diagnostics, []);
   const [cmd, dma, poll, abort] = p.statements;
   assert.equal(cmd?.kind === 'action' && cmd.verb, 'cmd');
@@ -286,8 +365,15 @@ test('all access sizes parse (the resolver and the model judge them)', () => {
 });
 
 test('characters outside the language are one error on the first of them', () => {
-  assert.deepEqual(errorOf('write32 CR0 1 ∧ 2'), { code: 'syntax.invalid-character', message: 'unexpected character U+2227: scripts use ASCII names, numbers and operators', range: r(0, 14, 15) });
-  assert.equal(errorOf('write32 CR0 \u0000\u0001').message, 'unexpected character U+0000: scripts use ASCII names, numbers and operators');
+  assert.deepEqual(errorOf('write32 CR0 1 ∧ 2'), {
+    code: 'syntax.invalid-character',
+    message: 'unexpected character U+2227: scripts use ASCII names, numbers and operators',
+    range: r(0, 14, 15),
+  });
+  assert.equal(
+    errorOf('write32 CR0 \u0000\u0001').message,
+    'unexpected character U+0000: scripts use ASCII names, numbers and operators',
+  );
   // A bad token before the place the parse fails explains the failure better.
   assert.equal(errorOf('write32 0xZZ == 1').code, 'syntax.number');
   // ...but a syntax error earlier on the line is reported first.
@@ -298,7 +384,11 @@ test('nesting is bounded: MAX_DEPTH levels parse, one more is an error on the to
   const ok = `write32 CR0 ${'('.repeat(MAX_DEPTH)}1${')'.repeat(MAX_DEPTH)}`;
   assert.equal(reg(ok).value?.kind, 'group');
   const deep = `write32 CR0 ${'('.repeat(MAX_DEPTH + 1)}1${')'.repeat(MAX_DEPTH + 1)}`;
-  assert.deepEqual(errorOf(deep), { code: 'syntax.too-deep', message: `expression nested deeper than ${MAX_DEPTH} levels`, range: r(0, 12 + MAX_DEPTH, 13 + MAX_DEPTH) });
+  assert.deepEqual(errorOf(deep), {
+    code: 'syntax.too-deep',
+    message: `expression nested deeper than ${MAX_DEPTH} levels`,
+    range: r(0, 12 + MAX_DEPTH, 13 + MAX_DEPTH),
+  });
   assert.equal(errorOf(`write32 CR0 ${'~'.repeat(100000)}1`).code, 'syntax.too-deep');
   assert.equal(errorOf(`write32 CR0 ${'('.repeat(100000)}`).code, 'syntax.too-deep');
   assert.equal(errorOf(`write32 CR0 ${'A='.repeat(1000)}1`).code, 'syntax.too-deep');
@@ -308,7 +398,11 @@ test('nesting is bounded: MAX_DEPTH levels parse, one more is an error on the to
 test('operators are bounded too (trees stay shallow); very long lines do not hang', { timeout: 120_000 }, () => {
   assert.equal(reg(`write32 CR0 1${'|1'.repeat(MAX_OPERATORS)}`).value?.kind, 'binary');
   const at = 12 + 1 + 2 * MAX_OPERATORS;
-  assert.deepEqual(errorOf(`write32 CR0 1${'|1'.repeat(MAX_OPERATORS + 1)}`), { code: 'syntax.too-long', message: `more than ${MAX_OPERATORS} operators on one line`, range: r(0, at, at + 1) });
+  assert.deepEqual(errorOf(`write32 CR0 1${'|1'.repeat(MAX_OPERATORS + 1)}`), {
+    code: 'syntax.too-long',
+    message: `more than ${MAX_OPERATORS} operators on one line`,
+    range: r(0, at, at + 1),
+  });
   assert.equal(errorOf(`write32 CR0 1${'+1'.repeat(200_000)}`).code, 'syntax.too-long');
   const p = parseScript('#'.repeat(1_000_000) + '\n' + 'x'.repeat(1_000_000) + '\n' + 'read32 CR0\n'.repeat(20_000));
   assert.equal(p.diagnostics.length, 1);
@@ -320,7 +414,10 @@ test('line breaks: LF, CRLF and CR count as LSP does; a BOM is ignored', () => {
     const p = parseScript(`read32 CR0${nl}bad${nl}read32 CR0ACK`);
     assert.equal(p.statements.length, 2);
     assert.deepEqual(p.statements[1].range, r(2, 0, 13));
-    assert.deepEqual(p.diagnostics.map((d) => d.range), [r(1, 0, 3)]);
+    assert.deepEqual(
+      p.diagnostics.map((d) => d.range),
+      [r(1, 0, 3)],
+    );
   }
   assert.deepEqual(parseScript('\uFEFFread32 CR0').statements[0].range, r(0, 1, 11));
 });
@@ -348,7 +445,10 @@ test('three broken lines among good ones: three errors at the right tokens, good
       [r(7, 29, 37), 'syntax.unexpected'],
     ],
   );
-  assert.deepEqual(p.statements.map((s) => s.range.start.line), [0, 1, 3, 6, 8]);
+  assert.deepEqual(
+    p.statements.map((s) => s.range.start.line),
+    [0, 1, 3, 6, 8],
+  );
   assert.ok(p.diagnostics.every((d) => d.severity === 'error'));
 });
 
@@ -356,7 +456,14 @@ test('tokens cover the document for semantic colouring, comments included', () =
   const p = parseScript('write32 CR0 0x1 # on\nconfig "a b"');
   assert.deepEqual(
     p.tokens.map((t) => [t.kind, t.text]),
-    [['word', 'write32'], ['word', 'CR0'], ['number', '0x1'], ['comment', '# on'], ['word', 'config'], ['string', '"a b"']],
+    [
+      ['word', 'write32'],
+      ['word', 'CR0'],
+      ['number', '0x1'],
+      ['comment', '# on'],
+      ['word', 'config'],
+      ['string', '"a b"'],
+    ],
   );
   assert.equal(p.tokens[5].string, 'a b');
   assert.equal(p.tokens[2].number, 1n);
@@ -366,7 +473,11 @@ test('tokens cover the document for semantic colouring, comments included', () =
 
 function checkParse(text: string): ParsedScript {
   const p = parseScript(text);
-  assertRangesInside(p, [...p.diagnostics.map((d) => d.range), ...p.tokens.map((t) => t.range), ...p.statements.flatMap(statementRanges)]);
+  assertRangesInside(p, [
+    ...p.diagnostics.map((d) => d.range),
+    ...p.tokens.map((t) => t.range),
+    ...p.statements.flatMap(statementRanges),
+  ]);
   const lines = p.diagnostics.map((d) => d.range.start.line);
   assert.equal(new Set(lines).size, lines.length, 'at most one syntax error a line');
   assert.ok(p.diagnostics.every((d) => d.code !== 'internal' && d.message.length > 0));
@@ -375,9 +486,12 @@ function checkParse(text: string): ParsedScript {
 
 test('property: random text never throws and every range lies inside the document', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 })), (text) => {
-      checkParse(text);
-    }),
+    fc.property(
+      fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 })),
+      (text) => {
+        checkParse(text);
+      },
+    ),
     { seed: 20261124, numRuns: 500 },
   );
 });

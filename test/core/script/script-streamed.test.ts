@@ -51,8 +51,14 @@ const segment = fc.tuple(fc.oneof(engineScript, wellFormedScript, tokenSoup, spe
 const header = fc.constantFrom('', 'config "qemu.smmu.json"\n', 'config "xen.smmu.json"\n', 'config "bad.smmu.json"\n');
 const script = fc
   .tuple(header, fc.array(segment, { minLength: 1, maxLength: 6 }))
-  .map(([first, segments]) => first + segments.flatMap(([text, n]) => Array.from({ length: n }, () => text)).join('\n'));
-const defaultConfig = fc.constantFrom(undefined, { origin: 'setting', value: 'xen-vsmmu' }, { origin: 'setting', value: '/w/bad.smmu.json', path: '/w/bad.smmu.json' });
+  .map(
+    ([first, segments]) => first + segments.flatMap(([text, n]) => Array.from({ length: n }, () => text)).join('\n'),
+  );
+const defaultConfig = fc.constantFrom(
+  undefined,
+  { origin: 'setting', value: 'xen-vsmmu' },
+  { origin: 'setting', value: '/w/bad.smmu.json', path: '/w/bad.smmu.json' },
+);
 
 /** A check as JSON, BigInts as text: what an editor would be shown. */
 const shown = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
@@ -62,7 +68,14 @@ test('the one-pass check reports what checkScript reports (fast-check)', async (
     fc.asyncProperty(script, defaultConfig, async (text, d) => {
       const options = d ? { defaultConfig: d } : {};
       const batch = checkScript(text, '/w/s.smmu', host, 'full', options);
-      const streamed = await checkScriptStreamed(text, '/w/s.smmu', host, options, async () => undefined, () => false);
+      const streamed = await checkScriptStreamed(
+        text,
+        '/w/s.smmu',
+        host,
+        options,
+        async () => undefined,
+        () => false,
+      );
       assert.ok(streamed);
       assert.equal(shown(streamed.diagnostics), shown(batch.diagnostics));
       assert.equal(shown(streamed.run.observations), shown(batch.run?.observations));
@@ -78,17 +91,36 @@ test('the one-pass check reports what checkScript reports (fast-check)', async (
 test('the generated scripts do cross slices, stop at errors and run the model', () => {
   // Guards the property above against generators that stopped exercising what it is about.
   const samples = fc.sample(script, { seed: SEED, numRuns: 150 });
-  assert.ok(samples.some((t) => t.split('\n').length > 2 * RUN_SLICE), 'some scripts span several slices');
+  assert.ok(
+    samples.some((t) => t.split('\n').length > 2 * RUN_SLICE),
+    'some scripts span several slices',
+  );
   const checks = samples.map((t) => checkScript(t, '/w/s.smmu', host, 'full'));
-  assert.ok(checks.some((c) => c.diagnostics.some((x) => x.code === 'run.stopped')), 'some stop at an error');
-  assert.ok(checks.some((c) => (c.run?.observations.length ?? 0) > RUN_SLICE), 'some run more than a slice of statements');
-  assert.ok(checks.some((c) => c.configPath === '/w/xen.smmu.json' && (c.run?.observations.length ?? 0) > 0), 'some run on a configuration their config line loaded');
+  assert.ok(
+    checks.some((c) => c.diagnostics.some((x) => x.code === 'run.stopped')),
+    'some stop at an error',
+  );
+  assert.ok(
+    checks.some((c) => (c.run?.observations.length ?? 0) > RUN_SLICE),
+    'some run more than a slice of statements',
+  );
+  assert.ok(
+    checks.some((c) => c.configPath === '/w/xen.smmu.json' && (c.run?.observations.length ?? 0) > 0),
+    'some run on a configuration their config line loaded',
+  );
 });
 
 test('a cancelled one-pass check stops between slices', async () => {
   const text = Array.from({ length: 3 * RUN_SLICE }, () => 'read32 IDR0').join('\n');
   let pauses = 0;
-  const r = await checkScriptStreamed(text, '/w/s.smmu', host, {}, async () => void pauses++, () => pauses >= 1);
+  const r = await checkScriptStreamed(
+    text,
+    '/w/s.smmu',
+    host,
+    {},
+    async () => void pauses++,
+    () => pauses >= 1,
+  );
   assert.equal(r, undefined);
   assert.equal(pauses, 1);
 });

@@ -7,7 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ActionStatement } from '../../../core/script/ast';
 import { parseScript } from '../../../core/script/parser';
-import { ENGINE_STATEMENTS, STATEMENTS, statementOf, statementTable, type EngineDef } from '../../../core/script/statements';
+import {
+  ENGINE_STATEMENTS,
+  STATEMENTS,
+  statementOf,
+  statementTable,
+  type EngineDef,
+} from '../../../core/script/statements';
 import { formUsages, usage } from '../../../core/script/statements/args';
 import { Engine } from '../../../core/engine/engine';
 import { run } from '../../../core/script/interpreter';
@@ -41,7 +47,10 @@ test('the parser reads the registry: a keyword added only to a table parses, wit
   const w = only('waitfor CR0ACK.SMMUEN == 1 max=3', table);
   assert.deepEqual(w.diagnostics, []);
   assert.equal((w.statement as ActionStatement).target?.field?.name, 'SMMUEN');
-  assert.equal(only('waitfor CR0ACK', table).diagnostics[0]?.message, "expected '==' or '!=' after 'waitfor CR0ACK', found the end of the line");
+  assert.equal(
+    only('waitfor CR0ACK', table).diagnostics[0]?.message,
+    "expected '==' or '!=' after 'waitfor CR0ACK', found the end of the line",
+  );
 
   const m = only('mem frob 0x1000 0x2000', table);
   assert.deepEqual(m.diagnostics, []);
@@ -79,7 +88,11 @@ test('every engine verb has its definition under that verb, and every definition
     assert.ok(d.forms.length > 0, `${d.keywords[0]}: forms`);
     for (const [i, u] of formUsages(d).entries()) {
       assert.ok(u.length > 0, `${d.keywords[0]} form ${i + 1}`);
-      for (const x of u) assert.ok(d.keywords.some((k) => x.startsWith(k)) || /^(readN|writeN|mem readN|mem writeN)\b/.test(x), `${x} starts with its keyword`);
+      for (const x of u)
+        assert.ok(
+          d.keywords.some((k) => x.startsWith(k)) || /^(readN|writeN|mem readN|mem writeN)\b/.test(x),
+          `${x} starts with its keyword`,
+        );
     }
     for (const f of d.forms) assert.ok(f.doc.length > 0);
   }
@@ -89,7 +102,11 @@ test('a statement that takes no expectation says so at its == (it would be count
   for (const d of Object.values(ENGINE_STATEMENTS)) {
     const kw = d.keywords[0] as string;
     // The parser takes `==` exactly when the schema says what the value means.
-    assert.equal(d.expectation !== 'none', d.args.expect !== undefined, `${kw}: expectation '${d.expectation}' and args.expect agree`);
+    assert.equal(
+      d.expectation !== 'none',
+      d.args.expect !== undefined,
+      `${kw}: expectation '${d.expectation}' and args.expect agree`,
+    );
     if (d.expectation !== 'none') continue;
     for (const line of [`${kw} == 1`, `${kw} 1 != 1`]) {
       const p = only(line);
@@ -104,12 +121,19 @@ test('a statement that takes no expectation says so at its == (it would be count
     }
   }
   for (const kw of ['cmd', 'doorbell', 'ste', 'cd', 'l1std', 'l1cd', 'map', 'tables', 'expect']) {
-    assert.equal(statementOf([kw])?.def.syntax === 'engine' && (statementOf([kw])?.def as EngineDef).expectation, 'none', kw);
+    assert.equal(
+      statementOf([kw])?.def.syntax === 'engine' && (statementOf([kw])?.def as EngineDef).expectation,
+      'none',
+      kw,
+    );
   }
 });
 
 test("an engine statement's usage comes from its argument schema", () => {
-  assert.equal(usage(ENGINE_STATEMENTS.dma), 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]');
+  assert.equal(
+    usage(ENGINE_STATEMENTS.dma),
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
+  );
   assert.equal(usage(ENGINE_STATEMENTS.poll), 'poll REG[.FIELD] ==|!= VALUE [max=N]');
   assert.equal(usage(ENGINE_STATEMENTS.cmd), 'cmd NAME [FIELD=value | FLAG]…');
   assert.equal(usage(ENGINE_STATEMENTS.abort), 'mem abort ADDR SIZE');
@@ -118,15 +142,47 @@ test("an engine statement's usage comes from its argument schema", () => {
 
 test('unknown arguments of dma, pri and map are reported from the schema: what the statement takes, and the closest spelling', () => {
   const engine = new Engine(config());
-  const ran = run(analyzeScript(['tables 0x48000000', 'dma read sid=1 iova=0 prv', 'pri sid=1 addr=0 lst', 'map ttb=0x45000000 iova=0 pa=0 granul=4', 'dma read sid=1 iova=0 7'].join('\n')).statements, engine);
-  const byCode = (code: string) => ran.diagnostics.filter((d) => d.code === code).map((d) => [d.range.start.line, d.message]);
+  const ran = run(
+    analyzeScript(
+      [
+        'tables 0x48000000',
+        'dma read sid=1 iova=0 prv',
+        'pri sid=1 addr=0 lst',
+        'map ttb=0x45000000 iova=0 pa=0 granul=4',
+        'dma read sid=1 iova=0 7',
+      ].join('\n'),
+    ).statements,
+    engine,
+  );
+  const byCode = (code: string) =>
+    ran.diagnostics.filter((d) => d.code === code).map((d) => [d.range.start.line, d.message]);
   assert.deepEqual(byCode('dma.arg'), [
     [1, "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, data=, step=, size=); did you mean 'priv'?"],
     [4, 'unknown DMA argument (sid=, ssid=, iova=, priv, data=, step=, size=)'],
   ]);
-  assert.deepEqual(byCode('pri.arg'), [[2, "unknown PRI argument 'lst' (sid=, ssid=, addr=, read, write, exec, priv, last, prgi=); did you mean 'last'?"]]);
-  assert.deepEqual(byCode('map.arg'), [[3, "unknown map argument 'granul' (ttb=, iova=, pa=, size=, granule=, stage=, tsz=, sl0=, ro, xn, priv, global, noaf, dbm, attr=); did you mean 'granule'?"]]);
+  assert.deepEqual(byCode('pri.arg'), [
+    [2, "unknown PRI argument 'lst' (sid=, ssid=, addr=, read, write, exec, priv, last, prgi=); did you mean 'last'?"],
+  ]);
+  assert.deepEqual(byCode('map.arg'), [
+    [
+      3,
+      "unknown map argument 'granul' (ttb=, iova=, pa=, size=, granule=, stage=, tsz=, sl0=, ro, xn, priv, global, noaf, dbm, attr=); did you mean 'granule'?",
+    ],
+  ]);
   // Aliases are accepted as before: StreamID for sid, va for iova, iova for pri's addr.
-  const ok = run(analyzeScript(['tables 0x48000000', 'dma read StreamID=1 va=0x1000 == bypass', 'pri sid=1 iova=0x1000', 'map ttb=0x45000000 va=0x1000 pa=0x2000'].join('\n')).statements, new Engine(config()));
-  assert.deepEqual(ok.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  const ok = run(
+    analyzeScript(
+      [
+        'tables 0x48000000',
+        'dma read StreamID=1 va=0x1000 == bypass',
+        'pri sid=1 iova=0x1000',
+        'map ttb=0x45000000 va=0x1000 pa=0x2000',
+      ].join('\n'),
+    ).statements,
+    new Engine(config()),
+  );
+  assert.deepEqual(
+    ok.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
 });

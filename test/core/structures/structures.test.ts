@@ -62,9 +62,25 @@ test('layouts: fields inside the structure, no overlaps, unique names', () => {
 
 test('§7.3 event numbers', () => {
   const expected: Record<string, number> = {
-    F_UUT: 0x01, C_BAD_STREAMID: 0x02, F_STE_FETCH: 0x03, C_BAD_STE: 0x04, F_BAD_ATS_TREQ: 0x05, F_STREAM_DISABLED: 0x06,
-    F_TRANSL_FORBIDDEN: 0x07, C_BAD_SUBSTREAMID: 0x08, F_CD_FETCH: 0x09, C_BAD_CD: 0x0a, F_WALK_EABT: 0x0b, F_TRANSLATION: 0x10,
-    F_ADDR_SIZE: 0x11, F_ACCESS: 0x12, F_PERMISSION: 0x13, F_TLB_CONFLICT: 0x20, F_CFG_CONFLICT: 0x21, E_PAGE_REQUEST: 0x24, F_VMS_FETCH: 0x25,
+    F_UUT: 0x01,
+    C_BAD_STREAMID: 0x02,
+    F_STE_FETCH: 0x03,
+    C_BAD_STE: 0x04,
+    F_BAD_ATS_TREQ: 0x05,
+    F_STREAM_DISABLED: 0x06,
+    F_TRANSL_FORBIDDEN: 0x07,
+    C_BAD_SUBSTREAMID: 0x08,
+    F_CD_FETCH: 0x09,
+    C_BAD_CD: 0x0a,
+    F_WALK_EABT: 0x0b,
+    F_TRANSLATION: 0x10,
+    F_ADDR_SIZE: 0x11,
+    F_ACCESS: 0x12,
+    F_PERMISSION: 0x13,
+    F_TLB_CONFLICT: 0x20,
+    F_CFG_CONFLICT: 0x21,
+    E_PAGE_REQUEST: 0x24,
+    F_VMS_FETCH: 0x25,
   };
   assert.deepEqual(Object.fromEntries(EVENTS.map((e) => [e.name, e.id])), expected);
 });
@@ -72,40 +88,134 @@ test('§7.3 event numbers', () => {
 test('§7.3.13 F_TRANSLATION: StreamID [63:32], SSV [11], SubstreamID [31:12], RnW [99], CLASS [105:104], InputAddr [191:128], IPA [247:204]', () => {
   const def = findEvent('F_TRANSLATION');
   assert.ok(def);
-  const w = encodeEvent(def, new Map([['StreamID', 3n], ['SSV', 1n], ['SubstreamID', 5n], ['RnW', 1n], ['S2', 1n], ['CLASS', 2n], ['InputAddr', 0x12345000n], ['IPA', 0x8765_4000n]]));
-  assert.deepEqual(w, [0x10 | (1 << 11) | (5 << 12), 3, 0, (1 << 3) | (1 << 7) | (2 << 8), 0x12345000, 0, 0x8765_4000, 0]);
+  const w = encodeEvent(
+    def,
+    new Map([
+      ['StreamID', 3n],
+      ['SSV', 1n],
+      ['SubstreamID', 5n],
+      ['RnW', 1n],
+      ['S2', 1n],
+      ['CLASS', 2n],
+      ['InputAddr', 0x12345000n],
+      ['IPA', 0x8765_4000n],
+    ]),
+  );
+  assert.deepEqual(w, [
+    0x10 | (1 << 11) | (5 << 12),
+    3,
+    0,
+    (1 << 3) | (1 << 7) | (2 << 8),
+    0x12345000,
+    0,
+    0x8765_4000,
+    0,
+  ]);
   const d = decodeEvent(w);
   assert.equal(d.def, def);
   assert.deepEqual(d.reservedRuns, []);
-  assert.equal(formatEvent(d), 'F_TRANSLATION SSV=SUBSTREAM SubstreamID=0x5 StreamID=0x3 RnW=READ S2=STAGE2 CLASS=IN InputAddr=0x12345000 IPA=0x87654000');
+  assert.equal(
+    formatEvent(d),
+    'F_TRANSLATION SSV=SUBSTREAM SubstreamID=0x5 StreamID=0x3 RnW=READ S2=STAGE2 CLASS=IN InputAddr=0x12345000 IPA=0x87654000',
+  );
 });
 
 test('§7.3.4 F_STE_FETCH: FetchAddr [247:195] holds address bits [55:3]', () => {
   const def = findEvent('F_STE_FETCH');
   assert.ok(def);
-  const w = encodeEvent(def, new Map([['StreamID', 1n], ['FetchAddr', 0x4000_0040n]]));
+  const w = encodeEvent(
+    def,
+    new Map([
+      ['StreamID', 1n],
+      ['FetchAddr', 0x4000_0040n],
+    ]),
+  );
   assert.deepEqual(w, [0x03, 1, 0, 0, 0, 0, 0x4000_0040, 0]);
   assert.equal(decodeEvent([0xee, 0, 0, 0, 0, 0, 0, 0]).def, undefined);
   assert.match(formatEvent(decodeEvent([0xee, 0, 0, 0, 0, 0, 0, 0])), /IMPDEF_EVENT 0xEE/);
 });
 
 test('§8 PRI page request: StreamID [31:0], SubstreamID [51:32], Read [60], Write [61], L [62], SSV [63], PRGIndex [72:64], PageAddr [127:76]', () => {
-  const w = encodePriRequest(new Map([['StreamID', 7n], ['SubstreamID', 2n], ['Read', 1n], ['L', 1n], ['SSV', 1n], ['PRGIndex', 0x1ffn], ['PageAddr', 0xabc000n]]));
+  const w = encodePriRequest(
+    new Map([
+      ['StreamID', 7n],
+      ['SubstreamID', 2n],
+      ['Read', 1n],
+      ['L', 1n],
+      ['SSV', 1n],
+      ['PRGIndex', 0x1ffn],
+      ['PageAddr', 0xabc000n],
+    ]),
+  );
   assert.deepEqual(w, [7, (2 | (1 << 28) | (1 << 30) | (1 << 31)) >>> 0, 0x1ff | 0xabc000, 0]);
   assert.equal(decodePriRequest(w).fields.find((f) => f.field.name === 'PageAddr')?.value, 0xabc000n);
 });
 
 test('§5.2 STE field positions as the specification gives them', () => {
   const expected: Record<string, [number, number]> = {
-    V: [0, 0], Config: [3, 1], S1Fmt: [5, 4], S1ContextPtr: [55, 6], S1CDMax: [63, 59], S1DSS: [65, 64], S1CIR: [67, 66], S1COR: [69, 68],
-    S1CSH: [71, 70], S2HWU59: [72, 72], S2HWU60: [73, 73], S2HWU61: [74, 74], S2HWU62: [75, 75], DRE: [76, 76], CONT: [80, 77], DCP: [81, 81],
-    PPAR: [82, 82], MEV: [83, 83], SW_RESERVED: [87, 84], S1PIE: [88, 88], S2FWB: [89, 89], S1MPAM: [90, 90], S1STALLD: [91, 91], EATS: [93, 92],
-    STRW: [95, 94], MemAttr: [99, 96], MTCFG: [100, 100], ALLOCCFG: [104, 101], SHCFG: [109, 108], NSCFG: [111, 110], PRIVCFG: [113, 112],
-    INSTCFG: [115, 114], S2VMID: [143, 128], S2T0SZ: [165, 160], S2SL0: [167, 166], S2IR0: [169, 168], S2OR0: [171, 170], S2SH0: [173, 172],
-    S2TG: [175, 174], S2PS: [178, 176], S2AA64: [179, 179], S2ENDI: [180, 180], S2AFFD: [181, 181], S2PTW: [182, 182], S2HD: [183, 183],
-    S2HA: [184, 184], S2S: [185, 185], S2R: [186, 186], S2HAFT: [187, 187], S2PIE: [188, 188], S2POE: [189, 189], DPT_VMATCH: [191, 190],
-    S2SL0_2: [194, 194], S2DS: [195, 195], S2TTB: [247, 196], S2SKL: [254, 253], PARTID: [287, 272], PMG: [327, 320], AssuredOnly: [329, 329],
-    TL0: [330, 330], TL1: [331, 331], VMSPtr: [375, 332], S2POI: [511, 448],
+    V: [0, 0],
+    Config: [3, 1],
+    S1Fmt: [5, 4],
+    S1ContextPtr: [55, 6],
+    S1CDMax: [63, 59],
+    S1DSS: [65, 64],
+    S1CIR: [67, 66],
+    S1COR: [69, 68],
+    S1CSH: [71, 70],
+    S2HWU59: [72, 72],
+    S2HWU60: [73, 73],
+    S2HWU61: [74, 74],
+    S2HWU62: [75, 75],
+    DRE: [76, 76],
+    CONT: [80, 77],
+    DCP: [81, 81],
+    PPAR: [82, 82],
+    MEV: [83, 83],
+    SW_RESERVED: [87, 84],
+    S1PIE: [88, 88],
+    S2FWB: [89, 89],
+    S1MPAM: [90, 90],
+    S1STALLD: [91, 91],
+    EATS: [93, 92],
+    STRW: [95, 94],
+    MemAttr: [99, 96],
+    MTCFG: [100, 100],
+    ALLOCCFG: [104, 101],
+    SHCFG: [109, 108],
+    NSCFG: [111, 110],
+    PRIVCFG: [113, 112],
+    INSTCFG: [115, 114],
+    S2VMID: [143, 128],
+    S2T0SZ: [165, 160],
+    S2SL0: [167, 166],
+    S2IR0: [169, 168],
+    S2OR0: [171, 170],
+    S2SH0: [173, 172],
+    S2TG: [175, 174],
+    S2PS: [178, 176],
+    S2AA64: [179, 179],
+    S2ENDI: [180, 180],
+    S2AFFD: [181, 181],
+    S2PTW: [182, 182],
+    S2HD: [183, 183],
+    S2HA: [184, 184],
+    S2S: [185, 185],
+    S2R: [186, 186],
+    S2HAFT: [187, 187],
+    S2PIE: [188, 188],
+    S2POE: [189, 189],
+    DPT_VMATCH: [191, 190],
+    S2SL0_2: [194, 194],
+    S2DS: [195, 195],
+    S2TTB: [247, 196],
+    S2SKL: [254, 253],
+    PARTID: [287, 272],
+    PMG: [327, 320],
+    AssuredOnly: [329, 329],
+    TL0: [330, 330],
+    TL1: [331, 331],
+    VMSPtr: [375, 332],
+    S2POI: [511, 448],
   };
   for (const [name, [msb, lsb]] of Object.entries(expected)) {
     const f = STE.fields.find((x) => x.name === name);
@@ -117,19 +227,74 @@ test('§5.2 STE field positions as the specification gives them', () => {
   const w = new Array<number>(16).fill(0);
   w[1] = 0x0100_0000; // bit 56
   w[3] = 0x0000_0200; // bit 105
-  assert.deepEqual(reservedRuns(STE, w), [[56, 56], [105, 105]]);
+  assert.deepEqual(reservedRuns(STE, w), [
+    [56, 56],
+    [105, 105],
+  ]);
 });
 
 test('§5.4 CD field positions as the specification gives them', () => {
   const expected: Record<string, [number, number]> = {
-    T0SZ: [5, 0], TG0: [7, 6], IR0: [9, 8], OR0: [11, 10], SH0: [13, 12], EPD0: [14, 14], ENDI: [15, 15], T1SZ: [21, 16], TG1: [23, 22],
-    IR1: [25, 24], OR1: [27, 26], SH1: [29, 28], EPD1: [30, 30], V: [31, 31], IPS: [34, 32], AFFD: [35, 35], WXN: [36, 36], UWXN: [37, 37],
-    TBI0: [38, 38], TBI1: [39, 39], PAN: [40, 40], AA64: [41, 41], HD: [42, 42], HA: [43, 43], S: [44, 44], R: [45, 45], A: [46, 46],
-    ASET: [47, 47], ASID: [63, 48], NSCFG0: [64, 64], HAD0: [65, 65], E0PD0: [66, 66], HAFT: [67, 67], TTB0: [119, 68], PnCH: [122, 122],
-    EPAN: [123, 123], HWU059: [124, 124], HWU060: [125, 125], HWU061: [126, 126], HWU062: [127, 127], NSCFG1: [128, 128], HAD1: [129, 129],
-    E0PD1: [130, 130], AIE: [131, 131], TTB1: [183, 132], DS: [186, 186], PIE: [187, 187], HWU159: [188, 188], HWU160: [189, 189],
-    HWU161: [190, 190], HWU162: [191, 191], MAIR0: [223, 192], MAIR1: [255, 224], AMAIR0: [287, 256], AMAIR1: [319, 288], IMPDEF: [351, 320],
-    PARTID: [367, 352], PMG: [375, 368], PIIU: [431, 384], PIIP: [495, 448],
+    T0SZ: [5, 0],
+    TG0: [7, 6],
+    IR0: [9, 8],
+    OR0: [11, 10],
+    SH0: [13, 12],
+    EPD0: [14, 14],
+    ENDI: [15, 15],
+    T1SZ: [21, 16],
+    TG1: [23, 22],
+    IR1: [25, 24],
+    OR1: [27, 26],
+    SH1: [29, 28],
+    EPD1: [30, 30],
+    V: [31, 31],
+    IPS: [34, 32],
+    AFFD: [35, 35],
+    WXN: [36, 36],
+    UWXN: [37, 37],
+    TBI0: [38, 38],
+    TBI1: [39, 39],
+    PAN: [40, 40],
+    AA64: [41, 41],
+    HD: [42, 42],
+    HA: [43, 43],
+    S: [44, 44],
+    R: [45, 45],
+    A: [46, 46],
+    ASET: [47, 47],
+    ASID: [63, 48],
+    NSCFG0: [64, 64],
+    HAD0: [65, 65],
+    E0PD0: [66, 66],
+    HAFT: [67, 67],
+    TTB0: [119, 68],
+    PnCH: [122, 122],
+    EPAN: [123, 123],
+    HWU059: [124, 124],
+    HWU060: [125, 125],
+    HWU061: [126, 126],
+    HWU062: [127, 127],
+    NSCFG1: [128, 128],
+    HAD1: [129, 129],
+    E0PD1: [130, 130],
+    AIE: [131, 131],
+    TTB1: [183, 132],
+    DS: [186, 186],
+    PIE: [187, 187],
+    HWU159: [188, 188],
+    HWU160: [189, 189],
+    HWU161: [190, 190],
+    HWU162: [191, 191],
+    MAIR0: [223, 192],
+    MAIR1: [255, 224],
+    AMAIR0: [287, 256],
+    AMAIR1: [319, 288],
+    IMPDEF: [351, 320],
+    PARTID: [367, 352],
+    PMG: [375, 368],
+    PIIU: [431, 384],
+    PIIP: [495, 448],
   };
   for (const [name, [msb, lsb]] of Object.entries(expected)) {
     const f = CD.fields.find((x) => x.name === name);
@@ -141,25 +306,114 @@ test('§5.4 CD field positions as the specification gives them', () => {
 
 /** decodeSte/decodeCd read the same bits as the layout tables (a typo in either shows here). */
 const STE_KEYS: Record<string, keyof SteFields> = {
-  V: 'v', Config: 'config', S1Fmt: 's1Fmt', S1ContextPtr: 's1ContextPtr', S1CDMax: 's1CdMax', S1DSS: 's1Dss', S1CIR: 's1Cir', S1COR: 's1Cor',
-  S1CSH: 's1Csh', DRE: 'dre', CONT: 'cont', DCP: 'dcp', PPAR: 'ppar', MEV: 'mev', S1PIE: 's1Pie', S2FWB: 's2Fwb', S1MPAM: 's1Mpam',
-  S1STALLD: 's1Stalld', EATS: 'eats', STRW: 'strw', MemAttr: 'memAttr', MTCFG: 'mtcfg', ALLOCCFG: 'alloccfg', SHCFG: 'shcfg', NSCFG: 'nscfg',
-  PRIVCFG: 'privcfg', INSTCFG: 'instcfg', S2VMID: 's2Vmid', S2T0SZ: 's2T0sz', S2SL0: 's2Sl0', S2IR0: 's2Ir0', S2OR0: 's2Or0', S2SH0: 's2Sh0',
-  S2TG: 's2Tg', S2PS: 's2Ps', S2AA64: 's2Aa64', S2ENDI: 's2Endi', S2AFFD: 's2Affd', S2PTW: 's2Ptw', S2HD: 's2Hd', S2HA: 's2Ha', S2S: 's2S',
-  S2R: 's2R', S2HAFT: 's2Haft', S2PIE: 's2Pie', S2POE: 's2Poe', DPT_VMATCH: 'dptVmatch', S2SL0_2: 's2Sl02', S2DS: 's2Ds', S2TTB: 's2Ttb',
-  S2SKL: 's2Skl', PARTID: 'partid', PMG: 'pmg', VMSPtr: 'vmsPtr',
+  V: 'v',
+  Config: 'config',
+  S1Fmt: 's1Fmt',
+  S1ContextPtr: 's1ContextPtr',
+  S1CDMax: 's1CdMax',
+  S1DSS: 's1Dss',
+  S1CIR: 's1Cir',
+  S1COR: 's1Cor',
+  S1CSH: 's1Csh',
+  DRE: 'dre',
+  CONT: 'cont',
+  DCP: 'dcp',
+  PPAR: 'ppar',
+  MEV: 'mev',
+  S1PIE: 's1Pie',
+  S2FWB: 's2Fwb',
+  S1MPAM: 's1Mpam',
+  S1STALLD: 's1Stalld',
+  EATS: 'eats',
+  STRW: 'strw',
+  MemAttr: 'memAttr',
+  MTCFG: 'mtcfg',
+  ALLOCCFG: 'alloccfg',
+  SHCFG: 'shcfg',
+  NSCFG: 'nscfg',
+  PRIVCFG: 'privcfg',
+  INSTCFG: 'instcfg',
+  S2VMID: 's2Vmid',
+  S2T0SZ: 's2T0sz',
+  S2SL0: 's2Sl0',
+  S2IR0: 's2Ir0',
+  S2OR0: 's2Or0',
+  S2SH0: 's2Sh0',
+  S2TG: 's2Tg',
+  S2PS: 's2Ps',
+  S2AA64: 's2Aa64',
+  S2ENDI: 's2Endi',
+  S2AFFD: 's2Affd',
+  S2PTW: 's2Ptw',
+  S2HD: 's2Hd',
+  S2HA: 's2Ha',
+  S2S: 's2S',
+  S2R: 's2R',
+  S2HAFT: 's2Haft',
+  S2PIE: 's2Pie',
+  S2POE: 's2Poe',
+  DPT_VMATCH: 'dptVmatch',
+  S2SL0_2: 's2Sl02',
+  S2DS: 's2Ds',
+  S2TTB: 's2Ttb',
+  S2SKL: 's2Skl',
+  PARTID: 'partid',
+  PMG: 'pmg',
+  VMSPtr: 'vmsPtr',
 };
 const CD_KEYS: Record<string, keyof CdFields> = {
-  V: 'v', T0SZ: 't0sz', TG0: 'tg0', IR0: 'ir0', OR0: 'or0', SH0: 'sh0', EPD0: 'epd0', ENDI: 'endi', T1SZ: 't1sz', TG1: 'tg1', IR1: 'ir1',
-  OR1: 'or1', SH1: 'sh1', EPD1: 'epd1', IPS: 'ips', AFFD: 'affd', WXN: 'wxn', UWXN: 'uwxn', TBI0: 'tbi0', TBI1: 'tbi1', PAN: 'pan', AA64: 'aa64',
-  HD: 'hd', HA: 'ha', S: 's', R: 'r', A: 'a', ASET: 'aset', ASID: 'asid', NSCFG0: 'nscfg0', HAD0: 'had0', E0PD0: 'e0pd0', HAFT: 'haft',
-  TTB0: 'ttb0', PnCH: 'pnch', EPAN: 'epan', NSCFG1: 'nscfg1', HAD1: 'had1', E0PD1: 'e0pd1', AIE: 'aie', TTB1: 'ttb1', DS: 'ds', PIE: 'pie',
-  PARTID: 'partid', PMG: 'pmg', PIIU: 'piiu', PIIP: 'piip',
+  V: 'v',
+  T0SZ: 't0sz',
+  TG0: 'tg0',
+  IR0: 'ir0',
+  OR0: 'or0',
+  SH0: 'sh0',
+  EPD0: 'epd0',
+  ENDI: 'endi',
+  T1SZ: 't1sz',
+  TG1: 'tg1',
+  IR1: 'ir1',
+  OR1: 'or1',
+  SH1: 'sh1',
+  EPD1: 'epd1',
+  IPS: 'ips',
+  AFFD: 'affd',
+  WXN: 'wxn',
+  UWXN: 'uwxn',
+  TBI0: 'tbi0',
+  TBI1: 'tbi1',
+  PAN: 'pan',
+  AA64: 'aa64',
+  HD: 'hd',
+  HA: 'ha',
+  S: 's',
+  R: 'r',
+  A: 'a',
+  ASET: 'aset',
+  ASID: 'asid',
+  NSCFG0: 'nscfg0',
+  HAD0: 'had0',
+  E0PD0: 'e0pd0',
+  HAFT: 'haft',
+  TTB0: 'ttb0',
+  PnCH: 'pnch',
+  EPAN: 'epan',
+  NSCFG1: 'nscfg1',
+  HAD1: 'had1',
+  E0PD1: 'e0pd1',
+  AIE: 'aie',
+  TTB1: 'ttb1',
+  DS: 'ds',
+  PIE: 'pie',
+  PARTID: 'partid',
+  PMG: 'pmg',
+  PIIU: 'piiu',
+  PIIP: 'piip',
 };
 
 function roundTrip<T>(def: LayoutDef, decode: (w: number[]) => T, keys: Record<string, keyof T>): void {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   for (let round = 0; round < 20; round++) {
     const values = new Map<string, bigint>();
     for (const f of def.fields) {
@@ -173,7 +427,12 @@ function roundTrip<T>(def: LayoutDef, decode: (w: number[]) => T, keys: Record<s
     for (const f of def.fields) {
       assert.equal(fieldValue(e.words, f), values.get(f.name), `${def.name}.${f.name}`);
       const k = keys[f.name];
-      if (k !== undefined) assert.equal(BigInt(decode(e.words)[k] as unknown as number), values.get(f.name), `decode ${def.name}.${f.name}`);
+      if (k !== undefined)
+        assert.equal(
+          BigInt(decode(e.words)[k] as unknown as number),
+          values.get(f.name),
+          `decode ${def.name}.${f.name}`,
+        );
     }
     assert.deepEqual(reservedRuns(def, e.words), []);
   }
@@ -210,7 +469,21 @@ test('§5.2 substreams: S1CDMax [63:59], S1DSS [65:64], S2VMID [143:128] as lite
 });
 
 test('§5.2 a stage 2 STE as literal words', () => {
-  const w = enc(STE, { V: 1n, Config: 6n, S2VMID: 1n, S2T0SZ: 24n, S2SL0: 1n, S2IR0: 1n, S2OR0: 1n, S2SH0: 3n, S2TG: 0n, S2PS: 4n, S2AA64: 1n, S2R: 1n, S2TTB: 0x4000_0000n });
+  const w = enc(STE, {
+    V: 1n,
+    Config: 6n,
+    S2VMID: 1n,
+    S2T0SZ: 24n,
+    S2SL0: 1n,
+    S2IR0: 1n,
+    S2OR0: 1n,
+    S2SH0: 3n,
+    S2TG: 0n,
+    S2PS: 4n,
+    S2AA64: 1n,
+    S2R: 1n,
+    S2TTB: 0x4000_0000n,
+  });
   assert.deepEqual(w.slice(0, 8), [0xd, 0, 0, 0, 1, 0x040c_3558, 0x4000_0000, 0]);
   const s = decodeSte(w);
   assert.equal(s.s2Ttb, 0x4000_0000);
@@ -224,7 +497,16 @@ test('§5.2 a stage 2 STE as literal words', () => {
 test('§5.2 V and Config: V == 0 is invalid; Config 0b0xx and 0b100 ignore the other fields', () => {
   assert.deepEqual(checkSte(enc(STE, { Config: 5n }), qemu), { valid: false, illegal: [] });
   for (const cfg of [0n, 1n, 2n, 3n, 4n]) {
-    assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: cfg, S2TG: 3n, STRW: 3n, S1STALLD: 1n, S2VMID: 0xffffn, S1ContextPtr: 1n << 50n }), withIds({ IDR0: (IDR0 | HYP) & ~VMID16 }))), [], `Config ${cfg}`);
+    assert.deepEqual(
+      reasons(
+        checkSte(
+          enc(STE, { V: 1n, Config: cfg, S2TG: 3n, STRW: 3n, S1STALLD: 1n, S2VMID: 0xffffn, S1ContextPtr: 1n << 50n }),
+          withIds({ IDR0: (IDR0 | HYP) & ~VMID16 }),
+        ),
+      ),
+      [],
+      `Config ${cfg}`,
+    );
   }
   assert.equal(describeSteConfig(decodeSte(enc(STE, { V: 1n, Config: 0n }))), 'abort (no event)');
   assert.equal(describeSteConfig(decodeSte(enc(STE, { V: 1n, Config: 4n }))), 'bypass');
@@ -243,7 +525,11 @@ test('§5.2 STRW: 0bx1 is ILLEGAL only when STRW is used (stage 1 only, Hyp impl
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, STRW: 1n }), hyp)), ['strw']);
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, STRW: 3n }), hyp)), ['strw']);
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, STRW: 2n }), hyp)), []);
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, STRW: 1n }), qemu)), [], 'Hyp == 0: STRW is RES0, not used');
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { V: 1n, Config: 5n, STRW: 1n }), qemu)),
+    [],
+    'Hyp == 0: STRW is RES0, not used',
+  );
 });
 
 test('§5.2 S1CDMax and S1Fmt against SSIDSIZE and CD2L', () => {
@@ -253,18 +539,41 @@ test('§5.2 S1CDMax and S1Fmt against SSIDSIZE and CD2L', () => {
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 31n }), qemu)), [], 'SSIDSIZE 0');
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 1n }), ssid)), ['s1fmt']);
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 2n }), ssid)), ['s1fmt']);
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 3n }), ssid)), [], '0b11 behaves as 0b00');
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 0n, S1Fmt: 1n }), ssid)), [], 'S1Fmt IGNORED without substreams');
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 1n }), withIds({ IDR1: SSID8, IDR0: IDR0 | CD2L }))), []);
-  assert.match(describeSteConfig(decodeSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 1n }))), /2-level CD table \(4 KB leaves\) at 0x0, 256 CDs/);
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 3n }), ssid)),
+    [],
+    '0b11 behaves as 0b00',
+  );
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 0n, S1Fmt: 1n }), ssid)),
+    [],
+    'S1Fmt IGNORED without substreams',
+  );
+  assert.deepEqual(
+    reasons(
+      checkSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 1n }), withIds({ IDR1: SSID8, IDR0: IDR0 | CD2L })),
+    ),
+    [],
+  );
+  assert.match(
+    describeSteConfig(decodeSte(enc(STE, { V: 1n, Config: 5n, S1CDMax: 8n, S1Fmt: 1n }))),
+    /2-level CD table \(4 KB leaves\) at 0x0, 256 CDs/,
+  );
 });
 
 test('§5.5 S1STALLD: ILLEGAL unless STALL_MODEL is 0b00', () => {
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1STALLD: 1n }), qemu)), ['s1stalld']);
   const stallOk = withIds({ IDR0: noStall(IDR0) });
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1STALLD: 1n }), stallOk)), []);
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1STALLD: 1n }), stallOk, { stallModel: 1 })), ['s1stalld'], 'SMMU_S_CR0.NSSTALLD');
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1STALLD: 1n }), withIds({ IDR0: noStall(IDR0) | STALL(2) }))), ['s1stalld']);
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1STALLD: 1n }), stallOk, { stallModel: 1 })),
+    ['s1stalld'],
+    'SMMU_S_CR0.NSSTALLD',
+  );
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1STALLD: 1n }), withIds({ IDR0: noStall(IDR0) | STALL(2) }))),
+    ['s1stalld'],
+  );
 });
 
 test('§3.4.3 S1ContextPtr beyond the OAS (stage 1 only) is C_BAD_STE', () => {
@@ -273,7 +582,17 @@ test('§3.4.3 S1ContextPtr beyond the OAS (stage 1 only) is C_BAD_STE', () => {
   assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S1ContextPtr: 1n << 44n }), qemu, { oas: 48 })), []);
 });
 
-const S2OK = { V: 1n, Config: 6n, S2T0SZ: 24n, S2SL0: 1n, S2TG: 0n, S2PS: 4n, S2AA64: 1n, S2TTB: 0x4000_0000n, S2R: 1n };
+const S2OK = {
+  V: 1n,
+  Config: 6n,
+  S2T0SZ: 24n,
+  S2SL0: 1n,
+  S2TG: 0n,
+  S2PS: 4n,
+  S2AA64: 1n,
+  S2TTB: 0x4000_0000n,
+  S2R: 1n,
+};
 
 test('§5.2.2 stage 2: granule, S2T0SZ range, S2TTB range', () => {
   const s2 = (over: Record<string, bigint>, ids = withS2) => reasons(checkSte(enc(STE, { ...S2OK, ...over }), ids));
@@ -286,8 +605,16 @@ test('§5.2.2 stage 2: granule, S2T0SZ range, S2TTB range', () => {
   assert.deepEqual(s2({ S2TTB: 1n << 44n }), ['s2ttb'], 'beyond S2PS = 44 bits');
   assert.deepEqual(s2({ S2TTB: 1n << 44n, S2PS: 5n }), ['s2ttb'], 'S2PS 48 is capped to the 44-bit OAS');
   assert.deepEqual(s2({ S2TTB: 1n << 40n, S2PS: 2n }), ['s2ttb'], 'beyond S2PS = 40 bits');
-  assert.deepEqual(s2({ S2TTB: 1n << 48n, S2PS: 6n }, withIds({ IDR0: IDR0 | S2P, IDR5: 0x76 })), ['s2ttb'], '48-bit limit for 4 KB without S2DS');
-  assert.deepEqual(s2({ S2TTB: 1n << 48n, S2PS: 6n, S2TG: 1n, S2T0SZ: 22n, S2SL0: 1n }, withIds({ IDR0: IDR0 | S2P, IDR5: 0x76 })), [], '64 KB granule with 52-bit PS');
+  assert.deepEqual(
+    s2({ S2TTB: 1n << 48n, S2PS: 6n }, withIds({ IDR0: IDR0 | S2P, IDR5: 0x76 })),
+    ['s2ttb'],
+    '48-bit limit for 4 KB without S2DS',
+  );
+  assert.deepEqual(
+    s2({ S2TTB: 1n << 48n, S2PS: 6n, S2TG: 1n, S2T0SZ: 22n, S2SL0: 1n }, withIds({ IDR0: IDR0 | S2P, IDR5: 0x76 })),
+    [],
+    '64 KB granule with 52-bit PS',
+  );
 });
 
 test('§5.2 S2SL0 consistent with S2T0SZ and S2TG (Arm ARM S2InconsistentSL, S2InvalidSL)', () => {
@@ -304,7 +631,11 @@ test('§5.2 S2SL0 consistent with S2T0SZ and S2TG (Arm ARM S2InconsistentSL, S2I
   assert.deepEqual(s2({ S2SL0: 2n }, oas40), ['s2sl0']);
   assert.deepEqual(s2({ S2SL0: 1n }, oas40), []);
   // 16 KB: SL0 0b10 starts at level 1, 0b11 (level 0) only with DS.
-  assert.deepEqual(s2({ S2TG: 2n, S2T0SZ: 24n, S2SL0: 1n }), [], '40-bit IPA from level 2 with 16 KB: 40 - 36 = 4 bits... + concatenation');
+  assert.deepEqual(
+    s2({ S2TG: 2n, S2T0SZ: 24n, S2SL0: 1n }),
+    [],
+    '40-bit IPA from level 2 with 16 KB: 40 - 36 = 4 bits... + concatenation',
+  );
   assert.deepEqual(s2({ S2TG: 2n, S2T0SZ: 24n, S2SL0: 3n }), ['s2sl0']);
   // 64 KB: SL0 0b11 is reserved; 0b01 = level 2.
   assert.deepEqual(s2({ S2TG: 1n, S2T0SZ: 24n, S2SL0: 1n }), []);
@@ -324,15 +655,24 @@ test('§5.2 S2AA64, VMSAv8-32 LPAE stage 2: TTF, 4-bit signed S2T0SZ, SL0, S2HA/
   assert.deepEqual(reasons(checkSte(enc(STE, lpae), aa32)), [], 'S2T0SZ = -8: 40-bit IPA from level 1');
   assert.deepEqual(reasons(checkSte(enc(STE, { ...lpae, S2SL0: 0n }), aa32)), ['s2sl0']);
   assert.deepEqual(reasons(checkSte(enc(STE, { ...lpae, S2SL0: 2n }), aa32)), ['s2sl0'], 'SL0 0b1x reserved');
-  assert.deepEqual(reasons(checkSte(enc(STE, { ...lpae, S2T0SZ: 7n, S2SL0: 0n }), aa32)), [], '25-bit IPA from level 2');
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { ...lpae, S2T0SZ: 7n, S2SL0: 0n }), aa32)),
+    [],
+    '25-bit IPA from level 2',
+  );
   assert.deepEqual(reasons(checkSte(enc(STE, { ...lpae, S2HA: 1n }), aa32)), ['s2httu']);
   assert.deepEqual(reasons(checkSte(enc(STE, { ...lpae, S2FWB: 1n }), aa32)), ['s2fwb']);
-  assert.deepEqual(reasons(checkSte(enc(STE, { ...lpae, S2TTB: 1n << 40n, S2PS: 5n }), aa32)), ['s2ttb'], 'S2PS IGNORED: 40 bits');
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { ...lpae, S2TTB: 1n << 40n, S2PS: 5n }), aa32)),
+    ['s2ttb'],
+    'S2PS IGNORED: 40 bits',
+  );
   assert.deepEqual(reasons(checkSte(enc(STE, { ...lpae, S2TG: 3n }), aa32)), [], 'S2TG is RES0/4 KB for VMSAv8-32');
 });
 
 test('§5.2 S2HA, S2HD, S2HAFT against SMMU_IDR0.HTTU', () => {
-  const s2 = (over: Record<string, bigint>, httu: number) => reasons(checkSte(enc(STE, { ...S2OK, ...over }), withIds({ IDR0: IDR0 | S2P | HTTU(httu) })));
+  const s2 = (over: Record<string, bigint>, httu: number) =>
+    reasons(checkSte(enc(STE, { ...S2OK, ...over }), withIds({ IDR0: IDR0 | S2P | HTTU(httu) })));
   assert.deepEqual(s2({ S2HA: 1n }, 0), ['s2httu']);
   assert.deepEqual(s2({ S2HD: 1n }, 0), ['s2httu']);
   assert.deepEqual(s2({ S2HA: 1n }, 1), []);
@@ -343,7 +683,8 @@ test('§5.2 S2HA, S2HD, S2HAFT against SMMU_IDR0.HTTU', () => {
 });
 
 test('§5.5 S2S against STALL_MODEL; §5.2 S2ENDI against TTENDIAN; §5.2 S2VMID against VMID16', () => {
-  const s2 = (over: Record<string, bigint>, idr0: number) => reasons(checkSte(enc(STE, { ...S2OK, ...over }), withIds({ IDR0: idr0 })));
+  const s2 = (over: Record<string, bigint>, idr0: number) =>
+    reasons(checkSte(enc(STE, { ...S2OK, ...over }), withIds({ IDR0: idr0 })));
   assert.deepEqual(s2({ S2S: 1n }, IDR0 | S2P), ['s2s'], 'STALL_MODEL 0b01');
   assert.deepEqual(s2({ S2S: 1n }, noStall(IDR0) | S2P), []);
   assert.deepEqual(s2({ S2S: 0n }, noStall(IDR0) | S2P | STALL(2)), ['s2s'], 'STALL_MODEL 0b10 forces S2S');
@@ -353,21 +694,41 @@ test('§5.5 S2S against STALL_MODEL; §5.2 S2ENDI against TTENDIAN; §5.2 S2VMID
   assert.deepEqual(s2({ S2VMID: 0x100n }, (IDR0 & ~VMID16) | S2P), ['s2vmid']);
   assert.deepEqual(s2({ S2VMID: 0x100n }, IDR0 | S2P), []);
   // Stage 1 only with stage 2 implemented: S2VMID still tags (not IGNORED) for an NS-EL1 stream.
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S2VMID: 0x100n }), withIds({ IDR0: (IDR0 & ~VMID16) | S2P }))), ['s2vmid']);
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S2VMID: 0x100n }), withIds({ IDR0: IDR0 & ~VMID16 }))), [], 'S2P == 0: IGNORED');
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S2VMID: 0x100n }), withIds({ IDR0: (IDR0 & ~VMID16) | S2P }))),
+    ['s2vmid'],
+  );
+  assert.deepEqual(
+    reasons(checkSte(enc(STE, { V: 1n, Config: 5n, S2VMID: 0x100n }), withIds({ IDR0: IDR0 & ~VMID16 }))),
+    [],
+    'S2P == 0: IGNORED',
+  );
   // An EL2 StreamWorld does not use the VMID.
-  assert.deepEqual(reasons(checkSte(enc(STE, { V: 1n, Config: 5n, STRW: 2n, S2VMID: 0x100n }), withIds({ IDR0: (IDR0 & ~VMID16) | S2P | HYP }))), []);
+  assert.deepEqual(
+    reasons(
+      checkSte(
+        enc(STE, { V: 1n, Config: 5n, STRW: 2n, S2VMID: 0x100n }),
+        withIds({ IDR0: (IDR0 & ~VMID16) | S2P | HYP }),
+      ),
+    ),
+    [],
+  );
 });
 
 test('§5.2 EATS: split-stage and full ATS conditions, only when SMMU_IDR0.ATS == 1', () => {
   const ats = noStall(IDR0) | S2P | ATS;
-  const chk = (v: Record<string, bigint>, idr0 = ats, idr3 = QEMU_IDS.IDR3) => reasons(checkSte(enc(STE, v), withIds({ IDR0: idr0, IDR3: idr3 })));
+  const chk = (v: Record<string, bigint>, idr0 = ats, idr3 = QEMU_IDS.IDR3) =>
+    reasons(checkSte(enc(STE, v), withIds({ IDR0: idr0, IDR3: idr3 })));
   assert.deepEqual(chk({ V: 1n, Config: 5n, EATS: 2n }), ['eats-split']);
   assert.deepEqual(chk({ ...S2OK, Config: 7n, EATS: 2n }), []);
   assert.deepEqual(chk({ ...S2OK, Config: 7n, EATS: 2n, S2S: 1n }), ['eats-split']);
   assert.deepEqual(chk({ ...S2OK, Config: 7n, EATS: 2n }, ats | NS1ATS), ['eats-split']);
   assert.deepEqual(chk({ ...S2OK, Config: 7n, EATS: 1n, S2S: 1n }), ['eats-s2s']);
-  assert.deepEqual(chk({ V: 1n, Config: 5n, EATS: 1n, S2S: 1n }), [], 'S2S only matters with stage 2 translating (v3.1+)');
+  assert.deepEqual(
+    chk({ V: 1n, Config: 5n, EATS: 1n, S2S: 1n }),
+    [],
+    'S2S only matters with stage 2 translating (v3.1+)',
+  );
   assert.deepEqual(chk({ V: 1n, Config: 4n, EATS: 2n }), [], 'bypass: EATS IGNORED');
   assert.deepEqual(chk({ V: 1n, Config: 5n, EATS: 2n }, noStall(IDR0) | S2P), [], 'no ATS: EATS IGNORED');
   const dpt = QEMU_IDS.IDR3 | (1 << 15);
@@ -380,7 +741,8 @@ test('§5.2 EATS: split-stage and full ATS conditions, only when SMMU_IDR0.ATS =
 test('§5.2 S2PIE, S2POE, S2POI and VMSPtr (v3.2+ features)', () => {
   const idr0 = IDR0 | S2P | TTF32;
   const s2pi = (1 << 19) | (1 << 20) | (1 << 3);
-  const chk = (v: Record<string, bigint>, idr3 = QEMU_IDS.IDR3 | s2pi) => reasons(checkSte(enc(STE, { ...S2OK, ...v }), withIds({ IDR0: idr0, IDR3: idr3 })));
+  const chk = (v: Record<string, bigint>, idr3 = QEMU_IDS.IDR3 | s2pi) =>
+    reasons(checkSte(enc(STE, { ...S2OK, ...v }), withIds({ IDR0: idr0, IDR3: idr3 })));
   assert.deepEqual(chk({ S2PIE: 1n }), []);
   assert.deepEqual(chk({ S2PIE: 1n, S2AA64: 0n, S2T0SZ: 8n }), ['s2pie']);
   assert.deepEqual(chk({ S2POE: 1n }), ['s2poe']);
@@ -393,12 +755,37 @@ test('§5.2 S2PIE, S2POE, S2POI and VMSPtr (v3.2+ features)', () => {
   assert.deepEqual(chk({ Config: 6n, S1MPAM: 1n, VMSPtr: 1n << 44n }, mpam), [], 'VMSPtr only enabled when nested');
 });
 
-const CD_OK = { V: 1n, T0SZ: 16n, TG0: 0n, IR0: 1n, OR0: 1n, SH0: 3n, EPD1: 1n, IPS: 4n, AA64: 1n, R: 1n, A: 1n, ASET: 1n, ASID: 5n, TTB0: 0x4123_4000n, MAIR0: 0xff0044n };
+const CD_OK = {
+  V: 1n,
+  T0SZ: 16n,
+  TG0: 0n,
+  IR0: 1n,
+  OR0: 1n,
+  SH0: 3n,
+  EPD1: 1n,
+  IPS: 4n,
+  AA64: 1n,
+  R: 1n,
+  A: 1n,
+  ASET: 1n,
+  ASID: 5n,
+  TTB0: 0x4123_4000n,
+  MAIR0: 0xff0044n,
+};
 
 test('§5.4 a Linux CD as literal words', () => {
   const w = enc(CD, CD_OK);
   // TTB0 [119:68] holds address bits [55:4]: address bit n is CD bit 64 + n.
-  assert.deepEqual(w.slice(0, 8), [(16 | (1 << 8) | (1 << 10) | (3 << 12) | (1 << 30) | (1 << 31)) >>> 0, 4 | (1 << 9) | (1 << 13) | (1 << 14) | (1 << 15) | (5 << 16), 0x4123_4000, 0, 0, 0, 0xff0044, 0]);
+  assert.deepEqual(w.slice(0, 8), [
+    (16 | (1 << 8) | (1 << 10) | (3 << 12) | (1 << 30) | (1 << 31)) >>> 0,
+    4 | (1 << 9) | (1 << 13) | (1 << 14) | (1 << 15) | (5 << 16),
+    0x4123_4000,
+    0,
+    0,
+    0,
+    0xff0044,
+    0,
+  ]);
   const c = decodeCd(w);
   assert.equal(c.ttb0, 0x4123_4000);
   assert.equal(c.asid, 5);
@@ -407,7 +794,8 @@ test('§5.4 a Linux CD as literal words', () => {
   assert.equal(decodeCd(enc(CD, { TTB1: 0x1_0000_0010n })).ttb1, 0x1_0000_0010);
 });
 
-const cdReasons = (over: Record<string, bigint>, ids = qemu, opts = {}) => reasons(checkCd(enc(CD, { ...CD_OK, ...over }), ids, opts));
+const cdReasons = (over: Record<string, bigint>, ids = qemu, opts = {}) =>
+  reasons(checkCd(enc(CD, { ...CD_OK, ...over }), ids, opts));
 
 test('§5.4 V == 0: the CD is invalid (C_BAD_CD)', () => {
   assert.deepEqual(checkCd(enc(CD, { ...CD_OK, V: 0n }), qemu), { valid: false, illegal: [] });
@@ -483,7 +871,11 @@ test('§5.4 T0SZ/T1SZ range, TG0/TG1 granule, TTB0/TTB1 range for the walks in u
   assert.deepEqual(cdReasons({ TTB0: 1n << 44n }), ['ttb'], 'beyond the 44-bit OAS');
   assert.deepEqual(cdReasons({ IPS: 2n, TTB0: 1n << 40n }), ['ttb'], 'beyond IPS = 40 bits');
   assert.deepEqual(cdReasons({ IPS: 7n }), [], 'IPS 0b111 is Reserved (behaves as a size) but not ILLEGAL');
-  assert.deepEqual(cdReasons({ TTB0: 1n << 48n, IPS: 6n }, withIds({ IDR5: 0x76 })), ['ttb'], '48-bit limit for 4 KB without DS');
+  assert.deepEqual(
+    cdReasons({ TTB0: 1n << 48n, IPS: 6n }, withIds({ IDR5: 0x76 })),
+    ['ttb'],
+    '48-bit limit for 4 KB without DS',
+  );
   // EL2: EPD0 is IGNORED (walks through TTB0 stay enabled) and TTB1 is unreachable.
   const el2 = { config: 5, strw: 2, s1Stalld: 0, s2Aa64: 0, s1Pie: 0 };
   const hyp = withIds({ IDR0: IDR0 | HYP });
@@ -498,7 +890,11 @@ test('§5.4 PIIP/PIIU with stage 1 permission indirection', () => {
   assert.deepEqual(cdReasons({ PIE: 1n, PIIU: 0b110n << 3n }, s1pi, { ste }), ['piiu']);
   assert.deepEqual(cdReasons({ PIE: 1n, PIIP: 0b010n << 6n, PIIU: 0b101n << 6n }, s1pi, { ste }), ['pi-wx']);
   assert.deepEqual(cdReasons({ PIE: 1n, PIIP: 0b011n, PIIU: 0b001n }, s1pi, { ste }), []);
-  assert.deepEqual(cdReasons({ PIE: 1n, PIIP: 0b100n }, s1pi, { ste: { ...ste, s1Pie: 0 } }), [], 'STE.S1PIE == 0: PIE is RES0');
+  assert.deepEqual(
+    cdReasons({ PIE: 1n, PIIP: 0b100n }, s1pi, { ste: { ...ste, s1Pie: 0 } }),
+    [],
+    'STE.S1PIE == 0: PIE is RES0',
+  );
 });
 
 test('§5.1 L1STD: Span [4:0], L2Ptr [55:6]; Span 0, reserved, beyond SPLIT + 1 and outside the Span', () => {
@@ -507,10 +903,18 @@ test('§5.1 L1STD: Span [4:0], L2Ptr [55:6]; Span 0, reserved, beyond SPLIT + 1 
   assert.deepEqual(decodeL1std(l1), { span: 9, l2Ptr: 0x4100_0000 });
   assert.deepEqual(checkL1std(l1, 8), { ok: true, l2Ptr: 0x4100_0000, entries: 256 });
   assert.equal(checkL1std(l1, 7).ok, false);
-  assert.deepEqual(checkL1std(l1, 7), { ok: false, reason: 'span-too-big', message: 'L1STD.Span = 9 exceeds SPLIT + 1 = 8' });
+  assert.deepEqual(checkL1std(l1, 7), {
+    ok: false,
+    reason: 'span-too-big',
+    message: 'L1STD.Span = 9 exceeds SPLIT + 1 = 8',
+  });
   assert.equal(checkL1std(l1, 8, 256).ok, false);
   assert.equal(checkL1std(l1, 8, 255).ok, true);
-  assert.deepEqual(checkL1std([0x4100_0000, 0], 8), { ok: false, reason: 'span-0', message: 'L1STD.Span is 0: L2Ptr is invalid' });
+  assert.deepEqual(checkL1std([0x4100_0000, 0], 8), {
+    ok: false,
+    reason: 'span-0',
+    message: 'L1STD.Span is 0: L2Ptr is invalid',
+  });
   assert.equal(decodeL1std([12, 0]).span, 0, 'Span 12-31 is reserved (behaves as 0)');
   assert.equal(checkL1std([31, 0], 10).ok, false);
   // L2Ptr[5 + (Span-1):0] are treated as 0: Span 2 (2 STEs, 128 bytes).
@@ -529,9 +933,40 @@ test('§5.3 L1CD: V [0], L2Ptr [55:12]', () => {
 });
 
 test('encodeStructure: unknown fields, values that do not fit, unaligned addresses, duplicates; names case-insensitive', () => {
-  assert.deepEqual(encodeStructure(STE, new Map([['Nope', 1n], ['Config', 8n]])).problems, ['STE has no field Nope', '0x8 does not fit STE.Config']);
-  assert.deepEqual(encodeStructure(STE, new Map([['s1contextptr', 0x8000_0041n]])).problems, ['0x80000041 is not 64-byte aligned: STE.S1ContextPtr holds address bits [55:6]']);
-  assert.deepEqual(encodeStructure(STE, new Map([['S1ContextPtr', 1n << 56n]])).problems, ['0x100000000000000 does not fit STE.S1ContextPtr']);
-  assert.deepEqual(encodeStructure(STE, new Map([['v', 1n], ['V', 1n]])).problems, ['STE.V is given more than once']);
-  assert.deepEqual(encodeStructure(CD, new Map([['asid', 0xffffn], ['ttb0', 0xff_ffff_ffff_fff0n]])), { words: [0, 0xffff_0000, 0xffff_fff0, 0x00ff_ffff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], problems: [] });
+  assert.deepEqual(
+    encodeStructure(
+      STE,
+      new Map([
+        ['Nope', 1n],
+        ['Config', 8n],
+      ]),
+    ).problems,
+    ['STE has no field Nope', '0x8 does not fit STE.Config'],
+  );
+  assert.deepEqual(encodeStructure(STE, new Map([['s1contextptr', 0x8000_0041n]])).problems, [
+    '0x80000041 is not 64-byte aligned: STE.S1ContextPtr holds address bits [55:6]',
+  ]);
+  assert.deepEqual(encodeStructure(STE, new Map([['S1ContextPtr', 1n << 56n]])).problems, [
+    '0x100000000000000 does not fit STE.S1ContextPtr',
+  ]);
+  assert.deepEqual(
+    encodeStructure(
+      STE,
+      new Map([
+        ['v', 1n],
+        ['V', 1n],
+      ]),
+    ).problems,
+    ['STE.V is given more than once'],
+  );
+  assert.deepEqual(
+    encodeStructure(
+      CD,
+      new Map([
+        ['asid', 0xffffn],
+        ['ttb0', 0xff_ffff_ffff_fff0n],
+      ]),
+    ),
+    { words: [0, 0xffff_0000, 0xffff_fff0, 0x00ff_ffff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], problems: [] },
+  );
 });

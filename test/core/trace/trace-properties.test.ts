@@ -15,10 +15,35 @@ import { DEFAULT_CONFIG } from '../../../core/config/presets';
 import { REGISTERS, registerContaining } from '../../../core/registers/table';
 
 const token = fc.oneof(
-  fc.constantFrom('R', 'W', 'M', 'C', 'E', 'r', 'config', 'base', 'abort', '#', '"x', 'cpu1', '4', '8', '2', '3', '0x', '0x_', 'smmuv3_read_mmio', 'addr:', 'val:0x1', 'size:', '0x4(0)', '12@3.4:smmuv3_write_mmio'),
+  fc.constantFrom(
+    'R',
+    'W',
+    'M',
+    'C',
+    'E',
+    'r',
+    'config',
+    'base',
+    'abort',
+    '#',
+    '"x',
+    'cpu1',
+    '4',
+    '8',
+    '2',
+    '3',
+    '0x',
+    '0x_',
+    'smmuv3_read_mmio',
+    'addr:',
+    'val:0x1',
+    'size:',
+    '0x4(0)',
+    '12@3.4:smmuv3_write_mmio',
+  ),
   // Characters that are whitespace to one reader and not to another (issue 14's form feed).
   fc.constantFrom('\f', '\v', '\r', '\t', '\uFEFF', '\u2028', '\0'),
-  fc.bigInt({ min: 0n, max: (1n << 70n) }).map((v) => '0x' + v.toString(16)),
+  fc.bigInt({ min: 0n, max: 1n << 70n }).map((v) => '0x' + v.toString(16)),
   fc.nat(100_000).map(String),
   fc.string({ maxLength: 6 }),
 );
@@ -60,7 +85,10 @@ test("a trace of the model's own answers replays clean; changing one read's valu
         }
       }
       const clean = replayTrace(parseLineTrace(lines.join('\n')), { config: DEFAULT_CONFIG });
-      assert.deepEqual(clean.diagnostics.filter((d) => d.severity !== 'info'), []);
+      assert.deepEqual(
+        clean.diagnostics.filter((d) => d.severity !== 'info'),
+        [],
+      );
       const reads = lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('R'));
       const hit = reads[pick % Math.max(reads.length, 1)];
       if (!hit) return;
@@ -75,7 +103,14 @@ test("a trace of the model's own answers replays clean; changing one read's valu
       const b = registerContaining(Number(l.split(' ')[1]))?.reg.behaviour;
       const owned = b?.kind === 'status' || (b?.kind === 'queueIndex' && b.producer === 'smmu');
       if (owned) return;
-      assert.ok(r.diagnostics.some((d) => d.line === i && (d.severity !== 'info' || d.code === 'replay.unknown-reset' || d.code === 'replay.ack-pending')), `line ${i + 1}: ${changed[i]}\n${JSON.stringify(r.diagnostics)}`);
+      assert.ok(
+        r.diagnostics.some(
+          (d) =>
+            d.line === i &&
+            (d.severity !== 'info' || d.code === 'replay.unknown-reset' || d.code === 'replay.ack-pending'),
+        ),
+        `line ${i + 1}: ${changed[i]}\n${JSON.stringify(r.diagnostics)}`,
+      );
     }),
     { numRuns: 200 },
   );

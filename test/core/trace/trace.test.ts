@@ -11,18 +11,29 @@ import { checkTrace } from '../../../core/trace/check';
 import { PRESETS } from '../../../core/config/presets';
 
 /** QEMU's IDs (presets/qemu.smmu.json) as a trace's probe reads them: the configuration is inferred. */
-const QEMU_PROBE = ['R 0x00 4 0x0D44101A', 'R 0x04 4 0x02730010', 'R 0x0C 4 0x00001404', 'R 0x14 4 0x00000074', 'R 0x18 4 0x0000043B', 'R 0x1C 4 0x1'].join('\n');
+const QEMU_PROBE = [
+  'R 0x00 4 0x0D44101A',
+  'R 0x04 4 0x02730010',
+  'R 0x0C 4 0x00001404',
+  'R 0x14 4 0x00000074',
+  'R 0x18 4 0x0000043B',
+  'R 0x1C 4 0x1',
+].join('\n');
 
 function replay(text: string, configName?: string) {
   const config = configName ? PRESETS.get(configName)?.config : undefined;
   return replayTrace(parseLineTrace(text), config ? { config } : {});
 }
-const at = (ds: readonly TraceDiagnostic[], line: number) => ds.filter((d) => d.line === line - 1 && !d.message.startsWith('guest access'));
+const at = (ds: readonly TraceDiagnostic[], line: number) =>
+  ds.filter((d) => d.line === line - 1 && !d.message.startsWith('guest access'));
 const codes = (ds: readonly TraceDiagnostic[]) => ds.map((d) => d.code);
 
 test('a conforming trace replays with no divergence and the configuration inferred from the ID reads', () => {
   const r = replay(`${QEMU_PROBE}\nW 0x28 4 0xD75\nR 0x28 4 0xD75\nW 0x20 4 0xC\nR 0x24 4 0xC\nR 0x40 4 0x0`);
-  assert.deepEqual(r.diagnostics.filter((d) => d.severity !== 'info'), []);
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.severity !== 'info'),
+    [],
+  );
   assert.match(r.configSource, /inferred/);
   assert.equal(r.config.ids.IDR0, 0x0d44101a);
   assert.equal(r.summary.reads, 9);
@@ -32,7 +43,15 @@ test('a conforming trace replays with no divergence and the configuration inferr
 test('seed bug: CR0ACK acknowledging fields IDR0 does not advertise is an error naming the feature', () => {
   const r = replay(`${QEMU_PROBE}\nW 0x20 4 0x1F\nR 0x24 4 0x1F`);
   const d = at(r.diagnostics, 8);
-  assert.ok(d.some((x) => x.code === 'replay.ack-unadvertised' && x.severity === 'error' && /CR0ACK returned 0x0000001F but SMMU_IDR0 advertises no PRI: PRIQEN must not be acknowledged/.test(x.message)), JSON.stringify(d));
+  assert.ok(
+    d.some(
+      (x) =>
+        x.code === 'replay.ack-unadvertised' &&
+        x.severity === 'error' &&
+        /CR0ACK returned 0x0000001F but SMMU_IDR0 advertises no PRI: PRIQEN must not be acknowledged/.test(x.message),
+    ),
+    JSON.stringify(d),
+  );
   assert.ok(d.some((x) => /advertises no ATS: ATSCHK/.test(x.message)));
   assert.equal(r.summary.counts['replay.ack-unadvertised'], 2);
   assert.equal(r.summary.firstDivergence?.line, 7);
@@ -46,13 +65,15 @@ test('seed bug: page-1 EVENTQ_PROD aborting (decoded at its page-0 offset) is an
 });
 
 test('page 0 aliasing page 1 is CONSTRAINED UNPREDICTABLE: a warning naming both choices; another value is an error', () => {
-  const r = replay(`${QEMU_PROBE}\nW 0xA0 8 0x40000007\nW 0x100AC 4 0x5\nR 0xAC 4 0x5\nR 0xAC 4 0x7\nR 0x10020 4 0x0\nR 0x10020 4 0x0\nW 0x20 4 0x4\nR 0x10024 4 0x4`);
+  const r = replay(
+    `${QEMU_PROBE}\nW 0xA0 8 0x40000007\nW 0x100AC 4 0x5\nR 0xAC 4 0x5\nR 0xAC 4 0x7\nR 0x10020 4 0x0\nR 0x10020 4 0x0\nW 0x20 4 0x4\nR 0x10024 4 0x4`,
+  );
   assert.deepEqual(codes(at(r.diagnostics, 9)), ['replay.alias']);
   assert.equal(at(r.diagnostics, 9)[0]?.severity, 'warning');
   assert.match(at(r.diagnostics, 9)[0]?.message ?? '', /alias or RAZ\/WI/);
   assert.deepEqual(codes(at(r.diagnostics, 10)), ['replay.res0-location']);
   assert.deepEqual(at(r.diagnostics, 11), []);
-  assert.deepEqual(codes(at(r.diagnostics, 14)), ['replay.alias'], 'page 1 aliasing page 0 (QEMU\'s choice)');
+  assert.deepEqual(codes(at(r.diagnostics, 14)), ['replay.alias'], "page 1 aliasing page 0 (QEMU's choice)");
 });
 
 test('seed bug: an undefined page-0 location that aborts is an error (RES0: reads as zero)', () => {
@@ -118,13 +139,23 @@ test('UNKNOWN reset values are taken from the emulation; ID registers must not c
 });
 
 test('§6.3.97 PRIQ_PROD.OVFLG resets to 0: set before the PRI queue was ever enabled is an error; EVENTQ_PROD.OVFLG resets UNKNOWN', () => {
-  const r = replay('R 0x100C8 4 0x80000000\nR 0x100A8 4 0x80000000\nW 0x20 4 0x2\nR 0x24 4 0x2\nR 0x100C8 4 0x80000000', 'smmuv3.2-full');
+  const r = replay(
+    'R 0x100C8 4 0x80000000\nR 0x100A8 4 0x80000000\nW 0x20 4 0x2\nR 0x24 4 0x2\nR 0x100C8 4 0x80000000',
+    'smmuv3.2-full',
+  );
   const first = at(r.diagnostics, 1);
   assert.deepEqual(codes(first), ['replay.owned']);
   assert.equal(first[0]?.severity, 'error');
-  assert.match(first[0]?.message ?? '', /SMMU_PRIQ_PROD returned 0x80000000: OVFLG = 1, but OVFLG resets to 0 \(§6\.3\.97\).*CR0ACK\.PRIQEN has not been 1/);
+  assert.match(
+    first[0]?.message ?? '',
+    /SMMU_PRIQ_PROD returned 0x80000000: OVFLG = 1, but OVFLG resets to 0 \(§6\.3\.97\).*CR0ACK\.PRIQEN has not been 1/,
+  );
   assert.deepEqual(at(r.diagnostics, 2), [], 'EVENTQ_PROD.OVFLG resets to an UNKNOWN value (§6.3.95)');
-  assert.deepEqual(at(r.diagnostics, 5), [], 'once the queue has been enabled, an overflow may have toggled OVFLG (§8.1)');
+  assert.deepEqual(
+    at(r.diagnostics, 5),
+    [],
+    'once the queue has been enabled, an overflow may have toggled OVFLG (§8.1)',
+  );
 });
 
 test('a register the configuration advertises and the model does not implement is not compared (a note); without the feature a non-zero read is an error', () => {
@@ -134,10 +165,16 @@ test('a register the configuration advertises and the model does not implement i
     assert.deepEqual(codes(d), ['replay.not-modelled'], JSON.stringify(d));
     assert.equal(d[0]?.severity, 'info');
   }
-  assert.match(at(r.diagnostics, 2)[0]?.message ?? '', /0x0118 read 0x0000000000000800: 0x0118 is SMMU_GATOS_PAR, present because SMMU_IDR0\.ATOS is advertised, but not modelled; not compared/);
+  assert.match(
+    at(r.diagnostics, 2)[0]?.message ?? '',
+    /0x0118 read 0x0000000000000800: 0x0118 is SMMU_GATOS_PAR, present because SMMU_IDR0\.ATOS is advertised, but not modelled; not compared/,
+  );
   const qemu = replay('R 0x100 4 0x1', 'qemu');
   assert.deepEqual(codes(at(qemu.diagnostics, 1)), ['replay.res0-location']);
-  assert.match(at(qemu.diagnostics, 1)[0]?.message ?? '', /SMMU_GATOS_CTRL, which exists only when SMMU_IDR0\.ATOS is advertised/);
+  assert.match(
+    at(qemu.diagnostics, 1)[0]?.message ?? '',
+    /SMMU_GATOS_CTRL, which exists only when SMMU_IDR0\.ATOS is advertised/,
+  );
 });
 
 test('with a configuration given, an ID register that differs from it is an error', () => {
@@ -147,7 +184,9 @@ test('with a configuration given, an ID register that differs from it is an erro
 });
 
 test('SMMU-owned CMDQ_CONS without guest memory: taken from the trace when possible, an error past the producer', () => {
-  const r = replay(`${QEMU_PROBE}\nW 0x90 8 0x40000004\nW 0x98 4 0x0\nW 0x9C 4 0x0\nW 0x20 4 0x8\nW 0x98 4 0x3\nR 0x9C 4 0x2\nR 0x9C 4 0x3\nR 0x9C 4 0x5\nR 0x9C 4 0x1`);
+  const r = replay(
+    `${QEMU_PROBE}\nW 0x90 8 0x40000004\nW 0x98 4 0x0\nW 0x9C 4 0x0\nW 0x20 4 0x8\nW 0x98 4 0x3\nR 0x9C 4 0x2\nR 0x9C 4 0x3\nR 0x9C 4 0x5\nR 0x9C 4 0x1`,
+  );
   assert.deepEqual(at(r.diagnostics, 12), []);
   assert.deepEqual(at(r.diagnostics, 13), []);
   assert.deepEqual(codes(at(r.diagnostics, 14)), ['replay.owned']);
@@ -174,7 +213,12 @@ C 0x00000000000000FF 0x0`;
   assert.match(at(r.diagnostics, 16)[1]?.message ?? '', /consumed a command the model did not/);
   // The emulation consuming another command than the one in memory is reported.
   const other = replay(text.replace('C 0x0000000000000046 0x0', 'C 0x0000000000000001 0x0'));
-  assert.match(at(other.diagnostics, 15).map((d) => d.message).join(), /different command than the model, which consumed .*CMD_SYNC/);
+  assert.match(
+    at(other.diagnostics, 15)
+      .map((d) => d.message)
+      .join(),
+    /different command than the model, which consumed .*CMD_SYNC/,
+  );
   const wrong = replay(text.replace('R 0x9C 4 0x1', 'R 0x9C 4 0x2'));
   assert.deepEqual(codes(at(wrong.diagnostics, 14)), ['replay.value']);
 });
@@ -189,7 +233,10 @@ R 0x80 4 0xAAAABBC0 0`);
   const d = at(r.diagnostics, 10)[0];
   assert.equal(d?.code, 'mvcpu.mixed');
   assert.equal(d?.severity, 'error');
-  assert.match(d?.message ?? '', /mix of 0xAAAA0000 from line 7 \(vCPU 0\) and 0x0000BBC0 from line 8 \(vCPU 1\).*single-copy atomic/);
+  assert.match(
+    d?.message ?? '',
+    /mix of 0xAAAA0000 from line 7 \(vCPU 0\) and 0x0000BBC0 from line 8 \(vCPU 1\).*single-copy atomic/,
+  );
   assert.deepEqual(r.summary.vcpus, [0, 1]);
 });
 
@@ -207,7 +254,23 @@ R 0x80 8 0x0000555555555540 2`);
 });
 
 test('the line format: every bad input gets a message at its token, the rest still replays', () => {
-  const p = parseLineTrace(['R 0x20 4', 'R 20 4 0x0', 'R 0x20 3 0x0', 'X 0x20', 'W 0x20 4 abort', 'R 0x20 4 0x1FFFFFFFF', 'R 0x20 4 0x0 cpuX', 'R 0x20 4 0x0 2 extra', 'M 0x0 4', 'C 0x1', '', '# fine', 'R 0x24 4 0x0 vcpu3 # ok'].join('\n'));
+  const p = parseLineTrace(
+    [
+      'R 0x20 4',
+      'R 20 4 0x0',
+      'R 0x20 3 0x0',
+      'X 0x20',
+      'W 0x20 4 abort',
+      'R 0x20 4 0x1FFFFFFFF',
+      'R 0x20 4 0x0 cpuX',
+      'R 0x20 4 0x0 2 extra',
+      'M 0x0 4',
+      'C 0x1',
+      '',
+      '# fine',
+      'R 0x24 4 0x0 vcpu3 # ok',
+    ].join('\n'),
+  );
   const lines = p.diagnostics.map((d) => d.range.start.line + 1);
   assert.deepEqual(lines, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.match(p.diagnostics[1]?.message ?? '', /hexadecimal with a 0x prefix \(0x14\?\)/);
@@ -218,7 +281,13 @@ test('the line format: every bad input gets a message at its token, the rest sti
   assert.equal(p.records.length, 1);
   assert.deepEqual(p.records[0], { ...p.records[0], offset: 0x24, vcpu: 3 });
   // Garbage never throws.
-  for (const junk of ['\u0000\u0001', 'R'.repeat(10000), 'W 0x' + 'f'.repeat(100) + ' 4 0x0', '"unterminated', 'base 0x1000\nR 0x20 4 0x0']) {
+  for (const junk of [
+    '\u0000\u0001',
+    'R'.repeat(10000),
+    'W 0x' + 'f'.repeat(100) + ' 4 0x0',
+    '"unterminated',
+    'base 0x1000\nR 0x20 4 0x0',
+  ]) {
     const r = replayTrace(parseLineTrace(junk));
     assert.ok(Array.isArray(r.diagnostics));
   }
@@ -244,7 +313,14 @@ test("QEMU's log: pid@time prefixes, MemTxResult aborts, page-1 offsets restored
   assert.ok(!looksLikeQemu('R 0x0 4 0x0'));
   const p = parseQemuTrace(log);
   assert.equal(p.records.length, 5);
-  assert.deepEqual(p.records[0], { ...p.records[0], dir: 'R', offset: 0, value: 0xd44101an, vcpu: 12345, abort: false });
+  assert.deepEqual(p.records[0], {
+    ...p.records[0],
+    dir: 'R',
+    offset: 0,
+    value: 0xd44101an,
+    vcpu: 12345,
+    abort: false,
+  });
   assert.deepEqual(p.records[1], { ...p.records[1], dir: 'W', offset: 0x100a8, vcpu: undefined });
   assert.deepEqual(p.records[2], { ...p.records[2], abort: true, size: 2, value: undefined });
   assert.deepEqual(p.records[3], { ...p.records[3], kind: 'command', name: 'CMD_SYNC' });
@@ -259,7 +335,10 @@ test('checkTrace: a `config` line loads the file relative to the trace; a missin
   const host = { readFile: (p: string) => files.get(p), resolvePath: (_from: string, rel: string) => `/t/${rel}` };
   const ok = checkTrace('config "qemu.smmu.json"\nR 0x00 4 0x0D44101A', '/t/a.smmutrace', host);
   assert.equal(ok.configPath, '/t/qemu.smmu.json');
-  assert.deepEqual(ok.diagnostics.filter((d) => d.severity !== 'info'), []);
+  assert.deepEqual(
+    ok.diagnostics.filter((d) => d.severity !== 'info'),
+    [],
+  );
   const bad = checkTrace('config "nope.json"\nR 0x00 4 0x0D44101A', '/t/a.smmutrace', host);
   assert.equal(bad.diagnostics[0]?.code, 'trace.config');
   assert.equal(bad.diagnostics[0]?.range.start.character, 7);
@@ -284,11 +363,28 @@ test('the replay summary line: counts in English, and records that were not repl
 test('trace lines end where LSP lines end: a lone CR starts a new line in both parsers', () => {
   // Split on \n only, the text after a lone \r was reported on the line before, past its end.
   const line = parseLineTrace('W 0x20 4 0x1\rbogus\r\nR 0x24 4 nope');
-  assert.deepEqual(line.diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character]), [[1, 0, 5], [2, 9, 13]]);
-  assert.deepEqual(line.records.map((r) => r.line), [0]);
-  const qemu = parseQemuTrace('smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)\rsmmuv3_write_mmio addr: 0x20 val:0x0 size: 0x4(0)\r\nsmmuv3_write_mmio addr: zz');
-  assert.deepEqual(qemu.records.map((r) => r.line), [0, 1]);
-  assert.deepEqual(qemu.diagnostics.map((d) => d.range.start.line), [2]);
+  assert.deepEqual(
+    line.diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character]),
+    [
+      [1, 0, 5],
+      [2, 9, 13],
+    ],
+  );
+  assert.deepEqual(
+    line.records.map((r) => r.line),
+    [0],
+  );
+  const qemu = parseQemuTrace(
+    'smmuv3_read_mmio addr: 0x0 val:0x1 size: 0x4(0)\rsmmuv3_write_mmio addr: 0x20 val:0x0 size: 0x4(0)\r\nsmmuv3_write_mmio addr: zz',
+  );
+  assert.deepEqual(
+    qemu.records.map((r) => r.line),
+    [0, 1],
+  );
+  assert.deepEqual(
+    qemu.diagnostics.map((d) => d.range.start.line),
+    [2],
+  );
 });
 
 test('U+2028 does not start a line: a line format trace with it is not taken for a QEMU log', () => {
@@ -300,7 +396,12 @@ test("QEMU's log: an address or value wider than QEMU prints is a syntax error a
   // Read as numbers, a 40-digit value was replayed as what SMMU_CR0ACK returned, and a 40-digit
   // address as an offset past every page.
   const wide = 'f'.repeat(40);
-  const log = [`smmuv3_read_mmio addr: 0x24 val:0x${wide} size: 0x4(0)`, `smmuv3_write_mmio addr: 0x${wide} val:0x1 size: 0x4(0)`, 'smmuv3_write_mmio addr: 0x20 val:0x100000000 size: 0x4(0)', 'smmuv3_write_mmio addr: 0x00000000020 VAL:0xffffffff size: 0x4(0)'].join('\n');
+  const log = [
+    `smmuv3_read_mmio addr: 0x24 val:0x${wide} size: 0x4(0)`,
+    `smmuv3_write_mmio addr: 0x${wide} val:0x1 size: 0x4(0)`,
+    'smmuv3_write_mmio addr: 0x20 val:0x100000000 size: 0x4(0)',
+    'smmuv3_write_mmio addr: 0x00000000020 VAL:0xffffffff size: 0x4(0)',
+  ].join('\n');
   const t = parseQemuTrace(log);
   assert.deepEqual(
     t.diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character, d.message]),
@@ -311,16 +412,22 @@ test("QEMU's log: an address or value wider than QEMU prints is a syntax error a
     ],
   );
   // Leading zeros are not digits too many; the value's range is found whatever the case of `val:`.
-  assert.deepEqual(t.records.map((r) => (r.kind === 'access' ? [r.offset, r.value, r.valueRange?.start.character] : [])), [[0x20, 0xffffffffn, 42]]);
+  assert.deepEqual(
+    t.records.map((r) => (r.kind === 'access' ? [r.offset, r.value, r.valueRange?.start.character] : [])),
+    [[0x20, 0xffffffffn, 42]],
+  );
 });
 
 test('a number in the wrong base or too long is named cut short, with an exact hexadecimal suggestion', () => {
   const digits = '9'.repeat(400);
   const t = parseLineTrace(`R 0x24 4 ${digits}\nR 0x24 4 0x${'f'.repeat(40)}\nR 0x24 4 12\u000b3`);
-  assert.deepEqual(t.diagnostics.map((d) => d.message), [
-    // Number(400 nines) is Infinity: the suggestion was "0xInfinity?"; the message held all 400 digits.
-    `value '${'9'.repeat(32)}…' must be hexadecimal with a 0x prefix (0x${BigInt(digits).toString(16).toUpperCase().slice(0, 32)}…?)`,
-    `value 0x${'f'.repeat(30)}… is wider than 64 bits`,
-    "value '12' must be hexadecimal with a 0x prefix (0xC?)",
-  ]);
+  assert.deepEqual(
+    t.diagnostics.map((d) => d.message),
+    [
+      // Number(400 nines) is Infinity: the suggestion was "0xInfinity?"; the message held all 400 digits.
+      `value '${'9'.repeat(32)}…' must be hexadecimal with a 0x prefix (0x${BigInt(digits).toString(16).toUpperCase().slice(0, 32)}…?)`,
+      `value 0x${'f'.repeat(30)}… is wider than 64 bits`,
+      "value '12' must be hexadecimal with a 0x prefix (0xC?)",
+    ],
+  );
 });

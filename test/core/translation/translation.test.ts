@@ -6,7 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Access, Granule, WalkFault, WalkMemory, WalkOk, WalkParams, WalkResult } from '../../../core/translation/types';
+import type {
+  Access,
+  Granule,
+  WalkFault,
+  WalkMemory,
+  WalkOk,
+  WalkParams,
+  WalkResult,
+} from '../../../core/translation/types';
 import {
   granuleFromS2Tg,
   granuleFromTg0,
@@ -26,7 +34,7 @@ class Mem implements WalkMemory {
   readonly writes: [bigint, bigint][] = [];
   tableAddress?: WalkMemory['tableAddress'];
   read64(pa: bigint): bigint | 'abort' {
-    return this.aborts.has(pa) ? 'abort' : this.m.get(pa) ?? 0n;
+    return this.aborts.has(pa) ? 'abort' : (this.m.get(pa) ?? 0n);
   }
   write64(pa: bigint, v: bigint): 'ok' | 'abort' {
     if (this.aborts.has(pa)) return 'abort';
@@ -69,7 +77,13 @@ function s1(granule: Granule, tsz: number, ttb: bigint, extra: Partial<WalkParam
   return { stage: 1, granule, tsz, ttb, outputBits: 48, ha: false, hd: false, ...extra };
 }
 
-function s2(granule: Granule, tsz: number, startLevel: number, ttb: bigint, extra: Partial<WalkParams> = {}): WalkParams {
+function s2(
+  granule: Granule,
+  tsz: number,
+  startLevel: number,
+  ttb: bigint,
+  extra: Partial<WalkParams> = {},
+): WalkParams {
   return { stage: 2, granule, tsz, startLevel, ttb, outputBits: 48, ha: false, hd: false, ...extra };
 }
 
@@ -168,7 +182,11 @@ test('§5.4 TG0/TG1, §5.2 S2TG and S2PS / IPS encodings', () => {
   assert.deepEqual([0, 1, 2, 3].map(granuleFromTg0), [4, 64, 16, undefined]);
   assert.deepEqual([0, 1, 2, 3].map(granuleFromS2Tg), [4, 64, 16, undefined]);
   assert.deepEqual([0, 1, 2, 3].map(granuleFromTg1), [undefined, 16, 4, 64]);
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map(ipsBits), [32, 36, 40, 42, 44, 48, 52, 56], "§5.4 IPS: 0b111 is 56 bits (capped by the OAS where used)");
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 7].map(ipsBits),
+    [32, 36, 40, 42, 44, 48, 52, 56],
+    '§5.4 IPS: 0b111 is 56 bits (capped by the OAS where used)',
+  );
   assert.equal(psBits(5), 48);
 });
 
@@ -199,7 +217,15 @@ test('Arm ARM D8.3 4 KB granule, 48-bit: a page at level 3 after four lookups; a
   const r = ok(walk(s1(4, 16, 0x1000n), va + 0x123n, R, m));
   assert.equal(r.oa, 0x8888_0123n);
   assert.deepEqual([r.level, r.size, r.attrIndx, r.sh, r.nG, r.contiguous], [3, 4096n, 5, 3, true, true]);
-  assert.deepEqual(r.steps.map((s) => [s.level, s.address]), [[0, 0x1000n + 8n * 0n], [1, 0x2000n + 8n * 72n], [2, 0x3000n + 8n * 418n], [3, leafAddr]]);
+  assert.deepEqual(
+    r.steps.map((s) => [s.level, s.address]),
+    [
+      [0, 0x1000n + 8n * 0n],
+      [1, 0x2000n + 8n * 72n],
+      [2, 0x3000n + 8n * 418n],
+      [3, leafAddr],
+    ],
+  );
   assert.equal(r.descriptorAddress, leafAddr);
   assert.deepEqual(r.perms, { r: true, w: true, x: true });
 });
@@ -299,11 +325,14 @@ test('Arm ARM D8.3 / §5.4 IPS: 64 KB granule with a 52-bit output takes OA[51:4
   const m = new Mem();
   // Table at 0x5_0000_0002_0000 (bits [15:12] = 5), page at 0xa_0000_0123_0000.
   m.set(0x10000n, 0x0000_0002_0000n | 0x5000n | TABLE);
-  m.set(0x5_0000_0002_0000n + 8n * 0n, 0x5_0000_0003_0000n & 0xffff_ffff_ffffn | 0x5000n | TABLE); // L2 → L3 table
+  m.set(0x5_0000_0002_0000n + 8n * 0n, (0x5_0000_0003_0000n & 0xffff_ffff_ffffn) | 0x5000n | TABLE); // L2 → L3 table
   m.set(0x5_0000_0003_0000n, 0x0000_0123_0000n | 0xa000n | PAGE | RW_USER);
   const r = ok(walk(s1(64, 12, 0x10000n, { outputBits: 52 }), 0x42n, R, m));
   assert.equal(r.oa, 0xa_0000_0123_0042n);
-  assert.deepEqual(r.steps.map((s) => s.address), [0x10000n, 0x5_0000_0002_0000n, 0x5_0000_0003_0000n]);
+  assert.deepEqual(
+    r.steps.map((s) => s.address),
+    [0x10000n, 0x5_0000_0002_0000n, 0x5_0000_0003_0000n],
+  );
 });
 
 test('§5.4 IPS / Arm ARM D8.3: descriptor bits [15:12] are OA[51:48] only with a 52-bit output size; else RES0 and ignored', () => {
@@ -324,8 +353,16 @@ test('§5.4 TTB0: with a 52-bit output the start table is at least 64-byte align
   m.set(0x1018n, 0x2000n | TABLE);
   m.set(0x1008n, 0x2000n | TABLE);
   m.set(0x2000n, 0x3000_0000n | BLOCK | RW_USER);
-  assert.equal(ok(walk(s1(4, 24, 0x1010n), 0x80_0000_0005n, R, m)).steps[0].address, 0x1018n, '16-byte alignment: base 0x1010');
-  assert.equal(ok(walk(s1(4, 24, 0x1030n, { outputBits: 52 }), 0x80_0000_0005n, R, m)).steps[0].address, 0x1008n, '64-byte alignment: base 0x1000');
+  assert.equal(
+    ok(walk(s1(4, 24, 0x1010n), 0x80_0000_0005n, R, m)).steps[0].address,
+    0x1018n,
+    '16-byte alignment: base 0x1010',
+  );
+  assert.equal(
+    ok(walk(s1(4, 24, 0x1030n, { outputBits: 52 }), 0x80_0000_0005n, R, m)).steps[0].address,
+    0x1008n,
+    '64-byte alignment: base 0x1000',
+  );
 });
 
 // --- translation faults ---------------------------------------------------------------------
@@ -358,8 +395,16 @@ test('Arm ARM D8.3 4 KB granule: a block at level 0 is not allowed (without LPA2
 test('§3.4 check 1 / §7.3.22 item 1: a stage 1 VA outside the TnSZ range is a translation fault (level 0) before any fetch', () => {
   const m = new Mem();
   chain4k(m, 0x5000n | PAGE | RW_USER);
-  assert.deepEqual(faultOf(walk(s1(4, 25, 0x1000n), 0x80_0000_0000n, R, m)), ['translation', 0, 1], 'bit 39 set with a 39-bit TTB0');
-  assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n), 0xff00_0000_0000_0000n, R, m)), ['translation', 0, 1], 'not sign-extended');
+  assert.deepEqual(
+    faultOf(walk(s1(4, 25, 0x1000n), 0x80_0000_0000n, R, m)),
+    ['translation', 0, 1],
+    'bit 39 set with a 39-bit TTB0',
+  );
+  assert.deepEqual(
+    faultOf(walk(s1(4, 16, 0x1000n), 0xff00_0000_0000_0000n, R, m)),
+    ['translation', 0, 1],
+    'not sign-extended',
+  );
   ok(walk(s1(4, 16, 0x1000n, { tbi: true }), 0xab00_0000_0000_0000n, R, m), 'TBI: VA[63:56] ignored');
   ok(walk(s1(4, 16, 0x1000n), 0xffff_0000_0000_0000n, R, m), 'TTB1 VA: sign-extended ones, indexed by [47:0]');
 });
@@ -373,8 +418,16 @@ test('§3.4 stage 2 check 1: an IPA beyond S2T0SZ is a stage 2 translation fault
 test('Arm ARM D8.2 a starting level that cannot resolve the input size is a translation fault at level 0', () => {
   const m = new Mem();
   assert.deepEqual(faultOf(walk(s2(4, 24, 2, 0x10000n), 0n, R, m)), ['translation', 0, 2]);
-  assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n, { startLevel: 1 }), 0n, R, m)), ['translation', 0, 1], 'stage 1 cannot concatenate');
-  assert.deepEqual(faultOf(walk(s1(64, 16, 0x1000n, { startLevel: 0 }), 0n, R, m)), ['translation', 0, 1], '64 KB has no level 0');
+  assert.deepEqual(
+    faultOf(walk(s1(4, 16, 0x1000n, { startLevel: 1 }), 0n, R, m)),
+    ['translation', 0, 1],
+    'stage 1 cannot concatenate',
+  );
+  assert.deepEqual(
+    faultOf(walk(s1(64, 16, 0x1000n, { startLevel: 0 }), 0n, R, m)),
+    ['translation', 0, 1],
+    '64 KB has no level 0',
+  );
 });
 
 // --- address size faults --------------------------------------------------------------------
@@ -389,7 +442,7 @@ test('§3.4 check 2 / §7.3.14: a leaf output beyond the IPS is a stage 1 Addres
   assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n, { outputBits: 32 }), 0n, R, m)), ['addressSize', 3, 1]);
 });
 
-test('§3.4.3 / §7.3.14: a table descriptor pointing beyond the output size is an Address size fault at that table\'s level', () => {
+test("§3.4.3 / §7.3.14: a table descriptor pointing beyond the output size is an Address size fault at that table's level", () => {
   const m = new Mem();
   m.set(0x1000n, 0x2000n | TABLE);
   m.set(0x2000n, 0x200_0000_0000n | TABLE);
@@ -492,7 +545,11 @@ test('§3.13.3.1 HD: a write to a writable-clean page (DBM = 1, AP[2] = 1) clear
   const m = new Mem();
   const clean = 0x5000n | PAGE | AF | AP1 | AP2 | DBM;
   chain4k(m, clean);
-  assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n), 0n, W, m)), ['permission', 3, 1], 'without HD a writable-clean page is read-only');
+  assert.deepEqual(
+    faultOf(walk(s1(4, 16, 0x1000n), 0n, W, m)),
+    ['permission', 3, 1],
+    'without HD a writable-clean page is read-only',
+  );
   ok(walk(s1(4, 16, 0x1000n, { ha: true, hd: true }), 0n, R, m));
   assert.equal(m.writes.length, 0, 'a read does not dirty the page');
   const r = ok(walk(s1(4, 16, 0x1000n, { ha: true, hd: true }), 0n, W, m));
@@ -521,7 +578,11 @@ test('§3.13.3.1 HD does not apply when APTable, or missing EL0 access, makes th
   assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n, { ha: true, hd: true }), 0n, W, m)), ['permission', 3, 1]);
   m.set(0x3000n, 0x4000n | TABLE);
   m.set(0x4000n, 0x5000n | PAGE | AF | AP2 | DBM); // privileged read-only, writable-clean
-  assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n, { ha: true, hd: true }), 0n, W, m)), ['permission', 3, 1], 'no EL0 access');
+  assert.deepEqual(
+    faultOf(walk(s1(4, 16, 0x1000n, { ha: true, hd: true }), 0n, W, m)),
+    ['permission', 3, 1],
+    'no EL0 access',
+  );
   assert.equal(m.writes.length, 0);
   ok(walk(s1(4, 16, 0x1000n, { ha: true, hd: true }), 0n, PW, m));
   assert.equal(m.get(0x4000n) & AP2, 0n, 'a privileged write dirties it');
@@ -565,7 +626,9 @@ test('Arm ARM D8.4 AP[2:1]: 00 privileged RW; 01 RW at both; 10 privileged RO; 1
       walk(s1(4, 16, 0x1000n), 0n, PW, m).ok ? 'pw' : '',
       walk(s1(4, 16, 0x1000n), 0n, R, m).ok ? 'ur' : '',
       walk(s1(4, 16, 0x1000n), 0n, W, m).ok ? 'uw' : '',
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     assert.equal(got, want, `AP = ${ap >> 6n}`);
   }
 });
@@ -646,7 +709,11 @@ test('§5.4 PAN: privileged data accesses to EL0-accessible pages fault; fetches
 test('§13.1.1 an atomic (read and write) needs both permissions', () => {
   const m = new Mem();
   chain4k(m, 0x5000n | PAGE | AF | AP1 | AP2);
-  assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n), 0n, { read: true, write: true, exec: false, priv: false }, m)), ['permission', 3, 1]);
+  assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n), 0n, { read: true, write: true, exec: false, priv: false }, m)), [
+    'permission',
+    3,
+    1,
+  ]);
 });
 
 test('Arm ARM D8.4 one privilege level (StreamWorld EL2 / EL3): AP[1] ignored; XN is bit 54', () => {
@@ -666,7 +733,12 @@ test('Arm ARM D8.4.3 S2AP[1:0]: bit 6 read, bit 7 write; the fault carries the I
   const m = new Mem();
   const p = s2(4, 24, 1, 0x10000n);
   m.set(0x10000n + 8n, 0x20000n | TABLE); // IPA 0x4000_0000
-  const cases: [bigint, boolean, boolean][] = [[0n, false, false], [AP1, true, false], [AP2, false, true], [AP1 | AP2, true, true]];
+  const cases: [bigint, boolean, boolean][] = [
+    [0n, false, false],
+    [AP1, true, false],
+    [AP2, false, true],
+    [AP1 | AP2, true, true],
+  ];
   for (const [s2ap, rd, wr] of cases) {
     m.set(0x20000n, 0x8000_0000n | BLOCK | AF | s2ap);
     assert.equal(walk(p, 0x4000_1000n, R, m).ok, rd, `S2AP ${s2ap >> 6n} read`);
@@ -685,7 +757,12 @@ test('Arm ARM D8.4.3 stage 2 XN: bit 54 without XNX; XN[1:0] with SMMU_IDR3.XNX'
   assert.equal(walk(p, 0n, X, m).ok, false);
   leaf(1n);
   assert.equal(walk(p, 0n, PX, m).ok, true, 'without XNX bit 53 is RES0');
-  const expect: [bigint, boolean, boolean][] = [[0n, true, true], [1n, false, true], [2n, false, false], [3n, true, false]];
+  const expect: [bigint, boolean, boolean][] = [
+    [0n, true, true],
+    [1n, false, true],
+    [2n, false, false],
+    [3n, true, false],
+  ];
   for (const [xn, el1, el0] of expect) {
     leaf(xn);
     assert.equal(walk({ ...p, xnx: true }, 0n, PX, m).ok, el1, `XN ${xn} EL1`);
@@ -724,7 +801,7 @@ test('§5.2 S2SL0 with 64 KB: S2SL0 = 2 starts at level 1 for a 48-bit IPA', () 
   assert.equal(sl, 1);
   const m = new Mem();
   m.set(0x10000n + 8n * 63n, 0x20000n | TABLE);
-  m.set(0x20000n + 8n * 8191n, 0x1230_0000_0000n & ~((1n << 29n) - 1n) | BLOCK | S2RW);
+  m.set(0x20000n + 8n * 8191n, (0x1230_0000_0000n & ~((1n << 29n) - 1n)) | BLOCK | S2RW);
   const r = ok(walk(s2(64, 16, sl!, 0x10000n), 0xffff_ffff_fff0n, R, m));
   assert.deepEqual([r.level, r.size, r.oa], [2, 1n << 29n, 0x1230_0000_0000n + 0x1fff_fff0n]);
 });
@@ -754,7 +831,11 @@ test('§3.13.5 / §7.3.22 item 2 nested: stage 1 descriptor IPAs are translated 
   m.set(0x1_0000_2000n, 0x4000_0000n | BLOCK | RW_USER);
   const r = ok(walk(s1(4, 16, 0x1000n), 0x55n, R, m));
   assert.equal(r.oa, 0x4000_0055n, 'stage 1 output (an IPA)');
-  assert.deepEqual(r.steps.map((s) => s.address), [0x1_0000_1000n, 0x1_0000_2000n], 'steps record PAs');
+  assert.deepEqual(
+    r.steps.map((s) => s.address),
+    [0x1_0000_1000n, 0x1_0000_2000n],
+    'steps record PAs',
+  );
 });
 
 test('§7.3.13 nested: a stage 2 fault on a stage 1 table access is a stage 2 fault (CLASS TT) with the descriptor IPA', () => {

@@ -58,12 +58,15 @@ async function registerValue(name: string): Promise<string | undefined> {
   const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
   const page0 = scopes.find((s) => s.name === 'Registers (page 0)');
   assert.ok(page0);
-  const vars: DebugProtocol.Variable[] = (await dc.variablesRequest({ variablesReference: page0.variablesReference })).body.variables;
+  const vars: DebugProtocol.Variable[] = (await dc.variablesRequest({ variablesReference: page0.variablesReference }))
+    .body.variables;
   return vars.find((v) => v.name === name)?.value;
 }
 
 test('stepping over reset and the config line after it: registers at reset values, then the new ID registers', async () => {
-  await launchOn(dc, { program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 5 }] }));
+  await launchOn(dc, { program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 5 }] }),
+  );
   assert.equal(await line(), 5);
   assert.match(await evaluate('CR0'), /^0x00000008/);
   assert.match(await evaluate('IDR0.MSI'), /^0\b/);
@@ -79,7 +82,9 @@ test('stepping over reset and the config line after it: registers at reset value
 });
 
 test('step back and reverse continue across the reset restore each side, from snapshots before and after it', async () => {
-  await launchOn(dc, { program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 3 }, { line: LAST }] }));
+  await launchOn(dc, { program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 3 }, { line: LAST }] }),
+  );
   assert.equal(await line(), 3);
   const cont = await stepping(() => dc.continueRequest({ threadId: 1 }));
   assert.equal(cont.body.reason, 'breakpoint');

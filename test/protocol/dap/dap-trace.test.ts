@@ -68,11 +68,19 @@ test('a trace launches on its first record; breakpoints go on records, moved pas
   let bps: DebugProtocol.Breakpoint[] = [];
   const out = dc.waitForEvent('output');
   const e = await launch({ program: trace, stopOnEntry: true }, async () => {
-    bps = (await dc.setBreakpointsRequest({ source: { path: trace }, breakpoints: [{ line: 1 }, { line: 8 }, { line: 12 }, { line: 30 }] })).body.breakpoints;
+    bps = (
+      await dc.setBreakpointsRequest({
+        source: { path: trace },
+        breakpoints: [{ line: 1 }, { line: 8 }, { line: 12 }, { line: 30 }],
+      })
+    ).body.breakpoints;
   });
   assert.equal(e.body.reason, 'entry');
   assert.equal(await line(), 2);
-  assert.match(((await out) as DebugProtocol.OutputEvent).body.output, /inferred from the trace's ID register reads.*; trace, 14 records \(10 reads, 4 writes\): 1 error, 0 warnings, \d+ notes?; first divergence at line 15/);
+  assert.match(
+    ((await out) as DebugProtocol.OutputEvent).body.output,
+    /inferred from the trace's ID register reads.*; trace, 14 records \(10 reads, 4 writes\): 1 error, 0 warnings, \d+ notes?; first divergence at line 15/,
+  );
   assert.deepEqual(
     bps.map((b) => [b.verified, b.line]),
     [
@@ -91,16 +99,27 @@ test('continue stops on the diverging read with the failed-expectation filter, b
   assert.equal(e.body.reason, 'exception');
   // Stopped on the record that diverged, with its effect in the model (as a script stops on a failed read).
   assert.equal(await line(), 15);
-  assert.match(e.body.text ?? '', /^failed expectation: line 15: the emulation returned 0x00000004, the model 0x0000000C: SMMU_CR0ACK returned 0x00000004 but the model has 0x0000000C: CMDQEN = 0 where the model has CMDQEN = 1.*\[replay\.value\]/);
+  assert.match(
+    e.body.text ?? '',
+    /^failed expectation: line 15: the emulation returned 0x00000004, the model 0x0000000C: SMMU_CR0ACK returned 0x00000004 but the model has 0x0000000C: CMDQEN = 0 where the model has CMDQEN = 1.*\[replay\.value\]/,
+  );
   const info = await dc.exceptionInfoRequest({ threadId: 1 });
   assert.equal(info.body.exceptionId, 'expectation');
   // The first scope is the record the stop is about, both sides field by field.
   const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
   assert.equal(scopes[0]?.name, 'Trace record (line 15)');
   // The only scope VS Code expands by itself at a stop (the first that is not expensive).
-  assert.deepEqual(scopes.filter((x) => !x.expensive).map((x) => x.name), ['Trace record (line 15)']);
+  assert.deepEqual(
+    scopes.filter((x) => !x.expensive).map((x) => x.name),
+    ['Trace record (line 15)'],
+  );
   assert.ok(scopes.some((x) => x.name === 'Registers (page 0)'));
-  const rows = new Map((await dc.variablesRequest({ variablesReference: scopes[0]?.variablesReference ?? 0 })).body.variables.map((v) => [v.name, v.value]));
+  const rows = new Map(
+    (await dc.variablesRequest({ variablesReference: scopes[0]?.variablesReference ?? 0 })).body.variables.map((v) => [
+      v.name,
+      v.value,
+    ]),
+  );
   assert.equal(rows.get('access'), 'read of 32 bits at 0x00000024 (SMMU_CR0ACK)');
   assert.equal(rows.get('emulation'), '0x00000004');
   assert.equal(rows.get('model'), '0x0000000C');
@@ -166,7 +185,10 @@ test('a QEMU log steps on its own lines and stops at QEMU 7.2 reading back RES0 
   const e = await launch({ program: qemuProbe });
   assert.equal(e.body.reason, 'exception');
   assert.equal(await line(), 11);
-  assert.match(e.body.text ?? '', /line 11: the emulation returned 0xFFFFFFFF, the model 0x0000000D: SMMU_CR0 returned 0xFFFFFFFF with RES0 bits \[31:11\], 9, 5 set.*\[replay\.res0-bits\]/);
+  assert.match(
+    e.body.text ?? '',
+    /line 11: the emulation returned 0xFFFFFFFF, the model 0x0000000D: SMMU_CR0 returned 0xFFFFFFFF with RES0 bits \[31:11\], 9, 5 set.*\[replay\.res0-bits\]/,
+  );
   const next = await stepping(() => dc.continueRequest({ threadId: 1 }));
   assert.equal(next.body.reason, 'exception');
   assert.equal(await line(), 12);
@@ -203,7 +225,10 @@ test('the stop is on the record that diverged (examples/vsmmu-locking.smmutrace)
   const frames = async () => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
   const recordScope = async () => (await dc.scopesRequest({ frameId: 0 })).body.scopes[0]?.name;
   // The arrow, the exception and the record scope all on the diverging record; its effect in the model.
-  assert.deepEqual((await frames()).map((f) => f.line), [torn]);
+  assert.deepEqual(
+    (await frames()).map((f) => f.line),
+    [torn],
+  );
   assert.equal(await recordScope(), `Trace record (line ${torn})`);
   assert.match(await evaluate('STRTAB_BASE'), /^0x000000000000BBC0/);
   // Step over from there: on to the next record, which has not run yet.

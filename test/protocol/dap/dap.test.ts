@@ -51,7 +51,8 @@ afterEach(async () => {
   await dc.stop();
 });
 
-const launch = (args: Record<string, unknown>, setup?: () => Promise<unknown>, timeout = 5000) => launchOn(dc, args, setup, timeout);
+const launch = (args: Record<string, unknown>, setup?: () => Promise<unknown>, timeout = 5000) =>
+  launchOn(dc, args, setup, timeout);
 
 async function frames(): Promise<DebugProtocol.StackFrame[]> {
   return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
@@ -87,7 +88,10 @@ test('initialize without pathFormat: the DAP default, "path", is taken and a lau
   assert.equal(init.success, true);
   assert.equal(init.body?.supportsConfigurationDoneRequest, true);
   const stopped = dc.waitForEvent('stopped');
-  await Promise.all([dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()), dc.launchRequest({ program: script, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments)]);
+  await Promise.all([
+    dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()),
+    dc.launchRequest({ program: script, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments),
+  ]);
   await stopped;
   const f = await frames();
   assert.equal(f[0]?.line, 2);
@@ -97,7 +101,18 @@ test('initialize without pathFormat: the DAP default, "path", is taken and a lau
 test('breakpoints are moved to the next statement or rejected with a reason', async () => {
   let bps: DebugProtocol.Breakpoint[] = [];
   await launch({ program: script, stopOnEntry: true }, async () => {
-    bps = (await dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 1 }, { line: 6 }, { line: 11 }, { line: 40 }, { line: 12, condition: 'CMDQ_CONS.NOPE == 1' }] })).body.breakpoints;
+    bps = (
+      await dc.setBreakpointsRequest({
+        source: { path: script },
+        breakpoints: [
+          { line: 1 },
+          { line: 6 },
+          { line: 11 },
+          { line: 40 },
+          { line: 12, condition: 'CMDQ_CONS.NOPE == 1' },
+        ],
+      })
+    ).body.breakpoints;
   });
   assert.deepEqual(
     bps.map((b) => [b.verified, b.line]),
@@ -115,7 +130,9 @@ test('breakpoints are moved to the next statement or rejected with a reason', as
 });
 
 test('continue to a breakpoint; step into a doorbell: one command per step, with a CMDQ frame above the script', async () => {
-  const e = await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 11 }] }));
+  const e = await launch({ program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 11 }] }),
+  );
   assert.equal(e.body.reason, 'breakpoint');
   assert.equal((await frames())[0]?.line, 11);
   await stepping(() => dc.stepInRequest({ threadId: 1 }));
@@ -146,7 +163,9 @@ test('continue to a breakpoint; step into a doorbell: one command per step, with
 });
 
 test('step over a doorbell consumes its commands; step back and reverse continue go back in time', async () => {
-  await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 8 }] }));
+  await launch({ program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 8 }] }),
+  );
   assert.equal((await frames())[0]?.line, 8);
   for (let i = 0; i < 3; i++) await stepping(() => dc.nextRequest({ threadId: 1 }));
   assert.equal((await frames())[0]?.line, 11);
@@ -178,10 +197,13 @@ test('reverse continue stops at data breakpoints and exception filters too', asy
   assert.equal(g.body.reason, 'exception');
   assert.match(g.body.text ?? '', /GERROR\.CMDQ_ERR activated/);
   // On the command that raised it (line 13, consumed by the doorbell of line 14).
-  assert.deepEqual((await frames()).map((f) => [f.name, f.line]), [
-    ['CMDQ[3] TLBI_EL2_ALL', 13],
-    ['doorbell', 14],
-  ]);
+  assert.deepEqual(
+    (await frames()).map((f) => [f.name, f.line]),
+    [
+      ['CMDQ[3] TLBI_EL2_ALL', 13],
+      ['doorbell', 14],
+    ],
+  );
   assert.equal(await evaluate('GERROR.CMDQ_ERR'), '1');
   await dc.setExceptionBreakpointsRequest({ filters: [] });
   await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'CMDQ_CONS.RD' }] });
@@ -195,7 +217,9 @@ test('reverse continue stops at data breakpoints and exception filters too', asy
 });
 
 test('exception filters: GERROR set, then a failed expectation', async () => {
-  const e = await launch({ program: script }, () => dc.setExceptionBreakpointsRequest({ filters: ['gerror', 'expectation'] }));
+  const e = await launch({ program: script }, () =>
+    dc.setExceptionBreakpointsRequest({ filters: ['gerror', 'expectation'] }),
+  );
   assert.equal(e.body.reason, 'exception');
   assert.match(e.body.text ?? '', /GERROR\.CMDQ_ERR activated/);
   const info = await dc.exceptionInfoRequest({ threadId: 1 });
@@ -225,7 +249,10 @@ test('the conformance forms step one statement at a time; a failed abort expecta
   await dc.setExceptionBreakpointsRequest({ filters: ['expectation'] });
   const e = await stepping(() => dc.continueRequest({ threadId: 1 }));
   assert.equal(e.body.reason, 'exception');
-  assert.match(e.body.text ?? '', /failed expectation: the 32-bit read at SMMU_CR0 \(0x0020\) did not abort, and no configuration choice makes it abort/);
+  assert.match(
+    e.body.text ?? '',
+    /failed expectation: the 32-bit read at SMMU_CR0 \(0x0020\) did not abort, and no configuration choice makes it abort/,
+  );
   assert.equal((await frames())[0]?.line, 3);
   // Step back undoes the write of line 2 (2 * 6 / 12 = 1).
   await stepping(() => dc.stepBackRequest({ threadId: 1 }));
@@ -236,7 +263,9 @@ test('the conformance forms step one statement at a time; a failed abort expecta
 test('event and unadvertised-access filters', async () => {
   const p = path.join(dir, 'unadvertised.smmu');
   fs.writeFileSync(p, 'read32 CR0\nwrite32 CR0 PRIQEN\nread32 CR0\n');
-  const e = await launch({ program: p }, () => dc.setExceptionBreakpointsRequest({ filters: ['unpredictable', 'event'] }));
+  const e = await launch({ program: p }, () =>
+    dc.setExceptionBreakpointsRequest({ filters: ['unpredictable', 'event'] }),
+  );
   assert.equal(e.body.reason, 'exception');
   assert.match(e.body.text ?? '', /PRIQEN/);
   assert.equal((await frames())[0]?.line, 2);
@@ -272,16 +301,27 @@ test('Context descriptors, and a cached STE marked stale after the console rewri
   const example = path.join(root, 'examples', 'linux-bringup.smmu');
   const lines = fs.readFileSync(example, 'utf8').split('\n');
   const dma = lines.findIndex((l) => l.startsWith('dma write sid=8 iova=0x1000')) + 1;
-  await launch({ program: example }, () => dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: dma }] }));
+  await launch({ program: example }, () =>
+    dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: dma }] }),
+  );
   const cds = await scope('Context descriptors');
-  assert.deepEqual(cds.map((c) => [c.name, c.value]), [['StreamID 8 SSID 0', 'ASID=1 TTB0=0x40380000']]);
+  assert.deepEqual(
+    cds.map((c) => [c.name, c.value]),
+    [['StreamID 8 SSID 0', 'ASID=1 TTB0=0x40380000']],
+  );
   const steCache = async () => {
     const caches = await scope('Caches');
     return variables(caches.find((c) => c.name === 'STE cache')?.variablesReference ?? 0);
   };
-  assert.deepEqual((await steCache()).map((v) => [v.name, v.value]), [['StreamID 8', 'from 0x40010200']]);
+  assert.deepEqual(
+    (await steCache()).map((v) => [v.name, v.value]),
+    [['StreamID 8', 'from 0x40010200']],
+  );
   assert.match(await evaluate('ste 8 V Config=BYPASS', 'repl'), /STE written at 0x0000000040010200/);
-  assert.deepEqual((await steCache()).map((v) => v.value), ['from 0x40010200  [stale: memory changed since it was cached; invalidate it]']);
+  assert.deepEqual(
+    (await steCache()).map((v) => v.value),
+    ['from 0x40010200  [stale: memory changed since it was cached; invalidate it]'],
+  );
 });
 
 test('conditional breakpoints, hit counts and logpoints', async () => {
@@ -301,7 +341,10 @@ test('conditional breakpoints, hit counts and logpoints', async () => {
   });
   assert.equal(e.body.reason, 'breakpoint');
   assert.equal((await frames())[0]?.line, 13);
-  assert.ok(output.some((o) => o.includes('RD=3 CR0=0x00000008 (CMDQEN)')), output.join(''));
+  assert.ok(
+    output.some((o) => o.includes('RD=3 CR0=0x00000008 (CMDQEN)')),
+    output.join(''),
+  );
   // Line 15 is reached once: a hit count of 2 never stops there.
   const end = await stepping(() => dc.continueRequest({ threadId: 1 }));
   assert.equal(end.body.reason, 'step');
@@ -314,8 +357,13 @@ test('data breakpoints on a register and on a field', async () => {
     assert.equal(info.body.dataId, 'CMDQ_CONS');
     const bad = await dc.dataBreakpointInfoRequest({ name: 'mem32(0)' });
     assert.equal(bad.body.dataId, null);
-    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'CMDQ_CONS' }, { dataId: 'GERROR.CMDQ_ERR' }] });
-    assert.deepEqual(set.body.breakpoints.map((b) => b.verified), [true, true]);
+    const set = await dc.setDataBreakpointsRequest({
+      breakpoints: [{ dataId: 'CMDQ_CONS' }, { dataId: 'GERROR.CMDQ_ERR' }],
+    });
+    assert.deepEqual(
+      set.body.breakpoints.map((b) => b.verified),
+      [true, true],
+    );
   });
   const e = await stepping(() => dc.continueRequest({ threadId: 1 }));
   assert.equal(e.body.reason, 'data breakpoint');
@@ -327,13 +375,27 @@ test('data breakpoints on a register and on a field', async () => {
 });
 
 test('scopes: registers with fields, the command queue decoded, the stream table, caches', async () => {
-  await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 11 }] }));
+  await launch({ program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 11 }] }),
+  );
   const all = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
   const scopes = all.map((s) => s.name);
-  assert.deepEqual(scopes, ['Registers (page 0)', 'Registers (page 1)', 'Command queue', 'Event queue', 'Stream table', 'Context descriptors', 'Caches', 'Memory']);
+  assert.deepEqual(scopes, [
+    'Registers (page 0)',
+    'Registers (page 1)',
+    'Command queue',
+    'Event queue',
+    'Stream table',
+    'Context descriptors',
+    'Caches',
+    'Memory',
+  ]);
   // VS Code expands the first scope that is not expensive at every stop, over the user's collapse:
   // the model's scopes are all expensive (large), so what the user opened or closed stays so.
-  assert.deepEqual(all.filter((s) => !s.expensive).map((s) => s.name), []);
+  assert.deepEqual(
+    all.filter((s) => !s.expensive).map((s) => s.name),
+    [],
+  );
   const regs = await scope('Registers (page 0)');
   const cr0 = regs.find((v) => v.name === 'CR0');
   assert.equal(cr0?.value, '0x00000008  CMDQEN');
@@ -356,24 +418,35 @@ test('scopes: registers with fields, the command queue decoded, the stream table
   assert.equal(ste[0]?.name, 'STE 3');
   assert.equal(ste[0]?.memoryReference, '0x400000C0');
   const caches = await scope('Caches');
-  assert.deepEqual(caches.map((c) => c.name), ['STE cache', 'CD cache', 'L1 caches', 'TLB']);
+  assert.deepEqual(
+    caches.map((c) => c.name),
+    ['STE cache', 'CD cache', 'L1 caches', 'TLB'],
+  );
   const memory = await scope('Memory');
-  assert.deepEqual(memory.map((m) => [m.name, m.memoryReference]), [
-    ['0x40000000', '0x40000000'],
-    ['0x40100000', '0x40100000'],
-  ]);
+  assert.deepEqual(
+    memory.map((m) => [m.name, m.memoryReference]),
+    [
+      ['0x40000000', '0x40000000'],
+      ['0x40100000', '0x40100000'],
+    ],
+  );
   assert.equal(memory[1]?.value, '4 KB page, 5 non-zero words');
 });
 
 test('evaluate: names, fields, decode, memory, and script statements recorded in the history', async () => {
-  await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }));
+  await launch({ program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }),
+  );
   assert.equal(await evaluate('CR0'), '0x00000008 (CMDQEN)');
   assert.equal(await evaluate('CR0.CMDQEN == ENABLED'), '1');
   assert.match(await evaluate('decode CR0 0x1f', 'repl'), /SMMUEN\[0\] = 1 \(ENABLED\)/);
   assert.equal(await evaluate('mem32(0x40100000) & 0xFF'), '3');
   await assert.rejects(() => evaluate('CR0 +'), /expected a value before the end \(at column 6\)/);
   await assert.rejects(() => evaluate('('.repeat(5000) + '1' + ')'.repeat(5000)), /longer than 4096 characters/);
-  await assert.rejects(() => evaluate('('.repeat(100) + '1' + ')'.repeat(100)), /nested more than 64 deep \(at column 65\)/);
+  await assert.rejects(
+    () => evaluate('('.repeat(100) + '1' + ')'.repeat(100)),
+    /nested more than 64 deep \(at column 65\)/,
+  );
   await assert.rejects(() => evaluate('CR0.'), /expected a field of CR0 after '\.'/);
   await assert.rejects(() => evaluate('write32 CR2 RECINVSID', 'watch'), /unknown name 'write32'|unexpected/);
   assert.equal(await evaluate('write32 CR2 RECINVSID', 'repl'), 'CR2 ← 0x2');
@@ -389,33 +462,55 @@ test('setVariable writes registers and fields like a guest', async () => {
   const regs = await scope('Registers (page 0)');
   const ref = (await dc.scopesRequest({ frameId: 0 })).body.scopes[0]?.variablesReference ?? 0;
   const cr2 = regs.find((v) => v.name === 'CR2');
-  const r = await dc.setVariableRequest({ variablesReference: cr2?.variablesReference ?? 0, name: 'RECINVSID', value: '1' });
+  const r = await dc.setVariableRequest({
+    variablesReference: cr2?.variablesReference ?? 0,
+    name: 'RECINVSID',
+    value: '1',
+  });
   assert.equal(r.body.value, '1');
-  assert.equal(await evaluate('CR2'), '0x00000002 (RECINVSID)'  /* RECINVSID is CR2[1] (§6.3.12) */);
+  assert.equal(await evaluate('CR2'), '0x00000002 (RECINVSID)' /* RECINVSID is CR2[1] (§6.3.12) */);
   const output: string[] = [];
   dc.on('output', (ev: DebugProtocol.OutputEvent) => output.push(ev.body.output));
   const ro = await dc.setVariableRequest({ variablesReference: ref, name: 'IDR0', value: '0' });
   assert.notEqual(ro.body.value, '0x00000000 (0)');
-  assert.ok(output.some((o) => /SMMU_IDR0: warning: SMMU_IDR0 is read-only: the write is ignored/.test(o)), output.join(''));
+  assert.ok(
+    output.some((o) => /SMMU_IDR0: warning: SMMU_IDR0 is read-only: the write is ignored/.test(o)),
+    output.join(''),
+  );
   // A symbolic value, as in a script; then a write the guard refuses (§6.2 Guarded).
   const cr0 = await dc.setVariableRequest({ variablesReference: ref, name: 'CR0', value: 'CMDQEN' });
   assert.equal(cr0.body.value, '0x00000008 (CMDQEN)');
   await dc.setVariableRequest({ variablesReference: ref, name: 'CMDQ_BASE', value: '0x40200000' });
-  assert.ok(output.some((o) => /SMMU_CMDQ_BASE: error: .*Guarded by/.test(o)), output.join(''));
+  assert.ok(
+    output.some((o) => /SMMU_CMDQ_BASE: error: .*Guarded by/.test(o)),
+    output.join(''),
+  );
   assert.equal(await evaluate('CMDQ_BASE'), '0x0000000000000000 (0)');
-  await assert.rejects(() => dc.setVariableRequest({ variablesReference: cr2?.variablesReference ?? 0, name: 'RECINVSID', value: '2' }), /does not fit CR2.RECINVSID/);
+  await assert.rejects(
+    () => dc.setVariableRequest({ variablesReference: cr2?.variablesReference ?? 0, name: 'RECINVSID', value: '2' }),
+    /does not fit CR2.RECINVSID/,
+  );
 });
 
 test('readMemory and writeMemory over guest memory', async () => {
-  await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }));
+  await launch({ program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }),
+  );
   const r = await dc.customRequest('readMemory', { memoryReference: '0x40100000', count: 16 });
   const bytes = Buffer.from((r.body as { data: string }).data, 'base64');
   assert.equal(bytes.length, 16);
   assert.equal(bytes[0], 0x03); // CMD_CFGI_STE's opcode (§4.3.2)
   assert.equal(bytes[8], 0x01); // Leaf
-  await dc.customRequest('writeMemory', { memoryReference: '0x50000000', offset: 4, data: Buffer.from([0xef, 0xbe, 0xad, 0xde]).toString('base64') });
+  await dc.customRequest('writeMemory', {
+    memoryReference: '0x50000000',
+    offset: 4,
+    data: Buffer.from([0xef, 0xbe, 0xad, 0xde]).toString('base64'),
+  });
   assert.equal(await evaluate('mem32(0x50000004)'), '0xDEADBEEF');
-  await assert.rejects(() => dc.customRequest('readMemory', { memoryReference: 'nowhere', count: 4 }), /not an address/);
+  await assert.rejects(
+    () => dc.customRequest('readMemory', { memoryReference: 'nowhere', count: 4 }),
+    /not an address/,
+  );
   // Malformed requests get a message, and the session goes on.
   await assert.rejects(() => dc.customRequest('readMemory', { count: 4 }), /is not an address/);
   await assert.rejects(() => dc.customRequest('writeMemory', { memoryReference: '0x0' }), /"data" must be base64 text/);
@@ -427,9 +522,14 @@ test('readMemory and writeMemory over guest memory', async () => {
 });
 
 test('smmu/registers returns the register state in the language server shape', async () => {
-  await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }));
+  await launch({ program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }),
+  );
   const r = await dc.customRequest('smmu/registers');
-  const body = r.body as { registers: { name: string; value: string; fields: { name: string; value: string; meaning?: string }[] }[]; line: number };
+  const body = r.body as {
+    registers: { name: string; value: string; fields: { name: string; value: string; meaning?: string }[] }[];
+    line: number;
+  };
   assert.equal(body.line, 11);
   const cons = body.registers.find((x) => x.name === 'CMDQ_CONS');
   assert.equal(cons?.value, '0x00000003');
@@ -437,19 +537,29 @@ test('smmu/registers returns the register state in the language server shape', a
 });
 
 test('smmu/setRegister writes a register or a field as a guest would: validated, reported, undoable', async () => {
-  await launch({ program: script }, () => dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }));
-  const set = async (args: object) => (await dc.customRequest('smmu/setRegister', args)).body as { value: string; findings: string[] };
-  const regs = async () => ((await dc.customRequest('smmu/registers')).body as { registers: { name: string; value: string }[] }).registers;
+  await launch({ program: script }, () =>
+    dc.setBreakpointsRequest({ source: { path: script }, breakpoints: [{ line: 12 }] }),
+  );
+  const set = async (args: object) =>
+    (await dc.customRequest('smmu/setRegister', args)).body as { value: string; findings: string[] };
+  const regs = async () =>
+    ((await dc.customRequest('smmu/registers')).body as { registers: { name: string; value: string }[] }).registers;
   const r = await set({ register: 'IRQ_CTRL', value: 'GERROR_IRQEN' });
   assert.match(r.value, /^0x00000001/);
   assert.equal((await regs()).find((x) => x.name === 'IRQ_CTRL')?.value, '0x00000001');
   // A RES0 bit: the model keeps it clear and says why.
   const bad = await set({ register: 'CR2', value: '0x80000000' });
-  assert.ok(bad.findings.some((f) => /RES0/.test(f)), bad.findings.join('\n'));
+  assert.ok(
+    bad.findings.some((f) => /RES0/.test(f)),
+    bad.findings.join('\n'),
+  );
   // A guarded field: the write is ignored and the model says which guard.
   const guarded = await set({ register: 'CR1', field: 'QUEUE_SH', value: 'ISH' });
   assert.equal(guarded.value, '0');
-  assert.ok(guarded.findings.some((x) => /guard|CMDQEN|SMMUEN/.test(x)), guarded.findings.join('\n'));
+  assert.ok(
+    guarded.findings.some((x) => /guard|CMDQEN|SMMUEN/.test(x)),
+    guarded.findings.join('\n'),
+  );
   // One field, the others kept.
   assert.equal((await set({ register: 'IRQ_CTRL', field: 'EVENTQ_IRQEN', value: '1' })).value, '1');
   assert.equal((await regs()).find((x) => x.name === 'IRQ_CTRL')?.value, '0x00000005');
@@ -463,9 +573,14 @@ test('smmu/setRegister writes a register or a field as a guest would: validated,
 
 test('a .smmuq command queue steps through its pending entries', async () => {
   const q = path.join(dir, 'queue.smmuq');
-  fs.writeFileSync(q, 'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x4\ncons 0x2\n0: CFGI_ALL\n1: SYNC\n2: CFGI_STE StreamID=8 Leaf\n3: TLBI_NH_ASID ASID=1\n');
+  fs.writeFileSync(
+    q,
+    'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x4\ncons 0x2\n0: CFGI_ALL\n1: SYNC\n2: CFGI_STE StreamID=8 Leaf\n3: TLBI_NH_ASID ASID=1\n',
+  );
   await launch({ program: q, stopOnEntry: true }, async () => {
-    const bps = (await dc.setBreakpointsRequest({ source: { path: q }, breakpoints: [{ line: 5 }, { line: 6 }, { line: 9 }] })).body.breakpoints;
+    const bps = (
+      await dc.setBreakpointsRequest({ source: { path: q }, breakpoints: [{ line: 5 }, { line: 6 }, { line: 9 }] })
+    ).body.breakpoints;
     assert.deepEqual(
       bps.map((b) => [b.verified, b.line]),
       [
@@ -509,7 +624,11 @@ async function stepThroughDma(line: number): Promise<{ frames: string[]; scope: 
       assert.equal(f[0]?.line, line + 1);
       return out;
     }
-    assert.deepEqual(f.map((x) => x.line), f.map(() => line), 'every frame of the walk is on the dma line');
+    assert.deepEqual(
+      f.map((x) => x.line),
+      f.map(() => line),
+      'every frame of the walk is on the dma line',
+    );
     const s = (await dc.scopesRequest({ frameId: 0 })).body.scopes[0];
     const v = (await variables(s?.variablesReference ?? 0))[0];
     out.push({ frames: f.slice(0, -1).map((x) => x.name), scope: `${s?.name}: ${v?.name} = ${v?.value}` });
@@ -520,7 +639,9 @@ test('step into a DMA: one fetch per step (STE, CD, then one table descriptor pe
   const example = path.join(root, 'examples', 'linux-bringup.smmu');
   const lines = fs.readFileSync(example, 'utf8').split('\n');
   const dma = lines.findIndex((l) => l.startsWith('dma read sid=8 iova=0xFFFF0010')) + 1;
-  await launch({ program: example }, () => dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: dma }] }));
+  await launch({ program: example }, () =>
+    dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: dma }] }),
+  );
   assert.equal((await frames())[0]?.line, dma);
   const steps = await stepThroughDma(dma);
   const names = steps.map((x) => x.frames[0] ?? '');
@@ -570,7 +691,9 @@ test('step into a DMA of several pages: each transaction, then what it fetched, 
   ];
   fs.writeFileSync(file, text.join('\n') + '\n');
   const dma = text.findIndex((l) => l.startsWith('dma write')) + 1;
-  await launch({ program: file }, () => dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: dma }] }));
+  await launch({ program: file }, () =>
+    dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: dma }] }),
+  );
   assert.equal((await frames())[0]?.line, dma);
   const steps = await stepThroughDma(dma);
   const stacks = steps.map((x) => x.frames.join(' < '));
@@ -598,27 +721,46 @@ test('step into a DMA of several pages: each transaction, then what it fetched, 
     `DMA fetch 4/4: stage-1 level 3 descriptor < ${t3}`,
   ]);
   // A transaction's scope holds its whole outcome; a fetch's, the fetch.
-  assert.equal(scopes[7], 'DMA transaction 2/3: transaction = transaction 2 of 3, IOVA 0x0000000010001000 (4096 bytes): translated → 0x0000000090000000 (stage 1 walk, level 3 4 KB leaf)');
-  assert.match(scopes[16] ?? '', /^DMA fetch 4\/4: fetch = stage-1 level 3 descriptor 0x0000000000000000 read from 0x0000000048002010$/);
+  assert.equal(
+    scopes[7],
+    'DMA transaction 2/3: transaction = transaction 2 of 3, IOVA 0x0000000010001000 (4096 bytes): translated → 0x0000000090000000 (stage 1 walk, level 3 4 KB leaf)',
+  );
+  assert.match(
+    scopes[16] ?? '',
+    /^DMA fetch 4\/4: fetch = stage-1 level 3 descriptor 0x0000000000000000 read from 0x0000000048002010$/,
+  );
   // Back to the DMA, into it again, then out: the model's state is the transfer's, whichever step shows.
   await stepping(() => dc.stepBackRequest({ threadId: 1 }));
-  assert.deepEqual((await frames()).map((x) => x.line), [dma]);
+  assert.deepEqual(
+    (await frames()).map((x) => x.line),
+    [dma],
+  );
   await stepping(() => dc.stepInRequest({ threadId: 1 }));
   assert.equal((await frames())[0]?.name, t1);
-  assert.equal(await evaluate('mem64(0x80000FF8) == 0x42 && mem64(0x90000FF8) == 0x42'), '1', 'the transactions before the fault wrote their bytes');
+  assert.equal(
+    await evaluate('mem64(0x80000FF8) == 0x42 && mem64(0x90000FF8) == 0x42'),
+    '1',
+    'the transactions before the fault wrote their bytes',
+  );
   await stepping(() => dc.stepOutRequest({ threadId: 1 }));
   assert.equal((await frames())[0]?.line, dma + 1);
 });
 
 test('a .smmuq with an illegal command: the step that reaches it raises GERROR.CMDQ_ERR', async () => {
   const q = path.join(dir, 'ill.smmuq');
-  fs.writeFileSync(q, 'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x3\ncons 0x0\n0: CFGI_ALL\n1: TLBI_EL2_ALL\n2: SYNC\n');
+  fs.writeFileSync(
+    q,
+    'queue cmdq\nbase 0x40100000\nlog2size 3\nprod 0x3\ncons 0x0\n0: CFGI_ALL\n1: TLBI_EL2_ALL\n2: SYNC\n',
+  );
   await launch({ program: q, stopOnEntry: true });
   await stepping(() => dc.nextRequest({ threadId: 1 }));
   assert.equal((await frames())[0]?.name, 'CMDQ[1] TLBI_EL2_ALL');
   const e = await stepping(() => dc.nextRequest({ threadId: 1 }));
   assert.equal(e.body.reason, 'exception');
-  assert.match(e.body.text ?? '', /CMDQ_ERR activated: command processing stopped at CMDQ_CONS = 0x00000001 with CERROR_ILL/);
+  assert.match(
+    e.body.text ?? '',
+    /CMDQ_ERR activated: command processing stopped at CMDQ_CONS = 0x00000001 with CERROR_ILL/,
+  );
   assert.equal(await evaluate('CMDQ_CONS.ERR'), '1 (CERROR_ILL)');
   // The stop is on the command the SMMU refused.
   let f = await frames();
@@ -626,7 +768,10 @@ test('a .smmuq with an illegal command: the step that reaches it raises GERROR.C
   // The queue stops at the command (§7.1) until GERRORN acknowledges the error: the next step
   // says so (a short frame name, the whole reason in the stop's description).
   const stopped = await stepping(() => dc.nextRequest({ threadId: 1 }));
-  assert.equal(stopped.body.description, 'the queue is stopped with 2 commands pending: GERROR.CMDQ_ERR is active; acknowledge it in GERRORN to restart (§7.1)');
+  assert.equal(
+    stopped.body.description,
+    'the queue is stopped with 2 commands pending: GERROR.CMDQ_ERR is active; acknowledge it in GERRORN to restart (§7.1)',
+  );
   f = await frames();
   assert.deepEqual([f[0]?.name, f[0]?.line], ['queue stopped, 2 pending', 7]);
   assert.equal(await evaluate('write32 GERRORN 0x1', 'repl'), 'GERRORN ← 0x1');
@@ -639,7 +784,9 @@ test('Caches: a TLB entry whose page table entry was cleared without a TLBI is m
   const example = path.join(root, 'examples', 'linux-bringup.smmu');
   const lines = fs.readFileSync(example, 'utf8').split('\n');
   const clear = lines.findIndex((l) => l.startsWith('mem write64 0x40402F80 0')) + 1;
-  await launch({ program: example }, () => dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: clear }, { line: clear + 1 }] }));
+  await launch({ program: example }, () =>
+    dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: clear }, { line: clear + 1 }] }),
+  );
   const tlbOf = async () => {
     const caches = await scope('Caches');
     return variables(caches.find((c) => c.name === 'TLB')?.variablesReference ?? 0);
@@ -649,7 +796,10 @@ test('Caches: a TLB entry whose page table entry was cleared without a TLBI is m
   assert.equal(tlb[0]?.value, 'NH VMID=-1 ASID=1 0xFFFF0000 → 0x80000000 (4 KB, RWX, stage 1, StreamID 8)');
   await stepping(() => dc.continueRequest({ threadId: 1 }));
   tlb = await tlbOf();
-  assert.equal(tlb[0]?.value, 'NH VMID=-1 ASID=1 0xFFFF0000 → 0x80000000 (4 KB, RWX, stage 1, StreamID 8)  [stale: the tables now give F_TRANSLATION; a TLBI is missing]');
+  assert.equal(
+    tlb[0]?.value,
+    'NH VMID=-1 ASID=1 0xFFFF0000 → 0x80000000 (4 KB, RWX, stage 1, StreamID 8)  [stale: the tables now give F_TRANSLATION; a TLBI is missing]',
+  );
   // Looking did not change the model: no event, no cache entry, the same TLB.
   assert.equal(await evaluate('EVENTQ_PROD.WR'), '1');
 });
@@ -662,9 +812,15 @@ test('pause stops a long run', async () => {
   const stopped = dc.waitForEvent('stopped', 30000) as Promise<DebugProtocol.StoppedEvent>;
   await dc.continueRequest({ threadId: 1 });
   // Breakpoints can be changed while the model runs; inspecting state needs a pause.
-  const bps = await dc.setBreakpointsRequest({ source: { path: p }, breakpoints: [{ line: 49999, condition: 'CR2 == 1' }] });
+  const bps = await dc.setBreakpointsRequest({
+    source: { path: p },
+    breakpoints: [{ line: 49999, condition: 'CR2 == 1' }],
+  });
   assert.equal(bps.body.breakpoints[0]?.verified, true);
-  await assert.rejects(() => dc.evaluateRequest({ expression: 'CR2', context: 'watch' }), /the model is running: pause first/);
+  await assert.rejects(
+    () => dc.evaluateRequest({ expression: 'CR2', context: 'watch' }),
+    /the model is running: pause first/,
+  );
   await dc.pauseRequest({ threadId: 1 });
   const e = await stopped;
   assert.equal(e.body.reason, 'pause');
@@ -691,16 +847,29 @@ test('defaultConfig: the configuration of a script without a config line (a pres
   assert.equal(await evaluate('IDR0'), qemu);
   await dc.disconnectRequest({});
   dc = await startClient();
-  await assert.rejects(() => dc.launchRequest({ program: bare, defaultConfig: 'nowhere.smmu.json' } as DebugProtocol.LaunchRequestArguments), /bare\.smmu:1:1: .*nowhere\.smmu\.json/);
+  await assert.rejects(
+    () =>
+      dc.launchRequest({ program: bare, defaultConfig: 'nowhere.smmu.json' } as DebugProtocol.LaunchRequestArguments),
+    /bare\.smmu:1:1: .*nowhere\.smmu\.json/,
+  );
 });
 
 test('launch errors are reported with a position', async () => {
   await dc.initializeRequest();
-  await assert.rejects(() => dc.launchRequest({ program: path.join(dir, 'missing.smmu') } as DebugProtocol.LaunchRequestArguments), /cannot read .*missing\.smmu/);
+  await assert.rejects(
+    () => dc.launchRequest({ program: path.join(dir, 'missing.smmu') } as DebugProtocol.LaunchRequestArguments),
+    /cannot read .*missing\.smmu/,
+  );
   const bad = path.join(dir, 'bad.smmu');
   fs.writeFileSync(bad, 'read32 CR0\nwrite32 NOSUCHREG 1\n');
-  await assert.rejects(() => dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments), /bad\.smmu:2:9: .*NOSUCHREG/);
+  await assert.rejects(
+    () => dc.launchRequest({ program: bad } as DebugProtocol.LaunchRequestArguments),
+    /bad\.smmu:2:9: .*NOSUCHREG/,
+  );
   const cfg = path.join(dir, 'broken.smmu.json');
   fs.writeFileSync(cfg, '{\n  "name": 3\n}\n');
-  await assert.rejects(() => dc.launchRequest({ program: script, config: 'broken.smmu.json' } as DebugProtocol.LaunchRequestArguments), /broken\.smmu\.json:2:\d+: /);
+  await assert.rejects(
+    () => dc.launchRequest({ program: script, config: 'broken.smmu.json' } as DebugProtocol.LaunchRequestArguments),
+    /broken\.smmu\.json:2:\d+: /,
+  );
 });

@@ -50,7 +50,10 @@ test('the first server writes a code cache after checking a script; the next one
   try {
     const first = await session(dir);
     assert.equal(first.state, 'none');
-    assert.ok(first.messages.some((m) => m.includes('CR0ACK')), `expected the failed expectation, got ${JSON.stringify(first.messages)}`);
+    assert.ok(
+      first.messages.some((m) => m.includes('CR0ACK')),
+      `expected the failed expectation, got ${JSON.stringify(first.messages)}`,
+    );
     assert.equal(caches(dir).length, 1, 'one cache, for this bundle and runtime');
     const second = await session(dir);
     assert.equal(second.state, 'accepted');
@@ -65,7 +68,10 @@ test('the first server writes a code cache after checking a script; the next one
  * must refuse the cache, report what a server without one reports, and leave a good cache for the
  * next start.
  */
-async function refused(spoil: (bytes: Buffer) => Buffer, then: (file: string) => void = () => undefined): Promise<void> {
+async function refused(
+  spoil: (bytes: Buffer) => Buffer,
+  then: (file: string) => void = () => undefined,
+): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-code-cache-'));
   try {
     const clean = await session(dir);
@@ -96,7 +102,10 @@ test('a code cache V8 refuses (made for other code) is replaced', async () => {
 });
 
 test('a code cache file others may write is not read (V8 would run what it holds), and is replaced', async () => {
-  await refused((bytes) => bytes, (file) => fs.chmodSync(file, 0o666));
+  await refused(
+    (bytes) => bytes,
+    (file) => fs.chmodSync(file, 0o666),
+  );
 });
 
 test('the code cache file: a checksum over V8 data, checked when read', () => {
@@ -135,8 +144,14 @@ test(`the cache folder keeps the ${KEEP_CACHES} most recent caches`, async () =>
     await session(dir);
     const left = caches(dir);
     assert.equal(left.length, KEEP_CACHES);
-    assert.ok(left.some((f) => !f.includes('-old')), 'the new cache is kept');
-    assert.ok(!left.includes('language-server-old0.v8cache') && left.includes(`language-server-old${KEEP_CACHES + 2}.v8cache`), `the oldest went: ${left.join(', ')}`);
+    assert.ok(
+      left.some((f) => !f.includes('-old')),
+      'the new cache is kept',
+    );
+    assert.ok(
+      !left.includes('language-server-old0.v8cache') && left.includes(`language-server-old${KEEP_CACHES + 2}.v8cache`),
+      `the oldest went: ${left.join(', ')}`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -146,8 +161,17 @@ test("the code cache's folder: SMMU_CODE_CACHE, else the platform's cache folder
   assert.equal(codeCacheDir({ SMMU_CODE_CACHE: 'off' }, 'linux', '/home/u'), undefined);
   assert.equal(codeCacheDir({ SMMU_CODE_CACHE: '/tmp/c' }, 'linux', '/home/u'), path.resolve('/tmp/c'));
   assert.equal(codeCacheDir({}, 'linux', '/home/u'), path.join('/home/u', '.cache', 'smmu-workbench', 'code-cache'));
-  assert.equal(codeCacheDir({ XDG_CACHE_HOME: '/xdg' }, 'linux', '/home/u'), path.join('/xdg', 'smmu-workbench', 'code-cache'));
-  assert.equal(codeCacheDir({}, 'darwin', '/Users/u'), path.join('/Users/u', 'Library', 'Caches', 'smmu-workbench', 'code-cache'));
-  assert.equal(codeCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u'), path.join('C:\\Users\\u\\AppData\\Local', 'smmu-workbench', 'code-cache'));
+  assert.equal(
+    codeCacheDir({ XDG_CACHE_HOME: '/xdg' }, 'linux', '/home/u'),
+    path.join('/xdg', 'smmu-workbench', 'code-cache'),
+  );
+  assert.equal(
+    codeCacheDir({}, 'darwin', '/Users/u'),
+    path.join('/Users/u', 'Library', 'Caches', 'smmu-workbench', 'code-cache'),
+  );
+  assert.equal(
+    codeCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u'),
+    path.join('C:\\Users\\u\\AppData\\Local', 'smmu-workbench', 'code-cache'),
+  );
   assert.equal(codeCacheDir({}, 'linux', ''), undefined, 'no home folder: no cache');
 });

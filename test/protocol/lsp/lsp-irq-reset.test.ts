@@ -34,13 +34,21 @@ const SETUP = [
 async function completeAt(name: string, line: string): Promise<CompletionItem[]> {
   const f = file(name, line);
   open(f.uri, line);
-  return ((await lsp.conn.sendRequest('textDocument/completion', { textDocument: { uri: f.uri }, position: { line: 0, character: line.length } })) as CompletionItem[] | null) ?? [];
+  return (
+    ((await lsp.conn.sendRequest('textDocument/completion', {
+      textDocument: { uri: f.uri },
+      position: { line: 0, character: line.length },
+    })) as CompletionItem[] | null) ?? []
+  );
 }
 
 async function signatureAt(name: string, line: string): Promise<{ label: string; active: string | undefined } | null> {
   const f = file(name, line);
   open(f.uri, line);
-  const h = (await lsp.conn.sendRequest('textDocument/signatureHelp', { textDocument: { uri: f.uri }, position: { line: 0, character: line.length } })) as SignatureHelp | null;
+  const h = (await lsp.conn.sendRequest('textDocument/signatureHelp', {
+    textDocument: { uri: f.uri },
+    position: { line: 0, character: line.length },
+  })) as SignatureHelp | null;
   const sig = h?.signatures[h.activeSignature ?? 0];
   if (!sig) return null;
   const p = sig.parameters?.[h?.activeParameter ?? 0]?.label;
@@ -48,18 +56,33 @@ async function signatureAt(name: string, line: string): Promise<{ label: string;
 }
 
 async function hoverAt(uri: string, line: number, character: number): Promise<string> {
-  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', {
+    textDocument: { uri },
+    position: { line, character },
+  })) as Hover | null;
   return h ? (h.contents as MarkupContent).value : '';
 }
 
 test('completion: reset starts a line; after expect the interrupt forms, after expect irq the sources (documented), after expect msi its addr= and data=', async () => {
   assert.ok((await completeAt('c-start.smmu', '')).some((i) => i.label === 'reset'));
-  assert.deepEqual((await completeAt('c-expect.smmu', 'expect ')).map((i) => i.label), ['event', 'no event', 'irq', 'msi', 'no irq']);
+  assert.deepEqual(
+    (await completeAt('c-expect.smmu', 'expect ')).map((i) => i.label),
+    ['event', 'no event', 'irq', 'msi', 'no irq'],
+  );
   const sources = await completeAt('c-irq.smmu', 'expect irq ');
-  assert.deepEqual(sources.map((i) => i.label), ['EVENTQ', 'PRIQ', 'GERROR', 'CMD_SYNC']);
+  assert.deepEqual(
+    sources.map((i) => i.label),
+    ['EVENTQ', 'PRIQ', 'GERROR', 'CMD_SYNC'],
+  );
   assert.match((sources[3]?.documentation as MarkupContent).value, /CMD_SYNC with CS=SIG_IRQ completed \(§4\.7\.3\)/);
-  assert.deepEqual((await completeAt('c-msi.smmu', 'expect msi ')).map((i) => i.label), ['addr=', 'data=']);
-  assert.deepEqual((await completeAt('c-msi2.smmu', 'expect msi addr=0x1000 ')).map((i) => i.label), ['addr=', 'data=']);
+  assert.deepEqual(
+    (await completeAt('c-msi.smmu', 'expect msi ')).map((i) => i.label),
+    ['addr=', 'data='],
+  );
+  assert.deepEqual(
+    (await completeAt('c-msi2.smmu', 'expect msi addr=0x1000 ')).map((i) => i.label),
+    ['addr=', 'data='],
+  );
   // addr= and data= belong to `expect msi` alone.
   assert.deepEqual(await completeAt('c-irq2.smmu', 'expect irq EVENTQ '), []);
   assert.ok((await completeAt('c-event.smmu', 'expect event F_TRANSLATION ')).some((i) => i.label === 'StreamID'));
@@ -68,23 +91,44 @@ test('completion: reset starts a line; after expect the interrupt forms, after e
 
 test('signature help shows the form being written: expect irq SOURCE, expect msi addr=A [data=D]', async () => {
   assert.deepEqual(await signatureAt('s-irq.smmu', 'expect irq '), { label: 'expect irq SOURCE', active: 'SOURCE' });
-  assert.deepEqual(await signatureAt('s-msi.smmu', 'expect msi ad'), { label: 'expect msi addr=A [data=D]', active: 'addr=A' });
-  assert.deepEqual(await signatureAt('s-msi2.smmu', 'expect msi addr=0x1000 da'), { label: 'expect msi addr=A [data=D]', active: 'data=D' });
+  assert.deepEqual(await signatureAt('s-msi.smmu', 'expect msi ad'), {
+    label: 'expect msi addr=A [data=D]',
+    active: 'addr=A',
+  });
+  assert.deepEqual(await signatureAt('s-msi2.smmu', 'expect msi addr=0x1000 da'), {
+    label: 'expect msi addr=A [data=D]',
+    active: 'data=D',
+  });
   // The event form as before, its usage without the interrupt forms' arguments.
   assert.equal((await signatureAt('s-expect.smmu', 'expect '))?.label, 'expect event NAME [FIELD=value…]');
 });
 
 test('diagnostics, inlay hints and hovers of interrupt expectations that ran; a failed one says what was signalled instead', async () => {
   file('full.smmu.json', FULL);
-  const text = [...SETUP, 'expect msi addr=0x50000000 data=0x77', 'expect irq GERROR', 'expect irq EVENTQ', 'expect no irq'].join('\n');
+  const text = [
+    ...SETUP,
+    'expect msi addr=0x50000000 data=0x77',
+    'expect irq GERROR',
+    'expect irq EVENTQ',
+    'expect no irq',
+  ].join('\n');
   const f = file('irq.smmu', text);
   open(f.uri, text);
   const diags = await diagnosticsFor(f.uri);
   assert.deepEqual(
     diags.filter((d) => d.severity === 1).map((d) => [d.range.start.line, d.code, msg(d)]),
-    [[11, 'expect.failed', 'no GERROR wired interrupt was asserted (IRQ_CTRLACK.GERROR_IRQEN is 0); signalled instead: EVENTQ wired interrupt asserted (§3.18)']],
+    [
+      [
+        11,
+        'expect.failed',
+        'no GERROR wired interrupt was asserted (IRQ_CTRLACK.GERROR_IRQEN is 0); signalled instead: EVENTQ wired interrupt asserted (§3.18)',
+      ],
+    ],
   );
-  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 10, character: 0 }, end: { line: 14, character: 0 } } })) as { label: string; position: { line: number } }[];
+  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', {
+    textDocument: { uri: f.uri },
+    range: { start: { line: 10, character: 0 }, end: { line: 14, character: 0 } },
+  })) as { label: string; position: { line: number } }[];
   assert.deepEqual(
     hints.map((h) => [h.position.line, h.label]),
     [
@@ -93,16 +137,31 @@ test('diagnostics, inlay hints and hovers of interrupt expectations that ran; a 
       [13, '→ no interrupt'],
     ],
   );
-  assert.match(await hoverAt(f.uri, 12, 12), /^\*\*EVENTQ\*\* — The event queue interrupt: the SMMU wrote a record into an empty event queue while IRQ_CTRL\.EVENTQ_IRQEN is 1/);
+  assert.match(
+    await hoverAt(f.uri, 12, 12),
+    /^\*\*EVENTQ\*\* — The event queue interrupt: the SMMU wrote a record into an empty event queue while IRQ_CTRL\.EVENTQ_IRQEN is 1/,
+  );
   assert.match(await hoverAt(f.uri, 10, 12), /^`addr=A` — The address the MSI writes/);
-  assert.match(await hoverAt(f.uri, 10, 2), /^\*\*What happened here:\*\* EVENTQ MSI: wrote 0x00000077 to 0x0000000050000000/);
+  assert.match(
+    await hoverAt(f.uri, 10, 2),
+    /^\*\*What happened here:\*\* EVENTQ MSI: wrote 0x00000077 to 0x0000000050000000/,
+  );
 });
 
 test('reset and a config line after it: colour, inlay hints, a configuration that cannot be read on its line, and values decoded with the configuration of their line', async () => {
   file('full.smmu.json', FULL);
   file('qemu.smmu.json', QEMU);
   // PRI is advertised in the full preset, not in QEMU's: IRQ_CTRL.PRIQ_IRQEN is RES0 before the reset only.
-  const text = ['config "qemu.smmu.json"', 'write32 IRQ_CTRL 7', 'reset', '# next', 'config "full.smmu.json"', 'write32 IRQ_CTRL 7', 'reset', 'config "nope.smmu.json"'].join('\n');
+  const text = [
+    'config "qemu.smmu.json"',
+    'write32 IRQ_CTRL 7',
+    'reset',
+    '# next',
+    'config "full.smmu.json"',
+    'write32 IRQ_CTRL 7',
+    'reset',
+    'config "nope.smmu.json"',
+  ].join('\n');
   const f = file('reset.smmu', text);
   open(f.uri, text);
   const diags = await diagnosticsFor(f.uri);
@@ -113,8 +172,14 @@ test('reset and a config line after it: colour, inlay hints, a configuration tha
       [7, 'reset.config-missing'],
     ],
   );
-  assert.match(msg(diags.find((d) => d.code === 'reset.config-missing')!), /^cannot read configuration .*nope\.smmu\.json/);
-  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 0, character: 0 }, end: { line: 8, character: 0 } } })) as { label: string; position: { line: number } }[];
+  assert.match(
+    msg(diags.find((d) => d.code === 'reset.config-missing')!),
+    /^cannot read configuration .*nope\.smmu\.json/,
+  );
+  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', {
+    textDocument: { uri: f.uri },
+    range: { start: { line: 0, character: 0 }, end: { line: 8, character: 0 } },
+  })) as { label: string; position: { line: number } }[];
   const byLine = new Map(hints.map((h) => [h.position.line, h.label]));
   assert.equal(byLine.get(2), '→ SMMU reset: registers at their reset values, caches empty');
   assert.equal(byLine.get(4), '→ SMMU out of reset as SMMUv3.2 full-featured (full.smmu.json)');
@@ -123,7 +188,9 @@ test('reset and a config line after it: colour, inlay hints, a configuration tha
   assert.match(before, /\| PRIQ_IRQEN \| 1 \| ENABLED \*\*RES0: SMMU_IDR0\.PRI == 1 not advertised\*\* \|/);
   assert.match(after, /\| PRIQ_IRQEN \| 1 \| ENABLED \|/);
   // `reset` is a statement keyword now, not a reserved word.
-  const r = (await lsp.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } })) as { data: number[] };
+  const r = (await lsp.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } })) as {
+    data: number[];
+  };
   let line = 0;
   let start = 0;
   const keywordAt = new Set<string>();
@@ -134,7 +201,9 @@ test('reset and a config line after it: colour, inlay hints, a configuration tha
   }
   for (const at of ['2:0', '4:0', '6:0']) assert.ok(keywordAt.has(at), at);
   // The outline lists the resets beside the configurations.
-  const symbols = (await lsp.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: f.uri } })) as { name: string }[];
+  const symbols = (await lsp.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: f.uri } })) as {
+    name: string;
+  }[];
   assert.deepEqual(
     symbols.map((x) => x.name),
     ['config qemu.smmu.json', 'reset', 'config full.smmu.json', 'reset', 'config nope.smmu.json'],
@@ -145,7 +214,10 @@ test('formatting a document with reset lines', async () => {
   const text = '   reset    # between tests\nexpect   irq  EVENTQ';
   const f = file('fmt.smmu', text);
   open(f.uri, text);
-  const edits = (await lsp.conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as { newText: string; range: { start: { line: number } } }[];
+  const edits = (await lsp.conn.sendRequest('textDocument/formatting', {
+    textDocument: { uri: f.uri },
+    options: { tabSize: 2, insertSpaces: true },
+  })) as { newText: string; range: { start: { line: number } } }[];
   assert.deepEqual(
     edits.map((e) => [e.range.start.line, e.newText]),
     [

@@ -16,8 +16,12 @@ import { QEMU, requireTool } from '../../harness/qemu';
 import { root } from '../../harness/root';
 
 let server: LspServer;
-const run = (uri: string, source?: CancellationTokenSource) => (source ? server.conn.sendRequest<RunOnQemuResult>('smmu/runOnQemu', { uri }, source.token) : server.conn.sendRequest<RunOnQemuResult>('smmu/runOnQemu', { uri }));
-const configure = (settings: Record<string, unknown>) => server.conn.sendNotification('workspace/didChangeConfiguration', { settings });
+const run = (uri: string, source?: CancellationTokenSource) =>
+  source
+    ? server.conn.sendRequest<RunOnQemuResult>('smmu/runOnQemu', { uri }, source.token)
+    : server.conn.sendRequest<RunOnQemuResult>('smmu/runOnQemu', { uri });
+const configure = (settings: Record<string, unknown>) =>
+  server.conn.sendNotification('workspace/didChangeConfiguration', { settings });
 const lineCodes = (d: readonly Diagnostic[]) => d.map((x) => `${x.range.start.line + 1} ${String(x.code)}`);
 
 /**
@@ -52,7 +56,10 @@ async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): 
 
 before(async () => {
   requireTool(QEMU);
-  const started = await LspServer.start('smmu-lsp-qemu-', (d) => ({ workspaceFolders: [{ uri: pathToFileURL(d).toString(), name: 'w' }], initializationOptions: { settings: { trusted: true } } }));
+  const started = await LspServer.start('smmu-lsp-qemu-', (d) => ({
+    workspaceFolders: [{ uri: pathToFileURL(d).toString(), name: 'w' }],
+    initializationOptions: { settings: { trusted: true } },
+  }));
   server = started.server;
 });
 
@@ -79,11 +86,21 @@ test('xen-vsmmu-review.smmu: QEMU 7.2 acknowledges unadvertised CR0 and IRQ_CTRL
     '23 replay.unpredictable',
     '33 replay.unknown-reset',
   ]);
-  assert.ok(r.diagnostics.every((d) => d.source === 'SMMU on QEMU'), 'the run has a source of its own, beside the checks’ `smmu`');
+  assert.ok(
+    r.diagnostics.every((d) => d.source === 'SMMU on QEMU'),
+    'the run has a source of its own, beside the checks’ `smmu`',
+  );
   const acks = r.diagnostics.filter((d) => d.code === 'replay.ack-unadvertised');
-  assert.deepEqual(acks.map((d) => `${d.range.start.line + 1} ${/(\w+) must not be acknowledged/.exec(msg(d))?.[1]}`), ['13 VMW', '13 ATSCHK', '13 PRIQEN', '18 PRIQ_IRQEN']);
+  assert.deepEqual(
+    acks.map((d) => `${d.range.start.line + 1} ${/(\w+) must not be acknowledged/.exec(msg(d))?.[1]}`),
+    ['13 VMW', '13 ATSCHK', '13 PRIQEN', '18 PRIQ_IRQEN'],
+  );
   assert.equal(acks[0]?.severity, 1);
-  assert.equal(r.diagnostics.find((d) => d.code === 'replay.res0-bits')?.codeDescription?.href.endsWith('docs/trace-replay.md'), true, 'replay codes link to their rules');
+  assert.equal(
+    r.diagnostics.find((d) => d.code === 'replay.res0-bits')?.codeDescription?.href.endsWith('docs/trace-replay.md'),
+    true,
+    'replay codes link to their rules',
+  );
   // The hover's values: QEMU's CR0ACK and IRQ_CTRLACK beside the model's, and the 16-bit write QEMU aborted.
   assert.deepEqual(
     r.values.filter((v) => v.line === 12),
@@ -97,10 +114,14 @@ test('xen-vsmmu-review.smmu: QEMU 7.2 acknowledges unadvertised CR0 and IRQ_CTRL
     r.values.filter((v) => v.line === 22),
     [{ line: 22, access: 'write16 SMMU_CR0', qemu: 'abort', model: 'no abort', differs: true }],
   );
-  assert.deepEqual(r.values.filter((v) => v.line === 3).map((v) => v.access), ['IDR0', 'IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR'].map((n) => `read32 SMMU_${n}`), 'the ID registers are read at the config line');
+  assert.deepEqual(
+    r.values.filter((v) => v.line === 3).map((v) => v.access),
+    ['IDR0', 'IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR'].map((n) => `read32 SMMU_${n}`),
+    'the ID registers are read at the config line',
+  );
   assert.deepEqual(r.operations, { reported: 24, total: 24 });
   assert.equal(r.summary, 'QEMU ran 24 of 24 operations: 6 errors, 2 warnings, 2 notes');
-  assert.equal(r.configuration, 'Xen vSMMUv3 (guest view, v3 series), with QEMU\'s ID registers');
+  assert.equal(r.configuration, "Xen vSMMUv3 (guest view, v3 series), with QEMU's ID registers");
 });
 
 test('the editor’s text runs, not the disk’s, with the smmu.configuration setting; a script QEMU gets right runs clean', async () => {
@@ -108,14 +129,26 @@ test('the editor’s text runs, not the disk’s, with the smmu.configuration se
   try {
     // Not on disk at all: only the open document holds it.
     const uri = pathToFileURL(path.join(server.dir, 'unsaved.smmu')).toString();
-    server.open(uri, ['write32 CR0 0', 'read32 CR0ACK == 0', 'write32 CR0 EVENTQEN', 'read32 CR0ACK == EVENTQEN', 'read32 IDR0.S1P == 1'].join('\n'));
+    server.open(
+      uri,
+      [
+        'write32 CR0 0',
+        'read32 CR0ACK == 0',
+        'write32 CR0 EVENTQEN',
+        'read32 CR0ACK == EVENTQEN',
+        'read32 IDR0.S1P == 1',
+      ].join('\n'),
+    );
     const r = await run(uri);
     assert.equal(r.outcome, 'judged', r.message);
     // No `qemu.ids` note: QEMU 7.2 advertises what the qemu-7.2 preset says (the default, `qemu`, is 11.1's).
     assert.deepEqual(lineCodes(r.diagnostics), []);
     assert.equal(r.summary, 'QEMU ran 13 of 13 operations: 0 errors, 0 warnings, 0 notes');
     assert.match(r.configuration ?? '', /^QEMU 7\.2 /);
-    assert.deepEqual(r.values.filter((v) => v.line === 3), [{ line: 3, access: 'read32 SMMU_CR0ACK', qemu: '0x00000004', model: '0x00000004', differs: false }]);
+    assert.deepEqual(
+      r.values.filter((v) => v.line === 3),
+      [{ line: 3, access: 'read32 SMMU_CR0ACK', qemu: '0x00000004', model: '0x00000004', differs: false }],
+    );
   } finally {
     await configure({ configuration: '' });
   }
@@ -127,7 +160,10 @@ test('a script with errors of its own is not run, and says where the first one i
   const r = await run(uri);
   assert.equal(r.outcome, 'not-run');
   assert.equal(r.ran, false);
-  assert.match(r.message, /^Not run on QEMU: the script has an error of its own \(line 2: .*NOT_A_REGISTER.*\); fix it first\.$/);
+  assert.match(
+    r.message,
+    /^Not run on QEMU: the script has an error of its own \(line 2: .*NOT_A_REGISTER.*\); fix it first\.$/,
+  );
   assert.deepEqual(r.diagnostics, [], 'the checks publish the script’s own errors; the run does not repeat them');
 });
 
@@ -137,8 +173,18 @@ test('an address outside the guest RAM is an error at its line that names the se
   const r = await run(uri);
   assert.equal(r.outcome, 'not-run', r.message);
   assert.ok(lineCodes(r.diagnostics).includes('2 qemu.address'), JSON.stringify(lineCodes(r.diagnostics)));
-  assert.ok(r.diagnostics.every((d) => d.code === 'qemu.address' && / \(setting smmu\.qemu\.memory: 1024 MiB\): move it into RAM or give a larger smmu\.qemu\.memory$/.test(msg(d))), JSON.stringify(r.diagnostics.map(msg)));
-  assert.match(r.message, /^Not run on QEMU: the script uses memory outside the guest RAM, 0x40000000–0x7FFFFFFF \(setting smmu\.qemu\.memory: 1024 MiB\)\.$/);
+  assert.ok(
+    r.diagnostics.every(
+      (d) =>
+        d.code === 'qemu.address' &&
+        / \(setting smmu\.qemu\.memory: 1024 MiB\): move it into RAM or give a larger smmu\.qemu\.memory$/.test(msg(d)),
+    ),
+    JSON.stringify(r.diagnostics.map(msg)),
+  );
+  assert.match(
+    r.message,
+    /^Not run on QEMU: the script uses memory outside the guest RAM, 0x40000000–0x7FFFFFFF \(setting smmu\.qemu\.memory: 1024 MiB\)\.$/,
+  );
 });
 
 test('cancelling the request kills QEMU at once and answers cancelled', async () => {
@@ -149,11 +195,18 @@ test('cancelling the request kills QEMU at once and answers cancelled', async ()
     server.open(uri, 'write32 CR0 0\n');
     const source = new CancellationTokenSource();
     const answer = run(uri, source);
-    const pid = await until('QEMU to start', () => (fs.existsSync(paused.pidFile) && fs.readFileSync(paused.pidFile, 'utf8').trim() ? Number(fs.readFileSync(paused.pidFile, 'utf8')) : undefined));
+    const pid = await until('QEMU to start', () =>
+      fs.existsSync(paused.pidFile) && fs.readFileSync(paused.pidFile, 'utf8').trim()
+        ? Number(fs.readFileSync(paused.pidFile, 'utf8'))
+        : undefined,
+    );
     await until('QEMU to be running', () => (alive(pid) ? true : undefined));
     const t0 = Date.now();
     source.cancel();
-    const r = await Promise.race([answer, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000))]);
+    const r = await Promise.race([
+      answer,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000)),
+    ]);
     assert.ok(r, 'the request answers within 10 s of the cancellation (QEMU would run for 600 s)');
     assert.equal(r.outcome, 'cancelled', r.message);
     assert.equal(r.ran, false);
@@ -165,14 +218,22 @@ test('cancelling the request kills QEMU at once and answers cancelled', async ()
 });
 
 test('a server that exits in the middle of a run takes QEMU with it', async () => {
-  const { server: s } = await LspServer.start('smmu-lsp-qemu-exit-', () => ({ initializationOptions: { settings: { trusted: true } } }));
+  const { server: s } = await LspServer.start('smmu-lsp-qemu-exit-', () => ({
+    initializationOptions: { settings: { trusted: true } },
+  }));
   try {
     const paused = pausedQemu(s.dir);
-    await s.conn.sendNotification('workspace/didChangeConfiguration', { settings: { qemuPath: paused.binary, qemuTimeout: 600 } });
+    await s.conn.sendNotification('workspace/didChangeConfiguration', {
+      settings: { qemuPath: paused.binary, qemuTimeout: 600 },
+    });
     const uri = pathToFileURL(path.join(s.dir, 'exit.smmu')).toString();
     s.open(uri, 'write32 CR0 0\n');
     void s.conn.sendRequest('smmu/runOnQemu', { uri }).catch(() => undefined);
-    const pid = await until('QEMU to start', () => (fs.existsSync(paused.pidFile) && fs.readFileSync(paused.pidFile, 'utf8').trim() ? Number(fs.readFileSync(paused.pidFile, 'utf8')) : undefined));
+    const pid = await until('QEMU to start', () =>
+      fs.existsSync(paused.pidFile) && fs.readFileSync(paused.pidFile, 'utf8').trim()
+        ? Number(fs.readFileSync(paused.pidFile, 'utf8'))
+        : undefined,
+    );
     await until('QEMU to be running', () => (alive(pid) ? true : undefined));
     // `exit` without `shutdown`: the server process ends at once, as when its client goes away.
     await s.conn.sendNotification('exit');
@@ -218,10 +279,14 @@ test('a relative smmu.qemu.path is relative to the workspace folder', async () =
 });
 
 test('an untrusted workspace: Run on QEMU is refused and no program starts', async () => {
-  const { server: untrusted } = await LspServer.start('smmu-lsp-qemu-untrusted-', () => ({ initializationOptions: { settings: { trusted: false, executeOn: 'never' } } }));
+  const { server: untrusted } = await LspServer.start('smmu-lsp-qemu-untrusted-', () => ({
+    initializationOptions: { settings: { trusted: false, executeOn: 'never' } },
+  }));
   try {
     const paused = pausedQemu(untrusted.dir);
-    await untrusted.conn.sendNotification('workspace/didChangeConfiguration', { settings: { qemuPath: paused.binary, qemuTimeout: 1 } });
+    await untrusted.conn.sendNotification('workspace/didChangeConfiguration', {
+      settings: { qemuPath: paused.binary, qemuTimeout: 1 },
+    });
     const uri = pathToFileURL(path.join(untrusted.dir, 'u.smmu')).toString();
     untrusted.open(uri, 'write32 CR0 0\n');
     const r = await untrusted.conn.sendRequest<RunOnQemuResult>('smmu/runOnQemu', { uri });

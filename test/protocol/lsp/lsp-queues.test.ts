@@ -18,7 +18,8 @@ function openFile(name: string, text: string, languageId = 'smmu'): string {
   return uri;
 }
 
-const queues = (uri: string, line: number) => conn.sendRequest('smmu/queuesAtLine', { uri, line }) as Promise<QueuesAtLineResult>;
+const queues = (uri: string, line: number) =>
+  conn.sendRequest('smmu/queuesAtLine', { uri, line }) as Promise<QueuesAtLineResult>;
 
 before(async () => {
   server = (await LspServer.start('smmu-lsp-queues-')).server;
@@ -49,14 +50,30 @@ test('the command queue at a line: consumed, then unpublished entries, decoded f
   assert.equal(before.commandQueue?.log2size, 3);
   assert.deepEqual(before.commandQueue?.entries, [], 'nothing written yet');
   const atCmd = await queues(uri, 6);
-  assert.deepEqual(atCmd.commandQueue?.entries.map((e) => [e.index, e.title, e.status]), [[0, 'CMD_CFGI_ALL', 'unpublished'], [1, 'CMD_SYNC', 'unpublished']]);
+  assert.deepEqual(
+    atCmd.commandQueue?.entries.map((e) => [e.index, e.title, e.status]),
+    [
+      [0, 'CMD_CFGI_ALL', 'unpublished'],
+      [1, 'CMD_SYNC', 'unpublished'],
+    ],
+  );
   const after = await queues(uri, 8);
   assert.equal(after.label, 'after line 9');
   assert.equal(after.commandQueue?.prod, '0x2');
   assert.equal(after.commandQueue?.cons, '0x2');
-  assert.deepEqual(after.commandQueue?.entries.map((e) => [e.index, e.title, e.status]), [[0, 'CMD_CFGI_ALL', 'consumed'], [1, 'CMD_SYNC', 'consumed'], [2, 'CMD_CFGI_STE', 'unpublished']]);
+  assert.deepEqual(
+    after.commandQueue?.entries.map((e) => [e.index, e.title, e.status]),
+    [
+      [0, 'CMD_CFGI_ALL', 'consumed'],
+      [1, 'CMD_SYNC', 'consumed'],
+      [2, 'CMD_CFGI_STE', 'unpublished'],
+    ],
+  );
   const cfgi = after.commandQueue!.entries[2]!;
-  assert.ok(cfgi.fields.some((f) => f.name === 'StreamID' && f.value === '3'), JSON.stringify(cfgi.fields));
+  assert.ok(
+    cfgi.fields.some((f) => f.name === 'StreamID' && f.value === '3'),
+    JSON.stringify(cfgi.fields),
+  );
   assert.ok(cfgi.fields.some((f) => f.name === 'Leaf' && f.value === '1'));
   assert.equal(cfgi.dwords.length, 2);
 });
@@ -66,28 +83,67 @@ test('the stream table lists valid STEs only, and the event queue the record of 
   const r = await queues(uri, 11);
   assert.equal(r.streamTable?.format, 'linear');
   assert.equal(r.streamTable?.log2size, 4);
-  assert.deepEqual(r.streamTable?.entries.map((e) => [e.sid, e.config]), [[3, 'BYPASS']]);
+  assert.deepEqual(
+    r.streamTable?.entries.map((e) => [e.sid, e.config]),
+    [[3, 'BYPASS']],
+  );
   assert.equal(r.streamTable?.entries[0]?.address, '0x00000000400000C0', 'STE 3 at base + 64 * 3');
   const events = r.eventQueue?.entries ?? [];
   assert.equal(events.length, 1, JSON.stringify(events));
   assert.equal(events[0]?.title, 'C_BAD_STE');
   assert.equal(events[0]?.status, 'pending', 'software has not read it (EVENTQ_CONS unchanged)');
-  assert.ok(events[0]?.fields.some((f) => f.name === 'StreamID' && f.value === '5'), JSON.stringify(events[0]?.fields));
+  assert.ok(
+    events[0]?.fields.some((f) => f.name === 'StreamID' && f.value === '5'),
+    JSON.stringify(events[0]?.fields),
+  );
   assert.equal(r.priQueue, undefined, 'no PRI queue without IDR0.PRI (the default configuration)');
 });
 
 test('a command the SMMU stopped at is marked as the error entry', async () => {
-  const uri = openFile('queues-error.smmu', ['write64 CMDQ_BASE 0x40000000 | LOG2SIZE=3', 'write32 CR0 CMDQEN', 'cmd SYNC', 'cmd raw 0x7f 0', 'cmd SYNC', 'doorbell'].join('\n'));
+  const uri = openFile(
+    'queues-error.smmu',
+    [
+      'write64 CMDQ_BASE 0x40000000 | LOG2SIZE=3',
+      'write32 CR0 CMDQEN',
+      'cmd SYNC',
+      'cmd raw 0x7f 0',
+      'cmd SYNC',
+      'doorbell',
+    ].join('\n'),
+  );
   const r = await queues(uri, 5);
-  assert.deepEqual(r.commandQueue?.entries.map((e) => [e.index, e.status]), [[0, 'consumed'], [1, 'error'], [2, 'pending']]);
-  assert.ok(r.commandQueue?.entries[1]?.problems.some((p) => /CERROR_ILL|opcode/i.test(p)), JSON.stringify(r.commandQueue?.entries[1]));
+  assert.deepEqual(
+    r.commandQueue?.entries.map((e) => [e.index, e.status]),
+    [
+      [0, 'consumed'],
+      [1, 'error'],
+      [2, 'pending'],
+    ],
+  );
+  assert.ok(
+    r.commandQueue?.entries[1]?.problems.some((p) => /CERROR_ILL|opcode/i.test(p)),
+    JSON.stringify(r.commandQueue?.entries[1]),
+  );
 });
 
 test('a .smmuq descriptor gives its entries, pending between CONS and PROD', async () => {
-  const uri = openFile('dump.smmuq', ['queue cmdq', 'log2size 2', 'prod 3', 'cons 1', '0: CFGI_ALL', '1: CFGI_STE StreamID=3 Leaf', '2: SYNC'].join('\n'), 'smmuq');
+  const uri = openFile(
+    'dump.smmuq',
+    ['queue cmdq', 'log2size 2', 'prod 3', 'cons 1', '0: CFGI_ALL', '1: CFGI_STE StreamID=3 Leaf', '2: SYNC'].join(
+      '\n',
+    ),
+    'smmuq',
+  );
   const r = await queues(uri, 0);
   assert.equal(r.label, 'queue descriptor');
-  assert.deepEqual(r.commandQueue?.entries.map((e) => [e.index, e.title, e.status, e.line]), [[0, 'CMD_CFGI_ALL', 'consumed', 4], [1, 'CMD_CFGI_STE', 'pending', 5], [2, 'CMD_SYNC', 'pending', 6]]);
+  assert.deepEqual(
+    r.commandQueue?.entries.map((e) => [e.index, e.title, e.status, e.line]),
+    [
+      [0, 'CMD_CFGI_ALL', 'consumed', 4],
+      [1, 'CMD_CFGI_STE', 'pending', 5],
+      [2, 'CMD_SYNC', 'pending', 6],
+    ],
+  );
   assert.equal(r.streamTable, undefined);
 });
 
@@ -95,7 +151,10 @@ test('bad requests get a message, not a crash', async () => {
   assert.match((await queues('file:///nope.smmu', 0)).error ?? '', /open \.smmu script/);
   const uri = openFile('bad-line.smmu', 'write32 CR0 0');
   assert.match((await queues(uri, -1)).error ?? '', /non-negative integer/);
-  assert.match(((await conn.sendRequest('smmu/queuesAtLine', null)) as QueuesAtLineResult).error ?? '', /open \.smmu script/);
+  assert.match(
+    ((await conn.sendRequest('smmu/queuesAtLine', null)) as QueuesAtLineResult).error ?? '',
+    /open \.smmu script/,
+  );
 });
 
 test('a 2-level stream table: STEs found through their L1 descriptors, with their StreamIDs', async () => {
@@ -112,5 +171,8 @@ test('a 2-level stream table: STEs found through their L1 descriptors, with thei
   const r = await queues(uri, 4);
   assert.equal(r.error, undefined);
   assert.equal(r.streamTable?.format, '2-level');
-  assert.deepEqual(r.streamTable?.entries.map((e) => [e.sid, e.config, e.address]), [[70, 'BYPASS', '0x0000000040010180']]);
+  assert.deepEqual(
+    r.streamTable?.entries.map((e) => [e.sid, e.config, e.address]),
+    [[70, 'BYPASS', '0x0000000040010180']],
+  );
 });

@@ -18,16 +18,39 @@ let conn: ProtocolConnection;
 let dir: string;
 
 /** The next diagnostics of `uri` published after `since` (an index into its list) matching `pred`. */
-const diagnosticsFor = (uri: string, pred: (d: Diagnostic[]) => boolean, since = 0, ms = 5000) => server.diagnosticsFor(uri, pred, since, ms);
+const diagnosticsFor = (uri: string, pred: (d: Diagnostic[]) => boolean, since = 0, ms = 5000) =>
+  server.diagnosticsFor(uri, pred, since, ms);
 const count = (uri: string) => server.count(uri);
 const file = (name: string, text: string) => server.file(name, text);
-const open = (f: { uri: string; path: string }, languageId = 'smmu') => server.open(f.uri, fs.readFileSync(f.path, 'utf8'), languageId);
+const open = (f: { uri: string; path: string }, languageId = 'smmu') =>
+  server.open(f.uri, fs.readFileSync(f.path, 'utf8'), languageId);
 const info = (uri: string) => conn.sendRequest<DocumentInfoResult | null>('smmu/documentInfo', { uri });
 /** As the VS Code client sends them (client/ctx.ts): the settings object is the notification's `settings`. */
-const configure = (settings: Record<string, unknown>) => conn.sendNotification('workspace/didChangeConfiguration', { settings });
-const hints = (uri: string) => conn.sendRequest<{ label: string }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } });
+const configure = (settings: Record<string, unknown>) =>
+  conn.sendNotification('workspace/didChangeConfiguration', { settings });
+const hints = (uri: string) =>
+  conn.sendRequest<{ label: string }[]>('textDocument/inlayHint', {
+    textDocument: { uri },
+    range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } },
+  });
 
-const WITH_PRI = JSON.stringify({ name: 'with PRI', features: { stage1: true, ttf: 'aarch64', ats: true, pri: true, sidSize: 16, cmdqSize: 8, eventqSize: 8, priqSize: 8 } }, null, 2);
+const WITH_PRI = JSON.stringify(
+  {
+    name: 'with PRI',
+    features: {
+      stage1: true,
+      ttf: 'aarch64',
+      ats: true,
+      pri: true,
+      sidSize: 16,
+      cmdqSize: 8,
+      eventqSize: 8,
+      priqSize: 8,
+    },
+  },
+  null,
+  2,
+);
 /** PRIQEN is RES0 unless IDR0.PRI is advertised (§6.3.9): which configuration a script got shows in its diagnostics. */
 const unadvertised = (d: Diagnostic[]) => d.some((x) => x.code === 'write.unadvertised');
 
@@ -80,7 +103,10 @@ test('initializationOptions: smmu.inlayHints.enabled false gives no hints; true 
   await diagnosticsFor(s.uri, () => true);
   assert.deepEqual(await hints(s.uri), []);
   await configure({ inlayHints: true });
-  assert.deepEqual((await hints(s.uri)).map((h) => h.label), ['SMMUEN|EVENTQEN|CMDQEN']);
+  assert.deepEqual(
+    (await hints(s.uri)).map((h) => h.label),
+    ['SMMUEN|EVENTQEN|CMDQEN'],
+  );
   await configure({ inlayHints: false });
   assert.deepEqual(await hints(s.uri), []);
 });
@@ -135,11 +161,17 @@ test('smmu.configuration naming a file with errors: config.invalid on line 0; fi
   const e = invalid.filter((x) => x.code === 'config.invalid');
   assert.equal(e.length, 1);
   assert.equal(e[0]!.range.start.line, 0);
-  assert.match(msg(e[0]!), /^setting smmu\.configuration: configuration .*bad\.smmu\.json has 1 error; first at line \d+/);
+  assert.match(
+    msg(e[0]!),
+    /^setting smmu\.configuration: configuration .*bad\.smmu\.json has 1 error; first at line \d+/,
+  );
   // The configuration file opened and fixed in the editor (unsaved): the script follows.
   open(bad, 'json');
   n = count(s.uri);
-  void conn.sendNotification('textDocument/didChange', { textDocument: { uri: bad.uri, version: server.nextVersion() }, contentChanges: [{ text: WITH_PRI }] });
+  void conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: bad.uri, version: server.nextVersion() },
+    contentChanges: [{ text: WITH_PRI }],
+  });
   const fixed = await diagnosticsFor(s.uri, (d) => !d.some((x) => x.code === 'config.invalid'), n);
   assert.ok(!unadvertised(fixed), JSON.stringify(fixed.map(msg)));
   assert.equal((await info(s.uri))?.config, 'with PRI');
@@ -161,10 +193,17 @@ test('didChangeConfiguration also takes the initializationOptions form and an `s
   const s = file('forms.smmu', 'write32 CR0 0xd\n');
   open(s);
   await diagnosticsFor(s.uri, () => true);
-  await conn.sendNotification('workspace/didChangeConfiguration', { settings: { settings: { configuration: 'xen-vsmmu' } } });
+  await conn.sendNotification('workspace/didChangeConfiguration', {
+    settings: { settings: { configuration: 'xen-vsmmu' } },
+  });
   assert.match((await info(s.uri))?.config ?? '', /^Xen/);
-  await conn.sendNotification('workspace/didChangeConfiguration', { settings: { smmu: { configuration: 'smmuv3.2-full', inlayHints: true } } });
+  await conn.sendNotification('workspace/didChangeConfiguration', {
+    settings: { smmu: { configuration: 'smmuv3.2-full', inlayHints: true } },
+  });
   assert.equal((await info(s.uri))?.config, 'SMMUv3.2 full-featured');
-  assert.deepEqual((await hints(s.uri)).map((h) => h.label), ['SMMUEN|EVENTQEN|CMDQEN']);
+  assert.deepEqual(
+    (await hints(s.uri)).map((h) => h.label),
+    ['SMMUEN|EVENTQEN|CMDQEN'],
+  );
   await configure({ configuration: '', inlayHints: false });
 });

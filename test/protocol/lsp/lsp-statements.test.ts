@@ -19,7 +19,12 @@ const { diagnosticsFor, file, open } = lsp;
 async function completeAt(name: string, line: string): Promise<CompletionItem[]> {
   const f = file(name, line);
   open(f.uri, line);
-  return ((await lsp.conn.sendRequest('textDocument/completion', { textDocument: { uri: f.uri }, position: { line: 0, character: line.length } })) as CompletionItem[] | null) ?? [];
+  return (
+    ((await lsp.conn.sendRequest('textDocument/completion', {
+      textDocument: { uri: f.uri },
+      position: { line: 0, character: line.length },
+    })) as CompletionItem[] | null) ?? []
+  );
 }
 
 test('completion offers every statement of the registry, each documented, two-word ones after their first word', async () => {
@@ -28,7 +33,8 @@ test('completion offers every statement of the registry, each documented, two-wo
   const oneWord = STATEMENTS.flatMap((d) => d.keywords).filter((k) => !k.includes(' '));
   for (const k of oneWord) assert.ok(labels.includes(k), `'${k}' offered at the start of a line`);
   for (const k of ['include', 'pri', 'l1std', 'l1cd', 'tables']) assert.ok(labels.includes(k), k);
-  for (const i of start.filter((x) => oneWord.includes(x.label))) assert.match((i.documentation as MarkupContent).value, new RegExp(`\`${i.label.replace(/\d+$/, 'N')}`), i.label);
+  for (const i of start.filter((x) => oneWord.includes(x.label)))
+    assert.match((i.documentation as MarkupContent).value, new RegExp(`\`${i.label.replace(/\d+$/, 'N')}`), i.label);
   const dma = start.find((i) => i.label === 'dma');
   assert.equal(dma?.insertText, 'dma ${1|read,write,exec|} sid=${2:0} iova=${3:0x0}');
   assert.equal(dma?.insertTextFormat, 2, 'a snippet');
@@ -41,17 +47,51 @@ test('completion offers every statement of the registry, each documented, two-wo
 
 test("completion of an engine statement's arguments follows its schema", async () => {
   const map = (await completeAt('map.smmu', 'map ttb=0x1000 ')).map((i) => i.label);
-  assert.deepEqual(map, ['ttb=', 'iova=', 'pa=', 'size=', 'granule=', 'stage=', 'tsz=', 'sl0=', 'ro', 'xn', 'priv', 'global', 'noaf', 'dbm', 'attr=']);
-  assert.deepEqual((await completeAt('pri.smmu', 'pri ')).map((i) => i.label), ['sid=', 'ssid=', 'addr=', 'read', 'write', 'exec', 'priv', 'last', 'prgi=']);
-  assert.deepEqual((await completeAt('pri-expect.smmu', 'pri sid=1 addr=0 == ')).map((i) => i.label), ['queued', 'discarded', 'unsupported']);
-  assert.deepEqual((await completeAt('tables.smmu', 'tables 0x48000000 ')).map((i) => i.label), ['size=']);
+  assert.deepEqual(map, [
+    'ttb=',
+    'iova=',
+    'pa=',
+    'size=',
+    'granule=',
+    'stage=',
+    'tsz=',
+    'sl0=',
+    'ro',
+    'xn',
+    'priv',
+    'global',
+    'noaf',
+    'dbm',
+    'attr=',
+  ]);
+  assert.deepEqual(
+    (await completeAt('pri.smmu', 'pri ')).map((i) => i.label),
+    ['sid=', 'ssid=', 'addr=', 'read', 'write', 'exec', 'priv', 'last', 'prgi='],
+  );
+  assert.deepEqual(
+    (await completeAt('pri-expect.smmu', 'pri sid=1 addr=0 == ')).map((i) => i.label),
+    ['queued', 'discarded', 'unsupported'],
+  );
+  assert.deepEqual(
+    (await completeAt('tables.smmu', 'tables 0x48000000 ')).map((i) => i.label),
+    ['size='],
+  );
   // As before the registry: DMA's direction, its arguments, and outcomes and events after '=='.
-  assert.deepEqual((await completeAt('dma.smmu', 'dma ')).map((i) => i.label), ['read', 'write', 'exec']);
-  assert.deepEqual((await completeAt('dma-args.smmu', 'dma read ')).map((i) => i.label), ['sid=', 'ssid=', 'iova=', 'priv', 'data', 'step=', 'size=']);
+  assert.deepEqual(
+    (await completeAt('dma.smmu', 'dma ')).map((i) => i.label),
+    ['read', 'write', 'exec'],
+  );
+  assert.deepEqual(
+    (await completeAt('dma-args.smmu', 'dma read ')).map((i) => i.label),
+    ['sid=', 'ssid=', 'iova=', 'priv', 'data', 'step=', 'size='],
+  );
   const outcomes = (await completeAt('dma-expect.smmu', 'dma read sid=1 iova=0 == ')).map((i) => i.label);
   assert.deepEqual(outcomes.slice(0, 6), ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault']);
   assert.ok(outcomes.includes('F_TRANSLATION'));
-  assert.deepEqual((await completeAt('expect.smmu', 'expect ')).map((i) => i.label), ['event', 'no event', 'irq', 'msi', 'no irq']);
+  assert.deepEqual(
+    (await completeAt('expect.smmu', 'expect ')).map((i) => i.label),
+    ['event', 'no event', 'irq', 'msi', 'no irq'],
+  );
   assert.deepEqual(await completeAt('expect-no.smmu', 'expect no '), []);
   assert.ok((await completeAt('l1std.smmu', 'l1std 0 ')).some((i) => i.label === 'L2Ptr'));
 });
@@ -59,7 +99,10 @@ test("completion of an engine statement's arguments follows its schema", async (
 async function signatureAt(name: string, line: string): Promise<{ label: string; active: string | undefined } | null> {
   const f = file(name, line);
   open(f.uri, line);
-  const h = (await lsp.conn.sendRequest('textDocument/signatureHelp', { textDocument: { uri: f.uri }, position: { line: 0, character: line.length } })) as SignatureHelp | null;
+  const h = (await lsp.conn.sendRequest('textDocument/signatureHelp', {
+    textDocument: { uri: f.uri },
+    position: { line: 0, character: line.length },
+  })) as SignatureHelp | null;
   const sig = h?.signatures[h.activeSignature ?? 0];
   if (!sig) return null;
   const p = sig.parameters?.[h?.activeParameter ?? 0]?.label;
@@ -67,15 +110,26 @@ async function signatureAt(name: string, line: string): Promise<{ label: string;
 }
 
 test("signature help: a statement's usage from its schema with the argument being typed, a structure's fields", async () => {
-  const usage = 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
+  const usage =
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
   assert.deepEqual(await signatureAt('sig-dma0.smmu', 'dma '), { label: usage, active: 'read|write|exec' });
   assert.deepEqual(await signatureAt('sig-dma1.smmu', 'dma read io'), { label: usage, active: 'iova=A' });
   assert.deepEqual(await signatureAt('sig-dma2.smmu', 'dma read sid=1'), { label: usage, active: 'sid=N' });
-  assert.deepEqual(await signatureAt('sig-dma3.smmu', 'dma read sid=1 iova=0 == '), { label: usage, active: '== PA | == OUTCOME | == EVENT' });
-  assert.deepEqual(await signatureAt('sig-map.smmu', 'map ttb=0 gran'), { label: 'map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [ro] [xn] [priv] [global] [noaf] [dbm] [attr=N]', active: 'granule=4|16|64' });
+  assert.deepEqual(await signatureAt('sig-dma3.smmu', 'dma read sid=1 iova=0 == '), {
+    label: usage,
+    active: '== PA | == OUTCOME | == EVENT',
+  });
+  assert.deepEqual(await signatureAt('sig-map.smmu', 'map ttb=0 gran'), {
+    label:
+      'map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [ro] [xn] [priv] [global] [noaf] [dbm] [attr=N]',
+    active: 'granule=4|16|64',
+  });
   // Before a command is named, the statement; once named, the command's fields (as before).
   assert.equal((await signatureAt('sig-cmd.smmu', 'cmd '))?.label, 'cmd NAME [FIELD=value | FLAG]…');
-  assert.deepEqual(await signatureAt('sig-cmd2.smmu', 'cmd CFGI_STE StreamID=3 Le'), { label: 'CFGI_STE(SSec, StreamID, Leaf)', active: 'Leaf' });
+  assert.deepEqual(await signatureAt('sig-cmd2.smmu', 'cmd CFGI_STE StreamID=3 Le'), {
+    label: 'CFGI_STE(SSec, StreamID, Leaf)',
+    active: 'Leaf',
+  });
   const ste = await signatureAt('sig-ste.smmu', 'ste 1 V Conf');
   assert.match(ste?.label ?? '', /^STE\(V, Config, /);
   assert.equal(ste?.active, 'Config');
@@ -83,14 +137,33 @@ test("signature help: a statement's usage from its schema with the argument bein
 });
 
 test('DMA payloads: data= after a write, a bare data before == after a read; the argument being typed, also after the comparison', async () => {
-  assert.deepEqual((await completeAt('dma-w.smmu', 'dma write sid=1 iova=0 ')).map((i) => i.label), ['sid=', 'ssid=', 'iova=', 'priv', 'data=', 'step=', 'size=']);
-  assert.deepEqual((await completeAt('dma-x.smmu', 'dma exec sid=1 iova=0 ')).map((i) => i.label), ['sid=', 'ssid=', 'iova=', 'priv', 'data', 'step=', 'size=']);
-  const usage = 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
-  assert.deepEqual(await signatureAt('sig-dma-data.smmu', 'dma write sid=1 iova=0 data=0x'), { label: usage, active: 'data=V' });
-  assert.deepEqual(await signatureAt('sig-dma-cmp.smmu', 'dma read sid=1 iova=0 data == 0x'), { label: usage, active: '== PA | == OUTCOME | == EVENT' });
-  assert.deepEqual(await signatureAt('sig-dma-after.smmu', 'dma read sid=1 iova=0 data == 0x11 size='), { label: usage, active: 'size=S' });
+  assert.deepEqual(
+    (await completeAt('dma-w.smmu', 'dma write sid=1 iova=0 ')).map((i) => i.label),
+    ['sid=', 'ssid=', 'iova=', 'priv', 'data=', 'step=', 'size='],
+  );
+  assert.deepEqual(
+    (await completeAt('dma-x.smmu', 'dma exec sid=1 iova=0 ')).map((i) => i.label),
+    ['sid=', 'ssid=', 'iova=', 'priv', 'data', 'step=', 'size='],
+  );
+  const usage =
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
+  assert.deepEqual(await signatureAt('sig-dma-data.smmu', 'dma write sid=1 iova=0 data=0x'), {
+    label: usage,
+    active: 'data=V',
+  });
+  assert.deepEqual(await signatureAt('sig-dma-cmp.smmu', 'dma read sid=1 iova=0 data == 0x'), {
+    label: usage,
+    active: '== PA | == OUTCOME | == EVENT',
+  });
+  assert.deepEqual(await signatureAt('sig-dma-after.smmu', 'dma read sid=1 iova=0 data == 0x11 size='), {
+    label: usage,
+    active: 'size=S',
+  });
   // A word right after '==' is the compared value, even when it starts like an argument.
-  assert.deepEqual(await signatureAt('sig-dma-st.smmu', 'dma read sid=1 iova=0 == st'), { label: usage, active: '== PA | == OUTCOME | == EVENT' });
+  assert.deepEqual(await signatureAt('sig-dma-st.smmu', 'dma read sid=1 iova=0 == st'), {
+    label: usage,
+    active: '== PA | == OUTCOME | == EVENT',
+  });
 });
 
 test('DMA payloads over the protocol: the inlay hint says where each transaction went, the failure names the page that faulted', async () => {
@@ -106,42 +179,81 @@ test('DMA payloads over the protocol: the inlay hint says where each transaction
   const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'expect.failed'));
   assert.deepEqual(
     diags.filter((d) => d.severity === 1).map((d) => [d.range.start.line, d.range.start.character, d.code, d.message]),
-    [[10, 44, 'expect.failed', 'the DMA did not complete: abort at transaction 2 of 2 (IOVA 0x0000000010002000, bytes 8–15): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002010 is invalid (bit 0 is 0); the 8 bytes before it were read; expected data == 16 bytes, first word 0x1123']],
+    [
+      [
+        10,
+        44,
+        'expect.failed',
+        'the DMA did not complete: abort at transaction 2 of 2 (IOVA 0x0000000010002000, bytes 8–15): F_TRANSLATION at stage 1, level 3: the level 3 descriptor at 0x48002010 is invalid (bit 0 is 0); the 8 bytes before it were read; expected data == 16 bytes, first word 0x1123',
+      ],
+    ],
   );
-  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri: f.uri }, range: { start: { line: 9, character: 0 }, end: { line: 11, character: 0 } } })) as { position: { line: number }; label: string }[];
-  assert.deepEqual(hints.filter((h) => h.position.line === 9).map((h) => h.label), ['→ translated in 2 transactions → 0x80000FF8, 0x90000000; wrote 16 bytes, first word 0x1122']);
-  assert.match(hints.find((h) => h.position.line === 10)?.label ?? '', /^→ abort at transaction 2 of 2 \(IOVA 0x0000000010002000/);
+  const hints = (await lsp.conn.sendRequest('textDocument/inlayHint', {
+    textDocument: { uri: f.uri },
+    range: { start: { line: 9, character: 0 }, end: { line: 11, character: 0 } },
+  })) as { position: { line: number }; label: string }[];
+  assert.deepEqual(
+    hints.filter((h) => h.position.line === 9).map((h) => h.label),
+    ['→ translated in 2 transactions → 0x80000FF8, 0x90000000; wrote 16 bytes, first word 0x1122'],
+  );
+  assert.match(
+    hints.find((h) => h.position.line === 10)?.label ?? '',
+    /^→ abort at transaction 2 of 2 \(IOVA 0x0000000010002000/,
+  );
   // The hover on `data` explains the payload; the one on the keyword, what the SMMU did: each transaction, and what it fetched.
   const data = await hoverAt('dma-hover.smmu', text, 9, 41);
   assert.match(data, /^`data=V`, optional — The payload\. On a write, `data=V`/);
   const happened = await hoverAt('dma-hover-kw.smmu', text, 10, 1);
   assert.match(happened, /^\*\*What happened here:\*\* abort at transaction 2 of 2/);
-  assert.match(happened, /- \*transaction\* transaction 1 of 2, IOVA 0x0000000010001FF8 \(8 bytes\): translated → 0x0000000090000FF8 \(TLB hit\)\n- \*fetch\* stage-1 descriptor/);
+  assert.match(
+    happened,
+    /- \*transaction\* transaction 1 of 2, IOVA 0x0000000010001FF8 \(8 bytes\): translated → 0x0000000090000FF8 \(TLB hit\)\n- \*fetch\* stage-1 descriptor/,
+  );
   // A DMA that did not run (the model stopped before it) is explained from its definition: every form.
-  assert.match(await hoverAt('dma-hover-def.smmu', `read32 NOPE\n${text}`, 11, 1), /`dma read\|exec sid=N \[ssid=N\] iova=A \[priv\] \[size=S\] data == V \[step=D\]`, `dma read\|exec … data != V` — A device reads S bytes/);
+  assert.match(
+    await hoverAt('dma-hover-def.smmu', `read32 NOPE\n${text}`, 11, 1),
+    /`dma read\|exec sid=N \[ssid=N\] iova=A \[priv\] \[size=S\] data == V \[step=D\]`, `dma read\|exec … data != V` — A device reads S bytes/,
+  );
 });
 
 async function hoverAt(name: string, text: string, line: number, character: number): Promise<string> {
   const f = file(name, text);
   open(f.uri, text);
   await diagnosticsFor(f.uri);
-  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri: f.uri }, position: { line, character } })) as Hover | null;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', {
+    textDocument: { uri: f.uri },
+    position: { line, character },
+  })) as Hover | null;
   return h ? (h.contents as MarkupContent).value : '';
 }
 
 test("hover on an engine statement's keyword and named arguments explains them from the statement's definition", async () => {
   // The unknown register stops the model before the DMA: nothing ran there, so its keyword is explained.
   const text = ['read32 NOPE', 'dma read sid=1 iova=0x1000 == bypass'].join('\n');
-  assert.match(await hoverAt('hover-kw.smmu', text, 1, 1), /^`dma read\|write\|exec sid=N .*` — A transaction from device N through the SMMU/);
+  assert.match(
+    await hoverAt('hover-kw.smmu', text, 1, 1),
+    /^`dma read\|write\|exec sid=N .*` — A transaction from device N through the SMMU/,
+  );
   assert.match(await hoverAt('hover-sid.smmu', text, 1, 10), /^`sid=N` \(also `StreamID`\) — The device's StreamID\./);
-  assert.match(await hoverAt('hover-map.smmu', 'map ttb=0 iova=0 pa=0 noaf', 0, 23), /^`noaf`, optional — Leave the Access Flag clear\./);
+  assert.match(
+    await hoverAt('hover-map.smmu', 'map ttb=0 iova=0 pa=0 noaf', 0, 23),
+    /^`noaf`, optional — Leave the Access Flag clear\./,
+  );
 });
 
 test('semantic tokens colour every statement keyword, the two words of mem abort included', async () => {
-  const text = ['include "other.smmu"', 'mem abort 0x1000 0x1000', 'mem read32 0x1000', 'pri sid=1 addr=0', 'tables 0x48000000'].join('\n');
+  const text = [
+    'include "other.smmu"',
+    'mem abort 0x1000 0x1000',
+    'mem read32 0x1000',
+    'pri sid=1 addr=0',
+    'tables 0x48000000',
+  ].join('\n');
   const f = file('sem-kw.smmu', text);
   open(f.uri, text);
-  const r = (await lsp.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } })) as { data: number[] };
+  const r = (await lsp.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: f.uri } })) as {
+    data: number[];
+  };
   const out: [number, number, number][] = [];
   let line = 0;
   let start = 0;
@@ -152,5 +264,14 @@ test('semantic tokens colour every statement keyword, the two words of mem abort
   }
   const keyword = 0;
   const at = (l: number, c: number) => out.find((x) => x[0] === l && x[1] === c)?.[2];
-  for (const [l, c] of [[0, 0], [1, 0], [1, 4], [2, 0], [2, 4], [3, 0], [4, 0]] as const) assert.equal(at(l, c), keyword, `${l}:${c}`);
+  for (const [l, c] of [
+    [0, 0],
+    [1, 0],
+    [1, 4],
+    [2, 0],
+    [2, 4],
+    [3, 0],
+    [4, 0],
+  ] as const)
+    assert.equal(at(l, c), keyword, `${l}:${c}`);
 });

@@ -11,13 +11,22 @@ import { msg, serverForTests } from '../../harness/lsp-harness';
 const lsp = serverForTests('smmu-trace-lsp-');
 const { diagnosticsFor, file, open } = lsp;
 
-
 const hoverText = async (uri: string, line: number, character = 2): Promise<string> => {
-  const h = (await lsp.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null;
+  const h = (await lsp.conn.sendRequest('textDocument/hover', {
+    textDocument: { uri },
+    position: { line, character },
+  })) as Hover | null;
   return h && typeof h.contents === 'object' && 'value' in h.contents ? (h.contents as MarkupContent).value : '';
 };
 
-const PROBE = ['R 0x00 4 0x0D44101A', 'R 0x04 4 0x02730010', 'R 0x0C 4 0x00001404', 'R 0x14 4 0x00000074', 'R 0x18 4 0x0000043B', 'R 0x1C 4 0x1'];
+const PROBE = [
+  'R 0x00 4 0x0D44101A',
+  'R 0x04 4 0x02730010',
+  'R 0x0C 4 0x00001404',
+  'R 0x14 4 0x00000074',
+  'R 0x18 4 0x0000043B',
+  'R 0x1C 4 0x1',
+];
 
 test('a .smmutrace: divergences at their lines with rule codes linked to the docs; syntax errors at the token', async () => {
   const text = [...PROBE, 'W 0x20 4 0x1F', 'R 0x24 4 0x1F', 'R 0x100A8 4 abort', 'R 0x20 4 nope'].join('\n');
@@ -48,7 +57,13 @@ test('hover on a read decodes the emulation and the model side by side, differin
   assert.match(v, /\| CMDQEN\[3\] \| 1 ENABLED \| 1 ENABLED \|/);
   // The replay's finding on the line is its diagnostic, which the editor shows in the same hover:
   // the hover's own text does not repeat it.
-  assert.ok(diags.some((d) => d.range.start.line === 7 && /SMMU_CR0ACK returned 0x0000001F but SMMU_IDR0 advertises no PRI/.test(String(d.message))));
+  assert.ok(
+    diags.some(
+      (d) =>
+        d.range.start.line === 7 &&
+        /SMMU_CR0ACK returned 0x0000001F but SMMU_IDR0 advertises no PRI/.test(String(d.message)),
+    ),
+  );
   assert.doesNotMatch(v, /advertises no PRI/);
   assert.equal(await hoverText(f.uri, 20), '');
   const w = await hoverText(f.uri, 6);
@@ -57,15 +72,24 @@ test('hover on a read decodes the emulation and the model side by side, differin
 });
 
 test('a QEMU log opened by name is replayed too; editing the trace re-checks it', async () => {
-  const text = ['smmuv3_read_mmio addr: 0x0 val:0xd40101a size: 0x4(0)', 'smmuv3_read_mmio addr: 0x3c val:0x0 size: 0x4(1)'].join('\n');
+  const text = [
+    'smmuv3_read_mmio addr: 0x0 val:0xd40101a size: 0x4(0)',
+    'smmuv3_read_mmio addr: 0x3c val:0x0 size: 0x4(1)',
+  ].join('\n');
   const f = file('boot.qemu-7.2.log', text);
   open(f.uri, text, 'smmutrace');
   const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.abort'));
   assert.equal(diags.find((d) => d.code === 'replay.abort')?.range.start.line, 1);
-  void lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: f.uri, version: lsp.server.nextVersion() }, contentChanges: [{ text: text.replace('size: 0x4(1)', 'size: 0x4(0)') }] });
+  void lsp.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: f.uri, version: lsp.server.nextVersion() },
+    contentChanges: [{ text: text.replace('size: 0x4(1)', 'size: 0x4(0)') }],
+  });
   await diagnosticsFor(f.uri, (d) => !d.some((x) => x.code === 'replay.abort'));
   // Trace files are not scripts: no formatting edits, no completion.
-  const edits = (await lsp.conn.sendRequest('textDocument/formatting', { textDocument: { uri: f.uri }, options: { tabSize: 2, insertSpaces: true } })) as unknown[];
+  const edits = (await lsp.conn.sendRequest('textDocument/formatting', {
+    textDocument: { uri: f.uri },
+    options: { tabSize: 2, insertSpaces: true },
+  })) as unknown[];
   assert.deepEqual(edits, []);
 });
 
@@ -77,8 +101,14 @@ test("a trace's `config` file: editing it replays the trace again against the ne
   const f = file('t/with-config.smmutrace', text);
   open(f.uri, text, 'smmutrace');
   const first = await diagnosticsFor(f.uri);
-  assert.deepEqual(first.filter((d) => d.severity === 1), []);
-  void lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: cfg.uri, version: lsp.server.nextVersion() }, contentChanges: [{ text: '{ "base": "qemu", "registers": { "IDR0": "0x0D40101A" } }' }] });
+  assert.deepEqual(
+    first.filter((d) => d.severity === 1),
+    [],
+  );
+  void lsp.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: cfg.uri, version: lsp.server.nextVersion() },
+    contentChanges: [{ text: '{ "base": "qemu", "registers": { "IDR0": "0x0D40101A" } }' }],
+  });
   const after = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.id'));
   assert.equal(after.find((d) => d.code === 'replay.id')?.range.start.line, 1);
 });

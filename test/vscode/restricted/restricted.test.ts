@@ -14,38 +14,82 @@ suite('Restricted Mode', () => {
     assert.strictEqual(vscode.workspace.isTrusted, false, 'the launcher opens the folder untrusted');
     const ext = vscode.extensions.getExtension<{ ready: Promise<unknown> }>(EXTENSION_ID);
     assert.ok(ext);
-    await (await ext.activate()).ready;
+    await (
+      await ext.activate()
+    ).ready;
   });
 
   test('main.smmu: the include outside the folder is refused on its line, the one inside is read, and nothing runs', async () => {
     const doc = (await open('main.smmu')).document;
     const diagnostics = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'smmu');
-    const outside = await waitFor('the diagnostic on the outside include', () => diagnostics().find((d) => /outside the workspace folder/.test(d.message)), 20_000, () => diagnostics().map((d) => `${d.range.start.line + 1}: ${d.message}`).join('\n'));
+    const outside = await waitFor(
+      'the diagnostic on the outside include',
+      () => diagnostics().find((d) => /outside the workspace folder/.test(d.message)),
+      20_000,
+      () =>
+        diagnostics()
+          .map((d) => `${d.range.start.line + 1}: ${d.message}`)
+          .join('\n'),
+    );
     assert.strictEqual(outside.range.start.line, 1, 'on the include of ../workspace/good.smmu');
     const others = diagnostics().filter((d) => d !== outside && d.severity === vscode.DiagnosticSeverity.Error);
-    assert.deepStrictEqual(others.map((d) => `${d.range.start.line + 1}: ${d.message}`), [], 'consts.smmu is read; the failing expectation on line 4 is not executed');
+    assert.deepStrictEqual(
+      others.map((d) => `${d.range.start.line + 1}: ${d.message}`),
+      [],
+      'consts.smmu is read; the failing expectation on line 4 is not executed',
+    );
   });
 
   test("the workspace's smmu.configuration is not applied until the workspace is trusted", async () => {
     const c = vscode.workspace.getConfiguration('smmu');
     // The fixture's .vscode/settings.json sets both: the unrestricted one applies, so the file is read.
     assert.strictEqual(c.get<string>('registers.format'), 'binary', 'the workspace settings file is read');
-    assert.strictEqual(c.get<string>('configuration'), '', 'smmu.configuration (restrictedConfigurations) keeps its default in Restricted Mode');
+    assert.strictEqual(
+      c.get<string>('configuration'),
+      '',
+      'smmu.configuration (restrictedConfigurations) keeps its default in Restricted Mode',
+    );
     // The fixture names a program of its own as the emulator, and QEMU options: neither applies.
-    assert.strictEqual(c.get<string>('qemu.path'), '', 'smmu.qemu.path (restrictedConfigurations) keeps its default in Restricted Mode');
-    assert.strictEqual(c.get<string>('qemu.machine'), '', 'smmu.qemu.machine (restrictedConfigurations) keeps its default in Restricted Mode');
+    assert.strictEqual(
+      c.get<string>('qemu.path'),
+      '',
+      'smmu.qemu.path (restrictedConfigurations) keeps its default in Restricted Mode',
+    );
+    assert.strictEqual(
+      c.get<string>('qemu.machine'),
+      '',
+      'smmu.qemu.machine (restrictedConfigurations) keeps its default in Restricted Mode',
+    );
   });
 
   test('Run on QEMU: no CodeLens offers it, and the command refuses with the reason', async () => {
     const doc = (await open('main.smmu')).document;
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
-    assert.deepStrictEqual(lenses.map((l) => l.command?.command), [], 'no Run on QEMU CodeLens in an untrusted workspace');
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+    assert.deepStrictEqual(
+      lenses.map((l) => l.command?.command),
+      [],
+      'no Run on QEMU CodeLens in an untrusted workspace',
+    );
     const result = await vscode.commands.executeCommand<RunOnQemuResult>('smmu.runOnQemu', doc.uri);
     assert.strictEqual(result?.outcome, 'refused', result?.message);
     assert.strictEqual(result.ran, false);
-    assert.match(result.message, /^Run on QEMU is off in an untrusted workspace: it starts a program \(the emulator, which the setting smmu\.qemu\.path names\)/);
-    assert.deepStrictEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'SMMU on QEMU'), []);
-    const api = (await vscode.extensions.getExtension<{ qemu: { lastNotice?: { severity: string; actions: readonly string[] } } }>(EXTENSION_ID)!.activate()).qemu;
-    assert.deepStrictEqual({ severity: api.lastNotice?.severity, actions: api.lastNotice?.actions }, { severity: 'warning', actions: ['Manage Workspace Trust'] });
+    assert.match(
+      result.message,
+      /^Run on QEMU is off in an untrusted workspace: it starts a program \(the emulator, which the setting smmu\.qemu\.path names\)/,
+    );
+    assert.deepStrictEqual(
+      vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'SMMU on QEMU'),
+      [],
+    );
+    const api = (
+      await vscode.extensions
+        .getExtension<{ qemu: { lastNotice?: { severity: string; actions: readonly string[] } } }>(EXTENSION_ID)!
+        .activate()
+    ).qemu;
+    assert.deepStrictEqual(
+      { severity: api.lastNotice?.severity, actions: api.lastNotice?.actions },
+      { severity: 'warning', actions: ['Manage Workspace Trust'] },
+    );
   });
 });

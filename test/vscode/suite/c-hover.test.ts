@@ -5,7 +5,9 @@ import { api, hoverText, open, sleep, waitFor } from './helpers';
 
 suite('Hover in C files', () => {
   teardown(async () => {
-    await vscode.workspace.getConfiguration('smmu').update('cHover.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('smmu')
+      .update('cHover.enabled', undefined, vscode.ConfigurationTarget.Global);
   });
 
   test('off by default; on, a value next to a register name is decoded', async () => {

@@ -10,7 +10,6 @@ import * as vscode from 'vscode';
 
 import { api, EXTENSION_ID, StopRecorder, waitFor } from './helpers';
 
-
 suite('SMMU debugger on a trace in VS Code', () => {
   const recorder = new StopRecorder();
   const nextStop = (count: number) => recorder.nth(count);
@@ -21,7 +20,6 @@ suite('SMMU debugger on a trace in VS Code', () => {
     recorder.dispose();
     await vscode.debug.stopDebugging();
   });
-
 
   test('Debug Script on a trace steps record by record and stops on the diverging record', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
@@ -37,7 +35,10 @@ suite('SMMU debugger on a trace in VS Code', () => {
     const session = vscode.debug.activeDebugSession;
     assert.ok(session && session.type === 'smmu');
     type Frames = { stackFrames: { name: string; line: number }[] };
-    const first = doc.getText().split('\n').findIndex((l) => /^\s*[RW]\s/i.test(l));
+    const first = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => /^\s*[RW]\s/i.test(l));
     let frames = (await session.customRequest('stackTrace', { threadId: 1 })) as Frames;
     assert.equal(frames.stackFrames[0]?.line, first + 1);
     await session.customRequest('next', { threadId: 1 });
@@ -47,7 +48,9 @@ suite('SMMU debugger on a trace in VS Code', () => {
     await session.customRequest('continue', { threadId: 1 });
     const stop = await nextStop(3);
     assert.equal(stop.reason, 'exception');
-    const m = /failed expectation: line (\d+): the emulation returned 0x[0-9A-F]+, the model 0x[0-9A-F]+/.exec(stop.text ?? '');
+    const m = /failed expectation: line (\d+): the emulation returned 0x[0-9A-F]+, the model 0x[0-9A-F]+/.exec(
+      stop.text ?? '',
+    );
     assert.ok(m, stop.text);
     // The arrow and the record scope are on the record the exception is about.
     frames = (await session.customRequest('stackTrace', { threadId: 1 })) as Frames;

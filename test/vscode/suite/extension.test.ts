@@ -16,7 +16,10 @@ function describeDiagnostics(uri: vscode.Uri): string {
   const all = vscode.languages.getDiagnostics(uri);
   if (!all.length) return '  (no diagnostics)';
   return all
-    .map((d) => `  line ${d.range.start.line + 1} [${vscode.DiagnosticSeverity[d.severity]}] (${d.source ?? 'no source'}) ${d.message}`)
+    .map(
+      (d) =>
+        `  line ${d.range.start.line + 1} [${vscode.DiagnosticSeverity[d.severity]}] (${d.source ?? 'no source'}) ${d.message}`,
+    )
     .join('\n');
 }
 
@@ -27,7 +30,8 @@ async function hoverAt(uri: vscode.Uri, position: vscode.Position, expected: str
   await waitFor(
     `a hover containing ${expected}`,
     async () => {
-      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+      const hovers =
+        (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
       // MarkdownString's text is in `.value` (JSON.stringify prints `{}`).
       text = hovers
         .flatMap((h) => h.contents)
@@ -66,7 +70,11 @@ suite('SMMU Workbench in VS Code', () => {
       () => `diagnostics on bad.smmu:\n${describeDiagnostics(doc.uri)}`,
     );
     for (const d of [on(badRegLine)!, on(priqLine, 'PRIQEN')!])
-      assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error, `line ${d.range.start.line + 1} is an error: ${d.message}`);
+      assert.strictEqual(
+        d.severity,
+        vscode.DiagnosticSeverity.Error,
+        `line ${d.range.start.line + 1} is an error: ${d.message}`,
+      );
   });
 
   test('hover on CR0 in good.smmu describes SMMU_CR0 at offset 0x0020', async () => {
@@ -95,13 +103,24 @@ suite('SMMU Workbench in VS Code', () => {
     const commands = await vscode.commands.getCommands(true);
     assert.ok(commands.includes('smmu.decodeValue'), 'smmu.decodeValue is registered');
     const text = await vscode.commands.executeCommand<unknown>('smmu.decodeValue', 'CR0', '0x9');
-    assert.strictEqual(typeof text, 'string', `decodeValue('CR0', '0x9') returns a string, got ${JSON.stringify(text)}`);
+    assert.strictEqual(
+      typeof text,
+      'string',
+      `decodeValue('CR0', '0x9') returns a string, got ${JSON.stringify(text)}`,
+    );
     assert.ok((text as string).includes('SMMUEN'), `decoded text names SMMUEN:\n${text}`);
     assert.ok((text as string).includes('CMDQEN'), `decoded text names CMDQEN:\n${text}`);
   });
 
   test('the Registers view shows the model state at the cursor line, and follows the cursor', async () => {
-    const ext = vscode.extensions.getExtension<{ registers: { snapshot?: { place: string }; getChildren(n?: unknown): unknown[]; getTreeItem(n: unknown): vscode.TreeItem; refresh(): Promise<void> } }>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<{
+      registers: {
+        snapshot?: { place: string };
+        getChildren(n?: unknown): unknown[];
+        getTreeItem(n: unknown): vscode.TreeItem;
+        refresh(): Promise<void>;
+      };
+    }>(EXTENSION_ID);
     assert.ok(ext);
     const api = await ext.activate();
     const editor = await open('good.smmu');
@@ -120,7 +139,10 @@ suite('SMMU Workbench in VS Code', () => {
     editor.selection = new vscode.Selection(Math.max(0, cr0Line - 1), 0, Math.max(0, cr0Line - 1), 0);
     await waitFor('the view to follow the cursor to the line before the CR0 write', async () => {
       await api.registers.refresh();
-      return api.registers.snapshot?.place.includes(`#${Math.max(0, cr0Line - 1)}@`) && valueOf('CR0')?.startsWith('0x00000000') ? true : undefined;
+      return api.registers.snapshot?.place.includes(`#${Math.max(0, cr0Line - 1)}@`) &&
+        valueOf('CR0')?.startsWith('0x00000000')
+        ? true
+        : undefined;
     });
     editor.selection = new vscode.Selection(cr0Line, 0, cr0Line, 0);
     const after = await waitFor('CR0 to show the written value at the write line', async () => {
@@ -137,7 +159,10 @@ suite('SMMU Workbench in VS Code', () => {
     const fields = api.registers.getChildren(cr0).map((f) => String(api.registers.getTreeItem(f).label));
     assert.ok(fields.includes('SMMUEN[0]'), fields.join(', '));
     // Page-1 registers have groups of their own, marked with their page (§6.2).
-    const groupOf = (name: string) => api.registers.getChildren().find((g) => api.registers.getChildren(g).some((r) => api.registers.getTreeItem(r).label === name));
+    const groupOf = (name: string) =>
+      api.registers
+        .getChildren()
+        .find((g) => api.registers.getChildren(g).some((r) => api.registers.getTreeItem(r).label === name));
     const evtq1 = groupOf('EVENTQ_PROD');
     const evtq0 = groupOf('EVENTQ_BASE');
     assert.ok(evtq1 && evtq0 && evtq1 !== evtq0, 'EVENTQ_PROD and EVENTQ_BASE are in different groups');
@@ -149,13 +174,17 @@ suite('SMMU Workbench in VS Code', () => {
   });
 
   test('the status bar shows the configuration of the active script and its state', async () => {
-    const ext = vscode.extensions.getExtension<{ status: { item: vscode.StatusBarItem; update(): Promise<void> } }>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<{ status: { item: vscode.StatusBarItem; update(): Promise<void> } }>(
+      EXTENSION_ID,
+    );
     assert.ok(ext);
     const api = await ext.activate();
     await open('good.smmu');
     const good = await waitFor('the status item for good.smmu', async () => {
       await api.status.update();
-      return api.status.item.text.includes('SMMU:') && api.status.item.text.startsWith('$(check)') ? api.status.item.text : undefined;
+      return api.status.item.text.includes('SMMU:') && api.status.item.text.startsWith('$(check)')
+        ? api.status.item.text
+        : undefined;
     });
     assert.match(good, /QEMU/);
     await open('bad.smmu');
@@ -166,12 +195,20 @@ suite('SMMU Workbench in VS Code', () => {
   });
 
   test('smmu.decodeSelection decodes numbers from any text as a command, an STE or a register', async () => {
-    const cmd = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'cmd', 'cmd[0] = 0x0000000300000003, cmd[1] = 0x1');
+    const cmd = await vscode.commands.executeCommand<string>(
+      'smmu.decodeSelection',
+      'cmd',
+      'cmd[0] = 0x0000000300000003, cmd[1] = 0x1',
+    );
     assert.match(cmd, /^CMD_CFGI_STE/);
     assert.match(cmd, /StreamID\[63:32\] = 0x3/);
     const ste = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'ste', '0x0000000044000007');
     assert.match(ste, /Config\[3:1\] = 0x3 \(ABORT_3\)/);
-    const cr0 = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'CR0', '#define CR0_RESERVED 0xFFFFFC20');
+    const cr0 = await vscode.commands.executeCommand<string>(
+      'smmu.decodeSelection',
+      'CR0',
+      '#define CR0_RESERVED 0xFFFFFC20',
+    );
     assert.match(cr0, /RES0/);
   });
 
@@ -180,13 +217,21 @@ suite('SMMU Workbench in VS Code', () => {
     const line = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'CR0', 'W 0x20 4 0x1D');
     assert.match(line, /^SMMU_CR0 = 0x0000001D/, line);
     // A QEMU log line cut short: the number labelled val.
-    const cut = await vscode.commands.executeCommand<string>('smmu.decodeSelection', 'CR0', 'addr: 0x20 val:0x1d size: 0x4(0)');
+    const cut = await vscode.commands.executeCommand<string>(
+      'smmu.decodeSelection',
+      'CR0',
+      'addr: 0x20 val:0x1d size: 0x4(0)',
+    );
     assert.match(cut, /^SMMU_CR0 = 0x0000001D/, cut);
   });
 
   test('decode selection on a QEMU trace line offers the register at its offset first, and shows a read-only result', async () => {
     const before = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
-    const running = vscode.commands.executeCommand<string>('smmu.decodeSelection', undefined, '16720@1795653830.053318:smmuv3_write_mmio addr: 0x20 val:0x1d size: 0x4(0)');
+    const running = vscode.commands.executeCommand<string>(
+      'smmu.decodeSelection',
+      undefined,
+      '16720@1795653830.053318:smmuv3_write_mmio addr: 0x20 val:0x1d size: 0x4(0)',
+    );
     let result: string | undefined;
     void running.then((r) => (result = r));
     // The quick pick of what to decode as: Enter takes its first item.
@@ -202,9 +247,15 @@ suite('SMMU Workbench in VS Code', () => {
     assert.strictEqual(shown.isUntitled, false);
     assert.strictEqual(shown.isDirty, false);
     assert.match(shown.uri.path, /CR0 0x1D$/);
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === shown.uri.toString());
+    const tab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === shown.uri.toString());
     assert.ok(tab, 'open in a tab');
     assert.ok(await vscode.window.tabGroups.close(tab));
-    assert.ok(!vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === shown.uri.toString()));
+    assert.ok(
+      !vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === shown.uri.toString()),
+    );
   });
 });

@@ -20,19 +20,26 @@ export async function open(name: string): Promise<vscode.TextEditor> {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns something other than undefined, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, explain?: () => string): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  explain?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${explain ? `\n${explain()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${explain ? `\n${explain()}` : ''}`);
     await sleep(150);
   }
 }
 
 /** Every hover's text at `position` (what VS Code's hover command returns), joined by `---`. */
 export async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+  const hovers =
+    (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
   return hovers
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
@@ -85,7 +92,11 @@ export async function screenshot(name: string, settleMs = 0): Promise<void> {
   if (!process.env.SMMU_SCREENSHOTS || !ack) return;
   await sleep(settleMs);
   console.log(`[smmu-screenshot] ${name}`);
-  await waitFor(`the launcher's screenshot ${name}`, () => (fs.existsSync(path.join(ack, `${name}.done`)) ? true : undefined), 20_000);
+  await waitFor(
+    `the launcher's screenshot ${name}`,
+    () => (fs.existsSync(path.join(ack, `${name}.done`)) ? true : undefined),
+    20_000,
+  );
 }
 
 /** A `stopped` event's body, as the smmu adapter sends it. */

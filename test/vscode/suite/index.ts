@@ -26,7 +26,10 @@ export async function runMochaIn(dir: string): Promise<void> {
     timeout: Number(process.env.SMMU_TEST_TIMEOUT_MS) || 30_000,
     grep: process.env.SMMU_TEST_GREP || undefined,
   });
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const f of files) mocha.addFile(path.join(dir, f));
 
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));

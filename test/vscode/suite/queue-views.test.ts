@@ -27,9 +27,17 @@ suite('Queue and stream table views', () => {
     const editor = await open('queues.smmu');
     const last = editor.document.lineCount - 1;
     editor.selection = new vscode.Selection(last, 0, last, 0);
-    const cmds = await linesWhen(a.queues.command, 'three commands', (l) => l.filter((x) => x.startsWith('[')).length === 3);
+    const cmds = await linesWhen(
+      a.queues.command,
+      'three commands',
+      (l) => l.filter((x) => x.startsWith('[')).length === 3,
+    );
     const top = cmds.filter((x) => x.startsWith('['));
-    assert.deepStrictEqual(top, ['[0] CMD_CFGI_ALL — consumed', '[1] CMD_SYNC — consumed', '[2] CMD_CFGI_STE — written, PROD not yet updated'], cmds.join('\n'));
+    assert.deepStrictEqual(
+      top,
+      ['[0] CMD_CFGI_ALL — consumed', '[1] CMD_SYNC — consumed', '[2] CMD_CFGI_STE — written, PROD not yet updated'],
+      cmds.join('\n'),
+    );
     assert.ok(cmds.includes('  StreamID[63:32] — 3'), cmds.join('\n'));
     const events = treeLines(a.queues.event).filter((x) => x.startsWith('['));
     assert.deepStrictEqual(events, ['[0] C_BAD_STE — pending']);
@@ -38,14 +46,17 @@ suite('Queue and stream table views', () => {
     assert.ok(stes.includes('  V[0] — 1'), stes.join('\n'));
     assert.match(String(a.queues.command.view?.message), /CMDQ PROD 0x2, CONS 0x2, 8 entries/);
     // The views start collapsed in the SMMU container; open them for the picture.
-    for (const v of ['smmu.commandQueue', 'smmu.eventQueue', 'smmu.streamTable']) await vscode.commands.executeCommand(`${v}.focus`);
+    for (const v of ['smmu.commandQueue', 'smmu.eventQueue', 'smmu.streamTable'])
+      await vscode.commands.executeCommand(`${v}.focus`);
     await screenshot('queue-views');
   });
 
   test('a .smmuq descriptor: its entries, pending between CONS and PROD', async () => {
     const a = await api();
     await open('dump.smmuq');
-    const lines = await linesWhen(a.queues.command, 'the descriptor entries', (l) => l.some((x) => x.startsWith('[1] CMD_CFGI_STE')));
+    const lines = await linesWhen(a.queues.command, 'the descriptor entries', (l) =>
+      l.some((x) => x.startsWith('[1] CMD_CFGI_STE')),
+    );
     assert.deepStrictEqual(
       lines.filter((x) => x.startsWith('[')),
       ['[0] CMD_CFGI_ALL — consumed', '[1] CMD_CFGI_STE — pending', '[2] CMD_SYNC — pending'],
@@ -62,11 +73,16 @@ suite('Queue and stream table views', () => {
     await open('seed.smmutrace');
     for (const tree of [a.queues.command, a.queues.event, a.queues.streams]) {
       await linesWhen(tree, 'no entries', (l) => l.length === 0);
-      assert.strictEqual(String(tree.view?.message), 'The active editor (seed.smmutrace) is not an SMMU script or queue descriptor: this view shows the queues and stream table at the cursor of a .smmu script, or a .smmuq queue descriptor.');
+      assert.strictEqual(
+        String(tree.view?.message),
+        'The active editor (seed.smmutrace) is not an SMMU script or queue descriptor: this view shows the queues and stream table at the cursor of a .smmu script, or a .smmuq queue descriptor.',
+      );
     }
     await waitFor('the Registers view to say so', async () => {
       await a.registers.refresh();
-      return a.registers.snapshot?.label.startsWith('The active editor (seed.smmutrace) is not an SMMU script') ? true : undefined;
+      return a.registers.snapshot?.label.startsWith('The active editor (seed.smmutrace) is not an SMMU script')
+        ? true
+        : undefined;
     });
     assert.deepStrictEqual(treeLines(a.registers), []);
     // Back on the script, both follow it again.

@@ -30,7 +30,9 @@ suite('Registers view actions', () => {
     const a = await api();
     // The bundled example, at the line that enables translation: CR0 changed and is marked.
     const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, 'examples', 'linux-bringup.smmu')));
+    const doc = await vscode.workspace.openTextDocument(
+      vscode.Uri.file(path.join(root, 'examples', 'linux-bringup.smmu')),
+    );
     const editor = await vscode.window.showTextDocument(doc);
     const enable = lineOf(doc, /^write32 CR0 SMMUEN\|CMDQEN\|EVENTQEN/);
     await vscode.commands.executeCommand('workbench.view.extension.smmu');
@@ -97,20 +99,37 @@ suite('Registers view actions', () => {
   });
 
   test('reveal in docs opens the rendered docs/registers.md at the register', async () => {
-    const textTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.path.endsWith('/docs/registers.md'));
-    const r = await vscode.commands.executeCommand<{ uri: string; line: number; preview: boolean }>('smmu.registers.revealInDocs', 'GERROR');
+    const textTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.path.endsWith('/docs/registers.md'));
+    const r = await vscode.commands.executeCommand<{ uri: string; line: number; preview: boolean }>(
+      'smmu.registers.revealInDocs',
+      'GERROR',
+    );
     // The Markdown preview (a webview), scrolled to the heading's anchor; not the Markdown source.
     assert.strictEqual(r.preview, true);
     assert.match(r.uri, /\/docs\/registers\.md#gerror$/);
-    const preview = await waitFor('the Markdown preview', () => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview ? vscode.window.tabGroups.activeTabGroup.activeTab : undefined);
+    const preview = await waitFor('the Markdown preview', () =>
+      vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview
+        ? vscode.window.tabGroups.activeTabGroup.activeTab
+        : undefined,
+    );
     assert.match((preview.input as vscode.TabInputWebview).viewType, /markdown\.preview/);
     assert.match(preview.label, /registers\.md/);
-    assert.deepStrictEqual(textTabs().map((t) => t.label), []);
+    assert.deepStrictEqual(
+      textTabs().map((t) => t.label),
+      [],
+    );
     await vscode.window.tabGroups.close(preview);
   });
 
   test('Clear Register Filter is offered only while a filter is set', () => {
-    const menus = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } }).contributes.menus;
+    const menus = (
+      vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+        contributes: { menus: Record<string, { command: string; when?: string }[]> };
+      }
+    ).contributes.menus;
     // The context key the filter commands set (the next test runs them).
     for (const where of ['commandPalette', 'view/title']) {
       const entry = menus[where]?.find((m) => m.command === 'smmu.registers.clearFilter');
@@ -123,10 +142,17 @@ suite('Registers view actions', () => {
     await open('good.smmu');
     await vscode.commands.executeCommand('workbench.view.extension.smmu');
     await vscode.commands.executeCommand('smmu.registers.filter', 'cmdq');
-    const regs = a.registers.getChildren().flatMap((g) => a.registers.getChildren(g).map((r) => String(a.registers.getTreeItem(r).label)));
+    const regs = a.registers
+      .getChildren()
+      .flatMap((g) => a.registers.getChildren(g).map((r) => String(a.registers.getTreeItem(r).label)));
     assert.ok(regs.length > 0 && regs.includes('CMDQ_BASE'), regs.join(', '));
     // CR0 has a CMDQEN field: a field name matches too.
-    assert.ok(regs.every((n) => n.includes('CMDQ') || n === 'CR0' || n === 'CR0ACK' || n === 'GERROR' || n === 'GERRORN' || n === 'IDR1'), regs.join(', '));
+    assert.ok(
+      regs.every(
+        (n) => n.includes('CMDQ') || n === 'CR0' || n === 'CR0ACK' || n === 'GERROR' || n === 'GERRORN' || n === 'IDR1',
+      ),
+      regs.join(', '),
+    );
     assert.ok(!regs.includes('IDR5'), 'IDR5 is filtered out');
     assert.strictEqual(a.registers.view?.description, 'filter: cmdq');
     await vscode.commands.executeCommand('smmu.registers.clearFilter');
@@ -180,5 +206,4 @@ suite('Registers view actions', () => {
     assert.ok(commands.includes(collapse), 'showCollapseAll adds the action');
     await vscode.commands.executeCommand(collapse);
   });
-
 });

@@ -25,7 +25,10 @@ suite('Language server restart', () => {
     await waitFor('diagnostics on bad.smmu', () => (smmu().length ? true : undefined), 20_000);
     const before = await api.serverStats();
     // The client starts the server with a stated heap ceiling (client/lsp-client.ts SERVER_HEAP_MIB).
-    assert.ok(before.heapLimit < 1700 * 1024 * 1024 && before.heapLimit > 1400 * 1024 * 1024, `heap limit ${before.heapLimit}`);
+    assert.ok(
+      before.heapLimit < 1700 * 1024 * 1024 && before.heapLimit > 1400 * 1024 * 1024,
+      `heap limit ${before.heapLimit}`,
+    );
     const restartsBefore = api.serverRestarts();
 
     // The client clears a dead server's diagnostics; the new server publishes them again.
@@ -49,7 +52,15 @@ suite('Language server restart', () => {
       );
       assert.notStrictEqual(after.pid, before.pid);
       assert.strictEqual(api.serverRestarts(), restartsBefore + 1, 'the restart went through the client error handler');
-      await waitFor('bad.smmu checked again by the new server', () => (cleared && smmu().some((d) => /NOT_A_REG|PRIQEN/.test(d.message)) ? true : undefined), 20_000, () => `cleared=${cleared}, diagnostics: ${smmu().map((d) => d.message).join(' | ')}`);
+      await waitFor(
+        'bad.smmu checked again by the new server',
+        () => (cleared && smmu().some((d) => /NOT_A_REG|PRIQEN/.test(d.message)) ? true : undefined),
+        20_000,
+        () =>
+          `cleared=${cleared}, diagnostics: ${smmu()
+            .map((d) => d.message)
+            .join(' | ')}`,
+      );
     } finally {
       sub.dispose();
     }

@@ -30,7 +30,9 @@ function displayName(key: string, groupId: string): string {
       .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
       .replace(/^[a-z]/g, (m) => m.toUpperCase());
   const trim = (forward: boolean): string | undefined => {
-    const parts = groupId.split('.').map((p) => (p.replace(/-/g, '').toLowerCase() === category.toLowerCase() ? p.replace(/-/g, '') : p));
+    const parts = groupId
+      .split('.')
+      .map((p) => (p.replace(/-/g, '').toLowerCase() === category.toLowerCase() ? p.replace(/-/g, '') : p));
     while (parts.length) {
       const re = new RegExp(`^${parts.join('\\.')}(\\.|$)`, 'i');
       if (re.test(category)) return category.replace(re, '');
@@ -44,7 +46,8 @@ function displayName(key: string, groupId: string): string {
   return category ? `${category}: ${label}` : label;
 }
 
-const setting = (key: string, value: unknown) => vscode.workspace.getConfiguration('smmu').update(key, value, vscode.ConfigurationTarget.Global);
+const setting = (key: string, value: unknown) =>
+  vscode.workspace.getConfiguration('smmu').update(key, value, vscode.ConfigurationTarget.Global);
 
 suite('Settings', () => {
   teardown(async () => {
@@ -71,16 +74,29 @@ suite('Settings', () => {
           return pred(api.status.item.text) ? api.status.item.text : undefined;
         },
         15_000,
-        () => `status: ${api.status.item.text}; diagnostics: ${diagnostics().map((d) => d.message).join(' | ')}`,
+        () =>
+          `status: ${api.status.item.text}; diagnostics: ${diagnostics()
+            .map((d) => d.message)
+            .join(' | ')}`,
       );
 
     // The built-in default: QEMU's SMMU, which has no PRI queue.
-    await waitFor('write.unadvertised under the built-in default', () => (diagnostics().some((d) => code(d) === 'write.unadvertised') ? true : undefined));
+    await waitFor('write.unadvertised under the built-in default', () =>
+      diagnostics().some((d) => code(d) === 'write.unadvertised') ? true : undefined,
+    );
     await status((t) => t.startsWith('$(error)') && /QEMU/.test(t));
 
     // A preset by name.
     await setting('configuration', 'smmuv3.2-full');
-    await waitFor('no diagnostics under smmuv3.2-full', () => (diagnostics().length === 0 ? true : undefined), 15_000, () => diagnostics().map((d) => d.message).join(' | '));
+    await waitFor(
+      'no diagnostics under smmuv3.2-full',
+      () => (diagnostics().length === 0 ? true : undefined),
+      15_000,
+      () =>
+        diagnostics()
+          .map((d) => d.message)
+          .join(' | '),
+    );
     await status((t) => t === '$(check) SMMU: SMMUv3.2 full-featured');
     assert.match((api.status.item.tooltip as vscode.MarkdownString).value, /setting smmu\.configuration/);
 
@@ -98,17 +114,25 @@ suite('Settings', () => {
 
     // Back to the default.
     await setting('configuration', undefined);
-    await waitFor('QEMU again', () => (diagnostics().some((d) => code(d) === 'write.unadvertised') && !diagnostics().some((d) => code(d).startsWith('config.')) ? true : undefined));
+    await waitFor('QEMU again', () =>
+      diagnostics().some((d) => code(d) === 'write.unadvertised') &&
+      !diagnostics().some((d) => code(d).startsWith('config.'))
+        ? true
+        : undefined,
+    );
     await status((t) => /QEMU/.test(t));
   });
 
   test('the Settings editor names the settings without a "Smmu ›" prefix ("C Hover: Enabled"), and VS Code registered them all', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     type Category = { id?: string; title?: string; properties: Record<string, unknown> };
-    const contributed = (ext.packageJSON as { contributes: { configuration: Category | Category[] } }).contributes.configuration;
+    const contributed = (ext.packageJSON as { contributes: { configuration: Category | Category[] } }).contributes
+      .configuration;
     const categories = Array.isArray(contributed) ? contributed : [contributed];
     const names = new Map<string, string>();
-    for (const c of categories) for (const key of Object.keys(c.properties)) names.set(key, displayName(key, categories.length === 1 ? ext.id : (c.id ?? ext.id)));
+    for (const c of categories)
+      for (const key of Object.keys(c.properties))
+        names.set(key, displayName(key, categories.length === 1 ? ext.id : (c.id ?? ext.id)));
     assert.deepStrictEqual(Object.fromEntries(names), {
       'smmu.configuration': 'Configuration',
       'smmu.check.executeOn': 'Check: Execute On',
@@ -123,15 +147,22 @@ suite('Settings', () => {
       'smmu.qemu.timeout': 'Qemu: Timeout',
     });
     // The keys did not change, and VS Code took every category (each setting has its default).
-    for (const key of names.keys()) assert.ok(vscode.workspace.getConfiguration().inspect(key)?.defaultValue !== undefined, `${key} is registered`);
+    for (const key of names.keys())
+      assert.ok(vscode.workspace.getConfiguration().inspect(key)?.defaultValue !== undefined, `${key} is registered`);
   });
 
   test('smmu.inlayHints.enabled: off, the server gives no hints; on again, they are back', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'smmu', content: 'write32 CR0 0xd\n' });
     await vscode.window.showTextDocument(doc);
     const range = new vscode.Range(0, 0, 1, 0);
-    const labels = async () => ((await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range)) ?? []).map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
-    await waitFor('the hint of a written value', async () => ((await labels()).includes('SMMUEN|EVENTQEN|CMDQEN') ? true : undefined));
+    const labels = async () =>
+      (
+        (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range)) ??
+        []
+      ).map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
+    await waitFor('the hint of a written value', async () =>
+      (await labels()).includes('SMMUEN|EVENTQEN|CMDQEN') ? true : undefined,
+    );
     await setting('inlayHints.enabled', false);
     await waitFor('no hints', async () => ((await labels()).length === 0 ? true : undefined));
     await setting('inlayHints.enabled', true);

@@ -7,7 +7,11 @@ import * as vscode from 'vscode';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function poll<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function poll<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -25,12 +29,24 @@ suite('SMMU trace replay in VS Code', () => {
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
     assert.strictEqual(doc.languageId, 'smmutrace');
-    const d = await poll('the replay diagnostic', () => vscode.languages.getDiagnostics(uri).find((x) => x.source === 'smmu' && /PRIQEN must not be acknowledged/.test(x.message)));
+    const d = await poll('the replay diagnostic', () =>
+      vscode.languages
+        .getDiagnostics(uri)
+        .find((x) => x.source === 'smmu' && /PRIQEN must not be acknowledged/.test(x.message)),
+    );
     assert.strictEqual(d.range.start.line, 8);
     assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
     const text = await poll('the side-by-side hover', async () => {
-      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(8, 2))) ?? [];
-      const t = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+      const hovers =
+        (await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          uri,
+          new vscode.Position(8, 2),
+        )) ?? [];
+      const t = hovers
+        .flatMap((h) => h.contents)
+        .map((c) => (typeof c === 'string' ? c : c.value))
+        .join('\n');
       return t.includes('Emulation') ? t : undefined;
     });
     assert.match(text, /SMMU_CR0ACK/);
@@ -47,7 +63,11 @@ suite('SMMU: Replay as SMMU Trace', () => {
     assert.notStrictEqual(doc.languageId, 'smmutrace');
     const traced = await vscode.commands.executeCommand<vscode.TextDocument>('smmu.replayTrace', uri);
     assert.strictEqual(traced?.languageId, 'smmutrace');
-    const d = await poll('the abort diagnostic', () => vscode.languages.getDiagnostics(uri).find((x) => x.source === 'smmu' && (typeof x.code === 'object' ? x.code.value : x.code) === 'replay.abort'));
+    const d = await poll('the abort diagnostic', () =>
+      vscode.languages
+        .getDiagnostics(uri)
+        .find((x) => x.source === 'smmu' && (typeof x.code === 'object' ? x.code.value : x.code) === 'replay.abort'),
+    );
     assert.strictEqual(d.range.start.line, 1);
   });
 });

@@ -40,10 +40,15 @@ suite('Getting Started walkthrough', () => {
   test('its first step opens a copy of the example in the workspace folder, beside the walkthrough', async () => {
     const a = await api();
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#smmu.gettingStarted`, false);
+    await vscode.commands.executeCommand(
+      'workbench.action.openWalkthrough',
+      `${EXTENSION_ID}#smmu.gettingStarted`,
+      false,
+    );
     await screenshot('walkthrough', 2500); // the step's markdown renders in a webview
     // The walkthrough's tab ("Walkthrough: …", its title follows the walkthrough shown).
-    const walkthrough = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => /^Walkthrough: /.test(t.label));
+    const walkthrough = () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => /^Walkthrough: /.test(t.label));
     assert.ok(walkthrough(), `the walkthrough's tab among ${tabLabels().join(', ')}`);
     // What the step's link runs.
     const uri = await vscode.commands.executeCommand<vscode.Uri>('smmu.openExample', 'linux-bringup.smmu');
@@ -51,8 +56,16 @@ suite('Getting Started walkthrough', () => {
     assert.strictEqual(uri.toString(), fixture('linux-bringup.smmu').toString());
     const text = fs.readFileSync(uri.fsPath, 'utf8');
     assert.match(text, /^config "qemu\.smmu\.json"$/m);
-    assert.strictEqual(fs.readFileSync(fixture('qemu.smmu.json').fsPath, 'utf8'), fs.readFileSync(path.join(ext.extensionPath, 'presets', 'qemu.smmu.json'), 'utf8'));
-    assert.strictEqual(text.replace(/^config .*$/m, ''), fs.readFileSync(path.join(ext.extensionPath, 'examples', 'linux-bringup.smmu'), 'utf8').replace(/^config .*$/m, ''));
+    assert.strictEqual(
+      fs.readFileSync(fixture('qemu.smmu.json').fsPath, 'utf8'),
+      fs.readFileSync(path.join(ext.extensionPath, 'presets', 'qemu.smmu.json'), 'utf8'),
+    );
+    assert.strictEqual(
+      text.replace(/^config .*$/m, ''),
+      fs
+        .readFileSync(path.join(ext.extensionPath, 'examples', 'linux-bringup.smmu'), 'utf8')
+        .replace(/^config .*$/m, ''),
+    );
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString());
     // The walkthrough is still open: the example is beside it.
     const still = walkthrough();
@@ -71,13 +84,23 @@ suite('Getting Started walkthrough', () => {
       'the status item to show the copy checked without errors',
       async () => {
         await status.update();
-        return status.item.text.startsWith('$(check)') && /`qemu\.smmu\.json`/.test((status.item.tooltip as vscode.MarkdownString | undefined)?.value ?? '') ? true : undefined;
+        return status.item.text.startsWith('$(check)') &&
+          /`qemu\.smmu\.json`/.test((status.item.tooltip as vscode.MarkdownString | undefined)?.value ?? '')
+          ? true
+          : undefined;
       },
       15_000,
-      () => `status: ${status.item.text} ${(status.item.tooltip as vscode.MarkdownString | undefined)?.value}; diagnostics: ${vscode.languages.getDiagnostics(uri).map((d) => d.message).join(' | ')}`,
+      () =>
+        `status: ${status.item.text} ${(status.item.tooltip as vscode.MarkdownString | undefined)?.value}; diagnostics: ${vscode.languages
+          .getDiagnostics(uri)
+          .map((d) => d.message)
+          .join(' | ')}`,
     );
     // Again: the same copy, not another one.
-    assert.strictEqual((await vscode.commands.executeCommand<vscode.Uri>('smmu.openExample', 'linux-bringup.smmu')).toString(), uri.toString());
+    assert.strictEqual(
+      (await vscode.commands.executeCommand<vscode.Uri>('smmu.openExample', 'linux-bringup.smmu')).toString(),
+      uri.toString(),
+    );
     // A file of that name with other contents is never overwritten: the copy takes a free name.
     fs.writeFileSync(uri.fsPath, '# my own script\n');
     const second = await vscode.commands.executeCommand<vscode.Uri>('smmu.openExample', 'linux-bringup.smmu');
@@ -87,14 +110,20 @@ suite('Getting Started walkthrough', () => {
 
   test("the settings step's link opens the Settings editor at the extension's settings", async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const steps = (ext.packageJSON as { contributes: { walkthroughs: { steps: { id: string; description: string }[] }[] } }).contributes.walkthroughs[0]!.steps;
+    const steps = (
+      ext.packageJSON as { contributes: { walkthroughs: { steps: { id: string; description: string }[] }[] } }
+    ).contributes.walkthroughs[0]!.steps;
     const link = /\(command:([\w.]+)\?([^)]*)\)/.exec(steps.find((s) => s.id === 'settings')?.description ?? '');
     assert.ok(link, 'a command link');
     // As VS Code runs a command link: its query is the JSON of the arguments.
     const args: unknown = JSON.parse(decodeURIComponent(link[2] ?? ''));
     assert.deepStrictEqual(args, { revealSetting: { key: 'smmu.check.executeOn' } });
     await vscode.commands.executeCommand(link[1] ?? '', args);
-    const tab = await waitFor('the Settings editor', () => (vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'Settings' ? vscode.window.tabGroups.activeTabGroup.activeTab : undefined));
+    const tab = await waitFor('the Settings editor', () =>
+      vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'Settings'
+        ? vscode.window.tabGroups.activeTabGroup.activeTab
+        : undefined,
+    );
     await vscode.window.tabGroups.close(tab);
   });
 
@@ -110,7 +139,10 @@ suite('Getting Started walkthrough', () => {
     // vsmmu-locking.smmutrace is the one to pick, wherever the examples put it.
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(ext, 'the extension is installed');
-    const examples = fs.readdirSync(path.join(ext.extensionPath, 'examples')).filter((f) => /\.(smmu|smmuq|smmutrace)$/.test(f)).sort();
+    const examples = fs
+      .readdirSync(path.join(ext.extensionPath, 'examples'))
+      .filter((f) => /\.(smmu|smmuq|smmutrace)$/.test(f))
+      .sort();
     const index = examples.indexOf('vsmmu-locking.smmutrace');
     assert.ok(index > 0, `the examples: ${examples.join(', ')}`);
     await sleep(1000);

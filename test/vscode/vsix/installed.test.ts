@@ -12,7 +12,11 @@ import * as vscode from 'vscode';
 const EXTENSION_ID = 'smmu-workbench.smmu-workbench';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -38,14 +42,30 @@ suite('SMMU Workbench installed from its .vsix', () => {
     assert.ok(fs.existsSync(path.join(root, 'dist', 'server.js')), 'the server bundle is in the package');
     assert.ok(fs.existsSync(path.join(root, 'dist', 'tables.js')), "the bundle of core's tables is in the package");
     assert.ok(fs.existsSync(path.join(root, 'dist', 'debug-adapter.js')), 'the debug adapter bundle is in the package');
-    for (const absent of ['node_modules', 'core', 'client', 'test', 'tsconfig.json', 'dist/cli.js', 'dist/extension.js.map'])
+    for (const absent of [
+      'node_modules',
+      'core',
+      'client',
+      'test',
+      'tsconfig.json',
+      'dist/cli.js',
+      'dist/extension.js.map',
+    ])
       assert.ok(!fs.existsSync(path.join(root, absent)), `${absent} is not in the package (.vscodeignore)`);
     assert.ok(fs.existsSync(path.join(root, 'media', 'icon.png')), 'the icon is in the package');
     assert.strictEqual(ext.packageJSON.icon, 'media/icon.png');
     // What the extension opens at run time: the walkthrough's pages, the docs, the examples.
-    const steps = (ext.packageJSON as { contributes: { walkthroughs: { steps: { media: { markdown: string } }[] }[] } }).contributes.walkthroughs[0]!.steps;
-    for (const s of steps) assert.ok(fs.existsSync(path.join(root, s.media.markdown)), `${s.media.markdown} is in the package`);
-    for (const f of ['docs/registers.md', 'examples/linux-bringup.smmu', 'presets/qemu.smmu.json', 'schemas/smmu-config.schema.json', 'syntaxes/smmu.tmLanguage.json'])
+    const steps = (ext.packageJSON as { contributes: { walkthroughs: { steps: { media: { markdown: string } }[] }[] } })
+      .contributes.walkthroughs[0]!.steps;
+    for (const s of steps)
+      assert.ok(fs.existsSync(path.join(root, s.media.markdown)), `${s.media.markdown} is in the package`);
+    for (const f of [
+      'docs/registers.md',
+      'examples/linux-bringup.smmu',
+      'presets/qemu.smmu.json',
+      'schemas/smmu-config.schema.json',
+      'syntaxes/smmu.tmLanguage.json',
+    ])
       assert.ok(fs.existsSync(path.join(root, f)), `${f} is in the package`);
   });
 
@@ -55,7 +75,9 @@ suite('SMMU Workbench installed from its .vsix', () => {
     assert.strictEqual(ext.isActive, false, 'not active before a .smmu file, view or command is used');
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder);
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'bad.smmu')));
+    await vscode.window.showTextDocument(
+      await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'bad.smmu')),
+    );
     await waitFor('activation on opening bad.smmu', () => (ext.isActive ? true : undefined));
     const api = (await ext.activate()) as Api;
     assert.ok(api.activation.activateMs > 0, 'activate() recorded its duration');
@@ -67,10 +89,23 @@ suite('SMMU Workbench installed from its .vsix', () => {
       fs.mkdirSync(results, { recursive: true });
       fs.writeFileSync(
         path.join(results, 'vscode-activation.json'),
-        JSON.stringify({ ...api.activation, clientLoadMs: api.clientLoadMs(), serverReadyAfterActivationMs: serverReadyMs, vscode: vscode.version, bundle: 'production (.vsix)', date: new Date().toISOString() }, null, 2) + '\n',
+        JSON.stringify(
+          {
+            ...api.activation,
+            clientLoadMs: api.clientLoadMs(),
+            serverReadyAfterActivationMs: serverReadyMs,
+            vscode: vscode.version,
+            bundle: 'production (.vsix)',
+            date: new Date().toISOString(),
+          },
+          null,
+          2,
+        ) + '\n',
       );
     }
-    console.log(`activation: VS Code's API object ${api.activation.vscodeApiMs.toFixed(1)} ms, dist/extension.js evaluated in ${api.activation.moduleMs.toFixed(1)} ms, activate() ${api.activation.activateMs.toFixed(1)} ms; then the language client loaded in ${api.clientLoadMs()?.toFixed(1)} ms, the server ready ${serverReadyMs} ms after activation`);
+    console.log(
+      `activation: VS Code's API object ${api.activation.vscodeApiMs.toFixed(1)} ms, dist/extension.js evaluated in ${api.activation.moduleMs.toFixed(1)} ms, activate() ${api.activation.activateMs.toFixed(1)} ms; then the language client loaded in ${api.clientLoadMs()?.toFixed(1)} ms, the server ready ${serverReadyMs} ms after activation`,
+    );
   });
 
   test('the packaged language server reports diagnostics and answers hovers', async () => {
@@ -78,9 +113,18 @@ suite('SMMU Workbench installed from its .vsix', () => {
     await ((await ext.activate()) as Api).ready;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.path.endsWith('/bad.smmu'));
     assert.ok(doc, 'bad.smmu is open');
-    const line = doc.getText().split('\n').findIndex((l) => /\bNOT_A_REG\b/.test(l));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => /\bNOT_A_REG\b/.test(l));
     await waitFor('a diagnostic on the NOT_A_REG line', () =>
-      vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'smmu' && d.range.start.line === line && d.severity === vscode.DiagnosticSeverity.Error) ? true : undefined,
+      vscode.languages
+        .getDiagnostics(doc.uri)
+        .some(
+          (d) => d.source === 'smmu' && d.range.start.line === line && d.severity === vscode.DiagnosticSeverity.Error,
+        )
+        ? true
+        : undefined,
     );
     const text = await vscode.commands.executeCommand<string>('smmu.decodeValue', 'CR0', '0xD');
     assert.match(text, /SMMUEN\[0\] = 1/);
