@@ -67,7 +67,11 @@ export class ModelMemory implements PhysicalMemory {
       const off = a < LIMIT ? this.offsetOf(a) : undefined;
       if (off === undefined) {
         if (a >= LIMIT) return { bytes: out.slice(0, i), unreadable: count - i };
-        out[i] = this.rt.readMemory(a, 1)[0] as number;
+        // Guest memory up to the register pages, the end of the address space or of the read.
+        const stop = a < this.smmuBase ? this.smmuBase : LIMIT;
+        const n = i + Number(BigInt(count - i) < stop - a ? BigInt(count - i) : stop - a);
+        out.set(this.rt.readMemory(a, n - i), i);
+        i = n - 1;
         continue;
       }
       if ((off & ~3) !== slot) {

@@ -62,7 +62,6 @@ export function svdText(config: ResolvedConfig, options: SvdOptions): string {
   const body = element(
     'device',
     [
-      leaf('vendor', 'SMMU Workbench'),
       leaf('name', 'SMMUv3'),
       leaf('version', `3.${minor}`),
       leaf(

@@ -57,11 +57,19 @@ test('register pages read as the registers, with no access recorded and no findi
 });
 
 test('reads straddling the register pages take guest memory outside them', () => {
-  const rt = launch('write32 CR0 CMDQEN\nmem write32 0x0904FFFC 0xAABBCCDD\n');
+  const rt = launch('write32 CR0 CMDQEN\nmem write32 0x0904FFFC 0xAABBCCDD\nmem write32 0x09070000 0x11223344\n');
   rt.continue(1000);
-  const r = new ModelMemory(rt, BASE).read(BASE - 4n, 0x28);
+  const mem = new ModelMemory(rt, BASE);
+  const r = mem.read(BASE - 4n, 0x28);
   assert.equal(Buffer.from(r.bytes).readUInt32LE(0), 0xaabbccdd);
   assert.equal(Buffer.from(r.bytes).readUInt32LE(4 + 0x20), 0b1000);
+  // The last word of page 1 (RES0), then guest memory after the pages.
+  const end = mem.read(BASE + 0x1fffcn, 8);
+  assert.deepEqual([...end.bytes], [0, 0, 0, 0, 0x44, 0x33, 0x22, 0x11]);
+  // Past 2^64 nothing can be read.
+  const top = mem.read(0xffff_ffff_ffff_fffen, 4);
+  assert.equal(top.bytes.length, 2);
+  assert.equal(top.unreadable, 2);
 });
 
 test('writes are register writes of the written size, recorded as steps', () => {
