@@ -19,6 +19,7 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { evaluateOn, launchOn, startClient, steppingOn } from '../../harness/dap-harness';
 import { svdText } from '../../../core/docs/svd';
 import { DEFAULT_CONFIG } from '../../../core/config/presets';
+import { root } from '../../harness/root';
 
 let dir: string;
 let script: string;
@@ -243,6 +244,17 @@ test('reads beyond the address space are unreadable bytes; bad requests get a me
     () => dc.customRequest('writeMemory', { memoryReference: '0xFFFFFFFFFFFFFFFE', data: 'AAAAAA==' }),
     /beyond the 64-bit address space/,
   );
+});
+
+test('a trace session serves the replayed registers at the SVD addresses too', async () => {
+  const trace = path.join(root, 'examples', 'vsmmu-locking.smmutrace');
+  await launchOn(dc, { program: trace }, () =>
+    dc.setBreakpointsRequest({ source: { path: trace }, breakpoints: [{ line: 15 }] }),
+  );
+  // Line 15 is `R 0x0080 4 0x40000000 0`: STRTAB_BASE's low word holds vCPU 1's 0x50000000, the
+  // write logged last before it.
+  assert.equal((await viewerRead(0x0905_0080, 4)).readUInt32LE(0), 0x50000000);
+  assert.equal((await viewerRead(0x0905_0000, 4)).readUInt32LE(0), 0x0d44101a); // IDR0 as the trace read it
 });
 
 test('a launch with an smmuBase that is not an address fails with a message', async () => {
