@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the QEMU runner's tests need from Debian's archive: QEMU's Arm system emulator
 # (qemu-system-aarch64, Debian 12: QEMU 7.2), and for the guest-program encoder and the guest kit
-# tests GNU binutils and gcc for AArch64 (objdump checks the encoder; gcc builds the C kit).
+# tests GNU binutils and gcc for AArch64 (objdump checks the encoder; gcc builds the C kit), and
+# libxml2's xmllint, an XML parser the project did not write, which reads the CMSIS-SVD files of
+# `smmu export svd` back in the tests (test/cli/export-svd.test.ts).
 # Idempotent: a second run only checks that the tools are there. About 200 MB of packages.
 #
 # `smmu qemu` itself needs only qemu-system-aarch64 (the guest program is built in TypeScript).
 set -euo pipefail
 
-PACKAGES=(qemu-system-arm binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu)
-TOOLS=(qemu-system-aarch64 aarch64-linux-gnu-objdump aarch64-linux-gnu-gcc)
+PACKAGES=(qemu-system-arm binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu libxml2-utils)
+TOOLS=(qemu-system-aarch64 aarch64-linux-gnu-objdump aarch64-linux-gnu-gcc xmllint)
 
 say() { printf '[setup-qemu] %s\n' "$*" >&2; }
 

@@ -12,6 +12,7 @@ import { cmdqPending } from '../engine/command-queue';
 import { Engine } from '../engine/engine';
 import { next as nextIndex, slotAddress } from '../engine/queue-index';
 import { F } from '../engine/registers';
+import type { AccessSize } from '../model/access';
 import type { QueueFileCheck } from '../queue-file/check';
 import { getRegister } from '../registers/table';
 import { run } from '../script/interpreter';
@@ -28,7 +29,8 @@ export type Op =
   | { readonly k: 'walk' }
   | { readonly k: 'cmd' }
   | { readonly k: 'eval'; readonly statements: readonly ResolvedStatement[] }
-  | { readonly k: 'reg'; readonly offset: number; readonly size: 4 | 8; readonly value: bigint }
+  /** A register write as a guest makes it, of any size: the model reports the illegal ones (§6.2). */
+  | { readonly k: 'reg'; readonly offset: number; readonly size: AccessSize; readonly value: bigint }
   | { readonly k: 'mem'; readonly address: bigint; readonly bytes: readonly number[] };
 
 export const STMT: Op = { k: 'stmt' };

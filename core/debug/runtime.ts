@@ -10,6 +10,7 @@ import type { DefaultConfig } from '../config/default';
 import { checkQueueFile } from '../queue-file/check';
 import { depositField, hex, symbolic } from '../registers/codec';
 import type { FieldDef, RegisterDef } from '../registers/types';
+import type { AccessSize } from '../model/access';
 import { checkScript, type ScriptHost } from '../script/check';
 import { decodeValue } from '../script/decode-value';
 import { formatDecoded } from '../registers/codec';
@@ -833,6 +834,15 @@ export class DebugRuntime {
         : `${hex(now, reg.width)} (${symbolic(reg, now)})`,
       findings: r.diagnostics.map((d) => `${d.severity}: ${d.message}`),
     };
+  }
+
+  /**
+   * A register write at `offset` from the SMMU base, of `size` bytes, as a guest makes it,
+   * recorded in the history; what the model reported about it, one line each.
+   */
+  writeRegisterAt(offset: number, size: AccessSize, value: bigint): string[] {
+    const r = this.record({ k: 'reg', offset, size, value });
+    return r.diagnostics.map((d) => `${d.severity}: ${d.message}`);
   }
 
   writeMemory(address: bigint, bytes: readonly number[]): void {

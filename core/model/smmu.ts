@@ -249,6 +249,20 @@ export class Smmu {
     return this.regs.get(getRegister(name));
   }
 
+  /**
+   * What an aligned 32-bit read at `offset` (from the base) returns, without making the access:
+   * nothing is recorded and nothing is reported. Undefined where such a read aborts (an offset
+   * the configuration's choices make abort). No SMMUv3 register changes when read (§6.3: no
+   * read-sensitive fields), so this is the value the read would return; the model's only effect
+   * of a read is its record in `history`, which views must not add to.
+   */
+  peek32(offset: number): number | undefined {
+    const target = decodeAccess(offset, 4, this.config, this.ids);
+    if (target.kind === 'abort') return undefined;
+    if (target.kind === 'razwi') return 0;
+    return Number((this.regs.get(target.reg) >> BigInt(target.byte * 8)) & MASK32);
+  }
+
   /** A copy of all register values, by name. */
   snapshot(): Map<RegisterName, bigint> {
     const m = new Map<RegisterName, bigint>();

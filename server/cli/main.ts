@@ -7,6 +7,7 @@
  *   smmu replay TRACE [--config F] [--json]     divergences of an emulation's trace, exit 1 on violations
  *   smmu qemu SCRIPT [--config F] [--qemu BIN] …  run the script on QEMU's SMMUv3; divergences at its lines
  *   smmu export c SCRIPT [-o FILE]              the script as a C guest kit for any hypervisor
+ *   smmu export svd [--config F] [--base ADDR] [-o FILE]  the register map as CMSIS-SVD
  *   smmu lsp --stdio                            the language server over stdio
  *   smmu dap                                    the debug adapter over stdio
  *
@@ -85,8 +86,12 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   export: {
     usage: `  smmu export c SCRIPT [-o FILE] [--config FILE]   the script as one self-contained C file that performs
-                                                   its accesses inside any guest (docs/guest-kit.md)`,
-    options: [CONFIG, { name: '--output', value: 'FILE', short: '-o' }],
+                                                   its accesses inside any guest (docs/guest-kit.md)
+  smmu export svd [--config FILE] [--base ADDR] [-o FILE]
+                                                   the configuration's register map as CMSIS-SVD for
+                                                   peripheral views; page 0 at ADDR (0x09050000,
+                                                   QEMU virt), page 1 at ADDR + 0x10000 (docs/svd.md)`,
+    options: [CONFIG, { name: '--output', value: 'FILE', short: '-o' }, { name: '--base', value: 'ADDR' }],
   },
   lsp: {
     usage: `  smmu lsp --stdio                                 start the language server on stdin/stdout`,
@@ -157,6 +162,7 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     else if (name === '--machine') o.machine = value;
     else if (name === '--keep') o.keep = value;
     else if (name === '--output') o.output = value;
+    else if (name === '--base') o.base = value;
     else if (name === '--memory') {
       const bytes = parseSize(value as string);
       if (bytes === undefined || bytes < 2 ** 24)

@@ -14,5 +14,7 @@ export interface Options {
   timeoutSeconds?: number;
   /** `smmu export`: where to write (`-o`, `--output`); standard output otherwise. */
   output?: string;
+  /** `smmu export svd --base`: the SMMU's physical address, as given (export.ts parses it). */
+  base?: string;
   positional: string[];
 }

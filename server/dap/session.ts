@@ -32,6 +32,9 @@ import { findField, findRegister } from '../../core/registers/table';
 import { isPresetName, type DefaultConfig } from '../../core/config/default';
 import { fileHost } from '../file-host';
 import { counted } from '../../core/text/plural';
+import { ModelMemory, parseSmmuBase, type PhysicalMemory } from '../../core/debug/physical-memory';
+import { VIRT_SMMU_BASE } from '../../core/guest/ops';
+import { readMemoryBody, writeMemoryBody } from './memory';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
@@ -47,6 +50,13 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
    * VS Code client passes the `smmu.configuration` setting, resolved).
    */
   readonly defaultConfig?: string;
+  /**
+   * Where the SMMU's page 0 is for `readMemory`/`writeMemory` (page 1 at +0x10000): the `--base`
+   * of `smmu export svd`; 0x09050000 (QEMU virt) when not given.
+   */
+  readonly smmuBase?: string | number;
+  /** The SVD file Peripheral Viewer and Cortex-Debug read from the launch configuration; unused here. */
+  readonly svdFile?: string;
 }
 
 const THREAD = 1;
@@ -57,6 +67,7 @@ const host = fileHost;
 
 export class SmmuDebugSession extends LoggingDebugSession {
   private runtime?: DebugRuntime;
+  private memory?: PhysicalMemory;
   private handles = new Handles<VarNode>();
   private configured!: Promise<void>;
   private markConfigured!: () => void;
@@ -117,6 +128,17 @@ export class SmmuDebugSession extends LoggingDebugSession {
         'launch: "program" must name a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace',
       );
     const program = path.resolve(args.program);
+    const smmuBase =
+      args.smmuBase === undefined
+        ? VIRT_SMMU_BASE
+        : typeof args.smmuBase === 'number' || typeof args.smmuBase === 'string'
+          ? parseSmmuBase(String(args.smmuBase))
+          : undefined;
+    if (smmuBase === undefined)
+      return this.fail(
+        response,
+        `launch: "smmuBase" ${JSON.stringify(args.smmuBase)} is not an address: give the SMMU's page 0 address as "0x09050000", with both 64 KB pages below 2^64`,
+      );
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
     let loaded;
     try {
@@ -144,6 +166,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
     if (!loaded.runtime) return this.fail(response, loaded.error ?? `cannot debug ${program}`);
     const rt = loaded.runtime;
     this.runtime = rt;
+    this.memory = new ModelMemory(rt, smmuBase);
     rt.onOutput = (text, line) => {
       const e: DebugProtocol.OutputEvent = new OutputEvent(text, 'console');
       if (line !== undefined) {
@@ -461,31 +484,42 @@ export class SmmuDebugSession extends LoggingDebugSession {
     });
   }
 
+  /**
+   * Reads at the SVD's addresses (the SMMU's pages at `smmuBase`) return the registers without an
+   * access; everywhere else guest memory (server/dap/memory.ts, core/debug/physical-memory.ts).
+   */
   protected override readMemoryRequest(
     response: DebugProtocol.ReadMemoryResponse,
     args: DebugProtocol.ReadMemoryArguments,
   ): void {
-    this.withRuntime(response, (rt) => {
-      const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
-      const count = Math.max(0, Math.min(Math.trunc(Number(args.count)) || 0, 1 << 20));
-      const bytes = rt.readMemory(base, count);
-      response.body = { address: '0x' + base.toString(16).toUpperCase(), data: Buffer.from(bytes).toString('base64') };
-      this.sendResponse(response);
+    this.withRuntime(response, () => {
+      const memory = this.memory as PhysicalMemory;
+      readMemoryBody(memory, args).then(
+        (body) => {
+          response.body = body;
+          this.sendResponse(response);
+        },
+        (e: unknown) => this.fail(response, e instanceof Error ? e.message : String(e)),
+      );
     });
   }
 
+  /** Writes at the SMMU's pages are register writes of the written size, recorded in the history. */
   protected override writeMemoryRequest(
     response: DebugProtocol.WriteMemoryResponse,
     args: DebugProtocol.WriteMemoryArguments,
   ): void {
-    this.withRuntime(response, (rt) => {
-      if (typeof args.data !== 'string') return this.fail(response, 'writeMemory: "data" must be base64 text');
-      const base = parseAddress(args.memoryReference) + BigInt(Math.trunc(Number(args.offset ?? 0)) || 0);
-      const bytes = [...Buffer.from(args.data, 'base64')];
-      rt.writeMemory(base, bytes);
-      response.body = { bytesWritten: bytes.length };
-      this.sendResponse(response);
-      this.sendEvent(new InvalidatedEvent(['variables']));
+    this.withRuntime(response, () => {
+      const memory = this.memory as PhysicalMemory;
+      writeMemoryBody(memory, args).then(
+        ({ body, said }) => {
+          for (const line of said) this.sendEvent(new OutputEvent(line + '\n', 'console'));
+          response.body = body;
+          this.sendResponse(response);
+          this.sendEvent(new InvalidatedEvent(['variables']));
+        },
+        (e: unknown) => this.fail(response, e instanceof Error ? e.message : String(e)),
+      );
     });
   }
 
@@ -520,13 +554,4 @@ export class SmmuDebugSession extends LoggingDebugSession {
       this.sendEvent(new InvalidatedEvent(['variables']));
     });
   }
-}
-
-/** A memory reference: a guest physical address in hex (`0x40100000`) or decimal. */
-function parseAddress(ref: unknown): bigint {
-  if (typeof ref !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(ref.trim()))
-    throw new Error(`memory reference '${ref}' is not an address (0x… or decimal)`);
-  const a = BigInt(ref.trim());
-  if (a >= 1n << 64n) throw new Error(`memory reference '${ref}' is beyond 64 bits`);
-  return a;
 }

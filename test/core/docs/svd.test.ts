@@ -1,0 +1,64 @@
+/**
+ * The CMSIS-SVD text of core/docs/svd.ts against the register table, for every preset: the
+ * 32-bit words of each register carry exactly the bits of the fields the configuration implements
+ * (so no bit is lost or doubled at the LO/HI split), and the reset values are the model's.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { svdText } from '../../../core/docs/svd';
+import { PRESETS } from '../../../core/config/presets';
+import { REGISTERS, definedMask } from '../../../core/registers/table';
+import { featureHolds, implementedMask } from '../../../core/registers/codec';
+import { idViewOf } from '../../../core/model/ids';
+import { Smmu } from '../../../core/model/smmu';
+
+interface Word {
+  readonly name: string;
+  readonly offset: number;
+  readonly reset: bigint;
+  readonly bits: bigint;
+}
+
+/** The registers of one peripheral's text: offset, reset and the bits its fields cover. */
+function words(svd: string, page: 0 | 1): Word[] {
+  const p = svd.split('<peripheral>')[page + 1] as string;
+  return p
+    .split('<register>')
+    .slice(1)
+    .map((r) => {
+      let bits = 0n;
+      for (const f of r.matchAll(/<bitOffset>(\d+)<\/bitOffset>\s*<bitWidth>(\d+)<\/bitWidth>/g)) {
+        const field = ((1n << BigInt(f[2] as string)) - 1n) << BigInt(f[1] as string);
+        assert.equal(bits & field, 0n, 'fields overlap');
+        bits |= field;
+      }
+      return {
+        name: /<name>(\w+)<\/name>/.exec(r)?.[1] as string,
+        offset: Number(/<addressOffset>(0x[0-9A-F]+)</.exec(r)?.[1]) + page * 0x10000,
+        reset: BigInt(/<resetValue>(0x[0-9A-F]+)</.exec(r)?.[1] as string),
+        bits,
+      };
+    });
+}
+
+test('every preset: each register as 32-bit words with exactly its implemented fields and the model reset', () => {
+  for (const [name, preset] of PRESETS) {
+    const ids = idViewOf(preset.config);
+    const smmu = new Smmu(preset.config);
+    const svd = svdText(preset.config, { base: 0x0905_0000n });
+    const all = [...words(svd, 0), ...words(svd, 1)];
+    const byOffset = new Map(all.map((w) => [w.offset, w]));
+    const present = REGISTERS.filter((r) => !r.requires || featureHolds(r.requires, ids));
+    assert.equal(all.length, present.reduce((n, r) => n + r.width / 32, 0), name);
+    for (const reg of present) {
+      const lo = byOffset.get(reg.offset);
+      const hi = reg.width === 64 ? byOffset.get(reg.offset + 4) : undefined;
+      assert.ok(lo, `${name}: ${reg.name}`);
+      const bits = lo.bits | ((hi?.bits ?? 0n) << 32n);
+      assert.equal(bits, definedMask(reg) & implementedMask(reg, ids), `${name}: ${reg.name} fields`);
+      const reset = lo.reset | ((hi?.reset ?? 0n) << 32n);
+      assert.equal(reset, smmu.peek(reg.name), `${name}: ${reg.name} reset`);
+      if (hi) assert.deepEqual([lo.name, hi.name], [`${reg.name}_LO`, `${reg.name}_HI`]);
+    }
+  }
+});
