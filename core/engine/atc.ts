@@ -63,8 +63,9 @@ export class Atc {
     return n;
   }
 
-  entriesOf(sid: number): AtcEntry[] {
-    return [...this.entries.values()].filter((e) => e.sid === sid);
+  /** Every entry, in the order they were cached (views). */
+  all(): AtcEntry[] {
+    return [...this.entries.values()];
   }
 
   clear(): void {

@@ -152,7 +152,8 @@ export const DMA: EngineDef<'dma'> = {
     };
     if (req.size === undefined) {
       // No payload: one translation, as a DMA was before it carried data.
-      const r = engine.access(t, req.route);
+      // engine.translate for an ordinary transaction: the QEMU compiler hooks it (core/qemu/compile.ts).
+      const r = req.route === 'untranslated' ? engine.translate(t) : engine.access(t, req.route);
       return judgeOutcome(s, out, r, describeResult(r));
     }
     const x = engine.transfer(t, req.size, req.payload, req.route);
