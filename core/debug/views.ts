@@ -330,6 +330,22 @@ function caches(e: Engine): VarNode[] {
         },
       },
     },
+    {
+      // The endpoints' caches (§3.9.1): what each device would use without asking the SMMU again.
+      name: 'ATCs',
+      value: counted(e.atc.size, 'entry', 'entries'),
+      indexed: {
+        count: e.atc.size,
+        page: (start, n) =>
+          e.atc
+            .all()
+            .slice(start, start + n)
+            .map((a, i) => ({
+              name: `[${start + i}]`,
+              value: `StreamID ${a.sid}${a.ssid !== undefined ? ` PASID ${a.ssid}` : ''}${a.priv ? ' Priv' : ''} ${h(a.page * 4096)} → ${a.split ? 'IPA ' : ''}${h(Number(a.translated))} (${a.r ? 'R' : '-'}${a.w ? 'W' : '-'}${a.x ? 'X' : '-'})`,
+            })),
+      },
+    },
   ];
 }
 

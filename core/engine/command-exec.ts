@@ -259,9 +259,25 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   },
   CMD_ATC_INV: ({ engine, def, w, logged }) => {
     const sid = v(def, w, 'StreamID');
-    if (engine.atcTimeouts.has(sid)) engine.atcInvFailed = true;
+    // §4.5.1: IGNORED while SMMUEN is 0 (the Non-secure command queue's Security state).
+    if (!engine.smmuEnabled()) {
+      logged('IGNORED: SMMUEN is 0, so no ATS Invalidation Request is sent (§4.5.1)');
+      return CERROR.NONE;
+    }
+    if (engine.atcTimeouts.has(sid)) {
+      engine.atcInvFailed = true;
+      logged('the ATS invalidation will time out');
+      return CERROR.NONE;
+    }
+    // A span of 4 KB × 2^Size, aligned to its size; Size 52 or more covers everything (§4.5.1).
+    const size = v(def, w, 'Size');
+    const page = bits(w, cmdField(def, 'Address').msb, cmdField(def, 'Address').lsb);
+    const pages = size >= 52 ? Infinity : 2 ** size;
+    const first = size >= 52 ? 0 : page - (page % pages);
+    const ssid = v(def, w, 'SSV') === 1 ? v(def, w, 'SubstreamID') : undefined;
+    const n = engine.atc.size === 0 ? 0 : engine.atc.invalidate(sid, ssid, first, pages);
     logged(
-      engine.atcTimeouts.has(sid) ? 'the ATS invalidation will time out' : 'ATS invalidation sent to the endpoint',
+      `ATS invalidation sent to the endpoint: ${n === 1 ? '1 ATC entry' : `${n} ATC entries`} of StreamID ${sid}${ssid !== undefined ? ` PASID ${ssid}` : ''} invalidated`,
     );
     return CERROR.NONE;
   },

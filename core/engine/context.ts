@@ -5,6 +5,7 @@
  * The types they share with the engine live here for the same reason.
  */
 import type { CommandDef } from '../commands/table';
+import type { Atc, AtsMode } from './atc';
 import type { GuestMemory } from '../model/memory';
 import type { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
@@ -60,6 +61,10 @@ export interface EngineContext {
   atcInvFailed: boolean;
   /** While set (prefetches, stale-entry probes): no event records, no stalls, no descriptor updates. */
   suppressEvents: boolean;
+  /** The endpoints' Address Translation Caches (ats.ts, §3.9.1). */
+  readonly atc: Atc;
+  /** Set during an ATS exchange: which events it records (ats.ts atsRecords). */
+  ats: AtsMode | undefined;
   memo?: StreamMemo;
   stall(t: Transaction): number;
   resumeStalled(def: CommandDef, w: Uint32Array): string;

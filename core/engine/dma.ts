@@ -14,7 +14,15 @@
  */
 import { hex } from '../registers/codec';
 import type { EngineContext, Transaction } from './context';
+import { atsAccess, translatedTransaction } from './ats';
 import { translate, type TransactionResult } from './transaction';
+
+/**
+ * How a device issues its transactions: ordinary (Untranslated) ones, through its ATC with ATS
+ * (a Translation Request on a miss, then a Translated transaction), or marked Translated with the
+ * address as given (§3.9.1).
+ */
+export type DmaRoute = 'untranslated' | 'ats' | 'translated';
 
 /** The largest transaction: a 4 KB block (§16.7.1). */
 export const TRANSACTION_BYTES = 4096;
@@ -65,6 +73,7 @@ export function dmaTransfer(
   t: Transaction,
   length: number,
   payload?: Uint8Array,
+  route: DmaRoute = 'untranslated',
 ): DmaTransferResult {
   if (t.access.write && (!payload || payload.length !== length))
     throw new Error('internal: a DMA write needs its payload');
@@ -76,7 +85,13 @@ export function dmaTransfer(
   for (let k = 0; offset < length; k++) {
     const address = t.address + BigInt(offset);
     const n = Math.min(length - offset, TRANSACTION_BYTES - Number(address % BigInt(TRANSACTION_BYTES)));
-    let result = translate(engine, { ...t, address });
+    const tt = { ...t, address };
+    let result =
+      route === 'ats'
+        ? atsAccess(engine, tt).result
+        : route === 'translated'
+          ? translatedTransaction(engine, tt)
+          : translate(engine, tt);
     if (result.outcome === 'translated' || result.outcome === 'bypass') {
       const pa = result.pa;
       // The block maps to one contiguous range (granules are 4 KB or more), within one memory page.

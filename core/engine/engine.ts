@@ -27,7 +27,15 @@ import { Tlb } from './tlb';
 import type { QueueGeometry } from './queue-index';
 import { pageRequest, type PageRequest, type PageRequestOutcome } from './pri-queue';
 import { translate, type TransactionResult } from './transaction';
-import { dmaTransfer, type DmaTransferResult } from './dma';
+import { dmaTransfer, type DmaRoute, type DmaTransferResult } from './dma';
+import { Atc, type AtsMode } from './atc';
+import {
+  atsAccess,
+  translatedTransaction,
+  translationRequest,
+  type TranslationCompletion,
+  type TranslationRequest,
+} from './ats';
 import type { EngineContext, QueueKind, StreamMemo, Transaction } from './context';
 
 export type { QueueKind } from './context';
@@ -72,6 +80,9 @@ export class Engine implements EngineContext {
   atcInvFailed = false;
   /** While set (prefetches, stale-entry probes): no event records, no stalls, no descriptor updates. */
   suppressEvents = false;
+  /** The endpoints' ATCs (ats.ts): the devices', not the SMMU's, so a `reset` of the SMMU keeps them. */
+  readonly atc = new Atc();
+  ats: AtsMode | undefined = undefined;
   /** Stalled transactions by StreamID and STAG (§3.12.2). */
   readonly stalled = new Map<string, { readonly t: Transaction; readonly stag: number }>();
   private nextStag = 0;
@@ -124,6 +135,7 @@ export class Engine implements EngineContext {
     this.nextStag = 0;
     this.atcInvFailed = false;
     this.suppressEvents = false;
+    this.ats = undefined;
     this.memo = undefined;
     this.log({
       kind: 'note',
@@ -241,9 +253,26 @@ export class Engine implements EngineContext {
     return translate(this, t);
   }
 
-  /** A device's DMA transfer of `length` bytes: one transaction per 4 KB block (dma.ts). */
-  transfer(t: Transaction, length: number, payload?: Uint8Array): DmaTransferResult {
-    return dmaTransfer(this, t, length, payload);
+  /**
+   * A device's DMA transfer of `length` bytes: one transaction per 4 KB block (dma.ts), each
+   * an ordinary transaction, an access through the device's ATC (`ats`) or a Translated one.
+   */
+  transfer(t: Transaction, length: number, payload?: Uint8Array, route: DmaRoute = 'untranslated'): DmaTransferResult {
+    return dmaTransfer(this, t, length, payload, route);
+  }
+
+  /** A device access of `route` (an ordinary transaction, through ATS, or marked Translated). */
+  access(t: Transaction, route: DmaRoute): TransactionResult {
+    return route === 'ats'
+      ? atsAccess(this, t).result
+      : route === 'translated'
+        ? translatedTransaction(this, t)
+        : translate(this, t);
+  }
+
+  /** An ATS Translation Request on its own (§3.9.1.2). */
+  translationRequest(req: TranslationRequest): TranslationCompletion {
+    return translationRequest(this, req);
   }
 
   /** A PRI Page Request from a device (§8). */

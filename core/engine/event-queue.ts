@@ -7,6 +7,7 @@
  * GERROR.EVENTQ_ABT_ERR. A write into an empty queue raises the MSI or wired interrupt when
  * IRQ_CTRL.EVENTQ_IRQEN is 1 (§3.18).
  */
+import { atsRecords } from './atc';
 import { decodeEvent, encodeEvent, formatEvent } from '../events/codec';
 import { getEvent, type EventName } from '../events/table';
 import { hex } from '../registers/codec';
@@ -29,6 +30,7 @@ export function buildEvent(name: EventName, fields: EventFields): number[] {
 
 export function recordEvent(engine: EngineContext, name: EventName, fields: EventFields, detail: string): void {
   if (engine.suppressEvents) return;
+  if (engine.ats !== undefined && !atsRecords(engine.ats, name, engine.field(F.REC_CFG_ATS) === 1n)) return;
   const words = buildEvent(name, fields);
   const text = formatEvent(decodeEvent(words));
   if (engine.field(F.EVENTQEN) === 0n) {

@@ -74,6 +74,10 @@ export const F = {
   EVENTQEN: ref('CR0ACK', 'EVENTQEN'),
   PRIQEN: ref('CR0ACK', 'PRIQEN'),
   RECINVSID: ref('CR2', 'RECINVSID'),
+  /** §6.3.12: record configuration errors of ATS Translation Requests and Translated transactions. */
+  REC_CFG_ATS: ref('CR2', 'REC_CFG_ATS'),
+  /** §6.3.9: Translated traffic is checked against STE.EATS (RES0 without IDR0.ATS). */
+  ATSCHK: ref('CR0ACK', 'ATSCHK'),
   GBPA_ABORT: ref('GBPA', 'ABORT'),
   CMDQ_RD: ref('CMDQ_CONS', 'RD'),
   CMDQ_ERR: ref('CMDQ_CONS', 'ERR'),

@@ -23,9 +23,24 @@ import type { Regime, TlbEntry } from './tlb';
 export type { StreamMemo, Transaction } from './context';
 
 export type TransactionResult =
-  | { readonly outcome: 'translated'; readonly pa: bigint; readonly via: 'tlb' | 'walk'; readonly detail: string }
+  /** `via`: the SMMU's TLB or a walk; for a device using ATS (ats.ts), its ATC or a fresh Translation Request. */
+  | {
+      readonly outcome: 'translated';
+      readonly pa: bigint;
+      readonly via: 'tlb' | 'walk' | 'atc' | 'ats';
+      readonly detail: string;
+    }
   | { readonly outcome: 'bypass'; readonly pa: bigint; readonly detail: string }
-  | { readonly outcome: 'abort'; readonly event?: EventName; readonly detail: string }
+  /**
+   * `ats`: a device using ATS (ats.ts) did not make the access because its Translation Request was
+   * refused (Unsupported Request, Completer Abort) or granted too little (`denied`, §3.9.1.2).
+   */
+  | {
+      readonly outcome: 'abort';
+      readonly event?: EventName;
+      readonly detail: string;
+      readonly ats?: 'UR' | 'CA' | 'denied';
+    }
   /** CD.A == 0 / STE... RAZ/WI: the transaction completes, reads as zero, writes ignored (§5.5). */
   | { readonly outcome: 'raz-wi'; readonly event?: EventName; readonly detail: string }
   | { readonly outcome: 'stalled'; readonly event: EventName; readonly stag: number; readonly detail: string };
@@ -828,7 +843,12 @@ function faultResult(
   };
   const stallModel = caps.stallModel(engine.ids) ?? 1;
   const stalls =
-    !engine.suppressEvents && f.kind !== 'walkEabt' && stallModel !== 1 && (cfg.s === 1 || stallModel === 2);
+    // An ATS Translation Request never stalls: its faults are answered with R == W == 0 (§3.9.1.2).
+    !engine.suppressEvents &&
+    engine.ats !== 'request' &&
+    f.kind !== 'walkEabt' &&
+    stallModel !== 1 &&
+    (cfg.s === 1 || stallModel === 2);
   const detail = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;
   if (stalls) {
     const stag = engine.stall(t);
@@ -862,5 +882,62 @@ export function prefetchConfig(engine: EngineContext, sid: number, ssid: number)
     if (!isFail(s) && (s.config & 3) === 1) locateCd(engine, t, s, ssid, undefined);
   } finally {
     engine.suppressEvents = events;
+  }
+}
+
+// --- what the ATS paths need (ats.ts) -------------------------------------------------------
+
+/**
+ * The STE of `t`'s stream as a transaction finds it (stream table, configuration cache, validity
+ * checks), or the failed transaction's result with the event the lookup recorded. ATS Translation
+ * Requests and Translated transactions look the STE up the same way and differ only in what they
+ * do with it (§3.9.1.2, §3.9.1.3).
+ */
+export function streamEntry(engine: EngineContext, t: Transaction): SteFields | { readonly fail: TransactionResult } {
+  return locateSte(engine, t);
+}
+
+/**
+ * Stage 2 alone for an IPA from `t`'s stream: a Translated transaction of a Split-stage ATS stream
+ * (STE.EATS == 0b10) carries an IPA that the SMMU translates at stage 2, with the faults and events
+ * of an ordinary transaction (§3.9.1.3, §13.6.3).
+ */
+export function translateStage2(engine: EngineContext, t: Transaction, ste: SteFields): TransactionResult {
+  const vmid = engine.s2p ? ste.s2Vmid : -1;
+  const params = s2Params(engine, ste);
+  const stage2 = (ipa: bigint, access: Access): WalkResult => {
+    if (!params) throw new Error('internal: stage 2 used without parameters');
+    return walk(params, ipa, access, memoryFor(engine, 'stage-2'));
+  };
+  return finishStage2Only(engine, t, ste, vmid, params, stage2);
+}
+
+/**
+ * The stage 1 output (an IPA) of `t` on a nested stream, for the completion of a Split-stage ATS
+ * Translation Request (§13.6.3: it returns the IPA, the permissions being those of both stages).
+ * Walked without the TLB and without events or descriptor updates (the caller has translated the
+ * request already, with its events and flag updates); undefined when the walk does not complete.
+ * Stage 1 skipped for traffic without a SubstreamID (S1DSS == 0b01) returns the input (§13.6.5).
+ */
+export function stage1Ipa(engine: EngineContext, t: Transaction): bigint | undefined {
+  const events = engine.suppressEvents;
+  const recording = engine.recording;
+  engine.suppressEvents = true;
+  engine.recording = false;
+  try {
+    const ste = locateSte(engine, t);
+    if (isFail(ste) || (ste.config & 0b111) !== 0b111) return undefined;
+    if (t.ssid === undefined && ste.s1CdMax > 0 && ste.s1Dss === 0b01) return t.address;
+    const params = s2Params(engine, ste);
+    if (!params) return undefined;
+    const stage2 = (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'));
+    const cd = locateCd(engine, t, ste, t.ssid ?? 0, stage2);
+    if (isFail(cd)) return undefined;
+    const r = walkStage1(engine, t, ste, cd, stage2);
+    if ('result' in r || r.entry.ipa === undefined) return undefined;
+    return BigInt(r.entry.ipa) * 4096n + (t.address & 0xfffn);
+  } finally {
+    engine.suppressEvents = events;
+    engine.recording = recording;
   }
 }

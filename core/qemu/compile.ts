@@ -105,6 +105,9 @@ const NOT_RUN: Readonly<Record<string, string>> = {
 const DMA_PAYLOAD =
   'a DMA with a payload (`data=`, `size=`): the edu route makes one 8-byte transaction and compares its translation, not the bytes';
 
+const DMA_ATS =
+  "a DMA through ATS or marked Translated (`ats`, `translated`): QEMU's edu device is not an ATS endpoint, and QEMU 7.2's SMMUv3 does not advertise ATS";
+
 const NO_DMA_DEVICE =
   'no device is arranged to master this DMA (`smmu qemu` runs DMAs on QEMU\u2019s edu device: docs/qemu.md)';
 
@@ -323,15 +326,19 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
         isDma &&
         s.kind === 'action' &&
         s.args.some((a) => ['data', 'size', 'step'].includes(a.name?.toLowerCase() ?? ''));
+      const ats =
+        isDma && s.kind === 'action' && s.args.some((a) => ['ats', 'translated'].includes(a.name?.toLowerCase() ?? ''));
       const cannot = !isDma
         ? undefined
-        : payload
-          ? DMA_PAYLOAD
-          : !transfer
-            ? 'the model made no single transaction for this DMA to run on the device'
-            : options.dmaDevices
-              ? eduCannot(transfer.t)
-              : NO_DMA_DEVICE;
+        : ats
+          ? DMA_ATS
+          : payload
+            ? DMA_PAYLOAD
+            : !transfer
+              ? 'the model made no single transaction for this DMA to run on the device'
+              : options.dmaDevices
+                ? eduCannot(transfer.t)
+                : NO_DMA_DEVICE;
       if (cannot !== undefined)
         notRun.push({
           severity: 'warning',

@@ -178,11 +178,11 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: 'VMID wildcards (CR0.VMW, §3.17.6) are not modelled: CR0.VMW is stored and acknowledged, but TLB invalidations by VMID match the exact VMID',
   },
   {
-    id: 'ats',
-    field: { register: 'IDR0', field: 'ATS' },
-    section: '3.9',
+    id: 'pasidtt',
+    field: { register: 'IDR3', field: 'PASIDTT' },
+    section: '3.9.1.3',
     registers: [],
-    what: "PCIe ATS (§3.9) is not modelled beyond its commands: ATS Translation Requests, ATS-translated transactions (CR0.ATSCHK, STE.EATS, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN) and the endpoints' ATCs are not; CMD_ATC_INV is validated and recorded",
+    what: 'PASIDs on ATS Translated transactions are not modelled: a Translated transaction is Data, Unprivileged and without a SubstreamID, as without PASIDTT',
   },
   {
     id: 'attr-perms-ovr',

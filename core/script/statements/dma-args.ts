@@ -6,6 +6,7 @@
  * malformed DMA never runs), and `dmaRequest`: what the statement asks of a device, for the model
  * and for anything else that runs it.
  */
+import type { DmaRoute } from '../../engine/dma';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { hex } from '../../registers/codec';
 import { counted } from '../../text/plural';
@@ -38,6 +39,16 @@ export const DMA_IOVA: NamedArg = {
   doc: 'The input address.',
 };
 export const DMA_PRIV: NamedArg = { name: 'priv', kind: 'flag', doc: 'A privileged access (unprivileged without it).' };
+export const DMA_ATS: NamedArg = {
+  name: 'ats',
+  kind: 'flag',
+  doc: 'The device uses PCIe ATS (§3.9.1): it looks the page up in its ATC; on a miss it sends a Translation Request and caches the completion; then it issues a Translated transaction with the address it got. Needs SMMU_IDR0.ATS.',
+};
+export const DMA_TRANSLATED: NamedArg = {
+  name: 'translated',
+  kind: 'flag',
+  doc: 'The device marks the transaction Translated: the address is a PA (an IPA for Split-stage ATS) and the SMMU checks it against CR0.ATSCHK and STE.EATS (§3.9.1.3). Needs SMMU_IDR0.ATS.',
+};
 export const DMA_DIRECTIONS = ['read', 'write', 'exec'];
 
 /**
@@ -240,6 +251,8 @@ export interface DmaRequest {
   readonly ssid?: number;
   readonly iova: bigint;
   readonly priv: boolean;
+  /** Ordinary, through ATS (`ats`) or marked Translated (`translated`). */
+  readonly route: DmaRoute;
   /** Bytes moved (`size=`, or 8 with data); undefined: no data and no size, a translation only. */
   readonly size?: number;
   /** A write's bytes. */
@@ -267,6 +280,7 @@ export function dmaRequest(s: ResolvedAction): DmaRequest | undefined {
     ...(ssid !== undefined ? { ssid: Number(ssid) } : {}),
     iova,
     priv: flag(s, 'priv'),
+    route: flag(s, 'ats') ? 'ats' : flag(s, 'translated') ? 'translated' : 'untranslated',
     ...(p.size !== undefined ? { size: p.size } : {}),
     ...(bytes && access === 'write' ? { payload: bytes } : {}),
     ...(bytes && p.compare ? { compare: { op: p.compare, bytes } } : {}),

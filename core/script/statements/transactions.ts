@@ -5,6 +5,7 @@
  * Request to the PRI queue (§8).
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
+import * as caps from '../../structures/capabilities';
 import { describeResult, type DmaTransferResult, type DmaTransaction } from '../../engine/dma';
 import type { TransactionResult } from '../../engine/transaction';
 import { findEvent, PRI_REQUEST } from '../../events/table';
@@ -16,6 +17,7 @@ import {
   bytesText,
   bytesValue,
   checkDmaPayload,
+  DMA_ATS,
   DMA_DATA,
   DMA_DIRECTIONS,
   DMA_IOVA,
@@ -24,6 +26,7 @@ import {
   DMA_SIZE,
   DMA_SSID,
   DMA_STEP,
+  DMA_TRANSLATED,
   dmaDirection,
   dmaRequest,
   type DmaRequest,
@@ -32,7 +35,9 @@ import { resolveEngineStatement } from './resolve-args';
 import { diag, type ActionOutcome, type EngineDef, type NamedArg } from './types';
 
 /** What `dma … ==` may compare with besides a PA or an event name. */
-const DMA_OUTCOMES = ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault'];
+const DMA_OUTCOMES = ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault', 'ur', 'ca', 'denied'];
+/** The answers to a Translation Request that stop a `dma … ats` (§3.9.1.2). */
+const ATS_REFUSALS: Record<string, 'UR' | 'CA' | 'denied'> = { ur: 'UR', ca: 'CA', denied: 'denied' };
 
 const completes = (r: TransactionResult): r is Extract<TransactionResult, { pa: bigint }> =>
   r.outcome === 'translated' || r.outcome === 'bypass';
@@ -50,7 +55,16 @@ export const DMA: EngineDef<'dma'> = {
   forms: [
     {
       usage: 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [size=S] [== PA | == OUTCOME | == EVENT]',
-      doc: 'A transaction from device N through the SMMU. Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz` or `fault`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
+      doc: 'A transaction from device N through the SMMU. Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz`, `fault`, or for `ats` `ur`, `ca` or `denied`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
+    },
+    {
+      usage:
+        'dma read|write|exec sid=N [ssid=N] iova=A [priv] ats [size=S] [== PA | == ur | == ca | == denied | == EVENT]',
+      doc: 'A device that uses PCIe ATS (§3.9.1, SMMU_IDR0.ATS): it looks the page up in its ATC; on a miss it sends a Translation Request (No-Write for a read, Exe for `exec`; Priv and Exe only with a PASID, `ssid=`) and caches what the completion grants; then it issues a Translated transaction. `ur` (Unsupported Request: ATS disabled for the stream) and `ca` (Completer Abort: a configuration error) are the refusals; `denied` a completion without the permission (a translation fault gives R = W = 0, with no event). Using an ATC entry whose translation changed without a CMD_ATC_INV is `stale.atc`.',
+    },
+    {
+      usage: 'dma read|write sid=N iova=PA translated [size=S] [== PA | == OUTCOME | == EVENT]',
+      doc: 'A transaction the device marks Translated, at the address it gives (a PA; an IPA with Split-stage ATS): with CR0.ATSCHK = 0 it bypasses; with ATSCHK = 1 it is checked against STE.Config and STE.EATS (`F_TRANSL_FORBIDDEN`), and EATS = 0b10 translates it at stage 2 (§3.9.1.3).',
     },
     {
       usage: 'dma write sid=N [ssid=N] iova=A [priv] data=V [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
@@ -69,7 +83,7 @@ export const DMA: EngineDef<'dma'> = {
         choices: DMA_DIRECTIONS,
       },
     ],
-    named: [DMA_SID, DMA_SSID, DMA_IOVA, DMA_PRIV, DMA_DATA, DMA_STEP, DMA_SIZE],
+    named: [DMA_SID, DMA_SSID, DMA_IOVA, DMA_PRIV, DMA_ATS, DMA_TRANSLATED, DMA_DATA, DMA_STEP, DMA_SIZE],
     expect: {
       usage: '== PA | == OUTCOME | == EVENT',
       doc: 'The physical address it reaches, its outcome, or the event it raises; after `data`, the bytes it reads.',
@@ -108,6 +122,28 @@ export const DMA: EngineDef<'dma'> = {
         fitsField(record, field, a, out, 'event records');
     const req = dmaRequest(s);
     if (out.length || !req) return { diagnostics: out };
+    if (flag(s, 'ats') && flag(s, 'translated'))
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'dma.route',
+            "'ats' already ends in a Translated transaction: give 'ats' (through the ATC) or 'translated' (an address the device marks Translated), not both",
+            s.range,
+          ),
+        ],
+      };
+    if (req.route !== 'untranslated' && !caps.ats(engine.ids))
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'dma.ats',
+            `'${req.route}' needs an SMMU with ATS (SMMU_IDR0.ATS == 1, §3.9.1); this configuration has none`,
+            s.range,
+          ),
+        ],
+      };
     const t = {
       sid: req.sid,
       ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
@@ -116,10 +152,11 @@ export const DMA: EngineDef<'dma'> = {
     };
     if (req.size === undefined) {
       // No payload: one translation, as a DMA was before it carried data.
-      const r = engine.translate(t);
+      // engine.translate for an ordinary transaction: the QEMU compiler hooks it (core/qemu/compile.ts).
+      const r = req.route === 'untranslated' ? engine.translate(t) : engine.access(t, req.route);
       return judgeOutcome(s, out, r, describeResult(r));
     }
-    const x = engine.transfer(t, req.size, req.payload);
+    const x = engine.transfer(t, req.size, req.payload, req.route);
     // The transaction the expectation is about: the first that did not complete, or else the first.
     const key = x.transactions.find((tr) => !completes(tr.result)) ?? (x.transactions[0] as DmaTransaction);
     const summary = transferSummary(req, x);
@@ -216,7 +253,9 @@ function judgeOutcome(
           ? r.outcome === 'stalled'
           : n === 'raz'
             ? r.outcome === 'raz-wi'
-            : r.outcome === n;
+            : ATS_REFUSALS[n] !== undefined
+              ? r.outcome === 'abort' && r.ats === ATS_REFUSALS[n]
+              : r.outcome === n;
     wanted = s.expect.name;
   } else {
     const v = s.expect.value as bigint;

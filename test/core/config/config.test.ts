@@ -271,7 +271,6 @@ test('a feature the model does not implement is a warning that names it, at the 
     r.map((d) => [d.code, d.severity]).sort((a, b) => a[0].localeCompare(b[0])),
     [
       ['config.not-modelled-atos', 'warning'],
-      ['config.not-modelled-ats', 'warning'],
       ['config.not-modelled-dpt', 'warning'],
       ['config.not-modelled-e0pd', 'warning'],
       ['config.not-modelled-vatos', 'warning'],
@@ -307,7 +306,6 @@ test('smmuv3.2-full accepts its not-modelled features by name; a feature a file 
   assert.deepEqual(full.map((d) => d.code).sort(), [
     'config.not-modelled-aarch32',
     'config.not-modelled-atos',
-    'config.not-modelled-ats',
     'config.not-modelled-attr-perms-ovr',
     'config.not-modelled-vatos',
     'config.not-modelled-vmw',

@@ -484,18 +484,21 @@ test('a DMA without data or size is the translation it always was; size= alone r
     sid: 8,
     iova: 0xffff0010n,
     priv: false,
+    route: 'untranslated',
   });
   assert.deepEqual(dma('dma write sid=8 iova=0x1000 == F_TRANSLATION'), {
     access: 'write',
     sid: 8,
     iova: 0x1000n,
     priv: false,
+    route: 'untranslated',
   });
   assert.deepEqual(dma('dma read sid=8 iova=0x1000 size=0x2000 == F_TRANSLATION'), {
     access: 'read',
     sid: 8,
     iova: 0x1000n,
     priv: false,
+    route: 'untranslated',
     size: 0x2000,
   });
 });

@@ -132,7 +132,7 @@ test('a statement that takes no expectation says so at its == (it would be count
 test("an engine statement's usage comes from its argument schema", () => {
   assert.equal(
     usage(ENGINE_STATEMENTS.dma),
-    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
   );
   assert.equal(usage(ENGINE_STATEMENTS.poll), 'poll REG[.FIELD] ==|!= VALUE [max=N]');
   assert.equal(usage(ENGINE_STATEMENTS.cmd), 'cmd NAME [FIELD=value | FLAG]…');
@@ -157,8 +157,11 @@ test('unknown arguments of dma, pri and map are reported from the schema: what t
   const byCode = (code: string) =>
     ran.diagnostics.filter((d) => d.code === code).map((d) => [d.range.start.line, d.message]);
   assert.deepEqual(byCode('dma.arg'), [
-    [1, "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, data=, step=, size=); did you mean 'priv'?"],
-    [4, 'unknown DMA argument (sid=, ssid=, iova=, priv, data=, step=, size=)'],
+    [
+      1,
+      "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, ats, translated, data=, step=, size=); did you mean 'priv'?",
+    ],
+    [4, 'unknown DMA argument (sid=, ssid=, iova=, priv, ats, translated, data=, step=, size=)'],
   ]);
   assert.deepEqual(byCode('pri.arg'), [
     [2, "unknown PRI argument 'lst' (sid=, ssid=, addr=, read, write, exec, priv, last, prgi=); did you mean 'last'?"],

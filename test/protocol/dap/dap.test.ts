@@ -420,7 +420,7 @@ test('scopes: registers with fields, the command queue decoded, the stream table
   const caches = await scope('Caches');
   assert.deepEqual(
     caches.map((c) => c.name),
-    ['STE cache', 'CD cache', 'L1 caches', 'TLB'],
+    ['STE cache', 'CD cache', 'L1 caches', 'TLB', 'ATCs'],
   );
   const memory = await scope('Memory');
   assert.deepEqual(
@@ -802,6 +802,24 @@ test('Caches: a TLB entry whose page table entry was cleared without a TLBI is m
   );
   // Looking did not change the model: no event, no cache entry, the same TLB.
   assert.equal(await evaluate('EVENTQ_PROD.WR'), '1');
+});
+
+test('Caches: the ATCs show what each ATS device cached (examples/ats.smmu)', async () => {
+  const example = path.join(root, 'examples', 'ats.smmu');
+  const lines = fs.readFileSync(example, 'utf8').split('\n');
+  const denied = lines.findIndex((l) => l.startsWith('dma write sid=5 iova=0x10002000 ats')) + 1;
+  await launch({ program: example }, () =>
+    dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: denied }] }),
+  );
+  const caches = await scope('Caches');
+  const atcs = caches.find((c) => c.name === 'ATCs');
+  assert.equal(atcs?.value, '1 entry');
+  const list = await variables(atcs?.variablesReference ?? 0);
+  // The read cached R only (No-Write); the write asked again and the entry now has W too.
+  assert.deepEqual(
+    list.map((v) => v.value),
+    ['StreamID 5 0x10000000 → 0x80005000 (RW-)'],
+  );
 });
 
 test('pause stops a long run', async () => {

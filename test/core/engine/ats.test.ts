@@ -1,0 +1,301 @@
+/**
+ * PCIe ATS (core/engine/ats.ts, docs/engine.md#ats): Translation Requests and their completions
+ * (§3.9.1.2, §13.7.1), Translated transactions against CR0.ATSCHK and STE.EATS (§3.9.1.3), the
+ * endpoints' ATCs and CMD_ATC_INV (§4.5.1), and `stale.atc`. Scripts run through the real parser,
+ * resolver and interpreter: the expectations inside them hold (no error) and the assertions here
+ * look at what the model did besides.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
+import { Engine } from '../../../core/engine/engine';
+import { run, type Observation } from '../../../core/script/interpreter';
+import { analyzeScript } from '../../../core/script/resolve';
+import { config, QEMU_IDS } from '../../harness/helpers';
+
+/** QEMU's ID registers with ATS (IDR0.ATS, bit 10) and stage 2 (S2P) for nesting. */
+const ATS_IDS = { IDR0: QEMU_IDS.IDR0 | (1 << 10) | 1 };
+
+const prelude = (cr0: string, cr2 = 'RECINVSID') => `
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
+write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
+write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5
+write32 CR2 ${cr2}
+write32 CR0 ${cr0}
+tables 0x48000000
+cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000
+map ttb=0x45000000 iova=0x10000000 pa=0x80005000
+map ttb=0x45000000 iova=0x10002000 pa=0x80003000 ro
+`;
+const CHECKED = prelude('SMMUEN|CMDQEN|EVENTQEN|ATSCHK');
+const UNCHECKED = prelude('SMMUEN|CMDQEN|EVENTQEN');
+
+interface Ran {
+  readonly engine: Engine;
+  readonly errors: readonly ScriptDiagnostic[];
+  /** Diagnostics of line `n` of the body (1-based). */
+  at(n: number): string[];
+  summary(n: number): string | undefined;
+  /** Event records written to the event queue, by name. */
+  events(): string[];
+}
+
+function runScript(head: string, body: string, ids: Partial<typeof QEMU_IDS> = ATS_IDS): Ran {
+  const text = head + body;
+  const resolved = analyzeScript(text);
+  assert.deepEqual(
+    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`),
+    [],
+    'the script resolves',
+  );
+  const engine = new Engine(config(ids));
+  const r = run(resolved.statements, engine);
+  const line = (n: number) => head.split('\n').length - 1 + n - 1;
+  return {
+    engine,
+    errors: r.diagnostics.filter((d) => d.severity === 'error'),
+    at: (n) => r.diagnostics.filter((d) => d.range.start.line === line(n)).map((d) => `${d.code}: ${d.message}`),
+    summary: (n) => r.observations.find((o: Observation) => o.line === line(n))?.summary,
+    events: () =>
+      engine.activity.filter((a) => a.code === 'event.written').map((a) => /← (\w+)/.exec(a.text)?.[1] ?? a.text),
+  };
+}
+
+const errors = (r: Ran) => r.errors.map((d) => `${d.range.start.line + 1}: ${d.code}: ${d.message}`);
+
+test('§3.9.1.2 / §13.7: a Full ATS request gets the PA; a read asks No-Write, so W is granted only to a write', () => {
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1
+dma read sid=5 iova=0x10000010 ats == 0x80005010
+dma read sid=5 iova=0x10000020 ats == 0x80005020
+dma write sid=5 iova=0x10000010 ats data=0x55
+mem read64 0x80005010 == 0x55
+`,
+  );
+  assert.deepEqual(errors(r), []);
+  assert.match(r.summary(2) ?? '', /Translation Completion PA 0x0000000080005010, R=1 W=0 Exe=0/);
+  assert.match(r.summary(3) ?? '', /ATC hit/, 'the second read of the page uses the ATC');
+  // The cached R-only entry does not cover the write: a second request, without No-Write.
+  assert.match(r.summary(4) ?? '', /Translation Completion PA 0x0000000080005010, R=1 W=1/);
+  assert.deepEqual(r.events(), []);
+});
+
+test('§3.9.1.2: translation faults answer Success with R == W == 0 and record nothing; the device does not access', () => {
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1
+dma write sid=5 iova=0x10002000 ats == denied
+dma read sid=5 iova=0x10003000 ats == denied
+dma read sid=5 iova=0x10003000 == F_TRANSLATION
+`,
+  );
+  assert.deepEqual(errors(r), []);
+  assert.match(r.summary(2) ?? '', /grants R=1 W=0 Exe=0: the device does not make the write/);
+  assert.match(r.summary(3) ?? '', /R=0 W=0 Exe=0.*no event is recorded/);
+  // Only the ordinary transaction of line 4 records its fault.
+  assert.deepEqual(r.events(), ['F_TRANSLATION']);
+});
+
+test('§3.9.1.2: ATS disabled for the stream is Unsupported Request with F_BAD_ATS_TREQ; Config 0b000 has no event', () => {
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000
+ste 6 V Config=BYPASS EATS=1
+ste 7 V Config=ABORT
+dma read sid=5 iova=0x10000000 ats == ur
+expect event F_BAD_ATS_TREQ StreamID=5
+dma read sid=6 iova=0x10000000 ats == ur
+expect event F_BAD_ATS_TREQ StreamID=6
+dma read sid=7 iova=0x10000000 ats == ur
+`,
+  );
+  assert.deepEqual(errors(r), []);
+  assert.deepEqual(r.events(), ['F_BAD_ATS_TREQ', 'F_BAD_ATS_TREQ']);
+});
+
+test('§5.2 EATS: Split-stage (0b10) with CR0.ATSCHK == 0 behaves as 0b00', () => {
+  const body = `tables 0x49000000
+map ttb=0x46000000 iova=0 pa=0x40000000 size=0x40000000 stage=2 tsz=24 sl0=1
+ste 5 V Config=NESTED S1ContextPtr=0x44000000 EATS=2 S2VMID=1 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+dma read sid=5 iova=0x10000010 ats == ur
+expect event F_BAD_ATS_TREQ StreamID=5
+`;
+  assert.deepEqual(errors(runScript(UNCHECKED, body)), []);
+});
+
+test('§3.9.1.2: a configuration error is Completer Abort, recorded only with CR2.REC_CFG_ATS', () => {
+  const body = `dma read sid=9 iova=0x10000000 ats == ca
+`;
+  const quiet = runScript(CHECKED, body);
+  assert.deepEqual(errors(quiet), []);
+  assert.deepEqual(quiet.events(), [], 'C_BAD_STE is not recorded without REC_CFG_ATS');
+  // ATSRECERR (IDR0 bit 23) makes CR2.REC_CFG_ATS writable (§6.3.1, §6.3.12).
+  const ids = { IDR0: ATS_IDS.IDR0 | (1 << 23) };
+  const loud = runScript(prelude('SMMUEN|CMDQEN|EVENTQEN|ATSCHK', 'RECINVSID|REC_CFG_ATS'), body, ids);
+  assert.deepEqual(errors(loud), []);
+  assert.deepEqual(loud.events(), ['C_BAD_STE']);
+});
+
+test('§3.9.1.3: Translated transactions bypass without ATSCHK; with it, EATS decides (F_TRANSL_FORBIDDEN)', () => {
+  const body = `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1
+ste 6 V Config=S1_TRANS S1ContextPtr=0x44000000
+ste 7 V Config=BYPASS EATS=1
+dma write sid=6 iova=0x80005000 translated data=1 == F_TRANSL_FORBIDDEN
+expect event F_TRANSL_FORBIDDEN StreamID=6 InputAddr=0x80005000 RnW=WRITE
+dma read sid=7 iova=0x80005000 translated == F_TRANSL_FORBIDDEN
+dma read sid=5 iova=0x80005000 translated == bypass
+dma read sid=5 iova=0x100000000000 translated == abort
+`;
+  const checked = runScript(CHECKED, body);
+  assert.deepEqual(errors(checked), []);
+  assert.match(checked.summary(8) ?? '', /beyond the 44-bit output address size: aborted without an event/);
+  const unchecked = runScript(
+    UNCHECKED,
+    `ste 6 V Config=S1_TRANS S1ContextPtr=0x44000000
+dma write sid=6 iova=0x80005000 translated data=0x77 == bypass
+mem read64 0x80005000 == 0x77
+`,
+  );
+  assert.deepEqual(errors(unchecked), []);
+  assert.deepEqual(unchecked.events(), []);
+});
+
+test('§13.6.3 Split-stage ATS: the completion carries the IPA; the Translated transaction is translated at stage 2', () => {
+  const r = runScript(
+    CHECKED,
+    `tables 0x49000000
+map ttb=0x46000000 iova=0 pa=0x40000000 size=0x40000000 stage=2 tsz=24 sl0=1
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=1 TTB0=0x05000000
+ste 5 V Config=NESTED S1ContextPtr=0x04000000 EATS=2 S2VMID=1 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+mem write64 0x45000000 0x05001003
+mem write64 0x45001000 0x05002003
+mem write64 0x45002400 0x05003003
+mem write64 0x45003000 0x00001443
+dma read sid=5 iova=0x10000010 ats == 0x40001010
+dma read sid=5 iova=0x1010 translated == 0x40001010
+dma read sid=5 iova=0x7FFFF000 translated == F_TRANSLATION
+`,
+  );
+  assert.deepEqual(errors(r), []);
+  assert.match(r.summary(9) ?? '', /Translation Completion IPA 0x0000000000001010/);
+  // A stage 2 fault of a Translated transaction is recorded as for any transaction (§3.9.1.3).
+  assert.deepEqual(r.events(), ['F_TRANSLATION']);
+});
+
+test('§4.5.1 / §3.9.1: a changed translation without CMD_ATC_INV is stale.atc; the invalidation ends it', () => {
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1
+dma read sid=5 iova=0x10000010 ats == 0x80005010
+map ttb=0x45000000 iova=0x10000000 pa=0x80007000
+cmd TLBI_NH_VA ASID=1 Address=0x10000000
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000010 ats
+cmd ATC_INV StreamID=5 Address=0x10000000 Size=0
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000010 ats == 0x80007010
+`,
+  );
+  assert.deepEqual(errors(r), []);
+  assert.deepEqual(
+    r.at(7).map((d) => d.split(':')[0]),
+    ['stale.atc'],
+  );
+  assert.match(
+    r.at(7)[0] ?? '',
+    /still has 0x0000000080005010 .* would now give 0x0000000080007010; a CMD_ATC_INV \(StreamID 5\)/,
+  );
+  assert.deepEqual(r.at(11), []);
+});
+
+test('§4.5.1 CMD_ATC_INV: the span is 4 KB × 2^Size aligned; without SSV it reaches PASID entries too; IGNORED while SMMUEN is 0', () => {
+  const ids = { IDR0: ATS_IDS.IDR0, IDR1: QEMU_IDS.IDR1 | (8 << 6) };
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 S1CDMax=0 EATS=1
+dma read sid=5 iova=0x10000010 ats
+dma read sid=5 iova=0x10002010 ats
+cmd ATC_INV StreamID=5 Address=0x10003000 Size=1
+cmd SYNC
+doorbell
+`,
+    ids,
+  );
+  assert.deepEqual(errors(r), []);
+  // Pages 0x10002 and 0x10003 make the aligned 2-page span: the 0x10000 page stays.
+  assert.equal(r.engine.atc.size, 1);
+  assert.ok(r.engine.atc.lookup(5, undefined, false, 0x10000));
+  assert.equal(r.engine.atc.invalidate(5, 3, 0, Infinity), 0, 'a PASID invalidation misses entries cached without one');
+  r.engine.atc.insert({
+    sid: 5,
+    ssid: 3,
+    priv: false,
+    page: 0x10000,
+    translated: 0x80005000n,
+    r: true,
+    w: false,
+    x: false,
+    split: false,
+    seq: 0,
+  });
+  assert.equal(r.engine.atc.invalidate(5, undefined, 0x10000, 1), 2, 'without a PASID both entries of the page go');
+
+  const off = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1
+dma read sid=5 iova=0x10000010 ats
+write32 CR0 CMDQEN|EVENTQEN|ATSCHK
+cmd ATC_INV StreamID=5 Address=0x10000000 Size=52
+cmd SYNC
+doorbell
+`,
+  );
+  assert.deepEqual(errors(off), []);
+  assert.equal(off.engine.atc.size, 1, 'the invalidation was IGNORED');
+});
+
+test('§3.9.1.2: a Translation Request never stalls, whatever the stall configuration', () => {
+  const ids = { IDR0: (ATS_IDS.IDR0 & ~(3 << 24)) | (0 << 24) };
+  const r = runScript(
+    CHECKED,
+    `cd 0x44001000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 S R A ASID=2 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1ContextPtr=0x44001000 EATS=1
+dma read sid=5 iova=0x10003000 ats == denied
+dma read sid=5 iova=0x10003000 == stall
+`,
+    ids,
+  );
+  assert.deepEqual(errors(r), []);
+  assert.equal(r.engine.stalled.size, 1, 'only the ordinary transaction stalled');
+});
+
+test('`ats` and `translated` need IDR0.ATS, and not both at once', () => {
+  const none = runScript(UNCHECKED, `dma read sid=5 iova=0x10000000 ats\n`, {});
+  assert.deepEqual(
+    none.at(1).map((d) => d.split(':')[0]),
+    ['dma.ats'],
+  );
+  const both = runScript(UNCHECKED, `dma read sid=5 iova=0x10000000 ats translated\n`);
+  assert.deepEqual(
+    both.at(1).map((d) => d.split(':')[0]),
+    ['dma.route'],
+  );
+});
+
+test('a payload through ATS: one Translation Request per page, the bytes where the completions say', () => {
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1
+map ttb=0x45000000 iova=0x10001000 pa=0x80009000
+dma write sid=5 iova=0x10000FF8 size=16 data=0x1111 step=0x1111 ats
+mem read64 0x80005FF8 == 0x1111
+mem read64 0x80009000 == 0x2222
+`,
+  );
+  assert.deepEqual(errors(r), []);
+  assert.equal(r.engine.atc.size, 2);
+});
