@@ -7,6 +7,7 @@
  *   smmu replay TRACE [--config F] [--json]     divergences of an emulation's trace, exit 1 on violations
  *   smmu qemu SCRIPT [--config F] [--qemu BIN] …  run the script on QEMU's SMMUv3; divergences at its lines
  *   smmu export c SCRIPT [-o FILE]              the script as a C guest kit for any hypervisor
+ *   smmu inspect --gdb HOST:PORT [--base ADDR]  a running QEMU's SMMU, read through its gdbstub
  *   smmu lsp --stdio                            the language server over stdio
  *   smmu dap                                    the debug adapter over stdio
  *
@@ -19,6 +20,7 @@ import { startStdioAdapter } from '../dap/stdio';
 import { runReplay } from './replay';
 import { runQemuCommand } from './qemu';
 import { runExport } from './export';
+import { runInspect } from './inspect';
 import type { Options } from './options';
 
 /** One option of a command: a flag, or `--name VALUE` / `--name=VALUE` when `value` names what it takes. */
@@ -81,6 +83,20 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       { name: '--keep', value: 'DIR' },
       { name: '--timeout', value: 'SECONDS' },
       MAX_MEMORY,
+    ],
+  },
+  inspect: {
+    usage: `  smmu inspect --gdb HOST:PORT [--base ADDR] [--config FILE] [--timeout S] [--json]
+                                                   read a running QEMU's SMMU through its gdbstub (-gdb/-s):
+                                                   registers, queues, Stream table, CDs and page tables,
+                                                   decoded and checked; exit 1 on an error found
+                                                   (docs/inspect.md). --base: 0x09050000 (virt); --timeout: 10 s`,
+    options: [
+      CONFIG,
+      JSON_OUT,
+      { name: '--gdb', value: 'HOST:PORT' },
+      { name: '--base', value: 'ADDR' },
+      { name: '--timeout', value: 'SECONDS' },
     ],
   },
   export: {
@@ -157,7 +173,16 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     else if (name === '--machine') o.machine = value;
     else if (name === '--keep') o.keep = value;
     else if (name === '--output') o.output = value;
-    else if (name === '--memory') {
+    else if (name === '--gdb') o.gdb = value;
+    else if (name === '--base') {
+      // At least one digit: BigInt('0x') throws.
+      if (!/^(0x[0-9a-f][0-9a-f_]*|[0-9][0-9_]*)$/i.test(value as string))
+        return `--base ${value}: give the SMMU's physical address (0x09050000)`;
+      const base = BigInt((value as string).replace(/_/g, ''));
+      if (base % 4n !== 0n || base + 0x2_0000n > 1n << 64n)
+        return `--base ${value}: give a word-aligned physical address with room for the SMMU's two 64 KiB pages`;
+      o.base = base;
+    } else if (name === '--memory') {
       const bytes = parseSize(value as string);
       if (bytes === undefined || bytes < 2 ** 24)
         return `--memory ${value}: give the guest RAM as 16M to 64G (MiB without a unit: 512, 1G)`;
@@ -209,6 +234,8 @@ async function main(argv: string[]): Promise<number> {
       return runQemuCommand(opts);
     case 'export':
       return runExport(opts);
+    case 'inspect':
+      return runInspect(opts);
     case 'lsp':
       if (!opts.stdio || opts.positional.length) {
         process.stderr.write(`smmu lsp: only --stdio is supported\nusage:\n${spec.usage}\n`);

@@ -12,6 +12,9 @@ export interface Options {
   memory?: { bytes: number; text: string };
   keep?: string;
   timeoutSeconds?: number;
+  /** `smmu inspect`: the gdbstub (HOST:PORT as given) and the SMMU's physical base address. */
+  gdb?: string;
+  base?: bigint;
   /** `smmu export`: where to write (`-o`, `--output`); standard output otherwise. */
   output?: string;
   positional: string[];
