@@ -104,8 +104,8 @@ export class PacketReader {
             );
           break;
         case 'data':
-          if (++this.raw > this.maxPacketBytes) throw this.tooLarge();
           if (c === HASH) this.state = 'sum1';
+          else if (++this.raw > this.maxPacketBytes) throw this.tooLarge();
           else if (c === DOLLAR)
             throw new GdbProtocolError(`a packet started inside another one (a '$' before the '#' of the previous)`);
           else {

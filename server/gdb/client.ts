@@ -23,6 +23,9 @@ import {
 
 export class GdbError extends Error {}
 
+/** The peer said nothing in time; after it, the connection is not used again (but see ensureStopped). */
+class GdbTimeout extends GdbError {}
+
 export interface GdbConnectOptions {
   readonly host: string;
   readonly port: number;
@@ -115,10 +118,12 @@ export class GdbClient {
     try {
       stop = await this.request('?', { accept: isStopReply, timeoutMs: QUERY_WHILE_RUNNING_MS });
     } catch (e) {
-      if (this.failure || !(e instanceof GdbError) || !/did not answer/.test(e.message)) throw e;
+      if (!(e instanceof GdbTimeout) || this.failure !== e) throw e;
+      // The timeout above was the running target's silence, not a broken link: ask it to stop.
+      this.failure = undefined;
       this.socket.write(Uint8Array.of(0x03));
-      this.stoppedByUs = true;
       stop = await this.waitFor(isStopReply, 'Ctrl-C (0x03)');
+      this.stoppedByUs = true;
     }
     if (/^[WX]/.test(stop)) throw new GdbError(`${this.where}: the target has exited (${stop})`);
     const supported = await this.request('qSupported');
@@ -238,7 +243,9 @@ export class GdbClient {
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        reject(new GdbError(`${this.where} did not answer ${what} within ${timeoutMs / 1000} s`));
+        // A reply that comes later would answer the wrong request: the connection is done.
+        this.failure = new GdbTimeout(`${this.where} did not answer ${what} within ${timeoutMs / 1000} s`);
+        reject(this.failure);
       }, timeoutMs);
       this.waiter = {
         accept,
