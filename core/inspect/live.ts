@@ -20,7 +20,7 @@ import { decodeSte, describeSteConfig, type SteFields } from '../structures/ste'
 import { counted } from '../text/plural';
 import { idViewOfValues } from '../model/ids';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
-import type { WalkMemory, WalkParams } from '../translation/types';
+import type { WalkMemory, WalkOk, WalkParams, WalkResult } from '../translation/types';
 import { pageShift, walk } from '../translation/walk';
 
 /** What inspection asks of a live machine. Reads only. */
@@ -573,7 +573,16 @@ async function readCds(
     s.find('info', 'inspect.limit', `StreamID ${sid} has ${count} substreams; the first ${n} CDs were read`);
 }
 
-const NO_ACCESS = { read: false, write: false, exec: false, priv: false } as const;
+const READ_UNPRIV = { read: true, write: false, exec: false, priv: false } as const;
+const READ_PRIV = { ...READ_UNPRIV, priv: true } as const;
+
+/** The leaf a walk reached: its result, or the one its Permission fault names. */
+function leafOf(r: WalkResult): { oa: bigint; size: bigint; perms: WalkOk['perms'] } | undefined {
+  if (r.ok) return r;
+  return r.kind === 'permission' ? r.leaf : undefined;
+}
+
+const permsText = (x: WalkOk['perms']) => `${x.r ? 'r' : '-'}${x.w ? 'w' : '-'}${x.x ? 'x' : '-'}`;
 const TABLE_PAGE = 4096n;
 
 /**
@@ -615,7 +624,9 @@ async function readTables(s: Session, owner: string, p: WalkParams, ttb1 = false
       break;
     }
     missing = undefined;
-    const r = walk(p, ia, NO_ACCESS, mem);
+    // The leaf as each privilege sees it: a read, whose Permission fault still names the leaf.
+    const unpriv = walk(p, ia, READ_UNPRIV, mem);
+    const priv = p.stage === 1 && missing === undefined ? walk(p, ia, READ_PRIV, mem) : unpriv;
     if (missing !== undefined) {
       if (pages.size >= s.limits.tablePages) {
         truncated = true;
@@ -626,19 +637,25 @@ async function readTables(s: Session, owner: string, p: WalkParams, ttb1 = false
       pages.set(page, bytes ?? 'abort');
       continue;
     }
-    if (r.ok) {
-      const perms = `${r.perms.r ? 'r' : '-'}${r.perms.w ? 'w' : '-'}${r.perms.x ? 'x' : '-'}`;
-      const base = r.oa - (ia & (r.size - 1n));
+    const leafU = leafOf(unpriv);
+    const leafP = leafOf(priv);
+    if (leafU && leafP) {
+      const u = permsText(leafU.perms);
+      const k = permsText(leafP.perms);
+      const perms = u === k ? u : `${u} (privileged ${k})`;
+      const base = leafU.oa - (ia & (leafU.size - 1n));
       const last = runs[runs.length - 1];
       if (last && last.ia + last.size === ia && last.oa + last.size === base && last.perms === perms)
-        runs[runs.length - 1] = { ...last, size: last.size + r.size };
+        runs[runs.length - 1] = { ...last, size: last.size + leafU.size };
       else if (runs.length >= s.limits.runs) {
         truncated = true;
         break;
-      } else runs.push({ ia, oa: base, size: r.size, perms });
-      ia += r.size;
+      } else runs.push({ ia, oa: base, size: leafU.size, perms });
+      ia += leafU.size;
       continue;
     }
+    const r = unpriv.ok ? priv : unpriv;
+    if (r.ok) break; // unreachable: both privileges found the leaf above
     if (r.kind !== 'walkEabt' && !/descriptor/.test(r.message)) {
       // The root itself is unusable (input range, start level, TTB beyond the output size).
       s.find('error', 'inspect.walk', `${owner}: ${r.message}`, '3.4');
