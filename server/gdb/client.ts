@@ -122,7 +122,16 @@ export class GdbClient {
       // The timeout above was the running target's silence, not a broken link: ask it to stop.
       this.failure = undefined;
       this.socket.write(Uint8Array.of(0x03));
-      stop = await this.waitFor(isStopReply, 'Ctrl-C (0x03)');
+      try {
+        stop = await this.waitFor(isStopReply, 'Ctrl-C (0x03)');
+      } catch (e2) {
+        // QEMU accepts a second connection but serves only the first client.
+        if (e2 instanceof GdbTimeout)
+          throw new GdbError(
+            `${e2.message} (QEMU's gdbstub serves one client at a time: is a debugger attached to it?)`,
+          );
+        throw e2;
+      }
       this.stoppedByUs = true;
     }
     if (/^[WX]/.test(stop)) throw new GdbError(`${this.where}: the target has exited (${stop})`);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import { test } from 'node:test';
 import { parseQemuTrace } from '../../core/trace/parse-qemu';
 import type { AccessRecord } from '../../core/trace/types';
@@ -164,6 +165,20 @@ test(
       has(/^CMDQ: 16 entries at 0x44100000, PROD 0x00000002, CONS 0x00000000: 2 pending$/);
       has(/^ {2}\[1\] 0x44100010 {2}CMD_SYNC/);
       assert.match(r.out, /^5 errors, 0 warnings, 0 notes; \d+ bytes of guest memory read$/m);
+
+      // QEMU serves one gdbstub client at a time: with another one attached, inspect says so.
+      const other = net.connect({ host: '127.0.0.1', port: guest.port });
+      await new Promise((resolve) => other.once('connect', resolve));
+      try {
+        const busy = await smmuAsync(30_000, 'inspect', '--gdb', `127.0.0.1:${guest.port}`, '--timeout', '2');
+        assert.equal(busy.code, 2, busy.err + busy.out);
+        assert.match(
+          busy.err,
+          /did not answer Ctrl-C \(0x03\) within 2 s \(QEMU's gdbstub serves one client at a time: is a debugger attached to it\?\)/,
+        );
+      } finally {
+        other.destroy();
+      }
     } finally {
       guest.stop();
     }
