@@ -51,11 +51,14 @@ export async function openLiveSmmu(o: LiveSmmuOptions): Promise<LiveSmmu> {
       ramUnknown = `the stub did not give its memory map (${e.message})`;
     }
     const reader: LiveReader = {
-      // Each register is read at its own width: QEMU's SMMUv3 answers a 64-bit read of a 32-bit
-      // register with 0 (hw/arm/smmuv3.c smmu_readll), and a wider read would span registers.
+      // One 32-bit access at a time, a 64-bit register as its two halves (every SMMU supports both,
+      // §6.2): a read of 8 bytes would span two 32-bit registers, and QEMU 7.2 answers 64-bit reads
+      // only of the four registers its smmu_readll knows (0 for EVENTQ_IRQ_CFG0, hw/arm/smmuv3.c).
       readRegister: async (offset, width) => {
-        const r = await client.readMemory(o.base + BigInt(offset), width / 8);
-        return typeof r === 'string' ? r : littleEndian(r);
+        const lo = await client.readMemory(o.base + BigInt(offset), 4);
+        if (typeof lo === 'string' || width === 32) return typeof lo === 'string' ? lo : littleEndian(lo);
+        const hi = await client.readMemory(o.base + BigInt(offset + 4), 4);
+        return typeof hi === 'string' ? hi : (littleEndian(hi) << 32n) | littleEndian(lo);
       },
       readMemory: (address, length) => client.readMemory(address, length),
     };
