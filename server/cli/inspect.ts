@@ -9,7 +9,8 @@ import { inspectLive, type Finding, type Inspection } from '../../core/inspect/l
 import { hex, symbolic } from '../../core/registers/codec';
 import { formatStructure, type DecodedStructure } from '../../core/structures/decode-words';
 import { counted, severityCounts } from '../../core/text/plural';
-import { decode } from '../../core/registers/codec';
+import { idDifferences } from '../../core/qemu/judge';
+import { ID_REGISTERS } from '../../core/qemu/compile';
 import { GdbError } from '../gdb/client';
 import { openLiveSmmu, type LiveSmmu } from '../gdb/live-smmu';
 import { configOption } from './commands';
@@ -36,25 +37,22 @@ function stateText(live: LiveSmmu): string {
 }
 
 /** ID registers that differ from --config's: the live SMMU is read by what it advertises. */
-function idDifferences(i: Inspection, configIds: Readonly<Record<string, number>>): Finding[] {
-  const out: Finding[] = [];
-  for (const r of i.registers) {
-    if (r.def.behaviour.kind !== 'id' || r.value === undefined) continue;
-    const want = configIds[r.def.name];
-    if (want === undefined || BigInt(want) === r.value) continue;
-    const a = decode(r.def, BigInt(want));
-    const b = decode(r.def, r.value);
-    const diffs = a.fields.flatMap((f, k) => {
-      const g = b.fields[k];
-      return g && g.value !== f.value ? [`${f.field.name} ${f.value} → ${g.value}`] : [];
-    });
-    out.push({
-      severity: 'info',
-      code: 'inspect.ids',
-      message: `SMMU_${r.def.name} differs from the configuration: ${diffs.join(', ') || `${hex(BigInt(want))} → ${hex(r.value)}`} (the live values are used)`,
-    });
-  }
-  return out;
+function idFindings(
+  i: Inspection,
+  configIds: Readonly<Partial<Record<(typeof ID_REGISTERS)[number], number>>>,
+): Finding[] {
+  return ID_REGISTERS.flatMap((name) => {
+    const live = i.registers.find((r) => r.def.name === name)?.value;
+    const want = configIds[name];
+    if (live === undefined || want === undefined || BigInt(want) === live) return [];
+    return [
+      {
+        severity: 'info' as const,
+        code: 'inspect.ids',
+        message: `the live ID registers differ from the configuration (${idDifferences(name, want, Number(live))}): the live values are used`,
+      },
+    ];
+  });
 }
 
 function findingLine(f: Finding): string {
@@ -209,10 +207,7 @@ export async function runInspect(o: Options): Promise<number> {
   }
   await live.close();
   const findings = loaded
-    ? [
-        ...idDifferences(inspection, loaded.config.ids as unknown as Readonly<Record<string, number>>),
-        ...inspection.findings,
-      ]
+    ? [...idFindings(inspection, loaded.config.ids), ...inspection.findings]
     : inspection.findings;
   if (o.json) process.stdout.write(json(where, base, live, inspection, findings) + '\n');
   else printText(where, base, live, inspection, findings);
