@@ -84,6 +84,14 @@ test('a refused connection: what to check, exit 2', { timeout: 30_000 }, async (
   );
 });
 
+test('a port alone means this machine: 127.0.0.1', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  for (const given of [`${port}`, `:${port}`]) {
+    const r = await smmuAsync(20_000, 'inspect', '--gdb', given);
+    clearError(r, new RegExp(`^smmu inspect: the gdbstub at 127\\.0\\.0\\.1:${port}: connection refused`));
+  }
+});
+
 test('a stub that drops the connection at once', { timeout: 30_000 }, async () => {
   const p = await peer((s) => s.destroy());
   try {
