@@ -288,7 +288,17 @@ export async function inspectLive(reader: LiveReader, options: InspectOptions = 
   let streamTable: Inspection['streamTable'];
   const base = reg('STRTAB_BASE');
   const cfg = reg('STRTAB_BASE_CFG');
-  if (base !== undefined && cfg !== undefined) {
+  const smmuen = findField(getRegister('CR0ACK'), 'SMMUEN');
+  const enabled = smmuen !== undefined && extractField(reg('CR0ACK') ?? 0n, smmuen) === 1n;
+  // An SMMU out of reset that nobody programmed: no table to read (the SMMU uses none until SMMUEN, §6.3.9).
+  const unset = !enabled && base !== undefined && streamTableLayout(base, 0n, ids).written === 0;
+  if (unset)
+    s.find(
+      'info',
+      'inspect.no-stream-table',
+      'SMMU_STRTAB_BASE is 0 and SMMU_CR0ACK.SMMUEN is 0: no Stream table is set up',
+    );
+  if (base !== undefined && cfg !== undefined && !unset) {
     const layout = streamTableLayout(base, cfg, ids);
     streamTable = { ...layout, address: BigInt(layout.base) };
     await readStreamTable(s, layout, ids, stes);

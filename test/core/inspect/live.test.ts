@@ -144,6 +144,16 @@ ste 3000 V Config=BYPASS
   );
 });
 
+test('an SMMU nobody programmed: no Stream table is read at address 0, and that is no error', async () => {
+  const i = await inspectLive(modelReader('read32 IDR0\n'), { ram: [{ start: 0x40000000n, end: 0x80000000n }] });
+  assert.deepEqual(
+    i.findings.map((f) => [f.severity, f.code]),
+    [['info', 'inspect.no-stream-table']],
+  );
+  assert.equal(i.streamTable, undefined);
+  assert.equal(i.bytesRead, 0);
+});
+
 test("QEMU's memory map: the RAM regions of the system address space, merged where they touch", () => {
   const text = [
     'FlatView #0',
