@@ -423,14 +423,25 @@ async function readQueue(
     const w = wordsOf(bytes);
     if (queue === 'CMDQ') {
       const d = decodeCommand(w, ids);
-      const ill = d.problems.filter((p) => p.ill);
-      for (const p of ill)
-        s.find(
-          'error',
-          'inspect.cerror-ill',
-          `the pending command at CMDQ entry ${entryOf(index, g.log2)} (${h(address)}) would stop the queue with CERROR_ILL: ${p.message}`,
-          p.section,
-        );
+      // What every SMMU must refuse, and what it may (§4.1.3 "optionally detected": Reserved fields).
+      const required = decodeCommand(w, ids, { optionalChecks: 'ignore' }).problems.filter((p) => p.ill);
+      const where = `the pending command at CMDQ entry ${entryOf(index, g.log2)} (${h(address)})`;
+      for (const p of d.problems.filter((x) => x.ill)) {
+        if (required.some((r) => r.code === p.code && r.message === p.message))
+          s.find(
+            'error',
+            'inspect.cerror-ill',
+            `${where} would stop the queue with CERROR_ILL: ${p.message}`,
+            p.section,
+          );
+        else
+          s.find(
+            'warning',
+            'inspect.cerror-ill',
+            `${where} may stop the queue with CERROR_ILL (an SMMU may detect this, §4.1.3): ${p.message}`,
+            p.section,
+          );
+      }
       entries.push({
         index,
         address,

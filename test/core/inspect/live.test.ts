@@ -144,6 +144,25 @@ ste 3000 V Config=BYPASS
   );
 });
 
+test('pending commands: CERROR_ILL an SMMU must detect is an error, one it may detect (a Reserved field) a warning', async () => {
+  // CMDQEN is 0: the commands wait between CONS and PROD.
+  const reader = modelReader(`
+write64 CMDQ_BASE 0x41000000 | LOG2SIZE=4
+mem write64 0x41000000 0x7F
+mem write64 0x41000010 0x10000000030
+write32 CMDQ_PROD 2
+`);
+  const i = await inspectLive(reader);
+  assert.deepEqual(
+    i.findings.filter((f) => f.code === 'inspect.cerror-ill').map((f) => [f.severity, f.message.slice(0, 68)]),
+    [
+      ['error', 'the pending command at CMDQ entry 0 (0x41000000) would stop the queu'],
+      ['warning', 'the pending command at CMDQ entry 1 (0x41000010) may stop the queue '],
+    ],
+  );
+  assert.equal(i.queues.find((q) => q.queue === 'CMDQ')?.waiting, 2);
+});
+
 test('an SMMU nobody programmed: no Stream table is read at address 0, and that is no error', async () => {
   const i = await inspectLive(modelReader('read32 IDR0\n'), { ram: [{ start: 0x40000000n, end: 0x80000000n }] });
   assert.deepEqual(
