@@ -189,6 +189,17 @@ test(
       has(/^ {2}\[1\] 0x44100010 {2}CMD_SYNC/);
       assert.match(r.out, /^5 errors, 0 warnings, 0 notes; \d+ bytes of guest memory read$/m);
 
+      // A guest that was stopped stays stopped: QEMU stops it for a client that connects (its stop
+      // reply comes unasked) and leaves it stopped when that client goes without continuing it.
+      const stopper = net.connect({ host: '127.0.0.1', port: guest.port });
+      await new Promise((resolve) => stopper.once('data', resolve));
+      stopper.destroy();
+      for (let k = 0; k < 2; k++) {
+        const r2 = await smmuAsync(30_000, 'inspect', '--gdb', `127.0.0.1:${guest.port}`, '--json');
+        assert.equal(r2.code, 1, r2.err);
+        assert.equal((JSON.parse(r2.out) as Json).target, 'was-stopped', `inspect ${k + 1}`);
+      }
+
       // QEMU serves one gdbstub client at a time: with another one attached, inspect says so.
       const other = net.connect({ host: '127.0.0.1', port: guest.port });
       await new Promise((resolve) => other.once('connect', resolve));
