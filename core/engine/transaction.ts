@@ -11,7 +11,8 @@ import { checkCd, decodeCd, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import * as caps from '../structures/capabilities';
-import { granuleFromS2Tg, granuleFromTg0, ipsBits, selectTtb, startLevelS2, walk } from '../translation/walk';
+import { s1WalkParams, s2WalkParams } from '../translation/params';
+import { selectTtb, walk } from '../translation/walk';
 import type { Access, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
 import { cdKey, generation } from './config-cache';
 import type { EngineContext, Transaction } from './context';
@@ -248,24 +249,7 @@ function checkStaleStructure(
 // --- stage 2 helpers ------------------------------------------------------------------------
 
 function s2Params(engine: EngineContext, ste: SteFields): WalkParams | undefined {
-  const granule = granuleFromS2Tg(ste.s2Tg);
-  if (!granule) return undefined;
-  // With SMMU_IDR3.STT, 4 KB S2SL0 = 3 starts at level 3 and S2T0SZ may reach 48 (§5.2 S2SL0,
-  // S2T0SZ); checkSte has accepted the STE on the same rules, so the walk must too.
-  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz, { stt: caps.stt(engine.ids) });
-  if (startLevel === undefined) return undefined;
-  const httu = caps.httu(engine.ids);
-  return {
-    stage: 2,
-    granule,
-    tsz: ste.s2T0sz,
-    startLevel,
-    ttb: BigInt(ste.s2Ttb),
-    outputBits: Math.min(ipsBits(ste.s2Ps) ?? engine.oas, engine.oas),
-    ha: httu >= 1 && ste.s2Ha === 1,
-    hd: httu >= 2 && ste.s2Hd === 1,
-    affd: ste.s2Affd === 1,
-  };
+  return s2WalkParams(ste, engine.ids, engine.oas);
 }
 
 function memoryFor(engine: EngineContext, what: string): WalkMemory {
@@ -647,7 +631,6 @@ function walkStage1(
   stage2: Stage2Fn | undefined,
 ): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
-  const httu = caps.httu(engine.ids);
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } =>
     faultResult(
       engine,
@@ -673,22 +656,9 @@ function walkStage1(
       1,
     );
   }
-  const granule = sel === 0 ? granuleFromTg0(cd.tg0) : granuleFromTg1(cd.tg1);
-  if (!granule)
+  const params = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2);
+  if (!params)
     return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: `reserved TG${sel} encoding` }, 1);
-  const params: WalkParams = {
-    stage: 1,
-    granule,
-    tsz: sel === 0 ? cd.t0sz : cd.t1sz,
-    ttb: BigInt(sel === 0 ? cd.ttb0 : cd.ttb1),
-    outputBits: Math.min(ipsBits(cd.ips) ?? engine.oas, stage2 ? 52 : engine.oas),
-    ha: httu >= 1 && cd.ha === 1,
-    hd: httu >= 2 && cd.hd === 1,
-    affd: cd.affd === 1,
-    wxn: cd.wxn === 1,
-    uwxn: cd.uwxn === 1,
-    pan: cd.pan === 1,
-  };
   const mem = memoryFor(engine, 'stage-1');
   let s2OnWalk: WalkFault | undefined;
   if (stage2) {
@@ -740,11 +710,6 @@ function walkStage1(
     detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`,
     entry,
   };
-}
-
-function granuleFromTg1(tg1: number): 4 | 16 | 64 | undefined {
-  // CD.TG1 encoding differs from TG0 (§5.4): 0b01 16KB, 0b10 4KB, 0b11 64KB.
-  return tg1 === 1 ? 16 : tg1 === 2 ? 4 : tg1 === 3 ? 64 : undefined;
 }
 
 function log2Of(size: bigint): number {

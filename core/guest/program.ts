@@ -49,6 +49,11 @@ export interface GuestProgramOptions {
   readonly uartBase: bigint;
   /** The largest image allowed (default DEFAULT_MAX_IMAGE_BYTES, at most MAX_IMAGE_BYTES). */
   readonly maxImageBytes?: number;
+  /**
+   * After the report, park the CPU (WFI in a loop) instead of exiting through semihosting: the
+   * machine stays up with the SMMU as the program left it, for a debugger to read (`smmu inspect`).
+   */
+  readonly stayAlive?: boolean;
 }
 
 export interface GuestProgram {
@@ -331,8 +336,11 @@ export function buildGuestProgram(ops: readonly GuestOp[], options: GuestProgram
     ops.forEach((op, i) => emitOp(p, runtime, op, i));
     a.movAddress(x(1), labels.reportEnd);
     a.bl(labels.puts);
-    a.movz(x(0), 0);
-    a.b(labels.exit);
+    if (options.stayAlive) a.b(labels.hang);
+    else {
+      a.movz(x(0), 0);
+      a.b(labels.exit);
+    }
 
     a.bind(labels.reportEnd);
     a.asciz(REPORT_END);

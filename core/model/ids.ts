@@ -2,16 +2,22 @@
 import type { ResolvedConfig } from '../config/types';
 import { extractField, type IdView } from '../registers/codec';
 import { REGISTERS } from '../registers/table';
+import type { IdRegisterName } from '../registers/types';
 
 /**
  * Every field of every ID register the configuration gives, decoded once: feature checks run on
  * hot paths (queue geometry, command validation), so a lookup is one map access.
  */
 export function idViewOf(config: ResolvedConfig): IdView {
+  return idViewOfValues(config.ids);
+}
+
+/** The same view of ID register values read elsewhere (a live SMMU's, by name). */
+export function idViewOfValues(ids: Readonly<Partial<Record<IdRegisterName, number>>>): IdView {
   // Register → field → value: two lookups without building a key string on every call.
   const values = new Map<string, Map<string, number>>();
   for (const reg of REGISTERS) {
-    const v = config.ids[reg.name];
+    const v = (ids as Readonly<Partial<Record<string, number>>>)[reg.name];
     if (v === undefined) continue;
     const fields = new Map<string, number>();
     for (const f of reg.fields) fields.set(f.name.toUpperCase(), Number(extractField(BigInt(v), f)));

@@ -77,7 +77,8 @@ function opsByLine(text: string, ops: number): number[] {
 }
 
 /** Differences between two ID register values, field by field ("VMID16 1 → 0"). */
-function idDifferences(name: (typeof ID_REGISTERS)[number], script: number, qemu: number): string {
+/** `IDR0: TTENDIAN 0 → 2, …`: the fields of an ID register whose values differ (the configuration's, then the emulation's). */
+export function idDifferences(name: (typeof ID_REGISTERS)[number], script: number, qemu: number): string {
   const reg = getRegister(name);
   const a = decode(reg, BigInt(script));
   const b = decode(reg, BigInt(qemu));

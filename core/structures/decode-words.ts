@@ -9,7 +9,7 @@ import { PRI_REQUEST } from '../events/table';
 import { fieldValue, reservedRuns, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import type { IdView } from '../registers/codec';
-import { CD, checkCd } from '../structures/cd';
+import { CD, checkCd, type CdCheckOptions } from '../structures/cd';
 import { L1CD, L1STD } from '../structures/l1';
 import { checkSte, STE } from '../structures/ste';
 import { counted } from '../text/plural';
@@ -62,6 +62,8 @@ export function decodeStructure(
   kind: StructureKind,
   dwords: readonly bigint[],
   ids?: IdView,
+  /** A CD is judged as the STE that located it sees it (checkCd's `ste`). */
+  cdOptions?: CdCheckOptions,
 ): DecodedStructure | string {
   const n = SIZES[kind];
   if (dwords.length > n) return `a ${kind} is ${counted(n, 'doubleword')} (${n * 64} bits); got ${dwords.length}`;
@@ -115,7 +117,7 @@ export function decodeStructure(
     case 'ste':
     case 'cd': {
       const def = kind === 'ste' ? STE : CD;
-      const v = ids ? (kind === 'ste' ? checkSte(w, ids) : checkCd(w, ids)) : undefined;
+      const v = ids ? (kind === 'ste' ? checkSte(w, ids) : checkCd(w, ids, cdOptions)) : undefined;
       const problems = [
         ...res0(def, w),
         ...(v && !v.valid ? ['V is 0: invalid'] : []),

@@ -80,6 +80,11 @@ export interface WalkFault {
   readonly s1WalkWrite?: boolean;
   /** For F_WALK_EABT: the descriptor PA whose access aborted (FetchAddr, §7.3.12). */
   readonly fetchAddr?: bigint;
+  /**
+   * For a Permission fault: the leaf that refused the access (its output, size and the
+   * permissions it gives the accessing privilege), so a reader of the tables sees the mapping.
+   */
+  readonly leaf?: { readonly oa: bigint; readonly size: bigint; readonly perms: WalkOk['perms'] };
   readonly message: string;
 }
 

@@ -470,6 +470,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         'permission',
         level,
         `${access.priv ? 'privileged' : 'unprivileged'} ${what} is not permitted by the level ${level} descriptor at ${hex(pa)} (r=${+perms.r} w=${+perms.w} x=${+perms.x})`,
+        { leaf: { oa: oaBase | (input & ((1n << BigInt(shift)) - 1n)), size: 1n << BigInt(shift), perms } },
       );
     }
 

@@ -8,6 +8,7 @@
  *   smmu qemu SCRIPT [--config F] [--qemu BIN] …  run the script on QEMU's SMMUv3; divergences at its lines
  *   smmu export c SCRIPT [-o FILE]              the script as a C guest kit for any hypervisor
  *   smmu export svd [--config F] [--base ADDR] [-o FILE]  the register map as CMSIS-SVD
+ *   smmu inspect --gdb HOST:PORT [--base ADDR]  a running QEMU's SMMU, read through its gdbstub
  *   smmu lsp --stdio                            the language server over stdio
  *   smmu dap                                    the debug adapter over stdio
  *
@@ -20,6 +21,7 @@ import { startStdioAdapter } from '../dap/stdio';
 import { runReplay } from './replay';
 import { runQemuCommand } from './qemu';
 import { runExport } from './export';
+import { runInspect } from './inspect';
 import type { Options } from './options';
 
 /** One option of a command: a flag, or `--name VALUE` / `--name=VALUE` when `value` names what it takes. */
@@ -82,6 +84,20 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       { name: '--keep', value: 'DIR' },
       { name: '--timeout', value: 'SECONDS' },
       MAX_MEMORY,
+    ],
+  },
+  inspect: {
+    usage: `  smmu inspect --gdb HOST:PORT [--base ADDR] [--config FILE] [--timeout S] [--json]
+                                                   read a running QEMU's SMMU through its gdbstub (-gdb/-s):
+                                                   registers, queues, Stream table, CDs and page tables,
+                                                   decoded and checked; exit 1 on an error found
+                                                   (docs/inspect.md). --base: 0x09050000 (virt); --timeout: 10 s`,
+    options: [
+      CONFIG,
+      JSON_OUT,
+      { name: '--gdb', value: 'HOST:PORT' },
+      { name: '--base', value: 'ADDR' },
+      { name: '--timeout', value: 'SECONDS' },
     ],
   },
   export: {
@@ -162,6 +178,8 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     else if (name === '--machine') o.machine = value;
     else if (name === '--keep') o.keep = value;
     else if (name === '--output') o.output = value;
+    else if (name === '--gdb') o.gdb = value;
+    // Each command parses it: export svd (parseSmmuBase) and inspect (inspect.ts) say what they need.
     else if (name === '--base') o.base = value;
     else if (name === '--memory') {
       const bytes = parseSize(value as string);
@@ -215,6 +233,8 @@ async function main(argv: string[]): Promise<number> {
       return runQemuCommand(opts);
     case 'export':
       return runExport(opts);
+    case 'inspect':
+      return runInspect(opts);
     case 'lsp':
       if (!opts.stdio || opts.positional.length) {
         process.stderr.write(`smmu lsp: only --stdio is supported\nusage:\n${spec.usage}\n`);

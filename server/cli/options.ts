@@ -12,9 +12,11 @@ export interface Options {
   memory?: { bytes: number; text: string };
   keep?: string;
   timeoutSeconds?: number;
+  /** `smmu inspect`: the gdbstub (HOST:PORT as given). */
+  gdb?: string;
   /** `smmu export`: where to write (`-o`, `--output`); standard output otherwise. */
   output?: string;
-  /** `smmu export svd --base`: the SMMU's physical address, as given (export.ts parses it). */
+  /** `smmu export svd --base`, `smmu inspect --base`: the SMMU's physical address, as given (each command parses it). */
   base?: string;
   positional: string[];
 }

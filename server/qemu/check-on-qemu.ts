@@ -76,8 +76,24 @@ function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
-export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult> {
-  const t0 = Date.now();
+/** A script built into the guest program for QEMU's virt machine, or why it cannot run. */
+export type ScriptProgram =
+  | Extract<QemuCheckResult, { kind: 'not-run' }>
+  | {
+      readonly kind: 'built';
+      readonly elf: Uint8Array;
+      readonly check: ReturnType<typeof checkScript>;
+      readonly compiled: CompiledScript;
+      readonly warning?: ScriptDiagnostic;
+      /** When compiling ended (ms since the epoch), for the timings. */
+      readonly compiledAt: number;
+    };
+
+/**
+ * Check the script, compile it to operations and build the ELF placed in the guest RAM
+ * (`stayAlive`: the program parks instead of exiting, for `smmu inspect` to read the machine).
+ */
+export function buildScriptProgram(o: QemuCheckOptions, stayAlive = false): ScriptProgram {
   const memoryBytes = o.memoryBytes ?? DEFAULT_QEMU_MEMORY;
   const memoryText = o.memoryText ?? `${memoryBytes / 2 ** 20}M`;
   const check = checkScript(o.text, o.scriptPath, o.host, 'syntax', {
@@ -122,7 +138,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
       diagnostics: outside,
       why: `the script uses memory outside the guest RAM, ${ramText(ram, memoryText)}`,
     };
-  const t1 = Date.now();
+  const compiledAt = Date.now();
 
   // Build once to learn the size, then place the program at the top of RAM clear of the model's pages.
   let elf: Uint8Array;
@@ -142,11 +158,26 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
         diagnostics: [],
         why: `the guest program (${size >> 10} KiB) does not fit in the guest RAM beside the script's memory, ${ramText(ram, memoryText)}: give a larger --memory`,
       };
-    elf = buildGuestProgram(compiled.ops, { loadAddress: at, smmuBase: VIRT_SMMU_BASE, uartBase: VIRT_UART_BASE }).elf;
+    elf = buildGuestProgram(compiled.ops, {
+      loadAddress: at,
+      smmuBase: VIRT_SMMU_BASE,
+      uartBase: VIRT_UART_BASE,
+      stayAlive,
+    }).elf;
   } catch (e) {
     if (e instanceof GuestProgramError) return { kind: 'not-run', diagnostics: [], why: e.message };
     throw e;
   }
+  return { kind: 'built', elf, check, compiled, ...(warning ? { warning } : {}), compiledAt };
+}
+
+export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult> {
+  const t0 = Date.now();
+  const memoryBytes = o.memoryBytes ?? DEFAULT_QEMU_MEMORY;
+  const built = buildScriptProgram(o);
+  if (built.kind === 'not-run') return built;
+  const { elf, check, compiled, warning } = built;
+  const t1 = built.compiledAt;
   const t2 = Date.now();
 
   const dir = o.keepDir ?? tempRunDir();

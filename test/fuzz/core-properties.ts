@@ -28,6 +28,25 @@ import { buildGuestProgram, GuestProgramError } from '../../core/guest/program';
 import { exportC, ExportCError } from '../../core/guest/export-c';
 import { VIRT_SMMU_BASE, VIRT_UART_BASE } from '../../core/guest/ops';
 import { applyMutations, mutation } from './mutate';
+import { GdbProtocolError, PacketReader } from '../../core/gdb/packet';
+import { ramFromMemoryMap } from '../../core/inspect/memory-map';
+
+/**
+ * What QEMU 7.2's gdbstub sent `smmu inspect` (captured on this machine): the stop it sends a new
+ * client, acknowledgements, replies to qSupported, `m`, qRcmd, an error; and run-length encoding
+ * and a notification as other stubs send them.
+ */
+const GDB_STREAM = [
+  '+$T02thread:01;#04',
+  '+$PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+#92',
+  '+$T05thread:p01.01;#06',
+  '+$1a10400d#eb',
+  '+$O564d207374617475733a207061757365640d0a#c5$OK#9a',
+  '+$E22#a9',
+  '$0*"#b4',
+  '%Stop:T05#ba',
+  '-',
+];
 
 /** The mutated file at its seed's path, and, when given, a mutated configuration in place of every configuration read. */
 function hostWith(file: MutatedFile, config?: MutatedFile): ScriptHost {
@@ -347,6 +366,64 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
       assertDiagnostics(text, checkQueueFile(text, '/x.smmuq', scriptHost).diagnostics, 'checkQueueFile'),
     describe: (text: string) => JSON.stringify(text),
     files: (text: string) => [{ name: 'case.smmuq', text }],
+  }),
+  "gdbstub byte streams (QEMU 7.2's, mutated, in random chunks): the packet reader refuses only with GdbProtocolError and never yields a packet above its limit":
+    generic({
+      arbitrary: fc.tuple(
+        fc.array(
+          fc.oneof(
+            fc.constantFrom(...GDB_STREAM),
+            fc.string({ unit: fc.constantFrom('$', '#', '*', '}', '+', '-', '%', '0', 'a', 'F', '~', ' ', '\x03') }),
+          ),
+          {
+            maxLength: 12,
+          },
+        ),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 64 }),
+      ),
+      check: ([parts, cuts, limit]: [string[], number[], number]) => {
+        const wire = Uint8Array.from(parts.join(''), (c) => c.charCodeAt(0) & 0xff);
+        const reader = new PacketReader(limit);
+        let at = 0;
+        for (let k = 0; at < wire.length; k++) {
+          const n = cuts[k % cuts.length] as number;
+          let events;
+          try {
+            events = reader.push(wire.subarray(at, at + n));
+          } catch (e) {
+            assert.ok(e instanceof GdbProtocolError, String(e));
+            assertNoInternal(e.message, 'PacketReader');
+            return;
+          }
+          for (const ev of events)
+            if (ev.kind === 'packet') assert.ok(ev.data.length <= limit, `${ev.data.length} > ${limit}`);
+          at += n;
+        }
+      },
+      describe: ([parts, cuts, limit]: [string[], number[], number]) =>
+        `${JSON.stringify(parts.join(''))} in chunks of ${cuts.join(', ')}, limit ${limit}`,
+      files: () => [],
+    }),
+  "QEMU's memory map text, mutated: ramFromMemoryMap never throws and gives ranges that are not empty": generic({
+    arbitrary: fc.array(
+      mutation([
+        'FlatView #0',
+        ' AS "memory", root: system',
+        '  0000000040000000-000000007fffffff (prio 0, ram): mach-virt.ram',
+        '  0000000009050000-000000000906ffff (prio 0, i/o): arm-smmuv3',
+      ]),
+      { minLength: 1, maxLength: 6 },
+    ),
+    check: (ms: Parameters<typeof applyMutations>[1]) => {
+      const text = applyMutations(
+        'FlatView #0\n AS "memory", root: system\n  0000000040000000-000000007fffffff (prio 0, ram): mach-virt.ram\n',
+        ms,
+      );
+      for (const r of ramFromMemoryMap(text)) assert.ok(r.end > r.start);
+    },
+    describe: (ms: unknown) => `the memory map with ${JSON.stringify(ms)}`,
+    files: () => [],
   }),
   'generated doublewords: the structure decoders never throw': generic({
     arbitrary: fc.tuple(

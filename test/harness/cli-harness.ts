@@ -1,5 +1,5 @@
 /** The built command line (`dist/cli.js`) as CI and users run it; shared by the CLI test files. */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,4 +31,25 @@ export function tmp(name: string, text: string): string {
   const p = path.join(d, name);
   fs.writeFileSync(p, text);
   return p;
+}
+
+/**
+ * `smmu ARGS…` without blocking this process (a test's own server, a fake gdbstub, must keep
+ * answering while the command runs); killed after `ms`.
+ */
+export function smmuAsync(ms: number, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=512', cli, ...args], { cwd: root });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (out += d));
+    child.stderr.on('data', (d: string) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
 }

@@ -135,7 +135,7 @@ test("the README states package.json's engines.node, and docs/cli.md has every c
   );
   const help = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), '--help'], { encoding: 'utf8' }).stdout;
   const commands = [...new Set([...help.matchAll(/^\s+smmu (\w+)/gm)].map((m) => m[1]!))];
-  assert.deepEqual(commands, ['decode', 'check', 'run', 'replay', 'qemu', 'export', 'lsp', 'dap']);
+  assert.deepEqual(commands, ['decode', 'check', 'run', 'replay', 'qemu', 'inspect', 'export', 'lsp', 'dap']);
   const cli = fs.readFileSync(path.join(root, 'docs', 'cli.md'), 'utf8');
   for (const c of commands)
     assert.match(cli, new RegExp(`^\\| \`smmu ${c}\\b`, 'm'), `docs/cli.md has no row for smmu ${c}`);

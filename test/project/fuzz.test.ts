@@ -35,6 +35,8 @@ const RUNS: Record<string, number> = {
   "mutated guest reports: judgeReport and parseGuestReport never throw, findings at the script's lines": 200,
   'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': 60,
   "mutated DMA reports and QEMU traces: judgeReport never throws, findings at the script's lines": 100,
+  "gdbstub byte streams (QEMU 7.2's, mutated, in random chunks): the packet reader refuses only with GdbProtocolError and never yields a packet above its limit": 500,
+  "QEMU's memory map text, mutated: ramFromMemoryMap never throws and gives ranges that are not empty": 200,
 };
 
 test('the corpus holds every file type; mutations are deterministic data', () => {

@@ -13,7 +13,7 @@ import { root } from '../harness/root';
 
 /** core/ folders by layer: a module may import its own layer and those below it. */
 const CORE_LAYERS: readonly (readonly string[])[] = [
-  ['base', 'text'],
+  ['base', 'text', 'gdb'],
   ['guest'],
   ['registers'],
   ['layout'],
@@ -25,7 +25,7 @@ const CORE_LAYERS: readonly (readonly string[])[] = [
   ['script', 'trace', 'queue-file'],
   ['files'],
   ['qemu'],
-  ['debug', 'docs'],
+  ['debug', 'docs', 'inspect'],
 ];
 
 function layerOf(file: string): number {

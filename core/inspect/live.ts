@@ -1,0 +1,705 @@
+/**
+ * Inspect a live SMMU through a reader of its registers and of guest physical memory (a gdbstub
+ * in server/gdb/, or anything else that can read a stopped machine): the registers of page 0 and
+ * page 1, the command and event queues between CONS and PROD, the Stream table, the CDs of valid
+ * STEs and the translation tables behind them, decoded by core's own decoders and checked by its
+ * own rules. It only reads. docs/inspect.md.
+ */
+import { decodeCommand, formatCommand } from '../commands/codec';
+import { pending, entryOf } from '../engine/queue-index';
+import { decodeEvent, formatEvent } from '../events/codec';
+import { decode, extractField, featureHolds, type Decoded, type IdView } from '../registers/codec';
+import { findField, getRegister, REGISTERS } from '../registers/table';
+import type { IdRegisterName, QueueName, RegisterDef, RegisterName } from '../registers/types';
+import { queueLayout, streamTableLayout, type StreamTableLayout } from '../structures/bases';
+import * as caps from '../structures/capabilities';
+import { decodeCd } from '../structures/cd';
+import { decodeStructure, type DecodedStructure } from '../structures/decode-words';
+import { checkL1std, decodeL1cd } from '../structures/l1';
+import { decodeSte, describeSteConfig, type SteFields } from '../structures/ste';
+import { counted } from '../text/plural';
+import { idViewOfValues } from '../model/ids';
+import { s1WalkParams, s2WalkParams } from '../translation/params';
+import type { WalkMemory, WalkOk, WalkParams, WalkResult } from '../translation/types';
+import { pageShift, walk } from '../translation/walk';
+
+/** What inspection asks of a live machine. Reads only. */
+export interface LiveReader {
+  /** The SMMU register `width` bits wide at `offset` from page 0 (page 1 at 0x10000); a string says why not. */
+  readRegister(offset: number, width: 32 | 64): Promise<bigint | string>;
+  /** `length` bytes of guest physical memory at `address`; a string says why not. */
+  readMemory(address: bigint, length: number): Promise<Uint8Array | string>;
+}
+
+export interface RamRange {
+  readonly start: bigint;
+  /** Exclusive. */
+  readonly end: bigint;
+}
+
+/** How much inspection reads at most: a guest's tables may be huge or loop. */
+export interface InspectLimits {
+  /** STEs read from a linear table, or L1STDs from a 2-level one. */
+  readonly streams: number;
+  /** Queue entries decoded per queue. */
+  readonly queueEntries: number;
+  /** CDs read per STE. */
+  readonly cdsPerStream: number;
+  /** Translation table pages read per table walk root (TTB0, TTB1, S2TTB). */
+  readonly tablePages: number;
+  /** Mappings (merged runs) listed per root. */
+  readonly runs: number;
+  /** Bytes of guest memory read in all. */
+  readonly bytes: number;
+}
+
+export const DEFAULT_INSPECT_LIMITS: InspectLimits = {
+  streams: 4096,
+  queueEntries: 256,
+  cdsPerStream: 16,
+  tablePages: 256,
+  runs: 256,
+  bytes: 16 * 1024 * 1024,
+};
+
+export interface InspectOptions {
+  /** Guest RAM: structures outside it are reported (and not read). Unknown: not checked. */
+  readonly ram?: readonly RamRange[];
+  readonly limits?: Partial<InspectLimits>;
+}
+
+export interface Finding {
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly code: string;
+  readonly message: string;
+  /** The architecture section the rule comes from. */
+  readonly section?: string;
+}
+
+export interface RegisterReading {
+  readonly def: RegisterDef;
+  readonly value?: bigint;
+  readonly error?: string;
+  readonly decoded?: Decoded;
+}
+
+export interface QueueEntry {
+  readonly index: number;
+  readonly address: bigint;
+  readonly text: string;
+  readonly problems: readonly string[];
+}
+
+export interface QueueReading {
+  readonly queue: QueueName;
+  readonly base: bigint;
+  readonly log2: number;
+  readonly prod: number;
+  readonly cons: number;
+  /** Between CONS and PROD: pending commands, unread records. */
+  readonly waiting: number;
+  readonly entries: readonly QueueEntry[];
+}
+
+export interface StructureReading {
+  readonly address: bigint;
+  /** The structure's 32-bit words as read, little-endian. */
+  readonly words: readonly number[];
+  readonly decoded: DecodedStructure;
+}
+
+export interface SteReading extends StructureReading {
+  readonly sid: number;
+  readonly summary: string;
+}
+
+export interface CdReading extends StructureReading {
+  readonly sid: number;
+  readonly ssid: number;
+}
+
+export interface MappingRun {
+  readonly ia: bigint;
+  readonly oa: bigint;
+  readonly size: bigint;
+  readonly perms: string;
+}
+
+export interface TableReading {
+  /** Whose tables: `StreamID 8 SSID 0 stage 1 TTB0`, `StreamID 8 stage 2`. */
+  readonly owner: string;
+  readonly stage: 1 | 2;
+  readonly ttb: bigint;
+  readonly granule: number;
+  readonly inputBits: number;
+  readonly runs: readonly MappingRun[];
+  /** Table pages read. */
+  readonly pages: number;
+  readonly truncated: boolean;
+}
+
+export interface Inspection {
+  readonly registers: readonly RegisterReading[];
+  readonly queues: readonly QueueReading[];
+  readonly streamTable?: StreamTableLayout & { readonly address: bigint };
+  readonly stes: readonly SteReading[];
+  readonly cds: readonly CdReading[];
+  readonly tables: readonly TableReading[];
+  readonly findings: readonly Finding[];
+  readonly bytesRead: number;
+  /** Whether structures were checked against guest RAM. */
+  readonly ramChecked: boolean;
+}
+
+/** decodeStructure's form of an ILLEGAL reason: the message and its section. */
+const ILLEGAL = /^ILLEGAL: (.*) \(§([\d.]+)\)$/;
+
+const ID_REGISTERS: readonly IdRegisterName[] = ['IDR0', 'IDR1', 'IDR2', 'IDR3', 'IDR4', 'IDR5', 'IIDR', 'AIDR'];
+const h = (v: bigint | number) => '0x' + v.toString(16).toUpperCase();
+
+/** Little-endian 32-bit words of `bytes`, as the structure tables read them. */
+function wordsOf(bytes: Uint8Array, at = 0, n = (bytes.length - at) >> 2): number[] {
+  const w: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = at + 4 * i;
+    w.push(
+      ((bytes[o] as number) |
+        ((bytes[o + 1] as number) << 8) |
+        ((bytes[o + 2] as number) << 16) |
+        ((bytes[o + 3] as number) << 24)) >>>
+        0,
+    );
+  }
+  return w;
+}
+
+function dwordsOf(w: readonly number[]): bigint[] {
+  const d: bigint[] = [];
+  for (let i = 0; i + 1 < w.length; i += 2) d.push((BigInt(w[i + 1] as number) << 32n) | BigInt(w[i] as number));
+  return d;
+}
+
+class Session {
+  readonly findings: Finding[] = [];
+  bytesRead = 0;
+  readonly limits: InspectLimits;
+  private budgetSaid = false;
+
+  constructor(
+    private readonly reader: LiveReader,
+    readonly options: InspectOptions,
+  ) {
+    this.limits = { ...DEFAULT_INSPECT_LIMITS, ...options.limits };
+  }
+
+  find(severity: Finding['severity'], code: string, message: string, section?: string): void {
+    this.findings.push({ severity, code, message, ...(section ? { section } : {}) });
+  }
+
+  /** Whether [address, address + length) lies in guest RAM; true when RAM is unknown. */
+  inRam(address: bigint, length: number): boolean {
+    const ram = this.options.ram;
+    if (!ram) return true;
+    const end = address + BigInt(length);
+    return ram.some((r) => address >= r.start && end <= r.end);
+  }
+
+  /**
+   * Read a structure of guest memory, or say why not: outside RAM (a finding naming `what`), over
+   * the budget, or the reader's own error.
+   */
+  async memory(address: bigint, length: number, what: string, section?: string): Promise<Uint8Array | undefined> {
+    if (!this.inRam(address, length)) {
+      this.find(
+        'error',
+        'inspect.outside-ram',
+        `${what} at ${h(address)}..${h(address + BigInt(length) - 1n)} is outside guest RAM (${ramText(this.options.ram ?? [])}): the SMMU's accesses there abort or read what is not RAM`,
+        section,
+      );
+      return undefined;
+    }
+    if (this.bytesRead + length > this.limits.bytes) {
+      if (!this.budgetSaid)
+        this.find(
+          'info',
+          'inspect.limit',
+          `stopped reading guest memory at ${this.limits.bytes} bytes (the limit): ${what} and later structures were not read`,
+        );
+      this.budgetSaid = true;
+      return undefined;
+    }
+    const r = await this.reader.readMemory(address, length);
+    if (typeof r === 'string') {
+      this.find('error', 'inspect.unreadable', `${what} at ${h(address)}: ${r}`, section);
+      return undefined;
+    }
+    this.bytesRead += length;
+    return r;
+  }
+}
+
+function ramText(ram: readonly RamRange[]): string {
+  return ram.map((r) => `${h(r.start)}..${h(r.end - 1n)}`).join(', ') || 'none known';
+}
+
+/** Registers the live SMMU implements (a register whose feature its ID registers do not advertise is not read). */
+function registersToRead(ids: IdView): RegisterDef[] {
+  return REGISTERS.filter((r) => !r.requires || featureHolds(r.requires, ids));
+}
+
+/** Inspect the SMMU behind `reader`: every reading, and every rule a reading breaks. */
+export async function inspectLive(reader: LiveReader, options: InspectOptions = {}): Promise<Inspection> {
+  const s = new Session(reader, options);
+  const values = new Map<RegisterName, bigint>();
+  const readings: RegisterReading[] = [];
+  const readOne = async (def: RegisterDef) => {
+    const v = await reader.readRegister(def.offset, def.width);
+    if (typeof v === 'string') {
+      readings.push({ def, error: v });
+      s.find('error', 'inspect.unreadable', `SMMU_${def.name} at offset ${h(def.offset)}: ${v}`, def.section);
+      return;
+    }
+    values.set(def.name, v);
+    readings.push({ def, value: v });
+  };
+  // The ID registers first: they say which other registers exist.
+  for (const name of ID_REGISTERS) await readOne(getRegister(name));
+  const idValues: Partial<Record<IdRegisterName, number>> = {};
+  for (const n of ID_REGISTERS) {
+    const v = values.get(n);
+    if (v !== undefined) idValues[n] = Number(v);
+  }
+  const ids = idViewOfValues(idValues);
+  for (const def of registersToRead(ids)) if (!ID_REGISTERS.includes(def.name as IdRegisterName)) await readOne(def);
+  readings.sort((a, b) => a.def.offset - b.def.offset);
+  const registers = readings.map((r) => (r.value !== undefined ? { ...r, decoded: decode(r.def, r.value, ids) } : r));
+  const reg = (n: RegisterName) => values.get(n);
+
+  checkGerror(s, reg('GERROR'), reg('GERRORN'));
+  const queues: QueueReading[] = [];
+  for (const q of ['CMDQ', 'EVENTQ', ...(caps.pri(ids) ? (['PRIQ'] as const) : [])] as const) {
+    const r = await readQueue(s, q, ids, values);
+    if (r) queues.push(r);
+  }
+
+  const stes: SteReading[] = [];
+  const cds: CdReading[] = [];
+  const tables: TableReading[] = [];
+  let streamTable: Inspection['streamTable'];
+  const base = reg('STRTAB_BASE');
+  const cfg = reg('STRTAB_BASE_CFG');
+  const smmuen = findField(getRegister('CR0ACK'), 'SMMUEN');
+  const enabled = smmuen !== undefined && extractField(reg('CR0ACK') ?? 0n, smmuen) === 1n;
+  // An SMMU out of reset that nobody programmed: no table to read (the SMMU uses none until SMMUEN, §6.3.9).
+  const unset = !enabled && base !== undefined && streamTableLayout(base, 0n, ids).written === 0;
+  if (unset)
+    s.find(
+      'info',
+      'inspect.no-stream-table',
+      'SMMU_STRTAB_BASE is 0 and SMMU_CR0ACK.SMMUEN is 0: no Stream table is set up',
+    );
+  if (base !== undefined && cfg !== undefined && !unset) {
+    const layout = streamTableLayout(base, cfg, ids);
+    streamTable = { ...layout, address: BigInt(layout.base) };
+    await readStreamTable(s, layout, ids, stes);
+    const oas = caps.oasBits(ids);
+    for (const ste of stes) {
+      const fields = decodeSte(ste.words);
+      if (ste.decoded.problems.some((p) => ILLEGAL.test(p))) continue;
+      if ((fields.config & 1) === 1) await readCds(s, ste.sid, fields, ids, oas, cds, tables);
+      if ((fields.config & 2) === 2) {
+        const p = s2WalkParams(fields, ids, oas);
+        if (p) tables.push(await readTables(s, `StreamID ${ste.sid} stage 2`, p));
+      }
+    }
+  }
+  return {
+    registers,
+    queues,
+    ...(streamTable ? { streamTable } : {}),
+    stes,
+    cds,
+    tables,
+    findings: s.findings,
+    bytesRead: s.bytesRead,
+    ramChecked: options.ram !== undefined,
+  };
+}
+
+/** §6.3.19, §7.5: error x is active while GERROR[x] != GERRORN[x]. */
+function checkGerror(s: Session, gerror: bigint | undefined, gerrorn: bigint | undefined): void {
+  if (gerror === undefined || gerrorn === undefined) return;
+  const def = getRegister('GERROR');
+  const active = def.fields.filter(
+    (f) => extractField(gerror, f) !== extractField(gerrorn, findField(getRegister('GERRORN'), f.name) ?? f),
+  );
+  for (const f of active)
+    s.find(
+      'error',
+      'inspect.gerror',
+      `global error ${f.name} is active (SMMU_GERROR.${f.name} = ${extractField(gerror, f)}, SMMU_GERRORN.${f.name} = ${1n - extractField(gerror, f)}): ${f.description}`,
+      '7.5',
+    );
+}
+
+const QUEUE_REGS: Record<QueueName, { base: RegisterName; prod: RegisterName; cons: RegisterName; en: string }> = {
+  CMDQ: { base: 'CMDQ_BASE', prod: 'CMDQ_PROD', cons: 'CMDQ_CONS', en: 'CMDQEN' },
+  EVENTQ: { base: 'EVENTQ_BASE', prod: 'EVENTQ_PROD', cons: 'EVENTQ_CONS', en: 'EVENTQEN' },
+  PRIQ: { base: 'PRIQ_BASE', prod: 'PRIQ_PROD', cons: 'PRIQ_CONS', en: 'PRIQEN' },
+};
+
+async function readQueue(
+  s: Session,
+  queue: QueueName,
+  ids: IdView,
+  values: ReadonlyMap<RegisterName, bigint>,
+): Promise<QueueReading | undefined> {
+  const r = QUEUE_REGS[queue];
+  const baseValue = values.get(r.base);
+  const prodValue = values.get(r.prod);
+  const consValue = values.get(r.cons);
+  if (baseValue === undefined || prodValue === undefined || consValue === undefined) return undefined;
+  const g = queueLayout(baseValue, queue, ids);
+  const prodDef = getRegister(r.prod);
+  const consDef = getRegister(r.cons);
+  const wr = findField(prodDef, 'WR');
+  const rd = findField(consDef, 'RD');
+  if (!wr || !rd) return undefined;
+  const prodRaw = Number(extractField(prodValue, wr));
+  const consRaw = Number(extractField(consValue, rd));
+  const keep = 2 ** (g.log2 + 1) - 1;
+  // §6.3.27: bits above the wrap flag [QS] are not part of the index.
+  for (const [def, f, raw] of [
+    [prodDef, wr, prodRaw],
+    [consDef, rd, consRaw],
+  ] as const)
+    if (raw > keep)
+      s.find(
+        'error',
+        'inspect.queue-index',
+        `SMMU_${def.name}.${f.name} = ${h(raw)} is beyond the queue: with LOG2SIZE ${g.log2} (${counted(2 ** g.log2, 'entry', 'entries')}) the index is bits [${Math.max(g.log2 - 1, 0)}:0] and the wrap flag bit [${g.log2}]`,
+        def.section,
+      );
+  const prod = prodRaw & keep;
+  const cons = consRaw & keep;
+  const waiting = pending(prod, cons, g.log2);
+  // §3.5: PROD may run ahead of CONS by at most the queue size.
+  if (waiting > 2 ** g.log2)
+    s.find(
+      'error',
+      'inspect.queue-index',
+      `${queue}: PROD ${h(prod)} is ${waiting} entries ahead of CONS ${h(cons)}, more than the ${2 ** g.log2} entries of the queue`,
+      '3.5',
+    );
+  const enabled = extractField(values.get('CR0ACK') ?? 0n, findField(getRegister('CR0ACK'), r.en) ?? wr) === 1n;
+  if (queue === 'CMDQ') {
+    const gerror = values.get('GERROR');
+    const gerrorn = values.get('GERRORN');
+    const errField = findField(getRegister('GERROR'), 'CMDQ_ERR');
+    const errActive =
+      gerror !== undefined && gerrorn !== undefined && errField
+        ? extractField(gerror, errField) !== extractField(gerrorn, errField)
+        : false;
+    const errCode = findField(consDef, 'ERR');
+    if (errActive && errCode) {
+      const code = extractField(consValue, errCode);
+      const name = errCode.values?.find((v) => BigInt(v.value) === code)?.name ?? h(code);
+      s.find('error', 'inspect.cmdq-error', `the command queue stopped at CONS ${h(cons)} with ${name}`, '7.1');
+    }
+  }
+  const entries: QueueEntry[] = [];
+  const shown = Math.min(waiting > 2 ** g.log2 ? 0 : waiting, s.limits.queueEntries);
+  if (shown < waiting && waiting <= 2 ** g.log2)
+    s.find('info', 'inspect.limit', `${queue}: ${waiting} entries wait; the first ${shown} are shown`);
+  const entryBytes = g.entryBytes;
+  const base = BigInt(g.base);
+  if (shown > 0 && !enabled && queue !== 'CMDQ')
+    s.find('info', 'inspect.queue-disabled', `${queue}: CR0ACK.${r.en} is 0; the records are read as they are`);
+  for (let k = 0; k < shown; k++) {
+    const index = (cons + k) & keep;
+    const address = base + BigInt(entryOf(index, g.log2) * entryBytes);
+    const bytes = await s.memory(address, entryBytes, `${queue} entry ${entryOf(index, g.log2)}`, '3.5');
+    if (!bytes) break;
+    const w = wordsOf(bytes);
+    if (queue === 'CMDQ') {
+      const d = decodeCommand(w, ids);
+      // What every SMMU must refuse, and what it may (§4.1.3 "optionally detected": Reserved fields).
+      const required = decodeCommand(w, ids, { optionalChecks: 'ignore' }).problems.filter((p) => p.ill);
+      const where = `the pending command at CMDQ entry ${entryOf(index, g.log2)} (${h(address)})`;
+      for (const p of d.problems.filter((x) => x.ill)) {
+        if (required.some((r) => r.code === p.code && r.message === p.message))
+          s.find(
+            'error',
+            'inspect.cerror-ill',
+            `${where} would stop the queue with CERROR_ILL: ${p.message}`,
+            p.section,
+          );
+        else
+          s.find(
+            'warning',
+            'inspect.cerror-ill',
+            `${where} may stop the queue with CERROR_ILL (an SMMU may detect this, §4.1.3): ${p.message}`,
+            p.section,
+          );
+      }
+      entries.push({
+        index,
+        address,
+        text: formatCommand(d),
+        problems: d.problems.map((p) => `${p.message}${p.ill ? ' (CERROR_ILL)' : ''}`),
+      });
+    } else if (queue === 'EVENTQ') {
+      const d = decodeEvent(w);
+      entries.push({ index, address, text: formatEvent(d), problems: [] });
+    } else {
+      const d = decodeStructure('pri', dwordsOf(w), ids);
+      entries.push({
+        index,
+        address,
+        text: typeof d === 'string' ? d : d.title,
+        problems: typeof d === 'string' ? [] : d.problems,
+      });
+    }
+  }
+  return { queue, base, log2: g.log2, prod, cons, waiting, entries };
+}
+
+/** A structure's bytes decoded and checked by decodeStructure (a CD as the STE that located it sees it). */
+function structure(kind: 'ste' | 'cd', w: readonly number[], ids: IdView, ste?: SteFields): DecodedStructure {
+  const d = decodeStructure(kind, dwordsOf(w), ids, ste ? { ste } : undefined);
+  return typeof d === 'string' ? { title: kind, section: '5', fields: [], problems: [d] } : d;
+}
+
+async function readStreamTable(s: Session, t: StreamTableLayout, ids: IdView, out: SteReading[]): Promise<void> {
+  const base = BigInt(t.base);
+  const add = (sid: number, address: bigint, bytes: Uint8Array, at: number) => {
+    const words = wordsOf(bytes, at, 16);
+    if (((words[0] as number) & 1) === 0) return; // V == 0: not a stream in use
+    const decoded = structure('ste', words, ids);
+    for (const p of decoded.problems) {
+      const m = ILLEGAL.exec(p);
+      if (m)
+        s.find('error', 'inspect.ste-illegal', `STE ${sid} at ${h(address)} is ILLEGAL (C_BAD_STE): ${m[1]}`, m[2]);
+    }
+    out.push({ sid, address, words, decoded, summary: describeSteConfig(decodeSte(words)) });
+  };
+  if (!t.twoLevel) {
+    const count = 2 ** t.log2;
+    const n = Math.min(count, s.limits.streams);
+    if (n < count)
+      s.find('info', 'inspect.limit', `the linear Stream table has ${count} STEs; the first ${n} were read`);
+    const bytes = await s.memory(base, n * 64, `the linear Stream table (${counted(count, 'STE')})`, '6.3.24');
+    if (!bytes) return;
+    for (let sid = 0; sid < n; sid++) add(sid, base + BigInt(sid * 64), bytes, sid * 64);
+    return;
+  }
+  // 2-level (§5.1): L1STD n covers StreamIDs [n << SPLIT, (n + 1) << SPLIT).
+  const count = 2 ** Math.max(t.log2 - t.split, 0);
+  const n = Math.min(count, s.limits.streams);
+  if (n < count)
+    s.find('info', 'inspect.limit', `the level 1 Stream table has ${count} descriptors; the first ${n} were read`);
+  const l1 = await s.memory(base, n * 8, `the level 1 Stream table (${counted(count, 'L1STD')})`, '6.3.24');
+  if (!l1) return;
+  for (let i = 0; i < n; i++) {
+    const w = wordsOf(l1, i * 8, 2);
+    const v = checkL1std(w, t.split);
+    if (!v.ok) {
+      if (v.reason !== 'span-0')
+        s.find(
+          'error',
+          'inspect.l1std',
+          `L1STD ${i} at ${h(base + BigInt(i * 8))}: ${v.message} (C_BAD_STREAMID for its StreamIDs)`,
+          '5.1',
+        );
+      continue;
+    }
+    const l2 = BigInt(v.l2Ptr);
+    const bytes = await s.memory(l2, v.entries * 64, `the level 2 STE array of L1STD ${i}`, '5.1');
+    if (!bytes) continue;
+    for (let k = 0; k < v.entries; k++) add(i * 2 ** t.split + k, l2 + BigInt(k * 64), bytes, k * 64);
+  }
+}
+
+async function readCds(
+  s: Session,
+  sid: number,
+  ste: SteFields,
+  ids: IdView,
+  oas: number,
+  out: CdReading[],
+  tables: TableReading[],
+): Promise<void> {
+  if ((ste.config & 2) === 2) {
+    // Nested: S1ContextPtr and the stage 1 tables are IPAs (§5.2 S1ContextPtr); not followed.
+    s.find(
+      'info',
+      'inspect.nested',
+      `StreamID ${sid} is nested: its CD pointer ${h(ste.s1ContextPtr)} is an IPA, not followed`,
+    );
+    return;
+  }
+  const count = ste.s1CdMax === 0 ? 1 : 2 ** ste.s1CdMax;
+  const n = Math.min(count, s.limits.cdsPerStream);
+  for (let ssid = 0; ssid < n; ssid++) {
+    let address: bigint;
+    if (ste.s1Fmt === 0 || ste.s1CdMax === 0) address = BigInt(ste.s1ContextPtr) + BigInt(ssid * 64);
+    else {
+      // 2-level CD table (§5.2 S1Fmt, §5.3): 4 KB (SPLIT 6) or 64 KB (SPLIT 10) leaf tables.
+      const split = ste.s1Fmt === 1 ? 6 : 10;
+      const l1Address = BigInt(ste.s1ContextPtr) + BigInt(Math.floor(ssid / 2 ** split) * 8);
+      const l1 = await s.memory(l1Address, 8, `the L1CD of StreamID ${sid} SSID ${ssid}`, '5.3');
+      if (!l1) continue;
+      const d = decodeL1cd(wordsOf(l1));
+      if (!d.valid) continue;
+      address = BigInt(d.l2Ptr) + BigInt((ssid % 2 ** split) * 64);
+    }
+    const bytes = await s.memory(address, 64, `the CD of StreamID ${sid} SSID ${ssid}`, '5.4');
+    if (!bytes) continue;
+    const words = wordsOf(bytes);
+    const decoded = structure('cd', words, ids, ste);
+    const cd = decodeCd(words);
+    if (!cd.v && ssid > 0) continue; // unused substreams
+    out.push({ sid, ssid, address, words, decoded });
+    let illegal = !cd.v;
+    if (!cd.v)
+      s.find(
+        'error',
+        'inspect.cd-illegal',
+        `the CD of StreamID ${sid} SSID ${ssid} at ${h(address)} is invalid (V is 0): the SMMU reports C_BAD_CD`,
+        '5.4',
+      );
+    for (const p of decoded.problems) {
+      const m = ILLEGAL.exec(p);
+      if (!m) continue;
+      illegal = true;
+      s.find(
+        'error',
+        'inspect.cd-illegal',
+        `the CD of StreamID ${sid} SSID ${ssid} at ${h(address)} is ILLEGAL (C_BAD_CD): ${m[1]}`,
+        m[2],
+      );
+    }
+    if (illegal) continue;
+    const owner = `StreamID ${sid} SSID ${ssid} stage 1`;
+    if (!cd.epd0) {
+      const p = s1WalkParams(cd, 0, ids, oas, false);
+      if (p) tables.push(await readTables(s, `${owner} TTB0`, p));
+    }
+    if (!cd.epd1) {
+      const p = s1WalkParams(cd, 1, ids, oas, false);
+      if (p) tables.push(await readTables(s, `${owner} TTB1`, p, true));
+    }
+  }
+  if (n < count && ste.s1CdMax > 0)
+    s.find('info', 'inspect.limit', `StreamID ${sid} has ${count} substreams; the first ${n} CDs were read`);
+}
+
+const READ_UNPRIV = { read: true, write: false, exec: false, priv: false } as const;
+const READ_PRIV = { ...READ_UNPRIV, priv: true } as const;
+
+/** The leaf a walk reached: its result, or the one its Permission fault names. */
+function leafOf(r: WalkResult): { oa: bigint; size: bigint; perms: WalkOk['perms'] } | undefined {
+  if (r.ok) return r;
+  return r.kind === 'permission' ? r.leaf : undefined;
+}
+
+const permsText = (x: WalkOk['perms']) => `${x.r ? 'r' : '-'}${x.w ? 'w' : '-'}${x.x ? 'x' : '-'}`;
+const TABLE_PAGE = 4096n;
+
+/**
+ * The mappings of one table root: the walker (core/translation/walk.ts) run over the input range,
+ * leaf by leaf, on a copy of the table pages it needs, read as it asks for them. Hardware updates
+ * (Access flag, dirty state) are never written: the guest's memory is only read.
+ */
+async function readTables(s: Session, owner: string, p: WalkParams, ttb1 = false): Promise<TableReading> {
+  const pages = new Map<bigint, Uint8Array | 'abort'>();
+  let missing: bigint | undefined;
+  const mem: WalkMemory = {
+    read64: (pa) => {
+      const page = pa - (pa % TABLE_PAGE);
+      const bytes = pages.get(page);
+      if (bytes === undefined) {
+        missing = page;
+        return 'abort';
+      }
+      if (bytes === 'abort') return 'abort';
+      const o = Number(pa - page);
+      return (BigInt(wordsOf(bytes, o + 4, 1)[0] as number) << 32n) | BigInt(wordsOf(bytes, o, 1)[0] as number);
+    },
+    write64: () => 'ok',
+  };
+  const inputBits = 64 - p.tsz;
+  const span = 1n << BigInt(inputBits);
+  const lo = ttb1 ? (1n << 64n) - span : 0n;
+  const hi = ttb1 ? 1n << 64n : span;
+  const runs: MappingRun[] = [];
+  const ps = pageShift(p.granule);
+  const stride = ps - 3;
+  let truncated = false;
+  let faults = 0;
+  let ia = lo;
+  let steps = 0;
+  while (ia < hi) {
+    if (++steps > 1_000_000) {
+      truncated = true;
+      break;
+    }
+    missing = undefined;
+    // The leaf as each privilege sees it: a read, whose Permission fault still names the leaf.
+    const unpriv = walk(p, ia, READ_UNPRIV, mem);
+    const priv = p.stage === 1 && missing === undefined ? walk(p, ia, READ_PRIV, mem) : unpriv;
+    if (missing !== undefined) {
+      if (pages.size >= s.limits.tablePages) {
+        truncated = true;
+        break;
+      }
+      const page = missing;
+      const bytes = await s.memory(page, Number(TABLE_PAGE), `a translation table page of ${owner}`, '3.4');
+      pages.set(page, bytes ?? 'abort');
+      continue;
+    }
+    const leafU = leafOf(unpriv);
+    const leafP = leafOf(priv);
+    if (leafU && leafP) {
+      const u = permsText(leafU.perms);
+      const k = permsText(leafP.perms);
+      const perms = u === k ? u : `${u} (privileged ${k})`;
+      const base = leafU.oa - (ia & (leafU.size - 1n));
+      const last = runs[runs.length - 1];
+      if (last && last.ia + last.size === ia && last.oa + last.size === base && last.perms === perms)
+        runs[runs.length - 1] = { ...last, size: last.size + leafU.size };
+      else if (runs.length >= s.limits.runs) {
+        truncated = true;
+        break;
+      } else runs.push({ ia, oa: base, size: leafU.size, perms });
+      ia += leafU.size;
+      continue;
+    }
+    const r = unpriv.ok ? priv : unpriv;
+    if (r.ok) break; // unreachable: both privileges found the leaf above
+    if (r.kind !== 'walkEabt' && !/descriptor/.test(r.message)) {
+      // The root itself is unusable (input range, start level, TTB beyond the output size).
+      s.find('error', 'inspect.walk', `${owner}: ${r.message}`, '3.4');
+      break;
+    }
+    if (r.kind !== 'translation') {
+      if (++faults <= 8)
+        s.find(
+          'warning',
+          'inspect.walk',
+          `${owner}: at ${h(ia)}: ${r.message}`,
+          r.kind === 'accessFlag' ? '3.13' : '3.4',
+        );
+    }
+    // Skip what the descriptor at the faulting level covers.
+    const shift = BigInt(ps + stride * (3 - r.level));
+    ia = ((ia >> shift) + 1n) << shift;
+  }
+  if (truncated)
+    s.find(
+      'info',
+      'inspect.limit',
+      `${owner}: the tables were read as far as the limits (${s.limits.tablePages} pages, ${s.limits.runs} mappings)`,
+    );
+  return { owner, stage: p.stage, ttb: p.ttb, granule: p.granule, inputBits, runs, pages: pages.size, truncated };
+}

@@ -1,0 +1,63 @@
+/**
+ * The walk parameters an STE's stage 2 and a CD's stage 1 give (§5.2 S2T0SZ, S2SL0, S2TG, S2PS,
+ * S2TTB, S2HA/S2HD/S2AFFD; §5.4 TxSZ, TGx, IPS, TTBx, HA/HD, AFFD, WXN, UWXN, PAN), as the SMMU
+ * uses them: one place for the engine's translations and for reading a live guest's tables
+ * (core/inspect).
+ */
+import type { IdView } from '../registers/codec';
+import * as caps from '../structures/capabilities';
+import type { CdFields } from '../structures/cd';
+import type { SteFields } from '../structures/ste';
+import type { WalkParams } from './types';
+import { granuleFromS2Tg, granuleFromTg0, granuleFromTg1, ipsBits, startLevelS2 } from './walk';
+
+/** Stage 2 of an STE; undefined when its granule or start level is not one the SMMU can walk. */
+export function s2WalkParams(ste: SteFields, ids: IdView, oas: number): WalkParams | undefined {
+  const granule = granuleFromS2Tg(ste.s2Tg);
+  if (!granule) return undefined;
+  // With SMMU_IDR3.STT, 4 KB S2SL0 = 3 starts at level 3 and S2T0SZ may reach 48 (§5.2 S2SL0,
+  // S2T0SZ); checkSte has accepted the STE on the same rules, so the walk must too.
+  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz, { stt: caps.stt(ids) });
+  if (startLevel === undefined) return undefined;
+  const httu = caps.httu(ids);
+  return {
+    stage: 2,
+    granule,
+    tsz: ste.s2T0sz,
+    startLevel,
+    ttb: BigInt(ste.s2Ttb),
+    outputBits: Math.min(ipsBits(ste.s2Ps) ?? oas, oas),
+    ha: httu >= 1 && ste.s2Ha === 1,
+    hd: httu >= 2 && ste.s2Hd === 1,
+    affd: ste.s2Affd === 1,
+  };
+}
+
+/**
+ * Stage 1 through TTB`sel` of a CD; undefined for a reserved TGx encoding. With a stage 2 after
+ * it (`nested`), the output is an IPA: the stage 1 output size is not capped at OAS.
+ */
+export function s1WalkParams(
+  cd: CdFields,
+  sel: 0 | 1,
+  ids: IdView,
+  oas: number,
+  nested: boolean,
+): WalkParams | undefined {
+  const granule = sel === 0 ? granuleFromTg0(cd.tg0) : granuleFromTg1(cd.tg1);
+  if (!granule) return undefined;
+  const httu = caps.httu(ids);
+  return {
+    stage: 1,
+    granule,
+    tsz: sel === 0 ? cd.t0sz : cd.t1sz,
+    ttb: BigInt(sel === 0 ? cd.ttb0 : cd.ttb1),
+    outputBits: Math.min(ipsBits(cd.ips) ?? oas, nested ? 52 : oas),
+    ha: httu >= 1 && cd.ha === 1,
+    hd: httu >= 2 && cd.hd === 1,
+    affd: cd.affd === 1,
+    wxn: cd.wxn === 1,
+    uwxn: cd.uwxn === 1,
+    pan: cd.pan === 1,
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * core/inspect on the model's own state as the live machine: a script runs on the model, and
+ * inspection reads the model's registers and guest memory through the same LiveReader a gdbstub
+ * provides. What QEMU cannot show in the CLI tests is here: a 2-level Stream table, a stage 2
+ * table, structures outside guest RAM, the reading limits.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inspectLive, type LiveReader } from '../../../core/inspect/live';
+import { ramFromMemoryMap } from '../../../core/inspect/memory-map';
+import { REGISTERS } from '../../../core/registers/table';
+import { checkScript } from '../../../core/script/check';
+import { modelAtLine } from '../../../core/script/model-at-line';
+import { splitLines } from '../../../core/script/lexer';
+import { fileHost } from '../../../server/file-host';
+import { root } from '../../harness/root';
+import * as path from 'node:path';
+
+/** The model after `script`, read as a live SMMU is (registers by offset, memory by address). */
+function modelReader(script: string): LiveReader {
+  const check = checkScript(script, '/virtual/inspect.smmu', fileHost, 'full');
+  const errors = check.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errors, []);
+  const { engine } = modelAtLine(check, splitLines(script).length);
+  return {
+    readRegister: async (offset, width) => {
+      const reg = REGISTERS.find((r) => r.offset === offset && r.width === width);
+      return reg ? engine.smmu.peek(reg.name) : `no register at ${offset}`;
+    },
+    readMemory: async (address, length) => {
+      const w = new Uint32Array(Math.ceil(length / 4) + 1);
+      const start = Number(address - (address % 4n));
+      engine.memory.readWords(start, w, w.length);
+      const bytes = new Uint8Array(w.buffer);
+      const at = Number(address % 4n);
+      return bytes.slice(at, at + length);
+    },
+  };
+}
+
+const SETUP = `
+write64 CMDQ_BASE 0x41000000 | LOG2SIZE=4
+write64 EVENTQ_BASE 0x41010000 | LOG2SIZE=4
+write32 CR0 CMDQEN|EVENTQEN
+poll CR0ACK == CMDQEN|EVENTQEN
+`;
+
+test('a 2-level Stream table: the STE behind its L1STD, its CD, and the stage 1 mapping behind the CD', async () => {
+  const reader = modelReader(`${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16
+l1std 1 Span=9 L2Ptr=0x40100000
+ste 0x105 V Config=S1_TRANS S1ContextPtr=0x40200000
+cd 0x40200000 V T0SZ=25 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASET ASID=7 TTB0=0x40300000
+mem write64 0x40300000 0x40301003
+mem write64 0x40301008 0x40400705
+`);
+  const i = await inspectLive(reader);
+  assert.deepEqual(i.findings, []);
+  assert.equal(i.streamTable?.twoLevel, true);
+  assert.deepEqual(
+    i.stes.map((s) => [s.sid, s.address]),
+    [[0x105, 0x40100000n + 5n * 64n]],
+  );
+  assert.deepEqual(
+    i.cds.map((c) => [c.sid, c.ssid, c.address]),
+    [[0x105, 0, 0x40200000n]],
+  );
+  // T0SZ 25: a 39-bit input starts at level 1; L1[0] → table, L2[1] a 2 MB block at 0x40400000 with
+  // AP 0b00: no data access at EL0, which may still execute (UXN 0).
+  assert.deepEqual(
+    i.tables.map((t) => [t.owner, t.inputBits, t.runs]),
+    [
+      [
+        'StreamID 261 SSID 0 stage 1 TTB0',
+        39,
+        [{ ia: 0x200000n, oa: 0x40400000n, size: 0x200000n, perms: '--x (privileged rwx)' }],
+      ],
+    ],
+  );
+});
+
+test('stage 2: the tables an STE points at, by IPA', async () => {
+  // An SMMU with stage 2 (the default configuration is QEMU's, stage 1 only).
+  const reader = modelReader(`config "${path.join(root, 'presets', 'smmuv3.2-full.smmu.json')}"${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+ste 2 V Config=S2_TRANS S2VMID=1 S2T0SZ=25 S2SL0=1 S2TG=GRAN4K S2PS=OAS48 S2AA64 S2R S2TTB=0x40500000
+mem write64 0x40500000 0x400004C1
+`);
+  const i = await inspectLive(reader);
+  assert.deepEqual(i.findings, []);
+  // S2AP 0b11 (read/write) in bits [7:6], AF: a 1 GB block at level 1 mapping IPA 0 to 0x40000000.
+  assert.deepEqual(
+    i.tables.map((t) => [t.owner, t.stage, t.runs]),
+    [['StreamID 2 stage 2', 2, [{ ia: 0n, oa: 0x40000000n, size: 0x40000000n, perms: 'rwx' }]]],
+  );
+});
+
+test('structures outside guest RAM are reported and not read', async () => {
+  const reader = modelReader(`${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+ste 1 V Config=S1_TRANS S1ContextPtr=0x80000000
+`);
+  const ram = [{ start: 0x40000000n, end: 0x40000000n + 0x2000000n }];
+  const i = await inspectLive(reader, { ram });
+  assert.deepEqual(
+    i.findings.map((f) => [f.severity, f.code, f.message]),
+    [
+      [
+        'error',
+        'inspect.outside-ram',
+        'the CD of StreamID 1 SSID 0 at 0x80000000..0x8000003F is outside guest RAM (0x40000000..0x41FFFFFF): the SMMU\u2019s accesses there abort or read what is not RAM'.replace(
+          '\u2019',
+          "'",
+        ),
+      ],
+    ],
+  );
+  assert.deepEqual(i.cds, []);
+  // Without knowing the RAM nothing is said about it.
+  assert.deepEqual(
+    (await inspectLive(reader)).findings.filter((f) => f.code === 'inspect.outside-ram'),
+    [],
+  );
+});
+
+test('the reading limits: a large linear table is read as far as the limit, and says so', async () => {
+  const reader = modelReader(`${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=12
+ste 9 V Config=BYPASS
+ste 3000 V Config=BYPASS
+`);
+  const i = await inspectLive(reader, { limits: { streams: 1024 } });
+  assert.deepEqual(
+    i.stes.map((s) => s.sid),
+    [9],
+  );
+  assert.deepEqual(
+    i.findings.map((f) => f.message),
+    ['the linear Stream table has 4096 STEs; the first 1024 were read'],
+  );
+});
+
+test('pending commands: CERROR_ILL an SMMU must detect is an error, one it may detect (a Reserved field) a warning', async () => {
+  // CMDQEN is 0: the commands wait between CONS and PROD.
+  const reader = modelReader(`
+write64 CMDQ_BASE 0x41000000 | LOG2SIZE=4
+mem write64 0x41000000 0x7F
+mem write64 0x41000010 0x10000000030
+write32 CMDQ_PROD 2
+`);
+  const i = await inspectLive(reader);
+  assert.deepEqual(
+    i.findings.filter((f) => f.code === 'inspect.cerror-ill').map((f) => [f.severity, f.message.slice(0, 68)]),
+    [
+      ['error', 'the pending command at CMDQ entry 0 (0x41000000) would stop the queu'],
+      ['warning', 'the pending command at CMDQ entry 1 (0x41000010) may stop the queue '],
+    ],
+  );
+  assert.equal(i.queues.find((q) => q.queue === 'CMDQ')?.waiting, 2);
+});
+
+test('an SMMU nobody programmed: no Stream table is read at address 0, and that is no error', async () => {
+  const i = await inspectLive(modelReader('read32 IDR0\n'), { ram: [{ start: 0x40000000n, end: 0x80000000n }] });
+  assert.deepEqual(
+    i.findings.map((f) => [f.severity, f.code]),
+    [['info', 'inspect.no-stream-table']],
+  );
+  assert.equal(i.streamTable, undefined);
+  assert.equal(i.bytesRead, 0);
+});
+
+test("QEMU's memory map: the RAM regions of the system address space, merged where they touch", () => {
+  const text = [
+    'FlatView #0',
+    ' AS "memory", root: system',
+    ' AS "cpu-memory-0", root: system',
+    ' Root memory region: system',
+    '  0000000000000000-0000000003ffffff (prio 0, romd): virt.flash0',
+    '  0000000009050000-000000000906ffff (prio 0, i/o): arm-smmuv3',
+    '  0000000040000000-000000004fffffff (prio 0, ram): mach-virt.ram',
+    '  0000000050000000-000000007fffffff (prio 0, ram): mach-virt.ram @0000000010000000',
+    '',
+    'FlatView #1',
+    ' AS "pcie-ecam", root: pcie-mmcfg-mmio',
+    '  0000000000000000-000000000fffffff (prio 0, ram): not-system',
+  ].join('\n');
+  assert.deepEqual(ramFromMemoryMap(text), [{ start: 0x40000000n, end: 0x80000000n }]);
+  assert.deepEqual(ramFromMemoryMap('nothing here'), []);
+});
