@@ -158,7 +158,10 @@ test('unknown arguments of dma, pri and map are reported from the schema: what t
     ran.diagnostics.filter((d) => d.code === code).map((d) => [d.range.start.line, d.message]);
   assert.deepEqual(byCode('dma.arg'), [
     [1, "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, data=, step=, size=); did you mean 'priv'?"],
-    [4, 'unknown DMA argument (sid=, ssid=, iova=, priv, data=, step=, size=)'],
+    [
+      4,
+      "one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+    ],
   ]);
   assert.deepEqual(byCode('pri.arg'), [
     [2, "unknown PRI argument 'lst' (sid=, ssid=, addr=, read, write, exec, priv, last, prgi=); did you mean 'last'?"],
