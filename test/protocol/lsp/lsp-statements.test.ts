@@ -45,10 +45,25 @@ test('completion offers every statement of the registry, each documented, two-wo
   for (const k of [...ACCESS_KEYWORDS, 'abort']) assert.ok(afterMem.includes(k), `'${k}' offered after 'mem'`);
 });
 
+test('completion does not offer what a statement does not take: nothing after doorbell, no argument or field given already', async () => {
+  assert.deepEqual(await completeAt('doorbell.smmu', 'doorbell '), []);
+  assert.deepEqual(await completeAt('tables-given.smmu', 'tables 0x48000000 size=0x1000 '), []);
+  // StreamID is given by its friendly name, sid: neither is offered again; Leaf still is.
+  const cfgi = (await completeAt('cfgi.smmu', 'cmd CFGI_STE sid=1 ')).map((i) => i.label);
+  assert.ok(cfgi.includes('Leaf'), cfgi.join(' '));
+  assert.ok(!cfgi.includes('StreamID'), cfgi.join(' '));
+  const dma = (await completeAt('dma-given.smmu', 'dma read StreamID=1 iova=0 ')).map((i) => i.label);
+  assert.ok(!dma.includes('sid=') && !dma.includes('iova='), dma.join(' '));
+  assert.ok(dma.includes('size='), dma.join(' '));
+  // A value after '=' that happens to be an argument's name does not count as given.
+  const ste = (await completeAt('ste-given.smmu', 'ste 1 Config=BYPASS ')).map((i) => i.label);
+  assert.ok(!ste.includes('Config') && ste.includes('V'), ste.join(' '));
+});
+
 test("completion of an engine statement's arguments follows its schema", async () => {
+  // ttb= is given already: offered again it would be an error (given twice).
   const map = (await completeAt('map.smmu', 'map ttb=0x1000 ')).map((i) => i.label);
   assert.deepEqual(map, [
-    'ttb=',
     'iova=',
     'pa=',
     'size=',
@@ -139,11 +154,11 @@ test("signature help: a statement's usage from its schema with the argument bein
 test('DMA payloads: data= after a write, a bare data before == after a read; the argument being typed, also after the comparison', async () => {
   assert.deepEqual(
     (await completeAt('dma-w.smmu', 'dma write sid=1 iova=0 ')).map((i) => i.label),
-    ['sid=', 'ssid=', 'iova=', 'priv', 'data=', 'step=', 'size='],
+    ['ssid=', 'priv', 'data=', 'step=', 'size='],
   );
   assert.deepEqual(
     (await completeAt('dma-x.smmu', 'dma exec sid=1 iova=0 ')).map((i) => i.label),
-    ['sid=', 'ssid=', 'iova=', 'priv', 'data', 'step=', 'size='],
+    ['ssid=', 'priv', 'data', 'step=', 'size='],
   );
   const usage =
     'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
