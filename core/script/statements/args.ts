@@ -107,10 +107,11 @@ export function namedArg(def: EngineDef, name: string): NamedArg | undefined {
 
 /**
  * The arguments after the positional ones must be named arguments of the schema, each at most
- * once: anything else is `<verb>.arg` at the argument. A value where no argument is left is one
- * too many (the message gives the statement's usage); an unknown name lists what the statement
- * takes, with the closest spellings; a name given again (itself or by an alias) says so, since
- * only one of the two could be used.
+ * once, each problem an error at the argument: a value where no argument is left is one too many
+ * (`arg.extra`, the message gives the statement's usage); an unknown name lists what the statement
+ * takes, with the closest spellings (`<verb>.arg`); a name given again, itself or by an alias, says
+ * so (`arg.duplicate`), since only one of the two could be used. The editor offers to remove an
+ * extra or duplicate argument (server/lsp/code-actions.ts).
  */
 export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnostic[]): void {
   // A register operand (`poll REG`) is not among the arguments.
@@ -127,7 +128,7 @@ export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnost
         out.push(
           diag(
             'error',
-            `${def.verb}.arg`,
+            'arg.duplicate',
             `'${a.name}' is given twice${before.name?.toLowerCase() !== a.name?.toLowerCase() ? ` ('${before.name}' is the same argument)` : ''}: '${keyword}' takes one ${spec.kind === 'value' ? `${spec.name}=` : spec.name}`,
             a.range,
           ),
@@ -139,7 +140,7 @@ export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnost
       out.push(
         diag(
           'error',
-          `${def.verb}.arg`,
+          'arg.extra',
           skip === 0 && !known.length
             ? `'${keyword}' takes no arguments`
             : `one argument too many: the statement is '${usage(def)}'`,

@@ -44,7 +44,7 @@ function problems(...lines: string[]): string[] {
 
 test('doorbell takes no arguments: `doorbell 7` is an error at the 7, and the doorbell is not rung', () => {
   assert.deepEqual(problems('cmd SYNC', 'doorbell 7', 'read32 CMDQ_CONS == 0', 'read32 CMDQ_PROD == 0'), [
-    "2:10 doorbell.arg: 'doorbell' takes no arguments",
+    "2:10 arg.extra: 'doorbell' takes no arguments",
   ]);
   // Rung without the argument, the same command is consumed.
   assert.deepEqual(problems('cmd SYNC', 'doorbell', 'read32 CMDQ_CONS == 1'), []);
@@ -53,29 +53,29 @@ test('doorbell takes no arguments: `doorbell 7` is an error at the 7, and the do
 test('mem abort takes ADDR SIZE: a third value is an error at it, and no range is made to abort', () => {
   assert.deepEqual(
     problems('mem abort 0x40000000 0x1000 0x2000', 'ste 1 V Config=BYPASS', 'dma read sid=1 iova=0x1000 == bypass'),
-    ["1:29 abort.arg: one argument too many: the statement is 'mem abort ADDR SIZE'"],
+    ["1:29 arg.extra: one argument too many: the statement is 'mem abort ADDR SIZE'"],
   );
 });
 
 test('tables takes ADDR [size=N]: a second value or another name is an error at it', () => {
   assert.deepEqual(problems('tables 0x48000000 0x1000 size=0x2000 sizee=3'), [
-    "1:19 tables.arg: one argument too many: the statement is 'tables ADDR [size=N]'",
+    "1:19 arg.extra: one argument too many: the statement is 'tables ADDR [size=N]'",
     "1:38 tables.arg: unknown tables argument 'sizee' (size=); did you mean 'size'?",
   ]);
   assert.deepEqual(problems('tables 0x48000000 size=0x1000 size=0x2000'), [
-    "1:31 tables.arg: 'size' is given twice: 'tables' takes one size=",
+    "1:31 arg.duplicate: 'size' is given twice: 'tables' takes one size=",
   ]);
 });
 
 test('poll takes max=N after its expectation, nothing else', () => {
   assert.deepEqual(problems('poll CR0ACK.SMMUEN == 1 3'), [
-    "1:25 poll.arg: one argument too many: the statement is 'poll REG[.FIELD] ==|!= VALUE [max=N]'",
+    "1:25 arg.extra: one argument too many: the statement is 'poll REG[.FIELD] ==|!= VALUE [max=N]'",
   ]);
   assert.deepEqual(problems('poll CR0ACK.SMMUEN == 1 maxx=3'), [
     "1:25 poll.arg: unknown poll argument 'maxx' (max=); did you mean 'max'?",
   ]);
   assert.deepEqual(problems('poll CR0ACK.SMMUEN == 1 max=3 max=4'), [
-    "1:31 poll.arg: 'max' is given twice: 'poll' takes one max=",
+    "1:31 arg.duplicate: 'max' is given twice: 'poll' takes one max=",
   ]);
   assert.deepEqual(problems('poll CR0ACK.SMMUEN == 1 max=3'), []);
 });
@@ -93,20 +93,20 @@ test('expect no event takes nothing more: the extra word is the error', () => {
 
 test('a named argument given twice (or by its alias) is an error at the second: dma, pri, map', () => {
   assert.deepEqual(problems('ste 1 V Config=BYPASS', 'dma read sid=1 sid=2 iova=0x1000 == bypass'), [
-    "2:16 dma.arg: 'sid' is given twice: 'dma' takes one sid=",
+    "2:16 arg.duplicate: 'sid' is given twice: 'dma' takes one sid=",
   ]);
   assert.deepEqual(problems('ste 1 V Config=BYPASS', 'dma read sid=1 StreamID=2 iova=0x1000 == bypass'), [
-    "2:16 dma.arg: 'StreamID' is given twice ('sid' is the same argument): 'dma' takes one sid=",
+    "2:16 arg.duplicate: 'StreamID' is given twice ('sid' is the same argument): 'dma' takes one sid=",
   ]);
   assert.deepEqual(problems('pri sid=1 addr=0x1000 last last'), [
-    "1:28 pri.arg: 'last' is given twice: 'pri' takes one last",
+    "1:28 arg.duplicate: 'last' is given twice: 'pri' takes one last",
   ]);
   assert.deepEqual(problems('tables 0x48000000', 'map ttb=0x45000000 iova=0 va=0x1000 pa=0'), [
-    "2:27 map.arg: 'va' is given twice ('iova' is the same argument): 'map' takes one iova=",
+    "2:27 arg.duplicate: 'va' is given twice ('iova' is the same argument): 'map' takes one iova=",
   ]);
   // A value where none is left says so, with the statement's usage.
   assert.deepEqual(problems('ste 1 V Config=BYPASS', 'dma read sid=1 iova=0x1000 7 == bypass'), [
-    "2:28 dma.arg: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+    "2:28 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
   ]);
 });
 

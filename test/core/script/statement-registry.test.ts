@@ -158,6 +158,9 @@ test('unknown arguments of dma, pri and map are reported from the schema: what t
     ran.diagnostics.filter((d) => d.code === code).map((d) => [d.range.start.line, d.message]);
   assert.deepEqual(byCode('dma.arg'), [
     [1, "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, data=, step=, size=); did you mean 'priv'?"],
+  ]);
+  // A value where no argument is left is one too many (test/core/script/extra-args.test.ts).
+  assert.deepEqual(byCode('arg.extra'), [
     [
       4,
       "one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
