@@ -8,7 +8,9 @@ import { findLayoutField } from '../../layout/access';
 import type { LayoutDef, LayoutField } from '../../layout/types';
 import { hex } from '../../registers/codec';
 import { closestNames, didYouMean } from '../../text/suggest';
+import type { ActionStatement } from '../ast';
 import type { ActionArg, ResolvedAction } from '../resolved';
+import type { Resolver } from '../resolver';
 import {
   diag,
   type EngineDef,
@@ -320,4 +322,24 @@ export function fitsField(
         def.section,
       ),
     );
+}
+
+/**
+ * A bare word that is both one of the statement's arguments (`priv`, `data` before `== V` in `dma
+ * read`) and a constant is the constant (names are caseless, and a constant wins in a value): say
+ * so, since the statement then reads a number where its author wrote the argument, and the
+ * error that follows (`dma.data`, `arg.extra`) would not say why.
+ */
+export function warnConstantArgs(r: Resolver, def: EngineDef, s: ActionStatement): void {
+  for (const a of s.args) {
+    if (a.kind !== 'name' || !r.consts.has(a.name.toUpperCase())) continue;
+    const spec = namedArg(def, a.name);
+    if (!spec) continue;
+    r.report(
+      'warning',
+      'name.ambiguous',
+      `'${a.name}' is the constant ${a.name.toUpperCase()} here, not ${def.keywords[0] as string}'s argument '${spec.name}' (names are matched in any case): rename the constant`,
+      a.range,
+    );
+  }
 }

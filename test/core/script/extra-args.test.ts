@@ -125,3 +125,14 @@ test('a field given twice is an error at the second: cmd, ste, cd, expect event 
     '1:36 expect.count: count= is given twice: give it once',
   ]);
 });
+
+test('a constant named like an argument of the statement is a warning at the word: it is the constant there', () => {
+  assert.deepEqual(problems('const DATA = 0x40000000', 'ste 1 V Config=BYPASS', 'dma read sid=1 iova=0 data == 5'), [
+    "3:23 name.ambiguous: 'data' is the constant DATA here, not dma's argument 'data' (names are matched in any case): rename the constant",
+    "3:23 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+  ]);
+  assert.deepEqual(problems('const PRIV = 1', 'ste 1 V Config=BYPASS', 'dma read sid=1 iova=0 priv == bypass'), [
+    "3:23 name.ambiguous: 'priv' is the constant PRIV here, not dma's argument 'priv' (names are matched in any case): rename the constant",
+    "3:23 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+  ]);
+});
