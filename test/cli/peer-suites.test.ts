@@ -36,6 +36,16 @@ test('there are peer-suite scripts, and the docs page lists each', () => {
   for (const s of scripts) assert.ok(doc.includes(`examples/peers/${s}`), `docs/peer-suites.md names ${s}`);
 });
 
+test("docs/peer-suites.md: each test's 'translated at' line is the script's line that names the test", () => {
+  const doc = fs.readFileSync(path.join(root, 'docs', 'peer-suites.md'), 'utf8');
+  const rows = [...doc.matchAll(/`(test_\w+)`\)? \| \[([\w-]+\.smmu):(\d+)\]/g)];
+  assert.ok(rows.length > 50, `${rows.length} rows`);
+  for (const [, name, script, line] of rows) {
+    const lines = fs.readFileSync(path.join(PEERS, script as string), 'utf8').split(/\r?\n/);
+    assert.ok(lines[Number(line) - 1]?.includes(name as string), `${script}:${line} names ${name}`);
+  }
+});
+
 for (const script of scripts) {
   test(`examples/peers/${script}: smmu check and smmu run pass, every stated expectation met`, () => {
     const file = path.join(PEERS, script);
