@@ -5,7 +5,8 @@
  * - drop the fields the configuration does not advertise (`write.unadvertised`);
  * - write a number as symbolic fields, or symbolic fields as a number;
  * - fix an access size the register does not allow (`access.named-size`, §6.2);
- * - acknowledge a global error the line raised, writing GERRORN = GERROR (§6.3.20).
+ * - acknowledge a global error the line raised, writing GERRORN = GERROR (§6.3.20);
+ * - remove an argument a statement does not take (`arg.extra`) or takes once (`arg.duplicate`).
  */
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -134,6 +135,25 @@ export function codeActions(
       out.push(
         edit(doc, p.keyword, keyword, `Use ${keyword} (SMMU_${reg.name} is a ${reg.width}-bit register)`, [d], true),
       );
+  }
+  // An argument the statement does not take, or a second one of those it takes once: remove it
+  // with the blanks before it, so `doorbell 7` becomes `doorbell`.
+  for (const d of diagnostics) {
+    if ((d.code !== 'arg.extra' && d.code !== 'arg.duplicate') || !overlaps(d.range, range)) continue;
+    const line = d.range.start.line;
+    const before = doc.getText({ start: { line, character: 0 }, end: d.range.start });
+    const start = { line, character: before.replace(/[ \t]+$/, '').length };
+    const what = doc.getText(d.range);
+    out.push(
+      edit(
+        doc,
+        { start, end: d.range.end },
+        '',
+        d.code === 'arg.extra' ? `Remove the extra argument '${what}'` : `Remove the second '${what}'`,
+        [d],
+        true,
+      ),
+    );
   }
   // A global error raised at a line: acknowledge it the way drivers do, GERRORN = GERROR (§6.3.20).
   const raised = diagnostics.find(

@@ -32,6 +32,7 @@ import {
   type StatementDef,
 } from '../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
+import { layoutFieldOf, namedArg } from '../../core/script/statements/args';
 import { namedArgMarkdown, statementMarkdown } from '../../core/script/statements/describe';
 import type { ExpectationArg, PositionalArg } from '../../core/script/statements/types';
 
@@ -215,18 +216,23 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   const fits = next ? [next, ...(next.or ?? [])].filter((x) => !x.after || args[p - 1]?.text === x.after) : [];
   if (fits.length) return fits.flatMap(positionalItems);
   const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
+  // The names the line already gives after its positional arguments (not a value after `=`): a
+  // named argument or field given again is an error (given twice), so it is not offered again.
+  const given = args.filter((t, i) => i >= positional.length && t.kind === 'word' && args[i - 1]?.text !== '=');
+  const givenArgs = new Set(given.map((t) => namedArg(def, t.text)));
+  const givenFields = new Set(given.map((t) => (layout ? layoutFieldOf(layout, t.text)?.name : undefined)));
   // Named arguments of the form the first argument picks (`addr=` after `expect msi`), or of every
   // form; a bare name where the form takes it so (`data` after `dma read`).
   const form = args[0]?.text.toLowerCase() ?? '';
   const named = (a.named ?? [])
-    .filter((n) => n.after === undefined || n.after === form)
+    .filter((n) => (n.after === undefined || n.after === form) && !givenArgs.has(n))
     .map((n) => ({
       label: n.kind === 'value' && !n.bareAfter?.includes(form) ? `${n.name}=` : n.name,
       kind: CompletionItemKind.Property,
       documentation: doc(namedArgMarkdown(def, n)),
     }));
   // A record's fields, then the statement's own arguments (`expect event F_TRANSLATION … count=`).
-  return layout ? [...layoutFieldItems(layout), ...named] : named;
+  return layout ? [...layoutFieldItems(layout).filter((i) => !givenFields.has(i.label)), ...named] : named;
 }
 
 export function completion(textDoc: TextDocument, pos: Position): CompletionItem[] {

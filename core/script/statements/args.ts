@@ -8,7 +8,9 @@ import { findLayoutField } from '../../layout/access';
 import type { LayoutDef, LayoutField } from '../../layout/types';
 import { hex } from '../../registers/codec';
 import { closestNames, didYouMean } from '../../text/suggest';
+import type { ActionStatement } from '../ast';
 import type { ActionArg, ResolvedAction } from '../resolved';
+import type { Resolver } from '../resolver';
 import {
   diag,
   type EngineDef,
@@ -106,35 +108,59 @@ export function namedArg(def: EngineDef, name: string): NamedArg | undefined {
 }
 
 /**
- * The arguments after the positional ones must be named arguments of the schema: anything else is
- * `<verb>.arg` at the argument, with what the statement takes and the closest spellings.
+ * The arguments after the positional ones must be named arguments of the schema, each at most
+ * once, each problem an error at the argument: a value where no argument is left is one too many
+ * (`arg.extra`, the message gives the statement's usage); an unknown name lists what the statement
+ * takes, with the closest spellings (`<verb>.arg`); a name given again, itself or by an alias, says
+ * so (`arg.duplicate`), since only one of the two could be used. The editor offers to remove an
+ * extra or duplicate argument (server/lsp/code-actions.ts).
  */
 export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnostic[]): void {
   // A register operand (`poll REG`) is not among the arguments.
   const skip = (def.args.positional?.length ?? 0) - (def.operand ? 1 : 0);
+  const keyword = def.keywords[0] as string;
+  const known = def.args.named ?? [];
+  const seen = new Map<NamedArg, ActionArg>();
   for (let i = skip; i < s.args.length; i++) {
     const a = s.args[i] as ActionArg;
-    if (a.name && namedArg(def, a.name)) continue;
-    const known = def.args.named ?? [];
-    const near = a.name
-      ? didYouMean(
-          closestNames(
-            a.name,
-            known.flatMap((k) => [k.name, ...(k.aliases ?? [])]),
+    const spec = a.name ? namedArg(def, a.name) : undefined;
+    if (spec) {
+      const before = seen.get(spec);
+      if (before)
+        out.push(
+          diag(
+            'error',
+            'arg.duplicate',
+            `'${a.name}' is given twice${before.name?.toLowerCase() !== a.name?.toLowerCase() ? ` ('${before.name}' is the same argument)` : ''}: '${keyword}' takes one ${spec.kind === 'value' ? `${spec.name}=` : spec.name}`,
+            a.range,
           ),
-        )
-      : '';
-    const list = known.length
-      ? ` (${known.map((k) => (k.kind === 'value' ? `${k.name}=` : k.name)).join(', ')})`
-      : `: '${def.keywords[0]}' takes none`;
-    out.push(
-      diag(
-        'error',
-        `${def.verb}.arg`,
-        `unknown ${def.label} argument${a.name ? ` '${a.name}'` : ''}${list}${near}`,
-        a.range,
+        );
+      else seen.set(spec, a);
+      continue;
+    }
+    if (!a.name) {
+      out.push(
+        diag(
+          'error',
+          'arg.extra',
+          skip === 0 && !known.length
+            ? `'${keyword}' takes no arguments`
+            : `one argument too many: the statement is '${usage(def)}'`,
+          a.range,
+        ),
+      );
+      continue;
+    }
+    const near = didYouMean(
+      closestNames(
+        a.name,
+        known.flatMap((k) => [k.name, ...(k.aliases ?? [])]),
       ),
     );
+    const list = known.length
+      ? ` (${known.map((k) => (k.kind === 'value' ? `${k.name}=` : k.name)).join(', ')})`
+      : `: '${keyword}' takes none`;
+    out.push(diag('error', `${def.verb}.arg`, `unknown ${def.label} argument '${a.name}'${list}${near}`, a.range));
   }
 }
 
@@ -173,6 +199,8 @@ export function fieldValues(
   what: string,
 ): Map<string, bigint> {
   const values = new Map<string, bigint>();
+  // The argument that gave each field: a second one would silently replace the first's value.
+  const given = new Map<string, ActionArg>();
   for (const a of args) {
     if (!a.name) {
       out.push(diag('error', 'arg.unnamed', `expected FIELD=value for ${what}`, a.range));
@@ -195,6 +223,19 @@ export function fieldValues(
       );
       continue;
     }
+    const before = given.get(f.name);
+    if (before) {
+      out.push(
+        diag(
+          'error',
+          'arg.duplicate',
+          `${what}.${f.name} is given twice${before.name?.toLowerCase() !== a.name.toLowerCase() ? ` ('${before.name}' is the same field)` : ''}: give it once`,
+          a.range,
+        ),
+      );
+      continue;
+    }
+    given.set(f.name, a);
     let v: bigint | undefined = a.value;
     if (a.valueName !== undefined) {
       const en = f.values?.find((e) => e.name.toLowerCase() === (a.valueName as string).toLowerCase());
@@ -281,4 +322,24 @@ export function fitsField(
         def.section,
       ),
     );
+}
+
+/**
+ * A bare word that is both one of the statement's arguments (`priv`, `data` before `== V` in `dma
+ * read`) and a constant is the constant (names are caseless, and a constant wins in a value): say
+ * so, since the statement then reads a number where its author wrote the argument, and the
+ * error that follows (`dma.data`, `arg.extra`) would not say why.
+ */
+export function warnConstantArgs(r: Resolver, def: EngineDef, s: ActionStatement): void {
+  for (const a of s.args) {
+    if (a.kind !== 'name' || !r.consts.has(a.name.toUpperCase())) continue;
+    const spec = namedArg(def, a.name);
+    if (!spec) continue;
+    r.report(
+      'warning',
+      'name.ambiguous',
+      `'${a.name}' is the constant ${a.name.toUpperCase()} here, not ${def.keywords[0] as string}'s argument '${spec.name}' (names are matched in any case): rename the constant`,
+      a.range,
+    );
+  }
 }

@@ -15,7 +15,7 @@ import { counted } from '../../text/plural';
 import type { ActionStatement, RegisterStatement } from '../ast';
 import type { ResolvedAction, ResolvedExpectation } from '../resolved';
 import { fieldWidth, mask, type Context, type Resolver } from '../resolver';
-import { arg, fieldValues } from './args';
+import { arg, checkArgs, fieldValues } from './args';
 import { interruptExpectation, INTERRUPT_FORMS, IRQ_SOURCE_ARG, MSI_ARGS } from './interrupts';
 import { resolveEngineStatement, type OperandResolution } from './resolve-args';
 import { diag, type EngineDef, type NamedArg } from './types';
@@ -109,6 +109,9 @@ export const POLL: EngineDef<'poll'> = {
     const p = s.poll;
     const e = s.expect?.resolved;
     if (!p || !e) return { diagnostics: [] };
+    const bad: ScriptDiagnostic[] = [];
+    checkArgs(POLL, s, bad);
+    if (bad.length) return { diagnostics: bad };
     const maxArg = arg(s, 'max');
     const max = maxArg?.value !== undefined ? Number(maxArg.value) : 1000;
     if (max < 1 || max > 1_000_000)
@@ -203,7 +206,11 @@ export const EXPECT: EngineDef<'expect'> = {
         .filter((a) => a.kind === 'event' && a.code === 'event.written');
       return list;
     };
-    if (first?.name?.toLowerCase() === 'no' && second?.name?.toLowerCase() === 'event' && rest.length === 0) {
+    if (first?.name?.toLowerCase() === 'no' && second?.name?.toLowerCase() === 'event' && rest[0])
+      return {
+        diagnostics: [diag('error', 'expect.syntax', `'expect no event' takes nothing more`, rest[0].range)],
+      };
+    if (first?.name?.toLowerCase() === 'no' && second?.name?.toLowerCase() === 'event') {
       const list = written();
       state.eventCursor = engine.activity.length;
       if (list.length)
@@ -236,10 +243,14 @@ export const EXPECT: EngineDef<'expect'> = {
     if (!def)
       return { diagnostics: [diag('error', 'expect.unknown-event', `unknown event '${second.name}'`, second.range)] };
     const out: ScriptDiagnostic[] = [];
-    const countArg = rest.find((a) => a.name?.toLowerCase() === EXPECT_COUNT.name);
+    const counts = rest.filter((a) => a.name?.toLowerCase() === EXPECT_COUNT.name);
+    const countArg = counts[0];
+    // A second count= is not a field of the record: say what it is.
+    for (const again of counts.slice(1))
+      out.push(diag('error', 'expect.count', `count= is given twice: give it once`, again.range));
     const values = fieldValues(
       def,
-      rest.filter((a) => a !== countArg),
+      rest.filter((a) => !counts.includes(a)),
       out,
       def.name,
     );

@@ -11,7 +11,7 @@ import { hex, type IdView } from '../../registers/codec';
 import { getRegister } from '../../registers/table';
 import { counted } from '../../text/plural';
 import { closestNames, didYouMean } from '../../text/suggest';
-import { fieldValues } from './args';
+import { checkArgs, fieldValues } from './args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type EngineDef } from './types';
 
@@ -96,12 +96,20 @@ export const CMD: EngineDef<'cmd'> = {
     let words: number[];
     if (first.name.toLowerCase() === 'raw') {
       // Two 64-bit values, as logs print a command: bits [63:0] then [127:64].
-      if (rest.length !== 2 || rest.some((a) => a.value === undefined || a.name))
+      if (rest.length !== 2 || rest.some((a) => a.value === undefined || a.name)) {
+        // At the first argument that is not one of the two values (a third one, or a name), else the line.
+        const wrong = rest.find((a, i) => i >= 2 || a.value === undefined || a.name !== undefined);
         return {
           diagnostics: [
-            diag('error', 'cmd.raw', `'cmd raw' takes two 64-bit values: bits [63:0] and [127:64]`, s.range),
+            diag(
+              'error',
+              'cmd.raw',
+              `'cmd raw' takes two 64-bit values: bits [63:0] and [127:64]${rest.length > 2 && wrong === rest[2] ? ', nothing more' : ''}`,
+              wrong?.range ?? s.range,
+            ),
           ],
         };
+      }
       const lo = rest[0]?.value as bigint;
       const hi = rest[1]?.value as bigint;
       words = [
@@ -184,6 +192,9 @@ export const DOORBELL: EngineDef<'doorbell'> = {
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
+    // `doorbell 7` is not a doorbell to index 7: the index is the script's own (one error, no write).
+    checkArgs(DOORBELL, s, out);
+    if (out.length) return { diagnostics: out };
     const reg = getRegister('CMDQ_PROD');
     const current = engine.smmu.peek('CMDQ_PROD');
     const prod = state.cmdqProd ?? Number(current & 0xf_ffffn);

@@ -13,6 +13,7 @@ import type { ActionVerb, Statement } from '../ast';
 import type { ResolvedAction } from '../resolved';
 import type { Resolver } from '../resolver';
 import { ACCESS } from './access';
+import { warnConstantArgs } from './args';
 import { POLL, EXPECT } from './checks';
 import { CMD, DOORBELL } from './commands';
 import { CONFIG, CONST, INCLUDE } from './declarations';
@@ -130,6 +131,7 @@ export function resolveStatementWith(r: Resolver, s: Statement): void {
     case 'mem':
       return MEM.resolve(r, s);
     case 'action':
+      warnConstantArgs(r, ENGINE_STATEMENTS[s.verb], s);
       return ENGINE_STATEMENTS[s.verb].resolve(r, s);
   }
 }

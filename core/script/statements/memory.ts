@@ -7,6 +7,8 @@ import type { AccessSize } from '../../model/access';
 import { hex } from '../../registers/codec';
 import type { MemStatement } from '../ast';
 import { mask, type Context, type Resolver } from '../resolver';
+import type { ScriptDiagnostic } from '../../base/diagnostics';
+import { checkArgs } from './args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type EngineDef, type MemoryDef } from './types';
 
@@ -78,6 +80,9 @@ export const MEM_ABORT: EngineDef<'abort'> = {
   snippet: '${1:ADDR} ${2:SIZE}',
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, _state, s) {
+    const bad: ScriptDiagnostic[] = [];
+    checkArgs(MEM_ABORT, s, bad);
+    if (bad.length) return { diagnostics: bad };
     const [start, size] = s.args;
     if (start?.value === undefined || size?.value === undefined || start.name || size.name)
       return { diagnostics: [diag('error', 'mem.abort', `expected 'mem abort ADDRESS SIZE'`, s.range)] };

@@ -28,6 +28,9 @@ export const TABLES: EngineDef<'tables'> = {
   snippet: '${1:ADDR}',
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(_engine, state, s) {
+    const bad: ScriptDiagnostic[] = [];
+    checkArgs(TABLES, s, bad);
+    if (bad.length) return { diagnostics: bad };
     const [where] = s.args;
     const sizeArg = arg(s, 'size');
     if (!where || where.value === undefined || where.name)

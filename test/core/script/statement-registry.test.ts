@@ -161,7 +161,13 @@ test('unknown arguments of dma, pri and map are reported from the schema: what t
       1,
       "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, ats, translated, data=, step=, size=); did you mean 'priv'?",
     ],
-    [4, 'unknown DMA argument (sid=, ssid=, iova=, priv, ats, translated, data=, step=, size=)'],
+  ]);
+  // A value where no argument is left is one too many (test/core/script/extra-args.test.ts).
+  assert.deepEqual(byCode('arg.extra'), [
+    [
+      4,
+      "one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+    ],
   ]);
   assert.deepEqual(byCode('pri.arg'), [
     [2, "unknown PRI argument 'lst' (sid=, ssid=, addr=, read, write, exec, priv, last, prgi=); did you mean 'last'?"],

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CompletionItem, Hover, MarkupContent, SignatureHelp } from 'vscode-languageserver-protocol/node';
+import type { CompletionItem, Hover, MarkupContent, Range, SignatureHelp } from 'vscode-languageserver-protocol/node';
 import { STATEMENTS } from '../../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../../core/script/statements/access';
 import { serverForTests } from '../../harness/lsp-harness';
@@ -45,10 +45,56 @@ test('completion offers every statement of the registry, each documented, two-wo
   for (const k of [...ACCESS_KEYWORDS, 'abort']) assert.ok(afterMem.includes(k), `'${k}' offered after 'mem'`);
 });
 
+test('completion does not offer what a statement does not take: nothing after doorbell, no argument or field given already', async () => {
+  assert.deepEqual(await completeAt('doorbell.smmu', 'doorbell '), []);
+  assert.deepEqual(await completeAt('tables-given.smmu', 'tables 0x48000000 size=0x1000 '), []);
+  // StreamID is given by its friendly name, sid: neither is offered again; Leaf still is.
+  const cfgi = (await completeAt('cfgi.smmu', 'cmd CFGI_STE sid=1 ')).map((i) => i.label);
+  assert.ok(cfgi.includes('Leaf'), cfgi.join(' '));
+  assert.ok(!cfgi.includes('StreamID'), cfgi.join(' '));
+  const dma = (await completeAt('dma-given.smmu', 'dma read StreamID=1 iova=0 ')).map((i) => i.label);
+  assert.ok(!dma.includes('sid=') && !dma.includes('iova='), dma.join(' '));
+  assert.ok(dma.includes('size='), dma.join(' '));
+  // A value after '=' that happens to be an argument's name does not count as given.
+  const ste = (await completeAt('ste-given.smmu', 'ste 1 Config=BYPASS ')).map((i) => i.label);
+  assert.ok(!ste.includes('Config') && ste.includes('V'), ste.join(' '));
+});
+
+test('quick fix: an extra argument or a second one is removed with the blanks before it', async () => {
+  const text = ['doorbell   7', 'tables 0x48000000 size=0x1000 size=0x2000'].join('\n');
+  const f = file('extra-args.smmu', text);
+  open(f.uri, text);
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'arg.duplicate'));
+  type Action = {
+    title: string;
+    isPreferred?: boolean;
+    edit: { changes: Record<string, { newText: string; range: Range }[]> };
+  };
+  const fixAt = async (line: number) => {
+    const actions = (await lsp.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: f.uri },
+      range: { start: { line, character: 0 }, end: { line, character: 40 } },
+      context: { diagnostics: diags.filter((d) => d.range.start.line === line) },
+    })) as Action[];
+    const a = actions.find((x) => x.title.startsWith('Remove'));
+    return { title: a?.title, preferred: a?.isPreferred, edit: a?.edit.changes[f.uri]?.[0] };
+  };
+  assert.deepEqual(await fixAt(0), {
+    title: "Remove the extra argument '7'",
+    preferred: true,
+    edit: { newText: '', range: { start: { line: 0, character: 8 }, end: { line: 0, character: 12 } } },
+  });
+  assert.deepEqual(await fixAt(1), {
+    title: "Remove the second 'size=0x2000'",
+    preferred: true,
+    edit: { newText: '', range: { start: { line: 1, character: 29 }, end: { line: 1, character: 41 } } },
+  });
+});
+
 test("completion of an engine statement's arguments follows its schema", async () => {
+  // ttb= is given already: offered again it would be an error (given twice).
   const map = (await completeAt('map.smmu', 'map ttb=0x1000 ')).map((i) => i.label);
   assert.deepEqual(map, [
-    'ttb=',
     'iova=',
     'pa=',
     'size=',
@@ -139,11 +185,11 @@ test("signature help: a statement's usage from its schema with the argument bein
 test('DMA payloads: data= after a write, a bare data before == after a read; the argument being typed, also after the comparison', async () => {
   assert.deepEqual(
     (await completeAt('dma-w.smmu', 'dma write sid=1 iova=0 ')).map((i) => i.label),
-    ['sid=', 'ssid=', 'iova=', 'priv', 'ats', 'translated', 'data=', 'step=', 'size='],
+    ['ssid=', 'priv', 'ats', 'translated', 'data=', 'step=', 'size='],
   );
   assert.deepEqual(
     (await completeAt('dma-x.smmu', 'dma exec sid=1 iova=0 ')).map((i) => i.label),
-    ['sid=', 'ssid=', 'iova=', 'priv', 'ats', 'translated', 'data', 'step=', 'size='],
+    ['ssid=', 'priv', 'ats', 'translated', 'data', 'step=', 'size='],
   );
   const usage =
     'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
