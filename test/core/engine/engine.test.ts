@@ -875,3 +875,129 @@ test('§5.4 ENDI: a CD selecting big-endian tables (allowed with TTENDIAN mixed)
     [],
   );
 });
+
+// --- walk caches (§3.21.1, §4.4) -------------------------------------------------------------
+// STAGE1's tables for VA 0x1000_0000: L0 at 0x45000000, L1 at 0x48000000, L2 at 0x48001000 (the
+// level 2 table descriptor at 0x48001400, index 0x80), L3 at 0x48002000. The replacement level 3
+// table at 0x48003000 maps the page to 0x9000_0000 (AF, ISH, AP[1], nG).
+const MOVE_L3 = `
+mem write64 0x48003000 0x90000F43
+mem write64 0x48001400 0x48003003
+`;
+
+test('§4.4.2.4 a changed table descriptor and a TLBI_NH_VA with Leaf = 1 leave the walk cache: the walk follows the old table (stale.walk) until Leaf = 0', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x80000000
+cmd TLBI_NH_VA asid=1 Address=0x10000000
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x90000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  const stale = r.at(13).filter((d) => d.code === 'stale.walk');
+  assert.equal(stale.length, 1, messages(r.diagnostics).join('\n'));
+  assert.match(stale[0]?.message ?? '', /level 2 table descriptor 0x0000000048002003 read from 0x0000000048001400/);
+  assert.match(stale[0]?.message ?? '', /CMD_TLBI_NH_VA \(ASID 1\) with Leaf = 0/);
+  assert.ok(!r.at(17).some((d) => d.code.startsWith('stale.')), messages(r.at(17)).join('\n'));
+});
+
+test('§4.4 invalidations without Leaf reach the walk cache: TLBI_NH_ASID, TLBI_NH_ALL, TLBI_NSNH_ALL and a Leaf = 0 range over the table', () => {
+  for (const tlbi of [
+    'cmd TLBI_NH_ASID asid=1',
+    'cmd TLBI_NH_ALL',
+    'cmd TLBI_NSNH_ALL',
+    'cmd TLBI_NH_VAA Address=0x10000000',
+    'cmd TLBI_NH_VA asid=1 Address=0x10000000 TG=1 TTL=3 NUM=0 SCALE=0',
+  ]) {
+    const r = runScript(
+      STAGE1 +
+        `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+${tlbi}
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x90000000
+`,
+    );
+    assert.deepEqual(messages(r.errors), [], tlbi);
+    assert.ok(!r.diagnostics.some((d) => d.code === 'stale.walk'), tlbi);
+  }
+});
+
+test('§4.4.1.1 a Leaf = 0 TTL hint of level 2 keeps the level 2 table entries (only levels above TTL are invalidated)', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+cmd TLBI_NH_VA asid=1 Address=0x10000000 TG=1 TTL=2 NUM=0 SCALE=0
+cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x80000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(codes(r.at(14)).includes('stale.walk'), messages(r.diagnostics).join('\n'));
+});
+
+test('§4.3.1 CMD_CFGI_* do not affect the walk cache ("not required to affect TLB contents")', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+cmd CFGI_ALL
+cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x80000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(codes(r.at(14)).includes('stale.walk'), messages(r.diagnostics).join('\n'));
+  assert.ok(r.engine.tlb.walks.size > 0);
+});
+
+test('§4.4.3.1 stage 2: TLBI_S2_IPA with Leaf = 1 keeps the stage 2 walk cache; with Leaf = 0 it goes', () => {
+  // Stage 2 for IPA 0x2000_0000 (S2T0SZ 24, start level 1): L1 at 0x46000000, L2 from the pool at
+  // 0x48000000 (descriptor for the IPA at 0x48000800, index 0x100), L3 at 0x48001000.
+  const body = `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x20000000 pa=0x90000000 stage=2 tsz=24 sl0=1
+dma read sid=6 iova=0x20000000 == 0x90000000
+mem write64 0x48003000 0xA00007FF
+mem write64 0x48000800 0x48003003
+`;
+  const leaf = runScript(
+    `${body}cmd TLBI_S2_IPA vmid=3 Address=0x20000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=6 iova=0x20000000 == 0x90000000
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(leaf.errors), []);
+  const stale = leaf.at(11).find((d) => d.code === 'stale.walk');
+  assert.match(stale?.message ?? '', /stage 2 level 2 table descriptor .*CMD_TLBI_S2_IPA with Leaf = 0/);
+  const all = runScript(
+    `${body}cmd TLBI_S2_IPA vmid=3 Address=0x20000000
+cmd SYNC
+doorbell
+dma read sid=6 iova=0x20000000 == 0xA0000000
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(all.errors), []);
+  assert.ok(!all.diagnostics.some((d) => d.code === 'stale.walk'));
+});
