@@ -1001,3 +1001,42 @@ dma read sid=6 iova=0x20000000 == 0xA0000000
   assert.deepEqual(messages(all.errors), []);
   assert.ok(!all.diagnostics.some((d) => d.code === 'stale.walk'));
 });
+
+// --- LPA2 (§5.4 DS, §5.2 S2DS, SMMU_IDR5.DS) -----------------------------------------------------
+/** QEMU's IDs with SMMUv3.4-LPA2: IDR5.DS, VAX 52 bits, OAS 52 bits, all three granules; stage 2 (RICH). */
+const LPA2_IDS = { ...RICH, IDR5: 0x6 | 0x70 | (1 << 7) | (1 << 10), AIDR: 0x4 };
+
+test('§5.4 DS: a CD with DS = 1 and T0SZ = 12 walks a 52-bit VA from level -1 to a 52-bit PA (4 KB granule)', () => {
+  const body = `
+tables 0x48000000
+cd 0x44000000 V T0SZ=12 TG0=0 SH0=OSH EPD1 IPS=6 AA64 R A ASID=1 TTB0=0x45000000 DS
+ste 5 V Config=5 S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0xA000000000000 pa=0xF000080000000 tsz=12 ds
+`;
+  const r = runScript(`${body}dma read sid=5 iova=0xA000000000010 == 0xF000080000010\n`, { ids: LPA2_IDS });
+  assert.deepEqual(messages(r.errors), []);
+  // The level -1 descriptor (VA[51:48] = 0xA) is in the TTB0 table; the leaf holds OA[51:50] in bits [9:8].
+  assert.equal(r.engine.memory.read(0x45000000n + 8n * 0xan, 8) & 3n, 3n, 'a level -1 table descriptor');
+  // Without SMMU_IDR5.DS the CD's DS is RES0: T0SZ 12 is out of range with a 4 KB granule (§5.4 T0SZ).
+  const noDs = runScript(`${body}dma read sid=5 iova=0xA000000000010 == C_BAD_CD\n`, {
+    ids: { ...LPA2_IDS, IDR5: LPA2_IDS.IDR5 & ~(1 << 7) },
+  });
+  assert.deepEqual(messages(noDs.errors), []);
+});
+
+test('§5.2 S2DS: stage 2 with S2DS, S2SL0_2 = 1 and S2T0SZ = 12 starts at level -1; a 16 KB stage 1 with DS maps a 64 GB level 1 block', () => {
+  const r = runScript(
+    `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=12 S2SL0=0 S2SL0_2 S2DS S2TG=0 S2PS=6 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x8000000000000 pa=0xC000000001000 stage=2 tsz=12 sl0=0 sl2=1 ds
+dma read sid=6 iova=0x8000000000abc == 0xC000000001abc
+cd 0x44000000 V T0SZ=12 TG0=2 EPD1 IPS=6 AA64 R A ASID=1 TTB0=0x45000000 DS
+ste 5 V Config=5 S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0x1000000000 pa=0x4000000000000 size=0x1000000000 granule=16 tsz=12 ds
+dma read sid=5 iova=0x1000000abc == 0x4000000000abc
+`,
+    { ids: LPA2_IDS },
+  );
+  assert.deepEqual(messages(r.errors), []);
+});
