@@ -307,6 +307,7 @@ function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, sta
   const wc = engine.tlb.walks;
   const { regime, vmid, asid } = tags;
   return {
+    empty: wc.size === 0,
     lookup: (level, log2, page) => {
       const e = wc.lookup(regime, vmid, asid, level, log2, page);
       if (e === undefined) return undefined;

@@ -36,14 +36,15 @@ export interface WalkCacheEntry extends CachedTable {
   readonly seq: number;
 }
 
-/** One context's entries: by (log2, level) slot, then by page. */
-type Slots = Map<number, Map<number, WalkCacheEntry>>;
-
-/** Levels -1..2 and a log2 below 64: one number per (range size, level). */
-const slotOf = (log2: number, level: number): number => log2 * 8 + level + 1;
+/**
+ * One number per (tag context, range size, level): levels -1..2 and a log2 below 64 take 9 bits
+ * under the context key (below 2^38), so the key stays below 2^53.
+ */
+const setKey = (ctx: number, log2: number, level: number): number => ctx * 512 + log2 * 8 + level + 1;
 
 export class WalkCache {
-  private readonly contexts = new Map<number, Slots>();
+  /** Entries by (context, range size, level), then by page: one map for each level a walk caches. */
+  private readonly sets = new Map<number, Map<number, WalkCacheEntry>>();
   private count = 0;
 
   get size(): number {
@@ -59,19 +60,13 @@ export class WalkCache {
     page: number,
   ): WalkCacheEntry | undefined {
     if (this.count === 0) return undefined;
-    return this.contexts
-      .get(ctxKey(regime, vmid, asid))
-      ?.get(slotOf(log2, level))
-      ?.get(page);
+    return this.sets.get(setKey(ctxKey(regime, vmid, asid), log2, level))?.get(page);
   }
 
   insert(e: WalkCacheEntry): void {
-    const key = ctxKey(e.regime, e.vmid, e.asid);
-    let slots = this.contexts.get(key);
-    if (!slots) this.contexts.set(key, (slots = new Map()));
-    const slot = slotOf(e.log2, e.level);
-    let pages = slots.get(slot);
-    if (!pages) slots.set(slot, (pages = new Map()));
+    const key = setKey(ctxKey(e.regime, e.vmid, e.asid), e.log2, e.level);
+    let pages = this.sets.get(key);
+    if (!pages) this.sets.set(key, (pages = new Map()));
     if (!pages.has(e.page)) this.count++;
     pages.set(e.page, e);
   }
@@ -80,17 +75,14 @@ export class WalkCache {
   invalidate(match: (e: WalkCacheEntry) => boolean): number {
     if (this.count === 0) return 0;
     let n = 0;
-    for (const [key, slots] of this.contexts) {
-      for (const [slot, pages] of slots) {
-        for (const [page, e] of pages) {
-          if (match(e)) {
-            pages.delete(page);
-            n++;
-          }
+    for (const [key, pages] of this.sets) {
+      for (const [page, e] of pages) {
+        if (match(e)) {
+          pages.delete(page);
+          n++;
         }
-        if (pages.size === 0) slots.delete(slot);
       }
-      if (slots.size === 0) this.contexts.delete(key);
+      if (pages.size === 0) this.sets.delete(key);
     }
     this.count -= n;
     return n;
@@ -98,15 +90,14 @@ export class WalkCache {
 
   clear(): number {
     const n = this.count;
-    this.contexts.clear();
+    this.sets.clear();
     this.count = 0;
     return n;
   }
 
   entries(): WalkCacheEntry[] {
     const out: WalkCacheEntry[] = [];
-    for (const slots of this.contexts.values())
-      for (const pages of slots.values()) for (const e of pages.values()) out.push(e);
+    for (const pages of this.sets.values()) for (const e of pages.values()) out.push(e);
     return out.sort((a, b) => a.seq - b.seq || a.level - b.level);
   }
 }

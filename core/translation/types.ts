@@ -129,6 +129,8 @@ export interface CachedTable {
  * 2^log2, the bytes the descriptor's level covers.
  */
 export interface WalkCacheHooks {
+  /** Nothing cached when the walk starts: the walker skips the lookups. */
+  readonly empty: boolean;
   lookup(level: number, log2: number, page: number): CachedTable | undefined;
   insert(level: number, log2: number, page: number, t: CachedTable): void;
 }

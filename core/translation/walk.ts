@@ -381,7 +381,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
   const wc = mem.walkCache;
   const whole = ia & M64;
   let first = start;
-  if (wc) {
+  if (wc && !wc.empty) {
     for (let level = 2; level >= start; level--) {
       const shift = ps + st * (3 - level);
       const hit = wc.lookup(level, shift, Number(whole >> BigInt(shift)));
