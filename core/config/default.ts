@@ -31,7 +31,7 @@ export interface AppliedDefault {
 
 const LINE0: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
-/** Whether `value` names a built-in preset or alias (PRESET_NAMES: `qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`). */
+/** Whether `value` names a built-in preset or alias (PRESET_NAMES: `qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`, `smmuv3.4-lpa2`). */
 export function isPresetName(value: string): boolean {
   return PRESETS.has(value);
 }

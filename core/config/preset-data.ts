@@ -184,12 +184,70 @@ export const SMMUV3_2_FULL: JsonObject = {
   },
 };
 
+/**
+ * An SMMUv3.4 with LPA2 (SMMU_IDR5.DS, §6.3.6): 52-bit VAs, IPAs and PAs with every granule, both
+ * stages (CD.DS, STE.S2DS), and the features SMMUv3.3 and v3.4 make mandatory. It accepts E0PD,
+ * mandatory from v3.3 and not modelled. Validates with no errors or unaccepted warnings.
+ */
+export const SMMUV3_4_LPA2: JsonObject = {
+  name: 'SMMUv3.4 with LPA2',
+  description:
+    'An SMMUv3.4 with 52-bit addresses for every granule: SMMU_IDR5.DS (LPA2: CD.DS and STE.S2DS take the 4 KB and 16 KB granules to 52-bit inputs and outputs, with a level -1 start), VAX and OAS of 52 bits, the 4 KB, 16 KB and 64 KB granules; stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, terminate-only faults, and what SMMUv3.2-3.4 make mandatory (RIL, BBML 2, STT, FWB, XNX, E0PD, EPAN, PTWNNC, MTEPERM). E0PD is mandatory from SMMUv3.3 and not modelled (the accepted config.not-modelled-e0pd note). Command and event queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
+  version: '3.4',
+  features: {
+    stage1: true,
+    stage2: true,
+    ttf: 'aarch64',
+    coherent: true,
+    httu: 'af-dirty',
+    hyp: true,
+    asid16: true,
+    msi: true,
+    vmid16: true,
+    cd2l: true,
+    ttEndian: 'le',
+    stallModel: 'terminate',
+    termModel: 'abort',
+    streamTable: '2-level',
+    sidSize: 16,
+    ssidSize: 20,
+    cmdqSize: 19,
+    eventqSize: 19,
+    had: true,
+    xnx: true,
+    fwb: true,
+    stt: true,
+    ril: true,
+    bbml: 2,
+    e0pd: true,
+    epan: true,
+    ptwnnc: true,
+    mteperm: true,
+    ds: true,
+    oas: 52,
+    granules: ['4K', '16K', '64K'],
+    vax: 52,
+  },
+  iidr: {
+    implementer: '0x43B',
+    productId: '0x000',
+    variant: 0,
+    revision: 0,
+  },
+  gbpa: '0x00001000',
+  accepted: {
+    'config.not-modelled-e0pd':
+      'E0PD is mandatory from SMMUv3.3 and the model does not apply it: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
+  },
+};
+
 /** Preset documents by name: presets/<name>.smmu.json. */
 export const PRESET_DOCUMENTS: Readonly<Record<string, JsonObject>> = {
   'qemu-7.2': QEMU_7_2,
   'qemu-11.1': QEMU_11_1,
   'xen-vsmmu': XEN_VSMMU,
   'smmuv3.2-full': SMMUV3_2_FULL,
+  'smmuv3.4-lpa2': SMMUV3_4_LPA2,
 };
 
 /**

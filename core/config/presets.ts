@@ -36,7 +36,7 @@ function resolve(name: string): Preset {
   return { name, config, diagnostics: loaded.diagnostics };
 }
 
-/** Every preset by every name it goes by (PRESET_NAMES: `qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`). */
+/** Every preset by every name it goes by (PRESET_NAMES: `qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`, `smmuv3.4-lpa2`). */
 export const PRESETS: ReadonlyMap<string, Preset> = new Map(PRESET_NAMES.map((n) => [n, resolve(n)]));
 
 function preset(name: string): ResolvedConfig {

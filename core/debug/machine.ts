@@ -111,16 +111,23 @@ function withLevels(fetches: readonly string[], summary: string): string[] {
 }
 
 /**
- * A DMA fetch in a few words for its frame (`STE 8`, `stage-1 level 2 descriptor`): the Call Stack
- * cuts long names, and the "DMA fetch" scope gives the whole text with its addresses
- * (core/engine/transaction.ts writes these texts).
+ * A DMA fetch in a few words for its frame (`STE 8`, `stage-1 level 2 descriptor`, `stage-1
+ * level 0 descriptor (walk cache)`): the Call Stack cuts long names, and the "DMA fetch" scope
+ * gives the whole text with its addresses (core/engine/transaction.ts writes these texts).
  */
 function shortFetch(text: string): string {
   const m =
     /^fetched (.+?) from /.exec(text) ??
-    /^(.+? descriptor) (?:0x[0-9A-F]+ read from|updated to) /i.exec(text) ??
+    /^(.+? descriptor) (?:0x[0-9A-F]+ read from|0x[0-9A-F]+ from the walk cache|updated to) /i.exec(text) ??
     /^(.+?) fetch from .* external abort/.exec(text);
-  return m ? `${m[1]}${/external abort/.test(text) ? ' (abort)' : /updated to/.test(text) ? ' (update)' : ''}` : text;
+  const how = /external abort/.test(text)
+    ? ' (abort)'
+    : /updated to/.test(text)
+      ? ' (update)'
+      : /from the walk cache/.test(text)
+        ? ' (walk cache)'
+        : '';
+  return m ? `${m[1]}${how}` : text;
 }
 
 /** A transaction of a transfer in a few words (`IOVA 0x10001000 → 0x80001000`, `… → abort, F_TRANSLATION`), from core/engine/dma.ts's text. */

@@ -18,6 +18,7 @@ import { bitsText } from '../registers/describe';
 import { REGISTERS } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
 import type { TlbEntry } from '../engine/tlb';
+import type { WalkCacheEntry } from '../engine/walk-cache';
 import { CD, decodeCd } from '../structures/cd';
 import { cloneState } from '../engine/snapshot';
 import { decodeL1std, L1STD } from '../structures/l1';
@@ -274,6 +275,24 @@ export function staleTlbEntries(e: Engine, entries: readonly TlbEntry[]): Map<Tl
   return out;
 }
 
+/**
+ * One walk cache entry (§3.21.1): the table descriptor, the input range it covers and where it
+ * was read from, marked stale when memory there no longer holds it (a Leaf = 0 TLBI is missing).
+ */
+function walkCacheNode(e: Engine, w: WalkCacheEntry, i: number): VarNode {
+  const a = Number(w.address);
+  const now = words(e, a, 2);
+  const memory = (BigInt(now[1] ?? 0) << 32n) | BigInt(now[0] ?? 0);
+  const tag = w.stages === 2 ? `VMID=${w.vmid} stage 2` : `${w.regime} VMID=${w.vmid} ASID=${w.asid}`;
+  const bytes = 2 ** w.log2;
+  const size = bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GB` : `${bytes / 2 ** 20} MB`;
+  return {
+    name: `[${i}]`,
+    value: `${tag} level ${w.level} ${h(w.page * bytes)} (${size}) → table ${h(w.next)}, descriptor ${h(w.descriptor)} from ${h(w.address)} (StreamID ${w.sid})${memory !== w.descriptor ? `  [stale: memory now holds ${h(memory)}; a Leaf = 0 TLBI is missing]` : ''}`,
+    memoryReference: h(w.address),
+  };
+}
+
 function caches(e: Engine): VarNode[] {
   const structures = (
     name: string,
@@ -292,6 +311,7 @@ function caches(e: Engine): VarNode[] {
     });
   const cc = e.configCache;
   const tlb = e.tlb.entries();
+  const walks = e.tlb.walks.entries();
   let stale: Map<TlbEntry, string> | undefined;
   return [
     {
@@ -328,6 +348,14 @@ function caches(e: Engine): VarNode[] {
             };
           });
         },
+      },
+    },
+    {
+      name: 'Walk cache',
+      value: counted(walks.length, 'entry', 'entries'),
+      indexed: {
+        count: walks.length,
+        page: (start, n) => walks.slice(start, start + n).map((w, i) => walkCacheNode(e, w, start + i)),
       },
     },
     {

@@ -57,13 +57,24 @@ function vmidOf(engine: EngineContext, vmid: number): number {
   return engine.s2p ? vmid : -1;
 }
 
+/** What TLB invalidations match on, common to leaf entries and walk cache (table) entries. */
+type Tagged = Pick<TlbEntry, 'regime' | 'vmid' | 'asid' | 'stages' | 'log2' | 'page' | 'level'>;
+
+/**
+ * Which entries an invalidation removes: `table` is true for a walk cache entry (a table
+ * descriptor), false for a leaf. Leaf = 1 keeps every table entry (executeCommand).
+ */
+type TlbiMatch = (e: Tagged, table: boolean) => boolean;
+
 /**
  * Address-based invalidation (§4.4.1): a single page at Address, or, with TG != 0 (range
  * invalidation, IDR3.RIL), (NUM+1) * 2^SCALE granules of size TG starting at Address (§4.4.1.1:
  * wider than a PE's TLBI R encoding);
- * TTL, when non-zero, restricts to leaf entries of that level.
+ * TTL, when non-zero, restricts to leaf entries of that level and, with Leaf = 0, the table
+ * entries of the levels above it (§4.4.1.1: "invalidation of cached Table descriptors ... at levels
+ * between the start of the walk and the level before the last level given by TTL").
  */
-function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean {
+function addressMatch(def: CommandDef, w: Uint32Array): TlbiMatch {
   const addr = v(def, w, 'Address');
   const tg = has(def, 'TG') ? v(def, w, 'TG') : 0;
   const ttl = has(def, 'TTL') ? v(def, w, 'TTL') : 0;
@@ -77,10 +88,10 @@ function addressMatch(def: CommandDef, w: Uint32Array): (e: TlbEntry) => boolean
     len = (num + 1) * 2 ** scale * 2 ** granule;
   }
   const level = tg !== 0 && ttl !== 0 ? ttl : 0;
-  return (e) => {
+  return (e, table) => {
     const s = e.page * 2 ** e.log2;
     const end = s + 2 ** e.log2;
-    if (level > 0 && e.level !== level) return false;
+    if (level > 0 && (table ? e.level >= level : e.level !== level)) return false;
     return s < start + len && start < end;
   };
 }
@@ -92,8 +103,12 @@ interface Run {
   readonly w: Uint32Array;
   /** Record the command with the effect it had (only while recording). */
   logged(effect: string): void;
-  /** Invalidate the TLB entries `match` selects and record how many. */
-  tlbi(match: (e: TlbEntry) => boolean): void;
+  /**
+   * Invalidate the TLB entries `match` selects, and the walk cache entries it selects unless the
+   * command has Leaf = 1 (§4.4: "only cached entries for the last level of translation table walk
+   * are required to be invalidated"); record how many.
+   */
+  tlbi(match: TlbiMatch): void;
 }
 
 /** Carries out one command; returns a CERROR code (CERROR.NONE on success). */
@@ -143,12 +158,12 @@ const tlbiNhVa =
     const asid = byAsid ? v(def, w, 'ASID') : undefined;
     const at = addressMatch(def, w);
     tlbi(
-      (e) =>
+      (e, table) =>
         e.regime === 'NH' &&
         e.vmid === vmid &&
         e.stages !== 2 &&
         (asid === undefined || e.asid === asid || e.asid === -1) &&
-        at(e),
+        at(e, table),
     );
     return CERROR.NONE;
   };
@@ -160,10 +175,10 @@ const tlbiEl2Va =
     const asid = byAsid ? v(def, w, 'ASID') : undefined;
     const at = addressMatch(def, w);
     tlbi(
-      (e) =>
+      (e, table) =>
         (e.regime === 'EL2' || e.regime === 'EL2_E2H') &&
         (asid === undefined || e.regime === 'EL2' || e.asid === asid || e.asid === -1) &&
-        at(e),
+        at(e, table),
     );
     return CERROR.NONE;
   };
@@ -248,13 +263,12 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
     // affected: software follows with TLBI_NH_ALL/S12_VMALL; the model keeps them (the strict choice).
     const vmid = vmidOf(engine, v(def, w, 'VMID'));
     const at = addressMatch(def, w);
-    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages === 2 && at(e));
+    tlbi((e, table) => e.regime === 'NH' && e.vmid === vmid && e.stages === 2 && at(e, table));
     return CERROR.NONE;
   },
-  CMD_TLBI_NSNH_ALL: ({ engine, logged }) => {
-    // All Non-secure, non-Hyp entries: every VMID, both stages (§4.4.3).
-    const n = engine.tlb.size === 0 ? 0 : engine.tlb.invalidate((e) => e.regime === 'NH');
-    if (engine.recording) logged(`${n} TLB entr${n === 1 ? 'y' : 'ies'} invalidated`);
+  CMD_TLBI_NSNH_ALL: ({ tlbi }) => {
+    // All Non-secure, non-Hyp entries: every VMID, both stages, walk cache included (§4.4.4.1).
+    tlbi((e) => e.regime === 'NH');
     return CERROR.NONE;
   },
   CMD_ATC_INV: ({ engine, def, w, logged }) => {
@@ -312,13 +326,14 @@ export function executeCommand(
   if (!engine.recording) {
     if (def.opcode === 0x30) {
       if (engine.tlb.size !== 0) engine.tlb.invalidate((e) => e.regime === 'NH');
+      if (engine.tlb.walks.size !== 0) engine.tlb.walks.invalidate((e) => e.regime === 'NH');
       return CERROR.NONE;
     }
     if (def.opcode === 0x46 && bits(w, SYNC_CS.msb, SYNC_CS.lsb) === 0 && !engine.atcInvFailed) return CERROR.NONE;
     // Invalidations with nothing cached to invalidate have no effect to compute; one the model
     // does not carry out still goes on, to say so.
     if (def.group === 'cfgi' && engine.configCache.size === 0 && !NOT_MODELLED.has(def)) return CERROR.NONE;
-    if (def.group === 'tlbi' && engine.tlb.size === 0 && !NOT_MODELLED.has(def)) return CERROR.NONE;
+    if (def.group === 'tlbi' && engine.tlb.empty && !NOT_MODELLED.has(def)) return CERROR.NONE;
   }
   const describe = () => `CMDQ[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
   // The types make every table command present; a definition from elsewhere is still not run in silence.
@@ -347,9 +362,13 @@ export function executeCommand(
         words: [...w],
       });
   };
-  const tlbi = (match: (e: TlbEntry) => boolean) => {
-    const n = engine.tlb.invalidate(match);
-    logged(engine.recording ? `${n} TLB entr${n === 1 ? 'y' : 'ies'} invalidated` : '');
+  const tlbi = (match: TlbiMatch) => {
+    const n = engine.tlb.size === 0 ? 0 : engine.tlb.invalidate((e) => match(e, false));
+    const leafOnly = has(def, 'Leaf') && v(def, w, 'Leaf') === 1;
+    const m = leafOnly ? 0 : engine.tlb.walks.invalidate((e) => match(e, true));
+    if (!engine.recording) return;
+    const what = `${n} TLB entr${n === 1 ? 'y' : 'ies'}${m ? `, ${counted(m, 'walk cache entry', 'walk cache entries')}` : ''}`;
+    logged(`${what} invalidated${leafOnly && engine.tlb.walks.size ? '; Leaf = 1 keeps the walk cache' : ''}`);
   };
   return how({ engine, def, w, logged, tlbi });
 }

@@ -108,7 +108,7 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
       quiet &&
       kind !== 0 &&
       (kind === TLBI
-        ? engine.tlb.size === 0
+        ? engine.tlb.empty
         : kind === CFGI
           ? engine.configCache.size === 0
           : ((page[i] as number) & syncCsMask) === 0 && !engine.atcInvFailed)

@@ -2,10 +2,15 @@
  * The TLB: translations cached with the tags TLB invalidation commands match on (§4.4): the
  * translation regime (NS-EL1 "NH", EL2, EL2-E2H), VMID, ASID or global (nG == 0), and the stage
  * that produced the entry. Entries stay until an invalidation removes them, so a driver that
- * forgets one keeps using the old translation, as hardware would.
+ * forgets one keeps using the old translation, as hardware would. The table descriptors walks
+ * read are kept beside the leaves, in the walk cache (`walks`, walk-cache.ts), which the same
+ * invalidations maintain (§3.21.1).
  */
 
-export type Regime = 'NH' | 'EL2' | 'EL2_E2H';
+import { ctxKey, type Regime } from './tlb-tags';
+import { WalkCache } from './walk-cache';
+
+export type { Regime } from './tlb-tags';
 
 export interface TlbEntry {
   readonly regime: Regime;
@@ -40,21 +45,23 @@ export interface TlbEntry {
   readonly ipa: number | undefined;
 }
 
-const REGIMES: Record<Regime, number> = { NH: 0, EL2: 1, EL2_E2H: 2 };
-
-function ctxKey(regime: Regime, vmid: number, asid: number): number {
-  return (regime === 'NH' ? 0 : REGIMES[regime]) * 68719476736 + (vmid + 1) * 262144 + (asid + 2);
-}
-
 /** Entries of one context by leaf size; an array, since a context rarely has more than two sizes. */
 type SizeMap = { log2: number; pages: Map<number, TlbEntry> }[];
 
 export class Tlb {
   private readonly contexts = new Map<number, SizeMap>();
   private count = 0;
+  /** Table descriptors cached by walks (§3.21.1). */
+  readonly walks = new WalkCache();
 
+  /** Leaf entries (translations); the walk cache counts its own. */
   get size(): number {
     return this.count;
+  }
+
+  /** Nothing cached: no leaf and no table entry, so an invalidation has nothing to do. */
+  get empty(): boolean {
+    return this.count === 0 && this.walks.size === 0;
   }
 
   /** Look up `vaPage12` (input address >> 12) in a context, then among its global entries. */
@@ -109,10 +116,12 @@ export class Tlb {
     return n;
   }
 
+  /** Empties the TLB, walk cache included; returns how many leaf entries it held. */
   clear(): number {
     const n = this.count;
     this.contexts.clear();
     this.count = 0;
+    this.walks.clear();
     return n;
   }
 

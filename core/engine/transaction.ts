@@ -13,13 +13,14 @@ import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import * as caps from '../structures/capabilities';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
 import { selectTtb, walk } from '../translation/walk';
-import type { Access, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
+import type { Access, WalkCacheHooks, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
 import { cdKey, generation } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
 import { F } from './registers';
 import { currentStreamTable } from './stream-table';
 import type { Regime, TlbEntry } from './tlb';
+import type { WalkCacheEntry } from './walk-cache';
 
 export type { StreamMemo, Transaction } from './context';
 
@@ -280,6 +281,85 @@ function memoryFor(engine: EngineContext, what: string): WalkMemory {
   };
 }
 
+/** The TLB tags of a walk: its regime, VMID and ASID (-2 for stage 2, as the TLB's stage-2-only entries). */
+interface WalkTags {
+  readonly regime: Regime;
+  readonly vmid: number;
+  readonly asid: number;
+}
+
+/**
+ * The walk cache of one tag context for the walker (§3.21.1): a table descriptor found there is
+ * used without reading memory, as hardware may, and reported when memory no longer holds it.
+ * Probes (stale-entry re-walks, with events suppressed) see the tables as memory holds them now.
+ */
+function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, stage: 1 | 2): WalkCacheHooks | undefined {
+  if (engine.suppressEvents) return undefined;
+  const wc = engine.tlb.walks;
+  const { regime, vmid, asid } = tags;
+  return {
+    empty: wc.size === 0,
+    lookup: (level, log2, page) => {
+      const e = wc.lookup(regime, vmid, asid, level, log2, page);
+      if (e === undefined) return undefined;
+      if (engine.recording)
+        engine.log({
+          kind: 'fetch',
+          text: `stage-${stage} level ${level} descriptor ${hex(e.descriptor, 64)} from the walk cache (a table descriptor read from ${hex(e.address, 64)} by an earlier walk): the walk goes on at level ${level + 1}`,
+          address: e.address,
+        });
+      if (engine.checkStale) checkStaleWalk(engine, t, e);
+      return e;
+    },
+    insert: (level, log2, page, c) =>
+      wc.insert({
+        regime,
+        vmid,
+        asid,
+        stages: stage,
+        level,
+        log2,
+        page,
+        address: c.address,
+        descriptor: c.descriptor,
+        next: c.next,
+        noWrite: c.noWrite,
+        noUser: c.noUser,
+        xn: c.xn,
+        pxn: c.pxn,
+        sid: t.sid,
+        seq: engine.activity.length,
+      }),
+  };
+}
+
+/**
+ * A walk used a cached table descriptor that memory no longer holds: the walk follows the old
+ * table, as hardware with a walk cache does, until a TLB invalidation that reaches table entries
+ * (Leaf = 0, or by ASID / VMID / all) removes it (§3.21.1, §4.4).
+ */
+function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry): void {
+  const a = Number(e.address);
+  const now = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+  if (now === e.descriptor) return;
+  const cmd =
+    e.stages === 2
+      ? 'CMD_TLBI_S2_IPA'
+      : e.regime === 'NH'
+        ? `CMD_TLBI_NH_VA (ASID ${e.asid})`
+        : e.regime === 'EL2_E2H'
+          ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
+          : 'CMD_TLBI_EL2_VA';
+  engine.log({
+    kind: 'stale',
+    text: `stale walk cache entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the SMMU still holds the stage ${e.stages} level ${e.level} table descriptor ${hex(e.descriptor, 64)} read from ${hex(e.address, 64)}, but memory there now holds ${hex(now, 64)}, so the walk goes on through the old table at ${hex(e.next, 64)}; a ${cmd} with Leaf = 0 (Leaf = 1 invalidates only last-level entries), or a wider TLB invalidation, then CMD_SYNC is missing`,
+    section: '4.4',
+    address: e.address,
+    severity: 'warning',
+    code: 'stale.walk',
+  });
+}
+
 const FAULT_EVENTS: Record<WalkFault['kind'], EventName> = {
   translation: 'F_TRANSLATION',
   addressSize: 'F_ADDR_SIZE',
@@ -358,9 +438,13 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
   const s2p_ = s2 ? s2Params(engine, ste) : undefined;
 
   // Stage 2 translation of an IPA (also used for stage-1 table and CD fetches when nested).
+  const s2Tags: WalkTags = { regime: 'NH', vmid, asid: STAGE2_ONLY };
   const stage2 = (ipa: bigint, access: Access): WalkResult => {
     if (!s2p_) throw new Error('internal: stage 2 used without parameters');
-    return walk(s2p_, ipa, access, memoryFor(engine, 'stage-2'));
+    const mem = memoryFor(engine, 'stage-2');
+    const wc = walkCacheFor(engine, t, s2Tags, 2);
+    if (wc) mem.walkCache = wc;
+    return walk(s2p_, ipa, access, mem);
   };
 
   if (!s1) {
@@ -408,6 +492,7 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
   const cd = locateCd(engine, t, ste, ssidUsed, s2 ? stage2 : undefined);
   if (isFail(cd)) return cd.fail;
   const asid = cd.asid;
+  const tags: WalkTags = { regime, vmid, asid };
 
   // TLB (§4.4): tagged by regime, VMID, ASID (or global). Addresses below 2^53 take the
   // number path (one BigInt conversion each way); others split with BigInt shifts.
@@ -421,12 +506,12 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
     if (permits(hit, t.access)) {
       engine.memo = { sid: t.sid, ssid: t.ssid, gen: generation.value, regime, vmid, asid };
       if (engine.checkStale)
-        checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined));
+        checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, tags, s2 ? stage2 : undefined));
       return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
     }
     // A permission fault on a cached entry: fall through to the walk, which reports it precisely.
   }
-  const r = walkStage1(engine, t, ste, cd, s2 ? stage2 : undefined);
+  const r = walkStage1(engine, t, ste, cd, tags, s2 ? stage2 : undefined);
   if ('result' in r) return r.result;
   const e = r.entry;
   // Built field by field: an object spread here cost microseconds per walk.
@@ -628,6 +713,7 @@ function walkStage1(
   t: Transaction,
   ste: SteFields,
   cd: CdFields,
+  tags: WalkTags,
   stage2: Stage2Fn | undefined,
 ): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
@@ -660,6 +746,8 @@ function walkStage1(
   if (!params)
     return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: `reserved TG${sel} encoding` }, 1);
   const mem = memoryFor(engine, 'stage-1');
+  const wc = walkCacheFor(engine, t, tags, 1);
+  if (wc) mem.walkCache = wc;
   let s2OnWalk: WalkFault | undefined;
   if (stage2) {
     mem.tableAddress = (ipa) => {
@@ -898,7 +986,10 @@ export function stage1Ipa(engine: EngineContext, t: Transaction): bigint | undef
     const stage2 = (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'));
     const cd = locateCd(engine, t, ste, t.ssid ?? 0, stage2);
     if (isFail(cd)) return undefined;
-    const r = walkStage1(engine, t, ste, cd, stage2);
+    // The same tags as the request's translation (translateFull), so the walk cache answers alike.
+    const regime: Regime = ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
+    const tags: WalkTags = { regime, vmid: engine.s2p ? ste.s2Vmid : -1, asid: cd.asid };
+    const r = walkStage1(engine, t, ste, cd, tags, stage2);
     if ('result' in r || r.entry.ipa === undefined) return undefined;
     return BigInt(r.entry.ipa) * 4096n + (t.address & 0xfffn);
   } finally {

@@ -155,13 +155,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: '128-bit VMSAv9-128 descriptors are not modelled: tables are walked as VMSAv8-64 with 64-bit descriptors',
   },
   {
-    id: 'lpa2',
-    field: { register: 'IDR5', field: 'DS' },
-    section: '6.3.6',
-    registers: [],
-    what: '52-bit addresses with the 4 KB and 16 KB granules (CD.DS, STE.S2DS; FEAT_LPA2) are not modelled: walks use the 48-bit formats (no start level -1, no OA[51:50] in descriptors)',
-  },
-  {
     id: 'haft',
     field: { register: 'IDR0', field: 'HTTU' },
     holds: (v) => v === 3,

@@ -16,11 +16,15 @@ export function s2WalkParams(ste: SteFields, ids: IdView, oas: number): WalkPara
   const granule = granuleFromS2Tg(ste.s2Tg);
   if (!granule) return undefined;
   // With SMMU_IDR3.STT, 4 KB S2SL0 = 3 starts at level 3 and S2T0SZ may reach 48 (§5.2 S2SL0,
-  // S2T0SZ); checkSte has accepted the STE on the same rules, so the walk must too.
-  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz, { stt: caps.stt(ids) });
+  // S2T0SZ); with S2DS (IDR5.DS), S2SL0_2 selects level -1 and S2T0SZ may go down to 12 (§5.2
+  // S2DS). checkSte has accepted the STE on the same rules, so the walk must too.
+  const ds = caps.ds(ids) && ste.s2Ds === 1;
+  const startLevel = startLevelS2(ste.s2Sl0, granule, ste.s2T0sz, { stt: caps.stt(ids), ds, sl2: ste.s2Sl02 });
   if (startLevel === undefined) return undefined;
   const httu = caps.httu(ids);
   return {
+    ds,
+    dsSh: ste.s2Sh0,
     stage: 2,
     granule,
     tsz: ste.s2T0sz,
@@ -59,5 +63,9 @@ export function s1WalkParams(
     wxn: cd.wxn === 1,
     uwxn: cd.uwxn === 1,
     pan: cd.pan === 1,
+    // CD.DS (RES0 without SMMU_IDR5.DS): the LPA2 formats for a 4 KB / 16 KB walk, whose leaves
+    // then take CD.SHx for their Shareability (§5.4 DS).
+    ds: caps.ds(ids) && cd.ds === 1,
+    dsSh: sel === 0 ? cd.sh0 : cd.sh1,
   };
 }

@@ -54,6 +54,19 @@ export interface WalkParams {
    * outputBits === 52. Descriptor bits [15:12] are OA[51:48] when outputBits is 52.
    */
   readonly lpa?: boolean;
+  /**
+   * FEAT_LPA2 for this walk (CD.DS / STE.S2DS = 1 with SMMU_IDR5.DS, §5.4 DS, §5.2 S2DS): with the
+   * 4 KB and 16 KB granules, TnSZ down to 12 (52-bit input), a level -1 start (4 KB), level 0
+   * blocks (4 KB) and level 1 blocks (16 KB), and descriptors whose bits [9:8] are OA[51:50] and
+   * [49:48] OA[49:48] instead of SH[1:0] and RES0 (Arm ARM D8.3, TCR_ELx.DS). IGNORED with the
+   * 64 KB granule (the 52-bit 64 KB format is FEAT_LPA's, `lpa`).
+   */
+  readonly ds?: boolean;
+  /**
+   * The Shareability a leaf gets when `ds` takes its descriptor bits [9:8] for the address: the
+   * walk's own, CD.SH0 / CD.SH1 (§5.4 DS) or STE.S2SH0 (§5.2 S2DS). Default 0 (Non-shareable).
+   */
+  readonly dsSh?: number;
 }
 
 export interface Access {
@@ -96,6 +109,35 @@ export interface WalkStep {
   readonly descriptor: bigint;
   /** When hardware updated the descriptor (Access flag / dirty state): the value written. */
   readonly written?: bigint;
+  /** The descriptor came from the walk cache, not from memory (§3.21.1). */
+  readonly cached?: boolean;
+}
+
+/** A table descriptor as a walk cache keeps it (§3.21.1): what a walk needs to go on below it. */
+export interface CachedTable {
+  /** The PA the descriptor was read from. */
+  readonly address: bigint;
+  /** The descriptor as read. */
+  readonly descriptor: bigint;
+  /** The next-level table's address (an IPA in a nested stage 1 walk). */
+  readonly next: bigint;
+  /** Hierarchical controls of this descriptor and those above it (stage 1, Arm ARM D8.4.2). */
+  readonly noWrite: boolean;
+  readonly noUser: boolean;
+  readonly xn: boolean;
+  readonly pxn: boolean;
+}
+
+/**
+ * A walk cache for one tag context (regime, VMID, ASID, stage), keyed by the level of a table
+ * descriptor and the input range it covers: `page` is the input address (all 64 bits) divided by
+ * 2^log2, the bytes the descriptor's level covers.
+ */
+export interface WalkCacheHooks {
+  /** Nothing cached when the walk starts: the walker skips the lookups. */
+  readonly empty: boolean;
+  lookup(level: number, log2: number, page: number): CachedTable | undefined;
+  insert(level: number, log2: number, page: number, t: CachedTable): void;
 }
 
 export interface WalkOk {
@@ -108,6 +150,7 @@ export interface WalkOk {
   readonly perms: { readonly r: boolean; readonly w: boolean; readonly x: boolean };
   /** Stage 1: AttrIndx[2:0]; stage 2: MemAttr[3:0]. */
   readonly attrIndx: number;
+  /** Shareability: descriptor bits [9:8], or with LPA2 (`ds`) the walk's own (`dsSh`). */
   readonly sh: number;
   readonly nG: boolean;
   /** The Contiguous hint (bit 52): a TLB may cache the run as one entry (Arm ARM D8.6). */
@@ -132,4 +175,9 @@ export interface WalkMemory {
    * (§3.13.5). Omitted: table addresses are PAs.
    */
   tableAddress?(ipa: bigint, write?: boolean): bigint | WalkFault;
+  /**
+   * The walk cache: the walk starts below the deepest cached table descriptor for its input
+   * address, and caches the table descriptors it reads. Omitted: every level is read.
+   */
+  walkCache?: WalkCacheHooks;
 }

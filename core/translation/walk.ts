@@ -2,16 +2,17 @@
  * The VMSAv8-64 translation table walk (Arm ARM D8; SMMU §3.4 address sizes, §3.13 Access flag
  * and dirty state, §7.3.22 fault priority): 4 KB, 16 KB and 64 KB granules, stage 1 and stage 2,
  * blocks and pages, concatenated stage 2 start tables, 52-bit output with the 64 KB granule
- * (FEAT_LPA: descriptor bits [15:12] are OA[51:48]), hierarchical stage 1 permissions, PAN, WXN,
- * stage 2 XN[1:0] (FEAT_XNX), hardware Access flag and dirty state (DBM) updates.
+ * (FEAT_LPA: descriptor bits [15:12] are OA[51:48]), 52-bit input and output with the 4 KB and
+ * 16 KB granules (FEAT_LPA2, CD.DS / STE.S2DS: a level -1 start, level 0 / level 1 blocks, OA[51:50]
+ * in descriptor bits [9:8] and the Shareability from the CD or STE), hierarchical stage 1
+ * permissions, PAN, WXN, stage 2 XN[1:0] (FEAT_XNX), hardware Access flag and dirty state (DBM)
+ * updates.
  *
  * Faults come in the order of §7.3.22: translation (input range), then per level external abort,
  * translation (descriptor), address size (the descriptor's output), then Access flag, then
  * permission on the leaf.
  *
- * Not modelled: 52-bit with the 4 KB / 16 KB granules (FEAT_LPA2, CD.DS / STE.S2DS: start levels -1
- * and the moved OA[51:50] and SH bits), VMSAv8-32 LPAE and VMSAv9-128 tables, permission
- * indirection and overlays, hardware Access flag in table descriptors (HAFT), big-endian tables.
+ * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, permission indirection and overlays, hardware Access flag in table descriptors (HAFT), big-endian tables.
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
 import { sizeBits } from '../structures/fields';
@@ -19,6 +20,8 @@ import { sizeBits } from '../structures/fields';
 const M64 = (1n << 64n) - 1n;
 /** Descriptor output address bits [47:12]; higher bits are attributes or RES0 without LPA2. */
 const OA_47_12 = 0x0000_ffff_ffff_f000n;
+/** With LPA2 (TCR_ELx.DS = 1) descriptor bits [49:12] are OA[49:12] (Arm ARM D8.3). */
+const OA_49_12 = 0x0003_ffff_ffff_f000n;
 const AF = 1n << 10n;
 const AP2 = 1n << 7n; // stage 1 AP[2] (read-only) / stage 2 S2AP[1] (write)
 const DBM = 1n << 51n;
@@ -33,17 +36,21 @@ function stride(g: Granule): number {
   return pageShift(g) - 3;
 }
 
-/** Lowest level a walk can start at without FEAT_LPA2: 0, except 1 with 64 KB (Arm ARM D8.2). */
-function minLevel(g: Granule): number {
-  return g === 64 ? 1 : 0;
+/**
+ * Lowest level a walk can start at (Arm ARM D8.2): 0, except 1 with 64 KB; with FEAT_LPA2
+ * (DS = 1) the 4 KB granule's 52-bit inputs start at level -1.
+ */
+function minLevel(g: Granule, ds: boolean): number {
+  return g === 64 ? 1 : g === 4 && ds ? -1 : 0;
 }
 
 /**
- * Smallest TnSZ without FEAT_LPA2: 16 (48 bits) for 4 KB / 16 KB, 12 (52 bits) for 64 KB
- * (§3.4 item 1.b.ii, §5.2 S2T0SZ; CD.DS / STE.S2DS are not modelled).
+ * Smallest TnSZ: 16 (48 bits) for 4 KB / 16 KB, 12 (52 bits) for 64 KB, and for 4 KB / 16 KB with
+ * DS = 1 (§5.4 T0SZ, §5.2 S2T0SZ: "CD.DS == 1 and the corresponding CD.TGx selects a 4KB or 16KB
+ * granule"; the CD and STE checks add the SMMU_IDR5.VAX and IAS limits).
  */
-function minTsz(g: Granule): number {
-  return g === 64 ? 12 : 16;
+function minTsz(g: Granule, ds: boolean): number {
+  return g === 64 || ds ? 12 : 16;
 }
 
 /**
@@ -57,12 +64,15 @@ function startBits(g: Granule, tsz: number, level: number): number {
 /**
  * Stage 1 starting level: the level whose index holds the input address's top bits, resolving
  * between 1 and stride bits (Arm ARM D8.2: stage 1 has no concatenated tables). Undefined when
- * tsz is outside 16..48 (12..47 for 64 KB).
+ * tsz is outside 16..48 (12..47 for 64 KB; 12..48 for 4 KB and 16 KB with DS = 1). With DS = 1 a
+ * 4 KB granule starts a 49- to 52-bit input at level -1 and a 16 KB one a 48- to 52-bit input at
+ * level 0 (FEAT_LPA2).
  */
-export function startLevelS1(g: Granule, tsz: number): number | undefined {
-  if (!Number.isInteger(tsz) || tsz < minTsz(g) || tsz > (g === 64 ? 47 : 48)) return undefined;
+export function startLevelS1(g: Granule, tsz: number, ds = false): number | undefined {
+  const lpa2 = ds && g !== 64;
+  if (!Number.isInteger(tsz) || tsz < minTsz(g, lpa2) || tsz > (g === 64 ? 47 : 48)) return undefined;
   const lvl = 4 - Math.ceil((64 - tsz - pageShift(g)) / stride(g));
-  if (lvl < minLevel(g) || lvl > 3) return undefined;
+  if (lvl < minLevel(g, lpa2) || lvl > 3) return undefined;
   return lvl;
 }
 
@@ -77,27 +87,41 @@ export interface S2StartOptions {
   readonly stt?: boolean;
   /** The IAS: S2T0SZ must be at least 64 - IAS (§5.2 S2T0SZ). */
   readonly ias?: number;
+  /**
+   * STE.S2DS with SMMU_IDR5.DS (FEAT_LPA2, §5.2 S2DS): S2T0SZ down to 12 with 4 KB and 16 KB,
+   * {S2SL0_2, S2SL0} = 0b100 starts a 4 KB walk at level -1, and 16 KB S2SL0 = 3 at level 0.
+   */
+  readonly ds?: boolean;
+  /** STE.S2SL0_2 (VTCR_EL2.SL2): counts only with a 4 KB granule and `ds` (§5.2 S2SL0). */
+  readonly sl2?: number;
 }
 
 /**
- * Stage 2 starting level from S2SL0 (VTCR_EL2.SL0 encoding, §5.2 S2SL0): 4 KB: 0→2, 1→1, 2→0,
- * 3→3 (FEAT_TTST only); 16 KB and 64 KB: 0→3, 1→2, 2→1; 16 KB 3 (level 0) needs S2DS and 64 KB 3
- * is reserved. Undefined (the STE is ILLEGAL, §5.2 S2SL0 / S2T0SZ) when the encoding is reserved,
+ * Stage 2 starting level from S2SL0 (VTCR_EL2.{SL2, SL0} encoding, §5.2 S2SL0): 4 KB: 0→2, 1→1,
+ * 2→0, 3→3 (FEAT_TTST only), and with S2DS {S2SL0_2, S2SL0} = 0b100 → -1 (other SL2 = 1 values
+ * reserved); 16 KB and 64 KB: 0→3, 1→2, 2→1; 16 KB 3 (level 0) needs S2DS and 64 KB 3 is
+ * reserved. Undefined (the STE is ILLEGAL, §5.2 S2SL0 / S2T0SZ) when the encoding is reserved,
  * or the level is inconsistent with S2T0SZ: the start level must resolve at least 1 bit and at
  * most stride + 4 bits, that is up to 16 concatenated tables (Arm ARM AArch64.S2InconsistentSL).
  * The S2T0SZ range checks that depend on the implementation (STT, IAS, OAS) are made only when
  * the options say what the implementation has.
  */
 export function startLevelS2(sl0: number, g: Granule, tsz: number, opts: S2StartOptions = {}): number | undefined {
-  if (!Number.isInteger(tsz) || tsz < minTsz(g) || tsz > 63) return undefined;
+  const ds = !!opts.ds && g !== 64;
+  if (!Number.isInteger(tsz) || tsz < minTsz(g, ds) || tsz > 63) return undefined;
   if (opts.stt !== undefined && tsz > (opts.stt ? (g === 64 ? 47 : 48) : 39)) return undefined;
   if (opts.ias !== undefined && tsz < 64 - opts.ias) return undefined;
   let lvl: number | undefined;
-  if (g === 4) lvl = sl0 === 3 ? (opts.stt ? 3 : undefined) : [2, 1, 0][sl0];
+  if (g === 4 && ds && opts.sl2 === 1) lvl = sl0 === 0 ? -1 : undefined;
+  else if (g === 4) lvl = sl0 === 3 ? (opts.stt ? 3 : undefined) : [2, 1, 0][sl0];
+  else if (g === 16 && sl0 === 3) lvl = ds ? 0 : undefined;
   else lvl = [3, 2, 1][sl0];
   if (lvl === undefined) return undefined;
   if (opts.oas !== undefined) {
+    // AArch64.S2InvalidSL: a level only a larger PA needs is reserved below that PAMax.
+    if (lvl === -1 && opts.oas < 52) return undefined;
     if (g === 4 && lvl === 0 && opts.oas < 44) return undefined;
+    if (g === 16 && lvl === 0 && opts.oas < 52) return undefined;
     if (g === 16 && lvl === 1 && opts.oas < 42) return undefined;
     if (g === 64 && lvl === 1 && opts.oas < 44) return undefined;
   }
@@ -153,28 +177,39 @@ export function selectTtb(va: bigint, t0sz: number, t1sz: number, tbi: number): 
 }
 
 /**
- * Whether a block descriptor is allowed at a level (Arm ARM AArch64.BlockDescSupported, without
- * LPA2): 4 KB at levels 1 and 2; 16 KB at level 2; 64 KB at level 2, and level 1 with a 52-bit PA.
+ * Whether a block descriptor is allowed at a level (Arm ARM AArch64.BlockDescSupported): 4 KB at
+ * levels 1 and 2, and level 0 with DS = 1; 16 KB at level 2, and level 1 with DS = 1; 64 KB at
+ * level 2, and level 1 with a 52-bit PA. `ds` is already false for the 64 KB granule.
  */
-function blockAllowed(g: Granule, level: number, lpa: boolean): boolean {
-  if (g === 4) return level === 1 || level === 2;
-  if (g === 16) return level === 2;
+function blockAllowed(g: Granule, level: number, lpa: boolean, ds: boolean): boolean {
+  if (g === 4) return level === 1 || level === 2 || (level === 0 && ds);
+  if (g === 16) return level === 2 || (level === 1 && ds);
   return level === 2 || (level === 1 && lpa);
 }
 
 /**
- * The address a table or leaf descriptor outputs: bits [47:shift], with the 64 KB granule and a
- * 52-bit effective output size (IPS / S2PS = 0b110) also OA[51:48] from bits [15:12] (Arm ARM
- * D8.3, FEAT_LPA). Bits below shift in a block descriptor are RES0 and ignored, as are [15:12]
- * with a smaller output size and [51:48] throughout (they hold OA bits only with LPA2).
+ * The address a table or leaf descriptor outputs (Arm ARM D8.3): bits [47:shift]; with the 64 KB
+ * granule and a 52-bit effective output size (IPS / S2PS = 0b110) also OA[51:48] from bits
+ * [15:12] (FEAT_LPA); with DS = 1 (4 KB / 16 KB, FEAT_LPA2) bits [49:shift] and OA[51:50] from
+ * bits [9:8], which are then not the Shareability. Bits below shift in a block descriptor are
+ * RES0 and ignored, as are [15:12] with a smaller output size and, without DS, [49:48].
  */
-function outputAddress(d: bigint, shift: number, g: Granule, oa52: boolean): bigint {
-  let oa = d & OA_47_12 & ~((1n << BigInt(shift)) - 1n);
+function outputAddress(d: bigint, shift: number, g: Granule, oa52: boolean, ds: boolean): bigint {
+  const low = ~((1n << BigInt(shift)) - 1n);
+  if (ds) return (d & OA_49_12 & low) | (((d >> 8n) & 3n) << 50n);
+  let oa = d & OA_47_12 & low;
   if (g === 64 && oa52) oa |= ((d >> 12n) & 0xfn) << 48n;
   return oa;
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16).toUpperCase()}`;
+
+/** What a block at a level it is not allowed at would need, for the fault's message. */
+function blockNeeds(g: Granule, level: number): string {
+  if (g === 64 && level === 1) return ' without a 52-bit PA';
+  if ((g === 4 && level === 0) || (g === 16 && level === 1)) return ' without LPA2 (DS = 0)';
+  return '';
+}
 
 interface Perms {
   r: boolean;
@@ -278,22 +313,24 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
   const ps = pageShift(g);
   const st = stride(g);
   const lpa = p.lpa ?? p.outputBits === 52;
+  // TCR_ELx.DS / VTCR_EL2.DS has no effect with the 64 KB granule (§5.4 DS, §5.2 S2DS: RES0 there).
+  const ds = !!p.ds && g !== 64;
   const oa52 = p.outputBits === 52;
   const ob = BigInt(p.outputBits);
   const iaBits = 64 - p.tsz;
 
-  const start = p.startLevel ?? startLevelS1(g, p.tsz);
-  if (start === undefined || !Number.isInteger(p.tsz) || p.tsz < minTsz(g) || p.tsz > 63) {
+  const start = p.startLevel ?? startLevelS1(g, p.tsz, ds);
+  if (start === undefined || !Number.isInteger(p.tsz) || p.tsz < minTsz(g, ds) || p.tsz > 63) {
     return walkFault(
       stage,
       ia,
       'translation',
       0,
-      `no valid starting level for a ${g} KB granule with ${stage === 1 ? 'TnSZ' : 'S2T0SZ'} ${p.tsz}`,
+      `no valid starting level for a ${g} KB granule with ${stage === 1 ? 'TnSZ' : 'S2T0SZ'} ${p.tsz}${ds ? ' (DS = 1)' : ''}`,
     );
   }
   const sBits = startBits(g, p.tsz, start);
-  if (start < minLevel(g) || start > 3 || sBits < 1 || sBits > st + (stage === 2 ? 4 : 0)) {
+  if (start < minLevel(g, ds) || start > 3 || sBits < 1 || sBits > st + (stage === 2 ? 4 : 0)) {
     return walkFault(
       stage,
       ia,
@@ -339,7 +376,27 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
 
   const steps: WalkStep[] = [];
   const tables: TableAttrs = { noWrite: false, noUser: false, xn: false, pxn: false };
-  for (let level = start; level <= 3; level++) {
+  // The walk cache (§3.21.1): start below the deepest table descriptor cached for this address.
+  // Its key is the whole address, so TTB0 and TTB1 ranges (whose inputs are equal once masked) differ.
+  const wc = mem.walkCache;
+  const whole = ia & M64;
+  let first = start;
+  if (wc && !wc.empty) {
+    for (let level = 2; level >= start; level--) {
+      const shift = ps + st * (3 - level);
+      const hit = wc.lookup(level, shift, Number(whole >> BigInt(shift)));
+      if (hit === undefined) continue;
+      steps.push({ level, address: hit.address, descriptor: hit.descriptor, cached: true });
+      tables.noWrite = hit.noWrite;
+      tables.noUser = hit.noUser;
+      tables.xn = hit.xn;
+      tables.pxn = hit.pxn;
+      table = hit.next;
+      first = level + 1;
+      break;
+    }
+  }
+  for (let level = first; level <= 3; level++) {
     const shift = ps + st * (3 - level);
     const idxBits = level === start ? sBits : st;
     const index = (input >> BigInt(shift)) & ((1n << BigInt(idxBits)) - 1n);
@@ -383,18 +440,18 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
           level,
           `bits[1:0] = 0b01 at level 3 (${hex(pa)}) are reserved: a level 3 descriptor is a page (0b11) or invalid`,
         );
-      if (!blockAllowed(g, level, lpa))
+      if (!blockAllowed(g, level, lpa, ds))
         return walkFault(
           stage,
           ia,
           'translation',
           level,
-          `a block descriptor is not allowed at level ${level} with a ${g} KB granule${g === 64 && level === 1 ? ' without a 52-bit PA' : ''} (Arm ARM D8.3)`,
+          `a block descriptor is not allowed at level ${level} with a ${g} KB granule${blockNeeds(g, level)} (Arm ARM D8.3)`,
         );
     }
 
     if (isTableOrPage && level < 3) {
-      const next = outputAddress(d, ps, g, oa52);
+      const next = outputAddress(d, ps, g, oa52, ds);
       if (next >> ob !== 0n) {
         return walkFault(
           stage,
@@ -410,12 +467,21 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         tables.xn ||= ((d >> 60n) & 1n) === 1n;
         tables.pxn ||= ((d >> 59n) & 1n) === 1n;
       }
+      wc?.insert(level, shift, Number(whole >> BigInt(shift)), {
+        address: pa,
+        descriptor: d,
+        next,
+        noWrite: tables.noWrite,
+        noUser: tables.noUser,
+        xn: tables.xn,
+        pxn: tables.pxn,
+      });
       table = next;
       continue;
     }
 
     // A leaf: a block (levels 1-2) or a page (level 3).
-    const oaBase = outputAddress(d, shift, g, oa52);
+    const oaBase = outputAddress(d, shift, g, oa52, ds);
     if (oaBase >> ob !== 0n) {
       return walkFault(
         stage,
@@ -503,7 +569,8 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       size,
       perms,
       attrIndx: Number((next >> 2n) & (stage === 1 ? 7n : 15n)),
-      sh: Number((next >> 8n) & 3n),
+      // With DS = 1 bits [9:8] are OA[51:50]: the Shareability is the walk's (§5.4 DS, §5.2 S2DS).
+      sh: ds ? (p.dsSh ?? 0) : Number((next >> 8n) & 3n),
       nG: stage === 1 && !p.singlePrivilege ? ((next >> 11n) & 1n) === 1n : false,
       contiguous: ((next >> 52n) & 1n) === 1n,
       descriptor: next,

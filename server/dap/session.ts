@@ -46,7 +46,7 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   readonly trace?: boolean;
   /**
    * The configuration of a script or queue descriptor that has no `config` line: a preset name
-   * (`qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`) or a file, relative to the program's folder (the
+   * (`qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`, `smmuv3.4-lpa2`) or a file, relative to the program's folder (the
    * VS Code client passes the `smmu.configuration` setting, resolved).
    */
   readonly defaultConfig?: string;

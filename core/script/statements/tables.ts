@@ -62,9 +62,10 @@ const MAP_IOVA: NamedArg = {
 };
 
 /**
- * `map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [ro] [xn] [user] [noaf] [global] [attr=N]`:
+ * `map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [user] [noaf] [global] [attr=N]`:
  * write the descriptors of a VMSAv8-64 table (creating missing tables from the pool) so VA maps
- * to PA with a leaf of `size` bytes (a page or a block).
+ * to PA with a leaf of `size` bytes (a page or a block); with `ds`, in the FEAT_LPA2 format of
+ * CD.DS / STE.S2DS = 1 (Arm ARM D8.3).
  */
 export const MAP: EngineDef<'map'> = {
   syntax: 'engine',
@@ -77,7 +78,7 @@ export const MAP: EngineDef<'map'> = {
   summary: 'Writes translation table descriptors so an input address maps to an output address',
   forms: [
     {
-      doc: 'Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back.',
+      doc: 'Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back. With `ds`, the FEAT_LPA2 format of CD.DS / STE.S2DS = 1: OA[51:50] in bits [9:8] and no Shareability there (the CD or STE gives it), tsz down to 12, level 0 (4 KB) and level 1 (16 KB) blocks.',
     },
   ],
   args: {
@@ -110,6 +111,17 @@ export const MAP: EngineDef<'map'> = {
         kind: 'value',
         placeholder: 'N',
         doc: "Stage 2: the STE's S2SL0, which with the granule gives the starting level.",
+      },
+      {
+        name: 'sl2',
+        kind: 'value',
+        placeholder: 'N',
+        doc: "Stage 2 with `ds` and a 4 KB granule: the STE's S2SL0_2; with sl0=0, sl2=1 starts at level -1 (§5.2 S2SL0).",
+      },
+      {
+        name: 'ds',
+        kind: 'flag',
+        doc: 'The FEAT_LPA2 format of CD.DS / STE.S2DS = 1 (4 KB and 16 KB granules): tsz down to 12, a level -1 start (4 KB), level 0 (4 KB) and level 1 (16 KB) blocks, OA[51:50] in descriptor bits [9:8] and no Shareability there (§5.4 DS, §5.2 S2DS).',
       },
       { name: 'ro', kind: 'flag', doc: 'Read-only: AP[2] at stage 1, S2AP read-only at stage 2.' },
       { name: 'xn', kind: 'flag', doc: 'Not executable: PXN and UXN at stage 1, XN at stage 2.' },
@@ -155,12 +167,17 @@ export const MAP: EngineDef<'map'> = {
     const perLevel = pageShift - 3;
     const size = num('size', 2 ** pageShift) as number;
     const tsz = num('tsz', 64 - 48) as number;
+    // DS changes nothing with the 64 KB granule (§5.4 DS, §5.2 S2DS).
+    const ds = flag(s, 'ds') && g !== 64;
     let level: number | undefined;
-    if (stage === 1) level = startLevelS1(g, tsz);
+    if (stage === 1) level = startLevelS1(g, tsz, ds);
     else {
       const sl0 = num('sl0');
       // The same start-level rules as the SMMU's stage-2 walk (transaction.ts s2Params).
-      level = sl0 === undefined ? startLevelS1(g, tsz) : startLevelS2(sl0, g, tsz, { stt: stt(engine.ids) });
+      level =
+        sl0 === undefined
+          ? startLevelS1(g, tsz, ds)
+          : startLevelS2(sl0, g, tsz, { stt: stt(engine.ids), ds, sl2: num('sl2', 0) });
     }
     if (level === undefined)
       return {
@@ -177,7 +194,8 @@ export const MAP: EngineDef<'map'> = {
     if (
       !Number.isInteger(Math.log2(size)) ||
       (Math.log2(size) - pageShift) % perLevel !== 0 ||
-      leafLevel < Math.max(level, g === 4 ? 1 : 2) ||
+      // Blocks from level 1 (4 KB) or 2; with LPA2 one level higher (Arm ARM D8.3).
+      leafLevel < Math.max(level, (g === 4 ? 1 : 2) - (ds ? 1 : 0)) ||
       leafLevel > 3
     ) {
       return {
@@ -191,6 +209,19 @@ export const MAP: EngineDef<'map'> = {
         ],
       };
     }
+    // A descriptor holds 48 output address bits, 52 with LPA2 or the 64 KB granule (Arm ARM D8.3).
+    const paBits = ds || g === 64 ? 52 : 48;
+    if (pa >= 2 ** paBits)
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'map.pa-range',
+            `pa ${hex(BigInt(pa))} does not fit the ${paBits} output address bits of a ${g} KB descriptor${paBits === 48 && g !== 64 ? ' (52 with ds, FEAT_LPA2)' : ''}`,
+            arg(s, 'pa')?.range ?? s.range,
+          ),
+        ],
+      };
     if (va % size !== 0 || pa % size !== 0)
       return {
         diagnostics: [
@@ -204,7 +235,8 @@ export const MAP: EngineDef<'map'> = {
       const da = table + 8 * idx;
       const d = engine.memory.read(BigInt(da), 8);
       if ((d & 3n) === 3n) {
-        table = Number(d & 0x0000_ffff_ffff_f000n) - (Number(d & 0x0000_ffff_ffff_f000n) % 2 ** pageShift);
+        const next = Number(descriptorAddress(d, ds, g));
+        table = next - (next % 2 ** pageShift);
         continue;
       }
       if ((d & 1n) === 1n)
@@ -222,15 +254,16 @@ export const MAP: EngineDef<'map'> = {
       if (next + 2 ** pageShift > state.pool.end)
         return { diagnostics: [diag('error', 'map.pool-full', `the page-table pool is exhausted`, s.range)] };
       state.pool.next = next + 2 ** pageShift;
-      engine.memory.write(BigInt(da), 8, BigInt(next) | 3n);
+      engine.memory.write(BigInt(da), 8, addressBits(BigInt(next), ds, g) | 3n);
       table = next;
     }
     const shift = pageShift + perLevel * (3 - leafLevel);
     const idx = Math.floor(va / 2 ** shift) % 2 ** (leafLevel === level ? 64 - tsz - shift : perLevel);
     const da = table + 8 * idx;
-    let d = BigInt(pa) | (leafLevel === 3 ? 3n : 1n);
+    let d = addressBits(BigInt(pa), ds, g) | (leafLevel === 3 ? 3n : 1n);
     d |= flag(s, 'noaf') ? 0n : 1n << 10n; // AF
-    d |= 3n << 8n; // SH: Inner Shareable
+    // SH: Inner Shareable; with LPA2 bits [9:8] are OA[51:50] and the CD / STE gives the Shareability.
+    if (!ds) d |= 3n << 8n;
     if (stage === 1) {
       d |= BigInt(num('attr', 0) as number & 7) << 2n; // AttrIndx
       // AP[2:1]: bit 7 read-only, bit 6 EL0 access (Arm ARM D8.4). Device transactions are
@@ -252,6 +285,24 @@ export const MAP: EngineDef<'map'> = {
     };
   },
 };
+
+/**
+ * An output address in a descriptor (Arm ARM D8.3): in place up to bit 47; with LPA2 (`ds`) bits
+ * [49:48] in place and [51:50] in bits [9:8]; with the 64 KB granule (FEAT_LPA) [51:48] in
+ * bits [15:12].
+ */
+function addressBits(a: bigint, ds: boolean, g: 4 | 16 | 64): bigint {
+  if (ds) return (a & 0x0003_ffff_ffff_f000n) | (((a >> 50n) & 3n) << 8n);
+  const low = a & 0x0000_ffff_ffff_f000n;
+  return g === 64 ? (low & ~0xf000n) | (((a >> 48n) & 0xfn) << 12n) : low;
+}
+
+/** The next-level table address a table descriptor holds (the inverse of addressBits). */
+function descriptorAddress(d: bigint, ds: boolean, g: 4 | 16 | 64): bigint {
+  if (ds) return (d & 0x0003_ffff_ffff_f000n) | (((d >> 8n) & 3n) << 50n);
+  const low = d & 0x0000_ffff_ffff_f000n;
+  return g === 64 ? (low & ~0xf000n) | (((d >> 12n) & 0xfn) << 48n) : low;
+}
 
 function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;

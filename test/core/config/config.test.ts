@@ -163,7 +163,7 @@ test('presets/qemu.smmu.json is the alias: qemu-11.1 as its base and nothing els
   assert.deepEqual(loadConfig(file).config, PRESETS.get('qemu-11.1')!.config);
   // "base": "qemu" in a user's file means the same as "base": "qemu-11.1".
   assert.deepEqual(load({ base: 'qemu', name: 'x' }).config, load({ base: 'qemu-11.1', name: 'x' }).config);
-  assert.deepEqual(PRESET_NAMES, ['qemu', 'qemu-7.2', 'qemu-11.1', 'xen-vsmmu', 'smmuv3.2-full']);
+  assert.deepEqual(PRESET_NAMES, ['qemu', 'qemu-7.2', 'qemu-11.1', 'xen-vsmmu', 'smmuv3.2-full', 'smmuv3.4-lpa2']);
 });
 
 test('every shipped preset is clean: no error, no warning, and each note is one its description explains', () => {

@@ -157,10 +157,14 @@ test('step into a faulting DMA: the reads are named by level up to the faulting 
     fetches.push(`${scope?.name}: ${scope?.node.children?.()[0]?.value}`);
     rt.stepIn();
   }
-  // STE and CD are cached from the DMA before: only the two table reads (§7.3.22: F_TRANSLATION at level 1).
-  assert.deepEqual(names, ['DMA fetch 1/2: stage-1 level 0 descriptor', 'DMA fetch 2/2: stage-1 level 1 descriptor']);
+  // STE and CD are cached from the DMA before, and so is the level 0 table descriptor, in the walk
+  // cache (§3.21.1): one table read (§7.3.22: F_TRANSLATION at level 1).
+  assert.deepEqual(names, [
+    'DMA fetch 1/2: stage-1 level 0 descriptor (walk cache)',
+    'DMA fetch 2/2: stage-1 level 1 descriptor',
+  ]);
   assert.deepEqual(fetches, [
-    'DMA fetch 1/2: stage-1 level 0 descriptor 0x0000000040400003 read from 0x0000000040380000',
+    'DMA fetch 1/2: stage-1 level 0 descriptor 0x0000000040400003 from the walk cache (a table descriptor read from 0x0000000040380000 by an earlier walk): the walk goes on at level 1',
     'DMA fetch 2/2: stage-1 level 1 descriptor 0x0000000000000000 read from 0x0000000040400000',
   ]);
 });

@@ -875,3 +875,168 @@ test('§5.4 ENDI: a CD selecting big-endian tables (allowed with TTENDIAN mixed)
     [],
   );
 });
+
+// --- walk caches (§3.21.1, §4.4) -------------------------------------------------------------
+// STAGE1's tables for VA 0x1000_0000: L0 at 0x45000000, L1 at 0x48000000, L2 at 0x48001000 (the
+// level 2 table descriptor at 0x48001400, index 0x80), L3 at 0x48002000. The replacement level 3
+// table at 0x48003000 maps the page to 0x9000_0000 (AF, ISH, AP[1], nG).
+const MOVE_L3 = `
+mem write64 0x48003000 0x90000F43
+mem write64 0x48001400 0x48003003
+`;
+
+test('§4.4.2.4 a changed table descriptor and a TLBI_NH_VA with Leaf = 1 leave the walk cache: the walk follows the old table (stale.walk) until Leaf = 0', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x80000000
+cmd TLBI_NH_VA asid=1 Address=0x10000000
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x90000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  const stale = r.at(13).filter((d) => d.code === 'stale.walk');
+  assert.equal(stale.length, 1, messages(r.diagnostics).join('\n'));
+  assert.match(stale[0]?.message ?? '', /level 2 table descriptor 0x0000000048002003 read from 0x0000000048001400/);
+  assert.match(stale[0]?.message ?? '', /CMD_TLBI_NH_VA \(ASID 1\) with Leaf = 0/);
+  assert.ok(!r.at(17).some((d) => d.code.startsWith('stale.')), messages(r.at(17)).join('\n'));
+});
+
+test('§4.4 invalidations without Leaf reach the walk cache: TLBI_NH_ASID, TLBI_NH_ALL, TLBI_NSNH_ALL and a Leaf = 0 range over the table', () => {
+  for (const tlbi of [
+    'cmd TLBI_NH_ASID asid=1',
+    'cmd TLBI_NH_ALL',
+    'cmd TLBI_NSNH_ALL',
+    'cmd TLBI_NH_VAA Address=0x10000000',
+    'cmd TLBI_NH_VA asid=1 Address=0x10000000 TG=1 TTL=3 NUM=0 SCALE=0',
+  ]) {
+    const r = runScript(
+      STAGE1 +
+        `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+${tlbi}
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x90000000
+`,
+    );
+    assert.deepEqual(messages(r.errors), [], tlbi);
+    assert.ok(!r.diagnostics.some((d) => d.code === 'stale.walk'), tlbi);
+  }
+});
+
+test('§4.4.1.1 a Leaf = 0 TTL hint of level 2 keeps the level 2 table entries (only levels above TTL are invalidated)', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+cmd TLBI_NH_VA asid=1 Address=0x10000000 TG=1 TTL=2 NUM=0 SCALE=0
+cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x80000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(codes(r.at(14)).includes('stale.walk'), messages(r.diagnostics).join('\n'));
+});
+
+test('§4.3.1 CMD_CFGI_* do not affect the walk cache ("not required to affect TLB contents")', () => {
+  const r = runScript(
+    STAGE1 +
+      `
+dma read sid=5 iova=0x10000000 == 0x80000000
+${MOVE_L3.trim()}
+cmd CFGI_ALL
+cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=5 iova=0x10000000 == 0x80000000
+`,
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.ok(codes(r.at(14)).includes('stale.walk'), messages(r.diagnostics).join('\n'));
+  assert.ok(r.engine.tlb.walks.size > 0);
+});
+
+test('§4.4.3.1 stage 2: TLBI_S2_IPA with Leaf = 1 keeps the stage 2 walk cache; with Leaf = 0 it goes', () => {
+  // Stage 2 for IPA 0x2000_0000 (S2T0SZ 24, start level 1): L1 at 0x46000000, L2 from the pool at
+  // 0x48000000 (descriptor for the IPA at 0x48000800, index 0x100), L3 at 0x48001000.
+  const body = `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x20000000 pa=0x90000000 stage=2 tsz=24 sl0=1
+dma read sid=6 iova=0x20000000 == 0x90000000
+mem write64 0x48003000 0xA00007FF
+mem write64 0x48000800 0x48003003
+`;
+  const leaf = runScript(
+    `${body}cmd TLBI_S2_IPA vmid=3 Address=0x20000000 Leaf
+cmd SYNC
+doorbell
+dma read sid=6 iova=0x20000000 == 0x90000000
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(leaf.errors), []);
+  const stale = leaf.at(11).find((d) => d.code === 'stale.walk');
+  assert.match(stale?.message ?? '', /stage 2 level 2 table descriptor .*CMD_TLBI_S2_IPA with Leaf = 0/);
+  const all = runScript(
+    `${body}cmd TLBI_S2_IPA vmid=3 Address=0x20000000
+cmd SYNC
+doorbell
+dma read sid=6 iova=0x20000000 == 0xA0000000
+`,
+    { ids: RICH },
+  );
+  assert.deepEqual(messages(all.errors), []);
+  assert.ok(!all.diagnostics.some((d) => d.code === 'stale.walk'));
+});
+
+// --- LPA2 (§5.4 DS, §5.2 S2DS, SMMU_IDR5.DS) -----------------------------------------------------
+/** QEMU's IDs with SMMUv3.4-LPA2: IDR5.DS, VAX 52 bits, OAS 52 bits, all three granules; stage 2 (RICH). */
+const LPA2_IDS = { ...RICH, IDR5: 0x6 | 0x70 | (1 << 7) | (1 << 10), AIDR: 0x4 };
+
+test('§5.4 DS: a CD with DS = 1 and T0SZ = 12 walks a 52-bit VA from level -1 to a 52-bit PA (4 KB granule)', () => {
+  const body = `
+tables 0x48000000
+cd 0x44000000 V T0SZ=12 TG0=0 SH0=OSH EPD1 IPS=6 AA64 R A ASID=1 TTB0=0x45000000 DS
+ste 5 V Config=5 S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0xA000000000000 pa=0xF000080000000 tsz=12 ds
+`;
+  const r = runScript(`${body}dma read sid=5 iova=0xA000000000010 == 0xF000080000010\n`, { ids: LPA2_IDS });
+  assert.deepEqual(messages(r.errors), []);
+  // The level -1 descriptor (VA[51:48] = 0xA) is in the TTB0 table; the leaf holds OA[51:50] in bits [9:8].
+  assert.equal(r.engine.memory.read(0x45000000n + 8n * 0xan, 8) & 3n, 3n, 'a level -1 table descriptor');
+  // Without SMMU_IDR5.DS the CD's DS is RES0: T0SZ 12 is out of range with a 4 KB granule (§5.4 T0SZ).
+  const noDs = runScript(`${body}dma read sid=5 iova=0xA000000000010 == C_BAD_CD\n`, {
+    ids: { ...LPA2_IDS, IDR5: LPA2_IDS.IDR5 & ~(1 << 7) },
+  });
+  assert.deepEqual(messages(noDs.errors), []);
+});
+
+test('§5.2 S2DS: stage 2 with S2DS, S2SL0_2 = 1 and S2T0SZ = 12 starts at level -1; a 16 KB stage 1 with DS maps a 64 GB level 1 block', () => {
+  const r = runScript(
+    `
+tables 0x48000000
+ste 6 V Config=S2_TRANS S2VMID=3 S2T0SZ=12 S2SL0=0 S2SL0_2 S2DS S2TG=0 S2PS=6 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x8000000000000 pa=0xC000000001000 stage=2 tsz=12 sl0=0 sl2=1 ds
+dma read sid=6 iova=0x8000000000abc == 0xC000000001abc
+cd 0x44000000 V T0SZ=12 TG0=2 EPD1 IPS=6 AA64 R A ASID=1 TTB0=0x45000000 DS
+ste 5 V Config=5 S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0x1000000000 pa=0x4000000000000 size=0x1000000000 granule=16 tsz=12 ds
+dma read sid=5 iova=0x1000000abc == 0x4000000000abc
+`,
+    { ids: LPA2_IDS },
+  );
+  assert.deepEqual(messages(r.errors), []);
+});

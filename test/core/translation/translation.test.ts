@@ -128,7 +128,7 @@ test('Arm ARM D8.2 stage 1 starting level from TnSZ: 4 KB 48/39/30-bit → 0/1/2
   assert.equal(startLevelS1(64, 35), 3);
 });
 
-test('§3.4 item 1.b.ii: TnSZ below 16 (4 KB / 16 KB, LPA2 not modelled) or 12 (64 KB) has no starting level', () => {
+test('§3.4 item 1.b.ii: TnSZ below 16 (4 KB / 16 KB without DS) or 12 (64 KB) has no starting level', () => {
   assert.equal(startLevelS1(4, 15), undefined);
   assert.equal(startLevelS1(16, 12), undefined);
   assert.equal(startLevelS1(64, 11), undefined);
@@ -864,4 +864,120 @@ test('§3.13.5 / §7.3.16 TTRnW nested: a stage 1 Access flag update needs stage
   rw.set(0x1_0000_2000n, 0x4000_0000n | BLOCK | AP1);
   ok(walk(s1(4, 16, 0x1000n, { ha: true }), 0x55n, R, rw));
   assert.deepEqual(rw.writes, [[0x1_0000_2000n, 0x4000_0000n | BLOCK | AP1 | AF]]);
+});
+
+// --- FEAT_LPA2: 52-bit addresses with the 4 KB and 16 KB granules (CD.DS, STE.S2DS) ------------
+
+const DS_SH = 2; // CD.SHx / STE.S2SH0 = Outer Shareable: the leaf's Shareability with DS = 1
+/** A stage 1 walk with CD.DS = 1 and a 52-bit output (IPS 0b110). */
+function s1ds(granule: Granule, tsz: number, ttb: bigint, extra: Partial<WalkParams> = {}): WalkParams {
+  return s1(granule, tsz, ttb, { ds: true, dsSh: DS_SH, outputBits: 52, ...extra });
+}
+/** A descriptor's output address in the LPA2 format: OA[49:12] in place, OA[51:50] in bits [9:8]. */
+const lpa2 = (oa: bigint): bigint => (oa & 0x0003_ffff_ffff_f000n) | (((oa >> 50n) & 3n) << 8n);
+
+test('§5.4 DS / Arm ARM D8.2 (FEAT_LPA2): TnSZ down to 12 with 4 KB (start level -1) and 16 KB (start level 0)', () => {
+  assert.equal(startLevelS1(4, 12, true), -1, '52 bits, 4 KB: level -1 resolves VA[51:48]');
+  assert.equal(startLevelS1(4, 15, true), -1, '49 bits: level -1 with 2 entries');
+  assert.equal(startLevelS1(4, 16, true), 0, '48 bits: level 0 as without DS');
+  assert.equal(startLevelS1(16, 12, true), 0, '52 bits, 16 KB: level 0 resolves VA[51:47]');
+  assert.equal(startLevelS1(16, 16, true), 0);
+  assert.equal(startLevelS1(4, 11, true), undefined);
+  assert.equal(startLevelS1(4, 12), undefined, 'without DS');
+  assert.equal(startLevelS1(16, 12), undefined, 'without DS');
+  assert.equal(startLevelS1(64, 12, true), 1, 'DS has no effect with 64 KB');
+});
+
+test('§5.2 S2SL0 / S2SL0_2 with S2DS (VTCR_EL2.{SL2, SL0}): 4 KB 0b100 → level -1; 16 KB 0b11 → level 0; others reserved', () => {
+  assert.equal(startLevelS2(0, 4, 12, { ds: true, sl2: 1 }), -1);
+  assert.equal(startLevelS2(0, 4, 12, { ds: true, sl2: 1, oas: 48 }), undefined, 'level -1 needs a 52-bit PA');
+  assert.equal(startLevelS2(1, 4, 12, { ds: true, sl2: 1 }), undefined, '0b101 is reserved');
+  assert.equal(startLevelS2(0, 4, 12, { sl2: 1 }), undefined, 'without S2DS S2SL0_2 is RES0: 0b00 is level 2');
+  assert.equal(startLevelS2(2, 4, 12, { ds: true }), 0, '52-bit IPA from level 0: 16 concatenated tables');
+  assert.equal(startLevelS2(2, 4, 12), undefined, 'S2T0SZ 12 needs S2DS with 4 KB');
+  assert.equal(startLevelS2(3, 16, 12, { ds: true }), 0);
+  assert.equal(startLevelS2(3, 16, 12, { ds: true, oas: 48 }), undefined, '16 KB level 0 needs a 52-bit PA');
+  assert.equal(startLevelS2(3, 16, 12), undefined, 'without S2DS 16 KB S2SL0 = 3 is reserved');
+});
+
+test('Arm ARM D8.3 (FEAT_LPA2) 4 KB, 52-bit VA: a level -1 table, then four levels; OA[51:50] from bits [9:8], SH from the CD', () => {
+  const m = new Mem();
+  const va = 0xa_bcde_f012_3000n; // VA[51:48] = 0xA: level -1 index 10
+  const oa = 0xf_1234_5678_9000n; // OA[51:50] = 0b11, OA[49:48] = 0b11
+  const l0 = 0x5_0000_0000_0000n; // a level 0 table above 48 bits: NLTA[51:50] = 0b01 in bits [9:8]
+  m.set(0x1000n + 8n * ((va >> 48n) & 15n), lpa2(l0) | TABLE);
+  m.set(l0 + 8n * ((va >> 39n) & 511n), 0x3000n | TABLE);
+  m.set(0x3000n + 8n * ((va >> 30n) & 511n), 0x4000n | TABLE);
+  m.set(0x4000n + 8n * ((va >> 21n) & 511n), 0x5000n | TABLE);
+  m.set(0x5000n + 8n * ((va >> 12n) & 511n), lpa2(oa) | PAGE | RW_USER);
+  const r = ok(walk(s1ds(4, 12, 0x1000n), va + 0x45n, R, m));
+  assert.equal(r.oa, oa + 0x45n);
+  assert.deepEqual(
+    r.steps.map((s) => s.level),
+    [-1, 0, 1, 2, 3],
+  );
+  assert.equal(r.steps[1]?.address, l0 + 8n * ((va >> 39n) & 511n), 'the level -1 descriptor gave NLTA[51:50]');
+  assert.equal(r.sh, DS_SH, 'bits [9:8] are OA[51:50], not SH: the Shareability is CD.SHx');
+  // The same tables without DS: T0SZ 12 has no starting level (a level 0 Translation fault).
+  assert.deepEqual(faultOf(walk(s1(4, 12, 0x1000n, { outputBits: 52 }), va, R, m)), ['translation', 0, 1]);
+});
+
+test('Arm ARM D8.3 (FEAT_LPA2): without DS descriptor bits [9:8] are SH and [49:48] RES0; with DS they are OA bits', () => {
+  const m = new Mem();
+  chain4k(m, 0x3_0000_8000_0000n | PAGE | RW_USER | (3n << 8n));
+  const plain = ok(walk(s1(4, 16, 0x1000n, { outputBits: 52 }), 0x123n, R, m));
+  assert.deepEqual([plain.oa, plain.sh], [0x8000_0123n, 3]);
+  const ds = ok(walk(s1ds(4, 16, 0x1000n), 0x123n, R, m));
+  assert.deepEqual([ds.oa, ds.sh], [0xf_0000_8000_0123n, DS_SH]);
+});
+
+test('Arm ARM D8.3 (FEAT_LPA2): a 512 GB block at level 0 (4 KB) and a 64 GB block at level 1 (16 KB)', () => {
+  const m = new Mem();
+  m.set(0x1000n + 8n * 1n, lpa2(0x8_0000_0000_0000n) | BLOCK | RW_USER);
+  const r = ok(walk(s1ds(4, 16, 0x1000n), 0x80_1234_5678n, R, m));
+  assert.deepEqual([r.level, r.size, r.oa], [0, 1n << 39n, 0x8_0000_1234_5678n]);
+  assert.deepEqual(faultOf(walk(s1(4, 16, 0x1000n, { outputBits: 52 }), 0x80_1234_5678n, R, m)), ['translation', 0, 1]);
+
+  const m16 = new Mem();
+  m16.set(0x10000n, 0x14000n | TABLE);
+  m16.set(0x14000n + 8n * 1n, lpa2(0xc_0000_0000_0000n) | BLOCK | RW_USER);
+  const b = ok(walk(s1ds(16, 16, 0x10000n), 0x10_0000_0abcn, R, m16));
+  assert.deepEqual([b.level, b.size, b.oa], [1, 1n << 36n, 0xc_0000_0000_0abcn]);
+  assert.deepEqual(faultOf(walk(s1(16, 16, 0x10000n), 0x10_0000_0abcn, R, m16)), ['translation', 1, 1]);
+});
+
+test('§5.4 IPS / §7.3.14 (FEAT_LPA2): with DS and a 48-bit IPS, descriptor OA bits [51:48] make an Address size fault', () => {
+  const m = new Mem();
+  chain4k(m, lpa2(0x1_0000_8000_0000n) | PAGE | RW_USER);
+  assert.deepEqual(faultOf(walk(s1ds(4, 16, 0x1000n, { outputBits: 48 }), 0n, R, m)), ['addressSize', 3, 1]);
+  assert.equal(ok(walk(s1ds(4, 16, 0x1000n), 0n, R, m)).oa, 0x1_0000_8000_0000n);
+});
+
+test('§5.2 S2DS (FEAT_LPA2) stage 2, 16 KB, 52-bit IPA from level 0 (32 entries): OA[51:50] in bits [9:8], SH from STE.S2SH0', () => {
+  const m = new Mem();
+  const ipa = 0xf_8000_0000_0000n; // IPA[51:47] = 31: the last level 0 entry
+  m.set(0x20000n + 8n * 31n, 0x24000n | TABLE);
+  m.set(0x24000n, 0x28000n | TABLE);
+  m.set(0x28000n, 0x2c000n | TABLE);
+  m.set(0x2c000n, lpa2(0xe_0000_0000_4000n) | PAGE | S2RW);
+  const p = s2(16, 12, 0, 0x20000n, { ds: true, dsSh: DS_SH, outputBits: 52 });
+  const r = ok(walk(p, ipa + 0x10n, R, m));
+  assert.deepEqual([r.oa, r.level, r.sh], [0xe_0000_0000_4010n, 3, DS_SH]);
+  assert.deepEqual(
+    r.steps.map((s) => s.level),
+    [0, 1, 2, 3],
+  );
+});
+
+test('§5.2 S2DS stage 2, 4 KB, S2SL0_2: a level -1 start table of 16 entries for a 52-bit IPA', () => {
+  const m = new Mem();
+  const ipa = 0x8_0000_0000_0000n; // IPA[51:48] = 8
+  m.set(0x1000n + 8n * 8n, 0x2000n | TABLE);
+  m.set(0x2000n, 0x3000n | TABLE);
+  m.set(0x3000n, 0x4000n | TABLE);
+  m.set(0x4000n, 0x5000n | TABLE);
+  m.set(0x5000n, 0x9000_0000n | PAGE | S2RW);
+  const r = ok(walk(s2(4, 12, -1, 0x1000n, { ds: true, outputBits: 52 }), ipa, R, m));
+  assert.deepEqual([r.oa, r.steps.length], [0x9000_0000n, 5]);
+  assert.deepEqual(faultOf(walk(s2(4, 12, -1, 0x1000n, { outputBits: 52 }), ipa, R, m)), ['translation', 0, 2]);
 });

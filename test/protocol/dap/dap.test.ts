@@ -420,7 +420,7 @@ test('scopes: registers with fields, the command queue decoded, the stream table
   const caches = await scope('Caches');
   assert.deepEqual(
     caches.map((c) => c.name),
-    ['STE cache', 'CD cache', 'L1 caches', 'TLB', 'ATCs'],
+    ['STE cache', 'CD cache', 'L1 caches', 'TLB', 'Walk cache', 'ATCs'],
   );
   const memory = await scope('Memory');
   assert.deepEqual(
@@ -709,16 +709,13 @@ test('step into a DMA of several pages: each transaction, then what it fetched, 
     `DMA fetch 4/6: stage-1 level 1 descriptor < ${t1}`,
     `DMA fetch 5/6: stage-1 level 2 descriptor < ${t1}`,
     `DMA fetch 6/6: stage-1 level 3 descriptor < ${t1}`,
+    // The next pages share the level 2 table: its descriptor comes from the walk cache (§3.21.1).
     t2,
-    `DMA fetch 1/4: stage-1 level 0 descriptor < ${t2}`,
-    `DMA fetch 2/4: stage-1 level 1 descriptor < ${t2}`,
-    `DMA fetch 3/4: stage-1 level 2 descriptor < ${t2}`,
-    `DMA fetch 4/4: stage-1 level 3 descriptor < ${t2}`,
+    `DMA fetch 1/2: stage-1 level 2 descriptor (walk cache) < ${t2}`,
+    `DMA fetch 2/2: stage-1 level 3 descriptor < ${t2}`,
     t3,
-    `DMA fetch 1/4: stage-1 level 0 descriptor < ${t3}`,
-    `DMA fetch 2/4: stage-1 level 1 descriptor < ${t3}`,
-    `DMA fetch 3/4: stage-1 level 2 descriptor < ${t3}`,
-    `DMA fetch 4/4: stage-1 level 3 descriptor < ${t3}`,
+    `DMA fetch 1/2: stage-1 level 2 descriptor (walk cache) < ${t3}`,
+    `DMA fetch 2/2: stage-1 level 3 descriptor < ${t3}`,
   ]);
   // A transaction's scope holds its whole outcome; a fetch's, the fetch.
   assert.equal(
@@ -726,8 +723,8 @@ test('step into a DMA of several pages: each transaction, then what it fetched, 
     'DMA transaction 2/3: transaction = transaction 2 of 3, IOVA 0x0000000010001000 (4096 bytes): translated → 0x0000000090000000 (stage 1 walk, level 3 4 KB leaf)',
   );
   assert.match(
-    scopes[16] ?? '',
-    /^DMA fetch 4\/4: fetch = stage-1 level 3 descriptor 0x0000000000000000 read from 0x0000000048002010$/,
+    scopes[12] ?? '',
+    /^DMA fetch 2\/2: fetch = stage-1 level 3 descriptor 0x0000000000000000 read from 0x0000000048002010$/,
   );
   // Back to the DMA, into it again, then out: the model's state is the transfer's, whichever step shows.
   await stepping(() => dc.stepBackRequest({ threadId: 1 }));
@@ -820,6 +817,29 @@ test('Caches: the ATCs show what each ATS device cached (examples/ats.smmu)', as
     list.map((v) => v.value),
     ['StreamID 5 0x10000000 → 0x80005000 (RW-)'],
   );
+});
+
+test('Caches: the walk cache lists the table descriptors a walk read; one memory changed since is marked stale', async () => {
+  const example = path.join(root, 'examples', 'walk-cache.smmu');
+  const lines = fs.readFileSync(example, 'utf8').split('\n');
+  // Stop before the Leaf = 1 TLBI: the level 2 table descriptor has just been rewritten.
+  const tlbi = lines.findIndex((l) => l.startsWith('cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf')) + 1;
+  await launch({ program: example }, () =>
+    dc.setBreakpointsRequest({ source: { path: example }, breakpoints: [{ line: tlbi }] }),
+  );
+  const caches = await scope('Caches');
+  const walk = caches.find((c) => c.name === 'Walk cache');
+  assert.equal(walk?.value, '3 entries');
+  const entries = await variables(walk?.variablesReference ?? 0);
+  assert.deepEqual(
+    entries.map((v) => v.value),
+    [
+      'NH VMID=-1 ASID=1 level 0 0x0 (512 GB) → table 0x48000000, descriptor 0x48000003 from 0x45000000 (StreamID 5)',
+      'NH VMID=-1 ASID=1 level 1 0x0 (1 GB) → table 0x48001000, descriptor 0x48001003 from 0x48000000 (StreamID 5)',
+      'NH VMID=-1 ASID=1 level 2 0x10000000 (2 MB) → table 0x48002000, descriptor 0x48002003 from 0x48001400 (StreamID 5)  [stale: memory now holds 0x48003003; a Leaf = 0 TLBI is missing]',
+    ],
+  );
+  assert.equal(entries[2]?.memoryReference, '0x48001400');
 });
 
 test('pause stops a long run', async () => {

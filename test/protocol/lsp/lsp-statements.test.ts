@@ -102,6 +102,8 @@ test("completion of an engine statement's arguments follows its schema", async (
     'stage=',
     'tsz=',
     'sl0=',
+    'sl2=',
+    'ds',
     'ro',
     'xn',
     'priv',
@@ -167,7 +169,7 @@ test("signature help: a statement's usage from its schema with the argument bein
   });
   assert.deepEqual(await signatureAt('sig-map.smmu', 'map ttb=0 gran'), {
     label:
-      'map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [ro] [xn] [priv] [global] [noaf] [dbm] [attr=N]',
+      'map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [priv] [global] [noaf] [dbm] [attr=N]',
     active: 'granule=4|16|64',
   });
   // Before a command is named, the statement; once named, the command's fields (as before).
@@ -253,7 +255,8 @@ test('DMA payloads over the protocol: the inlay hint says where each transaction
   assert.match(happened, /^\*\*What happened here:\*\* abort at transaction 2 of 2/);
   assert.match(
     happened,
-    /- \*transaction\* transaction 1 of 2, IOVA 0x0000000010001FF8 \(8 bytes\): translated → 0x0000000090000FF8 \(TLB hit\)\n- \*fetch\* stage-1 descriptor/,
+    // The second page's walk starts below the level 2 table descriptor in the walk cache (§3.21.1).
+    /- \*transaction\* transaction 1 of 2, IOVA 0x0000000010001FF8 \(8 bytes\): translated → 0x0000000090000FF8 \(TLB hit\)\n- \*fetch\* stage-1 level 2 descriptor 0x0000000048002003 from the walk cache .*\n- \*fetch\* stage-1 descriptor/,
   );
   // A DMA that did not run (the model stopped before it) is explained from its definition: every form.
   assert.match(
