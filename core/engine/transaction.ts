@@ -436,6 +436,20 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
   // §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1.
   const regime: Regime = ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
   const s2p_ = s2 ? s2Params(engine, ste) : undefined;
+  // checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32
+  // LPAE stage 2 (S2AA64 = 0, with SMMU_IDR0.TTF) whose S2SL0/S2T0SZ have no VMSAv8-64 reading. The
+  // model does not walk VMSAv8-32 tables (config.not-modelled-aarch32): say so, never throw.
+  if (s2 && !s2p_) {
+    if (!engine.suppressEvents)
+      engine.log({
+        kind: 'note',
+        text: `STE ${t.sid}: its stage 2 (S2AA64 = ${ste.s2Aa64}, S2TG = ${ste.s2Tg}, S2SL0 = ${ste.s2Sl0}, S2T0SZ = ${ste.s2T0sz}) is not a walk the model performs; the transaction is aborted without an event`,
+        section: '5.2',
+        severity: 'warning',
+        code: 'walk.not-modelled',
+      });
+    return { outcome: 'abort', detail: `STE ${t.sid}: a stage 2 walk configuration the model does not perform (§5.2)` };
+  }
 
   // Stage 2 translation of an IPA (also used for stage-1 table and CD fetches when nested).
   const s2Tags: WalkTags = { regime: 'NH', vmid, asid: STAGE2_ONLY };

@@ -1040,3 +1040,16 @@ dma read sid=5 iova=0x1000000abc == 0x4000000000abc
   );
   assert.deepEqual(messages(r.errors), []);
 });
+
+test('§5.2 a VMSAv8-32 stage 2 (S2AA64 = 0) that checkSte accepts is not walked: a warning and an abort, never an internal error', () => {
+  // Found by the configuration fuzzer: smmuv3.2-full (TTF both) and a nested STE with zero stage 2 fields.
+  const r = runScript(
+    `
+ste 6 V Config=NESTED S1ContextPtr=0x44000000
+dma read sid=6 iova=0 == abort
+`,
+    { ids: { IDR0: QEMU_IDS.IDR0 | 0b1100 | 1 } },
+  );
+  assert.deepEqual(messages(r.errors), []);
+  assert.deepEqual(codes(r.at(3)), ['walk.not-modelled']);
+});
