@@ -795,6 +795,36 @@ dma read sid=0x103 iova=0x5000 == 0x5000
   );
 });
 
+test('§6.3.24 the ste and l1std statements write where the SMMU looks: at the aligned Stream table base, not the written one', () => {
+  // Linear, LOG2SIZE 8: 0x40000040 means 0x40000000, so STE 1 is at 0x40000040 (not 0x40000080).
+  const linear = runScript(
+    `
+ste 1 V Config=4
+dma read sid=1 iova=0x1234 == 0x1234
+`,
+    { prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000040') },
+  );
+  assert.deepEqual(messages(linear.errors), []);
+  assert.equal(linear.engine.memory.read(0x4000_0080n, 8), 0n, 'nothing written at the unaligned STE 1');
+  // 2-level, LOG2SIZE 16, SPLIT 8: 0x40000400 means 0x40000000; L1STD 1 is at 0x40000008.
+  const twoLevel = runScript(
+    `
+l1std 1 Span=9 L2Ptr=0x41000000
+ste 0x103 V Config=4
+dma read sid=0x103 iova=0x5000 == 0x5000
+mem read64 0x40000008 == 0x41000009
+`,
+    {
+      prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000400').replace(
+        'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
+        'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16',
+      ),
+    },
+  );
+  assert.deepEqual(messages(twoLevel.errors), []);
+  assert.equal(twoLevel.engine.memory.read(0x4000_0408n, 8), 0n, 'nothing written at the unaligned L1STD 1');
+});
+
 test('§6.3.24 the alignment follows the literal LOG2SIZE, not the one capped at SIDSIZE; 2-level tables are aligned to at least 64 bytes', () => {
   const ids = config().ids; // SIDSIZE 16, ST_LEVEL 2-level
   const layout = (base: bigint, cfg: bigint) => {
