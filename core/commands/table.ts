@@ -13,9 +13,10 @@
  * Bits outside every field are RES0 (§4.1.5). Parameters named by the specification whose
  * positions could not be confirmed are not declared as fields: CMD_PREFETCH_ADDR's Stride and NS
  * (§4.2.2) are drawn only as an image in our copy of the specification, and no second source
- * places them (Linux's and Xen's arm-smmu-v3.h define only CMDQ_PREFETCH_1_SIZE [4:0] and
+ * places them (Linux's arm-smmu-v3.h and Xen's smmu-v3.h define only CMDQ_PREFETCH_1_SIZE [4:0] and
  * CMDQ_PREFETCH_1_ADDR_MASK [63:12] of the second doubleword; QEMU's smmuv3-internal.h, FreeBSD's
- * smmureg.h and gem5's SMMUv3 model define no Stride either). The command lists the bits they
+ * smmureg.h, gem5's SMMUv3 model, OpenVMM's and cloud-hypervisor's SMMUv3 devices define no
+ * Stride or NS either). The command lists the bits they
  * must lie in as `unlocated` instead (see CommandDef).
  */
 import type { FeatureRef, LayoutDef, LayoutField } from '../layout/types';
