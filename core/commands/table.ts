@@ -510,7 +510,7 @@ const TABLE = [
       }),
     ],
   ),
-  // §4.6 DPT maintenance: CMD_DPTI_ALL has no parameters. (CMD_DPTI_PA's layout is not in the text.)
+  // §4.6 DPT maintenance: CMD_DPTI_ALL has no parameters.
   cmd(
     0x70,
     'CMD_DPTI_ALL',
@@ -519,6 +519,30 @@ const TABLE = [
     'Remove all cached Device Permission Table information of the Security state.',
     [],
     { requires: [DPT] },
+  ),
+  // §4.6.2: CMD_DPTI_PA(Address, SIZE, Leaf) is legal with SMMU_IDR3.DPT; its layout is drawn only
+  // as an image, and no second source has one (Linux, Xen, QEMU, FreeBSD and gem5 have no DPT), so
+  // its parameters are `unlocated` over every bit but the opcode. The model caches no DPT
+  // information, so the command has nothing to remove whatever its parameters say.
+  cmd(
+    0x73,
+    'CMD_DPTI_PA',
+    '4.6.2',
+    'tlbi',
+    'Remove cached Device Permission Table information for an aligned region of SIZE at a physical Address (Leaf: last level only).',
+    [],
+    {
+      requires: [DPT],
+      unlocated: {
+        params: 'Address, SIZE and Leaf',
+        bits: [
+          [63, 8],
+          [127, 64],
+        ],
+        sinceMinor: 0,
+        why: 'their bit positions are drawn only as an image in the specification and no second source (Linux, Xen, QEMU, FreeBSD, gem5) implements the DPT',
+      },
+    },
   ),
 ] as const;
 
