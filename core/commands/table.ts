@@ -13,9 +13,10 @@
  * Bits outside every field are RES0 (§4.1.5). Parameters named by the specification whose
  * positions could not be confirmed are not declared as fields: CMD_PREFETCH_ADDR's Stride and NS
  * (§4.2.2) are drawn only as an image in our copy of the specification, and no second source
- * places them (Linux's and Xen's arm-smmu-v3.h define only CMDQ_PREFETCH_1_SIZE [4:0] and
+ * places them (Linux's arm-smmu-v3.h and Xen's smmu-v3.h define only CMDQ_PREFETCH_1_SIZE [4:0] and
  * CMDQ_PREFETCH_1_ADDR_MASK [63:12] of the second doubleword; QEMU's smmuv3-internal.h, FreeBSD's
- * smmureg.h and gem5's SMMUv3 model define no Stride either). The command lists the bits they
+ * smmureg.h, gem5's SMMUv3 model, OpenVMM's and cloud-hypervisor's SMMUv3 devices define no
+ * Stride or NS either). The command lists the bits they
  * must lie in as `unlocated` instead (see CommandDef).
  */
 import type { FeatureRef, LayoutDef, LayoutField } from '../layout/types';
@@ -509,7 +510,7 @@ const TABLE = [
       }),
     ],
   ),
-  // §4.6 DPT maintenance: CMD_DPTI_ALL has no parameters. (CMD_DPTI_PA's layout is not in the text.)
+  // §4.6 DPT maintenance: CMD_DPTI_ALL has no parameters.
   cmd(
     0x70,
     'CMD_DPTI_ALL',
@@ -518,6 +519,30 @@ const TABLE = [
     'Remove all cached Device Permission Table information of the Security state.',
     [],
     { requires: [DPT] },
+  ),
+  // §4.6.2: CMD_DPTI_PA(Address, SIZE, Leaf) is legal with SMMU_IDR3.DPT; its layout is drawn only
+  // as an image, and no second source has one (Linux, Xen, QEMU, FreeBSD and gem5 have no DPT), so
+  // its parameters are `unlocated` over every bit but the opcode. The model caches no DPT
+  // information, so the command has nothing to remove whatever its parameters say.
+  cmd(
+    0x73,
+    'CMD_DPTI_PA',
+    '4.6.2',
+    'tlbi',
+    'Remove cached Device Permission Table information for an aligned region of SIZE at a physical Address (Leaf: last level only).',
+    [],
+    {
+      requires: [DPT],
+      unlocated: {
+        params: 'Address, SIZE and Leaf',
+        bits: [
+          [63, 8],
+          [127, 64],
+        ],
+        sinceMinor: 0,
+        why: 'their bit positions are drawn only as an image in the specification and no second source (Linux, Xen, QEMU, FreeBSD, gem5) implements the DPT',
+      },
+    },
   ),
 ] as const;
 

@@ -21,6 +21,7 @@ import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
 import { currentStreamTable } from './stream-table';
 import { queueLayout } from '../structures/bases';
+import { dptLayout } from '../structures/dpt';
 import { F, R, get, type FieldRef } from './registers';
 import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
@@ -160,6 +161,8 @@ export class Engine implements EngineContext {
           // From SMMUEN's 0 → 1 on the SMMU uses the Stream table: say where a misaligned base
           // really points (§6.3.24), where the effective base first matters.
           if ((before & 1n) === 0n && this.smmuEnabled()) this.noteStreamTableAlignment();
+          // DPT_WALK_EN 0 → 1: from now on every DPT lookup uses DPT_BASE/_CFG (§6.3.9, §3.24.4).
+          if ((before & F.CR0_DPT_WALK_EN.mask) === 0n && this.field(F.DPT_WALK_EN) === 1n) this.noteDptConfig();
           // Enabling the command queue with commands already queued starts consumption (§6.3.9).
           if (this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
           break;
@@ -204,6 +207,9 @@ export class Engine implements EngineContext {
         case 'PRIQ_IRQ_CFG2':
         case 'STRTAB_BASE':
         case 'STRTAB_BASE_CFG':
+        case 'DPT_BASE':
+        case 'DPT_BASE_CFG':
+        case 'DPT_CFG_FAR':
         case 'CMDQ_BASE':
         case 'EVENTQ_BASE':
         case 'PRIQ_BASE':
@@ -244,6 +250,32 @@ export class Engine implements EngineContext {
       severity: 'warning',
       code: 'strtab.alignment',
     });
+  }
+
+  /**
+   * §3.24.4: with DPT walks enabled, an invalid DPT_BASE_CFG makes every DPT lookup a
+   * DPT_WALK_FAULT at level 0; §6.3.46: the SMMU aligns DPT_BASE to the greater of 4 KB and the
+   * level 0 table. Said when DPT_WALK_EN is enabled, where the configuration starts to matter.
+   */
+  private noteDptConfig(): void {
+    const d = dptLayout(this.smmu.value(R.DPT_BASE), this.smmu.value(R.DPT_BASE_CFG), this.ids);
+    if (d.problems.length) {
+      this.log({
+        kind: 'note',
+        text: `SMMU_CR0.DPT_WALK_EN enabled with an invalid SMMU_DPT_BASE_CFG: ${d.problems.join('; ')}; every DPT lookup is a DPT_WALK_FAULT at level 0, recorded in SMMU_DPT_CFG_FAR and SMMU_GERROR.DPT_ERR`,
+        section: '3.24.4',
+        severity: 'warning',
+        code: 'dpt.config',
+      });
+    } else if (d.base !== d.written) {
+      this.log({
+        kind: 'note',
+        text: `SMMU_DPT_BASE.BADDR ${hex(BigInt(d.written), 64)} is not aligned to the level 0 DPT (${d.alignment} bytes: 2^${(d.dptpsBits ?? 0) - (d.l0dptszBits ?? 0)} entries of 8 bytes, at least 4 KB): the SMMU treats the low bits as zero and reads level 0 from ${hex(BigInt(d.base), 64)}`,
+        section: '6.3.46',
+        severity: 'warning',
+        code: 'dpt.alignment',
+      });
+    }
   }
 
   // --- transactions and stalls ---------------------------------------------------------------

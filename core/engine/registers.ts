@@ -50,6 +50,8 @@ export const R = {
   GERRORN: getRegister('GERRORN'),
   STRTAB_BASE: getRegister('STRTAB_BASE'),
   STRTAB_BASE_CFG: getRegister('STRTAB_BASE_CFG'),
+  DPT_BASE: getRegister('DPT_BASE'),
+  DPT_BASE_CFG: getRegister('DPT_BASE_CFG'),
   CMDQ_BASE: getRegister('CMDQ_BASE'),
   CMDQ_PROD: getRegister('CMDQ_PROD'),
   CMDQ_CONS: getRegister('CMDQ_CONS'),
@@ -73,6 +75,8 @@ export const F = {
   CMDQEN: ref('CR0ACK', 'CMDQEN'),
   EVENTQEN: ref('CR0ACK', 'EVENTQEN'),
   PRIQEN: ref('CR0ACK', 'PRIQEN'),
+  DPT_WALK_EN: ref('CR0ACK', 'DPT_WALK_EN'),
+  CR0_DPT_WALK_EN: ref('CR0', 'DPT_WALK_EN'),
   RECINVSID: ref('CR2', 'RECINVSID'),
   /** §6.3.12: record configuration errors of ATS Translation Requests and Translated transactions. */
   REC_CFG_ATS: ref('CR2', 'REC_CFG_ATS'),

@@ -332,6 +332,36 @@ export class Smmu {
     if (this.recording) this.history.push({ seq: this.seq, kind, offset, size, value, register, result });
   }
 
+  /**
+   * A fault record software can only clear (DPT_CFG_FAR, §6.3.48): the write is IGNORED unless it
+   * clears `field` while it is 1, and then the whole register is cleared to zero.
+   */
+  private writeClearOnly(
+    reg: RegisterDef,
+    field: string,
+    old: bigint,
+    next: bigint,
+    accessMask: bigint,
+    findings: Finding[],
+    changes: RegisterChange[],
+  ): void {
+    const f = findField(reg, field);
+    if (!f) throw new Error(`internal: no field ${reg.name}.${field}`);
+    const clears = extractField(old, f) !== 0n && (fieldMask(f) & accessMask) !== 0n && extractField(next, f) === 0n;
+    if (clears) {
+      this.setNoted(changes, reg, 0n);
+      return;
+    }
+    if (next !== old)
+      findings.push({
+        severity: 'warning',
+        code: 'write.ignored',
+        section: reg.section,
+        register: reg.name,
+        message: `SMMU_${reg.name}: a write is IGNORED unless it clears ${field} while ${field} is 1 (which clears the whole register); ${field} is ${extractField(old, f)}, so nothing changes`,
+      });
+  }
+
   /** True when `guard` (or its acknowledgement, while an Update is pending) is 1 (§6.2 Guarded). */
   private guardActive(guard: GuardRef): boolean {
     const reg = getRegister(guard.register);
@@ -521,6 +551,9 @@ export class Smmu {
       case 'streamTableConfig':
         this.setNoted(changes, reg, next);
         this.checkStreamTableConfig(reg, next, findings);
+        break;
+      case 'clearOnly':
+        this.writeClearOnly(reg, b.field, old, next, accessMask, findings, changes);
         break;
       default:
         // 'id', 'status' and 'ack' are read-only and returned above; a new behaviour needs a case.

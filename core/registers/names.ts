@@ -40,4 +40,8 @@ export type RegisterName =
   | 'STRTAB_BASE'
   | 'STRTAB_BASE_CFG'
   // Queues (§6.3.26–§6.3.29, §6.3.33, §6.3.95–§6.3.98).
-  | `${QueueName}_${'BASE' | 'PROD' | 'CONS'}`;
+  | `${QueueName}_${'BASE' | 'PROD' | 'CONS'}`
+  // Device Permission Table, when SMMU_IDR3.DPT == 1 (§6.3.46–§6.3.48).
+  | 'DPT_BASE'
+  | 'DPT_BASE_CFG'
+  | 'DPT_CFG_FAR';

@@ -87,12 +87,10 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'dpt',
     field: { register: 'IDR3', field: 'DPT' },
     section: '3.24',
-    registers: [
-      r('DPT_BASE', 0x200, 64, '6.3.46'),
-      r('DPT_BASE_CFG', 0x208, 32, '6.3.47'),
-      r('DPT_CFG_FAR', 0x210, 64, '6.3.48'),
-    ],
-    what: 'the Device Permission Table (§3.24) is not modelled: SMMU_DPT_BASE, SMMU_DPT_BASE_CFG and SMMU_DPT_CFG_FAR read as zero, CR0.DPT_WALK_EN starts no DPT walk and no DPT check is made, CMD_DPTI_ALL has no effect, and CMD_DPTI_PA is CERROR_ILL (its layout is not in the text of the specification)',
+    // SMMU_DPT_BASE, DPT_BASE_CFG and DPT_CFG_FAR are modelled (core/registers/dpt.ts), and so
+    // are CMD_DPTI_ALL and CMD_DPTI_PA as legal commands; the DPT check is not.
+    registers: [],
+    what: 'DPT checks (§3.24) are not made: the DPT checks ATS Translated transactions of streams with STE.EATS == 0b11, which the model does not issue, so no DPT is walked, no DPT lookup fault is recorded in SMMU_DPT_CFG_FAR or SMMU_GERROR.DPT_ERR, and CMD_DPTI_ALL and CMD_DPTI_PA find no cached DPT information to remove. The DPT registers are modelled, and enabling CR0.DPT_WALK_EN with an invalid SMMU_DPT_BASE_CFG is reported (dpt.config)',
   },
   {
     id: 's2pi',

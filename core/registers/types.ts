@@ -103,7 +103,12 @@ export type Behaviour =
       readonly producer: 'software' | 'smmu';
     }
   /** STRTAB_BASE_CFG: LOG2SIZE capped at IDR1.SIDSIZE for use (§6.3.25). */
-  | { readonly kind: 'streamTableConfig' };
+  | { readonly kind: 'streamTableConfig' }
+  /**
+   * A fault record software can only clear (DPT_CFG_FAR, §6.3.48): a write is IGNORED unless it
+   * clears `field`, and a write that clears it clears the whole register.
+   */
+  | { readonly kind: 'clearOnly'; readonly field: string };
 
 /** Reset value: a number, or the architecture's UNKNOWN / IMPLEMENTATION DEFINED. */
 export type ResetValue = bigint | 'UNKNOWN' | 'IMPDEF';

@@ -246,12 +246,15 @@ test('a configuration advertising what the model does not implement: check names
   );
   assert.match(
     warned[0] ?? '',
-    /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but the Device Permission Table \(§3\.24\) is not modelled/,
+    /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but DPT checks \(§3\.24\) are not made/,
   );
   assert.match(c.out, /note: atos \(SMMU_IDR0\.ATOS\) is advertised, but .*\(accepted: a full SMMUv3\.2 has ATOS/);
 
   const script = path.join(dir, 'uses-not-modelled.smmu');
-  fs.writeFileSync(script, 'config "not-modelled.smmu.json"\nread32 0x100\nwrite64 0x200 0x40000000\n');
+  fs.writeFileSync(
+    script,
+    'config "not-modelled.smmu.json"\nread32 0x100\nread32 0x130\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
+  );
   const s = smmu('check', script);
   assert.equal(s.code, 0, s.out + s.err);
   const atConfig = s.out.split('\n').filter((l) => l.includes('uses-not-modelled.smmu:1:'));
@@ -265,7 +268,12 @@ test('a configuration advertising what the model does not implement: check names
   );
   assert.match(
     s.out,
-    /uses-not-modelled\.smmu:3:\d+: warning: 0x0200 is SMMU_DPT_BASE, present because SMMU_IDR3\.DPT is advertised, but not modelled/,
+    /uses-not-modelled\.smmu:3:\d+: warning: 0x0130 is SMMU_MPAMIDR, present because SMMU_IDR3\.MPAM is advertised, but not modelled/,
+  );
+  // The DPT registers are modelled (§6.3.46): DPT_BASE holds what is written, and says nothing.
+  assert.deepEqual(
+    s.out.split('\n').filter((l) => /uses-not-modelled\.smmu:[45]:/.test(l)),
+    [],
   );
 
   const trace = path.join(dir, 'uses-not-modelled.smmutrace');
@@ -287,6 +295,31 @@ test('a configuration advertising what the model does not implement: check names
     t.out,
     /smmutrace:2:\d+: note: 0x0100 read 0x00000001: 0x0100 is SMMU_GATOS_CTRL, .*not compared .*\[replay\.not-modelled\]/,
   );
+});
+
+test('§3.24.4 smmu check: enabling DPT walks with an invalid SMMU_DPT_BASE_CFG warns at the CR0 write; CMD_DPTI_PA is consumed (§4.6.2)', () => {
+  const dir = path.dirname(tmp('x', ''));
+  fs.writeFileSync(
+    path.join(dir, 'dpt-walk.smmu.json'),
+    JSON.stringify({
+      base: 'smmuv3.2-full',
+      version: '3.3',
+      features: { dpt: true, ttf: 'aarch64', e0pd: true, ptwnnc: true },
+    }),
+  );
+  const script = path.join(dir, 'dpt-walk.smmu');
+  fs.writeFileSync(
+    script,
+    'config "dpt-walk.smmu.json"\nwrite32 DPT_BASE_CFG 0xC004\nwrite64 CMDQ_BASE 0x40100000 | LOG2SIZE=4\nwrite32 CR0 DPT_WALK_EN|CMDQEN\ncmd DPTI_PA\ncmd SYNC\ndoorbell\nread32 CMDQ_CONS == 2\n',
+  );
+  const r = smmu('check', script);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(
+    r.out,
+    /dpt-walk\.smmu:4:\d+: warning: SMMU_CR0\.DPT_WALK_EN enabled with an invalid SMMU_DPT_BASE_CFG: DPTGS is 0b11, a reserved encoding; every DPT lookup is a DPT_WALK_FAULT at level 0, .* \(§3\.24\.4\) \[dpt\.config\]/,
+  );
+  assert.match(r.out, /dpt-walk\.smmu:7:\d+: warning: CMDQ\[0\] CMD_DPTI_PA\b.*\[cmdq\.not-modelled\]/);
+  assert.doesNotMatch(r.out, /CERROR_ILL/);
 });
 
 test('run --trace shows each observation with its own line when lines end with a lone CR', () => {

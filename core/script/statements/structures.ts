@@ -5,11 +5,12 @@
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import type { Engine } from '../../engine/engine';
+import { currentStreamTable } from '../../engine/stream-table';
 import type { LayoutDef } from '../../layout/types';
 import { hex } from '../../registers/codec';
 import { checkCd, CD as CD_LAYOUT } from '../../structures/cd';
 import { encodeStructure } from '../../structures/encode';
-import { L1CD as L1CD_LAYOUT, L1STD as L1STD_LAYOUT } from '../../structures/l1';
+import { decodeL1std, L1CD as L1CD_LAYOUT, L1STD as L1STD_LAYOUT } from '../../structures/l1';
 import { checkSte, STE as STE_LAYOUT } from '../../structures/ste';
 import type { ActionVerb } from '../ast';
 import type { ResolvedAction } from '../resolved';
@@ -19,21 +20,21 @@ import { diag, type ActionOutcome, type EngineDef, type PositionalArg, type Stat
 
 type StructureVerb = Extract<ActionVerb, 'ste' | 'cd' | 'l1std' | 'l1cd'>;
 
-/** Where STE `sid` lives given the current STRTAB_BASE/_CFG (through the L1STD when 2-level). */
+/**
+ * Where STE `sid` lives: from the Stream table the SMMU uses (the aligned base, the format and
+ * SPLIT in effect, §6.3.24, §6.3.25), through the L1STD when 2-level (its L2Ptr aligned, §5.1).
+ */
 function steAddress(engine: Engine, sid: number): number | string {
-  const base = Number((engine.smmu.peek('STRTAB_BASE') >> 6n) & ((1n << 50n) - 1n)) * 64;
-  const cfg = engine.smmu.peek('STRTAB_BASE_CFG');
-  const fmt = Number((cfg >> 16n) & 3n);
-  if (fmt !== 1) return base + 64 * sid;
-  let split = Number((cfg >> 6n) & 0x1fn);
-  if (split !== 6 && split !== 8 && split !== 10) split = 6;
-  const l1 = base + 8 * Math.floor(sid / 2 ** split);
-  const desc = engine.memory.read(BigInt(l1), 8);
-  const span = Number(desc & 0x1fn);
-  const l2 = Number((desc >> 6n) & ((1n << 50n) - 1n)) * 64;
+  const { base, twoLevel, split } = currentStreamTable(engine);
+  if (!twoLevel) return base + 64 * sid;
+  const l1Index = Math.floor(sid / 2 ** split);
+  const l1 = base + 8 * l1Index;
+  const desc = new Uint32Array(2);
+  engine.memory.readWords(l1, desc, 2);
+  const { span, l2Ptr } = decodeL1std(desc);
   if (span === 0)
-    return `the stream table is 2-level and L1STD ${Math.floor(sid / 2 ** split)} (at ${hex(BigInt(l1), 64)}) is invalid (Span 0): write it first with 'l1std'`;
-  return l2 + 64 * (sid % 2 ** split);
+    return `the stream table is 2-level and L1STD ${l1Index} (at ${hex(BigInt(l1), 64)}) is invalid (Span 0): write it first with 'l1std'`;
+  return l2Ptr + 64 * (sid % 2 ** split);
 }
 
 function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, def: LayoutDef): ActionOutcome {
@@ -55,8 +56,7 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
     if (typeof located === 'string') return { diagnostics: [diag('error', 'ste.where', located, where.range)] };
     addr = located;
   } else if (verb === 'l1std') {
-    const base = Number((engine.smmu.peek('STRTAB_BASE') >> 6n) & ((1n << 50n) - 1n)) * 64;
-    addr = base + 8 * n;
+    addr = currentStreamTable(engine).base + 8 * n;
   } else addr = n;
   const align = def.bits / 8;
   if (addr % align !== 0)
@@ -124,7 +124,7 @@ export const STE = structureStatement(
   {
     summary: 'Writes STE SID (§5.2) where the SMMU will look for it',
     form: {
-      doc: 'Writes STE SID (§5.2) where the SMMU will look for it: STRTAB_BASE + 64 × SID, or through the L1STD of a 2-level table. Warns (`ste.illegal`) with the reason when the STE is ILLEGAL.',
+      doc: 'Writes STE SID (§5.2) where the SMMU will look for it: the effective Stream table base (STRTAB_BASE aligned as §6.3.24 says) + 64 × SID, or through the L1STD of a 2-level table. Warns (`ste.illegal`) with the reason when the STE is ILLEGAL.',
     },
     snippet: '${1:SID} V Config=${2:S1_TRANS}',
     outline: 'function',
@@ -151,7 +151,9 @@ export const L1STD = structureStatement(
   'Span=N L2Ptr=ADDR',
   {
     summary: 'Writes L1 stream table descriptor INDEX (§5.1)',
-    form: { doc: 'Writes L1 stream table descriptor INDEX (§5.1).' },
+    form: {
+      doc: 'Writes L1 stream table descriptor INDEX (§5.1) at the effective Stream table base (aligned, §6.3.24) + 8 × INDEX.',
+    },
     snippet: '${1:INDEX} Span=${2:8} L2Ptr=${3:ADDR}',
   },
 );

@@ -42,56 +42,54 @@ test('every command, executed, records an effect or says it is not modelled; non
   }
 });
 
-test('§4.6.1 CMD_DPTI_ALL in a script completes and warns that the DPT is not modelled', () => {
+/**
+ * `command` queued and consumed by a script on an SMMU with `ids`, then a CMD_SYNC: the script
+ * resolves without errors, both commands are consumed and no command error is raised. Returns the
+ * run's diagnostics as "line: severity code", and the first one's message.
+ */
+function runOneCommand(command: string, ids: Partial<typeof QEMU_IDS>): { seen: string[]; message: string } {
   const text = `
 write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
 write32 CMDQ_PROD 0
 write32 CMDQ_CONS 0
 write32 CR0 CMDQEN
 read32 CR0ACK == CMDQEN
-cmd DPTI_ALL
+cmd ${command}
 cmd SYNC
 doorbell
 read32 CMDQ_CONS == 2
+read32 GERROR == 0
 `;
   const resolved = analyzeScript(text);
   assert.deepEqual(
     resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
     [],
   );
-  // IDR3.DPT (§6.3.4), which needs ATS (IDR0.ATS, §6.3.1).
-  const engine = new Engine(config({ IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 15) }));
-  const { diagnostics } = run(resolved.statements, engine);
-  assert.deepEqual(
-    diagnostics.map((d) => `${d.range.start.line}: ${d.severity} ${d.code}`),
-    ['8: warning cmdq.not-modelled'], // at the doorbell, where it runs,
-  );
-  assert.match(diagnostics[0]?.message ?? '', /CMD_DPTI_ALL.*not modelled: the Device Permission Table/);
+  const { diagnostics } = run(resolved.statements, new Engine(config(ids)));
+  return {
+    seen: diagnostics.map((d) => `${d.range.start.line}: ${d.severity} ${d.code}`),
+    message: diagnostics[0]?.message ?? '',
+  };
+}
+
+/** IDR3.DPT (§6.3.4), which needs ATS (IDR0.ATS, §6.3.1). */
+const WITH_DPT = { IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 15) };
+
+test('§4.6.1 CMD_DPTI_ALL in a script completes and warns that the DPT is not modelled', () => {
+  const r = runOneCommand('DPTI_ALL', WITH_DPT);
+  assert.deepEqual(r.seen, ['8: warning cmdq.not-modelled']); // at the doorbell, where it runs
+  assert.match(r.message, /CMD_DPTI_ALL.*DPT checks \(SMMUv3\.3 DPT, §3\.24\) are not modelled/);
+});
+
+test('§4.6.2 CMD_DPTI_PA in a script on an SMMU with SMMU_IDR3.DPT is consumed, not CERROR_ILL, and warns that no DPT information is cached', () => {
+  const r = runOneCommand('DPTI_PA', WITH_DPT);
+  assert.deepEqual(r.seen, ['8: warning cmdq.not-modelled']);
+  assert.match(r.message, /CMD_DPTI_PA.*no DPT information is cached, so there is none to remove/);
 });
 
 test('§4.3.5 CMD_CFGI_VMS_PIDM in a script completes and warns that the VMS (MPAM) is not modelled', () => {
-  const text = `
-write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
-write32 CMDQ_PROD 0
-write32 CMDQ_CONS 0
-write32 CR0 CMDQEN
-read32 CR0ACK == CMDQEN
-cmd CFGI_VMS_PIDM VMID=3
-cmd SYNC
-doorbell
-read32 CMDQ_CONS == 2
-`;
-  const resolved = analyzeScript(text);
-  assert.deepEqual(
-    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
-    [],
-  );
   // IDR3.MPAM (§6.3.4) and both stages: the VMS is supported (§5.6.1), so the command is legal.
-  const engine = new Engine(config({ IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 7) }));
-  const { diagnostics } = run(resolved.statements, engine);
-  assert.deepEqual(
-    diagnostics.map((d) => `${d.range.start.line}: ${d.severity} ${d.code}`),
-    ['8: warning cmdq.not-modelled'],
-  );
-  assert.match(diagnostics[0]?.message ?? '', /CMD_CFGI_VMS_PIDM.*not modelled: .*VMS/);
+  const r = runOneCommand('CFGI_VMS_PIDM VMID=3', { IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 7) });
+  assert.deepEqual(r.seen, ['8: warning cmdq.not-modelled']);
+  assert.match(r.message, /CMD_CFGI_VMS_PIDM.*not modelled: .*VMS/);
 });

@@ -795,6 +795,36 @@ dma read sid=0x103 iova=0x5000 == 0x5000
   );
 });
 
+test('§6.3.24 the ste and l1std statements write where the SMMU looks: at the aligned Stream table base, not the written one', () => {
+  // Linear, LOG2SIZE 8: 0x40000040 means 0x40000000, so STE 1 is at 0x40000040 (not 0x40000080).
+  const linear = runScript(
+    `
+ste 1 V Config=4
+dma read sid=1 iova=0x1234 == 0x1234
+`,
+    { prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000040') },
+  );
+  assert.deepEqual(messages(linear.errors), []);
+  assert.equal(linear.engine.memory.read(0x4000_0080n, 8), 0n, 'nothing written at the unaligned STE 1');
+  // 2-level, LOG2SIZE 16, SPLIT 8: 0x40000400 means 0x40000000; L1STD 1 is at 0x40000008.
+  const twoLevel = runScript(
+    `
+l1std 1 Span=9 L2Ptr=0x41000000
+ste 0x103 V Config=4
+dma read sid=0x103 iova=0x5000 == 0x5000
+mem read64 0x40000008 == 0x41000009
+`,
+    {
+      prelude: PRELUDE.replace('write64 STRTAB_BASE 0x40000000', 'write64 STRTAB_BASE 0x40000400').replace(
+        'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
+        'write32 STRTAB_BASE_CFG FMT=TWO_LEVEL|SPLIT=8|LOG2SIZE=16',
+      ),
+    },
+  );
+  assert.deepEqual(messages(twoLevel.errors), []);
+  assert.equal(twoLevel.engine.memory.read(0x4000_0408n, 8), 0n, 'nothing written at the unaligned L1STD 1');
+});
+
 test('§6.3.24 the alignment follows the literal LOG2SIZE, not the one capped at SIDSIZE; 2-level tables are aligned to at least 64 bytes', () => {
   const ids = config().ids; // SIDSIZE 16, ST_LEVEL 2-level
   const layout = (base: bigint, cfg: bigint) => {
@@ -1052,4 +1082,50 @@ dma read sid=6 iova=0 == abort
   );
   assert.deepEqual(messages(r.errors), []);
   assert.deepEqual(codes(r.at(3)), ['walk.not-modelled']);
+
+/** QEMU-like IDs with ATS and DPT (IDR3 [15]); OAS 44 bits, all three granules. */
+const DPT_IDS = { IDR0: QEMU_IDS.IDR0 | (1 << 10), IDR3: QEMU_IDS.IDR3 | (1 << 15) };
+const dptRun = (cfg: string, base = '0x48000000') =>
+  runScript(
+    `write64 DPT_BASE ${base}\nwrite32 DPT_BASE_CFG ${cfg}\nwrite32 CR0 DPT_WALK_EN\nread32 CR0ACK == DPT_WALK_EN\n`,
+    {
+      ids: DPT_IDS,
+      prelude: '',
+    },
+  );
+const dptNotes = (r: Ran) =>
+  r.diagnostics
+    .filter((d) => d.code === 'dpt.config' || d.code === 'dpt.alignment')
+    .map((d) => `${d.code}: ${d.message}`);
+
+test('§3.24.4 enabling CR0.DPT_WALK_EN with an Invalid DPT register configuration warns: every DPT lookup would be a level 0 DPT_WALK_FAULT', () => {
+  // DPTPS 0b111, DPTGS 0b11 and L0DPTSZ 0b0001 are reserved encodings (§6.3.47).
+  assert.deepEqual(dptNotes(dptRun('0x10C007')), [
+    'dpt.config: SMMU_CR0.DPT_WALK_EN enabled with an invalid SMMU_DPT_BASE_CFG: DPTPS is 0b111, a reserved encoding; DPTGS is 0b11, a reserved encoding; L0DPTSZ is 0b0001, a reserved encoding; every DPT lookup is a DPT_WALK_FAULT at level 0, recorded in SMMU_DPT_CFG_FAR and SMMU_GERROR.DPT_ERR (§3.24.4)',
+  ]);
+  // L0DPTSZ 39 bits over DPTPS 36 bits; DPTPS 48 bits over the OAS of 44 bits.
+  assert.match(
+    dptNotes(dptRun('L0DPTSZ=L0_39BIT|DPTPS=DPTPS_36BIT'))[0] ?? '',
+    /L0DPTSZ selects 39 bits, more than DPTPS \(36 bits\)/,
+  );
+  assert.match(
+    dptNotes(dptRun('DPTPS=DPTPS_48BIT'))[0] ?? '',
+    /DPTPS selects 48 bits, more than SMMU_IDR5\.OAS \(44 bits\)/,
+  );
+  // A granule SMMU_IDR5 does not advertise (GRAN16K is bit 5: cleared here).
+  const no16k = runScript('write32 DPT_BASE_CFG DPTGS=DPTGS_16KB|DPTPS=DPTPS_44BIT\nwrite32 CR0 DPT_WALK_EN\n', {
+    ids: { ...DPT_IDS, IDR5: QEMU_IDS.IDR5 & ~(1 << 5) },
+    prelude: '',
+  });
+  assert.match(dptNotes(no16k)[0] ?? '', /DPTGS selects 16 KB, which SMMU_IDR5\.GRAN16K does not advertise/);
+});
+
+test('§6.3.46 DPT_BASE is aligned by the SMMU to the greater of 4 KB and the level 0 table; a valid, aligned configuration says nothing', () => {
+  // DPTPS 44 bits, L0DPTSZ 30 bits: 2^14 level 0 entries of 8 bytes, 128 KB.
+  assert.deepEqual(dptNotes(dptRun('DPTPS=DPTPS_44BIT', '0x48001000')), [
+    'dpt.alignment: SMMU_DPT_BASE.BADDR 0x0000000048001000 is not aligned to the level 0 DPT (131072 bytes: 2^14 entries of 8 bytes, at least 4 KB): the SMMU treats the low bits as zero and reads level 0 from 0x0000000048000000 (§6.3.46)',
+  ]);
+  assert.deepEqual(dptNotes(dptRun('DPTPS=DPTPS_44BIT', '0x48020000')), []);
+  // DPTPS 32 bits, L0DPTSZ 30 bits: 4 entries, 32 bytes: the 4 KB minimum applies.
+  assert.deepEqual(dptNotes(dptRun('DPTPS=DPTPS_32BIT', '0x48001000')), []);
 });

@@ -333,13 +333,65 @@ test('§6.2.1 registers of advertised features the model does not implement are 
   );
   assert.match(m.read(0x108, 8).findings[0]!.message, /SMMU_GATOS_SID, present/);
   assert.match(m.write(0x4028, 4, 1n).findings[0]!.message, /^0x4028 is SMMU_CMDQ_CONTROL_PAGE_CFG1, present/);
-  // DPT is not advertised here: DPT_BASE's offset is an undefined location, and it says whose.
-  const d = m.read(0x200, 8);
+  // MPAM is not advertised here: MPAMIDR's offset is an undefined location, and it says whose.
+  const d = m.read(0x130, 4);
   assert.deepEqual(codes(d), ['register.unimplemented']);
   assert.match(
     d.findings[0]!.message,
-    /0x0200 is the offset of SMMU_DPT_BASE, which exists only when SMMU_IDR3\.DPT is advertised; this configuration does not/,
+    /0x0130 is the offset of SMMU_MPAMIDR, which exists only when SMMU_IDR3\.MPAM is advertised; this configuration does not/,
   );
   // Between the arrays' registers (0x4010 is not a register of control page 0) the location stays undefined.
   assert.deepEqual(codes(m.read(0x4010, 4)), ['offset.undefined']);
+});
+
+/** QEMU-like IDs with ATS (IDR0 [10]) and DPT (IDR3 [15]), as a DPT needs (§6.3.4). */
+const DPT_IDS = { IDR0: 0x0d44101a | (1 << 10), IDR3: 0x00001404 | (1 << 15) };
+
+test('§6.3.46, §6.3.47 with SMMU_IDR3.DPT the DPT_BASE and DPT_BASE_CFG registers hold what software writes, and are read-only while CR0.DPT_WALK_EN is 1', () => {
+  const m = new Smmu(config(DPT_IDS));
+  const base = 0x4800_0000n | (1n << 62n);
+  const cfg = (9n << 20n) | 5n; // L0DPTSZ 39 bits, DPTGS 4 KB, DPTPS 48 bits
+  assert.deepEqual(codes(m.write(0x200, 8, base)), []);
+  assert.deepEqual(codes(m.write(0x208, 4, cfg)), []);
+  assert.equal(m.read(0x200, 8).value, base);
+  assert.equal(m.read(0x208, 4).value, cfg);
+  // Bits [11:0] of DPT_BASE and [13:3] of DPT_BASE_CFG are RES0 (§6.3.46, §6.3.47).
+  assert.deepEqual(codes(m.write(0x200, 8, base | 0xfffn)), ['write.res0']);
+  assert.equal(m.read(0x200, 8).value, base);
+  // DPT_WALK_EN [10] set: both registers are read-only (their "Accessing" sections).
+  assert.deepEqual(codes(m.write(0x20, 4, 1n << 10n)), []);
+  assert.equal(m.read(0x24, 4).value, 1n << 10n, 'CR0ACK acknowledges DPT_WALK_EN');
+  assert.deepEqual(codes(m.write(0x200, 8, 0x4900_0000n)), ['write.guarded']);
+  assert.deepEqual(codes(m.write(0x208, 4, 0n)), ['write.guarded']);
+  assert.equal(m.read(0x200, 8).value, base);
+  assert.equal(m.read(0x208, 4).value, cfg);
+});
+
+test('§6.3.48 DPT_CFG_FAR resets to 0; a write is IGNORED unless it clears FAULT, and clearing FAULT clears the whole register', () => {
+  const m = new Smmu(config(DPT_IDS));
+  assert.equal(m.read(0x210, 8).value, 0n);
+  // Writing FAULT = 1 does not make a fault active; nor do writes to the RO fields.
+  const w = m.write(0x210, 8, 0x4800_0000n | (1n << 4n) | 1n);
+  assert.deepEqual(codes(w), ['write.ignored']);
+  assert.match(w.findings[0]!.message, /SMMU_DPT_CFG_FAR: a write is IGNORED unless it clears FAULT while FAULT is 1/);
+  assert.equal(m.read(0x210, 8).value, 0n);
+  // A recorded fault (the SMMU's update): level 1 DPT_EABT at 0x48001000.
+  const fault = 0x4800_1000n | (3n << 4n) | (1n << 1n) | 1n;
+  m.setOwned('DPT_CFG_FAR', fault);
+  assert.deepEqual(codes(m.write(0x210, 8, fault)), [], 'a write that keeps FAULT changes nothing');
+  assert.equal(m.read(0x210, 8).value, fault);
+  assert.deepEqual(codes(m.write(0x210, 4, fault & ~1n & 0xffff_ffffn)), []);
+  assert.equal(m.read(0x210, 8).value, 0n, 'clearing FAULT clears FADDR, DPT_FAULTCODE and LEVEL too');
+});
+
+test('§6.3.46–§6.3.48 without SMMU_IDR3.DPT the DPT registers are undefined locations', () => {
+  const m = new Smmu(config());
+  for (const [off, size] of [
+    [0x200, 8],
+    [0x208, 4],
+    [0x210, 8],
+  ] as const) {
+    const r = m.read(off, size);
+    assert.deepEqual([r.value, codes(r)], [0n, ['register.unimplemented']], `0x${off.toString(16)}`);
+  }
 });

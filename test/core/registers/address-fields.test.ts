@@ -12,14 +12,15 @@ import { decodedMarkdown } from '../../../core/registers/describe';
 import { getRegister, REGISTERS } from '../../../core/registers/table';
 import { decodeValue } from '../../../core/script/decode-value';
 
-test('every ADDR field of a register is an address field holding address bits [msb:lsb]', () => {
-  const addrFields = REGISTERS.flatMap((r) => r.fields.filter((f) => f.name === 'ADDR').map((f) => ({ r, f })));
-  assert.ok(addrFields.length >= 7, `STRTAB_BASE, three queue bases, three IRQ_CFG0: ${addrFields.length}`);
+test('every ADDR field of a register (and DPT_BASE.BADDR, DPT_CFG_FAR.FADDR) is an address field holding address bits [msb:lsb]', () => {
+  const isAddress = (name: string) => name === 'ADDR' || name === 'BADDR' || name === 'FADDR';
+  const addrFields = REGISTERS.flatMap((r) => r.fields.filter((f) => isAddress(f.name)).map((f) => ({ r, f })));
+  assert.ok(addrFields.length >= 9, `STRTAB_BASE, three queue bases, three IRQ_CFG0, two DPT: ${addrFields.length}`);
   for (const { r, f } of addrFields)
-    assert.equal(f.addrShift, f.lsb, `${r.name}.ADDR[${f.msb}:${f.lsb}] holds address bits ${f.msb}:${f.lsb}`);
+    assert.equal(f.addrShift, f.lsb, `${r.name}.${f.name}[${f.msb}:${f.lsb}] holds address bits ${f.msb}:${f.lsb}`);
   // Nothing else is one (a LOG2SIZE or an index is not an address).
   for (const r of REGISTERS)
-    for (const f of r.fields) if (f.name !== 'ADDR') assert.equal(f.addrShift, undefined, `${r.name}.${f.name}`);
+    for (const f of r.fields) if (!isAddress(f.name)) assert.equal(f.addrShift, undefined, `${r.name}.${f.name}`);
 });
 
 test('CMDQ_BASE 0x40100008: ADDR decodes as 0x40100000, the field value beside it', () => {

@@ -1,0 +1,189 @@
+/**
+ * core/'s declarative tables against the field positions the specification's text states
+ * (IHI0070 G.b as Markdown, extracted by scripts/extract-spec-fields.mjs into
+ * test/fixtures/spec/ihi0070-fields.json, which names the source commit and how to regenerate it).
+ * A table edit that moves a field, renames it or drops one the text defines fails here.
+ *
+ * What the text does not give (command and event record layouts are images, §4, §7.3) is not
+ * compared here; test/core/commands and test/core/events check those against literal facts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REGISTERS } from '../../../core/registers/table';
+import { UNMODELLED_FEATURES } from '../../../core/registers/not-modelled';
+import { COMMANDS } from '../../../core/commands/table';
+import { STE } from '../../../core/structures/ste';
+import { CD } from '../../../core/structures/cd';
+import { L1CD, L1STD } from '../../../core/structures/l1';
+
+interface SpecField {
+  readonly name: string;
+  readonly msb: number;
+  readonly lsb: number;
+}
+interface SpecEntry {
+  readonly section: string;
+  readonly offset?: number;
+  readonly width?: number;
+  readonly access?: string;
+  readonly fields: readonly SpecField[];
+}
+interface Extraction {
+  readonly source: { readonly repository: string; readonly commit: string };
+  readonly registers: Readonly<Record<string, SpecEntry>>;
+  readonly structures: Readonly<Record<string, SpecEntry>>;
+  readonly commands: Readonly<Record<string, SpecEntry>>;
+}
+
+const SPEC = JSON.parse(
+  readFileSync(join(__dirname, '../../../../test/fixtures/spec/ihi0070-fields.json'), 'utf8'),
+) as Extraction;
+
+const pos = (f: { msb: number; lsb: number }) => (f.msb === f.lsb ? `[${f.msb}]` : `[${f.msb}:${f.lsb}]`);
+
+/**
+ * How a name of ours stands for a heading of the text: the same name (any case); IMPDEF, IMPDEF1,
+ * … for "IMPLEMENTATION DEFINED"; S2POI for the array "S2POI<p>" over the same bits; HWU061 and
+ * HWU062 for "HWU0<x>, bits [127:126]" (x = 61, 62), each inside the array's bits.
+ */
+function stands(ours: { name: string; msb: number; lsb: number }, theirs: SpecField): 'same' | 'moved' | 'other' {
+  const name = ours.name.toUpperCase();
+  const heading = theirs.name.toUpperCase();
+  const at = ours.msb === theirs.msb && ours.lsb === theirs.lsb;
+  if (heading === 'IMPLEMENTATION DEFINED') return /^IMPDEF\d*$/.test(name) ? (at ? 'same' : 'moved') : 'other';
+  const array = /^(.+)<[a-z]>$/i.exec(heading);
+  if (array) {
+    const prefix = array[1] as string;
+    if (name === prefix) return at ? 'same' : 'moved';
+    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+      return ours.lsb >= theirs.lsb && ours.msb <= theirs.msb ? 'same' : 'moved';
+    return 'other';
+  }
+  return name === heading ? (at ? 'same' : 'moved') : 'other';
+}
+
+/** Disagreements between a table's fields and the text's, one line each. */
+function compareFields(
+  what: string,
+  section: string,
+  ours: readonly { name: string; msb: number; lsb: number }[],
+  spec: readonly SpecField[],
+): string[] {
+  const out: string[] = [];
+  for (const f of ours) {
+    const verdicts = spec.map((t) => stands(f, t));
+    if (verdicts.includes('same')) continue;
+    const moved = spec.filter((_, i) => verdicts[i] === 'moved');
+    if (moved.length) out.push(`${what}.${f.name} is ${pos(f)}, §${section} says ${moved.map(pos).join(' or ')}`);
+    else out.push(`${what}.${f.name} ${pos(f)}: no such field in §${section}`);
+  }
+  for (const t of spec)
+    if (!ours.some((f) => stands(f, t) !== 'other')) out.push(`${what}.${t.name} ${pos(t)} (§${section}) is missing`);
+  return out;
+}
+
+test('the extraction names its source', () => {
+  assert.equal(SPEC.source.repository, 'wuyongzheng/arm-md-specs');
+  assert.match(SPEC.source.commit, /^[0-9a-f]{40}$/);
+});
+
+test('§6.2, §6.3: every register of the table is where the specification puts it, with its fields', () => {
+  const out: string[] = [];
+  for (const reg of REGISTERS) {
+    const spec = SPEC.registers[reg.name];
+    if (!spec) {
+      out.push(`${reg.name}: no register of that name in §6.3`);
+      continue;
+    }
+    if (spec.section !== reg.section) out.push(`${reg.name}: section §${reg.section}, the text §${spec.section}`);
+    if (spec.offset !== reg.offset) out.push(`${reg.name}: offset ${reg.offset}, §6.2 says ${spec.offset}`);
+    if (spec.width !== reg.width) out.push(`${reg.name}: ${reg.width}-bit, §6.2 says ${spec.width}`);
+    if (spec.access !== reg.access) out.push(`${reg.name}: ${reg.access}, §6.2 says ${spec.access}`);
+    out.push(...compareFields(reg.name, spec.section, reg.fields, spec.fields));
+  }
+  assert.deepEqual(out, []);
+});
+
+test('§6.3: every Non-secure register of the text is modelled or listed with its unmodelled feature', () => {
+  const known = new Set([
+    ...REGISTERS.map((r) => r.name as string),
+    ...UNMODELLED_FEATURES.flatMap((f) => f.registers.map((r) => r.name)),
+  ]);
+  // The VATOS page and the ECMDQ control pages are described by their features' entries, not register by register.
+  assert.deepEqual(
+    Object.keys(SPEC.registers).filter((n) => !known.has(n)),
+    ['VATOS_CTRL', 'VATOS_SID', 'VATOS_ADDR', 'VATOS_PAR', 'ECMDQ_BASE<n>', 'ECMDQ_PROD<n>', 'ECMDQ_CONS<n>'],
+  );
+});
+
+test('§6.2: the registers of unmodelled features are at the offsets the specification gives', () => {
+  const out: string[] = [];
+  for (const feature of UNMODELLED_FEATURES)
+    for (const r of feature.registers) {
+      const spec = SPEC.registers[r.name];
+      if (!spec) {
+        out.push(`${r.name}: no register of that name in §6.3`);
+        continue;
+      }
+      if (spec.section !== r.section) out.push(`${r.name}: section §${r.section}, the text §${spec.section}`);
+      if (spec.offset !== undefined && spec.offset !== r.offset)
+        out.push(`${r.name}: offset ${r.offset}, §6.2 says ${spec.offset}`);
+      if (spec.width !== undefined && spec.width !== r.width)
+        out.push(`${r.name}: ${r.width}-bit, §6.2 says ${spec.width}`);
+    }
+  assert.deepEqual(out, []);
+});
+
+/**
+ * Fields the text defines and the structure tables leave out on purpose, each with its reason. The
+ * test fails when one is added to a table (take it off this list) or another goes missing.
+ */
+const ABSENT_ON_PURPOSE: Readonly<Record<string, string>> = {
+  'STE.S2NSW [192]': 'Secure stage 2 output (Secure streams only; the model is Non-secure)',
+  'STE.S2NSA [193]': 'Secure stage 2 output (Secure streams only)',
+  'STE.S_S2T0SZ [293:288]': 'Secure stage 2 translation (SMMU_S_IDR1.SEL2)',
+  'STE.S_S2SL0 [295:294]': 'Secure stage 2 translation',
+  'STE.S_S2TG [303:302]': 'Secure stage 2 translation',
+  'STE.MECID [319:304]': 'Memory Encryption Contexts (Realm streams, RME)',
+  'STE.MPAM_NS [328]': 'MPAM for Secure streams',
+  'STE.S2SW [384]': 'Secure stage 2 output',
+  'STE.S2SA [385]': 'Secure stage 2 output',
+  'STE.S_S2SL0_2 [386]': 'Secure stage 2 translation',
+  'STE.S_S2TTB [439:388]': 'Secure stage 2 translation',
+  'STE.S_S2SKL [446:445]': 'Secure stage 2 translation, 128-bit descriptors',
+  'CD.DisCH0 [65]': 'the VMSAv9-128 (SMMU_IDR5.D128) meaning of HAD0’s bit; D128 is not modelled',
+  'CD.SKL0 [127:126]': 'the VMSAv9-128 meaning of HWU0<x>’s bits; D128 is not modelled',
+  'CD.DisCH1 [129]': 'the VMSAv9-128 meaning of HAD1’s bit; D128 is not modelled',
+  'CD.SKL1 [191:190]': 'the VMSAv9-128 meaning of HWU1<x>’s bits; D128 is not modelled',
+};
+
+test('§5.1–§5.4: L1STD, STE, L1CD and CD fields are where the specification puts them', () => {
+  const out: string[] = [];
+  for (const def of [L1STD, STE, L1CD, CD]) {
+    const spec = SPEC.structures[def.name];
+    assert.ok(spec, def.name);
+    out.push(...compareFields(def.name, spec.section, def.fields, spec.fields));
+  }
+  const absent = Object.keys(ABSENT_ON_PURPOSE).map((k) => `${k} (§${k.startsWith('STE') ? '5.2' : '5.4'}) is missing`);
+  assert.deepEqual(out, absent);
+});
+
+test('§4.4.1: the range invalidation fields of every TLBI command are where the text puts them', () => {
+  const spec = SPEC.commands['TLBI range (§4.4.1)'];
+  assert.ok(spec);
+  const out: string[] = [];
+  const withRange = COMMANDS.filter((c) => c.fields.some((f) => f.name === 'SCALE'));
+  assert.ok(withRange.length >= 6, withRange.map((c) => c.name).join());
+  for (const c of withRange)
+    out.push(
+      ...compareFields(
+        c.name,
+        spec.section,
+        c.fields.filter((f) => spec.fields.some((t) => t.name === f.name)),
+        spec.fields,
+      ),
+    );
+  assert.deepEqual(out, []);
+});
