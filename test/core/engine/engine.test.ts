@@ -1082,6 +1082,7 @@ dma read sid=6 iova=0 == abort
   );
   assert.deepEqual(messages(r.errors), []);
   assert.deepEqual(codes(r.at(3)), ['walk.not-modelled']);
+});
 
 /** QEMU-like IDs with ATS and DPT (IDR3 [15]); OAS 44 bits, all three granules. */
 const DPT_IDS = { IDR0: QEMU_IDS.IDR0 | (1 << 10), IDR3: QEMU_IDS.IDR3 | (1 << 15) };
