@@ -12,7 +12,7 @@ import type { ResolvedConfig } from '../../../core/config/types';
 import { REGISTERS } from '../../../core/registers/table';
 import { parseTrace } from '../../../core/trace/check';
 import { LineSplitter } from '../../../core/trace/lines';
-import { replayTrace } from '../../../core/trace/replay';
+import { Replayer, replayTrace } from '../../../core/trace/replay';
 import { TraceStream } from '../../../core/trace/stream';
 import type { TraceDiagnostic, TraceFormat } from '../../../core/trace/types';
 
@@ -153,5 +153,61 @@ test('lines cut anywhere are the lines splitLines gives', () => {
       },
     ),
     { numRuns: 500 },
+  );
+});
+
+test("the line parser's fast path for access lines gives what its general path gives", () => {
+  // A leading space takes the general path (the fast one reads lines that start with R or W): the
+  // same records and diagnostics, one column to the right.
+  const digits = fc
+    .array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: 1, maxLength: 18 })
+    .map((d) => d.join(''));
+  const access = fc
+    .tuple(
+      fc.constantFrom('R', 'W', 'r'),
+      digits,
+      fc.constantFrom('4', '8', '2', '16'),
+      digits,
+      fc.constantFrom('', ' 0', ' 3', ' 1234567890', ' cpu2'),
+    )
+    .map(([d, o, s, v, c]) => `${d} 0x${o} ${s} 0x${v}${c}`);
+  const shift = (x: unknown): unknown =>
+    JSON.parse(
+      JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+      (k, v: unknown) => (k === 'character' ? (v as number) + 1 : v),
+    );
+  const plain = (x: unknown): unknown =>
+    JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+  fc.assert(
+    fc.property(fc.array(access, { minLength: 1, maxLength: 5 }), fc.boolean(), (lines, based) => {
+      const head = based ? 'base 0x1000\n' : '';
+      const fast = parseTrace(head + lines.join('\n'), 'smmutrace');
+      const general = parseTrace(head + lines.map((l) => ' ' + l).join('\n'), 'smmutrace');
+      assert.deepEqual(plain(general.records), shift(fast.records));
+      assert.deepEqual(plain(general.diagnostics), shift(fast.diagnostics));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("the replay's fast path for plain register accesses judges as its full path does", () => {
+  // With the model's access history on, every access takes the model's full path (smmu.ts).
+  const run = (lines: string[], full: boolean) => {
+    const parsed = parseTrace(lines.join('\n'), 'smmutrace');
+    const out: unknown[] = [];
+    const rp = new Replayer(
+      { config: DEFAULT_CONFIG, inferredIds: false, firstIdReads: new Map(), hasMemory: false },
+      { diagnostic: (d) => out.push(d), replace: (old, d) => out.push(['replaced', old, d]) },
+    );
+    rp.engine.smmu.recording = full;
+    for (const r of parsed.records) rp.record(r);
+    rp.serial.end();
+    return { out, timeline: [...rp.timeline].map(([n, t]) => [n, t.length, t.entries.at(-1)]) };
+  };
+  fc.assert(
+    fc.property(lineTrace, (lines) => {
+      assert.deepEqual(run(lines, false), run(lines, true));
+    }),
+    { numRuns: 300 },
   );
 });
