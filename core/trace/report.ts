@@ -7,6 +7,42 @@
  */
 import type { TraceDiagnostic } from './types';
 
+/** Diagnostics shown per code (`smmu replay --max-diagnostics`, the editor's trace diagnostics). */
+export const DEFAULT_MAX_DIAGNOSTICS = 100;
+
+/**
+ * The first `max` diagnostics of each code, and for each code with more, one note at the first
+ * one not shown saying how many were not and where they were: a million divergences stay readable
+ * (and a language client is not sent a million diagnostics).
+ */
+export function capPerCode(all: readonly TraceDiagnostic[], max = DEFAULT_MAX_DIAGNOSTICS): TraceDiagnostic[] {
+  const seen = new Map<string, number>();
+  const hidden = new Map<string, { first: TraceDiagnostic; count: number; last: number }>();
+  const out: TraceDiagnostic[] = [];
+  for (const d of all) {
+    const n = (seen.get(d.code) ?? 0) + 1;
+    seen.set(d.code, n);
+    if (n <= max) {
+      out.push(d);
+      continue;
+    }
+    const h = hidden.get(d.code);
+    if (h) {
+      h.count++;
+      h.last = d.line;
+    } else hidden.set(d.code, { first: d, count: 1, last: d.line });
+  }
+  for (const [code, h] of hidden)
+    out.push({
+      severity: 'info',
+      code: 'trace.capped',
+      message: `${h.count} more ${code} diagnostic${h.count === 1 ? '' : 's'} not shown (the first ${max} are), from here to line ${h.last + 1}; \`smmu replay\` counts them all`,
+      range: h.first.range,
+      line: h.first.line,
+    });
+  return out;
+}
+
 interface Held {
   d: TraceDiagnostic;
   readonly group: number;

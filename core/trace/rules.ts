@@ -37,6 +37,13 @@ export const TRACE_RULES: readonly TraceRule[] = [
     summary:
       "a line after the streamed replay's look ahead (the first 10,000 lines) that would have changed what was decided from it: a first read of an ID register the inferred configuration took as 0, the first memory record, a QEMU event in a line-format trace",
   },
+  {
+    code: 'trace.capped',
+    severity: 'info',
+    section: '',
+    summary:
+      'in the editor: how many more diagnostics of a code were not shown (the first 100 of each are) and the line of the last; `smmu replay` counts them all',
+  },
   { code: 'trace.config-late', severity: 'error', section: '', summary: '`config` after the first record' },
   {
     code: 'trace.config',

@@ -22,14 +22,14 @@ import { summaryText, type LineReplay } from '../../core/trace/replay';
 import type { TraceStreamStart } from '../../core/trace/stream';
 import type { TraceDiagnostic } from '../../core/trace/types';
 import { counted } from '../../core/text/plural';
+import { DEFAULT_MAX_DIAGNOSTICS } from '../../core/trace/report';
 import { configOption } from './commands';
 import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE } from './output';
 import { fileHost } from '../file-host';
 import { openForStreaming } from '../read-file';
 
-/** Diagnostics shown per rule unless `--max-diagnostics` says otherwise. */
-export const DEFAULT_MAX_DIAGNOSTICS = 100;
+export { DEFAULT_MAX_DIAGNOSTICS };
 
 /** With standard input quiet this long, the replay decides from what it read and reports live. */
 const SETTLE_MS = 500;
