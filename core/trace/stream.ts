@@ -274,6 +274,9 @@ export class TraceStream {
           this.late(name, r.line, `the first read of SMMU_${name}`);
       }
     }
+    // Reads whose window closed before this line are judged on what came before it, as when the
+    // lines arrive one by one (the look ahead's records are replayed in one go when it closes).
+    this.rp?.serial.due(r.line);
     this.rp?.record(r);
   }
 
