@@ -95,6 +95,10 @@ export class TraceStream {
   private hasMemory = false;
   private inferred = false;
   private readonly lookahead: number;
+  /** Lines of the look ahead already parsed (a QEMU log's, to see its ID reads as they come). */
+  private parsedAhead?: number;
+  /** The line after the look ahead. */
+  private closedAt = 0;
 
   constructor(
     private readonly options: TraceStreamOptions,
@@ -175,8 +179,6 @@ export class TraceStream {
     return (this.idsRead?.size ?? 0) === ID_REGISTERS.length;
   }
 
-  private parsedAhead?: number;
-
   /** Decide the format, the configuration and command prediction; replay the look ahead. */
   private close(): void {
     const ahead = this.ahead as string[];
@@ -241,9 +243,6 @@ export class TraceStream {
     for (const r of records) this.replay(r, false);
     this.release();
   }
-
-  /** The line after the look ahead. */
-  private closedAt = 0;
 
   private parse(text: string, n: number): void {
     if (this.format === 'qemu') {
