@@ -21,7 +21,6 @@ import { LineSplitter } from '../../core/trace/lines';
 import { summaryText, type LineReplay } from '../../core/trace/replay';
 import type { TraceStreamStart } from '../../core/trace/stream';
 import type { TraceDiagnostic } from '../../core/trace/types';
-import { counted } from '../../core/text/plural';
 import { DEFAULT_MAX_DIAGNOSTICS } from '../../core/trace/report';
 import { configOption } from './commands';
 import type { Options } from './options';
@@ -170,6 +169,8 @@ export async function runReplay(o: Options): Promise<number> {
   let settleTimer: NodeJS.Timeout | undefined;
   let failure: string | undefined;
   let kindChecked = false;
+  // A final line break ends the last line; it does not start one (the count of lines says so).
+  let endsWithBreak = false;
   try {
     for await (const text of textOf(input.raw, (n) => (bytes += n))) {
       if (!kindChecked) {
@@ -184,6 +185,7 @@ export async function runReplay(o: Options): Promise<number> {
         }
       }
       split.push(text);
+      if (text) endsWithBreak = /[\r\n]$/.test(text);
       if (input.live) {
         clearTimeout(settleTimer);
         settleTimer = setTimeout(() => stream.settle(), SETTLE_MS);
@@ -204,6 +206,7 @@ export async function runReplay(o: Options): Promise<number> {
   const r = stream.end();
   if (progress) process.stderr.write('\r\x1b[K');
   const s = r.summary;
+  const lineCount = r.lines - (endsWithBreak ? 1 : 0);
   const byCount = [...rules.entries()].sort((a, b) => b[1].count - a[1].count);
   if (o.json) {
     if (!jsonStarted) startOutput(r);
@@ -213,7 +216,7 @@ export async function runReplay(o: Options): Promise<number> {
     out(
       `${shown ? '\n  ' : ''}],\n  "summary": ${JSON.stringify(
         {
-          lines: r.lines,
+          lines: lineCount,
           records: s.records,
           notReplayed: s.notReplayed,
           reads: s.reads,
@@ -251,7 +254,7 @@ export async function runReplay(o: Options): Promise<number> {
         `  ${code}: ${num(c.count)} at ${c.first === c.last ? `line ${num(c.first)}` : `lines ${num(c.first)}–${num(c.last)}`}${c.shown < c.count ? `, ${c.shown ? `the first ${num(c.shown)}` : 'none'} shown (--max-diagnostics ${max})` : ''}\n`,
       );
     out(
-      `${counted(total, 'diagnostic')}${shown < total ? `, ${num(shown)} shown` : ''} in ${counted(r.lines, 'line')}\n`,
+      `${num(total)} diagnostic${total === 1 ? '' : 's'}${shown < total ? `, ${num(shown)} shown` : ''} in ${num(lineCount)} line${lineCount === 1 ? '' : 's'}\n`,
     );
     if (s.firstDivergence) out(`first divergence: ${gcc(shownName, s.firstDivergence)}\n`);
   }

@@ -111,7 +111,7 @@ test('--max-diagnostics: the first N of each rule, then counts per rule with fir
     [10, 60, 110],
   );
   assert.match(r.out, /^ {2}replay\.value: 40 at lines 10–1,960, the first 3 shown \(--max-diagnostics 3\)$/m);
-  assert.match(r.out, /^41 diagnostics, 4 shown in 2101 lines$/m);
+  assert.match(r.out, /^41 diagnostics, 4 shown in 2,100 lines$/m);
   assert.match(r.out, /^first divergence: .*many\.smmutrace:10:10: /m);
   // The default shows 100 of each rule: all 40 here.
   assert.equal(
