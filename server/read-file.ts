@@ -66,3 +66,28 @@ export function readTextFile(path: string, kind: FileKind = 'script'): string | 
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Open a file to stream it (a trace of any size, `smmu replay`): a regular file only, checked as
+ * readTextFile checks it, with no size limit since it is read a piece at a time. The caller closes
+ * the descriptor (a read stream given it does).
+ */
+export function openForStreaming(path: string): { fd: number; size: number } | Unreadable {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    return { unreadable: reasonOf(e) };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) {
+      fs.closeSync(fd);
+      return { unreadable: `it is not a regular file (${kindOf(st)})` };
+    }
+    return { fd, size: st.size };
+  } catch (e) {
+    fs.closeSync(fd);
+    return { unreadable: reasonOf(e) };
+  }
+}

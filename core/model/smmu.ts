@@ -190,6 +190,40 @@ export class Smmu {
     return r.findings.length === 0;
   }
 
+  /**
+   * A 32-bit read on the fast path only: the value, or -1 when the read needs the full path
+   * (`read`). Nothing is recorded, as `read32` records nothing with history off.
+   */
+  readFast32(offset: number): number {
+    const slot = offset >>> 2;
+    if (this.recording || (offset & 3) !== 0 || slot >= 0x8000) return -1;
+    const w = this.fastRead[slot] as number;
+    return w >= 0 ? (this.regs.words[w] as number) : -1;
+  }
+
+  /**
+   * A 32-bit write on the fast path only (`write32`'s first branch): the word's value before it,
+   * or -1 when the write needs the full path (`write`) and nothing was written.
+   */
+  writeFast32(offset: number, value: number): number {
+    const slot = offset >>> 2;
+    if (this.recording || (offset & 3) !== 0 || slot >= 0x8000) return -1;
+    const w = this.fastWrite[slot] as number;
+    const keep = this.fastKeep[slot] as number;
+    const g = slot * 4;
+    const words = this.regs.words;
+    if (
+      w < 0 ||
+      ((value >>> 0) & ~keep) !== 0 ||
+      ((words[this.fastGuard[g] as number] as number) & (this.fastGuard[g + 1] as number)) !== 0 ||
+      ((words[this.fastGuard[g + 2] as number] as number) & (this.fastGuard[g + 3] as number)) !== 0
+    )
+      return -1;
+    const before = words[w] as number;
+    words[w] = value >>> 0;
+    return before;
+  }
+
   /** Findings of the last `write32` that took the full path. */
   lastFindings: readonly Finding[] = [];
 

@@ -74,18 +74,74 @@ export function hexValue(text: string, what: string): bigint | string {
 
 const SIZES = new Set([1, 2, 4, 8]);
 
+/** The common access line (LineTraceParser.fast): at most 16 value digits, so at most 64 bits. */
+const FAST_ACCESS = /^([RW]) 0x([0-9a-fA-F]{1,16}) ([48]) 0x([0-9a-fA-F]{1,16})(?: ([0-9]{1,9}))?$/;
+
 /** Parse the line format. `text` is the whole trace. */
 export function parseLineTrace(text: string): ParsedTrace {
-  const records: TraceRecord[] = [];
-  const diagnostics: ScriptDiagnostic[] = [];
-  let config: ParsedTrace['config'];
-  let base = 0n;
+  const p = new LineTraceParser();
   // Lines as LSP counts them (\n, \r\n or a lone \r): a diagnostic's line is the editor's line, and
   // no \r is left for the tokenizer.
   const lines = splitLines(text);
-  for (let n = 0; n < lines.length; n++) {
-    const toks = tokenize(lines[n] as string);
-    if (!toks.length) continue;
+  for (let n = 0; n < lines.length; n++) p.line(lines[n] as string, n);
+  return { format: 'smmutrace', records: p.records, diagnostics: p.diagnostics, config: p.config, ignored: 0 };
+}
+
+/**
+ * The line format's parser, a line at a time: its state is the `base` and `config` lines seen.
+ * Records and diagnostics collect in `records` and `diagnostics`; the streamed replay (stream.ts)
+ * takes them after each line.
+ */
+export class LineTraceParser {
+  readonly records: TraceRecord[] = [];
+  readonly diagnostics: ScriptDiagnostic[] = [];
+  config: ParsedTrace['config'];
+  private base = 0n;
+  /** Records so far (`config` must come before the first). */
+  private recordCount = 0;
+
+  private push(r: TraceRecord): void {
+    this.recordCount++;
+    this.records.push(r);
+  }
+
+  /**
+   * The common line, `R|W 0xOFFSET 4|8 0xVALUE [VCPU]` with single spaces, without building
+   * tokens: the record the general path below makes of it, or false when that path must parse it
+   * (anything else, or anything it would report).
+   */
+  private fast(text: string, n: number): boolean {
+    const m = FAST_ACCESS.exec(text);
+    if (!m) return false;
+    const [, dir, offHex, sizeText, valHex, cpu] = m as unknown as [string, 'R' | 'W', string, string, string, string?];
+    // Offsets of 13 hex digits or fewer are exact as a number; a base or wider ones take the general path.
+    if (this.base !== 0n || offHex.length > 8) return false;
+    const size = sizeText === '4' ? 4 : 8;
+    // Up to 8 digits through a number (cheaper than parsing a BigInt from text).
+    const value = valHex.length <= 8 ? BigInt(parseInt(valHex, 16)) : BigInt('0x' + valHex);
+    if (size === 4 && valHex.length > 8 && value >> 32n !== 0n) return false;
+    const valueStart = 2 + offHex.length + 2 + 1 + sizeText.length + 1;
+    this.push({
+      kind: 'access',
+      dir,
+      offset: parseInt(offHex, 16),
+      size,
+      value,
+      abort: false,
+      vcpu: cpu === undefined ? undefined : Number(cpu),
+      line: n,
+      valueRange: rangeOf(n, { start: valueStart, end: valueStart + 2 + valHex.length }),
+      range: rangeOf(n, { start: 0, end: text.length }),
+    });
+    return true;
+  }
+
+  /** Parse line `n` (its text without the line break). */
+  line(text: string, n: number): void {
+    if (this.fast(text, n)) return;
+    const diagnostics = this.diagnostics;
+    const toks = tokenize(text);
+    if (!toks.length) return;
     const err = (t: Tok, message: string, code = 'trace.syntax') =>
       diagnostics.push({ severity: 'error', code, message, range: rangeOf(n, t) });
     const head = toks[0] as Tok;
@@ -122,20 +178,20 @@ export function parseLineTrace(text: string): ParsedTrace {
       return s as 1 | 2 | 4 | 8;
     };
     if (head.text === 'config') {
-      if (!arity(1, 1, 'a configuration file: config "FILE.smmu.json"')) continue;
-      if (records.length) err(head, '`config` must come before the first record', 'trace.config-late');
+      if (!arity(1, 1, 'a configuration file: config "FILE.smmu.json"')) return;
+      if (this.recordCount) err(head, '`config` must come before the first record', 'trace.config-late');
       const t = toks[1] as Tok;
-      config = { path: t.text.replace(/^"|"$/g, ''), range: rangeOf(n, t) };
-      continue;
+      this.config = { path: t.text.replace(/^"|"$/g, ''), range: rangeOf(n, t) };
+      return;
     }
     if (head.text === 'base') {
-      if (!arity(1, 1, 'the SMMU base address: base 0x09050000')) continue;
+      if (!arity(1, 1, 'the SMMU base address: base 0x09050000')) return;
       const v = num(toks[1] as Tok, 'base address');
-      if (v !== undefined) base = v;
-      continue;
+      if (v !== undefined) this.base = v;
+      return;
     }
     if (kw === 'R' || kw === 'W') {
-      if (!arity(3, 5, `an offset, a size and a value: ${kw} 0x20 4 0x0000000d [abort] [vCPU]`)) continue;
+      if (!arity(3, 5, `an offset, a size and a value: ${kw} 0x20 4 0x0000000d [abort] [vCPU]`)) return;
       const addr = num(toks[1] as Tok, 'offset');
       const sz = size(toks[2] as Tok);
       const vt = toks[3] as Tok;
@@ -145,16 +201,16 @@ export function parseLineTrace(text: string): ParsedTrace {
       if (vt.text.toLowerCase() === 'abort') {
         if (kw === 'W') {
           err(vt, 'a write needs the value written before `abort`: W 0x100a8 4 0x0 abort');
-          continue;
+          return;
         }
         abort = true;
       } else {
         value = num(vt, 'value');
-        if (value === undefined) continue;
+        if (value === undefined) return;
         if (toks[4] && toks[4].text.toLowerCase() === 'abort') {
           if (kw === 'R') {
             err(toks[4], 'an aborted read has no value: write `R 0x100a8 4 abort`');
-            continue;
+            return;
           }
           abort = true;
           i = 5;
@@ -166,32 +222,35 @@ export function parseLineTrace(text: string): ParsedTrace {
         const m = /^(?:v?cpu)?([0-9]+)$/i.exec(ct.text);
         if (!m) {
           err(ct, `'${ct.text}' is not a vCPU number (decimal, optionally written cpu3 or vcpu3)`);
-          continue;
+          return;
         }
         vcpu = Number(m[1]);
         if (toks[i + 1]) {
           err(toks[i + 1] as Tok, `unexpected '${(toks[i + 1] as Tok).text}' after the vCPU`);
-          continue;
+          return;
         }
       }
-      if (addr === undefined || sz === undefined) continue;
-      if (addr < base) {
-        err(toks[1] as Tok, `address ${toks[1]?.text} is below the SMMU base 0x${base.toString(16).toUpperCase()}`);
-        continue;
+      if (addr === undefined || sz === undefined) return;
+      if (addr < this.base) {
+        err(
+          toks[1] as Tok,
+          `address ${toks[1]?.text} is below the SMMU base 0x${this.base.toString(16).toUpperCase()}`,
+        );
+        return;
       }
-      const off = addr - base;
+      const off = addr - this.base;
       if (off > 0xffff_ffffn) {
         err(
           toks[1] as Tok,
           `offset 0x${off.toString(16).toUpperCase()} is far beyond the SMMU's register pages: is a \`base\` line missing?`,
         );
-        continue;
+        return;
       }
       if (value !== undefined && value >> BigInt(sz * 8) !== 0n) {
         err(vt, `value ${vt.text} does not fit a ${sz}-byte access`);
-        continue;
+        return;
       }
-      records.push({
+      this.push({
         kind: 'access',
         dir: kw,
         offset: Number(off),
@@ -203,35 +262,34 @@ export function parseLineTrace(text: string): ParsedTrace {
         valueRange: rangeOf(n, vt),
         range: whole,
       });
-      continue;
+      return;
     }
     if (kw === 'M') {
-      if (!arity(3, 3, 'an address, a size and a value: M 0x40000000 8 0x0000000000000046')) continue;
+      if (!arity(3, 3, 'an address, a size and a value: M 0x40000000 8 0x0000000000000046')) return;
       const a = num(toks[1] as Tok, 'address');
       const sz = size(toks[2] as Tok);
       const v = num(toks[3] as Tok, 'value');
-      if (a === undefined || sz === undefined || v === undefined) continue;
+      if (a === undefined || sz === undefined || v === undefined) return;
       if (v >> BigInt(sz * 8) !== 0n) {
         err(toks[3] as Tok, `value ${(toks[3] as Tok).text} does not fit ${sz} bytes`);
-        continue;
+        return;
       }
-      records.push({ kind: 'memory', address: a, size: sz, value: v, line: n, range: whole });
-      continue;
+      this.push({ kind: 'memory', address: a, size: sz, value: v, line: n, range: whole });
+      return;
     }
     if (kw === 'C' || kw === 'E') {
       const words = kw === 'C' ? 2 : 4;
-      if (!arity(words, words, `${words} doublewords, first one first`)) continue;
+      if (!arity(words, words, `${words} doublewords, first one first`)) return;
       const dw = toks.slice(1).map((t) => num(t, 'doubleword'));
-      if (dw.some((d) => d === undefined)) continue;
+      if (dw.some((d) => d === undefined)) return;
       const dwords = dw as bigint[];
-      records.push(
+      this.push(
         kw === 'C'
           ? { kind: 'command', dwords, line: n, range: whole }
           : { kind: 'event', dwords, line: n, range: whole },
       );
-      continue;
+      return;
     }
     err(head, `'${head.text}' does not start a record: expected R, W, M, C, E, config or base`);
   }
-  return { format: 'smmutrace', records, diagnostics, config, ignored: 0 };
 }

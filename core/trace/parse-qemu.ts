@@ -36,17 +36,29 @@ export function looksLikeQemu(text: string): boolean {
 }
 
 export function parseQemuTrace(text: string): ParsedTrace {
-  const records: TraceRecord[] = [];
-  const diagnostics: ScriptDiagnostic[] = [];
-  let ignored = 0;
   // Lines as LSP counts them (\n, \r\n or a lone \r), as the line format's parser does.
-  const lines = splitLines(text);
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n] as string;
+  const out: QemuParse = { records: [], diagnostics: [], ignored: 0 };
+  parseQemuLines(splitLines(text), 0, out);
+  return { format: 'qemu', records: out.records, diagnostics: out.diagnostics, ignored: out.ignored };
+}
+
+/** What parsing QEMU's lines produced; the streamed replay (stream.ts) takes the records as they come. */
+export interface QemuParse {
+  readonly records: TraceRecord[];
+  readonly diagnostics: ScriptDiagnostic[];
+  ignored: number;
+}
+
+/** Parse `lines`, the first of which is line `first` of the log, into `out`. */
+export function parseQemuLines(lines: readonly string[], first: number, out: QemuParse): void {
+  const { records, diagnostics } = out;
+  for (let i = 0; i < lines.length; i++) {
+    const n = first + i;
+    const line = lines[i] as string;
     if (!line.trim()) continue;
     const m = PREFIX.exec(line);
     if (!m) {
-      ignored++;
+      out.ignored++;
       continue;
     }
     const [, pid, event, rest] = m as unknown as [string, string | undefined, string, string];
@@ -129,10 +141,9 @@ export function parseQemuTrace(text: string): ParsedTrace {
     if (event === 'smmuv3_record_event') {
       const e = /^(\S+)\s+sid=(\d+)/.exec(rest);
       if (e) records.push({ kind: 'event', name: e[1], sid: Number(e[2]), line: n, range: whole });
-      else ignored++;
+      else out.ignored++;
       continue;
     }
-    ignored++;
+    out.ignored++;
   }
-  return { format: 'qemu', records, diagnostics, ignored };
 }

@@ -20,8 +20,9 @@ import { archMinorRev, queueLog2Max } from '../structures/capabilities';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
-import { resolveSerial, type Timeline } from './serial';
-import type { AccessRecord, CommandRecord, ParsedTrace, TraceDiagnostic } from './types';
+import { RegisterTimeline, SerialJudge, UNBOUNDED, type SerialOptions, type Timeline } from './serial';
+import { Tally } from './report';
+import type { AccessRecord, CommandRecord, ParsedTrace, TraceDiagnostic, TraceRecord } from './types';
 import { counted, severityCounts } from '../text/plural';
 
 export type { TraceDiagnostic } from './types';
@@ -104,12 +105,38 @@ function notAdvertised(ref: FeatureRef, ids: Engine['ids']): string {
   return `SMMU_${ref.register}.${ref.field} is ${v ?? 0} (the field needs ${ref.equals !== undefined ? `== ${ref.equals}` : `>= ${ref.atLeast}`})`;
 }
 
-class Replayer {
+/** Where a replay's findings go, as it makes them. */
+export interface ReplaySink {
+  /** A diagnostic; `group` orders diagnostics at the same position (see `ReportOrder`). */
+  diagnostic(d: TraceDiagnostic, group: number): void;
+  /** A diagnostic made earlier is replaced by a later judgement (multi-vCPU reads). */
+  replace(old: TraceDiagnostic, d: TraceDiagnostic): void;
+  /** Both sides of an access, for hovers and `--json` (optional: most callers do not keep them). */
+  line?(l: LineReplay): void;
+  /** The registers the model took from the emulation at a line (the step debugger). */
+  adopted?(line: number, a: Adoption): void;
+}
+
+/** What a replayer needs to know before the first record (stream.ts decides it from a look ahead). */
+export interface ReplaySetup {
+  readonly config: ResolvedConfig;
+  /** The configuration was inferred from these first reads of the ID registers. */
+  readonly inferredIds: boolean;
+  readonly firstIdReads: ReadonlyMap<string, AccessRecord>;
+  /** The trace has guest memory records: the model consumes the commands itself. */
+  readonly hasMemory: boolean;
+  /** vCPUs the whole trace has, when known in advance (whole-file replay). */
+  readonly vcpus?: ReadonlySet<number>;
+  readonly serial?: SerialOptions;
+  readonly maxGuestMemory?: number;
+}
+
+/** Sort order of diagnostics at one position: the parse's, the configuration's, the replay's. */
+export const GROUP = { parse: 0, config: 1, inferred: 2, replay: 3 } as const;
+
+export class Replayer {
   readonly engine: Engine;
-  readonly diagnostics: TraceDiagnostic[] = [];
-  readonly lines = new Map<number, LineReplay>();
-  /** Registers set to the emulation's value at each line (see `ReplayResult.adopted`). */
-  readonly adopted = new Map<number, Adoption[]>();
+  readonly config: ResolvedConfig;
   readonly timeline: Timeline = new Map();
   /** Last line that wrote each register. */
   private readonly lastWrite = new Map<RegisterName, number>();
@@ -118,28 +145,82 @@ class Replayer {
   /** ACK value before the last write to the register it acknowledges (an Update may still be in progress). */
   private readonly ackBefore = new Map<RegisterName, bigint>();
   private readonly predictCommands: boolean;
-  readonly pendingSerial: { rec: AccessRecord; reg: RegisterDef; byte: number; emu: bigint; diag: TraceDiagnostic }[] =
-    [];
-  readonly multi: boolean;
+  private readonly inferredIds: boolean;
+  /** First read of each ID register (the inferred configuration's values). */
+  private readonly firstIdReads: ReadonlyMap<string, AccessRecord>;
+  readonly serial: SerialJudge;
+  /** Timeline entries kept per register. */
+  private readonly keep: number;
+  private readonly knownMulti: boolean | undefined;
+  reads = 0;
+  writes = 0;
+  /** The replay stopped (guest memory limit): later records are counted, not replayed. */
+  stopped = false;
 
   constructor(
-    readonly config: ResolvedConfig,
-    readonly trace: ParsedTrace,
-    readonly inferredIds: boolean,
-    /** First read of each ID register (the inferred configuration's values). */
-    readonly firstIdReads: ReadonlyMap<string, AccessRecord>,
+    setup: ReplaySetup,
+    private readonly sink: ReplaySink,
   ) {
-    const hasMemory = trace.records.some((r) => r.kind === 'memory');
+    this.config = setup.config;
+    this.inferredIds = setup.inferredIds;
+    this.firstIdReads = setup.firstIdReads;
+    const hasMemory = setup.hasMemory;
     this.predictCommands = hasMemory;
     // Without guest memory the model cannot know the commands: it does not consume them and
     // takes the SMMU-owned indices from the trace (after checking they are possible).
-    this.engine = new Engine(config, { autoConsume: hasMemory, checkStale: false });
+    this.engine = new Engine(this.config, { autoConsume: hasMemory, checkStale: false });
     // With memory the model's consumed commands are kept, to compare with the trace's C records.
     this.engine.recording = hasMemory;
     this.engine.smmu.recording = false;
-    const vcpus = new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : [])));
-    this.multi = vcpus.size > 1;
-    for (const [name, v] of this.engine.smmu.snapshot()) this.timeline.set(name, [{ line: -1, value: v }]);
+    if (setup.maxGuestMemory !== undefined) this.engine.memory.setLimitBytes(setup.maxGuestMemory);
+    this.knownMulti = setup.vcpus ? setup.vcpus.size > 1 : undefined;
+    const serial = setup.serial ?? UNBOUNDED;
+    this.keep = serial.keep;
+    this.serial = new SerialJudge(
+      this.timeline,
+      serial,
+      (old, d) => sink.replace(old, d),
+      (rec, message) => this.report(rec, rec.valueRange, 'info', 'mvcpu.window', message, '6.2'),
+    );
+    for (const [name, v] of this.engine.smmu.snapshot()) this.timeline.set(name, new RegisterTimeline(v));
+  }
+
+  /** Replay one record (records come in line order). */
+  record(rec: TraceRecord): void {
+    if (rec.kind === 'access' && rec.vcpu !== undefined) this.serial.access(rec as AccessRecord & { vcpu: number });
+    if (this.stopped) return;
+    try {
+      if (rec.kind === 'access') {
+        if (rec.dir === 'R') this.reads++;
+        else this.writes++;
+        this.access(rec);
+      } else if (rec.kind === 'memory') {
+        this.engine.memory.write(rec.address, rec.size, rec.value);
+      } else if (rec.kind === 'command') {
+        for (const d of checkCommandRecord(rec, this.engine.ids))
+          this.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
+        this.matchCommand(rec);
+      } else {
+        for (const d of checkEventRecord(rec))
+          this.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
+      }
+    } catch (e) {
+      // A trace names guest addresses freely: past the model's guest memory the replay stops here.
+      if (!(e instanceof GuestMemoryLimitError)) throw e;
+      this.report(
+        rec,
+        rec.range,
+        'error',
+        'trace.memory-limit',
+        `${e.message} (\`--max-guest-memory\`); the replay stopped at this record, and the records after it were not replayed`,
+      );
+      this.stopped = true;
+    }
+  }
+
+  /** Is the trace multi-vCPU (so a diverging read waits for the serial judge)? */
+  private mayBeMulti(rec: AccessRecord): boolean {
+    return this.knownMulti ?? rec.vcpu !== undefined;
   }
 
   /** Next engine activity not yet matched with a C record. */
@@ -215,7 +296,7 @@ class Replayer {
       line: rec.line,
       ...(section ? { section } : {}),
     };
-    this.diagnostics.push(d);
+    this.sink.diagnostic(d, GROUP.replay);
     return d;
   }
 
@@ -224,7 +305,7 @@ class Replayer {
     line: number,
     vcpu?: number,
   ): void {
-    for (const c of changes) this.timeline.get(c.register)?.push({ line, value: c.after, vcpu });
+    for (const c of changes) this.timeline.get(c.register)?.push({ line, value: c.after, vcpu }, this.keep);
   }
 
   /** The model takes the emulation's value for the bits this access covers. */
@@ -233,8 +314,9 @@ class Replayer {
     const now = this.smmu.value(reg);
     const next = (now & ~mask) | ((emu << BigInt(byte * 8)) & mask);
     this.smmu.setOwned(reg.name, next);
-    if (next !== now) this.adopted.set(line, [...(this.adopted.get(line) ?? []), { register: reg.name, value: next }]);
-    if (next !== now) this.timeline.get(reg.name)?.push({ line, value: next, vcpu });
+    if (next === now) return;
+    this.sink.adopted?.(line, { register: reg.name, value: next });
+    this.timeline.get(reg.name)?.push({ line, value: next, vcpu }, this.keep);
   }
 
   /** What a register read at `offset` returns now, without an access (for alias checks). */
@@ -253,7 +335,59 @@ class Replayer {
     }
   }
 
+  /** Register and byte of an access, and whether it has nothing to report (the configuration is fixed for a replay). */
+  private readonly slots = new Map<number, { reg: RegisterDef; byte: number; clean: boolean } | undefined>();
+
+  private slotOf(offset: number, size: 4 | 8 = 4): { reg: RegisterDef; byte: number; clean: boolean } | undefined {
+    const key = offset * 16 + size;
+    let s = this.slots.get(key);
+    if (s === undefined && !this.slots.has(key)) {
+      const t = decodeAccess(offset, size, this.config, this.engine.ids);
+      s = t.kind === 'register' ? { reg: t.reg, byte: t.byte, clean: t.findings.length === 0 } : undefined;
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+
+  /**
+   * The common access on the model's fast path (an aligned 32-bit access to a plain register,
+   * nothing to report, core/model/smmu.ts): a read the model agrees with, or a write it stores.
+   * False when the full path must judge it; the outcome is the full path's either way.
+   */
+  private fastAccess(rec: AccessRecord): boolean {
+    if (rec.abort || rec.value === undefined) return false;
+    if (rec.size === 8) {
+      // A 64-bit read whose halves are both plain: the model agrees when both words do.
+      if (rec.dir !== 'R' || this.sink.line || !this.slotOf(rec.offset, 8)?.clean) return false;
+      const lo = this.smmu.readFast32(rec.offset);
+      const hi = lo < 0 ? -1 : this.smmu.readFast32(rec.offset + 4);
+      return hi >= 0 && Number(rec.value & MASK32) === lo && Number(rec.value >> 32n) === hi;
+    }
+    if (rec.size !== 4) return false;
+    const value = Number(rec.value);
+    if (rec.dir === 'R') {
+      if (this.smmu.readFast32(rec.offset) !== value) return false;
+      if (this.sink.line) {
+        const t = this.slotOf(rec.offset);
+        this.sink.line({ record: rec, register: t?.reg, byte: t?.byte ?? 0, emulation: rec.value, model: rec.value });
+      }
+      return true;
+    }
+    const before = this.smmu.writeFast32(rec.offset, value);
+    if (before < 0) return false;
+    const t = this.slotOf(rec.offset);
+    if (!t) return true;
+    const reg = t.reg;
+    if (before !== value)
+      this.timeline.get(reg.name)?.push({ line: rec.line, value: this.smmu.value(reg), vcpu: rec.vcpu }, this.keep);
+    this.lastWrite.set(reg.name, rec.line);
+    this.guarded.delete(reg.name);
+    this.sink.line?.({ record: rec, register: reg, byte: t.byte, emulation: rec.value, model: rec.value });
+    return true;
+  }
+
   access(rec: AccessRecord): void {
+    if (this.fastAccess(rec)) return;
     const size = rec.size;
     const target = decodeAccess(rec.offset, size, this.config, this.engine.ids);
     const reg = target.kind === 'register' ? target.reg : undefined;
@@ -262,7 +396,7 @@ class Replayer {
       if (rec.abort) {
         // The emulation did not take the write; the model does not either, whatever is due.
         this.judgeAbort(rec, target);
-        this.lines.set(rec.line, {
+        this.sink.line?.({
           record: rec,
           register: reg,
           byte,
@@ -292,14 +426,14 @@ class Replayer {
           });
         } else this.guarded.delete(reg.name);
       }
-      this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: value, model: value });
+      this.sink.line?.({ record: rec, register: reg, byte, emulation: value, model: value });
       return;
     }
     const r = this.smmu.read(rec.offset, size);
     const emu: bigint | 'abort' = rec.abort || rec.value === undefined ? 'abort' : rec.value;
     const modelSays: LineReplay['model'] =
       target.kind === 'abort' ? 'abort' : target.findings.some((f) => ILLEGAL_CODES.has(f.code)) ? 'any' : r.value;
-    this.lines.set(rec.line, { record: rec, register: reg, byte, emulation: emu, model: modelSays });
+    this.sink.line?.({ record: rec, register: reg, byte, emulation: emu, model: modelSays });
     this.guestNotes(rec, target.findings);
     if (emu === 'abort') {
       this.judgeAbort(rec, target);
@@ -638,7 +772,7 @@ class Replayer {
       `${returned} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`,
       reg.section,
     );
-    if (this.multi) this.pendingSerial.push({ rec, reg, byte, emu, diag: d });
+    if (this.mayBeMulti(rec)) this.serial.pending({ rec, reg, byte, emu, diag: d });
   }
 
   /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */
@@ -648,7 +782,7 @@ class Replayer {
       queueLog2Max(this.engine.ids, 'CMDQ'),
     );
     const keep = (1n << BigInt(qs + 1)) - 1n;
-    const first = this.timeline.get(reg.name)?.at(-2)?.value ?? 0n;
+    const first = this.timeline.get(reg.name)?.previous()?.value ?? 0n;
     const span = 2n << BigInt(qs);
     const behind = ((m & keep) - (e & keep) + span) % span;
     const moved = ((m & keep) - (first & keep) + span) % span;
@@ -667,7 +801,7 @@ class Replayer {
     if (b.kind !== 'queueIndex' || (this.timeline.get(reg.name)?.length ?? 0) > 1) return true;
     const ack = getRegister('CR0ACK');
     const enable = findField(ack, `${b.queue}EN`);
-    if (!enable || (this.timeline.get('CR0ACK') ?? []).some((v) => extractField(v.value, enable) !== 0n)) return true;
+    if (!enable || extractField(this.timeline.get('CR0ACK')?.ever ?? 0n, enable) !== 0n) return true;
     for (const f of reg.fields) {
       if (typeof f.reset !== 'number' || extractField(e, f) === BigInt(f.reset)) continue;
       this.report(
@@ -753,14 +887,36 @@ function h(n: number): string {
   return '0x' + n.toString(16).toUpperCase().padStart(4, '0');
 }
 
-/** Replay a parsed trace. Never throws on any trace. */
-export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): ReplayResult {
-  const head: TraceDiagnostic[] = trace.diagnostics.map((d) => ({ ...d, line: d.range.start.line }));
-  for (const d of options.configDiagnostics ?? []) head.push({ ...d, line: d.range.start.line });
+/** Where a replay's configuration comes from, decided before the first record is replayed. */
+export interface ReplayStart {
+  /** Undefined when no configuration could be made: nothing is replayed. */
+  readonly setup?: Omit<ReplaySetup, 'hasMemory' | 'vcpus' | 'serial' | 'maxGuestMemory'>;
+  readonly config: ResolvedConfig;
+  readonly configSource: string;
+}
+
+const NO_CONFIG: ResolvedConfig = {
+  name: 'none',
+  ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 },
+  choices: DEFAULT_CHOICES,
+  gbpaReset: 0,
+};
+
+/**
+ * The configuration to replay against: the given one, or the one the ID register reads among
+ * `records` imply (the whole trace, or the streamed replay's look ahead). What the configuration
+ * rules say about inferred values goes to `report`, at the reads.
+ */
+export function startReplay(
+  records: readonly TraceRecord[],
+  options: ReplayOptions,
+  report: (d: TraceDiagnostic, group: number) => void,
+): ReplayStart {
+  for (const d of options.configDiagnostics ?? []) report({ ...d, line: d.range.start.line }, GROUP.config);
   let config = options.config;
   let source = options.configSource ?? config?.name ?? '';
   let inferred = false;
-  const inf = inferConfig(trace.records);
+  const inf = inferConfig(records);
   if (!config) {
     const first = [...inf.reads.values()].sort((a, b) => a.line - b.line)[0];
     const at: Range = first?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -768,13 +924,16 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
       if (d.severity === 'info') continue;
       const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
       const where = (reg && inf.reads.get(reg)?.range) || at;
-      head.push({
-        severity: d.severity === 'error' ? 'error' : 'warning',
-        code: 'trace.config',
-        message: `the emulation's ID registers: ${d.message} (configuration rule ${d.code})`,
-        range: where,
-        line: where.start.line,
-      });
+      report(
+        {
+          severity: d.severity === 'error' ? 'error' : 'warning',
+          code: 'trace.config',
+          message: `the emulation's ID registers: ${d.message} (configuration rule ${d.code})`,
+          range: where,
+          line: where.start.line,
+        },
+        GROUP.inferred,
+      );
     }
     if (inf.config) {
       config = inf.config;
@@ -791,107 +950,86 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
   }
   if (!config) {
     const at: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    head.push({
-      severity: 'error',
-      code: 'trace.config',
-      message: 'no configuration: the ID register values the trace read do not make one; give --config',
-      range: at,
-      line: 0,
-    });
-    return {
-      config: {
-        name: 'none',
-        ids: { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0 },
-        choices: DEFAULT_CHOICES,
-        gbpaReset: 0,
+    report(
+      {
+        severity: 'error',
+        code: 'trace.config',
+        message: 'no configuration: the ID register values the trace read do not make one; give --config',
+        range: at,
+        line: 0,
       },
-      configSource: 'none',
-      diagnostics: head,
-      lines: new Map(),
-      summary: summarize(head, trace, 0, 0, false),
-    };
+      GROUP.inferred,
+    );
+    return { config: NO_CONFIG, configSource: 'none' };
   }
-  const rp = new Replayer(config, trace, inferred, inf.reads);
-  if (options.maxGuestMemory !== undefined) rp.engine.memory.setLimitBytes(options.maxGuestMemory);
-  let reads = 0;
-  let writes = 0;
-  for (const rec of trace.records) {
-    try {
-      if (rec.kind === 'access') {
-        if (rec.dir === 'R') reads++;
-        else writes++;
-        rp.access(rec);
-      } else if (rec.kind === 'memory') {
-        rp.engine.memory.write(rec.address, rec.size, rec.value);
-      } else if (rec.kind === 'command') {
-        for (const d of checkCommandRecord(rec, rp.engine.ids))
-          rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
-        rp.matchCommand(rec);
-      } else {
-        for (const d of checkEventRecord(rec))
-          rp.report(rec, rec.range, d.severity, 'replay.event', d.message, d.section);
-      }
-    } catch (e) {
-      // A trace names guest addresses freely: past the model's guest memory the replay stops here.
-      if (!(e instanceof GuestMemoryLimitError)) throw e;
-      rp.report(
-        rec,
-        rec.range,
-        'error',
-        'trace.memory-limit',
-        `${e.message} (\`--max-guest-memory\`); the replay stopped at this record, and the records after it were not replayed`,
-      );
-      break;
-    }
+  return { setup: { config, inferredIds: inferred, firstIdReads: inf.reads }, config, configSource: source };
+}
+
+/** Replay a parsed trace. Never throws on any trace. */
+export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): ReplayResult {
+  // The parse's, then the configuration's, then the replay's diagnostics, sorted (stably) by
+  // position at the end; the streamed replay's ReportOrder gives the same order as it goes.
+  const head: TraceDiagnostic[] = trace.diagnostics.map((d) => ({ ...d, line: d.range.start.line }));
+  const replayed: TraceDiagnostic[] = [];
+  const index = new Map<TraceDiagnostic, number>();
+  const start = startReplay(trace.records, options, (d) => head.push(d));
+  const lines = new Map<number, LineReplay>();
+  const adopted = new Map<number, Adoption[]>();
+  const vcpus = new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : [])));
+  let rp: Replayer | undefined;
+  if (start.setup) {
+    rp = new Replayer(
+      {
+        ...start.setup,
+        hasMemory: trace.records.some((r) => r.kind === 'memory'),
+        vcpus,
+        ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}),
+      },
+      {
+        diagnostic: (d) => index.set(d, replayed.push(d) - 1),
+        replace: (old, d) => {
+          const i = index.get(old);
+          if (i !== undefined) replayed[i] = d;
+        },
+        line: (l) => lines.set(l.record.line, l),
+        adopted: (line, a) => {
+          const list = adopted.get(line);
+          if (list) list.push(a);
+          else adopted.set(line, [a]);
+        },
+      },
+    );
+    for (const rec of trace.records) rp.record(rec);
+    rp.serial.end();
   }
-  if (rp.multi) resolveSerial(rp.pendingSerial, trace, rp.timeline, rp.diagnostics);
-  const all = [...head, ...rp.diagnostics].sort(
+  const diagnostics = [...head, ...replayed].sort(
     (a, b) => a.line - b.line || a.range.start.character - b.range.start.character,
   );
+  const tally = new Tally();
+  for (const d of diagnostics) tally.add(d);
   return {
-    config,
-    configSource: source,
-    diagnostics: all,
-    lines: rp.lines,
-    summary: summarize(all, trace, reads, writes, true),
-    adopted: rp.adopted,
+    config: start.config,
+    configSource: start.configSource,
+    diagnostics,
+    lines,
+    summary: summarize(tally, trace.records.length, rp, [...vcpus]),
+    ...(rp ? { adopted } : {}),
   };
 }
 
-function summarize(
-  all: readonly TraceDiagnostic[],
-  trace: ParsedTrace,
-  reads: number,
-  writes: number,
-  replayed: boolean,
-): ReplaySummary {
-  const counts: Record<string, number> = {};
-  let errors = 0;
-  let warnings = 0;
-  let infos = 0;
-  let first: TraceDiagnostic | undefined;
-  for (const d of all) {
-    if (d.severity === 'error') errors++;
-    else if (d.severity === 'warning') warnings++;
-    else infos++;
-    const ours = /^(replay|mvcpu|trace)\./.test(d.code);
-    if (ours) counts[d.code] = (counts[d.code] ?? 0) + 1;
-    if (!first && ours && d.severity !== 'info' && !d.code.startsWith('trace.')) first = d;
-  }
-  const vcpus = [
-    ...new Set(trace.records.flatMap((r) => (r.kind === 'access' && r.vcpu !== undefined ? [r.vcpu] : []))),
-  ].sort((a, b) => a - b);
+/** The summary of a replay from its tally; `rp` undefined: nothing was replayed. */
+export function summarize(tally: Tally, records: number, rp: Replayer | undefined, vcpus: number[]): ReplaySummary {
   return {
-    records: trace.records.length,
-    notReplayed: replayed ? 0 : trace.records.length,
-    reads,
-    writes,
-    errors,
-    warnings,
-    infos,
-    counts,
-    ...(first ? { firstDivergence: first } : {}),
-    vcpus,
+    records,
+    notReplayed: rp ? 0 : records,
+    reads: rp?.reads ?? 0,
+    writes: rp?.writes ?? 0,
+    errors: tally.errors,
+    warnings: tally.warnings,
+    infos: tally.infos,
+    counts: tally.counts,
+    ...(tally.firstDivergence ? { firstDivergence: tally.firstDivergence } : {}),
+    vcpus: vcpus.sort((a, b) => a - b),
   };
 }
 

@@ -30,6 +30,20 @@ export const TRACE_RULES: readonly TraceRule[] = [
     summary:
       'the memory records wrote more distinct 4 KB pages of guest memory than the model may hold (256 MiB); the replay stops at that record',
   },
+  {
+    code: 'trace.window',
+    severity: 'info',
+    section: '',
+    summary:
+      "a line after the streamed replay's look ahead (the first 10,000 lines) that would have changed what was decided from it: a first read of an ID register the inferred configuration took as 0, the first memory record, a QEMU event in a line-format trace",
+  },
+  {
+    code: 'trace.capped',
+    severity: 'info',
+    section: '',
+    summary:
+      'in the editor: how many more diagnostics of a code were not shown (the first 100 of each are) and the line of the last; `smmu replay` counts them all',
+  },
   { code: 'trace.config-late', severity: 'error', section: '', summary: '`config` after the first record' },
   {
     code: 'trace.config',
@@ -170,6 +184,13 @@ export const TRACE_RULES: readonly TraceRule[] = [
     severity: 'error',
     section: '6.2',
     summary: "a 32-bit word that mixes bits of two writers' values: aligned 32-bit accesses are single-copy atomic",
+  },
+  {
+    code: 'mvcpu.window',
+    severity: 'info',
+    section: '6.2',
+    summary:
+      "the streamed replay judged a multi-vCPU read without all its window: 16,384 lines after the read, or with changes older than the 20,000 it keeps per register; or a second vCPU appeared after reads were judged as one vCPU's",
   },
   {
     code: 'mvcpu.unserializable',

@@ -10,11 +10,16 @@
  *  - a 32-bit word with bits from two writers' values: aligned 32-bit accesses are single-copy
  *    atomic (§6.2), "you will see value A or value B but not a mix" (the seed's reviewer);
  *  - anything else: no serial order of the writes explains it.
+ *
+ * The replay streams (core/trace/stream.ts), so what is kept is bounded: each register's recent
+ * changes (its timeline), each vCPU's recent access lines, and the reads still to judge. A read
+ * is judged when its window closes: at the end of the trace, or `window` lines after it. When the
+ * judgement needed something no longer kept (or not yet seen), an `mvcpu.window` note says so at
+ * the read.
  */
 import { hex } from '../registers/codec';
 import type { RegisterDef, RegisterName } from '../registers/types';
-import type { TraceDiagnostic } from './types';
-import type { AccessRecord, ParsedTrace } from './types';
+import type { AccessRecord, TraceDiagnostic } from './types';
 
 export interface TimelineEntry {
   /** Trace line of the change (-1: reset). */
@@ -24,7 +29,49 @@ export interface TimelineEntry {
   readonly vcpu?: number;
 }
 
-export type Timeline = Map<RegisterName, TimelineEntry[]>;
+/**
+ * The changes of one register, oldest first: the most recent `keep` or more of them (`base` is the
+ * index of `entries[0]` among all the changes), with what the replay asks of the whole history.
+ */
+export class RegisterTimeline {
+  entries: TimelineEntry[] = [];
+  /** Index of entries[0] among every change since reset. */
+  base = 0;
+  /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
+  ever = 0n;
+
+  constructor(reset: bigint) {
+    this.push({ line: -1, value: reset });
+  }
+
+  /** Changes since reset, the reset value included (1: never changed). */
+  get length(): number {
+    return this.base + this.entries.length;
+  }
+
+  /** The value before the last change. */
+  previous(): TimelineEntry | undefined {
+    return this.entries[this.entries.length - 2];
+  }
+
+  push(e: TimelineEntry, keep = Infinity): void {
+    this.entries.push(e);
+    this.ever |= e.value;
+    // Dropped in batches (a splice per change would be quadratic).
+    if (this.entries.length > 2 * keep + 2) {
+      const drop = this.entries.length - keep - 2;
+      this.entries.splice(0, drop);
+      this.base += drop;
+    }
+  }
+
+  /** The change at index `i` among all of them; undefined when no longer kept. */
+  at(i: number): TimelineEntry | undefined {
+    return this.entries[i - this.base];
+  }
+}
+
+export type Timeline = Map<RegisterName, RegisterTimeline>;
 
 export interface PendingRead {
   readonly rec: AccessRecord;
@@ -41,93 +88,218 @@ function who(e: TimelineEntry): string {
 }
 
 /** How far the window search looks past the read's own window, in timeline entries, each way. */
-const SCAN_LIMIT = 512;
+export const SCAN_LIMIT = 512;
 
-/** Index of the first entry whose line is greater than `line` (entries are in line order). */
-function upperBound(tl: readonly TimelineEntry[], line: number): number {
-  let lo = 0;
-  let hi = tl.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((tl[mid] as TimelineEntry).line <= line) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/**
+ * Each vCPU's access lines, ascending, the most recent ones kept: the windows in which its
+ * accesses may take effect.
+ */
+class VcpuLines {
+  lines: number[] = [];
+  /** Lines of this vCPU dropped from the front. */
+  dropped = 0;
 }
 
-export function resolveSerial(
-  pending: readonly PendingRead[],
-  trace: ParsedTrace,
-  timeline: Timeline,
-  diagnostics: TraceDiagnostic[],
-): void {
-  const byVcpu = new Map<number, number[]>();
-  const pos = new Map<number, number>();
-  for (const r of trace.records) {
-    if (r.kind !== 'access' || r.vcpu === undefined) continue;
-    const l = byVcpu.get(r.vcpu) ?? [];
-    pos.set(r.line, l.length);
-    l.push(r.line);
-    byVcpu.set(r.vcpu, l);
+/** Where the judgement of one read ran short of what the window needed. */
+interface Shortfall {
+  short: boolean;
+}
+
+export interface SerialOptions {
+  /** Lines after a read at which it is judged even before the trace ends (Infinity: at the end only). */
+  readonly window: number;
+  /** Timeline entries kept per register, and access lines per vCPU. */
+  readonly keep: number;
+}
+
+/** Whole-file replay: everything kept, every read judged at the end. */
+export const UNBOUNDED: SerialOptions = { window: Infinity, keep: Infinity };
+
+/**
+ * The multi-vCPU judge: fed every access line with a vCPU (`access`), the reads that diverge
+ * (`pending`), and asked to judge the reads whose window closed (`due`) or all of them (`end`).
+ */
+export class SerialJudge {
+  private readonly byVcpu = new Map<number, VcpuLines>();
+  private readonly queue: PendingRead[] = [];
+  private head = 0;
+  private ended = false;
+  /** The last read judged as one vCPU's before its window closed (a vCPU appearing later is noted). */
+  private judgedAlone?: number;
+
+  constructor(
+    private readonly timeline: Timeline,
+    readonly options: SerialOptions,
+    /** Replace a read's diagnostic (the replay keeps its place in the report). */
+    private readonly replace: (old: TraceDiagnostic, d: TraceDiagnostic) => void,
+    /** A note that the window was exceeded, at an access. */
+    private readonly note: (at: AccessRecord, message: string) => void,
+  ) {}
+
+  /** vCPUs seen so far. */
+  get vcpuCount(): number {
+    return this.byVcpu.size;
   }
-  const vcpuCount = byVcpu.size;
+
+  get vcpus(): number[] {
+    return [...this.byVcpu.keys()];
+  }
+
+  /** An access with a vCPU (accesses come in line order). */
+  access(rec: AccessRecord & { readonly vcpu: number }): void {
+    let l = this.byVcpu.get(rec.vcpu);
+    if (!l) {
+      l = new VcpuLines();
+      this.byVcpu.set(rec.vcpu, l);
+      if (this.byVcpu.size === 2 && this.judgedAlone !== undefined)
+        this.note(
+          rec,
+          `a second vCPU appears here: the reads up to line ${this.judgedAlone + 1} that differed were judged as one vCPU's, ${this.options.window} lines after each (the multi-vCPU window), and are not judged again`,
+        );
+    }
+    l.lines.push(rec.line);
+    const keep = this.options.keep;
+    if (l.lines.length > 2 * keep + 2) {
+      const drop = l.lines.length - keep - 2;
+      l.lines.splice(0, drop);
+      l.dropped += drop;
+    }
+  }
+
+  /** A read that differs from the trace order, to be judged when its window closes. */
+  pending(p: PendingRead): void {
+    this.queue.push(p);
+  }
+
+  /** The oldest read not judged yet (its line holds back the report's order). */
+  oldest(): number | undefined {
+    return this.queue[this.head]?.rec.line;
+  }
+
+  /** Judge the reads whose window closed before `line`. */
+  due(line: number): void {
+    const w = this.options.window;
+    while (this.head < this.queue.length && line - (this.queue[this.head] as PendingRead).rec.line > w)
+      this.judge(this.queue[this.head++] as PendingRead);
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The trace ended: judge every read left. */
+  end(): void {
+    this.ended = true;
+    while (this.head < this.queue.length) this.judge(this.queue[this.head++] as PendingRead);
+    this.queue.length = 0;
+    this.head = 0;
+  }
+
   /** The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and next lines. */
-  const windowOf = (vcpu: number | undefined, line: number): [number, number] => {
-    const mine = vcpu === undefined ? undefined : byVcpu.get(vcpu);
-    const i = pos.get(line);
-    if (!mine || i === undefined) return [line - 1, line + 1];
-    return [i > 0 ? (mine[i - 1] as number) : -1, i + 1 < mine.length ? (mine[i + 1] as number) : Infinity];
-  };
-  const index = new Map(diagnostics.map((d, i) => [d, i]));
-  for (const p of pending) {
+  private windowOf(vcpu: number | undefined, line: number, s: Shortfall, own = false): [number, number] {
+    const mine = vcpu === undefined ? undefined : this.byVcpu.get(vcpu);
+    if (!mine) return [line - 1, line + 1];
+    const l = mine.lines;
+    let lo = 0;
+    let hi = l.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((l[mid] as number) < line) lo = mid + 1;
+      else hi = mid;
+    }
+    if (l[lo] !== line) {
+      s.short = true;
+      return [line - 1, line + 1];
+    }
+    if (lo === 0 && mine.dropped > 0) s.short = true;
+    // Not seen yet: the window is open to the end (at the end of the trace, it is).
+    // (Another vCPU's change: only its window's start counts, known when it was seen.)
+    if (own && lo + 1 >= l.length && !this.ended) s.short = true;
+    return [lo > 0 ? (l[lo - 1] as number) : -1, lo + 1 < l.length ? (l[lo + 1] as number) : Infinity];
+  }
+
+  private judge(p: PendingRead): void {
+    // A read of a trace with one vCPU so far is what the replay said.
+    if (this.byVcpu.size <= 1) {
+      if (!this.ended) this.judgedAlone = p.rec.line;
+      return;
+    }
+    const s: Shortfall = { short: false };
+    const d = this.resolve(p, s);
+    if (d) this.replace(p.diag, d);
+    if (s.short)
+      this.note(
+        p.rec,
+        `the multi-vCPU window of this read was exceeded: judged ${this.ended ? 'at the end of the trace' : `${this.options.window} lines after the read`} on the last ${this.options.keep} changes of SMMU_${p.reg.name} and of each vCPU's accesses`,
+      );
+  }
+
+  private resolve(p: PendingRead, s: Shortfall): TraceDiagnostic | undefined {
     const { rec, reg, byte, emu } = p;
-    if (rec.vcpu === undefined) continue;
-    const [from, to] = windowOf(rec.vcpu, rec.line);
-    const tl = timeline.get(reg.name) ?? [];
+    if (rec.vcpu === undefined) return undefined;
+    const vcpuCount = this.byVcpu.size;
+    const [from, to] = this.windowOf(rec.vcpu, rec.line, s, true);
+    const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
+    const entry = (i: number): TimelineEntry => {
+      const e = tl.at(i);
+      if (e) return e;
+      s.short = true;
+      return { line: -1, value: 0n };
+    };
+    // Index of the first entry whose line is greater than `line` (entries are in line order).
+    const upperBound = (line: number): number => {
+      let lo = tl.base;
+      let hi = tl.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (entry(mid).line <= line) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === tl.base && tl.base > 0) s.short = true;
+      return lo;
+    };
     // The value at the start of the window, every change inside it, and changes by other vCPUs
     // outside it whose own windows overlap it (a write may take effect anywhere in its window).
-    const first = upperBound(tl, from);
-    const atStart = first > 0 ? tl[first - 1] : undefined;
+    const first = upperBound(from);
+    const atStart = first > 0 ? entry(first - 1) : undefined;
     const window: TimelineEntry[] = atStart ? [atStart] : [];
-    const last = Math.min(upperBound(tl, to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1), first + SCAN_LIMIT);
-    for (let i = first; i < last; i++) window.push(tl[i] as TimelineEntry);
+    const last = Math.min(upperBound(to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1), first + SCAN_LIMIT);
+    for (let i = first; i < last; i++) window.push(entry(i));
     let closed = new Set<number | undefined>([rec.vcpu]);
     for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && closed.size <= vcpuCount; i--, n++) {
-      const e = tl[i] as TimelineEntry;
+      const e = entry(i);
       if (e.line < 0 || closed.has(e.vcpu)) continue;
-      if (windowOf(e.vcpu, e.line)[1] > from) window.push(e);
+      if (this.windowOf(e.vcpu, e.line, s)[1] > from) window.push(e);
       else closed.add(e.vcpu);
     }
     closed = new Set<number | undefined>([rec.vcpu]);
-    for (let i = last, n = 0; i < tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount; i++, n++) {
-      const e = tl[i] as TimelineEntry;
+    let n = 0;
+    let i = last;
+    for (; i < tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount; i++, n++) {
+      const e = entry(i);
       if (closed.has(e.vcpu)) continue;
-      if (windowOf(e.vcpu, e.line)[0] < to) window.push(e);
+      if (this.windowOf(e.vcpu, e.line, s)[0] < to) window.push(e);
       else closed.add(e.vcpu);
     }
+    // Stopped for want of later changes, before the trace ended: more may come.
+    if (i >= tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount && !this.ended) s.short = true;
     const part = (v: bigint) => (rec.size === 8 ? v : (v >> BigInt(byte * 8)) & M32);
-    const replace = (d: TraceDiagnostic) => {
-      const k = index.get(p.diag);
-      if (k !== undefined) diagnostics[k] = d;
-    };
     const base = { range: p.diag.range, line: p.diag.line, section: '6.2' };
     const name = `SMMU_${reg.name}`;
     const span = `lines ${from + 2}–${to === Infinity ? 'end' : to}`;
     const hit = window.find((e) => part(e.value) === emu);
-    if (hit) {
-      replace({
+    if (hit)
+      return {
         ...base,
         severity: 'info',
         code: 'mvcpu.reordered',
         message: `${name} returned ${hex(emu, rec.size === 8 ? 64 : 32)}, the value written at ${who(hit)}: explained by a serial order in which that write is the last to take effect before this read (between vCPUs, the trace's order is not the order in which accesses took effect)`,
-      });
-      continue;
-    }
+      };
     // Writers' values: the window and every vCPU's last value before the window closes.
     const cands = [...window];
     const lastBy = new Map<number | undefined, TimelineEntry>();
     for (let i = last - 1, n = 0; i >= 0 && n < SCAN_LIMIT && lastBy.size <= vcpuCount; i--, n++) {
-      const e = tl[i] as TimelineEntry;
+      const e = entry(i);
       if (!lastBy.has(e.vcpu)) lastBy.set(e.vcpu, e);
     }
     for (const e of lastBy.values()) if (!cands.includes(e)) cands.push(e);
@@ -137,15 +309,13 @@ export function resolveSerial(
     if (rec.size === 8) {
       const lo = cands.find((e) => wordOf(e.value, 0) === emuWord(0));
       const hi = cands.find((e) => wordOf(e.value, 1) === emuWord(1));
-      if (lo && hi && lo !== hi) {
-        replace({
+      if (lo && hi && lo !== hi)
+        return {
           ...base,
           severity: 'warning',
           code: 'mvcpu.torn',
           message: `torn 64-bit read: ${name} returned ${hex(emu, 64)}, its low half from ${who(lo)} and its high half from ${who(hi)}; it is IMPLEMENTATION DEFINED whether a 64-bit access to a 64-bit register is single-copy atomic (the emulation observes it as two 32-bit halves; each half must still be one writer's)`,
-        });
-        continue;
-      }
+        };
     }
     let mixed: string | undefined;
     for (const w of words) {
@@ -160,20 +330,18 @@ export function resolveSerial(
         }
       }
     }
-    if (mixed) {
-      replace({
+    if (mixed)
+      return {
         ...base,
         severity: 'error',
         code: 'mvcpu.mixed',
         message: `${mixed}: an aligned 32-bit access is single-copy atomic, so a read sees one writer's value or the other's, never a mix (is the emulation's register update unlocked?)`,
-      });
-      continue;
-    }
-    replace({
+      };
+    return {
       ...base,
       severity: 'error',
       code: 'mvcpu.unserializable',
       message: `${p.diag.message.replace(/ \(§[\d.]+\)$/, '')}; no serial order of the vCPUs' writes in ${span} explains it`,
-    });
+    };
   }
 }

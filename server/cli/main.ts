@@ -4,7 +4,7 @@
  *   smmu decode REG VALUE [--config F] [--json]
  *   smmu check FILE... [--config F] [--json]     gcc-style diagnostics, exit 1 on errors
  *   smmu run SCRIPT [--config F] [--json] [--trace]  exit 1 on a failed expectation or error
- *   smmu replay TRACE [--config F] [--json]     divergences of an emulation's trace, exit 1 on violations
+ *   smmu replay TRACE|- [--config F] [--json]   divergences of an emulation's trace, exit 1 on violations
  *   smmu qemu SCRIPT [--config F] [--qemu BIN] …  run the script on QEMU's SMMUv3; divergences at its lines
  *   smmu export c SCRIPT [-o FILE]              the script as a C guest kit for any hypervisor
  *   smmu export svd [--config F] [--base ADDR] [-o FILE]  the register map as CMSIS-SVD
@@ -18,7 +18,7 @@
 import { runCheck, runDecode, runScriptCommand } from './commands';
 import { startStdioServer } from './lsp-stdio';
 import { startStdioAdapter } from '../dap/stdio';
-import { runReplay } from './replay';
+import { DEFAULT_MAX_DIAGNOSTICS, runReplay } from './replay';
 import { runQemuCommand } from './qemu';
 import { runExport } from './export';
 import { runInspect } from './inspect';
@@ -63,10 +63,12 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     options: [CONFIG, JSON_OUT, { name: '--trace' }, MAX_MEMORY],
   },
   replay: {
-    usage: `  smmu replay TRACE [--config FILE] [--json] [--max-guest-memory SIZE]
-                                                   replay an emulation's trace (.smmutrace or QEMU -trace smmuv3_* log)
-                                                   against the model; exit 1 on a violation`,
-    options: [CONFIG, JSON_OUT, MAX_MEMORY],
+    usage: `  smmu replay TRACE|- [--config FILE] [--json] [--max-diagnostics N] [--max-guest-memory SIZE]
+                                                   replay an emulation's trace (.smmutrace or QEMU -trace smmuv3_* log,
+                                                   .gz read directly, - for standard input) against the model, streamed
+                                                   in bounded memory; the first N diagnostics of each rule are shown
+                                                   (${DEFAULT_MAX_DIAGNOSTICS}), then counts per rule; exit 1 on a violation`,
+    options: [CONFIG, JSON_OUT, { name: '--max-diagnostics', value: 'N' }, MAX_MEMORY],
   },
   qemu: {
     usage: `  smmu qemu SCRIPT [--config FILE] [--qemu BIN] [--machine OPTS] [--memory SIZE] [--keep DIR]
@@ -174,6 +176,11 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
       if (bytes === undefined)
         return `--max-guest-memory ${value}: give a size from 4K to 64G (MiB without a unit: 512, 64M, 1G)`;
       o.maxGuestMemory = bytes;
+    } else if (name === '--max-diagnostics') {
+      const n = Number(value);
+      if (!/^\d+$/.test(value as string) || !Number.isSafeInteger(n))
+        return `--max-diagnostics ${value}: give the number of diagnostics to show per rule (0 or more)`;
+      o.maxDiagnostics = n;
     } else if (name === '--qemu') o.qemu = value;
     else if (name === '--machine') o.machine = value;
     else if (name === '--keep') o.keep = value;

@@ -5,6 +5,8 @@ export interface Options {
   config?: string;
   /** `--max-guest-memory`, bytes. */
   maxGuestMemory?: number;
+  /** `smmu replay --max-diagnostics N`: diagnostics shown per rule. */
+  maxDiagnostics?: number;
   stdio: boolean;
   /** `smmu qemu`: the emulator binary, extra -M options, guest RAM, the folder to keep, the time limit. */
   qemu?: string;

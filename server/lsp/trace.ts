@@ -9,6 +9,7 @@ import { idViewOf } from '../../core/model/ids';
 import { kindOf } from '../../core/files/kind';
 import type { ScriptHost } from '../../core/script/check';
 import { checkTrace, type TraceCheck } from '../../core/trace/check';
+import { capPerCode } from '../../core/trace/report';
 import { sideBySideMarkdown } from '../../core/trace/side-by-side';
 import { toLspDiagnostic } from './diagnostics';
 import { pathToUri, uriToPath } from './uri';
@@ -36,7 +37,9 @@ export class TraceDocuments {
   }
 
   diagnostics(doc: TextDocument, roots: readonly string[] = []): Diagnostic[] {
-    return this.check(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, roots));
+    // Capped per code as `smmu replay` caps its report: a log with a divergence on every line
+    // would otherwise send the client one diagnostic a line.
+    return capPerCode(this.check(doc).diagnostics).map((d) => toLspDiagnostic(d, doc.uri, roots));
   }
 
   /** The emulation's value and the model's side by side, on an access. */

@@ -122,3 +122,23 @@ test('a trace holding a form feed: the server publishes its diagnostics and keep
   assert.equal(diags.find((d) => d.code === 'trace.syntax')?.range.start.line, 1);
   assert.match(await hoverText(f.uri, 0), /SMMU_CR0ACK/);
 });
+
+test('a trace with a divergence on every line: the first 100 of each code, and a note with how many more and where', async () => {
+  const lines = [...PROBE];
+  for (let i = 0; i < 130; i++) lines.push('W 0x28 4 0xd75', 'R 0x28 4 0xd74');
+  const text = lines.join('\n');
+  const f = file('every-line.smmutrace', text);
+  open(f.uri, text, 'smmutrace');
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'trace.capped'));
+  const values = diags.filter((d) => d.code === 'replay.value');
+  assert.equal(values.length, 100);
+  assert.equal(values.at(-1)?.range.start.line, PROBE.length + 2 * 99 + 1);
+  const capped = diags.filter((d) => d.code === 'trace.capped');
+  assert.equal(capped.length, 1);
+  assert.equal(capped[0]?.severity, 3);
+  assert.equal(capped[0]?.range.start.line, PROBE.length + 2 * 100 + 1);
+  assert.match(
+    msg(capped[0] as (typeof diags)[number]),
+    /^30 more replay\.value diagnostics not shown \(the first 100 are\), from here to line 266; `smmu replay` counts them all/,
+  );
+});

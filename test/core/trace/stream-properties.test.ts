@@ -1,0 +1,213 @@
+/**
+ * The streamed replay (core/trace/stream.ts, what `smmu replay` runs) against the whole-file replay
+ * (parseTrace + replayTrace, what the editor and `smmu check` run) on generated traces: the same
+ * diagnostics in the same order, the same summary and configuration, whatever the pieces the
+ * text arrives in. Traces are single- and multi-vCPU, in both formats, valid and not.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DEFAULT_CONFIG } from '../../../core/config/presets';
+import type { ResolvedConfig } from '../../../core/config/types';
+import { REGISTERS } from '../../../core/registers/table';
+import { parseTrace } from '../../../core/trace/check';
+import { LineSplitter } from '../../../core/trace/lines';
+import { Replayer, replayTrace } from '../../../core/trace/replay';
+import { TraceStream } from '../../../core/trace/stream';
+import type { TraceDiagnostic, TraceFormat } from '../../../core/trace/types';
+
+const hex = (n: number | bigint) => '0x' + n.toString(16);
+// Every 32-bit slot of the registers, the ID registers many times over (the inference reads them).
+const ids = REGISTERS.filter((r) => r.behaviour.kind === 'id' && r.width === 32).map((r) => r.offset);
+const slots = REGISTERS.flatMap((r) => (r.width === 64 ? [r.offset, r.offset + 4] : [r.offset]));
+const offset = fc.oneof(fc.constantFrom(...ids), fc.constantFrom(...slots), fc.nat(0x20100));
+// Values a register often holds (so reads agree and disagree with the model), and any.
+const value = fc.oneof(fc.constantFrom(0, 1, 0xc, 0xd, 0x1f, 0x0d44101a, 0x80000000), fc.nat(0xffffffff));
+const vcpu = fc.oneof(fc.constant(''), fc.constantFrom(' 0', ' 1', ' 2', ' cpu1'));
+
+const record = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(fc.constantFrom('R', 'W'), offset, fc.constantFrom(4, 4, 8, 2), value, vcpu) },
+  { weight: 1, arbitrary: fc.tuple(fc.constant('M'), fc.nat(0xffff), fc.constant(8), value, fc.constant('')) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('C', 'E'), value, fc.constant(0), value, fc.constant('')) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constantFrom('junk', '# comment', 'R 0x0 4 abort', 'W 0x20 4 zz'),
+      fc.constant(0),
+      fc.constant(0),
+      fc.constant(0),
+      fc.constant(''),
+    ),
+  },
+);
+
+function lineOf([k, a, size, v, cpu]: [string, number, number, number, string]): string {
+  if (k === 'R' || k === 'W') return `${k} ${hex(a)} ${size} ${hex(size === 2 ? v & 0xffff : v)}${cpu}`;
+  if (k === 'M') return `M ${hex(0x40000000 + a * 8)} 8 ${hex(v)}`;
+  if (k === 'C') return `C ${hex(v)} ${hex(size)}`;
+  if (k === 'E') return `E ${hex(v)} 0x0 0x0 0x0`;
+  return k;
+}
+
+/** The same accesses as QEMU logs them, with a PID prefix (a vCPU thread) on some. */
+function qemuLineOf([k, a, size, v, cpu]: [string, number, number, number, string]): string {
+  if (k !== 'R' && k !== 'W') return k === 'junk' ? 'guest console output' : `smmuv3_cmdq_opcode <--- CMD_SYNC`;
+  const pid = cpu ? `${1000 + (cpu.endsWith('1') ? 1 : cpu.endsWith('2') ? 2 : 0)}@12.5:` : '';
+  return `${pid}smmuv3_${k === 'R' ? 'read' : 'write'}_mmio addr: ${hex(a & 0xffff)} val:${hex(v)} size: 0x${size}(0)`;
+}
+
+const lineTrace = fc.array(record, { maxLength: 80 }).map((rs) => rs.map(lineOf));
+const qemuTrace = fc.array(record, { maxLength: 80 }).map((rs) => rs.map(qemuLineOf));
+const breaks = fc.constantFrom('\n', '\r\n', '\r');
+
+/** The text in pieces cut at the given places. */
+function pieces(text: string, cuts: number[]): string[] {
+  const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+  const out: string[] = [];
+  let from = 0;
+  for (const c of at) {
+    out.push(text.slice(from, c));
+    from = c;
+  }
+  out.push(text.slice(from));
+  return out;
+}
+
+interface Options {
+  config?: ResolvedConfig;
+  format?: TraceFormat;
+  lookahead?: number;
+}
+
+function streamed(parts: string[], o: Options) {
+  const diagnostics: TraceDiagnostic[] = [];
+  const s = new TraceStream(
+    {
+      ...(o.config ? { config: o.config } : {}),
+      ...(o.format ? { format: o.format } : {}),
+      ...(o.lookahead ? { lookahead: o.lookahead } : {}),
+    },
+    { diagnostic: (d) => diagnostics.push(d) },
+  );
+  const split = new LineSplitter((l) => s.push(l));
+  for (const p of parts) split.push(p);
+  split.end();
+  const r = s.end();
+  return { diagnostics, summary: r.summary, config: r.configSource, format: r.format };
+}
+
+function whole(text: string, o: Options) {
+  const parsed = parseTrace(text, o.format);
+  const r = replayTrace(parsed, o.config ? { config: o.config } : {});
+  return { diagnostics: r.diagnostics, summary: r.summary, config: r.configSource, format: parsed.format };
+}
+
+test('streamed replay reports exactly what the whole-file replay reports (both formats, 1–3 vCPUs, inferred or given configuration)', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(lineTrace, qemuTrace),
+      breaks,
+      fc.array(fc.nat(), { maxLength: 12 }),
+      fc.boolean(),
+      (lines, br, cuts, given) => {
+        const text = lines.join(br);
+        const o: Options = given ? { config: DEFAULT_CONFIG } : {};
+        assert.deepEqual(streamed(pieces(text, cuts), o), whole(text, o));
+      },
+    ),
+    { numRuns: Number(process.env.RUNS ?? 400) },
+  );
+});
+
+test('past a short look ahead (lines replayed as they come), the same report when nothing was left to decide', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        lineTrace.map((l) => ({ lines: l.filter((x) => !x.startsWith('M')), format: 'smmutrace' as const })),
+        qemuTrace.map((l) => ({ lines: l, format: 'qemu' as const })),
+      ),
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      ({ lines, format }, lookahead, cuts) => {
+        const text = lines.join('\n');
+        const o: Options = { config: DEFAULT_CONFIG, format, lookahead };
+        assert.deepEqual(streamed(pieces(text, cuts), o), whole(text, o));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('lines cut anywhere are the lines splitLines gives', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom('a', 'b', '\r', '\n', ' '), { maxLength: 30 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      (chars, cuts) => {
+        const text = chars.join('');
+        const got: string[] = [];
+        const split = new LineSplitter((l) => got.push(l));
+        for (const p of pieces(text, cuts)) split.push(p);
+        split.end();
+        assert.deepEqual(got, text.split(/\r\n|\r|\n/));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test("the line parser's fast path for access lines gives what its general path gives", () => {
+  // A leading space takes the general path (the fast one reads lines that start with R or W): the
+  // same records and diagnostics, one column to the right.
+  const digits = fc
+    .array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: 1, maxLength: 18 })
+    .map((d) => d.join(''));
+  const access = fc
+    .tuple(
+      fc.constantFrom('R', 'W', 'r'),
+      digits,
+      fc.constantFrom('4', '8', '2', '16'),
+      digits,
+      fc.constantFrom('', ' 0', ' 3', ' 1234567890', ' cpu2'),
+    )
+    .map(([d, o, s, v, c]) => `${d} 0x${o} ${s} 0x${v}${c}`);
+  const shift = (x: unknown): unknown =>
+    JSON.parse(
+      JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+      (k, v: unknown) => (k === 'character' ? (v as number) + 1 : v),
+    );
+  const plain = (x: unknown): unknown =>
+    JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+  fc.assert(
+    fc.property(fc.array(access, { minLength: 1, maxLength: 5 }), fc.boolean(), (lines, based) => {
+      const head = based ? 'base 0x1000\n' : '';
+      const fast = parseTrace(head + lines.join('\n'), 'smmutrace');
+      const general = parseTrace(head + lines.map((l) => ' ' + l).join('\n'), 'smmutrace');
+      assert.deepEqual(plain(general.records), shift(fast.records));
+      assert.deepEqual(plain(general.diagnostics), shift(fast.diagnostics));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("the replay's fast path for plain register accesses judges as its full path does", () => {
+  // With the model's access history on, every access takes the model's full path (smmu.ts).
+  const run = (lines: string[], full: boolean) => {
+    const parsed = parseTrace(lines.join('\n'), 'smmutrace');
+    const out: unknown[] = [];
+    const rp = new Replayer(
+      { config: DEFAULT_CONFIG, inferredIds: false, firstIdReads: new Map(), hasMemory: false },
+      { diagnostic: (d) => out.push(d), replace: (old, d) => out.push(['replaced', old, d]) },
+    );
+    rp.engine.smmu.recording = full;
+    for (const r of parsed.records) rp.record(r);
+    rp.serial.end();
+    return { out, timeline: [...rp.timeline].map(([n, t]) => [n, t.length, t.entries.at(-1)]) };
+  };
+  fc.assert(
+    fc.property(lineTrace, (lines) => {
+      assert.deepEqual(run(lines, false), run(lines, true));
+    }),
+    { numRuns: 300 },
+  );
+});
