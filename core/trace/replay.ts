@@ -21,6 +21,7 @@ import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
 import { resolveSerial, type Timeline } from './serial';
+import { TranslationChecker, type TranslationCounts } from './translation-check';
 import type { AccessRecord, CommandRecord, ParsedTrace, TraceDiagnostic } from './types';
 import { counted, severityCounts } from '../text/plural';
 
@@ -50,6 +51,8 @@ export interface ReplaySummary {
   readonly counts: Readonly<Record<string, number>>;
   readonly firstDivergence?: TraceDiagnostic;
   readonly vcpus: readonly number[];
+  /** Translations the trace reports (QEMU's smmuv3_translate_*): checked, diverged, not checked. Absent when it reports none. */
+  readonly translations?: TranslationCounts;
 }
 
 export interface ReplayResult {
@@ -815,6 +818,8 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
   if (options.maxGuestMemory !== undefined) rp.engine.memory.setLimitBytes(options.maxGuestMemory);
   let reads = 0;
   let writes = 0;
+  const translations = new TranslationChecker();
+  let translated = false;
   for (const rec of trace.records) {
     try {
       if (rec.kind === 'access') {
@@ -823,6 +828,11 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
         rp.access(rec);
       } else if (rec.kind === 'memory') {
         rp.engine.memory.write(rec.address, rec.size, rec.value);
+        translations.noteMemory(rec);
+      } else if (rec.kind === 'translation') {
+        translated = true;
+        for (const d of translations.check(rp.engine, rec))
+          rp.report(rec, rec.range, d.severity, d.code, d.message, d.section);
       } else if (rec.kind === 'command') {
         for (const d of checkCommandRecord(rec, rp.engine.ids))
           rp.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
@@ -853,7 +863,10 @@ export function replayTrace(trace: ParsedTrace, options: ReplayOptions = {}): Re
     configSource: source,
     diagnostics: all,
     lines: rp.lines,
-    summary: summarize(all, trace, reads, writes, true),
+    summary: {
+      ...summarize(all, trace, reads, writes, true),
+      ...(translated ? { translations: translations.counts } : {}),
+    },
     adopted: rp.adopted,
   };
 }
@@ -904,5 +917,9 @@ export function summaryText(s: ReplaySummary): string {
   const head = s.notReplayed
     ? `${records}, ${s.notReplayed === s.records ? 'none' : s.records - s.notReplayed} replayed`
     : `${records} (${counted(s.reads, 'read')}, ${counted(s.writes, 'write')}${s.vcpus.length > 1 ? `, vCPUs ${s.vcpus.join(', ')}` : ''})`;
-  return `${head}: ${severityCounts(s.errors, s.warnings, s.infos)}`;
+  const t = s.translations;
+  const tr = t
+    ? `; ${counted(t.checked + t.unchecked, 'translation')}: ${t.checked} checked${t.diverged ? ` (${t.diverged} diverged)` : ''}, ${t.unchecked} not checked`
+    : '';
+  return `${head}: ${severityCounts(s.errors, s.warnings, s.infos)}${tr}`;
 }
