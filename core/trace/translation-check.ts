@@ -44,8 +44,8 @@ function accessOf(write: boolean): Access {
 }
 
 export class TranslationChecker {
-  /** Doublewords (address >> 3) the trace's memory records wrote. */
-  private readonly shown = new Set<number>();
+  /** Doublewords (address >> 3) the trace's memory records wrote (bigint: a record may name any 64-bit address). */
+  private readonly shown = new Set<bigint>();
   private checked = 0;
   private diverged = 0;
   private unchecked = 0;
@@ -58,9 +58,8 @@ export class TranslationChecker {
 
   /** A memory record the replay applied: the walk may read these bytes as the guest wrote them. */
   noteMemory(rec: MemoryRecord): void {
-    const first = Number(rec.address >> 3n);
-    const last = Number((rec.address + BigInt(rec.size) - 1n) >> 3n);
-    for (let d = first; d <= last; d++) this.shown.add(d);
+    const last = (rec.address + BigInt(rec.size) - 1n) >> 3n;
+    for (let d = rec.address >> 3n; d <= last; d++) this.shown.add(d);
   }
 
   /** The model's outcome for the transaction, and the first memory it read that the trace does not show. */
@@ -77,9 +76,8 @@ export class TranslationChecker {
       for (const a of engine.activity.slice(from)) {
         if (a.kind !== 'fetch' || a.address === undefined) continue;
         const bytes = a.words ? a.words.length * 4 : 8;
-        const d0 = Number(a.address >> 3n);
-        const d1 = Number((a.address + BigInt(bytes) - 1n) >> 3n);
-        for (let d = d0; d <= d1 && !unseen; d++) if (!this.shown.has(d)) unseen = a.text;
+        const last = (a.address + BigInt(bytes) - 1n) >> 3n;
+        for (let d = a.address >> 3n; d <= last && !unseen; d++) if (!this.shown.has(d)) unseen = a.text;
         if (unseen) break;
       }
     } finally {

@@ -228,3 +228,21 @@ test("QEMU 7.2's translations with the guest's memory writes: each is checked ag
   assert.match(errors[1]?.message ?? '', /by its STE \(Config bypass\); the model terminates it/);
   assert.match(errors[2]?.message ?? '', /to 0x000000004A001100 .*; the model translates it to 0x000000004A000100/);
 });
+
+test(
+  'a memory record at a 64-bit address beyond 2^53 is noted without looping (found by npm run fuzz)',
+  { timeout: 10_000 },
+  () => {
+    // Counted in doublewords as Numbers, an address past 2^53 made `d++` a no-op: the replay never ended.
+    const r = replayTrace(
+      parseQemuTrace(
+        [
+          'M 0x84def89ffc0a5579 8 0x0',
+          'smmuv3_translate_disable mr sid=0x8 bypass (smmu disabled) iova:0x4a000000 is_write=0',
+        ].join('\n'),
+      ),
+      { config: QEMU72 },
+    );
+    assert.deepEqual(r.summary.translations, { checked: 1, diverged: 0, unchecked: 0 });
+  },
+);
