@@ -59,18 +59,22 @@ export interface QemuLine {
 
 const EVENT = /^(smmu(?:v3)?_\w+)(?:[ \t](.*))?$/;
 
+/** Where a line's event starts after a backend's prefix (0 without one), and the thread that traced. */
+export function backendPrefix(line: string): { readonly start: number; readonly thread?: number } {
+  for (const b of TRACE_BACKENDS) {
+    const m = b.re.exec(line);
+    if (!m) continue;
+    return b.thread && m[1] !== undefined ? { start: m[0].length, thread: Number(m[1]) } : { start: m[0].length };
+  }
+  return { start: 0 };
+}
+
 /** Split a line of any accepted backend; undefined when it is not an SMMU trace event. */
 export function splitQemuLine(line: string): QemuLine | undefined {
   let start = 0;
   let thread: number | undefined;
   if (!line.startsWith('smmu')) {
-    for (const b of TRACE_BACKENDS) {
-      const m = b.re.exec(line);
-      if (!m) continue;
-      start = m[0].length;
-      if (b.thread && m[1] !== undefined) thread = Number(m[1]);
-      break;
-    }
+    ({ start, thread } = backendPrefix(line));
     if (start === 0) return undefined;
   }
   const e = EVENT.exec(line.slice(start));

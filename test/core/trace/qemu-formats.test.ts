@@ -246,3 +246,8 @@ test(
     assert.deepEqual(r.summary.translations, { checked: 1, diverged: 0, unchecked: 0 });
   },
 );
+
+test('docs/trace-replay.md names every event of the table', () => {
+  const doc = fs.readFileSync(path.join(root, 'docs', 'trace-replay.md'), 'utf8');
+  for (const event of new Set(COMPILED.map((c) => c.event))) assert.ok(doc.includes(`\`${event}\``), event);
+});
