@@ -48,6 +48,7 @@ export function runReplay(o: Options): number {
             notes: s.infos,
             vcpus: s.vcpus,
             counts: s.counts,
+            ...(s.translations ? { translations: s.translations } : {}),
             ...(s.firstDivergence ? { firstDivergence: jsonDiagnostic(s.firstDivergence) } : {}),
           },
           reads: [...r.lines.values()]
