@@ -43,10 +43,13 @@ export function looksLikeQemu(text: string): boolean {
 
 /** What one line gave: records and diagnostics, or that it was not one the replay reads. */
 export interface QemuLineResult {
-  readonly records: TraceRecord[];
-  readonly diagnostics: ScriptDiagnostic[];
+  readonly records: readonly TraceRecord[];
+  readonly diagnostics: readonly ScriptDiagnostic[];
   readonly ignored: boolean;
 }
+
+/** A line that is no SMMU trace event: one result shared by all of them (they are most of a boot log). */
+const NOT_TRACE: QemuLineResult = Object.freeze({ records: [], diagnostics: [], ignored: true });
 
 /** Events with a record: a line of theirs that matches no format is an error, not a note. */
 const RECORD_EVENTS = new Set([
@@ -82,15 +85,13 @@ export function newQemuParseState(): QemuParseState {
 
 /** Read one line (0-based number `n`) of a QEMU log. Never throws. */
 export function parseQemuLine(line: string, n: number, state: QemuParseState): QemuLineResult {
+  const s = splitQemuLine(line);
+  if (!s) return /^\s*M\s/i.test(line) ? memoryLine(line, n) : NOT_TRACE;
   const records: TraceRecord[] = [];
   const diagnostics: ScriptDiagnostic[] = [];
   const out = (ignored = false): QemuLineResult => ({ records, diagnostics, ignored });
-  if (/^\s*M\s/i.test(line)) return memoryLine(line, n);
-  const s = splitQemuLine(line);
-  if (!s) return out(true);
   const { event, rest, restStart } = s;
   const whole = rangeOf(n, { start: s.eventStart, end: line.length });
-  const restRange = rangeOf(n, { start: restStart, end: line.length });
   const formats = formatsOf(event);
   if (!formats.length) {
     if (!state.unknownEvents.has(event)) {
@@ -112,12 +113,18 @@ export function parseQemuLine(line: string, n: number, state: QemuParseState): Q
       severity: replayed ? 'error' : 'info',
       code: replayed ? 'trace.syntax' : 'trace.format',
       message: `${event}: expected ${expected} as in QEMU's hw/arm/trace-events${replayed ? '' : '; not replayed'}`,
-      range: restRange,
+      range: rangeOf(n, { start: restStart, end: line.length }),
     });
     return out(!replayed);
   }
+  if (event === 'smmuv3_read_mmio' || event === 'smmuv3_write_mmio') {
+    const access = mmio(m, n, restStart, whole, event === 'smmuv3_read_mmio' ? 'R' : 'W', s.thread);
+    if ('message' in access) diagnostics.push(access);
+    else records.push(access);
+    return out();
+  }
   const at = (a: EventArg | undefined): Range =>
-    a ? rangeOf(n, { start: restStart + a.start, end: restStart + a.end }) : restRange;
+    rangeOf(n, a ? { start: restStart + a.start, end: restStart + a.end } : { start: restStart, end: line.length });
   const num = (name: string): bigint => {
     const v = m.args.get(name)?.value;
     return typeof v === 'bigint' ? v : 0n;
@@ -126,12 +133,6 @@ export function parseQemuLine(line: string, n: number, state: QemuParseState): Q
     const v = m.args.get(name)?.value;
     return typeof v === 'string' ? v : '';
   };
-  if (event === 'smmuv3_read_mmio' || event === 'smmuv3_write_mmio') {
-    const access = mmio(m, n, restStart, whole, event === 'smmuv3_read_mmio' ? 'R' : 'W', s.thread);
-    if ('message' in access) diagnostics.push(access);
-    else records.push(access);
-    return out();
-  }
   if (event === 'smmuv3_cmdq_opcode') {
     records.push({ kind: 'command', name: str('opcode'), line: n, range: whole });
     return out();
@@ -190,6 +191,10 @@ export function parseQemuLine(line: string, n: number, state: QemuParseState): Q
   return out(true);
 }
 
+function syntaxError(message: string, range: Range): ScriptDiagnostic {
+  return { severity: 'error', code: 'trace.syntax', message, range };
+}
+
 function wide(range: Range, what: string, v: bigint, bits = 32): ScriptDiagnostic {
   return {
     severity: 'error',
@@ -221,33 +226,30 @@ function mmio(
   dir: 'R' | 'W',
   thread: number | undefined,
 ): TraceRecord | ScriptDiagnostic {
-  const arg = (name: string) => m.args.get(name) as EventArg;
+  const a = m.args;
   // Where an argument is, with its 0x: the columns of the address and the value.
-  const hexAt = (a: EventArg) => rangeOf(n, { start: restStart + a.start - 2, end: restStart + a.end });
-  const err = (message: string, range: Range): ScriptDiagnostic => ({
-    severity: 'error',
-    code: 'trace.syntax',
-    message,
-    range,
-  });
-  const size = Number(arg('size').value);
+  const hexAt = (x: EventArg) => rangeOf(n, { start: restStart + x.start - 2, end: restStart + x.end });
+  const size = Number((a.get('size') as EventArg).value);
   if (size !== 1 && size !== 2 && size !== 4 && size !== 8)
-    return err(`size 0x${size.toString(16)} is not an access size`, whole);
+    return syntaxError(`size 0x${size.toString(16)} is not an access size`, whole);
   // QEMU prints both with PRIx64 and its MMIO region is 128 KiB: more digits are a corrupt line,
   // reported as the line format reports them (not replayed as a value no register can hold).
-  const addr = arg('addr');
+  const addr = a.get('addr') as EventArg;
   const offsetValue = addr.value as bigint;
   if (offsetValue > 0xffff_ffffn)
-    return err(`offset 0x${shorten(offsetValue.toString(16))} is far beyond the SMMU's register pages`, hexAt(addr));
-  const val = arg('val');
+    return syntaxError(
+      `offset 0x${shorten(offsetValue.toString(16))} is far beyond the SMMU's register pages`,
+      hexAt(addr),
+    );
+  const val = a.get('val') as EventArg;
   const value = val.value as bigint;
   const valueRange = hexAt(val);
   if (value >> BigInt(size * 8) !== 0n)
-    return err(`value 0x${shorten(value.toString(16))} does not fit a ${size}-byte access`, valueRange);
+    return syntaxError(`value 0x${shorten(value.toString(16))} does not fit a ${size}-byte access`, valueRange);
   let offset = Number(offsetValue);
   if (PAGE1_OFFSETS.has(offset & ~3)) offset += 0x10000;
   // MemTxResult: 0 MEMTX_OK; anything else (MEMTX_ERROR, MEMTX_DECODE_ERROR) is an abort to the guest.
-  const abort = (arg('r').value as bigint) !== 0n;
+  const abort = ((a.get('r') as EventArg).value as bigint) !== 0n;
   return {
     kind: 'access',
     dir,

@@ -226,10 +226,14 @@ export interface CompiledEvent {
   readonly args: readonly string[];
   /** The format string as QEMU prints it (PRIx64 spelled `%x`). */
   readonly format: string;
-  /** One capture group per argument, in order; `d` flag for the arguments' columns. */
+  /** One capture group per piece of the format (literal text or an argument), in order. */
   readonly re: RegExp;
   /** The conversion of each argument: `s` string, `x` hex, `d` decimal. */
   readonly conv: readonly ('s' | 'x' | 'd')[];
+  /** The group of each argument. */
+  readonly groups: readonly number[];
+  /** Number of groups. */
+  readonly pieces: number;
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -250,11 +254,18 @@ export function compileDeclaration(row: QemuEventRow): CompiledEvent {
   // "lit"PRIx64"lit" → lit%llxlit: a macro continues the conversion its literal started.
   const format = tail.replace(/"\s*PRI([xdu])64\s*"?|"/g, (_s, c: string | undefined) => (c ? `ll${c}` : ''));
   const conv: ('s' | 'x' | 'd')[] = [];
-  let re = '';
+  // Every piece, literal or conversion, is a group: an argument's column is the sum of the lengths
+  // before it (the `d` flag would give it too, at a cost on every line of a long log).
+  const pieces: { src: string; arg: boolean }[] = [];
+  const literal = (src: string) => {
+    const last = pieces[pieces.length - 1];
+    if (last && !last.arg) last.src += src;
+    else pieces.push({ src, arg: false });
+  };
   for (let i = 0; i < format.length; i++) {
     const ch = format[i] as string;
     if (ch !== '%') {
-      re += /\s/.test(ch) ? '\\s+' : escape(ch);
+      literal(/\s/.test(ch) ? '\\s+' : escape(ch));
       continue;
     }
     const spec = /^%(%|(?:ll|l|z)?[sdxu])/.exec(format.slice(i));
@@ -262,23 +273,29 @@ export function compileDeclaration(row: QemuEventRow): CompiledEvent {
     i += (spec[0] as string).length - 1;
     const c = (spec[1] as string).slice(-1);
     if (c === '%') {
-      re += '%';
+      literal('%');
       continue;
     }
     if (c === 's') {
       conv.push('s');
-      re += '(\\S+)';
+      pieces.push({ src: '\\S+', arg: true });
     } else if (c === 'x') {
       conv.push('x');
-      re += '([0-9a-fA-F]+)';
+      pieces.push({ src: '[0-9a-fA-F]+', arg: true });
     } else {
       conv.push('d');
-      re += c === 'u' ? '(\\d+)' : '(-?\\d+)';
+      pieces.push({ src: c === 'u' ? '\\d+' : '-?\\d+', arg: true });
     }
   }
   if (conv.length !== args.length) throw new Error(`${event}: ${conv.length} conversions for ${args.length} arguments`);
-  re = re.replace(/(?:\\s\+)+$/, '');
-  return { row, event, args, format, re: new RegExp(`^${re}\\s*$`, 'di'), conv };
+  const last = pieces[pieces.length - 1];
+  if (last && !last.arg) {
+    last.src = last.src.replace(/(?:\\s\+)+$/, '');
+    if (!last.src) pieces.pop();
+  }
+  const groups = pieces.flatMap((p, g) => (p.arg ? [g + 1] : []));
+  const re = new RegExp(`^${pieces.map((p) => `(${p.src})`).join('')}\\s*$`, 'i');
+  return { row, event, args, format, re, conv, groups, pieces: pieces.length };
 }
 
 export const COMPILED: readonly CompiledEvent[] = QEMU_EVENTS.map(compileDeclaration);
@@ -319,13 +336,18 @@ export function matchEvent(event: string, rest: string): MatchedEvent | undefine
     const m = c.re.exec(rest);
     if (!m) continue;
     const args = new Map<string, EventArg>();
-    c.args.forEach((name, i) => {
-      const text = m[i + 1] as string;
-      const [start, end] = m.indices?.[i + 1] ?? [0, 0];
-      const conv = c.conv[i];
-      const value = conv === 's' ? text : conv === 'x' ? BigInt('0x' + text) : BigInt(text);
-      args.set(name, { value, start, end });
-    });
+    let at = 0;
+    let arg = 0;
+    for (let g = 1; g <= c.pieces; g++) {
+      const text = m[g] as string;
+      if (c.groups[arg] === g) {
+        const conv = c.conv[arg];
+        const value = conv === 's' ? text : conv === 'x' ? BigInt('0x' + text) : BigInt(text);
+        args.set(c.args[arg] as string, { value, start: at, end: at + text.length });
+        arg++;
+      }
+      at += text.length;
+    }
     return { compiled: c, args };
   }
   return undefined;
