@@ -10,7 +10,7 @@
  * Sources: `7.2` rows were checked against the format strings in Debian's qemu-system-aarch64
  * 7.2 binary (the log backend compiles `"smmuv3_record_event " "%s sid=0x%x"` into it: `strings`
  * shows them); later rows come from QEMU's hw/arm/trace-events at the commits that changed them
- * (the patch series named in `source`) and from current master (/work/shared/reference/qemu-trace-events.md).
+ * (the patch series named in `source`) and from current master (shared/reference/qemu-trace-events.md beside the repository).
  */
 
 /** A QEMU release, as `major.minor`. */
