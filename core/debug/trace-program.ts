@@ -124,6 +124,13 @@ export class TraceMachine extends Machine {
         );
       else if (rec.kind === 'command')
         out.push(leaf('command consumed', rec.name ?? (rec.dwords ?? []).map((d) => hex(d, 64)).join(' ')));
+      else if (rec.kind === 'translation')
+        out.push(
+          leaf(
+            'translation reported',
+            `StreamID ${hex(BigInt(rec.sid))} IOVA ${hex(rec.iova, 64)}: ${rec.outcome === 'translated' ? `translated to ${hex(rec.pa ?? 0n, 64)}` : rec.outcome === 'disabled' ? 'passed through (SMMUEN = 0)' : rec.outcome === 'bypass' ? 'passed through (STE bypass)' : 'aborted'} (${rec.event})`,
+          ),
+        );
       else if (rec.kind === 'event')
         out.push(
           leaf(

@@ -21,6 +21,8 @@ import { hex } from '../registers/codec';
 import type { CompiledScript } from './compile';
 import type { DmaCheck } from './dma-plan';
 import { EDU_CMD_START, EDU_POLL_LOADS } from './edu';
+import { newQemuParseState, parseQemuLine } from '../trace/parse-qemu';
+import { backendPrefix } from '../trace/qemu-prefix';
 
 /** What the guest read for an operation (reads and polls), and a poll's number of loads. */
 export interface Observed {
@@ -77,16 +79,14 @@ interface Segment {
   readonly records: { readonly sid: number; readonly name: string }[];
 }
 
-const PREFIX = /^(?:\d+@\d+\.\d+:)?/;
 const MARKER = /^pci_cfg_write \S+ ([0-9a-f]+):([0-9a-f]+)\.([0-9a-f]+) @0x4 <- 0x[0-9a-f]+/i;
-const SUCCESS = /^smmuv3_translate_success \S+ sid=0x([0-9a-f]+) iova=0x([0-9a-f]+) translated=0x([0-9a-f]+)/i;
-const BYPASS = /^smmuv3_translate_bypass \S+ sid=0x([0-9a-f]+) STE bypass iova:0x([0-9a-f]+)/i;
-const DISABLE = /^smmuv3_translate_disable \S+ sid=0x([0-9a-f]+) bypass \(smmu disabled\) iova:0x([0-9a-f]+)/i;
-const ABORT = /^smmuv3_translate_abort \S+ sid=0x([0-9a-f]+) abort on iova:0x([0-9a-f]+)/i;
-// QEMU 7.2 prints the StreamID in hex; before 2021 it printed it in decimal (qemu-trace-events.md).
-const RECORD = /^smmuv3_record_event (?:SMMU_EVT_)?(\S+) sid=(0x[0-9a-f]+|\d+)/i;
+const HOW = { translated: 'translated', bypass: 'STE bypass', disabled: 'SMMU disabled' } as const;
 
-/** QEMU's trace cut at the program's Command writes: one segment per transfer, in order. */
+/**
+ * QEMU's trace cut at the program's Command writes: one segment per transfer, in order. The SMMU's
+ * lines are read as the replay reads them (core/trace/parse-qemu.ts: every QEMU version's format,
+ * every backend's prefix).
+ */
 function segments(trace: string): Segment[] {
   const out: {
     slot: number;
@@ -95,9 +95,9 @@ function segments(trace: string): Segment[] {
     aborted: Segment['aborted'][number][];
     records: Segment['records'][number][];
   }[] = [];
+  const state = newQemuParseState();
   for (const raw of trace.split(/\r?\n/)) {
-    const line = raw.replace(PREFIX, '');
-    const m = MARKER.exec(line);
+    const m = MARKER.exec(raw.slice(backendPrefix(raw).start));
     if (m) {
       out.push({
         slot: parseInt(m[2] as string, 16),
@@ -110,24 +110,13 @@ function segments(trace: string): Segment[] {
     }
     const seg = out[out.length - 1];
     if (!seg) continue;
-    let t: RegExpExecArray | null;
-    if ((t = SUCCESS.exec(line)))
-      seg.passed.push({
-        sid: parseInt(t[1] as string, 16),
-        iova: BigInt(`0x${t[2] as string}`),
-        pa: BigInt(`0x${t[3] as string}`),
-        how: 'translated',
-      });
-    else if ((t = BYPASS.exec(line) ?? DISABLE.exec(line)))
-      seg.passed.push({
-        sid: parseInt(t[1] as string, 16),
-        iova: BigInt(`0x${t[2] as string}`),
-        pa: BigInt(`0x${t[2] as string}`),
-        how: line.includes('smmu disabled') ? 'SMMU disabled' : 'STE bypass',
-      });
-    else if ((t = ABORT.exec(line)))
-      seg.aborted.push({ sid: parseInt(t[1] as string, 16), iova: BigInt(`0x${t[2] as string}`) });
-    else if ((t = RECORD.exec(line))) seg.records.push({ name: t[1] as string, sid: Number(t[2] as string) });
+    for (const r of parseQemuLine(raw, 0, state).records) {
+      if (r.kind === 'translation') {
+        if (r.outcome === 'abort') seg.aborted.push({ sid: r.sid, iova: r.iova });
+        else seg.passed.push({ sid: r.sid, iova: r.iova, pa: r.pa ?? r.iova, how: HOW[r.outcome] });
+      } else if (r.kind === 'event' && r.sid !== undefined)
+        seg.records.push({ name: (r.name ?? '').replace(/^SMMU_EVT_/, ''), sid: r.sid });
+    }
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * command and event tables (§4, §7.3). With doublewords they are decoded and checked in full;
  * QEMU's log gives names only, which must at least be ones the architecture defines.
  */
-import { decodeCommand } from '../commands/codec';
+import { CERROR, decodeCommand } from '../commands/codec';
 import { findCommand } from '../commands/table';
 import { decodeEvent } from '../events/codec';
 import { findEvent, isImpdefEvent } from '../events/table';
@@ -36,16 +36,39 @@ export function checkCommandRecord(rec: CommandRecord, ids: IdView): RecordProbl
     );
   }
   const n = (rec.name ?? '').replace(/^SMMU_/, '');
-  if (!findCommand(n))
-    return [
-      {
-        severity: 'warning',
-        message: `command '${rec.name ?? ''}' is not a command the architecture defines for the Non-secure command queue`,
-        section: '4.1.1',
-      },
-    ];
-  return [];
+  const problems: RecordProblem[] = [];
+  // QEMU names an opcode it has no name for UNKNOWN or INVALID (smmu_cmd_string): with CERROR_ILL that is right.
+  const unnamed = rec.error === CERROR_ILL && (n === 'UNKNOWN' || n === 'INVALID');
+  if (!findCommand(n) && !unnamed)
+    problems.push({
+      severity: 'warning',
+      message: `command '${rec.name ?? ''}' is not a command the architecture defines for the Non-secure command queue`,
+      section: '4.1.1',
+    });
+  if (rec.error !== undefined && !CERROR_NAMES[rec.error])
+    problems.push({
+      severity: 'error',
+      message: `the emulation stopped the command queue with error code ${rec.error}, which is not a CMDQ_CONS.ERR code (${Object.entries(
+        CERROR_NAMES,
+      )
+        .map(([c, name]) => `${c} ${name}`)
+        .join(', ')})`,
+      section: '7.1',
+    });
+  else if (rec.error === 0)
+    problems.push({
+      severity: 'warning',
+      message: `the emulation reports an error on ${rec.name ?? 'a command'} with code 0, CERROR_NONE: no error`,
+      section: '7.1',
+    });
+  return problems;
 }
+
+/** CMDQ_CONS.ERR codes by value (§7.1, commands/codec.ts); QEMU's SMMUCmdError enum has the same values. */
+const CERROR_ILL = CERROR.ILL;
+const CERROR_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(CERROR).map(([name, code]) => [code, `CERROR_${name}`]),
+);
 
 export function checkEventRecord(rec: EventRecord): RecordProblem[] {
   if (rec.dwords) {

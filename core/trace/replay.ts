@@ -20,6 +20,7 @@ import { archMinorRev, queueLog2Max } from '../structures/capabilities';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
+import { TranslationChecker, type TranslationCounts } from './translation-check';
 import { RegisterTimeline, SerialJudge, UNBOUNDED, type SerialOptions, type Timeline } from './serial';
 import { Tally } from './report';
 import type { AccessRecord, CommandRecord, ParsedTrace, TraceDiagnostic, TraceRecord } from './types';
@@ -51,6 +52,8 @@ export interface ReplaySummary {
   readonly counts: Readonly<Record<string, number>>;
   readonly firstDivergence?: TraceDiagnostic;
   readonly vcpus: readonly number[];
+  /** Translations the trace reports (QEMU's smmuv3_translate_*): checked, diverged, not checked. Absent when it reports none. */
+  readonly translations?: TranslationCounts;
 }
 
 export interface ReplayResult {
@@ -153,6 +156,10 @@ export class Replayer {
   private readonly keep: number;
   private readonly knownMulti: boolean | undefined;
   reads = 0;
+  /** QEMU's reported translations, checked against the model's walk where the trace shows enough (translation-check.ts). */
+  readonly translations = new TranslationChecker();
+  /** Whether the trace reported any translation. */
+  translated = false;
   writes = 0;
   /** The replay stopped (guest memory limit): later records are counted, not replayed. */
   stopped = false;
@@ -196,6 +203,11 @@ export class Replayer {
         this.access(rec);
       } else if (rec.kind === 'memory') {
         this.engine.memory.write(rec.address, rec.size, rec.value);
+        this.translations.noteMemory(rec);
+      } else if (rec.kind === 'translation') {
+        this.translated = true;
+        for (const d of this.translations.check(this.engine, rec))
+          this.report(rec, rec.range, d.severity, d.code, d.message, d.section);
       } else if (rec.kind === 'command') {
         for (const d of checkCommandRecord(rec, this.engine.ids))
           this.report(rec, rec.range, d.severity, 'replay.command', d.message, d.section);
@@ -1030,6 +1042,7 @@ export function summarize(tally: Tally, records: number, rp: Replayer | undefine
     counts: tally.counts,
     ...(tally.firstDivergence ? { firstDivergence: tally.firstDivergence } : {}),
     vcpus: vcpus.sort((a, b) => a - b),
+    ...(rp?.translated ? { translations: rp.translations.counts } : {}),
   };
 }
 
@@ -1042,5 +1055,9 @@ export function summaryText(s: ReplaySummary): string {
   const head = s.notReplayed
     ? `${records}, ${s.notReplayed === s.records ? 'none' : s.records - s.notReplayed} replayed`
     : `${records} (${counted(s.reads, 'read')}, ${counted(s.writes, 'write')}${s.vcpus.length > 1 ? `, vCPUs ${s.vcpus.join(', ')}` : ''})`;
-  return `${head}: ${severityCounts(s.errors, s.warnings, s.infos)}`;
+  const t = s.translations;
+  const tr = t
+    ? `; ${counted(t.checked + t.unchecked, 'translation')}: ${t.checked} checked${t.diverged ? ` (${t.diverged} diverged)` : ''}, ${t.unchecked} not checked`
+    : '';
+  return `${head}: ${severityCounts(s.errors, s.warnings, s.infos)}${tr}`;
 }

@@ -46,6 +46,19 @@ export const TRACE_RULES: readonly TraceRule[] = [
   },
   { code: 'trace.config-late', severity: 'error', section: '', summary: '`config` after the first record' },
   {
+    code: 'trace.format',
+    severity: 'info',
+    section: '',
+    summary:
+      "a line of a QEMU bookkeeping event that matches none of the formats of QEMU's hw/arm/trace-events (qemu-events.ts); not replayed anyway",
+  },
+  {
+    code: 'trace.unknown-event',
+    severity: 'info',
+    section: '',
+    summary: 'an smmuv3_*/smmu_* event not in the table of QEMU events (said once per event); its lines are ignored',
+  },
+  {
     code: 'trace.config',
     severity: 'error or warning',
     section: '6.3.1',
@@ -156,7 +169,21 @@ export const TRACE_RULES: readonly TraceRule[] = [
     severity: 'error or warning',
     section: '4.1',
     summary:
-      'a command record the emulation consumed that is CERROR_ILL, or (with guest memory) not the next command the model consumed (error); a command name the table does not know (warning)',
+      "a command record the emulation consumed that is CERROR_ILL, or (with guest memory) not the next command the model consumed, or QEMU's smmuv3_cmdq_consume_error with a code that is not a CMDQ_CONS.ERR code (error); a command name the table does not know, or an error reported with code 0, CERROR_NONE (warning)",
+  },
+  {
+    code: 'replay.translation',
+    severity: 'error',
+    section: '',
+    summary:
+      "a translation the emulation reports (QEMU's smmuv3_translate_*) that the model's walk, on guest memory the trace showed, does differently: another PA, a fault, a bypass or an abort where the other did not, a pass-through with SMMUEN = 1",
+  },
+  {
+    code: 'replay.translation-unchecked',
+    severity: 'info',
+    section: '',
+    summary:
+      'a translation the model cannot check: its walk reads guest memory the trace does not show (said once per StreamID; the summary counts them all)',
   },
   {
     code: 'replay.event',

@@ -41,6 +41,8 @@ export interface CommandRecord {
   readonly kind: 'command';
   readonly dwords?: readonly bigint[];
   readonly name?: string;
+  /** QEMU's `smmuv3_cmdq_consume_error`: the CMDQ_CONS.ERR code it stopped the queue with (§7.1). */
+  readonly error?: number;
   readonly line: number;
   readonly range: Range;
 }
@@ -55,7 +57,34 @@ export interface EventRecord {
   readonly range: Range;
 }
 
-export type TraceRecord = AccessRecord | MemoryRecord | CommandRecord | EventRecord;
+/**
+ * A translation the emulation reports (QEMU's `smmuv3_translate_*` events): a device's
+ * transaction on a StreamID at an IOVA and what the SMMU did with it.
+ */
+export interface TranslationRecord {
+  readonly kind: 'translation';
+  /**
+   * `translated` to `pa` (smmuv3_translate_success), `bypass` by the STE (Config = bypass),
+   * `disabled`: passed through with SMMUEN = 0, `abort`: terminated without a translation fault
+   * (an STE or GBPA abort; QEMU traces a faulting walk as smmuv3_record_event instead).
+   */
+  readonly outcome: 'translated' | 'bypass' | 'disabled' | 'abort';
+  readonly sid: number;
+  readonly iova: bigint;
+  readonly pa?: bigint;
+  /** QEMU's IOMMUAccessFlags of the page: bit 0 read, bit 1 write (translated only). */
+  readonly perm?: number;
+  /** The stage QEMU translated with (QEMU 9.1 on: 1, 2, or 3 for nested). */
+  readonly stage?: number;
+  /** The access was a write (QEMU prints is_write for bypass, disabled and abort). */
+  readonly write?: boolean;
+  /** The QEMU event the record comes from. */
+  readonly event: string;
+  readonly line: number;
+  readonly range: Range;
+}
+
+export type TraceRecord = AccessRecord | MemoryRecord | CommandRecord | EventRecord | TranslationRecord;
 
 export type TraceFormat = 'smmutrace' | 'qemu';
 

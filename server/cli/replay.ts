@@ -230,6 +230,7 @@ export async function runReplay(o: Options): Promise<number> {
           shown,
           maxDiagnostics: max,
           rules: rulesJson,
+          ...(s.translations ? { translations: s.translations } : {}),
           ...(s.firstDivergence ? { firstDivergence: jsonDiagnostic(s.firstDivergence) } : {}),
           ...(failure ? { inputError: failure } : {}),
         },

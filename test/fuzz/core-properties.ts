@@ -133,6 +133,28 @@ function guestReport() {
   return reportCase;
 }
 
+/** Line prefixes of QEMU's trace backends (qemu-prefix.ts), `%T` the thread id. */
+const QEMU_PREFIXES = [
+  '',
+  '%T@1733400000.123456:',
+  ' qemu-system-aar-%T    [001] ..... 5678.123456: tracing_mark_write: ',
+  'Dec  5 10:37:19 host qemu-system-aarch64[2300]: ',
+  '2026-12-05T10:37:19.123456Z qemu-system-aarch64(2300:CPU 0/TCG): ',
+];
+let prefixedSeed: string | undefined;
+/** The translations log with every smmu line given prefix number `k` (two threads alternating). */
+function prefixedLog(k: number): string {
+  prefixedSeed ??= fs.readFileSync(
+    path.join(root, 'test', 'fixtures', 'qemu', 'translations-memory.qemu-7.2.log'),
+    'utf8',
+  );
+  const prefix = QEMU_PREFIXES[k] ?? '';
+  return prefixedSeed
+    .split('\n')
+    .map((l, i) => (l.startsWith('smmu') ? prefix.replace('%T', String(2300 + (i % 2))) + l : l))
+    .join('\n');
+}
+
 /** The same for examples/qemu-dma.smmu, with QEMU's own trace (its DMAs are judged from it). */
 const DMA_SCRIPT = path.join(root, 'examples', 'qemu-dma.smmu');
 let dmaCase:
@@ -249,6 +271,41 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
       }
     },
     describe: (ms: unknown) => `the QEMU 7.2 report and trace of examples/qemu-dma.smmu with ${JSON.stringify(ms)}`,
+    files: () => [],
+  }),
+  /**
+   * QEMU's log in every backend's line prefix (core/trace/qemu-prefix.ts), from a real QEMU 7.2 run
+   * whose translations the replay checks (it carries the guest's memory writes), mutated: the
+   * per-line reader of every format (qemu-events.ts) and the translation check
+   * (translation-check.ts) never throw, and every translation is counted once, checked or not.
+   */
+  "mutated QEMU logs with each backend's prefix: checkTrace, every translation counted": generic({
+    arbitrary: fc.tuple(
+      fc.integer({ min: 0, max: QEMU_PREFIXES.length - 1 }),
+      fc.array(
+        mutation([
+          'smmuv3_translate_success mr sid=0x18 iova=0x10000010 translated=0x4a000010 perm=0x3 stage=1',
+          'smmuv3_translate_disable mr sid=0x8 bypass (smmu disabled) iova:0x4a000000 is_write=1',
+          'smmuv3_record_event SMMU_EVT_F_TRANSLATION sid=0x18',
+          'smmuv3_cmdq_consume_error Error on SMMU_CMD_SYNC command execution: 3',
+          'M 0x44000600 8 0x0000000000000000',
+        ]),
+        { maxLength: 5 },
+      ),
+    ),
+    check: ([prefix, ms]: [number, Parameters<typeof applyMutations>[1]]) => {
+      const text = applyMutations(prefixedLog(prefix), ms);
+      const r = checkTrace(text, path.join(root, 'fuzz.qemu-7.2.log'), fileHost, {
+        configPath: path.join(root, 'presets', 'qemu-7.2.smmu.json'),
+      });
+      assertDiagnostics(text, r.diagnostics, 'checkTrace');
+      const records = r.parsed.records.filter((x) => x.kind === 'translation').length;
+      const t = r.summary.translations ?? { checked: 0, unchecked: 0, diverged: 0 };
+      assert.equal(t.checked + t.unchecked, records, 'every translation record is checked or counted as not checked');
+      assert.ok(t.diverged <= t.checked);
+    },
+    describe: ([prefix, ms]: [number, unknown]) =>
+      `test/fixtures/qemu/translations-memory.qemu-7.2.log with prefix ${JSON.stringify(QEMU_PREFIXES[prefix])} and ${JSON.stringify(ms)}`,
     files: () => [],
   }),
   /** A script through the full check (parse, resolve, configuration, the model) and the formatter. */
