@@ -74,10 +74,8 @@ const LINE0 = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 }
  */
 export function lineCountOf(doc: TextDocument): number {
   const text = doc.getText();
-  if (text.includes('\r')) return doc.lineCount;
-  let n = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+  // One native split rather than a loop of indexOf calls, which V8 would interpret too.
+  return text.includes('\r') ? doc.lineCount : text.split('\n').length;
 }
 
 /** The path with symbolic links resolved (a link inside the workspace may point out of it). */
