@@ -21,42 +21,38 @@ const address = (s: 'smmu' | 'phys') =>
   s === 'smmu' ? fc.bigInt({ min: 0n, max: 0x1ffffn }) : fc.bigInt({ min: 0n, max: MAX64 });
 const fits = (sz: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(sz * 8)) - 1n });
 
-const access: fc.Arbitrary<GuestOp> = fc
-  .tuple(space, size)
-  .chain(([sp, sz]) =>
-    fc.oneof(
-      fc.record({
-        kind: fc.constant('read' as const),
-        space: fc.constant(sp),
-        address: address(sp),
-        size: fc.constant(sz),
-        ...source,
-      }),
-      fc.record({
-        kind: fc.constant('write' as const),
-        space: fc.constant(sp),
-        address: address(sp),
-        size: fc.constant(sz),
-        value: fits(sz),
-        ...source,
-      }),
-    ),
-  );
-const poll: fc.Arbitrary<GuestOp> = fc
-  .tuple(space, fc.constantFrom<4 | 8>(4, 8))
-  .chain(([sp, sz]) =>
+const access: fc.Arbitrary<GuestOp> = fc.tuple(space, size).chain(([sp, sz]) =>
+  fc.oneof(
     fc.record({
-      kind: fc.constant('poll' as const),
+      kind: fc.constant('read' as const),
       space: fc.constant(sp),
       address: address(sp),
       size: fc.constant(sz),
-      mask: fits(sz),
-      expected: fits(sz),
-      equal: fc.boolean(),
-      max: fc.integer({ min: 1, max: 6 }),
       ...source,
     }),
-  );
+    fc.record({
+      kind: fc.constant('write' as const),
+      space: fc.constant(sp),
+      address: address(sp),
+      size: fc.constant(sz),
+      value: fits(sz),
+      ...source,
+    }),
+  ),
+);
+const poll: fc.Arbitrary<GuestOp> = fc.tuple(space, fc.constantFrom<4 | 8>(4, 8)).chain(([sp, sz]) =>
+  fc.record({
+    kind: fc.constant('poll' as const),
+    space: fc.constant(sp),
+    address: address(sp),
+    size: fc.constant(sz),
+    mask: fits(sz),
+    expected: fits(sz),
+    equal: fc.boolean(),
+    max: fc.integer({ min: 1, max: 6 }),
+    ...source,
+  }),
+);
 /** Stores anywhere that fits, some into the fake host's aborting range, some large. */
 const store: fc.Arbitrary<GuestOp> = fc
   .tuple(
