@@ -143,8 +143,11 @@ function validate(
         );
   // The checks that depend on the SMMU's ID registers need a configuration: without one (a decode
   // without --config) they are skipped.
-  const field = (name: string) => fields.find((x) => x.field.name === name);
-  const val = (name: string) => field(name)?.value;
+  // One pass over the fields instead of a search per name: on a cold start every command runs
+  // this in V8's interpreter, where each search's callback call is costly (docs/performance.md).
+  const byName = fieldsByName(fields);
+  const field = (name: string) => byName.get(name);
+  const val = (name: string) => byName.get(name)?.value;
   const name = def.name;
 
   // Commands irrelevant to this implementation (§4.1.3, §7.1).
@@ -198,7 +201,8 @@ function validate(
       ),
     );
   }
-  for (const x of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const x = fields[i] as DecodedCommandField;
     const f = x.field;
     if (f.requires && !featureHolds(f.requires, ids)) {
       if (x.value !== 0n)
@@ -316,7 +320,7 @@ function validate(
   // §4.4.1.1 range invalidation and level hint (only when the fields exist: SMMU_IDR3.RIL == 1).
   const tgField = field('TG');
   if (tgField && featureHolds(tgField.field.requires ?? { register: 'IDR3', field: 'RIL' }, ids))
-    rangeChecks(fields, ids, optional, out);
+    rangeChecks(byName, ids, optional, out);
 
   // §4.1.6: physical/IPA address bits [55:52] are RES0 in SMMUv3.1–v3.3, [55:48] in SMMUv3.0.
   const minor = ids && caps.archMinorRev(ids);
@@ -391,13 +395,23 @@ function alignmentTop(tg: number, ttl: number, ds: boolean): number | undefined 
   return undefined;
 }
 
+/** A command's decoded fields by name (the first of a name, as a search in order finds it). */
+function fieldsByName(fields: readonly DecodedCommandField[]): Map<string, DecodedCommandField> {
+  const byName = new Map<string, DecodedCommandField>();
+  for (let i = 0; i < fields.length; i++) {
+    const x = fields[i] as DecodedCommandField;
+    if (!byName.has(x.field.name)) byName.set(x.field.name, x);
+  }
+  return byName;
+}
+
 function rangeChecks(
-  fields: readonly DecodedCommandField[],
+  fields: ReadonlyMap<string, DecodedCommandField>,
   ids: IdView | undefined,
   optional: (code: string, what: string, section: string, field?: string) => CommandProblem,
   out: CommandProblem[],
 ): void {
-  const val = (n: string) => fields.find((x) => x.field.name === n)?.value ?? 0n;
+  const val = (n: string) => fields.get(n)?.value ?? 0n;
   const tg = Number(val('TG'));
   const ttl = Number(val('TTL'));
   const num = val('NUM');
@@ -450,7 +464,7 @@ function rangeChecks(
     );
   }
   // The invalidated range is UNPREDICTABLE for unaligned addresses (64-bit descriptors).
-  const addr = fields.find((x) => x.field.name === 'Address')?.value;
+  const addr = fields.get('Address')?.value;
   const top = alignmentTop(tg, effectiveTtl, ds);
   if (ttl128 === 0n && addr !== undefined && top !== undefined && (addr & ((1n << BigInt(top + 1)) - 1n)) !== 0n) {
     out.push(
@@ -477,7 +491,8 @@ export interface EncodedCommand {
 export function encodeCommand(def: CommandDef, values: ReadonlyMap<string, bigint>): EncodedCommand {
   const all = new Map<string, bigint>();
   const problems: CommandProblem[] = [];
-  for (const [k, v] of values) {
+  // forEach rather than for…of over entries: see encodeLayout.
+  values.forEach((v, k) => {
     const lower = k.toLowerCase();
     if (lower === 'opcode') {
       if (v !== BigInt(def.opcode))
@@ -489,7 +504,7 @@ export function encodeCommand(def: CommandDef, values: ReadonlyMap<string, bigin
           ill: false,
           severity: 'error',
         });
-      continue;
+      return;
     }
     if (def.name === 'CMD_CFGI_ALL' && lower === 'range') {
       if (v !== 31n)
@@ -501,10 +516,10 @@ export function encodeCommand(def: CommandDef, values: ReadonlyMap<string, bigin
           ill: false,
           severity: 'error',
         });
-      continue;
+      return;
     }
     all.set(k, v);
-  }
+  });
   all.set('Opcode', BigInt(def.opcode));
   if (def.name === 'CMD_CFGI_ALL') all.set('Range', 31n);
   const e = encodeLayout(def, all);

@@ -113,23 +113,41 @@ export function encodeLayout(
 ): { words: number[]; problems: { field: string; message: string }[] } {
   const words = wordsOf(def.bits);
   const problems: { field: string; message: string }[] = [];
-  for (const [name, v] of values) {
+  // forEach, not `for (const [name, v] of values)`: in V8's interpreter (a cold start) that
+  // allocates an entry, an iterator and its results for each value.
+  values.forEach((v, name) => {
     const f = findLayoutField(def, name);
     if (!f) {
       problems.push({ field: name, message: `${def.name} has no field ${name}` });
-      continue;
+      return;
     }
     const raw = f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v;
     if (raw < 0n || raw >= 1n << BigInt(f.msb - f.lsb + 1)) {
       problems.push({ field: f.name, message: `0x${v.toString(16).toUpperCase()} does not fit ${def.name}.${f.name}` });
-      continue;
+      return;
     }
     setBitsBig(words, f.msb, f.lsb, raw);
-  }
+  });
   return { words, problems };
 }
 
+/**
+ * Each layout's fields by lower-case name (the first of a name, as a search in order finds it),
+ * made on first use: `cmd`, `ste`, `cd` and `dma` lines look up every argument, and a search that
+ * lower-cases each field name was most of that cost while V8 still interprets the code (a cold
+ * start, docs/performance.md). Layouts are the core's constant tables.
+ */
+const fieldsByLowerName = new WeakMap<LayoutDef, Map<string, LayoutField>>();
+
 export function findLayoutField(def: LayoutDef, name: string): LayoutField | undefined {
-  const n = name.toLowerCase();
-  return def.fields.find((f) => f.name.toLowerCase() === n);
+  let byName = fieldsByLowerName.get(def);
+  if (!byName) {
+    byName = new Map();
+    for (const f of def.fields) {
+      const n = f.name.toLowerCase();
+      if (!byName.has(n)) byName.set(n, f);
+    }
+    fieldsByLowerName.set(def, byName);
+  }
+  return byName.get(name.toLowerCase());
 }

@@ -413,7 +413,9 @@ export class Smmu {
   /** The guards in `guards` that are 1 now (§6.2 Guarded). */
   private activeGuards(guards: readonly GuardRef[] | undefined): GuardRef[] {
     const out: GuardRef[] = [];
-    for (const g of guards ?? []) if (this.guardActive(g)) out.push(g);
+    if (guards)
+      for (let i = 0; i < guards.length; i++)
+        if (this.guardActive(guards[i] as GuardRef)) out.push(guards[i] as GuardRef);
     return out;
   }
 
@@ -492,7 +494,11 @@ export class Smmu {
     }
     // Fields whose feature this configuration does not advertise are RES0 here.
     const impl = implementedMask(reg, this.ids);
-    for (const f of reg.fields) {
+    // Indexed loops over the fields: on a cold start V8 interprets this, and `for…of` allocates
+    // an iterator result per field (docs/performance.md).
+    const fields = reg.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as FieldDef;
       if (!f.requires || featureHolds(f.requires, this.ids)) continue;
       if ((written & fieldMask(f)) === 0n) continue;
       // Enabling a feature the IDRs do not advertise (CR0, IRQ_CTRL) is an error: the guest would
@@ -509,7 +515,8 @@ export class Smmu {
     next = (next & impl) | (old & ~accessMask & impl);
 
     // Field-level guards (CR1.TABLE_* by SMMUEN, CR1.QUEUE_* by the queue enables).
-    for (const f of reg.fields) {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as FieldDef;
       if (!f.guardedBy || (fieldMask(f) & accessMask) === 0n) continue;
       if (extractField(next, f) === extractField(old, f)) continue;
       const active = this.activeGuards(f.guardedBy);
@@ -526,7 +533,8 @@ export class Smmu {
       next = (next & ~fieldMask(f)) | (old & fieldMask(f));
     }
     // Reserved encodings of enumerated fields.
-    for (const f of reg.fields) {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as FieldDef;
       if (f.openValues || !f.values || (fieldMask(f) & accessMask) === 0n || (impl & fieldMask(f)) === 0n) continue;
       const fv = extractField(next, f);
       if (!enumOf(f, fv)) {

@@ -410,8 +410,10 @@ export async function checkScriptStreamed(
   const includes: string[] = [];
   let firstError: ScriptDiagnostic | undefined;
   const noteErrors = (ds: readonly ScriptDiagnostic[]) => {
-    for (const d of ds)
+    for (let i = 0; i < ds.length; i++) {
+      const d = ds[i] as ScriptDiagnostic;
       if (d.severity === 'error' && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
+    }
   };
   let chosen: { config: ResolvedConfig; configPath?: string; configOrigin?: string } | undefined;
   // Settled at the first statement that runs (or at the end): every `config` line that counts is above it.
@@ -468,12 +470,16 @@ export async function checkScriptStreamed(
     const { statements, diagnostics } = resolver.take();
     noteErrors(syntax.slice(syntaxBefore));
     noteErrors(diagnostics);
-    for (const d of diagnostics) resolution.push(d);
+    for (let i = 0; i < diagnostics.length; i++) resolution.push(diagnostics[i] as ScriptDiagnostic);
     if (statements.length === 0) continue;
     includedPaths(statements, includes);
     settleConfig();
     const stop = firstError ? startLine(firstError.range) : Infinity;
-    const runnable = statements.filter((st) => startLine(st.range) < stop);
+    // Without an error before it (the usual case) the whole slice runs: no filter and its callbacks.
+    let all = true;
+    for (let i = 0; all && i < statements.length; i++)
+      if (startLine((statements[i] as ResolvedStatement).range) >= stop) all = false;
+    const runnable = all ? statements : statements.filter((st) => startLine(st.range) < stop);
     if (runnable.length < statements.length) skipped = true;
     if (runnable.length && !boundHit) {
       if (options.timeLimitMs !== undefined && Date.now() - started > options.timeLimitMs) {
@@ -483,8 +489,8 @@ export async function checkScriptStreamed(
       }
       engine ??= newEngine(settleConfig().config, options);
       const r = run(runnable, engine, state, lastWrite);
-      for (const d of r.diagnostics) runDiagnostics.push(d);
-      for (const o of r.observations) observations.push(o);
+      for (let i = 0; i < r.diagnostics.length; i++) runDiagnostics.push(r.diagnostics[i] as ScriptDiagnostic);
+      for (let i = 0; i < r.observations.length; i++) observations.push(r.observations[i] as Observation);
       failedExpectations += r.failedExpectations;
       if (r.stoppedAt !== undefined) boundHit = true;
       addCounts(counts, r.counts);

@@ -23,7 +23,14 @@ export const isSpace = (c: number) => c === 32 || c === 9 || c === 11 || c === 1
 /** Printable ASCII punctuation other than `"`, `#` and `_`, which have their own meaning. */
 const isPunct = (c: number) => c >= 33 && c <= 126 && !isWordChar(c) && c !== 34 && c !== 35;
 
-const TWO_CHAR_PUNCT = new Set(['==', '!=', '<<', '>>']);
+/** Punctuation texts, shared (one string a character code), so a punctuation token slices nothing out of its line. */
+const PUNCT_TEXT: readonly string[] = Array.from({ length: 127 }, (_, c) => String.fromCharCode(c));
+/** The two-character punctuation (`==` `!=` `<<` `>>`) of codes `c` then `d`, or undefined. */
+function twoCharPunct(c: number, d: number): string | undefined {
+  if (d === 61 /* = */ && (c === 61 || c === 33)) return c === 61 ? '==' : '!=';
+  if (c === d && (c === 60 || c === 62)) return c === 60 ? '<<' : '>>';
+  return undefined;
+}
 
 /** Value bits a base-`radix` digit string may have before it surely exceeds 64 bits. */
 const MAX_DIGITS: Record<number, number> = { 16: 16, 2: 64, 10: 20 };
@@ -136,7 +143,8 @@ function intern(word: string): string {
 /** Tokens of one line (`line` is its 0-based number), comments included. */
 export function lexLine(text: string, line: number): Token[] {
   const tokens: Token[] = [];
-  const range = (s: number, e: number) => new LineRange(line, s, e);
+  // `new LineRange` at each token rather than a helper closure: a closure a line, and a call a
+  // token, are what a cold start's interpreter pays for (docs/performance.md).
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -145,20 +153,20 @@ export function lexLine(text: string, line: number): Token[] {
     if (isSpace(c)) {
       i++;
     } else if (c === 35 /* # */) {
-      tokens.push(token('comment', text.slice(i), range(i, n)));
+      tokens.push(token('comment', text.slice(i), new LineRange(line, i, n)));
       i = n;
     } else if (isWordStart(c)) {
       while (i < n && isWordChar(text.charCodeAt(i))) i++;
-      tokens.push(token('word', intern(text.slice(start, i)), range(start, i)));
+      tokens.push(token('word', intern(text.slice(start, i)), new LineRange(line, start, i)));
     } else if (isDigit(c)) {
       // Take the whole alphanumeric run so `12abc` or `0xZZ` is one bad number, not two tokens.
       while (i < n && isWordChar(text.charCodeAt(i))) i++;
-      tokens.push(numberToken(text.slice(start, i), range(start, i)));
+      tokens.push(numberToken(text.slice(start, i), new LineRange(line, start, i)));
     } else if (c === 34 /* " */) {
       const close = text.indexOf('"', i + 1);
       if (close < 0) {
         tokens.push(
-          token('string', text.slice(i), range(i, n), {
+          token('string', text.slice(i), new LineRange(line, i, n), {
             code: 'syntax.unterminated-string',
             message: "unterminated string: add the closing '\"' on this line",
           }),
@@ -167,13 +175,20 @@ export function lexLine(text: string, line: number): Token[] {
       } else {
         i = close + 1;
         tokens.push(
-          token('string', text.slice(start, i), range(start, i), undefined, undefined, text.slice(start + 1, close)),
+          token(
+            'string',
+            text.slice(start, i),
+            new LineRange(line, start, i),
+            undefined,
+            undefined,
+            text.slice(start + 1, close),
+          ),
         );
       }
     } else if (isPunct(c)) {
-      const two = text.slice(i, i + 2);
-      i += TWO_CHAR_PUNCT.has(two) ? 2 : 1;
-      tokens.push(token('punct', text.slice(start, i), range(start, i)));
+      const two = i + 1 < n ? twoCharPunct(c, text.charCodeAt(i + 1)) : undefined;
+      i += two !== undefined ? 2 : 1;
+      tokens.push(token('punct', two ?? (PUNCT_TEXT[c] as string), new LineRange(line, start, i)));
     } else {
       while (i < n) {
         const d = text.charCodeAt(i);
@@ -181,7 +196,7 @@ export function lexLine(text: string, line: number): Token[] {
         i++;
       }
       tokens.push(
-        token('invalid', text.slice(start, i), range(start, i), {
+        token('invalid', text.slice(start, i), new LineRange(line, start, i), {
           code: 'syntax.invalid-character',
           message: `unexpected character ${shorten(text.slice(start, start + 1))}: scripts use ASCII names, numbers and operators`,
         }),

@@ -68,7 +68,6 @@ function describe(t: Token | undefined): string {
 }
 
 /** Binary operators by precedence level, loosest first (see ast.ts). */
-const BINARY_LEVELS = 5;
 function binaryLevel(op: string): number {
   switch (op) {
     case '|':
@@ -454,13 +453,19 @@ class LineParser {
     return this.binary(0, after, what);
   }
 
-  /** Binary operators by precedence level, iteratively, so long chains do not deepen the stack. */
-  private binary(level: number, after: After, what: string): Expr {
-    if (level === BINARY_LEVELS) return this.unary(after, what);
-    let left = this.binary(level + 1, after, what);
+  /**
+   * Binary operators of level `min` and above (precedence climbing): an operator's right operand
+   * takes only the operators that bind tighter, so operators of one level associate to the left.
+   * Long chains of one level loop rather than deepen the stack. One call reads a plain operand,
+   * not one call per level: a cold start interprets this for every value (docs/performance.md).
+   */
+  private binary(min: number, after: After, what: string): Expr {
+    let left = this.unary(after, what);
     for (;;) {
       const t = this.peek();
-      if (!t || t.kind !== 'punct' || binaryLevel(t.text) !== level) return left;
+      if (!t || t.kind !== 'punct') return left;
+      const level = binaryLevel(t.text);
+      if (level < min) return left;
       const op = t.text as BinaryOp;
       if (++this.operators > MAX_OPERATORS)
         this.fail('syntax.too-long', `more than ${MAX_OPERATORS} operators on one line`, t.range);
@@ -567,14 +572,13 @@ export function parseLine(
   if (count > 0 && (lineTokens[count - 1] as Token).kind === 'comment') count--;
   // "Found the end of the line" points just after the last token, before any comment.
   const last = lineTokens[count - 1];
-  const end = last ? last.range.end.character : lineText.length;
+  // The lexer's ranges are LineRanges: read the character without building a Position.
+  const end = last ? (last.range instanceof LineRange ? last.range.to : last.range.end.character) : lineText.length;
   const parser = new LineParser(lineTokens, count, line, end, statements);
-  const withTokens = (r: { statement?: Statement; diagnostic?: ScriptDiagnostic }): LineParse =>
-    keepTokens ? { ...r, tokens: lineTokens } : r;
   try {
     const statement = parser.parseLine();
     if (!keepTokens) return statement ? { statement } : {};
-    return withTokens(statement ? { statement } : {});
+    return withLineTokens(keepTokens, lineTokens, statement ? { statement } : {});
   } catch (e) {
     if (e instanceof LineError) {
       // A malformed token (bad number, unterminated string, stray character) at or before the
@@ -583,13 +587,13 @@ export function parseLine(
       for (let i = 0; i < count && !bad; i++) if ((lineTokens[i] as Token).error) bad = lineTokens[i];
       const at = e.diagnostic.range.start.character;
       if (bad?.error && bad.range.start.character <= at)
-        return withTokens({
+        return withLineTokens(keepTokens, lineTokens, {
           diagnostic: { severity: 'error', code: bad.error.code, message: bad.error.message, range: bad.range },
         });
-      return withTokens({ diagnostic: e.diagnostic });
+      return withLineTokens(keepTokens, lineTokens, { diagnostic: e.diagnostic });
     }
     // A bug must not take the editor down: report it on the line instead of throwing.
-    return withTokens({
+    return withLineTokens(keepTokens, lineTokens, {
       diagnostic: {
         severity: 'error',
         code: 'internal',
@@ -598,6 +602,15 @@ export function parseLine(
       },
     });
   }
+}
+
+/** A line's parse with its tokens when they are kept (a function, not a closure a line: see parseLine). */
+function withLineTokens(
+  keepTokens: boolean,
+  tokens: readonly Token[],
+  r: { statement?: Statement; diagnostic?: ScriptDiagnostic },
+): LineParse {
+  return keepTokens ? { ...r, tokens } : r;
 }
 
 /**

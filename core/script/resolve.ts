@@ -107,11 +107,11 @@ export class StatementResolver {
 
   constructor(includes?: IncludeHost) {
     this.r = new Resolver(includes);
+    this.r.keepSymbols = false;
   }
 
   add(s: Statement): void {
     resolveStatement(this.r, s);
-    this.r.symbols.length = 0;
   }
 
   /** The script's `config` line, once resolved (only a line before the first access counts). */

@@ -171,8 +171,14 @@ export class Resolver {
     return undefined;
   }
 
+  /**
+   * Off for a check that keeps no syntax tree (StatementResolver): only hovers and navigation
+   * read symbols, so building one object a name there would only feed the garbage collector.
+   */
+  keepSymbols = true;
+
   symbol(range: Range, resolution: Resolution): void {
-    this.symbols.push({ range, resolution });
+    if (this.keepSymbols) this.symbols.push({ range, resolution });
   }
 
   /**

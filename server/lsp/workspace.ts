@@ -66,6 +66,18 @@ function heapIsHigh(): { used: number; limit: number } | undefined {
 
 const LINE0 = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
+/**
+ * `doc.lineCount` without building the document's table of line offsets, which TextDocument makes
+ * with a loop over every character: on a cold start V8 interprets that loop before the first
+ * open's check can start, and nothing else in an open needs the table (docs/performance.md). The
+ * same count: `\r\n`, `\r` and `\n` each end a line; text with a `\r` asks the document.
+ */
+export function lineCountOf(doc: TextDocument): number {
+  const text = doc.getText();
+  // One native split rather than a loop of indexOf calls, which V8 would interpret too.
+  return text.includes('\r') ? doc.lineCount : text.split('\n').length;
+}
+
 /** The path with symbolic links resolved (a link inside the workspace may point out of it). */
 function realPath(p: string): string {
   try {
@@ -254,7 +266,7 @@ export class Workspace {
       return this.queueFileCheck(doc).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     // Very large scripts get syntax and name checks only: running the model on them would make
     // every save wait (the CLI still runs them whole).
-    const large = doc.lineCount > MAX_EXECUTED_LINES;
+    const large = lineCountOf(doc) > MAX_EXECUTED_LINES;
     const result = this.store(doc, large ? 'syntax' : mode);
     const diagnostics = result.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
     if (large && mode === 'full') {
@@ -263,7 +275,7 @@ export class Workspace {
         severity: 3,
         code: 'check.large-file',
         source: 'smmu',
-        message: `this script has ${doc.lineCount} lines, more than ${MAX_EXECUTED_LINES}: the editor checks syntax and names only; run it with \`smmu run\` to execute it on the model`,
+        message: `this script has ${lineCountOf(doc)} lines, more than ${MAX_EXECUTED_LINES}: the editor checks syntax and names only; run it with \`smmu run\` to execute it on the model`,
       });
     }
     return diagnostics;
@@ -313,7 +325,7 @@ export class Workspace {
       Workspace.isConfig(doc.uri) ||
       Workspace.isQueueFile(doc.uri) ||
       isTraceDocument(doc) ||
-      doc.lineCount > MAX_EXECUTED_LINES
+      lineCountOf(doc) > MAX_EXECUTED_LINES
     )
       return this.check(doc, mode);
     const version = doc.version;
@@ -368,7 +380,7 @@ export class Workspace {
       this.cancelledRuns++;
       return undefined;
     }
-    this.lastReparsed = doc.lineCount;
+    this.lastReparsed = lineCountOf(doc);
     this.lastResolveReused = 0;
     // A request that needed the tree while the model ran (semantic tokens, inlay hints right after
     // the open) built one for this version: keep it, with this check's diagnostics and observations.

@@ -173,7 +173,8 @@ export function arg(s: ResolvedAction, name: string): ActionArg | undefined {
 /** The value argument for `spec`, tried by its name, then by each alias in order. */
 export function valueArg(s: ResolvedAction, spec: NamedArg): ActionArg | undefined {
   let a = arg(s, spec.name);
-  for (const alias of spec.aliases ?? []) a ??= arg(s, alias);
+  const aliases = spec.aliases;
+  if (aliases) for (let i = 0; a === undefined && i < aliases.length; i++) a = arg(s, aliases[i] as string);
   return a;
 }
 
@@ -201,7 +202,9 @@ export function fieldValues(
   const values = new Map<string, bigint>();
   // The argument that gave each field: a second one would silently replace the first's value.
   const given = new Map<string, ActionArg>();
-  for (const a of args) {
+  // Indexed: a cold start interprets this for every `cmd`, `ste` and `cd` line (docs/performance.md).
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as ActionArg;
     if (!a.name) {
       out.push(diag('error', 'arg.unnamed', `expected FIELD=value for ${what}`, a.range));
       continue;

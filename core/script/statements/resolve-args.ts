@@ -27,7 +27,9 @@ export function resolveEngineStatement(
   r.sawAccess = true;
   const start = r.errors;
   const args: ActionArg[] = [];
-  for (const a of s.args) {
+  // Indexed: a cold start interprets this for every engine line, and `for…of` allocates (docs/performance.md).
+  for (let i = 0; i < s.args.length; i++) {
+    const a = s.args[i] as ActionStatement['args'][number];
     if (a.kind === 'assign') {
       const v = a.value;
       if (v.kind === 'name' && !r.consts.has(v.name.toUpperCase())) {

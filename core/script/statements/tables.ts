@@ -147,8 +147,9 @@ export const MAP: EngineDef<'map'> = {
     };
     checkArgs(MAP, s, out);
     const ttb = num('ttb');
-    let va: number | undefined;
-    for (const n of [MAP_IOVA.name, ...(MAP_IOVA.aliases ?? [])]) va ??= num(n);
+    let va = num(MAP_IOVA.name);
+    const aliases = MAP_IOVA.aliases ?? [];
+    for (let i = 0; va === undefined && i < aliases.length; i++) va = num(aliases[i] as string);
     const pa = num('pa');
     if (ttb === undefined || va === undefined || pa === undefined)
       out.push(diag('error', 'map.args', `map needs ttb=, iova= and pa=`, s.range));

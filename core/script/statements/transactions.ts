@@ -114,12 +114,10 @@ export const DMA: EngineDef<'dma'> = {
     const ssidArg = valueArg(s, DMA_SSID);
     // Event records carry the StreamID in 32 bits and the SubstreamID in 20 (§7.3.3).
     const record = findEvent('C_BAD_STREAMID');
-    if (record)
-      for (const [field, a] of [
-        ['StreamID', sidArg],
-        ['SubstreamID', ssidArg],
-      ] as const)
-        fitsField(record, field, a, out, 'event records');
+    if (record) {
+      fitsField(record, 'StreamID', sidArg, out, 'event records');
+      fitsField(record, 'SubstreamID', ssidArg, out, 'event records');
+    }
     const req = dmaRequest(s);
     if (out.length || !req) return { diagnostics: out };
     if (flag(s, 'ats') && flag(s, 'translated'))

@@ -234,6 +234,11 @@ test('* / % bind tighter than + - and shifts, left to right, looser than ~ (C pr
   assert.equal(v('~1*2'), '[~1 * 2]');
   assert.equal(v('(1+2)*3'), '[([1 + 2]) * 3]');
   assert.equal(v('LOG2SIZE=2*4|RA'), '[LOG2SIZE=[2 * 4] | RA]');
+  // Levels falling and rising in one chain, and chains of one level on both sides of a looser one.
+  assert.equal(v('1*2+3<<4&5|6'), '[[[[[1 * 2] + 3] << 4] & 5] | 6]');
+  assert.equal(v('1|2&3+4*5-6>>7'), '[1 | [2 & [[[3 + [4 * 5]] - 6] >> 7]]]');
+  assert.equal(v('1&2|3&4|5'), '[[[1 & 2] | [3 & 4]] | 5]');
+  assert.equal(v('A=1+2*3|B=4&5'), '[A=[1 + [2 * 3]] | [B=4 & 5]]');
   // The operator's own range, for the division-by-zero diagnostic.
   const b = reg('write32 CR0 4 / 0').value;
   assert.ok(b?.kind === 'binary');

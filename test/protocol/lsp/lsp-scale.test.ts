@@ -30,6 +30,7 @@ import {
   type ServerStatsResult,
   type StateAtLineResult,
 } from '../../../server/lsp/lsp-ext';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { KEEP_TREES } from '../../../server/lsp/workspace';
 import { root } from '../../harness/root';
 import { longScript } from '../../harness/long-script';
@@ -188,6 +189,32 @@ test('an edit re-parses only the lines it changed, and later lines keep their po
     full.map((d) => [d.code, d.range, d.message]),
     freshDiags.map((d) => [d.code, d.range, d.message]),
   );
+});
+
+test('an open counts the lines as LSP does, whatever line breaks end them', async () => {
+  // Every kind of line break LSP counts, with and without a final one.
+  const texts = [
+    'read32 IDR0\nread32 IDR1\n',
+    'read32 IDR0\nread32 IDR1',
+    'read32 IDR0\r\nread32 IDR1\r\n\r\n',
+    'read32 IDR0\rread32 IDR1\r\nread32 IDR2\nread32 IDR3',
+    '',
+    '\n\n\n',
+  ];
+  for (const [i, text] of texts.entries()) {
+    const uri = uriOf(`breaks${i}.smmu`, text);
+    await conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'smmu', version: 1, text },
+    });
+    assert.deepEqual((await diagnosticsOf(uri, 1)).diagnostics, [], JSON.stringify(text));
+    // The open's check reports the lines it parsed: the document's line count as LSP defines it.
+    assert.equal(
+      (await stats()).lastReparsedLines,
+      TextDocument.create(uri, 'smmu', 1, text).lineCount,
+      JSON.stringify(text),
+    );
+    await conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
 });
 
 test(`only ${KEEP_TREES} scripts keep a syntax tree; the others still hover with the model's values`, async () => {
