@@ -5,30 +5,17 @@
  */
 import type { Activity } from '../engine/activity';
 import type { Engine } from '../engine/engine';
-import type { Finding } from '../model/access';
 import { GuestMemoryLimitError, type GuestMemory } from '../model/memory';
 import { formatBytes } from '../base/files';
-import type { Smmu } from '../model/smmu';
 import { runAction, type ScriptState } from './actions';
-import { decode, extractField, hex, symbolic } from '../registers/codec';
-import type { RegisterDef, RegisterName } from '../registers/types';
 import { startLine, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { counted } from '../text/plural';
-import type { ResolvedExpectation, ResolvedStatement } from './resolve';
-import { abortExpectationFailure } from './statements/access';
+import type { ResolvedStatement } from './resolve';
+import { ACCESS } from './statements/access';
+import { MEM } from './statements/memory';
+import { addCounts, noCounts, type Observation, type RunCounts, type StepState } from './run-state';
 
-/** What one executed statement observed. */
-export interface Observation {
-  readonly line: number;
-  readonly kind: 'read' | 'write' | 'action';
-  readonly register?: RegisterName;
-  readonly value: bigint;
-  readonly ok: boolean;
-  /** What an engine statement did, in one line (inlay hints, `--trace`). */
-  readonly summary?: string;
-  /** What the SMMU did during this statement (engine.activity[from..to)). */
-  readonly activity?: readonly Activity[];
-}
+export { addCounts, noCounts, type Observation, type RunCounts } from './run-state';
 
 export interface RunResult {
   readonly diagnostics: ScriptDiagnostic[];
@@ -48,29 +35,6 @@ function memoryFull(e: GuestMemoryLimitError, range: Range): ScriptDiagnostic {
     message: `the model stopped here: this statement needs more than ${formatBytes(e.limitBytes)} of guest memory (distinct 4 KB pages written), the limit (\`--max-guest-memory\`, setting smmu.model.maxGuestMemory); the statements after it were not executed`,
     range,
   };
-}
-
-/**
- * What a run did, included files too: summaries report these, never what the script merely says
- * (a statement after the model stopped did nothing). Reads and writes are MMIO and memory accesses.
- */
-export interface RunCounts {
-  reads: number;
-  writes: number;
-  /** Statements with an expectation that were executed, and those whose expectation held. */
-  expectationsRun: number;
-  expectationsMet: number;
-}
-
-export function noCounts(): RunCounts {
-  return { reads: 0, writes: 0, expectationsRun: 0, expectationsMet: 0 };
-}
-
-export function addCounts(into: RunCounts, c: RunCounts): void {
-  into.reads += c.reads;
-  into.writes += c.writes;
-  into.expectationsRun += c.expectationsRun;
-  into.expectationsMet += c.expectationsMet;
 }
 
 /**
@@ -95,47 +59,6 @@ function flat(s: string): string {
   return s;
 }
 
-function findingToDiagnostic(f: Finding, range: Range, related?: ScriptDiagnostic['related']): ScriptDiagnostic {
-  return {
-    severity: f.severity,
-    code: f.code,
-    message: `${f.message} (§${f.section})`,
-    range,
-    section: f.section,
-    ...(related?.length ? { related } : {}),
-  };
-}
-
-function describeValue(reg: RegisterDef | undefined, byte: number, v: bigint): string {
-  if (!reg || byte !== 0) return hex(v);
-  return `${hex(v, reg.width)} (${symbolic(reg, v)})`;
-}
-
-/** Compare a value with an expectation; the message explains a mismatch field by field. */
-function checkExpectation(
-  e: ResolvedExpectation,
-  got: bigint,
-  reg: RegisterDef | undefined,
-  byte: number,
-  what: string,
-  smmu: Smmu,
-): string | undefined {
-  const actual = (got & e.mask) >> BigInt(e.shift);
-  const pass = e.op === '==' ? actual === e.value : actual !== e.value;
-  if (pass) return undefined;
-  if (e.field)
-    return `${what}.${e.field.name} is ${actual}${e.op === '==' ? `, expected ${e.value}` : `, expected anything else`}`;
-  if (e.op === '!=') return `${what} is ${describeValue(reg, byte, got)}, expected a different value`;
-  let msg = `${what} is ${describeValue(reg, byte, got)}, expected ${describeValue(reg, byte, e.value)}`;
-  if (reg && byte === 0) {
-    const diffs = decode(reg, got, smmu.ids)
-      .fields.filter((f) => extractField(e.value, f.field) !== f.value)
-      .map((f) => `${f.field.name} is ${f.value}, expected ${extractField(e.value, f.field)}`);
-    if (diffs.length) msg += `: ${diffs.join('; ')}`;
-  }
-  return msg;
-}
-
 /**
  * Run statements on the engine. `shared` and `lastWrite` carry the script's state across calls
  * when a script runs in slices (runSliced).
@@ -148,11 +71,11 @@ export function run(
 ): RunResult {
   const diagnostics: ScriptDiagnostic[] = [];
   const observations: Observation[] = [];
-  const smmu: Smmu = engine.smmu;
   const memory = engine.memory;
   const state: ScriptState = shared ?? { eventCursor: 0 };
-  let failedExpectations = 0;
   const counts = noCounts();
+  // What the statements executed with their definitions (access, mem) update.
+  const st: StepState = { engine, diagnostics, observations, counts, lastWrite, failed: 0 };
   // The statement loop is the check's hot path: no closure per statement and no object spreads
   // (V8 copies spread properties one by one).
   const activitySince = (before: number) =>
@@ -168,7 +91,7 @@ export function run(
         // The included statements run in place, on the same model and script state; what they
         // report is shown on the include line, pointing into the included file.
         const inner = run(s.statements, engine, state);
-        failedExpectations += inner.failedExpectations;
+        st.failed += inner.failedExpectations;
         addCounts(counts, inner.counts);
         if (inner.stoppedAt !== undefined) stoppedAt = startLine(s.range);
         const file = s.path.split(/[\\/]/).pop() ?? s.path;
@@ -211,7 +134,7 @@ export function run(
           };
         }
         for (let k = 0; k < o.diagnostics.length; k++) diagnostics.push(o.diagnostics[k] as ScriptDiagnostic);
-        if ('failedExpectation' in o && o.failedExpectation) failedExpectations++;
+        if ('failedExpectation' in o && o.failedExpectation) st.failed++;
         if (hasExpectation(s)) {
           counts.expectationsRun++;
           if ('metExpectation' in o && o.metExpectation) counts.expectationsMet++;
@@ -243,89 +166,10 @@ export function run(
         continue;
       }
       if (s.kind === 'mem') {
-        if (s.op === 'write') memory.write(s.address, s.size, s.value ?? 0n);
-        const value = s.op === 'read' ? memory.read(s.address, s.size) : (s.value ?? 0n);
-        observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
-        counts[s.op === 'read' ? 'reads' : 'writes']++;
-        if (s.op === 'read' && s.expect) {
-          counts.expectationsRun++;
-          const msg = checkExpectation(s.expect, value, undefined, 0, `memory at ${hex(s.address, 64)}`, smmu);
-          if (msg) {
-            failedExpectations++;
-            diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
-          } else counts.expectationsMet++;
-        }
+        MEM.execute(st, s);
         continue;
       }
-      const reg = s.register;
-      const byte = s.byte;
-      const aborts = s.abort;
-      const r = s.op === 'read' ? smmu.read(s.offset, s.size) : smmu.write(s.offset, s.size, s.value ?? 0n);
-      for (let k = 0; k < r.findings.length; k++) {
-        const f = r.findings[k] as Finding;
-        if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
-        const range = f.code.startsWith('write.') && s.valueRange ? s.valueRange : s.targetRange;
-        // A guarded write points at the line that set the guard (§6.2 Guarded).
-        const related = (f.guards ?? []).flatMap((g) => {
-          const at = lastWrite.get(g.register);
-          return at ? [{ message: `SMMU_${g.register}.${g.field} was set here`, range: at }] : [];
-        });
-        // An access with an abort expectation is illegal on purpose: what the configuration chose
-        // for it is what the expectation checks, so the rule is a note, not the script's error.
-        diagnostics.push(
-          findingToDiagnostic(
-            aborts && f.choice !== undefined && f.severity !== 'info' ? { ...f, severity: 'info' } : f,
-            range,
-            related,
-          ),
-        );
-      }
-      if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
-      const value = s.op === 'read' ? r.value : (s.value ?? 0n);
-      const act = activitySince(before);
-      const obs: {
-        line: number;
-        kind: 'read' | 'write';
-        register: RegisterName | undefined;
-        value: bigint;
-        ok: boolean;
-        activity?: readonly Activity[];
-      } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
-      if (act) obs.activity = act;
-      observations.push(obs);
-      counts[s.op === 'read' ? 'reads' : 'writes']++;
-      if (aborts) {
-        counts.expectationsRun++;
-        const msg = abortExpectationFailure(aborts, s, r, smmu.config);
-        if (msg) {
-          failedExpectations++;
-          diagnostics.push({
-            severity: 'error',
-            code: 'expect.failed',
-            message: msg,
-            range: aborts.range,
-            section: '6.2',
-          });
-        } else counts.expectationsMet++;
-      } else if (!r.ok) {
-        diagnostics.push({
-          severity: 'error',
-          code: 'access.abort',
-          message: 'the access was terminated with an abort: the guest takes an external abort',
-          range: s.targetRange,
-          section: '6.2',
-        });
-      }
-      // An aborted read returned no data: its expectation ran and is not met (the abort is the error).
-      if (s.op === 'read' && s.expect) counts.expectationsRun++;
-      if (s.op === 'read' && s.expect && r.ok) {
-        const what = reg ? `SMMU_${reg.name}${byte ? ` [63:32]` : ''}` : hex(BigInt(s.offset));
-        const msg = checkExpectation(s.expect, r.value, reg, byte, what, smmu);
-        if (msg) {
-          failedExpectations++;
-          diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
-        } else counts.expectationsMet++;
-      }
+      ACCESS.execute(st, s, before);
     } catch (e) {
       if (!(e instanceof GuestMemoryLimitError)) throw e;
       diagnostics.push(memoryFull(e, s.range));
@@ -333,6 +177,7 @@ export function run(
       break;
     }
   }
+  const failedExpectations = st.failed;
   return stoppedAt === undefined
     ? { diagnostics, observations, failedExpectations, counts, memory }
     : { diagnostics, observations, failedExpectations, counts, memory, stoppedAt };

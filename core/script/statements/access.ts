@@ -1,6 +1,6 @@
 /**
  * `readN REG [== VALUE]` and `writeN REG VALUE`: guest MMIO accesses to the SMMU (§6.2). They
- * resolve here; the interpreter's statement loop executes them itself (core/script/interpreter.ts).
+ * resolve and execute here (executeAccess); the interpreter's statement loop calls them in line order.
  */
 import { CHOICE_VALUES } from '../../config/load';
 import type { ResolvedConfig } from '../../config/types';
@@ -8,6 +8,11 @@ import type { AccessSize, Finding } from '../../model/access';
 import { fieldMask, findField } from '../../registers/table';
 import type { AccessBits, RegisterStatement } from '../ast';
 import type { AbortExpectation, RegisterAccess, ResolvedExpectation } from '../resolved';
+import { checkExpectation, findingToDiagnostic, type StepState } from '../run-state';
+import { startLine } from '../../base/diagnostics';
+import type { Activity } from '../../engine/activity';
+import { hex } from '../../registers/codec';
+import type { RegisterName } from '../../registers/types';
 import { fieldWidth, mask, offsetText, type Context, type Resolver } from '../resolver';
 import type { AccessDef } from './types';
 
@@ -133,6 +138,84 @@ export function abortExpectationFailure(
   return `${none}: it is a legal access${s.register ? ` to SMMU_${s.register.name}` : ''}, which must work (§6.2)`;
 }
 
+/**
+ * Execute a resolved access on the model (§6.2): the load or store, the model's findings at the
+ * target or value, the observation, and the expectation or `== abort`. The interpreter's loop
+ * calls it for every access; `before` is where the engine's activity stood before it.
+ */
+function executeAccess(st: StepState, s: RegisterAccess, before: number): void {
+  const { engine, diagnostics, observations, counts, lastWrite } = st;
+  const reg = s.register;
+  const byte = s.byte;
+  const aborts = s.abort;
+  const r = s.op === 'read' ? engine.smmu.read(s.offset, s.size) : engine.smmu.write(s.offset, s.size, s.value ?? 0n);
+  for (let k = 0; k < r.findings.length; k++) {
+    const f = r.findings[k] as Finding;
+    if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
+    const range = f.code.startsWith('write.') && s.valueRange ? s.valueRange : s.targetRange;
+    // A guarded write points at the line that set the guard (§6.2 Guarded).
+    const related = (f.guards ?? []).flatMap((g) => {
+      const at = lastWrite.get(g.register);
+      return at ? [{ message: `SMMU_${g.register}.${g.field} was set here`, range: at }] : [];
+    });
+    // An access with an abort expectation is illegal on purpose: what the configuration chose
+    // for it is what the expectation checks, so the rule is a note, not the script's error.
+    diagnostics.push(
+      findingToDiagnostic(
+        aborts && f.choice !== undefined && f.severity !== 'info' ? { ...f, severity: 'info' } : f,
+        range,
+        related,
+      ),
+    );
+  }
+  if (s.op === 'write' && reg && r.ok) lastWrite.set(reg.name, s.range);
+  const value = s.op === 'read' ? r.value : (s.value ?? 0n);
+  const act = engine.activity.length > before ? engine.activity.slice(before) : undefined;
+  const obs: {
+    line: number;
+    kind: 'read' | 'write';
+    register: RegisterName | undefined;
+    value: bigint;
+    ok: boolean;
+    activity?: readonly Activity[];
+  } = { line: startLine(s.range), kind: s.op, register: reg?.name, value, ok: r.ok };
+  if (act) obs.activity = act;
+  observations.push(obs);
+  counts[s.op === 'read' ? 'reads' : 'writes']++;
+  if (aborts) {
+    counts.expectationsRun++;
+    const msg = abortExpectationFailure(aborts, s, r, engine.smmu.config);
+    if (msg) {
+      st.failed++;
+      diagnostics.push({
+        severity: 'error',
+        code: 'expect.failed',
+        message: msg,
+        range: aborts.range,
+        section: '6.2',
+      });
+    } else counts.expectationsMet++;
+  } else if (!r.ok) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'access.abort',
+      message: 'the access was terminated with an abort: the guest takes an external abort',
+      range: s.targetRange,
+      section: '6.2',
+    });
+  }
+  // An aborted read returned no data: its expectation ran and is not met (the abort is the error).
+  if (s.op === 'read' && s.expect) counts.expectationsRun++;
+  if (s.op === 'read' && s.expect && r.ok) {
+    const what = reg ? `SMMU_${reg.name}${byte ? ` [63:32]` : ''}` : hex(BigInt(s.offset));
+    const msg = checkExpectation(s.expect, r.value, reg, byte, what, engine.smmu);
+    if (msg) {
+      st.failed++;
+      diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
+    } else counts.expectationsMet++;
+  }
+}
+
 export const ACCESS: AccessDef = {
   syntax: 'register',
   keywords: ACCESS_KEYWORDS,
@@ -154,4 +237,5 @@ export const ACCESS: AccessDef = {
     },
   ],
   resolve: resolveAccess,
+  execute: executeAccess,
 };

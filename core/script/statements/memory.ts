@@ -7,7 +7,9 @@ import type { AccessSize } from '../../model/access';
 import { hex } from '../../registers/codec';
 import type { MemStatement } from '../ast';
 import { mask, type Context, type Resolver } from '../resolver';
-import type { ScriptDiagnostic } from '../../base/diagnostics';
+import { startLine, type ScriptDiagnostic } from '../../base/diagnostics';
+import type { MemoryAccess } from '../resolved';
+import { checkExpectation, type StepState } from '../run-state';
 import { checkArgs } from './args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type EngineDef, type MemoryDef } from './types';
@@ -42,6 +44,23 @@ function resolveMemory(r: Resolver, s: MemStatement): void {
   });
 }
 
+/** Execute a resolved `mem` load or store on guest memory, with its expectation (the interpreter's loop calls it). */
+function executeMem(st: StepState, s: MemoryAccess): void {
+  const { engine, diagnostics, observations, counts } = st;
+  if (s.op === 'write') engine.memory.write(s.address, s.size, s.value ?? 0n);
+  const value = s.op === 'read' ? engine.memory.read(s.address, s.size) : (s.value ?? 0n);
+  observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
+  counts[s.op === 'read' ? 'reads' : 'writes']++;
+  if (s.op === 'read' && s.expect) {
+    counts.expectationsRun++;
+    const msg = checkExpectation(s.expect, value, undefined, 0, `memory at ${hex(s.address, 64)}`, engine.smmu);
+    if (msg) {
+      st.failed++;
+      diagnostics.push({ severity: 'error', code: 'expect.failed', message: msg, range: s.expect.range });
+    } else counts.expectationsMet++;
+  }
+}
+
 export const MEM: MemoryDef = {
   syntax: 'memory',
   keywords: ['mem'],
@@ -55,6 +74,7 @@ export const MEM: MemoryDef = {
     },
   ],
   resolve: resolveMemory,
+  execute: executeMem,
 };
 
 export const MEM_ABORT: EngineDef<'abort'> = {

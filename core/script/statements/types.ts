@@ -16,7 +16,8 @@ import type {
   MemStatement,
   RegisterStatement,
 } from '../ast';
-import type { ResolvedAction } from '../resolved';
+import type { MemoryAccess, RegisterAccess, ResolvedAction } from '../resolved';
+import type { StepState } from '../run-state';
 import type { Resolver } from '../resolver';
 
 /** Script-level state the engine statements share (the driver's own bookkeeping). */
@@ -171,18 +172,22 @@ export interface ConstDef extends DefBase {
 }
 
 /**
- * `readN`/`writeN`: MMIO accesses. The interpreter's statement loop executes them itself (the
- * check's hot path: no call through a definition per access).
+ * `readN`/`writeN`: MMIO accesses, resolved and executed by their definition (access.ts); the
+ * interpreter's loop calls `execute` directly, with no statement object built per access (the
+ * check's hot path).
  */
 export interface AccessDef extends DefBase {
   readonly syntax: 'register';
   resolve(r: Resolver, s: RegisterStatement): void;
+  /** Run on the model; `before`: the engine's activity length before the access (its observation's activity). */
+  execute(st: StepState, s: RegisterAccess, before: number): void;
 }
 
-/** `mem readN`/`mem writeN`: guest memory accesses, executed by the interpreter's loop as accesses are. */
+/** `mem readN`/`mem writeN`: guest memory accesses, resolved and executed by their definition (memory.ts). */
 export interface MemoryDef extends DefBase {
   readonly syntax: 'memory';
   resolve(r: Resolver, s: MemStatement): void;
+  execute(st: StepState, s: MemoryAccess): void;
 }
 
 /** An engine statement (docs/script-language.md, "Driving the SMMU"): parsed as `KEYWORD args [== value args]`. */
