@@ -1,5 +1,5 @@
 /**
- * The layers of the code, as docs/architecture.md draws them, checked on the import graph of
+ * The layers of the code, as docs/dev/architecture.md draws them, checked on the import graph of
  * core/, server/ and client/ (type-only imports included: a cycle through types is still two
  * modules that cannot be understood apart). It fails on any import cycle, on an import against the
  * order below, and on a client import of server internals (the client sees the server only through
@@ -33,7 +33,7 @@ function layerOf(file: string): number {
   if (top === 'server') return CORE_LAYERS.length;
   if (top === 'client') return CORE_LAYERS.length + 1;
   const i = CORE_LAYERS.findIndex((l) => l.includes(folder as string));
-  assert.ok(i >= 0, `core/${folder} has no layer in this test: add it to CORE_LAYERS (and docs/architecture.md)`);
+  assert.ok(i >= 0, `core/${folder} has no layer in this test: add it to CORE_LAYERS (and docs/dev/architecture.md)`);
   return i;
 }
 
