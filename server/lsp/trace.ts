@@ -25,10 +25,10 @@ export function isTraceDocument(doc: { uri: string; languageId?: string }): bool
 
 /**
  * Traces longer than this are replayed in the background (checkInBackground): in slices, with
- * progress, stopped by a newer version. The whole-file replay holds the server for its whole run
- * (about 5 µs a line on a register-access trace, `npm run bench`), so past some tens of thousands
- * of lines a hover or a completion asked meanwhile would wait for it; below this the one-shot
- * check is quicker overall and keeps the whole-file replay's decisions (core/trace/stream.ts says
+ * progress, stopped by a newer version. The whole-file replay holds the server for its whole run,
+ * at 150–180 k records a second (docs/performance.md): about a tenth of a second at this size,
+ * which a hover asked meanwhile can wait, but seconds at a few hundred thousand lines. Below this
+ * the one-shot check is over sooner and keeps the whole-file replay's decisions (core/trace/stream.ts says
  * where the streamed one decides from a look ahead). `SMMU_TRACE_BACKGROUND_LINES` overrides it.
  */
 export const BACKGROUND_TRACE_LINES = 20_000;
@@ -37,7 +37,8 @@ export const BACKGROUND_TRACE_LINES = 20_000;
 const SLICE_LINES = 2_000;
 
 const backgroundLines = (): number => {
-  const v = Number(process.env.SMMU_TRACE_BACKGROUND_LINES);
+  const given = process.env.SMMU_TRACE_BACKGROUND_LINES?.trim();
+  const v = given ? Number(given) : NaN;
   return Number.isInteger(v) && v >= 0 ? v : BACKGROUND_TRACE_LINES;
 };
 
