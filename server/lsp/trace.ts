@@ -172,7 +172,7 @@ export class TraceDocuments {
       return {
         contents: {
           kind: 'markdown',
-          value: `The trace is being replayed in the background (${b?.version === doc.version ? b.read.toLocaleString('en-US') : 0} of ${doc.lineCount.toLocaleString('en-US')} lines so far): hover again once its diagnostics are shown.`,
+          value: `The trace is being replayed in the background (${b?.version === doc.version ? b.read.toLocaleString('en-US') : 0} of ${doc.lineCount.toLocaleString('en-US')} lines so far): hover again when it is done.`,
         },
         range,
       };
