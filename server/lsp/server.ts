@@ -35,7 +35,7 @@ import { QUEUES_AT_LINE_REQUEST, type QueuesAtLineParams, RUN_ON_QEMU_REQUEST, t
 import { runOnQemu, stopQemuRuns } from './qemu';
 import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
-import { isTraceDocument } from './trace';
+import { isTraceDocument, runsInBackground, type TraceProgress } from './trace';
 import { hover } from './hover';
 import { inlayHints } from './inlay';
 import { completion } from './completion';
@@ -65,6 +65,7 @@ export function startServer(connection: Connection): void {
   const workspace = new Workspace(documents);
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let canRefreshInlays = false;
+  let canShowProgress = false;
   /** Workspace folders (paths): a relative `smmu.configuration` is relative to the first. */
   let roots: string[] = [];
 
@@ -92,8 +93,9 @@ export function startServer(connection: Connection): void {
         // cancels this one: its model run stops at the next slice and nothing is published.
         const generation = (generations.get(uri) ?? 0) + 1;
         generations.set(uri, generation);
+        const progress = isTraceDocument(doc) && runsInBackground(doc) ? traceProgress() : undefined;
         void workspace
-          .checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri))
+          .checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri), progress)
           .then((diagnostics) => {
             if (!diagnostics) return;
             void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
@@ -105,6 +107,20 @@ export function startServer(connection: Connection): void {
       }, delay),
     });
   };
+  /**
+   * Work-done progress for a trace replayed in the background, when the client shows it
+   * (`window.workDoneProgress`): the server asks for a token (`window/workDoneProgress/create`)
+   * and its begin, reports and end follow in order once the client has answered.
+   */
+  const traceProgress = (): TraceProgress | undefined => {
+    if (!canShowProgress) return undefined;
+    const reporter = connection.window.createWorkDoneProgress().catch(() => undefined);
+    return {
+      begin: (title, percentage, message) => void reporter.then((r) => r?.begin(title, percentage, message, false)),
+      report: (percentage, message) => void reporter.then((r) => r?.report(percentage, message)),
+      done: () => void reporter.then((r) => r?.done()),
+    };
+  };
   const revalidateDependents = (uri: string) => {
     for (const doc of documents.all())
       if (doc.uri !== uri && workspace.dependsOn(doc.uri, uri)) schedule(doc.uri, 'full', 0);
@@ -112,6 +128,7 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
+    canShowProgress = params.capabilities.window?.workDoneProgress === true;
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     if (!roots.length && params.rootUri) roots = [uriToPath(params.rootUri)];
     settings = mergeSettings((params.initializationOptions as { settings?: unknown } | undefined)?.settings, settings);

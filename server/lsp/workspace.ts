@@ -34,7 +34,7 @@ import { ResolveCache } from '../../core/script/resolve';
 /** A document's resolutions live and die with its parser (both are dropped with its tree). */
 const resolveCaches = new WeakMap<IncrementalParser, ResolveCache>();
 import { toLspDiagnostic } from './diagnostics';
-import { isTraceDocument, TraceDocuments } from './trace';
+import { isTraceDocument, runsInBackground, TraceDocuments, type TraceProgress } from './trace';
 import { pathToUri, uriToPath } from './uri';
 
 export type { CheckMode };
@@ -304,7 +304,23 @@ export class Workspace {
     doc: TextDocument,
     mode: CheckMode,
     cancelled: () => boolean,
+    progress?: TraceProgress,
   ): Promise<Diagnostic[] | undefined> {
+    // A long trace is replayed in slices whatever the mode (a trace has no lighter check), and
+    // before the memory check: its one-shot replay would hold the server for its whole run.
+    if (isTraceDocument(doc) && runsInBackground(doc) && !this.isTooLarge(doc)) {
+      const version = doc.version;
+      const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
+      this.runsInFlight++;
+      let diagnostics: Diagnostic[] | undefined;
+      try {
+        diagnostics = await this.traces.checkInBackground(doc, this.rootPaths, pauseForMessages, stale, progress);
+      } finally {
+        this.runsInFlight--;
+      }
+      if (!diagnostics) this.cancelledRuns++;
+      return diagnostics;
+    }
     const high = mode === 'full' ? heapIsHigh() : undefined;
     if (high) {
       // Low on memory: drop the trees the LRU keeps, and check this one for syntax and names only.

@@ -14,6 +14,9 @@
  *     first request in a document, which runs the model from line 1 (as every request did before
  *     the runs kept snapshots) and leaves snapshots, and then cursor moves, which run from the
  *     nearest snapshot; the snapshots kept and the server's RSS with them;
+ *   - a 200,000-line trace opened with a hover sent right after it: how long the hover waits and
+ *     when the diagnostics come, replayed in the background, then in a server that checks every
+ *     trace at once (SMMU_TRACE_BACKGROUND_LINES), as it did before;
  *   - the peer: vscode-json-languageservice validating a JSON document of the same line count;
  *   - cold starts (`--cold-starts=N`, 10 by default): N fresh servers, each opening one such file
  *     right after `initialize`, as VS Code does when the first script opens, first without V8's
@@ -38,6 +41,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { root } from '../harness/root';
 import { longScript } from '../harness/long-script';
+import { handshakeLines } from './trace-gen';
 import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult } from '../../server/lsp/lsp-ext';
 
 const json = process.argv.includes('--json');
@@ -199,6 +203,39 @@ async function coldStarts(
       medianFigure(`${runs} cold starts, ${label}: its CPU on all threads (JIT compiler, GC too)`, allCpu, 'ms'),
     );
   return figures;
+}
+
+/**
+ * A 200,000-line trace opened with a hover sent right after: how long the hover waits, and how
+ * long the diagnostics take (median of three opens, each a file of its own).
+ */
+async function longTrace(dir: string, server: Server, label: string): Promise<Figure[]> {
+  const lines = 200_000;
+  const text = handshakeLines(lines).join('\n') + '\n';
+  const hoverMs: number[] = [];
+  const diagnosticsMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const file = path.join(dir, `long-${label.replace(/\W+/g, '-')}-${i}.smmutrace`);
+    fs.writeFileSync(file, text);
+    const uri = pathToFileURL(file).toString();
+    const p = server.published(uri);
+    const t0 = now();
+    await server.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'smmutrace', version: 1, text },
+    });
+    await server.conn.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 100, character: 2 },
+    });
+    hoverMs.push(now() - t0);
+    await p;
+    diagnosticsMs.push(now() - t0);
+    await server.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
+  return [
+    medianFigure(`200,000-line trace ${label}: a hover sent with the open answered after`, hoverMs, 'ms'),
+    medianFigure(`200,000-line trace ${label}: diagnostics published after`, diagnosticsMs, 'ms'),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -443,7 +480,12 @@ async function main(): Promise<void> {
     unit: 'ms',
   });
 
+  figures.push(...(await longTrace(dir, server, 'in the background')));
   await server.stop();
+  // The same with every trace checked at once (the language server before background replays).
+  const once = await startServer(dir, { SMMU_TRACE_BACKGROUND_LINES: '100000000' });
+  figures.push(...(await longTrace(dir, once, 'checked at once')));
+  await once.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 
   // After the servers above have exited, so that none of them competes with the cold starts.
