@@ -63,6 +63,8 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       const doc = vscode.window.activeTextEditor?.document;
       if (doc && isDebuggable(doc)) return withDefaultConfig(launchConfigFor(doc.uri));
     }
+    // An attach names QEMU's gdbstub, not a program (docs/inspect.md "In VS Code").
+    if (config.request === 'attach') return config;
     if (!config.program) {
       void vscode.window.showErrorMessage(
         'SMMU debugger: set "program" to a .smmu script, a .smmuq command queue descriptor or a .smmutrace trace.',

@@ -42,6 +42,12 @@ export class DebugSessionSource implements RegisterSource {
             error: e instanceof Error ? e.message : String(e),
           };
     }
+    if (this.session.configuration.request === 'attach')
+      return {
+        registers: r.registers,
+        place: `${this.session.id}#${this.step}`,
+        label: `Live SMMU through ${String(this.session.configuration.gdb)}`,
+      };
     const program =
       typeof this.session.configuration.program === 'string'
         ? vscode.Uri.file(this.session.configuration.program)

@@ -11,6 +11,7 @@ import { formatStructure, type DecodedStructure } from '../../core/structures/de
 import { counted, severityCounts } from '../../core/text/plural';
 import { idDifferences } from '../../core/qemu/judge';
 import { ID_REGISTERS } from '../../core/qemu/compile';
+import { parseGdbAddress } from '../gdb/address';
 import { GdbError } from '../gdb/client';
 import { openLiveSmmu, type LiveSmmu } from '../gdb/live-smmu';
 import { configOption } from './commands';
@@ -18,15 +19,6 @@ import type { Options } from './options';
 
 const USAGE = 'usage: smmu inspect --gdb HOST:PORT [--base ADDR] [--config FILE] [--timeout S] [--json]\n';
 const DEFAULT_TIMEOUT_S = 10;
-
-/** HOST:PORT, [IPv6]:PORT, :PORT or PORT (loopback); undefined after printing why. */
-export function parseGdbAddress(text: string): { host: string; port: number } | string {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
-  if (!m) return `--gdb ${text}: give HOST:PORT (localhost:1234), [::1]:1234 or a port of this machine`;
-  const port = Number(m[3]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return `--gdb ${text}: the port must be 1 to 65535`;
-  return { host: m[1] || m[2] || '127.0.0.1', port };
-}
 
 const h = (v: bigint | number) => '0x' + v.toString(16).toUpperCase().padStart(8, '0');
 

@@ -2,7 +2,7 @@
  * `smmu/registers`: the debug session's register state in the language server's
  * `smmu/stateAtLine` shape (lsp-ext.ts RegisterState), so the Registers view can follow a session.
  */
-export { registerStates } from '../lsp/register-states';
+export { readingStates, registerStates } from '../lsp/register-states';
 
 export {
   REGISTERS_REQUEST,

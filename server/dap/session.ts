@@ -19,8 +19,9 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
 import { TraceMachine } from '../../core/debug/trace-program';
-import { scopes, type VarNode } from '../../core/debug/views';
+import { scopes, type ScopeView, type VarNode } from '../../core/debug/views';
 import {
+  readingStates,
   REGISTERS_REQUEST,
   registerStates,
   SET_REGISTER_REQUEST,
@@ -35,6 +36,9 @@ import { counted } from '../../core/text/plural';
 import { ModelMemory, parseSmmuBase, type PhysicalMemory } from '../../core/debug/physical-memory';
 import { VIRT_SMMU_BASE } from '../../core/guest/ops';
 import { readMemoryBody, writeMemoryBody } from './memory';
+import { attachTarget, LiveAttach, type AttachArguments } from './attach';
+import { inspectionScopes } from '../../core/inspect/views';
+import { GdbError } from '../gdb/client';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
@@ -60,6 +64,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
 }
 
 const THREAD = 1;
+/** `smmu/refresh`: an attach session reads the live SMMU again (docs/inspect.md). */
+export const REFRESH_REQUEST = 'smmu/refresh';
 /** Operations between yields while running, so pause and other requests get through. */
 const CHUNK = 2000;
 
@@ -67,6 +73,9 @@ const host = fileHost;
 
 export class SmmuDebugSession extends LoggingDebugSession {
   private runtime?: DebugRuntime;
+  /** An attach session's live SMMU (server/dap/attach.ts); no runtime then. */
+  private attached?: LiveAttach;
+  private attachName = '';
   private memory?: PhysicalMemory;
   private handles = new Handles<VarNode>();
   private configured!: Promise<void>;
@@ -192,6 +201,45 @@ export class SmmuDebugSession extends LoggingDebugSession {
     }
   }
 
+  /**
+   * Attach to a live SMMU behind QEMU's gdbstub: read it once, then serve what was read. Any
+   * failure (refused, garbage, timeout, another client on the stub) is an error response.
+   */
+  protected override async attachRequest(response: DebugProtocol.AttachResponse, args: AttachArguments): Promise<void> {
+    const target = attachTarget(args ?? {});
+    if (typeof target === 'string') return this.fail(response, target);
+    let attached: LiveAttach;
+    try {
+      attached = await LiveAttach.open(target);
+    } catch (e) {
+      return this.fail(
+        response,
+        e instanceof GdbError
+          ? `attach: ${e.message}`
+          : `internal error while reading the live SMMU: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    this.attached = attached;
+    this.memory = attached.memory;
+    this.attachName = `SMMU at 0x${target.base.toString(16).toUpperCase()} (${attached.live.client.where})`;
+    this.sendEvent(new OutputEvent(attached.summary(), 'console'));
+    this.sendEvent(new InitializedEvent());
+    await this.configured;
+    this.sendResponse(response);
+    this.stopped({ reason: 'entry', description: 'attached: the guest is stopped while the SMMU is shown' });
+  }
+
+  /** Disconnect: an attach leaves the guest as it found it (continued if it was running). */
+  protected override async disconnectRequest(
+    response: DebugProtocol.DisconnectResponse,
+    args: DebugProtocol.DisconnectArguments,
+  ): Promise<void> {
+    const attached = this.attached;
+    this.attached = undefined;
+    if (attached) await attached.close();
+    super.disconnectRequest(response, args);
+  }
+
   private fail(response: DebugProtocol.Response, message: string): void {
     this.sendErrorResponse(response, { id: 1001, format: message.replace(/[{}]/g, ''), showUser: true });
   }
@@ -242,7 +290,13 @@ export class SmmuDebugSession extends LoggingDebugSession {
 
   private withRuntime<R extends DebugProtocol.Response>(response: R, f: (rt: DebugRuntime) => void): void {
     const rt = this.runtime;
-    if (!rt) return this.fail(response, 'no program is loaded: launch first');
+    if (!rt)
+      return this.fail(
+        response,
+        this.attached
+          ? `${response.command} is not available when attached to a live SMMU: the session only reads it (${REFRESH_REQUEST} reads it again)`
+          : 'no program is loaded: launch first',
+      );
     if (this.running && !SmmuDebugSession.WHILE_RUNNING.has(response.command))
       return this.fail(response, 'the model is running: pause first');
     try {
@@ -256,6 +310,16 @@ export class SmmuDebugSession extends LoggingDebugSession {
     response: DebugProtocol.SetBreakpointsResponse,
     args: DebugProtocol.SetBreakpointsArguments,
   ): void {
+    if (this.attached) {
+      response.body = {
+        breakpoints: (args.breakpoints ?? []).map((b) => ({
+          verified: false,
+          line: b.line,
+          message: 'an attach session only reads the live SMMU: breakpoints are for launched scripts',
+        })),
+      };
+      return this.sendResponse(response);
+    }
     this.withRuntime(response, (rt) => {
       const wanted = args.breakpoints ?? [];
       const same = args.source.path && path.resolve(this.convertClientPathToDebugger(args.source.path)) === rt.path;
@@ -294,6 +358,15 @@ export class SmmuDebugSession extends LoggingDebugSession {
     response: DebugProtocol.SetExceptionBreakpointsResponse,
     args: DebugProtocol.SetExceptionBreakpointsArguments,
   ): void {
+    if (this.attached) {
+      response.body = {
+        breakpoints: args.filters.map(() => ({
+          verified: false,
+          message: 'an attach session only reads the live SMMU',
+        })),
+      };
+      return this.sendResponse(response);
+    }
     this.withRuntime(response, (rt) => {
       const unknown = rt.setExceptionFilters(args.filters);
       response.body = {
@@ -348,6 +421,10 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
+    if (this.attached) {
+      response.body = { stackFrames: [new StackFrame(0, this.attachName)], totalFrames: 1 };
+      return this.sendResponse(response);
+    }
     this.withRuntime(response, (rt) => {
       const frames = rt
         .frames()
@@ -358,16 +435,19 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
-    this.withRuntime(response, (rt) => {
-      response.body = {
-        scopes: [...rt.stepScopes(), ...scopes(rt.machine.engine)].map((s) => {
-          const scope: DebugProtocol.Scope = new Scope(s.name, this.handles.create(s.node), s.expensive);
-          if (s.presentationHint) scope.presentationHint = s.presentationHint;
-          return scope;
-        }),
-      };
-      this.sendResponse(response);
-    });
+    if (this.attached) return this.sendScopes(response, inspectionScopes(this.attached.inspection));
+    this.withRuntime(response, (rt) => this.sendScopes(response, [...rt.stepScopes(), ...scopes(rt.machine.engine)]));
+  }
+
+  private sendScopes(response: DebugProtocol.ScopesResponse, views: readonly ScopeView[]): void {
+    response.body = {
+      scopes: views.map((s) => {
+        const scope: DebugProtocol.Scope = new Scope(s.name, this.handles.create(s.node), s.expensive);
+        if (s.presentationHint) scope.presentationHint = s.presentationHint;
+        return scope;
+      }),
+    };
+    this.sendResponse(response);
   }
 
   private toVariable(n: VarNode): DebugProtocol.Variable {
@@ -389,14 +469,16 @@ export class SmmuDebugSession extends LoggingDebugSession {
     response: DebugProtocol.VariablesResponse,
     args: DebugProtocol.VariablesArguments,
   ): void {
-    this.withRuntime(response, () => {
+    const send = () => {
       const n = this.handles.get(args.variablesReference);
       let nodes: readonly VarNode[] = [];
       if (n?.indexed) nodes = n.indexed.page(args.start ?? 0, args.count ?? Math.min(n.indexed.count, 256));
       else if (n?.children) nodes = n.children();
       response.body = { variables: nodes.map((x) => this.toVariable(x)) };
       this.sendResponse(response);
-    });
+    };
+    if (this.attached) return send();
+    this.withRuntime(response, send);
   }
 
   protected override setVariableRequest(
@@ -492,16 +574,16 @@ export class SmmuDebugSession extends LoggingDebugSession {
     response: DebugProtocol.ReadMemoryResponse,
     args: DebugProtocol.ReadMemoryArguments,
   ): void {
-    this.withRuntime(response, () => {
-      const memory = this.memory as PhysicalMemory;
-      readMemoryBody(memory, args).then(
+    const read = () =>
+      readMemoryBody(this.memory as PhysicalMemory, args).then(
         (body) => {
           response.body = body;
           this.sendResponse(response);
         },
         (e: unknown) => this.fail(response, e instanceof Error ? e.message : String(e)),
       );
-    });
+    if (this.attached) return void read();
+    this.withRuntime(response, () => void read());
   }
 
   /** Writes at the SMMU's pages are register writes of the written size, recorded in the history. */
@@ -509,6 +591,11 @@ export class SmmuDebugSession extends LoggingDebugSession {
     response: DebugProtocol.WriteMemoryResponse,
     args: DebugProtocol.WriteMemoryArguments,
   ): void {
+    if (this.attached)
+      return this.fail(
+        response,
+        'writeMemory: an attach session never writes to the guest (it only reads the live SMMU); launch a script to change registers on the model',
+      );
     this.withRuntime(response, () => {
       const memory = this.memory as PhysicalMemory;
       writeMemoryBody(memory, args).then(
@@ -524,6 +611,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (this.attached) return this.attachedRequest(this.attached, command, response);
+    if (command === REFRESH_REQUEST) return this.fail(response, `${REFRESH_REQUEST} reads a live SMMU: attach first`);
     if (command === SET_REGISTER_REQUEST) return this.setRegister(response, args);
     if (command !== REGISTERS_REQUEST) return this.fail(response, `unknown request ${command}`);
     this.withRuntime(response, (rt) => {
@@ -534,6 +623,30 @@ export class SmmuDebugSession extends LoggingDebugSession {
       response.body = body;
       this.sendResponse(response);
     });
+  }
+
+  /** The custom requests of an attach session: the registers as read, and a new reading. */
+  private attachedRequest(attached: LiveAttach, command: string, response: DebugProtocol.Response): void {
+    if (command === REGISTERS_REQUEST) {
+      const body: SessionRegistersResult = { registers: readingStates(attached.inspection.registers), line: 0 };
+      response.body = body;
+      return this.sendResponse(response);
+    }
+    if (command === SET_REGISTER_REQUEST)
+      return this.fail(
+        response,
+        'an attach session never writes to the guest: Set Value works in a launched session, on the model',
+      );
+    if (command !== REFRESH_REQUEST) return this.fail(response, `unknown request ${command}`);
+    attached.refresh().then(
+      (i) => {
+        response.body = { registers: i.registers.length, findings: i.findings.length, bytesRead: i.bytesRead };
+        this.sendResponse(response);
+        this.handles.reset();
+        this.sendEvent(new InvalidatedEvent(['variables']));
+      },
+      (e: unknown) => this.fail(response, `${REFRESH_REQUEST}: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   /** The Registers view's "Set Value": a guest-like write of a register or field, recorded in history. */

@@ -1,0 +1,156 @@
+/**
+ * The debug adapter's `attach`: a live SMMU behind QEMU's gdbstub (server/gdb/live-smmu.ts),
+ * read once into an Inspection (core/inspect/live.ts) and re-read on `smmu/refresh`. The guest
+ * stays stopped while the session is attached (the connection holds it, as `smmu inspect` does
+ * while it reads) and is left as it was found on disconnect. Nothing is ever written to the guest.
+ * docs/inspect.md "In VS Code".
+ */
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { VIRT_SMMU_BASE } from '../../core/guest/ops';
+import { parseSmmuBase, type MemoryRead, type PhysicalMemory } from '../../core/debug/physical-memory';
+import { inspectLive, type Inspection, type LiveReader } from '../../core/inspect/live';
+import { SMMU_REGION_SIZE } from '../../core/model/decode-access';
+import { parseGdbAddress } from '../gdb/address';
+import { openLiveSmmu, type LiveSmmu } from '../gdb/live-smmu';
+
+export interface AttachArguments extends DebugProtocol.AttachRequestArguments {
+  /** QEMU's gdbstub: HOST:PORT (`localhost:1234`), [IPv6]:PORT or a port of this machine. */
+  readonly gdb?: string | number;
+  /** The SMMU's page 0 (page 1 at +0x10000): 0x09050000 (QEMU virt) when not given. */
+  readonly smmuBase?: string | number;
+  /** Seconds to wait for the connection and for each reply of the stub (default 10). */
+  readonly timeout?: number;
+  /** The SVD file Peripheral Viewer and Cortex-Debug read from the configuration; unused here. */
+  readonly svdFile?: string;
+}
+
+export interface AttachTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly base: bigint;
+  readonly timeoutMs: number;
+}
+
+const DEFAULT_TIMEOUT_S = 10;
+
+/** The attach arguments checked, or the message of the error response. */
+export function attachTarget(args: AttachArguments): AttachTarget | string {
+  if (args.gdb === undefined || (typeof args.gdb !== 'string' && typeof args.gdb !== 'number'))
+    return 'attach: "gdb" must give QEMU\'s gdbstub as "HOST:PORT" (QEMU started with -gdb tcp:127.0.0.1:1234 or -s)';
+  const address = parseGdbAddress(String(args.gdb).trim());
+  if (typeof address === 'string') return `attach: ${address.replace(/^--gdb/, '"gdb"')}`;
+  const base =
+    args.smmuBase === undefined
+      ? VIRT_SMMU_BASE
+      : typeof args.smmuBase === 'number' || typeof args.smmuBase === 'string'
+        ? parseSmmuBase(String(args.smmuBase))
+        : undefined;
+  if (base === undefined || base % 4n !== 0n)
+    return `attach: "smmuBase" ${JSON.stringify(args.smmuBase)} is not an address: give the SMMU's page 0 address as "0x09050000", word-aligned, with both 64 KB pages below 2^64`;
+  const timeout = args.timeout ?? DEFAULT_TIMEOUT_S;
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 600)
+    return `attach: "timeout" ${JSON.stringify(args.timeout)} must be a number of seconds from 0 to 600`;
+  return { ...address, base, timeoutMs: timeout * 1000 };
+}
+
+/**
+ * The guest's physical memory as DAP `readMemory` serves it: the SMMU's pages one aligned 32-bit
+ * register read at a time (as the reader reads registers: QEMU 7.2 answers other sizes
+ * differently, live-smmu.ts), everything else as the stub reads it. Writes are refused.
+ */
+export class GuestMemory implements PhysicalMemory {
+  constructor(
+    private readonly client: LiveSmmu['client'],
+    private readonly reader: LiveReader,
+    readonly base: bigint,
+  ) {}
+
+  async read(address: bigint, count: number): Promise<MemoryRead> {
+    const out = new Uint8Array(count);
+    const end = this.base + BigInt(SMMU_REGION_SIZE);
+    let i = 0;
+    while (i < count) {
+      const a = address + BigInt(i);
+      if (a >= this.base && a < end) {
+        const off = Number(a - this.base);
+        const word = await this.reader.readRegister(off & ~3, 32);
+        if (typeof word === 'string') return { bytes: out.slice(0, i), unreadable: count - i };
+        for (let b = off & 3; b < 4 && i < count; b++, i++) out[i] = Number((word >> BigInt(8 * b)) & 0xffn);
+        continue;
+      }
+      // Guest memory up to the SMMU's pages or the end of the read.
+      const n = a < this.base && this.base - a < BigInt(count - i) ? Number(this.base - a) : count - i;
+      const bytes = await this.client.readMemory(a, n);
+      if (typeof bytes === 'string') return { bytes: out.slice(0, i), unreadable: count - i };
+      out.set(bytes, i);
+      i += n;
+    }
+    return { bytes: out, unreadable: 0 };
+  }
+
+  write(): never {
+    throw new Error(
+      'writeMemory: an attach session never writes to the guest (it only reads the live SMMU); launch a script to change registers on the model',
+    );
+  }
+}
+
+/**
+ * One attach: the connection, what was read through it, and its memory. The stub answers one
+ * request at a time, so the session's reads (a refresh, the memory view's reads) take turns.
+ */
+export class LiveAttach {
+  private turn: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly live: LiveSmmu,
+    private readonly guest: GuestMemory,
+    public inspection: Inspection,
+  ) {}
+
+  /** Run `f` once the reads before it are done. */
+  private inTurn<T>(f: () => Promise<T>): Promise<T> {
+    const r = this.turn.then(f, f);
+    this.turn = r.catch(() => undefined);
+    return r;
+  }
+
+  readonly memory: PhysicalMemory = {
+    read: (address, count) => this.inTurn(() => this.guest.read(address, count)),
+    write: () => this.guest.write(),
+  };
+
+  static async open(t: AttachTarget): Promise<LiveAttach> {
+    const live = await openLiveSmmu({ host: t.host, port: t.port, base: t.base, timeoutMs: t.timeoutMs });
+    try {
+      const inspection = await inspectLive(live.reader, live.ram ? { ram: live.ram } : {});
+      return new LiveAttach(live, new GuestMemory(live.client, live.reader, t.base), inspection);
+    } catch (e) {
+      await live.close();
+      throw e;
+    }
+  }
+
+  /** Read the SMMU again through the same connection. */
+  refresh(): Promise<Inspection> {
+    return this.inTurn(async () => {
+      this.inspection = await inspectLive(this.live.reader, this.live.ram ? { ram: this.live.ram } : {});
+      return this.inspection;
+    });
+  }
+
+  /** What the console says on attach. */
+  summary(): string {
+    const i = this.inspection;
+    const errors = i.findings.filter((f) => f.severity === 'error').length;
+    return `${this.live.client.where}: ${
+      this.live.state === 'stopped-by-us'
+        ? 'the guest was running: it is stopped while attached and continues on disconnect'
+        : 'the guest was stopped and is left stopped'
+    }; ${i.registers.length} registers, ${i.stes.length} valid STEs, ${errors} errors found; ${i.bytesRead} bytes of guest memory read\n`;
+  }
+
+  close(): Promise<void> {
+    return this.inTurn(() => this.live.close());
+  }
+}
