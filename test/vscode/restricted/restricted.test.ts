@@ -5,6 +5,7 @@
  * (restricted configurations) are not used.
  */
 import * as assert from 'assert';
+import * as net from 'net';
 import * as vscode from 'vscode';
 import type { RunOnQemuResult } from '../../../server/lsp/lsp-ext';
 import { EXTENSION_ID, open, waitFor } from '../suite/helpers';
@@ -91,5 +92,33 @@ suite('Restricted Mode', () => {
       { severity: api.lastNotice?.severity, actions: api.lastNotice?.actions },
       { severity: 'warning', actions: ['Manage Workspace Trust'] },
     );
+  });
+
+  test('an attach to a gdbstub is refused: no connection is made to the port the launch configuration names', async () => {
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      // VS Code may also ask for trust itself; either way no session may start and nothing may connect.
+      const started = await Promise.race([
+        vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+          type: 'smmu',
+          request: 'attach',
+          name: 'attach',
+          gdb: `127.0.0.1:${port}`,
+        }),
+        new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 5000)),
+      ]);
+      assert.notStrictEqual(started, true, 'no debug session started');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.strictEqual(connections, 0, 'nothing connected to the gdbstub port');
+      assert.strictEqual(vscode.debug.activeDebugSession, undefined);
+    } finally {
+      server.close();
+    }
   });
 });
