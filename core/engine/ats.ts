@@ -207,6 +207,18 @@ export function translatedTransaction(engine: EngineContext, t: Transaction): Tr
   return pass(`STE ${tt.sid}.EATS is ${EATS_NAMES[eats]}: Translated traffic bypasses`);
 }
 
+/** The Translation Request a device sends for access `t`: No-Write unless it writes, Exe for a fetch. */
+function requestFor(t: Transaction): TranslationRequest {
+  return {
+    sid: t.sid,
+    ...(t.ssid !== undefined ? { ssid: t.ssid } : {}),
+    address: t.address,
+    nw: !t.access.write,
+    exe: t.access.exec,
+    priv: t.access.priv,
+  };
+}
+
 /** What `dma … ats` did: the completion it used (cached or fresh) and the transaction. */
 export interface AtsAccess {
   readonly result: TransactionResult;
@@ -231,14 +243,7 @@ export function atsAccess(engine: EngineContext, t: Transaction): AtsAccess {
     const result = translatedTransaction(engine, { ...t, address: hit.translated + low });
     return { result: via(result, 'atc', `ATC hit: ${hex(hit.translated + low, 64)}`), cached: true };
   }
-  const completion = translationRequest(engine, {
-    sid: t.sid,
-    ...(t.ssid !== undefined ? { ssid: t.ssid } : {}),
-    address: t.address,
-    nw: !t.access.write,
-    exe: t.access.exec,
-    priv: t.access.priv,
-  });
+  const completion = translationRequest(engine, requestFor(t));
   if (completion.status !== 'success')
     return {
       completion,
@@ -301,14 +306,7 @@ function checkStaleAtc(engine: EngineContext, t: Transaction, hit: AtcEntry): vo
   engine.checkStale = false;
   let now: TranslationCompletion;
   try {
-    now = translationRequest(engine, {
-      sid: t.sid,
-      ...(t.ssid !== undefined ? { ssid: t.ssid } : {}),
-      address: t.address,
-      nw: !t.access.write,
-      exe: t.access.exec,
-      priv: t.access.priv,
-    });
+    now = translationRequest(engine, requestFor(t));
   } finally {
     engine.suppressEvents = saved.events;
     engine.recording = saved.recording;
