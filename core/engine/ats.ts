@@ -10,10 +10,10 @@
  * for the TLB.
  *
  * Not modelled (docs/engine.md#ats): the PASID on Translated transactions (SMMU_IDR3.PASIDTT; they
- * are Data, Unprivileged and without a SubstreamID), STE.INSTCFG/PRIVCFG overrides (§13.7.1 with
- * ATTR_PERMS_OVR, which the model does not apply to any transaction), DPT checks of STE.EATS ==
- * 0b11 streams (treated as Full ATS), Secure streams, attribute stashing and PRI after a failed
- * request.
+ * are Data, Unprivileged and without a SubstreamID), DPT checks of STE.EATS == 0b11 streams
+ * (treated as Full ATS), Secure streams, attribute stashing and PRI after a failed request. The
+ * STE's INSTCFG/PRIVCFG overrides are applied by the translation (withStreamOverrides), which gives
+ * a Translation Request the permissions of §13.7.1.
  */
 import type { EventName } from '../events/table';
 import { hex } from '../registers/codec';
@@ -23,7 +23,14 @@ import type { EngineContext, Transaction } from './context';
 import { recordEvent } from './event-queue';
 import { F } from './registers';
 import { DENYING_FAULTS, type AtcEntry, type AtsMode } from './atc';
-import { stage1Ipa, streamEntry, translate, translateStage2, type TransactionResult } from './transaction';
+import {
+  stage1Ipa,
+  streamEntry,
+  translate,
+  translateStage2,
+  withStreamOverrides,
+  type TransactionResult,
+} from './transaction';
 
 /** An ATS Translation Request: the endpoint's wishes (§13.7). */
 export interface TranslationRequest {
@@ -203,7 +210,11 @@ export function translatedTransaction(engine: EngineContext, t: Transaction): Tr
   if (ste.config === 0b100) return forbidden(`STE ${tt.sid}.Config is 0b100 (bypass): EATS is effectively 0b00`);
   const eats = effectiveEats(engine, ste);
   if (eats === 0) return forbidden(`STE ${tt.sid}.EATS is effectively 0b00: Translated traffic is not allowed`);
-  if (eats === 0b10) return run(engine, 'translated', () => translateStage2(engine, tt, ste));
+  // §13.7: for Split-stage ATS the STE's INSTCFG and PRIVCFG apply before stage 2 translation and
+  // its permission check. (For Full ATS with ATSCHK it is IMPLEMENTATION DEFINED, and no
+  // permission is checked there, so it makes no difference to the model.)
+  if (eats === 0b10)
+    return run(engine, 'translated', () => translateStage2(engine, withStreamOverrides(engine, tt, ste), ste));
   return pass(`STE ${tt.sid}.EATS is ${EATS_NAMES[eats]}: Translated traffic bypasses`);
 }
 

@@ -397,19 +397,50 @@ export function translate(engine: EngineContext, t: Transaction): TransactionRes
   return translateFull(engine, t);
 }
 
-function translateFull(engine: EngineContext, t: Transaction): TransactionResult {
+/**
+ * Whether the STE replaces the incoming PRIV or INST attribute (§5.2 PRIVCFG, INSTCFG): only with
+ * SMMU_IDR1.ATTR_PERMS_OVR (the fields are RES0 without it), and only the values 0b10 and 0b11
+ * (0b01 is Reserved and behaves as 0b00, Use incoming).
+ */
+function overridesAccess(engine: EngineContext, ste: SteFields): boolean {
+  return (ste.privcfg >= 2 || ste.instcfg >= 2) && caps.attrPermsOvr(engine.ids);
+}
+
+/**
+ * The access as the stream's STE overrides it (§13.1.4 Table 13.4): PRIVCFG replaces PRIV for
+ * every transaction; INSTCFG replaces INST of reads only, because the SMMU takes every write as
+ * Data (§13.1.2). Applied on input, before any permission check, so events report the overridden
+ * InD and PnU (§7.3 "after the STE override"), and an ATS Translation Request's permissions follow
+ * §13.7.1 (R from an Instruction read is the translation's X, Exe of a Data read is its R).
+ */
+export function withStreamOverrides(engine: EngineContext, t: Transaction, ste: SteFields): Transaction {
+  if (!overridesAccess(engine, ste)) return t;
+  const a = t.access;
+  const priv = ste.privcfg >= 2 ? ste.privcfg === 3 : a.priv;
+  const exec = a.write ? false : ste.instcfg >= 2 ? ste.instcfg === 3 : a.exec;
+  if (priv === a.priv && exec === a.exec) return t;
+  return { ...t, access: { read: a.read, write: a.write, exec, priv } };
+}
+
+function translateFull(engine: EngineContext, incoming: Transaction): TransactionResult {
   engine.memo = undefined;
-  // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes.
+  // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes. GBPA.INSTCFG and
+  // PRIVCFG change only the output attributes of the bypass, which the model does not carry.
   if (!engine.smmuEnabled()) {
     if (engine.field(F.GBPA_ABORT) === 1n)
       return {
         outcome: 'abort',
         detail: 'SMMUEN is 0 and GBPA.ABORT is 1: the transaction is aborted (no event, §6.3.14)',
       };
-    return { outcome: 'bypass', pa: t.address, detail: 'SMMUEN is 0: bypass with SMMU_GBPA attributes (§6.3.14)' };
+    return {
+      outcome: 'bypass',
+      pa: incoming.address,
+      detail: 'SMMUEN is 0: bypass with SMMU_GBPA attributes (§6.3.14)',
+    };
   }
-  const ste = locateSte(engine, t);
+  const ste = locateSte(engine, incoming);
   if (isFail(ste)) return ste.fail;
+  const t = withStreamOverrides(engine, incoming, ste);
   const cfg = ste.config;
   // §5.2 Config 0b0xx: abort without an event (0b001-0b011 are reserved and behave as abort).
   if ((cfg & 0b100) === 0)
@@ -518,7 +549,9 @@ function translateFull(engine: EngineContext, t: Transaction): TransactionResult
     const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
     const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
     if (permits(hit, t.access)) {
-      engine.memo = { sid: t.sid, ssid: t.ssid, gen: generation.value, regime, vmid, asid };
+      // The memo skips the STE, so a stream whose STE overrides the access is never memoised.
+      if (!overridesAccess(engine, ste))
+        engine.memo = { sid: t.sid, ssid: t.ssid, gen: generation.value, regime, vmid, asid };
       if (engine.checkStale)
         checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, tags, s2 ? stage2 : undefined));
       return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };

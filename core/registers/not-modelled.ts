@@ -176,13 +176,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: 'PASIDs on ATS Translated transactions are not modelled: a Translated transaction is Data, Unprivileged and without a SubstreamID, as without PASIDTT',
   },
   {
-    id: 'attr-perms-ovr',
-    field: { register: 'IDR1', field: 'ATTR_PERMS_OVR' },
-    section: '5.2',
-    registers: [],
-    what: 'the incoming attribute overrides STE.INSTCFG, PRIVCFG and NSCFG (§5.2) are not applied: transactions keep their incoming InD and PnU attributes',
-  },
-  {
     id: 'rme',
     field: { register: 'IDR0', field: 'RME_IMPL' },
     section: '3.25',

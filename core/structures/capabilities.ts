@@ -64,6 +64,8 @@ export const stallModel = (ids: IdView): number | undefined => ids.idField('IDR0
 export const sidSize = (ids: IdView): number => ids.idField('IDR1', 'SIDSIZE') ?? 32;
 /** IDR1.SSIDSIZE: SubstreamID bits; 0 (no substreams) when not given. */
 export const ssidSize = (ids: IdView): number => num(ids, 'IDR1', 'SSIDSIZE');
+/** IDR1.ATTR_PERMS_OVR: STE.INSTCFG, PRIVCFG (and NSCFG) override incoming attributes (§13.1.4). */
+export const attrPermsOvr = (ids: IdView): boolean => flag(ids, 'IDR1', 'ATTR_PERMS_OVR');
 
 /**
  * The ID field that caps each queue's LOG2SIZE (IDR1.CMDQS, EVENTQS, PRIQS), as the queue's BASE

@@ -306,7 +306,6 @@ test('smmuv3.2-full accepts its not-modelled features by name; a feature a file 
   assert.deepEqual(full.map((d) => d.code).sort(), [
     'config.not-modelled-aarch32',
     'config.not-modelled-atos',
-    'config.not-modelled-attr-perms-ovr',
     'config.not-modelled-vatos',
     'config.not-modelled-vmw',
   ]);

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
 import { Engine } from '../../../core/engine/engine';
+import { decodeEvent } from '../../../core/events/codec';
 import { run, type Observation } from '../../../core/script/interpreter';
 import { analyzeScript } from '../../../core/script/resolve';
 import { config, QEMU_IDS } from '../../harness/helpers';
@@ -298,4 +299,100 @@ mem read64 0x80009000 == 0x2222
   );
   assert.deepEqual(errors(r), []);
   assert.equal(r.engine.atc.size, 2);
+});
+
+// --- STE.PRIVCFG and INSTCFG (§5.2, §13.1.4 Table 13.4, §13.7.1) ----------------------------
+
+/** ATS_IDS with SMMU_IDR1.ATTR_PERMS_OVR (bit 26): the STE's PRIVCFG and INSTCFG are not RES0. */
+const OVR_IDS = { ...ATS_IDS, IDR1: QEMU_IDS.IDR1 | (1 << 26) };
+const OVR_TABLES = `map ttb=0x45000000 iova=0x10004000 pa=0x80004000 priv
+map ttb=0x45000000 iova=0x10006000 pa=0x80006000 xn
+`;
+
+/** PnU and InD of the event records written, in order (§7.3: after the STE override). */
+function eventAttributes(r: Ran): string[] {
+  return r.engine.activity
+    .filter((a) => a.code === 'event.written' && a.words !== undefined)
+    .map((a) => {
+      const d = decodeEvent(a.words ?? []);
+      const v = (name: string) => d.fields.find((f) => f.field.name === name)?.value;
+      return `${d.def?.name} PnU=${v('PnU')} InD=${v('InD')}`;
+    });
+}
+
+test('§13.1.4 Table 13.4: STE.PRIVCFG replaces the incoming PRIV of every transaction, before the permission check', () => {
+  const body = (privcfg: string) => `${OVR_TABLES}ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 PRIVCFG=${privcfg}
+dma read sid=5 iova=0x10004010
+dma write sid=5 iova=0x10004010 priv
+`;
+  const incoming = runScript(CHECKED, body('INCOMING'), OVR_IDS);
+  assert.match(incoming.summary(4) ?? '', /F_PERMISSION/, 'an unprivileged read of a privileged-only page faults');
+  assert.match(incoming.summary(5) ?? '', /0x0*80004010/);
+  const privileged = runScript(CHECKED, body('PRIVILEGED'), OVR_IDS);
+  assert.match(privileged.summary(4) ?? '', /0x0*80004010/, 'PRIVCFG == Privileged: the read is privileged');
+  const unprivileged = runScript(CHECKED, body('UNPRIVILEGED'), OVR_IDS);
+  assert.match(unprivileged.summary(5) ?? '', /F_PERMISSION/, 'PRIVCFG == Unprivileged: the privileged write is not');
+  assert.deepEqual(eventAttributes(unprivileged), ['F_PERMISSION PnU=0 InD=0', 'F_PERMISSION PnU=0 InD=0']);
+  // 0b01 is Reserved and behaves as Use incoming (§5.2).
+  const reserved = runScript(CHECKED, body('PRIVCFG_RESERVED'), OVR_IDS);
+  assert.match(reserved.summary(4) ?? '', /F_PERMISSION/);
+  assert.match(reserved.summary(5) ?? '', /0x0*80004010/);
+});
+
+test('§13.1.2 / Table 13.4: STE.INSTCFG changes reads only; writes are always Data', () => {
+  const body = (instcfg: string) => `${OVR_TABLES}ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 INSTCFG=${instcfg}
+dma exec sid=5 iova=0x10006010
+dma read sid=5 iova=0x10006010
+dma write sid=5 iova=0x10006010
+`;
+  const incoming = runScript(CHECKED, body('INCOMING'), OVR_IDS);
+  assert.match(incoming.summary(4) ?? '', /F_PERMISSION/, 'a fetch from an XN page faults');
+  assert.match(incoming.summary(5) ?? '', /0x0*80006010/);
+  const data = runScript(CHECKED, body('DATA'), OVR_IDS);
+  assert.match(data.summary(4) ?? '', /0x0*80006010/, 'INSTCFG == Data: the fetch is a data read');
+  const inst = runScript(CHECKED, body('INSTRUCTION'), OVR_IDS);
+  assert.match(inst.summary(5) ?? '', /F_PERMISSION/, 'INSTCFG == Instruction: the read is a fetch');
+  assert.match(inst.summary(6) ?? '', /0x0*80006010/, 'the write stays Data');
+  assert.deepEqual(eventAttributes(inst), ['F_PERMISSION PnU=0 InD=1', 'F_PERMISSION PnU=0 InD=1']);
+});
+
+test('§5.2: without SMMU_IDR1.ATTR_PERMS_OVR, PRIVCFG and INSTCFG are RES0 and the incoming attributes are used', () => {
+  const r = runScript(
+    CHECKED,
+    `${OVR_TABLES}ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 PRIVCFG=PRIVILEGED INSTCFG=DATA
+dma read sid=5 iova=0x10004010
+dma exec sid=5 iova=0x10006010
+`,
+    ATS_IDS,
+  );
+  assert.match(r.summary(4) ?? '', /F_PERMISSION/);
+  assert.match(r.summary(5) ?? '', /F_PERMISSION/);
+});
+
+test("§13.7.1: PRIVCFG decides the privilege a Translation Request is checked at; the completion keeps the request's Priv", () => {
+  const body = (
+    privcfg: string,
+  ) => `${OVR_TABLES}ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1 PRIVCFG=${privcfg}
+dma write sid=5 iova=0x10004010 ats
+`;
+  const incoming = runScript(CHECKED, body('INCOMING'), OVR_IDS);
+  assert.match(incoming.summary(4) ?? '', /R=0 W=0 Exe=0/, 'a request without a PASID is Unprivileged');
+  const privileged = runScript(CHECKED, body('PRIVILEGED'), OVR_IDS);
+  assert.match(privileged.summary(4) ?? '', /PA 0x0*80004010, R=1 W=1 Exe=0 \(/);
+  assert.doesNotMatch(privileged.summary(4) ?? '', /privileged \(/, 'TC.Priv is TR.Priv, 0 without a PASID');
+});
+
+test('§13.7: Split-stage ATS applies INSTCFG to Translated transactions before stage 2', () => {
+  const body = (instcfg: string) => `tables 0x49000000
+map ttb=0x46000000 iova=0 pa=0x40000000 size=0x40000000 stage=2 tsz=24 sl0=1 xn
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=1 TTB0=0x05000000
+ste 5 V Config=NESTED S1ContextPtr=0x04000000 EATS=2 S2VMID=1 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000 INSTCFG=${instcfg}
+dma read sid=5 iova=0x1010 translated
+dma write sid=5 iova=0x1010 translated
+`;
+  const incoming = runScript(CHECKED, body('INCOMING'), OVR_IDS);
+  assert.match(incoming.summary(5) ?? '', /0x0*40001010/);
+  const inst = runScript(CHECKED, body('INSTRUCTION'), OVR_IDS);
+  assert.match(inst.summary(5) ?? '', /F_PERMISSION/, 'the Translated read is an instruction fetch at stage 2');
+  assert.match(inst.summary(6) ?? '', /0x0*40001010/, 'a Translated write stays Data');
 });
