@@ -9,8 +9,7 @@
  * invalidation leaves the device using the old one, which `stale.atc` reports as `stale.tlb` does
  * for the TLB.
  *
- * Not modelled (docs/engine.md#ats): the PASID on Translated transactions (SMMU_IDR3.PASIDTT; they
- * are Data, Unprivileged and without a SubstreamID), DPT checks of STE.EATS == 0b11 streams
+ * Not modelled (docs/engine.md#ats): DPT checks of STE.EATS == 0b11 streams
  * (treated as Full ATS), Secure streams, attribute stashing and PRI after a failed request. The
  * STE's INSTCFG/PRIVCFG overrides are applied by the translation (withStreamOverrides), which gives
  * a Translation Request the permissions of §13.7.1.
@@ -28,6 +27,7 @@ import {
   streamEntry,
   translate,
   translateStage2,
+  translatedSubstreamChecks,
   withStreamOverrides,
   type TransactionResult,
 } from './transaction';
@@ -163,15 +163,24 @@ export function translationRequest(engine: EngineContext, req: TranslationReques
 const rights = (r: boolean, w: boolean, x: boolean) => `R=${r ? 1 : 0} W=${w ? 1 : 0} Exe=${x ? 1 : 0}`;
 
 /**
- * A Translated transaction at `t.address` (§3.9.1.3). Without a PASID (SMMU_IDR3.PASIDTT is not
- * modelled) it is Data, Unprivileged and has no SubstreamID.
+ * A Translated transaction at `t.address` (§3.9.1.3). It carries `t`'s PASID, with its Priv and
+ * Exe, only when SMMU_IDR3.PASIDTT is 1; otherwise it is presented as Data, Unprivileged and
+ * without a SubstreamID.
  */
 export function translatedTransaction(engine: EngineContext, t: Transaction): TransactionResult {
-  const tt: Transaction = {
-    sid: t.sid,
-    address: t.address,
-    access: { read: t.access.read, write: t.access.write, exec: false, priv: false },
-  };
+  const tt: Transaction =
+    t.ssid !== undefined && caps.pasidtt(engine.ids)
+      ? {
+          sid: t.sid,
+          ssid: t.ssid,
+          address: t.address,
+          access: { ...t.access, exec: t.access.exec && !t.access.write },
+        }
+      : {
+          sid: t.sid,
+          address: t.address,
+          access: { read: t.access.read, write: t.access.write, exec: false, priv: false },
+        };
   const forbidden = (why: string): TransactionResult => {
     recordEvent(
       engine,
@@ -210,6 +219,8 @@ export function translatedTransaction(engine: EngineContext, t: Transaction): Tr
   if (ste.config === 0b100) return forbidden(`STE ${tt.sid}.Config is 0b100 (bypass): EATS is effectively 0b00`);
   const eats = effectiveEats(engine, ste);
   if (eats === 0) return forbidden(`STE ${tt.sid}.EATS is effectively 0b00: Translated traffic is not allowed`);
+  const substream = run(engine, 'translated', () => translatedSubstreamChecks(engine, tt, ste));
+  if (substream) return substream;
   // §13.7: for Split-stage ATS the STE's INSTCFG and PRIVCFG apply before stage 2 translation and
   // its permission check. (For Full ATS with ATSCHK it is IMPLEMENTATION DEFINED, and no
   // permission is checked there, so it makes no difference to the model.)

@@ -398,6 +398,45 @@ export function translate(engine: EngineContext, t: Transaction): TransactionRes
 }
 
 /**
+ * Which CD a transaction of a stage 1 stream uses (§5.2 S1CDMax, S1DSS): its SubstreamID's, CD 0
+ * for traffic without one, or none because S1DSS == 0b01 skips stage 1 for such traffic; or the
+ * fault (C_BAD_SUBSTREAMID, F_STREAM_DISABLED, §7.3).
+ */
+function selectSubstream(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+): Fail | { readonly ssid: number } | { readonly skipStage1: string } {
+  if (t.ssid !== undefined) {
+    if (ste.s1CdMax === 0)
+      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid}.S1CDMax is 0: substreams are disabled`);
+    if (t.ssid >= 2 ** ste.s1CdMax)
+      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `SubstreamID ${t.ssid} ≥ 2^S1CDMax (${2 ** ste.s1CdMax})`);
+    if (t.ssid === 0 && ste.s1Dss === 0b10)
+      return abortWith(
+        engine,
+        t,
+        'F_STREAM_DISABLED',
+        {},
+        `STE ${t.sid}.S1DSS is 0b10: SubstreamID 0 is reserved for non-substream traffic`,
+      );
+    return { ssid: t.ssid };
+  }
+  if (ste.s1CdMax === 0) return { ssid: 0 };
+  if (ste.s1Dss === 0b00)
+    return abortWith(
+      engine,
+      t,
+      'F_STREAM_DISABLED',
+      {},
+      `STE ${t.sid}.S1DSS is 0b00: traffic without a SubstreamID is terminated`,
+    );
+  if (ste.s1Dss === 0b01)
+    return { skipStage1: `STE ${t.sid}.S1DSS is 0b01: stage 1 bypass for traffic without a SubstreamID` };
+  return { ssid: 0 };
+}
+
+/**
  * Whether the STE replaces the incoming PRIV or INST attribute (§5.2 PRIVCFG, INSTCFG): only with
  * SMMU_IDR1.ATTR_PERMS_OVR (the fields are RES0 without it), and only the values 0b10 and 0b11
  * (0b01 is Reserved and behaves as 0b00, Use incoming).
@@ -497,42 +536,13 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   }
 
   // Substream selection (§5.2 S1CDMax, S1DSS).
-  let ssidUsed = t.ssid ?? 0;
-  if (t.ssid !== undefined) {
-    if (ste.s1CdMax === 0)
-      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid}.S1CDMax is 0: substreams are disabled`).fail;
-    if (t.ssid >= 2 ** ste.s1CdMax)
-      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `SubstreamID ${t.ssid} ≥ 2^S1CDMax (${2 ** ste.s1CdMax})`)
-        .fail;
-    if (t.ssid === 0 && ste.s1Dss === 0b10)
-      return abortWith(
-        engine,
-        t,
-        'F_STREAM_DISABLED',
-        {},
-        `STE ${t.sid}.S1DSS is 0b10: SubstreamID 0 is reserved for non-substream traffic`,
-      ).fail;
-  } else if (ste.s1CdMax > 0) {
-    if (ste.s1Dss === 0b00)
-      return abortWith(
-        engine,
-        t,
-        'F_STREAM_DISABLED',
-        {},
-        `STE ${t.sid}.S1DSS is 0b00: traffic without a SubstreamID is terminated`,
-      ).fail;
-    if (ste.s1Dss === 0b01) {
-      // Stage 1 bypassed for non-substream traffic.
-      return s2
-        ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2)
-        : {
-            outcome: 'bypass',
-            pa: t.address,
-            detail: `STE ${t.sid}.S1DSS is 0b01: stage 1 bypass for traffic without a SubstreamID`,
-          };
-    }
-    ssidUsed = 0;
-  }
+  const sub = selectSubstream(engine, t, ste);
+  if (isFail(sub)) return sub.fail;
+  if ('skipStage1' in sub)
+    return s2
+      ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2)
+      : { outcome: 'bypass', pa: t.address, detail: sub.skipStage1 };
+  const ssidUsed = sub.ssid;
 
   const cd = locateCd(engine, t, ste, ssidUsed, s2 ? stage2 : undefined);
   if (isFail(cd)) return cd.fail;
@@ -995,6 +1005,33 @@ export function prefetchConfig(engine: EngineContext, sid: number, ssid: number)
  */
 export function streamEntry(engine: EngineContext, t: Transaction): SteFields | { readonly fail: TransactionResult } {
   return locateSte(engine, t);
+}
+
+/**
+ * The substream checks a Translated transaction meets after its STE's EATS (§3.9.1.3, priorities
+ * 6 to 9): F_STREAM_DISABLED for a stage 1 stream's traffic the STE disables, and, for one that
+ * carries a PASID (SMMU_IDR3.PASIDTT), C_BAD_SUBSTREAMID and the fetch and check of its CD
+ * (through stage 2 when nested). The CD is fetched only to be checked: the Translated address is
+ * not translated at stage 1. Undefined when the transaction passes them.
+ */
+export function translatedSubstreamChecks(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+): TransactionResult | undefined {
+  if ((ste.config & 1) === 0)
+    return t.ssid === undefined
+      ? undefined
+      : abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid} has no stage 1: SubstreamIDs are not allowed`).fail;
+  const sub = selectSubstream(engine, t, ste);
+  if (isFail(sub)) return sub.fail;
+  if ('skipStage1' in sub || t.ssid === undefined) return undefined;
+  const params = (ste.config & 2) === 2 ? s2Params(engine, ste) : undefined;
+  const stage2 = params
+    ? (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'))
+    : undefined;
+  const cd = locateCd(engine, t, ste, sub.ssid, stage2);
+  return isFail(cd) ? cd.fail : undefined;
 }
 
 /**

@@ -169,13 +169,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: 'VMID wildcards (CR0.VMW, §3.17.6) are not modelled: CR0.VMW is stored and acknowledged, but TLB invalidations by VMID match the exact VMID',
   },
   {
-    id: 'pasidtt',
-    field: { register: 'IDR3', field: 'PASIDTT' },
-    section: '3.9.1.3',
-    registers: [],
-    what: 'PASIDs on ATS Translated transactions are not modelled: a Translated transaction is Data, Unprivileged and without a SubstreamID, as without PASIDTT',
-  },
-  {
     id: 'rme',
     field: { register: 'IDR0', field: 'RME_IMPL' },
     section: '3.25',

@@ -99,6 +99,8 @@ export const fwb = (ids: IdView): boolean => flag(ids, 'IDR3', 'FWB');
 export const mpam = (ids: IdView): boolean => flag(ids, 'IDR3', 'MPAM');
 /** IDR3.DPT: the Device Permission Table for Non-secure streams. */
 export const dpt = (ids: IdView): boolean => flag(ids, 'IDR3', 'DPT');
+/** IDR3.PASIDTT: ATS Translated transactions may carry a PASID (SMMUv3.4, §3.9.1.3). */
+export const pasidtt = (ids: IdView): boolean => flag(ids, 'IDR3', 'PASIDTT');
 /** IDR3.PBHA: Page-Based Hardware Attributes (the HWU bits of descriptors). */
 export const pbha = (ids: IdView): boolean => flag(ids, 'IDR3', 'PBHA');
 /** IDR3.S1PI: stage 1 permission indirections. */

@@ -142,6 +142,17 @@ export const DMA: EngineDef<'dma'> = {
           ),
         ],
       };
+    // §3.9.1.3: without SMMU_IDR3.PASIDTT the SMMU takes a Translated transaction as having no
+    // PASID (SSV == 0), Data and Unprivileged; the script says it carries one, so say what happens.
+    if (req.route === 'translated' && req.ssid !== undefined && !caps.pasidtt(engine.ids))
+      out.push(
+        diag(
+          'warning',
+          'dma.pasid',
+          `this SMMU does not take a PASID on ATS Translated transactions (SMMU_IDR3.PASIDTT == 0): the transaction is checked as one without a SubstreamID, Data and Unprivileged (§3.9.1.3)`,
+          ssidArg?.range ?? s.range,
+        ),
+      );
     const t = {
       sid: req.sid,
       ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),

@@ -396,3 +396,70 @@ dma write sid=5 iova=0x1010 translated
   assert.match(inst.summary(5) ?? '', /F_PERMISSION/, 'the Translated read is an instruction fetch at stage 2');
   assert.match(inst.summary(6) ?? '', /0x0*40001010/, 'a Translated write stays Data');
 });
+
+// --- PASIDs on Translated transactions (SMMU_IDR3.PASIDTT, §3.9.1.3) ----------------------------
+
+/** ATS, stage 2, 4-bit SubstreamIDs (IDR1.SSIDSIZE) and, with `pasidtt`, IDR3.PASIDTT (bit 16). */
+const pasidIds = (pasidtt: boolean) => ({
+  ...ATS_IDS,
+  IDR1: QEMU_IDS.IDR1 | (4 << 6),
+  IDR3: QEMU_IDS.IDR3 | (pasidtt ? 1 << 16 : 0),
+});
+
+test('§3.9.1.3 PASIDTT: a Translated transaction with a PASID keeps its Exe into Split-stage stage 2; without PASIDTT it is Data', () => {
+  const body = `tables 0x49000000
+map ttb=0x46000000 iova=0 pa=0x40000000 size=0x40000000 stage=2 tsz=24 sl0=1 xn
+cd 0x44000000 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=1 TTB0=0x05000000
+cd 0x44000040 V T0SZ=16 TG0=0 EPD1 IPS=5 AA64 R A ASID=2 TTB0=0x05000000
+ste 5 V Config=NESTED S1ContextPtr=0x04000000 S1CDMax=1 S1DSS=2 EATS=2 S2VMID=1 S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000
+dma exec sid=5 ssid=1 iova=0x1010 translated
+`;
+  const withPasid = runScript(CHECKED, body, pasidIds(true));
+  assert.match(withPasid.summary(6) ?? '', /F_PERMISSION/, 'the fetch meets stage 2 XN');
+  assert.ok(!withPasid.at(6).some((d) => d.startsWith('dma.pasid')), 'no dma.pasid warning with PASIDTT');
+  const without = runScript(CHECKED, body, pasidIds(false));
+  assert.match(without.summary(6) ?? '', /0x0*40001010/, 'without PASIDTT the fetch is a Data read');
+  assert.ok(
+    without.at(6).some((d) => d.startsWith('dma.pasid: ')),
+    without.at(6).join('\n'),
+  );
+});
+
+test('§3.9.1.3 PASIDTT: the substream checks of a Translated transaction, configuration events only with REC_CFG_ATS', () => {
+  const body = `cd 0x44000040 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=2 TTB0=0x45000000
+ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 S1CDMax=2 S1DSS=2 EATS=1
+ste 6 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=1
+dma read sid=5 ssid=1 iova=0x80005010 translated
+dma read sid=5 ssid=2 iova=0x80005010 translated
+dma read sid=5 ssid=0 iova=0x80005010 translated
+dma read sid=5 ssid=4 iova=0x80005010 translated
+dma read sid=6 ssid=1 iova=0x80005010 translated
+`;
+  const quiet = runScript(CHECKED, body, pasidIds(true));
+  assert.match(quiet.summary(4) ?? '', /bypass|0x0*80005010/, 'CD 1 is valid: Full ATS passes the address');
+  assert.match(quiet.summary(5) ?? '', /C_BAD_CD/, 'CD 2 is not valid');
+  assert.match(quiet.summary(6) ?? '', /F_STREAM_DISABLED/, 'SubstreamID 0 with S1DSS == 0b10');
+  assert.match(quiet.summary(7) ?? '', /C_BAD_SUBSTREAMID/, 'SubstreamID 4 ≥ 2^S1CDMax');
+  assert.match(quiet.summary(8) ?? '', /C_BAD_SUBSTREAMID/, 'S1CDMax == 0');
+  assert.deepEqual(quiet.events(), [], 'without CR2.REC_CFG_ATS nothing is recorded');
+  // ATSRECERR (IDR0 bit 23) makes CR2.REC_CFG_ATS writable (§6.3.1, §6.3.12).
+  const recorded = runScript(prelude('SMMUEN|CMDQEN|EVENTQEN|ATSCHK', 'RECINVSID|REC_CFG_ATS'), body, {
+    ...pasidIds(true),
+    IDR0: ATS_IDS.IDR0 | (1 << 23),
+  });
+  assert.deepEqual(recorded.events(), ['C_BAD_CD', 'F_STREAM_DISABLED', 'C_BAD_SUBSTREAMID', 'C_BAD_SUBSTREAMID']);
+  // Without PASIDTT the PASID is not seen: every one of them passes as SSV == 0 traffic of CD 0.
+  const without = runScript(CHECKED, body, pasidIds(false));
+  for (const n of [4, 5, 6, 7, 8]) assert.match(without.summary(n) ?? '', /0x0*80005010/, `line ${n}`);
+});
+
+test('§3.9.1.3: a Translated transaction without a SubstreamID to a stream whose S1DSS disables such traffic is F_STREAM_DISABLED', () => {
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 S1CDMax=1 S1DSS=0 EATS=1
+dma read sid=5 iova=0x80005010 translated
+`,
+    pasidIds(false),
+  );
+  assert.match(r.summary(2) ?? '', /F_STREAM_DISABLED/);
+});
