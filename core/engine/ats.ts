@@ -9,8 +9,9 @@
  * invalidation leaves the device using the old one, which `stale.atc` reports as `stale.tlb` does
  * for the TLB.
  *
- * Not modelled (docs/engine.md#ats): DPT checks of STE.EATS == 0b11 streams
- * (treated as Full ATS), Secure streams, attribute stashing and PRI after a failed request. The
+ * Translated transactions of STE.EATS == 0b11 streams meet the DPT check (dpt-check.ts).
+ *
+ * Not modelled (docs/engine.md#ats): Secure streams, attribute stashing and PRI after a failed request. The
  * STE's INSTCFG/PRIVCFG overrides are applied by the translation (withStreamOverrides), which gives
  * a Translation Request the permissions of §13.7.1.
  */
@@ -22,6 +23,7 @@ import type { EngineContext, Transaction } from './context';
 import { recordEvent } from './event-queue';
 import { F } from './registers';
 import { DENYING_FAULTS, type AtcEntry, type AtsMode } from './atc';
+import { dptCheck, recordDptLookupFault } from './dpt-check';
 import {
   stage1Ipa,
   streamEntry,
@@ -64,12 +66,15 @@ const EATS_NAMES = ['0b00 (ATS disabled)', '0b01 (Full ATS)', '0b10 (Split-stage
 
 /**
  * STE.EATS as it takes effect (§5.2 EATS): 0b00 when the SMMU has no ATS (the field is then
- * IGNORED), when the STE does not translate (Config 0b100), and 0b1x while CR0.ATSCHK is 0.
+ * IGNORED), when the STE does not translate (Config 0b100), 0b1x while CR0.ATSCHK is 0, and 0b11
+ * without SMMU_IDR3.DPT.
  */
 function effectiveEats(engine: EngineContext, ste: SteFields): number {
   if (!caps.ats(engine.ids) || ste.config === 0b100) return 0;
   const atschk = engine.field(F.ATSCHK) === 1n;
   if (ste.eats >= 0b10 && !atschk) return 0;
+  // §5.2 EATS 0b11: Reserved for a Non-secure STE without SMMU_IDR3.DPT, and behaves as 0b00.
+  if (ste.eats === 0b11 && !caps.dpt(engine.ids)) return 0;
   return ste.eats;
 }
 
@@ -226,6 +231,27 @@ export function translatedTransaction(engine: EngineContext, t: Transaction): Tr
   // permission is checked there, so it makes no difference to the model.)
   if (eats === 0b10)
     return run(engine, 'translated', () => translateStage2(engine, withStreamOverrides(engine, tt, ste), ste));
+  if (eats === 0b11 && tt.address < 1n << BigInt(engine.oas)) {
+    // §3.9.1.3 priority 12, §3.24.1: Full ATS whose Translated traffic the DPT must grant.
+    const v = dptCheck(engine, tt.address, tt.access.write, ste);
+    if (v.kind === 'lookup') {
+      recordDptLookupFault(engine, tt.address, v.fault, v.level);
+      return forbidden(
+        `the DPT check failed with a DPT lookup fault, ${v.fault} at level ${v.level}: ${v.detail} (§3.24.4)`,
+      );
+    }
+    if (v.kind === 'device-access')
+      return forbidden(`the DPT check failed with a Device Access fault: ${v.detail} (§3.24.1)`);
+    if (v.kind === 'not-modelled')
+      engine.log({
+        kind: 'note',
+        text: v.detail,
+        section: '3.24.3.1.2',
+        severity: 'warning',
+        code: 'dpt.not-modelled',
+      });
+    return pass(`STE ${tt.sid}.EATS is ${EATS_NAMES[eats]}: ${v.detail}`);
+  }
   return pass(`STE ${tt.sid}.EATS is ${EATS_NAMES[eats]}: Translated traffic bypasses`);
 }
 

@@ -302,11 +302,11 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   // Until this change it fell through to a default case that completed with no effect and no word.
   CMD_DPTI_ALL: {
     notModelled:
-      'DPT checks (SMMUv3.3 DPT, §3.24) are not modelled: no DPT information is cached, so there is none to remove, and transactions are not checked against a DPT',
+      'the model keeps no DPT TLB (SMMUv3.3 DPT, §3.24.2: every DPT check walks the DPT), so there is no cached DPT information to remove',
   },
   CMD_DPTI_PA: {
     notModelled:
-      'DPT checks (SMMUv3.3 DPT, §3.24) are not modelled: no DPT information is cached, so there is none to remove (Address, SIZE and Leaf are not decoded: their positions are not in the text of §4.6.2)',
+      'the model keeps no DPT TLB (SMMUv3.3 DPT, §3.24.2: every DPT check walks the DPT), so there is no cached DPT information to remove (Address, SIZE and Leaf are not decoded: their positions are not in the text of §4.6.2)',
   },
 };
 

@@ -52,6 +52,7 @@ export const R = {
   STRTAB_BASE_CFG: getRegister('STRTAB_BASE_CFG'),
   DPT_BASE: getRegister('DPT_BASE'),
   DPT_BASE_CFG: getRegister('DPT_BASE_CFG'),
+  DPT_CFG_FAR: getRegister('DPT_CFG_FAR'),
   CMDQ_BASE: getRegister('CMDQ_BASE'),
   CMDQ_PROD: getRegister('CMDQ_PROD'),
   CMDQ_CONS: getRegister('CMDQ_CONS'),
@@ -101,4 +102,5 @@ export const F = {
   EVENTQ_IRQEN: ref('IRQ_CTRLACK', 'EVENTQ_IRQEN'),
   PRIQ_IRQEN: ref('IRQ_CTRLACK', 'PRIQ_IRQEN'),
   GERROR_IRQEN: ref('IRQ_CTRLACK', 'GERROR_IRQEN'),
+  GERROR_DPT_ERR: ref('GERROR', 'DPT_ERR'),
 } as const;

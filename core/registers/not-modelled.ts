@@ -87,10 +87,10 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'dpt',
     field: { register: 'IDR3', field: 'DPT' },
     section: '3.24',
-    // SMMU_DPT_BASE, DPT_BASE_CFG and DPT_CFG_FAR are modelled (core/registers/dpt.ts), and so
-    // are CMD_DPTI_ALL and CMD_DPTI_PA as legal commands; the DPT check is not.
+    // The DPT registers, CMD_DPTI_ALL/PA and the DPT check of EATS == 0b11 Translated traffic are
+    // modelled (core/engine/dpt-check.ts); Level 0 Block entries are not decoded.
     registers: [],
-    what: 'DPT checks (§3.24) are not made: the DPT checks ATS Translated transactions of streams with STE.EATS == 0b11, which the model does not issue, so no DPT is walked, no DPT lookup fault is recorded in SMMU_DPT_CFG_FAR or SMMU_GERROR.DPT_ERR, and CMD_DPTI_ALL and CMD_DPTI_PA find no cached DPT information to remove. The DPT registers are modelled, and enabling CR0.DPT_WALK_EN with an invalid SMMU_DPT_BASE_CFG is reported (dpt.config)',
+    what: 'Level 0 Block entries of the DPT (§3.24.3.1.2) are not decoded, because their field positions are only in a figure: a DPT check that reaches one is not made, is reported (dpt.not-modelled) and lets the transaction pass. The model keeps no DPT TLB, so CMD_DPTI_ALL and CMD_DPTI_PA find nothing to remove',
   },
   {
     id: 's2pi',

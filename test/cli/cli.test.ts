@@ -246,7 +246,7 @@ test('a configuration advertising what the model does not implement: check names
   );
   assert.match(
     warned[0] ?? '',
-    /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but DPT checks \(§3\.24\) are not made/,
+    /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded/,
   );
   assert.match(c.out, /note: atos \(SMMU_IDR0\.ATOS\) is advertised, but .*\(accepted: a full SMMUv3\.2 has ATOS/);
 

@@ -284,7 +284,7 @@ test('a feature the model does not implement is a warning that names it, at the 
   );
   assert.match(
     r.find((d) => d.code === 'config.not-modelled-dpt')!.message,
-    /DPT checks \(§3\.24\) are not made: the DPT checks ATS Translated transactions .*The DPT registers are modelled/,
+    /Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded.*dpt\.not-modelled/,
   );
   // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian, HTTU with HAFT.
   const enums = loadConfig(

@@ -202,7 +202,7 @@ test('a default configuration or a queue descriptor config line that advertises 
   );
   assert.match(
     got[0]!.message,
-    /: configuration \/w\/dpt\.smmu\.json: dpt \(SMMU_IDR3\.DPT\) is advertised, but DPT checks/,
+    /: configuration \/w\/dpt\.smmu\.json: dpt \(SMMU_IDR3\.DPT\) is advertised, but Level 0 Block entries of the DPT/,
   );
   const byName: ScriptDiagnostic[] = [];
   applyDefaultConfig(choice('smmuv3.2-full'), host.readFile, byName);

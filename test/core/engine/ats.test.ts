@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
 import { Engine } from '../../../core/engine/engine';
 import { decodeEvent } from '../../../core/events/codec';
+import { getRegister } from '../../../core/registers/table';
 import { run, type Observation } from '../../../core/script/interpreter';
 import { analyzeScript } from '../../../core/script/resolve';
 import { config, QEMU_IDS } from '../../harness/helpers';
@@ -462,4 +463,123 @@ dma read sid=5 iova=0x80005010 translated
     pasidIds(false),
   );
   assert.match(r.summary(2) ?? '', /F_STREAM_DISABLED/);
+});
+
+// --- DPT checks of STE.EATS == 0b11 streams (§3.24, §3.9.1.3) --------------------------------------
+
+/** ATS with SMMU_IDR3.DPT (bit 15). */
+const DPT_IDS = { ...ATS_IDS, IDR3: QEMU_IDS.IDR3 | (1 << 15) };
+/**
+ * A DPT of 32 bits with 1 GB level 0 entries and 4 KB granules: level 0 (4 entries) at 0x47000000,
+ * entry 1 (PA 0x40000000-0x7FFFFFFF) a Table entry to the level 1 table at 0x48100000 (2^17
+ * entries, 1 MB); entry 2 Invalid (0b10), entry 3 a Block entry. Level 1 entry 2 (PA 0x40004000 and
+ * 0x40005000): upper granule readable by any VMID (A = 0b10, AC1 = 0b10, W1 = 0), lower No Access;
+ * entry 3 (0x40006000, 0x40007000): upper granule read-write for VMID 7 only (AC1 = 0b00). The
+ * DPT registers are written first: they are read-only once DPT_WALK_EN is 1 (§6.3.46).
+ */
+const dptPrelude = (cr0: string) => `
+write64 DPT_BASE 0x47000000
+write32 DPT_BASE_CFG L0DPTSZ=L0_30BIT|DPTGS=DPTGS_4KB|DPTPS=DPTPS_32BIT${prelude(cr0)}mem write64 0x47000008 0x48100003
+mem write64 0x47000010 0x2
+mem write64 0x47000018 0x1
+mem write64 0x48100010 0x0000000800000002
+mem write64 0x48100018 0x0007001000000002
+`;
+const DPT_ON = dptPrelude('SMMUEN|CMDQEN|EVENTQEN|ATSCHK|DPT_WALK_EN');
+
+test('§3.24.1: EATS 0b11 Translated traffic passes only where the DPT grants it (No Access, W, VMID)', () => {
+  const r = runScript(
+    DPT_ON,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=3
+ste 6 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=3 DPT_VMATCH=2
+dma read sid=5 iova=0x40005010 translated
+dma write sid=5 iova=0x40005010 translated
+dma read sid=5 iova=0x40004010 translated
+dma read sid=5 iova=0x00010000 translated
+dma read sid=5 iova=0x40007010 translated
+dma write sid=6 iova=0x40007010 translated
+`,
+    DPT_IDS,
+  );
+  const s = (n: number) => r.summary(n) ?? '';
+  assert.match(s(3), /0x0*40005010.*the DPT grants the read/);
+  assert.match(s(4), /F_TRANSL_FORBIDDEN.*Device Access fault.*does not permit writes.*W1 is 0/);
+  assert.match(s(5), /F_TRANSL_FORBIDDEN.*No Access to the lower granule/);
+  assert.match(s(6), /F_TRANSL_FORBIDDEN.*level 0 entry .* is No Access/);
+  assert.match(s(7), /F_TRANSL_FORBIDDEN.*VMID 7.*DPT_VMATCH 0b00 requires STE.S2VMID \(0\) to match/);
+  assert.match(s(8), /0x0*40007010/, 'DPT_VMATCH 0b10: the VMID need not match, and W1 is 1');
+  assert.deepEqual(r.events(), [
+    'F_TRANSL_FORBIDDEN',
+    'F_TRANSL_FORBIDDEN',
+    'F_TRANSL_FORBIDDEN',
+    'F_TRANSL_FORBIDDEN',
+  ]);
+  assert.equal(r.engine.smmu.value(getRegister('DPT_CFG_FAR')), 0n, 'Device Access faults are not lookup faults');
+});
+
+test('§3.24.4: DPT lookup faults go to SMMU_DPT_CFG_FAR (the first while FAULT is 1) and GERROR.DPT_ERR', () => {
+  const r = runScript(
+    DPT_ON,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=3
+dma read sid=5 iova=0x80001000 translated
+mem abort 0x48100000 0x1000
+dma read sid=5 iova=0x40005010 translated
+`,
+    DPT_IDS,
+  );
+  assert.match(r.summary(2) ?? '', /F_TRANSL_FORBIDDEN.*DPT_WALK_FAULT at level 0/);
+  assert.match(r.summary(4) ?? '', /F_TRANSL_FORBIDDEN.*DPT_EABT at level 1/);
+  // FADDR 0x80001, DPT_FAULTCODE 0b0001 (DPT_WALK_FAULT), LEVEL 0, FAULT 1: the second fault is not recorded.
+  assert.equal(r.engine.smmu.value(getRegister('DPT_CFG_FAR')), 0x80001011n);
+  assert.equal((r.engine.smmu.value(getRegister('GERROR')) >> 10n) & 1n, 1n);
+  const off = runScript(
+    dptPrelude('SMMUEN|CMDQEN|EVENTQEN|ATSCHK'),
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=3
+dma read sid=5 iova=0x40005010 translated
+`,
+    DPT_IDS,
+  );
+  assert.match(off.summary(2) ?? '', /DPT_DISABLED at level 0/);
+  assert.equal(off.engine.smmu.value(getRegister('DPT_CFG_FAR')), 0x40005001n);
+});
+
+test('§5.2 EATS 0b11: Reserved as 0b00 without SMMU_IDR3.DPT; a Level 0 Block entry is reported as not modelled', () => {
+  const r = runScript(
+    CHECKED,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=3
+dma read sid=5 iova=0x40005010 translated
+`,
+  );
+  assert.match(r.summary(2) ?? '', /F_TRANSL_FORBIDDEN.*EATS is effectively 0b00/);
+  const block = runScript(
+    DPT_ON,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=3
+dma read sid=5 iova=0xC0000010 translated
+`,
+    DPT_IDS,
+  );
+  assert.match(block.summary(2) ?? '', /0x0*C0000010/);
+  assert.ok(
+    block.at(2).some((d) => d.startsWith('dpt.not-modelled: ')),
+    block.at(2).join('\n'),
+  );
+});
+
+test('§3.24.3.1.4: Level 1 entries: a Reserved AC or a set MBZ bit is Invalid; Contig makes AC0/W0/VMID0 govern the region', () => {
+  const r = runScript(
+    DPT_ON,
+    `ste 5 V Config=S1_TRANS S1ContextPtr=0x44000000 EATS=3
+mem write64 0x48100020 0x000000000000000D
+mem write64 0x48100028 0x0000000000000023
+mem write64 0x48100030 0x000000000000021B
+dma read sid=5 iova=0x40008010 translated
+dma read sid=5 iova=0x4000A010 translated
+dma write sid=5 iova=0x4000D010 translated
+`,
+    DPT_IDS,
+  );
+  assert.match(r.summary(5) ?? '', /DPT_WALK_FAULT at level 1.*AC0 is 0b11, Reserved/);
+  assert.match(r.summary(6) ?? '', /DPT_WALK_FAULT at level 1.*an MBZ bit is set/);
+  // 0x21B: A = 0b11, AC0 = 0b10, W0 = 1, Contig = 0b0010 (2 MB): the upper granule follows AC0/W0.
+  assert.match(r.summary(7) ?? '', /0x0*4000D010.*the DPT grants the write/);
 });
