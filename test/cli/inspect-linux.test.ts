@@ -158,6 +158,20 @@ test(
       }
       assert.ok(agree > 0, 'none of the IOVAs QEMU translated is mapped now');
 
+      // The text prints a run of identical STEs once: Linux's 255 abort STEs are two runs around
+      // the device's, not 255 decoded STEs.
+      const text = await smmuAsync(60_000, 'inspect', '--gdb', `127.0.0.1:${guest.port}`);
+      assert.equal(text.code, 0, text.err);
+      const steLines = text.out.split('\n').filter((l) => /^ {2}STE /.test(l));
+      assert.deepEqual(
+        steLines.map((l) => l.replace(/ at 0x[0-9A-F]+(\.\.0x[0-9A-F]+)?:/, ':').replace(/CD at 0x[0-9A-F]+/, 'CD')),
+        [
+          '  STE 0..7: abort (no event), 8 identical STEs',
+          '  STE 8: stage 1 translate, CD, 1 CD',
+          '  STE 9..255: abort (no event), 247 identical STEs',
+        ],
+      );
+
       // The replay of the guest's own trace: the model agrees with QEMU on every register access
       // (no error); the translations cannot be checked from a log without guest memory, and the
       // replay says so instead of claiming them.
