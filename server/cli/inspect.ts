@@ -5,7 +5,7 @@
  * (usage, connection, a stub that is not QEMU's).
  */
 import { VIRT_SMMU_BASE } from '../../core/guest/ops';
-import { inspectLive, type Finding, type Inspection } from '../../core/inspect/live';
+import { inspectLive, type Finding, type Inspection, type SteReading } from '../../core/inspect/live';
 import { hex, symbolic } from '../../core/registers/codec';
 import { formatStructure, type DecodedStructure } from '../../core/structures/decode-words';
 import { counted, severityCounts } from '../../core/text/plural';
@@ -78,8 +78,13 @@ function printText(where: string, base: bigint, live: LiveSmmu, i: Inspection, f
     out.push(
       `Stream table (fields that are 0 are not shown): ${t.twoLevel ? `2-level (SPLIT ${t.split})` : 'linear'} at ${h(t.address)}, ${counted(2 ** t.log2, 'StreamID')}: ${counted(i.stes.length, 'valid STE')}`,
     );
-    for (const s of i.stes) {
-      out.push(`  STE ${s.sid} at ${h(s.address)}: ${s.summary}`);
+    for (const run of sameSteRuns(i.stes)) {
+      const [s, last] = [run[0]!, run[run.length - 1]!];
+      out.push(
+        run.length === 1
+          ? `  STE ${s.sid} at ${h(s.address)}: ${s.summary}`
+          : `  STE ${s.sid}..${last.sid} at ${h(s.address)}..${h(last.address)}: ${s.summary}, ${run.length} identical STEs`,
+      );
       out.push(...indent(formatStructure(nonZero(s.decoded)), 4));
     }
   }
@@ -107,6 +112,21 @@ function printText(where: string, base: bigint, live: LiveSmmu, i: Inspection, f
     `${severityCounts(errors, warnings, findings.length - errors - warnings)}; ${i.bytesRead} bytes of guest memory read`,
   );
   process.stdout.write(out.join('\n') + '\n');
+}
+
+/**
+ * Consecutive StreamIDs whose STEs are the same 64 bytes, as runs: a driver fills a level 2 array
+ * with one STE (Linux: 255 abort STEs around the one of a device), which the text prints once.
+ */
+function sameSteRuns(stes: readonly SteReading[]): SteReading[][] {
+  const runs: SteReading[][] = [];
+  for (const s of stes) {
+    const run = runs[runs.length - 1];
+    const prev = run?.[run.length - 1];
+    if (run && prev && prev.sid + 1 === s.sid && prev.words.every((w, k) => w === s.words[k])) run.push(s);
+    else runs.push([s]);
+  }
+  return runs;
 }
 
 /** A structure's fields that are not 0 (the text output; --json has them all). */

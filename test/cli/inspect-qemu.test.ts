@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { test } from 'node:test';
-import { parseQemuTrace } from '../../core/trace/parse-qemu';
-import type { AccessRecord } from '../../core/trace/types';
 import { smmuAsync } from '../harness/cli-harness';
-import { bootLiveGuest } from '../harness/live-guest';
+import { bootLiveGuest, lastAccesses } from '../harness/live-guest';
 
 function requireQemu(): void {
   const r = spawnSync('qemu-system-aarch64', ['--version'], { encoding: 'utf8' });
@@ -48,13 +46,6 @@ interface Json {
 
 const field = (d: { fields: { name: string; value: string }[] }, name: string) =>
   d.fields.find((f) => f.name === name)?.value;
-
-/** The guest's last access of each register offset in QEMU's trace (page 1 folded onto page 0 by QEMU). */
-function lastAccesses(trace: string): Map<number, AccessRecord> {
-  const last = new Map<number, AccessRecord>();
-  for (const r of parseQemuTrace(trace).records) if (r.kind === 'access') last.set(r.offset, r);
-  return last;
-}
 
 test(
   'inspect reads what the guest wrote: registers as QEMU traced them, the STE, CD and page tables the script built',

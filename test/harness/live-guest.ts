@@ -11,6 +11,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPORT_END } from '../../core/guest/ops';
+import { parseQemuTrace } from '../../core/trace/parse-qemu';
+import type { AccessRecord } from '../../core/trace/types';
 import { fileHost } from '../../server/file-host';
 import { buildScriptProgram, DEFAULT_QEMU_MEMORY } from '../../server/qemu/check-on-qemu';
 import { qemuArgs } from '../../server/qemu/process';
@@ -52,7 +54,26 @@ export async function bootLiveGuest(script: string, timeoutMs = 30_000): Promise
     '-gdb',
     `tcp:127.0.0.1:${port}`,
   ];
-  const child = spawn('qemu-system-aarch64', args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  return startQemu({ args, dir, uart, trace, port, ready: REPORT_END, timeoutMs, what: script });
+}
+
+/**
+ * Start QEMU (`args` name `uart` and `trace` as its serial file and trace log and listen on `port`)
+ * and wait until the UART shows `ready`; the guest keeps running. `dir` is removed by `stop()`.
+ */
+export async function startQemu(o: {
+  args: string[];
+  dir: string;
+  uart: string;
+  trace: string;
+  port: number;
+  ready: string;
+  /** Printed instead of `ready` when the guest failed: no need to wait for the time limit. */
+  failure?: string;
+  timeoutMs: number;
+  what: string;
+}): Promise<LiveGuest> {
+  const child = spawn('qemu-system-aarch64', o.args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => (stderr += d));
@@ -64,17 +85,30 @@ export async function bootLiveGuest(script: string, timeoutMs = 30_000): Promise
     } catch {
       // Already gone.
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(o.dir, { recursive: true, force: true });
   };
   const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'latin1') : '');
-  const deadline = Date.now() + timeoutMs;
-  while (!read(uart).includes(REPORT_END)) {
-    if (exited || Date.now() > deadline) {
-      const why: string = exited ? `QEMU exited: ${stderr}` : 'the guest did not finish its report in time';
+  const deadline = Date.now() + o.timeoutMs;
+  while (!read(o.uart).includes(o.ready)) {
+    const failed = o.failure !== undefined && read(o.uart).includes(o.failure);
+    if (exited || failed || Date.now() > deadline) {
+      const why: string = exited
+        ? `QEMU exited: ${stderr}`
+        : failed
+          ? `the guest printed "${o.failure}"`
+          : `the guest did not print "${o.ready}" in time`;
+      const uart = read(o.uart).slice(-2000);
       stop();
-      assert.fail(`${script}: ${why}\n${read(uart).slice(-2000)}`);
+      assert.fail(`${o.what}: ${why}\n${uart}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, trace: () => read(trace), uart: () => read(uart), stop };
+  return { port: o.port, trace: () => read(o.trace), uart: () => read(o.uart), stop };
+}
+
+/** The guest's last access of each register offset in QEMU's trace (page 1 folded onto page 0 by QEMU). */
+export function lastAccesses(trace: string): Map<number, AccessRecord> {
+  const last = new Map<number, AccessRecord>();
+  for (const r of parseQemuTrace(trace).records) if (r.kind === 'access') last.set(r.offset, r);
+  return last;
 }

@@ -11,23 +11,14 @@ import * as net from 'node:net';
 import { test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { parseQemuTrace } from '../../../core/trace/parse-qemu';
-import type { AccessRecord } from '../../../core/trace/types';
 import type { SessionRegistersResult } from '../../../server/lsp/lsp-ext';
 import { smmuAsync } from '../../harness/cli-harness';
 import { startClient } from '../../harness/dap-harness';
-import { bootLiveGuest, freePort } from '../../harness/live-guest';
+import { bootLiveGuest, freePort, lastAccesses } from '../../harness/live-guest';
 
 function requireQemu(): void {
   const r = spawnSync('qemu-system-aarch64', ['--version'], { encoding: 'utf8' });
   assert.equal(r.status, 0, 'qemu-system-aarch64 is not installed: run scripts/setup-qemu.sh');
-}
-
-/** The guest's last access of each register offset in QEMU's trace (page 1 folded onto page 0 by QEMU). */
-function lastAccesses(trace: string): Map<number, AccessRecord> {
-  const last = new Map<number, AccessRecord>();
-  for (const r of parseQemuTrace(trace).records) if (r.kind === 'access') last.set(r.offset, r);
-  return last;
 }
 
 /** Attach as VS Code does (configurationDone after `initialized`) and wait for the stop. */
