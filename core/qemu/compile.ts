@@ -203,31 +203,39 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
     words?.push({ addr, value: v >>> 0 });
     write32(addr, v);
   };
+  // Pages the model read as structures (STEs, CDs, tables, queues) in earlier statements.
+  const structurePages = new Set<number>();
+  const read = (addr: number) => {
+    const page = Math.floor(addr / 4096);
+    touched.add(page);
+    if (walked) walked.add(page);
+    else structurePages.add(page);
+  };
   const read32 = memory.read32.bind(memory);
   memory.read32 = (addr: number) => {
-    touched.add(Math.floor(addr / 4096));
-    walked?.add(Math.floor(addr / 4096));
+    read(addr);
     return read32(addr);
   };
   const readWords = memory.readWords.bind(memory);
   memory.readWords = (addr: number, out: Uint32Array | number[], n: number) => {
-    touched.add(Math.floor(addr / 4096));
-    walked?.add(Math.floor(addr / 4096));
+    read(addr);
     readWords(addr, out, n);
   };
   const pageWords = memory.pageWords.bind(memory);
   memory.pageWords = (addr: number) => {
-    touched.add(Math.floor(addr / 4096));
-    walked?.add(Math.floor(addr / 4096));
+    read(addr);
     return pageWords(addr);
   };
-  // The transaction a `dma` statement made and the model's answer; the pages its translation read.
+  // The transaction a `dma` statement made and the model's answer; the pages its translation may
+  // depend on: every page it read, and every page the model read as a structure or table before.
+  // A TLB, walk cache or configuration cache hit reads nothing, while QEMU, whose caching differs,
+  // may walk those tables again; a landing pattern there would change QEMU's translation.
   const made: { dma?: { t: Transaction; r: TransactionResult; walked: ReadonlySet<number> } } = {};
   let walked: Set<number> | undefined;
   const translate = engine.translate.bind(engine);
   engine.translate = (t: Transaction) => {
     const r = translate(t);
-    made.dma = { t, r, walked: walked ?? new Set() };
+    made.dma = { t, r, walked: new Set([...structurePages, ...(walked ?? [])]) };
     return r;
   };
   const lastTransfer = () => made.dma;
@@ -319,6 +327,7 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
       const activityBefore = engine.activity.length;
       const r = run([s], engine, state, lastWrite);
       const transfer = lastTransfer();
+      for (const page of walked ?? []) structurePages.add(page);
       walked = undefined;
       // A transfer with a payload (`data=`, `size=`) is several transactions with bytes to compare:
       // the edu route runs one 8-byte transaction per statement today.

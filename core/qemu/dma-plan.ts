@@ -122,7 +122,7 @@ export interface DmaPlanInput {
   readonly drift: number;
   /** Whether a physical range is guest RAM the program may touch. */
   readonly inRam: (start: bigint, end: bigint) => boolean;
-  /** Pages (4 KB numbers) the model read to translate this transaction: a landing check there would change the translation. */
+  /** Pages (4 KB numbers) the translation may depend on (read for it, or read as structures before, caches hide re-reads): a landing check there could change the translation. */
   readonly walked: ReadonlySet<number>;
   /** The model's memory, a doubleword (to put back after the landing check). */
   readonly memory: (address: bigint) => bigint;

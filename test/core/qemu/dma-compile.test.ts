@@ -129,6 +129,16 @@ test('no landing check without RAM to put it in, nor where the transaction\u2019
   assert.equal(c.dmas[0]?.data, undefined);
 });
 
+test('no landing check on a table page a cache hit did not read again: QEMU may walk it', () => {
+  // The read walks and fills the TLB; the write hits it and reads no table, but its PA is the
+  // level 0 table QEMU (whose caching differs) may read again for it.
+  const c = compile(
+    `${STAGE1}\nmap ttb=0x45000000 iova=0x10001000 pa=0x45000000\ndma read sid=8 iova=0x10001000\ndma write sid=8 iova=0x10001008\n`,
+  );
+  assert.equal(c.dmas[1]?.model.pa, 0x4500_0008n);
+  assert.equal(c.dmas[1]?.data, undefined);
+});
+
 test('a faulting dma reads the event queue slots QEMU may have written: twice the model\u2019s records plus every record before', () => {
   const c = compile(
     `${STAGE1}\ndma read sid=8 iova=0x20000000\nexpect event F_TRANSLATION StreamID=8 InputAddr=0x20000000 RnW=1\ndma write sid=8 iova=0x20000004\n`,
