@@ -21,7 +21,7 @@ import type { CdFields } from '../structures/cd';
 import type { Access, WalkOk, WalkResult } from '../translation/types';
 import { atosAttributes, DEFAULT_INPUT, type AtosAttributes } from './atos-attributes';
 import type { EngineContext, Transaction } from './context';
-import { atosWalks, streamEntry, type TransactionResult } from './transaction';
+import { atosWalks, FAULT_EVENTS, streamEntry, type TransactionResult } from './transaction';
 
 const CTRL = getRegister('GATOS_CTRL');
 const SID = getRegister('GATOS_SID');
@@ -170,14 +170,6 @@ function lookup(engine: EngineContext, t: Transaction, type: LookupType): Outcom
   const log2 = Math.min(log2Of(w.leaf1.size), log2Of(leaf2.size));
   return successPar(w.pa, log2, atosAttributes(stage1Attr(cd, w.leaf1), leaf2, fwb), 'PA');
 }
-
-const FAULT_EVENTS = {
-  translation: 'F_TRANSLATION',
-  addressSize: 'F_ADDR_SIZE',
-  accessFlag: 'F_ACCESS',
-  permission: 'F_PERMISSION',
-  walkEabt: 'F_WALK_EABT',
-} as const;
 
 /** The stage 1 leaf's attributes: CD.MAIR's Attr<AttrIndx> byte and the leaf's Shareability. */
 function stage1Attr(cd: CdFields, leaf: WalkOk): { readonly mair: number; readonly sh: number } {

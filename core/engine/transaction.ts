@@ -369,7 +369,8 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
   });
 }
 
-const FAULT_EVENTS: Record<WalkFault['kind'], EventName> = {
+/** The event of each walk fault (§7.3.12–§7.3.16); ATOS_PAR.FAULTCODE uses the same codes (§9.1.5). */
+export const FAULT_EVENTS: Record<WalkFault['kind'], EventName> = {
   translation: 'F_TRANSLATION',
   addressSize: 'F_ADDR_SIZE',
   accessFlag: 'F_ACCESS',
