@@ -171,7 +171,7 @@ const PAR_FIELDS: readonly FieldDef[] = [
     msb: 63,
     lsb: 56,
     description:
-      'Memory attributes of the translation, in MAIR format, without STE overrides (§9.1.4). The model computes them from CD.MAIR and the stage 2 MemAttr as docs/engine.md#atos says, and where it cannot (STE.S2FWB, stage 1 bypassed) reports the choice it made.',
+      'Memory attributes of the translation, in MAIR format, without STE overrides (§9.1.4): CD.MAIR’s Attr<AttrIndx> at stage 1, the stage 2 MemAttr with RA = WA = 1 and TR = 0, the two combined (§13.1.5). With stage 1 bypassed (S1DSS) the model gives the default input attributes (§13.1.3); where it cannot compute them (STE.S2FWB = 1, an encoding it does not decode) it gives Device-nGnRnE, Outer Shareable and warns (docs/engine.md#atos-9).',
     openValues: true,
     when: onSuccess,
   },

@@ -113,7 +113,9 @@ export function registerMarkdown(reg: RegisterDef): string {
   lines.push('', behaviourText(reg.behaviour));
   if (reg.fields.length) {
     lines.push('', '| Bits | Field | Meaning |', '|---|---|---|');
-    for (const f of [...reg.fields].sort((a, b) => b.lsb - a.lsb)) lines.push(fieldRow(f));
+    // One layout after the other (FieldDef.when), then the fields all layouts share; high bits first.
+    const layout = (f: FieldDef) => (f.when ? f.when.equals : Number.MAX_SAFE_INTEGER);
+    for (const f of [...reg.fields].sort((a, b) => layout(a) - layout(b) || b.lsb - a.lsb)) lines.push(fieldRow(f));
     const res0 = res0Text(reg);
     if (res0) lines.push('', res0);
   }
