@@ -116,32 +116,50 @@ function registerDescription(reg: RegisterDef): string {
   return parts.join(' ');
 }
 
+/**
+ * The layouts of a register: one, or for SMMU_GATOS_PAR one per value of FAULT (FieldDef.when,
+ * §6.3.40). The first is the register; each other is an SVD alternate register at the same
+ * offset, named after its selector (GATOS_PAR_FAULT1_LO), so that no two fields of one SVD register overlap.
+ */
+function layoutsOf(reg: RegisterDef): { readonly suffix: string; readonly fields: readonly FieldDef[] }[] {
+  const selectors = [...new Map(reg.fields.flatMap((f) => (f.when ? [[`${f.when.field}${f.when.equals}`, f.when]] : []))).values()];
+  if (!selectors.length) return [{ suffix: '', fields: reg.fields }];
+  return selectors.map((w, i) => ({
+    suffix: i === 0 ? '' : `_${w.field}${w.equals}`,
+    fields: reg.fields.filter((f) => !f.when || (f.when.field === w.field && f.when.equals === w.equals)),
+  }));
+}
+
 function registerElements(reg: RegisterDef, smmu: Smmu, ids: IdView): string[] {
   const value = smmu.peek(reg.name);
   const mask = resetMask(reg, smmu);
   // A register a preset fixes is read-only (§6.3.24–§6.3.26, §6.3.29, §6.3.33).
   const access = smmu.isFixed(reg) ? 'RO' : reg.access;
-  const fields = reg.fields.filter((f) => !f.requires || featureHolds(f.requires, ids));
-  return wordsOf(reg).flatMap((w) => {
-    const inWord = fields
-      .map((f) => fieldPart(f, w.shift))
-      .filter((p): p is FieldPart => p !== undefined)
-      .sort((a, b) => a.lsb - b.lsb);
-    return element('register', [
-      leaf('name', w.name),
-      leaf('description', w.description),
-      leaf('addressOffset', hexText(BigInt(w.offset % PAGE_SIZE))),
-      leaf('size', '32'),
-      leaf('access', svdAccess(access)),
-      leaf('resetValue', hexText((value >> BigInt(w.shift)) & MASK32)),
-      leaf('resetMask', hexText((mask >> BigInt(w.shift)) & MASK32)),
-      ...(inWord.length
-        ? element(
-            'fields',
-            inWord.flatMap((p) => fieldElement(p, access)),
-          )
-        : []),
-    ]);
+  return layoutsOf(reg).flatMap((layout) => {
+    const fields = layout.fields.filter((f) => !f.requires || featureHolds(f.requires, ids));
+    return wordsOf(reg).flatMap((w) => {
+      const inWord = fields
+        .map((f) => fieldPart(f, w.shift))
+        .filter((p): p is FieldPart => p !== undefined)
+        .sort((a, b) => a.lsb - b.lsb);
+      const name = layout.suffix ? w.name.replace(reg.name, reg.name + layout.suffix) : w.name;
+      return element('register', [
+        leaf('name', name),
+        leaf('description', w.description),
+        ...(layout.suffix ? [leaf('alternateRegister', w.name)] : []),
+        leaf('addressOffset', hexText(BigInt(w.offset % PAGE_SIZE))),
+        leaf('size', '32'),
+        leaf('access', svdAccess(access)),
+        leaf('resetValue', hexText((value >> BigInt(w.shift)) & MASK32)),
+        leaf('resetMask', hexText((mask >> BigInt(w.shift)) & MASK32)),
+        ...(inWord.length
+          ? element(
+              'fields',
+              inWord.flatMap((p) => fieldElement(p, access)),
+            )
+          : []),
+      ]);
+    });
   });
 }
 
@@ -182,6 +200,7 @@ function fieldPart(f: FieldDef, shift: number): FieldPart | undefined {
   if (!whole)
     description = `Bits ${bits(hi - f.lsb, lo - f.lsb)} of ${f.name}${bits(f.msb, f.lsb)}${f.addrShift !== undefined ? `, address bits ${bits(hi - f.lsb + f.addrShift, lo - f.lsb + f.addrShift)}` : ''}: ${f.description}`;
   if (f.requires) description += ` Present because ${describeFeature(f.requires)}.`;
+  if (f.when) description += ` Valid when ${f.when.field} == ${f.when.equals}.`;
   if (f.guardedBy?.length)
     description += ` Guarded by ${f.guardedBy.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}.`;
   return { field: f, name: f.name, lsb: lo - shift, msb: hi - shift, whole, description };

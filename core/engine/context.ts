@@ -5,6 +5,7 @@
  * The types they share with the engine live here for the same reason.
  */
 import type { CommandDef } from '../commands/table';
+import type { EventName } from '../events/table';
 import type { Atc, AtsMode } from './atc';
 import type { GuestMemory } from '../model/memory';
 import type { Smmu } from '../model/smmu';
@@ -43,6 +44,17 @@ export interface StreamMemo {
   readonly asid: number;
 }
 
+/**
+ * An Address Translation Operation in progress (atos.ts, §9): the lookup walks as a transaction
+ * does, but records no event and never stalls, whatever the fault configuration says; the fault it
+ * meets is kept here, with the fields its event record would carry (S2, CLASS, IPA), for ATOS_PAR.
+ */
+export interface AtosRun {
+  /** ATOS_ADDR.HTTUI: no descriptor is updated; AF == 0 reads as 1 and writable-clean as writable (§9). */
+  readonly inhibitHttu: boolean;
+  fault?: { readonly event: EventName; readonly fields: Readonly<Record<string, number | bigint>> };
+}
+
 export interface EngineContext {
   readonly smmu: Smmu;
   readonly memory: GuestMemory;
@@ -66,6 +78,8 @@ export interface EngineContext {
   /** Set during an ATS exchange: which events it records (ats.ts atsRecords). */
   ats: AtsMode | undefined;
   memo?: StreamMemo;
+  /** Set while an ATOS lookup runs (atos.ts). */
+  atosRun: AtosRun | undefined;
   stall(t: Transaction): number;
   resumeStalled(def: CommandDef, w: Uint32Array): string;
   field(f: FieldRef): bigint;

@@ -37,7 +37,8 @@ import {
   type TranslationCompletion,
   type TranslationRequest,
 } from './ats';
-import type { EngineContext, QueueKind, StreamMemo, Transaction } from './context';
+import type { AtosRun, EngineContext, QueueKind, StreamMemo, Transaction } from './context';
+import { runAtos } from './atos';
 
 export type { QueueKind } from './context';
 import type { CommandDef } from '../commands/table';
@@ -81,6 +82,8 @@ export class Engine implements EngineContext {
   atcInvFailed = false;
   /** While set (prefetches, stale-entry probes): no event records, no stalls, no descriptor updates. */
   suppressEvents = false;
+  /** Set while an ATOS lookup runs (atos.ts, §9). */
+  atosRun: AtosRun | undefined = undefined;
   /** The endpoints' ATCs (ats.ts): the devices', not the SMMU's, so a `reset` of the SMMU keeps them. */
   readonly atc = new Atc();
   ats: AtsMode | undefined = undefined;
@@ -137,6 +140,7 @@ export class Engine implements EngineContext {
     this.atcInvFailed = false;
     this.suppressEvents = false;
     this.ats = undefined;
+    this.atosRun = undefined;
     this.memo = undefined;
     this.log({
       kind: 'note',
@@ -173,6 +177,15 @@ export class Engine implements EngineContext {
           if (wasActive && this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
           break;
         }
+        // §9.1.1: RUN = 1 starts an Address Translation Operation, which completes within the write.
+        case 'GATOS_CTRL':
+          if ((before & 1n) === 0n && (this.smmu.value(reg) & 1n) === 1n) runAtos(this);
+          break;
+        // Read by the lookup GATOS_CTRL.RUN starts; GATOS_PAR is read-only (written by the SMMU).
+        case 'GATOS_SID':
+        case 'GATOS_ADDR':
+        case 'GATOS_PAR':
+          break;
         // Read-only (§6.2): the model ignores the write before any effect, so these never get here.
         case 'IDR0':
         case 'IDR1':

@@ -30,6 +30,11 @@ export function buildEvent(name: EventName, fields: EventFields): number[] {
 
 export function recordEvent(engine: EngineContext, name: EventName, fields: EventFields, detail: string): void {
   if (engine.suppressEvents) return;
+  // An ATOS lookup records no event (§9): its first fault is what ATOS_PAR reports.
+  if (engine.atosRun) {
+    engine.atosRun.fault ??= { event: name, fields };
+    return;
+  }
   if (engine.ats !== undefined && !atsRecords(engine.ats, name, engine.field(F.REC_CFG_ATS) === 1n)) return;
   const words = buildEvent(name, fields);
   const text = formatEvent(decodeEvent(words));

@@ -13,7 +13,15 @@ import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import * as caps from '../structures/capabilities';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
 import { selectTtb, walk } from '../translation/walk';
-import type { Access, WalkCacheHooks, WalkFault, WalkMemory, WalkParams, WalkResult } from '../translation/types';
+import type {
+  Access,
+  WalkCacheHooks,
+  WalkFault,
+  WalkMemory,
+  WalkOk,
+  WalkParams,
+  WalkResult,
+} from '../translation/types';
 import { cdKey, generation } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
@@ -266,8 +274,9 @@ function memoryFor(engine: EngineContext, what: string): WalkMemory {
     write64: (pa, v) => {
       const a = Number(pa);
       if (engine.memory.isAbort(a, 8)) return 'abort';
-      // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state.
-      if (engine.suppressEvents) return 'ok';
+      // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state. Nor
+      // does an ATOS lookup with HTTUI = 1, which goes on as though the update were made (§9).
+      if (engine.suppressEvents || engine.atosRun?.inhibitHttu) return 'ok';
       engine.memory.write32(a, Number(v & 0xffff_ffffn));
       engine.memory.write32(a + 4, Number(v >> 32n));
       if (engine.recording)
@@ -360,7 +369,8 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
   });
 }
 
-const FAULT_EVENTS: Record<WalkFault['kind'], EventName> = {
+/** The event of each walk fault (§7.3.12–§7.3.16); ATOS_PAR.FAULTCODE uses the same codes (§9.1.5). */
+export const FAULT_EVENTS: Record<WalkFault['kind'], EventName> = {
   translation: 'F_TRANSLATION',
   addressSize: 'F_ADDR_SIZE',
   accessFlag: 'F_ACCESS',
@@ -395,45 +405,6 @@ export function translate(engine: EngineContext, t: Transaction): TransactionRes
     }
   }
   return translateFull(engine, t);
-}
-
-/**
- * Which CD a transaction of a stage 1 stream uses (§5.2 S1CDMax, S1DSS): its SubstreamID's, CD 0
- * for traffic without one, or none because S1DSS == 0b01 skips stage 1 for such traffic; or the
- * fault (C_BAD_SUBSTREAMID, F_STREAM_DISABLED, §7.3).
- */
-function selectSubstream(
-  engine: EngineContext,
-  t: Transaction,
-  ste: SteFields,
-): Fail | { readonly ssid: number } | { readonly skipStage1: string } {
-  if (t.ssid !== undefined) {
-    if (ste.s1CdMax === 0)
-      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid}.S1CDMax is 0: substreams are disabled`);
-    if (t.ssid >= 2 ** ste.s1CdMax)
-      return abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `SubstreamID ${t.ssid} ≥ 2^S1CDMax (${2 ** ste.s1CdMax})`);
-    if (t.ssid === 0 && ste.s1Dss === 0b10)
-      return abortWith(
-        engine,
-        t,
-        'F_STREAM_DISABLED',
-        {},
-        `STE ${t.sid}.S1DSS is 0b10: SubstreamID 0 is reserved for non-substream traffic`,
-      );
-    return { ssid: t.ssid };
-  }
-  if (ste.s1CdMax === 0) return { ssid: 0 };
-  if (ste.s1Dss === 0b00)
-    return abortWith(
-      engine,
-      t,
-      'F_STREAM_DISABLED',
-      {},
-      `STE ${t.sid}.S1DSS is 0b00: traffic without a SubstreamID is terminated`,
-    );
-  if (ste.s1Dss === 0b01)
-    return { skipStage1: `STE ${t.sid}.S1DSS is 0b01: stage 1 bypass for traffic without a SubstreamID` };
-  return { ssid: 0 };
 }
 
 /**
@@ -503,8 +474,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     return { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.Config is 0b100: bypass` };
   }
   const vmid = engine.s2p ? ste.s2Vmid : -1;
-  // §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1.
-  const regime: Regime = ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
+  const regime = regimeOf(engine, ste);
   const s2p_ = s2 ? s2Params(engine, ste) : undefined;
   // checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32
   // LPAE stage 2 (S2AA64 = 0, with SMMU_IDR0.TTF) whose S2SL0/S2T0SZ have no VMSAv8-64 reading. The
@@ -521,28 +491,26 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     return { outcome: 'abort', detail: `STE ${t.sid}: a stage 2 walk configuration the model does not perform (§5.2)` };
   }
 
-  // Stage 2 translation of an IPA (also used for stage-1 table and CD fetches when nested).
-  const s2Tags: WalkTags = { regime: 'NH', vmid, asid: STAGE2_ONLY };
-  const stage2 = (ipa: bigint, access: Access): WalkResult => {
-    if (!s2p_) throw new Error('internal: stage 2 used without parameters');
-    const mem = memoryFor(engine, 'stage-2');
-    const wc = walkCacheFor(engine, t, s2Tags, 2);
-    if (wc) mem.walkCache = wc;
-    return walk(s2p_, ipa, access, mem);
-  };
+  const stage2 = stage2Walker(engine, t, s2p_, vmid);
 
   if (!s1) {
     return finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
   }
 
   // Substream selection (§5.2 S1CDMax, S1DSS).
-  const sub = selectSubstream(engine, t, ste);
-  if (isFail(sub)) return sub.fail;
-  if ('skipStage1' in sub)
+  const sub = substreamOf(t, ste);
+  if (typeof sub === 'object') return abortWith(engine, t, sub.event, {}, sub.why).fail;
+  if (sub === 'bypass') {
+    // Stage 1 bypassed for non-substream traffic.
     return s2
       ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2)
-      : { outcome: 'bypass', pa: t.address, detail: sub.skipStage1 };
-  const ssidUsed = sub.ssid;
+      : {
+          outcome: 'bypass',
+          pa: t.address,
+          detail: `STE ${t.sid}.S1DSS is 0b01: stage 1 bypass for traffic without a SubstreamID`,
+        };
+  }
+  const ssidUsed = sub;
 
   const cd = locateCd(engine, t, ste, ssidUsed, s2 ? stage2 : undefined);
   if (isFail(cd)) return cd.fail;
@@ -591,6 +559,54 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     ipa: e.ipa,
   });
   return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
+}
+
+/** §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. */
+function regimeOf(engine: EngineContext, ste: SteFields): Regime {
+  return ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
+}
+
+/** Stage 2 translation of an IPA, through the walk cache (also for stage-1 table and CD fetches when nested). */
+function stage2Walker(
+  engine: EngineContext,
+  t: Transaction,
+  params: WalkParams | undefined,
+  vmid: number,
+): (ipa: bigint, access: Access) => WalkResult {
+  const s2Tags: WalkTags = { regime: 'NH', vmid, asid: STAGE2_ONLY };
+  return (ipa, access) => {
+    if (!params) throw new Error('internal: stage 2 used without parameters');
+    const mem = memoryFor(engine, 'stage-2');
+    const wc = walkCacheFor(engine, t, s2Tags, 2);
+    if (wc) mem.walkCache = wc;
+    return walk(params, ipa, access, mem);
+  };
+}
+
+/**
+ * The CD a transaction of `t`'s substream uses (§5.2 S1CDMax, S1DSS): its index, 'bypass' when
+ * stage 1 is skipped for traffic without a SubstreamID (S1DSS == 0b01), or the fault.
+ */
+function substreamOf(t: Transaction, ste: SteFields): number | 'bypass' | { event: EventName; why: string } {
+  if (t.ssid !== undefined) {
+    if (ste.s1CdMax === 0)
+      return { event: 'C_BAD_SUBSTREAMID', why: `STE ${t.sid}.S1CDMax is 0: substreams are disabled` };
+    if (t.ssid >= 2 ** ste.s1CdMax)
+      return { event: 'C_BAD_SUBSTREAMID', why: `SubstreamID ${t.ssid} ≥ 2^S1CDMax (${2 ** ste.s1CdMax})` };
+    if (t.ssid === 0 && ste.s1Dss === 0b10)
+      return {
+        event: 'F_STREAM_DISABLED',
+        why: `STE ${t.sid}.S1DSS is 0b10: SubstreamID 0 is reserved for non-substream traffic`,
+      };
+    return t.ssid;
+  }
+  if (ste.s1CdMax === 0) return 0;
+  if (ste.s1Dss === 0b00)
+    return {
+      event: 'F_STREAM_DISABLED',
+      why: `STE ${t.sid}.S1DSS is 0b00: traffic without a SubstreamID is terminated`,
+    };
+  return ste.s1Dss === 0b01 ? 'bypass' : 0;
 }
 
 const TWO53 = 1n << 53n;
@@ -757,8 +773,11 @@ function s2FaultOn(engine: EngineContext, t: Transaction, f: WalkFault, cls: 'CD
 
 type Stage2Fn = (ipa: bigint, a: Access, onS1Walk: boolean) => WalkResult;
 
-interface WalkDone {
+export interface WalkDone {
   readonly pa: bigint;
+  /** The stage 1 leaf, and the stage 2 leaf of its output when stage 2 translated it. */
+  readonly leaf1: WalkOk;
+  readonly leaf2: WalkOk | undefined;
   readonly global: boolean;
   readonly detail: string;
   readonly entry: Omit<TlbEntry, 'regime' | 'vmid' | 'asid' | 'sid' | 'ssid'>;
@@ -772,6 +791,7 @@ function walkStage1(
   cd: CdFields,
   tags: WalkTags,
   stage2: Stage2Fn | undefined,
+  s2Output = true,
 ): WalkDone | { result: TransactionResult } {
   const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } =>
@@ -824,7 +844,9 @@ function walkStage1(
   let ipaPage: number | undefined;
   let perms = r1.perms;
   let level = r1.level;
-  if (stage2) {
+  let leaf2: WalkOk | undefined;
+  // An ATOS stage 1 lookup of a nested stream stops at the IPA (§9.1.4): no stage 2 of the output.
+  if (stage2 && s2Output) {
     const r2 = stage2(r1.oa, t.access, false);
     if (!r2.ok) return fault(r2, 2, r1.oa);
     pa = r2.oa;
@@ -832,6 +854,7 @@ function walkStage1(
     log2 = Math.min(log2, log2Of(r2.size));
     perms = { r: perms.r && r2.perms.r, w: perms.w && r2.perms.w, x: perms.x && r2.perms.x };
     level = Math.max(level, r2.level);
+    leaf2 = r2;
   }
   const vaPage12 = Number(t.address >> 12n);
   const blockPa = Number(pa) - (Number(pa) % 2 ** log2);
@@ -851,6 +874,8 @@ function walkStage1(
   };
   return {
     pa,
+    leaf1: r1,
+    leaf2,
     global: !r1.nG,
     detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`,
     entry,
@@ -951,6 +976,12 @@ function faultResult(
     CLASS: cls,
     ...(ipa !== undefined && stage === 2 ? { IPA: ipa & recordedIpaMask(event) } : {}),
   };
+  const detailText = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;
+  // An ATOS lookup ignores the fault configuration (A, R, S): no stall, no event, a fault (§9).
+  if (engine.atosRun) {
+    recordEvent(engine, event, fields, detailText);
+    return { result: { outcome: 'abort', event, detail: detailText } };
+  }
   const stallModel = caps.stallModel(engine.ids) ?? 1;
   const stalls =
     // An ATS Translation Request never stalls: its faults are answered with R == W == 0 (§3.9.1.2).
@@ -959,7 +990,7 @@ function faultResult(
     f.kind !== 'walkEabt' &&
     stallModel !== 1 &&
     (cfg.s === 1 || stallModel === 2);
-  const detail = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;
+  const detail = detailText;
   if (stalls) {
     const stag = engine.stall(t);
     recordEvent(engine, event, { ...fields, Stall: 1, STAG: stag }, detail);
@@ -1023,14 +1054,14 @@ export function translatedSubstreamChecks(
     return t.ssid === undefined
       ? undefined
       : abortWith(engine, t, 'C_BAD_SUBSTREAMID', {}, `STE ${t.sid} has no stage 1: SubstreamIDs are not allowed`).fail;
-  const sub = selectSubstream(engine, t, ste);
-  if (isFail(sub)) return sub.fail;
-  if ('skipStage1' in sub || t.ssid === undefined) return undefined;
+  const sub = substreamOf(t, ste);
+  if (typeof sub === 'object') return abortWith(engine, t, sub.event, {}, sub.why).fail;
+  if (sub === 'bypass' || t.ssid === undefined) return undefined;
   const params = (ste.config & 2) === 2 ? s2Params(engine, ste) : undefined;
   const stage2 = params
     ? (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'))
     : undefined;
-  const cd = locateCd(engine, t, ste, sub.ssid, stage2);
+  const cd = locateCd(engine, t, ste, sub, stage2);
   return isFail(cd) ? cd.fail : undefined;
 }
 
@@ -1071,8 +1102,7 @@ export function stage1Ipa(engine: EngineContext, t: Transaction): bigint | undef
     const cd = locateCd(engine, t, ste, t.ssid ?? 0, stage2);
     if (isFail(cd)) return undefined;
     // The same tags as the request's translation (translateFull), so the walk cache answers alike.
-    const regime: Regime = ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
-    const tags: WalkTags = { regime, vmid: engine.s2p ? ste.s2Vmid : -1, asid: cd.asid };
+    const tags: WalkTags = { regime: regimeOf(engine, ste), vmid: engine.s2p ? ste.s2Vmid : -1, asid: cd.asid };
     const r = walkStage1(engine, t, ste, cd, tags, stage2);
     if ('result' in r || r.entry.ipa === undefined) return undefined;
     return BigInt(r.entry.ipa) * 4096n + (t.address & 0xfffn);
@@ -1080,4 +1110,37 @@ export function stage1Ipa(engine: EngineContext, t: Transaction): bigint | undef
     engine.suppressEvents = events;
     engine.recording = recording;
   }
+}
+
+// --- what an Address Translation Operation needs (atos.ts) ---------------------------------
+
+/**
+ * The walks of `t`'s stream as an ATOS lookup makes them (§9): the same CD fetch, stage 1 and
+ * stage 2 walks (with the walk cache and hardware flag updates) as a transaction, without the
+ * TLB. Faults come back as the failed transaction's result; the caller has set engine.atosRun, so
+ * they record no event and never stall.
+ */
+export interface AtosWalks {
+  /** Substream selection (§5.2): the CD index, 'bypass' (S1DSS == 0b01) or the fault. */
+  readonly substream: number | 'bypass' | { readonly event: EventName; readonly why: string };
+  /** Stage 2 of an IPA with the stream's VMID (undefined when the STE has no stage 2 walk the model performs). */
+  readonly stage2: ((ipa: bigint, access: Access) => WalkResult) | undefined;
+  /** The CD of `ssid`, fetched through stage 2 when the stream is nested. */
+  cd(ssid: number): CdFields | { readonly fail: TransactionResult };
+  /** Stage 1 of t.address with `cd`, and stage 2 of its output when `s2Output` and nested. */
+  stage1(cd: CdFields, s2Output: boolean): WalkDone | { readonly result: TransactionResult };
+}
+
+export function atosWalks(engine: EngineContext, t: Transaction, ste: SteFields): AtosWalks {
+  const vmid = engine.s2p ? ste.s2Vmid : -1;
+  const nested = (ste.config & 2) === 2;
+  const params = nested ? s2Params(engine, ste) : undefined;
+  const stage2 = params ? stage2Walker(engine, t, params, vmid) : undefined;
+  return {
+    substream: substreamOf(t, ste),
+    stage2,
+    cd: (ssid) => locateCd(engine, t, ste, ssid, stage2),
+    stage1: (cd, s2Output) =>
+      walkStage1(engine, t, ste, cd, { regime: regimeOf(engine, ste), vmid, asid: cd.asid }, stage2, s2Output),
+  };
 }

@@ -2,7 +2,7 @@
  * Decode and encode register values from the table: field by field, with enum names, reserved
  * bits, and fields whose feature the configuration does not advertise.
  */
-import { definedMask, fieldMask, widthMask } from './table';
+import { definedMask, fieldApplies, fieldMask, widthMask } from './table';
 import type { EnumValue, FeatureRef, FieldDef, IdRegisterName, RegisterDef } from './types';
 
 /** Read access to ID register values, to evaluate `requires` conditions. */
@@ -79,7 +79,9 @@ export interface Decoded {
 export function decode(reg: RegisterDef, value: bigint, ids?: IdView): Decoded {
   const v = value & widthMask(reg);
   let unadvertisedBits = 0n;
-  const fields = [...reg.fields]
+  // Only the fields of the layout the value selects (FieldDef.when, SMMU_GATOS_PAR.FAULT).
+  const fields = reg.fields
+    .filter((f) => fieldApplies(reg, f, v))
     .sort((a, b) => b.lsb - a.lsb)
     .map((field): DecodedField => {
       const fv = extractField(v, field);
@@ -91,7 +93,11 @@ export function decode(reg: RegisterDef, value: bigint, ids?: IdView): Decoded {
         return { field, value: fv, enumValue, reservedEncoding, unadvertised, address: fv << BigInt(field.addrShift) };
       return { field, value: fv, enumValue, reservedEncoding, unadvertised };
     });
-  return { reg, value: v, fields, reservedBits: v & ~definedMask(reg) & widthMask(reg), unadvertisedBits };
+  // RES0 bits: outside every field of the layout in use (one layout: outside every field).
+  const defined = reg.fields.some((f) => f.when)
+    ? fields.reduce((m, d) => m | fieldMask(d.field), 0n)
+    : definedMask(reg);
+  return { reg, value: v, fields, reservedBits: v & ~defined & widthMask(reg), unadvertisedBits };
 }
 
 /** Mask of the fields that exist under this configuration (defined and advertised). */
@@ -169,6 +175,7 @@ export function symbolic(reg: RegisterDef, value: bigint): string {
   const parts: string[] = [];
   const addresses: string[] = [];
   for (const f of [...reg.fields].sort((a, b) => a.lsb - b.lsb)) {
+    if (!fieldApplies(reg, f, value)) continue;
     const fv = extractField(value, f);
     if (fv === 0n) continue;
     if (f.addrShift !== undefined) addresses.push(numberText(fv << BigInt(f.addrShift)));

@@ -3,7 +3,7 @@
  * hovers, the decode command, the CLI and the generated register reference (docs/registers.md).
  */
 import { bitRanges, decode, describeFeature, hex, numberText, type Decoded, type IdView } from './codec';
-import { definedMask } from './table';
+import { definedMask, fieldMask } from './table';
 import { pageOf, type Behaviour, type FieldDef, type RegisterDef } from './types';
 
 export function bitsText(f: FieldDef): string {
@@ -59,8 +59,33 @@ export function behaviourText(b: Behaviour): string {
   }
 }
 
+/** The layout a field belongs to (FieldDef.when), as the tables print it. */
+function layoutText(f: FieldDef): string {
+  return f.when ? ` *(when ${f.when.field} == ${f.when.equals})*` : '';
+}
+
+/** RES0 bits: for a register of several layouts (SMMU_GATOS_PAR), layout by layout. */
+function res0Text(reg: RegisterDef): string {
+  const all = (1n << BigInt(reg.width)) - 1n;
+  const layouts = [
+    ...new Map(reg.fields.flatMap((f) => (f.when ? [[`${f.when.field}=${f.when.equals}`, f.when]] : []))).values(),
+  ];
+  if (!layouts.length) {
+    const res0 = ~definedMask(reg) & all;
+    return res0 === 0n ? '' : `RES0: ${bitRanges(res0)}`;
+  }
+  return layouts
+    .map((w) => {
+      const used = reg.fields
+        .filter((f) => !f.when || (f.when.field === w.field && f.when.equals === w.equals))
+        .reduce((m, f) => m | fieldMask(f), 0n);
+      return `RES0 when ${w.field} == ${w.equals}: ${bitRanges(~used & all)}`;
+    })
+    .join('; ');
+}
+
 function fieldRow(f: FieldDef): string {
-  const cond = f.requires ? ` *(if ${describeFeature(f.requires)})*` : '';
+  const cond = (f.requires ? ` *(if ${describeFeature(f.requires)})*` : '') + layoutText(f);
   const guard = f.guardedBy ? ` *Guarded by ${f.guardedBy.map((g) => `${g.register}.${g.field}`).join(', ')}.*` : '';
   const enums = f.values?.length ? ' ' + f.values.map((e) => `\`${e.value}\` ${e.name}`).join(', ') : '';
   return `| ${bitsText(f)} | ${f.name} | ${f.description}${cond}${guard}${enums} |`;
@@ -88,9 +113,11 @@ export function registerMarkdown(reg: RegisterDef): string {
   lines.push('', behaviourText(reg.behaviour));
   if (reg.fields.length) {
     lines.push('', '| Bits | Field | Meaning |', '|---|---|---|');
-    for (const f of [...reg.fields].sort((a, b) => b.lsb - a.lsb)) lines.push(fieldRow(f));
-    const res0 = ~definedMask(reg) & ((1n << BigInt(reg.width)) - 1n);
-    if (res0 !== 0n) lines.push('', `RES0: ${bitRanges(res0)}`);
+    // One layout after the other (FieldDef.when), then the fields all layouts share; high bits first.
+    const layout = (f: FieldDef) => (f.when ? f.when.equals : Number.MAX_SAFE_INTEGER);
+    for (const f of [...reg.fields].sort((a, b) => layout(a) - layout(b) || b.lsb - a.lsb)) lines.push(fieldRow(f));
+    const res0 = res0Text(reg);
+    if (res0) lines.push('', res0);
   }
   return lines.join('\n');
 }
@@ -99,6 +126,7 @@ export function registerMarkdown(reg: RegisterDef): string {
 export function fieldMarkdown(reg: RegisterDef, f: FieldDef): string {
   const lines = [`**SMMU_${reg.name}.${f.name}** ${bitsText(f)} — ${f.description}`, '', `§${reg.section}`];
   if (f.requires) lines.push('', `Exists only if ${describeFeature(f.requires)}; otherwise RES0.`);
+  if (f.when) lines.push('', `Part of the layout used when ${f.when.field} == ${f.when.equals}.`);
   if (f.values?.length) {
     lines.push('', '| Value | Name | Meaning |', '|---|---|---|');
     for (const e of f.values) lines.push(`| ${e.value} | ${e.name} | ${e.description ?? ''} |`);

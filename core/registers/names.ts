@@ -41,6 +41,11 @@ export type RegisterName =
   | 'STRTAB_BASE_CFG'
   // Queues (§6.3.26–§6.3.29, §6.3.33, §6.3.95–§6.3.98).
   | `${QueueName}_${'BASE' | 'PROD' | 'CONS'}`
+  // Address Translation Operations, when SMMU_IDR0.ATOS == 1 (§6.3.37–§6.3.40).
+  | 'GATOS_CTRL'
+  | 'GATOS_SID'
+  | 'GATOS_ADDR'
+  | 'GATOS_PAR'
   // Device Permission Table, when SMMU_IDR3.DPT == 1 (§6.3.46–§6.3.48).
   | 'DPT_BASE'
   | 'DPT_BASE_CFG'

@@ -46,18 +46,6 @@ const r = (
 
 export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
   {
-    id: 'atos',
-    field: { register: 'IDR0', field: 'ATOS' },
-    section: '9',
-    registers: [
-      r('GATOS_CTRL', 0x100, 32, '6.3.37'),
-      r('GATOS_SID', 0x108, 64, '6.3.38'),
-      r('GATOS_ADDR', 0x110, 64, '6.3.39'),
-      r('GATOS_PAR', 0x118, 64, '6.3.40'),
-    ],
-    what: 'Address Translation Operations (§9) are not modelled: the SMMU_GATOS_* registers read as zero and ignore writes, so no ATOS request is performed',
-  },
-  {
     id: 'vatos',
     field: { register: 'IDR0', field: 'VATOS' },
     section: '9',

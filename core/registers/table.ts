@@ -6,13 +6,14 @@ import { AGBPA, CR0, CR0ACK, CR1, CR2, GBPA, STATUSR } from './control';
 import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from './identification';
 import { GERROR, GERRORN, IRQ_CFG_REGISTERS, IRQ_CTRL, IRQ_CTRLACK } from './interrupts';
 import { DPT_BASE, DPT_BASE_CFG, DPT_CFG_FAR } from './dpt';
+import { GATOS_ADDR, GATOS_CTRL, GATOS_PAR, GATOS_SID } from './atos';
 import { QUEUE_REGISTERS } from './queues';
 import { STRTAB_BASE, STRTAB_BASE_CFG } from './stream-table';
 import type { FieldDef, RegisterDef, RegisterName } from './types';
 
 /**
  * Non-secure page 0 and page 1 registers, in offset order. The registers of advertised features
- * this model does not implement (S2PII, GATOS_*, MPAM*, VATOS_SEL, IDR6, the Command queue
+ * this model does not implement (S2PII, MPAM*, VATOS_SEL, IDR6, the Command queue
  * control page registers) are listed with their feature in not-modelled.ts: their offsets read as
  * zero and the access is reported. The CoreSight ID registers and the Secure (SMMU_S_*) registers
  * are not modelled either (this model is Non-secure only): undefined locations, RES0.
@@ -41,6 +42,10 @@ const TABLE = [
   STRTAB_BASE_CFG,
   ...QUEUE_REGISTERS,
   ...IRQ_CFG_REGISTERS,
+  GATOS_CTRL,
+  GATOS_SID,
+  GATOS_ADDR,
+  GATOS_PAR,
   DPT_BASE,
   DPT_BASE_CFG,
   DPT_CFG_FAR,
@@ -103,6 +108,16 @@ export function findField(reg: RegisterDef, name: string): FieldDef | undefined 
     fieldsByName.set(reg, m);
   }
   return m.get(name.toUpperCase());
+}
+
+/**
+ * True when `f` belongs to the layout `value` selects (FieldDef.when): always for a field of the
+ * only layout, and for SMMU_GATOS_PAR's fields when FAULT has their value (§6.3.40).
+ */
+export function fieldApplies(reg: RegisterDef, f: FieldDef, value: bigint): boolean {
+  if (!f.when) return true;
+  const sel = findField(reg, f.when.field);
+  return sel !== undefined && Number((value & fieldMask(sel)) >> BigInt(sel.lsb)) === f.when.equals;
 }
 
 const fieldMasks = new Map<FieldDef, bigint>();

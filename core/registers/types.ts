@@ -21,6 +21,7 @@ export type RegisterGroup =
   | 'event-queue'
   | 'pri-queue'
   | 'ats'
+  | 'atos'
   | 'mpam'
   | 'dpt'
   | 'coresight-id';
@@ -66,6 +67,13 @@ export interface FieldDef {
   readonly guardedBy?: readonly GuardRef[];
   /** Reset value of the field when it is architecturally defined. */
   readonly reset?: number;
+  /**
+   * The field belongs to one of the register's layouts: it exists only while the named field of
+   * the same register holds `equals` (SMMU_GATOS_PAR's success and fault formats, selected by
+   * FAULT, §6.3.40). Fields of different layouts may share bits; decoders show only the layout the
+   * value selects.
+   */
+  readonly when?: { readonly field: string; readonly equals: number };
 }
 
 /** "Guarded by SMMU_CR0.CMDQEN": the register/field may change only while CR0.CMDQEN == 0 (§6.2). */

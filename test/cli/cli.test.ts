@@ -223,7 +223,7 @@ test('a command the model does not carry out warns in check and run, whether or 
 
 test('a configuration advertising what the model does not implement: check names each feature, scripts and traces that use it repeat the warnings at their config line, accesses name the register', () => {
   const dir = path.dirname(tmp('x', ''));
-  // smmuv3.2-full accepts its own (ATOS, VATOS, …); DPT, MPAM and E0PD are this file's.
+  // smmuv3.2-full accepts its own (VATOS, …); DPT, MPAM and E0PD are this file's.
   const cfg = path.join(dir, 'not-modelled.smmu.json');
   fs.writeFileSync(
     cfg,
@@ -248,12 +248,14 @@ test('a configuration advertising what the model does not implement: check names
     warned[0] ?? '',
     /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded/,
   );
-  assert.match(c.out, /note: atos \(SMMU_IDR0\.ATOS\) is advertised, but .*\(accepted: a full SMMUv3\.2 has ATOS/);
+  assert.match(c.out, /note: vatos \(SMMU_IDR0\.VATOS\) is advertised, but .*\(accepted: a full SMMUv3\.2 has VATOS/);
+  // ATOS is modelled (§9): advertising it is no note.
+  assert.doesNotMatch(c.out, /not-modelled-atos/);
 
   const script = path.join(dir, 'uses-not-modelled.smmu');
   fs.writeFileSync(
     script,
-    'config "not-modelled.smmu.json"\nread32 0x100\nread32 0x130\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
+    'config "not-modelled.smmu.json"\nread32 0x180\nread32 0x130\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
   );
   const s = smmu('check', script);
   assert.equal(s.code, 0, s.out + s.err);
@@ -264,7 +266,7 @@ test('a configuration advertising what the model does not implement: check names
   );
   assert.match(
     s.out,
-    /uses-not-modelled\.smmu:2:\d+: warning: 0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.37\) \[register\.not-modelled\]/,
+    /uses-not-modelled\.smmu:2:\d+: warning: 0x0180 is SMMU_VATOS_SEL, present because SMMU_IDR0\.VATOS is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.44\) \[register\.not-modelled\]/,
   );
   assert.match(
     s.out,
@@ -277,7 +279,7 @@ test('a configuration advertising what the model does not implement: check names
   );
 
   const trace = path.join(dir, 'uses-not-modelled.smmutrace');
-  fs.writeFileSync(trace, 'config "not-modelled.smmu.json"\nR 0x100 4 0x1\n');
+  fs.writeFileSync(trace, 'config "not-modelled.smmu.json"\nR 0x180 4 0x1\n');
   const t = smmu('check', trace);
   assert.equal(t.code, 0, t.out + t.err);
   assert.equal(
@@ -293,7 +295,7 @@ test('a configuration advertising what the model does not implement: check names
   );
   assert.match(
     t.out,
-    /smmutrace:2:\d+: note: 0x0100 read 0x00000001: 0x0100 is SMMU_GATOS_CTRL, .*not compared .*\[replay\.not-modelled\]/,
+    /smmutrace:2:\d+: note: 0x0180 read 0x00000001: 0x0180 is SMMU_VATOS_SEL, .*not compared .*\[replay\.not-modelled\]/,
   );
 });
 

@@ -44,18 +44,28 @@ test('smmu export svd: both pages, every implemented register as 32-bit words, r
     assert.equal(x('string(/device/@schemaVersion)'), '1.3');
     assert.equal(x('string(/device/peripherals/peripheral[1]/baseAddress)'), '0x9050000');
     assert.equal(x('string(/device/peripherals/peripheral[2]/baseAddress)'), '0x9060000');
-    // The registers of the configuration, in offset order, 64-bit ones as _LO and _HI at +4.
-    const want = REGISTERS.filter((r) => !r.requires || featureHolds(r.requires, ids)).flatMap((r) =>
-      r.width === 64
-        ? [`${r.name}_LO@${r.offset % 0x10000}`, `${r.name}_HI@${(r.offset % 0x10000) + 4}`]
-        : [`${r.name}@${r.offset % 0x10000}`],
-    );
+    // The registers of the configuration, in offset order, 64-bit ones as _LO and _HI at +4;
+    // GATOS_PAR's fault layout (FAULT == 1, §6.3.40) follows as alternate registers at its offsets.
+    const want = REGISTERS.filter((r) => !r.requires || featureHolds(r.requires, ids)).flatMap((r) => {
+      const words =
+        r.width === 64
+          ? [`${r.name}_LO@${r.offset % 0x10000}`, `${r.name}_HI@${(r.offset % 0x10000) + 4}`]
+          : [`${r.name}@${r.offset % 0x10000}`];
+      return r.name === 'GATOS_PAR'
+        ? [...words, ...words.map((w) => w.replace('GATOS_PAR', 'GATOS_PAR_FAULT1'))]
+        : words;
+    });
     const n = Number(x('count(//register)'));
     const got: string[] = [];
     for (let i = 1; i <= n; i++)
       got.push(`${x(`string((//register)[${i}]/name)`)}@${Number(x(`string((//register)[${i}]/addressOffset)`))}`);
     assert.deepEqual(got, want, preset);
     assert.equal(x('count(//register[size != 32])'), '0');
+    if (featureHolds({ register: 'IDR0', field: 'ATOS' }, ids)) {
+      assert.equal(x('string(//register[name="GATOS_PAR_FAULT1_LO"]/alternateRegister)'), 'GATOS_PAR_LO');
+      assert.equal(x('count(//register[name="GATOS_PAR_FAULT1_LO"]/fields/field[name="FAULTCODE"])'), '1');
+      assert.equal(x('count(//register[name="GATOS_PAR_LO"]/fields/field[name="FAULTCODE"])'), '0');
+    }
     // PRIQ registers only where IDR0.PRI is advertised (§6.3.33).
     assert.equal(
       x('count(//register[name="PRIQ_PROD"])'),

@@ -7,13 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { svdText } from '../../../core/docs/svd';
 import { PRESETS } from '../../../core/config/presets';
-import { REGISTERS, definedMask } from '../../../core/registers/table';
+import { REGISTERS, definedMask, fieldMask } from '../../../core/registers/table';
 import { featureHolds, implementedMask } from '../../../core/registers/codec';
 import { idViewOf } from '../../../core/model/ids';
 import { Smmu } from '../../../core/model/smmu';
 
 interface Word {
   readonly name: string;
+  /** The register this one is an alternate layout of (<alternateRegister>). */
+  readonly alternate?: string;
   readonly offset: number;
   readonly reset: bigint;
   readonly bits: bigint;
@@ -34,6 +36,7 @@ function words(svd: string, page: 0 | 1): Word[] {
       }
       return {
         name: /<name>(\w+)<\/name>/.exec(r)?.[1] as string,
+        alternate: /<alternateRegister>(\w+)<\/alternateRegister>/.exec(r)?.[1],
         offset: Number(/<addressOffset>(0x[0-9A-F]+)</.exec(r)?.[1]) + page * 0x10000,
         reset: BigInt(/<resetValue>(0x[0-9A-F]+)</.exec(r)?.[1] as string),
         bits,
@@ -46,7 +49,10 @@ test('every preset: each register as 32-bit words with exactly its implemented f
     const ids = idViewOf(preset.config);
     const smmu = new Smmu(preset.config);
     const svd = svdText(preset.config, { base: 0x0905_0000n });
-    const all = [...words(svd, 0), ...words(svd, 1)];
+    const every = [...words(svd, 0), ...words(svd, 1)];
+    // SMMU_GATOS_PAR's fault layout (FAULT == 1, §6.3.40) is an alternate register at its offset.
+    const all = every.filter((w) => !w.alternate);
+    const alternates = every.filter((w) => w.alternate);
     const byOffset = new Map(all.map((w) => [w.offset, w]));
     const present = REGISTERS.filter((r) => !r.requires || featureHolds(r.requires, ids));
     assert.equal(all.length, present.reduce((n, r) => n + r.width / 32, 0), name);
@@ -55,10 +61,30 @@ test('every preset: each register as 32-bit words with exactly its implemented f
       const hi = reg.width === 64 ? byOffset.get(reg.offset + 4) : undefined;
       assert.ok(lo, `${name}: ${reg.name}`);
       const bits = lo.bits | ((hi?.bits ?? 0n) << 32n);
-      assert.equal(bits, definedMask(reg) & implementedMask(reg, ids), `${name}: ${reg.name} fields`);
+      // A register of several layouts shows its first here (the others are alternates, below).
+      const first = reg.fields.find((f) => f.when)?.when;
+      const layout = reg.fields
+        .filter((f) => !f.when || f.when.equals === first?.equals)
+        .reduce((m, f) => m | fieldMask(f), 0n);
+      const defined = first ? layout : definedMask(reg);
+      assert.equal(bits, defined & implementedMask(reg, ids), `${name}: ${reg.name} fields`);
       const reset = lo.reset | ((hi?.reset ?? 0n) << 32n);
       assert.equal(reset, smmu.peek(reg.name), `${name}: ${reg.name} reset`);
       if (hi) assert.deepEqual([lo.name, hi.name], [`${reg.name}_LO`, `${reg.name}_HI`]);
+    }
+    const par = present.find((r) => r.name === 'GATOS_PAR');
+    assert.deepEqual(
+      alternates.map((w) => [w.name, w.alternate, w.offset]),
+      par ? [['GATOS_PAR_FAULT1_LO', 'GATOS_PAR_LO', 0x118], ['GATOS_PAR_FAULT1_HI', 'GATOS_PAR_HI', 0x11c]] : [],
+      name,
+    );
+    if (par) {
+      // FAULT == 0: ATTR [63:56], ADDR [55:12], Size [11], SH [9:8], FAULT [0]; FAULT == 1: IMPDEF [63:60], FADDR [55:12], FAULTCODE [11:4], REASON [2:1], FAULT [0].
+      const lo = byOffset.get(0x118) as Word;
+      const hi = byOffset.get(0x11c) as Word;
+      assert.equal(lo.bits | (hi.bits << 32n), 0xffff_ffff_ffff_fb01n);
+      const [flo, fhi] = alternates as [Word, Word];
+      assert.equal(flo.bits | (fhi.bits << 32n), 0xf0ff_ffff_ffff_fff7n);
     }
   }
 });

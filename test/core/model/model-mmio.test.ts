@@ -322,16 +322,18 @@ test('§6.3.2, §6.3.26, §6.3.29, §6.3.33 QUEUES_PRESET: the queue bases read 
 });
 
 test('§6.2.1 registers of advertised features the model does not implement are named and reported; without the feature they are undefined locations', () => {
-  // IDR0.ATOS [15] and IDR1.ECMDQ [31] advertised.
-  const m = new Smmu(config({ IDR0: 0x0d44101a | (1 << 15), IDR1: 0x02730010 | (1 << 31) }));
-  const r = m.read(0x100, 4);
+  // IDR0.ATOS [15], IDR0.VATOS [20] and IDR1.ECMDQ [31] advertised.
+  const m = new Smmu(config({ IDR0: 0x0d44101a | (1 << 15) | (1 << 20), IDR1: 0x02730010 | (1 << 31) }));
+  const r = m.read(0x180, 4);
   assert.deepEqual([r.value, codes(r)], [0n, ['register.not-modelled']]);
   assert.equal(r.findings[0]!.severity, 'warning');
   assert.match(
     r.findings[0]!.message,
-    /^0x0100 is SMMU_GATOS_CTRL, present because SMMU_IDR0\.ATOS is advertised, but not modelled: the access reads as zero and writes are ignored$/,
+    /^0x0180 is SMMU_VATOS_SEL, present because SMMU_IDR0\.VATOS is advertised, but not modelled: the access reads as zero and writes are ignored$/,
   );
-  assert.match(m.read(0x108, 8).findings[0]!.message, /SMMU_GATOS_SID, present/);
+  // SMMU_GATOS_* are modelled (§6.3.37–§6.3.40): GATOS_SID holds what is written, and says nothing.
+  assert.deepEqual(codes(m.write(0x108, 8, 5n)), []);
+  assert.equal(m.read(0x108, 8).value, 5n);
   assert.match(m.write(0x4028, 4, 1n).findings[0]!.message, /^0x4028 is SMMU_CMDQ_CONTROL_PAGE_CFG1, present/);
   // MPAM is not advertised here: MPAMIDR's offset is an undefined location, and it says whose.
   const d = m.read(0x130, 4);

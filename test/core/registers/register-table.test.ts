@@ -217,11 +217,16 @@ test('structure: fields fit and do not overlap, registers do not overlap, refere
       names.add(n);
     }
     spans.push([r.offset, r.offset + r.width / 8, r.name]);
-    let seen = 0n;
+    // Fields overlap only across layouts (FieldDef.when: GATOS_PAR's FAULT == 0 and FAULT == 1, §6.3.40).
+    const seen = new Map<string, bigint>();
     for (const f of r.fields) {
       assert.ok(f.msb >= f.lsb && f.msb < r.width, `${r.name}.${f.name} fits`);
-      assert.equal(seen & fieldMask(f), 0n, `${r.name}.${f.name} overlaps another field`);
-      seen |= fieldMask(f);
+      const layout = f.when ? `${f.when.field}=${f.when.equals}` : '';
+      if (f.when)
+        assert.ok(findField(r, f.when.field) && !findField(r, f.when.field)?.when, `${r.name}.${f.name} layout`);
+      const clash = [...seen].filter(([l]) => !layout || !l || l === layout).reduce((m, [, b]) => m | b, 0n);
+      assert.equal(clash & fieldMask(f), 0n, `${r.name}.${f.name} overlaps another field`);
+      seen.set(layout, (seen.get(layout) ?? 0n) | fieldMask(f));
       for (const e of f.values ?? [])
         assert.ok(e.value >= 0 && e.value < 2 ** (f.msb - f.lsb + 1), `${r.name}.${f.name}=${e.name} fits`);
       for (const ref of [...(f.requires ? [f.requires] : []), ...(f.guardedBy ?? [])]) {

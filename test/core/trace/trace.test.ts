@@ -159,7 +159,8 @@ test('§6.3.97 PRIQ_PROD.OVFLG resets to 0: set before the PRI queue was ever en
 });
 
 test('a register the configuration advertises and the model does not implement is not compared (a note); without the feature a non-zero read is an error', () => {
-  const r = replay('R 0x100 4 0x1\nR 0x118 8 0x800', 'smmuv3.2-full');
+  // SMMU_VATOS_SEL (VATOS is not modelled); SMMU_GATOS_* are modelled since §9 ATOS is.
+  const r = replay('R 0x180 4 0x1\nR 0x180 4 0x800', 'smmuv3.2-full');
   for (const line of [1, 2]) {
     const d = at(r.diagnostics, line);
     assert.deepEqual(codes(d), ['replay.not-modelled'], JSON.stringify(d));
@@ -167,13 +168,13 @@ test('a register the configuration advertises and the model does not implement i
   }
   assert.match(
     at(r.diagnostics, 2)[0]?.message ?? '',
-    /0x0118 read 0x0000000000000800: 0x0118 is SMMU_GATOS_PAR, present because SMMU_IDR0\.ATOS is advertised, but not modelled; not compared/,
+    /0x0180 read 0x00000800: 0x0180 is SMMU_VATOS_SEL, present because SMMU_IDR0\.VATOS is advertised, but not modelled; not compared/,
   );
-  const qemu = replay('R 0x100 4 0x1', 'qemu');
+  const qemu = replay('R 0x180 4 0x1', 'qemu');
   assert.deepEqual(codes(at(qemu.diagnostics, 1)), ['replay.res0-location']);
   assert.match(
     at(qemu.diagnostics, 1)[0]?.message ?? '',
-    /SMMU_GATOS_CTRL, which exists only when SMMU_IDR0\.ATOS is advertised/,
+    /SMMU_VATOS_SEL, which exists only when SMMU_IDR0\.VATOS is advertised/,
   );
 });
 
