@@ -33,6 +33,7 @@ import { ARM_IMPLEMENTER, iidrFields, implementerInfo, implementerText, linuxErr
 import { bitRanges, enumOf, extractField, hex } from '../registers/codec';
 import { definedMask, REGISTERS, widthMask } from '../registers/table';
 import { advertised, UNMODELLED_FEATURES } from '../registers/not-modelled';
+import { CORESIGHT_RULES } from './coresight-id';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Driver = 'linux' | 'xen';
@@ -493,6 +494,32 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
         );
     },
   },
+
+  // ---- SMMU_MPAMIDR (§6.3.41): present only with MPAM; MPAM is supported when one maximum is non-zero (§17.1)
+  res0Unless('6.3.41', 'MPAMIDR.PARTID_MAX', (c) => v(c, 'IDR3.MPAM'), 'mpam (SMMU_IDR3.MPAM)'),
+  res0Unless('6.3.41', 'MPAMIDR.PMG_MAX', (c) => v(c, 'IDR3.MPAM'), 'mpam (SMMU_IDR3.MPAM)'),
+  {
+    code: 'config.mpam',
+    section: '17.1, 6.3.41',
+    summary: 'with mpam, SMMU_MPAMIDR gives a PARTID or PMG range (§17.1), and Arm recommends a non-zero PARTID_MAX',
+    check: (c) => {
+      if (!v(c, 'IDR3.MPAM')) return;
+      if (!v(c, 'MPAMIDR.PARTID_MAX') && !v(c, 'MPAMIDR.PMG_MAX'))
+        c.report(
+          'warning',
+          'config.mpam',
+          'mpam (SMMU_IDR3.MPAM) is advertised, but SMMU_MPAMIDR.PARTID_MAX and PMG_MAX are 0: MPAM is then not supported for the Non-secure state (§17.1); give partidMax (and pmgMax)',
+          ['IDR3.MPAM', 'MPAMIDR.PARTID_MAX'],
+        );
+      else if (!v(c, 'MPAMIDR.PARTID_MAX'))
+        c.report(
+          'info',
+          'config.mpam',
+          `${label('MPAMIDR.PARTID_MAX')} is 0: only PARTID 0 can be used; Arm recommends a non-zero PARTID_MAX when MPAM is implemented (§6.3.41)`,
+          ['MPAMIDR.PARTID_MAX', 'IDR3.MPAM'],
+        );
+    },
+  },
 ];
 
 /** Refusals of Linux's arm_smmu_device_hw_probe (6.18) and Xen's host driver (facts §7.2). */
@@ -782,6 +809,7 @@ export const RULES: readonly Rule[] = [
   ...ARCHITECTURE_RULES,
   ...DRIVER_RULES,
   ...IIDR_RULES,
+  ...CORESIGHT_RULES,
   ...QUEUE_RULES,
   ...NOT_MODELLED_RULES,
 ];
