@@ -199,7 +199,7 @@ test('a command the model does not carry out warns in check and run, whether or 
     JSON.stringify({
       base: 'smmuv3.2-full',
       version: '3.3',
-      features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true },
+      features: { dpt: true, ttf: 'aarch64', mpam: true, partidMax: 63, e0pd: true, ptwnnc: true },
     }),
   );
   for (const command of ['DPTI_ALL', 'CFGI_VMS_PIDM VMID=3']) {
