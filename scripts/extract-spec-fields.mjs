@@ -9,6 +9,7 @@
 // What it reads (the text only; positions the Markdown shows as images are not in it):
 // - §6.2.1 and §6.2.2: Non-secure page 0 and page 1 register offsets, widths and access;
 // - §6.3.N: each register's field headings, "NAME, bits [H:L]" / "NAME, bit [N]";
+// - §6.3.170 ID_REGS: the CoreSight ID registers' table, with the values it assigns;
 // - §5.1–§5.4: L1STD, STE, L1CD and CD field headings, in the same form;
 // - §4.4: the TLB invalidation range fields, given as a table "| [H:L] | NAME |".
 // Command and event record layouts (§4.x, §7.3) are drawn as images whose Markdown rendering is a
@@ -107,6 +108,21 @@ for (const file of [...files].sort(bySection)) {
   const name = title[1].split(',')[0].trim();
   if (/^(S|R|ROOT)_/.test(name)) continue; // Secure, Realm and Root registers: this model is Non-secure
   registers[name] = { section, ...(offsets[name] ?? {}), fields: headingFields(text) };
+}
+
+// §6.3.170 ID_REGS is one table of the CoreSight identification registers, "| 0xFE4 | SMMU_PIDR1,
+// Peripheral ID1 | [7:4] | IMPDEF | DES_0: bits [3:0] of … |": each row a field, named by its
+// meaning (up to a colon), with the value the Arm assignment gives when it is a number.
+for (const m of read('6.3.170').matchAll(
+  /^\|\s*0x([0-9A-F]{3})\s*\|\s*SMMU_([PC]IDR\d),[^|]*\|\s*(?:\[(\d+)(?::(\d+))?\])?\s*\|\s*([^|]*?)\s*\|\s*([^|]*?)\s*\|/gm,
+)) {
+  const [, offset, name, msb, lsb, value, meaning] = m;
+  const reg = (registers[name] ??= { section: '6.3.170', offset: parseInt(offset, 16), width: 32, access: 'RO', fields: [] });
+  if (msb === undefined) continue; // PIDR5–7: reserved, RES0
+  const field = { name: meaning.split(':')[0].trim(), msb: Number(msb), lsb: lsb === undefined ? Number(msb) : Number(lsb) };
+  const n = /^0x([0-9A-F]+)$/i.exec(value) ?? /^(\d+)$/.exec(value);
+  if (n) field.value = value.startsWith('0x') ? parseInt(n[1], 16) : Number(n[1]);
+  reg.fields.push(field);
 }
 
 // --- structures and the command fields the text gives --------------------------------------------

@@ -273,8 +273,7 @@ const TABLE = [
   // Layout not shown in the text of §4.3.5; VMID is taken at [47:32], where every other command
   // with a VMID parameter has it ("consistent with the behavior of VMID in the CMD_TLBI_* commands").
   // CERROR_ILL without IDR3.MPAM, and when the Non-secure interface does not support the VMS
-  // (§4.3.5), which needs both stages (§5.6.1). §5.6.1 also needs SMMU_MPAMIDR.PARTID_MAX != 0:
-  // MPAMIDR is not modelled, so that condition is not checked.
+  // (§4.3.5), which needs both stages and SMMU_MPAMIDR.PARTID_MAX != 0 (§5.6.1).
   cmd(
     0x07,
     'CMD_CFGI_VMS_PIDM',
@@ -282,7 +281,7 @@ const TABLE = [
     'cfgi',
     'Invalidate cached VMS.PARTID_MAP information of a VMID (MPAM).',
     [SSEC, VMID],
-    { requires: [MPAM, S1P, S2P] },
+    { requires: [MPAM, S1P, S2P, { register: 'MPAMIDR', field: 'PARTID_MAX', atLeast: 1 }] },
   ),
   // §4.4.2 Stage 1 TLB invalidation: CERROR_ILL on a stage-2-only SMMU.
   cmd(

@@ -784,6 +784,28 @@ export const FEATURES: readonly FeatureDef[] = [
       ],
     },
   },
+
+  // ---- SMMU_MPAMIDR (§6.3.41), present only with mpam
+  {
+    key: 'pmgMax',
+    register: 'MPAMIDR',
+    field: 'PMG_MAX',
+    section: '6.3.41',
+    kind: size(0xff, 'PMG'),
+    default: 0,
+    description:
+      'The largest Non-secure PMG (SMMU_MPAMIDR.PMG_MAX). Only with mpam; SMMU_GMPAM.SO_PMG and SMMU_GBPMPAM.GBP_PMG are limited by it.',
+  },
+  {
+    key: 'partidMax',
+    register: 'MPAMIDR',
+    field: 'PARTID_MAX',
+    section: '6.3.41',
+    kind: size(0xffff, 'PARTID'),
+    default: 0,
+    description:
+      'The largest Non-secure PARTID (SMMU_MPAMIDR.PARTID_MAX). Only with mpam, where Arm recommends a non-zero value; SMMU_GMPAM.SO_PARTID and SMMU_GBPMPAM.GBP_PARTID are limited by it.',
+  },
 ];
 
 const byKey = new Map(FEATURES.map((f) => [f.key.toLowerCase(), f]));

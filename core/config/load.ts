@@ -36,6 +36,7 @@ import {
   type Range,
 } from './json';
 import { PRESET_NAMES, presetDocument } from './preset-data';
+import { coresightDefaults } from './coresight-id';
 import { DRIVERS, idRegisters, label, RULE_CODES, RULES, type Driver, type RuleContext, type Severity } from './rules';
 import { checkPresetBases, PRESET_BASE_REGISTERS, type PresetBaseValue } from './preset-bases';
 import type { PresetBaseName } from './types';
@@ -849,6 +850,16 @@ class Resolver {
       if (o.whole) this.override(o.reg, o.whole, undefined, BigInt(o.whole.value));
       for (const [name, fe] of o.fields) this.override(o.reg, fe, fe.field, BigInt(fe.value), name);
     }
+
+    // The CoreSight ID registers agree with the final IIDR (§6.3.7, §6.3.170) where `registers`
+    // does not give them whole; fields it gives replace the derived ones.
+    for (const [name, value] of Object.entries(coresightDefaults(Number(this.ids.get('IIDR') ?? 0n)))) {
+      const o = spec.registers.get(name);
+      if (o?.whole) continue;
+      let v = BigInt(value);
+      for (const fe of o?.fields.values() ?? []) v = depositField(v, fe.field, BigInt(fe.value));
+      this.ids.set(name, v);
+    }
   }
 
   private whole(register: string, e: Entry<number>, what: string): void {
@@ -1050,7 +1061,13 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   });
 
   const ids: Record<string, number> = {};
-  for (const [name, v] of res.ids) ids[name] = Number(v & 0xffff_ffffn);
+  for (const [name, v] of res.ids) {
+    // A register that exists only with a feature (SMMU_MPAMIDR with mpam, §6.3.41) is not part of a
+    // configuration without it, unless the file gave it a value (which config.inconsistent reports).
+    const requires = findRegister(name)?.requires;
+    if (requires && v === 0n && !idView.idField(requires.register, requires.field)) continue;
+    ids[name] = Number(v & 0xffff_ffffn);
+  }
   const idValues: IdRegisterValues = { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0, ...ids };
   const config: ResolvedConfig = {
     name: spec.name?.value ?? 'custom SMMUv3',

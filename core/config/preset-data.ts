@@ -52,18 +52,40 @@ const QEMU_CHOICES = {
 } as const;
 
 /**
+ * QEMU's CoreSight ID registers (§6.3.170), the same in 7.2 and 11.1: smmuv3_idreg() in
+ * hw/arm/smmuv3-internal.h returns the bytes 0x04, 0, 0, 0, 0x84, 0xB4, 0xF0, 0x10, 0x0D, 0xF0,
+ * 0x05, 0xB1 for 0xFD0–0xFFC ("an ARM implementation of MMU600").
+ */
+const QEMU_CORESIGHT_IDS = {
+  PIDR4: '0x04',
+  PIDR0: '0x84',
+  PIDR1: '0xB4',
+  PIDR2: '0xF0',
+  PIDR3: '0x10',
+} as const;
+const QEMU_CORESIGHT_NOTE =
+  "QEMU's CoreSight ID registers are its fixed bytes (smmuv3_idreg): PIDR2 = 0xF0 has JEDEC 0 and DES_1 0, so the designer code is 0x40B rather than Arm's 0x43B and does not match the IIDR QEMU leaves 0, and the part number 0x484 is not the IIDR's ProductID (the config.coresight-id notes)";
+
+/**
  * QEMU 7.2 (Debian 12's qemu-system-arm), the QEMU of test/fixtures/qemu: smmuv3_init_regs() at tag
  * v7.2.0 (commit b67b00e6b4c7). IDR0 0x0D40101A, the value its logs show.
  */
 export const QEMU_7_2: JsonObject = {
   name: 'QEMU 7.2 virt SMMUv3 (-M virt,iommu=smmuv3)',
   description:
-    "QEMU 7.2's arm-smmuv3 (Debian 12 ships 7.2), from smmuv3_init_regs() at tag v7.2.0 (commit b67b00e6): IDR0 0x0D40101A (stage 1 only; no VMID16, which came in 8.1), IDR1 0x02730010, IDR2 0, IDR3 0x00001404, IDR4 0, IDR5 0x00000074, AIDR 1 (SMMUv3.1). QEMU never sets IIDR, so it reads 0: left out here as QEMU leaves it (the config.iidr note). CMDQS and EVENTQS are 19, the architectural maximum, QEMU's SMMU_CMDQS and SMMU_EVENTQS (the config.queue-size notes). 7.2 has no GBPA register (QEMU 8.0 added it): it reads 0 and ignores writes, so the reset value here is 0. CONSTRAINED UNPREDICTABLE choices as QEMU makes them: page 0 and page 1 are exact aliases (offset &= ~0x10000); 8- and 16-bit and unaligned accesses abort (the memory core's .valid.min_access_size = 4); 64-bit accesses to 32-bit registers read 0 and ignore writes (smmu_readll/smmu_writell).",
+    "QEMU 7.2's arm-smmuv3 (Debian 12 ships 7.2), from smmuv3_init_regs() at tag v7.2.0 (commit b67b00e6): IDR0 0x0D40101A (stage 1 only; no VMID16, which came in 8.1), IDR1 0x02730010, IDR2 0, IDR3 0x00001404, IDR4 0, IDR5 0x00000074, AIDR 1 (SMMUv3.1). QEMU never sets IIDR, so it reads 0: left out here as QEMU leaves it (the config.iidr note). CMDQS and EVENTQS are 19, the architectural maximum, QEMU's SMMU_CMDQS and SMMU_EVENTQS (the config.queue-size notes). 7.2 has no GBPA register (QEMU 8.0 added it): it reads 0 and ignores writes, so the reset value here is 0. CONSTRAINED UNPREDICTABLE choices as QEMU makes them: page 0 and page 1 are exact aliases (offset &= ~0x10000); 8- and 16-bit and unaligned accesses abort (the memory core's .valid.min_access_size = 4); 64-bit accesses to 32-bit registers read 0 and ignore writes (smmu_readll/smmu_writell). " +
+    QEMU_CORESIGHT_NOTE +
+    '.',
   version: '3.1',
   drivers: ['linux'],
   features: { ...QEMU_FEATURES, vmid16: false },
   gbpa: '0x00000000',
   choices: QEMU_CHOICES,
+  registers: QEMU_CORESIGHT_IDS,
+  accepted: {
+    'config.coresight-id':
+      'QEMU reports these CoreSight ID values whatever its IIDR; the preset keeps them so that scripts see what a guest sees',
+  },
 };
 
 /**
@@ -73,12 +95,19 @@ export const QEMU_7_2: JsonObject = {
 export const QEMU_11_1: JsonObject = {
   name: 'QEMU 11.1 virt SMMUv3 (-M virt,iommu=smmuv3)',
   description:
-    "QEMU 11.1's arm-smmuv3 with default properties (stage=1, accel=off), from smmuv3_init_id_regs() at tag v11.1.0 (commit 84f07211): IDR0 0x0D44101A, IDR1 0x02730010, IDR2 0, IDR3 0x00001404, IDR4 0, IDR5 0x00000074, AIDR 1 (SMMUv3.1). Since 7.2: the GBPA register (8.0, reset 0x1000), VMID16 and the stage property (8.1; stage=2 sets S2P instead of S1P), XNX with S2P (8.2), stage=nested (9.1), and with accel=on the ats, ril, oas and ssidsize properties (11.0; \"auto\" in 11.1). For stage=2 or stage=nested set stage2 (and stage1: false for stage=2) and xnx; Xen's host driver needs stage 2. QEMU never sets IIDR, so it reads 0: left out here as QEMU leaves it (the config.iidr note). CMDQS and EVENTQS are 19, the architectural maximum, QEMU's SMMU_CMDQS and SMMU_EVENTQS (the config.queue-size notes). CONSTRAINED UNPREDICTABLE choices as QEMU makes them: page 0 and page 1 are exact aliases (offset &= ~0x10000); 8- and 16-bit and unaligned accesses abort (the memory core's .valid.min_access_size = 4); 64-bit accesses to 32-bit registers read 0 and ignore writes (smmu_readll/smmu_writell).",
+    "QEMU 11.1's arm-smmuv3 with default properties (stage=1, accel=off), from smmuv3_init_id_regs() at tag v11.1.0 (commit 84f07211): IDR0 0x0D44101A, IDR1 0x02730010, IDR2 0, IDR3 0x00001404, IDR4 0, IDR5 0x00000074, AIDR 1 (SMMUv3.1). Since 7.2: the GBPA register (8.0, reset 0x1000), VMID16 and the stage property (8.1; stage=2 sets S2P instead of S1P), XNX with S2P (8.2), stage=nested (9.1), and with accel=on the ats, ril, oas and ssidsize properties (11.0; \"auto\" in 11.1). For stage=2 or stage=nested set stage2 (and stage1: false for stage=2) and xnx; Xen's host driver needs stage 2. QEMU never sets IIDR, so it reads 0: left out here as QEMU leaves it (the config.iidr note). CMDQS and EVENTQS are 19, the architectural maximum, QEMU's SMMU_CMDQS and SMMU_EVENTQS (the config.queue-size notes). CONSTRAINED UNPREDICTABLE choices as QEMU makes them: page 0 and page 1 are exact aliases (offset &= ~0x10000); 8- and 16-bit and unaligned accesses abort (the memory core's .valid.min_access_size = 4); 64-bit accesses to 32-bit registers read 0 and ignore writes (smmu_readll/smmu_writell). " +
+    QEMU_CORESIGHT_NOTE +
+    '.',
   version: '3.1',
   drivers: ['linux'],
   features: QEMU_FEATURES,
   gbpa: '0x00001000',
   choices: QEMU_CHOICES,
+  registers: QEMU_CORESIGHT_IDS,
+  accepted: {
+    'config.coresight-id':
+      'QEMU reports these CoreSight ID values whatever its IIDR; the preset keeps them so that scripts see what a guest sees',
+  },
 };
 
 /**

@@ -29,10 +29,11 @@ import {
   versionName,
   type Version,
 } from './features';
-import { ARM_IMPLEMENTER, iidrFields, implementerInfo, implementerText, linuxErrata, productText } from './iidr';
+import { ARM_IMPLEMENTER, hex3, iidrFields, implementerInfo, implementerText, linuxErrata, productText } from './iidr';
 import { bitRanges, enumOf, extractField, hex } from '../registers/codec';
 import { definedMask, REGISTERS, widthMask } from '../registers/table';
 import { advertised, UNMODELLED_FEATURES } from '../registers/not-modelled';
+import { CORESIGHT_FIXED, CORESIGHT_ID_REGISTERS } from '../registers/coresight';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Driver = 'linux' | 'xen';
@@ -493,6 +494,32 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
         );
     },
   },
+
+  // ---- SMMU_MPAMIDR (§6.3.41): present only with MPAM; MPAM is supported when one maximum is non-zero (§17.1)
+  res0Unless('6.3.41', 'MPAMIDR.PARTID_MAX', (c) => v(c, 'IDR3.MPAM'), 'mpam (SMMU_IDR3.MPAM)'),
+  res0Unless('6.3.41', 'MPAMIDR.PMG_MAX', (c) => v(c, 'IDR3.MPAM'), 'mpam (SMMU_IDR3.MPAM)'),
+  {
+    code: 'config.mpam',
+    section: '17.1, 6.3.41',
+    summary: 'with mpam, SMMU_MPAMIDR gives a PARTID or PMG range (§17.1), and Arm recommends a non-zero PARTID_MAX',
+    check: (c) => {
+      if (!v(c, 'IDR3.MPAM')) return;
+      if (!v(c, 'MPAMIDR.PARTID_MAX') && !v(c, 'MPAMIDR.PMG_MAX'))
+        c.report(
+          'warning',
+          'config.mpam',
+          'mpam (SMMU_IDR3.MPAM) is advertised, but SMMU_MPAMIDR.PARTID_MAX and PMG_MAX are 0: MPAM is then not supported for the Non-secure state (§17.1); give partidMax (and pmgMax)',
+          ['IDR3.MPAM', 'MPAMIDR.PARTID_MAX'],
+        );
+      else if (!v(c, 'MPAMIDR.PARTID_MAX'))
+        c.report(
+          'info',
+          'config.mpam',
+          `${label('MPAMIDR.PARTID_MAX')} is 0: only PARTID 0 can be used; Arm recommends a non-zero PARTID_MAX when MPAM is implemented (§6.3.41)`,
+          ['MPAMIDR.PARTID_MAX', 'IDR3.MPAM'],
+        );
+    },
+  },
 ];
 
 /** Refusals of Linux's arm_smmu_device_hw_probe (6.18) and Xen's host driver (facts §7.2). */
@@ -678,6 +705,56 @@ export const IIDR_RULES: readonly Rule[] = [
   },
 ];
 
+/** The JEP106 code the PIDR designer fields give, as IIDR.Implementer spells one. */
+function designer(c: RuleContext): number {
+  return (c.f('PIDR4.DES_2') << 8) | (c.f('PIDR2.DES_1') << 4) | c.f('PIDR1.DES_0');
+}
+
+const present = (c: RuleContext) => CORESIGHT_ID_REGISTERS.some((r) => c.reg(r.name) !== 0);
+
+/**
+ * The CoreSight ID registers (§6.3.170) against the values §6.3.170 assigns and the IIDR (§6.3.7):
+ * the designer code matches IIDR.Implementer; the part number normally matches ProductID.
+ */
+export const CORESIGHT_RULES: readonly Rule[] = [
+  {
+    code: 'config.coresight-id',
+    section: '6.3.170, 6.3.7',
+    summary:
+      'the CoreSight ID registers hold the values §6.3.170 assigns, and their designer code matches IIDR.Implementer (§6.3.7); their part number normally matches IIDR.ProductID',
+    check: (c) => {
+      if (!present(c)) return;
+      for (const x of CORESIGHT_FIXED) {
+        const v = c.f(`${x.register}.${x.field}`);
+        if (v !== x.value)
+          c.report(
+            'warning',
+            'config.coresight-id',
+            `SMMU_${x.register}.${x.field} = 0x${v.toString(16).toUpperCase()}, but §6.3.170 assigns 0x${x.value.toString(16).toUpperCase()}: software that identifies the SMMU by the CoreSight ID scheme, which Arm strongly recommends every implementer follows, does not recognise it`,
+            [`${x.register}.${x.field}`],
+          );
+      }
+      const iidr = iidrFields(c.reg('IIDR'));
+      const des = designer(c);
+      if (des !== iidr.implementer)
+        c.report(
+          'warning',
+          'config.coresight-id',
+          `the designer code of SMMU_PIDR1/2/4 (DES_2:DES_1:DES_0) is ${hex3(des)}, but SMMU_IIDR.Implementer is ${hex3(iidr.implementer)}: §6.3.7 says they match when the PIDRs are present`,
+          ['PIDR1.DES_0', 'PIDR2.DES_1', 'PIDR4.DES_2', 'IIDR.IMPLEMENTER'],
+        );
+      const part = (c.f('PIDR1.PART_1') << 8) | c.f('PIDR0.PART_0');
+      if (part !== iidr.productId)
+        c.report(
+          'info',
+          'config.coresight-id',
+          `the part number of SMMU_PIDR0/1 is ${hex3(part)}, but SMMU_IIDR.ProductID is ${hex3(iidr.productId)}: Arm normally expects them to match, though an implementation is permitted to differ (§6.3.7)`,
+          ['PIDR0.PART_0', 'PIDR1.PART_1', 'IIDR.PRODUCTID'],
+        );
+    },
+  },
+];
+
 /** Memory a maximum-size queue needs (§6.3.2 CMDQS/EVENTQS/PRIQS), for reviewers. */
 export const QUEUE_RULES: readonly Rule[] = (['CMDQS', 'EVENTQS', 'PRIQS'] as const).map((q): Rule => ({
   code: 'config.queue-size',
@@ -782,6 +859,7 @@ export const RULES: readonly Rule[] = [
   ...ARCHITECTURE_RULES,
   ...DRIVER_RULES,
   ...IIDR_RULES,
+  ...CORESIGHT_RULES,
   ...QUEUE_RULES,
   ...NOT_MODELLED_RULES,
 ];

@@ -88,6 +88,13 @@ const ID_REGISTERS: readonly (readonly [string, string])[] = [
   ['IDR5', 'SMMU_IDR5 (§6.3.6): OAS, granules, VAX, STALL_MAX'],
   ['IIDR', 'SMMU_IIDR (§6.3.7): implementer and product'],
   ['AIDR', 'SMMU_AIDR (§6.3.8): architecture version'],
+  ['MPAMIDR', 'SMMU_MPAMIDR (§6.3.41): PARTID_MAX and PMG_MAX, with mpam'],
+  ...[4, 5, 6, 7, 0, 1, 2, 3].map(
+    (n) => [`PIDR${n}`, `SMMU_PIDR${n} (§6.3.170): CoreSight Peripheral ID${n}; default from the IIDR`] as const,
+  ),
+  ...[0, 1, 2, 3].map(
+    (n) => [`CIDR${n}`, `SMMU_CIDR${n} (§6.3.170): CoreSight Component ID${n}; default the §6.3.170 value`] as const,
+  ),
 ];
 
 /** A `presetBases` value: the whole register, or an object of its fields. */

@@ -195,6 +195,19 @@ export class Engine implements EngineContext {
         case 'IDR5':
         case 'IIDR':
         case 'AIDR':
+        case 'MPAMIDR':
+        case 'PIDR0':
+        case 'PIDR1':
+        case 'PIDR2':
+        case 'PIDR3':
+        case 'PIDR4':
+        case 'PIDR5':
+        case 'PIDR6':
+        case 'PIDR7':
+        case 'CIDR0':
+        case 'CIDR1':
+        case 'CIDR2':
+        case 'CIDR3':
         case 'CR0ACK':
         case 'IRQ_CTRLACK':
         case 'STATUSR':
@@ -226,6 +239,13 @@ export class Engine implements EngineContext {
         case 'CMDQ_BASE':
         case 'EVENTQ_BASE':
         case 'PRIQ_BASE':
+          break;
+        // Stored (GMPAM and GBPMPAM with their Update completed, §6.3.42): the model gives
+        // transactions no MPAM attributes and walks no permission indirection, so nothing reads
+        // them (not-modelled.ts, mpam and s2pi).
+        case 'S2PII':
+        case 'GMPAM':
+        case 'GBPMPAM':
           break;
         // The SMMU's own indexes, which software writes only while their queue is disabled (they are
         // Guarded by its enable, §6.2), and the output queues' consumer indexes: the engine writes an

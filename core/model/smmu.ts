@@ -259,7 +259,7 @@ export class Smmu {
     for (const reg of REGISTERS) {
       let v = 0n;
       if (reg.behaviour.kind === 'id') v = BigInt(this.config.ids[reg.name] ?? 0);
-      else if (reg.behaviour.kind === 'updateHandshake') v = BigInt(this.config.gbpaReset) & ~(1n << 31n);
+      else if (reg.name === 'GBPA') v = BigInt(this.config.gbpaReset) & ~(1n << 31n);
       else if (this.isFixed(reg))
         v =
           (this.config.presetBases?.[reg.name as PresetBaseName] ?? 0n) &
@@ -549,6 +549,13 @@ export class Smmu {
       }
     }
 
+    // Fields an ID register field limits (SMMU_GMPAM.SO_PARTID by SMMU_MPAMIDR.PARTID_MAX, §6.3.42).
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as FieldDef;
+      if (!f.limitedBy || (fieldMask(f) & accessMask) === 0n) continue;
+      next = this.checkLimited(reg, f, f.limitedBy, next, findings);
+    }
+
     const changes: RegisterChange[] = [];
     this.changeLog = changes;
 
@@ -572,10 +579,10 @@ export class Smmu {
         if (update && extractField(next, update) === 0n) {
           findings.push({
             severity: 'error',
-            code: 'gbpa.no-update',
-            section: '6.3.14.1',
+            code: `${reg.name.toLowerCase()}.no-update`,
+            section: b.ignoredWithout ?? '6.3.14.1',
             register: reg.name,
-            message: `${name} written without Update = 1: CONSTRAINED UNPREDICTABLE, and IGNORED in SMMUv3.2 and later; write the whole register with Update set, then poll Update until 0`,
+            message: `${name} written without Update = 1: ${b.ignoredWithout ? 'the write is IGNORED' : 'CONSTRAINED UNPREDICTABLE, and IGNORED in SMMUv3.2 and later'}; write the whole register with Update set, then poll Update until 0`,
           });
           return { ok: true, value: 0n, findings, changes };
         }
@@ -664,6 +671,46 @@ export class Smmu {
       });
     }
     this.setNoted(changes, reg, next);
+  }
+
+  /**
+   * A field whose maximum is an ID register field (§6.3.42, §6.3.43): the bits above the maximum's
+   * bit width (the position of its most significant 1, plus one) are RES0 and not stored; a value
+   * above the maximum within that width is stored, and the SMMU uses an UNKNOWN value for it.
+   */
+  private checkLimited(
+    reg: RegisterDef,
+    f: FieldDef,
+    limit: NonNullable<FieldDef['limitedBy']>,
+    value: bigint,
+    findings: Finding[],
+  ): bigint {
+    const max = BigInt(this.ids.idField(limit.register, limit.field) ?? 0);
+    const width = max.toString(2).length - (max === 0n ? 1 : 0);
+    const fv = extractField(value, f);
+    const kept = fv & ((1n << BigInt(width)) - 1n);
+    const maxName = `SMMU_${limit.register}.${limit.field}`;
+    const name = `SMMU_${reg.name}.${f.name}`;
+    const x = (v: bigint) => `0x${v.toString(16).toUpperCase()}`;
+    if (kept !== fv)
+      findings.push({
+        severity: 'warning',
+        code: 'write.res0',
+        section: reg.section,
+        register: reg.name,
+        field: f.name,
+        message: `${name} = ${x(fv)}: the bits above the ${width}-bit width of ${maxName} = ${x(max)} are RES0; they are not stored, and the field holds ${x(kept)}`,
+      });
+    if (kept > max)
+      findings.push({
+        severity: 'warning',
+        code: 'write.above-max',
+        section: reg.section,
+        register: reg.name,
+        field: f.name,
+        message: `${name} = ${x(kept)} is greater than ${maxName} = ${x(max)}: the SMMU uses an UNKNOWN ${limit.field.replace(/_MAX$/, '')} instead`,
+      });
+    return (value & ~fieldMask(f)) | (kept << BigInt(f.lsb));
   }
 
   private queueLog2(queue: QueueName): { qs: number; written: number; max: number } {

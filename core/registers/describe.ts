@@ -47,7 +47,7 @@ export function behaviourText(b: Behaviour): string {
     case 'errorAck':
       return `Acknowledges SMMU_${b.of}: an error is active while the two bits differ; software toggles its bit here to match.`;
     case 'updateHandshake':
-      return 'Written whole in one 32-bit write with Update = 1; Update reads 1 until the new attributes apply.';
+      return `Written whole in one 32-bit write with Update = 1; Update reads 1 until the new values apply${b.ignoredWithout ? ', and a write with Update = 0 is IGNORED' : ''}.`;
     case 'queueBase':
       return `${b.queue} base: LOG2SIZE reads back as written but is capped at SMMU_${b.maxLog2.register}.${b.maxLog2.field} for use.`;
     case 'queueIndex':

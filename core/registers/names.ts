@@ -14,8 +14,11 @@
 /** The three queues of the Non-secure programming interface (§3.5). */
 export type QueueName = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 
-/** The ID registers (§6.3.1–§6.3.8): RO, their values come from the configuration. */
-export type IdRegisterName = 'IDR0' | 'IDR1' | 'IDR2' | 'IDR3' | 'IDR4' | 'IDR5' | 'IIDR' | 'AIDR';
+/**
+ * The ID registers (§6.3.1–§6.3.8), and SMMU_MPAMIDR (§6.3.41, with SMMU_IDR3.MPAM): RO, their
+ * values come from the configuration.
+ */
+export type IdRegisterName = 'IDR0' | 'IDR1' | 'IDR2' | 'IDR3' | 'IDR4' | 'IDR5' | 'IIDR' | 'AIDR' | 'MPAMIDR';
 
 /** An interrupt source with an MSI configuration triple (§6.3.21–23, §6.3.30–32, §6.3.34–36). */
 export type IrqSource = 'GERROR' | 'EVENTQ' | 'PRIQ';
@@ -49,4 +52,12 @@ export type RegisterName =
   // Device Permission Table, when SMMU_IDR3.DPT == 1 (§6.3.46–§6.3.48).
   | 'DPT_BASE'
   | 'DPT_BASE_CFG'
-  | 'DPT_CFG_FAR';
+  | 'DPT_CFG_FAR'
+  // Stage 2 permission indirection, when SMMU_IDR3.S2PI == 1 (§6.3.17).
+  | 'S2PII'
+  // MPAM, when SMMU_IDR3.MPAM == 1 (§6.3.42, §6.3.43; MPAMIDR is an ID register above).
+  | 'GMPAM'
+  | 'GBPMPAM'
+  // The CoreSight identification registers at 0xFD0–0xFFC (§6.3.170 ID_REGS).
+  | `PIDR${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7}`
+  | `CIDR${0 | 1 | 2 | 3}`;

@@ -68,8 +68,10 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'mpam',
     field: { register: 'IDR3', field: 'MPAM' },
     section: '17',
-    registers: [r('MPAMIDR', 0x130, 32, '6.3.41'), r('GMPAM', 0x138, 32, '6.3.42'), r('GBPMPAM', 0x13c, 32, '6.3.43')],
-    what: 'MPAM (§17) and the VMS (§5.6) are not modelled: SMMU_MPAMIDR, SMMU_GMPAM and SMMU_GBPMPAM read as zero, no VMS is fetched (so no F_VMS_FETCH), PARTIDs are not checked against MPAMIDR.PARTID_MAX, and CMD_CFGI_VMS_PIDM has no effect',
+    // SMMU_MPAMIDR, GMPAM and GBPMPAM are modelled (core/registers/mpam.ts): MPAMIDR from the
+    // configuration, the Update handshake, and the PARTID and PMG limits of the two others.
+    registers: [],
+    what: 'MPAM attributes of transactions (§17) and the VMS (§5.6) are not modelled: transactions and SMMU-originated accesses carry no PARTID or PMG, so SMMU_GMPAM and SMMU_GBPMPAM are stored and checked but applied to nothing, STE.PARTID, STE.PMG, CD.PARTID and CD.PMG are not checked against SMMU_MPAMIDR, no VMS is fetched (so no F_VMS_FETCH), and CMD_CFGI_VMS_PIDM has no effect. The registers are modelled: SMMU_MPAMIDR from the configuration, and the Update handshake and PARTID/PMG limits of SMMU_GMPAM and SMMU_GBPMPAM',
   },
   {
     id: 'dpt',
@@ -84,8 +86,9 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 's2pi',
     field: { register: 'IDR3', field: 'S2PI' },
     section: '3.26',
-    registers: [r('S2PII', 0x30, 64, '6.3.17')],
-    what: 'stage 2 permission indirection (§3.26) is not modelled: SMMU_S2PII reads as zero, and stage 2 walks use the direct permission encoding whatever STE.S2PIE says',
+    // SMMU_S2PII is modelled as a register (core/registers/permission-indirection.ts); walks do not use it.
+    registers: [],
+    what: 'stage 2 permission indirection (§3.26) is not modelled: stage 2 walks use the direct permission encoding whatever STE.S2PIE says, so the interpretations in SMMU_S2PII (which is stored and decoded) are not applied',
   },
   {
     id: 's1pi',

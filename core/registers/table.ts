@@ -7,16 +7,19 @@ import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from './identification
 import { GERROR, GERRORN, IRQ_CFG_REGISTERS, IRQ_CTRL, IRQ_CTRLACK } from './interrupts';
 import { DPT_BASE, DPT_BASE_CFG, DPT_CFG_FAR } from './dpt';
 import { GATOS_ADDR, GATOS_CTRL, GATOS_PAR, GATOS_SID } from './atos';
+import { GBPMPAM, GMPAM, MPAMIDR } from './mpam';
+import { S2PII } from './permission-indirection';
+import { CORESIGHT_ID_REGISTERS } from './coresight';
 import { QUEUE_REGISTERS } from './queues';
 import { STRTAB_BASE, STRTAB_BASE_CFG } from './stream-table';
 import type { FieldDef, RegisterDef, RegisterName } from './types';
 
 /**
  * Non-secure page 0 and page 1 registers, in offset order. The registers of advertised features
- * this model does not implement (S2PII, MPAM*, VATOS_SEL, IDR6, the Command queue
- * control page registers) are listed with their feature in not-modelled.ts: their offsets read as
- * zero and the access is reported. The CoreSight ID registers and the Secure (SMMU_S_*) registers
- * are not modelled either (this model is Non-secure only): undefined locations, RES0.
+ * this model does not implement (VATOS_SEL, IDR6, the Command queue control page registers) are
+ * listed with their feature in not-modelled.ts: their offsets read as zero and the access is
+ * reported. The Secure (SMMU_S_*) registers are not modelled (this model is Non-secure only):
+ * undefined locations, RES0.
  */
 const TABLE = [
   IDR0,
@@ -49,6 +52,11 @@ const TABLE = [
   DPT_BASE,
   DPT_BASE_CFG,
   DPT_CFG_FAR,
+  S2PII,
+  MPAMIDR,
+  GMPAM,
+  GBPMPAM,
+  ...CORESIGHT_ID_REGISTERS,
 ] as const;
 
 /**

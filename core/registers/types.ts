@@ -74,6 +74,12 @@ export interface FieldDef {
    * value selects.
    */
   readonly when?: { readonly field: string; readonly equals: number };
+  /**
+   * The largest value the field may hold is an ID register field (SMMU_GMPAM.SO_PARTID and
+   * SMMU_MPAMIDR.PARTID_MAX, §6.3.42): bits above that maximum's bit width are RES0, and a larger
+   * value within the width makes the SMMU use an UNKNOWN value.
+   */
+  readonly limitedBy?: { readonly register: IdRegisterName; readonly field: string };
 }
 
 /** "Guarded by SMMU_CR0.CMDQEN": the register/field may change only while CR0.CMDQEN == 0 (§6.2). */
@@ -99,8 +105,13 @@ export type Behaviour =
   | { readonly kind: 'ack'; readonly of: RegisterName }
   /** GERRORN: acknowledges GERROR by toggling (§6.3.19, §6.3.20). */
   | { readonly kind: 'errorAck'; readonly of: RegisterName }
-  /** GBPA: written whole with Update=1, RO while Update==1 (§6.3.14). */
-  | { readonly kind: 'updateHandshake' }
+  /**
+   * GBPA: written whole with Update=1, RO while Update==1 (§6.3.14). A write without Update is
+   * CONSTRAINED UNPREDICTABLE before SMMUv3.2 and IGNORED from it (§6.3.14.1); `ignoredWithout`
+   * names the section of a register whose write without Update is always IGNORED (SMMU_GMPAM,
+   * §6.3.42: "the Update flag behaves the same as the SMMU_GBPA.Update mechanism").
+   */
+  | { readonly kind: 'updateHandshake'; readonly ignoredWithout?: string }
   /** Queue base: LOG2SIZE read back as written, capped at the IDR1 maximum for use (§6.3.26). */
   | { readonly kind: 'queueBase'; readonly queue: QueueName; readonly maxLog2: FeatureRef }
   /** PROD/CONS index: index in bits [QS-1:0], wrap flag at bit QS, QS = queue LOG2SIZE (§6.3.27). */

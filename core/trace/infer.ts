@@ -36,7 +36,8 @@ export function inferConfig(records: readonly TraceRecord[]): InferredConfig {
   const unread: string[] = [];
   for (const reg of ID_REGISTERS) {
     // IDR6 and MPAMIDR exist only with their features; they are not part of a configuration otherwise.
-    if (reg.requires && !reads.has(reg.name)) continue;
+    // Drivers do not read the CoreSight ID registers: unread, the loader derives them from the IIDR.
+    if ((reg.requires || reg.group === 'coresight-id') && !reads.has(reg.name)) continue;
     const r = reads.get(reg.name);
     if (!r) unread.push(reg.name);
     registers[reg.name] = hex(r?.value ?? 0n);

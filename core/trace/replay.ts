@@ -716,7 +716,7 @@ export class Replayer {
         'info',
         'replay.ack-pending',
         `${returned}: Update is still 1, the update has not completed yet (allowed: software polls Update until 0)`,
-        '6.3.14',
+        b.ignoredWithout ?? '6.3.14',
       );
       return;
     }

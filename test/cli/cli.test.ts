@@ -199,7 +199,7 @@ test('a command the model does not carry out warns in check and run, whether or 
     JSON.stringify({
       base: 'smmuv3.2-full',
       version: '3.3',
-      features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true },
+      features: { dpt: true, ttf: 'aarch64', mpam: true, partidMax: 63, e0pd: true, ptwnnc: true },
     }),
   );
   for (const command of ['DPTI_ALL', 'CFGI_VMS_PIDM VMID=3']) {
@@ -231,7 +231,7 @@ test('a configuration advertising what the model does not implement: check names
       {
         base: 'smmuv3.2-full',
         version: '3.3',
-        features: { dpt: true, ttf: 'aarch64', mpam: true, e0pd: true, ptwnnc: true },
+        features: { dpt: true, ttf: 'aarch64', mpam: true, partidMax: 63, pmgMax: 1, e0pd: true, ptwnnc: true },
       },
       null,
       2,
@@ -255,7 +255,7 @@ test('a configuration advertising what the model does not implement: check names
   const script = path.join(dir, 'uses-not-modelled.smmu');
   fs.writeFileSync(
     script,
-    'config "not-modelled.smmu.json"\nread32 0x180\nread32 0x130\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
+    'config "not-modelled.smmu.json"\nread32 0x180\nread32 0x130 == 0x0001003F\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
   );
   const s = smmu('check', script);
   assert.equal(s.code, 0, s.out + s.err);
@@ -268,13 +268,10 @@ test('a configuration advertising what the model does not implement: check names
     s.out,
     /uses-not-modelled\.smmu:2:\d+: warning: 0x0180 is SMMU_VATOS_SEL, present because SMMU_IDR0\.VATOS is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.44\) \[register\.not-modelled\]/,
   );
-  assert.match(
-    s.out,
-    /uses-not-modelled\.smmu:3:\d+: warning: 0x0130 is SMMU_MPAMIDR, present because SMMU_IDR3\.MPAM is advertised, but not modelled/,
-  );
-  // The DPT registers are modelled (§6.3.46): DPT_BASE holds what is written, and says nothing.
+  // SMMU_MPAMIDR (§6.3.41) and the DPT registers (§6.3.46) are modelled: MPAMIDR reads the
+  // configuration's PARTID_MAX and PMG_MAX, DPT_BASE holds what is written, and neither says anything.
   assert.deepEqual(
-    s.out.split('\n').filter((l) => /uses-not-modelled\.smmu:[45]:/.test(l)),
+    s.out.split('\n').filter((l) => /uses-not-modelled\.smmu:[345]:/.test(l)),
     [],
   );
 

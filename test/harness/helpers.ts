@@ -14,8 +14,27 @@ export const QEMU_IDS = {
   AIDR: 0x1,
 };
 
+/**
+ * QEMU's CoreSight ID registers (§6.3.170), 7.2 and 11.1 alike: the bytes smmuv3_idreg() returns
+ * for 0xFD0–0xFFC (hw/arm/smmuv3-internal.h).
+ */
+export const QEMU_CORESIGHT_IDS = {
+  PIDR0: 0x84,
+  PIDR1: 0xb4,
+  PIDR2: 0xf0,
+  PIDR3: 0x10,
+  PIDR4: 0x04,
+  PIDR5: 0,
+  PIDR6: 0,
+  PIDR7: 0,
+  CIDR0: 0x0d,
+  CIDR1: 0xf0,
+  CIDR2: 0x05,
+  CIDR3: 0xb1,
+};
+
 export function config(
-  ids: Partial<typeof QEMU_IDS> = {},
+  ids: Partial<typeof QEMU_IDS & { MPAMIDR: number }> = {},
   choices: Partial<UnpredictableChoices> = {},
 ): ResolvedConfig {
   // As the loader does: 64-bit accesses follow illegalAccess unless chosen apart.

@@ -21,9 +21,10 @@ import { config, QEMU_IDS } from '../../harness/helpers';
 
 /** QEMU: S1P only, ASID16, VMID16, no Hyp/ATS/PRI/SEV/MSI, STALL_MODEL 0b01, SIDSIZE 16, SSIDSIZE 0, RIL, AIDR v3.1. */
 const qemu = idViewOf(config());
-const ids = (over: Partial<typeof QEMU_IDS>) => idViewOf(config(over));
-/** Everything: both stages, Hyp, ATS, PRI, MSI, SEV, stalls, SSIDSIZE 8, MPAM, DPT, DS, D128. */
+const ids = (over: Parameters<typeof config>[0]) => idViewOf(config(over));
+/** Everything: both stages, Hyp, ATS, PRI, MSI, SEV, stalls, SSIDSIZE 8, MPAM (PARTID_MAX 63), DPT, DS, D128. */
 const full = ids({
+  MPAMIDR: 63,
   IDR0: (QEMU_IDS.IDR0 & ~(3 << 24)) | 1 | (1 << 9) | (1 << 10) | (1 << 13) | (1 << 14) | (1 << 16),
   IDR1: QEMU_IDS.IDR1 | (8 << 6),
   IDR3: QEMU_IDS.IDR3 | (1 << 7) | (1 << 15),
@@ -272,8 +273,9 @@ test('§4.1.3/§7.1 commands irrelevant to the implementation are CERROR_ILL, an
     /CMD_TLBI_S12_VMALL needs SMMU_IDR0\.S2P == 1/,
   );
   // §4.3.5: CERROR_ILL also when the VMS is not supported by the Non-secure interface, and §5.6.1
-  // supports it only with both stages (IDR0.S1P and IDR0.S2P) on top of IDR3.MPAM.
-  const mpam = (idr0: number) => ids({ IDR0: idr0, IDR3: QEMU_IDS.IDR3 | (1 << 7) });
+  // supports it only with both stages (IDR0.S1P and IDR0.S2P) and SMMU_MPAMIDR.PARTID_MAX != 0 on
+  // top of IDR3.MPAM.
+  const mpam = (idr0: number, partidMax = 1) => ids({ IDR0: idr0, IDR3: QEMU_IDS.IDR3 | (1 << 7), MPAMIDR: partidMax });
   const s1s2 = QEMU_IDS.IDR0 | 3;
   assert.deepEqual(ill([0x07, 0, 0, 0], mpam(s1s2)), [], 'CFGI_VMS_PIDM with MPAM and both stages');
   assert.deepEqual(ill([0x07, 0, 0, 0], mpam(s1s2 & ~1)), ['unsupported'], 'CFGI_VMS_PIDM with MPAM but no stage 2');
@@ -281,6 +283,11 @@ test('§4.1.3/§7.1 commands irrelevant to the implementation are CERROR_ILL, an
   assert.match(
     decodeCommand([0x07, 0, 0, 0], mpam(s1s2 & ~1)).problems[0]?.message ?? '',
     /CMD_CFGI_VMS_PIDM needs SMMU_IDR0\.S2P == 1/,
+  );
+  assert.deepEqual(ill([0x07, 0, 0, 0], mpam(s1s2, 0)), ['unsupported'], 'CFGI_VMS_PIDM with PARTID_MAX 0');
+  assert.match(
+    decodeCommand([0x07, 0, 0, 0], mpam(s1s2, 0)).problems[0]?.message ?? '',
+    /CMD_CFGI_VMS_PIDM needs SMMU_MPAMIDR\.PARTID_MAX >= 1/,
   );
   assert.deepEqual(ill([0x30, 0, 0, 0], s2only), [], 'TLBI_NSNH_ALL is valid whatever the stages (§4.4.4.1)');
 });

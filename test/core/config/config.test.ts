@@ -23,7 +23,7 @@ import { FEATURES, GRANULES, type FeatureValue } from '../../../core/config/feat
 import { RULES } from '../../../core/config/rules';
 import { UNMODELLED_FEATURES } from '../../../core/registers/not-modelled';
 import { findField, findRegister } from '../../../core/registers/table';
-import { QEMU_IDS } from '../../harness/helpers';
+import { QEMU_CORESIGHT_IDS, QEMU_IDS } from '../../harness/helpers';
 import { root } from '../../harness/root';
 
 type Doc = { [key: string]: unknown };
@@ -136,7 +136,17 @@ test("qemu-7.2 is QEMU 7.2.0's smmuv3_init_regs(): IDR0 without VMID16, no GBPA 
   const c = PRESETS.get('qemu-7.2')!.config;
   assert.deepEqual(
     { ...c.ids },
-    { IDR0: 0x0d40101a, IDR1: 0x02730010, IDR2: 0, IDR3: 0x00001404, IDR4: 0, IDR5: 0x00000074, IIDR: 0, AIDR: 0x1 },
+    {
+      IDR0: 0x0d40101a,
+      IDR1: 0x02730010,
+      IDR2: 0,
+      IDR3: 0x00001404,
+      IDR4: 0,
+      IDR5: 0x00000074,
+      IIDR: 0,
+      AIDR: 0x1,
+      ...QEMU_CORESIGHT_IDS,
+    },
   );
   assert.equal(c.gbpaReset, 0, '7.2 has no GBPA: it reads 0');
   assert.match(c.name, /^QEMU 7\.2 /);
@@ -189,7 +199,7 @@ function presetDocumentOf(name: string): Doc {
 
 test('DEFAULT_CONFIG is the QEMU preset, and agrees with the literal QEMU fixture', () => {
   assert.deepEqual(DEFAULT_CONFIG, PRESETS.get('qemu')!.config);
-  assert.deepEqual({ ...DEFAULT_CONFIG.ids }, QEMU_IDS);
+  assert.deepEqual({ ...DEFAULT_CONFIG.ids }, { ...QEMU_IDS, ...QEMU_CORESIGHT_IDS });
   assert.match(DEFAULT_CONFIG.name, /^QEMU/);
 });
 

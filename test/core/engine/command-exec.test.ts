@@ -47,7 +47,7 @@ test('every command, executed, records an effect or says it is not modelled; non
  * resolves without errors, both commands are consumed and no command error is raised. Returns the
  * run's diagnostics as "line: severity code", and the first one's message.
  */
-function runOneCommand(command: string, ids: Partial<typeof QEMU_IDS>): { seen: string[]; message: string } {
+function runOneCommand(command: string, ids: Parameters<typeof config>[0]): { seen: string[]; message: string } {
   const text = `
 write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
 write32 CMDQ_PROD 0
@@ -88,8 +88,12 @@ test('§4.6.2 CMD_DPTI_PA in a script on an SMMU with SMMU_IDR3.DPT is consumed,
 });
 
 test('§4.3.5 CMD_CFGI_VMS_PIDM in a script completes and warns that the VMS (MPAM) is not modelled', () => {
-  // IDR3.MPAM (§6.3.4) and both stages: the VMS is supported (§5.6.1), so the command is legal.
-  const r = runOneCommand('CFGI_VMS_PIDM VMID=3', { IDR0: IDR0_PRI_ATS_VMW, IDR3: QEMU_IDS.IDR3 | (1 << 7) });
+  // IDR3.MPAM (§6.3.4), both stages and a PARTID_MAX: the VMS is supported (§5.6.1), so the command is legal.
+  const r = runOneCommand('CFGI_VMS_PIDM VMID=3', {
+    IDR0: IDR0_PRI_ATS_VMW,
+    IDR3: QEMU_IDS.IDR3 | (1 << 7),
+    MPAMIDR: 0x3f,
+  });
   assert.deepEqual(r.seen, ['8: warning cmdq.not-modelled']);
   assert.match(r.message, /CMD_CFGI_VMS_PIDM.*not modelled: .*VMS/);
 });

@@ -335,12 +335,12 @@ test('§6.2.1 registers of advertised features the model does not implement are 
   assert.deepEqual(codes(m.write(0x108, 8, 5n)), []);
   assert.equal(m.read(0x108, 8).value, 5n);
   assert.match(m.write(0x4028, 4, 1n).findings[0]!.message, /^0x4028 is SMMU_CMDQ_CONTROL_PAGE_CFG1, present/);
-  // MPAM is not advertised here: MPAMIDR's offset is an undefined location, and it says whose.
+  // MPAM is not advertised here: MPAMIDR (modelled, §6.3.41) is an undefined location, and it says whose.
   const d = m.read(0x130, 4);
   assert.deepEqual(codes(d), ['register.unimplemented']);
   assert.match(
     d.findings[0]!.message,
-    /0x0130 is the offset of SMMU_MPAMIDR, which exists only when SMMU_IDR3\.MPAM is advertised; this configuration does not/,
+    /SMMU_MPAMIDR is not implemented: SMMU_IDR3\.MPAM == 1 does not hold in this configuration, so 0x0130 is an undefined location/,
   );
   // Between the arrays' registers (0x4010 is not a register of control page 0) the location stays undefined.
   assert.deepEqual(codes(m.read(0x4010, 4)), ['offset.undefined']);

@@ -17,11 +17,14 @@ import { COMMANDS } from '../../../core/commands/table';
 import { STE } from '../../../core/structures/ste';
 import { CD } from '../../../core/structures/cd';
 import { L1CD, L1STD } from '../../../core/structures/l1';
+import { CORESIGHT_FIXED } from '../../../core/registers/coresight';
 
 interface SpecField {
   readonly name: string;
   readonly msb: number;
   readonly lsb: number;
+  /** The value §6.3.170 assigns a CoreSight ID field, when it is a number. */
+  readonly value?: number;
 }
 interface SpecEntry {
   readonly section: string;
@@ -52,6 +55,10 @@ function stands(ours: { name: string; msb: number; lsb: number }, theirs: SpecFi
   const name = ours.name.toUpperCase();
   const heading = theirs.name.toUpperCase();
   const at = ours.msb === theirs.msb && ours.lsb === theirs.lsb;
+  // §6.3.170 names some CoreSight ID fields by their meaning: "Preamble" is CoreSight's PRMBL_n,
+  // "JEDEC-assigned value for DES always used" its JEDEC bit.
+  const meaning = CORESIGHT_MEANINGS.find(([re]) => re.test(name));
+  if (meaning) return heading === meaning[1] ? (at ? 'same' : 'moved') : 'other';
   if (heading === 'IMPLEMENTATION DEFINED') return /^IMPDEF\d*$/.test(name) ? (at ? 'same' : 'moved') : 'other';
   const array = /^(.+)<[a-z]>$/i.exec(heading);
   if (array) {
@@ -63,6 +70,11 @@ function stands(ours: { name: string; msb: number; lsb: number }, theirs: SpecFi
   }
   return name === heading ? (at ? 'same' : 'moved') : 'other';
 }
+
+const CORESIGHT_MEANINGS: readonly (readonly [RegExp, string])[] = [
+  [/^PRMBL_\d$/, 'PREAMBLE'],
+  [/^JEDEC$/, 'JEDEC-ASSIGNED VALUE FOR DES ALWAYS USED'],
+];
 
 /** Disagreements between a table's fields and the text's, one line each. */
 function compareFields(
@@ -134,6 +146,20 @@ test('§6.2: the registers of unmodelled features are at the offsets the specifi
         out.push(`${r.name}: ${r.width}-bit, §6.2 says ${spec.width}`);
     }
   assert.deepEqual(out, []);
+});
+
+test('§6.3.170: the CoreSight ID values the configuration rules expect are the ones the text assigns', () => {
+  const ours = CORESIGHT_FIXED.map((x) => {
+    const f = REGISTERS.find((r) => r.name === x.register)?.fields.find((g) => g.name === x.field);
+    return `${x.register}[${f?.msb}:${f?.lsb}] = ${x.value}`;
+  });
+  const theirs = Object.entries(SPEC.registers)
+    .filter(([, r]) => r.section === '6.3.170')
+    .flatMap(([name, r]) =>
+      r.fields.filter((f) => f.value !== undefined).map((f) => `${name}[${f.msb}:${f.lsb}] = ${f.value}`),
+    );
+  assert.ok(theirs.length >= 7, theirs.join());
+  assert.deepEqual([...ours].sort(), [...theirs].sort());
 });
 
 /**

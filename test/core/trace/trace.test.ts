@@ -432,3 +432,16 @@ test('a number in the wrong base or too long is named cut short, with an exact h
     ],
   );
 });
+
+test('§6.3.42 a GMPAM Update still 1 is a note citing SMMU_GMPAM, as GBPA’s is (§6.3.14)', () => {
+  // IDR3.MPAM [7] on QEMU's IDs, read by the probe with SMMU_MPAMIDR: the inferred configuration has MPAM.
+  const probe = QEMU_PROBE.replace('R 0x0C 4 0x00001404', 'R 0x0C 4 0x00001484').replace(
+    'R 0x1C 4 0x1',
+    'R 0x1C 4 0x2',
+  );
+  const r = replay(`${probe}\nR 0x130 4 0x0001003F\nW 0x138 4 0x80000005\nR 0x138 4 0x80000005\nR 0x138 4 0x5`);
+  const pending = at(r.diagnostics, 9);
+  assert.deepEqual(codes(pending), ['replay.ack-pending']);
+  assert.equal(pending[0]?.section, '6.3.42');
+  assert.deepEqual(at(r.diagnostics, 10), []);
+});
