@@ -12,7 +12,7 @@ import type { ScriptHost } from '../../core/script/check';
 import { checkTrace, streamTrace, type TraceCheck } from '../../core/trace/check';
 import { LineSplitter } from '../../core/trace/lines';
 import type { LineReplay } from '../../core/trace/replay';
-import { capPerCode } from '../../core/trace/report';
+import { capPerCode, DEFAULT_MAX_DIAGNOSTICS } from '../../core/trace/report';
 import type { TraceDiagnostic } from '../../core/trace/types';
 import { sideBySideMarkdown } from '../../core/trace/side-by-side';
 import { toLspDiagnostic } from './diagnostics';
@@ -129,17 +129,22 @@ export class TraceDocuments {
     const b: Background = { version: doc.version, total, read: 0, replayed: -1, lines: new Map() };
     this.background.set(doc.uri, b);
     const all: TraceDiagnostic[] = [];
-    const stream = streamTrace(uriToPath(doc.uri), this.host, {
-      diagnostic: (d) => all.push(d),
-      line: (l) => {
-        b.lines.set(l.record.line, l);
-        b.replayed = l.record.line;
+    const stream = streamTrace(
+      uriToPath(doc.uri),
+      this.host,
+      {
+        diagnostic: (d) => all.push(d),
+        line: (l) => {
+          b.lines.set(l.record.line, l);
+          b.replayed = l.record.line;
+        },
+        started: (s) => {
+          b.config = s.config;
+          if (s.configPath) b.configPath = s.configPath;
+        },
       },
-      started: (s) => {
-        b.config = s.config;
-        if (s.configPath) b.configPath = s.configPath;
-      },
-    });
+      { maxMessages: DEFAULT_MAX_DIAGNOSTICS },
+    );
     const split = new LineSplitter((l) => stream.push(l));
     const text = doc.getText();
     const said = (read: number) => `${read.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`;
