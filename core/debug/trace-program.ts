@@ -203,7 +203,26 @@ export interface TraceLaunch {
 }
 
 /** Replay the trace at `path` and build its machine; a syntax error refuses the launch, with its position. */
+/**
+ * The longest trace the debugger steps through, in lines. It keeps the whole replay (every record
+ * and both sides of every access, for the Trace record scope and step back): about 650 bytes a
+ * record (620 MB of heap measured at 1 M records, docs/performance.md), so a 10 M-record trace
+ * would need about 6 GB and ran out of memory. A longer trace is refused with what to do instead.
+ */
+export const MAX_DEBUG_TRACE_LINES = 1_000_000;
+
+/** The number of lines of `text` (as the editor counts them), counted up to `max + 1`. */
+function linesUpTo(text: string, max: number): number {
+  let n = 1;
+  for (let at = text.indexOf('\n'); at >= 0 && n <= max; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
 export function loadTrace(text: string, path: string, host: ScriptHost, configPath?: string): TraceLaunch {
+  if (linesUpTo(text, MAX_DEBUG_TRACE_LINES) > MAX_DEBUG_TRACE_LINES)
+    return {
+      error: `${path}: the trace has more than ${MAX_DEBUG_TRACE_LINES.toLocaleString('en-US')} lines, the most the debugger steps through (it keeps the whole replay for step back, about 650 bytes a record); replay it with \`smmu replay\`, which streams a trace of any size, or debug a part of it (the lines around a divergence \`smmu replay\` reports, with the configuration's \`config\` line or --config)`,
+    };
   const check = checkTrace(text, path, host, configPath ? { configPath } : {});
   const fatal = check.diagnostics.find(
     (d) =>

@@ -64,61 +64,94 @@ export interface DmaJudgement {
   readonly unjudged: ReadonlySet<number>;
 }
 
-/** One transfer's lines of QEMU's trace, for its StreamID. */
-interface Segment {
+/** A translation QEMU traced as completed: where it sent the IOVA, and how. */
+export interface Passed {
+  readonly iova: bigint;
+  readonly pa: bigint;
+  readonly how: 'translated' | 'STE bypass' | 'SMMU disabled';
+}
+
+/**
+ * One transfer's lines of QEMU's trace, for its StreamID, reduced as they are read to what the
+ * judgement uses: the translation of the transfer's IOVA (else its StreamID's first), whether one
+ * aborted, the events recorded. A transfer of many pages keeps no more than one of a page.
+ */
+export interface DmaTraceSegment {
   /** The Command write that starts it: the function it wrote to (slot, function). */
   readonly slot: number;
   readonly fn: number;
-  readonly passed: {
-    readonly sid: number;
-    readonly iova: bigint;
-    readonly pa: bigint;
-    readonly how: 'translated' | 'STE bypass' | 'SMMU disabled';
-  }[];
-  readonly aborted: { readonly sid: number; readonly iova: bigint }[];
-  readonly records: { readonly sid: number; readonly name: string }[];
+  /** The first translation of the transfer's StreamID, and the first of its IOVA. */
+  first?: Passed;
+  exact?: Passed;
+  aborted: boolean;
+  /** The event records traced for the StreamID, by name. */
+  readonly records: string[];
 }
 
 const MARKER = /^pci_cfg_write \S+ ([0-9a-f]+):([0-9a-f]+)\.([0-9a-f]+) @0x4 <- 0x[0-9a-f]+/i;
 const HOW = { translated: 'translated', bypass: 'STE bypass', disabled: 'SMMU disabled' } as const;
 
 /**
- * QEMU's trace cut at the program's Command writes: one segment per transfer, in order. The SMMU's
+ * QEMU's trace cut at the program's Command writes, read a line at a time (QEMU's log streamed
+ * from its file, server/qemu/process.ts, or a whole log split into lines): segment k is transfer
+ * k's. What is kept is one summary per transfer of the program, so memory does not grow with the
+ * log (a transfer of a thousand pages is a thousand `smmuv3_translate_success` lines). The SMMU's
  * lines are read as the replay reads them (core/trace/parse-qemu.ts: every QEMU version's format,
  * every backend's prefix).
  */
-function segments(trace: string): Segment[] {
-  const out: {
-    slot: number;
-    fn: number;
-    passed: Segment['passed'][number][];
-    aborted: Segment['aborted'][number][];
-    records: Segment['records'][number][];
-  }[] = [];
-  const state = newQemuParseState();
-  for (const raw of trace.split(/\r?\n/)) {
+export class QemuDmaTrace {
+  private readonly out: DmaTraceSegment[] = [];
+  /** Segments past the program's transfers: counted, not kept (no transfer is judged with them). */
+  private extra = 0;
+  private readonly state = newQemuParseState();
+
+  constructor(private readonly dmas: readonly { readonly sid: number; readonly iova: bigint }[]) {}
+
+  /** The next line of the log, without its line break. */
+  line(raw: string): void {
     const m = MARKER.exec(raw.slice(backendPrefix(raw).start));
     if (m) {
-      out.push({
-        slot: parseInt(m[2] as string, 16),
-        fn: parseInt(m[3] as string, 16),
-        passed: [],
-        aborted: [],
-        records: [],
-      });
-      continue;
+      if (this.out.length < this.dmas.length)
+        this.out.push({
+          slot: parseInt(m[2] as string, 16),
+          fn: parseInt(m[3] as string, 16),
+          aborted: false,
+          records: [],
+        });
+      else this.extra++;
+      return;
     }
-    const seg = out[out.length - 1];
-    if (!seg) continue;
-    for (const r of parseQemuLine(raw, 0, state).records) {
+    if (this.extra || !this.out.length) return;
+    const k = this.out.length - 1;
+    const seg = this.out[k] as DmaTraceSegment;
+    const dma = this.dmas[k] as { sid: number; iova: bigint };
+    for (const r of parseQemuLine(raw, 0, this.state).records) {
       if (r.kind === 'translation') {
-        if (r.outcome === 'abort') seg.aborted.push({ sid: r.sid, iova: r.iova });
-        else seg.passed.push({ sid: r.sid, iova: r.iova, pa: r.pa ?? r.iova, how: HOW[r.outcome] });
-      } else if (r.kind === 'event' && r.sid !== undefined)
-        seg.records.push({ name: (r.name ?? '').replace(/^SMMU_EVT_/, ''), sid: r.sid });
+        if (r.sid !== dma.sid) continue;
+        if (r.outcome === 'abort') seg.aborted = true;
+        else {
+          const p = { iova: r.iova, pa: r.pa ?? r.iova, how: HOW[r.outcome] };
+          seg.first ??= p;
+          if (!seg.exact && r.iova === dma.iova) seg.exact = p;
+        }
+      } else if (r.kind === 'event' && r.sid === dma.sid) seg.records.push((r.name ?? '').replace(/^SMMU_EVT_/, ''));
     }
   }
-  return out;
+
+  /** The segments read, in order (one per transfer of the program at most). */
+  segments(): readonly DmaTraceSegment[] {
+    return this.out;
+  }
+}
+
+/** A whole log's segments (the log as one string: tests, the fuzzer). */
+function segmentsOf(
+  trace: string,
+  dmas: readonly { readonly sid: number; readonly iova: bigint }[],
+): readonly DmaTraceSegment[] {
+  const t = new QemuDmaTrace(dmas);
+  for (const raw of trace.split(/\r?\n/)) t.line(raw);
+  return t.segments();
 }
 
 const hx = (v: bigint) => hex(v, 64);
@@ -184,12 +217,11 @@ type Report = (severity: ScriptDiagnostic['severity'], code: string, message: st
  */
 function compareTranslation(
   c: DmaCheck,
-  seg: Segment,
+  seg: DmaTraceSegment,
   report: Report,
 ): { pa: bigint | 'abort'; recorded: string[]; diverged: boolean } {
-  const passed = seg.passed.filter((p) => p.sid === c.sid);
-  const first = passed.find((p) => p.iova === c.iova) ?? passed[0];
-  const recorded = seg.records.filter((r) => r.sid === c.sid).map((r) => r.name);
+  const first = seg.exact ?? seg.first;
+  const recorded = seg.records;
   const pa = first ? first.pa + (c.iova - first.iova) : undefined;
   const m = c.model;
   const went =
@@ -202,7 +234,7 @@ function compareTranslation(
   if (m.pa !== undefined && went === undefined) {
     const why = recorded.length
       ? `it recorded ${recorded.join(', ')}`
-      : seg.aborted.some((a) => a.sid === c.sid)
+      : seg.aborted
         ? 'it aborted it'
         : 'no translation in its trace';
     report('error', 'qemu.dma', `QEMU did not complete the transfer (${why}); the model ${modelText(c)}`);
@@ -295,11 +327,16 @@ function compareRecords(
 export function judgeDmas(
   compiled: CompiledScript,
   observed: ReadonlyMap<number, Observed>,
-  qemuTrace: string | undefined,
+  qemuTrace: string | QemuDmaTrace | undefined,
 ): DmaJudgement {
   const diagnostics: ScriptDiagnostic[] = [];
   const outcomes: DmaOutcome[] = [];
-  const segs = qemuTrace === undefined ? undefined : segments(qemuTrace);
+  const segs =
+    qemuTrace === undefined
+      ? undefined
+      : typeof qemuTrace === 'string'
+        ? segmentsOf(qemuTrace, compiled.dmas)
+        : qemuTrace.segments();
   // QEMU's records per transfer: the slots from its EVENTQ_PROD before to after, with their words when read.
   const written = new Map<number, QemuRecords>();
   // Transfers (their lines, 1-based) for which QEMU wrote another number of records than the model.

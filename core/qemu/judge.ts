@@ -23,7 +23,7 @@ import { inferConfig } from '../trace/infer';
 import { parseLineTrace } from '../trace/parse-line';
 import { replayTrace, type LineReplay, type ReplaySummary } from '../trace/replay';
 import { ID_REGISTERS, type CompiledScript } from './compile';
-import { judgeDmas, recordDifference, type DmaOutcome, type Observed } from './dma-judge';
+import { judgeDmas, recordDifference, type DmaOutcome, type Observed, type QemuDmaTrace } from './dma-judge';
 
 /** One operation as the emulation did it, beside the model. */
 export interface OpOutcome {
@@ -58,8 +58,8 @@ export interface JudgeOptions {
   readonly config: ResolvedConfig;
   readonly configSource: string;
   readonly maxGuestMemory?: number;
-  /** QEMU's own trace log (`-trace smmuv3_*`, `pci_cfg_write`): where it sent each DMA. */
-  readonly qemuTrace?: string;
+  /** QEMU's own trace log (`-trace smmuv3_*`, `pci_cfg_write`): where it sent each DMA; whole, or read line by line into a QemuDmaTrace. */
+  readonly qemuTrace?: string | QemuDmaTrace;
 }
 
 const TAG = /# @(\d+)\b/;

@@ -132,7 +132,15 @@ export interface ReplaySetup {
   readonly vcpus?: ReadonlySet<number>;
   readonly serial?: SerialOptions;
   readonly maxGuestMemory?: number;
+  /**
+   * The caller shows only the first this many diagnostics of each code (`smmu replay
+   * --max-diagnostics`, the editor's cap): past them a diagnostic's message is not made (report).
+   */
+  readonly maxMessages?: number;
 }
+
+/** The message of a diagnostic past its code's cap, which no one shows (ReplaySetup.maxMessages). */
+export const NOT_SHOWN = '(not shown: past the cap of its code)';
 
 /** Sort order of diagnostics at one position: the parse's, the configuration's, the replay's. */
 export const GROUP = { parse: 0, config: 1, inferred: 2, replay: 3 } as const;
@@ -170,6 +178,7 @@ export class Replayer {
   ) {
     this.config = setup.config;
     this.inferredIds = setup.inferredIds;
+    this.maxMessages = setup.maxMessages;
     this.firstIdReads = setup.firstIdReads;
     const hasMemory = setup.hasMemory;
     this.predictCommands = hasMemory;
@@ -292,18 +301,37 @@ export class Replayer {
     return this.engine.smmu;
   }
 
+  private readonly maxMessages: number | undefined;
+  /** Reports made per code, those a multi-vCPU judgement may still replace left out (maxMessages). */
+  private readonly made = new Map<string, number>();
+
+  /**
+   * Report a finding. `message` may be a function, called here unless the caller shows only the
+   * first `maxMessages` diagnostics of each code and this code already has that many: then the
+   * diagnostic is counted and never shown, and its field-by-field text is not made (a divergence
+   * on every record costs a count, docs/performance.md). `pending`: a multi-vCPU judgement may
+   * replace it (and read its message), so it always has its text and is not counted: the
+   * diagnostics counted come before it in the trace, and each is released before it.
+   */
   report(
     rec: { line: number },
     range: Range,
     severity: TraceDiagnostic['severity'],
     code: string,
-    message: string,
+    message: string | (() => string),
     section?: string,
+    pending = false,
   ): TraceDiagnostic {
+    let text: string;
+    if (typeof message === 'string') text = message;
+    else if (!pending && this.maxMessages !== undefined && (this.made.get(code) ?? 0) >= this.maxMessages)
+      text = NOT_SHOWN;
+    else text = message();
+    if (!pending) this.made.set(code, (this.made.get(code) ?? 0) + 1);
     const d: TraceDiagnostic = {
       severity,
       code,
-      message: section ? `${message} (§${section})` : message,
+      message: section && text !== NOT_SHOWN ? `${text} (§${section})` : text,
       range,
       line: rec.line,
       ...(section ? { section } : {}),
@@ -624,7 +652,9 @@ export class Replayer {
     const ids = this.engine.ids;
     const b = reg.behaviour;
     const vr = rec.valueRange;
-    const returned = `${name}${byte ? ' (high half)' : ''} returned ${hex(emu, width)}`;
+    // The message's opening, made only when a message is read (report's thunks) or passed on.
+    let opening: string | undefined;
+    const said = (): string => (opening ??= `${name}${byte ? ' (high half)' : ''} returned ${hex(emu, width)}`);
 
     if (b.kind === 'id') {
       const seen = this.firstIdReads.get(reg.name);
@@ -634,7 +664,8 @@ export class Replayer {
           vr,
           'error',
           'replay.id',
-          `${returned} but read ${hex(seen.value ?? 0n)} at line ${seen.line + 1}: ID registers hold constant values after reset`,
+          () =>
+            `${said()} but read ${hex(seen.value ?? 0n)} at line ${seen.line + 1}: ID registers hold constant values after reset`,
           '6.2',
         );
       } else {
@@ -643,7 +674,7 @@ export class Replayer {
           vr,
           'error',
           'replay.id',
-          `${returned} but the configuration (${this.config.name}) has ${hex(model, width)}: ${fieldsText(reg, (e ^ m) & definedMask(reg), e) || 'reserved bits differ'} (the configuration's ${fieldsText(reg, (e ^ m) & definedMask(reg), m)}); replay with the configuration the emulation implements, or without --config to infer it`,
+          `${said()} but the configuration (${this.config.name}) has ${hex(model, width)}: ${fieldsText(reg, (e ^ m) & definedMask(reg), e) || 'reserved bits differ'} (the configuration's ${fieldsText(reg, (e ^ m) & definedMask(reg), m)}); replay with the configuration the emulation implements, or without --config to infer it`,
           '6.3',
         );
       }
@@ -658,13 +689,15 @@ export class Replayer {
         vr,
         'error',
         'replay.res0-bits',
-        `${returned} with RES0 bit${res0 & (res0 - 1n) ? 's' : ''} ${bitRanges(res0)} set: reserved bits of a defined register read as zero`,
+        () =>
+          `${said()} with RES0 bit${res0 & (res0 - 1n) ? 's' : ''} ${bitRanges(res0)} set: reserved bits of a defined register read as zero`,
         '6.2',
       );
       explained |= res0;
     }
     for (const f of reg.fields) {
-      if (!f.requires || featureHolds(f.requires, ids) || (e & fieldMask(f)) === 0n) continue;
+      const needs = f.requires;
+      if (!needs || featureHolds(needs, ids) || (e & fieldMask(f)) === 0n) continue;
       explained |= fieldMask(f) & mask;
       if (b.kind === 'ack') {
         this.report(
@@ -672,7 +705,8 @@ export class Replayer {
           vr,
           'error',
           'replay.ack-unadvertised',
-          `${returned} but ${notAdvertised(f.requires, ids)}: ${f.name} must not be acknowledged (${name} reflects only implemented fields of SMMU_${b.of}; the model's ${name} is ${hex(model, width)})`,
+          () =>
+            `${said()} but ${notAdvertised(needs, ids)}: ${f.name} must not be acknowledged (${name} reflects only implemented fields of SMMU_${b.of}; the model's ${name} is ${hex(model, width)})`,
           reg.section,
         );
       } else {
@@ -681,7 +715,8 @@ export class Replayer {
           vr,
           'error',
           'replay.unadvertised-field',
-          `${returned} with ${f.name} = ${fmt(extractField(e, f), f)} but ${notAdvertised(f.requires, ids)}: the field is RES0 in this configuration`,
+          () =>
+            `${said()} with ${f.name} = ${fmt(extractField(e, f), f)} but ${notAdvertised(needs, ids)}: the field is RES0 in this configuration`,
           reg.section,
         );
       }
@@ -702,7 +737,7 @@ export class Replayer {
           vr,
           'info',
           'replay.ack-pending',
-          `${returned}: ${fieldsText(reg, rest, e)} still as before the write at line ${(this.lastWrite.get(b.of) ?? 0) + 1}; the Update has not completed yet (allowed: software polls ${name})`,
+          `${said()}: ${fieldsText(reg, rest, e)} still as before the write at line ${(this.lastWrite.get(b.of) ?? 0) + 1}; the Update has not completed yet (allowed: software polls ${name})`,
           reg.section,
         );
         return;
@@ -715,7 +750,7 @@ export class Replayer {
         vr,
         'info',
         'replay.ack-pending',
-        `${returned}: Update is still 1, the update has not completed yet (allowed: software polls Update until 0)`,
+        `${said()}: Update is still 1, the update has not completed yet (allowed: software polls Update until 0)`,
         b.ignoredWithout ?? '6.3.14',
       );
       return;
@@ -730,7 +765,7 @@ export class Replayer {
           vr,
           'warning',
           'replay.guarded',
-          `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.${minor} (the write may be taken or ignored), IGNORED from SMMUv3.2; the model ignored it`,
+          `${said()}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1; CONSTRAINED UNPREDICTABLE in SMMUv3.${minor} (the write may be taken or ignored), IGNORED from SMMUv3.2; the model ignored it`,
           '6.2',
         );
         this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
@@ -740,7 +775,7 @@ export class Replayer {
           vr,
           'error',
           'replay.guarded',
-          `${returned}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1: in SMMUv3.${minor} a write to a Guarded register while its guard is 1 is IGNORED; the model's ${name} is ${hex(model, width)}`,
+          `${said()}: the emulation took the write at line ${g.line + 1} although ${g.guards} was 1: in SMMUv3.${minor} a write to a Guarded register while its guard is 1 is IGNORED; the model's ${name} is ${hex(model, width)}`,
           '6.2',
         );
       }
@@ -750,7 +785,7 @@ export class Replayer {
     const smmuOwned = b.kind === 'status' || (b.kind === 'queueIndex' && b.producer === 'smmu');
     const predicted = this.predictCommands && reg.name === 'CMDQ_CONS';
     if (smmuOwned && !predicted) {
-      if (!this.resetFlagsHeld(rec, reg, e, returned)) return;
+      if (!this.resetFlagsHeld(rec, reg, e, said())) return;
       if (this.checkOwned(rec, reg, emu, model)) this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
       return;
     }
@@ -768,7 +803,7 @@ export class Replayer {
         vr,
         'info',
         'replay.unknown-reset',
-        `${returned} before any write took effect: its reset value is ${reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED'}, so the emulation chooses it; the model takes it`,
+        `${said()} before any write took effect: its reset value is ${reg.reset === 'UNKNOWN' ? 'UNKNOWN' : 'IMPLEMENTATION DEFINED'}, so the emulation chooses it; the model takes it`,
         reg.section,
       );
       this.adopt(reg, byte, rec.size, emu, rec.line, rec.vcpu);
@@ -776,15 +811,18 @@ export class Replayer {
     }
 
     const last = this.lastWrite.get(reg.name);
+    const multi = this.mayBeMulti(rec);
     const d = this.report(
       rec,
       vr,
       'error',
       'replay.value',
-      `${returned} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`,
+      () =>
+        `${said()} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`,
       reg.section,
+      multi,
     );
-    if (this.mayBeMulti(rec)) this.serial.pending({ rec, reg, byte, emu, diag: d });
+    if (multi) this.serial.pending({ rec, reg, byte, emu, diag: d });
   }
 
   /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */

@@ -82,7 +82,13 @@ export class ReportOrder {
     if (!this.held.length) return;
     let ready = this.held;
     let keep: Held[] = [];
-    if (line !== Infinity) {
+    // Usually everything held is before `line` (one vCPU): released as it is, without splitting.
+    let all = line === Infinity;
+    if (!all) {
+      all = true;
+      for (let i = 0; i < ready.length && all; i++) all = (ready[i] as Held).d.line < line;
+    }
+    if (!all) {
       ready = [];
       for (const h of this.held) (h.d.line < line ? ready : keep).push(h);
     }
@@ -107,12 +113,15 @@ export class Tally {
   infos = 0;
   readonly counts: Record<string, number> = {};
   firstDivergence?: TraceDiagnostic;
+  /** Whether a code is the replay's own (counted per rule), by code: asked once per code. */
+  private readonly ours = new Map<string, boolean>();
 
   add(d: TraceDiagnostic): void {
     if (d.severity === 'error') this.errors++;
     else if (d.severity === 'warning') this.warnings++;
     else this.infos++;
-    const ours = /^(replay|mvcpu|trace)\./.test(d.code);
+    let ours = this.ours.get(d.code);
+    if (ours === undefined) this.ours.set(d.code, (ours = /^(replay|mvcpu|trace)\./.test(d.code)));
     if (ours) this.counts[d.code] = (this.counts[d.code] ?? 0) + 1;
     if (!this.firstDivergence && ours && d.severity !== 'info' && !d.code.startsWith('trace.'))
       this.firstDivergence = d;

@@ -44,6 +44,13 @@ export const TRACE_RULES: readonly TraceRule[] = [
     summary:
       'in the editor: how many more diagnostics of a code were not shown (the first 100 of each are) and the line of the last; `smmu replay` counts them all',
   },
+  {
+    code: 'trace.cancelled',
+    severity: 'info',
+    section: '',
+    summary:
+      'in the editor: the user cancelled the background check of a long trace; the diagnostics shown are those found before the line it names, the lines after it were not checked',
+  },
   { code: 'trace.config-late', severity: 'error', section: '', summary: '`config` after the first record' },
   {
     code: 'trace.format',

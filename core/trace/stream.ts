@@ -46,6 +46,11 @@ export interface TraceStreamOptions {
   /** Load the configuration a `config` line names (a `.smmutrace`'s own), when none is given. */
   readonly loadConfigLine?: (c: { readonly path: string; readonly range: Range }) => ConfigLineLoad;
   readonly maxGuestMemory?: number;
+  /**
+   * The caller shows only the first this many diagnostics of each code: past them the replay
+   * counts a diagnostic without making its message (ReplaySetup.maxMessages).
+   */
+  readonly maxMessages?: number;
   readonly lookahead?: number;
   readonly serial?: SerialOptions;
 }
@@ -232,6 +237,7 @@ export class TraceStream {
           hasMemory: this.hasMemory,
           serial: o.serial ?? DEFAULT_SERIAL,
           ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}),
+          ...(o.maxMessages !== undefined ? { maxMessages: o.maxMessages } : {}),
         },
         {
           diagnostic: (d, g) => this.order.add(d, g),

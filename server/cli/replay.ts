@@ -150,6 +150,9 @@ export async function runReplay(o: Options): Promise<number> {
     {
       ...(o.config ? { configPath: path.resolve(o.config) } : {}),
       ...(o.maxGuestMemory ? { maxGuestMemory: o.maxGuestMemory } : {}),
+      // Only the first `max` of each code are printed; the first divergence's message is printed
+      // in the summary even with --max-diagnostics 0 (it is the first of its code).
+      maxMessages: Math.max(max, 1),
     },
   );
 

@@ -110,15 +110,25 @@ export function startServer(connection: Connection): void {
   /**
    * Work-done progress for a trace replayed in the background, when the client shows it
    * (`window.workDoneProgress`): the server asks for a token (`window/workDoneProgress/create`)
-   * and its begin, reports and end follow in order once the client has answered.
+   * and its begin, reports and end follow in order once the client has answered. The progress is
+   * cancellable: the user's cancel (`window/workDoneProgress/cancel`) stops the replay, which then
+   * publishes what it found so far (TraceDocuments.checkInBackground).
    */
   const traceProgress = (): TraceProgress | undefined => {
     if (!canShowProgress) return undefined;
-    const reporter = connection.window.createWorkDoneProgress().catch(() => undefined);
+    let cancelled = false;
+    const reporter = connection.window
+      .createWorkDoneProgress()
+      .then((r) => {
+        r.token.onCancellationRequested(() => (cancelled = true));
+        return r;
+      })
+      .catch(() => undefined);
     return {
-      begin: (title, percentage, message) => void reporter.then((r) => r?.begin(title, percentage, message, false)),
+      begin: (title, percentage, message) => void reporter.then((r) => r?.begin(title, percentage, message, true)),
       report: (percentage, message) => void reporter.then((r) => r?.report(percentage, message)),
       done: () => void reporter.then((r) => r?.done()),
+      cancelled: () => cancelled,
     };
   };
   const revalidateDependents = (uri: string) => {

@@ -12,7 +12,7 @@ import type { ScriptHost } from '../../core/script/check';
 import { checkTrace, streamTrace, type TraceCheck } from '../../core/trace/check';
 import { LineSplitter } from '../../core/trace/lines';
 import type { LineReplay } from '../../core/trace/replay';
-import { capPerCode } from '../../core/trace/report';
+import { capPerCode, DEFAULT_MAX_DIAGNOSTICS } from '../../core/trace/report';
 import type { TraceDiagnostic } from '../../core/trace/types';
 import { sideBySideMarkdown } from '../../core/trace/side-by-side';
 import { toLspDiagnostic } from './diagnostics';
@@ -52,6 +52,19 @@ export interface TraceProgress {
   begin(title: string, percentage: number, message: string): void;
   report(percentage: number, message: string): void;
   done(): void;
+  /** Whether the user cancelled the progress (its cancel button in VS Code). */
+  cancelled(): boolean;
+}
+
+/** What a background replay the user cancelled says, at the first line it did not read. */
+function cancelledNote(line: number, total: number): TraceDiagnostic {
+  return {
+    severity: 'info',
+    code: 'trace.cancelled',
+    message: `the check was cancelled at line ${(line + 1).toLocaleString('en-US')} of ${total.toLocaleString('en-US')}: the diagnostics shown are those found before it, and the lines from here on were not checked; edit the file to check it again, or run \`smmu replay\` on it`,
+    range: { start: { line, character: 0 }, end: { line, character: 0 } },
+    line,
+  };
 }
 
 /** A background replay of one version of a trace: what hovers may use while it runs, and its result. */
@@ -67,6 +80,8 @@ interface Background {
   configPath?: string;
   /** The capped diagnostics, once the replay ended. */
   diagnostics?: readonly TraceDiagnostic[];
+  /** The line (0-based) the user's cancel stopped the replay at: the lines from there on were not read. */
+  cancelledAt?: number;
 }
 
 /**
@@ -97,7 +112,11 @@ export class TraceDocuments {
    * The streamed replay of a long trace (the one `smmu replay` makes), `SLICE_LINES` lines at a
    * time with a `pause` between slices so that requests are answered while it runs; hovers see
    * the lines replayed so far. Undefined when `stale` (a newer version, the document closed)
-   * stopped it; else its diagnostics, capped per code as `diagnostics` caps them.
+   * stopped it; else its diagnostics, capped per code as `diagnostics` caps them. When the user
+   * cancels the progress, the replay stops between two slices and its result is what it found so
+   * far (the diagnostics released up to there: a multi-vCPU read still in its window, and the look
+   * ahead's lines before it closed, are not judged) with a `trace.cancelled` note at the first line
+   * not read; the document is checked again at its next edit.
    */
   async checkInBackground(
     doc: TextDocument,
@@ -110,17 +129,22 @@ export class TraceDocuments {
     const b: Background = { version: doc.version, total, read: 0, replayed: -1, lines: new Map() };
     this.background.set(doc.uri, b);
     const all: TraceDiagnostic[] = [];
-    const stream = streamTrace(uriToPath(doc.uri), this.host, {
-      diagnostic: (d) => all.push(d),
-      line: (l) => {
-        b.lines.set(l.record.line, l);
-        b.replayed = l.record.line;
+    const stream = streamTrace(
+      uriToPath(doc.uri),
+      this.host,
+      {
+        diagnostic: (d) => all.push(d),
+        line: (l) => {
+          b.lines.set(l.record.line, l);
+          b.replayed = l.record.line;
+        },
+        started: (s) => {
+          b.config = s.config;
+          if (s.configPath) b.configPath = s.configPath;
+        },
       },
-      started: (s) => {
-        b.config = s.config;
-        if (s.configPath) b.configPath = s.configPath;
-      },
-    });
+      { maxMessages: DEFAULT_MAX_DIAGNOSTICS },
+    );
     const split = new LineSplitter((l) => stream.push(l));
     const text = doc.getText();
     const said = (read: number) => `${read.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`;
@@ -130,6 +154,10 @@ export class TraceDocuments {
       for (let from = 0; from < total; from += SLICE_LINES) {
         await pause();
         if (stale()) return undefined;
+        if (progress?.cancelled()) {
+          b.cancelledAt = from;
+          break;
+        }
         const to = Math.min(total, from + SLICE_LINES);
         // Cut at line starts: each piece but the last ends with its line break (LineSplitter joins
         // a \r\n wherever it falls anyway).
@@ -143,15 +171,18 @@ export class TraceDocuments {
         const pct = Math.floor((to / total) * 100);
         if (pct > shown) progress?.report((shown = pct), said(to));
       }
-      split.end();
-      const result = stream.end();
-      b.config = result.config;
-      b.read = total;
+      if (b.cancelledAt === undefined) {
+        split.end();
+        const result = stream.end();
+        b.config = result.config;
+        b.read = total;
+      }
     } finally {
       progress?.done();
     }
     if (stale()) return undefined;
     b.diagnostics = capPerCode(all);
+    if (b.cancelledAt !== undefined) b.diagnostics = [...b.diagnostics, cancelledNote(b.cancelledAt, total)];
     return b.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, roots));
   }
 
@@ -167,7 +198,16 @@ export class TraceDocuments {
           range: l.record.range,
         };
       // Replayed, and not an access (a comment, a record of memory): nothing to show.
-      if (b?.version === doc.version && (b.diagnostics || pos.line <= b.replayed)) return null;
+      if (b?.version === doc.version && pos.line <= b.replayed) return null;
+      if (b?.version === doc.version && b.cancelledAt !== undefined)
+        return {
+          contents: {
+            kind: 'markdown',
+            value: `Not replayed: the background replay was cancelled at line ${(b.cancelledAt + 1).toLocaleString('en-US')}. Edit the file to check it again, or run \`smmu replay\` on it.`,
+          },
+          range: { start: { line: pos.line, character: 0 }, end: { line: pos.line, character: 0 } },
+        };
+      if (b?.version === doc.version && b.diagnostics) return null;
       const range = { start: { line: pos.line, character: 0 }, end: { line: pos.line, character: 0 } };
       return {
         contents: {

@@ -12,6 +12,7 @@ import { buildGuestProgram, GuestProgramError } from '../../core/guest/program';
 import { VIRT_SMMU_BASE, VIRT_UART_BASE } from '../../core/guest/ops';
 import { compileScript, type CompiledScript } from '../../core/qemu/compile';
 import { eduDeviceArg } from '../../core/qemu/edu';
+import { QemuDmaTrace } from '../../core/qemu/dma-judge';
 import { judgeReport, keptTrace, type Judgement } from '../../core/qemu/judge';
 import { addressesOutsideRam, placeProgram, ramText, virtRam, zeroOnlyRam } from '../../core/qemu/layout';
 import { checkScript, type ScriptHost } from '../../core/script/check';
@@ -185,6 +186,8 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   o.progress?.('running the guest program on QEMU');
   const devices = compiled.devices.map(eduDeviceArg);
   const timeoutMs = o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS + QEMU_TIMEOUT_PER_DMA_MS * compiled.dmas.length;
+  // QEMU's trace is read a line at a time into one summary per transfer, never kept whole.
+  const dmaTrace = new QemuDmaTrace(compiled.dmas);
   const run = await runQemu(
     {
       binary: o.qemu ?? DEFAULT_QEMU_BINARY,
@@ -196,6 +199,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
     dir,
     timeoutMs,
     o.signal,
+    (l) => dmaTrace.line(l),
   );
   const t3 = Date.now();
   try {
@@ -208,7 +212,7 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
       config: check.config,
       configSource,
       ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}),
-      ...(run.traceLog !== undefined ? { qemuTrace: run.traceLog } : {}),
+      ...(run.traced ? { qemuTrace: dmaTrace } : {}),
     });
     // QEMU itself failing is said with its own words, on top of where the guest got to.
     const failure = run.timedOut

@@ -25,8 +25,8 @@ export interface QemuRun {
   readonly uart: string;
   /** QEMU's own messages, last lines only. */
   readonly stderrTail: string;
-  /** QEMU's trace (`-trace smmuv3_*`), when it wrote one. */
-  readonly traceLog?: string;
+  /** Whether QEMU wrote its trace (`-trace smmuv3_*`), each line of which went to `RunOptions.traceLine`. */
+  readonly traced: boolean;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly timedOut: boolean;
@@ -38,8 +38,10 @@ export interface QemuRun {
   readonly ms: number;
 }
 
-/** Output read back is bounded: a guest looping on a print must not fill the memory. */
+/** The UART read back is bounded: a guest looping on a print must not fill the memory. */
 const MAX_OUTPUT = 64 * 1024 * 1024;
+/** QEMU's trace is read in pieces of this size, never whole: it grows with the DMA traffic. */
+const TRACE_PIECE = 1 << 16;
 const STDERR_TAIL = 4096;
 
 /** QEMU's arguments for a program file; the machine's choices are explained in docs/qemu.md. */
@@ -89,7 +91,8 @@ export function notInstalled(binary: string): string {
 
 /**
  * Run `elf` on QEMU until it exits, `timeoutMs` passes or `signal` aborts. `workDir` receives the
- * program and the trace log (a temporary folder unless the caller keeps one).
+ * program and the trace log (a temporary folder unless the caller keeps one). QEMU's trace is
+ * handed to `traceLine` a line at a time once QEMU has exited, in pieces: it is never held whole.
  */
 export function runQemu(
   m: QemuMachine,
@@ -97,6 +100,7 @@ export function runQemu(
   workDir: string,
   timeoutMs: number,
   signal?: AbortSignal,
+  traceLine?: (text: string) => void,
 ): Promise<QemuRun> {
   const elfPath = path.join(workDir, 'program.elf');
   const traceLogPath = path.join(workDir, 'qemu-trace.log');
@@ -132,12 +136,12 @@ export function runQemu(
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      const traceLog = readBounded(traceLogPath);
+      const traced = streamLines(traceLogPath, traceLine ?? (() => undefined));
       const uart = readBounded(uartPath) ?? '';
       resolve({
         uart,
         stderrTail: stderr.slice(-STDERR_TAIL),
-        ...(traceLog !== undefined ? { traceLog } : {}),
+        traced,
         exitCode,
         signal: sig,
         timedOut,
@@ -178,6 +182,35 @@ function readBounded(file: string): string | undefined {
     return undefined;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Each line of a file QEMU wrote (latin1: bytes as they are; split as `split(/\r?\n/)` splits),
+ * read in pieces; false when the file is absent or unreadable.
+ */
+function streamLines(file: string, line: (text: string) => void): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const buf = Buffer.alloc(TRACE_PIECE);
+    let rest = '';
+    for (let n = fs.readSync(fd, buf, 0, TRACE_PIECE, null); n > 0; n = fs.readSync(fd, buf, 0, TRACE_PIECE, null)) {
+      const parts = (rest + buf.toString('latin1', 0, n)).split('\n');
+      rest = parts.pop() as string;
+      for (const p of parts) line(p.endsWith('\r') ? p.slice(0, -1) : p);
+    }
+    line(rest);
+    return true;
+  } catch {
+    // A read error part way: what was read is judged, as a log cut short would be.
+    return true;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

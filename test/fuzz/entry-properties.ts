@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import * as zlib from 'zlib';
 import fc from 'fast-check';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -101,6 +102,52 @@ function cli(texts: ReadonlyMap<string, string>, ...args: string[]): void {
   }
 }
 
+/** Bytes from a seed (a linear congruential generator: the case, not Math.random, decides them). */
+function bytesOf(seed: number, n: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/**
+ * `smmu replay` on gzipped input (it gunzips what starts with gzip's magic bytes): the trace
+ * gzipped whole, cut short, with one byte changed; gzip of random bytes; the magic bytes before
+ * random ones. Each ends in time with exit 0 or 1, or 2 with the clear message a damaged gzip gets
+ * on stderr; never an internal error or a stack trace. Where the damage falls comes from the
+ * case's probes, so a failing case is reproduced by its seed.
+ */
+function gzipCli(dir: string, c: EntryCase, bytes: Buffer): void {
+  const [p0 = 0, p1 = 0, p2 = 0] = c.probes;
+  const gz = zlib.gzipSync(bytes);
+  const flipped = Buffer.from(gz);
+  flipped[p1 % gz.length] = ((flipped[p1 % gz.length] as number) ^ ((p2 % 255) + 1)) & 0xff;
+  const random = bytesOf(p2, 1 + (p0 % 4096));
+  const variants: [string, Buffer][] = [
+    ['whole', gz],
+    [`cut at ${1 + (p0 % (gz.length - 1))} of ${gz.length} bytes`, gz.subarray(0, 1 + (p0 % (gz.length - 1)))],
+    [`byte ${p1 % gz.length} changed`, flipped],
+    [`gzip of ${random.length} random bytes`, zlib.gzipSync(random)],
+    [`the magic bytes, then ${random.length} random bytes`, Buffer.concat([Buffer.from([0x1f, 0x8b]), random])],
+  ];
+  for (const [how, data] of variants) {
+    const file = path.join(dir, 'examples', `case-${process.pid}-${counter++}.smmutrace.gz`);
+    fs.writeFileSync(file, data);
+    const what = `smmu replay ${path.basename(file)} (${how})`;
+    const r = smmuWithin(ANSWER_MS, 'replay', file);
+    assertNoInternal(r.out + r.err, what);
+    assert.ok(
+      r.code === 0 || r.code === 1 || (r.code === 2 && /^smmu replay: .*gzip data is damaged/m.test(r.err)),
+      `${what}: exit ${r.code} (null: killed after ${ANSWER_MS} ms)\n${r.err.slice(0, 1000)}`,
+    );
+    if (how === 'whole') assert.ok(r.code !== 2, `${what}: a whole gzip refused\n${r.err.slice(0, 500)}`);
+    fs.rmSync(file, { force: true });
+  }
+}
+
 /** `check` on every file; `run` on scripts; `replay` on traces; a configuration given to `run` and `replay` with --config. */
 export function checkCli(dir: string, c: EntryCase): void {
   const { file, text } = writeCase(dir, c);
@@ -116,9 +163,11 @@ export function checkCli(dir: string, c: EntryCase): void {
     case 'trace':
       cli(texts, 'replay', file);
       cli(texts, 'check', file);
+      gzipCli(dir, c, fs.readFileSync(file));
       break;
     case 'qemu':
       cli(texts, 'replay', file, '--json');
+      gzipCli(dir, c, fs.readFileSync(file));
       break;
     case 'config':
       cli(texts, 'check', file);

@@ -12,7 +12,7 @@ import type { ResolvedConfig } from '../../../core/config/types';
 import { REGISTERS } from '../../../core/registers/table';
 import { parseTrace } from '../../../core/trace/check';
 import { LineSplitter } from '../../../core/trace/lines';
-import { Replayer, replayTrace } from '../../../core/trace/replay';
+import { NOT_SHOWN, Replayer, replayTrace } from '../../../core/trace/replay';
 import { TraceStream } from '../../../core/trace/stream';
 import type { TraceDiagnostic, TraceFormat } from '../../../core/trace/types';
 
@@ -77,6 +77,7 @@ interface Options {
   config?: ResolvedConfig;
   format?: TraceFormat;
   lookahead?: number;
+  maxMessages?: number;
 }
 
 function streamed(parts: string[], o: Options) {
@@ -86,6 +87,7 @@ function streamed(parts: string[], o: Options) {
       ...(o.config ? { config: o.config } : {}),
       ...(o.format ? { format: o.format } : {}),
       ...(o.lookahead ? { lookahead: o.lookahead } : {}),
+      ...(o.maxMessages !== undefined ? { maxMessages: o.maxMessages } : {}),
     },
     { diagnostic: (d) => diagnostics.push(d) },
   );
@@ -113,6 +115,37 @@ test('streamed replay reports exactly what the whole-file replay reports (both f
         const text = lines.join(br);
         const o: Options = given ? { config: DEFAULT_CONFIG } : {};
         assert.deepEqual(streamed(pieces(text, cuts), o), whole(text, o));
+      },
+    ),
+    { numRuns: Number(process.env.RUNS ?? 400) },
+  );
+});
+
+test('with a cap per code (maxMessages, as `smmu replay` and the editor show them), the same diagnostics and counts; only messages past the cap are left unmade', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(lineTrace, qemuTrace),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 3 }),
+      (lines, cuts, given, cap) => {
+        const text = lines.join('\n');
+        const o: Options = given ? { config: DEFAULT_CONFIG } : {};
+        const all = whole(text, o);
+        const capped = streamed(pieces(text, cuts), { ...o, maxMessages: cap });
+        // Everything but the messages: each diagnostic where it was, with its code, and the counts.
+        const without = (ds: readonly TraceDiagnostic[]) => ds.map(({ message: _m, ...rest }) => rest);
+        assert.deepEqual(without(capped.diagnostics), without(all.diagnostics));
+        assert.deepEqual(capped.summary, all.summary);
+        // The first `cap` of each code have their message; a later one has it, or none at all.
+        const seen = new Map<string, number>();
+        capped.diagnostics.forEach((d, i) => {
+          const n = (seen.get(d.code) ?? 0) + 1;
+          seen.set(d.code, n);
+          const want = (all.diagnostics[i] as TraceDiagnostic).message;
+          if (n <= cap) assert.equal(d.message, want, `${d.code} ${n} of cap ${cap}`);
+          else assert.ok(d.message === want || d.message === NOT_SHOWN, d.message);
+        });
       },
     ),
     { numRuns: Number(process.env.RUNS ?? 400) },

@@ -257,3 +257,12 @@ test('the session names its configuration once (an inferred configuration says w
   assert.match(text, /^SMMU model: inferred from the trace's ID register reads/);
   assert.doesNotMatch(text, /inferred from the trace \(inferred/);
 });
+
+test('a trace longer than the debugger keeps (1,000,000 lines) is refused at launch, with what to do instead', async () => {
+  const big = path.join(dir, 'big.smmutrace');
+  fs.writeFileSync(big, 'R 0x0 4 0x0D40101A\n'.repeat(1_000_001));
+  await assert.rejects(
+    () => dc.launch({ program: big }),
+    /big\.smmutrace: the trace has more than 1,000,000 lines, the most the debugger steps through .*smmu replay/,
+  );
+});

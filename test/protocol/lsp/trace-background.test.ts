@@ -154,3 +154,52 @@ test('a short trace is still checked at once, without progress', async () => {
   assert.ok(diags.some((d) => String(d.code).startsWith('replay.')));
   assert.equal(creates.length, created);
 });
+
+test('the user cancels the progress of a long trace: the replay stops, and what it found so far is published with a note at the line it stopped at', async () => {
+  const text = bigTrace(LINES, 3);
+  const f = server.file('cancelled.smmutrace', text);
+  watched = f.uri;
+  const before = progress.length;
+  server.open(f.uri, text, 'smmutrace');
+  // Cancel once the replay is past its look ahead (10,000 lines, diagnostics found) and far from the end.
+  await until(
+    () => progress.slice(before).some((p) => p.value.kind === 'report' && (p.value.percentage ?? 0) >= 10),
+    'a progress report of 10 %',
+  );
+  const mine = () => progress.slice(before);
+  const begin = mine()[0];
+  assert.equal(begin?.value.kind, 'begin');
+  assert.equal((begin?.value as { cancellable?: boolean }).cancellable, true);
+  await server.conn.sendNotification('window/workDoneProgress/cancel', { token: begin?.token });
+  const diags = await published(server, f.uri);
+  const notes = diags.filter((d) => d.code === 'trace.cancelled');
+  assert.equal(notes.length, 1, JSON.stringify(diags.slice(-3)));
+  const at = (notes[0] as Diagnostic).range.start.line;
+  assert.ok(at >= 20_000 && at < LINES / 2, `stopped at line ${at + 1}`);
+  assert.match(
+    String((notes[0] as Diagnostic).message),
+    new RegExp(`cancelled at line ${(at + 1).toLocaleString('en-US')} of [0-9,]+:`),
+  );
+  // What it found before that line, nothing after it; the same as the full check's up to there.
+  const found = diags.filter((d) => d.code !== 'trace.cancelled');
+  assert.ok(found.some((d) => d.code === 'replay.value'));
+  assert.ok(found.every((d) => d.range.start.line < at));
+  // The progress ended without reaching 100 %.
+  await until(() => mine().some((p) => p.value.kind === 'end'), 'a progress end');
+  assert.ok(mine().every((p) => (p.value.percentage ?? 0) < 100));
+  // A hover past the line says it was not replayed.
+  assert.match(hoverValue(await hover(f.uri, LINES - 3)), /cancelled at line/);
+  // The same lines' diagnostics as a full check of the whole trace gives, those before the cancel.
+
+  const g = server.file('full.smmutrace', text);
+  server.open(g.uri, text, 'smmutrace');
+  const all = await published(server, g.uri);
+
+  assert.deepEqual(
+    found.filter((d) => d.code !== 'trace.capped').map((d) => [d.range.start.line, d.code, d.message]),
+    all
+      .filter((d) => d.code !== 'trace.capped' && d.range.start.line < at)
+      .slice(0, found.filter((d) => d.code !== 'trace.capped').length)
+      .map((d) => [d.range.start.line, d.code, d.message]),
+  );
+});
