@@ -1050,7 +1050,12 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   });
 
   const ids: Record<string, number> = {};
-  for (const [name, v] of res.ids) ids[name] = Number(v & 0xffff_ffffn);
+  for (const [name, v] of res.ids) {
+    // Absent ID registers read 0: the Secure ones (§6.3.52–§6.3.56) are left out while zero, as an
+    // SMMU without Secure state has none (§3.10.2), so such a configuration lists only its own.
+    if (v === 0n && findRegister(name)?.security === 'secure') continue;
+    ids[name] = Number(v & 0xffff_ffffn);
+  }
   const idValues: IdRegisterValues = { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0, ...ids };
   const config: ResolvedConfig = {
     name: spec.name?.value ?? 'custom SMMUv3',

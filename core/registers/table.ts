@@ -7,15 +7,16 @@ import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from './identification
 import { GERROR, GERRORN, IRQ_CFG_REGISTERS, IRQ_CTRL, IRQ_CTRLACK } from './interrupts';
 import { DPT_BASE, DPT_BASE_CFG, DPT_CFG_FAR } from './dpt';
 import { QUEUE_REGISTERS } from './queues';
+import { SECURE_REGISTERS } from './secure';
 import { STRTAB_BASE, STRTAB_BASE_CFG } from './stream-table';
 import type { FieldDef, RegisterDef, RegisterName } from './types';
 
 /**
- * Non-secure page 0 and page 1 registers, in offset order. The registers of advertised features
+ * Page 0 and page 1 registers, in offset order. The registers of advertised features
  * this model does not implement (S2PII, GATOS_*, MPAM*, VATOS_SEL, IDR6, the Command queue
  * control page registers) are listed with their feature in not-modelled.ts: their offsets read as
- * zero and the access is reported. The CoreSight ID registers and the Secure (SMMU_S_*) registers
- * are not modelled either (this model is Non-secure only): undefined locations, RES0.
+ * zero and the access is reported. The Secure (SMMU_S_*) registers are in secure.ts, present with
+ * SMMU_S_IDR1.SECURE_IMPL. The CoreSight ID registers are not modelled: undefined locations, RES0.
  */
 const TABLE = [
   IDR0,
@@ -44,6 +45,7 @@ const TABLE = [
   DPT_BASE,
   DPT_BASE_CFG,
   DPT_CFG_FAR,
+  ...SECURE_REGISTERS,
 ] as const;
 
 /**

@@ -154,6 +154,11 @@ export interface RegisterStatement {
   readonly value?: Expr;
   /** After a read, any expectation; after a write, only `== abort` / `!= abort`. */
   readonly expect?: Expect;
+  /**
+   * `secure` or `ns` after the target (reads) or the value (writes): the access's Security state
+   * (§3.10.2). Without it, the state of the register it addresses.
+   */
+  readonly security?: { readonly word: 'secure' | 'ns'; readonly range: Range };
 }
 
 /** `mem read64 ADDR [== v]`, `mem write64 ADDR v`: guest physical memory. */
