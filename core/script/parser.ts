@@ -9,21 +9,23 @@
  * Which statement a line is comes from the statement registry (core/script/statements/): each
  * definition's keywords and syntax (`engine` statements with their operand and expectation).
  */
-import type {
-  AccessBits,
-  ActionStatement,
-  BinaryOp,
-  Expect,
-  Expr,
-  Group,
-  NameRef,
-  NumberLit,
-  ParsedScript,
-  Range,
-  ScriptDiagnostic,
-  Statement,
-  Target,
-  Token,
+import {
+  ACCESS_SECURITY_WORDS,
+  type AccessBits,
+  type AccessSecurityWord,
+  type ActionStatement,
+  type BinaryOp,
+  type Expect,
+  type Expr,
+  type Group,
+  type NameRef,
+  type NumberLit,
+  type ParsedScript,
+  type Range,
+  type ScriptDiagnostic,
+  type Statement,
+  type Target,
+  type Token,
 } from './ast';
 import { lexLine, shorten, splitLines } from './lexer';
 import { LineRange, spanRanges } from '../base/diagnostics';
@@ -343,11 +345,12 @@ class LineParser {
    * `== v` / `!= v` (`abort` alone as the value is the abort expectation).
    */
   /** An access's Security state word (`secure`, `ns`; ACCESS_SECURITY_WORDS), when one comes next. */
-  private securityWord(): { word: 'secure' | 'ns'; range: Range } | undefined {
+  private securityWord(): { word: AccessSecurityWord; range: Range } | undefined {
     const t = this.peek();
-    if (!t || t.kind !== 'word' || (t.text !== 'secure' && t.text !== 'ns')) return undefined;
+    const word = t?.kind === 'word' ? ACCESS_SECURITY_WORDS.find((w) => w === t.text) : undefined;
+    if (!t || !word) return undefined;
     this.next();
-    return { word: t.text, range: t.range };
+    return { word, range: t.range };
   }
 
   /** `afterValue`: what may come between a write's value and its `==` (the Security state word). */
