@@ -267,6 +267,8 @@ export class Smmu {
           definedMask(reg) &
           implementedMask(reg, this.ids);
       else if (typeof reg.reset === 'bigint') v = reg.reset;
+      // A register this configuration does not have (S_GBPA without Secure state) holds nothing.
+      if (reg.requires && !featureHolds(reg.requires, this.ids)) v = 0n;
       this.regs.set(reg, v & widthMask(reg));
     }
   }
