@@ -7,7 +7,7 @@
 //   node scripts/extract-spec-fields.mjs PATH --check  exit 1 if the committed file differs
 //
 // What it reads (the text only; positions the Markdown shows as images are not in it):
-// - §6.2.1 and §6.2.2: Non-secure page 0 and page 1 register offsets, widths and access;
+// - §6.2.1 and §6.2.2: page 0 (Secure registers included) and page 1 register offsets, widths and access;
 // - §6.3.N: each register's field headings, "NAME, bits [H:L]" / "NAME, bit [N]";
 // - §6.3.170 ID_REGS: the CoreSight ID registers' table, with the values it assigns;
 // - §5.1–§5.4: L1STD, STE, L1CD and CD field headings, in the same form;
@@ -86,8 +86,16 @@ for (const [text, page] of [
   [pageText('## 6.2.1 ', '## 6.2.2 '), 0],
   [pageText('## 6.2.2 ', '## 6.2.3 '), 0x10000],
 ]) {
-  for (const m of text.matchAll(/^\|\s*0x([0-9A-F]+)\s*\|\s*SMMU_([A-Z0-9_]+)\s*\|\s*(32|64)-bit,\s*(RO|RW)\s*\|/gm)) {
-    offsets[m[2]] = { offset: page + parseInt(m[1], 16), width: Number(m[3]), access: m[4] };
+  // The Secure registers' rows say "32-bit, Secure, RO" (§6.2.1).
+  for (const m of text.matchAll(
+    /^\|\s*0x([0-9A-F]+)\s*\|\s*SMMU_([A-Z0-9_]+)\s*\|\s*(32|64)-bit,\s*(Secure,\s*)?(RO|RW)\s*\|/gm,
+  )) {
+    offsets[m[2]] = {
+      offset: page + parseInt(m[1], 16),
+      width: Number(m[3]),
+      access: m[5],
+      ...(m[4] ? { security: 'secure' } : {}),
+    };
   }
 }
 
@@ -106,7 +114,7 @@ for (const file of [...files].sort(bySection)) {
   if (!title) continue;
   // Arrays are titled "SMMU_ECMDQ_BASE<n>, n = 0 - 255": the name is the part before the comma.
   const name = title[1].split(',')[0].trim();
-  if (/^(S|R|ROOT)_/.test(name)) continue; // Secure, Realm and Root registers: this model is Non-secure
+  if (/^(R|ROOT)_/.test(name)) continue; // Realm and Root registers: this model has no Realm state
   registers[name] = { section, ...(offsets[name] ?? {}), fields: headingFields(text) };
 }
 

@@ -806,6 +806,78 @@ export const FEATURES: readonly FeatureDef[] = [
     description:
       'The largest Non-secure PARTID (SMMU_MPAMIDR.PARTID_MAX). Only with mpam, where Arm recommends a non-zero value; SMMU_GMPAM.SO_PARTID and SMMU_GBPMPAM.GBP_PARTID are limited by it.',
   },
+  // ---- SMMU_S_IDR0, S_IDR1, S_IDR3 (§6.3.52–§6.3.55): the Secure programming interface. Without
+  // `secure` the SMMU_S_* registers are RAZ/WI (§3.10.2), so every field below must then be 0.
+  {
+    key: 'secureStallModel',
+    register: 'S_IDR0',
+    field: 'STALL_MODEL',
+    section: '6.3.52',
+    default: (get) => (get('secure') === true ? get('stallModel') : 'stall'),
+    defaultText: 'stallModel when secure, else "stall" (encoding 0: no Secure interface)',
+    description:
+      'Stall model of the Secure interface. SMMU_IDR0.STALL_MODEL equals it at reset (SMMU_S_CR0.NSSTALLD resets to 0, §6.3.57).',
+    kind: {
+      type: 'enum',
+      choices: [
+        { name: 'stall', encoding: 0, description: 'Stall and Terminate models supported (STALL_MODEL 0b00).' },
+        { name: 'terminate', encoding: 1, description: 'No stall: STE.S2S and CD.S must be 0 (0b01).' },
+        { name: 'forced', encoding: 2, description: 'Stall forced: STE.S2S and CD.S must be 1 (0b10).' },
+      ],
+    },
+  },
+  {
+    key: 'secureMsi',
+    register: 'S_IDR0',
+    field: 'MSI',
+    section: '6.3.52',
+    kind: bool,
+    default: (get) => get('secure') === true && get('msi') === true,
+    defaultText: 'msi when secure',
+    description:
+      'Secure MSIs for the Secure Event queue and Secure GERROR; without them the MSI fields of SMMU_S_*_IRQ_CFGn are RES0. Needs secure.',
+  },
+  {
+    key: 'secure',
+    register: 'S_IDR1',
+    field: 'SECURE_IMPL',
+    section: '6.3.53',
+    kind: bool,
+    default: false,
+    description:
+      'Secure state (§3.10.2): the Secure programming interface (SMMU_S_* registers at 0x8000, Secure Command and Event queues, Secure Stream table). Needs stage1.',
+  },
+  {
+    key: 'secureEl2',
+    register: 'S_IDR1',
+    field: 'SEL2',
+    section: '6.3.53',
+    kind: bool,
+    default: false,
+    since: '3.2',
+    description:
+      'SMMUv3.2-SecEL2: Secure EL2 and Secure stage 2 (Secure STEs with STRW 0b10 and Config 0b11x, §3.10.2.2). Needs secure, stage1 and stage2; mandatory with rme.',
+  },
+  {
+    key: 'secureSidSize',
+    register: 'S_IDR1',
+    field: 'S_SIDSIZE',
+    section: '6.3.53',
+    kind: size(32, 'bits'),
+    default: (get) => (get('secure') === true ? get('sidSize') : 0),
+    defaultText: 'sidSize when secure, else 0',
+    description: 'Secure StreamID bits, 0..32: the size of the Secure Stream table. Needs secure.',
+  },
+  {
+    key: 'secureAtsNsOnly',
+    register: 'S_IDR3',
+    field: 'SAMS',
+    section: '6.3.55',
+    kind: bool,
+    default: false,
+    description:
+      'SMMU_S_IDR3.SAMS (opposite polarity): CMD_ATC_INV and CMD_PRI_RESP are CERROR_ILL on the Secure Command queue. Needs secure and ats.',
+  },
 ];
 
 const byKey = new Map(FEATURES.map((f) => [f.key.toLowerCase(), f]));

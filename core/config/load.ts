@@ -1066,6 +1066,9 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
     // configuration without it, unless the file gave it a value (which config.inconsistent reports).
     const requires = findRegister(name)?.requires;
     if (requires && v === 0n && !idView.idField(requires.register, requires.field)) continue;
+    // Absent ID registers read 0: the Secure ones (§6.3.52–§6.3.56) are left out while zero, as an
+    // SMMU without Secure state has none (§3.10.2), so such a configuration lists only its own.
+    if (v === 0n && findRegister(name)?.security === 'secure') continue;
     ids[name] = Number(v & 0xffff_ffffn);
   }
   const idValues: IdRegisterValues = { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0, ...ids };

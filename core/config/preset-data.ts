@@ -266,6 +266,73 @@ export const SMMUV3_4_LPA2: JsonObject = {
   },
 };
 
+/**
+ * An SMMUv3.3 with Secure state (SMMU_S_IDR1.SECURE_IMPL, SEL2, §3.10.2) and ATS, and every other
+ * feature the model implements: both stages with EL2 contexts, PRI, stalls, MSIs, HTTU, LPA2 and
+ * 52-bit addresses. It accepts what it advertises that the model does not do (E0PD, and Secure
+ * streams beyond the SMMU_S_* registers). Validates with no errors or unaccepted warnings.
+ */
+export const SMMUV3_3_SECURE_ATS: JsonObject = {
+  name: 'SMMUv3.3 with Secure state and ATS',
+  description:
+    'An SMMUv3.3 with the Secure programming interface and PCIe ATS, and every feature the model implements: Secure state with Secure EL2 and Secure stage 2 (SMMU_S_IDR1.SECURE_IMPL and SEL2; the SMMU_S_* registers at 0x8000, RAZ/WI to Non-secure accesses), 16-bit Secure StreamIDs and Secure MSIs; ATS with PRI (CR0.ATSCHK, STE.EATS, CMD_ATC_INV, the PRI queue); stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, BTM, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, the Stall and Terminate models, LPA2 (DS) with 52-bit VAs and PAs and every granule, and what SMMUv3.2 and v3.3 make mandatory (RIL, BBML 2, FWB, XNX, E0PD, PTWNNC). E0PD is mandatory from SMMUv3.3 and not modelled, and the model has the Secure registers but not yet Secure streams (the accepted config.not-modelled-e0pd and config.not-modelled-secure notes). Queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
+  version: '3.3',
+  features: {
+    stage1: true,
+    stage2: true,
+    ttf: 'aarch64',
+    coherent: true,
+    btm: true,
+    httu: 'af-dirty',
+    hyp: true,
+    ats: true,
+    pri: true,
+    asid16: true,
+    msi: true,
+    vmid16: true,
+    cd2l: true,
+    ttEndian: 'le',
+    stallModel: 'stall',
+    termModel: 'abort',
+    streamTable: '2-level',
+    sidSize: 16,
+    ssidSize: 20,
+    cmdqSize: 19,
+    eventqSize: 19,
+    priqSize: 19,
+    had: true,
+    xnx: true,
+    fwb: true,
+    stt: true,
+    ril: true,
+    bbml: 2,
+    e0pd: true,
+    ptwnnc: true,
+    ds: true,
+    oas: 52,
+    granules: ['4K', '16K', '64K'],
+    vax: 52,
+    stallMax: 256,
+    secure: true,
+    secureEl2: true,
+    secureMsi: true,
+    secureSidSize: 16,
+  },
+  iidr: {
+    implementer: '0x43B',
+    productId: '0x000',
+    variant: 0,
+    revision: 0,
+  },
+  gbpa: '0x00001000',
+  accepted: {
+    'config.not-modelled-e0pd':
+      'E0PD is mandatory from SMMUv3.3 and the model does not apply it: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
+    'config.not-modelled-secure':
+      'the Secure programming interface is what this preset is for: its SMMU_S_* registers are modelled (and RAZ/WI to Non-secure accesses); Secure streams, the Secure Command queue and the Secure Event queue are not yet',
+  },
+};
+
 /** Preset documents by name: presets/<name>.smmu.json. */
 export const PRESET_DOCUMENTS: Readonly<Record<string, JsonObject>> = {
   'qemu-7.2': QEMU_7_2,
@@ -273,6 +340,7 @@ export const PRESET_DOCUMENTS: Readonly<Record<string, JsonObject>> = {
   'xen-vsmmu': XEN_VSMMU,
   'smmuv3.2-full': SMMUV3_2_FULL,
   'smmuv3.4-lpa2': SMMUV3_4_LPA2,
+  'smmuv3.3-secure-ats': SMMUV3_3_SECURE_ATS,
 };
 
 /**

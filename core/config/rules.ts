@@ -241,6 +241,12 @@ const SECTION_IDR0 = '6.3.1';
 const SECTION_IDR1 = '6.3.2';
 const SECTION_IDR3 = '6.3.4';
 const SECTION_IDR5 = '6.3.6';
+const SECTION_S_IDR1 = '6.3.53';
+const SECURE = (c: RuleContext) => v(c, 'S_IDR1.SECURE_IMPL');
+/** Every field of the Secure ID registers other than SECURE_IMPL (§6.3.52–§6.3.56). */
+const SECURE_ID_FIELDS: readonly string[] = REGISTERS.filter(
+  (r) => r.security === 'secure' && r.behaviour.kind === 'id',
+).flatMap((r) => r.fields.filter((f) => f.name !== 'SECURE_IMPL').map((f) => `${r.name}.${f.name}`.toUpperCase()));
 
 export const ARCHITECTURE_RULES: readonly Rule[] = [
   ...rangeRules(),
@@ -520,6 +526,65 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
         );
     },
   },
+  // ---- SMMU_S_IDR0–S_IDR4 (§6.3.52–§6.3.56): the Secure programming interface (§3.10.2)
+  {
+    code: 'config.inconsistent',
+    section: '3.10.2, 6.3.53',
+    summary: 'without SECURE_IMPL the Secure ID registers are RAZ/WI: every S_IDR field is 0',
+    check: (c) => {
+      if (SECURE(c)) return;
+      const set = SECURE_ID_FIELDS.filter((ref) => c.f(ref) !== 0);
+      if (set.length)
+        c.report(
+          'error',
+          'config.inconsistent',
+          `${set.map(label).join(', ')} ${set.length === 1 ? 'is' : 'are'} set, but secure (SMMU_S_IDR1.SECURE_IMPL) is 0: without Secure state every SMMU_S_* register is RAZ/WI (§3.10.2, §6.3.53); set "secure": true or leave ${set.length === 1 ? 'it' : 'them'} out`,
+          [...set, 'S_IDR1.SECURE_IMPL'],
+        );
+    },
+  },
+  implies(SECTION_S_IDR1, 'S_IDR1.SECURE_IMPL', S1, 'stage1 (SMMU_IDR0.S1P)', ['IDR0.S1P']),
+  res0Unless(SECTION_S_IDR1, 'S_IDR1.SEL2', (c) => S1(c) && S2(c), 'both stage1 and stage2', ['IDR0.S2P']),
+  {
+    code: 'config.mandatory',
+    section: SECTION_S_IDR1,
+    summary: 'SEL2 is 1 when SECURE_IMPL and RME_IMPL are 1',
+    check: (c) => {
+      if (SECURE(c) && v(c, 'IDR0.RME_IMPL') && !v(c, 'S_IDR1.SEL2'))
+        c.report(
+          'error',
+          'config.mandatory',
+          `${label('S_IDR1.SEL2')} must be 1 when both secure (SMMU_S_IDR1.SECURE_IMPL) and rme (SMMU_IDR0.RME_IMPL) are 1 (§6.3.53)`,
+          ['S_IDR1.SEL2', 'IDR0.RME_IMPL', 'S_IDR1.SECURE_IMPL'],
+        );
+    },
+  },
+  {
+    code: 'config.inconsistent',
+    section: '6.3.52, 6.3.57',
+    summary: 'S_IDR0.STALL_MODEL equals IDR0.STALL_MODEL at reset (NSSTALLD is 0)',
+    check: (c) => {
+      const s = c.f('S_IDR0.STALL_MODEL');
+      const ns = c.f('IDR0.STALL_MODEL');
+      if (SECURE(c) && s !== ns)
+        c.report(
+          'error',
+          'config.inconsistent',
+          `${label('S_IDR0.STALL_MODEL')} = ${s} but ${label('IDR0.STALL_MODEL')} = ${ns}: SMMU_IDR0.STALL_MODEL reads SMMU_S_IDR0.STALL_MODEL while SMMU_S_CR0.NSSTALLD is 0, its reset value (§6.3.57); only NSSTALLD = 1 with Secure 0b00 makes the Non-secure one 0b01`,
+          ['S_IDR0.STALL_MODEL', 'IDR0.STALL_MODEL'],
+        );
+    },
+  },
+  implies('6.3.52', 'S_IDR0.ECMDQ', (c) => v(c, 'IDR0.COHACC'), 'coherent (SMMU_IDR0.COHACC)'),
+  implies('6.3.52', 'S_IDR0.ECMDQ', (c) => v(c, 'S_IDR0.MSI'), 'secureMsi (SMMU_S_IDR0.MSI)'),
+  implies(
+    '6.3.52',
+    'S_IDR0.ECMDQ',
+    (c) => !v(c, 'IDR1.QUEUES_PRESET'),
+    'queuesPreset false (SMMU_IDR1.QUEUES_PRESET == 0)',
+  ),
+  res0Unless('6.3.54', 'S_IDR2.BA_S_VATOS', (c) => v(c, 'IDR0.VATOS') && v(c, 'S_IDR1.SEL2'), 'vatos and secureEl2'),
+  res0Unless('6.3.55', 'S_IDR3.SAMS', ATS, 'ats (SMMU_IDR0.ATS)', ['IDR0.ATS']),
 ];
 
 /** Refusals of Linux's arm_smmu_device_hw_probe (6.18) and Xen's host driver (facts §7.2). */

@@ -240,6 +240,43 @@ export class Engine implements EngineContext {
         case 'EVENTQ_BASE':
         case 'PRIQ_BASE':
           break;
+        // §6.3.62: INV_ALL = 1 invalidates every configuration and translation cache of every
+        // Security state; the SMMU clears INV_ALL when done (here at once).
+        case 'S_INIT':
+          if ((this.smmu.value(R.S_INIT) & 1n) === 1n) this.invalidateAll(findings);
+          break;
+        // The Secure programming interface's registers are stored by the model (with their ACKs and
+        // the S_GBPA handshake); the model has no Secure Command or Event queue and no Secure
+        // Stream table walk yet (docs/engine.md "Secure state"), so writes have no further effect.
+        case 'S_IDR0':
+        case 'S_IDR1':
+        case 'S_IDR2':
+        case 'S_IDR3':
+        case 'S_IDR4':
+        case 'S_CR0ACK':
+        case 'S_IRQ_CTRLACK':
+        case 'S_GERROR':
+        case 'S_CR0':
+        case 'S_CR1':
+        case 'S_CR2':
+        case 'S_GBPA':
+        case 'S_IRQ_CTRL':
+        case 'S_GERRORN':
+        case 'S_GERROR_IRQ_CFG0':
+        case 'S_GERROR_IRQ_CFG1':
+        case 'S_GERROR_IRQ_CFG2':
+        case 'S_EVENTQ_IRQ_CFG0':
+        case 'S_EVENTQ_IRQ_CFG1':
+        case 'S_EVENTQ_IRQ_CFG2':
+        case 'S_STRTAB_BASE':
+        case 'S_STRTAB_BASE_CFG':
+        case 'S_CMDQ_BASE':
+        case 'S_CMDQ_PROD':
+        case 'S_CMDQ_CONS':
+        case 'S_EVENTQ_BASE':
+        case 'S_EVENTQ_PROD':
+        case 'S_EVENTQ_CONS':
+          break;
         // Stored (GMPAM and GBPMPAM with their Update completed, §6.3.42): the model gives
         // transactions no MPAM attributes and walks no permission indirection, so nothing reads
         // them (not-modelled.ts, mpam and s2pi).
@@ -263,6 +300,37 @@ export class Engine implements EngineContext {
     } finally {
       this.findings = undefined;
     }
+  }
+
+  /**
+   * SMMU_S_INIT.INV_ALL (§6.3.62): every configuration and TLB entry of every regime and Security
+   * state goes, and INV_ALL reads 0 once done. A write of 1 while an SMMUEN is 1 is CONSTRAINED
+   * UNPREDICTABLE (IGNORED, or the invalidation happens): this model invalidates, and says so.
+   */
+  private invalidateAll(findings: Finding[]): void {
+    const enabled = [
+      ...(this.smmuEnabled() ? ['SMMU_CR0.SMMUEN'] : []),
+      ...((this.smmu.value(R.S_CR0) & 1n) === 1n || (this.smmu.value(R.S_CR0ACK) & 1n) === 1n
+        ? ['SMMU_S_CR0.SMMUEN']
+        : []),
+    ];
+    if (enabled.length)
+      findings.push({
+        severity: 'warning',
+        code: 's_init.enabled',
+        section: '6.3.62',
+        register: 'S_INIT',
+        message: `SMMU_S_INIT.INV_ALL written with ${enabled.join(' and ')} = 1: CONSTRAINED UNPREDICTABLE (the write is IGNORED, or the invalidation happens); this model invalidates. Write INV_ALL before enabling the SMMU (§3.11)`,
+      });
+    const configs = this.configCache.clear();
+    const tlbs = this.tlb.clear();
+    this.memo = undefined;
+    this.smmu.setOwned('S_INIT', 0n);
+    this.log({
+      kind: 'note',
+      text: `SMMU_S_INIT.INV_ALL: ${counted(configs, 'cached structure')} and ${counted(tlbs, 'TLB entry', 'TLB entries')} invalidated, of every Security state; INV_ALL reads 0`,
+      section: '6.3.62',
+    });
   }
 
   /**

@@ -38,3 +38,10 @@ export interface AccessResult {
 }
 
 export type AccessSize = 1 | 2 | 4 | 8;
+
+/**
+ * The Security state of an MMIO access (§3.10.2, §6.2): a Secure register (SMMU_S_*) is RAZ/WI to an
+ * access that is neither Secure nor Root; a Secure access reaches the Non-secure registers too.
+ * Without one, an access has the Security state of the register it addresses.
+ */
+export type SecurityState = 'secure' | 'non-secure';

@@ -8,7 +8,7 @@ import { featureHolds, describeFeature, type IdView } from '../registers/codec';
 import { advertised, unmodelledRegisterAt } from '../registers/not-modelled';
 import { registerAt, registerContaining } from '../registers/table';
 import { PAGE1_BASE, type RegisterDef } from '../registers/types';
-import type { AccessSize, Finding } from './access';
+import type { AccessSize, Finding, SecurityState } from './access';
 
 /** Size of the two architected 64 KB pages (§6.1). Offsets beyond belong to optional pages. */
 export const SMMU_REGION_SIZE = 2 * PAGE1_BASE;
@@ -45,8 +45,17 @@ function implemented(reg: RegisterDef, ids: IdView): boolean {
   return !reg.requires || featureHolds(reg.requires, ids);
 }
 
-/** Decode an access of `size` bytes at `offset` from the SMMU base. */
-export function decodeAccess(offset: number, size: AccessSize, config: ResolvedConfig, ids: IdView): Target {
+/**
+ * Decode an access of `size` bytes at `offset` from the SMMU base, made from `security` (by
+ * default, the Security state of the register it addresses).
+ */
+export function decodeAccess(
+  offset: number,
+  size: AccessSize,
+  config: ResolvedConfig,
+  ids: IdView,
+  security?: SecurityState,
+): Target {
   if (!Number.isInteger(offset) || offset < 0) {
     return illegal(config, 'access.offset', `offset ${offset} is not a non-negative integer`);
   }
@@ -176,6 +185,20 @@ export function decodeAccess(offset: number, size: AccessSize, config: ResolvedC
     return { kind: 'razwi', findings };
   }
   const { reg, byte } = hit;
+  if (reg.security === 'secure' && security === 'non-secure') {
+    // Each SMMU_S_* register's "Accessing" section (§6.3.52–§6.3.82): "When an access is not
+    // Secure and an access is not Root, accesses to this register are RAZ/WI" (§3.10.2). §3.10.2
+    // excepts SMMU_S_INIT, but its own page (§6.3.62) makes it RAZ/WI too, unless the system
+    // exposes it by an IMPLEMENTATION DEFINED mechanism, which this model does not have.
+    findings.push({
+      severity: 'info',
+      code: 'access.secure-register',
+      section: reg.section,
+      register: reg.name,
+      message: `SMMU_${reg.name} is a Secure register: a Non-secure access reads as zero and its write is ignored (RAZ/WI, §3.10.2)`,
+    });
+    return { kind: 'razwi', findings };
+  }
   if (size === 8) {
     if (reg.width === 64) return { kind: 'register', reg, byte, findings };
     // A 64-bit access at a 32-bit register: either it spans two adjacent 32-bit registers, or it

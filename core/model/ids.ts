@@ -17,7 +17,10 @@ export function idViewOfValues(ids: Readonly<Partial<Record<IdRegisterName, numb
   // Register → field → value: two lookups without building a key string on every call.
   const values = new Map<string, Map<string, number>>();
   for (const reg of REGISTERS) {
-    const v = (ids as Readonly<Partial<Record<string, number>>>)[reg.name];
+    let v = (ids as Readonly<Partial<Record<string, number>>>)[reg.name];
+    // The Secure ID registers of an SMMU without Secure state are RAZ (§3.10.2): values that do not
+    // name them advertise no Secure feature (where a missing Non-secure one is unknown).
+    if (v === undefined && reg.security === 'secure' && reg.behaviour.kind === 'id') v = 0;
     if (v === undefined) continue;
     const fields = new Map<string, number>();
     for (const f of reg.fields) fields.set(f.name.toUpperCase(), Number(extractField(BigInt(v), f)));

@@ -21,10 +21,10 @@ import {
   type IdView,
 } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
-import type { FieldDef, GuardRef, QueueName, RegisterDef, RegisterName } from '../registers/types';
+import type { AnyQueueName, FieldDef, GuardRef, RegisterDef, RegisterName } from '../registers/types';
 import { queueLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
-import type { AccessResult, AccessSize, Finding } from './access';
+import type { AccessResult, AccessSize, Finding, SecurityState } from './access';
 import { decodeAccess } from './decode-access';
 import { RegisterFile, registerIndex } from './register-file';
 import { idViewOf } from './ids';
@@ -44,12 +44,13 @@ export interface AccessRecord {
 const MASK32 = 0xffff_ffffn;
 
 /** Queue registers by name, resolved once (the doorbell path). */
-const QUEUES: readonly QueueName[] = ['CMDQ', 'EVENTQ', 'PRIQ'];
+const QUEUES: readonly AnyQueueName[] = ['CMDQ', 'EVENTQ', 'PRIQ', 'S_CMDQ', 'S_EVENTQ'];
 const QUEUE_BASES = new Map(QUEUES.map((q) => [q, getRegister(`${q}_BASE`)]));
 const QUEUE_INDEXES = new Map(
   QUEUES.flatMap((q) => (['PROD', 'CONS'] as const).map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)),
 );
 const CR0ACK = getRegister('CR0ACK');
+const S_CR0ACK = getRegister('S_CR0ACK');
 
 export interface RegisterChange {
   readonly register: RegisterName;
@@ -266,6 +267,8 @@ export class Smmu {
           definedMask(reg) &
           implementedMask(reg, this.ids);
       else if (typeof reg.reset === 'bigint') v = reg.reset;
+      // A register this configuration does not have (S_GBPA without Secure state) holds nothing.
+      if (reg.requires && !featureHolds(reg.requires, this.ids)) v = 0n;
       this.regs.set(reg, v & widthMask(reg));
     }
   }
@@ -304,8 +307,9 @@ export class Smmu {
     return m;
   }
 
-  read(offset: number, size: AccessSize): AccessResult {
-    const target = decodeAccess(offset, size, this.config, this.ids);
+  /** A guest load; `security` is the access's Security state (default: the register's own, §3.10.2). */
+  read(offset: number, size: AccessSize, security?: SecurityState): AccessResult {
+    const target = decodeAccess(offset, size, this.config, this.ids, security);
     let result: AccessResult;
     let register: RegisterName | undefined;
     if (target.kind === 'register') {
@@ -320,8 +324,9 @@ export class Smmu {
     return result;
   }
 
-  write(offset: number, size: AccessSize, value: bigint): AccessResult {
-    const target = decodeAccess(offset, size, this.config, this.ids);
+  /** A guest store; `security` is the access's Security state (default: the register's own, §3.10.2). */
+  write(offset: number, size: AccessSize, value: bigint, security?: SecurityState): AccessResult {
+    const target = decodeAccess(offset, size, this.config, this.ids, security);
     let result: AccessResult;
     let register: RegisterName | undefined;
     const sizeMask = size === 8 ? (1n << 64n) - 1n : MASK32;
@@ -340,7 +345,16 @@ export class Smmu {
       result = this.writeRegister(target.reg, target.byte, size, v, findings);
       this.changeLog = undefined;
     } else {
-      if (target.kind === 'razwi' && v !== 0n && findings.every((f) => f.severity === 'info')) {
+      const secureOnly = findings.find((f) => f.code === 'access.secure-register');
+      if (secureOnly && v !== 0n) {
+        findings.push({
+          severity: 'warning',
+          code: 'write.secure-register',
+          section: secureOnly.section,
+          register: secureOnly.register,
+          message: `a Non-secure write to the Secure register SMMU_${secureOnly.register ?? ''} is ignored (RAZ/WI): only Secure software programs the Secure interface (§3.10.2)`,
+        });
+      } else if (target.kind === 'razwi' && v !== 0n && findings.every((f) => f.severity === 'info')) {
         findings.push({
           severity: 'warning',
           code: 'write.res0',
@@ -713,7 +727,7 @@ export class Smmu {
     return (value & ~fieldMask(f)) | (kept << BigInt(f.lsb));
   }
 
-  private queueLog2(queue: QueueName): { qs: number; written: number; max: number } {
+  private queueLog2(queue: AnyQueueName): { qs: number; written: number; max: number } {
     const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
     const log2 = findField(base, 'LOG2SIZE');
     const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
@@ -722,10 +736,10 @@ export class Smmu {
     return { qs: Math.min(written, max), written, max };
   }
 
-  private checkQueueBase(reg: RegisterDef, value: bigint, queue: QueueName, findings: Finding[]): void {
+  private checkQueueBase(reg: RegisterDef, value: bigint, queue: AnyQueueName, findings: Finding[]): void {
     const q = queueLayout(value, queue, this.ids);
     if (q.log2Written > q.log2Max) {
-      const cap = caps.QUEUE_SIZE_CAP[queue];
+      const cap = caps.QUEUE_SIZE_CAP[caps.queueKindOf(queue)];
       findings.push({
         severity: 'warning',
         code: 'queue.log2size',
@@ -752,7 +766,7 @@ export class Smmu {
    * PROD/CONS (§6.3.27): bits [QS-1:0] are the index and bit [QS] the wrap flag; bits above are
    * RES0 (software-owned) or RAZ (SMMU-owned) and are not stored.
    */
-  private checkQueueIndex(reg: RegisterDef, queue: QueueName, value: bigint, findings: Finding[]): bigint {
+  private checkQueueIndex(reg: RegisterDef, queue: AnyQueueName, value: bigint, findings: Finding[]): bigint {
     const idx = reg.fields.find((f) => f.name === 'WR' || f.name === 'RD');
     if (!idx) return value;
     const { qs } = this.queueLog2(queue);
@@ -771,8 +785,11 @@ export class Smmu {
     const stored = (value & ~fieldMask(idx)) | ((raw & keep) << BigInt(idx.lsb));
     // Producer and consumer may be at most one queue size apart (§3.5). Only checked while the
     // queue is enabled: during set-up software writes PROD and CONS one after the other.
-    const enable = findField(CR0ACK, `${queue}EN`);
-    if (!enable || extractField(this.regs.get(CR0ACK), enable) === 0n) return stored;
+    // A Secure queue's enable is in SMMU_S_CR0ACK (§6.3.58).
+    const secure = queue === 'S_CMDQ' || queue === 'S_EVENTQ';
+    const ack = secure ? S_CR0ACK : CR0ACK;
+    const enable = findField(ack, `${caps.queueKindOf(queue)}EN`);
+    if (!enable || extractField(this.regs.get(ack), enable) === 0n) return stored;
     const other = QUEUE_INDEXES.get(`${queue}_${reg.name.endsWith('PROD') ? 'CONS' : 'PROD'}`);
     if (!other) return stored;
     const oidx = other.fields.find((f) => f.name === 'WR' || f.name === 'RD');

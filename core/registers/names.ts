@@ -14,11 +14,29 @@
 /** The three queues of the Non-secure programming interface (§3.5). */
 export type QueueName = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 
+/** The two queues of the Secure programming interface (§3.5, §6.3.74–§6.3.79). */
+export type SecureQueueName = 'S_CMDQ' | 'S_EVENTQ';
+
 /**
  * The ID registers (§6.3.1–§6.3.8), and SMMU_MPAMIDR (§6.3.41, with SMMU_IDR3.MPAM): RO, their
  * values come from the configuration.
  */
-export type IdRegisterName = 'IDR0' | 'IDR1' | 'IDR2' | 'IDR3' | 'IDR4' | 'IDR5' | 'IIDR' | 'AIDR' | 'MPAMIDR';
+export type IdRegisterName =
+  | 'IDR0'
+  | 'IDR1'
+  | 'IDR2'
+  | 'IDR3'
+  | 'IDR4'
+  | 'IDR5'
+  | 'IIDR'
+  | 'AIDR'
+  | 'MPAMIDR'
+  // The Secure ID registers (§6.3.52–§6.3.56), when SMMU_S_IDR1.SECURE_IMPL == 1.
+  | 'S_IDR0'
+  | 'S_IDR1'
+  | 'S_IDR2'
+  | 'S_IDR3'
+  | 'S_IDR4';
 
 /** An interrupt source with an MSI configuration triple (§6.3.21–23, §6.3.30–32, §6.3.34–36). */
 export type IrqSource = 'GERROR' | 'EVENTQ' | 'PRIQ';
@@ -60,4 +78,19 @@ export type RegisterName =
   | 'GBPMPAM'
   // The CoreSight identification registers at 0xFD0–0xFFC (§6.3.170 ID_REGS).
   | `PIDR${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7}`
-  | `CIDR${0 | 1 | 2 | 3}`;
+  | `CIDR${0 | 1 | 2 | 3}`
+  // The Secure programming interface, when SMMU_S_IDR1.SECURE_IMPL == 1 (§6.3.57–§6.3.82).
+  | 'S_CR0'
+  | 'S_CR0ACK'
+  | 'S_CR1'
+  | 'S_CR2'
+  | 'S_INIT'
+  | 'S_GBPA'
+  | 'S_IRQ_CTRL'
+  | 'S_IRQ_CTRLACK'
+  | 'S_GERROR'
+  | 'S_GERRORN'
+  | `${'S_GERROR' | 'S_EVENTQ'}_IRQ_CFG${0 | 1 | 2}`
+  | 'S_STRTAB_BASE'
+  | 'S_STRTAB_BASE_CFG'
+  | `${SecureQueueName}_${'BASE' | 'PROD' | 'CONS'}`;

@@ -167,6 +167,14 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: 'Granule Protection Checks (§3.25) and Realm state are not modelled: no GPC fault is raised, and event records have GPCF 0',
   },
   {
+    id: 'secure',
+    field: { register: 'S_IDR1', field: 'SECURE_IMPL' },
+    section: '3.10.2',
+    // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts).
+    registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
+    what: 'Secure streams are not modelled: the SMMU_S_* registers are (§6.3.52–§6.3.82: acknowledgements, guards, the S_GBPA handshake, S_INIT.INV_ALL, RAZ/WI to Non-secure accesses), but a write to SMMU_S_CMDQ_PROD consumes no command, nothing is written to the Secure Event queue, and every transaction has SEC_SID 0 (a Non-secure stream), so the Secure Stream table is never read',
+  },
+  {
     id: 'rel',
     field: { register: 'IDR1', field: 'REL' },
     section: '6.3.2',

@@ -11,15 +11,15 @@ import { GBPMPAM, GMPAM, MPAMIDR } from './mpam';
 import { S2PII } from './permission-indirection';
 import { CORESIGHT_ID_REGISTERS } from './coresight';
 import { QUEUE_REGISTERS } from './queues';
+import { SECURE_REGISTERS } from './secure';
 import { STRTAB_BASE, STRTAB_BASE_CFG } from './stream-table';
 import type { FieldDef, RegisterDef, RegisterName } from './types';
 
 /**
- * Non-secure page 0 and page 1 registers, in offset order. The registers of advertised features
- * this model does not implement (VATOS_SEL, IDR6, the Command queue control page registers) are
- * listed with their feature in not-modelled.ts: their offsets read as zero and the access is
- * reported. The Secure (SMMU_S_*) registers are not modelled (this model is Non-secure only):
- * undefined locations, RES0.
+ * Page 0 and page 1 registers, in offset order. The registers of advertised features this model
+ * does not implement (VATOS_SEL, IDR6, the Command queue control page registers) are listed with
+ * their feature in not-modelled.ts: their offsets read as zero and the access is reported. The
+ * Secure (SMMU_S_*) registers are in secure.ts, present with SMMU_S_IDR1.SECURE_IMPL.
  */
 const TABLE = [
   IDR0,
@@ -57,6 +57,7 @@ const TABLE = [
   GMPAM,
   GBPMPAM,
   ...CORESIGHT_ID_REGISTERS,
+  ...SECURE_REGISTERS,
 ] as const;
 
 /**

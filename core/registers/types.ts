@@ -4,9 +4,12 @@
  * (IHI0070 §6.3.N): every field is declared, bits not covered by a field are RES0 (§6.2).
  */
 
-import type { IdRegisterName, QueueName, RegisterName } from './names';
+import type { IdRegisterName, QueueName, RegisterName, SecureQueueName } from './names';
 
-export type { IdRegisterName, IrqSource, QueueName, RegisterName } from './names';
+export type { IdRegisterName, IrqSource, QueueName, RegisterName, SecureQueueName } from './names';
+
+/** A queue of either programming interface: the Non-secure three or the Secure two. */
+export type AnyQueueName = QueueName | SecureQueueName;
 
 export type Access = 'RO' | 'RW';
 
@@ -24,6 +27,7 @@ export type RegisterGroup =
   | 'atos'
   | 'mpam'
   | 'dpt'
+  | 'secure'
   | 'coresight-id';
 
 /**
@@ -113,11 +117,11 @@ export type Behaviour =
    */
   | { readonly kind: 'updateHandshake'; readonly ignoredWithout?: string }
   /** Queue base: LOG2SIZE read back as written, capped at the IDR1 maximum for use (§6.3.26). */
-  | { readonly kind: 'queueBase'; readonly queue: QueueName; readonly maxLog2: FeatureRef }
+  | { readonly kind: 'queueBase'; readonly queue: AnyQueueName; readonly maxLog2: FeatureRef }
   /** PROD/CONS index: index in bits [QS-1:0], wrap flag at bit QS, QS = queue LOG2SIZE (§6.3.27). */
   | {
       readonly kind: 'queueIndex';
-      readonly queue: QueueName;
+      readonly queue: AnyQueueName;
       readonly role: 'PROD' | 'CONS';
       readonly producer: 'software' | 'smmu';
     }
@@ -158,6 +162,11 @@ export interface RegisterDef {
    * §6.3.26, §6.3.29, §6.3.33). The configuration gives the values (`presetBases`).
    */
   readonly fixedBy?: FeatureRef;
+  /**
+   * `secure`: a register of the Secure programming interface (SMMU_S_*), RAZ/WI to an access that
+   * is neither Secure nor Root (§3.10.2, each §6.3.52–§6.3.82 register's "Accessing" section).
+   */
+  readonly security?: 'secure';
   readonly behaviour: Behaviour;
 }
 

@@ -141,6 +141,13 @@ export interface ConstStatement {
   readonly value: Expr;
 }
 
+/**
+ * The words that give an access its Security state (§3.10.2), after the target (reads) or the
+ * value (writes): `secure`, `ns`. The parser and the grammar read them here.
+ */
+export const ACCESS_SECURITY_WORDS = ['secure', 'ns'] as const;
+export type AccessSecurityWord = (typeof ACCESS_SECURITY_WORDS)[number];
+
 /** `read32 TARGET [== v]`, `write64 TARGET v`: a guest MMIO access to the SMMU. */
 export interface RegisterStatement {
   readonly kind: 'register';
@@ -154,6 +161,11 @@ export interface RegisterStatement {
   readonly value?: Expr;
   /** After a read, any expectation; after a write, only `== abort` / `!= abort`. */
   readonly expect?: Expect;
+  /**
+   * `secure` or `ns` after the target (reads) or the value (writes): the access's Security state
+   * (§3.10.2). Without it, the state of the register it addresses.
+   */
+  readonly security?: { readonly word: AccessSecurityWord; readonly range: Range };
 }
 
 /** `mem read64 ADDR [== v]`, `mem write64 ADDR v`: guest physical memory. */

@@ -12,6 +12,7 @@ import { CD } from '../structures/cd';
 import { L1CD, L1STD } from '../structures/l1';
 import { STE } from '../structures/ste';
 import { RESERVED_KEYWORDS, STATEMENTS } from './statements';
+import { ACCESS_SECURITY_WORDS } from './ast';
 
 const WORD = '[A-Za-z_][A-Za-z0-9_]*';
 
@@ -117,6 +118,11 @@ export function textMateGrammar(registers: readonly RegisterDef[]): TextMateGram
           {
             match: `^\\s*(${RESERVED_KEYWORDS.join('|')})\\b`,
             captures: { '1': { name: 'keyword.control.reserved.smmu' } },
+          },
+          // An access's Security state word (§3.10.2): the last word before `==`, `!=` or the end.
+          {
+            match: `\\b(?:${ACCESS_SECURITY_WORDS.join('|')})\\b(?=\\s*(?:==|!=|#|$))`,
+            name: 'keyword.other.security.smmu',
           },
           // `== abort` as the whole expected value: the keyword, not the field GBPA.ABORT.
           {

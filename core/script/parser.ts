@@ -9,21 +9,23 @@
  * Which statement a line is comes from the statement registry (core/script/statements/): each
  * definition's keywords and syntax (`engine` statements with their operand and expectation).
  */
-import type {
-  AccessBits,
-  ActionStatement,
-  BinaryOp,
-  Expect,
-  Expr,
-  Group,
-  NameRef,
-  NumberLit,
-  ParsedScript,
-  Range,
-  ScriptDiagnostic,
-  Statement,
-  Target,
-  Token,
+import {
+  ACCESS_SECURITY_WORDS,
+  type AccessBits,
+  type AccessSecurityWord,
+  type ActionStatement,
+  type BinaryOp,
+  type Expect,
+  type Expr,
+  type Group,
+  type NameRef,
+  type NumberLit,
+  type ParsedScript,
+  type Range,
+  type ScriptDiagnostic,
+  type Statement,
+  type Target,
+  type Token,
 } from './ast';
 import { lexLine, shorten, splitLines } from './lexer';
 import { LineRange, spanRanges } from '../base/diagnostics';
@@ -218,15 +220,23 @@ class LineParser {
         const start = this.pos;
         const target = this.target(kw, access.op);
         const end = this.pos;
-        const tail = this.valueOrExpect(access.op, () => `${kw} ${this.textSince(start, end)}`);
+        // `secure` / `ns` after the target (reads) or the value (writes), before any `==`.
+        let security = access.op === 'read' ? this.securityWord() : undefined;
+        const tail = this.valueOrExpect(
+          access.op,
+          () => `${kw} ${this.textSince(start, end)}`,
+          () => (security = this.securityWord()),
+        );
+        const last = security && !tail.part.expect ? security.range : tail.last;
         stmt = {
           kind: 'register',
-          range: span(first.range, tail.last),
+          range: span(first.range, last),
           op: access.op,
           bits: access.bits,
           keyword: first.range,
           target,
           ...tail.part,
+          ...(security ? { security } : {}),
         };
         break;
       }
@@ -334,12 +344,24 @@ class LineParser {
    * After a write: the value, then nothing or `== abort` / `!= abort`. After a read: nothing, or
    * `== v` / `!= v` (`abort` alone as the value is the abort expectation).
    */
+  /** An access's Security state word (`secure`, `ns`; ACCESS_SECURITY_WORDS), when one comes next. */
+  private securityWord(): { word: AccessSecurityWord; range: Range } | undefined {
+    const t = this.peek();
+    const word = t?.kind === 'word' ? ACCESS_SECURITY_WORDS.find((w) => w === t.text) : undefined;
+    if (!t || !word) return undefined;
+    this.next();
+    return { word, range: t.range };
+  }
+
+  /** `afterValue`: what may come between a write's value and its `==` (the Security state word). */
   private valueOrExpect(
     op: 'read' | 'write',
     context: After,
+    afterValue?: () => void,
   ): { part: { value?: Expr; expect?: Expect }; last: Range } {
     if (op === 'write') {
       const value = this.expr(context, 'a value');
+      afterValue?.();
       const t = this.peek();
       if (!t || !(this.isPunct('==', t) || this.isPunct('!=', t))) return { part: { value }, last: value.range };
       this.next();

@@ -5,7 +5,7 @@
  * statement registry (core/script/statements/) and every reader share them without a cycle.
  */
 import type { ResolvedConfig } from '../config/types';
-import type { AccessSize } from '../model/access';
+import type { AccessSize, SecurityState } from '../model/access';
 import type { EnumValue, FieldDef, RegisterDef } from '../registers/types';
 import type { ActionVerb, ParsedScript, Range } from './ast';
 import type { ScriptDiagnostic } from '../base/diagnostics';
@@ -63,6 +63,8 @@ export interface RegisterAccess {
   readonly range: Range;
   readonly targetRange: Range;
   readonly valueRange?: Range;
+  /** `secure` / `ns`: the access's Security state (§3.10.2); without it, the register's own. */
+  readonly security?: SecurityState;
 }
 
 /** An expectation on whether an access takes an external abort, and where it is written. */

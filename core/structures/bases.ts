@@ -20,7 +20,7 @@
  */
 import { extractField, type IdView } from '../registers/codec';
 import { findField, getRegister } from '../registers/table';
-import type { FieldDef, QueueName } from '../registers/types';
+import type { AnyQueueName, FieldDef, QueueName } from '../registers/types';
 import * as caps from './capabilities';
 
 function field(register: 'STRTAB_BASE' | 'STRTAB_BASE_CFG' | `${QueueName}_BASE`, name: string): FieldDef {
@@ -95,14 +95,16 @@ const QUEUE_FIELDS = new Map(
 );
 
 /** The queue the value of its BASE register describes. */
-export function queueLayout(value: bigint, queue: QueueName, ids: IdView): QueueLayout {
-  const f = QUEUE_FIELDS.get(queue);
+export function queueLayout(value: bigint, queue: AnyQueueName, ids: IdView): QueueLayout {
+  // A Secure queue's BASE has the layout of its Non-secure kind's (§6.3.74, §6.3.77).
+  const kind = caps.queueKindOf(queue);
+  const f = QUEUE_FIELDS.get(kind);
   if (!f) throw new Error(`internal: no queue ${queue}`);
   const written = Number(extractField(value, f.addr)) * 2 ** (f.addr.addrShift ?? f.addr.lsb);
   const log2Written = Number(extractField(value, f.log2));
   const log2Max = caps.queueLog2Max(ids, queue);
   const log2 = Math.min(log2Written, log2Max);
-  const entryBytes = queue === 'EVENTQ' ? 32 : 16;
+  const entryBytes = kind === 'EVENTQ' ? 32 : 16;
   const alignment = Math.max(entryBytes * 2 ** log2, 32);
   return { base: written - (written % alignment), written, alignment, log2, log2Written, log2Max, entryBytes };
 }

@@ -12,7 +12,7 @@
  */
 import type { IdView } from '../registers/codec';
 import { getRegister } from '../registers/table';
-import type { FeatureRef, IdRegisterName, QueueName } from '../registers/types';
+import type { AnyQueueName, FeatureRef, IdRegisterName, QueueName } from '../registers/types';
 import { sizeBits } from './fields';
 
 const num = (ids: IdView, register: IdRegisterName, field: string): number => ids.idField(register, field) ?? 0;
@@ -83,9 +83,17 @@ function queueSizeCap(queue: QueueName): FeatureRef {
   return b.maxLog2;
 }
 
+/**
+ * The Non-secure queue of the same kind: the Secure queues have its entry size and layout, and
+ * SMMU_IDR1.CMDQS / EVENTQS cap them too (§6.3.74, §6.3.77).
+ */
+export function queueKindOf(queue: AnyQueueName): QueueName {
+  return queue === 'S_CMDQ' ? 'CMDQ' : queue === 'S_EVENTQ' ? 'EVENTQ' : queue;
+}
+
 /** IDR1.CMDQS / EVENTQS / PRIQS: log2 of the largest queue; 19 (the architectural limit) when not given. */
-export function queueLog2Max(ids: IdView, queue: QueueName): number {
-  const cap = QUEUE_SIZE_CAP[queue];
+export function queueLog2Max(ids: IdView, queue: AnyQueueName): number {
+  const cap = QUEUE_SIZE_CAP[queueKindOf(queue)];
   return ids.idField(cap.register, cap.field) ?? 19;
 }
 

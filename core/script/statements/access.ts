@@ -86,6 +86,7 @@ function resolveAccess(r: Resolver, s: RegisterStatement): void {
     ...(value !== undefined ? { value, valueRange: s.value?.range } : {}),
     ...(expect ? { expect } : {}),
     ...(abort ? { abort } : {}),
+    ...(s.security ? { security: s.security.word === 'secure' ? 'secure' : 'non-secure' } : {}),
     range: s.range,
     targetRange: s.target.range,
   });
@@ -148,7 +149,10 @@ function executeAccess(st: StepState, s: RegisterAccess, before: number): void {
   const reg = s.register;
   const byte = s.byte;
   const aborts = s.abort;
-  const r = s.op === 'read' ? engine.smmu.read(s.offset, s.size) : engine.smmu.write(s.offset, s.size, s.value ?? 0n);
+  const r =
+    s.op === 'read'
+      ? engine.smmu.read(s.offset, s.size, s.security)
+      : engine.smmu.write(s.offset, s.size, s.value ?? 0n, s.security);
   for (let k = 0; k < r.findings.length; k++) {
     const f = r.findings[k] as Finding;
     if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;
@@ -231,6 +235,10 @@ export const ACCESS: AccessDef = {
     },
     { usage: 'readN REG.FIELD == VALUE', doc: 'The same load; the expectation compares one field.' },
     { usage: 'writeN REG VALUE', doc: 'A guest MMIO store of N bits.' },
+    {
+      usage: ['readN REG secure', 'readN REG ns', 'writeN REG VALUE secure', 'writeN REG VALUE ns'],
+      doc: 'The access made from the Secure (`secure`) or Non-secure (`ns`) state (§3.10.2); the word comes before any `==`. Without one, an access has the state of the register it addresses: Secure for an SMMU_S_* register, Non-secure otherwise. A Non-secure access to an SMMU_S_* register is RAZ/WI (each register\'s §6.3.52–§6.3.82 "Accessing" rule): it reads zero and its write is ignored.',
+    },
     {
       usage: ['readN REG == abort', 'writeN REG VALUE == abort', 'readN REG != abort', 'writeN REG VALUE != abort'],
       doc: 'The access must (`==`) or must not (`!=`) take an external abort: an [expected abort](#expected-aborts). Any size and offset, also where §6.2 makes the access illegal.',

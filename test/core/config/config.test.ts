@@ -173,7 +173,15 @@ test('presets/qemu.smmu.json is the alias: qemu-11.1 as its base and nothing els
   assert.deepEqual(loadConfig(file).config, PRESETS.get('qemu-11.1')!.config);
   // "base": "qemu" in a user's file means the same as "base": "qemu-11.1".
   assert.deepEqual(load({ base: 'qemu', name: 'x' }).config, load({ base: 'qemu-11.1', name: 'x' }).config);
-  assert.deepEqual(PRESET_NAMES, ['qemu', 'qemu-7.2', 'qemu-11.1', 'xen-vsmmu', 'smmuv3.2-full', 'smmuv3.4-lpa2']);
+  assert.deepEqual(PRESET_NAMES, [
+    'qemu',
+    'qemu-7.2',
+    'qemu-11.1',
+    'xen-vsmmu',
+    'smmuv3.2-full',
+    'smmuv3.4-lpa2',
+    'smmuv3.3-secure-ats',
+  ]);
 });
 
 test('every shipped preset is clean: no error, no warning, and each note is one its description explains', () => {
@@ -819,6 +827,47 @@ const CASES: readonly Case[] = [
     at: 'iidr',
     message: /Raytheon/,
     fixed: withFeatures({}, { iidr: '0x43B' }),
+  },
+  {
+    name: 'Secure ID fields without SECURE_IMPL (§3.10.2: the SMMU_S_* registers are RAZ/WI)',
+    doc: withFeatures({ secureSidSize: 8 }),
+    code: 'config.inconsistent',
+    at: 'secureSidSize',
+    message: /secureSidSize \(SMMU_S_IDR1\.S_SIDSIZE\) is set, but secure \(SMMU_S_IDR1\.SECURE_IMPL\) is 0.*§3\.10\.2/,
+    fixed: withFeatures({ secureSidSize: 8, secure: true }, { accepted: { 'config.not-modelled-secure': 'test' } }),
+  },
+  {
+    name: 'SECURE_IMPL needs S1P (§6.3.53)',
+    doc: withFeatures({ stage1: false, stage2: true, xnx: true, secure: true }, { drivers: ['xen'] }),
+    code: 'config.inconsistent',
+    at: 'secure',
+    message: /secure \(SMMU_S_IDR1\.SECURE_IMPL\) requires stage1 \(SMMU_IDR0\.S1P\) \(§6\.3\.53\)/,
+    fixed: withFeatures({ stage2: true, xnx: true, secure: true }, { drivers: ['xen'] }),
+  },
+  {
+    name: 'SEL2 needs both stages (§6.3.53)',
+    doc: withFeatures({ secure: true, secureEl2: true }, { version: '3.2' }),
+    code: 'config.inconsistent',
+    at: 'secureEl2',
+    fixed: withFeatures(
+      { secure: true, secureEl2: true, stage2: true, hyp: true, xnx: true, ril: true, fwb: true, bbml: 2, had: true },
+      { version: '3.2' },
+    ),
+  },
+  {
+    name: 'S_IDR0.STALL_MODEL equals IDR0.STALL_MODEL (§6.3.57: NSSTALLD resets to 0)',
+    doc: withFeatures({ secure: true, stallModel: 'stall', secureStallModel: 'terminate' }),
+    code: 'config.inconsistent',
+    at: 'secureStallModel',
+    message: /SMMU_IDR0\.STALL_MODEL reads SMMU_S_IDR0\.STALL_MODEL while SMMU_S_CR0\.NSSTALLD is 0/,
+    fixed: withFeatures({ secure: true, stallModel: 'stall' }),
+  },
+  {
+    name: 'SAMS needs ATS (§6.3.55)',
+    doc: withFeatures({ secure: true, secureAtsNsOnly: true }),
+    code: 'config.inconsistent',
+    at: 'secureAtsNsOnly',
+    fixed: withFeatures({ secure: true, secureAtsNsOnly: true, ats: true }),
   },
 ];
 

@@ -76,7 +76,7 @@ test('a missing or invalid file: one error on line 0 naming the setting; the bui
   assert.deepEqual(missing[0]!.range.start, { line: 0, character: 0 });
   assert.match(
     missing[0]!.message,
-    /^setting smmu\.configuration: 'nope\.smmu\.json' is neither a preset \(qemu, qemu-7\.2, qemu-11\.1, xen-vsmmu, smmuv3\.2-full, smmuv3\.4-lpa2\) nor a configuration file that can be read/,
+    /^setting smmu\.configuration: 'nope\.smmu\.json' is neither a preset \(qemu, qemu-7\.2, qemu-11\.1, xen-vsmmu, smmuv3\.2-full, smmuv3\.4-lpa2, smmuv3\.3-secure-ats\) nor a configuration file that can be read/,
   );
   const invalid: ScriptDiagnostic[] = [];
   const bad = {

@@ -197,7 +197,7 @@ test('unknown register: error on the name with a suggestion from names and alias
   assert.equal(diag('write32 FROBNICATE 0').message, "unknown register 'FROBNICATE'");
   assert.equal(
     diag('write32 SMMUEN 1').message,
-    "'SMMUEN' is a field of SMMU_CR0, SMMU_CR0ACK, not a register: name the register, e.g. 'CR0'",
+    "'SMMUEN' is a field of SMMU_CR0, SMMU_CR0ACK, SMMU_S_CR0, not a register: name the register, e.g. 'CR0'",
   );
 });
 
