@@ -1050,7 +1050,9 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
   });
 
   const ids: Record<string, number> = {};
-  for (const [name, v] of res.ids) ids[name] = Number(v & 0xffff_ffffn);
+  // A zero register is left out: missing ones read as 0, and the optional ones (IDR6 with
+  // IDR1.ECMDQ, §6.3.45) appear only when they say something.
+  for (const [name, v] of res.ids) if (v !== 0n) ids[name] = Number(v & 0xffff_ffffn);
   const idValues: IdRegisterValues = { IDR0: 0, IDR1: 0, IDR2: 0, IDR3: 0, IDR4: 0, IDR5: 0, IIDR: 0, AIDR: 0, ...ids };
   const config: ResolvedConfig = {
     name: spec.name?.value ?? 'custom SMMUv3',

@@ -14,8 +14,8 @@
 /** The three queues of the Non-secure programming interface (§3.5). */
 export type QueueName = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 
-/** The ID registers (§6.3.1–§6.3.8): RO, their values come from the configuration. */
-export type IdRegisterName = 'IDR0' | 'IDR1' | 'IDR2' | 'IDR3' | 'IDR4' | 'IDR5' | 'IIDR' | 'AIDR';
+/** The ID registers (§6.3.1–§6.3.8, IDR6 §6.3.45): RO, their values come from the configuration. */
+export type IdRegisterName = 'IDR0' | 'IDR1' | 'IDR2' | 'IDR3' | 'IDR4' | 'IDR5' | 'IDR6' | 'IIDR' | 'AIDR';
 
 /** An interrupt source with an MSI configuration triple (§6.3.21–23, §6.3.30–32, §6.3.34–36). */
 export type IrqSource = 'GERROR' | 'EVENTQ' | 'PRIQ';
