@@ -17,6 +17,7 @@ import { ECMDQ_FIELDS } from '../model/ecmdq';
 import { queueLayout } from '../structures/bases';
 import { cerrorName, consumeFrom } from './command-queue';
 import type { EngineContext } from './context';
+import type { QueueGeometry } from './queue-index';
 
 /** GERROR.CMDQP_ERR (§6.3.19 bit 9, §7.5). */
 const CMDQP_ERR_BIT = 9;
@@ -30,12 +31,20 @@ export function ecmdqRunnable(engine: EngineContext, n: number): boolean {
   return n < file.count && file.enabled(n) && !file.errorActive(n);
 }
 
+/**
+ * ECMDQ `n`'s queue from its SMMU_ECMDQ_BASE: the fields mean what SMMU_CMDQ_BASE's do
+ * (§6.3.107), LOG2SIZE capped at SMMU_IDR1.CMDQS; above the OAS the address is truncated (§3.4.3).
+ */
+export function ecmdqGeometry(engine: EngineContext, n: number): QueueGeometry {
+  const layout = queueLayout(engine.smmu.ecmdq.get(ECMDQ_BASE, n), 'CMDQ', engine.ids);
+  return { base: layout.base % 2 ** engine.oas, log2: layout.log2, entryBytes: 16 };
+}
+
 /** Consume up to `limit` commands of ECMDQ `n`; returns how many were consumed. */
 export function consumeEcmdq(engine: EngineContext, n: number, limit = Infinity): number {
   if (!ecmdqRunnable(engine, n)) return 0;
   const file = engine.smmu.ecmdq;
   const consReg = file.get(ECMDQ_CONS, n);
-  const layout = queueLayout(file.get(ECMDQ_BASE, n), 'CMDQ', engine.ids);
   const label = `ECMDQ${n}`;
   const {
     cons,
@@ -46,8 +55,7 @@ export function consumeEcmdq(engine: EngineContext, n: number, limit = Infinity)
     {
       label,
       code: 'ecmdq',
-      // §6.3.107: the fields mean what SMMU_CMDQ_BASE's do; above the OAS the address is truncated (§3.4.3).
-      geometry: { base: layout.base % 2 ** engine.oas, log2: layout.log2, entryBytes: 16 },
+      geometry: ecmdqGeometry(engine, n),
       prod: Number(file.get(ECMDQ_PROD, n) & RD_MASK),
       cons: Number(consReg & RD_MASK),
     },

@@ -152,10 +152,11 @@ export class Engine implements EngineContext {
   /**
    * A write to SMMU_ECMDQ_PROD<n> moves WR, enables the ECMDQ or acknowledges its error
    * (§3.5.6.2, §3.5.6.3): the SMMU consumes what it can at once. BASE and CONS are written only
-   * while the ECMDQ is disabled, so they start nothing.
+   * while the ECMDQ is disabled, so they start nothing. The debugger's command stepping
+   * (`autoConsume` off, `step`) is for the main queue: an ECMDQ is consumed at once there too.
    */
   afterEcmdqWrite(reg: ArrayRegisterDef, n: number, _before: bigint, findings: Finding[]): void {
-    if (reg !== ECMDQ_PROD || !this.autoConsume) return;
+    if (reg !== ECMDQ_PROD) return;
     this.memo = undefined;
     this.findings = findings;
     try {

@@ -12,6 +12,8 @@ import { Smmu } from '../../../core/model/smmu';
 import type { AccessResult } from '../../../core/model/access';
 import type { ResolvedConfig } from '../../../core/config/types';
 import { ECMDQ_BASE } from '../../../core/registers/ecmdq';
+import { run } from '../../../core/script/interpreter';
+import { analyzeScript } from '../../../core/script/resolve';
 import { config, QEMU_IDS } from '../../harness/helpers';
 
 const ECMDQ = 1 << 31;
@@ -160,4 +162,39 @@ test('§3.11: a reset disables every ECMDQ (PROD.EN, ERRACK, CONS.ENACK and ERR 
   e.reset();
   assert.equal(e.smmu.read(Q(1) + 8, 4).value, 0n);
   assert.equal(e.smmu.read(Q(1) + 0xc, 4).value, 0n);
+});
+
+/** A script run on an engine with 2 pages of 4 ECMDQs; its diagnostics as `line: code`. */
+function script(text: string): { engine: Engine; diagnostics: string[] } {
+  const resolved = analyzeScript(text);
+  assert.deepEqual(
+    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
+  const engine = new Engine(ecmdqConfig(1, 2));
+  const r = run(resolved.statements, engine);
+  return { engine, diagnostics: r.diagnostics.map((d) => `${d.range.start.line + 1}: ${d.code}`) };
+}
+
+test('§3.5.6: `cmd … ecmdq=N` fills ECMDQ N at its PROD.WR and `doorbell ecmdq=N` writes its PROD; the main queue is untouched', () => {
+  const r = script(
+    [
+      'write64 0x34000 0x40300004', // ECMDQ 5: page 1, second queue
+      'write32 0x34008 0x80000000',
+      'cmd CFGI_ALL ecmdq=5',
+      'cmd SYNC CS=SIG_IRQ ecmdq=5',
+      'doorbell ecmdq=5',
+      'read32 0x3400C == 0x80000002',
+      'read32 CMDQ_PROD == 0',
+      'expect irq CMD_SYNC',
+      'cmd SYNC ecmdq=8', // 2 pages of 4: ECMDQs 0 to 7
+      'cmd raw 0xFF 0 ecmdq=5',
+      'doorbell ecmdq=5',
+      'read32 0x3400C == 0x81800002',
+    ].join('\n'),
+  );
+  assert.deepEqual(r.diagnostics, ['9: cmd.ecmdq', '10: cmd.illegal', '11: ecmdq.cerror-ill', '11: gerror.cmdqp_err']);
+  // The commands went to the ECMDQ's queue in memory, not to CMDQ_BASE's.
+  assert.equal(r.engine.memory.read32(QBASE + 16), SYNC_IRQ);
+  assert.equal(r.engine.smmu.peek('CMDQ_CONS'), 0n);
 });
