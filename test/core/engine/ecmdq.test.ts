@@ -84,6 +84,22 @@ test('§6.2.5: ECMDQs are spaced evenly through a 64 KB control page (0x100 apar
   assert.deepEqual(codes(four.read(0x20008, 8)), ['access.span']);
 });
 
+test('§6.1: the control pages are contiguous from 0x20000, after the VATOS page when SMMU_IDR2.BA_VATOS falls among them', () => {
+  const c = ecmdqConfig(2, 0);
+  const vatos = (ba: number): ResolvedConfig => ({
+    ...c,
+    ids: { ...c.ids, IDR0: (c.ids.IDR0 | (1 << 20) | (1 << 15)) >>> 0, IDR2: ba },
+  });
+  // BA_VATOS 1: the VATOS page is at 0x30000, so the four control pages go at 0x40000..0x70000.
+  const m = new Smmu(vatos(1));
+  assert.deepEqual(
+    [0, 1, 2, 3].map((n) => m.read(0x4000 + 32 * n, 8).value & ~0xffffn),
+    [0x4_0000n, 0x5_0000n, 0x6_0000n, 0x7_0000n],
+  );
+  // BA_VATOS 4 is past them: they start at 0x20000.
+  assert.equal(new Smmu(vatos(4)).read(0x4000, 8).value, 0x2_0003n);
+});
+
 test('§3.5.6.2: PROD.EN is acknowledged in CONS.ENACK; BASE and CONS are read-only while the ECMDQ is enabled', () => {
   const e = enabled(1);
   assert.equal(e.smmu.read(Q(1) + 0xc, 4).value, EN);
