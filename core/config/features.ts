@@ -396,6 +396,27 @@ export const FEATURES: readonly FeatureDef[] = [
     since: '3.3',
     description: 'Enhanced Command queue interfaces (SMMU_IDR6). Needs coherent and msi, and no queuesPreset.',
   },
+  // ---- SMMU_IDR6 (§6.3.45), present with IDR1.ECMDQ
+  {
+    key: 'ecmdqLog2Pages',
+    register: 'IDR6',
+    field: 'CMDQ_CONTROL_PAGE_LOG2NUMP',
+    section: '6.3.45',
+    kind: { type: 'int', min: 0, max: 8, unit: 'log2 of the number of pages' },
+    default: 0,
+    since: '3.3',
+    description: 'CMDQ_CONTROL_PAGE_LOG2NUMP: 2^ecmdqLog2Pages Command queue control pages, 0..8. Only with ecmdq.',
+  },
+  {
+    key: 'ecmdqLog2Queues',
+    register: 'IDR6',
+    field: 'CMDQ_CONTROL_PAGE_LOG2NUMQ',
+    section: '6.3.45',
+    kind: { type: 'int', min: 0, max: 8, unit: 'log2 of the number of ECMDQs per page' },
+    default: 0,
+    since: '3.3',
+    description: 'CMDQ_CONTROL_PAGE_LOG2NUMQ: 2^ecmdqLog2Queues ECMDQs in each control page, 0..8. Only with ecmdq.',
+  },
   {
     key: 'tablesPreset',
     register: 'IDR1',

@@ -1062,8 +1062,9 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
 
   const ids: Record<string, number> = {};
   for (const [name, v] of res.ids) {
-    // A register that exists only with a feature (SMMU_MPAMIDR with mpam, §6.3.41) is not part of a
-    // configuration without it, unless the file gave it a value (which config.inconsistent reports).
+    // A register that exists only with a feature (SMMU_MPAMIDR with mpam, §6.3.41; SMMU_IDR6 with
+    // ecmdq, §6.3.45) is not part of a configuration without it, unless the file gave it a value
+    // (which config.inconsistent reports).
     const requires = findRegister(name)?.requires;
     if (requires && v === 0n && !idView.idField(requires.register, requires.field)) continue;
     // Absent ID registers read 0: the Secure ones (§6.3.52–§6.3.56) are left out while zero, as an

@@ -345,6 +345,9 @@ export const ARCHITECTURE_RULES: readonly Rule[] = [
     'tablesPreset or queuesPreset',
   ),
   res0Unless('6.3.3', 'IDR2.BA_VATOS', (c) => v(c, 'IDR0.VATOS'), 'vatos (SMMU_IDR0.VATOS)'),
+  // §6.3.45: SMMU_IDR6 is present only when SMMU_IDR1.ECMDQ == 1; otherwise RES0.
+  res0Unless('6.3.45', 'IDR6.CMDQ_CONTROL_PAGE_LOG2NUMP', (c) => v(c, 'IDR1.ECMDQ'), 'ecmdq (SMMU_IDR1.ECMDQ)'),
+  res0Unless('6.3.45', 'IDR6.CMDQ_CONTROL_PAGE_LOG2NUMQ', (c) => v(c, 'IDR1.ECMDQ'), 'ecmdq (SMMU_IDR1.ECMDQ)'),
 
   // ---- SMMU_IDR3 (§6.3.4)
   res0Unless(SECTION_IDR3, 'IDR3.AIE', S1, 'stage1 (SMMU_IDR0.S1P)'),

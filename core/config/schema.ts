@@ -86,6 +86,7 @@ const ID_REGISTERS: readonly (readonly [string, string])[] = [
   ['IDR3', 'SMMU_IDR3 (§6.3.4): HAD, RIL, BBML, FWB, XNX, MPAM, DPT, …'],
   ['IDR4', 'SMMU_IDR4 (§6.3.5): IMPLEMENTATION DEFINED'],
   ['IDR5', 'SMMU_IDR5 (§6.3.6): OAS, granules, VAX, STALL_MAX'],
+  ['IDR6', 'SMMU_IDR6 (§6.3.45): Command queue control pages and ECMDQs per page (with IDR1.ECMDQ)'],
   ['IIDR', 'SMMU_IIDR (§6.3.7): implementer and product'],
   ['AIDR', 'SMMU_AIDR (§6.3.8): architecture version'],
   ['MPAMIDR', 'SMMU_MPAMIDR (§6.3.41): PARTID_MAX and PMG_MAX, with mpam'],

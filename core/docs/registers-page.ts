@@ -4,6 +4,7 @@
  * Generated from the register table like the other reference pages.
  */
 import { offsetText, registerMarkdown } from '../registers/describe';
+import { ARRAY_REGISTERS, type ArrayRegisterDef } from '../registers/ecmdq';
 import { UNMODELLED_FEATURES } from '../registers/not-modelled';
 import { REGISTERS } from '../registers/table';
 
@@ -22,8 +23,39 @@ export function registersMarkdown(): string {
     ...index,
     '',
     ...REGISTERS.map((r) => `## ${r.name}\n\n${registerMarkdown(r)}\n`),
+    ...arraysSection(),
     ...notModelledSection(),
   ].join('\n');
+}
+
+/**
+ * The Enhanced Command queue registers (core/registers/ecmdq.ts, §3.5.6): arrays whose number
+ * SMMU_IDR6 gives, so they are not rows of the table above.
+ */
+function arraysSection(): string[] {
+  const where = (r: ArrayRegisterDef) =>
+    r.block === 'page0' ? `${h4(r.offset)} + 32 × n` : `control page + ${h4(r.offset)} (+ 64 KB / 2^LOG2NUMQ × queue)`;
+  const bits = (f: { msb: number; lsb: number }) => (f.msb === f.lsb ? `[${f.msb}]` : `[${f.msb}:${f.lsb}]`);
+  return [
+    '## Enhanced Command queue registers',
+    '',
+    'With SMMU_IDR1.ECMDQ, one SMMU_CMDQ_CONTROL_PAGE_BASE/CFG/STATUS triple per Command queue control page (2^SMMU_IDR6.CMDQ_CONTROL_PAGE_LOG2NUMP of them) and one SMMU_ECMDQ_BASE/PROD/CONS triple per ECMDQ (2^CMDQ_CONTROL_PAGE_LOG2NUMQ per page), at the offsets §6.2.5 and §6.3.49–§6.3.51 give; where the model puts the pages and what the SMMU does with the queues is in [engine.md](engine.md#enhanced-command-queues-356).',
+    '',
+    '| Offset | Register | Bits | Access | What it holds |',
+    '|---|---|---|---|---|',
+    ...ARRAY_REGISTERS.map(
+      (r) => `| \`${where(r)}\` | \`${r.name}<n>\` | ${r.width} | ${r.access} | ${r.summary} (§${r.section}) |`,
+    ),
+    '',
+    ...ARRAY_REGISTERS.flatMap((r) => [
+      `**\`SMMU_${r.name}<n>\`** (§${r.section})`,
+      '',
+      '| Bits | Field | Meaning |',
+      '|---|---|---|',
+      ...r.fields.map((f) => `| ${bits(f)} | ${f.name} | ${f.description} |`),
+      '',
+    ]),
+  ];
 }
 
 const h4 = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');

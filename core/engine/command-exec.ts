@@ -325,6 +325,8 @@ export function executeCommand(
   w: Uint32Array,
   index: number,
   address: number,
+  /** The queue's name in the log: `CMDQ`, or `ECMDQ<n>` (§3.5.6). */
+  queue = 'CMDQ',
 ): number {
   // The commands a driver issues in bulk, without building closures or text when not recording.
   if (!engine.recording) {
@@ -339,7 +341,7 @@ export function executeCommand(
     if (def.group === 'cfgi' && engine.configCache.size === 0 && !NOT_MODELLED.has(def)) return CERROR.NONE;
     if (def.group === 'tlbi' && engine.tlb.empty && !NOT_MODELLED.has(def)) return CERROR.NONE;
   }
-  const describe = () => `CMDQ[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
+  const describe = () => `${queue}[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
   // The types make every table command present; a definition from elsewhere is still not run in silence.
   const how: Executor | NotModelled | undefined = EXECUTION[def.name];
   if (typeof how !== 'function') {

@@ -11,7 +11,7 @@ import { hex, type IdView } from '../registers/codec';
 import type { EngineContext } from './context';
 import { compileFastChecks, type FastTable } from './command-fast';
 import { executeCommand, isModelled } from './command-exec';
-import { pending } from './queue-index';
+import { pending, type QueueGeometry } from './queue-index';
 import { F, R } from './registers';
 
 /** Compiled per ID registers (a reset to another configuration changes them, Engine.reset). */
@@ -47,16 +47,72 @@ export function cmdqPending(engine: EngineContext): number {
   return pending(engine.fieldNum(F.CMDQ_WR), engine.fieldNum(F.CMDQ_RD), g.log2);
 }
 
+/** A command queue as the consumer sees it: the main one (SMMU_CMDQ_*) or an ECMDQ (§3.5.6). */
+export interface CommandSource {
+  /** How the log names the queue's entries: `CMDQ`, `ECMDQ3`. */
+  readonly label: string;
+  /** Prefix of the log codes: `cmdq`, `ecmdq`. */
+  readonly code: string;
+  readonly geometry: QueueGeometry;
+  /** PROD.WR and CONS.RD (index and wrap flag). */
+  readonly prod: number;
+  readonly cons: number;
+}
+
+/** Where consumption stopped: the new CONS.RD, the commands consumed, and the CERROR (0: none). */
+export interface Consumed {
+  readonly cons: number;
+  readonly n: number;
+  readonly error: number;
+}
+
 /**
  * Consume up to `limit` commands. Returns how many were consumed (an erroring command is not
  * counted: it stays at CONS).
  */
 export function consumeCommands(engine: EngineContext, limit = Infinity): number {
   if (!engine.cmdqRunnable()) return 0;
-  const g = engine.geometry('CMDQ');
-  const prod = engine.fieldNum(F.CMDQ_WR);
   const consReg = engine.smmu.value(R.CMDQ_CONS);
-  let cons = Number(consReg & 0xf_ffffn);
+  const { cons, n, error } = consumeFrom(
+    engine,
+    {
+      label: 'CMDQ',
+      code: 'cmdq',
+      geometry: engine.geometry('CMDQ'),
+      prod: engine.fieldNum(F.CMDQ_WR),
+      cons: Number(consReg & 0xf_ffffn),
+    },
+    limit,
+  );
+  let consValue = (consReg & ~0xf_ffffn) | BigInt(cons);
+  if (error !== 0) consValue = (consValue & ~(0x7fn << 24n)) | (BigInt(error) << 24n);
+  // CONS.ERR is visible before GERROR.CMDQ_ERR (§7.1).
+  engine.smmu.setOwned('CMDQ_CONS', consValue);
+  if (error !== 0) {
+    engine.raiseGlobalError(
+      0,
+      'CMDQ_ERR',
+      `command processing stopped at CMDQ_CONS = ${hex(BigInt(cons))} with ${cerrorName(error)}; fix the command and acknowledge in GERRORN to restart`,
+      '7.1',
+    );
+  }
+  return n;
+}
+
+export function cerrorName(error: number): string {
+  return error === CERROR.ILL ? 'CERROR_ILL' : error === CERROR.ABT ? 'CERROR_ABT' : 'CERROR_ATC_INV_SYNC';
+}
+
+/**
+ * The consumer of one command queue (§3.5, §4, §7.1), shared by the main queue and the ECMDQs
+ * (§3.5.6.1: "the rules for consumption of commands other than CMD_SYNC are the same"): reads
+ * the entries from CONS towards PROD, validates and executes them, and stops at the first error
+ * with CONS on the failed command. The caller stores CONS and reports the error its way.
+ */
+export function consumeFrom(engine: EngineContext, q: CommandSource, limit: number): Consumed {
+  const g = q.geometry;
+  const prod = q.prod;
+  let cons = q.cons;
   const checks = fastFor(engine);
   const w = new Uint32Array(4);
   const mem = engine.memory;
@@ -81,11 +137,11 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
       error = CERROR.ABT;
       engine.log({
         kind: 'command-error',
-        text: `CMDQ[${entry}] fetch from ${hex(BigInt(addr), 64)} took an external abort: CERROR_ABT`,
+        text: `${q.label}[${entry}] fetch from ${hex(BigInt(addr), 64)} took an external abort: CERROR_ABT`,
         section: '7.1',
         address: BigInt(addr),
         severity: 'error',
-        code: 'cmdq.cerror-abt',
+        code: `${q.code}.cerror-abt`,
       });
       break;
     }
@@ -131,19 +187,19 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
         // The section goes in `section` only: whoever shows the text appends it (Activity.section).
         engine.log({
           kind: 'command-error',
-          text: `CMDQ[${entry}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL`,
+          text: `${q.label}[${entry}] ${formatCommand(d)}: ${ill.map((p) => p.message).join('; ')} → CERROR_ILL`,
           section: first?.section ?? '7.1',
           address: BigInt(addr),
           words: [...w],
           severity: 'error',
-          code: 'cmdq.cerror-ill',
+          code: `${q.code}.cerror-ill`,
         });
         break;
       }
       for (const p of d.problems) {
         engine.log({
           kind: 'note',
-          text: `CMDQ[${entry}] ${formatCommand(d)}: ${p.message}`,
+          text: `${q.label}[${entry}] ${formatCommand(d)}: ${p.message}`,
           section: p.section,
           severity: p.severity === 'error' ? 'warning' : p.severity,
           code: `cmd.${p.code}`,
@@ -151,7 +207,7 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
       }
     }
     const def = commandByOpcode(opcode);
-    const r = def ? executeCommand(engine, def, w, entry, addr) : CERROR.ILL;
+    const r = def ? executeCommand(engine, def, w, entry, addr, q.label) : CERROR.ILL;
     if (r !== CERROR.NONE) {
       error = r;
       break;
@@ -159,18 +215,5 @@ export function consumeCommands(engine: EngineContext, limit = Infinity): number
     cons = (cons + 1) & wrapMask;
     n++;
   }
-  let consValue = (consReg & ~0xf_ffffn) | BigInt(cons);
-  if (error !== 0) consValue = (consValue & ~(0x7fn << 24n)) | (BigInt(error) << 24n);
-  // CONS.ERR is visible before GERROR.CMDQ_ERR (§7.1).
-  engine.smmu.setOwned('CMDQ_CONS', consValue);
-  if (error !== 0) {
-    const name = error === CERROR.ILL ? 'CERROR_ILL' : error === CERROR.ABT ? 'CERROR_ABT' : 'CERROR_ATC_INV_SYNC';
-    engine.raiseGlobalError(
-      0,
-      'CMDQ_ERR',
-      `command processing stopped at CMDQ_CONS = ${hex(BigInt(cons))} with ${name}; fix the command and acknowledge in GERRORN to restart`,
-      '7.1',
-    );
-  }
-  return n;
+  return { cons, n, error };
 }

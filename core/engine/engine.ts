@@ -19,6 +19,8 @@ import type { RegisterDef } from '../registers/types';
 import type { Activity, InterruptSource } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
+import { consumeEcmdq } from './ecmdq';
+import { ECMDQ_PROD, type ArrayRegisterDef } from '../registers/ecmdq';
 import { currentStreamTable } from './stream-table';
 import { queueLayout } from '../structures/bases';
 import { dptLayout } from '../structures/dpt';
@@ -151,6 +153,23 @@ export class Engine implements EngineContext {
 
   // --- register side effects (RegisterEffects) ------------------------------------------------
 
+  /**
+   * A write to SMMU_ECMDQ_PROD<n> moves WR, enables the ECMDQ or acknowledges its error
+   * (§3.5.6.2, §3.5.6.3): the SMMU consumes what it can at once. BASE and CONS are written only
+   * while the ECMDQ is disabled, so they start nothing. The debugger's command stepping
+   * (`autoConsume` off, `step`) is for the main queue: an ECMDQ is consumed at once there too.
+   */
+  afterEcmdqWrite(reg: ArrayRegisterDef, n: number, _before: bigint, findings: Finding[]): void {
+    if (reg !== ECMDQ_PROD) return;
+    this.memo = undefined;
+    this.findings = findings;
+    try {
+      consumeEcmdq(this, n);
+    } finally {
+      this.findings = undefined;
+    }
+  }
+
   afterWrite(reg: RegisterDef, before: bigint, findings: Finding[]): void {
     this.memo = undefined;
     this.findings = findings;
@@ -193,6 +212,7 @@ export class Engine implements EngineContext {
         case 'IDR3':
         case 'IDR4':
         case 'IDR5':
+        case 'IDR6':
         case 'IIDR':
         case 'AIDR':
         case 'MPAMIDR':

@@ -5,10 +5,12 @@
  */
 import type { ResolvedConfig } from '../config/types';
 import { featureHolds, describeFeature, type IdView } from '../registers/codec';
+import type { ArrayRegisterDef } from '../registers/ecmdq';
 import { advertised, unmodelledRegisterAt } from '../registers/not-modelled';
 import { registerAt, registerContaining } from '../registers/table';
 import { PAGE1_BASE, type RegisterDef } from '../registers/types';
 import type { AccessSize, Finding, SecurityState } from './access';
+import { arrayRegisterAt, ecmdqLayout, type EcmdqLayout } from './ecmdq';
 
 /** Size of the two architected 64 KB pages (§6.1). Offsets beyond belong to optional pages. */
 export const SMMU_REGION_SIZE = 2 * PAGE1_BASE;
@@ -19,6 +21,18 @@ const PAGE1_REGISTER_OFFSETS = new Set([0xa8, 0xac, 0xc8, 0xcc]);
 export type Target =
   /** The access reaches `reg` at byte `byte` (0, or 4 for the high half of a 64-bit register). */
   | { readonly kind: 'register'; readonly reg: RegisterDef; readonly byte: number; readonly findings: Finding[] }
+  /**
+   * The access reaches instance `n` of a register array (the Command queue control page
+   * registers and the ECMDQ registers, core/registers/ecmdq.ts) at byte `byte`.
+   */
+  | {
+      readonly kind: 'array';
+      readonly reg: ArrayRegisterDef;
+      readonly n: number;
+      readonly byte: number;
+      readonly name: string;
+      readonly findings: Finding[];
+    }
   /** Reads as zero, writes ignored (RES0, RAZ/WI). */
   | { readonly kind: 'razwi'; readonly findings: Finding[] }
   /** The access is terminated with an abort. */
@@ -74,6 +88,8 @@ export function decodeAccess(
       `${size * 8}-bit access at ${h(offset)}: only 32-bit accesses (and 64-bit to 64-bit registers) are supported`,
     );
   }
+  const array = decodeArrayAccess(offset, size === 8 ? 8 : 4, config, ids);
+  if (array) return array;
   if (offset >= SMMU_REGION_SIZE) {
     return {
       kind: 'razwi',
@@ -82,7 +98,7 @@ export function decodeAccess(
           severity: 'warning',
           code: 'offset.beyond-pages',
           section: '6.1',
-          message: `${h(offset)} is beyond page 0 and page 1 (optional pages such as VATOS and ECMDQ are not modelled): RAZ/WI`,
+          message: `${h(offset)} is beyond page 0 and page 1 (optional pages such as VATOS are not modelled): RAZ/WI`,
         },
       ],
     };
@@ -220,4 +236,89 @@ export function decodeAccess(
     return { ...t, findings: [...findings, ...t.findings.map((f) => ({ ...f, register: reg.name }))] };
   }
   return { kind: 'register', reg, byte, findings };
+}
+
+/** The control pages of a configuration's ID view, computed once per view (decodeAccess is hot). */
+const layouts = new WeakMap<IdView, EcmdqLayout | null>();
+function layoutOf(ids: IdView): EcmdqLayout | undefined {
+  let l = layouts.get(ids);
+  if (l === undefined) layouts.set(ids, (l = ecmdqLayout(ids) ?? null));
+  return l ?? undefined;
+}
+
+/** The page-0 range of the control page register triples (§6.3.49–§6.3.51, n < 256). */
+const CONTROL_REGS = { start: 0x4000, end: 0x4000 + 256 * 32 };
+
+/**
+ * An access to the Enhanced Command queue registers (§6.2.5, §6.3.49–§6.3.51, §6.3.107–§6.3.109),
+ * or undefined when the offset is none of theirs.
+ */
+function decodeArrayAccess(offset: number, size: 4 | 8, config: ResolvedConfig, ids: IdView): Target | undefined {
+  const layout = layoutOf(ids);
+  if (!layout) {
+    // Without SMMU_IDR1.ECMDQ the control page registers are RES0 (§6.3.49 "Configuration").
+    if (offset < CONTROL_REGS.start || offset >= CONTROL_REGS.end) return undefined;
+    const hit = arrayRegisterAt(offset, { pages: 256, perPage: 1, firstPage: Infinity, spacing: 0x10000 });
+    if (!hit || 'missing' in hit) return undefined;
+    return {
+      kind: 'razwi',
+      findings: [
+        {
+          severity: 'warning',
+          code: 'register.unimplemented',
+          section: hit.reg.section,
+          message: `${h(offset)} is the offset of SMMU_${hit.name}, which exists only when SMMU_IDR1.ECMDQ is advertised; this configuration does not, so it is an undefined location (RES0)`,
+        },
+      ],
+    };
+  }
+  const hit = arrayRegisterAt(offset, layout);
+  const inPages =
+    offset >= layout.firstPage && offset < layout.firstPage + layout.pages * 0x10000 && offset >= SMMU_REGION_SIZE;
+  if (!hit) {
+    if (!inPages) return undefined;
+    return {
+      kind: 'razwi',
+      findings: [
+        {
+          severity: 'info',
+          code: 'offset.undefined',
+          section: '6.2.5',
+          message: `${h(offset)} is in Command queue control page ${Math.floor((offset - layout.firstPage) / 0x10000)} but on no ECMDQ register: RES0 (reads as zero, writes ignored)`,
+        },
+      ],
+    };
+  }
+  if ('missing' in hit)
+    return {
+      kind: 'razwi',
+      findings: [
+        {
+          severity: 'warning',
+          code: 'register.unimplemented',
+          section: '6.3.45',
+          message: `${h(offset)} is SMMU_${hit.missing}, beyond the ${layout.pages} Command queue control page${layout.pages === 1 ? '' : 's'} SMMU_IDR6.CMDQ_CONTROL_PAGE_LOG2NUMP advertises: an undefined location (RES0)`,
+        },
+      ],
+    };
+  const { reg } = hit;
+  if (size === 8 && !(reg.width === 64 && hit.byte === 0)) {
+    if (reg.width === 32 && hit.byte === 0 && reg.name === 'ECMDQ_PROD') {
+      const choice = config.choices.illegal64BitAccess;
+      return {
+        kind: choice === 'abort' ? 'abort' : 'razwi',
+        findings: [
+          {
+            severity: 'error',
+            code: 'access.span',
+            section: '6.2',
+            choice: 'illegal64BitAccess',
+            message: `64-bit access at ${h(offset)} spans two 32-bit registers, SMMU_ECMDQ_PROD${hit.n} and SMMU_ECMDQ_CONS${hit.n}: CONSTRAINED UNPREDICTABLE; this configuration ${choice === 'abort' ? 'aborts it' : 'treats it as RAZ/WI'}`,
+          },
+        ],
+      };
+    }
+    return illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${hit.name}`, true);
+  }
+  return { kind: 'array', reg, n: hit.n, byte: hit.byte, name: hit.name, findings: [] };
 }

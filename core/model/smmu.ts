@@ -26,6 +26,8 @@ import { queueLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding, SecurityState } from './access';
 import { decodeAccess } from './decode-access';
+import { controlPageValue, ecmdqLayout, EcmdqFile, writeEcmdq, type EcmdqLayout } from './ecmdq';
+import type { ArrayRegisterDef } from '../registers/ecmdq';
 import { RegisterFile, registerIndex } from './register-file';
 import { idViewOf } from './ids';
 
@@ -66,6 +68,8 @@ export interface RegisterChange {
 export interface RegisterEffects {
   /** Called after every successful write to a register, with the value before the write. */
   afterWrite(reg: RegisterDef, before: bigint, findings: Finding[]): void;
+  /** Called after a write to a register of ECMDQ `n` (§3.5.6), with the register's value before it. */
+  afterEcmdqWrite?(reg: ArrayRegisterDef, n: number, before: bigint, findings: Finding[]): void;
 }
 
 export class Smmu {
@@ -77,6 +81,10 @@ export class Smmu {
   config: ResolvedConfig;
   ids: IdView;
   private readonly regs = new RegisterFile();
+  /** The ECMDQ registers (§3.5.6), as many as the configuration's SMMU_IDR6 gives. */
+  readonly ecmdq = new EcmdqFile();
+  /** Where the Command queue control pages are, or undefined without SMMU_IDR1.ECMDQ. */
+  ecmdqLayout: EcmdqLayout | undefined;
   // The fast-path tables are made for one configuration and replaced with it (reconfigure).
   /** Per 4-byte slot of pages 0 and 1: word of `regs` a plain 32-bit read returns, or -1 (see buildFastPaths). */
   private fastRead = new Int32Array(0x8000).fill(-1);
@@ -96,6 +104,7 @@ export class Smmu {
   constructor(config: ResolvedConfig) {
     this.config = config;
     this.ids = idViewOf(config);
+    this.ecmdqLayout = ecmdqLayout(this.ids);
     this.reset();
     this.buildFastPaths();
   }
@@ -245,6 +254,7 @@ export class Smmu {
   reconfigure(config: ResolvedConfig): void {
     this.config = config;
     this.ids = idViewOf(config);
+    this.ecmdqLayout = ecmdqLayout(this.ids);
     this.fastRead = new Int32Array(0x8000).fill(-1);
     this.fastWrite = new Int32Array(0x8000).fill(-1);
     this.fastKeep = new Uint32Array(0x8000);
@@ -271,6 +281,14 @@ export class Smmu {
       if (reg.requires && !featureHolds(reg.requires, this.ids)) v = 0n;
       this.regs.set(reg, v & widthMask(reg));
     }
+    const l = this.ecmdqLayout;
+    this.ecmdq.reset(l ? l.pages * l.perPage : 0);
+  }
+
+  /** Current value of an array register (§6.3.49–§6.3.51 computed, §6.3.107–§6.3.109 stored). */
+  arrayValue(reg: ArrayRegisterDef, n: number): bigint {
+    if (reg.block === 'control-page') return this.ecmdq.get(reg, n);
+    return this.ecmdqLayout ? controlPageValue(reg, n, this.ecmdqLayout) : 0n;
   }
 
   /**
@@ -297,6 +315,8 @@ export class Smmu {
     const target = decodeAccess(offset, 4, this.config, this.ids);
     if (target.kind === 'abort') return undefined;
     if (target.kind === 'razwi') return 0;
+    if (target.kind === 'array')
+      return Number((this.arrayValue(target.reg, target.n) >> BigInt(target.byte * 8)) & MASK32);
     return Number((this.regs.get(target.reg) >> BigInt(target.byte * 8)) & MASK32);
   }
 
@@ -315,6 +335,10 @@ export class Smmu {
     if (target.kind === 'register') {
       register = target.reg.name;
       const full = this.regs.get(target.reg);
+      const value = size === 8 ? full : (full >> BigInt(target.byte * 8)) & MASK32;
+      result = { ok: true, value, findings: target.findings, changes: [] };
+    } else if (target.kind === 'array') {
+      const full = this.arrayValue(target.reg, target.n);
       const value = size === 8 ? full : (full >> BigInt(target.byte * 8)) & MASK32;
       result = { ok: true, value, findings: target.findings, changes: [] };
     } else {
@@ -344,6 +368,8 @@ export class Smmu {
       register = target.reg.name;
       result = this.writeRegister(target.reg, target.byte, size, v, findings);
       this.changeLog = undefined;
+    } else if (target.kind === 'array') {
+      result = this.writeArray(target.reg, target.n, target.byte, size === 8 ? 8 : 4, v, findings);
     } else {
       const secureOnly = findings.find((f) => f.code === 'access.secure-register');
       if (secureOnly && v !== 0n) {
@@ -625,6 +651,33 @@ export class Smmu {
     this.effects?.afterWrite(reg, old, findings);
     this.changeLog = undefined;
     return { ok: true, value: 0n, findings, changes };
+  }
+
+  /**
+   * A write to a register array (§3.5.6): the control page registers are RO (§6.3.49–§6.3.51);
+   * the ECMDQ registers follow their access conditions (ecmdq.ts), then the engine reacts.
+   */
+  private writeArray(
+    reg: ArrayRegisterDef,
+    n: number,
+    byte: number,
+    size: 4 | 8,
+    value: bigint,
+    findings: Finding[],
+  ): AccessResult {
+    if (reg.access === 'RO') {
+      findings.push({
+        severity: 'warning',
+        code: 'write.ro',
+        section: reg.section,
+        message: `SMMU_${reg.name}${n} is read-only: the write is ignored (§${reg.section})`,
+      });
+      return { ok: true, value: 0n, findings, changes: [] };
+    }
+    const before = this.ecmdq.get(reg, n);
+    writeEcmdq(this.ecmdq, reg, n, byte, size, value, this.ids, findings);
+    this.effects?.afterEcmdqWrite?.(reg, n, before, findings);
+    return { ok: true, value: 0n, findings, changes: [] };
   }
 
   /**

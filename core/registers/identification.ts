@@ -1,5 +1,6 @@
 /**
- * Identification registers: SMMU_IDR0–IDR5, SMMU_IIDR, SMMU_AIDR (§6.3.1–§6.3.8).
+ * Identification registers: SMMU_IDR0–IDR5, SMMU_IIDR, SMMU_AIDR (§6.3.1–§6.3.8), and SMMU_IDR6
+ * (§6.3.45), present only with SMMU_IDR1.ECMDQ.
  * All RO and constant after reset (§6.2); their values come from the configuration.
  */
 import type { RegisterDef } from './types';
@@ -362,6 +363,31 @@ export const IDR5 = {
         { value: 7, name: 'OAS56', description: '56 bits (SMMUv3.4+).' },
       ],
     },
+  ],
+} satisfies RegisterDef;
+
+export const IDR6 = {
+  ...id,
+  name: 'IDR6',
+  offset: 0x0190,
+  width: 32,
+  section: '6.3.45',
+  summary: 'Enhanced Command queues: number of Command queue control pages and of ECMDQs per page.',
+  // §6.3.45: "present only when SMMU_IDR1.ECMDQ == 1. Otherwise ... RES0".
+  requires: { register: 'IDR1', field: 'ECMDQ' },
+  fields: [
+    open(
+      'CMDQ_CONTROL_PAGE_LOG2NUMP',
+      27,
+      24,
+      'log2 of the number of Command queue control pages (at most 8: 256 pages).',
+    ),
+    open(
+      'CMDQ_CONTROL_PAGE_LOG2NUMQ',
+      19,
+      16,
+      'log2 of the number of ECMDQs in each control page (at most 8: 256 queues).',
+    ),
   ],
 } satisfies RegisterDef;
 

@@ -18,7 +18,7 @@ export type QueueName = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 export type SecureQueueName = 'S_CMDQ' | 'S_EVENTQ';
 
 /**
- * The ID registers (§6.3.1–§6.3.8), and SMMU_MPAMIDR (§6.3.41, with SMMU_IDR3.MPAM): RO, their
+ * The ID registers (§6.3.1–§6.3.8, IDR6 §6.3.45), and SMMU_MPAMIDR (§6.3.41, with SMMU_IDR3.MPAM): RO, their
  * values come from the configuration.
  */
 export type IdRegisterName =
@@ -28,6 +28,7 @@ export type IdRegisterName =
   | 'IDR3'
   | 'IDR4'
   | 'IDR5'
+  | 'IDR6'
   | 'IIDR'
   | 'AIDR'
   | 'MPAMIDR'

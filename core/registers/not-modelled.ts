@@ -53,18 +53,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: 'the VATOS page (SMMU_VATOS_CTRL/SID/ADDR/PAR at SMMU_IDR2.BA_VATOS, §6.2.3) and SMMU_VATOS_SEL are not modelled: the page is beyond pages 0 and 1 (RAZ/WI) and VATOS_SEL reads as zero',
   },
   {
-    id: 'ecmdq',
-    field: { register: 'IDR1', field: 'ECMDQ' },
-    section: '3.5.6',
-    registers: [
-      r('IDR6', 0x190, 32, '6.3.45'),
-      r('CMDQ_CONTROL_PAGE_BASE<n>', 0x4000, 64, '6.3.49', { count: 256, stride: 32 }),
-      r('CMDQ_CONTROL_PAGE_CFG<n>', 0x4008, 32, '6.3.50', { count: 256, stride: 32 }),
-      r('CMDQ_CONTROL_PAGE_STATUS<n>', 0x400c, 32, '6.3.51', { count: 256, stride: 32 }),
-    ],
-    what: 'Enhanced Command queues (§3.5.6) are not modelled: SMMU_IDR6 and the SMMU_CMDQ_CONTROL_PAGE_* registers read as zero, the Command queue control pages do not exist, and commands are taken only from the queue at SMMU_CMDQ_BASE',
-  },
-  {
     id: 'mpam',
     field: { register: 'IDR3', field: 'MPAM' },
     section: '17',

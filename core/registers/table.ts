@@ -3,7 +3,7 @@
  * by name, alias and offset. Derived data (masks, indices) is computed once here.
  */
 import { AGBPA, CR0, CR0ACK, CR1, CR2, GBPA, STATUSR } from './control';
-import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IIDR } from './identification';
+import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IDR6, IIDR } from './identification';
 import { GERROR, GERRORN, IRQ_CFG_REGISTERS, IRQ_CTRL, IRQ_CTRLACK } from './interrupts';
 import { DPT_BASE, DPT_BASE_CFG, DPT_CFG_FAR } from './dpt';
 import { GATOS_ADDR, GATOS_CTRL, GATOS_PAR, GATOS_SID } from './atos';
@@ -17,9 +17,9 @@ import type { FieldDef, RegisterDef, RegisterName } from './types';
 
 /**
  * Page 0 and page 1 registers, in offset order. The registers of advertised features this model
- * does not implement (VATOS_SEL, IDR6, the Command queue control page registers) are listed with
- * their feature in not-modelled.ts: their offsets read as zero and the access is reported. The
- * Secure (SMMU_S_*) registers are in secure.ts, present with SMMU_S_IDR1.SECURE_IMPL.
+ * does not implement (VATOS_SEL) are listed with their feature in not-modelled.ts: their offsets
+ * read as zero and the access is reported. The Secure (SMMU_S_*) registers are in secure.ts,
+ * present with SMMU_S_IDR1.SECURE_IMPL; the ECMDQ arrays, whose size IDR6 gives, in ecmdq.ts.
  */
 const TABLE = [
   IDR0,
@@ -28,6 +28,7 @@ const TABLE = [
   IDR3,
   IDR4,
   IDR5,
+  IDR6,
   IIDR,
   AIDR,
   CR0,

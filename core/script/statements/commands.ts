@@ -1,19 +1,99 @@
 /**
  * The command queue as a driver fills it (§3.5, §4): `cmd NAME FIELD=value…` and `cmd raw LOW
  * HIGH` write a command at the script's producer index; `doorbell` writes CMDQ_PROD, and the SMMU
- * consumes the queue at once.
+ * consumes the queue at once. With `ecmdq=N` both act on Enhanced Command queue N instead
+ * (§3.5.6): its SMMU_ECMDQ_BASE, PROD and CONS.
  */
 import { decodeCommand, encodeCommand, formatCommand, type DecodedCommand } from '../../commands/codec';
 import { COMMANDS, findCommand } from '../../commands/table';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
-import { isFull, next as nextIndex, slotAddress } from '../../engine/queue-index';
+import { ecmdqGeometry } from '../../engine/ecmdq';
+import type { Engine } from '../../engine/engine';
+import { isFull, next as nextIndex, slotAddress, type QueueGeometry } from '../../engine/queue-index';
+import { ecmdqOffset } from '../../model/ecmdq';
+import { ECMDQ_CONS, ECMDQ_PROD } from '../../registers/ecmdq';
+import type { ActionArg } from '../resolved';
 import { hex, type IdView } from '../../registers/codec';
 import { getRegister } from '../../registers/table';
 import { counted } from '../../text/plural';
 import { closestNames, didYouMean } from '../../text/suggest';
 import { checkArgs, fieldValues } from './args';
 import { resolveEngineStatement } from './resolve-args';
-import { diag, type EngineDef } from './types';
+import { diag, type EngineDef, type NamedArg, type ScriptState } from './types';
+
+/** `ecmdq=N`: the Enhanced Command queue a `cmd` fills and a `doorbell` rings (§3.5.6). */
+const ECMDQ_ARG: NamedArg = {
+  name: 'ecmdq',
+  kind: 'value',
+  placeholder: 'N',
+  doc: 'Enhanced Command queue N (§3.5.6, with SMMU_IDR1.ECMDQ), counted over the control pages, instead of the queue at CMDQ_BASE: its SMMU_ECMDQ_BASE, PROD and CONS.',
+};
+
+/** The queue a `cmd` or `doorbell` acts on: the main one, or ECMDQ `n` with its registers' offsets. */
+interface TargetQueue {
+  readonly label: string;
+  readonly geometry: QueueGeometry;
+  /** The registers' PROD.WR and CONS.RD now, and the script's own copy of PROD. */
+  readonly prod: number;
+  readonly cons: number;
+  readonly scriptProd: number | undefined;
+  readonly prodOffset: number;
+  readonly prodValue: bigint;
+  setScriptProd(state: ScriptState, v: number): void;
+}
+
+/** Where `ecmdq=N` points, or the main queue without it; undefined after a diagnostic. */
+function targetQueue(
+  engine: Engine,
+  state: ScriptState,
+  a: ActionArg | undefined,
+  out: ScriptDiagnostic[],
+): TargetQueue | undefined {
+  if (!a) {
+    const current = engine.smmu.peek('CMDQ_PROD');
+    return {
+      label: 'CMDQ',
+      geometry: engine.geometry('CMDQ'),
+      prod: Number(current & 0xf_ffffn),
+      cons: Number(engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn),
+      scriptProd: state.cmdqProd,
+      prodOffset: getRegister('CMDQ_PROD').offset,
+      prodValue: current,
+      setScriptProd: (st, v) => (st.cmdqProd = v),
+    };
+  }
+  const layout = engine.smmu.ecmdqLayout;
+  const count = engine.smmu.ecmdq.count;
+  const n = a.value;
+  if (n === undefined || n < 0n || n >= BigInt(count) || !layout) {
+    out.push(
+      diag(
+        'error',
+        'cmd.ecmdq',
+        layout
+          ? `ecmdq=${n ?? '?'}: this configuration has ${counted(count, 'ECMDQ')} (SMMU_IDR6), numbered 0 to ${count - 1}`
+          : 'ecmdq= needs Enhanced Command queues: this configuration does not advertise SMMU_IDR1.ECMDQ',
+        a.range,
+        layout ? '6.3.45' : '3.5.6',
+      ),
+    );
+    return undefined;
+  }
+  const q = Number(n);
+  const current = engine.smmu.ecmdq.get(ECMDQ_PROD, q);
+  return {
+    label: `ECMDQ${q}`,
+    geometry: ecmdqGeometry(engine, q),
+    prod: Number(current & 0xf_ffffn),
+    cons: Number(engine.smmu.ecmdq.get(ECMDQ_CONS, q) & 0xf_ffffn),
+    scriptProd: state.ecmdqProd?.[q],
+    prodOffset: ecmdqOffset(layout, q, ECMDQ_PROD),
+    prodValue: current,
+    setScriptProd: (st, v) => ((st.ecmdqProd ??= {})[q] = v),
+  };
+}
+
+const isEcmdqArg = (a: ActionArg) => a.name?.toLowerCase() === 'ecmdq';
 
 /** A command's decoding (with every check against the configuration) and its one-line text. */
 interface CommandDecoding {
@@ -62,7 +142,7 @@ export const CMD: EngineDef<'cmd'> = {
   summary: "Writes a command (§4) at the script's producer index in the command queue",
   forms: [
     {
-      doc: "Encodes a command (§4) from the command table and writes it at the script's producer index in the command queue (CMDQ_BASE). The index starts at CMDQ_PROD and advances with each `cmd`; nothing runs until `doorbell`. Names as §4.1 spells them, `CMD_` optional; fields as the table spells them, plus `sid`, `ssid`, `asid`, `vmid`, `addr` for StreamID, SubstreamID, ASID, VMID, Address. Enum values by name (`CS=SIG_IRQ`). A command the SMMU would reject gets a warning (`cmd.illegal`) saying why; it is still written, so error paths can be tested.",
+      doc: "Encodes a command (§4) from the command table and writes it at the script's producer index in the command queue (CMDQ_BASE). The index starts at CMDQ_PROD and advances with each `cmd`; nothing runs until `doorbell`. Names as §4.1 spells them, `CMD_` optional; fields as the table spells them, plus `sid`, `ssid`, `asid`, `vmid`, `addr` for StreamID, SubstreamID, ASID, VMID, Address. Enum values by name (`CS=SIG_IRQ`). A command the SMMU would reject gets a warning (`cmd.illegal`) saying why; it is still written, so error paths can be tested. With `ecmdq=N` the command goes to Enhanced Command queue N (§3.5.6) at the script's producer index of that queue, which starts at its SMMU_ECMDQ_PROD.WR.",
     },
     { usage: 'cmd raw LOW HIGH', doc: 'A raw 128-bit entry: bits [63:0] then [127:64], as logs print them.' },
   ],
@@ -75,13 +155,16 @@ export const CMD: EngineDef<'cmd'> = {
       },
     ],
     fields: { usage: '[FIELD=value | FLAG]…', layout: (names) => (names[0] ? findCommand(names[0]) : undefined) },
+    named: [ECMDQ_ARG],
   },
   snippet: '${1:NAME}',
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
     const first = s.args[0];
-    const rest = s.args.slice(1);
+    const rest = s.args.slice(1).filter((a) => !isEcmdqArg(a));
+    const target = targetQueue(engine, state, s.args.slice(1).find(isEcmdqArg), out);
+    if (!target) return { diagnostics: out };
     if (!first?.name)
       return {
         diagnostics: [
@@ -151,15 +234,15 @@ export const CMD: EngineDef<'cmd'> = {
         ),
       );
     }
-    const g = engine.geometry('CMDQ');
-    const prod = state.cmdqProd ?? Number(engine.smmu.peek('CMDQ_PROD') & 0xf_ffffn);
-    const cons = Number(engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn);
+    const g = target.geometry;
+    const prod = target.scriptProd ?? target.prod;
+    const cons = target.cons;
     if (isFull(prod, cons, g.log2)) {
       out.push(
         diag(
           'error',
           'cmd.queue-full',
-          `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll CMDQ_CONS before adding more`,
+          `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll ${target.label === 'CMDQ' ? 'CMDQ_CONS' : `SMMU_ECMDQ_CONS${target.label.slice(5)}`} before adding more`,
           s.range,
           '3.5',
         ),
@@ -168,8 +251,8 @@ export const CMD: EngineDef<'cmd'> = {
     }
     const addr = slotAddress(g, prod);
     engine.memory.writeWords(addr, words);
-    state.cmdqProd = nextIndex(prod, g.log2);
-    return { diagnostics: out, summary: `CMDQ[${prod % 2 ** g.log2}] @ ${hex(BigInt(addr), 64)} ← ${text}` };
+    target.setScriptProd(state, nextIndex(prod, g.log2));
+    return { diagnostics: out, summary: `${target.label}[${prod % 2 ** g.log2}] @ ${hex(BigInt(addr), 64)} ← ${text}` };
   },
 };
 
@@ -185,33 +268,37 @@ export const DOORBELL: EngineDef<'doorbell'> = {
   summary: "Writes CMDQ_PROD with the script's producer index: the SMMU consumes the queue",
   forms: [
     {
-      doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line.",
+      doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line. With `ecmdq=N` it writes SMMU_ECMDQ_PROD of Enhanced Command queue N instead (WR only: EN and ERRACK are written back as they are; §3.5.6).",
     },
   ],
-  args: {},
+  args: { named: [ECMDQ_ARG] },
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
     // `doorbell 7` is not a doorbell to index 7: the index is the script's own (one error, no write).
     checkArgs(DOORBELL, s, out);
     if (out.length) return { diagnostics: out };
-    const reg = getRegister('CMDQ_PROD');
-    const current = engine.smmu.peek('CMDQ_PROD');
-    const prod = state.cmdqProd ?? Number(current & 0xf_ffffn);
-    if (BigInt(prod) === (current & 0xf_ffffn))
+    const ecmdq = s.args.find(isEcmdqArg);
+    const target = targetQueue(engine, state, ecmdq, out);
+    if (!target) return { diagnostics: out };
+    const prod = target.scriptProd ?? target.prod;
+    if (prod === target.prod)
       out.push(diag('info', 'doorbell.nothing', 'no command was added since the last doorbell', s.keyword));
-    const consBefore = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
-    const r = engine.smmu.write(reg.offset, 4, (current & ~0xf_ffffn) | BigInt(prod));
+    const consBefore = BigInt(target.cons);
+    // PROD.EN and ERRACK of an ECMDQ are written back as they are: the doorbell moves WR only.
+    const r = engine.smmu.write(target.prodOffset, 4, (target.prodValue & ~0xf_ffffn) | BigInt(prod));
     for (const f of r.findings)
       if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
-    const cons = engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn;
+    const after = targetQueue(engine, state, ecmdq, out);
+    const cons = BigInt(after?.cons ?? target.cons);
     // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
-    const log2 = engine.geometry('CMDQ').log2;
-    const span = 2n ** BigInt(log2 + 1);
+    const span = 2n ** BigInt(target.geometry.log2 + 1);
     const consumed = Number((cons - consBefore + span) % span);
+    const regs = ecmdq ? `SMMU_ECMDQ_PROD${target.label.slice(5)}` : 'CMDQ_PROD';
+    const consName = ecmdq ? `SMMU_ECMDQ_CONS${target.label.slice(5)}` : 'CMDQ_CONS';
     return {
       diagnostics: out,
-      summary: `CMDQ_PROD ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, CMDQ_CONS ${hex(cons)}`,
+      summary: `${regs} ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, ${consName} ${hex(cons)}`,
     };
   },
 };

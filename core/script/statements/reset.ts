@@ -9,12 +9,13 @@ import { resolveEngineStatement } from './resolve-args';
 import type { EngineDef, ScriptState } from './types';
 
 /**
- * What the script's own bookkeeping forgets at a reset: its copy of CMDQ_PROD (the register is 0
- * again), and what the SMMU reported before it (event records and interrupts from before the
+ * What the script's own bookkeeping forgets at a reset: its copies of CMDQ_PROD and the ECMDQs'
+ * PROD (the registers are 0 again), and what the SMMU reported before it (event records and interrupts from before the
  * reset are not seen by the expectations after it).
  */
 function forgetBeforeReset(state: ScriptState, activityLength: number): void {
   delete state.cmdqProd;
+  delete state.ecmdqProd;
   state.eventCursor = activityLength;
   state.irqCursor = activityLength;
   state.irqChecked = [];

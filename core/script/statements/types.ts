@@ -24,6 +24,8 @@ import type { Resolver } from '../resolver';
 export interface ScriptState {
   /** The software's copy of CMDQ_PROD: where the next `cmd` goes. */
   cmdqProd?: number;
+  /** The same for each ECMDQ a `cmd … ecmdq=N` filled (§3.5.6), by N: its PROD.WR to come. */
+  ecmdqProd?: { [n: number]: number };
   /** Page-table pool for `map`: next free address and end (exclusive). */
   pool?: { next: number; end: number };
   /** Index into engine.activity up to which `expect event` has looked. */

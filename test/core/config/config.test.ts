@@ -608,6 +608,22 @@ const CASES: readonly Case[] = [
     fixed: withFeatures({ ecmdq: true, msi: true, coherent: true }, { version: '3.3' }),
   },
   {
+    name: 'SMMU_IDR6 is RES0 without ECMDQ (§6.3.45)',
+    doc: withFeatures({ ecmdqLog2Pages: 1 }, { version: '3.3' }),
+    code: 'config.inconsistent',
+    at: 'ecmdqLog2Pages',
+    message: /ecmdq \(SMMU_IDR1\.ECMDQ\).*§6\.3\.45/,
+    fixed: withFeatures({ ecmdq: true, msi: true, coherent: true, ecmdqLog2Pages: 1 }, { version: '3.3' }),
+  },
+  {
+    name: 'SMMU_IDR6.CMDQ_CONTROL_PAGE_LOG2NUMQ is at most 8 (§6.3.45)',
+    doc: withFeatures({ ecmdq: true, msi: true, coherent: true, ecmdqLog2Queues: 9 }, { version: '3.3' }),
+    code: 'config.range',
+    at: 'ecmdqLog2Queues',
+    message: /at most 8/,
+    fixed: withFeatures({ ecmdq: true, msi: true, coherent: true, ecmdqLog2Queues: 8 }, { version: '3.3' }),
+  },
+  {
     name: 'PBHA requires HAD (§6.3.4)',
     doc: withFeatures({ pbha: true }, { version: '3.1' }),
     code: 'config.inconsistent',
@@ -1403,4 +1419,23 @@ test('property: featuresOf(load(features)) gives the features back', () => {
     }),
     { seed: 0x5eed, numRuns: 300 },
   );
+});
+
+test('§3.5.6, §6.3.45: ECMDQ is modelled: its features give SMMU_IDR6, and advertising it is not reported as unmodelled', () => {
+  const r = loadConfig(
+    text(
+      withFeatures(
+        { ecmdq: true, msi: true, coherent: true, ecmdqLog2Pages: 2, ecmdqLog2Queues: 5 },
+        { version: '3.3' },
+      ),
+    ),
+  );
+  assert.deepEqual(
+    r.diagnostics
+      .filter((d) => d.code.includes('ecmdq') || /^config\.(inconsistent|range)$/.test(d.code))
+      .map((d) => d.code),
+    [],
+  );
+  assert.equal(r.config?.ids.IDR6, (2 << 24) | (5 << 16));
+  assert.equal((r.config?.ids.IDR1 ?? 0) >>> 31, 1);
 });

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REGISTERS } from '../../../core/registers/table';
 import { UNMODELLED_FEATURES } from '../../../core/registers/not-modelled';
+import { ARRAY_REGISTERS } from '../../../core/registers/ecmdq';
 import { COMMANDS } from '../../../core/commands/table';
 import { STE } from '../../../core/structures/ste';
 import { CD } from '../../../core/structures/cd';
@@ -126,8 +127,9 @@ test('§6.3: every Non-secure and Secure register of the text is modelled or lis
   const known = new Set([
     ...REGISTERS.map((r) => r.name as string),
     ...UNMODELLED_FEATURES.flatMap((f) => f.registers.map((r) => r.name)),
+    ...ARRAY_REGISTERS.map((r) => `${r.name}<n>`),
   ]);
-  // The VATOS page and the ECMDQ control pages are described by their features' entries, not register by register.
+  // The VATOS page is described by its feature's entry, not register by register.
   // The Secure registers of features the model does not implement (S2PI, ATOS, MPAM, VATOS, the
   // Secure ECMDQ of SMMU_S_IDR0.ECMDQ) are undefined locations in the model, RES0.
   assert.deepEqual(
@@ -154,11 +156,22 @@ test('§6.3: every Non-secure and Secure register of the text is modelled or lis
       'S_VATOS_SID',
       'S_VATOS_ADDR',
       'S_VATOS_PAR',
-      'ECMDQ_BASE<n>',
-      'ECMDQ_PROD<n>',
-      'ECMDQ_CONS<n>',
     ],
   );
+});
+
+test('§3.5.6, §6.3.49–§6.3.51, §6.3.107–§6.3.109: the ECMDQ register arrays have the fields of the text', () => {
+  const out: string[] = [];
+  for (const reg of ARRAY_REGISTERS) {
+    const spec = SPEC.registers[`${reg.name}<n>`];
+    if (!spec) {
+      out.push(`${reg.name}<n>: no register of that name in §6.3`);
+      continue;
+    }
+    if (spec.section !== reg.section) out.push(`${reg.name}: section §${reg.section}, the text §${spec.section}`);
+    out.push(...compareFields(reg.name, spec.section, reg.fields, spec.fields));
+  }
+  assert.deepEqual(out, []);
 });
 
 test('§6.2: the registers of unmodelled features are at the offsets the specification gives', () => {

@@ -45,8 +45,12 @@ test('completion offers every statement of the registry, each documented, two-wo
   for (const k of [...ACCESS_KEYWORDS, 'abort']) assert.ok(afterMem.includes(k), `'${k}' offered after 'mem'`);
 });
 
-test('completion does not offer what a statement does not take: nothing after doorbell, no argument or field given already', async () => {
-  assert.deepEqual(await completeAt('doorbell.smmu', 'doorbell '), []);
+test('completion does not offer what a statement does not take: after doorbell only ecmdq= (§3.5.6), no argument or field given already', async () => {
+  assert.deepEqual(
+    (await completeAt('doorbell.smmu', 'doorbell ')).map((i) => i.label),
+    ['ecmdq='],
+  );
+  assert.deepEqual(await completeAt('doorbell-given.smmu', 'doorbell ecmdq=1 '), []);
   assert.deepEqual(await completeAt('tables-given.smmu', 'tables 0x48000000 size=0x1000 '), []);
   // StreamID is given by its friendly name, sid: neither is offered again; Leaf still is.
   const cfgi = (await completeAt('cfgi.smmu', 'cmd CFGI_STE sid=1 ')).map((i) => i.label);
@@ -173,9 +177,9 @@ test("signature help: a statement's usage from its schema with the argument bein
     active: 'granule=4|16|64',
   });
   // Before a command is named, the statement; once named, the command's fields (as before).
-  assert.equal((await signatureAt('sig-cmd.smmu', 'cmd '))?.label, 'cmd NAME [FIELD=value | FLAG]…');
+  assert.equal((await signatureAt('sig-cmd.smmu', 'cmd '))?.label, 'cmd NAME [FIELD=value | FLAG]… [ecmdq=N]');
   assert.deepEqual(await signatureAt('sig-cmd2.smmu', 'cmd CFGI_STE StreamID=3 Le'), {
-    label: 'CFGI_STE(SSec, StreamID, Leaf)',
+    label: 'CFGI_STE(SSec, StreamID, Leaf, ecmdq)',
     active: 'Leaf',
   });
   const ste = await signatureAt('sig-ste.smmu', 'ste 1 V Conf');
