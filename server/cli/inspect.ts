@@ -92,7 +92,9 @@ function printText(where: string, base: bigint, live: LiveTarget, i: Inspection,
   if (i.cds.length) {
     out.push('Context descriptors:');
     for (const c of i.cds) {
-      out.push(`  StreamID ${c.sid} SSID ${c.ssid} at ${h(c.address)}`);
+      out.push(
+        `  StreamID ${c.sid} SSID ${c.ssid} at ${h(c.address)}${c.ipa !== undefined ? ` (IPA ${h(c.ipa)}, through stage 2)` : ''}`,
+      );
       out.push(...indent(formatStructure(nonZero(c.decoded)), 4));
     }
   }
@@ -100,7 +102,7 @@ function printText(where: string, base: bigint, live: LiveTarget, i: Inspection,
     out.push('Translation tables:');
     for (const t of i.tables) {
       out.push(
-        `  ${t.owner}: table at ${h(t.ttb)}, ${t.granule} KB granule, ${t.inputBits}-bit input, ${counted(t.pages, 'page')} read: ${counted(t.runs.length, 'mapping')}${t.truncated ? ' (limit reached)' : ''}`,
+        `  ${t.owner}: table at ${t.nested ? 'IPA ' : ''}${h(t.ttb)}, ${t.granule} KB granule, ${t.inputBits}-bit input, ${counted(t.pages, 'page')} read: ${counted(t.runs.length, 'mapping')}${t.nested ? ' to IPAs (nested)' : ''}${t.truncated ? ' (limit reached)' : ''}`,
       );
       for (const r of t.runs)
         out.push(`    ${h(r.ia)}..${h(r.ia + r.size - 1n)} → ${h(r.oa)} ${r.perms} (${sizeText(r.size)})`);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspectLive, type LiveReader } from '../../../core/inspect/live';
 import { ramFromMemoryMap } from '../../../core/inspect/memory-map';
+import { inspectionScopes } from '../../../core/inspect/views';
 import { REGISTERS } from '../../../core/registers/table';
 import { checkScript } from '../../../core/script/check';
 import { modelAtLine } from '../../../core/script/model-at-line';
@@ -94,6 +95,65 @@ mem write64 0x40500000 0x400004C1
   assert.deepEqual(
     i.tables.map((t) => [t.owner, t.stage, t.runs]),
     [['StreamID 2 stage 2', 2, [{ ia: 0n, oa: 0x40000000n, size: 0x40000000n, perms: 'rwx' }]]],
+  );
+});
+
+const NESTED = `config "${path.join(root, 'presets', 'smmuv3.2-full.smmu.json')}"${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+# Stage 2: a 1 GB block maps IPA 0x80000000 to PA 0x40000000 (level 1 index 2, S2AP read/write, AF).
+mem write64 0x40500010 0x400004C1
+# Stage 1 tables at IPA 0x80300000 (PA 0x40300000): L1[0] → IPA 0x80301000, L2[1] a 2 MB block at IPA 0x80400000.
+mem write64 0x40300000 0x80301003
+mem write64 0x40301008 0x80400705
+cd 0x40200000 V T0SZ=25 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASET ASID=7 TTB0=0x80300000
+`;
+const NESTED_STE = 'V Config=NESTED S2VMID=1 S2T0SZ=25 S2SL0=1 S2TG=GRAN4K S2PS=OAS48 S2AA64 S2R S2TTB=0x40500000';
+
+test("a nested STE: its CD pointer is an IPA that stage 2 translates, and the CD's tables are read through stage 2", async () => {
+  const i = await inspectLive(modelReader(`${NESTED}ste 3 ${NESTED_STE} S1ContextPtr=0x80200000\n`));
+  assert.deepEqual(i.findings, []);
+  // The CD at IPA 0x80200000 is read at PA 0x40200000: its ASID and TTB0 are the script's.
+  assert.deepEqual(
+    i.cds.map((c) => [c.sid, c.ssid, c.ipa, c.address, c.decoded.fields.find((f) => f.name === 'ASID')?.value]),
+    [[3, 0, 0x80200000n, 0x40200000n, 7n]],
+  );
+  // Stage 1 walks IPA tables (each descriptor address through stage 2); its outputs are IPAs.
+  assert.deepEqual(
+    i.tables.map((t) => [t.owner, t.stage, t.ttb, t.nested, t.runs]),
+    [
+      [
+        'StreamID 3 SSID 0 stage 1 TTB0',
+        1,
+        0x80300000n,
+        true,
+        [{ ia: 0x200000n, oa: 0x80400000n, size: 0x200000n, perms: '--x (privileged rwx)' }],
+      ],
+      [
+        'StreamID 3 stage 2',
+        2,
+        0x40500000n,
+        undefined,
+        [{ ia: 0x80000000n, oa: 0x40000000n, size: 0x40000000n, perms: 'rwx' }],
+      ],
+    ],
+  );
+  const scopes = inspectionScopes(i);
+  const streams = scopes.find((x) => x.name === 'Stream table')?.node.children?.() ?? [];
+  const ste = streams.find((n) => n.name === 'STE 3')?.children?.() ?? [];
+  assert.equal(ste.find((n) => n.name === 'CD SSID 0')?.value, 'at 0x40200000 (IPA 0x80200000, through stage 2)');
+});
+
+test('a nested STE whose CD pointer stage 2 does not map: an error naming the IPA and the fault, no CD', async () => {
+  const i = await inspectLive(modelReader(`${NESTED}ste 3 ${NESTED_STE} S1ContextPtr=0x10000000\n`));
+  assert.deepEqual(i.cds, []);
+  assert.deepEqual(
+    i.findings.map((f) => [f.severity, f.code, f.section]),
+    [['error', 'inspect.nested', '3.4.3']],
+  );
+  assert.match(
+    i.findings[0]!.message,
+    /^the CD of SSID 0 of StreamID 3 at IPA 0x10000000: stage 2 does not translate it: the SMMU records F_TRANSLATION, the level 1 descriptor at 0x40500000 is invalid \(bit 0 is 0\) \(CLASS=CD\)$/,
   );
 });
 
