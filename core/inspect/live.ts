@@ -43,8 +43,10 @@ export interface InspectLimits {
   readonly streams: number;
   /** Queue entries decoded per queue. */
   readonly queueEntries: number;
-  /** CDs read per STE. */
+  /** CD entries read per STE (a linear CD table's first ones; across a 2-level one's leaf tables). */
   readonly cdsPerStream: number;
+  /** Leaf CD tables (behind valid L1CDs) read per STE. */
+  readonly cdTablesPerStream: number;
   /** Translation table pages read per table walk root (TTB0, TTB1, S2TTB). */
   readonly tablePages: number;
   /** Mappings (merged runs) listed per root. */
@@ -56,7 +58,8 @@ export interface InspectLimits {
 export const DEFAULT_INSPECT_LIMITS: InspectLimits = {
   streams: 4096,
   queueEntries: 256,
-  cdsPerStream: 16,
+  cdsPerStream: 4096,
+  cdTablesPerStream: 64,
   tablePages: 256,
   runs: 256,
   bytes: 16 * 1024 * 1024,
@@ -556,36 +559,54 @@ async function readCds(
     s.find(
       'error',
       'inspect.nested',
-      `${what} of StreamID ${sid} at IPA ${h(address)}: stage 2 does not translate it: the SMMU records ${r} (CLASS=CD)`,
+      `${what} at IPA ${h(address)}: stage 2 does not translate it: the SMMU records ${r} (CLASS=CD)`,
       '3.4.3',
     );
     return undefined;
   };
-  const count = ste.s1CdMax === 0 ? 1 : 2 ** ste.s1CdMax;
-  const n = Math.min(count, s.limits.cdsPerStream);
-  for (let ssid = 0; ssid < n; ssid++) {
-    let ipa: bigint;
-    if (ste.s1Fmt === 0 || ste.s1CdMax === 0) ipa = BigInt(ste.s1ContextPtr) + BigInt(ssid * 64);
-    else {
-      // 2-level CD table (§5.2 S1Fmt, §5.3): 4 KB (SPLIT 6) or 64 KB (SPLIT 10) leaf tables.
-      const split = ste.s1Fmt === 1 ? 6 : 10;
-      const l1Ipa = BigInt(ste.s1ContextPtr) + BigInt(Math.floor(ssid / 2 ** split) * 8);
-      const l1Address = await toPa(l1Ipa, `the L1CD of SSID ${ssid}`);
-      if (l1Address === undefined) continue;
-      const l1 = await s.memory(l1Address, 8, `the L1CD of StreamID ${sid} SSID ${ssid}`, '5.3');
-      if (!l1) continue;
-      const d = decodeL1cd(wordsOf(l1));
-      if (!d.valid) continue;
-      ipa = BigInt(d.l2Ptr) + BigInt((ssid % 2 ** split) * 64);
+  /**
+   * `length` bytes of a CD table at `ipa` (a PA unless nested), read as one range or, nested, page
+   * by page of stage 2's output; with the PA of each byte's page, or undefined (said) when not read.
+   */
+  const readRange = async (
+    ipa: bigint,
+    length: number,
+    what: string,
+    section: string,
+  ): Promise<{ bytes: Uint8Array; pa: (offset: number) => bigint } | undefined> => {
+    if (!stage2) {
+      const bytes = await s.memory(ipa, length, what, section);
+      return bytes && { bytes, pa: (o) => ipa + BigInt(o) };
     }
-    const address = await toPa(ipa, `the CD of SSID ${ssid}`);
-    if (address === undefined) continue;
-    const bytes = await s.memory(address, 64, `the CD of StreamID ${sid} SSID ${ssid}`, '5.4');
-    if (!bytes) continue;
-    const words = wordsOf(bytes);
+    const bytes = new Uint8Array(length);
+    const pages: bigint[] = [];
+    for (let at = 0; at < length;) {
+      const a = ipa + BigInt(at);
+      const n = Math.min(length - at, Number(TABLE_PAGE - (a % TABLE_PAGE)));
+      const pa = await toPa(a, what);
+      if (pa === undefined) return undefined;
+      const part = await s.memory(pa, n, what, section);
+      if (!part) return undefined;
+      bytes.set(part, at);
+      pages.push(pa - (a % TABLE_PAGE));
+      at += n;
+    }
+    const first = ipa % TABLE_PAGE;
+    return {
+      bytes,
+      pa: (o) => {
+        const k = Number((first + BigInt(o)) / TABLE_PAGE);
+        return (pages[k] as bigint) + ((ipa + BigInt(o)) % TABLE_PAGE);
+      },
+    };
+  };
+  const count = ste.s1CdMax === 0 ? 1 : 2 ** ste.s1CdMax;
+  let scanned = 0;
+  /** One CD entry: listed and checked when valid (or SSID 0), its tables walked when legal. */
+  const oneCd = async (ssid: number, ipa: bigint, address: bigint, words: number[]) => {
     const decoded = structure('cd', words, ids, ste);
     const cd = decodeCd(words);
-    if (!cd.v && ssid > 0) continue; // unused substreams
+    if (!cd.v && ssid > 0) return; // unused substreams
     out.push({ sid, ssid, address, words, decoded, ...(stage2 ? { ipa } : {}) });
     const where = stage2 ? `${h(address)} (IPA ${h(ipa)})` : h(address);
     let illegal = !cd.v;
@@ -607,7 +628,7 @@ async function readCds(
         m[2],
       );
     }
-    if (illegal) continue;
+    if (illegal) return;
     const owner = `StreamID ${sid} SSID ${ssid} stage 1`;
     if (!cd.epd0) {
       const p = s1WalkParams(cd, 0, ids, oas, false);
@@ -617,9 +638,46 @@ async function readCds(
       const p = s1WalkParams(cd, 1, ids, oas, false);
       if (p) tables.push(await readTables(s, `${owner} TTB1`, p, true, stage2));
     }
+  };
+  /** The CDs of a table of `n` entries at `ipa`, the first of them SSID `first`. */
+  const cdTable = async (ipa: bigint, first: number, n: number, what: string): Promise<void> => {
+    const r = await readRange(ipa, n * 64, what, '5.4');
+    if (!r) return;
+    for (let k = 0; k < n; k++)
+      await oneCd(first + k, ipa + BigInt(k * 64), r.pa(k * 64), wordsOf(r.bytes, k * 64, 16));
+  };
+  const ptr = BigInt(ste.s1ContextPtr);
+  if (ste.s1Fmt === 0 || ste.s1CdMax === 0) {
+    // A linear CD table (§5.2 S1Fmt 0b00): 2^S1CDMax CDs from S1ContextPtr.
+    const n = Math.min(count, s.limits.cdsPerStream);
+    await cdTable(ptr, 0, n, n === 1 ? `the CD of StreamID ${sid} SSID 0` : `the CD table of StreamID ${sid}`);
+    if (n < count)
+      s.find('info', 'inspect.limit', `StreamID ${sid} has ${count} substreams; the first ${n} CDs were read`);
+    return;
   }
-  if (n < count && ste.s1CdMax > 0)
-    s.find('info', 'inspect.limit', `StreamID ${sid} has ${count} substreams; the first ${n} CDs were read`);
+  // A 2-level CD table (§5.2 S1Fmt, §5.3): L1CD k locates the leaf table of SSIDs
+  // [k << SPLIT, (k + 1) << SPLIT), 4 KB (SPLIT 6) or 64 KB (SPLIT 10) leaf tables.
+  const split = ste.s1Fmt === 1 ? 6 : 10;
+  const l1Count = Math.ceil(count / 2 ** split);
+  const l1 = await readRange(ptr, l1Count * 8, `the L1CD table of StreamID ${sid}`, '5.3');
+  if (!l1) return;
+  let leafTables = 0;
+  for (let k = 0; k < l1Count; k++) {
+    const d = decodeL1cd(wordsOf(l1.bytes, k * 8, 2));
+    if (!d.valid) continue; // its SSIDs are C_BAD_SUBSTREAMID, unused
+    const n = Math.min(2 ** split, count - k * 2 ** split);
+    if (leafTables >= s.limits.cdTablesPerStream || scanned + n > s.limits.cdsPerStream) {
+      s.find(
+        'info',
+        'inspect.limit',
+        `StreamID ${sid}: the leaf CD tables of L1CD ${k} and after were not read (the limits: ${s.limits.cdTablesPerStream} leaf tables, ${s.limits.cdsPerStream} CDs per STE)`,
+      );
+      return;
+    }
+    leafTables++;
+    scanned += n;
+    await cdTable(BigInt(d.l2Ptr), k * 2 ** split, n, `the leaf CD table of L1CD ${k} of StreamID ${sid}`);
+  }
 }
 
 const READ_UNPRIV = { read: true, write: false, exec: false, priv: false } as const;

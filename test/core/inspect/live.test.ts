@@ -153,7 +153,51 @@ test('a nested STE whose CD pointer stage 2 does not map: an error naming the IP
   );
   assert.match(
     i.findings[0]!.message,
-    /^the CD of SSID 0 of StreamID 3 at IPA 0x10000000: stage 2 does not translate it: the SMMU records F_TRANSLATION, the level 1 descriptor at 0x40500000 is invalid \(bit 0 is 0\) \(CLASS=CD\)$/,
+    /^the CD of StreamID 3 SSID 0 at IPA 0x10000000: stage 2 does not translate it: the SMMU records F_TRANSLATION, the level 1 descriptor at 0x40500000 is invalid \(bit 0 is 0\) \(CLASS=CD\)$/,
+  );
+});
+
+test('a 2-level CD table: the CDs behind every valid L1CD, beyond SSID 15; the leaf-table limit says what it left out', async () => {
+  // S1CDMax 8 (256 SSIDs) with 4 KB leaf tables (SPLIT 6): L1CDs 0..3; 1 and 3 are valid.
+  const script = `config "${path.join(root, 'presets', 'smmuv3.2-full.smmu.json')}"${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+l1cd 0x43000008 V L2Ptr=0x43100000
+l1cd 0x43000018 V L2Ptr=0x43200000
+cd 0x43100180 V T0SZ=25 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASET ASID=70 TTB0=0x40300000
+cd 0x43200200 V T0SZ=25 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASET ASID=200 TTB0=0x40300000
+mem write64 0x40300000 0x40301003
+mem write64 0x40301008 0x40400705
+ste 5 V Config=S1_TRANS S1Fmt=TWO_LEVEL_4K S1CDMax=8 S1DSS=BYPASS S1ContextPtr=0x43000000
+`;
+  const i = await inspectLive(modelReader(script));
+  // SSID 0 is behind the invalid L1CD 0: not read (an invalid L1CD makes its SSIDs C_BAD_SUBSTREAMID).
+  assert.deepEqual(
+    i.cds.map((c) => [c.ssid, c.address, c.decoded.fields.find((f) => f.name === 'ASID')?.value]),
+    [
+      [70, 0x43100180n, 70n],
+      [200, 0x43200200n, 200n],
+    ],
+  );
+  assert.deepEqual(
+    i.tables.map((t) => t.owner),
+    ['StreamID 5 SSID 70 stage 1 TTB0', 'StreamID 5 SSID 200 stage 1 TTB0'],
+  );
+  assert.deepEqual(i.findings, []);
+
+  const limited = await inspectLive(modelReader(script), { limits: { cdTablesPerStream: 1 } });
+  assert.deepEqual(
+    limited.cds.map((c) => c.ssid),
+    [70],
+  );
+  assert.deepEqual(
+    limited.findings.map((f) => [f.code, f.message]),
+    [
+      [
+        'inspect.limit',
+        'StreamID 5: the leaf CD tables of L1CD 3 and after were not read (the limits: 1 leaf tables, 4096 CDs per STE)',
+      ],
+    ],
   );
 });
 
