@@ -5,6 +5,7 @@
  * line with one address_space_read, and stops at the first line it cannot read with
  * `0000000044000000: Cannot access memory`.
  */
+import { counted } from '../text/plural';
 import { printable } from '../text/printable';
 
 /**
@@ -30,6 +31,6 @@ export function wordsFromMemoryDump(text: string, address: bigint, count: number
       words.push(Number.parseInt(token.slice(2), 16));
     }
   }
-  if (words.length !== count) return `the monitor's dump has ${words.length} words, not ${count}`;
+  if (words.length !== count) return `the monitor's dump has ${counted(words.length, 'word')}, not ${count}`;
   return words;
 }
