@@ -14,6 +14,8 @@ import { ramFromMemoryMap } from '../core/inspect/memory-map';
 export type LiveState = 'stopped-by-us' | 'was-stopped' | 'running';
 
 export interface LiveTarget {
+  /** What carries the reads. */
+  readonly kind: 'gdbstub' | 'qmp';
   /** The connection in words: "the gdbstub at 127.0.0.1:1234", "QEMU's monitor (QMP) at …". */
   readonly where: string;
   readonly reader: LiveReader;

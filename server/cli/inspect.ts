@@ -141,7 +141,7 @@ function json(where: string, base: bigint, live: LiveTarget, i: Inspection, find
   const warnings = findings.filter((f) => f.severity === 'warning').length;
   return JSON.stringify(
     {
-      [live.stops ? 'qmp' : 'gdbstub']: where,
+      [live.kind]: where,
       target: live.state,
       base,
       ram: live.ram ?? null,

@@ -38,6 +38,7 @@ export async function openLiveSmmu(o: LiveSmmuOptions): Promise<LiveSmmu> {
     };
     return {
       client,
+      kind: 'gdbstub',
       where: client.where,
       reader,
       state,

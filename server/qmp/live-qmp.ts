@@ -71,6 +71,7 @@ export async function openQmpSmmu(o: QmpSmmuOptions): Promise<QmpSmmu> {
     };
     return {
       client,
+      kind: 'qmp',
       where: client.where,
       reader,
       state: running ? 'running' : 'was-stopped',
