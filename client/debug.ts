@@ -63,12 +63,12 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       const doc = vscode.window.activeTextEditor?.document;
       if (doc && isDebuggable(doc)) return withDefaultConfig(launchConfigFor(doc.uri));
     }
-    // An attach names QEMU's gdbstub, not a program (docs/inspect.md "In VS Code"). It opens a
+    // An attach names QEMU's gdbstub or QMP socket, not a program (docs/inspect.md "In VS Code"). It opens a
     // connection a workspace's launch.json chose, so only in a trusted workspace (docs/security.md).
     if (config.request === 'attach') {
       if (vscode.workspace.isTrusted) return config;
       void vscode.window.showErrorMessage(
-        'SMMU debugger: attaching connects to the gdbstub the launch configuration names; trust this workspace first (docs/security.md).',
+        'SMMU debugger: attaching connects to the gdbstub or QMP socket the launch configuration names; trust this workspace first (docs/security.md).',
       );
       return undefined;
     }

@@ -46,7 +46,7 @@ export class DebugSessionSource implements RegisterSource {
       return {
         registers: r.registers,
         place: `${this.session.id}#${this.step}`,
-        label: `Live SMMU through ${String(this.session.configuration.gdb)}`,
+        label: `Live SMMU through ${String(this.session.configuration.qmp ?? this.session.configuration.gdb)}`,
       };
     const program =
       typeof this.session.configuration.program === 'string'

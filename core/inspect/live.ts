@@ -20,7 +20,7 @@ import { decodeSte, describeSteConfig, type SteFields } from '../structures/ste'
 import { counted } from '../text/plural';
 import { idViewOfValues } from '../model/ids';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
-import type { WalkMemory, WalkOk, WalkParams, WalkResult } from '../translation/types';
+import type { WalkFault, WalkMemory, WalkOk, WalkParams, WalkResult } from '../translation/types';
 import { pageShift, walk } from '../translation/walk';
 
 /** What inspection asks of a live machine. Reads only. */
@@ -43,8 +43,10 @@ export interface InspectLimits {
   readonly streams: number;
   /** Queue entries decoded per queue. */
   readonly queueEntries: number;
-  /** CDs read per STE. */
+  /** CD entries read per STE (a linear CD table's first ones; across a 2-level one's leaf tables). */
   readonly cdsPerStream: number;
+  /** Leaf CD tables (behind valid L1CDs) read per STE. */
+  readonly cdTablesPerStream: number;
   /** Translation table pages read per table walk root (TTB0, TTB1, S2TTB). */
   readonly tablePages: number;
   /** Mappings (merged runs) listed per root. */
@@ -56,7 +58,8 @@ export interface InspectLimits {
 export const DEFAULT_INSPECT_LIMITS: InspectLimits = {
   streams: 4096,
   queueEntries: 256,
-  cdsPerStream: 16,
+  cdsPerStream: 4096,
+  cdTablesPerStream: 64,
   tablePages: 256,
   runs: 256,
   bytes: 16 * 1024 * 1024,
@@ -116,6 +119,8 @@ export interface SteReading extends StructureReading {
 export interface CdReading extends StructureReading {
   readonly sid: number;
   readonly ssid: number;
+  /** A nested STE's CD: the IPA its pointer gave, which stage 2 translated to `address` (§5.2 S1ContextPtr). */
+  readonly ipa?: bigint;
 }
 
 export interface MappingRun {
@@ -136,6 +141,8 @@ export interface TableReading {
   /** Table pages read. */
   readonly pages: number;
   readonly truncated: boolean;
+  /** Nested stage 1: TTB, table addresses and outputs are IPAs; table reads went through stage 2. */
+  readonly nested?: boolean;
 }
 
 export interface Inspection {
@@ -529,43 +536,85 @@ async function readCds(
   out: CdReading[],
   tables: TableReading[],
 ): Promise<void> {
+  // Nested (§5.2 Config 0b111): S1ContextPtr, the L1CDs' L2Ptr and the CDs' TTBx are IPAs that
+  // stage 2 translates (§5.2 S1ContextPtr, §3.4.3; its faults have CLASS=CD), with the STE's stage 2.
+  let stage2: Stage2 | undefined;
   if ((ste.config & 2) === 2) {
-    // Nested: S1ContextPtr and the stage 1 tables are IPAs (§5.2 S1ContextPtr); not followed.
-    s.find(
-      'info',
-      'inspect.nested',
-      `StreamID ${sid} is nested: its CD pointer ${h(ste.s1ContextPtr)} is an IPA, not followed`,
-    );
-    return;
-  }
-  const count = ste.s1CdMax === 0 ? 1 : 2 ** ste.s1CdMax;
-  const n = Math.min(count, s.limits.cdsPerStream);
-  for (let ssid = 0; ssid < n; ssid++) {
-    let address: bigint;
-    if (ste.s1Fmt === 0 || ste.s1CdMax === 0) address = BigInt(ste.s1ContextPtr) + BigInt(ssid * 64);
-    else {
-      // 2-level CD table (§5.2 S1Fmt, §5.3): 4 KB (SPLIT 6) or 64 KB (SPLIT 10) leaf tables.
-      const split = ste.s1Fmt === 1 ? 6 : 10;
-      const l1Address = BigInt(ste.s1ContextPtr) + BigInt(Math.floor(ssid / 2 ** split) * 8);
-      const l1 = await s.memory(l1Address, 8, `the L1CD of StreamID ${sid} SSID ${ssid}`, '5.3');
-      if (!l1) continue;
-      const d = decodeL1cd(wordsOf(l1));
-      if (!d.valid) continue;
-      address = BigInt(d.l2Ptr) + BigInt((ssid % 2 ** split) * 64);
+    const p = s2WalkParams(ste, ids, oas);
+    if (!p) {
+      s.find(
+        'info',
+        'inspect.nested',
+        `StreamID ${sid} is nested: its CD pointer ${h(ste.s1ContextPtr)} is an IPA, and its stage 2 is not one the walker performs: not followed`,
+      );
+      return;
     }
-    const bytes = await s.memory(address, 64, `the CD of StreamID ${sid} SSID ${ssid}`, '5.4');
-    if (!bytes) continue;
-    const words = wordsOf(bytes);
+    stage2 = new Stage2(s, `StreamID ${sid} stage 2`, p);
+  }
+  /** The PA of a CD-table address, or undefined (said) when stage 2 does not translate it. */
+  const toPa = async (address: bigint, what: string): Promise<bigint | undefined> => {
+    if (!stage2) return address;
+    const r = await stage2.translate(address);
+    if (typeof r !== 'string') return r;
+    s.find(
+      'error',
+      'inspect.nested',
+      `${what} at IPA ${h(address)}: stage 2 does not translate it: the SMMU records ${r} (CLASS=CD)`,
+      '3.4.3',
+    );
+    return undefined;
+  };
+  /**
+   * `length` bytes of a CD table at `ipa` (a PA unless nested), read as one range or, nested, page
+   * by page of stage 2's output; with the PA of each byte's page, or undefined (said) when not read.
+   */
+  const readRange = async (
+    ipa: bigint,
+    length: number,
+    what: string,
+    section: string,
+  ): Promise<{ bytes: Uint8Array; pa: (offset: number) => bigint } | undefined> => {
+    if (!stage2) {
+      const bytes = await s.memory(ipa, length, what, section);
+      return bytes && { bytes, pa: (o) => ipa + BigInt(o) };
+    }
+    const bytes = new Uint8Array(length);
+    const pages: bigint[] = [];
+    for (let at = 0; at < length;) {
+      const a = ipa + BigInt(at);
+      const n = Math.min(length - at, Number(TABLE_PAGE - (a % TABLE_PAGE)));
+      const pa = await toPa(a, what);
+      if (pa === undefined) return undefined;
+      const part = await s.memory(pa, n, what, section);
+      if (!part) return undefined;
+      bytes.set(part, at);
+      pages.push(pa - (a % TABLE_PAGE));
+      at += n;
+    }
+    const first = ipa % TABLE_PAGE;
+    return {
+      bytes,
+      pa: (o) => {
+        const k = Number((first + BigInt(o)) / TABLE_PAGE);
+        return (pages[k] as bigint) + ((ipa + BigInt(o)) % TABLE_PAGE);
+      },
+    };
+  };
+  const count = ste.s1CdMax === 0 ? 1 : 2 ** ste.s1CdMax;
+  let scanned = 0;
+  /** One CD entry: listed and checked when valid (or SSID 0), its tables walked when legal. */
+  const oneCd = async (ssid: number, ipa: bigint, address: bigint, words: number[]) => {
     const decoded = structure('cd', words, ids, ste);
     const cd = decodeCd(words);
-    if (!cd.v && ssid > 0) continue; // unused substreams
-    out.push({ sid, ssid, address, words, decoded });
+    if (!cd.v && ssid > 0) return; // unused substreams
+    out.push({ sid, ssid, address, words, decoded, ...(stage2 ? { ipa } : {}) });
+    const where = stage2 ? `${h(address)} (IPA ${h(ipa)})` : h(address);
     let illegal = !cd.v;
     if (!cd.v)
       s.find(
         'error',
         'inspect.cd-illegal',
-        `the CD of StreamID ${sid} SSID ${ssid} at ${h(address)} is invalid (V is 0): the SMMU reports C_BAD_CD`,
+        `the CD of StreamID ${sid} SSID ${ssid} at ${where} is invalid (V is 0): the SMMU reports C_BAD_CD`,
         '5.4',
       );
     for (const p of decoded.problems) {
@@ -575,23 +624,60 @@ async function readCds(
       s.find(
         'error',
         'inspect.cd-illegal',
-        `the CD of StreamID ${sid} SSID ${ssid} at ${h(address)} is ILLEGAL (C_BAD_CD): ${m[1]}`,
+        `the CD of StreamID ${sid} SSID ${ssid} at ${where} is ILLEGAL (C_BAD_CD): ${m[1]}`,
         m[2],
       );
     }
-    if (illegal) continue;
+    if (illegal) return;
     const owner = `StreamID ${sid} SSID ${ssid} stage 1`;
     if (!cd.epd0) {
       const p = s1WalkParams(cd, 0, ids, oas, false);
-      if (p) tables.push(await readTables(s, `${owner} TTB0`, p));
+      if (p) tables.push(await readTables(s, `${owner} TTB0`, p, false, stage2));
     }
     if (!cd.epd1) {
       const p = s1WalkParams(cd, 1, ids, oas, false);
-      if (p) tables.push(await readTables(s, `${owner} TTB1`, p, true));
+      if (p) tables.push(await readTables(s, `${owner} TTB1`, p, true, stage2));
     }
+  };
+  /** The CDs of a table of `n` entries at `ipa`, the first of them SSID `first`. */
+  const cdTable = async (ipa: bigint, first: number, n: number, what: string): Promise<void> => {
+    const r = await readRange(ipa, n * 64, what, '5.4');
+    if (!r) return;
+    for (let k = 0; k < n; k++)
+      await oneCd(first + k, ipa + BigInt(k * 64), r.pa(k * 64), wordsOf(r.bytes, k * 64, 16));
+  };
+  const ptr = BigInt(ste.s1ContextPtr);
+  if (ste.s1Fmt === 0 || ste.s1CdMax === 0) {
+    // A linear CD table (§5.2 S1Fmt 0b00): 2^S1CDMax CDs from S1ContextPtr.
+    const n = Math.min(count, s.limits.cdsPerStream);
+    await cdTable(ptr, 0, n, n === 1 ? `the CD of StreamID ${sid} SSID 0` : `the CD table of StreamID ${sid}`);
+    if (n < count)
+      s.find('info', 'inspect.limit', `StreamID ${sid} has ${count} substreams; the first ${n} CDs were read`);
+    return;
   }
-  if (n < count && ste.s1CdMax > 0)
-    s.find('info', 'inspect.limit', `StreamID ${sid} has ${count} substreams; the first ${n} CDs were read`);
+  // A 2-level CD table (§5.2 S1Fmt, §5.3): L1CD k locates the leaf table of SSIDs
+  // [k << SPLIT, (k + 1) << SPLIT), 4 KB (SPLIT 6) or 64 KB (SPLIT 10) leaf tables.
+  const split = ste.s1Fmt === 1 ? 6 : 10;
+  const l1Count = Math.ceil(count / 2 ** split);
+  const l1 = await readRange(ptr, l1Count * 8, `the L1CD table of StreamID ${sid}`, '5.3');
+  if (!l1) return;
+  let leafTables = 0;
+  for (let k = 0; k < l1Count; k++) {
+    const d = decodeL1cd(wordsOf(l1.bytes, k * 8, 2));
+    if (!d.valid) continue; // its SSIDs are C_BAD_SUBSTREAMID, unused
+    const n = Math.min(2 ** split, count - k * 2 ** split);
+    if (leafTables >= s.limits.cdTablesPerStream || scanned + n > s.limits.cdsPerStream) {
+      s.find(
+        'info',
+        'inspect.limit',
+        `StreamID ${sid}: the leaf CD tables of L1CD ${k} and after were not read (the limits: ${s.limits.cdTablesPerStream} leaf tables, ${s.limits.cdsPerStream} CDs per STE)`,
+      );
+      return;
+    }
+    leafTables++;
+    scanned += n;
+    await cdTable(BigInt(d.l2Ptr), k * 2 ** split, n, `the leaf CD table of L1CD ${k} of StreamID ${sid}`);
+  }
 }
 
 const READ_UNPRIV = { read: true, write: false, exec: false, priv: false } as const;
@@ -607,19 +693,20 @@ const permsText = (x: WalkOk['perms']) => `${x.r ? 'r' : '-'}${x.w ? 'w' : '-'}$
 const TABLE_PAGE = 4096n;
 
 /**
- * The mappings of one table root: the walker (core/translation/walk.ts) run over the input range,
- * leaf by leaf, on a copy of the table pages it needs, read as it asks for them. Hardware updates
- * (Access flag, dirty state) are never written: the guest's memory is only read.
+ * Translation table pages of guest memory for the walker, which reads synchronously: a read of a
+ * page not yet here answers 'abort' and names the page (`missing`); the caller reads it with
+ * `fetch` and walks again. Hardware updates (Access flag, dirty state) are never written.
  */
-async function readTables(s: Session, owner: string, p: WalkParams, ttb1 = false): Promise<TableReading> {
-  const pages = new Map<bigint, Uint8Array | 'abort'>();
-  let missing: bigint | undefined;
-  const mem: WalkMemory = {
+class TablePages {
+  private readonly pages = new Map<bigint, Uint8Array | 'abort'>();
+  missing: bigint | undefined;
+
+  readonly memory: WalkMemory = {
     read64: (pa) => {
       const page = pa - (pa % TABLE_PAGE);
-      const bytes = pages.get(page);
+      const bytes = this.pages.get(page);
       if (bytes === undefined) {
-        missing = page;
+        this.missing = page;
         return 'abort';
       }
       if (bytes === 'abort') return 'abort';
@@ -628,6 +715,94 @@ async function readTables(s: Session, owner: string, p: WalkParams, ttb1 = false
     },
     write64: () => 'ok',
   };
+
+  get size(): number {
+    return this.pages.size;
+  }
+
+  /** Read the missing page; false when the page limit forbids it. */
+  async fetch(s: Session, owner: string): Promise<boolean> {
+    const page = this.missing;
+    if (page === undefined) return true;
+    if (this.pages.size >= s.limits.tablePages) return false;
+    this.missing = undefined;
+    const bytes = await s.memory(page, Number(TABLE_PAGE), `a translation table page of ${owner}`, '3.4');
+    this.pages.set(page, bytes ?? 'abort');
+    return true;
+  }
+}
+
+/** The event a stage 2 fault of a CD fetch records (§7.3: F_TRANSLATION … with CLASS=CD). */
+const S2_FAULT_EVENT: Record<WalkFault['kind'], string> = {
+  translation: 'F_TRANSLATION',
+  addressSize: 'F_ADDR_SIZE',
+  accessFlag: 'F_ACCESS',
+  permission: 'F_PERMISSION',
+  walkEabt: 'F_WALK_EABT',
+};
+
+/**
+ * A nested STE's stage 2, translating the IPAs of its CD tables and stage 1 tables as the SMMU
+ * does (a privileged read, as the model's CD fetch, core/engine/transaction.ts), with the model's
+ * walker on table pages read on demand.
+ */
+class Stage2 {
+  readonly pages = new TablePages();
+
+  constructor(
+    private readonly s: Session,
+    readonly owner: string,
+    readonly params: WalkParams,
+  ) {}
+
+  /** The walk of `ipa` on the pages read so far (a missing page leaves `pages.missing` set). */
+  walk(ipa: bigint): WalkResult {
+    return walk(this.params, ipa, READ_PRIV, this.pages.memory);
+  }
+
+  /** The PA of `ipa`, or the fault in words. */
+  async translate(ipa: bigint): Promise<bigint | string> {
+    for (;;) {
+      this.pages.missing = undefined;
+      const r = this.walk(ipa);
+      if (this.pages.missing === undefined) return r.ok ? r.oa : `${S2_FAULT_EVENT[r.kind]}, ${r.message}`;
+      if (!(await this.pages.fetch(this.s, this.owner)))
+        return `the limit of ${this.s.limits.tablePages} table pages was reached`;
+    }
+  }
+}
+
+/**
+ * The mappings of one table root: the walker (core/translation/walk.ts) run over the input range,
+ * leaf by leaf, on a copy of the table pages it needs, read as it asks for them. Hardware updates
+ * (Access flag, dirty state) are never written: the guest's memory is only read. Under a nested
+ * STE (`stage2`), the stage 1 table addresses are IPAs that stage 2 translates (the walker's
+ * `tableAddress`), and the mappings' outputs are IPAs.
+ */
+async function readTables(
+  s: Session,
+  owner: string,
+  p: WalkParams,
+  ttb1 = false,
+  stage2?: Stage2,
+): Promise<TableReading> {
+  const tablePages = new TablePages();
+  const mem: WalkMemory = stage2
+    ? {
+        ...tablePages.memory,
+        tableAddress: (ipa) => {
+          const r = stage2.walk(ipa);
+          return r.ok ? r.oa : r;
+        },
+      }
+    : tablePages.memory;
+  /** The page one of the two caches is missing, and its fetch. */
+  const missingPage = () =>
+    tablePages.missing !== undefined
+      ? () => tablePages.fetch(s, owner)
+      : stage2?.pages.missing !== undefined
+        ? () => stage2.pages.fetch(s, stage2.owner)
+        : undefined;
   const inputBits = 64 - p.tsz;
   const span = 1n << BigInt(inputBits);
   const lo = ttb1 ? (1n << 64n) - span : 0n;
@@ -644,18 +819,17 @@ async function readTables(s: Session, owner: string, p: WalkParams, ttb1 = false
       truncated = true;
       break;
     }
-    missing = undefined;
+    tablePages.missing = undefined;
+    if (stage2) stage2.pages.missing = undefined;
     // The leaf as each privilege sees it: a read, whose Permission fault still names the leaf.
     const unpriv = walk(p, ia, READ_UNPRIV, mem);
-    const priv = p.stage === 1 && missing === undefined ? walk(p, ia, READ_PRIV, mem) : unpriv;
-    if (missing !== undefined) {
-      if (pages.size >= s.limits.tablePages) {
+    const priv = p.stage === 1 && !missingPage() ? walk(p, ia, READ_PRIV, mem) : unpriv;
+    const fetch = missingPage();
+    if (fetch) {
+      if (!(await fetch())) {
         truncated = true;
         break;
       }
-      const page = missing;
-      const bytes = await s.memory(page, Number(TABLE_PAGE), `a translation table page of ${owner}`, '3.4');
-      pages.set(page, bytes ?? 'abort');
       continue;
     }
     const leafU = leafOf(unpriv);
@@ -701,5 +875,15 @@ async function readTables(s: Session, owner: string, p: WalkParams, ttb1 = false
       'inspect.limit',
       `${owner}: the tables were read as far as the limits (${s.limits.tablePages} pages, ${s.limits.runs} mappings)`,
     );
-  return { owner, stage: p.stage, ttb: p.ttb, granule: p.granule, inputBits, runs, pages: pages.size, truncated };
+  return {
+    owner,
+    stage: p.stage,
+    ttb: p.ttb,
+    granule: p.granule,
+    inputBits,
+    runs,
+    pages: tablePages.size,
+    truncated,
+    ...(stage2 ? { nested: true } : {}),
+  };
 }

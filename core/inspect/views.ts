@@ -90,7 +90,7 @@ function streamTableNodes(i: Inspection): VarNode[] {
           .filter((c) => c.sid === s.sid)
           .map((c) => ({
             name: `CD SSID ${c.ssid}`,
-            value: `at ${h(c.address)}`,
+            value: `at ${h(c.address)}${c.ipa !== undefined ? ` (IPA ${h(c.ipa)}, through stage 2)` : ''}`,
             memoryReference: h(c.address),
             children: () => structureChildren(c.decoded),
           })),
@@ -98,7 +98,7 @@ function streamTableNodes(i: Inspection): VarNode[] {
           .filter((t) => t.owner.startsWith(`StreamID ${s.sid} `))
           .map((t) => ({
             name: t.owner.replace(`StreamID ${s.sid} `, ''),
-            value: `table at ${h(t.ttb)}, ${t.granule} KB granule, ${t.inputBits}-bit input: ${counted(t.runs.length, 'mapping')}${t.truncated ? ' (limit reached)' : ''}`,
+            value: `table at ${t.nested ? 'IPA ' : ''}${h(t.ttb)}, ${t.granule} KB granule, ${t.inputBits}-bit input: ${counted(t.runs.length, 'mapping')}${t.nested ? ' to IPAs (nested)' : ''}${t.truncated ? ' (limit reached)' : ''}`,
             memoryReference: h(t.ttb),
             children: () =>
               t.runs.map((r) => ({

@@ -1,6 +1,7 @@
 /**
- * `smmu inspect --gdb HOST:PORT [--base ADDR] [--config F] [--timeout S] [--json]`: read a
- * running QEMU's SMMU through its gdbstub and print it decoded and checked (docs/inspect.md).
+ * `smmu inspect --gdb HOST:PORT|--qmp HOST:PORT [--base ADDR] [--config F] [--timeout S] [--json]`:
+ * read a running QEMU's SMMU through its gdbstub or its monitor (QMP) and print it decoded and
+ * checked (docs/inspect.md).
  * Exit 0 when nothing breaks a rule, 1 on an error found, 2 when the SMMU could not be read
  * (usage, connection, a stub that is not QEMU's).
  */
@@ -13,20 +14,25 @@ import { idDifferences } from '../../core/qemu/judge';
 import { ID_REGISTERS } from '../../core/qemu/compile';
 import { parseGdbAddress } from '../gdb/address';
 import { GdbError } from '../gdb/client';
-import { openLiveSmmu, type LiveSmmu } from '../gdb/live-smmu';
+import { openLiveSmmu } from '../gdb/live-smmu';
+import type { LiveTarget } from '../live-target';
+import { parseQmpAddress } from '../qmp/address';
+import { QmpError } from '../qmp/client';
+import { openQmpSmmu } from '../qmp/live-qmp';
 import { configOption } from './commands';
 import type { Options } from './options';
 
-const USAGE = 'usage: smmu inspect --gdb HOST:PORT [--base ADDR] [--config FILE] [--timeout S] [--json]\n';
+const USAGE =
+  'usage: smmu inspect --gdb HOST:PORT|--qmp HOST:PORT [--base ADDR] [--config FILE] [--timeout S] [--json]\n';
 const DEFAULT_TIMEOUT_S = 10;
 
 const h = (v: bigint | number) => '0x' + v.toString(16).toUpperCase().padStart(8, '0');
 
-function stateText(live: LiveSmmu): string {
-  return live.state === 'stopped-by-us'
-    ? 'the guest was running: it was stopped to be read and continued afterwards'
-    : 'the guest was stopped and was left stopped';
-}
+const STATE_TEXT: Record<LiveTarget['state'], string> = {
+  'stopped-by-us': 'the guest was running: it was stopped to be read and continued afterwards',
+  'was-stopped': 'the guest was stopped and was left stopped',
+  running: 'the guest was running and was read while it ran (QMP does not stop it)',
+};
 
 /** ID registers that differ from --config's: the live SMMU is read by what it advertises. */
 function idFindings(
@@ -52,9 +58,9 @@ function findingLine(f: Finding): string {
   return `${sev}: ${f.message} [${f.code}]${f.section ? ` (§${f.section})` : ''}`;
 }
 
-function printText(where: string, base: bigint, live: LiveSmmu, i: Inspection, findings: readonly Finding[]): void {
+function printText(where: string, base: bigint, live: LiveTarget, i: Inspection, findings: readonly Finding[]): void {
   const out: string[] = [];
-  out.push(`${where}: ${stateText(live)}`);
+  out.push(`${where}: ${STATE_TEXT[live.state]}`);
   out.push(
     `SMMU at ${h(base)}; guest RAM ${live.ram ? live.ram.map((r) => `${h(r.start)}..${h(r.end - 1n)}`).join(', ') : `unknown (${live.ramUnknown ?? 'not given'}): structures were not checked against it`}`,
   );
@@ -91,7 +97,9 @@ function printText(where: string, base: bigint, live: LiveSmmu, i: Inspection, f
   if (i.cds.length) {
     out.push('Context descriptors:');
     for (const c of i.cds) {
-      out.push(`  StreamID ${c.sid} SSID ${c.ssid} at ${h(c.address)}`);
+      out.push(
+        `  StreamID ${c.sid} SSID ${c.ssid} at ${h(c.address)}${c.ipa !== undefined ? ` (IPA ${h(c.ipa)}, through stage 2)` : ''}`,
+      );
       out.push(...indent(formatStructure(nonZero(c.decoded)), 4));
     }
   }
@@ -99,7 +107,7 @@ function printText(where: string, base: bigint, live: LiveSmmu, i: Inspection, f
     out.push('Translation tables:');
     for (const t of i.tables) {
       out.push(
-        `  ${t.owner}: table at ${h(t.ttb)}, ${t.granule} KB granule, ${t.inputBits}-bit input, ${counted(t.pages, 'page')} read: ${counted(t.runs.length, 'mapping')}${t.truncated ? ' (limit reached)' : ''}`,
+        `  ${t.owner}: table at ${t.nested ? 'IPA ' : ''}${h(t.ttb)}, ${t.granule} KB granule, ${t.inputBits}-bit input, ${counted(t.pages, 'page')} read: ${counted(t.runs.length, 'mapping')}${t.nested ? ' to IPAs (nested)' : ''}${t.truncated ? ' (limit reached)' : ''}`,
       );
       for (const r of t.runs)
         out.push(`    ${h(r.ia)}..${h(r.ia + r.size - 1n)} → ${h(r.oa)} ${r.perms} (${sizeText(r.size)})`);
@@ -148,12 +156,12 @@ function indent(text: string, n: number): string[] {
   return text.split('\n').map((l) => ' '.repeat(n) + l);
 }
 
-function json(where: string, base: bigint, live: LiveSmmu, i: Inspection, findings: readonly Finding[]): string {
+function json(where: string, base: bigint, live: LiveTarget, i: Inspection, findings: readonly Finding[]): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
   return JSON.stringify(
     {
-      gdbstub: where,
+      [live.kind]: where,
       target: live.state,
       base,
       ram: live.ram ?? null,
@@ -185,14 +193,19 @@ function json(where: string, base: bigint, live: LiveSmmu, i: Inspection, findin
 }
 
 export async function runInspect(o: Options): Promise<number> {
-  if (!o.gdb || o.positional.length) {
-    process.stderr.write(
-      `smmu inspect: ${o.positional.length ? 'takes no operands' : '--gdb HOST:PORT is required'}\n${USAGE}`,
-    );
+  if ((!o.gdb && !o.qmp) || (o.gdb && o.qmp) || o.positional.length) {
+    const why = o.positional.length
+      ? 'takes no operands'
+      : o.gdb
+        ? 'give --gdb or --qmp, not both'
+        : '--gdb HOST:PORT or --qmp HOST:PORT is required';
+    process.stderr.write(`smmu inspect: ${why}\n${USAGE}`);
     return 2;
   }
-  const address = parseGdbAddress(o.gdb);
-  if (typeof address === 'string') {
+  const gdb = o.gdb !== undefined ? parseGdbAddress(o.gdb) : undefined;
+  const qmp = o.qmp !== undefined ? parseQmpAddress(o.qmp) : undefined;
+  const address = gdb ?? qmp;
+  if (typeof address === 'string' || address === undefined) {
     process.stderr.write(`smmu inspect: ${address}\n${USAGE}`);
     return 2;
   }
@@ -203,21 +216,25 @@ export async function runInspect(o: Options): Promise<number> {
     process.stderr.write(`smmu inspect: ${base}\n${USAGE}`);
     return 2;
   }
-  let live: LiveSmmu;
+  const timeoutMs = (o.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
+  let live: LiveTarget;
   try {
-    live = await openLiveSmmu({ ...address, base, timeoutMs: (o.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000 });
+    live =
+      gdb !== undefined && typeof gdb !== 'string'
+        ? await openLiveSmmu({ ...gdb, base, timeoutMs })
+        : await openQmpSmmu({ address, base, timeoutMs });
   } catch (e) {
-    if (!(e instanceof GdbError)) throw e;
+    if (!(e instanceof GdbError) && !(e instanceof QmpError)) throw e;
     process.stderr.write(`smmu inspect: ${e.message}\n`);
     return 2;
   }
-  const where = live.client.where;
+  const where = live.where;
   let inspection: Inspection;
   try {
     inspection = await inspectLive(live.reader, live.ram ? { ram: live.ram } : {});
   } catch (e) {
     await live.close();
-    if (!(e instanceof GdbError)) throw e;
+    if (!(e instanceof GdbError) && !(e instanceof QmpError)) throw e;
     process.stderr.write(`smmu inspect: ${e.message}\n`);
     return 2;
   }

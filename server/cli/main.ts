@@ -8,7 +8,7 @@
  *   smmu qemu SCRIPT [--config F] [--qemu BIN] …  run the script on QEMU's SMMUv3; divergences at its lines
  *   smmu export c SCRIPT [-o FILE]              the script as a C guest kit for any hypervisor
  *   smmu export svd [--config F] [--base ADDR] [-o FILE]  the register map as CMSIS-SVD
- *   smmu inspect --gdb HOST:PORT [--base ADDR]  a running QEMU's SMMU, read through its gdbstub
+ *   smmu inspect --gdb|--qmp HOST:PORT [--base ADDR]  a running QEMU's SMMU, read through its gdbstub or QMP
  *   smmu lsp --stdio                            the language server over stdio
  *   smmu dap                                    the debug adapter over stdio
  *
@@ -89,8 +89,9 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     ],
   },
   inspect: {
-    usage: `  smmu inspect --gdb HOST:PORT [--base ADDR] [--config FILE] [--timeout S] [--json]
-                                                   read a running QEMU's SMMU through its gdbstub (-gdb/-s):
+    usage: `  smmu inspect --gdb HOST:PORT|--qmp HOST:PORT [--base ADDR] [--config FILE] [--timeout S] [--json]
+                                                   read a running QEMU's SMMU through its gdbstub (-gdb/-s)
+                                                   or its monitor (-qmp, the guest runs on):
                                                    registers, queues, Stream table, CDs and page tables,
                                                    decoded and checked; exit 1 on an error found
                                                    (docs/inspect.md). --base: 0x09050000 (virt); --timeout: 10 s`,
@@ -98,6 +99,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       CONFIG,
       JSON_OUT,
       { name: '--gdb', value: 'HOST:PORT' },
+      { name: '--qmp', value: 'HOST:PORT' },
       { name: '--base', value: 'ADDR' },
       { name: '--timeout', value: 'SECONDS' },
     ],
@@ -186,6 +188,7 @@ function parseArgs(cmd: string, spec: CommandSpec, args: readonly string[]): Opt
     else if (name === '--keep') o.keep = value;
     else if (name === '--output') o.output = value;
     else if (name === '--gdb') o.gdb = value;
+    else if (name === '--qmp') o.qmp = value;
     // Each command parses it: export svd (parseSmmuBase) and inspect (inspect.ts) say what they need.
     else if (name === '--base') o.base = value;
     else if (name === '--memory') {

@@ -16,6 +16,8 @@ export interface Options {
   timeoutSeconds?: number;
   /** `smmu inspect`: the gdbstub (HOST:PORT as given). */
   gdb?: string;
+  /** `smmu inspect`: QEMU's QMP socket (HOST:PORT or unix:PATH as given). */
+  qmp?: string;
   /** `smmu export`: where to write (`-o`, `--output`); standard output otherwise. */
   output?: string;
   /** `smmu export svd --base`, `smmu inspect --base`: the SMMU's physical address, as given (each command parses it). */

@@ -1,8 +1,10 @@
 /**
- * The debug adapter's `attach`: a live SMMU behind QEMU's gdbstub (server/gdb/live-smmu.ts),
- * read once into an Inspection (core/inspect/live.ts) and re-read on `smmu/refresh`. The guest
- * stays stopped while the session is attached (the connection holds it, as `smmu inspect` does
- * while it reads) and is left as it was found on disconnect. Nothing is ever written to the guest.
+ * The debug adapter's `attach`: a live SMMU behind QEMU's gdbstub (server/gdb/live-smmu.ts) or
+ * QEMU's monitor (QMP, server/qmp/live-qmp.ts), read once into an Inspection
+ * (core/inspect/live.ts) and re-read on `smmu/refresh`. Through the gdbstub the guest stays
+ * stopped while the session is attached (the connection holds it, as `smmu inspect` does while it
+ * reads) and is left as it was found on disconnect; through QMP the guest runs on and the SMMU is
+ * read again at each of its stops (QMP's STOP event). Nothing is ever written to the guest.
  * docs/inspect.md "In VS Code".
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -11,11 +13,17 @@ import { parseSmmuBase, type MemoryRead, type PhysicalMemory } from '../../core/
 import { inspectLive, type Inspection, type LiveReader } from '../../core/inspect/live';
 import { SMMU_REGION_SIZE } from '../../core/model/decode-access';
 import { parseGdbAddress } from '../gdb/address';
-import { openLiveSmmu, type LiveSmmu } from '../gdb/live-smmu';
+import { openLiveSmmu } from '../gdb/live-smmu';
+import type { LiveTarget } from '../live-target';
+import { parseQmpAddress } from '../qmp/address';
+import type { QmpAddress } from '../qmp/client';
+import { openQmpSmmu } from '../qmp/live-qmp';
 
 export interface AttachArguments extends DebugProtocol.AttachRequestArguments {
   /** QEMU's gdbstub: HOST:PORT (`localhost:1234`), [IPv6]:PORT or a port of this machine. */
   readonly gdb?: string | number;
+  /** QEMU's monitor (QMP): HOST:PORT, [IPv6]:PORT, a port of this machine or unix:PATH; instead of "gdb". */
+  readonly qmp?: string | number;
   /** The SMMU's page 0 (page 1 at +0x10000): 0x09050000 (QEMU virt) when not given. */
   readonly smmuBase?: string | number;
   /** Seconds to wait for the connection and for each reply of the stub (default 10). */
@@ -25,8 +33,8 @@ export interface AttachArguments extends DebugProtocol.AttachRequestArguments {
 }
 
 export interface AttachTarget {
-  readonly host: string;
-  readonly port: number;
+  /** The gdbstub, or QMP (`qmp`). */
+  readonly connection: { readonly gdb: { host: string; port: number } } | { readonly qmp: QmpAddress };
   readonly base: bigint;
   readonly timeoutMs: number;
 }
@@ -35,10 +43,22 @@ const DEFAULT_TIMEOUT_S = 10;
 
 /** The attach arguments checked, or the message of the error response. */
 export function attachTarget(args: AttachArguments): AttachTarget | string {
-  if (args.gdb === undefined || (typeof args.gdb !== 'string' && typeof args.gdb !== 'number'))
-    return 'attach: "gdb" must give QEMU\'s gdbstub as "HOST:PORT" (QEMU started with -gdb tcp:127.0.0.1:1234 or -s)';
-  const address = parseGdbAddress(String(args.gdb).trim());
-  if (typeof address === 'string') return `attach: ${address.replace(/^--gdb/, '"gdb"')}`;
+  if (args.gdb !== undefined && args.qmp !== undefined)
+    return 'attach: give "gdb" or "qmp", not both (with "qmp" a debugger may hold the gdbstub)';
+  let connection: AttachTarget['connection'];
+  if (args.qmp !== undefined) {
+    if (typeof args.qmp !== 'string' && typeof args.qmp !== 'number')
+      return 'attach: "qmp" must give QEMU\'s QMP socket as "HOST:PORT" or "unix:PATH" (QEMU started with -qmp tcp:127.0.0.1:4444,server,wait=off)';
+    const qmp = parseQmpAddress(String(args.qmp).trim());
+    if (typeof qmp === 'string') return `attach: ${qmp.replace(/^--qmp/, '"qmp"')}`;
+    connection = { qmp };
+  } else {
+    if (args.gdb === undefined || (typeof args.gdb !== 'string' && typeof args.gdb !== 'number'))
+      return 'attach: "gdb" must give QEMU\'s gdbstub as "HOST:PORT" (QEMU started with -gdb tcp:127.0.0.1:1234 or -s), or "qmp" its QMP socket';
+    const gdb = parseGdbAddress(String(args.gdb).trim());
+    if (typeof gdb === 'string') return `attach: ${gdb.replace(/^--gdb/, '"gdb"')}`;
+    connection = { gdb };
+  }
   const base =
     args.smmuBase === undefined
       ? VIRT_SMMU_BASE
@@ -50,7 +70,7 @@ export function attachTarget(args: AttachArguments): AttachTarget | string {
   const timeout = args.timeout ?? DEFAULT_TIMEOUT_S;
   if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 600)
     return `attach: "timeout" ${JSON.stringify(args.timeout)} must be a number of seconds from 0 to 600`;
-  return { ...address, base, timeoutMs: timeout * 1000 };
+  return { connection, base, timeoutMs: timeout * 1000 };
 }
 
 /**
@@ -60,7 +80,6 @@ export function attachTarget(args: AttachArguments): AttachTarget | string {
  */
 export class GuestMemory implements PhysicalMemory {
   constructor(
-    private readonly client: LiveSmmu['client'],
     private readonly reader: LiveReader,
     readonly base: bigint,
   ) {}
@@ -80,7 +99,7 @@ export class GuestMemory implements PhysicalMemory {
       }
       // Guest memory up to the SMMU's pages or the end of the read.
       const n = a < this.base && this.base - a < BigInt(count - i) ? Number(this.base - a) : count - i;
-      const bytes = await this.client.readMemory(a, n);
+      const bytes = await this.reader.readMemory(a, n);
       if (typeof bytes === 'string') return { bytes: out.slice(0, i), unreadable: count - i };
       out.set(bytes, i);
       i += n;
@@ -95,15 +114,23 @@ export class GuestMemory implements PhysicalMemory {
   }
 }
 
+const STATE_TEXT: Record<LiveTarget['state'], string> = {
+  'stopped-by-us': 'the guest was running: it is stopped while attached and continues on disconnect',
+  'was-stopped': 'the guest was stopped and is left stopped',
+  running: 'the guest runs on (QMP does not stop it) and was read while it ran',
+};
+
 /**
  * One attach: the connection, what was read through it, and its memory. The stub answers one
  * request at a time, so the session's reads (a refresh, the memory view's reads) take turns.
  */
 export class LiveAttach {
   private turn: Promise<unknown> = Promise.resolve();
+  /** A reading a stop asked for that has not started yet: later stops share it. */
+  private stopReading: Promise<Inspection> | undefined;
 
   private constructor(
-    readonly live: LiveSmmu,
+    readonly live: LiveTarget,
     private readonly guest: GuestMemory,
     public inspection: Inspection,
   ) {}
@@ -121,10 +148,14 @@ export class LiveAttach {
   };
 
   static async open(t: AttachTarget): Promise<LiveAttach> {
-    const live = await openLiveSmmu({ host: t.host, port: t.port, base: t.base, timeoutMs: t.timeoutMs });
+    const c = t.connection;
+    const live: LiveTarget =
+      'gdb' in c
+        ? await openLiveSmmu({ ...c.gdb, base: t.base, timeoutMs: t.timeoutMs })
+        : await openQmpSmmu({ address: c.qmp, base: t.base, timeoutMs: t.timeoutMs });
     try {
       const inspection = await inspectLive(live.reader, live.ram ? { ram: live.ram } : {});
-      return new LiveAttach(live, new GuestMemory(live.client, live.reader, t.base), inspection);
+      return new LiveAttach(live, new GuestMemory(live.reader, t.base), inspection);
     } catch (e) {
       await live.close();
       throw e;
@@ -139,15 +170,33 @@ export class LiveAttach {
     });
   }
 
+  /**
+   * Read again at a stop of the guest (QMP's STOP event). Stops that come while a reading waits
+   * for its turn share it: one reading after a burst of stops sees the last of them.
+   */
+  refreshAtStop(): Promise<Inspection> {
+    if (!this.stopReading) {
+      const r = this.inTurn(async () => {
+        this.stopReading = undefined;
+        this.inspection = await inspectLive(this.live.reader, this.live.ram ? { ram: this.live.ram } : {});
+        return this.inspection;
+      });
+      this.stopReading = r;
+    }
+    return this.stopReading;
+  }
+
   /** What the console says on attach. */
   summary(): string {
+    const follow = this.live.stops ? '; read again each time the guest stops' : '';
+    return `${this.live.where}: ${STATE_TEXT[this.live.state]}${follow}; ${this.counts()}\n`;
+  }
+
+  /** What was read, in numbers. */
+  counts(): string {
     const i = this.inspection;
     const errors = i.findings.filter((f) => f.severity === 'error').length;
-    return `${this.live.client.where}: ${
-      this.live.state === 'stopped-by-us'
-        ? 'the guest was running: it is stopped while attached and continues on disconnect'
-        : 'the guest was stopped and is left stopped'
-    }; ${i.registers.length} registers, ${i.stes.length} valid STEs, ${errors} errors found; ${i.bytesRead} bytes of guest memory read\n`;
+    return `${i.registers.length} registers, ${i.stes.length} valid STEs, ${errors} errors found; ${i.bytesRead} bytes of guest memory read`;
   }
 
   close(): Promise<void> {

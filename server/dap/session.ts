@@ -14,6 +14,7 @@ import {
   Source,
   StackFrame,
   StoppedEvent,
+  TerminatedEvent,
   Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -39,6 +40,7 @@ import { readMemoryBody, writeMemoryBody } from './memory';
 import { attachTarget, LiveAttach, type AttachArguments } from './attach';
 import { inspectionScopes } from '../../core/inspect/views';
 import { GdbError } from '../gdb/client';
+import { QmpError } from '../qmp/client';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The `.smmu` script, `.smmuq` command queue descriptor or trace (`.smmutrace`, QEMU log). */
@@ -214,19 +216,59 @@ export class SmmuDebugSession extends LoggingDebugSession {
     } catch (e) {
       return this.fail(
         response,
-        e instanceof GdbError
+        e instanceof GdbError || e instanceof QmpError
           ? `attach: ${e.message}`
           : `internal error while reading the live SMMU: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
     this.attached = attached;
     this.memory = attached.memory;
-    this.attachName = `SMMU at 0x${target.base.toString(16).toUpperCase()} (${attached.live.client.where})`;
+    this.attachName = `SMMU at 0x${target.base.toString(16).toUpperCase()} (${attached.live.where})`;
     this.sendEvent(new OutputEvent(attached.summary(), 'console'));
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);
-    this.stopped({ reason: 'entry', description: 'attached: the guest is stopped while the SMMU is shown' });
+    const stops = attached.live.stops;
+    this.stopped({
+      reason: 'entry',
+      description: stops
+        ? 'attached: the SMMU as read now, read again at each stop of the guest'
+        : 'attached: the guest is stopped while the SMMU is shown',
+    });
+    if (stops) this.followStops(attached, stops);
+  }
+
+  /**
+   * Through QMP the session follows the guest: at each of its stops (a debugger's breakpoint,
+   * Ctrl-C, `stop` in the monitor) the SMMU is read again, the variables are invalidated and the
+   * session stops, which is when the Registers view asks again (client/views/debug-source.ts).
+   */
+  private followStops(attached: LiveAttach, stops: NonNullable<LiveAttach['live']['stops']>): void {
+    stops.onStop(() => {
+      attached.refreshAtStop().then(
+        () => {
+          if (this.attached !== attached) return;
+          this.sendEvent(new OutputEvent(`the guest stopped: read again; ${attached.counts()}\n`, 'console'));
+          this.sendEvent(new InvalidatedEvent(['variables']));
+          this.stopped({ reason: 'pause', description: 'the guest stopped: the SMMU was read again' });
+        },
+        (e: unknown) => {
+          if (this.attached !== attached) return;
+          this.sendEvent(
+            new OutputEvent(
+              `the guest stopped, but the SMMU could not be read again: ${e instanceof Error ? e.message : String(e)}\n`,
+              'stderr',
+            ),
+          );
+        },
+      );
+    });
+    stops.onLost((message) => {
+      if (this.attached !== attached) return;
+      this.attached = undefined;
+      this.sendEvent(new OutputEvent(`${message}: the attach session ends (did QEMU exit?)\n`, 'stderr'));
+      this.sendEvent(new TerminatedEvent());
+    });
   }
 
   /** Disconnect: an attach leaves the guest as it found it (continued if it was running). */

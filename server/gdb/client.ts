@@ -20,6 +20,7 @@ import {
   PacketReader,
   type GdbEvent,
 } from '../../core/gdb/packet';
+import { printable } from '../../core/text/printable';
 
 export class GdbError extends Error {}
 
@@ -313,10 +314,14 @@ export class GdbClient {
   }
 }
 
-function socketMessage(e: NodeJS.ErrnoException): string {
+/** What a socket error means, in words; `refused` says what to check when the connection is refused. */
+export function socketMessage(
+  e: NodeJS.ErrnoException,
+  refused = 'is QEMU running with -gdb tcp::PORT or -s, on this port?',
+): string {
   switch (e.code) {
     case 'ECONNREFUSED':
-      return 'connection refused (is QEMU running with -gdb tcp::PORT or -s, on this port?)';
+      return `connection refused (${refused})`;
     case 'ECONNRESET':
       return 'the connection was reset';
     case 'EPIPE':
@@ -330,9 +335,4 @@ function socketMessage(e: NodeJS.ErrnoException): string {
     default:
       return e.message;
   }
-}
-
-/** A peer's text in a message: printable ASCII only. */
-function printable(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, '?');
 }

@@ -178,7 +178,7 @@ test('--gdb must be HOST:PORT; --base a word-aligned address', async () => {
   for (const [args, re] of [
     [['--gdb', 'localhost'], /--gdb localhost: give HOST:PORT/],
     [['--gdb', 'localhost:70000'], /the port must be 1 to 65535/],
-    [[], /--gdb HOST:PORT is required/],
+    [[], /--gdb HOST:PORT or --qmp HOST:PORT is required/],
     [['--gdb', ':1234', '--base', '0x9050002'], /--base 0x9050002: give a word-aligned physical address/],
   ] as const) {
     const r = await smmuAsync(20_000, 'inspect', ...args);

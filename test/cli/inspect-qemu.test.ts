@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { test } from 'node:test';
 import { smmuAsync } from '../harness/cli-harness';
-import { bootLiveGuest, lastAccesses } from '../harness/live-guest';
+import { bootLiveGuest, lastAccesses, RawGdb } from '../harness/live-guest';
 
 function requireQemu(): void {
   const r = spawnSync('qemu-system-aarch64', ['--version'], { encoding: 'utf8' });
@@ -205,6 +205,57 @@ test(
         other.destroy();
       }
     } finally {
+      guest.stop();
+    }
+  },
+);
+
+test(
+  'inspect --qmp reads what inspect --gdb reads, while the guest runs and while a GDB client holds the gdbstub',
+  { timeout: 120_000 },
+  async () => {
+    requireQemu();
+    const guest = await bootLiveGuest('test/fixtures/inspect/live.smmu', 30_000, { qmp: true });
+    let gdb: RawGdb | undefined;
+    try {
+      const viaGdb = await smmuAsync(30_000, 'inspect', '--gdb', `127.0.0.1:${guest.port}`, '--json');
+      assert.equal(viaGdb.code, 0, viaGdb.err + viaGdb.out);
+      const g = JSON.parse(viaGdb.out) as Json & { target: string };
+      const same = (j: Json) => {
+        assert.deepEqual(j.ram, g.ram);
+        assert.deepEqual(j.registers, g.registers);
+        assert.deepEqual(
+          [j.queues, j.streamTable, j.stes, j.cds, j.tables],
+          [g.queues, g.streamTable, g.stes, g.cds, g.tables],
+        );
+        assert.deepEqual(j.findings, []);
+      };
+
+      // The guest runs: QMP reads it without stopping it.
+      const running = await smmuAsync(30_000, 'inspect', '--qmp', `127.0.0.1:${guest.qmpPort}`, '--json');
+      assert.equal(running.code, 0, running.err + running.out);
+      const r = JSON.parse(running.out) as Json & { target: string; qmp: string };
+      assert.equal(r.qmp, `QEMU's monitor (QMP) at 127.0.0.1:${guest.qmpPort}`);
+      assert.equal(r.target, 'running');
+      same(r);
+
+      // A debugger holds the gdbstub and has the guest stopped: QMP still reads, and leaves it stopped.
+      gdb = await RawGdb.connect(guest.port);
+      assert.match(await gdb.query(), /^[ST]/);
+      const held = await smmuAsync(30_000, 'inspect', '--qmp', `127.0.0.1:${guest.qmpPort}`);
+      assert.equal(held.code, 0, held.err + held.out);
+      assert.match(
+        held.out,
+        /^QEMU's monitor \(QMP\) at 127\.0\.0\.1:\d+: the guest was stopped and was left stopped\n/,
+      );
+      assert.match(held.out, /^ {2}CR0 {16}0x0000000D {11}SMMUEN\|EVENTQEN\|CMDQEN$/m);
+      const heldJson = await smmuAsync(30_000, 'inspect', '--qmp', `127.0.0.1:${guest.qmpPort}`, '--json');
+      same(JSON.parse(heldJson.out) as Json);
+      // The debugger's connection still works: it continues the guest and stops it again.
+      gdb.cont();
+      assert.match(await gdb.interrupt(), /^[ST]/);
+    } finally {
+      await gdb?.detach();
       guest.stop();
     }
   },

@@ -46,3 +46,13 @@ export async function steppingOn(dc: DebugClient, send: () => Promise<unknown>):
 export async function evaluateOn(dc: DebugClient, expression: string, context = 'watch'): Promise<string> {
   return (await dc.evaluateRequest({ expression, context, frameId: 0 })).body.result;
 }
+
+/** Attach as VS Code does (configurationDone after `initialized`) and wait for the stop. */
+export async function attachOn(dc: DebugClient, args: Record<string, unknown>): Promise<DebugProtocol.StoppedEvent> {
+  const stopped = dc.waitForEvent('stopped', 30_000) as Promise<DebugProtocol.StoppedEvent>;
+  await Promise.all([
+    dc.waitForEvent('initialized', 30_000).then(() => dc.configurationDoneRequest()),
+    dc.attachRequest(args as DebugProtocol.AttachRequestArguments),
+  ]);
+  return stopped;
+}

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspectLive, type LiveReader } from '../../../core/inspect/live';
 import { ramFromMemoryMap } from '../../../core/inspect/memory-map';
+import { inspectionScopes } from '../../../core/inspect/views';
 import { REGISTERS } from '../../../core/registers/table';
 import { checkScript } from '../../../core/script/check';
 import { modelAtLine } from '../../../core/script/model-at-line';
@@ -94,6 +95,109 @@ mem write64 0x40500000 0x400004C1
   assert.deepEqual(
     i.tables.map((t) => [t.owner, t.stage, t.runs]),
     [['StreamID 2 stage 2', 2, [{ ia: 0n, oa: 0x40000000n, size: 0x40000000n, perms: 'rwx' }]]],
+  );
+});
+
+const NESTED = `config "${path.join(root, 'presets', 'smmuv3.2-full.smmu.json')}"${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+# Stage 2: a 1 GB block maps IPA 0x80000000 to PA 0x40000000 (level 1 index 2, S2AP read/write, AF).
+mem write64 0x40500010 0x400004C1
+# Stage 1 tables at IPA 0x80300000 (PA 0x40300000): L1[0] → IPA 0x80301000, L2[1] a 2 MB block at IPA 0x80400000.
+mem write64 0x40300000 0x80301003
+mem write64 0x40301008 0x80400705
+cd 0x40200000 V T0SZ=25 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASET ASID=7 TTB0=0x80300000
+`;
+const NESTED_STE = 'V Config=NESTED S2VMID=1 S2T0SZ=25 S2SL0=1 S2TG=GRAN4K S2PS=OAS48 S2AA64 S2R S2TTB=0x40500000';
+
+test("a nested STE: its CD pointer is an IPA that stage 2 translates, and the CD's tables are read through stage 2", async () => {
+  const i = await inspectLive(modelReader(`${NESTED}ste 3 ${NESTED_STE} S1ContextPtr=0x80200000\n`));
+  assert.deepEqual(i.findings, []);
+  // The CD at IPA 0x80200000 is read at PA 0x40200000: its ASID and TTB0 are the script's.
+  assert.deepEqual(
+    i.cds.map((c) => [c.sid, c.ssid, c.ipa, c.address, c.decoded.fields.find((f) => f.name === 'ASID')?.value]),
+    [[3, 0, 0x80200000n, 0x40200000n, 7n]],
+  );
+  // Stage 1 walks IPA tables (each descriptor address through stage 2); its outputs are IPAs.
+  assert.deepEqual(
+    i.tables.map((t) => [t.owner, t.stage, t.ttb, t.nested, t.runs]),
+    [
+      [
+        'StreamID 3 SSID 0 stage 1 TTB0',
+        1,
+        0x80300000n,
+        true,
+        [{ ia: 0x200000n, oa: 0x80400000n, size: 0x200000n, perms: '--x (privileged rwx)' }],
+      ],
+      [
+        'StreamID 3 stage 2',
+        2,
+        0x40500000n,
+        undefined,
+        [{ ia: 0x80000000n, oa: 0x40000000n, size: 0x40000000n, perms: 'rwx' }],
+      ],
+    ],
+  );
+  const scopes = inspectionScopes(i);
+  const streams = scopes.find((x) => x.name === 'Stream table')?.node.children?.() ?? [];
+  const ste = streams.find((n) => n.name === 'STE 3')?.children?.() ?? [];
+  assert.equal(ste.find((n) => n.name === 'CD SSID 0')?.value, 'at 0x40200000 (IPA 0x80200000, through stage 2)');
+});
+
+test('a nested STE whose CD pointer stage 2 does not map: an error naming the IPA and the fault, no CD', async () => {
+  const i = await inspectLive(modelReader(`${NESTED}ste 3 ${NESTED_STE} S1ContextPtr=0x10000000\n`));
+  assert.deepEqual(i.cds, []);
+  assert.deepEqual(
+    i.findings.map((f) => [f.severity, f.code, f.section]),
+    [['error', 'inspect.nested', '3.4.3']],
+  );
+  assert.match(
+    i.findings[0]!.message,
+    /^the CD of StreamID 3 SSID 0 at IPA 0x10000000: stage 2 does not translate it: the SMMU records F_TRANSLATION, the level 1 descriptor at 0x40500000 is invalid \(bit 0 is 0\) \(CLASS=CD\)$/,
+  );
+});
+
+test('a 2-level CD table: the CDs behind every valid L1CD, beyond SSID 15; the leaf-table limit says what it left out', async () => {
+  // S1CDMax 8 (256 SSIDs) with 4 KB leaf tables (SPLIT 6): L1CDs 0..3; 1 and 3 are valid.
+  const script = `config "${path.join(root, 'presets', 'smmuv3.2-full.smmu.json')}"${SETUP}
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+l1cd 0x43000008 V L2Ptr=0x43100000
+l1cd 0x43000018 V L2Ptr=0x43200000
+cd 0x43100180 V T0SZ=25 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASET ASID=70 TTB0=0x40300000
+cd 0x43200200 V T0SZ=25 TG0=GRAN4K EPD1 IPS=OAS48 AA64 R A ASET ASID=200 TTB0=0x40300000
+mem write64 0x40300000 0x40301003
+mem write64 0x40301008 0x40400705
+ste 5 V Config=S1_TRANS S1Fmt=TWO_LEVEL_4K S1CDMax=8 S1DSS=BYPASS S1ContextPtr=0x43000000
+`;
+  const i = await inspectLive(modelReader(script));
+  // SSID 0 is behind the invalid L1CD 0: not read (an invalid L1CD makes its SSIDs C_BAD_SUBSTREAMID).
+  assert.deepEqual(
+    i.cds.map((c) => [c.ssid, c.address, c.decoded.fields.find((f) => f.name === 'ASID')?.value]),
+    [
+      [70, 0x43100180n, 70n],
+      [200, 0x43200200n, 200n],
+    ],
+  );
+  assert.deepEqual(
+    i.tables.map((t) => t.owner),
+    ['StreamID 5 SSID 70 stage 1 TTB0', 'StreamID 5 SSID 200 stage 1 TTB0'],
+  );
+  assert.deepEqual(i.findings, []);
+
+  const limited = await inspectLive(modelReader(script), { limits: { cdTablesPerStream: 1 } });
+  assert.deepEqual(
+    limited.cds.map((c) => c.ssid),
+    [70],
+  );
+  assert.deepEqual(
+    limited.findings.map((f) => [f.code, f.message]),
+    [
+      [
+        'inspect.limit',
+        'StreamID 5: the leaf CD tables of L1CD 3 and after were not read (the limits: 1 leaf tables, 4096 CDs per STE)',
+      ],
+    ],
   );
 });
 

@@ -1,6 +1,6 @@
 /**
  * The debug adapter's `attach` arguments under fuzzing: whatever a launch configuration holds
- * (any JSON value for "gdb", "smmuBase", "timeout", extra keys), the arguments are judged without
+ * (any JSON value for "gdb", "qmp", "smmuBase", "timeout", extra keys), the arguments are judged without
  * an exception, and through the real adapter every attach that cannot connect is an error
  * response with a message, never an internal error, a hang or a dead adapter.
  */
@@ -42,7 +42,7 @@ const value = fc.oneof(
 );
 
 const attachArgs = fc.record(
-  { gdb: value, smmuBase: value, timeout: value, extra: value },
+  { gdb: value, qmp: value, smmuBase: value, timeout: value, extra: value },
   { requiredKeys: [] },
 ) as fc.Arbitrary<Record<string, unknown>>;
 
@@ -54,8 +54,13 @@ test('attach arguments: any JSON is judged without an exception, into a connecta
         assert.match(t, /^attach: /);
         return;
       }
-      assert.ok(Number.isInteger(t.port) && t.port >= 1 && t.port <= 65535, `port ${t.port}`);
-      assert.ok(t.host.length > 0);
+      const c = t.connection;
+      const address = 'gdb' in c ? c.gdb : c.qmp;
+      if ('path' in address) assert.ok(address.path.length > 0);
+      else {
+        assert.ok(Number.isInteger(address.port) && address.port >= 1 && address.port <= 65535, `port ${address.port}`);
+        assert.ok(address.host.length > 0);
+      }
       assert.equal(t.base % 4n, 0n);
       assert.ok(t.timeoutMs > 0 && t.timeoutMs <= 600_000, `timeout ${t.timeoutMs}`);
     }),
@@ -69,7 +74,9 @@ test('attach arguments through the debug adapter: an error response with a messa
   // or reaches anything: the point is the adapter's answer to the arguments.
   const cases = fc.sample(attachArgs, { seed: SEED, numRuns: 12 }).map((args) => {
     const t = attachTarget(args as AttachArguments);
-    return typeof t === 'string' ? args : { ...args, gdb: `127.0.0.1:${closed}`, timeout: 2 };
+    if (typeof t === 'string') return args;
+    const { qmp: _qmp, ...rest } = args;
+    return { ...rest, gdb: `127.0.0.1:${closed}`, timeout: 2 };
   });
   const dc = await startClient();
   try {

@@ -13,22 +13,12 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SessionRegistersResult } from '../../../server/lsp/lsp-ext';
 import { smmuAsync } from '../../harness/cli-harness';
-import { startClient } from '../../harness/dap-harness';
+import { attachOn, startClient } from '../../harness/dap-harness';
 import { bootLiveGuest, freePort, lastAccesses } from '../../harness/live-guest';
 
 function requireQemu(): void {
   const r = spawnSync('qemu-system-aarch64', ['--version'], { encoding: 'utf8' });
   assert.equal(r.status, 0, 'qemu-system-aarch64 is not installed: run scripts/setup-qemu.sh');
-}
-
-/** Attach as VS Code does (configurationDone after `initialized`) and wait for the stop. */
-async function attach(dc: DebugClient, args: Record<string, unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped', 30_000) as Promise<DebugProtocol.StoppedEvent>;
-  await Promise.all([
-    dc.waitForEvent('initialized', 30_000).then(() => dc.configurationDoneRequest()),
-    dc.attachRequest(args as DebugProtocol.AttachRequestArguments),
-  ]);
-  return stopped;
 }
 
 async function variablesOf(dc: DebugClient, ref: number): Promise<DebugProtocol.Variable[]> {
@@ -54,7 +44,7 @@ test(
     let disconnected = false;
     try {
       const before = guest.trace();
-      const stop = await attach(dc, { gdb: `127.0.0.1:${guest.port}` });
+      const stop = await attachOn(dc, { gdb: `127.0.0.1:${guest.port}` });
       assert.equal(stop.body.reason, 'entry');
       const threads = (await dc.threadsRequest()).body.threads;
       assert.equal(threads.length, 1);
