@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../../core/engine/engine';
 import type { RegisterReading } from '../../core/inspect/live';
-import { decode, fieldValueText, hex, type Decoded } from '../../core/registers/codec';
+import { decode, featureHolds, fieldValueText, hex, type Decoded } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { REGISTERS } from '../../core/registers/table';
 import type { RegisterState } from './lsp-ext';
@@ -31,9 +31,15 @@ function stateOf(d: Decoded, at?: number): RegisterState {
   };
 }
 
-/** `lastWrite`: the 0-based line that last wrote each register, when known. */
+/**
+ * The registers this configuration implements (those of unadvertised features, the Secure page
+ * without SMMU_S_IDR1.SECURE_IMPL among them, are undefined locations: left out, as the SVD export
+ * leaves them out). `lastWrite`: the 0-based line that last wrote each register, when known.
+ */
 export function registerStates(engine: Engine, lastWrite?: ReadonlyMap<string, number>): RegisterState[] {
-  return REGISTERS.map((reg) => stateOf(decode(reg, engine.smmu.peek(reg.name), engine.ids), lastWrite?.get(reg.name)));
+  return REGISTERS.filter((reg) => !reg.requires || featureHolds(reg.requires, engine.ids)).map((reg) =>
+    stateOf(decode(reg, engine.smmu.peek(reg.name), engine.ids), lastWrite?.get(reg.name)),
+  );
 }
 
 /** The registers a live inspection read (core/inspect/live.ts); unreadable ones are left out. */
