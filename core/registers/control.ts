@@ -11,6 +11,15 @@ const enable = (what: string) => [
   { value: 1, name: 'ENABLED', description: `${what} enabled.` },
 ];
 
+/** CR0.VMW and S_CR0.VMW (§6.3.9, §6.3.57): how many low VMID bits an invalidation ignores. */
+export const VMW_VALUES = [
+  { value: 0, name: 'EXACT', description: 'Invalidations match VMID exactly.' },
+  { value: 1, name: 'VMID_N_1', description: 'Invalidations match VMID[N:1].' },
+  { value: 2, name: 'VMID_N_2', description: 'Invalidations match VMID[N:2].' },
+  { value: 3, name: 'VMID_N_3', description: 'Invalidations match VMID[N:3].' },
+  { value: 4, name: 'VMID_N_4', description: 'Invalidations match VMID[N:4].' },
+] as const;
+
 /** Field layout shared by CR0 and CR0ACK (§6.3.9, §6.3.10). */
 export const CR0_FIELDS: readonly FieldDef[] = [
   {
@@ -29,13 +38,7 @@ export const CR0_FIELDS: readonly FieldDef[] = [
     description: 'VMID wildcard for TLB invalidation matching; other values are reserved and behave as 0b000.',
     requires: { register: 'IDR0', field: 'VMW' },
     reset: 0,
-    values: [
-      { value: 0, name: 'EXACT', description: 'Invalidations match VMID exactly.' },
-      { value: 1, name: 'VMID_N_1', description: 'Invalidations match VMID[N:1].' },
-      { value: 2, name: 'VMID_N_2', description: 'Invalidations match VMID[N:2].' },
-      { value: 3, name: 'VMID_N_3', description: 'Invalidations match VMID[N:3].' },
-      { value: 4, name: 'VMID_N_4', description: 'Invalidations match VMID[N:4].' },
-    ],
+    values: VMW_VALUES,
   },
   {
     name: 'ATSCHK',

@@ -12,7 +12,7 @@
  * S_STRTAB_BASE/_CFG are Guarded by S_CR0.SMMUEN, S_CMDQ_BASE/CONS by S_CR0.CMDQEN,
  * S_EVENTQ_BASE/PROD by S_CR0.EVENTQEN, the MSI configuration by S_IRQ_CTRL's enables.
  */
-import { CR1, GBPA } from './control';
+import { CR1, GBPA, VMW_VALUES } from './control';
 import type { FeatureRef, FieldDef, GuardRef, NamedRegister, RegisterDef, RegisterName } from './types';
 
 /** The Secure page exists (§6.3.53 SECURE_IMPL). */
@@ -177,13 +177,7 @@ const S_CR0_FIELDS: readonly FieldDef[] = [
     description: 'Secure VMID wildcard for TLB invalidation matching; other values are reserved and behave as 0b000.',
     requires: { register: 'IDR0', field: 'VMW' },
     reset: 0,
-    values: [
-      { value: 0, name: 'EXACT', description: 'Invalidations match VMID exactly.' },
-      { value: 1, name: 'VMID_N_1', description: 'Invalidations match VMID[N:1].' },
-      { value: 2, name: 'VMID_N_2', description: 'Invalidations match VMID[N:2].' },
-      { value: 3, name: 'VMID_N_3', description: 'Invalidations match VMID[N:3].' },
-      { value: 4, name: 'VMID_N_4', description: 'Invalidations match VMID[N:4].' },
-    ],
+    values: VMW_VALUES,
   },
   {
     name: 'SIF',
