@@ -2,12 +2,47 @@
  * Command, event and PRI queue registers (§6.3.26–29, §6.3.33, page-1 §6.3.x). PROD/CONS of the
  * event and PRI queues live in page 1 (0x100A8…); their page-0 offsets are reserved (§6.2.1).
  */
-import type { FeatureRef, GuardRef, NamedRegister, QueueName, RegisterDef, RegisterName } from './types';
+import type { FeatureRef, FieldDef, GuardRef, NamedRegister, QueueName, RegisterDef, RegisterName } from './types';
 
 const PRI: FeatureRef = { register: 'IDR0', field: 'PRI' };
 
 // `${QueueName}_BASE` and the like are RegisterNames (names.ts), which the compiler does not see
 // through a generic Q; hence the assertions on `name` below.
+
+/**
+ * The fields of a queue base register, Non-secure or Secure (§6.3.26, §6.3.29, §6.3.33, §6.3.74,
+ * §6.3.77): the allocation hint, ADDR aligned to the queue size, and LOG2SIZE capped by an
+ * SMMU_IDR1 field.
+ */
+export function queueBaseFields(hint: 'RA' | 'WA', addrLsb: number, maxField: string): readonly FieldDef[] {
+  return [
+    {
+      name: hint,
+      msb: 62,
+      lsb: 62,
+      description: hint === 'RA' ? 'Read-allocate hint.' : 'Write-allocate hint.',
+      values: [
+        { value: 0, name: 'NO_ALLOCATE' },
+        { value: 1, name: 'ALLOCATE' },
+      ],
+    },
+    {
+      name: 'ADDR',
+      msb: 55,
+      lsb: addrLsb,
+      description: `Queue base address [55:${addrLsb}]; aligned to the queue size (at least 32 bytes).`,
+      openValues: true,
+      addrShift: addrLsb,
+    },
+    {
+      name: 'LOG2SIZE',
+      msb: 4,
+      lsb: 0,
+      description: `log2 of the number of entries; at most IDR1.${maxField}.`,
+      openValues: true,
+    },
+  ];
+}
 
 function base<Q extends QueueName>(
   queue: Q,
@@ -32,33 +67,7 @@ function base<Q extends QueueName>(
     // §6.3.26, §6.3.29, §6.3.33: "When SMMU_IDR1.QUEUES_PRESET == 1, accesses to this register are RO".
     fixedBy: { register: 'IDR1', field: 'QUEUES_PRESET' },
     ...(requires ? { requires } : {}),
-    fields: [
-      {
-        name: hint,
-        msb: 62,
-        lsb: 62,
-        description: hint === 'RA' ? 'Read-allocate hint.' : 'Write-allocate hint.',
-        values: [
-          { value: 0, name: 'NO_ALLOCATE' },
-          { value: 1, name: 'ALLOCATE' },
-        ],
-      },
-      {
-        name: 'ADDR',
-        msb: 55,
-        lsb: addrLsb,
-        description: `Queue base address [55:${addrLsb}]; aligned to the queue size (at least 32 bytes).`,
-        openValues: true,
-        addrShift: addrLsb,
-      },
-      {
-        name: 'LOG2SIZE',
-        msb: 4,
-        lsb: 0,
-        description: `log2 of the number of entries; at most IDR1.${maxField}.`,
-        openValues: true,
-      },
-    ],
+    fields: queueBaseFields(hint, addrLsb, maxField),
     behaviour: { kind: 'queueBase', queue, maxLog2: { register: 'IDR1', field: maxField } },
   };
 }

@@ -13,6 +13,7 @@
  * S_EVENTQ_BASE/PROD by S_CR0.EVENTQEN, the MSI configuration by S_IRQ_CTRL's enables.
  */
 import { CR1, GBPA, VMW_VALUES } from './control';
+import { queueBaseFields } from './queues';
 import type { FeatureRef, FieldDef, GuardRef, NamedRegister, RegisterDef, RegisterName } from './types';
 
 /** The Secure page exists (§6.3.53 SECURE_IMPL). */
@@ -668,30 +669,7 @@ function queueBase<Q extends 'S_CMDQ' | 'S_EVENTQ'>(
     summary: `Secure ${cmdq ? 'Command' : 'Event'} queue base address, allocation hint and size.`,
     guardedBy: [{ register: 'S_CR0', field: cmdq ? 'CMDQEN' : 'EVENTQEN' }],
     fixedBy: QUEUES_PRESET,
-    fields: [
-      {
-        name: cmdq ? 'RA' : 'WA',
-        msb: 62,
-        lsb: 62,
-        description: cmdq ? 'Read-allocate hint.' : 'Write-allocate hint.',
-        values: allocate,
-      },
-      {
-        name: 'ADDR',
-        msb: 55,
-        lsb: 5,
-        description: 'Queue base address [55:5]; aligned to the queue size (at least 32 bytes).',
-        openValues: true,
-        addrShift: 5,
-      },
-      {
-        name: 'LOG2SIZE',
-        msb: 4,
-        lsb: 0,
-        description: `log2 of the number of entries; at most SMMU_IDR1.${cap}.`,
-        openValues: true,
-      },
-    ],
+    fields: queueBaseFields(cmdq ? 'RA' : 'WA', 5, cap),
     behaviour: { kind: 'queueBase', queue, maxLog2: { register: 'IDR1', field: cap } },
   };
 }
