@@ -20,6 +20,8 @@ export interface Settings {
   readonly qemuMachine: string;
   readonly qemuMemory: number;
   readonly qemuTimeout: number;
+  /** `smmu.languageServer.warmUp`: the server checks a built-in script after it starts (server/lsp/warm-up.ts). */
+  readonly warmUp: boolean;
 }
 
 export function readSettings(): Settings {
@@ -36,5 +38,6 @@ export function readSettings(): Settings {
     qemuMachine: c.get<string>('qemu.machine', ''),
     qemuMemory: c.get<number>('qemu.memory', 1024),
     qemuTimeout: c.get<number>('qemu.timeout', 30),
+    warmUp: c.get<boolean>('languageServer.warmUp', true),
   };
 }

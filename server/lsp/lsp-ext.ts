@@ -119,6 +119,10 @@ export interface ServerStatsResult {
   readonly modelSnapshotBytes: number;
   /** What became of V8's code cache for the server's bundle at start (server/code-cache.ts). */
   readonly codeCache: CodeCacheState;
+  /** The warm-up after start (server/lsp/warm-up.ts): off, running, done, or stopped by a check. */
+  readonly warmUp: 'off' | 'running' | 'done' | 'stopped';
+  /** Once it ended: its wall time, and the CPU time of the whole process meanwhile (all threads, ms). */
+  readonly warmUpCost?: { readonly wallMs: number; readonly cpuMs: number };
 }
 
 /**

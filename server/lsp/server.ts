@@ -56,6 +56,7 @@ import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type
 import { uriToPath } from './uri';
 import { configUnusable } from '../../core/script/check';
 import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
+import { warmUp, type WarmUpState } from './warm-up';
 import type { ResolvedConfig } from '../../core/config/types';
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -185,6 +186,28 @@ export function startServer(connection: Connection): void {
       }
     } else if (settings.inlayHints !== previous.inlayHints && canRefreshInlays)
       void connection.languages.inlayHint.refresh().catch(() => undefined);
+  });
+
+  // The warm-up (warm-up.ts) gives way to any check scheduled or running, and is not started
+  // again: by then the user's own checks are warming the same code.
+  let warmUpState: WarmUpState = 'off';
+  let warmUpCost: ServerStatsResult['warmUpCost'];
+  connection.onInitialized(() => {
+    if (!settings.warmUp || settings.executeOn === 'never' || process.env.SMMU_WARM_UP === '0') return;
+    warmUpState = 'running';
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    const finish = (state: WarmUpState) => {
+      warmUpState = state;
+      const cpu = process.cpuUsage(cpu0);
+      warmUpCost = { wallMs: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+      // The functions a check runs are compiled now: the next start can skip compiling them.
+      if (state === 'done') codeCacheCheckpoint();
+    };
+    void warmUp(
+      () => pending.size > 0 || workspace.runsInFlight > 0,
+      () => new Promise<void>((resolve) => setImmediate(resolve)),
+    ).then(finish, () => finish('stopped'));
   });
 
   documents.onDidOpen((e) => schedule(e.document.uri, 'full', 0));
@@ -343,6 +366,8 @@ export function startServer(connection: Connection): void {
       scriptsWithTree: workspace.scriptsWithTree(),
       ...workspace.modelRunStats(),
       codeCache: codeCacheState() ?? 'off',
+      warmUp: warmUpState,
+      ...(warmUpCost ? { warmUpCost } : {}),
     };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) =>

@@ -36,6 +36,11 @@ export interface ServerSettings {
   readonly qemuMemory: number;
   /** `smmu.qemu.timeout`: seconds before QEMU is stopped (1 to 3600, as the CLI's `--timeout`). */
   readonly qemuTimeout: number;
+  /**
+   * `smmu.languageServer.warmUp`: check a built-in script in the background after the server starts
+   * (server/lsp/warm-up.ts), so that the first script opened is checked by optimised code.
+   */
+  readonly warmUp: boolean;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -48,6 +53,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   qemuMachine: '',
   qemuMemory: 1024,
   qemuTimeout: 30,
+  warmUp: true,
 };
 
 const integerIn = (v: unknown, min: number, max: number): v is number =>
@@ -84,6 +90,7 @@ export function mergeSettings(raw: unknown, previous: ServerSettings): ServerSet
     qemuMachine: typeof s.qemuMachine === 'string' ? s.qemuMachine.trim() : previous.qemuMachine,
     qemuMemory: integerIn(s.qemuMemory, 16, 65536) ? s.qemuMemory : previous.qemuMemory,
     qemuTimeout: integerIn(s.qemuTimeout, 1, 3600) ? s.qemuTimeout : previous.qemuTimeout,
+    warmUp: typeof s.warmUp === 'boolean' ? s.warmUp : previous.warmUp,
   };
 }
 

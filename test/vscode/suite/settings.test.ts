@@ -138,6 +138,7 @@ suite('Settings', () => {
       'smmu.check.executeOn': 'Check: Execute On',
       'smmu.model.maxGuestMemory': 'Model: Max Guest Memory',
       'smmu.inlayHints.enabled': 'Inlay Hints: Enabled',
+      'smmu.languageServer.warmUp': 'Warm Up',
       'smmu.cHover.enabled': 'C Hover: Enabled',
       'smmu.registers.format': 'Registers: Format',
       'smmu.trace.server': 'Trace: Server',
