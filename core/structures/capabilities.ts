@@ -159,6 +159,8 @@ export function isV30(ids: IdView): boolean {
 
 // The Secure ID registers (§6.3.52–§6.3.56), read as 0 without Secure state.
 
+/** S_IDR1.SECURE_IMPL (§6.3.53): the Secure programming interface exists. */
+export const secureImpl = (ids: IdView): boolean => flag(ids, 'S_IDR1', 'SECURE_IMPL');
 /** S_IDR0.STALL_MODEL (§6.3.52): the Stall model of the Secure programming interface, as IDR0.STALL_MODEL. */
 export const secureStallModel = (ids: IdView): number | undefined => ids.idField('S_IDR0', 'STALL_MODEL');
 /** S_IDR0.MSI (§6.3.52): Secure MSIs (Secure GERROR, Secure Event queue, Secure CMD_SYNC). */
