@@ -56,6 +56,12 @@ export interface EngineOptions {
   readonly autoConsume?: boolean;
   /** Compare cached STEs/CDs/translations with memory on every use and report stale ones (default on). */
   readonly checkStale?: boolean;
+  /**
+   * Consume the Secure Command queue at its doorbell (default). The debugger steps the Non-secure
+   * queue only and leaves this on; a trace replay without guest memory, which cannot know the
+   * commands, turns it off as it turns `autoConsume` off.
+   */
+  readonly consumeSecureQueue?: boolean;
 }
 
 const GERROR_WORD = registerIndex(R.GERROR) * 2;
@@ -83,6 +89,8 @@ export class Engine implements EngineContext {
   readonly activity: Activity[] = [];
   recording = true;
   autoConsume: boolean;
+  /** See EngineOptions.consumeSecureQueue. */
+  consumeSecureQueue: boolean;
   checkStale: boolean;
   /** Output address size in bits (IDR5.OAS, §3.4). */
   oas: number;
@@ -118,6 +126,7 @@ export class Engine implements EngineContext {
     this.ids = this.smmu.ids;
     this.memory = memory;
     this.autoConsume = options.autoConsume ?? true;
+    this.consumeSecureQueue = options.consumeSecureQueue ?? true;
     this.checkStale = options.checkStale ?? true;
     this.oas = caps.oasBits(this.ids);
     this.s1p = caps.s1p(this.ids);
@@ -282,16 +291,16 @@ export class Engine implements EngineContext {
         // The Secure Command queue (§3.10.2, §6.3.75): a PROD write, S_CR0.CMDQEN's enable and the
         // acknowledgement of S_GERROR.CMDQ_ERR start consumption, as for the Non-secure queue. The
         // debugger's command stepping (`autoConsume` off) is for the Non-secure queue: the Secure
-        // one is consumed at once there too, as an ECMDQ is.
+        // one is consumed at once there too, as an ECMDQ is (unless consumeSecureQueue is off).
         case 'S_CMDQ_PROD':
-          consumeSecureCommands(this);
+          if (this.consumeSecureQueue) consumeSecureCommands(this);
           break;
         case 'S_CR0':
-          if (secureCmdqRunnable(this)) consumeSecureCommands(this);
+          if (this.consumeSecureQueue && secureCmdqRunnable(this)) consumeSecureCommands(this);
           break;
         case 'S_GERRORN': {
           const wasActive = ((this.smmu.value(R.S_GERROR) ^ before) & 1n) === 1n;
-          if (wasActive && secureCmdqRunnable(this)) consumeSecureCommands(this);
+          if (wasActive && this.consumeSecureQueue && secureCmdqRunnable(this)) consumeSecureCommands(this);
           break;
         }
         // The other Secure registers are stored by the model (with their ACKs and the S_GBPA
