@@ -449,7 +449,8 @@ export function executeCommand(
  * ATC_INV of that queue timed out (§3.9.1.4); then signals per CS: SIG_IRQ pulses the queue's wired
  * CMD_SYNC interrupt (this model has wired outputs: "regardless of the value of MSIAddress"; the
  * Secure queue's is its own source, §3.18.2) and, when the queue's programming interface supports
- * MSIs (SMMU_IDR0.MSI; SMMU_S_IDR0.MSI for the Secure queue, §6.3.52) and MSIAddress is non-zero,
+ * MSIs (SMMU_IDR0.MSI; SMMU_S_IDR0.MSI for the Secure queue: §6.3.52, and §6.3.67, where
+ * S_GERROR.MSI_CMDQ_ABT_ERR, a Secure CMD_SYNC MSI's abort, exists with it) and MSIAddress is non-zero,
  * writes MSIData there, an abort of which sets (S_)GERROR.MSI_CMDQ_ABT_ERR of the queue's Security
  * state; SIG_SEV sends an event when IDR0.SEV is 1. No IRQ_CTRL enable gates it: CS selects it per
  * command (§3.18.2).
