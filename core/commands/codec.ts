@@ -54,7 +54,15 @@ export interface DecodedCommand {
  */
 export interface CommandCheckOptions {
   readonly optionalChecks?: 'ill' | 'ignore';
+  /**
+   * The Command queue the command is read from (§3.10.2): the Non-secure one (the default) or the
+   * Secure one (SMMU_S_CMDQ_*), where SSec may be 1 (§4.1.6) and the Secure-only commands are legal.
+   */
+  readonly queue?: CommandQueueSecurity;
 }
+
+/** The Security state of a Command queue (§3.10.2). */
+export type CommandQueueSecurity = 'non-secure' | 'secure';
 
 const hexOf = (v: bigint | number) => '0x' + v.toString(16).toUpperCase();
 
@@ -67,17 +75,10 @@ function warn(code: string, message: string, section: string, field?: string): C
 }
 
 /**
- * Opcodes the architecture defines but the table does not model for the Non-secure queue, so that
- * the CERROR_ILL message can name them (§4.1.1).
+ * Opcodes the architecture defines but the table does not model, so that the CERROR_ILL message
+ * can name them (§4.1.1).
  */
 const KNOWN_UNMODELLED: ReadonlyMap<number, { name: string; section: string; why: string }> = new Map([
-  [0x50, { name: 'CMD_TLBI_S_EL2_ALL', section: '4.4.2.11', why: 'valid only on the Secure Command queue' }],
-  [0x51, { name: 'CMD_TLBI_S_EL2_ASID', section: '4.4.2.14', why: 'valid only on the Secure Command queue' }],
-  [0x52, { name: 'CMD_TLBI_S_EL2_VA', section: '4.4.2.12', why: 'valid only on the Secure Command queue' }],
-  [0x53, { name: 'CMD_TLBI_S_EL2_VAA', section: '4.4.2.13', why: 'valid only on the Secure Command queue' }],
-  [0x58, { name: 'CMD_TLBI_S_S12_VMALL', section: '4.4.3.4', why: 'valid only on the Secure Command queue' }],
-  [0x5a, { name: 'CMD_TLBI_S_S2_IPA', section: '4.4.3.3', why: 'valid only on the Secure Command queue' }],
-  [0x60, { name: 'CMD_TLBI_SNH_ALL', section: '4.4.4.2', why: 'valid only on the Secure Command queue' }],
   [
     0x73,
     {
@@ -126,6 +127,7 @@ function validate(
 ): CommandProblem[] {
   const out: CommandProblem[] = [];
   const detect = (options.optionalChecks ?? 'ill') === 'ill';
+  const secureQueue = options.queue === 'secure';
   /** A problem the architecture lets an SMMU detect (CERROR_ILL) or ignore: the model's choice. */
   const optional = (code: string, what: string, section: string, field?: string): CommandProblem =>
     detect
@@ -151,7 +153,7 @@ function validate(
   const name = def.name;
 
   // Commands irrelevant to this implementation (§4.1.3, §7.1).
-  if (def.secureOnly)
+  if (def.secureOnly && !secureQueue)
     out.push(
       ill(
         'secure-only',
@@ -169,16 +171,31 @@ function validate(
         ),
       );
   }
-  // §4.7.1, §4.7.2: no Stall model (STALL_MODEL == 0b01) makes CMD_RESUME and CMD_STALL_TERM CERROR_ILL.
-  if ((name === 'CMD_RESUME' || name === 'CMD_STALL_TERM') && ids && caps.stallModel(ids) === 1) {
+  // §4.7.1, §4.7.2: no Stall model (SMMU_(S_)IDR0.STALL_MODEL == 0b01, of the queue's Security
+  // state) makes CMD_RESUME and CMD_STALL_TERM CERROR_ILL.
+  if (
+    (name === 'CMD_RESUME' || name === 'CMD_STALL_TERM') &&
+    ids &&
+    (secureQueue ? caps.secureStallModel(ids) : caps.stallModel(ids)) === 1
+  ) {
     out.push(
       ill(
         'unsupported',
-        `${name} on an SMMU without the Stall model (SMMU_IDR0.STALL_MODEL == 0b01) is CERROR_ILL`,
+        `${name} on an SMMU without the Stall model (SMMU_${secureQueue ? 'S_' : ''}IDR0.STALL_MODEL == 0b01) is CERROR_ILL`,
         def.section,
       ),
     );
   }
+  // §4.5.1, §4.5.2: with SMMU_S_IDR3.SAMS == 1, CMD_ATC_INV and CMD_PRI_RESP are ILLEGAL on the
+  // Secure Command queue.
+  if (secureQueue && (name === 'CMD_ATC_INV' || name === 'CMD_PRI_RESP') && ids && caps.secureAtsMaintenance(ids) === 1)
+    out.push(
+      ill(
+        'sams',
+        `${name} on the Secure Command queue with SMMU_S_IDR3.SAMS == 1 (no Secure ATS maintenance) is CERROR_ILL`,
+        def.section,
+      ),
+    );
 
   // Reserved bits (§4.1.5), and fields that are RES0 because their feature is not advertised.
   // Bits where parameters of unknown position lie (CMD_PREFETCH_ADDR's Stride, SMMUv3.1 on) are
@@ -226,11 +243,15 @@ function validate(
     }
   }
 
-  // §4.1.6: SSec must be 0 on the Non-secure Command queue, whether or not Secure state exists.
-  if (val('SSec')) out.push(ill('ssec', 'SSec is 1 on the Non-secure Command queue', '4.1.6', 'SSec'));
+  // §4.1.6: SSec must be 0 on the Non-secure Command queue, whether or not Secure state exists; on
+  // the Secure one it says whether StreamID is Secure (1) or Non-secure (0).
+  const ssec = val('SSec') === 1n;
+  if (ssec && !secureQueue) out.push(ill('ssec', 'SSec is 1 on the Non-secure Command queue', '4.1.6', 'SSec'));
 
-  // §4.1.7 out-of-range StreamID / SubstreamID: CONSTRAINED UNPREDICTABLE, never CERROR_ILL.
-  const sidSize = ids && caps.sidSize(ids);
+  // §4.1.7 out-of-range StreamID / SubstreamID: CONSTRAINED UNPREDICTABLE, never CERROR_ILL. A
+  // Secure StreamID (SSec == 1 on the Secure queue) is measured against SMMU_S_IDR1.S_SIDSIZE.
+  const secureSid = ssec && secureQueue;
+  const sidSize = ids && (secureSid ? caps.secureSidSize(ids) : caps.sidSize(ids));
   const sid = val('StreamID');
   if (sid !== undefined && sidSize !== undefined && name !== 'CMD_CFGI_ALL') {
     let base = sid;
@@ -245,7 +266,7 @@ function validate(
       out.push(
         warn(
           'streamid-range',
-          `${what} is beyond SMMU_IDR1.SIDSIZE (${sidSize} bits): CONSTRAINED UNPREDICTABLE — the command has no effect or acts on an UNPREDICTABLE StreamID`,
+          `${what} is beyond ${secureSid ? 'SMMU_S_IDR1.S_SIDSIZE' : 'SMMU_IDR1.SIDSIZE'} (${sidSize} bits): CONSTRAINED UNPREDICTABLE — the command has no effect or acts on an UNPREDICTABLE StreamID`,
           '4.1.7',
           'StreamID',
         ),
@@ -305,12 +326,19 @@ function validate(
       ),
     );
   }
-  // §4.4.2: without stage 2 the VMID of CMD_TLBI_NH_* is RES0; non-zero may use an UNKNOWN VMID or invalidate nothing.
-  if (name.startsWith('CMD_TLBI_NH_') && vmid !== undefined && vmid !== 0n && ids && !caps.s2p(ids)) {
+  // §4.4.2: without stage 2 for the queue's Security state (SMMU_IDR0.S2P; SMMU_S_IDR1.SEL2 on the
+  // Secure queue) the VMID of CMD_TLBI_NH_* is RES0; non-zero may use an UNKNOWN VMID or invalidate nothing.
+  if (
+    name.startsWith('CMD_TLBI_NH_') &&
+    vmid !== undefined &&
+    vmid !== 0n &&
+    ids &&
+    !(secureQueue ? caps.secureEl2(ids) : caps.s2p(ids))
+  ) {
     out.push(
       warn(
         'vmid-no-s2',
-        `VMID is ${hexOf(vmid)} but stage 2 is not implemented, so VMID is RES0: the SMMU may invalidate for an UNKNOWN VMID or not at all`,
+        `VMID is ${hexOf(vmid)} but ${secureQueue ? 'Secure stage 2 (SMMU_S_IDR1.SEL2)' : 'stage 2'} is not implemented, so VMID is RES0: the SMMU may invalidate for an UNKNOWN VMID or not at all`,
         '4.4.2',
         'VMID',
       ),

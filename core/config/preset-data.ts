@@ -329,7 +329,7 @@ export const SMMUV3_3_SECURE_ATS: JsonObject = {
     'config.not-modelled-e0pd':
       'E0PD is mandatory from SMMUv3.3 and the model does not apply it: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
     'config.not-modelled-secure':
-      'the Secure programming interface is what this preset is for: its SMMU_S_* registers are modelled (and RAZ/WI to Non-secure accesses); Secure streams, the Secure Command queue and the Secure Event queue are not yet',
+      'the Secure programming interface is what this preset is for: its SMMU_S_* registers and the Secure Command queue are modelled (the registers RAZ/WI to Non-secure accesses); Secure streams and the Secure Event queue are not yet',
   },
 };
 

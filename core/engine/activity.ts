@@ -26,10 +26,20 @@ export type ActivityKind =
   /** Anything else worth showing (invalidations, queue state changes). */
   | 'note';
 
-/** The SMMU's interrupt sources (§3.18.2; the Non-secure ones this model has). */
-export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC';
+/**
+ * The SMMU's interrupt sources this model has (§3.18.2): the Non-secure ones, and of the Secure
+ * ones the Secure GERROR and the Secure Command queue's CMD_SYNC.
+ */
+export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC' | 'S_GERROR' | 'S_CMD_SYNC';
 
-export const INTERRUPT_SOURCES: readonly InterruptSource[] = ['EVENTQ', 'PRIQ', 'GERROR', 'CMD_SYNC'];
+export const INTERRUPT_SOURCES: readonly InterruptSource[] = [
+  'EVENTQ',
+  'PRIQ',
+  'GERROR',
+  'CMD_SYNC',
+  'S_GERROR',
+  'S_CMD_SYNC',
+];
 
 /**
  * One interrupt the SMMU signalled (§3.18): a pulse on the source's wired output, or an MSI, a

@@ -6,11 +6,13 @@
 import { CERROR, formatCommand, decodeCommand } from '../commands/codec';
 import { COMMANDS, findCommand, type CommandDef, type CommandName } from '../commands/table';
 import { bits } from '../layout/access';
+import type { SecurityState } from '../model/access';
 import type { LayoutField } from '../layout/types';
 import * as caps from '../structures/capabilities';
 import { hex } from '../registers/codec';
 import { cdKey, sidOfCdKey } from './config-cache';
 import type { EngineContext } from './context';
+import { F } from './registers';
 import { prefetchConfig } from './transaction';
 import type { TlbEntry } from './tlb';
 import { counted } from '../text/plural';
@@ -101,6 +103,8 @@ interface Run {
   readonly engine: EngineContext;
   readonly def: CommandDef;
   readonly w: Uint32Array;
+  /** The command came from the Secure Command queue (§3.10.2). */
+  readonly secure: boolean;
   /** Record the command with the effect it had (only while recording). */
   logged(effect: string): void;
   /**
@@ -188,7 +192,44 @@ const resume: Executor = ({ engine, def, w, logged }) => {
   return CERROR.NONE;
 };
 
-const EL3 = done('no EL3 translations are cached by the Non-secure programming interface');
+/**
+ * Commands from the Secure Command queue that act on Secure state (§4.1.6, §4.3, §4.4): the
+ * stage 1 NH commands, which there invalidate Secure stage 1 entries (§4.4.2 table), the commands
+ * only the Secure queue takes (EL3, S-EL2, Secure stage 2, SNH_ALL), and every command whose SSec
+ * is 1 (a Secure StreamID). The other commands act on Non-secure state from either queue (§4.4.2.7–
+ * §4.4.2.10, §4.4.3.1, §4.4.3.2, §4.4.4.1: "the same effect whether issued from the Secure or
+ * Non-secure command queues"; §4.5.1, §4.5.2: the StreamID of ATC_INV and PRI_RESP is Non-secure).
+ */
+const SECURE_REGIME = new Set<CommandName>([
+  'CMD_TLBI_NH_ALL',
+  'CMD_TLBI_NH_ASID',
+  'CMD_TLBI_NH_VA',
+  'CMD_TLBI_NH_VAA',
+]);
+
+function actsOnSecureState(def: CommandDef, w: Uint32Array): boolean {
+  return def.secureOnly === true || SECURE_REGIME.has(def.name) || (has(def, 'SSec') && v(def, w, 'SSec') === 1);
+}
+
+/**
+ * What a command acting on Secure state does in the model: the model walks no Secure Stream table
+ * and translates no Secure stream (docs/engine.md "Secure state"), so it caches no Secure STE, CD
+ * or TLB entry and parks no Secure stalled transaction. Such a command completes and finds
+ * nothing; it never touches a Non-secure entry (§4.3: Arm strongly recommends that invalidations
+ * affect only the Security state they name; the model invalidates exactly that).
+ */
+function secureStateEffect(def: CommandDef): string {
+  switch (def.group) {
+    case 'prefetch':
+      return 'a Secure StreamID (SSec = 1): the model caches no Secure configuration, so nothing is prefetched (§4.2 allows a prefetch to do nothing)';
+    case 'cfgi':
+      return 'Secure configuration (SSec = 1): 0 cached structures invalidated (the model caches no Secure STE or CD)';
+    case 'fault':
+      return 'a Secure StreamID (SSec = 1): the model has no stalled Secure transaction, so the command has no effect';
+    default:
+      return 'Secure TLB entries: 0 invalidated (the model caches no Secure translation); Non-secure entries are not affected';
+  }
+}
 
 /**
  * How each command of the table executes: a record over every `CommandName`, so a command added
@@ -240,8 +281,17 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   },
   CMD_TLBI_NH_VA: tlbiNhVa(true),
   CMD_TLBI_NH_VAA: tlbiNhVa(false),
-  CMD_TLBI_EL3_ALL: EL3,
-  CMD_TLBI_EL3_VA: EL3,
+  // Secure-only commands (ILLEGAL on the Non-secure queue, §4.4.2.5–§4.4.4.2) reach executeCommand
+  // only from the Secure queue, where actsOnSecureState answers for them before this table.
+  CMD_TLBI_EL3_ALL: done('no EL3 translations are cached'),
+  CMD_TLBI_EL3_VA: done('no EL3 translations are cached'),
+  CMD_TLBI_S_EL2_ALL: done('no S-EL2 translations are cached'),
+  CMD_TLBI_S_EL2_ASID: done('no S-EL2 translations are cached'),
+  CMD_TLBI_S_EL2_VA: done('no S-EL2 translations are cached'),
+  CMD_TLBI_S_EL2_VAA: done('no S-EL2 translations are cached'),
+  CMD_TLBI_S_S12_VMALL: done('no Secure translations are cached'),
+  CMD_TLBI_S_S2_IPA: done('no Secure translations are cached'),
+  CMD_TLBI_SNH_ALL: done('no Secure translations are cached'),
   CMD_TLBI_EL2_ALL: ({ tlbi }) => {
     tlbi((e) => e.regime === 'EL2' || e.regime === 'EL2_E2H');
     return CERROR.NONE;
@@ -271,15 +321,17 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
     tlbi((e) => e.regime === 'NH');
     return CERROR.NONE;
   },
-  CMD_ATC_INV: ({ engine, def, w, logged }) => {
+  CMD_ATC_INV: ({ engine, def, w, secure, logged }) => {
     const sid = v(def, w, 'StreamID');
-    // §4.5.1: IGNORED while SMMUEN is 0 (the Non-secure command queue's Security state).
-    if (!engine.smmuEnabled()) {
-      logged('IGNORED: SMMUEN is 0, so no ATS Invalidation Request is sent (§4.5.1)');
+    // §4.5.1: IGNORED while SMMUEN is 0 for the Security state of the queue it was issued on
+    // (SMMU_CR0.SMMUEN, or SMMU_S_CR0.SMMUEN on the Secure queue); the StreamID is Non-secure.
+    if (secure ? engine.fieldNum(F.S_SMMUEN) === 0 : !engine.smmuEnabled()) {
+      logged(`IGNORED: SMMU_${secure ? 'S_' : ''}CR0.SMMUEN is 0, so no ATS Invalidation Request is sent (§4.5.1)`);
       return CERROR.NONE;
     }
     if (engine.atcTimeouts.has(sid)) {
-      engine.atcInvFailed = true;
+      if (secure) engine.secureAtcInvFailed = true;
+      else engine.atcInvFailed = true;
       logged('the ATS invalidation will time out');
       return CERROR.NONE;
     }
@@ -298,7 +350,7 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   CMD_PRI_RESP: done('page request group response sent to the endpoint'),
   CMD_RESUME: resume,
   CMD_STALL_TERM: resume,
-  CMD_SYNC: ({ engine, def, w, logged }) => sync(engine, def, w, logged),
+  CMD_SYNC: ({ engine, def, w, secure, logged }) => sync(engine, def, w, secure, logged),
   // Until this change it fell through to a default case that completed with no effect and no word.
   CMD_DPTI_ALL: {
     notModelled:
@@ -325,9 +377,12 @@ export function executeCommand(
   w: Uint32Array,
   index: number,
   address: number,
-  /** The queue's name in the log: `CMDQ`, or `ECMDQ<n>` (§3.5.6). */
+  /** The queue's name in the log: `CMDQ`, `ECMDQ<n>` (§3.5.6) or `S_CMDQ`. */
   queue = 'CMDQ',
+  /** The queue's Security state (§3.10.2): the Secure Command queue's commands act for Secure software. */
+  security: SecurityState = 'non-secure',
 ): number {
+  const secure = security === 'secure';
   // The commands a driver issues in bulk, without building closures or text when not recording.
   if (!engine.recording) {
     if (def.opcode === 0x30) {
@@ -335,13 +390,19 @@ export function executeCommand(
       if (engine.tlb.walks.size !== 0) engine.tlb.walks.invalidate((e) => e.regime === 'NH');
       return CERROR.NONE;
     }
-    if (def.opcode === 0x46 && bits(w, SYNC_CS.msb, SYNC_CS.lsb) === 0 && !engine.atcInvFailed) return CERROR.NONE;
+    if (
+      def.opcode === 0x46 &&
+      bits(w, SYNC_CS.msb, SYNC_CS.lsb) === 0 &&
+      !(secure ? engine.secureAtcInvFailed : engine.atcInvFailed)
+    )
+      return CERROR.NONE;
     // Invalidations with nothing cached to invalidate have no effect to compute; one the model
     // does not carry out still goes on, to say so.
     if (def.group === 'cfgi' && engine.configCache.size === 0 && !NOT_MODELLED.has(def)) return CERROR.NONE;
     if (def.group === 'tlbi' && engine.tlb.empty && !NOT_MODELLED.has(def)) return CERROR.NONE;
   }
-  const describe = () => `${queue}[${index}] ${formatCommand(decodeCommand(w, engine.ids))}`;
+  const describe = () =>
+    `${queue}[${index}] ${formatCommand(decodeCommand(w, engine.ids, secure ? { queue: 'secure' } : {}))}`;
   // The types make every table command present; a definition from elsewhere is still not run in silence.
   const how: Executor | NotModelled | undefined = EXECUTION[def.name];
   if (typeof how !== 'function') {
@@ -368,6 +429,10 @@ export function executeCommand(
         words: [...w],
       });
   };
+  if (secure && actsOnSecureState(def, w)) {
+    logged(secureStateEffect(def));
+    return CERROR.NONE;
+  }
   const tlbi = (match: TlbiMatch) => {
     const n = engine.tlb.size === 0 ? 0 : engine.tlb.invalidate((e) => match(e, false));
     const leafOnly = has(def, 'Leaf') && v(def, w, 'Leaf') === 1;
@@ -376,19 +441,30 @@ export function executeCommand(
     const what = `${n} TLB entr${n === 1 ? 'y' : 'ies'}${m ? `, ${counted(m, 'walk cache entry', 'walk cache entries')}` : ''}`;
     logged(`${what} invalidated${leafOnly && engine.tlb.walks.size ? '; Leaf = 1 keeps the walk cache' : ''}`);
   };
-  return how({ engine, def, w, logged, tlbi });
+  return how({ engine, def, w, secure, logged, tlbi });
 }
 
 /**
- * CMD_SYNC (§4.7.3): completes prior commands; CERROR_ATC_INV_SYNC if an earlier ATC_INV timed
- * out (§3.9.1.4); then signals per CS: SIG_IRQ pulses the wired CMD_SYNC interrupt (this model
- * has wired outputs: "regardless of the value of MSIAddress") and, when MSIs are supported and
- * MSIAddress is non-zero, writes MSIData there; SIG_SEV sends an event when IDR0.SEV is 1. No
- * IRQ_CTRL enable gates it: CS selects it per command (§3.18.2).
+ * CMD_SYNC (§4.7.3): completes prior commands of its own queue; CERROR_ATC_INV_SYNC if an earlier
+ * ATC_INV of that queue timed out (§3.9.1.4); then signals per CS: SIG_IRQ pulses the queue's wired
+ * CMD_SYNC interrupt (this model has wired outputs: "regardless of the value of MSIAddress"; the
+ * Secure queue's is its own source, §3.18.2) and, when the queue's programming interface supports
+ * MSIs (SMMU_IDR0.MSI; SMMU_S_IDR0.MSI for the Secure queue: §6.3.52, and §6.3.67, where
+ * S_GERROR.MSI_CMDQ_ABT_ERR, a Secure CMD_SYNC MSI's abort, exists with it) and MSIAddress is non-zero,
+ * writes MSIData there, an abort of which sets (S_)GERROR.MSI_CMDQ_ABT_ERR of the queue's Security
+ * state; SIG_SEV sends an event when IDR0.SEV is 1. No IRQ_CTRL enable gates it: CS selects it per
+ * command (§3.18.2).
  */
-function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s: string) => void): number {
-  if (engine.atcInvFailed) {
-    engine.atcInvFailed = false;
+function sync(
+  engine: EngineContext,
+  def: CommandDef,
+  w: Uint32Array,
+  secure: boolean,
+  logged: (s: string) => void,
+): number {
+  if (secure ? engine.secureAtcInvFailed : engine.atcInvFailed) {
+    if (secure) engine.secureAtcInvFailed = false;
+    else engine.atcInvFailed = false;
     engine.log({
       kind: 'command-error',
       text: `CMD_SYNC could not complete an earlier CMD_ATC_INV (ATS invalidation timeout): CERROR_ATC_INV_SYNC`,
@@ -402,12 +478,15 @@ function sync(engine: EngineContext, def: CommandDef, w: Uint32Array, logged: (s
   if (cs === 1) {
     // "The check for zero applies to the entire specified field span", not the OAS (§4.7.3).
     const addr = v(def, w, 'MSIAddress');
-    const msi = caps.msi(engine.ids) && addr !== 0;
+    const msi = (secure ? caps.secureMsi(engine.ids) : caps.msi(engine.ids)) && addr !== 0;
+    const source = secure ? 'S_CMD_SYNC' : 'CMD_SYNC';
     logged(
-      msi ? 'complete; CMD_SYNC wired interrupt asserted and MSI sent' : 'complete; CMD_SYNC wired interrupt asserted',
+      msi
+        ? `complete; ${source} wired interrupt asserted and MSI sent`
+        : `complete; ${source} wired interrupt asserted`,
     );
-    engine.wiredInterrupt('CMD_SYNC');
-    if (msi) engine.msiWrite('CMD_SYNC', addr, v(def, w, 'MSIData'), 4);
+    engine.wiredInterrupt(source);
+    if (msi) engine.msiWrite(source, addr, v(def, w, 'MSIData'), 4, secure ? 'secure' : 'non-secure');
   } else if (cs === 2) {
     logged(
       caps.sev(engine.ids) ? 'complete; SEV sent to the PEs' : 'complete; SIG_SEV without IDR0.SEV behaves as SIG_NONE',

@@ -7,6 +7,7 @@
  */
 import { CERROR, decodeCommand, formatCommand } from '../commands/codec';
 import { commandByOpcode, COMMANDS, findCommand } from '../commands/table';
+import type { SecurityState } from '../model/access';
 import { hex, type IdView } from '../registers/codec';
 import type { EngineContext } from './context';
 import { compileFastChecks, type FastTable } from './command-fast';
@@ -57,6 +58,12 @@ export interface CommandSource {
   /** PROD.WR and CONS.RD (index and wrap flag). */
   readonly prod: number;
   readonly cons: number;
+  /**
+   * The queue's Security state (§3.10.2): the Secure Command queue validates commands as the
+   * Secure queue does (SSec, the Secure-only commands, §4.1.6) and executes them for the Secure
+   * programming interface. Default: Non-secure.
+   */
+  readonly security?: SecurityState;
 }
 
 /** Where consumption stopped: the new CONS.RD, the commands consumed, and the CERROR (0: none). */
@@ -104,8 +111,9 @@ export function cerrorName(error: number): string {
 }
 
 /**
- * The consumer of one command queue (§3.5, §4, §7.1), shared by the main queue and the ECMDQs
- * (§3.5.6.1: "the rules for consumption of commands other than CMD_SYNC are the same"): reads
+ * The consumer of one command queue (§3.5, §4, §7.1), shared by the main queue, the ECMDQs
+ * (§3.5.6.1: "the rules for consumption of commands other than CMD_SYNC are the same") and the
+ * Secure Command queue (§3.10.2: the two interfaces work as two logical SMMUs): reads
  * the entries from CONS towards PROD, validates and executes them, and stops at the first error
  * with CONS on the failed command. The caller stores CONS and reports the error its way.
  */
@@ -114,6 +122,9 @@ export function consumeFrom(engine: EngineContext, q: CommandSource, limit: numb
   const prod = q.prod;
   let cons = q.cons;
   const checks = fastFor(engine);
+  // The fast checks are compiled for the Non-secure queue: the Secure queue's commands all take
+  // the table-driven codec, told which queue they are on.
+  const secure = q.security === 'secure';
   const w = new Uint32Array(4);
   const mem = engine.memory;
   let n = 0;
@@ -156,7 +167,7 @@ export function consumeFrom(engine: EngineContext, q: CommandSource, limit: numb
     }
     const i = baseWord + ((entry & 255) << 2);
     const opcode = (page[i] as number) & 0xff;
-    const fast = checks.acceptsAt(page, i);
+    const fast = !secure && checks.acceptsAt(page, i);
     // Without recording, commands that have nothing to act on finish here (see executeCommand).
     const kind = NO_EFFECT_KIND[opcode] as number;
     if (
@@ -179,7 +190,7 @@ export function consumeFrom(engine: EngineContext, q: CommandSource, limit: numb
     w[3] = page[i + 3] as number;
     if (!fast) {
       // Slow path: the table-driven codec decides, and explains.
-      const d = decodeCommand(w, engine.ids);
+      const d = decodeCommand(w, engine.ids, secure ? { queue: 'secure' } : {});
       const ill = d.problems.filter((p) => p.ill);
       if (ill.length) {
         error = CERROR.ILL;
@@ -207,7 +218,7 @@ export function consumeFrom(engine: EngineContext, q: CommandSource, limit: numb
       }
     }
     const def = commandByOpcode(opcode);
-    const r = def ? executeCommand(engine, def, w, entry, addr, q.label) : CERROR.ILL;
+    const r = def ? executeCommand(engine, def, w, entry, addr, q.label, q.security) : CERROR.ILL;
     if (r !== CERROR.NONE) {
       error = r;
       break;

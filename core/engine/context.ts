@@ -7,6 +7,7 @@
 import type { CommandDef } from '../commands/table';
 import type { EventName } from '../events/table';
 import type { Atc, AtsMode } from './atc';
+import type { SecurityState } from '../model/access';
 import type { GuestMemory } from '../model/memory';
 import type { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
@@ -71,6 +72,8 @@ export interface EngineContext {
   /** StreamIDs whose ATC invalidations time out (CERROR_ATC_INV_SYNC, §3.9.1.4). */
   readonly atcTimeouts: Set<number>;
   atcInvFailed: boolean;
+  /** The same for the Secure Command queue's own CMD_SYNC (§4.7.3: a CMD_SYNC completes its own queue's commands). */
+  secureAtcInvFailed: boolean;
   /** While set (prefetches, stale-entry probes): no event records, no stalls, no descriptor updates. */
   suppressEvents: boolean;
   /** The endpoints' Address Translation Caches (ats.ts, §3.9.1). */
@@ -85,12 +88,21 @@ export interface EngineContext {
   field(f: FieldRef): bigint;
   fieldNum(f: FieldRef): number;
   smmuEnabled(): boolean;
-  gerrorActive(bit: number): boolean;
+  /** GERROR[bit] != GERRORN[bit], or S_GERROR's and S_GERRORN's for `secure` (§6.3.19, §6.3.67). */
+  gerrorActive(bit: number, security?: SecurityState): boolean;
   cmdqRunnable(): boolean;
   geometry(q: QueueKind): QueueGeometry;
   log(a: Omit<Activity, 'seq'>): void;
-  raiseGlobalError(bit: number, name: string, why: string, section: string): void;
-  signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void;
+  /** Activate a global error in GERROR, or in S_GERROR for `secure` (§7.5). */
+  raiseGlobalError(bit: number, name: string, why: string, section: string, security?: SecurityState): void;
+  signal(
+    source: InterruptSource,
+    cfg0: RegisterDef,
+    cfg1: RegisterDef,
+    abortBit: number,
+    security?: SecurityState,
+  ): void;
   wiredInterrupt(source: InterruptSource): void;
-  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number): void;
+  /** An MSI of a source of `security`'s programming interface; an abort sets its (S_)GERROR bit. */
+  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number, security?: SecurityState): void;
 }

@@ -20,6 +20,8 @@ import type { Activity, InterruptSource } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
 import { consumeEcmdq } from './ecmdq';
+import { consumeSecureCommands, secureCmdqRunnable } from './secure-cmdq';
+import type { SecurityState } from '../model/access';
 import { ECMDQ_PROD, type ArrayRegisterDef } from '../registers/ecmdq';
 import { currentStreamTable } from './stream-table';
 import { queueLayout } from '../structures/bases';
@@ -54,10 +56,25 @@ export interface EngineOptions {
   readonly autoConsume?: boolean;
   /** Compare cached STEs/CDs/translations with memory on every use and report stale ones (default on). */
   readonly checkStale?: boolean;
+  /**
+   * Consume the Secure Command queue at its doorbell (default). The debugger steps the Non-secure
+   * queue only and leaves this on; a trace replay without guest memory, which cannot know the
+   * commands, turns it off as it turns `autoConsume` off.
+   */
+  readonly consumeSecureQueue?: boolean;
 }
 
 const GERROR_WORD = registerIndex(R.GERROR) * 2;
 const GERRORN_WORD = registerIndex(R.GERRORN) * 2;
+const S_GERROR_WORD = registerIndex(R.S_GERROR) * 2;
+const S_GERRORN_WORD = registerIndex(R.S_GERRORN) * 2;
+/** The GERROR bits of the MSI aborts (§6.3.19, §6.3.67: the same bits in S_GERROR). */
+const MSI_ABORT_NAMES: Readonly<Record<number, string>> = {
+  4: 'MSI_CMDQ_ABT_ERR',
+  5: 'MSI_EVENTQ_ABT_ERR',
+  6: 'MSI_PRIQ_ABT_ERR',
+  7: 'MSI_GERROR_ABT_ERR',
+};
 
 export class Engine implements EngineContext {
   readonly smmu: Smmu;
@@ -72,6 +89,8 @@ export class Engine implements EngineContext {
   readonly activity: Activity[] = [];
   recording = true;
   autoConsume: boolean;
+  /** See EngineOptions.consumeSecureQueue. */
+  consumeSecureQueue: boolean;
   checkStale: boolean;
   /** Output address size in bits (IDR5.OAS, §3.4). */
   oas: number;
@@ -82,6 +101,8 @@ export class Engine implements EngineContext {
   readonly atcTimeouts = new Set<number>();
   /** An ATC_INV since the last CMD_SYNC failed. */
   atcInvFailed = false;
+  /** The same on the Secure Command queue (§4.5.1: ATC_INV there is for Non-secure streams). */
+  secureAtcInvFailed = false;
   /** While set (prefetches, stale-entry probes): no event records, no stalls, no descriptor updates. */
   suppressEvents = false;
   /** Set while an ATOS lookup runs (atos.ts, §9). */
@@ -105,6 +126,7 @@ export class Engine implements EngineContext {
     this.ids = this.smmu.ids;
     this.memory = memory;
     this.autoConsume = options.autoConsume ?? true;
+    this.consumeSecureQueue = options.consumeSecureQueue ?? true;
     this.checkStale = options.checkStale ?? true;
     this.oas = caps.oasBits(this.ids);
     this.s1p = caps.s1p(this.ids);
@@ -140,6 +162,7 @@ export class Engine implements EngineContext {
     this.stalled.clear();
     this.nextStag = 0;
     this.atcInvFailed = false;
+    this.secureAtcInvFailed = false;
     this.suppressEvents = false;
     this.ats = undefined;
     this.atosRun = undefined;
@@ -265,9 +288,24 @@ export class Engine implements EngineContext {
         case 'S_INIT':
           if ((this.smmu.value(R.S_INIT) & 1n) === 1n) this.invalidateAll(findings);
           break;
-        // The Secure programming interface's registers are stored by the model (with their ACKs and
-        // the S_GBPA handshake); the model has no Secure Command or Event queue and no Secure
-        // Stream table walk yet (docs/engine.md "Secure state"), so writes have no further effect.
+        // The Secure Command queue (§3.10.2, §6.3.75): a PROD write, S_CR0.CMDQEN's enable and the
+        // acknowledgement of S_GERROR.CMDQ_ERR start consumption, as for the Non-secure queue. The
+        // debugger's command stepping (`autoConsume` off) is for the Non-secure queue: the Secure
+        // one is consumed at once there too, as an ECMDQ is (unless consumeSecureQueue is off).
+        case 'S_CMDQ_PROD':
+          if (this.consumeSecureQueue) consumeSecureCommands(this);
+          break;
+        case 'S_CR0':
+          if (this.consumeSecureQueue && secureCmdqRunnable(this)) consumeSecureCommands(this);
+          break;
+        case 'S_GERRORN': {
+          const wasActive = ((this.smmu.value(R.S_GERROR) ^ before) & 1n) === 1n;
+          if (wasActive && this.consumeSecureQueue && secureCmdqRunnable(this)) consumeSecureCommands(this);
+          break;
+        }
+        // The other Secure registers are stored by the model (with their ACKs and the S_GBPA
+        // handshake); the model has no Secure Event queue and no Secure Stream table walk yet
+        // (docs/engine.md "Secure state"), so writes have no further effect.
         case 'S_IDR0':
         case 'S_IDR1':
         case 'S_IDR2':
@@ -276,12 +314,10 @@ export class Engine implements EngineContext {
         case 'S_CR0ACK':
         case 'S_IRQ_CTRLACK':
         case 'S_GERROR':
-        case 'S_CR0':
         case 'S_CR1':
         case 'S_CR2':
         case 'S_GBPA':
         case 'S_IRQ_CTRL':
-        case 'S_GERRORN':
         case 'S_GERROR_IRQ_CFG0':
         case 'S_GERROR_IRQ_CFG1':
         case 'S_GERROR_IRQ_CFG2':
@@ -291,7 +327,6 @@ export class Engine implements EngineContext {
         case 'S_STRTAB_BASE':
         case 'S_STRTAB_BASE_CFG':
         case 'S_CMDQ_BASE':
-        case 'S_CMDQ_PROD':
         case 'S_CMDQ_CONS':
         case 'S_EVENTQ_BASE':
         case 'S_EVENTQ_PROD':
@@ -494,10 +529,11 @@ export class Engine implements EngineContext {
     return this.fieldNum(F.SMMUEN) === 1;
   }
 
-  /** True when GERROR.<name> != GERRORN.<name> (§6.3.19). */
-  gerrorActive(bit: number): boolean {
+  /** True when GERROR.<name> != GERRORN.<name> (§6.3.19), or S_GERROR's and S_GERRORN's (§6.3.67). */
+  gerrorActive(bit: number, security: SecurityState = 'non-secure'): boolean {
     const w = this.smmu.words;
-    return ((((w[GERROR_WORD] as number) ^ (w[GERRORN_WORD] as number)) >>> bit) & 1) === 1;
+    const [g, n] = security === 'secure' ? [S_GERROR_WORD, S_GERRORN_WORD] : [GERROR_WORD, GERRORN_WORD];
+    return ((((w[g] as number) ^ (w[n] as number)) >>> bit) & 1) === 1;
   }
 
   cmdqRunnable(): boolean {
@@ -548,18 +584,33 @@ export class Engine implements EngineContext {
     }
   }
 
-  /** Activate a global error by toggling its GERROR bit, if not already active (§7.5). */
-  raiseGlobalError(bit: number, name: string, why: string, section: string): void {
-    if (this.gerrorActive(bit)) return;
-    this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << BigInt(bit)));
+  /**
+   * Activate a global error by toggling its GERROR bit, if not already active (§7.5); for
+   * `secure`, its S_GERROR bit, with the Secure GERROR interrupt S_IRQ_CTRL enables (§6.3.67).
+   */
+  raiseGlobalError(bit: number, name: string, why: string, section: string, security?: SecurityState): void {
+    const secure = security === 'secure';
+    if (this.gerrorActive(bit, security)) return;
+    this.toggleGerror(bit, security);
+    const reg = secure ? 'S_GERROR' : 'GERROR';
     this.log({
       kind: 'gerror',
-      text: `GERROR.${name} activated: ${why}`,
+      text: `${reg}.${name} activated: ${why}`,
       section,
       severity: bit === 0 ? 'error' : 'warning',
-      code: `gerror.${name.toLowerCase()}`,
+      code: `${reg.toLowerCase()}.${name.toLowerCase()}`,
     });
-    if (this.field(F.GERROR_IRQEN) === 1n) this.signal('GERROR', R.GERROR_IRQ_CFG0, R.GERROR_IRQ_CFG1, 7);
+    if (secure) {
+      if (this.field(F.S_GERROR_IRQEN) === 1n)
+        this.signal('S_GERROR', R.S_GERROR_IRQ_CFG0, R.S_GERROR_IRQ_CFG1, 7, 'secure');
+    } else if (this.field(F.GERROR_IRQEN) === 1n) this.signal('GERROR', R.GERROR_IRQ_CFG0, R.GERROR_IRQ_CFG1, 7);
+  }
+
+  /** Toggle GERROR[bit] (S_GERROR[bit] for `secure`): the error becomes active (§7.5). */
+  private toggleGerror(bit: number, security?: SecurityState): void {
+    const secure = security === 'secure';
+    const reg = secure ? R.S_GERROR : R.GERROR;
+    this.smmu.setOwned(secure ? 'S_GERROR' : 'GERROR', this.smmu.value(reg) ^ (1n << BigInt(bit)));
   }
 
   /**
@@ -570,11 +621,19 @@ export class Engine implements EngineContext {
    * does "regardless of the value of MSIAddress", §4.7.3). An aborted MSI write sets the matching
    * GERROR.MSI_*_ABT_ERR.
    */
-  signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void {
+  signal(
+    source: InterruptSource,
+    cfg0: RegisterDef,
+    cfg1: RegisterDef,
+    abortBit: number,
+    security?: SecurityState,
+  ): void {
     this.wiredInterrupt(source);
     const addr = Number(this.smmu.value(cfg0) & 0x00ff_ffff_ffff_fffcn);
-    if (caps.msi(this.ids) && addr !== 0)
-      this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit);
+    // Secure sources send MSIs with SMMU_S_IDR0.MSI (§6.3.52).
+    const msi = security === 'secure' ? caps.secureMsi(this.ids) : caps.msi(this.ids);
+    if (msi && addr !== 0)
+      this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit, security);
   }
 
   /** A pulse on the wired interrupt output of `source` (§3.18.2: edge-triggered, no pending state). */
@@ -591,9 +650,11 @@ export class Engine implements EngineContext {
    * An MSI: a 32-bit write of `data` to `addr` (§3.18), truncated to the OAS (§3.4.3). An external
    * abort on it activates GERROR bit `abortBit` (MSI_CMDQ/EVENTQ/PRIQ/GERROR_ABT_ERR, §6.3.19).
    */
-  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number): void {
+  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number, security?: SecurityState): void {
     const a = addr % 2 ** this.oas;
-    const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source} MSI`;
+    // §3.18: MSIs of Secure sources are Secure accesses to the Secure PA space; the model has one
+    // guest memory, so the text says which space the write targets.
+    const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source === 'S_CMD_SYNC' ? 'Secure CMD_SYNC completion' : source} MSI${security === 'secure' ? ' (Secure PA space)' : ''}`;
     if (this.memory.isAbort(a, 4)) {
       this.log({
         kind: 'interrupt',
@@ -604,21 +665,16 @@ export class Engine implements EngineContext {
         code: 'msi.abort',
         interrupt: { source, how: 'msi', address: BigInt(a), data, aborted: true },
       });
-      const names: Record<number, string> = {
-        4: 'MSI_CMDQ_ABT_ERR',
-        5: 'MSI_EVENTQ_ABT_ERR',
-        6: 'MSI_PRIQ_ABT_ERR',
-        7: 'MSI_GERROR_ABT_ERR',
-      };
       // A GERROR MSI abort does not raise another GERROR interrupt (it would loop, §7.5).
       if (abortBit === 7) {
-        if (!this.gerrorActive(7)) this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << 7n));
+        if (!this.gerrorActive(7, security)) this.toggleGerror(7, security);
       } else
         this.raiseGlobalError(
           abortBit,
-          names[abortBit] ?? 'MSI_ABT_ERR',
+          MSI_ABORT_NAMES[abortBit] ?? 'MSI_ABT_ERR',
           `${what} to ${hex(BigInt(a), 64)} was aborted`,
           '7.5',
+          security,
         );
       return;
     }

@@ -21,7 +21,7 @@ import {
   type IdView,
 } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, REGISTERS, widthMask } from '../registers/table';
-import type { AnyQueueName, FieldDef, GuardRef, RegisterDef, RegisterName } from '../registers/types';
+import type { AnyQueueName, FeatureRef, FieldDef, GuardRef, RegisterDef, RegisterName } from '../registers/types';
 import { queueLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding, SecurityState } from './access';
@@ -639,7 +639,7 @@ export class Smmu {
         break;
       case 'streamTableConfig':
         this.setNoted(changes, reg, next);
-        this.checkStreamTableConfig(reg, next, findings);
+        this.checkStreamTableConfig(reg, b.sidSize, next, findings);
         break;
       case 'clearOnly':
         this.writeClearOnly(reg, b.field, old, next, accessMask, findings, changes);
@@ -865,11 +865,12 @@ export class Smmu {
     return stored;
   }
 
-  private checkStreamTableConfig(reg: RegisterDef, value: bigint, findings: Finding[]): void {
+  /** LOG2SIZE against `cap` (SMMU_IDR1.SIDSIZE, or SMMU_S_IDR1.S_SIDSIZE, §6.3.25, §6.3.73), and SPLIT. */
+  private checkStreamTableConfig(reg: RegisterDef, cap: FeatureRef, value: bigint, findings: Finding[]): void {
     const log2 = findField(reg, 'LOG2SIZE');
     const split = findField(reg, 'SPLIT');
     const fmt = findField(reg, 'FMT');
-    const sidSize = caps.sidSize(this.ids);
+    const sidSize = this.ids.idField(cap.register, cap.field) ?? 32;
     if (log2 && Number(extractField(value, log2)) > sidSize) {
       findings.push({
         severity: 'info',
@@ -877,7 +878,7 @@ export class Smmu {
         section: reg.section,
         register: reg.name,
         field: 'LOG2SIZE',
-        message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_IDR1.SIDSIZE = ${sidSize}: the SMMU uses ${sidSize}`,
+        message: `LOG2SIZE ${extractField(value, log2)} exceeds SMMU_${cap.register}.${cap.field} = ${sidSize}: the SMMU uses ${sidSize}`,
       });
     }
     if (split && fmt && extractField(value, fmt) === 1n) {

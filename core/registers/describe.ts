@@ -53,7 +53,7 @@ export function behaviourText(b: Behaviour): string {
     case 'queueIndex':
       return `${b.queue} ${b.role} index: bits [QS-1:0] index, bit [QS] wrap flag (QS = LOG2SIZE); written by ${b.producer === 'software' ? 'software' : 'the SMMU'}.`;
     case 'streamTableConfig':
-      return 'Stream table format, SPLIT and LOG2SIZE (capped at SMMU_IDR1.SIDSIZE for use).';
+      return `Stream table format, SPLIT and LOG2SIZE (capped at SMMU_${b.sidSize.register}.${b.sidSize.field} for use).`;
     case 'clearOnly':
       return `Written by the SMMU; a write is ignored unless it clears ${b.field}, which clears the whole register.`;
   }

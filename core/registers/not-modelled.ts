@@ -158,9 +158,10 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'secure',
     field: { register: 'S_IDR1', field: 'SECURE_IMPL' },
     section: '3.10.2',
-    // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts).
+    // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts), and the Secure
+    // Command queue (core/engine/secure-cmdq.ts).
     registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
-    what: 'Secure streams are not modelled: the SMMU_S_* registers are (§6.3.52–§6.3.82: acknowledgements, guards, the S_GBPA handshake, S_INIT.INV_ALL, RAZ/WI to Non-secure accesses), but a write to SMMU_S_CMDQ_PROD consumes no command, nothing is written to the Secure Event queue, and every transaction has SEC_SID 0 (a Non-secure stream), so the Secure Stream table is never read',
+    what: 'Secure streams are not modelled: the SMMU_S_* registers are (§6.3.52–§6.3.82: acknowledgements, guards, the S_GBPA handshake, S_INIT.INV_ALL, RAZ/WI to Non-secure accesses), and so is the Secure Command queue (§3.10.2: its commands that act on Secure state find nothing cached), but nothing is written to the Secure Event queue, and every transaction has SEC_SID 0 (a Non-secure stream), so the Secure Stream table is never read',
   },
   {
     id: 'rel',

@@ -647,7 +647,11 @@ export const S_STRTAB_BASE_CFG = {
       openValues: true,
     },
   ],
-  behaviour: { kind: 'store' },
+  // LOG2SIZE is capped at SMMU_S_IDR1.S_SIDSIZE as STRTAB_BASE_CFG's at SMMU_IDR1.SIDSIZE: S_SIDSIZE
+  // "determines ... the maximum size of the Secure Stream table" (§6.3.53) and the base alignment
+  // "is not limited by S_SIDSIZE" (§6.3.72). §6.3.73's own text names SMMU_IDR1.SIDSIZE, as the
+  // Non-secure page it repeats does; the model follows §6.3.53.
+  behaviour: { kind: 'streamTableConfig', sidSize: { register: 'S_IDR1', field: 'S_SIDSIZE' } },
 } satisfies RegisterDef;
 
 /** S_CMDQ_BASE, S_EVENTQ_BASE (§6.3.74, §6.3.77): as SMMU_CMDQ_BASE/EVENTQ_BASE, capped by SMMU_IDR1. */

@@ -81,5 +81,5 @@ export const STRTAB_BASE_CFG = {
       openValues: true,
     },
   ],
-  behaviour: { kind: 'streamTableConfig' },
+  behaviour: { kind: 'streamTableConfig', sidSize: { register: 'IDR1', field: 'SIDSIZE' } },
 } satisfies RegisterDef;

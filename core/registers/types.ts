@@ -125,8 +125,11 @@ export type Behaviour =
       readonly role: 'PROD' | 'CONS';
       readonly producer: 'software' | 'smmu';
     }
-  /** STRTAB_BASE_CFG: LOG2SIZE capped at IDR1.SIDSIZE for use (§6.3.25). */
-  | { readonly kind: 'streamTableConfig' }
+  /**
+   * (S_)STRTAB_BASE_CFG: LOG2SIZE capped for use at `sidSize`, IDR1.SIDSIZE (§6.3.25) or
+   * S_IDR1.S_SIDSIZE (§6.3.73).
+   */
+  | { readonly kind: 'streamTableConfig'; readonly sidSize: FeatureRef }
   /**
    * A fault record software can only clear (DPT_CFG_FAR, §6.3.48): a write is IGNORED unless it
    * clears `field`, and a write that clears it clears the whole register.

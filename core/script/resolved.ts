@@ -65,6 +65,8 @@ export interface RegisterAccess {
   readonly valueRange?: Range;
   /** `secure` / `ns`: the access's Security state (§3.10.2); without it, the register's own. */
   readonly security?: SecurityState;
+  /** Where the `secure` / `ns` word is (hovers). */
+  readonly securityRange?: Range;
 }
 
 /** An expectation on whether an access takes an external abort, and where it is written. */

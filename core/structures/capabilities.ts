@@ -156,3 +156,18 @@ export const archMinorRev = (ids: IdView): number => num(ids, 'AIDR', 'ArchMinor
 export function isV30(ids: IdView): boolean {
   return (ids.idField('AIDR', 'ArchMajorRev') ?? 0) === 0 && (ids.idField('AIDR', 'ArchMinorRev') ?? 1) === 0;
 }
+
+// The Secure ID registers (§6.3.52–§6.3.56), read as 0 without Secure state.
+
+/** S_IDR1.SECURE_IMPL (§6.3.53): the Secure programming interface exists. */
+export const secureImpl = (ids: IdView): boolean => flag(ids, 'S_IDR1', 'SECURE_IMPL');
+/** S_IDR0.STALL_MODEL (§6.3.52): the Stall model of the Secure programming interface, as IDR0.STALL_MODEL. */
+export const secureStallModel = (ids: IdView): number | undefined => ids.idField('S_IDR0', 'STALL_MODEL');
+/** S_IDR0.MSI (§6.3.52): Secure MSIs (Secure GERROR, Secure Event queue, Secure CMD_SYNC). */
+export const secureMsi = (ids: IdView): boolean => flag(ids, 'S_IDR0', 'MSI');
+/** S_IDR1.SEL2 (§6.3.53): Secure EL2 and Secure stage 2. */
+export const secureEl2 = (ids: IdView): boolean => flag(ids, 'S_IDR1', 'SEL2');
+/** S_IDR1.S_SIDSIZE (§6.3.53): Secure StreamID bits, encoded as IDR1.SIDSIZE. */
+export const secureSidSize = (ids: IdView): number => num(ids, 'S_IDR1', 'S_SIDSIZE');
+/** S_IDR3.SAMS (§6.3.55): 1 makes CMD_ATC_INV and CMD_PRI_RESP ILLEGAL on the Secure Command queue. */
+export const secureAtsMaintenance = (ids: IdView): number => num(ids, 'S_IDR3', 'SAMS');

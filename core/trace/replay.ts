@@ -184,7 +184,11 @@ export class Replayer {
     this.predictCommands = hasMemory;
     // Without guest memory the model cannot know the commands: it does not consume them and
     // takes the SMMU-owned indices from the trace (after checking they are possible).
-    this.engine = new Engine(this.config, { autoConsume: hasMemory, checkStale: false });
+    this.engine = new Engine(this.config, {
+      autoConsume: hasMemory,
+      consumeSecureQueue: hasMemory,
+      checkStale: false,
+    });
     // With memory the model's consumed commands are kept, to compare with the trace's C records.
     this.engine.recording = hasMemory;
     this.engine.smmu.recording = false;

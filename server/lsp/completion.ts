@@ -31,7 +31,7 @@ import {
   type EngineDef,
   type StatementDef,
 } from '../../core/script/statements';
-import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
+import { ACCESS_KEYWORDS, ACCESS_SECURITY_DOCS } from '../../core/script/statements/access';
 import { layoutFieldOf, namedArg } from '../../core/script/statements/args';
 import { namedArgMarkdown, statementMarkdown } from '../../core/script/statements/describe';
 import type { ExpectationArg, PositionalArg } from '../../core/script/statements/types';
@@ -71,6 +71,14 @@ const ABORT_ITEM: CompletionItem = {
     "`== abort`: the access must take an external abort; `!= abort`: it must not. Whether an illegal access aborts is the configuration's choice (`choices.illegalAccess`, `choices.illegal64BitAccess`).",
   ),
 };
+
+/** `secure` and `ns`: the access's Security state (§3.10.2), after the register (reads) or the value (writes). */
+const SECURITY_ITEMS: readonly CompletionItem[] = Object.entries(ACCESS_SECURITY_DOCS).map(([word, text]) => ({
+  label: word,
+  kind: CompletionItemKind.Keyword,
+  detail: word === 'secure' ? 'a Secure access (§3.10.2)' : 'a Non-secure access (§3.10.2)',
+  documentation: doc(text),
+}));
 
 function registerItems(): CompletionItem[] {
   return REGISTERS.map((r) => ({
@@ -295,9 +303,12 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
   if (onRegister) {
     if (context.length === 1) return registerItems();
     const reg = findRegister(context[1]?.text ?? '');
-    return reg && def.syntax === 'register' && context[0]?.text.startsWith('write')
-      ? registerFieldItems(reg, true)
-      : [];
+    if (!reg || def.syntax !== 'register') return [];
+    // A read takes `secure`/`ns` right after the register; a write after its value, with the
+    // value's fields still offered.
+    if (!context[0]?.text.startsWith('write')) return context.length === 2 ? [...SECURITY_ITEMS] : [];
+    const afterValue = context.length >= 3 && (last?.kind === 'word' || last?.kind === 'number');
+    return afterValue ? [...registerFieldItems(reg, true), ...SECURITY_ITEMS] : registerFieldItems(reg, true);
   }
   return def.syntax === 'engine' ? engineItems(def, context.slice(length)) : [];
 }

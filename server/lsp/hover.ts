@@ -32,6 +32,7 @@ import { layoutFieldTable } from '../../core/layout/describe';
 import { ENGINE_STATEMENTS, type EngineDef } from '../../core/script/statements';
 import { layoutFieldOf, namedArg } from '../../core/script/statements/args';
 import { namedArgMarkdown, statementMarkdown } from '../../core/script/statements/describe';
+import { ACCESS_SECURITY_DOCS } from '../../core/script/statements/access';
 import { Workspace } from './workspace';
 
 const statementLine = (s: { readonly range: Range }) => startLine(s.range);
@@ -86,6 +87,11 @@ function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, po
   for (const s of statements) {
     if (s.kind === 'access' && s.abort && contains(s.abort.range, pos))
       return abortHover(s.abort.op, onLine(check.run?.observations ?? [], pos.line, observationLine)[0], s.abort.range);
+    if (s.kind === 'access' && s.securityRange && s.security && contains(s.securityRange, pos))
+      return md(
+        `**${s.security === 'secure' ? 'secure' : 'ns'}** — ${ACCESS_SECURITY_DOCS[s.security === 'secure' ? 'secure' : 'ns']}`,
+        s.securityRange,
+      );
     if (s.kind !== 'access' || !s.register) continue;
     const reg = s.register;
     const asWhole = (v: bigint) => (s.byte === 4 && s.size === 4 ? v << 32n : v);

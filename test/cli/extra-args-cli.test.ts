@@ -24,7 +24,7 @@ test('smmu check: doorbell 7 and mem abort A S 5 are errors at the extra argumen
   assert.deepEqual(
     lines.map((l) => l.slice(l.indexOf(':') + 1)),
     [
-      "3:10: error: one argument too many: the statement is 'doorbell [ecmdq=N]' [arg.extra]",
+      "3:10: error: one argument too many: the statement is 'doorbell [ecmdq=N] [secure] [ns]' [arg.extra]",
       "4:25: error: one argument too many: the statement is 'mem abort ADDR SIZE' [arg.extra]",
     ],
   );

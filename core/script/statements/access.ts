@@ -6,7 +6,7 @@ import { CHOICE_VALUES } from '../../config/load';
 import type { ResolvedConfig } from '../../config/types';
 import type { AccessSize, Finding } from '../../model/access';
 import { fieldMask, findField } from '../../registers/table';
-import type { AccessBits, RegisterStatement } from '../ast';
+import type { AccessBits, AccessSecurityWord, RegisterStatement } from '../ast';
 import type { AbortExpectation, RegisterAccess, ResolvedExpectation } from '../resolved';
 import { checkExpectation, findingToDiagnostic, type StepState } from '../run-state';
 import { startLine } from '../../base/diagnostics';
@@ -86,7 +86,9 @@ function resolveAccess(r: Resolver, s: RegisterStatement): void {
     ...(value !== undefined ? { value, valueRange: s.value?.range } : {}),
     ...(expect ? { expect } : {}),
     ...(abort ? { abort } : {}),
-    ...(s.security ? { security: s.security.word === 'secure' ? 'secure' : 'non-secure' } : {}),
+    ...(s.security
+      ? { security: s.security.word === 'secure' ? 'secure' : 'non-secure', securityRange: s.security.range }
+      : {}),
     range: s.range,
     targetRange: s.target.range,
   });
@@ -219,6 +221,13 @@ function executeAccess(st: StepState, s: RegisterAccess, before: number): void {
     } else counts.expectationsMet++;
   }
 }
+
+/** What `secure` and `ns` after an access mean (§3.10.2), for completion and hovers. */
+export const ACCESS_SECURITY_DOCS: Readonly<Record<AccessSecurityWord, string>> = {
+  secure:
+    'The access is made from the Secure state (§3.10.2): it reaches the SMMU_S_* registers (§6.3.52–§6.3.82) and the Non-secure ones.',
+  ns: 'The access is made from the Non-secure state (§3.10.2): an SMMU_S_* register is RAZ/WI to it (each register\'s "Accessing" rule), so it reads zero and its write is ignored.',
+};
 
 export const ACCESS: AccessDef = {
   syntax: 'register',

@@ -2,12 +2,21 @@
  * The command queue as a driver fills it (§3.5, §4): `cmd NAME FIELD=value…` and `cmd raw LOW
  * HIGH` write a command at the script's producer index; `doorbell` writes CMDQ_PROD, and the SMMU
  * consumes the queue at once. With `ecmdq=N` both act on Enhanced Command queue N instead
- * (§3.5.6): its SMMU_ECMDQ_BASE, PROD and CONS.
+ * (§3.5.6): its SMMU_ECMDQ_BASE, PROD and CONS; with `secure`, on the Secure Command queue
+ * (§3.10.2): SMMU_S_CMDQ_BASE, PROD and CONS, written from the Secure state. `ns` names the
+ * Non-secure queue, the default, as the same words name an access's Security state.
  */
-import { decodeCommand, encodeCommand, formatCommand, type DecodedCommand } from '../../commands/codec';
+import {
+  decodeCommand,
+  encodeCommand,
+  formatCommand,
+  type CommandQueueSecurity,
+  type DecodedCommand,
+} from '../../commands/codec';
 import { COMMANDS, findCommand } from '../../commands/table';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { ecmdqGeometry } from '../../engine/ecmdq';
+import { secureCmdqGeometry } from '../../engine/secure-cmdq';
 import type { Engine } from '../../engine/engine';
 import { isFull, next as nextIndex, slotAddress, type QueueGeometry } from '../../engine/queue-index';
 import { ecmdqOffset } from '../../model/ecmdq';
@@ -17,6 +26,7 @@ import { hex, type IdView } from '../../registers/codec';
 import { getRegister } from '../../registers/table';
 import { counted } from '../../text/plural';
 import { closestNames, didYouMean } from '../../text/suggest';
+import * as caps from '../../structures/capabilities';
 import { checkArgs, fieldValues } from './args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type EngineDef, type NamedArg, type ScriptState } from './types';
@@ -29,9 +39,29 @@ const ECMDQ_ARG: NamedArg = {
   doc: 'Enhanced Command queue N (§3.5.6, with SMMU_IDR1.ECMDQ), counted over the control pages, instead of the queue at CMDQ_BASE: its SMMU_ECMDQ_BASE, PROD and CONS.',
 };
 
-/** The queue a `cmd` or `doorbell` acts on: the main one, or ECMDQ `n` with its registers' offsets. */
+/**
+ * `secure` and `ns`: the Security state of the Command queue a `cmd` fills and a `doorbell` rings
+ * (§3.10.2), the words an access's Security state is written with (`write32 REG V secure`).
+ */
+const SECURE_ARG: NamedArg = {
+  name: 'secure',
+  kind: 'flag',
+  doc: 'The Secure Command queue (§3.10.2, with SMMU_S_IDR1.SECURE_IMPL): its SMMU_S_CMDQ_BASE, PROD and CONS, written from the Secure state. Commands there may set SSec (§4.1.6) and use the Secure-only commands (EL3, S-EL2, Secure stage 2); errors go to SMMU_S_CMDQ_CONS.ERR and SMMU_S_GERROR.CMDQ_ERR.',
+};
+const NS_ARG: NamedArg = {
+  name: 'ns',
+  kind: 'flag',
+  doc: 'The Non-secure Command queue (SMMU_CMDQ_*), as without `secure`.',
+};
+
+/** The queue a `cmd` or `doorbell` acts on: the main one, ECMDQ `n` or the Secure one, with its registers. */
 interface TargetQueue {
   readonly label: string;
+  /** The Command queue's Security state, for the command checks (§4.1.6). */
+  readonly security: CommandQueueSecurity;
+  /** The PROD and CONS registers as messages name them. */
+  readonly prodName: string;
+  readonly consName: string;
   readonly geometry: QueueGeometry;
   /** The registers' PROD.WR and CONS.RD now, and the script's own copy of PROD. */
   readonly prod: number;
@@ -42,17 +72,62 @@ interface TargetQueue {
   setScriptProd(state: ScriptState, v: number): void;
 }
 
-/** Where `ecmdq=N` points, or the main queue without it; undefined after a diagnostic. */
+/** Where `ecmdq=N` or `secure` points, or the main queue without them; undefined after a diagnostic. */
 function targetQueue(
   engine: Engine,
   state: ScriptState,
-  a: ActionArg | undefined,
+  args: readonly ActionArg[],
   out: ScriptDiagnostic[],
 ): TargetQueue | undefined {
+  const a = args.find(isEcmdqArg);
+  const secure = args.find((x) => isSecurityArg(x) && x.name?.toLowerCase() === 'secure');
+  if (secure && a) {
+    out.push(
+      diag(
+        'error',
+        'cmd.secure',
+        '`secure` and `ecmdq=` together would name a Secure ECMDQ (SMMU_S_IDR0.ECMDQ), which the model does not have',
+        a.range,
+        '3.5.6',
+      ),
+    );
+    return undefined;
+  }
+  if (secure) {
+    if (!caps.secureImpl(engine.ids)) {
+      out.push(
+        diag(
+          'error',
+          'cmd.secure',
+          '`secure` needs the Secure Command queue: this configuration does not advertise SMMU_S_IDR1.SECURE_IMPL',
+          secure.range,
+          '3.10.2',
+        ),
+      );
+      return undefined;
+    }
+    const current = engine.smmu.peek('S_CMDQ_PROD');
+    return {
+      label: 'S_CMDQ',
+      security: 'secure',
+      prodName: 'SMMU_S_CMDQ_PROD',
+      consName: 'SMMU_S_CMDQ_CONS',
+      geometry: secureCmdqGeometry(engine),
+      prod: Number(current & 0xf_ffffn),
+      cons: Number(engine.smmu.peek('S_CMDQ_CONS') & 0xf_ffffn),
+      scriptProd: state.secureCmdqProd,
+      prodOffset: getRegister('S_CMDQ_PROD').offset,
+      prodValue: current,
+      setScriptProd: (st, v) => (st.secureCmdqProd = v),
+    };
+  }
   if (!a) {
     const current = engine.smmu.peek('CMDQ_PROD');
     return {
       label: 'CMDQ',
+      security: 'non-secure',
+      prodName: 'CMDQ_PROD',
+      consName: 'CMDQ_CONS',
       geometry: engine.geometry('CMDQ'),
       prod: Number(current & 0xf_ffffn),
       cons: Number(engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn),
@@ -83,6 +158,9 @@ function targetQueue(
   const current = engine.smmu.ecmdq.get(ECMDQ_PROD, q);
   return {
     label: `ECMDQ${q}`,
+    security: 'non-secure',
+    prodName: `SMMU_ECMDQ_PROD${q}`,
+    consName: `SMMU_ECMDQ_CONS${q}`,
     geometry: ecmdqGeometry(engine, q),
     prod: Number(current & 0xf_ffffn),
     cons: Number(engine.smmu.ecmdq.get(ECMDQ_CONS, q) & 0xf_ffffn),
@@ -94,6 +172,11 @@ function targetQueue(
 }
 
 const isEcmdqArg = (a: ActionArg) => a.name?.toLowerCase() === 'ecmdq';
+/** A bare `secure` or `ns` (not a field: no command has a field of either name). */
+const isSecurityArg = (a: ActionArg) =>
+  a.value === undefined && a.valueName === undefined && ['secure', 'ns'].includes(a.name?.toLowerCase() ?? '');
+/** The arguments that choose the queue rather than fill the command. */
+const isQueueArg = (a: ActionArg) => isEcmdqArg(a) || isSecurityArg(a);
 
 /** A command's decoding (with every check against the configuration) and its one-line text. */
 interface CommandDecoding {
@@ -102,6 +185,7 @@ interface CommandDecoding {
   readonly w2: number;
   readonly w3: number;
   readonly ids: IdView;
+  readonly security: CommandQueueSecurity;
   readonly decoded: DecodedCommand;
   readonly text: string;
 }
@@ -114,7 +198,11 @@ interface CommandDecoding {
  */
 const recentDecodings: (CommandDecoding | undefined)[] = new Array<CommandDecoding | undefined>(64);
 
-export function decodeEnqueued(words: readonly number[], ids: IdView): CommandDecoding {
+export function decodeEnqueued(
+  words: readonly number[],
+  ids: IdView,
+  security: CommandQueueSecurity = 'non-secure',
+): CommandDecoding {
   const w0 = (words[0] as number) >>> 0;
   const w1 = (words[1] as number) >>> 0;
   const w2 = (words[2] as number) >>> 0;
@@ -123,9 +211,18 @@ export function decodeEnqueued(words: readonly number[], ids: IdView): CommandDe
     Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b) ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d) >>>
     26;
   const hit = recentDecodings[slot];
-  if (hit && hit.ids === ids && hit.w0 === w0 && hit.w1 === w1 && hit.w2 === w2 && hit.w3 === w3) return hit;
-  const decoded = decodeCommand(words, ids);
-  const entry: CommandDecoding = { w0, w1, w2, w3, ids, decoded, text: formatCommand(decoded) };
+  if (
+    hit &&
+    hit.ids === ids &&
+    hit.security === security &&
+    hit.w0 === w0 &&
+    hit.w1 === w1 &&
+    hit.w2 === w2 &&
+    hit.w3 === w3
+  )
+    return hit;
+  const decoded = decodeCommand(words, ids, { queue: security });
+  const entry: CommandDecoding = { w0, w1, w2, w3, ids, security, decoded, text: formatCommand(decoded) };
   recentDecodings[slot] = entry;
   return entry;
 }
@@ -142,7 +239,7 @@ export const CMD: EngineDef<'cmd'> = {
   summary: "Writes a command (§4) at the script's producer index in the command queue",
   forms: [
     {
-      doc: "Encodes a command (§4) from the command table and writes it at the script's producer index in the command queue (CMDQ_BASE). The index starts at CMDQ_PROD and advances with each `cmd`; nothing runs until `doorbell`. Names as §4.1 spells them, `CMD_` optional; fields as the table spells them, plus `sid`, `ssid`, `asid`, `vmid`, `addr` for StreamID, SubstreamID, ASID, VMID, Address. Enum values by name (`CS=SIG_IRQ`). A command the SMMU would reject gets a warning (`cmd.illegal`) saying why; it is still written, so error paths can be tested. With `ecmdq=N` the command goes to Enhanced Command queue N (§3.5.6) at the script's producer index of that queue, which starts at its SMMU_ECMDQ_PROD.WR.",
+      doc: "Encodes a command (§4) from the command table and writes it at the script's producer index in the command queue (CMDQ_BASE). The index starts at CMDQ_PROD and advances with each `cmd`; nothing runs until `doorbell`. Names as §4.1 spells them, `CMD_` optional; fields as the table spells them, plus `sid`, `ssid`, `asid`, `vmid`, `addr` for StreamID, SubstreamID, ASID, VMID, Address. Enum values by name (`CS=SIG_IRQ`). A command the SMMU would reject gets a warning (`cmd.illegal`) saying why; it is still written, so error paths can be tested. With `ecmdq=N` the command goes to Enhanced Command queue N (§3.5.6) at the script's producer index of that queue, which starts at its SMMU_ECMDQ_PROD.WR. With `secure` it goes to the Secure Command queue (SMMU_S_CMDQ_BASE, §3.10.2), checked as that queue checks it: SSec may be 1 and the Secure-only commands are legal there (§4.1.6, §4.4).",
     },
     { usage: 'cmd raw LOW HIGH', doc: 'A raw 128-bit entry: bits [63:0] then [127:64], as logs print them.' },
   ],
@@ -155,15 +252,15 @@ export const CMD: EngineDef<'cmd'> = {
       },
     ],
     fields: { usage: '[FIELD=value | FLAG]…', layout: (names) => (names[0] ? findCommand(names[0]) : undefined) },
-    named: [ECMDQ_ARG],
+    named: [ECMDQ_ARG, SECURE_ARG, NS_ARG],
   },
   snippet: '${1:NAME}',
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
     const first = s.args[0];
-    const rest = s.args.slice(1).filter((a) => !isEcmdqArg(a));
-    const target = targetQueue(engine, state, s.args.slice(1).find(isEcmdqArg), out);
+    const rest = s.args.slice(1).filter((a) => !isQueueArg(a));
+    const target = targetQueue(engine, state, s.args.slice(1), out);
     if (!target) return { diagnostics: out };
     if (!first?.name)
       return {
@@ -222,7 +319,7 @@ export const CMD: EngineDef<'cmd'> = {
       for (const p of enc.problems) out.push(diag('error', `cmd.${p.code}`, p.message, s.range, p.section));
       words = enc.words;
     }
-    const { decoded, text } = decodeEnqueued(words, engine.ids);
+    const { decoded, text } = decodeEnqueued(words, engine.ids, target.security);
     for (const p of decoded.problems) {
       out.push(
         diag(
@@ -242,7 +339,7 @@ export const CMD: EngineDef<'cmd'> = {
         diag(
           'error',
           'cmd.queue-full',
-          `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll ${target.label === 'CMDQ' ? 'CMDQ_CONS' : `SMMU_ECMDQ_CONS${target.label.slice(5)}`} before adding more`,
+          `the command queue is full (${counted(2 ** g.log2, 'entry', 'entries')} between CONS ${hex(BigInt(cons))} and the next PROD ${hex(BigInt(prod))}): ring the doorbell and poll ${target.consName} before adding more`,
           s.range,
           '3.5',
         ),
@@ -268,18 +365,17 @@ export const DOORBELL: EngineDef<'doorbell'> = {
   summary: "Writes CMDQ_PROD with the script's producer index: the SMMU consumes the queue",
   forms: [
     {
-      doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line. With `ecmdq=N` it writes SMMU_ECMDQ_PROD of Enhanced Command queue N instead (WR only: EN and ERRACK are written back as they are; §3.5.6).",
+      doc: "Writes CMDQ_PROD with the script's producer index (a real MMIO write, with all its checks). The SMMU consumes the queue at once; command errors appear on this line. With `ecmdq=N` it writes SMMU_ECMDQ_PROD of Enhanced Command queue N instead (WR only: EN and ERRACK are written back as they are; §3.5.6); with `secure`, SMMU_S_CMDQ_PROD from the Secure state (§3.10.2).",
     },
   ],
-  args: { named: [ECMDQ_ARG] },
+  args: { named: [ECMDQ_ARG, SECURE_ARG, NS_ARG] },
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
     // `doorbell 7` is not a doorbell to index 7: the index is the script's own (one error, no write).
     checkArgs(DOORBELL, s, out);
     if (out.length) return { diagnostics: out };
-    const ecmdq = s.args.find(isEcmdqArg);
-    const target = targetQueue(engine, state, ecmdq, out);
+    const target = targetQueue(engine, state, s.args, out);
     if (!target) return { diagnostics: out };
     const prod = target.scriptProd ?? target.prod;
     if (prod === target.prod)
@@ -289,16 +385,14 @@ export const DOORBELL: EngineDef<'doorbell'> = {
     const r = engine.smmu.write(target.prodOffset, 4, (target.prodValue & ~0xf_ffffn) | BigInt(prod));
     for (const f of r.findings)
       if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
-    const after = targetQueue(engine, state, ecmdq, out);
+    const after = targetQueue(engine, state, s.args, out);
     const cons = BigInt(after?.cons ?? target.cons);
     // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
     const span = 2n ** BigInt(target.geometry.log2 + 1);
     const consumed = Number((cons - consBefore + span) % span);
-    const regs = ecmdq ? `SMMU_ECMDQ_PROD${target.label.slice(5)}` : 'CMDQ_PROD';
-    const consName = ecmdq ? `SMMU_ECMDQ_CONS${target.label.slice(5)}` : 'CMDQ_CONS';
     return {
       diagnostics: out,
-      summary: `${regs} ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, ${consName} ${hex(cons)}`,
+      summary: `${target.prodName} ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, ${target.consName} ${hex(cons)}`,
     };
   },
 };

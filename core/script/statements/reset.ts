@@ -16,6 +16,7 @@ import type { EngineDef, ScriptState } from './types';
 function forgetBeforeReset(state: ScriptState, activityLength: number): void {
   delete state.cmdqProd;
   delete state.ecmdqProd;
+  delete state.secureCmdqProd;
   state.eventCursor = activityLength;
   state.irqCursor = activityLength;
   state.irqChecked = [];

@@ -26,6 +26,8 @@ export interface ScriptState {
   cmdqProd?: number;
   /** The same for each ECMDQ a `cmd … ecmdq=N` filled (§3.5.6), by N: its PROD.WR to come. */
   ecmdqProd?: { [n: number]: number };
+  /** The same for the Secure Command queue a `cmd … secure` filled (§3.10.2): its S_CMDQ_PROD.WR to come. */
+  secureCmdqProd?: number;
   /** Page-table pool for `map`: next free address and end (exclusive). */
   pool?: { next: number; end: number };
   /** Index into engine.activity up to which `expect event` has looked. */

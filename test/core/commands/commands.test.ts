@@ -83,6 +83,13 @@ test('§4.1.1 opcodes of every command', () => {
     CMD_RESUME: 0x44,
     CMD_STALL_TERM: 0x45,
     CMD_SYNC: 0x46,
+    CMD_TLBI_S_EL2_ALL: 0x50,
+    CMD_TLBI_S_EL2_ASID: 0x51,
+    CMD_TLBI_S_EL2_VA: 0x52,
+    CMD_TLBI_S_EL2_VAA: 0x53,
+    CMD_TLBI_S_S12_VMALL: 0x58,
+    CMD_TLBI_S_S2_IPA: 0x5a,
+    CMD_TLBI_SNH_ALL: 0x60,
     CMD_DPTI_ALL: 0x70,
     CMD_DPTI_PA: 0x73,
   };
@@ -107,7 +114,7 @@ test('§4.1.1 findCommand (case-insensitive, with or without CMD_, aliases) and 
   assert.equal(commandByOpcode(0x04)?.name, 'CMD_CFGI_STE_RANGE');
   assert.equal(commandByOpcode(0x07)?.name, 'CMD_CFGI_VMS_PIDM');
   assert.equal(commandByOpcode(0x00), undefined);
-  assert.equal(commandByOpcode(0x50), undefined, 'Secure-only opcodes are not Non-secure commands');
+  assert.equal(commandByOpcode(0x50)?.secureOnly, true, 'Secure-only opcodes are Secure-only commands');
 });
 
 test('§7.1 CERROR codes', () => {
@@ -236,7 +243,7 @@ test('§4.1.3 reserved and IMPLEMENTATION DEFINED opcodes are CERROR_ILL; Secure
   assert.match(decodeCommand([0x7f, 0, 0, 0], qemu).problems[0]?.message ?? '', /opcode 0x7F is a reserved opcode/);
   assert.match(
     decodeCommand([0x50, 0, 0, 0], full).problems[0]?.message ?? '',
-    /CMD_TLBI_S_EL2_ALL, valid only on the Secure Command queue/,
+    /CMD_TLBI_S_EL2_ALL is valid only on the Secure Command queue/,
   );
   assert.equal(formatCommand(decodeCommand([0x7f, 0, 0, 0], qemu)), 'unknown command (opcode 0x7F)');
 });
@@ -372,6 +379,124 @@ test('§4.1.6 SSec == 1 on the Non-secure Command queue is CERROR_ILL', () => {
   }
   assert.deepEqual(ill(enc('CFGI_ALL', { SSec: 1n }), full), ['ssec']);
   assert.deepEqual(ill(enc('CFGI_STE', {}), full), []);
+});
+
+/** `full` with Secure state: S_IDR1 = SECURE_IMPL [31] | SEL2 [29] | S_SIDSIZE 8 [5:0] (§6.3.53). */
+const secure = ids({
+  MPAMIDR: 63,
+  IDR0: (QEMU_IDS.IDR0 & ~(3 << 24)) | 1 | (1 << 9) | (1 << 10) | (1 << 13) | (1 << 14) | (1 << 16),
+  IDR1: QEMU_IDS.IDR1 | (8 << 6),
+  IDR3: QEMU_IDS.IDR3 | (1 << 7) | (1 << 15),
+  IDR5: QEMU_IDS.IDR5 | (1 << 7) | (1 << 8),
+  S_IDR1: 0xa000_0008,
+} as Parameters<typeof config>[0]);
+const onSecure = (w: number[], i: IdView = secure) => decodeCommand(w, i, { queue: 'secure' }).problems;
+
+test('§4.1.6: on the Secure Command queue SSec == 1 is legal (a Secure StreamID), measured against SMMU_S_IDR1.S_SIDSIZE (§4.1.7)', () => {
+  for (const name of [
+    'PREFETCH_CONFIG',
+    'CFGI_STE',
+    'CFGI_STE_RANGE',
+    'CFGI_CD',
+    'CFGI_CD_ALL',
+    'STALL_TERM',
+    'RESUME',
+  ])
+    assert.deepEqual(onSecure(enc(name, { SSec: 1n })), [], name);
+  // S_SIDSIZE 8: Secure StreamID 0x100 is out of range, Non-secure 0x100 is not (SIDSIZE 16).
+  const p = onSecure(enc('CFGI_STE', { SSec: 1n, StreamID: 0x100n }));
+  assert.deepEqual(
+    p.map((x) => [x.code, x.ill]),
+    [['streamid-range', false]],
+  );
+  assert.match(p[0]?.message ?? '', /SMMU_S_IDR1\.S_SIDSIZE \(8 bits\)/);
+  assert.deepEqual(onSecure(enc('CFGI_STE', { StreamID: 0x100n })), []);
+});
+
+test('§4.4: the Secure-only commands are CERROR_ILL on the Non-secure queue and legal on the Secure one (the S-EL2 and Secure stage 2 ones with S_IDR1.SEL2)', () => {
+  const names = COMMANDS.filter((c) => c.secureOnly).map((c) => c.name);
+  assert.deepEqual(names, [
+    'CMD_TLBI_EL3_ALL',
+    'CMD_TLBI_EL3_VA',
+    'CMD_TLBI_S_EL2_ALL',
+    'CMD_TLBI_S_EL2_ASID',
+    'CMD_TLBI_S_EL2_VA',
+    'CMD_TLBI_S_EL2_VAA',
+    'CMD_TLBI_S_S12_VMALL',
+    'CMD_TLBI_S_S2_IPA',
+    'CMD_TLBI_SNH_ALL',
+  ]);
+  for (const name of names) {
+    const w = encodeCommand(cmd(name), new Map()).words;
+    assert.deepEqual(ill(w, secure), ['secure-only'], name);
+    assert.deepEqual(onSecure(w), [], name);
+  }
+  // Without SEL2 (S_IDR1 = SECURE_IMPL | S_SIDSIZE 8) the Secure EL2 and stage 2 opcodes are Reserved.
+  const noSel2 = ids({ S_IDR1: 0x8000_0008 } as Parameters<typeof config>[0]);
+  for (const name of names.filter((n) => !n.includes('EL3')))
+    assert.deepEqual(
+      onSecure(encodeCommand(cmd(name), new Map()).words, noSel2).map((p) => p.code),
+      ['unsupported'],
+      name,
+    );
+  assert.deepEqual(onSecure(encodeCommand(cmd('TLBI_EL3_ALL'), new Map()).words, noSel2), []);
+});
+
+test('§4.4.2.11–§4.4.2.14: the S-EL2 commands are encoded as the EL2 ones; CMD_TLBI_S_S2_IPA as CMD_TLBI_S2_IPA (NS not located)', () => {
+  for (const [s, ns] of [
+    ['TLBI_S_EL2_ALL', 'TLBI_EL2_ALL'],
+    ['TLBI_S_EL2_ASID', 'TLBI_EL2_ASID'],
+    ['TLBI_S_EL2_VA', 'TLBI_EL2_VA'],
+    ['TLBI_S_EL2_VAA', 'TLBI_EL2_VAA'],
+    ['TLBI_S_S12_VMALL', 'TLBI_S12_VMALL'],
+    ['TLBI_S_S2_IPA', 'TLBI_S2_IPA'],
+  ] as const)
+    assert.deepEqual(
+      cmd(s)
+        .fields.slice(1)
+        .map((f) => [f.name, f.msb, f.lsb]),
+      cmd(ns)
+        .fields.slice(1)
+        .map((f) => [f.name, f.msb, f.lsb]),
+      s,
+    );
+  // A bit where NS may lie is not CERROR_ILL (v3.2 on), but says it is not checked.
+  const p = onSecure(words(0x5an | (1n << 8n), 0n));
+  assert.deepEqual(
+    p.map((x) => [x.code, x.ill]),
+    [['unlocated', false]],
+  );
+});
+
+test('§4.5.1, §4.5.2, §6.3.55: SMMU_S_IDR3.SAMS == 1 makes CMD_ATC_INV and CMD_PRI_RESP CERROR_ILL on the Secure queue only', () => {
+  const sams = ids({
+    IDR0: (QEMU_IDS.IDR0 & ~(3 << 24)) | (1 << 9) | (1 << 10) | (1 << 16),
+    S_IDR1: 0x8000_0008,
+    S_IDR3: 0x40,
+  } as Parameters<typeof config>[0]);
+  for (const name of ['ATC_INV', 'PRI_RESP']) {
+    const w = enc(name, {});
+    assert.deepEqual(
+      onSecure(w, sams).map((p) => p.code),
+      ['sams'],
+      name,
+    );
+    assert.deepEqual(ill(w, sams), [], name);
+    assert.deepEqual(onSecure(w, secure), [], `${name} without SAMS`);
+  }
+});
+
+test('§4.7.1, §4.7.2: on the Secure queue CMD_RESUME and CMD_STALL_TERM follow SMMU_S_IDR0.STALL_MODEL', () => {
+  // IDR0.STALL_MODEL = 0b00 (stall), S_IDR0.STALL_MODEL [25:24] = 0b01 (terminate only).
+  const i = ids({ IDR0: QEMU_IDS.IDR0 & ~(3 << 24), S_IDR1: 0x8000_0008, S_IDR0: 1 << 24 } as Parameters<
+    typeof config
+  >[0]);
+  const w = enc('STALL_TERM', {});
+  assert.deepEqual(
+    onSecure(w, i).map((p) => p.code),
+    ['unsupported'],
+  );
+  assert.deepEqual(ill(w, i), []);
 });
 
 test('§4.1.7 out-of-range StreamID and SubstreamID are CONSTRAINED UNPREDICTABLE warnings, not CERROR_ILL', () => {

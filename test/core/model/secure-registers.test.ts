@@ -10,6 +10,7 @@ import { Engine } from '../../../core/engine/engine';
 import type { AccessResult } from '../../../core/model/access';
 import { PRESETS } from '../../../core/config/presets';
 import type { ResolvedConfig } from '../../../core/config/types';
+import { streamTableLayout } from '../../../core/structures/bases';
 import { config } from '../../harness/helpers';
 
 const codes = (r: AccessResult) => r.findings.map((f) => f.code);
@@ -107,4 +108,19 @@ test('§6.3.62: S_INIT.INV_ALL invalidates every cache and reads 0 when done; wi
   assert.deepEqual(codes(w), ['s_init.enabled']);
   assert.match(w.findings[0]?.message ?? '', /SMMU_CR0\.SMMUEN = 1: CONSTRAINED UNPREDICTABLE/);
   assert.equal(e.smmu.peek('S_INIT'), 0n);
+});
+
+test('§6.3.53, §6.3.72, §6.3.73: S_STRTAB_BASE_CFG.LOG2SIZE is capped at SMMU_S_IDR1.S_SIDSIZE, as STRTAB_BASE_CFG.LOG2SIZE is at SMMU_IDR1.SIDSIZE', () => {
+  // S_IDR1 = SECURE_IMPL [31] | SEL2 [29] | S_SIDSIZE 8 [5:0]; SMMU_IDR1.SIDSIZE stays 16.
+  const c: ResolvedConfig = { ...SECURE_ATS, ids: { ...SECURE_ATS.ids, S_IDR1: 0xa000_0008 } };
+  const m = new Smmu(c);
+  // LOG2SIZE [5:0] = 10: above S_SIDSIZE, within SIDSIZE.
+  const w = m.write(0x8088, 4, 10n, 'secure');
+  assert.deepEqual(codes(w), ['strtab.log2size']);
+  assert.match(w.findings[0]?.message ?? '', /exceeds SMMU_S_IDR1\.S_SIDSIZE = 8: the SMMU uses 8/);
+  assert.equal(m.peek('S_STRTAB_BASE_CFG'), 10n, 'read back as written');
+  assert.equal(streamTableLayout(0n, 10n, m.ids, 'secure').log2, 8);
+  assert.equal(streamTableLayout(0n, 10n, m.ids).log2, 10, 'the Non-secure cap is SMMU_IDR1.SIDSIZE');
+  // The Non-secure register is not capped by S_SIDSIZE.
+  assert.deepEqual(codes(m.write(0x88, 4, 10n)), []);
 });

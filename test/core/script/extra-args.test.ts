@@ -44,7 +44,7 @@ function problems(...lines: string[]): string[] {
 
 test('doorbell takes no value (only ecmdq=N): `doorbell 7` is an error at the 7, and the doorbell is not rung', () => {
   assert.deepEqual(problems('cmd SYNC', 'doorbell 7', 'read32 CMDQ_CONS == 0', 'read32 CMDQ_PROD == 0'), [
-    "2:10 arg.extra: one argument too many: the statement is 'doorbell [ecmdq=N]'",
+    "2:10 arg.extra: one argument too many: the statement is 'doorbell [ecmdq=N] [secure] [ns]'",
   ]);
   // Rung without the argument, the same command is consumed.
   assert.deepEqual(problems('cmd SYNC', 'doorbell', 'read32 CMDQ_CONS == 1'), []);

@@ -135,9 +135,9 @@ test("an engine statement's usage comes from its argument schema", () => {
     'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
   );
   assert.equal(usage(ENGINE_STATEMENTS.poll), 'poll REG[.FIELD] ==|!= VALUE [max=N]');
-  assert.equal(usage(ENGINE_STATEMENTS.cmd), 'cmd NAME [FIELD=value | FLAG]… [ecmdq=N]');
+  assert.equal(usage(ENGINE_STATEMENTS.cmd), 'cmd NAME [FIELD=value | FLAG]… [ecmdq=N] [secure] [ns]');
   assert.equal(usage(ENGINE_STATEMENTS.abort), 'mem abort ADDR SIZE');
-  assert.equal(usage(ENGINE_STATEMENTS.doorbell), 'doorbell [ecmdq=N]');
+  assert.equal(usage(ENGINE_STATEMENTS.doorbell), 'doorbell [ecmdq=N] [secure] [ns]');
 });
 
 test('unknown arguments of dma, pri and map are reported from the schema: what the statement takes, and the closest spelling', () => {

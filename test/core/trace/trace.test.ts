@@ -445,3 +445,22 @@ test('§6.3.42 a GMPAM Update still 1 is a note citing SMMU_GMPAM, as GBPA’s i
   assert.equal(pending[0]?.section, '6.3.42');
   assert.deepEqual(at(r.diagnostics, 10), []);
 });
+
+test('§3.10.2: without guest memory a replay does not consume the Secure Command queue either (zeros would be CERROR_ILL); with memory it does', () => {
+  // S_CMDQ_BASE 0x4E100000 LOG2SIZE 4, S_CR0.CMDQEN, S_CMDQ_PROD 1, then S_GERROR read as 0.
+  const writes = `W 0x8090 8 0x4E100004\nW 0x8020 4 0x8\nW 0x8098 4 0x1\nR 0x8060 4 0x0`;
+  const r = replay(writes, 'smmuv3.3-secure-ats');
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.line}: ${d.code}`),
+    [],
+  );
+  // With the command in memory (a CMD_SYNC) the model consumes it: S_CMDQ_CONS reads 1.
+  const withMemory = replay(
+    `M 0x4E100000 8 0x46\nM 0x4E100008 8 0x0\n${writes}\nR 0x809C 4 0x1`,
+    'smmuv3.3-secure-ats',
+  );
+  assert.deepEqual(
+    withMemory.diagnostics.map((d) => `${d.line}: ${d.code}`),
+    [],
+  );
+});

@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import type { CompletionItem, Hover, MarkupContent, Range, SignatureHelp } from 'vscode-languageserver-protocol/node';
 import { STATEMENTS } from '../../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../../core/script/statements/access';
+import * as fs from 'fs';
+import * as path from 'path';
 import { serverForTests } from '../../harness/lsp-harness';
+import { root } from '../../harness/root';
 import { STREAM5_STAGE1 } from '../../harness/dma-fixture';
 
 const lsp = serverForTests('smmu-lsp-statements-');
@@ -45,12 +48,15 @@ test('completion offers every statement of the registry, each documented, two-wo
   for (const k of [...ACCESS_KEYWORDS, 'abort']) assert.ok(afterMem.includes(k), `'${k}' offered after 'mem'`);
 });
 
-test('completion does not offer what a statement does not take: after doorbell only ecmdq= (§3.5.6), no argument or field given already', async () => {
+test('completion does not offer what a statement does not take: after doorbell only ecmdq= (§3.5.6), secure and ns (§3.10.2), no argument or field given already', async () => {
   assert.deepEqual(
     (await completeAt('doorbell.smmu', 'doorbell ')).map((i) => i.label),
-    ['ecmdq='],
+    ['ecmdq=', 'secure', 'ns'],
   );
-  assert.deepEqual(await completeAt('doorbell-given.smmu', 'doorbell ecmdq=1 '), []);
+  assert.deepEqual(
+    (await completeAt('doorbell-given.smmu', 'doorbell ecmdq=1 ')).map((i) => i.label),
+    ['secure', 'ns'],
+  );
   assert.deepEqual(await completeAt('tables-given.smmu', 'tables 0x48000000 size=0x1000 '), []);
   // StreamID is given by its friendly name, sid: neither is offered again; Leaf still is.
   const cfgi = (await completeAt('cfgi.smmu', 'cmd CFGI_STE sid=1 ')).map((i) => i.label);
@@ -177,9 +183,12 @@ test("signature help: a statement's usage from its schema with the argument bein
     active: 'granule=4|16|64',
   });
   // Before a command is named, the statement; once named, the command's fields (as before).
-  assert.equal((await signatureAt('sig-cmd.smmu', 'cmd '))?.label, 'cmd NAME [FIELD=value | FLAG]… [ecmdq=N]');
+  assert.equal(
+    (await signatureAt('sig-cmd.smmu', 'cmd '))?.label,
+    'cmd NAME [FIELD=value | FLAG]… [ecmdq=N] [secure] [ns]',
+  );
   assert.deepEqual(await signatureAt('sig-cmd2.smmu', 'cmd CFGI_STE StreamID=3 Le'), {
-    label: 'CFGI_STE(SSec, StreamID, Leaf, ecmdq)',
+    label: 'CFGI_STE(SSec, StreamID, Leaf, ecmdq, secure, ns)',
     active: 'Leaf',
   });
   const ste = await signatureAt('sig-ste.smmu', 'ste 1 V Conf');
@@ -327,4 +336,49 @@ test('semantic tokens colour every statement keyword, the two words of mem abort
     [4, 0],
   ] as const)
     assert.equal(at(l, c), keyword, `${l}:${c}`);
+});
+
+test('§3.10.2: completion offers `secure` and `ns` after an access (a read after its register, a write after its value), and hovers explain them', async () => {
+  const labels = async (name: string, line: string) => (await completeAt(name, line)).map((i) => i.label);
+  assert.deepEqual(await labels('sec-read.smmu', 'read32 S_IDR1 '), ['secure', 'ns']);
+  const afterValue = await labels('sec-write.smmu', 'write32 S_CR0 CMDQEN ');
+  assert.ok(
+    afterValue.includes('secure') && afterValue.includes('ns') && afterValue.includes('SMMUEN'),
+    afterValue.join(),
+  );
+  // Not before the value, nor after an operator that needs another operand.
+  assert.ok(!(await labels('sec-write0.smmu', 'write32 S_CR0 ')).includes('secure'));
+  assert.ok(!(await labels('sec-write1.smmu', 'write32 S_CR0 CMDQEN | ')).includes('secure'));
+  const doc = (await completeAt('sec-doc.smmu', 'read32 S_IDR1 ')).find((i) => i.label === 'ns')?.documentation;
+  assert.match(JSON.stringify(doc), /RAZ\/WI/);
+  const text = ['config "secure.smmu.json"', 'read32 S_IDR1 ns', 'write32 S_CR0 CMDQEN secure'].join('\n');
+  file('secure.smmu.json', fs.readFileSync(path.join(root, 'presets', 'smmuv3.3-secure-ats.smmu.json'), 'utf8'));
+  assert.match(
+    await hoverAt('sec-hover.smmu', text, 1, 15),
+    /^\*\*ns\*\* — The access is made from the Non-secure state \(§3\.10\.2\)/,
+  );
+  assert.match(
+    await hoverAt('sec-hover2.smmu', text, 2, 23),
+    /^\*\*secure\*\* — The access is made from the Secure state/,
+  );
+});
+
+test('§3.10.2, §3.18.2: `cmd … secure` checks a command as the Secure queue would (no warning for SSec or TLBI_EL3_ALL), and `expect irq` offers S_CMD_SYNC and S_GERROR', async () => {
+  file('secure-q.smmu.json', fs.readFileSync(path.join(root, 'presets', 'smmuv3.3-secure-ats.smmu.json'), 'utf8'));
+  const text = [
+    'config "secure-q.smmu.json"',
+    'write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4',
+    'write32 S_CR0 CMDQEN',
+    'cmd TLBI_EL3_ALL secure',
+    'cmd CFGI_STE sid=1 SSec secure',
+    'cmd TLBI_EL3_ALL',
+    'doorbell secure',
+    'read32 S_CMDQ_CONS == 2',
+  ].join('\n');
+  const f = file('secure-q.smmu', text);
+  open(f.uri, text);
+  const diags = (await diagnosticsFor(f.uri)).map((d) => `${d.range.start.line}: ${String(d.code)}`);
+  assert.deepEqual(diags, ['5: cmd.illegal']);
+  const irq = (await completeAt('irq-src.smmu', 'expect irq ')).map((i) => i.label);
+  assert.ok(irq.includes('S_CMD_SYNC') && irq.includes('S_GERROR'), irq.join());
 });

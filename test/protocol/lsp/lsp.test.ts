@@ -229,7 +229,7 @@ test('completion: keywords and snippets, registers, fields, enum values, command
   );
   assert.deepEqual(await labels(3), ['NSH', 'SH_RESERVED', 'OSH', 'ISH']);
   assert.ok((await labels(4)).includes('TLBI_NSNH_ALL'));
-  assert.deepEqual((await labels(5)).sort(), ['Leaf', 'SSec', 'StreamID', 'ecmdq=']);
+  assert.deepEqual((await labels(5)).sort(), ['Leaf', 'SSec', 'StreamID', 'ecmdq=', 'ns', 'secure']);
   assert.ok((await labels(6)).includes('F_TRANSLATION'));
   assert.ok((await labels(7)).includes('S1_TRANS'));
   assert.ok((await labels(8)).includes('SMMUEN'));
@@ -534,7 +534,7 @@ test('signature help for commands: fields as parameters, the one being typed act
     textDocument: { uri: f.uri },
     position: { line: 0, character: text.length },
   })) as { signatures: { label: string }[]; activeParameter: number };
-  assert.equal(h.signatures[0]?.label, 'CFGI_STE(SSec, StreamID, Leaf, ecmdq)');
+  assert.equal(h.signatures[0]?.label, 'CFGI_STE(SSec, StreamID, Leaf, ecmdq, secure, ns)');
   assert.equal(h.activeParameter, 2);
 });
 
