@@ -27,9 +27,17 @@ export type ActivityKind =
   | 'note';
 
 /** The SMMU's interrupt sources (§3.18.2; the Non-secure ones this model has). */
-export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC';
+/** The Secure interface's Event queue and GERROR interrupts are separate sources (§3.10.2.1, §6.3.65). */
+export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC' | 'S_EVENTQ' | 'S_GERROR';
 
-export const INTERRUPT_SOURCES: readonly InterruptSource[] = ['EVENTQ', 'PRIQ', 'GERROR', 'CMD_SYNC'];
+export const INTERRUPT_SOURCES: readonly InterruptSource[] = [
+  'EVENTQ',
+  'PRIQ',
+  'GERROR',
+  'CMD_SYNC',
+  'S_EVENTQ',
+  'S_GERROR',
+];
 
 /**
  * One interrupt the SMMU signalled (§3.18): a pulse on the source's wired output, or an MSI, a

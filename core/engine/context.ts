@@ -17,6 +17,7 @@ import type { ConfigCache } from './config-cache';
 import type { QueueGeometry } from './queue-index';
 import type { FieldRef } from './registers';
 import type { Regime, Tlb } from './tlb';
+import type { SecurityState } from './security';
 
 export type QueueKind = 'CMDQ' | 'EVENTQ' | 'PRIQ';
 
@@ -27,6 +28,17 @@ export interface Transaction {
   readonly ssid?: number;
   readonly address: bigint;
   readonly access: Access;
+  /**
+   * SEC_SID = 1: a Secure stream, configured through the Secure programming interface and Stream
+   * table (§3.10.1). Absent or false: a Non-secure stream (SEC_SID = 0).
+   */
+  readonly secure?: boolean;
+  /**
+   * The input NS attribute of a Secure stream's transaction (§3.10.2: "A client device with a
+   * Secure StreamID provides an input attribute called NS"): true for a Non-secure access. A
+   * Non-secure stream's transactions are always Non-secure (§3.10.2), so it is unused there.
+   */
+  readonly ns?: boolean;
 }
 
 /**
@@ -37,6 +49,7 @@ export interface Transaction {
  */
 export interface StreamMemo {
   readonly sid: number;
+  readonly secure: boolean;
   readonly ssid: number | undefined;
   readonly gen: number;
   readonly regime: Regime;
@@ -85,12 +98,13 @@ export interface EngineContext {
   field(f: FieldRef): bigint;
   fieldNum(f: FieldRef): number;
   smmuEnabled(): boolean;
-  gerrorActive(bit: number): boolean;
+  /** SMMU_(S_)GERROR.<bit> != SMMU_(S_)GERRORN.<bit> of `state`'s interface (§6.3.19, §6.3.67). */
+  gerrorActive(bit: number, state?: SecurityState): boolean;
   cmdqRunnable(): boolean;
   geometry(q: QueueKind): QueueGeometry;
   log(a: Omit<Activity, 'seq'>): void;
-  raiseGlobalError(bit: number, name: string, why: string, section: string): void;
-  signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void;
+  raiseGlobalError(bit: number, name: string, why: string, section: string, state?: SecurityState): void;
+  signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number, state?: SecurityState): void;
   wiredInterrupt(source: InterruptSource): void;
-  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number): void;
+  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number, state?: SecurityState): void;
 }

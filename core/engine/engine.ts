@@ -41,6 +41,7 @@ import {
 } from './ats';
 import type { AtosRun, EngineContext, QueueKind, StreamMemo, Transaction } from './context';
 import { runAtos } from './atos';
+import { interfaceOfState, msiOf, SECURE, type SecurityState } from './security';
 
 export type { QueueKind } from './context';
 import type { CommandDef } from '../commands/table';
@@ -89,7 +90,7 @@ export class Engine implements EngineContext {
   /** The endpoints' ATCs (ats.ts): the devices', not the SMMU's, so a `reset` of the SMMU keeps them. */
   readonly atc = new Atc();
   ats: AtsMode | undefined = undefined;
-  /** Stalled transactions by StreamID and STAG (§3.12.2). */
+  /** Stalled transactions by StreamID and STAG (§3.12.2); a Secure stream's key starts with `S`. */
   readonly stalled = new Map<string, { readonly t: Transaction; readonly stag: number }>();
   private nextStag = 0;
   /** The last stream's resolved configuration (see transaction.ts); dropped on any register write. */
@@ -442,7 +443,9 @@ export class Engine implements EngineContext {
   stall(t: Transaction): number {
     const stag = this.nextStag;
     this.nextStag = (this.nextStag + 1) % 0x10000;
-    this.stalled.set(`${t.sid}:${stag}`, { t, stag });
+    // A Secure stream's StreamID is another namespace (§3.10.2): its stalls are kept apart, so a
+    // Non-secure CMD_RESUME or CMD_STALL_TERM of the same StreamID does not reach them.
+    this.stalled.set(`${t.secure ? 'S' : ''}${t.sid}:${stag}`, { t, stag });
     return stag;
   }
 
@@ -456,7 +459,7 @@ export class Engine implements EngineContext {
     if (def.name.endsWith('STALL_TERM')) {
       let n = 0;
       for (const [k, s] of this.stalled) {
-        if (s.t.sid !== sid) continue;
+        if (s.t.sid !== sid || s.t.secure) continue;
         this.stalled.delete(k);
         n++;
       }
@@ -494,8 +497,10 @@ export class Engine implements EngineContext {
     return this.fieldNum(F.SMMUEN) === 1;
   }
 
-  /** True when GERROR.<name> != GERRORN.<name> (§6.3.19). */
-  gerrorActive(bit: number): boolean {
+  /** True when GERROR.<name> != GERRORN.<name> (§6.3.19), or S_GERROR and S_GERRORN for `state` 'secure' (§6.3.67). */
+  gerrorActive(bit: number, state: SecurityState = 'non-secure'): boolean {
+    if (state === 'secure')
+      return (((this.smmu.value(SECURE.gerror) ^ this.smmu.value(SECURE.gerrorn)) >> BigInt(bit)) & 1n) === 1n;
     const w = this.smmu.words;
     return ((((w[GERROR_WORD] as number) ^ (w[GERRORN_WORD] as number)) >>> bit) & 1) === 1;
   }
@@ -548,18 +553,22 @@ export class Engine implements EngineContext {
     }
   }
 
-  /** Activate a global error by toggling its GERROR bit, if not already active (§7.5). */
-  raiseGlobalError(bit: number, name: string, why: string, section: string): void {
-    if (this.gerrorActive(bit)) return;
-    this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << BigInt(bit)));
+  /**
+   * Activate a global error by toggling its GERROR bit, if not already active (§7.5); with `state`
+   * 'secure', in SMMU_S_GERROR, whose errors are the Secure interface's own (§3.10.2.1, §6.3.67).
+   */
+  raiseGlobalError(bit: number, name: string, why: string, section: string, state: SecurityState = 'non-secure'): void {
+    if (this.gerrorActive(bit, state)) return;
+    const q = interfaceOfState(state);
+    this.smmu.setOwned(q.names.gerror, this.smmu.value(q.gerror) ^ (1n << BigInt(bit)));
     this.log({
       kind: 'gerror',
-      text: `GERROR.${name} activated: ${why}`,
+      text: `${q.names.gerror}.${name} activated: ${why}`,
       section,
       severity: bit === 0 ? 'error' : 'warning',
       code: `gerror.${name.toLowerCase()}`,
     });
-    if (this.field(F.GERROR_IRQEN) === 1n) this.signal('GERROR', R.GERROR_IRQ_CFG0, R.GERROR_IRQ_CFG1, 7);
+    if (this.field(q.gerrorIrqen) === 1n) this.signal(q.names.gerror, q.gerrorIrqCfg0, q.gerrorIrqCfg1, 7, state);
   }
 
   /**
@@ -570,11 +579,18 @@ export class Engine implements EngineContext {
    * does "regardless of the value of MSIAddress", §4.7.3). An aborted MSI write sets the matching
    * GERROR.MSI_*_ABT_ERR.
    */
-  signal(source: InterruptSource, cfg0: RegisterDef, cfg1: RegisterDef, abortBit: number): void {
+  signal(
+    source: InterruptSource,
+    cfg0: RegisterDef,
+    cfg1: RegisterDef,
+    abortBit: number,
+    state: SecurityState = 'non-secure',
+  ): void {
     this.wiredInterrupt(source);
     const addr = Number(this.smmu.value(cfg0) & 0x00ff_ffff_ffff_fffcn);
-    if (caps.msi(this.ids) && addr !== 0)
-      this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit);
+    // The Secure sources' MSIs need SMMU_S_IDR0.MSI (§6.3.52).
+    if (msiOf(state, this.ids) && addr !== 0)
+      this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit, state);
   }
 
   /** A pulse on the wired interrupt output of `source` (§3.18.2: edge-triggered, no pending state). */
@@ -591,7 +607,13 @@ export class Engine implements EngineContext {
    * An MSI: a 32-bit write of `data` to `addr` (§3.18), truncated to the OAS (§3.4.3). An external
    * abort on it activates GERROR bit `abortBit` (MSI_CMDQ/EVENTQ/PRIQ/GERROR_ABT_ERR, §6.3.19).
    */
-  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number): void {
+  msiWrite(
+    source: InterruptSource,
+    addr: number,
+    data: number,
+    abortBit: number,
+    state: SecurityState = 'non-secure',
+  ): void {
     const a = addr % 2 ** this.oas;
     const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source} MSI`;
     if (this.memory.isAbort(a, 4)) {
@@ -612,13 +634,15 @@ export class Engine implements EngineContext {
       };
       // A GERROR MSI abort does not raise another GERROR interrupt (it would loop, §7.5).
       if (abortBit === 7) {
-        if (!this.gerrorActive(7)) this.smmu.setOwned('GERROR', this.smmu.value(R.GERROR) ^ (1n << 7n));
+        const q = interfaceOfState(state);
+        if (!this.gerrorActive(7, state)) this.smmu.setOwned(q.names.gerror, this.smmu.value(q.gerror) ^ (1n << 7n));
       } else
         this.raiseGlobalError(
           abortBit,
           names[abortBit] ?? 'MSI_ABT_ERR',
           `${what} to ${hex(BigInt(a), 64)} was aborted`,
           '7.5',
+          state,
         );
       return;
     }

@@ -51,7 +51,12 @@ export interface StreamTableLayout {
 }
 
 /** The Stream table the values of STRTAB_BASE and STRTAB_BASE_CFG describe. */
-export function streamTableLayout(strtabBase: bigint, strtabBaseCfg: bigint, ids: IdView): StreamTableLayout {
+export function streamTableLayout(
+  strtabBase: bigint,
+  strtabBaseCfg: bigint,
+  ids: IdView,
+  sidSize: number = caps.sidSize(ids),
+): StreamTableLayout {
   const written = Number(extractField(strtabBase, STRTAB_ADDR)) * 64;
   const log2Written = Number(extractField(strtabBaseCfg, STRTAB_LOG2SIZE));
   const twoLevel = extractField(strtabBaseCfg, STRTAB_FMT) === 1n && caps.twoLevelStreamTable(ids);
@@ -64,7 +69,7 @@ export function streamTableLayout(strtabBase: bigint, strtabBaseCfg: bigint, ids
     base: written - (written % alignment),
     written,
     alignment,
-    log2: Math.min(log2Written, caps.sidSize(ids)),
+    log2: Math.min(log2Written, sidSize),
     log2Written,
     twoLevel,
     split,
