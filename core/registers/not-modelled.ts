@@ -160,7 +160,7 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     section: '3.10.2',
     // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts).
     registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
-    what: 'Secure streams are not modelled: the SMMU_S_* registers are (§6.3.52–§6.3.82: acknowledgements, guards, the S_GBPA handshake, S_INIT.INV_ALL, RAZ/WI to Non-secure accesses), but a write to SMMU_S_CMDQ_PROD consumes no command, nothing is written to the Secure Event queue, and every transaction has SEC_SID 0 (a Non-secure stream), so the Secure Stream table is never read',
+    what: 'the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass) and the Secure Event queue are; a write to SMMU_S_CMDQ_PROD consumes no command, Secure stage 2 and the EL3 and S-EL2 StreamWorlds are not walked (the transaction aborts and walk.not-modelled says so), and a Secure stage 1 translation does not apply the NS bits of its descriptors',
   },
   {
     id: 'rel',

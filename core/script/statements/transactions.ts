@@ -58,8 +58,8 @@ export const DMA: EngineDef<'dma'> = {
   summary: 'A transaction from a device through the SMMU',
   forms: [
     {
-      usage: 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [size=S] [== PA | == OUTCOME | == EVENT]',
-      doc: 'A transaction from device N through the SMMU. Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz`, `fault`, or for `ats` `ur`, `ca` or `denied`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
+      usage: 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [secure [ns]] [size=S] [== PA | == OUTCOME | == EVENT]',
+      doc: 'A transaction from device N through the SMMU; with `secure`, from a Secure stream (SEC_SID = 1: the Secure Stream table, SMMU_S_CR0.SMMUEN and SMMU_S_GBPA, the Secure Event queue, §3.10). Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz`, `fault`, or for `ats` `ur`, `ca` or `denied`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
     },
     {
       usage:
