@@ -267,8 +267,10 @@ export class Engine implements EngineContext {
           if ((this.smmu.value(R.S_INIT) & 1n) === 1n) this.invalidateAll(findings);
           break;
         // The Secure programming interface's registers are stored by the model (with their ACKs and
-        // the S_GBPA handshake); the model has no Secure Command or Event queue and no Secure
-        // Stream table walk yet (docs/engine.md "Secure state"), so writes have no further effect.
+        // the S_GBPA handshake) and read when the engine next acts: a Secure stream's transaction
+        // reads S_CR0ACK, S_GBPA and S_STRTAB_*, its events S_EVENTQ_* and S_IRQ_CTRLACK (security.ts).
+        // The model has no Secure Command queue yet (docs/engine.md "Secure state"): S_CMDQ_PROD
+        // starts nothing.
         case 'S_IDR0':
         case 'S_IDR1':
         case 'S_IDR2':

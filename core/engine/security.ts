@@ -6,8 +6,8 @@
  * interrupts. These tables name, per Security state, the registers and fields a transaction and
  * the event queue use, so that one code path serves both.
  */
-import type { RegisterDef } from '../registers/types';
-import { R, ref, type FieldRef } from './registers';
+import type { RegisterDef, RegisterName } from '../registers/types';
+import { ref, type FieldRef } from './registers';
 import { getRegister } from '../registers/table';
 import type { IdView } from '../registers/codec';
 import * as caps from '../structures/capabilities';
@@ -46,58 +46,49 @@ export interface ProgrammingInterface {
   readonly gerrorIrqCfg1: RegisterDef;
 }
 
-export const NON_SECURE: ProgrammingInterface = {
-  state: 'non-secure',
-  prefix: 'SMMU_',
-  names: { eventqProd: 'EVENTQ_PROD', gerror: 'GERROR' },
-  smmuen: ref('CR0ACK', 'SMMUEN'),
-  gbpaAbort: ref('GBPA', 'ABORT'),
-  recinvsid: ref('CR2', 'RECINVSID'),
-  e2h: ref('CR2', 'E2H'),
-  strtabBase: R.STRTAB_BASE,
-  strtabBaseCfg: R.STRTAB_BASE_CFG,
-  eventqen: ref('CR0ACK', 'EVENTQEN'),
-  eventqBase: R.EVENTQ_BASE,
-  eventqProd: R.EVENTQ_PROD,
-  eventqRd: ref('EVENTQ_CONS', 'RD'),
-  eventqOvflg: ref('EVENTQ_PROD', 'OVFLG'),
-  eventqOvackflg: ref('EVENTQ_CONS', 'OVACKFLG'),
-  eventqIrqen: ref('IRQ_CTRLACK', 'EVENTQ_IRQEN'),
-  eventqIrqCfg0: R.EVENTQ_IRQ_CFG0,
-  eventqIrqCfg1: R.EVENTQ_IRQ_CFG1,
-  gerror: R.GERROR,
-  gerrorn: R.GERRORN,
-  gerrorIrqen: ref('IRQ_CTRLACK', 'GERROR_IRQEN'),
-  gerrorIrqCfg0: R.GERROR_IRQ_CFG0,
-  gerrorIrqCfg1: R.GERROR_IRQ_CFG1,
-};
+/**
+ * The registers of one interface: every Secure register a stream or the Event queue uses is its
+ * Non-secure counterpart's name with `S_` in front (§6.3.52–§6.3.82), with the same fields at the
+ * same positions, so one list serves both.
+ */
+function programmingInterface(state: SecurityState): ProgrammingInterface {
+  const p = state === 'secure' ? 'S_' : '';
+  // The names below are all in the register table with and without `S_` (names.ts).
+  const reg = (name: string) => getRegister(`${p}${name}` as RegisterName);
+  const field = (name: string, f: string) => ref(`${p}${name}` as RegisterName, f);
+  return {
+    state,
+    prefix: state === 'secure' ? 'SMMU_S_' : 'SMMU_',
+    names:
+      state === 'secure'
+        ? { eventqProd: 'S_EVENTQ_PROD', gerror: 'S_GERROR' }
+        : { eventqProd: 'EVENTQ_PROD', gerror: 'GERROR' },
+    smmuen: field('CR0ACK', 'SMMUEN'),
+    gbpaAbort: field('GBPA', 'ABORT'),
+    recinvsid: field('CR2', 'RECINVSID'),
+    e2h: field('CR2', 'E2H'),
+    strtabBase: reg('STRTAB_BASE'),
+    strtabBaseCfg: reg('STRTAB_BASE_CFG'),
+    eventqen: field('CR0ACK', 'EVENTQEN'),
+    eventqBase: reg('EVENTQ_BASE'),
+    eventqProd: reg('EVENTQ_PROD'),
+    eventqRd: field('EVENTQ_CONS', 'RD'),
+    eventqOvflg: field('EVENTQ_PROD', 'OVFLG'),
+    eventqOvackflg: field('EVENTQ_CONS', 'OVACKFLG'),
+    eventqIrqen: field('IRQ_CTRLACK', 'EVENTQ_IRQEN'),
+    eventqIrqCfg0: reg('EVENTQ_IRQ_CFG0'),
+    eventqIrqCfg1: reg('EVENTQ_IRQ_CFG1'),
+    gerror: reg('GERROR'),
+    gerrorn: reg('GERRORN'),
+    gerrorIrqen: field('IRQ_CTRLACK', 'GERROR_IRQEN'),
+    gerrorIrqCfg0: reg('GERROR_IRQ_CFG0'),
+    gerrorIrqCfg1: reg('GERROR_IRQ_CFG1'),
+  };
+}
 
+export const NON_SECURE = programmingInterface('non-secure');
 /** §6.3.52–§6.3.82: the same roles on the Secure page (S_CR0ACK, S_GBPA, S_STRTAB_*, S_EVENTQ_*, S_GERROR). */
-export const SECURE: ProgrammingInterface = {
-  state: 'secure',
-  prefix: 'SMMU_S_',
-  names: { eventqProd: 'S_EVENTQ_PROD', gerror: 'S_GERROR' },
-  smmuen: ref('S_CR0ACK', 'SMMUEN'),
-  gbpaAbort: ref('S_GBPA', 'ABORT'),
-  recinvsid: ref('S_CR2', 'RECINVSID'),
-  e2h: ref('S_CR2', 'E2H'),
-  strtabBase: getRegister('S_STRTAB_BASE'),
-  strtabBaseCfg: getRegister('S_STRTAB_BASE_CFG'),
-  eventqen: ref('S_CR0ACK', 'EVENTQEN'),
-  eventqBase: getRegister('S_EVENTQ_BASE'),
-  eventqProd: getRegister('S_EVENTQ_PROD'),
-  eventqRd: ref('S_EVENTQ_CONS', 'RD'),
-  eventqOvflg: ref('S_EVENTQ_PROD', 'OVFLG'),
-  eventqOvackflg: ref('S_EVENTQ_CONS', 'OVACKFLG'),
-  eventqIrqen: ref('S_IRQ_CTRLACK', 'EVENTQ_IRQEN'),
-  eventqIrqCfg0: getRegister('S_EVENTQ_IRQ_CFG0'),
-  eventqIrqCfg1: getRegister('S_EVENTQ_IRQ_CFG1'),
-  gerror: getRegister('S_GERROR'),
-  gerrorn: getRegister('S_GERRORN'),
-  gerrorIrqen: ref('S_IRQ_CTRLACK', 'GERROR_IRQEN'),
-  gerrorIrqCfg0: getRegister('S_GERROR_IRQ_CFG0'),
-  gerrorIrqCfg1: getRegister('S_GERROR_IRQ_CFG1'),
-};
+export const SECURE = programmingInterface('secure');
 
 /** The interface that controls a transaction of SEC_SID `secure` (§3.10.1). */
 export function interfaceOf(t: { readonly secure?: boolean }): ProgrammingInterface {

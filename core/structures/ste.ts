@@ -4,10 +4,11 @@
  * gives the reason for every ILLEGAL verdict (§5.2.2 `SteIllegal`, Non-secure view), which a
  * transaction turns into C_BAD_STE.
  *
- * Only the Non-secure STE is modelled: fields that exist only in Secure or Realm STEs
- * (S2NSW, S2NSA, S_S2T0SZ, S_S2SL0, S_S2TG, MECID, MPAM_NS, S2SW, S2SA, S_S2SL0_2, S_S2TTB,
- * S_S2SKL) are RES0 in a Non-secure STE and are left out of the table so that the RES0 check
- * (`reservedRuns`) reports them.
+ * The table is the Non-secure STE's: fields that exist only in Secure or Realm STEs (S2NSW,
+ * S2NSA, S_S2T0SZ, S_S2SL0, S_S2TG, MECID, MPAM_NS, S2SW, S2SA, S_S2SL0_2, S_S2TTB, S_S2SKL) are
+ * RES0 in a Non-secure STE and are left out of the table so that the RES0 check (`reservedRuns`)
+ * reports them; they belong to Secure stage 2 and MPAM, which the model does not perform.
+ * `checkSte` with `secure` applies the Secure view of SteIllegal (Config, STRW, EATS, S2VMID).
  */
 import { bits, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';

@@ -327,3 +327,21 @@ test('`dma … secure` needs the Secure state; `ns` needs `secure`; ATS from a S
   const ste = runScript('ste 1 secure V Config=BYPASS\n', config(), '');
   assert.match(ste.problems.join(), /^ste\.secure: /);
 });
+
+test('§3.12.2, §3.10.2: a Secure stream stalls by the Secure stall model, and a Non-secure CMD_STALL_TERM of the same StreamID does not reach it', () => {
+  const r = runScript(`
+tables 0x4F000000
+cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=1 TTB0=0x4E400000
+ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
+dma read sid=2 iova=0x20000000 secure == stall
+read32 S_EVENTQ_PROD.WR == 1
+cmd STALL_TERM StreamID=2
+cmd SYNC
+doorbell
+`);
+  assert.deepEqual(r.problems, []);
+  // SMMU_S_IDR0.STALL_MODEL [25:24] is 0b00 in the preset: CD.S = 1 stalls.
+  assert.equal(((SECURE_ATS.ids.S_IDR0 ?? 0) >>> 24) & 3, 0);
+  assert.deepEqual([...r.engine.stalled.keys()], ['S2:0']);
+  assert.match(eventTexts(r.engine)[0] ?? '', /^S_EVENTQ\[0\] ← F_TRANSLATION .*Stall=STALLED/);
+});
