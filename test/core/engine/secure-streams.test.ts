@@ -328,7 +328,7 @@ test('`dma … secure` needs the Secure state; `ns` needs `secure`; ATS from a S
   assert.match(ste.problems.join(), /^ste\.secure: /);
 });
 
-test('§3.12.2, §3.10.2: a Secure stream stalls by the Secure stall model, and a Non-secure CMD_STALL_TERM of the same StreamID does not reach it', () => {
+test('§3.12.2, §3.10.2: a stalled Secure transaction is kept apart: a Non-secure CMD_STALL_TERM of the same StreamID does not reach it', () => {
   const r = runScript(`
 tables 0x4F000000
 cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=1 TTB0=0x4E400000
