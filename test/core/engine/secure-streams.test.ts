@@ -345,3 +345,21 @@ doorbell
   assert.deepEqual([...r.engine.stalled.keys()], ['S2:0']);
   assert.match(eventTexts(r.engine)[0] ?? '', /^S_EVENTQ\[0\] ← F_TRANSLATION .*Stall=STALLED/);
 });
+
+test('§6.3.67, §3.18: an aborted Secure Event queue MSI sets SMMU_S_GERROR.MSI_EVENTQ_ABT_ERR and raises the S_GERROR interrupt, not the Non-secure GERROR', () => {
+  const r = runScript(`
+write64 S_EVENTQ_IRQ_CFG0 0x4E900000
+write32 S_EVENTQ_IRQ_CFG1 0x77
+write32 S_IRQ_CTRL EVENTQ_IRQEN|GERROR_IRQEN
+mem abort 0x4E900000 0x1000
+dma read sid=9 iova=0 secure == C_BAD_STE
+expect irq S_EVENTQ
+expect irq S_GERROR
+read32 S_GERROR.MSI_EVENTQ_ABT_ERR == 1
+read32 GERROR == 0
+`);
+  assert.deepEqual(
+    r.problems.filter((p) => !p.startsWith('msi.') && !p.startsWith('gerror.')),
+    [],
+  );
+});
