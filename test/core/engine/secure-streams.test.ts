@@ -13,7 +13,7 @@ import { analyzeScript } from '../../../core/script/resolve';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
 import { PRESETS } from '../../../core/config/presets';
 import type { ResolvedConfig } from '../../../core/config/types';
-import { invalidateCds, invalidateStreams, steKey, cdKey } from '../../../core/engine/config-cache';
+import { cacheKeyText, invalidateCds, invalidateStreams, steKey, cdKey } from '../../../core/engine/config-cache';
 import { checkSte } from '../../../core/structures/ste';
 import { encodeStructure } from '../../../core/structures/encode';
 import { STE } from '../../../core/structures/ste';
@@ -361,5 +361,17 @@ read32 GERROR == 0
   assert.deepEqual(
     r.problems.filter((p) => !p.startsWith('msi.') && !p.startsWith('gerror.')),
     [],
+  );
+});
+
+test('the debugger names cached entries by Security state: Secure StreamID 3 is not StreamID 4294967299', () => {
+  assert.equal(cacheKeyText(steKey(3, false), 'ste'), 'StreamID 3');
+  assert.equal(cacheKeyText(steKey(3, true), 'ste'), 'Secure StreamID 3');
+  assert.equal(cacheKeyText(steKey(1, true), 'l1std'), 'Secure L1STD 1');
+  assert.equal(cacheKeyText(cdKey(3, 7, true), 'cd'), 'Secure StreamID 3 SubstreamID 7');
+  assert.equal(cacheKeyText(cdKey(0xffff_ffff, 0xf_ffff, false), 'cd'), 'StreamID 4294967295 SubstreamID 1048575');
+  assert.equal(
+    cacheKeyText(cdKey(0xffff_ffff, 0xf_ffff, true), 'cd'),
+    'Secure StreamID 4294967295 SubstreamID 1048575',
   );
 });
