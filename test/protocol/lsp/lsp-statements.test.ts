@@ -163,7 +163,7 @@ async function signatureAt(name: string, line: string): Promise<{ label: string;
 
 test("signature help: a statement's usage from its schema with the argument being typed, a structure's fields", async () => {
   const usage =
-    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
   assert.deepEqual(await signatureAt('sig-dma0.smmu', 'dma '), { label: usage, active: 'read|write|exec' });
   assert.deepEqual(await signatureAt('sig-dma1.smmu', 'dma read io'), { label: usage, active: 'iova=A' });
   assert.deepEqual(await signatureAt('sig-dma2.smmu', 'dma read sid=1'), { label: usage, active: 'sid=N' });
@@ -198,7 +198,7 @@ test('DMA payloads: data= after a write, a bare data before == after a read; the
     ['ssid=', 'priv', 'ats', 'translated', 'data', 'step=', 'size='],
   );
   const usage =
-    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
   assert.deepEqual(await signatureAt('sig-dma-data.smmu', 'dma write sid=1 iova=0 data=0x'), {
     label: usage,
     active: 'data=V',
