@@ -135,7 +135,7 @@ test("completion of an engine statement's arguments follows its schema", async (
   );
   assert.deepEqual(
     (await completeAt('dma-args.smmu', 'dma read ')).map((i) => i.label),
-    ['sid=', 'ssid=', 'iova=', 'priv', 'ats', 'translated', 'data', 'step=', 'size='],
+    ['sid=', 'ssid=', 'iova=', 'priv', 'ats', 'translated', 'secure', 'ns', 'data', 'step=', 'size='],
   );
   const outcomes = (await completeAt('dma-expect.smmu', 'dma read sid=1 iova=0 == ')).map((i) => i.label);
   assert.deepEqual(outcomes.slice(0, 6), ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault']);
@@ -191,11 +191,11 @@ test("signature help: a statement's usage from its schema with the argument bein
 test('DMA payloads: data= after a write, a bare data before == after a read; the argument being typed, also after the comparison', async () => {
   assert.deepEqual(
     (await completeAt('dma-w.smmu', 'dma write sid=1 iova=0 ')).map((i) => i.label),
-    ['ssid=', 'priv', 'ats', 'translated', 'data=', 'step=', 'size='],
+    ['ssid=', 'priv', 'ats', 'translated', 'secure', 'ns', 'data=', 'step=', 'size='],
   );
   assert.deepEqual(
     (await completeAt('dma-x.smmu', 'dma exec sid=1 iova=0 ')).map((i) => i.label),
-    ['ssid=', 'priv', 'ats', 'translated', 'data', 'step=', 'size='],
+    ['ssid=', 'priv', 'ats', 'translated', 'secure', 'ns', 'data', 'step=', 'size='],
   );
   const usage =
     'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
