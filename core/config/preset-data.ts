@@ -275,7 +275,7 @@ export const SMMUV3_4_LPA2: JsonObject = {
 export const SMMUV3_3_SECURE_ATS: JsonObject = {
   name: 'SMMUv3.3 with Secure state and ATS',
   description:
-    'An SMMUv3.3 with the Secure programming interface and PCIe ATS, and every feature the model implements: Secure state with Secure EL2 and Secure stage 2 (SMMU_S_IDR1.SECURE_IMPL and SEL2; the SMMU_S_* registers at 0x8000, RAZ/WI to Non-secure accesses), 16-bit Secure StreamIDs and Secure MSIs; ATS with PRI (CR0.ATSCHK, STE.EATS, CMD_ATC_INV, the PRI queue); stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, BTM, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, the Stall and Terminate models, LPA2 (DS) with 52-bit VAs and PAs and every granule, and what SMMUv3.2 and v3.3 make mandatory (RIL, BBML 2, FWB, XNX, E0PD, PTWNNC). E0PD is mandatory from SMMUv3.3 and not modelled, and the model has the Secure registers but not yet Secure streams (the accepted config.not-modelled-e0pd and config.not-modelled-secure notes). Queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
+    'An SMMUv3.3 with the Secure programming interface and PCIe ATS, and every feature the model implements: Secure state with Secure EL2 and Secure stage 2 (SMMU_S_IDR1.SECURE_IMPL and SEL2; the SMMU_S_* registers at 0x8000, RAZ/WI to Non-secure accesses), 16-bit Secure StreamIDs and Secure MSIs; ATS with PRI (CR0.ATSCHK, STE.EATS, CMD_ATC_INV, the PRI queue); stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, BTM, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, the Stall and Terminate models, LPA2 (DS) with 52-bit VAs and PAs and every granule, and what SMMUv3.2 and v3.3 make mandatory (RIL, BBML 2, FWB, XNX, E0PD, PTWNNC). E0PD is mandatory from SMMUv3.3 and not modelled, and the model has the Secure registers, Secure streams and the Secure Event queue but not yet the Secure Command queue or Secure stage 2 (the accepted config.not-modelled-e0pd and config.not-modelled-secure notes). Queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
   version: '3.3',
   features: {
     stage1: true,
@@ -329,7 +329,7 @@ export const SMMUV3_3_SECURE_ATS: JsonObject = {
     'config.not-modelled-e0pd':
       'E0PD is mandatory from SMMUv3.3 and the model does not apply it: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
     'config.not-modelled-secure':
-      'the Secure programming interface is what this preset is for: its SMMU_S_* registers and the Secure Command queue are modelled (the registers RAZ/WI to Non-secure accesses); Secure streams and the Secure Event queue are not yet',
+      'the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams and the Secure Event queue are modelled; Secure stage 2 is not yet',
   },
 };
 

@@ -8,6 +8,7 @@ import { decodeCommand, formatCommand } from '../commands/codec';
 import type { Engine } from '../engine/engine';
 import { entryOf, pending, slotAddress } from '../engine/queue-index';
 import { currentStreamTable } from '../engine/stream-table';
+import { cacheKeyText } from '../engine/config-cache';
 import { F } from '../engine/registers';
 import { decodeEvent, formatEvent } from '../events/codec';
 import type { EventName } from '../events/table';
@@ -294,8 +295,9 @@ function walkCacheNode(e: Engine, w: WalkCacheEntry, i: number): VarNode {
 }
 
 function caches(e: Engine): VarNode[] {
+  // `name` says what a key is: a prefix, or how config-cache.ts names a key of either Security state.
   const structures = (
-    name: string,
+    name: string | ((key: number) => string),
     entries: [number, { address: number; words: Uint32Array }][],
     def: LayoutDef | undefined,
   ) =>
@@ -303,7 +305,7 @@ function caches(e: Engine): VarNode[] {
       const now = words(e, c.address, c.words.length);
       const stale = now.some((x, i) => x !== c.words[i]);
       return {
-        name: `${name} ${key}`,
+        name: typeof name === 'string' ? `${name} ${key}` : name(key),
         value: `from ${h(c.address)}${stale ? '  [stale: memory changed since it was cached; invalidate it]' : ''}`,
         memoryReference: h(c.address),
         ...(def ? { children: () => layoutChildren(def, c.words) } : {}),
@@ -317,18 +319,18 @@ function caches(e: Engine): VarNode[] {
     {
       name: 'STE cache',
       value: counted(cc.ste.size, 'entry', 'entries'),
-      children: () => structures('StreamID', cc.ste.entries(), STE),
+      children: () => structures((k) => cacheKeyText(k, 'ste'), cc.ste.entries(), STE),
     },
     {
       name: 'CD cache',
       value: counted(cc.cd.size, 'entry', 'entries'),
-      children: () => structures('key', cc.cd.entries(), CD),
+      children: () => structures((k) => cacheKeyText(k, 'cd'), cc.cd.entries(), CD),
     },
     {
       name: 'L1 caches',
       value: counted(cc.l1st.size + cc.l1cd.size, 'entry', 'entries'),
       children: () => [
-        ...structures('L1STD', cc.l1st.entries(), L1STD),
+        ...structures((k) => cacheKeyText(k, 'l1std'), cc.l1st.entries(), L1STD),
         ...structures('L1CD', cc.l1cd.entries(), undefined),
       ],
     },

@@ -28,15 +28,17 @@ export type ActivityKind =
 
 /**
  * The SMMU's interrupt sources this model has (§3.18.2): the Non-secure ones, and of the Secure
- * ones the Secure GERROR and the Secure Command queue's CMD_SYNC.
+ * ones the Secure Event queue's, the Secure GERROR and the Secure Command queue's CMD_SYNC
+ * (§3.10.2.1, §6.3.65).
  */
-export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC' | 'S_GERROR' | 'S_CMD_SYNC';
+export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC' | 'S_EVENTQ' | 'S_GERROR' | 'S_CMD_SYNC';
 
 export const INTERRUPT_SOURCES: readonly InterruptSource[] = [
   'EVENTQ',
   'PRIQ',
   'GERROR',
   'CMD_SYNC',
+  'S_EVENTQ',
   'S_GERROR',
   'S_CMD_SYNC',
 ];

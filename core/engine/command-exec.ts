@@ -10,7 +10,7 @@ import type { SecurityState } from '../model/access';
 import type { LayoutField } from '../layout/types';
 import * as caps from '../structures/capabilities';
 import { hex } from '../registers/codec';
-import { cdKey, sidOfCdKey } from './config-cache';
+import { cdKey, invalidateCds, invalidateStreams, sidOfCdKey } from './config-cache';
 import type { EngineContext } from './context';
 import { F } from './registers';
 import { prefetchConfig } from './transaction';
@@ -212,22 +212,67 @@ function actsOnSecureState(def: CommandDef, w: Uint32Array): boolean {
 }
 
 /**
- * What a command acting on Secure state does in the model: the model walks no Secure Stream table
- * and translates no Secure stream (docs/engine.md "Secure state"), so it caches no Secure STE, CD
- * or TLB entry and parks no Secure stalled transaction. Such a command completes and finds
- * nothing; it never touches a Non-secure entry (§4.3: Arm strongly recommends that invalidations
- * affect only the Security state they name; the model invalidates exactly that).
+ * What a command acting on Secure state does in the model (docs/engine.md "Secure state"). Secure
+ * streams are translated with stage 1 only, so the model caches Secure STEs, CDs and L1
+ * descriptors (keyed apart from Non-secure ones, config-cache.ts) and Secure stage 1 TLB entries
+ * (regime 'S'): the CFGI commands with SSec = 1 invalidate those, and the stage 1 NH TLBIs from
+ * the Secure queue the Secure entries (§4.4.2 table), by ASID and address as their Non-secure
+ * forms do. Nothing else Secure is cached (no Secure stage 2, no EL3 or S-EL2 StreamWorld), so
+ * the other commands find nothing. None touches a Non-secure entry (§4.3: Arm strongly
+ * recommends that invalidations affect only the Security state they name). Undefined for a
+ * command whose effect is only a text (secureStateEffect).
  */
+function secureExecution(
+  engine: EngineContext,
+  def: CommandDef,
+  w: Uint32Array,
+  tlbi: (match: TlbiMatch) => void,
+): string | undefined {
+  const cache = engine.configCache;
+  const sid = () => v(def, w, 'StreamID');
+  const cfgi = (n: number) => `Secure configuration (SSec = 1): ${counted(n, 'cached structure')} invalidated`;
+  switch (def.name) {
+    case 'CMD_CFGI_STE':
+      return cfgi(invalidateStreams(cache, true, sid(), 1, v(def, w, 'Leaf') === 1));
+    case 'CMD_CFGI_STE_RANGE':
+    case 'CMD_CFGI_ALL': {
+      const count = 2 ** (v(def, w, 'Range') + 1);
+      return cfgi(invalidateStreams(cache, true, sid() - (sid() % count), count, false));
+    }
+    case 'CMD_CFGI_CD':
+      return cfgi(invalidateCds(cache, true, sid(), v(def, w, 'SubstreamID'), v(def, w, 'Leaf') === 1));
+    case 'CMD_CFGI_CD_ALL':
+      return cfgi(invalidateCds(cache, true, sid(), 'all', false));
+    case 'CMD_TLBI_NH_ALL':
+    case 'CMD_TLBI_SNH_ALL':
+      tlbi((e) => e.regime === 'S');
+      return '';
+    case 'CMD_TLBI_NH_ASID': {
+      const asid = v(def, w, 'ASID');
+      tlbi((e) => e.regime === 'S' && e.asid === asid);
+      return '';
+    }
+    case 'CMD_TLBI_NH_VA':
+    case 'CMD_TLBI_NH_VAA': {
+      const asid = def.name === 'CMD_TLBI_NH_VA' ? v(def, w, 'ASID') : undefined;
+      const at = addressMatch(def, w);
+      tlbi((e, table) => e.regime === 'S' && (asid === undefined || e.asid === asid || e.asid === -1) && at(e, table));
+      return '';
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The text of a command acting on Secure state that nothing cached in the model can answer. */
 function secureStateEffect(def: CommandDef): string {
   switch (def.group) {
     case 'prefetch':
-      return 'a Secure StreamID (SSec = 1): the model caches no Secure configuration, so nothing is prefetched (§4.2 allows a prefetch to do nothing)';
-    case 'cfgi':
-      return 'Secure configuration (SSec = 1): 0 cached structures invalidated (the model caches no Secure STE or CD)';
+      return 'a Secure StreamID (SSec = 1): nothing is prefetched (§4.2 allows a prefetch to do nothing)';
     case 'fault':
-      return 'a Secure StreamID (SSec = 1): the model has no stalled Secure transaction, so the command has no effect';
+      return 'a Secure StreamID (SSec = 1): resuming or terminating stalled Secure transactions is not modelled, so the command has no effect';
     default:
-      return 'Secure TLB entries: 0 invalidated (the model caches no Secure translation); Non-secure entries are not affected';
+      return 'Secure TLB entries of this kind: 0 invalidated (the model walks no Secure stage 2 and no EL3 or S-EL2 StreamWorld, so it caches none); Non-secure entries are not affected';
   }
 }
 
@@ -429,10 +474,6 @@ export function executeCommand(
         words: [...w],
       });
   };
-  if (secure && actsOnSecureState(def, w)) {
-    logged(secureStateEffect(def));
-    return CERROR.NONE;
-  }
   const tlbi = (match: TlbiMatch) => {
     const n = engine.tlb.size === 0 ? 0 : engine.tlb.invalidate((e) => match(e, false));
     const leafOnly = has(def, 'Leaf') && v(def, w, 'Leaf') === 1;
@@ -441,6 +482,12 @@ export function executeCommand(
     const what = `${n} TLB entr${n === 1 ? 'y' : 'ies'}${m ? `, ${counted(m, 'walk cache entry', 'walk cache entries')}` : ''}`;
     logged(`${what} invalidated${leafOnly && engine.tlb.walks.size ? '; Leaf = 1 keeps the walk cache' : ''}`);
   };
+  if (secure && actsOnSecureState(def, w)) {
+    const effect = secureExecution(engine, def, w, tlbi);
+    if (effect === undefined) logged(secureStateEffect(def));
+    else if (effect) logged(effect);
+    return CERROR.NONE;
+  }
   return how({ engine, def, w, secure, logged, tlbi });
 }
 

@@ -28,6 +28,17 @@ export interface Transaction {
   readonly ssid?: number;
   readonly address: bigint;
   readonly access: Access;
+  /**
+   * SEC_SID = 1: a Secure stream, configured through the Secure programming interface and Stream
+   * table (§3.10.1). Absent or false: a Non-secure stream (SEC_SID = 0).
+   */
+  readonly secure?: boolean;
+  /**
+   * The input NS attribute of a Secure stream's transaction (§3.10.2: "A client device with a
+   * Secure StreamID provides an input attribute called NS"): true for a Non-secure access. A
+   * Non-secure stream's transactions are always Non-secure (§3.10.2), so it is unused there.
+   */
+  readonly ns?: boolean;
 }
 
 /**
@@ -38,6 +49,7 @@ export interface Transaction {
  */
 export interface StreamMemo {
   readonly sid: number;
+  readonly secure: boolean;
   readonly ssid: number | undefined;
   readonly gen: number;
   readonly regime: Regime;

@@ -43,6 +43,7 @@ import {
 } from './ats';
 import type { AtosRun, EngineContext, QueueKind, StreamMemo, Transaction } from './context';
 import { runAtos } from './atos';
+import { interfaceOfState, msiOf } from './security';
 
 export type { QueueKind } from './context';
 import type { CommandDef } from '../commands/table';
@@ -110,7 +111,7 @@ export class Engine implements EngineContext {
   /** The endpoints' ATCs (ats.ts): the devices', not the SMMU's, so a `reset` of the SMMU keeps them. */
   readonly atc = new Atc();
   ats: AtsMode | undefined = undefined;
-  /** Stalled transactions by StreamID and STAG (§3.12.2). */
+  /** Stalled transactions by StreamID and STAG (§3.12.2); a Secure stream's key starts with `S`. */
   readonly stalled = new Map<string, { readonly t: Transaction; readonly stag: number }>();
   private nextStag = 0;
   /** The last stream's resolved configuration (see transaction.ts); dropped on any register write. */
@@ -304,8 +305,8 @@ export class Engine implements EngineContext {
           break;
         }
         // The other Secure registers are stored by the model (with their ACKs and the S_GBPA
-        // handshake); the model has no Secure Event queue and no Secure Stream table walk yet
-        // (docs/engine.md "Secure state"), so writes have no further effect.
+        // handshake) and read when the engine next acts: a Secure stream's transaction reads
+        // S_CR0ACK, S_GBPA and S_STRTAB_*, its events S_EVENTQ_* and S_IRQ_CTRLACK (security.ts).
         case 'S_IDR0':
         case 'S_IDR1':
         case 'S_IDR2':
@@ -477,7 +478,9 @@ export class Engine implements EngineContext {
   stall(t: Transaction): number {
     const stag = this.nextStag;
     this.nextStag = (this.nextStag + 1) % 0x10000;
-    this.stalled.set(`${t.sid}:${stag}`, { t, stag });
+    // A Secure stream's StreamID is another namespace (§3.10.2): its stalls are kept apart, so a
+    // Non-secure CMD_RESUME or CMD_STALL_TERM of the same StreamID does not reach them.
+    this.stalled.set(`${t.secure ? 'S' : ''}${t.sid}:${stag}`, { t, stag });
     return stag;
   }
 
@@ -491,7 +494,7 @@ export class Engine implements EngineContext {
     if (def.name.endsWith('STALL_TERM')) {
       let n = 0;
       for (const [k, s] of this.stalled) {
-        if (s.t.sid !== sid) continue;
+        if (s.t.sid !== sid || s.t.secure) continue;
         this.stalled.delete(k);
         n++;
       }
@@ -529,10 +532,10 @@ export class Engine implements EngineContext {
     return this.fieldNum(F.SMMUEN) === 1;
   }
 
-  /** True when GERROR.<name> != GERRORN.<name> (§6.3.19), or S_GERROR's and S_GERRORN's (§6.3.67). */
-  gerrorActive(bit: number, security: SecurityState = 'non-secure'): boolean {
+  /** True when GERROR.<name> != GERRORN.<name> (§6.3.19), or S_GERROR and S_GERRORN for `state` 'secure' (§6.3.67). */
+  gerrorActive(bit: number, state: SecurityState = 'non-secure'): boolean {
     const w = this.smmu.words;
-    const [g, n] = security === 'secure' ? [S_GERROR_WORD, S_GERRORN_WORD] : [GERROR_WORD, GERRORN_WORD];
+    const [g, n] = state === 'secure' ? [S_GERROR_WORD, S_GERRORN_WORD] : [GERROR_WORD, GERRORN_WORD];
     return ((((w[g] as number) ^ (w[n] as number)) >>> bit) & 1) === 1;
   }
 
@@ -585,32 +588,21 @@ export class Engine implements EngineContext {
   }
 
   /**
-   * Activate a global error by toggling its GERROR bit, if not already active (§7.5); for
-   * `secure`, its S_GERROR bit, with the Secure GERROR interrupt S_IRQ_CTRL enables (§6.3.67).
+   * Activate a global error by toggling its GERROR bit, if not already active (§7.5); with `state`
+   * 'secure', in SMMU_S_GERROR, whose errors are the Secure interface's own (§3.10.2.1, §6.3.67).
    */
-  raiseGlobalError(bit: number, name: string, why: string, section: string, security?: SecurityState): void {
-    const secure = security === 'secure';
-    if (this.gerrorActive(bit, security)) return;
-    this.toggleGerror(bit, security);
-    const reg = secure ? 'S_GERROR' : 'GERROR';
+  raiseGlobalError(bit: number, name: string, why: string, section: string, state: SecurityState = 'non-secure'): void {
+    if (this.gerrorActive(bit, state)) return;
+    const q = interfaceOfState(state);
+    this.smmu.setOwned(q.names.gerror, this.smmu.value(q.gerror) ^ (1n << BigInt(bit)));
     this.log({
       kind: 'gerror',
-      text: `${reg}.${name} activated: ${why}`,
+      text: `${q.names.gerror}.${name} activated: ${why}`,
       section,
       severity: bit === 0 ? 'error' : 'warning',
-      code: `${reg.toLowerCase()}.${name.toLowerCase()}`,
+      code: `${q.names.gerror.toLowerCase()}.${name.toLowerCase()}`,
     });
-    if (secure) {
-      if (this.field(F.S_GERROR_IRQEN) === 1n)
-        this.signal('S_GERROR', R.S_GERROR_IRQ_CFG0, R.S_GERROR_IRQ_CFG1, 7, 'secure');
-    } else if (this.field(F.GERROR_IRQEN) === 1n) this.signal('GERROR', R.GERROR_IRQ_CFG0, R.GERROR_IRQ_CFG1, 7);
-  }
-
-  /** Toggle GERROR[bit] (S_GERROR[bit] for `secure`): the error becomes active (§7.5). */
-  private toggleGerror(bit: number, security?: SecurityState): void {
-    const secure = security === 'secure';
-    const reg = secure ? R.S_GERROR : R.GERROR;
-    this.smmu.setOwned(secure ? 'S_GERROR' : 'GERROR', this.smmu.value(reg) ^ (1n << BigInt(bit)));
+    if (this.field(q.gerrorIrqen) === 1n) this.signal(q.names.gerror, q.gerrorIrqCfg0, q.gerrorIrqCfg1, 7, state);
   }
 
   /**
@@ -626,14 +618,13 @@ export class Engine implements EngineContext {
     cfg0: RegisterDef,
     cfg1: RegisterDef,
     abortBit: number,
-    security?: SecurityState,
+    state: SecurityState = 'non-secure',
   ): void {
     this.wiredInterrupt(source);
     const addr = Number(this.smmu.value(cfg0) & 0x00ff_ffff_ffff_fffcn);
-    // Secure sources send MSIs with SMMU_S_IDR0.MSI (§6.3.52).
-    const msi = security === 'secure' ? caps.secureMsi(this.ids) : caps.msi(this.ids);
-    if (msi && addr !== 0)
-      this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit, security);
+    // The Secure sources' MSIs need SMMU_S_IDR0.MSI (§6.3.52).
+    if (msiOf(state, this.ids) && addr !== 0)
+      this.msiWrite(source, addr, Number(this.smmu.value(cfg1) & 0xffff_ffffn), abortBit, state);
   }
 
   /** A pulse on the wired interrupt output of `source` (§3.18.2: edge-triggered, no pending state). */
@@ -650,11 +641,17 @@ export class Engine implements EngineContext {
    * An MSI: a 32-bit write of `data` to `addr` (§3.18), truncated to the OAS (§3.4.3). An external
    * abort on it activates GERROR bit `abortBit` (MSI_CMDQ/EVENTQ/PRIQ/GERROR_ABT_ERR, §6.3.19).
    */
-  msiWrite(source: InterruptSource, addr: number, data: number, abortBit: number, security?: SecurityState): void {
+  msiWrite(
+    source: InterruptSource,
+    addr: number,
+    data: number,
+    abortBit: number,
+    state: SecurityState = 'non-secure',
+  ): void {
     const a = addr % 2 ** this.oas;
     // §3.18: MSIs of Secure sources are Secure accesses to the Secure PA space; the model has one
     // guest memory, so the text says which space the write targets.
-    const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source === 'S_CMD_SYNC' ? 'Secure CMD_SYNC completion' : source} MSI${security === 'secure' ? ' (Secure PA space)' : ''}`;
+    const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source === 'S_CMD_SYNC' ? 'Secure CMD_SYNC completion' : source} MSI${state === 'secure' ? ' (Secure PA space)' : ''}`;
     if (this.memory.isAbort(a, 4)) {
       this.log({
         kind: 'interrupt',
@@ -667,14 +664,15 @@ export class Engine implements EngineContext {
       });
       // A GERROR MSI abort does not raise another GERROR interrupt (it would loop, §7.5).
       if (abortBit === 7) {
-        if (!this.gerrorActive(7, security)) this.toggleGerror(7, security);
+        const q = interfaceOfState(state);
+        if (!this.gerrorActive(7, state)) this.smmu.setOwned(q.names.gerror, this.smmu.value(q.gerror) ^ (1n << 7n));
       } else
         this.raiseGlobalError(
           abortBit,
           MSI_ABORT_NAMES[abortBit] ?? 'MSI_ABT_ERR',
           `${what} to ${hex(BigInt(a), 64)} was aborted`,
           '7.5',
-          security,
+          state,
         );
       return;
     }

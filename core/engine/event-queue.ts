@@ -1,7 +1,7 @@
 /**
  * Writing event records (§7.2–§7.4) and PRI page requests (§8) to their queues in guest memory.
  *
- * An event is delivered when CR0ACK.EVENTQEN is 1 and the queue is writable (no active
+ * An event is delivered when (S_)CR0ACK.EVENTQEN is 1 and the queue is writable (no active
  * GERROR.EVENTQ_ABT_ERR). A full queue discards the record and toggles EVENTQ_PROD.OVFLG if no
  * overflow is pending (OVFLG == OVACKFLG). An external abort on the write activates
  * GERROR.EVENTQ_ABT_ERR. A write into an empty queue raises the MSI or wired interrupt when
@@ -12,8 +12,10 @@ import { decodeEvent, encodeEvent, formatEvent } from '../events/codec';
 import { getEvent, type EventName } from '../events/table';
 import { hex } from '../registers/codec';
 import type { EngineContext } from './context';
-import { indexMask, isFull, next, slotAddress } from './queue-index';
-import { F, R } from './registers';
+import { indexMask, isFull, next, slotAddress, type QueueGeometry } from './queue-index';
+import { interfaceOfState, SECURE, type SecurityState } from './security';
+import { queueLayout } from '../structures/bases';
+import { F } from './registers';
 
 export type EventFields = Readonly<Record<string, number | bigint>>;
 
@@ -28,7 +30,19 @@ export function buildEvent(name: EventName, fields: EventFields): number[] {
   return encodeEvent(def, values);
 }
 
-export function recordEvent(engine: EngineContext, name: EventName, fields: EventFields, detail: string): void {
+/**
+ * Write an event record to the Event queue of `state`'s programming interface: an event of a
+ * Secure stream goes to the Secure Event queue, of a Non-secure stream to the Non-secure one
+ * (§3.10.2.1). The two queues are independent (§3.10.2.1): each has its own EVENTQEN, overflow
+ * flag, GERROR.EVENTQ_ABT_ERR and interrupt (SMMU_(S_)IRQ_CTRL.EVENTQ_IRQEN, SMMU_(S_)EVENTQ_IRQ_CFGn).
+ */
+export function recordEvent(
+  engine: EngineContext,
+  name: EventName,
+  fields: EventFields,
+  detail: string,
+  state: SecurityState = 'non-secure',
+): void {
   if (engine.suppressEvents) return;
   // An ATOS lookup records no event (§9): its first fault is what ATOS_PAR reports.
   if (engine.atosRun) {
@@ -36,12 +50,17 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
     return;
   }
   if (engine.ats !== undefined && !atsRecords(engine.ats, name, engine.field(F.REC_CFG_ATS) === 1n)) return;
+  const q = interfaceOfState(state);
+  const secure = state === 'secure';
+  // How messages name this interface's queue and registers.
+  const queue = secure ? 'S_EVENTQ' : 'EVENTQ';
+  const reg = (n: string) => (secure ? `S_${n}` : n);
   const words = buildEvent(name, fields);
   const text = formatEvent(decodeEvent(words));
-  if (engine.field(F.EVENTQEN) === 0n) {
+  if (engine.field(q.eventqen) === 0n) {
     engine.log({
       kind: 'event',
-      text: `${text} discarded: CR0.EVENTQEN is 0 (${detail})`,
+      text: `${text} discarded: ${reg('CR0')}.EVENTQEN is 0 (${detail})`,
       section: '7.4',
       words,
       severity: 'warning',
@@ -49,10 +68,10 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
     });
     return;
   }
-  if (engine.gerrorActive(2)) {
+  if (engine.gerrorActive(2, state)) {
     engine.log({
       kind: 'event',
-      text: `${text} discarded: the event queue is not writable while GERROR.EVENTQ_ABT_ERR is active (${detail})`,
+      text: `${text} discarded: the ${secure ? 'Secure ' : ''}event queue is not writable while ${reg('GERROR')}.EVENTQ_ABT_ERR is active (${detail})`,
       section: '7.2',
       words,
       severity: 'warning',
@@ -60,17 +79,17 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
     });
     return;
   }
-  const g = engine.geometry('EVENTQ');
-  const prodReg = engine.smmu.value(R.EVENTQ_PROD);
+  const g = secure ? secureEventQueue(engine) : engine.geometry('EVENTQ');
+  const prodReg = engine.smmu.value(q.eventqProd);
   const prod = Number(prodReg & 0xf_ffffn);
-  const cons = engine.fieldNum(F.EVENTQ_RD);
+  const cons = engine.fieldNum(q.eventqRd);
   if (isFull(prod, cons, g.log2)) {
-    const ov = engine.fieldNum(F.EVENTQ_OVFLG);
-    const ack = engine.fieldNum(F.EVENTQ_OVACKFLG);
-    if (ov === ack) engine.smmu.setOwned('EVENTQ_PROD', prodReg ^ (1n << 31n));
+    const ov = engine.fieldNum(q.eventqOvflg);
+    const ack = engine.fieldNum(q.eventqOvackflg);
+    if (ov === ack) engine.smmu.setOwned(q.names.eventqProd, prodReg ^ (1n << 31n));
     engine.log({
       kind: 'event',
-      text: `${text} lost: the event queue is full${ov === ack ? '; EVENTQ_PROD.OVFLG toggled' : ' (overflow already pending)'} (${detail})`,
+      text: `${text} lost: the ${secure ? 'Secure ' : ''}event queue is full${ov === ack ? `; ${reg('EVENTQ_PROD')}.OVFLG toggled` : ' (overflow already pending)'} (${detail})`,
       section: '7.4',
       words,
       severity: 'warning',
@@ -82,7 +101,7 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
   if (engine.memory.isAbort(addr, 32)) {
     engine.log({
       kind: 'event',
-      text: `${text} lost: writing EVENTQ[${prod % 2 ** g.log2}] at ${hex(BigInt(addr), 64)} took an external abort`,
+      text: `${text} lost: writing ${queue}[${prod % 2 ** g.log2}] at ${hex(BigInt(addr), 64)} took an external abort`,
       section: '7.2',
       address: BigInt(addr),
       words,
@@ -94,14 +113,15 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
       'EVENTQ_ABT_ERR',
       `the event record write to ${hex(BigInt(addr), 64)} was aborted; the queue is not writable until acknowledged`,
       '7.5',
+      state,
     );
     return;
   }
   engine.memory.writeWords(addr, words);
-  engine.smmu.setOwned('EVENTQ_PROD', (prodReg & ~0xf_ffffn) | BigInt(next(prod, g.log2)));
+  engine.smmu.setOwned(q.names.eventqProd, (prodReg & ~0xf_ffffn) | BigInt(next(prod, g.log2)));
   engine.log({
     kind: 'event',
-    text: `EVENTQ[${prod % 2 ** g.log2}] ← ${text} (${detail})`,
+    text: `${queue}[${prod % 2 ** g.log2}] ← ${text} (${detail})`,
     section: '7.3',
     address: BigInt(addr),
     words,
@@ -109,7 +129,16 @@ export function recordEvent(engine: EngineContext, name: EventName, fields: Even
     code: 'event.written',
   });
   // §3.18: the event queue interrupt fires when the queue goes from empty to non-empty.
-  if (engine.field(F.EVENTQ_IRQEN) === 1n && (prod & indexMask(g.log2)) === (cons & indexMask(g.log2))) {
-    engine.signal('EVENTQ', R.EVENTQ_IRQ_CFG0, R.EVENTQ_IRQ_CFG1, 5);
+  if (engine.field(q.eventqIrqen) === 1n && (prod & indexMask(g.log2)) === (cons & indexMask(g.log2))) {
+    engine.signal(queue, q.eventqIrqCfg0, q.eventqIrqCfg1, 5, state);
   }
+}
+
+/**
+ * The Secure Event queue from SMMU_S_EVENTQ_BASE (§6.3.77: the layout of SMMU_EVENTQ_BASE, LOG2SIZE
+ * capped at SMMU_IDR1.EVENTQS), truncated to the OAS as the Non-secure queue is (§3.4.3).
+ */
+function secureEventQueue(engine: EngineContext): QueueGeometry {
+  const { base, log2, entryBytes } = queueLayout(engine.smmu.value(SECURE.eventqBase), 'S_EVENTQ', engine.ids);
+  return { base: base % 2 ** engine.oas, log2, entryBytes };
 }

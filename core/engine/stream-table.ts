@@ -1,13 +1,23 @@
 /**
- * The Stream table the engine's registers describe now (core/structures/bases.ts decides how).
+ * The Stream table the engine's registers describe now (core/structures/bases.ts decides how): the
+ * Non-secure one (SMMU_STRTAB_BASE, _CFG, StreamIDs capped at SMMU_IDR1.SIDSIZE), or the Secure one
+ * of a Secure stream (SMMU_S_STRTAB_BASE, _CFG, capped at SMMU_S_IDR1.S_SIDSIZE; §3.10.2.1, §6.3.72,
+ * §6.3.73).
  */
 import type { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
 import { streamTableLayout, type StreamTableLayout } from '../structures/bases';
-import { R } from './registers';
+import { NON_SECURE, sSidSize, type ProgrammingInterface } from './security';
 
 export type { StreamTableLayout } from '../structures/bases';
 
-export function currentStreamTable(e: { readonly smmu: Smmu; readonly ids: IdView }): StreamTableLayout {
-  return streamTableLayout(e.smmu.value(R.STRTAB_BASE), e.smmu.value(R.STRTAB_BASE_CFG), e.ids);
+export function currentStreamTable(
+  e: { readonly smmu: Smmu; readonly ids: IdView },
+  iface: ProgrammingInterface = NON_SECURE,
+): StreamTableLayout {
+  const base = e.smmu.value(iface.strtabBase);
+  const cfg = e.smmu.value(iface.strtabBaseCfg);
+  return iface.state === 'secure'
+    ? streamTableLayout(base, cfg, e.ids, sSidSize(e.ids))
+    : streamTableLayout(base, cfg, e.ids);
 }

@@ -22,11 +22,12 @@ import type {
   WalkParams,
   WalkResult,
 } from '../translation/types';
-import { cdKey, generation } from './config-cache';
+import { cdKey, generation, steKey } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
-import { F } from './registers';
+import { F, ref } from './registers';
 import { currentStreamTable } from './stream-table';
+import { interfaceOf, SECURE, sel2, sStallModel, stallModelOf, type SecurityState } from './security';
 import type { Regime, TlbEntry } from './tlb';
 import type { WalkCacheEntry } from './walk-cache';
 
@@ -90,6 +91,16 @@ function sameWords(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
+/** The Security state of a transaction's stream (§3.10.1 SEC_SID): which Event queue its events go to. */
+function stateOf(t: Transaction): SecurityState {
+  return t.secure ? 'secure' : 'non-secure';
+}
+
+/** How messages name a stream's STE: `STE 3`, or `Secure STE 3` for a Secure stream. */
+function steName(t: Transaction): string {
+  return `${t.secure ? 'Secure STE' : 'STE'} ${t.sid}`;
+}
+
 function accessFields(t: Transaction): EventFields {
   return {
     StreamID: t.sid,
@@ -110,7 +121,7 @@ function abortWith(
   detail: string,
   record = true,
 ): Fail {
-  if (record) recordEvent(engine, event, { ...accessFields(t), ...fields }, detail);
+  if (record) recordEvent(engine, event, { ...accessFields(t), ...fields }, detail, stateOf(t));
   return { fail: { outcome: 'abort', event, detail: `${event}: ${detail}` } };
 }
 
@@ -118,22 +129,37 @@ function abortWith(
 
 function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   const sid = t.sid;
-  const cached = engine.configCache.ste.get(sid);
+  const secure = t.secure === true;
+  // §3.10.2.1: a Secure stream's StreamID indexes the Secure Stream table, a separate namespace, so
+  // its cached STE is a separate entry (config-cache.ts steKey).
+  const key = steKey(sid, secure);
+  const cached = engine.configCache.ste.get(key);
   if (cached) {
     if (engine.checkStale)
-      checkStaleStructure(engine, 'STE', `StreamID ${sid}`, cached.address, cached.words, 'CMD_CFGI_STE');
+      checkStaleStructure(
+        engine,
+        'STE',
+        `${secure ? 'Secure ' : ''}StreamID ${sid}`,
+        cached.address,
+        cached.words,
+        secure ? 'CMD_CFGI_STE (SSec = 1, on the Secure Command queue)' : 'CMD_CFGI_STE',
+      );
     return cached.decoded as SteFields;
   }
-  // The effective base, LOG2SIZE capped at SIDSIZE, the format and SPLIT in effect (§6.3.24, §6.3.25).
-  const { base, log2, twoLevel, split } = currentStreamTable(engine);
-  const record = engine.field(F.RECINVSID) === 1n;
+  // The effective base, LOG2SIZE capped at SIDSIZE (S_SIDSIZE for the Secure table), the format and
+  // SPLIT in effect (§6.3.24, §6.3.25, §6.3.72, §6.3.73).
+  const iface = interfaceOf(t);
+  const reg = secure ? 'S_' : '';
+  const { base, log2, log2Written, twoLevel, split } = currentStreamTable(engine, iface);
+  const record = engine.field(iface.recinvsid) === 1n;
+  const notRecorded = record ? '' : `; not recorded because ${reg}CR2.RECINVSID is 0`;
   if (sid >= 2 ** log2) {
     return abortWith(
       engine,
       t,
       'C_BAD_STREAMID',
       {},
-      `StreamID ${hex(BigInt(sid))} is outside the stream table (STRTAB_BASE_CFG.LOG2SIZE ${log2})${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`,
+      `${secure ? 'Secure ' : ''}StreamID ${hex(BigInt(sid))} is outside the ${secure ? 'Secure ' : ''}stream table (${reg}STRTAB_BASE_CFG.LOG2SIZE ${log2}${secure && log2 < log2Written ? ` (${log2Written} written), capped at SMMU_S_IDR1.S_SIDSIZE` : ''})${notRecorded}`,
       record,
     );
   }
@@ -144,11 +170,11 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     }
     const l1Index = Math.floor(sid / 2 ** split);
     const l1Addr = base + 8 * l1Index;
-    const l1c = engine.configCache.l1st.get(l1Index);
+    const l1c = engine.configCache.l1st.get(steKey(l1Index, secure));
     let l1: { span: number; l2Ptr: number };
     if (l1c) l1 = l1c.decoded as { span: number; l2Ptr: number };
     else {
-      const w = fetch(engine, `L1STD ${l1Index}`, l1Addr, 2);
+      const w = fetch(engine, `${secure ? 'Secure ' : ''}L1STD ${l1Index}`, l1Addr, 2);
       if (w === 'abort')
         return abortWith(
           engine,
@@ -169,11 +195,11 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
           t,
           'C_BAD_STREAMID',
           {},
-          `StreamID ${hex(BigInt(sid))}: ${why}${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`,
+          `${secure ? 'Secure ' : ''}StreamID ${hex(BigInt(sid))}: ${why}${notRecorded}`,
           record,
         );
       }
-      engine.configCache.l1st.set(l1Index, { address: l1Addr, words: w, decoded: l1, seq: 0 });
+      engine.configCache.l1st.set(steKey(l1Index, secure), { address: l1Addr, words: w, decoded: l1, seq: 0 });
     }
     const low = sid % 2 ** split;
     if (low >= 2 ** (l1.span - 1)) {
@@ -182,7 +208,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
         t,
         'C_BAD_STREAMID',
         {},
-        `StreamID ${hex(BigInt(sid))} is beyond L1STD ${l1Index}'s Span ${l1.span} (${2 ** (l1.span - 1)} STEs)${record ? '' : '; not recorded because CR2.RECINVSID is 0'}`,
+        `${secure ? 'Secure ' : ''}StreamID ${hex(BigInt(sid))} is beyond L1STD ${l1Index}'s Span ${l1.span} (${2 ** (l1.span - 1)} STEs)${notRecorded}`,
         record,
       );
     }
@@ -191,32 +217,39 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     steAddr = base + 64 * sid;
   }
   steAddr %= 2 ** engine.oas;
-  const w = fetch(engine, `STE ${sid}`, steAddr, 16);
+  const name = steName(t);
+  const w = fetch(engine, name, steAddr, 16);
   if (w === 'abort')
     return abortWith(
       engine,
       t,
       'F_STE_FETCH',
       { FetchAddr: steAddr },
-      `external abort fetching STE ${sid} at ${hex(BigInt(steAddr), 64)}`,
+      `external abort fetching ${name} at ${hex(BigInt(steAddr), 64)}`,
     );
-  const verdict = checkSte(w, engine.ids, { oas: engine.oas });
-  if (!verdict.valid)
-    return abortWith(engine, t, 'C_BAD_STE', {}, `STE ${sid} at ${hex(BigInt(steAddr), 64)} has V == 0`);
+  // A Secure STE is judged by the Secure view of SteIllegal (§5.2.2 sec_sid == SS_Secure).
+  const verdict = checkSte(
+    w,
+    engine.ids,
+    secure
+      ? { oas: engine.oas, secure: { sel2: sel2(engine.ids) }, stallModel: sStallModel(engine.ids) }
+      : { oas: engine.oas },
+  );
+  if (!verdict.valid) return abortWith(engine, t, 'C_BAD_STE', {}, `${name} at ${hex(BigInt(steAddr), 64)} has V == 0`);
   if (verdict.illegal.length) {
     return abortWith(
       engine,
       t,
       'C_BAD_STE',
       {},
-      `STE ${sid} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`,
+      `${name} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`,
     );
   }
   const ste = decodeSte(w);
   // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
   if ((ste.config & 2) === 2 && ste.s2Endi === 1)
-    bigEndianNotModelled(engine, `STE ${sid} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
-  engine.configCache.ste.set(sid, { address: steAddr, words: w, decoded: ste, seq: 0 });
+    bigEndianNotModelled(engine, `${name} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
+  engine.configCache.ste.set(key, { address: steAddr, words: w, decoded: ste, seq: 0 });
   return ste;
 }
 
@@ -387,6 +420,7 @@ export function translate(engine: EngineContext, t: Transaction): TransactionRes
     memo !== undefined &&
     memo.sid === t.sid &&
     memo.ssid === t.ssid &&
+    memo.secure === (t.secure === true) &&
     memo.gen === generation.value &&
     !engine.checkStale
   ) {
@@ -434,9 +468,12 @@ export function withStreamOverrides(engine: EngineContext, t: Transaction, ste: 
 
 function translateFull(engine: EngineContext, incoming: Transaction): TransactionResult {
   engine.memo = undefined;
+  const secure = incoming.secure === true;
   // §3.2: SMMUEN == 0 → SMMU_GBPA decides: abort, or bypass with its attributes. GBPA.INSTCFG and
   // PRIVCFG change only the output attributes of the bypass, which the model does not carry.
-  if (!engine.smmuEnabled()) {
+  // §3.10.2: a Secure stream uses the Secure interface's SMMU_S_CR0.SMMUEN and SMMU_S_GBPA.
+  if (secure ? engine.fieldNum(SECURE_SMMUEN) !== 1 : !engine.smmuEnabled()) {
+    if (secure) return secureGlobalBypass(engine, incoming);
     if (engine.field(F.GBPA_ABORT) === 1n)
       return {
         outcome: 'abort',
@@ -456,8 +493,12 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   if ((cfg & 0b100) === 0)
     return {
       outcome: 'abort',
-      detail: `STE ${t.sid}.Config is ${cfg.toString(2).padStart(3, '0')}: aborted without an event (§5.2)`,
+      detail: `${steName(t)}.Config is ${cfg.toString(2).padStart(3, '0')}: aborted without an event (§5.2)`,
     };
+  if (secure && cfg !== 0b100) {
+    const unmodelled = secureTranslationNotModelled(engine, t, ste);
+    if (unmodelled) return unmodelled;
+  }
   const s1 = (cfg & 1) === 1;
   const s2 = (cfg & 2) === 2;
   if (cfg === 0b100) {
@@ -471,10 +512,13 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
         `StreamID ${t.sid} is in bypass (Config 0b100) and has no substreams`,
       ).fail;
     }
+    if (secure) return secureStreamBypass(engine, t, ste);
     return { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.Config is 0b100: bypass` };
   }
-  const vmid = engine.s2p ? ste.s2Vmid : -1;
-  const regime = regimeOf(engine, ste);
+  // §3.10.2.2: without Secure stage 2 a Secure StreamWorld's entries carry no VMID; with it, stage 1
+  // only entries are tagged VMID 0 (Secure stage 2 itself is not modelled: secureTranslationNotModelled).
+  const vmid = secure ? (sel2(engine.ids) ? 0 : -1) : engine.s2p ? ste.s2Vmid : -1;
+  const regime = regimeOf(engine, ste, secure);
   const s2p_ = s2 ? s2Params(engine, ste) : undefined;
   // checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32
   // LPAE stage 2 (S2AA64 = 0, with SMMU_IDR0.TTF) whose S2SL0/S2T0SZ have no VMSAv8-64 reading. The
@@ -529,7 +573,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     if (permits(hit, t.access)) {
       // The memo skips the STE, so a stream whose STE overrides the access is never memoised.
       if (!overridesAccess(engine, ste))
-        engine.memo = { sid: t.sid, ssid: t.ssid, gen: generation.value, regime, vmid, asid };
+        engine.memo = { sid: t.sid, ssid: t.ssid, secure, gen: generation.value, regime, vmid, asid };
       if (engine.checkStale)
         checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, tags, s2 ? stage2 : undefined));
       return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
@@ -561,9 +605,89 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
 }
 
-/** §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. */
-function regimeOf(engine: EngineContext, ste: SteFields): Regime {
+/**
+ * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. A Secure STE the
+ * model translates has the Secure StreamWorld ("S", STRW 0b00): EL3 and S-EL2 are turned away
+ * before (secureTranslationNotModelled).
+ */
+function regimeOf(engine: EngineContext, ste: SteFields, secure = false): Regime {
+  if (secure) return 'S';
   return ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
+}
+
+/** SMMU_S_CR0ACK.SMMUEN (§6.3.58): the Secure interface's translation enable. */
+const SECURE_SMMUEN = SECURE.smmuen;
+/** SMMU_S_GBPA.NSCFG (§6.3.63): the NS attribute of a Secure stream's global bypass. */
+const S_GBPA_NSCFG = ref('S_GBPA', 'NSCFG');
+
+/**
+ * The PA space a Secure stream's bypassed transaction targets (§3.10.2): the NSCFG override
+ * (0b10 Secure, 0b11 Non-secure) or, for 0b00 and the Reserved 0b01, the input NS attribute.
+ */
+function bypassPaSpace(nscfg: number, t: Transaction): string {
+  const ns = nscfg === 0b11 ? true : nscfg === 0b10 ? false : t.ns === true;
+  return `${ns ? 'Non-secure' : 'Secure'} PA space (${nscfg >= 0b10 ? `NSCFG = 0b${nscfg.toString(2)}` : `the input NS attribute, ${t.ns ? 'Non-secure' : 'Secure'}`})`;
+}
+
+/** §3.10.2, §6.3.63: SMMU_S_CR0.SMMUEN == 0: SMMU_S_GBPA aborts a Secure stream or bypasses it. */
+function secureGlobalBypass(engine: EngineContext, t: Transaction): TransactionResult {
+  if (engine.field(SECURE.gbpaAbort) === 1n)
+    return {
+      outcome: 'abort',
+      detail:
+        'SMMU_S_CR0.SMMUEN is 0 and SMMU_S_GBPA.ABORT is 1: the Secure stream transaction is aborted (no event, §6.3.63)',
+    };
+  const nscfg = engine.fieldNum(S_GBPA_NSCFG);
+  return {
+    outcome: 'bypass',
+    pa: t.address,
+    detail: `SMMU_S_CR0.SMMUEN is 0: bypass with SMMU_S_GBPA attributes, to the ${bypassPaSpace(nscfg, t)} (§6.3.63)`,
+  };
+}
+
+/**
+ * A Secure STE in stream bypass (Config 0b100): the output PA space comes from STE.NSCFG, which is
+ * RES0 (so the input NS attribute is used) without SMMU_IDR1.ATTR_PERMS_OVR (§5.2 NSCFG).
+ */
+function secureStreamBypass(engine: EngineContext, t: Transaction, ste: SteFields): TransactionResult {
+  const nscfg = caps.attrPermsOvr(engine.ids) ? ste.nscfg : 0;
+  return {
+    outcome: 'bypass',
+    pa: t.address,
+    detail: `Secure STE ${t.sid}.Config is 0b100: bypass to the ${bypassPaSpace(nscfg, t)} (§5.2 NSCFG)`,
+  };
+}
+
+/**
+ * The Secure stream translations the model does not perform, turned away with a note rather than
+ * walked wrongly: Secure stage 2 (Config 0b11x with SMMU_S_IDR1.SEL2, §3.10.2.2: two IPA spaces,
+ * S_S2TTB and S2TTB, S2SW/S2SA/S2NSW/S2NSA), the EL3 StreamWorld (STRW 0b01: one translation
+ * table, no ASID) and the S-EL2 ones (STRW 0b10 with SEL2). Undefined when the model translates
+ * the stream (the Secure StreamWorld's stage 1, which walks as NS-EL1's does).
+ */
+function secureTranslationNotModelled(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+): TransactionResult | undefined {
+  const s2 = (ste.config & 2) === 2;
+  // STRW is used only with stage 1 alone (§5.2 IgnoreSTESTRW).
+  const world = !s2 && caps.s1p(engine.ids) ? ste.strw : 0;
+  if (!s2 && world === 0) return undefined;
+  const what = s2
+    ? `Secure stage 2 translation (Config = 0b${ste.config.toString(2)}, §3.10.2.2)`
+    : world === 0b01
+      ? 'the EL3 StreamWorld (STRW = 0b01, §5.2)'
+      : 'the S-EL2 StreamWorld (STRW = 0b10, §5.2)';
+  if (!engine.suppressEvents)
+    engine.log({
+      kind: 'note',
+      text: `Secure STE ${t.sid} selects ${what}, which the model does not perform; the transaction is aborted without an event`,
+      section: s2 ? '3.10.2.2' : '5.2',
+      severity: 'warning',
+      code: 'walk.not-modelled',
+    });
+  return { outcome: 'abort', detail: `Secure STE ${t.sid}: ${what} is not modelled` };
 }
 
 /** Stage 2 translation of an IPA, through the walk cache (also for stage-1 table and CD fetches when nested). */
@@ -659,17 +783,18 @@ function locateCd(
   ssid: number,
   stage2: ((ipa: bigint, a: Access, w: boolean) => WalkResult) | undefined,
 ): CdFields | Fail {
-  const key = cdKey(t.sid, ssid);
+  // A Secure stream's CDs are cached apart from the Non-secure stream's of the same StreamID (§3.10.2.1).
+  const key = cdKey(t.sid, ssid, t.secure);
   const cached = engine.configCache.cd.get(key);
   if (cached) {
     if (engine.checkStale)
       checkStaleStructure(
         engine,
         'CD',
-        `StreamID ${t.sid} SubstreamID ${ssid}`,
+        `${t.secure ? 'Secure ' : ''}StreamID ${t.sid} SubstreamID ${ssid}`,
         cached.address,
         cached.words,
-        'CMD_CFGI_CD',
+        t.secure ? 'CMD_CFGI_CD (SSec = 1, on the Secure Command queue)' : 'CMD_CFGI_CD',
       );
     return cached.decoded as CdFields;
   }
@@ -687,14 +812,14 @@ function locateCd(
   } else {
     const split = ste.s1Fmt === 1 ? 6 : 10; // 4 KB or 64 KB leaf tables (§5.2 S1Fmt)
     const l1Index = Math.floor(ssid / 2 ** split);
-    const l1Key = cdKey(t.sid, l1Index);
+    const l1Key = cdKey(t.sid, l1Index, t.secure);
     let l2Ptr: number;
     const l1c = engine.configCache.l1cd.get(l1Key);
     if (l1c) l2Ptr = l1c.decoded as number;
     else {
       const l1Pa = toPa(ptr + 8 * l1Index, 'L1CD');
       if (isFail(l1Pa)) return l1Pa;
-      const w = fetch(engine, `L1CD ${l1Index} of StreamID ${t.sid}`, l1Pa, 2);
+      const w = fetch(engine, `L1CD ${l1Index} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, l1Pa, 2);
       if (w === 'abort')
         return abortWith(
           engine,
@@ -719,7 +844,7 @@ function locateCd(
   }
   const cdPa = toPa(cdIpa, 'CD');
   if (isFail(cdPa)) return cdPa;
-  const w = fetch(engine, `CD ${ssid} of StreamID ${t.sid}`, cdPa, 16);
+  const w = fetch(engine, `CD ${ssid} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, cdPa, 16);
   if (w === 'abort')
     return abortWith(
       engine,
@@ -979,10 +1104,11 @@ function faultResult(
   const detailText = `${event} at stage ${stage}, level ${f.level}: ${f.message}`;
   // An ATOS lookup ignores the fault configuration (A, R, S): no stall, no event, a fault (§9).
   if (engine.atosRun) {
-    recordEvent(engine, event, fields, detailText);
+    recordEvent(engine, event, fields, detailText, stateOf(t));
     return { result: { outcome: 'abort', event, detail: detailText } };
   }
-  const stallModel = caps.stallModel(engine.ids) ?? 1;
+  // The stall model of the stream's interface: SMMU_S_IDR0.STALL_MODEL for a Secure stream (§6.3.52).
+  const stallModel = stallModelOf(stateOf(t), engine.ids) ?? 1;
   const stalls =
     // An ATS Translation Request never stalls: its faults are answered with R == W == 0 (§3.9.1.2).
     !engine.suppressEvents &&
@@ -993,7 +1119,7 @@ function faultResult(
   const detail = detailText;
   if (stalls) {
     const stag = engine.stall(t);
-    recordEvent(engine, event, { ...fields, Stall: 1, STAG: stag }, detail);
+    recordEvent(engine, event, { ...fields, Stall: 1, STAG: stag }, detail, stateOf(t));
     return {
       result: {
         outcome: 'stalled',
@@ -1004,7 +1130,7 @@ function faultResult(
     };
   }
   // F_WALK_EABT is always recorded; other terminated faults only when R == 1 (§5.5).
-  if (cfg.r === 1 || f.kind === 'walkEabt') recordEvent(engine, event, fields, detail);
+  if (cfg.r === 1 || f.kind === 'walkEabt') recordEvent(engine, event, fields, detail, stateOf(t));
   if (cfg.a === 0 && f.kind !== 'walkEabt')
     return {
       result: { outcome: 'raz-wi', event, detail: `${detail}; CD.A is 0: reads return zero, writes are ignored` },

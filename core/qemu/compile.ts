@@ -108,6 +108,9 @@ const DMA_PAYLOAD =
 const DMA_ATS =
   "a DMA through ATS or marked Translated (`ats`, `translated`): QEMU's edu device is not an ATS endpoint, and QEMU 7.2's SMMUv3 does not advertise ATS";
 
+const DMA_SECURE =
+  "a Secure stream's DMA (`secure`): QEMU 7.2's SMMUv3 has no Secure state (SMMU_S_IDR1.SECURE_IMPL is 0) and edu masters Non-secure transactions only";
+
 const NO_DMA_DEVICE =
   'no device is arranged to master this DMA (`smmu qemu` runs DMAs on QEMU\u2019s edu device: docs/qemu.md)';
 
@@ -337,17 +340,21 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
         s.args.some((a) => ['data', 'size', 'step'].includes(a.name?.toLowerCase() ?? ''));
       const ats =
         isDma && s.kind === 'action' && s.args.some((a) => ['ats', 'translated'].includes(a.name?.toLowerCase() ?? ''));
+      const secureDma =
+        isDma && s.kind === 'action' && s.args.some((a) => ['secure', 'ns'].includes(a.name?.toLowerCase() ?? ''));
       const cannot = !isDma
         ? undefined
-        : ats
-          ? DMA_ATS
-          : payload
-            ? DMA_PAYLOAD
-            : !transfer
-              ? 'the model made no single transaction for this DMA to run on the device'
-              : options.dmaDevices
-                ? eduCannot(transfer.t)
-                : NO_DMA_DEVICE;
+        : secureDma
+          ? DMA_SECURE
+          : ats
+            ? DMA_ATS
+            : payload
+              ? DMA_PAYLOAD
+              : !transfer
+                ? 'the model made no single transaction for this DMA to run on the device'
+                : options.dmaDevices
+                  ? eduCannot(transfer.t)
+                  : NO_DMA_DEVICE;
       if (cannot !== undefined)
         notRun.push({
           severity: 'warning',

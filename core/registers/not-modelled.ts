@@ -161,7 +161,7 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts), and the Secure
     // Command queue (core/engine/secure-cmdq.ts).
     registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
-    what: 'Secure streams are not modelled: the SMMU_S_* registers are (§6.3.52–§6.3.82: acknowledgements, guards, the S_GBPA handshake, S_INIT.INV_ALL, RAZ/WI to Non-secure accesses), and so is the Secure Command queue (§3.10.2: its commands that act on Secure state find nothing cached), but nothing is written to the Secure Event queue, and every transaction has SEC_SID 0 (a Non-secure stream), so the Secure Stream table is never read',
+    what: 'the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), the Secure Command queue (§3.10.2, `cmd … secure`; its commands that act on Secure state invalidate the Secure STE and CD caches, and find no Secure TLB entries to remove), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass) and the Secure Event queue are; Secure stage 2 and the EL3 and S-EL2 StreamWorlds are not walked (the transaction aborts and walk.not-modelled says so), and a Secure stage 1 translation does not apply the NS bits of its descriptors',
   },
   {
     id: 'rel',

@@ -51,15 +51,15 @@ export interface StreamTableLayout {
 }
 
 /**
- * The Stream table the values of STRTAB_BASE and STRTAB_BASE_CFG describe, or, for `secure`, of
- * S_STRTAB_BASE and S_STRTAB_BASE_CFG: the same fields (§6.3.72, §6.3.73), LOG2SIZE capped at
- * SMMU_S_IDR1.S_SIDSIZE instead of SMMU_IDR1.SIDSIZE.
+ * The Stream table the values of STRTAB_BASE and STRTAB_BASE_CFG describe, or of S_STRTAB_BASE and
+ * S_STRTAB_BASE_CFG (the same fields, §6.3.72, §6.3.73) with `sidSize` SMMU_S_IDR1.S_SIDSIZE:
+ * LOG2SIZE is capped at `sidSize`.
  */
 export function streamTableLayout(
   strtabBase: bigint,
   strtabBaseCfg: bigint,
   ids: IdView,
-  security: 'non-secure' | 'secure' = 'non-secure',
+  sidSize: number = caps.sidSize(ids),
 ): StreamTableLayout {
   const written = Number(extractField(strtabBase, STRTAB_ADDR)) * 64;
   const log2Written = Number(extractField(strtabBaseCfg, STRTAB_LOG2SIZE));
@@ -73,7 +73,7 @@ export function streamTableLayout(
     base: written - (written % alignment),
     written,
     alignment,
-    log2: Math.min(log2Written, security === 'secure' ? caps.secureSidSize(ids) : caps.sidSize(ids)),
+    log2: Math.min(log2Written, sidSize),
     log2Written,
     twoLevel,
     split,

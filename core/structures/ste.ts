@@ -4,10 +4,11 @@
  * gives the reason for every ILLEGAL verdict (§5.2.2 `SteIllegal`, Non-secure view), which a
  * transaction turns into C_BAD_STE.
  *
- * Only the Non-secure STE is modelled: fields that exist only in Secure or Realm STEs
- * (S2NSW, S2NSA, S_S2T0SZ, S_S2SL0, S_S2TG, MECID, MPAM_NS, S2SW, S2SA, S_S2SL0_2, S_S2TTB,
- * S_S2SKL) are RES0 in a Non-secure STE and are left out of the table so that the RES0 check
- * (`reservedRuns`) reports them.
+ * The table is the Non-secure STE's: fields that exist only in Secure or Realm STEs (S2NSW,
+ * S2NSA, S_S2T0SZ, S_S2SL0, S_S2TG, MECID, MPAM_NS, S2SW, S2SA, S_S2SL0_2, S_S2TTB, S_S2SKL) are
+ * RES0 in a Non-secure STE and are left out of the table so that the RES0 check (`reservedRuns`)
+ * reports them; they belong to Secure stage 2 and MPAM, which the model does not perform.
+ * `checkSte` with `secure` applies the Secure view of SteIllegal (Config, STRW, EATS, S2VMID).
  */
 import { bits, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
@@ -490,6 +491,11 @@ export interface SteCheckOptions {
    * can turn 0b00 into 0b01). Default SMMU_IDR0.STALL_MODEL.
    */
   readonly stallModel?: number;
+  /**
+   * The STE is in the Secure Stream table (§3.10.2.1), with SMMU_S_IDR1.SEL2: the Secure view of
+   * §5.2.2 `SteIllegal` (sec_sid == SS_Secure). Pass SMMU_S_IDR0.STALL_MODEL as `stallModel`.
+   */
+  readonly secure?: { readonly sel2: boolean };
 }
 
 /**
@@ -512,18 +518,33 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
   const s2 = (cfg & 2) === 2;
   const s1p = caps.s1p(ids);
   const s2p = caps.s2p(ids);
+  const secure = opts.secure;
 
   // §5.2 Config: stages that are not implemented.
   if (s1 && !s1p)
     out.push(p('stage1-unsupported', 'Config', `Config = 0b${cfg.toString(2)} enables stage 1 but SMMU_IDR0.S1P is 0`));
   if (s2 && !s2p)
     out.push(p('stage2-unsupported', 'Config', `Config = 0b${cfg.toString(2)} enables stage 2 but SMMU_IDR0.S2P is 0`));
+  // §5.2 Config, §3.10.2.2: a Secure STE may enable stage 2 only with Secure stage 2 (SMMU_S_IDR1.SEL2),
+  // and never with VMSAv8-32 LPAE stage 2 tables.
+  if (secure && s2 && s2p && !secure.sel2)
+    out.push(
+      p(
+        'secure-stage2',
+        'Config',
+        `Config = 0b${cfg.toString(2)} enables stage 2 in a Secure STE but SMMU_S_IDR1.SEL2 is 0 (no Secure stage 2)`,
+      ),
+    );
+  if (secure && s2 && s2p && secure.sel2 && !caps.d128(ids) && s.s2Aa64 === 0)
+    out.push(p('secure-stage2', 'S2AA64', 'a Secure STE with stage 2 enabled selects VMSAv8-32 LPAE (S2AA64 = 0)'));
 
-  // IgnoreSTESTRW(): STRW is unused without stage 1 or Hyp, with stage 2 enabled, or in bypass.
-  const strwUnused = !s1p || !caps.hyp(ids) || s2 || cfg === 0b100;
+  // IgnoreSTESTRW(): STRW is unused without stage 1, for a Non-secure STE without Hyp, with stage 2
+  // enabled, or in bypass.
+  const strwUnused = !s1p || (!secure && !caps.hyp(ids)) || s2 || cfg === 0b100;
 
-  // §5.2 EATS (SteIllegal "Check ATS configuration"): only when ATS is implemented and the STE is not bypass.
-  if (caps.ats(ids) && cfg !== 0b100) {
+  // §5.2 EATS (SteIllegal "Check ATS configuration"): only when ATS is implemented and the STE is not
+  // bypass; in a Secure STE EATS is RES0 with an effective value of 0b00.
+  if (!secure && caps.ats(ids) && cfg !== 0b100) {
     if (s.eats === 0b10) {
       if (cfg !== 0b111)
         out.push(p('eats-split', 'EATS', 'EATS = 0b10 (split-stage ATS) needs Config = 0b111 (both stages translate)'));
@@ -559,8 +580,17 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
   }
 
   // §5.2 STRW: 0bx1 is Reserved, ILLEGAL for a Non-secure STE when STRW is used.
-  if (!strwUnused && (s.strw & 1) === 1)
+  if (!secure && !strwUnused && (s.strw & 1) === 1)
     out.push(p('strw', 'STRW', `STRW = 0b${s.strw.toString(2).padStart(2, '0')} is reserved (ILLEGAL)`));
+  // §5.2 STRW, Secure Stream table: 0b00 Secure, 0b01 EL3 (ILLEGAL with SMMU_IDR0.RME_IMPL), 0b10
+  // S-EL2 / S-EL2-E2H (ILLEGAL without SMMU_S_IDR1.SEL2), 0b11 Reserved (ILLEGAL).
+  if (secure && !strwUnused) {
+    if (s.strw === 0b11) out.push(p('strw', 'STRW', 'STRW = 0b11 is reserved in a Secure STE (ILLEGAL)'));
+    if (s.strw === 0b01 && ids.idField('IDR0', 'RME_IMPL') === 1)
+      out.push(p('strw', 'STRW', 'STRW = 0b01 (EL3) but SMMU_IDR0.RME_IMPL is 1 (no EL3 StreamWorld with RME)'));
+  }
+  if (secure && !secure.sel2 && s.strw === 0b10 && cfg === 0b101)
+    out.push(p('strw', 'STRW', 'STRW = 0b10 (S-EL2) but SMMU_S_IDR1.SEL2 is 0 (no Secure EL2)'));
 
   if (s1 && s1p) {
     // §5.5, §5.2 S1STALLD: only configurable when the stall model is "stall and terminate".
@@ -600,7 +630,9 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
 
   // §5.2 S2VMID (IgnoreSTES2VMID): 8-bit VMIDs only, unless S2VMID is IGNORED. Config 0b0xx and
   // 0b100 have returned or are excluded here; a non-EL1 StreamWorld does not tag with a VMID.
-  const s2vmidIgnored = !s2p || cfg === 0b100 || (s.strw !== 0 && !strwUnused);
+  // For a Secure STE also without Secure stage 2, and for stage 1 only (Config 0b101).
+  const s2vmidIgnored =
+    !s2p || cfg === 0b100 || (s.strw !== 0 && !strwUnused) || (secure !== undefined && (!secure.sel2 || cfg === 0b101));
   if (!s2vmidIgnored && !caps.vmid16(ids) && s.s2Vmid > 0xff) {
     out.push(p('s2vmid', 'S2VMID', `S2VMID ${hexa(s.s2Vmid)} has bits [15:8] set but SMMU_IDR0.VMID16 is 0`));
   }

@@ -49,6 +49,16 @@ export const DMA_TRANSLATED: NamedArg = {
   kind: 'flag',
   doc: 'The device marks the transaction Translated: the address is a PA (an IPA for Split-stage ATS) and the SMMU checks it against CR0.ATSCHK and STE.EATS (§3.9.1.3). Needs SMMU_IDR0.ATS.',
 };
+export const DMA_SECURE: NamedArg = {
+  name: 'secure',
+  kind: 'flag',
+  doc: 'A Secure stream (SEC_SID = 1, §3.10.1): the StreamID indexes the Secure Stream table (SMMU_S_STRTAB_BASE, StreamIDs up to SMMU_S_IDR1.S_SIDSIZE), SMMU_S_CR0.SMMUEN and SMMU_S_GBPA apply, and its events go to the Secure Event queue. Needs SMMU_S_IDR1.SECURE_IMPL. Without it the stream is Non-secure (SEC_SID = 0).',
+};
+export const DMA_NS: NamedArg = {
+  name: 'ns',
+  kind: 'flag',
+  doc: "With `secure`: the device's input NS attribute is Non-secure (without it, Secure). A bypassed Secure stream targets the PA space it selects unless STE.NSCFG or SMMU_S_GBPA.NSCFG overrides it (§3.10.2, §5.2 NSCFG). A Non-secure stream's transactions are always Non-secure.",
+};
 export const DMA_DIRECTIONS = ['read', 'write', 'exec'];
 
 /**
@@ -253,6 +263,9 @@ export interface DmaRequest {
   readonly priv: boolean;
   /** Ordinary, through ATS (`ats`) or marked Translated (`translated`). */
   readonly route: DmaRoute;
+  /** A Secure stream (`secure`, SEC_SID = 1), and its input NS attribute (`ns`). */
+  readonly secure: boolean;
+  readonly ns: boolean;
   /** Bytes moved (`size=`, or 8 with data); undefined: no data and no size, a translation only. */
   readonly size?: number;
   /** A write's bytes. */
@@ -281,6 +294,8 @@ export function dmaRequest(s: ResolvedAction): DmaRequest | undefined {
     iova,
     priv: flag(s, 'priv'),
     route: flag(s, 'ats') ? 'ats' : flag(s, 'translated') ? 'translated' : 'untranslated',
+    secure: flag(s, DMA_SECURE.name),
+    ns: flag(s, DMA_NS.name),
     ...(p.size !== undefined ? { size: p.size } : {}),
     ...(bytes && access === 'write' ? { payload: bytes } : {}),
     ...(bytes && p.compare ? { compare: { op: p.compare, bytes } } : {}),

@@ -13,6 +13,7 @@ import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { INTERRUPT_SOURCES, type Activity, type InterruptSignal, type InterruptSource } from '../../engine/activity';
 import type { Engine } from '../../engine/engine';
 import { F, type FieldRef } from '../../engine/registers';
+import { SECURE } from '../../engine/security';
 import { hex } from '../../registers/codec';
 import { msi as msiSupported, pri as priSupported } from '../../structures/capabilities';
 import { closestNames, didYouMean } from '../../text/suggest';
@@ -36,8 +37,10 @@ export const IRQ_SOURCE_DOCS: Readonly<Record<InterruptSource, string>> = {
     'The global error interrupt: an error became active in GERROR while IRQ_CTRL.GERROR_IRQEN is 1 (§7.5); an aborted GERROR MSI does not raise it again.',
   CMD_SYNC:
     'The CMD_SYNC completion interrupt: a CMD_SYNC with CS=SIG_IRQ completed (§4.7.3); no IRQ_CTRL enable gates it.',
+  S_EVENTQ:
+    "The Secure Event queue interrupt: the SMMU wrote a Secure stream's record into an empty Secure Event queue while SMMU_S_IRQ_CTRL.EVENTQ_IRQEN is 1 (§3.10.2.1, §6.3.65); its MSI uses SMMU_S_EVENTQ_IRQ_CFGn.",
   S_GERROR:
-    'The Secure global error interrupt: an error became active in SMMU_S_GERROR while SMMU_S_IRQ_CTRL.GERROR_IRQEN is 1 (§3.18.2, §6.3.67).',
+    'The Secure global error interrupt: an error became active in SMMU_S_GERROR while SMMU_S_IRQ_CTRL.GERROR_IRQEN is 1 (§3.18.2, §6.3.65, §6.3.67).',
   S_CMD_SYNC:
     'The Secure Command queue CMD_SYNC completion interrupt: a CMD_SYNC with CS=SIG_IRQ on the Secure Command queue completed (§3.18.2, §4.7.3); no enable gates it.',
 };
@@ -45,7 +48,7 @@ export const IRQ_SOURCE_DOCS: Readonly<Record<InterruptSource, string>> = {
 /** The forms of `expect` defined here, as the reference page, hovers and completion show them. */
 export const INTERRUPT_FORMS: readonly StatementForm[] = [
   {
-    usage: 'expect irq EVENTQ|PRIQ|GERROR|CMD_SYNC|S_GERROR|S_CMD_SYNC',
+    usage: 'expect irq EVENTQ|PRIQ|GERROR|CMD_SYNC|S_EVENTQ|S_GERROR|S_CMD_SYNC',
     doc: 'The SMMU asserted the wired interrupt of that source (§3.18.2), and no earlier `expect irq` checked it off. The model has a wired output for every source, pulsed whenever the source fires, with or without an MSI.',
   },
   {
@@ -92,7 +95,8 @@ const ENABLES: Readonly<Record<InterruptSource, FieldRef | undefined>> = {
   PRIQ: F.PRIQ_IRQEN,
   GERROR: F.GERROR_IRQEN,
   CMD_SYNC: undefined,
-  S_GERROR: F.S_GERROR_IRQEN,
+  S_EVENTQ: SECURE.eventqIrqen,
+  S_GERROR: SECURE.gerrorIrqen,
   S_CMD_SYNC: undefined,
 };
 

@@ -14,18 +14,33 @@ import { decodeL1std, L1CD as L1CD_LAYOUT, L1STD as L1STD_LAYOUT } from '../../s
 import { checkSte, STE as STE_LAYOUT } from '../../structures/ste';
 import type { ActionVerb } from '../ast';
 import type { ResolvedAction } from '../resolved';
-import { fieldValues } from './args';
+import { fieldValues, flag } from './args';
+import { NON_SECURE, SECURE, secureImpl, sel2, sStallModel } from '../../engine/security';
 import { resolveEngineStatement } from './resolve-args';
-import { diag, type ActionOutcome, type EngineDef, type PositionalArg, type StatementForm } from './types';
+import {
+  diag,
+  type ActionOutcome,
+  type EngineDef,
+  type NamedArg,
+  type PositionalArg,
+  type StatementForm,
+} from './types';
 
 type StructureVerb = Extract<ActionVerb, 'ste' | 'cd' | 'l1std' | 'l1cd'>;
+
+/** `ste SID secure …`: the Secure Stream table's STE. */
+const STE_SECURE: NamedArg = {
+  name: 'secure',
+  kind: 'flag',
+  doc: 'The STE of a Secure stream (SEC_SID = 1): written in the Secure Stream table (SMMU_S_STRTAB_BASE, SMMU_S_STRTAB_BASE_CFG) and checked by the Secure STE rules (§3.10.2.1, §5.2: STRW 0b01 is EL3, Config 0b11x needs SMMU_S_IDR1.SEL2, NSCFG applies, EATS is RES0). Needs SMMU_S_IDR1.SECURE_IMPL.',
+};
 
 /**
  * Where STE `sid` lives: from the Stream table the SMMU uses (the aligned base, the format and
  * SPLIT in effect, §6.3.24, §6.3.25), through the L1STD when 2-level (its L2Ptr aligned, §5.1).
  */
-function steAddress(engine: Engine, sid: number): number | string {
-  const { base, twoLevel, split } = currentStreamTable(engine);
+function steAddress(engine: Engine, sid: number, secure: boolean): number | string {
+  const { base, twoLevel, split } = currentStreamTable(engine, secure ? SECURE : NON_SECURE);
   if (!twoLevel) return base + 64 * sid;
   const l1Index = Math.floor(sid / 2 ** split);
   const l1 = base + 8 * l1Index;
@@ -40,7 +55,11 @@ function steAddress(engine: Engine, sid: number): number | string {
 function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, def: LayoutDef): ActionOutcome {
   const out: ScriptDiagnostic[] = [];
   const where = s.args[0];
-  const rest = s.args.slice(1);
+  // `ste SID secure …`: the STE of the Secure Stream table (§3.10.2.1); not a field of the STE.
+  const secure = verb === 'ste' && flag(s, STE_SECURE.name);
+  const rest = s.args
+    .slice(1)
+    .filter((a) => !(secure && a.name?.toLowerCase() === STE_SECURE.name && a.value === undefined));
   if (!where || where.value === undefined || where.name) {
     const what = verb === 'ste' ? 'a StreamID' : verb === 'l1std' ? 'an L1 index' : 'an address';
     return {
@@ -52,7 +71,18 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
   let addr: number;
   const n = Number(where.value);
   if (verb === 'ste') {
-    const located = steAddress(engine, n);
+    if (secure && !secureImpl(engine.ids))
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'ste.secure',
+            "'secure' writes the Secure Stream table, which needs SMMU_S_IDR1.SECURE_IMPL == 1 (§3.10.2)",
+            s.range,
+          ),
+        ],
+      };
+    const located = steAddress(engine, n, secure);
     if (typeof located === 'string') return { diagnostics: [diag('error', 'ste.where', located, where.range)] };
     addr = located;
   } else if (verb === 'l1std') {
@@ -74,7 +104,13 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
   if (verb === 'ste' || verb === 'cd') {
     const v =
       verb === 'ste'
-        ? checkSte(enc.words, engine.ids, { oas: engine.oas })
+        ? checkSte(
+            enc.words,
+            engine.ids,
+            secure
+              ? { oas: engine.oas, secure: { sel2: sel2(engine.ids) }, stallModel: sStallModel(engine.ids) }
+              : { oas: engine.oas },
+          )
         : checkCd(enc.words, engine.ids, { oas: engine.oas });
     for (const p of v.illegal)
       out.push(
@@ -87,7 +123,7 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
         ),
       );
   }
-  return { diagnostics: out, summary: `${def.name} written at ${hex(BigInt(addr), 64)}` };
+  return { diagnostics: out, summary: `${secure ? 'Secure ' : ''}${def.name} written at ${hex(BigInt(addr), 64)}` };
 }
 
 /** A statement that writes structure `def` by field, at the place its first argument says. */
@@ -97,6 +133,7 @@ function structureStatement<V extends StructureVerb>(
   where: PositionalArg,
   fields: string,
   text: { summary: string; form: StatementForm; snippet: string; outline?: 'function' },
+  named?: readonly NamedArg[],
 ): EngineDef<V> {
   return {
     syntax: 'engine',
@@ -109,7 +146,7 @@ function structureStatement<V extends StructureVerb>(
     ...(text.outline ? { outline: text.outline } : {}),
     summary: text.summary,
     forms: [text.form],
-    args: { positional: [where], fields: { usage: fields, layout: () => def } },
+    args: { positional: [where], fields: { usage: fields, layout: () => def }, ...(named ? { named } : {}) },
     snippet: text.snippet,
     resolve: (r, s) => resolveEngineStatement(r, s),
     run: (engine, _state, s) => writeStructure(engine, s, verb, def),
@@ -124,11 +161,13 @@ export const STE = structureStatement(
   {
     summary: 'Writes STE SID (§5.2) where the SMMU will look for it',
     form: {
-      doc: 'Writes STE SID (§5.2) where the SMMU will look for it: the effective Stream table base (STRTAB_BASE aligned as §6.3.24 says) + 64 × SID, or through the L1STD of a 2-level table. Warns (`ste.illegal`) with the reason when the STE is ILLEGAL.',
+      usage: 'ste SID [secure] FIELDS…',
+      doc: 'Writes STE SID (§5.2) where the SMMU will look for it: the effective Stream table base (STRTAB_BASE aligned as §6.3.24 says) + 64 × SID, or through the L1STD of a 2-level table; with `secure`, in the Secure Stream table (SMMU_S_STRTAB_BASE, §3.10.2.1). Warns (`ste.illegal`) with the reason when the STE is ILLEGAL (for a Secure STE, by the Secure rules of §5.2).',
     },
     snippet: '${1:SID} V Config=${2:S1_TRANS}',
     outline: 'function',
   },
+  [STE_SECURE],
 );
 
 export const CD = structureStatement(

@@ -8,6 +8,8 @@ import type { ScriptDiagnostic } from '../../base/diagnostics';
 import * as caps from '../../structures/capabilities';
 import { describeResult, type DmaTransferResult, type DmaTransaction } from '../../engine/dma';
 import type { TransactionResult } from '../../engine/transaction';
+import type { Engine } from '../../engine/engine';
+import { secureImpl } from '../../engine/security';
 import { findEvent, PRI_REQUEST } from '../../events/table';
 import { hex } from '../../registers/codec';
 import { counted } from '../../text/plural';
@@ -21,7 +23,9 @@ import {
   DMA_DATA,
   DMA_DIRECTIONS,
   DMA_IOVA,
+  DMA_NS,
   DMA_PRIV,
+  DMA_SECURE,
   DMA_SID,
   DMA_SIZE,
   DMA_SSID,
@@ -54,8 +58,8 @@ export const DMA: EngineDef<'dma'> = {
   summary: 'A transaction from a device through the SMMU',
   forms: [
     {
-      usage: 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [size=S] [== PA | == OUTCOME | == EVENT]',
-      doc: 'A transaction from device N through the SMMU. Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz`, `fault`, or for `ats` `ur`, `ca` or `denied`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
+      usage: 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [secure [ns]] [size=S] [== PA | == OUTCOME | == EVENT]',
+      doc: 'A transaction from device N through the SMMU; with `secure`, from a Secure stream (SEC_SID = 1: the Secure Stream table, SMMU_S_CR0.SMMUEN and SMMU_S_GBPA, the Secure Event queue, §3.10). Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz`, `fault`, or for `ats` `ur`, `ca` or `denied`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
     },
     {
       usage:
@@ -83,7 +87,19 @@ export const DMA: EngineDef<'dma'> = {
         choices: DMA_DIRECTIONS,
       },
     ],
-    named: [DMA_SID, DMA_SSID, DMA_IOVA, DMA_PRIV, DMA_ATS, DMA_TRANSLATED, DMA_DATA, DMA_STEP, DMA_SIZE],
+    named: [
+      DMA_SID,
+      DMA_SSID,
+      DMA_IOVA,
+      DMA_PRIV,
+      DMA_ATS,
+      DMA_TRANSLATED,
+      DMA_SECURE,
+      DMA_NS,
+      DMA_DATA,
+      DMA_STEP,
+      DMA_SIZE,
+    ],
     expect: {
       usage: '== PA | == OUTCOME | == EVENT',
       doc: 'The physical address it reaches, its outcome, or the event it raises; after `data`, the bytes it reads.',
@@ -142,6 +158,8 @@ export const DMA: EngineDef<'dma'> = {
           ),
         ],
       };
+    const secureProblem = secureStreamProblem(engine, req);
+    if (secureProblem) return { diagnostics: [diag('error', 'dma.secure', secureProblem, s.range)] };
     // §3.9.1.3: without SMMU_IDR3.PASIDTT the SMMU takes a Translated transaction as having no
     // PASID (SSV == 0), Data and Unprivileged; the script says it carries one, so say what happens.
     if (req.route === 'translated' && req.ssid !== undefined && !caps.pasidtt(engine.ids))
@@ -158,6 +176,7 @@ export const DMA: EngineDef<'dma'> = {
       ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
       address: req.iova,
       access: { read: dir !== 'write', write: dir === 'write', exec: dir === 'exec', priv: req.priv },
+      ...(req.secure ? { secure: true, ns: req.ns } : {}),
     };
     if (req.size === undefined) {
       // No payload: one translation, as a DMA was before it carried data.
@@ -173,6 +192,23 @@ export const DMA: EngineDef<'dma'> = {
     return judgeOutcome(s, out, key.result, summary, x.stopped ? summary : transactionText(x, key));
   },
 };
+
+/**
+ * Why a `dma … secure` (or `ns`) cannot run on this SMMU, or undefined: a Secure stream needs the
+ * Secure state (§3.10.1: without SMMU_S_IDR1.SECURE_IMPL every transaction has SEC_SID 0), `ns`
+ * is a Secure stream's input attribute, and ATS from a Secure stream is not modelled (a Secure
+ * STE's EATS is RES0 with effective value 0b00, §5.2 EATS).
+ */
+function secureStreamProblem(engine: Engine, req: DmaRequest): string | undefined {
+  if (req.ns && !req.secure)
+    return "'ns' is the input NS attribute of a Secure stream: add 'secure' (a Non-secure stream's transactions are always Non-secure, §3.10.2)";
+  if (!req.secure) return undefined;
+  if (!secureImpl(engine.ids))
+    return "'secure' needs an SMMU with the Secure state (SMMU_S_IDR1.SECURE_IMPL == 1); without it every transaction has SEC_SID 0 (§3.10.1)";
+  if (req.route !== 'untranslated')
+    return `'${req.route}' from a Secure stream is not modelled: a Secure STE's EATS is RES0 and behaves as 0b00, ATS disabled (§5.2 EATS)`;
+  return undefined;
+}
 
 /** A transaction as messages name it: its outcome, and which of several it was. */
 function transactionText(x: DmaTransferResult, tr: DmaTransaction): string {

@@ -11,6 +11,7 @@ import type { AccessResult } from '../../../core/model/access';
 import { PRESETS } from '../../../core/config/presets';
 import type { ResolvedConfig } from '../../../core/config/types';
 import { streamTableLayout } from '../../../core/structures/bases';
+import * as caps from '../../../core/structures/capabilities';
 import { config } from '../../harness/helpers';
 
 const codes = (r: AccessResult) => r.findings.map((f) => f.code);
@@ -119,7 +120,7 @@ test('§6.3.53, §6.3.72, §6.3.73: S_STRTAB_BASE_CFG.LOG2SIZE is capped at SMMU
   assert.deepEqual(codes(w), ['strtab.log2size']);
   assert.match(w.findings[0]?.message ?? '', /exceeds SMMU_S_IDR1\.S_SIDSIZE = 8: the SMMU uses 8/);
   assert.equal(m.peek('S_STRTAB_BASE_CFG'), 10n, 'read back as written');
-  assert.equal(streamTableLayout(0n, 10n, m.ids, 'secure').log2, 8);
+  assert.equal(streamTableLayout(0n, 10n, m.ids, caps.secureSidSize(m.ids)).log2, 8);
   assert.equal(streamTableLayout(0n, 10n, m.ids).log2, 10, 'the Non-secure cap is SMMU_IDR1.SIDSIZE');
   // The Non-secure register is not capped by S_SIDSIZE.
   assert.deepEqual(codes(m.write(0x88, 4, 10n)), []);

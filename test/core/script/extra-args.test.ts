@@ -106,7 +106,7 @@ test('a named argument given twice (or by its alias) is an error at the second: 
   ]);
   // A value where none is left says so, with the statement's usage.
   assert.deepEqual(problems('ste 1 V Config=BYPASS', 'dma read sid=1 iova=0x1000 7 == bypass'), [
-    "2:28 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+    "2:28 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
   ]);
 });
 
@@ -129,10 +129,10 @@ test('a field given twice is an error at the second: cmd, ste, cd, expect event 
 test('a constant named like an argument of the statement is a warning at the word: it is the constant there', () => {
   assert.deepEqual(problems('const DATA = 0x40000000', 'ste 1 V Config=BYPASS', 'dma read sid=1 iova=0 data == 5'), [
     "3:23 name.ambiguous: 'data' is the constant DATA here, not dma's argument 'data' (names are matched in any case): rename the constant",
-    "3:23 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+    "3:23 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
   ]);
   assert.deepEqual(problems('const PRIV = 1', 'ste 1 V Config=BYPASS', 'dma read sid=1 iova=0 priv == bypass'), [
     "3:23 name.ambiguous: 'priv' is the constant PRIV here, not dma's argument 'priv' (names are matched in any case): rename the constant",
-    "3:23 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+    "3:23 arg.extra: one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
   ]);
 });

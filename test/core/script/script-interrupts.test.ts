@@ -221,8 +221,8 @@ expect msi addr=0x1000 prio=2
 expect no irq please
 `);
   assert.deepEqual(r.errors, [
-    "2 expect.syntax: expected the interrupt source after 'expect irq': EVENTQ, PRIQ, GERROR, CMD_SYNC, S_GERROR, S_CMD_SYNC",
-    "3 expect.unknown-irq: unknown interrupt source 'EVNTQ' (EVENTQ, PRIQ, GERROR, CMD_SYNC, S_GERROR, S_CMD_SYNC); did you mean 'EVENTQ'?",
+    "2 expect.syntax: expected the interrupt source after 'expect irq': EVENTQ, PRIQ, GERROR, CMD_SYNC, S_EVENTQ, S_GERROR, S_CMD_SYNC",
+    "3 expect.unknown-irq: unknown interrupt source 'EVNTQ' (EVENTQ, PRIQ, GERROR, CMD_SYNC, S_EVENTQ, S_GERROR, S_CMD_SYNC); did you mean 'EVENTQ'?",
     "4 expect.syntax: 'expect irq EVENTQ' takes nothing more",
     "5 expect.syntax: expected addr=A after 'expect msi': the address the MSI writes",
     "6 expect.syntax: 'expect msi' takes addr=A and data=D, not 'prio'",

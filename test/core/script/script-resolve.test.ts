@@ -485,6 +485,8 @@ test('a DMA without data or size is the translation it always was; size= alone r
     iova: 0xffff0010n,
     priv: false,
     route: 'untranslated',
+    secure: false,
+    ns: false,
   });
   assert.deepEqual(dma('dma write sid=8 iova=0x1000 == F_TRANSLATION'), {
     access: 'write',
@@ -492,6 +494,8 @@ test('a DMA without data or size is the translation it always was; size= alone r
     iova: 0x1000n,
     priv: false,
     route: 'untranslated',
+    secure: false,
+    ns: false,
   });
   assert.deepEqual(dma('dma read sid=8 iova=0x1000 size=0x2000 == F_TRANSLATION'), {
     access: 'read',
@@ -499,6 +503,8 @@ test('a DMA without data or size is the translation it always was; size= alone r
     iova: 0x1000n,
     priv: false,
     route: 'untranslated',
+    secure: false,
+    ns: false,
     size: 0x2000,
   });
 });

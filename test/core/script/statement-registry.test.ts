@@ -132,7 +132,7 @@ test('a statement that takes no expectation says so at its == (it would be count
 test("an engine statement's usage comes from its argument schema", () => {
   assert.equal(
     usage(ENGINE_STATEMENTS.dma),
-    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]',
   );
   assert.equal(usage(ENGINE_STATEMENTS.poll), 'poll REG[.FIELD] ==|!= VALUE [max=N]');
   assert.equal(usage(ENGINE_STATEMENTS.cmd), 'cmd NAME [FIELD=value | FLAG]… [ecmdq=N] [secure] [ns]');
@@ -159,14 +159,14 @@ test('unknown arguments of dma, pri and map are reported from the schema: what t
   assert.deepEqual(byCode('dma.arg'), [
     [
       1,
-      "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, ats, translated, data=, step=, size=); did you mean 'priv'?",
+      "unknown DMA argument 'prv' (sid=, ssid=, iova=, priv, ats, translated, secure, ns, data=, step=, size=); did you mean 'priv'?",
     ],
   ]);
   // A value where no argument is left is one too many (test/core/script/extra-args.test.ts).
   assert.deepEqual(byCode('arg.extra'), [
     [
       4,
-      "one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
+      "one argument too many: the statement is 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]'",
     ],
   ]);
   assert.deepEqual(byCode('pri.arg'), [

@@ -141,7 +141,7 @@ test("completion of an engine statement's arguments follows its schema", async (
   );
   assert.deepEqual(
     (await completeAt('dma-args.smmu', 'dma read ')).map((i) => i.label),
-    ['sid=', 'ssid=', 'iova=', 'priv', 'ats', 'translated', 'data', 'step=', 'size='],
+    ['sid=', 'ssid=', 'iova=', 'priv', 'ats', 'translated', 'secure', 'ns', 'data', 'step=', 'size='],
   );
   const outcomes = (await completeAt('dma-expect.smmu', 'dma read sid=1 iova=0 == ')).map((i) => i.label);
   assert.deepEqual(outcomes.slice(0, 6), ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault']);
@@ -169,7 +169,7 @@ async function signatureAt(name: string, line: string): Promise<{ label: string;
 
 test("signature help: a statement's usage from its schema with the argument being typed, a structure's fields", async () => {
   const usage =
-    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
   assert.deepEqual(await signatureAt('sig-dma0.smmu', 'dma '), { label: usage, active: 'read|write|exec' });
   assert.deepEqual(await signatureAt('sig-dma1.smmu', 'dma read io'), { label: usage, active: 'iova=A' });
   assert.deepEqual(await signatureAt('sig-dma2.smmu', 'dma read sid=1'), { label: usage, active: 'sid=N' });
@@ -200,14 +200,14 @@ test("signature help: a statement's usage from its schema with the argument bein
 test('DMA payloads: data= after a write, a bare data before == after a read; the argument being typed, also after the comparison', async () => {
   assert.deepEqual(
     (await completeAt('dma-w.smmu', 'dma write sid=1 iova=0 ')).map((i) => i.label),
-    ['ssid=', 'priv', 'ats', 'translated', 'data=', 'step=', 'size='],
+    ['ssid=', 'priv', 'ats', 'translated', 'secure', 'ns', 'data=', 'step=', 'size='],
   );
   assert.deepEqual(
     (await completeAt('dma-x.smmu', 'dma exec sid=1 iova=0 ')).map((i) => i.label),
-    ['ssid=', 'priv', 'ats', 'translated', 'data', 'step=', 'size='],
+    ['ssid=', 'priv', 'ats', 'translated', 'secure', 'ns', 'data', 'step=', 'size='],
   );
   const usage =
-    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
+    'dma read|write|exec sid=N [ssid=N] iova=A [priv] [ats] [translated] [secure] [ns] [data=V] [step=D] [size=S] [== PA | == OUTCOME | == EVENT]';
   assert.deepEqual(await signatureAt('sig-dma-data.smmu', 'dma write sid=1 iova=0 data=0x'), {
     label: usage,
     active: 'data=V',
