@@ -109,11 +109,6 @@ export function idReadsOf(records: readonly TraceRecord[], lineOps: readonly num
   return idReads;
 }
 
-/** Whether the emulation's ID registers (as read) differ from the script's configuration. */
-export function idsDiffer(idReads: ReadonlyMap<string, number>, config: ResolvedConfig): boolean {
-  return ID_REGISTERS.some((n) => idReads.has(n) && idReads.get(n) !== config.ids[n]);
-}
-
 /**
  * The configuration the emulation is judged against: the script's, or, when the ID registers the
  * emulation advertises differ, the script's with those (inferred from `records` as `smmu replay`

@@ -9,14 +9,18 @@
  * judgeReport (judge.ts), which judges the whole report again once QEMU has exited and is the
  * judgement of record: the DMAs (QEMU's trace per transfer, the records a transfer wrote), event
  * records (all four doublewords, and where an earlier transfer moved them), and how far the guest
- * got. Every finding made here is one judgeReport makes too (test/cli/qemu-live.test.ts checks it
- * on the bundled examples); the caller prints the rest of judgeReport's after QEMU exits.
+ * got. What is found here is what judgeReport finds of those kinds (test/cli/qemu-live.test.ts
+ * checks it on the bundled examples, whole and cut in the middle of a line); the caller prints the
+ * rest of judgeReport's findings after QEMU exits. One difference is possible: a guest that stops
+ * before its first store, in a program that makes stores, is replayed here as one whose report has
+ * guest memory (the model consumes the commands itself), at the end as one without.
  *
- * The configuration is decided as judgeReport decides it, from the program's first operations,
- * the ID register reads: nothing is judged before the last of them. When the decision could
- * still change later (QEMU's ID registers differ from the configuration, and one of the eight was
- * not read or the program later reads another ID register the inference would take into
- * account), nothing is judged live and everything is judged at the end.
+ * The configuration is decided as judgeReport decides it, from the ID registers the program
+ * reads: nothing is judged before the last operation that reads one (the first eight operations,
+ * and any later read of an ID register the inference takes into account, IDR6 or a CoreSight ID
+ * register), or before QEMU has exited when the guest does not get that far. Whether the model
+ * consumes the commands itself (guest memory records, stream.ts) is decided from the program: it
+ * reports stores if it makes any.
  */
 import type { ScriptDiagnostic } from '../base/diagnostics';
 import type { ResolvedConfig } from '../config/types';
@@ -29,7 +33,6 @@ import { ID_REGISTERS, type CompiledScript } from './compile';
 import {
   abortFinding,
   idReadsOf,
-  idsDiffer,
   judgedConfig,
   memoryFinding,
   MEMORY_LINE,
@@ -56,30 +59,23 @@ export class LiveJudge {
   /** The report's lines up to the last ID register read, while the configuration is not decided. */
   private pending: string[] | undefined = [];
   private stream?: TraceStream;
-  /** Nothing is judged live (the configuration could not be decided as judgeReport decides it). */
-  private off = false;
-  /** The program reads, after its first operations, an ID register the inference uses besides the eight. */
-  private readonly idsReadAgain: boolean;
+  /** The operation after whose report line the configuration is decided (the last that reads an ID register). */
+  private readonly decideAt: number;
 
   constructor(
     private readonly compiled: CompiledScript,
     private readonly options: Pick<JudgeOptions, 'config' | 'configSource' | 'maxGuestMemory'>,
     private readonly sink: LiveSink,
   ) {
-    // The first read of each register is the inference's: the program's first operations read
-    // these eight, so only a later read of another one (IDR6, a CoreSight ID) could count.
-    const idOffsets = new Set(
-      INFERRED_ID_REGISTERS.filter((r) => !(ID_REGISTERS as readonly string[]).includes(r.name)).map((r) =>
-        BigInt(r.offset),
-      ),
-    );
-    this.idsReadAgain = compiled.ops.some(
-      (op, i) =>
-        i >= ID_REGISTERS.length &&
-        (op.kind === 'read' || op.kind === 'poll') &&
-        op.space === 'smmu' &&
-        idOffsets.has(op.address),
-    );
+    // The inference takes the first read of each ID register (core/trace/infer.ts): a later read
+    // of one counts when it is the first (IDR6, a CoreSight ID register, or one whose read aborted).
+    const idOffsets = new Set(INFERRED_ID_REGISTERS.map((r) => BigInt(r.offset)));
+    let at = ID_REGISTERS.length - 1;
+    compiled.ops.forEach((op, i) => {
+      if ((op.kind === 'read' || op.kind === 'poll') && op.space === 'smmu' && idOffsets.has(op.address))
+        at = Math.max(at, i);
+    });
+    this.decideAt = at;
   }
 
   /** The next piece of the UART, as QEMU wrote it (latin1: bytes as they are). */
@@ -94,6 +90,8 @@ export class LiveJudge {
   end(): void {
     if (this.phase === 'ended') return;
     this.phase = 'ended';
+    // The guest stopped before the last ID register read: the whole report is here to decide from.
+    if (this.pending) this.decide();
     this.stream?.end();
   }
 
@@ -116,11 +114,9 @@ export class LiveJudge {
   private reportLine(text: string): void {
     const op = opOfLine(text, this.compiled.ops.length);
     this.lineOps.push(op);
-    if (this.off) return;
     if (this.pending) {
       this.pending.push(text);
-      // The ID register reads are the program's first operations: decided after the last of them.
-      if (op >= ID_REGISTERS.length - 1) this.decide();
+      if (op >= this.decideAt) this.decide();
       return;
     }
     this.judgeLine(text, op);
@@ -133,10 +129,6 @@ export class LiveJudge {
     lines.forEach((l, i) => parser.line(l, i));
     const idReads = idReadsOf(parser.records, this.lineOps);
     const o = this.options;
-    if (idsDiffer(idReads, o.config) && (idReads.size < ID_REGISTERS.length || this.idsReadAgain)) {
-      this.off = true;
-      return;
-    }
     const { config, configSource, diagnostics } = judgedConfig(this.compiled, idReads, parser.records, o);
     this.sink.configuration(configSource, config);
     for (const d of diagnostics) this.sink.diagnostic(d);
