@@ -1,9 +1,9 @@
 /**
  * Starting QEMU on a guest program and collecting what it printed: the UART (the program's
  * report), QEMU's own stderr and its `-trace 'smmuv3_*'` log, the UART and the log followed as
- * QEMU writes them. Nothing here may hang: QEMU runs in
- * its own process group, killed at the time limit or when the caller cancels, and every failure
- * (not installed, refused its options, crashed, ran too long) comes back as a message.
+ * QEMU writes them. Nothing here may hang: QEMU runs in its own process group, killed at the time
+ * limit or when the caller cancels, and every failure (not installed, refused its options,
+ * crashed, ran too long) comes back as a message.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
