@@ -89,9 +89,11 @@ export class LiveJudge {
    */
   end(): void {
     if (this.phase === 'ended') return;
+    const started = this.phase === 'report';
     this.phase = 'ended';
-    // The guest stopped before the last ID register read: the whole report is here to decide from.
-    if (this.pending) this.decide();
+    // The guest stopped before the last ID register read: the whole report is here to decide
+    // from. Without a report (QEMU did not start, the guest printed nothing) nothing is said here.
+    if (this.pending && started) this.decide();
     this.stream?.end();
   }
 

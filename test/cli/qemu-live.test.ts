@@ -220,6 +220,18 @@ test(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-live-'));
     try {
       const script = spinScript(dir);
+      // QEMU missing: nothing ran, so nothing is printed as if it had (no configuration line, no document opened early).
+      const missing = smmuWithin(60_000, 'qemu', script, '--qemu', path.join(dir, 'no-such-qemu'));
+      assert.equal(missing.code, 2);
+      assert.equal(missing.out, '');
+      const missingJson = smmuWithin(60_000, 'qemu', script, '--json', '--qemu', path.join(dir, 'no-such-qemu'));
+      assert.deepEqual(Object.keys(JSON.parse(missingJson.out) as object), [
+        'positionBase',
+        'file',
+        'ran',
+        'message',
+        'diagnostics',
+      ]);
       const silent = smmuWithin(60_000, 'qemu', script, '--qemu', standIn(dir, 'exit 0'));
       assert.equal(silent.code, 1, silent.out + silent.err);
       assert.match(
