@@ -22,6 +22,7 @@ import { offsetText } from '../script/resolver';
 import { inferConfig } from '../trace/infer';
 import { parseLineTrace } from '../trace/parse-line';
 import { replayTrace, type LineReplay, type ReplaySummary } from '../trace/replay';
+import type { TraceDiagnostic, TraceRecord } from '../trace/types';
 import { ID_REGISTERS, type CompiledScript } from './compile';
 import { judgeDmas, recordDifference, type DmaOutcome, type Observed, type QemuDmaTrace } from './dma-judge';
 
@@ -68,12 +69,7 @@ const READ_LINE = /^(?:#= )?R 0x[0-9A-F]+ \d (0x[0-9A-F]+|abort) # @(\d+)(?: pol
 
 /** The op index each line of the report belongs to (-1 for lines without a tag). */
 function opsByLine(text: string, ops: number): number[] {
-  return text.split('\n').map((l) => {
-    const m = TAG.exec(l);
-    const i = m ? Number(m[1]) : -1;
-    // A tag naming no operation of this program (a damaged line) belongs to none.
-    return i < ops ? i : -1;
-  });
+  return text.split('\n').map((l) => opOfLine(l, ops));
 }
 
 /** Differences between two ID register values, field by field ("VMID16 1 → 0"). */
@@ -87,6 +83,140 @@ export function idDifferences(name: (typeof ID_REGISTERS)[number], script: numbe
     return g && g.value !== f.value ? [`${f.field.name} ${f.value} → ${g.value}`] : [];
   });
   return `${name}: ${diffs.length ? diffs.join(', ') : `${hex(BigInt(script))} → ${hex(BigInt(qemu))}`}`;
+}
+
+/** Where operation `op` of the program is in the script (its statement's range). */
+export function opRange(compiled: CompiledScript, op: number): Range {
+  return compiled.expectations[op]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+}
+
+/** An included statement's own place, as related information. */
+function relatedIn(compiled: CompiledScript, op: number) {
+  const inner = compiled.expectations[op]?.inner;
+  return inner
+    ? { related: [{ message: 'the statement in the included file', range: inner.range, path: inner.path }] }
+    : {};
+}
+
+/** The values the program's first operations read from the ID registers (`lineOps`: each report line's operation). */
+export function idReadsOf(records: readonly TraceRecord[], lineOps: readonly number[]): Map<string, number> {
+  const idReads = new Map<string, number>();
+  for (const rec of records) {
+    if (rec.kind !== 'access' || rec.dir !== 'R' || rec.value === undefined) continue;
+    const op = lineOps[rec.line] ?? -1;
+    if (op >= 0 && op < ID_REGISTERS.length) idReads.set(ID_REGISTERS[op] as string, Number(rec.value));
+  }
+  return idReads;
+}
+
+/**
+ * The configuration the emulation is judged against: the script's, or, when the ID registers the
+ * emulation advertises differ, the script's with those (inferred from `records` as `smmu replay`
+ * infers them), with what the configuration rules say of them and a note naming the fields.
+ */
+export function judgedConfig(
+  compiled: CompiledScript,
+  idReads: ReadonlyMap<string, number>,
+  records: readonly TraceRecord[],
+  options: JudgeOptions,
+): { config: ResolvedConfig; configSource: string; diagnostics: ScriptDiagnostic[] } {
+  const diagnostics: ScriptDiagnostic[] = [];
+  const config = options.config;
+  const differing = ID_REGISTERS.filter((n) => idReads.has(n) && idReads.get(n) !== config.ids[n]);
+  if (!differing.length) return { config, configSource: options.configSource, diagnostics };
+  const inf = inferConfig(records);
+  const ids = { ...config.ids };
+  for (const [n, v] of idReads) ids[n] = v;
+  // What the configuration rules say of what QEMU advertises (a meaningless IIDR, a combination
+  // a driver refuses), at the read of the register, as `smmu replay` says it.
+  for (const d of inf.diagnostics) {
+    if (d.severity === 'info') continue;
+    const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
+    const op = Math.max(0, reg ? ID_REGISTERS.indexOf(reg as (typeof ID_REGISTERS)[number]) : 0);
+    diagnostics.push({
+      severity: d.severity === 'error' ? 'error' : 'warning',
+      code: 'trace.config',
+      message: `QEMU's ID registers: ${d.message} (configuration rule ${d.code})`,
+      range: opRange(compiled, op),
+    });
+  }
+  diagnostics.push({
+    severity: 'info',
+    code: 'qemu.ids',
+    message: `the emulation's ID registers differ from the configuration (${differing.map((n) => idDifferences(n, options.config.ids[n] ?? 0, idReads.get(n) as number)).join('; ')}): it is judged against what it advertises`,
+    range: opRange(compiled, 0),
+  });
+  return {
+    config: { ...config, name: `${config.name}, with QEMU's ID registers`, ids: inf.config?.ids ?? ids },
+    configSource: `${options.configSource}, with the ID registers the emulation advertises`,
+    diagnostics,
+  };
+}
+
+/** A replay finding at report line of operation `op`, moved to the script's line; undefined for what is the script's own. */
+export function scriptFinding(compiled: CompiledScript, d: TraceDiagnostic, op: number): ScriptDiagnostic | undefined {
+  if (op < 0) return undefined;
+  // The guest's own mistakes (RES0 written, an illegal size) are the script's: `smmu run` reports them.
+  if (d.severity === 'info' && !d.code.startsWith('replay.') && !d.code.startsWith('trace.')) return undefined;
+  return {
+    severity: d.severity,
+    code: d.code,
+    message: `QEMU: ${d.message}`,
+    range: opRange(compiled, op),
+    ...(d.section ? { section: d.section } : {}),
+    ...relatedIn(compiled, op),
+  };
+}
+
+/** `== abort` / `!= abort` on operation `op`: the script's expectation, judged on what the guest saw. */
+export function abortFinding(compiled: CompiledScript, op: number, r: LineReplay): ScriptDiagnostic | undefined {
+  const want = compiled.expectations[op]?.abort;
+  if (!want || (r.emulation === 'abort') === (want === '==')) return undefined;
+  const rec = r.record;
+  const what = `the ${rec.size * 8}-bit ${rec.dir === 'R' ? 'read' : 'write'} at ${offsetText(rec.offset)}`;
+  const did =
+    r.emulation === 'abort'
+      ? 'took an external abort'
+      : rec.dir === 'R'
+        ? `did not abort (it read ${hex(r.emulation, rec.size === 8 ? 64 : 32)})`
+        : 'did not abort';
+  return {
+    severity: 'error',
+    code: 'qemu.abort',
+    message: `QEMU: ${what} ${did}; the script expects ${want === '==' ? 'an abort' : 'no abort'}`,
+    range: opRange(compiled, op),
+    section: '6.2',
+    ...relatedIn(compiled, op),
+  };
+}
+
+/** A guest memory read (`#= R ADDRESS SIZE VALUE`) of operation `op` against the model's memory. */
+export function memoryFinding(
+  compiled: CompiledScript,
+  op: number,
+  address: string,
+  got: bigint | 'abort',
+  model: bigint,
+): ScriptDiagnostic | undefined {
+  const message =
+    got === 'abort'
+      ? `QEMU: the memory read at 0x${address} took an abort; the model read ${hex(model, 64)}`
+      : got !== model
+        ? `QEMU: memory at 0x${address} holds ${hex(got, 64)}, the model ${hex(model, 64)}`
+        : undefined;
+  return message === undefined
+    ? undefined
+    : { severity: 'error', code: 'qemu.memory', message, range: opRange(compiled, op), ...relatedIn(compiled, op) };
+}
+
+/** A memory read's report line: its address, size and value. */
+export const MEMORY_LINE = /^#= R 0x([0-9A-F]+) (\d) (0x[0-9A-F]+|abort)/;
+
+/** The operation a report line belongs to, from its tag; -1 for none (a damaged tag names no operation of `ops`). */
+export function opOfLine(text: string, ops: number): number {
+  const m = TAG.exec(text);
+  const i = m ? Number(m[1]) : -1;
+  return i < ops ? i : -1;
 }
 
 /**
@@ -103,14 +233,8 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   const trace = endAt < 0 ? body.slice(0, body.lastIndexOf('\n') + 1) : body;
   const lineOps = opsByLine(trace, compiled.ops.length);
   const parsed = parseLineTrace(trace);
-  const rangeOf = (op: number): Range =>
-    compiled.expectations[op]?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  const relatedOf = (op: number) => {
-    const inner = compiled.expectations[op]?.inner;
-    return inner
-      ? { related: [{ message: 'the statement in the included file', range: inner.range, path: inner.path }] }
-      : {};
-  };
+  const rangeOf = (op: number): Range => opRange(compiled, op);
+  const relatedOf = (op: number) => relatedIn(compiled, op);
 
   // Which operations reported (the highest index seen), and a fatal exception line.
   let lastOp = -1;
@@ -142,41 +266,9 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
   }
 
   // The configuration: the emulation's ID registers against the script's.
-  const idReads = new Map<string, number>();
-  for (const rec of parsed.records) {
-    if (rec.kind !== 'access' || rec.dir !== 'R' || rec.value === undefined) continue;
-    const op = lineOps[rec.line] ?? -1;
-    if (op >= 0 && op < ID_REGISTERS.length) idReads.set(ID_REGISTERS[op] as string, Number(rec.value));
-  }
-  let config = options.config;
-  let configSource = options.configSource;
-  const differing = ID_REGISTERS.filter((n) => idReads.has(n) && idReads.get(n) !== config.ids[n]);
-  if (differing.length) {
-    const inf = inferConfig(parsed.records);
-    const ids = { ...config.ids };
-    for (const [n, v] of idReads) ids[n] = v;
-    config = { ...config, name: `${config.name}, with QEMU's ID registers`, ids: inf.config?.ids ?? ids };
-    configSource = `${options.configSource}, with the ID registers the emulation advertises`;
-    // What the configuration rules say of what QEMU advertises (a meaningless IIDR, a combination
-    // a driver refuses), at the read of the register, as `smmu replay` says it.
-    for (const d of inf.diagnostics) {
-      if (d.severity === 'info') continue;
-      const reg = /\b(IDR\d|IIDR|AIDR)\b/.exec(d.message)?.[1];
-      const op = Math.max(0, reg ? ID_REGISTERS.indexOf(reg as (typeof ID_REGISTERS)[number]) : 0);
-      diagnostics.push({
-        severity: d.severity === 'error' ? 'error' : 'warning',
-        code: 'trace.config',
-        message: `QEMU's ID registers: ${d.message} (configuration rule ${d.code})`,
-        range: rangeOf(op),
-      });
-    }
-    diagnostics.push({
-      severity: 'info',
-      code: 'qemu.ids',
-      message: `the emulation's ID registers differ from the configuration (${differing.map((n) => idDifferences(n, options.config.ids[n] ?? 0, idReads.get(n) as number)).join('; ')}): it is judged against what it advertises`,
-      range: rangeOf(0),
-    });
-  }
+  const judged = judgedConfig(compiled, idReadsOf(parsed.records, lineOps), parsed.records, options);
+  const { config, configSource } = judged;
+  diagnostics.push(...judged.diagnostics);
 
   // The replay, with findings moved to the script.
   const replayed = replayTrace(parsed, {
@@ -185,18 +277,8 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     ...(options.maxGuestMemory !== undefined ? { maxGuestMemory: options.maxGuestMemory } : {}),
   });
   for (const d of replayed.diagnostics) {
-    const op = lineOps[d.line] ?? -1;
-    if (op < 0) continue;
-    // The guest's own mistakes (RES0 written, an illegal size) are the script's: `smmu run` reports them.
-    if (d.severity === 'info' && !d.code.startsWith('replay.') && !d.code.startsWith('trace.')) continue;
-    diagnostics.push({
-      severity: d.severity,
-      code: d.code,
-      message: `QEMU: ${d.message}`,
-      range: rangeOf(op),
-      ...(d.section ? { section: d.section } : {}),
-      ...relatedOf(op),
-    });
+    const found = scriptFinding(compiled, d, lineOps[d.line] ?? -1);
+    if (found) diagnostics.push(found);
   }
 
   // Per-line outcomes (hovers), and memory and event comparisons the replay does not make.
@@ -235,50 +317,18 @@ export function judgeReport(compiled: CompiledScript, text: string, options: Jud
     const r = replayOf(traceLine);
     if (r) {
       add(op, { index: op, emulation: r.emulation, model: r.model });
-      // `== abort` / `!= abort`: the script's expectation, judged on what the guest saw.
-      const want = compiled.expectations[op]?.abort;
-      if (want && (r.emulation === 'abort') !== (want === '==')) {
-        const rec = r.record;
-        const what = `the ${rec.size * 8}-bit ${rec.dir === 'R' ? 'read' : 'write'} at ${offsetText(rec.offset)}`;
-        const did =
-          r.emulation === 'abort'
-            ? 'took an external abort'
-            : rec.dir === 'R'
-              ? `did not abort (it read ${hex(r.emulation, rec.size === 8 ? 64 : 32)})`
-              : 'did not abort';
-        diagnostics.push({
-          severity: 'error',
-          code: 'qemu.abort',
-          message: `QEMU: ${what} ${did}; the script expects ${want === '==' ? 'an abort' : 'no abort'}`,
-          range: rangeOf(op),
-          section: '6.2',
-          ...relatedOf(op),
-        });
-      }
+      const wrong = abortFinding(compiled, op, r);
+      if (wrong) diagnostics.push(wrong);
       continue;
     }
-    const m = /^#= R 0x([0-9A-F]+) (\d) (0x[0-9A-F]+|abort)/.exec(text0);
+    const m = MEMORY_LINE.exec(text0);
     if (!m) continue;
     const got = m[3] === 'abort' ? 'abort' : BigInt(m[3] as string);
     const e = compiled.expectations[op];
     if (e?.memory !== undefined) {
       add(op, { index: op, emulation: got, model: e.memory });
-      if (got === 'abort')
-        diagnostics.push({
-          severity: 'error',
-          code: 'qemu.memory',
-          message: `QEMU: the memory read at 0x${m[1]} took an abort; the model read ${hex(e.memory, 64)}`,
-          range: rangeOf(op),
-          ...relatedOf(op),
-        });
-      else if (got !== e.memory)
-        diagnostics.push({
-          severity: 'error',
-          code: 'qemu.memory',
-          message: `QEMU: memory at 0x${m[1]} holds ${hex(got, 64)}, the model ${hex(e.memory, 64)}`,
-          range: rangeOf(op),
-          ...relatedOf(op),
-        });
+      const wrong = memoryFinding(compiled, op, m[1] as string, got, e.memory);
+      if (wrong) diagnostics.push(wrong);
     } else if (e?.event) {
       const key = e.event.slot * 1000 + startLine(rangeOf(op));
       const entry = eventDwords.get(key) ?? {

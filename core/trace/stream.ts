@@ -53,6 +53,12 @@ export interface TraceStreamOptions {
   readonly maxMessages?: number;
   readonly lookahead?: number;
   readonly serial?: SerialOptions;
+  /**
+   * Whether the trace has guest memory records, when the caller knows it in advance (`smmu qemu`
+   * knows from the program whether the guest reports stores): with the format and the
+   * configuration given, nothing is left to look ahead for.
+   */
+  readonly hasMemory?: boolean;
 }
 
 export interface TraceStreamSink {
@@ -157,8 +163,9 @@ export class TraceStream {
     };
   }
 
-  /** Nothing left for the look ahead to decide: a QEMU log (no memory records) whose configuration is known. */
+  /** Nothing left for the look ahead to decide: everything given, or a QEMU log (no memory records) whose configuration is known. */
   private decided(): boolean {
+    if (this.options.hasMemory !== undefined && this.options.config && this.format) return true;
     if ((this.format ?? (this.qemuSeen ? 'qemu' : undefined)) !== 'qemu') return false;
     if (this.options.config) return true;
     // Every ID register read: the inference has all it uses (first reads only).
@@ -227,7 +234,7 @@ export class TraceStream {
       ...(configPath && config ? { configPath } : {}),
     };
     this.sink.started?.(this.start);
-    this.hasMemory = records.some((r) => r.kind === 'memory');
+    this.hasMemory = o.hasMemory ?? records.some((r) => r.kind === 'memory');
     this.inferred = started.setup?.inferredIds ?? false;
     if (this.inferred) this.idsRead = new Set(started.setup?.firstIdReads.keys());
     if (started.setup)

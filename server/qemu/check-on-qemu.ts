@@ -14,6 +14,7 @@ import { compileScript, type CompiledScript } from '../../core/qemu/compile';
 import { eduDeviceArg } from '../../core/qemu/edu';
 import { QemuDmaTrace } from '../../core/qemu/dma-judge';
 import { judgeReport, keptTrace, type Judgement } from '../../core/qemu/judge';
+import { LiveJudge, type LiveSink } from '../../core/qemu/live-judge';
 import { addressesOutsideRam, placeProgram, ramText, virtRam, zeroOnlyRam } from '../../core/qemu/layout';
 import { checkScript, type ScriptHost } from '../../core/script/check';
 import type { DefaultConfig } from '../../core/config/default';
@@ -38,6 +39,11 @@ export interface QemuCheckOptions {
   readonly maxGuestMemory?: number;
   readonly signal?: AbortSignal;
   readonly progress?: (what: string) => void;
+  /**
+   * Findings as the guest reports them, while QEMU runs (core/qemu/live-judge.ts): a subset of the
+   * judgement's diagnostics, each handed on once; the rest are known when QEMU has exited.
+   */
+  readonly live?: LiveSink;
 }
 
 /** How long each step took, ms (`npm run bench` reports them). */
@@ -75,6 +81,13 @@ export const QEMU_TIMEOUT_PER_DMA_MS = 500;
 
 function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+/** How the script's configuration is named in the output: its name, and its file when it has one. */
+function configSourceOf(check: ReturnType<typeof checkScript>): string {
+  return check.configPath
+    ? `${check.config.name} (${path.relative(process.cwd(), check.configPath) || check.configPath})`
+    : check.config.name;
 }
 
 /** A script built into the guest program for QEMU's virt machine, or why it cannot run. */
@@ -188,6 +201,18 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
   const timeoutMs = o.timeoutMs ?? DEFAULT_QEMU_TIMEOUT_MS + QEMU_TIMEOUT_PER_DMA_MS * compiled.dmas.length;
   // QEMU's trace is read a line at a time into one summary per transfer, never kept whole.
   const dmaTrace = new QemuDmaTrace(compiled.dmas);
+  // The guest's report is judged as the UART grows, when the caller shows findings as they come.
+  const live = o.live
+    ? new LiveJudge(
+        compiled,
+        {
+          config: check.config,
+          configSource: configSourceOf(check),
+          ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}),
+        },
+        o.live,
+      )
+    : undefined;
   const run = await runQemu(
     {
       binary: o.qemu ?? DEFAULT_QEMU_BINARY,
@@ -199,18 +224,16 @@ export async function checkOnQemu(o: QemuCheckOptions): Promise<QemuCheckResult>
     dir,
     timeoutMs,
     o.signal,
-    (l) => dmaTrace.line(l),
+    { traceLine: (l) => dmaTrace.line(l), ...(live ? { uart: (piece: string) => live.push(piece) } : {}) },
   );
+  live?.end();
   const t3 = Date.now();
   try {
     if (run.cancelled) return { kind: 'cancelled' };
     if (run.spawnError) return { kind: 'failed', message: run.spawnError, diagnostics: [] };
-    const configSource = check.configPath
-      ? `${check.config.name} (${path.relative(process.cwd(), check.configPath) || check.configPath})`
-      : check.config.name;
     const judgement = judgeReport(compiled, run.uart, {
       config: check.config,
-      configSource,
+      configSource: configSourceOf(check),
       ...(o.maxGuestMemory !== undefined ? { maxGuestMemory: o.maxGuestMemory } : {}),
       ...(run.traced ? { qemuTrace: dmaTrace } : {}),
     });

@@ -1,8 +1,9 @@
 /**
  * Starting QEMU on a guest program and collecting what it printed: the UART (the program's
- * report), QEMU's own stderr and its `-trace 'smmuv3_*'` log. Nothing here may hang: QEMU runs in
- * its own process group, killed at the time limit or when the caller cancels, and every failure
- * (not installed, refused its options, crashed, ran too long) comes back as a message.
+ * report), QEMU's own stderr and its `-trace 'smmuv3_*'` log, the UART and the log followed as
+ * QEMU writes them. Nothing here may hang: QEMU runs in its own process group, killed at the time
+ * limit or when the caller cancels, and every failure (not installed, refused its options,
+ * crashed, ran too long) comes back as a message.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -25,7 +26,7 @@ export interface QemuRun {
   readonly uart: string;
   /** QEMU's own messages, last lines only. */
   readonly stderrTail: string;
-  /** Whether QEMU wrote its trace (`-trace smmuv3_*`), each line of which went to `RunOptions.traceLine`. */
+  /** Whether QEMU wrote its trace (`-trace smmuv3_*`), each line of which went to `QemuReaders.traceLine`. */
   readonly traced: boolean;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -43,6 +44,9 @@ const MAX_OUTPUT = 64 * 1024 * 1024;
 /** QEMU's trace is read in pieces of this size, never whole: it grows with the DMA traffic. */
 const TRACE_PIECE = 1 << 16;
 const STDERR_TAIL = 4096;
+/** How often the files QEMU writes are read while it runs, and how much of each at most per read. */
+const FOLLOW_MS = 50;
+const FOLLOW_BYTES = 4 << 20;
 
 /** QEMU's arguments for a program file; the machine's choices are explained in docs/qemu.md. */
 export function qemuArgs(
@@ -89,10 +93,19 @@ export function notInstalled(binary: string): string {
   return `QEMU was not found (${binary}): install it (Debian/Ubuntu: \`sudo apt-get install qemu-system-arm\`, which provides qemu-system-aarch64; or run scripts/setup-qemu.sh), or give its path with --qemu (setting smmu.qemu.path)`;
 }
 
+/** What reads QEMU's output while it runs (each optional). */
+export interface QemuReaders {
+  /** Each line of QEMU's trace log (`-trace smmuv3_*`), without its line break. */
+  readonly traceLine?: (text: string) => void;
+  /** Each new piece of the UART (the guest's report), as it is written. */
+  readonly uart?: (piece: string) => void;
+}
+
 /**
  * Run `elf` on QEMU until it exits, `timeoutMs` passes or `signal` aborts. `workDir` receives the
- * program and the trace log (a temporary folder unless the caller keeps one). QEMU's trace is
- * handed to `traceLine` a line at a time once QEMU has exited, in pieces: it is never held whole.
+ * program and the trace log (a temporary folder unless the caller keeps one). QEMU's trace log
+ * and the UART are read as QEMU writes them (followed, every FOLLOW_MS, and to their end once it
+ * has exited), in pieces: the log is never held whole.
  */
 export function runQemu(
   m: QemuMachine,
@@ -100,15 +113,27 @@ export function runQemu(
   workDir: string,
   timeoutMs: number,
   signal?: AbortSignal,
-  traceLine?: (text: string) => void,
+  readers: QemuReaders = {},
 ): Promise<QemuRun> {
   const elfPath = path.join(workDir, 'program.elf');
   const traceLogPath = path.join(workDir, 'qemu-trace.log');
   const uartPath = path.join(workDir, 'uart.txt');
   fs.writeFileSync(elfPath, elf);
   fs.writeFileSync(uartPath, '');
+  // A log left in a kept folder by an earlier run must not be read as this run's.
+  fs.rmSync(traceLogPath, { force: true });
   const argv = [m.binary, ...qemuArgs(m, elfPath, uartPath, traceLogPath)];
   const started = Date.now();
+  const traceLine = readers.traceLine;
+  let rest = '';
+  const trace = new FileFollower(traceLogPath, (piece) => {
+    if (!traceLine) return;
+    // Lines as `split(/\r?\n/)` splits them.
+    const parts = (rest + piece).split('\n');
+    rest = parts.pop() as string;
+    for (const p of parts) traceLine(p.endsWith('\r') ? p.slice(0, -1) : p);
+  });
+  const uart = readers.uart ? new FileFollower(uartPath, readers.uart, MAX_OUTPUT) : undefined;
   return new Promise((resolve) => {
     let stderr = '';
     let timedOut = false;
@@ -126,6 +151,10 @@ export function runQemu(
       timedOut = true;
       kill();
     }, timeoutMs);
+    const follow = setInterval(() => {
+      trace.poll(FOLLOW_BYTES);
+      uart?.poll(FOLLOW_BYTES);
+    }, FOLLOW_MS);
     const onAbort = () => {
       cancelled = true;
       kill();
@@ -135,11 +164,17 @@ export function runQemu(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearInterval(follow);
       signal?.removeEventListener('abort', onAbort);
-      const traced = streamLines(traceLogPath, traceLine ?? (() => undefined));
-      const uart = readBounded(uartPath) ?? '';
+      // QEMU has exited: what it wrote last is read to the end, the log's last line too.
+      trace.poll(Infinity);
+      const traced = trace.close();
+      if (traced) traceLine?.(rest);
+      uart?.poll(Infinity);
+      uart?.close();
+      const uartText = readBounded(uartPath) ?? '';
       resolve({
-        uart,
+        uart: uartText,
         stderrTail: stderr.slice(-STDERR_TAIL),
         traced,
         exitCode,
@@ -186,31 +221,53 @@ function readBounded(file: string): string | undefined {
 }
 
 /**
- * Each line of a file QEMU wrote (latin1: bytes as they are; split as `split(/\r?\n/)` splits),
- * read in pieces; false when the file is absent or unreadable.
+ * A file QEMU is writing, read as it grows (QEMU only appends to it): each new piece, latin1
+ * (bytes as they are), goes to `piece`, at most `limit` bytes in all.
  */
-function streamLines(file: string, line: (text: string) => void): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    const buf = Buffer.alloc(TRACE_PIECE);
-    let rest = '';
-    for (let n = fs.readSync(fd, buf, 0, TRACE_PIECE, null); n > 0; n = fs.readSync(fd, buf, 0, TRACE_PIECE, null)) {
-      const parts = (rest + buf.toString('latin1', 0, n)).split('\n');
-      rest = parts.pop() as string;
-      for (const p of parts) line(p.endsWith('\r') ? p.slice(0, -1) : p);
+class FileFollower {
+  private fd: number | undefined;
+  private at = 0;
+  private failed = false;
+  private readonly buf = Buffer.alloc(TRACE_PIECE);
+
+  constructor(
+    private readonly file: string,
+    private readonly piece: (text: string) => void,
+    private readonly limit = Infinity,
+  ) {}
+
+  /** Read what was appended since, at most `most` bytes of it (the rest on the next call: the timers must still run). */
+  poll(most: number): void {
+    if (this.failed) return;
+    if (this.fd === undefined) {
+      try {
+        this.fd = fs.openSync(this.file, 'r');
+      } catch {
+        return; // Not written yet (or never: QEMU did not start).
+      }
     }
-    line(rest);
+    try {
+      for (let read = 0; read < most;) {
+        const want = Math.min(TRACE_PIECE, this.limit - this.at);
+        if (want <= 0) return;
+        const n = fs.readSync(this.fd, this.buf, 0, want, this.at);
+        if (n <= 0) return;
+        this.at += n;
+        read += n;
+        this.piece(this.buf.toString('latin1', 0, n));
+      }
+    } catch {
+      // A read error part way: what was read is judged, as a log cut short would be.
+      this.failed = true;
+    }
+  }
+
+  /** Done: whether the file was there to read. */
+  close(): boolean {
+    if (this.fd === undefined) return false;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
     return true;
-  } catch {
-    // A read error part way: what was read is judged, as a log cut short would be.
-    return true;
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

@@ -23,6 +23,7 @@ import { assertDiagnostics, assertNoInternal, lineLengths } from './oracle';
 import * as fs from 'fs';
 import { compileScript } from '../../core/qemu/compile';
 import { judgeReport } from '../../core/qemu/judge';
+import { LiveJudge } from '../../core/qemu/live-judge';
 import { parseGuestReport } from '../../core/guest/report';
 import { buildGuestProgram, GuestProgramError } from '../../core/guest/program';
 import { exportC, ExportCError } from '../../core/guest/export-c';
@@ -201,35 +202,53 @@ function compileRoutes(c: CoreCase): void {
 
 export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
   /** `smmu qemu`'s reader of what the guest printed: any text (a crash, QEMU's own noise, a cut line). */
-  "mutated guest reports: judgeReport and parseGuestReport never throw, findings at the script's lines": generic({
-    arbitrary: fc.array(
-      mutation([
-        'R 0x00024 4 0xFFFFFFFF # @11',
-        '# @3 abort store 0x40000000',
-        '# @8 zero 0x40000000 0x1000',
-        '#= R 0x40000000 8 0x0000000000000000 # @20',
-        '# fatal exception: vector 0x200',
-      ]),
-      { minLength: 1, maxLength: 6 },
-    ),
-    check: (ms: Parameters<typeof applyMutations>[1]) => {
-      const { report, compiled, config } = guestReport();
-      const text = applyMutations(report, ms);
-      const j = judgeReport(compiled, text, { config, configSource: 'fuzz' });
-      const lines = lineLengths(fs.readFileSync(REPORT_SCRIPT, 'utf8')).length;
-      for (const d of j.diagnostics) {
-        assertNoInternal(d.message, 'judgeReport');
-        assert.ok(
-          d.range.start.line >= 0 && d.range.start.line < lines,
-          `${d.code} at line ${d.range.start.line} of ${lines}`,
+  "mutated guest reports: judgeReport, LiveJudge and parseGuestReport never throw, findings at the script's lines":
+    generic({
+      arbitrary: fc.array(
+        mutation([
+          'R 0x00024 4 0xFFFFFFFF # @11',
+          '# @3 abort store 0x40000000',
+          '# @8 zero 0x40000000 0x1000',
+          '#= R 0x40000000 8 0x0000000000000000 # @20',
+          '# fatal exception: vector 0x200',
+        ]),
+        { minLength: 1, maxLength: 6 },
+      ),
+      check: (ms: Parameters<typeof applyMutations>[1]) => {
+        const { report, compiled, config } = guestReport();
+        const text = applyMutations(report, ms);
+        const j = judgeReport(compiled, text, { config, configSource: 'fuzz' });
+        const lines = lineLengths(fs.readFileSync(REPORT_SCRIPT, 'utf8')).length;
+        for (const d of j.diagnostics) {
+          assertNoInternal(d.message, 'judgeReport');
+          assert.ok(
+            d.range.start.line >= 0 && d.range.start.line < lines,
+            `${d.code} at line ${d.range.start.line} of ${lines}`,
+          );
+        }
+        assert.ok(j.opsReported <= j.opsTotal);
+        void parseGuestReport(text, compiled.ops);
+        // The same text as QEMU writes it while it runs, in pieces: judged live without throwing.
+        const live = new LiveJudge(
+          compiled,
+          { config, configSource: 'fuzz' },
+          {
+            configuration: () => undefined,
+            diagnostic: (d) => {
+              assertNoInternal(d.message, 'LiveJudge');
+              assert.ok(
+                d.range.start.line >= 0 && d.range.start.line < lines,
+                `live ${d.code} at line ${d.range.start.line}`,
+              );
+            },
+          },
         );
-      }
-      assert.ok(j.opsReported <= j.opsTotal);
-      void parseGuestReport(text, compiled.ops);
-    },
-    describe: (ms: unknown) => `the QEMU 7.2 report of examples/xen-vsmmu-review.smmu with ${JSON.stringify(ms)}`,
-    files: () => [],
-  }),
+        for (let i = 0; i < text.length; i += 97) live.push(text.slice(i, i + 97));
+        live.end();
+      },
+      describe: (ms: unknown) => `the QEMU 7.2 report of examples/xen-vsmmu-review.smmu with ${JSON.stringify(ms)}`,
+      files: () => [],
+    }),
   'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': mutated(
     compileRoutes,
     withConfig(mutatedFile(['script'])),

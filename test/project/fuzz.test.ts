@@ -32,7 +32,7 @@ const RUNS: Record<string, number> = {
   'mutated .smmutrace traces and QEMU logs: checkTrace (parse and replay)': 60,
   'mutated *.smmu.json configurations: loadConfig, and as the configuration of every example': 10,
   'mutated files of every type: the debugger runtime launches (or refuses with a position) and runs to the end': 60,
-  "mutated guest reports: judgeReport and parseGuestReport never throw, findings at the script's lines": 200,
+  "mutated guest reports: judgeReport, LiveJudge and parseGuestReport never throw, findings at the script's lines": 200,
   'mutated .smmu scripts: compileScript, the guest program and the C kit (or their typed refusal)': 60,
   "mutated DMA reports and QEMU traces: judgeReport never throws, findings at the script's lines": 100,
   "gdbstub byte streams (QEMU 7.2's, mutated, in random chunks): the packet reader refuses only with GdbProtocolError and never yields a packet above its limit": 500,

@@ -37,17 +37,12 @@ test('a QEMU trace log larger than 64 MiB is read to its last line, in pieces', 
     );
     const lines: string[] = [];
     let count = 0;
-    const run = await runQemu(
-      { binary: bin, memoryBytes: 64 * MIB },
-      new Uint8Array(4),
-      dir,
-      120_000,
-      undefined,
-      (l) => {
+    const run = await runQemu({ binary: bin, memoryBytes: 64 * MIB }, new Uint8Array(4), dir, 120_000, undefined, {
+      traceLine: (l) => {
         count++;
         if (!l.startsWith(' x')) lines.push(l);
       },
-    );
+    });
     assert.equal(run.exitCode, 0, run.stderrTail);
     assert.equal(run.traced, true);
     assert.ok(fs.statSync(path.join(dir, 'qemu-trace.log')).size > 72 * MIB);
@@ -64,14 +59,9 @@ test('a run without a trace log says so (traced false), nothing read', async () 
   try {
     const bin = fakeQemu(dir, 'rm -f "$LOG"');
     let count = 0;
-    const run = await runQemu(
-      { binary: bin, memoryBytes: 64 * MIB },
-      new Uint8Array(4),
-      dir,
-      60_000,
-      undefined,
-      () => count++,
-    );
+    const run = await runQemu({ binary: bin, memoryBytes: 64 * MIB }, new Uint8Array(4), dir, 60_000, undefined, {
+      traceLine: () => count++,
+    });
     assert.equal(run.traced, false);
     assert.equal(count, 0);
   } finally {

@@ -79,3 +79,32 @@ test('a second vCPU after reads were judged as one vCPU: a note where it appears
   // Reads still in their window when it appears are judged with both vCPUs.
   assert.equal(d.find((x) => x.line === 30)?.code, 'mvcpu.unserializable');
 });
+
+test('format, configuration and guest memory given: nothing to look ahead for, each line judged as it comes', () => {
+  const out: TraceDiagnostic[] = [];
+  let started = 0;
+  const s = new TraceStream(
+    { format: 'smmutrace', config: DEFAULT_CONFIG, hasMemory: false },
+    { diagnostic: (d) => out.push(d), started: () => started++ },
+  );
+  s.push('W 0x20 4 0x1');
+  assert.equal(started, 1);
+  // CR0ACK not yet following CR0: reported before any later line arrives.
+  s.push('R 0x24 4 0x0');
+  assert.deepEqual(
+    out.map((d) => [d.line, d.code]),
+    [[1, 'replay.ack-pending']],
+  );
+  s.end();
+  // Without hasMemory the same stream waits for its look ahead (here, until the end).
+  const held: TraceDiagnostic[] = [];
+  const t = new TraceStream({ format: 'smmutrace', config: DEFAULT_CONFIG }, { diagnostic: (d) => held.push(d) });
+  t.push('W 0x20 4 0x1');
+  t.push('R 0x24 4 0x0');
+  assert.equal(held.length, 0);
+  t.end();
+  assert.deepEqual(
+    held.map((d) => [d.line, d.code]),
+    [[1, 'replay.ack-pending']],
+  );
+});
