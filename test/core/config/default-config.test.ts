@@ -142,11 +142,16 @@ test('settings: merged over the previous ones, wrong types ignored; the notifica
     qemuMachine: '',
     qemuMemory: 1024,
     qemuTimeout: 30,
+    warmUp: true,
   });
   assert.deepEqual(
-    mergeSettings({ configuration: 1, inlayHints: 'no', executeOn: 'x', trusted: 'yes', maxGuestMemory: 0.5 }, s),
+    mergeSettings(
+      { configuration: 1, inlayHints: 'no', executeOn: 'x', trusted: 'yes', maxGuestMemory: 0.5, warmUp: 'off' },
+      s,
+    ),
     s,
   );
+  assert.deepEqual(mergeSettings({ warmUp: false }, s), { ...s, warmUp: false });
   assert.deepEqual(mergeSettings({ maxGuestMemory: 5000 }, s), s, 'over 4096 MiB is out of range');
   assert.deepEqual(mergeSettings({ trusted: false, maxGuestMemory: 64 }, s), {
     ...s,
