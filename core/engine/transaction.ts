@@ -837,8 +837,10 @@ function walkStage1(
   if (wc) mem.walkCache = wc;
   let s2OnWalk: WalkFault | undefined;
   if (stage2) {
-    mem.tableAddress = (ipa) => {
-      const r = stage2(ipa, { read: true, write: false, exec: false, priv: true }, true);
+    // A descriptor read is a read at stage 2; a hardware update of it (HA, HD, HAFT) an atomic
+    // read-modify-write, which "the stage 2 mapping for its IPA must allow" (§3.13.5).
+    mem.tableAddress = (ipa, write) => {
+      const r = stage2(ipa, { read: true, write: write === true, exec: false, priv: true }, true);
       if (r.ok) return r.oa;
       s2OnWalk = r;
       return r;

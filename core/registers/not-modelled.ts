@@ -125,15 +125,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: '128-bit VMSAv9-128 descriptors are not modelled: tables are walked as VMSAv8-64 with 64-bit descriptors',
   },
   {
-    id: 'haft',
-    field: { register: 'IDR0', field: 'HTTU' },
-    holds: (v) => v === 3,
-    holdsText: 'HTTU == 0b11',
-    section: '3.13',
-    registers: [],
-    what: 'hardware update of the Access flag in table descriptors (CD.HAFT) is not modelled: only page and block descriptors are updated',
-  },
-  {
     id: 'rme',
     field: { register: 'IDR0', field: 'RME_IMPL' },
     section: '3.25',

@@ -1,7 +1,7 @@
 /**
- * E0PD (§5.4) and VMID wildcards (§3.17.6) from the command line: the two examples run with every
- * expectation met and no warning, and their traces show the rule at work (docs/engine.md,
- * "Transactions" and "Configuration cache and TLB").
+ * E0PD (§5.4), VMID wildcards (§3.17.6) and HAFT (§3.13.6) from the command line: the examples run
+ * with every expectation met and no warning, and their traces show the rule at work
+ * (docs/engine.md, "Transactions" and "Configuration cache and TLB").
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,4 +34,12 @@ test('examples/vmw.smmu: with CR0.VMW = 0b001 a TLBI_S2_IPA by VMID 0x20 invalid
   assert.equal(r.code, 0, r.out + r.err);
   assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
   assert.match(r.out, /CMD_TLBI_S2_IPA VMID=0x20 Address=0x20000000: 2 TLB entries, 4 walk cache entries invalidated/);
+});
+
+test('examples/haft.smmu: with CD.HAFT the first walk sets AF in its three table descriptors, caches none of them, and a later walk caches them', () => {
+  const r = smmu('run', 'examples/haft.smmu', '--trace');
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
+  assert.equal((r.out.match(/stage-1 descriptor updated to 0x00000000480\d{2}403/g) ?? []).length, 3);
+  assert.match(r.out, /stage-1 level 2 descriptor 0x0000000048002403 from the walk cache/);
 });

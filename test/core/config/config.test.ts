@@ -306,7 +306,7 @@ test('a feature the model does not implement is a warning that names it, at the 
     r.find((d) => d.code === 'config.not-modelled-dpt')!.message,
     /Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded.*dpt\.not-modelled/,
   );
-  // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian, HTTU with HAFT.
+  // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian.
   const enums = loadConfig(
     text(withFeatures({ ttf: 'both', ttEndian: 'be', granules: ['4K'] }, { drivers: [] })),
   ).diagnostics.map((d) => d.code);
