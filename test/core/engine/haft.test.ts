@@ -138,3 +138,29 @@ mem read64 0x45000000 == 0x47000003
   );
   assert.deepEqual(r.errors, []);
 });
+
+test('§3.13.5: a hardware Access flag update of a stage 1 leaf (CD.HA, no HAFT) in a nested walk is a write at stage 2 too', () => {
+  // Stage 1 tables written by hand at 0x45000000-0x45003000; stage 2 maps the leaf's table page
+  // read-only: the walk reads it, but setting AF in the leaf is a stage 2 Permission fault.
+  const r = runScript(
+    `
+ste 7 V Config=NESTED S1ContextPtr=0x44000000 S2VMID=4 S2T0SZ=24 S2SL0=1 S2TG=GRAN4K S2PS=OAS44 S2AA64 S2R S2TTB=0x46000000
+map ttb=0x46000000 iova=0x44000000 pa=0x44000000 stage=2 tsz=24 sl0=1
+map ttb=0x46000000 iova=0x45000000 pa=0x45000000 stage=2 tsz=24 sl0=1
+map ttb=0x46000000 iova=0x45001000 pa=0x45001000 stage=2 tsz=24 sl0=1
+map ttb=0x46000000 iova=0x45002000 pa=0x45002000 stage=2 tsz=24 sl0=1
+map ttb=0x46000000 iova=0x45003000 pa=0x45003000 stage=2 tsz=24 sl0=1 ro
+map ttb=0x46000000 iova=0x80000000 pa=0x80000000 stage=2 tsz=24 sl0=1
+cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000 HA
+mem write64 0x45000000 0x45001003
+mem write64 0x45001000 0x45002003
+mem write64 0x45002400 0x45003003
+mem write64 0x45003000 0x80000343
+dma read sid=7 iova=0x10000000 == F_PERMISSION
+expect event F_PERMISSION StreamID=7 S2=1 CLASS=TTD IPA=0x45003000
+mem read64 0x45003000 == 0x80000343
+`,
+    ids(2),
+  );
+  assert.deepEqual(r.errors, []);
+});
