@@ -150,7 +150,7 @@ export const XEN_VSMMU: JsonObject = {
 export const SMMUV3_2_FULL: JsonObject = {
   name: 'SMMUv3.2 full-featured',
   description:
-    'Every SMMUv3.2 feature a PCIe server SMMU would have: stage 1 and 2 with nesting and EL2 contexts, AArch32+AArch64 tables, mixed endianness, coherent, BTM, HTTU (AF+dirty), ATS+PRI, MSIs, 2-level stream and CD tables, 32-bit StreamIDs, 20-bit SubstreamIDs, stalls, 52-bit VA and PA. Command, event and PRI queues of up to 2^19 entries, the architectural maximum, so that scripts may use any size (the config.queue-size notes). IIDR names Arm with ProductID 0 so that no Linux erratum workaround applies (the config.iidr note). It advertises features the model does not implement, so that a driver probes and configures a full SMMU: VATOS, VMID wildcards and AArch32 tables (the accepted config.not-modelled-vatos, config.not-modelled-vmw and config.not-modelled-aarch32 notes); an access to a register of theirs is reported where it happens.',
+    'Every SMMUv3.2 feature a PCIe server SMMU would have: stage 1 and 2 with nesting and EL2 contexts, AArch32+AArch64 tables, mixed endianness, coherent, BTM, HTTU (AF+dirty), ATS+PRI, MSIs, 2-level stream and CD tables, 32-bit StreamIDs, 20-bit SubstreamIDs, stalls, 52-bit VA and PA. Command, event and PRI queues of up to 2^19 entries, the architectural maximum, so that scripts may use any size (the config.queue-size notes). IIDR names Arm with ProductID 0 so that no Linux erratum workaround applies (the config.iidr note). It advertises features the model does not implement, so that a driver probes and configures a full SMMU: VATOS and AArch32 tables (the accepted config.not-modelled-vatos and config.not-modelled-aarch32 notes); an access to a register of theirs is reported where it happens.',
   version: '3.2',
   features: {
     stage1: true,
@@ -202,8 +202,6 @@ export const SMMUV3_2_FULL: JsonObject = {
   accepted: {
     'config.not-modelled-vatos':
       'a full SMMUv3.2 has VATOS: drivers see it advertised; the VATOS page and SMMU_VATOS_SEL are not modelled, and an access to them is reported',
-    'config.not-modelled-vmw':
-      'a full SMMUv3.2 has VMID wildcards: CR0.VMW is stored and acknowledged, but invalidations match exact VMIDs',
     'config.not-modelled-aarch32':
       'a full SMMUv3.2 takes AArch32 tables too: scripts use AArch64 tables, which the model walks',
   },
@@ -211,13 +209,13 @@ export const SMMUV3_2_FULL: JsonObject = {
 
 /**
  * An SMMUv3.4 with LPA2 (SMMU_IDR5.DS, §6.3.6): 52-bit VAs, IPAs and PAs with every granule, both
- * stages (CD.DS, STE.S2DS), and the features SMMUv3.3 and v3.4 make mandatory. It accepts E0PD,
- * mandatory from v3.3 and not modelled. Validates with no errors or unaccepted warnings.
+ * stages (CD.DS, STE.S2DS), and the features SMMUv3.3 and v3.4 make mandatory. Validates with no
+ * errors or unaccepted warnings.
  */
 export const SMMUV3_4_LPA2: JsonObject = {
   name: 'SMMUv3.4 with LPA2',
   description:
-    'An SMMUv3.4 with 52-bit addresses for every granule: SMMU_IDR5.DS (LPA2: CD.DS and STE.S2DS take the 4 KB and 16 KB granules to 52-bit inputs and outputs, with a level -1 start), VAX and OAS of 52 bits, the 4 KB, 16 KB and 64 KB granules; stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, terminate-only faults, and what SMMUv3.2-3.4 make mandatory (RIL, BBML 2, STT, FWB, XNX, E0PD, EPAN, PTWNNC, MTEPERM). E0PD is mandatory from SMMUv3.3 and not modelled (the accepted config.not-modelled-e0pd note). Command and event queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
+    'An SMMUv3.4 with 52-bit addresses for every granule: SMMU_IDR5.DS (LPA2: CD.DS and STE.S2DS take the 4 KB and 16 KB granules to 52-bit inputs and outputs, with a level -1 start), VAX and OAS of 52 bits, the 4 KB, 16 KB and 64 KB granules; stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, terminate-only faults, and what SMMUv3.2-3.4 make mandatory (RIL, BBML 2, STT, FWB, XNX, E0PD, EPAN, PTWNNC, MTEPERM). Command and event queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
   version: '3.4',
   features: {
     stage1: true,
@@ -260,22 +258,18 @@ export const SMMUV3_4_LPA2: JsonObject = {
     revision: 0,
   },
   gbpa: '0x00001000',
-  accepted: {
-    'config.not-modelled-e0pd':
-      'E0PD is mandatory from SMMUv3.3 and the model does not apply it: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
-  },
 };
 
 /**
  * An SMMUv3.3 with Secure state (SMMU_S_IDR1.SECURE_IMPL, SEL2, §3.10.2) and ATS, and every other
  * feature the model implements: both stages with EL2 contexts, PRI, stalls, MSIs, HTTU, LPA2 and
- * 52-bit addresses. It accepts what it advertises that the model does not do (E0PD, and Secure
- * streams beyond the SMMU_S_* registers). Validates with no errors or unaccepted warnings.
+ * 52-bit addresses. It accepts what it advertises that the model does not do (Secure streams
+ * beyond the SMMU_S_* registers). Validates with no errors or unaccepted warnings.
  */
 export const SMMUV3_3_SECURE_ATS: JsonObject = {
   name: 'SMMUv3.3 with Secure state and ATS',
   description:
-    'An SMMUv3.3 with the Secure programming interface and PCIe ATS, and every feature the model implements: Secure state with Secure EL2 and Secure stage 2 (SMMU_S_IDR1.SECURE_IMPL and SEL2; the SMMU_S_* registers at 0x8000, RAZ/WI to Non-secure accesses), 16-bit Secure StreamIDs and Secure MSIs; ATS with PRI (CR0.ATSCHK, STE.EATS, CMD_ATC_INV, the PRI queue); stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, BTM, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, the Stall and Terminate models, LPA2 (DS) with 52-bit VAs and PAs and every granule, and what SMMUv3.2 and v3.3 make mandatory (RIL, BBML 2, FWB, XNX, E0PD, PTWNNC). E0PD is mandatory from SMMUv3.3 and not modelled, and the model has the Secure registers, Secure streams and the Secure Event queue but not yet the Secure Command queue or Secure stage 2 (the accepted config.not-modelled-e0pd and config.not-modelled-secure notes). Queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
+    'An SMMUv3.3 with the Secure programming interface and PCIe ATS, and every feature the model implements: Secure state with Secure EL2 and Secure stage 2 (SMMU_S_IDR1.SECURE_IMPL and SEL2; the SMMU_S_* registers at 0x8000, RAZ/WI to Non-secure accesses), 16-bit Secure StreamIDs and Secure MSIs; ATS with PRI (CR0.ATSCHK, STE.EATS, CMD_ATC_INV, the PRI queue); stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, BTM, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, the Stall and Terminate models, LPA2 (DS) with 52-bit VAs and PAs and every granule, and what SMMUv3.2 and v3.3 make mandatory (RIL, BBML 2, FWB, XNX, E0PD, PTWNNC). The model has the Secure registers, the Secure Command queue, Secure streams and the Secure Event queue but not yet Secure stage 2 (the accepted config.not-modelled-secure note). Queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
   version: '3.3',
   features: {
     stage1: true,
@@ -326,8 +320,6 @@ export const SMMUV3_3_SECURE_ATS: JsonObject = {
   },
   gbpa: '0x00001000',
   accepted: {
-    'config.not-modelled-e0pd':
-      'E0PD is mandatory from SMMUv3.3 and the model does not apply it: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
     'config.not-modelled-secure':
       'the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams and the Secure Event queue are modelled; Secure stage 2 is not yet',
   },

@@ -59,6 +59,26 @@ function vmidOf(engine: EngineContext, vmid: number): number {
   return engine.s2p ? vmid : -1;
 }
 
+/**
+ * Which VMID tags an invalidation by the command's VMID matches (§3.17.6 VMID Wildcards): the exact
+ * VMID, or with SMMU_CR0.VMW = 0b001–0b100 all VMIDs equal in VMID[N:VMW] (N the top bit, 7 or 15
+ * by IDR0.VMID16: the ignored bits are the low ones, so a shift compares the rest). The other
+ * values are reserved and behave as 0b000 (§6.3.9). The value in effect is the acknowledged one,
+ * CR0ACK.VMW ("a fetched CMD_TLBI_* command specifying a VMID is guaranteed to be processed using
+ * the new value" once the Update completes, §6.3.9.1); it is RES0, 0, without IDR0.VMW. It changes
+ * only invalidation: lookups still match all bits of the VMID (§3.17.6). Every Non-secure command
+ * that matches on VMID uses it (§4.4: TLBI_NH_ALL/ASID/VA/VAA, TLBI_S12_VMALL, TLBI_S2_IPA); the
+ * model has no Secure streams, so SMMU_S_CR0.VMW has nothing to match.
+ */
+function vmidMatch(engine: EngineContext, vmid: number): (tag: number) => boolean {
+  const tagged = vmidOf(engine, vmid);
+  const vmw = engine.fieldNum(F.VMW);
+  const ignored = vmw >= 1 && vmw <= 4 ? vmw : 0;
+  if (ignored === 0 || tagged < 0) return (tag) => tag === tagged;
+  const group = tagged >>> ignored;
+  return (tag) => tag >= 0 && tag >>> ignored === group;
+}
+
 /** What TLB invalidations match on, common to leaf entries and walk cache (table) entries. */
 type Tagged = Pick<TlbEntry, 'regime' | 'vmid' | 'asid' | 'stages' | 'log2' | 'page' | 'level'>;
 
@@ -158,13 +178,13 @@ const cfgiSteRange: Executor = ({ engine, def, w, logged }) => {
 const tlbiNhVa =
   (byAsid: boolean): Executor =>
   ({ engine, def, w, tlbi }) => {
-    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    const vmid = vmidMatch(engine, v(def, w, 'VMID'));
     const asid = byAsid ? v(def, w, 'ASID') : undefined;
     const at = addressMatch(def, w);
     tlbi(
       (e, table) =>
         e.regime === 'NH' &&
-        e.vmid === vmid &&
+        vmid(e.vmid) &&
         e.stages !== 2 &&
         (asid === undefined || e.asid === asid || e.asid === -1) &&
         at(e, table),
@@ -314,14 +334,14 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
       'MPAM and the VMS (§5.6) are not modelled: the model never fetches a VMS, so it holds no PARTID_MAP to invalidate',
   },
   CMD_TLBI_NH_ALL: ({ engine, def, w, tlbi }) => {
-    const vmid = vmidOf(engine, v(def, w, 'VMID'));
-    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.stages !== 2);
+    const vmid = vmidMatch(engine, v(def, w, 'VMID'));
+    tlbi((e) => e.regime === 'NH' && vmid(e.vmid) && e.stages !== 2);
     return CERROR.NONE;
   },
   CMD_TLBI_NH_ASID: ({ engine, def, w, tlbi }) => {
-    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    const vmid = vmidMatch(engine, v(def, w, 'VMID'));
     const asid = v(def, w, 'ASID');
-    tlbi((e) => e.regime === 'NH' && e.vmid === vmid && e.asid === asid);
+    tlbi((e) => e.regime === 'NH' && vmid(e.vmid) && e.asid === asid);
     return CERROR.NONE;
   },
   CMD_TLBI_NH_VA: tlbiNhVa(true),
@@ -349,16 +369,16 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   CMD_TLBI_EL2_VA: tlbiEl2Va(true),
   CMD_TLBI_EL2_VAA: tlbiEl2Va(false),
   CMD_TLBI_S12_VMALL: ({ engine, def, w, tlbi }) => {
-    const vmid = vmidOf(engine, v(def, w, 'VMID'));
-    tlbi((e) => e.regime === 'NH' && e.vmid === vmid);
+    const vmid = vmidMatch(engine, v(def, w, 'VMID'));
+    tlbi((e) => e.regime === 'NH' && vmid(e.vmid));
     return CERROR.NONE;
   },
   CMD_TLBI_S2_IPA: ({ engine, def, w, tlbi }) => {
     // Stage-2 entries by IPA (§4.4.8). Entries combining both stages are not required to be
     // affected: software follows with TLBI_NH_ALL/S12_VMALL; the model keeps them (the strict choice).
-    const vmid = vmidOf(engine, v(def, w, 'VMID'));
+    const vmid = vmidMatch(engine, v(def, w, 'VMID'));
     const at = addressMatch(def, w);
-    tlbi((e, table) => e.regime === 'NH' && e.vmid === vmid && e.stages === 2 && at(e, table));
+    tlbi((e, table) => e.regime === 'NH' && vmid(e.vmid) && e.stages === 2 && at(e, table));
     return CERROR.NONE;
   },
   CMD_TLBI_NSNH_ALL: ({ tlbi }) => {

@@ -93,6 +93,8 @@ export const F = {
   REC_CFG_ATS: ref('CR2', 'REC_CFG_ATS'),
   /** §6.3.9: Translated traffic is checked against STE.EATS (RES0 without IDR0.ATS). */
   ATSCHK: ref('CR0ACK', 'ATSCHK'),
+  /** §6.3.9, §3.17.6: VMID wildcard of TLB invalidations (RES0 without IDR0.VMW). */
+  VMW: ref('CR0ACK', 'VMW'),
   GBPA_ABORT: ref('GBPA', 'ABORT'),
   CMDQ_RD: ref('CMDQ_CONS', 'RD'),
   CMDQ_ERR: ref('CMDQ_CONS', 'ERR'),

@@ -908,6 +908,23 @@ export interface WalkDone {
   readonly entry: Omit<TlbEntry, 'regime' | 'vmid' | 'asid' | 'sid' | 'ssid'>;
 }
 
+/**
+ * E0PD (§5.4 CD.E0PD0, CD.E0PD1, SMMU_IDR3.E0PD; FEAT_E0PD in the A-profile architecture): an
+ * unprivileged access (PnU = 0 after the STE's PRIVCFG override) to an address that TTBx
+ * translates, with CD.E0PDx = 1, is a Translation fault (F_TRANSLATION) at level 0, as if the walk
+ * had found an invalid entry, and no walk is made. The fields are RES0 (no effect) without
+ * IDR3.E0PD, for VMSAv8-32 LPAE tables (CD.AA64 = 0 without SMMU_IDR5.D128), and in the EL2
+ * (non-E2H) StreamWorld; they apply to EL1 and EL2-E2H. No TLB entry answers an unprivileged access
+ * that a privileged one cached (TlbEntry.priv), so the fault does not depend on what the TLB holds;
+ * an unprivileged entry exists only if a walk allowed it under E0PDx = 0, and the field is
+ * "permitted to be cached in a TLB", so that entry is used until a TLB invalidation removes it.
+ */
+function e0pdPrevents(engine: EngineContext, t: Transaction, cd: CdFields, sel: 0 | 1, regime: Regime): boolean {
+  if (t.access.priv || (sel === 0 ? cd.e0pd0 : cd.e0pd1) !== 1) return false;
+  if (!caps.e0pd(engine.ids) || regime === 'EL2') return false;
+  return cd.aa64 === 1 || caps.d128(engine.ids);
+}
+
 /** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
 function walkStage1(
   engine: EngineContext,
@@ -929,31 +946,26 @@ function walkStage1(
       ipa,
       cls,
     );
-  if (sel === 'fault' || (sel === 0 ? cd.epd0 : cd.epd1) === 1) {
-    return fault(
-      {
-        ok: false,
-        kind: 'translation',
-        stage: 1,
-        level: 0,
-        message:
-          sel === 'fault'
-            ? 'the address is outside both TTB0 and TTB1 ranges'
-            : `CD.EPD${sel} is 1: walks through TTB${sel} are disabled`,
-      },
-      1,
+  // Level 0 Translation faults without a walk, in the order of the A-profile AArch64.S1Translate:
+  // the address outside both ranges, then E0PD, then EPDx, which disables walks on a TLB miss (§5.4).
+  const level0 = (message: string) => fault({ ok: false, kind: 'translation', stage: 1, level: 0, message }, 1);
+  if (sel === 'fault') return level0('the address is outside both TTB0 and TTB1 ranges');
+  if (e0pdPrevents(engine, t, cd, sel, tags.regime))
+    return level0(
+      `CD.E0PD${sel} is 1: an unprivileged access through TTB${sel} is a level 0 Translation fault, without a walk (E0PD, §5.4)`,
     );
-  }
+  if ((sel === 0 ? cd.epd0 : cd.epd1) === 1) return level0(`CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
   const params = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2);
-  if (!params)
-    return fault({ ok: false, kind: 'translation', stage: 1, level: 0, message: `reserved TG${sel} encoding` }, 1);
+  if (!params) return level0(`reserved TG${sel} encoding`);
   const mem = memoryFor(engine, 'stage-1');
   const wc = walkCacheFor(engine, t, tags, 1);
   if (wc) mem.walkCache = wc;
   let s2OnWalk: WalkFault | undefined;
   if (stage2) {
-    mem.tableAddress = (ipa) => {
-      const r = stage2(ipa, { read: true, write: false, exec: false, priv: true }, true);
+    // A descriptor read is a read at stage 2; a hardware update of it (HA, HD, HAFT) an atomic
+    // read-modify-write, which "the stage 2 mapping for its IPA must allow" (§3.13.5).
+    mem.tableAddress = (ipa, write) => {
+      const r = stage2(ipa, { read: true, write: write === true, exec: false, priv: true }, true);
       if (r.ok) return r.oa;
       s2OnWalk = r;
       return r;

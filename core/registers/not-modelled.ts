@@ -100,13 +100,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: 'Translation Hardening (§3.27) is not modelled: its checks are not applied to walks',
   },
   {
-    id: 'e0pd',
-    field: { register: 'IDR3', field: 'E0PD' },
-    section: '5.4',
-    registers: [],
-    what: 'E0PD (CD.E0PD0 and E0PD1, §5.4) is not modelled: an unprivileged access through a TTBx with E0PDx set is walked instead of faulting',
-  },
-  {
     id: 'aarch32',
     field: { register: 'IDR0', field: 'TTF' },
     holds: (v) => (v & 1) === 1,
@@ -130,22 +123,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     section: '6.3.6',
     registers: [],
     what: '128-bit VMSAv9-128 descriptors are not modelled: tables are walked as VMSAv8-64 with 64-bit descriptors',
-  },
-  {
-    id: 'haft',
-    field: { register: 'IDR0', field: 'HTTU' },
-    holds: (v) => v === 3,
-    holdsText: 'HTTU == 0b11',
-    section: '3.13',
-    registers: [],
-    what: 'hardware update of the Access flag in table descriptors (CD.HAFT) is not modelled: only page and block descriptors are updated',
-  },
-  {
-    id: 'vmw',
-    field: { register: 'IDR0', field: 'VMW' },
-    section: '3.17.6',
-    registers: [],
-    what: 'VMID wildcards (CR0.VMW, §3.17.6) are not modelled: CR0.VMW is stored and acknowledged, but TLB invalidations by VMID match the exact VMID',
   },
   {
     id: 'rme',

@@ -115,6 +115,8 @@ export const pbha = (ids: IdView): boolean => flag(ids, 'IDR3', 'PBHA');
 export const s1pi = (ids: IdView): boolean => flag(ids, 'IDR3', 'S1PI');
 /** IDR3.S2PI: stage 2 permission indirections. */
 export const s2pi = (ids: IdView): boolean => flag(ids, 'IDR3', 'S2PI');
+/** IDR3.E0PD: the E0PD mechanism (CD.E0PD0/E0PD1, RES0 without it). */
+export const e0pd = (ids: IdView): boolean => flag(ids, 'IDR3', 'E0PD');
 /** IDR3.S2PO: stage 2 permission overlays. */
 export const s2po = (ids: IdView): boolean => flag(ids, 'IDR3', 'S2PO');
 

@@ -33,6 +33,8 @@ export function s2WalkParams(ste: SteFields, ids: IdView, oas: number): WalkPara
     outputBits: Math.min(ipsBits(ste.s2Ps) ?? oas, oas),
     ha: httu >= 1 && ste.s2Ha === 1,
     hd: httu >= 2 && ste.s2Hd === 1,
+    // §5.2 S2HAFT: RES0 unless SMMU_IDR0.HTTU == 0b11.
+    haft: httu === 3 && ste.s2Haft === 1,
     affd: ste.s2Affd === 1,
   };
 }
@@ -59,6 +61,8 @@ export function s1WalkParams(
     outputBits: Math.min(ipsBits(cd.ips) ?? oas, nested ? 52 : oas),
     ha: httu >= 1 && cd.ha === 1,
     hd: httu >= 2 && cd.hd === 1,
+    // §5.4 HAFT: RES0 unless SMMU_IDR0.HTTU == 0b11.
+    haft: httu === 3 && cd.haft === 1,
     affd: cd.affd === 1,
     wxn: cd.wxn === 1,
     uwxn: cd.uwxn === 1,

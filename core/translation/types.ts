@@ -27,6 +27,11 @@ export interface WalkParams {
   readonly ha: boolean;
   /** Hardware dirty state update (CD.HD / STE.S2HD). {HD, HA} = {1, 0} behaves as both 0 (§5.4 HA, §5.2 S2HA). */
   readonly hd: boolean;
+  /**
+   * Hardware update of the Access flag in table descriptors (CD.HAFT / STE.S2HAFT, SMMU_IDR0.HTTU
+   * == 0b11, §3.13.6); effective only with `ha` (Arm ARM D8.5.1.3: HAFT is 0 when HA is 0).
+   */
+  readonly haft?: boolean;
   /** Access flag fault disable (CD.AFFD / STE.S2AFFD); IGNORED when ha (§5.4 AFFD, §5.2 S2AFFD). */
   readonly affd?: boolean;
   /** CD.WXN: writable implies execute-never at the accessing privilege (Arm ARM D8.4). */

@@ -12,7 +12,7 @@
  * translation (descriptor), address size (the descriptor's output), then Access flag, then
  * permission on the leaf.
  *
- * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, permission indirection and overlays, hardware Access flag in table descriptors (HAFT), big-endian tables.
+ * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, permission indirection and overlays, big-endian tables.
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
 import { sizeBits } from '../structures/fields';
@@ -466,6 +466,33 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         tables.noUser ||= ((d >> 61n) & 1n) === 1n;
         tables.xn ||= ((d >> 60n) & 1n) === 1n;
         tables.pxn ||= ((d >> 59n) & 1n) === 1n;
+      }
+      // HAFT (§3.13.6, Arm ARM D8.5.1.3): the walk sets AF (bit [10]) in every table descriptor it
+      // passes through with AF == 0, by an atomic update, before going on (so before any update of
+      // the leaf); a stage 1 update is a write through stage 2, which must allow it (§3.13.5).
+      // There is no Access flag fault from table descriptors. A table descriptor with AF == 0 may
+      // not be cached: the one just updated is not put in the walk cache (the next walk reads it
+      // again, with AF == 1), which also keeps the cache right where no update is written (an ATOS
+      // lookup with HTTUI, a stale-entry probe).
+      if (p.haft && p.ha && (d & AF) === 0n) {
+        let wpa = pa;
+        if (mem.tableAddress) {
+          const t = mem.tableAddress(descAddr, true);
+          if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true, s1WalkWrite: true };
+          wpa = t;
+        }
+        if (mem.write64(wpa, d | AF) === 'abort')
+          return walkFault(
+            stage,
+            ia,
+            'walkEabt',
+            level,
+            `external abort updating the Access flag of the level ${level} table descriptor at ${hex(wpa)}`,
+            { fetchAddr: wpa },
+          );
+        steps[steps.length - 1] = { level, address: pa, descriptor: d, written: d | AF };
+        table = next;
+        continue;
       }
       wc?.insert(level, shift, Number(whole >> BigInt(shift)), {
         address: pa,

@@ -21,7 +21,6 @@ test('smmu run: the CoreSight ID, MPAM and S2PII registers read what the configu
       accepted: {
         'config.not-modelled-mpam': 'the registers are what this test reads',
         'config.not-modelled-s2pi': 'the register is what this test reads',
-        'config.not-modelled-e0pd': 'not used here',
       },
     }),
   );

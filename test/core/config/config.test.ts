@@ -277,6 +277,7 @@ test('a feature the model does not implement is a warning that names it, at the 
       e0pd: true,
       ptwnnc: true,
       hyp: true,
+      vmw: true,
     },
   });
   const all = loadConfig(src).diagnostics;
@@ -289,7 +290,6 @@ test('a feature the model does not implement is a warning that names it, at the 
     r.map((d) => [d.code, d.severity]).sort((a, b) => a[0].localeCompare(b[0])),
     [
       ['config.not-modelled-dpt', 'warning'],
-      ['config.not-modelled-e0pd', 'warning'],
       ['config.not-modelled-vatos', 'warning'],
     ],
   );
@@ -299,13 +299,14 @@ test('a feature the model does not implement is a warning that names it, at the 
     vatos.message,
     /^vatos \(SMMU_IDR0\.VATOS\) is advertised, but the VATOS page \(SMMU_VATOS_CTRL\/SID\/ADDR\/PAR at SMMU_IDR2\.BA_VATOS, §6\.2\.3\) and SMMU_VATOS_SEL are not modelled/,
   );
-  // §9: ATOS is modelled (core/engine/atos.ts): advertising it is no warning.
-  assert.ok(!r.some((d) => d.code === 'config.not-modelled-atos'));
+  // §9: ATOS is modelled (core/engine/atos.ts), and so are E0PD (§5.4) and VMID wildcards
+  // (§3.17.6): advertising them is no warning.
+  assert.ok(!r.some((d) => /^config\.not-modelled-(atos|e0pd|vmw)$/.test(d.code)));
   assert.match(
     r.find((d) => d.code === 'config.not-modelled-dpt')!.message,
     /Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded.*dpt\.not-modelled/,
   );
-  // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian, HTTU with HAFT.
+  // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian.
   const enums = loadConfig(
     text(withFeatures({ ttf: 'both', ttEndian: 'be', granules: ['4K'] }, { drivers: [] })),
   ).diagnostics.map((d) => d.code);
@@ -322,11 +323,7 @@ test('a feature the model does not implement is a warning that names it, at the 
 
 test('smmuv3.2-full accepts its not-modelled features by name; a feature a file adds on top is still a warning', () => {
   const full = PRESETS.get('smmuv3.2-full')!.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
-  assert.deepEqual(full.map((d) => d.code).sort(), [
-    'config.not-modelled-aarch32',
-    'config.not-modelled-vatos',
-    'config.not-modelled-vmw',
-  ]);
+  assert.deepEqual(full.map((d) => d.code).sort(), ['config.not-modelled-aarch32', 'config.not-modelled-vatos']);
   assert.ok(
     full.every((d) => d.severity === 'info' && /\(accepted: a full .*SMMUv3\.2/.test(d.message)),
     JSON.stringify(full),
@@ -341,7 +338,7 @@ test('smmuv3.2-full accepts its not-modelled features by name; a feature a file 
       .filter((d) => d.severity === 'warning')
       .map((d) => d.code)
       .sort(),
-    ['config.not-modelled-dpt', 'config.not-modelled-e0pd'],
+    ['config.not-modelled-dpt'],
   );
   assert.ok(derived.some((d) => d.code === 'config.not-modelled-vatos' && d.severity === 'info'));
 });

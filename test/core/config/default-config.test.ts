@@ -200,10 +200,7 @@ test('a default configuration or a queue descriptor config line that advertises 
   );
   assert.deepEqual(
     got.map((d) => [d.severity, d.code, d.range.start.line]),
-    [
-      ['warning', 'config.not-modelled-dpt', 0],
-      ['warning', 'config.not-modelled-e0pd', 0],
-    ],
+    [['warning', 'config.not-modelled-dpt', 0]],
   );
   assert.match(
     got[0]!.message,
@@ -215,9 +212,6 @@ test('a default configuration or a queue descriptor config line that advertises 
   const q = checkQueueFile('config "dpt.smmu.json"\nqueue cmdq\nlog2size 1\nprod 0\ncons 0\n', '/w/x.smmuq', memHost);
   assert.deepEqual(
     q.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-')).map((d) => [d.code, d.range.start.line]),
-    [
-      ['config.not-modelled-dpt', 0],
-      ['config.not-modelled-e0pd', 0],
-    ],
+    [['config.not-modelled-dpt', 0]],
   );
 });
