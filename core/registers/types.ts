@@ -167,6 +167,12 @@ export interface RegisterDef {
    * is neither Secure nor Root (§3.10.2, each §6.3.52–§6.3.82 register's "Accessing" section).
    */
   readonly security?: 'secure';
+  /**
+   * `vatos`: a register of the VATOS page (§6.2.3), which SMMU_IDR2.BA_VATOS places at SMMU_BASE +
+   * 0x20000 + BA_VATOS × 0x10000 (§6.3.3). `offset` is its offset with BA_VATOS == 0;
+   * registerOffset() (placement.ts) gives the configuration's.
+   */
+  readonly page?: 'vatos';
   readonly behaviour: Behaviour;
 }
 

@@ -511,7 +511,7 @@ export class Replayer {
         rec.valueRange,
         'info',
         'replay.beyond',
-        `${what} beyond page 0 and page 1: optional pages are not modelled, not compared`,
+        `${what} beyond page 0 and page 1, in no page the configuration advertises: not compared`,
         '6.1',
       );
       return;
