@@ -69,6 +69,11 @@ export interface FieldDef {
   readonly access?: Access;
   /** Writes to this field are IGNORED while any of these enables (or their ACK) is 1 (§6.2 Guarded, v3.2+). */
   readonly guardedBy?: readonly GuardRef[];
+  /**
+   * Also Guarded by every Non-secure Enhanced Command queue: writes are IGNORED while any
+   * SMMU_ECMDQ_PROD<n>.EN or SMMU_ECMDQ_CONS<n>.ENACK is 1 (SMMU_CR1.QUEUE_*, §6.3.11, §3.5.6.1).
+   */
+  readonly guardedByEcmdqs?: boolean;
   /** Reset value of the field when it is architecturally defined. */
   readonly reset?: number;
   /**
