@@ -40,6 +40,8 @@ export interface AccessRecord {
   /** Value written, or value returned by a read. */
   readonly value: bigint;
   readonly register?: RegisterName;
+  /** An ECMDQ array register with its instance (`ECMDQ_PROD3`, §6.2.5), where `register` is none. */
+  readonly arrayRegister?: string;
   readonly result: AccessResult;
 }
 
@@ -344,7 +346,15 @@ export class Smmu {
     } else {
       result = { ok: target.kind !== 'abort', value: 0n, findings: target.findings, changes: [] };
     }
-    this.record('read', offset, size, result.value, register, result);
+    this.record(
+      'read',
+      offset,
+      size,
+      result.value,
+      register,
+      result,
+      target.kind === 'array' ? target.name : undefined,
+    );
     return result;
   }
 
@@ -390,7 +400,7 @@ export class Smmu {
       }
       result = { ok: target.kind !== 'abort', value: 0n, findings, changes: [] };
     }
-    this.record('write', offset, size, v, register, result);
+    this.record('write', offset, size, v, register, result, target.kind === 'array' ? target.name : undefined);
     return result;
   }
 
@@ -401,9 +411,20 @@ export class Smmu {
     value: bigint,
     register: RegisterName | undefined,
     result: AccessResult,
+    arrayRegister?: string,
   ): void {
     this.seq++;
-    if (this.recording) this.history.push({ seq: this.seq, kind, offset, size, value, register, result });
+    if (this.recording)
+      this.history.push({
+        seq: this.seq,
+        kind,
+        offset,
+        size,
+        value,
+        register,
+        ...(arrayRegister ? { arrayRegister } : {}),
+        result,
+      });
   }
 
   /**

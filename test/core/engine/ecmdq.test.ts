@@ -237,3 +237,19 @@ test('§6.3.11, §3.5.6.1: SMMU_CR1.QUEUE_* are read-only while any ECMDQ is ena
   const secure = getRegister('S_CR1').fields.filter((f) => f.guardedByEcmdqs);
   assert.deepEqual(secure, []);
 });
+
+test('§6.2.5: the access history names the ECMDQ register an access reached', () => {
+  const e = new Engine(ecmdqConfig(1, 2));
+  e.smmu.recording = true;
+  e.smmu.write(Q(5) + 8, 4, EN);
+  e.smmu.read(Q(5) + 0xc, 4);
+  e.smmu.read(0x4020, 8);
+  assert.deepEqual(
+    e.smmu.history.slice(-3).map((h) => [h.register, h.arrayRegister]),
+    [
+      [undefined, 'ECMDQ_PROD5'],
+      [undefined, 'ECMDQ_CONS5'],
+      [undefined, 'CMDQ_CONTROL_PAGE_BASE1'],
+    ],
+  );
+});
