@@ -30,7 +30,8 @@ const GROUP_TITLES: Record<string, string> = {
  * offsets is a classic emulation bug (§6.2).
  */
 export function groupKey(r: RegisterState): string {
-  return r.offset >= 0x10000 ? `${r.group}@page1` : r.group;
+  // Beyond page 1 is the VATOS page (§6.2.3, the only extension page the table holds).
+  return r.offset >= 0x20000 ? `${r.group}@vatos` : r.offset >= 0x10000 ? `${r.group}@page1` : r.group;
 }
 
 export function formatValue(hex: string, width: number, format: ValueFormat): string {
@@ -49,7 +50,8 @@ export class GroupNode {
     const [group, page] = this.id.split('@');
     const t = new vscode.TreeItem(GROUP_TITLES[group ?? ''] ?? this.id, vscode.TreeItemCollapsibleState.Expanded);
     t.id = `group:${this.id}`;
-    t.description = page === 'page1' ? 'page 1 (0x10000 + offset)' : 'page 0';
+    t.description =
+      page === 'page1' ? 'page 1 (0x10000 + offset)' : page === 'vatos' ? 'VATOS page (SMMU_IDR2.BA_VATOS)' : 'page 0';
     t.contextValue = 'smmu.group';
     return t;
   }

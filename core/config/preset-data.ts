@@ -150,7 +150,7 @@ export const XEN_VSMMU: JsonObject = {
 export const SMMUV3_2_FULL: JsonObject = {
   name: 'SMMUv3.2 full-featured',
   description:
-    'Every SMMUv3.2 feature a PCIe server SMMU would have: stage 1 and 2 with nesting and EL2 contexts, AArch32+AArch64 tables, mixed endianness, coherent, BTM, HTTU (AF+dirty), ATS+PRI, MSIs, 2-level stream and CD tables, 32-bit StreamIDs, 20-bit SubstreamIDs, stalls, 52-bit VA and PA. Command, event and PRI queues of up to 2^19 entries, the architectural maximum, so that scripts may use any size (the config.queue-size notes). IIDR names Arm with ProductID 0 so that no Linux erratum workaround applies (the config.iidr note). It advertises features the model does not implement, so that a driver probes and configures a full SMMU: VATOS and AArch32 tables (the accepted config.not-modelled-vatos and config.not-modelled-aarch32 notes); an access to a register of theirs is reported where it happens.',
+    'Every SMMUv3.2 feature a PCIe server SMMU would have: stage 1 and 2 with nesting and EL2 contexts, AArch32+AArch64 tables, mixed endianness, coherent, BTM, HTTU (AF+dirty), ATS+PRI, MSIs, 2-level stream and CD tables, 32-bit StreamIDs, 20-bit SubstreamIDs, stalls, 52-bit VA and PA. Command, event and PRI queues of up to 2^19 entries, the architectural maximum, so that scripts may use any size (the config.queue-size notes). IIDR names Arm with ProductID 0 so that no Linux erratum workaround applies (the config.iidr note). It advertises a feature the model does not implement, so that a driver probes and configures a full SMMU: AArch32 tables (the accepted config.not-modelled-aarch32 note). Its VATOS page is at 0x20000 (BA_VATOS 0).',
   version: '3.2',
   features: {
     stage1: true,
@@ -200,8 +200,6 @@ export const SMMUV3_2_FULL: JsonObject = {
   iidr: { implementer: '0x43B', productId: '0x000', variant: 0, revision: 0 },
   gbpa: '0x00001000',
   accepted: {
-    'config.not-modelled-vatos':
-      'a full SMMUv3.2 has VATOS: drivers see it advertised; the VATOS page and SMMU_VATOS_SEL are not modelled, and an access to them is reported',
     'config.not-modelled-aarch32':
       'a full SMMUv3.2 takes AArch32 tables too: scripts use AArch64 tables, which the model walks',
   },

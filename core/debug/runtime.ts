@@ -14,6 +14,7 @@ import type { AccessSize } from '../model/access';
 import { checkScript, type ScriptHost } from '../script/check';
 import { decodeValue } from '../script/decode-value';
 import { formatDecoded } from '../registers/codec';
+import { registerOffset } from '../registers/placement';
 import { parseScript } from '../script/parser';
 import { resolveScript } from '../script/resolve';
 import { cmdqPending } from '../engine/command-queue';
@@ -823,7 +824,7 @@ export class DebugRuntime {
         throw new Error(`${hex(v, 64)} does not fit ${reg.name}.${field.name} (${width} bits)`);
       value = depositField(smmu.peek(reg.name), field, v);
     }
-    const r = this.record({ k: 'reg', offset: reg.offset, size: reg.width === 64 ? 8 : 4, value });
+    const r = this.record({ k: 'reg', offset: registerOffset(reg, smmu.ids), size: reg.width === 64 ? 8 : 4, value });
     const now = smmu.peek(reg.name);
     const shown = field ? (now >> BigInt(field.lsb)) & ((1n << BigInt(field.msb - field.lsb + 1)) - 1n) : now;
     return {

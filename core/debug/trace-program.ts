@@ -89,7 +89,7 @@ export class TraceMachine extends Machine {
         out.push(
           leaf(
             'access',
-            `${rec.dir === 'R' ? 'read' : 'write'} of ${rec.size * 8} bits at ${hex(BigInt(rec.offset))}${l.register ? ` (SMMU_${l.register.name}${l.byte ? ', high half' : ''})` : ''}${rec.vcpu !== undefined ? ` by vCPU ${rec.vcpu}` : ''}`,
+            `${rec.dir === 'R' ? 'read' : 'write'} of ${rec.size * 8} bits at ${hex(BigInt(rec.offset))}${l.register || l.arrayRegister ? ` (SMMU_${l.register?.name ?? l.arrayRegister}${l.byte ? ', high half' : ''})` : ''}${rec.vcpu !== undefined ? ` by vCPU ${rec.vcpu}` : ''}`,
           ),
         );
         if (rec.dir === 'W') out.push(leaf('written', rec.abort ? 'aborted by the emulation' : show(rec.value ?? 0n)));

@@ -16,6 +16,7 @@ import { fieldValue } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
 import { decode, hex, symbolic } from '../registers/codec';
 import { bitsText } from '../registers/describe';
+import { registerOffset, vatosPageOffset } from '../registers/placement';
 import { REGISTERS } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
 import type { TlbEntry } from '../engine/tlb';
@@ -56,7 +57,7 @@ function registerNode(e: Engine, reg: RegisterDef): VarNode {
   return {
     name: reg.name,
     value: `${hex(v, reg.width)}  ${symbolic(reg, v)}`,
-    type: `SMMU_${reg.name} @ ${h(reg.offset)} (§${reg.section})`,
+    type: `SMMU_${reg.name} @ ${h(registerOffset(reg, e.ids))} (§${reg.section})`,
     evaluateName: reg.name,
     settable: { reg },
     ...(reg.fields.length
@@ -402,7 +403,9 @@ function memoryPages(e: Engine): VarNode[] {
  */
 export function scopes(e: Engine): ScopeView[] {
   const page0 = REGISTERS.filter((r) => r.offset < 0x10000);
-  const page1 = REGISTERS.filter((r) => r.offset >= 0x10000);
+  const page1 = REGISTERS.filter((r) => r.offset >= 0x10000 && !r.page);
+  // The VATOS page (§6.2.3), when SMMU_IDR0.VATOS advertises it.
+  const vatos = vatosPageOffset(e.ids) === undefined ? [] : REGISTERS.filter((r) => r.page === 'vatos');
   return [
     {
       name: 'Registers (page 0)',
@@ -416,6 +419,16 @@ export function scopes(e: Engine): ScopeView[] {
       presentationHint: 'registers',
       node: { name: 'page 1', value: '', children: () => page1.map((r) => registerNode(e, r)) },
     },
+    ...(vatos.length
+      ? [
+          {
+            name: 'Registers (VATOS page)',
+            expensive: true,
+            presentationHint: 'registers' as const,
+            node: { name: 'VATOS page', value: '', children: () => vatos.map((r) => registerNode(e, r)) },
+          },
+        ]
+      : []),
     { name: 'Command queue', expensive: true, node: { name: 'CMDQ', value: '', children: () => commandQueue(e) } },
     { name: 'Event queue', expensive: true, node: { name: 'EVENTQ', value: '', children: () => eventQueue(e) } },
     { name: 'Stream table', expensive: true, node: { name: 'STEs', value: '', children: () => streamTable(e) } },

@@ -16,7 +16,7 @@ export function registersMarkdown(): string {
     NOTE,
     '# Registers',
     '',
-    'The Non-secure page 0 and page 1 registers the model implements (§6), in offset order, as the register table in `core/registers/` declares them. Bits outside every field are RES0 (§6.2). `smmu decode REG VALUE` decodes a value field by field.',
+    'The Non-secure page 0, page 1 and VATOS page registers the model implements (§6), in offset order (the VATOS page last: SMMU_IDR2.BA_VATOS places it), as the register table in `core/registers/` declares them. Bits outside every field are RES0 (§6.2). `smmu decode REG VALUE` decodes a value field by field.',
     '',
     '| Offset | Register | Bits | Access | What it holds |',
     '|---|---|---|---|---|',

@@ -16,6 +16,7 @@
 import type { ResolvedConfig } from '../config/types';
 import { Smmu } from '../model/smmu';
 import { featureHolds, describeFeature, type IdView } from '../registers/codec';
+import { vatosPageOffset } from '../registers/placement';
 import { REGISTERS } from '../registers/table';
 import { PAGE1_BASE, pageOf, type FieldDef, type RegisterDef } from '../registers/types';
 import { archMinorRev } from '../structures/capabilities';
@@ -34,19 +35,24 @@ export function svdText(config: ResolvedConfig, options: SvdOptions): string {
   const smmu = new Smmu(config);
   const ids = smmu.ids;
   const present = REGISTERS.filter((r) => !r.requires || featureHolds(r.requires, ids));
-  const peripheral = (page: 0 | 1): string[] => {
-    const regs = present.filter((r) => pageOf(r.offset) === page);
-    const name = page === 0 ? 'SMMU' : 'SMMU_PAGE1';
+  const vatosPage = vatosPageOffset(ids);
+  const peripheral = (page: 0 | 1 | 'vatos'): string[] => {
+    const regs = present.filter((r) => (page === 'vatos' ? r.page === 'vatos' : !r.page && pageOf(r.offset) === page));
+    const name = page === 0 ? 'SMMU' : page === 1 ? 'SMMU_PAGE1' : 'SMMU_VATOS';
+    // The VATOS page is where SMMU_IDR2.BA_VATOS puts it (§6.3.3); addressOffset is within the page.
+    const base = page === 'vatos' ? BigInt(vatosPage ?? 0) : BigInt(page * PAGE_SIZE);
     return element('peripheral', [
       leaf('name', name),
       leaf(
         'description',
         page === 0
           ? 'SMMUv3 register page 0: identification, control, errors, interrupts, Stream table, command queue, event and PRI queue bases (IHI0070 §6.2).'
-          : 'SMMUv3 register page 1: event and PRI queue producer and consumer indices (IHI0070 §6.2).',
+          : page === 1
+            ? 'SMMUv3 register page 1: event and PRI queue producer and consumer indices (IHI0070 §6.2).'
+            : 'SMMUv3 VATOS page: the virtual ATOS interface, at 0x20000 + SMMU_IDR2.BA_VATOS × 64 KB (IHI0070 §6.2.3).',
       ),
       leaf('groupName', 'SMMU'),
-      leaf('baseAddress', hexText(options.base + BigInt(page * PAGE_SIZE))),
+      leaf('baseAddress', hexText(options.base + base)),
       ...element('addressBlock', [
         leaf('offset', '0x0'),
         leaf('size', hexText(BigInt(PAGE_SIZE))),
@@ -74,7 +80,7 @@ export function svdText(config: ResolvedConfig, options: SvdOptions): string {
       leaf('access', 'read-write'),
       leaf('resetValue', '0x0'),
       leaf('resetMask', '0xFFFFFFFF'),
-      ...element('peripherals', [...peripheral(0), ...peripheral(1)]),
+      ...element('peripherals', [...peripheral(0), ...peripheral(1), ...(vatosPage === undefined ? [] : peripheral('vatos'))]),
     ],
     'schemaVersion="1.3" xmlns:xs="http://www.w3.org/2001/XMLSchema-instance" xs:noNamespaceSchemaLocation="CMSIS-SVD.xsd"',
   );

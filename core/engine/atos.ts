@@ -10,23 +10,54 @@
  * updated with the result" (§9.1.1), so RUN reads 0 and GATOS_PAR holds the result as soon as the
  * write is done; the model has no time between two accesses in which RUN could read 1.
  *
+ * The VATOS interface (SMMU_VATOS_SEL and the VATOS page, §9.1.6) makes the same lookups,
+ * restricted to stage 1 (VATOS_ADDR.TYPE 0b01) and to the STEs that tag translations with the
+ * VMID in SMMU_VATOS_SEL.
+ *
  * Not done: the TLB is neither looked up nor filled (a lookup that misses the TLB is always
- * permitted, and a walk gives the attributes the TLB does not keep); the VATOS page and Secure
- * ATOS are not modelled (docs/engine.md#atos).
+ * permitted, and a walk gives the attributes the TLB does not keep); Secure ATOS (SMMU_S_GATOS_*,
+ * SMMU_S_VATOS_*) is not modelled (docs/engine.md#atos).
  */
 import { getRegister, findField } from '../registers/table';
 import { hex } from '../registers/codec';
+import type { RegisterName } from '../registers/types';
 import * as caps from '../structures/capabilities';
 import type { CdFields } from '../structures/cd';
+import type { SteFields } from '../structures/ste';
 import type { Access, WalkOk, WalkResult } from '../translation/types';
 import { atosAttributes, DEFAULT_INPUT, type AtosAttributes } from './atos-attributes';
 import type { EngineContext, Transaction } from './context';
 import { atosWalks, FAULT_EVENTS, streamEntry, type TransactionResult } from './transaction';
 
-const CTRL = getRegister('GATOS_CTRL');
-const SID = getRegister('GATOS_SID');
-const ADDR = getRegister('GATOS_ADDR');
 const FAULTCODES = findField(getRegister('GATOS_PAR'), 'FAULTCODE')?.values ?? [];
+
+/** One group of ATOS registers (§9: "apart from differences in scope the groups … are equivalent"). */
+export interface AtosInterface {
+  /** GATOS, or VATOS: stage 1 only, and only STEs tagged with SMMU_VATOS_SEL.VMID (§9.1.6). */
+  readonly name: 'GATOS' | 'VATOS';
+  readonly ctrl: RegisterName;
+  readonly sid: RegisterName;
+  readonly addr: RegisterName;
+  readonly par: RegisterName;
+  /** The section of the CTRL register, for the notes. */
+  readonly ctrlSection: string;
+}
+export const GATOS: AtosInterface = {
+  name: 'GATOS',
+  ctrl: 'GATOS_CTRL',
+  sid: 'GATOS_SID',
+  addr: 'GATOS_ADDR',
+  par: 'GATOS_PAR',
+  ctrlSection: '6.3.37',
+};
+export const VATOS: AtosInterface = {
+  name: 'VATOS',
+  ctrl: 'VATOS_CTRL',
+  sid: 'VATOS_SID',
+  addr: 'VATOS_ADDR',
+  par: 'VATOS_PAR',
+  ctrlSection: '6.3.99',
+};
 
 /** ATOS_ADDR.TYPE (§9.1.3). */
 type LookupType = 1 | 2 | 3;
@@ -104,25 +135,35 @@ function faultOutcome(engine: EngineContext, type: LookupType, r: TransactionRes
   return faultPar(event, reason, trf ? ipa : 0n, r.detail);
 }
 
-/** The lookup of §9.1.3 for `t`, `type`, with the request checks in the priority order of §9.1.5. */
-function lookup(engine: EngineContext, t: Transaction, type: LookupType): Outcome {
+/**
+ * The lookup of §9.1.3 for `t`, `type`, with the request checks in the priority order of §9.1.5.
+ * `vatosVmid`: a VATOS request, limited to the STEs tagged with that VMID (§9.1.6).
+ */
+function lookup(engine: EngineContext, t: Transaction, type: LookupType, vatosVmid?: number): Outcome {
   const s1p = caps.s1p(engine.ids);
   const s2p = engine.s2p;
   // 1. INV_REQ, decided before any structure is read (§9.1.3 TYPE, §9.1.5).
   const invReq =
-    type === 1 && !s1p
-      ? 'a stage 1 lookup on an SMMU without stage 1 (SMMU_IDR0.S1P == 0)'
-      : type === 2 && !s2p
-        ? 'a stage 2 lookup on an SMMU without stage 2 (SMMU_IDR0.S2P == 0)'
-        : type === 2 && t.ssid !== undefined
-          ? 'a stage 2 lookup with SSID_VALID == 1 (no stage 1 is requested)'
-          : type === 3 && !(s1p && s2p)
-            ? 'a stage 1 and stage 2 lookup on an SMMU without both stages'
-            : undefined;
+    vatosVmid !== undefined && type !== 1
+      ? `a ${TYPE_NAMES[type]} lookup through VATOS, which has only stage 1 lookups (VATOS_ADDR.TYPE 0b${type.toString(2).padStart(2, '0')} is reserved, §6.3.101)`
+      : type === 1 && !s1p
+        ? 'a stage 1 lookup on an SMMU without stage 1 (SMMU_IDR0.S1P == 0)'
+        : type === 2 && !s2p
+          ? 'a stage 2 lookup on an SMMU without stage 2 (SMMU_IDR0.S2P == 0)'
+          : type === 2 && t.ssid !== undefined
+            ? 'a stage 2 lookup with SSID_VALID == 1 (no stage 1 is requested)'
+            : type === 3 && !(s1p && s2p)
+              ? 'a stage 1 and stage 2 lookup on an SMMU without both stages'
+              : undefined;
   if (invReq) return faultPar('INV_REQ', REASON.S1, 0n, invReq);
   // 3–5. C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE.
   const ste = streamEntry(engine, t);
   if ('fail' in ste) return faultOutcome(engine, type, ste.fail);
+  // §9.1.6 steps 3 and 4: a VATOS request sees only STEs tagged with VATOS_SEL.VMID, else C_BAD_STE.
+  if (vatosVmid !== undefined) {
+    const denied = vatosDenied(engine, t, ste, vatosVmid);
+    if (denied) return faultPar('C_BAD_STE', REASON.S1, 0n, denied);
+  }
   // 7. INV_STAGE (point B): the STE does not translate with the stages requested (§9.1.3).
   const s1 = (ste.config & 0b101) === 0b101;
   const s2 = (ste.config & 0b110) === 0b110;
@@ -171,6 +212,28 @@ function lookup(engine: EngineContext, t: Transaction, type: LookupType): Outcom
   return successPar(w.pa, log2, atosAttributes(stage1Attr(cd, w.leaf1), leaf2, fwb), 'PA');
 }
 
+/**
+ * Why a VATOS request may not use STE `t.sid` (§9.1.6), or undefined when it may: the STE must
+ * tag translations with a VMID (§5.2 S2VMID: a Non-secure STE with an NS-EL1 StreamWorld and
+ * stage 1 or stage 2 translating; stage 2 is implemented, since SMMU_IDR0.VATOS needs it), and
+ * that VMID must be VATOS_SEL.VMID.
+ */
+function vatosDenied(engine: EngineContext, t: Transaction, ste: SteFields, vmid: number): string | undefined {
+  const cfg = ste.config;
+  const config = `0b${cfg.toString(2).padStart(3, '0')}`;
+  // §9.1.3: "STE.Config == 0b0xx or 0b100 results in C_BAD_STE, because the STE.S2VMID field is not valid".
+  if ((cfg & 0b100) === 0 || cfg === 0b100)
+    return `STE ${t.sid}.Config is ${config}, which translates at no stage, so its translations carry no VMID to match SMMU_VATOS_SEL.VMID`;
+  // §5.2 STRW: a stage 1-only STE of an SMMU with Hyp has the StreamWorld STRW names; an EL2 one
+  // (STRW 0b10) tags no VMID. With stage 2 enabled, or without Hyp, STRW is IGNORED (NS-EL1).
+  if (cfg === 0b101 && caps.hyp(engine.ids) && ste.strw !== 0)
+    return `STE ${t.sid}.STRW is 0b${ste.strw.toString(2).padStart(2, '0')}, not NS-EL1, so its translations carry no VMID (§5.2 S2VMID)`;
+  if (!engine.s2p) return `stage 2 is not implemented, so STE ${t.sid}'s translations carry no VMID (§5.2 S2VMID)`;
+  if (ste.s2Vmid !== vmid)
+    return `STE ${t.sid}.S2VMID is ${ste.s2Vmid}, not SMMU_VATOS_SEL.VMID ${vmid}: the StreamID is not the virtual machine's`;
+  return undefined;
+}
+
 /** The stage 1 leaf's attributes: CD.MAIR's Attr<AttrIndx> byte and the leaf's Shareability. */
 function stage1Attr(cd: CdFields, leaf: WalkOk): { readonly mair: number; readonly sh: number } {
   return { mair: Number((cd.mair >> BigInt(8 * leaf.attrIndx)) & 0xffn), sh: leaf.sh };
@@ -208,25 +271,27 @@ function bypassStage1(
 }
 
 /**
- * GATOS_CTRL.RUN was written 1: perform the lookup GATOS_SID and GATOS_ADDR describe, write
- * GATOS_PAR and clear RUN (§9.1). RUN may be set only while SMMU_CR0.SMMUEN is 1 (§6.3.37): a
- * write of 1 with SMMUEN == 0 is IGNORED (SMMUv3.2 and later; one of the permitted behaviours before).
+ * ATOS_CTRL.RUN of `iface` was written 1: perform the lookup its SID and ADDR registers describe,
+ * write its PAR and clear RUN (§9.1). RUN may be set only while SMMU_CR0.SMMUEN is 1 (§6.3.37,
+ * §6.3.99; both interfaces are Non-secure): a write of 1 with SMMUEN == 0 is IGNORED (SMMUv3.2 and
+ * later; one of the permitted behaviours before).
  */
-export function runAtos(engine: EngineContext): void {
+export function runAtos(engine: EngineContext, iface: AtosInterface = GATOS): void {
   const smmu = engine.smmu;
+  const { name } = iface;
   if (!engine.smmuEnabled()) {
-    smmu.setOwned('GATOS_CTRL', 0n);
+    smmu.setOwned(iface.ctrl, 0n);
     engine.log({
       kind: 'note',
-      text: 'SMMU_GATOS_CTRL.RUN written 1 while SMMU_CR0.SMMUEN is 0: ATOS requests require SMMUEN == 1, so the write is IGNORED and no lookup is made',
-      section: '6.3.37',
+      text: `SMMU_${iface.ctrl}.RUN written 1 while SMMU_CR0.SMMUEN is 0: ATOS requests require SMMUEN == 1, so the write is IGNORED and no lookup is made`,
+      section: iface.ctrlSection,
       severity: 'warning',
       code: 'atos.smmuen',
     });
     return;
   }
-  const sid = smmu.value(SID);
-  const addr = smmu.value(ADDR);
+  const sid = smmu.value(getRegister(iface.sid));
+  const addr = smmu.value(getRegister(iface.addr));
   const type = Number((addr >> 10n) & 3n);
   const rnw = ((addr >> 8n) & 1n) === 1n;
   const t: Transaction = {
@@ -236,26 +301,32 @@ export function runAtos(engine: EngineContext): void {
     // §6.3.39: InD is IGNORED for a write, which is Data; PnU and InD are not overridden by the STE.
     access: { read: rnw, write: !rnw, exec: rnw && ((addr >> 7n) & 1n) === 1n, priv: ((addr >> 9n) & 1n) === 1n },
   };
-  const what = `ATOS ${TYPE_NAMES[type]} lookup of StreamID ${t.sid}${t.ssid !== undefined ? ` SubstreamID ${t.ssid}` : ''} address ${hex(t.address, 64)} (${rnw ? 'read' : 'write'}${t.access.exec ? ', instruction' : ''}, ${t.access.priv ? 'privileged' : 'unprivileged'})`;
+  // §6.3.44: VATOS_SEL.VMID[15:8] are RES0 without SMMU_IDR0.VMID16 (not stored, afterWrite).
+  const vmid = name === 'VATOS' ? Number(smmu.value(getRegister('VATOS_SEL')) & 0xffffn) : undefined;
+  const what = `${name === 'VATOS' ? `VATOS (VMID ${vmid})` : 'ATOS'} ${TYPE_NAMES[type]} lookup of StreamID ${t.sid}${t.ssid !== undefined ? ` SubstreamID ${t.ssid}` : ''} address ${hex(t.address, 64)} (${rnw ? 'read' : 'write'}${t.access.exec ? ', instruction' : ''}, ${t.access.priv ? 'privileged' : 'unprivileged'})`;
   let outcome: Outcome;
-  if (type === 0) outcome = faultPar('INV_REQ', REASON.S1, 0n, 'GATOS_ADDR.TYPE is 0b00 (reserved)');
+  if (type === 0) outcome = faultPar('INV_REQ', REASON.S1, 0n, `${iface.addr}.TYPE is 0b00 (reserved)`);
   else {
     const saved = { run: engine.atosRun, memo: engine.memo };
     engine.atosRun = { inhibitHttu: ((addr >> 6n) & 1n) === 1n };
     try {
-      outcome = lookup(engine, t, type as LookupType);
+      outcome = lookup(engine, t, type as LookupType, vmid);
     } finally {
       engine.atosRun = saved.run;
       engine.memo = saved.memo;
     }
   }
-  smmu.setOwned('GATOS_PAR', outcome.par);
-  smmu.setOwned('GATOS_CTRL', smmu.value(CTRL) & ~1n);
-  engine.log({ kind: 'note', text: `${what}: ${outcome.text}; GATOS_PAR = ${hex(outcome.par, 64)}`, section: '9' });
+  smmu.setOwned(iface.par, outcome.par);
+  smmu.setOwned(iface.ctrl, smmu.value(getRegister(iface.ctrl)) & ~1n);
+  engine.log({
+    kind: 'note',
+    text: `${what}: ${outcome.text}; ${iface.par} = ${hex(outcome.par, 64)}`,
+    section: name === 'VATOS' ? '9.1.6' : '9',
+  });
   if (outcome.inexact)
     engine.log({
       kind: 'note',
-      text: `GATOS_PAR.ATTR and SH of the ${what}: ${outcome.inexact}`,
+      text: `${iface.par}.ATTR and SH of the ${what}: ${outcome.inexact}`,
       section: '9.1.4',
       severity: 'warning',
       code: 'atos.attributes',

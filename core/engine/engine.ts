@@ -42,7 +42,7 @@ import {
   type TranslationRequest,
 } from './ats';
 import type { AtosRun, EngineContext, QueueKind, StreamMemo, Transaction } from './context';
-import { runAtos } from './atos';
+import { runAtos, VATOS } from './atos';
 import { interfaceOfState, msiOf } from './security';
 
 export type { QueueKind } from './context';
@@ -228,6 +228,30 @@ export class Engine implements EngineContext {
         case 'GATOS_SID':
         case 'GATOS_ADDR':
         case 'GATOS_PAR':
+          break;
+        // §9.1.6: the VATOS interface, the same lookup limited to stage 1 and to VATOS_SEL.VMID.
+        case 'VATOS_CTRL':
+          if ((before & 1n) === 0n && (this.smmu.value(reg) & 1n) === 1n) runAtos(this, VATOS);
+          break;
+        case 'VATOS_SEL': {
+          // §6.3.44: VMID[15:8] are RES0 when SMMU_IDR0.VMID16 == 0; RES0 bits are not stored.
+          const v = this.smmu.value(reg);
+          if (!caps.vmid16(this.ids) && (v & 0xff00n) !== 0n) {
+            this.smmu.setOwned('VATOS_SEL', v & 0xffn);
+            findings.push({
+              severity: 'warning',
+              code: 'write.res0',
+              section: '6.3.44',
+              register: 'VATOS_SEL',
+              field: 'VMID',
+              message: `SMMU_VATOS_SEL.VMID = ${v & 0xffffn}: bits [15:8] are RES0 without SMMU_IDR0.VMID16 (8-bit VMIDs) and are not stored; VMID reads ${v & 0xffn}`,
+            });
+          }
+          break;
+        }
+        case 'VATOS_SID':
+        case 'VATOS_ADDR':
+        case 'VATOS_PAR':
           break;
         // Read-only (§6.2): the model ignores the write before any effect, so these never get here.
         case 'IDR0':

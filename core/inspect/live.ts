@@ -9,6 +9,7 @@ import { decodeCommand, formatCommand } from '../commands/codec';
 import { pending, entryOf } from '../engine/queue-index';
 import { decodeEvent, formatEvent } from '../events/codec';
 import { decode, extractField, featureHolds, type Decoded, type IdView } from '../registers/codec';
+import { registerOffset } from '../registers/placement';
 import { findField, getRegister, REGISTERS } from '../registers/table';
 import type { IdRegisterName, QueueName, RegisterDef, RegisterName } from '../registers/types';
 import { queueLayout, streamTableLayout, type StreamTableLayout } from '../structures/bases';
@@ -259,11 +260,12 @@ export async function inspectLive(reader: LiveReader, options: InspectOptions = 
   const s = new Session(reader, options);
   const values = new Map<RegisterName, bigint>();
   const readings: RegisterReading[] = [];
-  const readOne = async (def: RegisterDef) => {
-    const v = await reader.readRegister(def.offset, def.width);
+  // `offset`: the VATOS page's registers are where SMMU_IDR2.BA_VATOS puts them (§6.3.3).
+  const readOne = async (def: RegisterDef, offset = def.offset) => {
+    const v = await reader.readRegister(offset, def.width);
     if (typeof v === 'string') {
       readings.push({ def, error: v });
-      s.find('error', 'inspect.unreadable', `SMMU_${def.name} at offset ${h(def.offset)}: ${v}`, def.section);
+      s.find('error', 'inspect.unreadable', `SMMU_${def.name} at offset ${h(offset)}: ${v}`, def.section);
       return;
     }
     values.set(def.name, v);
@@ -277,7 +279,8 @@ export async function inspectLive(reader: LiveReader, options: InspectOptions = 
     if (v !== undefined) idValues[n] = Number(v);
   }
   const ids = idViewOfValues(idValues);
-  for (const def of registersToRead(ids)) if (!ID_REGISTERS.includes(def.name as IdRegisterName)) await readOne(def);
+  for (const def of registersToRead(ids))
+    if (!ID_REGISTERS.includes(def.name as IdRegisterName)) await readOne(def, registerOffset(def, ids));
   readings.sort((a, b) => a.def.offset - b.def.offset);
   const registers = readings.map((r) => (r.value !== undefined ? { ...r, decoded: decode(r.def, r.value, ids) } : r));
   const reg = (n: RegisterName) => values.get(n);

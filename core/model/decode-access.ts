@@ -7,7 +7,8 @@ import type { ResolvedConfig } from '../config/types';
 import { featureHolds, describeFeature, type IdView } from '../registers/codec';
 import type { ArrayRegisterDef } from '../registers/ecmdq';
 import { advertised, unmodelledRegisterAt } from '../registers/not-modelled';
-import { registerAt, registerContaining } from '../registers/table';
+import { vatosPageOffset } from '../registers/placement';
+import { registerAt, registerContaining, vatosRegisterContaining } from '../registers/table';
 import { PAGE1_BASE, type RegisterDef } from '../registers/types';
 import type { AccessSize, Finding, SecurityState } from './access';
 import { arrayRegisterAt, ecmdqLayout, type EcmdqLayout } from './ecmdq';
@@ -90,6 +91,8 @@ export function decodeAccess(
   }
   const array = decodeArrayAccess(offset, size === 8 ? 8 : 4, config, ids);
   if (array) return array;
+  const vatos = decodeVatosAccess(offset, size === 8 ? 8 : 4, config, ids);
+  if (vatos) return vatos;
   if (offset >= SMMU_REGION_SIZE) {
     return {
       kind: 'razwi',
@@ -98,7 +101,7 @@ export function decodeAccess(
           severity: 'warning',
           code: 'offset.beyond-pages',
           section: '6.1',
-          message: `${h(offset)} is beyond page 0 and page 1 (optional pages such as VATOS are not modelled): RAZ/WI`,
+          message: `${h(offset)} is beyond page 0 and page 1 and in no page this configuration advertises (VATOS page, Command queue control pages): RAZ/WI`,
         },
       ],
     };
@@ -321,4 +324,30 @@ function decodeArrayAccess(offset: number, size: 4 | 8, config: ResolvedConfig, 
     return illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${hit.name}`, true);
   }
   return { kind: 'array', reg, n: hit.n, byte: hit.byte, name: hit.name, findings: [] };
+}
+
+/**
+ * An access to the VATOS page (§6.2.3), at SMMU_BASE + 0x20000 + SMMU_IDR2.BA_VATOS × 0x10000
+ * (§6.3.3) when SMMU_IDR0.VATOS is 1, or undefined when the offset is not in it.
+ */
+function decodeVatosAccess(offset: number, size: 4 | 8, config: ResolvedConfig, ids: IdView): Target | undefined {
+  const page = vatosPageOffset(ids);
+  if (page === undefined || offset < page || offset >= page + PAGE1_BASE) return undefined;
+  const hit = vatosRegisterContaining(offset - page);
+  if (!hit)
+    return {
+      kind: 'razwi',
+      findings: [
+        {
+          severity: 'info',
+          code: 'offset.undefined',
+          section: '6.2.3',
+          message: `${h(offset)} is in the VATOS page (at ${h(page)}, SMMU_IDR2.BA_VATOS) but on no VATOS register: RES0 (reads as zero, writes ignored)`,
+        },
+      ],
+    };
+  const { reg, byte } = hit;
+  if (size === 8 && reg.width !== 64)
+    return illegal(config, 'access.size', `64-bit access to the 32-bit register SMMU_${reg.name}`, true);
+  return { kind: 'register', reg, byte, findings: [] };
 }

@@ -26,8 +26,8 @@ import { queueLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding, SecurityState } from './access';
 import { decodeAccess } from './decode-access';
-import { controlPageValue, ecmdqLayout, EcmdqFile, writeEcmdq, type EcmdqLayout } from './ecmdq';
-import type { ArrayRegisterDef } from '../registers/ecmdq';
+import { controlPageValue, ECMDQ_FIELDS, ecmdqLayout, EcmdqFile, writeEcmdq, type EcmdqLayout } from './ecmdq';
+import { ECMDQ_CONS, ECMDQ_PROD, type ArrayRegisterDef } from '../registers/ecmdq';
 import { RegisterFile, registerIndex } from './register-file';
 import { idViewOf } from './ids';
 
@@ -40,6 +40,8 @@ export interface AccessRecord {
   /** Value written, or value returned by a read. */
   readonly value: bigint;
   readonly register?: RegisterName;
+  /** An ECMDQ array register with its instance (`ECMDQ_PROD3`, §6.2.5), where `register` is none. */
+  readonly arrayRegister?: string;
   readonly result: AccessResult;
 }
 
@@ -344,7 +346,15 @@ export class Smmu {
     } else {
       result = { ok: target.kind !== 'abort', value: 0n, findings: target.findings, changes: [] };
     }
-    this.record('read', offset, size, result.value, register, result);
+    this.record(
+      'read',
+      offset,
+      size,
+      result.value,
+      register,
+      result,
+      target.kind === 'array' ? target.name : undefined,
+    );
     return result;
   }
 
@@ -390,7 +400,7 @@ export class Smmu {
       }
       result = { ok: target.kind !== 'abort', value: 0n, findings, changes: [] };
     }
-    this.record('write', offset, size, v, register, result);
+    this.record('write', offset, size, v, register, result, target.kind === 'array' ? target.name : undefined);
     return result;
   }
 
@@ -401,9 +411,20 @@ export class Smmu {
     value: bigint,
     register: RegisterName | undefined,
     result: AccessResult,
+    arrayRegister?: string,
   ): void {
     this.seq++;
-    if (this.recording) this.history.push({ seq: this.seq, kind, offset, size, value, register, result });
+    if (this.recording)
+      this.history.push({
+        seq: this.seq,
+        kind,
+        offset,
+        size,
+        value,
+        register,
+        ...(arrayRegister ? { arrayRegister } : {}),
+        result,
+      });
   }
 
   /**
@@ -448,6 +469,24 @@ export class Smmu {
       if (af && extractField(this.regs.get(ack), af) !== 0n) return true;
     }
     return false;
+  }
+
+  /**
+   * The ECMDQ enables that are 1 now, as guards of SMMU_CR1.QUEUE_* (§6.3.11.2: they may change
+   * only while every SMMU_ECMDQ_PROD<n>.EN == SMMU_ECMDQ_CONS<n>.ENACK == 0). The first few named.
+   */
+  private activeEcmdqGuards(): string[] {
+    const out: string[] = [];
+    let more = 0;
+    for (let n = 0; n < this.ecmdq.count; n++) {
+      const en = extractField(this.ecmdq.get(ECMDQ_PROD, n), ECMDQ_FIELDS.PROD_EN);
+      const enack = extractField(this.ecmdq.get(ECMDQ_CONS, n), ECMDQ_FIELDS.CONS_ENACK);
+      if (en === 0n && enack === 0n) continue;
+      if (out.length < 4) out.push(en ? `SMMU_ECMDQ_PROD${n}.EN` : `SMMU_ECMDQ_CONS${n}.ENACK`);
+      else more++;
+    }
+    if (more) out.push(`${more} more ECMDQ${more > 1 ? 's' : ''}`);
+    return out;
   }
 
   /** The guards in `guards` that are 1 now (§6.2 Guarded). */
@@ -554,13 +593,14 @@ export class Smmu {
     }
     next = (next & impl) | (old & ~accessMask & impl);
 
-    // Field-level guards (CR1.TABLE_* by SMMUEN, CR1.QUEUE_* by the queue enables).
+    // Field-level guards (CR1.TABLE_* by SMMUEN, CR1.QUEUE_* by the queue enables and the ECMDQs).
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i] as FieldDef;
       if (!f.guardedBy || (fieldMask(f) & accessMask) === 0n) continue;
       if (extractField(next, f) === extractField(old, f)) continue;
       const active = this.activeGuards(f.guardedBy);
-      if (!active.length) continue;
+      const ecmdqs = f.guardedByEcmdqs ? this.activeEcmdqGuards() : [];
+      if (!active.length && !ecmdqs.length) continue;
       findings.push({
         severity: 'error',
         code: 'write.guarded',
@@ -568,7 +608,7 @@ export class Smmu {
         register: reg.name,
         field: f.name,
         guards: active,
-        message: `${name}.${f.name} is Guarded by ${active.map((g) => `SMMU_${g.register}.${g.field}`).join(', ')}, which is 1: the change is IGNORED`,
+        message: `${name}.${f.name} is Guarded by ${[...active.map((g) => `SMMU_${g.register}.${g.field}`), ...ecmdqs].join(', ')}, which ${active.length + ecmdqs.length > 1 ? 'are' : 'is'} 1: the change is IGNORED`,
       });
       next = (next & ~fieldMask(f)) | (old & fieldMask(f));
     }

@@ -299,3 +299,116 @@ export const GATOS_PAR = {
   fields: PAR_FIELDS,
   behaviour: { kind: 'status' },
 } satisfies RegisterDef;
+
+// --- Virtual ATOS (§9, §9.1.6, §6.2.3) ------------------------------------------------------------
+//
+// SMMU_VATOS_SEL is in page 0 (§6.3.44); SMMU_VATOS_CTRL/SID/ADDR/PAR are in the VATOS page, a
+// 64 KB page at SMMU_BASE + 0x20000 + SMMU_IDR2.BA_VATOS × 0x10000 (§6.3.3, §6.2.3). They have the
+// encodings of their GATOS counterparts (§6.3.99–§6.3.102 "similar encoding and behavior"), except
+// that VATOS_ADDR.TYPE has only Stage 1 (§6.3.101) and VATOS_PAR.REASON only 0b00 (§6.3.102).
+
+const VATOS: FeatureRef = { register: 'IDR0', field: 'VATOS' };
+const vatosGuardedBy: readonly GuardRef[] = [{ register: 'VATOS_CTRL', field: 'RUN' }];
+/** The VATOS page with SMMU_IDR2.BA_VATOS == 0; registerOffset() adds BA_VATOS × 64 KB. */
+export const VATOS_PAGE_BASE = 0x20000;
+
+export const VATOS_SEL = {
+  name: 'VATOS_SEL',
+  offset: 0x0180,
+  width: 32,
+  access: 'RW',
+  reset: 'UNKNOWN',
+  section: '6.3.44',
+  group: 'atos',
+  summary: 'VMID of the virtual machine the VATOS interface serves: VATOS lookups see only STEs tagged with it.',
+  requires: VATOS,
+  // §6.3.44: "Guarded by SMMU_VATOS_CTRL.RUN and must only be altered when RUN == 0".
+  guardedBy: vatosGuardedBy,
+  fields: [
+    {
+      name: 'VMID',
+      msb: 15,
+      lsb: 0,
+      description:
+        'VMID compared with the effective STE.S2VMID of each VATOS lookup; an STE that does not tag with a VMID or has another one gives C_BAD_STE (§9.1.6). Bits [15:8] are RES0 when SMMU_IDR0.VMID16 is 0 (not stored by this model).',
+      openValues: true,
+    },
+  ],
+  behaviour: { kind: 'store' },
+} satisfies RegisterDef;
+
+export const VATOS_CTRL = {
+  ...GATOS_CTRL,
+  name: 'VATOS_CTRL',
+  offset: VATOS_PAGE_BASE + 0x0a00,
+  page: 'vatos',
+  section: '6.3.99',
+  summary: 'VATOS control: write RUN = 1 to perform the stage 1 lookup VATOS_SID and VATOS_ADDR describe.',
+  requires: VATOS,
+  guardedBy: vatosGuardedBy,
+  fields: GATOS_CTRL.fields.map((f) => ({
+    ...f,
+    description:
+      'Run the VATOS translation. Software writes 1 (only while SMMU_CR0.SMMUEN is 1 and RUN is 0) to start the lookup; the SMMU clears it when the result is visible in VATOS_PAR. In this model the lookup completes within the write, so RUN reads 0 afterwards; a write of 1 while SMMUEN is 0 is IGNORED.',
+  })),
+} satisfies RegisterDef;
+
+export const VATOS_SID = {
+  ...GATOS_SID,
+  name: 'VATOS_SID',
+  offset: VATOS_PAGE_BASE + 0x0a08,
+  page: 'vatos',
+  section: '6.3.100',
+  summary: 'StreamID and optional SubstreamID of the next VATOS lookup.',
+  requires: VATOS,
+  guardedBy: vatosGuardedBy,
+} satisfies RegisterDef;
+
+export const VATOS_ADDR = {
+  ...GATOS_ADDR,
+  name: 'VATOS_ADDR',
+  offset: VATOS_PAGE_BASE + 0x0a10,
+  page: 'vatos',
+  section: '6.3.101',
+  summary: 'Input address and access of the next VATOS lookup (stage 1 only).',
+  requires: VATOS,
+  guardedBy: vatosGuardedBy,
+  fields: GATOS_ADDR.fields.map((f) =>
+    f.name === 'ADDR'
+      ? { ...f, description: 'Input address [63:12], a VA; range checked as a transaction’s.' }
+      : f.name === 'TYPE'
+        ? {
+            ...f,
+            description:
+              'Request type: only Stage 1 is available to VATOS (§6.3.101, §9.1.3); the other values give the ATOS error INV_REQ.',
+            values: [{ value: 1, name: 'STAGE1', description: 'Stage 1, VA to IPA (or PA without stage 2).' }],
+          }
+        : f,
+  ),
+} satisfies RegisterDef;
+
+export const VATOS_PAR = {
+  ...GATOS_PAR,
+  name: 'VATOS_PAR',
+  offset: VATOS_PAGE_BASE + 0x0a18,
+  page: 'vatos',
+  section: '6.3.102',
+  summary: 'Result of the last VATOS lookup: output address, size and attributes, or a fault syndrome.',
+  requires: VATOS,
+  fields: PAR_FIELDS.map((f) =>
+    f.name === 'FADDR'
+      ? {
+          ...f,
+          description: 'Fault page address [55:12]: always 0, since a VATOS lookup is stage 1 only (§6.3.102, §9.1.4).',
+        }
+      : f.name === 'REASON'
+        ? {
+            ...f,
+            description: 'What the fault was met on: only 0b00 is permitted in VATOS_PAR (§6.3.102).',
+            values: [
+              { value: 0, name: 'S1', description: 'Stage 1, or not attributable to a stage (configuration errors).' },
+            ],
+          }
+        : f,
+  ),
+} satisfies RegisterDef;

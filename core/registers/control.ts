@@ -179,6 +179,8 @@ export const CR1 = {
       description: 'Shareability of queue accesses (ignored when QUEUE_OC and QUEUE_IC are NC).',
       values: SH,
       guardedBy: QUEUE_GUARD,
+      // §6.3.11.2, §3.5.6.1: read-only while any ECMDQ could use it.
+      guardedByEcmdqs: true,
     },
     {
       name: 'QUEUE_OC',
@@ -187,6 +189,8 @@ export const CR1 = {
       description: 'Outer cacheability of queue accesses.',
       values: CACHE,
       guardedBy: QUEUE_GUARD,
+      // §6.3.11.2, §3.5.6.1: read-only while any ECMDQ could use it.
+      guardedByEcmdqs: true,
     },
     {
       name: 'QUEUE_IC',
@@ -195,6 +199,8 @@ export const CR1 = {
       description: 'Inner cacheability of queue accesses.',
       values: CACHE,
       guardedBy: QUEUE_GUARD,
+      // §6.3.11.2, §3.5.6.1: read-only while any ECMDQ could use it.
+      guardedByEcmdqs: true,
     },
   ],
   behaviour: { kind: 'store' },

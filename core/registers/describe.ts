@@ -11,6 +11,8 @@ export function bitsText(f: FieldDef): string {
 }
 
 export function offsetText(reg: RegisterDef): string {
+  if (reg.page === 'vatos')
+    return `VATOS page + 0x${(reg.offset - 0x20000).toString(16).toUpperCase().padStart(4, '0')} (page at 0x20000 + SMMU_IDR2.BA_VATOS × 64 KB)`;
   const off =
     '0x' +
     reg.offset

@@ -68,6 +68,13 @@ export type RegisterName =
   | 'GATOS_SID'
   | 'GATOS_ADDR'
   | 'GATOS_PAR'
+  // Virtual ATOS, when SMMU_IDR0.VATOS == 1: VATOS_SEL in page 0 (§6.3.44), the others in the
+  // VATOS page (§6.2.3, §6.3.99–§6.3.102).
+  | 'VATOS_SEL'
+  | 'VATOS_CTRL'
+  | 'VATOS_SID'
+  | 'VATOS_ADDR'
+  | 'VATOS_PAR'
   // Device Permission Table, when SMMU_IDR3.DPT == 1 (§6.3.46–§6.3.48).
   | 'DPT_BASE'
   | 'DPT_BASE_CFG'

@@ -46,13 +46,6 @@ const r = (
 
 export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
   {
-    id: 'vatos',
-    field: { register: 'IDR0', field: 'VATOS' },
-    section: '9',
-    registers: [r('VATOS_SEL', 0x180, 32, '6.3.44')],
-    what: 'the VATOS page (SMMU_VATOS_CTRL/SID/ADDR/PAR at SMMU_IDR2.BA_VATOS, §6.2.3) and SMMU_VATOS_SEL are not modelled: the page is beyond pages 0 and 1 (RAZ/WI) and VATOS_SEL reads as zero',
-  },
-  {
     id: 'mpam',
     field: { register: 'IDR3', field: 'MPAM' },
     section: '17',

@@ -271,7 +271,11 @@ export const S_CR1 = {
   section: '6.3.59',
   summary: 'Memory attributes of Secure table and Secure queue accesses.',
   // SMMU_CR1's fields, with the Secure enables as their guards (§6.3.59).
-  fields: CR1.fields.map((f) => ({ ...f, guardedBy: f.name.startsWith('TABLE_') ? S_SMMUEN_GUARD : S_QUEUE_GUARD })),
+  // The model's ECMDQs are Non-secure: they do not guard S_CR1 (§6.3.11.2 "respective Security state").
+  fields: CR1.fields.map(({ guardedByEcmdqs: _nonSecure, ...f }) => ({
+    ...f,
+    guardedBy: f.name.startsWith('TABLE_') ? S_SMMUEN_GUARD : S_QUEUE_GUARD,
+  })),
   behaviour: { kind: 'store' },
 } satisfies RegisterDef;
 

@@ -6,7 +6,18 @@ import { AGBPA, CR0, CR0ACK, CR1, CR2, GBPA, STATUSR } from './control';
 import { AIDR, IDR0, IDR1, IDR2, IDR3, IDR4, IDR5, IDR6, IIDR } from './identification';
 import { GERROR, GERRORN, IRQ_CFG_REGISTERS, IRQ_CTRL, IRQ_CTRLACK } from './interrupts';
 import { DPT_BASE, DPT_BASE_CFG, DPT_CFG_FAR } from './dpt';
-import { GATOS_ADDR, GATOS_CTRL, GATOS_PAR, GATOS_SID } from './atos';
+import {
+  GATOS_ADDR,
+  GATOS_CTRL,
+  GATOS_PAR,
+  GATOS_SID,
+  VATOS_ADDR,
+  VATOS_CTRL,
+  VATOS_PAGE_BASE,
+  VATOS_PAR,
+  VATOS_SEL,
+  VATOS_SID,
+} from './atos';
 import { GBPMPAM, GMPAM, MPAMIDR } from './mpam';
 import { S2PII } from './permission-indirection';
 import { CORESIGHT_ID_REGISTERS } from './coresight';
@@ -16,9 +27,9 @@ import { STRTAB_BASE, STRTAB_BASE_CFG } from './stream-table';
 import type { FieldDef, RegisterDef, RegisterName } from './types';
 
 /**
- * Page 0 and page 1 registers, in offset order. The registers of advertised features this model
- * does not implement (VATOS_SEL) are listed with their feature in not-modelled.ts: their offsets
- * read as zero and the access is reported. The Secure (SMMU_S_*) registers are in secure.ts,
+ * Page 0 and page 1 registers, and the VATOS page's (placed by SMMU_IDR2.BA_VATOS, RegisterDef.page).
+ * The registers of advertised features this model does not implement are listed with their
+ * feature in not-modelled.ts: their offsets read as zero and the access is reported. The Secure (SMMU_S_*) registers are in secure.ts,
  * present with SMMU_S_IDR1.SECURE_IMPL; the ECMDQ arrays, whose size IDR6 gives, in ecmdq.ts.
  */
 const TABLE = [
@@ -50,6 +61,11 @@ const TABLE = [
   GATOS_SID,
   GATOS_ADDR,
   GATOS_PAR,
+  VATOS_SEL,
+  VATOS_CTRL,
+  VATOS_SID,
+  VATOS_ADDR,
+  VATOS_PAR,
   DPT_BASE,
   DPT_BASE_CFG,
   DPT_CFG_FAR,
@@ -74,7 +90,18 @@ const byName = new Map<string, RegisterDef>();
 const byOffset = new Map<number, RegisterDef>();
 for (const reg of REGISTERS) {
   for (const n of [reg.name, ...(reg.aliases ?? [])]) byName.set(n.toUpperCase(), reg);
-  byOffset.set(reg.offset, reg);
+  // The VATOS page's place depends on the configuration: vatosRegisterContaining() finds them.
+  if (!reg.page) byOffset.set(reg.offset, reg);
+}
+const VATOS_PAGE_REGISTERS = REGISTERS.filter((r) => r.page === 'vatos');
+
+/** The VATOS page register whose bytes contain `inPage` (an offset from the page's base), and the byte. */
+export function vatosRegisterContaining(inPage: number): { reg: RegisterDef; byte: number } | undefined {
+  for (const reg of VATOS_PAGE_REGISTERS) {
+    const start = reg.offset - VATOS_PAGE_BASE;
+    if (inPage >= start && inPage < start + reg.width / 8) return { reg, byte: inPage - start };
+  }
+  return undefined;
 }
 
 /** Look a register up by architecture name or alias, with or without the `SMMU_` prefix, any case. */

@@ -69,6 +69,11 @@ export interface FieldDef {
   readonly access?: Access;
   /** Writes to this field are IGNORED while any of these enables (or their ACK) is 1 (§6.2 Guarded, v3.2+). */
   readonly guardedBy?: readonly GuardRef[];
+  /**
+   * Also Guarded by every Non-secure Enhanced Command queue: writes are IGNORED while any
+   * SMMU_ECMDQ_PROD<n>.EN or SMMU_ECMDQ_CONS<n>.ENACK is 1 (SMMU_CR1.QUEUE_*, §6.3.11, §3.5.6.1).
+   */
+  readonly guardedByEcmdqs?: boolean;
   /** Reset value of the field when it is architecturally defined. */
   readonly reset?: number;
   /**
@@ -170,6 +175,12 @@ export interface RegisterDef {
    * is neither Secure nor Root (§3.10.2, each §6.3.52–§6.3.82 register's "Accessing" section).
    */
   readonly security?: 'secure';
+  /**
+   * `vatos`: a register of the VATOS page (§6.2.3), which SMMU_IDR2.BA_VATOS places at SMMU_BASE +
+   * 0x20000 + BA_VATOS × 0x10000 (§6.3.3). `offset` is its offset with BA_VATOS == 0;
+   * registerOffset() (placement.ts) gives the configuration's.
+   */
+  readonly page?: 'vatos';
   readonly behaviour: Behaviour;
 }
 

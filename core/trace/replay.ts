@@ -32,6 +32,8 @@ export type { TraceDiagnostic } from './types';
 export interface LineReplay {
   readonly record: AccessRecord;
   readonly register?: RegisterDef;
+  /** An ECMDQ array register's name with its instance (`ECMDQ_PROD3`, §6.2.5), where `register` is none. */
+  readonly arrayRegister?: string;
   /** Byte of the register the access starts at (4: high half). */
   readonly byte: number;
   readonly emulation: bigint | 'abort';
@@ -435,7 +437,8 @@ export class Replayer {
     const size = rec.size;
     const target = decodeAccess(rec.offset, size, this.config, this.engine.ids);
     const reg = target.kind === 'register' ? target.reg : undefined;
-    const byte = target.kind === 'register' ? target.byte : 0;
+    const byte = target.kind === 'register' || target.kind === 'array' ? target.byte : 0;
+    const named = target.kind === 'array' ? { arrayRegister: target.name } : {};
     if (rec.dir === 'W') {
       if (rec.abort) {
         // The emulation did not take the write; the model does not either, whatever is due.
@@ -443,6 +446,7 @@ export class Replayer {
         this.sink.line?.({
           record: rec,
           register: reg,
+          ...named,
           byte,
           emulation: 'abort',
           model: target.kind === 'abort' ? 'abort' : 0n,
@@ -470,17 +474,22 @@ export class Replayer {
           });
         } else this.guarded.delete(reg.name);
       }
-      this.sink.line?.({ record: rec, register: reg, byte, emulation: value, model: value });
+      this.sink.line?.({ record: rec, register: reg, ...named, byte, emulation: value, model: value });
       return;
     }
     const r = this.smmu.read(rec.offset, size);
     const emu: bigint | 'abort' = rec.abort || rec.value === undefined ? 'abort' : rec.value;
     const modelSays: LineReplay['model'] =
       target.kind === 'abort' ? 'abort' : target.findings.some((f) => ILLEGAL_CODES.has(f.code)) ? 'any' : r.value;
-    this.sink.line?.({ record: rec, register: reg, byte, emulation: emu, model: modelSays });
+    this.sink.line?.({ record: rec, register: reg, ...named, byte, emulation: emu, model: modelSays });
     this.guestNotes(rec, target.findings);
     if (emu === 'abort') {
       this.judgeAbort(rec, target);
+      return;
+    }
+    if (target.kind === 'array') {
+      // An ECMDQ or control page register (§6.2.5, §6.3.49–§6.3.51, §6.3.107–§6.3.109).
+      if (emu !== r.value) this.judgeArray(rec, target, emu, r.value);
       return;
     }
     if (target.kind !== 'register') {
@@ -515,7 +524,7 @@ export class Replayer {
         rec.valueRange,
         'info',
         'replay.beyond',
-        `${what} beyond page 0 and page 1: optional pages are not modelled, not compared`,
+        `${what} beyond page 0 and page 1, in no page the configuration advertises: not compared`,
         '6.1',
       );
       return;
@@ -588,6 +597,24 @@ export class Replayer {
       f.section,
     );
     return true;
+  }
+
+  /** A read of an ECMDQ array register returned what the model does not: the fields that differ. */
+  private judgeArray(rec: AccessRecord, target: Target & { kind: 'array' }, emu: bigint, model: bigint): void {
+    const shift = BigInt(target.byte * 8);
+    const width = rec.size === 8 ? 64 : 32;
+    const diff = (emu ^ model) << shift;
+    const fields = target.reg.fields
+      .filter((f) => (diff & fieldMask(f)) !== 0n)
+      .map((f) => `${f.name} ${extractField(emu << shift, f)} where the model has ${extractField(model << shift, f)}`);
+    this.report(
+      rec,
+      rec.valueRange,
+      'error',
+      'replay.value',
+      `SMMU_${target.name}${target.byte ? ' [63:32]' : ''} read ${hex(emu, width)} but the model has ${hex(model, width)}: ${fields.join('; ') || `bits ${bitRanges(diff >> shift)}`}`,
+      target.reg.section,
+    );
   }
 
   private judgeUndefined(rec: AccessRecord, target: Target, emu: bigint, model: bigint): void {

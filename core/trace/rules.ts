@@ -162,7 +162,8 @@ export const TRACE_RULES: readonly TraceRule[] = [
     code: 'replay.beyond',
     severity: 'info',
     section: '6.1',
-    summary: 'an access beyond page 0 and page 1 (optional pages are not modelled); not compared',
+    summary:
+      'an access beyond page 0 and page 1, in no page the configuration advertises (VATOS, Command queue control pages); not compared',
   },
   {
     code: 'replay.not-modelled',

@@ -26,7 +26,9 @@ export function sideBySideMarkdown(l: LineReplay, ids: IdView): string {
   lines.push(
     reg
       ? `**SMMU_${reg.name}**${l.byte ? ' (high half)' : ''} (§${reg.section}) — ${what}`
-      : `**${hex(BigInt(r.offset))}**: no register — ${what}`,
+      : l.arrayRegister
+        ? `**SMMU_${l.arrayRegister}**${l.byte ? ' (high half)' : ''} — ${what}`
+        : `**${hex(BigInt(r.offset))}**: no register — ${what}`,
   );
   lines.push('');
   if (r.dir === 'W') {

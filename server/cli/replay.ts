@@ -243,7 +243,7 @@ export async function runReplay(o: Options): Promise<number> {
         differing.map((l) => ({
           line: l.record.line + 1,
           offset: hex(BigInt(l.record.offset)),
-          ...(l.register ? { register: `SMMU_${l.register.name}` } : {}),
+          ...(l.register || l.arrayRegister ? { register: `SMMU_${l.register?.name ?? l.arrayRegister}` } : {}),
           emulation: typeof l.emulation === 'bigint' ? hex(l.emulation, l.record.size === 8 ? 64 : 32) : l.emulation,
           model: typeof l.model === 'bigint' ? hex(l.model, l.record.size === 8 ? 64 : 32) : l.model,
         })),

@@ -5,18 +5,19 @@
  */
 import type { Engine } from '../../core/engine/engine';
 import type { RegisterReading } from '../../core/inspect/live';
-import { decode, featureHolds, fieldValueText, hex, type Decoded } from '../../core/registers/codec';
+import { decode, featureHolds, fieldValueText, hex, type Decoded, type IdView } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
+import { registerOffset } from '../../core/registers/placement';
 import { REGISTERS } from '../../core/registers/table';
 import type { RegisterState } from './lsp-ext';
 
-function stateOf(d: Decoded, at?: number): RegisterState {
+function stateOf(d: Decoded, ids: IdView | undefined, at?: number): RegisterState {
   const reg = d.reg;
   return {
     name: reg.name,
     summary: reg.summary,
     section: reg.section,
-    offset: reg.offset,
+    offset: ids ? registerOffset(reg, ids) : reg.offset,
     width: reg.width,
     group: reg.group,
     value: hex(d.value, reg.width),
@@ -38,11 +39,11 @@ function stateOf(d: Decoded, at?: number): RegisterState {
  */
 export function registerStates(engine: Engine, lastWrite?: ReadonlyMap<string, number>): RegisterState[] {
   return REGISTERS.filter((reg) => !reg.requires || featureHolds(reg.requires, engine.ids)).map((reg) =>
-    stateOf(decode(reg, engine.smmu.peek(reg.name), engine.ids), lastWrite?.get(reg.name)),
+    stateOf(decode(reg, engine.smmu.peek(reg.name), engine.ids), engine.ids, lastWrite?.get(reg.name)),
   );
 }
 
 /** The registers a live inspection read (core/inspect/live.ts); unreadable ones are left out. */
 export function readingStates(readings: readonly RegisterReading[]): RegisterState[] {
-  return readings.flatMap((r) => (r.decoded ? [stateOf(r.decoded)] : []));
+  return readings.flatMap((r) => (r.decoded ? [stateOf(r.decoded, undefined)] : []));
 }

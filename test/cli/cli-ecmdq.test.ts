@@ -48,3 +48,32 @@ test('§3.5.6.3: an illegal command on an ECMDQ: CERROR_ILL and GERROR.CMDQP_ERR
   assert.match(r.out + r.err, /:5:\d+: warning: GERROR\.CMDQP_ERR activated: ECMDQ0 stopped.*\[gerror\.cmdqp_err\]/);
   assert.match(r.out, /2\/2 expectations met/);
 });
+
+test('§6.2.5, §6.3.108, §6.3.109: smmu replay names the ECMDQ registers and compares what the emulation read', () => {
+  const config = path.join(root, 'examples', 'ecmdq.smmu.json');
+  const trace = (cons: string) =>
+    tmp(
+      'ecmdq.smmutrace',
+      [
+        `config "${config}"`,
+        'W 0x20000 8 0x40300004',
+        'W 0x2000C 4 0x0',
+        'W 0x20008 4 0x80000000',
+        `R 0x2000C 4 ${cons}`,
+        '',
+      ].join('\n'),
+    );
+  // CONS.ENACK follows PROD.EN (§3.5.6.2): 0x80000000 is what the model reads too.
+  const same = smmu('replay', trace('0x80000000'), '--json');
+  assert.equal(same.code, 0, same.out + same.err);
+  assert.doesNotMatch(same.out, /replay\.res0-location|undefined page-0 location/);
+  // ENACK 0 while EN is 1: a value error that names the register and the field.
+  const other = smmu('replay', trace('0x0'));
+  assert.equal(other.code, 1, other.out + other.err);
+  assert.match(
+    other.out,
+    /smmutrace:5:\d+: error: SMMU_ECMDQ_CONS0 read 0x00000000 but the model has 0x80000000: ENACK 0 where the model has 1 \(§6\.3\.109\) \[replay\.value\]/,
+  );
+  const json = smmu('replay', trace('0x0'), '--json');
+  assert.match(json.out, /"offset":"0x0002000C","register":"SMMU_ECMDQ_CONS0"/);
+});

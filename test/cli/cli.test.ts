@@ -223,8 +223,8 @@ test('a command the model does not carry out warns in check and run, whether or 
 
 test('a configuration advertising what the model does not implement: check names each feature, scripts and traces that use it repeat the warnings at their config line, accesses name the register', () => {
   const dir = path.dirname(tmp('x', ''));
-  // smmuv3.2-full accepts its own (VATOS, …); DPT and MPAM are this file's; E0PD (§5.4) and VMW
-  // (§3.17.6) are modelled, so advertising them is no warning.
+  // smmuv3.2-full accepts its own (AArch32 tables); DPT, MPAM and Secure state are this file's;
+  // E0PD (§5.4), VMW (§3.17.6) and VATOS (§9) are modelled, so advertising them is no warning.
   const cfg = path.join(dir, 'not-modelled.smmu.json');
   fs.writeFileSync(
     cfg,
@@ -232,7 +232,16 @@ test('a configuration advertising what the model does not implement: check names
       {
         base: 'smmuv3.2-full',
         version: '3.3',
-        features: { dpt: true, ttf: 'aarch64', mpam: true, partidMax: 63, pmgMax: 1, e0pd: true, ptwnnc: true },
+        features: {
+          dpt: true,
+          ttf: 'aarch64',
+          mpam: true,
+          partidMax: 63,
+          pmgMax: 1,
+          e0pd: true,
+          ptwnnc: true,
+          secure: true,
+        },
       },
       null,
       2,
@@ -243,32 +252,35 @@ test('a configuration advertising what the model does not implement: check names
   const warned = c.out.split('\n').filter((l) => / warning: /.test(l));
   assert.deepEqual(
     warned.map((l) => /\[(config\.[a-z0-9-]+)\]$/.exec(l)?.[1]),
-    ['config.not-modelled-dpt', 'config.not-modelled-mpam'],
+    ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-secure'],
   );
   assert.doesNotMatch(c.out, /not-modelled-(e0pd|vmw)/);
   assert.match(
     warned[0] ?? '',
     /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded/,
   );
-  assert.match(c.out, /note: vatos \(SMMU_IDR0\.VATOS\) is advertised, but .*\(accepted: a full SMMUv3\.2 has VATOS/);
-  // ATOS is modelled (§9): advertising it is no note.
-  assert.doesNotMatch(c.out, /not-modelled-atos/);
+  assert.match(
+    c.out,
+    /note: vmw \(SMMU_IDR0\.VMW\) is advertised, but .*\(accepted: a full SMMUv3\.2 has VMID wildcards/,
+  );
+  // ATOS and VATOS are modelled (§9): advertising them is no note.
+  assert.doesNotMatch(c.out, /not-modelled-atos|not-modelled-vatos/);
 
   const script = path.join(dir, 'uses-not-modelled.smmu');
   fs.writeFileSync(
     script,
-    'config "not-modelled.smmu.json"\nread32 0x180\nread32 0x130 == 0x0001003F\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
+    'config "not-modelled.smmu.json"\nread32 0x8048\nread32 0x130 == 0x0001003F\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
   );
   const s = smmu('check', script);
   assert.equal(s.code, 0, s.out + s.err);
   const atConfig = s.out.split('\n').filter((l) => l.includes('uses-not-modelled.smmu:1:'));
   assert.deepEqual(
     atConfig.map((l) => /\[([a-z0-9.-]+)\]$/.exec(l)?.[1]),
-    ['config.not-modelled-dpt', 'config.not-modelled-mpam'],
+    ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-secure'],
   );
   assert.match(
     s.out,
-    /uses-not-modelled\.smmu:2:\d+: warning: 0x0180 is SMMU_VATOS_SEL, present because SMMU_IDR0\.VATOS is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.44\) \[register\.not-modelled\]/,
+    /uses-not-modelled\.smmu:2:\d+: warning: 0x8048 is SMMU_S_AGBPA, present because SMMU_S_IDR1\.SECURE_IMPL is advertised, but not modelled: the access reads as zero and writes are ignored \(§6\.3\.64\) \[register\.not-modelled\]/,
   );
   // SMMU_MPAMIDR (§6.3.41) and the DPT registers (§6.3.46) are modelled: MPAMIDR reads the
   // configuration's PARTID_MAX and PMG_MAX, DPT_BASE holds what is written, and neither says anything.
@@ -278,21 +290,23 @@ test('a configuration advertising what the model does not implement: check names
   );
 
   const trace = path.join(dir, 'uses-not-modelled.smmutrace');
-  fs.writeFileSync(trace, 'config "not-modelled.smmu.json"\nR 0x180 4 0x1\n');
+  fs.writeFileSync(trace, 'config "not-modelled.smmu.json"\nR 0x8048 4 0x1\n');
   const t = smmu('check', trace);
   assert.equal(t.code, 0, t.out + t.err);
   assert.equal(
     t.out
       .split('\n')
       .filter((l) =>
-        /smmutrace:1:\d+: warning: configuration .*not-modelled\.smmu\.json: (dpt|mpam) .*\[trace\.config\]$/.test(l),
+        /smmutrace:1:\d+: warning: configuration .*not-modelled\.smmu\.json: (dpt|mpam|secure) .*\[trace\.config\]$/.test(
+          l,
+        ),
       ).length,
-    2,
+    3,
     t.out,
   );
   assert.match(
     t.out,
-    /smmutrace:2:\d+: note: 0x0180 read 0x00000001: 0x0180 is SMMU_VATOS_SEL, .*not compared .*\[replay\.not-modelled\]/,
+    /smmutrace:2:\d+: note: 0x8048 read 0x00000001: 0x8048 is SMMU_S_AGBPA, .*not compared .*\[replay\.not-modelled\]/,
   );
 });
 

@@ -51,8 +51,8 @@ test('smmu export svd: both pages, every implemented register as 32-bit words, r
         r.width === 64
           ? [`${r.name}_LO@${r.offset % 0x10000}`, `${r.name}_HI@${(r.offset % 0x10000) + 4}`]
           : [`${r.name}@${r.offset % 0x10000}`];
-      return r.name === 'GATOS_PAR'
-        ? [...words, ...words.map((w) => w.replace('GATOS_PAR', 'GATOS_PAR_FAULT1'))]
+      return r.name === 'GATOS_PAR' || r.name === 'VATOS_PAR'
+        ? [...words, ...words.map((w) => w.replace('ATOS_PAR', 'ATOS_PAR_FAULT1'))]
         : words;
     });
     const n = Number(x('count(//register)'));
@@ -66,6 +66,10 @@ test('smmu export svd: both pages, every implemented register as 32-bit words, r
       assert.equal(x('count(//register[name="GATOS_PAR_FAULT1_LO"]/fields/field[name="FAULTCODE"])'), '1');
       assert.equal(x('count(//register[name="GATOS_PAR_LO"]/fields/field[name="FAULTCODE"])'), '0');
     }
+    // The VATOS page (§6.2.3), a third peripheral at 0x20000 + SMMU_IDR2.BA_VATOS × 64 KB (BA_VATOS 0 here).
+    const vatos = featureHolds({ register: 'IDR0', field: 'VATOS' }, ids);
+    assert.equal(x('string(/device/peripherals/peripheral[3]/baseAddress)'), vatos ? '0x9070000' : '', preset);
+    if (vatos) assert.equal(x('string(/device/peripherals/peripheral[3]/registers/register[1]/name)'), 'VATOS_CTRL');
     // PRIQ registers only where IDR0.PRI is advertised (§6.3.33).
     assert.equal(
       x('count(//register[name="PRIQ_PROD"])'),

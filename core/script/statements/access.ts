@@ -5,6 +5,7 @@
 import { CHOICE_VALUES } from '../../config/load';
 import type { ResolvedConfig } from '../../config/types';
 import type { AccessSize, Finding } from '../../model/access';
+import { registerOffset } from '../../registers/placement';
 import { fieldMask, findField } from '../../registers/table';
 import type { AccessBits, AccessSecurityWord, RegisterStatement } from '../ast';
 import type { AbortExpectation, RegisterAccess, ResolvedExpectation } from '../resolved';
@@ -135,7 +136,7 @@ export function abortExpectationFailure(
     return `${none}: an undefined page-1 location is RES0 or an alias of page 0 (§6.2; choices.page1Undefined is "${config.choices[key]}")`;
   const codes = new Set(r.findings.map((f) => f.code));
   if (codes.has('offset.beyond-pages'))
-    return `${none}: the model reads offsets beyond page 0 and page 1 as zero and ignores writes there (optional pages are not modelled, §6.1)`;
+    return `${none}: the model reads offsets beyond page 0, page 1 and the pages the configuration advertises (VATOS, Command queue control pages) as zero and ignores writes there (§6.1)`;
   if (codes.has('offset.undefined') || codes.has('register.unimplemented'))
     return `${none}: an undefined page-0 location is RES0 (§6.2)`;
   return `${none}: it is a legal access${s.register ? ` to SMMU_${s.register.name}` : ''}, which must work (§6.2)`;
@@ -151,10 +152,12 @@ function executeAccess(st: StepState, s: RegisterAccess, before: number): void {
   const reg = s.register;
   const byte = s.byte;
   const aborts = s.abort;
+  // A VATOS page register is where this configuration's SMMU_IDR2.BA_VATOS puts it (§6.3.3).
+  const offset = reg?.page ? registerOffset(reg, engine.ids) + byte : s.offset;
   const r =
     s.op === 'read'
-      ? engine.smmu.read(s.offset, s.size, s.security)
-      : engine.smmu.write(s.offset, s.size, s.value ?? 0n, s.security);
+      ? engine.smmu.read(offset, s.size, s.security)
+      : engine.smmu.write(offset, s.size, s.value ?? 0n, s.security);
   for (let k = 0; k < r.findings.length; k++) {
     const f = r.findings[k] as Finding;
     if (f.severity === 'info' && f.code === 'gerrorn.ack') continue;

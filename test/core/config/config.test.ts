@@ -288,20 +288,13 @@ test('a feature the model does not implement is a warning that names it, at the 
   const r = all.filter((d) => d.code.startsWith('config.not-modelled-'));
   assert.deepEqual(
     r.map((d) => [d.code, d.severity]).sort((a, b) => a[0].localeCompare(b[0])),
-    [
-      ['config.not-modelled-dpt', 'warning'],
-      ['config.not-modelled-vatos', 'warning'],
-    ],
+    [['config.not-modelled-dpt', 'warning']],
   );
-  const vatos = r.find((d) => d.code === 'config.not-modelled-vatos')!;
-  assert.deepEqual(vatos.range.start, valueAt(src, 'vatos'));
-  assert.match(
-    vatos.message,
-    /^vatos \(SMMU_IDR0\.VATOS\) is advertised, but the VATOS page \(SMMU_VATOS_CTRL\/SID\/ADDR\/PAR at SMMU_IDR2\.BA_VATOS, §6\.2\.3\) and SMMU_VATOS_SEL are not modelled/,
-  );
-  // §9: ATOS is modelled (core/engine/atos.ts), and so are E0PD (§5.4) and VMID wildcards
-  // (§3.17.6): advertising them is no warning.
-  assert.ok(!r.some((d) => /^config\.not-modelled-(atos|e0pd|vmw)$/.test(d.code)));
+  const dpt = r.find((d) => d.code === 'config.not-modelled-dpt')!;
+  assert.deepEqual(dpt.range.start, valueAt(src, 'dpt'));
+  // §9: ATOS and VATOS are modelled (core/engine/atos.ts), and so are E0PD (§5.4) and VMID
+  // wildcards (§3.17.6): advertising them is no warning.
+  assert.ok(!r.some((d) => /^config\.not-modelled-(atos|vatos|e0pd|vmw)$/.test(d.code)));
   assert.match(
     r.find((d) => d.code === 'config.not-modelled-dpt')!.message,
     /Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded.*dpt\.not-modelled/,
@@ -323,7 +316,7 @@ test('a feature the model does not implement is a warning that names it, at the 
 
 test('smmuv3.2-full accepts its not-modelled features by name; a feature a file adds on top is still a warning', () => {
   const full = PRESETS.get('smmuv3.2-full')!.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
-  assert.deepEqual(full.map((d) => d.code).sort(), ['config.not-modelled-aarch32', 'config.not-modelled-vatos']);
+  assert.deepEqual(full.map((d) => d.code).sort(), ['config.not-modelled-aarch32']);
   assert.ok(
     full.every((d) => d.severity === 'info' && /\(accepted: a full .*SMMUv3\.2/.test(d.message)),
     JSON.stringify(full),
@@ -340,7 +333,7 @@ test('smmuv3.2-full accepts its not-modelled features by name; a feature a file 
       .sort(),
     ['config.not-modelled-dpt'],
   );
-  assert.ok(derived.some((d) => d.code === 'config.not-modelled-vatos' && d.severity === 'info'));
+  assert.ok(derived.some((d) => d.code === 'config.not-modelled-vmw' && d.severity === 'info'));
 });
 
 test('QEMU presets: no errors or warnings; QEMU sets no IIDR, so the presets give none and the zero IIDR is a note', () => {

@@ -43,7 +43,8 @@ test('register pages read as the registers, with no access recorded and no findi
   const r = mem.read(BASE, 0x20000);
   assert.equal(r.unreadable, 0);
   const word = (off: number) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset).readUInt32LE(off);
-  for (const reg of REGISTERS) {
+  // The VATOS page (RegisterDef.page) is beyond the two pages read here.
+  for (const reg of REGISTERS.filter((x) => !x.page)) {
     const v = smmu.peek(reg.name);
     assert.equal(word(reg.offset), Number(v & 0xffff_ffffn), reg.name);
     if (reg.width === 64) assert.equal(word(reg.offset + 4), Number(v >> 32n), `${reg.name} high half`);

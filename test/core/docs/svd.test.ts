@@ -22,7 +22,8 @@ interface Word {
 }
 
 /** The registers of one peripheral's text: offset, reset and the bits its fields cover. */
-function words(svd: string, page: 0 | 1): Word[] {
+/** The words of peripheral `page`: page 0, page 1, or (2) the VATOS page, at 0x20000 with BA_VATOS 0 (§6.2.3). */
+function words(svd: string, page: 0 | 1 | 2): Word[] {
   const p = svd.split('<peripheral>')[page + 1] as string;
   return p
     .split('<register>')
@@ -49,7 +50,7 @@ test('every preset: each register as 32-bit words with exactly its implemented f
     const ids = idViewOf(preset.config);
     const smmu = new Smmu(preset.config);
     const svd = svdText(preset.config, { base: 0x0905_0000n });
-    const every = [...words(svd, 0), ...words(svd, 1)];
+    const every = [...words(svd, 0), ...words(svd, 1), ...(svd.includes('<name>SMMU_VATOS</name>') ? words(svd, 2) : [])];
     // SMMU_GATOS_PAR's fault layout (FAULT == 1, §6.3.40) is an alternate register at its offset.
     const all = every.filter((w) => !w.alternate);
     const alternates = every.filter((w) => w.alternate);
@@ -73,9 +74,16 @@ test('every preset: each register as 32-bit words with exactly its implemented f
       if (hi) assert.deepEqual([lo.name, hi.name], [`${reg.name}_LO`, `${reg.name}_HI`]);
     }
     const par = present.find((r) => r.name === 'GATOS_PAR');
+    // SMMU_VATOS_PAR has the same two layouts (§6.3.102), in the VATOS page (+0xA18, BA_VATOS 0).
+    const vpar = present.find((r) => r.name === 'VATOS_PAR');
     assert.deepEqual(
       alternates.map((w) => [w.name, w.alternate, w.offset]),
-      par ? [['GATOS_PAR_FAULT1_LO', 'GATOS_PAR_LO', 0x118], ['GATOS_PAR_FAULT1_HI', 'GATOS_PAR_HI', 0x11c]] : [],
+      [
+        ...(par ? [['GATOS_PAR_FAULT1_LO', 'GATOS_PAR_LO', 0x118], ['GATOS_PAR_FAULT1_HI', 'GATOS_PAR_HI', 0x11c]] : []),
+        ...(vpar
+          ? [['VATOS_PAR_FAULT1_LO', 'VATOS_PAR_LO', 0x20a18], ['VATOS_PAR_FAULT1_HI', 'VATOS_PAR_HI', 0x20a1c]]
+          : []),
+      ],
       name,
     );
     if (par) {

@@ -12,6 +12,7 @@ import { Smmu } from '../../../core/model/smmu';
 import type { AccessResult } from '../../../core/model/access';
 import type { ResolvedConfig } from '../../../core/config/types';
 import { ECMDQ_BASE } from '../../../core/registers/ecmdq';
+import { getRegister } from '../../../core/registers/table';
 import { run } from '../../../core/script/interpreter';
 import { analyzeScript } from '../../../core/script/resolve';
 import { config, QEMU_IDS } from '../../harness/helpers';
@@ -213,4 +214,42 @@ test('§3.5.6: `cmd … ecmdq=N` fills ECMDQ N at its PROD.WR and `doorbell ecmd
   // The commands went to the ECMDQ's queue in memory, not to CMDQ_BASE's.
   assert.equal(r.engine.memory.read32(QBASE + 16), SYNC_IRQ);
   assert.equal(r.engine.smmu.peek('CMDQ_CONS'), 0n);
+});
+
+test('§6.3.11, §3.5.6.1: SMMU_CR1.QUEUE_* are read-only while any ECMDQ is enabled; TABLE_* are not guarded by it', () => {
+  const e = enabled(5);
+  // QUEUE_SH = 0b11 (ISH), QUEUE_OC = QUEUE_IC = 0b01 (WB): the change is IGNORED and reported.
+  const w = e.smmu.write(0x28, 4, 0x35n);
+  assert.deepEqual(codes(w), ['write.guarded', 'write.guarded', 'write.guarded']);
+  assert.match(
+    w.findings[0]!.message,
+    /^SMMU_CR1\.QUEUE_SH is Guarded by SMMU_ECMDQ_PROD5\.EN, which is 1: the change is IGNORED/,
+  );
+  assert.equal(e.smmu.peek('CR1'), 0n);
+  // TABLE_SH/OC/IC are Guarded by SMMUEN only (§6.3.11): they change.
+  assert.deepEqual(codes(e.smmu.write(0x28, 4, 0x540n)), []);
+  assert.equal(e.smmu.peek('CR1'), 0x540n);
+  // ECMDQ 5 disabled (PROD.EN = 0, CONS.ENACK follows): QUEUE_* may change again.
+  assert.deepEqual(codes(e.smmu.write(Q(5) + 8, 4, 0n)), []);
+  assert.deepEqual(codes(e.smmu.write(0x28, 4, 0x575n)), []);
+  assert.equal(e.smmu.peek('CR1'), 0x575n);
+  // S_CR1 is not guarded by the Non-secure ECMDQs ("the respective Security state", §6.3.11.2).
+  const secure = getRegister('S_CR1').fields.filter((f) => f.guardedByEcmdqs);
+  assert.deepEqual(secure, []);
+});
+
+test('§6.2.5: the access history names the ECMDQ register an access reached', () => {
+  const e = new Engine(ecmdqConfig(1, 2));
+  e.smmu.recording = true;
+  e.smmu.write(Q(5) + 8, 4, EN);
+  e.smmu.read(Q(5) + 0xc, 4);
+  e.smmu.read(0x4020, 8);
+  assert.deepEqual(
+    e.smmu.history.slice(-3).map((h) => [h.register, h.arrayRegister]),
+    [
+      [undefined, 'ECMDQ_PROD5'],
+      [undefined, 'ECMDQ_CONS5'],
+      [undefined, 'CMDQ_CONTROL_PAGE_BASE1'],
+    ],
+  );
 });

@@ -113,9 +113,12 @@ test('§6.2, §6.3: every register of the table is where the specification puts 
       continue;
     }
     if (spec.section !== reg.section) out.push(`${reg.name}: section §${reg.section}, the text §${spec.section}`);
-    if (spec.offset !== reg.offset) out.push(`${reg.name}: offset ${reg.offset}, §6.2 says ${spec.offset}`);
-    if (spec.width !== reg.width) out.push(`${reg.name}: ${reg.width}-bit, §6.2 says ${spec.width}`);
-    if (spec.access !== reg.access) out.push(`${reg.name}: ${reg.access}, §6.2 says ${spec.access}`);
+    // The VATOS page's offsets (§6.2.3) are relative to the page and not in the extraction:
+    // test/core/engine/vatos.test.ts checks them. Their fields are compared below.
+    const placed = reg.page === 'vatos' && spec.offset === undefined;
+    if (!placed && spec.offset !== reg.offset) out.push(`${reg.name}: offset ${reg.offset}, §6.2 says ${spec.offset}`);
+    if (!placed && spec.width !== reg.width) out.push(`${reg.name}: ${reg.width}-bit, §6.2 says ${spec.width}`);
+    if (!placed && spec.access !== reg.access) out.push(`${reg.name}: ${reg.access}, §6.2 says ${spec.access}`);
     if (spec.security !== reg.security)
       out.push(`${reg.name}: ${reg.security ?? 'Non-secure'} register, §6.2 says ${spec.security ?? 'Non-secure'}`);
     out.push(...compareFields(reg.name, spec.section, reg.fields, spec.fields));
@@ -129,7 +132,6 @@ test('§6.3: every Non-secure and Secure register of the text is modelled or lis
     ...UNMODELLED_FEATURES.flatMap((f) => f.registers.map((r) => r.name)),
     ...ARRAY_REGISTERS.map((r) => `${r.name}<n>`),
   ]);
-  // The VATOS page is described by its feature's entry, not register by register.
   // The Secure registers of features the model does not implement (S2PI, ATOS, MPAM, VATOS, the
   // Secure ECMDQ of SMMU_S_IDR0.ECMDQ) are undefined locations in the model, RES0.
   assert.deepEqual(
@@ -148,10 +150,6 @@ test('§6.3: every Non-secure and Secure register of the text is modelled or lis
       'S_CMDQ_CONTROL_PAGE_BASE<n>',
       'S_CMDQ_CONTROL_PAGE_CFG<n>',
       'S_CMDQ_CONTROL_PAGE_STATUS<n>',
-      'VATOS_CTRL',
-      'VATOS_SID',
-      'VATOS_ADDR',
-      'VATOS_PAR',
       'S_VATOS_CTRL',
       'S_VATOS_SID',
       'S_VATOS_ADDR',

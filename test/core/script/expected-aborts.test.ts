@@ -193,7 +193,7 @@ test('a failed == abort names the choice and the value that would abort, or says
     ],
     [
       7,
-      'the 32-bit read at 0x30000 did not abort, and no configuration choice makes it abort: the model reads offsets beyond page 0 and page 1 as zero and ignores writes there (optional pages are not modelled, §6.1)',
+      'the 32-bit read at 0x30000 did not abort, and no configuration choice makes it abort: the model reads offsets beyond page 0, page 1 and the pages the configuration advertises (VATOS, Command queue control pages) as zero and ignores writes there (§6.1)',
     ],
   ]);
   assert.equal(res.failedExpectations, 7);

@@ -159,8 +159,8 @@ test('§6.3.97 PRIQ_PROD.OVFLG resets to 0: set before the PRI queue was ever en
 });
 
 test('a register the configuration advertises and the model does not implement is not compared (a note); without the feature a non-zero read is an error', () => {
-  // SMMU_VATOS_SEL (VATOS is not modelled); SMMU_GATOS_* are modelled since §9 ATOS is.
-  const r = replay('R 0x180 4 0x1\nR 0x180 4 0x800', 'smmuv3.2-full');
+  // SMMU_S_AGBPA (Secure streams are not modelled); SMMU_GATOS_* and SMMU_VATOS_* are modelled (§9).
+  const r = replay('R 0x8048 4 0x1\nR 0x8048 4 0x800', 'smmuv3.3-secure-ats');
   for (const line of [1, 2]) {
     const d = at(r.diagnostics, line);
     assert.deepEqual(codes(d), ['replay.not-modelled'], JSON.stringify(d));
@@ -168,13 +168,13 @@ test('a register the configuration advertises and the model does not implement i
   }
   assert.match(
     at(r.diagnostics, 2)[0]?.message ?? '',
-    /0x0180 read 0x00000800: 0x0180 is SMMU_VATOS_SEL, present because SMMU_IDR0\.VATOS is advertised, but not modelled; not compared/,
+    /0x8048 read 0x00000800: 0x8048 is SMMU_S_AGBPA, present because SMMU_S_IDR1\.SECURE_IMPL is advertised, but not modelled; not compared/,
   );
-  const qemu = replay('R 0x180 4 0x1', 'qemu');
+  const qemu = replay('R 0x8048 4 0x1', 'qemu');
   assert.deepEqual(codes(at(qemu.diagnostics, 1)), ['replay.res0-location']);
   assert.match(
     at(qemu.diagnostics, 1)[0]?.message ?? '',
-    /SMMU_VATOS_SEL, which exists only when SMMU_IDR0\.VATOS is advertised/,
+    /SMMU_S_AGBPA, which exists only when SMMU_S_IDR1\.SECURE_IMPL is advertised/,
   );
 });
 

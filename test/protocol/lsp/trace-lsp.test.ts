@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
+import * as path from 'path';
 import { msg, serverForTests } from '../../harness/lsp-harness';
+import { root } from '../../harness/root';
 
 const lsp = serverForTests('smmu-trace-lsp-');
 const { diagnosticsFor, file, open } = lsp;
@@ -69,6 +71,16 @@ test('hover on a read decodes the emulation and the model side by side, differin
   const w = await hoverText(f.uri, 6);
   assert.match(w, /\*\*SMMU_CR0\*\* \(§6\.3\.9\) — Write of 32 bits/);
   assert.match(w, /\| PRIQEN\[1\] \| 1 ENABLED ⚠ not advertised \|/);
+});
+
+test('§6.2.5: hover on an access to an ECMDQ register names the register', async () => {
+  const config = path.join(root, 'examples', 'ecmdq.smmu.json');
+  const text = [`config "${config}"`, 'W 0x20008 4 0x80000000', 'R 0x2000C 4 0x0'].join('\n');
+  const f = file('ecmdq-hover.smmutrace', text);
+  open(f.uri, text, 'smmutrace');
+  await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'replay.value'));
+  assert.match(await hoverText(f.uri, 2), /^\*\*SMMU_ECMDQ_CONS0\*\* — Read of 32 bits at 0x0002000C/);
+  assert.match(await hoverText(f.uri, 1), /^\*\*SMMU_ECMDQ_PROD0\*\* — Write of 32 bits/);
 });
 
 test('a QEMU log opened by name is replayed too; editing the trace re-checks it', async () => {
