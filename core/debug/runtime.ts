@@ -148,15 +148,15 @@ export const IN_MEMORY_TRACE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Step-back positions a trace's history keeps (History.maxPositions): 16 bytes each in the log,
- * 16 MB at most, whatever the trace's length; stepping back further than the last 500,000 to
- * 1,000,000 steps stops at the oldest kept (docs/debugger.md).
+ * 8 MB at most, whatever the trace's length; stepping back further than the last 250,000 to
+ * 500,000 steps stops at the oldest kept (docs/debugger.md).
  */
-export const TRACE_HISTORY = 1_000_000;
+export const TRACE_HISTORY = 500_000;
 
 /**
  * Model snapshots a trace's history keeps (History.maxSnapshots): a snapshot copies the engine's
  * state, about 50 KB on a trace without guest memory, so 256 of them are about 13 MB; over a full
- * history (TRACE_HISTORY) they are 4,096 steps apart at most, what a step back re-executes.
+ * history (TRACE_HISTORY) they are 2,048 steps apart at most, what a step back re-executes.
  */
 export const TRACE_SNAPSHOTS = 256;
 
