@@ -8,7 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const results = {};
-const TITLES = { engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)', traceReplay: 'Trace replay', traceStream: 'Trace replay streamed (smmu replay, 1 M and 10 M records)', traceDebugger: 'Debugger on a trace', client: 'VS Code client', qemu: 'QEMU runner (smmu qemu)' };
+const TITLES = { engine: 'Engine', languageServer: 'Language server', debugger: 'Debugger (time travel)', traceReplay: 'Trace replay', traceStream: 'Trace replay streamed (smmu replay, 1 M and 10 M records)', traceDebugger: 'Debugger on a trace (whole, and windowed at 10 M records)', client: 'VS Code client', qemu: 'QEMU runner (smmu qemu)' };
 for (const [name, file] of [['engine', 'out/test/bench/engine.bench.js'], ['languageServer', 'out/test/bench/lsp.bench.js'], ['debugger', 'out/test/bench/debug.bench.js'], ['traceReplay', 'out/test/bench/trace.bench.js'], ['traceStream', 'out/test/bench/trace-stream.bench.js'], ['traceDebugger', 'out/test/bench/trace-debug.bench.js'], ['client', 'out/test/bench/client.bench.js'], ['qemu', 'out/test/bench/qemu.bench.js']]) {
   const r = spawnSync(process.execPath, [join(root, file), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {

@@ -6,9 +6,10 @@
  */
 import * as path from 'path';
 import type { ScriptHost } from '../core/script/check';
-import { readTextFile } from './read-file';
+import { openRandomAccess, readTextFile } from './read-file';
 
 export const fileHost: ScriptHost = {
   readFile: (p, kind) => readTextFile(p, kind),
   resolvePath: (from, rel) => path.resolve(path.dirname(from), rel),
+  openRandomAccess,
 };

@@ -8,7 +8,7 @@
  * it is read cannot make us hold more than that.
  */
 import * as fs from 'fs';
-import { formatBytes, READ_LIMITS, type FileKind, type Unreadable } from '../core/base/files';
+import { formatBytes, READ_LIMITS, type FileKind, type RandomAccessFile, type Unreadable } from '../core/base/files';
 
 function kindOf(st: fs.Stats): string {
   if (st.isDirectory()) return 'a folder';
@@ -90,4 +90,45 @@ export function openForStreaming(path: string): { fd: number; size: number } | U
     fs.closeSync(fd);
     return { unreadable: reasonOf(e) };
   }
+}
+
+/**
+ * Open a regular file for reads at any position (the debugger's windowed trace): the stamp is its
+ * size and modification time, read again through the open descriptor and by path, so a file
+ * rewritten, truncated or replaced (a new file under the same name) is seen at the next read.
+ */
+export function openRandomAccess(path: string): RandomAccessFile | Unreadable {
+  const opened = openForStreaming(path);
+  if ('unreadable' in opened) return opened;
+  const { fd, size } = opened;
+  let closed = false;
+  // Nanoseconds: a file rewritten to the same size within the millisecond is still seen.
+  const stampOf = (st: fs.BigIntStats) =>
+    `${st.size.toLocaleString('en-US')} bytes, modified ${st.mtime.toISOString()} (${st.mtimeNs % 1_000_000n} ns)`;
+  return {
+    size,
+    read(position, length) {
+      const buf = Buffer.allocUnsafe(length);
+      const got = fs.readSync(fd, buf, 0, length, position);
+      return buf.subarray(0, got);
+    },
+    text(bytes, start, end) {
+      const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return b.toString('utf8', start, end);
+    },
+    stamp() {
+      try {
+        const a = fs.fstatSync(fd, { bigint: true });
+        const b = fs.statSync(path, { bigint: true });
+        if (a.ino !== b.ino || a.dev !== b.dev) return { unreadable: 'it was replaced by another file' };
+        return stampOf(a);
+      } catch (e) {
+        return { unreadable: reasonOf(e) };
+      }
+    },
+    close() {
+      if (!closed) fs.closeSync(fd);
+      closed = true;
+    },
+  };
 }

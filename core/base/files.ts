@@ -51,3 +51,19 @@ export function cannotRead(what: string, path: string, t: FileText): string {
   const reason = typeof t === 'object' ? `: ${t.unreadable}` : '';
   return `cannot read ${what ? `${what} ` : ''}${path}${reason}`;
 }
+
+/**
+ * A regular file opened for reads at any position: a trace read back a window at a time by the
+ * step debugger (core/debug/trace-window.ts), never held whole. server/file-host.ts makes one.
+ */
+export interface RandomAccessFile {
+  /** Size in bytes when opened. */
+  readonly size: number;
+  /** Read up to `length` bytes at `position` (fewer at the end of the file). */
+  read(position: number, length: number): Uint8Array;
+  /** The UTF-8 text of `bytes` from `start` up to `end` (core compiles without a decoder of its own). */
+  text(bytes: Uint8Array, start: number, end: number): string;
+  /** What identifies this version of the file (size and modification time), or why it cannot be read any more. */
+  stamp(): string | Unreadable;
+  close(): void;
+}

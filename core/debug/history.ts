@@ -5,6 +5,8 @@
  * snapshot taken at or before it plus the operations since. Snapshots are taken every `interval`
  * operations; when there are more than `maxSnapshots`, every other one is dropped and the interval
  * doubles, so memory stays bounded and re-execution stays short (bench: test/bench/debug.bench.ts).
+ * With `maxPositions` the log itself is bounded too (a trace of millions of records): past it the
+ * oldest half is forgotten, from a snapshot on, and step back stops at the oldest position kept.
  */
 
 export interface Checkpoint<S> {
@@ -17,6 +19,8 @@ export interface HistoryOptions {
   readonly interval?: number;
   /** Snapshots kept at most (default 1024). */
   readonly maxSnapshots?: number;
+  /** Positions kept at most (default: all); past it the oldest half is forgotten. */
+  readonly maxPositions?: number;
 }
 
 export class History<Op, S> {
@@ -27,10 +31,15 @@ export class History<Op, S> {
   private checkpoints: Checkpoint<S>[] = [];
   interval: number;
   readonly maxSnapshots: number;
+  readonly maxPositions: number;
+  /** Positions forgotten from the start of the log (maxPositions). */
+  forgotten = 0;
 
   constructor(options: HistoryOptions = {}) {
-    this.interval = options.interval ?? 64;
     this.maxSnapshots = options.maxSnapshots ?? 1024;
+    this.maxPositions = Math.max(4, options.maxPositions ?? Infinity);
+    // Snapshots closer than a quarter of the log, so that forgetting always finds one to start from.
+    this.interval = Math.min(options.interval ?? 64, Math.floor(this.maxPositions / 4));
   }
 
   get position(): number {
@@ -60,6 +69,21 @@ export class History<Op, S> {
       this.interval *= 2;
       this.checkpoints = this.checkpoints.filter((c) => c.pos % this.interval === 0);
     }
+    if (pos > this.maxPositions) this.forget();
+  }
+
+  /**
+   * Forget the oldest positions: the log starts again at the snapshot nearest to half of
+   * `maxPositions` back, so about half is kept (and every snapshot position stays a multiple
+   * of the interval). Positions shift down by what was forgotten.
+   */
+  private forget(): void {
+    const from = this.checkpointAt(this.ops.length - Math.floor(this.maxPositions / 2)).pos;
+    if (from === 0) return;
+    this.ops.splice(0, from);
+    this.where.splice(0, from);
+    this.checkpoints = this.checkpoints.filter((c) => c.pos >= from).map((c) => ({ pos: c.pos - from, snap: c.snap }));
+    this.forgotten += from;
   }
 
   /** Forget everything after `pos` (a new operation diverges from the recorded future). */

@@ -240,6 +240,12 @@ export class Machine {
     return this.statements[i]?.range.start.line;
   }
 
+  /** The first top-level step on or after 0-based `line` (where a breakpoint there moves to). */
+  statementAtOrAfter(line: number): number | undefined {
+    const i = this.statements.findIndex((s) => s.range.start.line >= line);
+    return i < 0 ? undefined : i;
+  }
+
   /** What the next step executes when nothing is asked in particular (continue, step over). */
   nextOp(): Op {
     return this.state.walk ? WALK : this.hasWork() ? CMD : STMT;

@@ -20,8 +20,8 @@ import { resolveScript } from '../script/resolve';
 import { cmdqPending } from '../engine/command-queue';
 import { F } from '../engine/registers';
 import { compileExpr, ExprError, type CompiledExpr, type ExprState } from './expr';
-import { History } from './history';
-import { isTracePath, loadTrace, TraceMachine } from './trace-program';
+import { History, type HistoryOptions } from './history';
+import { isTracePath, loadTrace, loadWindowedTrace, TraceMachine } from './trace-program';
 import type { ScopeView } from './views';
 import { CMD, Machine, STMT, STMT_INTO, WALK, type Op, type OpResult, type Snapshot } from './machine';
 
@@ -139,9 +139,44 @@ function parseHitCondition(text: string): ((n: number) => boolean) | string {
   }
 }
 
+/**
+ * Traces larger than this, in bytes, are debugged windowed (trace-window.ts: read back from the
+ * file a window of records at a time, judged by the streamed replay as `smmu replay` judges them);
+ * smaller ones are replayed whole in memory (checkTrace, the editor's judge). 4 MiB is about
+ * 130,000 lines, about 85 MB of heap whole.
+ */
+export const IN_MEMORY_TRACE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Step-back positions a trace's history keeps (History.maxPositions): 16 bytes each in the log,
+ * 8 MB at most, whatever the trace's length; stepping back further than the last 250,000 to
+ * 500,000 steps stops at the oldest kept (docs/debugger.md).
+ */
+export const TRACE_HISTORY = 500_000;
+
+/**
+ * Model snapshots a trace's history keeps (History.maxSnapshots): a snapshot copies the engine's
+ * state, about 50 KB on a trace without guest memory, so 256 of them are about 13 MB; over a full
+ * history (TRACE_HISTORY) they are 2,048 steps apart at most, what a step back re-executes.
+ */
+export const TRACE_SNAPSHOTS = 256;
+
+/** What is wrong with the configuration file `file` (launch `config`), or undefined when it loads. */
+function badConfig(host: ScriptHost, file: string): string | undefined {
+  const c = host.readFile(file, 'config');
+  if (typeof c !== 'string') return cannotRead('configuration', file, c);
+  const loaded = loadConfig(c);
+  const e = loaded.diagnostics.find((d) => d.severity === 'error');
+  if (e || !loaded.config)
+    return e
+      ? `${file}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`
+      : `${file}: not a configuration`;
+  return undefined;
+}
+
 export class DebugRuntime {
   readonly machine: Machine;
-  readonly history = new History<Op, Snapshot>();
+  readonly history: History<Op, Snapshot>;
   /** Current position in the history (less than history.position after a step back). */
   private pos = 0;
   private breakpoints: LineBreakpoint[] = [];
@@ -166,8 +201,10 @@ export class DebugRuntime {
     readonly kind: 'script' | 'queue' | 'trace',
     readonly path: string,
     readonly configName: string,
+    history: HistoryOptions = {},
   ) {
     this.machine = machine;
+    this.history = new History<Op, Snapshot>(history);
     this.history.start(machine.snapshot(), machine.where());
   }
 
@@ -176,8 +213,40 @@ export class DebugRuntime {
   static launch(
     path: string,
     host: ScriptHost,
-    options: { readonly config?: string; readonly trace?: boolean; readonly defaultConfig?: DefaultConfig } = {},
+    options: {
+      readonly config?: string;
+      readonly trace?: boolean;
+      readonly defaultConfig?: DefaultConfig;
+      /** A trace read back from the file in windows of this many records, whatever its size (trace-window.ts). */
+      readonly traceWindow?: number;
+      /** Step-back positions kept at most for a trace (TRACE_HISTORY). */
+      readonly traceHistory?: number;
+    } = {},
   ): LaunchResult {
+    const configPath = options.config;
+    if (!path.endsWith('.smmuq') && host.openRandomAccess) {
+      // A trace past IN_MEMORY_TRACE_BYTES is read back a window at a time, never whole.
+      const file = host.openRandomAccess(path);
+      if ('unreadable' in file) return { error: cannotRead('', path, file) };
+      if (options.traceWindow !== undefined || file.size > IN_MEMORY_TRACE_BYTES) {
+        const first = file.read(0, 64 * 1024);
+        const head = file.text(first, 0, first.length);
+        if (options.trace === true || isTracePath(path, head)) {
+          const bad = configPath ? badConfig(host, configPath) : undefined;
+          if (bad) {
+            file.close();
+            return { error: bad };
+          }
+          const t = loadWindowedTrace(file, path, host, configPath, {
+            ...(options.traceWindow !== undefined ? { window: options.traceWindow } : {}),
+          });
+          return t.machine
+            ? { runtime: DebugRuntime.traceRuntime(t.machine, path, options.traceHistory) }
+            : { error: t.error ?? `cannot debug ${path}` };
+        }
+      }
+      file.close();
+    }
     // The kind is known only once the text is read (a trace may be any .log): the largest limit.
     const text = host.readFile(path, path.endsWith('.smmuq') ? 'queue' : 'trace');
     if (typeof text !== 'string') return { error: cannotRead('', path, text) };
@@ -196,33 +265,14 @@ export class DebugRuntime {
       const machine = Machine.fromQueue(q, q.base ?? 0x4010_0000n);
       return { runtime: new DebugRuntime(machine, 'queue', path, q.config.name) };
     }
-    const configPath = options.config;
     if (configPath) {
-      const c = host.readFile(configPath, 'config');
-      if (typeof c !== 'string') return { error: cannotRead('configuration', configPath, c) };
-      const loaded = loadConfig(c);
-      const e = loaded.diagnostics.find((d) => d.severity === 'error');
-      if (e || !loaded.config)
-        return {
-          error: e
-            ? `${configPath}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`
-            : `${configPath}: not a configuration`,
-        };
+      const bad = badConfig(host, configPath);
+      if (bad) return { error: bad };
     }
     if (options.trace === true || isTracePath(path, text)) {
       const t = loadTrace(text, path, host, configPath);
       if (!t.machine) return { error: t.error ?? `cannot debug ${path}` };
-      // The configuration's name, and where it came from unless that says it already (an
-      // inferred configuration is named "inferred from the trace"; a preset's source is its name).
-      const { config, configSource } = t.machine.check;
-      return {
-        runtime: new DebugRuntime(
-          t.machine,
-          'trace',
-          path,
-          configSource.startsWith(config.name) ? configSource : `${config.name} (${configSource})`,
-        ),
-      };
+      return { runtime: DebugRuntime.traceRuntime(t.machine, path, options.traceHistory) };
     }
     const check = checkScript(
       text,
@@ -235,6 +285,22 @@ export class DebugRuntime {
     if (err) return { error: where(err) };
     const machine = new Machine(check.config, check.resolved.statements);
     return { runtime: new DebugRuntime(machine, 'script', path, check.config.name) };
+  }
+
+  /**
+   * A trace's runtime: named by its configuration, and where that came from unless the name
+   * says it already (an inferred configuration is named "inferred from the trace"; a preset's
+   * source is its name). Its history keeps at most `maxPositions` steps.
+   */
+  private static traceRuntime(machine: TraceMachine, path: string, maxPositions = TRACE_HISTORY): DebugRuntime {
+    const { config, configSource } = machine.data;
+    return new DebugRuntime(
+      machine,
+      'trace',
+      path,
+      configSource.startsWith(config.name) ? configSource : `${config.name} (${configSource})`,
+      { maxPositions, maxSnapshots: TRACE_SNAPSHOTS },
+    );
   }
 
   // --- where we are -------------------------------------------------------------------------
@@ -337,15 +403,15 @@ export class DebugRuntime {
 
   // --- breakpoints ---------------------------------------------------------------------------
 
-  /** Lines a breakpoint can stop at: statements (scripts) or entries (queue descriptors). */
-  private executableLines(): number[] {
-    if (this.kind === 'queue') return [...(this.machine.pendingLines ?? [])].sort((a, b) => a - b);
+  /** The first line at or after `line` a breakpoint can stop at: a statement or record, or a pending queue entry. */
+  private stoppableLine(line: number): number | undefined {
     const m = this.machine;
-    return Array.from({ length: m.statementCount }, (_, i) => m.statementLine(i) as number);
+    if (this.kind === 'queue') return [...(m.pendingLines ?? [])].sort((a, b) => a - b).find((l) => l >= line);
+    const i = m.statementAtOrAfter(line);
+    return i === undefined ? undefined : m.statementLine(i);
   }
 
   setBreakpoints(requests: readonly BreakpointRequest[]): BreakpointResult[] {
-    const lines = this.executableLines();
     this.breakpoints = [];
     return requests.map((r) => {
       const id = this.nextId++;
@@ -361,7 +427,7 @@ export class DebugRuntime {
           message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it',
         };
       }
-      const line = lines.find((l) => l >= r.line);
+      const line = this.stoppableLine(r.line);
       if (line === undefined)
         return {
           id,
@@ -674,13 +740,24 @@ export class DebugRuntime {
     this.pos = target;
   }
 
+  /** The stop at position 0: the start, or the oldest step kept when the history forgot older ones (TRACE_HISTORY). */
+  private startOfHistory(): Stop {
+    const f = this.history.forgotten;
+    return {
+      reason: 'entry',
+      description: f
+        ? `at the oldest step kept: the history keeps at most ${this.history.maxPositions.toLocaleString('en-US')} steps, and forgot the ${f.toLocaleString('en-US')} before this one`
+        : 'at the start of the history',
+    };
+  }
+
   get canStepBack(): boolean {
     return this.pos > 0;
   }
 
   /** Back to where the previous step of the same kind stopped: one statement, or one command inside a doorbell. */
   stepBack(): Stop {
-    if (this.pos === 0) return { reason: 'entry', description: 'at the start of the history' };
+    if (this.pos === 0) return this.startOfHistory();
     // From a stop shown on what raised it: undo exactly that statement or command.
     if (this.leaveRaised()) {
       this.goTo(this.pos - 1);
@@ -725,7 +802,7 @@ export class DebugRuntime {
       end = c.pos;
     }
     this.goTo(0);
-    return { reason: 'entry', description: 'at the start of the history' };
+    return this.startOfHistory();
   }
 
   /** A line breakpoint (not a logpoint) here whose condition holds; hit counts do not apply backwards. */

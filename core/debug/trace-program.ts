@@ -16,22 +16,22 @@
  * replay takes CMDQ_CONS from the trace); with them, a doorbell's commands are stepped into one by
  * one as in a script.
  */
-import type { ResolvedConfig } from '../config/types';
 import { bitRanges, decode, hex } from '../registers/codec';
 import { widthMask } from '../registers/table';
 import type { ScriptDiagnostic } from '../base/diagnostics';
 import type { ScriptHost } from '../script/check';
-import { checkTrace, type TraceCheck } from '../trace/check';
+import { checkTrace, loadTraceConfig } from '../trace/check';
 import { kindOf } from '../files/kind';
-import { summaryText, type Adoption, type LineReplay, type TraceDiagnostic } from '../trace/replay';
-import type { TraceRecord } from '../trace/types';
+import { summaryText, type LineReplay, type TraceDiagnostic } from '../trace/replay';
+import { WholeTrace, type TraceData } from './trace-data';
+import { TraceFileError, type RandomAccessFile } from './trace-file';
+import { DIVERGENCE, WindowedTrace, type WindowedOptions } from './trace-window';
 import { Machine, type Op, type OpResult } from './machine';
 import type { ScopeView, VarNode } from './views';
 
-/** Rules whose errors are divergences of the emulation (not the guest's own mistakes). */
-const DIVERGENCE = /^(replay|mvcpu)\./;
 /** Trace problems that make a trace undebuggable (bad input, as a script's syntax errors are). */
 const FATAL = new Set(['trace.syntax', 'trace.config-late']);
+const LINE0 = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 function both(l: LineReplay | undefined): string {
   if (!l || l.record.dir !== 'R') return '';
@@ -42,29 +42,18 @@ function both(l: LineReplay | undefined): string {
 }
 
 export class TraceMachine extends Machine {
-  private readonly records: readonly TraceRecord[];
-  private readonly byLine: ReadonlyMap<number, readonly TraceDiagnostic[]>;
-  private readonly adopted: ReadonlyMap<number, readonly Adoption[]>;
   private readonly consumes: boolean;
 
-  constructor(
-    config: ResolvedConfig,
-    readonly check: TraceCheck,
-  ) {
-    super(config, []);
-    this.records = check.parsed.records;
-    const by = new Map<number, TraceDiagnostic[]>();
-    for (const d of check.diagnostics) by.set(d.line, [...(by.get(d.line) ?? []), d]);
-    this.byLine = by;
-    this.adopted = check.adopted ?? new Map();
-    this.consumes = this.records.some((r) => r.kind === 'memory');
+  constructor(readonly data: TraceData) {
+    super(data.config, []);
+    this.consumes = data.consumes;
   }
 
   /** One line for the Debug Console at launch: what the replay found and where it diverges first. */
   summaryText(): string {
-    const s = this.check.summary;
+    const s = this.data.summary;
     const first = s.firstDivergence ? `; first divergence at line ${s.firstDivergence.line + 1}` : '';
-    return `trace, ${summaryText(s)}${first}`;
+    return `trace, ${summaryText(s)}${first}${this.data.note}`;
   }
 
   /**
@@ -73,15 +62,22 @@ export class TraceMachine extends Machine {
    * (the editor hover's side-by-side, core/trace/side-by-side.ts), and the replay's findings there.
    */
   recordScope(): ScopeView | undefined {
-    const rec = this.records[this.state.pc - 1];
+    const rec = this.data.record(this.state.pc - 1);
     if (!rec) return undefined;
     const leaf = (name: string, value: string): VarNode => ({ name, value });
-    const findings = (this.byLine.get(rec.line) ?? []).map((d, i) =>
-      leaf(`${d.severity} ${i + 1}`, `${d.message} [${d.code}]`),
-    );
+    const findings = this.data
+      .findings(rec.line)
+      .map((d, i) => leaf(`${d.severity} ${i + 1}`, `${d.message} [${d.code}]`));
     const children = (): VarNode[] => {
       const out: VarNode[] = [leaf('line', String(rec.line + 1))];
-      const l = this.check.lines.get(rec.line);
+      const l = this.data.lineReplay(rec, this.engine.ids);
+      if (rec.kind === 'access' && !l)
+        out.push(
+          leaf(
+            'model',
+            'not kept: past the accesses the debugger keeps where the model differed (`smmu replay` reports it)',
+          ),
+        );
       if (rec.kind === 'access' && l) {
         const width = rec.size === 8 ? 64 : 32;
         const show = (v: bigint | 'abort' | 'any') =>
@@ -150,15 +146,19 @@ export class TraceMachine extends Machine {
   }
 
   override get statementCount(): number {
-    return this.records.length;
+    return this.data.count;
   }
 
   override statementLine(i: number): number | undefined {
-    return this.records[i]?.line;
+    return this.data.record(i)?.line;
+  }
+
+  override statementAtOrAfter(line: number): number | undefined {
+    return this.data.recordAtOrAfter(line);
   }
 
   override endLine(): number {
-    const last = this.records[this.records.length - 1];
+    const last = this.data.record(this.data.count - 1);
     return last ? last.line + 1 : 0;
   }
 
@@ -169,7 +169,7 @@ export class TraceMachine extends Machine {
 
   override exec(op: Op): OpResult {
     if (op.k !== 'stmt') return super.exec(op);
-    const rec = this.records[this.state.pc];
+    const rec = this.data.record(this.state.pc);
     if (!rec) return { diagnostics: [], failedExpectations: 0, activity: [] };
     this.state.pc++;
     const e = this.engine;
@@ -178,13 +178,13 @@ export class TraceMachine extends Machine {
       if (rec.dir === 'W') e.smmu.write(rec.offset, rec.size, rec.value ?? 0n);
       else e.smmu.read(rec.offset, rec.size);
     } else if (rec.kind === 'memory') e.memory.write(rec.address, rec.size, rec.value);
-    for (const a of this.adopted.get(rec.line) ?? []) e.smmu.setOwned(a.register, a.value);
+    for (const a of this.data.adoptions(rec.line)) e.smmu.setOwned(a.register, a.value);
     if (this.hasWork()) this.state.doorbellLine = rec.line;
     // The replay's verdict on this line: a divergence first (the failed-expectation filter reports
     // the first error), then warnings (CONSTRAINED UNPREDICTABLE choices) and notes.
-    const found = this.byLine.get(rec.line) ?? [];
+    const found = this.data.findings(rec.line);
     const errors = found.filter((d) => d.severity === 'error' && DIVERGENCE.test(d.code));
-    const shown = both(this.check.lines.get(rec.line));
+    const shown = errors.length ? both(this.data.lineReplay(rec, e.ids)) : '';
     const diagnostics: ScriptDiagnostic[] = [
       ...errors.map((d) => ({
         ...d,
@@ -202,12 +202,12 @@ export interface TraceLaunch {
   readonly error?: string;
 }
 
-/** Replay the trace at `path` and build its machine; a syntax error refuses the launch, with its position. */
 /**
- * The longest trace the debugger steps through, in lines. It keeps the whole replay (every record
- * and both sides of every access, for the Trace record scope and step back): about 650 bytes a
- * record (620 MB of heap measured at 1 M records, docs/performance.md), so a 10 M-record trace
- * would need about 6 GB and ran out of memory. A longer trace is refused with what to do instead.
+ * The longest trace the debugger replays whole in memory, in lines, when the host cannot read the
+ * file back a window at a time (hosts without `openRandomAccess`): the whole replay keeps every
+ * record and both sides of every access, about 650 bytes a record (620 MB of heap measured at
+ * 1 M records, docs/performance.md). The debug adapter's host windows a larger trace instead
+ * (trace-window.ts).
  */
 export const MAX_DEBUG_TRACE_LINES = 1_000_000;
 
@@ -218,23 +218,83 @@ function linesUpTo(text: string, max: number): number {
   return n;
 }
 
-export function loadTrace(text: string, path: string, host: ScriptHost, configPath?: string): TraceLaunch {
-  if (linesUpTo(text, MAX_DEBUG_TRACE_LINES) > MAX_DEBUG_TRACE_LINES)
-    return {
-      error: `${path}: the trace has more than ${MAX_DEBUG_TRACE_LINES.toLocaleString('en-US')} lines, the most the debugger steps through (it keeps the whole replay for step back, about 650 bytes a record); replay it with \`smmu replay\`, which streams a trace of any size, or debug a part of it (the lines around a divergence \`smmu replay\` reports, with the configuration's \`config\` line or --config)`,
-    };
-  const check = checkTrace(text, path, host, configPath ? { configPath } : {});
+/** A launch refused for a problem of the trace: its position and message. */
+function refusal(
+  path: string,
+  check: { diagnostics: readonly TraceDiagnostic[]; configSource: string },
+): string | undefined {
   const fatal = check.diagnostics.find(
     (d) =>
       d.severity === 'error' && (FATAL.has(d.code) || (d.code === 'trace.config' && check.configSource === 'none')),
   );
-  if (fatal)
-    return { error: `${path}:${fatal.range.start.line + 1}:${fatal.range.start.character + 1}: ${fatal.message}` };
-  if (!check.parsed.records.length)
+  return fatal
+    ? `${path}:${fatal.range.start.line + 1}:${fatal.range.start.character + 1}: ${fatal.message}`
+    : undefined;
+}
+
+function noRecords(path: string, format: string): string {
+  return `${path}:1:1: the trace has no records (R, W, M, C or E lines${format === 'qemu' ? '; smmuv3_read_mmio/smmuv3_write_mmio events in a QEMU log' : ''})`;
+}
+
+/** Replay the trace `text` whole and build its machine; a syntax error refuses the launch, with its position. */
+export function loadTrace(text: string, path: string, host: ScriptHost, configPath?: string): TraceLaunch {
+  if (linesUpTo(text, MAX_DEBUG_TRACE_LINES) > MAX_DEBUG_TRACE_LINES)
     return {
-      error: `${path}:1:1: the trace has no records (R, W, M, C or E lines${check.parsed.format === 'qemu' ? '; smmuv3_read_mmio/smmuv3_write_mmio events in a QEMU log' : ''})`,
+      error: `${path}: the trace has more than ${MAX_DEBUG_TRACE_LINES.toLocaleString('en-US')} lines, the most the debugger replays whole in memory here (this host cannot read the file back a window at a time); replay it with \`smmu replay\`, or debug it in VS Code or with \`smmu dap\`, which window it`,
     };
-  return { machine: new TraceMachine(check.config, check) };
+  const check = checkTrace(text, path, host, configPath ? { configPath } : {});
+  const fatal = refusal(path, check);
+  if (fatal) return { error: fatal };
+  if (!check.parsed.records.length) return { error: noRecords(path, check.parsed.format) };
+  return { machine: new TraceMachine(new WholeTrace(check)) };
+}
+
+/**
+ * Replay the trace in `file` streamed and index it (trace-window.ts): a trace of any size, in
+ * bounded memory. The configuration is `configPath` (launch `config`), else the trace's own
+ * `config` line, else inferred, as `smmu replay` does.
+ */
+export function loadWindowedTrace(
+  file: RandomAccessFile,
+  path: string,
+  host: ScriptHost,
+  configPath: string | undefined,
+  options: WindowedOptions,
+): TraceLaunch {
+  const given = configPath ? loadTraceConfig(host, configPath, LINE0) : undefined;
+  let opened;
+  try {
+    opened = WindowedTrace.open(
+      file,
+      path,
+      {
+        ...(given?.config
+          ? { config: given.config, configSource: given.configPath, configPath: given.configPath }
+          : {}),
+        ...(given ? { configDiagnostics: given.diagnostics } : {}),
+        ...(configPath
+          ? {}
+          : { loadConfigLine: (c) => loadTraceConfig(host, host.resolvePath(path, c.path), c.range) }),
+      },
+      options,
+    );
+  } catch (e) {
+    file.close();
+    if (e instanceof TraceFileError) return { error: e.message };
+    throw e;
+  }
+  if (typeof opened === 'string' || !opened.trace) {
+    file.close();
+    if (typeof opened === 'string') return { error: opened };
+    const d = opened.fatal as TraceDiagnostic;
+    return { error: `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}` };
+  }
+  const t = opened.trace;
+  if (!t.count) {
+    t.close();
+    return { error: noRecords(path, t.format) };
+  }
+  return { machine: new TraceMachine(t) };
 }
 
 /** Is this file a trace (rather than a `.smmu` script)? By its name (any `.log`), or by its content (core/files/kind.ts). */

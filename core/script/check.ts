@@ -3,7 +3,7 @@
  * run it on a fresh model. The language server and the CLI both call this, so an editor and CI
  * report the same diagnostics.
  */
-import { cannotRead, type FileKind, type FileText } from '../base/files';
+import { cannotRead, type FileKind, type FileText, type RandomAccessFile, type Unreadable } from '../base/files';
 import { loadConfig, notModelledWarnings } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../config/default';
@@ -45,6 +45,11 @@ export interface ScriptHost {
   readFile(path: string, kind?: FileKind): FileText;
   /** `relative` resolved against the folder of the script at `from`. */
   resolvePath(from: string, relative: string): string;
+  /**
+   * Open a trace to read it a piece at a time (the debugger's windowed trace,
+   * core/debug/trace-window.ts); hosts without it have the debugger replay a trace whole.
+   */
+  openRandomAccess?(path: string): RandomAccessFile | Unreadable;
 }
 
 export type CheckMode = 'syntax' | 'full';

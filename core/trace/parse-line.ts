@@ -100,6 +100,16 @@ export class LineTraceParser {
   /** Records so far (`config` must come before the first). */
   private recordCount = 0;
 
+  /** Where the parse is (its `base`, the records so far), to resume it at a later line (core/debug/trace-window.ts). */
+  get position(): { readonly base: bigint; readonly records: number } {
+    return { base: this.base, records: this.recordCount };
+  }
+
+  resume(at: { readonly base: bigint; readonly records: number }): void {
+    this.base = at.base;
+    this.recordCount = at.records;
+  }
+
   private push(r: TraceRecord): void {
     this.recordCount++;
     this.records.push(r);

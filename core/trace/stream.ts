@@ -17,7 +17,7 @@ import type { ResolvedConfig } from '../config/types';
 import { ID_REGISTERS } from './infer';
 import { LineTraceParser } from './parse-line';
 import { parseQemuLines, type QemuParse } from './parse-qemu';
-import { GROUP, Replayer, startReplay, summarize, type LineReplay, type ReplaySummary } from './replay';
+import { GROUP, Replayer, startReplay, summarize, type Adoption, type LineReplay, type ReplaySummary } from './replay';
 import { ReportOrder, Tally } from './report';
 import type { SerialOptions } from './serial';
 import type { TraceDiagnostic, TraceFormat, TraceRecord } from './types';
@@ -66,6 +66,8 @@ export interface TraceStreamSink {
   diagnostic(d: TraceDiagnostic): void;
   /** Both sides of each access, as replayed (optional). */
   line?(l: LineReplay): void;
+  /** The registers the model took from the emulation at a line (the step debugger, optional). */
+  adopted?(line: number, a: Adoption): void;
   /** The look ahead closed: the format and configuration are known (before the first diagnostic). */
   started?(s: TraceStreamStart): void;
 }
@@ -130,6 +132,11 @@ export class TraceStream {
 
   get recordCount(): number {
     return this.records;
+  }
+
+  /** The look ahead found guest memory records: the model consumes the commands itself (decided when it closed). */
+  get predictsCommands(): boolean {
+    return this.hasMemory;
   }
 
   /** The next line of the trace, without its line break. */
@@ -250,6 +257,7 @@ export class TraceStream {
           diagnostic: (d, g) => this.order.add(d, g),
           replace: (old, d) => this.order.replace(old, d),
           ...(this.sink.line ? { line: this.sink.line } : {}),
+          ...(this.sink.adopted ? { adopted: this.sink.adopted } : {}),
         },
       );
     this.closedAt = this.n;

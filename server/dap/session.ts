@@ -33,6 +33,7 @@ import {
 import { findField, findRegister } from '../../core/registers/table';
 import { isPresetName, type DefaultConfig } from '../../core/config/default';
 import { fileHost } from '../file-host';
+import { TraceFileError } from '../../core/debug/trace-file';
 import { counted } from '../../core/text/plural';
 import { ModelMemory, parseSmmuBase, type PhysicalMemory } from '../../core/debug/physical-memory';
 import { VIRT_SMMU_BASE } from '../../core/guest/ops';
@@ -63,6 +64,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   readonly smmuBase?: string | number;
   /** The SVD file Peripheral Viewer and Cortex-Debug read from the launch configuration; unused here. */
   readonly svdFile?: string;
+  /** A trace read back from its file in windows of this many records, whatever its size (core/debug/trace-window.ts). */
+  readonly traceWindow?: number;
 }
 
 const THREAD = 1;
@@ -150,6 +153,12 @@ export class SmmuDebugSession extends LoggingDebugSession {
         response,
         `launch: "smmuBase" ${JSON.stringify(args.smmuBase)} is not an address: give the SMMU's page 0 address as "0x09050000", with both 64 KB pages below 2^64`,
       );
+    const traceWindow = args.traceWindow;
+    if (traceWindow !== undefined && !(Number.isInteger(traceWindow) && traceWindow >= 1 && traceWindow <= 1_000_000))
+      return this.fail(
+        response,
+        `launch: "traceWindow" ${JSON.stringify(traceWindow)} is not a number of records from 1 to 1,000,000`,
+      );
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
     let loaded;
     try {
@@ -167,6 +176,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
         ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}),
         ...(args.trace === true ? { trace: true } : {}),
         ...(defaultConfig ? { defaultConfig } : {}),
+        ...(traceWindow !== undefined ? { traceWindow } : {}),
       });
     } catch (e) {
       return this.fail(
@@ -312,8 +322,12 @@ export class SmmuDebugSession extends LoggingDebugSession {
         s = rt.resume(CHUNK);
       }
     } catch (e) {
-      // A model bug must not take the session down: say so and stop where the model is.
-      const message = `internal error in the SMMU model: ${e instanceof Error ? e.message : String(e)}`;
+      // A trace changed on disk is the user's to know (trace-file.ts); a model bug must not take
+      // the session down either: say so and stop where the model is.
+      const message =
+        e instanceof TraceFileError
+          ? e.message
+          : `internal error in the SMMU model: ${e instanceof Error ? e.message : String(e)}`;
       this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
       s = { reason: 'exception', description: message };
     }

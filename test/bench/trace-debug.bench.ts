@@ -5,16 +5,27 @@
  * launch (parse + whole replay + machine), continue to the divergence (records/s, history kept for
  * step back), then one step back and a reverse continue to the start.
  *
+ * Then the same on a 10,000,000-record trace, windowed (core/debug/trace-window.ts: the streamed
+ * replay and an index at launch, records read back from the file as stepped, the history bounded),
+ * in a child process of its own so that its peak RSS is the debugger's alone (the file is written
+ * to the temporary folder a piece at a time, and removed). `--no-10m` skips it;
+ * `--windowed-records=N` changes its size.
+ *
  * `--json` prints the figures as JSON.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DebugRuntime } from '../../core/debug/runtime';
+import { TraceMachine } from '../../core/debug/trace-program';
+import { WindowedTrace } from '../../core/debug/trace-window';
 import { fileHost } from '../../server/file-host';
+import { spawnSync } from 'child_process';
 import { handshakeLines } from './trace-gen';
 
 const json = process.argv.includes('--json');
+const child = process.argv.find((a) => a.startsWith('--child='))?.slice(8);
+if (child) windowedChild(child);
 const N = Number(process.argv.find((a) => a.startsWith('--records='))?.slice(10) ?? '100000');
 
 function lineTrace(n: number): string {
@@ -25,42 +36,139 @@ function lineTrace(n: number): string {
 }
 
 const host = fileHost;
+if (!child) main();
 
-const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-')), 'bench.smmutrace');
-fs.writeFileSync(file, lineTrace(N));
-const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+function main(): void {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-')), 'bench.smmutrace');
+  fs.writeFileSync(file, lineTrace(N));
+  const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
 
-let t = process.hrtime.bigint();
-const rt = DebugRuntime.launch(file, host).runtime;
-if (!rt) throw new Error('launch failed');
-const launchMs = ms(t);
-const records = rt.machine.statementCount;
-t = process.hrtime.bigint();
-const stop = rt.continue();
-const continueMs = ms(t);
-t = process.hrtime.bigint();
-rt.stepBack();
-const stepBackMs = ms(t);
-t = process.hrtime.bigint();
-rt.reverseContinue();
-const reverseMs = ms(t);
-const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
-const figures = {
-  records,
-  stoppedAt: stop?.description?.slice(0, 60),
-  launchMs,
-  continueRecordsPerSecond: records / (continueMs / 1000),
-  stepBackMs,
-  reverseContinueToStartMs: reverseMs,
-  heapMB,
-};
-if (json) process.stdout.write(JSON.stringify({ node: process.version, figures }, null, 2) + '\n');
-else
-  process.stdout.write(
-    [
-      `.smmutrace, ${(records / 1000).toFixed(0)}k records: launch (parse + replay) ${launchMs.toFixed(0)} ms`,
-      `continue to the divergence at the end            ${(figures.continueRecordsPerSecond / 1e3).toFixed(0)} k records/s (${continueMs.toFixed(0)} ms)`,
-      `step back ${stepBackMs.toFixed(1)} ms; reverse continue to the start ${reverseMs.toFixed(0)} ms; heap ${heapMB.toFixed(0)} MB`,
-      '',
-    ].join('\n'),
-  );
+  let t = process.hrtime.bigint();
+  const rt = DebugRuntime.launch(file, host).runtime;
+  if (!rt) throw new Error('launch failed');
+  const launchMs = ms(t);
+  const records = rt.machine.statementCount;
+  t = process.hrtime.bigint();
+  const stop = rt.continue();
+  const continueMs = ms(t);
+  t = process.hrtime.bigint();
+  rt.stepBack();
+  const stepBackMs = ms(t);
+  t = process.hrtime.bigint();
+  rt.reverseContinue();
+  const reverseMs = ms(t);
+  const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
+  const figures = {
+    records,
+    stoppedAt: stop?.description?.slice(0, 60),
+    launchMs,
+    continueRecordsPerSecond: records / (continueMs / 1000),
+    stepBackMs,
+    reverseContinueToStartMs: reverseMs,
+    heapMB,
+  };
+  const windowed = process.argv.includes('--no-10m') ? undefined : windowedRun();
+  if (json) process.stdout.write(JSON.stringify({ node: process.version, figures, windowed }, null, 2) + '\n');
+  else
+    process.stdout.write(
+      [
+        `.smmutrace, ${(records / 1000).toFixed(0)}k records: launch (parse + replay) ${launchMs.toFixed(0)} ms`,
+        `continue to the divergence at the end            ${(figures.continueRecordsPerSecond / 1e3).toFixed(0)} k records/s (${continueMs.toFixed(0)} ms)`,
+        `step back ${stepBackMs.toFixed(1)} ms; reverse continue to the start ${reverseMs.toFixed(0)} ms; heap ${heapMB.toFixed(0)} MB`,
+        ...(windowed
+          ? [
+              `windowed, ${(windowed.records / 1e6).toFixed(1)} M records (${windowed.windows} windows): launch (streamed replay + index) ${(windowed.launchMs / 1000).toFixed(1)} s, peak RSS ${windowed.launchPeakRssMiB} MiB`,
+              `continue to the divergence at the end            ${(windowed.continueRecordsPerSecond / 1e3).toFixed(0)} k records/s (${(windowed.continueMs / 1000).toFixed(1)} s); steps kept ${windowed.stepsKept}, ${windowed.snapshots} snapshots`,
+              `step back ${windowed.stepBackMs.toFixed(1)} ms; reverse continue to the oldest step kept ${(windowed.reverseContinueMs / 1000).toFixed(1)} s; heap ${windowed.heapMB.toFixed(0)} MB; peak RSS ${windowed.peakRssMiB} MiB`,
+            ]
+          : []),
+        '',
+      ].join('\n'),
+    );
+}
+
+/** Write the windowed trace (a piece at a time) and debug it in a child process. */
+function windowedRun(): WindowedFigures {
+  const n = Number(process.argv.find((a) => a.startsWith('--windowed-records='))?.slice(19) ?? '10000000');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-window-'));
+  const big = path.join(dir, 'windowed.smmutrace');
+  const fd = fs.openSync(big, 'w');
+  try {
+    const block = handshakeLines(100_000);
+    const probe = block.slice(0, 6);
+    const body = block.slice(6, 6 + 99_992);
+    const chunk = body.join('\n') + '\n';
+    fs.writeSync(fd, probe.join('\n') + '\n');
+    let written = probe.length;
+    while (written + body.length <= n) {
+      fs.writeSync(fd, chunk);
+      written += body.length;
+    }
+    if (written < n) fs.writeSync(fd, body.slice(0, n - written).join('\n') + '\n');
+    fs.writeSync(fd, 'W 0x20 4 0x0\nR 0x24 4 0x2\n');
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    const r = spawnSync(process.execPath, [__filename, `--child=${big}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (r.status !== 0) throw new Error(`the windowed run failed (${r.status})`);
+    return JSON.parse(r.stdout) as WindowedFigures;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface WindowedFigures {
+  readonly records: number;
+  readonly windows: number;
+  readonly launchMs: number;
+  readonly launchPeakRssMiB: number;
+  readonly continueMs: number;
+  readonly continueRecordsPerSecond: number;
+  readonly stepsKept: number;
+  readonly snapshots: number;
+  readonly stepBackMs: number;
+  readonly reverseContinueMs: number;
+  readonly heapMB: number;
+  readonly peakRssMiB: number;
+}
+
+/** The child: launch the windowed trace, continue to its end, step back, reverse continue; figures as JSON. */
+function windowedChild(file: string): void {
+  const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+  const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
+  let t = process.hrtime.bigint();
+  const rt = DebugRuntime.launch(file, fileHost).runtime;
+  if (!rt || !(rt.machine instanceof TraceMachine) || !(rt.machine.data instanceof WindowedTrace))
+    throw new Error('the windowed launch failed');
+  const launchMs = ms(t);
+  const launchPeakRssMiB = peak();
+  const records = rt.machine.statementCount;
+  t = process.hrtime.bigint();
+  rt.continue();
+  const continueMs = ms(t);
+  t = process.hrtime.bigint();
+  rt.stepBack();
+  const stepBackMs = ms(t);
+  t = process.hrtime.bigint();
+  rt.reverseContinue();
+  const reverseContinueMs = ms(t);
+  const figures: WindowedFigures = {
+    records,
+    windows: Math.ceil(records / rt.machine.data.window),
+    launchMs,
+    launchPeakRssMiB,
+    continueMs,
+    continueRecordsPerSecond: records / (continueMs / 1000),
+    stepsKept: rt.history.position,
+    snapshots: rt.history.snapshotCount,
+    stepBackMs,
+    reverseContinueMs,
+    heapMB: process.memoryUsage().heapUsed / 2 ** 20,
+    peakRssMiB: peak(),
+  };
+  process.stdout.write(JSON.stringify(figures) + '\n');
+}

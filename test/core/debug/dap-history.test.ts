@@ -192,3 +192,41 @@ test("a queue descriptor's base is the one its check parsed: a `base` after U+20
   // Without a base line: the documented default.
   assert.equal(launch(q).machine.engine.smmu.peek('CMDQ_BASE'), 0x4010_0002n);
 });
+
+test("a trace's bounded history: past maxPositions the oldest steps are forgotten, and every kept one is re-created exactly", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-history-bound-'));
+  const file = path.join(dir, 'long.smmutrace');
+  const lines: string[] = [];
+  for (let i = 0; i < 150; i++)
+    lines.push('W 0x20 4 0x0', 'R 0x24 4 0x0', `W 0x28 4 0x${(0xd75 - (i & 0x10)).toString(16)}`);
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  const bounded = DebugRuntime.launch(file, host, { traceWindow: 16, traceHistory: 100 }).runtime;
+  assert.ok(bounded);
+  bounded.setExceptionFilters([]);
+  const fresh = (pos: number) => {
+    const r = DebugRuntime.launch(file, host).runtime;
+    assert.ok(r);
+    r.setExceptionFilters([]);
+    for (let i = 0; i < pos; i++) r.stepIn();
+    return fingerprint(r.machine.engine);
+  };
+  while (!bounded.ended) bounded.stepIn();
+  const h = bounded.history;
+  // Never more than maxPositions plus one snapshot interval, however long the trace.
+  assert.ok(h.position <= 100 + h.interval, `kept ${h.position}`);
+  assert.ok(h.forgotten > 0);
+  assert.equal(h.forgotten + h.position, 450);
+  for (const back of [1, 7, 33, h.position]) {
+    bounded.goTo(h.position - back);
+    assert.equal(
+      fingerprint(bounded.machine.engine),
+      fresh(h.forgotten + h.position - back),
+      `${back} steps back from the end`,
+    );
+  }
+  // At the oldest kept step, step back says where it is rather than moving.
+  const stop = bounded.stepBack();
+  assert.equal(stop.reason, 'entry');
+  assert.match(stop.description ?? '', /the history keeps at most 100 steps, and forgot the \d+ before this one/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

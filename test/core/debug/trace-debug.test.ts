@@ -12,6 +12,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { DebugRuntime } from '../../../core/debug/runtime';
 import { TraceMachine } from '../../../core/debug/trace-program';
+import { WholeTrace } from '../../../core/debug/trace-data';
+import type { TraceCheck } from '../../../core/trace/check';
 import { fileHost } from '../../../server/file-host';
 import { root } from '../../harness/root';
 
@@ -35,6 +37,11 @@ function launch(file: string): DebugRuntime {
   return r.runtime;
 }
 
+function checkOf(m: TraceMachine): TraceCheck {
+  assert.ok(m.data instanceof WholeTrace, 'a small trace is replayed whole in memory');
+  return m.data.check;
+}
+
 function machineOf(rt: DebugRuntime): TraceMachine {
   assert.ok(rt.machine instanceof TraceMachine);
   return rt.machine;
@@ -46,12 +53,12 @@ test('every read of every trace: the debugger model answers what the replay mode
     const rt = launch(file);
     rt.setExceptionFilters([]);
     const m = machineOf(rt);
-    const records = m.check.parsed.records;
+    const records = checkOf(m).parsed.records;
     let compared = 0;
     for (let i = 0; i < records.length; i++) {
       const rec = records[i];
       assert.equal(m.statementLine(m.state.pc), rec?.line, `${file}: at record ${i}`);
-      const l = rec?.kind === 'access' && rec.dir === 'R' ? m.check.lines.get(rec.line) : undefined;
+      const l = rec?.kind === 'access' && rec.dir === 'R' ? checkOf(m).lines.get(rec.line) : undefined;
       if (rec?.kind === 'access' && l && typeof l.model === 'bigint') {
         assert.equal(m.engine.smmu.read(rec.offset, rec.size).value, l.model, `${path.basename(file)}:${rec.line + 1}`);
         compared++;
@@ -70,8 +77,8 @@ test('the failed-expectation filter stops at exactly the records the replay repo
     const m = machineOf(rt);
     const expected = [
       ...new Set(
-        m.check.diagnostics
-          .filter((d) => d.severity === 'error' && /^(replay|mvcpu)\./.test(d.code))
+        checkOf(m)
+          .diagnostics.filter((d) => d.severity === 'error' && /^(replay|mvcpu)\./.test(d.code))
           .map((d) => d.line),
       ),
     ].sort((a, b) => a - b);
@@ -82,7 +89,7 @@ test('the failed-expectation filter stops at exactly the records the replay repo
       if (s?.reason !== 'exception') break;
       assert.match(s.description ?? '', /^failed expectation: line \d+: /);
       // The record that diverged is the last one executed.
-      stops.push(m.check.parsed.records[m.state.pc - 1]?.line ?? -1);
+      stops.push(checkOf(m).parsed.records[m.state.pc - 1]?.line ?? -1);
       assert.ok(m.state.pc > before);
     }
     assert.deepEqual(stops, expected, path.basename(file));
@@ -95,7 +102,7 @@ test("the CONSTRAINED UNPREDICTABLE filter stops at the replay's warning: QEMU 7
   const m = machineOf(rt);
   const descriptions: [number, string][] = [];
   for (let s = rt.continue(); s?.reason === 'exception'; s = rt.continue())
-    descriptions.push([(m.check.parsed.records[m.state.pc - 1]?.line ?? -1) + 1, s.description ?? '']);
+    descriptions.push([(checkOf(m).parsed.records[m.state.pc - 1]?.line ?? -1) + 1, s.description ?? '']);
   const guarded = descriptions.find(([line]) => line === 26);
   assert.ok(guarded, JSON.stringify(descriptions));
   assert.match(
