@@ -67,8 +67,9 @@ function vmidOf(engine: EngineContext, vmid: number): number {
  * CR0ACK.VMW ("a fetched CMD_TLBI_* command specifying a VMID is guaranteed to be processed using
  * the new value" once the Update completes, §6.3.9.1); it is RES0, 0, without IDR0.VMW. It changes
  * only invalidation: lookups still match all bits of the VMID (§3.17.6). Every Non-secure command
- * that matches on VMID uses it (§4.4: TLBI_NH_ALL/ASID/VA/VAA, TLBI_S12_VMALL, TLBI_S2_IPA); the
- * model has no Secure streams, so SMMU_S_CR0.VMW has nothing to match.
+ * that matches on VMID uses it (§4.4: TLBI_NH_ALL/ASID/VA/VAA, TLBI_S12_VMALL, TLBI_S2_IPA). The
+ * model walks no Secure stage 2, so the Secure queue's invalidations of Secure entries
+ * (secureExecution) do not match on VMID and SMMU_S_CR0.VMW has nothing to change.
  */
 function vmidMatch(engine: EngineContext, vmid: number): (tag: number) => boolean {
   const tagged = vmidOf(engine, vmid);
