@@ -426,6 +426,36 @@ export class Replayer {
     return true;
   }
 
+  /**
+   * An aligned 32-bit access line (`vcpu` -1: none) the model's fast path takes, replayed without
+   * its record: what `record` does with it (the stream's scanAccess32 lines). False, with nothing
+   * done, when it needs the record: a vCPU not seen yet, a stopped replay, a caller that keeps
+   * both sides of each access, or the model's full path.
+   */
+  fastLine32(dir: 'R' | 'W', offset: number, value: number, vcpu: number, line: number): boolean {
+    if (this.stopped || this.sink.line || (vcpu >= 0 && !this.serial.knows(vcpu))) return false;
+    if (dir === 'R') {
+      if (this.smmu.readFast32(offset) !== value) return false;
+      this.reads++;
+    } else {
+      const before = this.smmu.writeFast32(offset, value);
+      if (before < 0) return false;
+      this.writes++;
+      const t = this.slotOf(offset);
+      if (t) {
+        const reg = t.reg;
+        if (before !== value)
+          this.timeline
+            .get(reg.name)
+            ?.push({ line, value: this.smmu.value(reg), vcpu: vcpu >= 0 ? vcpu : undefined }, this.keep);
+        this.lastWrite.set(reg.name, line);
+        this.guarded.delete(reg.name);
+      }
+    }
+    if (vcpu >= 0) this.serial.accessOf(vcpu, line);
+    return true;
+  }
+
   access(rec: AccessRecord): void {
     if (this.fastAccess(rec)) return;
     const size = rec.size;

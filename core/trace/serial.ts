@@ -147,17 +147,26 @@ export class SerialJudge {
 
   /** An access with a vCPU (accesses come in line order). */
   access(rec: AccessRecord & { readonly vcpu: number }): void {
-    let l = this.byVcpu.get(rec.vcpu);
-    if (!l) {
-      l = new VcpuLines();
-      this.byVcpu.set(rec.vcpu, l);
+    if (!this.byVcpu.has(rec.vcpu)) {
+      this.byVcpu.set(rec.vcpu, new VcpuLines());
       if (this.byVcpu.size === 2 && this.judgedAlone !== undefined)
         this.note(
           rec,
           `a second vCPU appears here: the reads up to line ${this.judgedAlone + 1} that differed were judged as one vCPU's, ${this.options.window} lines after each (the multi-vCPU window), and are not judged again`,
         );
     }
-    l.lines.push(rec.line);
+    this.accessOf(rec.vcpu, rec.line);
+  }
+
+  /** Whether `vcpu` was seen (an access by one not seen yet may need a note: `access`). */
+  knows(vcpu: number): boolean {
+    return this.byVcpu.has(vcpu);
+  }
+
+  /** An access by a vCPU already seen, at `line` (`access` without the record). */
+  accessOf(vcpu: number, line: number): void {
+    const l = this.byVcpu.get(vcpu) as VcpuLines;
+    l.lines.push(line);
     const keep = this.options.keep;
     if (l.lines.length > 2 * keep + 2) {
       const drop = l.lines.length - keep - 2;
