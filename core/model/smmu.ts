@@ -519,10 +519,10 @@ export class Smmu {
     return false;
   }
 
-  /** Fields of `reg` whose feature this configuration does not advertise (RES0 here), per register. */
+  /** Fields of `reg` whose feature this configuration does not advertise (RES0 here), in table order, per register once. */
   private unadvertised = new Map<RegisterDef, readonly FieldDef[]>();
 
-  private unadvertisedFields(reg: RegisterDef, kinds: FieldKinds): readonly FieldDef[] {
+  unadvertisedFields(reg: RegisterDef, kinds = fieldKinds(reg)): readonly FieldDef[] {
     let u = this.unadvertised.get(reg);
     if (!u) {
       u = kinds.requiring.filter((f) => f.requires && !featureHolds(f.requires, this.ids));

@@ -13,7 +13,7 @@ import { Engine } from '../engine/engine';
 import { decodeAccess, type Target } from '../model/decode-access';
 import type { Finding } from '../model/access';
 import { GuestMemoryLimitError } from '../model/memory';
-import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
+import { extractField, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef, RegisterName } from '../registers/types';
 import { archMinorRev, queueLog2Max } from '../structures/capabilities';
@@ -725,9 +725,12 @@ export class Replayer {
       );
       explained |= res0;
     }
-    for (const f of reg.fields) {
-      const needs = f.requires;
-      if (!needs || featureHolds(needs, ids) || (e & fieldMask(f)) === 0n) continue;
+    // The fields whose feature is not advertised, in table order (the model lists them once).
+    const unadvertised = this.smmu.unadvertisedFields(reg);
+    for (let i = 0; i < unadvertised.length; i++) {
+      const f = unadvertised[i] as FieldDef;
+      const needs = f.requires as FeatureRef;
+      if ((e & fieldMask(f)) === 0n) continue;
       explained |= fieldMask(f) & mask;
       if (b.kind === 'ack') {
         this.report(
@@ -824,7 +827,7 @@ export class Replayer {
     // Reset values that are UNKNOWN or IMPLEMENTATION DEFINED (GBPA's fields, §6.3.14): before a
     // write took effect, any value is the emulation's to choose.
     // Fields with an architected reset value (GBPA.Update resets to 0) must still have it.
-    const fixedReset = reg.fields.reduce((m, f) => (typeof f.reset === 'number' ? m | fieldMask(f) : m), 0n);
+    const fixedReset = fixedResetMask(reg);
     const resetOpen =
       (reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake') && (rest & fixedReset) === 0n;
     if (resetOpen && untouched) {
@@ -957,6 +960,17 @@ export class Replayer {
     }
     return true;
   }
+}
+
+const fixedResets = new Map<RegisterDef, bigint>();
+/** The bits of the fields with an architected reset value (the table's `reset` numbers), per register once. */
+function fixedResetMask(reg: RegisterDef): bigint {
+  let m = fixedResets.get(reg);
+  if (m === undefined) {
+    m = reg.fields.reduce((acc, f) => (typeof f.reset === 'number' ? acc | fieldMask(f) : acc), 0n);
+    fixedResets.set(reg, m);
+  }
+  return m;
 }
 
 function accessMask(reg: RegisterDef, byte: number, size: number): bigint {

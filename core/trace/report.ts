@@ -130,10 +130,8 @@ export class ReportOrder {
       this.out(h.d);
     }
     this.head = i;
-    if (i === held.length) {
-      held.length = 0;
-      this.head = 0;
-    } else if (i > 1024 && i * 2 > held.length) {
+    // Released ones are dropped in batches (not on every line: truncating reallocates).
+    if (i > 1024 && i * 2 > held.length) {
       held.splice(0, i);
       this.head = 0;
     }
