@@ -347,3 +347,36 @@ test('scanAccess32 reads a line exactly as the line parser does, or leaves it to
     { numRuns: 2000 },
   );
 });
+
+test("the multi-vCPU window search's early stop (every vCPU's window closed) judges as the full scan does", () => {
+  // Two to three vCPUs writing and reading a few registers, some lines without a vCPU; short
+  // windows and short histories, so judgements run before the end and past what is kept.
+  const mv = fc
+    .tuple(
+      fc.constantFrom('R', 'W', 'W'),
+      fc.constantFrom(0x48, 0x80, 0x84, 0x28, 0x20),
+      fc.constantFrom(0, 1, 0xc, 0x40000000, 0x40100000),
+      fc.constantFrom(' 0', ' 1', ' 2', ' 0', ' 1', ' 0', ' 1', ''),
+    )
+    .map(([d, o, v, c]) => `${d} ${hex(o)} 4 ${hex(v)}${c}`);
+  fc.assert(
+    fc.property(
+      fc.array(mv, { minLength: 60, maxLength: 150 }),
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: 1, max: 100 }),
+      (lines, window, keep) => {
+        const run = (exhaustive: boolean) => {
+          const diagnostics: TraceDiagnostic[] = [];
+          const s = new TraceStream(
+            { config: DEFAULT_CONFIG, lookahead: 5, serial: { window, keep, exhaustive } },
+            { diagnostic: (d) => diagnostics.push(d) },
+          );
+          for (const l of lines) s.push(l);
+          return { diagnostics, summary: s.end().summary };
+        };
+        assert.deepEqual(run(false), run(true));
+      },
+    ),
+    { numRuns: Number(process.env.RUNS ?? 400) },
+  );
+});
