@@ -55,6 +55,74 @@ const QUEUE_INDEXES = new Map(
 );
 const CR0ACK = getRegister('CR0ACK');
 const S_CR0ACK = getRegister('S_CR0ACK');
+const NONE: readonly GuardRef[] = [];
+
+/**
+ * The fields of a register the write path checks, by what it checks (the table never changes, so
+ * per register once): a write looks only at these instead of testing every field for each rule.
+ */
+interface FieldKinds {
+  /** Fields with a feature condition (`requires`). */
+  readonly requiring: readonly FieldDef[];
+  /** Fields Guarded on their own (CR1.TABLE_*, §6.2), or by the ECMDQ enables (CR1.QUEUE_*, §6.3.11.2). */
+  readonly guarded: readonly FieldDef[];
+  /** Enumerated fields with a reserved encoding: a value not listed among `values` (§6.3). */
+  readonly reservedEncodings: readonly FieldDef[];
+  /** Fields an ID register field limits (§6.3.42). */
+  readonly limited: readonly FieldDef[];
+}
+
+const kindsOf = new Map<RegisterDef, FieldKinds>();
+
+function fieldKinds(reg: RegisterDef): FieldKinds {
+  let k = kindsOf.get(reg);
+  if (!k) {
+    k = {
+      requiring: reg.fields.filter((f) => f.requires),
+      guarded: reg.fields.filter((f) => f.guardedBy || f.guardedByEcmdqs),
+      // A field listing every encoding of its width has none reserved (CR0.SMMUEN: 0 and 1).
+      reservedEncodings: reg.fields.filter((f) => {
+        if (f.openValues || !f.values) return false;
+        const width = f.msb - f.lsb + 1;
+        if (width > 16) return true;
+        for (let v = 0; v < 2 ** width; v++) if (!f.values.some((e) => e.value === v)) return true;
+        return false;
+      }),
+      limited: reg.fields.filter((f) => f.limitedBy),
+    };
+    kindsOf.set(reg, k);
+  }
+  return k;
+}
+
+/** `SMMU_CR0`: a register's name in messages, made once. */
+const names = new Map<RegisterDef, string>();
+function smmuName(reg: RegisterDef): string {
+  let n = names.get(reg);
+  if (n === undefined) names.set(reg, (n = `SMMU_${reg.name}`));
+  return n;
+}
+
+/** A guard's register and field, and its ACK's while an Update may be pending (§6.2), resolved once. */
+interface ResolvedGuard {
+  readonly reg: RegisterDef;
+  readonly field: FieldDef;
+  readonly ack?: { readonly reg: RegisterDef; readonly field: FieldDef };
+}
+const guards = new Map<GuardRef, ResolvedGuard | null>();
+function resolvedGuard(guard: GuardRef): ResolvedGuard | undefined {
+  let g = guards.get(guard);
+  if (g === undefined) {
+    const reg = getRegister(guard.register);
+    const field = findField(reg, guard.field);
+    const b = reg.behaviour;
+    const ackReg = b.kind === 'acked' ? getRegister(b.ack) : undefined;
+    const ackField = ackReg && findField(ackReg, guard.field);
+    g = field ? { reg, field, ...(ackReg && ackField ? { ack: { reg: ackReg, field: ackField } } : {}) } : null;
+    guards.set(guard, g);
+  }
+  return g ?? undefined;
+}
 
 export interface RegisterChange {
   readonly register: RegisterName;
@@ -261,6 +329,7 @@ export class Smmu {
     this.fastWrite = new Int32Array(0x8000).fill(-1);
     this.fastKeep = new Uint32Array(0x8000);
     this.fastGuard = new Uint32Array(0x8000 * 4);
+    this.unadvertised = new Map();
     this.buildFastPaths();
   }
 
@@ -459,15 +528,15 @@ export class Smmu {
 
   /** True when `guard` (or its acknowledgement, while an Update is pending) is 1 (§6.2 Guarded). */
   private guardActive(guard: GuardRef): boolean {
-    const reg = getRegister(guard.register);
-    const f = findField(reg, guard.field);
-    if (!f) return false;
-    if (extractField(this.regs.get(reg), f) !== 0n) return true;
-    if (reg.behaviour.kind === 'acked') {
-      const ack = getRegister(reg.behaviour.ack);
-      const af = findField(ack, guard.field);
-      if (af && extractField(this.regs.get(ack), af) !== 0n) return true;
-    }
+    const g = resolvedGuard(guard);
+    if (!g) return false;
+    if (extractField(this.regs.get(g.reg), g.field) !== 0n) return true;
+    return g.ack !== undefined && extractField(this.regs.get(g.ack.reg), g.ack.field) !== 0n;
+  }
+
+  /** Whether any of `guards` is 1 now (activeGuards without making its list). */
+  private anyGuardActive(guards: readonly GuardRef[]): boolean {
+    for (let i = 0; i < guards.length; i++) if (this.guardActive(guards[i] as GuardRef)) return true;
     return false;
   }
 
@@ -487,6 +556,18 @@ export class Smmu {
     }
     if (more) out.push(`${more} more ECMDQ${more > 1 ? 's' : ''}`);
     return out;
+  }
+
+  /** Fields of `reg` whose feature this configuration does not advertise (RES0 here), in table order, per register once. */
+  private unadvertised = new Map<RegisterDef, readonly FieldDef[]>();
+
+  unadvertisedFields(reg: RegisterDef, kinds = fieldKinds(reg)): readonly FieldDef[] {
+    let u = this.unadvertised.get(reg);
+    if (!u) {
+      u = kinds.requiring.filter((f) => f.requires && !featureHolds(f.requires, this.ids));
+      this.unadvertised.set(reg, u);
+    }
+    return u;
   }
 
   /** The guards in `guards` that are 1 now (§6.2 Guarded). */
@@ -517,8 +598,9 @@ export class Smmu {
     findings: Finding[],
   ): AccessResult {
     const old = this.regs.get(reg);
-    const name = `SMMU_${reg.name}`;
+    const name = smmuName(reg);
     const b = reg.behaviour;
+    const kinds = fieldKinds(reg);
 
     if (reg.access === 'RO' || b.kind === 'id' || b.kind === 'status' || b.kind === 'ack') {
       findings.push({
@@ -540,7 +622,7 @@ export class Smmu {
       });
       return { ok: true, value: 0n, findings, changes: [] };
     }
-    const activeGuards = this.activeGuards(reg.guardedBy);
+    const activeGuards = reg.guardedBy && this.anyGuardActive(reg.guardedBy) ? this.activeGuards(reg.guardedBy) : NONE;
     if (activeGuards.length) {
       const g = activeGuards.map((x) => `SMMU_${x.register}.${x.field}`).join(', ');
       findings.push({
@@ -575,10 +657,9 @@ export class Smmu {
     const impl = implementedMask(reg, this.ids);
     // Indexed loops over the fields: on a cold start V8 interprets this, and `for…of` allocates
     // an iterator result per field (docs/performance.md).
-    const fields = reg.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i] as FieldDef;
-      if (!f.requires || featureHolds(f.requires, this.ids)) continue;
+    const unadvertised = this.unadvertisedFields(reg, kinds);
+    for (let i = 0; i < unadvertised.length; i++) {
+      const f = unadvertised[i] as FieldDef & { requires: FeatureRef };
       if ((written & fieldMask(f)) === 0n) continue;
       // Enabling a feature the IDRs do not advertise (CR0, IRQ_CTRL) is an error: the guest would
       // believe it is on. Elsewhere (e.g. Linux writing CR2.PTM without IDR0.BTM) it is a RES0 write.
@@ -594,11 +675,12 @@ export class Smmu {
     next = (next & impl) | (old & ~accessMask & impl);
 
     // Field-level guards (CR1.TABLE_* by SMMUEN, CR1.QUEUE_* by the queue enables and the ECMDQs).
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i] as FieldDef;
-      if (!f.guardedBy || (fieldMask(f) & accessMask) === 0n) continue;
+    const guarded = kinds.guarded;
+    for (let i = 0; i < guarded.length; i++) {
+      const f = guarded[i] as FieldDef;
+      if ((fieldMask(f) & accessMask) === 0n) continue;
       if (extractField(next, f) === extractField(old, f)) continue;
-      const active = this.activeGuards(f.guardedBy);
+      const active = f.guardedBy ? this.activeGuards(f.guardedBy) : [];
       const ecmdqs = f.guardedByEcmdqs ? this.activeEcmdqGuards() : [];
       if (!active.length && !ecmdqs.length) continue;
       findings.push({
@@ -612,10 +694,11 @@ export class Smmu {
       });
       next = (next & ~fieldMask(f)) | (old & fieldMask(f));
     }
-    // Reserved encodings of enumerated fields.
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i] as FieldDef;
-      if (f.openValues || !f.values || (fieldMask(f) & accessMask) === 0n || (impl & fieldMask(f)) === 0n) continue;
+    // Reserved encodings of enumerated fields (those with one: fieldKinds).
+    const enums = kinds.reservedEncodings;
+    for (let i = 0; i < enums.length; i++) {
+      const f = enums[i] as FieldDef;
+      if ((fieldMask(f) & accessMask) === 0n || (impl & fieldMask(f)) === 0n) continue;
       const fv = extractField(next, f);
       if (!enumOf(f, fv)) {
         findings.push({
@@ -630,9 +713,10 @@ export class Smmu {
     }
 
     // Fields an ID register field limits (SMMU_GMPAM.SO_PARTID by SMMU_MPAMIDR.PARTID_MAX, §6.3.42).
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i] as FieldDef;
-      if (!f.limitedBy || (fieldMask(f) & accessMask) === 0n) continue;
+    const limited = kinds.limited;
+    for (let i = 0; i < limited.length; i++) {
+      const f = limited[i] as FieldDef & { limitedBy: NonNullable<FieldDef['limitedBy']> };
+      if ((fieldMask(f) & accessMask) === 0n) continue;
       next = this.checkLimited(reg, f, f.limitedBy, next, findings);
     }
 

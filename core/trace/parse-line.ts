@@ -77,6 +77,73 @@ const SIZES = new Set([1, 2, 4, 8]);
 /** The common access line (LineTraceParser.fast): at most 16 value digits, so at most 64 bits. */
 const FAST_ACCESS = /^([RW]) 0x([0-9a-fA-F]{1,16}) ([48]) 0x([0-9a-fA-F]{1,16})(?: ([0-9]{1,9}))?$/;
 
+/** A 32-bit access line as `scanAccess32` read it (one object, filled again for each line). */
+export interface ScannedAccess {
+  dir: 'R' | 'W';
+  offset: number;
+  /** The value, 0 to 2^32 − 1. */
+  value: number;
+  /** The vCPU, or -1 when the line names none. */
+  vcpu: number;
+}
+
+/** The value of hex digit `c` (a char code), or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/**
+ * The commonest line of all, `R|W 0xOFFSET 4 0xVALUE [VCPU]` with at most 8 digits in the offset
+ * and the value, read by char codes into `out` without a string or a BigInt: true when the line
+ * is one, and then it is exactly the record FAST_ACCESS (the parser's fast path) makes of it,
+ * with `base 0`. The streamed replay (stream.ts) replays such a line without a record when the
+ * model's fast path takes it; false: the parser reads the line.
+ */
+export function scanAccess32(text: string, out: ScannedAccess): boolean {
+  const n = text.length;
+  // The shortest: `R 0x0 4 0x0` (11 characters); the longest: 8-digit offset and value and a 9-digit vCPU.
+  if (n < 11 || n > 35) return false;
+  const d = text.charCodeAt(0);
+  if ((d !== 82 && d !== 87) || text.charCodeAt(1) !== 32 || text.charCodeAt(2) !== 48 || text.charCodeAt(3) !== 120)
+    return false;
+  let i = 4;
+  let offset = 0;
+  for (let h = hexDigit(text.charCodeAt(i)); h >= 0 && i < 12; h = hexDigit(text.charCodeAt(++i)))
+    offset = offset * 16 + h;
+  if (i === 4 || hexDigit(text.charCodeAt(i)) >= 0) return false;
+  // ` 4 0x`
+  if (
+    text.charCodeAt(i) !== 32 ||
+    text.charCodeAt(i + 1) !== 52 ||
+    text.charCodeAt(i + 2) !== 32 ||
+    text.charCodeAt(i + 3) !== 48 ||
+    text.charCodeAt(i + 4) !== 120
+  )
+    return false;
+  i += 5;
+  const v0 = i;
+  let value = 0;
+  for (let h = hexDigit(text.charCodeAt(i)); h >= 0 && i < v0 + 8; h = hexDigit(text.charCodeAt(++i)))
+    value = value * 16 + h;
+  if (i === v0 || hexDigit(text.charCodeAt(i)) >= 0) return false;
+  let vcpu = -1;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 32) return false;
+    const c0 = ++i;
+    vcpu = 0;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57 && i < c0 + 9; c = text.charCodeAt(++i))
+      vcpu = vcpu * 10 + c - 48;
+    if (i === c0 || i < n) return false;
+  }
+  out.dir = d === 82 ? 'R' : 'W';
+  out.offset = offset;
+  out.value = value;
+  out.vcpu = vcpu;
+  return true;
+}
+
 /** Parse the line format. `text` is the whole trace. */
 export function parseLineTrace(text: string): ParsedTrace {
   const p = new LineTraceParser();
@@ -113,6 +180,16 @@ export class LineTraceParser {
   private push(r: TraceRecord): void {
     this.recordCount++;
     this.records.push(r);
+  }
+
+  /** A `base` line moved the offsets (scanAccess32 reads offsets from 0). */
+  get based(): boolean {
+    return this.base !== 0n;
+  }
+
+  /** A record replayed without the parser (scanAccess32's): counted, for the `config` line's place. */
+  counted(): void {
+    this.recordCount++;
   }
 
   /**

@@ -13,7 +13,7 @@ import { Engine } from '../engine/engine';
 import { decodeAccess, type Target } from '../model/decode-access';
 import type { Finding } from '../model/access';
 import { GuestMemoryLimitError } from '../model/memory';
-import { extractField, featureHolds, hex, bitRanges, implementedMask } from '../registers/codec';
+import { extractField, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef, RegisterName } from '../registers/types';
 import { archMinorRev, queueLog2Max } from '../structures/capabilities';
@@ -432,6 +432,36 @@ export class Replayer {
     return true;
   }
 
+  /**
+   * An aligned 32-bit access line (`vcpu` -1: none) the model's fast path takes, replayed without
+   * its record: what `record` does with it (the stream's scanAccess32 lines). False, with nothing
+   * done, when it needs the record: a vCPU not seen yet, a stopped replay, a caller that keeps
+   * both sides of each access, or the model's full path.
+   */
+  fastLine32(dir: 'R' | 'W', offset: number, value: number, vcpu: number, line: number): boolean {
+    if (this.stopped || this.sink.line || (vcpu >= 0 && !this.serial.knows(vcpu))) return false;
+    if (dir === 'R') {
+      if (this.smmu.readFast32(offset) !== value) return false;
+      this.reads++;
+    } else {
+      const before = this.smmu.writeFast32(offset, value);
+      if (before < 0) return false;
+      this.writes++;
+      const t = this.slotOf(offset);
+      if (t) {
+        const reg = t.reg;
+        if (before !== value)
+          this.timeline
+            .get(reg.name)
+            ?.push({ line, value: this.smmu.value(reg), vcpu: vcpu >= 0 ? vcpu : undefined }, this.keep);
+        this.lastWrite.set(reg.name, line);
+        this.guarded.delete(reg.name);
+      }
+    }
+    if (vcpu >= 0) this.serial.accessOf(vcpu, line);
+    return true;
+  }
+
   access(rec: AccessRecord): void {
     if (this.fastAccess(rec)) return;
     const size = rec.size;
@@ -726,9 +756,12 @@ export class Replayer {
       );
       explained |= res0;
     }
-    for (const f of reg.fields) {
-      const needs = f.requires;
-      if (!needs || featureHolds(needs, ids) || (e & fieldMask(f)) === 0n) continue;
+    // The fields whose feature is not advertised, in table order (the model lists them once).
+    const unadvertised = this.smmu.unadvertisedFields(reg);
+    for (let i = 0; i < unadvertised.length; i++) {
+      const f = unadvertised[i] as FieldDef;
+      const needs = f.requires as FeatureRef;
+      if ((e & fieldMask(f)) === 0n) continue;
       explained |= fieldMask(f) & mask;
       if (b.kind === 'ack') {
         this.report(
@@ -825,7 +858,7 @@ export class Replayer {
     // Reset values that are UNKNOWN or IMPLEMENTATION DEFINED (GBPA's fields, §6.3.14): before a
     // write took effect, any value is the emulation's to choose.
     // Fields with an architected reset value (GBPA.Update resets to 0) must still have it.
-    const fixedReset = reg.fields.reduce((m, f) => (typeof f.reset === 'number' ? m | fieldMask(f) : m), 0n);
+    const fixedReset = fixedResetMask(reg);
     const resetOpen =
       (reg.reset === 'UNKNOWN' || reg.reset === 'IMPDEF' || b.kind === 'updateHandshake') && (rest & fixedReset) === 0n;
     if (resetOpen && untouched) {
@@ -958,6 +991,17 @@ export class Replayer {
     }
     return true;
   }
+}
+
+const fixedResets = new Map<RegisterDef, bigint>();
+/** The bits of the fields with an architected reset value (the table's `reset` numbers), per register once. */
+function fixedResetMask(reg: RegisterDef): bigint {
+  let m = fixedResets.get(reg);
+  if (m === undefined) {
+    m = reg.fields.reduce((acc, f) => (typeof f.reset === 'number' ? acc | fieldMask(f) : acc), 0n);
+    fixedResets.set(reg, m);
+  }
+  return m;
 }
 
 function accessMask(reg: RegisterDef, byte: number, size: number): bigint {

@@ -49,60 +49,96 @@ interface Held {
   readonly seq: number;
 }
 
-function before(a: Held, b: Held): number {
-  return (
-    a.d.line - b.d.line || a.d.range.start.character - b.d.range.start.character || a.group - b.group || a.seq - b.seq
-  );
+function position(a: TraceDiagnostic, b: TraceDiagnostic): number {
+  return a.line - b.line || a.range.start.character - b.range.start.character;
 }
 
+function before(a: Held, b: Held): number {
+  return position(a.d, b.d) || a.group - b.group || a.seq - b.seq;
+}
+
+/**
+ * Diagnostics held until no later line can precede them, kept sorted (by `before`, a total order:
+ * `seq` is unique), so a release takes the sorted prefix before its line and costs what it
+ * releases. Diagnostics come almost in order: each is put after the last held one, or, when it
+ * belongs earlier, inserted where a binary search says. (Splitting everything held on every
+ * release cost the multi-vCPU replay, which holds the diagnostics of a window's 16,384 lines, a
+ * pass over them per line: docs/performance.md.)
+ */
 export class ReportOrder {
+  /** Held diagnostics, sorted, from `head` on (those before it were released). */
   private held: Held[] = [];
-  private readonly byDiag = new Map<TraceDiagnostic, Held>();
+  private head = 0;
   private seq = 0;
 
   constructor(private readonly out: (d: TraceDiagnostic) => void) {}
 
   add(d: TraceDiagnostic, group: number): void {
-    const h = { d, group, seq: this.seq++ };
-    this.held.push(h);
-    this.byDiag.set(d, h);
+    this.insert({ d, group, seq: this.seq++ });
+  }
+
+  private insert(h: Held): void {
+    const held = this.held;
+    const last = held[held.length - 1];
+    if (held.length === this.head || before(last as Held, h) < 0) {
+      held.push(h);
+      return;
+    }
+    // The first held one that comes after `h`.
+    let lo = this.head;
+    let hi = held.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(held[mid] as Held, h) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    held.splice(lo, 0, h);
   }
 
   /** A held diagnostic judged again: the new one takes its place. */
   replace(old: TraceDiagnostic, d: TraceDiagnostic): void {
-    const h = this.byDiag.get(old);
-    if (!h) return;
-    this.byDiag.delete(old);
-    h.d = d;
-    this.byDiag.set(d, h);
+    const held = this.held;
+    // The first held one at or after the old one's position (a binary search).
+    let lo = this.head;
+    let hi = held.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (position((held[mid] as Held).d, old) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < held.length; i++) {
+      const h = held[i] as Held;
+      if (position(h.d, old) !== 0) return;
+      if (h.d !== old) continue;
+      h.d = d;
+      // A judgement at another position (none is made today) moves it there.
+      if (position(d, old) !== 0) {
+        held.splice(i, 1);
+        this.insert(h);
+      }
+      return;
+    }
   }
 
   /** Release, in order, every diagnostic before line `line` (Infinity: all). */
   release(line: number): void {
-    if (!this.held.length) return;
-    let ready = this.held;
-    let keep: Held[] = [];
-    // Usually everything held is before `line` (one vCPU): released as it is, without splitting.
-    let all = line === Infinity;
-    if (!all) {
-      all = true;
-      for (let i = 0; i < ready.length && all; i++) all = (ready[i] as Held).d.line < line;
-    }
-    if (!all) {
-      ready = [];
-      for (const h of this.held) (h.d.line < line ? ready : keep).push(h);
-    }
-    this.held = keep;
-    if (ready.length > 1) ready.sort(before);
-    for (const h of ready) {
-      this.byDiag.delete(h.d);
+    const held = this.held;
+    let i = this.head;
+    while (i < held.length && (held[i] as Held).d.line < line) {
+      const h = held[i++] as Held;
+      this.head = i;
       this.out(h.d);
     }
-    keep = [];
+    this.head = i;
+    // Released ones are dropped in batches (not on every line: truncating reallocates).
+    if (i > 1024 && i * 2 > held.length) {
+      held.splice(0, i);
+      this.head = 0;
+    }
   }
 
   get size(): number {
-    return this.held.length;
+    return this.held.length - this.head;
   }
 }
 

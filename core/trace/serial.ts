@@ -39,6 +39,8 @@ export class RegisterTimeline {
   base = 0;
   /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
   ever = 0n;
+  /** A change without a vCPU was pushed (a record without one): the window search cannot stop early. */
+  anonymous = false;
 
   constructor(reset: bigint) {
     this.push({ line: -1, value: reset });
@@ -57,6 +59,7 @@ export class RegisterTimeline {
   push(e: TimelineEntry, keep = Infinity): void {
     this.entries.push(e);
     this.ever |= e.value;
+    if (e.vcpu === undefined && e.line >= 0) this.anonymous = true;
     // Dropped in batches (a splice per change would be quadratic).
     if (this.entries.length > 2 * keep + 2) {
       const drop = this.entries.length - keep - 2;
@@ -110,6 +113,11 @@ export interface SerialOptions {
   readonly window: number;
   /** Timeline entries kept per register, and access lines per vCPU. */
   readonly keep: number;
+  /**
+   * Scan all SCAN_LIMIT entries each way even once every vCPU's window is closed (the search as
+   * first written); the property tests compare the early stop with it.
+   */
+  readonly exhaustive?: boolean;
 }
 
 /** Whole-file replay: everything kept, every read judged at the end. */
@@ -147,17 +155,26 @@ export class SerialJudge {
 
   /** An access with a vCPU (accesses come in line order). */
   access(rec: AccessRecord & { readonly vcpu: number }): void {
-    let l = this.byVcpu.get(rec.vcpu);
-    if (!l) {
-      l = new VcpuLines();
-      this.byVcpu.set(rec.vcpu, l);
+    if (!this.byVcpu.has(rec.vcpu)) {
+      this.byVcpu.set(rec.vcpu, new VcpuLines());
       if (this.byVcpu.size === 2 && this.judgedAlone !== undefined)
         this.note(
           rec,
           `a second vCPU appears here: the reads up to line ${this.judgedAlone + 1} that differed were judged as one vCPU's, ${this.options.window} lines after each (the multi-vCPU window), and are not judged again`,
         );
     }
-    l.lines.push(rec.line);
+    this.accessOf(rec.vcpu, rec.line);
+  }
+
+  /** Whether `vcpu` was seen (an access by one not seen yet may need a note: `access`). */
+  knows(vcpu: number): boolean {
+    return this.byVcpu.has(vcpu);
+  }
+
+  /** An access by a vCPU already seen, at `line` (`access` without the record). */
+  accessOf(vcpu: number, line: number): void {
+    const l = this.byVcpu.get(vcpu) as VcpuLines;
+    l.lines.push(line);
     const keep = this.options.keep;
     if (l.lines.length > 2 * keep + 2) {
       const drop = l.lines.length - keep - 2;
@@ -265,12 +282,24 @@ export class SerialJudge {
     const window: TimelineEntry[] = atStart ? [atStart] : [];
     const last = Math.min(upperBound(to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1), first + SCAN_LIMIT);
     for (let i = first; i < last; i++) window.push(entry(i));
+    // Once every vCPU is closed, and no change lacks a vCPU, the rest of a scan skips every entry:
+    // it stops there, with what the rest would have done (a dropped entry is a shortfall; the
+    // forward scan's end position is read below).
+    const early = !this.options.exhaustive && !tl.anonymous;
     let closed = new Set<number | undefined>([rec.vcpu]);
     for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && closed.size <= vcpuCount; i--, n++) {
       const e = entry(i);
       if (e.line < 0 || closed.has(e.vcpu)) continue;
       if (this.windowOf(e.vcpu, e.line, s)[1] > from) window.push(e);
-      else closed.add(e.vcpu);
+      else {
+        closed.add(e.vcpu);
+        if (early && closed.size === vcpuCount) {
+          // The entries the scan would still have visited: down to `lowest`.
+          const lowest = Math.max(0, first - 2 - (SCAN_LIMIT - 1));
+          if (i - 1 >= lowest && lowest < tl.base) s.short = true;
+          break;
+        }
+      }
     }
     closed = new Set<number | undefined>([rec.vcpu]);
     let n = 0;
@@ -279,7 +308,16 @@ export class SerialJudge {
       const e = entry(i);
       if (closed.has(e.vcpu)) continue;
       if (this.windowOf(e.vcpu, e.line, s)[0] < to) window.push(e);
-      else closed.add(e.vcpu);
+      else {
+        closed.add(e.vcpu);
+        if (early && closed.size === vcpuCount) {
+          // Where the scan would have stopped: the end of the timeline or SCAN_LIMIT entries.
+          const rest = Math.min(tl.length - (i + 1), SCAN_LIMIT - (n + 1));
+          i += 1 + rest;
+          n += 1 + rest;
+          break;
+        }
+      }
     }
     // Stopped for want of later changes, before the trace ended: more may come.
     if (i >= tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount && !this.ended) s.short = true;

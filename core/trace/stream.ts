@@ -15,7 +15,7 @@
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import type { ResolvedConfig } from '../config/types';
 import { ID_REGISTERS } from './infer';
-import { LineTraceParser } from './parse-line';
+import { LineTraceParser, scanAccess32, type ScannedAccess } from './parse-line';
 import { parseQemuLines, type QemuParse } from './parse-qemu';
 import { GROUP, Replayer, startReplay, summarize, type Adoption, type LineReplay, type ReplaySummary } from './replay';
 import { ReportOrder, Tally } from './report';
@@ -59,6 +59,12 @@ export interface TraceStreamOptions {
    * configuration given, nothing is left to look ahead for.
    */
   readonly hasMemory?: boolean;
+  /**
+   * Replay the commonest access lines without making a record when the model's fast path takes
+   * them (scanAccess32, Replayer.fastLine32); default true. The property tests turn it off to
+   * compare.
+   */
+  readonly fastLines?: boolean;
 }
 
 export interface TraceStreamSink {
@@ -112,6 +118,9 @@ export class TraceStream {
   private parsedAhead?: number;
   /** The line after the look ahead. */
   private closedAt = 0;
+  private readonly fastLines: boolean;
+  /** The access line scanAccess32 read last. */
+  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1 };
 
   constructor(
     private readonly options: TraceStreamOptions,
@@ -123,6 +132,7 @@ export class TraceStream {
     });
     this.lookahead = options.lookahead ?? LOOKAHEAD_LINES;
     this.format = options.format;
+    this.fastLines = options.fastLines ?? true;
   }
 
   /** Lines read so far. */
@@ -275,11 +285,34 @@ export class TraceStream {
       return;
     }
     const p = this.lineParser as LineTraceParser;
+    if (this.fastLines && this.fastLine(p, text, n)) return;
     p.line(text, n);
     if (p.diagnostics.length)
       for (const d of p.diagnostics.splice(0)) this.order.add({ ...d, line: d.range.start.line }, GROUP.parse);
     if (p.records.length) for (const r of p.records.splice(0)) this.replay(r, true);
     else if (!this.noted.has('qemu') && QEMU_LINE.test(text)) this.late('qemu', n, 'a QEMU trace event');
+  }
+
+  /**
+   * An access line the model's fast path takes, replayed without a record: what `replay` does
+   * with the record the parser would make of it (a property test checks it). False, with nothing
+   * done, when the line needs the record.
+   */
+  private fastLine(p: LineTraceParser, text: string, n: number): boolean {
+    const rp = this.rp;
+    const a = this.scanned;
+    if (!rp || p.based || !scanAccess32(text, a)) return false;
+    // The first read of an ID register the look ahead did not see gets a note (`replay`).
+    if (this.inferred && a.dir === 'R') {
+      const name = ID_OFFSETS.get(a.offset);
+      if (name && !this.idsRead?.has(name) && !this.noted.has(name)) return false;
+    }
+    rp.serial.due(n);
+    if (!rp.fastLine32(a.dir, a.offset, a.value, a.vcpu, n)) return false;
+    p.counted();
+    this.records++;
+    if (a.vcpu >= 0) this.vcpus.add(a.vcpu);
+    return true;
   }
 
   private replay(r: TraceRecord, late: boolean): void {

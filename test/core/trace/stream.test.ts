@@ -108,3 +108,13 @@ test('format, configuration and guest memory given: nothing to look ahead for, e
     [[1, 'replay.ack-pending']],
   );
 });
+
+test('a `config` line after records replayed past the look ahead without a record (fast lines) is still late', () => {
+  // The look ahead (one comment line) has no record; the reads after it take the record-free path.
+  const lines = ['# a driver', 'R 0x28 4 0x0', 'W 0x48 4 0x1', 'config "other.smmu.json"'];
+  const late = stream(lines, { config: DEFAULT_CONFIG, lookahead: 1 }).filter((x) => x.code === 'trace.config-late');
+  assert.deepEqual(
+    late.map((x) => x.line),
+    [3],
+  );
+});

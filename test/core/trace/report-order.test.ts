@@ -1,0 +1,116 @@
+/**
+ * The streamed replay's report order (core/trace/report.ts ReportOrder) against its definition:
+ * at each release, every held diagnostic before the line, sorted by line, column, group and the
+ * order they were added in, a replaced one in the place of the one it replaces. The reference
+ * below is that definition as it was first written (split what is held, sort, at every release);
+ * ReportOrder keeps what it holds sorted instead, and must release exactly the same.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ReportOrder } from '../../../core/trace/report';
+import type { TraceDiagnostic } from '../../../core/trace/types';
+
+class Reference {
+  private held: { d: TraceDiagnostic; group: number; seq: number }[] = [];
+  private seq = 0;
+  constructor(private readonly out: (d: TraceDiagnostic) => void) {}
+  add(d: TraceDiagnostic, group: number): void {
+    this.held.push({ d, group, seq: this.seq++ });
+  }
+  replace(old: TraceDiagnostic, d: TraceDiagnostic): void {
+    const h = this.held.find((x) => x.d === old);
+    if (h) h.d = d;
+  }
+  release(line: number): void {
+    const ready = this.held.filter((h) => h.d.line < line);
+    this.held = this.held.filter((h) => h.d.line >= line);
+    ready.sort(
+      (a, b) =>
+        a.d.line - b.d.line ||
+        a.d.range.start.character - b.d.range.start.character ||
+        a.group - b.group ||
+        a.seq - b.seq,
+    );
+    for (const h of ready) this.out(h.d);
+  }
+}
+
+const diag = (line: number, character: number, tag: string): TraceDiagnostic => ({
+  severity: 'info',
+  code: tag,
+  message: tag,
+  range: { start: { line, character }, end: { line, character: character + 1 } },
+  line,
+});
+
+type Op =
+  | { kind: 'add'; line: number; character: number; group: number }
+  | { kind: 'replace'; pick: number; moved: number | undefined }
+  | { kind: 'release'; line: number };
+
+// Mostly ascending lines, as a replay makes them, with some behind (the look ahead's groups, notes
+// at earlier reads) and repeats at one position.
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('add' as const),
+      line: fc.integer({ min: -3, max: 6 }),
+      character: fc.integer({ min: 0, max: 2 }),
+      group: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('replace' as const),
+      pick: fc.nat(),
+      moved: fc.option(fc.integer({ min: -3, max: 6 }), { nil: undefined }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), line: fc.integer({ min: -2, max: 8 }) }) },
+);
+
+test('ReportOrder releases exactly what the split-and-sort definition releases, in the same order', () => {
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 200 }), fc.boolean(), (ops, moves) => {
+      const got: TraceDiagnostic[] = [];
+      const want: TraceDiagnostic[] = [];
+      const order = new ReportOrder((d) => got.push(d));
+      const ref = new Reference((d) => want.push(d));
+      const made: TraceDiagnostic[] = [];
+      let cursor = 0;
+      for (const o of ops) {
+        if (o.kind === 'add') {
+          // Lines grow with the ops (a trace read forwards); `line` is the offset from there.
+          const d = diag(Math.max(0, cursor + o.line), o.character, `d${made.length}`);
+          made.push(d);
+          order.add(d, o.group);
+          ref.add(d, o.group);
+        } else if (o.kind === 'replace') {
+          const old = made[o.pick % Math.max(made.length, 1)];
+          if (!old) continue;
+          // The multi-vCPU judge replaces at the same position; another one is handled too.
+          const line = moves && o.moved !== undefined ? Math.max(0, old.line + o.moved) : old.line;
+          const d = diag(line, old.range.start.character, `${old.code}'`);
+          made.push(d);
+          order.replace(old, d);
+          ref.replace(old, d);
+        } else {
+          cursor += Math.max(0, o.line);
+          order.release(cursor);
+          ref.release(cursor);
+        }
+      }
+      order.release(Infinity);
+      ref.release(Infinity);
+      assert.deepEqual(
+        got.map((d) => d.code),
+        want.map((d) => d.code),
+      );
+      assert.equal(order.size, 0);
+    }),
+    { numRuns: 1000 },
+  );
+});
