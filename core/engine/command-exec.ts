@@ -238,8 +238,9 @@ function actsOnSecureState(def: CommandDef, w: Uint32Array): boolean {
  * descriptors (keyed apart from Non-secure ones, config-cache.ts) and Secure stage 1 TLB entries
  * (regime 'S'): the CFGI commands with SSec = 1 invalidate those, and the stage 1 NH TLBIs from
  * the Secure queue the Secure entries (§4.4.2 table), by ASID and address as their Non-secure
- * forms do. Nothing else Secure is cached (no Secure stage 2, no EL3 or S-EL2 StreamWorld), so
- * the other commands find nothing. None touches a Non-secure entry (§4.3: Arm strongly
+ * forms do; CMD_RESUME and CMD_STALL_TERM with SSec = 1 act on the Secure stream's stalled
+ * transactions. Nothing else Secure is cached (no Secure stage 2, no EL3 or S-EL2 StreamWorld),
+ * so the other commands find nothing. None touches a Non-secure entry (§4.3: Arm strongly
  * recommends that invalidations affect only the Security state they name). Undefined for a
  * command whose effect is only a text (secureStateEffect).
  */
@@ -280,6 +281,10 @@ function secureExecution(
       tlbi((e, table) => e.regime === 'S' && (asid === undefined || e.asid === asid || e.asid === -1) && at(e, table));
       return '';
     }
+    // §4.7.1, §4.7.2: a Secure StreamID's stalled transactions (SSec = 1).
+    case 'CMD_RESUME':
+    case 'CMD_STALL_TERM':
+      return engine.resumeStalled(def, w, true);
     default:
       return undefined;
   }
@@ -290,8 +295,6 @@ function secureStateEffect(def: CommandDef): string {
   switch (def.group) {
     case 'prefetch':
       return 'a Secure StreamID (SSec = 1): nothing is prefetched (§4.2 allows a prefetch to do nothing)';
-    case 'fault':
-      return 'a Secure StreamID (SSec = 1): resuming or terminating stalled Secure transactions is not modelled, so the command has no effect';
     default:
       return 'Secure TLB entries of this kind: 0 invalidated (the model walks no Secure stage 2 and no EL3 or S-EL2 StreamWorld, so it caches none); Non-secure entries are not affected';
   }

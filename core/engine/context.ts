@@ -96,7 +96,7 @@ export interface EngineContext {
   /** Set while an ATOS lookup runs (atos.ts). */
   atosRun: AtosRun | undefined;
   stall(t: Transaction): number;
-  resumeStalled(def: CommandDef, w: Uint32Array): string;
+  resumeStalled(def: CommandDef, w: Uint32Array, secure?: boolean): string;
   field(f: FieldRef): bigint;
   fieldNum(f: FieldRef): number;
   smmuEnabled(): boolean;

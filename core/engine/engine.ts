@@ -508,32 +508,37 @@ export class Engine implements EngineContext {
     return stag;
   }
 
-  /** CMD_RESUME / CMD_STALL_TERM (§4.7.1, §4.7.2): retry or terminate stalled transactions. */
-  resumeStalled(def: CommandDef, w: Uint32Array): string {
+  /**
+   * CMD_RESUME / CMD_STALL_TERM (§4.7.1, §4.7.2): retry or terminate stalled transactions. With
+   * `secure` (SSec = 1, legal only on the Secure Command queue, §4.1.6) they name a Secure
+   * StreamID, whose stalls are kept apart from the Non-secure ones of the same number (stall()).
+   */
+  resumeStalled(def: CommandDef, w: Uint32Array, secure = false): string {
     const field = (n: string) => {
       const f = def.fields.find((x) => x.name.toLowerCase() === n.toLowerCase());
       return f ? bits(w, f.msb, f.lsb) : 0;
     };
     const sid = field('StreamID');
+    const stream = `${secure ? 'Secure ' : ''}StreamID ${sid}`;
     if (def.name.endsWith('STALL_TERM')) {
       let n = 0;
       for (const [k, s] of this.stalled) {
-        if (s.t.sid !== sid || s.t.secure) continue;
+        if (s.t.sid !== sid || !!s.t.secure !== secure) continue;
         this.stalled.delete(k);
         n++;
       }
-      return `${counted(n, 'stalled transaction')} of StreamID ${sid} terminated`;
+      return `${counted(n, 'stalled transaction')} of ${stream} terminated`;
     }
     const stag = field('STAG');
-    const key = `${sid}:${stag}`;
+    const key = `${secure ? 'S' : ''}${sid}:${stag}`;
     const s = this.stalled.get(key);
-    if (!s) return `no stalled transaction with StreamID ${sid} STAG ${stag}: the command has no effect (§4.7.1)`;
+    if (!s) return `no stalled transaction with ${stream} STAG ${stag}: the command has no effect (§4.7.1)`;
     this.stalled.delete(key);
     // Action (Ac): 1 = retry, 0 = terminate with an abort (§4.7.1).
     const retry = field('Ac') === 1;
-    if (!retry) return `stalled transaction StreamID ${sid} STAG ${stag} terminated with an abort`;
+    if (!retry) return `stalled transaction ${stream} STAG ${stag} terminated with an abort`;
     const r = this.translate(s.t);
-    return `stalled transaction StreamID ${sid} STAG ${stag} retried: ${r.outcome}${'pa' in r ? ` → ${hex(r.pa, 64)}` : ''}`;
+    return `stalled transaction ${stream} STAG ${stag} retried: ${r.outcome}${'pa' in r ? ` → ${hex(r.pa, 64)}` : ''}`;
   }
 
   // --- state helpers -------------------------------------------------------------------------

@@ -384,14 +384,18 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
   const a = Number(e.address);
   const now = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
   if (now === e.descriptor) return;
+  // A Secure stream's entries (regime 'S') are invalidated by the NH commands from the Secure
+  // Command queue (§4.4.2 table).
   const cmd =
     e.stages === 2
       ? 'CMD_TLBI_S2_IPA'
       : e.regime === 'NH'
         ? `CMD_TLBI_NH_VA (ASID ${e.asid})`
-        : e.regime === 'EL2_E2H'
-          ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
-          : 'CMD_TLBI_EL2_VA';
+        : e.regime === 'S'
+          ? `CMD_TLBI_NH_VA (ASID ${e.asid}) on the Secure Command queue`
+          : e.regime === 'EL2_E2H'
+            ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
+            : 'CMD_TLBI_EL2_VA';
   engine.log({
     kind: 'stale',
     text: `stale walk cache entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the SMMU still holds the stage ${e.stages} level ${e.level} table descriptor ${hex(e.descriptor, 64)} read from ${hex(e.address, 64)}, but memory there now holds ${hex(now, 64)}, so the walk goes on through the old table at ${hex(e.next, 64)}; a ${cmd} with Leaf = 0 (Leaf = 1 invalidates only last-level entries), or a wider TLB invalidation, then CMD_SYNC is missing`,
@@ -766,9 +770,11 @@ function checkStaleTranslation(
       : `give ${now.result.outcome === 'abort' ? (now.result.event ?? 'an abort') : now.result.outcome}`;
   if (!('pa' in now) || now.pa !== pa) {
     const cmd = hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA';
+    // A Secure stream's entries go with the NH commands from the Secure Command queue (§4.4.2 table).
+    const where = hit.regime === 'S' ? ' on the Secure Command queue' : '';
     engine.log({
       kind: 'stale',
-      text: `stale TLB entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''} then CMD_SYNC is missing`,
+      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}${where} then CMD_SYNC is missing`,
       section: '4.4',
       severity: 'warning',
       code: 'stale.tlb',

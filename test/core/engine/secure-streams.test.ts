@@ -378,6 +378,64 @@ doorbell
   assert.match(eventTexts(r.engine)[0] ?? '', /^S_EVENTQ\[0\] ← F_TRANSLATION .*Stall=STALLED/);
 });
 
+test("§4.7.1, §4.7.2, §4.1.6: CMD_RESUME and CMD_STALL_TERM with SSec = 1 from the Secure queue reach the Secure stream's stalls only", () => {
+  const r = runScript(`
+write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4
+write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
+tables 0x4F000000
+cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=1 TTB0=0x4E400000
+cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=2 TTB0=0x45000000
+ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
+ste 2 V Config=S1_TRANS S1ContextPtr=0x44000000
+dma read sid=2 iova=0x20000000 secure == stall
+dma read sid=2 iova=0x30000000 == stall
+map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000
+cmd RESUME StreamID=2 STAG=0 Ac SSec secure
+cmd STALL_TERM StreamID=2 SSec secure
+cmd SYNC secure
+doorbell secure
+`);
+  assert.deepEqual(r.problems, []);
+  // The Secure stall (STAG 0) was retried and translated; the Non-secure one (STAG 1) is untouched.
+  assert.deepEqual([...r.engine.stalled.keys()], ['2:1']);
+  const texts = r.engine.activity.filter((a) => a.kind === 'command').map((a) => a.text);
+  assert.ok(
+    texts.some((t) => /stalled transaction Secure StreamID 2 STAG 0 retried: translated → 0x0*8E000000/.test(t)),
+    texts.join('\n'),
+  );
+  assert.ok(
+    texts.some((t) => /0 stalled transactions of Secure StreamID 2 terminated/.test(t)),
+    texts.join('\n'),
+  );
+});
+
+test("§4.4.2 table: a Secure stream's stale TLB entry names the Secure queue's CMD_TLBI_NH_VA, which removes it", () => {
+  const r = runScript(`
+write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4
+write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
+tables 0x4F000000
+cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
+ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
+map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000
+dma read sid=2 iova=0x20000010 secure == 0x8E000010
+map ttb=0x4E400000 iova=0x20000000 pa=0x8F000000
+dma read sid=2 iova=0x20000010 secure == 0x8E000010
+cmd TLBI_NH_VA asid=1 Address=0x20000000 Leaf secure
+cmd SYNC secure
+doorbell secure
+dma read sid=2 iova=0x20000010 secure == 0x8F000010
+`);
+  assert.deepEqual(
+    r.problems.map((p) => p.split(':')[0]),
+    ['stale.tlb'],
+    r.problems.join('\n'),
+  );
+  assert.match(
+    r.problems[0] ?? '',
+    /Secure StreamID 2 .*a CMD_TLBI_NH_VA \(ASID 1\) on the Secure Command queue then CMD_SYNC is missing/,
+  );
+});
+
 test('§6.3.67, §3.18: an aborted Secure Event queue MSI sets SMMU_S_GERROR.MSI_EVENTQ_ABT_ERR and raises the S_GERROR interrupt, not the Non-secure GERROR', () => {
   const r = runScript(`
 write64 S_EVENTQ_IRQ_CFG0 0x4E900000
