@@ -19,9 +19,10 @@ export type WarmUpState = ServerStatsResult['warmUp'];
 
 /**
  * Lines checked per pass, and passes. V8 optimises a function once it has run often enough, and
- * optimised code arrives from a compiler thread while the check goes on: measured on this
- * machine, one 10,000-line pass left the first open at 230–250 ms of main-thread CPU, two such
- * passes brought it to 97–104 ms, the warm figure (docs/performance.md).
+ * optimised code arrives from a compiler thread while the check goes on. Measured on this
+ * machine (main-thread CPU of the bench's 10,000-line open after the warm-up; docs/performance.md):
+ * two passes of this script left it at 127–151 ms, three at 101–154 ms, about the warm opens'
+ * figure; one pass (of the bench's own script) at 213–260 ms.
  */
 export const WARM_UP_LINES = 10_000;
 export const WARM_UP_PASSES = 3;
