@@ -4,7 +4,7 @@ import { loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
 import { kindOf } from '../../core/files/kind';
-import { formatDecoded, hex, type Decoded } from '../../core/registers/codec';
+import { formatDecoded, hex, type Decoded, type IdView } from '../../core/registers/codec';
 import { bitsText } from '../../core/registers/describe';
 import { checkQueueFile } from '../../core/queue-file/check';
 import { checkScript, configUnusable, tallyExpectations, type ScriptCheck } from '../../core/script/check';
@@ -20,6 +20,7 @@ import {
   type StructureKind,
 } from '../../core/structures/decode-words';
 import { idViewOf } from '../../core/model/ids';
+import { registerOffset } from '../../core/registers/placement';
 import { counted, severityCounts } from '../../core/text/plural';
 import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE, type Reported } from './output';
@@ -86,10 +87,11 @@ export function readOperand(cmd: ScriptCommand | 'replay', file: string): string
   return text;
 }
 
-function decodedJson(d: Decoded) {
+/** `ids`: the configuration's, which places the VATOS page's registers (SMMU_IDR2.BA_VATOS, §6.3.3). */
+function decodedJson(d: Decoded, ids: IdView) {
   return {
     register: `SMMU_${d.reg.name}`,
-    offset: d.reg.offset,
+    offset: registerOffset(d.reg, ids),
     value: hex(d.value, d.reg.width),
     fields: d.fields.map((f) => ({
       name: f.field.name,
@@ -149,7 +151,9 @@ export function runDecode(o: Options): number {
     return 2;
   }
   process.stdout.write(
-    (o.json ? JSON.stringify(decodedJson(outcome.decoded), null, 2) : formatDecoded(outcome.decoded)) + '\n',
+    (o.json
+      ? JSON.stringify(decodedJson(outcome.decoded, idViewOf(config)), null, 2)
+      : formatDecoded(outcome.decoded)) + '\n',
   );
   return 0;
 }

@@ -22,6 +22,7 @@ import type { LayoutDef, LayoutField } from '../../core/layout/types';
 import { fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import { findField, findRegister, REGISTERS } from '../../core/registers/table';
 import type { RegisterDef } from '../../core/registers/types';
+import { VATOS_PAGE_BASE } from '../../core/registers/atos';
 import type { Token } from '../../core/script/ast';
 import { lexLine } from '../../core/script/lexer';
 import {
@@ -84,7 +85,8 @@ function registerItems(): CompletionItem[] {
   return REGISTERS.map((r) => ({
     label: r.name,
     kind: CompletionItemKind.Variable,
-    detail: `SMMU_${r.name} @ 0x${r.offset.toString(16).toUpperCase()}`,
+    // The VATOS page moves with SMMU_IDR2.BA_VATOS (§6.3.3): its registers are named by their offset in the page.
+    detail: `SMMU_${r.name} @ ${r.page === 'vatos' ? `VATOS page + 0x${(r.offset - VATOS_PAGE_BASE).toString(16).toUpperCase()}` : `0x${r.offset.toString(16).toUpperCase()}`}`,
     documentation: doc(registerMarkdown(r)),
   }));
 }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { smmu } from '../harness/cli-harness';
+import { smmu, tmp } from '../harness/cli-harness';
 
 test('examples/atos.smmu: stage 1 lookups give the PA, size and attributes, faults give FAULTCODE, no event is recorded', () => {
   const r = smmu('run', 'examples/atos.smmu', '--trace');
@@ -42,4 +42,17 @@ test('§9.1.6: examples/vatos.smmu runs with every expectation met', () => {
   assert.equal(r.code, 0, r.out + r.err);
   assert.match(r.out, /(\d+)\/\1 expectations met, 0 errors, 0 warnings/);
   assert.match(r.out, /VATOS \(VMID 1\) stage 1 lookup of StreamID 6 .*C_BAD_STE/);
+});
+
+test('smmu decode --json gives a VATOS page register the offset SMMU_IDR2.BA_VATOS places it at (§6.3.3)', () => {
+  const cfg = tmp(
+    'vatos-base.smmu.json',
+    JSON.stringify({ base: 'smmuv3.2-full', features: { vatosBase: 3 } }, null, 2),
+  );
+  const r = smmu('decode', 'VATOS_CTRL', '0', '--config', cfg, '--json');
+  assert.equal(r.code, 0, r.out + r.err);
+  // 0x20000 + 3 × 0x10000, then VATOS_CTRL at 0xA00 in the page.
+  assert.equal((JSON.parse(r.out) as { offset: number }).offset, 0x50a00);
+  const page0 = smmu('decode', 'CR0', '0', '--config', cfg, '--json');
+  assert.equal((JSON.parse(page0.out) as { offset: number }).offset, 0x20);
 });

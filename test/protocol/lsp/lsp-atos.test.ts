@@ -47,3 +47,17 @@ test('examples/atos.smmu: no error or warning in the editor; hovers on GATOS_PAR
   assert.match(reg, /\| \[11:4\] \| FAULTCODE \| .*\*\(when FAULT == 1\)\*/);
   assert.match(reg, /\| \[63:56\] \| ATTR \| .*\*\(when FAULT == 0\)\*/);
 });
+
+test('completion names a VATOS page register by its offset in the page, which SMMU_IDR2.BA_VATOS moves (§6.3.3); page 0 registers by their offset', async () => {
+  const text = 'read32 ';
+  const f = file('complete-vatos.smmu', text);
+  open(f.uri, text);
+  const items = (await lsp.conn.sendRequest('textDocument/completion', {
+    textDocument: { uri: f.uri },
+    position: { line: 0, character: text.length },
+  })) as { label: string; detail?: string }[];
+  const detail = (label: string) => items.find((i) => i.label === label)?.detail;
+  assert.equal(detail('VATOS_CTRL'), 'SMMU_VATOS_CTRL @ VATOS page + 0xA00');
+  assert.equal(detail('VATOS_SEL'), 'SMMU_VATOS_SEL @ 0x180');
+  assert.equal(detail('CR0'), 'SMMU_CR0 @ 0x20');
+});
