@@ -82,6 +82,8 @@ export interface Finding {
 
 export interface RegisterReading {
   readonly def: RegisterDef;
+  /** Where it was read, from the SMMU base: the table's offset, or for the VATOS page where SMMU_IDR2.BA_VATOS puts it (§6.3.3). */
+  readonly offset: number;
   readonly value?: bigint;
   readonly error?: string;
   readonly decoded?: Decoded;
@@ -264,12 +266,12 @@ export async function inspectLive(reader: LiveReader, options: InspectOptions = 
   const readOne = async (def: RegisterDef, offset = def.offset) => {
     const v = await reader.readRegister(offset, def.width);
     if (typeof v === 'string') {
-      readings.push({ def, error: v });
+      readings.push({ def, offset, error: v });
       s.find('error', 'inspect.unreadable', `SMMU_${def.name} at offset ${h(offset)}: ${v}`, def.section);
       return;
     }
     values.set(def.name, v);
-    readings.push({ def, value: v });
+    readings.push({ def, offset, value: v });
   };
   // The ID registers first: they say which other registers exist.
   for (const name of ID_REGISTERS) await readOne(getRegister(name));
@@ -281,7 +283,7 @@ export async function inspectLive(reader: LiveReader, options: InspectOptions = 
   const ids = idViewOfValues(idValues);
   for (const def of registersToRead(ids))
     if (!ID_REGISTERS.includes(def.name as IdRegisterName)) await readOne(def, registerOffset(def, ids));
-  readings.sort((a, b) => a.def.offset - b.def.offset);
+  readings.sort((a, b) => a.offset - b.offset);
   const registers = readings.map((r) => (r.value !== undefined ? { ...r, decoded: decode(r.def, r.value, ids) } : r));
   const reg = (n: RegisterName) => values.get(n);
 

@@ -15,7 +15,7 @@ const fieldText = (v: bigint, name?: string) => `${v > 9n ? h(v) : v.toString()}
 
 function registerNode(r: RegisterReading): VarNode {
   const def = r.def;
-  const type = `SMMU_${def.name} @ ${h(def.offset)} (§${def.section})`;
+  const type = `SMMU_${def.name} @ ${h(r.offset)} (§${def.section})`;
   if (r.value === undefined) return { name: def.name, value: `unreadable: ${r.error ?? ''}`, type };
   const decoded = r.decoded;
   return {
@@ -113,8 +113,10 @@ function streamTableNodes(i: Inspection): VarNode[] {
 
 /** The scopes of an attach session: the live SMMU's registers, queues, Stream table and findings. */
 export function inspectionScopes(i: Inspection): ScopeView[] {
-  const page0 = i.registers.filter((r) => r.def.offset < 0x10000);
-  const page1 = i.registers.filter((r) => r.def.offset >= 0x10000);
+  const page0 = i.registers.filter((r) => r.offset < 0x10000);
+  const page1 = i.registers.filter((r) => r.offset >= 0x10000 && r.def.page !== 'vatos');
+  // The VATOS page (§6.2.3), at 0x20000 + SMMU_IDR2.BA_VATOS × 64 KB, when the SMMU has one.
+  const vatos = i.registers.filter((r) => r.def.page === 'vatos');
   const queue = (n: 'CMDQ' | 'EVENTQ') => i.queues.find((q) => q.queue === n);
   return [
     {
@@ -129,6 +131,16 @@ export function inspectionScopes(i: Inspection): ScopeView[] {
       presentationHint: 'registers',
       node: { name: 'page 1', value: '', children: () => page1.map(registerNode) },
     },
+    ...(vatos.length
+      ? [
+          {
+            name: 'Registers (VATOS page)',
+            expensive: false,
+            presentationHint: 'registers' as const,
+            node: { name: 'VATOS page', value: '', children: () => vatos.map(registerNode) },
+          },
+        ]
+      : []),
     {
       name: 'Command queue',
       expensive: false,

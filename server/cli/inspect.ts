@@ -168,7 +168,7 @@ function json(where: string, base: bigint, live: LiveTarget, i: Inspection, find
       ...(live.ramUnknown ? { ramUnknown: live.ramUnknown } : {}),
       registers: i.registers.map((r) => ({
         name: r.def.name,
-        offset: r.def.offset,
+        offset: r.offset,
         width: r.def.width,
         ...(r.value !== undefined ? { value: hex(r.value, r.def.width) } : { error: r.error }),
         ...(r.decoded

@@ -16,6 +16,9 @@ import { splitLines } from '../../../core/script/lexer';
 import { fileHost } from '../../../server/file-host';
 import { root } from '../../harness/root';
 import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { registerOffset } from '../../../core/registers/placement';
 
 /** The model after `script`, read as a live SMMU is (registers by offset, memory by address). */
 function modelReader(script: string): LiveReader {
@@ -294,4 +297,42 @@ test("QEMU's memory map: the RAM regions of the system address space, merged whe
   ].join('\n');
   assert.deepEqual(ramFromMemoryMap(text), [{ start: 0x40000000n, end: 0x80000000n }]);
   assert.deepEqual(ramFromMemoryMap('nothing here'), []);
+});
+
+test('the VATOS page is read where SMMU_IDR2.BA_VATOS puts it and shown at that offset, in a scope of its own (§6.3.3, §6.2.3)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-inspect-vatos-'));
+  try {
+    const cfg = path.join(dir, 'vatos.smmu.json');
+    fs.writeFileSync(cfg, JSON.stringify({ base: 'smmuv3.2-full', features: { vatosBase: 2 } }));
+    const script = `config "${cfg.replace(/\\/g, '/')}"\nwrite32 VATOS_SID 5\n`;
+    const check = checkScript(script, path.join(dir, 'inspect.smmu'), fileHost, 'full');
+    assert.deepEqual(
+      check.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
+    const { engine } = modelAtLine(check, splitLines(script).length);
+    const asked: number[] = [];
+    const reader: LiveReader = {
+      readRegister: async (offset, width) => {
+        asked.push(offset);
+        const reg = REGISTERS.find((r) => registerOffset(r, engine.ids) === offset && r.width === width);
+        return reg ? engine.smmu.peek(reg.name) : `no register at ${offset}`;
+      },
+      readMemory: async () => 'no memory here',
+    };
+    const i = await inspectLive(reader);
+    // 0x20000 + 2 × 64 KB, then VATOS_SID at 0xA08 in the page.
+    const sid = i.registers.find((r) => r.def.name === 'VATOS_SID');
+    assert.equal(sid?.offset, 0x40a08);
+    assert.equal(sid?.value, 5n);
+    assert.ok(asked.includes(0x40a08));
+    const scopes = inspectionScopes(i);
+    const page1 = scopes.find((s) => s.name === 'Registers (page 1)');
+    assert.ok(!page1?.node.children?.().some((n) => n.name.startsWith('VATOS_')));
+    const vatos = scopes.find((s) => s.name === 'Registers (VATOS page)');
+    const node = vatos?.node.children?.().find((n) => n.name === 'VATOS_SID');
+    assert.match(node?.type ?? '', /^SMMU_VATOS_SID @ 0x40A08 /);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
