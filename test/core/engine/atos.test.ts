@@ -8,15 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../../core/engine/engine';
 import { atosAttributes } from '../../../core/engine/atos-attributes';
-import { run } from '../../../core/script/interpreter';
-import { analyzeScript } from '../../../core/script/resolve';
 import { decode } from '../../../core/registers/codec';
 import { getRegister } from '../../../core/registers/table';
 import { registerMarkdown } from '../../../core/registers/describe';
 import type { WalkOk } from '../../../core/translation/types';
 import { config, QEMU_IDS } from '../../harness/helpers';
+import { runEngineScript } from '../../harness/engine-script';
 
 /** QEMU's ID registers with ATOS (IDR0 bit 15), stage 2 (S2P) and HTTU with dirty state (HTTU 0b10). */
 const IDR0 = QEMU_IDS.IDR0 | (1 << 15) | 1 | (2 << 6);
@@ -39,18 +37,11 @@ const CD = (extra = 'R A') =>
 const LEAF0 = 0x48002000n;
 
 function runScript(body: string, ids: Partial<typeof QEMU_IDS> = { IDR0, IDR1 }) {
-  const resolved = analyzeScript(PRELUDE + body);
-  assert.deepEqual(
-    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
-    [],
-    'the script resolves',
-  );
-  const engine = new Engine(config(ids));
-  const r = run(resolved.statements, engine);
+  const { engine, errors, diagnostics } = runEngineScript(PRELUDE + body, config(ids));
   return {
     engine,
-    errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`),
-    codes: r.diagnostics.map((d) => d.code),
+    errors,
+    codes: diagnostics.map((d) => d.code),
     par: () => engine.smmu.peek('GATOS_PAR'),
     events: () => engine.activity.filter((a) => a.kind === 'event').length,
   };

@@ -7,10 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../../core/engine/engine';
-import { run } from '../../../core/script/interpreter';
-import { analyzeScript } from '../../../core/script/resolve';
 import { config, QEMU_IDS } from '../../harness/helpers';
+import { runEngineScript } from '../../harness/engine-script';
 
 /** QEMU's IDs with stage 2 (IDR0.S2P, bit [0]) and HTTU (bits [7:6]) of `httu`. */
 const ids = (httu: number) => ({ IDR0: (QEMU_IDS.IDR0 & ~(3 << 6)) | (httu << 6) | 1 });
@@ -26,18 +24,8 @@ tables 0x48000000
 `;
 
 function runScript(body: string, idr: Partial<typeof QEMU_IDS>) {
-  const resolved = analyzeScript(PRELUDE + body);
-  assert.deepEqual(
-    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
-    [],
-    'the script resolves',
-  );
-  const engine = new Engine(config(idr));
-  const r = run(resolved.statements, engine);
-  return {
-    engine,
-    errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`),
-  };
+  const { engine, errors } = runEngineScript(PRELUDE + body, config(idr));
+  return { engine, errors };
 }
 
 /** Stage 1, 4 KB pages: level 0 at 0x45000000, then the pool's 0x48000000, 0x48001000, 0x48002000. */

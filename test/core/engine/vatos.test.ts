@@ -13,6 +13,7 @@ import { analyzeScript } from '../../../core/script/resolve';
 import { registerOffset } from '../../../core/registers/placement';
 import { getRegister } from '../../../core/registers/table';
 import { config, QEMU_IDS } from '../../harness/helpers';
+import { runEngineScript } from '../../harness/engine-script';
 
 /** QEMU's ID registers with S2P (bit 0), ATOS (bit 15), VATOS (bit 20) and HYP (bit 9). */
 const IDR0 = QEMU_IDS.IDR0 | 1 | (1 << 15) | (1 << 20) | (1 << 9);
@@ -32,18 +33,11 @@ map ttb=0x45000000 iova=0x10000000 pa=0x50000000 attr=1
 const S2 = 'S2T0SZ=24 S2SL0=1 S2TG=0 S2PS=4 S2AA64 S2R S2TTB=0x46000000';
 
 function runScript(body: string, ids: Partial<typeof QEMU_IDS> = { IDR0, IDR1 }) {
-  const resolved = analyzeScript(PRELUDE + body);
-  assert.deepEqual(
-    resolved.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
-    [],
-    'the script resolves',
-  );
-  const engine = new Engine(config(ids));
-  const r = run(resolved.statements, engine);
+  const { engine, errors, diagnostics } = runEngineScript(PRELUDE + body, config(ids));
   return {
     engine,
-    errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.range.start.line + 1}: ${d.message}`),
-    diagnostics: r.diagnostics,
+    errors,
+    diagnostics,
     events: () => engine.activity.filter((a) => a.kind === 'event').length,
   };
 }
