@@ -9,7 +9,7 @@
  * not executed, and the built-in default is what decodes values.
  */
 import type { FileText } from '../base/files';
-import { loadConfig, notModelledWarnings } from './load';
+import { blockingErrors, loadConfig, notModelledErrors } from './load';
 import { DEFAULT_CONFIG, PRESETS } from './presets';
 import type { ResolvedConfig } from './types';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
@@ -54,9 +54,9 @@ export function applyDefaultConfig(
 ): AppliedDefault {
   const preset = PRESETS.get(choice.value);
   if (preset) {
-    for (const d of notModelledWarnings(preset.diagnostics))
+    for (const d of notModelledErrors(preset.diagnostics))
       diagnostics.push({
-        severity: 'warning',
+        severity: 'error',
         code: d.code,
         message: `${choice.origin}: preset '${choice.value}': ${d.message}`,
         range: LINE0,
@@ -79,7 +79,7 @@ export function applyDefaultConfig(
     return { config: DEFAULT_CONFIG, configPath: path };
   }
   const loaded = loadCached(text);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  const errors = blockingErrors(loaded.diagnostics);
   if (errors.length || !loaded.config) {
     const first = errors[0];
     const where = first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : '';
@@ -91,9 +91,9 @@ export function applyDefaultConfig(
     });
     return { config: DEFAULT_CONFIG, configPath: path };
   }
-  for (const d of notModelledWarnings(loaded.diagnostics))
+  for (const d of notModelledErrors(loaded.diagnostics))
     diagnostics.push({
-      severity: 'warning',
+      severity: 'error',
       code: d.code,
       message: `${choice.origin}: configuration ${path}: ${d.message}`,
       range: LINE0,

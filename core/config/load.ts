@@ -908,13 +908,30 @@ class Resolver {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The warnings a script, queue descriptor or trace repeats at its `config` line when it uses the
- * configuration: features it advertises that the model does not implement (rules.ts
- * NOT_MODELLED_RULES) and that the configuration does not accept. Its other warnings concern the
- * configuration itself and stay with its file.
+ * A feature the configuration advertises and the model does not implement (rules.ts
+ * NOT_MODELLED_RULES). Issue #16: never silent, and an error until the configuration accepts it
+ * with a reason. It is the only error that leaves the configuration usable: the model runs, but
+ * its verdicts on what the feature changes cannot be trusted, which is what the error says.
  */
-export function notModelledWarnings(diagnostics: readonly ConfigDiagnostic[]): ConfigDiagnostic[] {
-  return diagnostics.filter((d) => d.severity === 'warning' && d.code.startsWith('config.not-modelled-'));
+export function isNotModelled(d: { readonly code: string }): boolean {
+  return d.code.startsWith('config.not-modelled-');
+}
+
+/** The errors that make a configuration unusable: every error but a not-modelled feature's. */
+export function blockingErrors<D extends { readonly severity: string; readonly code: string }>(
+  diagnostics: readonly D[],
+): D[] {
+  return diagnostics.filter((d) => d.severity === 'error' && !isNotModelled(d));
+}
+
+/**
+ * The errors a script, queue descriptor or trace repeats at its `config` line when it uses the
+ * configuration: features it advertises that the model does not implement and that the
+ * configuration does not accept. Its other findings concern the configuration itself and stay
+ * with its file.
+ */
+export function notModelledErrors(diagnostics: readonly ConfigDiagnostic[]): ConfigDiagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'error' && isNotModelled(d));
 }
 
 /** Parse, resolve and check a configuration. Never throws. */
@@ -1010,14 +1027,19 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
     explicit: (ref) => sourceOf(ref) !== undefined,
     report: (severity, code, message, at) => {
       const src = at.map(sourceOf).find((s) => s !== undefined);
-      // An accepted warning is a note that carries the file's reason; errors cannot be accepted.
-      const accepted = severity === 'warning' ? spec.accepted.get(code) : undefined;
+      // An accepted warning, or an accepted feature the model does not implement, is a note that
+      // carries the file's reason; other errors cannot be accepted.
+      const accepted = severity === 'warning' || isNotModelled({ code }) ? spec.accepted.get(code) : undefined;
       if (accepted) used.add(code);
       checked.at(
         src ? src.node : fallback,
         accepted ? 'info' : severity,
         code,
-        accepted ? `${message} (accepted: ${accepted.value})` : message,
+        accepted
+          ? `${message} (accepted: ${accepted.value})`
+          : isNotModelled({ code })
+            ? `${message}; verdicts that depend on it cannot be trusted: accept "${code}" in the configuration, with a reason, to go on`
+            : message,
       );
     },
   };
@@ -1030,7 +1052,7 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
         e.node,
         'warning',
         'config.accepted',
-        `nothing to accept: this configuration raises no warning ${code} (errors cannot be accepted); remove the entry, or it would hide a later, different warning`,
+        `nothing to accept: this configuration raises no ${isNotModelled({ code }) ? 'error' : 'warning'} ${code} (only warnings and features the model does not implement can be accepted); remove the entry, or it would hide a later, different finding`,
       );
   }
 

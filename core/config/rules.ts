@@ -15,7 +15,7 @@
  *   config.xen-probe    Xen's SMMUv3 host driver would refuse it, where it differs from Linux
  *   config.iidr         the IIDR identifies nobody, someone implausible, or triggers driver errata paths
  *   config.queue-size   memory a maximum-size queue needs (info)
- *   config.not-modelled-<feature>  an advertised feature the model does not implement (warning)
+ *   config.not-modelled-<feature>  an advertised feature the model does not implement (error until accepted)
  */
 import {
   FEATURES,
@@ -903,8 +903,10 @@ export const TABLE_RULES: readonly Rule[] = [
 
 /**
  * Features the configuration advertises and the model does not implement (core/registers/not-modelled.ts):
- * a warning each, with its own code so that a configuration can accept exactly the ones it means
- * to (a preset that models an SMMU with ATOS, say), and a later addition is still reported.
+ * an error each (issue #16: never silent), with its own code so that a configuration can accept
+ * exactly the ones it means to, with a reason (a preset that models an SMMU with AArch32 tables,
+ * say), and a later addition is still reported. The configuration stays usable (load.ts
+ * isNotModelled): the error is about how far the model's verdicts can be trusted.
  */
 export const NOT_MODELLED_RULES: readonly Rule[] = UNMODELLED_FEATURES.map((f): Rule => ({
   code: `config.not-modelled-${f.id}`,
@@ -914,7 +916,7 @@ export const NOT_MODELLED_RULES: readonly Rule[] = UNMODELLED_FEATURES.map((f): 
     const ref = `${f.field.register}.${f.field.field}`;
     if (!advertised(f, c.f(ref))) return;
     c.report(
-      'warning',
+      'error',
       `config.not-modelled-${f.id}`,
       `${label(ref)}${f.holdsText ? ` with ${f.holdsText}` : ''} is advertised, but ${f.what}${f.what.includes(`§${f.section}`) ? '' : ` (§${f.section})`}`,
       [ref],

@@ -227,7 +227,7 @@ export function configSchema(): JsonObject {
         type: 'object',
         additionalProperties: false,
         description:
-          'Warnings of the configuration rules this configuration expects, by code, each with the reason (a preset that models an existing SMMU as it is): they are reported as notes quoting the reason. Errors cannot be accepted; an entry that accepts nothing is a warning.',
+          'Warnings of the configuration rules this configuration expects, by code, each with the reason (a preset that models an existing SMMU as it is): they are reported as notes quoting the reason. Errors cannot be accepted, except a feature the model does not implement (config.not-modelled-…), which is an error until accepted; an entry that accepts nothing is a warning.',
         properties: Object.fromEntries(
           RULE_CODES.map((c) => [
             c,

@@ -5,7 +5,7 @@
  * evaluates expressions and console statements on the model.
  */
 import { cannotRead } from '../base/files';
-import { loadConfig } from '../config/load';
+import { blockingErrors, loadConfig } from '../config/load';
 import type { DefaultConfig } from '../config/default';
 import { checkQueueFile } from '../queue-file/check';
 import { depositField, hex, symbolic } from '../registers/codec';
@@ -166,7 +166,7 @@ function badConfig(host: ScriptHost, file: string): string | undefined {
   const c = host.readFile(file, 'config');
   if (typeof c !== 'string') return cannotRead('configuration', file, c);
   const loaded = loadConfig(c);
-  const e = loaded.diagnostics.find((d) => d.severity === 'error');
+  const e = blockingErrors(loaded.diagnostics)[0];
   if (e || !loaded.config)
     return e
       ? `${file}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`

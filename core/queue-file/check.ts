@@ -11,7 +11,7 @@
 import { cannotRead } from '../base/files';
 import { decodeCommand, encodeCommand, formatCommand } from '../commands/codec';
 import { findCommand } from '../commands/table';
-import { loadConfig, notModelledWarnings } from '../config/load';
+import { loadConfig, notModelledErrors } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
@@ -309,8 +309,8 @@ export function checkQueueFile(
           );
         else {
           config = loaded.config;
-          for (const d of notModelledWarnings(loaded.diagnostics))
-            diagnostics.push(diag('warning', d.code, `configuration ${configPath}: ${d.message}`, arg.range));
+          for (const d of notModelledErrors(loaded.diagnostics))
+            diagnostics.push(diag('error', d.code, `configuration ${configPath}: ${d.message}`, arg.range));
         }
         break;
       }

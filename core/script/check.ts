@@ -4,7 +4,7 @@
  * report the same diagnostics.
  */
 import { cannotRead, type FileKind, type FileText, type RandomAccessFile, type Unreadable } from '../base/files';
-import { loadConfig, notModelledWarnings } from '../config/load';
+import { blockingErrors, isNotModelled, loadConfig, notModelledErrors } from '../config/load';
 import { DEFAULT_CONFIG } from '../config/presets';
 import { applyDefaultConfig, type DefaultConfig } from '../config/default';
 import type { ResolvedConfig } from '../config/types';
@@ -113,11 +113,11 @@ function loadConfigCached(text: string): ReturnType<typeof loadConfig> {
 function readScriptConfig(
   path: string,
   host: ScriptHost,
-): { config: ResolvedConfig; notModelled: ReturnType<typeof notModelledWarnings> } | { code: string; error: string } {
+): { config: ResolvedConfig; notModelled: ReturnType<typeof notModelledErrors> } | { code: string; error: string } {
   const text = host.readFile(path, 'config');
   if (typeof text !== 'string') return { code: 'config.missing', error: cannotRead('configuration', path, text) };
   const loaded = loadConfigCached(text);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  const errors = blockingErrors(loaded.diagnostics);
   if (errors.length || !loaded.config) {
     const first = errors[0];
     const where = first ? `; first at line ${first.range.start.line + 1}: ${first.message}` : '';
@@ -126,7 +126,7 @@ function readScriptConfig(
       error: `configuration ${path} has ${errors.length || 'unreadable'} error${errors.length === 1 ? '' : 's'}${where}`,
     };
   }
-  return { config: loaded.config, notModelled: notModelledWarnings(loaded.diagnostics) };
+  return { config: loaded.config, notModelled: notModelledErrors(loaded.diagnostics) };
 }
 
 /** Load a configuration file for a script; problems become diagnostics at `range`. */
@@ -140,7 +140,7 @@ function loadScriptConfig(
   if ('config' in r) {
     // What the model does not implement of this SMMU is said where the script chooses it.
     for (const d of r.notModelled)
-      diagnostics.push({ severity: 'warning', code: d.code, message: `configuration ${path}: ${d.message}`, range });
+      diagnostics.push({ severity: 'error', code: d.code, message: `configuration ${path}: ${d.message}`, range });
     return r.config;
   }
   diagnostics.push({ severity: 'error', code: r.code, message: r.error, range });
@@ -185,11 +185,18 @@ interface Prepared {
   readonly firstError?: ScriptDiagnostic;
 }
 
-/** The earliest error in `diagnostics`, by position. */
+/**
+ * Whether `d` stops the model at its line: every error but a not-modelled feature of the
+ * configuration, which says how far the verdicts can be trusted, not that the run cannot go on.
+ */
+function stopsTheModel(d: ScriptDiagnostic): boolean {
+  return d.severity === 'error' && !isNotModelled(d);
+}
+
+/** The earliest error in `diagnostics` that stops the model, by position. */
 function earliestError(diagnostics: readonly ScriptDiagnostic[]): ScriptDiagnostic | undefined {
   let first: ScriptDiagnostic | undefined;
-  for (const d of diagnostics)
-    if (d.severity === 'error' && (!first || compareRanges(d.range, first.range) < 0)) first = d;
+  for (const d of diagnostics) if (stopsTheModel(d) && (!first || compareRanges(d.range, first.range) < 0)) first = d;
   return first;
 }
 
@@ -417,7 +424,7 @@ export async function checkScriptStreamed(
   const noteErrors = (ds: readonly ScriptDiagnostic[]) => {
     for (let i = 0; i < ds.length; i++) {
       const d = ds[i] as ScriptDiagnostic;
-      if (d.severity === 'error' && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
+      if (stopsTheModel(d) && (!firstError || compareRanges(d.range, firstError.range) < 0)) firstError = d;
     }
   };
   let chosen: { config: ResolvedConfig; configPath?: string; configOrigin?: string } | undefined;

@@ -4,7 +4,7 @@
  * and replay. The CLI and the language server both call this.
  */
 import { cannotRead } from '../base/files';
-import { loadConfig, notModelledWarnings } from '../config/load';
+import { blockingErrors, loadConfig, notModelledErrors } from '../config/load';
 import type { ScriptHost } from '../script/check';
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { parseLineTrace } from './parse-line';
@@ -63,7 +63,7 @@ export function loadTraceConfig(host: ScriptHost, file: string, range: Range): C
     return { diagnostics: configDiagnostics };
   }
   const loaded = loadConfig(t);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  const errors = blockingErrors(loaded.diagnostics);
   if (errors.length || !loaded.config) {
     const first = errors[0];
     configDiagnostics.push({
@@ -74,9 +74,9 @@ export function loadTraceConfig(host: ScriptHost, file: string, range: Range): C
     });
     return { diagnostics: configDiagnostics };
   }
-  for (const d of notModelledWarnings(loaded.diagnostics))
+  for (const d of notModelledErrors(loaded.diagnostics))
     configDiagnostics.push({
-      severity: 'warning',
+      severity: 'error',
       code: 'trace.config',
       message: `configuration ${file}: ${d.message} (configuration rule ${d.code})`,
       range,

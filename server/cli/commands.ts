@@ -1,6 +1,6 @@
 /** The `smmu` commands: decode, check, run. Output formats are stable for CI and problem matchers (docs/cli.md). */
 import * as path from 'path';
-import { loadConfig } from '../../core/config/load';
+import { blockingErrors, loadConfig } from '../../core/config/load';
 import { DEFAULT_CONFIG } from '../../core/config/presets';
 import type { ResolvedConfig } from '../../core/config/types';
 import { kindOf } from '../../core/files/kind';
@@ -46,7 +46,7 @@ export function configOption(
     return undefined;
   }
   const loaded = loadConfig(text);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  const errors = blockingErrors(loaded.diagnostics);
   if (errors.length || !loaded.config) {
     process.stderr.write(
       `smmu ${cmd}: --config ${file}: the configuration has ${counted(errors.length, 'error')}; nothing was run\n`,

@@ -200,6 +200,10 @@ test('a command the model does not carry out warns in check and run, whether or 
       base: 'smmuv3.2-full',
       version: '3.3',
       features: { dpt: true, ttf: 'aarch64', mpam: true, partidMax: 63, e0pd: true, ptwnnc: true },
+      accepted: {
+        'config.not-modelled-dpt': 'this test is about the commands',
+        'config.not-modelled-mpam': 'this test is about the commands',
+      },
     }),
   );
   for (const command of ['DPTI_ALL', 'CFGI_VMS_PIDM VMID=3']) {
@@ -221,7 +225,7 @@ test('a command the model does not carry out warns in check and run, whether or 
   }
 });
 
-test('a configuration advertising what the model does not implement: check names each feature, scripts and traces that use it repeat the warnings at their config line, accesses name the register', () => {
+test('a configuration advertising what the model does not implement: check names each feature as an error, scripts and traces that use it repeat the errors at their config line and still run, accepting them makes notes, accesses name the register', () => {
   const dir = path.dirname(tmp('x', ''));
   // DPT, MPAM and Secure state are this file's (DPT excludes smmuv3.2-full's AArch32 tables, whose
   // note it accepts); E0PD (§5.4), VMW (§3.17.6) and VATOS (§9) are modelled: no warning.
@@ -248,8 +252,8 @@ test('a configuration advertising what the model does not implement: check names
     ),
   );
   const c = smmu('check', cfg);
-  assert.equal(c.code, 0, c.out + c.err);
-  const warned = c.out.split('\n').filter((l) => / warning: /.test(l));
+  assert.equal(c.code, 1, c.out + c.err);
+  const warned = c.out.split('\n').filter((l) => / error: /.test(l));
   assert.deepEqual(
     warned.map((l) => /\[(config\.[a-z0-9-]+)\]$/.exec(l)?.[1]),
     ['config.not-modelled-dpt', 'config.not-modelled-mpam', 'config.not-modelled-secure'],
@@ -257,7 +261,7 @@ test('a configuration advertising what the model does not implement: check names
   assert.doesNotMatch(c.out, /not-modelled-(e0pd|vmw|aarch32)/);
   assert.match(
     warned[0] ?? '',
-    /not-modelled\.smmu\.json:\d+:\d+: warning: dpt \(SMMU_IDR3\.DPT\) is advertised, but Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded/,
+    /not-modelled\.smmu\.json:\d+:\d+: error: dpt \(SMMU_IDR3\.DPT\) is advertised, but Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded/,
   );
   // ATOS and VATOS are modelled (§9): advertising them is no note.
   assert.doesNotMatch(c.out, /not-modelled-atos|not-modelled-vatos/);
@@ -265,10 +269,17 @@ test('a configuration advertising what the model does not implement: check names
   const script = path.join(dir, 'uses-not-modelled.smmu');
   fs.writeFileSync(
     script,
-    'config "not-modelled.smmu.json"\nread32 0x8048\nread32 0x130 == 0x0001003F\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\n',
+    'config "not-modelled.smmu.json"\nread32 0x8048\nread32 0x130 == 0x0001003F\nwrite64 DPT_BASE 0x40000000\nread64 DPT_BASE == 0x40000000\nread64 DPT_BASE == 0x1000\n',
   );
   const s = smmu('check', script);
-  assert.equal(s.code, 0, s.out + s.err);
+  assert.equal(s.code, 1, s.out + s.err);
+  // The errors do not stop the model (unlike a configuration that cannot be loaded): the last
+  // line's expectation is judged, and `smmu run`'s summary counts every expectation as run.
+  assert.match(s.out, /uses-not-modelled\.smmu:6:\d+: error: .*\[expect\.failed\]/);
+  const run = smmu('run', script);
+  assert.equal(run.code, 1, run.out + run.err);
+  assert.match(run.out + run.err, /2\/3 expectations met/);
+  assert.doesNotMatch(run.out + run.err, /not run/);
   const atConfig = s.out.split('\n').filter((l) => l.includes('uses-not-modelled.smmu:1:'));
   assert.deepEqual(
     atConfig.map((l) => /\[([a-z0-9.-]+)\]$/.exec(l)?.[1]),
@@ -288,12 +299,12 @@ test('a configuration advertising what the model does not implement: check names
   const trace = path.join(dir, 'uses-not-modelled.smmutrace');
   fs.writeFileSync(trace, 'config "not-modelled.smmu.json"\nR 0x8048 4 0x1\n');
   const t = smmu('check', trace);
-  assert.equal(t.code, 0, t.out + t.err);
+  assert.equal(t.code, 1, t.out + t.err);
   assert.equal(
     t.out
       .split('\n')
       .filter((l) =>
-        /smmutrace:1:\d+: warning: configuration .*not-modelled\.smmu\.json: (dpt|mpam|secure) .*\[trace\.config\]$/.test(
+        /smmutrace:1:\d+: error: configuration .*not-modelled\.smmu\.json: (dpt|mpam|secure) .*\[trace\.config\]$/.test(
           l,
         ),
       ).length,
@@ -304,6 +315,28 @@ test('a configuration advertising what the model does not implement: check names
     t.out,
     /smmutrace:2:\d+: note: 0x8048 read 0x00000001: 0x8048 is SMMU_S_AGBPA, .*not compared .*\[replay\.not-modelled\]/,
   );
+
+  // Accepted, each with its reason: notes that carry the reason, and the exit status is 0.
+  const acceptedCfg = path.join(dir, 'accepted-not-modelled.smmu.json');
+  const doc = JSON.parse(fs.readFileSync(cfg, 'utf8')) as Record<string, unknown>;
+  doc.accepted = Object.fromEntries(
+    ['dpt', 'mpam', 'secure'].map((f) => [`config.not-modelled-${f}`, `no ${f} in these scripts`]),
+  );
+  fs.writeFileSync(acceptedCfg, JSON.stringify(doc, null, 2));
+  const a = smmu('check', acceptedCfg);
+  assert.equal(a.code, 0, a.out + a.err);
+  assert.equal(
+    a.out
+      .split('\n')
+      .filter((l) => / note: .*\(accepted: no (dpt|mpam|secure) in these scripts\) \[config\.not-modelled-/.test(l))
+      .length,
+    3,
+    a.out,
+  );
+  fs.writeFileSync(script, 'config "accepted-not-modelled.smmu.json"\nread32 0x130 == 0x0001003F\n');
+  const sa = smmu('check', script);
+  assert.equal(sa.code, 0, sa.out + sa.err);
+  assert.doesNotMatch(sa.out, /not-modelled-/);
 });
 
 test('§3.24.4 smmu check: enabling DPT walks with an invalid SMMU_DPT_BASE_CFG warns at the CR0 write; CMD_DPTI_PA is consumed (§4.6.2)', () => {
@@ -314,6 +347,7 @@ test('§3.24.4 smmu check: enabling DPT walks with an invalid SMMU_DPT_BASE_CFG 
       base: 'smmuv3.2-full',
       version: '3.3',
       features: { dpt: true, ttf: 'aarch64', e0pd: true, ptwnnc: true },
+      accepted: { 'config.not-modelled-dpt': 'no Level 0 Block entries here' },
     }),
   );
   const script = path.join(dir, 'dpt-walk.smmu');

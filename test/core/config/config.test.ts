@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
 import {
+  blockingErrors,
   loadConfig,
   describeConfig,
   featuresOf,
@@ -258,7 +259,7 @@ test('SMMUv3.2 full preset: the documented values, and no errors or warnings', (
   assert.deepEqual([...errors(p.diagnostics), ...warnings(p.diagnostics)], []);
 });
 
-test('a feature the model does not implement is a warning that names it, at the feature; each has its own code to accept', () => {
+test('a feature the model does not implement is an error that names it, at the feature (§16 item 8: never silent); each has its own code to accept', () => {
   const src = text({
     ...BASE,
     version: '3.3',
@@ -280,15 +281,19 @@ test('a feature the model does not implement is a warning that names it, at the 
       vmw: true,
     },
   });
-  const all = loadConfig(src).diagnostics;
-  assert.deepEqual(
-    all.filter((d) => d.severity === 'error'),
-    [],
-  );
+  const loaded = loadConfig(src);
+  const all = loaded.diagnostics;
+  // The only error; the configuration stays usable (the model runs, its verdicts are in doubt).
+  assert.deepEqual(blockingErrors(all), []);
+  assert.ok(loaded.config);
   const r = all.filter((d) => d.code.startsWith('config.not-modelled-'));
   assert.deepEqual(
     r.map((d) => [d.code, d.severity]).sort((a, b) => a[0].localeCompare(b[0])),
-    [['config.not-modelled-dpt', 'warning']],
+    [['config.not-modelled-dpt', 'error']],
+  );
+  assert.deepEqual(
+    all.filter((d) => d.severity === 'error').map((d) => d.code),
+    ['config.not-modelled-dpt'],
   );
   const dpt = r.find((d) => d.code === 'config.not-modelled-dpt')!;
   assert.deepEqual(dpt.range.start, valueAt(src, 'dpt'));
@@ -297,8 +302,18 @@ test('a feature the model does not implement is a warning that names it, at the 
   assert.ok(!r.some((d) => /^config\.not-modelled-(atos|vatos|e0pd|vmw)$/.test(d.code)));
   assert.match(
     r.find((d) => d.code === 'config.not-modelled-dpt')!.message,
-    /Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded.*dpt\.not-modelled/,
+    /Level 0 Block entries of the DPT \(§3\.24\.3\.1\.2\) are not decoded.*dpt\.not-modelled.*; verdicts that depend on it cannot be trusted: accept "config\.not-modelled-dpt" in the configuration, with a reason, to go on$/,
   );
+  // Accepted with a reason: a note carrying the reason, and nothing else.
+  const accepted = loadConfig(
+    src.replace(/\}\s*$/, ', "accepted": { "config.not-modelled-dpt": "no Level 0 Block DPT entries here" } }'),
+  ).diagnostics.filter((d) => d.code === 'config.not-modelled-dpt');
+  assert.deepEqual(
+    accepted.map((d) => d.severity),
+    ['info'],
+  );
+  assert.match(accepted[0]!.message, /\(accepted: no Level 0 Block DPT entries here\)$/);
+  assert.doesNotMatch(accepted[0]!.message, /cannot be trusted/);
   // Field values, not only booleans: TTF with AArch32, TTENDIAN big-endian.
   const enums = loadConfig(
     text(withFeatures({ ttf: 'both', ttEndian: 'be', granules: ['4K'] }, { drivers: [] })),
@@ -314,7 +329,7 @@ test('a feature the model does not implement is a warning that names it, at the 
   );
 });
 
-test('smmuv3.2-full accepts its not-modelled features by name; a feature a file adds on top is still a warning', () => {
+test('smmuv3.2-full accepts its not-modelled features by name; a feature a file adds on top is still an error', () => {
   const full = PRESETS.get('smmuv3.2-full')!.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
   assert.deepEqual(full.map((d) => d.code).sort(), ['config.not-modelled-aarch32']);
   assert.ok(
@@ -328,7 +343,7 @@ test('smmuv3.2-full accepts its not-modelled features by name; a feature a file 
   }).diagnostics.filter((d) => d.code.startsWith('config.not-modelled-'));
   assert.deepEqual(
     derived
-      .filter((d) => d.severity === 'warning')
+      .filter((d) => d.severity === 'error')
       .map((d) => d.code)
       .sort(),
     ['config.not-modelled-dpt'],
@@ -1282,6 +1297,12 @@ test('docs/configuration.md lists every feature the model does not implement as 
     assert.ok(doc.includes(row), `docs/configuration.md lacks the row ${row}`);
     assert.ok(engine.includes(`-${f.id}\``), `docs/engine.md does not name config.not-modelled-${f.id}`);
   }
+  // …and no row for a feature that has been modelled since.
+  const rows = [...doc.matchAll(/^\| `config\.not-modelled-([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+  assert.deepEqual(
+    rows,
+    UNMODELLED_FEATURES.map((f) => f.id),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

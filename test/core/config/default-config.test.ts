@@ -180,7 +180,7 @@ test('settings: merged over the previous ones, wrong types ignored; the notifica
   assert.equal(changedSettings(null), undefined);
 });
 
-test('a default configuration or a queue descriptor config line that advertises what the model does not implement: one warning each on its line; accepted ones stay quiet', () => {
+test('a default configuration or a queue descriptor config line that advertises what the model does not implement: one error each on its line; accepted ones stay quiet', () => {
   const files = new Map([
     [
       '/w/dpt.smmu.json',
@@ -200,7 +200,7 @@ test('a default configuration or a queue descriptor config line that advertises 
   );
   assert.deepEqual(
     got.map((d) => [d.severity, d.code, d.range.start.line]),
-    [['warning', 'config.not-modelled-dpt', 0]],
+    [['error', 'config.not-modelled-dpt', 0]],
   );
   assert.match(
     got[0]!.message,
@@ -211,7 +211,9 @@ test('a default configuration or a queue descriptor config line that advertises 
   assert.deepEqual(byName, [], 'the preset accepts its own');
   const q = checkQueueFile('config "dpt.smmu.json"\nqueue cmdq\nlog2size 1\nprod 0\ncons 0\n', '/w/x.smmuq', memHost);
   assert.deepEqual(
-    q.diagnostics.filter((d) => d.code.startsWith('config.not-modelled-')).map((d) => [d.code, d.range.start.line]),
-    [['config.not-modelled-dpt', 0]],
+    q.diagnostics
+      .filter((d) => d.code.startsWith('config.not-modelled-'))
+      .map((d) => [d.severity, d.code, d.range.start.line]),
+    [['error', 'config.not-modelled-dpt', 0]],
   );
 });

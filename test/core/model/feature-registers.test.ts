@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Smmu } from '../../../core/model/smmu';
 import type { AccessResult } from '../../../core/model/access';
-import { loadConfig } from '../../../core/config/load';
+import { blockingErrors, loadConfig } from '../../../core/config/load';
 import { PRESETS } from '../../../core/config/presets';
 import type { ResolvedConfig } from '../../../core/config/types';
 
@@ -17,7 +17,7 @@ const codes = (r: AccessResult) => r.findings.map((f) => f.code);
 function full(features: Record<string, unknown>, extra: Record<string, unknown> = {}): ResolvedConfig {
   const r = loadConfig(JSON.stringify({ base: 'smmuv3.2-full', features, ...extra }));
   assert.deepEqual(
-    r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    blockingErrors(r.diagnostics).map((d) => d.message),
     [],
   );
   assert.ok(r.config);
