@@ -33,6 +33,7 @@ export interface ProgrammingInterface {
   readonly eventqen: FieldRef;
   readonly eventqBase: RegisterDef;
   readonly eventqProd: RegisterDef;
+  readonly eventqWr: FieldRef;
   readonly eventqRd: FieldRef;
   readonly eventqOvflg: FieldRef;
   readonly eventqOvackflg: FieldRef;
@@ -72,6 +73,7 @@ function programmingInterface(state: SecurityState): ProgrammingInterface {
     eventqen: field('CR0ACK', 'EVENTQEN'),
     eventqBase: reg('EVENTQ_BASE'),
     eventqProd: reg('EVENTQ_PROD'),
+    eventqWr: field('EVENTQ_PROD', 'WR'),
     eventqRd: field('EVENTQ_CONS', 'RD'),
     eventqOvflg: field('EVENTQ_PROD', 'OVFLG'),
     eventqOvackflg: field('EVENTQ_CONS', 'OVACKFLG'),
