@@ -145,10 +145,7 @@ dma read sid=64 iova=0x1000 == bypass
   );
   assert.equal(currentStreamTable(r.engine, SECURE).log2, 6);
   assert.equal(currentStreamTable(r.engine).log2, 8);
-  assert.deepEqual(
-    r.problems,
-    [],
-  );
+  assert.deepEqual(r.problems, []);
 });
 
 test('§3.10.2.1: events of a Secure stream are written to the Secure Event queue, with its interrupt and MSI; Non-secure ones to the Non-secure queue', () => {
