@@ -1,7 +1,8 @@
 /**
  * The Command queue, Event queue and Stream table views: the entries of the queues in guest
  * memory and the valid STEs, at the cursor line of the active `.smmu` script, or the entries of
- * the active `.smmuq` queue descriptor (the language server's smmu/queuesAtLine). One request
+ * the active `.smmuq` queue descriptor (the language server's smmu/queuesAtLine). With Secure
+ * state, each view ends with the Secure interface's queue or Stream table (§3.10.2.1). One request
  * feeds the three views, and only while one of them is visible.
  */
 import * as vscode from 'vscode';
@@ -70,17 +71,25 @@ export class EntryNode {
 }
 
 export class SteNode {
-  constructor(readonly ste: StreamTableEntryState) {}
+  constructor(
+    readonly ste: StreamTableEntryState,
+    /** An STE of the Secure Stream table (§3.10.2.1): its StreamID is a Secure one. */
+    readonly secure = false,
+  ) {}
+  /** The id of the node and the prefix of its fields' ids: the two tables' StreamIDs overlap. */
+  get key(): string {
+    return `ste:${this.secure ? 'S' : ''}${this.ste.sid}`;
+  }
   item(): vscode.TreeItem {
     const s = this.ste;
     const t = new vscode.TreeItem(`STE ${s.sid}`, vscode.TreeItemCollapsibleState.Collapsed);
-    t.id = `ste:${s.sid}`;
+    t.id = this.key;
     t.description = `${s.config} @ ${s.address}${s.problems.length ? ' ⚠' : ''}`;
     t.iconPath = s.problems.length
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
       : new vscode.ThemeIcon('symbol-struct');
     t.tooltip = new vscode.MarkdownString(
-      `**STE ${s.sid}** at \`${s.address}\` (§5.2): ${s.config}${s.problems.map((p) => `\n\n⚠ ${p}`).join('')}\n\nFields that are 0 are not listed.`,
+      `**${this.secure ? 'Secure ' : ''}STE ${s.sid}** at \`${s.address}\` (§5.2): ${s.config}${s.problems.map((p) => `\n\n⚠ ${p}`).join('')}\n\nFields that are 0 are not listed.`,
     );
     t.contextValue = 'smmu.ste';
     return t;
@@ -89,8 +98,8 @@ export class SteNode {
     // An STE has some 60 fields, most 0 in any one configuration: the non-zero ones are listed.
     const fields = this.ste.fields.filter((f) => f.value !== '0');
     return [
-      ...this.ste.problems.map((p) => new LeafNode(`ste:${this.ste.sid}:!${p}`, p, undefined, 'warning')),
-      ...fields.map((f) => fieldLeaf(`ste:${this.ste.sid}`, f)),
+      ...this.ste.problems.map((p) => new LeafNode(`${this.key}:!${p}`, p, undefined, 'warning')),
+      ...fields.map((f) => fieldLeaf(this.key, f)),
     ];
   }
 }
@@ -116,7 +125,27 @@ function fieldLeaf(parent: string, f: DecodedFieldState): LeafNode {
   return new LeafNode(`${parent}.${f.name}`, `${f.name}${f.bits}`, f.meaning ? `${f.value} (${f.meaning})` : f.value);
 }
 
-export type QueueTreeNode = EntryNode | SteNode | LeafNode;
+/**
+ * The Secure programming interface's queue or Stream table (§3.10.2.1), under the Non-secure
+ * one's entries, where the configuration has Secure state (SMMU_S_IDR1.SECURE_IMPL).
+ */
+export class SecureNode {
+  constructor(
+    readonly view: Which,
+    readonly label: string,
+    readonly description: string,
+  ) {}
+  item(): vscode.TreeItem {
+    const t = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Expanded);
+    t.id = `${this.view}:secure`;
+    t.description = this.description;
+    t.iconPath = new vscode.ThemeIcon('lock');
+    t.contextValue = 'smmu.secure';
+    return t;
+  }
+}
+
+export type QueueTreeNode = EntryNode | SteNode | LeafNode | SecureNode;
 
 /** Fetches smmu/queuesAtLine for the active script's cursor or the active queue descriptor. */
 export class QueuesModel extends Refresher implements vscode.Disposable {
@@ -195,6 +224,34 @@ export class QueueTreeProvider implements vscode.TreeDataProvider<QueueTreeNode>
         : undefined;
   }
 
+  /** The Secure interface's queue this view shows, with Secure state (§3.10.2.1; no Secure PRI queue). */
+  secureQueue(): QueueState | undefined {
+    const r = this.model.result;
+    return this.which === 'command' ? r?.secureCommandQueue : this.which === 'event' ? r?.secureEventQueue : undefined;
+  }
+
+  private secureNode(): SecureNode | undefined {
+    const r = this.model.result;
+    if (this.which === 'streams') {
+      const t = r?.secureStreamTable;
+      return t
+        ? new SecureNode(
+            'streams',
+            'Secure Stream table',
+            `${t.format} at ${t.base}, LOG2SIZE ${t.log2size}, ${counted(t.entries.length, 'valid STE')}${t.truncated ? ' (first StreamIDs only)' : ''}`,
+          )
+        : undefined;
+    }
+    const q = this.secureQueue();
+    if (!q) return undefined;
+    const name = this.which === 'command' ? 'S_CMDQ' : 'S_EVENTQ';
+    return new SecureNode(
+      this.which,
+      this.which === 'command' ? 'Secure Command queue' : 'Secure Event queue',
+      `${name} PROD ${q.prod}, CONS ${q.cons}, ${2 ** q.log2size} entr${q.log2size === 0 ? 'y' : 'ies'}${q.entries.length ? '' : ', none written'}`,
+    );
+  }
+
   /** One line for the view's message. */
   message(): string | undefined {
     const r = this.model.result;
@@ -216,18 +273,31 @@ export class QueueTreeProvider implements vscode.TreeDataProvider<QueueTreeNode>
   }
 
   getChildren(node?: QueueTreeNode): QueueTreeNode[] {
+    const secure = this.secureNode();
     if (!node) {
-      if (this.which === 'streams') return (this.model.result?.streamTable?.entries ?? []).map((s) => new SteNode(s));
-      return (this.queue()?.entries ?? []).map((e) => new EntryNode(this.which, e, this.model.document));
+      const top: QueueTreeNode[] =
+        this.which === 'streams'
+          ? (this.model.result?.streamTable?.entries ?? []).map((s) => new SteNode(s))
+          : (this.queue()?.entries ?? []).map((e) => new EntryNode(this.which, e, this.model.document));
+      return secure ? [...top, secure] : top;
+    }
+    // The Secure entries: their views' ids apart from the Non-secure ones (`command-secure:3`).
+    const secureView = `${this.which}-secure`;
+    if (node instanceof SecureNode) {
+      if (this.which === 'streams')
+        return (this.model.result?.secureStreamTable?.entries ?? []).map((s) => new SteNode(s, true));
+      return (this.secureQueue()?.entries ?? []).map((e) => new EntryNode(secureView, e, this.model.document));
     }
     // VS Code may ask about a node from before the last refresh: answer from the current data.
     if (node instanceof EntryNode) {
-      const entry = this.queue()?.entries.find((e) => e.index === node.entry.index);
-      return entry ? new EntryNode(this.which, entry, this.model.document).children() : [];
+      const isSecure = node.view === secureView;
+      const entry = (isSecure ? this.secureQueue() : this.queue())?.entries.find((e) => e.index === node.entry.index);
+      return entry ? new EntryNode(node.view, entry, this.model.document).children() : [];
     }
     if (node instanceof SteNode) {
-      const ste = this.model.result?.streamTable?.entries.find((e) => e.sid === node.ste.sid);
-      return ste ? new SteNode(ste).children() : [];
+      const table = node.secure ? this.model.result?.secureStreamTable : this.model.result?.streamTable;
+      const ste = table?.entries.find((e) => e.sid === node.ste.sid);
+      return ste ? new SteNode(ste, node.secure).children() : [];
     }
     return [];
   }

@@ -4,9 +4,12 @@
  * marked). Editor-neutral: server/dap turns nodes into DAP variables; the register state in the
  * language server's shape (lsp-ext.ts RegisterState) is built here too.
  */
-import { decodeCommand, formatCommand } from '../commands/codec';
+import { decodeCommand, formatCommand, type CommandQueueSecurity } from '../commands/codec';
 import type { Engine } from '../engine/engine';
-import { entryOf, pending, slotAddress } from '../engine/queue-index';
+import { secureEventQueue } from '../engine/event-queue';
+import { entryOf, pending, slotAddress, type QueueGeometry } from '../engine/queue-index';
+import { secureCmdqGeometry, secureCmdqRunnable } from '../engine/secure-cmdq';
+import { NON_SECURE, SECURE, type ProgrammingInterface } from '../engine/security';
 import { currentStreamTable } from '../engine/stream-table';
 import { cacheKeyText } from '../engine/config-cache';
 import { F } from '../engine/registers';
@@ -14,13 +17,16 @@ import { decodeEvent, formatEvent } from '../events/codec';
 import type { EventName } from '../events/table';
 import { fieldValue } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
-import { decode, hex, symbolic } from '../registers/codec';
+import { ecmdqOffset, type EcmdqLayout } from '../model/ecmdq';
+import { decode, enumOf, extractField, featureHolds, hex, symbolic } from '../registers/codec';
 import { bitsText } from '../registers/describe';
+import { ECMDQ_REGISTERS, type ArrayRegisterDef } from '../registers/ecmdq';
 import { registerOffset, vatosPageOffset } from '../registers/placement';
-import { REGISTERS } from '../registers/table';
+import { getRegister, REGISTERS } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
 import type { TlbEntry } from '../engine/tlb';
 import type { WalkCacheEntry } from '../engine/walk-cache';
+import * as caps from '../structures/capabilities';
 import { CD, decodeCd } from '../structures/cd';
 import { cloneState } from '../engine/snapshot';
 import { decodeL1std, L1STD } from '../structures/l1';
@@ -77,6 +83,48 @@ function registerNode(e: Engine, reg: RegisterDef): VarNode {
   };
 }
 
+/**
+ * ECMDQ `n`'s SMMU_ECMDQ_BASE, PROD or CONS (§6.3.107–§6.3.109), decoded with its table's fields.
+ * These registers have no names in scripts or the console (they are written at their offsets), so
+ * they are read-only here.
+ */
+function arrayRegisterNode(e: Engine, layout: EcmdqLayout, reg: ArrayRegisterDef, n: number): VarNode {
+  const v = e.smmu.arrayValue(reg, n);
+  return {
+    name: `${reg.name}${n}`,
+    value: hex(v, reg.width),
+    type: `SMMU_${reg.name}${n} @ ${h(ecmdqOffset(layout, n, reg))} (§${reg.section})`,
+    children: () =>
+      [...reg.fields]
+        .sort((a, b) => b.lsb - a.lsb)
+        .map((f) => {
+          const fv = extractField(v, f);
+          return {
+            name: f.name,
+            value: fieldText(f.addrShift !== undefined ? fv << BigInt(f.addrShift) : fv, enumOf(f, fv)?.name),
+            type: `[${bitsText(f)}] ${f.description}`,
+          };
+        }),
+  };
+}
+
+/** The ECMDQs of the configuration (§3.5.6), each with its BASE, PROD and CONS, a page of them at a time. */
+function ecmdqNodes(e: Engine, layout: EcmdqLayout, start: number, count: number): VarNode[] {
+  const file = e.smmu.ecmdq;
+  const out: VarNode[] = [];
+  for (let n = start; n < Math.min(file.count, start + count); n++) {
+    // §3.5.6.2: consumed while PROD.EN == CONS.ENACK == 1; §3.5.6.3: stopped while PROD.ERRACK != CONS.ERR.
+    const state = `${file.enabled(n) ? 'enabled' : 'disabled'}${file.errorActive(n) ? ', error active (PROD.ERRACK != CONS.ERR)' : ''}`;
+    out.push({
+      name: `ECMDQ ${n}`,
+      value: state,
+      type: `control page ${Math.floor(n / layout.perPage)}, at ${h(ecmdqOffset(layout, n, ECMDQ_REGISTERS[0] as ArrayRegisterDef))}`,
+      children: () => ECMDQ_REGISTERS.map((r) => arrayRegisterNode(e, layout, r, n)),
+    });
+  }
+  return out;
+}
+
 function layoutChildren(def: LayoutDef, w: ArrayLike<number>): VarNode[] {
   return def.fields.map((f) => {
     const v = fieldValue(w, f);
@@ -96,10 +144,43 @@ function nonZero(w: ArrayLike<number>): boolean {
   return false;
 }
 
-function commandQueue(e: Engine): VarNode[] {
-  const g = e.geometry('CMDQ');
-  const prod = e.fieldNum(F.CMDQ_WR);
-  const cons = e.fieldNum(F.CMDQ_RD);
+/**
+ * One Command queue as its scope shows it: the Non-secure one (SMMU_CMDQ_*) or, with Secure state,
+ * the Secure one (SMMU_S_CMDQ_*, §3.10.2, §6.3.74–§6.3.76), whose commands are checked as the
+ * Secure queue takes them (SSec and the Secure-only commands legal, §4.1.6).
+ */
+interface CommandQueueSource {
+  readonly queue: CommandQueueSecurity;
+  readonly geometry: QueueGeometry;
+  readonly prod: number;
+  readonly cons: number;
+  readonly registers: readonly RegisterDef[];
+  /** Why the SMMU does not consume it now; undefined while it does (§4.1.2). */
+  readonly stopped: string | undefined;
+}
+
+function commandQueueSource(e: Engine, queue: CommandQueueSecurity): CommandQueueSource {
+  if (queue === 'secure')
+    return {
+      queue,
+      geometry: secureCmdqGeometry(e),
+      prod: e.fieldNum(F.S_CMDQ_WR),
+      cons: e.fieldNum(F.S_CMDQ_RD),
+      registers: [getRegister('S_CMDQ_BASE'), getRegister('S_CMDQ_PROD'), getRegister('S_CMDQ_CONS')],
+      stopped: secureCmdqRunnable(e) ? undefined : 'S_CR0ACK.CMDQEN is 0 or S_GERROR.CMDQ_ERR is active',
+    };
+  return {
+    queue,
+    geometry: e.geometry('CMDQ'),
+    prod: e.fieldNum(F.CMDQ_WR),
+    cons: e.fieldNum(F.CMDQ_RD),
+    registers: [getRegister('CMDQ_BASE'), getRegister('CMDQ_PROD'), getRegister('CMDQ_CONS')],
+    stopped: e.cmdqRunnable() ? undefined : 'CR0ACK.CMDQEN is 0 or GERROR.CMDQ_ERR is active',
+  };
+}
+
+function commandQueue(e: Engine, queue: CommandQueueSecurity): VarNode[] {
+  const { geometry: g, prod, cons, registers, stopped } = commandQueueSource(e, queue);
   const count = 2 ** g.log2;
   const waiting = pending(prod, cons, g.log2);
   const consEntry = entryOf(cons, g.log2);
@@ -108,7 +189,7 @@ function commandQueue(e: Engine): VarNode[] {
     for (let i = start; i < Math.min(count, start + n); i++) {
       const addr = slotAddress(g, i);
       const w = words(e, addr, 4);
-      const d = decodeCommand(w, e.ids);
+      const d = decodeCommand(w, e.ids, { queue });
       const isPending = (i - consEntry + count) % count < waiting;
       const state = isPending ? 'pending' : nonZero(w) ? 'consumed' : 'empty';
       out.push({
@@ -124,12 +205,10 @@ function commandQueue(e: Engine): VarNode[] {
     return out;
   };
   return [
-    registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_BASE') as RegisterDef),
-    registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_PROD') as RegisterDef),
-    registerNode(e, REGISTERS.find((r) => r.name === 'CMDQ_CONS') as RegisterDef),
+    ...registers.map((r) => registerNode(e, r)),
     {
       name: 'pending',
-      value: `${counted(waiting, 'command')} between CONS and PROD${e.cmdqRunnable() ? '' : ' (the queue is not running: CR0ACK.CMDQEN is 0 or GERROR.CMDQ_ERR is active)'}`,
+      value: `${counted(waiting, 'command')} between CONS and PROD${stopped ? ` (the queue is not running: ${stopped})` : ''}`,
     },
     {
       name: 'entries',
@@ -140,10 +219,11 @@ function commandQueue(e: Engine): VarNode[] {
   ];
 }
 
-function eventQueue(e: Engine): VarNode[] {
-  const g = e.geometry('EVENTQ');
-  const prod = e.fieldNum(F.EVENTQ_WR);
-  const cons = e.fieldNum(F.EVENTQ_RD);
+/** The Event queue of a programming interface (§3.10.2.1: a Secure stream's records go to the Secure one). */
+function eventQueue(e: Engine, iface: ProgrammingInterface): VarNode[] {
+  const g = iface.state === 'secure' ? secureEventQueue(e) : e.geometry('EVENTQ');
+  const prod = e.fieldNum(iface.eventqWr);
+  const cons = e.fieldNum(iface.eventqRd);
   const count = 2 ** g.log2;
   const unread = pending(prod, cons, g.log2);
   const consEntry = entryOf(cons, g.log2);
@@ -164,9 +244,9 @@ function eventQueue(e: Engine): VarNode[] {
     return out;
   };
   return [
-    registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_BASE') as RegisterDef),
-    registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_PROD') as RegisterDef),
-    registerNode(e, REGISTERS.find((r) => r.name === 'EVENTQ_CONS') as RegisterDef),
+    registerNode(e, iface.eventqBase),
+    registerNode(e, iface.eventqProd),
+    registerNode(e, iface.eventqRd.reg),
     { name: 'unread', value: `${counted(unread, 'record')} between CONS and PROD` },
     {
       name: 'entries',
@@ -180,10 +260,16 @@ function eventQueue(e: Engine): VarNode[] {
 /** StreamIDs scanned at most (a stream table can have 2^32 entries; memory is sparse). */
 const MAX_SIDS = 1 << 16;
 
-/** Valid STEs: address and words, from a linear or 2-level stream table (§5.1, §5.2). */
-export function validStes(e: Engine): { sid: number; addr: number; w: Uint32Array }[] {
-  // Where the SMMU looks: the aligned base, LOG2SIZE capped at SIDSIZE, SPLIT in effect (§6.3.24, §6.3.25).
-  const { base, log2, twoLevel, split } = currentStreamTable(e);
+/**
+ * Valid STEs: address and words, from a linear or 2-level stream table (§5.1, §5.2): the
+ * Non-secure one, or the Secure one (SMMU_S_STRTAB_*, StreamIDs up to S_SIDSIZE, §3.10.2.1).
+ */
+export function validStes(
+  e: Engine,
+  iface: ProgrammingInterface = NON_SECURE,
+): { sid: number; addr: number; w: Uint32Array }[] {
+  // Where the SMMU looks: the aligned base, LOG2SIZE capped at (S_)SIDSIZE, SPLIT in effect (§6.3.24, §6.3.25).
+  const { base, log2, twoLevel, split } = currentStreamTable(e, iface);
   const out: { sid: number; addr: number; w: Uint32Array }[] = [];
   const add = (sid: number, addr: number) => {
     const w = words(e, addr, 16);
@@ -204,8 +290,8 @@ export function validStes(e: Engine): { sid: number; addr: number; w: Uint32Arra
   return out;
 }
 
-function streamTable(e: Engine): VarNode[] {
-  return validStes(e).map(({ sid, addr, w }) => ({
+function streamTable(e: Engine, iface: ProgrammingInterface): VarNode[] {
+  return validStes(e, iface).map(({ sid, addr, w }) => ({
     name: `STE ${sid}`,
     value: describeSteConfig(decodeSte(w)),
     memoryReference: h(addr),
@@ -214,14 +300,23 @@ function streamTable(e: Engine): VarNode[] {
   }));
 }
 
+/** The CDs of the valid STEs of the Non-secure Stream table, then (with Secure state) of the Secure one. */
 function contextDescriptors(e: Engine): VarNode[] {
   const out: VarNode[] = [];
-  for (const { sid, w } of validStes(e)) {
+  for (const iface of caps.secureImpl(e.ids) ? [NON_SECURE, SECURE] : [NON_SECURE])
+    out.push(...streamContextDescriptors(e, iface));
+  return out;
+}
+
+function streamContextDescriptors(e: Engine, iface: ProgrammingInterface): VarNode[] {
+  const out: VarNode[] = [];
+  const stream = iface.state === 'secure' ? 'Secure StreamID' : 'StreamID';
+  for (const { sid, w } of validStes(e, iface)) {
     const ste = decodeSte(w);
     // Config[0] set: stage 1 translates (§5.2 Config). With stage 2 too, S1ContextPtr is an IPA.
     if ((ste.config & 1) === 0) continue;
     if (ste.config & 2) {
-      out.push({ name: `StreamID ${sid}`, value: `nested: S1ContextPtr ${h(ste.s1ContextPtr)} is an IPA, not shown` });
+      out.push({ name: `${stream} ${sid}`, value: `nested: S1ContextPtr ${h(ste.s1ContextPtr)} is an IPA, not shown` });
       continue;
     }
     const n = ste.s1Fmt === 0 ? Math.min(2 ** ste.s1CdMax, 16) : 1;
@@ -230,14 +325,14 @@ function contextDescriptors(e: Engine): VarNode[] {
       const cw = words(e, addr, 16);
       if (ste.s1Fmt !== 0) {
         out.push({
-          name: `StreamID ${sid}`,
+          name: `${stream} ${sid}`,
           value: `2-level CD table at ${h(ste.s1ContextPtr)} (S1Fmt ${ste.s1Fmt}): see the Memory view`,
         });
         break;
       }
       const cd = decodeCd(cw);
       out.push({
-        name: `StreamID ${sid} SSID ${ssid}`,
+        name: `${stream} ${sid} SSID ${ssid}`,
         value: cd.v ? `ASID=${cd.asid} TTB0=${h(cd.ttb0)}` : 'V == 0 (invalid)',
         memoryReference: h(addr),
         children: () => layoutChildren(CD, cw),
@@ -402,10 +497,17 @@ function memoryPages(e: Engine): VarNode[] {
  * and keeps the expansion the user chose for the others (by scope name), so none is forced open.
  */
 export function scopes(e: Engine): ScopeView[] {
-  const page0 = REGISTERS.filter((r) => r.offset < 0x10000);
-  const page1 = REGISTERS.filter((r) => r.offset >= 0x10000 && !r.page);
+  // A register of an unadvertised feature (the Secure page without SMMU_S_IDR1.SECURE_IMPL among
+  // them) is an undefined location: left out, as the Registers view leaves it out (register-states.ts).
+  const implemented = REGISTERS.filter((r) => !r.requires || featureHolds(r.requires, e.ids));
+  const page0 = implemented.filter((r) => r.offset < 0x10000);
+  const page1 = implemented.filter((r) => r.offset >= 0x10000 && !r.page);
   // The VATOS page (§6.2.3), when SMMU_IDR0.VATOS advertises it.
-  const vatos = vatosPageOffset(e.ids) === undefined ? [] : REGISTERS.filter((r) => r.page === 'vatos');
+  const vatos = vatosPageOffset(e.ids) === undefined ? [] : implemented.filter((r) => r.page === 'vatos');
+  // The Command queue control pages' ECMDQs (§3.5.6, §6.2.5), when SMMU_IDR1.ECMDQ advertises them.
+  const ecmdq = e.smmu.ecmdqLayout;
+  // The Secure programming interface's queues and Stream table (§3.10.2.1), with SMMU_S_IDR1.SECURE_IMPL.
+  const secure = caps.secureImpl(e.ids);
   return [
     {
       name: 'Registers (page 0)',
@@ -429,9 +531,65 @@ export function scopes(e: Engine): ScopeView[] {
           },
         ]
       : []),
-    { name: 'Command queue', expensive: true, node: { name: 'CMDQ', value: '', children: () => commandQueue(e) } },
-    { name: 'Event queue', expensive: true, node: { name: 'EVENTQ', value: '', children: () => eventQueue(e) } },
-    { name: 'Stream table', expensive: true, node: { name: 'STEs', value: '', children: () => streamTable(e) } },
+    ...(ecmdq && e.smmu.ecmdq.count
+      ? [
+          {
+            name: 'Registers (ECMDQs)',
+            expensive: true,
+            presentationHint: 'registers' as const,
+            node: {
+              name: 'ECMDQs',
+              value: '',
+              indexed: {
+                count: e.smmu.ecmdq.count,
+                page: (start: number, n: number) => ecmdqNodes(e, ecmdq, start, n),
+              },
+            },
+          },
+        ]
+      : []),
+    {
+      name: 'Command queue',
+      expensive: true,
+      node: { name: 'CMDQ', value: '', children: () => commandQueue(e, 'non-secure') },
+    },
+    ...(secure
+      ? [
+          {
+            name: 'Secure Command queue',
+            expensive: true,
+            node: { name: 'S_CMDQ', value: '', children: () => commandQueue(e, 'secure') },
+          },
+        ]
+      : []),
+    {
+      name: 'Event queue',
+      expensive: true,
+      node: { name: 'EVENTQ', value: '', children: () => eventQueue(e, NON_SECURE) },
+    },
+    ...(secure
+      ? [
+          {
+            name: 'Secure Event queue',
+            expensive: true,
+            node: { name: 'S_EVENTQ', value: '', children: () => eventQueue(e, SECURE) },
+          },
+        ]
+      : []),
+    {
+      name: 'Stream table',
+      expensive: true,
+      node: { name: 'STEs', value: '', children: () => streamTable(e, NON_SECURE) },
+    },
+    ...(secure
+      ? [
+          {
+            name: 'Secure Stream table',
+            expensive: true,
+            node: { name: 'Secure STEs', value: '', children: () => streamTable(e, SECURE) },
+          },
+        ]
+      : []),
     {
       name: 'Context descriptors',
       expensive: true,

@@ -3,6 +3,8 @@
  * interrupts raised, memory it wrote. Scripts turn these into diagnostics and `--trace` lines,
  * the debugger into stack frames and the register view into "last fetched" marks.
  */
+import { SECURE_FEATURE } from '../registers/secure';
+import type { FeatureRef } from '../registers/types';
 
 export type ActivityKind =
   /** A command was consumed (executed) from the command queue. */
@@ -33,15 +35,21 @@ export type ActivityKind =
  */
 export type InterruptSource = 'EVENTQ' | 'PRIQ' | 'GERROR' | 'CMD_SYNC' | 'S_EVENTQ' | 'S_GERROR' | 'S_CMD_SYNC';
 
-export const INTERRUPT_SOURCES: readonly InterruptSource[] = [
-  'EVENTQ',
-  'PRIQ',
-  'GERROR',
-  'CMD_SYNC',
-  'S_EVENTQ',
-  'S_GERROR',
-  'S_CMD_SYNC',
+/**
+ * The interrupt sources, each with the feature it exists with: the Secure ones are the Secure
+ * programming interface's (§3.10.2.1, §6.3.65), so they exist only with SMMU_S_IDR1.SECURE_IMPL.
+ */
+export const INTERRUPT_SOURCE_TABLE: readonly { readonly source: InterruptSource; readonly requires?: FeatureRef }[] = [
+  { source: 'EVENTQ' },
+  { source: 'PRIQ' },
+  { source: 'GERROR' },
+  { source: 'CMD_SYNC' },
+  { source: 'S_EVENTQ', requires: SECURE_FEATURE },
+  { source: 'S_GERROR', requires: SECURE_FEATURE },
+  { source: 'S_CMD_SYNC', requires: SECURE_FEATURE },
 ];
+
+export const INTERRUPT_SOURCES: readonly InterruptSource[] = INTERRUPT_SOURCE_TABLE.map((s) => s.source);
 
 /**
  * One interrupt the SMMU signalled (§3.18): a pulse on the source's wired output, or an MSI, a

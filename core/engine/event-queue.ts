@@ -138,7 +138,7 @@ export function recordEvent(
  * The Secure Event queue from SMMU_S_EVENTQ_BASE (§6.3.77: the layout of SMMU_EVENTQ_BASE, LOG2SIZE
  * capped at SMMU_IDR1.EVENTQS), truncated to the OAS as the Non-secure queue is (§3.4.3).
  */
-function secureEventQueue(engine: EngineContext): QueueGeometry {
+export function secureEventQueue(engine: EngineContext): QueueGeometry {
   const { base, log2, entryBytes } = queueLayout(engine.smmu.value(SECURE.eventqBase), 'S_EVENTQ', engine.ids);
   return { base: base % 2 ** engine.oas, log2, entryBytes };
 }

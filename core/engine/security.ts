@@ -33,6 +33,7 @@ export interface ProgrammingInterface {
   readonly eventqen: FieldRef;
   readonly eventqBase: RegisterDef;
   readonly eventqProd: RegisterDef;
+  readonly eventqWr: FieldRef;
   readonly eventqRd: FieldRef;
   readonly eventqOvflg: FieldRef;
   readonly eventqOvackflg: FieldRef;
@@ -72,6 +73,7 @@ function programmingInterface(state: SecurityState): ProgrammingInterface {
     eventqen: field('CR0ACK', 'EVENTQEN'),
     eventqBase: reg('EVENTQ_BASE'),
     eventqProd: reg('EVENTQ_PROD'),
+    eventqWr: field('EVENTQ_PROD', 'WR'),
     eventqRd: field('EVENTQ_CONS', 'RD'),
     eventqOvflg: field('EVENTQ_PROD', 'OVFLG'),
     eventqOvackflg: field('EVENTQ_CONS', 'OVACKFLG'),
@@ -99,23 +101,12 @@ export function interfaceOfState(state: SecurityState): ProgrammingInterface {
   return state === 'secure' ? SECURE : NON_SECURE;
 }
 
-/** §3.10.2: the Secure state exists (SMMU_S_IDR1.SECURE_IMPL). */
-export const secureImpl = (ids: IdView): boolean => ids.idField('S_IDR1', 'SECURE_IMPL') === 1;
-/** §3.10.2.2: Secure stage 2 and Secure EL2 (SMMU_S_IDR1.SEL2). */
-export const sel2 = (ids: IdView): boolean => ids.idField('S_IDR1', 'SEL2') === 1;
-/** §6.3.53: the Secure StreamID size (SMMU_S_IDR1.S_SIDSIZE). */
-export const sSidSize = (ids: IdView): number => ids.idField('S_IDR1', 'S_SIDSIZE') ?? 0;
-/** §6.3.52: the Secure interface's stall model (SMMU_S_IDR0.STALL_MODEL). */
-export const sStallModel = (ids: IdView): number => ids.idField('S_IDR0', 'STALL_MODEL') ?? 0;
-/** §6.3.52: the Secure interface's MSIs (SMMU_S_IDR0.MSI). */
-export const sMsi = (ids: IdView): boolean => ids.idField('S_IDR0', 'MSI') === 1;
-
 /** The stall model of a state's interface (§3.12.2, §6.3.52). */
 export function stallModelOf(state: SecurityState, ids: IdView): number | undefined {
-  return state === 'secure' ? sStallModel(ids) : caps.stallModel(ids);
+  return state === 'secure' ? (caps.secureStallModel(ids) ?? 0) : caps.stallModel(ids);
 }
 
 /** MSIs of a state's interface (IDR0.MSI, S_IDR0.MSI). */
 export function msiOf(state: SecurityState, ids: IdView): boolean {
-  return state === 'secure' ? sMsi(ids) : caps.msi(ids);
+  return state === 'secure' ? caps.secureMsi(ids) : caps.msi(ids);
 }

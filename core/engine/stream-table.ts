@@ -7,7 +7,8 @@
 import type { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
 import { streamTableLayout, type StreamTableLayout } from '../structures/bases';
-import { NON_SECURE, sSidSize, type ProgrammingInterface } from './security';
+import * as caps from '../structures/capabilities';
+import { NON_SECURE, type ProgrammingInterface } from './security';
 
 export type { StreamTableLayout } from '../structures/bases';
 
@@ -18,6 +19,6 @@ export function currentStreamTable(
   const base = e.smmu.value(iface.strtabBase);
   const cfg = e.smmu.value(iface.strtabBaseCfg);
   return iface.state === 'secure'
-    ? streamTableLayout(base, cfg, e.ids, sSidSize(e.ids))
+    ? streamTableLayout(base, cfg, e.ids, caps.secureSidSize(e.ids))
     : streamTableLayout(base, cfg, e.ids);
 }

@@ -27,7 +27,7 @@ import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
 import { F, ref } from './registers';
 import { currentStreamTable } from './stream-table';
-import { interfaceOf, SECURE, sel2, sStallModel, stallModelOf, type SecurityState } from './security';
+import { interfaceOf, SECURE, stallModelOf, type SecurityState } from './security';
 import type { Regime, TlbEntry } from './tlb';
 import type { WalkCacheEntry } from './walk-cache';
 
@@ -232,7 +232,11 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     w,
     engine.ids,
     secure
-      ? { oas: engine.oas, secure: { sel2: sel2(engine.ids) }, stallModel: sStallModel(engine.ids) }
+      ? {
+          oas: engine.oas,
+          secure: { sel2: caps.secureEl2(engine.ids) },
+          stallModel: caps.secureStallModel(engine.ids) ?? 0,
+        }
       : { oas: engine.oas },
   );
   if (!verdict.valid) return abortWith(engine, t, 'C_BAD_STE', {}, `${name} at ${hex(BigInt(steAddr), 64)} has V == 0`);
@@ -521,7 +525,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   }
   // §3.10.2.2: without Secure stage 2 a Secure StreamWorld's entries carry no VMID; with it, stage 1
   // only entries are tagged VMID 0 (Secure stage 2 itself is not modelled: secureTranslationNotModelled).
-  const vmid = secure ? (sel2(engine.ids) ? 0 : -1) : engine.s2p ? ste.s2Vmid : -1;
+  const vmid = secure ? (caps.secureEl2(engine.ids) ? 0 : -1) : engine.s2p ? ste.s2Vmid : -1;
   const regime = regimeOf(engine, ste, secure);
   const s2p_ = s2 ? s2Params(engine, ste) : undefined;
   // checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32

@@ -18,6 +18,8 @@ import type { FeatureRef, FieldDef, GuardRef, NamedRegister, RegisterDef, Regist
 
 /** The Secure page exists (§6.3.53 SECURE_IMPL). */
 const SECURE: FeatureRef = { register: 'S_IDR1', field: 'SECURE_IMPL' };
+/** What everything of the Secure programming interface needs (§3.10.2): SMMU_S_IDR1.SECURE_IMPL. */
+export { SECURE as SECURE_FEATURE };
 /** Secure MSIs (§6.3.52 S_IDR0.MSI): without it the MSI fields of S_*_IRQ_CFGn are RES0. */
 const S_MSI: FeatureRef = { register: 'S_IDR0', field: 'MSI' };
 

@@ -3,7 +3,7 @@
  * (first doubleword first, each as a number): commands, event records, PRI requests, STEs, CDs
  * and L1 descriptors. One entry point for the CLI's `smmu decode`, hovers and queue dumps.
  */
-import { decodeCommand } from '../commands/codec';
+import { decodeCommand, type CommandQueueSecurity } from '../commands/codec';
 import { decodeEvent } from '../events/codec';
 import { PRI_REQUEST } from '../events/table';
 import { fieldValue, reservedRuns, type Words } from '../layout/access';
@@ -64,6 +64,8 @@ export function decodeStructure(
   ids?: IdView,
   /** A CD is judged as the STE that located it sees it (checkCd's `ste`). */
   cdOptions?: CdCheckOptions,
+  /** A command is checked as the queue it is read from takes it (§4.1.6: SSec on the Secure one). */
+  commandQueue?: CommandQueueSecurity,
 ): DecodedStructure | string {
   const n = SIZES[kind];
   if (dwords.length > n) return `a ${kind} is ${counted(n, 'doubleword')} (${n * 64} bits); got ${dwords.length}`;
@@ -71,7 +73,7 @@ export function decodeStructure(
   const w = toWords(dwords, n);
   switch (kind) {
     case 'cmd': {
-      const d = decodeCommand(w, ids);
+      const d = decodeCommand(w, ids, commandQueue ? { queue: commandQueue } : {});
       if (!d.def)
         return {
           title: `opcode 0x${d.opcode.toString(16).toUpperCase()}`,

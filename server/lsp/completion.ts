@@ -19,6 +19,7 @@ import { eventSummaryMarkdown } from '../../core/events/codec';
 import { EVENTS } from '../../core/events/table';
 import { findLayoutField } from '../../core/layout/access';
 import type { LayoutDef, LayoutField } from '../../core/layout/types';
+import { featureHolds, type IdView } from '../../core/registers/codec';
 import { fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import { findField, findRegister, REGISTERS } from '../../core/registers/table';
 import type { RegisterDef } from '../../core/registers/types';
@@ -169,7 +170,7 @@ function secondWordItems(first: string, def: StatementDef): CompletionItem[] {
   return [...access, ...phrases];
 }
 
-function positionalItems(p: PositionalArg): CompletionItem[] {
+function positionalItems(p: PositionalArg, ids: () => IdView): CompletionItem[] {
   if (p.table === 'commands') {
     return COMMANDS.map((c) => ({
       label: c.name.replace(/^CMD_/, ''),
@@ -185,7 +186,12 @@ function positionalItems(p: PositionalArg): CompletionItem[] {
       detail: `event 0x${e.id.toString(16).toUpperCase()}`,
       documentation: doc(eventSummaryMarkdown(e)),
     }));
-  return (p.choices ?? []).map((k) => {
+  // A choice of a feature this configuration does not advertise (S_EVENTQ without Secure state) is not offered.
+  const requires = p.choiceRequires;
+  const choices = requires
+    ? (p.choices ?? []).filter((k) => !requires[k] || featureHolds(requires[k], ids()))
+    : p.choices;
+  return (choices ?? []).map((k) => {
     const about = p.choiceDocs?.[k];
     return {
       label: k,
@@ -215,7 +221,7 @@ function expectItems(e: ExpectationArg): CompletionItem[] {
  * positional arguments in turn; then the fields of its command, structure or event; else its named
  * arguments. `args` are the tokens after the keyword.
  */
-function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
+function engineItems(def: EngineDef, args: readonly Token[], ids: () => IdView): CompletionItem[] {
   const a = def.args;
   const last = args[args.length - 1];
   if (last?.text === '==' || last?.text === '!=') return a.expect ? expectItems(a.expect) : [];
@@ -224,7 +230,7 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   const next = positional[p];
   // What the position is after the word before it (`expect event NAME`, `expect irq SOURCE`).
   const fits = next ? [next, ...(next.or ?? [])].filter((x) => !x.after || args[p - 1]?.text === x.after) : [];
-  if (fits.length) return fits.flatMap(positionalItems);
+  if (fits.length) return fits.flatMap((x) => positionalItems(x, ids));
   const layout = a.fields?.layout(args.filter((t) => t.kind === 'word').map((t) => t.text));
   // The names the line already gives after its positional arguments (not a value after `=`): a
   // named argument or field given again is an error (given twice), so it is not offered again.
@@ -245,7 +251,11 @@ function engineItems(def: EngineDef, args: readonly Token[]): CompletionItem[] {
   return layout ? [...layoutFieldItems(layout).filter((i) => !givenFields.has(i.label)), ...named] : named;
 }
 
-export function completion(textDoc: TextDocument, pos: Position): CompletionItem[] {
+/**
+ * `ids`: the configuration at the line (asked only when an item depends on it, such as the Secure
+ * interrupt sources).
+ */
+export function completion(textDoc: TextDocument, pos: Position, ids: () => IdView): CompletionItem[] {
   const lineText = textDoc.getText({ start: { line: pos.line, character: 0 }, end: pos });
   if (lineText.includes('#')) return [];
   const tokens = lexLine(lineText, pos.line).filter((t) => t.kind !== 'comment');
@@ -312,5 +322,5 @@ export function completion(textDoc: TextDocument, pos: Position): CompletionItem
     const afterValue = context.length >= 3 && (last?.kind === 'word' || last?.kind === 'number');
     return afterValue ? [...registerFieldItems(reg, true), ...SECURITY_ITEMS] : registerFieldItems(reg, true);
   }
-  return def.syntax === 'engine' ? engineItems(def, context.slice(length)) : [];
+  return def.syntax === 'engine' ? engineItems(def, context.slice(length), ids) : [];
 }

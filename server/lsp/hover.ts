@@ -5,7 +5,7 @@
  */
 import { MarkupKind, type Hover, type MarkupContent, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { decode, hex } from '../../core/registers/codec';
+import { decode, describeFeature, featureHolds, hex, type IdView } from '../../core/registers/codec';
 import { decodedMarkdown, fieldMarkdown, registerMarkdown } from '../../core/registers/describe';
 import {
   firstFromLine,
@@ -112,8 +112,8 @@ function explain(workspace: Workspace, check: ScriptCheck, doc: TextDocument, po
   // An engine statement whose line has an error is not among the resolved statements: its parsed
   // form still names the command, structure or event and their fields.
   const action =
-    actionHover(statements, pos) ??
-    actionHover(onLine(check.resolved.parsed.statements, pos.line, statementLine).flatMap(parsedAction), pos);
+    actionHover(statements, pos, ids) ??
+    actionHover(onLine(check.resolved.parsed.statements, pos.line, statementLine).flatMap(parsedAction), pos, ids);
   if (action) return action;
   const sym = onLine(check.resolved.symbols, pos.line, symbolLine).find((x) => contains(x.range, pos));
   if (!sym)
@@ -231,7 +231,11 @@ function queueEntryHover(workspace: Workspace, doc: TextDocument, pos: Position)
  * the statement registry: the keyword's statement, the command, event or structure a name stands
  * for and the fields given as arguments (from their tables), and the statement's named arguments.
  */
-function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], pos: Position): Hover | null {
+function actionHover(
+  statements: readonly (ResolvedStatement | ActionLike)[],
+  pos: Position,
+  ids: IdView,
+): Hover | null {
   const s = statements.find((x): x is ActionLike => x.kind === 'action' && contains(x.range, pos));
   if (!s) return null;
   const statement: EngineDef = ENGINE_STATEMENTS[s.verb];
@@ -258,7 +262,7 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
   }
   for (const [i, a] of s.args.entries()) {
     if (!a.name || !a.nameRange || !contains(a.nameRange, pos)) continue;
-    const choice = choiceDoc(statement, s.args, i);
+    const choice = choiceDoc(statement, s.args, i, ids);
     if (choice) return md(choice, a.nameRange);
     const f = def ? layoutFieldOf(def, a.name) : undefined;
     if (def && f) {
@@ -279,9 +283,10 @@ function actionHover(statements: readonly (ResolvedStatement | ActionLike)[], po
 
 /**
  * What the word at argument `i` means when the schema documents its choices there (`EVENTQ` in
- * `expect irq EVENTQ`): the position's argument after the word before it, its `or` included.
+ * `expect irq EVENTQ`): the position's argument after the word before it, its `or` included; and,
+ * for a choice of a feature the configuration at the line does not advertise, that it does not.
  */
-function choiceDoc(def: EngineDef, args: ActionLike['args'], i: number): string | undefined {
+function choiceDoc(def: EngineDef, args: ActionLike['args'], i: number, ids: IdView): string | undefined {
   const p = def.args.positional?.[i];
   const name = args[i]?.name?.toLowerCase();
   if (!p || name === undefined) return undefined;
@@ -289,7 +294,13 @@ function choiceDoc(def: EngineDef, args: ActionLike['args'], i: number): string 
   for (const x of [p, ...(p.or ?? [])]) {
     if (x.after !== undefined && x.after !== before) continue;
     const key = Object.keys(x.choiceDocs ?? {}).find((k) => k.toLowerCase() === name);
-    if (key !== undefined) return `**${key}** — ${x.choiceDocs?.[key] ?? ''}\n\n---\n\n${statementMarkdown(def)}`;
+    if (key === undefined) continue;
+    const requires = x.choiceRequires?.[key];
+    const absent =
+      requires && !featureHolds(requires, ids)
+        ? `\n\n*This configuration does not advertise it (${describeFeature(requires).replace('==', 'is not')}): it never fires here.*`
+        : '';
+    return `**${key}** — ${x.choiceDocs?.[key] ?? ''}${absent}\n\n---\n\n${statementMarkdown(def)}`;
   }
   return undefined;
 }

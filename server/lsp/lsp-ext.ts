@@ -166,6 +166,8 @@ export interface QueueEntryState {
 }
 export interface QueueState {
   readonly kind: 'cmdq' | 'evtq' | 'priq';
+  /** The Secure programming interface's queue (SMMU_S_CMDQ_*, SMMU_S_EVENTQ_*, §3.10.2.1). */
+  readonly secure?: true;
   /** Base address in use, hex; entries 2^log2size. */
   readonly base: string;
   readonly log2size: number;
@@ -188,6 +190,8 @@ export interface StreamTableEntryState {
   readonly dwords: readonly string[];
 }
 export interface StreamTableState {
+  /** The Secure Stream table (SMMU_S_STRTAB_*, §3.10.2.1). */
+  readonly secure?: true;
   readonly format: 'linear' | '2-level';
   readonly base: string;
   readonly log2size: number;
@@ -200,6 +204,10 @@ export interface QueuesAtLineResult {
   readonly eventQueue?: QueueState;
   readonly priQueue?: QueueState;
   readonly streamTable?: StreamTableState;
+  /** With Secure state (SMMU_S_IDR1.SECURE_IMPL): the Secure programming interface's own (§3.10.2.1). */
+  readonly secureCommandQueue?: QueueState;
+  readonly secureEventQueue?: QueueState;
+  readonly secureStreamTable?: StreamTableState;
   /** Where the state is from, one line (`after line 12`, `queue descriptor`). */
   readonly label: string;
   readonly error?: string;

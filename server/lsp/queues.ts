@@ -1,7 +1,8 @@
 /**
  * The `smmu/queuesAtLine` request: the command, event and PRI queues and the valid STEs of the
  * stream table, read from the model's guest memory after a script's statements up to a line ran
- * (as smmu/stateAtLine does for registers), or the entries of a `.smmuq` queue descriptor. Every
+ * (as smmu/stateAtLine does for registers), or the entries of a `.smmuq` queue descriptor; with
+ * Secure state, the Secure Command and Event queues and the Secure Stream table too. Every
  * entry is decoded by the tables in core/ (decodeStructure); nothing here knows a field position.
  */
 import { Engine, type QueueKind as EngineQueue } from '../../core/engine/engine';
@@ -10,6 +11,9 @@ import { stoppedMessage } from './state';
 import { entryOf, isEmpty, pending, slotAddress } from '../../core/engine/queue-index';
 import { F } from '../../core/engine/registers';
 import { currentStreamTable } from '../../core/engine/stream-table';
+import { secureEventQueue } from '../../core/engine/event-queue';
+import { secureCmdqGeometry } from '../../core/engine/secure-cmdq';
+import { NON_SECURE, SECURE, type ProgrammingInterface, type SecurityState } from '../../core/engine/security';
 import { idViewOf } from '../../core/model/ids';
 import type { IdView } from '../../core/registers/codec';
 import { hex } from '../../core/registers/codec';
@@ -55,8 +59,14 @@ function dwordsOf(words: ArrayLike<number>): bigint[] {
   return out;
 }
 
-function decodeEntry(kind: StructureKind, dwords: bigint[], ids: IdView): Omit<QueueEntryState, 'index' | 'status'> {
-  const d = decodeStructure(kind, dwords, ids);
+function decodeEntry(
+  kind: StructureKind,
+  dwords: bigint[],
+  ids: IdView,
+  queue?: SecurityState,
+): Omit<QueueEntryState, 'index' | 'status'> {
+  // A command of the Secure queue is checked as that queue takes it (§4.1.6).
+  const d = decodeStructure(kind, dwords, ids, undefined, queue);
   const base = { dwords: dwords.map(hex64) };
   if (typeof d === 'string') return { ...base, title: '?', section: '', fields: [], problems: [d] };
   return { ...base, title: d.title, section: d.section, fields: fieldsOf(d), problems: [...d.problems] };
@@ -70,11 +80,28 @@ const ENGINE_QUEUE: Record<QueueState['kind'], EngineQueue> = { cmdq: 'CMDQ', ev
  * something were consumed (commands) or read (records) and belong to the producer again. Empty
  * slots (all zero, never written) are left out.
  */
-function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?: number): QueueState {
-  const q = ENGINE_QUEUE[kind];
-  const g = engine.geometry(q);
-  const [prodRef, consRef] =
-    kind === 'cmdq' ? [F.CMDQ_WR, F.CMDQ_RD] : kind === 'evtq' ? [F.EVENTQ_WR, F.EVENTQ_RD] : [F.PRIQ_WR, F.PRIQ_RD];
+function queueFromEngine(
+  engine: Engine,
+  kind: QueueState['kind'],
+  softwareProd?: number,
+  state: SecurityState = 'non-secure',
+): QueueState {
+  const secure = state === 'secure';
+  // The Secure Command and Event queues (§3.10.2.1): SMMU_S_CMDQ_*, SMMU_S_EVENTQ_*.
+  const g = secure
+    ? kind === 'cmdq'
+      ? secureCmdqGeometry(engine)
+      : secureEventQueue(engine)
+    : engine.geometry(ENGINE_QUEUE[kind]);
+  const [prodRef, consRef] = secure
+    ? kind === 'cmdq'
+      ? [F.S_CMDQ_WR, F.S_CMDQ_RD]
+      : [SECURE.eventqWr, SECURE.eventqRd]
+    : kind === 'cmdq'
+      ? [F.CMDQ_WR, F.CMDQ_RD]
+      : kind === 'evtq'
+        ? [F.EVENTQ_WR, F.EVENTQ_RD]
+        : [F.PRIQ_WR, F.PRIQ_RD];
   const prod = engine.fieldNum(prodRef);
   const cons = engine.fieldNum(consRef);
   const size = 2 ** g.log2;
@@ -82,7 +109,7 @@ function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?
   const waiting = isEmpty(prod, cons, g.log2) ? 0 : pending(prod, cons, g.log2);
   const consEntry = entryOf(cons, g.log2);
   // §7.1: with a command error the queue stops at the command at CONS (CMDQ_CONS.ERR, GERROR.CMDQ_ERR).
-  const stopped = kind === 'cmdq' && engine.gerrorActive(0) && waiting > 0;
+  const stopped = kind === 'cmdq' && engine.gerrorActive(0, state) && waiting > 0;
   // Commands a script wrote after PROD and has not published with a doorbell yet.
   const unpublished =
     softwareProd === undefined || isEmpty(softwareProd, prod, g.log2) ? 0 : pending(softwareProd, prod, g.log2);
@@ -97,10 +124,11 @@ function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?
     if (!isPending && !isUnpublished && words.every((w) => w === 0)) continue;
     const status =
       stopped && index === consEntry ? 'error' : isPending ? 'pending' : isUnpublished ? 'unpublished' : 'consumed';
-    entries.push({ index, status, ...decodeEntry(STRUCTURE[kind], dwordsOf(words), ids) });
+    entries.push({ index, status, ...decodeEntry(STRUCTURE[kind], dwordsOf(words), ids, state) });
   }
   return {
     kind,
+    ...(secure ? { secure: true } : {}),
     base: hex64(BigInt(g.base)),
     log2size: g.log2,
     prod: '0x' + prod.toString(16).toUpperCase(),
@@ -115,9 +143,10 @@ function queueFromEngine(engine: Engine, kind: QueueState['kind'], softwareProd?
  * SMMU locates them (§3.3, §5.1; core/engine/stream-table.ts): the base aligned as §6.3.24 says,
  * LOG2SIZE capped at IDR1.SIDSIZE, a 2-level table only with IDR0.ST_LEVEL, SPLIT values other
  * than 6, 8 and 10 behaving as 6 (§6.3.25), L1 descriptors with Span 0 or above SPLIT + 1 skipped.
+ * With `iface` SECURE, the Secure Stream table (SMMU_S_STRTAB_*, capped at S_SIDSIZE, §3.10.2.1).
  */
-function streamTableFromEngine(engine: Engine): StreamTableState {
-  const { base, log2, twoLevel, split } = currentStreamTable(engine);
+function streamTableFromEngine(engine: Engine, iface: ProgrammingInterface = NON_SECURE): StreamTableState {
+  const { base, log2, twoLevel, split } = currentStreamTable(engine, iface);
   const oasMod = 2 ** engine.oas;
   const entries: StreamTableEntryState[] = [];
   const steWords = new Uint32Array(16);
@@ -166,6 +195,7 @@ function streamTableFromEngine(engine: Engine): StreamTableState {
     }
   }
   return {
+    ...(iface.state === 'secure' ? { secure: true } : {}),
     format: twoLevel ? '2-level' : 'linear',
     base: hex64(BigInt(base)),
     log2size: log2,
@@ -224,12 +254,20 @@ export function queuesAtLine(
   // The script's state is kept: its copy of CMDQ_PROD tells written commands from published ones.
   const { engine, state, stoppedBy } = modelAtLine(workspace.scriptCheck(doc), params.line, workspace.runsFor(doc.uri));
   const hasPri = caps.pri(engine.ids);
+  const hasSecure = caps.secureImpl(engine.ids);
   return {
     label: `after line ${params.line + 1}`,
     commandQueue: queueFromEngine(engine, 'cmdq', state.cmdqProd),
     eventQueue: queueFromEngine(engine, 'evtq'),
     ...(hasPri ? { priQueue: queueFromEngine(engine, 'priq') } : {}),
     streamTable: streamTableFromEngine(engine),
+    ...(hasSecure
+      ? {
+          secureCommandQueue: queueFromEngine(engine, 'cmdq', state.secureCmdqProd, 'secure'),
+          secureEventQueue: queueFromEngine(engine, 'evtq', undefined, 'secure'),
+          secureStreamTable: streamTableFromEngine(engine, SECURE),
+        }
+      : {}),
     ...(stoppedBy ? { error: stoppedMessage(stoppedBy) } : {}),
   };
 }

@@ -54,7 +54,7 @@ import {
 import { idViewOf } from '../../core/model/ids';
 import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type ServerSettings } from './settings';
 import { uriToPath } from './uri';
-import { configUnusable } from '../../core/script/check';
+import { configAtLine, configUnusable } from '../../core/script/check';
 import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
 import { warmUp, type WarmUpState } from './warm-up';
 import type { ResolvedConfig } from '../../core/config/types';
@@ -309,7 +309,11 @@ export function startServer(connection: Connection): void {
   connection.onCompletion((params) => {
     const doc = documents.get(params.textDocument.uri);
     if (doc && Workspace.isConfig(doc.uri)) return configCompletion(doc, params.position);
-    return doc && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc) ? completion(doc, params.position) : [];
+    if (!doc || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return [];
+    // The configuration at the line, as hovers take it (a `config` line after `reset` changes it).
+    return completion(doc, params.position, () =>
+      idViewOf(configAtLine(workspace.scriptCheck(doc), params.position.line)),
+    );
   });
   connection.languages.inlayHint.on((params, token) => {
     if (token.isCancellationRequested) return null;

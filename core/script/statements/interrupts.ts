@@ -10,11 +10,17 @@
  * clears them. A `reset` clears them too (reset.ts).
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
-import { INTERRUPT_SOURCES, type Activity, type InterruptSignal, type InterruptSource } from '../../engine/activity';
+import {
+  INTERRUPT_SOURCE_TABLE,
+  INTERRUPT_SOURCES,
+  type Activity,
+  type InterruptSignal,
+  type InterruptSource,
+} from '../../engine/activity';
 import type { Engine } from '../../engine/engine';
 import { F, type FieldRef } from '../../engine/registers';
 import { SECURE } from '../../engine/security';
-import { hex } from '../../registers/codec';
+import { featureHolds, hex } from '../../registers/codec';
 import { msi as msiSupported, pri as priSupported } from '../../structures/capabilities';
 import { closestNames, didYouMean } from '../../text/suggest';
 import { counted } from '../../text/plural';
@@ -68,6 +74,9 @@ export const IRQ_SOURCE_ARG: PositionalArg = {
   after: 'irq',
   choices: INTERRUPT_SOURCES,
   choiceDocs: IRQ_SOURCE_DOCS,
+  choiceRequires: Object.fromEntries(
+    INTERRUPT_SOURCE_TABLE.flatMap((s) => (s.requires ? [[s.source, s.requires]] : [])),
+  ),
 };
 
 /** `addr=` and `data=` of `expect msi`. */
@@ -148,6 +157,9 @@ function instead(list: readonly Waiting[]): string {
 /** Why a source cannot have fired, read from the SMMU's state now, when that explains a failure. */
 function whyNot(engine: Engine, source: InterruptSource): string {
   if (source === 'PRIQ' && !priSupported(engine.ids)) return ' (this SMMU has no PRI queue: IDR0.PRI is 0)';
+  const requires = IRQ_SOURCE_ARG.choiceRequires?.[source];
+  if (requires && !featureHolds(requires, engine.ids))
+    return ` (this configuration does not advertise it: ${requires.register}.${requires.field} is 0)`;
   const enable = ENABLES[source];
   if (enable && engine.field(enable) === 0n) return ` (${enable.reg.name}.${enable.field.name} is 0)`;
   return '';

@@ -15,7 +15,8 @@ import { checkSte, STE as STE_LAYOUT } from '../../structures/ste';
 import type { ActionVerb } from '../ast';
 import type { ResolvedAction } from '../resolved';
 import { fieldValues, flag } from './args';
-import { NON_SECURE, SECURE, secureImpl, sel2, sStallModel } from '../../engine/security';
+import { NON_SECURE, SECURE } from '../../engine/security';
+import * as caps from '../../structures/capabilities';
 import { resolveEngineStatement } from './resolve-args';
 import {
   diag,
@@ -71,7 +72,7 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
   let addr: number;
   const n = Number(where.value);
   if (verb === 'ste') {
-    if (secure && !secureImpl(engine.ids))
+    if (secure && !caps.secureImpl(engine.ids))
       return {
         diagnostics: [
           diag(
@@ -108,7 +109,11 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
             enc.words,
             engine.ids,
             secure
-              ? { oas: engine.oas, secure: { sel2: sel2(engine.ids) }, stallModel: sStallModel(engine.ids) }
+              ? {
+                  oas: engine.oas,
+                  secure: { sel2: caps.secureEl2(engine.ids) },
+                  stallModel: caps.secureStallModel(engine.ids) ?? 0,
+                }
               : { oas: engine.oas },
           )
         : checkCd(enc.words, engine.ids, { oas: engine.oas });

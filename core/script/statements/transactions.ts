@@ -9,7 +9,6 @@ import * as caps from '../../structures/capabilities';
 import { describeResult, type DmaTransferResult, type DmaTransaction } from '../../engine/dma';
 import type { TransactionResult } from '../../engine/transaction';
 import type { Engine } from '../../engine/engine';
-import { secureImpl } from '../../engine/security';
 import { findEvent, PRI_REQUEST } from '../../events/table';
 import { hex } from '../../registers/codec';
 import { counted } from '../../text/plural';
@@ -203,7 +202,7 @@ function secureStreamProblem(engine: Engine, req: DmaRequest): string | undefine
   if (req.ns && !req.secure)
     return "'ns' is the input NS attribute of a Secure stream: add 'secure' (a Non-secure stream's transactions are always Non-secure, §3.10.2)";
   if (!req.secure) return undefined;
-  if (!secureImpl(engine.ids))
+  if (!caps.secureImpl(engine.ids))
     return "'secure' needs an SMMU with the Secure state (SMMU_S_IDR1.SECURE_IMPL == 1); without it every transaction has SEC_SID 0 (§3.10.1)";
   if (req.route !== 'untranslated')
     return `'${req.route}' from a Secure stream is not modelled: a Secure STE's EATS is RES0 and behaves as 0b00, ATS disabled (§5.2 EATS)`;

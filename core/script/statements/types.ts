@@ -7,6 +7,7 @@
 import type { Range, ScriptDiagnostic } from '../../base/diagnostics';
 import type { Engine } from '../../engine/engine';
 import type { LayoutDef } from '../../layout/types';
+import type { FeatureRef } from '../../registers/types';
 import type {
   ActionStatement,
   ActionVerb,
@@ -96,6 +97,8 @@ export interface PositionalArg {
   readonly choices?: readonly string[];
   /** What each choice means (completion's documentation, hovers). */
   readonly choiceDocs?: Readonly<Record<string, string>>;
+  /** Choices that exist only with a feature: completion offers them where the configuration advertises it. */
+  readonly choiceRequires?: Readonly<Record<string, FeatureRef>>;
   /** The names it may be come from a table: completion offers the table's names. */
   readonly table?: 'commands' | 'events';
   /** Offered only after this word (`expect event NAME`). */

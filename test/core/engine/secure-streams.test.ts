@@ -18,6 +18,8 @@ import { checkSte } from '../../../core/structures/ste';
 import { encodeStructure } from '../../../core/structures/encode';
 import { STE } from '../../../core/structures/ste';
 import { config } from '../../harness/helpers';
+import { currentStreamTable } from '../../../core/engine/stream-table';
+import { SECURE } from '../../../core/engine/security';
 
 const SECURE_ATS = (PRESETS.get('smmuv3.3-secure-ats') as { config: ResolvedConfig }).config;
 /** The same SMMU without Secure stage 2 (SMMU_S_IDR1.SEL2 [29] = 0; SECURE_IMPL [31], S_SIDSIZE [5:0] 16). */
@@ -124,6 +126,26 @@ read32 S_EVENTQ_PROD.WR == 1
     eventTexts(r.engine)[0] ?? '',
     /^S_EVENTQ\[0\] ← C_BAD_STREAMID StreamID=0x10 .*outside the Secure stream table/,
   );
+});
+
+test('§6.3.53 S_SIDSIZE, §6.3.73: the Secure Stream table is capped at SMMU_S_IDR1.S_SIDSIZE, the Non-secure one at SMMU_IDR1.SIDSIZE', () => {
+  // S_SIDSIZE 6 (SECURE_IMPL [31], SEL2 [29]): 64 Secure StreamIDs; SIDSIZE stays 16.
+  const sid6: ResolvedConfig = { ...SECURE_ATS, ids: { ...SECURE_ATS.ids, S_IDR1: 0xa000_0006 } };
+  const r = runScript(
+    `
+ste 63 secure V Config=BYPASS
+ste 64 secure V Config=BYPASS
+ste 64 V Config=BYPASS
+dma read sid=63 iova=0x1000 secure == bypass
+dma read sid=64 iova=0x1000 secure == C_BAD_STREAMID
+dma read sid=64 iova=0x1000 == bypass
+`,
+    sid6,
+    PRELUDE.replace('S_STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4', 'S_STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8'),
+  );
+  assert.equal(currentStreamTable(r.engine, SECURE).log2, 6);
+  assert.equal(currentStreamTable(r.engine).log2, 8);
+  assert.deepEqual(r.problems, []);
 });
 
 test('§3.10.2.1: events of a Secure stream are written to the Secure Event queue, with its interrupt and MSI; Non-secure ones to the Non-secure queue', () => {

@@ -1,13 +1,17 @@
 /**
  * smmu/queuesAtLine through the real protocol (`node dist/server.js --stdio` and a JSON-RPC
  * client): the command queue with pending, consumed, unpublished and error entries, the event
- * queue's records, the stream table's valid STEs, and a `.smmuq` descriptor's entries.
+ * queue's records, the stream table's valid STEs, and a `.smmuq` descriptor's entries; with Secure
+ * state, the Secure queues and Secure Stream table.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import type { QueuesAtLineResult } from '../../../server/lsp/lsp-ext';
+import * as fs from 'fs';
+import * as path from 'path';
 import { LspServer } from '../../harness/lsp-harness';
+import { root } from '../../harness/root';
 
 let server: LspServer;
 let conn: ProtocolConnection;
@@ -174,5 +178,58 @@ test('a 2-level stream table: STEs found through their L1 descriptors, with thei
   assert.deepEqual(
     r.streamTable?.entries.map((e) => [e.sid, e.config, e.address]),
     [[70, 'BYPASS', '0x0000000040010180']],
+  );
+});
+
+test('with Secure state, the Secure Command queue, Secure Event queue and Secure Stream table too; without it, none (§3.10.2.1)', async () => {
+  const preset = fs.readFileSync(path.join(root, 'presets', 'smmuv3.3-secure-ats.smmu.json'), 'utf8');
+  server.file('secure-q.smmu.json', preset);
+  const uri = openFile(
+    'secure-queues.smmu',
+    [
+      'config "secure-q.smmu.json"', // 0
+      'write64 S_STRTAB_BASE 0x4E000000',
+      'write32 S_STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4',
+      'write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=3',
+      'write64 S_EVENTQ_BASE 0x4E200000 | LOG2SIZE=3',
+      'write32 S_CR0 SMMUEN|CMDQEN|EVENTQEN', // 5
+      'ste 3 secure V Config=BYPASS',
+      'cmd CFGI_STE sid=3 SSec secure',
+      'cmd TLBI_EL3_ALL secure',
+      'doorbell secure',
+      'cmd SYNC secure', // 10: written, not published
+      'dma read sid=5 iova=0x1000 secure == C_BAD_STE',
+    ].join('\n'),
+  );
+  const r = await queues(uri, 11);
+  assert.equal(r.error, undefined);
+  // SSec = 1 and TLBI_EL3_ALL are legal on the Secure queue (§4.1.6, §4.4.2.5): no problems.
+  assert.deepEqual(
+    r.secureCommandQueue?.entries.map((e) => [e.index, e.title, e.status, e.problems.length]),
+    [
+      [0, 'CMD_CFGI_STE', 'consumed', 0],
+      [1, 'CMD_TLBI_EL3_ALL', 'consumed', 0],
+      [2, 'CMD_SYNC', 'unpublished', 0],
+    ],
+  );
+  assert.equal(r.secureCommandQueue?.secure, true);
+  assert.equal(r.secureCommandQueue?.base, '0x000000004E100000');
+  assert.deepEqual(r.commandQueue?.entries, []);
+  // The Secure stream's record went to the Secure Event queue, not the Non-secure one.
+  assert.deepEqual(
+    r.secureEventQueue?.entries.map((e) => [e.index, e.title, e.status]),
+    [[0, 'C_BAD_STE', 'pending']],
+  );
+  assert.deepEqual(r.eventQueue?.entries, []);
+  assert.deepEqual(
+    r.secureStreamTable?.entries.map((s) => [s.sid, s.address, s.config]),
+    [[3, '0x000000004E0000C0', 'BYPASS']],
+  );
+  assert.deepEqual(r.streamTable?.entries, []);
+  // Without Secure state (the built-in default, QEMU's SMMU): none of them.
+  const plain = await queues(openFile('plain-queues.smmu', 'write32 CR0 0'), 0);
+  assert.deepEqual(
+    [plain.secureCommandQueue, plain.secureEventQueue, plain.secureStreamTable],
+    [undefined, undefined, undefined],
   );
 });

@@ -379,6 +379,14 @@ test('§3.10.2, §3.18.2: `cmd … secure` checks a command as the Secure queue 
   open(f.uri, text);
   const diags = (await diagnosticsFor(f.uri)).map((d) => `${d.range.start.line}: ${String(d.code)}`);
   assert.deepEqual(diags, ['5: cmd.illegal']);
-  const irq = (await completeAt('irq-src.smmu', 'expect irq ')).map((i) => i.label);
+  // The sources of the configuration at the line: this one has Secure state (SMMU_S_IDR1.SECURE_IMPL).
+  const src = file('irq-src.smmu', 'config "secure-q.smmu.json"\nexpect irq ');
+  open(src.uri, 'config "secure-q.smmu.json"\nexpect irq ');
+  const irq = (
+    ((await lsp.conn.sendRequest('textDocument/completion', {
+      textDocument: { uri: src.uri },
+      position: { line: 1, character: 'expect irq '.length },
+    })) as CompletionItem[] | null) ?? []
+  ).map((i) => i.label);
   assert.ok(irq.includes('S_CMD_SYNC') && irq.includes('S_GERROR'), irq.join());
 });

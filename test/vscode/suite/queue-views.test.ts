@@ -1,6 +1,6 @@
 /**
  * The Command queue, Event queue and Stream table views in a real VS Code: at the cursor line of
- * a script, and for a `.smmuq` descriptor.
+ * a script (with Secure state, the Secure queues and Stream table too), and for a `.smmuq` descriptor.
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
@@ -49,6 +49,37 @@ suite('Queue and stream table views', () => {
     for (const v of ['smmu.commandQueue', 'smmu.eventQueue', 'smmu.streamTable'])
       await vscode.commands.executeCommand(`${v}.focus`);
     await screenshot('queue-views');
+  });
+
+  test('with Secure state: each view ends with the Secure queue or Secure Stream table, its entries under it (§3.10.2.1)', async () => {
+    const a = await api();
+    const editor = await open('secure-queues.smmu');
+    const last = editor.document.lineCount - 1;
+    editor.selection = new vscode.Selection(last, 0, last, 0);
+    const cmds = await linesWhen(a.queues.command, 'the Secure Command queue', (l) =>
+      l.some((x) => x.startsWith('Secure Command queue')),
+    );
+    // The Non-secure queue has nothing written; the Secure one its two consumed commands, legal there.
+    assert.deepStrictEqual(
+      cmds.filter((x) => !x.startsWith('    ')),
+      [
+        'Secure Command queue — S_CMDQ PROD 0x2, CONS 0x2, 8 entries',
+        '  [0] CMD_CFGI_STE — consumed',
+        '  [1] CMD_TLBI_EL3_ALL — consumed',
+      ],
+      cmds.join('\n'),
+    );
+    const events = treeLines(a.queues.event).filter((x) => !x.startsWith('    '));
+    assert.deepStrictEqual(events, [
+      'Secure Event queue — S_EVENTQ PROD 0x1, CONS 0x0, 8 entries',
+      '  [0] C_BAD_STE — pending',
+    ]);
+    const stes = treeLines(a.queues.streams).filter((x) => !x.startsWith('    '));
+    assert.ok(
+      stes[0]?.startsWith('Secure Stream table — linear at 0x000000004E000000, LOG2SIZE 4, 1 valid STE'),
+      stes.join('\n'),
+    );
+    assert.ok(stes[1]?.startsWith('  STE 3 — BYPASS @ 0x000000004E0000C0'), stes.join('\n'));
   });
 
   test('a .smmuq descriptor: its entries, pending between CONS and PROD', async () => {
