@@ -801,11 +801,11 @@ function checkStaleTranslation(
   t: Transaction,
   hit: TlbEntry,
   pa: bigint,
-  rewalk: () => { pa: bigint } | { result: TransactionResult },
+  rewalk: () => WalkDone | { result: TransactionResult },
 ): void {
   const recording = engine.recording;
   engine.recording = false;
-  let now: { pa: bigint } | { result: TransactionResult };
+  let now: WalkDone | { result: TransactionResult };
   const events = engine.suppressEvents;
   engine.suppressEvents = true;
   try {
@@ -814,11 +814,13 @@ function checkStaleTranslation(
     engine.recording = recording;
     engine.suppressEvents = events;
   }
+  // A Secure stream's entry is also stale when only its PA space changed (NS, NSTable, §13.4.2).
+  const space = (ns: boolean | undefined) => (ns === undefined ? '' : ` in the ${paSpaceName(ns)}`);
   const nowText =
     'pa' in now
-      ? `map it to ${hex(now.pa, 64)}`
+      ? `map it to ${hex(now.pa, 64)}${space(now.entry.ns)}`
       : `give ${now.result.outcome === 'abort' ? (now.result.event ?? 'an abort') : now.result.outcome}`;
-  if (!('pa' in now) || now.pa !== pa) {
+  if (!('pa' in now) || now.pa !== pa || now.entry.ns !== hit.ns) {
     const cmd =
       hit.stages === 2
         ? 'CMD_TLBI_S2_IPA'
@@ -832,7 +834,7 @@ function checkStaleTranslation(
     const where = hit.regime === 'S' || hit.regime === 'EL3' ? ' on the Secure Command queue' : '';
     engine.log({
       kind: 'stale',
-      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}${where} then CMD_SYNC is missing`,
+      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)}${'pa' in now && now.entry.ns !== hit.ns ? space(hit.ns) : ''} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}${where} then CMD_SYNC is missing`,
       section: '4.4',
       severity: 'warning',
       code: 'stale.tlb',

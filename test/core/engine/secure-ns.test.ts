@@ -256,3 +256,23 @@ test('§3.3.3, §5.4: a CD reached from the EL3 StreamWorld has one translation 
   assert.deepEqual(reasons({ ...base, EPD1: 1n, ASID: 0x1234n }, el3), []);
   assert.match(reasons({ ...base, EPD1: 1n, AA64: 0n }, el3).join(), /VMSAv8-32 LPAE in the EL3 StreamWorld/);
 });
+
+test('§13.4.2, §4.4: a Secure TLB entry whose PA space changed in the tables (NS set, same address) is stale until a TLBI', () => {
+  const r = runScript(`${SECURE_S1()}
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
+dma read sid=2 iova=0x10000010 secure == secure_pa
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 ns
+dma read sid=2 iova=0x10000010 secure == secure_pa
+cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf secure
+cmd SYNC secure
+doorbell secure
+dma read sid=2 iova=0x10000010 secure == nonsecure_pa
+`);
+  assert.deepEqual(r.errors, []);
+  const w = warnings(r);
+  assert.equal(w.length, 1, w.join('\n'));
+  assert.match(
+    w[0] ?? '',
+    /^stale\.tlb: .*still maps it to 0x000000008E000010 in the Secure PA space but the page tables now map it to 0x000000008E000010 in the Non-secure PA space; a CMD_TLBI_NH_VA \(ASID 1\) on the Secure Command queue/,
+  );
+});
