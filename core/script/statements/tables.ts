@@ -78,7 +78,7 @@ export const MAP: EngineDef<'map'> = {
   summary: 'Writes translation table descriptors so an input address maps to an output address',
   forms: [
     {
-      doc: 'Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back. With `ds`, the FEAT_LPA2 format of CD.DS / STE.S2DS = 1: OA[51:50] in bits [9:8] and no Shareability there (the CD or STE gives it), tsz down to 12, level 0 (4 KB) and level 1 (16 KB) blocks.',
+      doc: "Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back. With `ds`, the FEAT_LPA2 format of CD.DS / STE.S2DS = 1: OA[51:50] in bits [9:8] and no Shareability there (the CD or STE gives it), tsz down to 12, level 0 (4 KB) and level 1 (16 KB) blocks. `ns` and `nstable` set the NS (leaf) and NSTable (table) bits a Secure stream's stage 1 uses for its output PA space (§13.4.2).",
     },
   ],
   args: {
