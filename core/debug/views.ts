@@ -31,6 +31,7 @@ import { CD, decodeCd } from '../structures/cd';
 import { cloneState } from '../engine/snapshot';
 import { decodeL1std, L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
+import { paSpaceName } from '../translation/secure-ns';
 import { counted } from '../text/plural';
 
 export interface VarNode {
@@ -442,7 +443,7 @@ function caches(e: Engine): VarNode[] {
             const why = marks.get(t);
             return {
               name: `[${start + i}]`,
-              value: `${t.regime} VMID=${t.vmid} ASID=${t.asid < 0 ? (t.asid === -1 ? 'global' : '—') : t.asid} ${h(t.page * 2 ** t.log2)} → ${h(t.oa)} (${2 ** (t.log2 - 10)} KB, ${t.r ? 'R' : '-'}${t.w ? 'W' : '-'}${t.x ? 'X' : '-'}, stage ${t.stages}, StreamID ${t.sid})${why ? `  [stale: ${why}; a TLBI is missing]` : ''}`,
+              value: `${t.regime} VMID=${t.vmid} ASID=${t.asid < 0 ? (t.asid === -1 ? 'global' : '—') : t.asid} ${h(t.page * 2 ** t.log2)} → ${h(t.oa)} (${2 ** (t.log2 - 10)} KB, ${t.r ? 'R' : '-'}${t.w ? 'W' : '-'}${t.x ? 'X' : '-'}, stage ${t.stages}, ${t.ns === undefined ? '' : `${paSpaceName(t.ns)}, `}StreamID ${t.sid})${why ? `  [stale: ${why}; a TLBI is missing]` : ''}`,
             };
           });
         },

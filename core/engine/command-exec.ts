@@ -236,11 +236,12 @@ function actsOnSecureState(def: CommandDef, w: Uint32Array): boolean {
  * What a command acting on Secure state does in the model (docs/engine.md "Secure state"). Secure
  * streams are translated with stage 1 only, so the model caches Secure STEs, CDs and L1
  * descriptors (keyed apart from Non-secure ones, config-cache.ts) and Secure stage 1 TLB entries
- * (regime 'S'): the CFGI commands with SSec = 1 invalidate those, and the stage 1 NH TLBIs from
- * the Secure queue the Secure entries (§4.4.2 table), by ASID and address as their Non-secure
- * forms do; CMD_RESUME and CMD_STALL_TERM with SSec = 1 act on the Secure stream's stalled
- * transactions. Nothing else Secure is cached (no Secure stage 2, no EL3 or S-EL2 StreamWorld),
- * so the other commands find nothing. None touches a Non-secure entry (§4.3: Arm strongly
+ * (regime 'S') and EL3 StreamWorld entries (regime 'EL3'): the CFGI commands with SSec = 1
+ * invalidate those, the stage 1 NH TLBIs from the Secure queue the Secure entries (§4.4.2 table),
+ * by ASID and address as their Non-secure forms do, and the EL3 TLBIs the EL3 entries;
+ * CMD_RESUME and CMD_STALL_TERM with SSec = 1 act on the Secure stream's stalled transactions.
+ * Nothing else Secure is cached (no Secure stage 2, no S-EL2 StreamWorld), so the other commands
+ * find nothing. None touches a Non-secure entry (§4.3: Arm strongly
  * recommends that invalidations affect only the Security state they name). Undefined for a
  * command whose effect is only a text (secureStateEffect).
  */
@@ -281,6 +282,15 @@ function secureExecution(
       tlbi((e, table) => e.regime === 'S' && (asid === undefined || e.asid === asid || e.asid === -1) && at(e, table));
       return '';
     }
+    // §4.4.2.5, §4.4.2.6: the EL3 StreamWorld's entries (no ASID, no VMID), all or by address.
+    case 'CMD_TLBI_EL3_ALL':
+      tlbi((e) => e.regime === 'EL3');
+      return '';
+    case 'CMD_TLBI_EL3_VA': {
+      const at = addressMatch(def, w);
+      tlbi((e, table) => e.regime === 'EL3' && at(e, table));
+      return '';
+    }
     // §4.7.1, §4.7.2: a Secure StreamID's stalled transactions (SSec = 1).
     case 'CMD_RESUME':
     case 'CMD_STALL_TERM':
@@ -296,7 +306,7 @@ function secureStateEffect(def: CommandDef): string {
     case 'prefetch':
       return 'a Secure StreamID (SSec = 1): nothing is prefetched (§4.2 allows a prefetch to do nothing)';
     default:
-      return 'Secure TLB entries of this kind: 0 invalidated (the model walks no Secure stage 2 and no EL3 or S-EL2 StreamWorld, so it caches none); Non-secure entries are not affected';
+      return 'Secure TLB entries of this kind: 0 invalidated (the model walks no Secure stage 2 and no S-EL2 StreamWorld, so it caches none); Non-secure entries are not affected';
   }
 }
 
@@ -351,7 +361,8 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   CMD_TLBI_NH_VA: tlbiNhVa(true),
   CMD_TLBI_NH_VAA: tlbiNhVa(false),
   // Secure-only commands (ILLEGAL on the Non-secure queue, §4.4.2.5–§4.4.4.2) reach executeCommand
-  // only from the Secure queue, where actsOnSecureState answers for them before this table.
+  // only from the Secure queue, where actsOnSecureState answers for them before this table
+  // (secureExecution invalidates the EL3 entries).
   CMD_TLBI_EL3_ALL: done('no EL3 translations are cached'),
   CMD_TLBI_EL3_VA: done('no EL3 translations are cached'),
   CMD_TLBI_S_EL2_ALL: done('no S-EL2 translations are cached'),

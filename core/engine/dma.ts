@@ -13,6 +13,7 @@
  * that software later retries (CMD_RESUME) is translated again, but its data is not replayed.
  */
 import { hex } from '../registers/codec';
+import { paSpaceName } from '../translation/secure-ns';
 import type { EngineContext, Transaction } from './context';
 import { atsAccess, translatedTransaction } from './ats';
 import { translate, type TransactionResult } from './transaction';
@@ -120,9 +121,19 @@ export function dmaTransfer(
   return { transactions, total, done: offset, stopped, ...(bytes ? { bytes: bytes.subarray(0, offset) } : {}) };
 }
 
-/** A transaction's outcome in one line: `translated → 0x… (TLB hit)`, `abort: F_TRANSLATION …`. */
+/**
+ * A transaction's outcome in one line: `translated → 0x… (TLB hit)`, `abort: F_TRANSLATION …`; a
+ * Secure stream's translation names its output PA space (§13.5: `→ 0x… in the Non-secure PA
+ * space`), which a bypass's detail already names.
+ */
 export function describeResult(r: TransactionResult): string {
   return r.outcome === 'translated' || r.outcome === 'bypass'
-    ? `${r.outcome} → ${hex(r.pa, 64)} (${r.detail})`
+    ? `${r.outcome} → ${outputText(r)} (${r.detail})`
     : `${r.outcome}: ${r.detail}`;
+}
+
+/** Where a completed transaction goes: its PA, and for a Secure stream's translation the PA space. */
+export function outputText(r: Extract<TransactionResult, { pa: bigint }>): string {
+  const space = r.outcome === 'translated' && r.ns !== undefined ? ` in the ${paSpaceName(r.ns)}` : '';
+  return `${hex(r.pa, 64)}${space}`;
 }

@@ -1,11 +1,11 @@
 /**
  * The tags TLB invalidations match on (§4.4, §3.17): the translation regime (NS-EL1 "NH", EL2,
- * EL2-E2H; for Secure streams "S", the Secure StreamWorld, §5.2 STRW), the VMID and the ASID. The TLB's leaf entries (tlb.ts) and the walk cache's table
+ * EL2-E2H; for Secure streams "S", the Secure StreamWorld, and "EL3", §5.2 STRW), the VMID and the ASID. The TLB's leaf entries (tlb.ts) and the walk cache's table
  * entries (walk-cache.ts) are kept per tag context with the same key.
  */
-export type Regime = 'NH' | 'EL2' | 'EL2_E2H' | 'S';
+export type Regime = 'NH' | 'EL2' | 'EL2_E2H' | 'S' | 'EL3';
 
-const REGIMES: Record<Regime, number> = { NH: 0, EL2: 1, EL2_E2H: 2, S: 3 };
+const REGIMES: Record<Regime, number> = { NH: 0, EL2: 1, EL2_E2H: 2, S: 3, EL3: 4 };
 
 /**
  * One number per (regime, VMID, ASID): VMIDs and ASIDs are at most 16 bits, ASID -1 (global) and

@@ -1,6 +1,6 @@
 /**
  * The TLB: translations cached with the tags TLB invalidation commands match on (§4.4): the
- * translation regime (NS-EL1 "NH", EL2, EL2-E2H), VMID, ASID or global (nG == 0), and the stage
+ * translation regime (NS-EL1 "NH", EL2, EL2-E2H; Secure "S" and EL3), VMID, ASID or global (nG == 0), and the stage
  * that produced the entry. Entries stay until an invalidation removes them, so a driver that
  * forgets one keeps using the old translation, as hardware would. The table descriptors walks
  * read are kept beside the leaves, in the walk cache (`walks`, walk-cache.ts), which the same
@@ -43,6 +43,12 @@ export interface TlbEntry {
   readonly level: number;
   /** Stage-2 IPA page (log2 12) the entry was built through, for nested entries; undefined otherwise. */
   readonly ipa: number | undefined;
+  /**
+   * A Secure stream's entry: its output is in the Non-secure PA space, as its walk's NSCFGx,
+   * NSTable and NS gave (§13.4.2, secure-ns.ts). Undefined for a Non-secure stream's entry, whose
+   * output is always Non-secure. The engine sets it on every entry, so all have one shape.
+   */
+  readonly ns?: boolean | undefined;
 }
 
 /** Entries of one context by leaf size; an array, since a context rarely has more than two sizes. */

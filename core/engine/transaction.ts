@@ -12,7 +12,8 @@ import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import * as caps from '../structures/capabilities';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
-import { selectTtb, walk } from '../translation/walk';
+import { paSpaceName } from '../translation/secure-ns';
+import { inputRangeOk, selectTtb, walk } from '../translation/walk';
 import type {
   Access,
   WalkCacheHooks,
@@ -40,8 +41,10 @@ export type TransactionResult =
       readonly pa: bigint;
       readonly via: 'tlb' | 'walk' | 'atc' | 'ats';
       readonly detail: string;
+      /** A Secure stream's transaction: its output PA space is Non-secure (§13.5); undefined for a Non-secure stream's. */
+      readonly ns?: boolean;
     }
-  | { readonly outcome: 'bypass'; readonly pa: bigint; readonly detail: string }
+  | { readonly outcome: 'bypass'; readonly pa: bigint; readonly detail: string; readonly ns?: boolean }
   /**
    * `ats`: a device using ATS (ats.ts) did not make the access because its Translation Request was
    * refused (Unsupported Request, Completer Abort) or granted too little (`denied`, §3.9.1.2).
@@ -373,6 +376,7 @@ function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, sta
         noUser: c.noUser,
         xn: c.xn,
         pxn: c.pxn,
+        ns: c.ns,
         sid: t.sid,
         seq: engine.activity.length,
       }),
@@ -397,9 +401,11 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
         ? `CMD_TLBI_NH_VA (ASID ${e.asid})`
         : e.regime === 'S'
           ? `CMD_TLBI_NH_VA (ASID ${e.asid}) on the Secure Command queue`
-          : e.regime === 'EL2_E2H'
-            ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
-            : 'CMD_TLBI_EL2_VA';
+          : e.regime === 'EL3'
+            ? 'CMD_TLBI_EL3_VA on the Secure Command queue'
+            : e.regime === 'EL2_E2H'
+              ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
+              : 'CMD_TLBI_EL2_VA';
   engine.log({
     kind: 'stale',
     text: `stale walk cache entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the SMMU still holds the stage ${e.stages} level ${e.level} table descriptor ${hex(e.descriptor, 64)} read from ${hex(e.address, 64)}, but memory there now holds ${hex(now, 64)}, so the walk goes on through the old table at ${hex(e.next, 64)}; a ${cmd} with Leaf = 0 (Leaf = 1 invalidates only last-level entries), or a wider TLB invalidation, then CMD_SYNC is missing`,
@@ -438,12 +444,10 @@ export function translate(engine: EngineContext, t: Transaction): TransactionRes
     const hit = engine.tlb.lookup(memo.regime, memo.vmid, memo.asid, vaPage12);
     if (hit !== undefined && hit.stages !== 2 && permits(hit, t.access)) {
       const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
-      return {
-        outcome: 'translated',
-        pa: BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low),
-        via: 'tlb',
-        detail: 'TLB hit',
-      };
+      const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
+      return t.secure
+        ? { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit', ns: hit.ns === true }
+        : { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
     }
   }
   return translateFull(engine, t);
@@ -554,6 +558,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   if (typeof sub === 'object') return abortWith(engine, t, sub.event, {}, sub.why).fail;
   if (sub === 'bypass') {
     // Stage 1 bypassed for non-substream traffic.
+    if (secure && !s2) return secureStreamBypass(engine, t, ste, 'S1DSS');
     return s2
       ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2)
       : {
@@ -566,7 +571,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
 
   const cd = locateCd(engine, t, ste, ssidUsed, s2 ? stage2 : undefined);
   if (isFail(cd)) return cd.fail;
-  const asid = cd.asid;
+  const asid = asidOf(regime, cd);
   const tags: WalkTags = { regime, vmid, asid };
 
   // TLB (§4.4): tagged by regime, VMID, ASID (or global). Addresses below 2^53 take the
@@ -584,7 +589,9 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
         engine.memo = { sid: t.sid, ssid: t.ssid, secure, gen: generation.value, regime, vmid, asid };
       if (engine.checkStale)
         checkStaleTranslation(engine, t, hit, pa, () => walkStage1(engine, t, ste, cd, tags, s2 ? stage2 : undefined));
-      return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
+      return secure
+        ? { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit', ns: hit.ns === true }
+        : { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
     }
     // A permission fault on a cached entry: fall through to the walk, which reports it precisely.
   }
@@ -609,18 +616,27 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     seq: e.seq,
     level: e.level,
     ipa: e.ipa,
+    ns: e.ns,
   });
-  return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
+  return secure
+    ? { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail, ns: e.ns === true }
+    : { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
 }
 
 /**
  * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. A Secure STE the
- * model translates has the Secure StreamWorld ("S", STRW 0b00): EL3 and S-EL2 are turned away
- * before (secureTranslationNotModelled).
+ * model translates has the Secure StreamWorld ("S", STRW 0b00) or, with stage 1 only, EL3 (STRW
+ * 0b01; checkSte makes it ILLEGAL with SMMU_IDR0.RME_IMPL); S-EL2 is turned away before
+ * (secureTranslationNotModelled). STRW is IGNORED with stage 2 and RES0 without stage 1 (§5.2).
  */
 function regimeOf(engine: EngineContext, ste: SteFields, secure = false): Regime {
-  if (secure) return 'S';
+  if (secure) return ste.strw === 0b01 && ste.config === 0b101 && caps.s1p(engine.ids) ? 'EL3' : 'S';
   return ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
+}
+
+/** The ASID a regime's entries are tagged with: none in EL3 (§5.2 STRW, §5.4 ASID: IGNORED), so global (-1). */
+function asidOf(regime: Regime, cd: CdFields): number {
+  return regime === 'EL3' ? -1 : cd.asid;
 }
 
 /** SMMU_S_CR0ACK.SMMUEN (§6.3.58): the Secure interface's translation enable. */
@@ -632,9 +648,17 @@ const S_GBPA_NSCFG = ref('S_GBPA', 'NSCFG');
  * The PA space a Secure stream's bypassed transaction targets (§3.10.2): the NSCFG override
  * (0b10 Secure, 0b11 Non-secure) or, for 0b00 and the Reserved 0b01, the input NS attribute.
  */
+function bypassNs(nscfg: number, t: Transaction): boolean {
+  return nscfg === 0b11 ? true : nscfg === 0b10 ? false : t.ns === true;
+}
+
 function bypassPaSpace(nscfg: number, t: Transaction): string {
-  const ns = nscfg === 0b11 ? true : nscfg === 0b10 ? false : t.ns === true;
-  return `${ns ? 'Non-secure' : 'Secure'} PA space (${nscfg >= 0b10 ? `NSCFG = 0b${nscfg.toString(2)}` : `the input NS attribute, ${t.ns ? 'Non-secure' : 'Secure'}`})`;
+  return `${paSpaceName(bypassNs(nscfg, t))} (${nscfg >= 0b10 ? `NSCFG = 0b${nscfg.toString(2)}` : `the input NS attribute, ${t.ns ? 'Non-secure' : 'Secure'}`})`;
+}
+
+/** An instruction fetch (after INSTCFG, §13.1.4) that SMMU_S_CR0.SIF forbids in the Non-secure PA space. */
+function sifForbids(engine: EngineContext, t: Transaction, ns: boolean): boolean {
+  return ns && t.access.exec && !t.access.write && secureFetchFaults(engine);
 }
 
 /** §3.10.2, §6.3.63: SMMU_S_CR0.SMMUEN == 0: SMMU_S_GBPA aborts a Secure stream or bypasses it. */
@@ -646,32 +670,60 @@ function secureGlobalBypass(engine: EngineContext, t: Transaction): TransactionR
         'SMMU_S_CR0.SMMUEN is 0 and SMMU_S_GBPA.ABORT is 1: the Secure stream transaction is aborted (no event, §6.3.63)',
     };
   const nscfg = engine.fieldNum(S_GBPA_NSCFG);
+  const ns = bypassNs(nscfg, t);
+  // §6.3.57 SIF: with SMMUEN == 0 the fetch is terminated with an abort and no F_PERMISSION.
+  if (sifForbids(engine, t, ns))
+    return {
+      outcome: 'abort',
+      detail: `SMMU_S_CR0.SMMUEN is 0 and the fetch would go to the ${bypassPaSpace(nscfg, t)}: ${SIF_WHY}; with SMMUEN == 0 it is aborted without an event`,
+    };
   return {
     outcome: 'bypass',
     pa: t.address,
     detail: `SMMU_S_CR0.SMMUEN is 0: bypass with SMMU_S_GBPA attributes, to the ${bypassPaSpace(nscfg, t)} (§6.3.63)`,
+    ns,
   };
 }
 
 /**
- * A Secure STE in stream bypass (Config 0b100): the output PA space comes from STE.NSCFG, which is
- * RES0 (so the input NS attribute is used) without SMMU_IDR1.ATTR_PERMS_OVR (§5.2 NSCFG).
+ * A Secure STE in stream bypass (Config 0b100, or stage 1 skipped by S1DSS == 0b01 without stage
+ * 2, which behaves as Config 0b100): the output PA space comes from STE.NSCFG, which is RES0 (so
+ * the input NS attribute is used) without SMMU_IDR1.ATTR_PERMS_OVR (§5.2 NSCFG). SMMU_S_CR0.SIF
+ * makes a Non-secure instruction fetch a stage 1 F_PERMISSION (CLASS IN, S2 = 0), recorded when the
+ * Event queue is writable and always terminated with an abort, whatever a CD says (§6.3.57).
  */
-function secureStreamBypass(engine: EngineContext, t: Transaction, ste: SteFields): TransactionResult {
+function secureStreamBypass(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  why: 'Config' | 'S1DSS' = 'Config',
+): TransactionResult {
   const nscfg = caps.attrPermsOvr(engine.ids) ? ste.nscfg : 0;
+  const ns = bypassNs(nscfg, t);
+  const how =
+    why === 'Config' ? 'Config is 0b100' : 'S1DSS is 0b01 (stage 1 skipped for traffic without a SubstreamID)';
+  if (sifForbids(engine, t, ns))
+    return abortWith(
+      engine,
+      t,
+      'F_PERMISSION',
+      { InputAddr: t.address, S2: 0, CLASS: 2 },
+      `Secure STE ${t.sid}.${how}: the fetch would bypass to the ${bypassPaSpace(nscfg, t)}; ${SIF_WHY}`,
+    ).fail;
   return {
     outcome: 'bypass',
     pa: t.address,
-    detail: `Secure STE ${t.sid}.Config is 0b100: bypass to the ${bypassPaSpace(nscfg, t)} (§5.2 NSCFG)`,
+    detail: `Secure STE ${t.sid}.${how}: bypass to the ${bypassPaSpace(nscfg, t)} (§5.2 NSCFG)`,
+    ns,
   };
 }
 
 /**
  * The Secure stream translations the model does not perform, turned away with a note rather than
  * walked wrongly: Secure stage 2 (Config 0b11x with SMMU_S_IDR1.SEL2, §3.10.2.2: two IPA spaces,
- * S_S2TTB and S2TTB, S2SW/S2SA/S2NSW/S2NSA), the EL3 StreamWorld (STRW 0b01: one translation
- * table, no ASID) and the S-EL2 ones (STRW 0b10 with SEL2). Undefined when the model translates
- * the stream (the Secure StreamWorld's stage 1, which walks as NS-EL1's does).
+ * S_S2TTB and S2TTB, S2SW/S2SA/S2NSW/S2NSA) and the S-EL2 StreamWorlds (STRW 0b10 with SEL2).
+ * Undefined when the model translates the stream (the Secure StreamWorld's stage 1, which walks as
+ * NS-EL1's does with the NS bits applied, and the EL3 one, walkStage1).
  */
 function secureTranslationNotModelled(
   engine: EngineContext,
@@ -679,14 +731,12 @@ function secureTranslationNotModelled(
   ste: SteFields,
 ): TransactionResult | undefined {
   const s2 = (ste.config & 2) === 2;
-  // STRW is used only with stage 1 alone (§5.2 IgnoreSTESTRW).
+  // STRW is used only with stage 1 alone (§5.2 IgnoreSTESTRW); EL3 (0b01) is walked (regimeOf).
   const world = !s2 && caps.s1p(engine.ids) ? ste.strw : 0;
-  if (!s2 && world === 0) return undefined;
+  if (!s2 && (world === 0 || world === 0b01)) return undefined;
   const what = s2
     ? `Secure stage 2 translation (Config = 0b${ste.config.toString(2)}, §3.10.2.2)`
-    : world === 0b01
-      ? 'the EL3 StreamWorld (STRW = 0b01, §5.2)'
-      : 'the S-EL2 StreamWorld (STRW = 0b10, §5.2)';
+    : 'the S-EL2 StreamWorld (STRW = 0b10, §5.2)';
   if (!engine.suppressEvents)
     engine.log({
       kind: 'note',
@@ -755,11 +805,11 @@ function checkStaleTranslation(
   t: Transaction,
   hit: TlbEntry,
   pa: bigint,
-  rewalk: () => { pa: bigint } | { result: TransactionResult },
+  rewalk: () => WalkDone | { result: TransactionResult },
 ): void {
   const recording = engine.recording;
   engine.recording = false;
-  let now: { pa: bigint } | { result: TransactionResult };
+  let now: WalkDone | { result: TransactionResult };
   const events = engine.suppressEvents;
   engine.suppressEvents = true;
   try {
@@ -768,17 +818,27 @@ function checkStaleTranslation(
     engine.recording = recording;
     engine.suppressEvents = events;
   }
+  // A Secure stream's entry is also stale when only its PA space changed (NS, NSTable, §13.4.2).
+  const space = (ns: boolean | undefined) => (ns === undefined ? '' : ` in the ${paSpaceName(ns)}`);
   const nowText =
     'pa' in now
-      ? `map it to ${hex(now.pa, 64)}`
+      ? `map it to ${hex(now.pa, 64)}${space(now.entry.ns)}`
       : `give ${now.result.outcome === 'abort' ? (now.result.event ?? 'an abort') : now.result.outcome}`;
-  if (!('pa' in now) || now.pa !== pa) {
-    const cmd = hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA';
-    // A Secure stream's entries go with the NH commands from the Secure Command queue (§4.4.2 table).
-    const where = hit.regime === 'S' ? ' on the Secure Command queue' : '';
+  if (!('pa' in now) || now.pa !== pa || now.entry.ns !== hit.ns) {
+    const cmd =
+      hit.stages === 2
+        ? 'CMD_TLBI_S2_IPA'
+        : hit.regime === 'EL3'
+          ? 'CMD_TLBI_EL3_VA'
+          : hit.asid === -1
+            ? 'CMD_TLBI_NH_VAA'
+            : 'CMD_TLBI_NH_VA';
+    // A Secure stream's entries go with the NH commands from the Secure Command queue (§4.4.2
+    // table), the EL3 ones with the EL3 commands, which only that queue takes (§4.4.2.5, §4.4.2.6).
+    const where = hit.regime === 'S' || hit.regime === 'EL3' ? ' on the Secure Command queue' : '';
     engine.log({
       kind: 'stale',
-      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}${where} then CMD_SYNC is missing`,
+      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)}${'pa' in now && now.entry.ns !== hit.ns ? space(hit.ns) : ''} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}${where} then CMD_SYNC is missing`,
       section: '4.4',
       severity: 'warning',
       code: 'stale.tlb',
@@ -864,7 +924,12 @@ function locateCd(
       `external abort fetching CD ${ssid} at ${hex(BigInt(cdPa), 64)}`,
     );
   // The CD is judged with the STE that located it (StreamWorld, S1STALLD, stage 2 format, §5.4.1).
-  const verdict = checkCd(w, engine.ids, { oas: engine.oas, ste, e2h: Number(engine.smmu.field('CR2', 'E2H')) });
+  const verdict = checkCd(w, engine.ids, {
+    oas: engine.oas,
+    ste,
+    e2h: Number(engine.smmu.field('CR2', 'E2H')),
+    ...(t.secure && regimeOf(engine, ste, true) === 'EL3' ? { el3: true } : {}),
+  });
   if (!verdict.valid)
     return abortWith(
       engine,
@@ -931,7 +996,7 @@ export interface WalkDone {
  */
 function e0pdPrevents(engine: EngineContext, t: Transaction, cd: CdFields, sel: 0 | 1, regime: Regime): boolean {
   if (t.access.priv || (sel === 0 ? cd.e0pd0 : cd.e0pd1) !== 1) return false;
-  if (!caps.e0pd(engine.ids) || regime === 'EL2') return false;
+  if (!caps.e0pd(engine.ids) || regime === 'EL2' || regime === 'EL3') return false;
   return cd.aa64 === 1 || caps.d128(engine.ids);
 }
 
@@ -945,7 +1010,9 @@ function walkStage1(
   stage2: Stage2Fn | undefined,
   s2Output = true,
 ): WalkDone | { result: TransactionResult } {
-  const sel = selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
+  const el3 = tags.regime === 'EL3';
+  // EL3 has one translation table: TTB0, whose range alone is valid (§3.3.3, §5.4 TTB1: RES0 in EL3).
+  const sel = el3 ? el3Ttb(t.address, cd) : selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } =>
     faultResult(
       engine,
@@ -964,9 +1031,12 @@ function walkStage1(
     return level0(
       `CD.E0PD${sel} is 1: an unprivileged access through TTB${sel} is a level 0 Translation fault, without a walk (E0PD, §5.4)`,
     );
-  if ((sel === 0 ? cd.epd0 : cd.epd1) === 1) return level0(`CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
-  const params = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2);
-  if (!params) return level0(`reserved TG${sel} encoding`);
+  // §5.4 EPD0: IGNORED (effective 0) in EL3.
+  if (!el3 && (sel === 0 ? cd.epd0 : cd.epd1) === 1)
+    return level0(`CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
+  const base = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2);
+  if (!base) return level0(`reserved TG${sel} encoding`);
+  const params = t.secure ? secureS1Params(base, cd, sel, el3) : base;
   const mem = memoryFor(engine, 'stage-1');
   const wc = walkCacheFor(engine, t, tags, 1);
   if (wc) mem.walkCache = wc;
@@ -986,10 +1056,24 @@ function walkStage1(
     if (s2OnWalk || r1.s2OnS1Walk) return fault(s2OnWalk ?? r1, 2, (s2OnWalk ?? r1).ipa, 1);
     return fault(r1, 1);
   }
+  // SMMU_S_CR0.SIF: a Non-secure stage 1 output loses execute permission (§3.26, §6.3.57).
+  const sif = r1.ns === true && secureFetchFaults(engine);
+  if (sif && t.access.exec && !t.access.write)
+    return fault(
+      {
+        ok: false,
+        kind: 'permission',
+        stage: 1,
+        level: r1.level,
+        message: `${SIF_WHY} (the level ${r1.level} descriptor at ${hex(r1.descriptorAddress, 64)} maps it to the ${paSpaceName(true)})`,
+        leaf: { oa: r1.oa, size: r1.size, perms: { ...r1.perms, x: false } },
+      },
+      1,
+    );
   let pa = r1.oa;
   let log2 = log2Of(r1.size);
   let ipaPage: number | undefined;
-  let perms = r1.perms;
+  let perms = sif ? { r: r1.perms.r, w: r1.perms.w, x: false } : r1.perms;
   let level = r1.level;
   let leaf2: WalkOk | undefined;
   // An ATOS stage 1 lookup of a nested stream stops at the IPA (§9.1.4): no stage 2 of the output.
@@ -1018,6 +1102,7 @@ function walkStage1(
     level,
     // Always present (undefined when not nested) so every entry has the same shape.
     ipa: ipaPage,
+    ns: r1.ns,
   };
   return {
     pa,
@@ -1027,6 +1112,30 @@ function walkStage1(
     detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`,
     entry,
   };
+}
+
+/** The single VA range of the EL3 regime (TTB0; TBI0 only): 0, or 'fault' outside it. */
+function el3Ttb(va: bigint, cd: CdFields): 0 | 'fault' {
+  return inputRangeOk(va & ((1n << 64n) - 1n), cd.t0sz, { tbi: (cd.tbi & 1) === 1 }) ? 0 : 'fault';
+}
+
+/**
+ * A Secure stream's stage 1 walk: it starts in the PA space CD.NSCFG0 / NSCFG1 select and applies
+ * NSTable and NS (§13.4.2, §5.4 NSCFG0); in the EL3 regime it has one privilege level (AP[1],
+ * APTable[0] and PXN unused, no nG, §3.3.3, §5.4 "StreamWorld == EL3").
+ */
+function secureS1Params(p: WalkParams, cd: CdFields, sel: 0 | 1, el3: boolean): WalkParams {
+  const startNs = (sel === 0 ? cd.nscfg0 : cd.nscfg1) === 1;
+  return el3 ? { ...p, startNs, singlePrivilege: true, pan: false } : { ...p, startNs };
+}
+
+/** SMMU_S_CR0ACK.SIF (§6.3.57, §6.3.58): Secure streams' Non-secure instruction fetches fault. */
+const S_SIF = ref('S_CR0ACK', 'SIF');
+const SIF_WHY =
+  'SMMU_S_CR0.SIF is 1: an instruction fetch from a Secure stream whose output is in the Non-secure PA space is a Permission fault (§6.3.57)';
+
+function secureFetchFaults(engine: EngineContext): boolean {
+  return engine.fieldNum(S_SIF) === 1;
 }
 
 function log2Of(size: bigint): number {
@@ -1086,6 +1195,7 @@ function finishStage2Only(
     seq: engine.activity.length,
     level: r.level,
     ipa: undefined,
+    ns: undefined,
   });
   return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
 }

@@ -320,6 +320,11 @@ export interface CdCheckOptions {
   readonly ste?: Pick<SteFields, 'config' | 'strw' | 's1Stalld' | 's2Aa64' | 's1Pie'>;
   /** SMMU_CR2.E2H (selects EL2-E2H for STRW == 0b10). */
   readonly e2h?: number;
+  /**
+   * The CD is reached from a Secure STE of the EL3 StreamWorld (§5.2 STRW 0b01): one translation
+   * table (EPD0/EPD1 IGNORED, TTB1 unused), no ASID, and VMSAv8-32 LPAE tables ILLEGAL (§3.3.3, §5.4).
+   */
+  readonly el3?: boolean;
 }
 
 const p = (code: string, field: string | undefined, message: string, section = '5.4'): StructureProblem => ({
@@ -357,8 +362,9 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   const sw: StreamWorld = ste ? steStreamWorld(ste, ids, opts.e2h) : 'NS-EL1';
   // §5.4 EPD0: EPD0/EPD1 are IGNORED (effective 0) for any-EL2, where only TTB0 exists; TTB1 is
   // unreachable (§5.4.1), so its fields are not checked.
-  const off0 = sw === 'NS-EL2' ? false : c.epd0 === 1;
-  const off1 = sw === 'NS-EL2' ? true : c.epd1 === 1;
+  const oneTable = sw === 'NS-EL2' || opts.el3 === true;
+  const off0 = oneTable ? false : c.epd0 === 1;
+  const off1 = oneTable ? true : c.epd1 === 1;
   const d128 = caps.d128(ids);
   const vmsa32 = !d128 && c.aa64 === 0;
   const vmsa64 = c.aa64 === 1;
@@ -393,6 +399,9 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
     out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE but SMMU_IDR0.TTF[0] is 0'));
   if (vmsa32 && sw === 'NS-EL2-E2H')
     out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE in an EL2-E2H StreamWorld'));
+  // §3.3.3: VMSAv8-32 LPAE tables cannot represent the AArch64 EL3 regime.
+  if (vmsa32 && opts.el3)
+    out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE in the EL3 StreamWorld', '3.3.3'));
   if (vmsa64 && (ttf & 2) === 0) out.push(p('aa64', 'AA64', 'AA64 = 1 selects VMSAv8-64 but SMMU_IDR0.TTF[1] is 0'));
   if (vmsa64 && ste && (ste.config & 2) === 2 && ste.s2Aa64 === 0 && !d128)
     out.push(p('aa64', 'AA64', 'AA64 = 1 (VMSAv8-64 stage 1) over a VMSAv8-32 LPAE stage 2'));
@@ -406,7 +415,7 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   }
 
   // §5.4 ASID: IGNORED for any-EL2; otherwise 8 bits without SMMU_IDR0.ASID16.
-  if (sw !== 'NS-EL2' && !caps.asid16(ids) && c.asid > 0xff)
+  if (sw !== 'NS-EL2' && !opts.el3 && !caps.asid16(ids) && c.asid > 0xff)
     out.push(p('asid', 'ASID', `ASID ${hexa(c.asid)} has bits [15:8] set but SMMU_IDR0.ASID16 is 0`));
 
   // §5.4 T0SZ/T1SZ, TG0/TG1, TTB0/TTB1 for each walk in use.

@@ -72,6 +72,12 @@ export interface WalkParams {
    * walk's own, CD.SH0 / CD.SH1 (§5.4 DS) or STE.S2SH0 (§5.2 S2DS). Default 0 (Non-shareable).
    */
   readonly dsSh?: number;
+  /**
+   * A Secure stage 1 walk (a Secure stream's CD, §13.4.2): the NS attribute of its starting-level
+   * fetch (CD.NSCFG0 / NSCFG1, §5.4); the walk then applies NSTable and NS (secure-ns.ts) and
+   * reports the output's `ns`. Omitted for Non-secure regimes, whose walks ignore those bits.
+   */
+  readonly startNs?: boolean;
 }
 
 export interface Access {
@@ -131,6 +137,8 @@ export interface CachedTable {
   readonly noUser: boolean;
   readonly xn: boolean;
   readonly pxn: boolean;
+  /** A Secure walk's NS attribute below this descriptor (NSCFGx, then NSTable; secure-ns.ts); false otherwise. */
+  readonly ns?: boolean;
 }
 
 /**
@@ -165,6 +173,11 @@ export interface WalkOk {
   readonly descriptorAddress: bigint;
   /** Each level visited: address read and descriptor value, for the debugger. */
   readonly steps: readonly WalkStep[];
+  /**
+   * A Secure walk (`startNs` given): the output is in the Non-secure PA space (NSCFGx, NSTable and
+   * NS, §13.4.2). Undefined for a walk of a Non-secure regime.
+   */
+  readonly ns: boolean | undefined;
 }
 
 export type WalkResult = WalkOk | WalkFault;

@@ -16,6 +16,7 @@
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
 import { sizeBits } from '../structures/fields';
+import { nsAfterTable, nsOfLeaf } from './secure-ns';
 
 const M64 = (1n << 64n) - 1n;
 /** Descriptor output address bits [47:12]; higher bits are attributes or RES0 without LPA2. */
@@ -223,6 +224,7 @@ interface TableAttrs {
   noUser: boolean; // APTable[0] (bit 61)
   xn: boolean; // UXNTable / XNTable (bit 60)
   pxn: boolean; // PXNTable (bit 59)
+  ns: boolean; // a Secure walk's NS attribute: NSCFGx, then NSTable (bit 63), secure-ns.ts
 }
 
 /**
@@ -375,7 +377,8 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
   }
 
   const steps: WalkStep[] = [];
-  const tables: TableAttrs = { noWrite: false, noUser: false, xn: false, pxn: false };
+  const secure = stage === 1 && p.startNs !== undefined;
+  const tables: TableAttrs = { noWrite: false, noUser: false, xn: false, pxn: false, ns: p.startNs === true };
   // The walk cache (§3.21.1): start below the deepest table descriptor cached for this address.
   // Its key is the whole address, so TTB0 and TTB1 ranges (whose inputs are equal once masked) differ.
   const wc = mem.walkCache;
@@ -391,6 +394,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       tables.noUser = hit.noUser;
       tables.xn = hit.xn;
       tables.pxn = hit.pxn;
+      tables.ns = hit.ns === true;
       table = hit.next;
       first = level + 1;
       break;
@@ -467,6 +471,8 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         tables.xn ||= ((d >> 60n) & 1n) === 1n;
         tables.pxn ||= ((d >> 59n) & 1n) === 1n;
       }
+      // NSTable is not a permission control: CD.HADx leaves it in force (Arm ARM D8.4.2).
+      if (secure) tables.ns = nsAfterTable(tables.ns, d);
       // HAFT (§3.13.6, Arm ARM D8.5.1.3): the walk sets AF (bit [10]) in every table descriptor it
       // passes through with AF == 0, by an atomic update, before going on (so before any update of
       // the leaf); a stage 1 update is a write through stage 2, which must allow it (§3.13.5).
@@ -502,6 +508,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         noUser: tables.noUser,
         xn: tables.xn,
         pxn: tables.pxn,
+        ns: tables.ns,
       });
       table = next;
       continue;
@@ -603,6 +610,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       descriptor: next,
       descriptorAddress: pa,
       steps,
+      ns: secure ? nsOfLeaf(tables.ns, next) : undefined,
     };
   }
   // Unreachable: level 3 always returns.

@@ -62,7 +62,7 @@ const MAP_IOVA: NamedArg = {
 };
 
 /**
- * `map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [user] [noaf] [global] [attr=N]`:
+ * `map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [user] [noaf] [global] [ns] [nstable] [attr=N]`:
  * write the descriptors of a VMSAv8-64 table (creating missing tables from the pool) so VA maps
  * to PA with a leaf of `size` bytes (a page or a block); with `ds`, in the FEAT_LPA2 format of
  * CD.DS / STE.S2DS = 1 (Arm ARM D8.3).
@@ -78,7 +78,7 @@ export const MAP: EngineDef<'map'> = {
   summary: 'Writes translation table descriptors so an input address maps to an output address',
   forms: [
     {
-      doc: 'Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back. With `ds`, the FEAT_LPA2 format of CD.DS / STE.S2DS = 1: OA[51:50] in bits [9:8] and no Shareability there (the CD or STE gives it), tsz down to 12, level 0 (4 KB) and level 1 (16 KB) blocks.',
+      doc: "Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back. With `ds`, the FEAT_LPA2 format of CD.DS / STE.S2DS = 1: OA[51:50] in bits [9:8] and no Shareability there (the CD or STE gives it), tsz down to 12, level 0 (4 KB) and level 1 (16 KB) blocks. `ns` and `nstable` set the NS (leaf) and NSTable (table) bits a Secure stream's stage 1 uses for its output PA space (§13.4.2).",
     },
   ],
   args: {
@@ -129,6 +129,16 @@ export const MAP: EngineDef<'map'> = {
       { name: 'global', kind: 'flag', doc: 'Stage 1: a global mapping (nG clear), not tagged with the ASID.' },
       { name: 'noaf', kind: 'flag', doc: 'Leave the Access Flag clear.' },
       { name: 'dbm', kind: 'flag', doc: 'Set the Dirty Bit Modifier (bit 51).' },
+      {
+        name: 'ns',
+        kind: 'flag',
+        doc: "Stage 1: set the leaf's NS bit (bit 5): for a Secure stream's translation the output is in the Non-secure PA space (§13.4.2); Non-secure regimes ignore it.",
+      },
+      {
+        name: 'nstable',
+        kind: 'flag',
+        doc: 'Stage 1: set NSTable (bit 63) in the table descriptors on the way, the ones it creates and the ones already there: for a Secure stream the levels below are fetched from, and the output is in, the Non-secure PA space (§13.4.2); Non-secure regimes ignore it.',
+      },
       {
         name: 'attr',
         kind: 'value',
@@ -229,6 +239,8 @@ export const MAP: EngineDef<'map'> = {
           diag('error', 'map.unaligned', `iova and pa must be aligned to the size (${hex(BigInt(size))})`, s.range),
         ],
       };
+    // NSTable (bit 63) of stage 1 table descriptors, for a Secure regime (Arm ARM D8.3, §13.4.2).
+    const nsTable = stage === 1 && flag(s, 'nstable') ? 1n << 63n : 0n;
     let table = ttb;
     for (let l = level; l < leafLevel; l++) {
       const shift = pageShift + perLevel * (3 - l);
@@ -236,6 +248,7 @@ export const MAP: EngineDef<'map'> = {
       const da = table + 8 * idx;
       const d = engine.memory.read(BigInt(da), 8);
       if ((d & 3n) === 3n) {
+        if ((d & nsTable) !== nsTable) engine.memory.write(BigInt(da), 8, d | nsTable);
         const next = Number(descriptorAddress(d, ds, g));
         table = next - (next % 2 ** pageShift);
         continue;
@@ -255,7 +268,7 @@ export const MAP: EngineDef<'map'> = {
       if (next + 2 ** pageShift > state.pool.end)
         return { diagnostics: [diag('error', 'map.pool-full', `the page-table pool is exhausted`, s.range)] };
       state.pool.next = next + 2 ** pageShift;
-      engine.memory.write(BigInt(da), 8, addressBits(BigInt(next), ds, g) | 3n);
+      engine.memory.write(BigInt(da), 8, addressBits(BigInt(next), ds, g) | nsTable | 3n);
       table = next;
     }
     const shift = pageShift + perLevel * (3 - leafLevel);
@@ -273,6 +286,7 @@ export const MAP: EngineDef<'map'> = {
       if (!flag(s, 'priv')) d |= 1n << 6n;
       if (!flag(s, 'global')) d |= 1n << 11n; // nG: tagged with the ASID
       if (flag(s, 'xn')) d |= 3n << 53n; // PXN, UXN
+      if (flag(s, 'ns')) d |= 1n << 5n; // NS: the Non-secure PA space for a Secure regime
     } else {
       d |= BigInt(num('attr', 0xf) as number & 0xf) << 2n; // MemAttr: Normal WB by default
       d |= (flag(s, 'ro') ? 1n : 3n) << 6n; // S2AP: read / read-write

@@ -6,7 +6,7 @@
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import * as caps from '../../structures/capabilities';
-import { describeResult, type DmaTransferResult, type DmaTransaction } from '../../engine/dma';
+import { describeResult, outputText, type DmaTransferResult, type DmaTransaction } from '../../engine/dma';
 import type { TransactionResult } from '../../engine/transaction';
 import type { Engine } from '../../engine/engine';
 import { findEvent, PRI_REQUEST } from '../../events/table';
@@ -37,8 +37,26 @@ import {
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type ActionOutcome, type EngineDef, type NamedArg } from './types';
 
-/** What `dma … ==` may compare with besides a PA or an event name. */
-const DMA_OUTCOMES = ['translated', 'bypass', 'abort', 'stall', 'raz', 'fault', 'ur', 'ca', 'denied'];
+/**
+ * What `dma … ==` may compare with besides a PA or an event name; `secure_pa` and `nonsecure_pa`
+ * are the output PA space of a transaction that completed (§13.5: a Non-secure stream's is always
+ * Non-secure).
+ */
+const DMA_OUTCOMES = [
+  'translated',
+  'bypass',
+  'abort',
+  'stall',
+  'raz',
+  'fault',
+  'ur',
+  'ca',
+  'denied',
+  'secure_pa',
+  'nonsecure_pa',
+];
+/** The output PA space each `secure_pa` / `nonsecure_pa` expects: Non-secure (true) or Secure. */
+const PA_SPACES: Record<string, boolean> = { secure_pa: false, nonsecure_pa: true };
 /** The answers to a Translation Request that stop a `dma … ats` (§3.9.1.2). */
 const ATS_REFUSALS: Record<string, 'UR' | 'CA' | 'denied'> = { ur: 'UR', ca: 'CA', denied: 'denied' };
 
@@ -58,7 +76,7 @@ export const DMA: EngineDef<'dma'> = {
   forms: [
     {
       usage: 'dma read|write|exec sid=N [ssid=N] iova=A [priv] [secure [ns]] [size=S] [== PA | == OUTCOME | == EVENT]',
-      doc: 'A transaction from device N through the SMMU; with `secure`, from a Secure stream (SEC_SID = 1: the Secure Stream table, SMMU_S_CR0.SMMUEN and SMMU_S_GBPA, the Secure Event queue, §3.10). Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz`, `fault`, or for `ats` `ur`, `ca` or `denied`; EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
+      doc: 'A transaction from device N through the SMMU; with `secure`, from a Secure stream (SEC_SID = 1: the Secure Stream table, SMMU_S_CR0.SMMUEN and SMMU_S_GBPA, the Secure Event queue, §3.10). Without an expectation, a DMA that does not complete is a warning (`dma.fault`). OUTCOME is `translated`, `bypass`, `abort`, `stall`, `raz`, `fault`, or for `ats` `ur`, `ca` or `denied`; `secure_pa` or `nonsecure_pa` the output PA space of a transaction that completed (for a Secure stream STE.NSCFG or SMMU_S_GBPA.NSCFG in bypass, CD.NSCFGx, NSTable and NS when translated, §13.5; always Non-secure for a Non-secure stream); EVENT an event name (`F_TRANSLATION`). With `size=`, a transfer of S bytes (at most 64 KiB): one transaction per 4 KB block (§16.7.1), and the expectation is on the first that does not complete, or else on the first.',
     },
     {
       usage:
@@ -217,7 +235,7 @@ function transactionText(x: DmaTransferResult, tr: DmaTransaction): string {
       ? ` at transaction ${k} of ${x.total} (IOVA ${hex(tr.address, 64)}, bytes ${tr.offset}–${tr.offset + tr.length - 1})`
       : '';
   return completes(tr.result)
-    ? `${tr.result.outcome}${which} → ${hex(tr.result.pa, 64)} (${tr.result.detail})`
+    ? `${tr.result.outcome}${which} → ${outputText(tr.result)} (${tr.result.detail})`
     : `${tr.result.outcome}${which}: ${tr.result.detail}`;
 }
 
@@ -299,7 +317,9 @@ function judgeOutcome(
             ? r.outcome === 'raz-wi'
             : ATS_REFUSALS[n] !== undefined
               ? r.outcome === 'abort' && r.ats === ATS_REFUSALS[n]
-              : r.outcome === n;
+              : PA_SPACES[n] !== undefined
+                ? completes(r) && (r.ns ?? true) === PA_SPACES[n]
+                : r.outcome === n;
     wanted = s.expect.name;
   } else {
     const v = s.expect.value as bigint;
