@@ -52,9 +52,9 @@ export class LineReader {
     this.base = from;
   }
 
-  /** Bytes read from the file so far (the end of the last piece read). */
-  get bytesRead(): number {
-    return this.pos;
+  /** Where the next line starts: the bytes of the lines given so far. */
+  get offset(): number {
+    return this.base + this.start;
   }
 
   /** Give up to `max` more lines to `line`; true once the last line was given (or `line` returned false). */

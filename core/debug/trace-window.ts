@@ -86,7 +86,7 @@ export type WindowedStream = Pick<
 export interface LoadProgress {
   readonly lines: number;
   readonly records: number;
-  /** Bytes read, of `size`. */
+  /** Bytes of the lines read, of `size`. */
   readonly bytes: number;
   readonly size: number;
 }
@@ -444,7 +444,7 @@ export class WindowedLoad {
   }
 
   get progress(): LoadProgress {
-    return { lines: this.n, records: this.stream.recordCount, bytes: this.reader.bytesRead, size: this.file.size };
+    return { lines: this.n, records: this.stream.recordCount, bytes: this.reader.offset, size: this.file.size };
   }
 
   /** Read up to `lines` more lines: the launch once the file is read, undefined while lines are left. */
