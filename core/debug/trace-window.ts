@@ -136,24 +136,10 @@ export class WindowedTrace implements TraceData {
   }
 
   /**
-   * Replay and index the trace in `file` at once (WindowedLoad, run to its end). `configLine` loads
-   * the trace's own `config` line, `given` is `--config` (launch `config`) when there is one.
+   * Start replaying and indexing the trace in `file`; the WindowedLoad reads it a slice at a time.
+   * `stream.loadConfigLine` loads the trace's own `config` line, `stream.config` is `--config`
+   * (launch `config`) when there is one.
    */
-  static open(
-    file: RandomAccessFile,
-    path: string,
-    stream: WindowedStream,
-    options: WindowedOptions = {},
-  ): WindowedLaunch | string {
-    const load = WindowedTrace.begin(file, path, stream, options);
-    if (typeof load === 'string') return load;
-    for (;;) {
-      const done = load.step(Infinity);
-      if (done) return done;
-    }
-  }
-
-  /** Start replaying and indexing the trace in `file`; the WindowedLoad reads it a slice at a time. */
   static begin(
     file: RandomAccessFile,
     path: string,

@@ -304,7 +304,9 @@ export class SmmuDebugSession extends LoggingDebugSession {
         }
         if (report) {
           const e: DebugProtocol.ProgressUpdateEvent = new ProgressUpdateEvent(under.progressId, progress());
-          e.body.percentage = percent(load.progress.bytes, load.progress.size);
+          // To a tenth: a slice is a fraction of a percent of a large trace.
+          const p = load.progress;
+          e.body.percentage = p.size > 0 ? Math.floor((p.bytes / p.size) * 1000) / 10 : 100;
           this.sendEvent(e);
         }
         await new Promise((r) => setImmediate(r));
