@@ -21,7 +21,14 @@ import { cmdqPending } from '../engine/command-queue';
 import { F } from '../engine/registers';
 import { compileExpr, ExprError, type CompiledExpr, type ExprState } from './expr';
 import { History, type HistoryOptions } from './history';
-import { isTracePath, loadTrace, loadWindowedTrace, TraceMachine } from './trace-program';
+import {
+  beginWindowedTrace,
+  isTracePath,
+  loadTrace,
+  TraceMachine,
+  type Loading,
+  type TraceLaunch,
+} from './trace-program';
 import type { ScopeView } from './views';
 import { CMD, Machine, STMT, STMT_INTO, WALK, type Op, type OpResult, type Snapshot } from './machine';
 
@@ -117,6 +124,21 @@ export interface LaunchResult {
   readonly error?: string;
 }
 
+export interface LaunchOptions {
+  readonly config?: string;
+  readonly trace?: boolean;
+  readonly defaultConfig?: DefaultConfig;
+  /** A trace read back from the file in windows of this many records, whatever its size (trace-window.ts). */
+  readonly traceWindow?: number;
+  /** Step-back positions kept at most for a trace (TRACE_HISTORY). */
+  readonly traceHistory?: number;
+}
+
+/** A launch left to run a slice at a time (DebugRuntime.begin), rather than loaded. */
+export function isLoading(l: LaunchResult | Loading<LaunchResult | undefined>): l is Loading<LaunchResult | undefined> {
+  return 'step' in l;
+}
+
 export interface ExceptionInfo {
   readonly id: string;
   readonly description: string;
@@ -210,19 +232,25 @@ export class DebugRuntime {
 
   /** Load `path` (a `.smmu` script, a `.smmuq` command queue descriptor, or a trace: trace-program.ts). */
   /** `defaultConfig`: the configuration of a script or queue descriptor without a `config` line (the editor's `smmu.configuration`). */
-  static launch(
+  static launch(path: string, host: ScriptHost, options: LaunchOptions = {}): LaunchResult {
+    const begun = DebugRuntime.begin(path, host, options);
+    if (!isLoading(begun)) return begun;
+    for (;;) {
+      const done = begun.step(Infinity);
+      if (done) return done;
+    }
+  }
+
+  /**
+   * `launch`, where a windowed trace's pass through its file is left to the caller, a slice of
+   * lines at a time (the debug adapter yields between slices and reports progress,
+   * server/dap/session.ts); anything else is loaded at once.
+   */
+  static begin(
     path: string,
     host: ScriptHost,
-    options: {
-      readonly config?: string;
-      readonly trace?: boolean;
-      readonly defaultConfig?: DefaultConfig;
-      /** A trace read back from the file in windows of this many records, whatever its size (trace-window.ts). */
-      readonly traceWindow?: number;
-      /** Step-back positions kept at most for a trace (TRACE_HISTORY). */
-      readonly traceHistory?: number;
-    } = {},
-  ): LaunchResult {
+    options: LaunchOptions = {},
+  ): LaunchResult | Loading<LaunchResult | undefined> {
     const configPath = options.config;
     if (!path.endsWith('.smmuq') && host.openRandomAccess) {
       // A trace past IN_MEMORY_TRACE_BYTES is read back a window at a time, never whole.
@@ -237,12 +265,24 @@ export class DebugRuntime {
             file.close();
             return { error: bad };
           }
-          const t = loadWindowedTrace(file, path, host, configPath, {
+          const t = beginWindowedTrace(file, path, host, configPath, {
             ...(options.traceWindow !== undefined ? { window: options.traceWindow } : {}),
           });
-          return t.machine
-            ? { runtime: DebugRuntime.traceRuntime(t.machine, path, options.traceHistory) }
-            : { error: t.error ?? `cannot debug ${path}` };
+          const launched = (l: TraceLaunch): LaunchResult =>
+            l.machine
+              ? { runtime: DebugRuntime.traceRuntime(l.machine, path, options.traceHistory) }
+              : { error: l.error ?? `cannot debug ${path}` };
+          if (!('step' in t)) return launched(t);
+          return {
+            get progress() {
+              return t.progress;
+            },
+            step: (lines) => {
+              const l = t.step(lines);
+              return l && launched(l);
+            },
+            cancel: () => t.cancel(),
+          };
         }
       }
       file.close();

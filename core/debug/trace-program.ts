@@ -25,7 +25,13 @@ import { kindOf } from '../files/kind';
 import { summaryText, type LineReplay, type TraceDiagnostic } from '../trace/replay';
 import { WholeTrace, type TraceData } from './trace-data';
 import { TraceFileError, type RandomAccessFile } from './trace-file';
-import { DIVERGENCE, WindowedTrace, type WindowedOptions } from './trace-window';
+import {
+  DIVERGENCE,
+  WindowedTrace,
+  type LoadProgress,
+  type WindowedLaunch,
+  type WindowedOptions,
+} from './trace-window';
 import { Machine, type Op, type OpResult } from './machine';
 import type { ScopeView, VarNode } from './views';
 
@@ -249,43 +255,66 @@ export function loadTrace(text: string, path: string, host: ScriptHost, configPa
   return { machine: new TraceMachine(new WholeTrace(check)) };
 }
 
+/** A launch under way, a slice of lines at a time (a windowed trace's pass through its file). */
+export interface Loading<T> {
+  readonly progress: LoadProgress;
+  /** Read up to `lines` more lines: the result once done, undefined while lines are left. */
+  step(lines: number): T;
+  /** Give up before the end (the file is closed). */
+  cancel(): void;
+}
+
 /**
  * Replay the trace in `file` streamed and index it (trace-window.ts): a trace of any size, in
  * bounded memory. The configuration is `configPath` (launch `config`), else the trace's own
- * `config` line, else inferred, as `smmu replay` does.
+ * `config` line, else inferred, as `smmu replay` does. The pass through the file is run by the
+ * caller, a slice at a time.
  */
-export function loadWindowedTrace(
+export function beginWindowedTrace(
   file: RandomAccessFile,
   path: string,
   host: ScriptHost,
   configPath: string | undefined,
   options: WindowedOptions,
-): TraceLaunch {
+): TraceLaunch | Loading<TraceLaunch | undefined> {
   const given = configPath ? loadTraceConfig(host, configPath, LINE0) : undefined;
-  let opened;
-  try {
-    opened = WindowedTrace.open(
-      file,
-      path,
-      {
-        ...(given?.config
-          ? { config: given.config, configSource: given.configPath, configPath: given.configPath }
-          : {}),
-        ...(given ? { configDiagnostics: given.diagnostics } : {}),
-        ...(configPath
-          ? {}
-          : { loadConfigLine: (c) => loadTraceConfig(host, host.resolvePath(path, c.path), c.range) }),
-      },
-      options,
-    );
-  } catch (e) {
+  const load = WindowedTrace.begin(
+    file,
+    path,
+    {
+      ...(given?.config ? { config: given.config, configSource: given.configPath, configPath: given.configPath } : {}),
+      ...(given ? { configDiagnostics: given.diagnostics } : {}),
+      ...(configPath ? {} : { loadConfigLine: (c) => loadTraceConfig(host, host.resolvePath(path, c.path), c.range) }),
+    },
+    options,
+  );
+  if (typeof load === 'string') {
     file.close();
-    if (e instanceof TraceFileError) return { error: e.message };
-    throw e;
+    return { error: load };
   }
-  if (typeof opened === 'string' || !opened.trace) {
+  return {
+    get progress() {
+      return load.progress;
+    },
+    step(lines) {
+      let opened;
+      try {
+        opened = load.step(lines);
+      } catch (e) {
+        file.close();
+        if (e instanceof TraceFileError) return { error: e.message };
+        throw e;
+      }
+      return opened && windowedLaunch(opened, path, file);
+    },
+    cancel: () => load.cancel(),
+  };
+}
+
+/** The machine of a windowed trace read to its end, or why it cannot be debugged. */
+function windowedLaunch(opened: WindowedLaunch, path: string, file: RandomAccessFile): TraceLaunch {
+  if (!opened.trace) {
     file.close();
-    if (typeof opened === 'string') return { error: opened };
     const d = opened.fatal as TraceDiagnostic;
     return { error: `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}` };
   }

@@ -1,13 +1,16 @@
 /**
- * A trace of any size in the step debugger, in bounded memory (issue #19): the file is read twice
- * at launch and never held whole.
+ * A trace of any size in the step debugger, in bounded memory (issue #19): the file is read once
+ * at launch, a slice of lines at a time (WindowedLoad: the debug adapter reports progress and
+ * answers requests between slices), and never held whole. Each line goes to two things:
  *
  * 1. The streamed replay (core/trace/stream.ts, what `smmu replay` runs) judges it a line at a
  *    time. What the debugger keeps of it is small: per line one byte of flags (a divergence, a
  *    finding, the model differing from the emulation), the first `keep` findings and
  *    differing accesses in full, a code for each finding past them, and the registers the model
  *    took from the emulation (16 bytes each, docs/performance.md gives the figures).
- * 2. An index: the byte offset, line and parser state of every `window`-th record's line.
+ * 2. An index (Indexer): the byte offset, line and parser state of every `window`-th record's
+ *    line. It was a second pass over the file; built in the replay's pass, the launch reads the
+ *    file once.
  *
  * A record is then read back on demand: its window (the records between two index entries) is
  * parsed again from the file, and the last two windows read are kept. The file's stamp (size and
@@ -15,16 +18,16 @@
  * is said in words (TraceFileError), never shown wrong.
  */
 import type { ResolvedConfig } from '../config/types';
-import type { TraceStreamOptions } from '../trace/stream';
+import type { TraceStreamOptions, TraceStreamResult, TraceStreamSink } from '../trace/stream';
 import { TraceStream, type ConfigLineLoad } from '../trace/stream';
-import { LineTraceParser } from '../trace/parse-line';
+import { LineTraceParser, scanAccess32, type ScannedAccess } from '../trace/parse-line';
 import { parseQemuLines, type QemuParse } from '../trace/parse-qemu';
 import type { Adoption, LineReplay, ReplaySummary } from '../trace/replay';
 import type { TraceDiagnostic, TraceFormat, TraceRecord } from '../trace/types';
 import type { RegisterName } from '../registers/types';
 import type { IdView } from '../registers/codec';
 import { agreedLine, lowerBound, type TraceData } from './trace-data';
-import { readLines, TraceFileError, type RandomAccessFile } from './trace-file';
+import { LineReader, readLines, TraceFileError, type RandomAccessFile } from './trace-file';
 
 /** Records per window (the unit read back from the file). */
 export const DEFAULT_WINDOW = 4096;
@@ -71,6 +74,23 @@ export interface WindowedOptions {
   readonly keep?: number;
 }
 
+/** What the streamed replay is given: the configuration, or how to load the trace's own `config` line. */
+export type WindowedStream = Pick<
+  TraceStreamOptions,
+  'config' | 'configSource' | 'configPath' | 'configDiagnostics'
+> & {
+  readonly loadConfigLine?: (c: { readonly path: string; readonly range: TraceDiagnostic['range'] }) => ConfigLineLoad;
+};
+
+/** How far a launch's pass through the file is. */
+export interface LoadProgress {
+  readonly lines: number;
+  readonly records: number;
+  /** Bytes of the lines read, of `size`. */
+  readonly bytes: number;
+  readonly size: number;
+}
+
 export interface WindowedLaunch {
   readonly trace?: WindowedTrace;
   /** The first problem that makes the trace undebuggable, with its line (0-based) and column. */
@@ -100,7 +120,7 @@ export class WindowedTrace implements TraceData {
   format: TraceFormat = 'smmutrace';
   private stampAtLaunch = '';
   readonly window: number;
-  private readonly keep: number;
+  readonly keep: number;
 
   private constructor(
     private readonly file: RandomAccessFile,
@@ -116,57 +136,63 @@ export class WindowedTrace implements TraceData {
   }
 
   /**
-   * Replay and index the trace in `file`. `configLine` loads the trace's own `config` line, `given`
-   * is `--config` (launch `config`) when there is one.
+   * Start replaying and indexing the trace in `file`; the WindowedLoad reads it a slice at a time.
+   * `stream.loadConfigLine` loads the trace's own `config` line, `stream.config` is `--config`
+   * (launch `config`) when there is one.
    */
-  static open(
+  static begin(
     file: RandomAccessFile,
     path: string,
-    stream: Pick<TraceStreamOptions, 'config' | 'configSource' | 'configPath' | 'configDiagnostics'> & {
-      readonly loadConfigLine?: (c: {
-        readonly path: string;
-        readonly range: TraceDiagnostic['range'];
-      }) => ConfigLineLoad;
-    },
+    stream: WindowedStream,
     options: WindowedOptions = {},
-  ): WindowedLaunch | string {
+  ): WindowedLoad | string {
     const t = new WindowedTrace(file, path, options);
     const stamp = file.stamp();
     if (typeof stamp !== 'string') return `${path}: cannot be read: ${stamp.unreadable}`;
     t.stampAtLaunch = stamp;
-    let fatal: TraceDiagnostic | undefined;
-    const s = new TraceStream(
-      { ...stream, maxMessages: t.keep },
-      {
-        diagnostic: (d) => {
-          if (!fatal && d.severity === 'error' && (d.code === 'trace.syntax' || d.code === 'trace.config-late'))
-            fatal = d;
-          t.noteFinding(d);
-        },
-        line: (l) => {
-          if (l.model === l.emulation) return;
-          t.flags.or(l.record.line, F_DIFFERS);
-          if (t.differing.size < t.keep) t.differing.set(l.record.line, l);
-        },
-        adopted: (line, a) => t.noteAdoption(line, a),
+    return new WindowedLoad(t, file, stream, (s) => t.sink(s));
+  }
+
+  /** What the streamed replay tells the debugger: its findings, the accesses the model differed on, its adoptions. */
+  sink(load: { fatal?: TraceDiagnostic; format?: TraceFormat }): TraceStreamSink {
+    return {
+      diagnostic: (d) => {
+        if (!load.fatal && d.severity === 'error' && (d.code === 'trace.syntax' || d.code === 'trace.config-late'))
+          load.fatal = d;
+        this.noteFinding(d);
       },
-    );
-    readLines(file, 0, (text) => s.push(text));
-    const end = s.end();
-    t.config = end.config;
-    t.configSource = end.configSource;
-    t.summary = end.summary;
-    t.format = end.format;
-    t.consumes = s.predictsCommands;
-    if (fatal) return { fatal };
-    const noConfig = [...t.kept.values()].flat().find((d) => d.severity === 'error' && d.code === 'trace.config');
-    if (noConfig && end.configSource === 'none') return { fatal: noConfig, configSource: end.configSource };
-    t.index();
-    if (t.count !== end.summary.records)
-      throw new TraceFileError(
-        `${path} changed while it was read at launch (${end.summary.records} records, then ${t.count}); launch again`,
-      );
-    return { trace: t };
+      line: (l) => {
+        if (l.model === l.emulation) return;
+        this.flags.or(l.record.line, F_DIFFERS);
+        if (this.differing.size < this.keep) this.differing.set(l.record.line, l);
+      },
+      adopted: (line, a) => this.noteAdoption(line, a),
+      // The format is known: the index of the other format is dropped (Indexer).
+      started: (st) => (load.format = st.format),
+    };
+  }
+
+  /** The end of the pass: the replay's figures, and the index (the pass is over: no more lines). */
+  finish(end: TraceStreamResult, consumes: boolean, starts: WindowStart[], count: number): void {
+    this.config = end.config;
+    this.configSource = end.configSource;
+    this.summary = end.summary;
+    this.format = end.format;
+    this.consumes = consumes;
+    // A window start past the last record (trailing lines) has nothing to read.
+    while (starts.length > 1 && (starts[starts.length - 1] as WindowStart).record >= count) starts.pop();
+    this.starts = starts;
+    this.count = count;
+  }
+
+  /** The file is as it was when the launch began (not changed while it was read). */
+  unchanged(): boolean {
+    return this.file.stamp() === this.stampAtLaunch;
+  }
+
+  /** Findings kept, of every line (the launch's refusal for a trace without a configuration). */
+  keptFindings(): TraceDiagnostic[] {
+    return [...this.kept.values()].flat();
   }
 
   private noteFinding(d: TraceDiagnostic): void {
@@ -202,37 +228,6 @@ export class WindowedTrace implements TraceData {
     this.adoptLines[i] = line;
     this.adoptNames[i] = n;
     this.adoptValues[i] = a.value;
-  }
-
-  /** The second pass: where each window starts. */
-  private index(): void {
-    const starts: WindowStart[] = [];
-    let n = 0;
-    let next = 0;
-    const p = new LineTraceParser();
-    const q: QemuParse = { records: [], diagnostics: [], ignored: 0 };
-    readLines(this.file, 0, (text, offset) => {
-      const before = this.format === 'qemu' ? this.count : p.position.records;
-      if (before >= next) {
-        starts.push({ record: before, line: n, offset, base: p.position.base });
-        next = before + this.window;
-      }
-      if (this.format === 'qemu') {
-        if (text.trim()) parseQemuLines([text], n, q);
-        this.count += q.records.length;
-        q.records.length = 0;
-        q.diagnostics.length = 0;
-      } else {
-        p.line(text, n);
-        p.records.length = 0;
-        p.diagnostics.length = 0;
-      }
-      n++;
-    });
-    if (this.format !== 'qemu') this.count = p.position.records;
-    // A window start past the last record (trailing lines) has nothing to read.
-    while (starts.length > 1 && (starts[starts.length - 1] as WindowStart).record >= this.count) starts.pop();
-    this.starts = starts;
   }
 
   private check(): void {
@@ -341,5 +336,131 @@ export class WindowedTrace implements TraceData {
 
   close(): void {
     this.file.close();
+  }
+}
+
+/**
+ * The index, built in the replay's pass: the start of every `window`-th record's line. The format
+ * is the replay's to decide (from its look ahead, stream.ts), so until it has, both formats' index
+ * is kept (the look ahead's lines at most); then the other is dropped.
+ */
+class Indexer {
+  private readonly p = new LineTraceParser();
+  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1 };
+  private lineRecords = 0;
+  private nextLine = 0;
+  private lineStarts: WindowStart[] | undefined = [];
+  private readonly q: QemuParse = { records: [], diagnostics: [], ignored: 0 };
+  private qemuRecords = 0;
+  private nextQemu = 0;
+  private qemuStarts: WindowStart[] | undefined = [];
+  private decided = false;
+
+  constructor(private readonly window: number) {}
+
+  /** Line `n`, at byte `offset`, for each format still possible. */
+  line(text: string, n: number, offset: number): void {
+    const starts = this.lineStarts;
+    if (starts) {
+      const p = this.p;
+      if (this.lineRecords >= this.nextLine) {
+        starts.push({ record: this.lineRecords, line: n, offset, base: p.position.base });
+        this.nextLine = this.lineRecords + this.window;
+      }
+      // The replay's own shortcut (stream.ts): the commonest line is one record, without parsing it.
+      if (!p.based && scanAccess32(text, this.scanned)) {
+        p.counted();
+        this.lineRecords++;
+      } else {
+        p.line(text, n);
+        this.lineRecords += p.records.length;
+        p.records.length = 0;
+        p.diagnostics.length = 0;
+      }
+    }
+    const qs = this.qemuStarts;
+    if (qs) {
+      if (this.qemuRecords >= this.nextQemu) {
+        qs.push({ record: this.qemuRecords, line: n, offset, base: 0n });
+        this.nextQemu = this.qemuRecords + this.window;
+      }
+      if (text.trim()) parseQemuLines([text], n, this.q);
+      this.qemuRecords += this.q.records.length;
+      this.q.records.length = 0;
+      this.q.diagnostics.length = 0;
+    }
+  }
+
+  /** The replay decided the format: the other's index is dropped. */
+  decide(format: TraceFormat): void {
+    if (this.decided) return;
+    this.decided = true;
+    if (format === 'qemu') this.lineStarts = undefined;
+    else this.qemuStarts = undefined;
+  }
+
+  result(format: TraceFormat): { starts: WindowStart[]; count: number } {
+    return format === 'qemu'
+      ? { starts: this.qemuStarts ?? [], count: this.qemuRecords }
+      : { starts: this.lineStarts ?? [], count: this.lineRecords };
+  }
+}
+
+/**
+ * A windowed launch under way: the one pass through the file (the streamed replay and the index),
+ * `step` by `step`, so that the caller can yield between slices (server/dap/session.ts reports
+ * progress then, and may `cancel`).
+ */
+export class WindowedLoad {
+  private readonly reader: LineReader;
+  private readonly stream: TraceStream;
+  private readonly indexer: Indexer;
+  private readonly state: { fatal?: TraceDiagnostic; format?: TraceFormat } = {};
+  private n = 0;
+
+  constructor(
+    private readonly t: WindowedTrace,
+    private readonly file: RandomAccessFile,
+    options: WindowedStream,
+    sink: (state: { fatal?: TraceDiagnostic; format?: TraceFormat }) => TraceStreamSink,
+  ) {
+    this.reader = new LineReader(file, 0);
+    this.stream = new TraceStream({ ...options, maxMessages: t.keep }, sink(this.state));
+    this.indexer = new Indexer(t.window);
+  }
+
+  get progress(): LoadProgress {
+    return { lines: this.n, records: this.stream.recordCount, bytes: this.reader.offset, size: this.file.size };
+  }
+
+  /** Read up to `lines` more lines: the launch once the file is read, undefined while lines are left. */
+  step(lines: number): WindowedLaunch | undefined {
+    const done = this.reader.read(lines, (text, offset) => {
+      this.indexer.line(text, this.n, offset);
+      this.stream.push(text);
+      if (this.state.format) this.indexer.decide(this.state.format);
+      this.n++;
+    });
+    return done ? this.end() : undefined;
+  }
+
+  /** Stop before the end: the file is closed. */
+  cancel(): void {
+    this.t.close();
+  }
+
+  private end(): WindowedLaunch {
+    const t = this.t;
+    const end = this.stream.end();
+    const { starts, count } = this.indexer.result(end.format);
+    t.finish(end, this.stream.predictsCommands, starts, count);
+    if (this.state.fatal) return { fatal: this.state.fatal };
+    const noConfig = t.keptFindings().find((d) => d.severity === 'error' && d.code === 'trace.config');
+    if (noConfig && end.configSource === 'none') return { fatal: noConfig, configSource: end.configSource };
+    if (!t.unchanged()) throw new TraceFileError(`${t.path} changed while it was read at launch; launch again`);
+    // The index and the replay read the same lines: the same records, or the debugger would show the wrong ones.
+    if (count !== end.summary.records)
+      throw new Error(`the index of ${t.path} counts ${count} records, the replay ${end.summary.records}`);
+    return { trace: t };
   }
 }

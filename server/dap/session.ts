@@ -10,6 +10,9 @@ import {
   InvalidatedEvent,
   LoggingDebugSession,
   OutputEvent,
+  ProgressEndEvent,
+  ProgressStartEvent,
+  ProgressUpdateEvent,
   Scope,
   Source,
   StackFrame,
@@ -18,8 +21,8 @@ import {
   Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { DebugRuntime, EXCEPTION_FILTERS, type Stop } from '../../core/debug/runtime';
-import { TraceMachine } from '../../core/debug/trace-program';
+import { DebugRuntime, EXCEPTION_FILTERS, isLoading, type LaunchResult, type Stop } from '../../core/debug/runtime';
+import { TraceMachine, type Loading } from '../../core/debug/trace-program';
 import { scopes, type ScopeView, type VarNode } from '../../core/debug/views';
 import {
   readingStates,
@@ -73,8 +76,36 @@ const THREAD = 1;
 export const REFRESH_REQUEST = 'smmu/refresh';
 /** Operations between yields while running, so pause and other requests get through. */
 const CHUNK = 2000;
+/**
+ * Lines of a windowed trace's launch read between yields (core/debug/trace-window.ts): about
+ * 0.03 s of CPU at the replay's 0.5 M lines/s, so requests (`threads`, `pause`, `cancel`,
+ * `disconnect`) are answered while it reads, and each slice is a progress update.
+ */
+export const LAUNCH_SLICE = 16_384;
+
+/** A launch reading its trace (DebugRuntime.begin): what the requests that come meanwhile change. */
+interface LaunchUnderWay {
+  readonly load: Loading<LaunchResult | undefined>;
+  readonly progressId: string;
+  /** `cancel` of its progress (or of the launch request), or `disconnect`: stop at the next slice. */
+  cancelled?: 'cancel' | 'disconnect';
+  /** `pause` came: stop at the entry once read, whatever `stopOnEntry` says. */
+  paused: boolean;
+}
+
+let launches = 0;
 
 const host = fileHost;
+
+/** `part` of `whole` in percent, rounded down (100 only at the end). */
+function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.min(100, Math.floor((part / whole) * 100)) : 100;
+}
+
+/** Bytes in MB, for a progress message. */
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: bytes < 1e7 ? 1 : 0 })} MB`;
+}
 
 export class SmmuDebugSession extends LoggingDebugSession {
   private runtime?: DebugRuntime;
@@ -86,6 +117,9 @@ export class SmmuDebugSession extends LoggingDebugSession {
   private configured!: Promise<void>;
   private markConfigured!: () => void;
   private running = false;
+  /** The client shows progress (`supportsProgressReporting` at initialize). */
+  private progressReporting = false;
+  private launching?: LaunchUnderWay;
 
   constructor() {
     super();
@@ -99,6 +133,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
    * `initialize` without it ("only supports native paths"): supply the default before it looks.
    */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command === 'launch') this.launchSeq = request.seq;
     if (request.command === 'initialize') {
       const args = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
       if (args.pathFormat === undefined) request.arguments = { ...args, pathFormat: 'path' };
@@ -106,8 +141,13 @@ export class SmmuDebugSession extends LoggingDebugSession {
     super.dispatchRequest(request);
   }
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(
+    response: DebugProtocol.InitializeResponse,
+    args: DebugProtocol.InitializeRequestArguments,
+  ): void {
+    this.progressReporting = args.supportsProgressReporting === true;
     response.body = {
+      supportsCancelRequest: true,
       supportsConfigurationDoneRequest: true,
       supportsConditionalBreakpoints: true,
       supportsHitConditionalBreakpoints: true,
@@ -160,7 +200,7 @@ export class SmmuDebugSession extends LoggingDebugSession {
         `launch: "traceWindow" ${JSON.stringify(traceWindow)} is not a number of records from 1 to 1,000,000`,
       );
     // A relative `config` is relative to the program's folder, as a script's `config` line is.
-    let loaded;
+    let loaded: LaunchResult | 'cancelled';
     try {
       const d =
         typeof args.defaultConfig === 'string' && args.defaultConfig.trim() ? args.defaultConfig.trim() : undefined;
@@ -172,18 +212,24 @@ export class SmmuDebugSession extends LoggingDebugSession {
               value: d,
               ...(isPresetName(d) ? {} : { path: path.resolve(path.dirname(program), d) }),
             };
-      loaded = DebugRuntime.launch(program, host, {
+      const begun = DebugRuntime.begin(program, host, {
         ...(args.config ? { config: path.resolve(path.dirname(program), args.config) } : {}),
         ...(args.trace === true ? { trace: true } : {}),
         ...(defaultConfig ? { defaultConfig } : {}),
         ...(traceWindow !== undefined ? { traceWindow } : {}),
       });
+      loaded = isLoading(begun) ? await this.readTrace(begun, program) : begun;
     } catch (e) {
+      this.launching = undefined;
       return this.fail(
         response,
         `internal error while loading ${program}: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
+    const paused = this.launching?.paused === true;
+    const cancelled = this.launching?.cancelled;
+    this.launching = undefined;
+    if (loaded === 'cancelled') return this.launchCancelled(response, cancelled);
     if (!loaded.runtime) return this.fail(response, loaded.error ?? `cannot debug ${program}`);
     const rt = loaded.runtime;
     this.runtime = rt;
@@ -205,12 +251,110 @@ export class SmmuDebugSession extends LoggingDebugSession {
     this.sendEvent(new InitializedEvent());
     await this.configured;
     this.sendResponse(response);
-    if (args.stopOnEntry) this.stopped({ reason: 'entry' });
+    if (paused) this.stopped({ reason: 'pause', description: 'paused while the trace was read: at its first record' });
+    else if (args.stopOnEntry) this.stopped({ reason: 'entry' });
     else {
       const s = rt.entryBreakpoint();
       if (s) this.stopped(s);
       else void this.run(() => rt.continue(CHUNK));
     }
+  }
+
+  /**
+   * A windowed trace's pass through its file (the streamed replay and the index,
+   * core/debug/trace-window.ts), a slice of LAUNCH_SLICE lines at a time, yielding to the message
+   * loop between slices; with progress events when the client shows them, and cancellable.
+   */
+  private async readTrace(
+    load: Loading<LaunchResult | undefined>,
+    program: string,
+  ): Promise<LaunchResult | 'cancelled'> {
+    const under: LaunchUnderWay = { load, progressId: `smmu-launch-${++launches}`, paused: false };
+    this.launching = under;
+    const report = this.progressReporting;
+    const t0 = Date.now();
+    const progress = (): string => {
+      const p = load.progress;
+      const s = (Date.now() - t0) / 1000;
+      const rate = s > 0 ? `, ${Math.round(p.records / s).toLocaleString('en-US')} records/s` : '';
+      return `${p.records.toLocaleString('en-US')} records replayed (line ${p.lines.toLocaleString('en-US')}, ${percent(p.bytes, p.size)}% of ${mb(p.size)})${rate}`;
+    };
+    if (report) {
+      const e: DebugProtocol.ProgressStartEvent = new ProgressStartEvent(
+        under.progressId,
+        `Replaying ${path.basename(program)}`,
+        `reading ${mb(load.progress.size)}: the debugger replays the whole trace once before its first stop`,
+      );
+      e.body.cancellable = true;
+      e.body.percentage = 0;
+      e.body.requestId = this.launchSeq;
+      this.sendEvent(e);
+    }
+    let ended = false;
+    const end = (message: string) => {
+      ended = true;
+      if (report) this.sendEvent(new ProgressEndEvent(under.progressId, message));
+    };
+    try {
+      for (;;) {
+        const done = load.step(LAUNCH_SLICE);
+        if (done) {
+          end(`${progress()}; ${done.runtime ? 'ready' : 'cannot be debugged'}`);
+          return done;
+        }
+        if (report) {
+          const e: DebugProtocol.ProgressUpdateEvent = new ProgressUpdateEvent(under.progressId, progress());
+          // To a tenth: a slice is a fraction of a percent of a large trace.
+          const p = load.progress;
+          e.body.percentage = p.size > 0 ? Math.floor((p.bytes / p.size) * 1000) / 10 : 100;
+          this.sendEvent(e);
+        }
+        await new Promise((r) => setImmediate(r));
+        if (under.cancelled) {
+          load.cancel();
+          end(`cancelled at ${progress()}`);
+          return 'cancelled';
+        }
+      }
+    } finally {
+      if (!ended) {
+        load.cancel();
+        end('failed');
+      }
+    }
+  }
+
+  /** The launch's `seq`, for the progress's `requestId` (the launch request it belongs to). */
+  private launchSeq?: number;
+
+  /**
+   * A launch cancelled while its trace was read: the DAP answer to a cancelled request (`success`
+   * false, `message` "cancelled"), a line saying so, and the session's end.
+   */
+  private launchCancelled(response: DebugProtocol.LaunchResponse, why: LaunchUnderWay['cancelled']): void {
+    response.success = false;
+    response.message = 'cancelled';
+    this.sendResponse(response);
+    if (why === 'disconnect') return;
+    this.sendEvent(
+      new OutputEvent(
+        `the launch was cancelled while the trace was read: nothing was debugged; launch again to debug it\n`,
+        'console',
+      ),
+    );
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  /** `cancel`: of the launch's progress (or of the launch request itself) stops the launch at its next slice. */
+  protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    const l = this.launching;
+    if (
+      l &&
+      ((args.progressId !== undefined && args.progressId === l.progressId) ||
+        (args.requestId !== undefined && args.requestId === this.launchSeq))
+    )
+      l.cancelled ??= 'cancel';
+    this.sendResponse(response);
   }
 
   /**
@@ -288,6 +432,9 @@ export class SmmuDebugSession extends LoggingDebugSession {
   ): Promise<void> {
     const attached = this.attached;
     this.attached = undefined;
+    // A launch still reading its trace stops at its next slice (and closes the file): in VS Code
+    // the adapter runs in the extension host, which goes on after the session.
+    if (this.launching) this.launching.cancelled = 'disconnect';
     if (attached) await attached.close();
     super.disconnectRequest(response, args);
   }
@@ -351,7 +498,9 @@ export class SmmuDebugSession extends LoggingDebugSession {
         response,
         this.attached
           ? `${response.command} is not available when attached to a live SMMU: the session only reads it (${REFRESH_REQUEST} reads it again)`
-          : 'no program is loaded: launch first',
+          : this.launching
+            ? `the trace is still being read (${percent(this.launching.load.progress.bytes, this.launching.load.progress.size)}%): ${response.command} can be asked once it has stopped`
+            : 'no program is loaded: launch first',
       );
     if (this.running && !SmmuDebugSession.WHILE_RUNNING.has(response.command))
       return this.fail(response, 'the model is running: pause first');
@@ -614,6 +763,11 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    if (this.launching) {
+      // The trace must be read to its end before any stop (the replay is the judge): stop at its first record then.
+      this.launching.paused = true;
+      return this.sendResponse(response);
+    }
     this.withRuntime(response, (rt) => {
       rt.pause();
       this.sendResponse(response);

@@ -6,10 +6,13 @@
  * step back), then one step back and a reverse continue to the start.
  *
  * Then the same on a 10,000,000-record trace, windowed (core/debug/trace-window.ts: the streamed
- * replay and an index at launch, records read back from the file as stepped, the history bounded),
+ * replay, indexing in the same pass, at launch; records read back from the file as stepped, the history bounded),
  * in a child process of its own so that its peak RSS is the debugger's alone (the file is written
  * to the temporary folder a piece at a time, and removed). `--no-10m` skips it;
- * `--windowed-records=N` changes its size.
+ * `--windowed-records=N` changes its size. On the same file, what a user waits for: the debug
+ * adapter (`node dist/cli.js dap`, driven as VS Code drives it, with progress reporting) launched
+ * with `stopOnEntry`, the time to its first progress event, its first progress update and its
+ * first stop (`--no-dap-launch` skips it).
  *
  * `--json` prints the figures as JSON.
  */
@@ -21,7 +24,10 @@ import { TraceMachine } from '../../core/debug/trace-program';
 import { WindowedTrace } from '../../core/debug/trace-window';
 import { fileHost } from '../../server/file-host';
 import { spawnSync } from 'child_process';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { handshakeLines } from './trace-gen';
+import { root } from '../harness/root';
 
 const json = process.argv.includes('--json');
 const child = process.argv.find((a) => a.startsWith('--child='))?.slice(8);
@@ -36,9 +42,9 @@ function lineTrace(n: number): string {
 }
 
 const host = fileHost;
-if (!child) main();
+if (!child) void main();
 
-function main(): void {
+async function main(): Promise<void> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-')), 'bench.smmutrace');
   fs.writeFileSync(file, lineTrace(N));
   const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
@@ -67,7 +73,7 @@ function main(): void {
     reverseContinueToStartMs: reverseMs,
     heapMB,
   };
-  const windowed = process.argv.includes('--no-10m') ? undefined : windowedRun();
+  const windowed = process.argv.includes('--no-10m') ? undefined : await windowedRun();
   if (json) process.stdout.write(JSON.stringify({ node: process.version, figures, windowed }, null, 2) + '\n');
   else
     process.stdout.write(
@@ -77,9 +83,14 @@ function main(): void {
         `step back ${stepBackMs.toFixed(1)} ms; reverse continue to the start ${reverseMs.toFixed(0)} ms; heap ${heapMB.toFixed(0)} MB`,
         ...(windowed
           ? [
-              `windowed, ${(windowed.records / 1e6).toFixed(1)} M records (${windowed.windows} windows): launch (streamed replay + index) ${(windowed.launchMs / 1000).toFixed(1)} s, peak RSS ${windowed.launchPeakRssMiB} MiB`,
+              `windowed, ${(windowed.records / 1e6).toFixed(1)} M records (${windowed.windows} windows): launch (streamed replay, indexed in the same pass) ${(windowed.launchMs / 1000).toFixed(1)} s, peak RSS ${windowed.launchPeakRssMiB} MiB`,
               `continue to the divergence at the end            ${(windowed.continueRecordsPerSecond / 1e3).toFixed(0)} k records/s (${(windowed.continueMs / 1000).toFixed(1)} s); steps kept ${windowed.stepsKept}, ${windowed.snapshots} snapshots`,
               `step back ${windowed.stepBackMs.toFixed(1)} ms; reverse continue to the oldest step kept ${(windowed.reverseContinueMs / 1000).toFixed(1)} s; heap ${windowed.heapMB.toFixed(0)} MB; peak RSS ${windowed.peakRssMiB} MiB`,
+              ...(windowed.dap
+                ? [
+                    `debug adapter, stopOnEntry: first progress event ${windowed.dap.firstProgressMs.toFixed(0)} ms, first update ${windowed.dap.firstUpdateMs.toFixed(0)} ms, first stop ${(windowed.dap.firstStopMs / 1000).toFixed(1)} s (${windowed.dap.updates} updates)`,
+                  ]
+                : []),
             ]
           : []),
         '',
@@ -88,7 +99,7 @@ function main(): void {
 }
 
 /** Write the windowed trace (a piece at a time) and debug it in a child process. */
-function windowedRun(): WindowedFigures {
+async function windowedRun(): Promise<WindowedFigures & { readonly dap?: DapLaunchFigures }> {
   const n = Number(process.argv.find((a) => a.startsWith('--windowed-records='))?.slice(19) ?? '10000000');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-window-'));
   const big = path.join(dir, 'windowed.smmutrace');
@@ -115,9 +126,47 @@ function windowedRun(): WindowedFigures {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     if (r.status !== 0) throw new Error(`the windowed run failed (${r.status})`);
-    return JSON.parse(r.stdout) as WindowedFigures;
+    const figures = JSON.parse(r.stdout) as WindowedFigures;
+    return process.argv.includes('--no-dap-launch') ? figures : { ...figures, dap: await dapLaunch(big) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface DapLaunchFigures {
+  /** From the launch request to the first progress event, its first update and the first stop. */
+  readonly firstProgressMs: number;
+  readonly firstUpdateMs: number;
+  readonly firstStopMs: number;
+  readonly updates: number;
+}
+
+/** The debug adapter launched on `file` with stopOnEntry, as VS Code launches it (progress shown). */
+async function dapLaunch(file: string): Promise<DapLaunchFigures> {
+  const cli = path.join(root, 'dist', 'cli.js');
+  const dc = new DebugClient(
+    process.execPath,
+    `--eval=process.argv.push('-', 'dap'); require(${JSON.stringify(cli)})`,
+    'smmu',
+  );
+  await dc.start();
+  try {
+    await dc.initializeRequest({ adapterID: 'smmu', pathFormat: 'path', supportsProgressReporting: true });
+    dc.once('initialized', () => void dc.configurationDoneRequest());
+    let updates = 0;
+    dc.on('progressUpdate', () => updates++);
+    const t = process.hrtime.bigint();
+    const ms = () => Number(process.hrtime.bigint() - t) / 1e6;
+    const at = (event: string) => dc.waitForEvent(event, 3_600_000).then(ms);
+    const [firstProgressMs, firstUpdateMs, firstStopMs] = await Promise.all([
+      at('progressStart'),
+      at('progressUpdate'),
+      at('stopped'),
+      dc.launchRequest({ program: file, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments),
+    ]);
+    return { firstProgressMs, firstUpdateMs, firstStopMs, updates };
+  } finally {
+    await dc.stop();
   }
 }
 
