@@ -358,8 +358,8 @@ export class Engine implements EngineContext {
         case 'S_EVENTQ_CONS':
           break;
         // Stored (GMPAM and GBPMPAM with their Update completed, §6.3.42): the model gives
-        // transactions no MPAM attributes and walks no permission indirection, so nothing reads
-        // them (not-modelled.ts, mpam and s2pi).
+        // transactions no MPAM attributes, so nothing reads those (not-modelled.ts, mpam); stage 2
+        // walks of STE.S2PIE = 1 streams read S2PII when they need it (§3.26.2, transaction.ts).
         case 'S2PII':
         case 'GMPAM':
         case 'GBPMPAM':

@@ -7,6 +7,7 @@
  */
 import { getEvent, type EventName } from '../events/table';
 import { hex } from '../registers/codec';
+import { S2PII } from '../registers/permission-indirection';
 import { checkCd, decodeCd, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
@@ -298,8 +299,17 @@ function checkStaleStructure(
 // --- stage 2 helpers ------------------------------------------------------------------------
 
 function s2Params(engine: EngineContext, ste: SteFields): WalkParams | undefined {
-  return s2WalkParams(ste, engine.ids, engine.oas);
+  // SMMU_S2PII holds the stage 2 base permissions of STE.S2PIE = 1 streams (§3.26.2, §6.3.17).
+  return s2WalkParams(ste, engine.ids, engine.oas, engine.smmu.value(S2PII));
 }
+
+/**
+ * §5.2 S2POI: its effect on the stage 2 translation of an output address is not permitted to be
+ * cached in a TLB (unlike the PE's S2POR_EL1 it is per stream, not per VMID), so a stream whose
+ * stage 2 applies an overlay neither uses nor fills the TLB for its translations; the walk cache
+ * (table descriptors, which carry no POIndex) still serves it.
+ */
+const overlayUncached = (params: WalkParams | undefined): boolean => params?.s2pi?.s2poi !== undefined;
 
 function memoryFor(engine: EngineContext, what: string): WalkMemory {
   return {
@@ -579,7 +589,8 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   const small = t.address < TWO53;
   const aNum = small ? Number(t.address) : 0;
   const vaPage12 = small ? Math.floor(aNum / 4096) : Number(t.address >> 12n);
-  const hit = engine.tlb.lookup(regime, vmid, asid, vaPage12);
+  const uncached = overlayUncached(s2p_);
+  const hit = uncached ? undefined : engine.tlb.lookup(regime, vmid, asid, vaPage12);
   if (hit) {
     const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
     const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
@@ -597,6 +608,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   }
   const r = walkStage1(engine, t, ste, cd, tags, s2 ? stage2 : undefined);
   if ('result' in r) return r.result;
+  if (uncached) return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
   const e = r.entry;
   // Built field by field: an object spread here cost microseconds per walk.
   engine.tlb.insert({
@@ -871,7 +883,7 @@ function locateCd(
   // CD addresses are IPAs when stage 2 is enabled (nested): translate them (§3.4.1, CLASS=CD).
   const toPa = (ipa: number, what: string): number | Fail => {
     if (!stage2) return ipa;
-    const r = stage2(BigInt(ipa), { read: true, write: false, exec: false, priv: true }, true);
+    const r = stage2(BigInt(ipa), { read: true, write: false, exec: false, priv: true, mmu: true }, true);
     if (r.ok) return Number(r.oa);
     return s2FaultOn(engine, t, r, 'CD', what);
   };
@@ -1034,7 +1046,7 @@ function walkStage1(
   // §5.4 EPD0: IGNORED (effective 0) in EL3.
   if (!el3 && (sel === 0 ? cd.epd0 : cd.epd1) === 1)
     return level0(`CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
-  const base = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2);
+  const base = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2, ste);
   if (!base) return level0(`reserved TG${sel} encoding`);
   const params = t.secure ? secureS1Params(base, cd, sel, el3) : base;
   const mem = memoryFor(engine, 'stage-1');
@@ -1045,7 +1057,7 @@ function walkStage1(
     // A descriptor read is a read at stage 2; a hardware update of it (HA, HD, HAFT) an atomic
     // read-modify-write, which "the stage 2 mapping for its IPA must allow" (§3.13.5).
     mem.tableAddress = (ipa, write) => {
-      const r = stage2(ipa, { read: true, write: write === true, exec: false, priv: true }, true);
+      const r = stage2(ipa, { read: true, write: write === true, exec: false, priv: true, mmu: true }, true);
       if (r.ok) return r.oa;
       s2OnWalk = r;
       return r;
@@ -1166,7 +1178,8 @@ function finishStage2Only(
       .fail;
   }
   const vaPage12 = Number(t.address >> 12n);
-  const hit = engine.tlb.lookup('NH', vmid, STAGE2_ONLY, vaPage12);
+  const uncached = overlayUncached(params);
+  const hit = uncached ? undefined : engine.tlb.lookup('NH', vmid, STAGE2_ONLY, vaPage12);
   if (hit && hit.stages === 2 && permits(hit, t.access)) {
     return {
       outcome: 'translated',
@@ -1177,6 +1190,7 @@ function finishStage2Only(
   }
   const r = stage2(t.address, t.access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
+  if (uncached) return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
   const log2 = log2Of(r.size);
   engine.tlb.insert({
     regime: 'NH',

@@ -340,7 +340,9 @@ const TABLE = [
     TRANSLATION_FAULT,
   ),
   // §7.3.16: TTRnW at 108 (Linux EVTQ_1_TT_READ, dword 1 bit 44). Overlay, AssuredOnly and
-  // DirtyBit (S2PO/S2PI/S1PI) are not declared: their bits are not in our copy.
+  // DirtyBit (S2PO/S2PI/S1PI) are not declared: their bits are drawn only as an image in our copy
+  // and no second source (Linux, QEMU, Xen, gem5) places them. The walk knows when Overlay or
+  // DirtyBit would be 1 (WalkFault.overlay, .dirtyBit) and its message says so; the record has 0.
   ev(
     0x13,
     'F_PERMISSION',

@@ -315,12 +315,14 @@ export async function inspectLive(reader: LiveReader, options: InspectOptions = 
     streamTable = { ...layout, address: BigInt(layout.base) };
     await readStreamTable(s, layout, ids, stes);
     const oas = caps.oasBits(ids);
+    // The stage 2 base permissions of STE.S2PIE = 1 streams (§3.26.2); RES0 without IDR3.S2PI.
+    const s2pii = reg('S2PII') ?? 0n;
     for (const ste of stes) {
       const fields = decodeSte(ste.words);
       if (ste.decoded.problems.some((p) => ILLEGAL.test(p))) continue;
-      if ((fields.config & 1) === 1) await readCds(s, ste.sid, fields, ids, oas, cds, tables);
+      if ((fields.config & 1) === 1) await readCds(s, ste.sid, fields, ids, oas, cds, tables, s2pii);
       if ((fields.config & 2) === 2) {
-        const p = s2WalkParams(fields, ids, oas);
+        const p = s2WalkParams(fields, ids, oas, s2pii);
         if (p) tables.push(await readTables(s, `StreamID ${ste.sid} stage 2`, p));
       }
     }
@@ -540,12 +542,13 @@ async function readCds(
   oas: number,
   out: CdReading[],
   tables: TableReading[],
+  s2pii: bigint,
 ): Promise<void> {
   // Nested (§5.2 Config 0b111): S1ContextPtr, the L1CDs' L2Ptr and the CDs' TTBx are IPAs that
   // stage 2 translates (§5.2 S1ContextPtr, §3.4.3; its faults have CLASS=CD), with the STE's stage 2.
   let stage2: Stage2 | undefined;
   if ((ste.config & 2) === 2) {
-    const p = s2WalkParams(ste, ids, oas);
+    const p = s2WalkParams(ste, ids, oas, s2pii);
     if (!p) {
       s.find(
         'info',
@@ -636,11 +639,11 @@ async function readCds(
     if (illegal) return;
     const owner = `StreamID ${sid} SSID ${ssid} stage 1`;
     if (!cd.epd0) {
-      const p = s1WalkParams(cd, 0, ids, oas, false);
+      const p = s1WalkParams(cd, 0, ids, oas, false, ste);
       if (p) tables.push(await readTables(s, `${owner} TTB0`, p, false, stage2));
     }
     if (!cd.epd1) {
-      const p = s1WalkParams(cd, 1, ids, oas, false);
+      const p = s1WalkParams(cd, 1, ids, oas, false, ste);
       if (p) tables.push(await readTables(s, `${owner} TTB1`, p, true, stage2));
     }
   };

@@ -67,23 +67,26 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 's2pi',
     field: { register: 'IDR3', field: 'S2PI' },
     section: '3.26',
-    // SMMU_S2PII is modelled as a register (core/registers/permission-indirection.ts); walks do not use it.
+    // Stage 2 Indirect permissions are applied (core/translation/permission-indirection.ts, with
+    // SMMU_S2PII from core/registers/permission-indirection.ts); what is left is below.
     registers: [],
-    what: 'stage 2 permission indirection (§3.26) is not modelled: stage 2 walks use the direct permission encoding whatever STE.S2PIE says, so the interpretations in SMMU_S2PII (which is stored and decoded) are not applied',
+    what: 'F_PERMISSION.DirtyBit (§7.3.16) is not set in the record of a stage 2 dirty state fault, because its bit position is drawn only as an image in the specification and no second source places it (the activity log says DirtyBit), and the TopLevel checks that set MRO-TL0, MRO-TL1 and MRO-TL01 apart from MRO (STE.TL0, STE.TL1, Translation Hardening) are not made, so they permit what MRO permits; stage 2 permission indirection itself (§3.26.2: STE.S2PIE, SMMU_S2PII, the Dirty state) is applied',
   },
   {
     id: 's1pi',
     field: { register: 'IDR3', field: 'S1PI' },
     section: '3.26',
+    // Stage 1 Indirect permissions are applied (core/translation/permission-indirection.ts).
     registers: [],
-    what: 'stage 1 permission indirection (§3.26) is not modelled: stage 1 walks use the direct permission encoding whatever CD.PIE says',
+    what: 'F_PERMISSION.DirtyBit (§7.3.16) is not set in the record of a stage 1 dirty state fault, because its bit position is drawn only as an image in the specification and no second source places it (the activity log says DirtyBit), and SMMU_S_CR0.SIF and Realm state (§3.26.1 steps 3 and 4) are not applied, as with Direct permissions; stage 1 permission indirection itself (CD.PIE with STE.S1PIE, CD.PIIP, CD.PIIU, PAN, the nDirty state) is applied',
   },
   {
     id: 's2po',
     field: { register: 'IDR3', field: 'S2PO' },
     section: '3.26',
+    // STE.S2POE and STE.S2POI are applied (core/translation/permission-indirection.ts).
     registers: [],
-    what: 'stage 2 permission overlays (§3.26) are not modelled: STE.S2POE is not applied',
+    what: 'F_PERMISSION.Overlay (§7.3.16) is not set in the record, because its bit position is drawn only as an image in the specification and no second source places it (the activity log says Overlay); stage 2 permission overlays themselves (§3.26.2: STE.S2POE, STE.S2POI, kept out of the TLB as §5.2 requires) are applied',
   },
   {
     id: 'the',

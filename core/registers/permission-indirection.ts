@@ -1,7 +1,8 @@
 /**
  * SMMU_S2PII (§6.3.17), present only when SMMU_IDR3.S2PI == 1: the 16 stage 2 base permission
  * interpretations a stage 2 Block or Page descriptor's PIIndex selects when STE.S2PIE is 1
- * (§3.26). Encodings 0b0001 and 0b0101 are Reserved and treated as No Access.
+ * (§3.26). Encodings 0b0001 and 0b0101 are Reserved and treated as No Access. The walks apply it
+ * in core/translation/permission-indirection.ts.
  */
 import type { EnumValue, FieldDef, RegisterDef } from './types';
 
@@ -39,7 +40,7 @@ export const S2PII = {
   section: '6.3.17',
   group: 'control',
   summary:
-    'Stage 2 permission indirection: 16 base permission interpretations indexed by a descriptor’s PIIndex (STE.S2PIE).',
+    'Stage 2 permission indirection: 16 base permission interpretations indexed by a descriptor’s PIIndex, which stage 2 walks of STE.S2PIE = 1 streams apply (§3.26.2).',
   requires: { register: 'IDR3', field: 'S2PI' },
   fields: Array.from({ length: 16 }, (_, i) => interpretation(15 - i)),
   behaviour: { kind: 'store' },

@@ -336,6 +336,9 @@ export interface SteFields {
   readonly s2Haft: number;
   readonly s2Pie: number;
   readonly s2Poe: number;
+  /** STE.S2POI (§5.2) as two 32-bit halves: S2POI<0..7> = bits [479:448], S2POI<8..15> = [511:480]. */
+  readonly s2PoiLo: number;
+  readonly s2PoiHi: number;
   readonly dptVmatch: number;
   readonly s2Sl02: number;
   readonly s2Ds: number;
@@ -395,6 +398,8 @@ export function decodeSte(w: Words): SteFields {
     s2Haft: bits(w, 187, 187),
     s2Pie: bits(w, 188, 188),
     s2Poe: bits(w, 189, 189),
+    s2PoiLo: bits(w, 479, 448),
+    s2PoiHi: bits(w, 511, 480),
     dptVmatch: bits(w, 191, 190),
     s2Sl02: bits(w, 194, 194),
     s2Ds: bits(w, 195, 195),

@@ -1,6 +1,7 @@
 /**
  * The walk parameters an STE's stage 2 and a CD's stage 1 give (§5.2 S2T0SZ, S2SL0, S2TG, S2PS,
- * S2TTB, S2HA/S2HD/S2AFFD; §5.4 TxSZ, TGx, IPS, TTBx, HA/HD, AFFD, WXN, UWXN, PAN), as the SMMU
+ * S2TTB, S2HA/S2HD/S2AFFD, S2PIE/S2POE/S2POI with SMMU_S2PII; §5.4 TxSZ, TGx, IPS, TTBx, HA/HD,
+ * AFFD, WXN, UWXN, PAN, PIE/PIIP/PIIU with STE.S1PIE), as the SMMU
  * uses them: one place for the engine's translations and for reading a live guest's tables
  * (core/inspect).
  */
@@ -11,8 +12,11 @@ import type { SteFields } from '../structures/ste';
 import type { WalkParams } from './types';
 import { granuleFromS2Tg, granuleFromTg0, granuleFromTg1, ipsBits, startLevelS2 } from './walk';
 
-/** Stage 2 of an STE; undefined when its granule or start level is not one the SMMU can walk. */
-export function s2WalkParams(ste: SteFields, ids: IdView, oas: number): WalkParams | undefined {
+/**
+ * Stage 2 of an STE; undefined when its granule or start level is not one the SMMU can walk.
+ * `s2pii` is SMMU_S2PII, which the Indirect Permission Scheme uses when STE.S2PIE is 1 (§3.26.2).
+ */
+export function s2WalkParams(ste: SteFields, ids: IdView, oas: number, s2pii = 0n): WalkParams | undefined {
   const granule = granuleFromS2Tg(ste.s2Tg);
   if (!granule) return undefined;
   // With SMMU_IDR3.STT, 4 KB S2SL0 = 3 starts at level 3 and S2T0SZ may reach 48 (§5.2 S2SL0,
@@ -36,12 +40,37 @@ export function s2WalkParams(ste: SteFields, ids: IdView, oas: number): WalkPara
     // §5.2 S2HAFT: RES0 unless SMMU_IDR0.HTTU == 0b11.
     haft: httu === 3 && ste.s2Haft === 1,
     affd: ste.s2Affd === 1,
+    ...s2Indirect(ste, ids, s2pii),
   };
 }
 
 /**
+ * §3.26.2: stage 2 uses the Indirect Permission Scheme with SMMU_IDR3.S2PI and STE.S2PIE (RES0
+ * for a VMSAv8-32 stage 2, S2AA64 = 0), and applies STE.S2POI with SMMU_IDR3.S2PO and STE.S2POE
+ * (which checkSte accepts only with S2PIE = 1).
+ */
+function s2Indirect(ste: SteFields, ids: IdView, s2pii: bigint): Pick<WalkParams, 's2pi'> {
+  if (!caps.s2pi(ids) || ste.s2Pie !== 1 || ste.s2Aa64 !== 1) return {};
+  const overlay = caps.s2po(ids) && ste.s2Poe === 1;
+  const s2poi = (BigInt(ste.s2PoiHi) << 32n) | BigInt(ste.s2PoiLo);
+  return { s2pi: overlay ? { s2pii, s2poi } : { s2pii } };
+}
+
+/**
+ * §3.26.1: stage 1 uses the Indirect Permission Scheme when SMMU_IDR3.S1PI, STE.S1PIE and CD.PIE
+ * are all 1 (CD.PIE is RES0 for VMSAv8-32 tables, CD.AA64 = 0); the STE is the one that located
+ * the CD.
+ */
+function s1Indirect(cd: CdFields, ids: IdView, ste: Pick<SteFields, 's1Pie'> | undefined): Pick<WalkParams, 's1pi'> {
+  if (!caps.s1pi(ids) || ste?.s1Pie !== 1 || cd.pie !== 1 || cd.aa64 !== 1) return {};
+  return { s1pi: { piip: cd.piip, piiu: cd.piiu } };
+}
+
+/**
  * Stage 1 through TTB`sel` of a CD; undefined for a reserved TGx encoding. With a stage 2 after
- * it (`nested`), the output is an IPA: the stage 1 output size is not capped at OAS.
+ * it (`nested`), the output is an IPA: the stage 1 output size is not capped at OAS. `ste`, the
+ * STE that located the CD, says with S1PIE whether CD.PIE may enable stage 1 permission
+ * indirection (§3.26.1); without it the walk uses the Direct permissions.
  */
 export function s1WalkParams(
   cd: CdFields,
@@ -49,6 +78,7 @@ export function s1WalkParams(
   ids: IdView,
   oas: number,
   nested: boolean,
+  ste?: Pick<SteFields, 's1Pie'>,
 ): WalkParams | undefined {
   const granule = sel === 0 ? granuleFromTg0(cd.tg0) : granuleFromTg1(cd.tg1);
   if (!granule) return undefined;
@@ -71,5 +101,6 @@ export function s1WalkParams(
     // then take CD.SHx for their Shareability (§5.4 DS).
     ds: caps.ds(ids) && cd.ds === 1,
     dsSh: sel === 0 ? cd.sh0 : cd.sh1,
+    ...s1Indirect(cd, ids, ste),
   };
 }

@@ -78,6 +78,28 @@ export interface WalkParams {
    * reports the output's `ns`. Omitted for Non-secure regimes, whose walks ignore those bits.
    */
   readonly startNs?: boolean;
+  /**
+   * Stage 1 Indirect Permission Scheme (§3.26.1: SMMU_IDR3.S1PI, STE.S1PIE and CD.PIE all 1): the
+   * leaf's PIIndex selects the permissions in CD.PIIP / CD.PIIU (core/translation/permission-indirection.ts).
+   */
+  readonly s1pi?: S1Indirect;
+  /**
+   * Stage 2 Indirect Permission Scheme (§3.26.2: SMMU_IDR3.S2PI and STE.S2PIE): the leaf's PIIndex
+   * selects SMMU_S2PII's interpretation, and with STE.S2POE its POIndex one of STE.S2POI's.
+   */
+  readonly s2pi?: S2Indirect;
+}
+
+/** CD.PIIP and CD.PIIU (§5.4): 16 3-bit interpretations each, PIIx<p> at bits [3p+2:3p]. */
+export interface S1Indirect {
+  readonly piip: number;
+  readonly piiu: number;
+}
+
+/** SMMU_S2PII (§6.3.17) and, when STE.S2POE is 1, STE.S2POI (§5.2): 16 4-bit interpretations each. */
+export interface S2Indirect {
+  readonly s2pii: bigint;
+  readonly s2poi?: bigint;
 }
 
 export interface Access {
@@ -86,6 +108,12 @@ export interface Access {
   /** An instruction fetch (InD): needs only execute permission (§13.7: XO pages serve fetches). */
   readonly exec: boolean;
   readonly priv: boolean;
+  /**
+   * An access the SMMU makes for itself that stage 2 translates: a CD fetch, a stage 1 descriptor
+   * read, or its hardware update (the A-profile MMURead / MMUWrite, Arm ARM D8.4.2). Only stage 2
+   * indirect permissions tell them apart: MRO allows them, WO does not.
+   */
+  readonly mmu?: boolean;
 }
 
 export type FaultKind = 'translation' | 'addressSize' | 'accessFlag' | 'permission' | 'walkEabt';
@@ -109,6 +137,13 @@ export interface WalkFault {
    * permissions it gives the accessing privilege), so a reader of the tables sees the mapping.
    */
   readonly leaf?: { readonly oa: bigint; readonly size: bigint; readonly perms: WalkOk['perms'] };
+  /**
+   * A Permission fault of the Indirect Permission Scheme (§7.3.16): `overlay`, the stage 2 Overlay
+   * permission (STE.S2POI) refused the access; `dirtyBit`, a write to a writable-clean leaf with
+   * hardware dirty state updates disabled.
+   */
+  readonly overlay?: boolean;
+  readonly dirtyBit?: boolean;
   readonly message: string;
 }
 

@@ -12,9 +12,13 @@
  * translation (descriptor), address size (the descriptor's output), then Access flag, then
  * permission on the leaf.
  *
- * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, permission indirection and overlays, big-endian tables.
+ * The Indirect Permission Scheme and stage 2 overlays (§3.26) are applied to the leaf by
+ * permission-indirection.ts.
+ *
+ * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, big-endian tables.
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
+import { indirectLeaf, permitted, type Perms } from './permission-indirection';
 import { sizeBits } from '../structures/fields';
 import { nsAfterTable, nsOfLeaf } from './secure-ns';
 
@@ -212,12 +216,6 @@ function blockNeeds(g: Granule, level: number): string {
   return '';
 }
 
-interface Perms {
-  r: boolean;
-  w: boolean;
-  x: boolean;
-}
-
 /** Hierarchical controls gathered from table descriptors (Arm ARM D8.4.2). */
 interface TableAttrs {
   noWrite: boolean; // APTable[1] (bit 62)
@@ -267,18 +265,6 @@ function stage2Perms(p: WalkParams, d: bigint, s2w: boolean, access: Access): Pe
   // XN[1:0]: 00 both execute, 01 EL0 only (PXN), 10 neither, 11 EL1 only (UXN).
   const x = p.xnx ? (access.priv ? xn === 0 || xn === 3 : xn === 0 || xn === 1) : (xn & 2) === 0;
   return { r, w: s2w, x };
-}
-
-/**
- * The access is allowed: an instruction fetch needs execute only (an XO page serves it, §13.7);
- * data reads need read, writes need write, and an atomic (read and write) both (§13.1.1). A
- * write is checked first (§13.1.1).
- */
-function permitted(perm: Perms, access: Access): boolean {
-  if (access.exec && !access.write) return perm.x;
-  if (access.write && !perm.w) return false;
-  if (access.read && !perm.r) return false;
-  return access.read || access.write ? true : perm.r;
 }
 
 /** A walk's fault; at stage 2 it carries the IPA that faulted. */
@@ -547,15 +533,18 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
     // PAN or missing EL0 access still fault, and then nothing is written).
     const hd = p.hd && p.ha; // {HD, HA} = {1, 0} behaves as both 0 (§5.4 HA, §5.2 S2HA)
     const ap2 = stage === 1 ? (d & AP2) !== 0n : (d & AP2) === 0n; // "not writable" by the leaf's own bit
-    let perms = permsOf(stage, p, d, ap2, tables, access);
-    if (!permitted(perms, access) && access.write && ap2 && hd && (d & DBM) !== 0n) {
+    // The Indirect Permission Scheme (§3.26), where bit 7 is the dirty state and DBM a PIIndex bit.
+    const ind = (stage === 1 ? p.s1pi : p.s2pi) ? indirectLeaf(p, d, access, hd) : undefined;
+    let perms = ind ? ind.perms : permsOf(stage, p, d, ap2, tables, access);
+    if (ind?.setDirty) next = stage === 1 ? next & ~AP2 : next | AP2;
+    else if (!ind && !permitted(perms, access) && access.write && ap2 && hd && (d & DBM) !== 0n) {
       const dirty = permsOf(stage, p, d, false, tables, access);
       if (permitted(dirty, access)) {
         perms = dirty;
         next = stage === 1 ? next & ~AP2 : next | AP2;
       }
     }
-    if (!permitted(perms, access)) {
+    if (ind ? ind.refusal : !permitted(perms, access)) {
       const what =
         access.exec && !access.write
           ? 'instruction fetch'
@@ -569,8 +558,11 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         ia,
         'permission',
         level,
-        `${access.priv ? 'privileged' : 'unprivileged'} ${what} is not permitted by the level ${level} descriptor at ${hex(pa)} (r=${+perms.r} w=${+perms.w} x=${+perms.x})`,
-        { leaf: { oa: oaBase | (input & ((1n << BigInt(shift)) - 1n)), size: 1n << BigInt(shift), perms } },
+        `${access.priv ? 'privileged' : 'unprivileged'} ${what} is not permitted by the level ${level} descriptor at ${hex(pa)} (r=${+perms.r} w=${+perms.w} x=${+perms.x})${ind?.refusal ? `: ${ind.refusal.why}` : ''}`,
+        {
+          leaf: { oa: oaBase | (input & ((1n << BigInt(shift)) - 1n)), size: 1n << BigInt(shift), perms },
+          ...(ind?.refusal ? { overlay: ind.refusal.overlay, dirtyBit: ind.refusal.dirtyBit } : {}),
+        },
       );
     }
 

@@ -9,6 +9,21 @@ import { Engine } from '../../core/engine/engine';
 import { run } from '../../core/script/interpreter';
 import { analyzeScript } from '../../core/script/resolve';
 
+/**
+ * The start most engine-script tests share: a linear Stream table of 256 STEs at 0x40000000, the
+ * Command queue at 0x40100000 and the Event queue at 0x40200000, all enabled with CR2.RECINVSID,
+ * and table memory for `map` from 0x48000000.
+ */
+export const ENABLED_SMMU = `
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
+write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
+write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5
+write32 CR2 RECINVSID
+write32 CR0 SMMUEN|CMDQEN|EVENTQEN
+tables 0x48000000
+`;
+
 export interface EngineScriptRun {
   readonly engine: Engine;
   /** The run's diagnostics. */
