@@ -10,6 +10,7 @@ import { hex } from '../registers/codec';
 import { checkCd, decodeCd, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
+import { decodeSecureStage2 } from '../structures/ste-secure';
 import * as caps from '../structures/capabilities';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
 import { selectTtb, walk } from '../translation/walk';
@@ -28,6 +29,16 @@ import { recordEvent, type EventFields } from './event-queue';
 import { F, ref } from './registers';
 import { currentStreamTable } from './stream-table';
 import { interfaceOf, SECURE, sel2, sStallModel, stallModelOf, type SecurityState } from './security';
+import {
+  bypassIpaSpace,
+  bypassIpaSpaceWhy,
+  describeSecureStage2,
+  secureRegime,
+  secureStage2Params,
+  secureTlbiName,
+  secureVmid,
+  stage2Regime,
+} from './secure-stage2';
 import type { Regime, TlbEntry } from './tlb';
 import type { WalkCacheEntry } from './walk-cache';
 
@@ -245,7 +256,8 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
       `${name} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`,
     );
   }
-  const ste = decodeSte(w);
+  // A Secure STE also has the Secure stage 2 fields (§5.2 S_S2TTB, S2SW, …; secure-stage2.ts).
+  const ste = secure ? { ...decodeSte(w), secureS2: decodeSecureStage2(w) } : decodeSte(w);
   // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
   if ((ste.config & 2) === 2 && ste.s2Endi === 1)
     bigEndianNotModelled(engine, `${name} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
@@ -384,18 +396,17 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
   const a = Number(e.address);
   const now = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
   if (now === e.descriptor) return;
-  // A Secure stream's entries (regime 'S') are invalidated by the NH commands from the Secure
-  // Command queue (§4.4.2 table).
+  // A Secure stream's entries are invalidated from the Secure Command queue: its stage 1 ones by
+  // the NH commands (§4.4.2 table), its stage 2 ones by CMD_TLBI_S_S2_IPA, S-EL2's by the S_EL2 ones.
   const cmd =
-    e.stages === 2
+    secureTlbiName(e.regime, e.stages, e.asid) ??
+    (e.stages === 2
       ? 'CMD_TLBI_S2_IPA'
       : e.regime === 'NH'
         ? `CMD_TLBI_NH_VA (ASID ${e.asid})`
-        : e.regime === 'S'
-          ? `CMD_TLBI_NH_VA (ASID ${e.asid}) on the Secure Command queue`
-          : e.regime === 'EL2_E2H'
-            ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
-            : 'CMD_TLBI_EL2_VA';
+        : e.regime === 'EL2_E2H'
+          ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
+          : 'CMD_TLBI_EL2_VA');
   engine.log({
     kind: 'stale',
     text: `stale walk cache entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the SMMU still holds the stage ${e.stages} level ${e.level} table descriptor ${hex(e.descriptor, 64)} read from ${hex(e.address, 64)}, but memory there now holds ${hex(now, 64)}, so the walk goes on through the old table at ${hex(e.next, 64)}; a ${cmd} with Leaf = 0 (Leaf = 1 invalidates only last-level entries), or a wider TLB invalidation, then CMD_SYNC is missing`,
@@ -519,30 +530,19 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     if (secure) return secureStreamBypass(engine, t, ste);
     return { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.Config is 0b100: bypass` };
   }
-  // §3.10.2.2: without Secure stage 2 a Secure StreamWorld's entries carry no VMID; with it, stage 1
-  // only entries are tagged VMID 0 (Secure stage 2 itself is not modelled: secureTranslationNotModelled).
-  const vmid = secure ? (sel2(engine.ids) ? 0 : -1) : engine.s2p ? ste.s2Vmid : -1;
   const regime = regimeOf(engine, ste, secure);
-  const s2p_ = s2 ? s2Params(engine, ste) : undefined;
-  // checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32
-  // LPAE stage 2 (S2AA64 = 0, with SMMU_IDR0.TTF) whose S2SL0/S2T0SZ have no VMSAv8-64 reading. The
-  // model does not walk VMSAv8-32 tables (config.not-modelled-aarch32): say so, never throw.
-  if (s2 && !s2p_) {
-    if (!engine.suppressEvents)
-      engine.log({
-        kind: 'note',
-        text: `STE ${t.sid}: its stage 2 (S2AA64 = ${ste.s2Aa64}, S2TG = ${ste.s2Tg}, S2SL0 = ${ste.s2Sl0}, S2T0SZ = ${ste.s2T0sz}) is not a walk the model performs; the transaction is aborted without an event`,
-        section: '5.2',
-        severity: 'warning',
-        code: 'walk.not-modelled',
-      });
-    return { outcome: 'abort', detail: `STE ${t.sid}: a stage 2 walk configuration the model does not perform (§5.2)` };
-  }
+  // §3.10.2.2, §5.2 S2VMID: a Secure stream's entries carry a Secure VMID (secure-stage2.ts).
+  const vmid = secure ? secureVmid(engine, ste, regime) : engine.s2p ? ste.s2Vmid : -1;
+  // A Secure stream's stage 1 output and its CDs are Secure IPAs: its nested walks use S_S2TTB (§3.10.2.2).
+  const s2p_ = s2 ? (secure ? secureStage2Params(engine, ste, 'secure') : s2Params(engine, ste)) : undefined;
+  if (s2 && !s2p_) return stage2NotWalked(engine, t, ste);
 
-  const stage2 = stage2Walker(engine, t, s2p_, vmid);
+  const stage2 = stage2Walker(engine, t, s2p_, vmid, secure ? 'S' : 'NH');
+  const stage2Only = (): TransactionResult =>
+    secure ? secureStage2Only(engine, t, ste, vmid) : finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
 
   if (!s1) {
-    return finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
+    return stage2Only();
   }
 
   // Substream selection (§5.2 S1CDMax, S1DSS).
@@ -551,7 +551,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   if (sub === 'bypass') {
     // Stage 1 bypassed for non-substream traffic.
     return s2
-      ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2)
+      ? stage2Only()
       : {
           outcome: 'bypass',
           pa: t.address,
@@ -606,16 +606,52 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     level: e.level,
     ipa: e.ipa,
   });
-  return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
+  const detail = secure && s2 ? `${r.detail}; ${describeSecureStage2(ste, 'secure')}` : r.detail;
+  return { outcome: 'translated', pa: r.pa, via: 'walk', detail };
 }
 
 /**
- * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. A Secure STE the
- * model translates has the Secure StreamWorld ("S", STRW 0b00): EL3 and S-EL2 are turned away
- * before (secureTranslationNotModelled).
+ * checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32
+ * LPAE stage 2 (S2AA64 = 0, with SMMU_IDR0.TTF) whose S2SL0/S2T0SZ have no VMSAv8-64 reading. The
+ * model does not walk VMSAv8-32 tables (config.not-modelled-aarch32): say so, never throw.
+ */
+function stage2NotWalked(engine: EngineContext, t: Transaction, ste: SteFields): TransactionResult {
+  if (!engine.suppressEvents)
+    engine.log({
+      kind: 'note',
+      text: `${steName(t)}: its stage 2 (S2AA64 = ${ste.s2Aa64}, S2TG = ${ste.s2Tg}, S2SL0 = ${ste.s2Sl0}, S2T0SZ = ${ste.s2T0sz}${t.secure ? ', or its S_S2TTB table' : ''}) is not a walk the model performs; the transaction is aborted without an event`,
+      section: '5.2',
+      severity: 'warning',
+      code: 'walk.not-modelled',
+    });
+  return { outcome: 'abort', detail: `${steName(t)}: a stage 2 walk configuration the model does not perform (§5.2)` };
+}
+
+/**
+ * A Secure stream's stage-2-only translation (Config 0b110, or S1DSS skipping stage 1): the IPA
+ * space from STE.NSCFG or the input NS attribute selects the table (S_S2TTB or S2TTB) and the tags
+ * of its entries; the result says which PA spaces the walk and the output use (§3.10.2.2).
+ */
+function secureStage2Only(engine: EngineContext, t: Transaction, ste: SteFields, vmid: number): TransactionResult {
+  const space = bypassIpaSpace(engine, t, ste);
+  const params = secureStage2Params(engine, ste, space);
+  if (!params) return stage2NotWalked(engine, t, ste);
+  const regime = stage2Regime(space);
+  const r = finishStage2Only(engine, t, ste, vmid, params, stage2Walker(engine, t, params, vmid, regime), regime);
+  if (r.outcome !== 'translated') return r;
+  return {
+    ...r,
+    detail: `${r.detail}; ${describeSecureStage2(ste, space, bypassIpaSpaceWhy(engine, t, ste))}`,
+  };
+}
+
+/**
+ * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. A Secure STE's
+ * StreamWorld: Secure, S-EL2 or S-EL2-E2H (secure-stage2.ts); EL3 is turned away before
+ * (secureTranslationNotModelled).
  */
 function regimeOf(engine: EngineContext, ste: SteFields, secure = false): Regime {
-  if (secure) return 'S';
+  if (secure) return secureRegime(engine, ste);
   return ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
 }
 
@@ -663,31 +699,24 @@ function secureStreamBypass(engine: EngineContext, t: Transaction, ste: SteField
 }
 
 /**
- * The Secure stream translations the model does not perform, turned away with a note rather than
- * walked wrongly: Secure stage 2 (Config 0b11x with SMMU_S_IDR1.SEL2, §3.10.2.2: two IPA spaces,
- * S_S2TTB and S2TTB, S2SW/S2SA/S2NSW/S2NSA), the EL3 StreamWorld (STRW 0b01: one translation
- * table, no ASID) and the S-EL2 ones (STRW 0b10 with SEL2). Undefined when the model translates
- * the stream (the Secure StreamWorld's stage 1, which walks as NS-EL1's does).
+ * The Secure stream translation the model does not perform, turned away with a note rather than
+ * walked wrongly: the EL3 StreamWorld (STRW 0b01 with stage 1 only: one translation table, no
+ * ASID, §5.2). Undefined when the model translates the stream (StreamWorld Secure, with or
+ * without Secure stage 2, and S-EL2: secure-stage2.ts).
  */
 function secureTranslationNotModelled(
   engine: EngineContext,
   t: Transaction,
   ste: SteFields,
 ): TransactionResult | undefined {
-  const s2 = (ste.config & 2) === 2;
   // STRW is used only with stage 1 alone (§5.2 IgnoreSTESTRW).
-  const world = !s2 && caps.s1p(engine.ids) ? ste.strw : 0;
-  if (!s2 && world === 0) return undefined;
-  const what = s2
-    ? `Secure stage 2 translation (Config = 0b${ste.config.toString(2)}, §3.10.2.2)`
-    : world === 0b01
-      ? 'the EL3 StreamWorld (STRW = 0b01, §5.2)'
-      : 'the S-EL2 StreamWorld (STRW = 0b10, §5.2)';
+  if (ste.config !== 0b101 || !caps.s1p(engine.ids) || ste.strw !== 0b01) return undefined;
+  const what = 'the EL3 StreamWorld (STRW = 0b01, §5.2)';
   if (!engine.suppressEvents)
     engine.log({
       kind: 'note',
       text: `Secure STE ${t.sid} selects ${what}, which the model does not perform; the transaction is aborted without an event`,
-      section: s2 ? '3.10.2.2' : '5.2',
+      section: '5.2',
       severity: 'warning',
       code: 'walk.not-modelled',
     });
@@ -700,8 +729,10 @@ function stage2Walker(
   t: Transaction,
   params: WalkParams | undefined,
   vmid: number,
+  /** 'NH'; for a Secure stream the IPA space's tag (secure-stage2.ts stage2Regime). */
+  regime: Regime = 'NH',
 ): (ipa: bigint, access: Access) => WalkResult {
-  const s2Tags: WalkTags = { regime: 'NH', vmid, asid: STAGE2_ONLY };
+  const s2Tags: WalkTags = { regime, vmid, asid: STAGE2_ONLY };
   return (ipa, access) => {
     if (!params) throw new Error('internal: stage 2 used without parameters');
     const mem = memoryFor(engine, 'stage-2');
@@ -769,12 +800,13 @@ function checkStaleTranslation(
       ? `map it to ${hex(now.pa, 64)}`
       : `give ${now.result.outcome === 'abort' ? (now.result.event ?? 'an abort') : now.result.outcome}`;
   if (!('pa' in now) || now.pa !== pa) {
-    const cmd = hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA';
-    // A Secure stream's entries go with the NH commands from the Secure Command queue (§4.4.2 table).
-    const where = hit.regime === 'S' ? ' on the Secure Command queue' : '';
+    // A Secure stream's entries go with the commands of the Secure Command queue (secure-stage2.ts).
+    const cmd =
+      secureTlbiName(hit.regime, hit.stages, hit.asid) ??
+      `${hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA'}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}`;
     engine.log({
       kind: 'stale',
-      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}${where} then CMD_SYNC is missing`,
+      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)} but the page tables now ${nowText}; a ${cmd} then CMD_SYNC is missing`,
       section: '4.4',
       severity: 'warning',
       code: 'stale.tlb',
@@ -860,7 +892,8 @@ function locateCd(
       `external abort fetching CD ${ssid} at ${hex(BigInt(cdPa), 64)}`,
     );
   // The CD is judged with the STE that located it (StreamWorld, S1STALLD, stage 2 format, §5.4.1).
-  const verdict = checkCd(w, engine.ids, { oas: engine.oas, ste, e2h: Number(engine.smmu.field('CR2', 'E2H')) });
+  // SMMU_S_CR2.E2H for a Secure stream (§5.2 STRW, Secure Stream table).
+  const verdict = checkCd(w, engine.ids, { oas: engine.oas, ste, e2h: Number(engine.field(interfaceOf(t).e2h)) });
   if (!verdict.valid)
     return abortWith(
       engine,
@@ -927,7 +960,7 @@ export interface WalkDone {
  */
 function e0pdPrevents(engine: EngineContext, t: Transaction, cd: CdFields, sel: 0 | 1, regime: Regime): boolean {
   if (t.access.priv || (sel === 0 ? cd.e0pd0 : cd.e0pd1) !== 1) return false;
-  if (!caps.e0pd(engine.ids) || regime === 'EL2') return false;
+  if (!caps.e0pd(engine.ids) || regime === 'EL2' || regime === 'S_EL2') return false;
   return cd.aa64 === 1 || caps.d128(engine.ids);
 }
 
@@ -1046,6 +1079,7 @@ function finishStage2Only(
   vmid: number,
   params: WalkParams | undefined,
   stage2: Stage2Fn,
+  regime: Regime = 'NH',
 ): TransactionResult {
   if (!params) return { outcome: 'bypass', pa: t.address, detail: 'stage 1 bypassed and stage 2 not enabled' };
   if (t.ssid !== undefined && (ste.config & 1) === 0) {
@@ -1053,20 +1087,23 @@ function finishStage2Only(
       .fail;
   }
   const vaPage12 = Number(t.address >> 12n);
-  const hit = engine.tlb.lookup('NH', vmid, STAGE2_ONLY, vaPage12);
+  const hit = engine.tlb.lookup(regime, vmid, STAGE2_ONLY, vaPage12);
   if (hit && hit.stages === 2 && permits(hit, t.access)) {
-    return {
-      outcome: 'translated',
-      pa: BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn),
-      via: 'tlb',
-      detail: 'TLB hit (stage 2)',
-    };
+    const pa = BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn);
+    if (engine.checkStale)
+      checkStaleTranslation(engine, t, hit, pa, () => {
+        const now = stage2(t.address, t.access, false);
+        return now.ok
+          ? { pa: now.oa }
+          : { result: { outcome: 'abort', event: FAULT_EVENTS[now.kind], detail: now.message } };
+      });
+    return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit (stage 2)' };
   }
   const r = stage2(t.address, t.access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
   const log2 = log2Of(r.size);
   engine.tlb.insert({
-    regime: 'NH',
+    regime,
     vmid,
     asid: STAGE2_ONLY,
     stages: 2,

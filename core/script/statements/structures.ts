@@ -11,7 +11,7 @@ import { hex } from '../../registers/codec';
 import { checkCd, CD as CD_LAYOUT } from '../../structures/cd';
 import { encodeStructure } from '../../structures/encode';
 import { decodeL1std, L1CD as L1CD_LAYOUT, L1STD as L1STD_LAYOUT } from '../../structures/l1';
-import { checkSte, STE as STE_LAYOUT } from '../../structures/ste';
+import { checkSte, SECURE_STE, STE as STE_LAYOUT } from '../../structures/ste';
 import type { ActionVerb } from '../ast';
 import type { ResolvedAction } from '../resolved';
 import { fieldValues, flag } from './args';
@@ -66,7 +66,9 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
       diagnostics: [diag('error', `${verb}.where`, `expected ${what} after '${verb}'`, where?.range ?? s.keyword)],
     };
   }
-  const values = fieldValues(def, rest, out, def.name);
+  // A Secure STE also has the Secure stage 2 fields (S_S2TTB, S2SW, …; §5.2, ste-secure.ts).
+  const layout = secure ? SECURE_STE : def;
+  const values = fieldValues(layout, rest, out, def.name);
   if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
   let addr: number;
   const n = Number(where.value);
@@ -98,7 +100,7 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
         where.range,
       ),
     );
-  const enc = encodeStructure(def, values);
+  const enc = encodeStructure(layout, values);
   for (const p of enc.problems) out.push(diag('error', `${verb}.encode`, p, s.range));
   engine.memory.writeWords(addr - (addr % 4), enc.words);
   if (verb === 'ste' || verb === 'cd') {
