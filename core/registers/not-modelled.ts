@@ -131,7 +131,7 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts), and the Secure
     // Command queue (core/engine/secure-cmdq.ts).
     registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
-    what: 'the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), the Secure Command queue (§3.10.2, `cmd … secure`; its commands that act on Secure state invalidate the Secure STE and CD caches, and find no Secure TLB entries to remove), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass) and the Secure Event queue are; Secure stage 2 and the EL3 and S-EL2 StreamWorlds are not walked (the transaction aborts and walk.not-modelled says so), and a Secure stage 1 translation does not apply the NS bits of its descriptors',
+    what: 'the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), the Secure Command queue (§3.10.2, `cmd … secure`; its commands that act on Secure state invalidate the Secure STE and CD caches and the Secure TLB entries), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass), Secure stage 2 and the S-EL2 StreamWorlds (§3.10.2.2, SMMU_S_IDR1.SEL2) and the Secure Event queue are; the EL3 StreamWorld is not walked (the transaction aborts and walk.not-modelled says so), and a Secure stage 1 translation does not apply the NS bits of its descriptors, CD.NSCFGx or SMMU_S_CR0.SIF (so its output and its nested walks stay in the Secure IPA space; these are being done on another branch)',
   },
   {
     id: 'rel',

@@ -32,7 +32,7 @@ type StructureVerb = Extract<ActionVerb, 'ste' | 'cd' | 'l1std' | 'l1cd'>;
 const STE_SECURE: NamedArg = {
   name: 'secure',
   kind: 'flag',
-  doc: 'The STE of a Secure stream (SEC_SID = 1): written in the Secure Stream table (SMMU_S_STRTAB_BASE, SMMU_S_STRTAB_BASE_CFG) and checked by the Secure STE rules (§3.10.2.1, §5.2: STRW 0b01 is EL3, Config 0b11x needs SMMU_S_IDR1.SEL2, NSCFG applies, EATS is RES0). Needs SMMU_S_IDR1.SECURE_IMPL.',
+  doc: 'The STE of a Secure stream (SEC_SID = 1): written in the Secure Stream table (SMMU_S_STRTAB_BASE, SMMU_S_STRTAB_BASE_CFG) and checked by the Secure STE rules (§3.10.2.1, §5.2: STRW 0b01 is EL3, Config 0b11x needs SMMU_S_IDR1.SEL2, NSCFG applies, EATS is RES0). With SEL2 it also takes the Secure stage 2 fields (S_S2TTB, S_S2T0SZ, S_S2SL0, S_S2TG, S2SW, S2SA, S2NSW, S2NSA; §3.10.2.2). Needs SMMU_S_IDR1.SECURE_IMPL.',
 };
 
 /**

@@ -151,7 +151,7 @@ dma read sid=7 iova=0x20000010 secure == 0x8E000010
   );
 });
 
-test('§3.10.2.2, §4.4.3.3: a stale Secure stage 2 entry names CMD_TLBI_S_S2_IPA on the Secure queue; the Non-secure queue\'s CMD_TLBI_S2_IPA and the Secure NH_ALL leave it, S_S2_IPA removes it', () => {
+test("§3.10.2.2, §4.4.3.3: a stale Secure stage 2 entry names CMD_TLBI_S_S2_IPA on the Secure queue; the Non-secure queue's CMD_TLBI_S2_IPA and the Secure NH_ALL leave it, S_S2_IPA removes it", () => {
   const r = runScript(`
 ste 6 secure V Config=S2_TRANS S2VMID=5 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
 map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2}
@@ -280,7 +280,10 @@ test('§5.2.2 SteIllegal (Secure cases): S_S2TG, S_S2TTB and S_S2T0SZ are checke
   assert.deepEqual(reasons({ S_S2TG: 3n }), ['S_S2TG: S_S2TG = 3 is reserved']);
   assert.match(reasons({ S_S2T0SZ: 60n }).join(), /^S_S2T0SZ: S_S2T0SZ = 60 is outside/);
   assert.match(reasons({ S_S2SL0: 3n }).join(), /^S_S2SL0: S_S2SL0 = 3 is not a valid starting level/);
-  assert.match(reasons({ S_S2TTB: 1n << 50n }).join(), /^S_S2TTB: S_S2TTB 0x4000000000000 is outside the effective S2PS/);
+  assert.match(
+    reasons({ S_S2TTB: 1n << 50n }).join(),
+    /^S_S2TTB: S_S2TTB 0x4000000000000 is outside the effective S2PS/,
+  );
   // The Non-secure view has no S_S2 table to check.
   assert.deepEqual(reasons({ S_S2TG: 3n }, false), []);
   const r = runScript(`
