@@ -35,6 +35,8 @@ const STE_SECURE: NamedArg = {
   doc: 'The STE of a Secure stream (SEC_SID = 1): written in the Secure Stream table (SMMU_S_STRTAB_BASE, SMMU_S_STRTAB_BASE_CFG) and checked by the Secure STE rules (§3.10.2.1, §5.2: STRW 0b01 is EL3, Config 0b11x needs SMMU_S_IDR1.SEL2, NSCFG applies, EATS is RES0). With SEL2 it also takes the Secure stage 2 fields (S_S2TTB, S_S2T0SZ, S_S2SL0, S_S2TG, S2SW, S2SA, S2NSW, S2NSA; §3.10.2.2). Needs SMMU_S_IDR1.SECURE_IMPL.',
 };
 
+const isSecureFlag = (name: string | undefined): boolean => name?.toLowerCase() === STE_SECURE.name;
+
 /**
  * Where STE `sid` lives: from the Stream table the SMMU uses (the aligned base, the format and
  * SPLIT in effect, §6.3.24, §6.3.25), through the L1STD when 2-level (its L2Ptr aligned, §5.1).
@@ -148,7 +150,12 @@ function structureStatement<V extends StructureVerb>(
     ...(text.outline ? { outline: text.outline } : {}),
     summary: text.summary,
     forms: [text.form],
-    args: { positional: [where], fields: { usage: fields, layout: () => def }, ...(named ? { named } : {}) },
+    args: {
+      positional: [where],
+      // `ste SID secure …` completes and hovers the Secure STE's fields too (ste-secure.ts).
+      fields: { usage: fields, layout: (names) => (verb === 'ste' && names.some(isSecureFlag) ? SECURE_STE : def) },
+      ...(named ? { named } : {}),
+    },
     snippet: text.snippet,
     resolve: (r, s) => resolveEngineStatement(r, s),
     run: (engine, _state, s) => writeStructure(engine, s, verb, def),
