@@ -17,8 +17,8 @@
  *   S-EL2-E2H with SMMU_S_CR2.E2H (§5.2 STRW), tagged without a VMID.
  */
 import * as caps from '../structures/capabilities';
-import type { SteFields } from '../structures/ste';
-import { secureIpaView, type SecureStage2Fields } from '../structures/ste-secure';
+import { secureIpaView, type SteFields } from '../structures/ste';
+import type { SecureStage2Fields } from '../structures/ste-secure';
 import { s2WalkParams } from '../translation/params';
 import type { WalkParams } from '../translation/types';
 import type { EngineContext, Transaction } from './context';

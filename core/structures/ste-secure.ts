@@ -10,7 +10,6 @@
 import { bits, type Words } from '../layout/access';
 import type { LayoutField } from '../layout/types';
 import type { FeatureRef } from '../registers/types';
-import type { SteFields } from './ste';
 import { f } from './fields';
 
 const SEL2: FeatureRef = { register: 'S_IDR1', field: 'SEL2' };
@@ -113,22 +112,5 @@ export function decodeSecureStage2(w: Words): SecureStage2Fields {
     sS2Sl02: read(w, 'S_S2SL0_2'),
     sS2Ttb: read(w, 'S_S2TTB'),
     sS2Skl: read(w, 'S_S2SKL'),
-  };
-}
-
-/**
- * The STE as the Secure IPA space's stage 2 sees it: §5.2 S_S2TTB, "configured using the same
- * STE.S2* fields as STE.S2TTB, with the exception of" S_S2SL0, S_S2TG, S_S2T0SZ (and S_S2SL0_2,
- * S_S2SKL), so the walk parameters and the validity checks of S2TTB apply to it unchanged.
- */
-export function secureIpaView(ste: SteFields, s: SecureStage2Fields): SteFields {
-  return {
-    ...ste,
-    s2Ttb: s.sS2Ttb,
-    s2T0sz: s.sS2T0sz,
-    s2Sl0: s.sS2Sl0,
-    s2Sl02: s.sS2Sl02,
-    s2Tg: s.sS2Tg,
-    s2Skl: s.sS2Skl,
   };
 }

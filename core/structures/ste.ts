@@ -22,7 +22,7 @@ import type { GranuleKb } from './capabilities';
 // Kept where readers found them before the capability queries had their own module.
 export { oasBits, type GranuleKb } from './capabilities';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
-import { decodeSecureStage2, SECURE_STE_FIELDS, secureIpaView, type SecureStage2Fields } from './ste-secure';
+import { decodeSecureStage2, SECURE_STE_FIELDS, type SecureStage2Fields } from './ste-secure';
 
 export type SteProblem = StructureProblem;
 export type SteVerdict = Verdict;
@@ -417,6 +417,23 @@ export function decodeSte(w: Words): SteFields {
     partid: bits(w, 287, 272),
     pmg: bits(w, 327, 320),
     vmsPtr: bits(w, 375, 332) * 4096,
+  };
+}
+
+/**
+ * The STE as the Secure IPA space's stage 2 sees it: §5.2 S_S2TTB, "configured using the same
+ * STE.S2* fields as STE.S2TTB, with the exception of" S_S2SL0, S_S2TG, S_S2T0SZ (and S_S2SL0_2,
+ * S_S2SKL), so the walk parameters and the validity checks of S2TTB apply to it unchanged.
+ */
+export function secureIpaView(ste: SteFields, s: SecureStage2Fields): SteFields {
+  return {
+    ...ste,
+    s2Ttb: s.sS2Ttb,
+    s2T0sz: s.sS2T0sz,
+    s2Sl0: s.sS2Sl0,
+    s2Sl02: s.sS2Sl02,
+    s2Tg: s.sS2Tg,
+    s2Skl: s.sS2Skl,
   };
 }
 
