@@ -12,7 +12,11 @@ import * as caps from '../structures/capabilities';
 import { hex } from '../registers/codec';
 import { cdKey, invalidateCds, invalidateStreams, sidOfCdKey } from './config-cache';
 import type { EngineContext } from './context';
-import { F } from './registers';
+import { F, ref } from './registers';
+
+
+/** SMMU_S_CR0ACK.VMW (§6.3.58): the Secure VMID wildcard of the Secure queue's invalidations. */
+const S_VMW = ref('S_CR0ACK', 'VMW');
 import { prefetchConfig } from './transaction';
 import type { TlbEntry } from './tlb';
 import { counted } from '../text/plural';
@@ -68,12 +72,14 @@ function vmidOf(engine: EngineContext, vmid: number): number {
  * the new value" once the Update completes, §6.3.9.1); it is RES0, 0, without IDR0.VMW. It changes
  * only invalidation: lookups still match all bits of the VMID (§3.17.6). Every Non-secure command
  * that matches on VMID uses it (§4.4: TLBI_NH_ALL/ASID/VA/VAA, TLBI_S12_VMALL, TLBI_S2_IPA). The
- * model walks no Secure stage 2, so the Secure queue's invalidations of Secure entries
- * (secureExecution) do not match on VMID and SMMU_S_CR0.VMW has nothing to change.
+ * Secure queue's invalidations of Secure entries (secureExecution) match on the Secure VMID only
+ * with Secure stage 2 (SMMU_S_IDR1.SEL2; §4.4.2: "VMID is only matched when stage 2 is supported
+ * for the Security state" of the queue), with SMMU_S_CR0ACK.VMW as the wildcard ("SMMU_(*_)CR0.VMW").
  */
-function vmidMatch(engine: EngineContext, vmid: number): (tag: number) => boolean {
-  const tagged = vmidOf(engine, vmid);
-  const vmw = engine.fieldNum(F.VMW);
+function vmidMatch(engine: EngineContext, vmid: number, secure = false): (tag: number) => boolean {
+  if (secure && !caps.secureEl2(engine.ids)) return () => true;
+  const tagged = secure ? vmid : vmidOf(engine, vmid);
+  const vmw = engine.fieldNum(secure ? S_VMW : F.VMW);
   const ignored = vmw >= 1 && vmw <= 4 ? vmw : 0;
   if (ignored === 0 || tagged < 0) return (tag) => tag === tagged;
   const group = tagged >>> ignored;
@@ -233,15 +239,15 @@ function actsOnSecureState(def: CommandDef, w: Uint32Array): boolean {
 }
 
 /**
- * What a command acting on Secure state does in the model (docs/engine.md "Secure state"). Secure
- * streams are translated with stage 1 only, so the model caches Secure STEs, CDs and L1
- * descriptors (keyed apart from Non-secure ones, config-cache.ts) and Secure stage 1 TLB entries
- * (regime 'S') and EL3 StreamWorld entries (regime 'EL3'): the CFGI commands with SSec = 1
- * invalidate those, the stage 1 NH TLBIs from the Secure queue the Secure entries (§4.4.2 table),
- * by ASID and address as their Non-secure forms do, and the EL3 TLBIs the EL3 entries;
- * CMD_RESUME and CMD_STALL_TERM with SSec = 1 act on the Secure stream's stalled transactions.
- * Nothing else Secure is cached (no Secure stage 2, no S-EL2 StreamWorld), so the other commands
- * find nothing. None touches a Non-secure entry (§4.3: Arm strongly
+ * What a command acting on Secure state does in the model (docs/engine.md "Secure state"). The
+ * model caches Secure STEs, CDs and L1 descriptors (keyed apart from Non-secure ones,
+ * config-cache.ts) and Secure TLB entries (tlb-tags.ts: 'S' for StreamWorld Secure and the Secure
+ * IPA space's stage 2, 'S_NSIPA' for the Non-secure IPA space's stage 2, 'S_EL2'/'S_EL2_E2H', and
+ * 'EL3' for the EL3 StreamWorld): the CFGI commands with SSec = 1 invalidate the structures, the
+ * stage 1 NH TLBIs from the Secure queue the StreamWorld Secure stage 1 entries (§4.4.2 table),
+ * CMD_TLBI_S_S2_IPA, S_S12_VMALL and SNH_ALL the Secure stage 2 ones (§4.4.3.3, §4.4.3.4,
+ * §4.4.4.2), the S_EL2 ones S-EL2's, the EL3 ones EL3's; CMD_RESUME and CMD_STALL_TERM with
+ * SSec = 1 act on the Secure stream's stalled transactions. None touches a Non-secure entry (§4.3: Arm strongly
  * recommends that invalidations affect only the Security state they name). Undefined for a
  * command whose effect is only a text (secureStateEffect).
  */
@@ -266,20 +272,76 @@ function secureExecution(
       return cfgi(invalidateCds(cache, true, sid(), v(def, w, 'SubstreamID'), v(def, w, 'Leaf') === 1));
     case 'CMD_CFGI_CD_ALL':
       return cfgi(invalidateCds(cache, true, sid(), 'all', false));
-    case 'CMD_TLBI_NH_ALL':
-    case 'CMD_TLBI_SNH_ALL':
-      tlbi((e) => e.regime === 'S');
+    // §4.4.2.1–§4.4.2.4 from the Secure queue: StreamWorld Secure stage 1 entries (not the stage 2
+    // ones of either IPA space), of the VMID when Secure stage 2 is implemented.
+    case 'CMD_TLBI_NH_ALL': {
+      const vmid = vmidMatch(engine, v(def, w, 'VMID'), true);
+      tlbi((e) => e.regime === 'S' && e.stages !== 2 && vmid(e.vmid));
       return '';
+    }
     case 'CMD_TLBI_NH_ASID': {
+      const vmid = vmidMatch(engine, v(def, w, 'VMID'), true);
       const asid = v(def, w, 'ASID');
-      tlbi((e) => e.regime === 'S' && e.asid === asid);
+      tlbi((e) => e.regime === 'S' && e.asid === asid && vmid(e.vmid));
       return '';
     }
     case 'CMD_TLBI_NH_VA':
     case 'CMD_TLBI_NH_VAA': {
+      const vmid = vmidMatch(engine, v(def, w, 'VMID'), true);
       const asid = def.name === 'CMD_TLBI_NH_VA' ? v(def, w, 'ASID') : undefined;
       const at = addressMatch(def, w);
-      tlbi((e, table) => e.regime === 'S' && (asid === undefined || e.asid === asid || e.asid === -1) && at(e, table));
+      tlbi(
+        (e, table) =>
+          e.regime === 'S' &&
+          e.stages !== 2 &&
+          vmid(e.vmid) &&
+          (asid === undefined || e.asid === asid || e.asid === -1) &&
+          at(e, table),
+      );
+      return '';
+    }
+    // §4.4.4.2: "all Secure, non-S-EL2, non-S-EL2-E2H TLB entries at all implemented stages": both
+    // IPA spaces, and the EL3 StreamWorld's entries, which are Secure and not S-EL2 (the NH
+    // commands need not affect them, §4.4.2's table; this one names them by exclusion).
+    case 'CMD_TLBI_SNH_ALL':
+      tlbi((e) => e.regime === 'S' || e.regime === 'S_NSIPA' || e.regime === 'EL3');
+      return '';
+    // §4.4.3.4: the Secure translation regime's entries of the VMID, at all stages.
+    case 'CMD_TLBI_S_S12_VMALL': {
+      const vmid = vmidMatch(engine, v(def, w, 'VMID'), true);
+      tlbi((e) => (e.regime === 'S' || e.regime === 'S_NSIPA') && vmid(e.vmid));
+      return '';
+    }
+    // §4.4.3.3: Secure stage-2-only entries by VMID and IPA. NS (which IPA space) has no located bit
+    // position (commands/table.ts), so both spaces' entries at the address go: over-invalidation
+    // is permitted (§4.4), and no stale entry is left behind.
+    case 'CMD_TLBI_S_S2_IPA': {
+      const vmid = vmidMatch(engine, v(def, w, 'VMID'), true);
+      const at = addressMatch(def, w);
+      tlbi(
+        (e, table) => (e.regime === 'S' || e.regime === 'S_NSIPA') && e.stages === 2 && vmid(e.vmid) && at(e, table),
+      );
+      return '';
+    }
+    // §4.4.2.11–§4.4.2.14: as the EL2 commands, on the S-EL2 and S-EL2-E2H StreamWorlds.
+    case 'CMD_TLBI_S_EL2_ALL':
+      tlbi((e) => e.regime === 'S_EL2' || e.regime === 'S_EL2_E2H');
+      return '';
+    case 'CMD_TLBI_S_EL2_ASID': {
+      const asid = v(def, w, 'ASID');
+      tlbi((e) => e.regime === 'S_EL2_E2H' && e.asid === asid);
+      return '';
+    }
+    case 'CMD_TLBI_S_EL2_VA':
+    case 'CMD_TLBI_S_EL2_VAA': {
+      const asid = def.name === 'CMD_TLBI_S_EL2_VA' ? v(def, w, 'ASID') : undefined;
+      const at = addressMatch(def, w);
+      tlbi(
+        (e, table) =>
+          (e.regime === 'S_EL2' || e.regime === 'S_EL2_E2H') &&
+          (asid === undefined || e.regime === 'S_EL2' || e.asid === asid || e.asid === -1) &&
+          at(e, table),
+      );
       return '';
     }
     // §4.4.2.5, §4.4.2.6: the EL3 StreamWorld's entries (no ASID, no VMID), all or by address.
@@ -306,7 +368,7 @@ function secureStateEffect(def: CommandDef): string {
     case 'prefetch':
       return 'a Secure StreamID (SSec = 1): nothing is prefetched (§4.2 allows a prefetch to do nothing)';
     default:
-      return 'Secure TLB entries of this kind: 0 invalidated (the model walks no Secure stage 2 and no S-EL2 StreamWorld, so it caches none); Non-secure entries are not affected';
+      return 'Secure TLB entries of this kind: 0 invalidated (the model caches none); Non-secure entries are not affected';
   }
 }
 
@@ -365,13 +427,13 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
   // (secureExecution invalidates the EL3 entries).
   CMD_TLBI_EL3_ALL: done('no EL3 translations are cached'),
   CMD_TLBI_EL3_VA: done('no EL3 translations are cached'),
-  CMD_TLBI_S_EL2_ALL: done('no S-EL2 translations are cached'),
-  CMD_TLBI_S_EL2_ASID: done('no S-EL2 translations are cached'),
-  CMD_TLBI_S_EL2_VA: done('no S-EL2 translations are cached'),
-  CMD_TLBI_S_EL2_VAA: done('no S-EL2 translations are cached'),
-  CMD_TLBI_S_S12_VMALL: done('no Secure translations are cached'),
-  CMD_TLBI_S_S2_IPA: done('no Secure translations are cached'),
-  CMD_TLBI_SNH_ALL: done('no Secure translations are cached'),
+  CMD_TLBI_S_EL2_ALL: done('Secure Command queue only: carried out by secureExecution'),
+  CMD_TLBI_S_EL2_ASID: done('Secure Command queue only: carried out by secureExecution'),
+  CMD_TLBI_S_EL2_VA: done('Secure Command queue only: carried out by secureExecution'),
+  CMD_TLBI_S_EL2_VAA: done('Secure Command queue only: carried out by secureExecution'),
+  CMD_TLBI_S_S12_VMALL: done('Secure Command queue only: carried out by secureExecution'),
+  CMD_TLBI_S_S2_IPA: done('Secure Command queue only: carried out by secureExecution'),
+  CMD_TLBI_SNH_ALL: done('Secure Command queue only: carried out by secureExecution'),
   CMD_TLBI_EL2_ALL: ({ tlbi }) => {
     tlbi((e) => e.regime === 'EL2' || e.regime === 'EL2_E2H');
     return CERROR.NONE;

@@ -11,6 +11,7 @@ import { S2PII } from '../registers/permission-indirection';
 import { checkCd, decodeCd, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
+import { decodeSecureStage2 } from '../structures/ste-secure';
 import * as caps from '../structures/capabilities';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
 import { paSpaceName } from '../translation/secure-ns';
@@ -30,6 +31,17 @@ import { recordEvent, type EventFields } from './event-queue';
 import { F, ref } from './registers';
 import { currentStreamTable } from './stream-table';
 import { interfaceOf, SECURE, stallModelOf, type SecurityState } from './security';
+import {
+  bypassIpaSpace,
+  bypassIpaSpaceWhy,
+  describeSecureStage2,
+  secureRegime,
+  secureStage2Params,
+  secureStage2Spaces,
+  secureTlbiName,
+  secureVmid,
+  stage2Regime,
+} from './secure-stage2';
 import type { Regime, TlbEntry } from './tlb';
 import type { WalkCacheEntry } from './walk-cache';
 
@@ -253,7 +265,8 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
       `${name} at ${hex(BigInt(steAddr), 64)} is ILLEGAL: ${verdict.illegal.map((p) => `${p.message} (§${p.section})`).join('; ')}`,
     );
   }
-  const ste = decodeSte(w);
+  // A Secure STE also has the Secure stage 2 fields (§5.2 S_S2TTB, S2SW, …; secure-stage2.ts).
+  const ste = secure ? { ...decodeSte(w), secureS2: decodeSecureStage2(w) } : decodeSte(w);
   // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
   if ((ste.config & 2) === 2 && ste.s2Endi === 1)
     bigEndianNotModelled(engine, `${name} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
@@ -402,20 +415,17 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
   const a = Number(e.address);
   const now = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
   if (now === e.descriptor) return;
-  // A Secure stream's entries (regime 'S') are invalidated by the NH commands from the Secure
-  // Command queue (§4.4.2 table).
+  // A Secure stream's entries are invalidated from the Secure Command queue: its stage 1 ones by
+  // the NH commands (§4.4.2 table), its stage 2 ones by CMD_TLBI_S_S2_IPA, S-EL2's by the S_EL2 ones.
   const cmd =
-    e.stages === 2
+    secureTlbiName(e.regime, e.stages, e.asid) ??
+    (e.stages === 2
       ? 'CMD_TLBI_S2_IPA'
       : e.regime === 'NH'
         ? `CMD_TLBI_NH_VA (ASID ${e.asid})`
-        : e.regime === 'S'
-          ? `CMD_TLBI_NH_VA (ASID ${e.asid}) on the Secure Command queue`
-          : e.regime === 'EL3'
-            ? 'CMD_TLBI_EL3_VA on the Secure Command queue'
-            : e.regime === 'EL2_E2H'
-              ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
-              : 'CMD_TLBI_EL2_VA';
+        : e.regime === 'EL2_E2H'
+          ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
+          : 'CMD_TLBI_EL2_VA');
   engine.log({
     kind: 'stale',
     text: `stale walk cache entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the SMMU still holds the stage ${e.stages} level ${e.level} table descriptor ${hex(e.descriptor, 64)} read from ${hex(e.address, 64)}, but memory there now holds ${hex(now, 64)}, so the walk goes on through the old table at ${hex(e.next, 64)}; a ${cmd} with Leaf = 0 (Leaf = 1 invalidates only last-level entries), or a wider TLB invalidation, then CMD_SYNC is missing`,
@@ -517,10 +527,6 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
       outcome: 'abort',
       detail: `${steName(t)}.Config is ${cfg.toString(2).padStart(3, '0')}: aborted without an event (§5.2)`,
     };
-  if (secure && cfg !== 0b100) {
-    const unmodelled = secureTranslationNotModelled(engine, t, ste);
-    if (unmodelled) return unmodelled;
-  }
   const s1 = (cfg & 1) === 1;
   const s2 = (cfg & 2) === 2;
   if (cfg === 0b100) {
@@ -537,30 +543,19 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     if (secure) return secureStreamBypass(engine, t, ste);
     return { outcome: 'bypass', pa: t.address, detail: `STE ${t.sid}.Config is 0b100: bypass` };
   }
-  // §3.10.2.2: without Secure stage 2 a Secure StreamWorld's entries carry no VMID; with it, stage 1
-  // only entries are tagged VMID 0 (Secure stage 2 itself is not modelled: secureTranslationNotModelled).
-  const vmid = secure ? (caps.secureEl2(engine.ids) ? 0 : -1) : engine.s2p ? ste.s2Vmid : -1;
   const regime = regimeOf(engine, ste, secure);
-  const s2p_ = s2 ? s2Params(engine, ste) : undefined;
-  // checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32
-  // LPAE stage 2 (S2AA64 = 0, with SMMU_IDR0.TTF) whose S2SL0/S2T0SZ have no VMSAv8-64 reading. The
-  // model does not walk VMSAv8-32 tables (config.not-modelled-aarch32): say so, never throw.
-  if (s2 && !s2p_) {
-    if (!engine.suppressEvents)
-      engine.log({
-        kind: 'note',
-        text: `STE ${t.sid}: its stage 2 (S2AA64 = ${ste.s2Aa64}, S2TG = ${ste.s2Tg}, S2SL0 = ${ste.s2Sl0}, S2T0SZ = ${ste.s2T0sz}) is not a walk the model performs; the transaction is aborted without an event`,
-        section: '5.2',
-        severity: 'warning',
-        code: 'walk.not-modelled',
-      });
-    return { outcome: 'abort', detail: `STE ${t.sid}: a stage 2 walk configuration the model does not perform (§5.2)` };
-  }
+  // §3.10.2.2, §5.2 S2VMID: a Secure stream's entries carry a Secure VMID (secure-stage2.ts).
+  const vmid = secure ? secureVmid(engine, ste, regime) : engine.s2p ? ste.s2Vmid : -1;
+  // A Secure stream's stage 1 output and its CDs are Secure IPAs: its nested walks use S_S2TTB (§3.10.2.2).
+  const s2p_ = s2 ? (secure ? secureStage2Params(engine, ste, 'secure') : s2Params(engine, ste)) : undefined;
+  if (s2 && !s2p_) return stage2NotWalked(engine, t, ste);
 
-  const stage2 = stage2Walker(engine, t, s2p_, vmid);
+  const stage2 = stage2Walker(engine, t, s2p_, vmid, secure ? 'S' : 'NH');
+  const stage2Only = (): TransactionResult =>
+    secure ? secureStage2Only(engine, t, ste, vmid) : finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
 
   if (!s1) {
-    return finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
+    return stage2Only();
   }
 
   // Substream selection (§5.2 S1CDMax, S1DSS).
@@ -570,7 +565,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     // Stage 1 bypassed for non-substream traffic.
     if (secure && !s2) return secureStreamBypass(engine, t, ste, 'S1DSS');
     return s2
-      ? finishStage2Only(engine, t, ste, vmid, s2p_, stage2)
+      ? stage2Only()
       : {
           outcome: 'bypass',
           pa: t.address,
@@ -630,19 +625,61 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     ipa: e.ipa,
     ns: e.ns,
   });
-  return secure
-    ? { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail, ns: e.ns === true }
-    : { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
+  if (!secure) return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
+  // A Secure stream's output PA space: stage 1's NS and NSTable (§13.4.2) alone, or with Secure
+  // stage 2 the space its S2SW/S2SA rules give (§3.10.2.2). The stage 1 output is taken as a
+  // Secure IPA (docs/engine.md: an NS = 1 stage 1 output does not yet select the Non-secure IPA space).
+  if (!s2) return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail, ns: e.ns === true };
+  return {
+    outcome: 'translated',
+    pa: r.pa,
+    via: 'walk',
+    detail: `${r.detail}; ${describeSecureStage2(ste, 'secure')}`,
+    ns: secureStage2Spaces(ste, 'secure').output !== 'secure',
+  };
 }
 
 /**
- * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. A Secure STE the
- * model translates has the Secure StreamWorld ("S", STRW 0b00) or, with stage 1 only, EL3 (STRW
- * 0b01; checkSte makes it ILLEGAL with SMMU_IDR0.RME_IMPL); S-EL2 is turned away before
- * (secureTranslationNotModelled). STRW is IGNORED with stage 2 and RES0 without stage 1 (§5.2).
+ * checkSte accepted the stage 2 fields, but the walker has no parameters for them: a VMSAv8-32
+ * LPAE stage 2 (S2AA64 = 0, with SMMU_IDR0.TTF) whose S2SL0/S2T0SZ have no VMSAv8-64 reading. The
+ * model does not walk VMSAv8-32 tables (config.not-modelled-aarch32): say so, never throw.
+ */
+function stage2NotWalked(engine: EngineContext, t: Transaction, ste: SteFields): TransactionResult {
+  if (!engine.suppressEvents)
+    engine.log({
+      kind: 'note',
+      text: `${steName(t)}: its stage 2 (S2AA64 = ${ste.s2Aa64}, S2TG = ${ste.s2Tg}, S2SL0 = ${ste.s2Sl0}, S2T0SZ = ${ste.s2T0sz}${t.secure ? ', or its S_S2TTB table' : ''}) is not a walk the model performs; the transaction is aborted without an event`,
+      section: '5.2',
+      severity: 'warning',
+      code: 'walk.not-modelled',
+    });
+  return { outcome: 'abort', detail: `${steName(t)}: a stage 2 walk configuration the model does not perform (§5.2)` };
+}
+
+/**
+ * A Secure stream's stage-2-only translation (Config 0b110, or S1DSS skipping stage 1): the IPA
+ * space from STE.NSCFG or the input NS attribute selects the table (S_S2TTB or S2TTB) and the tags
+ * of its entries; the result says which PA spaces the walk and the output use (§3.10.2.2).
+ */
+function secureStage2Only(engine: EngineContext, t: Transaction, ste: SteFields, vmid: number): TransactionResult {
+  const space = bypassIpaSpace(engine, t, ste);
+  const params = secureStage2Params(engine, ste, space);
+  if (!params) return stage2NotWalked(engine, t, ste);
+  const regime = stage2Regime(space);
+  const r = finishStage2Only(engine, t, ste, vmid, params, stage2Walker(engine, t, params, vmid, regime), regime);
+  if (r.outcome !== 'translated') return r;
+  return {
+    ...r,
+    detail: `${r.detail}; ${describeSecureStage2(ste, space, bypassIpaSpaceWhy(engine, t, ste))}`,
+  };
+}
+
+/**
+ * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. A Secure STE's
+ * StreamWorld: Secure, EL3, S-EL2 or S-EL2-E2H (secure-stage2.ts secureRegime).
  */
 function regimeOf(engine: EngineContext, ste: SteFields, secure = false): Regime {
-  if (secure) return ste.strw === 0b01 && ste.config === 0b101 && caps.s1p(engine.ids) ? 'EL3' : 'S';
+  if (secure) return secureRegime(engine, ste);
   return ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
 }
 
@@ -730,44 +767,16 @@ function secureStreamBypass(
   };
 }
 
-/**
- * The Secure stream translations the model does not perform, turned away with a note rather than
- * walked wrongly: Secure stage 2 (Config 0b11x with SMMU_S_IDR1.SEL2, §3.10.2.2: two IPA spaces,
- * S_S2TTB and S2TTB, S2SW/S2SA/S2NSW/S2NSA) and the S-EL2 StreamWorlds (STRW 0b10 with SEL2).
- * Undefined when the model translates the stream (the Secure StreamWorld's stage 1, which walks as
- * NS-EL1's does with the NS bits applied, and the EL3 one, walkStage1).
- */
-function secureTranslationNotModelled(
-  engine: EngineContext,
-  t: Transaction,
-  ste: SteFields,
-): TransactionResult | undefined {
-  const s2 = (ste.config & 2) === 2;
-  // STRW is used only with stage 1 alone (§5.2 IgnoreSTESTRW); EL3 (0b01) is walked (regimeOf).
-  const world = !s2 && caps.s1p(engine.ids) ? ste.strw : 0;
-  if (!s2 && (world === 0 || world === 0b01)) return undefined;
-  const what = s2
-    ? `Secure stage 2 translation (Config = 0b${ste.config.toString(2)}, §3.10.2.2)`
-    : 'the S-EL2 StreamWorld (STRW = 0b10, §5.2)';
-  if (!engine.suppressEvents)
-    engine.log({
-      kind: 'note',
-      text: `Secure STE ${t.sid} selects ${what}, which the model does not perform; the transaction is aborted without an event`,
-      section: s2 ? '3.10.2.2' : '5.2',
-      severity: 'warning',
-      code: 'walk.not-modelled',
-    });
-  return { outcome: 'abort', detail: `Secure STE ${t.sid}: ${what} is not modelled` };
-}
-
 /** Stage 2 translation of an IPA, through the walk cache (also for stage-1 table and CD fetches when nested). */
 function stage2Walker(
   engine: EngineContext,
   t: Transaction,
   params: WalkParams | undefined,
   vmid: number,
+  /** 'NH'; for a Secure stream the IPA space's tag (secure-stage2.ts stage2Regime). */
+  regime: Regime = 'NH',
 ): (ipa: bigint, access: Access) => WalkResult {
-  const s2Tags: WalkTags = { regime: 'NH', vmid, asid: STAGE2_ONLY };
+  const s2Tags: WalkTags = { regime, vmid, asid: STAGE2_ONLY };
   return (ipa, access) => {
     if (!params) throw new Error('internal: stage 2 used without parameters');
     const mem = memoryFor(engine, 'stage-2');
@@ -817,11 +826,11 @@ function checkStaleTranslation(
   t: Transaction,
   hit: TlbEntry,
   pa: bigint,
-  rewalk: () => WalkDone | { result: TransactionResult },
+  rewalk: () => { readonly pa: bigint; readonly entry?: { readonly ns?: boolean } } | { result: TransactionResult },
 ): void {
   const recording = engine.recording;
   engine.recording = false;
-  let now: WalkDone | { result: TransactionResult };
+  let now: { readonly pa: bigint; readonly entry?: { readonly ns?: boolean } } | { result: TransactionResult };
   const events = engine.suppressEvents;
   engine.suppressEvents = true;
   try {
@@ -834,23 +843,16 @@ function checkStaleTranslation(
   const space = (ns: boolean | undefined) => (ns === undefined ? '' : ` in the ${paSpaceName(ns)}`);
   const nowText =
     'pa' in now
-      ? `map it to ${hex(now.pa, 64)}${space(now.entry.ns)}`
+      ? `map it to ${hex(now.pa, 64)}${space(now.entry?.ns)}`
       : `give ${now.result.outcome === 'abort' ? (now.result.event ?? 'an abort') : now.result.outcome}`;
-  if (!('pa' in now) || now.pa !== pa || now.entry.ns !== hit.ns) {
+  if (!('pa' in now) || now.pa !== pa || now.entry?.ns !== hit.ns) {
+    // A Secure stream's entries go with the commands of the Secure Command queue (secure-stage2.ts).
     const cmd =
-      hit.stages === 2
-        ? 'CMD_TLBI_S2_IPA'
-        : hit.regime === 'EL3'
-          ? 'CMD_TLBI_EL3_VA'
-          : hit.asid === -1
-            ? 'CMD_TLBI_NH_VAA'
-            : 'CMD_TLBI_NH_VA';
-    // A Secure stream's entries go with the NH commands from the Secure Command queue (§4.4.2
-    // table), the EL3 ones with the EL3 commands, which only that queue takes (§4.4.2.5, §4.4.2.6).
-    const where = hit.regime === 'S' || hit.regime === 'EL3' ? ' on the Secure Command queue' : '';
+      secureTlbiName(hit.regime, hit.stages, hit.asid) ??
+      `${hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA'}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}`;
     engine.log({
       kind: 'stale',
-      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)}${'pa' in now && now.entry.ns !== hit.ns ? space(hit.ns) : ''} but the page tables now ${nowText}; a ${cmd}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}${where} then CMD_SYNC is missing`,
+      text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)}${'pa' in now && now.entry?.ns !== hit.ns ? space(hit.ns) : ''} but the page tables now ${nowText}; a ${cmd} then CMD_SYNC is missing`,
       section: '4.4',
       severity: 'warning',
       code: 'stale.tlb',
@@ -936,10 +938,11 @@ function locateCd(
       `external abort fetching CD ${ssid} at ${hex(BigInt(cdPa), 64)}`,
     );
   // The CD is judged with the STE that located it (StreamWorld, S1STALLD, stage 2 format, §5.4.1).
+  // SMMU_S_CR2.E2H for a Secure stream (§5.2 STRW, Secure Stream table); EL3's CD rules (§5.4).
   const verdict = checkCd(w, engine.ids, {
     oas: engine.oas,
     ste,
-    e2h: Number(engine.smmu.field('CR2', 'E2H')),
+    e2h: Number(engine.field(interfaceOf(t).e2h)),
     ...(t.secure && regimeOf(engine, ste, true) === 'EL3' ? { el3: true } : {}),
   });
   if (!verdict.valid)
@@ -1008,7 +1011,7 @@ export interface WalkDone {
  */
 function e0pdPrevents(engine: EngineContext, t: Transaction, cd: CdFields, sel: 0 | 1, regime: Regime): boolean {
   if (t.access.priv || (sel === 0 ? cd.e0pd0 : cd.e0pd1) !== 1) return false;
-  if (!caps.e0pd(engine.ids) || regime === 'EL2' || regime === 'EL3') return false;
+  if (!caps.e0pd(engine.ids) || regime === 'EL2' || regime === 'S_EL2' || regime === 'EL3') return false;
   return cd.aa64 === 1 || caps.d128(engine.ids);
 }
 
@@ -1171,6 +1174,7 @@ function finishStage2Only(
   vmid: number,
   params: WalkParams | undefined,
   stage2: Stage2Fn,
+  regime: Regime = 'NH',
 ): TransactionResult {
   if (!params) return { outcome: 'bypass', pa: t.address, detail: 'stage 1 bypassed and stage 2 not enabled' };
   if (t.ssid !== undefined && (ste.config & 1) === 0) {
@@ -1179,21 +1183,24 @@ function finishStage2Only(
   }
   const vaPage12 = Number(t.address >> 12n);
   const uncached = overlayUncached(params);
-  const hit = uncached ? undefined : engine.tlb.lookup('NH', vmid, STAGE2_ONLY, vaPage12);
+  const hit = uncached ? undefined : engine.tlb.lookup(regime, vmid, STAGE2_ONLY, vaPage12);
   if (hit && hit.stages === 2 && permits(hit, t.access)) {
-    return {
-      outcome: 'translated',
-      pa: BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn),
-      via: 'tlb',
-      detail: 'TLB hit (stage 2)',
-    };
+    const pa = BigInt(hit.oa + (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + (t.address & 0xfffn);
+    if (engine.checkStale)
+      checkStaleTranslation(engine, t, hit, pa, () => {
+        const now = stage2(t.address, t.access, false);
+        return now.ok
+          ? { pa: now.oa }
+          : { result: { outcome: 'abort', event: FAULT_EVENTS[now.kind], detail: now.message } };
+      });
+    return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit (stage 2)' };
   }
   const r = stage2(t.address, t.access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
   if (uncached) return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
   const log2 = log2Of(r.size);
   engine.tlb.insert({
-    regime: 'NH',
+    regime,
     vmid,
     asid: STAGE2_ONLY,
     stages: 2,

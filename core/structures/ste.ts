@@ -7,8 +7,10 @@
  * The table is the Non-secure STE's: fields that exist only in Secure or Realm STEs (S2NSW,
  * S2NSA, S_S2T0SZ, S_S2SL0, S_S2TG, MECID, MPAM_NS, S2SW, S2SA, S_S2SL0_2, S_S2TTB, S_S2SKL) are
  * RES0 in a Non-secure STE and are left out of the table so that the RES0 check (`reservedRuns`)
- * reports them; they belong to Secure stage 2 and MPAM, which the model does not perform.
- * `checkSte` with `secure` applies the Secure view of SteIllegal (Config, STRW, EATS, S2VMID).
+ * reports them; `SECURE_STE` adds the Secure stage 2 ones (ste-secure.ts) for the Secure Stream
+ * table (MECID and MPAM_NS: RME and MPAM, which the model does not perform, stay out).
+ * `checkSte` with `secure` applies the Secure view of SteIllegal (Config, STRW, EATS, S2VMID, and
+ * the S_S2TTB table's checks).
  */
 import { bits, type Words } from '../layout/access';
 import type { LayoutDef } from '../layout/types';
@@ -20,6 +22,7 @@ import type { GranuleKb } from './capabilities';
 // Kept where readers found them before the capability queries had their own module.
 export { oasBits, type GranuleKb } from './capabilities';
 import { ADDRESS_SIZES, CACHEABILITY, f, SHAREABILITY, sizeBits, type StructureProblem, type Verdict } from './fields';
+import { decodeSecureStage2, SECURE_STE_FIELDS, type SecureStage2Fields } from './ste-secure';
 
 export type SteProblem = StructureProblem;
 export type SteVerdict = Verdict;
@@ -286,6 +289,15 @@ export const STE: LayoutDef = {
   ],
 };
 
+/**
+ * The STE of the Secure Stream table (§3.10.2.1): the Non-secure STE's fields and the ones only a
+ * Secure STE has (Secure stage 2, ste-secure.ts), in bit order, for scripts (`ste SID secure …`).
+ */
+export const SECURE_STE: LayoutDef = {
+  ...STE,
+  fields: [...STE.fields, ...SECURE_STE_FIELDS].sort((a, b) => a.lsb - b.lsb),
+};
+
 /** The numeric view of an STE the engine works with. Addresses are numbers (at most 56 bits, exact). */
 export interface SteFields {
   readonly v: number;
@@ -347,6 +359,8 @@ export interface SteFields {
   readonly partid: number;
   readonly pmg: number;
   readonly vmsPtr: number;
+  /** A Secure STE's Secure stage 2 fields (§5.2, ste-secure.ts); set only for the Secure Stream table's. */
+  readonly secureS2?: SecureStage2Fields;
 }
 
 export function decodeSte(w: Words): SteFields {
@@ -408,6 +422,23 @@ export function decodeSte(w: Words): SteFields {
     partid: bits(w, 287, 272),
     pmg: bits(w, 327, 320),
     vmsPtr: bits(w, 375, 332) * 4096,
+  };
+}
+
+/**
+ * The STE as the Secure IPA space's stage 2 sees it: §5.2 S_S2TTB, "configured using the same
+ * STE.S2* fields as STE.S2TTB, with the exception of" S_S2SL0, S_S2TG, S_S2T0SZ (and S_S2SL0_2,
+ * S_S2SKL), so the walk parameters and the validity checks of S2TTB apply to it unchanged.
+ */
+export function secureIpaView(ste: SteFields, s: SecureStage2Fields): SteFields {
+  return {
+    ...ste,
+    s2Ttb: s.sS2Ttb,
+    s2T0sz: s.sS2T0sz,
+    s2Sl0: s.sS2Sl0,
+    s2Sl02: s.sS2Sl02,
+    s2Tg: s.sS2Tg,
+    s2Skl: s.sS2Skl,
   };
 }
 
@@ -632,6 +663,10 @@ export function checkSte(w: Words, ids: IdView, opts: SteCheckOptions = {}): Ste
   }
 
   if (s2 && s2p) checkStage2(w, s, ids, oas, stall, out);
+  // §5.2.2 SteIllegal, "Secure version of above 4 cases": S_S2TG, S_S2TTB, S_S2T0SZ and the S_S2TTB
+  // walk's consistency, for a Secure STE with Secure stage 2 (VMSAv8-32 is ILLEGAL there already).
+  if (secure?.sel2 && s2 && s2p && (caps.d128(ids) || s.s2Aa64 === 1))
+    checkS2Table(secureIpaView(s, decodeSecureStage2(w)), ids, oas, 'S_', out);
 
   // §5.2 S2VMID (IgnoreSTES2VMID): 8-bit VMIDs only, unless S2VMID is IGNORED. Config 0b0xx and
   // 0b100 have returned or are excluded here; a non-EL1 StreamWorld does not tag with a VMID.
@@ -684,28 +719,7 @@ function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: nu
   if (s.s2Hd === 1 && httu === 1) out.push(p('s2hd', 'S2HD', 'S2HD = 1 but SMMU_IDR0.HTTU is 0b01 (Access flag only)'));
   if (s.s2Haft === 1 && s.s2Ha === 0 && httu === 3) out.push(p('s2haft', 'S2HAFT', 'S2HAFT = 1 with S2HA = 0'));
 
-  // §5.2 S2TG: a supported granule (not checked for VMSAv8-32, where the granule is 4 KB).
-  const g: GranuleKb | undefined = vmsa32 ? 4 : granuleOfTg0(s.s2Tg);
-  const granuleOk = vmsa32 || caps.granuleSupported(ids, g);
-  if (!granuleOk)
-    out.push(
-      p(
-        's2tg',
-        'S2TG',
-        g === undefined ? 'S2TG = 3 is reserved' : `S2TG selects a ${g} KB granule that SMMU_IDR5 does not advertise`,
-      ),
-    );
-
-  // §5.2 S2TTB / S2PS: the base must be inside the effective S2PS (MIN(S2PS, OAS); 40 bits for
-  // VMSAv8-32), and inside 48 bits for VMSAv8-64 with a 4 KB/16 KB granule and S2DS == 0.
-  const ds = caps.ds(ids) ? s.s2Ds : 0;
-  const paRange = vmsa32 ? 40 : Math.min(sizeBits(s.s2Ps) ?? 48, oas);
-  if (s.s2Ttb >= 2 ** paRange)
-    out.push(p('s2ttb', 'S2TTB', `S2TTB ${hexa(s.s2Ttb)} is outside the effective S2PS (${paRange} bits)`));
-  else if (vmsa64 && g !== 64 && ds === 0 && s.s2Ttb >= 2 ** 48)
-    out.push(p('s2ttb', 'S2TTB', `S2TTB ${hexa(s.s2Ttb)} is outside 48 bits (4 KB/16 KB granule without S2DS)`));
-
-  if (granuleOk && g !== undefined) checkS2Walk(s, ids, oas, g, ds, vmsa32, vmsa64, vmsa128, out);
+  checkS2Table(s, ids, oas, '', out);
 
   // §5.2 S2ENDI: an implemented endianness (SMMU_IDR0.TTENDIAN 0b10 little only, 0b11 big only).
   const endian = caps.ttEndian(ids);
@@ -721,6 +735,50 @@ function checkStage2(w: Words, s: SteFields, ids: IdView, oas: number, stall: nu
   checkS2Permissions(w, s, ids, vmsa32, vmsa128, out);
 }
 
+/**
+ * §5.2 S2TG, S2TTB, S2T0SZ, S2SL0 (SteIllegal's granule, base, size and walk-consistency checks) of
+ * one stage 2 table: S2TTB's with `prefix` '', or, with 'S_' and the Secure IPA view of the STE
+ * (ste-secure.ts), S_S2TTB's, which §5.2.2 checks "the same" ("Secure version of above 4 cases").
+ */
+function checkS2Table(s: SteFields, ids: IdView, oas: number, prefix: '' | 'S_', out: StructureProblem[]): void {
+  const d128 = caps.d128(ids);
+  const vmsa32 = !d128 && s.s2Aa64 === 0;
+  const vmsa64 = s.s2Aa64 === 1;
+  const vmsa128 = d128 && s.s2Aa64 === 0;
+  // §5.2 S2TG: a supported granule (not checked for VMSAv8-32, where the granule is 4 KB).
+  const g: GranuleKb | undefined = vmsa32 ? 4 : granuleOfTg0(s.s2Tg);
+  const granuleOk = vmsa32 || caps.granuleSupported(ids, g);
+  if (!granuleOk)
+    out.push(
+      p(
+        's2tg',
+        `${prefix}S2TG`,
+        g === undefined
+          ? `${prefix}S2TG = 3 is reserved`
+          : `${prefix}S2TG selects a ${g} KB granule that SMMU_IDR5 does not advertise`,
+      ),
+    );
+
+  // §5.2 S2TTB / S2PS: the base must be inside the effective S2PS (MIN(S2PS, OAS); 40 bits for
+  // VMSAv8-32), and inside 48 bits for VMSAv8-64 with a 4 KB/16 KB granule and S2DS == 0.
+  const ds = caps.ds(ids) ? s.s2Ds : 0;
+  const paRange = vmsa32 ? 40 : Math.min(sizeBits(s.s2Ps) ?? 48, oas);
+  if (s.s2Ttb >= 2 ** paRange)
+    out.push(
+      p('s2ttb', `${prefix}S2TTB`, `${prefix}S2TTB ${hexa(s.s2Ttb)} is outside the effective S2PS (${paRange} bits)`),
+    );
+  else if (vmsa64 && g !== 64 && ds === 0 && s.s2Ttb >= 2 ** 48)
+    out.push(
+      p(
+        's2ttb',
+        `${prefix}S2TTB`,
+        `${prefix}S2TTB ${hexa(s.s2Ttb)} is outside 48 bits (4 KB/16 KB granule without S2DS)`,
+      ),
+    );
+
+  if (granuleOk && g !== undefined) checkS2Walk(s, ids, oas, g, ds, vmsa32, vmsa64, vmsa128, prefix, out);
+}
+
 /** §5.2 S2T0SZ, S2SL0, S2TG: the stage 2 walk configuration (granule already known to be usable). */
 function checkS2Walk(
   s: SteFields,
@@ -731,6 +789,7 @@ function checkS2Walk(
   vmsa32: boolean,
   vmsa64: boolean,
   vmsa128: boolean,
+  prefix: '' | 'S_',
   out: StructureProblem[],
 ): void {
   const stt = caps.stt(ids);
@@ -763,7 +822,11 @@ function checkS2Walk(
         : Math.max(16, 64 - ias);
   if (s.s2T0sz < min || s.s2T0sz > max) {
     out.push(
-      p('s2t0sz', 'S2T0SZ', `S2T0SZ = ${s.s2T0sz} is outside ${min}..${max} (IAS ${ias} bits, ${g} KB granule)`),
+      p(
+        's2t0sz',
+        `${prefix}S2T0SZ`,
+        `${prefix}S2T0SZ = ${s.s2T0sz} is outside ${min}..${max} (IAS ${ias} bits, ${g} KB granule)`,
+      ),
     );
     return;
   }
@@ -773,8 +836,8 @@ function checkS2Walk(
       out.push(
         p(
           's2sl0',
-          'S2SL0',
-          `S2SL0 = ${s.s2Sl0}${ds ? ` (S2SL0_2 = ${s.s2Sl02})` : ''} is not a valid starting level for a ${g} KB granule with S2T0SZ = ${s.s2T0sz} (${64 - s.s2T0sz}-bit IPA)`,
+          `${prefix}S2SL0`,
+          `${prefix}S2SL0 = ${s.s2Sl0}${ds ? ` (${prefix}S2SL0_2 = ${s.s2Sl02})` : ''} is not a valid starting level for a ${g} KB granule with ${prefix}S2T0SZ = ${s.s2T0sz} (${64 - s.s2T0sz}-bit IPA)`,
         ),
       );
     }
@@ -783,7 +846,7 @@ function checkS2Walk(
     const gb = granuleBits(g);
     const start = 3 - Math.floor((64 - s.s2T0sz - 1 - gb) / (gb - 4));
     if (start + s.s2Skl > 3)
-      out.push(p('s2skl', 'S2SKL', `S2SKL = ${s.s2Skl} skips past level 3 (start level ${start})`));
+      out.push(p('s2skl', `${prefix}S2SKL`, `${prefix}S2SKL = ${s.s2Skl} skips past level 3 (start level ${start})`));
   }
 }
 

@@ -11,7 +11,7 @@ import { hex } from '../../registers/codec';
 import { checkCd, CD as CD_LAYOUT } from '../../structures/cd';
 import { encodeStructure } from '../../structures/encode';
 import { decodeL1std, L1CD as L1CD_LAYOUT, L1STD as L1STD_LAYOUT } from '../../structures/l1';
-import { checkSte, STE as STE_LAYOUT } from '../../structures/ste';
+import { checkSte, SECURE_STE, STE as STE_LAYOUT } from '../../structures/ste';
 import type { ActionVerb } from '../ast';
 import type { ResolvedAction } from '../resolved';
 import { fieldValues, flag } from './args';
@@ -33,8 +33,10 @@ type StructureVerb = Extract<ActionVerb, 'ste' | 'cd' | 'l1std' | 'l1cd'>;
 const STE_SECURE: NamedArg = {
   name: 'secure',
   kind: 'flag',
-  doc: 'The STE of a Secure stream (SEC_SID = 1): written in the Secure Stream table (SMMU_S_STRTAB_BASE, SMMU_S_STRTAB_BASE_CFG) and checked by the Secure STE rules (§3.10.2.1, §5.2: STRW 0b01 is EL3, Config 0b11x needs SMMU_S_IDR1.SEL2, NSCFG applies, EATS is RES0). Needs SMMU_S_IDR1.SECURE_IMPL.',
+  doc: 'The STE of a Secure stream (SEC_SID = 1): written in the Secure Stream table (SMMU_S_STRTAB_BASE, SMMU_S_STRTAB_BASE_CFG) and checked by the Secure STE rules (§3.10.2.1, §5.2: STRW 0b01 is EL3, Config 0b11x needs SMMU_S_IDR1.SEL2, NSCFG applies, EATS is RES0). With SEL2 it also takes the Secure stage 2 fields (S_S2TTB, S_S2T0SZ, S_S2SL0, S_S2TG, S2SW, S2SA, S2NSW, S2NSA; §3.10.2.2). Needs SMMU_S_IDR1.SECURE_IMPL.',
 };
+
+const isSecureFlag = (name: string | undefined): boolean => name?.toLowerCase() === STE_SECURE.name;
 
 /**
  * Where STE `sid` lives: from the Stream table the SMMU uses (the aligned base, the format and
@@ -67,7 +69,9 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
       diagnostics: [diag('error', `${verb}.where`, `expected ${what} after '${verb}'`, where?.range ?? s.keyword)],
     };
   }
-  const values = fieldValues(def, rest, out, def.name);
+  // A Secure STE also has the Secure stage 2 fields (S_S2TTB, S2SW, …; §5.2, ste-secure.ts).
+  const layout = secure ? SECURE_STE : def;
+  const values = fieldValues(layout, rest, out, def.name);
   if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
   let addr: number;
   const n = Number(where.value);
@@ -99,7 +103,7 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
         where.range,
       ),
     );
-  const enc = encodeStructure(def, values);
+  const enc = encodeStructure(layout, values);
   for (const p of enc.problems) out.push(diag('error', `${verb}.encode`, p, s.range));
   engine.memory.writeWords(addr - (addr % 4), enc.words);
   if (verb === 'ste' || verb === 'cd') {
@@ -151,7 +155,12 @@ function structureStatement<V extends StructureVerb>(
     ...(text.outline ? { outline: text.outline } : {}),
     summary: text.summary,
     forms: [text.form],
-    args: { positional: [where], fields: { usage: fields, layout: () => def }, ...(named ? { named } : {}) },
+    args: {
+      positional: [where],
+      // `ste SID secure …` completes and hovers the Secure STE's fields too (ste-secure.ts).
+      fields: { usage: fields, layout: (names) => (verb === 'ste' && names.some(isSecureFlag) ? SECURE_STE : def) },
+      ...(named ? { named } : {}),
+    },
     snippet: text.snippet,
     resolve: (r, s) => resolveEngineStatement(r, s),
     run: (engine, _state, s) => writeStructure(engine, s, verb, def),

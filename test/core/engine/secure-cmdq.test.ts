@@ -207,8 +207,9 @@ const NS_ENTRY: TlbEntry = {
 test('§4.4.2 table: CMD_TLBI_NH_ALL from the Secure queue invalidates Secure stage 1 entries, not the Non-secure ones', () => {
   const e = secureQueue();
   e.tlb.insert(NS_ENTRY);
-  // A Secure stream's stage 1 entry (transaction.ts: regime 'S', no VMID without SEL2).
-  e.tlb.insert({ ...NS_ENTRY, regime: 'S', vmid: -1, page: 2 });
+  // A Secure stream's stage 1 entry (transaction.ts: regime 'S'; with SMMU_S_IDR1.SEL2, as here,
+  // stage 1 only entries carry VMID 0, which CMD_TLBI_NH_ALL's VMID 0 matches, §3.10.2.2).
+  e.tlb.insert({ ...NS_ENTRY, regime: 'S', vmid: 0, page: 2 });
   put(e, 0, 'CMD_TLBI_NH_ALL');
   put(e, 1, 'CMD_TLBI_EL3_ALL');
   e.smmu.write(S_CMDQ_PROD, 4, 2n);
