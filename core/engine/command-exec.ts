@@ -14,7 +14,6 @@ import { cdKey, invalidateCds, invalidateStreams, sidOfCdKey } from './config-ca
 import type { EngineContext } from './context';
 import { F, ref } from './registers';
 
-
 /** SMMU_S_CR0ACK.VMW (§6.3.58): the Secure VMID wildcard of the Secure queue's invalidations. */
 const S_VMW = ref('S_CR0ACK', 'VMW');
 import { prefetchConfig } from './transaction';

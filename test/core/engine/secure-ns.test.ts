@@ -199,10 +199,11 @@ dma read sid=2 iova=0xFFFF000010000010 secure == F_TRANSLATION
   assert.deepEqual(r.errors, []);
   // AP[1] = 0 (privileged only at EL1) does not refuse an unprivileged access in EL3 (§3.3.3).
   assert.deepEqual(warnings(r), []);
+  // EL3 has neither an ASID nor a VMID (§5.2 STRW; secure-stage2.ts secureVmid): global, untagged.
   const tlb = r.engine.tlb.entries();
   assert.deepEqual(
     tlb.map((t) => [t.regime, t.asid, t.vmid]),
-    [['EL3', -1, 0]],
+    [['EL3', -1, -1]],
   );
 });
 
