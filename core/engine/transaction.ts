@@ -22,6 +22,7 @@ import type {
   WalkParams,
   WalkResult,
 } from '../translation/types';
+import { assuredOnlyEnabled, AssuredWalk, bypassAccess, fetchedFromAssuredOnly, noteFetch } from './assured';
 import { cdKey, generation, steKey } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
@@ -805,10 +806,15 @@ function locateCd(
     return cached.decoded as CdFields;
   }
   // CD addresses are IPAs when stage 2 is enabled (nested): translate them (§3.4.1, CLASS=CD).
+  // Translation Hardening (§3.27.2): whether the CD and its L1CD come from AssuredOnly memory.
+  let fromAssuredOnly = true;
   const toPa = (ipa: number, what: string): number | Fail => {
     if (!stage2) return ipa;
     const r = stage2(BigInt(ipa), { read: true, write: false, exec: false, priv: true }, true);
-    if (r.ok) return Number(r.oa);
+    if (r.ok) {
+      fromAssuredOnly &&= r.assuredOnly === true;
+      return Number(r.oa);
+    }
     return s2FaultOn(engine, t, r, 'CD', what);
   };
   let cdIpa: number;
@@ -821,8 +827,10 @@ function locateCd(
     const l1Key = cdKey(t.sid, l1Index, t.secure);
     let l2Ptr: number;
     const l1c = engine.configCache.l1cd.get(l1Key);
-    if (l1c) l2Ptr = l1c.decoded as number;
-    else {
+    if (l1c) {
+      l2Ptr = l1c.decoded as number;
+      fromAssuredOnly = fetchedFromAssuredOnly(l1c.words);
+    } else {
       const l1Pa = toPa(ptr + 8 * l1Index, 'L1CD');
       if (isFail(l1Pa)) return l1Pa;
       const w = fetch(engine, `L1CD ${l1Index} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, l1Pa, 2);
@@ -844,6 +852,7 @@ function locateCd(
           `L1CD ${l1Index} at ${hex(BigInt(l1Pa), 64)} has V == 0 (§5.3)`,
         );
       l2Ptr = d.l2Ptr;
+      noteFetch(w, fromAssuredOnly);
       engine.configCache.l1cd.set(l1Key, { address: l1Pa, words: w, decoded: l2Ptr, seq: 0 });
     }
     cdIpa = l2Ptr + 64 * (ssid % 2 ** split);
@@ -879,6 +888,7 @@ function locateCd(
     );
   }
   const cd = decodeCd(w);
+  noteFetch(cd, fromAssuredOnly);
   // §5.4 ENDI (IGNORED when both walks are disabled): big-endian stage 1 tables are not modelled.
   if (cd.endi === 1 && (cd.epd0 === 0 || cd.epd1 === 0))
     bigEndianNotModelled(
@@ -967,12 +977,16 @@ function walkStage1(
   const wc = walkCacheFor(engine, t, tags, 1);
   if (wc) mem.walkCache = wc;
   let s2OnWalk: WalkFault | undefined;
-  if (stage2) {
+  const assured = stage2 ? new AssuredWalk(assuredOnlyEnabled(engine.ids, ste), params, ste, cd, sel) : undefined;
+  if (stage2 && assured) {
     // A descriptor read is a read at stage 2; a hardware update of it (HA, HD, HAFT) an atomic
     // read-modify-write, which "the stage 2 mapping for its IPA must allow" (§3.13.5).
-    mem.tableAddress = (ipa, write) => {
-      const r = stage2(ipa, { read: true, write: write === true, exec: false, priv: true }, true);
-      if (r.ok) return r.oa;
+    mem.tableAddress = (ipa, write, steps) => {
+      const r = stage2(ipa, assured.walkAccess(write === true, steps), true);
+      if (r.ok) {
+        assured.translated(r);
+        return r.oa;
+      }
       s2OnWalk = r;
       return r;
     };
@@ -990,7 +1004,7 @@ function walkStage1(
   let leaf2: WalkOk | undefined;
   // An ATOS stage 1 lookup of a nested stream stops at the IPA (§9.1.4): no stage 2 of the output.
   if (stage2 && s2Output) {
-    const r2 = stage2(r1.oa, t.access, false);
+    const r2 = stage2(r1.oa, assured ? assured.outputAccess(t.access, r1.steps) : t.access, false);
     if (!r2.ok) return fault(r2, 2, r1.oa);
     pa = r2.oa;
     ipaPage = Number(r1.oa >> 12n);
@@ -1046,6 +1060,7 @@ function finishStage2Only(
   vmid: number,
   params: WalkParams | undefined,
   stage2: Stage2Fn,
+  assuredOnlyCheck = true,
 ): TransactionResult {
   if (!params) return { outcome: 'bypass', pa: t.address, detail: 'stage 1 bypassed and stage 2 not enabled' };
   if (t.ssid !== undefined && (ste.config & 1) === 0) {
@@ -1062,9 +1077,15 @@ function finishStage2Only(
       detail: 'TLB hit (stage 2)',
     };
   }
-  const r = stage2(t.address, t.access, false);
+  // Stage 1 bypassed: no Assured Translation, so an AssuredOnly page faults (§3.27.2 note).
+  const access = assuredOnlyCheck ? bypassAccess(engine.ids, ste, t.access) : t.access;
+  const r = stage2(t.address, access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
   const log2 = log2Of(r.size);
+  // The TLB keeps no AssuredOnly attribute: a leaf that only a skipped check let through (Split-stage
+  // ATS) is not cached, so a later stage 1 bypass walks again and is checked (§3.27.2).
+  if (r.assuredOnly && !assuredOnlyCheck)
+    return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
   engine.tlb.insert({
     regime: 'NH',
     vmid,
@@ -1221,7 +1242,8 @@ export function translateStage2(engine: EngineContext, t: Transaction, ste: SteF
     if (!params) throw new Error('internal: stage 2 used without parameters');
     return walk(params, ipa, access, memoryFor(engine, 'stage-2'));
   };
-  return finishStage2Only(engine, t, ste, vmid, params, stage2);
+  // §3.27.2: a Split-stage ATS Translated transaction ignores AssuredOnly.
+  return finishStage2Only(engine, t, ste, vmid, params, stage2, false);
 }
 
 /**

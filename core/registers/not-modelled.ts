@@ -89,8 +89,10 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'the',
     field: { register: 'IDR3', field: 'THE' },
     section: '3.27',
+    // The Protected attribute (CD.PnCH) and the stage 2 AssuredOnly check (STE.AssuredOnly, with
+    // STE.TL0/TL1 and the CD-fetch rule) are modelled (core/translation/hardening.ts, core/engine/assured.ts).
     registers: [],
-    what: 'Translation Hardening (§3.27) is not modelled: its checks are not applied to walks',
+    what: 'Translation Hardening (§3.27) is modelled in part: the stage 1 Protected attribute (CD.PnCH) and the stage 2 AssuredOnly check are; the TopLevel checks that STE.TL0 and STE.TL1 enable are not (they need the MRO-TL encodings of stage 2 permission indirection, which is not modelled, so no stage 2 translation is MRO and no stage 1 walk keeps the Assured Translation property past its top-level read), and F_PERMISSION records its AssuredOnly bit as 0 (its position is only in a figure)',
   },
   {
     id: 'aarch32',

@@ -343,6 +343,9 @@ export interface SteFields {
   readonly s2Skl: number;
   readonly partid: number;
   readonly pmg: number;
+  readonly assuredOnly: number;
+  readonly tl0: number;
+  readonly tl1: number;
   readonly vmsPtr: number;
 }
 
@@ -402,6 +405,9 @@ export function decodeSte(w: Words): SteFields {
     s2Skl: bits(w, 254, 253),
     partid: bits(w, 287, 272),
     pmg: bits(w, 327, 320),
+    assuredOnly: bits(w, 329, 329),
+    tl0: bits(w, 330, 330),
+    tl1: bits(w, 331, 331),
     vmsPtr: bits(w, 375, 332) * 4096,
   };
 }

@@ -36,6 +36,8 @@ export function s2WalkParams(ste: SteFields, ids: IdView, oas: number): WalkPara
     // §5.2 S2HAFT: RES0 unless SMMU_IDR0.HTTU == 0b11.
     haft: httu === 3 && ste.s2Haft === 1,
     affd: ste.s2Affd === 1,
+    // §5.2 AssuredOnly: RES0 without SMMU_IDR3.THE (§3.27.2).
+    assuredOnly: caps.the(ids) && ste.assuredOnly === 1,
   };
 }
 
@@ -71,5 +73,7 @@ export function s1WalkParams(
     // then take CD.SHx for their Shareability (§5.4 DS).
     ds: caps.ds(ids) && cd.ds === 1,
     dsSh: sel === 0 ? cd.sh0 : cd.sh1,
+    // §5.4 PnCH: RES0 without SMMU_IDR3.THE and for VMSAv8-32 LPAE tables (§3.27.1).
+    pnch: caps.the(ids) && cd.aa64 === 1 && cd.pnch === 1,
   };
 }

@@ -72,6 +72,16 @@ export interface WalkParams {
    * walk's own, CD.SH0 / CD.SH1 (§5.4 DS) or STE.S2SH0 (§5.2 S2DS). Default 0 (Non-shareable).
    */
   readonly dsSh?: number;
+  /**
+   * Stage 1: CD.PnCH with SMMU_IDR3.THE (§5.4 PnCH, §3.27.1): descriptor bit 52 is the Protected
+   * attribute and not the Contiguous hint (core/translation/hardening.ts).
+   */
+  readonly pnch?: boolean;
+  /**
+   * Stage 2: STE.AssuredOnly with SMMU_IDR3.THE (§5.2 AssuredOnly, §3.27.2): descriptor bit 58
+   * is the AssuredOnly attribute, checked against `Access.assured`.
+   */
+  readonly assuredOnly?: boolean;
 }
 
 export interface Access {
@@ -80,6 +90,12 @@ export interface Access {
   /** An instruction fetch (InD): needs only execute permission (§13.7: XO pages serve fetches). */
   readonly exec: boolean;
   readonly priv: boolean;
+  /**
+   * For a stage 2 walk with `assuredOnly` (§3.27.2): whether the stage 1 translation the access
+   * comes from has the Assured Translation property (false for stage 1 bypass). Undefined: the
+   * AssuredOnly check does not apply (CD fetches, Split-stage ATS Translated transactions).
+   */
+  readonly assured?: boolean;
 }
 
 export type FaultKind = 'translation' | 'addressSize' | 'accessFlag' | 'permission' | 'walkEabt';
@@ -103,6 +119,8 @@ export interface WalkFault {
    * permissions it gives the accessing privilege), so a reader of the tables sees the mapping.
    */
   readonly leaf?: { readonly oa: bigint; readonly size: bigint; readonly perms: WalkOk['perms'] };
+  /** A stage 2 Permission fault of the AssuredOnly check (§3.27.2, §3.26 priority 1). */
+  readonly assuredOnly?: boolean;
   readonly message: string;
 }
 
@@ -163,6 +181,14 @@ export interface WalkOk {
   /** The leaf descriptor, after any hardware update. */
   readonly descriptor: bigint;
   readonly descriptorAddress: bigint;
+  /** A stage 2 leaf marked AssuredOnly (bit 58 with `WalkParams.assuredOnly`, §3.27.2). */
+  readonly assuredOnly?: boolean;
+  /**
+   * The stage 2 permissions are MRO (writable only by the SMMU's own walk updates), which a
+   * stage 1 descriptor's translation needs for the Assured Translation property (Arm ARM
+   * AArch64.S2CheckPermissions). Only permission indirection gives MRO: unset, it is false.
+   */
+  readonly mro?: boolean;
   /** Each level visited: address read and descriptor value, for the debugger. */
   readonly steps: readonly WalkStep[];
 }
@@ -177,9 +203,11 @@ export interface WalkMemory {
   /**
    * Nested walks: the PA of a stage 1 table address (an IPA), or the stage 2 fault. Called with
    * write = true before a hardware update of a stage 1 descriptor, which stage 2 must allow
-   * (§3.13.5). Omitted: table addresses are PAs.
+   * (§3.13.5). `steps` are the levels walked so far (with write, the last one is the descriptor
+   * updated), from which Translation Hardening derives the access's Assured Translation
+   * property (§3.27.2). Omitted: table addresses are PAs.
    */
-  tableAddress?(ipa: bigint, write?: boolean): bigint | WalkFault;
+  tableAddress?(ipa: bigint, write?: boolean, steps?: readonly WalkStep[]): bigint | WalkFault;
   /**
    * The walk cache: the walk starts below the deepest cached table descriptor for its input
    * address, and caches the table descriptors it reads. Omitted: every level is read.
