@@ -12,6 +12,7 @@ import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import * as caps from '../structures/capabilities';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
+import { byteSwap64 } from '../translation/endian';
 import { selectTtb, walk } from '../translation/walk';
 import type {
   Access,
@@ -247,23 +248,8 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     );
   }
   const ste = decodeSte(w);
-  // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
-  if ((ste.config & 2) === 2 && ste.s2Endi === 1)
-    bigEndianNotModelled(engine, `${name} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
   engine.configCache.ste.set(key, { address: steAddr, words: w, decoded: ste, seq: 0 });
   return ste;
-}
-
-/** A structure selects big-endian translation tables, which the walker reads little-endian: say so where it is fetched. */
-function bigEndianNotModelled(engine: EngineContext, what: string, section: string): void {
-  if (engine.suppressEvents) return;
-  engine.log({
-    kind: 'note',
-    text: `${what}: big-endian tables are not modelled, the walk reads their descriptors little-endian`,
-    section,
-    severity: 'warning',
-    code: 'walk.not-modelled',
-  });
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
@@ -295,14 +281,24 @@ function s2Params(engine: EngineContext, ste: SteFields): WalkParams | undefined
   return s2WalkParams(ste, engine.ids, engine.oas);
 }
 
-function memoryFor(engine: EngineContext, what: string): WalkMemory {
+/**
+ * The walk's memory: descriptors are read and updated little-endian, or big-endian when the CD
+ * or STE selects it (`bigEndian`, §5.4 ENDI, §5.2 S2ENDI; core/translation/endian.ts).
+ */
+function memoryFor(engine: EngineContext, what: string, bigEndian = false): WalkMemory {
+  const order = bigEndian ? ' (big-endian)' : '';
   return {
     read64: (pa) => {
       const a = Number(pa);
       if (engine.memory.isAbort(a, 8)) return 'abort';
-      const v = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+      const le = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+      const v = bigEndian ? byteSwap64(le) : le;
       if (engine.recording)
-        engine.log({ kind: 'fetch', text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}`, address: pa });
+        engine.log({
+          kind: 'fetch',
+          text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}${order}`,
+          address: pa,
+        });
       return v;
     },
     write64: (pa, v) => {
@@ -311,12 +307,13 @@ function memoryFor(engine: EngineContext, what: string): WalkMemory {
       // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state. Nor
       // does an ATOS lookup with HTTUI = 1, which goes on as though the update were made (§9).
       if (engine.suppressEvents || engine.atosRun?.inhibitHttu) return 'ok';
-      engine.memory.write32(a, Number(v & 0xffff_ffffn));
-      engine.memory.write32(a + 4, Number(v >> 32n));
+      const le = bigEndian ? byteSwap64(v) : v;
+      engine.memory.write32(a, Number(le & 0xffff_ffffn));
+      engine.memory.write32(a + 4, Number(le >> 32n));
       if (engine.recording)
         engine.log({
           kind: 'fetch',
-          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)} (hardware Access flag / dirty state, §3.13)`,
+          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)}${order} (hardware Access flag / dirty state, §3.13)`,
           address: pa,
         });
       return 'ok';
@@ -336,7 +333,13 @@ interface WalkTags {
  * used without reading memory, as hardware may, and reported when memory no longer holds it.
  * Probes (stale-entry re-walks, with events suppressed) see the tables as memory holds them now.
  */
-function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, stage: 1 | 2): WalkCacheHooks | undefined {
+function walkCacheFor(
+  engine: EngineContext,
+  t: Transaction,
+  tags: WalkTags,
+  stage: 1 | 2,
+  bigEndian = false,
+): WalkCacheHooks | undefined {
   if (engine.suppressEvents) return undefined;
   const wc = engine.tlb.walks;
   const { regime, vmid, asid } = tags;
@@ -351,7 +354,7 @@ function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, sta
           text: `stage-${stage} level ${level} descriptor ${hex(e.descriptor, 64)} from the walk cache (a table descriptor read from ${hex(e.address, 64)} by an earlier walk): the walk goes on at level ${level + 1}`,
           address: e.address,
         });
-      if (engine.checkStale) checkStaleWalk(engine, t, e);
+      if (engine.checkStale) checkStaleWalk(engine, t, e, bigEndian);
       return e;
     },
     insert: (level, log2, page, c) =>
@@ -381,9 +384,10 @@ function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, sta
  * table, as hardware with a walk cache does, until a TLB invalidation that reaches table entries
  * (Leaf = 0, or by ASID / VMID / all) removes it (§3.21.1, §4.4).
  */
-function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry): void {
+function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry, bigEndian: boolean): void {
   const a = Number(e.address);
-  const now = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+  const le = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+  const now = bigEndian ? byteSwap64(le) : le;
   if (now === e.descriptor) return;
   // A Secure stream's entries (regime 'S') are invalidated by the NH commands from the Secure
   // Command queue (§4.4.2 table).
@@ -705,8 +709,8 @@ function stage2Walker(
   const s2Tags: WalkTags = { regime: 'NH', vmid, asid: STAGE2_ONLY };
   return (ipa, access) => {
     if (!params) throw new Error('internal: stage 2 used without parameters');
-    const mem = memoryFor(engine, 'stage-2');
-    const wc = walkCacheFor(engine, t, s2Tags, 2);
+    const mem = memoryFor(engine, 'stage-2', params.bigEndian);
+    const wc = walkCacheFor(engine, t, s2Tags, 2, params.bigEndian);
     if (wc) mem.walkCache = wc;
     return walk(params, ipa, access, mem);
   };
@@ -889,13 +893,6 @@ function locateCd(
   }
   const cd = decodeCd(w);
   noteFetch(cd, fromAssuredOnly);
-  // §5.4 ENDI (IGNORED when both walks are disabled): big-endian stage 1 tables are not modelled.
-  if (cd.endi === 1 && (cd.epd0 === 0 || cd.epd1 === 0))
-    bigEndianNotModelled(
-      engine,
-      `CD ${ssid} of StreamID ${t.sid} selects big-endian stage 1 translation tables (ENDI = 1)`,
-      '5.4',
-    );
   engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
   return cd;
 }
@@ -973,8 +970,8 @@ function walkStage1(
   if ((sel === 0 ? cd.epd0 : cd.epd1) === 1) return level0(`CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
   const params = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2);
   if (!params) return level0(`reserved TG${sel} encoding`);
-  const mem = memoryFor(engine, 'stage-1');
-  const wc = walkCacheFor(engine, t, tags, 1);
+  const mem = memoryFor(engine, 'stage-1', params.bigEndian);
+  const wc = walkCacheFor(engine, t, tags, 1, params.bigEndian);
   if (wc) mem.walkCache = wc;
   let s2OnWalk: WalkFault | undefined;
   const assured = stage2 ? new AssuredWalk(assuredOnlyEnabled(engine.ids, ste), params, ste, cd, sel) : undefined;
@@ -1224,7 +1221,8 @@ export function translatedSubstreamChecks(
   if (sub === 'bypass' || t.ssid === undefined) return undefined;
   const params = (ste.config & 2) === 2 ? s2Params(engine, ste) : undefined;
   const stage2 = params
-    ? (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'))
+    ? (ipa: bigint, access: Access): WalkResult =>
+        walk(params, ipa, access, memoryFor(engine, 'stage-2', params.bigEndian))
     : undefined;
   const cd = locateCd(engine, t, ste, sub, stage2);
   return isFail(cd) ? cd.fail : undefined;
@@ -1240,7 +1238,7 @@ export function translateStage2(engine: EngineContext, t: Transaction, ste: SteF
   const params = s2Params(engine, ste);
   const stage2 = (ipa: bigint, access: Access): WalkResult => {
     if (!params) throw new Error('internal: stage 2 used without parameters');
-    return walk(params, ipa, access, memoryFor(engine, 'stage-2'));
+    return walk(params, ipa, access, memoryFor(engine, 'stage-2', params.bigEndian));
   };
   // §3.27.2: a Split-stage ATS Translated transaction ignores AssuredOnly.
   return finishStage2Only(engine, t, ste, vmid, params, stage2, false);
@@ -1264,7 +1262,8 @@ export function stage1Ipa(engine: EngineContext, t: Transaction): bigint | undef
     if (t.ssid === undefined && ste.s1CdMax > 0 && ste.s1Dss === 0b01) return t.address;
     const params = s2Params(engine, ste);
     if (!params) return undefined;
-    const stage2 = (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'));
+    const stage2 = (ipa: bigint, access: Access): WalkResult =>
+      walk(params, ipa, access, memoryFor(engine, 'stage-2', params.bigEndian));
     const cd = locateCd(engine, t, ste, t.ssid ?? 0, stage2);
     if (isFail(cd)) return undefined;
     // The same tags as the request's translation (translateFull), so the walk cache answers alike.

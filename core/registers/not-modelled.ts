@@ -104,15 +104,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     what: 'VMSAv8-32 LPAE translation tables (CD.AA64 = 0, STE.S2AA64 = 0) are not modelled: they are walked as VMSAv8-64 tables',
   },
   {
-    id: 'big-endian',
-    field: { register: 'IDR0', field: 'TTENDIAN' },
-    holds: (v) => v === 3,
-    holdsText: 'TTENDIAN == 0b11, big-endian only',
-    section: '6.3.1',
-    registers: [],
-    what: 'big-endian translation tables are not modelled: descriptors are read little-endian',
-  },
-  {
     id: 'd128',
     field: { register: 'IDR5', field: 'D128' },
     section: '6.3.6',

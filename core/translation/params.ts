@@ -38,6 +38,8 @@ export function s2WalkParams(ste: SteFields, ids: IdView, oas: number): WalkPara
     affd: ste.s2Affd === 1,
     // §5.2 AssuredOnly: RES0 without SMMU_IDR3.THE (§3.27.2).
     assuredOnly: caps.the(ids) && ste.assuredOnly === 1,
+    // §5.2 S2ENDI: checkSte has made it one that SMMU_IDR0.TTENDIAN implements.
+    bigEndian: ste.s2Endi === 1,
   };
 }
 
@@ -75,5 +77,7 @@ export function s1WalkParams(
     dsSh: sel === 0 ? cd.sh0 : cd.sh1,
     // §5.4 PnCH: RES0 without SMMU_IDR3.THE and for VMSAv8-32 LPAE tables (§3.27.1).
     pnch: caps.the(ids) && cd.aa64 === 1 && cd.pnch === 1,
+    // §5.4 ENDI: checkCd has made it one that SMMU_IDR0.TTENDIAN implements.
+    bigEndian: cd.endi === 1,
   };
 }

@@ -82,6 +82,11 @@ export interface WalkParams {
    * is the AssuredOnly attribute, checked against `Access.assured`.
    */
   readonly assuredOnly?: boolean;
+  /**
+   * Big-endian tables: CD.ENDI (stage 1) or STE.S2ENDI (stage 2) = 1 (§5.4 ENDI, §5.2 S2ENDI).
+   * The walk's memory (`WalkMemory`) reads and updates descriptors in this endianness.
+   */
+  readonly bigEndian?: boolean;
 }
 
 export interface Access {

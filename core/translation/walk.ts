@@ -14,7 +14,10 @@
  *
  * Translation Hardening (§3.27): the Protected bit and the AssuredOnly check (./hardening.ts).
  *
- * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, permission indirection and overlays, big-endian tables.
+ * Big-endian tables (§5.4 ENDI, §5.2 S2ENDI) are the caller's `WalkMemory`, which reads and writes
+ * descriptors in the walk's endianness (WalkParams.bigEndian).
+ *
+ * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, permission indirection and overlays.
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
 import { sizeBits } from '../structures/fields';
