@@ -6,6 +6,7 @@
  */
 import type { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
+import { presetRelativeOffset } from '../config/smmu-base';
 import { streamTableLayout, type StreamTableLayout } from '../structures/bases';
 import { NON_SECURE, sSidSize, type ProgrammingInterface } from './security';
 
@@ -17,7 +18,11 @@ export function currentStreamTable(
 ): StreamTableLayout {
   const base = e.smmu.value(iface.strtabBase);
   const cfg = e.smmu.value(iface.strtabBaseCfg);
-  return iface.state === 'secure'
-    ? streamTableLayout(base, cfg, e.ids, sSidSize(e.ids))
-    : streamTableLayout(base, cfg, e.ids);
+  const layout =
+    iface.state === 'secure'
+      ? streamTableLayout(base, cfg, e.ids, sSidSize(e.ids))
+      : streamTableLayout(base, cfg, e.ids);
+  // §6.3.2 REL: a preset STRTAB_BASE holds an offset from the SMMU's Page 0.
+  const offset = presetRelativeOffset(e.smmu.config, e.ids, iface.strtabBase);
+  return offset ? { ...layout, base: layout.base + offset } : layout;
 }

@@ -126,13 +126,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
     what: 'the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), the Secure Command queue (§3.10.2, `cmd … secure`; its commands that act on Secure state invalidate the Secure STE and CD caches, and find no Secure TLB entries to remove), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass) and the Secure Event queue are; Secure stage 2 and the EL3 and S-EL2 StreamWorlds are not walked (the transaction aborts and walk.not-modelled says so), and a Secure stage 1 translation does not apply the NS bits of its descriptors',
   },
-  {
-    id: 'rel',
-    field: { register: 'IDR1', field: 'REL' },
-    section: '6.3.2',
-    registers: [],
-    what: 'relative preset base addresses are not modelled: the model has no SMMU base address, so it takes the presetBases addresses as absolute',
-  },
 ];
 
 /** The unmodelled register at `offset` (one of an array included), with the feature that brings it. */
