@@ -39,6 +39,7 @@ import { PRESET_NAMES, presetDocument } from './preset-data';
 import { coresightDefaults } from './coresight-id';
 import { DRIVERS, idRegisters, label, RULE_CODES, RULES, type Driver, type RuleContext, type Severity } from './rules';
 import { checkPresetBases, PRESET_BASE_REGISTERS, type PresetBaseValue } from './preset-bases';
+import { checkSmmuBase } from './smmu-base';
 import type { PresetBaseName } from './types';
 
 export { describeConfig, featuresOf, type FeatureSummary } from './describe';
@@ -79,6 +80,7 @@ export const TOP_LEVEL_KEYS = [
   'choices',
   'gbpa',
   'presetBases',
+  'smmuBase',
   'accepted',
 ] as const;
 export const IIDR_KEYS = ['implementer', 'productId', 'variant', 'revision'] as const;
@@ -163,6 +165,8 @@ interface Spec {
   readonly choices: Map<ChoiceKey, Entry<string>>;
   gbpa?: Entry<number>;
   readonly presetBases: Map<PresetBaseName, PresetBaseEntry>;
+  /** The address of the SMMU's Page 0, which relative preset bases add to (SMMU_IDR1.REL, §6.3.2). */
+  smmuBase?: Entry<bigint>;
   /** Rule code → why its warnings are expected here (`accepted`). */
   readonly accepted: Map<string, Entry<string>>;
 }
@@ -295,6 +299,14 @@ class Reader {
         case 'gbpa': {
           const v = this.int(node, 'gbpa', 0xffff_ffff);
           if (v !== undefined) spec.gbpa = this.entry(v, node);
+          break;
+        }
+        case 'smmuBase': {
+          const n = bigIntValue(node);
+          if (!n.ok) this.r.at(node, 'error', `config.${n.problem}`, `smmuBase: ${n.message}`);
+          else if (n.value >> 64n !== 0n)
+            this.r.at(node, 'error', 'config.range', 'smmuBase does not fit a 64-bit physical address');
+          else spec.smmuBase = this.entry(n.value, node);
           break;
         }
         case 'presetBases':
@@ -713,6 +725,7 @@ function merge(base: Spec, doc: Spec): Spec {
     choices: new Map([...base.choices, ...doc.choices]),
     gbpa: doc.gbpa ?? base.gbpa,
     presetBases: new Map(base.presetBases),
+    smmuBase: doc.smmuBase ?? base.smmuBase,
     accepted: new Map([...base.accepted, ...doc.accepted]),
   };
   for (const [name, e] of doc.presetBases) {
@@ -1081,6 +1094,11 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
     report: (at, severity, code, message) => checked.at(at, severity, code, message),
     label: (ref) => label(`${ref.register}.${ref.field}`),
   });
+  checkSmmuBase(spec.smmuBase?.value, spec.smmuBase?.node, presetBases, {
+    ids: idView,
+    relAt: sourceOf('IDR1.REL')?.node ?? fallback,
+    report: (at, severity, code, message) => checked.at(at, severity, code, message),
+  });
 
   const ids: Record<string, number> = {};
   for (const [name, v] of res.ids) {
@@ -1101,6 +1119,7 @@ function load(text: string, pos: TextPositions, r: Reporter, opts: LoadOptions):
     choices: resolvedChoices,
     gbpaReset: gbpa >>> 0,
     ...(Object.keys(presetBases).length ? { presetBases } : {}),
+    ...(spec.smmuBase ? { smmuBase: spec.smmuBase.value } : {}),
   };
   return { config, diagnostics: sorted(r.diagnostics) };
 }

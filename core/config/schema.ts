@@ -223,6 +223,10 @@ export function configSchema(): JsonObject {
           'The IMPLEMENTATION DEFINED values of the base registers a preset fixes: STRTAB_BASE and STRTAB_BASE_CFG with tablesPreset, the queue bases with queuesPreset (SMMU_IDR1, §6.3.2). The registers read them and ignore writes.',
         properties: Object.fromEntries(PRESET_BASE_REGISTERS.map((r) => [r.name, presetBaseSchema(r)])),
       },
+      smmuBase: numberLike(
+        'The physical address of the SMMU register Page 0, 64 KB-aligned (§6.1): with rel (SMMU_IDR1.REL, §6.3.2) the presetBases addresses are offsets from it, and the SMMU uses smmuBase + the offset.',
+        Number.MAX_SAFE_INTEGER,
+      ),
       accepted: {
         type: 'object',
         additionalProperties: false,

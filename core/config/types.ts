@@ -55,6 +55,11 @@ export interface ResolvedConfig {
   readonly gbpaReset: number;
   /** Values of the registers IDR1.TABLES_PRESET / QUEUES_PRESET fix; absent ones read 0. */
   readonly presetBases?: PresetBases;
+  /**
+   * The physical address of the SMMU's register Page 0 (`smmuBase`): with SMMU_IDR1.REL the
+   * preset bases are offsets from it (§6.3.2, core/config/smmu-base.ts).
+   */
+  readonly smmuBase?: bigint;
 }
 
 export const DEFAULT_CHOICES: UnpredictableChoices = {

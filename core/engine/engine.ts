@@ -9,6 +9,7 @@
  * rings it (or one command at a time when `autoConsume` is off, for the step debugger).
  */
 import { unreachable } from '../base/exhaustive';
+import { presetRelativeOffset } from '../config/smmu-base';
 import type { ResolvedConfig } from '../config/types';
 import type { Finding } from '../model/access';
 import { GuestMemory } from '../model/memory';
@@ -590,7 +591,10 @@ export class Engine implements EngineContext {
     // §6.3.26: LOG2SIZE capped at IDR1, address bits below the queue size treated as zero
     // (structures/bases.ts); above OAS, truncated (§3.4.3).
     const { base, log2, entryBytes } = queueLayout(v, q, this.ids);
-    return { base: base % 2 ** this.oas, log2, entryBytes };
+    // §6.3.2 REL: a preset queue base holds an offset from the SMMU's Page 0.
+    const reg = q === 'CMDQ' ? R.CMDQ_BASE : q === 'EVENTQ' ? R.EVENTQ_BASE : R.PRIQ_BASE;
+    const rel = presetRelativeOffset(this.config, this.ids, reg);
+    return { base: (base + rel) % 2 ** this.oas, log2, entryBytes };
   }
 
   // --- activity and errors -------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { hex } from '../registers/codec';
 import type { EngineContext } from './context';
 import { indexMask, isFull, next, slotAddress, type QueueGeometry } from './queue-index';
 import { interfaceOfState, SECURE, type SecurityState } from './security';
+import { presetRelativeOffset } from '../config/smmu-base';
 import { queueLayout } from '../structures/bases';
 import { F } from './registers';
 
@@ -139,6 +140,9 @@ export function recordEvent(
  * capped at SMMU_IDR1.EVENTQS), truncated to the OAS as the Non-secure queue is (§3.4.3).
  */
 export function secureEventQueue(engine: EngineContext): QueueGeometry {
-  const { base, log2, entryBytes } = queueLayout(engine.smmu.value(SECURE.eventqBase), 'S_EVENTQ', engine.ids);
+  const layout = queueLayout(engine.smmu.value(SECURE.eventqBase), 'S_EVENTQ', engine.ids);
+  const { log2, entryBytes } = layout;
+  // §6.3.2 REL: a preset queue base holds an offset from the SMMU's Page 0.
+  const base = layout.base + presetRelativeOffset(engine.smmu.config, engine.ids, SECURE.eventqBase);
   return { base: base % 2 ** engine.oas, log2, entryBytes };
 }

@@ -9,6 +9,7 @@
  * at the same command. The Non-secure queue and SMMU_GERROR are not affected (§3.10.2: the two
  * interfaces operate independently).
  */
+import { presetRelativeOffset } from '../config/smmu-base';
 import { hex } from '../registers/codec';
 import { queueLayout } from '../structures/bases';
 import { cerrorName, consumeFrom } from './command-queue';
@@ -31,7 +32,9 @@ export function secureCmdqRunnable(engine: EngineContext): boolean {
  */
 export function secureCmdqGeometry(engine: EngineContext): QueueGeometry {
   const layout = queueLayout(engine.smmu.value(R.S_CMDQ_BASE), 'S_CMDQ', engine.ids);
-  return { base: layout.base % 2 ** engine.oas, log2: layout.log2, entryBytes: 16 };
+  // §6.3.2 REL: a preset queue base holds an offset from the SMMU's Page 0.
+  const base = layout.base + presetRelativeOffset(engine.smmu.config, engine.ids, R.S_CMDQ_BASE);
+  return { base: base % 2 ** engine.oas, log2: layout.log2, entryBytes: 16 };
 }
 
 /** Consume up to `limit` commands of the Secure Command queue; returns how many were consumed. */

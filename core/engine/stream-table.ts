@@ -6,6 +6,7 @@
  */
 import type { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
+import { presetRelativeOffset } from '../config/smmu-base';
 import { streamTableLayout, type StreamTableLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
 import { NON_SECURE, type ProgrammingInterface } from './security';
@@ -18,7 +19,11 @@ export function currentStreamTable(
 ): StreamTableLayout {
   const base = e.smmu.value(iface.strtabBase);
   const cfg = e.smmu.value(iface.strtabBaseCfg);
-  return iface.state === 'secure'
-    ? streamTableLayout(base, cfg, e.ids, caps.secureSidSize(e.ids))
-    : streamTableLayout(base, cfg, e.ids);
+  const layout =
+    iface.state === 'secure'
+      ? streamTableLayout(base, cfg, e.ids, caps.secureSidSize(e.ids))
+      : streamTableLayout(base, cfg, e.ids);
+  // §6.3.2 REL: a preset STRTAB_BASE holds an offset from the SMMU's Page 0.
+  const offset = presetRelativeOffset(e.smmu.config, e.ids, iface.strtabBase);
+  return offset ? { ...layout, base: layout.base + offset } : layout;
 }

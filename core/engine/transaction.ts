@@ -14,6 +14,7 @@ import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import { decodeSecureStage2 } from '../structures/ste-secure';
 import * as caps from '../structures/capabilities';
 import { s1WalkParams, s2WalkParams } from '../translation/params';
+import { byteSwap64 } from '../translation/endian';
 import { paSpaceName } from '../translation/secure-ns';
 import { inputRangeOk, selectTtb, walk } from '../translation/walk';
 import type {
@@ -25,6 +26,7 @@ import type {
   WalkParams,
   WalkResult,
 } from '../translation/types';
+import { assuredOnlyEnabled, AssuredWalk, bypassAccess, fetchedFromAssuredOnly, noteFetch } from './assured';
 import { cdKey, generation, steKey } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
@@ -267,23 +269,8 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   }
   // A Secure STE also has the Secure stage 2 fields (§5.2 S_S2TTB, S2SW, …; secure-stage2.ts).
   const ste = secure ? { ...decodeSte(w), secureS2: decodeSecureStage2(w) } : decodeSte(w);
-  // §5.2 S2ENDI: big-endian stage 2 tables (allowed with SMMU_IDR0.TTENDIAN mixed) are not modelled.
-  if ((ste.config & 2) === 2 && ste.s2Endi === 1)
-    bigEndianNotModelled(engine, `${name} selects big-endian stage 2 translation tables (S2ENDI = 1)`, '5.2');
   engine.configCache.ste.set(key, { address: steAddr, words: w, decoded: ste, seq: 0 });
   return ste;
-}
-
-/** A structure selects big-endian translation tables, which the walker reads little-endian: say so where it is fetched. */
-function bigEndianNotModelled(engine: EngineContext, what: string, section: string): void {
-  if (engine.suppressEvents) return;
-  engine.log({
-    kind: 'note',
-    text: `${what}: big-endian tables are not modelled, the walk reads their descriptors little-endian`,
-    section,
-    severity: 'warning',
-    code: 'walk.not-modelled',
-  });
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
@@ -324,14 +311,24 @@ function s2Params(engine: EngineContext, ste: SteFields): WalkParams | undefined
  */
 const overlayUncached = (params: WalkParams | undefined): boolean => params?.s2pi?.s2poi !== undefined;
 
-function memoryFor(engine: EngineContext, what: string): WalkMemory {
+/**
+ * The walk's memory: descriptors are read and updated little-endian, or big-endian when the CD
+ * or STE selects it (`bigEndian`, §5.4 ENDI, §5.2 S2ENDI; core/translation/endian.ts).
+ */
+function memoryFor(engine: EngineContext, what: string, bigEndian = false): WalkMemory {
+  const order = bigEndian ? ' (big-endian)' : '';
   return {
     read64: (pa) => {
       const a = Number(pa);
       if (engine.memory.isAbort(a, 8)) return 'abort';
-      const v = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+      const le = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+      const v = bigEndian ? byteSwap64(le) : le;
       if (engine.recording)
-        engine.log({ kind: 'fetch', text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}`, address: pa });
+        engine.log({
+          kind: 'fetch',
+          text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}${order}`,
+          address: pa,
+        });
       return v;
     },
     write64: (pa, v) => {
@@ -340,12 +337,13 @@ function memoryFor(engine: EngineContext, what: string): WalkMemory {
       // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state. Nor
       // does an ATOS lookup with HTTUI = 1, which goes on as though the update were made (§9).
       if (engine.suppressEvents || engine.atosRun?.inhibitHttu) return 'ok';
-      engine.memory.write32(a, Number(v & 0xffff_ffffn));
-      engine.memory.write32(a + 4, Number(v >> 32n));
+      const le = bigEndian ? byteSwap64(v) : v;
+      engine.memory.write32(a, Number(le & 0xffff_ffffn));
+      engine.memory.write32(a + 4, Number(le >> 32n));
       if (engine.recording)
         engine.log({
           kind: 'fetch',
-          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)} (hardware Access flag / dirty state, §3.13)`,
+          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)}${order} (hardware Access flag / dirty state, §3.13)`,
           address: pa,
         });
       return 'ok';
@@ -365,7 +363,13 @@ interface WalkTags {
  * used without reading memory, as hardware may, and reported when memory no longer holds it.
  * Probes (stale-entry re-walks, with events suppressed) see the tables as memory holds them now.
  */
-function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, stage: 1 | 2): WalkCacheHooks | undefined {
+function walkCacheFor(
+  engine: EngineContext,
+  t: Transaction,
+  tags: WalkTags,
+  stage: 1 | 2,
+  bigEndian = false,
+): WalkCacheHooks | undefined {
   if (engine.suppressEvents) return undefined;
   const wc = engine.tlb.walks;
   const { regime, vmid, asid } = tags;
@@ -380,7 +384,7 @@ function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, sta
           text: `stage-${stage} level ${level} descriptor ${hex(e.descriptor, 64)} from the walk cache (a table descriptor read from ${hex(e.address, 64)} by an earlier walk): the walk goes on at level ${level + 1}`,
           address: e.address,
         });
-      if (engine.checkStale) checkStaleWalk(engine, t, e);
+      if (engine.checkStale) checkStaleWalk(engine, t, e, bigEndian);
       return e;
     },
     insert: (level, log2, page, c) =>
@@ -411,9 +415,10 @@ function walkCacheFor(engine: EngineContext, t: Transaction, tags: WalkTags, sta
  * table, as hardware with a walk cache does, until a TLB invalidation that reaches table entries
  * (Leaf = 0, or by ASID / VMID / all) removes it (§3.21.1, §4.4).
  */
-function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry): void {
+function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry, bigEndian: boolean): void {
   const a = Number(e.address);
-  const now = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+  const le = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+  const now = bigEndian ? byteSwap64(le) : le;
   if (now === e.descriptor) return;
   // A Secure stream's entries are invalidated from the Secure Command queue: its stage 1 ones by
   // the NH commands (§4.4.2 table), its stage 2 ones by CMD_TLBI_S_S2_IPA, S-EL2's by the S_EL2 ones.
@@ -779,8 +784,8 @@ function stage2Walker(
   const s2Tags: WalkTags = { regime, vmid, asid: STAGE2_ONLY };
   return (ipa, access) => {
     if (!params) throw new Error('internal: stage 2 used without parameters');
-    const mem = memoryFor(engine, 'stage-2');
-    const wc = walkCacheFor(engine, t, s2Tags, 2);
+    const mem = memoryFor(engine, 'stage-2', params.bigEndian);
+    const wc = walkCacheFor(engine, t, s2Tags, 2, params.bigEndian);
     if (wc) mem.walkCache = wc;
     return walk(params, ipa, access, mem);
   };
@@ -883,10 +888,15 @@ function locateCd(
     return cached.decoded as CdFields;
   }
   // CD addresses are IPAs when stage 2 is enabled (nested): translate them (§3.4.1, CLASS=CD).
+  // Translation Hardening (§3.27.2): whether the CD and its L1CD come from AssuredOnly memory.
+  let fromAssuredOnly = true;
   const toPa = (ipa: number, what: string): number | Fail => {
     if (!stage2) return ipa;
     const r = stage2(BigInt(ipa), { read: true, write: false, exec: false, priv: true, mmu: true }, true);
-    if (r.ok) return Number(r.oa);
+    if (r.ok) {
+      fromAssuredOnly &&= r.assuredOnly === true;
+      return Number(r.oa);
+    }
     return s2FaultOn(engine, t, r, 'CD', what);
   };
   let cdIpa: number;
@@ -899,8 +909,10 @@ function locateCd(
     const l1Key = cdKey(t.sid, l1Index, t.secure);
     let l2Ptr: number;
     const l1c = engine.configCache.l1cd.get(l1Key);
-    if (l1c) l2Ptr = l1c.decoded as number;
-    else {
+    if (l1c) {
+      l2Ptr = l1c.decoded as number;
+      fromAssuredOnly = fetchedFromAssuredOnly(l1c.words);
+    } else {
       const l1Pa = toPa(ptr + 8 * l1Index, 'L1CD');
       if (isFail(l1Pa)) return l1Pa;
       const w = fetch(engine, `L1CD ${l1Index} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, l1Pa, 2);
@@ -922,6 +934,7 @@ function locateCd(
           `L1CD ${l1Index} at ${hex(BigInt(l1Pa), 64)} has V == 0 (§5.3)`,
         );
       l2Ptr = d.l2Ptr;
+      noteFetch(w, fromAssuredOnly);
       engine.configCache.l1cd.set(l1Key, { address: l1Pa, words: w, decoded: l2Ptr, seq: 0 });
     }
     cdIpa = l2Ptr + 64 * (ssid % 2 ** split);
@@ -963,13 +976,7 @@ function locateCd(
     );
   }
   const cd = decodeCd(w);
-  // §5.4 ENDI (IGNORED when both walks are disabled): big-endian stage 1 tables are not modelled.
-  if (cd.endi === 1 && (cd.epd0 === 0 || cd.epd1 === 0))
-    bigEndianNotModelled(
-      engine,
-      `CD ${ssid} of StreamID ${t.sid} selects big-endian stage 1 translation tables (ENDI = 1)`,
-      '5.4',
-    );
+  noteFetch(cd, fromAssuredOnly);
   engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
   return cd;
 }
@@ -1052,16 +1059,20 @@ function walkStage1(
   const base = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2, ste);
   if (!base) return level0(`reserved TG${sel} encoding`);
   const params = t.secure ? secureS1Params(base, cd, sel, el3) : base;
-  const mem = memoryFor(engine, 'stage-1');
-  const wc = walkCacheFor(engine, t, tags, 1);
+  const mem = memoryFor(engine, 'stage-1', params.bigEndian);
+  const wc = walkCacheFor(engine, t, tags, 1, params.bigEndian);
   if (wc) mem.walkCache = wc;
   let s2OnWalk: WalkFault | undefined;
-  if (stage2) {
+  const assured = stage2 ? new AssuredWalk(assuredOnlyEnabled(engine.ids, ste), params, ste, cd, sel) : undefined;
+  if (stage2 && assured) {
     // A descriptor read is a read at stage 2; a hardware update of it (HA, HD, HAFT) an atomic
     // read-modify-write, which "the stage 2 mapping for its IPA must allow" (§3.13.5).
-    mem.tableAddress = (ipa, write) => {
-      const r = stage2(ipa, { read: true, write: write === true, exec: false, priv: true, mmu: true }, true);
-      if (r.ok) return r.oa;
+    mem.tableAddress = (ipa, write, steps) => {
+      const r = stage2(ipa, { ...assured.walkAccess(write === true, steps), mmu: true }, true);
+      if (r.ok) {
+        assured.translated(r);
+        return r.oa;
+      }
       s2OnWalk = r;
       return r;
     };
@@ -1093,7 +1104,7 @@ function walkStage1(
   let leaf2: WalkOk | undefined;
   // An ATOS stage 1 lookup of a nested stream stops at the IPA (§9.1.4): no stage 2 of the output.
   if (stage2 && s2Output) {
-    const r2 = stage2(r1.oa, t.access, false);
+    const r2 = stage2(r1.oa, assured ? assured.outputAccess(t.access, r1.steps) : t.access, false);
     if (!r2.ok) return fault(r2, 2, r1.oa);
     pa = r2.oa;
     ipaPage = Number(r1.oa >> 12n);
@@ -1175,6 +1186,7 @@ function finishStage2Only(
   params: WalkParams | undefined,
   stage2: Stage2Fn,
   regime: Regime = 'NH',
+  assuredOnlyCheck = true,
 ): TransactionResult {
   if (!params) return { outcome: 'bypass', pa: t.address, detail: 'stage 1 bypassed and stage 2 not enabled' };
   if (t.ssid !== undefined && (ste.config & 1) === 0) {
@@ -1195,10 +1207,16 @@ function finishStage2Only(
       });
     return { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit (stage 2)' };
   }
-  const r = stage2(t.address, t.access, false);
+  // Stage 1 bypassed: no Assured Translation, so an AssuredOnly page faults (§3.27.2 note).
+  const access = assuredOnlyCheck ? bypassAccess(engine.ids, ste, t.access) : t.access;
+  const r = stage2(t.address, access, false);
   if (!r.ok) return faultResult(engine, t, r, 2, { r: ste.s2R, s: ste.s2S, a: 1 }, t.address, 2).result;
   if (uncached) return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
   const log2 = log2Of(r.size);
+  // The TLB keeps no AssuredOnly attribute: a leaf that only a skipped check let through (Split-stage
+  // ATS) is not cached, so a later stage 1 bypass walks again and is checked (§3.27.2).
+  if (r.assuredOnly && !assuredOnlyCheck)
+    return { outcome: 'translated', pa: r.oa, via: 'walk', detail: `stage 2 walk, level ${r.level} leaf` };
   engine.tlb.insert({
     regime,
     vmid,
@@ -1338,7 +1356,8 @@ export function translatedSubstreamChecks(
   if (sub === 'bypass' || t.ssid === undefined) return undefined;
   const params = (ste.config & 2) === 2 ? s2Params(engine, ste) : undefined;
   const stage2 = params
-    ? (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'))
+    ? (ipa: bigint, access: Access): WalkResult =>
+        walk(params, ipa, access, memoryFor(engine, 'stage-2', params.bigEndian))
     : undefined;
   const cd = locateCd(engine, t, ste, sub, stage2);
   return isFail(cd) ? cd.fail : undefined;
@@ -1354,9 +1373,10 @@ export function translateStage2(engine: EngineContext, t: Transaction, ste: SteF
   const params = s2Params(engine, ste);
   const stage2 = (ipa: bigint, access: Access): WalkResult => {
     if (!params) throw new Error('internal: stage 2 used without parameters');
-    return walk(params, ipa, access, memoryFor(engine, 'stage-2'));
+    return walk(params, ipa, access, memoryFor(engine, 'stage-2', params.bigEndian));
   };
-  return finishStage2Only(engine, t, ste, vmid, params, stage2);
+  // §3.27.2: a Split-stage ATS Translated transaction ignores AssuredOnly.
+  return finishStage2Only(engine, t, ste, vmid, params, stage2, 'NH', false);
 }
 
 /**
@@ -1377,7 +1397,8 @@ export function stage1Ipa(engine: EngineContext, t: Transaction): bigint | undef
     if (t.ssid === undefined && ste.s1CdMax > 0 && ste.s1Dss === 0b01) return t.address;
     const params = s2Params(engine, ste);
     if (!params) return undefined;
-    const stage2 = (ipa: bigint, access: Access): WalkResult => walk(params, ipa, access, memoryFor(engine, 'stage-2'));
+    const stage2 = (ipa: bigint, access: Access): WalkResult =>
+      walk(params, ipa, access, memoryFor(engine, 'stage-2', params.bigEndian));
     const cd = locateCd(engine, t, ste, t.ssid ?? 0, stage2);
     if (isFail(cd)) return undefined;
     // The same tags as the request's translation (translateFull), so the walk cache answers alike.

@@ -92,8 +92,10 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'the',
     field: { register: 'IDR3', field: 'THE' },
     section: '3.27',
+    // The Protected attribute (CD.PnCH) and the stage 2 AssuredOnly check (STE.AssuredOnly, with
+    // STE.TL0/TL1 and the CD-fetch rule) are modelled (core/translation/hardening.ts, core/engine/assured.ts).
     registers: [],
-    what: 'Translation Hardening (§3.27) is not modelled: its checks are not applied to walks',
+    what: 'Translation Hardening (§3.27) is modelled in part: the stage 1 Protected attribute (CD.PnCH) and the stage 2 AssuredOnly check are; the TopLevel checks that STE.TL0 and STE.TL1 enable are not (they need the MRO-TL encodings of stage 2 permission indirection, which is not modelled, so no stage 2 translation is MRO and no stage 1 walk keeps the Assured Translation property past its top-level read), and F_PERMISSION records its AssuredOnly bit as 0 (its position is only in a figure)',
   },
   {
     id: 'aarch32',
@@ -103,15 +105,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     section: '3.4',
     registers: [],
     what: 'VMSAv8-32 LPAE translation tables (CD.AA64 = 0, STE.S2AA64 = 0) are not modelled: they are walked as VMSAv8-64 tables',
-  },
-  {
-    id: 'big-endian',
-    field: { register: 'IDR0', field: 'TTENDIAN' },
-    holds: (v) => v === 3,
-    holdsText: 'TTENDIAN == 0b11, big-endian only',
-    section: '6.3.1',
-    registers: [],
-    what: 'big-endian translation tables are not modelled: descriptors are read little-endian',
   },
   {
     id: 'd128',
@@ -135,13 +128,6 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     // Command queue (core/engine/secure-cmdq.ts).
     registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
     what: "the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), the Secure Command queue (§3.10.2, `cmd … secure`; its commands that act on Secure state invalidate the Secure STE and CD caches and the Secure, S-EL2 and EL3 TLB entries), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass, stage 1 in the Secure and EL3 StreamWorlds with the output PA space of CD.NSCFGx, NSTable and NS, and S_CR0.SIF), Secure stage 2 and the S-EL2 StreamWorlds (§3.10.2.2, SMMU_S_IDR1.SEL2) and the Secure Event queue are. Left: a nested Secure stream whose stage 1 output is Non-secure (NS or NSTable) still goes through the Secure IPA space's stage 2 (S_S2TTB) rather than S2TTB, CMD_TLBI_S_S2_IPA removes the address from both IPA spaces (its NS bit has no located position), and the model has one guest memory, so the Secure and Non-secure PA spaces are reported in results and TLB entries but an access to either reads the same bytes",
-  },
-  {
-    id: 'rel',
-    field: { register: 'IDR1', field: 'REL' },
-    section: '6.3.2',
-    registers: [],
-    what: 'relative preset base addresses are not modelled: the model has no SMMU base address, so it takes the presetBases addresses as absolute',
   },
 ];
 

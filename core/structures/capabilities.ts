@@ -117,6 +117,8 @@ export const s1pi = (ids: IdView): boolean => flag(ids, 'IDR3', 'S1PI');
 export const s2pi = (ids: IdView): boolean => flag(ids, 'IDR3', 'S2PI');
 /** IDR3.E0PD: the E0PD mechanism (CD.E0PD0/E0PD1, RES0 without it). */
 export const e0pd = (ids: IdView): boolean => flag(ids, 'IDR3', 'E0PD');
+/** IDR3.THE: Translation Hardening (CD.PnCH, STE.AssuredOnly, TL0, TL1; §3.27). */
+export const the = (ids: IdView): boolean => flag(ids, 'IDR3', 'THE');
 /** IDR3.S2PO: stage 2 permission overlays. */
 export const s2po = (ids: IdView): boolean => flag(ids, 'IDR3', 'S2PO');
 

@@ -358,6 +358,9 @@ export interface SteFields {
   readonly s2Skl: number;
   readonly partid: number;
   readonly pmg: number;
+  readonly assuredOnly: number;
+  readonly tl0: number;
+  readonly tl1: number;
   readonly vmsPtr: number;
   /** A Secure STE's Secure stage 2 fields (§5.2, ste-secure.ts); set only for the Secure Stream table's. */
   readonly secureS2?: SecureStage2Fields;
@@ -421,6 +424,9 @@ export function decodeSte(w: Words): SteFields {
     s2Skl: bits(w, 254, 253),
     partid: bits(w, 287, 272),
     pmg: bits(w, 327, 320),
+    assuredOnly: bits(w, 329, 329),
+    tl0: bits(w, 330, 330),
+    tl1: bits(w, 331, 331),
     vmsPtr: bits(w, 375, 332) * 4096,
   };
 }

@@ -41,6 +41,10 @@ export function s2WalkParams(ste: SteFields, ids: IdView, oas: number, s2pii = 0
     haft: httu === 3 && ste.s2Haft === 1,
     affd: ste.s2Affd === 1,
     ...s2Indirect(ste, ids, s2pii),
+    // §5.2 AssuredOnly: RES0 without SMMU_IDR3.THE (§3.27.2).
+    assuredOnly: caps.the(ids) && ste.assuredOnly === 1,
+    // §5.2 S2ENDI: checkSte has made it one that SMMU_IDR0.TTENDIAN implements.
+    bigEndian: ste.s2Endi === 1,
   };
 }
 
@@ -102,5 +106,9 @@ export function s1WalkParams(
     ds: caps.ds(ids) && cd.ds === 1,
     dsSh: sel === 0 ? cd.sh0 : cd.sh1,
     ...s1Indirect(cd, ids, ste),
+    // §5.4 PnCH: RES0 without SMMU_IDR3.THE and for VMSAv8-32 LPAE tables (§3.27.1).
+    pnch: caps.the(ids) && cd.aa64 === 1 && cd.pnch === 1,
+    // §5.4 ENDI: checkCd has made it one that SMMU_IDR0.TTENDIAN implements.
+    bigEndian: cd.endi === 1,
   };
 }

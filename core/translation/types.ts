@@ -73,6 +73,21 @@ export interface WalkParams {
    */
   readonly dsSh?: number;
   /**
+   * Stage 1: CD.PnCH with SMMU_IDR3.THE (§5.4 PnCH, §3.27.1): descriptor bit 52 is the Protected
+   * attribute and not the Contiguous hint (core/translation/hardening.ts).
+   */
+  readonly pnch?: boolean;
+  /**
+   * Stage 2: STE.AssuredOnly with SMMU_IDR3.THE (§5.2 AssuredOnly, §3.27.2): descriptor bit 58
+   * is the AssuredOnly attribute, checked against `Access.assured`.
+   */
+  readonly assuredOnly?: boolean;
+  /**
+   * Big-endian tables: CD.ENDI (stage 1) or STE.S2ENDI (stage 2) = 1 (§5.4 ENDI, §5.2 S2ENDI).
+   * The walk's memory (`WalkMemory`) reads and updates descriptors in this endianness.
+   */
+  readonly bigEndian?: boolean;
+  /**
    * A Secure stage 1 walk (a Secure stream's CD, §13.4.2): the NS attribute of its starting-level
    * fetch (CD.NSCFG0 / NSCFG1, §5.4); the walk then applies NSTable and NS (secure-ns.ts) and
    * reports the output's `ns`. Omitted for Non-secure regimes, whose walks ignore those bits.
@@ -114,6 +129,12 @@ export interface Access {
    * indirect permissions tell them apart: MRO allows them, WO does not.
    */
   readonly mmu?: boolean;
+  /**
+   * For a stage 2 walk with `assuredOnly` (§3.27.2): whether the stage 1 translation the access
+   * comes from has the Assured Translation property (false for stage 1 bypass). Undefined: the
+   * AssuredOnly check does not apply (CD fetches, Split-stage ATS Translated transactions).
+   */
+  readonly assured?: boolean;
 }
 
 export type FaultKind = 'translation' | 'addressSize' | 'accessFlag' | 'permission' | 'walkEabt';
@@ -144,6 +165,8 @@ export interface WalkFault {
    */
   readonly overlay?: boolean;
   readonly dirtyBit?: boolean;
+  /** A stage 2 Permission fault of the AssuredOnly check (§3.27.2, §3.26 priority 1). */
+  readonly assuredOnly?: boolean;
   readonly message: string;
 }
 
@@ -206,6 +229,14 @@ export interface WalkOk {
   /** The leaf descriptor, after any hardware update. */
   readonly descriptor: bigint;
   readonly descriptorAddress: bigint;
+  /** A stage 2 leaf marked AssuredOnly (bit 58 with `WalkParams.assuredOnly`, §3.27.2). */
+  readonly assuredOnly?: boolean;
+  /**
+   * The stage 2 permissions are MRO (writable only by the SMMU's own walk updates), which a
+   * stage 1 descriptor's translation needs for the Assured Translation property (Arm ARM
+   * AArch64.S2CheckPermissions). Only permission indirection gives MRO: unset, it is false.
+   */
+  readonly mro?: boolean;
   /** Each level visited: address read and descriptor value, for the debugger. */
   readonly steps: readonly WalkStep[];
   /**
@@ -225,9 +256,11 @@ export interface WalkMemory {
   /**
    * Nested walks: the PA of a stage 1 table address (an IPA), or the stage 2 fault. Called with
    * write = true before a hardware update of a stage 1 descriptor, which stage 2 must allow
-   * (§3.13.5). Omitted: table addresses are PAs.
+   * (§3.13.5). `steps` are the levels walked so far (with write, the last one is the descriptor
+   * updated), from which Translation Hardening derives the access's Assured Translation
+   * property (§3.27.2). Omitted: table addresses are PAs.
    */
-  tableAddress?(ipa: bigint, write?: boolean): bigint | WalkFault;
+  tableAddress?(ipa: bigint, write?: boolean, steps?: readonly WalkStep[]): bigint | WalkFault;
   /**
    * The walk cache: the walk starts below the deepest cached table descriptor for its input
    * address, and caches the table descriptors it reads. Omitted: every level is read.

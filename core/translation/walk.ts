@@ -15,12 +15,18 @@
  * The Indirect Permission Scheme and stage 2 overlays (§3.26) are applied to the leaf by
  * permission-indirection.ts.
  *
- * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables, big-endian tables.
+ * Translation Hardening (§3.27): the Protected bit and the AssuredOnly check (./hardening.ts).
+ *
+ * Big-endian tables (§5.4 ENDI, §5.2 S2ENDI) are the caller's `WalkMemory`, which reads and writes
+ * descriptors in the walk's endianness (WalkParams.bigEndian).
+ *
+ * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables.
  */
 import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
 import { indirectLeaf, permitted, type Perms } from './permission-indirection';
 import { sizeBits } from '../structures/fields';
 import { nsAfterTable, nsOfLeaf } from './secure-ns';
+import { assuredOnlyAttr, assuredOnlyDenies, contiguousBit } from './hardening';
 
 const M64 = (1n << 64n) - 1n;
 /** Descriptor output address bits [47:12]; higher bits are attributes or RES0 without LPA2. */
@@ -394,7 +400,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
     let pa = descAddr;
     if (mem.tableAddress) {
       // Nested (§3.13.5, §7.3.22 item 2): the stage 1 descriptor's IPA goes through stage 2 first.
-      const t = mem.tableAddress(descAddr);
+      const t = mem.tableAddress(descAddr, false, steps);
       if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true };
       pa = t;
     }
@@ -469,7 +475,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       if (p.haft && p.ha && (d & AF) === 0n) {
         let wpa = pa;
         if (mem.tableAddress) {
-          const t = mem.tableAddress(descAddr, true);
+          const t = mem.tableAddress(descAddr, true, steps);
           if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true, s1WalkWrite: true };
           wpa = t;
         }
@@ -527,6 +533,18 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
         );
     }
 
+    // Translation Hardening (§3.27.2): the AssuredOnly check comes before the other stage 2
+    // permissions (§3.26 priority 1).
+    if (assuredOnlyDenies(p, d, access))
+      return walkFault(
+        stage,
+        ia,
+        'permission',
+        level,
+        `the level ${level} descriptor at ${hex(pa)} is AssuredOnly (bit 58, STE.AssuredOnly = 1) and the access has no Assured Translation (§3.27.2)`,
+        { assuredOnly: true },
+      );
+
     // Permissions, and the dirty state (§3.13.3.1): with HD (and HA), a write to a writable-clean
     // descriptor (DBM = 1, AP[2] = 1 / S2AP[1] = 0) makes it writable-dirty instead of faulting,
     // but only when the descriptor's AP/S2AP bit is the sole reason it is not writable (APTable,
@@ -571,7 +589,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       let wpa = pa;
       if (mem.tableAddress) {
         // A stage 1 descriptor update is a write through stage 2, which must allow it (§3.13.5).
-        const t = mem.tableAddress(descAddr, true);
+        const t = mem.tableAddress(descAddr, true, steps);
         if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true, s1WalkWrite: true };
         wpa = t;
       }
@@ -598,7 +616,8 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       // With DS = 1 bits [9:8] are OA[51:50]: the Shareability is the walk's (§5.4 DS, §5.2 S2DS).
       sh: ds ? (p.dsSh ?? 0) : Number((next >> 8n) & 3n),
       nG: stage === 1 && !p.singlePrivilege ? ((next >> 11n) & 1n) === 1n : false,
-      contiguous: ((next >> 52n) & 1n) === 1n,
+      contiguous: contiguousBit(p, next),
+      assuredOnly: assuredOnlyAttr(p, next),
       descriptor: next,
       descriptorAddress: pa,
       steps,

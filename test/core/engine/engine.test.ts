@@ -883,29 +883,6 @@ read32 CMDQ_CONS.RD == 1
   assert.equal(engine.smmu.peek('CMDQ_BASE'), 0x4010_0004n);
 });
 
-test('§5.4 ENDI: a CD selecting big-endian tables (allowed with TTENDIAN mixed) is walked little-endian, and the model says so where it fetches it', () => {
-  const mixed = { IDR0: QEMU_IDS.IDR0 & ~(3 << 21) };
-  const r = runScript(
-    STAGE1.replace('cd 0x44000000 V ', 'cd 0x44000000 V ENDI ') +
-      'dma read sid=5 iova=0x10000000 == 0x80000000\ndma read sid=5 iova=0x10000008 == 0x80000008\n',
-    { ids: mixed },
-  );
-  assert.deepEqual(messages(r.errors), []);
-  const notes = r.diagnostics.filter((d) => d.code === 'walk.not-modelled');
-  assert.equal(notes.length, 1, 'once, when the CD is fetched');
-  assert.equal(notes[0]!.severity, 'warning');
-  assert.match(
-    notes[0]!.message,
-    /CD 0 of StreamID 5 selects big-endian stage 1 translation tables \(ENDI = 1\): big-endian tables are not modelled, the walk reads their descriptors little-endian/,
-  );
-  // Little-endian tables: nothing to say.
-  const le = runScript(STAGE1 + 'dma read sid=5 iova=0x10000000 == 0x80000000\n', { ids: mixed });
-  assert.deepEqual(
-    le.diagnostics.filter((d) => d.code === 'walk.not-modelled'),
-    [],
-  );
-});
-
 // --- walk caches (§3.21.1, §4.4) -------------------------------------------------------------
 // STAGE1's tables for VA 0x1000_0000: L0 at 0x45000000, L1 at 0x48000000, L2 at 0x48001000 (the
 // level 2 table descriptor at 0x48001400, index 0x80), L3 at 0x48002000. The replacement level 3
