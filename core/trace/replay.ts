@@ -89,6 +89,7 @@ export interface ReplayOptions {
 }
 
 const MASK32 = 0xffff_ffffn;
+const MASK64 = 0xffff_ffff_ffff_ffffn;
 const PAGE1 = 0x10000;
 const ILLEGAL_CODES = new Set(['access.size', 'access.unaligned', 'access.span', 'access.offset']);
 
@@ -108,6 +109,14 @@ function notAdvertised(ref: FeatureRef, ids: Engine['ids']): string {
   const v = ids.idField(ref.register, ref.field);
   if (ref.equals === undefined && ref.atLeast === undefined) return `SMMU_${ref.register} advertises no ${ref.field}`;
   return `SMMU_${ref.register}.${ref.field} is ${v ?? 0} (the field needs ${ref.equals !== undefined ? `== ${ref.equals}` : `>= ${ref.atLeast}`})`;
+}
+
+/** Register and byte of an access, whether it has nothing to report, and an acknowledged register's ACK. */
+interface Slot {
+  readonly reg: RegisterDef;
+  readonly byte: number;
+  readonly clean: boolean;
+  readonly ack?: RegisterDef;
 }
 
 /** Where a replay's findings go, as it makes them. */
@@ -382,14 +391,23 @@ export class Replayer {
   }
 
   /** Register and byte of an access, and whether it has nothing to report (the configuration is fixed for a replay). */
-  private readonly slots = new Map<number, { reg: RegisterDef; byte: number; clean: boolean } | undefined>();
+  private readonly slots = new Map<number, Slot | undefined>();
 
-  private slotOf(offset: number, size: 4 | 8 = 4): { reg: RegisterDef; byte: number; clean: boolean } | undefined {
+  private slotOf(offset: number, size: 4 | 8 = 4): Slot | undefined {
     const key = offset * 16 + size;
     let s = this.slots.get(key);
     if (s === undefined && !this.slots.has(key)) {
       const t = decodeAccess(offset, size, this.config, this.engine.ids);
-      s = t.kind === 'register' ? { reg: t.reg, byte: t.byte, clean: t.findings.length === 0 } : undefined;
+      const b = t.kind === 'register' ? t.reg.behaviour : undefined;
+      s =
+        t.kind === 'register'
+          ? {
+              reg: t.reg,
+              byte: t.byte,
+              clean: t.findings.length === 0,
+              ...(b?.kind === 'acked' ? { ack: getRegister(b.ack) } : {}),
+            }
+          : undefined;
       this.slots.set(key, s);
     }
     return s;
@@ -403,8 +421,16 @@ export class Replayer {
   private fastAccess(rec: AccessRecord): boolean {
     if (rec.abort || rec.value === undefined) return false;
     if (rec.size === 8) {
+      if (rec.dir === 'W') {
+        // A 64-bit write the model's checked fast path takes (a queue base, a Guarded register).
+        const v = rec.value;
+        if (v > MASK64 || !this.checkedWrite(rec.offset, 8, Number(v & MASK32), Number(v >> 32n), rec.line, rec.vcpu))
+          return false;
+        this.lineOfWrite(rec, v);
+        return true;
+      }
       // A 64-bit read whose halves are both plain: the model agrees when both words do.
-      if (rec.dir !== 'R' || this.sink.line || !this.slotOf(rec.offset, 8)?.clean) return false;
+      if (this.sink.line || !this.slotOf(rec.offset, 8)?.clean) return false;
       const lo = this.smmu.readFast32(rec.offset);
       const hi = lo < 0 ? -1 : this.smmu.readFast32(rec.offset + 4);
       return hi >= 0 && Number(rec.value & MASK32) === lo && Number(rec.value >> 32n) === hi;
@@ -420,7 +446,11 @@ export class Replayer {
       return true;
     }
     const before = this.smmu.writeFast32(rec.offset, value);
-    if (before < 0) return false;
+    if (before < 0) {
+      if (!this.checkedWrite(rec.offset, 4, value, 0, rec.line, rec.vcpu)) return false;
+      this.lineOfWrite(rec, rec.value);
+      return true;
+    }
     const t = this.slotOf(rec.offset);
     if (!t) return true;
     const reg = t.reg;
@@ -429,6 +459,37 @@ export class Replayer {
     this.lastWrite.set(reg.name, rec.line);
     this.guarded.delete(reg.name);
     this.sink.line?.({ record: rec, register: reg, byte: t.byte, emulation: rec.value, model: rec.value });
+    return true;
+  }
+
+  /** Both sides of a write the model took as written (`sink.line`, as the full path gives them). */
+  private lineOfWrite(rec: AccessRecord, value: bigint): void {
+    if (!this.sink.line) return;
+    const t = this.slotOf(rec.offset, rec.size === 8 ? 8 : 4);
+    this.sink.line({ record: rec, register: t?.reg, byte: t?.byte ?? 0, emulation: value, model: value });
+  }
+
+  /**
+   * A write on the model's checked fast path (`writeChecked32`/`64`: an acknowledged or Guarded
+   * register, a queue base, with nothing to report), with what the full path notes of it: the
+   * register's and its ACK's changes in the timeline, the last write, the ACK before it (an
+   * Update may be in progress), no guarded write pending. False, with nothing done, otherwise.
+   */
+  private checkedWrite(offset: number, size: 4 | 8, lo: number, hi: number, line: number, vcpu?: number): boolean {
+    const t = this.slotOf(offset, size);
+    if (!t?.clean) return false;
+    const reg = t.reg;
+    const ack = t.ack;
+    const ackBefore = ack ? this.smmu.value(ack) : 0n;
+    const r = size === 8 ? this.smmu.writeChecked64(offset, lo, hi) : this.smmu.writeChecked32(offset, lo);
+    if (r < 0) return false;
+    if (r & 1) this.timeline.get(reg.name)?.push({ line, value: this.smmu.value(reg), vcpu }, this.keep);
+    if (ack) {
+      if (r & 2) this.timeline.get(ack.name)?.push({ line, value: this.smmu.value(ack), vcpu }, this.keep);
+      this.ackBefore.set(ack.name, ackBefore);
+    }
+    this.lastWrite.set(reg.name, line);
+    this.guarded.delete(reg.name);
     return true;
   }
 
@@ -445,9 +506,9 @@ export class Replayer {
       this.reads++;
     } else {
       const before = this.smmu.writeFast32(offset, value);
-      if (before < 0) return false;
+      if (before < 0 && !this.checkedWrite(offset, 4, value, 0, line, vcpu >= 0 ? vcpu : undefined)) return false;
       this.writes++;
-      const t = this.slotOf(offset);
+      const t = before < 0 ? undefined : this.slotOf(offset);
       if (t) {
         const reg = t.reg;
         if (before !== value)

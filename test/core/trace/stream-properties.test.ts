@@ -288,6 +288,33 @@ const driverLine = fc.oneof(
   },
 );
 
+test("the replay's checked fast path for writes (acknowledged, Guarded, queue bases) judges as its full path does", () => {
+  // With the model's access history on, every write takes the model's full path (smmu.ts); with it
+  // off, CR0, CR1 and the 64-bit EVENTQ_BASE writes of drivers take writeChecked32/64.
+  const run = (lines: string[], full: boolean) => {
+    const parsed = parseTrace(lines.join('\n'), 'smmutrace');
+    const out: unknown[] = [];
+    const rp = new Replayer(
+      { config: DEFAULT_CONFIG, inferredIds: false, firstIdReads: new Map(), hasMemory: false },
+      { diagnostic: (d) => out.push(d), replace: (old, d) => out.push(['replaced', old, d]) },
+    );
+    rp.engine.smmu.recording = full;
+    for (const r of parsed.records) rp.record(r);
+    rp.serial.end();
+    return { out, timeline: [...rp.timeline].map(([n, t]) => [n, t.length, t.entries.at(-1)]) };
+  };
+  fc.assert(
+    fc.property(fc.array(driverLine, { maxLength: 120 }), (lines) => {
+      assert.deepEqual(run(lines, false), run(lines, true));
+    }),
+    {
+      numRuns: 300,
+      // A CR0ACK read still showing the value before a fast CR0 write (an Update in progress).
+      examples: [[['W 0x20 4 0x1', 'W 0x20 4 0xc', 'R 0x24 4 0x1', 'W 0xa0 8 0x40000007', 'R 0xa0 8 0x7']]],
+    },
+  );
+});
+
 test("the stream's record-free access lines (scanAccess32, Replayer.fastLine32) report exactly what records report", () => {
   fc.assert(
     fc.property(
