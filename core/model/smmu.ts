@@ -358,6 +358,9 @@ export class Smmu {
     return this.commitChecked(c, l, u);
   }
 
+  /** The ACK's value before the last checked write to an acknowledged register (an Update may be in progress). */
+  ackBefore = 0;
+
   /** Store a checked write (and its ACK), then ask the effects; undone if they would act. */
   private commitChecked(c: CheckedSlot, v: number, other: number): number {
     const words = this.regs.words;
@@ -368,6 +371,7 @@ export class Smmu {
     let changed = before !== v || otherBefore !== other ? 1 : 0;
     const ack = c.ack;
     const ackBefore = ack ? (words[ack.word] as number) : 0;
+    this.ackBefore = ackBefore;
     if (ack) {
       const a = (v & ack.keep) >>> 0;
       words[ack.word] = a;

@@ -129,6 +129,12 @@ export interface ReplaySink {
   line?(l: LineReplay): void;
   /** The registers the model took from the emulation at a line (the step debugger). */
   adopted?(line: number, a: Adoption): void;
+  /**
+   * A diagnostic past its code's cap (ReplaySetup.maxMessages), offered as a count before any
+   * object is made (a divergence on every record costs a count): true when the sink counted it
+   * as it would have counted the diagnostic; false, and it comes as a diagnostic.
+   */
+  counted?(code: string, severity: TraceDiagnostic['severity'], line: number): boolean;
 }
 
 /** What a replayer needs to know before the first record (stream.ts decides it from a look ahead). */
@@ -164,8 +170,8 @@ export class Replayer {
   private readonly lastWrite = new Map<RegisterName, number>();
   /** A write the model ignored because of a guard: what the register would hold had it been taken. */
   private readonly guarded = new Map<RegisterName, { line: number; intended: bigint; guards: string }>();
-  /** ACK value before the last write to the register it acknowledges (an Update may still be in progress). */
-  private readonly ackBefore = new Map<RegisterName, bigint>();
+  /** ACK value before the last write to the register it acknowledges (an Update may still be in progress; ACKs are 32-bit). */
+  private readonly ackBefore = new Map<RegisterName, number>();
   private readonly predictCommands: boolean;
   private readonly inferredIds: boolean;
   /** First read of each ID register (the inferred configuration's values). */
@@ -336,13 +342,16 @@ export class Replayer {
     message: string | (() => string),
     section?: string,
     pending = false,
-  ): TraceDiagnostic {
+  ): TraceDiagnostic | undefined {
+    const made = pending ? 0 : (this.made.get(code) ?? 0);
+    const past = !pending && this.maxMessages !== undefined && made >= this.maxMessages;
+    if (!pending) this.made.set(code, made + 1);
+    // Past the cap, the sink may count it without the diagnostic (stream.ts says when it can).
+    if (past && range.start.line === rec.line && this.sink.counted?.(code, severity, rec.line)) return undefined;
     let text: string;
     if (typeof message === 'string') text = message;
-    else if (!pending && this.maxMessages !== undefined && (this.made.get(code) ?? 0) >= this.maxMessages)
-      text = NOT_SHOWN;
+    else if (past) text = NOT_SHOWN;
     else text = message();
-    if (!pending) this.made.set(code, (this.made.get(code) ?? 0) + 1);
     const d: TraceDiagnostic = {
       severity,
       code,
@@ -390,6 +399,18 @@ export class Replayer {
     }
   }
 
+  /** What an access at an offset of pages 0 and 1 decodes to, by offset and size (the configuration is fixed for a replay). */
+  private readonly targets = new Map<number, Target>();
+
+  /** decodeAccess, kept for offsets below 0x20000 (bounded: other offsets are decoded each time). */
+  private targetOf(offset: number, size: AccessRecord['size']): Target {
+    if (offset >= 0x20000) return decodeAccess(offset, size, this.config, this.engine.ids);
+    const key = offset * 16 + size;
+    let t = this.targets.get(key);
+    if (!t) this.targets.set(key, (t = decodeAccess(offset, size, this.config, this.engine.ids)));
+    return t;
+  }
+
   /** Register and byte of an access, and whether it has nothing to report (the configuration is fixed for a replay). */
   private readonly slots = new Map<number, Slot | undefined>();
 
@@ -397,7 +418,7 @@ export class Replayer {
     const key = offset * 16 + size;
     let s = this.slots.get(key);
     if (s === undefined && !this.slots.has(key)) {
-      const t = decodeAccess(offset, size, this.config, this.engine.ids);
+      const t = this.targetOf(offset, size);
       const b = t.kind === 'register' ? t.reg.behaviour : undefined;
       s =
         t.kind === 'register'
@@ -408,7 +429,8 @@ export class Replayer {
               ...(b?.kind === 'acked' ? { ack: getRegister(b.ack) } : {}),
             }
           : undefined;
-      this.slots.set(key, s);
+      // Kept for pages 0 and 1 only, so what a replay keeps stays bounded whatever offsets a trace has.
+      if (offset < 0x20000) this.slots.set(key, s);
     }
     return s;
   }
@@ -476,17 +498,16 @@ export class Replayer {
    * Update may be in progress), no guarded write pending. False, with nothing done, otherwise.
    */
   private checkedWrite(offset: number, size: 4 | 8, lo: number, hi: number, line: number, vcpu?: number): boolean {
-    const t = this.slotOf(offset, size);
-    if (!t?.clean) return false;
-    const reg = t.reg;
-    const ack = t.ack;
-    const ackBefore = ack ? this.smmu.value(ack) : 0n;
+    // The slot after the model took the write: offsets outside its registers are not kept.
     const r = size === 8 ? this.smmu.writeChecked64(offset, lo, hi) : this.smmu.writeChecked32(offset, lo);
     if (r < 0) return false;
+    const t = this.slotOf(offset, size) as Slot;
+    const reg = t.reg;
+    const ack = t.ack;
     if (r & 1) this.timeline.get(reg.name)?.push({ line, value: this.smmu.value(reg), vcpu }, this.keep);
     if (ack) {
       if (r & 2) this.timeline.get(ack.name)?.push({ line, value: this.smmu.value(ack), vcpu }, this.keep);
-      this.ackBefore.set(ack.name, ackBefore);
+      this.ackBefore.set(ack.name, this.smmu.ackBefore);
     }
     this.lastWrite.set(reg.name, line);
     this.guarded.delete(reg.name);
@@ -526,7 +547,7 @@ export class Replayer {
   access(rec: AccessRecord): void {
     if (this.fastAccess(rec)) return;
     const size = rec.size;
-    const target = decodeAccess(rec.offset, size, this.config, this.engine.ids);
+    const target = this.targetOf(rec.offset, size);
     const reg = target.kind === 'register' ? target.reg : undefined;
     const byte = target.kind === 'register' || target.kind === 'array' ? target.byte : 0;
     const named = target.kind === 'array' ? { arrayRegister: target.name } : {};
@@ -553,7 +574,7 @@ export class Replayer {
       this.guestNotes(rec, r.findings);
       if (reg) {
         this.lastWrite.set(reg.name, rec.line);
-        if (ackReg) this.ackBefore.set(ackReg.name, ackBefore);
+        if (ackReg) this.ackBefore.set(ackReg.name, Number(ackBefore));
         const g = r.findings.find((f) => f.code === 'write.guarded');
         if (g) {
           const mask = accessMask(reg, byte, size) & implementedMask(reg, this.engine.ids);
@@ -851,7 +872,8 @@ export class Replayer {
 
     // An Update still in progress: the ACK (or GBPA.Update) shows the state before the write.
     if (b.kind === 'ack') {
-      const prior = (this.ackBefore.get(reg.name) ?? model) & mask;
+      const before = this.ackBefore.get(reg.name);
+      const prior = (before === undefined ? model : BigInt(before)) & mask;
       const ok = reg.fields.every((f) => {
         const fm = fieldMask(f) & rest;
         return fm === 0n || (e & fm) === (prior & fm);
@@ -947,7 +969,8 @@ export class Replayer {
       reg.section,
       multi,
     );
-    if (multi) this.serial.pending({ rec, reg, byte, emu, diag: d });
+    // A pending diagnostic is never only counted (report).
+    if (multi && d) this.serial.pending({ rec, reg, byte, emu, diag: d });
   }
 
   /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */
