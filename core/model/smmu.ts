@@ -25,7 +25,7 @@ import type { AnyQueueName, FeatureRef, FieldDef, GuardRef, RegisterDef, Registe
 import { queueLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding, SecurityState } from './access';
-import { decodeAccess } from './decode-access';
+import { decodeAccess, type Target } from './decode-access';
 import { controlPageValue, ECMDQ_FIELDS, ecmdqLayout, EcmdqFile, writeEcmdq, type EcmdqLayout } from './ecmdq';
 import { ECMDQ_CONS, ECMDQ_PROD, type ArrayRegisterDef } from '../registers/ecmdq';
 import { RegisterFile, registerIndex } from './register-file';
@@ -482,9 +482,16 @@ export class Smmu {
     return m;
   }
 
-  /** A guest load; `security` is the access's Security state (default: the register's own, §3.10.2). */
-  read(offset: number, size: AccessSize, security?: SecurityState): AccessResult {
-    const target = decodeAccess(offset, size, this.config, this.ids, security);
+  /**
+   * A guest load; `security` is the access's Security state (default: the register's own, §3.10.2).
+   * `target`: what decodeAccess gives for this access, when the caller has it (the replay keeps it per offset).
+   */
+  read(
+    offset: number,
+    size: AccessSize,
+    security?: SecurityState,
+    target: Target = decodeAccess(offset, size, this.config, this.ids, security),
+  ): AccessResult {
     let result: AccessResult;
     let register: RegisterName | undefined;
     if (target.kind === 'register') {

@@ -589,7 +589,7 @@ export class Replayer {
       this.sink.line?.({ record: rec, register: reg, ...named, byte, emulation: value, model: value });
       return;
     }
-    const r = this.smmu.read(rec.offset, size);
+    const r = this.smmu.read(rec.offset, size, undefined, target);
     const emu: bigint | 'abort' = rec.abort || rec.value === undefined ? 'abort' : rec.value;
     const modelSays: LineReplay['model'] =
       target.kind === 'abort' ? 'abort' : target.findings.some((f) => ILLEGAL_CODES.has(f.code)) ? 'any' : r.value;
