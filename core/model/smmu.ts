@@ -171,9 +171,9 @@ export class Smmu {
   private fastKeep = new Uint32Array(0x8000);
   /** Per slot: register-file words and masks of the write's guard and its ACK (0 mask: none). */
   private fastGuard = new Uint32Array(0x8000 * 4);
-  /** The checked fast path's slots (checked-write.ts): per 4-byte slot an index into `checked`, or -1. */
-  private checkedAt: Int32Array;
-  private checked: CheckedSlot[];
+  /** The checked fast path's slots (checked-write.ts): per 4-byte slot an index into `fastChecked`, or -1. */
+  private fastCheckedAt: Int32Array;
+  private fastChecked: CheckedSlot[];
   private seq = 0;
   /** Every access, in order, unless recording is off (benchmarks). */
   readonly history: AccessRecord[] = [];
@@ -188,7 +188,7 @@ export class Smmu {
     this.ecmdqLayout = ecmdqLayout(this.ids);
     this.reset();
     this.buildFastPaths();
-    ({ at: this.checkedAt, slots: this.checked } = checkedSlots(config, this.ids));
+    ({ at: this.fastCheckedAt, slots: this.fastChecked } = checkedSlots(config, this.ids));
   }
 
   /**
@@ -326,9 +326,9 @@ export class Smmu {
   writeChecked32(offset: number, value: number): number {
     const slot = offset >>> 2;
     if (this.recording || (offset & 3) !== 0 || slot >= 0x8000) return -1;
-    const i = this.checkedAt[slot] as number;
+    const i = this.fastCheckedAt[slot] as number;
     if (i < 0) return -1;
-    const c = this.checked[i] as CheckedSlot;
+    const c = this.fastChecked[i] as CheckedSlot;
     const words = this.regs.words;
     const v = value >>> 0;
     if (anyGuard(words, c.guards) || !wordPasses(c, words, v, this.ecmdq.count)) return -1;
@@ -343,11 +343,11 @@ export class Smmu {
   writeChecked64(offset: number, lo: number, hi: number): number {
     const slot = offset >>> 2;
     if (this.recording || (offset & 7) !== 0 || slot >= 0x8000) return -1;
-    const i = this.checkedAt[slot] as number;
-    const j = this.checkedAt[slot + 1] as number;
+    const i = this.fastCheckedAt[slot] as number;
+    const j = this.fastCheckedAt[slot + 1] as number;
     if (i < 0 || j < 0) return -1;
-    const c = this.checked[i] as CheckedSlot;
-    const h = this.checked[j] as CheckedSlot;
+    const c = this.fastChecked[i] as CheckedSlot;
+    const h = this.fastChecked[j] as CheckedSlot;
     if (!c.wide || h.reg !== c.reg) return -1;
     const words = this.regs.words;
     const l = lo >>> 0;
@@ -414,7 +414,7 @@ export class Smmu {
     this.fastGuard = new Uint32Array(0x8000 * 4);
     this.unadvertised = new Map();
     this.buildFastPaths();
-    ({ at: this.checkedAt, slots: this.checked } = checkedSlots(config, this.ids));
+    ({ at: this.fastCheckedAt, slots: this.fastChecked } = checkedSlots(config, this.ids));
   }
 
   /**
