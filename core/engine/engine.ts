@@ -16,7 +16,7 @@ import { GuestMemory } from '../model/memory';
 import { Smmu } from '../model/smmu';
 import type { IdView } from '../registers/codec';
 import { hex } from '../registers/codec';
-import type { RegisterDef } from '../registers/types';
+import type { RegisterDef, RegisterName } from '../registers/types';
 import type { Activity, InterruptSource } from './activity';
 import { ConfigCache } from './config-cache';
 import { consumeCommands } from './command-queue';
@@ -70,6 +70,36 @@ const GERROR_WORD = registerIndex(R.GERROR) * 2;
 const GERRORN_WORD = registerIndex(R.GERRORN) * 2;
 const S_GERROR_WORD = registerIndex(R.S_GERROR) * 2;
 const S_GERRORN_WORD = registerIndex(R.S_GERRORN) * 2;
+const CR0_DPT_WALK_EN = Number(F.CR0_DPT_WALK_EN.mask);
+
+/**
+ * The registers a write of which `afterWrite` only stores (its case of them is a bare `break`):
+ * the engine reads them when it next acts. plainWrite lets the model's checked fast path take them.
+ */
+const STORED_ONLY: ReadonlySet<RegisterName> = new Set<RegisterName>([
+  'CR1',
+  'CR2',
+  'GBPA',
+  'AGBPA',
+  'IRQ_CTRL',
+  'GERROR_IRQ_CFG0',
+  'GERROR_IRQ_CFG1',
+  'GERROR_IRQ_CFG2',
+  'EVENTQ_IRQ_CFG0',
+  'EVENTQ_IRQ_CFG1',
+  'EVENTQ_IRQ_CFG2',
+  'PRIQ_IRQ_CFG0',
+  'PRIQ_IRQ_CFG1',
+  'PRIQ_IRQ_CFG2',
+  'STRTAB_BASE',
+  'STRTAB_BASE_CFG',
+  'DPT_BASE',
+  'DPT_BASE_CFG',
+  'DPT_CFG_FAR',
+  'CMDQ_BASE',
+  'EVENTQ_BASE',
+  'PRIQ_BASE',
+]);
 /** The GERROR bits of the MSI aborts (§6.3.19, §6.3.67: the same bits in S_GERROR). */
 const MSI_ABORT_NAMES: Readonly<Record<number, string>> = {
   4: 'MSI_CMDQ_ABT_ERR',
@@ -208,9 +238,10 @@ export class Engine implements EngineContext {
         case 'CR0': {
           // From SMMUEN's 0 → 1 on the SMMU uses the Stream table: say where a misaligned base
           // really points (§6.3.24), where the effective base first matters.
-          if ((before & 1n) === 0n && this.smmuEnabled()) this.noteStreamTableAlignment();
+          // (cr0Acts says whether any of these happens: plainWrite, the model's checked fast path.)
+          if (this.smmuenRose(Number(before))) this.noteStreamTableAlignment();
           // DPT_WALK_EN 0 → 1: from now on every DPT lookup uses DPT_BASE/_CFG (§6.3.9, §3.24.4).
-          if ((before & F.CR0_DPT_WALK_EN.mask) === 0n && this.field(F.DPT_WALK_EN) === 1n) this.noteDptConfig();
+          if (this.dptWalkRose(Number(before))) this.noteDptConfig();
           // Enabling the command queue with commands already queued starts consumption (§6.3.9).
           if (this.autoConsume && this.cmdqRunnable()) consumeCommands(this);
           break;
@@ -285,7 +316,7 @@ export class Engine implements EngineContext {
         // Stored by the model (with the ACK of IRQ_CTRL, the completed GBPA update, §6.3.14), and read
         // by the engine when it next acts: a translation reads the stream table registers and GBPA,
         // an interrupt reads IRQ_CTRLACK and its source's IRQ_CFG registers, and a queue's geometry
-        // is computed again from a changed BASE (geometry()).
+        // is computed again from a changed BASE (geometry()). The same list is STORED_ONLY (plainWrite).
         case 'CR1':
         case 'CR2':
         case 'GBPA':
@@ -381,6 +412,32 @@ export class Engine implements EngineContext {
     } finally {
       this.findings = undefined;
     }
+  }
+
+  /**
+   * RegisterEffects.plainWrite (the model's checked fast path, core/model/checked-write.ts): the
+   * registers `afterWrite` only stores (STORED_ONLY), and CR0 when neither SMMUEN nor DPT_WALK_EN
+   * rises and no command is to be consumed; for them it drops the memo of the last stream
+   * translated, as afterWrite does. Anything else is left to afterWrite (false, nothing done).
+   */
+  plainWrite(reg: RegisterDef, before: number): boolean {
+    if (reg.name === 'CR0' ? this.cr0Acts(before) : !STORED_ONLY.has(reg.name)) return false;
+    this.memo = undefined;
+    return true;
+  }
+
+  /** Whether afterWrite's CR0 case does anything for a write after CR0 held `before`. */
+  private cr0Acts(before: number): boolean {
+    return this.smmuenRose(before) || this.dptWalkRose(before) || (this.autoConsume && this.cmdqRunnable());
+  }
+
+  /** SMMUEN 0 → 1 by a CR0 write (`before`: CR0's value before it); the ACK completes at once. */
+  private smmuenRose(before: number): boolean {
+    return (before & 1) === 0 && this.smmuEnabled();
+  }
+
+  private dptWalkRose(before: number): boolean {
+    return (before & CR0_DPT_WALK_EN) === 0 && this.field(F.DPT_WALK_EN) === 1n;
   }
 
   /**

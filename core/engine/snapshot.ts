@@ -22,6 +22,8 @@ const SHARED_KEYS = new Set([
   'fastWrite',
   'fastKeep',
   'fastGuard',
+  'fastCheckedAt',
+  'fastChecked',
   'decoded',
   'geometries',
 ]);

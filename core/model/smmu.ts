@@ -25,11 +25,12 @@ import type { AnyQueueName, FeatureRef, FieldDef, GuardRef, RegisterDef, Registe
 import { queueLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
 import type { AccessResult, AccessSize, Finding, SecurityState } from './access';
-import { decodeAccess } from './decode-access';
+import { decodeAccess, type Target } from './decode-access';
 import { controlPageValue, ECMDQ_FIELDS, ecmdqLayout, EcmdqFile, writeEcmdq, type EcmdqLayout } from './ecmdq';
 import { ECMDQ_CONS, ECMDQ_PROD, type ArrayRegisterDef } from '../registers/ecmdq';
 import { RegisterFile, registerIndex } from './register-file';
 import { idViewOf } from './ids';
+import { anyGuard, checkedSlots, queuePasses, wordPasses, type CheckedSlot } from './checked-write';
 
 /** One access as recorded in the model's history. */
 export interface AccessRecord {
@@ -140,6 +141,13 @@ export interface RegisterEffects {
   afterWrite(reg: RegisterDef, before: bigint, findings: Finding[]): void;
   /** Called after a write to a register of ECMDQ `n` (§3.5.6), with the register's value before it. */
   afterEcmdqWrite?(reg: ArrayRegisterDef, n: number, before: bigint, findings: Finding[]): void;
+  /**
+   * The checked fast path's question, after it stored a write (`before`: the register's low word
+   * before it): would `afterWrite` do nothing but what this does now (drop what it caches)? False,
+   * with nothing done, when it would act or report: the model then undoes the store and the
+   * write takes the full path. Without it, every write with effects takes the full path.
+   */
+  plainWrite?(reg: RegisterDef, before: number): boolean;
 }
 
 export class Smmu {
@@ -163,6 +171,9 @@ export class Smmu {
   private fastKeep = new Uint32Array(0x8000);
   /** Per slot: register-file words and masks of the write's guard and its ACK (0 mask: none). */
   private fastGuard = new Uint32Array(0x8000 * 4);
+  /** The checked fast path's slots (checked-write.ts): per 4-byte slot an index into `fastChecked`, or -1. */
+  private fastCheckedAt: Int32Array;
+  private fastChecked: CheckedSlot[];
   private seq = 0;
   /** Every access, in order, unless recording is off (benchmarks). */
   readonly history: AccessRecord[] = [];
@@ -177,6 +188,7 @@ export class Smmu {
     this.ecmdqLayout = ecmdqLayout(this.ids);
     this.reset();
     this.buildFastPaths();
+    ({ at: this.fastCheckedAt, slots: this.fastChecked } = checkedSlots(config, this.ids));
   }
 
   /**
@@ -304,6 +316,77 @@ export class Smmu {
     return before;
   }
 
+  /**
+   * A 32-bit write on the checked fast path (checked-write.ts): a write to an acknowledged or
+   * Guarded register, one with Guarded fields or reserved encodings, or a queue base's half,
+   * made as the full path makes it (the ACK updated, the engine's `plainWrite` asked) when none
+   * of the full path's checks would report anything. Returns -1, with nothing written, when the
+   * write needs the full path (`write`); otherwise which registers changed: 1 the register, 2 its ACK.
+   */
+  writeChecked32(offset: number, value: number): number {
+    const slot = offset >>> 2;
+    if (this.recording || (offset & 3) !== 0 || slot >= 0x8000) return -1;
+    const i = this.fastCheckedAt[slot] as number;
+    if (i < 0) return -1;
+    const c = this.fastChecked[i] as CheckedSlot;
+    const words = this.regs.words;
+    const v = value >>> 0;
+    if (anyGuard(words, c.guards) || !wordPasses(c, words, v, this.ecmdq.count)) return -1;
+    // The full path keeps only the implemented bits of the half it does not write.
+    const other = c.other >= 0 ? (words[c.other] as number) : 0;
+    if ((other & ~c.otherKeep) !== 0) return -1;
+    if (c.queue && !queuePasses(c.queue, c.high ? other : v)) return -1;
+    return this.commitChecked(c, v, other);
+  }
+
+  /** A 64-bit write of `lo` and `hi` on the checked fast path: as `writeChecked32`, for both words at once. */
+  writeChecked64(offset: number, lo: number, hi: number): number {
+    const slot = offset >>> 2;
+    if (this.recording || (offset & 7) !== 0 || slot >= 0x8000) return -1;
+    const i = this.fastCheckedAt[slot] as number;
+    const j = this.fastCheckedAt[slot + 1] as number;
+    if (i < 0 || j < 0) return -1;
+    const c = this.fastChecked[i] as CheckedSlot;
+    const h = this.fastChecked[j] as CheckedSlot;
+    if (!c.wide || h.reg !== c.reg) return -1;
+    const words = this.regs.words;
+    const l = lo >>> 0;
+    const u = hi >>> 0;
+    const n = this.ecmdq.count;
+    if (anyGuard(words, c.guards) || !wordPasses(c, words, l, n) || !wordPasses(h, words, u, n)) return -1;
+    if (c.queue && !queuePasses(c.queue, l)) return -1;
+    return this.commitChecked(c, l, u);
+  }
+
+  /** The ACK's value before the last checked write to an acknowledged register (an Update may be in progress). */
+  ackBefore = 0;
+
+  /** Store a checked write (and its ACK), then ask the effects; undone if they would act. */
+  private commitChecked(c: CheckedSlot, v: number, other: number): number {
+    const words = this.regs.words;
+    const before = words[c.word] as number;
+    const otherBefore = c.other >= 0 ? (words[c.other] as number) : 0;
+    words[c.word] = v;
+    if (c.other >= 0) words[c.other] = other;
+    let changed = before !== v || otherBefore !== other ? 1 : 0;
+    const ack = c.ack;
+    const ackBefore = ack ? (words[ack.word] as number) : 0;
+    this.ackBefore = ackBefore;
+    if (ack) {
+      const a = (v & ack.keep) >>> 0;
+      words[ack.word] = a;
+      if (a !== ackBefore) changed |= 2;
+    }
+    const effects = this.effects;
+    if (effects && !effects.plainWrite?.(c.reg, c.high ? otherBefore : before)) {
+      words[c.word] = before;
+      if (c.other >= 0) words[c.other] = otherBefore;
+      if (ack) words[ack.word] = ackBefore;
+      return -1;
+    }
+    return changed;
+  }
+
   /** Findings of the last `write32` that took the full path. */
   lastFindings: readonly Finding[] = [];
 
@@ -331,6 +414,7 @@ export class Smmu {
     this.fastGuard = new Uint32Array(0x8000 * 4);
     this.unadvertised = new Map();
     this.buildFastPaths();
+    ({ at: this.fastCheckedAt, slots: this.fastChecked } = checkedSlots(config, this.ids));
   }
 
   /**
@@ -398,9 +482,16 @@ export class Smmu {
     return m;
   }
 
-  /** A guest load; `security` is the access's Security state (default: the register's own, §3.10.2). */
-  read(offset: number, size: AccessSize, security?: SecurityState): AccessResult {
-    const target = decodeAccess(offset, size, this.config, this.ids, security);
+  /**
+   * A guest load; `security` is the access's Security state (default: the register's own, §3.10.2).
+   * `target`: what decodeAccess gives for this access, when the caller has it (the replay keeps it per offset).
+   */
+  read(
+    offset: number,
+    size: AccessSize,
+    security?: SecurityState,
+    target: Target = decodeAccess(offset, size, this.config, this.ids, security),
+  ): AccessResult {
     let result: AccessResult;
     let register: RegisterName | undefined;
     if (target.kind === 'register') {

@@ -85,6 +85,9 @@ export interface ScannedAccess {
   value: number;
   /** The vCPU, or -1 when the line names none. */
   vcpu: number;
+  /** Where the value is in the line: its `0x`, and the character after its last digit. */
+  valueStart: number;
+  valueEnd: number;
 }
 
 /** The value of hex digit `c` (a char code), or -1. */
@@ -128,6 +131,7 @@ export function scanAccess32(text: string, out: ScannedAccess): boolean {
   for (let h = hexDigit(text.charCodeAt(i)); h >= 0 && i < v0 + 8; h = hexDigit(text.charCodeAt(++i)))
     value = value * 16 + h;
   if (i === v0 || hexDigit(text.charCodeAt(i)) >= 0) return false;
+  const valueEnd = i;
   let vcpu = -1;
   if (i < n) {
     if (text.charCodeAt(i) !== 32) return false;
@@ -141,6 +145,8 @@ export function scanAccess32(text: string, out: ScannedAccess): boolean {
   out.offset = offset;
   out.value = value;
   out.vcpu = vcpu;
+  out.valueStart = v0 - 2;
+  out.valueEnd = valueEnd;
   return true;
 }
 
@@ -221,6 +227,25 @@ export class LineTraceParser {
       range: rangeOf(n, { start: 0, end: text.length }),
     });
     return true;
+  }
+
+  /**
+   * The record `fast` makes of a line scanAccess32 read into `a` (`based` false), without
+   * reading the line again: the streamed replay's access lines the model's fast path did not take.
+   */
+  scanned(a: ScannedAccess, text: string, n: number): void {
+    this.push({
+      kind: 'access',
+      dir: a.dir,
+      offset: a.offset,
+      size: 4,
+      value: BigInt(a.value),
+      abort: false,
+      vcpu: a.vcpu < 0 ? undefined : a.vcpu,
+      line: n,
+      valueRange: rangeOf(n, { start: a.valueStart, end: a.valueEnd }),
+      range: rangeOf(n, { start: 0, end: text.length }),
+    });
   }
 
   /** Parse line `n` (its text without the line break). */

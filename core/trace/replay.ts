@@ -89,6 +89,7 @@ export interface ReplayOptions {
 }
 
 const MASK32 = 0xffff_ffffn;
+const MASK64 = 0xffff_ffff_ffff_ffffn;
 const PAGE1 = 0x10000;
 const ILLEGAL_CODES = new Set(['access.size', 'access.unaligned', 'access.span', 'access.offset']);
 
@@ -110,6 +111,14 @@ function notAdvertised(ref: FeatureRef, ids: Engine['ids']): string {
   return `SMMU_${ref.register}.${ref.field} is ${v ?? 0} (the field needs ${ref.equals !== undefined ? `== ${ref.equals}` : `>= ${ref.atLeast}`})`;
 }
 
+/** Register and byte of an access, whether it has nothing to report, and an acknowledged register's ACK. */
+interface Slot {
+  readonly reg: RegisterDef;
+  readonly byte: number;
+  readonly clean: boolean;
+  readonly ack?: RegisterDef;
+}
+
 /** Where a replay's findings go, as it makes them. */
 export interface ReplaySink {
   /** A diagnostic; `group` orders diagnostics at the same position (see `ReportOrder`). */
@@ -120,6 +129,12 @@ export interface ReplaySink {
   line?(l: LineReplay): void;
   /** The registers the model took from the emulation at a line (the step debugger). */
   adopted?(line: number, a: Adoption): void;
+  /**
+   * A diagnostic past its code's cap (ReplaySetup.maxMessages), offered as a count before any
+   * object is made (a divergence on every record costs a count): true when the sink counted it
+   * as it would have counted the diagnostic; false, and it comes as a diagnostic.
+   */
+  counted?(code: string, severity: TraceDiagnostic['severity'], line: number): boolean;
 }
 
 /** What a replayer needs to know before the first record (stream.ts decides it from a look ahead). */
@@ -155,8 +170,8 @@ export class Replayer {
   private readonly lastWrite = new Map<RegisterName, number>();
   /** A write the model ignored because of a guard: what the register would hold had it been taken. */
   private readonly guarded = new Map<RegisterName, { line: number; intended: bigint; guards: string }>();
-  /** ACK value before the last write to the register it acknowledges (an Update may still be in progress). */
-  private readonly ackBefore = new Map<RegisterName, bigint>();
+  /** ACK value before the last write to the register it acknowledges (an Update may still be in progress; ACKs are 32-bit). */
+  private readonly ackBefore = new Map<RegisterName, number>();
   private readonly predictCommands: boolean;
   private readonly inferredIds: boolean;
   /** First read of each ID register (the inferred configuration's values). */
@@ -327,13 +342,16 @@ export class Replayer {
     message: string | (() => string),
     section?: string,
     pending = false,
-  ): TraceDiagnostic {
+  ): TraceDiagnostic | undefined {
+    const made = pending ? 0 : (this.made.get(code) ?? 0);
+    const past = !pending && this.maxMessages !== undefined && made >= this.maxMessages;
+    if (!pending) this.made.set(code, made + 1);
+    // Past the cap, the sink may count it without the diagnostic (stream.ts says when it can).
+    if (past && range.start.line === rec.line && this.sink.counted?.(code, severity, rec.line)) return undefined;
     let text: string;
     if (typeof message === 'string') text = message;
-    else if (!pending && this.maxMessages !== undefined && (this.made.get(code) ?? 0) >= this.maxMessages)
-      text = NOT_SHOWN;
+    else if (past) text = NOT_SHOWN;
     else text = message();
-    if (!pending) this.made.set(code, (this.made.get(code) ?? 0) + 1);
     const d: TraceDiagnostic = {
       severity,
       code,
@@ -381,16 +399,38 @@ export class Replayer {
     }
   }
 
-  /** Register and byte of an access, and whether it has nothing to report (the configuration is fixed for a replay). */
-  private readonly slots = new Map<number, { reg: RegisterDef; byte: number; clean: boolean } | undefined>();
+  /** What an access at an offset of pages 0 and 1 decodes to, by offset and size (the configuration is fixed for a replay). */
+  private readonly targets = new Map<number, Target>();
 
-  private slotOf(offset: number, size: 4 | 8 = 4): { reg: RegisterDef; byte: number; clean: boolean } | undefined {
+  /** decodeAccess, kept for offsets below 0x20000 (bounded: other offsets are decoded each time). */
+  private targetOf(offset: number, size: AccessRecord['size']): Target {
+    if (offset >= 0x20000) return decodeAccess(offset, size, this.config, this.engine.ids);
+    const key = offset * 16 + size;
+    let t = this.targets.get(key);
+    if (!t) this.targets.set(key, (t = decodeAccess(offset, size, this.config, this.engine.ids)));
+    return t;
+  }
+
+  /** Register and byte of an access, and whether it has nothing to report (the configuration is fixed for a replay). */
+  private readonly slots = new Map<number, Slot | undefined>();
+
+  private slotOf(offset: number, size: 4 | 8 = 4): Slot | undefined {
     const key = offset * 16 + size;
     let s = this.slots.get(key);
     if (s === undefined && !this.slots.has(key)) {
-      const t = decodeAccess(offset, size, this.config, this.engine.ids);
-      s = t.kind === 'register' ? { reg: t.reg, byte: t.byte, clean: t.findings.length === 0 } : undefined;
-      this.slots.set(key, s);
+      const t = this.targetOf(offset, size);
+      const b = t.kind === 'register' ? t.reg.behaviour : undefined;
+      s =
+        t.kind === 'register'
+          ? {
+              reg: t.reg,
+              byte: t.byte,
+              clean: t.findings.length === 0,
+              ...(b?.kind === 'acked' ? { ack: getRegister(b.ack) } : {}),
+            }
+          : undefined;
+      // Kept for pages 0 and 1 only, so what a replay keeps stays bounded whatever offsets a trace has.
+      if (offset < 0x20000) this.slots.set(key, s);
     }
     return s;
   }
@@ -403,8 +443,16 @@ export class Replayer {
   private fastAccess(rec: AccessRecord): boolean {
     if (rec.abort || rec.value === undefined) return false;
     if (rec.size === 8) {
+      if (rec.dir === 'W') {
+        // A 64-bit write the model's checked fast path takes (a queue base, a Guarded register).
+        const v = rec.value;
+        if (v > MASK64 || !this.checkedWrite(rec.offset, 8, Number(v & MASK32), Number(v >> 32n), rec.line, rec.vcpu))
+          return false;
+        this.lineOfWrite(rec, v);
+        return true;
+      }
       // A 64-bit read whose halves are both plain: the model agrees when both words do.
-      if (rec.dir !== 'R' || this.sink.line || !this.slotOf(rec.offset, 8)?.clean) return false;
+      if (this.sink.line || !this.slotOf(rec.offset, 8)?.clean) return false;
       const lo = this.smmu.readFast32(rec.offset);
       const hi = lo < 0 ? -1 : this.smmu.readFast32(rec.offset + 4);
       return hi >= 0 && Number(rec.value & MASK32) === lo && Number(rec.value >> 32n) === hi;
@@ -420,7 +468,11 @@ export class Replayer {
       return true;
     }
     const before = this.smmu.writeFast32(rec.offset, value);
-    if (before < 0) return false;
+    if (before < 0) {
+      if (!this.checkedWrite(rec.offset, 4, value, 0, rec.line, rec.vcpu)) return false;
+      this.lineOfWrite(rec, rec.value);
+      return true;
+    }
     const t = this.slotOf(rec.offset);
     if (!t) return true;
     const reg = t.reg;
@@ -429,6 +481,36 @@ export class Replayer {
     this.lastWrite.set(reg.name, rec.line);
     this.guarded.delete(reg.name);
     this.sink.line?.({ record: rec, register: reg, byte: t.byte, emulation: rec.value, model: rec.value });
+    return true;
+  }
+
+  /** Both sides of a write the model took as written (`sink.line`, as the full path gives them). */
+  private lineOfWrite(rec: AccessRecord, value: bigint): void {
+    if (!this.sink.line) return;
+    const t = this.slotOf(rec.offset, rec.size === 8 ? 8 : 4);
+    this.sink.line({ record: rec, register: t?.reg, byte: t?.byte ?? 0, emulation: value, model: value });
+  }
+
+  /**
+   * A write on the model's checked fast path (`writeChecked32`/`64`: an acknowledged or Guarded
+   * register, a queue base, with nothing to report), with what the full path notes of it: the
+   * register's and its ACK's changes in the timeline, the last write, the ACK before it (an
+   * Update may be in progress), no guarded write pending. False, with nothing done, otherwise.
+   */
+  private checkedWrite(offset: number, size: 4 | 8, lo: number, hi: number, line: number, vcpu?: number): boolean {
+    // The slot after the model took the write: offsets outside its registers are not kept.
+    const r = size === 8 ? this.smmu.writeChecked64(offset, lo, hi) : this.smmu.writeChecked32(offset, lo);
+    if (r < 0) return false;
+    const t = this.slotOf(offset, size) as Slot;
+    const reg = t.reg;
+    const ack = t.ack;
+    if (r & 1) this.timeline.get(reg.name)?.push({ line, value: this.smmu.value(reg), vcpu }, this.keep);
+    if (ack) {
+      if (r & 2) this.timeline.get(ack.name)?.push({ line, value: this.smmu.value(ack), vcpu }, this.keep);
+      this.ackBefore.set(ack.name, this.smmu.ackBefore);
+    }
+    this.lastWrite.set(reg.name, line);
+    this.guarded.delete(reg.name);
     return true;
   }
 
@@ -445,9 +527,9 @@ export class Replayer {
       this.reads++;
     } else {
       const before = this.smmu.writeFast32(offset, value);
-      if (before < 0) return false;
+      if (before < 0 && !this.checkedWrite(offset, 4, value, 0, line, vcpu >= 0 ? vcpu : undefined)) return false;
       this.writes++;
-      const t = this.slotOf(offset);
+      const t = before < 0 ? undefined : this.slotOf(offset);
       if (t) {
         const reg = t.reg;
         if (before !== value)
@@ -465,7 +547,7 @@ export class Replayer {
   access(rec: AccessRecord): void {
     if (this.fastAccess(rec)) return;
     const size = rec.size;
-    const target = decodeAccess(rec.offset, size, this.config, this.engine.ids);
+    const target = this.targetOf(rec.offset, size);
     const reg = target.kind === 'register' ? target.reg : undefined;
     const byte = target.kind === 'register' || target.kind === 'array' ? target.byte : 0;
     const named = target.kind === 'array' ? { arrayRegister: target.name } : {};
@@ -492,7 +574,7 @@ export class Replayer {
       this.guestNotes(rec, r.findings);
       if (reg) {
         this.lastWrite.set(reg.name, rec.line);
-        if (ackReg) this.ackBefore.set(ackReg.name, ackBefore);
+        if (ackReg) this.ackBefore.set(ackReg.name, Number(ackBefore));
         const g = r.findings.find((f) => f.code === 'write.guarded');
         if (g) {
           const mask = accessMask(reg, byte, size) & implementedMask(reg, this.engine.ids);
@@ -507,7 +589,7 @@ export class Replayer {
       this.sink.line?.({ record: rec, register: reg, ...named, byte, emulation: value, model: value });
       return;
     }
-    const r = this.smmu.read(rec.offset, size);
+    const r = this.smmu.read(rec.offset, size, undefined, target);
     const emu: bigint | 'abort' = rec.abort || rec.value === undefined ? 'abort' : rec.value;
     const modelSays: LineReplay['model'] =
       target.kind === 'abort' ? 'abort' : target.findings.some((f) => ILLEGAL_CODES.has(f.code)) ? 'any' : r.value;
@@ -790,7 +872,8 @@ export class Replayer {
 
     // An Update still in progress: the ACK (or GBPA.Update) shows the state before the write.
     if (b.kind === 'ack') {
-      const prior = (this.ackBefore.get(reg.name) ?? model) & mask;
+      const before = this.ackBefore.get(reg.name);
+      const prior = (before === undefined ? model : BigInt(before)) & mask;
       const ok = reg.fields.every((f) => {
         const fm = fieldMask(f) & rest;
         return fm === 0n || (e & fm) === (prior & fm);
@@ -886,7 +969,8 @@ export class Replayer {
       reg.section,
       multi,
     );
-    if (multi) this.serial.pending({ rec, reg, byte, emu, diag: d });
+    // A pending diagnostic is never only counted (report).
+    if (multi && d) this.serial.pending({ rec, reg, byte, emu, diag: d });
   }
 
   /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */

@@ -153,13 +153,26 @@ export class Tally {
   private readonly ours = new Map<string, boolean>();
 
   add(d: TraceDiagnostic): void {
-    if (d.severity === 'error') this.errors++;
-    else if (d.severity === 'warning') this.warnings++;
+    if (!this.countable(d.code, d.severity)) this.firstDivergence = d;
+    this.count(d.code, d.severity);
+  }
+
+  /** Whether `count` stands for `add` of a diagnostic of this code and severity: it would not be the first divergence. */
+  countable(code: string, severity: TraceDiagnostic['severity']): boolean {
+    return this.firstDivergence !== undefined || severity === 'info' || !this.isOurs(code) || code.startsWith('trace.');
+  }
+
+  /** A diagnostic counted without its object (a code past its cap, stream.ts): `countable` must hold. */
+  count(code: string, severity: TraceDiagnostic['severity']): void {
+    if (severity === 'error') this.errors++;
+    else if (severity === 'warning') this.warnings++;
     else this.infos++;
-    let ours = this.ours.get(d.code);
-    if (ours === undefined) this.ours.set(d.code, (ours = /^(replay|mvcpu|trace)\./.test(d.code)));
-    if (ours) this.counts[d.code] = (this.counts[d.code] ?? 0) + 1;
-    if (!this.firstDivergence && ours && d.severity !== 'info' && !d.code.startsWith('trace.'))
-      this.firstDivergence = d;
+    if (this.isOurs(code)) this.counts[code] = (this.counts[code] ?? 0) + 1;
+  }
+
+  private isOurs(code: string): boolean {
+    let ours = this.ours.get(code);
+    if (ours === undefined) this.ours.set(code, (ours = /^(replay|mvcpu|trace)\./.test(code)));
+    return ours;
   }
 }

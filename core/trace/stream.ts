@@ -76,6 +76,12 @@ export interface TraceStreamSink {
   adopted?(line: number, a: Adoption): void;
   /** The look ahead closed: the format and configuration are known (before the first diagnostic). */
   started?(s: TraceStreamStart): void;
+  /**
+   * A diagnostic of `code` at `line` past its cap (`maxMessages`), in its place in trace order
+   * (nothing before it is still held): true when the sink counted it without showing it, as
+   * `diagnostic` would have; false, and it comes to `diagnostic` (with its message not made).
+   */
+  counted?(code: string, line: number): boolean;
 }
 
 export interface TraceStreamStart {
@@ -120,7 +126,7 @@ export class TraceStream {
   private closedAt = 0;
   private readonly fastLines: boolean;
   /** The access line scanAccess32 read last. */
-  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1 };
+  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1, valueStart: 0, valueEnd: 0 };
 
   constructor(
     private readonly options: TraceStreamOptions,
@@ -266,6 +272,7 @@ export class TraceStream {
         {
           diagnostic: (d, g) => this.order.add(d, g),
           replace: (old, d) => this.order.replace(old, d),
+          ...(this.sink.counted ? { counted: (code, severity, line) => this.counted(code, severity, line) } : {}),
           ...(this.sink.line ? { line: this.sink.line } : {}),
           ...(this.sink.adopted ? { adopted: this.sink.adopted } : {}),
         },
@@ -285,7 +292,13 @@ export class TraceStream {
       return;
     }
     const p = this.lineParser as LineTraceParser;
-    if (this.fastLines && this.fastLine(p, text, n)) return;
+    if (this.fastLines && this.rp && !p.based && scanAccess32(text, this.scanned)) {
+      if (this.fastLine(this.rp, p, n)) return;
+      // The record the parser would make of the line, from what the scan read.
+      p.scanned(this.scanned, text, n);
+      for (const r of p.records.splice(0)) this.replay(r, true);
+      return;
+    }
     p.line(text, n);
     if (p.diagnostics.length)
       for (const d of p.diagnostics.splice(0)) this.order.add({ ...d, line: d.range.start.line }, GROUP.parse);
@@ -298,10 +311,8 @@ export class TraceStream {
    * with the record the parser would make of it (a property test checks it). False, with nothing
    * done, when the line needs the record.
    */
-  private fastLine(p: LineTraceParser, text: string, n: number): boolean {
-    const rp = this.rp;
+  private fastLine(rp: Replayer, p: LineTraceParser, n: number): boolean {
     const a = this.scanned;
-    if (!rp || p.based || !scanAccess32(text, a)) return false;
     // The first read of an ID register the look ahead did not see gets a note (`replay`).
     if (this.inferred && a.dir === 'R') {
       const name = ID_OFFSETS.get(a.offset);
@@ -331,6 +342,18 @@ export class TraceStream {
     // lines arrive one by one (the look ahead's records are replayed in one go when it closes).
     this.rp?.serial.due(r.line);
     this.rp?.record(r);
+  }
+
+  /**
+   * A diagnostic past its code's cap, counted without an object: only when nothing is held (so
+   * it would be released next, after everything before it), it is not the summary's first
+   * divergence, and the sink would not show it. False: the replay makes the diagnostic.
+   */
+  private counted(code: string, severity: TraceDiagnostic['severity'], line: number): boolean {
+    if (this.order.size !== 0 || !this.tally.countable(code, severity) || !this.sink.counted?.(code, line))
+      return false;
+    this.tally.count(code, severity);
+    return true;
   }
 
   /** A line after the look ahead that would have changed what it decided. */

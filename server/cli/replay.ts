@@ -136,6 +136,15 @@ export async function runReplay(o: Options): Promise<number> {
     fileHost,
     {
       diagnostic,
+      // A diagnostic past its code's cap: counted as `diagnostic` counts one it does not print.
+      counted: (code: string, line: number) => {
+        const r = rules.get(code);
+        if (!r || r.shown < max) return false;
+        total++;
+        r.count++;
+        r.last = line + 1;
+        return true;
+      },
       started: startOutput,
       ...(o.json
         ? {

@@ -7,8 +7,9 @@
  * child's peak RSS, all from /usr/bin/time.
  *
  *   - ID register reads, the issue's example (the model's fast path throughout);
- *   - conforming CR0/CR0ACK handshakes with CR1 and EVENTQ_BASE read-backs (three writes in
- *     eight take the model's full path: CR0 is acknowledged, EVENTQ_BASE is a queue base);
+ *   - conforming CR0/CR0ACK handshakes with CR1 and EVENTQ_BASE read-backs (their writes take
+ *     the model's checked fast path: CR0 is acknowledged, CR1 has Guarded fields, EVENTQ_BASE is
+ *     a queue base);
  *   - a divergence on every record (CR0ACK reads 1 where the model has 0): the report's cap;
  *   - two vCPUs, one read in ten showing the other vCPU's write (the multi-vCPU window).
  *

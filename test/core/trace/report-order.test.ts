@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ReportOrder } from '../../../core/trace/report';
+import { ReportOrder, Tally } from '../../../core/trace/report';
 import type { TraceDiagnostic } from '../../../core/trace/types';
 
 class Reference {
@@ -112,5 +112,32 @@ test('ReportOrder releases exactly what the split-and-sort definition releases, 
       assert.equal(order.size, 0);
     }),
     { numRuns: 1000 },
+  );
+});
+
+test('Tally.count stands for add only where the diagnostic would not be the first divergence', () => {
+  const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const d = (code: string, severity: TraceDiagnostic['severity'], line: number): TraceDiagnostic => ({
+    severity,
+    code,
+    message: code,
+    range: at,
+    line,
+  });
+  const t = new Tally();
+  t.add(d('replay.value', 'info', 0));
+  // A later error of the same code would be the first divergence: it needs its object.
+  assert.equal(t.countable('replay.value', 'error'), false);
+  assert.equal(t.countable('replay.value', 'info'), true);
+  assert.equal(t.countable('write.res0', 'warning'), true, 'a guest note is not a divergence');
+  assert.equal(t.countable('trace.window', 'warning'), true);
+  t.add(d('replay.value', 'error', 1));
+  assert.equal(t.firstDivergence?.line, 1);
+  assert.equal(t.countable('replay.value', 'error'), true);
+  t.count('replay.value', 'error');
+  t.count('write.res0', 'warning');
+  assert.deepEqual(
+    { errors: t.errors, warnings: t.warnings, infos: t.infos, counts: t.counts },
+    { errors: 2, warnings: 1, infos: 1, counts: { 'replay.value': 3 } },
   );
 });
