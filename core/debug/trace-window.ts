@@ -346,7 +346,7 @@ export class WindowedTrace implements TraceData {
  */
 class Indexer {
   private readonly p = new LineTraceParser();
-  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1 };
+  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1, valueStart: 0, valueEnd: 0 };
   private lineRecords = 0;
   private nextLine = 0;
   private lineStarts: WindowStart[] | undefined = [];
