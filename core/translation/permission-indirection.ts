@@ -92,6 +92,11 @@ export interface IndirectLeaf {
   readonly refusal?: { readonly why: string; readonly overlay: boolean; readonly dirtyBit: boolean };
   /** The write makes a writable-clean leaf writable-dirty (hardware dirty state, §3.13.3). */
   readonly setDirty: boolean;
+  /**
+   * Stage 2: the leaf's permission (with its overlay) is one of the MROs, which a stage 1 table's
+   * translation needs to keep the Assured Translation property (§3.27.2, core/engine/assured.ts).
+   */
+  readonly mro?: boolean;
 }
 
 /**
@@ -234,5 +239,9 @@ function stage2(pi: S2Indirect, d: bigint, access: Access, hd: boolean): Indirec
         dirtyBit: false,
       },
     };
-  return dirtyCheck(perms, access, perms.w && (d & DIRTY) === 0n, hd, 2);
+  const leaf = dirtyCheck(perms, access, perms.w && (d & DIRTY) === 0n, hd, 2);
+  // NAMES: 2 MRO, 3 MRO-TL1, 6 MRO-TL0, 7 MRO-TL01 (their TopLevel checks are not made).
+  return MRO_ENCODINGS.includes(combined) ? { ...leaf, mro: true } : leaf;
 }
+
+const MRO_ENCODINGS: readonly number[] = [2, 3, 6, 7];

@@ -618,6 +618,7 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       nG: stage === 1 && !p.singlePrivilege ? ((next >> 11n) & 1n) === 1n : false,
       contiguous: contiguousBit(p, next),
       assuredOnly: assuredOnlyAttr(p, next),
+      ...(ind?.mro ? { mro: true } : {}),
       descriptor: next,
       descriptorAddress: pa,
       steps,

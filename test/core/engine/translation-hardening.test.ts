@@ -121,6 +121,30 @@ expect event F_PERMISSION StreamID=7 S2=1 CLASS=IN IPA=0x20000000
 `);
 });
 
+test('§3.27.2 with §3.26.2: MRO stage 2 permissions (SMMU_S2PII) for the stage 1 tables keep the Assured Translation property to the output', () => {
+  // As above, but the stage 2 leaves of the two stage 1 table pages get PIIndex 3 (bits 51 and 6)
+  // and SMMU_S2PII gives PIIndex 3 MRO (0b0010) and PIIndex 1 (every other leaf) RW (0b1100).
+  const protect = [0x45000000, 0x4a000000, 0x4a001400, 0x4a002000].map(
+    (a) =>
+      `mem write64 ${hex(BigInt(a))} ${hex(PROTECTED | (a === 0x45000000 ? 0x4a000003n : a === 0x4a000000 ? 0x4a001003n : a === 0x4a001400 ? 0x4a002003n : 0x20000f43n))}`,
+  );
+  const PI3 = 1n << 51n;
+  const ids = { ...THE, IDR3: THE.IDR3 | (1 << 19) };
+  const script = (s2pii: string) => `
+${assuredOnly(S2_OUT, S2_CD, [S2_L0[0], S2_L0[1] | PI3], [S2_TABLES[0], S2_TABLES[1] | PI3])}
+${protect.join('\n')}
+write64 S2PII ${s2pii}
+${CD} PnCH
+ste 7 V Config=NESTED S1ContextPtr=0x44000000 ${S2} S2PIE AssuredOnly TL0
+`;
+  runScript(`${script('S2PII1=RW|S2PII3=MRO')}dma read sid=7 iova=0x10000000 == 0x90000000\n`, ids);
+  // The same tables readable as RW instead of MRO: the property is lost after the top-level read.
+  runScript(
+    `${script('S2PII1=RW|S2PII3=RW')}dma read sid=7 iova=0x10000000 == F_PERMISSION\nexpect event F_PERMISSION StreamID=7 S2=1 CLASS=TTD IPA=0x4A000000\n`,
+    ids,
+  );
+});
+
 test('§3.27.2: the top-level table read has Assured Translation with STE.TL0 and a CD fetched from AssuredOnly memory', () => {
   runScript(`
 ${assuredOnly(S2_CD, S2_L0)}
