@@ -123,6 +123,54 @@ expect event F_VMS_FETCH StreamID=5 FetchAddr=0x47000000
 `);
 });
 
+test('§5.6.2, §4.3.5: a changed PARTID_MAP stays cached (stale.vms) until CMD_CFGI_VMS_PIDM of the VMID; CFGI_STE does not remove it', () => {
+  const { engine } = run(`mem write32 0x47000004 0x00210005
+${NESTED('S1MPAM VMSPtr=0x47000000', 'PARTID=3 PMG=2')}
+dma read sid=5 iova=0x10000000 == 0x90000000
+mem write32 0x47000004 0x00160005
+cmd CFGI_STE sid=5
+cmd SYNC
+doorbell
+`);
+  const stale = engine.translate(READ);
+  assert.deepEqual('mpam' in stale && stale.mpam, { partid: 33, pmg: 2, from: 'VMS' });
+  assert.ok(
+    engine.activity.some((a) => a.code === 'stale.vms' && /CMD_CFGI_VMS_PIDM \(VMID 7\)/.test(a.text)),
+    'the stale PARTID_MAP is reported',
+  );
+  // A PIDM for another VMID leaves it; for VMID 7 it goes, and the new entry applies.
+  const script = (vmid: number) =>
+    runEngineScript(
+      `${PRELUDE}mem write32 0x47000004 0x00210005
+${NESTED('S1MPAM VMSPtr=0x47000000', 'PARTID=3 PMG=2')}
+dma read sid=5 iova=0x10000000 == 0x90000000
+mem write32 0x47000004 0x00160005
+cmd CFGI_VMS_PIDM VMID=${vmid}
+cmd SYNC
+doorbell
+`,
+      config(IDS),
+    );
+  const other = script(6);
+  assert.deepEqual(other.errors, []);
+  assert.equal((other.engine.translate(READ) as { mpam?: { partid: unknown } }).mpam?.partid, 33);
+  const same = script(7);
+  assert.deepEqual(same.errors, []);
+  assert.equal((same.engine.translate(READ) as { mpam?: { partid: unknown } }).mpam?.partid, 22);
+});
+
+test('§4.3.6 CMD_CFGI_ALL invalidates the PARTID_MAP cached by VMID too', () => {
+  const { engine } = run(`mem write32 0x47000004 0x00210005
+${NESTED('S1MPAM VMSPtr=0x47000000', 'PARTID=3 PMG=2')}
+dma read sid=5 iova=0x10000000 == 0x90000000
+mem write32 0x47000004 0x00160005
+cmd CFGI_ALL
+cmd SYNC
+doorbell
+`);
+  assert.equal((engine.translate(READ) as { mpam?: { partid: unknown } }).mpam?.partid, 22);
+});
+
 test('without MPAM in SMMU_IDR3 a transaction carries no MPAM attributes', () => {
   const r = mpam('ste 5 V Config=BYPASS\n', { IDR0: IDS.IDR0 });
   assert.equal(r.mpam, undefined);
