@@ -431,6 +431,16 @@ function caches(e: Engine): VarNode[] {
         ...structures('L1CD', cc.l1cd.entries(), undefined),
       ],
     },
+    // VMS.PARTID_MAP by VMID (§5.6.2, core/engine/mpam.ts); shown once MPAM has cached one.
+    ...(cc.vms.size
+      ? [
+          {
+            name: 'PARTID_MAP cache',
+            value: counted(cc.vms.size, 'entry', 'entries'),
+            children: () => structures('VMID', cc.vms.entries(), undefined),
+          },
+        ]
+      : []),
     {
       name: 'TLB',
       value: counted(tlb.length, 'entry', 'entries'),

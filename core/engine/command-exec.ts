@@ -173,7 +173,9 @@ const cfgiSteRange: Executor = ({ engine, def, w, logged }) => {
   const count = 2 ** (range + 1);
   const sid = v(def, w, 'StreamID');
   const first = sid - (sid % count);
-  const n = invalidateSteRange(engine, first, count, false);
+  // §4.3.6: CMD_CFGI_ALL (Range 31) also invalidates everything cached from VMSs, including the
+  // PARTID_MAP cache indexed by VMID (§5.6.2, mpam.ts).
+  const n = invalidateSteRange(engine, first, count, false) + (range === 31 ? engine.configCache.vms.clear() : 0);
   logged(
     `StreamIDs ${hex(BigInt(first))}..${hex(BigInt(first + count - 1))}: ${counted(n, 'cached structure')} invalidated`,
   );
@@ -403,10 +405,12 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
     logged(`${counted(n, 'cached structure')} invalidated`);
     return CERROR.NONE;
   },
-  // Until this change it completed with an effect text and no warning, as if it were modelled.
-  CMD_CFGI_VMS_PIDM: {
-    notModelled:
-      'MPAM and the VMS (§5.6) are not modelled: the model never fetches a VMS, so it holds no PARTID_MAP to invalidate',
+  // §4.3.5: the separate PARTID_MAP cache, indexed by VMID (§5.6.2, mpam.ts); STE-indexed caches stay.
+  CMD_CFGI_VMS_PIDM: ({ engine, def, w, logged }) => {
+    const vmid = v(def, w, 'VMID');
+    const n = engine.configCache.vms.invalidate((k) => k === vmid);
+    logged(`VMID ${vmid}: ${counted(n, 'cached PARTID_MAP')} invalidated`);
+    return CERROR.NONE;
   },
   CMD_TLBI_NH_ALL: ({ engine, def, w, tlbi }) => {
     const vmid = vmidMatch(engine, v(def, w, 'VMID'));

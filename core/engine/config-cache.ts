@@ -109,14 +109,19 @@ export class ConfigCache {
   readonly l1st = new StructureCache<unknown>();
   /** L1 CD descriptors by (StreamID, L1 index) (2-level CD tables, §5.3). */
   readonly l1cd = new StructureCache<unknown>();
+  /**
+   * VMS.PARTID_MAP by the STE.S2VMID of the streams that use it: the separate PARTID_MAP cache of
+   * §5.6.2, which CMD_CFGI_STE* leave and CMD_CFGI_VMS_PIDM and CMD_CFGI_ALL invalidate (mpam.ts).
+   */
+  readonly vms = new StructureCache<undefined>();
 
   clear(): number {
-    return this.ste.clear() + this.cd.clear() + this.l1st.clear() + this.l1cd.clear();
+    return this.ste.clear() + this.cd.clear() + this.l1st.clear() + this.l1cd.clear() + this.vms.clear();
   }
 
-  /** Structures cached in all four caches. */
+  /** Structures cached in all five caches. */
   get size(): number {
-    return this.ste.size + this.cd.size + this.l1st.size + this.l1cd.size;
+    return this.ste.size + this.cd.size + this.l1st.size + this.l1cd.size + this.vms.size;
   }
 }
 

@@ -16,6 +16,7 @@ import { hex } from '../registers/codec';
 import { paSpaceName } from '../translation/secure-ns';
 import type { EngineContext, Transaction } from './context';
 import { atsAccess, translatedTransaction } from './ats';
+import { withMpam } from './mpam';
 import { translate, type TransactionResult } from './transaction';
 
 /**
@@ -92,7 +93,7 @@ export function dmaTransfer(
         ? atsAccess(engine, tt).result
         : route === 'translated'
           ? translatedTransaction(engine, tt)
-          : translate(engine, tt);
+          : withMpam(engine, tt, translate(engine, tt));
     if (result.outcome === 'translated' || result.outcome === 'bypass') {
       const pa = result.pa;
       // The block maps to one contiguous range (granules are 4 KB or more), within one memory page.

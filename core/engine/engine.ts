@@ -32,6 +32,7 @@ import { registerIndex } from '../model/register-file';
 import { Tlb } from './tlb';
 import type { QueueGeometry } from './queue-index';
 import { pageRequest, type PageRequest, type PageRequestOutcome } from './pri-queue';
+import { withMpam } from './mpam';
 import { translate, type TransactionResult } from './transaction';
 import { dmaTransfer, type DmaRoute, type DmaTransferResult } from './dma';
 import { Atc, type AtsMode } from './atc';
@@ -521,7 +522,7 @@ export class Engine implements EngineContext {
 
   /** A device transaction (a DMA) through the SMMU. */
   translate(t: Transaction): TransactionResult {
-    return translate(this, t);
+    return withMpam(this, t, translate(this, t));
   }
 
   /**
@@ -538,7 +539,7 @@ export class Engine implements EngineContext {
       ? atsAccess(this, t).result
       : route === 'translated'
         ? translatedTransaction(this, t)
-        : translate(this, t);
+        : withMpam(this, t, translate(this, t));
   }
 
   /** An ATS Translation Request on its own (§3.9.1.2). */

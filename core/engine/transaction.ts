@@ -46,6 +46,7 @@ import {
 } from './secure-stage2';
 import type { Regime, TlbEntry } from './tlb';
 import type { WalkCacheEntry } from './walk-cache';
+import type { MpamAttrs } from './mpam-attrs';
 
 export type { StreamMemo, Transaction } from './context';
 
@@ -58,8 +59,15 @@ export type TransactionResult =
       readonly detail: string;
       /** A Secure stream's transaction: its output PA space is Non-secure (§13.5); undefined for a Non-secure stream's. */
       readonly ns?: boolean;
+      readonly mpam?: MpamAttrs;
     }
-  | { readonly outcome: 'bypass'; readonly pa: bigint; readonly detail: string; readonly ns?: boolean }
+  | {
+      readonly outcome: 'bypass';
+      readonly pa: bigint;
+      readonly detail: string;
+      readonly ns?: boolean;
+      readonly mpam?: MpamAttrs;
+    }
   /**
    * `ats`: a device using ATS (ats.ts) did not make the access because its Translation Request was
    * refused (Unsupported Request, Completer Abort) or granted too little (`denied`, §3.9.1.2).
@@ -81,7 +89,7 @@ function isFail<T>(x: T | Fail): x is Fail {
 }
 
 /** Read a structure of `n` words at `addr`, or 'abort'. Recorded as SMMU activity. */
-function fetch(engine: EngineContext, what: string, addr: number, n: number): Uint32Array | 'abort' {
+export function fetch(engine: EngineContext, what: string, addr: number, n: number): Uint32Array | 'abort' {
   if (engine.memory.isAbort(addr, n * 4)) {
     if (engine.recording)
       engine.log({
@@ -131,7 +139,7 @@ function accessFields(t: Transaction): EventFields {
 }
 
 /** Terminate with an event (recorded per the caller's decision) and an abort. */
-function abortWith(
+export function abortWith(
   engine: EngineContext,
   t: Transaction,
   event: EventName,
@@ -274,13 +282,14 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
 }
 
 /** A cached structure is used although memory now differs: report the missing invalidation. */
-function checkStaleStructure(
+export function checkStaleStructure(
   engine: EngineContext,
   what: string,
   which: string,
   addr: number,
   cached: Uint32Array,
   cmd: string,
+  section = '3.21.3',
 ): void {
   const now = new Uint32Array(cached.length);
   engine.memory.readWords(addr, now, cached.length);
@@ -288,7 +297,7 @@ function checkStaleStructure(
     engine.log({
       kind: 'stale',
       text: `the SMMU used its cached ${what} for ${which}: memory at ${hex(BigInt(addr), 64)} changed after it was cached, and no ${cmd} (then CMD_SYNC) has invalidated it, so the old ${what} still applies`,
-      section: '3.21.3',
+      section,
       address: BigInt(addr),
       severity: 'warning',
       code: `stale.${what.toLowerCase()}`,

@@ -49,10 +49,10 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'mpam',
     field: { register: 'IDR3', field: 'MPAM' },
     section: '17',
-    // SMMU_MPAMIDR, GMPAM and GBPMPAM are modelled (core/registers/mpam.ts): MPAMIDR from the
-    // configuration, the Update handshake, and the PARTID and PMG limits of the two others.
+    // SMMU_MPAMIDR, GMPAM and GBPMPAM are modelled (core/registers/mpam.ts), and so are the PARTID
+    // and PMG of client transactions and the VMS (core/engine/mpam.ts, §17.2, §5.6).
     registers: [],
-    what: 'MPAM attributes of transactions (§17) and the VMS (§5.6) are not modelled: transactions and SMMU-originated accesses carry no PARTID or PMG, so SMMU_GMPAM and SMMU_GBPMPAM are stored and checked but applied to nothing, STE.PARTID, STE.PMG, CD.PARTID and CD.PMG are not checked against SMMU_MPAMIDR, no VMS is fetched (so no F_VMS_FETCH), and CMD_CFGI_VMS_PIDM has no effect. The registers are modelled: SMMU_MPAMIDR from the configuration, and the Update handshake and PARTID/PMG limits of SMMU_GMPAM and SMMU_GBPMPAM',
+    what: 'Part of MPAM (§17) is not modelled: SMMU-originated accesses (STE, CD, VMS and descriptor fetches, queues, MSIs) carry no PARTID or PMG, so SMMU_GMPAM is stored and checked but applied to nothing (§17.4); ATS Translated transactions and ATOS lookups carry none (§17.3); Secure streams carry none (SMMU_S_MPAMIDR and the Secure MPAM registers are not modelled). Modelled: the registers, and the PARTID and PMG of client transactions (§17.2: SMMU_GBPMPAM with SMMUEN == 0, else the STE or CD, through the VMS PARTID_MAP when nested with STE.S1MPAM = 1), the VMS fetch (F_VMS_FETCH) and its cache, which CMD_CFGI_VMS_PIDM and CMD_CFGI_ALL invalidate',
   },
   {
     id: 'dpt',
@@ -95,7 +95,7 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     // The Protected attribute (CD.PnCH) and the stage 2 AssuredOnly check (STE.AssuredOnly, with
     // STE.TL0/TL1 and the CD-fetch rule) are modelled (core/translation/hardening.ts, core/engine/assured.ts).
     registers: [],
-    what: 'Translation Hardening (§3.27) is modelled in part: the stage 1 Protected attribute (CD.PnCH) and the stage 2 AssuredOnly check are; the TopLevel checks that STE.TL0 and STE.TL1 enable are not (they need the MRO-TL encodings of stage 2 permission indirection, which is not modelled, so no stage 2 translation is MRO and no stage 1 walk keeps the Assured Translation property past its top-level read), and F_PERMISSION records its AssuredOnly bit as 0 (its position is only in a figure)',
+    what: 'Translation Hardening (§3.27) is modelled in part: the stage 1 Protected attribute (CD.PnCH) and the stage 2 AssuredOnly check are; the TopLevel checks that STE.TL0 and STE.TL1 enable with the MRO-TL encodings of stage 2 permission indirection are not (MRO-TL0, MRO-TL1 and MRO-TL01 count as MRO, which keeps the Assured Translation property), and F_PERMISSION records its AssuredOnly bit as 0 (its position is only in a figure)',
   },
   {
     id: 'aarch32',
