@@ -319,7 +319,7 @@ export const SMMUV3_3_SECURE_ATS: JsonObject = {
   gbpa: '0x00001000',
   accepted: {
     'config.not-modelled-secure':
-      'the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams and the Secure Event queue are modelled; Secure stage 2 is not yet',
+      'the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams with Secure stage 2 and S-EL2, and the Secure Event queue are modelled; left are stage 1 table reads below NSTable = 1 in nested Secure streams and separate Secure and Non-secure memories, which its scripts do not use',
   },
 };
 

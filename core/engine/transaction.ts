@@ -43,6 +43,7 @@ import {
   secureTlbiName,
   secureVmid,
   stage2Regime,
+  type IpaSpace,
 } from './secure-stage2';
 import type { Regime, TlbEntry } from './tlb';
 import type { WalkCacheEntry } from './walk-cache';
@@ -641,15 +642,15 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   });
   if (!secure) return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail };
   // A Secure stream's output PA space: stage 1's NS and NSTable (§13.4.2) alone, or with Secure
-  // stage 2 the space its S2SW/S2SA rules give (§3.10.2.2). The stage 1 output is taken as a
-  // Secure IPA (docs/engine.md: an NS = 1 stage 1 output does not yet select the Non-secure IPA space).
+  // stage 2 the space its S2SW/S2SA rules give for the IPA space stage 1 output (§3.10.2.2,
+  // walkStage1); the entry holds it either way.
   if (!s2) return { outcome: 'translated', pa: r.pa, via: 'walk', detail: r.detail, ns: e.ns === true };
   return {
     outcome: 'translated',
     pa: r.pa,
     via: 'walk',
-    detail: `${r.detail}; ${describeSecureStage2(ste, 'secure')}`,
-    ns: secureStage2Spaces(ste, 'secure').output !== 'secure',
+    detail: `${r.detail}; ${describeSecureStage2(ste, r.leaf1.ns === true ? 'non-secure' : 'secure')}`,
+    ns: e.ns === true,
   };
 }
 
@@ -1112,8 +1113,19 @@ function walkStage1(
   let level = r1.level;
   let leaf2: WalkOk | undefined;
   // An ATOS stage 1 lookup of a nested stream stops at the IPA (§9.1.4): no stage 2 of the output.
-  if (stage2 && s2Output) {
-    const r2 = stage2(r1.oa, assured ? assured.outputAccess(t.access, r1.steps) : t.access, false);
+  // §3.10.2.2: a Secure stream's stage 1 output that stage 1 made Non-secure (NS, NSTable,
+  // CD.NSCFGx) is an IPA of the Non-secure IPA space, translated through STE.S2TTB and tagged
+  // apart ('S_NSIPA'); its final PA space is what that space's S2NSW/S2NSA rules give.
+  let outSpace: IpaSpace | undefined;
+  if (stage2 && s2Output && t.secure) outSpace = r1.ns === true ? 'non-secure' : 'secure';
+  let s2Out = stage2;
+  if (stage2 && outSpace === 'non-secure') {
+    const p = secureStage2Params(engine, ste, 'non-secure');
+    if (!p) return { result: stage2NotWalked(engine, t, ste) };
+    s2Out = stage2Walker(engine, t, p, tags.vmid, stage2Regime('non-secure'));
+  }
+  if (s2Out && s2Output) {
+    const r2 = s2Out(r1.oa, assured ? assured.outputAccess(t.access, r1.steps) : t.access, false);
     if (!r2.ok) return fault(r2, 2, r1.oa);
     pa = r2.oa;
     ipaPage = Number(r1.oa >> 12n);
@@ -1137,7 +1149,7 @@ function walkStage1(
     level,
     // Always present (undefined when not nested) so every entry has the same shape.
     ipa: ipaPage,
-    ns: r1.ns,
+    ns: outSpace ? secureStage2Spaces(ste, outSpace).output !== 'secure' : r1.ns,
   };
   return {
     pa,

@@ -151,6 +151,24 @@ dma read sid=7 iova=0x20000010 secure == 0x8E000010
   );
 });
 
+test('§3.10.2.2, §13.4.2: a nested Secure stream whose stage 1 output is Non-secure (NS = 1) translates it as a Non-secure IPA, through S2TTB', () => {
+  // The same IPA 0x0E000000 in both IPA spaces: S_S2TTB maps it to 0x8E000000, S2TTB to 0x9E000000.
+  const r = runScript(`
+map ttb=0x47000000 iova=0x40000000 pa=0x40000000 size=0x40000000 ${MAP2}
+map ttb=0x47000000 iova=0x0E000000 pa=0x8E000000 ${MAP2}
+map ttb=0x46000000 iova=0x0E000000 pa=0x9E000000 ${MAP2}
+cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
+map ttb=0x4E400000 iova=0x20000000 pa=0x0E000000 ns
+map ttb=0x4E400000 iova=0x30000000 pa=0x0E000000
+ste 7 secure V Config=NESTED S1ContextPtr=0x4E300000 S2VMID=9 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
+dma read sid=7 iova=0x20000010 secure == 0x9E000010
+dma read sid=7 iova=0x30000010 secure == 0x8E000010
+`);
+  assert.deepEqual(r.problems, []);
+  assert.match(r.dma[0] ?? '', /Non-secure IPA space, its table S2TTB/);
+  assert.match(r.dma[1] ?? '', /Secure IPA space, its table S_S2TTB/);
+});
+
 test("§3.10.2.2, §4.4.3.3: a stale Secure stage 2 entry names CMD_TLBI_S_S2_IPA on the Secure queue; the Non-secure queue's CMD_TLBI_S2_IPA and the Secure NH_ALL leave it, S_S2_IPA removes it", () => {
   const r = runScript(`
 ste 6 secure V Config=S2_TRANS S2VMID=5 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
