@@ -1043,8 +1043,11 @@ function walkStage1(
   s2Output = true,
 ): WalkDone | { result: TransactionResult } {
   const el3 = tags.regime === 'EL3';
-  // EL3 has one translation table: TTB0, whose range alone is valid (§3.3.3, §5.4 TTB1: RES0 in EL3).
-  const sel = el3 ? el3Ttb(t.address, cd) : selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
+  // §5.4: StreamWorld any-EL2 (not E2H) and EL3 have one translation table, TTB0, whose range alone
+  // is valid (TTB1, T1SZ, TG1 … RES0; EPD0/EPD1 IGNORED), and all their accesses are privileged
+  // (AP[1], APTable[0] and PXN unused, no nG: "all accesses are considered privileged").
+  const single = el3 || tags.regime === 'EL2' || tags.regime === 'S_EL2';
+  const sel = single ? singleTtb(t.address, cd) : selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
   const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } =>
     faultResult(
       engine,
@@ -1063,12 +1066,16 @@ function walkStage1(
     return level0(
       `CD.E0PD${sel} is 1: an unprivileged access through TTB${sel} is a level 0 Translation fault, without a walk (E0PD, §5.4)`,
     );
-  // §5.4 EPD0: IGNORED (effective 0) in EL3.
-  if (!el3 && (sel === 0 ? cd.epd0 : cd.epd1) === 1)
+  // §5.4 EPD0: IGNORED (effective 0) in any-EL2 and EL3.
+  if (!single && (sel === 0 ? cd.epd0 : cd.epd1) === 1)
     return level0(`CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
   const base = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2, ste);
   if (!base) return level0(`reserved TG${sel} encoding`);
-  const params = t.secure ? secureS1Params(base, cd, sel, el3) : base;
+  const params = t.secure
+    ? secureS1Params(base, cd, sel, single)
+    : single
+      ? { ...base, singlePrivilege: true, pan: false }
+      : base;
   const mem = memoryFor(engine, 'stage-1', params.bigEndian);
   const wc = walkCacheFor(engine, t, tags, 1, params.bigEndian);
   if (wc) mem.walkCache = wc;
@@ -1161,8 +1168,8 @@ function walkStage1(
   };
 }
 
-/** The single VA range of the EL3 regime (TTB0; TBI0 only): 0, or 'fault' outside it. */
-function el3Ttb(va: bigint, cd: CdFields): 0 | 'fault' {
+/** The single VA range of the any-EL2 and EL3 regimes (TTB0; TBI0 only): 0, or 'fault' outside it. */
+function singleTtb(va: bigint, cd: CdFields): 0 | 'fault' {
   return inputRangeOk(va & ((1n << 64n) - 1n), cd.t0sz, { tbi: (cd.tbi & 1) === 1 }) ? 0 : 'fault';
 }
 
@@ -1171,9 +1178,9 @@ function el3Ttb(va: bigint, cd: CdFields): 0 | 'fault' {
  * NSTable and NS (§13.4.2, §5.4 NSCFG0); in the EL3 regime it has one privilege level (AP[1],
  * APTable[0] and PXN unused, no nG, §3.3.3, §5.4 "StreamWorld == EL3").
  */
-function secureS1Params(p: WalkParams, cd: CdFields, sel: 0 | 1, el3: boolean): WalkParams {
+function secureS1Params(p: WalkParams, cd: CdFields, sel: 0 | 1, single: boolean): WalkParams {
   const startNs = (sel === 0 ? cd.nscfg0 : cd.nscfg1) === 1;
-  return el3 ? { ...p, startNs, singlePrivilege: true, pan: false } : { ...p, startNs };
+  return single ? { ...p, startNs, singlePrivilege: true, pan: false } : { ...p, startNs };
 }
 
 /** SMMU_S_CR0ACK.SIF (§6.3.57, §6.3.58): Secure streams' Non-secure instruction fetches fault. */

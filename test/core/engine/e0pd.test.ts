@@ -119,6 +119,23 @@ dma read sid=5 iova=0x10000000 == ${then}
   assert.deepEqual(runScript(body('F_TRANSLATION'), ids, 'RECINVSID|E2H').errors, []);
 });
 
+test('§5.4 StreamWorld EL2: one translation table (TTB0; the TTB1 range faults, EPD0 is IGNORED) and every access privileged; EL2-E2H has both and two privilege levels', () => {
+  const ids = { IDR0: QEMU_IDS.IDR0 | (1 << 9) };
+  const body = (results: readonly string[]) => `
+${CD('EPD0')}
+ste 5 V STRW=NS_EL2 Config=S1_TRANS S1ContextPtr=0x44000000
+map ttb=0x45000000 iova=0x10000000 pa=0x80000000 priv
+map ttb=0x46000000 iova=0xFFFF000010000000 pa=0x90000000
+dma read sid=5 iova=0x10000000 == ${results[0]}
+dma read sid=5 iova=0xFFFF000010000000 == ${results[1]}
+`;
+  // EL2: EPD0 = 1 does not disable TTB0, an unprivileged access reads the privileged-only page,
+  // and an address in the TTB1 range is a level 0 F_TRANSLATION (TTB1 is RES0).
+  assert.deepEqual(runScript(body(['0x80000000', 'F_TRANSLATION']), ids, 'RECINVSID').errors, []);
+  // EL2-E2H: EPD0 = 1 disables TTB0 (a level 0 F_TRANSLATION), and TTB1 translates.
+  assert.deepEqual(runScript(body(['F_TRANSLATION', '0x90000000']), ids, 'RECINVSID|E2H').errors, []);
+});
+
 test('§5.4 with §13.1.4 STE.PRIVCFG: the privilege E0PD checks is the one after the STE override', () => {
   // IDR1.ATTR_PERMS_OVR (bit [26], §6.3.2) makes STE.PRIVCFG effective.
   const ids = { ...E0PD, IDR1: QEMU_IDS.IDR1 | (1 << 26) };
