@@ -15,7 +15,7 @@ import { REGISTERS } from '../../../core/registers/table';
 import { UNMODELLED_FEATURES } from '../../../core/registers/not-modelled';
 import { ARRAY_REGISTERS } from '../../../core/registers/ecmdq';
 import { COMMANDS } from '../../../core/commands/table';
-import { STE } from '../../../core/structures/ste';
+import { SECURE_STE, STE } from '../../../core/structures/ste';
 import { CD } from '../../../core/structures/cd';
 import { L1CD, L1STD } from '../../../core/structures/l1';
 import { CORESIGHT_FIXED } from '../../../core/registers/coresight';
@@ -209,23 +209,35 @@ test('§6.3.170: the CoreSight ID values the configuration rules expect are the 
  * test fails when one is added to a table (take it off this list) or another goes missing.
  */
 const ABSENT_ON_PURPOSE: Readonly<Record<string, string>> = {
-  'STE.S2NSW [192]': 'Secure stage 2 output (Secure streams only; the model is Non-secure)',
-  'STE.S2NSA [193]': 'Secure stage 2 output (Secure streams only)',
-  'STE.S_S2T0SZ [293:288]': 'Secure stage 2 translation (SMMU_S_IDR1.SEL2)',
-  'STE.S_S2SL0 [295:294]': 'Secure stage 2 translation',
-  'STE.S_S2TG [303:302]': 'Secure stage 2 translation',
+  'STE.S2NSW [192]': 'Secure streams only: in the Secure Stream table layout (SECURE_STE, checked above)',
+  'STE.S2NSA [193]': 'Secure streams only (SECURE_STE)',
+  'STE.S_S2T0SZ [293:288]': 'Secure streams only (SECURE_STE)',
+  'STE.S_S2SL0 [295:294]': 'Secure streams only (SECURE_STE)',
+  'STE.S_S2TG [303:302]': 'Secure streams only (SECURE_STE)',
   'STE.MECID [319:304]': 'Memory Encryption Contexts (Realm streams, RME)',
   'STE.MPAM_NS [328]': 'MPAM for Secure streams',
-  'STE.S2SW [384]': 'Secure stage 2 output',
-  'STE.S2SA [385]': 'Secure stage 2 output',
-  'STE.S_S2SL0_2 [386]': 'Secure stage 2 translation',
-  'STE.S_S2TTB [439:388]': 'Secure stage 2 translation',
-  'STE.S_S2SKL [446:445]': 'Secure stage 2 translation, 128-bit descriptors',
+  'STE.S2SW [384]': 'Secure streams only (SECURE_STE)',
+  'STE.S2SA [385]': 'Secure streams only (SECURE_STE)',
+  'STE.S_S2SL0_2 [386]': 'Secure streams only (SECURE_STE)',
+  'STE.S_S2TTB [439:388]': 'Secure streams only (SECURE_STE)',
+  'STE.S_S2SKL [446:445]': 'Secure stage 2 with 128-bit descriptors; D128 is not modelled',
   'CD.DisCH0 [65]': 'the VMSAv9-128 (SMMU_IDR5.D128) meaning of HAD0’s bit; D128 is not modelled',
   'CD.SKL0 [127:126]': 'the VMSAv9-128 meaning of HWU0<x>’s bits; D128 is not modelled',
   'CD.DisCH1 [129]': 'the VMSAv9-128 meaning of HAD1’s bit; D128 is not modelled',
   'CD.SKL1 [191:190]': 'the VMSAv9-128 meaning of HWU1<x>’s bits; D128 is not modelled',
 };
+
+test('§5.2: the Secure-only STE fields (the Secure Stream table layout) are where the specification puts them', () => {
+  const spec = new Map((SPEC.structures.STE?.fields ?? []).map((f) => [f.name.toUpperCase(), f]));
+  const secureOnly = SECURE_STE.fields.filter((f) => !STE.fields.some((g) => g.name === f.name));
+  const wrong = secureOnly.flatMap((f) => {
+    const s = spec.get(f.name.toUpperCase());
+    if (!s) return [`${f.name}: not in the extraction`];
+    return s.msb === f.msb && s.lsb === f.lsb ? [] : [`${f.name} ${pos(f)}: the text puts it at ${pos(s)}`];
+  });
+  assert.deepEqual(wrong, []);
+  assert.ok(secureOnly.length >= 8, secureOnly.map((f) => f.name).join());
+});
 
 test('§5.1–§5.4: L1STD, STE, L1CD and CD fields are where the specification puts them', () => {
   const out: string[] = [];
