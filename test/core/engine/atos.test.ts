@@ -14,22 +14,14 @@ import { getRegister } from '../../../core/registers/table';
 import { registerMarkdown } from '../../../core/registers/describe';
 import type { WalkOk } from '../../../core/translation/types';
 import { config, QEMU_IDS } from '../../harness/helpers';
-import { runEngineScript } from '../../harness/engine-script';
+import { ENABLED_SMMU, runEngineScript } from '../../harness/engine-script';
 
 /** QEMU's ID registers with ATOS (IDR0 bit 15), stage 2 (S2P) and HTTU with dirty state (HTTU 0b10). */
 const IDR0 = QEMU_IDS.IDR0 | (1 << 15) | 1 | (2 << 6);
 /** SubstreamIDs of 8 bits (IDR1.SSIDSIZE), so that GATOS_SID.SSID_VALID exists (§6.3.38). */
 const IDR1 = QEMU_IDS.IDR1 | (8 << 6);
 
-const PRELUDE = `
-write64 STRTAB_BASE 0x40000000
-write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
-write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
-write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5
-write32 CR2 RECINVSID
-write32 CR0 SMMUEN|CMDQEN|EVENTQEN
-tables 0x48000000
-`;
+const PRELUDE = ENABLED_SMMU;
 /** Stage 1: MAIR Attr0 0x44 (iNC-oNC), Attr1 0xFF (iWB-oWB RAWA), Attr2 0x04 (Device-nGnRE). */
 const CD = (extra = 'R A') =>
   `cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 ${extra} ASID=1 TTB0=0x45000000 MAIR0=0x0004FF44`;

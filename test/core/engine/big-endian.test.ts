@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { config, QEMU_IDS } from '../../harness/helpers';
-import { runEngineScript } from '../../harness/engine-script';
+import { ENABLED_SMMU, runEngineScript } from '../../harness/engine-script';
 import { byteSwap64 } from '../../../core/translation/endian';
 
 /** QEMU's IDs with stage 2 (IDR0.S2P), HTTU = 0b01 (Access flag) and TTENDIAN `endian` (bits [22:21]). */
@@ -15,15 +15,7 @@ const ids = (endian: number) => ({ IDR0: (QEMU_IDS.IDR0 & ~(3 << 21) & ~(3 << 6)
 const MIXED = ids(0);
 const BIG = ids(3);
 
-const PRELUDE = `
-write64 STRTAB_BASE 0x40000000
-write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
-write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
-write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5
-write32 CR2 RECINVSID
-write32 CR0 SMMUEN|CMDQEN|EVENTQEN
-tables 0x48000000
-`;
+const PRELUDE = ENABLED_SMMU;
 
 const hex = (v: bigint) => `0x${v.toString(16).toUpperCase()}`;
 /** Check each little-endian descriptor `map` wrote, then rewrite it big-endian. */

@@ -8,20 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { config, QEMU_IDS } from '../../harness/helpers';
-import { runEngineScript } from '../../harness/engine-script';
+import { ENABLED_SMMU, runEngineScript } from '../../harness/engine-script';
 
 /** QEMU's IDs with stage 2 (IDR0.S2P, bit [0]) and HTTU (bits [7:6]) of `httu`. */
 const ids = (httu: number) => ({ IDR0: (QEMU_IDS.IDR0 & ~(3 << 6)) | (httu << 6) | 1 });
 
-const PRELUDE = `
-write64 STRTAB_BASE 0x40000000
-write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
-write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
-write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5
-write32 CR2 RECINVSID
-write32 CR0 SMMUEN|CMDQEN|EVENTQEN
-tables 0x48000000
-`;
+const PRELUDE = ENABLED_SMMU;
 
 function runScript(body: string, idr: Partial<typeof QEMU_IDS>) {
   const { engine, errors } = runEngineScript(PRELUDE + body, config(idr));

@@ -10,20 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Transaction } from '../../../core/engine/context';
 import { config, QEMU_IDS } from '../../harness/helpers';
-import { runEngineScript } from '../../harness/engine-script';
+import { ENABLED_SMMU, runEngineScript } from '../../harness/engine-script';
 
 /** Stage 1 and stage 2 (IDR0.S2P, bit [0]), MPAM (IDR3 bit [7]); SMMU_MPAMIDR PARTID_MAX 63, PMG_MAX 3. */
 const IDS = { IDR0: QEMU_IDS.IDR0 | 1, IDR3: QEMU_IDS.IDR3 | (1 << 7), MPAMIDR: (3 << 16) | 63 };
 
-const PRELUDE = `
-write64 STRTAB_BASE 0x40000000
-write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
-write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
-write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5
-write32 CR2 RECINVSID
-write32 CR0 SMMUEN|CMDQEN|EVENTQEN
-tables 0x48000000
-`;
+const PRELUDE = ENABLED_SMMU;
 const CD = (extra: string) =>
   `cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000 ${extra}`;
 const S1 = (ste: string, cd = '') => `${CD(cd)}
