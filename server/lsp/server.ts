@@ -74,7 +74,11 @@ export function startServer(connection: Connection): void {
   // the open event's full check is not lost to the change event that follows it.
   const pending = new Map<string, { mode: CheckMode; due: number; timer: NodeJS.Timeout }>();
   const generations = new Map<string, number>();
+  // Set by the first check scheduled: the warm-up gives way for good, even when that check (a
+  // short script) was scheduled, run and published between two of the warm-up's slices.
+  let checkScheduled = false;
   const schedule = (uri: string, mode: CheckMode, requestedDelay: number) => {
+    checkScheduled = true;
     const prev = pending.get(uri);
     if (prev) clearTimeout(prev.timer);
     const m: CheckMode =
@@ -205,7 +209,7 @@ export function startServer(connection: Connection): void {
       if (state === 'done') codeCacheCheckpoint();
     };
     void warmUp(
-      () => pending.size > 0 || workspace.runsInFlight > 0,
+      () => checkScheduled || pending.size > 0 || workspace.runsInFlight > 0,
       () => new Promise<void>((resolve) => setImmediate(resolve)),
     ).then(finish, () => finish('stopped'));
   });
