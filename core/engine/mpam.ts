@@ -31,7 +31,18 @@ const PARTID_MAP_WORDS = 16;
  * SMMU_MPAMIDR.PARTID_MAX or PMG_MAX is not zero.
  */
 function nonSecureMpam(engine: EngineContext): boolean {
-  return caps.mpam(engine.ids) && (engine.fieldNum(PARTID_MAX) !== 0 || engine.fieldNum(PMG_MAX) !== 0);
+  return mpamImplemented(engine.ids) && (engine.fieldNum(PARTID_MAX) !== 0 || engine.fieldNum(PMG_MAX) !== 0);
+}
+
+/**
+ * SMMU_IDR3.MPAM of an ID view, asked once per view: it is asked on every completed transaction,
+ * and the ID registers do not change while a view lives (a new configuration makes a new view).
+ */
+const implemented = new WeakMap<object, boolean>();
+function mpamImplemented(ids: EngineContext['ids']): boolean {
+  let v = implemented.get(ids);
+  if (v === undefined) implemented.set(ids, (v = caps.mpam(ids)));
+  return v;
 }
 
 /** Whether a completed transaction on `ste` went through stage 1 (§5.2 S1DSS: a bypassed stage 1 uses the STE's IDs). */

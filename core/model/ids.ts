@@ -26,11 +26,20 @@ export function idViewOfValues(ids: Readonly<Partial<Record<IdRegisterName, numb
     for (const f of reg.fields) fields.set(f.name.toUpperCase(), Number(extractField(BigInt(v), f)));
     values.set(reg.name, fields);
   }
+  // Lookups that miss the exact spelling (an SMMU_ prefix, lower case, or a field the values do
+  // not give: an absent register is asked about on every transaction, e.g. MPAM's) are answered
+  // from a second map once normalised, so a miss costs no case folding or pattern match.
+  const normalised = new Map<string, Map<string, number | undefined>>();
   return {
     idField: (register, field) => {
       const exact = values.get(register)?.get(field);
       if (exact !== undefined) return exact;
-      return values.get(register.toUpperCase().replace(/^SMMU_/, ''))?.get(field.toUpperCase());
+      let byField = normalised.get(register);
+      if (byField === undefined) normalised.set(register, (byField = new Map()));
+      if (byField.has(field)) return byField.get(field);
+      const v = values.get(register.toUpperCase().replace(/^SMMU_/, ''))?.get(field.toUpperCase());
+      byField.set(field, v);
+      return v;
     },
   };
 }
