@@ -300,3 +300,23 @@ dma read sid=5 iova=0x10000010 == 0x80000010
   assert.equal(stale.length, 1, stale.join('\n'));
   assert.match(stale[0] ?? '', /a CMD_TLBI_EL2_VA then CMD_SYNC is missing/);
 });
+
+test('§5.4 T0SZ: with VMSAv9-128 tables and 56-bit VAs the minimum T0SZ is 8 from EL3, 9 from the other StreamWorlds', () => {
+  // SMMU_IDR5.D128 (bit [8]) and VAX = 0b10 (bits [11:10], 56-bit VAs).
+  const idr5 = (((SECURE_ATS.ids.IDR5 ?? 0) & ~(3 << 10)) | (1 << 8) | (2 << 10)) >>> 0;
+  const ids = idViewOfValues({ ...SECURE_ATS.ids, IDR5: idr5 });
+  const w = encodeStructure(
+    CD,
+    new Map(
+      Object.entries({ V: 1n, T0SZ: 8n, TG0: 0n, IPS: 4n, A: 1n, R: 1n, EPD1: 1n, TTB0: 0x4500_0000n, AA64: 0n }),
+    ),
+  ).words;
+  const ste = (strw: number) => ({ config: 0b101, strw, s1Stalld: 0, s2Aa64: 1, s1Pie: 1 });
+  const t0sz = (strw: number, secure: boolean) =>
+    checkCd(w, ids, { ste: ste(strw), secure })
+      .illegal.filter((p) => p.field === 'T0SZ')
+      .map((p) => p.message);
+  assert.deepEqual(t0sz(0b01, true), [], 'EL3');
+  assert.deepEqual(t0sz(0b00, true), ['T0SZ = 8 is outside 9..48'], 'Secure');
+  assert.deepEqual(t0sz(0b00, false), ['T0SZ = 8 is outside 9..48'], 'NS-EL1');
+});
