@@ -25,9 +25,10 @@ import { registerOffset, vatosPageOffset } from '../registers/placement';
 import { getRegister, REGISTERS } from '../registers/table';
 import type { FieldDef, RegisterDef } from '../registers/types';
 import type { TlbEntry } from '../engine/tlb';
+import { tagsText } from '../engine/tlb-tags';
 import type { WalkCacheEntry } from '../engine/walk-cache';
 import * as caps from '../structures/capabilities';
-import { CD, decodeCd } from '../structures/cd';
+import { CD, decodeCd, oneTableWorld, steStreamWorld } from '../structures/cd';
 import { cloneState } from '../engine/snapshot';
 import { decodeL1std, L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
@@ -321,6 +322,9 @@ function streamContextDescriptors(e: Engine, iface: ProgrammingInterface): VarNo
       continue;
     }
     const n = ste.s1Fmt === 0 ? Math.min(2 ** ste.s1CdMax, 16) : 1;
+    // §5.4 ASID: IGNORED in the any-EL2 and EL3 StreamWorlds, whose translations carry no ASID.
+    const world = steStreamWorld(ste, e.ids, Number(e.field(iface.e2h)), iface.state === 'secure');
+    const asidText = (asid: number) => (oneTableWorld(world) ? `ASID IGNORED (${world})` : `ASID=${asid}`);
     for (let ssid = 0; ssid < n; ssid++) {
       const addr = ste.s1ContextPtr + ssid * 64;
       const cw = words(e, addr, 16);
@@ -334,7 +338,7 @@ function streamContextDescriptors(e: Engine, iface: ProgrammingInterface): VarNo
       const cd = decodeCd(cw);
       out.push({
         name: `${stream} ${sid} SSID ${ssid}`,
-        value: cd.v ? `ASID=${cd.asid} TTB0=${h(cd.ttb0)}` : 'V == 0 (invalid)',
+        value: cd.v ? `${asidText(cd.asid)} TTB0=${h(cd.ttb0)}` : 'V == 0 (invalid)',
         memoryReference: h(addr),
         children: () => layoutChildren(CD, cw),
       });
@@ -381,7 +385,7 @@ function walkCacheNode(e: Engine, w: WalkCacheEntry, i: number): VarNode {
   const a = Number(w.address);
   const now = words(e, a, 2);
   const memory = (BigInt(now[1] ?? 0) << 32n) | BigInt(now[0] ?? 0);
-  const tag = w.stages === 2 ? `VMID=${w.vmid} stage 2` : `${w.regime} VMID=${w.vmid} ASID=${w.asid}`;
+  const tag = w.stages === 2 ? `VMID=${w.vmid} stage 2` : tagsText(w.regime, w.vmid, w.asid);
   const bytes = 2 ** w.log2;
   const size = bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GB` : `${bytes / 2 ** 20} MB`;
   return {
@@ -453,7 +457,7 @@ function caches(e: Engine): VarNode[] {
             const why = marks.get(t);
             return {
               name: `[${start + i}]`,
-              value: `${t.regime} VMID=${t.vmid} ASID=${t.asid < 0 ? (t.asid === -1 ? 'global' : '—') : t.asid} ${h(t.page * 2 ** t.log2)} → ${h(t.oa)} (${2 ** (t.log2 - 10)} KB, ${t.r ? 'R' : '-'}${t.w ? 'W' : '-'}${t.x ? 'X' : '-'}, stage ${t.stages}, ${t.ns === undefined ? '' : `${paSpaceName(t.ns)}, `}StreamID ${t.sid})${why ? `  [stale: ${why}; a TLBI is missing]` : ''}`,
+              value: `${tagsText(t.regime, t.vmid, t.asid)} ${h(t.page * 2 ** t.log2)} → ${h(t.oa)} (${2 ** (t.log2 - 10)} KB, ${t.r ? 'R' : '-'}${t.w ? 'W' : '-'}${t.x ? 'X' : '-'}, stage ${t.stages}, ${t.ns === undefined ? '' : `${paSpaceName(t.ns)}, `}StreamID ${t.sid})${why ? `  [stale: ${why}; a TLBI is missing]` : ''}`,
             };
           });
         },

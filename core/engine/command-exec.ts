@@ -17,7 +17,7 @@ import { F, ref } from './registers';
 /** SMMU_S_CR0ACK.VMW (§6.3.58): the Secure VMID wildcard of the Secure queue's invalidations. */
 const S_VMW = ref('S_CR0ACK', 'VMW');
 import { prefetchConfig } from './transaction';
-import type { TlbEntry } from './tlb';
+import type { Regime, TlbEntry } from './tlb';
 import { counted } from '../text/plural';
 
 /** Each command's fields by exact name, built once from the table. */
@@ -200,18 +200,25 @@ const tlbiNhVa =
     return CERROR.NONE;
   };
 
-/** CMD_TLBI_EL2_VA (with ASID when E2H) and CMD_TLBI_EL2_VAA, §4.4.2.8–§4.4.2.9. */
+/**
+ * CMD_TLBI_EL2_VA (by ASID, "including global") and CMD_TLBI_EL2_VAA (all ASIDs), §4.4.2.8–§4.4.2.9;
+ * CMD_TLBI_S_EL2_VA/VAA on the S-EL2 pair (§4.4.2.12, §4.4.2.13). NS-EL2 (S-EL2) entries carry no
+ * ASID (-1, transaction.ts asidOf), so both match them by VA alone: "When SMMU_CR2.E2H == 0 ... the
+ * ASID parameter is ignored". EL2-E2H entries match VA_ by ASID or global. Each command need not
+ * invalidate the other E2H value's entries ("not required to be invalidated"); the model
+ * invalidates them too, as permitted, so none outlives a change of SMMU_(S_)CR2.E2H.
+ */
+const el2VaMatch = (def: CommandDef, w: Uint32Array, byAsid: boolean, regimes: readonly Regime[]): TlbiMatch => {
+  const asid = byAsid ? v(def, w, 'ASID') : undefined;
+  const at = addressMatch(def, w);
+  return (e, table) =>
+    regimes.includes(e.regime) && (asid === undefined || e.asid === asid || e.asid === -1) && at(e, table);
+};
+
 const tlbiEl2Va =
   (byAsid: boolean): Executor =>
   ({ def, w, tlbi }) => {
-    const asid = byAsid ? v(def, w, 'ASID') : undefined;
-    const at = addressMatch(def, w);
-    tlbi(
-      (e, table) =>
-        (e.regime === 'EL2' || e.regime === 'EL2_E2H') &&
-        (asid === undefined || e.regime === 'EL2' || e.asid === asid || e.asid === -1) &&
-        at(e, table),
-    );
+    tlbi(el2VaMatch(def, w, byAsid, ['EL2', 'EL2_E2H']));
     return CERROR.NONE;
   };
 
@@ -328,23 +335,16 @@ function secureExecution(
     case 'CMD_TLBI_S_EL2_ALL':
       tlbi((e) => e.regime === 'S_EL2' || e.regime === 'S_EL2_E2H');
       return '';
+    // §4.4.2.14 as §4.4.2.10: non-global S-EL2-E2H entries of the ASID; S-EL2's carry none.
     case 'CMD_TLBI_S_EL2_ASID': {
       const asid = v(def, w, 'ASID');
       tlbi((e) => e.regime === 'S_EL2_E2H' && e.asid === asid);
       return '';
     }
     case 'CMD_TLBI_S_EL2_VA':
-    case 'CMD_TLBI_S_EL2_VAA': {
-      const asid = def.name === 'CMD_TLBI_S_EL2_VA' ? v(def, w, 'ASID') : undefined;
-      const at = addressMatch(def, w);
-      tlbi(
-        (e, table) =>
-          (e.regime === 'S_EL2' || e.regime === 'S_EL2_E2H') &&
-          (asid === undefined || e.regime === 'S_EL2' || e.asid === asid || e.asid === -1) &&
-          at(e, table),
-      );
+    case 'CMD_TLBI_S_EL2_VAA':
+      tlbi(el2VaMatch(def, w, def.name === 'CMD_TLBI_S_EL2_VA', ['S_EL2', 'S_EL2_E2H']));
       return '';
-    }
     // §4.4.2.5, §4.4.2.6: the EL3 StreamWorld's entries (no ASID, no VMID), all or by address.
     case 'CMD_TLBI_EL3_ALL':
       tlbi((e) => e.regime === 'EL3');
@@ -441,6 +441,8 @@ export const EXECUTION: { readonly [N in CommandName]: Executor | NotModelled } 
     tlbi((e) => e.regime === 'EL2' || e.regime === 'EL2_E2H');
     return CERROR.NONE;
   },
+  // §4.4.2.10: "Non-global TLB entries inserted with a StreamWorld == NS-EL2-E2H configuration are
+  // invalidated if ASID matches. EL2 (non-ASID-tagged) entries are not required to be invalidated."
   CMD_TLBI_EL2_ASID: ({ def, w, tlbi }) => {
     const asid = v(def, w, 'ASID');
     tlbi((e) => e.regime === 'EL2_E2H' && e.asid === asid);

@@ -22,3 +22,19 @@ export function ctxKey(regime: Regime, vmid: number, asid: number): number {
   // NH first: the hot path (a transaction's TLB lookup) skips the record read.
   return (regime === 'NH' ? 0 : REGIMES[regime]) * 68719476736 + (vmid + 1) * 262144 + (asid + 2);
 }
+
+/**
+ * The regimes whose entries carry neither VMID nor ASID: NS-EL2 and S-EL2 (not E2H) and EL3, where
+ * CD.ASID is IGNORED (§5.4 ASID, §5.4.1 "EL2 has no ASIDs") and STE.S2VMID too (§5.2 S2VMID).
+ */
+export const UNTAGGED_REGIMES: ReadonlySet<Regime> = new Set<Regime>(['EL2', 'S_EL2', 'EL3']);
+
+/**
+ * An entry's tags as the views show them: the regime with its VMID and ASID ("global" for a
+ * global entry, "—" for stage 2 only), or for an untagged regime no ASID or VMID at all, since
+ * the architecture gives it none (a "global" there would suggest an nG that does not exist).
+ */
+export function tagsText(regime: Regime, vmid: number, asid: number): string {
+  if (UNTAGGED_REGIMES.has(regime)) return `${regime} (no VMID, no ASID)`;
+  return `${regime} VMID=${vmid} ASID=${asid < 0 ? (asid === -1 ? 'global' : '—') : asid}`;
+}

@@ -8,7 +8,7 @@
 import { getEvent, type EventName } from '../events/table';
 import { hex } from '../registers/codec';
 import { S2PII } from '../registers/permission-indirection';
-import { checkCd, decodeCd, type CdFields } from '../structures/cd';
+import { checkCd, decodeCd, steStreamWorld, type CdFields } from '../structures/cd';
 import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import { decodeSecureStage2 } from '../structures/ste-secure';
@@ -432,15 +432,7 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
   if (now === e.descriptor) return;
   // A Secure stream's entries are invalidated from the Secure Command queue: its stage 1 ones by
   // the NH commands (§4.4.2 table), its stage 2 ones by CMD_TLBI_S_S2_IPA, S-EL2's by the S_EL2 ones.
-  const cmd =
-    secureTlbiName(e.regime, e.stages, e.asid) ??
-    (e.stages === 2
-      ? 'CMD_TLBI_S2_IPA'
-      : e.regime === 'NH'
-        ? `CMD_TLBI_NH_VA (ASID ${e.asid})`
-        : e.regime === 'EL2_E2H'
-          ? `CMD_TLBI_EL2_VA (ASID ${e.asid})`
-          : 'CMD_TLBI_EL2_VA');
+  const cmd = missingTlbi(e.regime, e.stages, e.asid);
   engine.log({
     kind: 'stale',
     text: `stale walk cache entry used for StreamID ${t.sid} address ${hex(t.address, 64)}: the SMMU still holds the stage ${e.stages} level ${e.level} table descriptor ${hex(e.descriptor, 64)} read from ${hex(e.address, 64)}, but memory there now holds ${hex(now, 64)}, so the walk goes on through the old table at ${hex(e.next, 64)}; a ${cmd} with Leaf = 0 (Leaf = 1 invalidates only last-level entries), or a wider TLB invalidation, then CMD_SYNC is missing`,
@@ -449,6 +441,27 @@ function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry
     severity: 'warning',
     code: 'stale.walk',
   });
+}
+
+/**
+ * The invalidation a stale entry lacks, by its tags: a Secure stream's go with the commands of the
+ * Secure Command queue (secure-stage2.ts); stage 2 with CMD_TLBI_S2_IPA (§4.4.3.1); NS-EL1's with
+ * CMD_TLBI_NH_VA(A) (§4.4.2.3, §4.4.2.4); NS-EL2-E2H's with CMD_TLBI_EL2_VA by ASID, or _VAA for a
+ * global one; NS-EL2's, which carry no ASID, with CMD_TLBI_EL2_VA, whose ASID "is ignored" there
+ * (§4.4.2.8). `asid` is the entry's (-1: global or no ASID, -2: stage 2).
+ */
+function missingTlbi(regime: Regime, stages: number, asid: number): string {
+  const byAsid = asid >= 0 ? ` (ASID ${asid})` : '';
+  return (
+    secureTlbiName(regime, stages, asid) ??
+    (stages === 2
+      ? 'CMD_TLBI_S2_IPA'
+      : regime === 'NH'
+        ? `${asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA'}${byAsid}`
+        : regime === 'EL2_E2H'
+          ? `${asid === -1 ? 'CMD_TLBI_EL2_VAA' : 'CMD_TLBI_EL2_VA'}${byAsid}`
+          : 'CMD_TLBI_EL2_VA')
+  );
 }
 
 /** The event of each walk fault (§7.3.12–§7.3.16); ATOS_PAR.FAULTCODE uses the same codes (§9.1.5). */
@@ -560,7 +573,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   }
   const regime = regimeOf(engine, ste, secure);
   // §3.10.2.2, §5.2 S2VMID: a Secure stream's entries carry a Secure VMID (secure-stage2.ts).
-  const vmid = secure ? secureVmid(engine, ste, regime) : engine.s2p ? ste.s2Vmid : -1;
+  const vmid = secure ? secureVmid(engine, ste, regime) : nsVmidOf(engine, ste, regime);
   // A Secure stream's stage 1 output and its CDs are Secure IPAs: its nested walks use S_S2TTB (§3.10.2.2).
   const s2p_ = s2 ? (secure ? secureStage2Params(engine, ste, 'secure') : s2Params(engine, ste)) : undefined;
   if (s2 && !s2p_) return stage2NotWalked(engine, t, ste);
@@ -690,17 +703,36 @@ function secureStage2Only(engine: EngineContext, t: Transaction, ste: SteFields,
 }
 
 /**
- * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1. A Secure STE's
- * StreamWorld: Secure, EL3, S-EL2 or S-EL2-E2H (secure-stage2.ts secureRegime).
+ * §5.2 STRW: 0b00 NS-EL1 ("NH"), 0b10 EL2, or EL2-E2H when SMMU_CR2.E2H is 1; STRW is IGNORED
+ * (NS-EL1) unless the STE is stage 1-only and SMMU_IDR0.Hyp is 1 (IgnoreSTESTRW(), cd.ts
+ * steStreamWorld). A Secure STE's StreamWorld: Secure, EL3, S-EL2 or S-EL2-E2H (secure-stage2.ts
+ * secureRegime).
  */
 function regimeOf(engine: EngineContext, ste: SteFields, secure = false): Regime {
   if (secure) return secureRegime(engine, ste);
-  return ste.strw === 0b10 ? (engine.smmu.field('CR2', 'E2H') === 1n ? 'EL2_E2H' : 'EL2') : 'NH';
+  const sw = steStreamWorld(ste, engine.ids, engine.smmu.field('CR2', 'E2H') === 1n ? 1 : 0);
+  return sw === 'NS-EL2' ? 'EL2' : sw === 'NS-EL2-E2H' ? 'EL2_E2H' : 'NH';
 }
 
-/** The ASID a regime's entries are tagged with: none in EL3 (§5.2 STRW, §5.4 ASID: IGNORED), so global (-1). */
+/**
+ * The VMID a Non-secure stream's entries are tagged with (§5.2 S2VMID): STE.S2VMID with stage 2
+ * implemented and StreamWorld NS-EL1; otherwise none (-1): "STE.S2VMID[15:0] is IGNORED and no VMID
+ * tagging occurs when ... A Non-secure STE StreamWorld is not NS-EL1".
+ */
+function nsVmidOf(engine: EngineContext, ste: SteFields, regime: Regime): number {
+  return engine.s2p && regime === 'NH' ? ste.s2Vmid : -1;
+}
+
+/**
+ * The ASID a regime's entries are tagged with: none in any-EL2 and EL3, where the CD's ASID is
+ * IGNORED (§5.4 ASID: "IGNORED if StreamWorld == any-EL2 or EL3"; §5.4.1: "EL2 has no ASIDs,
+ * therefore multiple CDs represent the same (single) set of translations"), so every entry is
+ * global (-1) and a lookup from any CD of the regime finds it. NS-EL1, Secure and any-EL2-E2H
+ * entries carry CD.ASID ("ASID must tag all cached translations inserted using this CD through an
+ * STE with StreamWorld == NS-EL1 or Secure or any-EL2-E2H").
+ */
 function asidOf(regime: Regime, cd: CdFields): number {
-  return regime === 'EL3' ? -1 : cd.asid;
+  return regime === 'EL2' || regime === 'S_EL2' || regime === 'EL3' ? -1 : cd.asid;
 }
 
 /** SMMU_S_CR0ACK.SMMUEN (§6.3.58): the Secure interface's translation enable. */
@@ -861,10 +893,7 @@ function checkStaleTranslation(
       ? `map it to ${hex(now.pa, 64)}${space(now.entry?.ns)}`
       : `give ${now.result.outcome === 'abort' ? (now.result.event ?? 'an abort') : now.result.outcome}`;
   if (!('pa' in now) || now.pa !== pa || now.entry?.ns !== hit.ns) {
-    // A Secure stream's entries go with the commands of the Secure Command queue (secure-stage2.ts).
-    const cmd =
-      secureTlbiName(hit.regime, hit.stages, hit.asid) ??
-      `${hit.stages === 2 ? 'CMD_TLBI_S2_IPA' : hit.asid === -1 ? 'CMD_TLBI_NH_VAA' : 'CMD_TLBI_NH_VA'}${hit.asid >= 0 ? ` (ASID ${hit.asid})` : ''}`;
+    const cmd = missingTlbi(hit.regime, hit.stages, hit.asid);
     engine.log({
       kind: 'stale',
       text: `stale TLB entry used for ${t.secure ? 'Secure ' : ''}StreamID ${t.sid} address ${hex(t.address, 64)}: the TLB still maps it to ${hex(pa, 64)}${'pa' in now && now.entry?.ns !== hit.ns ? space(hit.ns) : ''} but the page tables now ${nowText}; a ${cmd} then CMD_SYNC is missing`,
@@ -966,7 +995,7 @@ function locateCd(
     oas: engine.oas,
     ste,
     e2h: Number(engine.field(interfaceOf(t).e2h)),
-    ...(t.secure && regimeOf(engine, ste, true) === 'EL3' ? { el3: true } : {}),
+    secure: t.secure === true,
   });
   if (!verdict.valid)
     return abortWith(
@@ -1430,7 +1459,8 @@ export function stage1Ipa(engine: EngineContext, t: Transaction): bigint | undef
     const cd = locateCd(engine, t, ste, t.ssid ?? 0, stage2);
     if (isFail(cd)) return undefined;
     // The same tags as the request's translation (translateFull), so the walk cache answers alike.
-    const tags: WalkTags = { regime: regimeOf(engine, ste), vmid: engine.s2p ? ste.s2Vmid : -1, asid: cd.asid };
+    const regime = regimeOf(engine, ste);
+    const tags: WalkTags = { regime, vmid: nsVmidOf(engine, ste, regime), asid: asidOf(regime, cd) };
     const r = walkStage1(engine, t, ste, cd, tags, stage2);
     if ('result' in r || r.entry.ipa === undefined) return undefined;
     return BigInt(r.entry.ipa) * 4096n + (t.address & 0xfffn);
@@ -1460,7 +1490,8 @@ export interface AtosWalks {
 }
 
 export function atosWalks(engine: EngineContext, t: Transaction, ste: SteFields): AtosWalks {
-  const vmid = engine.s2p ? ste.s2Vmid : -1;
+  const regime = regimeOf(engine, ste);
+  const vmid = nsVmidOf(engine, ste, regime);
   const nested = (ste.config & 2) === 2;
   const params = nested ? s2Params(engine, ste) : undefined;
   const stage2 = params ? stage2Walker(engine, t, params, vmid) : undefined;
@@ -1469,6 +1500,6 @@ export function atosWalks(engine: EngineContext, t: Transaction, ste: SteFields)
     stage2,
     cd: (ssid) => locateCd(engine, t, ste, ssid, stage2),
     stage1: (cd, s2Output) =>
-      walkStage1(engine, t, ste, cd, { regime: regimeOf(engine, ste), vmid, asid: cd.asid }, stage2, s2Output),
+      walkStage1(engine, t, ste, cd, { regime, vmid, asid: asidOf(regime, cd) }, stage2, s2Output),
   };
 }

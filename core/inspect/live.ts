@@ -14,7 +14,7 @@ import { findField, getRegister, REGISTERS } from '../registers/table';
 import type { IdRegisterName, QueueName, RegisterDef, RegisterName } from '../registers/types';
 import { queueLayout, streamTableLayout, type StreamTableLayout } from '../structures/bases';
 import * as caps from '../structures/capabilities';
-import { decodeCd } from '../structures/cd';
+import { decodeCd, oneTableWorld, steStreamWorld } from '../structures/cd';
 import { decodeStructure, type DecodedStructure } from '../structures/decode-words';
 import { checkL1std, decodeL1cd } from '../structures/l1';
 import { decodeSte, describeSteConfig, type SteFields } from '../structures/ste';
@@ -317,10 +317,13 @@ export async function inspectLive(reader: LiveReader, options: InspectOptions = 
     const oas = caps.oasBits(ids);
     // The stage 2 base permissions of STE.S2PIE = 1 streams (§3.26.2); RES0 without IDR3.S2PI.
     const s2pii = reg('S2PII') ?? 0n;
+    // SMMU_CR2.E2H selects EL2-E2H for an STE with STRW == 0b10 (§5.2 STRW, §6.3.12).
+    const e2hField = findField(getRegister('CR2'), 'E2H');
+    const e2h = e2hField === undefined ? 0 : Number(extractField(reg('CR2') ?? 0n, e2hField));
     for (const ste of stes) {
       const fields = decodeSte(ste.words);
       if (ste.decoded.problems.some((p) => ILLEGAL.test(p))) continue;
-      if ((fields.config & 1) === 1) await readCds(s, ste.sid, fields, ids, oas, cds, tables, s2pii);
+      if ((fields.config & 1) === 1) await readCds(s, ste.sid, fields, ids, oas, cds, tables, s2pii, e2h);
       if ((fields.config & 2) === 2) {
         const p = s2WalkParams(fields, ids, oas, s2pii);
         if (p) tables.push(await readTables(s, `StreamID ${ste.sid} stage 2`, p));
@@ -479,8 +482,8 @@ async function readQueue(
 }
 
 /** A structure's bytes decoded and checked by decodeStructure (a CD as the STE that located it sees it). */
-function structure(kind: 'ste' | 'cd', w: readonly number[], ids: IdView, ste?: SteFields): DecodedStructure {
-  const d = decodeStructure(kind, dwordsOf(w), ids, ste ? { ste } : undefined);
+function structure(kind: 'ste' | 'cd', w: readonly number[], ids: IdView, ste?: SteFields, e2h = 0): DecodedStructure {
+  const d = decodeStructure(kind, dwordsOf(w), ids, ste ? { ste, e2h } : undefined);
   return typeof d === 'string' ? { title: kind, section: '5', fields: [], problems: [d] } : d;
 }
 
@@ -543,7 +546,11 @@ async function readCds(
   out: CdReading[],
   tables: TableReading[],
   s2pii: bigint,
+  e2h: number,
 ): Promise<void> {
+  // §5.4.1: in the NS-EL2 StreamWorld (SMMU_CR2.E2H == 0) TTB1 is unreachable and EPD0/EPD1 are
+  // IGNORED (§5.4 EPD0), so only TTB0's tables are read; the CD is judged in its StreamWorld.
+  const oneTable = oneTableWorld(steStreamWorld(ste, ids, e2h));
   // Nested (§5.2 Config 0b111): S1ContextPtr, the L1CDs' L2Ptr and the CDs' TTBx are IPAs that
   // stage 2 translates (§5.2 S1ContextPtr, §3.4.3; its faults have CLASS=CD), with the STE's stage 2.
   let stage2: Stage2 | undefined;
@@ -612,7 +619,7 @@ async function readCds(
   let scanned = 0;
   /** One CD entry: listed and checked when valid (or SSID 0), its tables walked when legal. */
   const oneCd = async (ssid: number, ipa: bigint, address: bigint, words: number[]) => {
-    const decoded = structure('cd', words, ids, ste);
+    const decoded = structure('cd', words, ids, ste, e2h);
     const cd = decodeCd(words);
     if (!cd.v && ssid > 0) return; // unused substreams
     out.push({ sid, ssid, address, words, decoded, ...(stage2 ? { ipa } : {}) });
@@ -638,11 +645,11 @@ async function readCds(
     }
     if (illegal) return;
     const owner = `StreamID ${sid} SSID ${ssid} stage 1`;
-    if (!cd.epd0) {
+    if (!cd.epd0 || oneTable) {
       const p = s1WalkParams(cd, 0, ids, oas, false, ste);
       if (p) tables.push(await readTables(s, `${owner} TTB0`, p, false, stage2));
     }
-    if (!cd.epd1) {
+    if (!cd.epd1 && !oneTable) {
       const p = s1WalkParams(cd, 1, ids, oas, false, ste);
       if (p) tables.push(await readTables(s, `${owner} TTB1`, p, true, stage2));
     }

@@ -293,18 +293,74 @@ export function decodeCd(w: Words): CdFields {
   };
 }
 
-/** Non-secure StreamWorlds a CD can be used in (§3.3.3, §5.2 STRW). */
-export type StreamWorld = 'NS-EL1' | 'NS-EL2' | 'NS-EL2-E2H';
+/**
+ * The StreamWorlds a CD can be used in (§3.3.3, §5.2 STRW): the Non-secure ones, and those of an
+ * STE of the Secure Stream table. §5.4 groups them: "any-EL2" is NS-EL2 and S-EL2, "any-EL2-E2H"
+ * NS-EL2-E2H and S-EL2-E2H.
+ */
+export type StreamWorld = 'NS-EL1' | 'NS-EL2' | 'NS-EL2-E2H' | 'Secure' | 'S-EL2' | 'S-EL2-E2H' | 'EL3';
 
 /**
- * §5.2 STRW / IgnoreSTESTRW(): STRW only counts for a stage 1-only stream with stage 1 and Hyp
- * implemented; 0b10 is EL2, or EL2-E2H with SMMU_CR2.E2H == 1. Otherwise NS-EL1.
+ * §5.2 STRW / IgnoreSTESTRW(): STRW only counts for a stage 1-only stream (Config 0b101) with stage 1
+ * implemented, and for a Non-secure STE with SMMU_IDR0.Hyp; it is IGNORED otherwise, the StreamWorld
+ * being NS-EL1 (Secure for a Secure STE). Non-secure: 0b10 is NS-EL2, or NS-EL2-E2H with
+ * SMMU_CR2.E2H == 1. Secure (`secure`, `e2h` then SMMU_S_CR2.E2H): 0b10 is S-EL2 or S-EL2-E2H, 0b01
+ * EL3. The reserved values (ILLEGAL in the STE, C_BAD_STE) give EL1's world here.
  */
-export function steStreamWorld(ste: Pick<SteFields, 'config' | 'strw'>, ids: IdView, e2h = 0): StreamWorld {
-  if (!caps.s1p(ids) || !caps.hyp(ids)) return 'NS-EL1';
-  if (ste.config !== 0b101) return 'NS-EL1';
-  if (ste.strw === 0b10) return e2h === 1 ? 'NS-EL2-E2H' : 'NS-EL2';
-  return 'NS-EL1';
+export function steStreamWorld(
+  ste: Pick<SteFields, 'config' | 'strw'>,
+  ids: IdView,
+  e2h = 0,
+  secure = false,
+): StreamWorld {
+  const el1: StreamWorld = secure ? 'Secure' : 'NS-EL1';
+  if (!caps.s1p(ids) || ste.config !== 0b101 || (!secure && !caps.hyp(ids))) return el1;
+  if (ste.strw === 0b10) return secure ? (e2h === 1 ? 'S-EL2-E2H' : 'S-EL2') : e2h === 1 ? 'NS-EL2-E2H' : 'NS-EL2';
+  if (secure && ste.strw === 0b01) return 'EL3';
+  return el1;
+}
+
+/** §5.4 "any-EL2": NS-EL2 or S-EL2 (not E2H). */
+const anyEl2 = (sw: StreamWorld): boolean => sw === 'NS-EL2' || sw === 'S-EL2';
+
+/**
+ * §5.4.1: "When a CD is used from a stream configured with StreamWorld == any-EL2 or EL3 (but not
+ * any-EL2-E2H): Only one translation table is supported (TTB0) and TTB1 is unreachable. ASID is
+ * IGNORED." All their accesses are privileged (§5.4 UWXN, AP[1] "ignored and treated as 1").
+ */
+export const oneTableWorld = (sw: StreamWorld): boolean => anyEl2(sw) || sw === 'EL3';
+
+/**
+ * The one-table StreamWorlds (§5.4.1) an SMMU with `ids` can give a stream: NS-EL2 with
+ * SMMU_IDR0.Hyp, S-EL2 with SMMU_S_IDR1.SEL2, EL3 with Secure state and without RME (§5.2 STRW).
+ */
+export function oneTableWorlds(ids: IdView): StreamWorld[] {
+  if (!caps.s1p(ids)) return [];
+  const out: StreamWorld[] = [];
+  if (caps.hyp(ids)) out.push('NS-EL2');
+  if (caps.secureEl2(ids)) out.push('S-EL2');
+  if (caps.secureImpl(ids) && ids.idField('IDR0', 'RME_IMPL') !== 1) out.push('EL3');
+  return out;
+}
+
+/**
+ * Which of the reasons `checkCd` gives for a CD judged without its STE (as NS-EL1's) a stream of
+ * `world`, a one-table StreamWorld, does not have, because the field is RES0 or IGNORED there
+ * (§5.4.1: TTB1's fields, ASID; §5.4 PIIU): a predicate over the NS-EL1 reasons.
+ */
+export function ignoredInWorld(
+  w: Words,
+  ids: IdView,
+  world: StreamWorld,
+  opts: Pick<CdCheckOptions, 'oas' | 'stallModel'> = {},
+): (p: StructureProblem) => boolean {
+  const strw = world === 'EL3' ? 0b01 : 0b10;
+  const there = checkCd(w, ids, {
+    ...opts,
+    ste: { config: 0b101, strw, s1Stalld: 0, s2Aa64: 1, s1Pie: 0 },
+    secure: !world.startsWith('NS-'),
+  }).illegal;
+  return (p) => !there.some((q) => q.code === p.code && q.field === p.field && q.message === p.message);
 }
 
 export interface CdCheckOptions {
@@ -314,17 +370,18 @@ export interface CdCheckOptions {
   readonly stallModel?: number;
   /**
    * The STE that located the CD: its StreamWorld, S1STALLD, S1PIE and a VMSAv8-32 stage 2 change
-   * the verdict (§5.4.1). Without it the CD is judged as reached from an NS-EL1 stage 1-only STE
-   * with S1STALLD == 0 and S1PIE == 0.
+   * the verdict (§5.4.1). Without it the CD is judged as reached from an NS-EL1 (Secure with
+   * `secure`) stage 1-only STE with S1STALLD == 0 and S1PIE == 0.
    */
   readonly ste?: Pick<SteFields, 'config' | 'strw' | 's1Stalld' | 's2Aa64' | 's1Pie'>;
-  /** SMMU_CR2.E2H (selects EL2-E2H for STRW == 0b10). */
+  /** SMMU_CR2.E2H, or SMMU_S_CR2.E2H with `secure` (selects EL2-E2H for STRW == 0b10). */
   readonly e2h?: number;
   /**
-   * The CD is reached from a Secure STE of the EL3 StreamWorld (§5.2 STRW 0b01): one translation
-   * table (EPD0/EPD1 IGNORED, TTB1 unused), no ASID, and VMSAv8-32 LPAE tables ILLEGAL (§3.3.3, §5.4).
+   * The STE is one of the Secure Stream table (SEC_SID = 1): STRW 0b10 is S-EL2(-E2H) and 0b01 EL3
+   * (§5.2 STRW), whose CD has one translation table and no ASID, and VMSAv8-32 LPAE tables are
+   * ILLEGAL in EL3 and S-EL2 (§5.4 CdIllegal()).
    */
-  readonly el3?: boolean;
+  readonly secure?: boolean;
 }
 
 const p = (code: string, field: string | undefined, message: string, section = '5.4'): StructureProblem => ({
@@ -336,13 +393,19 @@ const p = (code: string, field: string | undefined, message: string, section = '
 const hexa = (n: number) => '0x' + n.toString(16).toUpperCase();
 
 /** §5.4 CDTxSZInvalid (VMSAv8-64 and VMSAv9-128 only). Returns [min, max]. */
-function txszRange(ids: IdView, g: GranuleKb | undefined, ds: boolean, vmsa128: boolean): [number, number] {
+function txszRange(
+  ids: IdView,
+  g: GranuleKb | undefined,
+  ds: boolean,
+  vmsa128: boolean,
+  sw: StreamWorld,
+): [number, number] {
   const stt = caps.stt(ids);
   const max = stt ? (g === 4 || g === 16 ? 48 : 47) : 39;
   const vax = caps.vax(ids);
   let min = 16;
-  // No EL3 StreamWorld in the Non-secure model, so VMSAv9-128 with 56-bit VAs has minimum 9.
-  if (vax === 2) min = vmsa128 ? 9 : g === 64 || ds ? 12 : 16;
+  // VMSAv9-128 with 56-bit VAs: "8, if ... StreamWorld is EL3", 9 in the others (§5.4 T0SZ).
+  if (vax === 2) min = vmsa128 ? (sw === 'EL3' ? 8 : 9) : g === 64 || ds ? 12 : 16;
   else if (vax === 1) min = g === 64 || ds || vmsa128 ? 12 : 16;
   return [min, max];
 }
@@ -359,10 +422,12 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   // An ID field the view does not give counts as 0 (not implemented) for ILLEGAL checks.
   const stall = opts.stallModel ?? caps.stallModel(ids) ?? 0;
   const ste = opts.ste;
-  const sw: StreamWorld = ste ? steStreamWorld(ste, ids, opts.e2h) : 'NS-EL1';
-  // §5.4 EPD0: EPD0/EPD1 are IGNORED (effective 0) for any-EL2, where only TTB0 exists; TTB1 is
-  // unreachable (§5.4.1), so its fields are not checked.
-  const oneTable = sw === 'NS-EL2' || opts.el3 === true;
+  const secure = opts.secure === true;
+  const sw: StreamWorld = ste ? steStreamWorld(ste, ids, opts.e2h, secure) : secure ? 'Secure' : 'NS-EL1';
+  // §5.4 EPD0: EPD0/EPD1 are IGNORED (effective 0) for any-EL2 and EL3, where only TTB0 exists;
+  // TTB1 is unreachable and TTB1, TG1, SH1, OR1, IR1, T1SZ are RES0 (§5.4.1; §5.4 T1SZ, TG1 …: "If
+  // StreamWorld == any-EL2 or EL3, this field is RES0"), so no TTB1 field is checked. TTB0's are.
+  const oneTable = oneTableWorld(sw);
   const off0 = oneTable ? false : c.epd0 === 1;
   const off1 = oneTable ? true : c.epd1 === 1;
   const d128 = caps.d128(ids);
@@ -397,11 +462,10 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
   // §5.4 AA64.
   if (vmsa32 && (ttf & 1) === 0)
     out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE but SMMU_IDR0.TTF[0] is 0'));
-  if (vmsa32 && sw === 'NS-EL2-E2H')
-    out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE in an EL2-E2H StreamWorld'));
-  // §3.3.3: VMSAv8-32 LPAE tables cannot represent the AArch64 EL3 regime.
-  if (vmsa32 && opts.el3)
-    out.push(p('aa64', 'AA64', 'AA64 = 0 selects VMSAv8-32 LPAE in the EL3 StreamWorld', '3.3.3'));
+  // CdIllegal(): VMSAv8-32 LPAE is ILLEGAL for StreamWorld EL3 and any-EL2-E2H, and "not supported
+  // for S-EL2 StreamWorld"; NS-EL2 permits it (an AArch32 hypervisor's tables).
+  if (vmsa32 && (sw === 'NS-EL2-E2H' || sw === 'S-EL2-E2H' || sw === 'S-EL2' || sw === 'EL3'))
+    out.push(p('aa64', 'AA64', `AA64 = 0 selects VMSAv8-32 LPAE in the ${sw} StreamWorld`));
   if (vmsa64 && (ttf & 2) === 0) out.push(p('aa64', 'AA64', 'AA64 = 1 selects VMSAv8-64 but SMMU_IDR0.TTF[1] is 0'));
   if (vmsa64 && ste && (ste.config & 2) === 2 && ste.s2Aa64 === 0 && !d128)
     out.push(p('aa64', 'AA64', 'AA64 = 1 (VMSAv8-64 stage 1) over a VMSAv8-32 LPAE stage 2'));
@@ -414,8 +478,8 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
     if (httu === 3 && c.haft === 1 && c.ha === 0) out.push(p('haft', 'HAFT', 'HAFT = 1 with HA = 0'));
   }
 
-  // §5.4 ASID: IGNORED for any-EL2; otherwise 8 bits without SMMU_IDR0.ASID16.
-  if (sw !== 'NS-EL2' && !opts.el3 && !caps.asid16(ids) && c.asid > 0xff)
+  // §5.4 ASID: "IGNORED if StreamWorld == any-EL2 or EL3"; otherwise 8 bits without SMMU_IDR0.ASID16.
+  if (!oneTable && !caps.asid16(ids) && c.asid > 0xff)
     out.push(p('asid', 'ASID', `ASID ${hexa(c.asid)} has bits [15:8] set but SMMU_IDR0.ASID16 is 0`));
 
   // §5.4 T0SZ/T1SZ, TG0/TG1, TTB0/TTB1 for each walk in use.
@@ -429,7 +493,7 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
     if (x.off) continue;
     if (!vmsa32) {
       // SMMUv3.0: out-of-range TxSZ is CONSTRAINED UNPREDICTABLE; ILLEGAL is a permitted choice.
-      const [min, max] = txszRange(ids, x.g, ds, vmsa128);
+      const [min, max] = txszRange(ids, x.g, ds, vmsa128, sw);
       if (x.tsz < min || x.tsz > max) out.push(p('tsz', `T${x.n}SZ`, `T${x.n}SZ = ${x.tsz} is outside ${min}..${max}`));
       if (!caps.granuleSupported(ids, x.g))
         out.push(
@@ -452,7 +516,8 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
 
   if (vmsa128) {
     if (ste && ste.s1Pie === 0) out.push(p('d128', 'AA64', 'VMSAv9-128 tables but STE.S1PIE is 0'));
-    if (sw === 'NS-EL2') out.push(p('d128', 'AA64', 'VMSAv9-128 tables in an EL2 StreamWorld'));
+    // §5.4 T0SZ: "VMSAv9-128 is not supported for StreamWorld any-EL2" (NS-EL2 and S-EL2).
+    if (anyEl2(sw)) out.push(p('d128', 'AA64', `VMSAv9-128 tables in the ${sw} StreamWorld`));
     for (const x of walks) {
       if (x.off || x.g === undefined) continue;
       // CDSLInvalidD128: start level from the input size, stride granulebits - 4.
@@ -465,7 +530,8 @@ export function checkCd(w: Words, ids: IdView, opts: CdCheckOptions = {}): CdVer
 
   // §5.4 PIIP/PIIU: reserved encodings and privileged-execute with unprivileged-write.
   if ((vmsa64 && caps.s1pi(ids) && ste?.s1Pie === 1 && c.pie === 1) || vmsa128) {
-    const unpriv = sw !== 'NS-EL2';
+    // PIIU is RES0 where every access is privileged: "If StreamWorld is EL3 or any-EL2" (§5.4 PIIU).
+    const unpriv = !oneTable;
     for (let i = 0; i < 16; i++) {
       const pp = Math.floor(c.piip / 2 ** (3 * i)) & 7;
       const pu = Math.floor(c.piiu / 2 ** (3 * i)) & 7;

@@ -8,7 +8,7 @@ import type { Engine } from '../../engine/engine';
 import { currentStreamTable } from '../../engine/stream-table';
 import type { LayoutDef } from '../../layout/types';
 import { hex } from '../../registers/codec';
-import { checkCd, CD as CD_LAYOUT } from '../../structures/cd';
+import { checkCd, CD as CD_LAYOUT, ignoredInWorld, oneTableWorlds } from '../../structures/cd';
 import { encodeStructure } from '../../structures/encode';
 import { decodeL1std, L1CD as L1CD_LAYOUT, L1STD as L1STD_LAYOUT } from '../../structures/l1';
 import { checkSte, SECURE_STE, STE as STE_LAYOUT } from '../../structures/ste';
@@ -121,12 +121,18 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
               : { oas: engine.oas },
           )
         : checkCd(enc.words, engine.ids, { oas: engine.oas });
+    // A CD is judged here as an NS-EL1 stream would use it; a stream of a one-table StreamWorld
+    // (§5.4.1) ignores TTB1's fields and the ASID, so those reasons say which streams they hold for.
+    const worlds = verb === 'cd' ? oneTableWorlds(engine.ids) : [];
+    const ignored = worlds[0] ? ignoredInWorld(enc.words, engine.ids, worlds[0], { oas: engine.oas }) : () => false;
     for (const p of v.illegal)
       out.push(
         diag(
           'warning',
           `${verb}.illegal`,
-          `${def.name} is ILLEGAL: ${p.message}; a transaction using it gets ${verb === 'ste' ? 'C_BAD_STE' : 'C_BAD_CD'}`,
+          ignored(p)
+            ? `${def.name} is ILLEGAL: ${p.message}; a transaction using it gets C_BAD_CD, but ${worlds.length > 1 ? `an ${worlds.slice(0, -1).join(', ')} or ${worlds.at(-1)}` : `an ${worlds[0]}`} stream ignores this field (§5.4.1)`
+            : `${def.name} is ILLEGAL: ${p.message}; a transaction using it gets ${verb === 'ste' ? 'C_BAD_STE' : 'C_BAD_CD'}`,
           s.range,
           p.section,
         ),

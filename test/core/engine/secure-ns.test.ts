@@ -246,7 +246,7 @@ doorbell secure
 test('§3.3.3, §5.4: a CD reached from the EL3 StreamWorld has one translation table and no ASID; VMSAv8-32 LPAE is ILLEGAL there', () => {
   const w = (fields: Record<string, bigint>) => encodeStructure(CD, new Map(Object.entries(fields))).words;
   const engine = runScript('').engine;
-  const el3 = { ste: { config: 0b101, strw: 1, s1Stalld: 0, s2Aa64: 1, s1Pie: 0 }, el3: true };
+  const el3 = { ste: { config: 0b101, strw: 1, s1Stalld: 0, s2Aa64: 1, s1Pie: 0 }, secure: true };
   const base = { V: 1n, T0SZ: 16n, TG0: 0n, IPS: 4n, AA64: 1n, A: 1n, R: 1n, TTB0: 0x4e40_0000n };
   const reasons = (fields: Record<string, bigint>, opts: object) =>
     checkCd(w(fields), engine.ids, opts).illegal.map((p) => p.message);

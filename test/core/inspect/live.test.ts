@@ -336,3 +336,32 @@ test('the VATOS page is read where SMMU_IDR2.BA_VATOS puts it and shown at that 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('§5.4.1 with SMMU_CR2.E2H: an NS-EL2 stream’s CD is judged without TTB1 and its TTB1 is not walked; an NS-EL2-E2H stream’s junk TTB1 is C_BAD_CD', async () => {
+  // T1SZ = 2 is outside 16..48, TG1 = 0 is Reserved and EPD1 is 0: ILLEGAL where TTB1 exists.
+  const script = (e2h: boolean) => `config "${path.join(root, 'presets', 'smmuv3.2-full.smmu.json')}"${SETUP}
+write32 CR2 ${e2h ? 'E2H|' : ''}RECINVSID
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+ste 3 V Config=S1_TRANS STRW=NS_EL2 S1ContextPtr=0x40200000
+cd 0x40200000 V T0SZ=25 TG0=GRAN4K T1SZ=2 TG1=0 IPS=OAS48 AA64 R A ASID=7 TTB0=0x40300000 TTB1=0x40600000
+mem write64 0x40300000 0x40301003
+mem write64 0x40301008 0x40400705
+`;
+  const el2 = await inspectLive(modelReader(script(false)));
+  assert.deepEqual(el2.findings, []);
+  assert.deepEqual(
+    el2.tables.map((t) => t.owner),
+    ['StreamID 3 SSID 0 stage 1 TTB0'],
+  );
+  const e2h = await inspectLive(modelReader(script(true)));
+  const illegal = e2h.findings.filter((f) => f.code === 'inspect.cd-illegal').map((f) => f.message);
+  assert.ok(
+    illegal.some((m) => /T1SZ = 2 is outside/.test(m)),
+    illegal.join('\n'),
+  );
+  assert.ok(
+    illegal.some((m) => /TG1 = 0 is reserved/.test(m)),
+    illegal.join('\n'),
+  );
+});

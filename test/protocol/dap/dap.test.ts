@@ -911,3 +911,44 @@ test('launch errors are reported with a position', async () => {
     /broken\.smmu\.json:2:\d+: /,
   );
 });
+
+test('Caches and Context descriptors: an NS-EL2 stream’s TLB and walk cache entries, and its CD, show no ASID (§5.4 ASID: IGNORED in any-EL2 and EL3)', async () => {
+  const p = path.join(dir, 'el2.smmu');
+  const preset = path.join(root, 'presets', 'smmuv3.3-secure-ats.smmu.json').replace(/\\/g, '/');
+  fs.writeFileSync(
+    p,
+    `config "${preset}"
+write64 STRTAB_BASE 0x40000000
+write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
+write32 CR0 SMMUEN
+tables 0x48000000
+cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000
+cd 0x44001000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=2 TTB0=0x45000000
+ste 5 V Config=S1_TRANS STRW=NS_EL2 S1ContextPtr=0x44000000
+ste 6 V Config=S1_TRANS STRW=NS_EL2 S1ContextPtr=0x44001000
+map ttb=0x45000000 iova=0x10000000 pa=0x80000000
+dma read sid=5 iova=0x10000010 == 0x80000010
+dma read sid=6 iova=0x10000010 == 0x80000010
+read32 CR0
+`,
+  );
+  await launch({ program: p }, () => dc.setBreakpointsRequest({ source: { path: p }, breakpoints: [{ line: 14 }] }));
+  const caches = await scope('Caches');
+  const tlb = await variables(caches.find((c) => c.name === 'TLB')?.variablesReference ?? 0);
+  // One entry: StreamID 6 (CD ASID 2) hit the one StreamID 5 (CD ASID 1) inserted.
+  assert.deepEqual(
+    tlb.map((v) => v.value),
+    ['EL2 (no VMID, no ASID) 0x10000000 → 0x80000000 (4 KB, RWX, stage 1, StreamID 5)'],
+  );
+  const walks = await variables(caches.find((c) => c.name === 'Walk cache')?.variablesReference ?? 0);
+  assert.ok(walks.length > 0);
+  for (const w of walks) assert.match(w.value, /^EL2 \(no VMID, no ASID\) level /);
+  const cds = await scope('Context descriptors');
+  assert.deepEqual(
+    cds.map((v) => `${v.name}: ${v.value}`),
+    [
+      'StreamID 5 SSID 0: ASID IGNORED (NS-EL2) TTB0=0x45000000',
+      'StreamID 6 SSID 0: ASID IGNORED (NS-EL2) TTB0=0x45000000',
+    ],
+  );
+});
