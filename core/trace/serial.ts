@@ -21,6 +21,8 @@ import { hex } from '../registers/codec';
 import type { RegisterDef, RegisterName } from '../registers/types';
 import type { AccessRecord, TraceDiagnostic } from './types';
 
+const M32 = 0xffff_ffffn;
+
 export interface TimelineEntry {
   /** Trace line of the change (-1: reset). */
   readonly line: number;
@@ -31,14 +33,21 @@ export interface TimelineEntry {
 
 /**
  * The changes of one register, oldest first: the most recent `keep` or more of them (`base` is the
- * index of `entries[0]` among all the changes), with what the replay asks of the whole history.
+ * index of the first kept among all the changes), with what the replay asks of the whole history.
+ * Kept as columns of numbers (line, the value's two 32-bit words, vCPU), not an object and a
+ * BigInt per change: a replay pushes a change for most writes, and the objects were a large part
+ * of its garbage (docs/performance.md). `at` makes an entry when one is asked for.
  */
 export class RegisterTimeline {
-  entries: TimelineEntry[] = [];
-  /** Index of entries[0] among every change since reset. */
+  private lines: number[] = [];
+  private los: number[] = [];
+  private his: number[] = [];
+  /** vCPU of each change, -1: none. */
+  private cpus: number[] = [];
+  /** Index of the first kept change among every change since reset. */
   base = 0;
-  /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
-  ever = 0n;
+  private everLo = 0;
+  private everHi = 0;
   /** A change without a vCPU was pushed (a record without one): the window search cannot stop early. */
   anonymous = false;
 
@@ -46,31 +55,61 @@ export class RegisterTimeline {
     this.push({ line: -1, value: reset });
   }
 
+  /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
+  get ever(): bigint {
+    return (BigInt(this.everHi) << 32n) | BigInt(this.everLo);
+  }
+
   /** Changes since reset, the reset value included (1: never changed). */
   get length(): number {
-    return this.base + this.entries.length;
+    return this.base + this.lines.length;
   }
 
   /** The value before the last change. */
   previous(): TimelineEntry | undefined {
-    return this.entries[this.entries.length - 2];
+    return this.at(this.length - 2);
   }
 
   push(e: TimelineEntry, keep = Infinity): void {
-    this.entries.push(e);
-    this.ever |= e.value;
-    if (e.vcpu === undefined && e.line >= 0) this.anonymous = true;
+    this.pushWords(e.line, Number(e.value & M32), Number((e.value >> 32n) & M32), e.vcpu ?? -1, keep);
+  }
+
+  /** A change: the register's value after it as its low and high words, `vcpu` -1 for none. */
+  pushWords(line: number, lo: number, hi: number, vcpu: number, keep = Infinity): void {
+    const lines = this.lines;
+    lines.push(line);
+    this.los.push(lo >>> 0);
+    this.his.push(hi >>> 0);
+    this.cpus.push(vcpu);
+    this.everLo = (this.everLo | lo) >>> 0;
+    this.everHi = (this.everHi | hi) >>> 0;
+    if (vcpu < 0 && line >= 0) this.anonymous = true;
     // Dropped in batches (a splice per change would be quadratic).
-    if (this.entries.length > 2 * keep + 2) {
-      const drop = this.entries.length - keep - 2;
-      this.entries.splice(0, drop);
+    if (lines.length > 2 * keep + 2) {
+      const drop = lines.length - keep - 2;
+      lines.splice(0, drop);
+      this.los.splice(0, drop);
+      this.his.splice(0, drop);
+      this.cpus.splice(0, drop);
       this.base += drop;
     }
   }
 
-  /** The change at index `i` among all of them; undefined when no longer kept. */
+  /** Trace line of the change at index `i` among all of them; undefined when no longer kept. */
+  lineAt(i: number): number | undefined {
+    return this.lines[i - this.base];
+  }
+
+  /** The change at index `i` among all of them (a new object each time); undefined when no longer kept. */
   at(i: number): TimelineEntry | undefined {
-    return this.entries[i - this.base];
+    const k = i - this.base;
+    const line = this.lines[k];
+    if (line === undefined) return undefined;
+    const lo = this.los[k] as number;
+    const hi = this.his[k] as number;
+    const vcpu = this.cpus[k] as number;
+    const value = hi ? (BigInt(hi) << 32n) | BigInt(lo) : BigInt(lo);
+    return vcpu < 0 ? { line, value } : { line, value, vcpu };
   }
 }
 
@@ -83,8 +122,6 @@ export interface PendingRead {
   readonly emu: bigint;
   readonly diag: TraceDiagnostic;
 }
-
-const M32 = 0xffff_ffffn;
 
 function who(e: TimelineEntry): string {
   return e.line < 0 ? 'the reset value' : `line ${e.line + 1}${e.vcpu !== undefined ? ` (vCPU ${e.vcpu})` : ''}`;
@@ -257,9 +294,16 @@ export class SerialJudge {
     const vcpuCount = this.byVcpu.size;
     const [from, to] = this.windowOf(rec.vcpu, rec.line, s, true);
     const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
+    // One object per change for the whole judgement (the search compares entries by identity).
+    const made = new Map<number, TimelineEntry>();
     const entry = (i: number): TimelineEntry => {
-      const e = tl.at(i);
+      let e = made.get(i);
       if (e) return e;
+      e = tl.at(i);
+      if (e) {
+        made.set(i, e);
+        return e;
+      }
       s.short = true;
       return { line: -1, value: 0n };
     };
