@@ -39,11 +39,15 @@ export interface TimelineEntry {
  * of its garbage (docs/performance.md). `at` makes an entry when one is asked for.
  */
 export class RegisterTimeline {
-  private lines: number[] = [];
-  private los: number[] = [];
-  private his: number[] = [];
-  /** vCPU of each change, -1: none. */
-  private cpus: number[] = [];
+  // Kept changes are at [head, head + count) of each column; typed arrays, moved to the front
+  // (or grown) when full, so dropping the oldest costs nothing per change.
+  private lines = new Float64Array(8);
+  private los = new Uint32Array(8);
+  private his = new Uint32Array(8);
+  /** vCPU of each change, -1: none (a vCPU is any decimal number a line gives). */
+  private cpus = new Float64Array(8);
+  private head = 0;
+  private count = 0;
   /** Index of the first kept change among every change since reset. */
   base = 0;
   private everLo = 0;
@@ -62,7 +66,7 @@ export class RegisterTimeline {
 
   /** Changes since reset, the reset value included (1: never changed). */
   get length(): number {
-    return this.base + this.lines.length;
+    return this.base + this.count;
   }
 
   /** The value before the last change. */
@@ -76,38 +80,55 @@ export class RegisterTimeline {
 
   /** A change: the register's value after it as its low and high words, `vcpu` -1 for none. */
   pushWords(line: number, lo: number, hi: number, vcpu: number, keep = Infinity): void {
-    const lines = this.lines;
-    lines.push(line);
-    this.los.push(lo >>> 0);
-    this.his.push(hi >>> 0);
-    this.cpus.push(vcpu);
+    if (this.head + this.count === this.lines.length) this.room();
+    const k = this.head + this.count++;
+    this.lines[k] = line;
+    this.los[k] = lo;
+    this.his[k] = hi;
+    this.cpus[k] = vcpu;
     this.everLo = (this.everLo | lo) >>> 0;
     this.everHi = (this.everHi | hi) >>> 0;
     if (vcpu < 0 && line >= 0) this.anonymous = true;
-    // Dropped in batches (a splice per change would be quadratic).
-    if (lines.length > 2 * keep + 2) {
-      const drop = lines.length - keep - 2;
-      lines.splice(0, drop);
-      this.los.splice(0, drop);
-      this.his.splice(0, drop);
-      this.cpus.splice(0, drop);
+    // The most recent `keep` + 2 kept once there are more than twice as many (as they were when
+    // dropped in batches from an array: the window search's shortfalls depend on what is kept).
+    if (this.count > 2 * keep + 2) {
+      const drop = this.count - keep - 2;
+      this.head += drop;
+      this.count -= drop;
       this.base += drop;
     }
   }
 
-  /** Trace line of the change at index `i` among all of them; undefined when no longer kept. */
-  lineAt(i: number): number | undefined {
-    return this.lines[i - this.base];
+  /** Full at the end: the kept changes moved to the front, into columns twice as long if they fill half. */
+  private room(): void {
+    const size = this.count * 2 > this.lines.length ? this.lines.length * 2 : this.lines.length;
+    const from = this.head;
+    const to = from + this.count;
+    const move = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+      if (size === a.length) {
+        a.copyWithin(0, from, to);
+        return a;
+      }
+      const b = make(size);
+      b.set(a.subarray(from, to));
+      return b;
+    };
+    this.lines = move(this.lines, (n) => new Float64Array(n));
+    this.los = move(this.los, (n) => new Uint32Array(n));
+    this.his = move(this.his, (n) => new Uint32Array(n));
+    this.cpus = move(this.cpus, (n) => new Float64Array(n));
+    this.head = 0;
   }
 
   /** The change at index `i` among all of them (a new object each time); undefined when no longer kept. */
   at(i: number): TimelineEntry | undefined {
     const k = i - this.base;
-    const line = this.lines[k];
-    if (line === undefined) return undefined;
-    const lo = this.los[k] as number;
-    const hi = this.his[k] as number;
-    const vcpu = this.cpus[k] as number;
+    if (k < 0 || k >= this.count || !Number.isInteger(k)) return undefined;
+    const j = this.head + k;
+    const line = this.lines[j] as number;
+    const lo = this.los[j] as number;
+    const hi = this.his[j] as number;
+    const vcpu = this.cpus[j] as number;
     const value = hi ? (BigInt(hi) << 32n) | BigInt(lo) : BigInt(lo);
     return vcpu < 0 ? { line, value } : { line, value, vcpu };
   }
