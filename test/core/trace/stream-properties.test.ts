@@ -14,6 +14,7 @@ import { parseTrace } from '../../../core/trace/check';
 import { LineSplitter } from '../../../core/trace/lines';
 import { LineTraceParser, scanAccess, scannedAccess } from '../../../core/trace/parse-line';
 import { NOT_SHOWN, Replayer, replayTrace } from '../../../core/trace/replay';
+import { RegisterTimeline } from '../../../core/trace/serial';
 import { TraceStream } from '../../../core/trace/stream';
 import type { TraceDiagnostic, TraceFormat } from '../../../core/trace/types';
 
@@ -556,5 +557,46 @@ test("the multi-vCPU window search's early stop (every vCPU's window closed) jud
       },
     ),
     { numRuns: Number(process.env.RUNS ?? 400) },
+  );
+});
+
+test("a register's timeline (typed columns) keeps and gives back the changes an array of entries would", () => {
+  // The reference: every change an object in an array, the oldest dropped in batches down to
+  // keep + 2 once there are more than 2 × keep + 2 (what the window search's shortfalls depend on).
+  const change = fc.record({
+    line: fc.nat(1_000_000),
+    value: fc.oneof(fc.constantFrom(0n, 1n, 0xffff_ffffn, 1n << 32n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
+    vcpu: fc.option(fc.nat(3), { nil: undefined }),
+  });
+  fc.assert(
+    fc.property(fc.array(change, { maxLength: 300 }), fc.integer({ min: 0, max: 40 }), (changes, keep) => {
+      const tl = new RegisterTimeline(5n);
+      const ref: { line: number; value: bigint; vcpu?: number }[] = [{ line: -1, value: 5n }];
+      let base = 0;
+      for (const c of changes) {
+        tl.push(c, keep);
+        ref.push(
+          c.vcpu === undefined ? { line: c.line, value: c.value } : { line: c.line, value: c.value, vcpu: c.vcpu },
+        );
+        if (ref.length > 2 * keep + 2) {
+          const drop = ref.length - keep - 2;
+          ref.splice(0, drop);
+          base += drop;
+        }
+        assert.equal(tl.length, base + ref.length);
+        assert.equal(tl.base, base);
+      }
+      for (let i = -1; i <= tl.length; i++) assert.deepEqual(tl.at(i), ref[i - base]);
+      assert.deepEqual(tl.previous(), ref[ref.length - 2]);
+      assert.equal(
+        tl.ever,
+        [5n, ...changes.map((c) => c.value)].reduce((a, b) => a | b),
+      );
+      assert.equal(
+        tl.anonymous,
+        changes.some((c) => c.vcpu === undefined),
+      );
+    }),
+    { numRuns: 500 },
   );
 });
