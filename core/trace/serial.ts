@@ -120,6 +120,12 @@ export class RegisterTimeline {
     this.head = 0;
   }
 
+  /** The line of the change at index `i` among all of them; undefined when no longer kept. */
+  lineAt(i: number): number | undefined {
+    const k = i - this.base;
+    return k >= 0 && k < this.count && Number.isInteger(k) ? this.lines[this.head + k] : undefined;
+  }
+
   /** The change at index `i` among all of them (a new object each time); undefined when no longer kept. */
   at(i: number): TimelineEntry | undefined {
     const k = i - this.base;
@@ -156,9 +162,37 @@ export const SCAN_LIMIT = 512;
  * accesses may take effect.
  */
 class VcpuLines {
-  lines: number[] = [];
+  /** The kept lines, at [head, head + count) (a typed array, moved to the front or grown when full). */
+  private lines = new Float64Array(16);
+  private head = 0;
+  count = 0;
   /** Lines of this vCPU dropped from the front. */
   dropped = 0;
+
+  /** The `i`-th kept line, oldest first. */
+  get(i: number): number | undefined {
+    return i >= 0 && i < this.count ? this.lines[this.head + i] : undefined;
+  }
+
+  /** An access at `line`; once more than 2 × keep + 2 are kept, the oldest dropped down to keep + 2. */
+  push(line: number, keep: number): void {
+    if (this.head + this.count === this.lines.length) {
+      const from = this.lines.subarray(this.head, this.head + this.count);
+      if (this.count * 2 > this.lines.length) {
+        const grown = new Float64Array(this.lines.length * 2);
+        grown.set(from);
+        this.lines = grown;
+      } else this.lines.copyWithin(0, this.head, this.head + this.count);
+      this.head = 0;
+    }
+    this.lines[this.head + this.count++] = line;
+    if (this.count > 2 * keep + 2) {
+      const drop = this.count - keep - 2;
+      this.head += drop;
+      this.count -= drop;
+      this.dropped += drop;
+    }
+  }
 }
 
 /** Where the judgement of one read ran short of what the window needed. */
@@ -231,14 +265,7 @@ export class SerialJudge {
 
   /** An access by a vCPU already seen, at `line` (`access` without the record). */
   accessOf(vcpu: number, line: number): void {
-    const l = this.byVcpu.get(vcpu) as VcpuLines;
-    l.lines.push(line);
-    const keep = this.options.keep;
-    if (l.lines.length > 2 * keep + 2) {
-      const drop = l.lines.length - keep - 2;
-      l.lines.splice(0, drop);
-      l.dropped += drop;
-    }
+    (this.byVcpu.get(vcpu) as VcpuLines).push(line, this.options.keep);
   }
 
   /** A read that differs from the trace order, to be judged when its window closes. */
@@ -274,23 +301,23 @@ export class SerialJudge {
   private windowOf(vcpu: number | undefined, line: number, s: Shortfall, own = false): [number, number] {
     const mine = vcpu === undefined ? undefined : this.byVcpu.get(vcpu);
     if (!mine) return [line - 1, line + 1];
-    const l = mine.lines;
+    const l = mine;
     let lo = 0;
-    let hi = l.length;
+    let hi = l.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((l[mid] as number) < line) lo = mid + 1;
+      if ((l.get(mid) as number) < line) lo = mid + 1;
       else hi = mid;
     }
-    if (l[lo] !== line) {
+    if (l.get(lo) !== line) {
       s.short = true;
       return [line - 1, line + 1];
     }
     if (lo === 0 && mine.dropped > 0) s.short = true;
     // Not seen yet: the window is open to the end (at the end of the trace, it is).
     // (Another vCPU's change: only its window's start counts, known when it was seen.)
-    if (own && lo + 1 >= l.length && !this.ended) s.short = true;
-    return [lo > 0 ? (l[lo - 1] as number) : -1, lo + 1 < l.length ? (l[lo + 1] as number) : Infinity];
+    if (own && lo + 1 >= l.count && !this.ended) s.short = true;
+    return [lo > 0 ? (l.get(lo - 1) as number) : -1, lo + 1 < l.count ? (l.get(lo + 1) as number) : Infinity];
   }
 
   private judge(p: PendingRead): void {
@@ -328,13 +355,20 @@ export class SerialJudge {
       s.short = true;
       return { line: -1, value: 0n };
     };
+    // An entry's line, as `entry(i).line` (without making the entry).
+    const lineAt = (i: number): number => {
+      const l = tl.lineAt(i);
+      if (l !== undefined) return l;
+      s.short = true;
+      return -1;
+    };
     // Index of the first entry whose line is greater than `line` (entries are in line order).
     const upperBound = (line: number): number => {
       let lo = tl.base;
       let hi = tl.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (entry(mid).line <= line) lo = mid + 1;
+        if (lineAt(mid) <= line) lo = mid + 1;
         else hi = mid;
       }
       if (lo === tl.base && tl.base > 0) s.short = true;
