@@ -161,7 +161,7 @@ export const SCAN_LIMIT = 512;
  * Each vCPU's access lines, ascending, the most recent ones kept: the windows in which its
  * accesses may take effect.
  */
-class VcpuLines {
+export class VcpuLines {
   /** The kept lines, at [head, head + count) (a typed array, moved to the front or grown when full). */
   private lines = new Float64Array(16);
   private head = 0;

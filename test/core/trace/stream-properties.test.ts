@@ -14,7 +14,7 @@ import { parseTrace } from '../../../core/trace/check';
 import { LineSplitter } from '../../../core/trace/lines';
 import { LineTraceParser, scanAccess, scannedAccess } from '../../../core/trace/parse-line';
 import { NOT_SHOWN, Replayer, replayTrace } from '../../../core/trace/replay';
-import { RegisterTimeline } from '../../../core/trace/serial';
+import { RegisterTimeline, VcpuLines } from '../../../core/trace/serial';
 import { TraceStream } from '../../../core/trace/stream';
 import type { TraceDiagnostic, TraceFormat } from '../../../core/trace/types';
 
@@ -596,6 +596,29 @@ test("a register's timeline (typed columns) keeps and gives back the changes an 
         tl.anonymous,
         changes.some((c) => c.vcpu === undefined),
       );
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("a vCPU's access lines (a typed column) keep what an array would, dropped in the same batches", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 40 }), (n, keep) => {
+      const l = new VcpuLines();
+      const ref: number[] = [];
+      let dropped = 0;
+      for (let line = 0; line < n; line++) {
+        l.push(line * 3, keep);
+        ref.push(line * 3);
+        if (ref.length > 2 * keep + 2) {
+          const drop = ref.length - keep - 2;
+          ref.splice(0, drop);
+          dropped += drop;
+        }
+        assert.equal(l.count, ref.length);
+        assert.equal(l.dropped, dropped);
+      }
+      for (let i = -1; i <= ref.length; i++) assert.equal(l.get(i), ref[i]);
     }),
     { numRuns: 500 },
   );
