@@ -20,7 +20,7 @@
 import type { ResolvedConfig } from '../config/types';
 import type { TraceStreamOptions, TraceStreamResult, TraceStreamSink } from '../trace/stream';
 import { TraceStream, type ConfigLineLoad } from '../trace/stream';
-import { LineTraceParser, scanAccess32, type ScannedAccess } from '../trace/parse-line';
+import { LineTraceParser, scanAccess, scannedAccess } from '../trace/parse-line';
 import { parseQemuLines, type QemuParse } from '../trace/parse-qemu';
 import type { Adoption, LineReplay, ReplaySummary } from '../trace/replay';
 import type { TraceDiagnostic, TraceFormat, TraceRecord } from '../trace/types';
@@ -346,7 +346,7 @@ export class WindowedTrace implements TraceData {
  */
 class Indexer {
   private readonly p = new LineTraceParser();
-  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1, valueStart: 0, valueEnd: 0 };
+  private readonly scanned = scannedAccess();
   private lineRecords = 0;
   private nextLine = 0;
   private lineStarts: WindowStart[] | undefined = [];
@@ -368,7 +368,7 @@ class Indexer {
         this.nextLine = this.lineRecords + this.window;
       }
       // The replay's own shortcut (stream.ts): the commonest line is one record, without parsing it.
-      if (!p.based && scanAccess32(text, this.scanned)) {
+      if (!p.based && scanAccess(text, this.scanned)) {
         p.counted();
         this.lineRecords++;
       } else {

@@ -14,7 +14,7 @@
  */
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { isSpace, shorten, splitLines } from '../script/lexer';
-import type { ParsedTrace, TraceRecord } from './types';
+import type { AccessRecord, ParsedTrace, TraceRecord } from './types';
 
 interface Tok {
   readonly text: string;
@@ -77,17 +77,25 @@ const SIZES = new Set([1, 2, 4, 8]);
 /** The common access line (LineTraceParser.fast): at most 16 value digits, so at most 64 bits. */
 const FAST_ACCESS = /^([RW]) 0x([0-9a-fA-F]{1,16}) ([48]) 0x([0-9a-fA-F]{1,16})(?: ([0-9]{1,9}))?$/;
 
-/** A 32-bit access line as `scanAccess32` read it (one object, filled again for each line). */
+/** An access line as `scanAccess` read it (one object, filled again for each line). */
 export interface ScannedAccess {
   dir: 'R' | 'W';
   offset: number;
-  /** The value, 0 to 2^32 − 1. */
+  size: 4 | 8;
+  /** The value's low word, 0 to 2^32 − 1. */
   value: number;
+  /** The value's high word (0 for a 4-byte access). */
+  hi: number;
   /** The vCPU, or -1 when the line names none. */
   vcpu: number;
   /** Where the value is in the line: its `0x`, and the character after its last digit. */
   valueStart: number;
   valueEnd: number;
+}
+
+/** A ScannedAccess to fill. */
+export function scannedAccess(): ScannedAccess {
+  return { dir: 'R', offset: 0, size: 4, value: 0, hi: 0, vcpu: -1, valueStart: 0, valueEnd: 0 };
 }
 
 /** The value of hex digit `c` (a char code), or -1. */
@@ -97,17 +105,25 @@ function hexDigit(c: number): number {
   return l >= 97 && l <= 102 ? l - 87 : -1;
 }
 
+/** The number the hex digits of `text` from `from` to `to` (at most 8) make. */
+function hexWord(text: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 16 + hexDigit(text.charCodeAt(i));
+  return v;
+}
+
 /**
- * The commonest line of all, `R|W 0xOFFSET 4 0xVALUE [VCPU]` with at most 8 digits in the offset
- * and the value, read by char codes into `out` without a string or a BigInt: true when the line
- * is one, and then it is exactly the record FAST_ACCESS (the parser's fast path) makes of it,
- * with `base 0`. The streamed replay (stream.ts) replays such a line without a record when the
- * model's fast path takes it; false: the parser reads the line.
+ * The commonest lines of all, `R|W 0xOFFSET 4 0xVALUE [VCPU]` with at most 8 digits in the offset
+ * and the value, and `R|W 0xOFFSET 8 0xVALUE [VCPU]` with at most 16 in the value, read by char
+ * codes into `out` without a string or a BigInt: true when the line is one, and then it is
+ * exactly the record FAST_ACCESS (the parser's fast path) makes of it, with `base 0`. The
+ * streamed replay (stream.ts) replays such a line without a record when the model's fast path
+ * takes it; false: the parser reads the line.
  */
-export function scanAccess32(text: string, out: ScannedAccess): boolean {
+export function scanAccess(text: string, out: ScannedAccess): boolean {
   const n = text.length;
-  // The shortest: `R 0x0 4 0x0` (11 characters); the longest: 8-digit offset and value and a 9-digit vCPU.
-  if (n < 11 || n > 35) return false;
+  // The shortest: `R 0x0 4 0x0` (11 characters); the longest: an 8-digit offset, a 16-digit value and a 9-digit vCPU.
+  if (n < 11 || n > 43) return false;
   const d = text.charCodeAt(0);
   if ((d !== 82 && d !== 87) || text.charCodeAt(1) !== 32 || text.charCodeAt(2) !== 48 || text.charCodeAt(3) !== 120)
     return false;
@@ -116,10 +132,11 @@ export function scanAccess32(text: string, out: ScannedAccess): boolean {
   for (let h = hexDigit(text.charCodeAt(i)); h >= 0 && i < 12; h = hexDigit(text.charCodeAt(++i)))
     offset = offset * 16 + h;
   if (i === 4 || hexDigit(text.charCodeAt(i)) >= 0) return false;
-  // ` 4 0x`
+  // ` 4 0x` or ` 8 0x`
+  const sz = text.charCodeAt(i + 1);
   if (
     text.charCodeAt(i) !== 32 ||
-    text.charCodeAt(i + 1) !== 52 ||
+    (sz !== 52 && sz !== 56) ||
     text.charCodeAt(i + 2) !== 32 ||
     text.charCodeAt(i + 3) !== 48 ||
     text.charCodeAt(i + 4) !== 120
@@ -127,11 +144,12 @@ export function scanAccess32(text: string, out: ScannedAccess): boolean {
     return false;
   i += 5;
   const v0 = i;
-  let value = 0;
-  for (let h = hexDigit(text.charCodeAt(i)); h >= 0 && i < v0 + 8; h = hexDigit(text.charCodeAt(++i)))
-    value = value * 16 + h;
+  const most = sz === 52 ? 8 : 16;
+  while (i < v0 + most && hexDigit(text.charCodeAt(i)) >= 0) i++;
   if (i === v0 || hexDigit(text.charCodeAt(i)) >= 0) return false;
   const valueEnd = i;
+  // The low word is the last 8 digits, the high word those before them.
+  const split = Math.max(v0, valueEnd - 8);
   let vcpu = -1;
   if (i < n) {
     if (text.charCodeAt(i) !== 32) return false;
@@ -143,7 +161,9 @@ export function scanAccess32(text: string, out: ScannedAccess): boolean {
   }
   out.dir = d === 82 ? 'R' : 'W';
   out.offset = offset;
-  out.value = value;
+  out.size = sz === 52 ? 4 : 8;
+  out.value = hexWord(text, split, valueEnd);
+  out.hi = hexWord(text, v0, split);
   out.vcpu = vcpu;
   out.valueStart = v0 - 2;
   out.valueEnd = valueEnd;
@@ -188,12 +208,12 @@ export class LineTraceParser {
     this.records.push(r);
   }
 
-  /** A `base` line moved the offsets (scanAccess32 reads offsets from 0). */
+  /** A `base` line moved the offsets (scanAccess reads offsets from 0). */
   get based(): boolean {
     return this.base !== 0n;
   }
 
-  /** A record replayed without the parser (scanAccess32's): counted, for the `config` line's place. */
+  /** A record replayed without the parser (scanAccess's): counted, for the `config` line's place. */
   counted(): void {
     this.recordCount++;
   }
@@ -230,22 +250,26 @@ export class LineTraceParser {
   }
 
   /**
-   * The record `fast` makes of a line scanAccess32 read into `a` (`based` false), without
-   * reading the line again: the streamed replay's access lines the model's fast path did not take.
+   * The record `fast` makes of a line scanAccess read into `a` (`based` false), without
+   * reading the line again: the streamed replay's access lines the model's fast path did not
+   * take. Counted among the records, and returned rather than kept in `records`.
    */
-  scanned(a: ScannedAccess, text: string, n: number): void {
-    this.push({
+  scanned(a: ScannedAccess, text: string, n: number): AccessRecord {
+    const r: AccessRecord = {
       kind: 'access',
       dir: a.dir,
       offset: a.offset,
-      size: 4,
-      value: BigInt(a.value),
+      size: a.size,
+      value: a.hi ? (BigInt(a.hi) << 32n) | BigInt(a.value) : BigInt(a.value),
       abort: false,
       vcpu: a.vcpu < 0 ? undefined : a.vcpu,
       line: n,
       valueRange: rangeOf(n, { start: a.valueStart, end: a.valueEnd }),
       range: rangeOf(n, { start: 0, end: text.length }),
-    });
+    };
+    // Counted as `push` counts it; returned, not kept (the caller replays it at once).
+    this.recordCount++;
+    return r;
   }
 
   /** Parse line `n` (its text without the line break). */

@@ -13,6 +13,7 @@ import { Engine } from '../engine/engine';
 import { decodeAccess, type Target } from '../model/decode-access';
 import type { Finding } from '../model/access';
 import { GuestMemoryLimitError } from '../model/memory';
+import { registerIndex } from '../model/register-file';
 import { extractField, hex, bitRanges, implementedMask } from '../registers/codec';
 import { definedMask, fieldMask, findField, getRegister, widthMask } from '../registers/table';
 import type { FeatureRef, FieldDef, RegisterDef, RegisterName } from '../registers/types';
@@ -24,6 +25,7 @@ import { TranslationChecker, type TranslationCounts } from './translation-check'
 import { RegisterTimeline, SerialJudge, UNBOUNDED, type SerialOptions, type Timeline } from './serial';
 import { Tally } from './report';
 import type { AccessRecord, CommandRecord, ParsedTrace, TraceDiagnostic, TraceRecord } from './types';
+import type { ScannedAccess } from './parse-line';
 import { counted, severityCounts } from '../text/plural';
 
 export type { TraceDiagnostic } from './types';
@@ -117,6 +119,32 @@ interface Slot {
   readonly byte: number;
   readonly clean: boolean;
   readonly ack?: RegisterDef;
+  /** The register's changes, and its first word in the model's register file (register-file.ts). */
+  readonly tl?: RegisterTimeline;
+  readonly word: number;
+  /** The same of its ACK. */
+  readonly ackTl?: RegisterTimeline;
+  readonly ackWord: number;
+}
+
+/** A report a read's judgement made, to make again for a read like it (Replayer.judgedAgain). */
+interface CapturedReport {
+  /** At the whole line (a guest-access note), else at the value. */
+  readonly whole: boolean;
+  readonly severity: TraceDiagnostic['severity'];
+  readonly code: string;
+  readonly message: string | (() => string);
+  readonly section?: string;
+}
+
+/** A read the full path judged, and what it reported. */
+interface JudgedRead {
+  readonly epoch: number;
+  readonly offset: number;
+  readonly size: 4 | 8;
+  readonly lo: number;
+  readonly hi: number;
+  readonly reports: readonly CapturedReport[];
 }
 
 /** Where a replay's findings go, as it makes them. */
@@ -225,6 +253,7 @@ export class Replayer {
   /** Replay one record (records come in line order). */
   record(rec: TraceRecord): void {
     if (rec.kind === 'access' && rec.vcpu !== undefined) this.serial.access(rec as AccessRecord & { vcpu: number });
+    if (rec.kind !== 'access' || rec.dir !== 'R') this.epoch++;
     if (this.stopped) return;
     try {
       if (rec.kind === 'access') {
@@ -343,11 +372,34 @@ export class Replayer {
     section?: string,
     pending = false,
   ): TraceDiagnostic | undefined {
+    const c = this.capture;
+    if (c) {
+      // What a read like this one reports again (judgedAgain): at its own value or line.
+      if (pending || rec !== c.rec || (range !== c.rec.valueRange && range !== c.rec.range)) c.reports = undefined;
+      else c.reports?.push({ whole: range === c.rec.range, severity, code, message, ...(section ? { section } : {}) });
+    }
+    return this.emit(rec.line, range, severity, code, message, section, pending);
+  }
+
+  /**
+   * `report`, with the range made only when the diagnostic is (a function: a range at `line`,
+   * made on demand; a Range elsewhere is never counted without its object).
+   */
+  private emit(
+    line: number,
+    range: Range | (() => Range),
+    severity: TraceDiagnostic['severity'],
+    code: string,
+    message: string | (() => string),
+    section: string | undefined,
+    pending: boolean,
+  ): TraceDiagnostic | undefined {
     const made = pending ? 0 : (this.made.get(code) ?? 0);
     const past = !pending && this.maxMessages !== undefined && made >= this.maxMessages;
     if (!pending) this.made.set(code, made + 1);
     // Past the cap, the sink may count it without the diagnostic (stream.ts says when it can).
-    if (past && range.start.line === rec.line && this.sink.counted?.(code, severity, rec.line)) return undefined;
+    const atLine = typeof range === 'function' || range.start.line === line;
+    if (past && atLine && this.sink.counted?.(code, severity, line)) return undefined;
     let text: string;
     if (typeof message === 'string') text = message;
     else if (past) text = NOT_SHOWN;
@@ -356,8 +408,8 @@ export class Replayer {
       severity,
       code,
       message: section && text !== NOT_SHOWN ? `${text} (§${section})` : text,
-      range,
-      line: rec.line,
+      range: typeof range === 'function' ? range() : range,
+      line,
       ...(section ? { section } : {}),
     };
     this.sink.diagnostic(d, GROUP.replay);
@@ -374,6 +426,7 @@ export class Replayer {
 
   /** The model takes the emulation's value for the bits this access covers. */
   private adopt(reg: RegisterDef, byte: number, size: number, emu: bigint, line: number, vcpu?: number): void {
+    this.epoch++;
     const mask = accessMask(reg, byte, size);
     const now = this.smmu.value(reg);
     const next = (now & ~mask) | ((emu << BigInt(byte * 8)) & mask);
@@ -420,13 +473,17 @@ export class Replayer {
     if (s === undefined && !this.slots.has(key)) {
       const t = this.targetOf(offset, size);
       const b = t.kind === 'register' ? t.reg.behaviour : undefined;
+      const ack = b?.kind === 'acked' ? getRegister(b.ack) : undefined;
       s =
         t.kind === 'register'
           ? {
               reg: t.reg,
               byte: t.byte,
               clean: t.findings.length === 0,
-              ...(b?.kind === 'acked' ? { ack: getRegister(b.ack) } : {}),
+              tl: this.timeline.get(t.reg.name),
+              word: registerIndex(t.reg) * 2,
+              ackWord: ack ? registerIndex(ack) * 2 : 0,
+              ...(ack ? { ack, ackTl: this.timeline.get(ack.name) } : {}),
             }
           : undefined;
       // Kept for pages 0 and 1 only, so what a replay keeps stays bounded whatever offsets a trace has.
@@ -476,12 +533,18 @@ export class Replayer {
     const t = this.slotOf(rec.offset);
     if (!t) return true;
     const reg = t.reg;
-    if (before !== value)
-      this.timeline.get(reg.name)?.push({ line: rec.line, value: this.smmu.value(reg), vcpu: rec.vcpu }, this.keep);
+    if (before !== value) this.noteSlot(t, rec.line, rec.vcpu ?? -1);
     this.lastWrite.set(reg.name, rec.line);
     this.guarded.delete(reg.name);
     this.sink.line?.({ record: rec, register: reg, byte: t.byte, emulation: rec.value, model: rec.value });
     return true;
+  }
+
+  /** The slot's register changed at `line` (`vcpu` -1: none): its value now, from the register file's words. */
+  private noteSlot(t: Slot, line: number, vcpu: number): void {
+    const words = this.smmu.words;
+    const hi = t.reg.width === 64 ? (words[t.word + 1] as number) : 0;
+    t.tl?.pushWords(line, words[t.word] as number, hi, vcpu, this.keep);
   }
 
   /** Both sides of a write the model took as written (`sink.line`, as the full path gives them). */
@@ -504,9 +567,13 @@ export class Replayer {
     const t = this.slotOf(offset, size) as Slot;
     const reg = t.reg;
     const ack = t.ack;
-    if (r & 1) this.timeline.get(reg.name)?.push({ line, value: this.smmu.value(reg), vcpu }, this.keep);
+    if (r & 1) this.noteSlot(t, line, vcpu ?? -1);
     if (ack) {
-      if (r & 2) this.timeline.get(ack.name)?.push({ line, value: this.smmu.value(ack), vcpu }, this.keep);
+      if (r & 2) {
+        const words = this.smmu.words;
+        const hi = ack.width === 64 ? (words[t.ackWord + 1] as number) : 0;
+        t.ackTl?.pushWords(line, words[t.ackWord] as number, hi, vcpu ?? -1, this.keep);
+      }
       this.ackBefore.set(ack.name, this.smmu.ackBefore);
     }
     this.lastWrite.set(reg.name, line);
@@ -515,32 +582,88 @@ export class Replayer {
   }
 
   /**
-   * An aligned 32-bit access line (`vcpu` -1: none) the model's fast path takes, replayed without
-   * its record: what `record` does with it (the stream's scanAccess32 lines). False, with nothing
+   * An access line the stream scanned (scanAccess: an aligned 32- or 64-bit access, `vcpu` -1:
+   * none) that the model's fast path takes, replayed without its record: what `record` does with
+   * it. Also a read judged exactly as the read before it was (`judgedAgain`). False, with nothing
    * done, when it needs the record: a vCPU not seen yet, a stopped replay, a caller that keeps
-   * both sides of each access, or the model's full path.
+   * both sides of each access, or the model's full path. `length`: the line's (for its range).
    */
-  fastLine32(dir: 'R' | 'W', offset: number, value: number, vcpu: number, line: number): boolean {
+  fastLine(a: ScannedAccess, line: number, length: number): boolean {
+    const vcpu = a.vcpu;
     if (this.stopped || this.sink.line || (vcpu >= 0 && !this.serial.knows(vcpu))) return false;
-    if (dir === 'R') {
-      if (this.smmu.readFast32(offset) !== value) return false;
+    const offset = a.offset;
+    const value = a.value;
+    if (a.dir === 'R') {
+      if (a.size === 4) {
+        if (this.smmu.readFast32(offset) !== value && !this.judgedAgain(a, line, length)) return false;
+      } else {
+        // A 64-bit read whose halves are both plain: the model agrees when both words do (fastAccess).
+        const lo = this.slotOf(offset, 8)?.clean ? this.smmu.readFast32(offset) : -1;
+        const hi = lo < 0 ? -1 : this.smmu.readFast32(offset + 4);
+        if ((lo !== value || hi !== a.hi) && !this.judgedAgain(a, line, length)) return false;
+      }
       this.reads++;
     } else {
-      const before = this.smmu.writeFast32(offset, value);
-      if (before < 0 && !this.checkedWrite(offset, 4, value, 0, line, vcpu >= 0 ? vcpu : undefined)) return false;
-      this.writes++;
-      const t = before < 0 ? undefined : this.slotOf(offset);
-      if (t) {
-        const reg = t.reg;
-        if (before !== value)
-          this.timeline
-            .get(reg.name)
-            ?.push({ line, value: this.smmu.value(reg), vcpu: vcpu >= 0 ? vcpu : undefined }, this.keep);
-        this.lastWrite.set(reg.name, line);
-        this.guarded.delete(reg.name);
+      const cpu = vcpu >= 0 ? vcpu : undefined;
+      if (a.size === 8) {
+        if (!this.checkedWrite(offset, 8, value, a.hi, line, cpu)) return false;
+      } else {
+        const before = this.smmu.writeFast32(offset, value);
+        if (before < 0 && !this.checkedWrite(offset, 4, value, 0, line, cpu)) return false;
+        const t = before < 0 ? undefined : this.slotOf(offset);
+        if (t) {
+          const reg = t.reg;
+          if (before !== value) this.noteSlot(t, line, vcpu);
+          this.lastWrite.set(reg.name, line);
+          this.guarded.delete(reg.name);
+        }
       }
+      this.writes++;
+      this.epoch++;
     }
     if (vcpu >= 0) this.serial.accessOf(vcpu, line);
+    return true;
+  }
+
+  /**
+   * Bumped by everything that may change how a read is judged: every record but a read, every
+   * write line, every value the model takes from the emulation. Reads change nothing else (the
+   * model's reads have no effect; a read that may be another vCPU's reordering is not kept).
+   */
+  private epoch = 0;
+  /** The last read the full path judged (one without a vCPU), and what it reported; `judgedAgain`. */
+  private judged?: JudgedRead;
+  /** While a read is judged: the read, and the reports it makes (undefined: it cannot be judged again). */
+  private capture?: { readonly rec: AccessRecord; reports: CapturedReport[] | undefined };
+
+  /**
+   * A read (`a`, at `line`) like the last one the full path judged: the same offset, size and
+   * value, nothing changed since (`epoch`), no vCPU. Its judgement is a function of those alone
+   * (the messages name other lines, never the read's own), so it is reported again, at this line,
+   * without a record: a polling loop that diverges on every read costs a count per read past the
+   * cap. False: not such a read.
+   */
+  private judgedAgain(a: ScannedAccess, line: number, length: number): boolean {
+    const j = this.judged;
+    if (
+      !j ||
+      j.epoch !== this.epoch ||
+      a.vcpu >= 0 ||
+      j.offset !== a.offset ||
+      j.size !== a.size ||
+      j.lo !== a.value ||
+      j.hi !== a.hi
+    )
+      return false;
+    const reports = j.reports;
+    for (let i = 0; i < reports.length; i++) {
+      const r = reports[i] as CapturedReport;
+      const range = (): Range =>
+        r.whole
+          ? { start: { line, character: 0 }, end: { line, character: length } }
+          : { start: { line, character: a.valueStart }, end: { line, character: a.valueEnd } };
+      this.emit(line, range, r.severity, r.code, r.message, r.section, false);
+    }
     return true;
   }
 
@@ -589,6 +712,36 @@ export class Replayer {
       this.sink.line?.({ record: rec, register: reg, ...named, byte, emulation: value, model: value });
       return;
     }
+    if (this.sink.line || rec.vcpu !== undefined || rec.abort || rec.value === undefined) {
+      this.read(rec, target, reg, byte, named);
+      return;
+    }
+    // Kept, with what it reported, for a read like it (judgedAgain).
+    const epoch = this.epoch;
+    const capture = (this.capture = { rec, reports: [] as CapturedReport[] | undefined });
+    this.read(rec, target, reg, byte, named);
+    this.capture = undefined;
+    const v = rec.value;
+    if (capture.reports && this.epoch === epoch && (size === 4 || size === 8))
+      this.judged = {
+        epoch,
+        offset: rec.offset,
+        size,
+        lo: Number(v & MASK32),
+        hi: Number((v >> 32n) & MASK32),
+        reports: capture.reports,
+      };
+  }
+
+  /** A read the model's fast path did not take, judged. */
+  private read(
+    rec: AccessRecord,
+    target: Target,
+    reg: RegisterDef | undefined,
+    byte: number,
+    named: { arrayRegister?: string },
+  ): void {
+    const size = rec.size;
     const r = this.smmu.read(rec.offset, size, undefined, target);
     const emu: bigint | 'abort' = rec.abort || rec.value === undefined ? 'abort' : rec.value;
     const modelSays: LineReplay['model'] =

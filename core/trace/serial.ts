@@ -21,6 +21,8 @@ import { hex } from '../registers/codec';
 import type { RegisterDef, RegisterName } from '../registers/types';
 import type { AccessRecord, TraceDiagnostic } from './types';
 
+const M32 = 0xffff_ffffn;
+
 export interface TimelineEntry {
   /** Trace line of the change (-1: reset). */
   readonly line: number;
@@ -31,14 +33,25 @@ export interface TimelineEntry {
 
 /**
  * The changes of one register, oldest first: the most recent `keep` or more of them (`base` is the
- * index of `entries[0]` among all the changes), with what the replay asks of the whole history.
+ * index of the first kept among all the changes), with what the replay asks of the whole history.
+ * Kept as columns of numbers (line, the value's two 32-bit words, vCPU), not an object and a
+ * BigInt per change: a replay pushes a change for most writes, and the objects were a large part
+ * of its garbage (docs/performance.md). `at` makes an entry when one is asked for.
  */
 export class RegisterTimeline {
-  entries: TimelineEntry[] = [];
-  /** Index of entries[0] among every change since reset. */
+  // Kept changes are at [head, head + count) of each column; typed arrays, moved to the front
+  // (or grown) when full, so dropping the oldest costs nothing per change.
+  private lines = new Float64Array(8);
+  private los = new Uint32Array(8);
+  private his = new Uint32Array(8);
+  /** vCPU of each change, -1: none (a vCPU is any decimal number a line gives). */
+  private cpus = new Float64Array(8);
+  private head = 0;
+  private count = 0;
+  /** Index of the first kept change among every change since reset. */
   base = 0;
-  /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
-  ever = 0n;
+  private everLo = 0;
+  private everHi = 0;
   /** A change without a vCPU was pushed (a record without one): the window search cannot stop early. */
   anonymous = false;
 
@@ -46,31 +59,84 @@ export class RegisterTimeline {
     this.push({ line: -1, value: reset });
   }
 
+  /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
+  get ever(): bigint {
+    return (BigInt(this.everHi) << 32n) | BigInt(this.everLo);
+  }
+
   /** Changes since reset, the reset value included (1: never changed). */
   get length(): number {
-    return this.base + this.entries.length;
+    return this.base + this.count;
   }
 
   /** The value before the last change. */
   previous(): TimelineEntry | undefined {
-    return this.entries[this.entries.length - 2];
+    return this.at(this.length - 2);
   }
 
   push(e: TimelineEntry, keep = Infinity): void {
-    this.entries.push(e);
-    this.ever |= e.value;
-    if (e.vcpu === undefined && e.line >= 0) this.anonymous = true;
-    // Dropped in batches (a splice per change would be quadratic).
-    if (this.entries.length > 2 * keep + 2) {
-      const drop = this.entries.length - keep - 2;
-      this.entries.splice(0, drop);
+    this.pushWords(e.line, Number(e.value & M32), Number((e.value >> 32n) & M32), e.vcpu ?? -1, keep);
+  }
+
+  /** A change: the register's value after it as its low and high words, `vcpu` -1 for none. */
+  pushWords(line: number, lo: number, hi: number, vcpu: number, keep = Infinity): void {
+    if (this.head + this.count === this.lines.length) this.room();
+    const k = this.head + this.count++;
+    this.lines[k] = line;
+    this.los[k] = lo;
+    this.his[k] = hi;
+    this.cpus[k] = vcpu;
+    this.everLo = (this.everLo | lo) >>> 0;
+    this.everHi = (this.everHi | hi) >>> 0;
+    if (vcpu < 0 && line >= 0) this.anonymous = true;
+    // The most recent `keep` + 2 kept once there are more than twice as many (as they were when
+    // dropped in batches from an array: the window search's shortfalls depend on what is kept).
+    if (this.count > 2 * keep + 2) {
+      const drop = this.count - keep - 2;
+      this.head += drop;
+      this.count -= drop;
       this.base += drop;
     }
   }
 
-  /** The change at index `i` among all of them; undefined when no longer kept. */
+  /** Full at the end: the kept changes moved to the front, into columns twice as long if they fill half. */
+  private room(): void {
+    const size = this.count * 2 > this.lines.length ? this.lines.length * 2 : this.lines.length;
+    const from = this.head;
+    const to = from + this.count;
+    const move = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+      if (size === a.length) {
+        a.copyWithin(0, from, to);
+        return a;
+      }
+      const b = make(size);
+      b.set(a.subarray(from, to));
+      return b;
+    };
+    this.lines = move(this.lines, (n) => new Float64Array(n));
+    this.los = move(this.los, (n) => new Uint32Array(n));
+    this.his = move(this.his, (n) => new Uint32Array(n));
+    this.cpus = move(this.cpus, (n) => new Float64Array(n));
+    this.head = 0;
+  }
+
+  /** The line of the change at index `i` among all of them; undefined when no longer kept. */
+  lineAt(i: number): number | undefined {
+    const k = i - this.base;
+    return k >= 0 && k < this.count && Number.isInteger(k) ? this.lines[this.head + k] : undefined;
+  }
+
+  /** The change at index `i` among all of them (a new object each time); undefined when no longer kept. */
   at(i: number): TimelineEntry | undefined {
-    return this.entries[i - this.base];
+    const k = i - this.base;
+    if (k < 0 || k >= this.count || !Number.isInteger(k)) return undefined;
+    const j = this.head + k;
+    const line = this.lines[j] as number;
+    const lo = this.los[j] as number;
+    const hi = this.his[j] as number;
+    const vcpu = this.cpus[j] as number;
+    const value = hi ? (BigInt(hi) << 32n) | BigInt(lo) : BigInt(lo);
+    return vcpu < 0 ? { line, value } : { line, value, vcpu };
   }
 }
 
@@ -84,8 +150,6 @@ export interface PendingRead {
   readonly diag: TraceDiagnostic;
 }
 
-const M32 = 0xffff_ffffn;
-
 function who(e: TimelineEntry): string {
   return e.line < 0 ? 'the reset value' : `line ${e.line + 1}${e.vcpu !== undefined ? ` (vCPU ${e.vcpu})` : ''}`;
 }
@@ -97,10 +161,38 @@ export const SCAN_LIMIT = 512;
  * Each vCPU's access lines, ascending, the most recent ones kept: the windows in which its
  * accesses may take effect.
  */
-class VcpuLines {
-  lines: number[] = [];
+export class VcpuLines {
+  /** The kept lines, at [head, head + count) (a typed array, moved to the front or grown when full). */
+  private lines = new Float64Array(16);
+  private head = 0;
+  count = 0;
   /** Lines of this vCPU dropped from the front. */
   dropped = 0;
+
+  /** The `i`-th kept line, oldest first. */
+  get(i: number): number | undefined {
+    return i >= 0 && i < this.count ? this.lines[this.head + i] : undefined;
+  }
+
+  /** An access at `line`; once more than 2 × keep + 2 are kept, the oldest dropped down to keep + 2. */
+  push(line: number, keep: number): void {
+    if (this.head + this.count === this.lines.length) {
+      const from = this.lines.subarray(this.head, this.head + this.count);
+      if (this.count * 2 > this.lines.length) {
+        const grown = new Float64Array(this.lines.length * 2);
+        grown.set(from);
+        this.lines = grown;
+      } else this.lines.copyWithin(0, this.head, this.head + this.count);
+      this.head = 0;
+    }
+    this.lines[this.head + this.count++] = line;
+    if (this.count > 2 * keep + 2) {
+      const drop = this.count - keep - 2;
+      this.head += drop;
+      this.count -= drop;
+      this.dropped += drop;
+    }
+  }
 }
 
 /** Where the judgement of one read ran short of what the window needed. */
@@ -173,14 +265,7 @@ export class SerialJudge {
 
   /** An access by a vCPU already seen, at `line` (`access` without the record). */
   accessOf(vcpu: number, line: number): void {
-    const l = this.byVcpu.get(vcpu) as VcpuLines;
-    l.lines.push(line);
-    const keep = this.options.keep;
-    if (l.lines.length > 2 * keep + 2) {
-      const drop = l.lines.length - keep - 2;
-      l.lines.splice(0, drop);
-      l.dropped += drop;
-    }
+    (this.byVcpu.get(vcpu) as VcpuLines).push(line, this.options.keep);
   }
 
   /** A read that differs from the trace order, to be judged when its window closes. */
@@ -216,23 +301,23 @@ export class SerialJudge {
   private windowOf(vcpu: number | undefined, line: number, s: Shortfall, own = false): [number, number] {
     const mine = vcpu === undefined ? undefined : this.byVcpu.get(vcpu);
     if (!mine) return [line - 1, line + 1];
-    const l = mine.lines;
+    const l = mine;
     let lo = 0;
-    let hi = l.length;
+    let hi = l.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((l[mid] as number) < line) lo = mid + 1;
+      if ((l.get(mid) as number) < line) lo = mid + 1;
       else hi = mid;
     }
-    if (l[lo] !== line) {
+    if (l.get(lo) !== line) {
       s.short = true;
       return [line - 1, line + 1];
     }
     if (lo === 0 && mine.dropped > 0) s.short = true;
     // Not seen yet: the window is open to the end (at the end of the trace, it is).
     // (Another vCPU's change: only its window's start counts, known when it was seen.)
-    if (own && lo + 1 >= l.length && !this.ended) s.short = true;
-    return [lo > 0 ? (l[lo - 1] as number) : -1, lo + 1 < l.length ? (l[lo + 1] as number) : Infinity];
+    if (own && lo + 1 >= l.count && !this.ended) s.short = true;
+    return [lo > 0 ? (l.get(lo - 1) as number) : -1, lo + 1 < l.count ? (l.get(lo + 1) as number) : Infinity];
   }
 
   private judge(p: PendingRead): void {
@@ -257,11 +342,25 @@ export class SerialJudge {
     const vcpuCount = this.byVcpu.size;
     const [from, to] = this.windowOf(rec.vcpu, rec.line, s, true);
     const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
+    // One object per change for the whole judgement (the search compares entries by identity).
+    const made = new Map<number, TimelineEntry>();
     const entry = (i: number): TimelineEntry => {
-      const e = tl.at(i);
+      let e = made.get(i);
       if (e) return e;
+      e = tl.at(i);
+      if (e) {
+        made.set(i, e);
+        return e;
+      }
       s.short = true;
       return { line: -1, value: 0n };
+    };
+    // An entry's line, as `entry(i).line` (without making the entry).
+    const lineAt = (i: number): number => {
+      const l = tl.lineAt(i);
+      if (l !== undefined) return l;
+      s.short = true;
+      return -1;
     };
     // Index of the first entry whose line is greater than `line` (entries are in line order).
     const upperBound = (line: number): number => {
@@ -269,7 +368,7 @@ export class SerialJudge {
       let hi = tl.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (entry(mid).line <= line) lo = mid + 1;
+        if (lineAt(mid) <= line) lo = mid + 1;
         else hi = mid;
       }
       if (lo === tl.base && tl.base > 0) s.short = true;

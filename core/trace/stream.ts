@@ -15,7 +15,7 @@
 import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import type { ResolvedConfig } from '../config/types';
 import { ID_REGISTERS } from './infer';
-import { LineTraceParser, scanAccess32, type ScannedAccess } from './parse-line';
+import { LineTraceParser, scanAccess, scannedAccess } from './parse-line';
 import { parseQemuLines, type QemuParse } from './parse-qemu';
 import { GROUP, Replayer, startReplay, summarize, type Adoption, type LineReplay, type ReplaySummary } from './replay';
 import { ReportOrder, Tally } from './report';
@@ -61,7 +61,7 @@ export interface TraceStreamOptions {
   readonly hasMemory?: boolean;
   /**
    * Replay the commonest access lines without making a record when the model's fast path takes
-   * them (scanAccess32, Replayer.fastLine32); default true. The property tests turn it off to
+   * them (scanAccess, Replayer.fastLine); default true. The property tests turn it off to
    * compare.
    */
   readonly fastLines?: boolean;
@@ -125,8 +125,8 @@ export class TraceStream {
   /** The line after the look ahead. */
   private closedAt = 0;
   private readonly fastLines: boolean;
-  /** The access line scanAccess32 read last. */
-  private readonly scanned: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1, valueStart: 0, valueEnd: 0 };
+  /** The access line scanAccess read last. */
+  private readonly scanned = scannedAccess();
 
   constructor(
     private readonly options: TraceStreamOptions,
@@ -292,11 +292,10 @@ export class TraceStream {
       return;
     }
     const p = this.lineParser as LineTraceParser;
-    if (this.fastLines && this.rp && !p.based && scanAccess32(text, this.scanned)) {
-      if (this.fastLine(this.rp, p, n)) return;
+    if (this.fastLines && this.rp && !p.based && scanAccess(text, this.scanned)) {
+      if (this.fastLine(this.rp, p, n, text.length)) return;
       // The record the parser would make of the line, from what the scan read.
-      p.scanned(this.scanned, text, n);
-      for (const r of p.records.splice(0)) this.replay(r, true);
+      this.replay(p.scanned(this.scanned, text, n), true);
       return;
     }
     p.line(text, n);
@@ -311,15 +310,15 @@ export class TraceStream {
    * with the record the parser would make of it (a property test checks it). False, with nothing
    * done, when the line needs the record.
    */
-  private fastLine(rp: Replayer, p: LineTraceParser, n: number): boolean {
+  private fastLine(rp: Replayer, p: LineTraceParser, n: number, length: number): boolean {
     const a = this.scanned;
     // The first read of an ID register the look ahead did not see gets a note (`replay`).
-    if (this.inferred && a.dir === 'R') {
+    if (this.inferred && a.dir === 'R' && a.size === 4) {
       const name = ID_OFFSETS.get(a.offset);
       if (name && !this.idsRead?.has(name) && !this.noted.has(name)) return false;
     }
     rp.serial.due(n);
-    if (!rp.fastLine32(a.dir, a.offset, a.value, a.vcpu, n)) return false;
+    if (!rp.fastLine(a, n, length)) return false;
     p.counted();
     this.records++;
     if (a.vcpu >= 0) this.vcpus.add(a.vcpu);

@@ -22,6 +22,7 @@ import { summaryText, type LineReplay } from '../../core/trace/replay';
 import type { TraceStreamStart } from '../../core/trace/stream';
 import type { TraceDiagnostic } from '../../core/trace/types';
 import { DEFAULT_MAX_DIAGNOSTICS } from '../../core/trace/report';
+import { thousands } from '../../core/text/plural';
 import { configOption } from './commands';
 import type { Options } from './options';
 import { gcc, jsonDiagnostic, POSITION_BASE } from './output';
@@ -85,7 +86,7 @@ async function* textOf(raw: Readable, bytes: (n: number) => void): AsyncGenerato
 }
 
 /** `1234567` as `1,234,567`. */
-const num = (n: number) => n.toLocaleString('en-US');
+const num = thousands;
 
 export async function runReplay(o: Options): Promise<number> {
   if (o.positional.length !== 1) {

@@ -12,8 +12,9 @@ import type { ResolvedConfig } from '../../../core/config/types';
 import { REGISTERS } from '../../../core/registers/table';
 import { parseTrace } from '../../../core/trace/check';
 import { LineSplitter } from '../../../core/trace/lines';
-import { LineTraceParser, scanAccess32, type ScannedAccess } from '../../../core/trace/parse-line';
+import { LineTraceParser, scanAccess, scannedAccess } from '../../../core/trace/parse-line';
 import { NOT_SHOWN, Replayer, replayTrace } from '../../../core/trace/replay';
+import { RegisterTimeline, VcpuLines } from '../../../core/trace/serial';
 import { TraceStream } from '../../../core/trace/stream';
 import type { TraceDiagnostic, TraceFormat } from '../../../core/trace/types';
 
@@ -240,7 +241,7 @@ function replayed(lines: string[], full: boolean) {
   rp.engine.smmu.recording = full;
   for (const r of parsed.records) rp.record(r);
   rp.serial.end();
-  return { out, timeline: [...rp.timeline].map(([n, t]) => [n, t.length, t.entries.at(-1)]) };
+  return { out, timeline: [...rp.timeline].map(([n, t]) => [n, t.length, t.at(t.length - 1)]) };
 }
 
 test("the replay's fast path for plain register accesses judges as its full path does", () => {
@@ -303,7 +304,12 @@ function cliReport(text: string, o: Options, cap: number, counts: boolean) {
   let total = 0;
   let offered = 0;
   const s = new TraceStream(
-    { ...(o.config ? { config: o.config } : {}), ...(o.lookahead ? { lookahead: o.lookahead } : {}), maxMessages: cap },
+    {
+      ...(o.config ? { config: o.config } : {}),
+      ...(o.lookahead ? { lookahead: o.lookahead } : {}),
+      ...(o.fastLines !== undefined ? { fastLines: o.fastLines } : {}),
+      maxMessages: cap,
+    },
     {
       diagnostic: (d) => {
         total++;
@@ -388,7 +394,7 @@ test("the replay's checked fast path for writes (acknowledged, Guarded, queue ba
   );
 });
 
-test("the stream's record-free access lines (scanAccess32, Replayer.fastLine32) report exactly what records report", () => {
+test("the stream's record-free access lines (scanAccess, Replayer.fastLine) report exactly what records report", () => {
   fc.assert(
     fc.property(
       fc.array(driverLine, { maxLength: 120 }),
@@ -408,9 +414,75 @@ test("the stream's record-free access lines (scanAccess32, Replayer.fastLine32) 
   );
 });
 
-test('scanAccess32 reads a line exactly as the line parser does, or leaves it to the parser', () => {
+test("`smmu replay`'s report is the same with the record-free lines (64-bit ones, reads judged again) as with records, past the cap too", () => {
+  // Polling loops: the same read over and over, diverging or not, 32- and 64-bit, between writes
+  // that change what it is judged against; from 1–3 vCPUs; as drivers write them.
+  const poll = fc
+    .tuple(
+      fc.constantFrom(
+        'R 0x24 4 0x1',
+        'R 0x24 4 0xc',
+        'R 0x28 4 0x80000000',
+        'R 0xa0 8 0x7',
+        'R 0xa0 8 0x40000007',
+        'R 0xa0 8 0x1040000007',
+        'R 0x80 8 0x40000000',
+        'R 0x0 4 0x1',
+        'R 0x20008 4 0x1',
+        'R 0x2 4 0x0',
+        'R 0x10000 4 0x5',
+      ),
+      fc.integer({ min: 1, max: 12 }),
+      fc.constantFrom('', '', '', ' 0', ' 1'),
+    )
+    .map(([l, n, c]) => Array<string>(n).fill(l + c));
+  const write = fc.constantFrom(
+    ['W 0x20 4 0xc'],
+    ['W 0x20 4 0x0'],
+    ['W 0xa0 8 0x40000007'],
+    ['W 0xa0 8 0x1040000007'],
+    ['W 0x28 4 0xd75'],
+    ['W 0x80 8 0x40000000 1'],
+    ['M 0x40000000 8 0x1'],
+  );
+  const trace = fc
+    .array(
+      fc.oneof(
+        { weight: 3, arbitrary: poll },
+        { weight: 1, arbitrary: write },
+        driverLine.map((l) => [l]),
+      ),
+      {
+        minLength: 4,
+        maxLength: 40,
+      },
+    )
+    .map((groups) => groups.flat());
+  let again = 0;
+  fc.assert(
+    fc.property(
+      trace,
+      fc.boolean(),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 30 }),
+      (lines, given, cap, lookahead) => {
+        const text = lines.join('\n');
+        const o: Options = { ...(given ? { config: DEFAULT_CONFIG } : {}), lookahead };
+        const fast = cliReport(text, o, cap, true);
+        again += fast.offered;
+        assert.deepEqual(fast.report, cliReport(text, { ...o, fastLines: false }, cap, true).report);
+        assert.deepEqual(streamed([text], o), streamed([text], { ...o, fastLines: false }));
+      },
+    ),
+    { numRuns: Number(process.env.RUNS ?? 400) },
+  );
+  assert.ok(again > 100, `${again} diagnostics counted`);
+});
+
+test('scanAccess reads a line exactly as the line parser does, or leaves it to the parser', () => {
+  // Up to 18 digits: values of 32 and 64 bits, and too long for either.
   const digits = fc
-    .array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: 1, maxLength: 10 })
+    .array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: 1, maxLength: 18 })
     .map((d) => d.join(''));
   const line = fc
     .tuple(
@@ -422,10 +494,12 @@ test('scanAccess32 reads a line exactly as the line parser does, or leaves it to
       fc.constantFrom('', ' 0', ' 7', ' 123456789', ' 1234567890', ' cpu2', ' ', ' 1 ', ' abort', ' 0x1'),
     )
     .map((parts) => parts.join(''));
-  const out: ScannedAccess = { dir: 'R', offset: 0, value: 0, vcpu: -1, valueStart: 0, valueEnd: 0 };
+  const out = scannedAccess();
+  let wide = 0;
   fc.assert(
     fc.property(line, (text) => {
-      if (!scanAccess32(text, out)) return;
+      if (!scanAccess(text, out)) return;
+      if (out.size === 8) wide++;
       const p = new LineTraceParser();
       p.line(text, 0);
       assert.deepEqual(p.diagnostics, []);
@@ -436,8 +510,8 @@ test('scanAccess32 reads a line exactly as the line parser does, or leaves it to
         {
           dir: out.dir,
           offset: out.offset,
-          size: 4,
-          value: BigInt(out.value),
+          size: out.size,
+          value: (BigInt(out.hi) << 32n) | BigInt(out.value),
           abort: false,
           vcpu: out.vcpu < 0 ? undefined : out.vcpu,
         },
@@ -445,11 +519,12 @@ test('scanAccess32 reads a line exactly as the line parser does, or leaves it to
       );
       // The record the stream makes from the scan (LineTraceParser.scanned) is the parser's, key for key.
       const q = new LineTraceParser();
-      q.scanned(out, text, 0);
-      assert.deepEqual(Object.entries(q.records[0] ?? {}), Object.entries(r), text);
+      assert.deepEqual(Object.entries(q.scanned(out, text, 0)), Object.entries(r), text);
+      assert.deepEqual(q.position, p.position);
     }),
-    { numRuns: 2000 },
+    { numRuns: 5000 },
   );
+  assert.ok(wide > 5, `${wide} 64-bit lines scanned`);
 });
 
 test("the multi-vCPU window search's early stop (every vCPU's window closed) judges as the full scan does", () => {
@@ -482,5 +557,69 @@ test("the multi-vCPU window search's early stop (every vCPU's window closed) jud
       },
     ),
     { numRuns: Number(process.env.RUNS ?? 400) },
+  );
+});
+
+test("a register's timeline (typed columns) keeps and gives back the changes an array of entries would", () => {
+  // The reference: every change an object in an array, the oldest dropped in batches down to
+  // keep + 2 once there are more than 2 × keep + 2 (what the window search's shortfalls depend on).
+  const change = fc.record({
+    line: fc.nat(1_000_000),
+    value: fc.oneof(fc.constantFrom(0n, 1n, 0xffff_ffffn, 1n << 32n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
+    vcpu: fc.option(fc.nat(3), { nil: undefined }),
+  });
+  fc.assert(
+    fc.property(fc.array(change, { maxLength: 300 }), fc.integer({ min: 0, max: 40 }), (changes, keep) => {
+      const tl = new RegisterTimeline(5n);
+      const ref: { line: number; value: bigint; vcpu?: number }[] = [{ line: -1, value: 5n }];
+      let base = 0;
+      for (const c of changes) {
+        tl.push(c, keep);
+        ref.push(
+          c.vcpu === undefined ? { line: c.line, value: c.value } : { line: c.line, value: c.value, vcpu: c.vcpu },
+        );
+        if (ref.length > 2 * keep + 2) {
+          const drop = ref.length - keep - 2;
+          ref.splice(0, drop);
+          base += drop;
+        }
+        assert.equal(tl.length, base + ref.length);
+        assert.equal(tl.base, base);
+      }
+      for (let i = -1; i <= tl.length; i++) assert.deepEqual(tl.at(i), ref[i - base]);
+      assert.deepEqual(tl.previous(), ref[ref.length - 2]);
+      assert.equal(
+        tl.ever,
+        [5n, ...changes.map((c) => c.value)].reduce((a, b) => a | b),
+      );
+      assert.equal(
+        tl.anonymous,
+        changes.some((c) => c.vcpu === undefined),
+      );
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test("a vCPU's access lines (a typed column) keep what an array would, dropped in the same batches", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 40 }), (n, keep) => {
+      const l = new VcpuLines();
+      const ref: number[] = [];
+      let dropped = 0;
+      for (let line = 0; line < n; line++) {
+        l.push(line * 3, keep);
+        ref.push(line * 3);
+        if (ref.length > 2 * keep + 2) {
+          const drop = ref.length - keep - 2;
+          ref.splice(0, drop);
+          dropped += drop;
+        }
+        assert.equal(l.count, ref.length);
+        assert.equal(l.dropped, dropped);
+      }
+      for (let i = -1; i <= ref.length; i++) assert.equal(l.get(i), ref[i]);
+    }),
+    { numRuns: 500 },
   );
 });
