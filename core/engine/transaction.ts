@@ -241,7 +241,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
           record,
         );
       }
-      engine.configCache.l1st.set(steKey(l1Index, secure), { address: l1Addr, words: w, decoded: l1, seq: 0 });
+      engine.configCache.l1st.set(steKey(l1Index, secure), { address: l1Addr, words: w, decoded: l1, seq: 0, secure });
     }
     const low = sid % 2 ** split;
     if (low >= 2 ** (l1.span - 1)) {
@@ -293,7 +293,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   }
   // A Secure STE also has the Secure stage 2 fields (§5.2 S_S2TTB, S2SW, …; secure-stage2.ts).
   const ste = secure ? { ...decodeSte(w), secureS2: decodeSecureStage2(w) } : decodeSte(w);
-  engine.configCache.ste.set(key, { address: steAddr, words: w, decoded: ste, seq: 0 });
+  engine.configCache.ste.set(key, { address: steAddr, words: w, decoded: ste, seq: 0, secure });
   return ste;
 }
 
@@ -993,7 +993,13 @@ function locateCd(
         );
       l2Ptr = d.l2Ptr;
       noteFetch(w, fromAssuredOnly);
-      engine.configCache.l1cd.set(l1Key, { address: l1Pa, words: w, decoded: l2Ptr, seq: 0 });
+      engine.configCache.l1cd.set(l1Key, {
+        address: l1Pa,
+        words: w,
+        decoded: l2Ptr,
+        seq: 0,
+        secure: mem !== engine.memory,
+      });
     }
     cdIpa = l2Ptr + 64 * (ssid % 2 ** split);
   }
@@ -1035,7 +1041,7 @@ function locateCd(
   }
   const cd = decodeCd(w);
   noteFetch(cd, fromAssuredOnly);
-  engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
+  engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0, secure: mem !== engine.memory });
   return cd;
 }
 
