@@ -267,7 +267,7 @@ export const SMMUV3_4_LPA2: JsonObject = {
 export const SMMUV3_3_SECURE_ATS: JsonObject = {
   name: 'SMMUv3.3 with Secure state and ATS',
   description:
-    'An SMMUv3.3 with the Secure programming interface and PCIe ATS, and every feature the model implements: Secure state with Secure EL2 and Secure stage 2 (SMMU_S_IDR1.SECURE_IMPL and SEL2; the SMMU_S_* registers at 0x8000, RAZ/WI to Non-secure accesses), 16-bit Secure StreamIDs and Secure MSIs; ATS with PRI (CR0.ATSCHK, STE.EATS, CMD_ATC_INV, the PRI queue); stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, BTM, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, the Stall and Terminate models, LPA2 (DS) with 52-bit VAs and PAs and every granule, and what SMMUv3.2 and v3.3 make mandatory (RIL, BBML 2, FWB, XNX, E0PD, PTWNNC). The model has the Secure registers, the Secure Command queue, Secure streams with Secure stage 2 and S-EL2, and the Secure Event queue, but not the EL3 StreamWorld or the NS bits of Secure stage 1 (the accepted config.not-modelled-secure note). Queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
+    'An SMMUv3.3 with the Secure programming interface and PCIe ATS, and every feature the model implements: Secure state with Secure EL2 and Secure stage 2 (SMMU_S_IDR1.SECURE_IMPL and SEL2; the SMMU_S_* registers at 0x8000, RAZ/WI to Non-secure accesses), 16-bit Secure StreamIDs and Secure MSIs; ATS with PRI (CR0.ATSCHK, STE.EATS, CMD_ATC_INV, the PRI queue); stage 1 and 2 with EL2 contexts, AArch64 tables, little-endian, coherent, BTM, HTTU (AF+dirty), MSIs, 2-level stream and CD tables, 16-bit StreamIDs, 20-bit SubstreamIDs, the Stall and Terminate models, LPA2 (DS) with 52-bit VAs and PAs and every granule, and what SMMUv3.2 and v3.3 make mandatory (RIL, BBML 2, FWB, XNX, E0PD, PTWNNC). The model has the Secure registers, the Secure Command queue, Secure streams with Secure stage 2, S-EL2 and EL3, the Secure Event queue and a Secure PA space of its own; what is left is in the accepted config.not-modelled-secure note. Queues of up to 2^19 entries (the config.queue-size notes); IIDR names Arm with ProductID 0 (the config.iidr note).',
   version: '3.3',
   features: {
     stage1: true,
@@ -319,7 +319,7 @@ export const SMMUV3_3_SECURE_ATS: JsonObject = {
   gbpa: '0x00001000',
   accepted: {
     'config.not-modelled-secure':
-      'the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams with Secure stage 2 and S-EL2, and the Secure Event queue are modelled; left are stage 1 table reads below NSTable = 1 in nested Secure streams and separate Secure and Non-secure memories, which its scripts do not use',
+      "the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams with Secure stage 2 and S-EL2, and the Secure Event queue are modelled; left are the NS parameter of CMD_TLBI_S_S2_IPA (both IPA spaces are invalidated, which is permitted), the non-global rule for entries read from the Non-secure IPA space, and Secure memory in the debugger's memory view and in live inspection",
   },
 };
 

@@ -183,7 +183,7 @@ export class TraceMachine extends Machine {
     if (rec.kind === 'access' && !(rec.dir === 'W' && rec.abort)) {
       if (rec.dir === 'W') e.smmu.write(rec.offset, rec.size, rec.value ?? 0n);
       else e.smmu.read(rec.offset, rec.size);
-    } else if (rec.kind === 'memory') e.memory.write(rec.address, rec.size, rec.value);
+    } else if (rec.kind === 'memory') e.memory.space(rec.secure !== true).write(rec.address, rec.size, rec.value);
     for (const a of this.data.adoptions(rec.line)) e.smmu.setOwned(a.register, a.value);
     if (this.hasWork()) this.state.doorbellLine = rec.line;
     // The replay's verdict on this line: a divergence first (the failed-expectation filter reports

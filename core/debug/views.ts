@@ -135,9 +135,11 @@ function layoutChildren(def: LayoutDef, w: ArrayLike<number>): VarNode[] {
   });
 }
 
-function words(e: Engine, addr: number, n: number): Uint32Array {
+/** `n` words at `addr` of the Non-secure PA space, or with `secure` of the Secure one (zeros if never used, §3.10). */
+function words(e: Engine, addr: number, n: number, secure = false): Uint32Array {
   const w = new Uint32Array(n);
-  e.memory.readWords(addr, w, n);
+  const m = secure ? e.memory.secureIfUsed : e.memory;
+  m?.readWords(addr, w, n);
   return w;
 }
 
@@ -190,7 +192,8 @@ function commandQueue(e: Engine, queue: CommandQueueSecurity): VarNode[] {
     const out: VarNode[] = [];
     for (let i = start; i < Math.min(count, start + n); i++) {
       const addr = slotAddress(g, i);
-      const w = words(e, addr, 4);
+      // §3.10.2: the Secure Command queue is in the Secure PA space.
+      const w = words(e, addr, 4, queue === 'secure');
       const d = decodeCommand(w, e.ids, { queue });
       const isPending = (i - consEntry + count) % count < waiting;
       const state = isPending ? 'pending' : nonZero(w) ? 'consumed' : 'empty';
@@ -233,7 +236,7 @@ function eventQueue(e: Engine, iface: ProgrammingInterface): VarNode[] {
     const out: VarNode[] = [];
     for (let i = start; i < Math.min(count, start + n); i++) {
       const addr = slotAddress(g, i);
-      const w = words(e, addr, 8);
+      const w = words(e, addr, 8, iface.state === 'secure');
       const d = decodeEvent(w);
       const isUnread = (i - consEntry + count) % count < unread;
       out.push({
@@ -273,8 +276,10 @@ export function validStes(
   // Where the SMMU looks: the aligned base, LOG2SIZE capped at (S_)SIDSIZE, SPLIT in effect (§6.3.24, §6.3.25).
   const { base, log2, twoLevel, split } = currentStreamTable(e, iface);
   const out: { sid: number; addr: number; w: Uint32Array }[] = [];
+  // §3.10.2.1: the Secure Stream table is in the Secure PA space.
+  const secure = iface.state === 'secure';
   const add = (sid: number, addr: number) => {
-    const w = words(e, addr, 16);
+    const w = words(e, addr, 16, secure);
     if ((w[0] as number) & 1) out.push({ sid, addr, w });
   };
   if (!twoLevel) {
@@ -284,7 +289,7 @@ export function validStes(
     // aligned to its size (decodeL1std), and a Span above SPLIT + 1 makes the descriptor ILLEGAL.
     const l1Count = Math.min(2 ** Math.max(log2 - split, 0), MAX_SIDS);
     for (let n = 0; n < l1Count && out.length < 4096; n++) {
-      const { span, l2Ptr } = decodeL1std(words(e, base + n * 8, 2));
+      const { span, l2Ptr } = decodeL1std(words(e, base + n * 8, 2, secure));
       if (span === 0 || span > split + 1) continue;
       for (let k = 0; k < 2 ** (span - 1); k++) add(n * 2 ** split + k, l2Ptr + k * 64);
     }
@@ -327,7 +332,8 @@ function streamContextDescriptors(e: Engine, iface: ProgrammingInterface): VarNo
     const asidText = (asid: number) => (oneTableWorld(world) ? `ASID IGNORED (${world})` : `ASID=${asid}`);
     for (let ssid = 0; ssid < n; ssid++) {
       const addr = ste.s1ContextPtr + ssid * 64;
-      const cw = words(e, addr, 16);
+      // §3.10.2: without Secure stage 2 (nested streams are not shown), a Secure stream's CDs are Secure PAs.
+      const cw = words(e, addr, 16, iface.state === 'secure');
       if (ste.s1Fmt !== 0) {
         out.push({
           name: `${stream} ${sid}`,
@@ -383,7 +389,7 @@ export function staleTlbEntries(e: Engine, entries: readonly TlbEntry[]): Map<Tl
  */
 function walkCacheNode(e: Engine, w: WalkCacheEntry, i: number): VarNode {
   const a = Number(w.address);
-  const now = words(e, a, 2);
+  const now = words(e, a, 2, w.secure === true);
   const memory = (BigInt(now[1] ?? 0) << 32n) | BigInt(now[0] ?? 0);
   const tag = w.stages === 2 ? `VMID=${w.vmid} stage 2` : tagsText(w.regime, w.vmid, w.asid);
   const bytes = 2 ** w.log2;
@@ -399,11 +405,11 @@ function caches(e: Engine): VarNode[] {
   // `name` says what a key is: a prefix, or how config-cache.ts names a key of either Security state.
   const structures = (
     name: string | ((key: number) => string),
-    entries: [number, { address: number; words: Uint32Array }][],
+    entries: [number, { address: number; words: Uint32Array; secure?: boolean }][],
     def: LayoutDef | undefined,
   ) =>
     entries.map(([key, c]) => {
-      const now = words(e, c.address, c.words.length);
+      const now = words(e, c.address, c.words.length, c.secure === true);
       const stale = now.some((x, i) => x !== c.words[i]);
       return {
         name: typeof name === 'string' ? `${name} ${key}` : name(key),
@@ -490,19 +496,27 @@ function caches(e: Engine): VarNode[] {
   ];
 }
 
-/** Guest memory: the pages written so far, each openable in the memory view (§3.4: addresses below OAS). */
+/**
+ * Guest memory: the pages written so far, each openable in the memory view (§3.4: addresses below
+ * OAS); then those of the Secure PA space (§3.10), once used, which the memory view and `mem64()`
+ * (Non-secure addresses) do not open.
+ */
 function memoryPages(e: Engine): VarNode[] {
-  return e.memory.pageAddresses().map((a) => {
-    const w = words(e, a, 1024);
+  const page = (a: number, secure: boolean): VarNode => {
+    const w = words(e, a, 1024, secure);
     let used = 0;
     for (let i = 0; i < 1024; i++) if (w[i] !== 0) used++;
-    return {
-      name: h(a),
-      value: `4 KB page, ${counted(used, 'non-zero word')}`,
-      memoryReference: h(a),
-      evaluateName: `mem64(${h(a)})`,
-    };
-  });
+    return secure
+      ? { name: `Secure ${h(a)}`, value: `4 KB page of the Secure PA space, ${counted(used, 'non-zero word')}` }
+      : {
+          name: h(a),
+          value: `4 KB page, ${counted(used, 'non-zero word')}`,
+          memoryReference: h(a),
+          evaluateName: `mem64(${h(a)})`,
+        };
+  };
+  const secure = e.memory.secureIfUsed?.pageAddresses() ?? [];
+  return [...e.memory.pageAddresses().map((a) => page(a, false)), ...secure.map((a) => page(a, true))];
 }
 
 /** The scopes of the debugger's one stack frame level, in order. */

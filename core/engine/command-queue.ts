@@ -126,7 +126,8 @@ export function consumeFrom(engine: EngineContext, q: CommandSource, limit: numb
   // the table-driven codec, told which queue they are on.
   const secure = q.security === 'secure';
   const w = new Uint32Array(4);
-  const mem = engine.memory;
+  // §3.10.2: the Secure Command queue is always read from the Secure PA space.
+  const mem = secure ? engine.memory.secureSpace() : engine.memory;
   let n = 0;
   let error = 0;
   // A queue holds at most 2^log2 commands between CONS and PROD; the bound also stops a

@@ -11,6 +11,8 @@ export interface CachedStructure<T> {
   readonly words: Uint32Array;
   readonly decoded: T;
   readonly seq: number;
+  /** Fetched from the Secure PA space (§3.10.2); views compare it with memory there. */
+  readonly secure?: boolean;
 }
 
 /** Bumped on every change to any configuration cache, so memos of lookups know when they are stale. */

@@ -96,14 +96,16 @@ export function dmaTransfer(
           : withMpam(engine, tt, translate(engine, tt));
     if (result.outcome === 'translated' || result.outcome === 'bypass') {
       const pa = result.pa;
+      // A Secure stream's result names its PA space (ns false: Secure, §3.10.2); others are Non-secure.
+      const mem = result.ns === false ? engine.memory.secureSpace() : engine.memory;
       // The block maps to one contiguous range (granules are 4 KB or more), within one memory page.
-      if (engine.memory.isAbort(Number(pa), n)) {
+      if (mem.isAbort(Number(pa), n)) {
         result = {
           outcome: 'abort',
           detail: `${result.outcome} → ${hex(pa, 64)}, and the data ${t.access.write ? 'write' : 'read'} there took an external abort`,
         };
-      } else if (payload) engine.memory.writeBytes(Number(pa), payload.subarray(offset, offset + n));
-      else if (bytes) engine.memory.readBytes(Number(pa), bytes.subarray(offset, offset + n));
+      } else if (payload) mem.writeBytes(Number(pa), payload.subarray(offset, offset + n));
+      else if (bytes) mem.readBytes(Number(pa), bytes.subarray(offset, offset + n));
     }
     // RAZ/WI: the read's bytes stay zero, the write is dropped; the device goes on (§5.5 A).
     transactions.push({ address, offset, length: n, result });

@@ -740,10 +740,10 @@ export class Engine implements EngineContext {
     state: SecurityState = 'non-secure',
   ): void {
     const a = addr % 2 ** this.oas;
-    // §3.18: MSIs of Secure sources are Secure accesses to the Secure PA space; the model has one
-    // guest memory, so the text says which space the write targets.
+    // §3.18: MSIs of Secure sources are Secure accesses to the Secure PA space.
     const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source === 'S_CMD_SYNC' ? 'Secure CMD_SYNC completion' : source} MSI${state === 'secure' ? ' (Secure PA space)' : ''}`;
-    if (this.memory.isAbort(a, 4)) {
+    const mem = state === 'secure' ? this.memory.secureSpace() : this.memory;
+    if (mem.isAbort(a, 4)) {
       this.log({
         kind: 'interrupt',
         text: `${what} write of ${hex(BigInt(data))} to ${hex(BigInt(a), 64)} aborted`,
@@ -767,7 +767,7 @@ export class Engine implements EngineContext {
         );
       return;
     }
-    this.memory.write32(a, data);
+    mem.write32(a, data);
     this.log({
       kind: 'interrupt',
       text: `${what}: wrote ${hex(BigInt(data))} to ${hex(BigInt(a), 64)}`,

@@ -99,7 +99,9 @@ export function recordEvent(
     return;
   }
   const addr = slotAddress(g, prod);
-  if (engine.memory.isAbort(addr, 32)) {
+  // §3.10.2: the Secure Event queue is always written in the Secure PA space.
+  const mem = secure ? engine.memory.secureSpace() : engine.memory;
+  if (mem.isAbort(addr, 32)) {
     engine.log({
       kind: 'event',
       text: `${text} lost: writing ${queue}[${prod % 2 ** g.log2}] at ${hex(BigInt(addr), 64)} took an external abort`,
@@ -118,7 +120,7 @@ export function recordEvent(
     );
     return;
   }
-  engine.memory.writeWords(addr, words);
+  mem.writeWords(addr, words);
   engine.smmu.setOwned(q.names.eventqProd, (prodReg & ~0xf_ffffn) | BigInt(next(prod, g.log2)));
   engine.log({
     kind: 'event',

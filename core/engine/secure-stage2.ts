@@ -4,13 +4,13 @@
  *
  * - Two IPA spaces, each with its own stage 2 table: the Secure IPA space through STE.S_S2TTB
  *   (with S_S2T0SZ, S_S2SL0, S_S2TG), the Secure stream Non-secure IPA space through STE.S2TTB.
- *   Stage 1's output, and the CDs of a nested stream, are Secure IPAs here (§3.10.2.2: "fetches
- *   the L1CD and CD using a Secure IPA"); the NS bits of stage 1 descriptors that would select the
- *   Non-secure IPA space are not applied by this model. A stage-2-only translation (Config 0b110,
+ *   The CDs of a nested stream are Secure IPAs (§3.10.2.2: "fetches the L1CD and CD using a
+ *   Secure IPA"); stage 1's output and its table reads are IPAs of the space the walk's NS
+ *   attribute names (CD.NSCFGx, NSTable, NS; transaction.ts). A stage-2-only translation (Config 0b110,
  *   or S1DSS skipping stage 1) takes its IPA space from STE.NSCFG, or, when that is RES0 (without
  *   SMMU_IDR1.ATTR_PERMS_OVR) or "use incoming", from the input NS attribute (§3.10.2.2, §5.2 NSCFG).
  * - The PA space of each table's walks (S2SW, S2NSW) and of the output (S2SA, S2NSA), by the rules
- *   of §3.10.2.2. The model has one memory, so the spaces are reported, not separated.
+ *   of §3.10.2.2, which the walks read and write (core/model/memory.ts keeps the two PA spaces).
  * - TLB tags (tlb-tags.ts): StreamWorld Secure entries carry STE.S2VMID with stage 2 and VMID 0
  *   without it (§3.10.2.2, §5.2 S2VMID), a Secure VMID namespace apart from the Non-secure one
  *   (regime "S"); the Non-secure IPA space's stage 2 entries are "S_NSIPA"; STRW 0b10 is S-EL2, or

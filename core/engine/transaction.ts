@@ -28,6 +28,7 @@ import type {
 } from '../translation/types';
 import { assuredOnlyEnabled, AssuredWalk, bypassAccess, fetchedFromAssuredOnly, noteFetch } from './assured';
 import { cdKey, generation, steKey } from './config-cache';
+import type { GuestMemory } from '../model/memory';
 import type { EngineContext, Transaction } from './context';
 import { recordEvent, type EventFields } from './event-queue';
 import { F, ref } from './registers';
@@ -89,24 +90,34 @@ function isFail<T>(x: T | Fail): x is Fail {
   return typeof x === 'object' && x !== null && 'fail' in x;
 }
 
-/** Read a structure of `n` words at `addr`, or 'abort'. Recorded as SMMU activity. */
-export function fetch(engine: EngineContext, what: string, addr: number, n: number): Uint32Array | 'abort' {
-  if (engine.memory.isAbort(addr, n * 4)) {
+/**
+ * Read a structure of `n` words at `addr`, or 'abort'. Recorded as SMMU activity. `mem` is the PA
+ * space it is read from: the Non-secure one unless a Secure structure says otherwise (§3.10.2).
+ */
+export function fetch(
+  engine: EngineContext,
+  what: string,
+  addr: number,
+  n: number,
+  mem: GuestMemory = engine.memory,
+): Uint32Array | 'abort' {
+  const where = mem === engine.memory ? '' : ' (Secure PA space)';
+  if (mem.isAbort(addr, n * 4)) {
     if (engine.recording)
       engine.log({
         kind: 'fetch',
-        text: `${what} fetch from ${hex(BigInt(addr), 64)} took an external abort`,
+        text: `${what} fetch from ${hex(BigInt(addr), 64)}${where} took an external abort`,
         address: BigInt(addr),
         severity: 'info',
       });
     return 'abort';
   }
   const w = new Uint32Array(n);
-  engine.memory.readWords(addr, w, n);
+  mem.readWords(addr, w, n);
   if (engine.recording)
     engine.log({
       kind: 'fetch',
-      text: `fetched ${what} from ${hex(BigInt(addr), 64)}`,
+      text: `fetched ${what} from ${hex(BigInt(addr), 64)}${where}`,
       address: BigInt(addr),
       words: [...w],
     });
@@ -160,6 +171,8 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   // §3.10.2.1: a Secure stream's StreamID indexes the Secure Stream table, a separate namespace, so
   // its cached STE is a separate entry (config-cache.ts steKey).
   const key = steKey(sid, secure);
+  // §3.10.2.1: the Secure Stream table is always read from the Secure PA space.
+  const mem = secure ? engine.memory.secureSpace() : engine.memory;
   const cached = engine.configCache.ste.get(key);
   if (cached) {
     if (engine.checkStale)
@@ -170,6 +183,8 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
         cached.address,
         cached.words,
         secure ? 'CMD_CFGI_STE (SSec = 1, on the Secure Command queue)' : 'CMD_CFGI_STE',
+        undefined,
+        mem,
       );
     return cached.decoded as SteFields;
   }
@@ -201,7 +216,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
     let l1: { span: number; l2Ptr: number };
     if (l1c) l1 = l1c.decoded as { span: number; l2Ptr: number };
     else {
-      const w = fetch(engine, `${secure ? 'Secure ' : ''}L1STD ${l1Index}`, l1Addr, 2);
+      const w = fetch(engine, `${secure ? 'Secure ' : ''}L1STD ${l1Index}`, l1Addr, 2, mem);
       if (w === 'abort')
         return abortWith(
           engine,
@@ -226,7 +241,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
           record,
         );
       }
-      engine.configCache.l1st.set(steKey(l1Index, secure), { address: l1Addr, words: w, decoded: l1, seq: 0 });
+      engine.configCache.l1st.set(steKey(l1Index, secure), { address: l1Addr, words: w, decoded: l1, seq: 0, secure });
     }
     const low = sid % 2 ** split;
     if (low >= 2 ** (l1.span - 1)) {
@@ -245,7 +260,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   }
   steAddr %= 2 ** engine.oas;
   const name = steName(t);
-  const w = fetch(engine, name, steAddr, 16);
+  const w = fetch(engine, name, steAddr, 16, mem);
   if (w === 'abort')
     return abortWith(
       engine,
@@ -278,7 +293,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   }
   // A Secure STE also has the Secure stage 2 fields (§5.2 S_S2TTB, S2SW, …; secure-stage2.ts).
   const ste = secure ? { ...decodeSte(w), secureS2: decodeSecureStage2(w) } : decodeSte(w);
-  engine.configCache.ste.set(key, { address: steAddr, words: w, decoded: ste, seq: 0 });
+  engine.configCache.ste.set(key, { address: steAddr, words: w, decoded: ste, seq: 0, secure });
   return ste;
 }
 
@@ -291,9 +306,10 @@ export function checkStaleStructure(
   cached: Uint32Array,
   cmd: string,
   section = '3.21.3',
+  mem: GuestMemory = engine.memory,
 ): void {
   const now = new Uint32Array(cached.length);
-  engine.memory.readWords(addr, now, cached.length);
+  mem.readWords(addr, now, cached.length);
   if (!sameWords(now, cached)) {
     engine.log({
       kind: 'stale',
@@ -321,44 +337,64 @@ function s2Params(engine: EngineContext, ste: SteFields): WalkParams | undefined
  */
 const overlayUncached = (params: WalkParams | undefined): boolean => params?.s2pi?.s2poi !== undefined;
 
+/** A walk's memory that remembers the PA space of its last descriptor access (for the walk cache). */
+interface SpacedWalkMemory extends WalkMemory {
+  lastSecure: boolean;
+}
+
+/**
+ * The PA space of each descriptor access, from the NS attribute a Secure stage 1 walk gives it
+ * (secure-ns.ts; undefined for other walks). Without one, everything is in the Non-secure space:
+ * a Non-secure stream never reaches the Secure PA space (§3.10.2.2: "For a Non-secure stream,
+ * translation table accesses and final output PA space is always Non-secure").
+ */
+type PickSpace = (ns: boolean | undefined) => GuestMemory;
+
 /**
  * The walk's memory: descriptors are read and updated little-endian, or big-endian when the CD
- * or STE selects it (`bigEndian`, §5.4 ENDI, §5.2 S2ENDI; core/translation/endian.ts).
+ * or STE selects it (`bigEndian`, §5.4 ENDI, §5.2 S2ENDI; core/translation/endian.ts), in the PA
+ * space `pick` gives (the Non-secure one without it).
  */
-function memoryFor(engine: EngineContext, what: string, bigEndian = false): WalkMemory {
+function memoryFor(engine: EngineContext, what: string, bigEndian = false, pick?: PickSpace): SpacedWalkMemory {
   const order = bigEndian ? ' (big-endian)' : '';
-  return {
-    read64: (pa) => {
+  const ns = engine.memory;
+  const self: SpacedWalkMemory = {
+    lastSecure: false,
+    read64: (pa, tableNs) => {
+      const m = pick ? pick(tableNs) : ns;
+      self.lastSecure = m !== ns;
       const a = Number(pa);
-      if (engine.memory.isAbort(a, 8)) return 'abort';
-      const le = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+      if (m.isAbort(a, 8)) return 'abort';
+      const le = (BigInt(m.read32(a + 4)) << 32n) | BigInt(m.read32(a));
       const v = bigEndian ? byteSwap64(le) : le;
       if (engine.recording)
         engine.log({
           kind: 'fetch',
-          text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}${order}`,
+          text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}${order}${m === ns ? '' : ' (Secure PA space)'}`,
           address: pa,
         });
       return v;
     },
-    write64: (pa, v) => {
+    write64: (pa, v, tableNs) => {
+      const m = pick ? pick(tableNs) : ns;
       const a = Number(pa);
-      if (engine.memory.isAbort(a, 8)) return 'abort';
+      if (m.isAbort(a, 8)) return 'abort';
       // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state. Nor
       // does an ATOS lookup with HTTUI = 1, which goes on as though the update were made (§9).
       if (engine.suppressEvents || engine.atosRun?.inhibitHttu) return 'ok';
       const le = bigEndian ? byteSwap64(v) : v;
-      engine.memory.write32(a, Number(le & 0xffff_ffffn));
-      engine.memory.write32(a + 4, Number(le >> 32n));
+      m.write32(a, Number(le & 0xffff_ffffn));
+      m.write32(a + 4, Number(le >> 32n));
       if (engine.recording)
         engine.log({
           kind: 'fetch',
-          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)}${order} (hardware Access flag / dirty state, §3.13)`,
+          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)}${order}${m === ns ? '' : ' (Secure PA space)'} (hardware Access flag / dirty state, §3.13)`,
           address: pa,
         });
       return 'ok';
     },
   };
+  return self;
 }
 
 /** The TLB tags of a walk: its regime, VMID and ASID (-2 for stage 2, as the TLB's stage-2-only entries). */
@@ -379,6 +415,7 @@ function walkCacheFor(
   tags: WalkTags,
   stage: 1 | 2,
   bigEndian = false,
+  mem?: SpacedWalkMemory,
 ): WalkCacheHooks | undefined {
   if (engine.suppressEvents) return undefined;
   const wc = engine.tlb.walks;
@@ -414,6 +451,7 @@ function walkCacheFor(
         xn: c.xn,
         pxn: c.pxn,
         ns: c.ns,
+        secure: mem?.lastSecure === true,
         sid: t.sid,
         seq: engine.activity.length,
       }),
@@ -427,7 +465,8 @@ function walkCacheFor(
  */
 function checkStaleWalk(engine: EngineContext, t: Transaction, e: WalkCacheEntry, bigEndian: boolean): void {
   const a = Number(e.address);
-  const le = (BigInt(engine.memory.read32(a + 4)) << 32n) | BigInt(engine.memory.read32(a));
+  const m = e.secure ? engine.memory.secureSpace() : engine.memory;
+  const le = (BigInt(m.read32(a + 4)) << 32n) | BigInt(m.read32(a));
   const now = bigEndian ? byteSwap64(le) : le;
   if (now === e.descriptor) return;
   // A Secure stream's entries are invalidated from the Secure Command queue: its stage 1 ones by
@@ -578,7 +617,9 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   const s2p_ = s2 ? (secure ? secureStage2Params(engine, ste, 'secure') : s2Params(engine, ste)) : undefined;
   if (s2 && !s2p_) return stage2NotWalked(engine, t, ste);
 
-  const stage2 = stage2Walker(engine, t, s2p_, vmid, secure ? 'S' : 'NH');
+  const stage2 = secure
+    ? stage2Walker(engine, t, s2p_, vmid, 'S', stage2WalkSpace(engine, ste, 'secure'))
+    : stage2Walker(engine, t, s2p_, vmid, 'NH');
   const stage2Only = (): TransactionResult =>
     secure ? secureStage2Only(engine, t, ste, vmid) : finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
 
@@ -694,7 +735,8 @@ function secureStage2Only(engine: EngineContext, t: Transaction, ste: SteFields,
   const params = secureStage2Params(engine, ste, space);
   if (!params) return stage2NotWalked(engine, t, ste);
   const regime = stage2Regime(space);
-  const r = finishStage2Only(engine, t, ste, vmid, params, stage2Walker(engine, t, params, vmid, regime), regime);
+  const walker = stage2Walker(engine, t, params, vmid, regime, stage2WalkSpace(engine, ste, space));
+  const r = finishStage2Only(engine, t, ste, vmid, params, walker, regime);
   if (r.outcome !== 'translated') return r;
   return {
     ...r,
@@ -822,12 +864,15 @@ function stage2Walker(
   vmid: number,
   /** 'NH'; for a Secure stream the IPA space's tag (secure-stage2.ts stage2Regime). */
   regime: Regime = 'NH',
+  /** The PA space its tables are read from: a Secure stream's S2SW or S2NSW (§3.10.2.2); else Non-secure. */
+  space?: GuestMemory,
 ): (ipa: bigint, access: Access) => WalkResult {
   const s2Tags: WalkTags = { regime, vmid, asid: STAGE2_ONLY };
+  const pick = space && space !== engine.memory ? () => space : undefined;
   return (ipa, access) => {
     if (!params) throw new Error('internal: stage 2 used without parameters');
-    const mem = memoryFor(engine, 'stage-2', params.bigEndian);
-    const wc = walkCacheFor(engine, t, s2Tags, 2, params.bigEndian);
+    const mem = memoryFor(engine, 'stage-2', params.bigEndian, pick);
+    const wc = walkCacheFor(engine, t, s2Tags, 2, params.bigEndian, mem);
     if (wc) mem.walkCache = wc;
     return walk(params, ipa, access, mem);
   };
@@ -913,6 +958,7 @@ function locateCd(
 ): CdFields | Fail {
   // A Secure stream's CDs are cached apart from the Non-secure stream's of the same StreamID (§3.10.2.1).
   const key = cdKey(t.sid, ssid, t.secure);
+  const mem = t.secure ? secureCdSpace(engine, ste, stage2 !== undefined) : engine.memory;
   const cached = engine.configCache.cd.get(key);
   if (cached) {
     if (engine.checkStale)
@@ -923,6 +969,8 @@ function locateCd(
         cached.address,
         cached.words,
         t.secure ? 'CMD_CFGI_CD (SSec = 1, on the Secure Command queue)' : 'CMD_CFGI_CD',
+        undefined,
+        mem,
       );
     return cached.decoded as CdFields;
   }
@@ -954,7 +1002,7 @@ function locateCd(
     } else {
       const l1Pa = toPa(ptr + 8 * l1Index, 'L1CD');
       if (isFail(l1Pa)) return l1Pa;
-      const w = fetch(engine, `L1CD ${l1Index} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, l1Pa, 2);
+      const w = fetch(engine, `L1CD ${l1Index} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, l1Pa, 2, mem);
       if (w === 'abort')
         return abortWith(
           engine,
@@ -974,13 +1022,19 @@ function locateCd(
         );
       l2Ptr = d.l2Ptr;
       noteFetch(w, fromAssuredOnly);
-      engine.configCache.l1cd.set(l1Key, { address: l1Pa, words: w, decoded: l2Ptr, seq: 0 });
+      engine.configCache.l1cd.set(l1Key, {
+        address: l1Pa,
+        words: w,
+        decoded: l2Ptr,
+        seq: 0,
+        secure: mem !== engine.memory,
+      });
     }
     cdIpa = l2Ptr + 64 * (ssid % 2 ** split);
   }
   const cdPa = toPa(cdIpa, 'CD');
   if (isFail(cdPa)) return cdPa;
-  const w = fetch(engine, `CD ${ssid} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, cdPa, 16);
+  const w = fetch(engine, `CD ${ssid} of ${t.secure ? 'Secure ' : ''}StreamID ${t.sid}`, cdPa, 16, mem);
   if (w === 'abort')
     return abortWith(
       engine,
@@ -1016,7 +1070,7 @@ function locateCd(
   }
   const cd = decodeCd(w);
   noteFetch(cd, fromAssuredOnly);
-  engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0 });
+  engine.configCache.cd.set(key, { address: cdPa, words: w, decoded: cd, seq: 0, secure: mem !== engine.memory });
   return cd;
 }
 
@@ -1105,16 +1159,22 @@ function walkStage1(
     : single
       ? { ...base, singlePrivilege: true, pan: false }
       : base;
-  const mem = memoryFor(engine, 'stage-1', params.bigEndian);
-  const wc = walkCacheFor(engine, t, tags, 1, params.bigEndian);
+  // A Secure stream's tables are in the PA space (without stage 2) or the IPA space (nested) the
+  // walk's NS attribute names (CD.NSCFGx, then NSTable, §3.10.2, §13.4.2); a nested table's PA
+  // space is then what the stage 2 of that IPA space outputs to (§3.10.2.2). Non-secure: one space.
+  const tables = t.secure ? secureStage1Tables(engine, t, ste, tags, stage2) : undefined;
+  const mem = memoryFor(engine, 'stage-1', params.bigEndian, tables?.pick);
+  const wc = walkCacheFor(engine, t, tags, 1, params.bigEndian, mem);
   if (wc) mem.walkCache = wc;
   let s2OnWalk: WalkFault | undefined;
   const assured = stage2 ? new AssuredWalk(assuredOnlyEnabled(engine.ids, ste), params, ste, cd, sel) : undefined;
   if (stage2 && assured) {
     // A descriptor read is a read at stage 2; a hardware update of it (HA, HD, HAFT) an atomic
     // read-modify-write, which "the stage 2 mapping for its IPA must allow" (§3.13.5).
-    mem.tableAddress = (ipa, write, steps) => {
-      const r = stage2(ipa, { ...assured.walkAccess(write === true, steps), mmu: true }, true);
+    mem.tableAddress = (ipa, write, steps, ns) => {
+      const s2 = tables ? tables.stage2For(ns) : stage2;
+      if (!s2) return stage2NotWalkedFault(ipa);
+      const r = s2(ipa, { ...assured.walkAccess(write === true, steps), mmu: true }, true);
       if (r.ok) {
         assured.translated(r);
         return r.oa;
@@ -1124,6 +1184,7 @@ function walkStage1(
     };
   }
   const r1 = walk(params, t.address, t.access, mem);
+  if (tables?.notWalked) return { result: stage2NotWalked(engine, t, ste) };
   if (!r1.ok) {
     if (s2OnWalk || r1.s2OnS1Walk) return fault(s2OnWalk ?? r1, 2, (s2OnWalk ?? r1).ipa, 1);
     return fault(r1, 1);
@@ -1156,9 +1217,8 @@ function walkStage1(
   if (stage2 && s2Output && t.secure) outSpace = r1.ns === true ? 'non-secure' : 'secure';
   let s2Out = stage2;
   if (stage2 && outSpace === 'non-secure') {
-    const p = secureStage2Params(engine, ste, 'non-secure');
-    if (!p) return { result: stage2NotWalked(engine, t, ste) };
-    s2Out = stage2Walker(engine, t, p, tags.vmid, stage2Regime('non-secure'));
+    s2Out = tables?.stage2For(true);
+    if (!s2Out) return { result: stage2NotWalked(engine, t, ste) };
   }
   if (s2Out && s2Output) {
     const r2 = s2Out(r1.oa, assured ? assured.outputAccess(t.access, r1.steps) : t.access, false);
@@ -1195,6 +1255,72 @@ function walkStage1(
     detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`,
     entry,
   };
+}
+
+/**
+ * Where a Secure stream's stage 1 tables are read: `pick` gives the PA space of each descriptor
+ * access from the table's NS attribute; when nested (`stage2` given), `stage2For(ns)` is the stage
+ * 2 of the IPA space that NS names (S_S2TTB for Secure, S2TTB for Non-secure, §3.10.2.2: "a
+ * stage 1 output of a Secure stream targeting Non-secure IPA space", and a table address is a
+ * stage 1 table walk's IPA in the same way), and `pick` the PA space that stage 2 outputs to.
+ * `notWalked` is set when S2TTB is needed but is not a walk the model performs.
+ */
+function secureStage1Tables(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  tags: WalkTags,
+  stage2: Stage2Fn | undefined,
+): { pick: PickSpace; stage2For: (ns: boolean | undefined) => Stage2Fn | undefined; notWalked: boolean } {
+  const memory = engine.memory;
+  if (!stage2) return { pick: (ns) => memory.space(ns === true), stage2For: () => undefined, notWalked: false };
+  let nonSecure: Stage2Fn | undefined;
+  let last: GuestMemory = memory.space(secureStage2Spaces(ste, 'secure').output === 'non-secure');
+  const self = {
+    notWalked: false,
+    pick: () => last,
+    stage2For: (ns: boolean | undefined): Stage2Fn | undefined => {
+      const space: IpaSpace = ns === true ? 'non-secure' : 'secure';
+      last = memory.space(secureStage2Spaces(ste, space).output === 'non-secure');
+      if (space === 'secure') return stage2;
+      if (!nonSecure) {
+        const p = secureStage2Params(engine, ste, 'non-secure');
+        if (!p) {
+          self.notWalked = true;
+          return undefined;
+        }
+        nonSecure = stage2Walker(
+          engine,
+          t,
+          p,
+          tags.vmid,
+          stage2Regime('non-secure'),
+          stage2WalkSpace(engine, ste, 'non-secure'),
+        );
+      }
+      return nonSecure;
+    },
+  };
+  return self;
+}
+
+/** The fault a nested table read returns when its stage 2 is not walked (secureStage1Tables.notWalked reports it). */
+function stage2NotWalkedFault(ipa: bigint): WalkFault {
+  return { ok: false, kind: 'translation', stage: 2, level: 0, message: 'stage 2 not walked', ipa };
+}
+
+/**
+ * The PA space of a Secure stream's CDs and L1CDs (§3.10.2: "treated as Secure physical addresses"
+ * without Secure stage 2; with it, Secure IPAs, so the PA space the Secure IPA space outputs to,
+ * §3.10.2.2).
+ */
+function secureCdSpace(engine: EngineContext, ste: SteFields, nested: boolean): GuestMemory {
+  return engine.memory.space(nested && secureStage2Spaces(ste, 'secure').output === 'non-secure');
+}
+
+/** The PA space the stage 2 tables of a Secure stream's IPA space are read from (S2SW, S2NSW, §3.10.2.2). */
+function stage2WalkSpace(engine: EngineContext, ste: SteFields, space: IpaSpace): GuestMemory {
+  return engine.memory.space(secureStage2Spaces(ste, space).walk === 'non-secure');
 }
 
 /** The single VA range of the any-EL2 and EL3 regimes (TTB0; TBI0 only): 0, or 'fault' outside it. */

@@ -31,6 +31,8 @@ export interface WalkCacheEntry extends CachedTable {
   readonly log2: number;
   /** Input address (VA, or IPA for stage 2) divided by 2^log2. */
   readonly page: number;
+  /** The descriptor was read from the Secure PA space (§3.10: a Secure stream's walk); the stale-entry check reads there. */
+  readonly secure?: boolean;
   /** Where it came from, for views and the stale-entry report. */
   readonly sid: number;
   readonly seq: number;

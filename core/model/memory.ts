@@ -9,6 +9,12 @@
  * Address ranges can be marked to abort, so tests and scripts can produce the external aborts
  * the architecture reports as CERROR_ABT, F_STE_FETCH, F_CD_FETCH, F_WALK_EABT and
  * GERROR.EVTQ_ABT_ERR (§7.1, §7.3, §7.5).
+ *
+ * Two PA spaces (§3.10: "each [Security state] with an associated physical address space"): this
+ * object is the Non-secure PA space, and `secureSpace()` the Secure PA space, a second sparse
+ * memory made on first use, so a model whose Secure state is never used keeps one map and the
+ * same code path. The same address in the two spaces is two different locations. Both spaces share
+ * the abort ranges, the OAS limit and the page limit (one budget for both).
  */
 
 import { formatBytes } from '../base/files';
@@ -39,21 +45,83 @@ export interface AbortRange {
   readonly end: number;
 }
 
+/** Which PA space an access targets: the Secure one (NS == 0) or the Non-secure one (NS == 1), §3.10. */
+export type PaSpace = 'secure' | 'non-secure';
+
 export class GuestMemory {
   private readonly pages = new Map<number, Uint32Array>();
-  private readonly aborts: AbortRange[] = [];
+  private readonly aborts: AbortRange[];
+  /** The Secure PA space, once used (only on the Non-secure space's object). */
+  private secure: GuestMemory | undefined;
+  /** The Non-secure space, on the Secure space's object (shared limits). */
+  private readonly owner: GuestMemory | undefined;
+  private bytesLimit = 2 ** 52;
+  private pagesLimit = DEFAULT_GUEST_MEMORY_LIMIT / PAGE_SIZE;
+
+  constructor(owner?: GuestMemory) {
+    this.owner = owner;
+    this.aborts = owner ? owner.aborts : [];
+    if (owner) {
+      this.bytesLimit = owner.bytesLimit;
+      this.pagesLimit = owner.pagesLimit;
+    }
+  }
+
   /** Bytes above this address do not exist (the configuration's OAS); accesses there abort. */
-  limit = 2 ** 52;
-  /** Pages (4 KB) that may be written at most: DEFAULT_GUEST_MEMORY_LIMIT unless set. */
-  maxPages = DEFAULT_GUEST_MEMORY_LIMIT / PAGE_SIZE;
+  get limit(): number {
+    return this.bytesLimit;
+  }
+
+  set limit(bytes: number) {
+    this.bytesLimit = bytes;
+    if (this.secure) this.secure.bytesLimit = bytes;
+  }
+
+  /** Pages (4 KB) that may be written at most, in both spaces together: DEFAULT_GUEST_MEMORY_LIMIT unless set. */
+  get maxPages(): number {
+    return this.pagesLimit;
+  }
+
+  set maxPages(n: number) {
+    this.pagesLimit = n;
+    if (this.secure) this.secure.pagesLimit = n;
+  }
 
   /** The page limit in bytes (`--max-guest-memory`, `smmu.model.maxGuestMemory`). */
   setLimitBytes(bytes: number): void {
     this.maxPages = Math.max(1, Math.floor(bytes / PAGE_SIZE));
   }
 
+  /** The Secure PA space (§3.10), made on first use; on the Secure space itself, itself. */
+  secureSpace(): GuestMemory {
+    if (this.owner) return this;
+    this.secure ??= new GuestMemory(this);
+    return this.secure;
+  }
+
+  /** The Secure PA space if anything has used it (views list its pages; absent, it reads as zero). */
+  get secureIfUsed(): GuestMemory | undefined {
+    return this.owner ? this : this.secure;
+  }
+
+  /** The PA space `ns` names: this (Non-secure) when `ns` is true, else the Secure space. */
+  space(ns: boolean): GuestMemory {
+    return ns ? (this.owner ?? this) : this.secureSpace();
+  }
+
+  /** The space by name (script statements, views). */
+  spaceNamed(s: PaSpace): GuestMemory {
+    return this.space(s === 'non-secure');
+  }
+
   get pageCount(): number {
     return this.pages.size;
+  }
+
+  /** Pages written in both spaces (the page limit counts both). */
+  private pagesInUse(): number {
+    const ns = this.owner ?? this;
+    return ns.pages.size + (ns.secure ? ns.secure.pages.size : 0);
   }
 
   /** Addresses of the pages written so far, in order (the debugger's Memory scope). */
@@ -76,7 +144,7 @@ export class GuestMemory {
 
   /** True when an SMMU access of `size` bytes at `addr` gets an external abort. */
   isAbort(addr: number, size: number): boolean {
-    if (addr + size > this.limit) return true;
+    if (addr + size > this.bytesLimit) return true;
     for (const r of this.aborts) if (addr < r.end && addr + size > r.start) return true;
     return false;
   }
@@ -84,7 +152,7 @@ export class GuestMemory {
   private page(n: number, create: boolean): Uint32Array | undefined {
     let p = this.pages.get(n);
     if (!p && create) {
-      if (this.pages.size >= this.maxPages) throw new GuestMemoryLimitError(this.maxPages * PAGE_SIZE);
+      if (this.pagesInUse() >= this.pagesLimit) throw new GuestMemoryLimitError(this.pagesLimit * PAGE_SIZE);
       p = new Uint32Array(PAGE_SIZE / 4);
       this.pages.set(n, p);
     }

@@ -111,6 +111,9 @@ const DMA_ATS =
 const DMA_SECURE =
   "a Secure stream's DMA (`secure`): QEMU 7.2's SMMUv3 has no Secure state (SMMU_S_IDR1.SECURE_IMPL is 0) and edu masters Non-secure transactions only";
 
+const MEM_SECURE =
+  'an access to the Secure PA space (`secure`): QEMU 7.2\u2019s SMMUv3 has no Secure state (SMMU_S_IDR1.SECURE_IMPL is 0) and the guest program stores to Non-secure memory only';
+
 const NO_DMA_DEVICE =
   'no device is arranged to master this DMA (`smmu qemu` runs DMAs on QEMU\u2019s edu device: docs/qemu.md)';
 
@@ -417,6 +420,18 @@ export function compileScript(check: ScriptCheck, options: CompileOptions = {}):
           break;
         }
         case 'mem':
+          // QEMU 7.2's SMMUv3 has no Secure state, and the guest's stores are Non-secure: a Secure
+          // PA space access (`secure`, §3.10) is left out, and said so.
+          if (s.secure) {
+            notRun.push({
+              severity: 'warning',
+              code: 'qemu.not-run',
+              message: `not run on QEMU: ${MEM_SECURE}`,
+              range,
+              ...(file ? { related: [{ message: 'this statement', range: s.range, path: file }] } : {}),
+            });
+            break;
+          }
           if (s.op === 'write')
             push({ kind: 'store', address: s.address, bytes: bytesOf(s.value ?? 0n, s.size), ...src });
           else

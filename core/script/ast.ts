@@ -181,6 +181,11 @@ export interface MemStatement {
   readonly address: Expr;
   readonly value?: Expr;
   readonly expect?: Expect;
+  /**
+   * `secure` or `ns` after the address (reads) or the value (writes): the PA space accessed
+   * (§3.10). Without it, the Non-secure PA space.
+   */
+  readonly security?: { readonly word: AccessSecurityWord; readonly range: Range };
 }
 
 /**

@@ -201,16 +201,24 @@ class LineParser {
         const start = this.pos;
         const address = this.address(`${kw} ${opTok.text}`);
         const end = this.pos;
-        const tail = this.valueOrExpect(access.op, () => `${kw} ${opTok.text} ${this.textSince(start, end)}`);
+        // `secure` / `ns` (the PA space) after the address (reads) or the value (writes), before any `==`.
+        let space = access.op === 'read' ? this.securityWord() : undefined;
+        const tail = this.valueOrExpect(
+          access.op,
+          () => `${kw} ${opTok.text} ${this.textSince(start, end)}`,
+          () => (space = this.securityWord()),
+        );
+        const last = space && !tail.part.expect ? space.range : tail.last;
         stmt = {
           kind: 'mem',
-          range: span(first.range, tail.last),
+          range: span(first.range, last),
           op: access.op,
           bits: access.bits,
           keyword: first.range,
           opKeyword: opTok.range,
           address,
           ...tail.part,
+          ...(space ? { security: space } : {}),
         };
         break;
       }

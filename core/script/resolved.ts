@@ -86,6 +86,8 @@ export interface MemoryAccess {
   readonly range: Range;
   readonly targetRange: Range;
   readonly valueRange?: Range;
+  /** `secure`: the Secure PA space (§3.10); otherwise the Non-secure one. */
+  readonly secure?: boolean;
 }
 
 /** One argument of an engine statement: `NAME=value`, a bare `NAME`, or a value. */

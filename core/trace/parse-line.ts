@@ -401,7 +401,14 @@ export class LineTraceParser {
       return;
     }
     if (kw === 'M') {
-      if (!arity(3, 3, 'an address, a size and a value: M 0x40000000 8 0x0000000000000046')) return;
+      if (
+        !arity(
+          3,
+          4,
+          'an address, a size, a value and optionally the PA space: M 0x40000000 8 0x0000000000000046 [secure|ns]',
+        )
+      )
+        return;
       const a = num(toks[1] as Tok, 'address');
       const sz = size(toks[2] as Tok);
       const v = num(toks[3] as Tok, 'value');
@@ -410,7 +417,22 @@ export class LineTraceParser {
         err(toks[3] as Tok, `value ${(toks[3] as Tok).text} does not fit ${sz} bytes`);
         return;
       }
-      this.push({ kind: 'memory', address: a, size: sz, value: v, line: n, range: whole });
+      // `secure`: the Secure PA space (§3.10), where the Secure queues and structures are read.
+      const space = toks[4];
+      if (space && space.text !== 'secure' && space.text !== 'ns') {
+        err(space, `expected 'secure' or 'ns' (the PA space) after the value, found '${space.text}'`);
+        return;
+      }
+      const secure = space?.text === 'secure';
+      this.push({
+        kind: 'memory',
+        address: a,
+        size: sz,
+        value: v,
+        line: n,
+        range: whole,
+        ...(secure ? { secure } : {}),
+      });
       return;
     }
     if (kw === 'C' || kw === 'E') {

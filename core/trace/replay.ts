@@ -261,7 +261,7 @@ export class Replayer {
         else this.writes++;
         this.access(rec);
       } else if (rec.kind === 'memory') {
-        this.engine.memory.write(rec.address, rec.size, rec.value);
+        this.engine.memory.space(rec.secure !== true).write(rec.address, rec.size, rec.value);
         this.translations.noteMemory(rec);
       } else if (rec.kind === 'translation') {
         this.translated = true;

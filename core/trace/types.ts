@@ -34,6 +34,8 @@ export interface MemoryRecord {
   readonly value: bigint;
   readonly line: number;
   readonly range: Range;
+  /** `secure` after the value: a write to the Secure PA space (§3.10); otherwise the Non-secure one. */
+  readonly secure?: boolean;
 }
 
 /** A command the emulation says it consumed, as doublewords or (QEMU) by name only. */

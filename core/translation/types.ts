@@ -249,10 +249,15 @@ export interface WalkOk {
 export type WalkResult = WalkOk | WalkFault;
 
 export interface WalkMemory {
-  /** 8-byte little-endian read of a descriptor at a PA; 'abort' is an external abort (F_WALK_EABT). */
-  read64(pa: bigint): bigint | 'abort';
-  /** Hardware Access flag / dirty state update (§3.13); 'abort' is an external abort. */
-  write64(pa: bigint, v: bigint): 'ok' | 'abort';
+  /**
+   * 8-byte little-endian read of a descriptor at a PA; 'abort' is an external abort (F_WALK_EABT).
+   * `ns`: for a Secure stage 1 walk (`startNs` set), the NS attribute the table is fetched with
+   * (CD.NSCFGx, then NSTable, secure-ns.ts), which selects the PA space, or with `tableAddress`
+   * the IPA space (§3.10.2.2); undefined for every other walk.
+   */
+  read64(pa: bigint, ns?: boolean): bigint | 'abort';
+  /** Hardware Access flag / dirty state update (§3.13) of the descriptor read at `pa` (`ns` as read64's); 'abort' is an external abort. */
+  write64(pa: bigint, v: bigint, ns?: boolean): 'ok' | 'abort';
   /**
    * Nested walks: the PA of a stage 1 table address (an IPA), or the stage 2 fault. Called with
    * write = true before a hardware update of a stage 1 descriptor, which stage 2 must allow
@@ -260,7 +265,7 @@ export interface WalkMemory {
    * updated), from which Translation Hardening derives the access's Assured Translation
    * property (§3.27.2). Omitted: table addresses are PAs.
    */
-  tableAddress?(ipa: bigint, write?: boolean, steps?: readonly WalkStep[]): bigint | WalkFault;
+  tableAddress?(ipa: bigint, write?: boolean, steps?: readonly WalkStep[], ns?: boolean): bigint | WalkFault;
   /**
    * The walk cache: the walk starts below the deepest cached table descriptor for its input
    * address, and caches the table descriptors it reads. Omitted: every level is read.

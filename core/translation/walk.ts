@@ -397,14 +397,17 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
     const idxBits = level === start ? sBits : st;
     const index = (input >> BigInt(shift)) & ((1n << BigInt(idxBits)) - 1n);
     const descAddr = table + index * 8n; // an IPA when nested
+    // A Secure stage 1 walk fetches this table with the NS attribute so far (secure-ns.ts), which
+    // picks its PA space, or when nested its IPA space (§3.10.2.2); its updates go to the same place.
+    const tableNs = secure ? tables.ns : undefined;
     let pa = descAddr;
     if (mem.tableAddress) {
       // Nested (§3.13.5, §7.3.22 item 2): the stage 1 descriptor's IPA goes through stage 2 first.
-      const t = mem.tableAddress(descAddr, false, steps);
+      const t = mem.tableAddress(descAddr, false, steps, tableNs);
       if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true };
       pa = t;
     }
-    const d = mem.read64(pa);
+    const d = mem.read64(pa, tableNs);
     if (d === 'abort')
       return walkFault(
         stage,
@@ -475,11 +478,11 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       if (p.haft && p.ha && (d & AF) === 0n) {
         let wpa = pa;
         if (mem.tableAddress) {
-          const t = mem.tableAddress(descAddr, true, steps);
+          const t = mem.tableAddress(descAddr, true, steps, tableNs);
           if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true, s1WalkWrite: true };
           wpa = t;
         }
-        if (mem.write64(wpa, d | AF) === 'abort')
+        if (mem.write64(wpa, d | AF, tableNs) === 'abort')
           return walkFault(
             stage,
             ia,
@@ -589,11 +592,11 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       let wpa = pa;
       if (mem.tableAddress) {
         // A stage 1 descriptor update is a write through stage 2, which must allow it (§3.13.5).
-        const t = mem.tableAddress(descAddr, true, steps);
+        const t = mem.tableAddress(descAddr, true, steps, tableNs);
         if (typeof t !== 'bigint') return { ...t, s2OnS1Walk: true, s1WalkWrite: true };
         wpa = t;
       }
-      if (mem.write64(wpa, next) === 'abort')
+      if (mem.write64(wpa, next, tableNs) === 'abort')
         return walkFault(
           stage,
           ia,

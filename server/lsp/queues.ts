@@ -120,7 +120,8 @@ function queueFromEngine(
   for (let index = 0; index < n; index++) {
     const isPending = waiting > 0 && (index - consEntry + size) % size < Math.min(waiting, size);
     const isUnpublished = unpublished > 0 && (index - prodEntry + size) % size < unpublished;
-    engine.memory.readWords(slotAddress(g, index), words, words.length);
+    // §3.10.2: the Secure queues are in the Secure PA space.
+    engine.memory.space(!secure).readWords(slotAddress(g, index), words, words.length);
     if (!isPending && !isUnpublished && words.every((w) => w === 0)) continue;
     const status =
       stopped && index === consEntry ? 'error' : isPending ? 'pending' : isUnpublished ? 'unpublished' : 'consumed';
@@ -147,6 +148,8 @@ function queueFromEngine(
  */
 function streamTableFromEngine(engine: Engine, iface: ProgrammingInterface = NON_SECURE): StreamTableState {
   const { base, log2, twoLevel, split } = currentStreamTable(engine, iface);
+  // §3.10.2.1: the Secure Stream table is in the Secure PA space.
+  const mem = engine.memory.space(iface.state !== 'secure');
   const oasMod = 2 ** engine.oas;
   const entries: StreamTableEntryState[] = [];
   const steWords = new Uint32Array(16);
@@ -154,7 +157,7 @@ function streamTableFromEngine(engine: Engine, iface: ProgrammingInterface = NON
   const readSte = (sid: number, addr: number) => {
     budget--;
     const a = addr % oasMod;
-    engine.memory.readWords(a, steWords, 16);
+    mem.readWords(a, steWords, 16);
     if (fieldValue(steWords, STE_V) === 0n) return; // §5.2: V == 0, the STE is invalid
     const d = decodeStructure('ste', dwordsOf(steWords), engine.ids);
     if (typeof d === 'string') return;
@@ -181,7 +184,7 @@ function streamTableFromEngine(engine: Engine, iface: ProgrammingInterface = NON
     const l1Count = 2 ** Math.max(0, log2 - split);
     const l1 = new Uint32Array(2);
     for (let i = 0; i < l1Count && !truncated; i++) {
-      engine.memory.readWords((base + 8 * i) % oasMod, l1, 2);
+      mem.readWords((base + 8 * i) % oasMod, l1, 2);
       const d = decodeL1std(l1);
       if (d.span === 0 || d.span > split + 1) continue;
       const n = 2 ** (d.span - 1);

@@ -30,7 +30,7 @@ test('§7.1: an illegal command on the Secure queue stops it with S_CMDQ_CONS.ER
       'read32 S_CMDQ_CONS == ERR=CERROR_ILL',
       'read32 S_GERROR == CMDQ_ERR',
       'read32 GERROR == 0',
-      'mem write64 0x4E100000 0x46',
+      'mem write64 0x4E100000 0x46 secure',
       'write32 S_GERRORN CMDQ_ERR',
       'read32 S_CMDQ_CONS.RD == 2',
       '',

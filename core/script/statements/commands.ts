@@ -347,7 +347,8 @@ export const CMD: EngineDef<'cmd'> = {
       return { diagnostics: out };
     }
     const addr = slotAddress(g, prod);
-    engine.memory.writeWords(addr, words);
+    // §3.10.2: the SMMU reads the Secure Command queue from the Secure PA space.
+    engine.memory.space(target.security !== 'secure').writeWords(addr, words);
     target.setScriptProd(state, nextIndex(prod, g.log2));
     return { diagnostics: out, summary: `${target.label}[${prod % 2 ** g.log2}] @ ${hex(BigInt(addr), 64)} ← ${text}` };
   },

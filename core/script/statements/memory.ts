@@ -41,14 +41,17 @@ function resolveMemory(r: Resolver, s: MemStatement): void {
       : {}),
     range: s.range,
     targetRange: s.address.range,
+    ...(s.security?.word === 'secure' ? { secure: true } : {}),
   });
 }
 
 /** Execute a resolved `mem` load or store on guest memory, with its expectation (the interpreter's loop calls it). */
 function executeMem(st: StepState, s: MemoryAccess): void {
   const { engine, diagnostics, observations, counts } = st;
-  if (s.op === 'write') engine.memory.write(s.address, s.size, s.value ?? 0n);
-  const value = s.op === 'read' ? engine.memory.read(s.address, s.size) : (s.value ?? 0n);
+  // `secure`: the Secure PA space (§3.10), made on first use.
+  const mem = s.secure ? engine.memory.secureSpace() : engine.memory;
+  if (s.op === 'write') mem.write(s.address, s.size, s.value ?? 0n);
+  const value = s.op === 'read' ? mem.read(s.address, s.size) : (s.value ?? 0n);
   observations.push({ line: startLine(s.range), kind: s.op, value, ok: true });
   counts[s.op === 'read' ? 'reads' : 'writes']++;
   if (s.op === 'read' && s.expect) {
@@ -69,8 +72,8 @@ export const MEM: MemoryDef = {
   summary: 'A load or store of guest physical memory',
   forms: [
     {
-      usage: ['mem readN ADDR [== VALUE]', 'mem writeN ADDR VALUE'],
-      doc: 'A load or store of guest physical memory (queues, tables); N = 8, 16, 32, 64.',
+      usage: ['mem readN ADDR [secure|ns] [== VALUE]', 'mem writeN ADDR VALUE [secure|ns]'],
+      doc: 'A load or store of guest physical memory (queues, tables); N = 8, 16, 32, 64. `secure` accesses the Secure PA space, a separate memory where the SMMU reads the Secure Stream table and queues and the Secure structures and tables (§3.10); `ns` or nothing, the Non-secure PA space.',
     },
   ],
   resolve: resolveMemory,

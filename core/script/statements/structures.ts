@@ -36,6 +36,20 @@ const STE_SECURE: NamedArg = {
   doc: 'The STE of a Secure stream (SEC_SID = 1): written in the Secure Stream table (SMMU_S_STRTAB_BASE, SMMU_S_STRTAB_BASE_CFG) and checked by the Secure STE rules (§3.10.2.1, §5.2: STRW 0b01 is EL3, Config 0b11x needs SMMU_S_IDR1.SEL2, NSCFG applies, EATS is RES0). With SEL2 it also takes the Secure stage 2 fields (S_S2TTB, S_S2T0SZ, S_S2SL0, S_S2TG, S2SW, S2SA, S2NSW, S2NSA; §3.10.2.2). Needs SMMU_S_IDR1.SECURE_IMPL.',
 };
 
+/** `l1std INDEX secure …`: the Secure Stream table's L1STD. */
+const L1STD_SECURE: NamedArg = {
+  name: 'secure',
+  kind: 'flag',
+  doc: 'A descriptor of the Secure Stream table (SMMU_S_STRTAB_BASE), written in the Secure PA space, where the SMMU reads it (§3.10.2.1). Needs SMMU_S_IDR1.SECURE_IMPL.',
+};
+
+/** `cd ADDR secure …`, `l1cd ADDR secure …`: the structure in the Secure PA space. */
+const PA_SECURE: NamedArg = {
+  name: 'secure',
+  kind: 'flag',
+  doc: 'Written in the Secure PA space, where a Secure stream without Secure stage 2 reads its CDs and L1CDs (§3.10.2: they are Secure physical addresses; with Secure stage 2 they are Secure IPAs, so the space STE.S2SW / S2SA give). Without it, the Non-secure PA space. Needs SMMU_S_IDR1.SECURE_IMPL.',
+};
+
 const isSecureFlag = (name: string | undefined): boolean => name?.toLowerCase() === STE_SECURE.name;
 
 /**
@@ -48,7 +62,8 @@ function steAddress(engine: Engine, sid: number, secure: boolean): number | stri
   const l1Index = Math.floor(sid / 2 ** split);
   const l1 = base + 8 * l1Index;
   const desc = new Uint32Array(2);
-  engine.memory.readWords(l1, desc, 2);
+  // The Secure Stream table is in the Secure PA space (§3.10.2.1).
+  engine.memory.space(!secure).readWords(l1, desc, 2);
   const { span, l2Ptr } = decodeL1std(desc);
   if (span === 0)
     return `the stream table is 2-level and L1STD ${l1Index} (at ${hex(BigInt(l1), 64)}) is invalid (Span 0): write it first with 'l1std'`;
@@ -58,8 +73,9 @@ function steAddress(engine: Engine, sid: number, secure: boolean): number | stri
 function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, def: LayoutDef): ActionOutcome {
   const out: ScriptDiagnostic[] = [];
   const where = s.args[0];
-  // `ste SID secure …`: the STE of the Secure Stream table (§3.10.2.1); not a field of the STE.
-  const secure = verb === 'ste' && flag(s, STE_SECURE.name);
+  // `ste SID secure …`: the STE of the Secure Stream table (§3.10.2.1); not a field of the STE. The
+  // other structures take `secure` for the Secure PA space (the L1STD also for the Secure table).
+  const secure = flag(s, STE_SECURE.name);
   const rest = s.args
     .slice(1)
     .filter((a) => !(secure && a.name?.toLowerCase() === STE_SECURE.name && a.value === undefined));
@@ -70,28 +86,30 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
     };
   }
   // A Secure STE also has the Secure stage 2 fields (S_S2TTB, S2SW, …; §5.2, ste-secure.ts).
-  const layout = secure ? SECURE_STE : def;
+  const layout = secure && verb === 'ste' ? SECURE_STE : def;
   const values = fieldValues(layout, rest, out, def.name);
   if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
   let addr: number;
   const n = Number(where.value);
+  if (secure && !caps.secureImpl(engine.ids))
+    return {
+      diagnostics: [
+        diag(
+          'error',
+          `${verb}.secure`,
+          verb === 'ste' || verb === 'l1std'
+            ? "'secure' writes the Secure Stream table, which needs SMMU_S_IDR1.SECURE_IMPL == 1 (§3.10.2)"
+            : "'secure' writes the Secure PA space, which needs SMMU_S_IDR1.SECURE_IMPL == 1 (§3.10)",
+          s.range,
+        ),
+      ],
+    };
   if (verb === 'ste') {
-    if (secure && !caps.secureImpl(engine.ids))
-      return {
-        diagnostics: [
-          diag(
-            'error',
-            'ste.secure',
-            "'secure' writes the Secure Stream table, which needs SMMU_S_IDR1.SECURE_IMPL == 1 (§3.10.2)",
-            s.range,
-          ),
-        ],
-      };
     const located = steAddress(engine, n, secure);
     if (typeof located === 'string') return { diagnostics: [diag('error', 'ste.where', located, where.range)] };
     addr = located;
   } else if (verb === 'l1std') {
-    addr = currentStreamTable(engine).base + 8 * n;
+    addr = currentStreamTable(engine, secure ? SECURE : NON_SECURE).base + 8 * n;
   } else addr = n;
   const align = def.bits / 8;
   if (addr % align !== 0)
@@ -105,7 +123,7 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
     );
   const enc = encodeStructure(layout, values);
   for (const p of enc.problems) out.push(diag('error', `${verb}.encode`, p, s.range));
-  engine.memory.writeWords(addr - (addr % 4), enc.words);
+  engine.memory.space(!secure).writeWords(addr - (addr % 4), enc.words);
   if (verb === 'ste' || verb === 'cd') {
     const v =
       verb === 'ste'
@@ -138,7 +156,11 @@ function writeStructure(engine: Engine, s: ResolvedAction, verb: StructureVerb, 
         ),
       );
   }
-  return { diagnostics: out, summary: `${secure ? 'Secure ' : ''}${def.name} written at ${hex(BigInt(addr), 64)}` };
+  const space = secure && verb !== 'ste' && verb !== 'l1std' ? ' in the Secure PA space' : '';
+  return {
+    diagnostics: out,
+    summary: `${secure && (verb === 'ste' || verb === 'l1std') ? 'Secure ' : ''}${def.name} written at ${hex(BigInt(addr), 64)}${space}`,
+  };
 }
 
 /** A statement that writes structure `def` by field, at the place its first argument says. */
@@ -197,10 +219,14 @@ export const CD = structureStatement(
   'FIELDS…',
   {
     summary: 'Writes a context descriptor (§5.4) at ADDR',
-    form: { doc: 'Writes a context descriptor (§5.4) at ADDR; `cd.illegal` as for STEs.' },
+    form: {
+      usage: 'cd ADDR [secure] FIELDS…',
+      doc: 'Writes a context descriptor (§5.4) at ADDR, in the Non-secure PA space or with `secure` the Secure one; `cd.illegal` as for STEs.',
+    },
     snippet: '${1:ADDR} V',
     outline: 'function',
   },
+  [PA_SECURE],
 );
 
 export const L1STD = structureStatement(
@@ -211,10 +237,12 @@ export const L1STD = structureStatement(
   {
     summary: 'Writes L1 stream table descriptor INDEX (§5.1)',
     form: {
-      doc: 'Writes L1 stream table descriptor INDEX (§5.1) at the effective Stream table base (aligned, §6.3.24) + 8 × INDEX.',
+      usage: 'l1std INDEX [secure] Span=N L2Ptr=ADDR',
+      doc: 'Writes L1 stream table descriptor INDEX (§5.1) at the effective Stream table base (aligned, §6.3.24) + 8 × INDEX; with `secure`, of the Secure Stream table (SMMU_S_STRTAB_BASE), in the Secure PA space (§3.10.2.1).',
     },
     snippet: '${1:INDEX} Span=${2:8} L2Ptr=${3:ADDR}',
   },
+  [L1STD_SECURE],
 );
 
 export const L1CD = structureStatement(
@@ -224,7 +252,11 @@ export const L1CD = structureStatement(
   'V L2Ptr=ADDR',
   {
     summary: 'Writes an L1 CD descriptor (§5.3) at ADDR',
-    form: { doc: 'Writes an L1 CD descriptor (§5.3) at ADDR.' },
+    form: {
+      usage: 'l1cd ADDR [secure] V L2Ptr=ADDR',
+      doc: 'Writes an L1 CD descriptor (§5.3) at ADDR, in the Non-secure PA space or with `secure` the Secure one.',
+    },
     snippet: '${1:ADDR} V L2Ptr=${2:ADDR}',
   },
+  [PA_SECURE],
 );

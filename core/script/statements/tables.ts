@@ -5,6 +5,7 @@
  */
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { hex } from '../../registers/codec';
+import * as caps from '../../structures/capabilities';
 import { stt } from '../../structures/capabilities';
 import { startLevelS1, startLevelS2 } from '../../translation/walk';
 import { arg, checkArgs, flag } from './args';
@@ -62,7 +63,7 @@ const MAP_IOVA: NamedArg = {
 };
 
 /**
- * `map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [user] [noaf] [global] [ns] [nstable] [attr=N]`:
+ * `map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [user] [noaf] [global] [ns] [nstable] [secure] [attr=N]`:
  * write the descriptors of a VMSAv8-64 table (creating missing tables from the pool) so VA maps
  * to PA with a leaf of `size` bytes (a page or a block); with `ds`, in the FEAT_LPA2 format of
  * CD.DS / STE.S2DS = 1 (Arm ARM D8.3).
@@ -78,7 +79,7 @@ export const MAP: EngineDef<'map'> = {
   summary: 'Writes translation table descriptors so an input address maps to an output address',
   forms: [
     {
-      doc: "Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back. With `ds`, the FEAT_LPA2 format of CD.DS / STE.S2DS = 1: OA[51:50] in bits [9:8] and no Shareability there (the CD or STE gives it), tsz down to 12, level 0 (4 KB) and level 1 (16 KB) blocks. `ns` and `nstable` set the NS (leaf) and NSTable (table) bits a Secure stream's stage 1 uses for its output PA space (§13.4.2).",
+      doc: "Writes VMSAv8-64 descriptors so VA maps to PA with a leaf of S bytes (default one granule; a block size makes a block), creating missing tables from the pool. Stage 1 sets AF, Inner Shareable, nG (unless `global`), AP[1] (unprivileged access, as Linux io-pgtable does, unless `priv`), AP[2] with `ro`, PXN/UXN with `xn`; stage 2 sets S2AP (read-write, or read-only with `ro`), MemAttr Normal write-back. With `ds`, the FEAT_LPA2 format of CD.DS / STE.S2DS = 1: OA[51:50] in bits [9:8] and no Shareability there (the CD or STE gives it), tsz down to 12, level 0 (4 KB) and level 1 (16 KB) blocks. `ns` and `nstable` set the NS (leaf) and NSTable (table) bits a Secure stream's stage 1 uses for its output PA space (§13.4.2); `secure` puts the tables in the Secure PA space (those below an NSTable = 1 descriptor stay in the Non-secure one, where a Secure walk reads them).",
     },
   ],
   args: {
@@ -138,6 +139,11 @@ export const MAP: EngineDef<'map'> = {
         name: 'nstable',
         kind: 'flag',
         doc: 'Stage 1: set NSTable (bit 63) in the table descriptors on the way, the ones it creates and the ones already there: for a Secure stream the levels below are fetched from, and the output is in, the Non-secure PA space (§13.4.2); Non-secure regimes ignore it.',
+      },
+      {
+        name: 'secure',
+        kind: 'flag',
+        doc: "The tables are in the Secure PA space (§3.10): where a Secure stream's stage 1 walk starting with CD.NSCFGx = 0, or its stage 2 with STE.S2SW / S2NSW = 0, reads them (§3.10.2.2). At stage 1 the tables below an NSTable = 1 descriptor are in the Non-secure PA space, as the walk reads them (§13.4.2). Without it, every table is in the Non-secure PA space. Needs SMMU_S_IDR1.SECURE_IMPL.",
       },
       {
         name: 'attr',
@@ -241,14 +247,28 @@ export const MAP: EngineDef<'map'> = {
       };
     // NSTable (bit 63) of stage 1 table descriptors, for a Secure regime (Arm ARM D8.3, §13.4.2).
     const nsTable = stage === 1 && flag(s, 'nstable') ? 1n << 63n : 0n;
+    // `secure`: the tables are in the Secure PA space until a stage 1 NSTable = 1 descriptor (§3.10).
+    if (flag(s, 'secure') && !caps.secureImpl(engine.ids))
+      return {
+        diagnostics: [
+          diag(
+            'error',
+            'map.secure',
+            "'secure' writes the Secure PA space, which needs SMMU_S_IDR1.SECURE_IMPL == 1 (§3.10)",
+            arg(s, 'secure')?.range ?? s.range,
+          ),
+        ],
+      };
+    let mem = engine.memory.space(!flag(s, 'secure'));
     let table = ttb;
     for (let l = level; l < leafLevel; l++) {
       const shift = pageShift + perLevel * (3 - l);
       const idx = Math.floor(va / 2 ** shift) % 2 ** (l === level ? 64 - tsz - shift : perLevel);
       const da = table + 8 * idx;
-      const d = engine.memory.read(BigInt(da), 8);
+      const d = mem.read(BigInt(da), 8);
       if ((d & 3n) === 3n) {
-        if ((d & nsTable) !== nsTable) engine.memory.write(BigInt(da), 8, d | nsTable);
+        if ((d & nsTable) !== nsTable) mem.write(BigInt(da), 8, d | nsTable);
+        if (stage === 1 && ((d | nsTable) & NS_TABLE) !== 0n) mem = engine.memory;
         const next = Number(descriptorAddress(d, ds, g));
         table = next - (next % 2 ** pageShift);
         continue;
@@ -268,7 +288,8 @@ export const MAP: EngineDef<'map'> = {
       if (next + 2 ** pageShift > state.pool.end)
         return { diagnostics: [diag('error', 'map.pool-full', `the page-table pool is exhausted`, s.range)] };
       state.pool.next = next + 2 ** pageShift;
-      engine.memory.write(BigInt(da), 8, addressBits(BigInt(next), ds, g) | nsTable | 3n);
+      mem.write(BigInt(da), 8, addressBits(BigInt(next), ds, g) | nsTable | 3n);
+      if (nsTable) mem = engine.memory;
       table = next;
     }
     const shift = pageShift + perLevel * (3 - leafLevel);
@@ -293,10 +314,10 @@ export const MAP: EngineDef<'map'> = {
       if (flag(s, 'xn')) d |= 2n << 53n; // XN[1:0] = 0b10: not executable
     }
     if (flag(s, 'dbm')) d |= 1n << 51n;
-    engine.memory.write(BigInt(da), 8, d);
+    mem.write(BigInt(da), 8, d);
     return {
       diagnostics: out,
-      summary: `level ${leafLevel} ${leafLevel === 3 ? 'page' : 'block'} descriptor ${hex(d, 64)} at ${hex(BigInt(da), 64)}`,
+      summary: `level ${leafLevel} ${leafLevel === 3 ? 'page' : 'block'} descriptor ${hex(d, 64)} at ${hex(BigInt(da), 64)}${mem === engine.memory ? '' : ' in the Secure PA space'}`,
     };
   },
 };
@@ -318,6 +339,9 @@ function descriptorAddress(d: bigint, ds: boolean, g: 4 | 16 | 64): bigint {
   const low = d & 0x0000_ffff_ffff_f000n;
   return g === 64 ? (low & ~0xf000n) | (((d >> 12n) & 0xfn) << 48n) : low;
 }
+
+/** Stage 1 table descriptor bit [63], NSTable (Arm ARM D8.3; core/translation/secure-ns.ts). */
+const NS_TABLE = 1n << 63n;
 
 function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;

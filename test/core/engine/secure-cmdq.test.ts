@@ -55,7 +55,8 @@ function put(e: Engine, i: number, name: string, fields: Record<string, bigint> 
   assert.ok(def, name);
   const enc = encodeCommand(def, new Map(Object.entries(fields)));
   assert.deepEqual(enc.problems, []);
-  e.memory.writeWords(SQ + 16 * i, enc.words);
+  // The Secure Command queue is in the Secure PA space (§3.10.2).
+  e.memory.secureSpace().writeWords(SQ + 16 * i, enc.words);
 }
 const read = (e: Engine, offset: number) => e.smmu.read(offset, 4).value;
 
@@ -79,7 +80,7 @@ test('§4.1.2, §6.3.75: a write to SMMU_S_CMDQ_PROD makes the SMMU consume the 
 test('§7.1, §6.3.67, §6.3.76: an illegal Secure command stops the Secure queue with S_CMDQ_CONS.ERR = CERROR_ILL and S_GERROR.CMDQ_ERR; S_GERRORN restarts it; GERROR is untouched', () => {
   const e = secureQueue();
   put(e, 0, 'CMD_SYNC');
-  e.memory.writeWords(SQ + 16, [0x0f, 0, 0, 0]); // opcode 0x0F: Reserved (§4.1.1)
+  e.memory.secureSpace().writeWords(SQ + 16, [0x0f, 0, 0, 0]); // opcode 0x0F: Reserved (§4.1.1)
   put(e, 2, 'CMD_SYNC');
   e.smmu.write(S_CMDQ_PROD, 4, 3n);
   // ERR [30:24] = 1 (CERROR_ILL), RD [19:0] = 1: CONS on the failed command.
@@ -239,7 +240,9 @@ test('§4.7.3, §3.18.2: CMD_SYNC SIG_IRQ on the Secure queue pulses the Secure 
     { source: 'S_CMD_SYNC', how: 'wired' },
     { source: 'S_CMD_SYNC', how: 'msi', address: 0x4f00_0000n, data: 0x55, aborted: false },
   ]);
-  assert.equal(e.memory.read32(0x4f00_0000), 0x55);
+  // §3.18: a Secure source's MSI is a write to the Secure PA space; the Non-secure one is untouched.
+  assert.equal(e.memory.secureSpace().read32(0x4f00_0000), 0x55);
+  assert.equal(e.memory.read32(0x4f00_0000), 0);
   // Without Secure MSIs (S_IDR0.MSI [13] == 0) only the wired interrupt.
   const wired = secureQueue(withIds({ S_IDR0: 0 }));
   put(wired, 0, 'CMD_SYNC', { CS: 1n, MSIAddress: 0x4f00_0000n, MSIData: 0x55n });

@@ -39,7 +39,7 @@ read32 S_CR0ACK == SMMUEN|EVENTQEN|CMDQEN|SIF
 
 /** A Secure stage 1 CD (TTB0 at 0x4E400000) and Secure STE 2 pointing at it. */
 const SECURE_S1 = (cd = 'ASID=1', ste = '') => `
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A TTB0=0x4E400000 ${cd}
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A TTB0=0x4E400000 ${cd}
 ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000 ${ste}
 `;
 
@@ -53,8 +53,8 @@ const warnings = (r: ReturnType<typeof runScript>) =>
 
 test('§13.4.2: a Secure stage 1 leaf with NS = 1 outputs to the Non-secure PA space, with NS = 0 to the Secure one; the TLB keeps the PA space', () => {
   const r = runScript(`${SECURE_S1()}
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
-map ttb=0x4E400000 iova=0x10001000 pa=0x8E001000 ns
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 secure
+map ttb=0x4E400000 iova=0x10001000 pa=0x8E001000 ns secure
 dma read sid=2 iova=0x10000010 secure == secure_pa
 dma read sid=2 iova=0x10001010 secure == nonsecure_pa
 dma read sid=2 iova=0x10001010 secure == nonsecure_pa
@@ -90,7 +90,7 @@ dma read sid=4 iova=0x10000010 != secure_pa
 
 test('§13.4.2, Arm ARM NSTable: NSTable = 1 in a table descriptor makes the later levels Non-secure, and their NS = 0 does not make the output Secure again', () => {
   const r = runScript(`${SECURE_S1()}
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 nstable
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 nstable secure
 dma read sid=2 iova=0x10000010 secure == nonsecure_pa
 `);
   assert.deepEqual(r.errors, []);
@@ -103,8 +103,8 @@ dma read sid=2 iova=0x10000010 secure == nonsecure_pa
 
 test('§3.21.1, §13.4.2: a walk that starts below a cached table descriptor keeps the NSTable of the levels above it', () => {
   const r = runScript(`${SECURE_S1()}
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 nstable
-map ttb=0x4E400000 iova=0x10001000 pa=0x8E001000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 nstable secure
+map ttb=0x4E400000 iova=0x10001000 pa=0x8E001000 secure
 dma read sid=2 iova=0x10000010 secure == nonsecure_pa
 dma read sid=2 iova=0x10001010 secure == nonsecure_pa
 `);
@@ -122,18 +122,18 @@ dma read sid=2 iova=0x10001010 secure == nonsecure_pa
 
 test('§5.4 NSCFG0, NSCFG1: the walk through TTB0 or TTB1 starts in the PA space its NSCFGx selects', () => {
   const r = runScript(`
-cd 0x4E300000 V T0SZ=16 T1SZ=16 TG0=GRAN4K TG1=GRAN4K IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000 TTB1=0x4E500000 NSCFG0
+cd 0x4E300000 secure V T0SZ=16 T1SZ=16 TG0=GRAN4K TG1=GRAN4K IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000 TTB1=0x4E500000 NSCFG0
 ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
 map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
-map ttb=0x4E500000 iova=0xFFFF000010000000 pa=0x8E001000
+map ttb=0x4E500000 iova=0xFFFF000010000000 pa=0x8E001000 secure
 dma read sid=2 iova=0x10000010 secure == nonsecure_pa
 dma read sid=2 iova=0xFFFF000010000010 secure == secure_pa
 `);
   assert.deepEqual(r.errors, []);
   const r1 = runScript(`
-cd 0x4E300000 V T0SZ=16 T1SZ=16 TG0=GRAN4K TG1=GRAN4K IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000 TTB1=0x4E500000 NSCFG1
+cd 0x4E300000 secure V T0SZ=16 T1SZ=16 TG0=GRAN4K TG1=GRAN4K IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000 TTB1=0x4E500000 NSCFG1
 ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 secure
 map ttb=0x4E500000 iova=0xFFFF000010000000 pa=0x8E001000
 dma read sid=2 iova=0x10000010 secure == secure_pa
 dma read sid=2 iova=0xFFFF000010000010 secure == nonsecure_pa
@@ -143,8 +143,8 @@ dma read sid=2 iova=0xFFFF000010000010 secure == nonsecure_pa
 
 test('§6.3.57 SIF: a Secure stream instruction fetch whose stage 1 output is Non-secure is a stage 1 F_PERMISSION (CLASS IN) under CD.{A,R,S}; data accesses and Secure outputs pass', () => {
   const body = `${SECURE_S1()}
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 ns
-map ttb=0x4E400000 iova=0x10001000 pa=0x8E001000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 ns secure
+map ttb=0x4E400000 iova=0x10001000 pa=0x8E001000 secure
 dma read sid=2 iova=0x10000010 secure == nonsecure_pa
 dma exec sid=2 iova=0x10001010 secure == secure_pa
 `;
@@ -192,7 +192,7 @@ dma exec sid=3 iova=0x1000 secure ns == abort
 
 test('§5.2 STRW 0b01: the EL3 StreamWorld walks TTB0 alone with one privilege level, and tags its TLB entries EL3 without an ASID', () => {
   const r = runScript(`${SECURE_S1('ASID=7', 'STRW=1')}
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 priv global
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 priv global secure
 dma read sid=2 iova=0x10000010 secure == 0x8E000010
 dma read sid=2 iova=0xFFFF000010000010 secure == F_TRANSLATION
 `);
@@ -209,11 +209,11 @@ dma read sid=2 iova=0xFFFF000010000010 secure == F_TRANSLATION
 
 test('§4.4.2.5, §4.4.2.6: CMD_TLBI_EL3_VA and CMD_TLBI_EL3_ALL from the Secure queue remove EL3 entries; a missing one is stale.tlb, and the Secure NH commands leave EL3 entries', () => {
   const r = runScript(`${SECURE_S1(undefined, 'STRW=1')}
-map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000
-map ttb=0x4E400000 iova=0x20001000 pa=0x8E100000
+map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000 secure
+map ttb=0x4E400000 iova=0x20001000 pa=0x8E100000 secure
 dma read sid=2 iova=0x20000010 secure == 0x8E000010
 dma read sid=2 iova=0x20001010 secure == 0x8E100010
-map ttb=0x4E400000 iova=0x20000000 pa=0x8F000000
+map ttb=0x4E400000 iova=0x20000000 pa=0x8F000000 secure
 cmd TLBI_NH_ALL secure
 cmd SYNC secure
 doorbell secure
@@ -232,7 +232,7 @@ dma read sid=2 iova=0x20000010 secure == 0x8F000010
   );
   assert.equal(r.engine.tlb.entries().filter((t) => t.regime === 'EL3').length, 2);
   const all = runScript(`${SECURE_S1(undefined, 'STRW=1')}
-map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000 secure
 dma read sid=2 iova=0x20000010 secure == 0x8E000010
 cmd TLBI_EL3_ALL secure
 cmd SYNC secure
@@ -260,9 +260,9 @@ test('§3.3.3, §5.4: a CD reached from the EL3 StreamWorld has one translation 
 
 test('§13.4.2, §4.4: a Secure TLB entry whose PA space changed in the tables (NS set, same address) is stale until a TLBI', () => {
   const r = runScript(`${SECURE_S1()}
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 secure
 dma read sid=2 iova=0x10000010 secure == secure_pa
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 ns
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 ns secure
 dma read sid=2 iova=0x10000010 secure == secure_pa
 cmd TLBI_NH_VA asid=1 Address=0x10000000 Leaf secure
 cmd SYNC secure

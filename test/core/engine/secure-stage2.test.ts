@@ -75,8 +75,8 @@ const codes = (r: Ran) => r.problems.map((p) => p.split(':')[0]);
 test('§3.10.2.2: a Secure stage-2-only stream walks S_S2TTB for a Secure IPA and S2TTB for a Non-secure one (the input NS attribute), and says which PA spaces', () => {
   const r = runScript(`
 ste 6 secure V Config=S2_TRANS S2VMID=5 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000 S2SA
-map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2}
-map ttb=0x46000000 iova=0x10000000 pa=0x80000000 ${MAP2}
+map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2} secure
+map ttb=0x46000000 iova=0x10000000 pa=0x80000000 ${MAP2} secure
 dma read sid=6 iova=0x10000010 secure == 0x8E000010
 dma read sid=6 iova=0x10000010 secure ns == 0x80000010
 `);
@@ -120,8 +120,8 @@ test('§3.10.2.2, §5.2 S2NSA/S2SA: the output PA space of each IPA space follow
 test('§5.2 NSCFG, §3.10.2.2: with SMMU_IDR1.ATTR_PERMS_OVR, STE.NSCFG chooses the IPA space of a stage-2-only Secure stream', () => {
   const body = (nscfg: number) => `
 ste 6 secure V Config=S2_TRANS NSCFG=${nscfg} ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
-map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2}
-map ttb=0x46000000 iova=0x10000000 pa=0x80000000 ${MAP2}
+map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2} secure
+map ttb=0x46000000 iova=0x10000000 pa=0x80000000 ${MAP2} secure
 dma read sid=6 iova=0x10000010 secure
 `;
   const ns = runScript(body(3), ATTR_PERMS);
@@ -135,10 +135,10 @@ dma read sid=6 iova=0x10000010 secure
 
 test('§3.10.2.2: a nested Secure stream fetches its CD and translates its stage 1 output as Secure IPAs, through S_S2TTB', () => {
   const r = runScript(`
-map ttb=0x47000000 iova=0x40000000 pa=0x40000000 size=0x40000000 ${MAP2}
-map ttb=0x47000000 iova=0x0E000000 pa=0x8E000000 ${MAP2}
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
-map ttb=0x4E400000 iova=0x20000000 pa=0x0E000000
+map ttb=0x47000000 iova=0x40000000 pa=0x40000000 size=0x40000000 ${MAP2} secure
+map ttb=0x47000000 iova=0x0E000000 pa=0x8E000000 ${MAP2} secure
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
+map ttb=0x4E400000 iova=0x20000000 pa=0x0E000000 secure
 ste 7 secure V Config=NESTED S1ContextPtr=0x4E300000 S2VMID=9 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
 dma read sid=7 iova=0x20000010 secure == 0x8E000010
 `);
@@ -154,12 +154,12 @@ dma read sid=7 iova=0x20000010 secure == 0x8E000010
 test('§3.10.2.2, §13.4.2: a nested Secure stream whose stage 1 output is Non-secure (NS = 1) translates it as a Non-secure IPA, through S2TTB', () => {
   // The same IPA 0x0E000000 in both IPA spaces: S_S2TTB maps it to 0x8E000000, S2TTB to 0x9E000000.
   const r = runScript(`
-map ttb=0x47000000 iova=0x40000000 pa=0x40000000 size=0x40000000 ${MAP2}
-map ttb=0x47000000 iova=0x0E000000 pa=0x8E000000 ${MAP2}
-map ttb=0x46000000 iova=0x0E000000 pa=0x9E000000 ${MAP2}
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
-map ttb=0x4E400000 iova=0x20000000 pa=0x0E000000 ns
-map ttb=0x4E400000 iova=0x30000000 pa=0x0E000000
+map ttb=0x47000000 iova=0x40000000 pa=0x40000000 size=0x40000000 ${MAP2} secure
+map ttb=0x47000000 iova=0x0E000000 pa=0x8E000000 ${MAP2} secure
+map ttb=0x46000000 iova=0x0E000000 pa=0x9E000000 ${MAP2} secure
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
+map ttb=0x4E400000 iova=0x20000000 pa=0x0E000000 ns secure
+map ttb=0x4E400000 iova=0x30000000 pa=0x0E000000 secure
 ste 7 secure V Config=NESTED S1ContextPtr=0x4E300000 S2VMID=9 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
 dma read sid=7 iova=0x20000010 secure == 0x9E000010
 dma read sid=7 iova=0x30000010 secure == 0x8E000010
@@ -172,9 +172,9 @@ dma read sid=7 iova=0x30000010 secure == 0x8E000010
 test("§3.10.2.2, §4.4.3.3: a stale Secure stage 2 entry names CMD_TLBI_S_S2_IPA on the Secure queue; the Non-secure queue's CMD_TLBI_S2_IPA and the Secure NH_ALL leave it, S_S2_IPA removes it", () => {
   const r = runScript(`
 ste 6 secure V Config=S2_TRANS S2VMID=5 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
-map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2}
+map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2} secure
 dma read sid=6 iova=0x10000010 secure == 0x8E000010
-map ttb=0x47000000 iova=0x10000000 pa=0x8F000000 ${MAP2}
+map ttb=0x47000000 iova=0x10000000 pa=0x8F000000 ${MAP2} secure
 cmd TLBI_S2_IPA VMID=5 Address=0x10000000
 cmd SYNC
 doorbell
@@ -202,8 +202,9 @@ test('§4.4.3.4, §4.4.4.2: CMD_TLBI_S_S12_VMALL removes the Secure entries of i
   const body = `
 ste 6 secure V Config=S2_TRANS S2VMID=5 ${S2} ${S_S2} S2TTB=0x46000000 S_S2TTB=0x47000000
 ste 6 V Config=S2_TRANS S2VMID=5 ${S2} S2TTB=0x46000000
-map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2}
+map ttb=0x47000000 iova=0x10000000 pa=0x8E000000 ${MAP2} secure
 map ttb=0x46000000 iova=0x10000000 pa=0x80000000 ${MAP2}
+map ttb=0x46000000 iova=0x10000000 pa=0x80000000 ${MAP2} secure
 dma read sid=6 iova=0x10000010 secure == 0x8E000010
 dma read sid=6 iova=0x10000010 secure ns == 0x80000010
 dma read sid=6 iova=0x10000010 == 0x80000010
@@ -222,9 +223,9 @@ dma read sid=6 iova=0x10000010 == 0x80000010
 
 test('§3.10.2.2, §4.4.2.1: with Secure stage 2, Secure stage 1 entries carry VMID 0 and the Secure CMD_TLBI_NH_ALL matches the VMID', () => {
   const body = `
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
 ste 4 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 secure
 dma read sid=4 iova=0x10000010 secure == 0x8E000010
 `;
   const after = (vmid: number) =>
@@ -241,9 +242,9 @@ test('§5.2 STRW, §4.4.2.11–§4.4.2.14: a Secure STRW 0b10 stream is S-EL2 (S
 write32 S_CR0 0
 write32 S_CR2 ${e2h ? 'E2H|' : ''}RECINVSID
 write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=3 TTB0=0x4E400000
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=3 TTB0=0x4E400000
 ste 4 secure V Config=S1_TRANS STRW=0b10 S1ContextPtr=0x4E300000
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 secure
 dma read sid=4 iova=0x10000010 secure == 0x8E000010
 cmd TLBI_NH_ALL secure
 cmd TLBI_EL2_ALL secure
@@ -270,11 +271,11 @@ doorbell secure
 
 test('§4.4.2.12: a stale S-EL2 entry names CMD_TLBI_S_EL2_VA on the Secure queue', () => {
   const r = runScript(`
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=3 TTB0=0x4E400000
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=3 TTB0=0x4E400000
 ste 4 secure V Config=S1_TRANS STRW=0b10 S1ContextPtr=0x4E300000
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 secure
 dma read sid=4 iova=0x10000010 secure == 0x8E000010
-map ttb=0x4E400000 iova=0x10000000 pa=0x8F000000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8F000000 secure
 dma read sid=4 iova=0x10000010 secure == 0x8E000010
 cmd TLBI_S_EL2_VA Address=0x10000000 secure
 cmd SYNC secure

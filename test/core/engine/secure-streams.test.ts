@@ -83,7 +83,10 @@ dma read sid=3 iova=0x80000000 secure == bypass
   assert.deepEqual(r.problems, []);
   // The Secure STE is at S_STRTAB_BASE + 64 × 3, the Non-secure one at STRTAB_BASE + 64 × 3.
   const fetched = r.engine.activity.filter((a) => a.kind === 'fetch').map((a) => a.text);
-  assert.deepEqual(fetched, ['fetched Secure STE 3 from 0x000000004E0000C0', 'fetched STE 3 from 0x00000000400000C0']);
+  assert.deepEqual(fetched, [
+    'fetched Secure STE 3 from 0x000000004E0000C0 (Secure PA space)',
+    'fetched STE 3 from 0x00000000400000C0',
+  ]);
 });
 
 test('§3.10.2: a Secure stream follows SMMU_S_CR0.SMMUEN and SMMU_S_GBPA, not SMMU_CR0 and SMMU_GBPA', () => {
@@ -166,10 +169,14 @@ read32 EVENTQ_PROD.WR == 1
 read32 S_EVENTQ_PROD.WR == 1
 `);
   assert.deepEqual(r.problems, []);
-  // The record is in Secure memory at SMMU_S_EVENTQ_BASE: C_BAD_CD is event 0x0A, StreamID in word 1.
-  assert.equal(r.engine.memory.read32(0x4e20_0000), 0x0a);
-  assert.equal(r.engine.memory.read32(0x4e20_0004), 2);
+  // The record is in the Secure PA space at SMMU_S_EVENTQ_BASE (§3.10.2): C_BAD_CD is event 0x0A,
+  // StreamID in word 1; the same address of the Non-secure PA space is untouched.
+  const secure = r.engine.memory.secureSpace();
+  assert.equal(secure.read32(0x4e20_0000), 0x0a);
+  assert.equal(secure.read32(0x4e20_0004), 2);
+  assert.equal(r.engine.memory.read32(0x4e20_0000), 0);
   assert.equal(r.engine.memory.read32(0x4020_0000), 0x0a);
+  assert.equal(secure.read32(0x4020_0000), 0);
 });
 
 test('§3.10.2.1, §7.4: the Secure Event queue has its own enable and its own GERROR: S_CR0.EVENTQEN = 0 discards; an abort sets SMMU_S_GERROR.EVENTQ_ABT_ERR, not SMMU_GERROR', () => {
@@ -353,11 +360,11 @@ test('§3.10.2.1, §4.3: invalidateStreams and invalidateCds take the Security s
 test('§3.10.2, §3.17: Secure and Non-secure streams with the same ASID do not share TLB entries', () => {
   const r = runScript(`
 tables 0x4F000000
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
 cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000
 ste 4 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
 ste 4 V Config=S1_TRANS S1ContextPtr=0x44000000
-map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 secure
 map ttb=0x45000000 iova=0x10000000 pa=0x80000000
 dma read sid=4 iova=0x10000010 secure == 0x8E000010
 dma read sid=4 iova=0x10000010 == 0x80000010
@@ -391,7 +398,7 @@ test('`dma … secure` needs the Secure state; `ns` needs `secure`; ATS from a S
 test('§3.12.2, §3.10.2: a stalled Secure transaction is kept apart: a Non-secure CMD_STALL_TERM of the same StreamID does not reach it', () => {
   const r = runScript(`
 tables 0x4F000000
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=1 TTB0=0x4E400000
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=1 TTB0=0x4E400000
 ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
 dma read sid=2 iova=0x20000000 secure == stall
 read32 S_EVENTQ_PROD.WR == 1
@@ -411,13 +418,13 @@ test("§4.7.1, §4.7.2, §4.1.6: CMD_RESUME and CMD_STALL_TERM with SSec = 1 fro
 write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4
 write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
 tables 0x4F000000
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=1 TTB0=0x4E400000
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=1 TTB0=0x4E400000
 cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R S A ASID=2 TTB0=0x45000000
 ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
 ste 2 V Config=S1_TRANS S1ContextPtr=0x44000000
 dma read sid=2 iova=0x20000000 secure == stall
 dma read sid=2 iova=0x30000000 == stall
-map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000 secure
 cmd RESUME StreamID=2 STAG=0 Ac SSec secure
 cmd STALL_TERM StreamID=2 SSec secure
 cmd SYNC secure
@@ -442,11 +449,11 @@ test("§4.4.2 table: a Secure stream's stale TLB entry names the Secure queue's 
 write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4
 write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
 tables 0x4F000000
-cd 0x4E300000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
+cd 0x4E300000 secure V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x4E400000
 ste 2 secure V Config=S1_TRANS S1ContextPtr=0x4E300000
-map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000
+map ttb=0x4E400000 iova=0x20000000 pa=0x8E000000 secure
 dma read sid=2 iova=0x20000010 secure == 0x8E000010
-map ttb=0x4E400000 iova=0x20000000 pa=0x8F000000
+map ttb=0x4E400000 iova=0x20000000 pa=0x8F000000 secure
 dma read sid=2 iova=0x20000010 secure == 0x8E000010
 cmd TLBI_NH_VA asid=1 Address=0x20000000 Leaf secure
 cmd SYNC secure

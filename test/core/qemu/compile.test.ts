@@ -125,6 +125,18 @@ test('mem write is one store of its size; mem read carries the model\u2019s valu
   assert.equal(compiled.expectations[compiled.ops.indexOf(r)]?.memory, 0x12345678n);
 });
 
+test('§3.10: a Secure PA space access is not compiled into a Non-secure guest store: it is listed as not run', () => {
+  const { compiled } = compile('mem write32 0x40001000 0x12345678 secure\nmem read32 0x40001000 secure\n');
+  assert.deepEqual(body(compiled.ops), []);
+  assert.deepEqual(
+    compiled.notRun.map((d) => [d.code, d.range.start.line, /Secure PA space/.test(d.message)]),
+    [
+      ['qemu.not-run', 0, true],
+      ['qemu.not-run', 1, true],
+    ],
+  );
+});
+
 test('statements no machine can perform are listed once, with the reason', () => {
   const { compiled } = compile('mem abort 0x50000000 0x1000\npri sid=1 addr=0x1000 read last\n');
   assert.deepEqual(

@@ -175,7 +175,7 @@ test('unknown arguments of dma, pri and map are reported from the schema: what t
   assert.deepEqual(byCode('map.arg'), [
     [
       3,
-      "unknown map argument 'granul' (ttb=, iova=, pa=, size=, granule=, stage=, tsz=, sl0=, sl2=, ds, ro, xn, priv, global, noaf, dbm, ns, nstable, attr=); did you mean 'granule'?",
+      "unknown map argument 'granul' (ttb=, iova=, pa=, size=, granule=, stage=, tsz=, sl0=, sl2=, ds, ro, xn, priv, global, noaf, dbm, ns, nstable, secure, attr=); did you mean 'granule'?",
     ],
   ]);
   // Aliases are accepted as before: StreamID for sid, va for iova, iova for pri's addr.

@@ -454,13 +454,21 @@ test('§3.10.2: without guest memory a replay does not consume the Secure Comman
     r.diagnostics.map((d) => `${d.line}: ${d.code}`),
     [],
   );
-  // With the command in memory (a CMD_SYNC) the model consumes it: S_CMDQ_CONS reads 1.
+  // With the command in the Secure PA space (a CMD_SYNC, `M … secure`) the model consumes it:
+  // S_CMDQ_CONS reads 1 (§3.10.2: the Secure Command queue is read from the Secure PA space).
   const withMemory = replay(
-    `M 0x4E100000 8 0x46\nM 0x4E100008 8 0x0\n${writes}\nR 0x809C 4 0x1`,
+    `M 0x4E100000 8 0x46 secure\nM 0x4E100008 8 0x0 secure\n${writes}\nR 0x809C 4 0x1`,
     'smmuv3.3-secure-ats',
   );
   assert.deepEqual(
     withMemory.diagnostics.map((d) => `${d.line}: ${d.code}`),
     [],
+  );
+  // The same words in the Non-secure PA space are not the Secure queue: it reads zeros there, an
+  // illegal command (opcode 0), and the model stops the Secure queue at the doorbell.
+  const nonSecure = replay(`M 0x4E100000 8 0x46\nM 0x4E100008 8 0x0\n${writes}\nR 0x809C 4 0x1`, 'smmuv3.3-secure-ats');
+  assert.deepEqual(
+    nonSecure.diagnostics.map((d) => `${d.line}: ${d.code}`),
+    ['4: s_cmdq.cerror-ill', '4: s_gerror.cmdq_err'],
   );
 });

@@ -122,6 +122,7 @@ test("completion of an engine statement's arguments follows its schema", async (
     'dbm',
     'ns',
     'nstable',
+    'secure',
     'attr=',
   ]);
   assert.deepEqual(
@@ -181,7 +182,7 @@ test("signature help: a statement's usage from its schema with the argument bein
   });
   assert.deepEqual(await signatureAt('sig-map.smmu', 'map ttb=0 gran'), {
     label:
-      'map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [priv] [global] [noaf] [dbm] [ns] [nstable] [attr=N]',
+      'map ttb=T iova=VA pa=PA [size=S] [granule=4|16|64] [stage=1|2] [tsz=N] [sl0=N] [sl2=N] [ds] [ro] [xn] [priv] [global] [noaf] [dbm] [ns] [nstable] [secure] [attr=N]',
     active: 'granule=4|16|64',
   });
   // Before a command is named, the statement; once named, the command's fields (as before).
