@@ -18,6 +18,7 @@
  */
 import * as caps from '../structures/capabilities';
 import { secureIpaView, type SteFields } from '../structures/ste';
+import { steStreamWorld } from '../structures/cd';
 import type { SecureStage2Fields } from '../structures/ste-secure';
 import { s2WalkParams } from '../translation/params';
 import type { WalkParams } from '../translation/types';
@@ -116,11 +117,9 @@ export function describeSecureStage2(ste: SteFields, space: IpaSpace, chosenBy?:
  * 0b01 is EL3; otherwise Secure. checkSte has made STRW 0b10 without SEL2, and 0b11, C_BAD_STE.
  */
 export function secureRegime(engine: EngineContext, ste: SteFields): Regime {
-  if (ste.config === 0b101 && caps.s1p(engine.ids) && ste.strw === 0b10)
-    return engine.field(SECURE.e2h) === 1n ? 'S_EL2_E2H' : 'S_EL2';
-  // STRW 0b01, EL3 (stage 1 only; checkSte makes it ILLEGAL with SMMU_IDR0.RME_IMPL).
-  if (ste.config === 0b101 && caps.s1p(engine.ids) && ste.strw === 0b01) return 'EL3';
-  return 'S';
+  // STRW 0b01 is EL3 (stage 1 only; checkSte makes it ILLEGAL with SMMU_IDR0.RME_IMPL).
+  const sw = steStreamWorld(ste, engine.ids, Number(engine.field(SECURE.e2h)), true);
+  return sw === 'S-EL2-E2H' ? 'S_EL2_E2H' : sw === 'S-EL2' ? 'S_EL2' : sw === 'EL3' ? 'EL3' : 'S';
 }
 
 /**

@@ -54,6 +54,9 @@ const S_EL2: World = { name: 'S-EL2', ste: 'STRW=0b10', secure: true, e2h: false
 const S_EL2_E2H: World = { name: 'S-EL2-E2H', ste: 'STRW=0b10', secure: true, e2h: true };
 const EL3: World = { name: 'EL3', ste: 'STRW=0b01', secure: true, e2h: false };
 
+/** ` secure` for a Secure world: its CDs and tables are in the Secure PA space (§3.10.2). */
+const sec = (w: World) => (w.secure ? ' secure' : '');
+
 /** STE `sid` of `w`'s Stream table, stage 1 only, its CD at `cd`. */
 const steOf = (w: World, sid: number, cd: string, extra = '') =>
   `ste ${sid}${w.secure ? ' secure' : ''} V Config=S1_TRANS S1ContextPtr=${cd} ${w.ste} ${extra}`;
@@ -76,9 +79,9 @@ test('§5.4.1: a CD used from NS-EL2, S-EL2 or EL3 has no TTB1 and no ASID: a ju
   for (const w of [NS_EL2, S_EL2, EL3, NS_EL1, SECURE, NS_EL2_E2H, S_EL2_E2H]) {
     const oneTable = w === NS_EL2 || w === S_EL2 || w === EL3;
     const body = (cd: string) => `${prelude(w.e2h)}
-cd 0x44000000 ${cd}
+cd 0x44000000${sec(w)} ${cd}
 ${steOf(w, 5, '0x44000000')}
-map ttb=0x45000000 iova=0x10000000 pa=0x80000000
+map ttb=0x45000000 iova=0x10000000 pa=0x80000000${sec(w)}
 ${dma(w, 5, `== ${oneTable ? '0x80000010' : 'C_BAD_CD'}`)}
 `;
     const ttb1 = runEngineScript(body(`${JUNK_TTB1} ASID=1`), ASID8);
@@ -177,11 +180,11 @@ test('§5.4 PIIU: RES0 from EL3 and any-EL2, where every access is privileged: a
  * over the same TTB0, both reading 0x10000010; then `after`.
  */
 const twoStreams = (w: World, after = '') => `${prelude(w.e2h)}
-cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000
-cd 0x44001000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=2 TTB0=0x45000000
+cd 0x44000000${sec(w)} V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000
+cd 0x44001000${sec(w)} V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=2 TTB0=0x45000000
 ${steOf(w, 5, '0x44000000', 'S2VMID=1')}
 ${steOf(w, 6, '0x44001000', 'S2VMID=2')}
-map ttb=0x45000000 iova=0x10000000 pa=0x80000000
+map ttb=0x45000000 iova=0x10000000 pa=0x80000000${sec(w)}
 ${dma(w, 5, '== 0x80000010')}
 ${dma(w, 6, '== 0x80000010')}
 ${after}`;
