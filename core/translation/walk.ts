@@ -618,7 +618,10 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       attrIndx: Number((next >> 2n) & (stage === 1 ? 7n : 15n)),
       // With DS = 1 bits [9:8] are OA[51:50]: the Shareability is the walk's (§5.4 DS, §5.2 S2DS).
       sh: ds ? (p.dsSh ?? 0) : Number((next >> 8n) & 3n),
-      nG: stage === 1 && !p.singlePrivilege ? ((next >> 11n) & 1n) === 1n : false,
+      // §3.10.2.2 (as Armv8.4): an entry a Secure stream read from the Non-secure IPA space (a
+      // table below NSTable = 1, or from a CD.NSCFGx = 1 start; without stage 2 that space is the
+      // Non-secure PA space) is non-global whatever its nG bit says.
+      nG: stage === 1 && !p.singlePrivilege ? ((next >> 11n) & 1n) === 1n || tableNs === true : false,
       contiguous: contiguousBit(p, next),
       assuredOnly: assuredOnlyAttr(p, next),
       ...(ind?.mro ? { mro: true } : {}),

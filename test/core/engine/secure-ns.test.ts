@@ -277,3 +277,19 @@ dma read sid=2 iova=0x10000010 secure == nonsecure_pa
     /^stale\.tlb: .*still maps it to 0x000000008E000010 in the Secure PA space but the page tables now map it to 0x000000008E000010 in the Non-secure PA space; a CMD_TLBI_NH_VA \(ASID 1\) on the Secure Command queue/,
   );
 });
+
+test('§3.10.2.2: a leaf a Secure stream reads from the Non-secure IPA space (below NSTable = 1, or from CD.NSCFG0 = 1) is non-global whatever its nG; one read from the Secure space keeps its nG', () => {
+  const tags = (body: string, cd = 'ASID=5') => {
+    const r = runScript(`${SECURE_S1(cd)}${body}
+dma read sid=2 iova=0x10000010 secure == 0x8E000010
+`);
+    assert.deepEqual(r.errors, [], body);
+    return r.engine.tlb.entries().map((t) => `${t.regime} ASID=${t.asid}`);
+  };
+  // `global` clears nG: in the Secure space the entry is global (ASID -1).
+  assert.deepEqual(tags('map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 global secure'), ['S ASID=-1']);
+  // The same global leaf below an NSTable = 1 descriptor: tagged with the CD's ASID.
+  assert.deepEqual(tags('map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 global nstable secure'), ['S ASID=5']);
+  // A walk that starts in the Non-secure space (NSCFG0): the same.
+  assert.deepEqual(tags('map ttb=0x4E400000 iova=0x10000000 pa=0x8E000000 global', 'ASID=5 NSCFG0'), ['S ASID=5']);
+});
