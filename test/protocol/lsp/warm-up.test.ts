@@ -70,7 +70,10 @@ test('a file opened right after start stops the warm-up and gets the diagnostics
       server.open(uri, SCRIPT);
       const d = await server.diagnosticsFor(uri, (ds) => ds.length > 0, 0, 30_000);
       // The warm-up gives way at its next slice: wait for it to end, then ask how.
-      return { state: (await warmUpEnd(server, 30_000)).warmUp, d: d.map((x) => `${x.range.start.line}:${x.code}:${msg(x)}`) };
+      return {
+        state: (await warmUpEnd(server, 30_000)).warmUp,
+        d: d.map((x) => `${x.range.start.line}:${x.code}:${msg(x)}`),
+      };
     } finally {
       await server.stop();
     }
