@@ -507,7 +507,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
    * that ended, a second cancel, arguments that are not DAP's) is an error response saying so.
    */
   protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
-    const a: unknown = args;
+    // DAP's `arguments` are optional: none is a cancel of nothing (said below).
+    const a: unknown = args ?? {};
     if (a === null || typeof a !== 'object' || Array.isArray(a))
       return this.fail(response, 'cancel: the arguments must be an object with "progressId" or "requestId"');
     const { progressId, requestId } = a as Record<string, unknown>;
