@@ -203,6 +203,8 @@ export class WindowedTrace implements TraceData {
     this.count = count;
     this.complete = true;
     this.progress = undefined;
+    // A window read while the pass went on may have been cut at the count then.
+    this.cache.clear();
   }
 
   /**
