@@ -212,18 +212,26 @@ interface WindowedFigures {
   readonly peakRssMiB: number;
 }
 
+/**
+ * Launch as the debug adapter does: a slice at a time, debuggable once the first records are
+ * judged (`readyMs`, from `elapsed`). The launch (its streamed replay's state) is dropped when it
+ * returns, as the adapter drops it at the replay's end.
+ */
+function launchInSlices(file: string, elapsed: () => number): { rt?: DebugRuntime; readyMs?: number } {
+  const begun = DebugRuntime.begin(file, fileHost);
+  if (!isLoading(begun)) throw new Error('the windowed launch did not run a slice at a time');
+  let readyMs: number | undefined;
+  let done: LaunchResult | undefined;
+  while (!(done = begun.step(LAUNCH_SLICE))) if (readyMs === undefined && begun.ready()) readyMs = elapsed();
+  return { ...(done.runtime ? { rt: done.runtime } : {}), ...(readyMs !== undefined ? { readyMs } : {}) };
+}
+
 /** The child: launch the windowed trace, continue to its end, step back, reverse continue; figures as JSON. */
 function windowedChild(file: string): void {
   const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
   const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
   let t = process.hrtime.bigint();
-  // As the debug adapter runs it: a slice at a time, debuggable once the first records are judged.
-  const begun = DebugRuntime.begin(file, fileHost);
-  if (!isLoading(begun)) throw new Error('the windowed launch did not run a slice at a time');
-  let readyMs: number | undefined;
-  let done: LaunchResult | undefined;
-  while (!(done = begun.step(LAUNCH_SLICE))) if (readyMs === undefined && begun.ready()) readyMs = ms(t);
-  const rt = done.runtime;
+  const { rt, readyMs } = launchInSlices(file, () => ms(t));
   if (!rt || !(rt.machine instanceof TraceMachine) || !(rt.machine.data instanceof WindowedTrace))
     throw new Error('the windowed launch failed');
   const launchMs = ms(t);
