@@ -11,7 +11,15 @@ import type { IdView } from '../registers/codec';
 import type { TraceCheck } from '../trace/check';
 import type { Adoption, LineReplay, ReplaySummary } from '../trace/replay';
 import type { TraceDiagnostic, TraceRecord } from '../trace/types';
-import type { LoadProgress } from './trace-window';
+
+/** How far a launch's pass through the file is (a windowed trace, trace-window.ts). */
+export interface LoadProgress {
+  readonly lines: number;
+  readonly records: number;
+  /** Bytes of the lines read, of `size`. */
+  readonly bytes: number;
+  readonly size: number;
+}
 
 export interface TraceData {
   readonly config: ResolvedConfig;

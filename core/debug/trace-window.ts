@@ -32,7 +32,7 @@ import type { Adoption, LineReplay, ReplaySummary } from '../trace/replay';
 import type { TraceDiagnostic, TraceFormat, TraceRecord } from '../trace/types';
 import type { RegisterName } from '../registers/types';
 import type { IdView } from '../registers/codec';
-import { agreedLine, lowerBound, type TraceData } from './trace-data';
+import { agreedLine, lowerBound, type LoadProgress, type TraceData } from './trace-data';
 import { LineReader, readLines, TraceFileError, type RandomAccessFile } from './trace-file';
 
 /** Records per window (the unit read back from the file). */
@@ -88,14 +88,7 @@ export type WindowedStream = Pick<
   readonly loadConfigLine?: (c: { readonly path: string; readonly range: TraceDiagnostic['range'] }) => ConfigLineLoad;
 };
 
-/** How far a launch's pass through the file is. */
-export interface LoadProgress {
-  readonly lines: number;
-  readonly records: number;
-  /** Bytes of the lines read, of `size`. */
-  readonly bytes: number;
-  readonly size: number;
-}
+export type { LoadProgress } from './trace-data';
 
 export interface WindowedLaunch {
   readonly trace?: WindowedTrace;
