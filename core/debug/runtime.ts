@@ -105,7 +105,14 @@ const UNADVERTISED_CODES = new Set([
 
 interface LineBreakpoint {
   readonly id: number;
-  readonly line: number;
+  /** The line it stops at; the line asked for while `pending`. */
+  line: number;
+  /**
+   * Asked for at a line the replay has not reached yet (a trace debugged while its replay goes
+   * on): where it stops is known once the replay has judged a record at or after that line
+   * (resolveBreakpoints); until then it stops nowhere and is shown unverified.
+   */
+  pending?: boolean;
   readonly condition?: CompiledExpr;
   readonly hit?: (n: number) => boolean;
   readonly logMessage?: string;
@@ -268,9 +275,11 @@ export class DebugRuntime {
           const t = beginWindowedTrace(file, path, host, configPath, {
             ...(options.traceWindow !== undefined ? { window: options.traceWindow } : {}),
           });
+          // One runtime for the machine, whether handed out before the end (`ready`) or at it.
+          let runtime: DebugRuntime | undefined;
           const launched = (l: TraceLaunch): LaunchResult =>
             l.machine
-              ? { runtime: DebugRuntime.traceRuntime(l.machine, path, options.traceHistory) }
+              ? { runtime: (runtime ??= DebugRuntime.traceRuntime(l.machine, path, options.traceHistory)) }
               : { error: l.error ?? `cannot debug ${path}` };
           if (!('step' in t)) return launched(t);
           return {
@@ -281,7 +290,12 @@ export class DebugRuntime {
               const l = t.step(lines);
               return l && launched(l);
             },
+            ready: () => {
+              const l = t.ready();
+              return l && launched(l);
+            },
             cancel: () => t.cancel(),
+            stopHere: () => t.stopHere(),
           };
         }
       }
@@ -349,6 +363,14 @@ export class DebugRuntime {
     return this.machine.ended;
   }
 
+  /**
+   * A trace debugged while its replay goes on has reached the records judged so far: nothing can
+   * run until the replay judges more (the debug adapter waits for its next slice, then resumes).
+   */
+  get starved(): boolean {
+    return this.machine instanceof TraceMachine && this.machine.starved;
+  }
+
   get position(): number {
     return this.pos;
   }
@@ -409,6 +431,8 @@ export class DebugRuntime {
     if (this.machine instanceof TraceMachine) {
       const record = this.machine.recordScope();
       if (record) out.push(record);
+      // A trace debugged before its replay ended: how far the replay is, and what only its end gives.
+      if (this.machine.data.debuggedBeforeEnd) out.push(this.machine.replayScope());
     }
     return out;
   }
@@ -467,7 +491,10 @@ export class DebugRuntime {
           message: 'this entry is not pending (outside CONS..PROD): the SMMU does not fetch it',
         };
       }
-      const line = this.stoppableLine(r.line);
+      const at = this.stoppableLine(r.line);
+      // Past the records judged so far, while the replay goes on: known later (resolveBreakpoints).
+      const pending = at === undefined && this.machine instanceof TraceMachine && !this.machine.data.complete;
+      const line = at ?? (pending ? r.line : undefined);
       if (line === undefined)
         return {
           id,
@@ -500,8 +527,10 @@ export class DebugRuntime {
         ...(condition ? { condition } : {}),
         ...(hit ? { hit } : {}),
         ...(r.logMessage ? { logMessage: r.logMessage } : {}),
+        ...(pending ? { pending } : {}),
         hits: 0,
       });
+      if (pending) return { id, verified: false, line, message: this.pendingMessage() };
       return {
         id,
         verified: true,
@@ -513,6 +542,45 @@ export class DebugRuntime {
           : {}),
       };
     });
+  }
+
+  private pendingMessage(): string {
+    return 'pending: the replay has not reached this line yet (the debugging began before its end); verified when it does';
+  }
+
+  /**
+   * Breakpoints asked for past the records judged so far, now that the replay has gone further:
+   * those it has reached, verified at their record's line (or refused: no record at or after
+   * their line, once the replay has ended). Call after each slice of the replay.
+   */
+  resolveBreakpoints(): BreakpointResult[] {
+    const out: BreakpointResult[] = [];
+    const complete = !(this.machine instanceof TraceMachine) || this.machine.data.complete;
+    for (const b of this.breakpoints) {
+      if (!b.pending) continue;
+      const line = this.stoppableLine(b.line);
+      if (line === undefined && !complete) continue;
+      b.pending = false;
+      if (line === undefined) {
+        out.push({
+          id: b.id,
+          verified: false,
+          line: b.line,
+          message: 'no record at or after this line: comments, config and base lines are not records',
+        });
+        continue;
+      }
+      const asked = b.line;
+      b.line = line;
+      out.push({
+        id: b.id,
+        verified: true,
+        line,
+        ...(line !== asked ? { message: `moved to line ${line + 1}, the next record` } : {}),
+      });
+    }
+    this.breakpoints = this.breakpoints.filter((b) => b.pending || out.every((o) => o.id !== b.id || o.verified));
+    return out;
   }
 
   setExceptionFilters(filters: readonly string[]): string[] {
@@ -648,7 +716,7 @@ export class DebugRuntime {
     if (this.machine.ended) return undefined;
     const ids: number[] = [];
     for (const b of this.breakpoints) {
-      if (b.line !== line) continue;
+      if (b.line !== line || b.pending) continue;
       if (b.condition) {
         try {
           if (b.condition.evaluate(this.exprState) === 0n) continue;
@@ -684,6 +752,12 @@ export class DebugRuntime {
   }
 
   private endStop(): Stop {
+    const cut = this.machine instanceof TraceMachine ? this.machine.data.cancelledAt : undefined;
+    if (cut !== undefined)
+      return {
+        reason: 'step',
+        description: `end of what was replayed: the replay was cancelled at line ${(cut + 1).toLocaleString('en-US')}`,
+      };
     return {
       reason: 'step',
       description:
@@ -759,6 +833,8 @@ export class DebugRuntime {
         return { reason: 'pause' };
       }
       if (n++ >= budget) return undefined;
+      // The replay has not judged the next record yet: the caller waits for it, then resumes.
+      if (this.starved) return undefined;
       const s = drain ? this.advance(CMD) : (this.advance(this.machine.nextOp()) ?? this.breakpointStop());
       if (s) return s;
     }
@@ -851,7 +927,11 @@ export class DebugRuntime {
     if ((this.kind !== 'queue' && (w & 1) === 1) || this.machine.ended) return undefined;
     const ids = this.breakpoints
       .filter(
-        (b) => b.line === w >> 1 && !b.logMessage && (!b.condition || b.condition.evaluate(this.exprState) !== 0n),
+        (b) =>
+          b.line === w >> 1 &&
+          !b.pending &&
+          !b.logMessage &&
+          (!b.condition || b.condition.evaluate(this.exprState) !== 0n),
       )
       .map((b) => b.id);
     return ids.length ? { reason: 'breakpoint', breakpointIds: ids } : undefined;

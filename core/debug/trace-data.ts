@@ -12,13 +12,31 @@ import type { TraceCheck } from '../trace/check';
 import type { Adoption, LineReplay, ReplaySummary } from '../trace/replay';
 import type { TraceDiagnostic, TraceRecord } from '../trace/types';
 
+/** How far a launch's pass through the file is (a windowed trace, trace-window.ts). */
+export interface LoadProgress {
+  readonly lines: number;
+  readonly records: number;
+  /** Bytes of the lines read, of `size`. */
+  readonly bytes: number;
+  readonly size: number;
+}
+
 export interface TraceData {
   readonly config: ResolvedConfig;
   /** Where the configuration came from (a file, the trace's ID register reads, a preset). */
   readonly configSource: string;
-  readonly summary: ReplaySummary;
-  /** Records in the trace. */
+  /** The replay's summary: undefined while the replay goes on (a windowed trace debugged before its end). */
+  readonly summary: ReplaySummary | undefined;
+  /** Records in the trace: those the replay has judged for good, while it goes on (`complete` false). */
   readonly count: number;
+  /** The replay has read the whole trace (or was cancelled: `cancelledAt`): `count` is all the records there are. */
+  readonly complete: boolean;
+  /** The replay was cancelled while the trace was debugged: it never read this 0-based line or later ones. */
+  readonly cancelledAt?: number | undefined;
+  /** The debugging began before the replay's end (the "Trace replay" scope says how far it is). */
+  readonly debuggedBeforeEnd?: boolean;
+  /** How far the replay is while it goes on. */
+  readonly progress?: LoadProgress | undefined;
   /** Record `i` (0-based); may throw TraceFileError (trace-file.ts) when the file changed. */
   record(i: number): TraceRecord | undefined;
   /** The number of the first record on or after 0-based `line`. */
@@ -67,6 +85,7 @@ export class WholeTrace implements TraceData {
   private readonly records: readonly TraceRecord[];
   readonly consumes: boolean;
   readonly note = '';
+  readonly complete = true;
 
   constructor(readonly check: TraceCheck) {
     this.records = check.parsed.records;

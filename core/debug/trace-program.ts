@@ -55,11 +55,74 @@ export class TraceMachine extends Machine {
     this.consumes = data.consumes;
   }
 
-  /** One line for the Debug Console at launch: what the replay found and where it diverges first. */
+  /**
+   * One line for the Debug Console: what the replay found and where it diverges first; while the
+   * replay goes on (the debugging began before its end), that these are not known yet.
+   */
   summaryText(): string {
     const s = this.data.summary;
+    if (!s)
+      return `trace, replay under way: the record count, the divergences and the summary are not known yet (the Debug Console gives them when the replay ends; the "Trace replay" scope shows how far it is)${this.data.note}`;
     const first = s.firstDivergence ? `; first divergence at line ${s.firstDivergence.line + 1}` : '';
     return `trace, ${summaryText(s)}${first}${this.data.note}`;
+  }
+
+  /**
+   * The next record is not judged for good yet (the replay goes on, trace-window.ts): nothing can
+   * run until it is. A stop needs the line of the record after the one executed, so the record
+   * after the next must be known too (or the trace be complete).
+   */
+  get starved(): boolean {
+    return !this.data.complete && this.state.pc + 1 >= this.data.count;
+  }
+
+  /** The end of the trace, once it is known: while the replay goes on, more records may come. */
+  override get ended(): boolean {
+    return this.data.complete && super.ended;
+  }
+
+  /**
+   * The "Trace replay" scope: how far the replay is, and the facts only its end gives (the record
+   * count, the divergences) said to be pending until then, never guessed.
+   */
+  replayScope(): ScopeView {
+    const d = this.data;
+    const leaf = (name: string, value: string): VarNode => ({ name, value });
+    const children = (): VarNode[] => {
+      const s = d.summary;
+      const known = `${d.count.toLocaleString('en-US')} judged for good so far`;
+      if (d.cancelledAt !== undefined)
+        return [
+          leaf(
+            'state',
+            `cancelled at line ${(d.cancelledAt + 1).toLocaleString('en-US')}: the lines from there on were never replayed`,
+          ),
+          leaf('records', `${known}; the total is not known (the replay was cancelled)`),
+          leaf('summary', 'not known (the replay was cancelled)'),
+        ];
+      if (!s || !d.complete) {
+        const p = d.progress;
+        return [
+          leaf(
+            'state',
+            p
+              ? `replaying: line ${p.lines.toLocaleString('en-US')}, ${p.size > 0 ? Math.floor((p.bytes / p.size) * 100) : 100}% of the file`
+              : 'replaying',
+          ),
+          leaf('records', `${known}; the total is pending (not known until the replay ends)`),
+          leaf('summary', 'pending (not known until the replay ends)'),
+        ];
+      }
+      return [
+        leaf('state', 'replayed to the end'),
+        leaf('records', d.count.toLocaleString('en-US')),
+        leaf(
+          'summary',
+          `${summaryText(s)}${s.firstDivergence ? `; first divergence at line ${s.firstDivergence.line + 1}` : ''}`,
+        ),
+      ];
+    };
+    return { name: 'Trace replay', expensive: false, node: { name: 'replay', value: '', children } };
   }
 
   /**
@@ -260,8 +323,15 @@ export interface Loading<T> {
   readonly progress: LoadProgress;
   /** Read up to `lines` more lines: the result once done, undefined while lines are left. */
   step(lines: number): T;
+  /**
+   * What can be debugged before the end: the same result `step` gives at the end, once the
+   * replay has judged the first record for good (undefined until then). `step` goes on after it.
+   */
+  ready(): T;
   /** Give up before the end (the file is closed). */
   cancel(): void;
+  /** After `ready`: read no more, and debug the records judged so far (the file stays open). */
+  stopHere(): void;
 }
 
 /**
@@ -292,6 +362,12 @@ export function beginWindowedTrace(
     file.close();
     return { error: load };
   }
+  /** The machine handed out before the end: the end gives the same one (or why the trace cannot be debugged after all). */
+  let early: TraceMachine | undefined;
+  const refused = (d: TraceDiagnostic): TraceLaunch => {
+    file.close();
+    return { error: `${path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}` };
+  };
   return {
     get progress() {
       return load.progress;
@@ -305,9 +381,25 @@ export function beginWindowedTrace(
         if (e instanceof TraceFileError) return { error: e.message };
         throw e;
       }
-      return opened && windowedLaunch(opened, path, file);
+      // A problem found after the debugging began (a syntax error further on) ends it as it would have refused the launch.
+      if (!opened) return early && load.fatal ? refused(load.fatal) : undefined;
+      if (early)
+        return opened.trace
+          ? { machine: early }
+          : opened.fatal
+            ? refused(opened.fatal)
+            : windowedLaunch(opened, path, file);
+      return windowedLaunch(opened, path, file);
+    },
+    ready() {
+      if (early) return { machine: early };
+      const t = load.ready();
+      if (!t) return undefined;
+      early = new TraceMachine(t);
+      return { machine: early };
     },
     cancel: () => load.cancel(),
+    stopHere: () => load.stopHere(),
   };
 }
 

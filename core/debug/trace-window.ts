@@ -16,6 +16,12 @@
  * parsed again from the file, and the last two windows read are kept. The file's stamp (size and
  * modification time) is checked at each read: a trace changed or truncated while it is debugged
  * is said in words (TraceFileError), never shown wrong.
+ *
+ * The debugger need not wait for the end of the pass (WindowedLoad.ready): once the replay has
+ * started, the trace's records are those the replay has judged for good (TraceStream.finalLine:
+ * no later line changes their findings, a multi-vCPU verdict included), and `count` grows as the
+ * pass goes on, a slice at a time, while the user debugs. Until the pass ends (`complete`) the
+ * total record count and the summary are not known, and are said to be pending.
  */
 import type { ResolvedConfig } from '../config/types';
 import type { TraceStreamOptions, TraceStreamResult, TraceStreamSink } from '../trace/stream';
@@ -26,7 +32,7 @@ import type { Adoption, LineReplay, ReplaySummary } from '../trace/replay';
 import type { TraceDiagnostic, TraceFormat, TraceRecord } from '../trace/types';
 import type { RegisterName } from '../registers/types';
 import type { IdView } from '../registers/codec';
-import { agreedLine, lowerBound, type TraceData } from './trace-data';
+import { agreedLine, lowerBound, type LoadProgress, type TraceData } from './trace-data';
 import { LineReader, readLines, TraceFileError, type RandomAccessFile } from './trace-file';
 
 /** Records per window (the unit read back from the file). */
@@ -82,14 +88,7 @@ export type WindowedStream = Pick<
   readonly loadConfigLine?: (c: { readonly path: string; readonly range: TraceDiagnostic['range'] }) => ConfigLineLoad;
 };
 
-/** How far a launch's pass through the file is. */
-export interface LoadProgress {
-  readonly lines: number;
-  readonly records: number;
-  /** Bytes of the lines read, of `size`. */
-  readonly bytes: number;
-  readonly size: number;
-}
+export type { LoadProgress } from './trace-data';
 
 export interface WindowedLaunch {
   readonly trace?: WindowedTrace;
@@ -112,10 +111,20 @@ export class WindowedTrace implements TraceData {
   private readonly kept = new Map<number, TraceDiagnostic[]>();
   private readonly differing = new Map<number, LineReplay>();
   private starts: WindowStart[] = [];
+  /** Records judged for good: all of them once `complete`, those before the replay's final line until then. */
   count = 0;
   config!: ResolvedConfig;
   configSource = '';
-  summary!: ReplaySummary;
+  /** The replay's summary: undefined until the pass has read the whole file. */
+  summary: ReplaySummary | undefined;
+  /** The pass has read the whole file (or was cancelled: `cancelledAt`); `count` is all there is. */
+  complete = false;
+  /** The pass was cancelled after the debugging began: lines from this one on were never replayed. */
+  cancelledAt: number | undefined;
+  /** The debugging began before the pass ended (WindowedLoad.ready). */
+  debuggedBeforeEnd = false;
+  /** How far the pass is (lines read, of bytes), while it goes on. */
+  progress: LoadProgress | undefined;
   consumes = false;
   format: TraceFormat = 'smmutrace';
   private stampAtLaunch = '';
@@ -132,7 +141,9 @@ export class WindowedTrace implements TraceData {
   }
 
   get note(): string {
-    return `; windowed: ${this.starts.length.toLocaleString('en-US')} windows of ${this.window.toLocaleString('en-US')} records read back from the file as stepped`;
+    return this.complete
+      ? `; windowed: ${this.starts.length.toLocaleString('en-US')} windows of ${this.window.toLocaleString('en-US')} records read back from the file as stepped`
+      : `; windowed: windows of ${this.window.toLocaleString('en-US')} records read back from the file as stepped`;
   }
 
   /**
@@ -183,6 +194,43 @@ export class WindowedTrace implements TraceData {
     while (starts.length > 1 && (starts[starts.length - 1] as WindowStart).record >= count) starts.pop();
     this.starts = starts;
     this.count = count;
+    this.complete = true;
+    this.progress = undefined;
+    // A window read while the pass went on may have been cut at the count then.
+    this.cache.clear();
+  }
+
+  /**
+   * The replay has started (its configuration is known): the records judged so far are `count`,
+   * read back through `starts`, the index as the pass builds it (window starts past `count`
+   * are there already: a window is read back only up to `count`).
+   */
+  grow(
+    start: { config: ResolvedConfig; configSource: string; format: TraceFormat },
+    consumes: boolean,
+    starts: WindowStart[],
+    count: number,
+  ): void {
+    this.config = start.config;
+    this.configSource = start.configSource;
+    this.format = start.format;
+    this.consumes = consumes;
+    this.starts = starts;
+    if (count !== this.count) {
+      // The last window read while the pass went on may have been cut at the old count.
+      const last = this.windowOf(Math.max(0, this.count - 1));
+      this.cache.delete(last);
+      this.count = count;
+    }
+  }
+
+  /** The pass stopped before the end of the file (cancelled): the records judged so far are all there is. */
+  cut(line: number): void {
+    this.complete = true;
+    this.cancelledAt = line;
+    this.progress = undefined;
+    const starts = this.starts;
+    while (starts.length > 1 && (starts[starts.length - 1] as WindowStart).record >= this.count) starts.pop();
   }
 
   /** The file is as it was when the launch began (not changed while it was read). */
@@ -278,6 +326,7 @@ export class WindowedTrace implements TraceData {
   }
 
   private windowOf(i: number): number {
+    if (!this.starts.length) return 0;
     return lowerBound(this.starts.length, (k) => (this.starts[k] as WindowStart).record, i + 1) - 1;
   }
 
@@ -290,7 +339,8 @@ export class WindowedTrace implements TraceData {
   recordAtOrAfter(line: number): number | undefined {
     // The window whose first line is at or before `line`, then forward through the records.
     let k = Math.max(0, lowerBound(this.starts.length, (j) => (this.starts[j] as WindowStart).line, line + 1) - 1);
-    for (; k < this.starts.length; k++) {
+    // Only the records judged so far (`count`): the index may be ahead of them while the pass goes on.
+    for (; k < this.starts.length && (this.starts[k] as WindowStart).record < this.count; k++) {
       const w = this.windowAt(k);
       const at = lowerBound(w.length, (j) => (w[j] as TraceRecord).line, line);
       if (at < w.length) return (this.starts[k] as WindowStart).record + at;
@@ -391,6 +441,14 @@ class Indexer {
     }
   }
 
+  /** Records before the next line, in each format (-1 for a format whose index was dropped). */
+  get lineRecordsSoFar(): number {
+    return this.lineRecords;
+  }
+  get qemuRecordsSoFar(): number {
+    return this.qemuRecords;
+  }
+
   /** The replay decided the format: the other's index is dropped. */
   decide(format: TraceFormat): void {
     if (this.decided) return;
@@ -417,6 +475,19 @@ export class WindowedLoad {
   private readonly indexer: Indexer;
   private readonly state: { fatal?: TraceDiagnostic; format?: TraceFormat } = {};
   private n = 0;
+  /**
+   * Per line read and not yet final (TraceStream.finalLine), the records before it in each format:
+   * how many records are final once the replay's final line passes it. At most the lines the
+   * replay holds back (its look ahead, or the multi-vCPU window), whatever the trace's size.
+   */
+  private pendLines: number[] = [];
+  private pendLine: number[] = [];
+  private pendQemu: number[] = [];
+  private pendHead = 0;
+  /** Records before the replay's final line, in each format. */
+  private finalLineRecords = 0;
+  private finalQemuRecords = 0;
+  private started?: { config: ResolvedConfig; configSource: string; format: TraceFormat };
 
   constructor(
     private readonly t: WindowedTrace,
@@ -425,7 +496,11 @@ export class WindowedLoad {
     sink: (state: { fatal?: TraceDiagnostic; format?: TraceFormat }) => TraceStreamSink,
   ) {
     this.reader = new LineReader(file, 0);
-    this.stream = new TraceStream({ ...options, maxMessages: t.keep }, sink(this.state));
+    const s = sink(this.state);
+    this.stream = new TraceStream(
+      { ...options, maxMessages: t.keep },
+      { ...s, started: (st) => ((this.started = st), s.started?.(st)) },
+    );
     this.indexer = new Indexer(t.window);
   }
 
@@ -436,17 +511,76 @@ export class WindowedLoad {
   /** Read up to `lines` more lines: the launch once the file is read, undefined while lines are left. */
   step(lines: number): WindowedLaunch | undefined {
     const done = this.reader.read(lines, (text, offset) => {
+      this.pendLines.push(this.n);
+      this.pendLine.push(this.indexer.lineRecordsSoFar);
+      this.pendQemu.push(this.indexer.qemuRecordsSoFar);
       this.indexer.line(text, this.n, offset);
       this.stream.push(text);
       if (this.state.format) this.indexer.decide(this.state.format);
       this.n++;
     });
-    return done ? this.end() : undefined;
+    if (done) return this.end();
+    this.settle();
+    return undefined;
+  }
+
+  /** The records before the replay's final line are final: the trace being debugged has them. */
+  private settle(): void {
+    const final = this.stream.finalLine;
+    const lines = this.pendLines;
+    let h = this.pendHead;
+    while (h < lines.length && (lines[h] as number) < final) h++;
+    // Line `final` is the first not final (the lines are consecutive): the records before it are.
+    if (h < lines.length) {
+      this.finalLineRecords = this.pendLine[h] as number;
+      this.finalQemuRecords = this.pendQemu[h] as number;
+    } else {
+      this.finalLineRecords = this.indexer.lineRecordsSoFar;
+      this.finalQemuRecords = this.indexer.qemuRecordsSoFar;
+    }
+    this.pendHead = h;
+    if (h > 4096 && h * 2 > lines.length) {
+      lines.splice(0, h);
+      this.pendLine.splice(0, h);
+      this.pendQemu.splice(0, h);
+      this.pendHead = 0;
+    }
+    const st = this.started;
+    if (!st || this.state.fatal) return;
+    const { starts } = this.indexer.result(st.format);
+    const count = st.format === 'qemu' ? this.finalQemuRecords : this.finalLineRecords;
+    this.t.grow(st, this.stream.predictsCommands, starts, count);
+    this.t.progress = this.progress;
+  }
+
+  /**
+   * The trace, before the pass ends, once it can be debugged: the replay has started, judged a
+   * record for good, and found nothing that makes the trace undebuggable so far. A trace whose
+   * configuration is missing (`trace.config`) waits for the end, which refuses it.
+   */
+  ready(): WindowedTrace | undefined {
+    const st = this.started;
+    if (!st || this.state.fatal || st.configSource === 'none' || this.t.count < 1) return undefined;
+    this.t.debuggedBeforeEnd = true;
+    return this.t;
   }
 
   /** Stop before the end: the file is closed. */
   cancel(): void {
     this.t.close();
+  }
+
+  /**
+   * Stop before the end while the trace is debugged: the records judged so far stay (the file
+   * stays open); the rest of the file is never replayed.
+   */
+  stopHere(): void {
+    this.t.cut(this.stream.finalLine);
+  }
+
+  /** The first problem that makes the trace undebuggable, as soon as the replay reports it. */
+  get fatal(): TraceDiagnostic | undefined {
+    return this.state.fatal;
   }
 
   private end(): WindowedLaunch {

@@ -127,6 +127,8 @@ export class TraceStream {
   private readonly fastLines: boolean;
   /** The access line scanAccess read last. */
   private readonly scanned = scannedAccess();
+  /** What release() let go: lines before it are final (finalLine). */
+  private released = 0;
 
   constructor(
     private readonly options: TraceStreamOptions,
@@ -148,6 +150,17 @@ export class TraceStream {
 
   get recordCount(): number {
     return this.records;
+  }
+
+  /**
+   * Lines before this one are judged for good: their diagnostics have all been given to the sink
+   * (none is held back, report.ts) and their records replayed, so no later line changes what the
+   * sink was told about them. 0 while the look ahead is open; it lags the lines read by the oldest
+   * read the multi-vCPU judge still holds (at most its window, DEFAULT_SERIAL). The step debugger
+   * stops on a record only once it is final (core/debug/trace-window.ts).
+   */
+  get finalLine(): number {
+    return this.released;
   }
 
   /** The look ahead found guest memory records: the model consumes the commands itself (decided when it closed). */
@@ -178,6 +191,7 @@ export class TraceStream {
     if (this.ahead) this.close();
     this.rp?.serial.end();
     this.order.release(Infinity);
+    this.released = this.n;
     const start = this.start as TraceStreamStart;
     return {
       ...start,
@@ -382,6 +396,7 @@ export class TraceStream {
     const rp = this.rp;
     if (rp) rp.serial.due(this.n);
     const held = rp?.serial.oldest();
-    this.order.release(held === undefined ? this.n : Math.min(held, this.n));
+    this.released = held === undefined ? this.n : Math.min(held, this.n);
+    this.order.release(this.released);
   }
 }

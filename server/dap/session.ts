@@ -5,6 +5,8 @@
  */
 import * as path from 'path';
 import {
+  Breakpoint,
+  BreakpointEvent,
   Handles,
   InitializedEvent,
   InvalidatedEvent,
@@ -91,6 +93,15 @@ interface LaunchUnderWay {
   cancelled?: 'cancel' | 'disconnect';
   /** `pause` came: stop at the entry once read, whatever `stopOnEntry` says. */
   paused: boolean;
+  /**
+   * The trace is debugged already (its first records are judged, Loading.ready) and the replay
+   * goes on in the background, a slice at a time, between the requests (replayRest).
+   */
+  background?: boolean;
+  /** The progress message now ("12,345 records replayed (line …)"). */
+  readonly progress: () => string;
+  /** Send the progress's end (once). */
+  readonly end: (message: string) => void;
 }
 
 let launches = 0;
@@ -228,7 +239,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
     }
     const paused = this.launching?.paused === true;
     const cancelled = this.launching?.cancelled;
-    this.launching = undefined;
+    // A replay going on in the background keeps its progress (and `cancel`) until it ends.
+    if (!this.launching?.background) this.launching = undefined;
     if (loaded === 'cancelled') return this.launchCancelled(response, cancelled);
     if (!loaded.runtime) return this.fail(response, loaded.error ?? `cannot debug ${program}`);
     const rt = loaded.runtime;
@@ -250,6 +262,8 @@ export class SmmuDebugSession extends LoggingDebugSession {
     );
     this.sendEvent(new InitializedEvent());
     await this.configured;
+    // The replay, going on meanwhile, found the trace undebuggable further on (replayRest said why).
+    if (this.runtime !== rt) return this.fail(response, this.replayError ?? `cannot debug ${program}`);
     this.sendResponse(response);
     if (paused) this.stopped({ reason: 'pause', description: 'paused while the trace was read: at its first record' });
     else if (args.stopOnEntry) this.stopped({ reason: 'entry' });
@@ -263,66 +277,207 @@ export class SmmuDebugSession extends LoggingDebugSession {
   /**
    * A windowed trace's pass through its file (the streamed replay and the index,
    * core/debug/trace-window.ts), a slice of LAUNCH_SLICE lines at a time, yielding to the message
-   * loop between slices; with progress events when the client shows them, and cancellable.
+   * loop between slices; with progress events when the client shows them, and cancellable. It
+   * returns as soon as the trace can be debugged (Loading.ready: the replay has judged its first
+   * records): the rest of the pass goes on in the background (replayRest), so the first stop
+   * comes as soon as the replay reaches it.
    */
   private async readTrace(
     load: Loading<LaunchResult | undefined>,
     program: string,
   ): Promise<LaunchResult | 'cancelled'> {
-    const under: LaunchUnderWay = { load, progressId: `smmu-launch-${++launches}`, paused: false };
-    this.launching = under;
     const report = this.progressReporting;
     const t0 = Date.now();
-    const progress = (): string => {
-      const p = load.progress;
-      const s = (Date.now() - t0) / 1000;
-      const rate = s > 0 ? `, ${Math.round(p.records / s).toLocaleString('en-US')} records/s` : '';
-      return `${p.records.toLocaleString('en-US')} records replayed (line ${p.lines.toLocaleString('en-US')}, ${percent(p.bytes, p.size)}% of ${mb(p.size)})${rate}`;
+    const progressId = `smmu-launch-${++launches}`;
+    let ended = false;
+    const under: LaunchUnderWay = {
+      load,
+      progressId,
+      paused: false,
+      progress: () => {
+        const p = load.progress;
+        const s = (Date.now() - t0) / 1000;
+        const rate = s > 0 ? `, ${Math.round(p.records / s).toLocaleString('en-US')} records/s` : '';
+        return `${p.records.toLocaleString('en-US')} records replayed (line ${p.lines.toLocaleString('en-US')}, ${percent(p.bytes, p.size)}% of ${mb(p.size)})${rate}`;
+      },
+      end: (message) => {
+        if (ended) return;
+        ended = true;
+        this.progressEnded.add(progressId);
+        if (report) this.sendEvent(new ProgressEndEvent(progressId, message));
+      },
     };
+    this.launching = under;
     if (report) {
       const e: DebugProtocol.ProgressStartEvent = new ProgressStartEvent(
-        under.progressId,
+        progressId,
         `Replaying ${path.basename(program)}`,
-        `reading ${mb(load.progress.size)}: the debugger replays the whole trace once before its first stop`,
+        `reading ${mb(load.progress.size)}: the first stop comes as soon as the replay reaches it, the rest is replayed while you debug`,
       );
       e.body.cancellable = true;
       e.body.percentage = 0;
       e.body.requestId = this.launchSeq;
       this.sendEvent(e);
     }
-    let ended = false;
-    const end = (message: string) => {
-      ended = true;
-      if (report) this.sendEvent(new ProgressEndEvent(under.progressId, message));
-    };
+    let handedOver = false;
     try {
       for (;;) {
         const done = load.step(LAUNCH_SLICE);
         if (done) {
-          end(`${progress()}; ${done.runtime ? 'ready' : 'cannot be debugged'}`);
+          under.end(`${under.progress()}; ${done.runtime ? 'ready' : 'cannot be debugged'}`);
           return done;
         }
-        if (report) {
-          const e: DebugProtocol.ProgressUpdateEvent = new ProgressUpdateEvent(under.progressId, progress());
-          // To a tenth: a slice is a fraction of a percent of a large trace.
-          const p = load.progress;
-          e.body.percentage = p.size > 0 ? Math.floor((p.bytes / p.size) * 1000) / 10 : 100;
-          this.sendEvent(e);
+        this.reportProgress(under);
+        const early = load.ready();
+        if (early) {
+          under.background = true;
+          handedOver = true;
+          void this.replayRest(under);
+          return early;
         }
         await new Promise((r) => setImmediate(r));
         if (under.cancelled) {
           load.cancel();
-          end(`cancelled at ${progress()}`);
+          under.end(`cancelled at ${under.progress()}`);
           return 'cancelled';
         }
       }
     } finally {
-      if (!ended) {
+      if (!handedOver && !ended) {
         load.cancel();
-        end('failed');
+        under.end('failed');
       }
     }
   }
+
+  /** A progress update for the pass through the trace (when the client shows progress). */
+  private reportProgress(under: LaunchUnderWay): void {
+    if (!this.progressReporting) return;
+    const e: DebugProtocol.ProgressUpdateEvent = new ProgressUpdateEvent(under.progressId, under.progress());
+    // To a tenth: a slice is a fraction of a percent of a large trace.
+    const p = under.load.progress;
+    e.body.percentage = p.size > 0 ? Math.floor((p.bytes / p.size) * 1000) / 10 : 100;
+    this.sendEvent(e);
+  }
+
+  /** The replay goes on in the background (replayRest): stepping past the records it has judged waits for it. */
+  private get replaying(): boolean {
+    return this.launching?.background === true;
+  }
+
+  /** Waiting for the replay's next slice (run, while the next record is not judged yet). */
+  private waiters: (() => void)[] = [];
+
+  /** Resolves after the replay's next slice (at once when the replay does not go on). */
+  private more(): Promise<void> {
+    if (!this.replaying) return Promise.resolve();
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+
+  /** Breakpoints the replay has now reached (pending until then): verified, or refused, by a `breakpoint` event. */
+  private resolveBreakpoints(rt: DebugRuntime): void {
+    for (const r of rt.resolveBreakpoints()) {
+      const b: DebugProtocol.Breakpoint = {
+        id: r.id,
+        verified: r.verified,
+        line: this.convertDebuggerLineToClient(r.line),
+        source: this.source(),
+        ...(r.message ? { message: r.message } : {}),
+      };
+      this.sendEvent(new BreakpointEvent('changed', b as Breakpoint));
+    }
+  }
+
+  /**
+   * The rest of the replay, after the trace's first records were handed to the debugger: a slice
+   * at a time, between requests and the run's chunks. Each slice gives the debugger the records
+   * it judged for good, resolves breakpoints it reached, and wakes a run waiting for them. At the
+   * end, the summary (pending until then) is said in the Debug Console and the variables are
+   * shown again; a problem that makes the trace undebuggable further on ends the session.
+   */
+  private async replayRest(under: LaunchUnderWay): Promise<void> {
+    const load = under.load;
+    const finish = () => {
+      this.launching = undefined;
+      this.wake();
+    };
+    try {
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        const rt = this.runtime;
+        if (under.cancelled === 'disconnect') {
+          load.cancel();
+          under.end(`cancelled at ${under.progress()}`);
+          return finish();
+        }
+        if (under.cancelled) {
+          load.stopHere();
+          under.end(`cancelled at ${under.progress()}; the records replayed so far can be debugged`);
+          this.sendEvent(
+            new OutputEvent(
+              `the replay was cancelled at ${under.progress()}: the records judged before it can be debugged, the rest of the trace was never replayed (the record count and the summary are not known); launch again to replay it all\n`,
+              'console',
+            ),
+          );
+          finish();
+          if (rt) this.resolveBreakpoints(rt);
+          this.sendEvent(new InvalidatedEvent(['variables']));
+          return;
+        }
+        const done = load.step(LAUNCH_SLICE);
+        if (!done) {
+          this.reportProgress(under);
+          if (rt) this.resolveBreakpoints(rt);
+          this.wake();
+          continue;
+        }
+        if (!done.runtime) {
+          under.end(`${under.progress()}; cannot be debugged`);
+          this.replayError = done.error;
+          this.sendEvent(
+            new OutputEvent(`${done.error ?? 'the trace cannot be debugged'}: the session ends\n`, 'stderr'),
+          );
+          finish();
+          this.runtime = undefined;
+          this.sendEvent(new TerminatedEvent());
+          return;
+        }
+        under.end(`${under.progress()}; replayed to the end`);
+        const m = done.runtime.machine;
+        if (m instanceof TraceMachine)
+          this.sendEvent(new OutputEvent(`the replay ended: ${m.summaryText()}\n`, 'console'));
+        finish();
+        this.resolveBreakpoints(done.runtime);
+        this.sendEvent(new InvalidatedEvent(['variables']));
+        return;
+      }
+    } catch (e) {
+      // A trace changed on disk while it was replayed (trace-file.ts), or a bug: said, and the session ends.
+      load.cancel();
+      under.end('failed');
+      const message =
+        e instanceof TraceFileError
+          ? e.message
+          : `internal error while replaying the trace: ${e instanceof Error ? e.message : String(e)}`;
+      this.sendEvent(new OutputEvent(`${message}: the session ends\n`, 'stderr'));
+      this.replayError = message;
+      finish();
+      this.runtime = undefined;
+      this.sendEvent(new TerminatedEvent());
+    }
+  }
+
+  /** Why the replay going on in the background ended the session. */
+  private replayError?: string;
+
+  /** Progress ids whose progress has ended (a `cancel` of one is answered so). */
+  private readonly progressEnded = new Set<string>();
 
   /** The launch's `seq`, for the progress's `requestId` (the launch request it belongs to). */
   private launchSeq?: number;
@@ -345,16 +500,51 @@ export class SmmuDebugSession extends LoggingDebugSession {
     this.sendEvent(new TerminatedEvent());
   }
 
-  /** `cancel`: of the launch's progress (or of the launch request itself) stops the launch at its next slice. */
+  /**
+   * `cancel`: of the launch's progress (or of the launch request itself, while it reads) stops the
+   * replay at its next slice: before the debugging began, the launch answers "cancelled"; after,
+   * the records judged so far stay debuggable. Anything else (no such progress or request, one
+   * that ended, a second cancel, arguments that are not DAP's) is an error response saying so.
+   */
   protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    // DAP's `arguments` are optional: none is a cancel of nothing (said below).
+    const a: unknown = args ?? {};
+    if (a === null || typeof a !== 'object' || Array.isArray(a))
+      return this.fail(response, 'cancel: the arguments must be an object with "progressId" or "requestId"');
+    const { progressId, requestId } = a as Record<string, unknown>;
+    if (progressId !== undefined && typeof progressId !== 'string')
+      return this.fail(
+        response,
+        `cancel: "progressId" must be a string (the id of a progressStart event), not ${JSON.stringify(progressId) ?? String(progressId)}`,
+      );
+    if (requestId !== undefined && !(typeof requestId === 'number' && Number.isInteger(requestId)))
+      return this.fail(
+        response,
+        `cancel: "requestId" must be an integer (the seq of a request), not ${JSON.stringify(requestId) ?? String(requestId)}`,
+      );
+    if (progressId === undefined && requestId === undefined)
+      return this.fail(response, 'cancel: give "progressId" or "requestId": nothing to cancel');
     const l = this.launching;
-    if (
-      l &&
-      ((args.progressId !== undefined && args.progressId === l.progressId) ||
-        (args.requestId !== undefined && args.requestId === this.launchSeq))
-    )
-      l.cancelled ??= 'cancel';
-    this.sendResponse(response);
+    const name = progressId !== undefined ? `progress ${JSON.stringify(progressId)}` : `request ${String(requestId)}`;
+    const launchRequest = requestId !== undefined && requestId === this.launchSeq;
+    if (l && (progressId === l.progressId || (launchRequest && !l.background))) {
+      if (l.cancelled) return this.fail(response, `cancel: ${name} is being cancelled already`);
+      l.cancelled = 'cancel';
+      return this.sendResponse(response);
+    }
+    if (l && launchRequest)
+      return this.fail(
+        response,
+        `cancel: the launch (request ${String(requestId)}) was answered; its replay goes on: cancel progress "${l.progressId}" to stop it`,
+      );
+    if (progressId !== undefined && this.progressEnded.has(progressId))
+      return this.fail(response, `cancel: ${name} has ended: nothing to cancel`);
+    this.fail(
+      response,
+      progressId !== undefined
+        ? `cancel: no ${name} under way (the only progress this adapter reports is a trace launch's replay)`
+        : `cancel: ${name} cannot be cancelled: only a launch still reading its trace can`,
+    );
   }
 
   /**
@@ -461,12 +651,16 @@ export class SmmuDebugSession extends LoggingDebugSession {
     const rt = this.runtime;
     if (!rt) return;
     this.running = true;
+    this.pauseAsked = false;
     let s: Stop | undefined;
     try {
-      s = step();
+      // The next record is not judged yet (the replay goes on in the background): wait for it.
+      while (rt.starved && this.replaying && !this.pauseAsked) await this.more();
+      s = this.pauseAsked ? { reason: 'pause' } : this.cutShort(rt);
+      s ??= step();
       while (!s) {
-        await new Promise((r) => setImmediate(r));
-        s = rt.resume(CHUNK);
+        await (rt.starved && this.replaying ? this.more() : new Promise((r) => setImmediate(r)));
+        s = this.cutShort(rt) ?? rt.resume(CHUNK);
       }
     } catch (e) {
       // A trace changed on disk is the user's to know (trace-file.ts); a model bug must not take
@@ -480,6 +674,16 @@ export class SmmuDebugSession extends LoggingDebugSession {
     }
     this.running = false;
     this.stopped(s);
+  }
+
+  /** A pause asked while a run waits for the replay's next slice. */
+  private pauseAsked = false;
+
+  /** The next record will never be judged: the replay ended (the session ends with it) before it. */
+  private cutShort(rt: DebugRuntime): Stop | undefined {
+    return rt.starved && !this.replaying
+      ? { reason: 'pause', description: 'the replay stopped before the next record: nothing more can run' }
+      : undefined;
   }
 
   /** Requests that may arrive while running (between chunks the runtime is idle, so they are safe). */
@@ -763,13 +967,15 @@ export class SmmuDebugSession extends LoggingDebugSession {
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
-    if (this.launching) {
+    if (this.launching && !this.runtime) {
       // The trace must be read to its end before any stop (the replay is the judge): stop at its first record then.
       this.launching.paused = true;
       return this.sendResponse(response);
     }
     this.withRuntime(response, (rt) => {
       rt.pause();
+      // A run waiting for the replay's next slice (run) sees it there.
+      if (this.running) this.pauseAsked = true;
       this.sendResponse(response);
       // Not running: stop right away so the client gets its stopped event.
       if (!this.running) this.stopped({ reason: 'pause' });

@@ -9,17 +9,21 @@
  * replay, indexing in the same pass, at launch; records read back from the file as stepped, the history bounded),
  * in a child process of its own so that its peak RSS is the debugger's alone (the file is written
  * to the temporary folder a piece at a time, and removed). `--no-10m` skips it;
- * `--windowed-records=N` changes its size. On the same file, what a user waits for: the debug
- * adapter (`node dist/cli.js dap`, driven as VS Code drives it, with progress reporting) launched
- * with `stopOnEntry`, the time to its first progress event, its first progress update and its
- * first stop (`--no-dap-launch` skips it).
+ * `--windowed-records=N` changes its size. The launch is timed twice: until the trace can be
+ * debugged (its first records judged, Loading.ready: the first stop needs no more) and until
+ * the whole replay has ended. On the same file, what a user waits for: the debug adapter (`node
+ * dist/cli.js dap`, driven as VS Code drives it, with progress reporting) launched with
+ * `stopOnEntry`, the time to its first progress event, its first progress update, its first
+ * stop and the end of its replay (progressEnd, the replay going on while it is stopped), and
+ * its peak RSS (`--no-dap-launch` skips it).
  *
  * `--json` prints the figures as JSON.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DebugRuntime } from '../../core/debug/runtime';
+import { DebugRuntime, isLoading, type LaunchResult } from '../../core/debug/runtime';
+import { LAUNCH_SLICE } from '../../server/dap/session';
 import { TraceMachine } from '../../core/debug/trace-program';
 import { WindowedTrace } from '../../core/debug/trace-window';
 import { fileHost } from '../../server/file-host';
@@ -74,21 +78,24 @@ async function main(): Promise<void> {
     heapMB,
   };
   const windowed = process.argv.includes('--no-10m') ? undefined : await windowedRun();
-  if (json) process.stdout.write(JSON.stringify({ node: process.version, figures, windowed }, null, 2) + '\n');
+  // The machine's load beside the figures (they are not comparable across loads).
+  const load = os.loadavg().map((l) => l.toFixed(2));
+  if (json) process.stdout.write(JSON.stringify({ node: process.version, load, figures, windowed }, null, 2) + '\n');
   else
     process.stdout.write(
       [
+        `load average ${load.join(', ')} (at the end)`,
         `.smmutrace, ${(records / 1000).toFixed(0)}k records: launch (parse + replay) ${launchMs.toFixed(0)} ms`,
         `continue to the divergence at the end            ${(figures.continueRecordsPerSecond / 1e3).toFixed(0)} k records/s (${continueMs.toFixed(0)} ms)`,
         `step back ${stepBackMs.toFixed(1)} ms; reverse continue to the start ${reverseMs.toFixed(0)} ms; heap ${heapMB.toFixed(0)} MB`,
         ...(windowed
           ? [
-              `windowed, ${(windowed.records / 1e6).toFixed(1)} M records (${windowed.windows} windows): launch (streamed replay, indexed in the same pass) ${(windowed.launchMs / 1000).toFixed(1)} s, peak RSS ${windowed.launchPeakRssMiB} MiB`,
+              `windowed, ${(windowed.records / 1e6).toFixed(1)} M records (${windowed.windows} windows): debuggable (first records judged) after ${windowed.readyMs.toFixed(0)} ms; whole replay (streamed, indexed in the same pass) ${(windowed.launchMs / 1000).toFixed(1)} s, peak RSS ${windowed.launchPeakRssMiB} MiB`,
               `continue to the divergence at the end            ${(windowed.continueRecordsPerSecond / 1e3).toFixed(0)} k records/s (${(windowed.continueMs / 1000).toFixed(1)} s); steps kept ${windowed.stepsKept}, ${windowed.snapshots} snapshots`,
               `step back ${windowed.stepBackMs.toFixed(1)} ms; reverse continue to the oldest step kept ${(windowed.reverseContinueMs / 1000).toFixed(1)} s; heap ${windowed.heapMB.toFixed(0)} MB; peak RSS ${windowed.peakRssMiB} MiB`,
               ...(windowed.dap
                 ? [
-                    `debug adapter, stopOnEntry: first progress event ${windowed.dap.firstProgressMs.toFixed(0)} ms, first update ${windowed.dap.firstUpdateMs.toFixed(0)} ms, first stop ${(windowed.dap.firstStopMs / 1000).toFixed(1)} s (${windowed.dap.updates} updates)`,
+                    `debug adapter, stopOnEntry: first progress event ${windowed.dap.firstProgressMs.toFixed(0)} ms, first update ${windowed.dap.firstUpdateMs.toFixed(0)} ms, first stop ${(windowed.dap.firstStopMs / 1000).toFixed(2)} s; whole replay (while stopped) ${(windowed.dap.replayEndMs / 1000).toFixed(1)} s (${windowed.dap.updates} updates), adapter peak RSS ${windowed.dap.peakRssMiB ?? '?'} MiB`,
                   ]
                 : []),
             ]
@@ -134,11 +141,25 @@ async function windowedRun(): Promise<WindowedFigures & { readonly dap?: DapLaun
 }
 
 interface DapLaunchFigures {
-  /** From the launch request to the first progress event, its first update and the first stop. */
+  /** From the launch request to the first progress event, its first update, the first stop and the replay's end. */
   readonly firstProgressMs: number;
   readonly firstUpdateMs: number;
   readonly firstStopMs: number;
+  readonly replayEndMs: number;
   readonly updates: number;
+  /** The adapter's peak RSS at the replay's end (VmHWM; undefined where /proc is not). */
+  readonly peakRssMiB: number | undefined;
+}
+
+/** A process's peak RSS in MiB, from /proc (Linux). */
+function peakRssOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The debug adapter launched on `file` with stopOnEntry, as VS Code launches it (progress shown). */
@@ -158,13 +179,16 @@ async function dapLaunch(file: string): Promise<DapLaunchFigures> {
     const t = process.hrtime.bigint();
     const ms = () => Number(process.hrtime.bigint() - t) / 1e6;
     const at = (event: string) => dc.waitForEvent(event, 3_600_000).then(ms);
-    const [firstProgressMs, firstUpdateMs, firstStopMs] = await Promise.all([
+    const [firstProgressMs, firstUpdateMs, firstStopMs, replayEndMs] = await Promise.all([
       at('progressStart'),
       at('progressUpdate'),
       at('stopped'),
+      at('progressEnd'),
       dc.launchRequest({ program: file, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments),
     ]);
-    return { firstProgressMs, firstUpdateMs, firstStopMs, updates };
+    // The adapter's process (DebugClient keeps it to itself).
+    const adapter = (dc as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess;
+    return { firstProgressMs, firstUpdateMs, firstStopMs, replayEndMs, updates, peakRssMiB: peakRssOf(adapter?.pid) };
   } finally {
     await dc.stop();
   }
@@ -173,6 +197,9 @@ async function dapLaunch(file: string): Promise<DapLaunchFigures> {
 interface WindowedFigures {
   readonly records: number;
   readonly windows: number;
+  /** Until the trace can be debugged (its first records judged): what the first stop waits for. */
+  readonly readyMs: number;
+  /** Until the whole replay has ended. */
   readonly launchMs: number;
   readonly launchPeakRssMiB: number;
   readonly continueMs: number;
@@ -185,12 +212,26 @@ interface WindowedFigures {
   readonly peakRssMiB: number;
 }
 
+/**
+ * Launch as the debug adapter does: a slice at a time, debuggable once the first records are
+ * judged (`readyMs`, from `elapsed`). The launch (its streamed replay's state) is dropped when it
+ * returns, as the adapter drops it at the replay's end.
+ */
+function launchInSlices(file: string, elapsed: () => number): { rt?: DebugRuntime; readyMs?: number } {
+  const begun = DebugRuntime.begin(file, fileHost);
+  if (!isLoading(begun)) throw new Error('the windowed launch did not run a slice at a time');
+  let readyMs: number | undefined;
+  let done: LaunchResult | undefined;
+  while (!(done = begun.step(LAUNCH_SLICE))) if (readyMs === undefined && begun.ready()) readyMs = elapsed();
+  return { ...(done.runtime ? { rt: done.runtime } : {}), ...(readyMs !== undefined ? { readyMs } : {}) };
+}
+
 /** The child: launch the windowed trace, continue to its end, step back, reverse continue; figures as JSON. */
 function windowedChild(file: string): void {
   const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
   const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
   let t = process.hrtime.bigint();
-  const rt = DebugRuntime.launch(file, fileHost).runtime;
+  const { rt, readyMs } = launchInSlices(file, () => ms(t));
   if (!rt || !(rt.machine instanceof TraceMachine) || !(rt.machine.data instanceof WindowedTrace))
     throw new Error('the windowed launch failed');
   const launchMs = ms(t);
@@ -208,6 +249,7 @@ function windowedChild(file: string): void {
   const figures: WindowedFigures = {
     records,
     windows: Math.ceil(records / rt.machine.data.window),
+    readyMs: readyMs ?? launchMs,
     launchMs,
     launchPeakRssMiB,
     continueMs,

@@ -36,6 +36,27 @@ export async function launchOn(
   return stopped;
 }
 
+/**
+ * Launch on a client initialized already (with progress reporting: launchOn's `launch` would
+ * initialize again, without it), run `setup` before configurationDone, and wait for the first stop.
+ */
+export async function launchInitialized(
+  dc: DebugClient,
+  args: Record<string, unknown>,
+  setup?: () => Promise<unknown>,
+  timeout = 120_000,
+): Promise<DebugProtocol.StoppedEvent> {
+  const stopped = dc.waitForEvent('stopped', timeout) as Promise<DebugProtocol.StoppedEvent>;
+  await Promise.all([
+    dc.waitForEvent('initialized', timeout).then(async () => {
+      if (setup) await setup();
+      return dc.configurationDoneRequest();
+    }),
+    dc.launchRequest(args as DebugProtocol.LaunchRequestArguments),
+  ]);
+  return stopped;
+}
+
 /** Send a step request and wait for the stop it causes (the waiter is registered first: no race). */
 export async function steppingOn(dc: DebugClient, send: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import { DebugRuntime, isLoading } from '../../../core/debug/runtime';
+import { DebugRuntime, isLoading, type LaunchResult } from '../../../core/debug/runtime';
 import { LineReader } from '../../../core/debug/trace-file';
 import { TraceMachine } from '../../../core/debug/trace-program';
 import { WindowedTrace } from '../../../core/debug/trace-window';
@@ -19,6 +19,7 @@ import { splitLines } from '../../../core/script/lexer';
 import { fileHost } from '../../../server/file-host';
 import { root } from '../../harness/root';
 import { handshakeLines } from '../../bench/trace-gen';
+import { LOOKAHEAD_LINES } from '../../../core/trace/stream';
 
 /** `bytes` as a file in memory. */
 function inMemory(bytes: Uint8Array): RandomAccessFile {
@@ -137,6 +138,88 @@ test('line format with base and comment lines: the same records windowed in any 
       [50, 17],
     ] as const)
       assert.deepEqual(records(windowed(file, window, slice)), expected, `window ${window}, slices of ${slice}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * What the debugger is given before the pass ends (Loading.ready, the records judged so far):
+ * each record, when it first counts, already has every finding and both sides the whole pass
+ * gives it (a multi-vCPU read judged up to a window of lines later included), and its record is
+ * the one the end reads back; the record count and summary are pending (undefined) until the end.
+ */
+test('records handed to the debugger before the end: their findings are final when they first count (multi-vCPU, any slices)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-window-early-'));
+  // Accesses of two vCPUs; reads of values nobody wrote are judged at their window's end (serial.ts).
+  const access = fc.oneof(
+    fc.constantFrom(
+      'W 0x20 4 0x0 0',
+      'R 0x24 4 0x0 0',
+      'W 0x28 4 0xd75 0',
+      'R 0x28 4 0xd75 1',
+      'W 0x28 4 0x0 1',
+      'R 0x24 4 0x2 0',
+      '# a comment',
+    ),
+    fc.integer({ min: 0, max: 0xfff }).map((v) => `R 0x28 4 0x${v.toString(16)} ${v & 1}`),
+  );
+  let n = 0;
+  try {
+    fc.assert(
+      fc.property(
+        fc.array(access, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 700 }),
+        (body, slice, window) => {
+          const file = path.join(dir, `early-${n++}.smmutrace`);
+          // Past the replay's look ahead (LOOKAHEAD_LINES, stream.ts): nothing is judged before it closes.
+          fs.writeFileSync(file, [...handshakeLines(LOOKAHEAD_LINES), ...body].join('\n') + '\n');
+          // The multi-vCPU window (16,384 lines) covers these traces whole: a held read is judged at the end.
+          const begun = DebugRuntime.begin(file, fileHost, { traceWindow: window });
+          assert.ok(isLoading(begun));
+          const seen: { line: number; findings: string; record: string }[] = [];
+          let rt: DebugRuntime | undefined;
+          const show = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+          // The look ahead in one slice, then the body in slices of `slice` lines.
+          for (let k = 0; ; k++) {
+            const done: LaunchResult | undefined = begun.step(k === 0 ? LOOKAHEAD_LINES : slice);
+            const early: LaunchResult | undefined = done ? undefined : begun.ready();
+            const now: DebugRuntime | undefined = done?.runtime ?? early?.runtime;
+            if (now) {
+              rt ??= now;
+              assert.equal(now, rt, 'one runtime, before and at the end');
+              const m = now.machine as TraceMachine;
+              if (!done) {
+                assert.equal(m.data.complete, false);
+                assert.equal(m.data.summary, undefined, 'the summary is pending');
+              }
+              for (let i = seen.length; i < m.data.count; i++) {
+                const r = m.data.record(i);
+                assert.ok(r);
+                seen.push({ line: r.line, findings: show(m.data.findings(r.line)), record: show(r) });
+              }
+            }
+            if (done) break;
+          }
+          assert.ok(rt, 'debuggable');
+          assert.ok((rt.machine as TraceMachine).data.debuggedBeforeEnd, 'handed over before the end');
+          const d = (rt.machine as TraceMachine).data;
+          assert.equal(d.complete, true);
+          assert.ok(d.summary);
+          assert.equal(seen.length, d.count);
+          for (const [i, s] of seen.entries()) {
+            assert.equal(s.record, show(d.record(i)), `${file}: record ${i}`);
+            assert.equal(
+              s.findings,
+              show(d.findings(s.line)),
+              `${file}: the findings at line ${s.line + 1} when it first counted`,
+            );
+          }
+        },
+      ),
+      { numRuns: 25, seed: 20261205 },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -261,15 +261,28 @@ test('the session names its configuration once (an inferred configuration says w
 test('a trace of over 1,000,000 lines (19 MB) launches windowed, read back from its file as it is stepped', async () => {
   const big = path.join(dir, 'big.smmutrace');
   fs.writeFileSync(big, 'R 0x0 4 0x0D40101A\n'.repeat(1_000_001));
-  // The launch replays and indexes the million lines before `initialized` (tens of seconds on a loaded machine).
+  // The launch stops on entry once the first records are replayed; the rest of the million lines
+  // are replayed and indexed while it is stopped (tens of seconds on a loaded machine).
   dc.defaultTimeout = 120_000;
-  const out = dc.waitForEvent('output', 120_000);
+  const said: string[] = [];
+  dc.on('output', (o: DebugProtocol.OutputEvent) => said.push(o.body.output));
+  const ended = new Promise<void>((resolve) =>
+    dc.on('output', (o: DebugProtocol.OutputEvent) => {
+      if (o.body.output.startsWith('the replay ended: ')) resolve();
+    }),
+  );
   const e = await launchOn(dc, { program: big, stopOnEntry: true }, undefined, 120_000);
   assert.equal(e.body.reason, 'entry');
+  // What only the end gives is said to be pending at the launch, then given when the replay ends.
   assert.match(
-    ((await out) as DebugProtocol.OutputEvent).body.output,
-    /trace, 1000001 records .*; windowed: 245 windows of 4,096 records read back from the file as stepped/,
+    said[0] as string,
+    /trace, replay under way: the record count, the divergences and the summary are not known yet/,
   );
   await stepping(() => dc.stepInRequest({ threadId: 1 }));
   assert.equal(await line(), 2);
+  await ended;
+  assert.match(
+    said.find((t) => t.startsWith('the replay ended: ')) as string,
+    /trace, 1000001 records .*; windowed: 245 windows of 4,096 records read back from the file as stepped/,
+  );
 });
