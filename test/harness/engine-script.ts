@@ -24,6 +24,20 @@ write32 CR0 SMMUEN|CMDQEN|EVENTQEN
 tables 0x48000000
 `;
 
+/**
+ * The Secure interface's start (§3.10.2): a linear Secure Stream table of 16 STEs at 0x4E000000,
+ * the Secure Command queue at 0x4E100000 and Event queue at 0x4E200000, all enabled with
+ * S_CR2.RECINVSID. For a configuration with Secure state, after ENABLED_SMMU or its own start.
+ */
+export const ENABLED_SECURE_SMMU = `
+write64 S_STRTAB_BASE 0x4E000000
+write32 S_STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
+write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4
+write64 S_EVENTQ_BASE 0x4E200000 | LOG2SIZE=3
+write32 S_CR2 RECINVSID
+write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
+`;
+
 export interface EngineScriptRun {
   readonly engine: Engine;
   /** The run's diagnostics. */

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { PRESETS } from '../../../core/config/presets';
 import type { ResolvedConfig } from '../../../core/config/types';
 import type { Engine } from '../../../core/engine/engine';
-import { runEngineScript } from '../../harness/engine-script';
+import { ENABLED_SECURE_SMMU, runEngineScript } from '../../harness/engine-script';
 
 const SECURE_ATS = (PRESETS.get('smmuv3.3-secure-ats') as { config: ResolvedConfig }).config;
 
@@ -24,12 +24,7 @@ write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
 write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=3
 write32 CR2 RECINVSID
 write32 CR0 SMMUEN|CMDQEN|EVENTQEN
-write64 S_STRTAB_BASE 0x4E000000
-write32 S_STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
-write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4
-write64 S_EVENTQ_BASE 0x4E200000 | LOG2SIZE=3
-write32 S_CR2 RECINVSID
-write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
+${ENABLED_SECURE_SMMU}
 tables 0x4F000000
 `;
 

@@ -13,7 +13,7 @@ import type { ResolvedConfig } from '../../../core/config/types';
 import { checkCd, CD } from '../../../core/structures/cd';
 import { encodeStructure } from '../../../core/structures/encode';
 import { idViewOfValues } from '../../../core/model/ids';
-import { runEngineScript } from '../../harness/engine-script';
+import { ENABLED_SECURE_SMMU, ENABLED_SMMU, runEngineScript } from '../../harness/engine-script';
 
 const SECURE_ATS = (PRESETS.get('smmuv3.3-secure-ats') as { config: ResolvedConfig }).config;
 /** The preset with 8-bit ASIDs (SMMU_IDR0.ASID16, bit [12], cleared). */
@@ -23,21 +23,10 @@ const ASID8: ResolvedConfig = {
 };
 
 /** Both interfaces enabled with their queues, SMMU_CR2.E2H and SMMU_S_CR2.E2H as given. */
-const prelude = (e2h: boolean) => `
-write64 STRTAB_BASE 0x40000000
-write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8
-write64 CMDQ_BASE 0x40100000 | LOG2SIZE=4
-write64 EVENTQ_BASE 0x40200000 | LOG2SIZE=5
-write32 CR2 ${e2h ? 'E2H|' : ''}RECINVSID
-write32 CR0 SMMUEN|CMDQEN|EVENTQEN
-write64 S_STRTAB_BASE 0x4E000000
-write32 S_STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=4
-write64 S_CMDQ_BASE 0x4E100000 | LOG2SIZE=4
-write64 S_EVENTQ_BASE 0x4E200000 | LOG2SIZE=3
-write32 S_CR2 ${e2h ? 'E2H|' : ''}RECINVSID
-write32 S_CR0 SMMUEN|EVENTQEN|CMDQEN
-tables 0x48000000
-`;
+const prelude = (e2h: boolean) =>
+  e2h
+    ? `${ENABLED_SMMU.replace('CR2 RECINVSID', 'CR2 E2H|RECINVSID')}${ENABLED_SECURE_SMMU.replace('S_CR2 RECINVSID', 'S_CR2 E2H|RECINVSID')}`
+    : `${ENABLED_SMMU}${ENABLED_SECURE_SMMU}`;
 
 /** A StreamWorld to test: the STE fields that select it, `secure` for a Secure STE, and E2H. */
 interface World {
