@@ -17,7 +17,7 @@ export interface MemoryRead {
 
 /**
  * What a session can read and write at physical addresses: of the Non-secure PA space, or with
- * `secure` of the Secure one (§3.10; a memory reference `secureMemoryReference` names).
+ * `secure` of the Secure one (§3.10; the memory references of memory-reference.ts name it).
  */
 export interface PhysicalMemory {
   read(address: bigint, count: number, secure?: boolean): MemoryRead | Promise<MemoryRead>;
@@ -26,26 +26,6 @@ export interface PhysicalMemory {
 }
 
 const LIMIT = 1n << 64n;
-
-/** The word after an address that names the Secure PA space, as in a script's `mem read64 ADDR secure`. */
-const SECURE_SUFFIX = ' secure';
-
-/**
- * The DAP memory reference of an address of the Secure PA space (§3.10): `0x4E000000 secure`, the
- * address as the Non-secure references write it (views.ts) and the script's word for the space.
- * VS Code passes a reference back unchanged, so its hex view opened on it reads the Secure space.
- */
-export function secureMemoryReference(address: number | bigint): string {
-  return '0x' + address.toString(16).toUpperCase() + SECURE_SUFFIX;
-}
-
-/** A memory reference split into its address text and whether it names the Secure PA space. */
-export function splitMemoryReference(ref: string): { readonly address: string; readonly secure: boolean } {
-  const t = ref.trim();
-  return t.toLowerCase().endsWith(SECURE_SUFFIX)
-    ? { address: t.slice(0, -SECURE_SUFFIX.length).trim(), secure: true }
-    : { address: t, secure: false };
-}
 
 /**
  * The SMMU base a session or export is given: page 0's physical address in hex or decimal

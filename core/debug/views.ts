@@ -34,7 +34,7 @@ import { decodeL1std, L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
 import { paSpaceName } from '../translation/secure-ns';
 import { counted } from '../text/plural';
-import { secureMemoryReference } from './physical-memory';
+import { secureMemoryReference } from './memory-reference';
 
 export interface VarNode {
   readonly name: string;

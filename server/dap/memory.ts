@@ -6,7 +6,8 @@
  * memory view adds `offset`. A launch and an attach session answer them the same way.
  */
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { splitMemoryReference, type PhysicalMemory } from '../../core/debug/physical-memory';
+import { splitMemoryReference } from '../../core/debug/memory-reference';
+import type { PhysicalMemory } from '../../core/debug/physical-memory';
 
 /** The most one read returns: clients read in chunks (Peripheral Viewer 4 KB, VS Code's hex view 128 KB). */
 const MAX_READ = 1 << 20;
