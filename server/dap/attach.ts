@@ -76,7 +76,9 @@ export function attachTarget(args: AttachArguments): AttachTarget | string {
 /**
  * Why an attach session cannot read the Secure PA space (§3.10): QEMU's gdbstub reads physical
  * addresses (`Qqemu.PhyMemMode:1`) with cpu_physical_memory_read, i.e. through the machine's
- * Non-secure system address space, and has no packet that selects the Secure one.
+ * Non-secure system address space, and has no packet that selects the Secure one (its virtual
+ * reads go through the CPU's current translation regime and Security state, which the debugger
+ * does not choose).
  */
 export const SECURE_UNREADABLE =
   "readMemory: an attach session reads only the Non-secure PA space: QEMU's gdbstub reads physical memory (Qqemu.PhyMemMode:1) through the Non-secure system address space and has no packet that selects the Secure one";
