@@ -319,7 +319,7 @@ export const SMMUV3_3_SECURE_ATS: JsonObject = {
   gbpa: '0x00001000',
   accepted: {
     'config.not-modelled-secure':
-      "the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams with Secure stage 2 and S-EL2, and the Secure Event queue are modelled; left are the NS parameter of CMD_TLBI_S_S2_IPA (both IPA spaces are invalidated, which is permitted), and Secure memory in the debugger's memory view and in live inspection",
+      "the Secure programming interface is what this preset is for: its SMMU_S_* registers (RAZ/WI to Non-secure accesses), the Secure Command queue, Secure streams with Secure stage 2 and S-EL2, and the Secure Event queue are modelled; the debugger reads the Secure PA space (`mem64(ADDR, secure)`, `0x… secure` memory references); left are the NS parameter of CMD_TLBI_S_S2_IPA (both IPA spaces are invalidated, which is permitted), and Secure memory in live inspection (QEMU's gdbstub reads only the Non-secure PA space)",
   },
 };
 

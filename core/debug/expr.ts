@@ -4,7 +4,8 @@
  *
  * Grammar, loosest first: `||`, `&&`, comparisons (`== != < <= > >=`), `|`, `^`, `&`, `<< >>`,
  * `+ -`, unary `~ ! -`, then primaries: numbers (`0x1F`, `31`, `0b11`, `_` separators), register
- * names (with or without `SMMU_`), `REG.FIELD`, `mem8/16/32/64(addr)`, parentheses. A bare name
+ * names (with or without `SMMU_`), `REG.FIELD`, `mem8/16/32/64(addr)` (the Non-secure PA space) or
+ * `mem8/16/32/64(addr, secure)` (the Secure one, §3.10, as a script's `mem read64 ADDR secure`), parentheses. A bare name
  * compared with a field (`REG.FIELD == NAME`) is one of that field's enum values. Values are
  * unsigned 64-bit; comparisons give 1 or 0. Nothing here changes the model.
  */
@@ -22,10 +23,10 @@ export class ExprError extends Error {
   }
 }
 
-/** What expressions read: registers and guest memory. */
+/** What expressions read: registers and guest memory (`secure`: the Secure PA space, §3.10). */
 export interface ExprState {
   register(reg: RegisterDef): bigint;
-  memory(address: bigint, bytes: number): bigint;
+  memory(address: bigint, bytes: number, secure: boolean): bigint;
 }
 
 const MASK64 = (1n << 64n) - 1n;
@@ -58,6 +59,7 @@ const OPS = [
   '(',
   ')',
   '.',
+  ',',
 ];
 
 function lex(text: string): Tok[] {
@@ -170,9 +172,18 @@ export function compileExpr(text: string): CompiledExpr {
       if (mem && peek().text === '(') {
         take();
         const a = forceValue(orExpr());
+        // `, secure`: the Secure PA space, the word a script's `mem read64 ADDR secure` ends with.
+        let secure = false;
+        if (peek().text === ',') {
+          take();
+          const w = take();
+          if (w.kind !== 'name' || w.text !== 'secure')
+            throw new ExprError(`expected 'secure' after ',' in ${t.text}(address, secure)`, w.pos);
+          secure = true;
+        }
         expectOp(')');
         const bytes = Number(mem[1]) / 8;
-        return { eval: (s) => s.memory(a.eval(s), bytes) };
+        return { eval: (s) => s.memory(a.eval(s), bytes, secure) };
       }
       const reg = lookupRegister(t.text);
       if (!reg) return { eval: () => 0n, enumName: { name: t.text, pos: t.pos } };

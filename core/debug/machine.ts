@@ -31,7 +31,8 @@ export type Op =
   | { readonly k: 'eval'; readonly statements: readonly ResolvedStatement[] }
   /** A register write as a guest makes it, of any size: the model reports the illegal ones (§6.2). */
   | { readonly k: 'reg'; readonly offset: number; readonly size: AccessSize; readonly value: bigint }
-  | { readonly k: 'mem'; readonly address: bigint; readonly bytes: readonly number[] };
+  /** Guest memory bytes written from the memory view; `secure`: in the Secure PA space (§3.10). */
+  | { readonly k: 'mem'; readonly address: bigint; readonly bytes: readonly number[]; readonly secure?: boolean };
 
 export const STMT: Op = { k: 'stmt' };
 export const STMT_INTO: Op = { k: 'stmt', into: true };
@@ -360,7 +361,8 @@ export class Machine {
         return { diagnostics, failedExpectations: 0, activity: act() };
       }
       case 'mem': {
-        op.bytes.forEach((b, i) => e.memory.writeByte(op.address + BigInt(i), b));
+        const m = op.secure ? e.memory.secureSpace() : e.memory;
+        op.bytes.forEach((b, i) => m.writeByte(op.address + BigInt(i), b));
         return { diagnostics: [], failedExpectations: 0, activity: [] };
       }
     }

@@ -625,7 +625,11 @@ export class DebugRuntime {
 
   readonly exprState: ExprState = {
     register: (reg) => this.machine.engine.smmu.peek(reg.name),
-    memory: (address, bytes) => this.machine.engine.memory.read(address, bytes),
+    // The Secure PA space reads as zeros until something is placed there (§3.10; it is made on first use).
+    memory: (address, bytes, secure) =>
+      secure
+        ? (this.machine.engine.memory.secureIfUsed?.read(address, bytes) ?? 0n)
+        : this.machine.engine.memory.read(address, bytes),
   };
 
   // --- stepping ------------------------------------------------------------------------------
@@ -1043,13 +1047,15 @@ export class DebugRuntime {
     return r.diagnostics.map((d) => `${d.severity}: ${d.message}`);
   }
 
-  writeMemory(address: bigint, bytes: readonly number[]): void {
-    this.record({ k: 'mem', address, bytes: [...bytes] });
+  writeMemory(address: bigint, bytes: readonly number[], secure = false): void {
+    this.record({ k: 'mem', address, bytes: [...bytes], ...(secure ? { secure } : {}) });
   }
 
-  readMemory(address: bigint, count: number): Uint8Array {
+  /** `count` bytes at `address` of the Non-secure PA space, or with `secure` of the Secure one (zeros until used, §3.10). */
+  readMemory(address: bigint, count: number, secure = false): Uint8Array {
     const out = new Uint8Array(count);
-    const mem = this.machine.engine.memory;
+    const mem = secure ? this.machine.engine.memory.secureIfUsed : this.machine.engine.memory;
+    if (!mem) return out;
     for (let i = 0; i < count; i++) out[i] = mem.readByte(address + BigInt(i));
     return out;
   }

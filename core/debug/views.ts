@@ -34,6 +34,7 @@ import { decodeL1std, L1STD } from '../structures/l1';
 import { decodeSte, describeSteConfig, STE } from '../structures/ste';
 import { paSpaceName } from '../translation/secure-ns';
 import { counted } from '../text/plural';
+import { secureMemoryReference } from './memory-reference';
 
 export interface VarNode {
   readonly name: string;
@@ -58,6 +59,8 @@ export interface ScopeView {
 }
 
 const h = (v: bigint | number) => '0x' + v.toString(16).toUpperCase();
+/** The memory reference of an address of the Non-secure PA space, or with `secure` of the Secure one (§3.10). */
+const ref = (v: bigint | number, secure: boolean) => (secure ? secureMemoryReference(v) : h(v));
 const fieldText = (v: bigint, name?: string) => `${v > 9n ? h(v) : v.toString()}${name ? ` (${name})` : ''}`;
 
 function registerNode(e: Engine, reg: RegisterDef): VarNode {
@@ -185,6 +188,8 @@ function commandQueueSource(e: Engine, queue: CommandQueueSecurity): CommandQueu
 
 function commandQueue(e: Engine, queue: CommandQueueSecurity): VarNode[] {
   const { geometry: g, prod, cons, registers, stopped } = commandQueueSource(e, queue);
+  // §3.10.2: the Secure Command queue is in the Secure PA space.
+  const secure = queue === 'secure';
   const count = 2 ** g.log2;
   const waiting = pending(prod, cons, g.log2);
   const consEntry = entryOf(cons, g.log2);
@@ -192,15 +197,14 @@ function commandQueue(e: Engine, queue: CommandQueueSecurity): VarNode[] {
     const out: VarNode[] = [];
     for (let i = start; i < Math.min(count, start + n); i++) {
       const addr = slotAddress(g, i);
-      // §3.10.2: the Secure Command queue is in the Secure PA space.
-      const w = words(e, addr, 4, queue === 'secure');
+      const w = words(e, addr, 4, secure);
       const d = decodeCommand(w, e.ids, { queue });
       const isPending = (i - consEntry + count) % count < waiting;
       const state = isPending ? 'pending' : nonZero(w) ? 'consumed' : 'empty';
       out.push({
         name: `[${i}]`,
         value: `${nonZero(w) ? formatCommand(d) : '—'}  (${state}${d.problems.some((p) => p.ill) && nonZero(w) ? ', CERROR_ILL' : ''})`,
-        memoryReference: h(addr),
+        memoryReference: ref(addr, secure),
         children: () => [
           ...(d.def ? layoutChildren(d.def, w) : []),
           ...d.problems.map((p, k) => ({ name: `problem ${k + 1}`, value: `${p.message} (§${p.section})` })),
@@ -218,7 +222,7 @@ function commandQueue(e: Engine, queue: CommandQueueSecurity): VarNode[] {
     {
       name: 'entries',
       value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`,
-      memoryReference: h(g.base),
+      memoryReference: ref(g.base, secure),
       indexed: { count, page },
     },
   ];
@@ -226,7 +230,8 @@ function commandQueue(e: Engine, queue: CommandQueueSecurity): VarNode[] {
 
 /** The Event queue of a programming interface (§3.10.2.1: a Secure stream's records go to the Secure one). */
 function eventQueue(e: Engine, iface: ProgrammingInterface): VarNode[] {
-  const g = iface.state === 'secure' ? secureEventQueue(e) : e.geometry('EVENTQ');
+  const secure = iface.state === 'secure';
+  const g = secure ? secureEventQueue(e) : e.geometry('EVENTQ');
   const prod = e.fieldNum(iface.eventqWr);
   const cons = e.fieldNum(iface.eventqRd);
   const count = 2 ** g.log2;
@@ -236,13 +241,13 @@ function eventQueue(e: Engine, iface: ProgrammingInterface): VarNode[] {
     const out: VarNode[] = [];
     for (let i = start; i < Math.min(count, start + n); i++) {
       const addr = slotAddress(g, i);
-      const w = words(e, addr, 8, iface.state === 'secure');
+      const w = words(e, addr, 8, secure);
       const d = decodeEvent(w);
       const isUnread = (i - consEntry + count) % count < unread;
       out.push({
         name: `[${i}]`,
         value: `${nonZero(w) ? formatEvent(d) : '—'}  (${isUnread ? 'unread' : nonZero(w) ? 'read' : 'empty'})`,
-        memoryReference: h(addr),
+        memoryReference: ref(addr, secure),
         children: () => d.fields.map((f) => ({ name: f.field.name, value: fieldText(f.value, f.enumValue?.name) })),
       });
     }
@@ -256,7 +261,7 @@ function eventQueue(e: Engine, iface: ProgrammingInterface): VarNode[] {
     {
       name: 'entries',
       value: `${counted(count, 'entry', 'entries')} at ${h(g.base)}`,
-      memoryReference: h(g.base),
+      memoryReference: ref(g.base, secure),
       indexed: { count, page },
     },
   ];
@@ -301,7 +306,7 @@ function streamTable(e: Engine, iface: ProgrammingInterface): VarNode[] {
   return validStes(e, iface).map(({ sid, addr, w }) => ({
     name: `STE ${sid}`,
     value: describeSteConfig(decodeSte(w)),
-    memoryReference: h(addr),
+    memoryReference: ref(addr, iface.state === 'secure'),
     type: `at ${h(addr)}`,
     children: () => layoutChildren(STE, w),
   }));
@@ -345,7 +350,7 @@ function streamContextDescriptors(e: Engine, iface: ProgrammingInterface): VarNo
       out.push({
         name: `${stream} ${sid} SSID ${ssid}`,
         value: cd.v ? `${asidText(cd.asid)} TTB0=${h(cd.ttb0)}` : 'V == 0 (invalid)',
-        memoryReference: h(addr),
+        memoryReference: ref(addr, iface.state === 'secure'),
         children: () => layoutChildren(CD, cw),
       });
     }
@@ -397,7 +402,7 @@ function walkCacheNode(e: Engine, w: WalkCacheEntry, i: number): VarNode {
   return {
     name: `[${i}]`,
     value: `${tag} level ${w.level} ${h(w.page * bytes)} (${size}) → table ${h(w.next)}, descriptor ${h(w.descriptor)} from ${h(w.address)} (StreamID ${w.sid})${memory !== w.descriptor ? `  [stale: memory now holds ${h(memory)}; a Leaf = 0 TLBI is missing]` : ''}`,
-    memoryReference: h(w.address),
+    memoryReference: ref(w.address, w.secure === true),
   };
 }
 
@@ -414,7 +419,7 @@ function caches(e: Engine): VarNode[] {
       return {
         name: typeof name === 'string' ? `${name} ${key}` : name(key),
         value: `from ${h(c.address)}${stale ? '  [stale: memory changed since it was cached; invalidate it]' : ''}`,
-        memoryReference: h(c.address),
+        memoryReference: ref(c.address, c.secure === true),
         ...(def ? { children: () => layoutChildren(def, c.words) } : {}),
       } satisfies VarNode;
     });
@@ -498,8 +503,8 @@ function caches(e: Engine): VarNode[] {
 
 /**
  * Guest memory: the pages written so far, each openable in the memory view (§3.4: addresses below
- * OAS); then those of the Secure PA space (§3.10), once used, which the memory view and `mem64()`
- * (Non-secure addresses) do not open.
+ * OAS); then those of the Secure PA space (§3.10), once used, whose memory reference (`0x… secure`)
+ * opens the memory view on that space and whose expression is `mem64(ADDR, secure)`.
  */
 function memoryPages(e: Engine): VarNode[] {
   const page = (a: number, secure: boolean): VarNode => {
@@ -507,7 +512,12 @@ function memoryPages(e: Engine): VarNode[] {
     let used = 0;
     for (let i = 0; i < 1024; i++) if (w[i] !== 0) used++;
     return secure
-      ? { name: `Secure ${h(a)}`, value: `4 KB page of the Secure PA space, ${counted(used, 'non-zero word')}` }
+      ? {
+          name: `Secure ${h(a)}`,
+          value: `4 KB page of the Secure PA space, ${counted(used, 'non-zero word')}`,
+          memoryReference: ref(a, true),
+          evaluateName: `mem64(${h(a)}, secure)`,
+        }
       : {
           name: h(a),
           value: `4 KB page, ${counted(used, 'non-zero word')}`,

@@ -75,11 +75,12 @@ function notModelledSection(): string[] {
   return [
     '## Not modelled',
     '',
-    'Registers of Non-secure page 0 that exist when their feature is advertised, and that this model does not implement: an access there reads as zero, ignores writes and is reported (`register.not-modelled`; `register.unimplemented` when the configuration does not advertise the feature), and a configuration that advertises the feature gets a `config.not-modelled-…` error until it accepts it with a reason (docs/configuration.md). The Secure (SMMU_S_*) and Realm registers, the CoreSight identification registers (0x0FD0–0x0FFC) and the IMPLEMENTATION DEFINED ranges are not modelled either: they read as zero as undefined locations do. What the model does instead, feature by feature, is in [engine.md](engine.md#not-modelled).',
+    'Registers of Non-secure page 0 that exist when their feature is advertised, and that this model does not implement: an access there reads as zero, ignores writes and is reported (`register.not-modelled`; `register.unimplemented` when the configuration does not advertise the feature), and a configuration that advertises the feature gets a `config.not-modelled-…` error until it accepts it with a reason (docs/configuration.md). The Secure registers of features the model does not implement, the Realm registers, the CoreSight identification registers (0x0FD0–0x0FFC) and the IMPLEMENTATION DEFINED ranges are not modelled either: they read as zero as undefined locations do. What the model does instead, feature by feature, is in [engine.md](engine.md#not-modelled).',
     '',
-    '| Offset | Register | Bits | Section | Present when |',
-    '|---|---|---|---|---|',
-    ...rows,
+    // Since SMMU_S_AGBPA (§6.3.64) is modelled, no feature the model knows brings such a register.
+    ...(rows.length
+      ? ['| Offset | Register | Bits | Section | Present when |', '|---|---|---|---|---|', ...rows]
+      : ['None at present: every such register of a feature in that list is implemented.']),
     '',
   ];
 }

@@ -375,6 +375,7 @@ export class Engine implements EngineContext {
         case 'S_CR1':
         case 'S_CR2':
         case 'S_GBPA':
+        case 'S_AGBPA':
         case 'S_IRQ_CTRL':
         case 'S_GERROR_IRQ_CFG0':
         case 'S_GERROR_IRQ_CFG1':

@@ -94,6 +94,7 @@ export type RegisterName =
   | 'S_CR2'
   | 'S_INIT'
   | 'S_GBPA'
+  | 'S_AGBPA'
   | 'S_IRQ_CTRL'
   | 'S_IRQ_CTRLACK'
   | 'S_GERROR'

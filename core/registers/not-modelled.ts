@@ -36,14 +36,6 @@ export interface UnmodelledFeature {
   readonly what: string;
 }
 
-const r = (
-  name: string,
-  offset: number,
-  width: 32 | 64,
-  section: string,
-  array?: { count: number; stride: number },
-): UnmodelledRegister => ({ name, offset, width, section, ...(array ?? {}) });
-
 export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
   {
     id: 'mpam',
@@ -124,10 +116,12 @@ export const UNMODELLED_FEATURES: readonly UnmodelledFeature[] = [
     id: 'secure',
     field: { register: 'S_IDR1', field: 'SECURE_IMPL' },
     section: '3.10.2',
-    // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts), the Secure
-    // Command queue (core/engine/secure-cmdq.ts), and the Secure PA space (core/model/memory.ts).
-    registers: [r('S_AGBPA', 0x8048, 32, '6.3.64')],
-    what: "the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), the Secure Command queue (§3.10.2, `cmd … secure`; its commands that act on Secure state invalidate the Secure STE and CD caches and the Secure, S-EL2 and EL3 TLB entries), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass, stage 1 in the Secure and EL3 StreamWorlds with the output PA space of CD.NSCFGx, NSTable and NS, and S_CR0.SIF), Secure stage 2 and the S-EL2 StreamWorlds (§3.10.2.2, SMMU_S_IDR1.SEL2) and the Secure Event queue are. So are the two PA spaces (§3.10): the Secure one is a separate guest memory (`mem … secure`, `map … secure`, `cd … secure`, `M … secure` in traces) where the Secure Stream table, queues and MSIs, a Secure stream's CDs and the tables its NS attributes and S2SW/S2NSW place are read and updated, and a nested Secure stream's stage 1 tables below NSTable = 1 (or from a CD.NSCFGx = 1 start) are Non-secure IPAs translated through S2TTB. Left: CMD_TLBI_S_S2_IPA removes the address from both IPA spaces (its NS parameter's bit position is drawn only in a figure of §4.4.3.3), and the debugger's memory view, `mem64()` expressions and `smmu inspect` read only the Non-secure PA space",
+    // The SMMU_S_* registers themselves are modelled (core/registers/secure.ts, S_AGBPA §6.3.64 as
+    // a stored register like SMMU_AGBPA), the Secure Command queue (core/engine/secure-cmdq.ts), and
+    // the Secure PA space (core/model/memory.ts), which the debugger reads (`0x… secure` memory
+    // references, `mem64(ADDR, secure)`). An attach session cannot: server/dap/attach.ts SECURE_UNREADABLE.
+    registers: [],
+    what: "the Secure state is modelled in part: the SMMU_S_* registers (§6.3.52–§6.3.82), the Secure Command queue (§3.10.2, `cmd … secure`; its commands that act on Secure state invalidate the Secure STE and CD caches and the Secure, S-EL2 and EL3 TLB entries), Secure streams (`dma … secure`: S_CR0.SMMUEN, S_GBPA, the Secure Stream table and the Secure STE rules, STE.NSCFG in bypass, stage 1 in the Secure and EL3 StreamWorlds with the output PA space of CD.NSCFGx, NSTable and NS, and S_CR0.SIF), Secure stage 2 and the S-EL2 StreamWorlds (§3.10.2.2, SMMU_S_IDR1.SEL2) and the Secure Event queue are. So are the two PA spaces (§3.10): the Secure one is a separate guest memory (`mem … secure`, `map … secure`, `cd … secure`, `M … secure` in traces) where the Secure Stream table, queues and MSIs, a Secure stream's CDs and the tables its NS attributes and S2SW/S2NSW place are read and updated, and a nested Secure stream's stage 1 tables below NSTable = 1 (or from a CD.NSCFGx = 1 start) are Non-secure IPAs translated through S2TTB; the debugger reads it (`mem64(ADDR, secure)`, and the memory view through the `0x… secure` memory references of the Memory scope's Secure pages and of the Secure structures). Left: CMD_TLBI_S_S2_IPA removes the address from both IPA spaces (its NS parameter's bit position is drawn only in a figure of §4.4.3.3), and `smmu inspect` and an attach session read no Secure structure and only the Non-secure PA space of a live guest: QEMU's gdbstub reads physical addresses (`Qqemu.PhyMemMode:1`) through the machine's Non-secure system address space and has no packet that selects the Secure one",
   },
 ];
 

@@ -12,7 +12,7 @@
  * S_STRTAB_BASE/_CFG are Guarded by S_CR0.SMMUEN, S_CMDQ_BASE/CONS by S_CR0.CMDQEN,
  * S_EVENTQ_BASE/PROD by S_CR0.EVENTQEN, the MSI configuration by S_IRQ_CTRL's enables.
  */
-import { CR1, GBPA, VMW_VALUES } from './control';
+import { AGBPA, CR1, GBPA, VMW_VALUES } from './control';
 import { queueBaseFields } from './queues';
 import type { FeatureRef, FieldDef, GuardRef, NamedRegister, RegisterDef, RegisterName } from './types';
 
@@ -375,6 +375,24 @@ export const S_GBPA = {
     ...GBPA.fields.filter((f) => f.msb < 14),
   ],
   behaviour: { kind: 'updateHandshake' },
+} satisfies RegisterDef;
+
+/**
+ * §6.3.64: SMMU_S_AGBPA, the Secure SMMU_AGBPA (§6.3.15): IMPLEMENTATION DEFINED attributes or a
+ * tag for Secure bypassing transactions, which the model does not carry; it keeps what is written,
+ * as SMMU_AGBPA does. (Not Secure and not Root accesses are RAZ/WI, like the rest of this page.)
+ */
+export const S_AGBPA = {
+  ...common,
+  name: 'S_AGBPA',
+  offset: 0x8048,
+  width: 32,
+  access: 'RW',
+  reset: 'IMPDEF',
+  section: '6.3.64',
+  summary: 'Secure IMPLEMENTATION DEFINED additional bypass attributes (RES0 if not supported).',
+  fields: AGBPA.fields,
+  behaviour: { kind: 'store' },
 } satisfies RegisterDef;
 
 const IRQ_CTRL_FIELDS: readonly FieldDef[] = [
@@ -766,6 +784,7 @@ export const SECURE_REGISTERS = [
   S_CR2,
   S_INIT,
   S_GBPA,
+  S_AGBPA,
   S_IRQ_CTRL,
   S_IRQ_CTRLACK,
   S_GERROR,

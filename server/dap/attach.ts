@@ -74,9 +74,20 @@ export function attachTarget(args: AttachArguments): AttachTarget | string {
 }
 
 /**
+ * Why an attach session cannot read the Secure PA space (§3.10): QEMU's gdbstub reads physical
+ * addresses (`Qqemu.PhyMemMode:1`) with cpu_physical_memory_read, i.e. through the machine's
+ * Non-secure system address space, and has no packet that selects the Secure one (its virtual
+ * reads go through the CPU's current translation regime and Security state, which the debugger
+ * does not choose).
+ */
+export const SECURE_UNREADABLE =
+  "readMemory: an attach session reads only the Non-secure PA space: QEMU's gdbstub reads physical memory (Qqemu.PhyMemMode:1) through the Non-secure system address space and has no packet that selects the Secure one";
+
+/**
  * The guest's physical memory as DAP `readMemory` serves it: the SMMU's pages one aligned 32-bit
  * register read at a time (as the reader reads registers: QEMU 7.2 answers other sizes
- * differently, live-smmu.ts), everything else as the stub reads it. Writes are refused.
+ * differently, live-smmu.ts), everything else as the stub reads it. Writes are refused, and so are
+ * reads of the Secure PA space (SECURE_UNREADABLE).
  */
 export class GuestMemory implements PhysicalMemory {
   constructor(
@@ -84,7 +95,8 @@ export class GuestMemory implements PhysicalMemory {
     readonly base: bigint,
   ) {}
 
-  async read(address: bigint, count: number): Promise<MemoryRead> {
+  async read(address: bigint, count: number, secure = false): Promise<MemoryRead> {
+    if (secure) throw new Error(SECURE_UNREADABLE);
     const out = new Uint8Array(count);
     const end = this.base + BigInt(SMMU_REGION_SIZE);
     let i = 0;
@@ -143,7 +155,7 @@ export class LiveAttach {
   }
 
   readonly memory: PhysicalMemory = {
-    read: (address, count) => this.inTurn(() => this.guest.read(address, count)),
+    read: (address, count, secure) => this.inTurn(() => this.guest.read(address, count, secure)),
     write: () => this.guest.write(),
   };
 

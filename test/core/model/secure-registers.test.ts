@@ -87,6 +87,19 @@ test('§6.3.63: S_GBPA has the Update handshake, and NSCFG only with SMMU_IDR1.A
   assert.equal(withOvr.peek('S_GBPA'), 0xc000n, 'NSCFG = Non-secure');
 });
 
+test('§6.3.64: S_AGBPA keeps what a Secure access writes, without findings, and is RAZ/WI to a Non-secure access', () => {
+  const m = new Smmu(SECURE_ATS);
+  assert.deepEqual(codes(m.write(0x8048, 4, 0x1234_5678n, 'secure')), []);
+  assert.equal(m.peek('S_AGBPA'), 0x1234_5678n);
+  const r = m.read(0x8048, 4, 'secure');
+  assert.deepEqual([r.value, codes(r)], [0x1234_5678n, []]);
+  assert.deepEqual(codes(m.write(0x8048, 4, 1n, 'non-secure')), ['access.secure-register', 'write.secure-register']);
+  assert.equal(m.read(0x8048, 4, 'non-secure').value, 0n);
+  assert.equal(m.peek('S_AGBPA'), 0x1234_5678n, 'the Non-secure write was ignored');
+  // Apart from the Non-secure SMMU_AGBPA (§6.3.15).
+  assert.equal(m.peek('AGBPA'), 0n);
+});
+
 test('§6.3.67, §6.3.68: S_GERRORN acknowledges S_GERROR, apart from the Non-secure GERROR', () => {
   const m = new Smmu(SECURE_ATS);
   m.setOwned('S_GERROR', 1n);

@@ -111,6 +111,11 @@ test(
       assert.equal(Buffer.from(strtab.body.data, 'base64').readBigUInt64LE(0), 0x4000000044000000n);
       const steRead = await dc.customRequest('readMemory', { memoryReference: '0x44000200', count: 4 });
       assert.equal(le32(steRead.body.data) & 1, 1);
+      // The Secure PA space (a `… secure` reference, §3.10) is not read as the Non-secure one: the stub cannot reach it.
+      await assert.rejects(
+        dc.customRequest('readMemory', { memoryReference: '0x44000200 secure', count: 4 }),
+        /reads only the Non-secure PA space/,
+      );
       await assert.rejects(
         dc.customRequest('writeMemory', { memoryReference: '0x9050020', data: 'AAAAAA==' }),
         /an attach session never writes to the guest/,

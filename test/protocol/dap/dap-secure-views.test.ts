@@ -82,8 +82,8 @@ test('Secure state: the Secure Event queue and Secure Stream table scopes show t
   assert.deepEqual(
     secureStes.map((v) => [v.name, v.memoryReference]),
     [
-      ['STE 3', '0x4E0000C0'],
-      ['STE 4', '0x4E000100'],
+      ['STE 3', '0x4E0000C0 secure'],
+      ['STE 4', '0x4E000100 secure'],
     ],
   );
   const ste3 = await variables(child(secureStes, 'STE 3').variablesReference);
@@ -100,7 +100,7 @@ test('Secure state: the Secure Event queue and Secure Stream table scopes show t
   );
   assert.equal(child(sq, 'unread').value, '1 record between CONS and PROD');
   const entries = child(sq, 'entries');
-  assert.equal(entries.memoryReference, '0x4E200000');
+  assert.equal(entries.memoryReference, '0x4E200000 secure');
   const records = await variables(entries.variablesReference);
   assert.match(records[0]?.value ?? '', /^F_TRANSLATION .*StreamID=0x4.*\(unread\)$/);
   assert.equal(child(await scope('Event queue'), 'unread').value, '0 records between CONS and PROD');
@@ -108,7 +108,42 @@ test('Secure state: the Secure Event queue and Secure Stream table scopes show t
   const cds = await scope('Context descriptors');
   assert.deepEqual(
     cds.filter((v) => v.name.startsWith('Secure')).map((v) => [v.name, v.memoryReference]),
-    [['Secure StreamID 4 SSID 0', '0x4E300000']],
+    [['Secure StreamID 4 SSID 0', '0x4E300000 secure']],
+  );
+});
+
+test('Secure state: the Memory scope, readMemory and mem64(ADDR, secure) read the Secure PA space (§3.10)', async () => {
+  await stopAt('secure-streams.smmu', 'read32 S_EVENTQ_PROD.WR == 1');
+  // The Secure Stream table's page: its reference and expression name the Secure space.
+  const page = child(await scope('Memory'), 'Secure 0x4E000000');
+  assert.equal(page.memoryReference, '0x4E000000 secure');
+  assert.equal(page.evaluateName, 'mem64(0x4E000000, secure)');
+  // Secure STE 3 (V = 1) is at 0x4E0000C0 of the Secure space; the Non-secure space has nothing there.
+  const read = async (memoryReference: string) => {
+    const r = (await dc.customRequest('readMemory', {
+      memoryReference,
+      offset: 0xc0,
+      count: 8,
+    })) as DebugProtocol.ReadMemoryResponse;
+    return Buffer.from(r.body?.data ?? '', 'base64').readBigUInt64LE(0);
+  };
+  const secureWord = await read('0x4E000000 secure');
+  assert.equal(secureWord & 1n, 1n, 'STE 3 of the Secure Stream table is valid');
+  assert.equal(await read('0x4E000000'), 0n);
+  const evaluate = async (expression: string) =>
+    (await dc.evaluateRequest({ expression, context: 'watch', frameId: 0 })).body.result;
+  assert.equal(await evaluate('mem64(0x4E0000C0, secure) == ' + secureWord), '1');
+  assert.equal(await evaluate('mem64(0x4E0000C0)'), '0');
+  // A write through a Secure reference lands in the Secure space only.
+  await dc.customRequest('writeMemory', {
+    memoryReference: '0x4E400000 secure',
+    data: Buffer.from([0x5a]).toString('base64'),
+  });
+  assert.equal(await evaluate('mem8(0x4E400000, secure)'), '0x5A');
+  assert.equal(await evaluate('mem8(0x4E400000)'), '0');
+  await assert.rejects(
+    () => dc.evaluateRequest({ expression: 'mem64(0x4E000000, nonsecure)', context: 'watch', frameId: 0 }),
+    /expected 'secure' after ','/,
   );
 });
 
