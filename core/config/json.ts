@@ -5,6 +5,7 @@
 import { createScanner, parseTree, ParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 
 import type { Position, Range } from '../base/diagnostics';
+import { thousands } from '../text/plural';
 
 /** 0-based line and UTF-16 character, as LSP counts them (core/base/diagnostics.ts). */
 export type { Position, Range } from '../base/diagnostics';
@@ -154,7 +155,56 @@ export function parseJson(text: string): ParsedJson {
       ],
     };
   const root = parseTree(src, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  return { root, errors: errors.map((e) => ({ message: syntaxMessage(e, src), offset: e.offset, length: e.length })) };
+  return { root, errors: listedErrors(errors, src) };
+}
+
+/** Lines with syntax errors listed for one file; one more error counts those after them. */
+export const MAX_SYNTAX_ERROR_LINES = 100;
+
+/**
+ * The syntax errors reported for a file: the first on each line, its message counting the others
+ * on that line, for at most MAX_SYNTAX_ERROR_LINES lines, then one error that counts the rest.
+ * jsonc-parser reports every token it skips, so a line of 20,000 stray characters made 20,000
+ * errors (and as many lines of `smmu check` output) where the first one is what needs fixing.
+ */
+function listedErrors(errors: readonly ParseError[], src: string): ParsedJson['errors'] {
+  const out: { message: string; offset: number; length: number }[] = [];
+  let i = 0;
+  while (i < errors.length && out.length < MAX_SYNTAX_ERROR_LINES) {
+    const first = errors[i] as ParseError;
+    const end = lineEndAt(src, first.offset + Math.max(0, first.length - 1));
+    let j = i + 1;
+    while (j < errors.length && (errors[j] as ParseError).offset < end) j++;
+    const more = j - i - 1;
+    const message = syntaxMessage(first, src);
+    out.push({
+      message: more
+        ? `${message} (and ${thousands(more)} more syntax ${more === 1 ? 'error' : 'errors'} after it on this line)`
+        : message,
+      offset: first.offset,
+      length: first.length,
+    });
+    i = j;
+  }
+  if (i < errors.length) {
+    const next = errors[i] as ParseError;
+    const rest = errors.length - i;
+    out.push({
+      message: `${thousands(rest)} more syntax ${rest === 1 ? 'error from here on is' : 'errors from here on are'} not listed: fix the ones above and check again`,
+      offset: next.offset,
+      length: next.length,
+    });
+  }
+  return out;
+}
+
+/** Offset of the line break that ends the line holding `offset` (the text's length on the last line). */
+function lineEndAt(text: string, offset: number): number {
+  for (let i = Math.max(0, offset); i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
 }
 
 /** Property nodes of an object node: [key node, value node | undefined]. */

@@ -89,7 +89,7 @@ function cli(texts: ReadonlyMap<string, string>, ...args: string[]): void {
     r.code === 2 && args.includes('--config') && /: --config .*(nothing was run|cannot read)/.test(r.err);
   assert.ok(
     r.code === 0 || r.code === 1 || badConfig,
-    `${what}: exit ${r.code} (null: killed after ${ANSWER_MS} ms)\n${r.err.slice(0, 1000)}`,
+    `${what}: exit ${r.code}${r.why ? ` (${r.why})` : ''}\n${r.err.slice(0, 1000)}`,
   );
   for (const m of (r.out + r.err).matchAll(GCC)) {
     const text = texts.get(m[1] as string);
@@ -141,7 +141,7 @@ function gzipCli(dir: string, c: EntryCase, bytes: Buffer): void {
     assertNoInternal(r.out + r.err, what);
     assert.ok(
       r.code === 0 || r.code === 1 || (r.code === 2 && /^smmu replay: .*gzip data is damaged/m.test(r.err)),
-      `${what}: exit ${r.code} (null: killed after ${ANSWER_MS} ms)\n${r.err.slice(0, 1000)}`,
+      `${what}: exit ${r.code}${r.why ? ` (${r.why})` : ''}\n${r.err.slice(0, 1000)}`,
     );
     if (how === 'whole') assert.ok(r.code !== 2, `${what}: a whole gzip refused\n${r.err.slice(0, 500)}`);
     fs.rmSync(file, { force: true });

@@ -15,14 +15,29 @@ export function smmu(...args: string[]): { code: number | null; out: string; err
 /**
  * Run `smmu ARGS…` under a 512 MB heap, killed after `ms`: a loop that never ends or a heap that
  * runs out fails the caller's exit-code assertion (code null, or 134) instead of hanging it.
+ * `why` says what ended a run without an exit code: the time limit, or output past the 256 MiB
+ * this keeps (spawnSync kills the child then, and once reported that as a timeout).
  */
-export function smmuWithin(ms: number, ...args: string[]): { code: number | null; out: string; err: string } {
+export function smmuWithin(
+  ms: number,
+  ...args: string[]
+): { code: number | null; out: string; err: string; why?: string } {
   const r = spawnSync(process.execPath, ['--max-old-space-size=512', cli, ...args], {
     cwd: root,
     encoding: 'utf8',
     timeout: ms,
+    maxBuffer: 256 * 1024 * 1024,
   });
-  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    r.status !== null
+      ? undefined
+      : code === 'ETIMEDOUT'
+        ? `killed after ${ms} ms`
+        : code === 'ENOBUFS'
+          ? 'killed: its output passed 256 MiB'
+          : `ended by ${r.signal ?? r.error?.message ?? 'an unknown cause'}`;
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '', ...(why ? { why } : {}) };
 }
 
 /** Write `text` to a file called `name` in a fresh temporary folder. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
+import { parseTree, type ParseError } from 'jsonc-parser';
 import {
   blockingErrors,
   loadConfig,
@@ -1159,6 +1160,40 @@ test('syntax errors are positioned; a trailing comma and comments are named', ()
   assert.match(only(comma.diagnostics, 'config.syntax')[0].message, /trailing comma/);
   const comment = loadConfig('{ // note\n "name": "x" }');
   assert.match(only(comment.diagnostics, 'config.syntax')[0].message, /comments are not allowed/);
+});
+
+/** How many errors jsonc-parser itself reports for `text`, with the options parseJson gives it. */
+function rawSyntaxErrors(text: string): number {
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  return errors.length;
+}
+
+test('a line of stray characters is one syntax error that counts the rest, and past 100 such lines one error counts the others', () => {
+  // jsonc-parser reports each token it skips: 20,000 dashes made 20,000 errors, and as many lines
+  // of `smmu check` output (more than the fuzzer's CLI harness kept).
+  const full = fs.readFileSync(path.join(root, 'presets/qemu.smmu.json'), 'utf8').split('\n');
+  full.splice(3, 0, '-'.repeat(20000));
+  const one = only(loadConfig(full.join('\n')).diagnostics, 'config.syntax');
+  assert.equal(one.length, 1, JSON.stringify(one.map((d) => d.message).slice(0, 3)));
+  assert.deepEqual(one[0].range.start, { line: 3, character: 0 });
+  assert.match(one[0].message, /^unexpected "-" \(and 19,999 more syntax errors after it on this line\)$/);
+  // Two errors on one line: the first is listed, the second counted.
+  const two = only(loadConfig('{ "a": 1 "b": 2 "c": 3 }').diagnostics, 'config.syntax');
+  assert.equal(two.length, 1);
+  assert.match(two[0].message, /^expected ',' between values \(and 1 more syntax error after it on this line\)$/);
+  // 150 lines of errors: 100 listed, then one at the 101st line's first error counting the others.
+  const many = loadConfig('{\n' + '@ %\n'.repeat(150) + '}').diagnostics;
+  assert.equal(many.length, 101);
+  assert.deepEqual(many[100].range.start, { line: 101, character: 0 });
+  assert.match(
+    many[100].message,
+    /^\d+ more syntax errors from here on are not listed: fix the ones above and check again$/,
+  );
+  const counted = many.slice(0, 100).reduce((n, d) => n + 1 + Number(/\(and (\d+) more/.exec(d.message)?.[1] ?? 0), 0);
+  const unlisted = Number(/^(\d+)/.exec(many[100].message)?.[1]);
+  // Every error jsonc-parser reported is listed or counted, none twice.
+  assert.equal(counted + unlisted, rawSyntaxErrors('{\n' + '@ %\n'.repeat(150) + '}'));
 });
 
 test('after a syntax error only the syntax errors are reported: a truncated file is not the configuration its author meant', () => {
