@@ -100,3 +100,20 @@ export interface ScriptDiagnostic {
   readonly section?: string;
   readonly related?: readonly RelatedInfo[];
 }
+
+/** A diagnostic whose message ends with its architecture section, when the architecture says it. */
+export function diag(
+  severity: ScriptDiagnostic['severity'],
+  code: string,
+  message: string,
+  range: Range,
+  section?: string,
+): ScriptDiagnostic {
+  return {
+    severity,
+    code,
+    message: section ? `${message} (§${section})` : message,
+    range,
+    ...(section ? { section } : {}),
+  };
+}

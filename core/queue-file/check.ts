@@ -23,7 +23,7 @@ import type { IdView } from '../registers/codec';
 import type { Token } from '../script/ast';
 import { QUEUE_SIZE_CAP, queueLog2Max } from '../structures/capabilities';
 import type { ScriptHost } from '../script/check';
-import type { Range, ScriptDiagnostic } from '../base/diagnostics';
+import { diag, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { lexLine, splitLines } from '../script/lexer';
 import { counted } from '../text/plural';
 
@@ -68,22 +68,6 @@ const HEADER = ['queue', 'config', 'base', 'log2size', 'prod', 'cons'];
 
 const rangeOf = (a: Token, b: Token = a): Range => ({ start: a.range.start, end: b.range.end });
 const hex = (v: number | bigint) => '0x' + v.toString(16).toUpperCase();
-
-function diag(
-  severity: ScriptDiagnostic['severity'],
-  code: string,
-  message: string,
-  range: Range,
-  section?: string,
-): ScriptDiagnostic {
-  return {
-    severity,
-    code,
-    message: section ? `${message} (§${section})` : message,
-    range,
-    ...(section ? { section } : {}),
-  };
-}
 
 interface Header {
   kind?: QueueKind;

@@ -4,7 +4,7 @@
  * grammar, completion, signature help, hovers and the reference page read one place
  * (core/script/statements/index.ts lists them).
  */
-import type { Range, ScriptDiagnostic } from '../../base/diagnostics';
+import type { ScriptDiagnostic } from '../../base/diagnostics';
 import type { Engine } from '../../engine/engine';
 import type { LayoutDef } from '../../layout/types';
 import type { FeatureRef } from '../../registers/types';
@@ -222,18 +222,4 @@ export interface EngineDef<V extends ActionVerb = ActionVerb> extends DefBase {
 export type StatementDef = ConfigDef | IncludeDef | ConstDef | AccessDef | MemoryDef | EngineDef;
 
 /** A problem an engine statement reports, with its section when the architecture says it. */
-export function diag(
-  severity: ScriptDiagnostic['severity'],
-  code: string,
-  message: string,
-  range: Range,
-  section?: string,
-): ScriptDiagnostic {
-  return {
-    severity,
-    code,
-    message: section ? `${message} (§${section})` : message,
-    range,
-    ...(section ? { section } : {}),
-  };
-}
+export { diag } from '../../base/diagnostics';
