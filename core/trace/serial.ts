@@ -120,10 +120,46 @@ export class RegisterTimeline {
     this.head = 0;
   }
 
+  /** Index (among all the changes) of the first kept change whose line is after `line`: a binary search of the column. */
+  upperBound(line: number): number {
+    const lines = this.lines;
+    let lo = this.head;
+    let hi = this.head + this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((lines[mid] as number) <= line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - this.head + this.base;
+  }
+
   /** The line of the change at index `i` among all of them; undefined when no longer kept. */
   lineAt(i: number): number | undefined {
     const k = i - this.base;
     return k >= 0 && k < this.count && Number.isInteger(k) ? this.lines[this.head + k] : undefined;
+  }
+
+  /** Where the change at index `i` is in the columns; -1 when no longer kept (the window search reads them without an entry). */
+  slot(i: number): number {
+    const k = i - this.base;
+    return k >= 0 && k < this.count && Number.isInteger(k) ? this.head + k : -1;
+  }
+
+  /** The line, value words and vCPU (-1: none) of the change at column slot `j` (`slot`). */
+  lineIn(j: number): number {
+    return this.lines[j] as number;
+  }
+
+  loIn(j: number): number {
+    return this.los[j] as number;
+  }
+
+  hiIn(j: number): number {
+    return this.his[j] as number;
+  }
+
+  cpuIn(j: number): number {
+    return this.cpus[j] as number;
   }
 
   /** The change at index `i` among all of them (a new object each time); undefined when no longer kept. */
@@ -147,8 +183,24 @@ export interface PendingRead {
   readonly reg: RegisterDef;
   readonly byte: number;
   readonly emu: bigint;
+  /** The replay's diagnostic, held in the report's order until judged; its message is not made (NOT_SHOWN) until asked for. */
   readonly diag: TraceDiagnostic;
+  /** The diagnostic's message, made when the judgement keeps it or reads it (an unserializable read's). */
+  readonly message: () => string;
 }
+
+/**
+ * A judgement past its code's cap (the judge's `maxMessages`): no one shows its message, so the
+ * replay is told its code and severity, and no diagnostic or message is made for it (one constant
+ * per code, not an object per read).
+ */
+export interface Unshown {
+  readonly code: string;
+  readonly severity: TraceDiagnostic['severity'];
+  readonly section: string;
+}
+
+const REORDERED: Unshown = { code: 'mvcpu.reordered', severity: 'info', section: '6.2' };
 
 function who(e: TimelineEntry): string {
   return e.line < 0 ? 'the reset value' : `line ${e.line + 1}${e.vcpu !== undefined ? ` (vCPU ${e.vcpu})` : ''}`;
@@ -172,6 +224,19 @@ export class VcpuLines {
   /** The `i`-th kept line, oldest first. */
   get(i: number): number | undefined {
     return i >= 0 && i < this.count ? this.lines[this.head + i] : undefined;
+  }
+
+  /** Index of the first kept line not before `line` (`count` if none): a binary search of the column. */
+  lowerBound(line: number): number {
+    const lines = this.lines;
+    let lo = this.head;
+    let hi = this.head + this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((lines[mid] as number) < line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - this.head;
   }
 
   /** An access at `line`; once more than 2 × keep + 2 are kept, the oldest dropped down to keep + 2. */
@@ -226,6 +291,13 @@ export class SerialJudge {
   private ended = false;
   /** The last read judged as one vCPU's before its window closed (a vCPU appearing later is noted). */
   private judgedAlone?: number;
+  /** Judgements made per code: they come in the report's order (reads are judged in line order). */
+  private readonly judged = new Map<string, number>();
+  /** The window `windowOf` found last (not a pair per call: the search asks for one per entry it visits). */
+  private wFrom = 0;
+  private wTo = 0;
+  /** vCPUs whose accesses the window search has passed (reused by each search). */
+  private readonly closed = new Set<number>();
 
   constructor(
     private readonly timeline: Timeline,
@@ -234,6 +306,14 @@ export class SerialJudge {
     private readonly replace: (old: TraceDiagnostic, d: TraceDiagnostic) => void,
     /** A note that the window was exceeded, at an access. */
     private readonly note: (at: AccessRecord, message: string) => void,
+    /** Replace a read's diagnostic with a judgement no one shows (past its code's cap). */
+    private readonly unshown: (old: TraceDiagnostic, u: Unshown) => void,
+    /**
+     * Only the first this many diagnostics of each code are shown (ReplaySetup.maxMessages): a
+     * judgement past them is `unshown`. Judgements come in the report's order, so the count of
+     * those made before one is the count of its code before it in the report.
+     */
+    private readonly maxMessages?: number,
   ) {}
 
   /** vCPUs seen so far. */
@@ -297,38 +377,52 @@ export class SerialJudge {
     this.head = 0;
   }
 
-  /** The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and next lines. */
-  private windowOf(vcpu: number | undefined, line: number, s: Shortfall, own = false): [number, number] {
+  /**
+   * The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and
+   * next lines, in `wFrom` and `wTo`.
+   */
+  private windowOf(vcpu: number | undefined, line: number, s: Shortfall, own = false): void {
     const mine = vcpu === undefined ? undefined : this.byVcpu.get(vcpu);
-    if (!mine) return [line - 1, line + 1];
-    const l = mine;
-    let lo = 0;
-    let hi = l.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((l.get(mid) as number) < line) lo = mid + 1;
-      else hi = mid;
+    if (!mine) {
+      this.wFrom = line - 1;
+      this.wTo = line + 1;
+      return;
     }
+    const l = mine;
+    const lo = l.lowerBound(line);
     if (l.get(lo) !== line) {
       s.short = true;
-      return [line - 1, line + 1];
+      this.wFrom = line - 1;
+      this.wTo = line + 1;
+      return;
     }
     if (lo === 0 && mine.dropped > 0) s.short = true;
     // Not seen yet: the window is open to the end (at the end of the trace, it is).
     // (Another vCPU's change: only its window's start counts, known when it was seen.)
     if (own && lo + 1 >= l.count && !this.ended) s.short = true;
-    return [lo > 0 ? (l.get(lo - 1) as number) : -1, lo + 1 < l.count ? (l.get(lo + 1) as number) : Infinity];
+    this.wFrom = lo > 0 ? (l.get(lo - 1) as number) : -1;
+    this.wTo = lo + 1 < l.count ? (l.get(lo + 1) as number) : Infinity;
   }
 
   private judge(p: PendingRead): void {
     // A read of a trace with one vCPU so far is what the replay said.
     if (this.byVcpu.size <= 1) {
       if (!this.ended) this.judgedAlone = p.rec.line;
+      this.keep(p);
       return;
     }
     const s: Shortfall = { short: false };
-    const d = this.resolve(p, s);
-    if (d) this.replace(p.diag, d);
+    if (p.rec.vcpu === undefined) this.keep(p);
+    else if (this.reordered(p, s)) {
+      if (this.past(REORDERED.code)) this.unshown(p.diag, REORDERED);
+      else this.replace(p.diag, { ...this.reorderedDiagnostic(p), message: this.reorderedMessage(p) });
+    } else {
+      // Not one value in the window: the search again with the writers' values (rare, so with objects).
+      s.short = false;
+      const d = this.resolve(p, s) as TraceDiagnostic;
+      if (this.past(d.code)) this.unshown(p.diag, { code: d.code, severity: d.severity, section: '6.2' });
+      else this.replace(p.diag, d);
+    }
     if (s.short)
       this.note(
         p.rec,
@@ -336,11 +430,137 @@ export class SerialJudge {
       );
   }
 
+  /** The replay's diagnostic stands: with its message. */
+  private keep(p: PendingRead): void {
+    this.replace(p.diag, { ...p.diag, message: p.message() });
+  }
+
+  /** A judgement of `code`: whether it is past the cap (counted either way). */
+  private past(code: string): boolean {
+    const n = this.judged.get(code) ?? 0;
+    this.judged.set(code, n + 1);
+    return this.maxMessages !== undefined && n >= this.maxMessages;
+  }
+
+  /** Where the last `reordered` search found the value: its change's line and vCPU (-1: none). */
+  private hitLine = -1;
+  private hitCpu = -1;
+
+  private reorderedDiagnostic(p: PendingRead): Omit<TraceDiagnostic, 'message'> {
+    return { range: p.diag.range, line: p.diag.line, section: '6.2', severity: 'info', code: REORDERED.code };
+  }
+
+  private reorderedMessage(p: PendingRead): string {
+    const who =
+      this.hitLine < 0
+        ? 'the reset value'
+        : `line ${this.hitLine + 1}${this.hitCpu >= 0 ? ` (vCPU ${this.hitCpu})` : ''}`;
+    return `SMMU_${p.reg.name} returned ${hex(p.emu, p.rec.size === 8 ? 64 : 32)}, the value written at ${who}: explained by a serial order in which that write is the last to take effect before this read (between vCPUs, the trace's order is not the order in which accesses took effect)`;
+  }
+
+  /**
+   * `resolve`'s window search and its first test, without an object per entry (the timeline's
+   * columns read where they are): whether a value in the read's window explains it (then
+   * `hitLine` and `hitCpu` say whose, the first in `resolve`'s order), with the same shortfalls.
+   * Most diverging reads of a multi-vCPU trace are such reorderings (docs/performance.md).
+   */
+  private reordered(p: PendingRead, s: Shortfall): boolean {
+    const { rec, reg, byte, emu } = p;
+    const vcpu = rec.vcpu as number;
+    const vcpuCount = this.byVcpu.size;
+    this.windowOf(vcpu, rec.line, s, true);
+    const from = this.wFrom;
+    const to = this.wTo;
+    const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
+    // Does the change at column slot `j` (-1: not kept, read as 0) hold the read's value, in the
+    // bytes the read covers (resolve's `part`)?
+    const emuLo = Number(emu & M32);
+    const emuHi = Number((emu >> 32n) & M32);
+    const matches = (j: number): boolean => {
+      if (j < 0) return emu === 0n;
+      const lo = tl.loIn(j);
+      const hi = tl.hiIn(j);
+      if (rec.size === 8) return lo === emuLo && hi === emuHi;
+      if (byte === 0) return lo === emuLo && emuHi === 0;
+      if (byte === 4) return hi === emuLo && emuHi === 0;
+      return ((((BigInt(hi) << 32n) | BigInt(lo)) >> BigInt(byte * 8)) & M32) === emu;
+    };
+    let found = false;
+    const hit = (j: number): void => {
+      if (found || !matches(j)) return;
+      found = true;
+      this.hitLine = j < 0 ? -1 : tl.lineIn(j);
+      this.hitCpu = j < 0 ? -1 : tl.cpuIn(j);
+    };
+    const upperBound = (line: number): number => {
+      const lo = tl.upperBound(line);
+      if (lo === tl.base && tl.base > 0) s.short = true;
+      return lo;
+    };
+    const first = upperBound(from);
+    if (first > 0) {
+      const j = tl.slot(first - 1);
+      if (j < 0) s.short = true;
+      hit(j);
+    }
+    const last = Math.min(upperBound(to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1), first + SCAN_LIMIT);
+    for (let i = first; i < last; i++) hit(tl.slot(i));
+    const early = !this.options.exhaustive && !tl.anonymous;
+    const closed = this.closed;
+    closed.clear();
+    closed.add(vcpu);
+    for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && closed.size <= vcpuCount; i--, n++) {
+      const j = tl.slot(i);
+      if (j < 0) {
+        s.short = true;
+        continue;
+      }
+      const line = tl.lineIn(j);
+      const cpu = tl.cpuIn(j);
+      if (line < 0 || closed.has(cpu)) continue;
+      this.windowOf(cpu < 0 ? undefined : cpu, line, s);
+      if (this.wTo > from) hit(j);
+      else {
+        closed.add(cpu);
+        if (early && closed.size === vcpuCount) {
+          const lowest = Math.max(0, first - 2 - (SCAN_LIMIT - 1));
+          if (i - 1 >= lowest && lowest < tl.base) s.short = true;
+          break;
+        }
+      }
+    }
+    closed.clear();
+    closed.add(vcpu);
+    let n = 0;
+    let i = last;
+    for (; i < tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount; i++, n++) {
+      // Changes from `last` on are kept (upperBound starts at the first kept).
+      const j = tl.slot(i);
+      const cpu = tl.cpuIn(j);
+      if (closed.has(cpu)) continue;
+      this.windowOf(cpu < 0 ? undefined : cpu, tl.lineIn(j), s);
+      if (this.wFrom < to) hit(j);
+      else {
+        closed.add(cpu);
+        if (early && closed.size === vcpuCount) {
+          const rest = Math.min(tl.length - (i + 1), SCAN_LIMIT - (n + 1));
+          i += 1 + rest;
+          n += 1 + rest;
+          break;
+        }
+      }
+    }
+    if (i >= tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount && !this.ended) s.short = true;
+    return found;
+  }
+
   private resolve(p: PendingRead, s: Shortfall): TraceDiagnostic | undefined {
     const { rec, reg, byte, emu } = p;
     if (rec.vcpu === undefined) return undefined;
     const vcpuCount = this.byVcpu.size;
-    const [from, to] = this.windowOf(rec.vcpu, rec.line, s, true);
+    this.windowOf(rec.vcpu, rec.line, s, true);
+    const from = this.wFrom;
+    const to = this.wTo;
     const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
     // One object per change for the whole judgement (the search compares entries by identity).
     const made = new Map<number, TimelineEntry>();
@@ -389,7 +609,8 @@ export class SerialJudge {
     for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && closed.size <= vcpuCount; i--, n++) {
       const e = entry(i);
       if (e.line < 0 || closed.has(e.vcpu)) continue;
-      if (this.windowOf(e.vcpu, e.line, s)[1] > from) window.push(e);
+      this.windowOf(e.vcpu, e.line, s);
+      if (this.wTo > from) window.push(e);
       else {
         closed.add(e.vcpu);
         if (early && closed.size === vcpuCount) {
@@ -406,7 +627,8 @@ export class SerialJudge {
     for (; i < tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount; i++, n++) {
       const e = entry(i);
       if (closed.has(e.vcpu)) continue;
-      if (this.windowOf(e.vcpu, e.line, s)[0] < to) window.push(e);
+      this.windowOf(e.vcpu, e.line, s);
+      if (this.wFrom < to) window.push(e);
       else {
         closed.add(e.vcpu);
         if (early && closed.size === vcpuCount) {
@@ -478,7 +700,7 @@ export class SerialJudge {
       ...base,
       severity: 'error',
       code: 'mvcpu.unserializable',
-      message: `${p.diag.message.replace(/ \(§[\d.]+\)$/, '')}; no serial order of the vCPUs' writes in ${span} explains it`,
+      message: `${p.message().replace(/ \(§[\d.]+\)$/, '')}; no serial order of the vCPUs' writes in ${span} explains it`,
     };
   }
 }
