@@ -155,7 +155,8 @@ export class ReportOrder {
     for (let i = lo; i < held.length; i++) {
       const h = held[i] as Held;
       if (position(h.d, old) !== 0) return undefined;
-      if (h.d === old) return h;
+      // (One judged past its cap is no longer `old`: it stands for its judgement.)
+      if (h.d === old && !h.unshown) return h;
     }
     return undefined;
   }
