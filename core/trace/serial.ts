@@ -23,6 +23,50 @@ import type { AccessRecord, TraceDiagnostic } from './types';
 
 const M32 = 0xffff_ffffn;
 
+/**
+ * In `lines[start, end)`, ascending, the first position whose line is not before `line` (`after`:
+ * whose line is after it). The search gallops from `hint` (the position found last): the judge
+ * asks about lines near the one it asked about before, so a few probes near it answer, where a
+ * binary search of the whole window would touch lines all over its columns (tens of thousands).
+ */
+function search(lines: Float64Array, start: number, end: number, hint: number, line: number, after: boolean): number {
+  const before = (x: number): boolean => (after ? x <= line : x < line);
+  const h = hint < start ? start : hint >= end ? end - 1 : hint;
+  let lo = start;
+  let hi = end;
+  if (h >= start) {
+    if (before(lines[h] as number)) {
+      // The answer is past h: probes at growing steps after it.
+      lo = h + 1;
+      let p = lo;
+      let step = 1;
+      while (p < end && before(lines[p] as number)) {
+        lo = p + 1;
+        p = lo + step;
+        step *= 2;
+      }
+      hi = p < end ? p : end;
+    } else {
+      // The answer is h or before it.
+      hi = h;
+      let p = h - 1;
+      let step = 1;
+      while (p >= start && !before(lines[p] as number)) {
+        hi = p;
+        p = hi - step;
+        step *= 2;
+      }
+      lo = p + 1 > start ? p + 1 : start;
+    }
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(lines[mid] as number)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export interface TimelineEntry {
   /** Trace line of the change (-1: reset). */
   readonly line: number;
@@ -120,17 +164,14 @@ export class RegisterTimeline {
     this.head = 0;
   }
 
-  /** Index (among all the changes) of the first kept change whose line is after `line`: a binary search of the column. */
+  /** Where `upperBound` found its answer last (a position in the columns). */
+  private hint = 0;
+
+  /** Index (among all the changes) of the first kept change whose line is after `line` (`search`). */
   upperBound(line: number): number {
-    const lines = this.lines;
-    let lo = this.head;
-    let hi = this.head + this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((lines[mid] as number) <= line) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - this.head + this.base;
+    const at = search(this.lines, this.head, this.head + this.count, this.hint, line, true);
+    this.hint = at;
+    return at - this.head + this.base;
   }
 
   /** The line of the change at index `i` among all of them; undefined when no longer kept. */
@@ -226,17 +267,14 @@ export class VcpuLines {
     return i >= 0 && i < this.count ? this.lines[this.head + i] : undefined;
   }
 
-  /** Index of the first kept line not before `line` (`count` if none): a binary search of the column. */
+  /** Where `lowerBound` found its answer last (a position in the column). */
+  private hint = 0;
+
+  /** Index of the first kept line not before `line` (`count` if none; `search`). */
   lowerBound(line: number): number {
-    const lines = this.lines;
-    let lo = this.head;
-    let hi = this.head + this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((lines[mid] as number) < line) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - this.head;
+    const at = search(this.lines, this.head, this.head + this.count, this.hint, line, false);
+    this.hint = at;
+    return at - this.head;
   }
 
   /** An access at `line`; once more than 2 × keep + 2 are kept, the oldest dropped down to keep + 2. */
@@ -296,8 +334,30 @@ export class SerialJudge {
   /** The window `windowOf` found last (not a pair per call: the search asks for one per entry it visits). */
   private wFrom = 0;
   private wTo = 0;
-  /** vCPUs whose accesses the window search has passed (reused by each search). */
-  private readonly closed = new Set<number>();
+  /**
+   * vCPUs whose accesses the window search has passed: those whose value here is `closedScan`,
+   * the number of the scan (a Set cleared per scan cost more than the rest of the search).
+   */
+  private readonly closedIn = new Map<number, number>();
+  private closedScan = 0;
+  private closedCount = 0;
+
+  /** A new scan's closed vCPUs: `vcpu`'s. */
+  private openScan(vcpu: number): void {
+    this.closedScan++;
+    this.closedCount = 0;
+    this.close(vcpu);
+  }
+
+  private isClosed(vcpu: number): boolean {
+    return this.closedIn.get(vcpu) === this.closedScan;
+  }
+
+  private close(vcpu: number): void {
+    if (this.closedIn.get(vcpu) === this.closedScan) return;
+    this.closedIn.set(vcpu, this.closedScan);
+    this.closedCount++;
+  }
 
   constructor(
     private readonly timeline: Timeline,
@@ -506,10 +566,8 @@ export class SerialJudge {
     const last = Math.min(upperBound(to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1), first + SCAN_LIMIT);
     for (let i = first; i < last; i++) hit(tl.slot(i));
     const early = !this.options.exhaustive && !tl.anonymous;
-    const closed = this.closed;
-    closed.clear();
-    closed.add(vcpu);
-    for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && closed.size <= vcpuCount; i--, n++) {
+    this.openScan(vcpu);
+    for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && this.closedCount <= vcpuCount; i--, n++) {
       const j = tl.slot(i);
       if (j < 0) {
         s.short = true;
@@ -517,32 +575,31 @@ export class SerialJudge {
       }
       const line = tl.lineIn(j);
       const cpu = tl.cpuIn(j);
-      if (line < 0 || closed.has(cpu)) continue;
+      if (line < 0 || this.isClosed(cpu)) continue;
       this.windowOf(cpu < 0 ? undefined : cpu, line, s);
       if (this.wTo > from) hit(j);
       else {
-        closed.add(cpu);
-        if (early && closed.size === vcpuCount) {
+        this.close(cpu);
+        if (early && this.closedCount === vcpuCount) {
           const lowest = Math.max(0, first - 2 - (SCAN_LIMIT - 1));
           if (i - 1 >= lowest && lowest < tl.base) s.short = true;
           break;
         }
       }
     }
-    closed.clear();
-    closed.add(vcpu);
+    this.openScan(vcpu);
     let n = 0;
     let i = last;
-    for (; i < tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount; i++, n++) {
+    for (; i < tl.length && n < SCAN_LIMIT && this.closedCount <= vcpuCount; i++, n++) {
       // Changes from `last` on are kept (upperBound starts at the first kept).
       const j = tl.slot(i);
       const cpu = tl.cpuIn(j);
-      if (closed.has(cpu)) continue;
+      if (this.isClosed(cpu)) continue;
       this.windowOf(cpu < 0 ? undefined : cpu, tl.lineIn(j), s);
       if (this.wFrom < to) hit(j);
       else {
-        closed.add(cpu);
-        if (early && closed.size === vcpuCount) {
+        this.close(cpu);
+        if (early && this.closedCount === vcpuCount) {
           const rest = Math.min(tl.length - (i + 1), SCAN_LIMIT - (n + 1));
           i += 1 + rest;
           n += 1 + rest;
@@ -550,7 +607,7 @@ export class SerialJudge {
         }
       }
     }
-    if (i >= tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount && !this.ended) s.short = true;
+    if (i >= tl.length && n < SCAN_LIMIT && this.closedCount <= vcpuCount && !this.ended) s.short = true;
     return found;
   }
 

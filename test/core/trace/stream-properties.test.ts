@@ -651,3 +651,40 @@ test("a vCPU's access lines (a typed column) keep what an array would, dropped i
     { numRuns: 500 },
   );
 });
+
+test("the window search's galloping searches (from the last answer) give what a scan of the kept lines gives", () => {
+  // Ascending lines with repeats, pushed while searches for lines anywhere (near the last
+  // answer, as the judge asks, and far from it) come between the pushes.
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.record({ gap: fc.nat(3) }), fc.record({ ask: fc.integer({ min: -5, max: 400 }) })), {
+        maxLength: 300,
+      }),
+      fc.integer({ min: 0, max: 40 }),
+      (ops, keep) => {
+        const l = new VcpuLines();
+        const tl = new RegisterTimeline(0n);
+        const lines: number[] = [];
+        const changes: number[] = [-1];
+        let line = 0;
+        for (const o of ops) {
+          if ('gap' in o) {
+            line += o.gap;
+            l.push(line, keep);
+            tl.pushWords(line, 1, 0, 0, keep);
+            lines.push(line);
+            changes.push(line);
+            continue;
+          }
+          const kept = lines.slice(lines.length - l.count);
+          const at = kept.findIndex((x) => x >= o.ask);
+          assert.equal(l.lowerBound(o.ask), at < 0 ? kept.length : at);
+          const fromTl = changes.slice(tl.base);
+          const after = fromTl.findIndex((x) => x > o.ask);
+          assert.equal(tl.upperBound(o.ask), tl.base + (after < 0 ? fromTl.length : after));
+        }
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
