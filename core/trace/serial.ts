@@ -94,8 +94,12 @@ export class RegisterTimeline {
   private count = 0;
   /** Index of the first kept change among every change since reset. */
   base = 0;
-  private everLo = 0;
-  private everHi = 0;
+  /**
+   * Every bit any value had, low and high words: in a typed array, not two number fields (a word
+   * from 2^30 up is no small integer, and a field that changes representation deprecates the
+   * object's map, deoptimizing the code that reads timelines).
+   */
+  private readonly everWords = new Uint32Array(2);
   /** A change without a vCPU was pushed (a record without one): the window search cannot stop early. */
   anonymous = false;
 
@@ -105,7 +109,7 @@ export class RegisterTimeline {
 
   /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
   get ever(): bigint {
-    return (BigInt(this.everHi) << 32n) | BigInt(this.everLo);
+    return (BigInt(this.everWords[1] as number) << 32n) | BigInt(this.everWords[0] as number);
   }
 
   /** Changes since reset, the reset value included (1: never changed). */
@@ -130,12 +134,15 @@ export class RegisterTimeline {
     this.los[k] = lo;
     this.his[k] = hi;
     this.cpus[k] = vcpu;
-    this.everLo = (this.everLo | lo) >>> 0;
-    this.everHi = (this.everHi | hi) >>> 0;
+    const ever = this.everWords;
+    ever[0] = (ever[0] as number) | lo;
+    ever[1] = (ever[1] as number) | hi;
     if (vcpu < 0 && line >= 0) this.anonymous = true;
     // The most recent `keep` + 2 kept once there are more than twice as many (as they were when
     // dropped in batches from an array: the window search's shortfalls depend on what is kept).
-    if (this.count > 2 * keep + 2) {
+    // (`keep < count` first: with an unbounded keep, Infinity, no arithmetic on it, whose double
+    // would make these fields doubles and deoptimize the code that reads them.)
+    if (keep < this.count && this.count > 2 * keep + 2) {
       const drop = this.count - keep - 2;
       this.head += drop;
       this.count -= drop;
@@ -289,7 +296,9 @@ export class VcpuLines {
       this.head = 0;
     }
     this.lines[this.head + this.count++] = line;
-    if (this.count > 2 * keep + 2) {
+    // (`keep < count` first: with an unbounded keep, Infinity, no arithmetic on it, whose double
+    // would make these fields doubles and deoptimize the code that reads them.)
+    if (keep < this.count && this.count > 2 * keep + 2) {
       const drop = this.count - keep - 2;
       this.head += drop;
       this.count -= drop;
@@ -332,8 +341,11 @@ export class SerialJudge {
   /** Judgements made per code: they come in the report's order (reads are judged in line order). */
   private readonly judged = new Map<string, number>();
   /** The window `windowOf` found last (not a pair per call: the search asks for one per entry it visits). */
-  private wFrom = 0;
-  private wTo = 0;
+  // Not small integers from the start (lines come from typed arrays as doubles, and the end of a
+  // vCPU's last window is Infinity): a field that changes representation deprecates the judge's
+  // map, deoptimizing the code that uses it.
+  private wFrom = -Infinity;
+  private wTo = Infinity;
   /**
    * vCPUs whose accesses the window search has passed: those whose value here is `closedScan`,
    * the number of the scan (a Set cleared per scan cost more than the rest of the search).
@@ -502,26 +514,26 @@ export class SerialJudge {
     return this.maxMessages !== undefined && n >= this.maxMessages;
   }
 
-  /** Where the last `reordered` search found the value: its change's line and vCPU (-1: none). */
-  private hitLine = -1;
-  private hitCpu = -1;
+  /** Where the last `reordered` search found the value: its change's column slot (-1: one no longer kept, read as the reset value). */
+  private hitSlot = -1;
 
   private reorderedDiagnostic(p: PendingRead): Omit<TraceDiagnostic, 'message'> {
     return { range: p.diag.range, line: p.diag.line, section: '6.2', severity: 'info', code: REORDERED.code };
   }
 
   private reorderedMessage(p: PendingRead): string {
-    const who =
-      this.hitLine < 0
-        ? 'the reset value'
-        : `line ${this.hitLine + 1}${this.hitCpu >= 0 ? ` (vCPU ${this.hitCpu})` : ''}`;
+    const j = this.hitSlot;
+    const tl = this.timeline.get(p.reg.name);
+    const line = j < 0 || !tl ? -1 : tl.lineIn(j);
+    const cpu = j < 0 || !tl ? -1 : tl.cpuIn(j);
+    const who = line < 0 ? 'the reset value' : `line ${line + 1}${cpu >= 0 ? ` (vCPU ${cpu})` : ''}`;
     return `SMMU_${p.reg.name} returned ${hex(p.emu, p.rec.size === 8 ? 64 : 32)}, the value written at ${who}: explained by a serial order in which that write is the last to take effect before this read (between vCPUs, the trace's order is not the order in which accesses took effect)`;
   }
 
   /**
    * `resolve`'s window search and its first test, without an object per entry (the timeline's
    * columns read where they are): whether a value in the read's window explains it (then
-   * `hitLine` and `hitCpu` say whose, the first in `resolve`'s order), with the same shortfalls.
+   * `hitSlot` says whose, the first in `resolve`'s order), with the same shortfalls.
    * Most diverging reads of a multi-vCPU trace are such reorderings (docs/performance.md).
    */
   private reordered(p: PendingRead, s: Shortfall): boolean {
@@ -549,8 +561,7 @@ export class SerialJudge {
     const hit = (j: number): void => {
       if (found || !matches(j)) return;
       found = true;
-      this.hitLine = j < 0 ? -1 : tl.lineIn(j);
-      this.hitCpu = j < 0 ? -1 : tl.cpuIn(j);
+      this.hitSlot = j;
     };
     const upperBound = (line: number): number => {
       const lo = tl.upperBound(line);
