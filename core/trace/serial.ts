@@ -25,46 +25,25 @@ const M32 = 0xffff_ffffn;
 
 /**
  * In `lines[start, end)`, ascending, the first position whose line is not before `line` (`after`:
- * whose line is after it). The search gallops from `hint` (the position found last): the judge
- * asks about lines near the one it asked about before, so a few probes near it answer, where a
- * binary search of the whole window would touch lines all over its columns (tens of thousands).
+ * whose line is after it): a binary search of the column. (Kept this small: the judge's code
+ * inlines it in several places, and V8's time compiling that code was a large part of the judge's
+ * CPU time on a 1 M-record trace; a galloping search from the last answer compiled to more.)
  */
-function search(lines: Float64Array, start: number, end: number, hint: number, line: number, after: boolean): number {
-  const before = (x: number): boolean => (after ? x <= line : x < line);
-  const h = hint < start ? start : hint >= end ? end - 1 : hint;
+function search(lines: Float64Array, start: number, end: number, line: number, after: boolean): number {
   let lo = start;
   let hi = end;
-  if (h >= start) {
-    if (before(lines[h] as number)) {
-      // The answer is past h: probes at growing steps after it.
-      lo = h + 1;
-      let p = lo;
-      let step = 1;
-      while (p < end && before(lines[p] as number)) {
-        lo = p + 1;
-        p = lo + step;
-        step *= 2;
-      }
-      hi = p < end ? p : end;
-    } else {
-      // The answer is h or before it.
-      hi = h;
-      let p = h - 1;
-      let step = 1;
-      while (p >= start && !before(lines[p] as number)) {
-        hi = p;
-        p = hi - step;
-        step *= 2;
-      }
-      lo = p + 1 > start ? p + 1 : start;
-    }
-  }
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (before(lines[mid] as number)) lo = mid + 1;
+    const x = lines[mid] as number;
+    if (x < line || (after && x === line)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/** The 32-bit word at byte `byte` of a 64-bit value (its low and high words): an access to part of a register. */
+function partWord(lo: number, hi: number, byte: number): number {
+  return Number((((BigInt(hi) << 32n) | BigInt(lo)) >> BigInt(byte * 8)) & M32);
 }
 
 export interface TimelineEntry {
@@ -171,14 +150,9 @@ export class RegisterTimeline {
     this.head = 0;
   }
 
-  /** Where `upperBound` found its answer last (a position in the columns). */
-  private hint = 0;
-
   /** Index (among all the changes) of the first kept change whose line is after `line` (`search`). */
   upperBound(line: number): number {
-    const at = search(this.lines, this.head, this.head + this.count, this.hint, line, true);
-    this.hint = at;
-    return at - this.head + this.base;
+    return search(this.lines, this.head, this.head + this.count, line, true) - this.head + this.base;
   }
 
   /** The line of the change at index `i` among all of them; undefined when no longer kept. */
@@ -274,14 +248,9 @@ export class VcpuLines {
     return i >= 0 && i < this.count ? this.lines[this.head + i] : undefined;
   }
 
-  /** Where `lowerBound` found its answer last (a position in the column). */
-  private hint = 0;
-
   /** Index of the first kept line not before `line` (`count` if none; `search`). */
   lowerBound(line: number): number {
-    const at = search(this.lines, this.head, this.head + this.count, this.hint, line, false);
-    this.hint = at;
-    return at - this.head;
+    return search(this.lines, this.head, this.head + this.count, line, false) - this.head;
   }
 
   /** An access at `line`; once more than 2 × keep + 2 are kept, the oldest dropped down to keep + 2. */
@@ -539,44 +508,72 @@ export class SerialJudge {
   private reordered(p: PendingRead, s: Shortfall): boolean {
     const { rec, reg, byte, emu } = p;
     const vcpu = rec.vcpu as number;
-    const vcpuCount = this.byVcpu.size;
     this.windowOf(vcpu, rec.line, s, true);
     const from = this.wFrom;
     const to = this.wTo;
     const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
-    // Does the change at column slot `j` (-1: not kept, read as 0) hold the read's value, in the
-    // bytes the read covers (resolve's `part`)?
-    const emuLo = Number(emu & M32);
-    const emuHi = Number((emu >> 32n) & M32);
-    const matches = (j: number): boolean => {
-      if (j < 0) return emu === 0n;
-      const lo = tl.loIn(j);
-      const hi = tl.hiIn(j);
-      if (rec.size === 8) return lo === emuLo && hi === emuHi;
-      if (byte === 0) return lo === emuLo && emuHi === 0;
-      if (byte === 4) return hi === emuLo && emuHi === 0;
-      return ((((BigInt(hi) << 32n) | BigInt(lo)) >> BigInt(byte * 8)) & M32) === emu;
-    };
-    let found = false;
-    const hit = (j: number): void => {
-      if (found || !matches(j)) return;
-      found = true;
-      this.hitSlot = j;
-    };
-    const upperBound = (line: number): number => {
-      const lo = tl.upperBound(line);
-      if (lo === tl.base && tl.base > 0) s.short = true;
-      return lo;
-    };
-    const first = upperBound(from);
+    const e = this.emu;
+    e[0] = Number(emu & M32);
+    e[1] = Number((emu >> 32n) & M32);
+    this.part = rec.size === 8 ? 8 : byte;
+    this.found = false;
+    const first = this.upperBound(tl, from, s);
     if (first > 0) {
       const j = tl.slot(first - 1);
       if (j < 0) s.short = true;
-      hit(j);
+      this.hit(tl, j);
     }
-    const last = Math.min(upperBound(to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1), first + SCAN_LIMIT);
-    for (let i = first; i < last; i++) hit(tl.slot(i));
+    const last = Math.min(
+      this.upperBound(tl, to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1, s),
+      first + SCAN_LIMIT,
+    );
+    for (let i = first; i < last; i++) this.hit(tl, tl.slot(i));
     const early = !this.options.exhaustive && !tl.anonymous;
+    this.scanBack(tl, vcpu, first, from, early, s);
+    this.scanForward(tl, vcpu, last, to, early, s);
+    return this.found;
+  }
+
+  /** The read's value, as words (`reordered`), and the bytes it covers: 8 for all of a 64-bit read, else the byte it starts at. */
+  private readonly emu = new Float64Array(2);
+  private part = 0;
+  /** Whether `hit` found the value, and where (hitSlot). */
+  private found = false;
+
+  /** Index of the first change after `line` (resolve's upperBound). */
+  private upperBound(tl: RegisterTimeline, line: number, s: Shortfall): number {
+    const lo = tl.upperBound(line);
+    if (lo === tl.base && tl.base > 0) s.short = true;
+    return lo;
+  }
+
+  /** The change at column slot `j` (-1: not kept, read as 0) holds the read's value in the bytes it covers (resolve's `part`): the first such is the hit. */
+  private hit(tl: RegisterTimeline, j: number): void {
+    if (this.found) return;
+    const e = this.emu;
+    const part = this.part;
+    let is: boolean;
+    if (j < 0) is = e[0] === 0 && e[1] === 0;
+    else if (part === 8) is = tl.loIn(j) === e[0] && tl.hiIn(j) === e[1];
+    else if (e[1] !== 0) is = false;
+    else if (part === 0) is = tl.loIn(j) === e[0];
+    else if (part === 4) is = tl.hiIn(j) === e[0];
+    else is = partWord(tl.loIn(j), tl.hiIn(j), part) === e[0];
+    if (!is) return;
+    this.found = true;
+    this.hitSlot = j;
+  }
+
+  /** resolve's backward scan: changes before the window by other vCPUs whose own windows reach into it. */
+  private scanBack(
+    tl: RegisterTimeline,
+    vcpu: number,
+    first: number,
+    from: number,
+    early: boolean,
+    s: Shortfall,
+  ): void {
+    const vcpuCount = this.byVcpu.size;
     this.openScan(vcpu);
     for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && this.closedCount <= vcpuCount; i--, n++) {
       const j = tl.slot(i);
@@ -588,16 +585,29 @@ export class SerialJudge {
       const cpu = tl.cpuIn(j);
       if (line < 0 || this.isClosed(cpu)) continue;
       this.windowOf(cpu < 0 ? undefined : cpu, line, s);
-      if (this.wTo > from) hit(j);
+      if (this.wTo > from) this.hit(tl, j);
       else {
         this.close(cpu);
         if (early && this.closedCount === vcpuCount) {
+          // The entries the scan would still have visited: down to `lowest`.
           const lowest = Math.max(0, first - 2 - (SCAN_LIMIT - 1));
           if (i - 1 >= lowest && lowest < tl.base) s.short = true;
-          break;
+          return;
         }
       }
     }
+  }
+
+  /** resolve's forward scan: changes after the window by other vCPUs whose own windows reach back into it. */
+  private scanForward(
+    tl: RegisterTimeline,
+    vcpu: number,
+    last: number,
+    to: number,
+    early: boolean,
+    s: Shortfall,
+  ): void {
+    const vcpuCount = this.byVcpu.size;
     this.openScan(vcpu);
     let n = 0;
     let i = last;
@@ -607,10 +617,11 @@ export class SerialJudge {
       const cpu = tl.cpuIn(j);
       if (this.isClosed(cpu)) continue;
       this.windowOf(cpu < 0 ? undefined : cpu, tl.lineIn(j), s);
-      if (this.wFrom < to) hit(j);
+      if (this.wFrom < to) this.hit(tl, j);
       else {
         this.close(cpu);
         if (early && this.closedCount === vcpuCount) {
+          // Where the scan would have stopped: the end of the timeline or SCAN_LIMIT entries.
           const rest = Math.min(tl.length - (i + 1), SCAN_LIMIT - (n + 1));
           i += 1 + rest;
           n += 1 + rest;
@@ -618,8 +629,8 @@ export class SerialJudge {
         }
       }
     }
+    // Stopped for want of later changes, before the trace ended: more may come.
     if (i >= tl.length && n < SCAN_LIMIT && this.closedCount <= vcpuCount && !this.ended) s.short = true;
-    return found;
   }
 
   private resolve(p: PendingRead, s: Shortfall): TraceDiagnostic | undefined {

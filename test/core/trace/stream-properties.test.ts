@@ -652,9 +652,9 @@ test("a vCPU's access lines (a typed column) keep what an array would, dropped i
   );
 });
 
-test("the window search's galloping searches (from the last answer) give what a scan of the kept lines gives", () => {
-  // Ascending lines with repeats, pushed while searches for lines anywhere (near the last
-  // answer, as the judge asks, and far from it) come between the pushes.
+test("the window search's searches of the typed columns give what a scan of the kept lines gives", () => {
+  // Ascending lines with repeats, pushed (and the oldest dropped) while searches for lines
+  // anywhere come between the pushes.
   fc.assert(
     fc.property(
       fc.array(fc.oneof(fc.record({ gap: fc.nat(3) }), fc.record({ ask: fc.integer({ min: -5, max: 400 }) })), {
