@@ -36,8 +36,52 @@ function resolve(name: string): Preset {
   return { name, config, diagnostics: loaded.diagnostics };
 }
 
+/**
+ * The presets, each resolved when first asked for: resolving them all when the module loads cost
+ * every process's start (`smmu replay` of a 6-line trace) about 50 ms of CPU for presets it never
+ * uses (docs/performance.md).
+ */
+class LazyPresets implements ReadonlyMap<string, Preset> {
+  private readonly resolved = new Map<string, Preset>();
+
+  get size(): number {
+    return PRESET_NAMES.length;
+  }
+
+  has(name: string): boolean {
+    return (PRESET_NAMES as readonly string[]).includes(name);
+  }
+
+  get(name: string): Preset | undefined {
+    if (!this.has(name)) return undefined;
+    let p = this.resolved.get(name);
+    if (!p) this.resolved.set(name, (p = resolve(name)));
+    return p;
+  }
+
+  *entries(): MapIterator<[string, Preset]> {
+    for (const n of PRESET_NAMES) yield [n, this.get(n) as Preset];
+  }
+
+  keys(): MapIterator<string> {
+    return PRESET_NAMES[Symbol.iterator]() as MapIterator<string>;
+  }
+
+  *values(): MapIterator<Preset> {
+    for (const n of PRESET_NAMES) yield this.get(n) as Preset;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Preset]> {
+    return this.entries();
+  }
+
+  forEach(f: (value: Preset, key: string, map: ReadonlyMap<string, Preset>) => void): void {
+    for (const [n, p] of this.entries()) f(p, n, this);
+  }
+}
+
 /** Every preset by every name it goes by (PRESET_NAMES: `qemu`, `qemu-7.2`, `qemu-11.1`, `xen-vsmmu`, `smmuv3.2-full`, `smmuv3.4-lpa2`). */
-export const PRESETS: ReadonlyMap<string, Preset> = new Map(PRESET_NAMES.map((n) => [n, resolve(n)]));
+export const PRESETS: ReadonlyMap<string, Preset> = new LazyPresets();
 
 function preset(name: string): ResolvedConfig {
   const p = PRESETS.get(name);

@@ -22,8 +22,8 @@ import type { Range, ScriptDiagnostic } from '../base/diagnostics';
 import { inferConfig } from './infer';
 import { checkCommandRecord, checkEventRecord, wordsOf } from './records';
 import { TranslationChecker, type TranslationCounts } from './translation-check';
-import { RegisterTimeline, SerialJudge, UNBOUNDED, type SerialOptions, type Timeline } from './serial';
-import { Tally } from './report';
+import { RegisterTimeline, SerialJudge, UNBOUNDED, type SerialOptions, type Timeline, type Unshown } from './serial';
+import { NOT_SHOWN, Tally, unshownDiagnostic } from './report';
 import type { AccessRecord, CommandRecord, ParsedTrace, TraceDiagnostic, TraceRecord } from './types';
 import type { ScannedAccess } from './parse-line';
 import { counted, severityCounts } from '../text/plural';
@@ -153,6 +153,11 @@ export interface ReplaySink {
   diagnostic(d: TraceDiagnostic, group: number): void;
   /** A diagnostic made earlier is replaced by a later judgement (multi-vCPU reads). */
   replace(old: TraceDiagnostic, d: TraceDiagnostic): void;
+  /**
+   * A diagnostic made earlier is replaced by a judgement past its code's cap, which no one shows
+   * (ReplaySetup.maxMessages): without it, `replace` with a diagnostic whose message is NOT_SHOWN.
+   */
+  replaceUnshown?(old: TraceDiagnostic, u: Unshown): void;
   /** Both sides of an access, for hovers and `--json` (optional: most callers do not keep them). */
   line?(l: LineReplay): void;
   /** The registers the model took from the emulation at a line (the step debugger). */
@@ -184,8 +189,12 @@ export interface ReplaySetup {
   readonly maxMessages?: number;
 }
 
-/** The message of a diagnostic past its code's cap, which no one shows (ReplaySetup.maxMessages). */
-export const NOT_SHOWN = '(not shown: past the cap of its code)';
+export { NOT_SHOWN } from './report';
+
+/** A diagnostic's message: its text, then the section of the architecture it cites. */
+function sectioned(text: string, section: string | undefined): string {
+  return section ? `${text} (§${section})` : text;
+}
 
 /** Sort order of diagnostics at one position: the parse's, the configuration's, the replay's. */
 export const GROUP = { parse: 0, config: 1, inferred: 2, replay: 3 } as const;
@@ -246,6 +255,10 @@ export class Replayer {
       serial,
       (old, d) => sink.replace(old, d),
       (rec, message) => this.report(rec, rec.valueRange, 'info', 'mvcpu.window', message, '6.2'),
+      sink.replaceUnshown
+        ? (old, u) => sink.replaceUnshown?.(old, u)
+        : (old, u) => sink.replace(old, unshownDiagnostic(old, u)),
+      setup.maxMessages,
     );
     for (const [name, v] of this.engine.smmu.snapshot()) this.timeline.set(name, new RegisterTimeline(v));
   }
@@ -359,9 +372,10 @@ export class Replayer {
    * Report a finding. `message` may be a function, called here unless the caller shows only the
    * first `maxMessages` diagnostics of each code and this code already has that many: then the
    * diagnostic is counted and never shown, and its field-by-field text is not made (a divergence
-   * on every record costs a count, docs/performance.md). `pending`: a multi-vCPU judgement may
-   * replace it (and read its message), so it always has its text and is not counted: the
-   * diagnostics counted come before it in the trace, and each is released before it.
+   * on every record costs a count, docs/performance.md). `pending`: a multi-vCPU judgement will
+   * replace it, so it is not counted (the diagnostics counted come before it in the trace, and
+   * each is released before it) and its message is not made: the judge asks for it when its
+   * judgement keeps or reads it (PendingRead.message).
    */
   report(
     rec: { line: number },
@@ -402,12 +416,12 @@ export class Replayer {
     if (past && atLine && this.sink.counted?.(code, severity, line)) return undefined;
     let text: string;
     if (typeof message === 'string') text = message;
-    else if (past) text = NOT_SHOWN;
+    else if (past || pending) text = NOT_SHOWN;
     else text = message();
     const d: TraceDiagnostic = {
       severity,
       code,
-      message: section && text !== NOT_SHOWN ? `${text} (§${section})` : text,
+      message: text !== NOT_SHOWN ? sectioned(text, section) : text,
       range: typeof range === 'function' ? range() : range,
       line,
       ...(section ? { section } : {}),
@@ -1112,18 +1126,12 @@ export class Replayer {
 
     const last = this.lastWrite.get(reg.name);
     const multi = this.mayBeMulti(rec);
-    const d = this.report(
-      rec,
-      vr,
-      'error',
-      'replay.value',
-      () =>
-        `${said()} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`,
-      reg.section,
-      multi,
-    );
-    // A pending diagnostic is never only counted (report).
-    if (multi && d) this.serial.pending({ rec, reg, byte, emu, diag: d });
+    const message = (): string =>
+      `${said()} but the model has ${hex(model, width)}: ${fieldsText(reg, rest, e) || `bits ${bitRanges(rest)}`} where the model has ${fieldsText(reg, rest, m) || 'zero'}${last !== undefined ? ` (last written at line ${last + 1})` : ' (never written: reset value)'}`;
+    const d = this.report(rec, vr, 'error', 'replay.value', message, reg.section, multi);
+    // A pending diagnostic is never only counted, and its message is made when the judge asks (report).
+    if (multi && d)
+      this.serial.pending({ rec, reg, byte, emu, diag: d, message: () => sectioned(message(), reg.section) });
   }
 
   /** CMDQ_CONS read by the emulation behind the model's: the SMMU may update CONS lazily (§6.3.28). */

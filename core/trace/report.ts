@@ -5,7 +5,23 @@
  * replay releases them all at its end. Both give the same order: by line, column, then the order
  * in which they were made (parse, configuration, replay).
  */
+import type { Unshown } from './serial';
 import type { TraceDiagnostic } from './types';
+
+/** The message of a diagnostic past its code's cap, which no one shows (ReplaySetup.maxMessages). */
+export const NOT_SHOWN = '(not shown: past the cap of its code)';
+
+/** A judgement past its code's cap (Unshown) as a diagnostic, at the place of the one it replaces. */
+export function unshownDiagnostic(old: TraceDiagnostic, u: Unshown): TraceDiagnostic {
+  return {
+    range: old.range,
+    line: old.line,
+    section: u.section,
+    severity: u.severity,
+    code: u.code,
+    message: NOT_SHOWN,
+  };
+}
 
 /** Diagnostics shown per code (`smmu replay --max-diagnostics`, the editor's trace diagnostics). */
 export const DEFAULT_MAX_DIAGNOSTICS = 100;
@@ -47,6 +63,8 @@ interface Held {
   d: TraceDiagnostic;
   readonly group: number;
   readonly seq: number;
+  /** Judged past its code's cap (`replaceUnshown`): released as this, at `d`'s place. */
+  unshown?: Unshown;
 }
 
 function position(a: TraceDiagnostic, b: TraceDiagnostic): number {
@@ -71,7 +89,14 @@ export class ReportOrder {
   private head = 0;
   private seq = 0;
 
-  constructor(private readonly out: (d: TraceDiagnostic) => void) {}
+  constructor(
+    private readonly out: (d: TraceDiagnostic) => void,
+    /**
+     * A judgement no one shows (`replaceUnshown`), released in its place: true when counted
+     * without an object; false, and it comes to `out` as a diagnostic (unshownDiagnostic).
+     */
+    private readonly count?: (code: string, severity: TraceDiagnostic['severity'], line: number) => boolean,
+  ) {}
 
   add(d: TraceDiagnostic, group: number): void {
     this.insert({ d, group, seq: this.seq++ });
@@ -97,7 +122,33 @@ export class ReportOrder {
 
   /** A held diagnostic judged again: the new one takes its place. */
   replace(old: TraceDiagnostic, d: TraceDiagnostic): void {
+    const h = this.find(old);
+    if (!h) return;
+    h.d = d;
+    // A judgement at another position (none is made today) moves it there.
+    if (position(d, old) !== 0) {
+      this.held.splice(this.held.indexOf(h, this.head), 1);
+      this.insert(h);
+    }
+  }
+
+  /**
+   * A held diagnostic judged again, past its code's cap: released as a count where the sink can
+   * count it (the constructor's `count`), without a diagnostic or a message made for it.
+   */
+  replaceUnshown(old: TraceDiagnostic, u: Unshown): void {
+    const h = this.find(old);
+    if (h) h.unshown = u;
+  }
+
+  /** The held entry of a diagnostic. */
+  private find(old: TraceDiagnostic): Held | undefined {
     const held = this.held;
+    // The multi-vCPU judge replaces the oldest held read's, first or nearly: looked for there first.
+    for (let i = this.head, end = Math.min(held.length, this.head + 4); i < end; i++) {
+      const h = held[i] as Held;
+      if (h.d === old) return h.unshown ? undefined : h;
+    }
     // The first held one at or after the old one's position (a binary search).
     let lo = this.head;
     let hi = held.length;
@@ -108,16 +159,11 @@ export class ReportOrder {
     }
     for (let i = lo; i < held.length; i++) {
       const h = held[i] as Held;
-      if (position(h.d, old) !== 0) return;
-      if (h.d !== old) continue;
-      h.d = d;
-      // A judgement at another position (none is made today) moves it there.
-      if (position(d, old) !== 0) {
-        held.splice(i, 1);
-        this.insert(h);
-      }
-      return;
+      if (position(h.d, old) !== 0) return undefined;
+      // (One judged past its cap is no longer `old`: it stands for its judgement.)
+      if (h.d === old && !h.unshown) return h;
     }
+    return undefined;
   }
 
   /** Release, in order, every diagnostic before line `line` (Infinity: all). */
@@ -127,7 +173,9 @@ export class ReportOrder {
     while (i < held.length && (held[i] as Held).d.line < line) {
       const h = held[i++] as Held;
       this.head = i;
-      this.out(h.d);
+      const u = h.unshown;
+      if (!u) this.out(h.d);
+      else if (!this.count?.(u.code, u.severity, h.d.line)) this.out(unshownDiagnostic(h.d, u));
     }
     this.head = i;
     // Released ones are dropped in batches (not on every line: truncating reallocates).

@@ -23,6 +23,29 @@ import type { AccessRecord, TraceDiagnostic } from './types';
 
 const M32 = 0xffff_ffffn;
 
+/**
+ * In `lines[start, end)`, ascending, the first position whose line is not before `line` (`after`:
+ * whose line is after it): a binary search of the column. (Kept this small: the judge's code
+ * inlines it in several places, and V8's time compiling that code was a large part of the judge's
+ * CPU time on a 1 M-record trace; a galloping search from the last answer compiled to more.)
+ */
+function search(lines: Float64Array, start: number, end: number, line: number, after: boolean): number {
+  let lo = start;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const x = lines[mid] as number;
+    if (x < line || (after && x === line)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The 32-bit word at byte `byte` of a 64-bit value (its low and high words): an access to part of a register. */
+function partWord(lo: number, hi: number, byte: number): number {
+  return Number((((BigInt(hi) << 32n) | BigInt(lo)) >> BigInt(byte * 8)) & M32);
+}
+
 export interface TimelineEntry {
   /** Trace line of the change (-1: reset). */
   readonly line: number;
@@ -50,8 +73,12 @@ export class RegisterTimeline {
   private count = 0;
   /** Index of the first kept change among every change since reset. */
   base = 0;
-  private everLo = 0;
-  private everHi = 0;
+  /**
+   * Every bit any value had, low and high words: in a typed array, not two number fields (a word
+   * from 2^30 up is no small integer, and a field that changes representation deprecates the
+   * object's map, deoptimizing the code that reads timelines).
+   */
+  private readonly everWords = new Uint32Array(2);
   /** A change without a vCPU was pushed (a record without one): the window search cannot stop early. */
   anonymous = false;
 
@@ -61,7 +88,7 @@ export class RegisterTimeline {
 
   /** Every bit any of its values had: "has CR0ACK.EVENTQEN ever been 1?" */
   get ever(): bigint {
-    return (BigInt(this.everHi) << 32n) | BigInt(this.everLo);
+    return (BigInt(this.everWords[1] as number) << 32n) | BigInt(this.everWords[0] as number);
   }
 
   /** Changes since reset, the reset value included (1: never changed). */
@@ -86,12 +113,15 @@ export class RegisterTimeline {
     this.los[k] = lo;
     this.his[k] = hi;
     this.cpus[k] = vcpu;
-    this.everLo = (this.everLo | lo) >>> 0;
-    this.everHi = (this.everHi | hi) >>> 0;
+    const ever = this.everWords;
+    ever[0] = (ever[0] as number) | lo;
+    ever[1] = (ever[1] as number) | hi;
     if (vcpu < 0 && line >= 0) this.anonymous = true;
     // The most recent `keep` + 2 kept once there are more than twice as many (as they were when
     // dropped in batches from an array: the window search's shortfalls depend on what is kept).
-    if (this.count > 2 * keep + 2) {
+    // (`keep < count` first: with an unbounded keep, Infinity, no arithmetic on it, whose double
+    // would make these fields doubles and deoptimize the code that reads them.)
+    if (keep < this.count && this.count > 2 * keep + 2) {
       const drop = this.count - keep - 2;
       this.head += drop;
       this.count -= drop;
@@ -120,10 +150,38 @@ export class RegisterTimeline {
     this.head = 0;
   }
 
+  /** Index (among all the changes) of the first kept change whose line is after `line` (`search`). */
+  upperBound(line: number): number {
+    return search(this.lines, this.head, this.head + this.count, line, true) - this.head + this.base;
+  }
+
   /** The line of the change at index `i` among all of them; undefined when no longer kept. */
   lineAt(i: number): number | undefined {
     const k = i - this.base;
     return k >= 0 && k < this.count && Number.isInteger(k) ? this.lines[this.head + k] : undefined;
+  }
+
+  /** Where the change at index `i` is in the columns; -1 when no longer kept (the window search reads them without an entry). */
+  slot(i: number): number {
+    const k = i - this.base;
+    return k >= 0 && k < this.count && Number.isInteger(k) ? this.head + k : -1;
+  }
+
+  /** The line, value words and vCPU (-1: none) of the change at column slot `j` (`slot`). */
+  lineIn(j: number): number {
+    return this.lines[j] as number;
+  }
+
+  loIn(j: number): number {
+    return this.los[j] as number;
+  }
+
+  hiIn(j: number): number {
+    return this.his[j] as number;
+  }
+
+  cpuIn(j: number): number {
+    return this.cpus[j] as number;
   }
 
   /** The change at index `i` among all of them (a new object each time); undefined when no longer kept. */
@@ -147,8 +205,24 @@ export interface PendingRead {
   readonly reg: RegisterDef;
   readonly byte: number;
   readonly emu: bigint;
+  /** The replay's diagnostic, held in the report's order until judged; its message is not made (NOT_SHOWN) until asked for. */
   readonly diag: TraceDiagnostic;
+  /** The diagnostic's message, made when the judgement keeps it or reads it (an unserializable read's). */
+  readonly message: () => string;
 }
+
+/**
+ * A judgement past its code's cap (the judge's `maxMessages`): no one shows its message, so the
+ * replay is told its code and severity, and no diagnostic or message is made for it (one constant
+ * per code, not an object per read).
+ */
+export interface Unshown {
+  readonly code: string;
+  readonly severity: TraceDiagnostic['severity'];
+  readonly section: string;
+}
+
+const REORDERED: Unshown = { code: 'mvcpu.reordered', severity: 'info', section: '6.2' };
 
 function who(e: TimelineEntry): string {
   return e.line < 0 ? 'the reset value' : `line ${e.line + 1}${e.vcpu !== undefined ? ` (vCPU ${e.vcpu})` : ''}`;
@@ -174,6 +248,11 @@ export class VcpuLines {
     return i >= 0 && i < this.count ? this.lines[this.head + i] : undefined;
   }
 
+  /** Index of the first kept line not before `line` (`count` if none; `search`). */
+  lowerBound(line: number): number {
+    return search(this.lines, this.head, this.head + this.count, line, false) - this.head;
+  }
+
   /** An access at `line`; once more than 2 × keep + 2 are kept, the oldest dropped down to keep + 2. */
   push(line: number, keep: number): void {
     if (this.head + this.count === this.lines.length) {
@@ -186,7 +265,9 @@ export class VcpuLines {
       this.head = 0;
     }
     this.lines[this.head + this.count++] = line;
-    if (this.count > 2 * keep + 2) {
+    // (`keep < count` first: with an unbounded keep, Infinity, no arithmetic on it, whose double
+    // would make these fields doubles and deoptimize the code that reads them.)
+    if (keep < this.count && this.count > 2 * keep + 2) {
       const drop = this.count - keep - 2;
       this.head += drop;
       this.count -= drop;
@@ -226,6 +307,38 @@ export class SerialJudge {
   private ended = false;
   /** The last read judged as one vCPU's before its window closed (a vCPU appearing later is noted). */
   private judgedAlone?: number;
+  /** Judgements made per code: they come in the report's order (reads are judged in line order). */
+  private readonly judged = new Map<string, number>();
+  /** The window `windowOf` found last (not a pair per call: the search asks for one per entry it visits). */
+  // Not small integers from the start (lines come from typed arrays as doubles, and the end of a
+  // vCPU's last window is Infinity): a field that changes representation deprecates the judge's
+  // map, deoptimizing the code that uses it.
+  private wFrom = -Infinity;
+  private wTo = Infinity;
+  /**
+   * vCPUs whose accesses the window search has passed: those whose value here is `closedScan`,
+   * the number of the scan (a Set cleared per scan cost more than the rest of the search).
+   */
+  private readonly closedIn = new Map<number, number>();
+  private closedScan = 0;
+  private closedCount = 0;
+
+  /** A new scan's closed vCPUs: `vcpu`'s. */
+  private openScan(vcpu: number): void {
+    this.closedScan++;
+    this.closedCount = 0;
+    this.close(vcpu);
+  }
+
+  private isClosed(vcpu: number): boolean {
+    return this.closedIn.get(vcpu) === this.closedScan;
+  }
+
+  private close(vcpu: number): void {
+    if (this.closedIn.get(vcpu) === this.closedScan) return;
+    this.closedIn.set(vcpu, this.closedScan);
+    this.closedCount++;
+  }
 
   constructor(
     private readonly timeline: Timeline,
@@ -234,6 +347,14 @@ export class SerialJudge {
     private readonly replace: (old: TraceDiagnostic, d: TraceDiagnostic) => void,
     /** A note that the window was exceeded, at an access. */
     private readonly note: (at: AccessRecord, message: string) => void,
+    /** Replace a read's diagnostic with a judgement no one shows (past its code's cap). */
+    private readonly unshown: (old: TraceDiagnostic, u: Unshown) => void,
+    /**
+     * Only the first this many diagnostics of each code are shown (ReplaySetup.maxMessages): a
+     * judgement past them is `unshown`. Judgements come in the report's order, so the count of
+     * those made before one is the count of its code before it in the report.
+     */
+    private readonly maxMessages?: number,
   ) {}
 
   /** vCPUs seen so far. */
@@ -297,38 +418,52 @@ export class SerialJudge {
     this.head = 0;
   }
 
-  /** The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and next lines. */
-  private windowOf(vcpu: number | undefined, line: number, s: Shortfall, own = false): [number, number] {
+  /**
+   * The lines between which an access by `vcpu` at `line` may take effect: its vCPU's previous and
+   * next lines, in `wFrom` and `wTo`.
+   */
+  private windowOf(vcpu: number | undefined, line: number, s: Shortfall, own = false): void {
     const mine = vcpu === undefined ? undefined : this.byVcpu.get(vcpu);
-    if (!mine) return [line - 1, line + 1];
-    const l = mine;
-    let lo = 0;
-    let hi = l.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((l.get(mid) as number) < line) lo = mid + 1;
-      else hi = mid;
+    if (!mine) {
+      this.wFrom = line - 1;
+      this.wTo = line + 1;
+      return;
     }
+    const l = mine;
+    const lo = l.lowerBound(line);
     if (l.get(lo) !== line) {
       s.short = true;
-      return [line - 1, line + 1];
+      this.wFrom = line - 1;
+      this.wTo = line + 1;
+      return;
     }
     if (lo === 0 && mine.dropped > 0) s.short = true;
     // Not seen yet: the window is open to the end (at the end of the trace, it is).
     // (Another vCPU's change: only its window's start counts, known when it was seen.)
     if (own && lo + 1 >= l.count && !this.ended) s.short = true;
-    return [lo > 0 ? (l.get(lo - 1) as number) : -1, lo + 1 < l.count ? (l.get(lo + 1) as number) : Infinity];
+    this.wFrom = lo > 0 ? (l.get(lo - 1) as number) : -1;
+    this.wTo = lo + 1 < l.count ? (l.get(lo + 1) as number) : Infinity;
   }
 
   private judge(p: PendingRead): void {
     // A read of a trace with one vCPU so far is what the replay said.
     if (this.byVcpu.size <= 1) {
       if (!this.ended) this.judgedAlone = p.rec.line;
+      this.keep(p);
       return;
     }
     const s: Shortfall = { short: false };
-    const d = this.resolve(p, s);
-    if (d) this.replace(p.diag, d);
+    if (p.rec.vcpu === undefined) this.keep(p);
+    else if (this.reordered(p, s)) {
+      if (this.past(REORDERED.code)) this.unshown(p.diag, REORDERED);
+      else this.replace(p.diag, { ...this.reorderedDiagnostic(p), message: this.reorderedMessage(p) });
+    } else {
+      // Not one value in the window: the search again with the writers' values (rare, so with objects).
+      s.short = false;
+      const d = this.resolve(p, s) as TraceDiagnostic;
+      if (this.past(d.code)) this.unshown(p.diag, { code: d.code, severity: d.severity, section: '6.2' });
+      else this.replace(p.diag, d);
+    }
     if (s.short)
       this.note(
         p.rec,
@@ -336,11 +471,175 @@ export class SerialJudge {
       );
   }
 
+  /** The replay's diagnostic stands: with its message. */
+  private keep(p: PendingRead): void {
+    this.replace(p.diag, { ...p.diag, message: p.message() });
+  }
+
+  /** A judgement of `code`: whether it is past the cap (counted either way). */
+  private past(code: string): boolean {
+    const n = this.judged.get(code) ?? 0;
+    this.judged.set(code, n + 1);
+    return this.maxMessages !== undefined && n >= this.maxMessages;
+  }
+
+  /** Where the last `reordered` search found the value: its change's column slot (-1: one no longer kept, read as the reset value). */
+  private hitSlot = -1;
+
+  private reorderedDiagnostic(p: PendingRead): Omit<TraceDiagnostic, 'message'> {
+    return { range: p.diag.range, line: p.diag.line, section: '6.2', severity: 'info', code: REORDERED.code };
+  }
+
+  private reorderedMessage(p: PendingRead): string {
+    const j = this.hitSlot;
+    const tl = this.timeline.get(p.reg.name);
+    const line = j < 0 || !tl ? -1 : tl.lineIn(j);
+    const cpu = j < 0 || !tl ? -1 : tl.cpuIn(j);
+    const who = line < 0 ? 'the reset value' : `line ${line + 1}${cpu >= 0 ? ` (vCPU ${cpu})` : ''}`;
+    return `SMMU_${p.reg.name} returned ${hex(p.emu, p.rec.size === 8 ? 64 : 32)}, the value written at ${who}: explained by a serial order in which that write is the last to take effect before this read (between vCPUs, the trace's order is not the order in which accesses took effect)`;
+  }
+
+  /**
+   * `resolve`'s window search and its first test, without an object per entry (the timeline's
+   * columns read where they are): whether a value in the read's window explains it (then
+   * `hitSlot` says whose, the first in `resolve`'s order), with the same shortfalls.
+   * Most diverging reads of a multi-vCPU trace are such reorderings (docs/performance.md).
+   */
+  private reordered(p: PendingRead, s: Shortfall): boolean {
+    const { rec, reg, byte, emu } = p;
+    const vcpu = rec.vcpu as number;
+    this.windowOf(vcpu, rec.line, s, true);
+    const from = this.wFrom;
+    const to = this.wTo;
+    const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
+    const e = this.emu;
+    e[0] = Number(emu & M32);
+    e[1] = Number((emu >> 32n) & M32);
+    this.part = rec.size === 8 ? 8 : byte;
+    this.found = false;
+    const first = this.upperBound(tl, from, s);
+    if (first > 0) {
+      const j = tl.slot(first - 1);
+      if (j < 0) s.short = true;
+      this.hit(tl, j);
+    }
+    const last = Math.min(
+      this.upperBound(tl, to === Infinity ? Number.MAX_SAFE_INTEGER : to - 1, s),
+      first + SCAN_LIMIT,
+    );
+    for (let i = first; i < last; i++) this.hit(tl, tl.slot(i));
+    const early = !this.options.exhaustive && !tl.anonymous;
+    this.scanBack(tl, vcpu, first, from, early, s);
+    this.scanForward(tl, vcpu, last, to, early, s);
+    return this.found;
+  }
+
+  /** The read's value, as words (`reordered`), and the bytes it covers: 8 for all of a 64-bit read, else the byte it starts at. */
+  private readonly emu = new Float64Array(2);
+  private part = 0;
+  /** Whether `hit` found the value, and where (hitSlot). */
+  private found = false;
+
+  /** Index of the first change after `line` (resolve's upperBound). */
+  private upperBound(tl: RegisterTimeline, line: number, s: Shortfall): number {
+    const lo = tl.upperBound(line);
+    if (lo === tl.base && tl.base > 0) s.short = true;
+    return lo;
+  }
+
+  /** The change at column slot `j` (-1: not kept, read as 0) holds the read's value in the bytes it covers (resolve's `part`): the first such is the hit. */
+  private hit(tl: RegisterTimeline, j: number): void {
+    if (this.found) return;
+    const e = this.emu;
+    const part = this.part;
+    let is: boolean;
+    if (j < 0) is = e[0] === 0 && e[1] === 0;
+    else if (part === 8) is = tl.loIn(j) === e[0] && tl.hiIn(j) === e[1];
+    else if (e[1] !== 0) is = false;
+    else if (part === 0) is = tl.loIn(j) === e[0];
+    else if (part === 4) is = tl.hiIn(j) === e[0];
+    else is = partWord(tl.loIn(j), tl.hiIn(j), part) === e[0];
+    if (!is) return;
+    this.found = true;
+    this.hitSlot = j;
+  }
+
+  /** resolve's backward scan: changes before the window by other vCPUs whose own windows reach into it. */
+  private scanBack(
+    tl: RegisterTimeline,
+    vcpu: number,
+    first: number,
+    from: number,
+    early: boolean,
+    s: Shortfall,
+  ): void {
+    const vcpuCount = this.byVcpu.size;
+    this.openScan(vcpu);
+    for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && this.closedCount <= vcpuCount; i--, n++) {
+      const j = tl.slot(i);
+      if (j < 0) {
+        s.short = true;
+        continue;
+      }
+      const line = tl.lineIn(j);
+      const cpu = tl.cpuIn(j);
+      if (line < 0 || this.isClosed(cpu)) continue;
+      this.windowOf(cpu < 0 ? undefined : cpu, line, s);
+      if (this.wTo > from) this.hit(tl, j);
+      else {
+        this.close(cpu);
+        if (early && this.closedCount === vcpuCount) {
+          // The entries the scan would still have visited: down to `lowest`.
+          const lowest = Math.max(0, first - 2 - (SCAN_LIMIT - 1));
+          if (i - 1 >= lowest && lowest < tl.base) s.short = true;
+          return;
+        }
+      }
+    }
+  }
+
+  /** resolve's forward scan: changes after the window by other vCPUs whose own windows reach back into it. */
+  private scanForward(
+    tl: RegisterTimeline,
+    vcpu: number,
+    last: number,
+    to: number,
+    early: boolean,
+    s: Shortfall,
+  ): void {
+    const vcpuCount = this.byVcpu.size;
+    this.openScan(vcpu);
+    let n = 0;
+    let i = last;
+    for (; i < tl.length && n < SCAN_LIMIT && this.closedCount <= vcpuCount; i++, n++) {
+      // Changes from `last` on are kept (upperBound starts at the first kept).
+      const j = tl.slot(i);
+      const cpu = tl.cpuIn(j);
+      if (this.isClosed(cpu)) continue;
+      this.windowOf(cpu < 0 ? undefined : cpu, tl.lineIn(j), s);
+      if (this.wFrom < to) this.hit(tl, j);
+      else {
+        this.close(cpu);
+        if (early && this.closedCount === vcpuCount) {
+          // Where the scan would have stopped: the end of the timeline or SCAN_LIMIT entries.
+          const rest = Math.min(tl.length - (i + 1), SCAN_LIMIT - (n + 1));
+          i += 1 + rest;
+          n += 1 + rest;
+          break;
+        }
+      }
+    }
+    // Stopped for want of later changes, before the trace ended: more may come.
+    if (i >= tl.length && n < SCAN_LIMIT && this.closedCount <= vcpuCount && !this.ended) s.short = true;
+  }
+
   private resolve(p: PendingRead, s: Shortfall): TraceDiagnostic | undefined {
     const { rec, reg, byte, emu } = p;
     if (rec.vcpu === undefined) return undefined;
     const vcpuCount = this.byVcpu.size;
-    const [from, to] = this.windowOf(rec.vcpu, rec.line, s, true);
+    this.windowOf(rec.vcpu, rec.line, s, true);
+    const from = this.wFrom;
+    const to = this.wTo;
     const tl = this.timeline.get(reg.name) ?? new RegisterTimeline(0n);
     // One object per change for the whole judgement (the search compares entries by identity).
     const made = new Map<number, TimelineEntry>();
@@ -389,7 +688,8 @@ export class SerialJudge {
     for (let i = first - 2, n = 0; i >= 0 && n < SCAN_LIMIT && closed.size <= vcpuCount; i--, n++) {
       const e = entry(i);
       if (e.line < 0 || closed.has(e.vcpu)) continue;
-      if (this.windowOf(e.vcpu, e.line, s)[1] > from) window.push(e);
+      this.windowOf(e.vcpu, e.line, s);
+      if (this.wTo > from) window.push(e);
       else {
         closed.add(e.vcpu);
         if (early && closed.size === vcpuCount) {
@@ -406,7 +706,8 @@ export class SerialJudge {
     for (; i < tl.length && n < SCAN_LIMIT && closed.size <= vcpuCount; i++, n++) {
       const e = entry(i);
       if (closed.has(e.vcpu)) continue;
-      if (this.windowOf(e.vcpu, e.line, s)[0] < to) window.push(e);
+      this.windowOf(e.vcpu, e.line, s);
+      if (this.wFrom < to) window.push(e);
       else {
         closed.add(e.vcpu);
         if (early && closed.size === vcpuCount) {
@@ -478,7 +779,7 @@ export class SerialJudge {
       ...base,
       severity: 'error',
       code: 'mvcpu.unserializable',
-      message: `${p.diag.message.replace(/ \(§[\d.]+\)$/, '')}; no serial order of the vCPUs' writes in ${span} explains it`,
+      message: `${p.message().replace(/ \(§[\d.]+\)$/, '')}; no serial order of the vCPUs' writes in ${span} explains it`,
     };
   }
 }

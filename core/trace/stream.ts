@@ -134,10 +134,20 @@ export class TraceStream {
     private readonly options: TraceStreamOptions,
     private readonly sink: TraceStreamSink,
   ) {
-    this.order = new ReportOrder((d) => {
-      this.tally.add(d);
-      sink.diagnostic(d);
-    });
+    this.order = new ReportOrder(
+      (d) => {
+        this.tally.add(d);
+        sink.diagnostic(d);
+      },
+      // A multi-vCPU judgement past its code's cap, released in its place: counted as `counted` does.
+      sink.counted
+        ? (code, severity, line) => {
+            if (!this.tally.countable(code, severity) || !sink.counted?.(code, line)) return false;
+            this.tally.count(code, severity);
+            return true;
+          }
+        : undefined,
+    );
     this.lookahead = options.lookahead ?? LOOKAHEAD_LINES;
     this.format = options.format;
     this.fastLines = options.fastLines ?? true;
@@ -286,6 +296,7 @@ export class TraceStream {
         {
           diagnostic: (d, g) => this.order.add(d, g),
           replace: (old, d) => this.order.replace(old, d),
+          replaceUnshown: (old, u) => this.order.replaceUnshown(old, u),
           ...(this.sink.counted ? { counted: (code, severity, line) => this.counted(code, severity, line) } : {}),
           ...(this.sink.line ? { line: this.sink.line } : {}),
           ...(this.sink.adopted ? { adopted: this.sink.adopted } : {}),

@@ -16,8 +16,6 @@
  * (exit 2, with the command's usage), whichever command it is given to.
  */
 import { runCheck, runDecode, runScriptCommand } from './commands';
-import { startStdioServer } from './lsp-stdio';
-import { startStdioAdapter } from '../dap/stdio';
 import { DEFAULT_MAX_DIAGNOSTICS, runReplay } from './replay';
 import { runQemuCommand } from './qemu';
 import { runExport } from './export';
@@ -251,7 +249,9 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       serving = true;
-      startStdioServer();
+      // Loaded here, not with the CLI: the language server's modules (and vscode-languageserver's)
+      // took a fifth of the start of every other command (docs/performance.md).
+      (await import('./lsp-stdio.js')).startStdioServer();
       return -1; // keeps running
     default:
       if (opts.positional.length) {
@@ -261,7 +261,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       serving = true;
-      startStdioAdapter();
+      (await import('../dap/stdio.js')).startStdioAdapter();
       return -1; // keeps running
   }
 }

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ReportOrder, Tally } from '../../../core/trace/report';
+import { NOT_SHOWN, ReportOrder, Tally, unshownDiagnostic } from '../../../core/trace/report';
 import type { TraceDiagnostic } from '../../../core/trace/types';
 
 class Reference {
@@ -46,7 +46,7 @@ const diag = (line: number, character: number, tag: string): TraceDiagnostic => 
 
 type Op =
   | { kind: 'add'; line: number; character: number; group: number }
-  | { kind: 'replace'; pick: number; moved: number | undefined }
+  | { kind: 'replace'; pick: number; moved: number | undefined; unshown: boolean }
   | { kind: 'release'; line: number };
 
 // Mostly ascending lines, as a replay makes them, with some behind (the look ahead's groups, notes
@@ -67,6 +67,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('replace' as const),
       pick: fc.nat(),
       moved: fc.option(fc.integer({ min: -3, max: 6 }), { nil: undefined }),
+      // A judgement past its code's cap (replaceUnshown), counted or not where it is released.
+      unshown: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), line: fc.integer({ min: -2, max: 8 }) }) },
@@ -77,7 +79,11 @@ test('ReportOrder releases exactly what the split-and-sort definition releases, 
     fc.property(fc.array(op, { maxLength: 200 }), fc.boolean(), (ops, moves) => {
       const got: TraceDiagnostic[] = [];
       const want: TraceDiagnostic[] = [];
-      const order = new ReportOrder((d) => got.push(d));
+      // Judgements past the cap are counted at even lines, made (NOT_SHOWN) at odd ones.
+      const order = new ReportOrder(
+        (d) => got.push(d),
+        (code, severity, line) => line % 2 === 0 && got.push({ ...diag(line, -1, code), severity }) > 0,
+      );
       const ref = new Reference((d) => want.push(d));
       const made: TraceDiagnostic[] = [];
       let cursor = 0;
@@ -93,6 +99,13 @@ test('ReportOrder releases exactly what the split-and-sort definition releases, 
           if (!old) continue;
           // The multi-vCPU judge replaces at the same position; another one is handled too.
           const line = moves && o.moved !== undefined ? Math.max(0, old.line + o.moved) : old.line;
+          if (o.unshown) {
+            // The judge's: at the old one's position, no diagnostic made unless released as one.
+            const u = { code: `${old.code}'`, severity: 'warning' as const, section: '6.2' };
+            order.replaceUnshown(old, u);
+            ref.replace(old, unshownDiagnostic(old, u));
+            continue;
+          }
           const d = diag(line, old.range.start.character, `${old.code}'`);
           made.push(d);
           order.replace(old, d);
@@ -106,9 +119,12 @@ test('ReportOrder releases exactly what the split-and-sort definition releases, 
       order.release(Infinity);
       ref.release(Infinity);
       assert.deepEqual(
-        got.map((d) => d.code),
-        want.map((d) => d.code),
+        got.map((d) => [d.code, d.severity]),
+        want.map((d) => [d.code, d.severity]),
       );
+      // Those not counted came as the judge's diagnostics, without a message made.
+      for (const d of got)
+        if (d.severity === 'warning' && d.range.start.character >= 0) assert.equal(d.message, NOT_SHOWN);
       assert.equal(order.size, 0);
     }),
     { numRuns: 1000 },

@@ -14,7 +14,7 @@ import { parseTrace } from '../../../core/trace/check';
 import { LineSplitter } from '../../../core/trace/lines';
 import { LineTraceParser, scanAccess, scannedAccess } from '../../../core/trace/parse-line';
 import { NOT_SHOWN, Replayer, replayTrace } from '../../../core/trace/replay';
-import { RegisterTimeline, VcpuLines } from '../../../core/trace/serial';
+import { RegisterTimeline, VcpuLines, type SerialOptions } from '../../../core/trace/serial';
 import { TraceStream } from '../../../core/trace/stream';
 import type { TraceDiagnostic, TraceFormat } from '../../../core/trace/types';
 
@@ -62,6 +62,24 @@ const lineTrace = fc.array(record, { maxLength: 80 }).map((rs) => rs.map(lineOf)
 const qemuTrace = fc.array(record, { maxLength: 80 }).map((rs) => rs.map(qemuLineOf));
 const breaks = fc.constantFrom('\n', '\r\n', '\r');
 
+// Two or three vCPUs writing and reading one register, most reads showing another vCPU's write
+// (mvcpu.reordered), some a mix of two writes (mvcpu.mixed: 0x40100040 is 0x40000040 | 0x40100000)
+// or torn 64-bit halves (mvcpu.torn), some no write at all (mvcpu.unserializable): the multi-vCPU
+// judgements, many past a small cap.
+const reordering = fc
+  .array(
+    fc
+      .tuple(
+        fc.constantFrom('R', 'R', 'W'),
+        fc.constantFrom('0x80 4', '0x80 4', '0x84 4', '0x80 8'),
+        fc.constantFrom('0x0', '0x40000000', '0x40100000', '0x40000040', '0x40100040', '0x7'),
+        fc.constantFrom(' 0', ' 1', ' 1', ' 2'),
+      )
+      .map(([d, a, v, c]) => `${d} ${a} ${v}${c}`),
+    { minLength: 20, maxLength: 150 },
+  )
+  .map((lines) => ['W 0x80 4 0x40000000 0', 'W 0x80 4 0x40100000 1', 'R 0x80 4 0x40000000 0', ...lines]);
+
 /** The text in pieces cut at the given places. */
 function pieces(text: string, cuts: number[]): string[] {
   const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
@@ -81,6 +99,7 @@ interface Options {
   lookahead?: number;
   maxMessages?: number;
   fastLines?: boolean;
+  serial?: SerialOptions;
 }
 
 function streamed(parts: string[], o: Options) {
@@ -128,7 +147,7 @@ test('streamed replay reports exactly what the whole-file replay reports (both f
 test('with a cap per code (maxMessages, as `smmu replay` and the editor show them), the same diagnostics and counts; only messages past the cap are left unmade', () => {
   fc.assert(
     fc.property(
-      fc.oneof(lineTrace, qemuTrace),
+      fc.oneof(lineTrace, qemuTrace, reordering),
       fc.array(fc.nat(), { maxLength: 6 }),
       fc.boolean(),
       fc.integer({ min: 1, max: 3 }),
@@ -303,11 +322,13 @@ function cliReport(text: string, o: Options, cap: number, counts: boolean) {
   const printed: TraceDiagnostic[] = [];
   let total = 0;
   let offered = 0;
+  let judgements = 0;
   const s = new TraceStream(
     {
       ...(o.config ? { config: o.config } : {}),
       ...(o.lookahead ? { lookahead: o.lookahead } : {}),
       ...(o.fastLines !== undefined ? { fastLines: o.fastLines } : {}),
+      ...(o.serial ? { serial: o.serial } : {}),
       maxMessages: cap,
     },
     {
@@ -328,6 +349,8 @@ function cliReport(text: string, o: Options, cap: number, counts: boolean) {
               const r = rules.get(code);
               if (!r || r.shown < cap) return false;
               offered++;
+              // The multi-vCPU judge's (ReportOrder.replaceUnshown), not the replay's notes on the window.
+              if (code.startsWith('mvcpu.') && code !== 'mvcpu.window') judgements++;
               total++;
               r.count++;
               r.last = line + 1;
@@ -339,7 +362,7 @@ function cliReport(text: string, o: Options, cap: number, counts: boolean) {
   );
   for (const l of text.split('\n')) s.push(l);
   const summary = s.end().summary;
-  return { report: { printed, rules: [...rules], total, summary }, offered };
+  return { report: { printed, rules: [...rules], total, summary }, offered, judgements };
 }
 
 test('past the cap, diagnostics counted without their objects (TraceStreamSink.counted) give `smmu replay` the same report', () => {
@@ -360,23 +383,28 @@ test('past the cap, diagnostics counted without their objects (TraceStreamSink.c
     { minLength: 40, maxLength: 120 },
   );
   let offered = 0;
+  let judgements = 0;
   fc.assert(
     fc.property(
-      fc.oneof(lineTrace, fc.array(driverLine, { minLength: 40, maxLength: 120 }), divergent),
+      fc.oneof(lineTrace, fc.array(driverLine, { minLength: 40, maxLength: 120 }), divergent, reordering),
       fc.boolean(),
       fc.integer({ min: 1, max: 3 }),
       fc.integer({ min: 1, max: 30 }),
-      (lines, given, cap, lookahead) => {
+      // The multi-vCPU window: the default (judged at the end), or a few lines (judged as the lines come).
+      fc.constantFrom(undefined, { window: 4, keep: 8 }, { window: 12, keep: 6 }),
+      (lines, given, cap, lookahead, serial) => {
         const text = lines.join('\n');
-        const o: Options = { ...(given ? { config: DEFAULT_CONFIG } : {}), lookahead };
+        const o: Options = { ...(given ? { config: DEFAULT_CONFIG } : {}), lookahead, ...(serial ? { serial } : {}) };
         const counted = cliReport(text, o, cap, true);
         offered += counted.offered;
+        judgements += counted.judgements;
         assert.deepEqual(counted.report, cliReport(text, o, cap, false).report);
       },
     ),
     { numRuns: Number(process.env.RUNS ?? 400) },
   );
   assert.ok(offered > 100, `${offered} diagnostics counted without objects`);
+  assert.ok(judgements > 100, `${judgements} multi-vCPU judgements counted without objects`);
 });
 
 test("the replay's checked fast path for writes (acknowledged, Guarded, queue bases) judges as its full path does", () => {
@@ -621,5 +649,42 @@ test("a vCPU's access lines (a typed column) keep what an array would, dropped i
       for (let i = -1; i <= ref.length; i++) assert.equal(l.get(i), ref[i]);
     }),
     { numRuns: 500 },
+  );
+});
+
+test("the window search's searches of the typed columns give what a scan of the kept lines gives", () => {
+  // Ascending lines with repeats, pushed (and the oldest dropped) while searches for lines
+  // anywhere come between the pushes.
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.record({ gap: fc.nat(3) }), fc.record({ ask: fc.integer({ min: -5, max: 400 }) })), {
+        maxLength: 300,
+      }),
+      fc.integer({ min: 0, max: 40 }),
+      (ops, keep) => {
+        const l = new VcpuLines();
+        const tl = new RegisterTimeline(0n);
+        const lines: number[] = [];
+        const changes: number[] = [-1];
+        let line = 0;
+        for (const o of ops) {
+          if ('gap' in o) {
+            line += o.gap;
+            l.push(line, keep);
+            tl.pushWords(line, 1, 0, 0, keep);
+            lines.push(line);
+            changes.push(line);
+            continue;
+          }
+          const kept = lines.slice(lines.length - l.count);
+          const at = kept.findIndex((x) => x >= o.ask);
+          assert.equal(l.lowerBound(o.ask), at < 0 ? kept.length : at);
+          const fromTl = changes.slice(tl.base);
+          const after = fromTl.findIndex((x) => x > o.ask);
+          assert.equal(tl.upperBound(o.ask), tl.base + (after < 0 ? fromTl.length : after));
+        }
+      },
+    ),
+    { numRuns: 1000 },
   );
 });
