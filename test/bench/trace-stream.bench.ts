@@ -99,8 +99,6 @@ let n = 0; rl.on('line', () => n++); rl.on('close', () => console.log(n + ' line
 const figures: Record<string, unknown>[] = [];
 for (const n of sizes) {
   for (const t of TRACES) {
-    // The 10 M runs: the handshakes (speed) and every-record divergence (memory) only.
-    if (n !== base && t.name !== 'CR0/CR0ACK handshakes' && t.name !== 'a divergence on every record') continue;
     const file = path.join(dir, 'trace.smmutrace');
     writeTrace(file, n, t.head, t.body);
     const bytes = fs.statSync(file).size;
