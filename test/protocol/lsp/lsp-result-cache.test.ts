@@ -178,7 +178,7 @@ test('smmu.languageServer.resultCache off, or an untrusted workspace: nothing se
   }
 });
 
-test('a damaged entry (bytes flipped, truncated, random, empty, writable by others) is ignored; the server checks as without one', async () => {
+test('a damaged or foreign entry (bytes flipped, truncated, random, empty, made for another key, writable by others) is ignored; the server checks as without one', async () => {
   const { ws, cache, done } = setUp();
   try {
     const { final, entry } = await first(ws, cache);
@@ -189,6 +189,11 @@ test('a damaged entry (bytes flipped, truncated, random, empty, writable by othe
       ['truncated', (b) => b.subarray(0, b.length - 7)],
       ['random', (b) => Buffer.from(b.map(() => Math.floor(Math.random() * 256)))],
       ['empty', () => Buffer.alloc(0)],
+      [
+        "another key's entry, whole and sealed",
+        (b) =>
+          encodeEntry('0'.repeat(64), decodeEntry(b, path.basename(entry, '.smmur')) ?? { reads: [], diagnostics: [] }),
+      ],
     ];
     for (const [what, spoil] of spoils) {
       fs.writeFileSync(entry, spoil(good));
