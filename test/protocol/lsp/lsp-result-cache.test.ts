@@ -15,7 +15,7 @@ import { pathToFileURL } from 'url';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver/node';
 import { LspServer, msg } from '../../harness/lsp-harness';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
-import { decodeEntry, encodeEntry } from '../../../server/lsp/result-cache';
+import { decodeEntry, encodeEntry, KEEP_RESULTS, MAX_ENTRY_BYTES, ResultCache } from '../../../server/lsp/result-cache';
 
 /** A failed expectation (CR0ACK), a RES0 warning from the included file, under a configuration file. */
 const SCRIPT = 'config "cfg.smmu.json"\ninclude "inc.smmu"\nwrite32 CR0 SMMUEN\nread32 CR0ACK == 0\n';
@@ -232,5 +232,29 @@ test('an entry the check disagrees with: served at once, then the real diagnosti
     assert.deepEqual(decodeEntry(fs.readFileSync(entry), key)?.diagnostics, final);
   } finally {
     done();
+  }
+});
+
+test('the folder keeps the most recent KEEP_RESULTS entries, none over MAX_ENTRY_BYTES, each readable by its owner only', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-result-cache-'));
+  try {
+    const cache = new ResultCache(dir);
+    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+    const key = (i: number) => i.toString(16).padStart(64, '0');
+    for (let i = 0; i < KEEP_RESULTS + 6; i++) {
+      cache.store(key(i), { reads: [], diagnostics: [{ range, message: `m${i}` }] });
+      // Distinct modification times, oldest first, whatever the file system's resolution.
+      fs.utimesSync(path.join(dir, `${key(i)}.smmur`), new Date(), new Date(1_000_000 + i * 1000));
+    }
+    const kept = entries(dir).sort();
+    assert.equal(kept.length, KEEP_RESULTS);
+    assert.deepEqual(kept, Array.from({ length: KEEP_RESULTS }, (_, i) => `${key(i + 6)}.smmur`).sort());
+    if (process.getuid) assert.equal(fs.statSync(path.join(dir, kept[0]!)).mode & 0o777, 0o600);
+    const big = 'x'.repeat(MAX_ENTRY_BYTES);
+    cache.store(key(1000), { reads: [], diagnostics: [{ range, message: big }] });
+    assert.ok(!fs.existsSync(path.join(dir, `${key(1000)}.smmur`)), 'an entry over the limit is not written');
+    assert.equal(cache.lookup(key(1000), { readFile: () => undefined, resolvePath: (_a, b) => b }), undefined);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
