@@ -44,8 +44,13 @@ export type { CheckMode };
 /** Scripts longer than this are not executed on every open/save in the editor. */
 export const MAX_EXECUTED_LINES = 50_000;
 
-/** A model run in the editor stops after this long and says where (the CLI has no such limit). */
-export const RUN_TIME_LIMIT_MS = 10_000;
+/**
+ * A model run in the editor stops after this long and says where (the CLI has no such limit).
+ * `SMMU_RUN_TIME_LIMIT_MS` overrides it (tests reach the limit with it).
+ */
+export const RUN_TIME_LIMIT_MS = ((given) => (Number.isInteger(given) && given > 0 ? given : 10_000))(
+  Number(process.env.SMMU_RUN_TIME_LIMIT_MS?.trim() || NaN),
+);
 
 /**
  * Documents over this many characters are not parsed at all: a 16 Mi-character script is about

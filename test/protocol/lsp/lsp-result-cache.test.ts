@@ -235,6 +235,36 @@ test('an entry the check disagrees with: served at once, then the real diagnosti
   }
 });
 
+test('a check stopped by the time limit is not stored (where it stops depends on the machine)', async () => {
+  const { ws, cache, done } = setUp();
+  try {
+    const { server } = await LspServer.start('smmu-lsp-result-', () => ({ rootUri: pathToFileURL(ws).toString() }), {
+      SMMU_RESULT_CACHE: cache,
+      SMMU_CODE_CACHE: 'off',
+      SMMU_WARM_UP: '0',
+      SMMU_RUN_TIME_LIMIT_MS: '1',
+    });
+    try {
+      // Slices of 256 statements: the limit is looked at between them, and one takes over 1 ms.
+      const text = 'write32 CR0 SMMUEN\n' + 'read32 CR0ACK == 1\n'.repeat(3000);
+      const { uri } = server.file('long.smmu', text);
+      server.open(uri, text);
+      await server.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'run.time-limit'), 0, 30_000);
+      const short = server.file('short.smmu', SCRIPT.replace('config "cfg.smmu.json"\n', ''));
+      server.open(short.uri, fs.readFileSync(short.path, 'utf8'));
+      await server.diagnosticsFor(short.uri, (d) => d.length > 0, 0, 30_000);
+      await sleep(300);
+      const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+      assert.equal(stats.resultCache.stored, 1, 'the short script only');
+      assert.equal(entries(cache).length, 1);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    done();
+  }
+});
+
 test('the folder keeps the most recent KEEP_RESULTS entries, none over MAX_ENTRY_BYTES, each readable by its owner only', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-result-cache-'));
   try {
