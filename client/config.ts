@@ -22,6 +22,8 @@ export interface Settings {
   readonly qemuTimeout: number;
   /** `smmu.languageServer.warmUp`: the server checks a built-in script after it starts (server/lsp/warm-up.ts). */
   readonly warmUp: boolean;
+  /** `smmu.languageServer.resultCache`: the server shows a restored script's last diagnostics at once (server/lsp/result-cache.ts). */
+  readonly resultCache: boolean;
 }
 
 export function readSettings(): Settings {
@@ -39,5 +41,6 @@ export function readSettings(): Settings {
     qemuMemory: c.get<number>('qemu.memory', 1024),
     qemuTimeout: c.get<number>('qemu.timeout', 30),
     warmUp: c.get<boolean>('languageServer.warmUp', true),
+    resultCache: c.get<boolean>('languageServer.resultCache', true),
   };
 }

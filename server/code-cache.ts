@@ -27,6 +27,7 @@ import Module, { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import { pruneOldest, readOwnFile, sha256, userCacheDir, writeAtomically } from './cache-files';
 
 /**
  * What became of the cache at start: `off` (disabled or no cache folder), `none` (no cache for
@@ -48,6 +49,8 @@ interface CodeCacheControl {
   readonly state: CodeCacheState;
   /** Ask for the cache to be saved soon (once per process, and only when none was accepted). */
   checkpoint(): void;
+  /** SHA-256 of the bundle's bytes (serverIdentity). */
+  readonly bundleDigest: Buffer;
 }
 
 /** The loader (server/start.ts) and the server bundle are separate scripts: they meet here. */
@@ -60,14 +63,7 @@ export function codeCacheDir(
   platform: NodeJS.Platform = process.platform,
   home: string = os.homedir(),
 ): string | undefined {
-  const set = env.SMMU_CODE_CACHE;
-  if (set === 'off') return undefined;
-  if (set) return path.resolve(set);
-  if (platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'smmu-workbench', 'code-cache');
-  if (!home) return undefined;
-  if (platform === 'win32') return path.join(home, 'AppData', 'Local', 'smmu-workbench', 'code-cache');
-  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'smmu-workbench', 'code-cache');
-  return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'smmu-workbench', 'code-cache');
+  return userCacheDir('SMMU_CODE_CACHE', 'code-cache', env, platform, home);
 }
 
 /** The cache's file name: the bundle's name and a hash of its bytes and of everything V8 checks. */
@@ -84,8 +80,6 @@ function cacheFileName(bundle: string, bytes: Buffer): string {
 const MAGIC = Buffer.from('SMMUV8C1');
 const HEADER = MAGIC.length + 32;
 
-const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
-
 /** The file's bytes for V8's cache data. */
 export function encodeCodeCache(data: Uint8Array): Buffer {
   return Buffer.concat([MAGIC, sha256(data), data]);
@@ -96,37 +90,6 @@ export function decodeCodeCache(file: Buffer): Buffer | undefined {
   if (file.length <= HEADER || !file.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
   const data = file.subarray(HEADER);
   return sha256(data).equals(file.subarray(MAGIC.length, HEADER)) ? data : undefined;
-}
-
-/**
- * Delete all but the KEEP_CACHES most recently written caches in `dir`, and temporary files a
- * server left when it stopped while saving.
- */
-function prune(dir: string): void {
-  const files = fs.readdirSync(dir).map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }));
-  const caches = files.filter(({ f }) => f.endsWith('.v8cache')).sort((a, b) => b.t - a.t);
-  const stale = files.filter(({ f, t }) => f.endsWith('.tmp') && Date.now() - t > 60_000);
-  for (const { f } of [...caches.slice(KEEP_CACHES), ...stale]) fs.rmSync(path.join(dir, f), { force: true });
-}
-
-/**
- * The file's bytes, or undefined when there is none, or when (on POSIX) someone else owns it or
- * may write it: V8 runs what a cache holds, so only a cache this user alone could have written is
- * read. The owner and mode are those of the descriptor the bytes are read from.
- */
-function readOwnFile(file: string): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return undefined;
-    if (process.getuid && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0)) return Buffer.alloc(0);
-    return fs.readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }
 
 /**
@@ -155,20 +118,15 @@ export function runWithCodeCache(bundle: string): void {
     if (saved || !wanted || dir === undefined || file === undefined) return;
     saved = true;
     try {
-      const data = encodeCodeCache(script.createCachedData());
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      // Written whole under a temporary name, then renamed: a server starting meanwhile (or
-      // another one saving) never reads half a file.
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, data, { mode: 0o600 });
-      fs.renameSync(tmp, file);
-      prune(dir);
+      writeAtomically(file, encodeCodeCache(script.createCachedData()));
+      pruneOldest(dir, '.v8cache', KEEP_CACHES);
     } catch {
       // A cache that cannot be written only costs the next start its speed-up.
     }
   };
   slot[CONTROL] = {
     state,
+    bundleDigest: sha256(bytes),
     checkpoint: () => {
       if (wanted || state === 'accepted' || state === 'off') return;
       wanted = true;
@@ -198,4 +156,26 @@ export function codeCacheCheckpoint(): void {
 /** What became of the code cache at start; undefined when the server was not started through runWithCodeCache. */
 export function codeCacheState(): CodeCacheState | undefined {
   return slot[CONTROL]?.state;
+}
+
+let identity: string | undefined;
+
+/**
+ * What identifies the running server's code, for caches of its results (lsp/result-cache.ts): the
+ * SHA-256 of its bundle's bytes (the one runWithCodeCache hashed, else the file this module was
+ * bundled into, `smmu lsp` for one) and the bundle's path (diagnostics link to docs beside it).
+ * Unbundled (tests from out/), it is this module's file: a rebuild of the bundle is what matters.
+ */
+export function serverIdentity(): string {
+  if (identity === undefined) {
+    let digest = slot[CONTROL]?.bundleDigest;
+    try {
+      digest ??= sha256(fs.readFileSync(__filename));
+    } catch {
+      // No file to hash: the process start identifies this server alone (nothing it caches is reused).
+      digest = sha256(`${process.pid}\0${Date.now()}`);
+    }
+    identity = `${digest.toString('hex')}\0${__filename}`;
+  }
+  return identity;
 }

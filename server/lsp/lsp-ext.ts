@@ -119,6 +119,12 @@ export interface ServerStatsResult {
   readonly modelSnapshotBytes: number;
   /** What became of V8's code cache for the server's bundle at start (server/code-cache.ts). */
   readonly codeCache: CodeCacheState;
+  /**
+   * The cache of full checks' diagnostics (server/lsp/result-cache.ts): whether it is in use
+   * (`smmu.languageServer.resultCache`, a cache folder), how many opens it served at once, and how
+   * many entries this server wrote.
+   */
+  readonly resultCache: { readonly enabled: boolean; readonly servedOpens: number; readonly stored: number };
   /** The warm-up after start (server/lsp/warm-up.ts): off, running, done, or stopped by a check. */
   readonly warmUp: 'off' | 'running' | 'done' | 'stopped';
   /** Once it ended: its wall time, and the CPU time of the whole process meanwhile (all threads, ms). */

@@ -57,6 +57,7 @@ import { uriToPath } from './uri';
 import { configAtLine, configUnusable } from '../../core/script/check';
 import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
 import { warmUp, type WarmUpState } from './warm-up';
+import { ResultCache, resultCacheDir } from './result-cache';
 import type { ResolvedConfig } from '../../core/config/types';
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -77,6 +78,13 @@ export function startServer(connection: Connection): void {
   // Set by the first check scheduled: the warm-up gives way for good, even when that check (a
   // short script) was scheduled, run and published between two of the warm-up's slices.
   let checkScheduled = false;
+  // Diagnostics served from the result cache at an open, until that document's first check ends:
+  // its result is published only if it differs (result-cache.ts).
+  const served = new Map<string, { version: number; json: string }>();
+  const openedBefore = new Set<string>();
+  let servedOpens = 0;
+  const resultCacheFolder = resultCacheDir();
+  const resultCache = resultCacheFolder === undefined ? undefined : new ResultCache(resultCacheFolder);
   const schedule = (uri: string, mode: CheckMode, requestedDelay: number) => {
     checkScheduled = true;
     const prev = pending.get(uri);
@@ -103,7 +111,10 @@ export function startServer(connection: Connection): void {
           .checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri), progress)
           .then((diagnostics) => {
             if (!diagnostics) return;
-            void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+            const early = served.get(uri);
+            served.delete(uri);
+            if (!early || early.version !== doc.version || early.json !== JSON.stringify(diagnostics))
+              void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
             // The functions a check runs are compiled now: the next start can skip compiling them.
             if (m === 'full') codeCacheCheckpoint();
             // A full check has new values to show inline: ask the client for fresh hints.
@@ -150,6 +161,7 @@ export function startServer(connection: Connection): void {
     workspace.setFileAccess(settings.trusted, roots);
     workspace.maxGuestMemory = settings.maxGuestMemory * 1024 * 1024;
     workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
+    workspace.resultCache = settings.resultCache ? resultCache : undefined;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -175,6 +187,7 @@ export function startServer(connection: Connection): void {
     settings = mergeSettings(changedSettings(change.settings), previous);
     if (settings.trusted !== previous.trusted) workspace.setFileAccess(settings.trusted, roots);
     workspace.maxGuestMemory = settings.maxGuestMemory * 1024 * 1024;
+    workspace.resultCache = settings.resultCache ? resultCache : undefined;
     if (settings.configuration !== previous.configuration || settings.trusted !== previous.trusted)
       workspace.setDefaultConfig(defaultConfigOf(settings.configuration, roots));
     if (
@@ -214,7 +227,21 @@ export function startServer(connection: Connection): void {
     ).then(finish, () => finish('stopped'));
   });
 
-  documents.onDidOpen((e) => schedule(e.document.uri, 'full', 0));
+  documents.onDidOpen((e) => {
+    const doc = e.document;
+    // The first open of a script in this server (a tab restored at startup): what an earlier
+    // server's check of the same text and inputs published, at once; the real check follows.
+    if (!openedBefore.has(doc.uri) && settings.executeOn !== 'never') {
+      const diagnostics = workspace.cachedDiagnostics(doc);
+      if (diagnostics) {
+        served.set(doc.uri, { version: doc.version, json: JSON.stringify(diagnostics) });
+        servedOpens++;
+        void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+      }
+    }
+    openedBefore.add(doc.uri);
+    schedule(doc.uri, 'full', 0);
+  });
   documents.onDidChangeContent((e) => {
     schedule(e.document.uri, settings.executeOn === 'change' ? 'full' : 'syntax', 150);
     // Scripts that use this configuration or include this script are checked again.
@@ -225,6 +252,7 @@ export function startServer(connection: Connection): void {
     revalidateDependents(e.document.uri);
   });
   documents.onDidClose((e) => {
+    served.delete(e.document.uri);
     workspace.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -374,6 +402,7 @@ export function startServer(connection: Connection): void {
       scriptsWithTree: workspace.scriptsWithTree(),
       ...workspace.modelRunStats(),
       codeCache: codeCacheState() ?? 'off',
+      resultCache: { enabled: workspace.resultCache !== undefined, servedOpens, stored: resultCache?.stored ?? 0 },
       warmUp: warmUpState,
       ...(warmUpCost ? { warmUpCost } : {}),
     };

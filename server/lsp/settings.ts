@@ -41,6 +41,11 @@ export interface ServerSettings {
    * (server/lsp/warm-up.ts), so that the first script opened is checked by optimised code.
    */
   readonly warmUp: boolean;
+  /**
+   * `smmu.languageServer.resultCache`: keep the diagnostics of full checks in the user's cache
+   * folder, and show them at once when the same script is opened unchanged (result-cache.ts).
+   */
+  readonly resultCache: boolean;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -54,6 +59,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   qemuMemory: 1024,
   qemuTimeout: 30,
   warmUp: true,
+  resultCache: true,
 };
 
 const integerIn = (v: unknown, min: number, max: number): v is number =>
@@ -91,6 +97,7 @@ export function mergeSettings(raw: unknown, previous: ServerSettings): ServerSet
     qemuMemory: integerIn(s.qemuMemory, 16, 65536) ? s.qemuMemory : previous.qemuMemory,
     qemuTimeout: integerIn(s.qemuTimeout, 1, 3600) ? s.qemuTimeout : previous.qemuTimeout,
     warmUp: typeof s.warmUp === 'boolean' ? s.warmUp : previous.warmUp,
+    resultCache: typeof s.resultCache === 'boolean' ? s.resultCache : previous.resultCache,
   };
 }
 

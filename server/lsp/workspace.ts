@@ -34,6 +34,8 @@ import { ResolveCache } from '../../core/script/resolve';
 /** A document's resolutions live and die with its parser (both are dropped with its tree). */
 const resolveCaches = new WeakMap<IncrementalParser, ResolveCache>();
 import { toLspDiagnostic } from './diagnostics';
+import { recordingHost, resultKey, type FileRead, type ResultCache } from './result-cache';
+import { serverIdentity } from '../code-cache';
 import { isTraceDocument, runsInBackground, TraceDocuments, type TraceProgress } from './trace';
 import { pathToUri, uriToPath } from './uri';
 
@@ -42,8 +44,13 @@ export type { CheckMode };
 /** Scripts longer than this are not executed on every open/save in the editor. */
 export const MAX_EXECUTED_LINES = 50_000;
 
-/** A model run in the editor stops after this long and says where (the CLI has no such limit). */
-export const RUN_TIME_LIMIT_MS = 10_000;
+/**
+ * A model run in the editor stops after this long and says where (the CLI has no such limit).
+ * `SMMU_RUN_TIME_LIMIT_MS` overrides it (tests reach the limit with it).
+ */
+export const RUN_TIME_LIMIT_MS = ((given) => (Number.isInteger(given) && given > 0 ? given : 10_000))(
+  Number(process.env.SMMU_RUN_TIME_LIMIT_MS?.trim() || NaN),
+);
 
 /**
  * Documents over this many characters are not parsed at all: a 16 Mi-character script is about
@@ -252,6 +259,52 @@ export class Workspace {
     };
   }
 
+  /**
+   * The persisted diagnostics of full checks (result-cache.ts), when `smmu.languageServer.resultCache`
+   * is on. Neither read nor written in an untrusted workspace (docs/security.md).
+   */
+  resultCache: ResultCache | undefined;
+
+  private get resultCacheInUse(): ResultCache | undefined {
+    return this.trusted ? this.resultCache : undefined;
+  }
+
+  /** The key of a full check of `doc` as it is now: its text and everything else its result depends on. */
+  private resultKeyOf(doc: TextDocument): string {
+    const context = { roots: this.rootPaths, options: this.checkOptions, maxExecutedLines: MAX_EXECUTED_LINES };
+    return resultKey(serverIdentity(), doc.uri, doc.getText(), context);
+  }
+
+  /**
+   * The diagnostics a full check of `doc` would publish, as an earlier check of the same text with
+   * the same inputs stored them, when every file it read reads the same; undefined otherwise.
+   */
+  cachedDiagnostics(doc: TextDocument): Diagnostic[] | undefined {
+    const cache = this.resultCacheInUse;
+    if (
+      !cache ||
+      Workspace.isConfig(doc.uri) ||
+      Workspace.isQueueFile(doc.uri) ||
+      isTraceDocument(doc) ||
+      this.isTooLarge(doc) ||
+      lineCountOf(doc) > MAX_EXECUTED_LINES
+    )
+      return undefined;
+    return cache.lookup(this.resultKeyOf(doc), this.host);
+  }
+
+  /**
+   * Store a full check's diagnostics with the files it read, after the publish (the key now: the
+   * document changes in place on an edit). A run stopped by the time limit is not stored: where it
+   * stopped depends on the machine's speed, not on the inputs.
+   */
+  private storeResult(doc: TextDocument, reads: readonly FileRead[] | undefined, diagnostics: Diagnostic[]): void {
+    const cache = this.resultCacheInUse;
+    if (!cache || !reads || diagnostics.some((d) => d.code === 'run.time-limit')) return;
+    const key = this.resultKeyOf(doc);
+    setImmediate(() => cache.store(key, { reads, diagnostics }));
+  }
+
   /** Check a document and return its diagnostics. */
   check(doc: TextDocument, mode: CheckMode): Diagnostic[] {
     const tooLarge = this.tooLarge(doc);
@@ -346,15 +399,22 @@ export class Workspace {
       return this.check(doc, mode);
     const version = doc.version;
     const stale = () => cancelled() || this.documents.get(doc.uri)?.version !== version;
+    // Every file the check reads is recorded, for the stored result's validity (result-cache.ts).
+    const recording = this.resultCacheInUse ? recordingHost(this.host) : undefined;
+    const host = recording?.host ?? this.host;
     const parser = this.scripts.get(doc.uri)?.parser;
-    if (!parser) return this.checkStreamed(doc, stale);
+    if (!parser) {
+      const diagnostics = await this.checkStreamed(doc, stale, host);
+      if (diagnostics) this.storeResult(doc, recording?.reads, diagnostics);
+      return diagnostics;
+    }
     this.runsInFlight++;
     let check: ScriptCheck | undefined;
     try {
       check = await checkScriptSliced(
         doc.getText(),
         uriToPath(doc.uri),
-        this.host,
+        host,
         this.optionsFor(parser),
         pauseForMessages,
         stale,
@@ -366,7 +426,11 @@ export class Workspace {
       this.cancelledRuns++;
       return undefined;
     }
-    return this.keep(doc, slim(check), parser).diagnostics.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths));
+    const diagnostics = this.keep(doc, slim(check), parser).diagnostics.map((d) =>
+      toLspDiagnostic(d, doc.uri, this.rootPaths),
+    );
+    this.storeResult(doc, recording?.reads, diagnostics);
+    return diagnostics;
   }
 
   /**
@@ -377,14 +441,18 @@ export class Workspace {
    * (scriptCheck), reusing the observations; the first edit parses it whole, later ones only the
    * lines they change.
    */
-  private async checkStreamed(doc: TextDocument, stale: () => boolean): Promise<Diagnostic[] | undefined> {
+  private async checkStreamed(
+    doc: TextDocument,
+    stale: () => boolean,
+    host: ScriptHost,
+  ): Promise<Diagnostic[] | undefined> {
     this.runsInFlight++;
     let check: Awaited<ReturnType<typeof checkScriptStreamed>>;
     try {
       check = await checkScriptStreamed(
         doc.getText(),
         uriToPath(doc.uri),
-        this.host,
+        host,
         this.checkOptions,
         pauseForMessages,
         stale,

@@ -27,7 +27,9 @@
  *     plus V8's background compiler and GC), read from /proc on Linux. In these the server's
  *     warm-up (server/lsp/warm-up.ts) starts and gives way to the open at once; a last set opens
  *     the file after the warm-up ended, as when VS Code starts the server because the workspace
- *     holds scripts, and reports the warm-up's own time.
+ *     holds scripts, and reports the warm-up's own time; a fourth reopens a file an earlier server
+ *     checked (a tab restored at startup): its first publish comes from the result cache
+ *     (server/lsp/result-cache.ts), and the real check's end is timed too.
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -100,7 +102,8 @@ async function startServer(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Se
   const t0 = now();
   const proc = spawn(process.execPath, [serverJs, '--stdio'], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
+    // No result cache but where a set asks for one: the other sets measure checks, not the cache.
+    env: { ...process.env, SMMU_RESULT_CACHE: 'off', ...env },
   });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiters = new Map<string, (p: PublishDiagnosticsParams) => void>();
@@ -151,6 +154,9 @@ function medianFigure(name: string, xs: number[], unit: string, target?: string)
  * `runs` fresh servers, each opening the script once right after `initialize`: the open a user
  * waits for when the first script of a session opens (VS Code starts the server then). Each
  * server's code cache (server/code-cache.ts) is in `cacheDir(i)`; `label` says which case it is.
+ * With `results` (a folder), the script is a tab restored at startup: the same file, checked by
+ * an earlier server whose result cache (server/lsp/result-cache.ts) is in that folder; the first
+ * publish is the cached one, and the real check's end is timed too.
  */
 async function coldStarts(
   runs: number,
@@ -158,7 +164,23 @@ async function coldStarts(
   label: string,
   cacheDir: (run: number) => string,
   afterWarmUp = false,
+  results?: string,
 ): Promise<Figure[]> {
+  const restored = results === undefined ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-restored-'));
+  const checkEnd: number[] = [];
+  if (restored !== undefined) {
+    // The earlier session: a server checks the file and stores its diagnostics.
+    fs.writeFileSync(path.join(restored, 'big.smmu'), text);
+    const uri = pathToFileURL(path.join(restored, 'big.smmu')).toString();
+    const earlier = await startServer(restored, { SMMU_CODE_CACHE: cacheDir(0), SMMU_RESULT_CACHE: results });
+    const p = earlier.published(uri);
+    await earlier.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'smmu', version: 1, text },
+    });
+    await p;
+    await resultStored(earlier);
+    await earlier.stop();
+  }
   const warmWall: number[] = [];
   const warmCpu: number[] = [];
   const start: number[] = [];
@@ -167,11 +189,14 @@ async function coldStarts(
   const allCpu: number[] = [];
   const startCpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-cold-'));
+    const dir = restored ?? fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-cold-'));
     const file = path.join(dir, 'big.smmu');
     fs.writeFileSync(file, text);
     const uri = pathToFileURL(file).toString();
-    const server = await startServer(dir, { SMMU_CODE_CACHE: cacheDir(i) });
+    const server = await startServer(dir, {
+      SMMU_CODE_CACHE: cacheDir(i),
+      ...(results !== undefined ? { SMMU_RESULT_CACHE: results } : {}),
+    });
     const pid = server.proc.pid as number;
     if (afterWarmUp) {
       // A server started ahead of the first open (VS Code activates the extension when the
@@ -203,6 +228,12 @@ async function coldStarts(
     const all1 = processCpuMs(pid);
     if (d.diagnostics.length)
       throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
+    if (restored !== undefined) {
+      // The real check goes on after the cached publish; it ends by writing the entry again.
+      const stats = await resultStored(server);
+      checkEnd.push(now() - t0);
+      if (stats.resultCache.servedOpens !== 1) throw new Error(`the open was not served from the result cache`);
+    }
     if (!afterWarmUp) {
       // The warm-up started with the server and must have given way to this open at once.
       const { warmUp } = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
@@ -212,8 +243,9 @@ async function coldStarts(
     if (main0 !== undefined && main1 !== undefined) mainCpu.push(main1 - main0);
     if (all0 !== undefined && all1 !== undefined) allCpu.push(all1 - all0);
     await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (restored === undefined) fs.rmSync(dir, { recursive: true, force: true });
   }
+  if (restored !== undefined) fs.rmSync(restored, { recursive: true, force: true });
   const figures = [medianFigure(`${runs} cold starts, ${label}: server spawned → initialize answered`, start, 'ms')];
   if (warmWall.length)
     figures.push(
@@ -233,7 +265,18 @@ async function coldStarts(
     figures.push(
       medianFigure(`${runs} cold starts, ${label}: its CPU on all threads (JIT compiler, GC too)`, allCpu, 'ms'),
     );
+  if (checkEnd.length)
+    figures.push(medianFigure(`${runs} cold starts, ${label}: the open → the real check's end`, checkEnd, 'ms'));
   return figures;
+}
+
+/** Wait until `server` has written a result cache entry (its check ended); polled every 10 ms. */
+async function resultStored(server: Server): Promise<ServerStatsResult> {
+  for (;;) {
+    const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+    if (stats.resultCache.stored > 0) return stats;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /**
@@ -525,6 +568,16 @@ async function main(): Promise<void> {
   figures.push(...(await coldStarts(coldRuns, text, 'no code cache yet', (i) => path.join(caches, `none-${i}`))));
   figures.push(...(await coldStarts(coldRuns, text, 'with the code cache', () => kept)));
   figures.push(...(await coldStarts(coldRuns, text, 'code cache, opened after the warm-up', () => kept, true)));
+  figures.push(
+    ...(await coldStarts(
+      coldRuns,
+      text,
+      'code cache, a tab restored with the result cache',
+      () => kept,
+      false,
+      path.join(caches, 'results'),
+    )),
+  );
   fs.rmSync(caches, { recursive: true, force: true });
   if (json) {
     process.stdout.write(JSON.stringify({ figures }, null, 2) + '\n');

@@ -31,6 +31,46 @@ import { VIRT_SMMU_BASE, VIRT_UART_BASE } from '../../core/guest/ops';
 import { applyMutations, mutation } from './mutate';
 import { GdbProtocolError, PacketReader } from '../../core/gdb/packet';
 import { ramFromMemoryMap } from '../../core/inspect/memory-map';
+import * as os from 'os';
+import { createHash } from 'crypto';
+import { decodeEntry, encodeEntry, ResultCache, type ResultEntry } from '../../server/lsp/result-cache';
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
+
+/** A result cache entry as a check of a script with an include writes it (server/lsp/result-cache.ts). */
+const RESULT_KEY = 'ab'.repeat(32);
+const RESULT_ENTRY: ResultEntry = {
+  reads: [
+    { path: '/w/inc.smmu', kind: 'script', sha256: sha256(Buffer.from('write32 CR2 0x80000000\n')).toString('hex') },
+  ],
+  diagnostics: [
+    {
+      severity: 2,
+      code: 'value.res0',
+      codeDescription: { href: 'file:///docs/script-language.md' },
+      source: 'smmu',
+      message: 'CR2 bit 31 is RES0 (§6.3.12)',
+      range: { start: { line: 1, character: 0 }, end: { line: 1, character: 22 } },
+      relatedInformation: [
+        {
+          message: 'included here',
+          location: {
+            uri: 'file:///w/a.smmu',
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 18 } },
+          },
+        },
+      ],
+    },
+    {
+      severity: 1,
+      code: 'expect',
+      source: 'smmu',
+      message: 'CR0ACK is 0x1, expected 0x0',
+      range: { start: { line: 3, character: 0 }, end: { line: 3, character: 18 } },
+    },
+  ],
+};
+const RESULT_ENTRY_BODY = JSON.stringify({ key: RESULT_KEY, ...RESULT_ENTRY });
 
 /**
  * What QEMU 7.2's gdbstub sent `smmu inspect` (captured on this machine): the stop it sends a new
@@ -511,6 +551,52 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
       `smmu decode ${kind} ${dwords.map((d) => '0x' + d.toString(16)).join(' ')}`,
     files: () => [],
   }),
+  // The language server reads these entries from the user's cache folder at an open
+  // (server/lsp/result-cache.ts): anything there, however damaged, is ignored unless whole.
+  'result cache entries, mutated (and half of them sealed again with a valid checksum): the reader never throws and serves only a whole entry made for the key, holding diagnostics':
+    generic({
+      arbitrary: fc.tuple(
+        fc.array(mutation([RESULT_ENTRY_BODY]), { maxLength: 4 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 3 }),
+      ),
+      check: ([ms, reseal, flips]: [Parameters<typeof applyMutations>[1], boolean, [number, number][]]) => {
+        const body = Buffer.from(applyMutations(RESULT_ENTRY_BODY, ms));
+        const good = encodeEntry(RESULT_KEY, RESULT_ENTRY);
+        const header = good.subarray(0, good.length - Buffer.byteLength(RESULT_ENTRY_BODY));
+        const bytes = reseal
+          ? Buffer.concat([header.subarray(0, header.length - 32), sha256(body), body])
+          : Buffer.concat([header, body]);
+        for (const [at, mask] of flips) if (bytes.length) bytes[at % bytes.length]! ^= mask;
+        const entry = decodeEntry(bytes, RESULT_KEY);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-fuzz-results-'));
+        try {
+          fs.writeFileSync(path.join(dir, `${RESULT_KEY}.smmur`), bytes, { mode: 0o600 });
+          const served = new ResultCache(dir).lookup(RESULT_KEY, {
+            readFile: () => 'write32 CR2 0x80000000\n',
+            resolvePath: (_a, b) => b,
+          });
+          if (!entry) {
+            assert.equal(served, undefined, 'an entry the decoder refuses is never served');
+            return;
+          }
+          // Used only when valid: the checksum holds, the entry names this key, and it holds diagnostics.
+          assert.ok(sha256(bytes.subarray(header.length)).equals(bytes.subarray(header.length - 32, header.length)));
+          const parsed = JSON.parse(bytes.subarray(header.length).toString('utf8')) as { key: unknown };
+          assert.equal(parsed.key, RESULT_KEY);
+          for (const d of entry.diagnostics) {
+            assert.equal(typeof d.message, 'string');
+            for (const p of [d.range.start, d.range.end])
+              assert.ok(Number.isInteger(p.line) && p.line >= 0 && Number.isInteger(p.character) && p.character >= 0);
+          }
+          if (served) assert.deepEqual(served, entry.diagnostics);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      describe: (v: unknown) => `the result cache entry with ${JSON.stringify(v)}`,
+      files: () => [],
+    }),
 };
 
 /** One line for a case: the file, its mutations and the configuration's. */

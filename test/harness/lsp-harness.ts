@@ -46,7 +46,9 @@ export class LspServer {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      // No result cache unless a test names one: a test's server neither writes to the user's
+      // cache folder nor publishes an earlier test's diagnostics.
+      env: { ...process.env, SMMU_RESULT_CACHE: 'off', ...env },
     });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const server = new LspServer(proc, conn, dir);

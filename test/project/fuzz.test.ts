@@ -37,6 +37,7 @@ const RUNS: Record<string, number> = {
   "mutated DMA reports and QEMU traces: judgeReport never throws, findings at the script's lines": 100,
   "gdbstub byte streams (QEMU 7.2's, mutated, in random chunks): the packet reader refuses only with GdbProtocolError and never yields a packet above its limit": 500,
   "QEMU's memory map text, mutated: ramFromMemoryMap never throws and gives ranges that are not empty": 200,
+  'result cache entries, mutated (and half of them sealed again with a valid checksum): the reader never throws and serves only a whole entry made for the key, holding diagnostics': 300,
 };
 
 test('the corpus holds every file type; mutations are deterministic data', () => {

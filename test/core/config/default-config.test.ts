@@ -143,6 +143,7 @@ test('settings: merged over the previous ones, wrong types ignored; the notifica
     qemuMemory: 1024,
     qemuTimeout: 30,
     warmUp: true,
+    resultCache: true,
   });
   assert.deepEqual(
     mergeSettings(
@@ -152,6 +153,8 @@ test('settings: merged over the previous ones, wrong types ignored; the notifica
     s,
   );
   assert.deepEqual(mergeSettings({ warmUp: false }, s), { ...s, warmUp: false });
+  assert.deepEqual(mergeSettings({ resultCache: false }, s), { ...s, resultCache: false });
+  assert.deepEqual(mergeSettings({ resultCache: 'no' }, s), s);
   assert.deepEqual(mergeSettings({ maxGuestMemory: 5000 }, s), s, 'over 4096 MiB is out of range');
   assert.deepEqual(mergeSettings({ trusted: false, maxGuestMemory: 64 }, s), {
     ...s,

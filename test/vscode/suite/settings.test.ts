@@ -139,6 +139,7 @@ suite('Settings', () => {
       'smmu.model.maxGuestMemory': 'Model: Max Guest Memory',
       'smmu.inlayHints.enabled': 'Inlay Hints: Enabled',
       'smmu.languageServer.warmUp': 'Warm Up',
+      'smmu.languageServer.resultCache': 'Result Cache',
       'smmu.cHover.enabled': 'C Hover: Enabled',
       'smmu.registers.format': 'Registers: Format',
       'smmu.trace.server': 'Trace: Server',
