@@ -127,8 +127,11 @@ export interface ServerStatsResult {
   readonly resultCache: { readonly enabled: boolean; readonly servedOpens: number; readonly stored: number };
   /** The warm-up after start (server/lsp/warm-up.ts): off, running, done, or stopped by a check. */
   readonly warmUp: 'off' | 'running' | 'done' | 'stopped';
-  /** Once it ended: its wall time, and the CPU time of the whole process meanwhile (all threads, ms). */
-  readonly warmUpCost?: { readonly wallMs: number; readonly cpuMs: number };
+  /**
+   * Once it ended: its wall time, the CPU time of the whole process meanwhile (all threads, ms),
+   * and the slices of its script it checked (0 when a check came before its first).
+   */
+  readonly warmUpCost?: { readonly wallMs: number; readonly cpuMs: number; readonly slices: number };
 }
 
 /**

@@ -56,7 +56,7 @@ import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type
 import { uriToPath } from './uri';
 import { configAtLine, configUnusable } from '../../core/script/check';
 import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
-import { warmUp, type WarmUpState } from './warm-up';
+import { WARM_UP_DELAY_MS, warmUp, type WarmUpState } from './warm-up';
 import { ResultCache, resultCacheDir } from './result-cache';
 import type { ResolvedConfig } from '../../core/config/types';
 
@@ -206,25 +206,31 @@ export function startServer(connection: Connection): void {
   });
 
   // The warm-up (warm-up.ts) gives way to any check scheduled or running, and is not started
-  // again: by then the user's own checks are warming the same code.
+  // again: by then the user's own checks are warming the same code. It starts WARM_UP_DELAY_MS
+  // after `initialized`: an editor sends the opens of the files it restores right after that,
+  // and a slice of the warm-up already running (its first, in code not yet compiled, took 50–60 ms)
+  // would hold up the open it is meant to speed up. Its state is `running` from `initialized`.
   let warmUpState: WarmUpState = 'off';
   let warmUpCost: ServerStatsResult['warmUpCost'];
   connection.onInitialized(() => {
     if (!settings.warmUp || settings.executeOn === 'never' || process.env.SMMU_WARM_UP === '0') return;
     warmUpState = 'running';
-    const cpu0 = process.cpuUsage();
-    const t0 = Date.now();
-    const finish = (state: WarmUpState) => {
-      warmUpState = state;
-      const cpu = process.cpuUsage(cpu0);
-      warmUpCost = { wallMs: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
-      // The functions a check runs are compiled now: the next start can skip compiling them.
-      if (state === 'done') codeCacheCheckpoint();
-    };
-    void warmUp(
-      () => checkScheduled || pending.size > 0 || workspace.runsInFlight > 0,
-      () => new Promise<void>((resolve) => setImmediate(resolve)),
-    ).then(finish, () => finish('stopped'));
+    const busy = () => checkScheduled || pending.size > 0 || workspace.runsInFlight > 0;
+    setTimeout(() => {
+      const cpu0 = process.cpuUsage();
+      const t0 = Date.now();
+      const finish = (state: WarmUpState, slices: number) => {
+        warmUpState = state;
+        const cpu = process.cpuUsage(cpu0);
+        warmUpCost = { wallMs: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000), slices };
+        // The functions a check runs are compiled now: the next start can skip compiling them.
+        if (state === 'done') codeCacheCheckpoint();
+      };
+      void warmUp(busy, () => new Promise<void>((resolve) => setImmediate(resolve))).then(
+        (r) => finish(r.state, r.slices),
+        () => finish('stopped', 0),
+      );
+    }, WARM_UP_DELAY_MS).unref();
   });
 
   documents.onDidOpen((e) => {
