@@ -1,7 +1,9 @@
 /**
  * A language server that dies is started again by the client, and the open documents are checked
  * again (issue on reliability): the test stops the server process as a crash would (SIGKILL) and
- * waits for a new process and for bad.smmu's diagnostics to be cleared and published again.
+ * waits for a new process and for bad.smmu's diagnostics to be cleared and published again. The
+ * new server's first open of bad.smmu comes right after `initialized`, as a restored tab's does,
+ * and is served from the result cache the old server wrote.
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
@@ -9,7 +11,7 @@ import { EXTENSION_ID, open, waitFor } from './helpers';
 
 interface RestartApi {
   ready: Promise<unknown>;
-  serverStats(): Promise<{ pid: number; heapLimit: number }>;
+  serverStats(): Promise<{ pid: number; heapLimit: number; resultCache?: { enabled: boolean; servedOpens: number } }>;
   serverRestarts(): number;
 }
 
@@ -52,6 +54,20 @@ suite('Language server restart', () => {
       );
       assert.notStrictEqual(after.pid, before.pid);
       assert.strictEqual(api.serverRestarts(), restartsBefore + 1, 'the restart went through the client error handler');
+      // The client opens the open scripts in the new server right after `initialized`, as VS Code
+      // does for tabs restored at startup: those the old server checked, unchanged since, are
+      // served at once from the result cache it wrote (bad.smmu among them; the stats count all).
+      assert.ok(after.resultCache?.enabled, JSON.stringify(after.resultCache));
+      const scripts = vscode.workspace.textDocuments.filter((d) => d.languageId === 'smmu').length;
+      const served = await waitFor(
+        'opens served from the result cache',
+        async () => {
+          const s = await api.serverStats();
+          return s.resultCache && s.resultCache.servedOpens > 0 ? s.resultCache.servedOpens : undefined;
+        },
+        20_000,
+      );
+      assert.ok(served >= 1 && served <= scripts, `${served} opens served, ${scripts} scripts open`);
       await waitFor(
         'bad.smmu checked again by the new server',
         () => (cleared && smmu().some((d) => /NOT_A_REG|PRIQEN/.test(d.message)) ? true : undefined),
