@@ -18,12 +18,7 @@ import {
 } from 'vscode-languageclient/node';
 import type { Settings } from './config';
 import { JSON_SERVICE_CODES } from '../server/lsp/lsp-ext';
-
-/**
- * The server's heap ceiling, MiB: below what would take the machine down, and known to the server,
- * which checks syntax only, and says so, above 70 % of it (server/lsp/workspace.ts HEAP_HIGH_WATER).
- */
-export const SERVER_HEAP_MIB = 1536;
+import { serverExecArgv } from '../server/process-flags';
 
 /** Restarts within RESTART_WINDOW_MS after which a crashing server is left stopped. */
 const MAX_RESTARTS = 4;
@@ -63,13 +58,14 @@ export async function startLanguageClient(
   settings: Settings,
   onRestarted: () => void = () => undefined,
 ): Promise<LanguageClient> {
-  const heap = `--max-old-space-size=${SERVER_HEAP_MIB}`;
+  // The heap ceiling, and V8's worker threads sized to leave the main thread a processor (process-flags.ts).
+  const execArgv = serverExecArgv();
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [heap] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv } },
     debug: {
       module: serverModule,
       transport: TransportKind.ipc,
-      options: { execArgv: [heap, '--nolazy', '--inspect=6011'] },
+      options: { execArgv: [...execArgv, '--nolazy', '--inspect=6011'] },
     },
   };
   let restarting = false;

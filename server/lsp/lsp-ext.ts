@@ -97,6 +97,8 @@ export interface ServerStatsResult {
   readonly pid: number;
   /** V8's heap limit, bytes (the client's --max-old-space-size, or V8's default). */
   readonly heapLimit: number;
+  /** V8's worker threads as the process was started (`--v8-pool-size`, server/process-flags.ts); absent: Node's default, 4. */
+  readonly v8PoolSize?: number;
   readonly heapUsed: number;
   readonly rss: number;
   /** Lines the last script check parsed again (an edit re-parses only the lines it changed). */
@@ -132,6 +134,8 @@ export interface ServerStatsResult {
    * and the slices of its script it checked (0 when a check came before its first).
    */
   readonly warmUpCost?: { readonly wallMs: number; readonly cpuMs: number; readonly slices: number };
+  /** Requests that waited for a script's first check before parsing its tree (server/lsp/open-checks.ts). */
+  readonly openCheckWaits: number;
 }
 
 /**

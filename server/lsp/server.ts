@@ -56,8 +56,10 @@ import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type
 import { uriToPath } from './uri';
 import { configAtLine, configUnusable } from '../../core/script/check';
 import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
+import { startedPoolSize } from '../process-flags';
 import { WARM_UP_DELAY_MS, warmUp, type WarmUpState } from './warm-up';
 import { ResultCache, resultCacheDir } from './result-cache';
+import { OpenChecks } from './open-checks';
 import type { ResolvedConfig } from '../../core/config/types';
 
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -81,6 +83,8 @@ export function startServer(connection: Connection): void {
   // Diagnostics served from the result cache at an open, until that document's first check ends:
   // its result is published only if it differs (result-cache.ts).
   const served = new Map<string, { version: number; json: string }>();
+  // First checks of scripts that have no syntax tree yet: requests that need the tree wait for them.
+  const openChecks = new OpenChecks();
   const openedBefore = new Set<string>();
   let servedOpens = 0;
   const resultCacheFolder = resultCacheDir();
@@ -91,6 +95,10 @@ export function startServer(connection: Connection): void {
     if (prev) clearTimeout(prev.timer);
     const m: CheckMode =
       settings.executeOn === 'never' ? 'syntax' : prev?.mode === 'full' || mode === 'full' ? 'full' : 'syntax';
+    if (m === 'full') {
+      const doc = documents.get(uri);
+      if (doc && workspace.checksWithoutTree(doc)) openChecks.begin(uri);
+    }
     // A lighter check never postpones a fuller one already due: didOpen is followed at once by a
     // content change, whose typing debounce would otherwise hold the open's full check back.
     const delay =
@@ -101,7 +109,10 @@ export function startServer(connection: Connection): void {
       timer: setTimeout(() => {
         pending.delete(uri);
         const doc = documents.get(uri);
-        if (!doc) return;
+        if (!doc) {
+          openChecks.end(uri);
+          return;
+        }
         // A check started later for the same document (a newer edit, a changed configuration)
         // cancels this one: its model run stops at the next slice and nothing is published.
         const generation = (generations.get(uri) ?? 0) + 1;
@@ -119,7 +130,8 @@ export function startServer(connection: Connection): void {
             if (m === 'full') codeCacheCheckpoint();
             // A full check has new values to show inline: ask the client for fresh hints.
             if (m === 'full' && canRefreshInlays) void connection.languages.inlayHint.refresh().catch(() => undefined);
-          });
+          })
+          .finally(() => openChecks.end(uri));
       }, delay),
     });
   };
@@ -259,6 +271,7 @@ export function startServer(connection: Connection): void {
   });
   documents.onDidClose((e) => {
     served.delete(e.document.uri);
+    openChecks.end(e.document.uri);
     workspace.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -266,12 +279,15 @@ export function startServer(connection: Connection): void {
     for (const c of e.changes) revalidateDependents(c.uri);
   });
 
-  connection.onHover((params) => {
-    const doc = documents.get(params.textDocument.uri);
-    if (doc && isTraceDocument(doc))
-      return workspace.isTooLarge(doc) ? null : workspace.traces.hover(doc, params.position);
-    return doc ? hover(workspace, doc, params.position) : null;
-  });
+  // Requests that need a script's syntax tree answer after its first check (open-checks.ts).
+  connection.onHover((params) =>
+    openChecks.after(params.textDocument.uri, () => {
+      const doc = documents.get(params.textDocument.uri);
+      if (doc && isTraceDocument(doc))
+        return workspace.isTooLarge(doc) ? null : workspace.traces.hover(doc, params.position);
+      return doc ? hover(workspace, doc, params.position) : null;
+    }),
+  );
   const script = (uri: string) => {
     const doc = documents.get(uri);
     // A document too large to parse gets nothing from whole-document requests (diagnostics say why).
@@ -283,27 +299,37 @@ export function startServer(connection: Connection): void {
       ? doc
       : undefined;
   };
-  connection.onDefinition((p) => {
-    const doc = script(p.textDocument.uri);
-    return doc ? definition(workspace, doc, p.position) : null;
-  });
-  connection.onReferences((p) => {
-    const doc = script(p.textDocument.uri);
-    return doc ? references(workspace, doc, p.position, p.context.includeDeclaration) : [];
-  });
-  connection.onRenameRequest((p) => {
-    const doc = script(p.textDocument.uri);
-    return doc ? rename(workspace, doc, p.position, p.newName) : null;
-  });
-  connection.onDocumentSymbol((p) => {
-    const doc = script(p.textDocument.uri);
-    return doc ? documentSymbols(workspace, doc) : [];
-  });
-  connection.languages.semanticTokens.on((p, token) => {
-    if (token.isCancellationRequested) return { data: [] };
-    const doc = script(p.textDocument.uri);
-    return doc ? semanticTokens(workspace, doc) : { data: [] };
-  });
+  connection.onDefinition((p) =>
+    openChecks.after(p.textDocument.uri, () => {
+      const doc = script(p.textDocument.uri);
+      return doc ? definition(workspace, doc, p.position) : null;
+    }),
+  );
+  connection.onReferences((p) =>
+    openChecks.after(p.textDocument.uri, () => {
+      const doc = script(p.textDocument.uri);
+      return doc ? references(workspace, doc, p.position, p.context.includeDeclaration) : [];
+    }),
+  );
+  connection.onRenameRequest((p) =>
+    openChecks.after(p.textDocument.uri, () => {
+      const doc = script(p.textDocument.uri);
+      return doc ? rename(workspace, doc, p.position, p.newName) : null;
+    }),
+  );
+  connection.onDocumentSymbol((p) =>
+    openChecks.after(p.textDocument.uri, () => {
+      const doc = script(p.textDocument.uri);
+      return doc ? documentSymbols(workspace, doc) : [];
+    }),
+  );
+  connection.languages.semanticTokens.on((p, token) =>
+    openChecks.after(p.textDocument.uri, () => {
+      if (token.isCancellationRequested) return { data: [] };
+      const doc = script(p.textDocument.uri);
+      return doc ? semanticTokens(workspace, doc) : { data: [] };
+    }),
+  );
   connection.onSignatureHelp((p) => {
     const doc = script(p.textDocument.uri);
     return doc ? signatureHelp(doc, p.position) : null;
@@ -335,32 +361,38 @@ export function startServer(connection: Connection): void {
       newText: e.newText,
     }));
   });
-  connection.onCodeAction((params, token) => {
-    if (token.isCancellationRequested) return null;
-    const doc = documents.get(params.textDocument.uri);
-    return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc)
-      ? codeActions(workspace, doc, params.range, params.context.diagnostics, {
-          execute: settings.executeOn !== 'never',
-        })
-      : [];
-  });
-  connection.onCompletion((params) => {
-    const doc = documents.get(params.textDocument.uri);
-    if (doc && Workspace.isConfig(doc.uri)) return configCompletion(doc, params.position);
-    if (!doc || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return [];
-    // The configuration at the line, as hovers take it (a `config` line after `reset` changes it).
-    return completion(doc, params.position, () =>
-      idViewOf(configAtLine(workspace.scriptCheck(doc), params.position.line)),
-    );
-  });
-  connection.languages.inlayHint.on((params, token) => {
-    if (token.isCancellationRequested) return null;
-    // smmu.inlayHints.enabled off: decided here rather than in the VS Code client's middleware, so
-    // other editors get the same switch through initializationOptions.
-    if (!settings.inlayHints) return [];
-    const doc = documents.get(params.textDocument.uri);
-    return doc && !isTraceDocument(doc) && !workspace.isTooLarge(doc) ? inlayHints(workspace, doc, params.range) : [];
-  });
+  connection.onCodeAction((params, token) =>
+    openChecks.after(params.textDocument.uri, () => {
+      if (token.isCancellationRequested) return null;
+      const doc = documents.get(params.textDocument.uri);
+      return doc && !Workspace.isConfig(doc.uri) && !Workspace.isQueueFile(doc.uri) && !isTraceDocument(doc)
+        ? codeActions(workspace, doc, params.range, params.context.diagnostics, {
+            execute: settings.executeOn !== 'never',
+          })
+        : [];
+    }),
+  );
+  connection.onCompletion((params) =>
+    openChecks.after(params.textDocument.uri, () => {
+      const doc = documents.get(params.textDocument.uri);
+      if (doc && Workspace.isConfig(doc.uri)) return configCompletion(doc, params.position);
+      if (!doc || Workspace.isQueueFile(doc.uri) || isTraceDocument(doc)) return [];
+      // The configuration at the line, as hovers take it (a `config` line after `reset` changes it).
+      return completion(doc, params.position, () =>
+        idViewOf(configAtLine(workspace.scriptCheck(doc), params.position.line)),
+      );
+    }),
+  );
+  connection.languages.inlayHint.on((params, token) =>
+    openChecks.after(params.textDocument.uri, () => {
+      if (token.isCancellationRequested) return null;
+      // smmu.inlayHints.enabled off: decided here rather than in the VS Code client's middleware, so
+      // other editors get the same switch through initializationOptions.
+      if (!settings.inlayHints) return [];
+      const doc = documents.get(params.textDocument.uri);
+      return doc && !isTraceDocument(doc) && !workspace.isTooLarge(doc) ? inlayHints(workspace, doc, params.range) : [];
+    }),
+  );
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
   connection.onRequest(DECODE_STRUCTURE_REQUEST, (params: DecodeStructureParams): DecodeResult => {
     const kind = String(params?.kind ?? '').toLowerCase();
@@ -378,10 +410,14 @@ export function startServer(connection: Connection): void {
     const text = formatStructure(d);
     return { text, markdown: '```\n' + text + '\n```' };
   });
-  connection.onRequest(DOCUMENT_INFO_REQUEST, (params: DocumentInfoParams): DocumentInfoResult | null => {
-    const doc = typeof params?.uri === 'string' ? documents.get(params.uri) : undefined;
-    if (!doc || Workspace.isConfig(doc.uri)) return null;
-    return documentInfo(Workspace.isQueueFile(doc.uri) ? workspace.queueFileCheck(doc) : workspace.scriptCheck(doc));
+  connection.onRequest(DOCUMENT_INFO_REQUEST, (params: DocumentInfoParams) => {
+    const uri = typeof params?.uri === 'string' ? params.uri : undefined;
+    const answer = (): DocumentInfoResult | null => {
+      const doc = uri !== undefined ? documents.get(uri) : undefined;
+      if (!doc || Workspace.isConfig(doc.uri)) return null;
+      return documentInfo(Workspace.isQueueFile(doc.uri) ? workspace.queueFileCheck(doc) : workspace.scriptCheck(doc));
+    };
+    return uri !== undefined ? openChecks.after(uri, answer) : answer();
   });
   // Requests still queued when the client cancels them are dropped before any work. The state
   // request runs the model in slices and stops at the next one once cancelled; the other handlers
@@ -396,9 +432,11 @@ export function startServer(connection: Connection): void {
   });
   connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
     const m = process.memoryUsage();
+    const pool = startedPoolSize();
     return {
       pid: process.pid,
       heapLimit: v8.getHeapStatistics().heap_size_limit,
+      ...(pool !== undefined ? { v8PoolSize: pool } : {}),
       heapUsed: m.heapUsed,
       rss: m.rss,
       lastReparsedLines: workspace.lastReparsed,
@@ -411,6 +449,7 @@ export function startServer(connection: Connection): void {
       resultCache: { enabled: workspace.resultCache !== undefined, servedOpens, stored: resultCache?.stored ?? 0 },
       warmUp: warmUpState,
       ...(warmUpCost ? { warmUpCost } : {}),
+      openCheckWaits: openChecks.waits,
     };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) =>

@@ -114,8 +114,13 @@ export async function warmUp(
   pause: () => Promise<void>,
   passes = WARM_UP_PASSES,
   lines = WARM_UP_LINES,
+  script: (lines: number) => string = warmUpScript,
 ): Promise<{ state: 'done' | 'stopped'; slices: number }> {
-  const text = warmUpScript(lines);
+  // Made only once the warm-up is sure to run: a check already due when its timer fires stops it
+  // untouched. Building the script in a server that had started checking a user's file (the open
+  // that starts the server) added 10–20 ms of main-thread CPU to that check, and in about one cold
+  // start in six some 150 ms (docs/performance.md, "The first open after the server starts").
+  let text: string | undefined;
   // Slices of the script checked: the check pauses after each slice but its last.
   let slices = 0;
   const afterSlice = () => {
@@ -125,6 +130,7 @@ export async function warmUp(
   for (let pass = 0; pass < passes; pass++) {
     await pause();
     if (busy()) return { state: 'stopped', slices };
+    text ??= script(lines);
     // The built-in configuration (no `config` line, no default given): the same code the user's
     // checks run, whatever configuration they choose.
     const check = await checkScriptStreamed(text, '/smmu-workbench/warm-up.smmu', NO_FILES, {}, afterSlice, busy);

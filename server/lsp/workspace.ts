@@ -294,6 +294,21 @@ export class Workspace {
   }
 
   /**
+   * Whether a full check of `doc` now would be its streamed first check, which builds no syntax
+   * tree (checkCancellable → checkStreamed): requests that need the tree wait for it (open-checks.ts).
+   */
+  checksWithoutTree(doc: TextDocument): boolean {
+    return (
+      !Workspace.isConfig(doc.uri) &&
+      !Workspace.isQueueFile(doc.uri) &&
+      !isTraceDocument(doc) &&
+      !this.isTooLarge(doc) &&
+      lineCountOf(doc) <= MAX_EXECUTED_LINES &&
+      this.scripts.get(doc.uri)?.parser === undefined
+    );
+  }
+
+  /**
    * Store a full check's diagnostics with the files it read, after the publish (the key now: the
    * document changes in place on an edit). A run stopped by the time limit is not stored: where it
    * stopped depends on the machine's speed, not on the inputs.

@@ -48,6 +48,7 @@ import { root } from '../harness/root';
 import { longScript } from '../harness/long-script';
 import { handshakeLines } from './trace-gen';
 import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult } from '../../server/lsp/lsp-ext';
+import { serverExecArgv } from '../../server/process-flags';
 
 const json = process.argv.includes('--json');
 const serverJs = path.join(root, 'dist', 'server.js');
@@ -100,7 +101,7 @@ interface Server {
  */
 async function startServer(dir: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const t0 = now();
-  const proc = spawn(process.execPath, [serverJs, '--stdio'], {
+  const proc = spawn(process.execPath, [...serverExecArgv(), serverJs, '--stdio'], {
     stdio: ['pipe', 'pipe', 'inherit'],
     // No result cache but where a set asks for one: the other sets measure checks, not the cache.
     env: { ...process.env, SMMU_RESULT_CACHE: 'off', ...env },
@@ -156,16 +157,19 @@ function medianFigure(name: string, xs: number[], unit: string, target?: string)
  * server's code cache (server/code-cache.ts) is in `cacheDir(i)`; `label` says which case it is.
  * With `results` (a folder), the script is a tab restored at startup: the same file, checked by
  * an earlier server whose result cache (server/lsp/result-cache.ts) is in that folder; the first
- * publish is the cached one, and the real check's end is timed too.
+ * publish is the cached one, and the real check's end is timed too. With `editorRequests`, the
+ * open comes with the requests VS Code sends when it shows a file (semantic tokens, symbols,
+ * folding ranges, inlay hints for the first screen), and the semantic tokens' answer is timed too.
  */
 async function coldStarts(
   runs: number,
   text: string,
   label: string,
   cacheDir: (run: number) => string,
-  afterWarmUp = false,
-  results?: string,
+  how: { afterWarmUp?: boolean; results?: string; editorRequests?: boolean } = {},
 ): Promise<Figure[]> {
+  const { afterWarmUp = false, results, editorRequests = false } = how;
+  const tokensAt: number[] = [];
   const restored = results === undefined ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-restored-'));
   const checkEnd: number[] = [];
   if (restored !== undefined) {
@@ -222,10 +226,12 @@ async function coldStarts(
     await server.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri, languageId: 'smmu', version: 1, text },
     });
+    const requests = editorRequests ? editorRequestsAt(server, uri, () => tokensAt.push(now() - t0)) : undefined;
     const d = await p;
     open.push(now() - t0);
     const main1 = threadCpuMs(pid, pid);
     const all1 = processCpuMs(pid);
+    await requests;
     if (d.diagnostics.length)
       throw new Error(`bench script has diagnostics: ${JSON.stringify(d.diagnostics.slice(0, 2))}`);
     if (restored !== undefined) {
@@ -267,7 +273,28 @@ async function coldStarts(
     );
   if (checkEnd.length)
     figures.push(medianFigure(`${runs} cold starts, ${label}: the open → the real check's end`, checkEnd, 'ms'));
+  if (tokensAt.length)
+    figures.push(medianFigure(`${runs} cold starts, ${label}: the open → semantic tokens answered`, tokensAt, 'ms'));
   return figures;
+}
+
+/**
+ * The requests VS Code makes for a script it shows, sent with the open: semantic tokens (the
+ * server offers them), document symbols (the outline and breadcrumbs), folding ranges and the
+ * inlay hints of the first screen. Resolves when all are answered; `tokens` is called at the
+ * semantic tokens' answer.
+ */
+function editorRequestsAt(server: Server, uri: string, tokens: () => void): Promise<unknown> {
+  const textDocument = { uri };
+  return Promise.all([
+    server.conn.sendRequest('textDocument/semanticTokens/full', { textDocument }).then(tokens),
+    server.conn.sendRequest('textDocument/documentSymbol', { textDocument }),
+    server.conn.sendRequest('textDocument/foldingRange', { textDocument }),
+    server.conn.sendRequest('textDocument/inlayHint', {
+      textDocument,
+      range: { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } },
+    }),
+  ]);
 }
 
 /** Wait until `server` has written a result cache entry (its check ended); polled every 10 ms. */
@@ -567,16 +594,18 @@ async function main(): Promise<void> {
   // later start finds the one an earlier start saved (the server above saved it).
   figures.push(...(await coldStarts(coldRuns, text, 'no code cache yet', (i) => path.join(caches, `none-${i}`))));
   figures.push(...(await coldStarts(coldRuns, text, 'with the code cache', () => kept)));
-  figures.push(...(await coldStarts(coldRuns, text, 'code cache, opened after the warm-up', () => kept, true)));
   figures.push(
-    ...(await coldStarts(
-      coldRuns,
-      text,
-      'code cache, a tab restored with the result cache',
-      () => kept,
-      false,
-      path.join(caches, 'results'),
-    )),
+    ...(await coldStarts(coldRuns, text, 'code cache, with the requests VS Code sends at an open', () => kept, {
+      editorRequests: true,
+    })),
+  );
+  figures.push(
+    ...(await coldStarts(coldRuns, text, 'code cache, opened after the warm-up', () => kept, { afterWarmUp: true })),
+  );
+  figures.push(
+    ...(await coldStarts(coldRuns, text, 'code cache, a tab restored with the result cache', () => kept, {
+      results: path.join(caches, 'results'),
+    })),
   );
   fs.rmSync(caches, { recursive: true, force: true });
   if (json) {

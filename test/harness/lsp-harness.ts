@@ -18,6 +18,7 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { root } from './root';
+import { serverExecArgv } from '../../server/process-flags';
 
 /** Diagnostic messages are plain strings from this server. */
 export const msg = (d: Diagnostic): string => (typeof d.message === 'string' ? d.message : d.message.value);
@@ -44,7 +45,8 @@ export class LspServer {
     env: NodeJS.ProcessEnv = {},
   ): Promise<{ server: LspServer; init: unknown }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    const proc = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], {
+    // With the Node options the VS Code client gives it (server/process-flags.ts).
+    const proc = spawn(process.execPath, [...serverExecArgv(), path.join(root, 'dist', 'server.js'), '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       // No result cache unless a test names one: a test's server neither writes to the user's
       // cache folder nor publishes an earlier test's diagnostics.

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LspServer, msg } from '../../harness/lsp-harness';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
-import { WARM_UP_LINES, WARM_UP_PASSES, warmUpScript } from '../../../server/lsp/warm-up';
+import { WARM_UP_LINES, WARM_UP_PASSES, warmUp, warmUpScript } from '../../../server/lsp/warm-up';
 import { RUN_SLICE } from '../../../core/script/interpreter';
 import { checkScript, tallyExpectations } from '../../../core/script/check';
 
@@ -92,6 +92,23 @@ test('a file opened right after start stops the warm-up and gets the diagnostics
   assert.equal(without.state, 'off');
   assert.deepEqual(withWarmUp.d, without.d);
   assert.ok(withWarmUp.d.length >= 3, JSON.stringify(withWarmUp.d));
+});
+
+test('a warm-up a check comes before does not even build its script; one that runs builds it once', async () => {
+  let built = 0;
+  const script = (lines: number) => {
+    built++;
+    return warmUpScript(lines);
+  };
+  const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // Building it in a server already checking the user's file slowed that check (warm-up.ts).
+  assert.deepEqual(await warmUp(() => true, pause, WARM_UP_PASSES, 600, script), { state: 'stopped', slices: 0 });
+  assert.equal(built, 0);
+  const run = await warmUp(() => false, pause, 2, 600, script);
+  assert.equal(run.state, 'done');
+  assert.equal(built, 1);
+  // 600 lines: three slices a pass, each counted.
+  assert.equal(run.slices, 2 * Math.ceil(600 / RUN_SLICE));
 });
 
 test('smmu.languageServer.warmUp false, and Restricted Mode (no model runs), start no warm-up', async () => {

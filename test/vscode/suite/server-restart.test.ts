@@ -8,10 +8,16 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, open, waitFor } from './helpers';
+import { availableCpus, v8PoolSize } from '../../../server/process-flags';
 
 interface RestartApi {
   ready: Promise<unknown>;
-  serverStats(): Promise<{ pid: number; heapLimit: number; resultCache?: { enabled: boolean; servedOpens: number } }>;
+  serverStats(): Promise<{
+    pid: number;
+    heapLimit: number;
+    v8PoolSize?: number;
+    resultCache?: { enabled: boolean; servedOpens: number };
+  }>;
   serverRestarts(): number;
 }
 
@@ -26,10 +32,16 @@ suite('Language server restart', () => {
     const smmu = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'smmu');
     await waitFor('diagnostics on bad.smmu', () => (smmu().length ? true : undefined), 20_000);
     const before = await api.serverStats();
-    // The client starts the server with a stated heap ceiling (client/lsp-client.ts SERVER_HEAP_MIB).
+    // The client starts the server with a stated heap ceiling (server/process-flags.ts SERVER_HEAP_MIB),
+    // and V8's worker threads sized to leave its main thread a processor.
     assert.ok(
       before.heapLimit < 1700 * 1024 * 1024 && before.heapLimit > 1400 * 1024 * 1024,
       `heap limit ${before.heapLimit}`,
+    );
+    assert.strictEqual(
+      before.v8PoolSize,
+      v8PoolSize(availableCpus()),
+      'the server process was started with --v8-pool-size',
     );
     const restartsBefore = api.serverRestarts();
 
@@ -53,6 +65,7 @@ suite('Language server restart', () => {
         30_000,
       );
       assert.notStrictEqual(after.pid, before.pid);
+      assert.strictEqual(after.v8PoolSize, before.v8PoolSize, 'the restarted server has the same Node options');
       assert.strictEqual(api.serverRestarts(), restartsBefore + 1, 'the restart went through the client error handler');
       // The client opens the open scripts in the new server right after `initialized`, as VS Code
       // does for tabs restored at startup: those the old server checked, unchanged since, are

@@ -1,0 +1,45 @@
+/**
+ * What the language server's Node process is started with. The VS Code client (client/lsp-client.ts)
+ * and `npm run bench` (test/bench/lsp.bench.ts) both take them from here, so the bench measures
+ * the process an editor runs; docs/editors.md gives the same flags to other editors.
+ */
+import * as os from 'os';
+
+/**
+ * The server's heap ceiling, MiB: below what would take the machine down, and known to the server,
+ * which checks syntax only, and says so, above 70 % of it (server/lsp/workspace.ts HEAP_HIGH_WATER).
+ */
+export const SERVER_HEAP_MIB = 1536;
+
+/** Node's own default for V8's worker threads (`--v8-pool-size`). */
+const NODE_DEFAULT_POOL = 4;
+
+/**
+ * V8's worker threads for a machine of `cpus` processors: one processor is left to the main
+ * thread, which answers the editor. V8 runs its optimising compiler and parts of the garbage
+ * collector on these threads; with Node's default of four on two processors, the first check
+ * after the server starts waited 100–170 ms for a processor while they compiled, its wall time
+ * about 1.5 times its CPU time (docs/performance.md, "The first open after the server starts").
+ */
+export function v8PoolSize(cpus: number): number {
+  return Math.max(1, Math.min(NODE_DEFAULT_POOL, Math.floor(cpus) - 1));
+}
+
+/** Processors this process may use. */
+export function availableCpus(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Node options for the language server's process. */
+export function serverExecArgv(cpus: number = availableCpus()): string[] {
+  return [`--max-old-space-size=${SERVER_HEAP_MIB}`, `--v8-pool-size=${v8PoolSize(cpus)}`];
+}
+
+/** The `--v8-pool-size` this process was started with, or undefined (Node's default, 4). */
+export function startedPoolSize(execArgv: readonly string[] = process.execArgv): number | undefined {
+  for (let i = execArgv.length - 1; i >= 0; i--) {
+    const m = /^--v8-pool-size=(\d+)$/.exec(execArgv[i] as string);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * Requests that need a script's syntax tree, sent with its open (as VS Code sends semantic tokens,
+ * symbols and inlay hints), wait for its first check, which builds no tree (server/lsp/open-checks.ts):
+ * the open's diagnostics are written before those answers, and the answers are the ones a later
+ * request gets. Before, each request parsed the whole script in the middle of the check.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LspServer } from '../../harness/lsp-harness';
+import { longScript } from '../../harness/long-script';
+import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
+
+interface Tokens {
+  data: number[];
+}
+
+test('semantic tokens, symbols and inlay hints sent with an open are answered after its diagnostics, and answer as later', async () => {
+  const { server } = await LspServer.start('smmu-open-checks-');
+  try {
+    // Long enough that its check spans many slices, with one error the model finds near its end.
+    const text = longScript(4000) + 'read32 CR0ACK.SMMUEN == 0\n';
+    const { uri } = server.file('long.smmu', text);
+    const textDocument = { uri };
+    const publishedBefore: Record<string, number> = {};
+    const answer = <T>(name: string, p: Promise<T>) =>
+      p.then((r) => {
+        publishedBefore[name] = server.count(uri);
+        return r;
+      });
+    server.open(uri, text);
+    const [tokens, symbols, hints] = await Promise.all([
+      answer('semanticTokens', server.conn.sendRequest<Tokens>('textDocument/semanticTokens/full', { textDocument })),
+      answer('documentSymbol', server.conn.sendRequest<unknown[]>('textDocument/documentSymbol', { textDocument })),
+      answer(
+        'inlayHint',
+        server.conn.sendRequest<unknown[]>('textDocument/inlayHint', {
+          textDocument,
+          range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
+        }),
+      ),
+    ]);
+    // The open's full check published first: each answer came after it.
+    assert.deepEqual(publishedBefore, { semanticTokens: 1, documentSymbol: 1, inlayHint: 1 });
+    const diagnostics = await server.diagnosticsFor(uri, () => true, 0, 60_000);
+    assert.ok(
+      diagnostics.some((d) => d.range.start.line === text.split('\n').length - 2),
+      'the model ran to the last line',
+    );
+    const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+    assert.equal(stats.openCheckWaits, 3);
+    // The same answers as requests made once the check is over, which do not wait.
+    assert.ok(tokens.data.length > 1000, `${tokens.data.length} token numbers`);
+    assert.deepEqual(
+      (await server.conn.sendRequest<Tokens>('textDocument/semanticTokens/full', { textDocument })).data,
+      tokens.data,
+    );
+    assert.deepEqual(await server.conn.sendRequest('textDocument/documentSymbol', { textDocument }), symbols);
+    assert.deepEqual(
+      await server.conn.sendRequest('textDocument/inlayHint', {
+        textDocument,
+        range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
+      }),
+      hints,
+    );
+    assert.equal((await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).openCheckWaits, 3);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a request on a script closed while its first check was due is answered, not held', async () => {
+  const { server } = await LspServer.start('smmu-open-checks-close-');
+  try {
+    const text = longScript(4000);
+    const { uri } = server.file('closed.smmu', text);
+    server.open(uri, text);
+    const tokens = server.conn.sendRequest<Tokens>('textDocument/semanticTokens/full', { textDocument: { uri } });
+    await server.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    assert.deepEqual(await tokens, { data: [] });
+    const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+    assert.equal(stats.openCheckWaits, 1);
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,40 @@
+/**
+ * The Node options the language server's process is started with (server/process-flags.ts): the
+ * VS Code client, the bench and these tests' harness all take them from one place, and the server
+ * reports the V8 worker-thread count it was started with, so a client that dropped the option
+ * would be seen.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LspServer } from '../../harness/lsp-harness';
+import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
+import {
+  availableCpus,
+  SERVER_HEAP_MIB,
+  serverExecArgv,
+  startedPoolSize,
+  v8PoolSize,
+} from '../../../server/process-flags';
+
+test('V8 worker threads leave the main thread a processor, and never exceed Node default of four', () => {
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 8, 64].map((cpus) => v8PoolSize(cpus)),
+    [1, 1, 2, 3, 4, 4, 4],
+  );
+  assert.deepEqual(serverExecArgv(2), [`--max-old-space-size=${SERVER_HEAP_MIB}`, '--v8-pool-size=1']);
+  assert.equal(startedPoolSize(['--max-old-space-size=1536', '--v8-pool-size=3']), 3);
+  assert.equal(startedPoolSize(['--v8-pool-size=2', '--v8-pool-size=1']), 1, 'the last one counts, as for Node');
+  assert.equal(startedPoolSize(['--inspect=6011']), undefined);
+});
+
+test('the server runs with the options the client gives it: its heap ceiling and V8 worker threads', async () => {
+  const { server } = await LspServer.start('smmu-lsp-flags-');
+  try {
+    const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+    assert.equal(stats.v8PoolSize, v8PoolSize(availableCpus()));
+    const mib = stats.heapLimit / 1024 / 1024;
+    assert.ok(mib > SERVER_HEAP_MIB && mib < SERVER_HEAP_MIB + 200, `heap limit ${mib} MiB`);
+  } finally {
+    await server.stop();
+  }
+});
