@@ -1,0 +1,59 @@
+/**
+ * The first open of a long script in a real VS Code: the editor asks for semantic tokens, symbols,
+ * folding ranges and inlay hints while the script's first check runs, and the ones that need the
+ * syntax tree wait for that check (server/lsp/open-checks.ts) instead of parsing the script in the
+ * middle of it. The protocol test (lsp-open-checks.test.ts) checks the order and the answers; this
+ * one checks that VS Code does send such requests during the check, which is why the wait exists.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor } from './helpers';
+import { longScript } from '../../harness/long-script';
+
+interface StatsApi {
+  ready: Promise<unknown>;
+  serverStats(): Promise<{ openCheckWaits: number }>;
+}
+
+suite('The first open of a long script', () => {
+  test('VS Code asks for the tree while the first check runs; those requests wait for it and are answered', async function () {
+    this.timeout(90_000);
+    const ext = vscode.extensions.getExtension<StatsApi>(EXTENSION_ID);
+    assert.ok(ext);
+    const api = await ext.activate();
+    await api.ready;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(folder);
+    // Long enough that its check lasts a few hundred milliseconds in a warm server, with one
+    // failed expectation on its last line, which only the model run finds.
+    const text = longScript(40_000) + 'read32 CR0ACK.SMMUEN == 0\n';
+    const file = path.join(folder, 'first-open-long.smmu');
+    fs.writeFileSync(file, text);
+    try {
+      const before = (await api.serverStats()).openCheckWaits;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      await vscode.window.showTextDocument(doc);
+      const last = doc.lineCount - 2;
+      await waitFor(
+        'the first check of the long script',
+        () =>
+          vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'smmu' && d.range.start.line === last)
+            ? true
+            : undefined,
+        60_000,
+      );
+      const tokens = await vscode.commands.executeCommand<vscode.SemanticTokens | undefined>(
+        'vscode.provideDocumentSemanticTokens',
+        doc.uri,
+      );
+      assert.ok(tokens && tokens.data.length > 1000, 'semantic tokens for the script');
+      const waited = (await api.serverStats()).openCheckWaits - before;
+      assert.ok(waited >= 1, `requests that waited for the first check: ${waited}`);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+});
