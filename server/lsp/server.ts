@@ -423,6 +423,7 @@ export function startServer(connection: Connection): void {
   // request runs the model in slices and stops at the next one once cancelled; the other handlers
   // are short and synchronous.
   connection.onRequest(STATE_AT_LINE_REQUEST, async (params: StateAtLineParams, token) => {
+    if (typeof params?.uri === 'string') await openChecks.after(params.uri, () => undefined);
     if (token.isCancellationRequested) return cancelledError();
     if (settings.executeOn === 'never')
       return { registers: [], error: 'restricted mode: scripts are not executed in an untrusted workspace' };
@@ -452,9 +453,11 @@ export function startServer(connection: Connection): void {
       openCheckWaits: openChecks.waits,
     };
   });
-  connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) =>
-    token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never'),
-  );
+  connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => {
+    const answer = () =>
+      token.isCancellationRequested ? null : queuesAtLine(workspace, documents, params, settings.executeOn !== 'never');
+    return typeof params?.uri === 'string' ? openChecks.after(params.uri, answer) : answer();
+  });
   // Run on QEMU: the token's cancellation kills QEMU (server/qemu/process.ts), and the answer says so.
   connection.onRequest(RUN_ON_QEMU_REQUEST, (params: RunOnQemuParams, token) =>
     runOnQemu(workspace, documents, params, settings, roots, token),

@@ -8,13 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LspServer } from '../../harness/lsp-harness';
 import { longScript } from '../../harness/long-script';
-import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
+import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
 
 interface Tokens {
   data: number[];
 }
 
-test('semantic tokens, symbols and inlay hints sent with an open are answered after its diagnostics, and answer as later', async () => {
+test('semantic tokens, symbols, inlay hints and the Registers view sent with an open are answered after its diagnostics, and answer as later', async () => {
   const { server } = await LspServer.start('smmu-open-checks-');
   try {
     // Long enough that its check spans many slices, with one error the model finds near its end.
@@ -28,7 +28,7 @@ test('semantic tokens, symbols and inlay hints sent with an open are answered af
         return r;
       });
     server.open(uri, text);
-    const [tokens, symbols, hints] = await Promise.all([
+    const [tokens, symbols, hints, registers] = await Promise.all([
       answer('semanticTokens', server.conn.sendRequest<Tokens>('textDocument/semanticTokens/full', { textDocument })),
       answer('documentSymbol', server.conn.sendRequest<unknown[]>('textDocument/documentSymbol', { textDocument })),
       answer(
@@ -38,16 +38,18 @@ test('semantic tokens, symbols and inlay hints sent with an open are answered af
           range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
         }),
       ),
+      // The Registers view's request, which the client sends when the editor changes.
+      answer('stateAtLine', server.conn.sendRequest<unknown>(STATE_AT_LINE_REQUEST, { uri, line: 100 })),
     ]);
     // The open's full check published first: each answer came after it.
-    assert.deepEqual(publishedBefore, { semanticTokens: 1, documentSymbol: 1, inlayHint: 1 });
+    assert.deepEqual(publishedBefore, { semanticTokens: 1, documentSymbol: 1, inlayHint: 1, stateAtLine: 1 });
     const diagnostics = await server.diagnosticsFor(uri, () => true, 0, 60_000);
     assert.ok(
       diagnostics.some((d) => d.range.start.line === text.split('\n').length - 2),
       'the model ran to the last line',
     );
     const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
-    assert.equal(stats.openCheckWaits, 3);
+    assert.equal(stats.openCheckWaits, 4);
     // The same answers as requests made once the check is over, which do not wait.
     assert.ok(tokens.data.length > 1000, `${tokens.data.length} token numbers`);
     assert.deepEqual(
@@ -62,7 +64,8 @@ test('semantic tokens, symbols and inlay hints sent with an open are answered af
       }),
       hints,
     );
-    assert.equal((await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).openCheckWaits, 3);
+    assert.deepEqual(await server.conn.sendRequest(STATE_AT_LINE_REQUEST, { uri, line: 100 }), registers);
+    assert.equal((await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).openCheckWaits, 4);
   } finally {
     await server.stop();
   }
