@@ -135,6 +135,33 @@ test('a trace holding a form feed: the server publishes its diagnostics and keep
   assert.match(await hoverText(f.uri, 0), /SMMU_CR0ACK/);
 });
 
+test('a multi-vCPU trace with a reordered read on every third line: the first 100 judgements, and a note counting the rest', async () => {
+  // vCPU 0 reads back vCPU 1's value although its own write came after (mvcpu.reordered): 130
+  // times. Judgements past the cap are counted without a message (core/trace/report.ts
+  // replaceUnshown); the editor gets the same note as for any other code past its cap.
+  const lines = [...PROBE];
+  for (let i = 0; i < 130; i++) lines.push('W 0x28 4 0x5 1', 'W 0x28 4 0x7 0', 'R 0x28 4 0x5 0');
+  const text = lines.join('\n');
+  const f = file('mvcpu-capped.smmutrace', text);
+  open(f.uri, text, 'smmutrace');
+  const diags = await diagnosticsFor(f.uri, (d) => d.some((x) => x.code === 'trace.capped'));
+  const reordered = diags.filter((d) => d.code === 'mvcpu.reordered');
+  assert.equal(reordered.length, 100);
+  assert.deepEqual(
+    reordered.slice(0, 2).map((d) => d.range.start.line),
+    [PROBE.length + 2, PROBE.length + 5],
+  );
+  assert.equal(reordered.at(-1)?.range.start.line, PROBE.length + 3 * 99 + 2);
+  const note = diags.find((d) => d.code === 'trace.capped' && /mvcpu\.reordered/.test(msg(d)));
+  assert.ok(note, JSON.stringify(diags.filter((d) => d.code === 'trace.capped').map(msg)));
+  assert.equal(note.range.start.line, PROBE.length + 3 * 100 + 2);
+  // The last reordered read: 0-based line PROBE.length + 3 × 129 + 2, said 1-based.
+  assert.equal(
+    msg(note),
+    `30 more mvcpu.reordered diagnostics not shown (the first 100 are), from here to line ${PROBE.length + 3 * 129 + 3}; \`smmu replay\` counts them all`,
+  );
+});
+
 test('a trace with a divergence on every line: the first 100 of each code, and a note with how many more and where', async () => {
   const lines = [...PROBE];
   for (let i = 0; i < 130; i++) lines.push('W 0x28 4 0xd75', 'R 0x28 4 0xd74');
