@@ -18,8 +18,10 @@ const NODE_DEFAULT_POOL = 4;
  * V8's worker threads for a machine of `cpus` processors: one processor is left to the main
  * thread, which answers the editor. V8 runs its optimising compiler and parts of the garbage
  * collector on these threads; with Node's default of four on two processors, the first check
- * after the server starts waited 100–170 ms for a processor while they compiled, its wall time
- * about 1.5 times its CPU time (docs/performance.md, "The first open after the server starts").
+ * after the server starts waited 55–170 ms for a processor while they compiled, its wall time
+ * about 1.4 times its CPU time (docs/performance.md, "The first open after the server starts").
+ * Electron's Node (desktop VS Code) creates V8's platform with its own thread count and does not
+ * read this option; Node does (VS Code Server, code-server, other editors).
  */
 export function v8PoolSize(cpus: number): number {
   return Math.max(1, Math.min(NODE_DEFAULT_POOL, Math.floor(cpus) - 1));
