@@ -9,7 +9,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, waitFor } from './helpers';
+import { readyApi, waitFor } from './helpers';
 import { longScript } from '../../harness/long-script';
 
 interface StatsApi {
@@ -20,10 +20,7 @@ interface StatsApi {
 suite('The first open of a long script', () => {
   test('VS Code asks for the tree while the first check runs; those requests wait for it and are answered', async function () {
     this.timeout(90_000);
-    const ext = vscode.extensions.getExtension<StatsApi>(EXTENSION_ID);
-    assert.ok(ext);
-    const api = await ext.activate();
-    await api.ready;
+    const api = await readyApi<StatsApi>();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(folder);
     // Long enough that its check lasts a few hundred milliseconds in a warm server, with one

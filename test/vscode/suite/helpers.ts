@@ -65,10 +65,17 @@ export interface Api {
   queues: { command: TreeApi; event: TreeApi; streams: TreeApi };
 }
 
-export async function api(): Promise<Api> {
-  const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
+export async function api<T = Api>(): Promise<T> {
+  const ext = vscode.extensions.getExtension<T>(EXTENSION_ID);
   assert.ok(ext);
   return ext.activate();
+}
+
+/** The extension's API once its language client has started (`ready`). */
+export async function readyApi<T extends { ready: Promise<unknown> }>(): Promise<T> {
+  const a = await api<T>();
+  await a.ready;
+  return a;
 }
 
 /** Every item of a tree, depth first, as `label — description` lines (for assertions and messages). */

@@ -7,7 +7,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, open, waitFor } from './helpers';
+import { open, readyApi, waitFor } from './helpers';
 import { availableCpus, v8PoolSize } from '../../../server/process-flags';
 
 interface RestartApi {
@@ -24,10 +24,7 @@ interface RestartApi {
 suite('Language server restart', () => {
   test('killing the server process starts a new one and bad.smmu is checked again', async function () {
     this.timeout(60_000);
-    const ext = vscode.extensions.getExtension<RestartApi>(EXTENSION_ID);
-    assert.ok(ext);
-    const api = await ext.activate();
-    await api.ready;
+    const api = await readyApi<RestartApi>();
     const doc = (await open('bad.smmu')).document;
     const smmu = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'smmu');
     await waitFor('diagnostics on bad.smmu', () => (smmu().length ? true : undefined), 20_000);
