@@ -31,6 +31,7 @@ import {
   type IncludeHost,
   type ResolvedScript,
   type ResolvedStatement,
+  type SymbolRef,
 } from './resolve';
 import { parseLine, parseScript } from './parser';
 import { splitLines } from './lexer';
@@ -389,6 +390,24 @@ export function includedPaths(statements: readonly ResolvedStatement[], out: str
     includedPaths(s.statements, out);
   }
   return out;
+}
+
+/**
+ * What the names on lines 0 to `last` (0-based, inclusive) of a script resolve to, without the
+ * rest of the script: a line sees only what is above it (constants, included files), so these are
+ * the symbols the whole script's resolution has on those lines. Semantic tokens for the lines an
+ * editor shows read them while the script's first check, which keeps no tree, still runs
+ * (server/lsp/semantic-tokens.ts); the cost grows with `last`, not with the script.
+ */
+export function symbolsUpTo(text: string, path: string, host: ScriptHost, last: number): readonly SymbolRef[] {
+  const lines = splitLines(text);
+  const resolver = new StatementResolver(includeHost(host, path, [path]), true);
+  const end = Math.min(last, lines.length - 1);
+  for (let line = 0; line <= end; line++) {
+    const parsed = parseLine(lines[line] as string, line);
+    if (parsed.statement) resolver.add(parsed.statement);
+  }
+  return resolver.symbols;
 }
 
 /**

@@ -99,15 +99,20 @@ function resolveStatement(r: Resolver, s: Statement): void {
 /**
  * Resolution one statement at a time, as resolveScript does it, for a check that parses, resolves
  * and runs a script in one pass without keeping its syntax tree (check.ts, checkScriptStreamed).
- * `take` hands over what the statements added since the last call produced; symbols (which only
- * hovers and navigation read) are not kept.
+ * `take` hands over what the statements added since the last call produced. Symbols (which only
+ * hovers, navigation and semantic tokens read) are kept only when asked for.
  */
 export class StatementResolver {
   private readonly r: Resolver;
 
-  constructor(includes?: IncludeHost) {
+  constructor(includes?: IncludeHost, keepSymbols = false) {
     this.r = new Resolver(includes);
-    this.r.keepSymbols = false;
+    this.r.keepSymbols = keepSymbols;
+  }
+
+  /** The names resolved so far, in the order the statements named them (with `keepSymbols`). */
+  get symbols(): readonly SymbolRef[] {
+    return this.r.symbols;
   }
 
   add(s: Statement): void {

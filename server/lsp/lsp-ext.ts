@@ -136,6 +136,11 @@ export interface ServerStatsResult {
   readonly warmUpCost?: { readonly wallMs: number; readonly cpuMs: number; readonly slices: number };
   /** Requests that waited for a script's first check before parsing its tree (server/lsp/open-checks.ts). */
   readonly openCheckWaits: number;
+  /**
+   * `semanticTokens/range` requests answered, and how many of them came while the script's first
+   * check ran (answered from the lines above the range, without waiting: semantic-tokens.ts).
+   */
+  readonly rangeTokens: { readonly answered: number; readonly duringFirstCheck: number };
 }
 
 /**

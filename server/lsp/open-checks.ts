@@ -16,16 +16,16 @@
 export const OPEN_CHECK_MAX_WAIT_MS = 1000;
 
 export class OpenChecks {
-  private readonly due = new Map<string, { readonly settled: Promise<void>; readonly settle: () => void }>();
+  private readonly pending = new Map<string, { readonly settled: Promise<void>; readonly settle: () => void }>();
   /** Requests that waited (smmu/serverStats). */
   waits = 0;
 
   /** A check of `uri`, which has no tree yet, is scheduled. */
   begin(uri: string): void {
-    if (this.due.has(uri)) return;
+    if (this.pending.has(uri)) return;
     let settle: () => void = () => undefined;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    this.due.set(uri, { settled, settle });
+    this.pending.set(uri, { settled, settle });
   }
 
   /**
@@ -34,10 +34,15 @@ export class OpenChecks {
    * connection has written the diagnostics out.
    */
   end(uri: string): void {
-    const d = this.due.get(uri);
+    const d = this.pending.get(uri);
     if (!d) return;
-    this.due.delete(uri);
+    this.pending.delete(uri);
     setImmediate(d.settle);
+  }
+
+  /** Whether a first check of `uri` is scheduled or running. */
+  due(uri: string): boolean {
+    return this.pending.has(uri);
   }
 
   /**
@@ -45,7 +50,7 @@ export class OpenChecks {
    * otherwise after it ends, or after OPEN_CHECK_MAX_WAIT_MS.
    */
   after<T>(uri: string, answer: () => T): T | Promise<T> {
-    const d = this.due.get(uri);
+    const d = this.pending.get(uri);
     if (!d) return answer();
     this.waits++;
     let timer: NodeJS.Timeout | undefined;

@@ -4,12 +4,15 @@
  * refining the TextMate colouring where a name could be several things.
  */
 import { SemanticTokensBuilder, type SemanticTokens, type SemanticTokensLegend } from 'vscode-languageserver/node';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Range, TextDocument } from 'vscode-languageserver-textdocument';
 import { findCommand } from '../../core/commands/table';
 import { findEvent } from '../../core/events/table';
+import { symbolsUpTo } from '../../core/script/check';
 import { lexLine, splitLines } from '../../core/script/lexer';
+import type { SymbolRef } from '../../core/script/resolve';
 import { STATEMENT_TABLE, statementOf, type StatementDef } from '../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
+import { uriToPath } from './uri';
 import type { Workspace } from './workspace';
 
 const TYPES = [
@@ -46,15 +49,17 @@ const type = (t: TokenType) => TYPES.indexOf(t);
 const READONLY = 1 << MODIFIERS.indexOf('readonly');
 const LIBRARY = 1 << MODIFIERS.indexOf('defaultLibrary');
 
-export function semanticTokens(workspace: Workspace, doc: TextDocument): SemanticTokens {
-  const check = workspace.scriptCheck(doc);
-  // Resolved names by position: line → character → what the resolver said.
-  const symbols = new Map<string, { t: TokenType; m: number }>();
-  for (const s of check.resolved.symbols) {
-    const key = `${s.range.start.line}:${s.range.start.character}`;
+type Symbols = ReadonlyMap<string, { readonly t: TokenType; readonly m: number }>;
+
+/** Resolved names by position (`line:character`) → how they are coloured, for lines `from`…`to`. */
+function symbolMap(symbols: readonly SymbolRef[], from = 0, to = Infinity): Symbols {
+  const out = new Map<string, { t: TokenType; m: number }>();
+  for (const s of symbols) {
+    const line = s.range.start.line;
+    if (line < from || line > to) continue;
     const r = s.resolution;
-    symbols.set(
-      key,
+    out.set(
+      `${line}:${s.range.start.character}`,
       r.kind === 'register'
         ? { t: 'variable', m: LIBRARY }
         : r.kind === 'field'
@@ -64,47 +69,105 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
             : { t: 'variable', m: READONLY },
     );
   }
-  const builder = new SemanticTokensBuilder();
-  splitLines(doc.getText()).forEach((text, line) => {
-    const tokens = lexLine(text, line);
-    const code = tokens.filter((t) => t.kind !== 'comment');
-    const verb = code[0]?.kind === 'word' ? code[0].text : undefined;
-    const def = statementOf([verb, code[1]?.kind === 'word' ? code[1].text : undefined])?.def;
-    const commands = names(def, 'commands');
-    const events = names(def, 'events');
-    for (const t of tokens) {
-      const start = t.range.start.character;
-      const length = t.range.end.character - start;
-      if (length <= 0) continue;
-      let tt: TokenType | undefined;
-      let mods = 0;
-      if (t.kind === 'comment') tt = 'comment';
-      else if (t.kind === 'string') tt = 'string';
-      else if (t.kind === 'number') tt = 'number';
-      else if (t.kind === 'punct') tt = t.text === '=' || t.text === '.' ? undefined : 'operator';
-      else if (t.kind === 'word') {
-        const sym = symbols.get(`${line}:${start}`);
-        if (sym) {
-          tt = sym.t;
-          mods = sym.m;
-        } else if (
-          (t === code[0] && STATEMENT_TABLE.byKeyword.has(t.text)) ||
-          (t === code[1] && SECOND_KEYWORDS.get(verb ?? '')?.has(t.text) === true)
-        )
-          tt = 'keyword';
-        else if (
-          t.text === 'abort' &&
-          t === code[code.length - 1] &&
-          (code[code.length - 2]?.text === '==' || code[code.length - 2]?.text === '!=') &&
-          def?.syntax === 'register'
-        )
-          tt = 'keyword';
-        else if (commands && findCommand(t.text)) tt = 'function';
-        else if (events && findEvent(t.text)) tt = 'event';
-        else if (code[code.indexOf(t) + 1]?.text === '=') tt = 'property';
-      }
-      if (tt !== undefined) builder.push(line, start, length, type(tt), mods);
+  return out;
+}
+
+/**
+ * The tokens of line `line` (its text `text`) whose characters overlap [`from`, `to`), coloured by
+ * what the resolver said of their names, else by the statement tables.
+ */
+function pushLine(
+  builder: SemanticTokensBuilder,
+  symbols: Symbols,
+  text: string,
+  line: number,
+  from = 0,
+  to = Infinity,
+) {
+  const tokens = lexLine(text, line);
+  const code = tokens.filter((t) => t.kind !== 'comment');
+  const verb = code[0]?.kind === 'word' ? code[0].text : undefined;
+  const def = statementOf([verb, code[1]?.kind === 'word' ? code[1].text : undefined])?.def;
+  const commands = names(def, 'commands');
+  const events = names(def, 'events');
+  for (const t of tokens) {
+    const start = t.range.start.character;
+    const length = t.range.end.character - start;
+    if (length <= 0 || t.range.end.character <= from || start >= to) continue;
+    let tt: TokenType | undefined;
+    let mods = 0;
+    if (t.kind === 'comment') tt = 'comment';
+    else if (t.kind === 'string') tt = 'string';
+    else if (t.kind === 'number') tt = 'number';
+    else if (t.kind === 'punct') tt = t.text === '=' || t.text === '.' ? undefined : 'operator';
+    else if (t.kind === 'word') {
+      const sym = symbols.get(`${line}:${start}`);
+      if (sym) {
+        tt = sym.t;
+        mods = sym.m;
+      } else if (
+        (t === code[0] && STATEMENT_TABLE.byKeyword.has(t.text)) ||
+        (t === code[1] && SECOND_KEYWORDS.get(verb ?? '')?.has(t.text) === true)
+      )
+        tt = 'keyword';
+      else if (
+        t.text === 'abort' &&
+        t === code[code.length - 1] &&
+        (code[code.length - 2]?.text === '==' || code[code.length - 2]?.text === '!=') &&
+        def?.syntax === 'register'
+      )
+        tt = 'keyword';
+      else if (commands && findCommand(t.text)) tt = 'function';
+      else if (events && findEvent(t.text)) tt = 'event';
+      else if (code[code.indexOf(t) + 1]?.text === '=') tt = 'property';
     }
-  });
+    if (tt !== undefined) builder.push(line, start, length, type(tt), mods);
+  }
+}
+
+export function semanticTokens(workspace: Workspace, doc: TextDocument): SemanticTokens {
+  const symbols = symbolMap(workspace.scriptCheck(doc).resolved.symbols);
+  const builder = new SemanticTokensBuilder();
+  splitLines(doc.getText()).forEach((text, line) => pushLine(builder, symbols, text, line));
+  return builder.build();
+}
+
+/**
+ * The tokens that overlap `range`, as the full request gives them. VS Code asks for the lines it
+ * shows (its viewport contribution) until it has the full tokens, so these are what colours a
+ * script first. They never wait for the script's first check: while that check runs there is no
+ * tree (it is streamed, open-checks.ts), and the names on the shown lines are resolved from the
+ * lines above them instead (symbolsUpTo), a cost that grows with the range's last line, not with
+ * the script. Once a tree is kept, its symbols serve.
+ */
+export function semanticTokensRange(workspace: Workspace, doc: TextDocument, range: Range): SemanticTokens {
+  const first = Math.max(0, range.start.line);
+  const last = Math.min(range.end.line, doc.lineCount - 1);
+  const builder = new SemanticTokensBuilder();
+  if (last < first) return builder.build();
+  const tree = workspace.keptScriptCheck(doc);
+  // A script too large to parse has no resolved names (the full request sees an empty script).
+  const resolved = workspace.isTooLarge(doc)
+    ? []
+    : tree
+      ? tree.resolved.symbols
+      : symbolsUpTo(
+          doc.getText({ start: { line: 0, character: 0 }, end: { line: last + 1, character: 0 } }),
+          uriToPath(doc.uri),
+          workspace.host,
+          last,
+        );
+  const symbols = symbolMap(resolved, first, last);
+  for (let line = first; line <= last; line++) {
+    const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+    pushLine(
+      builder,
+      symbols,
+      text.replace(/\r?\n$|\r$/, ''),
+      line,
+      line === first ? range.start.character : 0,
+      line === range.end.line ? range.end.character : Infinity,
+    );
+  }
   return builder.build();
 }

@@ -12,6 +12,7 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type Range,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as v8 from 'v8';
@@ -43,7 +44,7 @@ import { configCompletion } from './config-completion';
 import { codeActions } from './code-actions';
 import { formatScript } from '../../core/script/format';
 import { definition, documentSymbols, foldingRanges, references, rename } from './navigation';
-import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
+import { SEMANTIC_LEGEND, semanticTokens, semanticTokensRange } from './semantic-tokens';
 import { signatureHelp } from './signature';
 import {
   decodeStructure,
@@ -186,7 +187,7 @@ export function startServer(connection: Connection): void {
         renameProvider: true,
         documentSymbolProvider: true,
         foldingRangeProvider: true,
-        semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
+        semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true, range: true },
         signatureHelpProvider: { triggerCharacters: [' '] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
       },
@@ -330,6 +331,15 @@ export function startServer(connection: Connection): void {
       return doc ? semanticTokens(workspace, doc) : { data: [] };
     }),
   );
+  // The lines an editor shows, answered at once: not after the first check, as the full request is.
+  const rangeTokens = { answered: 0, duringFirstCheck: 0 };
+  connection.languages.semanticTokens.onRange((p, token) => {
+    const doc = script(p.textDocument.uri);
+    if (!doc || token.isCancellationRequested || !isRange(p.range)) return { data: [] };
+    rangeTokens.answered++;
+    if (openChecks.due(doc.uri)) rangeTokens.duringFirstCheck++;
+    return semanticTokensRange(workspace, doc, p.range);
+  });
   connection.onSignatureHelp((p) => {
     const doc = script(p.textDocument.uri);
     return doc ? signatureHelp(doc, p.position) : null;
@@ -451,6 +461,7 @@ export function startServer(connection: Connection): void {
       warmUp: warmUpState,
       ...(warmUpCost ? { warmUpCost } : {}),
       openCheckWaits: openChecks.waits,
+      rangeTokens: { ...rangeTokens },
     };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => {
@@ -491,4 +502,14 @@ function documentInfo(c: {
     ...(c.configOrigin ? { configOrigin: c.configOrigin } : {}),
     configValid: valid,
   };
+}
+
+/** A range as the protocol defines it; a client's malformed one gets an empty answer, not an error. */
+function isRange(x: unknown): x is Range {
+  const position = (p: unknown) =>
+    typeof p === 'object' &&
+    p !== null &&
+    Number.isSafeInteger((p as { line?: unknown }).line) &&
+    Number.isSafeInteger((p as { character?: unknown }).character);
+  return typeof x === 'object' && x !== null && position((x as Range).start) && position((x as Range).end);
 }

@@ -581,6 +581,13 @@ export class Workspace {
     return this.store(doc, 'syntax');
   }
 
+  /** The script's check with its syntax tree when one is kept for this version; nothing is parsed. */
+  keptScriptCheck(doc: TextDocument): ScriptCheck | undefined {
+    if (this.isTooLarge(doc)) return undefined;
+    const last = this.scripts.get(doc.uri);
+    return last && last.version === doc.version ? last.check : undefined;
+  }
+
   /** Scripts that currently hold their syntax tree, least recently used first. */
   scriptsWithTree(): readonly string[] {
     return this.withTree.filter((uri) => this.scripts.get(uri)?.check !== undefined);

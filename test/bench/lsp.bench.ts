@@ -170,6 +170,7 @@ async function coldStarts(
 ): Promise<Figure[]> {
   const { afterWarmUp = false, results, editorRequests = false } = how;
   const tokensAt: number[] = [];
+  const shownAt: number[] = [];
   const restored = results === undefined ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-restored-'));
   const checkEnd: number[] = [];
   if (restored !== undefined) {
@@ -226,7 +227,14 @@ async function coldStarts(
     await server.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri, languageId: 'smmu', version: 1, text },
     });
-    const requests = editorRequests ? editorRequestsAt(server, uri, () => tokensAt.push(now() - t0)) : undefined;
+    const requests = editorRequests
+      ? editorRequestsAt(
+          server,
+          uri,
+          () => tokensAt.push(now() - t0),
+          () => shownAt.push(now() - t0),
+        )
+      : undefined;
     const d = await p;
     open.push(now() - t0);
     const main1 = threadCpuMs(pid, pid);
@@ -241,9 +249,18 @@ async function coldStarts(
       if (stats.resultCache.servedOpens !== 1) throw new Error(`the open was not served from the result cache`);
     }
     if (!afterWarmUp) {
-      // The warm-up started with the server and must have given way to this open at once.
-      const { warmUp } = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
-      if (warmUp !== 'stopped') throw new Error(`the warm-up did not give way to the open: ${warmUp}`);
+      // The warm-up started with the server and must have given way to this open before its first
+      // slice. It is `running` until its timer (WARM_UP_DELAY_MS after `initialized`) has fired,
+      // which can be after an open that took about as long.
+      let stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+      for (let i = 0; stats.warmUp === 'running' && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+      }
+      if (stats.warmUp !== 'stopped' || stats.warmUpCost?.slices !== 0)
+        throw new Error(
+          `the warm-up did not give way to the open: ${stats.warmUp} ${JSON.stringify(stats.warmUpCost)}`,
+        );
     }
     start.push(server.startMs);
     if (main0 !== undefined && main1 !== undefined) mainCpu.push(main1 - main0);
@@ -275,16 +292,21 @@ async function coldStarts(
     figures.push(medianFigure(`${runs} cold starts, ${label}: the open → the real check's end`, checkEnd, 'ms'));
   if (tokensAt.length)
     figures.push(medianFigure(`${runs} cold starts, ${label}: the open → semantic tokens answered`, tokensAt, 'ms'));
+  if (shownAt.length)
+    figures.push(
+      medianFigure(`${runs} cold starts, ${label}: the open → the shown lines' semantic tokens (range)`, shownAt, 'ms'),
+    );
   return figures;
 }
 
 /**
  * The requests VS Code makes for a script it shows, sent with the open: semantic tokens (the
  * server offers them), document symbols (the outline and breadcrumbs), folding ranges and the
- * inlay hints of the first screen. Resolves when all are answered; `tokens` is called at the
- * semantic tokens' answer.
+ * inlay hints of the first screen; and, 100 ms later (the least delay of VS Code's viewport
+ * contribution), the semantic tokens of the shown lines. Resolves when all are answered; `tokens`
+ * and `shown` are called at the answers of the full and the range semantic tokens.
  */
-function editorRequestsAt(server: Server, uri: string, tokens: () => void): Promise<unknown> {
+function editorRequestsAt(server: Server, uri: string, tokens: () => void, shown: () => void): Promise<unknown> {
   const textDocument = { uri };
   return Promise.all([
     server.conn.sendRequest('textDocument/semanticTokens/full', { textDocument }).then(tokens),
@@ -294,6 +316,14 @@ function editorRequestsAt(server: Server, uri: string, tokens: () => void): Prom
       textDocument,
       range: { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } },
     }),
+    new Promise((r) => setTimeout(r, 100))
+      .then(() =>
+        server.conn.sendRequest('textDocument/semanticTokens/range', {
+          textDocument,
+          range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } },
+        }),
+      )
+      .then(shown),
   ]);
 }
 

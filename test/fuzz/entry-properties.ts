@@ -340,6 +340,15 @@ export class LspFuzz {
       data: number[];
     } | null;
     assertSemanticTokens(text, tokens?.data ?? [], 'semantic tokens');
+    // The lines around each probe, as VS Code asks for the lines it shows.
+    for (const p of probes) {
+      const { line } = probe(text, p);
+      const range = { start: { line: Math.max(0, line - 3), character: 0 }, end: { line: line + 40, character: 0 } };
+      const shown = (await this.request('textDocument/semanticTokens/range', { textDocument, range })) as {
+        data: number[];
+      } | null;
+      assertSemanticTokens(text, shown?.data ?? [], 'semantic tokens of a range');
+    }
     for (const [method, answer] of answers) {
       assertNoInternal(JSON.stringify(answer) ?? '', method);
       assertAnswerInside(text, uri, answer, method);
@@ -354,7 +363,13 @@ export class LspFuzz {
     void this.server.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri, languageId: LANGUAGE[c.file.seed.kind], version, text },
     });
+    // The lines an editor shows first, asked for while the first check runs (answered at once).
+    const shown = this.request('textDocument/semanticTokens/range', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
+    }) as Promise<{ data: number[] } | null>;
     const first = await this.published(uri, version);
+    assertSemanticTokens(text, (await shown)?.data ?? [], 'semantic tokens of the shown lines, during the first check');
     assertDiagnostics(text, first, 'published diagnostics');
     assertAnswerInside(text, uri, first, 'related information of the published diagnostics');
     await this.requests(uri, text, c.probes, first);

@@ -2,7 +2,7 @@
  * The first open of a long script in a real VS Code: the editor asks for semantic tokens, symbols,
  * folding ranges and inlay hints while the script's first check runs, and the ones that need the
  * syntax tree wait for that check (server/lsp/open-checks.ts) instead of parsing the script in the
- * middle of it. The protocol test (lsp-open-checks.test.ts) checks the order and the answers; this
+ * middle of it, while the tokens of the lines it shows (`semanticTokens/range`) are answered at once. The protocol test (lsp-open-checks.test.ts) checks the order and the answers; this
  * one checks that VS Code does send such requests during the check, which is why the wait exists.
  */
 import * as assert from 'assert';
@@ -14,11 +14,11 @@ import { longScript } from '../../harness/long-script';
 
 interface StatsApi {
   ready: Promise<unknown>;
-  serverStats(): Promise<{ openCheckWaits: number }>;
+  serverStats(): Promise<{ openCheckWaits: number; rangeTokens: { answered: number; duringFirstCheck: number } }>;
 }
 
 suite('The first open of a long script', () => {
-  test('VS Code asks for the tree while the first check runs; those requests wait for it and are answered', async function () {
+  test('VS Code asks for the tree while the first check runs; those requests wait for it, the shown lines do not', async function () {
     this.timeout(90_000);
     const api = await readyApi<StatsApi>();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -29,7 +29,8 @@ suite('The first open of a long script', () => {
     const file = path.join(folder, 'first-open-long.smmu');
     fs.writeFileSync(file, text);
     try {
-      const before = (await api.serverStats()).openCheckWaits;
+      const start = await api.serverStats();
+      const before = start.openCheckWaits;
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
       await vscode.window.showTextDocument(doc);
       const last = doc.lineCount - 2;
@@ -46,8 +47,12 @@ suite('The first open of a long script', () => {
         doc.uri,
       );
       assert.ok(tokens && tokens.data.length > 1000, 'semantic tokens for the script');
-      const waited = (await api.serverStats()).openCheckWaits - before;
+      const end = await api.serverStats();
+      const waited = end.openCheckWaits - before;
       assert.ok(waited >= 1, `requests that waited for the first check: ${waited}`);
+      // VS Code asked for the tokens of the lines it shows, and got them without waiting.
+      const early = end.rangeTokens.duringFirstCheck - start.rangeTokens.duringFirstCheck;
+      assert.ok(early >= 1, `semantic tokens of the shown lines answered during the first check: ${early}`);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     } finally {
       fs.rmSync(file, { force: true });
