@@ -393,13 +393,18 @@ export function includedPaths(statements: readonly ResolvedStatement[], out: str
 }
 
 /**
- * What the names on lines 0 to `last` (0-based, inclusive) of a script resolve to, without the
- * rest of the script: a line sees only what is above it (constants, included files), so these are
- * the symbols the whole script's resolution has on those lines. Semantic tokens for the lines an
- * editor shows read them while the script's first check, which keeps no tree, still runs
- * (server/lsp/semantic-tokens.ts); the cost grows with `last`, not with the script.
+ * Lines 0 to `last` (0-based, inclusive) of a script resolved without the rest of it: a line sees
+ * only what is above it (constants, included files), so these statements and symbols are the
+ * ones the whole script's resolution has on those lines. The editor reads them for the lines it
+ * shows while the script's first check, which keeps no tree, still runs (semantic tokens, inlay
+ * hints); the cost grows with `last`, not with the script.
  */
-export function symbolsUpTo(text: string, path: string, host: ScriptHost, last: number): readonly SymbolRef[] {
+export function resolveUpTo(
+  text: string,
+  path: string,
+  host: ScriptHost,
+  last: number,
+): { readonly statements: readonly ResolvedStatement[]; readonly symbols: readonly SymbolRef[] } {
   const lines = splitLines(text);
   const resolver = new StatementResolver(includeHost(host, path, [path]), true);
   const end = Math.min(last, lines.length - 1);
@@ -407,8 +412,14 @@ export function symbolsUpTo(text: string, path: string, host: ScriptHost, last: 
     const parsed = parseLine(lines[line] as string, line);
     if (parsed.statement) resolver.add(parsed.statement);
   }
-  return resolver.symbols;
+  return { statements: resolver.take().statements, symbols: resolver.symbols };
 }
+
+/**
+ * How far a streamed check has got: every line below `lines` has been parsed, resolved and, where
+ * the model runs, run, and `observations` (in line order, growing) are final for those lines.
+ */
+export type StreamedProgress = (lines: number, observations: readonly Observation[]) => void;
 
 /**
  * A full check in one pass over the lines, for an editor that has no syntax tree of the document
@@ -429,6 +440,7 @@ export async function checkScriptStreamed(
   options: CheckOptions,
   pause: () => Promise<void>,
   cancelled: () => boolean,
+  progress?: StreamedProgress,
 ): Promise<StreamedCheck | undefined> {
   const lines = splitLines(text);
   const resolver = new StatementResolver(includeHost(host, path, [path]));
@@ -486,6 +498,8 @@ export async function checkScriptStreamed(
   const started = Date.now();
   for (let from = 0; from < lines.length; from += RUN_SLICE) {
     if (from > 0) {
+      // Errors of later slices lie on later lines: what the lines above found is final.
+      progress?.(from, observations);
       await pause();
       if (cancelled()) return undefined;
     }

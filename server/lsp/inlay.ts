@@ -10,6 +10,8 @@ import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { hex, symbolic } from '../../core/registers/codec';
 import { firstFromLine, startLine } from '../../core/base/diagnostics';
+import type { Observation } from '../../core/script/interpreter';
+import type { ResolvedStatement } from '../../core/script/resolve';
 import { Workspace } from './workspace';
 
 const MAX = 100;
@@ -41,10 +43,33 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
     return hints;
   }
   const check = workspace.scriptCheck(doc);
+  return scriptHints(doc, check.resolved.statements, check.run?.observations ?? [], range);
+}
+
+/**
+ * The hints of the lines in `range` while the script's first check runs, once the check has run
+ * past them (its observations there are final, core StreamedProgress): VS Code asks for the
+ * screen's hints as it opens a file, and this answers them after the first slices instead of
+ * after the whole check and a parse of the tree. The statements come from resolving the lines
+ * above the range's end (resolveUpTo); undefined while the check has not got that far.
+ */
+export function inlayHintsSoFar(workspace: Workspace, doc: TextDocument, range: Range): InlayHint[] | undefined {
+  if (Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return undefined;
+  const sofar = workspace.streamedSoFar(doc);
+  const last = Math.min(range.end.line, doc.lineCount - 1);
+  if (!sofar || sofar.lines <= last) return undefined;
+  return scriptHints(doc, workspace.resolveUpTo(doc, last).statements, sofar.observations, range);
+}
+
+function scriptHints(
+  doc: TextDocument,
+  statements: readonly ResolvedStatement[],
+  observations: readonly Observation[],
+  range: Range,
+): InlayHint[] {
+  const hints: InlayHint[] = [];
   // Statements and observations are in line order: find the screen's by binary search rather
   // than walking (or indexing) a long script on every request.
-  const observations = check.run?.observations ?? [];
-  const statements = check.resolved.statements;
   for (let i = firstFromLine(statements, range.start.line, (x) => startLine(x.range)); i < statements.length; i++) {
     const s = statements[i] as (typeof statements)[number];
     const line = startLine(s.range);

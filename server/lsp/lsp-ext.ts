@@ -141,6 +141,11 @@ export interface ServerStatsResult {
    * check ran (answered from the lines above the range, without waiting: semantic-tokens.ts).
    */
   readonly rangeTokens: { readonly answered: number; readonly duringFirstCheck: number };
+  /**
+   * Inlay hints answered during a script's first check, from the lines it had already run, instead
+   * of after it (inlay.ts, inlayHintsSoFar).
+   */
+  readonly inlayHintsDuringFirstCheck: number;
 }
 
 /**

@@ -16,7 +16,10 @@
 export const OPEN_CHECK_MAX_WAIT_MS = 1000;
 
 export class OpenChecks {
-  private readonly pending = new Map<string, { readonly settled: Promise<void>; readonly settle: () => void }>();
+  private readonly pending = new Map<
+    string,
+    { readonly settled: Promise<void>; readonly settle: () => void; readonly onProgress: Set<() => void> }
+  >();
   /** Requests that waited (smmu/serverStats). */
   waits = 0;
 
@@ -25,7 +28,7 @@ export class OpenChecks {
     if (this.pending.has(uri)) return;
     let settle: () => void = () => undefined;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    this.pending.set(uri, { settled, settle });
+    this.pending.set(uri, { settled, settle, onProgress: new Set() });
   }
 
   /**
@@ -38,6 +41,12 @@ export class OpenChecks {
     if (!d) return;
     this.pending.delete(uri);
     setImmediate(d.settle);
+  }
+
+  /** The first check of `uri` has finished a slice of lines: the requests that can be answered from what it has so far are. */
+  progress(uri: string): void {
+    const d = this.pending.get(uri);
+    if (d) for (const f of [...d.onProgress]) f();
   }
 
   /** Whether a first check of `uri` is scheduled or running. */
@@ -58,6 +67,40 @@ export class OpenChecks {
     return Promise.race([d.settled, limit]).then(() => {
       clearTimeout(timer);
       return answer();
+    });
+  }
+
+  /**
+   * Like `after`, for a request that the lines a first check has already run can answer (the
+   * inlay hints of the lines on screen): `early()` is tried at once and after each slice of the
+   * check, and its first answer that is not undefined is the request's; otherwise `answer()` when
+   * the check ends (counted in `waits`), as `after` does.
+   */
+  afterOrEarly<T>(uri: string, early: () => T | undefined, answer: () => T): T | Promise<T> {
+    const d = this.pending.get(uri);
+    if (!d) return answer();
+    const now = early();
+    if (now !== undefined) return now;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, OPEN_CHECK_MAX_WAIT_MS)));
+    return new Promise<T>((resolve) => {
+      let done = false;
+      const finish = (get: () => T) => {
+        if (done) return;
+        done = true;
+        d.onProgress.delete(tryEarly);
+        clearTimeout(timer);
+        resolve(get());
+      };
+      const tryEarly = () => {
+        const r = early();
+        if (r !== undefined) finish(() => r);
+      };
+      d.onProgress.add(tryEarly);
+      void Promise.race([d.settled, limit]).then(() => {
+        if (!done) this.waits++;
+        finish(answer);
+      });
     });
   }
 }

@@ -7,12 +7,10 @@ import { SemanticTokensBuilder, type SemanticTokens, type SemanticTokensLegend }
 import type { Range, TextDocument } from 'vscode-languageserver-textdocument';
 import { findCommand } from '../../core/commands/table';
 import { findEvent } from '../../core/events/table';
-import { symbolsUpTo } from '../../core/script/check';
 import { lexLine, splitLines } from '../../core/script/lexer';
 import type { SymbolRef } from '../../core/script/resolve';
 import { STATEMENT_TABLE, statementOf, type StatementDef } from '../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
-import { uriToPath } from './uri';
 import type { Workspace } from './workspace';
 
 const TYPES = [
@@ -137,7 +135,7 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
  * shows (its viewport contribution) until it has the full tokens, so these are what colours a
  * script first. They never wait for the script's first check: while that check runs there is no
  * tree (it is streamed, open-checks.ts), and the names on the shown lines are resolved from the
- * lines above them instead (symbolsUpTo), a cost that grows with the range's last line, not with
+ * lines above them instead (resolveUpTo), a cost that grows with the range's last line, not with
  * the script. Once a tree is kept, its symbols serve.
  */
 export function semanticTokensRange(workspace: Workspace, doc: TextDocument, range: Range): SemanticTokens {
@@ -151,12 +149,7 @@ export function semanticTokensRange(workspace: Workspace, doc: TextDocument, ran
     ? []
     : tree
       ? tree.resolved.symbols
-      : symbolsUpTo(
-          doc.getText({ start: { line: 0, character: 0 }, end: { line: last + 1, character: 0 } }),
-          uriToPath(doc.uri),
-          workspace.host,
-          last,
-        );
+      : workspace.resolveUpTo(doc, last).symbols;
   const symbols = symbolMap(resolved, first, last);
   for (let line = first; line <= last; line++) {
     const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });

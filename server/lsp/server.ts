@@ -38,7 +38,7 @@ import { decodeRequest } from './decode';
 import { Workspace, type CheckMode } from './workspace';
 import { isTraceDocument, runsInBackground, type TraceProgress } from './trace';
 import { hover } from './hover';
-import { inlayHints } from './inlay';
+import { inlayHints, inlayHintsSoFar } from './inlay';
 import { completion } from './completion';
 import { configCompletion } from './config-completion';
 import { codeActions } from './code-actions';
@@ -86,6 +86,7 @@ export function startServer(connection: Connection): void {
   const served = new Map<string, { version: number; json: string }>();
   // First checks of scripts that have no syntax tree yet: requests that need the tree wait for them.
   const openChecks = new OpenChecks();
+  workspace.onStreamedProgress = (uri) => openChecks.progress(uri);
   const openedBefore = new Set<string>();
   let servedOpens = 0;
   const resultCacheFolder = resultCacheDir();
@@ -393,16 +394,29 @@ export function startServer(connection: Connection): void {
       );
     }),
   );
-  connection.languages.inlayHint.on((params, token) =>
-    openChecks.after(params.textDocument.uri, () => {
-      if (token.isCancellationRequested) return null;
-      // smmu.inlayHints.enabled off: decided here rather than in the VS Code client's middleware, so
-      // other editors get the same switch through initializationOptions.
-      if (!settings.inlayHints) return [];
+  let inlayHintsDuringFirstCheck = 0;
+  connection.languages.inlayHint.on((params, token) => {
+    // smmu.inlayHints.enabled off: decided here rather than in the VS Code client's middleware, so
+    // other editors get the same switch through initializationOptions.
+    const hinted = () => {
       const doc = documents.get(params.textDocument.uri);
-      return doc && !isTraceDocument(doc) && !workspace.isTooLarge(doc) ? inlayHints(workspace, doc, params.range) : [];
-    }),
-  );
+      return settings.inlayHints && doc && !isTraceDocument(doc) && !workspace.isTooLarge(doc) ? doc : undefined;
+    };
+    // During a script's first check, the screen's hints once the check has run past it.
+    const early = () => {
+      if (token.isCancellationRequested) return null;
+      if (!settings.inlayHints) return [];
+      const doc = hinted();
+      const hints = doc && isRange(params.range) ? inlayHintsSoFar(workspace, doc, params.range) : undefined;
+      if (hints) inlayHintsDuringFirstCheck++;
+      return hints;
+    };
+    return openChecks.afterOrEarly(params.textDocument.uri, early, () => {
+      if (token.isCancellationRequested) return null;
+      const doc = hinted();
+      return doc ? inlayHints(workspace, doc, params.range) : [];
+    });
+  });
   connection.onRequest(DECODE_REQUEST, (params: DecodeParams) => decodeRequest(workspace, params));
   connection.onRequest(DECODE_STRUCTURE_REQUEST, (params: DecodeStructureParams): DecodeResult => {
     const kind = String(params?.kind ?? '').toLowerCase();
@@ -462,6 +476,7 @@ export function startServer(connection: Connection): void {
       ...(warmUpCost ? { warmUpCost } : {}),
       openCheckWaits: openChecks.waits,
       rangeTokens: { ...rangeTokens },
+      inlayHintsDuringFirstCheck,
     };
   });
   connection.onRequest(QUEUES_AT_LINE_REQUEST, (params: QueuesAtLineParams, token) => {

@@ -22,6 +22,7 @@ import {
   checkScriptSliced,
   checkScriptStreamed,
   includedPaths,
+  resolveUpTo,
   type CheckOptions,
   type CheckMode,
   type ScriptCheck,
@@ -30,6 +31,7 @@ import {
 import { IncrementalParser } from '../../core/script/incremental';
 import { ModelRuns } from '../../core/script/model-at-line';
 import { ResolveCache } from '../../core/script/resolve';
+import type { Observation } from '../../core/script/interpreter';
 
 /** A document's resolutions live and die with its parser (both are dropped with its tree). */
 const resolveCaches = new WeakMap<IncrementalParser, ResolveCache>();
@@ -463,6 +465,8 @@ export class Workspace {
   ): Promise<Diagnostic[] | undefined> {
     this.runsInFlight++;
     let check: Awaited<ReturnType<typeof checkScriptStreamed>>;
+    const progress = { version: doc.version, lines: 0, observations: [] as readonly Observation[] };
+    this.streaming.set(doc.uri, progress);
     try {
       check = await checkScriptStreamed(
         doc.getText(),
@@ -471,9 +475,15 @@ export class Workspace {
         this.checkOptions,
         pauseForMessages,
         stale,
+        (lines, observations) => {
+          progress.lines = lines;
+          progress.observations = observations;
+          this.onStreamedProgress(doc.uri);
+        },
       );
     } finally {
       this.runsInFlight--;
+      if (this.streaming.get(doc.uri) === progress) this.streaming.delete(doc.uri);
     }
     if (!check || stale()) {
       this.cancelledRuns++;
@@ -580,6 +590,35 @@ export class Workspace {
     }
     return this.store(doc, 'syntax');
   }
+
+  /**
+   * Lines 0 to `last` of a script resolved on their own (core resolveUpTo), read from the start of
+   * the document's text only.
+   */
+  resolveUpTo(doc: TextDocument, last: number): ReturnType<typeof resolveUpTo> {
+    const head = doc.getText({ start: { line: 0, character: 0 }, end: { line: last + 1, character: 0 } });
+    return resolveUpTo(head, uriToPath(doc.uri), this.host, last);
+  }
+
+  /**
+   * How far the first check of this version of a script has got while it runs (checkStreamed):
+   * the lines below `lines` are checked and `observations` are final for them; undefined when no
+   * such check runs.
+   */
+  streamedSoFar(
+    doc: TextDocument,
+  ): { readonly lines: number; readonly observations: readonly Observation[] } | undefined {
+    const p = this.streaming.get(doc.uri);
+    return p && p.version === doc.version ? p : undefined;
+  }
+
+  /** Called after each slice of a streamed check (the server re-tries the requests waiting for it). */
+  onStreamedProgress: (uri: string) => void = () => undefined;
+
+  private readonly streaming = new Map<
+    string,
+    { readonly version: number; lines: number; observations: readonly Observation[] }
+  >();
 
   /** The script's check with its syntax tree when one is kept for this version; nothing is parsed. */
   keptScriptCheck(doc: TextDocument): ScriptCheck | undefined {

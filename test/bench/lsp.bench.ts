@@ -171,6 +171,7 @@ async function coldStarts(
   const { afterWarmUp = false, results, editorRequests = false } = how;
   const tokensAt: number[] = [];
   const shownAt: number[] = [];
+  const hintsAt: number[] = [];
   const restored = results === undefined ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-bench-restored-'));
   const checkEnd: number[] = [];
   if (restored !== undefined) {
@@ -233,6 +234,7 @@ async function coldStarts(
           uri,
           () => tokensAt.push(now() - t0),
           () => shownAt.push(now() - t0),
+          () => hintsAt.push(now() - t0),
         )
       : undefined;
     const d = await p;
@@ -292,6 +294,10 @@ async function coldStarts(
     figures.push(medianFigure(`${runs} cold starts, ${label}: the open → the real check's end`, checkEnd, 'ms'));
   if (tokensAt.length)
     figures.push(medianFigure(`${runs} cold starts, ${label}: the open → semantic tokens answered`, tokensAt, 'ms'));
+  if (hintsAt.length)
+    figures.push(
+      medianFigure(`${runs} cold starts, ${label}: the open → the first screen's inlay hints`, hintsAt, 'ms'),
+    );
   if (shownAt.length)
     figures.push(
       medianFigure(`${runs} cold starts, ${label}: the open → the shown lines' semantic tokens (range)`, shownAt, 'ms'),
@@ -303,19 +309,28 @@ async function coldStarts(
  * The requests VS Code makes for a script it shows, sent with the open: semantic tokens (the
  * server offers them), document symbols (the outline and breadcrumbs), folding ranges and the
  * inlay hints of the first screen; and, 100 ms later (the least delay of VS Code's viewport
- * contribution), the semantic tokens of the shown lines. Resolves when all are answered; `tokens`
- * and `shown` are called at the answers of the full and the range semantic tokens.
+ * contribution), the semantic tokens of the shown lines. Resolves when all are answered; `tokens`,
+ * `shown` and `hints` are called at the answers of the full and the range semantic tokens and of
+ * the inlay hints.
  */
-function editorRequestsAt(server: Server, uri: string, tokens: () => void, shown: () => void): Promise<unknown> {
+function editorRequestsAt(
+  server: Server,
+  uri: string,
+  tokens: () => void,
+  shown: () => void,
+  hints: () => void,
+): Promise<unknown> {
   const textDocument = { uri };
   return Promise.all([
     server.conn.sendRequest('textDocument/semanticTokens/full', { textDocument }).then(tokens),
     server.conn.sendRequest('textDocument/documentSymbol', { textDocument }),
     server.conn.sendRequest('textDocument/foldingRange', { textDocument }),
-    server.conn.sendRequest('textDocument/inlayHint', {
-      textDocument,
-      range: { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } },
-    }),
+    server.conn
+      .sendRequest('textDocument/inlayHint', {
+        textDocument,
+        range: { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } },
+      })
+      .then(hints),
     new Promise((r) => setTimeout(r, 100))
       .then(() =>
         server.conn.sendRequest('textDocument/semanticTokens/range', {

@@ -363,13 +363,21 @@ export class LspFuzz {
     void this.server.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri, languageId: LANGUAGE[c.file.seed.kind], version, text },
     });
-    // The lines an editor shows first, asked for while the first check runs (answered at once).
+    // The lines an editor shows first, asked for while the first check runs: their semantic tokens
+    // (answered at once) and inlay hints (answered once the check has run past them).
     const shown = this.request('textDocument/semanticTokens/range', {
       textDocument: { uri },
       range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
     }) as Promise<{ data: number[] } | null>;
+    const shownHints = this.request('textDocument/inlayHint', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 60, character: 0 } },
+    });
     const first = await this.published(uri, version);
     assertSemanticTokens(text, (await shown)?.data ?? [], 'semantic tokens of the shown lines, during the first check');
+    const hints = await shownHints;
+    assertNoInternal(JSON.stringify(hints) ?? '', 'inlay hints of the shown lines, during the first check');
+    assertAnswerInside(text, uri, hints, 'inlay hints of the shown lines, during the first check');
     assertDiagnostics(text, first, 'published diagnostics');
     assertAnswerInside(text, uri, first, 'related information of the published diagnostics');
     await this.requests(uri, text, c.probes, first);

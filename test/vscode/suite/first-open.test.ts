@@ -2,7 +2,8 @@
  * The first open of a long script in a real VS Code: the editor asks for semantic tokens, symbols,
  * folding ranges and inlay hints while the script's first check runs, and the ones that need the
  * syntax tree wait for that check (server/lsp/open-checks.ts) instead of parsing the script in the
- * middle of it, while the tokens of the lines it shows (`semanticTokens/range`) are answered at once. The protocol test (lsp-open-checks.test.ts) checks the order and the answers; this
+ * middle of it, while the tokens of the lines it shows (`semanticTokens/range`) are answered at once,
+ * and their inlay hints once the check has run past them. The protocol test (lsp-open-checks.test.ts) checks the order and the answers; this
  * one checks that VS Code does send such requests during the check, which is why the wait exists.
  */
 import * as assert from 'assert';
@@ -14,7 +15,11 @@ import { longScript } from '../../harness/long-script';
 
 interface StatsApi {
   ready: Promise<unknown>;
-  serverStats(): Promise<{ openCheckWaits: number; rangeTokens: { answered: number; duringFirstCheck: number } }>;
+  serverStats(): Promise<{
+    openCheckWaits: number;
+    inlayHintsDuringFirstCheck: number;
+    rangeTokens: { answered: number; duringFirstCheck: number };
+  }>;
 }
 
 suite('The first open of a long script', () => {
@@ -53,6 +58,9 @@ suite('The first open of a long script', () => {
       // VS Code asked for the tokens of the lines it shows, and got them without waiting.
       const early = end.rangeTokens.duringFirstCheck - start.rangeTokens.duringFirstCheck;
       assert.ok(early >= 1, `semantic tokens of the shown lines answered during the first check: ${early}`);
+      // And the inlay hints of those lines, once the check had run past them.
+      const hints = end.inlayHintsDuringFirstCheck - start.inlayHintsDuringFirstCheck;
+      assert.ok(hints >= 1, `inlay hints answered during the first check: ${hints}`);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     } finally {
       fs.rmSync(file, { force: true });
