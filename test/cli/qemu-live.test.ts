@@ -33,14 +33,15 @@ const preset = path.join(root, 'presets', 'qemu-7.2.smmu.json');
 
 /**
  * A divergence QEMU 7.2 makes (IRQ_CTRLACK acknowledges the RES0 bits and PRIQ_IRQEN, §6.3.18),
- * then polls that never hold: a million MMIO loads keep QEMU 7.2 busy for about 13 s here, so the
- * guest is still running for half a minute after the divergence.
+ * then polls that never hold. A poll of a million MMIO loads has kept QEMU 7.2 busy for 1 to 13 s
+ * on this project's CI machine, depending on its load: eight of them keep the guest running well
+ * past the 2-second time limit some tests give it, and for seconds after the divergence.
  */
 function spinScript(dir: string): string {
   const p = path.join(dir, 'spin.smmu');
   fs.writeFileSync(
     p,
-    `config "${preset}"\nwrite32 IRQ_CTRL 0xFFFFFFFF\nread32 IRQ_CTRLACK\n${'poll GERROR == 1 max=1000000\n'.repeat(2)}`,
+    `config "${preset}"\nwrite32 IRQ_CTRL 0xFFFFFFFF\nread32 IRQ_CTRLACK\n${'poll GERROR == 1 max=1000000\n'.repeat(8)}`,
   );
   return p;
 }
@@ -245,8 +246,13 @@ test(
       // (a GERROR that would break rules, were it judged): a QEMU that crashes there, played by a stand-in.
       const keep = path.join(dir, 'kept');
       smmuWithin(60_000, 'qemu', script, '--timeout', '2', '--keep', keep);
-      const uart = path.join(keep, 'uart.txt');
-      assert.match(fs.readFileSync(uart, 'latin1'), /\nR 0x00054 4 0xFFFFFFFF # @9\n$/);
+      // Up to the poll's line: a fast QEMU may have finished the first poll (a million reads) within the
+      // time limit and printed its line too.
+      const printed = fs.readFileSync(path.join(keep, 'uart.txt'), 'latin1');
+      const upToPoll = printed.indexOf('\nR 0x00054 4 0xFFFFFFFF # @9\n');
+      assert.ok(upToPoll > 0, printed);
+      const uart = path.join(dir, 'uart-to-the-poll.txt');
+      fs.writeFileSync(uart, printed.slice(0, upToPoll + '\nR 0x00054 4 0xFFFFFFFF # @9\n'.length), 'latin1');
       const r = smmuWithin(
         60_000,
         'qemu',
