@@ -4,11 +4,12 @@
  * check runs ("stale-while-revalidate", as clangd serves its persisted index while it re-indexes).
  * docs/performance.md ("The first open after the server starts") has the figures.
  *
- * A served set is exactly what the check would publish: an entry's name is a SHA-256 of everything
+ * A served set is exactly what the check would publish: an entry holds a SHA-256 of everything
  * a check's result depends on (resultKey: the server's code, the document's URI and text, the
- * workspace folders, the check options), and the entry lists every file the check read through
- * its host (configurations, includes) with the SHA-256 of what it got; a lookup reads them again
- * through the same host and uses the entry only if all match. Checks whose result depends on
+ * workspace folders, the check options), and lists every file the check read through its host
+ * (configurations, includes) with the SHA-256 of what it got; a lookup reads them again through
+ * the same host and uses the entry only if all match. A document has one entry (its file is named
+ * by the same hash without the text), replaced by each full check. Checks whose result depends on
  * anything else (a time limit hit, the low-memory syntax-only check) are not stored (workspace.ts).
  *
  * Where: `$SMMU_RESULT_CACHE` if set (`off` disables it), else `smmu-workbench/results/` in the
@@ -24,7 +25,7 @@ import type { ScriptHost } from '../../core/script/check';
 import { pruneOldest, readOwnFile, sha256, userCacheDir, writeAtomically } from '../cache-files';
 
 /** Changes whenever what an entry holds, or how a key is made, changes. */
-const FORMAT = 'smmu-results-1';
+const FORMAT = 'smmu-results-2';
 const MAGIC = Buffer.from('SMMURC1\n');
 const HEADER = MAGIC.length + 32;
 const SUFFIX = '.smmur';
@@ -69,11 +70,22 @@ export function recordingHost(host: ScriptHost): { host: ScriptHost; reads: File
 }
 
 /**
- * The key of a check's result: the server's code (code-cache.ts serverIdentity), the document,
- * and `context` (workspace folders and every check option that changes results), as hex.
+ * Where a check's result is kept and what it is for. `key` is a SHA-256 of everything the result
+ * depends on: the server's code (code-cache.ts serverIdentity), the document's URI and text, and
+ * `context` (workspace folders and every check option that changes results). `slot`, the entry's
+ * file name, leaves the text out: a document has one entry, its latest check's, so editing one
+ * script for an hour does not push the other scripts' entries out of the folder.
  */
-export function resultKey(identity: string, uri: string, text: string, context: unknown): string {
-  return sha256(JSON.stringify([FORMAT, identity, uri, context, text])).toString('hex');
+export interface ResultKey {
+  readonly slot: string;
+  readonly key: string;
+}
+
+export function resultKey(identity: string, uri: string, text: string, context: unknown): ResultKey {
+  return {
+    slot: sha256(JSON.stringify([FORMAT, identity, uri, context])).toString('hex'),
+    key: sha256(JSON.stringify([FORMAT, identity, uri, context, text])).toString('hex'),
+  };
 }
 
 /** An entry's bytes: MAGIC, the SHA-256 of the rest, then JSON with the key it was made for. */
@@ -156,13 +168,14 @@ export class ResultCache {
   }
 
   /**
-   * The diagnostics stored for `key`, if every file the check read still reads the same through
-   * `host`; undefined otherwise, and for anything wrong with the entry.
+   * The diagnostics stored for `k`, if its slot holds the entry made for its key and every file the
+   * check read still reads the same through `host`; undefined otherwise, and for anything wrong
+   * with the entry.
    */
-  lookup(key: string, host: ScriptHost): Diagnostic[] | undefined {
+  lookup(k: ResultKey, host: ScriptHost): Diagnostic[] | undefined {
     try {
-      const bytes = readOwnFile(this.file(key));
-      const entry = bytes && decodeEntry(bytes, key);
+      const bytes = readOwnFile(this.file(k.slot));
+      const entry = bytes && decodeEntry(bytes, k.key);
       if (!entry) return undefined;
       for (const r of entry.reads)
         if (digestOf(host.readFile(r.path, r.kind ?? undefined)) !== r.sha256) return undefined;
@@ -172,15 +185,18 @@ export class ResultCache {
     }
   }
 
-  /** Store (or refresh) the entry for `key`; an entry over MAX_ENTRY_BYTES, or a failed write, leaves none. */
-  store(key: string, entry: ResultEntry): void {
+  /**
+   * Store the entry for `k` in its slot, replacing the document's earlier one; an entry over
+   * MAX_ENTRY_BYTES, or a failed write, leaves none.
+   */
+  store(k: ResultKey, entry: ResultEntry): void {
     try {
-      const bytes = encodeEntry(key, entry);
+      const bytes = encodeEntry(k.key, entry);
       if (bytes.length > MAX_ENTRY_BYTES) {
-        fs.rmSync(this.file(key), { force: true });
+        fs.rmSync(this.file(k.slot), { force: true });
         return;
       }
-      writeAtomically(this.file(key), bytes);
+      writeAtomically(this.file(k.slot), bytes);
       pruneOldest(this.dir, SUFFIX, KEEP_RESULTS);
       this.stored++;
     } catch {

@@ -36,7 +36,7 @@ import type { Observation } from '../../core/script/interpreter';
 /** A document's resolutions live and die with its parser (both are dropped with its tree). */
 const resolveCaches = new WeakMap<IncrementalParser, ResolveCache>();
 import { toLspDiagnostic } from './diagnostics';
-import { recordingHost, resultKey, type FileRead, type ResultCache } from './result-cache';
+import { recordingHost, resultKey, type FileRead, type ResultCache, type ResultKey } from './result-cache';
 import { serverIdentity } from '../code-cache';
 import { isTraceDocument, runsInBackground, TraceDocuments, type TraceProgress } from './trace';
 import { pathToUri, uriToPath } from './uri';
@@ -272,7 +272,7 @@ export class Workspace {
   }
 
   /** The key of a full check of `doc` as it is now: its text and everything else its result depends on. */
-  private resultKeyOf(doc: TextDocument): string {
+  private resultKeyOf(doc: TextDocument): ResultKey {
     const context = { roots: this.rootPaths, options: this.checkOptions, maxExecutedLines: MAX_EXECUTED_LINES };
     return resultKey(serverIdentity(), doc.uri, doc.getText(), context);
   }

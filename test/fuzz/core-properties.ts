@@ -572,10 +572,13 @@ export const CORE_PROPERTIES: Record<string, CoreProperty<unknown>> = {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-fuzz-results-'));
         try {
           fs.writeFileSync(path.join(dir, `${RESULT_KEY}.smmur`), bytes, { mode: 0o600 });
-          const served = new ResultCache(dir).lookup(RESULT_KEY, {
-            readFile: () => 'write32 CR2 0x80000000\n',
-            resolvePath: (_a, b) => b,
-          });
+          const served = new ResultCache(dir).lookup(
+            { slot: RESULT_KEY, key: RESULT_KEY },
+            {
+              readFile: () => 'write32 CR2 0x80000000\n',
+              resolvePath: (_a, b) => b,
+            },
+          );
           if (!entry) {
             assert.equal(served, undefined, 'an entry the decoder refuses is never served');
             return;

@@ -85,6 +85,9 @@ async function session(
   }
 }
 
+/** The key an entry was made for (its JSON body follows MAGIC and a SHA-256: 8 + 32 bytes). */
+const keyIn = (bytes: Buffer) => (JSON.parse(bytes.subarray(40).toString('utf8')) as { key: string }).key;
+
 const entries = (cache: string) =>
   fs.existsSync(cache) ? fs.readdirSync(cache).filter((f) => f.endsWith('.smmur')) : [];
 
@@ -191,8 +194,7 @@ test('a damaged or foreign entry (bytes flipped, truncated, random, empty, made 
       ['empty', () => Buffer.alloc(0)],
       [
         "another key's entry, whole and sealed",
-        (b) =>
-          encodeEntry('0'.repeat(64), decodeEntry(b, path.basename(entry, '.smmur')) ?? { reads: [], diagnostics: [] }),
+        (b) => encodeEntry('0'.repeat(64), decodeEntry(b, keyIn(b)) ?? { reads: [], diagnostics: [] }),
       ],
     ];
     for (const [what, spoil] of spoils) {
@@ -217,7 +219,7 @@ test('an entry the check disagrees with: served at once, then the real diagnosti
   const { ws, cache, done } = setUp();
   try {
     const { final, entry } = await first(ws, cache);
-    const key = path.basename(entry, '.smmur');
+    const key = keyIn(fs.readFileSync(entry));
     const stored = decodeEntry(fs.readFileSync(entry), key);
     assert.ok(stored);
     const wrong = [{ ...final[0]!, message: 'a diagnostic no check makes' }];
@@ -265,6 +267,60 @@ test('a check stopped by the time limit is not stored (where it stops depends on
   }
 });
 
+test("a document keeps one entry, its latest check's: editing one script does not push the others' out", async () => {
+  const { ws, cache, done } = setUp();
+  const start = () =>
+    LspServer.start('smmu-lsp-result-', () => ({ rootUri: pathToFileURL(ws).toString() }), {
+      SMMU_RESULT_CACHE: cache,
+      SMMU_CODE_CACHE: 'off',
+      SMMU_WARM_UP: '0',
+    });
+  const stats = (server: LspServer) => server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+  const until = async (server: LspServer, done: (s: ServerStatsResult) => boolean) => {
+    for (const t0 = Date.now(); !done(await stats(server)); await sleep(20))
+      if (Date.now() - t0 > 30_000) throw new Error(`not reached: ${JSON.stringify(await stats(server))}`);
+  };
+  try {
+    const other = { path: path.join(ws, 'other.smmu'), text: SCRIPT + 'read32 CR0ACK == 1\n' };
+    const mine = { path: path.join(ws, 'a.smmu'), text: SCRIPT };
+    fs.writeFileSync(other.path, other.text);
+    fs.writeFileSync(mine.path, mine.text);
+    const uri = (p: string) => pathToFileURL(p).toString();
+    const { server } = await start();
+    let last = mine.text;
+    try {
+      server.open(uri(other.path), other.text);
+      await until(server, (s) => s.resultCache.stored === 1);
+      server.open(uri(mine.path), mine.text);
+      await until(server, (s) => s.resultCache.stored === 2);
+      // More edits saved, each run by the model and stored, than the folder keeps entries.
+      for (let i = 1; i <= KEEP_RESULTS + 2; i++) {
+        last = `${mine.text}# edit ${i}\n`;
+        await server.conn.sendNotification('textDocument/didChange', {
+          textDocument: { uri: uri(mine.path), version: server.nextVersion() },
+          contentChanges: [{ text: last }],
+        });
+        await server.conn.sendNotification('textDocument/didSave', { textDocument: { uri: uri(mine.path) } });
+        await until(server, (s) => s.resultCache.stored === 2 + i);
+      }
+    } finally {
+      await server.stop();
+    }
+    assert.equal(entries(cache).length, 2, 'one entry a document');
+    // A new server (the window restarted): both scripts are served, the edited one as it was last.
+    const { server: next } = await start();
+    try {
+      next.open(uri(other.path), other.text);
+      next.open(uri(mine.path), last);
+      await until(next, (s) => s.resultCache.servedOpens === 2 && s.runsInFlight === 0);
+    } finally {
+      await next.stop();
+    }
+  } finally {
+    done();
+  }
+});
+
 test('the folder keeps the most recent KEEP_RESULTS entries, none over MAX_ENTRY_BYTES, each readable by its owner only', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-result-cache-'));
   try {
@@ -272,7 +328,7 @@ test('the folder keeps the most recent KEEP_RESULTS entries, none over MAX_ENTRY
     const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
     const key = (i: number) => i.toString(16).padStart(64, '0');
     for (let i = 0; i < KEEP_RESULTS + 6; i++) {
-      cache.store(key(i), { reads: [], diagnostics: [{ range, message: `m${i}` }] });
+      cache.store({ slot: key(i), key: key(i) }, { reads: [], diagnostics: [{ range, message: `m${i}` }] });
       // Distinct modification times, oldest first, whatever the file system's resolution.
       fs.utimesSync(path.join(dir, `${key(i)}.smmur`), new Date(), new Date(1_000_000 + i * 1000));
     }
@@ -281,9 +337,10 @@ test('the folder keeps the most recent KEEP_RESULTS entries, none over MAX_ENTRY
     assert.deepEqual(kept, Array.from({ length: KEEP_RESULTS }, (_, i) => `${key(i + 6)}.smmur`).sort());
     if (process.getuid) assert.equal(fs.statSync(path.join(dir, kept[0]!)).mode & 0o777, 0o600);
     const big = 'x'.repeat(MAX_ENTRY_BYTES);
-    cache.store(key(1000), { reads: [], diagnostics: [{ range, message: big }] });
+    const bigKey = { slot: key(1000), key: key(1000) };
+    cache.store(bigKey, { reads: [], diagnostics: [{ range, message: big }] });
     assert.ok(!fs.existsSync(path.join(dir, `${key(1000)}.smmur`)), 'an entry over the limit is not written');
-    assert.equal(cache.lookup(key(1000), { readFile: () => undefined, resolvePath: (_a, b) => b }), undefined);
+    assert.equal(cache.lookup(bigKey, { readFile: () => undefined, resolvePath: (_a, b) => b }), undefined);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
