@@ -51,14 +51,16 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
  * past them (its observations there are final, core StreamedProgress): VS Code asks for the
  * screen's hints as it opens a file, and this answers them after the first slices instead of
  * after the whole check and a parse of the tree. The statements come from resolving the lines
- * above the range's end (resolveUpTo); undefined while the check has not got that far.
+ * above the range's end (resolveUpTo); undefined while the check has not got that far, or when
+ * the range ends too far down to resolve the lines above it on their own.
  */
 export function inlayHintsSoFar(workspace: Workspace, doc: TextDocument, range: Range): InlayHint[] | undefined {
   if (Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return undefined;
   const sofar = workspace.streamedSoFar(doc);
   const last = Math.min(range.end.line, doc.lineCount - 1);
   if (!sofar || sofar.lines <= last) return undefined;
-  return scriptHints(doc, workspace.resolveUpTo(doc, last).statements, sofar.observations, range);
+  const resolved = workspace.resolveUpTo(doc, last);
+  return resolved && scriptHints(doc, resolved.statements, sofar.observations, range);
 }
 
 function scriptHints(

@@ -133,23 +133,28 @@ export function semanticTokens(workspace: Workspace, doc: TextDocument): Semanti
 /**
  * The tokens that overlap `range`, as the full request gives them. VS Code asks for the lines it
  * shows (its viewport contribution) until it has the full tokens, so these are what colours a
- * script first. They never wait for the script's first check: while that check runs there is no
- * tree (it is streamed, open-checks.ts), and the names on the shown lines are resolved from the
- * lines above them instead (resolveUpTo), a cost that grows with the range's last line, not with
- * the script. Once a tree is kept, its symbols serve.
+ * script first. They come from the kept tree when there is one; while a script's first check
+ * runs there is none (the check is streamed, open-checks.ts), and the names on the range's lines
+ * are resolved from the lines above them instead (resolveUpTo), a cost that grows with the
+ * range's last line, not with the script. Undefined when neither serves (no tree, and the range
+ * ends too far down): with `parse`, the tree is parsed then.
  */
-export function semanticTokensRange(workspace: Workspace, doc: TextDocument, range: Range): SemanticTokens {
+export function semanticTokensRange(
+  workspace: Workspace,
+  doc: TextDocument,
+  range: Range,
+  parse = false,
+): SemanticTokens | undefined {
   const first = Math.max(0, range.start.line);
   const last = Math.min(range.end.line, doc.lineCount - 1);
   const builder = new SemanticTokensBuilder();
   if (last < first) return builder.build();
-  const tree = workspace.keptScriptCheck(doc);
   // A script too large to parse has no resolved names (the full request sees an empty script).
   const resolved = workspace.isTooLarge(doc)
     ? []
-    : tree
-      ? tree.resolved.symbols
-      : workspace.resolveUpTo(doc, last).symbols;
+    : ((workspace.keptScriptCheck(doc) ?? (parse ? workspace.scriptCheck(doc) : undefined))?.resolved.symbols ??
+      workspace.resolveUpTo(doc, last)?.symbols);
+  if (!resolved) return undefined;
   const symbols = symbolMap(resolved, first, last);
   for (let line = first; line <= last; line++) {
     const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });

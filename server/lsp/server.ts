@@ -332,14 +332,25 @@ export function startServer(connection: Connection): void {
       return doc ? semanticTokens(workspace, doc) : { data: [] };
     }),
   );
-  // The lines an editor shows, answered at once: not after the first check, as the full request is.
+  // The lines an editor shows, answered at once during a first check, not after it as the full
+  // request is, unless they lie too far down (RESOLVE_AHEAD_MAX_LINES).
   const rangeTokens = { answered: 0, duringFirstCheck: 0 };
   connection.languages.semanticTokens.onRange((p, token) => {
     const doc = script(p.textDocument.uri);
     if (!doc || token.isCancellationRequested || !isRange(p.range)) return { data: [] };
     rangeTokens.answered++;
-    if (openChecks.due(doc.uri)) rangeTokens.duringFirstCheck++;
-    return semanticTokensRange(workspace, doc, p.range);
+    const now = semanticTokensRange(workspace, doc, p.range);
+    if (now) {
+      if (openChecks.due(doc.uri)) rangeTokens.duringFirstCheck++;
+      return now;
+    }
+    // Lines too far down to resolve the lines above them on their own: after the check, from the tree.
+    return openChecks.after(doc.uri, () => {
+      const later = script(p.textDocument.uri);
+      return later && !token.isCancellationRequested
+        ? (semanticTokensRange(workspace, later, p.range, true) ?? { data: [] })
+        : { data: [] };
+    });
   });
   connection.onSignatureHelp((p) => {
     const doc = script(p.textDocument.uri);

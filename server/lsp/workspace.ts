@@ -47,6 +47,14 @@ export type { CheckMode };
 export const MAX_EXECUTED_LINES = 50_000;
 
 /**
+ * The most lines resolved on their own for a request that comes during a script's first check
+ * (Workspace.resolveUpTo: the semantic tokens and inlay hints of the lines on screen). The work
+ * runs between two slices of the check and delays it: 10,000 lines cost about what the front end
+ * of the bench's first open costs. A request about lines further down waits for the check.
+ */
+export const RESOLVE_AHEAD_MAX_LINES = 10_000;
+
+/**
  * A model run in the editor stops after this long and says where (the CLI has no such limit).
  * `SMMU_RUN_TIME_LIMIT_MS` overrides it (tests reach the limit with it).
  */
@@ -593,9 +601,10 @@ export class Workspace {
 
   /**
    * Lines 0 to `last` of a script resolved on their own (core resolveUpTo), read from the start of
-   * the document's text only.
+   * the document's text only; undefined when `last` is RESOLVE_AHEAD_MAX_LINES or more.
    */
-  resolveUpTo(doc: TextDocument, last: number): ReturnType<typeof resolveUpTo> {
+  resolveUpTo(doc: TextDocument, last: number): ReturnType<typeof resolveUpTo> | undefined {
+    if (last >= RESOLVE_AHEAD_MAX_LINES) return undefined;
     const head = doc.getText({ start: { line: 0, character: 0 }, end: { line: last + 1, character: 0 } });
     return resolveUpTo(head, uriToPath(doc.uri), this.host, last);
   }

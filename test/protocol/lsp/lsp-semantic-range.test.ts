@@ -14,6 +14,7 @@ import { LspServer } from '../../harness/lsp-harness';
 import { longScript } from '../../harness/long-script';
 import { root } from '../../harness/root';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
+import { RESOLVE_AHEAD_MAX_LINES } from '../../../server/lsp/workspace';
 
 interface Tokens {
   data: number[];
@@ -169,6 +170,30 @@ test("the shown lines' tokens are answered during the first check, before its di
     );
     assert.deepEqual(decode(tokens.data), within(full, range.start, range.end));
     assert.ok(tokens.data.length > 5 * 80, `${tokens.data.length / 5} tokens on 80 lines`);
+
+    // Lines further down than the server resolves on their own during a first check: after it.
+    const published = server.count(uri);
+    await server.conn.sendNotification('textDocument/didClose', { textDocument });
+    // The close clears the document's diagnostics; then a new first check.
+    await server.diagnosticsFor(uri, (d) => d.length === 0, published);
+    const again = text + '# another version\n';
+    server.open(uri, again);
+    const far = {
+      start: { line: RESOLVE_AHEAD_MAX_LINES + 5, character: 0 },
+      end: { line: RESOLVE_AHEAD_MAX_LINES + 60, character: 0 },
+    };
+    const later = await server.conn.sendRequest<Tokens>('textDocument/semanticTokens/range', {
+      textDocument,
+      range: far,
+    });
+    assert.equal(server.count(uri), 1, 'answered after the first check published');
+    const fullAgain = decode(
+      (await server.conn.sendRequest<Tokens>('textDocument/semanticTokens/full', { textDocument })).data,
+    );
+    assert.deepEqual(decode(later.data), within(fullAgain, far.start, far.end));
+    assert.ok(later.data.length > 5 * 50);
+    const after = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+    assert.deepEqual(after.rangeTokens, { answered: 2, duringFirstCheck: 1 });
   } finally {
     await server.stop();
   }
