@@ -79,7 +79,12 @@ export class OpenChecks {
   afterOrEarly<T>(uri: string, early: () => T | undefined, answer: () => T): T | Promise<T> {
     const d = this.pending.get(uri);
     if (!d) return answer();
-    const now = early();
+    let now: T | undefined;
+    try {
+      now = early();
+    } catch {
+      now = undefined;
+    }
     if (now !== undefined) return now;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, OPEN_CHECK_MAX_WAIT_MS)));
@@ -93,7 +98,15 @@ export class OpenChecks {
         resolve(get());
       };
       const tryEarly = () => {
-        const r = early();
+        // It runs between two slices of the check (progress): a failure must not end the check,
+        // and leaves the request to the check's end.
+        let r: T | undefined;
+        try {
+          r = early();
+        } catch {
+          d.onProgress.delete(tryEarly);
+          return;
+        }
         if (r !== undefined) finish(() => r);
       };
       d.onProgress.add(tryEarly);

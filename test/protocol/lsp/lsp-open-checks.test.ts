@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { LspServer } from '../../harness/lsp-harness';
 import { longScript } from '../../harness/long-script';
 import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
+import { OpenChecks } from '../../../server/lsp/open-checks';
 
 interface Tokens {
   data: number[];
@@ -88,4 +89,47 @@ test('a request on a script closed while its first check was due is answered, no
   } finally {
     await server.stop();
   }
+});
+
+test('a request answered from a first check as it goes: at a slice, at the end, or never early when its early answer fails', async () => {
+  const checks = new OpenChecks();
+  checks.begin('a');
+  let ready: string[] | undefined;
+  const early = checks.afterOrEarly(
+    'a',
+    () => ready,
+    () => ['at the end'],
+  );
+  checks.progress('a');
+  ready = ['from the lines so far'];
+  checks.progress('a');
+  assert.deepEqual(await early, ['from the lines so far']);
+  // One whose early answer throws: the slice goes on (progress does not throw), and the request
+  // is answered at the check's end.
+  const failing = checks.afterOrEarly(
+    'a',
+    () => {
+      throw new Error('a bug');
+    },
+    () => ['at the end'],
+  );
+  assert.doesNotThrow(() => checks.progress('a'));
+  const never = checks.afterOrEarly(
+    'a',
+    () => undefined,
+    () => ['at the end too'],
+  );
+  checks.end('a');
+  assert.deepEqual(await failing, ['at the end']);
+  assert.deepEqual(await never, ['at the end too']);
+  assert.equal(checks.waits, 2);
+  // No first check due: answered at once.
+  assert.deepEqual(
+    checks.afterOrEarly(
+      'b',
+      () => ['early'],
+      () => ['now'],
+    ),
+    ['now'],
+  );
 });
