@@ -94,7 +94,7 @@ test('a request on a script closed while its first check was due is answered, no
 test('a request answered from a first check as it goes: at a slice, at the end, or never early when its early answer fails', async () => {
   const checks = new OpenChecks();
   checks.begin('a');
-  let ready: string[] | undefined;
+  let ready: string[] | undefined = undefined;
   const early = checks.afterOrEarly(
     'a',
     () => ready,
