@@ -4,6 +4,7 @@
  * commands, keeps the history for step back, checks line, data and exception breakpoints, and
  * evaluates expressions and console statements on the model.
  */
+import { shorten } from '../script/lexer';
 import { cannotRead } from '../base/files';
 import { blockingErrors, loadConfig } from '../config/load';
 import type { DefaultConfig } from '../config/default';
@@ -153,8 +154,9 @@ export interface ExceptionInfo {
 
 /** `hitCondition`: `N` or `== N` (the Nth hit), `>= N`, `> N`, `% N` (every Nth). */
 function parseHitCondition(text: string): ((n: number) => boolean) | string {
-  const m = /^\s*(==|>=|>|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m) return `hit count '${text}' is not understood: use N, == N, >= N, > N or % N`;
+  // Trimmed first: `^\s*(op)?\s*` took time quadratic in a run of blanks before something else.
+  const m = /^(==|>=|>|%)?\s*(\d+)$/.exec(text.trim());
+  if (!m) return `hit count '${shorten(text)}' is not understood: use N, == N, >= N, > N or % N`;
   const n = Number(m[2]);
   switch (m[1]) {
     case '>=':
@@ -745,7 +747,8 @@ export class DebugRuntime {
 
   /** A logpoint's `{expression}` parts replaced by their values. */
   interpolate(message: string): string {
-    return message.replace(/\{([^}]*)\}/g, (_m, e: string) => {
+    // `[^{}]`, not `[^}]`: a message of many `{` without a `}` took quadratic time to scan.
+    return message.replace(/\{([^{}]*)\}/g, (_m, e: string) => {
       try {
         const x = compileExpr(e);
         return this.formatValue(x, x.evaluate(this.exprState));
@@ -959,7 +962,8 @@ export class DebugRuntime {
    */
   evaluate(text: string, sideEffects: boolean): string {
     const t = text.trim();
-    const dec = /^decode\s+(\S+)\s+(.+)$/i.exec(t);
+    // The value starts at a non-blank (`\S.*`): with `(.+)` a long run of blanks took quadratic time.
+    const dec = /^decode\s+(\S+)\s+(\S.*)$/i.exec(t);
     if (dec) {
       const d = decodeValue(dec[1] as string, dec[2] as string, this.machine.engine.config);
       if (d.error !== undefined) throw new Error(d.error);

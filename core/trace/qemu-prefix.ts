@@ -40,7 +40,8 @@ export const TRACE_BACKENDS: readonly TraceBackend[] = [
   // qemu_log with error_report), optionally followed by `PROGRAM(PID:THREAD): `.
   {
     name: 'log backend with an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS.uuuuuuZ [PROG(PID:THREAD):])',
-    re: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z (?:\S+\(\d+(?::[^)]*)?\): )?/,
+    // The program's name holds no `(` (`[^\s(]+`): with `\S+` a line of many `(N:` took quadratic time.
+    re: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z (?:[^\s(]+\(\d+(?::[^)]*)?\): )?/,
     thread: false,
   },
 ];

@@ -142,7 +142,10 @@ export function codeActions(
     if ((d.code !== 'arg.extra' && d.code !== 'arg.duplicate') || !overlaps(d.range, range)) continue;
     const line = d.range.start.line;
     const before = doc.getText({ start: { line, character: 0 }, end: d.range.start });
-    const start = { line, character: before.replace(/[ \t]+$/, '').length };
+    // The blanks before it, counted back by hand: `/[ \t]+$/` took quadratic time on a long run of them.
+    let blanks = before.length;
+    while (blanks > 0 && (before[blanks - 1] === ' ' || before[blanks - 1] === '\t')) blanks--;
+    const start = { line, character: blanks };
     const what = doc.getText(d.range);
     out.push(
       edit(

@@ -89,7 +89,43 @@ export function rename(workspace: Workspace, doc: TextDocument, pos: Position, n
   return { changes: { [doc.uri]: refs.map((r) => ({ range: r.range, newText: newName })) } };
 }
 
-const SECTION = /^\s*#\s*---+\s*(.*?)\s*-*\s*$/;
+/** Whitespace as `\s` matches it in a regular expression. */
+const isSpace = (c: string) => /\s/.test(c);
+
+/**
+ * The title of a section comment (`# --- Bring-up ---`: `#`, three dashes or more, the title,
+ * then any dashes), '' for one without a title, undefined for any other line. Read by hand, not
+ * with a regular expression: `/^\s*#\s*---+\s*(.*?)\s*-*\s*$/` backtracked for ever on a
+ * section line with a long run of blanks inside it (20,000 form feeds: the fuzzer's find), and
+ * the outline and folding requests never came back.
+ */
+export function sectionTitle(line: string): string | undefined {
+  const n = line.length;
+  let i = 0;
+  while (i < n && isSpace(line[i] as string)) i++;
+  if (line[i] !== '#') return undefined;
+  i++;
+  while (i < n && isSpace(line[i] as string)) i++;
+  const dashes = i;
+  while (i < n && line[i] === '-') i++;
+  if (i - dashes < 3) return undefined;
+  while (i < n && isSpace(line[i] as string)) i++;
+  // From the end: blanks, dashes, blanks, as the expression's `\s*-*\s*$` took them.
+  let end = n;
+  while (end > i && isSpace(line[end - 1] as string)) end--;
+  while (end > i && line[end - 1] === '-') end--;
+  while (end > i && isSpace(line[end - 1] as string)) end--;
+  return line.slice(i, end);
+}
+
+/**
+ * A line without its comment and the blanks around: cut at the first `#` by hand (the expression
+ * `/\s*#.*$/` took time quadratic in a run of blanks without a `#` after it).
+ */
+function withoutComment(text: string): string {
+  const hash = text.indexOf('#');
+  return (hash < 0 ? text : text.slice(0, hash)).trim();
+}
 
 export function documentSymbols(workspace: Workspace, doc: TextDocument): DocumentSymbol[] {
   const check = workspace.scriptCheck(doc);
@@ -102,10 +138,10 @@ export function documentSymbols(workspace: Workspace, doc: TextDocument): Docume
   });
   const parsedByLine = new Map(check.resolved.parsed.statements.map((s) => [s.range.start.line, s]));
   lines.forEach((text, l) => {
-    const m = SECTION.exec(text);
-    if (m) {
+    const title = sectionTitle(text);
+    if (title !== undefined) {
       section = DocumentSymbol.create(
-        m[1] || 'section',
+        title || 'section',
         undefined,
         SymbolKind.Namespace,
         lineRange(l),
@@ -127,7 +163,7 @@ export function documentSymbols(workspace: Workspace, doc: TextDocument): Docume
       const outline = ENGINE_STATEMENTS[s.verb].outline;
       if (outline)
         sym = DocumentSymbol.create(
-          text.trim().replace(/\s*#.*$/, ''),
+          withoutComment(text),
           undefined,
           outline === 'event' ? SymbolKind.Event : SymbolKind.Function,
           s.range,
@@ -151,7 +187,7 @@ export function foldingRanges(doc: TextDocument): FoldingRange[] {
   let commentStart = -1;
   lines.forEach((text, l) => {
     const isComment = /^\s*#/.test(text);
-    if (SECTION.test(text)) {
+    if (sectionTitle(text) !== undefined) {
       if (sectionStart >= 0 && lastCode > sectionStart) out.push(FoldingRange.create(sectionStart, lastCode));
       sectionStart = l;
     }

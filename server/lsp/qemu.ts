@@ -40,7 +40,7 @@ export function inEditorTerms(message: string): string {
   return message
     .replace(/ with --qemu \(setting smmu\.qemu\.path\)/g, ' with the setting smmu.qemu.path')
     .replace(/--max-guest-memory/g, 'the setting smmu.model.maxGuestMemory')
-    .replace(/\(--memory ([^)]*)\)/g, '(setting smmu.qemu.memory: $1)')
+    .replace(/\(--memory ([^()]*)\)/g, '(setting smmu.qemu.memory: $1)')
     .replace(/a larger --memory/g, 'a larger smmu.qemu.memory');
 }
 

@@ -37,16 +37,17 @@ export class LspServer {
 
   /**
    * Start a server with `dir` as its workspace; `initialize` gets `extra` merged in; `env` is added
-   * to the server's environment.
+   * to the server's environment. `argv`: Node's arguments instead of `dist/server.js --stdio` with
+   * the Node options the VS Code client gives it (server/process-flags.ts).
    */
   static async start(
     prefix: string,
     extra: (dir: string) => Record<string, unknown> = () => ({}),
     env: NodeJS.ProcessEnv = {},
+    argv: readonly string[] = [...serverExecArgv(), path.join(root, 'dist', 'server.js'), '--stdio'],
   ): Promise<{ server: LspServer; init: unknown }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    // With the Node options the VS Code client gives it (server/process-flags.ts).
-    const proc = spawn(process.execPath, [...serverExecArgv(), path.join(root, 'dist', 'server.js'), '--stdio'], {
+    const proc = spawn(process.execPath, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
       // No result cache unless a test names one: a test's server neither writes to the user's
       // cache folder nor publishes an earlier test's diagnostics.
@@ -138,13 +139,20 @@ export class LspServer {
   }
 
   async stop(): Promise<void> {
+    // Bounded: a server that no longer answers (the failure a test found) must not hang the run.
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.conn.sendRequest('shutdown');
+      await Promise.race([
+        this.conn.sendRequest('shutdown'),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer to shutdown')), 5000))),
+      ]);
       await this.conn.sendNotification('exit');
     } catch {
-      /* the process may already be gone */
+      /* the process may already be gone, or stuck: it is killed below */
+    } finally {
+      clearTimeout(timer);
     }
-    this.proc.kill();
+    this.proc.kill('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -134,6 +134,22 @@ test("each backend's prefix is stripped; the thread that traced is the vCPU wher
   assert.deepEqual([p.records.length, p.ignored], [0, 1]);
 });
 
+test(
+  "a timestamped line whose program part never closes is read in linear time (recheck's find)",
+  { timeout: 10_000 },
+  () => {
+    // `\S+\(` took every `(` of the line as the program's end and scanned the rest from each:
+    // 100,000 of them took seconds.
+    const line = `2026-12-05T10:37:19Z -${'(0:'.repeat(200_000)} smmuv3_read_mmio addr: 0x24 val:0xc size: 0x4(0)`;
+    const p = parseQemuTrace(line);
+    assert.equal(p.records.length, 0);
+    const ok = parseQemuTrace(
+      '2026-12-05T10:37:19Z qemu-system-aarch64(2300:CPU 0/TCG): smmuv3_read_mmio addr: 0x24 val:0xc size: 0x4(0)',
+    );
+    assert.equal(ok.records.length, 1);
+  },
+);
+
 test('a damaged line is a diagnostic at its position: an error for a replayed event, a note for bookkeeping', () => {
   const p = parseQemuTrace(
     [
