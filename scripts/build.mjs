@@ -44,5 +44,8 @@ await Promise.all([
   // (server/code-cache.ts); clients start dist/server.js.
   esbuild.build({ ...common, entryPoints: ['server/main.ts'], outfile: outdir + '/language-server.js' }),
   esbuild.build({ ...common, entryPoints: ['server/start.ts'], outfile: outdir + '/server.js' }),
-  esbuild.build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: outdir + '/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // The command line: a small entry (`smmu`, the package's bin), which hands a plain `smmu lsp
+  // --stdio` to dist/server.js, and the command line's bundle it loads otherwise.
+  esbuild.build({ ...common, entryPoints: ['server/cli/entry.ts'], outfile: outdir + '/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: outdir + '/cli-main.js' }),
 ]);

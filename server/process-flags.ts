@@ -45,3 +45,24 @@ export function startedPoolSize(execArgv: readonly string[] = process.execArgv):
   }
   return undefined;
 }
+
+/** An option's name as Node matches it: before any `=`, with `_` as `-` (`--max_old_space_size`). */
+function optionName(arg: string): string {
+  const eq = arg.indexOf('=');
+  return (eq < 0 ? arg : arg.slice(0, eq)).replace(/_/g, '-');
+}
+
+/**
+ * Node options for the server's process that `smmu lsp --stdio` starts (server/cli/lsp-stdio.ts),
+ * so that other editors get the process VS Code runs: the command's own Node options, then
+ * serverExecArgv's without those the user gave already, on the command line or in NODE_OPTIONS
+ * (which the server's process inherits): what the user gave wins.
+ */
+export function serverChildExecArgv(
+  execArgv: readonly string[],
+  nodeOptions = '',
+  cpus: number = availableCpus(),
+): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/).filter(Boolean)].map(optionName));
+  return [...execArgv, ...serverExecArgv(cpus).filter((f) => !given.has(optionName(f)))];
+}

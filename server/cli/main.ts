@@ -251,7 +251,8 @@ async function main(argv: string[]): Promise<number> {
       serving = true;
       // Loaded here, not with the CLI: the language server's modules (and vscode-languageserver's)
       // took a fifth of the start of every other command (docs/performance.md).
-      (await import('./lsp-stdio.js')).startStdioServer();
+      // Here when the entry (entry.ts) could not hand it to the server's process.
+      (await import('./lsp-in-process.js')).serveInProcess();
       return -1; // keeps running
     default:
       if (opts.positional.length) {
