@@ -18,7 +18,7 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 import { smmuWithin } from '../harness/cli-harness';
 import { startClient } from '../harness/dap-harness';
 import { LspServer } from '../harness/lsp-harness';
-import { describeCase, KIND_SUFFIX, mutatedFile, NASTY, type FileKind, type MutatedFile } from './mutate';
+import { describeCase, insertText, KIND_SUFFIX, mutatedFile, NASTY, type FileKind, type MutatedFile } from './mutate';
 import { root } from '../harness/root';
 import { assertDiagnostics, assertNoInternal, assertPositionInside, assertRangeInside, lineLengths } from './oracle';
 
@@ -34,6 +34,11 @@ export interface EntryCase {
   readonly probes: readonly number[];
   /** Inserted at offset `at` (modulo the length) once the file is open. */
   readonly edit: { readonly at: number; readonly text: string };
+  /**
+   * What a user types into the debugger: a breakpoint's condition, hit count and log message, and
+   * console input (a `decode` too); the same pieces as the files' insertions.
+   */
+  readonly typed: string;
 }
 
 export const entryCase = (kinds?: readonly FileKind[]): fc.Arbitrary<EntryCase> =>
@@ -42,10 +47,11 @@ export const entryCase = (kinds?: readonly FileKind[]): fc.Arbitrary<EntryCase> 
     latin1: fc.boolean(),
     probes: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
     edit: fc.record({ at: fc.nat(), text: fc.constantFrom(...NASTY) }),
+    typed: insertText,
   });
 
 export function describeEntryCase(c: EntryCase): string {
-  return `${describeCase(c.file)}${c.latin1 ? ', written as Latin-1' : ''}; probes ${c.probes.join(', ')}; then ${JSON.stringify(c.edit)}`;
+  return `${describeCase(c.file)}${c.latin1 ? ', written as Latin-1' : ''}; probes ${c.probes.join(', ')}; then ${JSON.stringify(c.edit)}; typed ${JSON.stringify(c.typed.length > 40 ? `${c.typed.slice(0, 40)}…(${c.typed.length} chars)` : c.typed)}`;
 }
 
 /** A folder like the repository's: examples/ for the cases, presets/ the real ones (scripts name `../presets/…`). */
@@ -494,6 +500,21 @@ export async function checkDap(dir: string, c: EntryCase): Promise<void> {
       for (const s of scopes?.body.scopes.slice(0, 2) ?? [])
         await send('variables', { variablesReference: s.variablesReference });
       await send('evaluate', { expression: 'CR0', context: 'watch', frameId: 0 });
+      // What a user types: breakpoints on the first lines with it as condition, hit count and log
+      // message (the steps below may reach them), and console input; each a user's text read by
+      // its own reader (a hit count's once took time quadratic in a run of blanks).
+      const t = c.typed;
+      await send('setBreakpoints', {
+        source: { path: program },
+        breakpoints: [
+          { line: 2, condition: t },
+          { line: 3, hitCondition: `${t}x` },
+          { line: 4, hitCondition: `>= ${t}` },
+          { line: 5, logMessage: `{${t}} ${t}` },
+        ],
+      });
+      await send('evaluate', { expression: t, context: 'repl', frameId: 0 });
+      await send('evaluate', { expression: `decode CR0 ${t}`, context: 'repl', frameId: 0 });
       for (const step of ['next', 'stepIn', 'stepBack', 'continue']) {
         const s = nextEvent('stopped');
         if (await send(step, { threadId: 1 })) await s;

@@ -164,7 +164,7 @@ const longLine = fc
   .map((piece) => piece.repeat(Math.ceil(20000 / piece.length)).slice(0, 20000));
 
 /** Single characters most often: one of them is enough to break a tokenizer (issue 14's form feed). */
-const insertText = fc.oneof(
+export const insertText = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...NASTY) },
   { weight: 2, arbitrary: randomUnits },
   { weight: 1, arbitrary: badNumber },
