@@ -74,18 +74,23 @@ export function serveInServerProcess(): boolean {
     [...serverChildExecArgv(process.execArgv, process.env.NODE_OPTIONS), entry, ...serverArgs(process.argv.slice(2))],
     { stdio: 'inherit' },
   );
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  const outlive = () => child.kill();
+  for (const sig of FORWARDED) process.on(sig, forward);
+  // However this process ends, its server does not outlive it.
+  process.on('exit', outlive);
   let started = false;
   child.once('spawn', () => (started = true));
   child.once('error', (e) => {
     if (started) return;
-    // Nothing has read stdin yet: the command line can still serve it, in its own process.
+    // Nothing has read stdin yet: the command line can still serve it, in its own process, which
+    // then ends on these signals as Node's default has it.
+    for (const sig of FORWARDED) process.off(sig, forward);
+    process.off('exit', outlive);
     process.stderr.write(`smmu lsp: could not start the server's process (${e.message}); serving in this one\n`);
     process.env.SMMU_LSP_IN_PROCESS = '1';
     createRequire(__filename)(path.join(__dirname, 'cli-main.js'));
   });
-  for (const sig of FORWARDED) process.on(sig, () => child.kill(sig));
-  // However this process ends, its server does not outlive it.
-  process.on('exit', () => child.kill());
   child.once('exit', (code, signal) => {
     // The server's verdict is the command's: 0 after `shutdown` then `exit`, 1 after `exit` alone.
     process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
