@@ -19,6 +19,7 @@ import { REPORT_START } from '../../core/guest/ops';
 import { gcc, jsonDiagnostic } from '../../server/cli/output';
 import { cli, smmuWithin } from '../harness/cli-harness';
 import { root } from '../harness/root';
+import { processAlive } from '../harness/process';
 
 function requireQemu(): void {
   const r = spawnSync('qemu-system-aarch64', ['--version'], { encoding: 'utf8' });
@@ -104,15 +105,6 @@ function qemuIn(dir: string): number | undefined {
   return undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const DIVERGENCE =
   /spin\.smmu:3:1: error: QEMU: SMMU_IRQ_CTRLACK returned 0xFFFFFFFF with RES0 bits \[31:3\] set.*\[replay\.res0-bits\]\n/;
 
@@ -128,14 +120,14 @@ test(
       await until(c, (out) => DIVERGENCE.test(out), 60_000);
       // QEMU is running the guest's poll: the guest has not ended its report, and smmu has not exited.
       const pid = qemuIn(keep);
-      assert.ok(pid !== undefined && alive(pid), `QEMU is running\n${c.out()}`);
+      assert.ok(pid !== undefined && processAlive(pid), `QEMU is running\n${c.out()}`);
       assert.equal(c.child.exitCode, null);
       assert.doesNotMatch(fs.readFileSync(path.join(keep, 'uart.txt'), 'latin1'), /guest: end/);
       assert.match(c.out(), /^configuration: QEMU 7\.2 virt SMMUv3/);
       assert.doesNotMatch(c.out(), /QEMU ran/);
       c.child.kill('SIGTERM');
       assert.equal(await exit(c), 128 + 15, c.err());
-      assert.equal(alive(pid), false, 'QEMU was stopped with smmu');
+      assert.equal(processAlive(pid), false, 'QEMU was stopped with smmu');
       assert.match(
         c.err(),
         /smmu qemu: stopped by SIGTERM; QEMU was stopped \(the 2 findings above were reported while it ran\)/,
@@ -158,14 +150,14 @@ test(
       const c = start('qemu', spinScript(dir), '--json', '--keep', keep, '--timeout', '100');
       await until(c, (out) => /^ {4}\{"line":3,.*"code":"replay\.res0-bits".*\},?$/m.test(out), 60_000);
       const pid = qemuIn(keep);
-      assert.ok(pid !== undefined && alive(pid), `QEMU is running\n${c.out()}`);
+      assert.ok(pid !== undefined && processAlive(pid), `QEMU is running\n${c.out()}`);
       assert.match(
         c.out(),
         /^\{\n {2}"positionBase": .*\n {2}"file": .*\n {2}"config": "QEMU 7\.2 virt SMMUv3.*",\n {2}"diagnostics": \[/,
       );
       c.child.kill('SIGINT');
       assert.equal(await exit(c), 128 + 2, c.err());
-      assert.equal(alive(pid), false);
+      assert.equal(processAlive(pid), false);
       const doc = JSON.parse(c.out()) as { diagnostics: { line: number; code: string }[]; stopped: string };
       assert.deepEqual(
         doc.diagnostics.map((d) => [d.line, d.code]),

@@ -15,27 +15,18 @@ import { root } from '../../harness/root';
 import { serverArgs } from '../../../server/cli/lsp-stdio';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
 import { availableCpus, SERVER_HEAP_MIB, serverChildExecArgv, v8PoolSize } from '../../../server/process-flags';
+import { processAlive } from '../../harness/process';
 
 const cli = path.join(root, 'dist', 'cli.js');
 
 const stats = (server: LspServer) => server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
 
-/** Whether process `pid` still exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function gone(pid: number, ms = 5000): Promise<boolean> {
   for (const t0 = Date.now(); Date.now() - t0 < ms;) {
-    if (!alive(pid)) return true;
+    if (!processAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return !alive(pid);
+  return !processAlive(pid);
 }
 
 /**
@@ -61,7 +52,7 @@ async function withCommand(
     await body(server);
   } finally {
     server.proc.kill('SIGKILL');
-    if (serverPid !== undefined && alive(serverPid)) process.kill(serverPid, 'SIGKILL');
+    if (serverPid !== undefined && processAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
     fs.rmSync(server.dir, { recursive: true, force: true });
   }
 }
@@ -138,7 +129,7 @@ test('an editor that stops smmu lsp --stdio with a signal stops its server too',
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     await withCommand({ SMMU_CODE_CACHE: 'off' }, async (server) => {
       const s = await stats(server);
-      assert.ok(alive(s.pid));
+      assert.ok(processAlive(s.pid));
       const code = exited(server);
       server.proc.kill(signal);
       await code;

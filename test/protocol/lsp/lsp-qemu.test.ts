@@ -14,6 +14,7 @@ import type { RunOnQemuResult } from '../../../server/lsp/lsp-ext';
 import { LspServer, msg } from '../../harness/lsp-harness';
 import { QEMU, requireTool } from '../../harness/qemu';
 import { root } from '../../harness/root';
+import { processAlive } from '../../harness/process';
 
 let server: LspServer;
 const run = (uri: string, source?: CancellationTokenSource) =>
@@ -34,15 +35,6 @@ function pausedQemu(dir: string): { binary: string; pidFile: string } {
   fs.writeFileSync(binary, `#!/bin/sh\necho $$ > '${pidFile}'\nexec ${QEMU} -S "$@"\n`, { mode: 0o755 });
   return { binary, pidFile };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -200,7 +192,7 @@ test('cancelling the request kills QEMU at once and answers cancelled', async ()
         ? Number(fs.readFileSync(paused.pidFile, 'utf8'))
         : undefined,
     );
-    await until('QEMU to be running', () => (alive(pid) ? true : undefined));
+    await until('QEMU to be running', () => (processAlive(pid) ? true : undefined));
     const t0 = Date.now();
     source.cancel();
     const r = await Promise.race([
@@ -211,7 +203,7 @@ test('cancelling the request kills QEMU at once and answers cancelled', async ()
     assert.equal(r.outcome, 'cancelled', r.message);
     assert.equal(r.ran, false);
     assert.ok(Date.now() - t0 < 10_000);
-    assert.equal(alive(pid), false, `QEMU (pid ${pid}) is gone`);
+    assert.equal(processAlive(pid), false, `QEMU (pid ${pid}) is gone`);
   } finally {
     await configure({ qemuPath: '', qemuTimeout: 30 });
   }
@@ -234,11 +226,11 @@ test('a server that exits in the middle of a run takes QEMU with it', async () =
         ? Number(fs.readFileSync(paused.pidFile, 'utf8'))
         : undefined,
     );
-    await until('QEMU to be running', () => (alive(pid) ? true : undefined));
+    await until('QEMU to be running', () => (processAlive(pid) ? true : undefined));
     // `exit` without `shutdown`: the server process ends at once, as when its client goes away.
     await s.conn.sendNotification('exit');
     await until('the server to exit', () => (s.proc.exitCode !== null ? true : undefined));
-    await until(`QEMU (pid ${pid}) to be gone`, () => (alive(pid) ? undefined : true), 5000);
+    await until(`QEMU (pid ${pid}) to be gone`, () => (processAlive(pid) ? undefined : true), 5000);
   } finally {
     await s.stop();
   }
