@@ -139,7 +139,9 @@ suite('Registers view actions', () => {
 
   test('filter by name keeps matching registers and shows the filter in the description', async () => {
     const a = await api();
-    await open('good.smmu');
+    // Back at the script, and its state in the view: an earlier test left another file active,
+    // and right after the switch the view may still be refreshing (empty), as a loaded CI run saw.
+    await atGoodScript();
     await vscode.commands.executeCommand('workbench.view.extension.smmu');
     await vscode.commands.executeCommand('smmu.registers.filter', 'cmdq');
     const regs = a.registers
