@@ -419,7 +419,25 @@ export function resolveUpTo(
  * How far a streamed check has got: every line below `lines` has been parsed, resolved and, where
  * the model runs, run, and `observations` (in line order, growing) are final for those lines.
  */
-export type StreamedProgress = (lines: number, observations: readonly Observation[]) => void;
+export type StreamedProgress = (lines: number, observations: readonly Observation[], found: FoundSoFar) => void;
+
+/**
+ * The diagnostics a streamed check has found on the lines it has checked, when a progress report
+ * is made. They are final: the whole check's diagnostics on those lines are these, in this order
+ * (a property test compares them), so an editor can show them before the check ends.
+ */
+export interface FoundSoFar {
+  /** How many there are (no list is built). */
+  readonly count: number;
+  /**
+   * The list, in the order of the whole check's; undefined while a later line can still add one
+   * on these lines: the configuration is settled at the first statement that runs (its errors
+   * lie on the `config` line, or on line 1 for a configuration from an option or a setting), and
+   * the note that the model stopped at the earliest error comes once a statement after it is
+   * known to have been skipped.
+   */
+  list(): ScriptDiagnostic[] | undefined;
+}
 
 /**
  * A full check in one pass over the lines, for an editor that has no syntax tree of the document
@@ -496,10 +514,31 @@ export async function checkScriptStreamed(
   // Set when a bound stopped the model (guest memory, time): later slices are parsed, not run.
   let boundHit = false;
   const started = Date.now();
+  // The diagnostics in checkScript's order: syntax and names by position, then the
+  // configuration's and the model's, sorted again (stable) by position.
+  const assemble = (): ScriptDiagnostic[] => {
+    const diagnostics = [...syntax, ...resolution].sort((a, b) => compareRanges(a.range, b.range));
+    for (const d of configDiagnostics) diagnostics.push(d);
+    for (const d of runDiagnostics) diagnostics.push(d);
+    if (firstError && skipped) diagnostics.push(stoppedInfo(firstError));
+    return diagnostics.sort((a, b) => compareRanges(a.range, b.range));
+  };
+  const found: FoundSoFar = {
+    get count() {
+      return (
+        syntax.length +
+        resolution.length +
+        configDiagnostics.length +
+        runDiagnostics.length +
+        (firstError && skipped ? 1 : 0)
+      );
+    },
+    list: () => (chosen === undefined || (firstError !== undefined && !skipped) ? undefined : assemble()),
+  };
   for (let from = 0; from < lines.length; from += RUN_SLICE) {
     if (from > 0) {
       // Errors of later slices lie on later lines: what the lines above found is final.
-      progress?.(from, observations);
+      progress?.(from, observations, found);
       await pause();
       if (cancelled()) return undefined;
     }
@@ -543,11 +582,7 @@ export async function checkScriptStreamed(
   }
   const { config, configPath, configOrigin } = settleConfig();
   engine ??= newEngine(config, options);
-  const diagnostics = [...syntax, ...resolution].sort((a, b) => compareRanges(a.range, b.range));
-  for (const d of configDiagnostics) diagnostics.push(d);
-  for (const d of runDiagnostics) diagnostics.push(d);
-  if (firstError && skipped) diagnostics.push(stoppedInfo(firstError));
-  diagnostics.sort((a, b) => compareRanges(a.range, b.range));
+  const diagnostics = assemble();
   return {
     diagnostics,
     config,

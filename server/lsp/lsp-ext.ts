@@ -127,6 +127,11 @@ export interface ServerStatsResult {
    * many entries this server wrote.
    */
   readonly resultCache: { readonly enabled: boolean; readonly servedOpens: number; readonly stored: number };
+  /**
+   * Diagnostics published during the first checks of scripts just opened: what each had found on
+   * the lines it had checked, before its end (server.ts, PARTIAL_SPACING_MS).
+   */
+  readonly partialPublishes: number;
   /** The warm-up after start (server/lsp/warm-up.ts): off, running, done, or stopped by a check. */
   readonly warmUp: 'off' | 'running' | 'done' | 'stopped';
   /**

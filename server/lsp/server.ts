@@ -63,6 +63,13 @@ import { ResultCache, resultCacheDir } from './result-cache';
 import { OpenChecks } from './open-checks';
 import type { ResolvedConfig } from '../../core/config/types';
 
+/**
+ * The least time between two publishes of what a script's first check has found so far (the first
+ * is at once): a long check shows its progress without the client re-reading a growing list at
+ * every slice of lines.
+ */
+export const PARTIAL_SPACING_MS = 100;
+
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 
 export function startServer(connection: Connection): void {
@@ -86,7 +93,28 @@ export function startServer(connection: Connection): void {
   const served = new Map<string, { version: number; json: string }>();
   // First checks of scripts that have no syntax tree yet: requests that need the tree wait for them.
   const openChecks = new OpenChecks();
-  workspace.onStreamedProgress = (uri) => openChecks.progress(uri);
+  // The first check of a script just opened shows what it has found on the lines it has checked
+  // (they are final: core FoundSoFar) when that holds diagnostics not shown yet, at once the
+  // first time and then at most every PARTIAL_SPACING_MS, so the errors on the first screen of a
+  // long script appear before its whole check ends. Only while nothing else has been published
+  // for this version: a set shown earlier (served from the result cache, or a previous check's)
+  // is never replaced by a partial one.
+  const partials = new Map<string, { version: number; shown: number; at: number | undefined; started: boolean }>();
+  let partialPublishes = 0;
+  workspace.onStreamedProgress = (uri, found) => {
+    openChecks.progress(uri);
+    const p = partials.get(uri);
+    const doc = documents.get(uri);
+    if (!p || !doc || doc.version !== p.version || found.count === p.shown) return;
+    const t = Date.now();
+    if (p.at !== undefined && t - p.at < PARTIAL_SPACING_MS) return;
+    const diagnostics = found.list();
+    if (!diagnostics) return;
+    p.shown = diagnostics.length;
+    p.at = t;
+    partialPublishes++;
+    void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+  };
   const openedBefore = new Set<string>();
   let servedOpens = 0;
   const resultCacheFolder = resultCacheDir();
@@ -119,11 +147,19 @@ export function startServer(connection: Connection): void {
         // cancels this one: its model run stops at the next slice and nothing is published.
         const generation = (generations.get(uri) ?? 0) + 1;
         generations.set(uri, generation);
+        // Only the first check after the open shows partial sets: a later one (the first was
+        // stopped by new settings) may find other things on the same lines.
+        const partial = partials.get(uri);
+        if (partial?.started) partials.delete(uri);
+        else if (partial) partial.started = true;
         const progress = isTraceDocument(doc) && runsInBackground(doc) ? traceProgress() : undefined;
         void workspace
           .checkCancellable(doc, m, () => generations.get(uri) !== generation || !documents.get(uri), progress)
           .then((diagnostics) => {
             if (!diagnostics) return;
+            // The check's own set is always published, after any partial one: a client can take
+            // the last publish of a version as the whole.
+            partials.delete(uri);
             const early = served.get(uri);
             served.delete(uri);
             if (!early || early.version !== doc.version || early.json !== JSON.stringify(diagnostics))
@@ -259,6 +295,8 @@ export function startServer(connection: Connection): void {
         void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
       }
     }
+    if (!served.has(doc.uri) && settings.executeOn !== 'never')
+      partials.set(doc.uri, { version: doc.version, shown: 0, at: undefined, started: false });
     openedBefore.add(doc.uri);
     schedule(doc.uri, 'full', 0);
   });
@@ -273,6 +311,7 @@ export function startServer(connection: Connection): void {
   });
   documents.onDidClose((e) => {
     served.delete(e.document.uri);
+    partials.delete(e.document.uri);
     openChecks.end(e.document.uri);
     workspace.forget(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
@@ -483,6 +522,7 @@ export function startServer(connection: Connection): void {
       ...workspace.modelRunStats(),
       codeCache: codeCacheState() ?? 'off',
       resultCache: { enabled: workspace.resultCache !== undefined, servedOpens, stored: resultCache?.stored ?? 0 },
+      partialPublishes,
       warmUp: warmUpState,
       ...(warmUpCost ? { warmUpCost } : {}),
       openCheckWaits: openChecks.waits,

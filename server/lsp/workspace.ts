@@ -41,6 +41,13 @@ import { serverIdentity } from '../code-cache';
 import { isTraceDocument, runsInBackground, TraceDocuments, type TraceProgress } from './trace';
 import { pathToUri, uriToPath } from './uri';
 
+/** What a streamed check has found on the lines it has checked (core FoundSoFar), as LSP diagnostics. */
+export interface FoundSoFarLsp {
+  readonly count: number;
+  /** Undefined while a later line can still add a diagnostic on these lines. */
+  list(): Diagnostic[] | undefined;
+}
+
 export type { CheckMode };
 
 /** Scripts longer than this are not executed on every open/save in the editor. */
@@ -483,10 +490,13 @@ export class Workspace {
         this.checkOptions,
         pauseForMessages,
         stale,
-        (lines, observations) => {
+        (lines, observations, found) => {
           progress.lines = lines;
           progress.observations = observations;
-          this.onStreamedProgress(doc.uri);
+          this.onStreamedProgress(doc.uri, {
+            count: found.count,
+            list: () => found.list()?.map((d) => toLspDiagnostic(d, doc.uri, this.rootPaths)),
+          });
         },
       );
     } finally {
@@ -621,8 +631,11 @@ export class Workspace {
     return p && p.version === doc.version ? p : undefined;
   }
 
-  /** Called after each slice of a streamed check (the server re-tries the requests waiting for it). */
-  onStreamedProgress: (uri: string) => void = () => undefined;
+  /**
+   * Called after each slice of a streamed check (the server re-tries the requests waiting for it,
+   * and may show what the check has found so far): `found` is core FoundSoFar, as LSP diagnostics.
+   */
+  onStreamedProgress: (uri: string, found: FoundSoFarLsp) => void = () => undefined;
 
   private readonly streaming = new Map<
     string,

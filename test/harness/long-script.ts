@@ -42,3 +42,17 @@ export function longScript(lines: number, config = LONG_SCRIPT_CONFIG): string {
   }
   return out.slice(0, lines).join('\n') + '\n';
 }
+
+/**
+ * longScript(lines) with two errors: a failed expectation on line 21 (0-based `early`, on the
+ * first screen) and a RES0 bit written into CR0 100 lines before the end (`late`), which only the
+ * model run finds. A user opening it sees the first at once (the first check's partial publishes).
+ */
+export function longScriptWithFindings(lines: number): { text: string; early: number; late: number } {
+  const out = longScript(lines).trimEnd().split('\n');
+  const early = 20;
+  const late = out.length - 100;
+  out[early] = 'read32 GERROR == 1';
+  out[late] = 'write32 CR0 SMMUEN|CMDQEN|EVENTQEN|0x80000000';
+  return { text: out.join('\n') + '\n', early, late };
+}

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
 import { checkScript, checkScriptStreamed, type ScriptHost } from '../../../core/script/check';
+import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
 import { RUN_SLICE } from '../../../core/script/interpreter';
 import { engineScript, tokenSoup, wellFormedScript } from '../../harness/script-helpers';
 import { root } from '../../harness/root';
@@ -86,6 +87,46 @@ test('the one-pass check reports what checkScript reports (fast-check)', async (
     }),
     { seed: SEED, numRuns: 150 },
   );
+});
+
+test("what the one-pass check reports as found so far is the whole check's on those lines (fast-check)", async () => {
+  let listed = 0;
+  let withheld = 0;
+  await fc.assert(
+    fc.asyncProperty(script, defaultConfig, async (text, d) => {
+      const options = d ? { defaultConfig: d } : {};
+      const reports: { lines: number; count: number; list: string | undefined }[] = [];
+      const streamed = await checkScriptStreamed(
+        text,
+        '/w/s.smmu',
+        host,
+        options,
+        async () => undefined,
+        () => false,
+        (lines, _observations, found) => {
+          const list = found.list();
+          if (list) assert.equal(found.count, list.length, 'count is the length of the list');
+          reports.push({ lines, count: found.count, list: list && shown(list) });
+        },
+      );
+      assert.ok(streamed);
+      for (const r of reports) {
+        const above: ScriptDiagnostic[] = streamed.diagnostics.filter((x) => x.range.start.line < r.lines);
+        // The count grows with the lines checked and never says more than the final set holds there.
+        assert.ok(r.count <= above.length, `at line ${r.lines}: ${r.count} found, ${above.length} in the end`);
+        if (r.list === undefined) {
+          withheld++;
+          continue;
+        }
+        listed++;
+        assert.equal(r.list, shown(above), `at line ${r.lines}`);
+      }
+    }),
+    { seed: SEED, numRuns: 150 },
+  );
+  // Guards the property: both answers occur in the generated scripts.
+  assert.ok(listed > 50, `${listed} lists given`);
+  assert.ok(withheld > 0, `${withheld} withheld`);
 });
 
 test('the generated scripts do cross slices, stop at errors and run the model', () => {

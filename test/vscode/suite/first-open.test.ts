@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readyApi, waitFor } from './helpers';
-import { longScript } from '../../harness/long-script';
+import { longScript, longScriptWithFindings } from '../../harness/long-script';
 
 interface StatsApi {
   ready: Promise<unknown>;
@@ -63,6 +63,42 @@ suite('The first open of a long script', () => {
       assert.ok(hints >= 1, `inlay hints answered during the first check: ${hints}`);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  test("the first screen's errors show before the check of the whole script ends", async function () {
+    this.timeout(90_000);
+    await readyApi<StatsApi>();
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(folder);
+    // A failed expectation on line 21, on the first screen, and a RES0 write near the end; a
+    // text no earlier run checked (the result cache, server/lsp/result-cache.ts, would show an
+    // earlier run's whole set at once).
+    const { text: own, early, late } = longScriptWithFindings(40_000);
+    const text = own + `# ${process.pid} ${Date.now()}\n`;
+    const file = path.join(folder, 'first-open-errors.smmu');
+    fs.writeFileSync(file, text);
+    const seen: number[][] = [];
+    const uri = vscode.Uri.file(file);
+    const lineOf = () =>
+      vscode.languages
+        .getDiagnostics(uri)
+        .filter((d) => d.source === 'smmu')
+        .map((d) => d.range.start.line);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) seen.push(lineOf());
+    });
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      await waitFor('the whole check', () => (lineOf().includes(late) ? true : undefined), 60_000);
+      // VS Code showed line 21's error alone first: the check had not reached the late one yet.
+      assert.deepEqual(seen[0], [early], JSON.stringify(seen.slice(0, 3)));
+      assert.deepEqual(lineOf(), [early, late]);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      sub.dispose();
       fs.rmSync(file, { force: true });
     }
   });
