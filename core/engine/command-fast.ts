@@ -40,26 +40,52 @@ export class FastTable {
   private readonly count = new Uint8Array(256);
   /** Per opcode, up to MAX_CHECKS checks of 5 numbers: word, shift, mask, max, allowed bitmask (0: use max). */
   private readonly checks = new Uint32Array(256 * MAX_CHECKS * 5);
+  /**
+   * Per opcode: bits of the four words that must also be clear for the codec to report nothing at
+   * all about an accepted command, not even a warning (`isQuiet`).
+   */
+  private readonly loud = new Uint32Array(256 * 4);
 
   add(
     op: number,
     reserved: readonly number[],
     checks: readonly { word: number; shift: number; mask: number; max: number; allowed: number }[],
+    loud: readonly number[] = [0, 0, 0, 0],
   ): void {
     if (checks.length > MAX_CHECKS) return;
     this.usable[op] = 1;
     for (let i = 0; i < 4; i++) this.reserved[op * 4 + i] = reserved[i] as number;
+    for (let i = 0; i < 4; i++) this.loud[op * 4 + i] = loud[i] as number;
     this.count[op] = checks.length;
     checks.forEach((c, i) => this.checks.set([c.word, c.shift, c.mask, c.max, c.allowed], (op * MAX_CHECKS + i) * 5));
   }
 
   /** True when the codec certainly accepts the command in `w` (4 little-endian words). */
-  accepts(w: Uint32Array): boolean {
+  accepts(w: ArrayLike<number>): boolean {
     return this.acceptsAt(w, 0);
   }
 
+  /**
+   * True when the codec certainly reports nothing about the command in `w` on the Non-secure
+   * queue: it accepts it, and none of the legal values it warns about is there (CMD_SYNC's
+   * Reserved MSH encoding, a VMID without stage 2, address bits above the version's PA size).
+   * A `cmd` line then needs no decoding to be checked (a test compares with the codec).
+   */
+  isQuiet(w: ArrayLike<number>): boolean {
+    if (!this.acceptsAt(w, 0)) return false;
+    const r = ((w[0] as number) & 0xff) * 4;
+    const loud = this.loud;
+    return (
+      (((w[0] as number) & (loud[r] as number)) |
+        ((w[1] as number) & (loud[r + 1] as number)) |
+        ((w[2] as number) & (loud[r + 2] as number)) |
+        ((w[3] as number) & (loud[r + 3] as number))) ===
+      0
+    );
+  }
+
   /** The same check on the command at word `at` of `p` (a page of guest memory): no copy. */
-  acceptsAt(p: Uint32Array, at: number): boolean {
+  acceptsAt(p: ArrayLike<number>, at: number): boolean {
     const op = (p[at] as number) & 0xff;
     if (this.usable[op] === 0) return false;
     const r = op * 4;
@@ -92,11 +118,29 @@ function compile(def: CommandDef, ids: IdView, table: FastTable): void {
   if (def.secureOnly) return;
   if ((def.name === 'CMD_RESUME' || def.name === 'CMD_STALL_TERM') && caps.stallModel(ids) === 1) return;
   const reserved = [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff];
+  const loud = [0, 0, 0, 0];
+  const mark = (words: number[], from: number, to: number) => {
+    for (let b = from; b <= to; b++) words[b >>> 5] = ((words[b >>> 5] as number) | (1 << (b & 31))) >>> 0;
+  };
+  const minor = caps.archMinorRev(ids);
   const checks: { word: number; shift: number; mask: number; max: number; allowed: number }[] = [];
   for (const f of def.fields) {
     if (f.requires && !featureHolds(f.requires, ids)) continue; // stays in the reserved mask
     for (let b = f.lsb; b <= f.msb; b++) reserved[b >>> 5] = ((reserved[b >>> 5] as number) & ~(1 << (b & 31))) >>> 0;
     if (f.name === 'Opcode') continue;
+    // Legal values the codec warns about (codec.ts validate): the bits must be clear for `isQuiet`.
+    // CMD_SYNC.MSH 0b01 is Reserved (§4.7.3); a VMID in CMD_TLBI_NH_* without stage 2 is RES0
+    // (§4.4.2); address bits [55:48] (v3.0) or [55:52] (v3.1-v3.3) are RES0 (§4.1.6).
+    if (def.name === 'CMD_SYNC' && f.name === 'MSH') mark(loud, f.lsb, f.msb);
+    if (def.name.startsWith('CMD_TLBI_NH_') && f.name === 'VMID' && !caps.s2p(ids)) mark(loud, f.lsb, f.msb);
+    if (
+      minor < 4 &&
+      f.addrShift !== undefined &&
+      (f.name === 'MSIAddress' || (def.name === 'CMD_TLBI_S2_IPA' && f.name === 'Address'))
+    ) {
+      const top = minor === 0 ? 48 : 52;
+      mark(loud, Math.max(f.lsb, f.lsb + top - f.addrShift), f.msb);
+    }
     // Addresses, and fields every value of which is legal (Leaf §4.3.1, Range §4.3.2).
     if (f.addrShift !== undefined || f.name === 'Leaf' || f.name === 'Range') continue;
     if (f.lsb >>> 5 !== f.msb >>> 5) return; // not expressible: slow path for this opcode
@@ -120,7 +164,17 @@ function compile(def: CommandDef, ids: IdView, table: FastTable): void {
     if (max >= base.mask) continue;
     checks.push({ ...base, max, allowed: 0 });
   }
-  table.add(def.opcode, reserved, checks);
+  table.add(def.opcode, reserved, checks, loud);
+}
+
+/** Compiled per ID registers (a reset to another configuration changes them, Engine.reset). */
+const compiled = new WeakMap<IdView, FastTable>();
+
+/** The fast checks for a configuration's ID registers, compiled once. */
+export function fastChecksFor(ids: IdView): FastTable {
+  let f = compiled.get(ids);
+  if (!f) compiled.set(ids, (f = compileFastChecks(ids)));
+  return f;
 }
 
 /** The fast checks for a configuration. */

@@ -8,15 +8,12 @@
 import { CERROR, decodeCommand, formatCommand } from '../commands/codec';
 import { commandByOpcode, COMMANDS, findCommand } from '../commands/table';
 import type { SecurityState } from '../model/access';
-import { hex, type IdView } from '../registers/codec';
+import { hex } from '../registers/codec';
 import type { EngineContext } from './context';
-import { compileFastChecks, type FastTable } from './command-fast';
+import { fastChecksFor, type FastTable } from './command-fast';
 import { executeCommand, isModelled } from './command-exec';
 import { pending, type QueueGeometry } from './queue-index';
 import { F, R } from './registers';
-
-/** Compiled per ID registers (a reset to another configuration changes them, Engine.reset). */
-const fastChecks = new WeakMap<IdView, FastTable>();
 
 /**
  * Commands that, when validated, have nothing to do in some states: TLB invalidations with an
@@ -37,9 +34,7 @@ const syncCsMask = ((): number => {
 })();
 
 function fastFor(engine: EngineContext): FastTable {
-  let f = fastChecks.get(engine.ids);
-  if (!f) fastChecks.set(engine.ids, (f = compileFastChecks(engine.ids)));
-  return f;
+  return fastChecksFor(engine.ids);
 }
 
 /** Number of commands between CONS and PROD. */

@@ -73,6 +73,13 @@ export function fieldValue(w: Words, f: LayoutField): bigint {
 
 /** Bits of the structure not covered by any field, set in `w`, as [msb, lsb] runs (RES0 checks). */
 export function reservedRuns(def: LayoutDef, w: Words): [number, number][] {
+  // Almost every command, event and structure has no reserved bit set: one AND per word says so.
+  // The bit loop below is the check's cost otherwise (128 steps for a command, 512 for an STE,
+  // in the interpreter at a cold start: about half of a command's validation; docs/performance.md).
+  const mask = reservedMask(def);
+  let set = 0;
+  for (let i = 0; i < mask.length; i++) set |= ((w[i] as number | undefined) ?? 0) & (mask[i] as number);
+  if (set === 0) return [];
   const covered = coverage(def);
   const runs: [number, number][] = [];
   let start = -1;
@@ -88,6 +95,19 @@ export function reservedRuns(def: LayoutDef, w: Words): [number, number][] {
 }
 
 const coverageCache = new WeakMap<LayoutDef, Uint8Array>();
+const maskCache = new WeakMap<LayoutDef, Int32Array>();
+
+/** Per 32-bit word of `def`, the bits no field covers (below `def.bits`). */
+function reservedMask(def: LayoutDef): Int32Array {
+  let m = maskCache.get(def);
+  if (!m) {
+    const covered = coverage(def);
+    m = new Int32Array(Math.ceil(def.bits / 32));
+    for (let b = 0; b < def.bits; b++) if (!covered[b]) m[b >>> 5] = (m[b >>> 5] as number) | (1 << (b & 31));
+    maskCache.set(def, m);
+  }
+  return m;
+}
 function coverage(def: LayoutDef): Uint8Array {
   let c = coverageCache.get(def);
   if (!c) {

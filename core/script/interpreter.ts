@@ -60,6 +60,20 @@ function flat(s: string): string {
 }
 
 /**
+ * Give `obs` a summary made by `make` when it is first read, then kept. Inlay hints ask only for
+ * the lines on screen, and a check keeps every line's observation: a `cmd` line's text needs its
+ * command decoded, which is otherwise not done when the command is legal (commands.ts).
+ */
+function summaryWhenRead(obs: { summary?: string }, make: () => string): void {
+  let text: string | undefined;
+  Object.defineProperty(obs, 'summary', {
+    get: () => (text ??= flat(make())),
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/**
  * Run statements on the engine. `shared` and `lastWrite` carry the script's state across calls
  * when a script runs in slices (runSliced).
  */
@@ -160,7 +174,10 @@ export function run(
           summary?: string;
           activity?: readonly Activity[];
         } = { line: startLine(s.range), kind: 'action', value: 0n, ok: true };
-        if ('summary' in o && o.summary) obs.summary = flat(o.summary);
+        if ('summary' in o && o.summary) {
+          if (typeof o.summary === 'string') obs.summary = flat(o.summary);
+          else summaryWhenRead(obs, o.summary);
+        }
         if (act) obs.activity = act;
         observations.push(obs);
         continue;

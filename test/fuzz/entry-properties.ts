@@ -411,6 +411,16 @@ export class LspFuzz {
       contentChanges: [{ range: { start: pos, end: pos }, text: c.edit.text }],
     });
     const second = await this.published(uri, v2);
+    // The first check may have published what it found so far before its whole set: each publish
+    // of a version begins with the one before it (nothing shown is taken back).
+    const ofFirst = (this.server.published.get(uri) ?? []).filter((p) => p.version === version);
+    for (let i = 1; i < ofFirst.length; i++) {
+      const before = JSON.stringify((ofFirst[i - 1] as PublishDiagnosticsParams).diagnostics);
+      const now = (ofFirst[i] as PublishDiagnosticsParams).diagnostics;
+      const head = JSON.stringify(now.slice(0, (ofFirst[i - 1] as PublishDiagnosticsParams).diagnostics.length));
+      assert.equal(head, before, `publish ${i + 1} of the first check does not begin with publish ${i}`);
+    }
+    for (const p of ofFirst) assertDiagnostics(text, p.diagnostics, 'diagnostics published during the first check');
     assertDiagnostics(newText, second, 'diagnostics after an edit');
     assertAnswerInside(newText, uri, second, 'related information of the diagnostics after an edit');
     await this.requests(uri, newText, c.probes.slice(0, 1), second);

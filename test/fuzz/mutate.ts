@@ -79,7 +79,12 @@ export type Mutation =
   | { readonly op: 'duplicateLine'; readonly line: number }
   | { readonly op: 'insertLine'; readonly line: number; readonly text: string }
   /** Replace the n-th number (`0x…` or decimal) with `text`: a 40-digit literal where one is expected. */
-  | { readonly op: 'replaceNumber'; readonly n: number; readonly text: string };
+  | { readonly op: 'replaceNumber'; readonly n: number; readonly text: string }
+  /**
+   * The whole text `times` times, one after the other: a file long enough that its checks run in
+   * several slices of lines (the language server's first check publishes what it found so far).
+   */
+  | { readonly op: 'repeat'; readonly times: number };
 
 /** Characters that broke, or could break, a tokenizer or a position computation. */
 export const NASTY = [
@@ -195,6 +200,10 @@ export function mutation(lines: readonly string[]): fc.Arbitrary<Mutation> {
       }),
     },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('replaceNumber' as const), n: fc.nat(), text: badNumber }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('repeat' as const), times: fc.integer({ min: 2, max: 8 }) }),
+    },
   );
 }
 
@@ -231,6 +240,11 @@ export function applyMutation(text: string, m: Mutation): string {
       if (!hit || hit.index === undefined) return text + m.text;
       return text.slice(0, hit.index) + m.text + text.slice(hit.index + hit[0].length);
     }
+    case 'repeat':
+      // At most 2 MB, so that several repeats of a long line stay a case of seconds.
+      return Array.from({ length: m.times }, () => text)
+        .join(/[\r\n]$/.test(text) ? '' : '\n')
+        .slice(0, 2_000_000);
   }
 }
 

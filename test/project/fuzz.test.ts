@@ -61,6 +61,9 @@ test('the corpus holds every file type; mutations are deterministic data', () =>
     'W 0x20 4 0x0\nW 0x20 4 0x0\n',
   );
   assert.equal(applyMutations(text, [{ op: 'truncate', at: 18 + 28 }]), 'R 0x24 4 0x1f\nW 0x');
+  // A file long enough for checks in several slices: repeated whole, a line break between copies.
+  assert.equal(applyMutations(text, [{ op: 'repeat', times: 3 }]), text.repeat(3));
+  assert.equal(applyMutations('a\nb', [{ op: 'repeat', times: 2 }]), 'a\nb\na\nb');
   assert.deepEqual(lineLengths('a\r\nbc\rd\u2028e\n'), [1, 2, 3, 0]);
 });
 

@@ -45,8 +45,12 @@ export interface ScriptState {
 /** What running an engine statement did. */
 export interface ActionOutcome {
   readonly diagnostics: ScriptDiagnostic[];
-  /** One line for inlay hints and traces: what the statement did. */
-  readonly summary?: string;
+  /**
+   * One line for inlay hints and traces: what the statement did; or a function that makes it
+   * when it is first read (the interpreter keeps it so), where making it costs more than the rest
+   * of the statement (a `cmd` line's decoding) and most are never shown.
+   */
+  readonly summary?: string | (() => string);
   readonly failedExpectation?: boolean;
   /** The statement's expectation was evaluated and held (a summary counts only these as met). */
   readonly metExpectation?: boolean;
