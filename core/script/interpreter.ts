@@ -60,17 +60,33 @@ function flat(s: string): string {
 }
 
 /**
- * Give `obs` a summary made by `make` when it is first read, then kept. Inlay hints ask only for
+ * An action's observation whose summary `make` makes when it is first read, then kept. Inlay hints ask only for
  * the lines on screen, and a check keeps every line's observation: a `cmd` line's text needs its
  * command decoded, which is otherwise not done when the command is legal (commands.ts).
  */
-function summaryWhenRead(obs: { summary?: string }, make: () => string): void {
+function summaryWhenRead(
+  line: number,
+  make: () => string,
+): {
+  line: number;
+  kind: 'action';
+  value: bigint;
+  ok: boolean;
+  readonly summary: string;
+  activity?: readonly Activity[];
+} {
   let text: string | undefined;
-  Object.defineProperty(obs, 'summary', {
-    get: () => (text ??= flat(make())),
-    enumerable: true,
-    configurable: true,
-  });
+  // An object literal's getter: an own, enumerable property (JSON and spreads keep it), made
+  // without a runtime call per line as Object.defineProperty would.
+  return {
+    line,
+    kind: 'action',
+    value: 0n,
+    ok: true,
+    get summary() {
+      return (text ??= flat(make()));
+    },
+  };
 }
 
 /**
@@ -166,18 +182,20 @@ export function run(
             ...(a.section ? { section: a.section } : {}),
           });
         }
+        const summary = 'summary' in o ? o.summary : undefined;
         const obs: {
           line: number;
           kind: 'action';
           value: bigint;
           ok: boolean;
-          summary?: string;
+          readonly summary?: string;
           activity?: readonly Activity[];
-        } = { line: startLine(s.range), kind: 'action', value: 0n, ok: true };
-        if ('summary' in o && o.summary) {
-          if (typeof o.summary === 'string') obs.summary = flat(o.summary);
-          else summaryWhenRead(obs, o.summary);
-        }
+        } =
+          typeof summary === 'function'
+            ? summaryWhenRead(startLine(s.range), summary)
+            : summary
+              ? { line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: flat(summary) }
+              : { line: startLine(s.range), kind: 'action', value: 0n, ok: true };
         if (act) obs.activity = act;
         observations.push(obs);
         continue;
