@@ -176,3 +176,36 @@ test('SMMU_LSP_IN_PROCESS=1 serves in the command itself', async () => {
     assert.deepEqual(await server.diagnosticsFor(doc.uri), []);
   });
 });
+
+test("when the server's process cannot be started, the command serves in its own and says why", async () => {
+  // A preload makes Node's path one that does not exist, as when the Node binary was replaced or
+  // removed while the editor ran: the spawn fails with ENOENT before anything read the input.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-cli-lsp-nonode-'));
+  const preload = path.join(dir, 'no-node.js');
+  fs.writeFileSync(preload, `process.execPath = ${JSON.stringify(path.join(dir, 'no-such-node'))};\n`);
+  try {
+    await withCommand(
+      {},
+      async (server) => {
+        let stderr = '';
+        server.proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+        const s = await stats(server);
+        assert.equal(s.pid, server.proc.pid, 'served by the command itself');
+        const doc = server.file('ok.smmu', 'write32 CR0 0x80000000\n');
+        server.open(doc.uri, 'write32 CR0 0x80000000\n');
+        const ds = await server.diagnosticsFor(doc.uri);
+        assert.deepEqual(
+          ds.map((d) => d.code),
+          ['write.res0'],
+        );
+        await server.conn.sendRequest('shutdown');
+        await server.conn.sendNotification('exit');
+        assert.equal(await exited(server), 0);
+        assert.match(stderr, /could not start the server's process \(.*ENOENT.*\); serving in this one/);
+      },
+      ['--require', preload],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
