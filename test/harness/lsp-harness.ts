@@ -112,6 +112,20 @@ export class LspServer {
     });
   }
 
+  /**
+   * Waits until no full check runs (smmu/serverStats `runsInFlight`: every open's check has ended
+   * and published), then `settle` ms more for anything that would follow; bounded to a minute.
+   */
+  async checksEnded(settle = 200): Promise<void> {
+    for (let i = 0; ; i++) {
+      const s = await this.conn.sendRequest<{ runsInFlight: number }>('smmu/serverStats', {});
+      if (s.runsInFlight === 0) break;
+      assert.ok(i < 600, 'the checks did not end within a minute');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (settle) await new Promise((r) => setTimeout(r, settle));
+  }
+
   /** How many diagnostics notifications `uri` has had (for `since`). */
   count(uri: string): number {
     return this.published.get(uri)?.length ?? 0;

@@ -40,11 +40,8 @@ test("the screen's inlay hints come during the first check, and are the ones the
       const during = await server.conn.sendRequest<unknown[]>('textDocument/inlayHint', { textDocument, range });
       const publishedBefore = server.count(uri);
       await server.diagnosticsFor(uri, () => true, 0, 30_000);
-      let stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
-      while (stats.runsInFlight > 0) {
-        await new Promise((r) => setTimeout(r, 20));
-        stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
-      }
+      await server.checksEnded(0);
+      const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
       // Before the check's own publish, which follows its partial ones (lsp-found-so-far.test.ts).
       const answeredEarly = publishedBefore <= stats.partialPublishes - before.partialPublishes;
       if (answeredEarly) early++;

@@ -15,15 +15,6 @@ const shown = (ds: readonly Diagnostic[]) => ds.map((d) => `${d.range.start.line
 
 const stats = (server: LspServer) => server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
 
-/** Waits until no full check runs (the open's has ended and published), then a little longer. */
-async function checksEnded(server: LspServer): Promise<void> {
-  for (let i = 0; (await stats(server)).runsInFlight > 0; i++) {
-    assert.ok(i < 600, 'the check did not end within a minute');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 200));
-}
-
 test("a long script's first check shows its early findings before it ends, and they stay", async () => {
   const { server } = await LspServer.start('smmu-found-so-far-');
   try {
@@ -31,7 +22,7 @@ test("a long script's first check shows its early findings before it ends, and t
     const { uri } = server.file('found.smmu', text);
     server.open(uri, text);
     await server.diagnosticsFor(uri, (ds) => ds.some((d) => d.range.start.line === late), 0, 60_000);
-    await checksEnded(server);
+    await server.checksEnded();
     const sets = (server.published.get(uri) ?? []).map((p) => p.diagnostics);
     assert.ok(sets.length >= 2, `published ${sets.length} times`);
     const final = sets[sets.length - 1] as Diagnostic[];
@@ -72,7 +63,7 @@ test('a clean long script, and one whose findings all lie on its first lines, ar
     const b = server.file('short.smmu', short);
     server.open(b.uri, short);
     assert.equal((await server.diagnosticsFor(b.uri, () => true, 0, 30_000)).length, 1);
-    await checksEnded(server);
+    await server.checksEnded();
     assert.equal(server.count(a.uri), 1);
     assert.equal(server.count(b.uri), 1);
     assert.equal((await stats(server)).partialPublishes, 0);
@@ -88,14 +79,14 @@ test('a check after an edit or a save never shows a partial set over the full on
     const { uri } = server.file('saved.smmu', text);
     server.open(uri, text);
     await server.diagnosticsFor(uri, (ds) => ds.some((d) => d.range.start.line === late), 0, 60_000);
-    await checksEnded(server);
+    await server.checksEnded();
     const afterOpen = server.count(uri);
     const partialsAfterOpen = (await stats(server)).partialPublishes;
     assert.ok(partialsAfterOpen >= 1);
     // A save checks the script again in full: its diagnostics come whole.
     await server.conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
     await server.diagnosticsFor(uri, () => true, afterOpen, 60_000);
-    await checksEnded(server);
+    await server.checksEnded();
     for (const p of (server.published.get(uri) ?? []).slice(afterOpen)) assert.equal(p.diagnostics.length, 2);
     assert.equal((await stats(server)).partialPublishes, partialsAfterOpen);
   } finally {
