@@ -60,9 +60,10 @@ function flat(s: string): string {
 }
 
 /**
- * An action's observation whose summary `make` makes when it is first read, then kept. Inlay hints ask only for
- * the lines on screen, and a check keeps every line's observation: a `cmd` line's text needs its
- * command decoded, which is otherwise not done when the command is legal (commands.ts).
+ * An action's observation whose summary `make` makes when it is first read, then kept. Inlay
+ * hints ask only for the lines on screen, and a check keeps every line's observation: a `cmd`
+ * line's text needs its command decoded, which is otherwise not done when the command is legal
+ * (commands.ts).
  */
 function summaryWhenRead(
   line: number,
