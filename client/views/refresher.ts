@@ -25,7 +25,17 @@ export abstract class Refresher {
       return;
     }
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), delay);
+    this.timer = setTimeout(() => void this.refresh().catch(() => this.failed()), delay);
+  }
+
+  /**
+   * A refresh of its own that failed: the request was rejected, as every pending one is when the
+   * language server stops or restarts. Nobody awaits it, so it must not become an unhandled
+   * rejection (VS Code reports those as "An unknown error occurred"); the view asks again the
+   * next time something changes or it is shown.
+   */
+  private failed(): void {
+    this.stale = true;
   }
 
   /** A view came on screen: catch up with what changed while none was. */
