@@ -50,7 +50,7 @@ test("a long script's first check shows its early findings before it ends, and t
   }
 });
 
-test('a clean long script, and one whose findings all lie on its first lines, are published once', async () => {
+test('a clean long script, and a short script with a finding (one slice), are published once', async () => {
   const { server } = await LspServer.start('smmu-found-so-far-once-');
   try {
     // Nothing found: no partial set, though the check runs in many slices.
