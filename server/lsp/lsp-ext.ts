@@ -99,6 +99,8 @@ export interface ServerStatsResult {
   readonly heapLimit: number;
   /** V8's worker threads as the process was started (`--v8-pool-size`, server/process-flags.ts); absent: Node's default, 4. */
   readonly v8PoolSize?: number;
+  /** Full garbage collections (mark-compact) since the server started (server/gc-count.ts). */
+  readonly fullGcs: number;
   readonly heapUsed: number;
   readonly rss: number;
   /** Lines the last script check parsed again (an edit re-parses only the lines it changed). */

@@ -58,6 +58,7 @@ import { uriToPath } from './uri';
 import { configAtLine, configUnusable } from '../../core/script/check';
 import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
 import { startedPoolSize } from '../process-flags';
+import { countFullGcs, fullGcs } from '../gc-count';
 import { WARM_UP_DELAY_MS, warmUp, type WarmUpState } from './warm-up';
 import { ResultCache, resultCacheDir } from './result-cache';
 import { OpenChecks } from './open-checks';
@@ -73,6 +74,7 @@ export const PARTIAL_SPACING_MS = 100;
 const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 
 export function startServer(connection: Connection): void {
+  countFullGcs();
   const documents = new TextDocuments(TextDocument);
   const workspace = new Workspace(documents);
   let settings: ServerSettings = DEFAULT_SETTINGS;
@@ -512,6 +514,7 @@ export function startServer(connection: Connection): void {
       pid: process.pid,
       heapLimit: v8.getHeapStatistics().heap_size_limit,
       ...(pool !== undefined ? { v8PoolSize: pool } : {}),
+      fullGcs: fullGcs(),
       heapUsed: m.heapUsed,
       rss: m.rss,
       lastReparsedLines: workspace.lastReparsed,

@@ -14,7 +14,13 @@ import { LspServer, msg } from '../../harness/lsp-harness';
 import { root } from '../../harness/root';
 import { serverArgs } from '../../../server/cli/lsp-stdio';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
-import { availableCpus, SERVER_HEAP_MIB, serverChildExecArgv, v8PoolSize } from '../../../server/process-flags';
+import {
+  availableCpus,
+  SERVER_HEAP_MIB,
+  SERVER_INITIAL_OLD_MIB,
+  serverChildExecArgv,
+  v8PoolSize,
+} from '../../../server/process-flags';
 import { processAlive } from '../../harness/process';
 
 const cli = path.join(root, 'dist', 'cli.js');
@@ -70,16 +76,19 @@ function exited(server: LspServer, ms = 10_000): Promise<number | null> {
 }
 
 test("the server's Node options: the client's, less any the user gave", () => {
-  assert.deepEqual(serverChildExecArgv([], '', 2), [`--max-old-space-size=${SERVER_HEAP_MIB}`, '--v8-pool-size=1']);
-  assert.deepEqual(serverChildExecArgv(['--v8-pool-size=3'], '', 2), [
-    '--v8-pool-size=3',
-    `--max-old-space-size=${SERVER_HEAP_MIB}`,
+  const heap = `--max-old-space-size=${SERVER_HEAP_MIB}`;
+  const old = `--initial-old-space-size=${SERVER_INITIAL_OLD_MIB}`;
+  assert.deepEqual(serverChildExecArgv([], '', 2), [heap, old, '--v8-pool-size=1']);
+  assert.deepEqual(serverChildExecArgv(['--v8-pool-size=3'], '', 2), ['--v8-pool-size=3', heap, old]);
+  assert.deepEqual(serverChildExecArgv([], '--max_old_space_size=4096  --trace-warnings', 8), [
+    old,
+    '--v8-pool-size=4',
   ]);
-  assert.deepEqual(serverChildExecArgv([], '--max_old_space_size=4096  --trace-warnings', 8), ['--v8-pool-size=4']);
-  assert.deepEqual(serverChildExecArgv(['--v8-pool-size', '2'], '', 2), [
+  assert.deepEqual(serverChildExecArgv(['--v8-pool-size', '2', '--initial_old_space_size=8'], '', 2), [
     '--v8-pool-size',
     '2',
-    `--max-old-space-size=${SERVER_HEAP_MIB}`,
+    '--initial_old_space_size=8',
+    heap,
   ]);
 });
 

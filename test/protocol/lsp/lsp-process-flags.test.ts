@@ -6,11 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LspServer } from '../../harness/lsp-harness';
+import { LspServer, msg } from '../../harness/lsp-harness';
+import { longScript } from '../../harness/long-script';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
 import {
   availableCpus,
   SERVER_HEAP_MIB,
+  SERVER_INITIAL_OLD_MIB,
   serverExecArgv,
   startedPoolSize,
   v8PoolSize,
@@ -21,7 +23,11 @@ test('V8 worker threads leave the main thread a processor, and never exceed Node
     [1, 2, 3, 4, 5, 8, 64].map((cpus) => v8PoolSize(cpus)),
     [1, 1, 2, 3, 4, 4, 4],
   );
-  assert.deepEqual(serverExecArgv(2), [`--max-old-space-size=${SERVER_HEAP_MIB}`, '--v8-pool-size=1']);
+  assert.deepEqual(serverExecArgv(2), [
+    `--max-old-space-size=${SERVER_HEAP_MIB}`,
+    `--initial-old-space-size=${SERVER_INITIAL_OLD_MIB}`,
+    '--v8-pool-size=1',
+  ]);
   assert.equal(startedPoolSize(['--max-old-space-size=1536', '--v8-pool-size=3']), 3);
   assert.equal(startedPoolSize(['--v8-pool-size=2', '--v8-pool-size=1']), 1, 'the last one counts, as for Node');
   assert.equal(startedPoolSize(['--inspect=6011']), undefined);
@@ -34,6 +40,24 @@ test('the server runs with the options the client gives it: its heap ceiling and
     assert.equal(stats.v8PoolSize, v8PoolSize(availableCpus()));
     const mib = stats.heapLimit / 1024 / 1024;
     assert.ok(mib > SERVER_HEAP_MIB && mib < SERVER_HEAP_MIB + 200, `heap limit ${mib} MiB`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a long script's first check needs no full garbage collection: the old generation starts above it", async () => {
+  // Without --initial-old-space-size, V8 ran one mark-compact in the middle of this check
+  // (server/process-flags.ts SERVER_INITIAL_OLD_MIB). The warm-up is off: only the open's check runs.
+  const { server } = await LspServer.start('smmu-lsp-gc-', () => ({}), { SMMU_WARM_UP: '0' });
+  try {
+    const text = longScript(10_000);
+    const doc = server.file('long.smmu', text);
+    server.open(doc.uri, text);
+    const d = await server.diagnosticsFor(doc.uri, () => true, 0, 60_000);
+    assert.deepEqual(d.map(msg), [], 'the script is clean');
+    await server.checksEnded(0);
+    const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+    assert.equal(stats.fullGcs, 0, `heap used ${Math.round(stats.heapUsed / 2 ** 20)} MiB`);
   } finally {
     await server.stop();
   }
