@@ -54,8 +54,20 @@ export function serverExecArgv(cpus: number = availableCpus()): string[] {
 
 /** The `--v8-pool-size` this process was started with, or undefined (Node's default, 4). */
 export function startedPoolSize(execArgv: readonly string[] = process.execArgv): number | undefined {
+  return startedNumber('--v8-pool-size', execArgv);
+}
+
+/** The `--initial-old-space-size` (MiB) this process was started with, or undefined (V8's own start). */
+export function startedInitialOldMib(execArgv: readonly string[] = process.execArgv): number | undefined {
+  return startedNumber('--initial-old-space-size', execArgv);
+}
+
+/** The value of the last `NAME=N` among the options (`_` or `-` in the name, as Node takes them). */
+function startedNumber(name: string, execArgv: readonly string[]): number | undefined {
   for (let i = execArgv.length - 1; i >= 0; i--) {
-    const m = /^--v8-pool-size=(\d+)$/.exec(execArgv[i] as string);
+    const arg = execArgv[i] as string;
+    if (optionName(arg) !== name) continue;
+    const m = /=(\d+)$/.exec(arg);
     if (m) return Number(m[1]);
   }
   return undefined;

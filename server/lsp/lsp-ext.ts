@@ -99,6 +99,8 @@ export interface ServerStatsResult {
   readonly heapLimit: number;
   /** V8's worker threads as the process was started (`--v8-pool-size`, server/process-flags.ts); absent: Node's default, 4. */
   readonly v8PoolSize?: number;
+  /** `--initial-old-space-size` (MiB) as the process was started (server/process-flags.ts); absent: V8's own. */
+  readonly initialOldSpaceMib?: number;
   /** Full garbage collections (mark-compact) since the server started (server/gc-count.ts). */
   readonly fullGcs: number;
   readonly heapUsed: number;

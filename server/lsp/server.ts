@@ -57,7 +57,7 @@ import { changedSettings, DEFAULT_SETTINGS, defaultConfigOf, mergeSettings, type
 import { uriToPath } from './uri';
 import { configAtLine, configUnusable } from '../../core/script/check';
 import { codeCacheCheckpoint, codeCacheState } from '../code-cache';
-import { startedPoolSize } from '../process-flags';
+import { startedInitialOldMib, startedPoolSize } from '../process-flags';
 import { countFullGcs, fullGcs } from '../gc-count';
 import { WARM_UP_DELAY_MS, warmUp, type WarmUpState } from './warm-up';
 import { ResultCache, resultCacheDir } from './result-cache';
@@ -510,10 +510,12 @@ export function startServer(connection: Connection): void {
   connection.onRequest(SERVER_STATS_REQUEST, (): ServerStatsResult => {
     const m = process.memoryUsage();
     const pool = startedPoolSize();
+    const initialOld = startedInitialOldMib();
     return {
       pid: process.pid,
       heapLimit: v8.getHeapStatistics().heap_size_limit,
       ...(pool !== undefined ? { v8PoolSize: pool } : {}),
+      ...(initialOld !== undefined ? { initialOldSpaceMib: initialOld } : {}),
       fullGcs: fullGcs(),
       heapUsed: m.heapUsed,
       rss: m.rss,

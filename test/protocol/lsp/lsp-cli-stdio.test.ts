@@ -100,6 +100,7 @@ test('smmu lsp --stdio runs the VS Code server process: its options and code cac
         const s = await stats(server);
         assert.notEqual(s.pid, server.proc.pid, 'the server runs in its own process');
         assert.equal(s.v8PoolSize, v8PoolSize(availableCpus()));
+        assert.equal(s.initialOldSpaceMib, SERVER_INITIAL_OLD_MIB);
         const mib = s.heapLimit / 1024 / 1024;
         assert.ok(mib > SERVER_HEAP_MIB && mib < SERVER_HEAP_MIB + 200, `heap limit ${mib} MiB`);
         assert.equal(s.codeCache, expected, 'the first start saves the code cache, the second reads it');

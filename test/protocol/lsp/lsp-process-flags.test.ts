@@ -14,6 +14,7 @@ import {
   SERVER_HEAP_MIB,
   SERVER_INITIAL_OLD_MIB,
   serverExecArgv,
+  startedInitialOldMib,
   startedPoolSize,
   v8PoolSize,
 } from '../../../server/process-flags';
@@ -31,6 +32,8 @@ test('V8 worker threads leave the main thread a processor, and never exceed Node
   assert.equal(startedPoolSize(['--max-old-space-size=1536', '--v8-pool-size=3']), 3);
   assert.equal(startedPoolSize(['--v8-pool-size=2', '--v8-pool-size=1']), 1, 'the last one counts, as for Node');
   assert.equal(startedPoolSize(['--inspect=6011']), undefined);
+  assert.equal(startedInitialOldMib(['--initial_old_space_size=8', '--v8-pool-size=1']), 8);
+  assert.equal(startedInitialOldMib(['--max-old-space-size=1536']), undefined);
 });
 
 test('the server runs with the options the client gives it: its heap ceiling and V8 worker threads', async () => {
@@ -38,6 +41,7 @@ test('the server runs with the options the client gives it: its heap ceiling and
   try {
     const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
     assert.equal(stats.v8PoolSize, v8PoolSize(availableCpus()));
+    assert.equal(stats.initialOldSpaceMib, SERVER_INITIAL_OLD_MIB);
     const mib = stats.heapLimit / 1024 / 1024;
     assert.ok(mib > SERVER_HEAP_MIB && mib < SERVER_HEAP_MIB + 200, `heap limit ${mib} MiB`);
   } finally {

@@ -8,7 +8,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { open, readyApi, waitFor } from './helpers';
-import { availableCpus, v8PoolSize } from '../../../server/process-flags';
+import { availableCpus, SERVER_INITIAL_OLD_MIB, v8PoolSize } from '../../../server/process-flags';
 
 interface RestartApi {
   ready: Promise<unknown>;
@@ -16,6 +16,7 @@ interface RestartApi {
     pid: number;
     heapLimit: number;
     v8PoolSize?: number;
+    initialOldSpaceMib?: number;
     resultCache?: { enabled: boolean; servedOpens: number };
   }>;
   serverRestarts(): number;
@@ -30,7 +31,8 @@ suite('Language server restart', () => {
     await waitFor('diagnostics on bad.smmu', () => (smmu().length ? true : undefined), 20_000);
     const before = await api.serverStats();
     // The client starts the server with a stated heap ceiling (server/process-flags.ts SERVER_HEAP_MIB),
-    // and V8's worker threads sized to leave its main thread a processor.
+    // its first full garbage collection at SERVER_INITIAL_OLD_MIB, and V8's worker threads sized
+    // to leave its main thread a processor.
     assert.ok(
       before.heapLimit < 1700 * 1024 * 1024 && before.heapLimit > 1400 * 1024 * 1024,
       `heap limit ${before.heapLimit}`,
@@ -39,6 +41,11 @@ suite('Language server restart', () => {
       before.v8PoolSize,
       v8PoolSize(availableCpus()),
       'the server process was started with --v8-pool-size',
+    );
+    assert.strictEqual(
+      before.initialOldSpaceMib,
+      SERVER_INITIAL_OLD_MIB,
+      'the server process was started with --initial-old-space-size',
     );
     const restartsBefore = api.serverRestarts();
 
