@@ -172,6 +172,23 @@ export class LspServer {
 }
 
 /**
+ * Starts a server (LspServer.start's `prefix`, `extra` and `env`), runs `body` with it, and stops
+ * it whatever `body` does: the frame of a test that needs a server of its own.
+ */
+export async function withLspServer<T>(
+  prefix: string,
+  body: (server: LspServer) => Promise<T>,
+  options: { extra?: (dir: string) => Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
+): Promise<T> {
+  const { server } = await LspServer.start(prefix, options.extra, options.env);
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
  * A server for one test file: started before its tests (its `initialize` result must offer hovers)
  * and stopped after them, with the shorthands the tests use.
  */

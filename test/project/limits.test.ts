@@ -17,7 +17,7 @@ import { checkScript, checkScriptSliced } from '../../core/script/check';
 import { readTextFile } from '../../server/read-file';
 import { fileHost } from '../../server/file-host';
 import { smmu, tmp } from '../harness/cli-harness';
-import { LspServer, msg } from '../harness/lsp-harness';
+import { LspServer, withLspServer, msg } from '../harness/lsp-harness';
 
 function fifo(): string {
   const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smmu-fifo-')), 'pipe');
@@ -153,17 +153,14 @@ test('language server: a model run over the guest-memory setting reports the lin
 });
 
 test('language server: messages name files inside the workspace relative to its folder', async () => {
-  const { server } = await LspServer.start('smmu-relative-');
-  try {
+  await withLspServer('smmu-relative-', async (server) => {
     const s = server.file('scripts/main.smmu', 'config "../cfg/none.smmu.json"\nread32 CR0\n');
     server.open(s.uri, 'config "../cfg/none.smmu.json"\nread32 CR0\n');
     const ds = await server.diagnosticsFor(s.uri, (d) => d.some((x) => x.code === 'config.missing'));
     const m = msg(ds.find((x) => x.code === 'config.missing')!);
     assert.match(m, /cannot read configuration cfg\/none\.smmu\.json: no such file/);
     assert.ok(!m.includes(server.dir), m);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('smmu run and replay --max-guest-memory: the line that crosses the limit is an error and nothing after it runs; a bad size is a usage error', () => {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
-import { LspServer, msg } from '../../harness/lsp-harness';
+import { LspServer, withLspServer, msg } from '../../harness/lsp-harness';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
 import { codeCacheDir, decodeCodeCache, encodeCodeCache, KEEP_CACHES } from '../../../server/code-cache';
 
@@ -120,15 +120,16 @@ test('the code cache file: a checksum over V8 data, checked when read', () => {
 });
 
 test('SMMU_CODE_CACHE=off: no cache is read or written', async () => {
-  const { server } = await LspServer.start('smmu-lsp-code-cache-', () => ({}), { SMMU_CODE_CACHE: 'off' });
-  try {
-    const { uri } = server.file('a.smmu', SCRIPT);
-    server.open(uri, SCRIPT);
-    await server.diagnosticsFor(uri, (d) => d.length > 0, 0, 30_000);
-    assert.equal((await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).codeCache, 'off');
-  } finally {
-    await server.stop();
-  }
+  await withLspServer(
+    'smmu-lsp-code-cache-',
+    async (server) => {
+      const { uri } = server.file('a.smmu', SCRIPT);
+      server.open(uri, SCRIPT);
+      await server.diagnosticsFor(uri, (d) => d.length > 0, 0, 30_000);
+      assert.equal((await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).codeCache, 'off');
+    },
+    { env: { SMMU_CODE_CACHE: 'off' } },
+  );
 });
 
 test(`the cache folder keeps the ${KEEP_CACHES} most recent caches`, async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { LspServer } from '../../harness/lsp-harness';
+import { LspServer, withLspServer } from '../../harness/lsp-harness';
 import { root } from '../../harness/root';
 import { RUN_SLICE } from '../../../core/script/interpreter';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
@@ -61,8 +61,7 @@ test("the screen's inlay hints come during the first check, and are the ones the
 });
 
 test('hints of lines the first check has not reached wait for it; closing the script answers them', async () => {
-  const { server } = await LspServer.start('smmu-early-inlay-wait-');
-  try {
+  await withLspServer('smmu-early-inlay-wait-', async (server) => {
     const text = 'write32 CR0 SMMUEN\n' + '# more\n'.repeat(20_000) + 'read32 CR0ACK\n';
     const { uri } = server.file('far.smmu', text);
     const textDocument = { uri };
@@ -88,7 +87,5 @@ test('hints of lines the first check has not reached wait for it; closing the sc
     });
     await server.conn.sendNotification('textDocument/didClose', { textDocument });
     assert.deepEqual(await pending, []);
-  } finally {
-    await server.stop();
-  }
+  });
 });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnostic } from 'vscode-languageserver-protocol/node';
-import { LspServer, msg } from '../../harness/lsp-harness';
+import { LspServer, withLspServer, msg } from '../../harness/lsp-harness';
 import { longScript, longScriptWithFindings } from '../../harness/long-script';
 import { RUN_SLICE } from '../../../core/script/interpreter';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
@@ -16,8 +16,7 @@ const shown = (ds: readonly Diagnostic[]) => ds.map((d) => `${d.range.start.line
 const stats = (server: LspServer) => server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
 
 test("a long script's first check shows its early findings before it ends, and they stay", async () => {
-  const { server } = await LspServer.start('smmu-found-so-far-');
-  try {
+  await withLspServer('smmu-found-so-far-', async (server) => {
     const { text, early, late } = longScriptWithFindings(10_000);
     const { uri } = server.file('found.smmu', text);
     server.open(uri, text);
@@ -45,14 +44,11 @@ test("a long script's first check shows its early findings before it ends, and t
     for (let i = 1; i < sets.length - 1; i++)
       assert.ok((sets[i] as Diagnostic[]).length > (sets[i - 1] as Diagnostic[]).length);
     assert.equal((await stats(server)).partialPublishes, sets.length - 1);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('a clean long script, and a short script with a finding (one slice), are published once', async () => {
-  const { server } = await LspServer.start('smmu-found-so-far-once-');
-  try {
+  await withLspServer('smmu-found-so-far-once-', async (server) => {
     // Nothing found: no partial set, though the check runs in many slices.
     const clean = longScript(5_000);
     const a = server.file('clean.smmu', clean);
@@ -67,14 +63,11 @@ test('a clean long script, and a short script with a finding (one slice), are pu
     assert.equal(server.count(a.uri), 1);
     assert.equal(server.count(b.uri), 1);
     assert.equal((await stats(server)).partialPublishes, 0);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('a check after an edit or a save never shows a partial set over the full one', async () => {
-  const { server } = await LspServer.start('smmu-found-so-far-save-');
-  try {
+  await withLspServer('smmu-found-so-far-save-', async (server) => {
     const { text, late } = longScriptWithFindings(4 * RUN_SLICE);
     const { uri } = server.file('saved.smmu', text);
     server.open(uri, text);
@@ -89,7 +82,5 @@ test('a check after an edit or a save never shows a partial set over the full on
     await server.checksEnded();
     for (const p of (server.published.get(uri) ?? []).slice(afterOpen)) assert.equal(p.diagnostics.length, 2);
     assert.equal((await stats(server)).partialPublishes, partialsAfterOpen);
-  } finally {
-    await server.stop();
-  }
+  });
 });

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LspServer } from '../../harness/lsp-harness';
+import { withLspServer } from '../../harness/lsp-harness';
 import { longScript } from '../../harness/long-script';
 import { SERVER_STATS_REQUEST, STATE_AT_LINE_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
 import { OpenChecks } from '../../../server/lsp/open-checks';
@@ -17,8 +17,7 @@ interface Tokens {
 }
 
 test("semantic tokens, symbols and the Registers view sent with an open are answered after its diagnostics, the screen's inlay hints before; all answer as later", async () => {
-  const { server } = await LspServer.start('smmu-open-checks-');
-  try {
+  await withLspServer('smmu-open-checks-', async (server) => {
     // Long enough that its check spans many slices, with one error the model finds near its end.
     const text = longScript(4000) + 'read32 CR0ACK.SMMUEN == 0\n';
     const { uri } = server.file('long.smmu', text);
@@ -70,14 +69,11 @@ test("semantic tokens, symbols and the Registers view sent with an open are answ
     );
     assert.deepEqual(await server.conn.sendRequest(STATE_AT_LINE_REQUEST, { uri, line: 100 }), registers);
     assert.equal((await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {})).openCheckWaits, 3);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('a request on a script closed while its first check was due is answered, not held', async () => {
-  const { server } = await LspServer.start('smmu-open-checks-close-');
-  try {
+  await withLspServer('smmu-open-checks-close-', async (server) => {
     const text = longScript(4000);
     const { uri } = server.file('closed.smmu', text);
     server.open(uri, text);
@@ -86,9 +82,7 @@ test('a request on a script closed while its first check was due is answered, no
     assert.deepEqual(await tokens, { data: [] });
     const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
     assert.equal(stats.openCheckWaits, 1);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('a request answered from a first check as it goes: at a slice, at the end, or never early when its early answer fails', async () => {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LspServer, msg } from '../../harness/lsp-harness';
+import { withLspServer, msg } from '../../harness/lsp-harness';
 import { longScript } from '../../harness/long-script';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
 import {
@@ -37,16 +37,13 @@ test('V8 worker threads leave the main thread a processor, and never exceed Node
 });
 
 test('the server runs with the options the client gives it: its heap ceiling and V8 worker threads', async () => {
-  const { server } = await LspServer.start('smmu-lsp-flags-');
-  try {
+  await withLspServer('smmu-lsp-flags-', async (server) => {
     const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
     assert.equal(stats.v8PoolSize, v8PoolSize(availableCpus()));
     assert.equal(stats.initialOldSpaceMib, SERVER_INITIAL_OLD_MIB);
     const mib = stats.heapLimit / 1024 / 1024;
     assert.ok(mib > SERVER_HEAP_MIB && mib < SERVER_HEAP_MIB + 200, `heap limit ${mib} MiB`);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test("a long script's first check, and the half second after it, need no full garbage collection", async () => {
@@ -54,8 +51,7 @@ test("a long script's first check, and the half second after it, need no full ga
   // 32 MiB, in two of three runs, at its end or just after (server/process-flags.ts
   // SERVER_INITIAL_OLD_MIB). The warm-up starts with the server and gives way to the open, as in
   // an editor; the count is read half a second after the check ended.
-  const { server } = await LspServer.start('smmu-lsp-gc-');
-  try {
+  await withLspServer('smmu-lsp-gc-', async (server) => {
     const text = longScript(10_000);
     const doc = server.file('long.smmu', text);
     server.open(doc.uri, text);
@@ -64,7 +60,5 @@ test("a long script's first check, and the half second after it, need no full ga
     await server.checksEnded(500);
     const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
     assert.equal(stats.fullGcs, 0, `heap used ${Math.round(stats.heapUsed / 2 ** 20)} MiB`);
-  } finally {
-    await server.stop();
-  }
+  });
 });

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import fc from 'fast-check';
-import { LspServer } from '../../harness/lsp-harness';
+import { LspServer, withLspServer } from '../../harness/lsp-harness';
 import { longScript } from '../../harness/long-script';
 import { root } from '../../harness/root';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
@@ -87,8 +87,7 @@ function scripts(server: LspServer): { name: string; uri: string; text: string }
 }
 
 test('range tokens are the full tokens on those lines, from the lines above or from the kept tree', async () => {
-  const { server } = await LspServer.start('smmu-range-tokens-');
-  try {
+  await withLspServer('smmu-range-tokens-', async (server) => {
     for (const { name, uri, text } of scripts(server)) {
       const textDocument = { uri };
       server.open(uri, text);
@@ -141,14 +140,11 @@ test('range tokens are the full tokens on those lines, from the lines above or f
     );
     const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
     assert.ok(stats.rangeTokens.answered > 0);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test("the shown lines' tokens are answered during the first check, before its diagnostics", async () => {
-  const { server } = await LspServer.start('smmu-range-tokens-first-');
-  try {
+  await withLspServer('smmu-range-tokens-first-', async (server) => {
     // Long enough that its check spans many slices, with an error only the model finds at its end.
     const text = longScript(20_000) + 'read32 CR0ACK.SMMUEN == 0\n';
     const { uri } = server.file('long.smmu', text);
@@ -194,7 +190,5 @@ test("the shown lines' tokens are answered during the first check, before its di
     assert.ok(later.data.length > 5 * 50);
     const after = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
     assert.deepEqual(after.rangeTokens, { answered: 2, duringFirstCheck: 1 });
-  } finally {
-    await server.stop();
-  }
+  });
 });

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LspServer, msg } from '../../harness/lsp-harness';
+import { LspServer, withLspServer, msg } from '../../harness/lsp-harness';
 import { SERVER_STATS_REQUEST, type ServerStatsResult } from '../../../server/lsp/lsp-ext';
 import { WARM_UP_LINES, WARM_UP_PASSES, warmUp, warmUpScript } from '../../../server/lsp/warm-up';
 import { RUN_SLICE } from '../../../core/script/interpreter';
@@ -46,8 +46,7 @@ test('the warm-up script runs on the built-in configuration to its last line wit
 });
 
 test('with nothing opened the warm-up runs to its end, publishes nothing, and a later open is checked as usual', async () => {
-  const { server } = await LspServer.start('smmu-warm-up-');
-  try {
+  await withLspServer('smmu-warm-up-', async (server) => {
     assert.equal((await stats(server)).warmUp, 'running');
     const end = await warmUpEnd(server);
     assert.equal(end.warmUp, 'done');
@@ -60,28 +59,27 @@ test('with nothing opened the warm-up runs to its end, publishes nothing, and a 
     const d = await server.diagnosticsFor(uri, (ds) => ds.length > 0, 0, 30_000);
     assert.ok(d.some((x) => msg(x).includes('CR0ACK')) && d.some((x) => x.severity === 1));
     assert.equal(server.published.size, 1);
-  } finally {
-    await server.stop();
-  }
+  });
 });
 
 test('a file opened right after start stops the warm-up and gets the diagnostics a server without one gives', async () => {
   const diagnostics = async (env: NodeJS.ProcessEnv) => {
-    const { server } = await LspServer.start('smmu-warm-up-', () => ({}), env);
-    try {
-      const { uri } = server.file('a.smmu', SCRIPT);
-      server.open(uri, SCRIPT);
-      const d = await server.diagnosticsFor(uri, (ds) => ds.length > 0, 0, 30_000);
-      // The warm-up gives way at its next slice: wait for it to end, then ask how.
-      const end = await warmUpEnd(server, 30_000);
-      return {
-        state: end.warmUp,
-        slices: end.warmUpCost?.slices,
-        d: d.map((x) => `${x.range.start.line}:${x.code}:${msg(x)}`),
-      };
-    } finally {
-      await server.stop();
-    }
+    return withLspServer(
+      'smmu-warm-up-',
+      async (server) => {
+        const { uri } = server.file('a.smmu', SCRIPT);
+        server.open(uri, SCRIPT);
+        const d = await server.diagnosticsFor(uri, (ds) => ds.length > 0, 0, 30_000);
+        // The warm-up gives way at its next slice: wait for it to end, then ask how.
+        const end = await warmUpEnd(server, 30_000);
+        return {
+          state: end.warmUp,
+          slices: end.warmUpCost?.slices,
+          d: d.map((x) => `${x.range.start.line}:${x.code}:${msg(x)}`),
+        };
+      },
+      { env },
+    );
   };
   const withWarmUp = await diagnostics({});
   const without = await diagnostics({ SMMU_WARM_UP: '0' });
@@ -113,11 +111,12 @@ test('a warm-up a check comes before does not even build its script; one that ru
 
 test('smmu.languageServer.warmUp false, and Restricted Mode (no model runs), start no warm-up', async () => {
   for (const settings of [{ warmUp: false }, { executeOn: 'never' }]) {
-    const { server } = await LspServer.start('smmu-warm-up-', () => ({ initializationOptions: { settings } }));
-    try {
-      assert.equal((await stats(server)).warmUp, 'off', JSON.stringify(settings));
-    } finally {
-      await server.stop();
-    }
+    await withLspServer(
+      'smmu-warm-up-',
+      async (server) => {
+        assert.equal((await stats(server)).warmUp, 'off', JSON.stringify(settings));
+      },
+      { extra: () => ({ initializationOptions: { settings } }) },
+    );
   }
 });
