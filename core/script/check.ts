@@ -545,9 +545,8 @@ export async function checkScriptStreamed(
     const to = Math.min(lines.length, from + RUN_SLICE);
     const syntaxBefore = syntax.length;
     for (let line = from; line < to; line++) {
-      const parsed = parseLine(lines[line] as string, line);
-      if (parsed.diagnostic) syntax.push(parsed.diagnostic);
-      if (parsed.statement) resolver.add(parsed.statement);
+      const d = resolver.addLine(lines[line] as string, line);
+      if (d) syntax.push(d);
     }
     // Errors of later slices lie on later lines, so after this slice every error that can stop
     // one of its statements is known.

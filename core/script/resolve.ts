@@ -15,6 +15,8 @@ import { parseScript } from './parser';
 import { Resolver } from './resolver';
 import type { Constant, IncludeHost, ResolvedScript, ResolvedStatement, SymbolRef } from './resolved';
 import { resolveStatementWith } from './statements';
+import { parseLine } from './parser';
+import { rebasable, rebase } from './rebase';
 
 export { MAX_INCLUDE_DEPTH } from './resolved';
 export type {
@@ -96,6 +98,9 @@ function resolveStatement(r: Resolver, s: Statement): void {
   r.previous = s;
 }
 
+/** Distinct lines StatementResolver remembers: a script's repeated lines are few (a driver's idioms). */
+const MEMO_LINES = 1024;
+
 /**
  * Resolution one statement at a time, as resolveScript does it, for a check that parses, resolves
  * and runs a script in one pass without keeping its syntax tree (check.ts, checkScriptStreamed).
@@ -117,6 +122,56 @@ export class StatementResolver {
 
   add(s: Statement): void {
     resolveStatement(this.r, s);
+  }
+
+  /**
+   * Lines resolved in the current environment, by their text: an identical line resolves the same
+   * way as long as no `const`, `include`, `config` or `reset` came between (rebase.ts). Only lines
+   * that resolved to one statement with no diagnostic are kept.
+   */
+  private readonly memo = new Map<
+    string,
+    { readonly parsed: Statement; readonly resolved: ResolvedStatement; readonly sawAccess: boolean }
+  >();
+
+  /** Lines answered from `memo` (tests, the bench). */
+  memoHits = 0;
+
+  /**
+   * Parse and resolve one line of text (`line` is its 0-based number), or copy what an identical
+   * line above resolved to; the line's syntax error, if any.
+   */
+  addLine(text: string, line: number): ScriptDiagnostic | undefined {
+    // A memo hit adds no symbols: a resolver that keeps them (resolveUpTo) resolves every line.
+    const hit = this.r.keepSymbols ? undefined : this.memo.get(text);
+    if (hit !== undefined) {
+      this.r.statements.push(rebase(hit.resolved, line));
+      if (hit.sawAccess) this.r.sawAccess = true;
+      this.r.previous = hit.parsed;
+      this.memoHits++;
+      return undefined;
+    }
+    const parsed = parseLine(text, line);
+    const s = parsed.statement;
+    if (s === undefined) return parsed.diagnostic;
+    const st = this.r.statements.length;
+    const di = this.r.diagnostics.length;
+    resolveStatement(this.r, s);
+    const kept =
+      !this.r.keepSymbols && (s.kind === 'register' || s.kind === 'mem' || (s.kind === 'action' && s.verb !== 'reset'));
+    if (!kept) {
+      // A declaration or a reset changes what later lines resolve to: forget the lines above.
+      if (this.memo.size > 0) this.memo.clear();
+    } else if (
+      parsed.diagnostic === undefined &&
+      this.r.diagnostics.length === di &&
+      this.r.statements.length === st + 1 &&
+      this.memo.size < MEMO_LINES
+    ) {
+      const resolved = this.r.statements[st] as ResolvedStatement;
+      if (rebasable(resolved)) this.memo.set(text, { parsed: s, resolved, sawAccess: this.r.sawAccess });
+    }
+    return parsed.diagnostic;
   }
 
   /** The script's `config` line, once resolved (only a line before the first access counts). */
