@@ -19,6 +19,7 @@ import { paSpaceName } from '../translation/secure-ns';
 import { inputRangeOk, selectTtb, walk } from '../translation/walk';
 import type {
   Access,
+  CachedTable,
   WalkCacheHooks,
   WalkFault,
   WalkMemory,
@@ -355,46 +356,64 @@ type PickSpace = (ns: boolean | undefined) => GuestMemory;
  * or STE selects it (`bigEndian`, §5.4 ENDI, §5.2 S2ENDI; core/translation/endian.ts), in the PA
  * space `pick` gives (the Non-secure one without it).
  */
+/**
+ * A walk's descriptor memory (WalkMemory). A class, not an object of closures: every walk makes
+ * one, and a cold check runs the walks in V8's baseline code, where each closure is an allocation.
+ */
+class DescriptorMemory implements SpacedWalkMemory {
+  lastSecure = false;
+  tableAddress: SpacedWalkMemory['tableAddress'] = undefined;
+  walkCache: SpacedWalkMemory['walkCache'] = undefined;
+
+  constructor(
+    private readonly engine: EngineContext,
+    private readonly what: string,
+    private readonly bigEndian: boolean,
+    private readonly pick: PickSpace | undefined,
+  ) {}
+
+  read64(pa: bigint, tableNs?: boolean): bigint | 'abort' {
+    const engine = this.engine;
+    const ns = engine.memory;
+    const m = this.pick ? this.pick(tableNs) : ns;
+    this.lastSecure = m !== ns;
+    const a = Number(pa);
+    if (m.isAbort(a, 8)) return 'abort';
+    const le = (BigInt(m.read32(a + 4)) << 32n) | BigInt(m.read32(a));
+    const v = this.bigEndian ? byteSwap64(le) : le;
+    if (engine.recording)
+      engine.log({
+        kind: 'fetch',
+        text: `${this.what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}${this.bigEndian ? ' (big-endian)' : ''}${m === ns ? '' : ' (Secure PA space)'}`,
+        address: pa,
+      });
+    return v;
+  }
+
+  write64(pa: bigint, v: bigint, tableNs?: boolean): 'ok' | 'abort' {
+    const engine = this.engine;
+    const ns = engine.memory;
+    const m = this.pick ? this.pick(tableNs) : ns;
+    const a = Number(pa);
+    if (m.isAbort(a, 8)) return 'abort';
+    // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state. Nor
+    // does an ATOS lookup with HTTUI = 1, which goes on as though the update were made (§9).
+    if (engine.suppressEvents || engine.atosRun?.inhibitHttu) return 'ok';
+    const le = this.bigEndian ? byteSwap64(v) : v;
+    m.write32(a, Number(le & 0xffff_ffffn));
+    m.write32(a + 4, Number(le >> 32n));
+    if (engine.recording)
+      engine.log({
+        kind: 'fetch',
+        text: `${this.what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)}${this.bigEndian ? ' (big-endian)' : ''}${m === ns ? '' : ' (Secure PA space)'} (hardware Access flag / dirty state, §3.13)`,
+        address: pa,
+      });
+    return 'ok';
+  }
+}
+
 function memoryFor(engine: EngineContext, what: string, bigEndian = false, pick?: PickSpace): SpacedWalkMemory {
-  const order = bigEndian ? ' (big-endian)' : '';
-  const ns = engine.memory;
-  const self: SpacedWalkMemory = {
-    lastSecure: false,
-    read64: (pa, tableNs) => {
-      const m = pick ? pick(tableNs) : ns;
-      self.lastSecure = m !== ns;
-      const a = Number(pa);
-      if (m.isAbort(a, 8)) return 'abort';
-      const le = (BigInt(m.read32(a + 4)) << 32n) | BigInt(m.read32(a));
-      const v = bigEndian ? byteSwap64(le) : le;
-      if (engine.recording)
-        engine.log({
-          kind: 'fetch',
-          text: `${what} descriptor ${hex(v, 64)} read from ${hex(pa, 64)}${order}${m === ns ? '' : ' (Secure PA space)'}`,
-          address: pa,
-        });
-      return v;
-    },
-    write64: (pa, v, tableNs) => {
-      const m = pick ? pick(tableNs) : ns;
-      const a = Number(pa);
-      if (m.isAbort(a, 8)) return 'abort';
-      // A stale-entry probe re-walks to compare; it must not set Access flags or dirty state. Nor
-      // does an ATOS lookup with HTTUI = 1, which goes on as though the update were made (§9).
-      if (engine.suppressEvents || engine.atosRun?.inhibitHttu) return 'ok';
-      const le = bigEndian ? byteSwap64(v) : v;
-      m.write32(a, Number(le & 0xffff_ffffn));
-      m.write32(a + 4, Number(le >> 32n));
-      if (engine.recording)
-        engine.log({
-          kind: 'fetch',
-          text: `${what} descriptor updated to ${hex(v, 64)} at ${hex(pa, 64)}${order}${m === ns ? '' : ' (Secure PA space)'} (hardware Access flag / dirty state, §3.13)`,
-          address: pa,
-        });
-      return 'ok';
-    },
-  };
-  return self;
+  return new DescriptorMemory(engine, what, bigEndian, pick);
 }
 
 /** The TLB tags of a walk: its regime, VMID and ASID (-2 for stage 2, as the TLB's stage-2-only entries). */
@@ -418,44 +437,62 @@ function walkCacheFor(
   mem?: SpacedWalkMemory,
 ): WalkCacheHooks | undefined {
   if (engine.suppressEvents) return undefined;
-  const wc = engine.tlb.walks;
-  const { regime, vmid, asid } = tags;
-  return {
-    empty: wc.size === 0,
-    lookup: (level, log2, page) => {
-      const e = wc.lookup(regime, vmid, asid, level, log2, page);
-      if (e === undefined) return undefined;
-      if (engine.recording)
-        engine.log({
-          kind: 'fetch',
-          text: `stage-${stage} level ${level} descriptor ${hex(e.descriptor, 64)} from the walk cache (a table descriptor read from ${hex(e.address, 64)} by an earlier walk): the walk goes on at level ${level + 1}`,
-          address: e.address,
-        });
-      if (engine.checkStale) checkStaleWalk(engine, t, e, bigEndian);
-      return e;
-    },
-    insert: (level, log2, page, c) =>
-      wc.insert({
-        regime,
-        vmid,
-        asid,
-        stages: stage,
-        level,
-        log2,
-        page,
-        address: c.address,
-        descriptor: c.descriptor,
-        next: c.next,
-        noWrite: c.noWrite,
-        noUser: c.noUser,
-        xn: c.xn,
-        pxn: c.pxn,
-        ns: c.ns,
-        secure: mem?.lastSecure === true,
-        sid: t.sid,
-        seq: engine.activity.length,
-      }),
-  };
+  return new WalkCacheView(engine, t, tags, stage, bigEndian, mem);
+}
+
+/** The walk cache as one walk sees it (walkCacheFor); a class, as DescriptorMemory is, so a walk makes no closures. */
+class WalkCacheView implements WalkCacheHooks {
+  readonly empty: boolean;
+
+  constructor(
+    private readonly engine: EngineContext,
+    private readonly t: Transaction,
+    private readonly tags: WalkTags,
+    private readonly stage: 1 | 2,
+    private readonly bigEndian: boolean,
+    private readonly mem: SpacedWalkMemory | undefined,
+  ) {
+    this.empty = engine.tlb.walks.size === 0;
+  }
+
+  lookup(level: number, log2: number, page: number): WalkCacheEntry | undefined {
+    const engine = this.engine;
+    const tags = this.tags;
+    const e = engine.tlb.walks.lookup(tags.regime, tags.vmid, tags.asid, level, log2, page);
+    if (e === undefined) return undefined;
+    if (engine.recording)
+      engine.log({
+        kind: 'fetch',
+        text: `stage-${this.stage} level ${level} descriptor ${hex(e.descriptor, 64)} from the walk cache (a table descriptor read from ${hex(e.address, 64)} by an earlier walk): the walk goes on at level ${level + 1}`,
+        address: e.address,
+      });
+    if (engine.checkStale) checkStaleWalk(engine, this.t, e, this.bigEndian);
+    return e;
+  }
+
+  insert(level: number, log2: number, page: number, c: CachedTable): void {
+    const tags = this.tags;
+    this.engine.tlb.walks.insert({
+      regime: tags.regime,
+      vmid: tags.vmid,
+      asid: tags.asid,
+      stages: this.stage,
+      level,
+      log2,
+      page,
+      address: c.address,
+      descriptor: c.descriptor,
+      next: c.next,
+      noWrite: c.noWrite,
+      noUser: c.noUser,
+      xn: c.xn,
+      pxn: c.pxn,
+      ns: c.ns,
+      secure: this.mem?.lastSecure === true,
+      sid: this.t.sid,
+      seq: this.engine.activity.length,
+    });
+  }
 }
 
 /**
@@ -565,6 +602,21 @@ export function withStreamOverrides(engine: EngineContext, t: Transaction, ste: 
   return { ...t, access: { read: a.read, write: a.write, exec, priv } };
 }
 
+/** A stream's stage-2-only translation (Config 0b110, or S1DSS skipping stage 1): `stage2` is its walker. */
+function stage2OnlyOf(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  vmid: number,
+  secure: boolean,
+  s2p_: WalkParams | undefined,
+  stage2: Stage2Fn | undefined,
+): TransactionResult {
+  if (secure) return secureStage2Only(engine, t, ste, vmid);
+  if (!stage2) throw new Error('internal: a stage 2 translation without a stage 2 walker');
+  return finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
+}
+
 function translateFull(engine: EngineContext, incoming: Transaction): TransactionResult {
   engine.memo = undefined;
   const secure = incoming.secure === true;
@@ -617,14 +669,16 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   const s2p_ = s2 ? (secure ? secureStage2Params(engine, ste, 'secure') : s2Params(engine, ste)) : undefined;
   if (s2 && !s2p_) return stage2NotWalked(engine, t, ste);
 
-  const stage2 = secure
-    ? stage2Walker(engine, t, s2p_, vmid, 'S', stage2WalkSpace(engine, ste, 'secure'))
-    : stage2Walker(engine, t, s2p_, vmid, 'NH');
-  const stage2Only = (): TransactionResult =>
-    secure ? secureStage2Only(engine, t, ste, vmid) : finishStage2Only(engine, t, ste, vmid, s2p_, stage2);
+  // Only a stream with stage 2 has a stage 2 walker (a stage-1-only walk makes none: a closure
+  // a translation in a cold check's baseline code).
+  const stage2 = !s2
+    ? undefined
+    : secure
+      ? stage2Walker(engine, t, s2p_, vmid, 'S', stage2WalkSpace(engine, ste, 'secure'))
+      : stage2Walker(engine, t, s2p_, vmid, 'NH');
 
   if (!s1) {
-    return stage2Only();
+    return stage2OnlyOf(engine, t, ste, vmid, secure, s2p_, stage2);
   }
 
   // Substream selection (§5.2 S1CDMax, S1DSS).
@@ -634,7 +688,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
     // Stage 1 bypassed for non-substream traffic.
     if (secure && !s2) return secureStreamBypass(engine, t, ste, 'S1DSS');
     return s2
-      ? stage2Only()
+      ? stage2OnlyOf(engine, t, ste, vmid, secure, s2p_, stage2)
       : {
           outcome: 'bypass',
           pa: t.address,
@@ -752,7 +806,7 @@ function secureStage2Only(engine: EngineContext, t: Transaction, ste: SteFields,
  */
 function regimeOf(engine: EngineContext, ste: SteFields, secure = false): Regime {
   if (secure) return secureRegime(engine, ste);
-  const sw = steStreamWorld(ste, engine.ids, engine.smmu.field('CR2', 'E2H') === 1n ? 1 : 0);
+  const sw = steStreamWorld(ste, engine.ids, engine.fieldNum(CR2_E2H) === 1 ? 1 : 0);
   return sw === 'NS-EL2' ? 'EL2' : sw === 'NS-EL2-E2H' ? 'EL2_E2H' : 'NH';
 }
 
@@ -777,6 +831,8 @@ function asidOf(regime: Regime, cd: CdFields): number {
   return regime === 'EL2' || regime === 'S_EL2' || regime === 'EL3' ? -1 : cd.asid;
 }
 
+/** SMMU_CR2.E2H (§6.3.12), read at every translation that walks (regimeOf). */
+const CR2_E2H = ref('CR2', 'E2H');
 /** SMMU_S_CR0ACK.SMMUEN (§6.3.58): the Secure interface's translation enable. */
 const SECURE_SMMUEN = SECURE.smmuen;
 /** SMMU_S_GBPA.NSCFG (§6.3.63): the NS attribute of a Secure stream's global bypass. */
@@ -1115,6 +1171,39 @@ function e0pdPrevents(engine: EngineContext, t: Transaction, cd: CdFields, sel: 
   return cd.aa64 === 1 || caps.d128(engine.ids);
 }
 
+/** A fault of a stage 1 walk (or of the stage 2 of its output), with the CD's or STE's stall and record controls. */
+function s1Fault(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  cd: CdFields,
+  f: WalkFault,
+  stage: 1 | 2,
+  ipa?: bigint,
+  cls = 2,
+): { result: TransactionResult } {
+  return faultResult(
+    engine,
+    t,
+    f,
+    stage,
+    stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 },
+    ipa,
+    cls,
+  );
+}
+
+/** A level 0 Translation fault found before any descriptor is read (walkStage1). */
+function s1Level0(
+  engine: EngineContext,
+  t: Transaction,
+  ste: SteFields,
+  cd: CdFields,
+  message: string,
+): { result: TransactionResult } {
+  return s1Fault(engine, t, ste, cd, { ok: false, kind: 'translation', stage: 1, level: 0, message }, 1);
+}
+
 /** Stage 1 (and stage 2 of its output, when nested) for a CD; faults become events per CD.R/S/A. */
 function walkStage1(
   engine: EngineContext,
@@ -1131,29 +1220,22 @@ function walkStage1(
   // (AP[1], APTable[0] and PXN unused, no nG: "all accesses are considered privileged").
   const single = el3 || tags.regime === 'EL2' || tags.regime === 'S_EL2';
   const sel = single ? singleTtb(t.address, cd) : selectTtb(t.address, cd.t0sz, cd.t1sz, cd.tbi);
-  const fault = (f: WalkFault, stage: 1 | 2, ipa?: bigint, cls = 2): { result: TransactionResult } =>
-    faultResult(
-      engine,
-      t,
-      f,
-      stage,
-      stage === 1 ? { r: cd.r, s: cd.s, a: cd.a } : { r: ste.s2R, s: ste.s2S, a: 1 },
-      ipa,
-      cls,
-    );
   // Level 0 Translation faults without a walk, in the order of the A-profile AArch64.S1Translate:
   // the address outside both ranges, then E0PD, then EPDx, which disables walks on a TLB miss (§5.4).
-  const level0 = (message: string) => fault({ ok: false, kind: 'translation', stage: 1, level: 0, message }, 1);
-  if (sel === 'fault') return level0('the address is outside both TTB0 and TTB1 ranges');
+  if (sel === 'fault') return s1Level0(engine, t, ste, cd, 'the address is outside both TTB0 and TTB1 ranges');
   if (e0pdPrevents(engine, t, cd, sel, tags.regime))
-    return level0(
+    return s1Level0(
+      engine,
+      t,
+      ste,
+      cd,
       `CD.E0PD${sel} is 1: an unprivileged access through TTB${sel} is a level 0 Translation fault, without a walk (E0PD, §5.4)`,
     );
   // §5.4 EPD0: IGNORED (effective 0) in any-EL2 and EL3.
   if (!single && (sel === 0 ? cd.epd0 : cd.epd1) === 1)
-    return level0(`CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
+    return s1Level0(engine, t, ste, cd, `CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
   const base = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2, ste);
-  if (!base) return level0(`reserved TG${sel} encoding`);
+  if (!base) return s1Level0(engine, t, ste, cd, `reserved TG${sel} encoding`);
   const params = t.secure
     ? secureS1Params(base, cd, sel, single)
     : single
@@ -1186,13 +1268,17 @@ function walkStage1(
   const r1 = walk(params, t.address, t.access, mem);
   if (tables?.notWalked) return { result: stage2NotWalked(engine, t, ste) };
   if (!r1.ok) {
-    if (s2OnWalk || r1.s2OnS1Walk) return fault(s2OnWalk ?? r1, 2, (s2OnWalk ?? r1).ipa, 1);
-    return fault(r1, 1);
+    if (s2OnWalk || r1.s2OnS1Walk) return s1Fault(engine, t, ste, cd, s2OnWalk ?? r1, 2, (s2OnWalk ?? r1).ipa, 1);
+    return s1Fault(engine, t, ste, cd, r1, 1);
   }
   // SMMU_S_CR0.SIF: a Non-secure stage 1 output loses execute permission (§3.26, §6.3.57).
   const sif = r1.ns === true && secureFetchFaults(engine);
   if (sif && t.access.exec && !t.access.write)
-    return fault(
+    return s1Fault(
+      engine,
+      t,
+      ste,
+      cd,
       {
         ok: false,
         kind: 'permission',
@@ -1222,7 +1308,7 @@ function walkStage1(
   }
   if (s2Out && s2Output) {
     const r2 = s2Out(r1.oa, assured ? assured.outputAccess(t.access, r1.steps) : t.access, false);
-    if (!r2.ok) return fault(r2, 2, r1.oa);
+    if (!r2.ok) return s1Fault(engine, t, ste, cd, r2, 2, r1.oa);
     pa = r2.oa;
     ipaPage = Number(r1.oa >> 12n);
     log2 = Math.min(log2, log2Of(r2.size));

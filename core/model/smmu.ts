@@ -56,6 +56,51 @@ const QUEUE_INDEXES = new Map(
 );
 const CR0ACK = getRegister('CR0ACK');
 const S_CR0ACK = getRegister('S_CR0ACK');
+
+/** A queue's BASE register and its LOG2SIZE field, found once per queue (queueLog2 runs at every PROD or CONS write). */
+const queueBases = new Map<AnyQueueName, { readonly base: RegisterDef; readonly log2: FieldDef | undefined }>();
+function queueBaseOf(queue: AnyQueueName): { readonly base: RegisterDef; readonly log2: FieldDef | undefined } {
+  let q = queueBases.get(queue);
+  if (q === undefined) {
+    const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
+    q = { base, log2: findField(base, 'LOG2SIZE') };
+    queueBases.set(queue, q);
+  }
+  return q;
+}
+
+/**
+ * What checkQueueIndex reads of a PROD or CONS register, found once per register: its index field
+ * (WR or RD), the enable that makes the PROD–CONS distance checked, and the other index register.
+ */
+interface QueueIndexInfo {
+  readonly idx: FieldDef | undefined;
+  readonly ack: RegisterDef;
+  readonly enable: FieldDef | undefined;
+  readonly other: RegisterDef | undefined;
+  readonly otherIdx: FieldDef | undefined;
+  readonly isProd: boolean;
+}
+const queueIndexes = new Map<RegisterDef, QueueIndexInfo>();
+const indexField = (r: RegisterDef) => r.fields.find((f) => f.name === 'WR' || f.name === 'RD');
+function queueIndexOf(reg: RegisterDef, queue: AnyQueueName): QueueIndexInfo {
+  let q = queueIndexes.get(reg);
+  if (q === undefined) {
+    const isProd = reg.name.endsWith('PROD');
+    const ack = queue === 'S_CMDQ' || queue === 'S_EVENTQ' ? S_CR0ACK : CR0ACK;
+    const other = QUEUE_INDEXES.get(`${queue}_${isProd ? 'CONS' : 'PROD'}`);
+    q = {
+      idx: indexField(reg),
+      ack,
+      enable: findField(ack, `${caps.queueKindOf(queue)}EN`),
+      other,
+      otherIdx: other && indexField(other),
+      isProd,
+    };
+    queueIndexes.set(reg, q);
+  }
+  return q;
+}
 const NONE: readonly GuardRef[] = [];
 
 /**
@@ -996,8 +1041,7 @@ export class Smmu {
   }
 
   private queueLog2(queue: AnyQueueName): { qs: number; written: number; max: number } {
-    const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
-    const log2 = findField(base, 'LOG2SIZE');
+    const { base, log2 } = queueBaseOf(queue);
     const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
     const max = caps.queueLog2Max(this.ids, queue);
     // §6.3.26: any use of LOG2SIZE other than read-back is capped at IDR1.xQS.
@@ -1035,7 +1079,8 @@ export class Smmu {
    * RES0 (software-owned) or RAZ (SMMU-owned) and are not stored.
    */
   private checkQueueIndex(reg: RegisterDef, queue: AnyQueueName, value: bigint, findings: Finding[]): bigint {
-    const idx = reg.fields.find((f) => f.name === 'WR' || f.name === 'RD');
+    const q = queueIndexOf(reg, queue);
+    const idx = q.idx;
     if (!idx) return value;
     const { qs } = this.queueLog2(queue);
     const keep = (1n << BigInt(qs + 1)) - 1n;
@@ -1054,28 +1099,25 @@ export class Smmu {
     // Producer and consumer may be at most one queue size apart (§3.5). Only checked while the
     // queue is enabled: during set-up software writes PROD and CONS one after the other.
     // A Secure queue's enable is in SMMU_S_CR0ACK (§6.3.58).
-    const secure = queue === 'S_CMDQ' || queue === 'S_EVENTQ';
-    const ack = secure ? S_CR0ACK : CR0ACK;
-    const enable = findField(ack, `${caps.queueKindOf(queue)}EN`);
-    if (!enable || extractField(this.regs.get(ack), enable) === 0n) return stored;
-    const other = QUEUE_INDEXES.get(`${queue}_${reg.name.endsWith('PROD') ? 'CONS' : 'PROD'}`);
-    if (!other) return stored;
-    const oidx = other.fields.find((f) => f.name === 'WR' || f.name === 'RD');
-    if (oidx) {
-      const size = 1n << BigInt(qs);
-      const a = raw & keep;
-      const o = extractField(this.regs.get(other), oidx) & keep;
-      const [prod, cons] = reg.name.endsWith('PROD') ? [a, o] : [o, a];
-      const dist = (prod - cons + 2n * size) % (2n * size);
-      if (dist > size) {
-        findings.push({
-          severity: 'error',
-          code: 'queue.index-state',
-          section: '3.5',
-          register: reg.name,
-          message: `${queue} PROD ${hex(prod)} and CONS ${hex(cons)} are ${dist} entries apart, more than the queue holds (${size}): an impossible state`,
-        });
-      }
+    const enable = q.enable;
+    if (!enable || extractField(this.regs.get(q.ack), enable) === 0n) return stored;
+    const other = q.other;
+    const oidx = q.otherIdx;
+    if (!other || !oidx) return stored;
+    const size = 1n << BigInt(qs);
+    const a = raw & keep;
+    const o = extractField(this.regs.get(other), oidx) & keep;
+    const prod = q.isProd ? a : o;
+    const cons = q.isProd ? o : a;
+    const dist = (prod - cons + 2n * size) % (2n * size);
+    if (dist > size) {
+      findings.push({
+        severity: 'error',
+        code: 'queue.index-state',
+        section: '3.5',
+        register: reg.name,
+        message: `${queue} PROD ${hex(prod)} and CONS ${hex(cons)} are ${dist} entries apart, more than the queue holds (${size}): an impossible state`,
+      });
     }
     return stored;
   }

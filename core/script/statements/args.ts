@@ -104,7 +104,15 @@ export function formUsages(def: StatementDef): string[][] {
 /** The named argument an argument name stands for (by its name or an alias, any case). */
 export function namedArg(def: EngineDef, name: string): NamedArg | undefined {
   const n = name.toLowerCase();
-  return def.args.named?.find((a) => a.name.toLowerCase() === n || a.aliases?.some((x) => x.toLowerCase() === n));
+  const named = def.args.named;
+  if (!named) return undefined;
+  for (let i = 0; i < named.length; i++) {
+    const a = named[i] as NamedArg;
+    if (a.name.toLowerCase() === n) return a;
+    const aliases = a.aliases;
+    if (aliases) for (let k = 0; k < aliases.length; k++) if ((aliases[k] as string).toLowerCase() === n) return a;
+  }
+  return undefined;
 }
 
 /**
@@ -120,12 +128,13 @@ export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnost
   const skip = (def.args.positional?.length ?? 0) - (def.operand ? 1 : 0);
   const keyword = def.keywords[0] as string;
   const known = def.args.named ?? [];
-  const seen = new Map<NamedArg, ActionArg>();
+  // Made at the first named argument: most lines have none or a few (`doorbell` has none).
+  let seen: Map<NamedArg, ActionArg> | undefined;
   for (let i = skip; i < s.args.length; i++) {
     const a = s.args[i] as ActionArg;
     const spec = a.name ? namedArg(def, a.name) : undefined;
     if (spec) {
-      const before = seen.get(spec);
+      const before = seen?.get(spec);
       if (before)
         out.push(
           diag(
@@ -135,7 +144,7 @@ export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnost
             a.range,
           ),
         );
-      else seen.set(spec, a);
+      else (seen ??= new Map()).set(spec, a);
       continue;
     }
     if (!a.name) {
@@ -167,7 +176,14 @@ export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnost
 /** The argument named `name` that has a value (`name=…`). */
 export function arg(s: ResolvedAction, name: string): ActionArg | undefined {
   const n = name.toLowerCase();
-  return s.args.find((a) => a.name?.toLowerCase() === n && (a.value !== undefined || a.valueName !== undefined));
+  // Indexed, without a callback: every engine statement looks up its arguments at every run, and
+  // a cold check runs this in V8's baseline code, where a closure a lookup is an allocation.
+  const args = s.args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as ActionArg;
+    if ((a.value !== undefined || a.valueName !== undefined) && a.name?.toLowerCase() === n) return a;
+  }
+  return undefined;
 }
 
 /** The value argument for `spec`, tried by its name, then by each alias in order. */
@@ -180,13 +196,18 @@ export function valueArg(s: ResolvedAction, spec: NamedArg): ActionArg | undefin
 
 /** Whether the bare flag `name` is given. */
 export function flag(s: ResolvedAction, name: string): boolean {
-  return s.args.some(
-    (a) =>
-      a.name?.toLowerCase() === name &&
+  const args = s.args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as ActionArg;
+    if (
       a.value === undefined &&
       a.valueName === undefined &&
-      a.valueRange === undefined,
-  );
+      a.valueRange === undefined &&
+      a.name?.toLowerCase() === name
+    )
+      return true;
+  }
+  return false;
 }
 
 /**

@@ -81,7 +81,7 @@ function targetQueue(
   out: ScriptDiagnostic[],
 ): TargetQueue | undefined {
   const a = args.find(isEcmdqArg);
-  const secure = args.find((x) => isSecurityArg(x) && x.name?.toLowerCase() === 'secure');
+  const secure = args.find(isSecureArg);
   if (secure && a) {
     out.push(
       diag(
@@ -123,7 +123,7 @@ function targetQueue(
     };
   }
   if (!a) {
-    const current = engine.smmu.peek('CMDQ_PROD');
+    const current = engine.smmu.value(CMDQ_PROD);
     return {
       label: 'CMDQ',
       security: 'non-secure',
@@ -131,11 +131,11 @@ function targetQueue(
       consName: 'CMDQ_CONS',
       geometry: engine.geometry('CMDQ'),
       prod: Number(current & 0xf_ffffn),
-      cons: Number(engine.smmu.peek('CMDQ_CONS') & 0xf_ffffn),
+      cons: Number(engine.smmu.value(CMDQ_CONS) & 0xf_ffffn),
       scriptProd: state.cmdqProd,
-      prodOffset: getRegister('CMDQ_PROD').offset,
+      prodOffset: CMDQ_PROD.offset,
       prodValue: current,
-      setScriptProd: (st, v) => (st.cmdqProd = v),
+      setScriptProd: setCmdqProd,
     };
   }
   const layout = engine.smmu.ecmdqLayout;
@@ -174,8 +174,18 @@ function targetQueue(
 
 const isEcmdqArg = (a: ActionArg) => a.name?.toLowerCase() === 'ecmdq';
 /** A bare `secure` or `ns` (not a field: no command has a field of either name). */
-const isSecurityArg = (a: ActionArg) =>
-  a.value === undefined && a.valueName === undefined && ['secure', 'ns'].includes(a.name?.toLowerCase() ?? '');
+const isSecurityArg = (a: ActionArg) => {
+  if (a.value !== undefined || a.valueName !== undefined || a.name === undefined) return false;
+  const n = a.name.toLowerCase();
+  return n === 'secure' || n === 'ns';
+};
+const isSecureArg = (a: ActionArg) => isSecurityArg(a) && a.name?.toLowerCase() === 'secure';
+/** The main Command queue's index registers, and the script's own PROD of it (targetQueue runs at every `cmd` and `doorbell`). */
+const CMDQ_PROD = getRegister('CMDQ_PROD');
+const CMDQ_CONS = getRegister('CMDQ_CONS');
+const setCmdqProd = (st: ScriptState, v: number) => {
+  st.cmdqProd = v;
+};
 /** The arguments that choose the queue rather than fill the command. */
 const isQueueArg = (a: ActionArg) => isEcmdqArg(a) || isSecurityArg(a);
 
@@ -280,8 +290,9 @@ export const CMD: EngineDef<'cmd'> = {
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
     const first = s.args[0];
-    const rest = s.args.slice(1).filter((a) => !isQueueArg(a));
-    const target = targetQueue(engine, state, s.args.slice(1), out);
+    const tail = s.args.slice(1);
+    const rest = tail.some(isQueueArg) ? tail.filter((a) => !isQueueArg(a)) : tail;
+    const target = targetQueue(engine, state, tail, out);
     if (!target) return { diagnostics: out };
     if (!first?.name)
       return {
@@ -411,8 +422,11 @@ export const DOORBELL: EngineDef<'doorbell'> = {
     const r = engine.smmu.write(target.prodOffset, 4, (target.prodValue & ~0xf_ffffn) | BigInt(prod));
     for (const f of r.findings)
       if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
-    const after = targetQueue(engine, state, s.args, out);
-    const cons = BigInt(after?.cons ?? target.cons);
+    // CONS after the SMMU consumed: the main queue's register read at once, another queue's as targetQueue reads it.
+    const cons =
+      target.label === 'CMDQ'
+        ? engine.smmu.value(CMDQ_CONS) & 0xf_ffffn
+        : BigInt(targetQueue(engine, state, s.args, out)?.cons ?? target.cons);
     // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
     const span = 2n ** BigInt(target.geometry.log2 + 1);
     const consumed = Number((cons - consBefore + span) % span);

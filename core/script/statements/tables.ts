@@ -3,6 +3,7 @@
  * writes the VMSAv8-64 descriptors (Arm ARM D8) so an input address maps to an output address,
  * creating the tables it needs from that pool.
  */
+import type { ResolvedAction } from '../resolved';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { hex } from '../../registers/codec';
 import * as caps from '../../structures/capabilities';
@@ -68,6 +69,12 @@ const MAP_IOVA: NamedArg = {
  * to PA with a leaf of `size` bytes (a page or a block); with `ds`, in the FEAT_LPA2 format of
  * CD.DS / STE.S2DS = 1 (Arm ARM D8.3).
  */
+/** The number given as `n=…`, or `d` (a module function, not a closure a `map` line). */
+function numArg(s: ResolvedAction, n: string, d?: number): number | undefined {
+  const a = arg(s, n);
+  return a?.value !== undefined ? Number(a.value) : d;
+}
+
 export const MAP: EngineDef<'map'> = {
   syntax: 'engine',
   verb: 'map',
@@ -157,22 +164,18 @@ export const MAP: EngineDef<'map'> = {
   resolve: (r, s) => resolveEngineStatement(r, s),
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
-    const num = (n: string, d?: number): number | undefined => {
-      const a = arg(s, n);
-      return a?.value !== undefined ? Number(a.value) : d;
-    };
     checkArgs(MAP, s, out);
-    const ttb = num('ttb');
-    let va = num(MAP_IOVA.name);
+    const ttb = numArg(s, 'ttb');
+    let va = numArg(s, MAP_IOVA.name);
     const aliases = MAP_IOVA.aliases ?? [];
-    for (let i = 0; va === undefined && i < aliases.length; i++) va = num(aliases[i] as string);
-    const pa = num('pa');
+    for (let i = 0; va === undefined && i < aliases.length; i++) va = numArg(s, aliases[i] as string);
+    const pa = numArg(s, 'pa');
     if (ttb === undefined || va === undefined || pa === undefined)
       out.push(diag('error', 'map.args', `map needs ttb=, iova= and pa=`, s.range));
-    const granuleKb = num('granule', 4) as number;
+    const granuleKb = numArg(s, 'granule', 4) as number;
     if (![4, 16, 64].includes(granuleKb))
       out.push(diag('error', 'map.granule', `granule is 4, 16 or 64 (KB)`, arg(s, 'granule')?.range ?? s.range));
-    const stage = num('stage', 1) as number;
+    const stage = numArg(s, 'stage', 1) as number;
     if (stage !== 1 && stage !== 2)
       out.push(diag('error', 'map.stage', `stage is 1 or 2`, arg(s, 'stage')?.range ?? s.range));
     if (!state.pool)
@@ -182,19 +185,19 @@ export const MAP: EngineDef<'map'> = {
     const g = granuleKb as 4 | 16 | 64;
     const pageShift = g === 4 ? 12 : g === 16 ? 14 : 16;
     const perLevel = pageShift - 3;
-    const size = num('size', 2 ** pageShift) as number;
-    const tsz = num('tsz', 64 - 48) as number;
+    const size = numArg(s, 'size', 2 ** pageShift) as number;
+    const tsz = numArg(s, 'tsz', 64 - 48) as number;
     // DS changes nothing with the 64 KB granule (§5.4 DS, §5.2 S2DS).
     const ds = flag(s, 'ds') && g !== 64;
     let level: number | undefined;
     if (stage === 1) level = startLevelS1(g, tsz, ds);
     else {
-      const sl0 = num('sl0');
+      const sl0 = numArg(s, 'sl0');
       // The same start-level rules as the SMMU's stage-2 walk (transaction.ts s2Params).
       level =
         sl0 === undefined
           ? startLevelS1(g, tsz, ds)
-          : startLevelS2(sl0, g, tsz, { stt: stt(engine.ids), ds, sl2: num('sl2', 0) });
+          : startLevelS2(sl0, g, tsz, { stt: stt(engine.ids), ds, sl2: numArg(s, 'sl2', 0) });
     }
     if (level === undefined)
       return {
@@ -300,7 +303,7 @@ export const MAP: EngineDef<'map'> = {
     // SH: Inner Shareable; with LPA2 bits [9:8] are OA[51:50] and the CD / STE gives the Shareability.
     if (!ds) d |= 3n << 8n;
     if (stage === 1) {
-      d |= BigInt(num('attr', 0) as number & 7) << 2n; // AttrIndx
+      d |= BigInt(numArg(s, 'attr', 0) as number & 7) << 2n; // AttrIndx
       // AP[2:1]: bit 7 read-only, bit 6 EL0 access (Arm ARM D8.4). Device transactions are
       // usually unprivileged, so pages are EL0-accessible unless `priv` (as Linux io-pgtable maps).
       if (flag(s, 'ro')) d |= 1n << 7n;
@@ -309,7 +312,7 @@ export const MAP: EngineDef<'map'> = {
       if (flag(s, 'xn')) d |= 3n << 53n; // PXN, UXN
       if (flag(s, 'ns')) d |= 1n << 5n; // NS: the Non-secure PA space for a Secure regime
     } else {
-      d |= BigInt(num('attr', 0xf) as number & 0xf) << 2n; // MemAttr: Normal WB by default
+      d |= BigInt(numArg(s, 'attr', 0xf) as number & 0xf) << 2n; // MemAttr: Normal WB by default
       d |= (flag(s, 'ro') ? 1n : 3n) << 6n; // S2AP: read / read-write
       if (flag(s, 'xn')) d |= 2n << 53n; // XN[1:0] = 0b10: not executable
     }

@@ -146,7 +146,7 @@ export const DMA: EngineDef<'dma'> = {
     checkArgs(DMA, s, out);
     const ssidArg = valueArg(s, DMA_SSID);
     // Event records carry the StreamID in 32 bits and the SubstreamID in 20 (§7.3.3).
-    const record = findEvent('C_BAD_STREAMID');
+    const record = badStreamIdRecord();
     if (record) {
       fitsField(record, 'StreamID', sidArg, out, 'event records');
       fitsField(record, 'SubstreamID', ssidArg, out, 'event records');
@@ -289,7 +289,7 @@ function judgeOutcome(
     return { diagnostics: out, summary };
   }
   let pass: boolean;
-  let wanted: string;
+  let wanted: string | undefined;
   if (s.expect.name !== undefined) {
     const n = s.expect.name.toLowerCase();
     const ev = findEvent(s.expect.name);
@@ -324,10 +324,10 @@ function judgeOutcome(
   } else {
     const v = s.expect.value as bigint;
     pass = completes(r) && r.pa === v;
-    wanted = hex(v, 64);
   }
   if (s.expect.op === '!=') pass = !pass;
   if (!pass) {
+    wanted ??= hex(s.expect.value as bigint, 64);
     out.push(
       diag(
         'error',
@@ -339,6 +339,13 @@ function judgeOutcome(
     return { diagnostics: out, summary, failedExpectation: true };
   }
   return { diagnostics: out, summary, metExpectation: true };
+}
+
+/** C_BAD_STREAMID's record, whose StreamID and SubstreamID widths bound a DMA's (looked up once). */
+let badStreamId: ReturnType<typeof findEvent> | null = null;
+function badStreamIdRecord(): ReturnType<typeof findEvent> {
+  if (badStreamId === null) badStreamId = findEvent('C_BAD_STREAMID');
+  return badStreamId;
 }
 
 /**
