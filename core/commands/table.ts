@@ -651,10 +651,19 @@ for (const c of COMMANDS) {
 const BY_OPCODE: (CommandDef | undefined)[] = [];
 for (const c of COMMANDS) if (!BY_OPCODE[c.opcode]) BY_OPCODE[c.opcode] = c;
 
+/** Spellings findCommand has found (bounded: text with endless spellings cannot grow it). */
+const FOUND = new Map<string, CommandDef>();
+const MAX_FOUND = 512;
+
 /** A command by name, case-insensitive, with or without `CMD_`. */
 export function findCommand(name: string): CommandDef | undefined {
+  // Names as written, already found: every `cmd` line looks its command up while a check runs.
+  const known = FOUND.get(name);
+  if (known !== undefined) return known;
   const n = name.trim().toUpperCase();
-  return BY_NAME.get(n) ?? BY_NAME.get(n.startsWith('CMD_') ? n : `CMD_${n}`);
+  const def = BY_NAME.get(n) ?? BY_NAME.get(n.startsWith('CMD_') ? n : `CMD_${n}`);
+  if (def !== undefined && FOUND.size < MAX_FOUND) FOUND.set(name, def);
+  return def;
 }
 
 /** The command an opcode selects (0x04 gives CMD_CFGI_STE_RANGE; decodeCommand tells CFGI_ALL apart by Range). */

@@ -12,9 +12,11 @@ import {
   formatCommand,
   type CommandProblem,
   type CommandQueueSecurity,
+  type EncodedCommand,
 } from '../../commands/codec';
 import { fastChecksFor } from '../../engine/command-fast';
 import { COMMANDS, findCommand } from '../../commands/table';
+import type { CommandDef } from '../../commands/table';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { ecmdqGeometry } from '../../engine/ecmdq';
 import { secureCmdqGeometry } from '../../engine/secure-cmdq';
@@ -204,6 +206,17 @@ interface CommandDecoding {
 
 const NO_PROBLEMS: readonly CommandProblem[] = [];
 
+/** Each command's encoding without field values, made once (what fieldValues and encodeCommand give for no arguments). */
+const bareEncodings = new Map<CommandDef, EncodedCommand>();
+function bareEncoding(def: CommandDef): EncodedCommand {
+  let e = bareEncodings.get(def);
+  if (e === undefined) {
+    e = encodeCommand(def, new Map());
+    bareEncodings.set(def, e);
+  }
+  return e;
+}
+
 /**
  * The decodings of the commands `cmd` lines enqueued lately, by their four words: a driver's
  * command stream repeats a few commands (a CMD_SYNC after every batch), and decoding a command is
@@ -345,11 +358,18 @@ export const CMD: EngineDef<'cmd'> = {
           ],
         };
       }
-      const values = fieldValues(def, rest, out, def.name);
-      if (out.some((d) => d.severity === 'error')) return { diagnostics: out };
-      const enc = encodeCommand(def, values);
+      let enc: EncodedCommand;
+      if (rest.length === 0) {
+        // No field given (`cmd SYNC`): the encoding depends on the command alone.
+        enc = bareEncoding(def);
+        words = enc.words.slice();
+      } else {
+        const values = fieldValues(def, rest, out, def.name);
+        if (out.length > 0 && out.some((d) => d.severity === 'error')) return { diagnostics: out };
+        enc = encodeCommand(def, values);
+        words = enc.words;
+      }
       for (const p of enc.problems) out.push(diag('error', `cmd.${p.code}`, p.message, s.range, p.section));
-      words = enc.words;
     }
     const decoding = decodeEnqueued(words, engine.ids, target.security);
     for (const p of decoding.problems) {

@@ -287,17 +287,19 @@ export function dmaRequest(s: ResolvedAction): DmaRequest | undefined {
   const ssid = valueArg(s, DMA_SSID)?.value;
   const p = dmaPayloadArgs(s, access);
   const bytes = p.size !== undefined && p.data !== undefined ? dmaPattern(p.data, p.step, p.size) : undefined;
+  // Every property present (undefined when not given), in one literal: conditional spreads are
+  // runtime calls in the baseline code a cold check runs, and give requests several shapes.
   return {
     access,
     sid: Number(sid),
-    ...(ssid !== undefined ? { ssid: Number(ssid) } : {}),
+    ssid: ssid !== undefined ? Number(ssid) : undefined,
     iova,
     priv: flag(s, 'priv'),
     route: flag(s, 'ats') ? 'ats' : flag(s, 'translated') ? 'translated' : 'untranslated',
     secure: flag(s, DMA_SECURE.name),
     ns: flag(s, DMA_NS.name),
-    ...(p.size !== undefined ? { size: p.size } : {}),
-    ...(bytes && access === 'write' ? { payload: bytes } : {}),
-    ...(bytes && p.compare ? { compare: { op: p.compare, bytes } } : {}),
+    size: p.size,
+    payload: bytes && access === 'write' ? bytes : undefined,
+    compare: bytes && p.compare ? { op: p.compare, bytes } : undefined,
   };
 }

@@ -188,13 +188,19 @@ export const DMA: EngineDef<'dma'> = {
           ssidArg?.range ?? s.range,
         ),
       );
-    const t = {
-      sid: req.sid,
-      ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
-      address: req.iova,
-      access: { read: dir !== 'write', write: dir === 'write', exec: dir === 'exec', priv: req.priv },
-      ...(req.secure ? { secure: true, ns: req.ns } : {}),
-    };
+    const access = { read: dir !== 'write', write: dir === 'write', exec: dir === 'exec', priv: req.priv };
+    // The usual transaction (no SubstreamID, Non-secure) as one literal: a spread in a literal is
+    // a runtime call in the baseline code a cold check runs.
+    const t =
+      req.ssid === undefined && !req.secure
+        ? { sid: req.sid, address: req.iova, access }
+        : {
+            sid: req.sid,
+            ...(req.ssid !== undefined ? { ssid: req.ssid } : {}),
+            address: req.iova,
+            access,
+            ...(req.secure ? { secure: true, ns: req.ns } : {}),
+          };
     if (req.size === undefined) {
       // No payload: one translation, as a DMA was before it carried data.
       // engine.translate for an ordinary transaction: the QEMU compiler hooks it (core/qemu/compile.ts).
