@@ -11,11 +11,10 @@
  */
 import type { ParsedScript, Range, Statement } from './ast';
 import type { ScriptDiagnostic } from '../base/diagnostics';
-import { parseScript } from './parser';
+import { parseLine, parseScript } from './parser';
 import { Resolver } from './resolver';
 import type { Constant, IncludeHost, ResolvedScript, ResolvedStatement, SymbolRef } from './resolved';
 import { resolveStatementWith } from './statements';
-import { parseLine } from './parser';
 import { rebasable, rebase } from './rebase';
 
 export { MAX_INCLUDE_DEPTH } from './resolved';
@@ -134,7 +133,7 @@ export class StatementResolver {
     { readonly parsed: Statement; readonly resolved: ResolvedStatement; readonly sawAccess: boolean }
   >();
 
-  /** Lines answered from `memo` (tests, the bench). */
+  /** Lines answered from `memo` (tests). */
   memoHits = 0;
 
   /**
