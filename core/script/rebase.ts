@@ -61,23 +61,20 @@ export function rebasable(s: ResolvedStatement): boolean {
   }
 }
 
-function rebaseAccess(s: RegisterAccess, line: number): RegisterAccess {
-  const c: Mutable<RegisterAccess> = { ...s };
+/** The ranges a register and a memory access share: the statement's, its target's, its value's, its expectation's. */
+function rebaseTransfer<T extends RegisterAccess | MemoryAccess>(s: T, line: number): Mutable<T> {
+  const c: Mutable<T> = { ...s };
   c.range = at(s.range, line);
   c.targetRange = at(s.targetRange, line);
   if (s.valueRange) c.valueRange = at(s.valueRange, line);
-  if (s.securityRange) c.securityRange = at(s.securityRange, line);
   if (s.expect) c.expect = { ...s.expect, range: at(s.expect.range, line) };
-  if (s.abort) c.abort = { ...s.abort, range: at(s.abort.range, line) };
   return c;
 }
 
-function rebaseMem(s: MemoryAccess, line: number): MemoryAccess {
-  const c: Mutable<MemoryAccess> = { ...s };
-  c.range = at(s.range, line);
-  c.targetRange = at(s.targetRange, line);
-  if (s.valueRange) c.valueRange = at(s.valueRange, line);
-  if (s.expect) c.expect = { ...s.expect, range: at(s.expect.range, line) };
+function rebaseAccess(s: RegisterAccess, line: number): RegisterAccess {
+  const c = rebaseTransfer(s, line);
+  if (s.securityRange) c.securityRange = at(s.securityRange, line);
+  if (s.abort) c.abort = { ...s.abort, range: at(s.abort.range, line) };
   return c;
 }
 
@@ -112,7 +109,7 @@ export function rebase(s: ResolvedStatement, line: number): ResolvedStatement {
     case 'access':
       return rebaseAccess(s, line);
     case 'mem':
-      return rebaseMem(s, line);
+      return rebaseTransfer(s, line);
     case 'action':
       return rebaseAction(s, line);
     case 'include':
