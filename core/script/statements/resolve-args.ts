@@ -42,19 +42,21 @@ export function resolveEngineStatement(
         });
       } else {
         const value = r.value(v, PLAIN);
-        args.push({
-          range: a.range,
-          name: a.field.name,
-          nameRange: a.field.range,
-          ...(value !== undefined ? { value } : {}),
-          valueRange: v.range,
-        });
+        // Two literals rather than a conditional spread (a runtime call in baseline code), with the
+        // same properties in the same order.
+        args.push(
+          value !== undefined
+            ? { range: a.range, name: a.field.name, nameRange: a.field.range, value, valueRange: v.range }
+            : { range: a.range, name: a.field.name, nameRange: a.field.range, valueRange: v.range },
+        );
       }
     } else if (a.kind === 'name' && !r.consts.has(a.name.toUpperCase())) {
       args.push({ range: a.range, name: a.name, nameRange: a.range });
     } else {
       const value = r.value(a, PLAIN);
-      args.push({ range: a.range, ...(value !== undefined ? { value } : {}), valueRange: a.range });
+      args.push(
+        value !== undefined ? { range: a.range, value, valueRange: a.range } : { range: a.range, valueRange: a.range },
+      );
     }
   }
   const special = operand?.(r, s);
@@ -71,15 +73,18 @@ export function resolveEngineStatement(
   }
   if (r.errors !== start) return;
   // args.slice(): exactly its length (see the parser's args).
-  const resolved: ResolvedAction = {
-    kind: 'action',
-    verb: s.verb,
-    range: s.range,
-    keyword: s.keyword,
-    args: args.slice(),
-    ...(poll ? { poll } : {}),
-    ...(expect ? { expect } : {}),
-  };
+  // One literal for each combination, each with the properties a spread of the optional ones gave.
+  const verb = s.verb;
+  const range = s.range;
+  const keyword = s.keyword;
+  const kept = args.slice();
+  const resolved: ResolvedAction = poll
+    ? expect
+      ? { kind: 'action', verb, range, keyword, args: kept, poll, expect }
+      : { kind: 'action', verb, range, keyword, args: kept, poll }
+    : expect
+      ? { kind: 'action', verb, range, keyword, args: kept, expect }
+      : { kind: 'action', verb, range, keyword, args: kept };
   check?.(r, resolved);
   if (r.errors === start) r.statements.push(resolved);
 }
