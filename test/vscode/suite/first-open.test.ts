@@ -29,8 +29,15 @@ suite('The first open of a long script', () => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(folder);
     // Long enough that its check lasts a few hundred milliseconds in a warm server, with one
-    // failed expectation on its last line, which only the model run finds.
-    const text = longScript(40_000) + 'read32 CR0ACK.SMMUEN == 0\n';
+    // failed expectation on its last line, which only the model run finds. Every line is made
+    // distinct (a comment with its number): the first check resolves a repeated line once
+    // (core/script/rebase.ts), which made the check of this repetitive script end before VS Code
+    // asked for the shown lines' tokens.
+    const text =
+      longScript(40_000)
+        .split('\n')
+        .map((l, i) => (l ? `${l} # ${i}` : l))
+        .join('\n') + 'read32 CR0ACK.SMMUEN == 0\n';
     const file = path.join(folder, 'first-open-long.smmu');
     fs.writeFileSync(file, text);
     try {
