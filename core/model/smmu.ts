@@ -50,24 +50,17 @@ const MASK32 = 0xffff_ffffn;
 
 /** Queue registers by name, resolved once (the doorbell path). */
 const QUEUES: readonly AnyQueueName[] = ['CMDQ', 'EVENTQ', 'PRIQ', 'S_CMDQ', 'S_EVENTQ'];
-const QUEUE_BASES = new Map(QUEUES.map((q) => [q, getRegister(`${q}_BASE`)]));
+/** Each queue's BASE register and its LOG2SIZE field (queueLog2 reads them at every PROD or CONS write). */
+const QUEUE_BASES = new Map(QUEUES.map((q) => [q, queueBase(q)]));
+function queueBase(queue: AnyQueueName): { readonly base: RegisterDef; readonly log2: FieldDef | undefined } {
+  const base = getRegister(`${queue}_BASE`);
+  return { base, log2: findField(base, 'LOG2SIZE') };
+}
 const QUEUE_INDEXES = new Map(
   QUEUES.flatMap((q) => (['PROD', 'CONS'] as const).map((r) => [`${q}_${r}`, getRegister(`${q}_${r}`)] as const)),
 );
 const CR0ACK = getRegister('CR0ACK');
 const S_CR0ACK = getRegister('S_CR0ACK');
-
-/** A queue's BASE register and its LOG2SIZE field, found once per queue (queueLog2 runs at every PROD or CONS write). */
-const queueBases = new Map<AnyQueueName, { readonly base: RegisterDef; readonly log2: FieldDef | undefined }>();
-function queueBaseOf(queue: AnyQueueName): { readonly base: RegisterDef; readonly log2: FieldDef | undefined } {
-  let q = queueBases.get(queue);
-  if (q === undefined) {
-    const base = QUEUE_BASES.get(queue) ?? getRegister(`${queue}_BASE`);
-    q = { base, log2: findField(base, 'LOG2SIZE') };
-    queueBases.set(queue, q);
-  }
-  return q;
-}
 
 /**
  * What checkQueueIndex reads of a PROD or CONS register, found once per register: its index field
@@ -1041,7 +1034,7 @@ export class Smmu {
   }
 
   private queueLog2(queue: AnyQueueName): { qs: number; written: number; max: number } {
-    const { base, log2 } = queueBaseOf(queue);
+    const { base, log2 } = QUEUE_BASES.get(queue) ?? queueBase(queue);
     const written = log2 ? Number(extractField(this.regs.get(base), log2)) : 0;
     const max = caps.queueLog2Max(this.ids, queue);
     // §6.3.26: any use of LOG2SIZE other than read-back is capped at IDR1.xQS.
