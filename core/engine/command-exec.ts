@@ -3,6 +3,7 @@
  * here validated (command-queue.ts); this module only executes. Field values are read through the
  * command table's positions, never hand-written masks.
  */
+import { POW2 } from '../base/pow2';
 import { CERROR, formatCommand, decodeCommand } from '../commands/codec';
 import { COMMANDS, findCommand, type CommandDef, type CommandName } from '../commands/table';
 import { bits } from '../layout/access';
@@ -36,7 +37,7 @@ export function cmdField(def: CommandDef, name: string): LayoutField {
 function v(def: CommandDef, w: Uint32Array, name: string): number {
   const f = cmdField(def, name);
   const raw = bits(w, f.msb, f.lsb);
-  return f.addrShift !== undefined ? raw * 2 ** f.addrShift : raw;
+  return f.addrShift !== undefined ? raw * (POW2[f.addrShift] as number) : raw;
 }
 
 function has(def: CommandDef, name: string): boolean {
@@ -117,8 +118,8 @@ function addressMatch(def: CommandDef, w: Uint32Array): TlbiMatch {
   }
   const level = tg !== 0 && ttl !== 0 ? ttl : 0;
   return (e, table) => {
-    const s = e.page * 2 ** e.log2;
-    const end = s + 2 ** e.log2;
+    const s = e.page * (POW2[e.log2] as number);
+    const end = s + (POW2[e.log2] as number);
     if (level > 0 && (table ? e.level >= level : e.level !== level)) return false;
     return s < start + len && start < end;
   };

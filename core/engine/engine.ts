@@ -8,6 +8,7 @@
  * Deterministic and single-threaded: a doorbell is processed to completion inside the write that
  * rings it (or one command at a time when `autoConsume` is off, for the step debugger).
  */
+import { POW2 } from '../base/pow2';
 import { unreachable } from '../base/exhaustive';
 import { presetRelativeOffset } from '../config/smmu-base';
 import type { ResolvedConfig } from '../config/types';
@@ -653,7 +654,7 @@ export class Engine implements EngineContext {
     // §6.3.2 REL: a preset queue base holds an offset from the SMMU's Page 0.
     const reg = q === 'CMDQ' ? R.CMDQ_BASE : q === 'EVENTQ' ? R.EVENTQ_BASE : R.PRIQ_BASE;
     const rel = presetRelativeOffset(this.config, this.ids, reg);
-    return { base: (base + rel) % 2 ** this.oas, log2, entryBytes };
+    return { base: (base + rel) % (POW2[this.oas] as number), log2, entryBytes };
   }
 
   // --- activity and errors -------------------------------------------------------------------
@@ -740,7 +741,7 @@ export class Engine implements EngineContext {
     abortBit: number,
     state: SecurityState = 'non-secure',
   ): void {
-    const a = addr % 2 ** this.oas;
+    const a = addr % (POW2[this.oas] as number);
     // §3.18: MSIs of Secure sources are Secure accesses to the Secure PA space.
     const what = `${source === 'CMD_SYNC' ? 'CMD_SYNC completion' : source === 'S_CMD_SYNC' ? 'Secure CMD_SYNC completion' : source} MSI${state === 'secure' ? ' (Secure PA space)' : ''}`;
     const mem = state === 'secure' ? this.memory.secureSpace() : this.memory;

@@ -7,6 +7,7 @@
  * invalidations maintain (§3.21.1).
  */
 
+import { POW2 } from '../base/pow2';
 import { ctxKey, type Regime } from './tlb-tags';
 import { WalkCache } from './walk-cache';
 
@@ -85,7 +86,7 @@ export class Tlb {
     if (!sizes) return undefined;
     for (let i = 0; i < sizes.length; i++) {
       const s = sizes[i] as SizeMap[number];
-      const e = s.pages.get(s.log2 === 12 ? vaPage12 : Math.floor(vaPage12 / 2 ** (s.log2 - 12)));
+      const e = s.pages.get(s.log2 === 12 ? vaPage12 : Math.floor(vaPage12 / (POW2[s.log2 - 12] as number)));
       if (e) return e;
     }
     return undefined;

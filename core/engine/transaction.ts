@@ -5,6 +5,7 @@
  * TLB, and the fault configuration of §5.5 (record, stall, abort). Every fault becomes the
  * event record the architecture names (§7.3), written through event-queue.ts.
  */
+import { POW2 } from '../base/pow2';
 import { getEvent, type EventName } from '../events/table';
 import { hex } from '../registers/codec';
 import { S2PII } from '../registers/permission-indirection';
@@ -13,7 +14,7 @@ import { decodeL1cd, decodeL1std } from '../structures/l1';
 import { checkSte, decodeSte, type SteFields } from '../structures/ste';
 import { decodeSecureStage2 } from '../structures/ste-secure';
 import * as caps from '../structures/capabilities';
-import { s1WalkParams, s2WalkParams } from '../translation/params';
+import { cachedS1WalkParams, s2WalkParams } from '../translation/params';
 import { byteSwap64 } from '../translation/endian';
 import { paSpaceName } from '../translation/secure-ns';
 import { inputRangeOk, selectTtb, walk } from '../translation/walk';
@@ -196,7 +197,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   const { base, log2, log2Written, twoLevel, split } = currentStreamTable(engine, iface);
   const record = engine.field(iface.recinvsid) === 1n;
   const notRecorded = record ? '' : `; not recorded because ${reg}CR2.RECINVSID is 0`;
-  if (sid >= 2 ** log2) {
+  if (sid >= (POW2[log2] as number)) {
     return abortWith(
       engine,
       t,
@@ -259,7 +260,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   } else {
     steAddr = base + 64 * sid;
   }
-  steAddr %= 2 ** engine.oas;
+  steAddr %= POW2[engine.oas] as number;
   const name = steName(t);
   const w = fetch(engine, name, steAddr, 16, mem);
   if (w === 'abort')
@@ -568,7 +569,7 @@ export function translate(engine: EngineContext, t: Transaction): TransactionRes
     const hit = engine.tlb.lookup(memo.regime, memo.vmid, memo.asid, vaPage12);
     if (hit !== undefined && hit.stages !== 2 && permits(hit, t.access)) {
       const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
-      const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
+      const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % (POW2[hit.log2 - 12] as number)) * 4096) + low);
       return t.secure
         ? { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit', ns: hit.ns === true }
         : { outcome: 'translated', pa, via: 'tlb', detail: 'TLB hit' };
@@ -711,7 +712,7 @@ function translateFull(engine: EngineContext, incoming: Transaction): Transactio
   const hit = uncached ? undefined : engine.tlb.lookup(regime, vmid, asid, vaPage12);
   if (hit) {
     const low = small ? aNum % 4096 : Number(t.address & 0xfffn);
-    const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % 2 ** (hit.log2 - 12)) * 4096) + low);
+    const pa = BigInt(hit.oa + (hit.log2 === 12 ? 0 : (vaPage12 % (POW2[hit.log2 - 12] as number)) * 4096) + low);
     if (permits(hit, t.access)) {
       // The memo skips the STE, so a stream whose STE overrides the access is never memoised.
       if (!overridesAccess(engine, ste))
@@ -1234,7 +1235,7 @@ function walkStage1(
   // §5.4 EPD0: IGNORED (effective 0) in any-EL2 and EL3.
   if (!single && (sel === 0 ? cd.epd0 : cd.epd1) === 1)
     return s1Level0(engine, t, ste, cd, `CD.EPD${sel} is 1: walks through TTB${sel} are disabled`);
-  const base = s1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2, ste);
+  const base = cachedS1WalkParams(cd, sel, engine.ids, engine.oas, !!stage2, ste);
   if (!base) return s1Level0(engine, t, ste, cd, `reserved TG${sel} encoding`);
   const params = t.secure
     ? secureS1Params(base, cd, sel, single)
@@ -1317,7 +1318,7 @@ function walkStage1(
     leaf2 = r2;
   }
   const vaPage12 = Number(t.address >> 12n);
-  const blockPa = Number(pa) - (Number(pa) % 2 ** log2);
+  const blockPa = Number(pa) - (Number(pa) % (POW2[log2] as number));
   const entry = {
     stages: (stage2 ? 12 : 1) as 1 | 12,
     log2,

@@ -4,6 +4,7 @@
  * allocation-free; fields up to 53 bits are exact as numbers, wider ones (MAIR, 64-bit data)
  * use the BigInt variants.
  */
+import { POW2 } from '../base/pow2';
 import type { LayoutDef, LayoutField } from './types';
 
 export type Words = ArrayLike<number>;
@@ -24,7 +25,7 @@ export function bits(w: Words, msb: number, lsb: number): number {
   while (have < width) {
     const take = Math.min(32, width - have);
     const part = take === 32 ? (w[j] as number) >>> 0 : ((w[j] as number) & ((1 << take) - 1)) >>> 0;
-    v += part * 2 ** have;
+    v += part * (POW2[have] as number);
     have += take;
     j++;
   }
@@ -59,9 +60,9 @@ export function setBitsBig(w: number[] | Uint32Array, msb: number, lsb: number, 
     const s = pos & 31;
     const n = Math.min(32 - s, msb - pos + 1);
     const m = n === 32 ? 0xffffffff : ((1 << n) - 1) >>> 0;
-    const part = v % 2 ** n;
+    const part = v % (POW2[n] as number);
     w[i] = (((w[i] as number) & ~((m << s) >>> 0)) | ((part << s) >>> 0)) >>> 0;
-    v = Math.floor(v / 2 ** n);
+    v = Math.floor(v / (POW2[n] as number));
     pos += n;
   }
 }

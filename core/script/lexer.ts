@@ -11,17 +11,35 @@ export function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
 }
 
-const isWordStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isDigit = (c: number) => c >= 48 && c <= 57;
-const isWordChar = (c: number) => isWordStart(c) || isDigit(c);
+/**
+ * Character classes of ASCII, one bit each: the lexer's loops read this table instead of calling
+ * a predicate a character, which a cold start's interpreter pays for as a call each time
+ * (docs/performance.md).
+ */
+const WORD_START = 1;
+const DIGIT = 2;
+const WORD = WORD_START | DIGIT;
+const SPACE = 4;
+/** Printable ASCII punctuation other than `"`, `#` and `_`, which have their own meaning. */
+const PUNCT = 8;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const start = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  const digit = c >= 48 && c <= 57;
+  CLASS[c] =
+    (start ? WORD_START : 0) |
+    (digit ? DIGIT : 0) |
+    (c === 32 || c === 9 || c === 11 || c === 12 ? SPACE : 0) |
+    (c >= 33 && c <= 126 && !start && !digit && c !== 34 && c !== 35 ? PUNCT : 0);
+}
+/** The class bits of character code `c` (none above ASCII, but the byte-order mark is a space). */
+const classOf = (c: number): number => (c < 128 ? (CLASS[c] as number) : c === 0xfeff ? SPACE : 0);
 /**
  * Space, tab, vertical tab, form feed, and a byte-order mark (editors keep it at the start of line
  * 0): what separates tokens inside a line. The trace tokenizer uses the same rule, so a character
  * is either skipped or starts a token there too; line breaks never reach a lexer (splitLines).
  */
-export const isSpace = (c: number) => c === 32 || c === 9 || c === 11 || c === 12 || c === 0xfeff;
-/** Printable ASCII punctuation other than `"`, `#` and `_`, which have their own meaning. */
-const isPunct = (c: number) => c >= 33 && c <= 126 && !isWordChar(c) && c !== 34 && c !== 35;
+export const isSpace = (c: number) => (classOf(c) & SPACE) !== 0;
 
 /** Punctuation texts, shared (one string a character code), so a punctuation token slices nothing out of its line. */
 const PUNCT_TEXT: readonly string[] = Array.from({ length: 127 }, (_, c) => String.fromCharCode(c));
@@ -57,12 +75,12 @@ function token(
 const SMALL = Array.from({ length: 256 }, (_, i) => BigInt(i));
 const bigOf = (v: number): bigint => (v < 256 ? (SMALL[v] as bigint) : BigInt(v));
 
-/** Value of a hexadecimal digit, or -1. */
-function hexDigit(c: number): number {
+/** Value of each ASCII hexadecimal digit, -1 for other characters: read inline, not called a digit. */
+const HEX_VALUE = Int8Array.from({ length: 128 }, (_, c) => {
   if (c >= 48 && c <= 57) return c - 48;
   const l = c | 0x20;
   return l >= 97 && l <= 102 ? l - 87 : -1;
-}
+});
 
 /**
  * The value of a plain `0x…` or decimal literal short enough to be exact as a double (at most 13
@@ -76,7 +94,8 @@ function quickValue(text: string): number {
   let v = 0;
   if (n > 2 && text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 0x20) === 120) {
     for (let i = 2; i < n; i++) {
-      const d = hexDigit(text.charCodeAt(i));
+      const c = text.charCodeAt(i);
+      const d = c < 128 ? (HEX_VALUE[c] as number) : -1;
       if (d < 0) return -1;
       v = v * 16 + d;
     }
@@ -140,6 +159,16 @@ function intern(word: string): string {
   return word;
 }
 
+/** Where the run of word characters (letters, digits, `_`) from `i` ends. */
+function wordEnd(text: string, i: number, n: number): number {
+  while (i < n) {
+    const d = text.charCodeAt(i);
+    if (d >= 128 || ((CLASS[d] as number) & WORD) === 0) break;
+    i++;
+  }
+  return i;
+}
+
 /** Tokens of one line (`line` is its 0-based number), comments included. */
 export function lexLine(text: string, line: number): Token[] {
   const tokens: Token[] = [];
@@ -149,18 +178,19 @@ export function lexLine(text: string, line: number): Token[] {
   const n = text.length;
   while (i < n) {
     const c = text.charCodeAt(i);
+    const k = c < 128 ? (CLASS[c] as number) : classOf(c);
     const start = i;
-    if (isSpace(c)) {
+    if ((k & SPACE) !== 0) {
       i++;
     } else if (c === 35 /* # */) {
       tokens.push(token('comment', text.slice(i), new LineRange(line, i, n)));
       i = n;
-    } else if (isWordStart(c)) {
-      while (i < n && isWordChar(text.charCodeAt(i))) i++;
+    } else if ((k & WORD_START) !== 0) {
+      i = wordEnd(text, i + 1, n);
       tokens.push(token('word', intern(text.slice(start, i)), new LineRange(line, start, i)));
-    } else if (isDigit(c)) {
+    } else if ((k & DIGIT) !== 0) {
       // Take the whole alphanumeric run so `12abc` or `0xZZ` is one bad number, not two tokens.
-      while (i < n && isWordChar(text.charCodeAt(i))) i++;
+      i = wordEnd(text, i + 1, n);
       tokens.push(numberToken(text.slice(start, i), new LineRange(line, start, i)));
     } else if (c === 34 /* " */) {
       const close = text.indexOf('"', i + 1);
@@ -185,14 +215,14 @@ export function lexLine(text: string, line: number): Token[] {
           ),
         );
       }
-    } else if (isPunct(c)) {
+    } else if ((k & PUNCT) !== 0) {
       const two = i + 1 < n ? twoCharPunct(c, text.charCodeAt(i + 1)) : undefined;
       i += two !== undefined ? 2 : 1;
       tokens.push(token('punct', two ?? (PUNCT_TEXT[c] as string), new LineRange(line, start, i)));
     } else {
       while (i < n) {
         const d = text.charCodeAt(i);
-        if (isSpace(d) || isWordChar(d) || isPunct(d) || d === 34 || d === 35) break;
+        if (classOf(d) !== 0 || d === 34 || d === 35) break;
         i++;
       }
       tokens.push(

@@ -112,3 +112,42 @@ export function s1WalkParams(
     bigEndian: cd.endi === 1,
   };
 }
+
+/** One CD's stage 1 parameters through TTB0 and TTB1, for the SMMU, OAS, nesting and STE.S1PIE they were made for. */
+interface S1ParamsOfCd {
+  readonly ids: IdView;
+  readonly oas: number;
+  readonly nested: boolean;
+  readonly s1Pie: number | undefined;
+  readonly bySel: [WalkParams | undefined | null, WalkParams | undefined | null];
+}
+
+/**
+ * s1WalkParams made once per decoded CD: the engine's configuration cache keeps a CD's decoded
+ * fields (one object) until a CFGI command drops them, and every TLB miss of its streams walks
+ * with the same parameters. A new CD (a refetch) is a new object, so a parameter set is never
+ * kept past its CD. `null` is "not made yet"; undefined is s1WalkParams's own "reserved TGx".
+ */
+const s1ParamsByCd = new WeakMap<CdFields, S1ParamsOfCd>();
+
+/** s1WalkParams, made once per CD object and the other inputs (see s1ParamsByCd). */
+export function cachedS1WalkParams(
+  cd: CdFields,
+  sel: 0 | 1,
+  ids: IdView,
+  oas: number,
+  nested: boolean,
+  ste?: Pick<SteFields, 's1Pie'>,
+): WalkParams | undefined {
+  const s1Pie = ste?.s1Pie;
+  let kept = s1ParamsByCd.get(cd);
+  if (kept === undefined || kept.ids !== ids || kept.oas !== oas || kept.nested !== nested || kept.s1Pie !== s1Pie) {
+    kept = { ids, oas, nested, s1Pie, bySel: [null, null] };
+    s1ParamsByCd.set(cd, kept);
+  }
+  const known = kept.bySel[sel];
+  if (known !== null) return known;
+  const made = s1WalkParams(cd, sel, ids, oas, nested, ste);
+  kept.bySel[sel] = made;
+  return made;
+}

@@ -450,9 +450,13 @@ export const DOORBELL: EngineDef<'doorbell'> = {
     // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
     const span = 2n ** BigInt(target.geometry.log2 + 1);
     const consumed = Number((cons - consBefore + span) % span);
+    // Made when read (inlay hints ask only for the lines on screen): two numbers in hex and a
+    // count were most of a doorbell line's own cost in a cold check.
+    const { prodName, consName } = target;
     return {
       diagnostics: out,
-      summary: `${target.prodName} ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, ${target.consName} ${hex(cons)}`,
+      summary: () =>
+        `${prodName} ← ${hex(BigInt(prod))}: ${counted(consumed, 'command')} consumed, ${consName} ${hex(cons)}`,
     };
   },
 };

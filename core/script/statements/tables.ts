@@ -3,6 +3,7 @@
  * writes the VMSAv8-64 descriptors (Arm ARM D8) so an input address maps to an output address,
  * creating the tables it needs from that pool.
  */
+import { POW2 } from '../../base/pow2';
 import type { ResolvedAction } from '../resolved';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { hex } from '../../registers/codec';
@@ -185,7 +186,7 @@ export const MAP: EngineDef<'map'> = {
     const g = granuleKb as 4 | 16 | 64;
     const pageShift = g === 4 ? 12 : g === 16 ? 14 : 16;
     const perLevel = pageShift - 3;
-    const size = numArg(s, 'size', 2 ** pageShift) as number;
+    const size = numArg(s, 'size', POW2[pageShift] as number) as number;
     const tsz = numArg(s, 'tsz', 64 - 48) as number;
     // DS changes nothing with the 64 KB granule (§5.4 DS, §5.2 S2DS).
     const ds = flag(s, 'ds') && g !== 64;
@@ -266,14 +267,15 @@ export const MAP: EngineDef<'map'> = {
     let table = ttb;
     for (let l = level; l < leafLevel; l++) {
       const shift = pageShift + perLevel * (3 - l);
-      const idx = Math.floor(va / 2 ** shift) % 2 ** (l === level ? 64 - tsz - shift : perLevel);
+      const idx =
+        Math.floor(va / (POW2[shift] as number)) % (POW2[l === level ? 64 - tsz - shift : perLevel] as number);
       const da = table + 8 * idx;
       const d = mem.read(BigInt(da), 8);
       if ((d & 3n) === 3n) {
         if ((d & nsTable) !== nsTable) mem.write(BigInt(da), 8, d | nsTable);
         if (stage === 1 && ((d | nsTable) & NS_TABLE) !== 0n) mem = engine.memory;
         const next = Number(descriptorAddress(d, ds, g));
-        table = next - (next % 2 ** pageShift);
+        table = next - (next % (POW2[pageShift] as number));
         continue;
       }
       if ((d & 1n) === 1n)
@@ -287,16 +289,17 @@ export const MAP: EngineDef<'map'> = {
             ),
           ],
         };
-      const next = alignUp(state.pool.next, 2 ** pageShift);
-      if (next + 2 ** pageShift > state.pool.end)
+      const next = alignUp(state.pool.next, POW2[pageShift] as number);
+      if (next + (POW2[pageShift] as number) > state.pool.end)
         return { diagnostics: [diag('error', 'map.pool-full', `the page-table pool is exhausted`, s.range)] };
-      state.pool.next = next + 2 ** pageShift;
+      state.pool.next = next + (POW2[pageShift] as number);
       mem.write(BigInt(da), 8, addressBits(BigInt(next), ds, g) | nsTable | 3n);
       if (nsTable) mem = engine.memory;
       table = next;
     }
     const shift = pageShift + perLevel * (3 - leafLevel);
-    const idx = Math.floor(va / 2 ** shift) % 2 ** (leafLevel === level ? 64 - tsz - shift : perLevel);
+    const idx =
+      Math.floor(va / (POW2[shift] as number)) % (POW2[leafLevel === level ? 64 - tsz - shift : perLevel] as number);
     const da = table + 8 * idx;
     let d = addressBits(BigInt(pa), ds, g) | (leafLevel === 3 ? 3n : 1n);
     d |= flag(s, 'noaf') ? 0n : 1n << 10n; // AF
