@@ -26,6 +26,9 @@ const SHARED_KEYS = new Set([
   'fastChecked',
   'decoded',
   'geometries',
+  // Smmu.targetOf's decoded accesses: a pure function of the configuration, which a snapshot
+  // shares (reconfigure gives the live model a new map, never clears a shared one).
+  'decodedTargets',
 ]);
 /** Arrays of immutable records: the array is copied, its elements shared. */
 const SHALLOW_KEYS = new Set(['activity', 'history']);

@@ -46,6 +46,17 @@ export interface AccessRecord {
   readonly result: AccessResult;
 }
 
+/**
+ * The changes of an access that changed no register, shared: `changes: []` inside a result's
+ * literal makes V8 build the literal with a runtime call at every access, in the baseline code a
+ * cold check runs (a nested literal is not a shallow copy of the boilerplate).
+ */
+const NO_CHANGES: AccessResult['changes'] = Object.freeze([]);
+
+/** Decoded accesses an SMMU keeps (Smmu.targetOf), and the offsets it keeps them for (key below 2^53). */
+const MAX_KEPT_TARGETS = 4096;
+const MAX_KEPT_TARGET_OFFSET = 2 ** 40;
+
 const MASK32 = 0xffff_ffffn;
 
 /** Queue registers by name, resolved once (the doorbell path). */
@@ -445,6 +456,7 @@ export class Smmu {
   reconfigure(config: ResolvedConfig): void {
     this.config = config;
     this.ids = idViewOf(config);
+    this.decodedTargets = new Map();
     this.ecmdqLayout = ecmdqLayout(this.ids);
     this.fastRead = new Int32Array(0x8000).fill(-1);
     this.fastWrite = new Int32Array(0x8000).fill(-1);
@@ -528,7 +540,7 @@ export class Smmu {
     offset: number,
     size: AccessSize,
     security?: SecurityState,
-    target: Target = decodeAccess(offset, size, this.config, this.ids, security),
+    target: Target = this.targetOf(offset, size, security),
   ): AccessResult {
     let result: AccessResult;
     let register: RegisterName | undefined;
@@ -536,13 +548,13 @@ export class Smmu {
       register = target.reg.name;
       const full = this.regs.get(target.reg);
       const value = size === 8 ? full : (full >> BigInt(target.byte * 8)) & MASK32;
-      result = { ok: true, value, findings: target.findings, changes: [] };
+      result = { ok: true, value, findings: target.findings, changes: NO_CHANGES };
     } else if (target.kind === 'array') {
       const full = this.arrayValue(target.reg, target.n);
       const value = size === 8 ? full : (full >> BigInt(target.byte * 8)) & MASK32;
-      result = { ok: true, value, findings: target.findings, changes: [] };
+      result = { ok: true, value, findings: target.findings, changes: NO_CHANGES };
     } else {
-      result = { ok: target.kind !== 'abort', value: 0n, findings: target.findings, changes: [] };
+      result = { ok: target.kind !== 'abort', value: 0n, findings: target.findings, changes: NO_CHANGES };
     }
     this.record(
       'read',
@@ -556,9 +568,30 @@ export class Smmu {
     return result;
   }
 
+  /**
+   * decodeAccess of the offsets a run accesses, kept until the configuration changes (the decoding
+   * depends on the offset, the size, the Security state and the configuration only). Bounded, so a
+   * script touching endless offsets decodes the rest each time. Its findings are shared by the
+   * results of the accesses, which never change them (AccessResult.findings is read-only; a
+   * write copies them before adding its own).
+   */
+  private decodedTargets = new Map<number, Target>();
+
+  private targetOf(offset: number, size: AccessSize, security: SecurityState | undefined): Target {
+    if (!Number.isInteger(offset) || offset < 0 || offset >= MAX_KEPT_TARGET_OFFSET)
+      return decodeAccess(offset, size, this.config, this.ids, security);
+    const key = offset * 64 + size * 4 + (security === undefined ? 0 : security === 'secure' ? 1 : 2);
+    let t = this.decodedTargets.get(key);
+    if (t === undefined) {
+      t = decodeAccess(offset, size, this.config, this.ids, security);
+      if (this.decodedTargets.size < MAX_KEPT_TARGETS) this.decodedTargets.set(key, t);
+    }
+    return t;
+  }
+
   /** A guest store; `security` is the access's Security state (default: the register's own, §3.10.2). */
   write(offset: number, size: AccessSize, value: bigint, security?: SecurityState): AccessResult {
-    const target = decodeAccess(offset, size, this.config, this.ids, security);
+    const target = this.targetOf(offset, size, security);
     let result: AccessResult;
     let register: RegisterName | undefined;
     const sizeMask = size === 8 ? (1n << 64n) - 1n : MASK32;
@@ -596,7 +629,7 @@ export class Smmu {
           message: `non-zero write to an undefined (RES0) location is ignored; software must not write RES0 locations with non-zero values`,
         });
       }
-      result = { ok: target.kind !== 'abort', value: 0n, findings, changes: [] };
+      result = { ok: target.kind !== 'abort', value: 0n, findings, changes: NO_CHANGES };
     }
     this.record('write', offset, size, v, register, result, target.kind === 'array' ? target.name : undefined);
     return result;
@@ -739,7 +772,7 @@ export class Smmu {
         register: reg.name,
         message: `${name} is read-only: the write is ignored (§6.2 "read-only means writes are ignored")`,
       });
-      return { ok: true, value: 0n, findings, changes: [] };
+      return { ok: true, value: 0n, findings, changes: NO_CHANGES };
     }
     if (reg.fixedBy && this.isFixed(reg)) {
       findings.push({
@@ -749,7 +782,7 @@ export class Smmu {
         register: reg.name,
         message: `${name} is read-only because ${describeFeature(reg.fixedBy)} fixes it to IMPLEMENTATION DEFINED values (§${reg.section}, §6.3.2): the write is ignored`,
       });
-      return { ok: true, value: 0n, findings, changes: [] };
+      return { ok: true, value: 0n, findings, changes: NO_CHANGES };
     }
     const activeGuards = reg.guardedBy && this.anyGuardActive(reg.guardedBy) ? this.activeGuards(reg.guardedBy) : NONE;
     if (activeGuards.length) {
@@ -762,7 +795,7 @@ export class Smmu {
         guards: activeGuards,
         message: `${name} is Guarded by ${g}, which is 1: software may change it only while the guard is 0; the write is IGNORED (SMMUv3.2+ behaviour; earlier versions made it CONSTRAINED UNPREDICTABLE)`,
       });
-      return { ok: true, value: 0n, findings, changes: [] };
+      return { ok: true, value: 0n, findings, changes: NO_CHANGES };
     }
 
     // The bits this access covers, and the incoming full-width value.
@@ -925,12 +958,12 @@ export class Smmu {
         section: reg.section,
         message: `SMMU_${reg.name}${n} is read-only: the write is ignored (§${reg.section})`,
       });
-      return { ok: true, value: 0n, findings, changes: [] };
+      return { ok: true, value: 0n, findings, changes: NO_CHANGES };
     }
     const before = this.ecmdq.get(reg, n);
     writeEcmdq(this.ecmdq, reg, n, byte, size, value, this.ids, findings);
     this.effects?.afterEcmdqWrite?.(reg, n, before, findings);
-    return { ok: true, value: 0n, findings, changes: [] };
+    return { ok: true, value: 0n, findings, changes: NO_CHANGES };
   }
 
   /**

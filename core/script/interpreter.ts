@@ -64,30 +64,44 @@ function flat(s: string): string {
  * hints ask only for the lines on screen, and a check keeps every line's observation: a `cmd`
  * line's text needs its command decoded, which is otherwise not done when the command is legal
  * (commands.ts).
+ *
+ * A class, with the getter on its prototype: an object literal's getter is defined by a runtime
+ * call for each object in the baseline code a cold check runs (about 2 % of the bench's first
+ * check, docs/performance.md). `summary` is therefore not an own property: JSON gets it from
+ * toJSON, and nothing spreads an observation.
  */
-function summaryWhenRead(
-  line: number,
-  make: () => string,
-): {
-  line: number;
-  kind: 'action';
-  value: bigint;
-  ok: boolean;
-  readonly summary: string;
-  activity?: readonly Activity[];
-} {
-  let text: string | undefined;
-  // An object literal's getter: an own, enumerable property (JSON and spreads keep it), made
-  // without a runtime call per line as Object.defineProperty would.
-  return {
-    line,
-    kind: 'action',
-    value: 0n,
-    ok: true,
-    get summary() {
-      return (text ??= flat(make()));
-    },
-  };
+class ObservedAction {
+  declare readonly line: number;
+  declare readonly kind: 'action';
+  declare readonly value: bigint;
+  declare readonly ok: boolean;
+  declare activity?: readonly Activity[];
+  declare private text: string | undefined;
+  declare private make: (() => string) | undefined;
+
+  constructor(line: number, make: () => string) {
+    this.line = line;
+    this.kind = 'action';
+    this.value = 0n;
+    this.ok = true;
+    this.text = undefined;
+    this.make = make;
+  }
+
+  get summary(): string {
+    if (this.text === undefined) {
+      this.text = flat((this.make as () => string)());
+      // What made it may hold a command's words or a walk's result: not needed once made.
+      this.make = undefined;
+    }
+    return this.text;
+  }
+
+  /** The plain observation, summary included, as an object literal's getter gave it. */
+  toJSON(): Observation {
+    const o = { line: this.line, kind: this.kind, value: this.value, ok: this.ok, summary: this.summary };
+    return this.activity ? { ...o, activity: this.activity } : o;
+  }
 }
 
 /**
@@ -193,7 +207,7 @@ export function run(
           activity?: readonly Activity[];
         } =
           typeof summary === 'function'
-            ? summaryWhenRead(startLine(s.range), summary)
+            ? new ObservedAction(startLine(s.range), summary)
             : summary
               ? { line: startLine(s.range), kind: 'action', value: 0n, ok: true, summary: flat(summary) }
               : { line: startLine(s.range), kind: 'action', value: 0n, ok: true };

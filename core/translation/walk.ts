@@ -22,7 +22,7 @@
  *
  * Not modelled: VMSAv8-32 LPAE and VMSAv9-128 tables.
  */
-import type { Access, Granule, WalkFault, WalkMemory, WalkParams, WalkResult, WalkStep } from './types';
+import type { Access, Granule, WalkFault, WalkMemory, WalkOk, WalkParams, WalkResult, WalkStep } from './types';
 import { indirectLeaf, permitted, type Perms } from './permission-indirection';
 import { sizeBits } from '../structures/fields';
 import { nsAfterTable, nsOfLeaf } from './secure-ns';
@@ -609,7 +609,10 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
     }
 
     const size = 1n << BigInt(shift);
-    return {
+    // One literal with every property but `mro`, which is added after: a spread inside a literal
+    // makes V8 define each property after it with a runtime call, in the baseline code a cold
+    // check runs (docs/performance.md).
+    const ok: { -readonly [K in keyof WalkOk]: WalkOk[K] } = {
       ok: true,
       oa: oaBase | (input & (size - 1n)),
       level,
@@ -624,12 +627,13 @@ export function walk(p: WalkParams, ia: bigint, access: Access, mem: WalkMemory)
       nG: stage === 1 && !p.singlePrivilege ? ((next >> 11n) & 1n) === 1n || tableNs === true : false,
       contiguous: contiguousBit(p, next),
       assuredOnly: assuredOnlyAttr(p, next),
-      ...(ind?.mro ? { mro: true } : {}),
       descriptor: next,
       descriptorAddress: pa,
       steps,
       ns: secure ? nsOfLeaf(tables.ns, next) : undefined,
     };
+    if (ind?.mro) ok.mro = true;
+    return ok;
   }
   // Unreachable: level 3 always returns.
   return walkFault(stage, ia, 'translation', 3, 'the walk did not reach a leaf');

@@ -355,7 +355,11 @@ export function fitsField(
  * error that follows (`dma.data`, `arg.extra`) would not say why.
  */
 export function warnConstantArgs(r: Resolver, def: EngineDef, s: ActionStatement): void {
-  for (const a of s.args) {
+  // Every engine line comes here while it is resolved: most scripts declare no constant, and an
+  // indexed loop allocates no iterator in a cold check's baseline code.
+  if (r.consts.size === 0) return;
+  for (let i = 0; i < s.args.length; i++) {
+    const a = s.args[i] as ActionStatement['args'][number];
     if (a.kind !== 'name' || !r.consts.has(a.name.toUpperCase())) continue;
     const spec = namedArg(def, a.name);
     if (!spec) continue;

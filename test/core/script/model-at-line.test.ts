@@ -135,6 +135,7 @@ const NOT_STATE = new Set([
   'fastKeep',
   'fastGuard',
   'geometries',
+  'decodedTargets',
   'memo',
   'changeLog',
   'findings',
@@ -152,6 +153,10 @@ function plain(v: unknown, path: Set<unknown> = new Set()): unknown {
     if (Array.isArray(v)) return v.map((x) => plain(x, path));
     if (v instanceof Map) return [...v].map(([k, x]) => [plain(k, path), plain(x, path)]);
     if (v instanceof Set) return [...v].map((x) => plain(x, path));
+    // An object with its own JSON form (an observation whose summary is made when read) is
+    // compared by that form, summary included.
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return plain(toJSON.call(v), path);
     const o: Record<string, unknown> = { '<class>': v.constructor?.name };
     for (const k of Object.keys(v)) if (!NOT_STATE.has(k)) o[k] = plain((v as Record<string, unknown>)[k], path);
     return o;
