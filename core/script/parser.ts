@@ -39,6 +39,12 @@ export { closestNames, didYouMean } from '../text/suggest';
 export const MAX_DEPTH = 32;
 
 /**
+ * The parser's shortcuts, on by default. A test turns one off to compare what the parser gives
+ * with and without it (test/core/script/simple-args.test.ts); nothing else writes this.
+ */
+export const PARSER_PATHS = { simpleArgs: true };
+
+/**
  * Most binary operators a line may have. Far above what anyone writes, and it keeps every tree
  * shallow enough for recursive walkers (resolver, hovers, semantic tokens) on any input.
  */
@@ -319,8 +325,41 @@ class LineParser {
       // which in a tree that stays while the script is open is most of its arrays' memory.
       if (!t || this.isPunct('==', t) || this.isPunct('!=', t)) return out.slice();
       if (out.length >= 64) this.fail('syntax.too-long', 'more than 64 arguments', t.range);
-      out.push(this.expr(after, 'an argument'));
+      out.push((PARSER_PATHS.simpleArgs ? this.simpleArg(t) : undefined) ?? this.expr(after, 'an argument'));
     }
+  }
+
+  /**
+   * The arguments most lines are made of, read without the expression parser's climb through its
+   * levels: a name (`Leaf`), a number, or `NAME=number`, followed by the end of the line or by a
+   * token that is not punctuation, so no operator can follow. The nodes, and the position after
+   * them, are the ones expr() gives (test/core/script/simple-args.test.ts compares the two on
+   * every argument of the examples and of generated lines). Undefined for anything else, which
+   * expr() reads.
+   */
+  private simpleArg(t: Token): Expr | undefined {
+    const i = this.pos;
+    const n = this.count;
+    const next = i + 1 < n ? (this.tokens[i + 1] as Token) : undefined;
+    if (t.kind === 'number') {
+      if (t.number === undefined || (next !== undefined && next.kind === 'punct')) return undefined;
+      this.pos = i + 1;
+      return { kind: 'number', range: t.range, value: t.number, text: t.text };
+    }
+    if (t.kind !== 'word') return undefined;
+    if (next === undefined || next.kind !== 'punct') {
+      this.pos = i + 1;
+      return { kind: 'name', range: t.range, name: t.text };
+    }
+    if (next.text !== '=') return undefined;
+    const v = i + 2 < n ? (this.tokens[i + 2] as Token) : undefined;
+    if (v === undefined || v.kind !== 'number' || v.number === undefined) return undefined;
+    const after = i + 3 < n ? (this.tokens[i + 3] as Token) : undefined;
+    if (after !== undefined && after.kind === 'punct') return undefined;
+    this.pos = i + 3;
+    const field: NameRef = { kind: 'name', range: t.range, name: t.text };
+    const value: NumberLit = { kind: 'number', range: v.range, value: v.number, text: v.text };
+    return { kind: 'assign', range: span(t.range, v.range), field, value };
   }
 
   private unknownStatement(first: Token): never {
