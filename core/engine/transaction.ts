@@ -1339,7 +1339,7 @@ function walkStage1(
     leaf1: r1,
     leaf2,
     global: !r1.nG,
-    detail: `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${r1.level} ${r1.size >= 4096n ? `${Number(r1.size) / 1024} KB` : ''} leaf`,
+    detail: walkDetail(stage2 !== undefined, r1.level, log2Of(r1.size), r1.size),
     entry,
   };
 }
@@ -1435,6 +1435,10 @@ function secureFetchFaults(engine: EngineContext): boolean {
 }
 
 function log2Of(size: bigint): number {
+  // floor(log2(size)) from the leading zeros of its 32-bit halves: a BigInt shift per bit was a
+  // dozen BigInt operations per walk in a cold check's baseline code. Leaf sizes are below 2^64.
+  if (size <= 0xffff_ffffn) return size <= 1n ? 0 : 31 - Math.clz32(Number(size));
+  if (size < 1n << 64n) return 63 - Math.clz32(Number(size >> 32n));
   let n = 0;
   let s = size;
   while (s > 1n) {
@@ -1442,6 +1446,19 @@ function log2Of(size: bigint): number {
     n++;
   }
   return n;
+}
+
+/** walkStage1's detail texts, by stages, leaf level and leaf size: made once each, not per walk. */
+const WALK_DETAILS = new Map<number, string>();
+
+function walkDetail(stage2: boolean, level: number, log2: number, size: bigint): string {
+  const key = (stage2 ? 10_000 : 0) + (level + 1) * 100 + log2;
+  let text = WALK_DETAILS.get(key);
+  if (text === undefined) {
+    text = `stage 1${stage2 ? ' + stage 2' : ''} walk, level ${level} ${size >= 4096n ? `${Number(size) / 1024} KB` : ''} leaf`;
+    WALK_DETAILS.set(key, text);
+  }
+  return text;
 }
 
 /**

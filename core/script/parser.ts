@@ -320,10 +320,11 @@ class LineParser {
   private args(after: After): Expr[] {
     const out: Expr[] = [];
     for (;;) {
-      const t = this.peek();
+      // peek() and isPunct() spelled out: calls, per argument, in a cold check's baseline code.
+      const t = this.pos < this.count ? (this.tokens[this.pos] as Token) : undefined;
       // A copy of exactly its length: an array grown by push keeps room for 16 more elements,
       // which in a tree that stays while the script is open is most of its arrays' memory.
-      if (!t || this.isPunct('==', t) || this.isPunct('!=', t)) return out.slice();
+      if (!t || (t.kind === 'punct' && (t.text === '==' || t.text === '!='))) return out.slice();
       if (out.length >= 64) this.fail('syntax.too-long', 'more than 64 arguments', t.range);
       out.push((PARSER_PATHS.simpleArgs ? this.simpleArg(t) : undefined) ?? this.expr(after, 'an argument'));
     }

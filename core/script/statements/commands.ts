@@ -27,6 +27,7 @@ import { ECMDQ_CONS, ECMDQ_PROD } from '../../registers/ecmdq';
 import type { ActionArg } from '../resolved';
 import { hex, type IdView } from '../../registers/codec';
 import { getRegister } from '../../registers/table';
+import { registerIndex } from '../../model/register-file';
 import { counted } from '../../text/plural';
 import { closestNames, didYouMean } from '../../text/suggest';
 import * as caps from '../../structures/capabilities';
@@ -82,8 +83,15 @@ function targetQueue(
   args: readonly ActionArg[],
   out: ScriptDiagnostic[],
 ): TargetQueue | undefined {
-  const a = args.find(isEcmdqArg);
-  const secure = args.find(isSecureArg);
+  // One indexed pass for both words: `find` with a callback is a call per argument, twice, in a
+  // cold check's baseline code (every `cmd` and `doorbell` comes here).
+  let a: ActionArg | undefined;
+  let secure: ActionArg | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const x = args[i] as ActionArg;
+    if (a === undefined && isEcmdqArg(x)) a = x;
+    if (secure === undefined && isSecureArg(x)) secure = x;
+  }
   if (secure && a) {
     out.push(
       diag(
@@ -125,18 +133,21 @@ function targetQueue(
     };
   }
   if (!a) {
-    const current = engine.smmu.value(CMDQ_PROD);
+    // Both are 32-bit registers: their words in the register file, read as numbers (a BigInt
+    // mask is an allocation in baseline code).
+    const words = engine.smmu.words;
+    const current = words[CMDQ_PROD_WORD] as number;
     return {
       label: 'CMDQ',
       security: 'non-secure',
       prodName: 'CMDQ_PROD',
       consName: 'CMDQ_CONS',
       geometry: engine.geometry('CMDQ'),
-      prod: Number(current & 0xf_ffffn),
-      cons: Number(engine.smmu.value(CMDQ_CONS) & 0xf_ffffn),
+      prod: current & 0xf_ffff,
+      cons: (words[CMDQ_CONS_WORD] as number) & 0xf_ffff,
       scriptProd: state.cmdqProd,
       prodOffset: CMDQ_PROD.offset,
-      prodValue: current,
+      prodValue: BigInt(current),
       setScriptProd: setCmdqProd,
     };
   }
@@ -184,7 +195,10 @@ const isSecurityArg = (a: ActionArg) => {
 const isSecureArg = (a: ActionArg) => isSecurityArg(a) && a.name?.toLowerCase() === 'secure';
 /** The main Command queue's index registers, and the script's own PROD of it (targetQueue runs at every `cmd` and `doorbell`). */
 const CMDQ_PROD = getRegister('CMDQ_PROD');
+/** Their low words in the register file (register-file.ts: two words a register). */
+const CMDQ_PROD_WORD = registerIndex(CMDQ_PROD) * 2;
 const CMDQ_CONS = getRegister('CMDQ_CONS');
+const CMDQ_CONS_WORD = registerIndex(CMDQ_CONS) * 2;
 const setCmdqProd = (st: ScriptState, v: number) => {
   st.cmdqProd = v;
 };

@@ -107,7 +107,13 @@ export function dmaDirection(s: ResolvedAction): DmaDirection | undefined {
 /** The first argument spelled `spec.name` (any case), with or without a value. */
 function given(s: ResolvedAction, spec: NamedArg): ActionArg | undefined {
   const n = spec.name.toLowerCase();
-  return s.args.find((a) => a.name?.toLowerCase() === n);
+  // Indexed, without a callback: a call per argument in a cold check's baseline code.
+  const args = s.args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as ActionArg;
+    if (a.name?.toLowerCase() === n) return a;
+  }
+  return undefined;
 }
 
 /** Whether `a` is a bare word (`data`), not `data=V`. */

@@ -174,7 +174,7 @@ export const MAP: EngineDef<'map'> = {
     if (ttb === undefined || va === undefined || pa === undefined)
       out.push(diag('error', 'map.args', `map needs ttb=, iova= and pa=`, s.range));
     const granuleKb = numArg(s, 'granule', 4) as number;
-    if (![4, 16, 64].includes(granuleKb))
+    if (granuleKb !== 4 && granuleKb !== 16 && granuleKb !== 64)
       out.push(diag('error', 'map.granule', `granule is 4, 16 or 64 (KB)`, arg(s, 'granule')?.range ?? s.range));
     const stage = numArg(s, 'stage', 1) as number;
     if (stage !== 1 && stage !== 2)
@@ -321,9 +321,12 @@ export const MAP: EngineDef<'map'> = {
     }
     if (flag(s, 'dbm')) d |= 1n << 51n;
     mem.write(BigInt(da), 8, d);
+    // Made when read (inlay hints ask only for the lines on screen), like a cmd line's.
+    const secureSpace = mem !== engine.memory;
     return {
       diagnostics: out,
-      summary: `level ${leafLevel} ${leafLevel === 3 ? 'page' : 'block'} descriptor ${hex(d, 64)} at ${hex(BigInt(da), 64)}${mem === engine.memory ? '' : ' in the Secure PA space'}`,
+      summary: () =>
+        `level ${leafLevel} ${leafLevel === 3 ? 'page' : 'block'} descriptor ${hex(d, 64)} at ${hex(BigInt(da), 64)}${secureSpace ? ' in the Secure PA space' : ''}`,
     };
   },
 };

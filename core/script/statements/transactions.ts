@@ -205,7 +205,9 @@ export const DMA: EngineDef<'dma'> = {
       // No payload: one translation, as a DMA was before it carried data.
       // engine.translate for an ordinary transaction: the QEMU compiler hooks it (core/qemu/compile.ts).
       const r = req.route === 'untranslated' ? engine.translate(t) : engine.access(t, req.route);
-      return judgeOutcome(s, out, r, describeResult(r));
+      // The summary is made when read, or when a message needs it: most DMAs go where expected,
+      // and their line's text is shown only when on screen.
+      return judgeOutcome(s, out, r, () => describeResult(r));
     }
     const x = engine.transfer(t, req.size, req.payload, req.route);
     // The transaction the expectation is about: the first that did not complete, or else the first.
@@ -279,8 +281,8 @@ function judgeOutcome(
   s: ResolvedAction,
   out: ScriptDiagnostic[],
   r: TransactionResult,
-  summary: string,
-  what = summary,
+  summary: string | (() => string),
+  what?: string,
 ): ActionOutcome {
   if (!s.expect) {
     if (!completes(r))
@@ -288,7 +290,7 @@ function judgeOutcome(
         diag(
           'warning',
           'dma.fault',
-          `the DMA did not complete: ${what}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`,
+          `the DMA did not complete: ${what ?? (typeof summary === 'string' ? summary : summary())}; add '== ${'event' in r && r.event ? r.event : r.outcome}' if that is intended`,
           s.range,
         ),
       );
@@ -338,7 +340,7 @@ function judgeOutcome(
       diag(
         'error',
         'expect.failed',
-        `the DMA ${s.expect.op === '!=' ? 'was' : 'gave'} ${summary}${s.expect.op === '==' ? `, expected ${wanted}` : `, expected anything but ${wanted}`}`,
+        `the DMA ${s.expect.op === '!=' ? 'was' : 'gave'} ${typeof summary === 'string' ? summary : summary()}${s.expect.op === '==' ? `, expected ${wanted}` : `, expected anything but ${wanted}`}`,
         s.expect.range,
       ),
     );
