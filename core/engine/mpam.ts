@@ -16,7 +16,13 @@ import { cdKey, steKey } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import type { MpamAttrs } from './mpam-attrs';
 import { ref } from './registers';
-import { abortWith, checkStaleStructure, fetch as fetchStructure, type TransactionResult } from './transaction';
+import {
+  abortWith,
+  reportStaleStructure,
+  structureChanged,
+  fetch as fetchStructure,
+  type TransactionResult,
+} from './transaction';
 
 const PARTID_MAX = ref('MPAMIDR', 'PARTID_MAX');
 const PMG_MAX = ref('MPAMIDR', 'PMG_MAX');
@@ -136,13 +142,12 @@ function partidMap(engine: EngineContext, t: Transaction, ste: SteFields): Uint3
   const key = ste.s2Vmid;
   const cached = engine.configCache.vms.get(key);
   if (cached) {
-    if (engine.checkStale)
-      checkStaleStructure(
+    if (engine.checkStale && structureChanged(engine.memory, cached.address, cached.words))
+      reportStaleStructure(
         engine,
         'VMS',
         `VMID ${key} (STE ${t.sid}.VMSPtr)`,
         cached.address,
-        cached.words,
         `CMD_CFGI_VMS_PIDM (VMID ${key})`,
         '5.6.2',
       );

@@ -126,11 +126,6 @@ export function fetch(
   return w;
 }
 
-function sameWords(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The Security state of a transaction's stream (§3.10.1 SEC_SID): which Event queue its events go to. */
 function stateOf(t: Transaction): SecurityState {
   return t.secure ? 'secure' : 'non-secure';
@@ -177,16 +172,13 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   const mem = secure ? engine.memory.secureSpace() : engine.memory;
   const cached = engine.configCache.ste.get(key);
   if (cached) {
-    if (engine.checkStale)
-      checkStaleStructure(
+    if (engine.checkStale && structureChanged(mem, cached.address, cached.words))
+      reportStaleStructure(
         engine,
         'STE',
         `${secure ? 'Secure ' : ''}StreamID ${sid}`,
         cached.address,
-        cached.words,
         secure ? 'CMD_CFGI_STE (SSec = 1, on the Secure Command queue)' : 'CMD_CFGI_STE',
-        undefined,
-        mem,
       );
     return cached.decoded as SteFields;
   }
@@ -299,29 +291,39 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   return ste;
 }
 
-/** A cached structure is used although memory now differs: report the missing invalidation. */
-export function checkStaleStructure(
+/** Where structureChanged reads memory: no structure is longer than 16 words (STE, CD). */
+const NOW_WORDS = new Uint32Array(16);
+
+/**
+ * Whether memory at `addr` in `mem` now differs from the words of a cached structure. Callers ask
+ * this at every use of a cached STE or CD (each DMA of a check) and build the report's text only
+ * when it differs: the text named the stream at every use, in a cold check's baseline code.
+ */
+export function structureChanged(mem: GuestMemory, addr: number, cached: Uint32Array): boolean {
+  const n = cached.length;
+  const now = n <= NOW_WORDS.length ? NOW_WORDS : new Uint32Array(n);
+  mem.readWords(addr, now, n);
+  for (let i = 0; i < n; i++) if (now[i] !== cached[i]) return true;
+  return false;
+}
+
+/** A cached structure is used although memory now differs (structureChanged): report the missing invalidation. */
+export function reportStaleStructure(
   engine: EngineContext,
   what: string,
   which: string,
   addr: number,
-  cached: Uint32Array,
   cmd: string,
   section = '3.21.3',
-  mem: GuestMemory = engine.memory,
 ): void {
-  const now = new Uint32Array(cached.length);
-  mem.readWords(addr, now, cached.length);
-  if (!sameWords(now, cached)) {
-    engine.log({
-      kind: 'stale',
-      text: `the SMMU used its cached ${what} for ${which}: memory at ${hex(BigInt(addr), 64)} changed after it was cached, and no ${cmd} (then CMD_SYNC) has invalidated it, so the old ${what} still applies`,
-      section,
-      address: BigInt(addr),
-      severity: 'warning',
-      code: `stale.${what.toLowerCase()}`,
-    });
-  }
+  engine.log({
+    kind: 'stale',
+    text: `the SMMU used its cached ${what} for ${which}: memory at ${hex(BigInt(addr), 64)} changed after it was cached, and no ${cmd} (then CMD_SYNC) has invalidated it, so the old ${what} still applies`,
+    section,
+    address: BigInt(addr),
+    severity: 'warning',
+    code: `stale.${what.toLowerCase()}`,
+  });
 }
 
 // --- stage 2 helpers ------------------------------------------------------------------------
@@ -1018,16 +1020,13 @@ function locateCd(
   const mem = t.secure ? secureCdSpace(engine, ste, stage2 !== undefined) : engine.memory;
   const cached = engine.configCache.cd.get(key);
   if (cached) {
-    if (engine.checkStale)
-      checkStaleStructure(
+    if (engine.checkStale && structureChanged(mem, cached.address, cached.words))
+      reportStaleStructure(
         engine,
         'CD',
         `${t.secure ? 'Secure ' : ''}StreamID ${t.sid} SubstreamID ${ssid}`,
         cached.address,
-        cached.words,
         t.secure ? 'CMD_CFGI_CD (SSec = 1, on the Secure Command queue)' : 'CMD_CFGI_CD',
-        undefined,
-        mem,
       );
     return cached.decoded as CdFields;
   }

@@ -102,17 +102,26 @@ export function formUsages(def: StatementDef): string[][] {
 }
 
 /** The named argument an argument name stands for (by its name or an alias, any case). */
+/**
+ * Each statement's named arguments by lower-case name and alias, the first in the schema's order
+ * for a spelling two share, made on first use: checkArgs looks up every argument of every engine
+ * line at every run, and `map` has some twenty named arguments to search (in a cold check's
+ * baseline code, a lower-casing and a comparison each). Definitions are the core's constant tables.
+ */
+const namedByLowerName = new WeakMap<EngineDef, Map<string, NamedArg>>();
+
 export function namedArg(def: EngineDef, name: string): NamedArg | undefined {
-  const n = name.toLowerCase();
-  const named = def.args.named;
-  if (!named) return undefined;
-  for (let i = 0; i < named.length; i++) {
-    const a = named[i] as NamedArg;
-    if (a.name.toLowerCase() === n) return a;
-    const aliases = a.aliases;
-    if (aliases) for (let k = 0; k < aliases.length; k++) if ((aliases[k] as string).toLowerCase() === n) return a;
+  let byName = namedByLowerName.get(def);
+  if (byName === undefined) {
+    byName = new Map();
+    for (const a of def.args.named ?? [])
+      for (const spelling of [a.name, ...(a.aliases ?? [])]) {
+        const lower = spelling.toLowerCase();
+        if (!byName.has(lower)) byName.set(lower, a);
+      }
+    namedByLowerName.set(def, byName);
   }
-  return undefined;
+  return byName.get(name.toLowerCase());
 }
 
 /**
