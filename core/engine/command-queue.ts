@@ -75,15 +75,17 @@ export interface Consumed {
 export function consumeCommands(engine: EngineContext, limit = Infinity): number {
   if (!engine.cmdqRunnable()) return 0;
   const consReg = engine.smmu.value(R.CMDQ_CONS);
+  const geometry = engine.geometry('CMDQ');
+  const prod = engine.fieldNum(F.CMDQ_WR);
+  const consIndex = Number(consReg & 0xf_ffffn);
+  // CONS at PROD (index and wrap flag, as consumeFrom compares them): nothing to consume, and CONS
+  // stays as it is. Every CR0 write with the queue enabled comes here (engine.ts afterWrite), and
+  // consumeFrom's set-up for no command was most of such a write's cost in a cold check.
+  const wrapMask = (1 << (geometry.log2 + 1)) - 1;
+  if ((prod & wrapMask) === (consIndex & wrapMask)) return 0;
   const { cons, n, error } = consumeFrom(
     engine,
-    {
-      label: 'CMDQ',
-      code: 'cmdq',
-      geometry: engine.geometry('CMDQ'),
-      prod: engine.fieldNum(F.CMDQ_WR),
-      cons: Number(consReg & 0xf_ffffn),
-    },
+    { label: 'CMDQ', code: 'cmdq', geometry, prod, cons: consIndex },
     limit,
   );
   let consValue = (consReg & ~0xf_ffffn) | BigInt(cons);

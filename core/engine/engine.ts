@@ -440,7 +440,7 @@ export class Engine implements EngineContext {
   }
 
   private dptWalkRose(before: number): boolean {
-    return (before & CR0_DPT_WALK_EN) === 0 && this.field(F.DPT_WALK_EN) === 1n;
+    return (before & CR0_DPT_WALK_EN) === 0 && this.fieldNum(F.DPT_WALK_EN) === 1;
   }
 
   /**
@@ -630,7 +630,7 @@ export class Engine implements EngineContext {
   }
 
   cmdqRunnable(): boolean {
-    return this.field(F.CMDQEN) === 1n && !this.gerrorActive(0);
+    return this.fieldNum(F.CMDQEN) === 1 && !this.gerrorActive(0);
   }
 
   /** Base, size in use and entry size of a queue from its BASE register (§6.3.26, IDR1 caps). */
