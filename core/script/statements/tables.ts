@@ -4,13 +4,13 @@
  * creating the tables it needs from that pool.
  */
 import { POW2 } from '../../base/pow2';
-import type { ResolvedAction } from '../resolved';
+import type { ActionArg, ResolvedAction } from '../resolved';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { hex } from '../../registers/codec';
 import * as caps from '../../structures/capabilities';
 import { stt } from '../../structures/capabilities';
 import { startLevelS1, startLevelS2 } from '../../translation/walk';
-import { arg, checkArgs, flag } from './args';
+import { arg, checkArgs } from './args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type EngineDef, type NamedArg } from './types';
 
@@ -189,7 +189,16 @@ export const MAP: EngineDef<'map'> = {
     const size = numArg(s, 'size', POW2[pageShift] as number) as number;
     const tsz = numArg(s, 'tsz', 64 - 48) as number;
     // DS changes nothing with the 64 KB granule (§5.4 DS, §5.2 S2DS).
-    const ds = flag(s, 'ds') && g !== 64;
+    // The bare words given (`ro`, `xn`, …), lower-cased, found in one pass: a map line asks for a
+    // dozen of them, each a call and a scan of the arguments in a cold check's baseline code.
+    // `flags.includes(w)` is flag(s, w).
+    const flags: string[] = [];
+    for (let i = 0; i < s.args.length; i++) {
+      const a = s.args[i] as ActionArg;
+      if (a.value === undefined && a.valueName === undefined && a.valueRange === undefined && a.name !== undefined)
+        flags.push(a.name.toLowerCase());
+    }
+    const ds = flags.includes('ds') && g !== 64;
     let level: number | undefined;
     if (stage === 1) level = startLevelS1(g, tsz, ds);
     else {
@@ -250,9 +259,9 @@ export const MAP: EngineDef<'map'> = {
         ],
       };
     // NSTable (bit 63) of stage 1 table descriptors, for a Secure regime (Arm ARM D8.3, §13.4.2).
-    const nsTable = stage === 1 && flag(s, 'nstable') ? 1n << 63n : 0n;
+    const nsTable = stage === 1 && flags.includes('nstable') ? 1n << 63n : 0n;
     // `secure`: the tables are in the Secure PA space until a stage 1 NSTable = 1 descriptor (§3.10).
-    if (flag(s, 'secure') && !caps.secureImpl(engine.ids))
+    if (flags.includes('secure') && !caps.secureImpl(engine.ids))
       return {
         diagnostics: [
           diag(
@@ -263,7 +272,7 @@ export const MAP: EngineDef<'map'> = {
           ),
         ],
       };
-    let mem = engine.memory.space(!flag(s, 'secure'));
+    let mem = engine.memory.space(!flags.includes('secure'));
     let table = ttb;
     for (let l = level; l < leafLevel; l++) {
       const shift = pageShift + perLevel * (3 - l);
@@ -302,24 +311,24 @@ export const MAP: EngineDef<'map'> = {
       Math.floor(va / (POW2[shift] as number)) % (POW2[leafLevel === level ? 64 - tsz - shift : perLevel] as number);
     const da = table + 8 * idx;
     let d = addressBits(BigInt(pa), ds, g) | (leafLevel === 3 ? 3n : 1n);
-    d |= flag(s, 'noaf') ? 0n : 1n << 10n; // AF
+    d |= flags.includes('noaf') ? 0n : 1n << 10n; // AF
     // SH: Inner Shareable; with LPA2 bits [9:8] are OA[51:50] and the CD / STE gives the Shareability.
     if (!ds) d |= 3n << 8n;
     if (stage === 1) {
       d |= BigInt(numArg(s, 'attr', 0) as number & 7) << 2n; // AttrIndx
       // AP[2:1]: bit 7 read-only, bit 6 EL0 access (Arm ARM D8.4). Device transactions are
       // usually unprivileged, so pages are EL0-accessible unless `priv` (as Linux io-pgtable maps).
-      if (flag(s, 'ro')) d |= 1n << 7n;
-      if (!flag(s, 'priv')) d |= 1n << 6n;
-      if (!flag(s, 'global')) d |= 1n << 11n; // nG: tagged with the ASID
-      if (flag(s, 'xn')) d |= 3n << 53n; // PXN, UXN
-      if (flag(s, 'ns')) d |= 1n << 5n; // NS: the Non-secure PA space for a Secure regime
+      if (flags.includes('ro')) d |= 1n << 7n;
+      if (!flags.includes('priv')) d |= 1n << 6n;
+      if (!flags.includes('global')) d |= 1n << 11n; // nG: tagged with the ASID
+      if (flags.includes('xn')) d |= 3n << 53n; // PXN, UXN
+      if (flags.includes('ns')) d |= 1n << 5n; // NS: the Non-secure PA space for a Secure regime
     } else {
       d |= BigInt(numArg(s, 'attr', 0xf) as number & 0xf) << 2n; // MemAttr: Normal WB by default
-      d |= (flag(s, 'ro') ? 1n : 3n) << 6n; // S2AP: read / read-write
-      if (flag(s, 'xn')) d |= 2n << 53n; // XN[1:0] = 0b10: not executable
+      d |= (flags.includes('ro') ? 1n : 3n) << 6n; // S2AP: read / read-write
+      if (flags.includes('xn')) d |= 2n << 53n; // XN[1:0] = 0b10: not executable
     }
-    if (flag(s, 'dbm')) d |= 1n << 51n;
+    if (flags.includes('dbm')) d |= 1n << 51n;
     mem.write(BigInt(da), 8, d);
     // Made when read (inlay hints ask only for the lines on screen), like a cmd line's.
     const secureSpace = mem !== engine.memory;
