@@ -203,6 +203,22 @@ export function valueArg(s: ResolvedAction, spec: NamedArg): ActionArg | undefin
   return a;
 }
 
+/**
+ * The bare words of a statement (arguments without a value: flags and positional words), lower
+ * case, in order: `bareWords(s).includes(w)` is flag(s, w) for a lower-case `w`. For a run that
+ * asks for several flags, which would each scan the arguments.
+ */
+export function bareWords(s: ResolvedAction): string[] {
+  const out: string[] = [];
+  const args = s.args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as ActionArg;
+    if (a.value === undefined && a.valueName === undefined && a.valueRange === undefined && a.name !== undefined)
+      out.push(a.name.toLowerCase());
+  }
+  return out;
+}
+
 /** Whether the bare flag `name` is given. */
 export function flag(s: ResolvedAction, name: string): boolean {
   const args = s.args;

@@ -12,7 +12,7 @@ import { hex } from '../../registers/codec';
 import { counted } from '../../text/plural';
 import type { ActionArg, ResolvedAction } from '../resolved';
 import type { Resolver } from '../resolver';
-import { flag, valueArg } from './args';
+import { bareWords, valueArg } from './args';
 import type { NamedArg } from './types';
 
 export const DMA_SID: NamedArg = {
@@ -293,6 +293,9 @@ export function dmaRequest(s: ResolvedAction): DmaRequest | undefined {
   const ssid = valueArg(s, DMA_SSID)?.value;
   const p = dmaPayloadArgs(s, access);
   const bytes = p.size !== undefined && p.data !== undefined ? dmaPattern(p.data, p.step, p.size) : undefined;
+  // The bare words (`priv`, `ats`, `secure`, …) lower-cased in one pass: `bare.includes(w)` is
+  // flag(s, w), without a call and a scan of the arguments for each of the five.
+  const bare = bareWords(s);
   // Every property present (undefined when not given), in one literal: conditional spreads are
   // runtime calls in the baseline code a cold check runs, and give requests several shapes.
   return {
@@ -300,10 +303,10 @@ export function dmaRequest(s: ResolvedAction): DmaRequest | undefined {
     sid: Number(sid),
     ssid: ssid !== undefined ? Number(ssid) : undefined,
     iova,
-    priv: flag(s, 'priv'),
-    route: flag(s, 'ats') ? 'ats' : flag(s, 'translated') ? 'translated' : 'untranslated',
-    secure: flag(s, DMA_SECURE.name),
-    ns: flag(s, DMA_NS.name),
+    priv: bare.includes('priv'),
+    route: bare.includes('ats') ? 'ats' : bare.includes('translated') ? 'translated' : 'untranslated',
+    secure: bare.includes(DMA_SECURE.name),
+    ns: bare.includes(DMA_NS.name),
     size: p.size,
     payload: bytes && access === 'write' ? bytes : undefined,
     compare: bytes && p.compare ? { op: p.compare, bytes } : undefined,

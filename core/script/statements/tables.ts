@@ -4,13 +4,13 @@
  * creating the tables it needs from that pool.
  */
 import { POW2 } from '../../base/pow2';
-import type { ActionArg, ResolvedAction } from '../resolved';
+import type { ResolvedAction } from '../resolved';
 import type { ScriptDiagnostic } from '../../base/diagnostics';
 import { hex } from '../../registers/codec';
 import * as caps from '../../structures/capabilities';
 import { stt } from '../../structures/capabilities';
 import { startLevelS1, startLevelS2 } from '../../translation/walk';
-import { arg, checkArgs } from './args';
+import { arg, bareWords, checkArgs } from './args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type EngineDef, type NamedArg } from './types';
 
@@ -189,15 +189,9 @@ export const MAP: EngineDef<'map'> = {
     const size = numArg(s, 'size', POW2[pageShift] as number) as number;
     const tsz = numArg(s, 'tsz', 64 - 48) as number;
     // DS changes nothing with the 64 KB granule (§5.4 DS, §5.2 S2DS).
-    // The bare words given (`ro`, `xn`, …), lower-cased, found in one pass: a map line asks for a
-    // dozen of them, each a call and a scan of the arguments in a cold check's baseline code.
-    // `flags.includes(w)` is flag(s, w).
-    const flags: string[] = [];
-    for (let i = 0; i < s.args.length; i++) {
-      const a = s.args[i] as ActionArg;
-      if (a.value === undefined && a.valueName === undefined && a.valueRange === undefined && a.name !== undefined)
-        flags.push(a.name.toLowerCase());
-    }
+    // The bare words given (`ro`, `xn`, …), found in one pass: a map line asks for a dozen of
+    // them, each a call and a scan of the arguments in a cold check's baseline code.
+    const flags = bareWords(s);
     const ds = flags.includes('ds') && g !== 64;
     let level: number | undefined;
     if (stage === 1) level = startLevelS1(g, tsz, ds);

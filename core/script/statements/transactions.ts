@@ -153,7 +153,7 @@ export const DMA: EngineDef<'dma'> = {
     }
     const req = dmaRequest(s);
     if (out.length || !req) return { diagnostics: out };
-    if (flag(s, 'ats') && flag(s, 'translated'))
+    if (req.route === 'ats' && flag(s, 'translated'))
       return {
         diagnostics: [
           diag(
