@@ -383,7 +383,10 @@ export interface StreamedCheck {
  * `reset` name (a script is checked again when one changes).
  */
 export function includedPaths(statements: readonly ResolvedStatement[], out: string[] = []): string[] {
-  for (const s of statements) {
+  // Indexed: the one-pass check asks this of every slice's statements, and `for…of` allocates an
+  // iterator result per element in a cold check's baseline code.
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i] as ResolvedStatement;
     if (s.kind === 'action' && s.config) out.push(s.config.path);
     if (s.kind !== 'include') continue;
     out.push(s.path);

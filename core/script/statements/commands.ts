@@ -383,10 +383,16 @@ export const CMD: EngineDef<'cmd'> = {
         enc = encodeCommand(def, values);
         words = enc.words;
       }
-      for (const p of enc.problems) out.push(diag('error', `cmd.${p.code}`, p.message, s.range, p.section));
+      // Indexed loops here and below: `for…of` allocates an iterator result per element, even
+      // over an empty list, in a cold check's baseline code (every `cmd` line comes here).
+      for (let i = 0; i < enc.problems.length; i++) {
+        const p = enc.problems[i] as (typeof enc.problems)[number];
+        out.push(diag('error', `cmd.${p.code}`, p.message, s.range, p.section));
+      }
     }
     const decoding = decodeEnqueued(words, engine.ids, target.security);
-    for (const p of decoding.problems) {
+    for (let i = 0; i < decoding.problems.length; i++) {
+      const p = decoding.problems[i] as (typeof decoding.problems)[number];
       out.push(
         diag(
           p.ill ? 'warning' : 'info',
@@ -454,8 +460,10 @@ export const DOORBELL: EngineDef<'doorbell'> = {
     const consBefore = BigInt(target.cons);
     // PROD.EN and ERRACK of an ECMDQ are written back as they are: the doorbell moves WR only.
     const r = engine.smmu.write(target.prodOffset, 4, (target.prodValue & ~0xf_ffffn) | BigInt(prod));
-    for (const f of r.findings)
+    for (let i = 0; i < r.findings.length; i++) {
+      const f = r.findings[i] as (typeof r.findings)[number];
       if (f.severity !== 'info') out.push(diag(f.severity, f.code, f.message, s.keyword, f.section));
+    }
     // CONS after the SMMU consumed: the main queue's register read at once, another queue's as targetQueue reads it.
     const cons =
       target.label === 'CMDQ'
