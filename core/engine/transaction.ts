@@ -291,20 +291,14 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   return ste;
 }
 
-/** Where structureChanged reads memory: no structure is longer than 16 words (STE, CD). */
-const NOW_WORDS = new Uint32Array(16);
-
 /**
- * Whether memory at `addr` in `mem` now differs from the words of a cached structure. Callers ask
- * this at every use of a cached STE or CD (each DMA of a check) and build the report's text only
- * when it differs: the text named the stream at every use, in a cold check's baseline code.
+ * Whether memory at `addr` in `mem` now differs from the words of a cached structure, compared in
+ * place. Callers ask this at every use of a cached STE or CD (each DMA of a check) and build the
+ * report's text only when it differs: the text named the stream at every use, in a cold check's
+ * baseline code.
  */
 export function structureChanged(mem: GuestMemory, addr: number, cached: Uint32Array): boolean {
-  const n = cached.length;
-  const now = n <= NOW_WORDS.length ? NOW_WORDS : new Uint32Array(n);
-  mem.readWords(addr, now, n);
-  for (let i = 0; i < n; i++) if (now[i] !== cached[i]) return true;
-  return false;
+  return mem.differsFrom(addr, cached);
 }
 
 /** A cached structure is used although memory now differs (structureChanged): report the missing invalidation. */

@@ -188,6 +188,23 @@ export class GuestMemory {
     for (let k = 0; k < n; k++) out[k] = p[i + k] as number;
   }
 
+  /**
+   * Whether the `words.length` aligned words at `addr` differ from `words` (inside one page, as
+   * readWords): compared in place, without a copy, and without creating a page never written
+   * (which reads as zeros).
+   */
+  differsFrom(addr: number, words: Uint32Array): boolean {
+    const n = words.length;
+    const p = this.pages.get(Math.floor(addr / PAGE_SIZE));
+    if (!p) {
+      for (let k = 0; k < n; k++) if (words[k] !== 0) return true;
+      return false;
+    }
+    const i = (addr % PAGE_SIZE) >>> 2;
+    for (let k = 0; k < n; k++) if (p[i + k] !== words[k]) return true;
+    return false;
+  }
+
   writeWords(addr: number, words: ArrayLike<number>): void {
     for (let k = 0; k < words.length; k++) this.write32(addr + 4 * k, words[k] as number);
   }
