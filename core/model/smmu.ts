@@ -7,6 +7,7 @@
  * reviewer asked of Xen's vSMMU, §6.2 "single-copy atomic"). Register updates that the
  * architecture lets take time (CR0→CR0ACK, IRQ_CTRL→IRQ_CTRLACK, GBPA.Update) complete at once.
  */
+import { POW2 } from '../base/pow2';
 import { unreachable } from '../base/exhaustive';
 import type { PresetBaseName, ResolvedConfig } from '../config/types';
 import {
@@ -84,6 +85,9 @@ interface QueueIndexInfo {
   readonly other: RegisterDef | undefined;
   readonly otherIdx: FieldDef | undefined;
   readonly isProd: boolean;
+  /** The register-file words (register-file.ts) of the ACK register and of the other index register. */
+  readonly ackWord: number;
+  readonly otherWord: number;
 }
 const queueIndexes = new Map<RegisterDef, QueueIndexInfo>();
 const indexField = (r: RegisterDef) => r.fields.find((f) => f.name === 'WR' || f.name === 'RD');
@@ -93,13 +97,23 @@ function queueIndexOf(reg: RegisterDef, queue: AnyQueueName): QueueIndexInfo {
     const isProd = reg.name.endsWith('PROD');
     const ack = queue === 'S_CMDQ' || queue === 'S_EVENTQ' ? S_CR0ACK : CR0ACK;
     const other = QUEUE_INDEXES.get(`${queue}_${isProd ? 'CONS' : 'PROD'}`);
+    const idx = indexField(reg);
+    const enable = findField(ack, `${caps.queueKindOf(queue)}EN`);
+    const otherIdx = other && indexField(other);
+    // checkQueueIndex computes with numbers: every queue index register is 32 bits wide, with its
+    // index field, and the enable in the 32-bit ACK register (§6.3.27, §6.3.10). Said here, once,
+    // so a table that broke it would fail at the first write rather than compute wrongly.
+    if (reg.width !== 32 || (other && other.width !== 32) || ack.width !== 32 || (enable && enable.msb > 31))
+      throw new Error(`internal: ${reg.name} and its queue's registers are not all 32-bit`);
     q = {
-      idx: indexField(reg),
+      idx,
       ack,
-      enable: findField(ack, `${caps.queueKindOf(queue)}EN`),
+      enable,
       other,
-      otherIdx: other && indexField(other),
+      otherIdx,
       isProd,
+      ackWord: registerIndex(ack) * 2,
+      otherWord: other ? registerIndex(other) * 2 : -1,
     };
     queueIndexes.set(reg, q);
   }
@@ -1109,40 +1123,54 @@ export class Smmu {
     const idx = q.idx;
     if (!idx) return value;
     const { qs } = this.queueLog2(queue);
-    const keep = (1n << BigInt(qs + 1)) - 1n;
-    const raw = extractField(value, idx);
-    if ((raw & ~keep) !== 0n) {
+    // In numbers: the register is 32 bits wide (queueIndexOf), so every quantity here is below
+    // 2^33 and exact. Fields are taken with divisions by powers of two, not 32-bit bit operations,
+    // so a field reaching bit 31 or a LOG2SIZE up to 31 stays right. (BigInt arithmetic here was
+    // about 2 % of a cold check: every doorbell writes a PROD.)
+    const v = Number(value);
+    const unit = POW2[idx.lsb] as number;
+    const raw = Math.floor(v / unit) % (POW2[idx.msb - idx.lsb + 1] as number);
+    // Bits [QS-1:0] are the index and bit [QS] the wrap flag (§6.3.27).
+    const span = POW2[qs + 1] as number;
+    const kept = raw % span;
+    if (kept !== raw) {
       findings.push({
         severity: 'warning',
         code: 'queue.index-range',
         section: reg.section,
         register: reg.name,
         field: idx.name,
-        message: `SMMU_${reg.name}.${idx.name} = ${hex(raw)} has bits above [${qs}] set: with LOG2SIZE ${qs} the index is bits [${qs - 1 < 0 ? 0 : qs - 1}:0] and the wrap flag bit [${qs}]; higher bits are not stored`,
+        message: `SMMU_${reg.name}.${idx.name} = ${hex(BigInt(raw))} has bits above [${qs}] set: with LOG2SIZE ${qs} the index is bits [${qs - 1 < 0 ? 0 : qs - 1}:0] and the wrap flag bit [${qs}]; higher bits are not stored`,
       });
     }
-    const stored = (value & ~fieldMask(idx)) | ((raw & keep) << BigInt(idx.lsb));
+    const stored = BigInt(v - (raw - kept) * unit);
     // Producer and consumer may be at most one queue size apart (§3.5). Only checked while the
     // queue is enabled: during set-up software writes PROD and CONS one after the other.
     // A Secure queue's enable is in SMMU_S_CR0ACK (§6.3.58).
     const enable = q.enable;
-    if (!enable || extractField(this.regs.get(q.ack), enable) === 0n) return stored;
-    const other = q.other;
+    const words = this.regs.words;
+    const enabled =
+      enable &&
+      Math.floor((words[q.ackWord] as number) / (POW2[enable.lsb] as number)) %
+        (POW2[enable.msb - enable.lsb + 1] as number);
+    if (!enabled) return stored;
     const oidx = q.otherIdx;
-    if (!other || !oidx) return stored;
-    const size = 1n << BigInt(qs);
-    const a = raw & keep;
-    const o = extractField(this.regs.get(other), oidx) & keep;
-    const prod = q.isProd ? a : o;
-    const cons = q.isProd ? o : a;
-    const dist = (prod - cons + 2n * size) % (2n * size);
+    if (q.otherWord < 0 || !oidx) return stored;
+    const size = POW2[qs] as number;
+    const o =
+      (Math.floor((words[q.otherWord] as number) / (POW2[oidx.lsb] as number)) %
+        (POW2[oidx.msb - oidx.lsb + 1] as number)) %
+      span;
+    const prod = q.isProd ? kept : o;
+    const cons = q.isProd ? o : kept;
+    const dist = (prod - cons + 2 * size) % (2 * size);
     if (dist > size) {
       findings.push({
         severity: 'error',
         code: 'queue.index-state',
         section: '3.5',
         register: reg.name,
-        message: `${queue} PROD ${hex(prod)} and CONS ${hex(cons)} are ${dist} entries apart, more than the queue holds (${size}): an impossible state`,
+        message: `${queue} PROD ${hex(BigInt(prod))} and CONS ${hex(BigInt(cons))} are ${dist} entries apart, more than the queue holds (${size}): an impossible state`,
       });
     }
     return stored;

@@ -218,6 +218,16 @@ test('§6.3.27 PROD/CONS: index in [QS-1:0], wrap at [QS]; higher bits are not s
   assert.equal(m.peek('CMDQ_PROD'), 0xfn);
 });
 
+test('§6.3.27 an index write keeps the register bits outside the index: EVENTQ_CONS.OVACKFLG, bit 31', () => {
+  const m = new Smmu(config());
+  m.write(0xa0, 8, 0x8000_0000n | 2n);
+  // Index 0x1d with LOG2SIZE 2: bits [1:0] index, [2] wrap; 0x18 is dropped, OVACKFLG stays.
+  assert.deepEqual(codes(m.write(0x100ac, 4, 0x8000_001dn)), ['queue.index-range']);
+  assert.equal(m.peek('EVENTQ_CONS'), 0x8000_0005n);
+  assert.deepEqual(codes(m.write(0x100ac, 4, 0x8000_0003n)), []);
+  assert.equal(m.peek('EVENTQ_CONS'), 0x8000_0003n);
+});
+
 test('§3.5 PROD more than one queue size ahead of CONS is an impossible state', () => {
   const m = new Smmu(config());
   m.write(0x90, 8, 0x8000_0000n | 3n);
