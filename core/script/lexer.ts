@@ -142,7 +142,6 @@ function intern(word: string): string {
   return word;
 }
 
-/** Where the run of word characters (letters, digits, `_`) from `i` ends. */
 /**
  * A run of word characters (letters, digits, `_`), matched by V8's compiled
  * regular expression code. A loop over the characters in the lexer ran in a cold check's baseline
