@@ -16,13 +16,7 @@ import { cdKey, steKey } from './config-cache';
 import type { EngineContext, Transaction } from './context';
 import type { MpamAttrs } from './mpam-attrs';
 import { ref } from './registers';
-import {
-  abortWith,
-  reportStaleStructure,
-  structureChanged,
-  fetch as fetchStructure,
-  type TransactionResult,
-} from './transaction';
+import { abortWith, reportStaleStructure, fetch as fetchStructure, type TransactionResult } from './transaction';
 
 const PARTID_MAX = ref('MPAMIDR', 'PARTID_MAX');
 const PMG_MAX = ref('MPAMIDR', 'PMG_MAX');
@@ -142,7 +136,7 @@ function partidMap(engine: EngineContext, t: Transaction, ste: SteFields): Uint3
   const key = ste.s2Vmid;
   const cached = engine.configCache.vms.get(key);
   if (cached) {
-    if (engine.checkStale && structureChanged(engine.memory, cached.address, cached.words))
+    if (engine.checkStale && engine.memory.differsFrom(cached.address, cached.words))
       reportStaleStructure(
         engine,
         'VMS',

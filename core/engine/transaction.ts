@@ -172,7 +172,7 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
   const mem = secure ? engine.memory.secureSpace() : engine.memory;
   const cached = engine.configCache.ste.get(key);
   if (cached) {
-    if (engine.checkStale && structureChanged(mem, cached.address, cached.words))
+    if (engine.checkStale && mem.differsFrom(cached.address, cached.words))
       reportStaleStructure(
         engine,
         'STE',
@@ -292,16 +292,10 @@ function locateSte(engine: EngineContext, t: Transaction): SteFields | Fail {
 }
 
 /**
- * Whether memory at `addr` in `mem` now differs from the words of a cached structure, compared in
- * place. Callers ask this at every use of a cached STE or CD (each DMA of a check) and build the
- * report's text only when it differs: the text named the stream at every use, in a cold check's
- * baseline code.
+ * A cached structure is used although memory now differs (GuestMemory.differsFrom): report the
+ * missing invalidation. Callers compare at every use of a cached STE or CD (each DMA of a check)
+ * and build this report's text only when it differs.
  */
-export function structureChanged(mem: GuestMemory, addr: number, cached: Uint32Array): boolean {
-  return mem.differsFrom(addr, cached);
-}
-
-/** A cached structure is used although memory now differs (structureChanged): report the missing invalidation. */
 export function reportStaleStructure(
   engine: EngineContext,
   what: string,
@@ -1014,7 +1008,7 @@ function locateCd(
   const mem = t.secure ? secureCdSpace(engine, ste, stage2 !== undefined) : engine.memory;
   const cached = engine.configCache.cd.get(key);
   if (cached) {
-    if (engine.checkStale && structureChanged(mem, cached.address, cached.words))
+    if (engine.checkStale && mem.differsFrom(cached.address, cached.words))
       reportStaleStructure(
         engine,
         'CD',

@@ -80,12 +80,10 @@ const S_CR0ACK = getRegister('S_CR0ACK');
  */
 interface QueueIndexInfo {
   readonly idx: FieldDef | undefined;
-  readonly ack: RegisterDef;
   readonly enable: FieldDef | undefined;
-  readonly other: RegisterDef | undefined;
   readonly otherIdx: FieldDef | undefined;
   readonly isProd: boolean;
-  /** The register-file words (register-file.ts) of the ACK register and of the other index register. */
+  /** The register-file words (register-file.ts) of the ACK register and of the other index register (-1: none). */
   readonly ackWord: number;
   readonly otherWord: number;
 }
@@ -107,9 +105,7 @@ function queueIndexOf(reg: RegisterDef, queue: AnyQueueName): QueueIndexInfo {
       throw new Error(`internal: ${reg.name} and its queue's registers are not all 32-bit`);
     q = {
       idx,
-      ack,
       enable,
-      other,
       otherIdx,
       isProd,
       ackWord: registerIndex(ack) * 2,
