@@ -521,7 +521,9 @@ export function encodeCommand(def: CommandDef, values: ReadonlyMap<string, bigin
   const problems: CommandProblem[] = [];
   // forEach rather than for…of over entries: see encodeLayout.
   values.forEach((v, k) => {
-    const lower = k.toLowerCase();
+    // Only `opcode` and `range` (6 and 5 letters) are looked at: lower-casing makes a string per
+    // field of every command, so the other names are not lower-cased.
+    const lower = k.length === 6 || k.length === 5 ? k.toLowerCase() : k;
     if (lower === 'opcode') {
       if (v !== BigInt(def.opcode))
         problems.push({

@@ -5,6 +5,7 @@
  */
 
 import type { Json } from './json';
+import { own } from '../base/own';
 
 export type { Json };
 export type JsonObject = { readonly [key: string]: Json };
@@ -345,7 +346,7 @@ export const PRESET_NAMES: readonly string[] = [...Object.keys(PRESET_ALIASES), 
 
 /** The document a preset name (or alias) stands for. */
 export function presetDocument(name: string): JsonObject | undefined {
-  return PRESET_DOCUMENTS[PRESET_ALIASES[name] ?? name];
+  return own(PRESET_DOCUMENTS, own(PRESET_ALIASES, name) ?? name);
 }
 
 /**
@@ -353,7 +354,7 @@ export function presetDocument(name: string): JsonObject | undefined {
  * says `config "presets/qemu.smmu.json"` gets exactly the preset's values.
  */
 export function aliasFileDocument(alias: string): JsonObject | undefined {
-  const target = PRESET_ALIASES[alias];
+  const target = own(PRESET_ALIASES, alias);
   if (!target) return undefined;
   return {
     description: `"${alias}" is an alias: today it is the ${target} preset (presets/${target}.smmu.json), the newest QEMU release modelled here, and it follows the next one. Name ${target} to keep exactly these values. The notes a check gives here are that preset's, explained in its description.`,

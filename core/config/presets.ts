@@ -9,6 +9,7 @@ import { jsonText } from './json';
 import { loadConfig, type ConfigDiagnostic } from './load';
 import { aliasFileDocument, PRESET_DOCUMENTS, PRESET_NAMES } from './preset-data';
 import { DEFAULT_CHOICES, type ResolvedConfig } from './types';
+import { own } from '../base/own';
 
 export interface Preset {
   readonly name: string;
@@ -19,7 +20,7 @@ export interface Preset {
 
 /** The text of presets/<name>.smmu.json (scripts/gen-config-schema.mjs writes it); an alias's file names its preset as `base`. */
 export function presetText(name: string): string {
-  return jsonText(aliasFileDocument(name) ?? PRESET_DOCUMENTS[name] ?? {}) + '\n';
+  return jsonText(aliasFileDocument(name) ?? own(PRESET_DOCUMENTS, name) ?? {}) + '\n';
 }
 
 function resolve(name: string): Preset {

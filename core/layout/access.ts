@@ -46,6 +46,15 @@ export function bitsBig(w: Words, msb: number, lsb: number): bigint {
 /** Deposit `value` into bits [msb:lsb] of a word array (mutates). */
 export function setBitsBig(w: number[] | Uint32Array, msb: number, lsb: number, value: bigint): void {
   const width = msb - lsb + 1;
+  const s = lsb & 31;
+  if (s + width <= 32) {
+    // Inside one word (most fields of a command or structure): one mask, no division.
+    const i = lsb >>> 5;
+    const m = width === 32 ? 0xffffffff : (1 << width) - 1;
+    const part = Number(BigInt.asUintN(width, value));
+    w[i] = (((w[i] as number) & ~((m << s) >>> 0)) | ((part << s) >>> 0)) >>> 0;
+    return;
+  }
   if (width > 53) {
     // Wider than a number holds exactly: the low 32 bits, then the rest.
     setBitsBig(w, lsb + 31, lsb, value & 0xffff_ffffn);
@@ -66,6 +75,10 @@ export function setBitsBig(w: number[] | Uint32Array, msb: number, lsb: number, 
     pos += n;
   }
 }
+
+/** 2^n as BigInts, n = 0 to 64: a field's bound and an address shift without making BigInts per use. */
+const BIG_POW2: readonly bigint[] = Array.from({ length: 65 }, (_, n) => 1n << BigInt(n));
+const BIG_SMALL: readonly bigint[] = Array.from({ length: 65 }, (_, n) => BigInt(n));
 
 export function fieldValue(w: Words, f: LayoutField): bigint {
   const raw = bitsBig(w, f.msb, f.lsb);
@@ -142,8 +155,9 @@ export function encodeLayout(
       problems.push({ field: name, message: `${def.name} has no field ${name}` });
       return;
     }
-    const raw = f.addrShift !== undefined ? v >> BigInt(f.addrShift) : v;
-    if (raw < 0n || raw >= 1n << BigInt(f.msb - f.lsb + 1)) {
+    const raw = f.addrShift !== undefined ? v >> (BIG_SMALL[f.addrShift] ?? BigInt(f.addrShift)) : v;
+    const width = f.msb - f.lsb + 1;
+    if (raw < 0n || raw >= (BIG_POW2[width] ?? 1n << BigInt(width))) {
       problems.push({ field: f.name, message: `0x${v.toString(16).toUpperCase()} does not fit ${def.name}.${f.name}` });
       return;
     }
@@ -168,7 +182,11 @@ export function findLayoutField(def: LayoutDef, name: string): LayoutField | und
       const n = f.name.toLowerCase();
       if (!byName.has(n)) byName.set(n, f);
     }
+    // Each field's own spelling too, where it finds what its lower case finds: the encoders look
+    // up the names fieldValues gives (`StreamID`), and lower-casing makes a string at every call.
+    // A key with an upper-case letter is no lower-case key, so none hides another field.
+    for (const f of def.fields) if (byName.get(f.name.toLowerCase()) === f) byName.set(f.name, f);
     fieldsByLowerName.set(def, byName);
   }
-  return byName.get(name.toLowerCase());
+  return byName.get(name) ?? byName.get(name.toLowerCase());
 }

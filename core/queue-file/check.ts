@@ -26,6 +26,7 @@ import type { ScriptHost } from '../script/check';
 import { diag, type Range, type ScriptDiagnostic } from '../base/diagnostics';
 import { lexLine, splitLines } from '../script/lexer';
 import { counted } from '../text/plural';
+import { own } from '../base/own';
 
 export type QueueKind = 'cmdq' | 'evtq' | 'priq';
 
@@ -266,7 +267,7 @@ export function checkQueueFile(
     h.ranges[first.text] = whole;
     switch (first.text) {
       case 'queue': {
-        const k = ALIASES[arg.text.toLowerCase()];
+        const k = own(ALIASES, arg.text.toLowerCase());
         if (!k)
           diagnostics.push(diag('error', 'smmuq.queue', `unknown queue '${arg.text}': cmdq, evtq or priq`, arg.range));
         else h.kind = k;

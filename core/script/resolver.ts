@@ -134,6 +134,15 @@ export class Resolver {
     for (const [k, v] of consts ?? []) this.consts.set(k, v);
   }
 
+  /**
+   * The constant `name` stands for (names match in any case). Most scripts declare none, and then
+   * no name is upper-cased: every name of every line comes here, and a cold check pays for each
+   * new string.
+   */
+  constantOf(name: string): Constant | undefined {
+    return this.consts.size === 0 ? undefined : this.consts.get(name.toUpperCase());
+  }
+
   /** The script's configuration (its `config` line), once resolved. */
   config?: { path: string; range: Range };
   /** The `config` line chosen (a second one is an error that points here). */
@@ -217,7 +226,7 @@ export class Resolver {
     let named = false;
     if (base.kind === 'name') {
       const r = findRegister(base.name);
-      const c = this.consts.get(base.name.toUpperCase());
+      const c = this.constantOf(base.name);
       if (r) {
         named = true;
         reg = r;
@@ -479,7 +488,7 @@ export class Resolver {
   }
 
   private constant(e: NameRef): Constant | undefined {
-    const c = this.consts.get(e.name.toUpperCase());
+    const c = this.constantOf(e.name);
     if (c)
       this.symbol(e.range, {
         kind: 'const',
@@ -495,7 +504,7 @@ export class Resolver {
     if (ctx.kind === 'register') {
       const f = findField(ctx.reg, e.name);
       if (f) {
-        if (this.consts.has(e.name.toUpperCase())) {
+        if (this.constantOf(e.name) !== undefined) {
           this.report(
             'warning',
             'name.ambiguous',

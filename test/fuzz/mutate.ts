@@ -81,6 +81,12 @@ export type Mutation =
   /** Replace the n-th number (`0x…` or decimal) with `text`: a 40-digit literal where one is expected. */
   | { readonly op: 'replaceNumber'; readonly n: number; readonly text: string }
   /**
+   * Replace the n-th word (a name, a keyword, a JSON key or string) with `text`: the names every
+   * object inherits (`constructor`, `__proto__`), which a lookup in a plain object finds although
+   * no table holds them (`cmd SYNC constructor=1` once stopped the model with an internal error).
+   */
+  | { readonly op: 'replaceWord'; readonly n: number; readonly text: string }
+  /**
    * The whole text `times` times, one after the other: a file long enough that its checks run in
    * several slices of lines (the language server's first check publishes what it found so far).
    */
@@ -137,6 +143,23 @@ const badNumber = fc.oneof(
   ),
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => '0x' + v.toString(16)),
 );
+
+/** Names an object literal answers to without holding them (Object.prototype's), in the cases scripts and logs use. */
+export const INHERITED_NAMES = [
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  'CONSTRUCTOR',
+  'Constructor',
+  '__PROTO__',
+  'prototype',
+];
 
 /** Random UTF-16 code units (lone surrogates included) and random bytes read as Latin-1. */
 const randomUnits = fc.oneof(
@@ -201,6 +224,14 @@ export function mutation(lines: readonly string[]): fc.Arbitrary<Mutation> {
     },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('replaceNumber' as const), n: fc.nat(), text: badNumber }) },
     {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('replaceWord' as const),
+        n: fc.nat(),
+        text: fc.constantFrom(...INHERITED_NAMES),
+      }),
+    },
+    {
       weight: 1,
       arbitrary: fc.record({ op: fc.constant('repeat' as const), times: fc.integer({ min: 2, max: 8 }) }),
     },
@@ -213,6 +244,8 @@ function splitKeepingBreaks(text: string): string[] {
 }
 
 const NUMBER = /0x[0-9a-f_]*|\b[0-9][0-9_]*/gi;
+/** Words: what a name, keyword, field, enum value, JSON key or trace event is spelled with. */
+const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 export function applyMutation(text: string, m: Mutation): string {
   switch (m.op) {
@@ -236,6 +269,12 @@ export function applyMutation(text: string, m: Mutation): string {
     }
     case 'replaceNumber': {
       const found = [...text.matchAll(NUMBER)];
+      const hit = found[m.n % (found.length || 1)];
+      if (!hit || hit.index === undefined) return text + m.text;
+      return text.slice(0, hit.index) + m.text + text.slice(hit.index + hit[0].length);
+    }
+    case 'replaceWord': {
+      const found = [...text.matchAll(WORD)];
       const hit = found[m.n % (found.length || 1)];
       if (!hit || hit.index === undefined) return text + m.text;
       return text.slice(0, hit.index) + m.text + text.slice(hit.index + hit[0].length);

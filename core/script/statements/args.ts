@@ -19,6 +19,7 @@ import {
   type PositionalArg,
   type StatementDef,
 } from './types';
+import { own } from '../../base/own';
 
 /** Friendly names of layout fields in `FIELD=value` arguments: Linux/QEMU spellings. */
 export const FIELD_ALIASES: Readonly<Record<string, string>> = {
@@ -34,8 +35,10 @@ export const FIELD_ALIASES: Readonly<Record<string, string>> = {
 
 /** The field of `def` an argument names, by its own name or a friendly one (FIELD_ALIASES). */
 export function layoutFieldOf(def: LayoutDef, name: string): LayoutField | undefined {
-  const alias = FIELD_ALIASES[name.toLowerCase()];
-  return findLayoutField(def, name) ?? (alias ? findLayoutField(def, alias) : undefined);
+  const f = findLayoutField(def, name);
+  if (f) return f;
+  const alias = own(FIELD_ALIASES, name.toLowerCase());
+  return alias ? findLayoutField(def, alias) : undefined;
 }
 
 /** `sid=N`, or `priv`: a named argument as usages and lists show it. */
@@ -121,7 +124,9 @@ export function namedArg(def: EngineDef, name: string): NamedArg | undefined {
       }
     namedByLowerName.set(def, byName);
   }
-  return byName.get(name.toLowerCase());
+  // The spelling as written first: the map's keys are lower case, as scripts mostly write them,
+  // and a lookup costs no more than the lower-casing it saves.
+  return byName.get(name) ?? byName.get(name.toLowerCase());
 }
 
 /**
@@ -182,15 +187,23 @@ export function checkArgs(def: EngineDef, s: ResolvedAction, out: ScriptDiagnost
   }
 }
 
-/** The argument named `name` that has a value (`name=…`). */
+/** The argument named `name` (any case) that has a value (`name=…`). */
 export function arg(s: ResolvedAction, name: string): ActionArg | undefined {
-  const n = name.toLowerCase();
   // Indexed, without a callback: every engine statement looks up its arguments at every run, and
   // a cold check runs this in V8's baseline code, where a closure a lookup is an allocation.
+  // Lower-cased only when the lengths agree and the spellings differ: `toLowerCase` makes a new
+  // string at every call, and `map` lines look up some ten names among their arguments. Names
+  // are ASCII (the lexer's words, the schema's names), so names equal in any case have one length.
   const args = s.args;
+  let lower: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as ActionArg;
-    if ((a.value !== undefined || a.valueName !== undefined) && a.name?.toLowerCase() === n) return a;
+    if (a.value === undefined && a.valueName === undefined) continue;
+    const n = a.name;
+    if (n === undefined || n.length !== name.length) continue;
+    if (n === name) return a;
+    lower ??= name.toLowerCase();
+    if (n.toLowerCase() === lower) return a;
   }
   return undefined;
 }

@@ -76,22 +76,41 @@ interface TargetQueue {
   setScriptProd(state: ScriptState, v: number): void;
 }
 
+/** The arguments of a `cmd` or `doorbell` line that choose its queue: the first `ecmdq=N` and the first bare `secure`. */
+interface QueueChoice {
+  readonly ecmdq: ActionArg | undefined;
+  readonly secure: ActionArg | undefined;
+  /** How many arguments from `from` on choose the queue (`ecmdq=`, `secure`, `ns`): they fill no command field. */
+  readonly count: number;
+}
+
+const MAIN_QUEUE: QueueChoice = { ecmdq: undefined, secure: undefined, count: 0 };
+
+/** What `args` from index `from` on say of the queue, in one pass with one lower-casing an argument at most. */
+function queueChoice(args: readonly ActionArg[], from: number): QueueChoice {
+  let ecmdq: ActionArg | undefined;
+  let secure: ActionArg | undefined;
+  let count = 0;
+  for (let i = from; i < args.length; i++) {
+    const x = args[i] as ActionArg;
+    const kind = queueArgKind(x);
+    if (kind === NOT_QUEUE) continue;
+    count++;
+    if (kind === ECMDQ_WORD) ecmdq ??= x;
+    else if (kind === SECURE_WORD) secure ??= x;
+  }
+  return count === 0 ? MAIN_QUEUE : { ecmdq, secure, count };
+}
+
 /** Where `ecmdq=N` or `secure` points, or the main queue without them; undefined after a diagnostic. */
 function targetQueue(
   engine: Engine,
   state: ScriptState,
-  args: readonly ActionArg[],
+  choice: QueueChoice,
   out: ScriptDiagnostic[],
 ): TargetQueue | undefined {
-  // One indexed pass for both words: `find` with a callback is a call per argument, twice, in a
-  // cold check's baseline code (every `cmd` and `doorbell` comes here).
-  let a: ActionArg | undefined;
-  let secure: ActionArg | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const x = args[i] as ActionArg;
-    if (a === undefined && isEcmdqArg(x)) a = x;
-    if (secure === undefined && isSecureArg(x)) secure = x;
-  }
+  const a = choice.ecmdq;
+  const secure = choice.secure;
   if (secure && a) {
     out.push(
       diag(
@@ -185,14 +204,25 @@ function targetQueue(
   };
 }
 
-const isEcmdqArg = (a: ActionArg) => a.name?.toLowerCase() === 'ecmdq';
-/** A bare `secure` or `ns` (not a field: no command has a field of either name). */
-const isSecurityArg = (a: ActionArg) => {
-  if (a.value !== undefined || a.valueName !== undefined || a.name === undefined) return false;
-  const n = a.name.toLowerCase();
-  return n === 'secure' || n === 'ns';
-};
-const isSecureArg = (a: ActionArg) => isSecurityArg(a) && a.name?.toLowerCase() === 'secure';
+/** What an argument is to the choice of queue (queueArgKind). */
+const NOT_QUEUE = 0;
+const ECMDQ_WORD = 1;
+const SECURE_WORD = 2;
+const NS_WORD = 3;
+/**
+ * `ecmdq` with or without a value, a bare `secure` or `ns` (not fields: no command has a field of
+ * these names), or none of them. Lower-cased only at their lengths: every argument of every `cmd`
+ * line comes here, and a cold check pays for each string lower-casing makes (`Address`, `Leaf`).
+ */
+function queueArgKind(a: ActionArg): number {
+  const name = a.name;
+  if (name === undefined) return NOT_QUEUE;
+  const length = name.length;
+  if (length === 5) return name.toLowerCase() === 'ecmdq' ? ECMDQ_WORD : NOT_QUEUE;
+  if ((length !== 6 && length !== 2) || a.value !== undefined || a.valueName !== undefined) return NOT_QUEUE;
+  const n = name.toLowerCase();
+  return n === 'secure' ? SECURE_WORD : n === 'ns' ? NS_WORD : NOT_QUEUE;
+}
 /** The main Command queue's index registers, and the script's own PROD of it (targetQueue runs at every `cmd` and `doorbell`). */
 const CMDQ_PROD = getRegister('CMDQ_PROD');
 /** Their low words in the register file (register-file.ts: two words a register). */
@@ -202,8 +232,6 @@ const CMDQ_CONS_WORD = registerIndex(CMDQ_CONS) * 2;
 const setCmdqProd = (st: ScriptState, v: number) => {
   st.cmdqProd = v;
 };
-/** The arguments that choose the queue rather than fill the command. */
-const isQueueArg = (a: ActionArg) => isEcmdqArg(a) || isSecurityArg(a);
 
 /** What the checks against the configuration say of a command, and its one-line text. */
 interface CommandDecoding {
@@ -317,9 +345,10 @@ export const CMD: EngineDef<'cmd'> = {
   run(engine, state, s) {
     const out: ScriptDiagnostic[] = [];
     const first = s.args[0];
-    const tail = s.args.slice(1);
-    const rest = tail.some(isQueueArg) ? tail.filter((a) => !isQueueArg(a)) : tail;
-    const target = targetQueue(engine, state, tail, out);
+    const choice = queueChoice(s.args, 1);
+    // The arguments that fill the command: all but the name and those choosing the queue.
+    const rest = choice.count === 0 ? s.args.slice(1) : s.args.filter((a, i) => i > 0 && queueArgKind(a) === NOT_QUEUE);
+    const target = targetQueue(engine, state, choice, out);
     if (!target) return { diagnostics: out };
     if (!first?.name)
       return {
@@ -333,7 +362,7 @@ export const CMD: EngineDef<'cmd'> = {
         ],
       };
     let words: number[];
-    if (first.name.toLowerCase() === 'raw') {
+    if (first.name.length === 3 && first.name.toLowerCase() === 'raw') {
       // Two 64-bit values, as logs print a command: bits [63:0] then [127:64].
       if (rest.length !== 2 || rest.some((a) => a.value === undefined || a.name)) {
         // At the first argument that is not one of the two values (a third one, or a name), else the line.
@@ -452,7 +481,8 @@ export const DOORBELL: EngineDef<'doorbell'> = {
     // `doorbell 7` is not a doorbell to index 7: the index is the script's own (one error, no write).
     checkArgs(DOORBELL, s, out);
     if (out.length) return { diagnostics: out };
-    const target = targetQueue(engine, state, s.args, out);
+    const choice = queueChoice(s.args, 0);
+    const target = targetQueue(engine, state, choice, out);
     if (!target) return { diagnostics: out };
     const prod = target.scriptProd ?? target.prod;
     if (prod === target.prod)
@@ -468,7 +498,7 @@ export const DOORBELL: EngineDef<'doorbell'> = {
     const cons =
       target.label === 'CMDQ'
         ? engine.smmu.value(CMDQ_CONS) & 0xf_ffffn
-        : BigInt(targetQueue(engine, state, s.args, out)?.cons ?? target.cons);
+        : BigInt(targetQueue(engine, state, choice, out)?.cons ?? target.cons);
     // Consumed = how far CONS moved, in entries (index and wrap bit, §3.5).
     const span = 2n ** BigInt(target.geometry.log2 + 1);
     const consumed = Number((cons - consBefore + span) % span);

@@ -100,18 +100,26 @@ export type DmaDirection = 'read' | 'write' | 'exec';
 /** The access a DMA statement makes, from its first argument (undefined: not one; `run` says so). */
 export function dmaDirection(s: ResolvedAction): DmaDirection | undefined {
   const first = s.args[0];
-  const d = first?.valueRange === undefined ? first?.name?.toLowerCase() : undefined;
+  const name = first?.valueRange === undefined ? first?.name : undefined;
+  if (name === undefined) return undefined;
+  // As written first: lower-casing makes a string, and every `dma` line comes here.
+  const d = name === 'read' || name === 'write' || name === 'exec' ? name : name.toLowerCase();
   return d === 'read' || d === 'write' || d === 'exec' ? d : undefined;
 }
 
 /** The first argument spelled `spec.name` (any case), with or without a value. */
 function given(s: ResolvedAction, spec: NamedArg): ActionArg | undefined {
-  const n = spec.name.toLowerCase();
-  // Indexed, without a callback: a call per argument in a cold check's baseline code.
+  // Indexed, without a callback: a call per argument in a cold check's baseline code. Lower-cased
+  // only when the lengths agree and the spellings differ, as in arg().
+  const name = spec.name;
   const args = s.args;
+  let lower: string | undefined;
   for (let i = 0; i < args.length; i++) {
-    const a = args[i] as ActionArg;
-    if (a.name?.toLowerCase() === n) return a;
+    const n = (args[i] as ActionArg).name;
+    if (n === undefined || n.length !== name.length) continue;
+    if (n === name) return args[i];
+    lower ??= name.toLowerCase();
+    if (n.toLowerCase() === lower) return args[i];
   }
   return undefined;
 }

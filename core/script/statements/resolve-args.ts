@@ -32,7 +32,7 @@ export function resolveEngineStatement(
     const a = s.args[i] as ActionStatement['args'][number];
     if (a.kind === 'assign') {
       const v = a.value;
-      if (v.kind === 'name' && !r.consts.has(v.name.toUpperCase())) {
+      if (v.kind === 'name' && r.constantOf(v.name) === undefined) {
         args.push({
           range: a.range,
           name: a.field.name,
@@ -50,7 +50,7 @@ export function resolveEngineStatement(
             : { range: a.range, name: a.field.name, nameRange: a.field.range, valueRange: v.range },
         );
       }
-    } else if (a.kind === 'name' && !r.consts.has(a.name.toUpperCase())) {
+    } else if (a.kind === 'name' && r.constantOf(a.name) === undefined) {
       args.push({ range: a.range, name: a.name, nameRange: a.range });
     } else {
       const value = r.value(a, PLAIN);
@@ -64,7 +64,7 @@ export function resolveEngineStatement(
   let expect = special?.expect;
   if (!special && s.expect) {
     const e = s.expect.value;
-    if (e.kind === 'name' && !r.consts.has(e.name.toUpperCase()))
+    if (e.kind === 'name' && r.constantOf(e.name) === undefined)
       expect = { op: s.expect.op, name: e.name, range: s.expect.range };
     else {
       const v = r.value(e, PLAIN);

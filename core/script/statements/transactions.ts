@@ -36,6 +36,7 @@ import {
 } from './dma-args';
 import { resolveEngineStatement } from './resolve-args';
 import { diag, type ActionOutcome, type EngineDef, type NamedArg } from './types';
+import { own } from '../../base/own';
 
 /**
  * What `dma … ==` may compare with besides a PA or an event name; `secure_pa` and `nonsecure_pa`
@@ -323,10 +324,10 @@ function judgeOutcome(
           ? r.outcome === 'stalled'
           : n === 'raz'
             ? r.outcome === 'raz-wi'
-            : ATS_REFUSALS[n] !== undefined
-              ? r.outcome === 'abort' && r.ats === ATS_REFUSALS[n]
-              : PA_SPACES[n] !== undefined
-                ? completes(r) && (r.ns ?? true) === PA_SPACES[n]
+            : own(ATS_REFUSALS, n) !== undefined
+              ? r.outcome === 'abort' && r.ats === own(ATS_REFUSALS, n)
+              : own(PA_SPACES, n) !== undefined
+                ? completes(r) && (r.ns ?? true) === own(PA_SPACES, n)
                 : r.outcome === n;
     wanted = s.expect.name;
   } else {
