@@ -72,13 +72,13 @@ function token(
 
 /** BigInts of small values, shared: literals such as `0`, `1` and `sid=1` are most of a script's numbers. */
 const SMALL = Array.from({ length: 256 }, (_, i) => BigInt(i));
-const bigOf = (v: number): bigint => (v < 256 ? (SMALL[v] as bigint) : BigInt(v));
+export const bigOf = (v: number): bigint => (v < 256 ? (SMALL[v] as bigint) : BigInt(v));
 
 /**
  * A plain `0x…` literal of at most 13 hexadecimal digits, or a decimal one of at most 15: below
  * 2^53, so exact as a double.
  */
-const QUICK_NUMBER = /^(?:0[xX][0-9a-fA-F]{1,13}|[0-9]{1,15})$/;
+export const QUICK_NUMBER = /^(?:0[xX][0-9a-fA-F]{1,13}|[0-9]{1,15})$/;
 
 /**
  * The value of a plain `0x…` or decimal literal short enough to be exact as a double (see
@@ -135,7 +135,7 @@ export function shorten(text: string, max = 32): string {
  */
 const interned = new Map<string, string>();
 const MAX_INTERNED = 4096;
-function intern(word: string): string {
+export function intern(word: string): string {
   const known = interned.get(word);
   if (known !== undefined) return known;
   if (word.length <= 32 && interned.size < MAX_INTERNED) interned.set(word, word);
@@ -150,7 +150,7 @@ function intern(word: string): string {
 const WORD_RUN = /[A-Za-z0-9_]*/y;
 
 /** Where the run of word characters from `i` ends. */
-function wordEnd(text: string, i: number): number {
+export function wordEnd(text: string, i: number): number {
   WORD_RUN.lastIndex = i;
   WORD_RUN.test(text);
   return WORD_RUN.lastIndex;

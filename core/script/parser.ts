@@ -28,6 +28,7 @@ import {
   type Token,
 } from './ast';
 import { lexLine, shorten, splitLines } from './lexer';
+import { fastEngineLine } from './fast-line';
 import { LineRange, spanRanges } from '../base/diagnostics';
 import { closestNames, didYouMean } from '../text/suggest';
 import { ACCESS_BITS } from './statements/access';
@@ -40,9 +41,10 @@ export const MAX_DEPTH = 32;
 
 /**
  * The parser's shortcuts, on by default. A test turns one off to compare what the parser gives
- * with and without it (test/core/script/simple-args.test.ts); nothing else writes this.
+ * with and without it (test/core/script/simple-args.test.ts, fast-lines.test.ts); nothing else
+ * writes this.
  */
-export const PARSER_PATHS = { simpleArgs: true };
+export const PARSER_PATHS = { simpleArgs: true, fastLines: true };
 
 /**
  * Most binary operators a line may have. Far above what anyone writes, and it keeps every tree
@@ -636,6 +638,11 @@ export function parseLine(
   keepTokens = false,
   statements: StatementTable = STATEMENT_TABLE,
 ): LineParse {
+  // The common engine lines without tokens (fast-line.ts), when no tokens are asked for.
+  if (!keepTokens && PARSER_PATHS.fastLines) {
+    const fast = fastEngineLine(lineText, line, statements);
+    if (fast !== undefined) return { statement: fast };
+  }
   const lineTokens = lexLine(lineText, line);
   // A comment runs to the end of the line, so it can only be the last token; the parser stops before it.
   let count = lineTokens.length;
