@@ -12,7 +12,7 @@ import { hex, symbolic } from '../../core/registers/codec';
 import { firstFromLine, startLine } from '../../core/base/diagnostics';
 import type { Observation } from '../../core/script/interpreter';
 import type { ResolvedStatement } from '../../core/script/resolve';
-import { Workspace } from './workspace';
+import { headLines, RESOLVE_AHEAD_MAX_LINES, Workspace } from './workspace';
 
 const MAX = 100;
 
@@ -57,10 +57,22 @@ export function inlayHints(workspace: Workspace, doc: TextDocument, range: Range
 export function inlayHintsSoFar(workspace: Workspace, doc: TextDocument, range: Range): InlayHint[] | undefined {
   if (Workspace.isConfig(doc.uri) || Workspace.isQueueFile(doc.uri)) return undefined;
   const sofar = workspace.streamedSoFar(doc);
-  const last = Math.min(range.end.line, doc.lineCount - 1);
-  if (!sofar || sofar.lines <= last) return undefined;
+  if (!sofar) return undefined;
+  // The range's lines from the head of the text: `doc.lineCount` and `doc.getText(range)` would
+  // build the whole document's line offsets in the middle of its first check (headText). Bounded:
+  // resolveUpTo answers nothing at RESOLVE_AHEAD_MAX_LINES or below.
+  const head = headLines(doc, Math.min(range.end.line, RESOLVE_AHEAD_MAX_LINES));
+  const last = Math.min(range.end.line, head.length - 1);
+  if (sofar.lines <= last) return undefined;
   const resolved = workspace.resolveUpTo(doc, last);
-  return resolved && scriptHints(doc, resolved.statements, sofar.observations, range);
+  return resolved && scriptHints(doc, resolved.statements, sofar.observations, range, head);
+}
+
+/** The text in `r`, from `lines` when given (a head of the document, see headLines) and it holds the range's line. */
+function textIn(doc: TextDocument, r: Range, lines: readonly string[] | undefined): string {
+  if (lines && r.start.line === r.end.line && r.start.line < lines.length)
+    return (lines[r.start.line] as string).slice(r.start.character, r.end.character);
+  return doc.getText(r);
 }
 
 function scriptHints(
@@ -68,6 +80,7 @@ function scriptHints(
   statements: readonly ResolvedStatement[],
   observations: readonly Observation[],
   range: Range,
+  lines?: readonly string[],
 ): InlayHint[] {
   const hints: InlayHint[] = [];
   // Statements and observations are in line order: find the screen's by binary search rather
@@ -78,7 +91,7 @@ function scriptHints(
     if (line > range.end.line) break;
     if (!inside(line, range)) continue;
     if (s.kind === 'access' && s.register && s.op === 'write' && s.value !== undefined && s.valueRange) {
-      const text = doc.getText(s.valueRange).trim();
+      const text = textIn(doc, s.valueRange, lines).trim();
       const whole = s.byte === 4 ? s.value << 32n : s.value;
       const numeric = /^(0[xXbB][0-9A-Fa-f_]+|[0-9_]+)$/.test(text);
       const label = numeric ? symbolic(s.register, whole) || '0' : hex(s.value, s.size === 8 ? 64 : 32);

@@ -3,7 +3,8 @@
  *
  * A script's first full check in a server runs without building a tree (Workspace.checkStreamed:
  * each slice of lines is parsed, resolved, run and dropped). VS Code asks for semantic tokens,
- * document symbols and inlay hints as soon as it opens a file, and each of those needs the tree:
+ * document symbols, folding ranges and inlay hints as soon as it opens a file, and each of those
+ * but folding needs the tree (folding reads every line, about 10 ms of cold code, and waits too):
  * answered at once, they parsed the whole script in the middle of the check, in code V8 had not
  * optimised yet, and the open's diagnostics came about twice as late (a 10,000-line script whose
  * opening starts the server: 520–590 ms instead of 260–310, docs/performance.md). Such a request

@@ -11,7 +11,7 @@ import { lexLine, splitLines } from '../../core/script/lexer';
 import type { SymbolRef } from '../../core/script/resolve';
 import { STATEMENT_TABLE, statementOf, type StatementDef } from '../../core/script/statements';
 import { ACCESS_KEYWORDS } from '../../core/script/statements/access';
-import type { Workspace } from './workspace';
+import { headLines, lineCountOf, RESOLVE_AHEAD_MAX_LINES, type Workspace } from './workspace';
 
 const TYPES = [
   'keyword',
@@ -146,26 +146,53 @@ export function semanticTokensRange(
   parse = false,
 ): SemanticTokens | undefined {
   const first = Math.max(0, range.start.line);
-  const last = Math.min(range.end.line, doc.lineCount - 1);
   const builder = new SemanticTokensBuilder();
-  if (last < first) return builder.build();
   // A script too large to parse has no resolved names (the full request sees an empty script).
-  const resolved = workspace.isTooLarge(doc)
-    ? []
-    : ((workspace.keptScriptCheck(doc) ?? (parse ? workspace.scriptCheck(doc) : undefined))?.resolved.symbols ??
-      workspace.resolveUpTo(doc, last)?.symbols);
+  const tooLarge = workspace.isTooLarge(doc);
+  const kept = tooLarge
+    ? undefined
+    : (workspace.keptScriptCheck(doc) ?? (parse ? workspace.scriptCheck(doc) : undefined));
+  if (tooLarge || kept) {
+    const last = Math.min(range.end.line, doc.lineCount - 1);
+    if (last < first) return builder.build();
+    const symbols = symbolMap(kept?.resolved.symbols ?? [], first, last);
+    const lineText = (line: number) =>
+      doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$|\r$/, '');
+    return pushRange(builder, symbols, first, last, range, lineText);
+  }
+  // No tree: the script's first check runs. The range's lines come from the head of the text, not
+  // from the document's line offsets, which `lineCount` and `getText(range)` would build for the
+  // whole script in the middle of that check (headText). Bounded: resolveUpTo answers nothing at
+  // RESOLVE_AHEAD_MAX_LINES or below.
+  const head = headLines(doc, Math.min(range.end.line, RESOLVE_AHEAD_MAX_LINES));
+  if (range.end.line >= RESOLVE_AHEAD_MAX_LINES && head.length > RESOLVE_AHEAD_MAX_LINES)
+    // As far down as this, the lines are not resolved on their own: after the check (nothing for
+    // a range past the end).
+    return first > lineCountOf(doc) - 1 ? builder.build() : undefined;
+  const last = Math.min(range.end.line, head.length - 1);
+  if (last < first) return builder.build();
+  const resolved = workspace.resolveUpTo(doc, last)?.symbols;
   if (!resolved) return undefined;
-  const symbols = symbolMap(resolved, first, last);
-  for (let line = first; line <= last; line++) {
-    const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+  return pushRange(builder, symbolMap(resolved, first, last), first, last, range, (line) => head[line] as string);
+}
+
+/** The tokens of lines `first` to `last`, cut to `range` on its first and last line. */
+function pushRange(
+  builder: SemanticTokensBuilder,
+  symbols: ReturnType<typeof symbolMap>,
+  first: number,
+  last: number,
+  range: Range,
+  lineText: (line: number) => string,
+): SemanticTokens {
+  for (let line = first; line <= last; line++)
     pushLine(
       builder,
       symbols,
-      text.replace(/\r?\n$|\r$/, ''),
+      lineText(line),
       line,
       line === first ? range.start.character : 0,
       line === range.end.line ? range.end.character : Infinity,
     );
-  }
   return builder.build();
 }

@@ -397,10 +397,15 @@ export function startServer(connection: Connection): void {
     const doc = script(p.textDocument.uri);
     return doc ? signatureHelp(doc, p.position) : null;
   });
-  connection.onFoldingRanges((p) => {
-    const doc = script(p.textDocument.uri);
-    return doc ? foldingRanges(doc) : [];
-  });
+  // Folding needs no tree, but reads every line: VS Code asks for it as it opens a file, and a
+  // 10,000-line script's ranges took about 10 ms of cold code out of its first check
+  // (docs/performance.md). Nothing is shown from them at once, so they wait for it as symbols do.
+  connection.onFoldingRanges((p) =>
+    openChecks.after(p.textDocument.uri, () => {
+      const doc = script(p.textDocument.uri);
+      return doc ? foldingRanges(doc) : [];
+    }),
+  );
   connection.onDocumentFormatting((params) => {
     const doc = documents.get(params.textDocument.uri);
     if (
