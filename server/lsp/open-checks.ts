@@ -3,14 +3,14 @@
  *
  * A script's first full check in a server runs without building a tree (Workspace.checkStreamed:
  * each slice of lines is parsed, resolved, run and dropped). VS Code asks for semantic tokens,
- * document symbols, folding ranges and inlay hints as soon as it opens a file, and each of those
- * but folding needs the tree (folding reads every line, about 10 ms of cold code, and waits too):
+ * document symbols and inlay hints as soon as it opens a file, and each of those needs the tree:
  * answered at once, they parsed the whole script in the middle of the check, in code V8 had not
  * optimised yet, and the open's diagnostics came about twice as late (a 10,000-line script whose
  * opening starts the server: 520–590 ms instead of 260–310, docs/performance.md). Such a request
  * now waits until the check's diagnostics are written, then parses the tree with the code the
  * check has warmed; it waits at most OPEN_CHECK_MAX_WAIT_MS, so a script whose model runs for
- * seconds still gets its hovers and highlighting meanwhile, as before.
+ * seconds still gets its hovers and highlighting meanwhile, as before. Folding ranges need no
+ * tree but read every line (about 10 ms of cold code for that script), and wait too.
  */
 
 /** The longest a request waits for a script's first check. */
