@@ -1,8 +1,13 @@
 /** Shared pieces of the script-language tests (parser, resolver, grammar). */
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
 import fc from 'fast-check';
 import type { Expr, ParsedScript, Range, Statement } from '../../core/script/ast';
 import { LineRange } from '../../core/base/diagnostics';
+import type { ScriptHost } from '../../core/script/check';
+import { splitLines } from '../../core/script/lexer';
+import { root } from './root';
 
 /** A range on one line, in the parser's own form (LineRange), so deepEqual compares like with like. */
 export const r = (line: number, start: number, end: number): Range => new LineRange(line, start, end);
@@ -359,3 +364,87 @@ const engineLine = fc.oneof(
 
 /** Scripts made mostly of engine statements, to drive the engine through the interpreter. */
 export const engineScript = fc.array(engineLine, { minLength: 1, maxLength: 25 }).map((lines) => lines.join('\n'));
+
+/** A ScriptHost over in-memory files (absolute POSIX paths to their texts), as the script tests check against. */
+export function memoryHost(files: Readonly<Record<string, string>>): ScriptHost {
+  const texts = new Map(Object.entries(files));
+  return {
+    readFile: (p) => texts.get(p),
+    resolvePath: (from, relative) => path.posix.resolve(path.posix.dirname(from), relative),
+  };
+}
+
+/** The text of presets/NAME.smmu.json. */
+export const presetFile = (name: string): string =>
+  fs.readFileSync(path.join(root, 'presets', `${name}.smmu.json`), 'utf8');
+
+/** An SMMU with a linear stream table and both queues, enabled (7 lines), for a script in /w beside qemu.smmu.json. */
+export const ENABLED_PRELUDE: readonly string[] = [
+  'config "qemu.smmu.json"',
+  'write64 STRTAB_BASE 0x40000000 | RA',
+  'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
+  'write64 CMDQ_BASE 0x40100000 | RA | LOG2SIZE=8',
+  'write64 EVENTQ_BASE 0x40200000 | WA | LOG2SIZE=7',
+  'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
+  'read32 CR0ACK == SMMUEN|CMDQEN|EVENTQEN',
+];
+
+/**
+ * Distinct lines to compare two parses on: `edges`, every line of the `.smmu` files below
+ * `folders` (relative to the repository), and the lines of `generated` sampled scripts (fixed seed).
+ */
+export function corpusLines(edges: readonly string[], folders: readonly string[], generated: number): string[] {
+  const lines = new Set<string>(edges);
+  const walk = (rel: string): void => {
+    const abs = path.join(root, rel);
+    if (!fs.existsSync(abs)) return;
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+      const r = path.join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else if (e.name.endsWith('.smmu'))
+        for (const l of splitLines(fs.readFileSync(path.join(root, r), 'utf8'))) lines.add(l);
+    }
+  };
+  for (const f of folders) walk(f);
+  for (const s of fc.sample(fc.oneof(engineScript, wellFormedScript), { seed: 20261206, numRuns: generated }))
+    for (const l of splitLines(s)) lines.add(l);
+  return [...lines];
+}
+
+/**
+ * Engine lines on the edges of the parser's shortcuts (simple arguments, the token-free reader):
+ * operators, groups, bad numbers, 64 arguments and more, a comparison right after an argument.
+ */
+export const ENGINE_EDGE_LINES: readonly string[] = [
+  'cmd TLBI_NH_VA asid=1 Address=0x1000 Leaf',
+  'cmd CFGI_STE sid=3|4 Leaf',
+  'cmd CFGI_STE sid=(3) Leaf',
+  'cmd CFGI_STE sid=3 + 1',
+  'cmd CFGI_STE sid=0xZZ Leaf',
+  'cmd CFGI_STE sid= Leaf',
+  'cmd CFGI_STE sid=',
+  'cmd SYNC CS=SIG_IRQ',
+  'dma read sid=1 iova=0x1010 == 0x80000010',
+  'dma read sid=1 iova=0x1010==0x80000010',
+  'dma read sid=1 iova=0x1010 data == 5 size=4',
+  'dma write sid=1 iova=0x10 data=0x1122 step=1 size=16',
+  'map ttb=0x45000000 iova=0x10000000 pa=0x80000000',
+  'map ttb=0x45000000 iova=0x1000<<12 pa=0x80000000',
+  'map ttb=0x45000000 iova=0x10000000 pa=~0',
+  'cd 0x44000000 V T0SZ=16 TG0=GRAN4K EPD1 IPS=OAS44 AA64 R A ASID=1 TTB0=0x45000000',
+  'ste 1 V Config=S1_TRANS S1ContextPtr=0x44000000',
+  'expect event F_TRANSLATION StreamID=1 InputAddr=0x2000 RnW=0',
+  'cmd raw 0x1 0x2',
+  'cmd raw 1 2 3',
+  'tables 0x48000000 size=0x4000000',
+  'poll CR0ACK == SMMUEN|CMDQEN max=1000',
+  'cmd X ' + Array.from({ length: 70 }, (_, i) => `a${i}=${i}`).join(' '),
+  'cmd X a=1 = 2',
+  'cmd X a=1 b',
+  'cmd X 5 6 7',
+  'cmd X 5 + 6',
+  'cmd X a = 1',
+  'cmd X a=1 # comment',
+  'cmd X a=99999999999999999999999',
+  'doorbell 7',
+];

@@ -6,33 +6,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
 import * as path from 'path';
 import { own } from '../../../core/base/own';
 import { aliasFileDocument, presetDocument } from '../../../core/config/preset-data';
 import { presetText } from '../../../core/config/presets';
 import { checkQueueFile } from '../../../core/queue-file/check';
-import { checkScript, type ScriptHost } from '../../../core/script/check';
+import { checkScript } from '../../../core/script/check';
 import { fileHost } from '../../../server/file-host';
 import { root } from '../../harness/root';
 import { INHERITED_NAMES } from '../../fuzz/mutate';
+import { ENABLED_PRELUDE, memoryHost, presetFile } from '../../harness/script-helpers';
 
-const files = new Map<string, string>([
-  ['/w/qemu.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8')],
-]);
-const host: ScriptHost = {
-  readFile: (p) => files.get(p),
-  resolvePath: (from, relative) => path.posix.resolve(path.posix.dirname(from), relative),
-};
-const PRELUDE = [
-  'config "qemu.smmu.json"',
-  'write64 STRTAB_BASE 0x40000000 | RA',
-  'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
-  'write64 CMDQ_BASE 0x40100000 | RA | LOG2SIZE=8',
-  'write64 EVENTQ_BASE 0x40200000 | WA | LOG2SIZE=7',
-  'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
-];
-const run = (lines: string[]) => checkScript([...PRELUDE, ...lines].join('\n'), '/w/t.smmu', host, 'full');
+const host = memoryHost({ '/w/qemu.smmu.json': presetFile('qemu') });
+const run = (lines: string[]) => checkScript([...ENABLED_PRELUDE, ...lines].join('\n'), '/w/t.smmu', host, 'full');
 
 test('own() finds only what the table itself holds', () => {
   const table: Record<string, number> = { sid: 1 };

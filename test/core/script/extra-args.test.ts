@@ -7,29 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
-import { checkScript, type ScriptHost } from '../../../core/script/check';
-import { root } from '../../harness/root';
+import { checkScript } from '../../../core/script/check';
+import { ENABLED_PRELUDE, memoryHost, presetFile } from '../../harness/script-helpers';
 
-const files = new Map<string, string>([
-  ['/w/qemu.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8')],
-]);
-const host: ScriptHost = {
-  readFile: (p) => files.get(p),
-  resolvePath: (from, relative) => path.posix.resolve(path.posix.dirname(from), relative),
-};
+const host = memoryHost({ '/w/qemu.smmu.json': presetFile('qemu') });
 
 /** An SMMU with a linear stream table and both queues, enabled (lines 1–7). */
-const PRELUDE = [
-  'config "qemu.smmu.json"',
-  'write64 STRTAB_BASE 0x40000000 | RA',
-  'write32 STRTAB_BASE_CFG FMT=LINEAR|LOG2SIZE=8',
-  'write64 CMDQ_BASE 0x40100000 | RA | LOG2SIZE=8',
-  'write64 EVENTQ_BASE 0x40200000 | WA | LOG2SIZE=7',
-  'write32 CR0 SMMUEN|CMDQEN|EVENTQEN',
-  'read32 CR0ACK == SMMUEN|CMDQEN|EVENTQEN',
-];
+const PRELUDE = ENABLED_PRELUDE;
 
 /** The errors and warnings of the prelude then `lines`, as `LINE:COLUMN code: message` (1-based, lines after the prelude). */
 function problems(...lines: string[]): string[] {

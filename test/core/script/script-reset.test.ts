@@ -6,28 +6,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
-import { checkScript, checkScriptStreamed, type ScriptHost } from '../../../core/script/check';
+import { checkScript, checkScriptStreamed } from '../../../core/script/check';
 import { modelAtLine } from '../../../core/script/model-at-line';
 import { formatScript } from '../../../core/script/format';
 import { parseScript } from '../../../core/script/parser';
 import { analyzeScript } from '../../../core/script/resolve';
 import { getRegister } from '../../../core/registers/table';
-import { r } from '../../harness/script-helpers';
-import { root } from '../../harness/root';
+import { memoryHost, presetFile, r } from '../../harness/script-helpers';
 
 /** An in-memory folder /w with two presets and a broken configuration. */
-const files = new Map<string, string>([
-  ['/w/qemu.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8')],
-  ['/w/full.smmu.json', fs.readFileSync(path.join(root, 'presets', 'smmuv3.2-full.smmu.json'), 'utf8')],
-  ['/w/bad.smmu.json', '{ "name": '],
-  ['/w/small.smmu.json', '{ "name": "small queues", "base": "qemu", "features": { "cmdqSize": 4 } }'],
-]);
-const host: ScriptHost = {
-  readFile: (p) => files.get(p),
-  resolvePath: (from, relative) => path.posix.resolve(path.posix.dirname(from), relative),
-};
+const host = memoryHost({
+  '/w/qemu.smmu.json': presetFile('qemu'),
+  '/w/full.smmu.json': presetFile('smmuv3.2-full'),
+  '/w/bad.smmu.json': '{ "name": ',
+  '/w/small.smmu.json': '{ "name": "small queues", "base": "qemu", "features": { "cmdqSize": 4 } }',
+});
 const check = (text: string) => checkScript(text, '/w/s.smmu', host, 'full');
 const problems = (text: string) =>
   check(text)

@@ -7,29 +7,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
 import fc from 'fast-check';
-import { checkScript, checkScriptStreamed, type ScriptHost } from '../../../core/script/check';
+import { checkScript, checkScriptStreamed } from '../../../core/script/check';
 import type { ScriptDiagnostic } from '../../../core/base/diagnostics';
 import { RUN_SLICE } from '../../../core/script/interpreter';
-import { engineScript, tokenSoup, wellFormedScript } from '../../harness/script-helpers';
-import { root } from '../../harness/root';
+import { engineScript, memoryHost, presetFile, tokenSoup, wellFormedScript } from '../../harness/script-helpers';
 
 const SEED = 20261126;
 
 /** An in-memory folder /w: a preset, a broken configuration, a good and a broken include. */
-const files = new Map<string, string>([
-  ['/w/qemu.smmu.json', fs.readFileSync(path.join(root, 'presets', 'qemu.smmu.json'), 'utf8')],
-  ['/w/xen.smmu.json', fs.readFileSync(path.join(root, 'presets', 'xen-vsmmu.smmu.json'), 'utf8')],
-  ['/w/bad.smmu.json', '{ "name": '],
-  ['/w/inc.smmu', 'write32 CR0 SMMUEN\nconst IC = 4\nread32 CR0ACK'],
-  ['/w/badinc.smmu', 'wrte32 CR0 1'],
-]);
-const host: ScriptHost = {
-  readFile: (p) => files.get(p),
-  resolvePath: (from, relative) => path.posix.resolve(path.posix.dirname(from), relative),
-};
+const host = memoryHost({
+  '/w/qemu.smmu.json': presetFile('qemu'),
+  '/w/xen.smmu.json': presetFile('xen-vsmmu'),
+  '/w/bad.smmu.json': '{ "name": ',
+  '/w/inc.smmu': 'write32 CR0 SMMUEN\nconst IC = 4\nread32 CR0ACK',
+  '/w/badinc.smmu': 'wrte32 CR0 1',
+});
 
 const special = fc.constantFrom(
   'config "qemu.smmu.json"',
