@@ -16,10 +16,25 @@
 /** The longest a request waits for a script's first check. */
 export const OPEN_CHECK_MAX_WAIT_MS = 1000;
 
+/**
+ * The longest the shown lines' semantic tokens wait for a script's first check before they are
+ * answered in the middle of it. A 10,000-line script's check takes about 125 ms in a server just
+ * started, and answering them in its middle delayed its diagnostics by about 10 ms of cold code
+ * to colour the screen some 20 ms sooner; a 48,000-line script's check takes several hundred
+ * milliseconds, which the screen's colours should not wait for (docs/performance.md).
+ */
+export const RANGE_TOKENS_MAX_WAIT_MS = 100;
+
 export class OpenChecks {
   private readonly pending = new Map<
     string,
-    { readonly settled: Promise<void>; readonly settle: () => void; readonly onProgress: Set<() => void> }
+    {
+      readonly settled: Promise<void>;
+      readonly settle: () => void;
+      readonly onProgress: Set<() => void>;
+      /** Answers (`first`) to give when the check ends, before the requests `after` holds. */
+      readonly front: Set<() => void>;
+    }
   >();
   /** Requests that waited (smmu/serverStats). */
   waits = 0;
@@ -29,7 +44,7 @@ export class OpenChecks {
     if (this.pending.has(uri)) return;
     let settle: () => void = () => undefined;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    this.pending.set(uri, { settled, settle, onProgress: new Set() });
+    this.pending.set(uri, { settled, settle, onProgress: new Set(), front: new Set() });
   }
 
   /**
@@ -41,7 +56,12 @@ export class OpenChecks {
     const d = this.pending.get(uri);
     if (!d) return;
     this.pending.delete(uri);
-    setImmediate(d.settle);
+    setImmediate(() => {
+      // `first` answers now, synchronously: the requests `after` holds go on once `settled`
+      // resolves, after this callback, and the first of them may parse the whole tree.
+      for (const f of [...d.front]) f();
+      d.settle();
+    });
   }
 
   /** The first check of `uri` has finished a slice of lines: the requests that can be answered from what it has so far are. */
@@ -68,6 +88,31 @@ export class OpenChecks {
     return Promise.race([d.settled, limit]).then(() => {
       clearTimeout(timer);
       return answer();
+    });
+  }
+
+  /**
+   * `answer()` at once when no first check of `uri` is due; otherwise when it ends, before the
+   * requests `after` holds, or after `maxWaitMs`, whichever comes first (then during the check).
+   * For a request the check's end answers cheaply but whose answer is worth having during a long
+   * check (the shown lines' semantic tokens): a short check is not interrupted for it.
+   */
+  first<T>(uri: string, answer: () => T | Promise<T>, maxWaitMs: number): T | Promise<T> {
+    const d = this.pending.get(uri);
+    if (!d) return answer();
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        d.front.delete(finish);
+        clearTimeout(timer);
+        try {
+          resolve(answer());
+        } catch (e) {
+          reject(e);
+        }
+      };
+      timer = setTimeout(finish, maxWaitMs);
+      d.front.add(finish);
     });
   }
 

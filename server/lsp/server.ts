@@ -61,7 +61,7 @@ import { startedInitialOldMib, startedPoolSize } from '../process-flags';
 import { countFullGcs, fullGcs } from '../gc-count';
 import { WARM_UP_DELAY_MS, warmUp, type WarmUpState } from './warm-up';
 import { ResultCache, resultCacheDir } from './result-cache';
-import { OpenChecks } from './open-checks';
+import { OpenChecks, RANGE_TOKENS_MAX_WAIT_MS } from './open-checks';
 import type { ResolvedConfig } from '../../core/config/types';
 
 /**
@@ -373,25 +373,34 @@ export function startServer(connection: Connection): void {
       return doc ? semanticTokens(workspace, doc) : { data: [] };
     }),
   );
-  // The lines an editor shows, answered at once during a first check, not after it as the full
-  // request is, unless they lie too far down (RESOLVE_AHEAD_MAX_LINES).
+  // The lines an editor shows: during a first check, at its end before the requests that parse
+  // the tree, or after RANGE_TOKENS_MAX_WAIT_MS in the middle of a longer one, from the lines
+  // above them resolved on their own; unless they lie too far down (RESOLVE_AHEAD_MAX_LINES),
+  // then after the check, from the tree.
   const rangeTokens = { answered: 0, duringFirstCheck: 0 };
   connection.languages.semanticTokens.onRange((p, token) => {
     const doc = script(p.textDocument.uri);
     if (!doc || token.isCancellationRequested || !isRange(p.range)) return { data: [] };
     rangeTokens.answered++;
-    const now = semanticTokensRange(workspace, doc, p.range);
-    if (now) {
-      if (openChecks.due(doc.uri)) rangeTokens.duringFirstCheck++;
-      return now;
-    }
-    // Lines too far down to resolve the lines above them on their own: after the check, from the tree.
-    return openChecks.after(doc.uri, () => {
-      const later = script(p.textDocument.uri);
-      return later && !token.isCancellationRequested
-        ? (semanticTokensRange(workspace, later, p.range, true) ?? { data: [] })
-        : { data: [] };
-    });
+    return openChecks.first(
+      doc.uri,
+      () => {
+        const now = script(p.textDocument.uri);
+        if (!now || token.isCancellationRequested) return { data: [] };
+        const tokens = semanticTokensRange(workspace, now, p.range);
+        if (tokens) {
+          if (openChecks.due(now.uri)) rangeTokens.duringFirstCheck++;
+          return tokens;
+        }
+        return openChecks.after(now.uri, () => {
+          const later = script(p.textDocument.uri);
+          return later && !token.isCancellationRequested
+            ? (semanticTokensRange(workspace, later, p.range, true) ?? { data: [] })
+            : { data: [] };
+        });
+      },
+      RANGE_TOKENS_MAX_WAIT_MS,
+    );
   });
   connection.onSignatureHelp((p) => {
     const doc = script(p.textDocument.uri);

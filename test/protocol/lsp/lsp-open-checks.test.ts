@@ -127,3 +127,49 @@ test('a request answered from a first check as it goes: at a slice, at the end, 
     ['now'],
   );
 });
+
+test("a request answered first at a check's end: before the requests that wait for it, or during a long check after its wait", async () => {
+  const checks = new OpenChecks();
+  checks.begin('a');
+  const order: string[] = [];
+  const tree = checks.after('a', () => order.push('after: parses the tree'));
+  const shown = checks.first('a', () => order.push('first: the shown lines'), 60_000);
+  checks.end('a');
+  await Promise.all([tree, shown]);
+  assert.deepEqual(order, ['first: the shown lines', 'after: parses the tree']);
+  // A check that outlasts the wait: answered in its middle.
+  checks.begin('b');
+  let answeredWhileDue: boolean | undefined;
+  const during = checks.first('b', () => (answeredWhileDue = checks.due('b')), 20);
+  await during;
+  assert.equal(answeredWhileDue, true);
+  checks.end('b');
+  // No first check due: answered at once.
+  assert.equal(
+    checks.first('c', () => 'now', 20),
+    'now',
+  );
+});
+
+test("the shown lines' tokens of a short first check come right after its diagnostics, before the full tokens", async () => {
+  await withLspServer('smmu-range-after-short-check-', async (server) => {
+    // A check of a few tens of milliseconds: shorter than the range's wait (RANGE_TOKENS_MAX_WAIT_MS).
+    const text = longScript(1500) + 'read32 CR0ACK.SMMUEN == 0\n';
+    const { uri } = server.file('short.smmu', text);
+    const textDocument = { uri };
+    const range = { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } };
+    const order: string[] = [];
+    server.open(uri, text);
+    const full = server.conn
+      .sendRequest<Tokens>('textDocument/semanticTokens/full', { textDocument })
+      .then((t) => (order.push(`full after ${server.count(uri)} publish`), t));
+    const shown = server.conn
+      .sendRequest<Tokens>('textDocument/semanticTokens/range', { textDocument, range })
+      .then((t) => (order.push(`range after ${server.count(uri)} publish`), t));
+    const [, tokens] = await Promise.all([full, shown]);
+    assert.deepEqual(order, ['range after 1 publish', 'full after 1 publish']);
+    assert.ok(tokens.data.length > 5 * 40, `${tokens.data.length / 5} tokens on 40 lines`);
+    const stats = await server.conn.sendRequest<ServerStatsResult>(SERVER_STATS_REQUEST, {});
+    assert.deepEqual(stats.rangeTokens, { answered: 1, duringFirstCheck: 0 });
+  });
+});
