@@ -25,6 +25,9 @@ export const OPEN_CHECK_MAX_WAIT_MS = 1000;
  */
 export const RANGE_TOKENS_MAX_WAIT_MS = 100;
 
+/** How long after a first check's end the requests that wait for it go on (see `end`). */
+const SETTLE_AFTER_MS = 10;
+
 export class OpenChecks {
   private readonly pending = new Map<
     string,
@@ -49,18 +52,21 @@ export class OpenChecks {
 
   /**
    * A check of `uri` ended (its diagnostics were handed to the connection, or it was cancelled),
-   * or the document closed. The waiting requests go on after a turn of the event loop, once the
-   * connection has written the diagnostics out.
+   * or the document closed. The `first` requests are answered after a turn of the event loop, the
+   * waiting ones SETTLE_AFTER_MS later, once the connection has written those answers and the
+   * diagnostics out.
    */
   end(uri: string): void {
     const d = this.pending.get(uri);
     if (!d) return;
     this.pending.delete(uri);
     setImmediate(() => {
-      // `first` answers now, synchronously: the requests `after` holds go on once `settled`
-      // resolves, after this callback, and the first of them may parse the whole tree.
+      // `first` answers now. The requests `after` holds go on a little later: the first of them
+      // may parse the whole tree, holding the event loop for a hundred milliseconds or more, and
+      // the connection writes each message in a later turn of the loop, once the one before it
+      // is written, so the diagnostics and these answers need a few turns to go out.
       for (const f of [...d.front]) f();
-      d.settle();
+      setTimeout(d.settle, SETTLE_AFTER_MS);
     });
   }
 
