@@ -107,7 +107,6 @@ export class OpenChecks {
     const d = this.pending.get(uri);
     if (!d) return answer();
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const finish = () => {
         d.front.delete(finish);
         clearTimeout(timer);
@@ -117,7 +116,7 @@ export class OpenChecks {
           reject(e);
         }
       };
-      timer = setTimeout(finish, maxWaitMs);
+      const timer = setTimeout(finish, maxWaitMs);
       d.front.add(finish);
     });
   }
